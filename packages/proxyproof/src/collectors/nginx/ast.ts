@@ -1,0 +1,40 @@
+/**
+ * The nginx configuration tree, shaped like crossplane's JSON output so it can be compared with
+ * crossplane's expected trees directly (see test/nginx/crossplane-conformance.test.ts).
+ */
+
+export interface NginxDirective {
+  directive: string;
+  line: number;
+  args: string[];
+  /** Present for block directives (`server { ... }`), even when empty. */
+  block?: NginxDirective[];
+  /** For `include`: indexes into NginxConfigTree.config of the files it pulled in. */
+  includes?: number[];
+  /** For comments (only when comments are kept): the text after `#`. */
+  comment?: string;
+  /** Our addition (not in crossplane): 1-based column of the directive name. */
+  column?: number;
+}
+
+export interface NginxParseError {
+  file: string;
+  line: number | null;
+  error: string;
+}
+
+export interface NginxConfigFile {
+  file: string;
+  status: 'ok' | 'failed';
+  errors: NginxParseError[];
+  parsed: NginxDirective[];
+  /** Our addition: where the content came from (a stock params file may be built in). */
+  source?: 'file' | 'builtin';
+}
+
+export interface NginxConfigTree {
+  status: 'ok' | 'failed';
+  errors: NginxParseError[];
+  /** config[0] is the entry file; includes follow in the order they were first reached. */
+  config: NginxConfigFile[];
+}

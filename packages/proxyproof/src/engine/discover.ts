@@ -1,0 +1,92 @@
+/**
+ * Walks the paths given on the command line once and lists candidate files for the collectors.
+ * Bounded: skips VCS/dependency folders, does not follow directory symlinks, stops at MAX_FILES.
+ */
+import { lstatSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { InputError } from '../model/finding.js';
+
+export const MAX_FILES = 20_000;
+/** Files above this size are skipped with a note rather than read (a config is never this big). */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', 'dist', '.mypy_cache']);
+
+export interface DiscoveredFile {
+  /** Absolute path. */
+  abs: string;
+  /** What the user sees: relative to cwd when inside it. */
+  display: string;
+  /** Named explicitly on the command line (collectors then try harder and report errors). */
+  explicit: boolean;
+  /** The command-line root it was found under (for config-prefix-relative includes). */
+  root: string;
+  size: number;
+}
+
+export function displayPath(abs: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, abs);
+  return rel && !rel.startsWith('..') ? rel : abs;
+}
+
+export function discover(paths: string[], cwd = process.cwd()): DiscoveredFile[] {
+  const out: DiscoveredFile[] = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(abs);
+    } catch {
+      throw new InputError('no such file or directory', p);
+    }
+    if (st.isFile()) {
+      if (!seen.has(abs)) {
+        seen.add(abs);
+        out.push({ abs, display: displayPath(abs, cwd), explicit: true, root: resolve(abs, '..'), size: st.size });
+      }
+      continue;
+    }
+    if (!st.isDirectory()) throw new InputError('not a regular file or directory', p);
+    const stack = [abs];
+    while (stack.length > 0) {
+      const dir = stack.pop() as string;
+      let entries: string[];
+      try {
+        entries = readdirSync(dir).sort();
+      } catch (e) {
+        throw new InputError(`cannot read directory: ${(e as Error).message}`, displayPath(dir, cwd));
+      }
+      const subdirs: string[] = [];
+      for (const name of entries) {
+        const full = join(dir, name);
+        let lst: ReturnType<typeof lstatSync>;
+        try {
+          lst = lstatSync(full);
+        } catch {
+          continue;
+        }
+        if (lst.isDirectory()) {
+          if (!SKIP_DIRS.has(name)) subdirs.push(full);
+          continue;
+        }
+        let fst = lst;
+        if (lst.isSymbolicLink()) {
+          // sites-enabled/* are usually symlinks to sites-available: follow file links only.
+          try {
+            fst = statSync(full);
+          } catch {
+            continue;
+          }
+          if (!fst.isFile()) continue;
+        } else if (!lst.isFile()) continue;
+        const real = full;
+        if (seen.has(real)) continue;
+        seen.add(real);
+        out.push({ abs: real, display: displayPath(real, cwd), explicit: false, root: abs, size: fst.size });
+        if (out.length > MAX_FILES) throw new InputError(`more than ${MAX_FILES} files; name a smaller folder`, p);
+      }
+      stack.push(...subdirs.reverse());
+    }
+  }
+  return out;
+}

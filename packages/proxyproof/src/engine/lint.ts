@@ -1,0 +1,47 @@
+/**
+ * `lint`: discover -> collect facts -> run every check -> filter/sort findings.
+ * No printing here; the CLI hands the report to a renderer.
+ */
+import { readFileSync } from 'node:fs';
+import { ALL_CHECKS } from '../checks/index.js';
+import type { Check } from '../model/check.js';
+import type { Facts } from '../model/facts.js';
+import { type Finding, severityRank, type Severity } from '../model/finding.js';
+import type { Report } from '../render/types.js';
+import { type CollectOptions, collectFacts } from './collect.js';
+import { discover } from './discover.js';
+
+export interface LintOptions extends CollectOptions {
+  cwd?: string;
+  checks?: Check[];
+}
+
+export function runChecks(facts: Facts, checks: Check[] = ALL_CHECKS): Finding[] {
+  const out: Finding[] = [];
+  for (const c of checks) out.push(...c.run(facts));
+  return sortFindings(out);
+}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      (a.evidence[0]?.file ?? '').localeCompare(b.evidence[0]?.file ?? '') ||
+      (a.evidence[0]?.line ?? 0) - (b.evidence[0]?.line ?? 0) ||
+      a.id.localeCompare(b.id),
+  );
+}
+
+export function atOrAbove(findings: Finding[], min: Severity): Finding[] {
+  return findings.filter((f) => severityRank(f.severity) >= severityRank(min));
+}
+
+export async function lintPaths(paths: string[], options: LintOptions = {}): Promise<{ facts: Facts; report: Report }> {
+  const files = discover(paths, options.cwd);
+  const facts = await collectFacts(files, options, (abs) => readFileSync(abs));
+  const findings = runChecks(facts, options.checks);
+  return {
+    facts,
+    report: { command: 'lint', inputs: paths, findings, diagnostics: facts.diagnostics },
+  };
+}

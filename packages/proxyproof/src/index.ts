@@ -1,0 +1,7 @@
+/** Programmatic API of proxyproof. */
+export * from './model/finding.js';
+export * from './model/check.js';
+export type * from './model/facts.js';
+export { lintPaths, runChecks } from './engine/lint.js';
+export { ALL_CHECKS } from './checks/index.js';
+export { RENDERERS } from './render/index.js';

@@ -1,0 +1,132 @@
+/**
+ * Facts: what collectors (parsers of files, the crawler, the browser, the prober) learned.
+ * Checks and the chain simulator read only this; they never read files themselves.
+ *
+ * Ownership: `nginx` is produced by collectors/nginx + facts/nginx; `appServers`, `frameworks`
+ * and `deployments` by collectors/python, collectors/deploy and collectors/node. Fields may be
+ * added (optional) by the owning layer; existing fields keep their meaning.
+ */
+import type { NginxFacts } from '../facts/nginx/types.js';
+import type { Diagnostic } from './finding.js';
+
+export interface SourceRef {
+  file: string;
+  line: number;
+  column?: number;
+  snippet?: string;
+}
+
+/**
+ * A value read from configuration, with where it came from. `origin` tells a reader whether the
+ * value is literal in a file, the program's documented default, or depends on the environment.
+ */
+export interface Valued<T> {
+  value: T;
+  origin: 'literal' | 'default' | 'env' | 'computed' | 'unknown';
+  ref?: SourceRef;
+  /** For `env`: the variable that decides it (`FORWARDED_ALLOW_IPS`), the value used being its default. */
+  envVar?: string;
+  note?: string;
+}
+
+export type Exposure =
+  /** 127.0.0.0/8, ::1, localhost */
+  | 'loopback'
+  /** 0.0.0.0, ::, * or a published container port */
+  | 'all-interfaces'
+  /** a concrete non-loopback address */
+  | 'specific'
+  | 'unix'
+  | 'unknown';
+
+export interface BindAddress {
+  kind: 'tcp' | 'unix' | 'fd';
+  host?: string;
+  port?: number;
+  path?: string;
+  exposure: Exposure;
+  ref?: SourceRef;
+  /** A container port published to the host (compose `ports:`), with the host-side address. */
+  published?: { hostIp: string; hostPort: number; ref?: SourceRef };
+}
+
+export type AppServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'node' | 'werkzeug' | 'other';
+
+export interface AppServerFacts {
+  kind: AppServerKind;
+  /** Where the process is started (the command line's location). */
+  launch: SourceRef & {
+    via: 'systemd' | 'compose' | 'dockerfile' | 'procfile' | 'supervisord' | 'shell' | 'config' | 'code';
+  };
+  /** Compose service (or systemd unit) name, used to link `proxy_pass http://web:8000`. */
+  service?: string;
+  /** The application it serves (`mysite.wsgi:application`, `main:app`). */
+  appTarget?: string;
+  binds: BindAddress[];
+  /** Whether it turns forwarded headers into scheme / client address at all (uvicorn --proxy-headers). */
+  proxyHeaders: Valued<boolean>;
+  /** Source addresses it trusts forwarded headers from: ['127.0.0.1'], ['*'], CIDRs, or [] for none. */
+  trustedProxies: Valued<string[]>;
+  /** Header -> value meaning https (gunicorn secure_scheme_headers). */
+  schemeHeaders: Valued<Record<string, string>>;
+  /** Which headers it reads for the client address (X-Forwarded-For, Forwarded...). */
+  clientAddressHeaders?: string[];
+  /** Config files it reads (gunicorn.conf.py, -c FILE). */
+  configFiles: string[];
+  /** Environment it runs with (systemd Environment=, compose environment:). */
+  env: Record<string, Valued<string>>;
+  /** Assumed program version for defaults (Debian's, unless pinned). */
+  assumedVersion?: string;
+}
+
+export type FrameworkKind =
+  | 'django'
+  | 'flask'
+  | 'fastapi'
+  | 'starlette'
+  | 'express'
+  | 'fastify'
+  | 'koa'
+  | 'nestjs'
+  | 'sveltekit'
+  | 'hono'
+  | 'other';
+
+export interface FrameworkFacts {
+  kind: FrameworkKind;
+  /** The settings/app module the facts came from. */
+  file: string;
+  /** Django's module path (`mysite.settings`) or the app module, for linking to the app server. */
+  module?: string;
+  /**
+   * Header the framework itself trusts for the scheme, as it is written in settings.
+   * Django: SECURE_PROXY_SSL_HEADER (META name + value); null when unset.
+   */
+  schemeHeader?: Valued<{ header: string; value: string } | null>;
+  /** True when, absent its own header, it takes the scheme the server computed (wsgi.url_scheme). */
+  usesServerScheme: boolean;
+  useForwardedHost?: Valued<boolean>;
+  useForwardedPort?: Valued<boolean>;
+  sslRedirect?: Valued<boolean>;
+  sessionCookieSecure?: Valued<boolean>;
+  csrfCookieSecure?: Valued<boolean>;
+  csrfTrustedOrigins?: Valued<string[]>;
+  allowedHosts?: Valued<string[]>;
+  /** Express `trust proxy`, Fastify `trustProxy`, Koa `app.proxy`, Werkzeug ProxyFix counts, ... */
+  trustProxy?: Valued<unknown>;
+  /** ProxyFix(x_for=, x_proto=, x_host=, x_port=, x_prefix=) or similar per-header hop counts. */
+  hopCounts?: Valued<Record<string, number>>;
+  /** Assumed framework version for version-dependent rules. */
+  assumedVersion?: string;
+  /** Every evaluated setting, for checks that need more than the fields above. */
+  settings: Record<string, Valued<unknown>>;
+}
+
+export interface Facts {
+  /** Every file read, by display path, split in lines, for snippets. */
+  sources: Map<string, string[]>;
+  nginx: NginxFacts;
+  appServers: AppServerFacts[];
+  frameworks: FrameworkFacts[];
+  diagnostics: Diagnostic[];
+}

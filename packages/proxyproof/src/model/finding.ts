@@ -1,0 +1,91 @@
+/**
+ * The findings model shared by every command (lint, doctor, scan) and every renderer.
+ * A finding is data only: checks create them, renderers print them, nothing else mutates them.
+ */
+
+/** Ordered from least to most severe; `--min-severity` compares by index in this list. */
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export function isSeverity(s: string): s is Severity {
+  return (SEVERITIES as readonly string[]).includes(s);
+}
+
+/** A place in a file (lint, doctor) or a URL (scan) that supports a finding. */
+export interface Evidence {
+  /** Path as given by the user (relative to cwd when possible), or a URL for live findings. */
+  file: string;
+  /** 1-based line; 0 when the evidence is a whole file or a URL. */
+  line: number;
+  /** 1-based column when known. */
+  column?: number;
+  /** The offending source lines, verbatim (may span several lines). */
+  snippet?: string;
+  /** What this piece of evidence shows, when a finding has several ("drops it here", "set here"). */
+  note?: string;
+  /** For stock include files resolved from built-in knowledge rather than a real file. */
+  source?: 'file' | 'builtin' | 'live';
+}
+
+/** The change that resolves a finding, expressed as lines a person can paste. */
+export interface Fix {
+  /** One sentence: what to do. */
+  description: string;
+  /** File to change, when it is a single file (exact unified diffs come from the fix command). */
+  file?: string;
+  /** Line after / at which to write, when known. */
+  line?: number;
+  /** The lines to write, verbatim, in the file's own syntax. */
+  lines?: string[];
+}
+
+export interface Finding {
+  /** Stable check id, `<family>/<name>`, e.g. `nginx/forwarded-proto-missing`. */
+  id: string;
+  severity: Severity;
+  /** Short, generic title of the check. */
+  title: string;
+  /** Specific message for this occurrence. */
+  message: string;
+  /** At least one piece of evidence; the first is the primary location. */
+  evidence: Evidence[];
+  /** Why it matters: the symptom a user will see. */
+  why: string;
+  fix?: Fix;
+  /** URLs of upstream documentation. */
+  references: string[];
+  /** Path of the docs page for this check, relative to the package root (`docs/checks/<id>.md`). */
+  docs: string;
+  /** Free-form machine-readable details (checks may add what later layers need). */
+  data?: Record<string, unknown>;
+}
+
+/** A problem reading or parsing input. Where linting can go on it is reported, not thrown. */
+export interface Diagnostic {
+  level: 'error' | 'warning' | 'note';
+  message: string;
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+/** Raised for unusable input (exit code 2). Always carries a file (or URL) and, when known, a line. */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'InputError';
+  }
+  /** `file:line: message`, the form every user-facing error takes. */
+  format(): string {
+    const where = this.file ? `${this.file}${this.line ? `:${this.line}` : ''}: ` : '';
+    return `${where}${this.message}`;
+  }
+}
