@@ -25,7 +25,10 @@ export function outputOptions(): Option[] {
   ];
 }
 
-/** Renders, writes to stdout, and returns the exit code: 1 when a finding is at or above the threshold. */
+/**
+ * Renders, writes to stdout, and returns the exit code: 2 when some input could not be read or parsed
+ * (an error diagnostic), else 1 when a finding is at or above the threshold, else 0.
+ */
 export function emit(report: Report, opts: OutputOptions): number {
   const min = opts.minSeverity;
   if (!isSeverity(min)) throw new InputError(`unknown severity '${min}' (one of ${SEVERITIES.join(', ')})`);
@@ -34,5 +37,6 @@ export function emit(report: Report, opts: OutputOptions): number {
   const shown: Report = { ...report, findings: atOrAbove(report.findings, min as Severity) };
   const color = opts.color !== false && opts.format === 'text' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   process.stdout.write(renderer.render(shown, { color, quiet: Boolean(opts.quiet) }));
+  if (report.diagnostics.some((d) => d.level === 'error')) return EXIT_USAGE;
   return shown.findings.length > 0 ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ALL_CHECKS } from '../checks/index.js';
 import type { Check } from '../model/check.js';
 import type { Facts } from '../model/facts.js';
-import { type Finding, severityRank, type Severity } from '../model/finding.js';
+import { type Finding, InputError, severityRank, type Severity } from '../model/finding.js';
 import type { Report } from '../render/types.js';
 import { type CollectOptions, collectFacts } from './collect.js';
 import { discover } from './discover.js';
@@ -39,9 +39,25 @@ export function atOrAbove(findings: Finding[], min: Severity): Finding[] {
 export async function lintPaths(paths: string[], options: LintOptions = {}): Promise<{ facts: Facts; report: Report }> {
   const files = discover(paths, options.cwd);
   const facts = await collectFacts(files, options, (abs) => readFileSync(abs));
+  if (nothingFound(facts)) {
+    throw new InputError(
+      'found no nginx configuration, app-server, framework or deployment file to lint',
+      paths.length === 1 ? paths[0] : paths.join(', '),
+    );
+  }
   const findings = runChecks(facts, options.checks);
   return {
     facts,
     report: { command: 'lint', inputs: paths, findings, diagnostics: facts.diagnostics },
   };
+}
+
+/** True when no collector recognised anything (a folder of unrelated files): a usage error, not "no findings". */
+export function nothingFound(facts: Facts): boolean {
+  return (
+    facts.nginx.configs.length === 0 &&
+    facts.appServers.length === 0 &&
+    facts.frameworks.length === 0 &&
+    facts.diagnostics.length === 0
+  );
 }
