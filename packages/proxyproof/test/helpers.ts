@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/proxyproof.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;
