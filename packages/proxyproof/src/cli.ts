@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE } from './commands/common.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerLint } from './commands/lint.js';
+import { registerScan } from './commands/scan.js';
 import { InputError } from './model/finding.js';
 
 function version(): string {
@@ -23,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run proxyproof --help for usage)')
     .exitOverride();
   registerLint(program);
+  registerDoctor(program);
+  registerScan(program);
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });

@@ -8,6 +8,9 @@
  */
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { Diagnostic } from './finding.js';
+import type { ComposeFacts, Reach } from '../collectors/deploy/types.js';
+
+export type { ComposeFacts, Reach } from '../collectors/deploy/types.js';
 
 export interface SourceRef {
   file: string;
@@ -48,6 +51,13 @@ export interface BindAddress {
   ref?: SourceRef;
   /** A container port published to the host (compose `ports:`), with the host-side address. */
   published?: { hostIp: string; hostPort: number; ref?: SourceRef };
+  /** The bind is inside a container (compose service, Dockerfile): 0.0.0.0 there means the container's network. */
+  container?: boolean;
+  /**
+   * Who can open a connection to it, all things considered (container networks, published ports,
+   * systemd binds). Set by collectors/deploy and collectors/python; see collectors/deploy/types.ts.
+   */
+  reach?: Reach;
 }
 
 export type AppServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'node' | 'werkzeug' | 'other';
@@ -77,6 +87,12 @@ export interface AppServerFacts {
   env: Record<string, Valued<string>>;
   /** Assumed program version for defaults (Debian's, unless pinned). */
   assumedVersion?: string;
+  /** gunicorn `-k`/worker_class (uvicorn.workers.UvicornWorker changes who reads the headers). */
+  workerClass?: string;
+  /** The server itself terminates TLS (--certfile, --ssl-certfile). */
+  tls?: boolean;
+  /** Readable notes about how the facts were derived (EnvironmentFile= not read, PORT behaviour...). */
+  notes?: string[];
 }
 
 export type FrameworkKind =
@@ -129,4 +145,6 @@ export interface Facts {
   appServers: AppServerFacts[];
   frameworks: FrameworkFacts[];
   diagnostics: Diagnostic[];
+  /** Compose files: services, ports, expose, networks (filled by collectors/deploy; optional). */
+  compose?: ComposeFacts;
 }

@@ -41,6 +41,11 @@ export interface Fix {
   line?: number;
   /** The lines to write, verbatim, in the file's own syntax. */
   lines?: string[];
+  /**
+   * How `lines` go in at `line`: inserted after it, or replacing it (the whole directive on that line).
+   * Absent: unspecified (older checks); renderers then only name the place.
+   */
+  placement?: 'after' | 'replace';
 }
 
 export interface Finding {

@@ -53,9 +53,14 @@ export function renderFinding(f: Finding, opt: RenderOptions): string {
   }
   out.push(`  ${c.bold('why:')} ${f.why}`);
   if (f.fix) {
-    const target = f.fix.file ? ` (${f.fix.file}${f.fix.line ? `:${f.fix.line}` : ''})` : '';
-    out.push(`  ${c.bold('fix:')} ${f.fix.description}${target}`);
-    for (const l of f.fix.lines ?? []) out.push(`  ${c.green(`+ ${l}`)}`);
+    const fx = f.fix;
+    const placed = fx.file && fx.line && fx.placement && (fx.lines?.length ?? 0) > 0;
+    const target = fx.file && !placed ? ` (${fx.file}${fx.line ? `:${fx.line}` : ''})` : '';
+    out.push(`  ${c.bold('fix:')} ${fx.description}${target}`);
+    if (placed) {
+      out.push(`  ${c.dim(fx.placement === 'replace' ? `in ${fx.file}, replace line ${fx.line} with:` : `in ${fx.file}, after line ${fx.line}:`)}`);
+    }
+    for (const l of fx.lines ?? []) out.push(`  ${c.green(`+ ${l}`)}`);
   }
   out.push(`  ${c.dim(`docs: ${f.docs}`)}`);
   return out.join('\n');

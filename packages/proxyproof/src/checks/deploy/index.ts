@@ -1,3 +1,4 @@
 import type { Check } from '../../model/check.js';
+import { backendPortPublished } from './backend-port-published.js';
 
-export const DEPLOY_CHECKS: Check[] = [];
+export const DEPLOY_CHECKS: Check[] = [backendPortPublished];

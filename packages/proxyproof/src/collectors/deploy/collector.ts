@@ -1,4 +1,493 @@
-import type { Collector } from '../../engine/collect.js';
+/**
+ * The deploy collector: finds where Python app servers are started (compose, Dockerfile, systemd,
+ * Procfile, supervisord, shell scripts), parses their command lines and environment the way the
+ * servers do, and records AppServerFacts plus compose networking (Facts.compose).
+ * gunicorn/hypercorn config files named on (or defaulted by) a command line are evaluated here with
+ * the launch environment; the python collector handles config files no launcher references.
+ */
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { CollectContext, Collector } from '../../engine/collect.js';
+import type { DiscoveredFile } from '../../engine/discover.js';
+import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
+import { evaluateModule, parsePython, type Scope } from '../python/evaluate.js';
+import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
+import { buildAppServer, type LaunchContext } from './appserver.js';
+import {
+  type Dockerfile,
+  dockerArgv,
+  interpolate,
+  parseCompose,
+  parseComposePort,
+  parseDockerfile,
+  parseEnvFile,
+  parseProcfile,
+  parseSupervisord,
+  parseSystemdUnit,
+  supervisordEnvironment,
+  systemdEnvironment,
+  systemdExecArgv,
+} from './formats.js';
+import { type FoundInvocation, findInvocations, type PyServerKind, shlexSplit } from './servers.js';
+import { splitCommands } from './shell.js';
+import type { ComposeFile, ComposePort, ComposeService } from './types.js';
 
-// Placeholder until the deploy collector lands (see ARCHITECTURE.md); it claims no file.
-export const deployCollector: Collector = { name: 'deploy', collect() {} };
+/** Config-like files above this size are skipped with a note (a real one is a few KB). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const PROXY_IMAGE = /(^|\/)(nginx|nginxinc\/[\w-]+|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)(:|@|$|-)/i;
+
+export function isComposeFile(name: string): boolean {
+  return /^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(name);
+}
+export function isDockerfile(name: string): boolean {
+  return /^(Dockerfile|Containerfile)(\.[\w.-]+)?$/.test(name) || /\.(dockerfile|Dockerfile)$/.test(name);
+}
+
+export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_CONFIG_BYTES): string | undefined {
+  if (f.size > cap) {
+    ctx.facts.diagnostics.push({ level: 'note', file: f.display, message: `skipped: ${f.size} bytes is over the ${cap}-byte limit for configuration files` });
+    return undefined;
+  }
+  const b = ctx.read(f);
+  if (b.includes(0)) return undefined;
+  return b.toString('utf8');
+}
+
+/** Runs one file's handler; an unexpected failure becomes a diagnostic for that file, never a crash. */
+export function guarded(ctx: CollectContext, file: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    ctx.facts.diagnostics.push({ level: 'error', file, message: `could not analyse this file: ${(e as Error).message}` });
+  }
+}
+
+export function refIn(ctx: CollectContext, file: string, line: number): SourceRef {
+  const snippet = ctx.facts.sources.get(file)?.[line - 1]?.trim();
+  return snippet ? { file, line, snippet } : { file, line };
+}
+
+class DeployRun {
+  private readonly byAbs = new Map<string, DiscoveredFile>();
+  private readonly dockerfiles = new Map<string, { f: DiscoveredFile; df: Dockerfile; used: boolean }>();
+  private readonly consumedScripts = new Set<string>();
+  private readonly pins: Pinned = {};
+  private readonly reportedPy = new Set<string>();
+  private readonly composeFiles: ComposeFile[] = [];
+
+  constructor(private readonly ctx: CollectContext) {
+    for (const f of ctx.files) this.byAbs.set(f.abs, f);
+  }
+
+  run(): void {
+    const files = this.ctx.files.filter((f) => !this.ctx.claimed.has(f.abs));
+    for (const f of files) if (isRequirementsFile(basename(f.abs))) {
+      const t = readText(this.ctx, f);
+      if (t !== undefined) readPins(f.display, t, this.pins);
+    }
+    for (const f of files) if (isDockerfile(basename(f.abs))) {
+      const t = readText(this.ctx, f);
+      if (t === undefined) continue;
+      const df = parseDockerfile(t);
+      for (const p of df.problems) this.ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: p.line, message: p.message });
+      this.dockerfiles.set(f.abs, { f, df, used: false });
+      this.ctx.claimed.add(f.abs);
+    }
+    for (const f of files) if (isComposeFile(basename(f.abs))) guarded(this.ctx, f.display, () => this.compose(f));
+    for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.dockerfileAlone(d.f, d.df));
+    for (const f of files) {
+      const name = basename(f.abs);
+      if (/\.service$/.test(name)) guarded(this.ctx, f.display, () => this.systemd(f));
+      else if (/^Procfile(\.[\w-]+)?$/.test(name)) guarded(this.ctx, f.display, () => this.procfile(f));
+    }
+    for (const f of files) {
+      if (this.ctx.claimed.has(f.abs)) continue;
+      const name = basename(f.abs);
+      if (/\.(conf|ini)$/.test(name)) guarded(this.ctx, f.display, () => this.supervisord(f));
+    }
+    for (const f of files) {
+      if (this.ctx.claimed.has(f.abs) || this.consumedScripts.has(f.abs)) continue;
+      if (this.isShellScript(f)) guarded(this.ctx, f.display, () => this.shellScript(f, undefined));
+    }
+    if (this.composeFiles.length > 0) this.ctx.facts.compose = { files: [...(this.ctx.facts.compose?.files ?? []), ...this.composeFiles] };
+  }
+
+  private versions(): LaunchContext['versions'] {
+    return {
+      gunicorn: this.pins.gunicorn?.version,
+      uvicorn: this.pins.uvicorn?.version,
+      daphne: this.pins.daphne?.version,
+      hypercorn: this.pins.hypercorn?.version,
+    };
+  }
+
+  private isShellScript(f: DiscoveredFile): boolean {
+    const name = basename(f.abs);
+    if (/\.(sh|bash)$/.test(name)) return true;
+    if (name.includes('.') || f.size > MAX_CONFIG_BYTES || f.size < 3) return false;
+    const head = this.ctx.read(f).subarray(0, 64).toString('utf8');
+    return /^#!\s*\S*\b(sh|bash|dash|ash)\b/.test(head) || /^#!\s*\/usr\/bin\/env\s+(sh|bash)\b/.test(head);
+  }
+
+  // ------------------------------------------------------------------ gunicorn / hypercorn config files
+
+  private loadConfig(path: string | undefined, kind: PyServerKind, near: string[], env: Record<string, Valued<string>>): { scope: Scope; file: string; assumed: boolean } | undefined {
+    const pyFiles = this.ctx.files.filter((f) => (kind === 'hypercorn' ? /\.(py|toml)$/ : /\.py$/).test(f.abs));
+    let chosen: DiscoveredFile | undefined;
+    let assumed = false;
+    if (path) {
+      const norm = path.replace(/^(python|file):/, '').replace(/^\.\//, '');
+      const segs = norm.split('/').filter(Boolean);
+      let best = 0;
+      for (const f of pyFiles) {
+        const fs = f.abs.split(sep);
+        let k = 0;
+        while (k < segs.length && k < fs.length && fs[fs.length - 1 - k] === segs[segs.length - 1 - k]) k++;
+        if (k > best || (k === best && k > 0 && chosen && near.some((d) => f.abs.startsWith(d)) && !near.some((d) => (chosen as DiscoveredFile).abs.startsWith(d)))) {
+          best = k;
+          chosen = f;
+        }
+      }
+      if (best === 0) chosen = undefined;
+    } else if (kind === 'gunicorn') {
+      const cands = pyFiles.filter((f) => basename(f.abs) === 'gunicorn.conf.py');
+      chosen = near.map((d) => cands.find((f) => dirname(f.abs) === d)).find(Boolean) ?? (cands.length === 1 ? cands[0] : undefined);
+      assumed = chosen !== undefined;
+    }
+    if (!chosen) return undefined;
+    if (/\.toml$/.test(chosen.abs)) return undefined;
+    const text = readText(this.ctx, chosen);
+    if (text === undefined) return undefined;
+    const parsed = parsePython(chosen.display, text);
+    if (!this.reportedPy.has(chosen.abs)) {
+      this.reportedPy.add(chosen.abs);
+      for (const e of parsed.errors) this.ctx.facts.diagnostics.push({ level: 'error', file: e.file, line: e.line, column: e.column, message: e.message });
+    }
+    const deploymentEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) deploymentEnv[k] = v.value;
+    return { scope: evaluateModule(parsed, { deploymentEnv }), file: chosen.display, assumed };
+  }
+
+  private push(inv: FoundInvocation, lc: Omit<LaunchContext, 'loadConfig' | 'versions'>, near: string[]): number {
+    const full: LaunchContext = {
+      ...lc,
+      versions: this.versions(),
+      loadConfig: (p, kind) => this.loadConfig(p, kind, near, { ...lc.env, ...Object.fromEntries(Object.entries(inv.env).map(([k, v]) => [k, { value: v, origin: 'env' as const }])) }),
+    };
+    const facts: AppServerFacts = buildAppServer(inv, full);
+    this.ctx.facts.appServers.push(facts);
+    return this.ctx.facts.appServers.length - 1;
+  }
+
+  /** Finds a linted shell script the argv runs (`./docker-entrypoint.sh`, `sh /app/start.sh`). */
+  private scriptIn(argv: string[], near: string[]): DiscoveredFile | undefined {
+    for (const a of argv.slice(0, 4)) {
+      if (!/[\w-]+(\.sh)?$/.test(a) || !a.includes('/') && !a.endsWith('.sh')) continue;
+      const b = basename(a);
+      const cands = this.ctx.files.filter((f) => basename(f.abs) === b && this.isShellScript(f));
+      const pick = near.map((d) => cands.find((f) => f.abs.startsWith(d + sep))).find(Boolean) ?? (cands.length === 1 ? cands[0] : undefined);
+      if (pick) return pick;
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------------ compose
+
+  private compose(f: DiscoveredFile): void {
+    const text = readText(this.ctx, f);
+    if (text === undefined) return;
+    this.ctx.claimed.add(f.abs);
+    const raw = parseCompose(text);
+    for (const p of raw.problems) this.ctx.facts.diagnostics.push({ level: 'error', file: f.display, line: p.line, column: p.column, message: p.message });
+    const dir = dirname(f.abs);
+    const dotenvFile = this.byAbs.get(join(dir, '.env'));
+    const dotenv = dotenvFile ? parseEnvFile(readText(this.ctx, dotenvFile) ?? '') : {};
+    const lookup = (n: string) => dotenv[n]?.value;
+    const cf: ComposeFile = { file: f.display, name: raw.name, services: [] };
+    for (const s of raw.services) {
+      const v = s.value;
+      const str = (x: unknown) => (typeof x === 'string' || typeof x === 'number' ? interpolate(String(x), lookup).value : undefined);
+      const svc: ComposeService = {
+        name: s.name,
+        file: f.display,
+        ref: refIn(this.ctx, f.display, s.line),
+        image: str(v.image),
+        environment: {},
+        envFiles: [],
+        ports: [],
+        expose: [],
+        networks: [],
+        role: 'other',
+        appServers: [],
+      };
+      if (typeof v.build === 'string') svc.build = { context: str(v.build) ?? '.' };
+      else if (v.build && typeof v.build === 'object') {
+        const b = v.build as Record<string, unknown>;
+        svc.build = { context: str(b.context) ?? '.', dockerfile: str(b.dockerfile) };
+      }
+      const contextDir = svc.build ? resolve(dir, svc.build.context) : undefined;
+      const docker = svc.build && contextDir ? this.dockerfiles.get(resolve(contextDir, svc.build.dockerfile ?? 'Dockerfile')) : undefined;
+      if (docker) docker.used = true;
+      // environment: Dockerfile ENV < env_file < environment
+      const env: Record<string, Valued<string>> = {};
+      if (docker) for (const [k, e] of Object.entries(docker.df.env)) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, docker.f.display, e.line), note: 'Dockerfile ENV' };
+      const envFiles = Array.isArray(v.env_file) ? v.env_file : v.env_file !== undefined ? [v.env_file] : [];
+      for (const ef of envFiles) {
+        const p = typeof ef === 'string' ? ef : ef && typeof ef === 'object' ? String((ef as Record<string, unknown>).path ?? '') : '';
+        if (!p) continue;
+        svc.envFiles.push(p);
+        const file = this.byAbs.get(resolve(dir, p));
+        if (file) {
+          const t = readText(this.ctx, file);
+          if (t !== undefined)
+            for (const [k, e] of Object.entries(parseEnvFile(t))) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, file.display, e.line), note: `env_file ${p}` };
+        }
+      }
+      const setEnv = (k: string, rawv: string, line: number) => {
+        const it = interpolate(rawv, lookup);
+        const ref = refIn(this.ctx, f.display, line);
+        svc.environment[k] = { value: it.value, ref, origin: it.vars.length ? 'env' : 'literal', envVar: it.vars[0] };
+        env[k] = { value: it.value, origin: 'env', envVar: k, ref, note: it.vars.length ? `compose interpolation of ${it.vars.map((x) => `$${x}`).join(', ')}${it.unresolved.length ? ' (unset, empty)' : ''}` : 'compose environment' };
+      };
+      if (Array.isArray(v.environment)) {
+        v.environment.forEach((item, i) => {
+          const m = typeof item === 'string' ? /^([^=]+)=(.*)$/s.exec(item) : null;
+          if (m) setEnv(m[1] as string, m[2] as string, s.itemLine('environment', i));
+        });
+      } else if (v.environment && typeof v.environment === 'object') {
+        Object.entries(v.environment as Record<string, unknown>).forEach(([k, val], i) => {
+          if (val !== null && val !== undefined) setEnv(k, String(val), s.itemLine('environment', i));
+        });
+      }
+      if (Array.isArray(v.ports))
+        v.ports.forEach((item, i) => {
+          const it = typeof item === 'string' ? interpolate(item, lookup).value : item;
+          for (const p of parseComposePort(it)) svc.ports.push({ ...p, ref: refIn(this.ctx, f.display, s.itemLine('ports', i)) } as ComposePort);
+        });
+      if (Array.isArray(v.expose))
+        v.expose.forEach((item, i) => {
+          const n = Number.parseInt(String(str(item) ?? ''), 10);
+          if (Number.isInteger(n)) svc.expose.push({ port: n, ref: refIn(this.ctx, f.display, s.itemLine('expose', i)) });
+        });
+      if (Array.isArray(v.networks)) svc.networks = v.networks.map(String);
+      else if (v.networks && typeof v.networks === 'object') svc.networks = Object.keys(v.networks);
+      if (typeof v.network_mode === 'string') svc.networkMode = v.network_mode;
+      const argvOf = (x: unknown): string[] | undefined =>
+        typeof x === 'string' ? shlexSplit(interpolate(x, lookup).value) : Array.isArray(x) ? x.map((a) => interpolate(String(a), lookup).value) : undefined;
+      const cmd = argvOf(v.command);
+      const ep = argvOf(v.entrypoint);
+      if (cmd) svc.command = { argv: cmd, ref: refIn(this.ctx, f.display, s.keyLine('command')) };
+      if (ep) svc.entrypoint = { argv: ep, ref: refIn(this.ctx, f.display, s.keyLine('entrypoint')) };
+      svc.role = PROXY_IMAGE.test(svc.image ?? '') || PROXY_IMAGE.test(docker?.df.from ?? '') ? 'proxy' : 'other';
+      // What runs: compose entrypoint/command override the image's (Docker semantics).
+      let argv: string[] | undefined;
+      let ref: SourceRef | undefined;
+      const dockerEp = docker?.df.entrypoint;
+      if (ep) {
+        argv = [...ep, ...(cmd ?? [])];
+        ref = svc.entrypoint?.ref;
+        if (cmd) ref = svc.command?.ref;
+      } else if (cmd) {
+        argv = [...(dockerEp?.json ?? []), ...cmd];
+        ref = svc.command?.ref;
+      } else if (docker) {
+        const d = dockerArgv(docker.df);
+        if (d) {
+          argv = d.argv;
+          ref = refIn(this.ctx, docker.f.display, d.line);
+        }
+      }
+      const near = [contextDir, dir].filter((x): x is string => !!x);
+      if (argv && ref) {
+        const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = {
+          via: 'compose',
+          ref,
+          service: s.name,
+          env,
+          container: true,
+          ports: svc.ports,
+          networkMode: svc.networkMode,
+          notes: svc.envFiles.length ? [`env_file: ${svc.envFiles.join(', ')}`] : [],
+        };
+        const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
+        let invs = findInvocations(argv, {}, []);
+        if (invs.length === 0) {
+          const script = this.scriptIn(argv, near);
+          if (script) {
+            this.consumedScripts.add(script.abs);
+            for (const { inv, line } of this.scriptInvocations(script, stringEnv)) {
+              svc.appServers.push(this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line), notes: [...lc.notes, `started by ${basename(script.abs)} from service ${s.name}`] }, near));
+            }
+          }
+        }
+        // `sh -c "..."` commands: variables expand with the service environment
+        if (invs.length > 0 && invs.some((i) => i.unresolvedVars.length > 0)) {
+          const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
+          if (sh > 0 && argv[sh + 1]) invs = splitCommands(argv[sh + 1] as string, (n) => stringEnv[n]).flatMap((c) => findInvocations(c.argv.map((w) => w.text), c.assignments, c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars)));
+        }
+        for (const inv of invs) svc.appServers.push(this.push(inv, lc, near));
+      }
+      if (svc.appServers.length > 0 && svc.role === 'other') svc.role = 'app';
+      cf.services.push(svc);
+    }
+    this.composeFiles.push(cf);
+  }
+
+  private dockerfileAlone(f: DiscoveredFile, df: Dockerfile): void {
+    const d = dockerArgv(df);
+    if (!d) return;
+    const env: Record<string, Valued<string>> = {};
+    for (const [k, e] of Object.entries(df.env)) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, e.line), note: 'Dockerfile ENV' };
+    const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
+    const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = {
+      via: 'dockerfile',
+      ref: refIn(this.ctx, f.display, d.line),
+      env,
+      container: true,
+      dockerOnly: true,
+      notes: df.expose.length ? [`EXPOSE ${df.expose.map((e) => e.port).join(' ')} (line ${df.expose[0]?.line}); published only by \`docker run -p\``] : [],
+    };
+    const near = [dirname(f.abs)];
+    let invs = findInvocations(d.argv, {}, []);
+    if (d.argv[0] === '/bin/sh' && d.argv[1] === '-c') invs = splitCommands(d.argv[2] ?? '', (n) => stringEnv[n]).flatMap((c) => findInvocations(c.argv.map((w) => w.text), c.assignments, c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars)));
+    if (invs.length === 0) {
+      const script = this.scriptIn(d.argv, near);
+      if (script) {
+        this.consumedScripts.add(script.abs);
+        for (const { inv, line } of this.scriptInvocations(script, stringEnv)) this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
+      }
+    }
+    for (const inv of invs) this.push(inv, lc, near);
+  }
+
+  // ------------------------------------------------------------------ systemd, Procfile, supervisord, scripts
+
+  private systemd(f: DiscoveredFile): void {
+    const text = readText(this.ctx, f);
+    if (text === undefined) return;
+    this.ctx.claimed.add(f.abs);
+    const unit = parseSystemdUnit(text);
+    const svc = unit.sections.get('Service');
+    if (!svc) return;
+    const envLines = systemdEnvironment(svc.get('Environment') ?? []);
+    const env: Record<string, Valued<string>> = {};
+    for (const [k, e] of Object.entries(envLines)) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, e.line), note: 'systemd Environment=' };
+    const notes: string[] = [];
+    const near = [dirname(f.abs)];
+    for (const ef of svc.get('EnvironmentFile') ?? []) {
+      const p = ef.value.replace(/^-/, '');
+      const hit = this.ctx.files.find((x) => x.abs.endsWith(p.replace(/^\//, sep)) || basename(x.abs) === basename(p));
+      const t = hit ? readText(this.ctx, hit) : undefined;
+      if (hit && t !== undefined) {
+        for (const [k, e] of Object.entries(parseEnvFile(t))) if (!env[k]) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, hit.display, e.line), note: `EnvironmentFile=${p}` };
+      } else notes.push(`EnvironmentFile=${p} (line ${ef.line}) is not among the linted files: variables set there are unknown`);
+    }
+    const wd = svc.get('WorkingDirectory')?.at(-1)?.value;
+    if (wd) {
+      // map WorkingDirectory=/srv/app/mysite onto a linted folder by its last segments
+      const segs = wd.split('/').filter(Boolean);
+      for (let k = segs.length; k >= 1; k--) {
+        const tail = segs.slice(-k).join(sep);
+        const hit = this.ctx.files.find((x) => dirname(x.abs).endsWith(sep + tail));
+        if (hit) {
+          near.unshift(dirname(hit.abs).slice(0, dirname(hit.abs).length - tail.length) + tail);
+          break;
+        }
+      }
+    }
+    const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
+    const unitName = basename(f.abs).replace(/\.service$/, '');
+    for (const ex of svc.get('ExecStart') ?? []) {
+      if (!ex.value) continue;
+      const { argv, unresolved } = systemdExecArgv(ex.value, stringEnv);
+      const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = { via: 'systemd', ref: refIn(this.ctx, f.display, ex.line), service: unitName, env, container: false, notes };
+      let invs = findInvocations(argv, {}, unresolved);
+      if (invs.length === 0) {
+        const script = this.scriptIn(argv, near);
+        if (script) {
+          this.consumedScripts.add(script.abs);
+          for (const { inv, line } of this.scriptInvocations(script, stringEnv)) this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
+        }
+      }
+      for (const inv of invs) this.push(inv, lc, near);
+      invs = [];
+    }
+  }
+
+  private procfile(f: DiscoveredFile): void {
+    const text = readText(this.ctx, f);
+    if (text === undefined) return;
+    this.ctx.claimed.add(f.abs);
+    for (const p of parseProcfile(text)) {
+      const env: Record<string, Valued<string>> = { PORT: { value: '$PORT', origin: 'env', envVar: 'PORT', note: 'set by the platform (Heroku, Dokku)' } };
+      for (const c of splitCommands(p.command, () => undefined)) {
+        for (const inv of findInvocations(c.argv.map((w) => w.text), c.assignments, c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars).filter((v) => v !== 'PORT'))) {
+          this.push(inv, { via: 'procfile', ref: refIn(this.ctx, f.display, p.line), service: p.process, env, container: true, notes: ['Procfile: the platform routes to $PORT; only its router connects'] }, [dirname(f.abs)]);
+        }
+      }
+    }
+  }
+
+  private supervisord(f: DiscoveredFile): void {
+    const text = readText(this.ctx, f);
+    if (text === undefined || !/^\s*\[(program|fcgi-program):/m.test(text)) return;
+    this.ctx.claimed.add(f.abs);
+    for (const prog of parseSupervisord(text)) {
+      if (!prog.command) continue;
+      const env: Record<string, Valued<string>> = {};
+      if (prog.environment)
+        for (const [k, v] of Object.entries(supervisordEnvironment(prog.environment.value)))
+          env[k] = { value: v, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, prog.environment.line), note: 'supervisord environment=' };
+      const argv = shlexSplit(prog.command.value);
+      for (const inv of findInvocations(argv, {}, [])) {
+        this.push(inv, { via: 'supervisord', ref: refIn(this.ctx, f.display, prog.command.line), service: prog.program, env, container: false, notes: [] }, [dirname(f.abs)]);
+      }
+    }
+  }
+
+  /** Server invocations in a script, each with its line; tracks `export X=...` and `X=...` as it goes. */
+  private scriptInvocations(f: DiscoveredFile, baseEnv: Record<string, string>): Array<{ inv: FoundInvocation; line: number }> {
+    const text = readText(this.ctx, f);
+    if (text === undefined) return [];
+    const vars: Record<string, string> = { ...baseEnv };
+    const out: Array<{ inv: FoundInvocation; line: number }> = [];
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length && i < 100_000; i++) {
+      const start = i + 1;
+      let l = lines[i] as string;
+      while (/\\$/.test(l) && i + 1 < lines.length) l = `${l.slice(0, -1)} ${lines[++i]}`;
+      if (/^\s*(#|$)/.test(l)) continue;
+      for (const c of splitCommands(l, (n) => vars[n])) {
+        const argv = c.argv.map((w) => w.text);
+        if (argv.length === 0) {
+          Object.assign(vars, c.assignments);
+          continue;
+        }
+        if (argv[0] === 'export') {
+          for (const a of argv.slice(1)) {
+            const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(a);
+            if (m) vars[m[1] as string] = m[2] as string;
+          }
+          continue;
+        }
+        const unresolved = c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars);
+        for (const inv of findInvocations(argv, c.assignments, unresolved)) out.push({ inv, line: start });
+      }
+    }
+    return out;
+  }
+
+  private shellScript(f: DiscoveredFile, service: string | undefined): void {
+    const found = this.scriptInvocations(f, {});
+    if (found.length === 0) return;
+    this.ctx.claimed.add(f.abs);
+    for (const { inv, line } of found) this.push(inv, { via: 'shell', ref: refIn(this.ctx, f.display, line), service, env: {}, container: false, notes: [] }, [dirname(f.abs)]);
+  }
+}
+
+export const deployCollector: Collector = {
+  name: 'deploy',
+  collect(ctx) {
+    new DeployRun(ctx).run();
+  },
+};

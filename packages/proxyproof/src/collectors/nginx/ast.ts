@@ -1,6 +1,6 @@
 /**
  * The nginx configuration tree, shaped like crossplane's JSON output so it can be compared with
- * crossplane's expected trees directly (see test/nginx/crossplane-conformance.test.ts).
+ * crossplane's expected trees directly (see test/nginx-parser/conformance.test.ts). Parser rules: README.md here.
  */
 
 export interface NginxDirective {
@@ -30,6 +30,8 @@ export interface NginxConfigFile {
   parsed: NginxDirective[];
   /** Our addition: where the content came from (a stock params file may be built in). */
   source?: 'file' | 'builtin';
+  /** Our addition: the absolute path read (for a built-in stock file, the path it stands for). */
+  abs?: string;
 }
 
 export interface NginxConfigTree {

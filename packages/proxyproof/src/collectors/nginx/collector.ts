@@ -1,4 +1,177 @@
-import type { Collector } from '../../engine/collect.js';
+/**
+ * The nginx collector: finds the nginx entry files among the discovered files, parses each entry once with
+ * its includes, and adds the trees to facts.nginx.configs. Problems become Diagnostics with file:line.
+ *
+ * Entry files, in this order:
+ * - files named on the command line (always; an explicit file that is not nginx gets a clear error);
+ * - `nginx.conf`;
+ * - `sites-enabled/*`, `conf.d/*.conf`, and `sites-available/*` when there is no sites-enabled next to it;
+ * - any other `*.conf`, and extension-less files under a folder whose name contains "nginx", when the file
+ *   parses as nginx and has a top-level http/server/location/upstream/events/stream block (a supervisord or
+ *   Apache .conf does not parse; a snippet of `proxy_set_header` lines is included by an entry, not one itself).
+ * A file that another entry includes is not an entry itself. The config prefix of a file in sites-enabled,
+ * sites-available or conf.d is the folder above it (where nginx.conf lives); otherwise its own folder.
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, relative, sep } from 'node:path';
+import type { CollectContext, Collector } from '../../engine/collect.js';
+import type { DiscoveredFile } from '../../engine/discover.js';
+import type { Diagnostic } from '../../model/finding.js';
+import type { NginxConfigTree, NginxDirective } from './ast.js';
+import { errorReason, MAX_CONFIG_BYTES, parseNginxFile, relabelTree } from './parser.js';
 
-// Placeholder until the nginx collector lands (see ARCHITECTURE.md); it claims no file.
-export const nginxCollector: Collector = { name: 'nginx', collect() {} };
+const SITE_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d']);
+/** Block directives that make a file an nginx config of its own (a snippet of `proxy_set_header` lines is not). */
+const ENTRY_BLOCKS = new Set(['http', 'server', 'location', 'upstream', 'events', 'stream']);
+/** Reads like nginx (for explicit files, and broken files under an nginx folder that do not parse). */
+const LOOKS_NGINX =
+  /^\s*(?:(?:http|server|location|upstream|events)\b[^;{}]*\{|(?:listen|server_name|proxy_pass|proxy_set_header|uwsgi_pass|fastcgi_pass)\s[^;{}]*;)/m;
+const OPENS_BLOCK = /^\s*(?:http|server|location|upstream|events)\b[^;{}]*\{/m;
+
+type Kind = 'explicit' | 'main' | 'site' | 'heuristic';
+
+interface Candidate {
+  file: DiscoveredFile;
+  kind: Kind;
+  prefix: string;
+}
+
+function parentName(abs: string): string {
+  return basename(dirname(abs));
+}
+
+function classify(f: DiscoveredFile, sniff: (f: DiscoveredFile) => string): Kind | undefined {
+  const kind = classifyByName(f);
+  if (!f.explicit) return kind;
+  // Named on the command line: ours when it is named like an nginx file or reads like one.
+  if (kind || LOOKS_NGINX.test(sniff(f))) return 'explicit';
+  return undefined;
+}
+
+function classifyByName(f: DiscoveredFile): Kind | undefined {
+  const name = basename(f.abs);
+  if (name.startsWith('.')) return undefined;
+  if (name === 'nginx.conf') return 'main';
+  const parent = parentName(f.abs);
+  if (parent === 'sites-enabled') return 'site';
+  if (parent === 'conf.d' && name.endsWith('.conf')) return 'site';
+  if (parent === 'sites-available') {
+    return existsSync(`${dirname(dirname(f.abs))}${sep}sites-enabled`) ? undefined : 'site';
+  }
+  if (name.endsWith('.conf')) return 'heuristic';
+  if (extname(name) === '' && /nginx/i.test(dirname(f.abs))) return 'heuristic';
+  return undefined;
+}
+
+function prefixFor(abs: string): string {
+  const dir = dirname(abs);
+  return SITE_DIRS.has(basename(dir)) ? dirname(dir) : dir;
+}
+
+function hasEntryBlock(list: NginxDirective[]): boolean {
+  return list.some((d) => d.block !== undefined && ENTRY_BLOCKS.has(d.directive));
+}
+
+/** The cwd the display paths are relative to (discover made them relative to it). */
+function displayBase(files: DiscoveredFile[]): string {
+  for (const f of files) {
+    if (!isAbsolute(f.display) && f.abs.endsWith(`${sep}${f.display}`)) return f.abs.slice(0, -f.display.length - 1);
+  }
+  return process.cwd();
+}
+
+export const nginxCollector: Collector = {
+  name: 'nginx',
+  collect(ctx: CollectContext) {
+    const base = displayBase(ctx.files);
+    const byAbs = new Map(ctx.files.map((f) => [f.abs, f]));
+    const display = (abs: string): string => {
+      const known = byAbs.get(abs);
+      if (known) return known.display;
+      const rel = relative(base, abs);
+      return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+    };
+
+    const sniff = (f: DiscoveredFile): string => {
+      if (f.size > MAX_CONFIG_BYTES) return '';
+      try {
+        return ctx.read(f).toString('utf8');
+      } catch {
+        return '';
+      }
+    };
+    const order: Record<Kind, number> = { explicit: 0, main: 1, site: 2, heuristic: 3 };
+    const candidates: Candidate[] = [];
+    for (const f of ctx.files) {
+      if (ctx.claimed.has(f.abs)) continue;
+      const kind = classify(f, sniff);
+      if (kind) candidates.push({ file: f, kind, prefix: prefixFor(f.abs) });
+    }
+    candidates.sort((a, b) => order[a.kind] - order[b.kind]);
+
+    interface Entry {
+      cand: Candidate;
+      tree: NginxConfigTree;
+      texts: Map<string, { display: string; text: string; source: 'file' | 'builtin' }>;
+    }
+    const entries: Entry[] = [];
+    const covered = new Set<string>();
+
+    for (const cand of candidates) {
+      const f = cand.file;
+      if (covered.has(f.abs)) continue;
+      if (f.size > MAX_CONFIG_BYTES && cand.kind === 'heuristic') continue;
+      const texts: Entry['texts'] = new Map();
+      const tree = parseNginxFile(f.abs, {
+        prefix: cand.prefix,
+        rebase: cand.prefix === '/etc/nginx' ? [] : [{ from: '/etc/nginx', to: cand.prefix }],
+        comments: ctx.options.comments,
+        onFileText: (_file, abs, text, source) => texts.set(abs, { display: display(abs), text, source }),
+      });
+      if (cand.kind === 'heuristic') {
+        const entryText = texts.get(f.abs)?.text ?? '';
+        const parsedOk = tree.config[0]?.status === 'ok';
+        const nginxLike = parsedOk
+          ? hasEntryBlock(tree.config[0]?.parsed ?? [])
+          : /nginx/i.test(dirname(f.abs)) && OPENS_BLOCK.test(entryText);
+        if (!nginxLike) continue;
+      }
+      entries.push({ cand, tree, texts });
+      for (const c of tree.config.slice(1)) if (c.abs) covered.add(c.abs);
+    }
+
+    // A file included by another entry is part of that entry, not an entry of its own.
+    const includedBy = new Map<string, number>();
+    entries.forEach((e, k) => {
+      for (const c of e.tree.config.slice(1)) if (c.abs && !includedBy.has(c.abs)) includedBy.set(c.abs, k);
+    });
+    const kept = entries.filter((e, k) => {
+      const by = includedBy.get(e.cand.file.abs);
+      return by === undefined || by === k || (includedBy.get(entries[by]?.cand.file.abs ?? '') === k && by > k);
+    });
+
+    for (const e of kept) {
+      const tree = relabelTree(e.tree, display);
+      ctx.facts.nginx.configs.push(tree);
+      for (const [abs, t] of e.texts) {
+        const known = byAbs.get(abs);
+        if (known) {
+          ctx.read(known);
+          ctx.claimed.add(abs);
+        } else if (!ctx.facts.sources.has(t.display)) {
+          ctx.facts.sources.set(t.display, t.text.split(/\r?\n/));
+        }
+      }
+      ctx.claimed.add(e.cand.file.abs);
+      const seen = new Set<string>();
+      for (const err of tree.errors) {
+        const d: Diagnostic = { level: 'error', message: `nginx: ${errorReason(err)}`, file: err.file };
+        if (err.line !== null) d.line = err.line;
+        const key = `${d.file}:${d.line}:${d.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        ctx.facts.diagnostics.push(d);
+      }
+    }
+  },
+};

@@ -1,4 +1,455 @@
-import type { Collector } from '../../engine/collect.js';
+/**
+ * The Node app collector: JavaScript/TypeScript sources (Express, Fastify, Koa, NestJS, Hono), package.json
+ * (versions, start scripts) and SvelteKit adapter-node projects with the environment their start commands get.
+ * Produces FrameworkFacts (trustProxy with its exact meaning) and AppServerFacts of kind 'node' (listen binds).
+ *
+ * JS/TS is parsed with acorn (+ @sveltejs/acorn-typescript), never run. Only modules that mention a framework
+ * (cheap text pre-filter) are parsed; a syntax error in one is a Diagnostic with file:line and the lint goes on.
+ * Environment from compose files comes from facts.compose (collectors/deploy runs first); systemd units,
+ * Dockerfiles and .env files of a SvelteKit project are read with collectors/deploy's parsers.
+ */
+import { basename, dirname, resolve, sep } from 'node:path';
+import type { CollectContext, Collector } from '../../engine/collect.js';
+import type { DiscoveredFile } from '../../engine/discover.js';
+import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import { exposureOf, reachOf } from '../deploy/appserver.js';
+import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
+import { splitCommands } from '../deploy/shell.js';
+import type { ComposePort, ComposeService } from '../deploy/types.js';
+import { analyzeModule, type DetachedSetting, type ModuleFacts, type NodeApp, type Setting } from './analyze.js';
+import { type Eval, parseSource } from './js.js';
+import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
 
-// Placeholder until the node collector lands (see ARCHITECTURE.md); it claims no file.
-export const nodeAppCollector: Collector = { name: 'node', collect() {} };
+/** JS/TS sources above this size are skipped with a note (bundles, vendored code; never an app's entry point). */
+export const MAX_SOURCE_BYTES = 1024 * 1024;
+const JS_FILE = /\.(js|mjs|cjs|ts|mts|cts|jsx|tsx)$/;
+const SKIP_FILE = /\.d\.[mc]?ts$|\.min\.js$/;
+const KEYWORDS = ['express', 'fastify', 'koa', 'Koa', '@nestjs/', 'hono', 'trust proxy', 'trustProxy', 'adapter-node'];
+/** adapter-node's variables (https://svelte.dev/docs/kit/adapter-node#Environment-variables). */
+export const SVELTEKIT_VARS = ['ORIGIN', 'PROTOCOL_HEADER', 'HOST_HEADER', 'PORT_HEADER', 'ADDRESS_HEADER', 'XFF_DEPTH', 'HOST', 'PORT', 'SOCKET_PATH'] as const;
+
+interface PackageJson {
+  dir: string;
+  file: string;
+  deps: Record<string, string>;
+  scripts: Array<{ name: string; command: string; ref: SourceRef }>;
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function majorOf(range: string | undefined): string | undefined {
+  const m = range ? /(\d+)(?:\.(\d+))?/.exec(range) : null;
+  return m ? m[1] : undefined;
+}
+
+const valued = <T>(value: T, origin: Valued<T>['origin'], ref?: SourceRef, extra: Partial<Valued<T>> = {}): Valued<T> => {
+  const v: Valued<T> = { value, origin, ...extra };
+  if (ref) v.ref = ref;
+  return v;
+};
+
+function evalToValued(ev: Eval | undefined, ref: SourceRef | undefined, dflt: unknown, env: Record<string, Valued<string>>): Valued<unknown> {
+  if (ev === undefined) return valued(dflt, 'default', ref);
+  if (ev.kind === 'literal') return valued(ev.value, 'literal', ref);
+  if (ev.kind === 'env') {
+    const known = env[ev.envVar];
+    if (known !== undefined) {
+      const raw = known.value;
+      const value = ev.convert === 'number' ? Number(raw) : raw;
+      return valued(value, 'env', known.ref ?? ref, { envVar: ev.envVar, note: `process.env.${ev.envVar} = ${JSON.stringify(raw)} from ${known.ref?.file ?? 'the environment'}` });
+    }
+    return valued(ev.hasFallback ? ev.fallback : undefined, 'env', ref, { envVar: ev.envVar, note: ev.hasFallback ? `depends on ${ev.envVar}, default ${JSON.stringify(ev.fallback)}` : `depends on ${ev.envVar} (no default)` });
+  }
+  return valued(undefined, 'unknown', ref, { note: ev.text });
+}
+
+/** The compose service whose build context contains `absFile`, if any. */
+function serviceFor(ctx: CollectContext, absFile: string): ComposeService | undefined {
+  for (const cf of ctx.facts.compose?.files ?? []) {
+    for (const s of cf.services) {
+      if (!s.build) continue;
+      const dir = resolve(dirname(resolve(cf.file)), s.build.context);
+      if (absFile === dir || absFile.startsWith(dir + sep)) return s;
+    }
+  }
+  return undefined;
+}
+
+function composeEnv(s: ComposeService | undefined): Record<string, Valued<string>> {
+  const env: Record<string, Valued<string>> = {};
+  if (!s) return env;
+  for (const [k, v] of Object.entries(s.environment)) env[k] = valued(v.value, v.origin === 'env' ? 'env' : 'literal', v.ref, v.envVar ? { envVar: v.envVar } : {});
+  return env;
+}
+
+function bindFrom(host: Valued<unknown>, port: Valued<unknown>, ref: SourceRef, where: { container: boolean; ports?: ComposePort[]; networkMode?: string }): BindAddress {
+  const h = typeof host.value === 'string' ? host.value : undefined;
+  const p = typeof port.value === 'number' && Number.isInteger(port.value) ? port.value : typeof port.value === 'string' && /^\d+$/.test(port.value) ? Number(port.value) : undefined;
+  const exposure = host.origin === 'unknown' || (host.origin === 'env' && h === undefined) ? 'unknown' : exposureOf(h ?? '0.0.0.0');
+  const b: BindAddress = { kind: 'tcp', exposure, ref };
+  if (h !== undefined) b.host = h;
+  if (p !== undefined) b.port = p;
+  if (where.container) b.container = true;
+  const r = reachOf(b, { container: where.container, ports: where.ports, networkMode: where.networkMode });
+  b.reach = r.reach;
+  if (r.published) b.published = { hostIp: r.published.hostIp, hostPort: r.published.hostPort ?? r.published.containerPort, ref: r.published.ref };
+  return b;
+}
+
+class NodeCollection {
+  readonly modules: Array<{ file: DiscoveredFile; facts: ModuleFacts }> = [];
+  readonly packages: PackageJson[] = [];
+  readonly envFiles: DiscoveredFile[] = [];
+  readonly units: DiscoveredFile[] = [];
+  readonly dockerfiles: DiscoveredFile[] = [];
+
+  constructor(readonly ctx: CollectContext) {}
+
+  scan(): void {
+    for (const f of this.ctx.files) {
+      const name = basename(f.abs);
+      if (name === 'package.json') this.packageJson(f);
+      else if (/^\.env(\.|$)/.test(name)) this.envFiles.push(f);
+      else if (/\.service$/.test(name)) this.units.push(f);
+      else if (/^Dockerfile(\.|$)|\.Dockerfile$/.test(name)) this.dockerfiles.push(f);
+      else if (JS_FILE.test(name) && !SKIP_FILE.test(name) && !this.ctx.claimed.has(f.abs)) this.source(f);
+    }
+  }
+
+  private source(f: DiscoveredFile): void {
+    if (f.size > MAX_SOURCE_BYTES) {
+      this.ctx.facts.diagnostics.push({ level: 'note', message: `skipped: larger than ${MAX_SOURCE_BYTES / 1024} KiB (a bundle or vendored code, not an app's setup)`, file: f.display });
+      return;
+    }
+    const text = this.ctx.read(f).toString('utf8');
+    if (!KEYWORDS.some((k) => text.includes(k))) return;
+    this.ctx.claimed.add(f.abs);
+    const parsed = parseSource(f.abs, text);
+    if ('message' in parsed) {
+      this.ctx.facts.diagnostics.push({ level: 'error', message: `JavaScript/TypeScript syntax error: ${parsed.message}; file skipped`, file: f.display, line: parsed.line, column: parsed.column });
+      return;
+    }
+    const lines = this.ctx.facts.sources.get(f.display) ?? text.split(/\r?\n/);
+    try {
+      this.modules.push({ file: f, facts: analyzeModule(parsed.ast, text, f.display, lines) });
+    } catch (e) {
+      this.ctx.facts.diagnostics.push({ level: 'warning', message: `could not analyse: ${(e as Error).message}`, file: f.display });
+    }
+  }
+
+  private packageJson(f: DiscoveredFile): void {
+    if (f.size > MAX_SOURCE_BYTES) return;
+    const text = this.ctx.read(f).toString('utf8');
+    let data: { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; scripts?: Record<string, string> };
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      const m = /position (\d+)/.exec((e as Error).message);
+      this.ctx.facts.diagnostics.push({ level: 'error', message: `package.json is not valid JSON: ${(e as Error).message}`, file: f.display, line: m ? lineOfOffset(text, Number(m[1])) : 1 });
+      return;
+    }
+    if (!data || typeof data !== 'object') return;
+    const deps = { ...(data.devDependencies ?? {}), ...(data.dependencies ?? {}) };
+    const lines = text.split(/\r?\n/);
+    const scripts: PackageJson['scripts'] = [];
+    for (const [name, command] of Object.entries(data.scripts ?? {})) {
+      if (typeof command !== 'string') continue;
+      const idx = lines.findIndex((l) => l.includes(`"${name}"`));
+      scripts.push({ name, command, ref: { file: f.display, line: idx + 1 || 1, snippet: (lines[idx] ?? '').trim() } });
+    }
+    this.packages.push({ dir: dirname(f.abs), file: f.display, deps, scripts });
+  }
+
+  /** The nearest package.json at or above `abs`. */
+  packageFor(abs: string): PackageJson | undefined {
+    let best: PackageJson | undefined;
+    for (const p of this.packages) if ((abs.startsWith(p.dir + sep) || abs === p.dir) && (!best || p.dir.length > best.dir.length)) best = p;
+    return best;
+  }
+}
+
+/** Merges `app.set('trust proxy', ...)` written on an object another module created (`configure(app)`). */
+function attachDetached(apps: NodeApp[], detached: DetachedSetting[]): NodeApp[] {
+  const extra: NodeApp[] = [];
+  for (const d of detached) {
+    const candidates = apps.filter((a) => (a.kind === 'express' || (a.kind === 'nestjs' && a.platform === 'express')) && !a.trustProxy);
+    const sameFile = candidates.find((a) => a.file === d.file);
+    const target = sameFile ?? (candidates.length === 1 ? candidates[0] : undefined);
+    if (target) {
+      target.trustProxy = d;
+      continue;
+    }
+    if (apps.some((a) => a.trustProxy === d)) continue;
+    extra.push({ kind: d.nest ? 'nestjs' : 'express', platform: 'express', file: d.file, ref: d.ref, variable: '(app)', trustProxy: d, listens: [] });
+  }
+  return extra;
+}
+
+function frameworkLabel(app: NodeApp): 'Express' | 'Fastify' {
+  return app.kind === 'fastify' || (app.kind === 'nestjs' && app.platform === 'fastify') ? 'Fastify' : 'Express';
+}
+
+/** An env read whose value the deployment files give is read as that literal (as a string: process.env holds strings). */
+function resolvedEval(ev: Eval | undefined, env: Record<string, Valued<string>>): Eval | undefined {
+  if (ev?.kind !== 'env') return ev;
+  const known = env[ev.envVar];
+  if (known === undefined) return ev;
+  const raw = known.value;
+  return { kind: 'literal', value: ev.convert === 'number' ? Number(raw) : ev.convert === 'boolean' ? raw === 'true' : raw };
+}
+
+function meaningOf(app: NodeApp, env: Record<string, Valued<string>>): TrustMeaning {
+  if (app.kind === 'koa') return koaMeaning(resolvedEval(app.trustProxy?.eval, env), resolvedEval(app.maxIpsCount?.eval, env), resolvedEval(app.proxyIpHeader?.eval, env));
+  if (app.kind === 'hono') return { cls: 'none', trusted: [], text: 'Hono has no trust setting: c.req.url takes its scheme from the runtime (http behind a TLS-terminating proxy)' };
+  return expressLikeMeaning(resolvedEval(app.trustProxy?.eval, env), frameworkLabel(app));
+}
+
+function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: FrameworkFacts; server?: AppServerFacts } {
+  const ctx = col.ctx;
+  const pkg = col.packageFor(absFile);
+  const svc = serviceFor(ctx, absFile);
+  const env = composeEnv(svc);
+  const meaning = meaningOf(app, env);
+  const depName = app.kind === 'nestjs' ? '@nestjs/core' : app.kind;
+  const version = majorOf(pkg?.deps[depName]);
+  const setting = app.trustProxy;
+  const trustValued = evalToValued(setting?.eval, setting?.ref ?? app.ref, app.kind === 'koa' ? false : app.kind === 'hono' ? undefined : false, env);
+  trustValued.note = meaning.text;
+  const settings: Record<string, Valued<unknown>> = {};
+  const settingName = app.kind === 'koa' ? 'proxy' : app.kind === 'express' || (app.kind === 'nestjs' && app.platform === 'express') ? 'trust proxy' : 'trustProxy';
+  settings[settingName] = trustValued;
+  settings.trustClass = valued(meaning.cls, 'computed', setting?.ref ?? app.ref);
+  if (meaning.hops !== undefined) settings.trustHops = valued(meaning.hops, 'computed', setting?.ref);
+  if (app.platform) settings.platform = valued(app.platform, 'computed', app.ref);
+  if (app.proxyIpHeader) settings.proxyIpHeader = evalToValued(app.proxyIpHeader.eval, app.proxyIpHeader.ref, 'X-Forwarded-For', env);
+  if (app.maxIpsCount) settings.maxIpsCount = evalToValued(app.maxIpsCount.eval, app.maxIpsCount.ref, 0, env);
+  if (app.forwardedLib) settings['@proxyproof/forwarded'] = valued(app.forwardedLib.name, 'literal', app.forwardedLib.ref);
+  const trusts = meaning.cls !== 'none' && meaning.cls !== 'invalid';
+  const fw: FrameworkFacts = {
+    kind: app.kind,
+    file: app.file,
+    module: app.variable,
+    usesServerScheme: false,
+    schemeHeader: valued(trusts ? { header: 'X-Forwarded-Proto', value: 'https' } : null, setting ? 'computed' : 'default', setting?.ref ?? app.ref, { note: meaning.text }),
+    trustProxy: trustValued,
+    settings,
+  };
+  if (version) fw.assumedVersion = version;
+  if (app.listens.length === 0) return { fw };
+
+  const fastifyish = frameworkLabel(app) === 'Fastify';
+  const binds: BindAddress[] = [];
+  for (const l of app.listens) {
+    if (l.path) {
+      const p = evalToValued(l.path, l.ref, undefined, env);
+      binds.push({ kind: 'unix', path: typeof p.value === 'string' ? p.value : undefined, exposure: 'unix', reach: 'unix', ref: l.ref });
+      continue;
+    }
+    // Node's server.listen(port) without a host listens on :: (all interfaces); Fastify's default host is localhost.
+    const host = evalToValued(l.host, l.ref, fastifyish ? 'localhost' : '::', env);
+    const port = evalToValued(l.port, l.ref, fastifyish ? 3000 : undefined, env);
+    binds.push(bindFrom(host, port, l.ref, { container: svc !== undefined, ports: svc?.ports, networkMode: svc?.networkMode }));
+  }
+  const server: AppServerFacts = {
+    kind: 'node',
+    launch: { ...app.listens[0]?.ref as SourceRef, via: 'code' },
+    appTarget: `${app.kind} app \`${app.variable}\` (${app.file}:${app.ref.line})`,
+    binds,
+    proxyHeaders: valued(trusts, setting ? 'computed' : 'default', setting?.ref ?? app.ref, { note: meaning.text }),
+    trustedProxies: valued(meaning.trusted, setting ? 'computed' : 'default', setting?.ref ?? app.ref, { note: meaning.text }),
+    schemeHeaders: valued<Record<string, string>>(trusts ? { 'X-Forwarded-Proto': 'https' } : {}, setting ? 'computed' : 'default', setting?.ref ?? app.ref),
+    clientAddressHeaders: trusts ? [app.kind === 'koa' && app.proxyIpHeader?.eval.kind === 'literal' ? String(app.proxyIpHeader.eval.value) : 'X-Forwarded-For'] : [],
+    configFiles: [],
+    env,
+    notes: [meaning.text],
+  };
+  if (svc) server.service = svc.name;
+  if (app.listens.some((l) => l.tls)) server.tls = true;
+  if (version) server.assumedVersion = `${depName} ${version}`;
+  return { fw, server };
+}
+
+// ------------------------------------------------------------------------------------------------ SvelteKit
+
+interface EnvSource {
+  env: Record<string, Valued<string>>;
+  /** loads .env (node -r dotenv/config, --env-file) */
+  loadsDotenv: boolean;
+  launch: AppServerFacts['launch'];
+  service?: ComposeService;
+}
+
+function startsAdapterNode(argv: string[]): { yes: boolean; dotenv: boolean } {
+  const i = argv.findIndex((a) => a === 'node' || a.endsWith('/node'));
+  if (i === -1) return { yes: false, dotenv: false };
+  const rest = argv.slice(i + 1);
+  const target = rest.find((a) => !a.startsWith('-') && a !== 'dotenv/config');
+  const dotenv = rest.some((a, k) => (a === '-r' || a === '--require') && rest[k + 1] === 'dotenv/config') || rest.some((a) => a.startsWith('--env-file'));
+  return { yes: target !== undefined && /^(\.\/)?build(\/index\.js|\/)?$/.test(target), dotenv };
+}
+
+function svelteEnvSources(col: NodeCollection, projectDir: string): EnvSource[] {
+  const ctx = col.ctx;
+  const out: EnvSource[] = [];
+  // package.json scripts: `ORIGIN=https://x node build`
+  const pkg = col.packages.find((p) => p.dir === projectDir);
+  for (const s of pkg?.scripts ?? []) {
+    for (const cmd of splitCommands(s.command)) {
+      const argv = cmd.argv.map((w) => w.text);
+      const st = startsAdapterNode(argv);
+      if (!st.yes) continue;
+      const env: Record<string, Valued<string>> = {};
+      for (const [k, v] of Object.entries(cmd.assignments)) env[k] = valued(v, 'literal', s.ref, { note: `set in the "${s.name}" script` });
+      out.push({ env, loadsDotenv: st.dotenv, launch: { ...s.ref, via: 'shell' } });
+    }
+  }
+  // compose services built from this folder, or running `node build`
+  for (const cf of ctx.facts.compose?.files ?? []) {
+    for (const svc of cf.services) {
+      const ctxDir = svc.build ? resolve(dirname(resolve(cf.file)), svc.build.context) : undefined;
+      const argv = svc.command?.argv ?? [];
+      if (ctxDir !== projectDir && !startsAdapterNode(argv).yes) continue;
+      out.push({ env: composeEnv(svc), loadsDotenv: startsAdapterNode(argv).dotenv, launch: { ...svc.ref, via: 'compose' }, service: svc });
+    }
+  }
+  // Dockerfile in the project folder (ENV), when no compose service covers it
+  if (!out.some((o) => o.service)) {
+    for (const f of col.dockerfiles) {
+      if (dirname(f.abs) !== projectDir) continue;
+      const df = parseDockerfile(ctx.read(f).toString('utf8'));
+      const env: Record<string, Valued<string>> = {};
+      for (const [k, v] of Object.entries(df.env)) env[k] = valued(v.value, 'literal', { file: f.display, line: v.line, snippet: ctx.facts.sources.get(f.display)?.[v.line - 1]?.trim() });
+      const cmd = df.cmd?.json ?? [];
+      out.push({ env, loadsDotenv: startsAdapterNode(cmd).dotenv, launch: { file: f.display, line: df.cmd?.line ?? 1, via: 'dockerfile' } });
+    }
+  }
+  // systemd units that run `node build`
+  for (const f of col.units) {
+    const text = ctx.read(f).toString('utf8');
+    const unit = parseSystemdUnit(text);
+    const service = unit.sections.get('Service');
+    const exec = service?.get('ExecStart')?.[0];
+    if (!exec) continue;
+    const argv = exec.value.replace(/^[-@:+!]+/, '').split(/\s+/);
+    const st = startsAdapterNode(argv);
+    if (!st.yes) continue;
+    const env: Record<string, Valued<string>> = {};
+    for (const [k, v] of Object.entries(systemdEnvironment(service?.get('Environment') ?? []))) env[k] = valued(v.value, 'literal', { file: f.display, line: v.line, snippet: ctx.facts.sources.get(f.display)?.[v.line - 1]?.trim() });
+    out.push({ env, loadsDotenv: st.dotenv || (service?.get('EnvironmentFile')?.length ?? 0) > 0, launch: { file: f.display, line: exec.line, via: 'systemd' } });
+  }
+  // app servers the deploy collector built (any kind) whose launch is in this folder
+  for (const s of ctx.facts.appServers) {
+    if (s.kind !== 'node' || !s.launch.file) continue;
+    if (dirname(resolve(s.launch.file)) !== projectDir) continue;
+    out.push({ env: s.env, loadsDotenv: false, launch: s.launch });
+  }
+  return out;
+}
+
+function buildSvelteKit(col: NodeCollection, mod: { file: DiscoveredFile; facts: ModuleFacts }): { fw: FrameworkFacts; servers: AppServerFacts[] } {
+  const ctx = col.ctx;
+  const an = mod.facts.adapterNode as NonNullable<ModuleFacts['adapterNode']>;
+  const projectDir = dirname(mod.file.abs);
+  const prefix = an.envPrefix?.kind === 'literal' && typeof an.envPrefix.value === 'string' ? an.envPrefix.value : '';
+  const sources = svelteEnvSources(col, projectDir);
+  const dotenv: Record<string, Valued<string>> = {};
+  for (const f of col.envFiles) {
+    if (dirname(f.abs) !== projectDir) continue;
+    for (const [k, v] of Object.entries(parseEnvFile(ctx.read(f).toString('utf8')))) {
+      dotenv[k] = valued(v.value, 'literal', { file: f.display, line: v.line, snippet: ctx.facts.sources.get(f.display)?.[v.line - 1]?.trim() }, { note: `${basename(f.abs)} (read only when the start command loads it: node -r dotenv/config build, or node --env-file=.env build)` });
+    }
+  }
+  const settings: Record<string, Valued<unknown>> = {};
+  const servers: AppServerFacts[] = [];
+  const launches = sources.length > 0 ? sources : [undefined];
+  for (const src of launches) {
+    const env: Record<string, Valued<string>> = {};
+    if (src?.loadsDotenv) Object.assign(env, dotenv);
+    Object.assign(env, src?.env ?? {});
+    for (const name of SVELTEKIT_VARS) {
+      const v = env[prefix + name];
+      if (v && settings[name] === undefined) settings[name] = { ...v, envVar: prefix + name };
+    }
+    const host = env[`${prefix}HOST`];
+    const port = env[`${prefix}PORT`];
+    const socket = env[`${prefix}SOCKET_PATH`];
+    const ref: SourceRef = src ? { file: src.launch.file, line: src.launch.line, ...(src.launch.snippet ? { snippet: src.launch.snippet } : {}) } : an.ref;
+    const bind: BindAddress = socket
+      ? { kind: 'unix', path: socket.value, exposure: 'unix', reach: 'unix', ref: socket.ref ?? ref }
+      : bindFrom(host ? valued(host.value, 'env', host.ref) : valued('0.0.0.0', 'default', ref), port ? valued(port.value, 'env', port.ref) : valued(3000, 'default', ref), host?.ref ?? ref, {
+          container: src?.service !== undefined || src?.launch.via === 'dockerfile',
+          ports: src?.service?.ports,
+          networkMode: src?.service?.networkMode,
+        });
+    if (src === undefined) continue;
+    const server: AppServerFacts = {
+      kind: 'node',
+      launch: src.launch,
+      appTarget: `SvelteKit adapter-node (${mod.file.display})`,
+      binds: [bind],
+      proxyHeaders: valued(Boolean(env[`${prefix}PROTOCOL_HEADER`] || env[`${prefix}ADDRESS_HEADER`]), 'env', ref),
+      trustedProxies: valued(env[`${prefix}ADDRESS_HEADER`] ? ['*'] : [], 'env', ref, { note: 'adapter-node believes ADDRESS_HEADER from any peer; XFF_DEPTH picks the entry from the right' }),
+      schemeHeaders: valued(env[`${prefix}PROTOCOL_HEADER`] ? { [String(env[`${prefix}PROTOCOL_HEADER`]?.value)]: 'https' } : {}, 'env', ref),
+      configFiles: [],
+      env,
+      notes: ['adapter-node listens on HOST (default 0.0.0.0) and PORT (default 3000)'],
+    };
+    if (src.service) server.service = src.service.name;
+    servers.push(server);
+  }
+  // .env values that no start command loads: keep them visible as such
+  for (const name of SVELTEKIT_VARS) {
+    const v = dotenv[prefix + name];
+    if (v && settings[name] === undefined) settings[`${name} (.env, not loaded)`] = v;
+  }
+  const protocolHeader = settings.PROTOCOL_HEADER as Valued<string> | undefined;
+  const pkg = col.packageFor(mod.file.abs);
+  const fw: FrameworkFacts = {
+    kind: 'sveltekit',
+    file: mod.file.display,
+    usesServerScheme: false,
+    schemeHeader: protocolHeader ? valued({ header: protocolHeader.value, value: 'https' }, 'env', protocolHeader.ref) : valued(null, 'default', an.ref, { note: 'PROTOCOL_HEADER unset: the scheme is http unless ORIGIN says otherwise' }),
+    trustProxy: valued({ addressHeader: settings.ADDRESS_HEADER?.value ?? null, xffDepth: settings.XFF_DEPTH?.value ?? null }, settings.ADDRESS_HEADER ? 'env' : 'default', (settings.ADDRESS_HEADER?.ref as SourceRef | undefined) ?? an.ref),
+    settings: { adapter: valued('@sveltejs/adapter-node', 'literal', an.ref), envPrefix: valued(prefix, prefix ? 'literal' : 'default', an.ref), launches: valued(sources.map((s) => `${s.launch.via} ${s.launch.file}:${s.launch.line}`), 'computed', an.ref), ...settings },
+  };
+  const v = majorOf(pkg?.deps['@sveltejs/adapter-node']);
+  if (v) fw.assumedVersion = `adapter-node ${v}`;
+  return { fw, servers };
+}
+
+export const nodeAppCollector: Collector = {
+  name: 'node',
+  collect(ctx) {
+    const col = new NodeCollection(ctx);
+    col.scan();
+    const apps: Array<{ app: NodeApp; abs: string }> = [];
+    const all: NodeApp[] = [];
+    const absOf = new Map<string, string>();
+    for (const m of col.modules) {
+      absOf.set(m.file.display, m.file.abs);
+      for (const a of m.facts.apps) {
+        apps.push({ app: a, abs: m.file.abs });
+        all.push(a);
+      }
+    }
+    const detached = col.modules.flatMap((m) => m.facts.detached);
+    for (const extra of attachDetached(all, detached)) apps.push({ app: extra, abs: absOf.get(extra.file) ?? resolve(extra.file) });
+    for (const { app, abs } of apps) {
+      const { fw, server } = buildApp(col, app, abs);
+      ctx.facts.frameworks.push(fw);
+      if (server) ctx.facts.appServers.push(server);
+    }
+    for (const m of col.modules) {
+      if (!m.facts.adapterNode || !/^svelte\.config\.[mc]?[jt]s$/.test(basename(m.file.abs))) continue;
+      const { fw, servers } = buildSvelteKit(col, m);
+      ctx.facts.frameworks.push(fw);
+      ctx.facts.appServers.push(...servers);
+    }
+  },
+};
+
+export type { Setting };

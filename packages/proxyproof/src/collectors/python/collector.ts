@@ -1,4 +1,360 @@
-import type { Collector } from '../../engine/collect.js';
+/**
+ * The python collector: Django settings (split settings included), gunicorn config files no launcher
+ * referenced, Flask/FastAPI/Starlette app modules (Werkzeug ProxyFix, ProxyHeadersMiddleware,
+ * hypercorn ProxyFixMiddleware) and `uvicorn.run(...)` calls. Parses with @lezer/python and
+ * evaluates statically (evaluate.ts); nothing is imported or executed.
+ *
+ * Runs after collectors/deploy, so the environment a deployment gives the process (compose
+ * `environment:`, systemd `Environment=`) decides DJANGO_SETTINGS_MODULE and env-dependent settings.
+ */
+import { basename, dirname, join, relative, sep } from 'node:path';
+import type { CollectContext, Collector } from '../../engine/collect.js';
+import type { DiscoveredFile } from '../../engine/discover.js';
+import type { AppServerFacts, FrameworkFacts, FrameworkKind, SourceRef, Valued } from '../../model/facts.js';
+import { buildAppServer } from '../deploy/appserver.js';
+import { guarded, readText, refIn } from '../deploy/collector.js';
+import type { FoundInvocation } from '../deploy/servers.js';
+import { type Binding, type CallSite, collectCalls, type Ev, evaluateModule, type ParsedPython, parsePython, type Scope, show, toJs } from './evaluate.js';
+import { isRequirementsFile, type Pinned, readPins } from './versions.js';
 
-// Placeholder until the python collector lands (see ARCHITECTURE.md); it claims no file.
-export const pythonCollector: Collector = { name: 'python', collect() {} };
+/** Text markers that make a .py file worth parsing (others are skipped unread by the parser). */
+const RELEVANT = /SECURE_|ALLOWED_HOSTS|INSTALLED_APPS|MIDDLEWARE|DJANGO_SETTINGS_MODULE|CSRF_|SESSION_COOKIE|USE_X_FORWARDED|Flask\(|FastAPI\(|Starlette\(|Quart\(|ProxyFix|ProxyHeadersMiddleware|uvicorn\.run|forwarded_allow_ips|secure_scheme_headers|^bind\s*=/m;
+const DJANGO_MARKERS = ['INSTALLED_APPS', 'MIDDLEWARE', 'ROOT_URLCONF', 'SECRET_KEY', 'ALLOWED_HOSTS', 'SECURE_PROXY_SSL_HEADER', 'SECURE_SSL_REDIRECT', 'CSRF_TRUSTED_ORIGINS', 'WSGI_APPLICATION', 'DATABASES'];
+const GUNICORN_SETTINGS = ['bind', 'workers', 'worker_class', 'forwarded_allow_ips', 'secure_scheme_headers', 'proxy_protocol', 'proxy_allow_ips', 'wsgi_app'];
+
+export const DEBIAN_DJANGO = '3.2';
+
+interface PyFile {
+  f: DiscoveredFile;
+  parsed: ParsedPython;
+}
+
+class PythonRun {
+  private readonly cache = new Map<string, PyFile | null>();
+  private readonly pins: Pinned = {};
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly ctx: CollectContext) {}
+
+  private load(f: DiscoveredFile, report: boolean): PyFile | undefined {
+    let hit = this.cache.get(f.abs);
+    if (hit === undefined) {
+      const text = readText(this.ctx, f);
+      hit = text === undefined ? null : { f, parsed: parsePython(f.display, text) };
+      this.cache.set(f.abs, hit);
+    }
+    if (hit && report && !this.reported.has(f.abs)) {
+      this.reported.add(f.abs);
+      for (const e of hit.parsed.errors) this.ctx.facts.diagnostics.push({ level: 'error', file: e.file, line: e.line, column: e.column, message: `${e.message}; the rest of the file was read as far as possible` });
+    }
+    return hit ?? undefined;
+  }
+
+  private resolveImport = (fromDisplay: string, dots: number, dotted: string): ParsedPython | undefined => {
+    const from = this.ctx.files.find((f) => f.display === fromDisplay);
+    if (!from) return undefined;
+    const rel = dotted.split('.').filter(Boolean);
+    const candidates: string[] = [];
+    if (dots > 0) {
+      let base = dirname(from.abs);
+      for (let i = 1; i < dots; i++) base = dirname(base);
+      candidates.push(join(base, ...rel) + '.py', join(base, ...rel, '__init__.py'));
+      const hit = this.ctx.files.find((f) => candidates.includes(f.abs));
+      return hit ? this.load(hit, true)?.parsed : undefined;
+    }
+    const tails = [`${sep}${rel.join(sep)}.py`, `${sep}${rel.join(sep)}${sep}__init__.py`];
+    const hits = this.ctx.files.filter((f) => tails.some((t) => f.abs.endsWith(t)));
+    hits.sort((a, b) => commonPrefix(a.abs, from.abs) - commonPrefix(b.abs, from.abs)).reverse();
+    return hits[0] ? this.load(hits[0], true)?.parsed : undefined;
+  };
+
+  run(): void {
+    const py: PyFile[] = [];
+    for (const f of this.ctx.files) {
+      if (this.ctx.claimed.has(f.abs)) continue;
+      if (isRequirementsFile(basename(f.abs))) {
+        const t = readText(this.ctx, f);
+        if (t !== undefined) readPins(f.display, t, this.pins);
+      }
+      if (!f.abs.endsWith('.py')) continue;
+      if (f.size > 1024 * 1024) {
+        readText(this.ctx, f); // records the "skipped" note
+        continue;
+      }
+      const text = this.ctx.read(f).toString('utf8');
+      if (!RELEVANT.test(text)) continue;
+      const p = this.load(f, true);
+      if (p) py.push(p);
+    }
+    guarded(this.ctx, 'python settings', () => this.django(py));
+    guarded(this.ctx, 'gunicorn config files', () => this.gunicornConfigs(py));
+    for (const p of py) guarded(this.ctx, p.f.display, () => this.apps([p]));
+  }
+
+  // ---------------------------------------------------------------- Django
+
+  private settingsModuleHints(py: PyFile[]): Array<{ module: string; ref: SourceRef; env?: AppServerFacts['env'] }> {
+    const hints: Array<{ module: string; ref: SourceRef; env?: AppServerFacts['env'] }> = [];
+    for (const s of this.ctx.facts.appServers) {
+      const d = s.env.DJANGO_SETTINGS_MODULE;
+      if (d?.value) hints.push({ module: d.value, ref: d.ref ?? s.launch, env: s.env });
+    }
+    for (const p of py) {
+      const name = basename(p.f.abs);
+      if (!['manage.py', 'wsgi.py', 'asgi.py'].includes(name)) continue;
+      const scope = evaluateModule(p.parsed);
+      for (const c of scope.calls) {
+        if (/environ\.setdefault$/.test(c.callee) && c.args[0]?.value.t === 'str' && c.args[0].value.v === 'DJANGO_SETTINGS_MODULE' && c.args[1]?.value.t === 'str')
+          hints.push({ module: c.args[1].value.v, ref: refIn(this.ctx, p.f.display, c.line) });
+      }
+    }
+    return hints;
+  }
+
+  private moduleName(f: DiscoveredFile, all: PyFile[]): string {
+    // The project root: the nearest ancestor holding manage.py, else the lint root.
+    let dir = dirname(f.abs);
+    let root = f.root;
+    for (let i = 0; i < 20 && dir.length >= f.root.length; i++) {
+      if (all.some((p) => p.f.abs === join(dir, 'manage.py')) || this.ctx.files.some((x) => x.abs === join(dir, 'manage.py'))) {
+        root = dir;
+        break;
+      }
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+    const rel = relative(root, f.abs).replace(/\.py$/, '').split(sep);
+    if (rel.at(-1) === '__init__') rel.pop();
+    return rel.join('.');
+  }
+
+  private django(py: PyFile[]): void {
+    const settingsFiles = py.filter((p) => {
+      const n = basename(p.f.abs);
+      if (['manage.py', 'wsgi.py', 'asgi.py', 'urls.py', 'gunicorn.conf.py'].includes(n)) return false;
+      return DJANGO_MARKERS.some((m) => new RegExp(`^${m}\\s*[+]?=`, 'm').test(p.parsed.text)) || /^\s*from\s+\S+\s+import\s+\*/m.test(p.parsed.text) && /settings/.test(p.f.abs);
+    });
+    if (settingsFiles.length === 0) return;
+    const hints = this.settingsModuleHints(py);
+    const modules = new Map(settingsFiles.map((p) => [p.f.abs, this.moduleName(p.f, py)]));
+    // star-imported by another settings file -> not a leaf
+    const imported = new Set<string>();
+    for (const p of settingsFiles) {
+      const scope = evaluateModule(p.parsed, { resolveImport: this.resolveImport });
+      for (const file of scope.files.slice(1)) {
+        const hit = this.ctx.files.find((f) => f.display === file);
+        if (hit) imported.add(hit.abs);
+      }
+    }
+    const matches = (mod: string, hint: string) => mod === hint || mod.endsWith(`.${hint}`) || hint.endsWith(`.${mod}`);
+    const chosen = new Map<string, { p: PyFile; hint?: (typeof hints)[number] }>();
+    for (const h of hints) {
+      const p = settingsFiles.find((s) => matches(modules.get(s.f.abs) as string, h.module));
+      if (p && !chosen.has(p.f.abs)) chosen.set(p.f.abs, { p, hint: h });
+      else if (!p && !settingsFiles.some((s) => matches(modules.get(s.f.abs) as string, h.module)))
+        this.ctx.facts.diagnostics.push({ level: 'note', file: h.ref.file, line: h.ref.line, message: `DJANGO_SETTINGS_MODULE=${h.module} is not among the linted files` });
+    }
+    if (chosen.size === 0) {
+      let leaves = settingsFiles.filter((p) => !imported.has(p.f.abs) && DJANGO_MARKERS.some((m) => p.parsed.text.includes(m)));
+      const prod = leaves.filter((p) => /prod|live/i.test(basename(p.f.abs)));
+      if (prod.length > 0) leaves = prod;
+      for (const p of leaves) chosen.set(p.f.abs, { p });
+    }
+    for (const { p, hint } of chosen.values()) this.djangoFacts(p, modules.get(p.f.abs) as string, hint);
+  }
+
+  private djangoFacts(p: PyFile, module: string, hint: { module: string; ref: SourceRef; env?: AppServerFacts['env'] } | undefined): void {
+    const deploymentEnv: Record<string, string> = {};
+    const envSources = hint?.env ? [hint.env] : this.ctx.facts.appServers.filter((s) => s.appTarget?.split('.')[0] === module.split('.')[0]).map((s) => s.env);
+    for (const e of envSources) for (const [k, v] of Object.entries(e)) deploymentEnv[k] = v.value;
+    const scope = evaluateModule(p.parsed, { resolveImport: this.resolveImport, deploymentEnv });
+    const settings: Record<string, Valued<unknown>> = {};
+    for (const [name, b] of scope.bindings) if (/^[A-Z][A-Z0-9_]*$/.test(name)) settings[name] = this.valued(b, toJs(b.value));
+    const get = (n: string) => scope.bindings.get(n);
+    const bool = (n: string): Valued<boolean> => {
+      const b = get(n);
+      if (!b) return { value: false, origin: 'default', note: `${n} is not set; Django's default is False` };
+      const v = b.value.t === 'bool' ? b.value.v : b.value.t === 'num' ? b.value.v !== 0 : b.value.t === 'none' ? false : undefined;
+      return this.valued(b, v ?? false, v === undefined ? `not known statically (${show(b.value)})` : undefined);
+    };
+    const strList = (n: string): Valued<string[]> | undefined => {
+      const b = get(n);
+      if (!b) return undefined;
+      if (b.value.t === 'list' || b.value.t === 'tuple')
+        return this.valued(b, b.value.items.map((i) => (i.t === 'str' ? i.v : i.t === 'unknown' && i.template ? i.template : '<unknown>')));
+      if (b.value.t === 'str') return this.valued(b, [b.value.v], 'a string, not a list');
+      return this.valued(b, [], `not known statically (${show(b.value)})`);
+    };
+    const sph = get('SECURE_PROXY_SSL_HEADER');
+    let schemeHeader: FrameworkFacts['schemeHeader'];
+    if (!sph) schemeHeader = { value: null, origin: 'default', note: 'SECURE_PROXY_SSL_HEADER is not set (Django default None)' };
+    else if ((sph.value.t === 'tuple' || sph.value.t === 'list') && sph.value.items.length === 2 && sph.value.items.every((i) => i.t === 'str'))
+      schemeHeader = this.valued(sph, { header: (sph.value.items[0] as { v: string }).v, value: (sph.value.items[1] as { v: string }).v });
+    else if (sph.value.t === 'none') schemeHeader = this.valued(sph, null);
+    else schemeHeader = this.valued(sph, null, `malformed: ${show(sph.value)}`);
+    const dj = this.pins.django;
+    const fw: FrameworkFacts = {
+      kind: 'django',
+      file: p.f.display,
+      module,
+      schemeHeader,
+      usesServerScheme: true,
+      useForwardedHost: bool('USE_X_FORWARDED_HOST'),
+      useForwardedPort: bool('USE_X_FORWARDED_PORT'),
+      sslRedirect: bool('SECURE_SSL_REDIRECT'),
+      sessionCookieSecure: bool('SESSION_COOKIE_SECURE'),
+      csrfCookieSecure: bool('CSRF_COOKIE_SECURE'),
+      csrfTrustedOrigins: strList('CSRF_TRUSTED_ORIGINS') ?? { value: [], origin: 'default' },
+      allowedHosts: strList('ALLOWED_HOSTS') ?? { value: [], origin: 'default' },
+      assumedVersion: dj ? dj.version : DEBIAN_DJANGO,
+      settings,
+    };
+    if (!dj) fw.settings.__versionNote = { value: `Django version not pinned in the linted files; assuming ${DEBIAN_DJANGO} (Debian 12)`, origin: 'default' };
+    else fw.settings.__versionNote = { value: `Django ${dj.exact ? '' : '>= '}${dj.version} from ${dj.file}:${dj.line}`, origin: 'literal', ref: { file: dj.file, line: dj.line } };
+    if (hint) fw.settings.DJANGO_SETTINGS_MODULE = { value: hint.module, origin: 'env', envVar: 'DJANGO_SETTINGS_MODULE', ref: hint.ref };
+    this.ctx.facts.frameworks.push(fw);
+  }
+
+  private valued<T>(b: Binding, value: T, note?: string): Valued<T> {
+    const undecided = b.conditional?.includes('not known statically');
+    const origin: Valued<T>['origin'] = undecided || b.value.t === 'unknown' ? (b.origin === 'env' ? 'env' : 'unknown') : b.origin === 'literal' ? 'literal' : b.origin === 'env' ? 'env' : b.origin === 'computed' ? 'computed' : 'unknown';
+    const notes = [note, b.conditional, b.origin === 'env' && b.envDefault ? `default ${show(b.envDefault)}` : undefined, b.note].filter(Boolean);
+    return { value, origin, ref: refIn(this.ctx, b.file, b.line), envVar: b.envVar, ...(notes.length ? { note: notes.join('; ') } : {}) };
+  }
+
+  // ---------------------------------------------------------------- gunicorn config files no launcher referenced
+
+  private gunicornConfigs(py: PyFile[]): void {
+    const used = new Set(this.ctx.facts.appServers.flatMap((s) => s.configFiles));
+    for (const p of py) {
+      if (used.has(p.f.display)) continue;
+      const n = basename(p.f.abs);
+      const looksLike = /gunicorn/i.test(n) || (/conf(ig)?\.py$/.test(n) && /^(bind|forwarded_allow_ips|workers)\s*=/m.test(p.parsed.text));
+      if (!looksLike) continue;
+      const scope = evaluateModule(p.parsed);
+      if (!GUNICORN_SETTINGS.some((s) => scope.bindings.has(s))) continue;
+      const line = scope.bindings.get('bind')?.line ?? scope.bindings.get('forwarded_allow_ips')?.line ?? 1;
+      const inv: FoundInvocation = { kind: 'gunicorn', args: ['-c', p.f.display], env: {}, unresolvedVars: [] };
+      const facts = buildAppServer(inv, {
+        via: 'config',
+        ref: refIn(this.ctx, p.f.display, line),
+        env: {},
+        container: false,
+        notes: ['no command line starting gunicorn with this config file was found among the linted files'],
+        versions: { gunicorn: this.pins.gunicorn?.version },
+        loadConfig: () => ({ scope, file: p.f.display, assumed: false }),
+      });
+      this.ctx.facts.appServers.push(facts);
+    }
+  }
+
+  // ---------------------------------------------------------------- Flask / FastAPI / Starlette apps
+
+  private apps(py: PyFile[]): void {
+    for (const p of py) {
+      if (!/Flask\(|FastAPI\(|Starlette\(|Quart\(|ProxyFix|ProxyHeadersMiddleware|uvicorn\.run/.test(p.parsed.text)) continue;
+      const scope = evaluateModule(p.parsed, { resolveImport: this.resolveImport });
+      collectCalls(p.parsed, scope, /(^|\.)(Flask|FastAPI|Starlette|Quart|ProxyFix|ProxyHeadersMiddleware|ProxyFixMiddleware|add_middleware|run)$/);
+      const appCall = scope.calls.find((c) => /(^|\.)(Flask|FastAPI|Starlette|Quart)$/.test(c.callee));
+      if (appCall) this.appFacts(p, scope, appCall);
+      for (const c of scope.calls) if (c.callee === 'uvicorn.run' || (c.callee === 'run' && scope.imports.some((i) => i.module === 'uvicorn' && i.names.includes('run')))) this.uvicornRun(p, c);
+    }
+  }
+
+  private appFacts(p: PyFile, scope: Scope, appCall: CallSite): void {
+    const kindName = (/(Flask|FastAPI|Starlette|Quart)$/.exec(appCall.callee)?.[1] ?? 'Flask').toLowerCase();
+    const kind: FrameworkKind = kindName === 'quart' ? 'other' : (kindName as FrameworkKind);
+    const fw: FrameworkFacts = { kind, file: p.f.display, module: this.moduleName(p.f, []), usesServerScheme: true, settings: {} };
+    if (appCall.assignedTo) fw.settings.__app = { value: appCall.assignedTo, origin: 'literal', ref: refIn(this.ctx, p.f.display, appCall.line) };
+    const num = (e: Ev | undefined, d: number): number | undefined => (e === undefined ? d : e.value.t === 'num' ? e.value.v : e.value.t === 'bool' ? Number(e.value.v) : undefined);
+    const pf = scope.calls.find((c) => /(^|\.)ProxyFix$/.test(c.callee));
+    if (pf) {
+      // ProxyFix(app, x_for=1, x_proto=1, x_host=0, x_port=0, x_prefix=0) (Werkzeug >= 0.15)
+      const names = ['x_for', 'x_proto', 'x_host', 'x_port', 'x_prefix'];
+      const defaults = [1, 1, 0, 0, 0];
+      const counts: Record<string, number> = {};
+      let unknownCount = false;
+      let origin: Valued<unknown>['origin'] = 'literal';
+      names.forEach((n, i) => {
+        const e = pf.kwargs[n] ?? pf.args[i + 1];
+        const v = num(e, defaults[i] as number);
+        if (v === undefined) unknownCount = true;
+        else counts[n] = v;
+        if (e?.origin === 'env') origin = 'env';
+      });
+      const ref = refIn(this.ctx, p.f.display, pf.line);
+      const notes: string[] = [];
+      if (pf.kwargs.num_proxies) notes.push('num_proxies was removed in Werkzeug 1.0');
+      if (unknownCount) notes.push('some counts are not known statically');
+      if (pf.conditional) notes.push(pf.conditional);
+      fw.hopCounts = { value: counts, origin: unknownCount ? 'unknown' : origin, ref, ...(notes.length ? { note: notes.join('; ') } : {}) };
+      fw.trustProxy = { value: { middleware: 'werkzeug.middleware.proxy_fix.ProxyFix', wraps: pf.argSources[0] ?? '', assignedTo: pf.assignedTo }, origin: 'literal', ref };
+    }
+    const phm = scope.calls.find((c) => (/add_middleware$/.test(c.callee) && /ProxyHeadersMiddleware$/.test(c.argSources[0] ?? '')) || /(^|\.)ProxyHeadersMiddleware$/.test(c.callee));
+    if (phm) {
+      const th = phm.kwargs.trusted_hosts ?? (phm.callee.endsWith('ProxyHeadersMiddleware') ? phm.args[1] : undefined);
+      const hosts = th ? toJs(th.value) : '127.0.0.1';
+      const list = Array.isArray(hosts) ? hosts.map(String) : typeof hosts === 'string' ? hosts.split(',').map((s) => s.trim()) : [];
+      fw.trustProxy = { value: { middleware: 'uvicorn.middleware.proxy_headers.ProxyHeadersMiddleware', trustedHosts: list }, origin: th ? (th.origin === 'env' ? 'env' : th.value.t === 'unknown' ? 'unknown' : 'literal') : 'default', ref: refIn(this.ctx, p.f.display, phm.line), envVar: th?.envVar };
+    }
+    const hpf = scope.calls.find((c) => /(^|\.)ProxyFixMiddleware$/.test(c.callee));
+    if (hpf) {
+      const mode = hpf.kwargs.mode?.value.t === 'str' ? hpf.kwargs.mode.value.v : 'legacy';
+      const hops = num(hpf.kwargs.trusted_hops, 1);
+      fw.hopCounts = { value: hops === undefined ? {} : { trusted_hops: hops }, origin: hops === undefined ? 'unknown' : 'literal', ref: refIn(this.ctx, p.f.display, hpf.line) };
+      fw.trustProxy = { value: { middleware: 'hypercorn.middleware.ProxyFixMiddleware', mode }, origin: 'literal', ref: refIn(this.ctx, p.f.display, hpf.line) };
+    }
+    for (const [name, b] of scope.bindings) {
+      const m = /\.config\[['"]([A-Z_]+)['"]\]$/.exec(name);
+      if (m) fw.settings[m[1] as string] = this.valued(b, toJs(b.value));
+    }
+    for (const c of scope.calls) {
+      if (/\.config\.update$/.test(c.callee)) for (const [k, e] of Object.entries(c.kwargs)) fw.settings[k] = { value: toJs(e.value), origin: e.origin === 'env' ? 'env' : 'literal', ref: refIn(this.ctx, p.f.display, c.line), envVar: e.envVar };
+    }
+    fw.assumedVersion = kind === 'flask' ? this.pins.werkzeug?.version ?? this.pins.flask?.version : undefined;
+    this.ctx.facts.frameworks.push(fw);
+  }
+
+  private uvicornRun(p: PyFile, c: CallSite): void {
+    const args: string[] = [];
+    const target = c.args[0];
+    if (target?.value.t === 'str') args.push(target.value.v);
+    else args.push(c.argSources[0] ?? 'app');
+    const notes: string[] = [];
+    for (const [k, e] of Object.entries(c.kwargs)) {
+      const v = toJs(e.value);
+      if (e.origin === 'env') notes.push(`${k} depends on ${e.envVar}; its default was used`);
+      if (v === undefined) {
+        notes.push(`${k}= is not known statically`);
+        continue;
+      }
+      if (k === 'proxy_headers') args.push(v ? '--proxy-headers' : '--no-proxy-headers');
+      else if (k === 'forwarded_allow_ips') args.push('--forwarded-allow-ips', Array.isArray(v) ? v.join(',') : String(v));
+      else if (['host', 'port', 'uds', 'fd'].includes(k)) args.push(`--${k}`, String(v));
+    }
+    if (c.conditional) notes.push(c.conditional);
+    const facts = buildAppServer({ kind: 'uvicorn', args, env: {}, unresolvedVars: [] }, {
+      via: 'code',
+      ref: refIn(this.ctx, p.f.display, c.line),
+      env: {},
+      container: false,
+      notes,
+      versions: { uvicorn: this.pins.uvicorn?.version },
+    });
+    this.ctx.facts.appServers.push(facts);
+  }
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+export const pythonCollector: Collector = {
+  name: 'python',
+  collect(ctx) {
+    new PythonRun(ctx).run();
+  },
+};

@@ -11,6 +11,10 @@ import type { NginxConfigTree } from '../../collectors/nginx/ast.js';
 export interface NginxFacts {
   /** One entry per linted entry file, with its includes resolved. */
   configs: NginxConfigTree[];
+  /** Derived by buildNginxFacts(): http contexts (upstreams, map/geo). Read through nginxModel(facts). */
+  https?: NginxHttp[];
+  /** Derived by buildNginxFacts(): every http server with listeners, scopes and effective headers. */
+  servers?: NginxServer[];
 }
 
 /** Where a directive is written. `file` is the path as the parser gave it (absolute or as given). */
@@ -24,6 +28,8 @@ export interface NginxRef {
   text: string;
   /** The `include` directives that brought this file in, outermost first (empty for the entry file). */
   includedVia: NginxRef[];
+  /** The block the directive is written in (`http`, `server`, `location`, `if`, ...; `main` at top level). */
+  enclosing: string;
 }
 
 /** The configuration levels whose directives nginx merges outer-to-inner. */
@@ -118,7 +124,10 @@ export interface NginxHeaderEntry {
   value: string;
   /** For *_param: `if_not_empty` was given (nginx then omits the param when the value is empty). */
   ifNotEmpty: boolean;
-  /** 'directive' from a config line; 'default' from nginx's built-in defaults (Host $proxy_host, Connection close). */
+  /**
+   * 'directive' from a config line; 'default' from nginx's built-in defaults (Host $proxy_host,
+   * Connection close, and empty TE/Keep-Alive/Expect/Upgrade that stop the client's headers).
+   */
   origin: 'directive' | 'default';
   /** Level the directive is written at (for defaults: the level the effective set came from). */
   level: NginxLevelKind;
@@ -166,12 +175,19 @@ export interface NginxScope {
   /** Human label: `location /api/` inside `location /`. */
   label: string;
   ref: NginxRef;
+  /** Line of the last directive inside the block, in the block's own file (its `}` follows). */
+  lastLine: number;
   /** The pass directive written here; for `if`/`limit_except` without one, the enclosing location's. */
   pass?: NginxPass;
   /** True when `pass` is the enclosing location's (if/limit_except inherit the content handler). */
   passInherited: boolean;
   /** return/rewrite written directly at this level. */
   redirects: NginxRedirect[];
+  /**
+   * `include` directives (not globs) in this scope, its ancestors or the http level that pulled in
+   * nothing: the effective sets may then be incomplete, so "missing header" checks stay silent.
+   */
+  unresolvedIncludes: NginxRef[];
   /** True when the scope ends every request with `return` before proxying. */
   returns: boolean;
   /** Effective sets per kind. Always present for all five kinds. */

@@ -1,0 +1,219 @@
+// proxyproof scan's static crawler vs linkinator 7 on the same generated 2,000-page site, served by Debian's nginx
+// (started here on a free loopback port, TLS with a throw-away CA), same concurrency, in one script. Our crawler
+// also fetches and parses every linked stylesheet and classifies every URL for mixed content; linkinator checks
+// links only. Then the browser engine (N contexts) vs a bare Playwright page-load loop with the same N contexts.
+// Run: node --import tsx bench/crawl/bench.ts [--pages 2000] [--concurrency 8] [--browser-pages 60] [--contexts 2]
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { runScan } from '../../packages/proxyproof/src/scan/engine.js';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? def : Number(process.argv[i + 1]);
+};
+const PAGES = arg('pages', 2000);
+const CONCURRENCY = arg('concurrency', 8);
+const BROWSER_PAGES = arg('browser-pages', 60);
+const CONTEXTS = arg('contexts', 2);
+const ROUNDS = arg('rounds', 3);
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+function generateSite(root: string, httpPort: number) {
+  mkdirSync(join(root, 'p'), { recursive: true });
+  mkdirSync(join(root, 'css'), { recursive: true });
+  mkdirSync(join(root, 'img'), { recursive: true });
+  writeFileSync(join(root, 'img/logo.png'), Buffer.from('89504e470d0a1a0a', 'hex'));
+  for (let s = 0; s < 20; s++) {
+    writeFileSync(join(root, `css/s${s}.css`), `@import url("/css/base.css");\n.hero{background:url(/img/logo.png)}\n.s${s}{background-image:image-set("http://127.0.0.1:${httpPort}/img/s${s}.png" 1x)}\n`);
+  }
+  writeFileSync(join(root, 'css/base.css'), 'body{font-family:sans-serif}\n');
+  const page = (i: number) => {
+    // a binary tree (every page reachable within log2(PAGES) levels) plus two cross links
+    const links = [2 * i + 1, 2 * i + 2, (i * 7 + 3) % PAGES, (i * 13 + 5) % PAGES].filter((j) => j < PAGES);
+    const body = [
+      `<!doctype html><html><head><meta charset="utf-8"><title>page ${i}</title>`,
+      `<link rel="stylesheet" href="/css/s${i % 20}.css"><link rel="icon" href="/img/logo.png">`,
+      `<style>.p${i}{background:url(/img/logo.png)}</style></head><body>`,
+      `<h1>Page ${i}</h1><img src="/img/logo.png" alt="">`,
+      i % 10 === 0 ? `<img src="http://127.0.0.1:${httpPort}/img/old-${i}.png" alt="">` : '',
+      ...Array.from({ length: 20 }, (_, k) => `<p>Paragraph ${k} of page ${i}. ${'Lorem ipsum dolor sit amet. '.repeat(4)}</p>`),
+      `<ul>${links.map((j) => `<li><a href="/p/${j}.html">page ${j}</a></li>`).join('')}</ul>`,
+      '</body></html>',
+    ];
+    return body.join('\n');
+  };
+  for (let i = 0; i < PAGES; i++) writeFileSync(join(root, `p/${i}.html`), page(i));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>home</title><a href="/p/0.html">start</a>');
+}
+
+function certs(dir: string) {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=bench CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+  run(['req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:site.test\n');
+  run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '2', '-extfile', 'ext.cnf']);
+}
+
+async function startNginx(dir: string, root: string, httpsPort: number, httpPort: number): Promise<ChildProcess> {
+  const conf = `worker_processes 2;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+daemon off;
+events { worker_connections 1024; }
+http {
+  types { text/html html; text/css css; image/png png; }
+  access_log off;
+  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
+  gzip on; gzip_types text/css;
+  server {
+    listen 127.0.0.1:${httpsPort} ssl;
+    http2 off;
+    ssl_certificate ${dir}/leaf.pem; ssl_certificate_key ${dir}/leaf.key;
+    root ${root};
+  }
+  server { listen 127.0.0.1:${httpPort}; root ${root}; }
+}
+`;
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  writeFileSync(join(dir, 'nginx.conf'), conf.replace('    http2 off;\n', ''));
+  const p = spawn('/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${httpPort}/index.html`);
+      if (r.ok) return p;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  p.kill();
+  throw new Error(`nginx did not start (see ${dir}/error.log)`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function oursStatic(url: string, caFile: string) {
+  const t0 = performance.now();
+  const { facts, report } = await runScan({
+    entry: url,
+    engine: 'static',
+    http: { caCert: caFile, requestTimeoutMs: 15_000 },
+    crawl: { maxPages: PAGES + 10, depth: 100, concurrency: CONCURRENCY, robots: false, sitemap: false },
+    totalTimeoutMs: 600_000,
+    thirdPartyCheck: false,
+  });
+  const ms = performance.now() - t0;
+  return { pages: facts.pages.length, ms, findings: report.findings.length, cssRefs: facts.pages.reduce((n, p) => n + p.insecure.filter((r) => r.source === 'css').length, 0) };
+}
+
+function linkinator(url: string, caFile: string): Promise<{ pages: number; links: number; broken: number; ms: number }> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, [join(HERE, 'linkinator-child.mjs'), url, String(CONCURRENCY)], { env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('close', (code) => (code === 0 ? res(JSON.parse(out)) : rej(new Error(`linkinator exited ${code}`))));
+  });
+}
+
+async function bareBrowser(urls: string[]) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--disable-dev-shm-usage'] });
+  try {
+    const contexts = await Promise.all(Array.from({ length: CONTEXTS }, () => browser.newContext({ ignoreHTTPSErrors: true })));
+    const queue = [...urls];
+    const t0 = performance.now();
+    await Promise.all(
+      contexts.map(async (ctx) => {
+        for (let u = queue.shift(); u; u = queue.shift()) {
+          const page = await ctx.newPage();
+          await page.goto(u, { waitUntil: 'load' });
+          await page.close();
+        }
+      }),
+    );
+    return performance.now() - t0;
+  } finally {
+    await browser.close();
+  }
+}
+
+async function oursBrowser(url: string, caFile: string) {
+  const t0 = performance.now();
+  const { facts } = await runScan({
+    entry: url,
+    engine: 'browser',
+    http: { caCert: caFile, requestTimeoutMs: 15_000 },
+    crawl: { maxPages: BROWSER_PAGES, depth: 100, concurrency: CONTEXTS, robots: false, sitemap: false },
+    totalTimeoutMs: 600_000,
+    browser: { ignoreHttpsErrors: true, contexts: CONTEXTS },
+    thirdPartyCheck: false,
+  });
+  return { ms: performance.now() - t0, pages: facts.pages.length, urls: facts.pages.map((p) => p.finalUrl), observed: facts.pages.reduce((n, p) => n + (p.observed?.length ?? 0), 0) };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pp-bench-crawl-'));
+let nginx: ChildProcess | undefined;
+try {
+  certs(dir);
+  const httpsPort = await freePort();
+  const httpPort = await freePort();
+  const root = join(dir, 'site');
+  generateSite(root, httpPort);
+  nginx = await startNginx(dir, root, httpsPort, httpPort);
+  const url = `https://127.0.0.1:${httpsPort}/p/0.html`;
+  const caFile = join(dir, 'ca.pem');
+  console.log(`site: ${PAGES} pages, nginx ${execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || '(version on stderr)'} concurrency ${CONCURRENCY}`);
+
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = await oursStatic(url, caFile);
+    const b = await linkinator(url, caFile);
+    assert.equal(a.pages, PAGES, `our crawler reached ${a.pages} pages`);
+    assert.equal(b.pages, PAGES, `linkinator reached ${b.pages} pages`);
+    assert.ok(a.cssRefs >= PAGES, 'our crawler found the http:// image-set() URLs in the linked CSS');
+    const pa = (a.pages / a.ms) * 1000;
+    const pb = (b.pages / b.ms) * 1000;
+    ours.push(pa);
+    theirs.push(pb);
+    ratios.push(pa / pb);
+    console.log(`round ${r + 1}: proxyproof ${pa.toFixed(0)} pages/s (${a.ms.toFixed(0)} ms, ${a.findings} findings) | linkinator ${pb.toFixed(0)} pages/s (${b.ms.toFixed(0)} ms, ${b.links} links) | ${(pa / pb).toFixed(2)}x`);
+  }
+  console.log(`STATIC median: proxyproof ${median(ours).toFixed(0)} pages/s, linkinator ${median(theirs).toFixed(0)} pages/s, ratio ${median(ratios).toFixed(2)}x (target >= 3x)`);
+
+  const bRatios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const o = await oursBrowser(url, caFile);
+    const bareMs = await bareBrowser(o.urls);
+    const po = (o.pages / o.ms) * 1000;
+    const pb = (o.pages / bareMs) * 1000;
+    bRatios.push(pb / po);
+    console.log(`round ${r + 1}: browser engine ${po.toFixed(1)} pages/s (${o.pages} pages, ${o.observed} mixed-content reports) | bare Playwright ${pb.toFixed(1)} pages/s | slowdown ${(pb / po).toFixed(2)}x`);
+  }
+  console.log(`BROWSER median slowdown vs bare page loads with ${CONTEXTS} contexts: ${median(bRatios).toFixed(2)}x (target <= 1.5x)`);
+} finally {
+  nginx?.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 200));
+  rmSync(dir, { recursive: true, force: true });
+}

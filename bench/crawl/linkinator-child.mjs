@@ -1,0 +1,12 @@
+// Runs linkinator in its own process (NODE_EXTRA_CA_CERTS must be set before Node starts, so the bench
+// spawns this with the lab CA). Prints {pages, links, ms} as JSON on stdout.
+import { LinkChecker } from 'linkinator';
+
+const [url, concurrency] = process.argv.slice(2);
+const checker = new LinkChecker();
+const t0 = performance.now();
+const result = await checker.check({ path: url, recurse: true, concurrency: Number(concurrency), timeout: 15000 });
+const ms = performance.now() - t0;
+const pages = new Set(result.links.filter((l) => l.state === 'OK' && !/\.(css|png|ico)$/.test(l.url)).map((l) => l.url));
+const broken = result.links.filter((l) => l.state === 'BROKEN').length;
+process.stdout.write(JSON.stringify({ pages: pages.size, links: result.links.length, broken, ms }));

@@ -1,0 +1,78 @@
+// A Node.js app (Debian-independent: the lab's own `node`, Node 20) — from a systemd unit whose ExecStart runs
+// `node <entry>` (WorkingDirectory/Environment= honoured, as systemd would), or directly from an entry file
+// (`.mjs`/`.js`/`.cjs`), run as `node <file>` in the rendered dir. The unit's `node` (/usr/bin/node,
+// /usr/local/bin/node or plain `node`) is replaced by the node running the lab.
+import { existsSync, lstatSync, symlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { LAB_ROOT } from '../scenarios.js';
+import { readUnit } from '../systemd.js';
+import type { KindContext, LabProcess, ProcessKind } from '../types.js';
+import { startUnit } from './unit.js';
+
+/** The workspace's node_modules (express, @proxyproof/forwarded as a workspace link, ...). */
+export const WORKSPACE_NODE_MODULES = resolve(LAB_ROOT, '..', 'node_modules');
+
+/**
+ * A deployed Node app has its node_modules next to its package.json. The lab's rendered app has the
+ * package.json but not the installed packages: link the workspace's node_modules there (a real `npm ci` would
+ * need the network). Only when the app dir is inside the rendered deployment and has no node_modules yet.
+ */
+export function linkNodeModules(appDir: string, deployDir: string): void {
+  const abs = resolve(appDir);
+  if (!(abs === resolve(deployDir) || abs.startsWith(`${resolve(deployDir)}/`))) return;
+  if (!existsSync(join(abs, 'package.json'))) return;
+  const target = join(abs, 'node_modules');
+  try {
+    lstatSync(target);
+    return; // already there (a directory or a link)
+  } catch {
+    // missing: link it
+  }
+  symlinkSync(WORKSPACE_NODE_MODULES, target, 'dir');
+}
+
+const NODE_NAMES = /^(?:(?:\/usr(?:\/local)?)?\/bin\/)?node(?:js)?$/;
+
+export const nodeKind: ProcessKind = {
+  kind: 'node',
+  async start(ctx: KindContext): Promise<LabProcess> {
+    if (ctx.file.endsWith('.service')) {
+      linkNodeModules(readUnit(ctx.file).workingDirectory ?? ctx.dir, ctx.dir);
+      return startUnit(ctx, (unit) => {
+        const exe = unit.execStart[0];
+        if (!exe || !NODE_NAMES.test(exe)) {
+          throw new Error(
+            `${unit.file}:${unit.execStartLine}: ExecStart must run node (e.g. /usr/bin/node server.mjs), got ${exe ?? 'nothing'}`,
+          );
+        }
+        unit.execStart[0] = ctx.bin.node;
+      });
+    }
+    if (!/\.(?:mjs|cjs|js)$/.test(ctx.file)) {
+      throw new Error(
+        `${ctx.scenario.id}: process ${ctx.spec.name}: a node process starts from a .service unit or a .mjs/.js/.cjs entry file, got ${ctx.file}`,
+      );
+    }
+    linkNodeModules(dirname(ctx.file), ctx.dir);
+    const proc = ctx.spawn([ctx.bin.node, ctx.file], {
+      cwd: ctx.dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: ctx.runDir, NODE_ENV: 'production' },
+    });
+    const address = ctx.vars[ctx.spec.listen.addressVar];
+    const port = Number(ctx.vars[ctx.spec.listen.portVar]);
+    try {
+      if (!address || !Number.isInteger(port) || port <= 0) {
+        throw new Error(
+          `${ctx.scenario.id}: process ${ctx.spec.name}: listen variables ${ctx.spec.listen.addressVar}/${ctx.spec.listen.portVar} are not set`,
+        );
+      }
+      await ctx.waitForTcp(proc, address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address, port, 20000);
+    } catch (e) {
+      await proc.stop();
+      throw e;
+    }
+    return proc;
+  },
+};
+
+export default nodeKind;

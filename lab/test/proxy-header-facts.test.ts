@@ -1,0 +1,212 @@
+// What Caddy, HAProxy and Apache really send upstream, pinned at the raw-header level against a Node echo
+// server (no framework, no browser). proxyproof's checks and the scenarios 8-11 build on these facts.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { missingPrograms, systemBinaries } from '../src/bins.js';
+import { ensureCerts, type LabCerts } from '../src/certs.js';
+import { apacheArgv, apacheErrorLog } from '../src/kinds/apache.js';
+import { caddyArgv, caddyEnv } from '../src/kinds/caddy.js';
+import { freePort } from '../src/ports.js';
+import { execCmd, spawnGroup, waitForTcp } from '../src/proc.js';
+import type { LabProcess } from '../src/types.js';
+
+/** Each request's raw header list (name lower-cased, value), in order. */
+type RawHeaders = Array<[string, string]>;
+
+let echo: Server;
+let echoPort: number;
+let certs: LabCerts;
+let work: string;
+const seen: RawHeaders[] = [];
+
+before(async () => {
+  certs = ensureCerts(systemBinaries().openssl);
+  work = mkdtempSync(join(tmpdir(), 'pplab-facts-'));
+  echoPort = await freePort();
+  echo = createServer((req, res) => {
+    const raw: RawHeaders = [];
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) raw.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
+    seen.push(raw);
+    res.setHeader('content-type', 'text/plain');
+    res.end('ok');
+  });
+  await new Promise<void>((r) => echo.listen(echoPort, '127.0.0.1', r));
+});
+
+after(async () => {
+  await new Promise<void>((r) => echo.close(() => r()));
+  rmSync(work, { recursive: true, force: true });
+});
+
+function values(raw: RawHeaders, name: string): string[] {
+  return raw.filter(([n]) => n === name).map(([, v]) => v);
+}
+
+/** One request through the proxy (curl with the lab CA); returns the headers the echo server received. */
+async function through(url: string, port: number, headers: Record<string, string>): Promise<RawHeaders> {
+  const before = seen.length;
+  const argv = [
+    systemBinaries().curl,
+    '-sS',
+    '--max-time',
+    '5',
+    '--cacert',
+    certs.caFile,
+    '--resolve',
+    `app.test:${port}:127.0.0.1`,
+  ];
+  for (const [k, v] of Object.entries(headers)) argv.push('-H', `${k}: ${v}`);
+  const r = await execCmd([...argv, url], { timeoutMs: 8000 });
+  assert.equal(r.code, 0, `curl ${url}: ${r.stderr}`);
+  assert.equal(seen.length, before + 1, 'exactly one request reached the backend');
+  return seen[before]!;
+}
+
+async function startProxy(
+  name: string,
+  argv: string[],
+  port: number,
+  opts: { env?: Record<string, string>; logFiles?: string[] } = {},
+): Promise<LabProcess> {
+  const proc = spawnGroup(argv, { name, kind: name, env: opts.env, logFiles: opts.logFiles });
+  try {
+    await waitForTcp(proc, '127.0.0.1', port, { timeoutMs: 15000 });
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  }
+  return proc;
+}
+
+const FORGED = { 'X-Forwarded-Proto': 'http', 'X-Forwarded-For': '203.0.113.7', 'X-Forwarded-Host': 'evil.test' };
+
+describe('Caddy reverse_proxy', { skip: missingPrograms(['caddy'])[0] }, () => {
+  async function run(trusted: boolean): Promise<{ raw: RawHeaders; port: number }> {
+    const port = await freePort();
+    const dir = join(work, `caddy-${trusted}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'Caddyfile');
+    const tp = trusted ? ' {\n\t\ttrusted_proxies 127.0.0.1/32\n\t}' : '';
+    writeFileSync(
+      file,
+      `{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n}\nhttps://app.test:${port} {\n\tbind 127.0.0.1\n\ttls ${certs.cert} ${certs.key}\n\treverse_proxy 127.0.0.1:${echoPort}${tp}\n}\n`,
+    );
+    const proc = await startProxy('caddy', caddyArgv(systemBinaries().caddy, file), port, { env: caddyEnv(join(dir, 'run')) });
+    try {
+      return { raw: await through(`https://app.test:${port}/`, port, FORGED), port };
+    } finally {
+      await proc.stop();
+    }
+  }
+
+  test('without trusted_proxies: its own X-Forwarded-* replace the client values', async () => {
+    const { raw, port } = await run(false);
+    assert.deepEqual(values(raw, 'x-forwarded-proto'), ['https']);
+    assert.deepEqual(values(raw, 'x-forwarded-for'), ['127.0.0.1']);
+    assert.deepEqual(values(raw, 'x-forwarded-host'), [`app.test:${port}`]);
+    assert.deepEqual(values(raw, 'host'), [`app.test:${port}`], 'Host is passed through');
+  });
+
+  test('with reverse_proxy { trusted_proxies }: the received values are kept, X-Forwarded-For appended', async () => {
+    const { raw } = await run(true);
+    assert.deepEqual(values(raw, 'x-forwarded-proto'), ['http']);
+    assert.deepEqual(values(raw, 'x-forwarded-for'), ['203.0.113.7, 127.0.0.1']);
+    assert.deepEqual(values(raw, 'x-forwarded-host'), ['evil.test']);
+  });
+});
+
+describe('HAProxy http-request add-header vs set-header', { skip: missingPrograms(['haproxy'])[0] }, () => {
+  async function run(action: 'add-header' | 'set-header' | 'none'): Promise<RawHeaders> {
+    const port = await freePort();
+    const file = join(work, `haproxy-${action}.cfg`);
+    const rule = action === 'none' ? '' : `    http-request ${action} X-Forwarded-Proto https if { ssl_fc }\n`;
+    writeFileSync(
+      file,
+      `global\n    maxconn 64\ndefaults\n    mode http\n    option forwardfor\n    timeout connect 5s\n    timeout client 10s\n    timeout server 10s\nfrontend fe\n    bind 127.0.0.1:${port} ssl crt ${certs.combined}\n${rule}    default_backend be\nbackend be\n    server echo 127.0.0.1:${echoPort}\n`,
+    );
+    const proc = await startProxy('haproxy', [systemBinaries().haproxy, '-db', '-f', file], port);
+    try {
+      return await through(`https://app.test:${port}/`, port, FORGED);
+    } finally {
+      await proc.stop();
+    }
+  }
+
+  test('add-header appends: the client value survives next to https', async () => {
+    assert.deepEqual(values(await run('add-header'), 'x-forwarded-proto'), ['http', 'https']);
+  });
+  test('set-header replaces it', async () => {
+    assert.deepEqual(values(await run('set-header'), 'x-forwarded-proto'), ['https']);
+  });
+  test('neither: the client value passes untouched; option forwardfor appends a second X-Forwarded-For', async () => {
+    const raw = await run('none');
+    assert.deepEqual(values(raw, 'x-forwarded-proto'), ['http']);
+    assert.deepEqual(values(raw, 'x-forwarded-for'), ['203.0.113.7', '127.0.0.1']);
+  });
+});
+
+describe('Apache mod_proxy', { skip: missingPrograms(['apache'])[0] }, () => {
+  async function run(preserveHost: boolean): Promise<{ raw: RawHeaders; port: number }> {
+    const port = await freePort();
+    const dir = join(work, `apache-${preserveHost}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'apache2.conf');
+    const mods = ['mpm_event', 'authz_core', 'headers', 'ssl', 'proxy', 'proxy_http'];
+    writeFileSync(
+      file,
+      [
+        ...mods.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+        'ServerName app.test',
+        'StartServers 1',
+        'ServerLimit 1',
+        'ThreadsPerChild 4',
+        'MaxRequestWorkers 4',
+        'MinSpareThreads 1',
+        'MaxSpareThreads 4',
+        `Listen 127.0.0.1:${port}`,
+        `<VirtualHost 127.0.0.1:${port}>`,
+        '  ServerName app.test',
+        '  SSLEngine on',
+        `  SSLCertificateFile ${certs.cert}`,
+        `  SSLCertificateKeyFile ${certs.key}`,
+        `  ProxyPreserveHost ${preserveHost ? 'On' : 'Off'}`,
+        `  ProxyPass / http://127.0.0.1:${echoPort}/`,
+        '</VirtualHost>',
+        '',
+      ].join('\n'),
+    );
+    const runDir = join(dir, 'run');
+    const proc = await startProxy(
+      'apache',
+      [...apacheArgv(systemBinaries().apache2, file, runDir, process.getuid?.() === 0), '-DFOREGROUND'],
+      port,
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        logFiles: [apacheErrorLog(runDir)],
+      },
+    );
+    try {
+      return { raw: await through(`https://app.test:${port}/`, port, FORGED), port };
+    } finally {
+      await proc.stop();
+    }
+  }
+
+  test('adds X-Forwarded-For/Host/Server, never X-Forwarded-Proto; a client X-Forwarded-Proto passes through', async () => {
+    const { raw, port } = await run(true);
+    assert.deepEqual(values(raw, 'x-forwarded-proto'), ['http'], "the client's value, untouched");
+    assert.deepEqual(values(raw, 'x-forwarded-for'), ['203.0.113.7, 127.0.0.1']);
+    assert.deepEqual(values(raw, 'x-forwarded-host'), [`evil.test, app.test:${port}`]);
+    assert.deepEqual(values(raw, 'x-forwarded-server'), ['app.test']);
+    assert.deepEqual(values(raw, 'host'), [`app.test:${port}`], 'ProxyPreserveHost On keeps Host');
+  });
+
+  test('ProxyPreserveHost Off (the default): Host becomes the ProxyPass target', async () => {
+    const { raw } = await run(false);
+    assert.deepEqual(values(raw, 'host'), [`127.0.0.1:${echoPort}`]);
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * Addresses: parsing what proxies and app servers write (`127.0.0.1:8000`, `[::1]:8000`,
+ * `unix:/run/app.sock`, `web:8000`), loopback semantics and trust-list matching.
+ * `net.isIP` first, then ipaddr.js (ipaddr alone accepts `1.2.3`).
+ */
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import type { Address, Peer, TrustSpec } from './model.js';
+
+export function isLoopbackHost(host: string): boolean {
+  const h = stripBrackets(host).toLowerCase();
+  if (h === 'localhost' || h === 'ip6-localhost' || h === 'ip6-loopback') return true;
+  if (isIP(h) === 0) return false;
+  try {
+    const a = ipaddr.process(h);
+    return a.range() === 'loopback';
+  } catch {
+    return false;
+  }
+}
+
+export function isWildcardHost(host: string): boolean {
+  const h = stripBrackets(host);
+  return h === '0.0.0.0' || h === '::' || h === '*' || h === '';
+}
+
+export function stripBrackets(h: string): string {
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}
+
+/**
+ * Parses `host:port`, `[v6]:port`, `:port`, `port`, `unix:/path` (nginx, gunicorn) or
+ * `unix//path` (Caddy's `unix//`). `defaultPort` applies when no port is written.
+ */
+export function parseAddress(text: string, defaultPort?: number): Address | null {
+  let t = text.trim();
+  if (t === '') return null;
+  if (t.startsWith('unix:')) {
+    const path = t.slice(5).replace(/^\/\//, '/');
+    const clean = path.replace(/:$/, '');
+    return clean ? { kind: 'unix', path: clean } : null;
+  }
+  t = t.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  if (/^\d+$/.test(t)) return { kind: 'tcp', host: '0.0.0.0', port: Number(t) };
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (v6) {
+    const port = v6[2] ? Number(v6[2]) : defaultPort;
+    return port !== undefined ? { kind: 'tcp', host: v6[1] as string, port } : null;
+  }
+  const idx = t.lastIndexOf(':');
+  if (idx >= 0 && t.indexOf(':') === idx) {
+    const host = t.slice(0, idx) || '0.0.0.0';
+    const port = Number(t.slice(idx + 1));
+    return Number.isInteger(port) && port > 0 && port < 65536 ? { kind: 'tcp', host, port } : null;
+  }
+  if (isIP(t) === 6) return defaultPort !== undefined ? { kind: 'tcp', host: t, port: defaultPort } : null;
+  return defaultPort !== undefined ? { kind: 'tcp', host: t, port: defaultPort } : null;
+}
+
+export function addressText(a: Address): string {
+  if (a.kind === 'unix') return `unix:${a.path}`;
+  return `${isIP(a.host) === 6 ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
+/**
+ * Does a bind accept a connection to `target` from the same machine? `0.0.0.0` accepts
+ * 127.0.0.1; `::` accepts ::1 and (dual stack, Linux default) 127.0.0.1; `localhost` resolves
+ * to 127.0.0.1 first for nginx and for Python's socket binding.
+ */
+export function loopbackBindAccepts(bindHost: string, targetHost: string): boolean {
+  const b = normLoopback(stripBrackets(bindHost));
+  const t = normLoopback(stripBrackets(targetHost));
+  if (b === '0.0.0.0') return t === '127.0.0.1';
+  if (b === '::') return t === '127.0.0.1' || t === '::1';
+  return b === t;
+}
+
+function normLoopback(h: string): string {
+  const l = h.toLowerCase();
+  if (l === 'localhost') return '127.0.0.1';
+  if (l === 'ip6-localhost' || l === 'ip6-loopback') return '::1';
+  if (l === '*' || l === '') return '0.0.0.0';
+  if (isIP(l) === 4 && l.startsWith('127.')) return '127.0.0.1';
+  return l;
+}
+
+/** The address a loopback connection to `targetHost` comes from. */
+export function loopbackPeerIp(targetHost: string): string {
+  return normLoopback(stripBrackets(targetHost)) === '::1' ? '::1' : '127.0.0.1';
+}
+
+function parseCidr(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
+  const [ip, bits] = entry.split('/');
+  if (!ip || isIP(ip) === 0) return null;
+  try {
+    const a = ipaddr.process(ip);
+    const max = a.kind() === 'ipv4' ? 32 : 128;
+    const n = bits === undefined ? max : Number(bits);
+    if (!Number.isInteger(n) || n < 0 || n > max) return null;
+    return [a, n];
+  } catch {
+    return null;
+  }
+}
+
+export function ipInList(ip: string, list: string[]): boolean {
+  if (isIP(ip) === 0) return false;
+  let a: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    a = ipaddr.process(ip);
+  } catch {
+    return false;
+  }
+  for (const raw of list) {
+    const e = raw.trim();
+    if (e === '*') return true;
+    if (e === 'loopback' && a.range() === 'loopback') return true;
+    if (e === 'uniquelocal' && (a.range() === 'private' || a.range() === 'uniqueLocal')) return true;
+    if (e === 'linklocal' && a.range() === 'linkLocal') return true;
+    const c = parseCidr(e);
+    if (c && c[0].kind() === a.kind() && a.match(c[0] as never, c[1])) return true;
+  }
+  return false;
+}
+
+export type TrustAnswer = 'yes' | 'no' | 'assumed';
+
+/**
+ * Does a trust list (gunicorn/uvicorn forwarded_allow_ips, nginx set_real_ip_from, Caddy
+ * trusted_proxies) cover this peer? For peers whose address the files do not say (another
+ * container, another host), a list with a concrete non-loopback entry is *assumed* to name the
+ * proxy: the answer says so instead of guessing silently.
+ */
+export function trustsPeer(list: string[], peer: Peer, unixTrusted: boolean): TrustAnswer {
+  if (list.some((e) => e.trim() === '*')) return 'yes';
+  switch (peer.kind) {
+    case 'unix':
+      return unixTrusted ? 'yes' : 'no';
+    case 'loopback':
+      return ipInList(peer.ip, list) ? 'yes' : 'no';
+    case 'container':
+    case 'remote': {
+      if (peer.ip) return ipInList(peer.ip, list) ? 'yes' : 'no';
+      const concrete = list.filter((e) => {
+        const x = e.trim().split('/')[0] ?? '';
+        return x !== '' && !isLoopbackHost(x) && x !== 'loopback';
+      });
+      if (concrete.length === 0) return 'no';
+      // Private ranges and named ranges cover container networks.
+      return 'assumed';
+    }
+    default:
+      return 'no';
+  }
+}
+
+/** Express / proxy-addr semantics: may the address at hop `i` (0 = the socket peer) be trusted? */
+export function expressTrusts(spec: TrustSpec, ip: string | undefined, i: number, peer: Peer): TrustAnswer {
+  if (spec === true) return 'yes';
+  if (spec === false) return 'no';
+  if (typeof spec === 'number') return i < spec ? 'yes' : 'no';
+  if (i === 0) return trustsPeer(spec, ip ? { ...(peer.kind === 'client' ? { kind: 'remote', desc: 'client' } : peer), ip } as Peer : peer, false);
+  if (!ip) return 'no';
+  return ipInList(ip, spec) ? 'yes' : 'no';
+}

@@ -1,0 +1,162 @@
+/**
+ * App servers and frameworks -> chain nodes. Reads AppServerFacts / FrameworkFacts (collectors
+ * python, deploy, node) and attaches each framework to the app server that runs it.
+ */
+import { dirname } from 'node:path';
+import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef, Valued as FValued } from '../../model/facts.js';
+import type { AppServer, Bind, Framework, Placement, Ref, TrustSpec, Valued } from '../model.js';
+
+function ref(r: SourceRef | undefined, origin?: Ref['origin']): Ref | undefined {
+  if (!r) return undefined;
+  return { file: r.file, line: r.line, snippet: r.snippet, origin };
+}
+
+function valued<T, U>(v: FValued<T> | undefined, map: (x: T) => U, fallback: U): Valued<U> {
+  if (!v) return { value: fallback, origin: 'unknown' };
+  return { value: map(v.value), origin: v.origin, ref: ref(v.ref, v.origin === 'default' ? 'default' : v.origin === 'env' ? 'env' : 'literal'), envVar: v.envVar };
+}
+
+function bindOf(b: BindAddress, placement: Placement): Bind | null {
+  const r = ref(b.ref);
+  if (b.kind === 'unix') return { address: { kind: 'unix', path: b.path ?? '' }, exposure: 'unix', ref: r };
+  if (b.kind === 'fd') return null;
+  const host = b.host ?? '0.0.0.0';
+  const port = b.port ?? 8000;
+  const out: Bind = { address: { kind: 'tcp', host, port }, exposure: b.exposure, ref: r };
+  if (b.published) out.published = { hostIp: b.published.hostIp, hostPort: b.published.hostPort, ref: ref(b.published.ref) };
+  if (b.reach === 'container-network' && placement.kind !== 'container') out.exposure = 'all-interfaces';
+  return out;
+}
+
+function bindText(b: Bind): string {
+  return b.address.kind === 'unix' ? `unix:${b.address.path}` : `${b.address.host}:${b.address.port}`;
+}
+
+export function appServerOf(facts: Facts, a: AppServerFacts, index: number): AppServer {
+  let placement: Placement = { kind: 'host' };
+  let service = a.service;
+  for (const f of facts.compose?.files ?? []) {
+    for (const s of f.services) if (s.appServers.includes(index)) service = s.name;
+  }
+  if (a.launch.via === 'compose' || a.launch.via === 'dockerfile' || a.binds.some((b) => b.container)) {
+    placement = { kind: 'container', service: service ?? '(container)' };
+  }
+  const binds = a.binds.map((b) => bindOf(b, placement)).filter((b): b is Bind => b !== null);
+  const label = `${a.kind} ${binds.map(bindText).join(',') || '(bind unknown)'}`;
+  const launchRef: Ref = { file: a.launch.file, line: a.launch.line, snippet: a.launch.snippet };
+  const schemeHeaders = valued(a.schemeHeaders, (h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase().replace(/_/g, '-'), v])), {} as Record<string, string>);
+  const trusted = valued(a.trustedProxies, (x) => x, [] as string[]);
+  if (!trusted.ref) trusted.ref = launchRef;
+  return {
+    type: 'app',
+    id: `app:${index}`,
+    kind: a.kind,
+    label,
+    ref: launchRef,
+    placement,
+    service,
+    binds,
+    proxyHeaders: valued(a.proxyHeaders, (x) => x, a.kind === 'gunicorn'),
+    trusted,
+    schemeHeaders,
+    notes: [...(a.notes ?? [])],
+  };
+}
+
+function trustSpecOf(v: unknown): TrustSpec {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (s === 'true') return true;
+    if (s === 'false' || s === '') return false;
+    if (/^\d+$/.test(s)) return Number(s);
+    return s.split(/\s*,\s*/);
+  }
+  if (Array.isArray(v)) return v.map(String);
+  return false;
+}
+
+const FW_LABEL: Record<string, string> = {
+  django: 'Django',
+  flask: 'Flask',
+  fastapi: 'FastAPI',
+  starlette: 'Starlette',
+  express: 'Express',
+  fastify: 'Fastify',
+  koa: 'Koa',
+};
+
+export function frameworkOf(f: FrameworkFacts): Framework {
+  const kind = (['django', 'flask', 'fastapi', 'starlette', 'express', 'fastify', 'koa'].includes(f.kind) ? f.kind : 'other') as Framework['kind'];
+  const fw: Framework = { kind, label: FW_LABEL[f.kind] ?? f.kind, ref: { file: f.file, line: 0 }, version: f.assumedVersion };
+  if (f.schemeHeader) fw.schemeHeader = valued(f.schemeHeader, (x) => x, null);
+  if (f.useForwardedHost) fw.useForwardedHost = valued(f.useForwardedHost, Boolean, false);
+  if (f.useForwardedPort) fw.useForwardedPort = valued(f.useForwardedPort, Boolean, false);
+  if (f.sslRedirect) fw.sslRedirect = valued(f.sslRedirect, Boolean, false);
+  if (f.trustProxy) fw.trustProxy = valued(f.trustProxy, trustSpecOf, false);
+  else if (kind === 'express' || kind === 'fastify' || kind === 'koa') fw.trustProxy = { value: false, origin: 'default' };
+  if (f.hopCounts) {
+    fw.proxyFix = valued(
+      f.hopCounts,
+      (h) => ({ x_for: h.x_for ?? 0, x_proto: h.x_proto ?? 0, x_host: h.x_host ?? 0, x_port: h.x_port ?? 0 }),
+      { x_for: 0, x_proto: 0, x_host: 0, x_port: 0 },
+    );
+  }
+  return fw;
+}
+
+/** Dotted module -> first segment (`mysite.settings` -> `mysite`). */
+function pkg(mod: string | undefined): string | undefined {
+  return mod?.split(/[.:]/)[0];
+}
+
+/**
+ * Attaches frameworks to app servers: Django by DJANGO_SETTINGS_MODULE / the WSGI module's
+ * package; otherwise by the app target's module or by folder; a single framework goes to the
+ * single app server. Returns frameworks nobody runs.
+ */
+export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], fws: FrameworkFacts[]): FrameworkFacts[] {
+  const orphans: FrameworkFacts[] = [];
+  const used = new Set<number>();
+  const score = (fw: FrameworkFacts, i: number): number => {
+    const a = appFacts[i];
+    if (!a) return 0;
+    const app = apps[i] as AppServer;
+    const nodeFw = ['express', 'fastify', 'koa', 'nestjs', 'sveltekit', 'hono'].includes(fw.kind);
+    if (nodeFw !== (a.kind === 'node')) return 0;
+    let s = 1;
+    const dsm = a.env.DJANGO_SETTINGS_MODULE?.value;
+    if (fw.kind === 'django' && dsm && fw.module && dsm === fw.module) s += 10;
+    if (pkg(a.appTarget) && pkg(a.appTarget) === pkg(fw.module)) s += 5;
+    if (pkg(a.appTarget) && fw.file.includes(`${pkg(a.appTarget)}/`)) s += 3;
+    if (dirname(fw.file) === dirname(a.launch.file)) s += 2;
+    if (app.framework) s -= 1;
+    return s;
+  };
+  for (const fw of fws) {
+    let best = -1;
+    let bestScore = 0;
+    apps.forEach((_a, i) => {
+      const s = score(fw, i);
+      if (s > bestScore) {
+        bestScore = s;
+        best = i;
+      }
+    });
+    const app = apps[best];
+    if (!app) {
+      orphans.push(fw);
+      continue;
+    }
+    if (app.framework && used.has(best)) {
+      // Split settings (base + production) resolve to one framework: keep the one the server names.
+      if (fw.kind === 'django' && appFacts[best]?.env.DJANGO_SETTINGS_MODULE?.value === fw.module) app.framework = frameworkOf(fw);
+      continue;
+    }
+    used.add(best);
+    app.framework = frameworkOf(fw);
+    app.label = `${app.label}`;
+  }
+  return orphans;
+}

@@ -1,0 +1,162 @@
+/**
+ * Facts -> Topology. Every proxy kind contributes `ProxyHop`s (nginx from the nginx facts model,
+ * Caddy from our Caddyfile reader); app servers and frameworks come from the python/deploy/node
+ * collectors; links are resolved by address; entries are the hops nobody proxies to.
+ */
+import type { Facts } from '../../model/facts.js';
+import type { Entry, LoadBalancer, ProxyHop, Ref, Topology } from '../model.js';
+import { refText } from '../model.js';
+import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
+import { apacheHops } from './apache.js';
+import { caddyHops } from './caddy.js';
+import { haproxyHops } from './haproxy.js';
+import { linkAll } from './link.js';
+import { nginxHops } from './nginx.js';
+
+export interface ProxyFile {
+  kind: 'caddy' | 'haproxy' | 'apache';
+  file: string;
+  text: string;
+}
+
+export interface BuildOptions {
+  /** Caddyfiles, haproxy.cfg, Apache vhosts read by discovery (no collector reads them yet). */
+  proxyFiles?: ProxyFile[];
+  /** `--behind-tls-lb`: a TLS-terminating load balancer sits in front of the proxies. */
+  behindTlsLb?: boolean;
+  /** `--url`: the public entry to diagnose. */
+  url?: string;
+  /** Files the model does not simulate (HAProxy, Apache...), found by discovery. */
+  unmodelled?: Array<{ what: string; file: string; why: string }>;
+}
+
+export interface BuildResult {
+  topology: Topology;
+  /** Things found that are not hops (redirect-only servers...). */
+  otherServers: Array<{ label: string; ref: Ref; what: string }>;
+  notes: string[];
+}
+
+function matchesName(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  const h = host.toLowerCase();
+  if (p === h) return true;
+  if (p.startsWith('*.')) return h.endsWith(p.slice(1));
+  if (p.startsWith('.')) return h === p.slice(1) || h.endsWith(p);
+  if (p.endsWith('.*')) return h.startsWith(p.slice(0, -1));
+  return false;
+}
+
+export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResult {
+  const notes: string[] = [];
+  const ng = nginxHops(facts);
+  const proxies: ProxyHop[] = [...ng.hops];
+  (opts.proxyFiles ?? []).forEach((c, i) => {
+    try {
+      const r = c.kind === 'caddy' ? caddyHops(c.file, c.text, i) : c.kind === 'haproxy' ? haproxyHops(c.file, c.text, i) : apacheHops(c.file, c.text, i);
+      proxies.push(...r.hops);
+      notes.push(...r.notes);
+    } catch (e) {
+      facts.diagnostics.push({ level: 'warning', file: c.file, message: `${c.kind} config not understood: ${(e as Error).message}` });
+    }
+  });
+  // Proxies in containers: a compose service whose image is the proxy runs these configs.
+  const composeServices = (facts.compose?.files ?? []).flatMap((f) => f.services);
+  const IMAGE: Record<string, string> = { nginx: 'nginx|openresty', caddy: 'caddy', haproxy: 'haproxy', apache: 'httpd|apache' };
+  for (const kind of ['nginx', 'caddy', 'haproxy', 'apache'] as const) {
+    const svcs = composeServices.filter((s) => s.role === 'proxy' && new RegExp(IMAGE[kind] as string, 'i').test(`${s.image ?? ''} ${s.build?.context ?? ''} ${s.name}`));
+    if (svcs.length === 1) {
+      const s = svcs[0];
+      if (!s) continue;
+      for (const p of proxies) {
+        if (p.kind !== kind) continue;
+        p.placement = { kind: 'container', service: s.name, ref: { file: s.ref.file, line: s.ref.line } };
+        p.notes.push(`runs in compose service ${s.name} (${s.ref.file}:${s.ref.line})`);
+        // Published proxy ports: the browser reaches the container port through the host port.
+        for (const l of p.listeners) {
+          const pub = s.ports.find((x) => x.containerPort === l.port);
+          if (pub?.hostPort && pub.hostPort !== l.port) p.notes.push(`container port ${l.port} is published as ${pub.hostPort}`);
+        }
+      }
+    } else if (svcs.length > 1 && proxies.some((p) => p.kind === kind)) {
+      notes.push(`several compose services run ${kind} (${svcs.map((s) => s.name).join(', ')}): the ${kind} configs are assumed to run on the host`);
+    }
+  }
+  const apps = facts.appServers.map((a, i) => appServerOf(facts, a, i));
+  const orphans = attachFrameworks(apps, facts.appServers, facts.frameworks);
+  const topology: Topology = {
+    entries: [],
+    proxies,
+    apps,
+    links: [],
+    unmodelled: [...(opts.unmodelled ?? [])],
+    orphanFrameworks: orphans.map(frameworkOf),
+    notes,
+  };
+  linkAll(topology, composeServices.map((s) => s.name));
+  // Entries: hops no other hop proxies to.
+  const targeted = new Set(topology.links.flatMap((l) => (l.target.kind === 'proxy' ? [l.target.hopId] : [])));
+  let lbDeclared: LoadBalancer | undefined;
+  if (opts.behindTlsLb) lbDeclared = { type: 'lb', label: 'TLS load balancer (--behind-tls-lb)', mode: 'http', port: 443, why: 'declared with --behind-tls-lb', origin: 'declared' };
+  for (const hop of proxies) {
+    if (targeted.has(hop.id)) continue;
+    const front = ng.behindFront.get(hop.id);
+    const hasTls = hop.listeners.some((l) => l.tls);
+    hop.listeners.forEach((l, i) => {
+      let lb: LoadBalancer | undefined;
+      if (!l.tls && !hasTls && (lbDeclared || front)) {
+        lb = lbDeclared
+          ? { ...lbDeclared, mode: l.proxyProtocol ? 'tcp' : 'http' }
+          : {
+              type: 'lb',
+              label: `TLS load balancer (inferred from ${front?.[0] ? refText(front[0]) : 'real-ip settings'})`,
+              mode: l.proxyProtocol ? 'tcp' : 'http',
+              port: 443,
+              why: `inferred: ${front?.map((r) => r.snippet ?? refText(r)).join('; ')}`,
+              ref: front?.[0],
+              origin: 'inferred',
+            };
+      }
+      const name = hop.names[0] ?? 'localhost';
+      const tls = l.tls || Boolean(lb);
+      const port = lb ? lb.port : l.port;
+      const url = `${tls ? 'https' : 'http'}://${name}${(tls && port === 443) || (!tls && port === 80) ? '' : `:${port}`}/`;
+      const e: Entry = { id: `${hop.id}:${i}`, url, hopId: hop.id, listener: i, name, port, tls: l.tls, lb };
+      topology.entries.push(e);
+    });
+    if (hop.names.length === 0) notes.push(`${hop.label} has no server name: simulated as "localhost" (give --url for the real name)`);
+  }
+  if (opts.url) filterByUrl(topology, opts.url, notes);
+  return { topology, otherServers: ng.other, notes };
+}
+
+function filterByUrl(t: Topology, raw: string, notes: string[]): void {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    notes.push(`--url ${raw} is not a URL: ignored`);
+    return;
+  }
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  const tls = u.protocol === 'https:';
+  const byName = (e: Entry) => {
+    const hop = t.proxies.find((p) => p.id === e.hopId);
+    return !hop || hop.names.length === 0 || hop.names.some((n) => matchesName(n, u.hostname));
+  };
+  const exact = t.entries.filter((e) => byName(e) && e.port === port && (e.tls || Boolean(e.lb)) === tls);
+  const named = t.entries.filter((e) => byName(e) && (e.tls || Boolean(e.lb)) === tls);
+  const keep = exact.length ? exact : named;
+  if (keep.length === 0) {
+    notes.push(`no server matches --url ${raw}: showing every entry`);
+    return;
+  }
+  const hopNamed = (e: Entry) => t.proxies.find((p) => p.id === e.hopId)?.names.some((n) => matchesName(n, u.hostname));
+  const best = keep.some(hopNamed) ? keep.filter(hopNamed) : keep;
+  for (const e of best) {
+    e.url = `${u.protocol}//${u.host}${u.pathname}`;
+    e.name = u.hostname;
+    e.port = port;
+  }
+  t.entries = best;
+}

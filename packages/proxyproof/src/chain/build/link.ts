@@ -1,0 +1,142 @@
+/**
+ * Linking: from a route's upstream address to what listens there, and how the receiver sees the
+ * sender. Never guessed: no candidate, or several different ones, is an unresolved link that says
+ * which file would settle it.
+ */
+import { isIP } from 'node:net';
+import { addressText, isLoopbackHost, isWildcardHost, loopbackBindAccepts, loopbackPeerIp, stripBrackets } from '../addr.js';
+import type { AppServer, Link, LinkTarget, Peer, Placement, ProxyHop, Topology, Upstream } from '../model.js';
+
+function samePlace(a: Placement, b: Placement): boolean {
+  if (a.kind === 'container' && b.kind === 'container') return a.service === b.service;
+  if (a.kind === 'container' || b.kind === 'container') return false;
+  return true;
+}
+
+interface Cand {
+  target: LinkTarget;
+  peer: Peer;
+  how: string;
+  key: string;
+}
+
+export function resolveUpstream(topo: Pick<Topology, 'proxies' | 'apps'>, from: ProxyHop, up: Upstream, composeServices: string[]): Cand[] | { unresolved: string; need: string } {
+  const a = up.address;
+  if (!a) return { unresolved: `${up.text} is chosen per request (variables)`, need: 'name the upstream literally or pass --url; the doctor does not guess runtime values' };
+  const cands: Cand[] = [];
+  const fromService = from.placement.kind === 'container' ? from.placement.service : undefined;
+  if (a.kind === 'unix') {
+    for (const app of topo.apps) {
+      app.binds.forEach((b, i) => {
+        if (b.address.kind === 'unix' && b.address.path === a.path && samePlace(app.placement, from.placement))
+          cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'unix' }, how: `unix socket ${a.path}`, key: `${app.id}` });
+      });
+    }
+    if (cands.length === 0) return { unresolved: `could not find the app server listening on unix:${a.path}`, need: 'give the systemd unit / command that binds this socket (gunicorn -b unix:...)' };
+    return cands;
+  }
+  const host = stripBrackets(a.host);
+  if (isLoopbackHost(host)) {
+    const peerIp = loopbackPeerIp(host);
+    for (const app of topo.apps) {
+      app.binds.forEach((b, i) => {
+        if (b.address.kind !== 'tcp') return;
+        if (samePlace(app.placement, from.placement) && b.address.port === a.port && loopbackBindAccepts(b.address.host, host)) {
+          cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'loopback', ip: peerIp }, how: `same ${from.placement.kind === 'container' ? 'container' : 'host'}, ${addressText(a)} -> ${app.kind} bound to ${addressText(b.address)}`, key: app.id });
+        } else if (from.placement.kind !== 'container' && b.published && b.published.hostPort === a.port && (isWildcardHost(b.published.hostIp) || isLoopbackHost(b.published.hostIp) || b.published.hostIp === '')) {
+          // nginx on the docker host -> a published container port: the app sees the bridge gateway.
+          cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'remote', desc: 'the docker host (bridge gateway)' }, how: `${addressText(a)} is published by compose service ${app.service ?? ''} (${b.published.ref?.file ?? ''}:${b.published.ref?.line ?? ''})`, key: app.id });
+        }
+      });
+    }
+    for (const p of topo.proxies) {
+      if (p.id === from.id || !samePlace(p.placement, from.placement)) continue;
+      p.listeners.forEach((l, i) => {
+        if (l.port === a.port && (!l.address || isWildcardHost(l.address) || loopbackBindAccepts(l.address, host)))
+          cands.push({ target: { kind: 'proxy', hopId: p.id, listener: i }, peer: { kind: 'loopback', ip: peerIp }, how: `same host, ${addressText(a)} -> ${p.label}`, key: p.id });
+      });
+    }
+    if (cands.length === 0) {
+      if (from.placement.kind === 'container') {
+        const elsewhere = topo.apps.filter((x) => x.binds.some((b) => b.address.kind === 'tcp' && b.address.port === a.port));
+        return {
+          unresolved: `${from.label} runs in the container of service ${fromService}: ${addressText(a)} there is that container itself${elsewhere.length ? `, not ${elsewhere.map((e) => e.service ?? e.label).join(', ')}` : ''}`,
+          need: elsewhere.length ? `proxy to the service name (http://${elsewhere[0]?.service ?? 'web'}:${a.port})` : 'give the compose file / command of the app server',
+        };
+      }
+      const sameHostPort = topo.apps.filter((x) => x.binds.some((b) => b.address.kind === 'tcp' && b.address.port === a.port));
+      const hint = sameHostPort.length ? ` (${sameHostPort.map((x) => x.label).join(', ')} listens on that port but not on ${host}${sameHostPort.some((x) => x.placement.kind === 'container') ? ' of this host' : ''})` : '';
+      return { unresolved: `could not find the app server listening on ${addressText(a)}${hint}`, need: 'give the systemd unit, compose file, Procfile or command that starts it' };
+    }
+    return cands;
+  }
+  // A compose service name.
+  if (composeServices.includes(host) || topo.apps.some((x) => x.service === host)) {
+    for (const app of topo.apps) {
+      if (app.service !== host) continue;
+      app.binds.forEach((b, i) => {
+        if (b.address.kind === 'tcp' && b.address.port === a.port && (isWildcardHost(b.address.host) || !isLoopbackHost(b.address.host)))
+          cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'container', service: fromService ?? 'proxy' }, how: `compose service ${host}, container port ${a.port}`, key: app.id });
+      });
+    }
+    if (cands.length === 0) {
+      const svcApps = topo.apps.filter((x) => x.service === host);
+      const why = svcApps.length
+        ? `compose service ${host} runs ${svcApps.map((x) => x.label).join(', ')}, which does not listen on ${a.port} on the container network${svcApps.some((x) => x.binds.some((b) => b.address.kind === 'tcp' && isLoopbackHost(b.address.host))) ? ' (it binds loopback inside its container)' : ''}`
+        : `compose service ${host} exists but no app server command was found in it`;
+      return { unresolved: why, need: `give the command that starts the app in service ${host} (compose command:, Dockerfile CMD)` };
+    }
+    return cands;
+  }
+  // Another host by address or name.
+  const ipTarget = isIP(host) !== 0;
+  for (const app of topo.apps) {
+    if (app.placement.kind === 'container' && !app.binds.some((b) => b.published)) continue;
+    app.binds.forEach((b, i) => {
+      if (b.address.kind !== 'tcp') return;
+      const port = b.published?.hostPort ?? b.address.port;
+      if (port !== a.port) return;
+      if (ipTarget ? b.address.host === host || isWildcardHost(b.address.host) || Boolean(b.published) : app.service === host)
+        cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'remote', desc: `${from.label.split(' (')[0]}'s host` }, how: `${addressText(a)} -> ${app.label} (assumed to run on ${host})`, key: app.id });
+    });
+  }
+  if (cands.length === 0)
+    return { unresolved: `could not find the app server listening on ${addressText(a)}`, need: `give the compose file / unit / command of the app on ${host}` };
+  return cands;
+}
+
+export function linkAll(topo: Topology, composeServices: string[]): void {
+  topo.links = [];
+  for (const hop of topo.proxies) {
+    for (const route of hop.routes) {
+      route.upstreams.forEach((up, ui) => {
+        const r = resolveUpstream(topo, hop, up, composeServices);
+        if (!Array.isArray(r)) {
+          topo.links.push({ fromHop: hop.id, routeId: route.id, upstream: ui, target: { kind: 'unresolved', reason: r.unresolved, need: r.need }, peer: { kind: 'unknown' }, how: '' });
+          return;
+        }
+        const keys = [...new Set(r.map((c) => c.key))];
+        if (keys.length > 1) {
+          topo.links.push({
+            fromHop: hop.id,
+            routeId: route.id,
+            upstream: ui,
+            target: { kind: 'unresolved', reason: `${up.text} matches several listeners (${keys.join(', ')})`, need: 'give only the files of one deployment, or pass --url' },
+            peer: { kind: 'unknown' },
+            how: '',
+          });
+          return;
+        }
+        const c = r[0] as Cand;
+        const link: Link = { fromHop: hop.id, routeId: route.id, upstream: ui, target: c.target, peer: c.peer, how: c.how };
+        topo.links.push(link);
+      });
+    }
+  }
+}
+
+export function linkedApps(topo: Topology): Set<string> {
+  return new Set(topo.links.flatMap((l) => (l.target.kind === 'app' ? [l.target.appId] : [])));
+}
+
+export type { AppServer };

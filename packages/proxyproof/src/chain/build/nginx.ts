@@ -1,0 +1,213 @@
+/**
+ * nginx -> proxy hops. Reads the nginx facts model (facts/nginx: servers, listeners, scopes with
+ * effective headers and the drops that shaped them) and writes header values in the chain's
+ * neutral template language, so the simulator never parses nginx syntax.
+ */
+import { displayFile, frontProxyEvidence, nginxModel, passingScopes } from '../../facts/nginx/index.js';
+import type { NginxHeaderEntry, NginxModel, NginxPass, NginxRef, NginxScope, NginxServer } from '../../facts/nginx/types.js';
+import type { Facts } from '../../model/facts.js';
+import { parseAddress } from '../addr.js';
+import type { HeaderRule, Listener, MapDef, ProxyHop, ProxyRoute, Ref, Template, Upstream } from '../model.js';
+
+const VAR_MAP: Record<string, string> = {
+  scheme: '{scheme}',
+  https: '{https}',
+  host: '{host}',
+  http_host: '{http_host}',
+  server_port: '{server_port}',
+  remote_addr: '{remote_addr}',
+  realip_remote_addr: '{peer_addr}',
+  binary_remote_addr: '{remote_addr}',
+  proxy_add_x_forwarded_for: '{xff_append}',
+  proxy_host: '{proxy_host}',
+  request_uri: '/',
+  uri: '/',
+  document_uri: '/',
+};
+
+export function nginxRef(facts: Pick<Facts, 'sources'>, r: NginxRef | undefined, fallback?: Ref): Ref {
+  if (!r) return fallback ?? { file: '(nginx)', line: 0 };
+  const file = displayFile(facts, r.file);
+  return { file, line: r.line, snippet: r.text, origin: r.source === 'builtin' ? 'builtin' : 'literal' };
+}
+
+/** `$host:$server_port` -> `{host}:{server_port}`; unknown variables become `{?$name}`. */
+export function nginxToTemplate(value: string, maps: Set<string>, serverName?: string): Template {
+  return value.replace(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_m, a: string | undefined, b: string | undefined) => {
+    const name = (a ?? b ?? '').toLowerCase();
+    if (VAR_MAP[name] !== undefined) return VAR_MAP[name] as string;
+    if (name === 'server_name' && serverName) return serverName;
+    if (name.startsWith('http_')) return `{in:${name.slice(5).replace(/_/g, '-')}}`;
+    if (maps.has(`$${name}`)) return `{map:$${name}}`;
+    return `{?$${name}}`;
+  });
+}
+
+function basenameOf(f: string): string {
+  return f.split('/').pop() ?? f;
+}
+
+function samplePathOf(scope: NginxScope): string | null {
+  if (scope.kind === 'server') return '/';
+  if (scope.kind !== 'location') return null;
+  const m = scope.match.trim();
+  if (m.startsWith('@')) return null;
+  if (m.startsWith('=')) return m.slice(1).trim() || '/';
+  if (m.startsWith('^~')) return m.slice(2).trim() || '/';
+  if (m.startsWith('~')) return null;
+  return m || '/';
+}
+
+function upstreamsOf(facts: Pick<Facts, 'sources'>, pass: NginxPass): Upstream[] {
+  const ref = nginxRef(facts, pass.ref);
+  if (pass.upstream) {
+    return pass.upstream.servers
+      .filter((s) => !s.params.includes('down'))
+      .map((s) => ({
+        text: s.address,
+        address: s.unix !== undefined ? { kind: 'unix' as const, path: s.unix } : s.host !== undefined ? { kind: 'tcp' as const, host: s.host, port: s.port ?? 80 } : null,
+        ref: nginxRef(facts, s.ref),
+        group: pass.upstream?.name,
+      }));
+  }
+  if (pass.variable) return [{ text: pass.target, address: null, ref }];
+  if (pass.unix !== undefined) return [{ text: pass.target, address: { kind: 'unix', path: pass.unix }, ref }];
+  if (pass.host !== undefined) {
+    const port = pass.port ?? (pass.scheme === 'https' || pass.scheme === 'grpcs' ? 443 : 80);
+    return [{ text: pass.target, address: { kind: 'tcp', host: pass.host, port }, ref }];
+  }
+  return [{ text: pass.target, address: parseAddress(pass.target), ref }];
+}
+
+function ruleOf(facts: Pick<Facts, 'sources'>, e: NginxHeaderEntry, scope: NginxScope, maps: Set<string>, serverName: string | undefined, scopeRef: Ref): HeaderRule {
+  const from: HeaderRule['from'] =
+    e.origin === 'default' ? 'default' : e.ref?.source === 'builtin' || (e.ref?.includedVia.length ?? 0) > 0 ? 'builtin-include' : e.level === scope.kind ? 'route' : 'inherited';
+  return {
+    name: e.name,
+    value: e.value === '' ? null : nginxToTemplate(e.value, maps, serverName),
+    ref: e.origin === 'default' ? { file: scopeRef.file, line: 0, origin: 'default', snippet: `${e.name} ${e.value} (nginx default)` } : nginxRef(facts, e.ref, scopeRef),
+    from: from === 'builtin-include' && e.level !== scope.kind && e.origin !== 'default' ? 'inherited' : from,
+  };
+}
+
+export interface NginxHopsResult {
+  hops: ProxyHop[];
+  /** Servers that only redirect or serve files (listed in what doctor found). */
+  other: Array<{ label: string; ref: Ref; what: string }>;
+  /** Servers with front-proxy evidence (realip / proxy_protocol): the load balancer may be inferred. */
+  behindFront: Map<string, Ref[]>;
+}
+
+export function nginxHops(facts: Facts): NginxHopsResult {
+  const hops: ProxyHop[] = [];
+  const other: NginxHopsResult['other'] = [];
+  const behindFront = new Map<string, Ref[]>();
+  let model: NginxModel;
+  try {
+    model = nginxModel(facts);
+  } catch (e) {
+    facts.diagnostics.push({ level: 'warning', message: `nginx model could not be built: ${(e as Error).message}`, file: '(nginx)' });
+    return { hops, other, behindFront };
+  }
+  for (const server of model.servers) {
+    const hop = hopOf(facts, model, server);
+    const sref = nginxRef(facts, server.ref);
+    const ports = [...new Set(server.listens.map((l) => l.port).filter((p): p is number => p !== undefined))];
+    if (!hop) {
+      const redirect = server.redirects.find((r) => r.unconditional) ?? server.scopes.flatMap((s) => s.redirects).find((r) => r.unconditional && r.targetScheme === 'https');
+      other.push({
+        label: `nginx :${ports.join(',')} (${basenameOf(sref.file)}:${sref.line})`,
+        ref: sref,
+        what: redirect ? `redirects to ${redirect.target}` : 'proxies nothing (static files or return only)',
+      });
+      continue;
+    }
+    const ev = frontProxyEvidence(server);
+    if (ev.length > 0) behindFront.set(hop.id, ev.map((r) => nginxRef(facts, r)));
+    hops.push(hop);
+  }
+  return { hops, other, behindFront };
+}
+
+function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop | null {
+  const sref = nginxRef(facts, server.ref);
+  const http = model.https[server.http];
+  const mapNames = new Set<string>();
+  for (const v of http?.variables ?? []) if (v.kind === 'map') mapNames.add(v.name);
+  const names = server.serverNames.filter((n) => n && n !== '_' && !n.startsWith('~') && n !== '""');
+  const serverName = names[0];
+  const maps: Record<string, MapDef> = {};
+  for (const v of http?.variables ?? []) {
+    if (v.kind !== 'map') continue;
+    maps[v.name] = {
+      source: nginxToTemplate(v.source, mapNames, serverName),
+      entries: v.entries.map((e) => ({ key: e.key, value: nginxToTemplate(e.value, mapNames, serverName) })),
+      default: nginxToTemplate(v.default ?? '', mapNames, serverName),
+      ref: nginxRef(facts, v.ref),
+    };
+  }
+  const routes: ProxyRoute[] = [];
+  for (const scope of passingScopes(server)) {
+    const pass = scope.pass;
+    if (!pass) continue;
+    const sample = samplePathOf(scope);
+    if (sample === null) continue;
+    const kind = pass.kind;
+    const sset = scope.headers[kind];
+    const scopeRef = nginxRef(facts, scope.ref);
+    const rules = sset.entries.map((e) => ruleOf(facts, e, scope, mapNames, serverName, scopeRef));
+    const innermost = sset.drops[0];
+    const dropped = innermost ? innermost.dropped.map((e) => ({ ...ruleOf(facts, e, scope, mapNames, serverName, scopeRef), from: 'inherited' as const })) : undefined;
+    routes.push({
+      id: `s${server.index}:${scope.index}`,
+      match: scope.kind === 'server' ? 'server' : `location ${scope.match}`,
+      samplePath: sample,
+      ref: scopeRef,
+      protocol: kind === 'proxy' ? (pass.scheme === 'https' ? 'https' : 'http') : kind === 'grpc' ? 'grpc' : kind,
+      upstreams: upstreamsOf(facts, pass),
+      headers: rules,
+      dropped,
+      ownHeadersRef: innermost ? nginxRef(facts, innermost.by) : undefined,
+    });
+  }
+  if (routes.length === 0) return null;
+  const listeners: Listener[] = [];
+  for (const l of server.listens) {
+    if (l.port === undefined) continue;
+    if (listeners.some((x) => x.port === l.port && x.tls === l.ssl)) continue;
+    listeners.push({
+      port: l.port,
+      address: l.address === '*' || l.address === '[::]' ? undefined : l.address,
+      tls: l.ssl,
+      proxyProtocol: l.proxyProtocol,
+      defaultServer: l.defaultServer,
+      ref: l.ref ? nginxRef(facts, l.ref) : { ...sref, origin: 'default', snippet: 'listen 80 (nginx default: no listen directive)' },
+    });
+  }
+  const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
+  const ports = tlsPorts.length ? tlsPorts : listeners.map((l) => l.port);
+  const ri = server.realIp;
+  return {
+    type: 'proxy',
+    id: `nginx:${server.index}`,
+    kind: 'nginx',
+    label: `nginx :${ports.join(',')} (${basenameOf(sref.file)}:${sref.line})`,
+    ref: sref,
+    placement: { kind: 'host' },
+    names,
+    listeners,
+    routes,
+    passesIncoming: routes.every((r) => r) && passingScopes(server).every((s) => s.passRequestHeaders),
+    clientAddress:
+      ri.from.length > 0
+        ? {
+            trustedFrom: ri.from.map((f) => f.value),
+            header: ri.header?.value ?? 'X-Real-IP',
+            recursive: ri.recursive?.value ?? false,
+            ref: nginxRef(facts, ri.header?.ref ?? ri.from[0]?.ref),
+          }
+        : undefined,
+    maps: Object.keys(maps).length ? maps : undefined,
+    notes: [],
+  };
+}

@@ -1,0 +1,302 @@
+/**
+ * The chain topology: what the doctor reasons about. Built from the facts of every collector by
+ * the builders in `chain/build/`, consumed by the simulator (`simulate.ts`), the verdict
+ * (`verdict.ts`) and the fix planner (`plan.ts`).
+ *
+ *   client --> [load balancer] --> proxy hop --> ... --> app server --> framework
+ *
+ * A proxy hop is one virtual host of a proxy (an nginx `server {}`, a Caddy site block, an HAProxy
+ * frontend...): its listeners, its routes (locations) and, per route, the request headers it sends
+ * upstream. Every proxy kind plugs into the same `ProxyHop` shape; the simulator never looks at a
+ * proxy's own syntax, only at header rules written in the neutral template language below.
+ */
+
+export type Scheme = 'http' | 'https';
+
+/** A place in a file that decided something. */
+export interface Ref {
+  file: string;
+  /** 1-based; 0 for "the whole file" or a built-in default. */
+  line: number;
+  snippet?: string;
+  /** "default" when the value is the program's documented default, not written anywhere. */
+  origin?: 'literal' | 'default' | 'env' | 'builtin' | 'computed' | 'unknown' | 'declared';
+}
+
+export type Address =
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'unix'; path: string };
+
+/** Where a process runs: decides what `127.0.0.1` means and what address a peer connects from. */
+export type Placement =
+  | { kind: 'host'; name?: string }
+  | { kind: 'container'; service: string; ref?: Ref }
+  | { kind: 'unknown' };
+
+/**
+ * A header value template. Plain text is literal; `{var}` is evaluated by the simulator in the
+ * context of the hop that sends it:
+ *   {scheme}       scheme of the connection the hop received (nginx $scheme)
+ *   {https}        "on" on TLS, "" otherwise (nginx $https)
+ *   {host}         host name from the Host header, lower-case, without port (nginx $host)
+ *   {http_host}    the Host header as received, with its port (nginx $http_host)
+ *   {server_port}  the port the hop listens on (nginx $server_port)
+ *   {remote_addr}  the client address as this hop understands it (after real-ip) (nginx $remote_addr)
+ *   {peer_addr}    the address of the TCP peer (nginx $realip_remote_addr)
+ *   {xff_append}   incoming X-Forwarded-For plus {remote_addr} (nginx $proxy_add_x_forwarded_for)
+ *   {proxy_host}   host[:port] of the upstream as written (nginx $proxy_host)
+ *   {in:NAME}      the incoming request header NAME, "" when absent (nginx $http_name)
+ *   {trusted:NAME} the incoming header NAME when the peer is trusted, else the hop's own value (Caddy)
+ *   {map:NAME}     the hop's map NAME (nginx `map`), evaluated on its source template
+ *   {?TEXT}        something the model does not know (an unknown variable): the value is unknown
+ */
+export type Template = string;
+
+export interface HeaderRule {
+  /** Header name as written (compared case-insensitively). */
+  name: string;
+  /** Template of the value; null removes the header (nginx: an empty value is not sent). */
+  value: Template | null;
+  ref: Ref;
+  /** Where the rule comes from: written in this route, inherited from an outer level, the proxy's default. */
+  from: 'route' | 'inherited' | 'default' | 'builtin-include';
+  /** Appends to the header instead of replacing it (HAProxy add-header, Apache RequestHeader append). */
+  append?: boolean;
+  /** Applies only on TLS (`if { ssl_fc }`) or plain connections. */
+  when?: 'tls' | 'plain';
+  /** nginx `proxy_set_header` lines of an outer level that this route no longer inherits. */
+}
+
+export interface ProxyRoute {
+  id: string;
+  /** `location /api/` or `reverse_proxy /api/*` — what the route matches, as written. */
+  match: string;
+  /** A path this route serves, used for the simulated request. */
+  samplePath: string;
+  ref: Ref;
+  /** Transport to the upstream. uwsgi/fastcgi carry params instead of headers. */
+  protocol: 'http' | 'https' | 'uwsgi' | 'fastcgi' | 'scgi' | 'grpc';
+  /** Upstream servers; the first is simulated, the others are listed. */
+  upstreams: Upstream[];
+  /** Effective rules, in the order the proxy applies them (later wins). */
+  headers: HeaderRule[];
+  /** Header rules of outer levels that this route dropped by setting its own (nginx inheritance). */
+  dropped?: HeaderRule[];
+  /** Where the route's own header block starts (the line that cut inheritance), if any. */
+  ownHeadersRef?: Ref;
+}
+
+export interface Upstream {
+  /** As written: `http://127.0.0.1:8000`, `app` (an upstream block), `unix:/run/gunicorn.sock`. */
+  text: string;
+  address: Address | null;
+  ref: Ref;
+  /** Set when the upstream is an `upstream NAME { server ...; }` block. */
+  group?: string;
+}
+
+export interface Listener {
+  port: number;
+  /** Bind address when given (`listen 127.0.0.1:8080`). */
+  address?: string;
+  tls: boolean;
+  proxyProtocol: boolean;
+  defaultServer: boolean;
+  ref: Ref;
+}
+
+/** How a proxy decides the client address (nginx real_ip module). */
+export interface ClientAddressPolicy {
+  trustedFrom: string[];
+  /** `X-Forwarded-For`, `X-Real-IP`, `proxy_protocol`. */
+  header: string;
+  recursive: boolean;
+  ref: Ref;
+}
+
+export type ProxyKind = 'nginx' | 'caddy' | 'haproxy' | 'apache' | 'traefik' | 'cloud-lb' | 'other';
+
+export interface ProxyHop {
+  type: 'proxy';
+  id: string;
+  kind: ProxyKind;
+  /** `nginx :443 (site.conf:12)`. */
+  label: string;
+  ref: Ref;
+  placement: Placement;
+  names: string[];
+  listeners: Listener[];
+  routes: ProxyRoute[];
+  /**
+   * Whether client request headers that no rule mentions are passed upstream unchanged.
+   * nginx: yes (`proxy_pass_request_headers on`). Caddy: yes, except X-Forwarded-* from untrusted peers.
+   */
+  passesIncoming: boolean;
+  /** Headers removed from requests of untrusted peers before the rules run (Caddy X-Forwarded-*). */
+  stripsUntrusted?: string[];
+  /** Peers whose forwarded headers this hop trusts (Caddy trusted_proxies); empty: nobody. */
+  trustedPeers?: { list: string[]; ref: Ref };
+  clientAddress?: ClientAddressPolicy;
+  /** Lookup tables referenced by `{map:NAME}` in header templates (nginx `map`). */
+  maps?: Record<string, MapDef>;
+  /** Listeners of this hop that only redirect to https (nginx `return 301 https://...`). */
+  redirectsToHttps?: Ref;
+  notes: string[];
+}
+
+export interface MapDef {
+  source: Template;
+  /** Keys as written; `~re` / `~*re` are regular expressions. */
+  entries: Array<{ key: string; value: Template }>;
+  default: Template;
+  ref: Ref;
+}
+
+export interface Bind {
+  address: Address;
+  exposure: 'loopback' | 'all-interfaces' | 'specific' | 'unix' | 'unknown';
+  ref?: Ref;
+  /** Compose `ports:` publishing the container port on the docker host. */
+  published?: { hostIp: string; hostPort: number; ref?: Ref };
+}
+
+export type AppServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'node' | 'werkzeug' | 'other';
+
+export interface Valued<T> {
+  value: T;
+  ref?: Ref;
+  origin: 'literal' | 'default' | 'env' | 'computed' | 'unknown' | 'declared';
+  /** For env-dependent values: the variable. */
+  envVar?: string;
+}
+
+export interface AppServer {
+  type: 'app';
+  id: string;
+  kind: AppServerKind;
+  label: string;
+  ref: Ref;
+  placement: Placement;
+  /** Compose service / systemd unit name, used to link `proxy_pass http://web:8000`. */
+  service?: string;
+  binds: Bind[];
+  proxyHeaders: Valued<boolean>;
+  /** Peers whose forwarded headers it trusts: '*', IPs, CIDRs, or [] for none. */
+  trusted: Valued<string[]>;
+  /** Header -> value meaning https (gunicorn secure_scheme_headers); lower-case names. */
+  schemeHeaders: Valued<Record<string, string>>;
+  framework?: Framework;
+  /** Set when the process was inferred rather than found (e.g. a Node app that listens itself). */
+  notes: string[];
+}
+
+export type FrameworkKind =
+  | 'django'
+  | 'flask'
+  | 'fastapi'
+  | 'starlette'
+  | 'express'
+  | 'fastify'
+  | 'koa'
+  | 'other';
+
+/** Express-style trust: false, true, a hop count, or a list of addresses/CIDRs/names (loopback...). */
+export type TrustSpec = boolean | number | string[];
+
+export interface Framework {
+  kind: FrameworkKind;
+  label: string;
+  ref: Ref;
+  /** Django SECURE_PROXY_SSL_HEADER as (META name, value); null when unset. */
+  schemeHeader?: Valued<{ header: string; value: string } | null>;
+  useForwardedHost?: Valued<boolean>;
+  useForwardedPort?: Valued<boolean>;
+  sslRedirect?: Valued<boolean>;
+  /** Express trust proxy / Fastify trustProxy / Koa app.proxy. */
+  trustProxy?: Valued<TrustSpec>;
+  /** Werkzeug ProxyFix counts (x_for, x_proto, x_host, x_port); undefined: no ProxyFix. */
+  proxyFix?: Valued<{ x_for: number; x_proto: number; x_host: number; x_port: number }>;
+  /** Assumed major version for version-dependent rules (Django 3.2 compares the header exactly). */
+  version?: string;
+}
+
+/** A TLS-terminating load balancer in front of the proxies (declared or inferred). */
+export interface LoadBalancer {
+  type: 'lb';
+  label: string;
+  /** `http`: an HTTP LB (ALB-like) that sets X-Forwarded-Proto/For; `tcp`: PROXY protocol, no headers. */
+  mode: 'http' | 'tcp';
+  port: number;
+  why: string;
+  ref?: Ref;
+  origin: 'declared' | 'inferred';
+}
+
+export type LinkTarget =
+  | { kind: 'proxy'; hopId: string; listener: number }
+  | { kind: 'app'; appId: string; bind: number }
+  | { kind: 'unresolved'; reason: string; need: string };
+
+/** From a route's upstream to what listens there, and how the receiver sees the sender. */
+export interface Link {
+  fromHop: string;
+  routeId: string;
+  upstream: number;
+  target: LinkTarget;
+  /** The sender as the receiver sees it (decides trust). */
+  peer: Peer;
+  /** Why this link was made ("compose service web publishes 8000", "same host, 127.0.0.1:8000"). */
+  how: string;
+}
+
+export type Peer =
+  | { kind: 'loopback'; ip: string }
+  | { kind: 'unix' }
+  | { kind: 'container'; service: string; ip?: string }
+  | { kind: 'remote'; ip?: string; desc: string }
+  | { kind: 'client' }
+  | { kind: 'unknown' };
+
+export interface Entry {
+  id: string;
+  /** The URL the browser uses, e.g. https://example.com/ */
+  url: string;
+  hopId: string;
+  listener: number;
+  name: string;
+  port: number;
+  tls: boolean;
+  /** The load balancer in front, when there is one. */
+  lb?: LoadBalancer;
+}
+
+export interface Unresolved {
+  what: string;
+  need: string;
+  ref?: Ref;
+}
+
+export interface Topology {
+  entries: Entry[];
+  proxies: ProxyHop[];
+  apps: AppServer[];
+  links: Link[];
+  /** Things present in the files that the model does not simulate (a HAProxy config, an unknown proxy). */
+  unmodelled: Array<{ what: string; file: string; why: string }>;
+  /** Frameworks found but not attached to an app server. */
+  orphanFrameworks: Framework[];
+  notes: string[];
+}
+
+export function proxyById(t: Topology, id: string): ProxyHop | undefined {
+  return t.proxies.find((p) => p.id === id);
+}
+
+export function appById(t: Topology, id: string): AppServer | undefined {
+  return t.apps.find((a) => a.id === id);
+}
+
+export function refText(r: Ref | undefined): string {
+  if (!r) return '';
+  return r.line > 0 ? `${r.file}:${r.line}` : r.file;
+}

@@ -1,0 +1,532 @@
+/**
+ * The minimal-fix planner. Candidate changes are mutations of the topology, each with the file,
+ * line and lines to write; the planner re-simulates subsets in order of size and cost and keeps
+ * the smallest set that makes every route correct and nothing spoofable from outside.
+ * It then checks robustness: if the chain is correct only because an app server trusts a
+ * loopback peer by default, it plans what keeps it correct once the proxy moves elsewhere.
+ */
+import { isLoopbackHost } from './addr.js';
+import type { AppServer, Framework, Link, ProxyHop, ProxyRoute, Ref, Topology } from './model.js';
+import { refText } from './model.js';
+import { type ChainVerdict, computeVerdict, type RouteVerdict } from './verdict.js';
+
+export interface PlannedFix {
+  id: string;
+  /** `required`: needed now. `robustness`: needed once the app server no longer trusts the proxy's address. `recommended`: hardening (public backend port). */
+  kind: 'required' | 'robustness' | 'recommended';
+  title: string;
+  file: string;
+  line: number;
+  /** Write the lines after `line` (true) or replace / write at it (false). */
+  after: boolean;
+  /** Lines to write, in the file's own syntax. */
+  lines: string[];
+  /** What it fixes, in one sentence. */
+  because: string;
+}
+
+export interface FixPlan {
+  fixes: PlannedFix[];
+  /** Statements about what needs no change ("the backend port is not public"). */
+  notes: string[];
+  /** False when no combination of known changes fixes everything. */
+  complete: boolean;
+}
+
+interface Candidate {
+  id: string;
+  title: string;
+  ref: Ref;
+  after?: boolean;
+  lines: string[];
+  cost: number;
+  apply(t: Topology): void;
+}
+
+const MAX_CANDIDATES = 16;
+const MAX_SET = 3;
+
+function clone(t: Topology): Topology {
+  return structuredClone(t);
+}
+
+function findRoute(t: Topology, hopId: string, routeId: string): ProxyRoute | undefined {
+  return t.proxies.find((p) => p.id === hopId)?.routes.find((r) => r.id === routeId);
+}
+
+function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
+  const out: Candidate[] = [];
+  const seen = new Set<string>();
+  for (const r of v.routes) {
+    const hop = t.proxies.find((p) => p.id === r.hopId);
+    const route = hop?.routes.find((x) => x.id === r.routeId);
+    if (!hop || !route) continue;
+    const entry = t.entries.find((e) => e.id === r.entryId);
+    const key = `${hop.id}/${route.id}`;
+    const lostHere = r.scheme.lostAt && r.trace.steps[r.scheme.lostAt.step]?.label === hop.label;
+    if (lostHere && !seen.has(`${key}:proto`) && hop.kind === 'nginx') {
+      seen.add(`${key}:proto`);
+      const behindLb = entry?.lb && !entry.tls;
+      const value = behindLb ? (entry?.lb?.mode === 'tcp' ? 'https' : '{in:x-forwarded-proto}') : '{scheme}';
+      const nginxValue = behindLb ? (entry?.lb?.mode === 'tcp' ? 'https' : '$http_x_forwarded_proto') : '$scheme';
+      const dropped = route.dropped ?? [];
+      const lines = [
+        ...dropped.filter((d) => d.name.toLowerCase() !== 'x-forwarded-proto' && !route.headers.some((h) => h.name.toLowerCase() === d.name.toLowerCase() && h.from === 'route')).map((d) => `proxy_set_header ${d.name} ${nginxTemplate(d.value)};`),
+        `proxy_set_header X-Forwarded-Proto ${nginxValue};`,
+      ];
+      const existing = route.headers.find((h) => h.name.toLowerCase() === 'x-forwarded-proto' && h.from !== 'default');
+      out.push({
+        id: `nginx-xfp:${key}`,
+        title: existing
+          ? `${hop.label}: ${route.match} sends X-Forwarded-Proto ${nginxTemplate(existing.value)}; send ${nginxValue}${behindLb ? ' (the scheme the load balancer saw)' : ''}`
+          : `${hop.label}: send X-Forwarded-Proto in ${route.match}${dropped.length ? ' (re-declare the server-level headers this location stops inheriting)' : ''}`,
+        ref: existing?.from === 'route' ? existing.ref : lastOwnLine(route),
+        after: !(existing?.from === 'route'),
+        lines: existing ? [`proxy_set_header X-Forwarded-Proto ${nginxValue};`] : lines,
+        cost: 1,
+        apply(tt) {
+          const rr = findRoute(tt, hop.id, route.id);
+          if (!rr) return;
+          for (const d of rr.dropped ?? []) {
+            rr.headers = rr.headers.filter((h) => !(h.from === 'default' && h.name.toLowerCase() === d.name.toLowerCase()));
+            if (!rr.headers.some((h) => h.name.toLowerCase() === d.name.toLowerCase())) rr.headers.push({ ...d, from: 'route' });
+          }
+          rr.dropped = [];
+          rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== 'x-forwarded-proto');
+          rr.headers.push({ name: 'X-Forwarded-Proto', value, ref: rr.ref, from: 'route' });
+        },
+      });
+    }
+    if (r.host.status === 'lost' && r.host.lostAt && r.trace.steps[r.host.lostAt.step]?.label === hop.label && hop.kind === 'nginx' && !seen.has(`${key}:host`)) {
+      seen.add(`${key}:host`);
+      const hostRule = route.headers.find((h) => h.name.toLowerCase() === 'host');
+      out.push({
+        id: `nginx-host:${key}`,
+        title: `${hop.label}: pass the Host the browser sent, with its port, in ${route.match}`,
+        ref: hostRule && hostRule.from !== 'default' ? hostRule.ref : route.ref,
+        lines: ['proxy_set_header Host $http_host;'],
+        cost: 1,
+        apply(tt) {
+          const rr = findRoute(tt, hop.id, route.id);
+          if (!rr) return;
+          rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== 'host');
+          rr.headers.push({ name: 'Host', value: '{http_host}', ref: rr.ref, from: 'route' });
+        },
+      });
+    }
+  }
+  // Client-controlled forwarded headers passed through a proxy: overwrite them.
+  for (const s of [...v.entrySpoofs, ...v.routes.flatMap((r) => r.spoofable.filter((x) => x.via === 'proxy'))]) {
+    const hopStep = s.trace.steps.find((x) => x.kind === 'proxy');
+    const hop = t.proxies.find((p) => p.label === hopStep?.label);
+    const routeId = s.trace.routeId;
+    const route = hop?.routes.find((x) => x.id === routeId);
+    if (!hop || !route || hop.kind !== 'nginx') continue;
+    const key = `${hop.id}/${route.id}:overwrite`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const adds: Array<[string, string, string]> = [];
+    if (s.what.includes('scheme')) adds.push(['X-Forwarded-Proto', '$scheme', '{scheme}']);
+    if (s.what.includes('host')) adds.push(['X-Forwarded-Host', '$host', '{host}']);
+    if (s.what.includes('client')) adds.push(['X-Forwarded-For', '$remote_addr', '{remote_addr}']);
+    if (adds.length === 0) continue;
+    out.push({
+      id: `nginx-overwrite:${hop.id}/${route.id}`,
+      title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}`,
+      ref: route.ownHeadersRef ?? route.ref,
+      lines: adds.map(([n, v]) => `proxy_set_header ${n} ${v};`),
+      cost: 1,
+      apply(tt) {
+        const rr = findRoute(tt, hop.id, route.id);
+        if (!rr) return;
+        for (const [n, , tv] of adds) {
+          rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== n.toLowerCase());
+          rr.headers.push({ name: n, value: tv, ref: rr.ref, from: 'route' });
+        }
+      },
+    });
+  }
+  return out;
+}
+
+/** Where to add a line to a route: after its last own header line (or its pass line). */
+function lastOwnLine(route: ProxyRoute): Ref {
+  const own = route.headers.filter((h) => h.from === 'route' && h.ref.line > 0 && h.ref.file === route.ref.file);
+  const last = own.sort((a, b) => b.ref.line - a.ref.line)[0];
+  if (last) return last.ref;
+  const up = route.upstreams[0]?.ref;
+  return up && up.file === route.ref.file && up.line > 0 ? up : route.ref;
+}
+
+/** Back from the neutral template to nginx syntax, for display. */
+export function nginxTemplate(v: string | null): string {
+  if (v === null) return '""';
+  return v
+    .replace(/\{in:([^}]+)\}/g, (_m, n: string) => `$http_${n.toLowerCase().replace(/-/g, '_')}`)
+    .replace(/\{\?([^}]+)\}/g, '$1')
+    .replace(/\{xff_append\}/g, '$proxy_add_x_forwarded_for')
+    .replace(/\{peer_addr\}/g, '$realip_remote_addr')
+    .replace(/\{([a-z_]+)\}/g, '$$$1');
+}
+
+function appLinks(t: Topology, app: AppServer): Link[] {
+  return t.links.filter((l) => l.target.kind === 'app' && l.target.appId === app.id);
+}
+
+function appCandidates(t: Topology): Candidate[] {
+  const out: Candidate[] = [];
+  for (const app of t.apps) {
+    const links = appLinks(t, app);
+    if (links.length === 0) continue;
+    const peer = links[0]?.peer;
+    const fw = app.framework;
+    const serverTrustMatters = !fw || ['django', 'flask', 'fastapi', 'starlette', 'other'].includes(fw.kind);
+    // App-server trust of the proxy's address.
+    if ((app.kind === 'gunicorn' || app.kind === 'uvicorn') && serverTrustMatters) {
+      const addr = peer?.kind === 'loopback' ? peer.ip : peer?.kind === 'container' ? '*' : (peer?.kind === 'remote' && peer.ip) || '<proxy address>';
+      const onlyInternal = app.binds.every((b) => !b.published && (b.exposure === 'loopback' || b.exposure === 'unix' || app.placement.kind === 'container'));
+      if (peer?.kind !== 'unix' && (addr !== '*' || onlyInternal)) {
+        const flag = app.kind === 'gunicorn' ? `--forwarded-allow-ips=${addr === '*' ? "'*'" : addr}` : `--proxy-headers --forwarded-allow-ips=${addr === '*' ? "'*'" : addr}`;
+        out.push({
+          id: `trust:${app.id}`,
+          title: `${app.label}: trust forwarded headers from the proxy's address${addr === '*' ? ' (any container on the internal network: the port is not published)' : ''}`,
+          ref: app.trusted.origin !== 'default' && app.trusted.ref ? app.trusted.ref : app.ref,
+          lines: [flag],
+          cost: 2,
+          apply(tt) {
+            const a = tt.apps.find((x) => x.id === app.id);
+            if (!a) return;
+            a.trusted = { value: [addr === '<proxy address>' ? '10.255.255.254' : addr], origin: 'literal', ref: a.ref };
+            if (addr === '<proxy address>') for (const l of tt.links) if (l.target.kind === 'app' && l.target.appId === app.id && l.peer.kind === 'remote') l.peer = { ...l.peer, ip: '10.255.255.254' };
+            a.proxyHeaders = { value: true, origin: 'literal', ref: a.ref };
+          },
+        });
+      }
+    }
+    // Trust-all on a reachable port: narrow it.
+    if ((app.kind === 'gunicorn' || app.kind === 'uvicorn') && app.trusted.value.includes('*') && peer?.kind === 'loopback') {
+      out.push({
+        id: `narrow:${app.id}`,
+        title: `${app.label}: trust forwarded headers only from the proxy (${peer.ip}), not '*'`,
+        ref: app.trusted.ref ?? app.ref,
+        lines: [app.kind === 'gunicorn' ? `forwarded_allow_ips = '${peer.ip}'` : `--forwarded-allow-ips=${peer.ip}`],
+        cost: 1,
+        apply(tt) {
+          const a = tt.apps.find((x) => x.id === app.id);
+          if (a) a.trusted = { value: [peer.ip], origin: 'literal', ref: a.trusted.ref };
+        },
+      });
+    }
+    // Public binds while the proxy reaches it over loopback: bind loopback.
+    app.binds.forEach((b, i) => {
+      const public_ = b.published ? !isLoopbackHost(b.published.hostIp) : b.exposure === 'all-interfaces' || b.exposure === 'specific';
+      if (!public_ || b.address.kind !== 'tcp') return;
+      if (!b.published && app.placement.kind === 'container') return;
+      const viaLoopback = links.every((l) => l.peer.kind === 'loopback');
+      const viaContainer = links.every((l) => l.peer.kind === 'container');
+      if (b.published && viaContainer) {
+        out.push({
+          id: `unpublish:${app.id}:${i}`,
+          title: `${app.label}: do not publish port ${b.published.hostPort} (the proxy container reaches it on the compose network)`,
+          ref: b.published.ref ?? b.ref ?? app.ref,
+          lines: [`expose: ["${b.address.port}"]   # instead of ports: "${b.published.hostPort}:${b.address.port}"`],
+          cost: 1,
+          apply(tt) {
+            const bb = tt.apps.find((x) => x.id === app.id)?.binds[i];
+            if (bb) delete bb.published;
+          },
+        });
+      } else if (viaLoopback) {
+        out.push({
+          id: `bind:${app.id}:${i}`,
+          title: `${app.label}: bind to 127.0.0.1 only (the proxy connects over loopback)`,
+          ref: b.ref ?? app.ref,
+          lines: [b.published ? `"127.0.0.1:${b.published.hostPort}:${b.address.port}"` : app.kind === 'node' ? `listen(${b.address.port}, '127.0.0.1')` : `--bind 127.0.0.1:${b.address.port}`],
+          cost: 1,
+          apply(tt) {
+            const bb = tt.apps.find((x) => x.id === app.id)?.binds[i];
+            if (!bb || bb.address.kind !== 'tcp') return;
+            if (bb.published) bb.published.hostIp = '127.0.0.1';
+            else {
+              bb.address = { ...bb.address, host: '127.0.0.1' };
+              bb.exposure = 'loopback';
+            }
+          },
+        });
+      }
+    });
+    if (fw) out.push(...frameworkCandidates(app, fw, peer));
+  }
+  return out;
+}
+
+function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] | undefined): Candidate[] {
+  const out: Candidate[] = [];
+  if (fw.kind === 'django') {
+    const cur = fw.schemeHeader?.value;
+    if (!cur || cur.header !== 'HTTP_X_FORWARDED_PROTO' || cur.value !== 'https') {
+      out.push({
+        id: `django-ssl-header:${app.id}`,
+        title: `Django: read the scheme from the proxy's X-Forwarded-Proto`,
+        ref: fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal' ? fw.schemeHeader.ref : fw.sslRedirect?.ref && fw.sslRedirect.origin === 'literal' ? fw.sslRedirect.ref : { file: fw.ref.file, line: 0 },
+        after: !(fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal'),
+        lines: ["SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')"],
+        cost: 1,
+        apply(tt) {
+          const a = tt.apps.find((x) => x.id === app.id);
+          if (a?.framework) a.framework.schemeHeader = { value: { header: 'HTTP_X_FORWARDED_PROTO', value: 'https' }, origin: 'literal', ref: fw.ref };
+        },
+      });
+    }
+    if (fw.useForwardedHost?.value) {
+      out.push({
+        id: `django-xfh-off:${app.id}`,
+        title: 'Django: stop trusting X-Forwarded-Host (the proxy passes the Host itself)',
+        ref: fw.useForwardedHost.ref ?? fw.ref,
+        lines: ['USE_X_FORWARDED_HOST = False'],
+        cost: 2,
+        apply(tt) {
+          const a = tt.apps.find((x) => x.id === app.id);
+          if (a?.framework) a.framework.useForwardedHost = { value: false, origin: 'literal', ref: fw.ref };
+        },
+      });
+    }
+  }
+  if (fw.kind === 'flask') {
+    out.push({
+      id: `proxyfix:${app.id}`,
+      title: 'Flask: apply ProxyFix for the one proxy in front',
+      ref: fw.proxyFix?.ref ?? fw.ref,
+      lines: ['from werkzeug.middleware.proxy_fix import ProxyFix', 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)'],
+      cost: 1,
+      apply(tt) {
+        const a = tt.apps.find((x) => x.id === app.id);
+        if (a?.framework) a.framework.proxyFix = { value: { x_for: 1, x_proto: 1, x_host: 1, x_port: 0 }, origin: 'literal', ref: fw.ref };
+      },
+    });
+  }
+  if (fw.kind === 'express' || fw.kind === 'fastify' || fw.kind === 'koa') {
+    const value: string[] | number | boolean = peer?.kind === 'loopback' ? ['loopback'] : peer?.kind === 'container' ? ['uniquelocal'] : 1;
+    const shown = Array.isArray(value) ? `'${value[0]}'` : String(value);
+    const line =
+      fw.kind === 'express'
+        ? `app.set('trust proxy', ${shown});`
+        : fw.kind === 'fastify'
+          ? `Fastify({ trustProxy: ${shown} })`
+          : 'app.proxy = true;';
+    out.push({
+      id: `trust-proxy:${app.id}`,
+      title: `${fw.label}: trust the proxy's X-Forwarded-* from ${Array.isArray(value) ? value[0] : `${value} hop`} only`,
+      ref: fw.trustProxy?.ref && fw.trustProxy.origin !== 'default' ? fw.trustProxy.ref : fw.ref,
+      lines: [line],
+      cost: 1,
+      apply(tt) {
+        const a = tt.apps.find((x) => x.id === app.id);
+        if (a?.framework) a.framework.trustProxy = { value: fw.kind === 'koa' ? true : value, origin: 'literal', ref: fw.ref };
+      },
+    });
+  }
+  return out;
+}
+
+function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
+  const out: Candidate[] = [];
+  for (const r of v.routes) {
+    const lost = r.scheme.lostAt ? r.trace.steps[r.scheme.lostAt.step] : undefined;
+    const hop = t.proxies.find((p) => p.label === lost?.label && p.kind === 'caddy');
+    if (!hop || out.some((c) => c.id === `caddy-trust:${hop.id}`)) continue;
+    out.push({
+      id: `caddy-trust:${hop.id}`,
+      title: `${hop.label}: trust X-Forwarded-* from the proxy in front (trusted_proxies)`,
+      ref: hop.ref,
+      lines: ['servers {', '    trusted_proxies static private_ranges', '}'],
+      cost: 1,
+      apply(tt) {
+        const h = tt.proxies.find((p) => p.id === hop.id);
+        if (h) h.trustedPeers = { list: ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'], ref: h.ref };
+      },
+    });
+  }
+  return out;
+}
+
+interface Score {
+  broken: number;
+  spoofs: number;
+}
+
+function score(v: ChainVerdict): Score {
+  let broken = 0;
+  for (const r of v.routes) {
+    if (r.scheme.status === 'lost') broken++;
+    if (r.host.status === 'lost') broken++;
+  }
+  let spoofs = 0;
+  for (const b of v.backends) if (b.spoof && (b.spoof.reach === 'network' || b.spoof.reach === 'internet')) spoofs++;
+  for (const s of v.entrySpoofs) spoofs += s.what.length;
+  for (const r of v.routes) spoofs += r.spoofable.filter((s) => s.via === 'proxy').length;
+  return { broken, spoofs };
+}
+
+function isClean(s: Score): boolean {
+  return s.broken === 0 && s.spoofs === 0;
+}
+
+function candidatesFor(t: Topology, v: ChainVerdict): Candidate[] {
+  const all = [...nginxHeaderCandidates(t, v), ...caddyCandidates(t, v), ...appCandidates(t)];
+  const uniq = new Map<string, Candidate>();
+  for (const c of all) if (!uniq.has(c.id)) uniq.set(c.id, c);
+  return [...uniq.values()].slice(0, MAX_CANDIDATES);
+}
+
+function* subsets<T>(xs: T[], k: number, start = 0): Generator<T[]> {
+  if (k === 0) {
+    yield [];
+    return;
+  }
+  for (let i = start; i <= xs.length - k; i++) for (const rest of subsets(xs, k - 1, i + 1)) yield [xs[i] as T, ...rest];
+}
+
+function search(base: Topology, cands: Candidate[], goal: (v: ChainVerdict) => boolean): Candidate[] | null {
+  for (let k = 1; k <= Math.min(MAX_SET, cands.length); k++) {
+    let best: { set: Candidate[]; cost: number } | null = null;
+    for (const set of subsets(cands, k)) {
+      const cost = set.reduce((n, c) => n + c.cost, 0);
+      if (best && cost >= best.cost) continue;
+      const t = clone(base);
+      for (const c of set) c.apply(t);
+      if (goal(computeVerdict(t))) best = { set, cost };
+    }
+    if (best) return best.set;
+  }
+  return null;
+}
+
+/** The proxy moves to another host/container: every loopback/unix link becomes a remote peer. */
+export function proxyMovedAway(t: Topology): Topology {
+  const moved = clone(t);
+  for (const l of moved.links) {
+    if (l.target.kind === 'app' && (l.peer.kind === 'loopback' || l.peer.kind === 'unix')) l.peer = { kind: 'remote', desc: 'the proxy on another host or container' };
+  }
+  return moved;
+}
+
+function toFix(c: Candidate, kind: PlannedFix['kind'], because: string): PlannedFix {
+  return { id: c.id, kind, title: c.title, file: c.ref.file, line: c.ref.line, after: Boolean(c.after), lines: c.lines, because };
+}
+
+export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict(topo)): FixPlan {
+  const fixes: PlannedFix[] = [];
+  const notes: string[] = [];
+  let complete = true;
+  const s0 = score(verdict);
+  let fixed = topo;
+  if (!isClean(s0)) {
+    let cands = candidatesFor(topo, verdict);
+    let set = search(topo, cands, (v) => isClean(score(v)));
+    if (!set) {
+      // Fixing one hop can expose the next problem (trusting the proxy makes its passthrough of a
+      // client's X-Forwarded-Host matter): plan again from the partly fixed chain's verdict.
+      const partial = search(topo, cands, (v) => score(v).broken === 0);
+      if (partial) {
+        const t2 = clone(topo);
+        for (const c of partial) c.apply(t2);
+        const more = candidatesFor(t2, computeVerdict(t2)).filter((c) => !cands.some((x) => x.id === c.id));
+        cands = [...cands, ...more].slice(0, MAX_CANDIDATES);
+        set = search(topo, cands, (v) => isClean(score(v)));
+      }
+    }
+    if (set) {
+      set.sort((a, b) => fixOrder(a.id) - fixOrder(b.id));
+      fixed = clone(topo);
+      for (const c of set) c.apply(fixed);
+      for (const c of set) fixes.push(toFix(c, 'required', describeRequired(c, verdict)));
+    } else {
+      complete = false;
+      // Best effort: fix the scheme alone if possible.
+      const partial = search(topo, cands, (v) => score(v).broken === 0);
+      if (partial) {
+        fixed = clone(topo);
+        for (const c of partial) c.apply(fixed);
+        for (const c of partial) fixes.push(toFix(c, 'required', describeRequired(c, verdict)));
+      }
+      notes.push('no combination of up to three known changes makes every route correct and nothing spoofable: see the findings');
+    }
+  }
+  // Robustness: does it stay correct once the proxy is no longer on loopback?
+  const movedTopo = proxyMovedAway(fixed);
+  const fixedVerdict = computeVerdict(fixed);
+  const moved = computeVerdict(movedTopo);
+  const wasOk = fixedVerdict.routes.filter((r) => r.scheme.status === 'correct').map((r) => r.id);
+  // Only where the app server's own default trust of loopback was what kept it correct.
+  const breaks = moved.routes.filter((r) => {
+    if (!wasOk.includes(r.id) || r.scheme.status !== 'lost' || !r.scheme.lostAt) return false;
+    const step = r.trace.steps[r.scheme.lostAt.step];
+    const app = movedTopo.apps.find((a) => a.label === step?.label);
+    return step?.kind === 'app-server' && app !== undefined && app.trusted.origin === 'default';
+  });
+  if (breaks.length > 0) {
+    const cands = candidatesFor(movedTopo, moved).filter((c) => !c.id.startsWith('bind:') && !c.id.startsWith('narrow:'));
+    const set = search(movedTopo, cands, (v) => v.routes.every((r) => !breaks.some((b) => b.id === r.id) || r.scheme.status === 'correct'));
+    const app = breaks[0]?.trace.steps.find((s) => s.kind === 'app-server')?.label ?? 'the app server';
+    if (set) for (const c of set) fixes.push(toFix(c, 'robustness', `needed once ${app} no longer trusts the proxy's address (the proxy moves to another host or container): today it is correct only because it trusts loopback by default`));
+  }
+  // The backend port.
+  const backends = fixedVerdict.backends;
+  for (const b of backends) {
+    if (!b.bypassesProxy) continue;
+    const app = fixed.apps.find((a) => a.id === b.appId);
+    const idx = app?.binds.findIndex((x) => (x.address.kind === 'tcp' ? `${x.address.host}:${x.address.port}` : `unix:${x.address.path}`) === b.bind) ?? -1;
+    const cands = candidatesFor(fixed, fixedVerdict).filter((c) => c.id === `bind:${b.appId}:${idx}` || c.id === `unpublish:${b.appId}:${idx}`);
+    const c = cands[0];
+    if (c && !fixes.some((f) => f.id === c.id)) fixes.push(toFix(c, 'recommended', `the backend port must not be public: ${b.reachableFrom} can bypass the proxy (plain HTTP, forged headers)`));
+    else if (!c) notes.push(`${b.label} ${b.bind} is reachable from ${b.reachableFrom}: make sure only the proxy can reach it (firewall)`);
+  }
+  for (const app of topo.apps) {
+    if (!appLinks(topo, app).length) continue;
+    const pub = backends.some((b) => b.appId === app.id && b.reach === 'network') || verdict.backends.some((b) => b.appId === app.id && b.reach === 'network');
+    const sub = backends.find((b) => b.appId === app.id && b.reach === 'subnet');
+    if (sub) notes.push(`${app.label}: reachable only from ${sub.reachableFrom}; the backend port is not public`);
+    else if (!pub) {
+      const binds = app.binds.map((b) => (b.address.kind === 'tcp' ? `${b.address.host}:${b.address.port}` : `unix:${b.address.path}`)).join(', ');
+      notes.push(`${app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
+    }
+  }
+  return { fixes, notes, complete };
+}
+
+/** Fixes that carry the scheme to the app (the others fix the host or close a spoof). */
+export const SCHEME_FIX = /^(nginx-xfp|django-ssl-header|trust:|proxyfix|trust-proxy|caddy-trust)/;
+const HOST_FIX = /^nginx-host/;
+
+function fixOrder(id: string): number {
+  return SCHEME_FIX.test(id) ? 0 : HOST_FIX.test(id) ? 1 : 2;
+}
+
+function describeRequired(c: Candidate, v: ChainVerdict): string {
+  if (/^(bind:|unpublish:|narrow:)/.test(c.id)) {
+    const b = v.backends.find((x) => x.spoof && c.id.includes(x.appId));
+    if (b?.spoof) return `${b.spoof.what.join('+')} spoofable from ${b.spoof.from}`;
+  }
+  if (c.id.startsWith('nginx-overwrite')) {
+    const s = [...v.entrySpoofs, ...v.routes.flatMap((r) => r.spoofable.filter((x) => x.via === 'proxy'))][0];
+    if (s) return `${s.what.join('+')} spoofable from ${s.from}`;
+  }
+  if (SCHEME_FIX.test(c.id)) {
+    const lost = v.routes.find((r) => r.scheme.status === 'lost');
+    if (lost) return `the app believes ${lost.scheme.believed} for ${lost.url}`;
+  }
+  if (c.id.startsWith('nginx-host')) {
+    const lost = v.routes.find((r) => r.host.status === 'lost');
+    if (lost) return `the app builds URLs for ${lost.host.believed} instead of ${lost.host.expected}`;
+  }
+  const spoof = v.routes.flatMap((r) => r.spoofable)[0] ?? v.entrySpoofs[0] ?? v.backends.find((b) => b.spoof)?.spoof;
+  if (spoof) return `${spoof.what.join('+')} spoofable from ${spoof.from}`;
+  return 'part of the smallest set of changes that makes the chain correct';
+}
+
+export function planRouteIds(v: RouteVerdict[]): string[] {
+  return v.map((r) => r.id);
+}
+
+export type { ProxyHop };

@@ -1,0 +1,169 @@
+/**
+ * The doctor's text: what was found and not found, the hop-by-hop picture per route, backends,
+ * and the fix plan. Plain lines (colour is the text renderer's business); no decisions here.
+ */
+import type { Facts } from '../model/facts.js';
+import type { ChainAnalysis } from './analyze.js';
+import type { DeploymentFiles } from './discover.js';
+import { refText } from './model.js';
+import type { PlannedFix } from './plan.js';
+import type { Step, Trace } from './simulate.js';
+import { type RouteVerdict, spoofSummary } from './verdict.js';
+
+export interface Inventory {
+  found: string[];
+  missing: string[];
+}
+
+export function inventory(facts: Facts, a: ChainAnalysis, files: DeploymentFiles): Inventory {
+  const found: string[] = [];
+  const missing: string[] = [];
+  const t = a.topology;
+  for (const c of facts.nginx.configs) {
+    const f = c.config[0]?.file;
+    if (f) found.push(`nginx config   ${f}${c.config.length > 1 ? ` (+${c.config.length - 1} included)` : ''}`);
+  }
+  for (const c of files.proxyFiles) found.push(`${`${c.kind} config`.padEnd(15)}${c.file}`);
+  for (const p of t.proxies) found.push(`proxy          ${p.label}: ${p.routes.length} route${p.routes.length === 1 ? '' : 's'} -> ${[...new Set(p.routes.map((r) => r.upstreams[0]?.text ?? '?'))].join(', ')}${p.placement.kind === 'container' ? ` [container ${p.placement.service}]` : ''}`);
+  for (const o of a.build.otherServers) found.push(`proxy          ${o.label}: ${o.what}`);
+  for (const f of facts.compose?.files ?? []) found.push(`compose        ${f.file} (services: ${f.services.map((s) => s.name).join(', ')})`);
+  for (const app of t.apps) found.push(`app server     ${app.label} (${refText(app.ref)})${app.placement.kind === 'container' ? ` [container ${app.placement.service}]` : ''}${app.framework ? ` runs ${app.framework.label} (${app.framework.ref.file})` : ''}`);
+  for (const fw of t.orphanFrameworks) found.push(`framework      ${fw.label} (${fw.ref.file}) — no app server found that runs it`);
+  for (const u of t.unmodelled) found.push(`not modelled   ${u.what} ${u.file}: ${u.why}`);
+  if (t.proxies.length === 0) missing.push('no reverse-proxy configuration that proxies anywhere (nginx sites with proxy_pass/uwsgi_pass, a Caddyfile with reverse_proxy)');
+  if (t.apps.length === 0) missing.push('no app-server launch (systemd unit, compose command, Procfile, Dockerfile CMD, supervisord, gunicorn.conf.py)');
+  if (facts.frameworks.length === 0) missing.push('no framework settings (Django settings.py, a Flask/FastAPI app module, an Express/Fastify/Koa app): the app is assumed to use its server\'s scheme');
+  for (const l of t.links) {
+    if (l.target.kind !== 'unresolved') continue;
+    const hop = t.proxies.find((p) => p.id === l.fromHop);
+    const up = hop?.routes.find((r) => r.id === l.routeId)?.upstreams[l.upstream];
+    const line = `${hop?.label ?? '?'} -> ${up?.text ?? '?'}: ${l.target.reason} — ${l.target.need}`;
+    if (!missing.includes(line)) missing.push(line);
+  }
+  for (const app of t.apps) {
+    if (!t.links.some((l) => l.target.kind === 'app' && l.target.appId === app.id)) missing.push(`no proxy route reaches ${app.label} (${refText(app.ref)})`);
+  }
+  for (const p of files.problems) missing.push(`could not read: ${p}`);
+  for (const n of a.build.notes) missing.push(n);
+  const errors = facts.diagnostics.filter((d) => d.level === 'error').length;
+  if (errors) missing.push(`${errors} file${errors === 1 ? '' : 's'} could not be parsed (see the errors below)`);
+  return { found, missing };
+}
+
+function arrowFrom(s: Step, next: Step | undefined): string {
+  if (!next) return '';
+  if (s.kind === 'client') return `--${s.scheme}-->`;
+  if (s.kind === 'lb' || s.kind === 'proxy') {
+    const sent = s.sent ?? {};
+    const xfp = sent['x-forwarded-proto'];
+    const fwd = sent.forwarded;
+    const scheme = s.kind === 'proxy' && s.conveys?.why.startsWith('proxies over TLS') ? 'https' : 'http';
+    const info = xfp !== undefined ? `X-Forwarded-Proto: ${xfp}` : fwd !== undefined ? `Forwarded: ${fwd}` : 'X-Forwarded-Proto missing';
+    return `--${scheme}, ${info}-->`;
+  }
+  return '-->';
+}
+
+function finalText(s: Step): string {
+  const secure = s.scheme === 'https';
+  switch (s.label.split(' ')[0]) {
+    case 'Django':
+      return `Django: request.is_secure() = ${secure ? 'True' : 'False'}`;
+    case 'Flask':
+      return `Flask: request.scheme = ${s.scheme}`;
+    case 'FastAPI':
+    case 'Starlette':
+      return `${s.label}: request.url.scheme = ${s.scheme}`;
+    case 'Express':
+      return `Express: req.protocol = '${s.scheme}'`;
+    case 'Fastify':
+      return `Fastify: request.protocol = '${s.scheme}'`;
+    case 'Koa':
+      return `Koa: ctx.protocol = '${s.scheme}'`;
+    default:
+      return `${s.label}: scheme = ${s.scheme}`;
+  }
+}
+
+/** `browser --https--> nginx :443 (site.conf:12) --http, X-Forwarded-Proto missing--> gunicorn 127.0.0.1:8000 --> Django: request.is_secure() = False` */
+export function picture(t: Trace): string {
+  const parts: string[] = [];
+  t.steps.forEach((s, i) => {
+    const next = t.steps[i + 1];
+    const label = s.kind === 'framework' ? finalText(s) : s.label;
+    parts.push(label);
+    if (next) parts.push(arrowFrom(s, next));
+  });
+  if (!t.complete) parts.push(`--> ? (${t.unresolved?.what ?? 'unresolved'})`);
+  return parts.join(' ');
+}
+
+function stepLine(s: Step, i: number): string {
+  const bits: string[] = [];
+  if (s.kind === 'proxy' || s.kind === 'lb') {
+    bits.push(`believes ${s.scheme} (${s.schemeWhy})`);
+    if (s.conveys) bits.push(`tells the next hop: ${s.conveys.scheme === 'absent' ? 'nothing about the scheme' : s.conveys.scheme} — ${s.conveys.why}${s.conveys.ref && s.conveys.ref.line > 0 ? ` (${refText(s.conveys.ref)})` : ''}`);
+    const sent = s.sent ?? {};
+    const shown = ['host', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for', 'x-real-ip', 'forwarded'].filter((h) => sent[h] !== undefined).map((h) => `${h}: ${sent[h]}`);
+    if (shown.length) bits.push(`sends ${shown.join('; ')}`);
+    if (s.linkText) bits.push(`reaches the next hop: ${s.linkText}`);
+  } else {
+    bits.push(`scheme ${s.scheme}: ${s.schemeWhy}${s.schemeRef && s.schemeRef.line > 0 ? ` (${refText(s.schemeRef)})` : ''}`);
+    if (s.host !== undefined) bits.push(`host ${s.host}`);
+    if (s.client !== undefined) bits.push(`client ${s.client} (${s.clientWhy ?? ''})`);
+    if (s.redirect) bits.push(s.redirect.loop ? `redirects to ${s.redirect.location}: a redirect loop (ERR_TOO_MANY_REDIRECTS)` : `redirects to ${s.redirect.location}`);
+  }
+  const notes = s.notes.length ? `\n        note: ${s.notes.join('\n        note: ')}` : '';
+  return `    ${i}. ${s.label}\n        ${bits.join('\n        ')}${notes}`;
+}
+
+export function verdictLine(r: RouteVerdict): string {
+  const s = r.scheme;
+  if (s.status === 'unknown') return `verdict: unknown — ${r.trace.unresolved ? `${r.trace.unresolved.what} (${r.trace.unresolved.need})` : 'the chain could not be followed'}`;
+  const scheme =
+    s.status === 'correct'
+      ? 'correct: the app believes https'
+      : `the app believes ${s.believed} — lost at hop ${s.lostAt?.step ?? '?'} (${s.lostAt?.label ?? '?'}) because ${s.lostAt?.reason ?? '?'}${s.lostAt?.ref && s.lostAt.ref.line > 0 && !s.lostAt.reason.includes(refText(s.lostAt.ref)) ? ` (${refText(s.lostAt.ref)})` : ''}`;
+  const host = r.host.status === 'lost' ? `; host ${r.host.believed} instead of ${r.host.expected}` : '';
+  const loop = r.redirect?.loop ? '; redirect loop' : '';
+  return `verdict: ${scheme}${host}${loop}`;
+}
+
+export function chainLines(a: ChainAnalysis): string[] {
+  const out: string[] = [];
+  if (a.verdict.routes.length === 0) out.push('  (no HTTPS entry point that proxies to an app was found)');
+  for (const r of a.verdict.routes) {
+    out.push(`  ${r.url} (${r.route})`);
+    out.push(`    ${picture(r.trace)}`);
+    r.trace.steps.forEach((s, i) => {
+      if (i > 0) out.push(stepLine(s, i));
+    });
+    out.push(`    ${verdictLine(r)}`);
+    out.push(`    spoofing: ${spoofSummary(r)}`);
+    out.push('');
+  }
+  for (const s of a.verdict.entrySpoofs) out.push(`  plain HTTP: ${s.what.join('+')} spoofable from ${s.from}`);
+  const backends = a.verdict.backends;
+  if (backends.length) {
+    out.push('  backends:');
+    for (const b of backends) {
+      const reach = b.reachableFrom ? `reachable from ${b.reachableFrom}` : `not public (${b.exposure})`;
+      out.push(`    ${b.label}${b.label.includes(b.bind) ? '' : ` ${b.bind}`}: ${reach}; ${b.spoof ? `forged headers are believed (${b.spoof.what.join(', ')})` : b.reachableFrom ? 'forged headers are ignored' : 'not spoofable from outside'}`);
+    }
+  }
+  return out;
+}
+
+function fixLine(f: PlannedFix, n: number): string[] {
+  const label = f.kind === 'required' ? 'required' : f.kind === 'robustness' ? 'needed once the app server no longer trusts the proxy\'s address' : 'recommended';
+  const where = f.line > 0 ? `${f.file}${f.after ? `, after line ${f.line}` : `:${f.line}`}` : f.file;
+  return [`  Fix ${n} (${label}): ${f.title}`, `    in ${where}:`, ...f.lines.map((l) => `      ${l}`), `    because ${f.because}`];
+}
+
+export function planLines(a: ChainAnalysis): string[] {
+  const out: string[] = [];
+  a.plan.fixes.forEach((f, i) => out.push(...fixLine(f, i + 1)));
+  if (a.plan.fixes.length === 0) out.push('  nothing to change in the chain');
+  for (const n of a.plan.notes) out.push(`  - ${n}`);
+  return out;
+}

@@ -1,0 +1,784 @@
+/**
+ * The simulator: pushes one request through the topology and records, at every hop, the scheme,
+ * host and client address as that hop understands them, with the file:line that decided each.
+ * Pure: no I/O. Semantics of each program are cited in docs/doctor.md.
+ */
+import { addressText, ipInList, trustsPeer, type TrustAnswer } from './addr.js';
+import {
+  type AppServer,
+  appById,
+  type Entry,
+  type Framework,
+  type HeaderRule,
+  type LoadBalancer,
+  type Peer,
+  type ProxyHop,
+  type ProxyRoute,
+  proxyById,
+  type Ref,
+  type Scheme,
+  type Topology,
+  type TrustSpec,
+} from './model.js';
+import { evaluate } from './template.js';
+
+/** The browser's address in simulations (RFC 5737 documentation range). */
+export const BROWSER_IP = '203.0.113.7';
+/** The attacker's real address, and the values it forges. */
+export const ATTACKER_IP = '198.51.100.9';
+export const FORGED = {
+  proto: 'https',
+  host: 'evil.example',
+  ip: '192.0.2.66',
+};
+
+export function forgedHeaders(): Map<string, string> {
+  return new Map([
+    ['x-forwarded-proto', FORGED.proto],
+    ['x-forwarded-host', FORGED.host],
+    ['x-forwarded-for', FORGED.ip],
+    ['x-real-ip', FORGED.ip],
+    ['forwarded', `for=${FORGED.ip};proto=${FORGED.proto};host=${FORGED.host}`],
+  ]);
+}
+
+export interface WireRequest {
+  scheme: Scheme;
+  headers: Map<string, string>;
+  peer: Peer;
+  /** The peer's address as a string for X-Forwarded-For ("203.0.113.7", "nginx container"). */
+  peerAddr: string;
+  path: string;
+  /** Client address carried in a PROXY protocol header. */
+  proxyProtocolClient?: string;
+}
+
+export type StepKind = 'client' | 'lb' | 'proxy' | 'app-server' | 'framework';
+
+export interface Step {
+  kind: StepKind;
+  label: string;
+  ref?: Ref;
+  /** The scheme this hop believes the original request had. */
+  scheme: Scheme | 'unknown';
+  schemeWhy: string;
+  schemeRef?: Ref;
+  host?: string;
+  hostWhy?: string;
+  hostRef?: Ref;
+  client?: string;
+  clientWhy?: string;
+  /** What a proxy/LB tells the next hop about the scheme. */
+  conveys?: { scheme: Scheme | 'absent' | 'unknown'; why: string; ref?: Ref; header?: string };
+  /** What a proxy/LB tells the next hop about the host. */
+  conveysHost?: { host: string | undefined; why: string; ref?: Ref };
+  /** Headers sent to the next hop (proxy, LB) or handed to the framework (app server). */
+  sent?: Record<string, string>;
+  /** How this hop reaches the next one. */
+  linkText?: string;
+  redirect?: { location: string; loop: boolean; ref?: Ref };
+  /** The hop does not decide the scheme itself (a Node server: the framework decides). */
+  passive?: boolean;
+  notes: string[];
+}
+
+export interface Trace {
+  /** `browser` for a normal visit; `hostile-direct` / `hostile-proxy` for forged headers. */
+  kind: 'browser' | 'hostile-direct' | 'hostile-proxy';
+  url: string;
+  entryId?: string;
+  routeId?: string;
+  appId?: string;
+  steps: Step[];
+  /** False when a link could not be followed. */
+  complete: boolean;
+  unresolved?: { what: string; need: string; ref?: Ref };
+}
+
+/** Headers whose value matters to scheme, host or client address (others are not discussed). */
+const RELEVANT_HEADERS = new Set(['host', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-ssl', 'x-forwarded-protocol', 'x-real-ip', 'forwarded', 'https', 'x-scheme', 'x-url-scheme', 'front-end-https']);
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection'];
+
+function headerObj(h: Map<string, string>): Record<string, string> {
+  return Object.fromEntries([...h.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function hostOnly(httpHost: string): string {
+  const h = httpHost.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const i = h.lastIndexOf(':');
+  return i >= 0 ? h.slice(0, i) : h;
+}
+
+function firstItem(v: string): string {
+  return (v.split(',')[0] ?? '').trim();
+}
+
+function items(v: string | undefined): string[] {
+  return v === undefined || v === '' ? [] : v.split(',').map((s) => s.trim());
+}
+
+/** `proto=https` from an RFC 7239 Forwarded header (first element). */
+function forwardedParam(v: string | undefined, name: string): string | undefined {
+  if (!v) return undefined;
+  const first = v.split(',')[0] ?? '';
+  for (const pair of first.split(';')) {
+    const [k, val] = pair.split('=');
+    if (k?.trim().toLowerCase() === name) return val?.trim().replace(/^"|"$/g, '');
+  }
+  return undefined;
+}
+
+function peerText(p: Peer): string {
+  switch (p.kind) {
+    case 'loopback':
+      return p.ip;
+    case 'unix':
+      return 'unix socket';
+    case 'container':
+      return p.ip ?? `${p.service} container`;
+    case 'remote':
+      return p.ip ?? p.desc;
+    case 'client':
+      return 'client';
+    default:
+      return 'unknown peer';
+  }
+}
+
+/** The URL authority a browser sends in Host for a URL. */
+export function authorityOf(url: URL): string {
+  return url.host; // URL drops default ports itself
+}
+
+// ---------------------------------------------------------------- proxy hop
+
+interface ProxyOutcome {
+  step: Step;
+  out: WireRequest | null;
+}
+
+function simulateProxy(
+  topo: Topology,
+  hop: ProxyHop,
+  listenerIdx: number,
+  route: ProxyRoute,
+  req: WireRequest,
+): ProxyOutcome {
+  const listener = hop.listeners[listenerIdx] ?? hop.listeners[0];
+  const port = listener?.port ?? 80;
+  const notes: string[] = [];
+  const httpHost = req.headers.get('host') ?? hop.names[0] ?? '';
+  const host = hostOnly(httpHost) || hop.names[0] || '';
+  // Trust of the peer's forwarded headers (Caddy trusted_proxies; nginx has none for headers).
+  let peerTrusted = false;
+  if (hop.trustedPeers) {
+    const t = trustsPeer(hop.trustedPeers.list, req.peer, false);
+    peerTrusted = t !== 'no';
+    if (t === 'assumed') notes.push(`assumes ${hop.trustedPeers.list.join(' ')} (${hop.trustedPeers.ref.file}:${hop.trustedPeers.ref.line}) is the address of the hop in front`);
+  }
+  // Client address (nginx real_ip).
+  let remoteAddr = req.peerAddr;
+  let clientWhy = 'the TCP peer';
+  if (hop.clientAddress) {
+    const ca = hop.clientAddress;
+    const trusted = trustsPeer(ca.trustedFrom, req.peer, false);
+    if (trusted !== 'no') {
+      if (ca.header.toLowerCase() === 'proxy_protocol') {
+        if (req.proxyProtocolClient) remoteAddr = req.proxyProtocolClient;
+      } else {
+        const vals = items(req.headers.get(ca.header.toLowerCase()));
+        if (vals.length > 0) {
+          if (ca.recursive) {
+            let pick = vals[0] as string;
+            for (let i = vals.length - 1; i >= 0; i--) {
+              const v = vals[i] as string;
+              pick = v;
+              if (!ipInList(v, ca.trustedFrom)) break;
+            }
+            remoteAddr = pick;
+          } else remoteAddr = vals[vals.length - 1] as string;
+        }
+      }
+      clientWhy = `real_ip from ${ca.header} (${ca.ref.file}:${ca.ref.line})`;
+    }
+  }
+  const inScheme = req.scheme;
+  const step: Step = {
+    kind: 'proxy',
+    label: hop.label,
+    ref: route.ref,
+    scheme: inScheme,
+    schemeWhy: listener?.tls ? `TLS ends here (${listener.ref.file}:${listener.ref.line})` : `plain-HTTP listener :${port}`,
+    schemeRef: listener?.ref,
+    host: httpHost,
+    hostWhy: 'Host header received',
+    client: remoteAddr,
+    clientWhy,
+    notes,
+  };
+  // Headers sent upstream.
+  const out = new Map<string, string>();
+  if (hop.passesIncoming) {
+    for (const [k, v] of req.headers) {
+      if (HOP_BY_HOP.includes(k)) continue;
+      if (!peerTrusted && hop.stripsUntrusted?.includes(k)) continue;
+      out.set(k, v);
+    }
+  }
+  const upstream = route.upstreams[0];
+  const proxyHost = upstream?.address ? addressText(upstream.address) : (upstream?.group ?? upstream?.text ?? '');
+  const ctx = {
+    scheme: inScheme,
+    host,
+    httpHost,
+    serverPort: port,
+    remoteAddr,
+    peerAddr: req.peerAddr,
+    proxyHost: proxyHost.replace(/^unix:.*/, 'localhost'),
+    incoming: req.headers,
+    peerTrusted,
+    maps: hop.maps,
+  };
+  const decided = new Map<string, HeaderRule>();
+  for (const rule of route.headers) {
+    const name = rule.name.toLowerCase();
+    if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
+    decided.set(name, rule);
+    if (rule.value === null) {
+      out.delete(name);
+      continue;
+    }
+    const ev = evaluate(rule.value, ctx);
+    if (ev.unknown) {
+      out.set(name, `?${ev.value}`);
+      if (RELEVANT_HEADERS.has(name)) notes.push(`${rule.name} depends on ${ev.unknownParts.join(', ')}, which the model does not evaluate (${rule.ref.file}:${rule.ref.line})`);
+    } else if (ev.value === '') {
+      if (!rule.append) out.delete(name);
+    } else if (rule.append && out.has(name)) out.set(name, `${out.get(name)}, ${ev.value}`);
+    else out.set(name, ev.value);
+  }
+  step.sent = headerObj(out);
+  step.conveys = conveyedScheme(route, out, decided, req.headers);
+  const hostRule = decided.get('host');
+  const xfh = decided.get('x-forwarded-host');
+  step.conveysHost = {
+    host: out.get('host'),
+    why: hostRule ? `Host ${hostRule.value ?? '(removed)'}` : 'Host passed as received',
+    ref: hostRule?.ref,
+  };
+  if (xfh && out.get('x-forwarded-host')) step.conveysHost.why += `; X-Forwarded-Host ${xfh.value}`;
+  const scheme: Scheme = route.protocol === 'https' ? 'https' : 'http';
+  return {
+    step,
+    out: { scheme, headers: out, peer: { kind: 'unknown' }, peerAddr: '', path: req.path },
+  };
+}
+
+function conveyedScheme(
+  route: ProxyRoute,
+  out: Map<string, string>,
+  decided: Map<string, HeaderRule>,
+  incoming: Map<string, string>,
+): NonNullable<Step['conveys']> {
+  const xfp = out.get('x-forwarded-proto');
+  const fwd = forwardedParam(out.get('forwarded'), 'proto');
+  const pick = (header: string, raw: string, rule: HeaderRule | undefined) => {
+    const v = raw.startsWith('?') ? 'unknown' : firstItem(raw).toLowerCase();
+    const s: Scheme | 'unknown' = v === 'https' ? 'https' : v === 'http' ? 'http' : 'unknown';
+    const passed = !rule && incoming.has(header);
+    return {
+      scheme: s,
+      header,
+      ref: rule?.ref,
+      why: rule
+        ? `${rule.name}: ${raw} (${rule.ref.snippet ? rule.ref.snippet.replace(/;$/, '') : `from ${rule.value}`})`
+        : passed
+          ? `${header} passed through unchanged from the request (${raw})`
+          : `${header}: ${raw}`,
+    };
+  };
+  if (xfp !== undefined) return pick('x-forwarded-proto', xfp, decided.get('x-forwarded-proto'));
+  if (fwd !== undefined) return pick('forwarded', fwd, decided.get('forwarded'));
+  const xssl = out.get('x-forwarded-ssl');
+  if (xssl !== undefined) return { scheme: xssl === 'on' ? 'https' : 'http', header: 'x-forwarded-ssl', why: `X-Forwarded-Ssl: ${xssl}`, ref: decided.get('x-forwarded-ssl')?.ref };
+  const https = out.get('https');
+  if ((route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi') && https !== undefined)
+    return { scheme: https === 'on' ? 'https' : 'http', header: 'HTTPS', why: `param HTTPS ${https}`, ref: decided.get('https')?.ref };
+  if (route.protocol === 'https') return { scheme: 'https', why: 'proxies over TLS to the upstream' };
+  const dropped = route.dropped?.find((r) => ['x-forwarded-proto', 'forwarded'].includes(r.name.toLowerCase()));
+  if (dropped) {
+    return {
+      scheme: 'absent',
+      header: 'x-forwarded-proto',
+      ref: route.ownHeadersRef ?? route.ref,
+      why: `X-Forwarded-Proto missing: this route's own proxy_set_header (${route.ownHeadersRef?.file}:${route.ownHeadersRef?.line}) stops inheriting the one at ${dropped.ref.file}:${dropped.ref.line}`,
+    };
+  }
+  return { scheme: 'absent', header: 'x-forwarded-proto', ref: route.ref, why: 'X-Forwarded-Proto missing' };
+}
+
+// ---------------------------------------------------------------- app server
+
+interface AppView {
+  scheme: Scheme;
+  schemeWhy: string;
+  schemeRef?: Ref;
+  host: string;
+  client: string;
+  clientWhy: string;
+  trust: TrustAnswer;
+  headers: Map<string, string>;
+  peer: Peer;
+  peerAddr: string;
+}
+
+function trustText(app: AppServer): string {
+  const t = app.trusted;
+  const list = t.value.length ? t.value.join(',') : '(nobody)';
+  const origin = t.origin === 'default' ? ', default' : t.origin === 'env' ? `, from ${t.envVar ?? 'environment'}` : '';
+  return `forwarded_allow_ips=${list}${origin}`;
+}
+
+export function appTrusts(app: AppServer, peer: Peer): TrustAnswer {
+  switch (app.kind) {
+    case 'gunicorn':
+      // gunicorn trusts secure_scheme_headers from listed IPs, and always from unix sockets.
+      return trustsPeer(app.trusted.value, peer, true);
+    case 'uvicorn':
+      if (!app.proxyHeaders.value) return 'no';
+      return trustsPeer(app.trusted.value, peer, false);
+    case 'daphne':
+      return app.proxyHeaders.value ? 'yes' : 'no';
+    default:
+      return 'no';
+  }
+}
+
+function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view: AppView } {
+  const notes: string[] = [];
+  const trust = appTrusts(app, req.peer);
+  const who = peerText(req.peer);
+  let scheme: Scheme = req.scheme;
+  let schemeWhy = `no forwarded scheme used; the connection is ${req.scheme}`;
+  let schemeRef: Ref | undefined;
+  let client = req.peerAddr;
+  let clientWhy = 'the TCP peer (REMOTE_ADDR)';
+  const trustRef = app.trusted.ref ?? app.ref;
+  if (trust === 'assumed') notes.push(`assumes ${app.trusted.value.join(',')} is the proxy's address`);
+  if (app.kind === 'gunicorn') {
+    if (trust === 'no') {
+      const has = Object.keys(app.schemeHeaders.value).some((h) => req.headers.has(h));
+      schemeWhy = has
+        ? `ignores X-Forwarded-Proto from ${who}: not in ${trustText(app)}`
+        : `wsgi.url_scheme = ${req.scheme}: no secure scheme header received`;
+      schemeRef = has ? trustRef : app.ref;
+    } else {
+      let found = false;
+      for (const [h, v] of Object.entries(app.schemeHeaders.value)) {
+        const got = req.headers.get(h);
+        if (got === undefined) continue;
+        const s: Scheme = got === v ? 'https' : 'http';
+        if (found && s !== scheme) {
+          notes.push('conflicting secure scheme headers: gunicorn answers 400 Bad Request (InvalidSchemeHeaders)');
+        }
+        found = true;
+        scheme = s;
+        schemeWhy = `${h}: ${got} from ${who}, trusted (${trustText(app)})`;
+        schemeRef = trustRef;
+      }
+      if (!found) {
+        schemeWhy = `wsgi.url_scheme = ${req.scheme}: trusts ${who} but no secure scheme header arrived`;
+        schemeRef = app.ref;
+      }
+    }
+  } else if (app.kind === 'uvicorn' || app.kind === 'daphne') {
+    const xfp = req.headers.get('x-forwarded-proto');
+    const xff = items(req.headers.get('x-forwarded-for'));
+    if (!app.proxyHeaders.value) {
+      schemeWhy = `${app.kind} proxy headers are off (${app.proxyHeaders.origin === 'default' ? 'default' : 'configured'})`;
+      schemeRef = app.proxyHeaders.ref ?? app.ref;
+    } else if (trust === 'no') {
+      schemeWhy = xfp !== undefined ? `ignores X-Forwarded-Proto from ${who}: not in ${trustText(app)}` : `scheme = ${req.scheme}: no X-Forwarded-Proto received`;
+      schemeRef = xfp !== undefined ? trustRef : app.ref;
+    } else {
+      if (xfp !== undefined) {
+        const v = xfp.trim().toLowerCase();
+        scheme = v === 'https' || v === 'wss' ? 'https' : 'http';
+        schemeWhy = `X-Forwarded-Proto: ${xfp} from ${who}, trusted (${app.kind === 'daphne' ? '--proxy-headers trusts every peer' : trustText(app)})`;
+        schemeRef = app.kind === 'daphne' ? (app.proxyHeaders.ref ?? app.ref) : trustRef;
+      } else {
+        schemeWhy = `scheme = ${req.scheme}: trusts ${who} but no X-Forwarded-Proto arrived`;
+        schemeRef = app.ref;
+      }
+      if (xff.length > 0) {
+        client = (app.kind === 'daphne' ? xff[0] : xff[xff.length - 1]) as string;
+        clientWhy = `X-Forwarded-For (${app.kind === 'daphne' ? 'first' : 'last'} entry), trusted`;
+      }
+    }
+  } else if (app.kind === 'node') {
+    schemeWhy = `the Node server sees a plain ${req.scheme} connection`;
+    schemeRef = app.ref;
+  } else {
+    schemeWhy = `${app.kind} does not read forwarded headers: the connection is ${req.scheme}`;
+    schemeRef = app.ref;
+  }
+  const host = req.headers.get('host') ?? '';
+  const step: Step = {
+    kind: 'app-server',
+    label: app.label,
+    ref: app.ref,
+    scheme,
+    schemeWhy,
+    schemeRef,
+    host,
+    hostWhy: 'Host header',
+    client,
+    clientWhy,
+    sent: headerObj(req.headers),
+    passive: app.kind === 'node',
+    notes,
+  };
+  return { step, view: { scheme, schemeWhy, schemeRef, host, client, clientWhy, trust, headers: req.headers, peer: req.peer, peerAddr: req.peerAddr } };
+}
+
+// ---------------------------------------------------------------- framework
+
+function djangoMetaToHeader(meta: string): string | null {
+  if (!meta.startsWith('HTTP_')) return null;
+  return meta.slice(5).toLowerCase().replace(/_/g, '-');
+}
+
+function versionAtLeast(v: string | undefined, major: number, minor: number): boolean {
+  if (!v) return false;
+  const [a, b] = v.split('.').map(Number);
+  return (a ?? 0) > major || ((a ?? 0) === major && (b ?? 0) >= minor);
+}
+
+function expressTrust(spec: TrustSpec, addr: string, i: number, peer: Peer): TrustAnswer {
+  if (spec === true) return 'yes';
+  if (spec === false) return 'no';
+  if (typeof spec === 'number') return i < spec ? 'yes' : 'no';
+  if (i === 0) return trustsPeer(spec, peer, false);
+  return ipInList(addr, spec) ? 'yes' : 'no';
+}
+
+function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: URL, hostile: boolean): Step {
+  const h = view.headers;
+  const notes: string[] = [];
+  let scheme: Scheme = view.scheme;
+  let schemeWhy = `uses the server's scheme (${app.kind})`;
+  let schemeRef: Ref | undefined = view.schemeRef;
+  let host = view.host;
+  let hostWhy = 'Host header';
+  let hostRef: Ref | undefined;
+  let client = view.client;
+  let clientWhy = view.clientWhy;
+  switch (fw.kind) {
+    case 'django': {
+      const sh = fw.schemeHeader?.value;
+      if (sh) {
+        const name = djangoMetaToHeader(sh.header);
+        const got = name ? h.get(name) : undefined;
+        if (!name) notes.push(`SECURE_PROXY_SSL_HEADER names ${sh.header}, not a META name starting with HTTP_: it never matches`);
+        if (got !== undefined) {
+          const cmp = versionAtLeast(fw.version, 4, 1) ? firstItem(got) : got;
+          scheme = cmp === sh.value ? 'https' : 'http';
+          schemeWhy = `SECURE_PROXY_SSL_HEADER ${sh.header} = ${JSON.stringify(got)}${scheme === 'http' ? ` ≠ ${JSON.stringify(sh.value)}` : ''}`;
+          schemeRef = fw.schemeHeader?.ref;
+        } else {
+          schemeWhy = `SECURE_PROXY_SSL_HEADER's ${sh.header} absent: falls back to wsgi.url_scheme = ${view.scheme}`;
+          schemeRef = view.scheme === 'https' ? view.schemeRef : (fw.schemeHeader?.ref ?? view.schemeRef);
+        }
+      } else {
+        schemeWhy = `no SECURE_PROXY_SSL_HEADER: takes wsgi.url_scheme = ${view.scheme} from ${app.kind}`;
+        schemeRef = view.schemeRef;
+      }
+      const xfh = h.get('x-forwarded-host');
+      if (fw.useForwardedHost?.value && xfh !== undefined) {
+        host = xfh;
+        hostWhy = 'USE_X_FORWARDED_HOST: X-Forwarded-Host';
+        hostRef = fw.useForwardedHost.ref;
+      }
+      break;
+    }
+    case 'flask': {
+      const pf = fw.proxyFix?.value;
+      if (pf) {
+        const pick = (name: string, n: number): string | undefined => {
+          if (n <= 0) return undefined;
+          const v = items(h.get(name));
+          return v.length >= n ? v[v.length - n] : undefined;
+        };
+        const p = pick('x-forwarded-proto', pf.x_proto);
+        if (p !== undefined) {
+          scheme = p.toLowerCase() === 'https' ? 'https' : 'http';
+          schemeWhy = `ProxyFix(x_proto=${pf.x_proto}) takes X-Forwarded-Proto ${JSON.stringify(p)} from any peer`;
+          schemeRef = fw.proxyFix?.ref;
+        } else if (pf.x_proto > 0) {
+          schemeWhy = `ProxyFix(x_proto=${pf.x_proto}) found fewer than ${pf.x_proto} X-Forwarded-Proto values: keeps wsgi.url_scheme = ${view.scheme}`;
+          schemeRef = view.scheme === 'https' ? view.schemeRef : fw.proxyFix?.ref;
+        } else {
+          schemeWhy = `ProxyFix(x_proto=0) leaves wsgi.url_scheme = ${view.scheme}`;
+          schemeRef = view.scheme === 'https' ? view.schemeRef : fw.proxyFix?.ref;
+        }
+        const hh = pick('x-forwarded-host', pf.x_host);
+        if (hh !== undefined) {
+          host = hh;
+          hostWhy = `ProxyFix(x_host=${pf.x_host})`;
+          hostRef = fw.proxyFix?.ref;
+        }
+        const ff = pick('x-forwarded-for', pf.x_for);
+        if (ff !== undefined) {
+          client = ff;
+          clientWhy = `ProxyFix(x_for=${pf.x_for})`;
+        }
+      } else schemeWhy = `no ProxyFix: request.scheme = wsgi.url_scheme = ${view.scheme} from ${app.kind}`;
+      break;
+    }
+    case 'fastapi':
+    case 'starlette':
+      schemeWhy = `request.url.scheme = the ASGI scope's scheme = ${view.scheme} from ${app.kind}`;
+      break;
+    case 'express':
+    case 'fastify':
+    case 'koa': {
+      const spec: TrustSpec = fw.trustProxy?.value ?? false;
+      const settingName = fw.kind === 'express' ? 'trust proxy' : fw.kind === 'fastify' ? 'trustProxy' : 'app.proxy';
+      // Koa's app.proxy has no address check: true trusts every peer.
+      const t0 = fw.kind === 'koa' ? (spec ? 'yes' : 'no') : expressTrust(spec, view.peerAddr, 0, view.peer);
+      const xfp = h.get('x-forwarded-proto');
+      if (t0 === 'no') {
+        scheme = view.scheme;
+        schemeWhy =
+          fw.trustProxy?.origin === 'default' || fw.trustProxy === undefined
+            ? `${settingName} unset: ignores X-Forwarded-Proto, protocol = ${view.scheme}`
+            : `${settingName} = ${JSON.stringify(spec)} does not cover ${peerText(view.peer)}: protocol = ${view.scheme}`;
+        schemeRef = fw.trustProxy?.ref ?? fw.ref;
+      } else {
+        if (t0 === 'assumed') notes.push(`assumes ${JSON.stringify(spec)} covers ${peerText(view.peer)}`);
+        if (xfp !== undefined) {
+          const v = fw.kind === 'fastify' ? (xfp.split(',').pop() ?? '').trim() : firstItem(xfp);
+          scheme = v.toLowerCase() === 'https' ? 'https' : 'http';
+          schemeWhy = `${settingName} = ${JSON.stringify(spec)} trusts ${peerText(view.peer)}: X-Forwarded-Proto ${JSON.stringify(xfp)}`;
+        } else schemeWhy = `${settingName} trusts ${peerText(view.peer)} but no X-Forwarded-Proto arrived`;
+        schemeRef = fw.trustProxy?.ref ?? fw.ref;
+        const xfh = h.get('x-forwarded-host');
+        if (xfh !== undefined) {
+          host = firstItem(xfh);
+          hostWhy = `${settingName}: X-Forwarded-Host`;
+          hostRef = fw.trustProxy?.ref;
+        }
+        const xff = items(h.get('x-forwarded-for'));
+        if (fw.kind === 'koa') {
+          if (xff.length > 0) {
+            client = xff[0] as string;
+            clientWhy = 'app.proxy: first X-Forwarded-For entry';
+          }
+        } else {
+          // proxy-addr: walk from the socket towards the client while each address is trusted.
+          const addrs = [view.peerAddr, ...xff.slice().reverse()];
+          let i = 0;
+          for (; i < addrs.length - 1; i++) if (expressTrust(spec, addrs[i] as string, i, view.peer) === 'no') break;
+          client = addrs[i] as string;
+          clientWhy = `${settingName}: proxy-addr walk over X-Forwarded-For`;
+        }
+      }
+      break;
+    }
+    default:
+      schemeWhy = `assumed to use the server's scheme (${view.scheme})`;
+  }
+  const label = fw.label;
+  const step: Step = { kind: 'framework', label, ref: fw.ref, scheme, schemeWhy, schemeRef, host, hostWhy, hostRef, client, clientWhy, notes };
+  if (fw.kind === 'django' && fw.sslRedirect?.value && scheme === 'http') {
+    const location = `https://${host}${url.pathname}`;
+    const loop = !hostile && location === `https://${url.host}${url.pathname}`;
+    step.redirect = { location, loop, ref: fw.sslRedirect.ref };
+  }
+  return step;
+}
+
+// ---------------------------------------------------------------- drivers
+
+function defaultFramework(app: AppServer): Framework | undefined {
+  return app.framework;
+}
+
+/** Follows links from a proxy route to the app, appending steps. */
+function followFrom(
+  topo: Topology,
+  hop: ProxyHop,
+  listenerIdx: number,
+  route: ProxyRoute,
+  req: WireRequest,
+  trace: Trace,
+  url: URL,
+  hostile: boolean,
+  depth = 0,
+): void {
+  const { step, out } = simulateProxy(topo, hop, listenerIdx, route, req);
+  trace.steps.push(step);
+  if (!out) return;
+  const link = topo.links.find((l) => l.fromHop === hop.id && l.routeId === route.id && l.upstream === 0);
+  if (!link || link.target.kind === 'unresolved') {
+    const up = route.upstreams[0];
+    trace.complete = false;
+    trace.unresolved = link?.target.kind === 'unresolved'
+      ? { what: link.target.reason, need: link.target.need, ref: up?.ref ?? route.ref }
+      : { what: `could not find what listens on ${up?.text ?? 'the upstream'}`, need: 'give the app server\'s unit, compose file or command', ref: up?.ref ?? route.ref };
+    return;
+  }
+  step.linkText = link.how;
+  out.peer = link.peer;
+  out.peerAddr = peerText(link.peer);
+  const target = link.target;
+  if (target.kind === 'proxy') {
+    const next = proxyById(topo, target.hopId);
+    if (!next || depth > 8) {
+      trace.complete = false;
+      trace.unresolved = { what: 'proxy chain too deep or broken', need: 'check the upstream addresses' };
+      return;
+    }
+    const nroute = pickRoute(next, req.path);
+    if (!nroute) {
+      trace.complete = false;
+      trace.unresolved = { what: `${next.label} has no route that proxies ${req.path}`, need: 'check its routes', ref: next.ref };
+      return;
+    }
+    followFrom(topo, next, target.listener, nroute, out, trace, url, hostile, depth + 1);
+    return;
+  }
+  const app = appById(topo, target.appId);
+  if (!app) return;
+  finishAtApp(app, out, trace, url, hostile);
+}
+
+function finishAtApp(app: AppServer, req: WireRequest, trace: Trace, url: URL, hostile: boolean): void {
+  const { step, view } = simulateAppServer(app, req);
+  trace.steps.push(step);
+  const fw = defaultFramework(app);
+  if (fw) trace.steps.push(simulateFramework(fw, app, view, url, hostile));
+  else {
+    trace.steps.push({
+      kind: 'framework',
+      label: 'app (framework not found)',
+      scheme: view.scheme,
+      schemeWhy: `no framework settings found: assumed to use the server's scheme (${view.scheme})`,
+      schemeRef: view.schemeRef,
+      host: view.host,
+      hostWhy: 'Host header',
+      client: view.client,
+      clientWhy: view.clientWhy,
+      notes: ['framework files not found: the verdict assumes the app trusts its server'],
+    });
+  }
+}
+
+export function pickRoute(hop: ProxyHop, path: string): ProxyRoute | undefined {
+  let best: ProxyRoute | undefined;
+  for (const r of hop.routes) {
+    if (path.startsWith(r.samplePath) && (!best || r.samplePath.length > best.samplePath.length)) best = r;
+  }
+  return best ?? hop.routes[0];
+}
+
+function lbStep(lb: LoadBalancer, req: WireRequest): { step: Step; out: WireRequest } {
+  const out = new Map(req.headers);
+  let conveys: Step['conveys'];
+  let proxyProtocolClient: string | undefined;
+  if (lb.mode === 'http') {
+    out.set('x-forwarded-proto', 'https');
+    out.set('x-forwarded-port', String(lb.port));
+    const prev = out.get('x-forwarded-for');
+    out.set('x-forwarded-for', prev ? `${prev}, ${req.peerAddr}` : req.peerAddr);
+    conveys = { scheme: 'https', header: 'x-forwarded-proto', why: 'an HTTP load balancer sets X-Forwarded-Proto: https (AWS ALB, GCP, Azure do)', ref: lb.ref };
+  } else {
+    proxyProtocolClient = req.peerAddr;
+    conveys = { scheme: 'absent', why: 'a TCP load balancer with PROXY protocol sends no scheme header', ref: lb.ref };
+  }
+  const step: Step = {
+    kind: 'lb',
+    label: lb.label,
+    ref: lb.ref,
+    scheme: 'https',
+    schemeWhy: `TLS ends at the load balancer (${lb.why})`,
+    host: req.headers.get('host'),
+    hostWhy: 'Host header',
+    client: req.peerAddr,
+    clientWhy: 'the TCP peer',
+    conveys,
+    sent: headerObj(out),
+    notes: [],
+  };
+  return {
+    step,
+    out: { scheme: 'http', headers: out, peer: { kind: 'remote', desc: 'the load balancer' }, peerAddr: 'load balancer', path: req.path, proxyProtocolClient },
+  };
+}
+
+/** A browser visit of `entry` at the route's sample path (or `path`). */
+export function simulateBrowser(topo: Topology, entry: Entry, route: ProxyRoute, opts: { hostileHeaders?: Map<string, string>; plainHttp?: boolean } = {}): Trace {
+  const hop = proxyById(topo, entry.hopId) as ProxyHop;
+  const url = new URL(entry.url);
+  url.pathname = route.samplePath;
+  if (opts.plainHttp) url.protocol = 'http:';
+  const hostile = Boolean(opts.hostileHeaders);
+  const trace: Trace = { kind: hostile ? 'hostile-proxy' : 'browser', url: url.toString(), entryId: entry.id, routeId: route.id, steps: [], complete: true };
+  const headers = new Map<string, string>(opts.hostileHeaders ?? []);
+  headers.set('host', authorityOf(url));
+  const scheme: Scheme = url.protocol === 'https:' ? 'https' : 'http';
+  trace.steps.push({
+    kind: 'client',
+    label: hostile ? 'attacker' : 'browser',
+    scheme,
+    schemeWhy: `requests ${url.toString()}`,
+    host: url.host,
+    hostWhy: 'the URL',
+    client: hostile ? ATTACKER_IP : BROWSER_IP,
+    clientWhy: 'its own address',
+    sent: headerObj(headers),
+    notes: [],
+  });
+  let req: WireRequest = { scheme, headers, peer: { kind: 'client' }, peerAddr: hostile ? ATTACKER_IP : BROWSER_IP, path: url.pathname };
+  if (entry.lb && !opts.plainHttp) {
+    const { step, out } = lbStep(entry.lb, req);
+    trace.steps.push(step);
+    req = out;
+  }
+  followFrom(topo, hop, entry.listener, route, req, trace, url, hostile);
+  return trace;
+}
+
+/** A hostile request sent straight to an app server's bind, with forged forwarded headers. */
+export function simulateDirect(topo: Topology, app: AppServer, bindIdx: number, from: Peer, fromText: string): Trace {
+  const bind = app.binds[bindIdx];
+  const port = bind?.published?.hostPort ?? (bind?.address.kind === 'tcp' ? bind.address.port : 80);
+  // Host is the site's own name (a direct request always controls Host; ALLOWED_HOSTS guards it):
+  // only X-Forwarded-Host / Forwarded carry the forged host.
+  const url = new URL(`http://${topo.entries[0]?.name || 'localhost'}/`);
+  if (bind?.address.kind === 'tcp') url.port = String(port);
+  const headers = forgedHeaders();
+  headers.set('host', url.host);
+  const trace: Trace = { kind: 'hostile-direct', url: url.toString(), appId: app.id, steps: [], complete: true };
+  trace.steps.push({
+    kind: 'client',
+    label: `attacker (${fromText})`,
+    scheme: 'http',
+    schemeWhy: 'plain HTTP straight to the backend port with forged X-Forwarded-* and Forwarded',
+    host: url.host,
+    client: ATTACKER_IP,
+    clientWhy: 'its own address',
+    sent: headerObj(headers),
+    notes: [],
+  });
+  finishAtApp(app, { scheme: 'http', headers, peer: from, peerAddr: from.kind === 'remote' && from.ip ? from.ip : ATTACKER_IP, path: '/' }, trace, url, true);
+  return trace;
+}
+
+/** The believed outcome at the end of a trace. */
+export function finalStep(t: Trace): Step | undefined {
+  const last = t.steps[t.steps.length - 1];
+  return last && (last.kind === 'framework' || last.kind === 'app-server') ? last : undefined;
+}

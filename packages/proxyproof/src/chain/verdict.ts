@@ -1,0 +1,261 @@
+/**
+ * The verdict: per route, what the app believes and where the truth was lost; per reachable
+ * backend and per entry, whether forged headers are believed and from where.
+ */
+import { isLoopbackHost } from './addr.js';
+import type { AppServer, Entry, Peer, ProxyRoute, Ref, Scheme, Topology } from './model.js';
+import { proxyById, refText } from './model.js';
+import { BROWSER_IP, FORGED, finalStep, forgedHeaders, simulateBrowser, simulateDirect, type Step, type Trace } from './simulate.js';
+
+export interface LostAt {
+  /** Index in trace.steps (0 is the browser). */
+  step: number;
+  label: string;
+  reason: string;
+  ref?: Ref;
+}
+
+export interface SchemeVerdict {
+  status: 'correct' | 'lost' | 'unknown';
+  expected: Scheme;
+  believed: Scheme | 'unknown';
+  lostAt?: LostAt;
+}
+
+export interface HostVerdict {
+  status: 'correct' | 'lost' | 'unknown';
+  expected: string;
+  believed: string | undefined;
+  lostAt?: LostAt;
+}
+
+export type SpoofWhat = 'scheme' | 'host' | 'client';
+
+export interface Spoof {
+  /** Who can send it: `anyone, through nginx :80`, `any host that can reach 0.0.0.0:8000`. */
+  from: string;
+  /**
+   * `internet`: anyone (through a public proxy listener); `network`: any host that can route to the
+   * machine (0.0.0.0, a port published on all interfaces); `subnet`: hosts on the network of a
+   * specific bind address; `compose-network`: other containers on the compose network.
+   */
+  reach: 'internet' | 'network' | 'subnet' | 'compose-network';
+  via: 'direct' | 'proxy';
+  what: SpoofWhat[];
+  /** The line that lets it in (bind, trust list, passthrough). */
+  ref?: Ref;
+  trace: Trace;
+}
+
+export interface RouteVerdict {
+  id: string;
+  url: string;
+  entryId: string;
+  hopId: string;
+  routeId: string;
+  route: string;
+  trace: Trace;
+  complete: boolean;
+  scheme: SchemeVerdict;
+  host: HostVerdict;
+  client: { believed: string | undefined; expected: string; correct: boolean };
+  redirect?: { location: string; loop: boolean; ref?: Ref };
+  spoofable: Spoof[];
+}
+
+export interface BackendVerdict {
+  appId: string;
+  label: string;
+  bind: string;
+  exposure: string;
+  reachableFrom: string | null;
+  reach: Spoof['reach'] | null;
+  ref?: Ref;
+  spoof?: Spoof;
+  /** The app port is public while a proxy is meant to sit in front. */
+  bypassesProxy: boolean;
+}
+
+export interface ChainVerdict {
+  routes: RouteVerdict[];
+  backends: BackendVerdict[];
+  /** Spoofs through plain-HTTP entries (not tied to a browser route). */
+  entrySpoofs: Spoof[];
+}
+
+function knowledge(s: Step): Scheme | 'absent' | 'unknown' {
+  if (s.kind === 'proxy' || s.kind === 'lb') return s.conveys?.scheme ?? 'unknown';
+  return s.scheme;
+}
+
+function reasonOf(s: Step): { reason: string; ref?: Ref } {
+  if (s.kind === 'proxy' || s.kind === 'lb') return { reason: s.conveys?.why ?? 'unknown', ref: s.conveys?.ref };
+  return { reason: s.schemeWhy, ref: s.schemeRef };
+}
+
+export function schemeVerdict(t: Trace, expected: Scheme): SchemeVerdict {
+  const last = finalStep(t);
+  if (!t.complete || !last) return { status: 'unknown', expected, believed: 'unknown' };
+  const believed = last.scheme;
+  if (believed === expected) return { status: 'correct', expected, believed };
+  if (believed === 'unknown') return { status: 'unknown', expected, believed };
+  for (let i = 1; i < t.steps.length; i++) {
+    const s = t.steps[i] as Step;
+    if (s.kind === 'lb' || s.passive) continue;
+    const k = knowledge(s);
+    if (k !== expected) {
+      const { reason, ref } = reasonOf(s);
+      return { status: 'lost', expected, believed, lostAt: { step: i, label: s.label, reason, ref } };
+    }
+  }
+  return { status: 'lost', expected, believed };
+}
+
+function hostVerdict(t: Trace, expected: string): HostVerdict {
+  const last = finalStep(t);
+  if (!t.complete || !last) return { status: 'unknown', expected, believed: undefined };
+  const believed = last.host;
+  if (believed === expected) return { status: 'correct', expected, believed };
+  for (let i = 1; i < t.steps.length; i++) {
+    const s = t.steps[i] as Step;
+    if (s.kind !== 'proxy') continue;
+    const sent = s.sent ?? {};
+    if (sent.host !== expected && sent['x-forwarded-host'] !== expected) {
+      return { status: 'lost', expected, believed, lostAt: { step: i, label: s.label, reason: `sends Host: ${sent.host ?? '(none)'} (${s.conveysHost?.why ?? ''})`, ref: s.conveysHost?.ref } };
+    }
+  }
+  const idx = t.steps.length - 1;
+  return { status: 'lost', expected, believed, lostAt: { step: idx, label: last.label, reason: `${last.hostWhy ?? 'Host'}: ${believed}`, ref: last.hostRef } };
+}
+
+export function spoofedWhat(t: Trace): SpoofWhat[] {
+  const last = finalStep(t);
+  if (!t.complete || !last) return [];
+  const out: SpoofWhat[] = [];
+  if (last.scheme === 'https') out.push('scheme');
+  if (last.host === FORGED.host || last.host?.startsWith(`${FORGED.host}:`)) out.push('host');
+  if (last.client === FORGED.ip) out.push('client');
+  return out;
+}
+
+/** Who can reach a bind, or null when only this machine can. */
+export function reachOf(app: AppServer, bindIdx: number): { from: string; reach: Spoof['reach']; peer: Peer; ref?: Ref } | null {
+  const b = app.binds[bindIdx];
+  if (!b) return null;
+  const attacker: Peer = { kind: 'remote', ip: '198.51.100.9', desc: 'an outside host' };
+  if (b.published) {
+    if (isLoopbackHost(b.published.hostIp)) return null;
+    const hostIp = b.published.hostIp || '0.0.0.0';
+    return {
+      from: `any host that can reach the docker host's port ${b.published.hostPort} (published on ${hostIp} at ${refText(b.published.ref ?? b.ref)})`,
+      reach: 'network',
+      peer: attacker,
+      ref: b.published.ref ?? b.ref,
+    };
+  }
+  if (b.exposure === 'loopback' || b.exposure === 'unix' || b.address.kind === 'unix') return null;
+  if (app.placement.kind === 'container') {
+    return { from: `other containers on ${app.service ?? 'the app'}'s compose network (not published)`, reach: 'compose-network', peer: { kind: 'container', service: 'another container' }, ref: b.ref };
+  }
+  const a = b.address.kind === 'tcp' ? `${b.address.host}:${b.address.port}` : '';
+  if (b.exposure === 'all-interfaces') {
+    return { from: `any host that can reach this machine's port ${b.address.kind === 'tcp' ? b.address.port : ''} (${a}, ${refText(b.ref ?? app.ref)})`, reach: 'network', peer: attacker, ref: b.ref ?? app.ref };
+  }
+  if (b.exposure === 'specific') {
+    return { from: `hosts on the network of ${a} (bound to that address only, ${refText(b.ref ?? app.ref)})`, reach: 'subnet', peer: attacker, ref: b.ref ?? app.ref };
+  }
+  return null;
+}
+
+function spoofRef(t: Trace): Ref | undefined {
+  const app = t.steps.find((s) => s.kind === 'app-server');
+  const fw = t.steps.find((s) => s.kind === 'framework');
+  return fw?.schemeRef ?? app?.schemeRef;
+}
+
+export function routesOf(topo: Topology, entry: Entry): ProxyRoute[] {
+  const hop = proxyById(topo, entry.hopId);
+  return hop ? hop.routes : [];
+}
+
+/** Browser-facing entries: TLS listeners, or entries behind a TLS load balancer. */
+export function isBrowserEntry(e: Entry): boolean {
+  return e.tls || Boolean(e.lb);
+}
+
+export function computeVerdict(topo: Topology): ChainVerdict {
+  const routes: RouteVerdict[] = [];
+  const entrySpoofs: Spoof[] = [];
+  for (const entry of topo.entries) {
+    for (const route of routesOf(topo, entry)) {
+      if (isBrowserEntry(entry)) {
+        const trace = simulateBrowser(topo, entry, route);
+        const url = new URL(trace.url);
+        const last = finalStep(trace);
+        const fw = [...trace.steps].reverse().find((s) => s.kind === 'framework');
+        const hostile = simulateBrowser(topo, entry, route, { hostileHeaders: forgedHeaders() });
+        const spoofs: Spoof[] = [];
+        // Over TLS, a forged scheme changes nothing; host and client may still be forged.
+        const what = spoofedWhat(hostile).filter((w) => w !== 'scheme');
+        if (what.length > 0) {
+          spoofs.push({ from: `anyone, through ${hostile.steps[1]?.label ?? 'the proxy'}`, reach: 'internet', via: 'proxy', what, ref: spoofRef(hostile), trace: hostile });
+        }
+        routes.push({
+          id: `${entry.id}#${route.id}`,
+          url: trace.url,
+          entryId: entry.id,
+          hopId: entry.hopId,
+          routeId: route.id,
+          route: route.match,
+          trace,
+          complete: trace.complete,
+          scheme: schemeVerdict(trace, 'https'),
+          host: hostVerdict(trace, url.host),
+          client: { believed: last?.client, expected: BROWSER_IP, correct: last?.client === BROWSER_IP },
+          redirect: fw?.redirect,
+          spoofable: spoofs,
+        });
+      } else {
+        const hostile = simulateBrowser(topo, entry, route, { hostileHeaders: forgedHeaders(), plainHttp: true });
+        const what = spoofedWhat(hostile);
+        if (what.length > 0) {
+          entrySpoofs.push({ from: `anyone, through ${hostile.steps[1]?.label ?? 'the proxy'} (plain HTTP)`, reach: 'internet', via: 'proxy', what, ref: spoofRef(hostile), trace: hostile });
+        }
+      }
+    }
+  }
+  const backends: BackendVerdict[] = [];
+  const linked = new Set(topo.links.filter((l) => l.target.kind === 'app').map((l) => (l.target as { appId: string }).appId));
+  for (const app of topo.apps) {
+    app.binds.forEach((b, i) => {
+      const reach = reachOf(app, i);
+      const bind = b.address.kind === 'unix' ? `unix:${b.address.path}` : `${b.address.host}:${b.address.port}`;
+      const v: BackendVerdict = { appId: app.id, label: app.label, bind, exposure: b.published ? 'published' : b.exposure, reachableFrom: reach?.from ?? null, reach: reach?.reach ?? null, ref: b.published?.ref ?? b.ref, bypassesProxy: Boolean(reach && reach.reach === 'network' && linked.has(app.id)) };
+      if (reach) {
+        const t = simulateDirect(topo, app, i, reach.peer, reach.from);
+        const what = spoofedWhat(t);
+        if (what.length > 0) v.spoof = { from: reach.from, reach: reach.reach, via: 'direct', what, ref: spoofRef(t) ?? reach.ref, trace: t };
+      }
+      backends.push(v);
+    });
+  }
+  // Attach backend spoofs to the routes that end at that app.
+  for (const r of routes) {
+    const appStep = r.trace.steps.find((s) => s.kind === 'app-server');
+    if (!appStep) continue;
+    for (const b of backends) {
+      if (b.spoof && topo.apps.find((a) => a.id === b.appId)?.label === appStep.label) r.spoofable.push(b.spoof);
+    }
+    for (const s of entrySpoofs) {
+      const sApp = s.trace.steps.find((x) => x.kind === 'app-server');
+      if (sApp?.label === appStep.label) r.spoofable.push(s);
+    }
+  }
+  return { routes, backends, entrySpoofs };
+}
+
+/** "spoofable from X" / "not spoofable" for a route (outside reach only counts). */
+export function spoofSummary(r: RouteVerdict): string {
+  if (r.spoofable.length === 0) return 'not spoofable';
+  return r.spoofable.map((s) => `${s.what.join('+')} spoofable from ${s.from}`).join('; ');
+}

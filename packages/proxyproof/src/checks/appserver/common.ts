@@ -1,0 +1,129 @@
+/**
+ * The forwarded-allow-all / proxy-not-trusted pair, shared by gunicorn, uvicorn, daphne and
+ * hypercorn. Each check file instantiates one with its server's wording and references.
+ */
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { AppServerFacts, Facts } from '../../model/facts.js';
+import type { Evidence, Finding, Severity } from '../../model/finding.js';
+import { describeBind, ev, proxyPeers, schemeFromProxy } from './context.js';
+
+export const REFS = {
+  gunicornForwarded: 'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
+  gunicornSchemeHeaders: 'https://docs.gunicorn.org/en/stable/settings.html#secure-scheme-headers',
+  gunicornDeploy: 'https://docs.gunicorn.org/en/stable/deploy.html',
+  uvicornProxies: 'https://www.uvicorn.org/deployment/#proxies-and-forwarded-headers',
+  uvicornSettings: 'https://www.uvicorn.org/settings/#http',
+  daphneReadme: 'https://github.com/django/daphne#readme',
+  hypercornProxy: 'https://hypercorn.readthedocs.io/en/latest/how_to_guides/proxy_fix.html',
+  djangoProxySsl: 'https://docs.djangoproject.com/en/stable/ref/settings/#secure-proxy-ssl-header',
+  djangoSslRedirect: 'https://docs.djangoproject.com/en/stable/ref/settings/#secure-ssl-redirect',
+  djangoCsrfOrigins: 'https://docs.djangoproject.com/en/stable/ref/settings/#csrf-trusted-origins',
+  djangoForwardedHost: 'https://docs.djangoproject.com/en/stable/ref/settings/#use-x-forwarded-host',
+  djangoSessionSecure: 'https://docs.djangoproject.com/en/stable/ref/settings/#session-cookie-secure',
+  djangoCsrfSecure: 'https://docs.djangoproject.com/en/stable/ref/settings/#csrf-cookie-secure',
+  djangoDeployChecklist: 'https://docs.djangoproject.com/en/stable/howto/deployment/checklist/',
+  django40Release: 'https://docs.djangoproject.com/en/4.0/releases/4.0/#csrf-trusted-origins-changes',
+  werkzeugProxyFix: 'https://werkzeug.palletsprojects.com/en/stable/middleware/proxy_fix/',
+  flaskProxies: 'https://flask.palletsprojects.com/en/stable/deploying/proxy_fix/',
+  composePorts: 'https://docs.docker.com/reference/compose-file/services/#ports',
+  composeExpose: 'https://docs.docker.com/reference/compose-file/services/#expose',
+  dockerFirewall: 'https://docs.docker.com/engine/network/packet-filtering-firewalls/',
+};
+
+export function pyServers(facts: Facts, kind: AppServerFacts['kind']): Array<{ s: AppServerFacts; index: number }> {
+  return facts.appServers.map((s, index) => ({ s, index })).filter((x) => x.s.kind === kind);
+}
+
+export function launchEvidence(s: AppServerFacts, note: string): Evidence {
+  return ev(s.launch, note);
+}
+
+function trustEvidence(s: AppServerFacts, note: string): Evidence {
+  return s.trustedProxies.ref ? ev(s.trustedProxies.ref, note) : launchEvidence(s, note);
+}
+
+/** Severity by reach of the widest bind: network -> high, container network / host loopback -> medium. */
+export function allowAllSeverity(s: AppServerFacts): { severity: Severity; bind: AppServerFacts['binds'][number] } | undefined {
+  const order: Array<[string, Severity]> = [
+    ['network', 'high'],
+    ['unknown', 'medium'],
+    ['container-network', 'medium'],
+    ['host-loopback', 'medium'],
+  ];
+  for (const [reach, severity] of order) {
+    const b = s.binds.find((x) => (x.reach ?? (x.exposure === 'all-interfaces' || x.exposure === 'specific' ? 'network' : x.exposure === 'unknown' ? 'unknown' : 'loopback')) === reach);
+    if (b) return { severity, bind: b };
+  }
+  return undefined;
+}
+
+export function reachText(b: AppServerFacts['binds'][number]): string {
+  switch (b.reach) {
+    case 'network':
+      return b.published ? `published on ${b.published.hostIp}:${b.published.hostPort} (every interface of the host)` : 'reachable from the network';
+    case 'container-network':
+      return 'reachable by every container on its network';
+    case 'host-loopback':
+      return `published on the host's ${b.published?.hostIp ?? '127.0.0.1'} and reachable by every container on its network`;
+    default:
+      return 'its reach is not known statically';
+  }
+}
+
+/** X-allow-all: trusts forwarded headers from every peer while others than the proxy can connect. */
+export function forwardedAllowAll(meta: CheckMeta, kind: AppServerFacts['kind'], how: (s: AppServerFacts) => boolean, fixText: (s: AppServerFacts) => { description: string; lines?: string[] }, why: string): Check {
+  return {
+    meta,
+    run(facts) {
+      const out: Finding[] = [];
+      for (const { s, index } of pyServers(facts, kind)) {
+        if (!how(s)) continue;
+        const sev = allowAllSeverity(s);
+        if (!sev) continue; // unix socket / loopback only: only the local proxy can connect
+        const fix = fixText(s);
+        const evidence: Evidence[] = [trustEvidence(s, s.trustedProxies.envVar && s.trustedProxies.origin === 'env' ? `trusts every peer (from ${s.trustedProxies.envVar})` : 'trusts forwarded headers from every peer')];
+        evidence.push(ev(sev.bind.published?.ref ?? sev.bind.ref ?? s.launch, `listens on ${describeBind(sev.bind)}: ${reachText(sev.bind)}`));
+        out.push(
+          finding(meta, {
+            severity: sev.severity,
+            message: `${kind} trusts X-Forwarded-* from any address while ${describeBind(sev.bind)} is ${reachText(sev.bind)}: anyone who reaches it can claim https or any client IP`,
+            evidence,
+            why,
+            fix: { description: fix.description, file: evidence[0]?.file, line: evidence[0]?.line, lines: fix.lines },
+            data: { appServer: index, reach: sev.bind.reach, trusted: s.trustedProxies.value },
+          }),
+        );
+      }
+      return out;
+    },
+  };
+}
+
+/** X-proxy-not-trusted: the proxy is elsewhere and the server ignores its headers. */
+export function proxyNotTrusted(meta: CheckMeta, kind: AppServerFacts['kind'], fixText: (s: AppServerFacts) => { description: string; lines?: string[] }, why: string): Check {
+  return {
+    meta,
+    run(facts) {
+      const out: Finding[] = [];
+      for (const { s, index } of pyServers(facts, kind)) {
+        const v = schemeFromProxy(facts, s);
+        const peers = v.peers.length > 0 ? v.peers : proxyPeers(facts, s);
+        if (v.believed !== 'no' || v.cause === 'not-sent' || peers.length === 0) continue;
+        const redirect = facts.frameworks.some((f) => f.kind === 'django' && f.sslRedirect?.value === true && !f.schemeHeader?.value);
+        const fix = fixText(s);
+        const first = s.trustedProxies.ref ?? s.launch;
+        out.push(
+          finding(meta, {
+            severity: redirect ? 'high' : meta.severity,
+            message: `${v.reason}: X-Forwarded-Proto from ${peers[0]?.what ?? 'the proxy'} is ignored, so the app sees http${redirect ? ' (and SECURE_SSL_REDIRECT loops)' : ''}`,
+            evidence: [ev(first, s.trustedProxies.origin === 'default' ? `trusted proxies: ${s.trustedProxies.value.join(', ') || 'none'} (default)` : 'trusted proxies set here'), ...peers.slice(0, 2).map((p) => p.evidence)],
+            why,
+            fix: { description: fix.description, file: s.launch.file, line: s.launch.line, lines: fix.lines },
+            data: { appServer: index, peers: peers.map((p) => p.place) },
+          }),
+        );
+      }
+      return out;
+    },
+  };
+}

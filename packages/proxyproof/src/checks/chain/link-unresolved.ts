@@ -1,0 +1,39 @@
+import type { Check, CheckMeta } from '../../model/check.js';
+import { finding } from '../../model/check.js';
+import type { Finding } from '../../model/finding.js';
+import { analysis, evidences } from './common.js';
+
+export const meta: CheckMeta = {
+  id: 'chain/link-unresolved',
+  severity: 'low',
+  title: 'A proxy upstream could not be linked to what listens there',
+  summary: 'The doctor found no app server (or several) listening on an upstream address; it does not guess, and says which file would settle it.',
+  references: ['https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server', 'https://docs.docker.com/compose/how-tos/networking/'],
+};
+
+export const linkUnresolved: Check = {
+  meta,
+  run(facts) {
+    const a = analysis(facts);
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const l of a.topology.links) {
+      if (l.target.kind !== 'unresolved') continue;
+      const hop = a.topology.proxies.find((p) => p.id === l.fromHop);
+      const route = hop?.routes.find((r) => r.id === l.routeId);
+      const up = route?.upstreams[l.upstream];
+      const key = `${up?.text}|${l.target.reason}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(
+        finding(meta, {
+          message: `${hop?.label ?? 'a proxy'} ${route?.match ?? ''} -> ${up?.text ?? '?'}: ${l.target.reason} — ${l.target.need}.`,
+          evidence: evidences(facts, [[up?.ref ?? route?.ref, 'upstream']]),
+          why: 'Without the app server the doctor cannot tell whether the scheme survives the last hop or whether the backend is spoofable; the verdict for this route is "unknown".',
+          data: { reason: l.target.reason, need: l.target.need, upstream: up?.text },
+        }),
+      );
+    }
+    return out;
+  },
+};

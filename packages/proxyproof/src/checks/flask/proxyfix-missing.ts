@@ -1,0 +1,51 @@
+/**
+ * flask/proxyfix-missing: a Flask app deployed behind a reverse proxy without Werkzeug's ProxyFix.
+ * Scheme may still arrive through gunicorn's secure_scheme_headers (loopback proxy); the client
+ * address and X-Forwarded-Host never do.
+ */
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Finding } from '../../model/finding.js';
+import { REFS } from '../appserver/common.js';
+import { ev, schemeFromProxy, serversFor } from '../appserver/context.js';
+import { flaskApps, hasProxyFix, proxiesSeen } from './common.js';
+
+const meta: CheckMeta = {
+  id: 'flask/proxyfix-missing',
+  severity: 'medium',
+  title: 'Flask app behind a proxy without ProxyFix',
+  summary: 'No werkzeug ProxyFix: url_for(_external=True), redirects and request.remote_addr use the proxy connection.',
+  references: [REFS.werkzeugProxyFix, REFS.flaskProxies],
+};
+
+export const proxyfixMissing: Check = {
+  meta,
+  run(facts) {
+    const out: Finding[] = [];
+    for (const fw of flaskApps(facts)) {
+      if (hasProxyFix(fw)) continue;
+      const servers = serversFor(facts, fw);
+      if (proxiesSeen(facts) === 0 && servers.length === 0) continue;
+      const verdicts = servers.map((s) => ({ s, v: schemeFromProxy(facts, s) }));
+      const schemeOk = verdicts.length > 0 && verdicts.every((x) => x.v.believed === 'yes');
+      const app = fw.settings.__app;
+      out.push(
+        finding(meta, {
+          severity: schemeOk ? 'low' : 'medium',
+          message: schemeOk
+            ? `the Flask app has no ProxyFix: the scheme comes from ${verdicts[0]?.s.kind} (${verdicts[0]?.v.reason}), but request.remote_addr is the proxy's address and X-Forwarded-Host is ignored`
+            : 'the Flask app has no ProxyFix: behind the proxy, url_for(_external=True) and redirects use http:// and request.remote_addr is the proxy address',
+          evidence: [ev(app?.ref ?? { file: fw.file, line: 0 }, 'Flask app created here'), ...verdicts.slice(0, 1).map((x) => ev(x.s.launch, `${x.s.kind} started here`))],
+          why: 'Werkzeug builds request.scheme, request.host and request.remote_addr from the WSGI environ, i.e. from the proxy connection, unless ProxyFix rewrites them from X-Forwarded-* (for exactly the number of proxies in front).',
+          fix: {
+            description: 'Wrap the WSGI app with ProxyFix, one count per proxy that sets each header.',
+            file: app?.ref?.file ?? fw.file,
+            line: app?.ref?.line,
+            lines: ['from werkzeug.middleware.proxy_fix import ProxyFix', `${app?.value ?? 'app'}.wsgi_app = ProxyFix(${app?.value ?? 'app'}.wsgi_app, x_for=1, x_proto=1, x_host=1)`],
+          },
+          data: { schemeFromServer: schemeOk },
+        }),
+      );
+    }
+    return out;
+  },
+};

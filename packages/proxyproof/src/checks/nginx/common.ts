@@ -1,0 +1,289 @@
+/**
+ * Shared pieces of the nginx checks: evidence from directive references, fix placement, and the
+ * nginx.org reference URLs. Checks stay pure: everything comes from Facts.
+ */
+import {
+  displayFile,
+  HEADER_DIRECTIVE,
+  indentationAt,
+  type NginxHeaderEntry,
+  type NginxHeaderSet,
+  type NginxListen,
+  type NginxRef,
+  type NginxScope,
+  type NginxServer,
+  setOwner,
+  sourceLines,
+} from '../../facts/nginx/index.js';
+import type { Facts } from '../../model/facts.js';
+import type { Evidence, Fix } from '../../model/finding.js';
+
+export const NGINX_DOCS = {
+  proxySetHeader: 'https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header',
+  proxyPass: 'https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass',
+  proxyRedirect: 'https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_redirect',
+  proxyAddXff: 'https://nginx.org/en/docs/http/ngx_http_proxy_module.html#var_proxy_add_x_forwarded_for',
+  realip: 'https://nginx.org/en/docs/http/ngx_http_realip_module.html',
+  realipRemoteAddr: 'https://nginx.org/en/docs/http/ngx_http_realip_module.html#var_realip_remote_addr',
+  map: 'https://nginx.org/en/docs/http/ngx_http_map_module.html',
+  geo: 'https://nginx.org/en/docs/http/ngx_http_geo_module.html',
+  listen: 'https://nginx.org/en/docs/http/ngx_http_core_module.html#listen',
+  varScheme: 'https://nginx.org/en/docs/http/ngx_http_core_module.html#var_scheme',
+  varHost: 'https://nginx.org/en/docs/http/ngx_http_core_module.html#var_host',
+  varHttps: 'https://nginx.org/en/docs/http/ngx_http_core_module.html#var_https',
+  absoluteRedirect: 'https://nginx.org/en/docs/http/ngx_http_core_module.html#absolute_redirect',
+  portInRedirect: 'https://nginx.org/en/docs/http/ngx_http_core_module.html#port_in_redirect',
+  uwsgiParam: 'https://nginx.org/en/docs/http/ngx_http_uwsgi_module.html#uwsgi_param',
+  uwsgiVars: 'https://uwsgi-docs.readthedocs.io/en/latest/Vars.html',
+  fastcgiParam: 'https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_param',
+  proxyProtocol: 'https://docs.nginx.com/nginx/admin-guide/load-balancer/using-proxy-protocol/',
+  rfc7239: 'https://www.rfc-editor.org/rfc/rfc7239',
+  rewriteReturn: 'https://nginx.org/en/docs/http/ngx_http_rewrite_module.html#return',
+  djangoProxySsl: 'https://docs.djangoproject.com/en/stable/ref/settings/#secure-proxy-ssl-header',
+  gunicornForwarded: 'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
+} as const;
+
+const BASENAME = (f: string) => f.split('/').pop() ?? f;
+const STOCK_PARAMS = new Set(['proxy_params', 'uwsgi_params', 'fastcgi_params', 'fastcgi.conf', 'scgi_params']);
+
+/** "built-in copy of proxy_params (included at site:12)" style note for where a directive comes from. */
+export function originNote(facts: Facts, ref: NginxRef): string | undefined {
+  const inc = ref.includedVia[ref.includedVia.length - 1];
+  if (!inc) return undefined;
+  // A site file pulled in by nginx.conf's `include sites-enabled/*;` needs no note; a snippet or
+  // stock params file included inside a server or location does: it is where the line comes from.
+  if (ref.source !== 'builtin' && (inc.enclosing === 'http' || inc.enclosing === 'main')) return undefined;
+  const at = `${displayFile(facts, inc.file)}:${inc.line}`;
+  return ref.source === 'builtin'
+    ? `from nginx's stock ${BASENAME(ref.file)} (built-in copy: the file was not found), included at ${at}`
+    : `from ${displayFile(facts, ref.file)}, included at ${at}`;
+}
+
+/** Evidence for one directive: its own source line (or the re-serialised directive). */
+export function refEvidence(facts: Facts, ref: NginxRef, note?: string): Evidence {
+  const lines = ref.source === 'builtin' ? undefined : sourceLines(facts, ref.file, ref.line);
+  const e: Evidence = {
+    file: displayFile(facts, ref.file),
+    line: ref.line,
+    snippet: lines?.[0] ?? ref.text,
+    source: ref.source,
+  };
+  if (ref.column !== undefined) e.column = ref.column;
+  const notes = [note, originNote(facts, ref)].filter(Boolean);
+  if (notes.length > 0) e.note = notes.join('; ');
+  return e;
+}
+
+/** Evidence for several directives: consecutive lines of one file are shown as one snippet. */
+export function refsEvidence(facts: Facts, refs: NginxRef[], note?: string): Evidence[] {
+  const out: Evidence[] = [];
+  const sorted = [...refs].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file.localeCompare(b.file)));
+  let run: NginxRef[] = [];
+  const flush = () => {
+    const first = run[0];
+    if (!first) return;
+    const e = refEvidence(facts, first, note);
+    if (run.length > 1) {
+      const last = run[run.length - 1] as NginxRef;
+      const span = first.source !== 'builtin' ? sourceLines(facts, first.file, first.line, last.line) : undefined;
+      e.snippet = span ? span.join('\n') : run.map((r) => r.text).join('\n');
+    }
+    out.push(e);
+    run = [];
+  };
+  for (const r of sorted) {
+    const prev = run[run.length - 1];
+    if (prev && (prev.file !== r.file || r.line !== prev.line + 1)) flush();
+    run.push(r);
+  }
+  flush();
+  return out;
+}
+
+/** Evidence for a whole block (`location / { ... }`): its lines up to the closing brace, when short. */
+export function blockEvidence(facts: Facts, scope: NginxScope, note?: string): Evidence {
+  const e = refEvidence(facts, scope.ref, note);
+  const end = scope.lastLine;
+  const all = sourceLines(facts, scope.ref.file, scope.ref.line, end + 1);
+  if (all && end - scope.ref.line < 30) {
+    const lines = all.slice(0, end - scope.ref.line + 1);
+    const closing = all[end - scope.ref.line + 1];
+    if (closing !== undefined && /^\s*}\s*(#.*)?$/.test(closing)) lines.push(closing);
+    e.snippet = lines.join('\n');
+  }
+  return e;
+}
+
+/** `listen 443 ssl` evidence for the listeners that matter. */
+export function listenEvidence(facts: Facts, listens: NginxListen[], note: string): Evidence[] {
+  const refs = listens.map((l) => l.ref).filter((r): r is NginxRef => r !== undefined);
+  return refs.length > 0 ? refsEvidence(facts, refs, note) : [];
+}
+
+export function describeListen(l: NginxListen): string {
+  if (l.defaulted) return '*:80 (no listen: the default)';
+  const where = l.unix ? l.address : `${l.address === '*' ? '' : `${l.address}:`}${l.port}`;
+  const flags = [l.ssl ? 'ssl' : '', l.proxyProtocol ? 'proxy_protocol' : ''].filter(Boolean).join(' ');
+  return flags ? `${where} ${flags}` : where;
+}
+
+/** "`location /api/` (server example.com)" — the file:line is in the evidence. */
+export function scopeName(facts: Facts, server: NginxServer, scope: NginxScope): string {
+  const name = server.serverNames.find((n) => n && n !== '_') ?? server.serverNames[0] ?? '_';
+  void facts;
+  return scope.kind === 'server' ? `server ${name}` : `\`${scope.label}\` (server ${name})`;
+}
+
+/** The directive (in a real file) after which new lines of a set belong: the last entry, or the include that brought it. */
+export function anchorForEntry(entry: NginxHeaderEntry, owner: NginxRef | undefined): NginxRef | undefined {
+  const ref = entry.ref;
+  if (!ref) return undefined;
+  if (ref.includedVia.length === 0) return ref;
+  // The include written in the owning block is the one at the owner's include depth.
+  const depth = owner ? owner.includedVia.length : 0;
+  return ref.includedVia[depth] ?? ref.includedVia[0];
+}
+
+/**
+ * Where to add a directive of a set so that it reaches `scope`: in the level that owns the
+ * effective set (adding it anywhere deeper would drop the rest), after its last directive.
+ * With no set anywhere, in the passing scope itself, after its *_pass line.
+ */
+export function fixPlacement(
+  facts: Facts,
+  server: NginxServer,
+  scope: NginxScope,
+  set: NginxHeaderSet,
+): { file: string; line: number; indent: string; where: string } {
+  const owner = setOwner(server, set);
+  const directives = set.entries.filter((e) => e.origin === 'directive');
+  const last = directives[directives.length - 1];
+  let anchor: NginxRef | undefined;
+  let where: string;
+  if (last) {
+    anchor = anchorForEntry(last, owner?.ref);
+    where = owner ? (owner.kind === 'server' ? 'the server block' : owner.label) : 'the http level';
+  } else {
+    anchor = scope.pass?.ref ?? scope.ref;
+    where = scope.kind === 'server' ? 'the server block' : scope.label;
+  }
+  const a = anchor ?? scope.ref;
+  const indent =
+    indentationAt(facts, a.file, a.line) ?? indentationAt(facts, scope.ref.file, scope.ref.line)?.concat('    ') ?? '    ';
+  return { file: displayFile(facts, a.file), line: a.line, indent, where };
+}
+
+/** A fix that adds lines after a given line. */
+export function addLinesFix(description: string, place: { file: string; line: number; indent: string }, lines: string[]): Fix {
+  return {
+    description,
+    file: place.file,
+    line: place.line,
+    placement: 'after',
+    lines: lines.map((l) => (l ? place.indent + l : l)),
+  };
+}
+
+/** The header directive for a kind, written out: `proxy_set_header X-Forwarded-Proto $scheme;`. */
+export function headerLine(kind: NginxHeaderSet['kind'], name: string, value: string, extra = ''): string {
+  return `${HEADER_DIRECTIVE[kind]} ${name} ${value}${extra ? ` ${extra}` : ''};`;
+}
+
+/** Whether plain-HTTP requests to this server are all redirected to https before any location runs. */
+export function plainRedirectedToHttps(server: NginxServer): boolean {
+  const top = server.scopes[0];
+  if (!top) return false;
+  if (top.redirects.some((r) => r.unconditional && r.kind === 'return' && r.targetScheme === 'https')) return true;
+  // `if ($scheme = http) { return 301 https://...; }` (or `$https = ''`, `$scheme != https`)
+  return server.scopes.some(
+    (s) =>
+      s.kind === 'if' &&
+      s.parent === 0 &&
+      /\$(scheme|https)\b/.test(s.match) &&
+      s.redirects.some((r) => r.kind === 'return' && r.targetScheme === 'https'),
+  );
+}
+
+/** "the server level" / "location /api/" for messages about where a set is written. */
+export function levelName(server: NginxServer, set: NginxHeaderSet): string {
+  const owner = setOwner(server, set);
+  if (!owner) return set.fromLevel === 'http' ? 'the http level' : 'no level';
+  return owner.kind === 'server' ? 'the server level' : owner.label;
+}
+
+export function listJoin(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** Upstream as a person reads it: `http://127.0.0.1:8000` or `upstream app (127.0.0.1:8000)`. */
+export function describePass(scope: NginxScope): string {
+  const p = scope.pass;
+  if (!p) return 'nothing';
+  if (p.upstream) {
+    const s = p.upstream.servers.map((x) => x.address).join(', ');
+    return `upstream ${p.upstream.name}${s ? ` (${s})` : ''}`;
+  }
+  return p.target;
+}
+
+/** Indentation of the line a directive is on ('    ' when the file's lines are unavailable). */
+export function indentOf(facts: Facts, ref: NginxRef): string {
+  return (ref.source === 'builtin' ? undefined : indentationAt(facts, ref.file, ref.line)) ?? '    ';
+}
+
+/**
+ * Evidence for a directive that may come from a stock file known only from built-in content: the
+ * include line in the user's own file comes first (a person can open it), then the built-in line.
+ */
+export function entryEvidence(facts: Facts, ref: NginxRef, note: string): Evidence[] {
+  const inc = ref.includedVia[ref.includedVia.length - 1];
+  if (ref.source !== 'builtin' || !inc) return [refEvidence(facts, ref, note)];
+  return [
+    refEvidence(
+      facts,
+      inc,
+      `includes nginx's stock ${BASENAME(ref.file)} (not found on disk: using its built-in copy), which sends \`${ref.text}\``,
+    ),
+    refEvidence(facts, ref, note),
+  ];
+}
+
+/**
+ * A fix that changes one directive. When the directive comes from an included file (a stock params
+ * file, a snippet), adding a second line for the same header would send it twice, so the fix
+ * replaces the include (in the user's block) with the included lines, the one directive changed.
+ */
+export function replaceDirectiveFix(
+  facts: Facts,
+  set: NginxHeaderSet,
+  entry: NginxHeaderEntry,
+  replacement: string,
+  why: string,
+): Fix {
+  const ref = entry.ref as NginxRef;
+  const inc = ref.includedVia[ref.includedVia.length - 1];
+  // A line in the user's own snippet is changed where it is; a distribution's stock params file
+  // (or our built-in copy of one) is not edited: package upgrades own it and every site shares it.
+  const stock = ref.source === 'builtin' || STOCK_PARAMS.has(BASENAME(ref.file));
+  if (!inc || !stock) {
+    return {
+      description: why ? `${why.charAt(0).toUpperCase()}${why.slice(1)}.` : `Change the ${HEADER_DIRECTIVE[set.kind]} line.`,
+      file: displayFile(facts, ref.file),
+      line: ref.line,
+      placement: 'replace',
+      lines: [`${indentOf(facts, ref)}${replacement}`],
+    };
+  }
+  const indent = indentOf(facts, inc);
+  const sameFile = set.entries.filter((e) => e.ref && e.ref.file === ref.file);
+  return {
+    description:
+      `Replace \`${inc.text}\` with the lines it provides, one changed${why ? ` ${why}` : ''} ` +
+      `(${BASENAME(ref.file)} is a stock file; adding a second ${HEADER_DIRECTIVE[set.kind]} for the same name after the include would send the header twice).`,
+    file: displayFile(facts, inc.file),
+    line: inc.line,
+    placement: 'replace',
+    lines: sameFile.map((e) => `${indent}${e === entry ? replacement : (e.ref as NginxRef).text}`),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * nginx/forwarded-proto-client-controlled: the scheme header is taken from the client's own
+ * X-Forwarded-Proto (`$http_x_forwarded_proto`, directly or through a map) with no map/geo keyed on
+ * the peer address deciding whether to believe it, so any client can claim https (or http).
+ */
+import {
+  frontProxyEvidence,
+  type NginxRef,
+  type NginxServer,
+  nginxModel,
+  passingScopes,
+  schemeExpression,
+  schemeHeaders,
+  traceValue,
+} from '../../facts/nginx/index.js';
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Facts } from '../../model/facts.js';
+import type { Finding } from '../../model/finding.js';
+import { entryEvidence, listJoin, NGINX_DOCS, refEvidence, replaceDirectiveFix, scopeName } from './common.js';
+
+const meta: CheckMeta = {
+  id: 'nginx/forwarded-proto-client-controlled',
+  severity: 'high',
+  title: 'The forwarded scheme comes from the client without a trusted-source guard',
+  summary:
+    'X-Forwarded-Proto is passed on from $http_x_forwarded_proto without a map/geo on $realip_remote_addr, so any client sets it.',
+  references: [NGINX_DOCS.proxySetHeader, NGINX_DOCS.map, NGINX_DOCS.geo, NGINX_DOCS.realipRemoteAddr, NGINX_DOCS.varScheme],
+};
+
+/** The guarded replacement: trust the client's header only from the balancer's addresses. */
+export function guardedSchemeLines(
+  server: NginxServer,
+  headerDirective: string,
+  headerName: string,
+): { http: string[]; scope: string[] } {
+  const trusted = server.realIp.from.map((f) => f.value).filter((v) => !v.startsWith('unix:'));
+  const ranges = trusted.length > 0 ? trusted : ['192.0.2.10'];
+  return {
+    http: [
+      `geo $realip_remote_addr $from_trusted_proxy {`,
+      `    default 0;`,
+      ...ranges.map((r, i) => `    ${r} 1;${i === 0 && trusted.length === 0 ? "  # your load balancer's address" : ''}`),
+      `}`,
+      `map "$from_trusted_proxy:$http_x_forwarded_proto" $forwarded_proto {`,
+      `    default $scheme;`,
+      `    "1:https" https;`,
+      `    "1:http" http;`,
+      `}`,
+    ],
+    scope: [`${headerDirective} ${headerName} $forwarded_proto;`],
+  };
+}
+
+function run(facts: Facts): Finding[] {
+  const model = nginxModel(facts);
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const server of model.servers) {
+    for (const scope of passingScopes(server)) {
+      if (scope.pass?.kind !== 'proxy') continue;
+      for (const e of schemeHeaders(scope.headers.proxy)) {
+        if (!e.ref) continue;
+        const trace = traceValue(model, server, schemeExpression(e));
+        if (trace.clientVariables.length === 0 || trace.guarded) continue;
+        const key = `${server.index}|${e.ref.file}|${e.ref.line}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const ref = e.ref as NginxRef;
+        const http = model.https[server.http];
+        const defs = (http?.variables ?? []).filter((d) => trace.variables.includes(d.name));
+        const edge = server.tls && frontProxyEvidence(server).length === 0;
+        const lines = guardedSchemeLines(server, ref.text.split(' ')[0] ?? 'proxy_set_header', e.name);
+        out.push(
+          finding(meta, {
+            message:
+              `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\`, which comes from the client's own ${listJoin(trace.clientVariables)} ` +
+              `with no map/geo on $realip_remote_addr deciding whom to believe: any client can send \`X-Forwarded-Proto: https\` over plain HTTP` +
+              (edge ? ', and nginx ends TLS itself, so it knows the scheme already.' : '.'),
+            evidence: [
+              ...entryEvidence(facts, ref, 'value chosen by the client'),
+              ...defs.map((d) => refEvidence(facts, d.ref, `${d.kind} ${d.name} follows ${d.source}, not the peer address`)),
+            ],
+            why:
+              'The app trusts this header for the scheme: a client that claims https skips the HTTPS redirect, gets Secure cookies on ' +
+              'plain HTTP and passes checks meant for TLS; one that claims http triggers redirect loops. Only a proxy you run may set it.',
+            fix: edge
+              ? replaceDirectiveFix(
+                  facts,
+                  scope.headers.proxy,
+                  e,
+                  `${ref.text.split(' ')[0]} ${e.name} $scheme;`,
+                  'with the scheme nginx itself saw (it ends TLS here)',
+                )
+              : (() => {
+                  const f = replaceDirectiveFix(facts, scope.headers.proxy, e, lines.scope[0] as string, '');
+                  f.description =
+                    'Believe the incoming header only from your load balancer: add the geo and map at the http level (outside any server block).';
+                  const n = f.lines?.length ?? 0;
+                  f.description +=
+                    ` Then, in ${f.file}, replace line ${f.line} with the last ${n === 1 ? 'line' : `${n} lines`} below` +
+                    (n > 1
+                      ? ' (the stock include, spelled out with the scheme line changed, so the header is not sent twice).'
+                      : '.');
+                  f.lines = [...lines.http, '', ...(f.lines ?? [])];
+                  delete f.placement;
+                  return f;
+                })(),
+            data: { clientVariables: trace.clientVariables, header: e.name },
+          }),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+export const forwardedProtoClientControlled: Check = { meta, run };

@@ -1,0 +1,97 @@
+/**
+ * nginx/forwarded-proto-missing: a location reached over TLS proxies upstream without
+ * X-Forwarded-Proto (or Forwarded with proto=), so the application sees every request as http.
+ */
+import { nginxModel, passingScopes, schemeHeaders, tlsListens } from '../../facts/nginx/index.js';
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Facts } from '../../model/facts.js';
+import type { Finding } from '../../model/finding.js';
+import {
+  addLinesFix,
+  blockEvidence,
+  describePass,
+  fixPlacement,
+  headerLine,
+  levelName,
+  listenEvidence,
+  listJoin,
+  NGINX_DOCS,
+  refsEvidence,
+  scopeName,
+} from './common.js';
+
+const meta: CheckMeta = {
+  id: 'nginx/forwarded-proto-missing',
+  severity: 'high',
+  title: 'TLS ends at nginx but the upstream is not told the scheme',
+  summary: 'A location reached over TLS proxies upstream without X-Forwarded-Proto or Forwarded: the app sees http.',
+  references: [
+    NGINX_DOCS.proxySetHeader,
+    NGINX_DOCS.varScheme,
+    NGINX_DOCS.rfc7239,
+    NGINX_DOCS.djangoProxySsl,
+    NGINX_DOCS.gunicornForwarded,
+  ],
+};
+
+function run(facts: Facts): Finding[] {
+  const model = nginxModel(facts);
+  const out: Finding[] = [];
+  for (const server of model.servers) {
+    if (!server.tls) continue;
+    for (const scope of passingScopes(server)) {
+      if (scope.pass?.kind !== 'proxy') continue;
+      const set = scope.headers.proxy;
+      if (schemeHeaders(set).length > 0) continue;
+      // Dropped by inheritance: nginx/proxy-header-inheritance names the dropping line instead.
+      if (set.drops.some((d) => schemeHeaders({ ...set, entries: d.dropped }).length > 0)) continue;
+      // An include that could not be read may well set it.
+      if (scope.unresolvedIncludes.length > 0) continue;
+      const tls = tlsListens(server);
+      const place = fixPlacement(facts, server, scope, set);
+      const written = set.entries.filter((e) => e.origin === 'directive');
+      const sent = set.entries
+        .filter((e) => e.value !== '' && (e.origin === 'directive' || e.name.toLowerCase() === 'host'))
+        .map((e) => (e.origin === 'default' ? `${e.name} ${e.value} (nginx's default)` : e.name));
+      const evidence = [blockEvidence(facts, scope, `proxies to ${describePass(scope)} without X-Forwarded-Proto`)];
+      if (written.length > 0 && set.fromScope !== scope.index) {
+        evidence.push(
+          ...refsEvidence(
+            facts,
+            written.map((e) => e.ref).filter((r) => r !== undefined),
+            `the headers it sends are set at ${levelName(server, set)}`,
+          ),
+        );
+      }
+      evidence.push(...listenEvidence(facts, tls, 'TLS ends here, so the upstream connection is plain HTTP'));
+      const passthrough = scope.passRequestHeaders
+        ? ' nginx also passes a client-sent X-Forwarded-Proto through unchanged, so a client can claim either scheme.'
+        : '';
+      const where =
+        place.where === scope.label ? '' : ` (at ${place.where}, so every location that inherits those headers gets it)`;
+      out.push(
+        finding(meta, {
+          message:
+            `${scopeName(facts, server, scope)} is reached over TLS but proxies to ${describePass(scope)} ` +
+            `with only ${listJoin(sent)}: no X-Forwarded-Proto (or Forwarded), so the application believes every request is plain http.` +
+            passthrough,
+          evidence,
+          why:
+            'nginx ends TLS and talks plain HTTP to the app. Without X-Forwarded-Proto the app (Django, Flask, Rails, Express...) builds http:// URLs ' +
+            '(mixed content), redirects HTTPS requests to https again with SECURE_SSL_REDIRECT (ERR_TOO_MANY_REDIRECTS), ' +
+            'fails CSRF origin checks and issues cookies without Secure.',
+          fix: addLinesFix(
+            `Add X-Forwarded-Proto next to the other proxy_set_header lines${where}, then let the app trust the header from nginx only ` +
+              '(Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"); gunicorn trusts it from 127.0.0.1 by default).',
+            place,
+            [headerLine('proxy', 'X-Forwarded-Proto', '$scheme')],
+          ),
+          data: { server: server.index, scope: scope.index, sent: set.entries.map((e) => e.name) },
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+export const forwardedProtoMissing: Check = { meta, run };

@@ -1,0 +1,111 @@
+/**
+ * nginx/scheme-behind-tls-terminator: nginx listens only for plain HTTP behind a load balancer
+ * (realip trusts it, or it speaks PROXY protocol) and forwards `$scheme` — which is then always
+ * `http`, even for clients that used HTTPS at the balancer.
+ */
+import {
+  frontProxyEvidence,
+  type NginxRef,
+  nginxModel,
+  passingScopes,
+  schemeExpression,
+  schemeHeaders,
+  traceValue,
+} from '../../facts/nginx/index.js';
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Facts } from '../../model/facts.js';
+import type { Finding } from '../../model/finding.js';
+import { entryEvidence, NGINX_DOCS, refsEvidence, replaceDirectiveFix, scopeName } from './common.js';
+import { guardedSchemeLines } from './forwarded-proto-client-controlled.js';
+
+const meta: CheckMeta = {
+  id: 'nginx/scheme-behind-tls-terminator',
+  severity: 'high',
+  title: '$scheme is forwarded by a plain-HTTP nginx behind a load balancer',
+  summary: '$scheme on a plain-HTTP server that is itself behind a TLS-terminating load balancer is always http.',
+  references: [
+    NGINX_DOCS.varScheme,
+    NGINX_DOCS.realip,
+    NGINX_DOCS.realipRemoteAddr,
+    NGINX_DOCS.proxyProtocol,
+    NGINX_DOCS.map,
+    NGINX_DOCS.geo,
+  ],
+};
+
+function run(facts: Facts): Finding[] {
+  const model = nginxModel(facts);
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const server of model.servers) {
+    if (server.tls) continue;
+    const front = frontProxyEvidence(server);
+    if (front.length === 0) continue;
+    const viaProxyProtocol = server.listens.some((l) => l.proxyProtocol);
+    for (const scope of passingScopes(server)) {
+      if (scope.pass?.kind !== 'proxy') continue;
+      for (const e of schemeHeaders(scope.headers.proxy)) {
+        if (!e.ref) continue;
+        const expr = schemeExpression(e);
+        const trace = traceValue(model, server, expr);
+        if (!trace.variables.includes('$scheme') && !trace.variables.includes('$https')) continue;
+        // A guarded map with `default $scheme` is the correct pattern (header from the balancer, else $scheme).
+        if (trace.guards.length > 0 || trace.clientVariables.length > 0) continue;
+        const key = `${server.index}|${e.ref.file}|${e.ref.line}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const ref = e.ref as NginxRef;
+        const directive = ref.text.split(' ')[0] ?? 'proxy_set_header';
+        const lines = guardedSchemeLines(server, directive, e.name);
+        out.push(
+          finding(meta, {
+            message:
+              `${scopeName(facts, server, scope)} forwards \`${e.name}: ${e.value}\`, but this server only listens for plain HTTP behind ` +
+              `${viaProxyProtocol ? 'a PROXY-protocol load balancer' : 'a proxy it trusts for the client address (set_real_ip_from)'}: ` +
+              '$scheme is always http here, so the app sees http even when the browser used https at the balancer.',
+            evidence: [
+              ...entryEvidence(facts, ref, '$scheme is the scheme of the connection to nginx, not to the balancer'),
+              ...refsEvidence(facts, front, 'nginx sits behind a load balancer'),
+            ],
+            why:
+              'When the balancer ends TLS the app gets X-Forwarded-Proto: http for every request: SECURE_SSL_REDIRECT loops ' +
+              '(ERR_TOO_MANY_REDIRECTS), URLs are built with http:// (mixed content), cookies lose Secure.',
+            fix: viaProxyProtocol
+              ? (() => {
+                  const f = replaceDirectiveFix(
+                    facts,
+                    scope.headers.proxy,
+                    e,
+                    `${directive} ${e.name} https;`,
+                    "for a listener that only receives the balancer's HTTPS traffic",
+                  );
+                  f.description =
+                    "With PROXY protocol nginx cannot see the balancer's scheme (nginx 1.22 has no $proxy_protocol_tlv_ssl): give the balancer's " +
+                    `HTTPS traffic its own listener and send a literal there. ${f.description}`;
+                  return f;
+                })()
+              : (() => {
+                  const f = replaceDirectiveFix(facts, scope.headers.proxy, e, lines.scope[0] as string, '');
+                  f.description =
+                    "Take the scheme from the balancer's X-Forwarded-Proto, believed only from the addresses in set_real_ip_from: add the geo " +
+                    'and map at the http level (outside any server block).';
+                  const n = f.lines?.length ?? 0;
+                  f.description +=
+                    ` Then, in ${f.file}, replace line ${f.line} with the last ${n === 1 ? 'line' : `${n} lines`} below` +
+                    (n > 1
+                      ? ' (the stock include, spelled out with the scheme line changed, so the header is not sent twice).'
+                      : '.');
+                  f.lines = [...lines.http, '', ...(f.lines ?? [])];
+                  delete f.placement;
+                  return f;
+                })(),
+            data: { header: e.name, evidence: viaProxyProtocol ? 'proxy_protocol' : 'realip' },
+          }),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+export const schemeBehindTlsTerminator: Check = { meta, run };

@@ -1,0 +1,138 @@
+/**
+ * Shared reasoning for the Node framework checks (express/, fastify/, koa/, sveltekit/): which app server a
+ * framework runs in, which reverse proxy reaches it and from where, and the fix snippets (the framework's own
+ * setting, and @proxyproof/forwarded where a strict per-address policy fits).
+ */
+import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
+import type { Evidence } from '../../model/finding.js';
+import { ev, httpsEvidence, type ProxyPeer, proxyPeers } from '../appserver/context.js';
+import { nginxModel } from '../../facts/nginx/index.js';
+
+export const NODE_REFS = {
+  expressBehindProxies: 'https://expressjs.com/en/guide/behind-proxies.html',
+  expressTrustProxy: 'https://expressjs.com/en/4x/api.html#trust.proxy.options.table',
+  proxyAddr: 'https://github.com/jshttp/proxy-addr#proxyaddrreq-trust',
+  fastifyTrustProxy: 'https://fastify.dev/docs/latest/Reference/Server/#trustproxy',
+  fastifyRequest: 'https://github.com/fastify/fastify/blob/v4.29.1/lib/request.js',
+  koaProxy: 'https://github.com/koajs/koa/blob/master/docs/api/index.md#settings',
+  koaRequest: 'https://github.com/koajs/koa/blob/master/lib/request.js',
+  nestExpress: 'https://docs.nestjs.com/faq/request-lifecycle',
+  svelteKitAdapterNode: 'https://svelte.dev/docs/kit/adapter-node#Environment-variables',
+  forwarded: 'https://github.com/proxyproof/proxyproof/tree/main/packages/forwarded#readme',
+};
+
+/** Frameworks of the given kinds; NestJS counts as Express or Fastify by its platform. */
+export function frameworksOf(facts: Facts, family: 'express' | 'fastify' | 'koa' | 'sveltekit'): FrameworkFacts[] {
+  return facts.frameworks.filter((f) => {
+    if (f.kind === family) return true;
+    if (f.kind === 'nestjs') return (f.settings.platform?.value ?? 'express') === family;
+    return false;
+  });
+}
+
+/** The node app server started by this framework's listen() call(s), if the collector saw one. */
+export function serverOf(facts: Facts, fw: FrameworkFacts): AppServerFacts | undefined {
+  return facts.appServers.find((s) => s.kind === 'node' && s.appTarget !== undefined && s.appTarget.includes(`\`${fw.module}\` (${fw.file}:`));
+}
+
+export function usesForwardedLib(fw: FrameworkFacts): SourceRef | undefined {
+  return fw.settings['@proxyproof/forwarded']?.ref;
+}
+
+export function trustClass(fw: FrameworkFacts): string {
+  return String(fw.settings.trustClass?.value ?? 'none');
+}
+
+export interface ProxyContext {
+  /** Proxies the linted files point at this app (nginx proxy_pass to its port, a proxy container next to it). */
+  peers: ProxyPeer[];
+  /** No listen() seen, but a reverse proxy is configured in the linted files. */
+  weak?: Evidence;
+  /** A bind any machine can reach (0.0.0.0/:: on a host, a port published on all interfaces). */
+  open?: BindAddress;
+  server?: AppServerFacts;
+  /** Proxy layers the files show in front of the app (1 when one is found), undefined when unknown. */
+  chainLength?: number;
+  https?: Evidence;
+}
+
+function anyProxyConfig(facts: Facts): Evidence | undefined {
+  try {
+    if (facts.nginx && facts.nginx.configs.length > 0) {
+      const m = nginxModel(facts);
+      for (const s of m.servers)
+        for (const sc of s.scopes)
+          if (sc.pass && sc.pass.kind === 'proxy') return { file: sc.pass.ref.file, line: sc.pass.ref.line, snippet: sc.pass.ref.text, note: 'a reverse proxy is configured here' };
+    }
+  } catch {
+    // no nginx model: fall through
+  }
+  for (const cf of facts.compose?.files ?? []) for (const s of cf.services) if (s.role === 'proxy') return ev(s.ref, 'a reverse-proxy container');
+  return undefined;
+}
+
+export function proxyContext(facts: Facts, fw: FrameworkFacts): ProxyContext {
+  const server = serverOf(facts, fw);
+  const peers = server ? proxyPeers(facts, server) : [];
+  const ctx: ProxyContext = { peers };
+  if (server) ctx.server = server;
+  if (peers.length === 0 && !server) {
+    const w = anyProxyConfig(facts);
+    if (w) ctx.weak = w;
+  }
+  const open = server?.binds.find((b) => b.reach === 'network');
+  if (open) ctx.open = open;
+  if (peers.length > 0) ctx.chainLength = 1;
+  const h = httpsEvidence(facts);
+  if (h) ctx.https = h;
+  return ctx;
+}
+
+export function describePeer(p: ProxyPeer): string {
+  return p.what;
+}
+
+export function remotePeer(ctx: ProxyContext): ProxyPeer | undefined {
+  return ctx.peers.find((p) => p.place === 'other-container' || p.place === 'other-host');
+}
+
+/** The trust entry to recommend: loopback for a same-host proxy, a placeholder to fill for a remote one. */
+export function recommendedTrust(ctx: ProxyContext): string {
+  const remote = remotePeer(ctx);
+  if (!remote) return ctx.peers.some((p) => p.place === 'unix') ? 'unix' : 'loopback';
+  return remote.place === 'other-container' ? '172.16.0.0/12' : '<proxy IP>';
+}
+
+export function bindText(b: BindAddress): string {
+  if (b.kind === 'unix') return `unix:${b.path ?? ''}`;
+  const host = b.host === undefined ? '*' : b.host.includes(':') ? `[${b.host}]` : b.host;
+  return b.published ? `${host}:${b.port ?? '?'} (published on ${b.published.hostIp}:${b.published.hostPort})` : `${host}:${b.port ?? '?'}`;
+}
+
+/** Code for the fix: the library's middleware for the framework, with the recommended policy. */
+export function forwardedSnippet(framework: 'express' | 'fastify' | 'koa', trust: string): string[] {
+  const policy = `{ trust: ['${trust}'] }`;
+  if (framework === 'express') {
+    return [
+      `import { absoluteUrl, expressForwarded } from '@proxyproof/forwarded';`,
+      `app.use(expressForwarded(${policy})); // req.forwarded: scheme, host, clientAddress`,
+      `// links and redirects: absoluteUrl(req, '/path') -> https://your.site/path`,
+    ];
+  }
+  if (framework === 'fastify') {
+    return [
+      `import { absoluteUrl, fastifyForwarded } from '@proxyproof/forwarded';`,
+      `await app.register(fastifyForwarded, ${policy}); // request.forwarded`,
+      `// links and redirects: absoluteUrl(request, '/path')`,
+    ];
+  }
+  return [
+    `import { absoluteUrl, koaForwarded } from '@proxyproof/forwarded';`,
+    `app.use(koaForwarded(${policy})); // ctx.state.forwarded`,
+    `// links and redirects: absoluteUrl(ctx, '/path')`,
+  ];
+}
+
+export function evidenceOf(ref: SourceRef | undefined, note: string): Evidence {
+  return ev(ref, note);
+}

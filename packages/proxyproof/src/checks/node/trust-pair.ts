@@ -1,0 +1,165 @@
+/**
+ * The trust-proxy-unset / trust-proxy-all pair for Express and Fastify (NestJS counts by its platform). Both
+ * frameworks compile the setting the same way (proxy-addr); they differ in wording, in how the scheme is read
+ * (Express: left-most X-Forwarded-Proto from a trusted peer; Fastify 4: last X-Forwarded-Proto from ANY peer once
+ * trustProxy is set) and in the default listen host (Express: all interfaces; Fastify: localhost).
+ */
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Facts, FrameworkFacts } from '../../model/facts.js';
+import type { Evidence, Finding, Severity } from '../../model/finding.js';
+import { bindText, evidenceOf, forwardedSnippet, frameworksOf, NODE_REFS, proxyContext, recommendedTrust, remotePeer, trustClass, usesForwardedLib } from './common.js';
+
+type Family = 'express' | 'fastify';
+
+interface Wording {
+  name: string;
+  setting: string;
+  ownFix: (trust: string) => string;
+  scheme: string;
+  refs: string[];
+}
+
+const WORDING: Record<Family, Wording> = {
+  express: {
+    name: 'Express',
+    setting: "'trust proxy'",
+    ownFix: (t) => `app.set('trust proxy', '${t}');`,
+    scheme: 'req.protocol is http, req.secure is false, and res.redirect()/links built from req come out http://',
+    refs: [NODE_REFS.expressBehindProxies, NODE_REFS.expressTrustProxy, NODE_REFS.proxyAddr, NODE_REFS.forwarded],
+  },
+  fastify: {
+    name: 'Fastify',
+    setting: 'trustProxy',
+    ownFix: (t) => `const app = Fastify({ trustProxy: '${t}' });`,
+    scheme: 'request.protocol is http and links/redirects built from it come out http://',
+    refs: [NODE_REFS.fastifyTrustProxy, NODE_REFS.fastifyRequest, NODE_REFS.proxyAddr, NODE_REFS.forwarded],
+  },
+};
+
+function label(fw: FrameworkFacts, family: Family): string {
+  return fw.kind === 'nestjs' ? `NestJS (${WORDING[family].name})` : WORDING[family].name;
+}
+
+function trustRef(fw: FrameworkFacts) {
+  return fw.trustProxy?.ref;
+}
+
+export function unsetCheck(family: Family): Check {
+  const w = WORDING[family];
+  const meta: CheckMeta = {
+    id: `${family}/trust-proxy-unset`,
+    severity: 'medium',
+    title: `${w.name} behind a reverse proxy without ${w.setting} for it`,
+    summary: `A reverse proxy forwards to the app, but ${w.name}'s ${w.setting} is unset (or does not include the proxy's address): X-Forwarded-Proto is ignored and the app thinks every request is plain HTTP.`,
+    references: w.refs,
+  };
+  return {
+    meta,
+    run(facts: Facts): Finding[] {
+      const out: Finding[] = [];
+      for (const fw of frameworksOf(facts, family)) {
+        if (usesForwardedLib(fw)) continue;
+        const cls = trustClass(fw);
+        const ctx = proxyContext(facts, fw);
+        const peer = ctx.peers[0];
+        const remote = remotePeer(ctx);
+        const trusted = (fw.settings.trustHops === undefined ? (fw.trustProxy?.value as unknown) : undefined) ?? null;
+        let problem: string | undefined;
+        let severity: Severity = meta.severity;
+        if (cls === 'none') {
+          if (!peer && !ctx.weak) continue;
+          problem = `${w.setting} is ${fw.trustProxy?.origin === 'default' ? 'not set' : `set to ${JSON.stringify(fw.trustProxy?.value ?? null)}`}`;
+          if (!peer) severity = 'low';
+        } else if (cls === 'list' && remote) {
+          const list = Array.isArray(trusted) ? trusted.map(String) : String(trusted).split(',').map((s) => s.trim());
+          const loopbackOnly = list.every((x) => x === 'loopback' || /^127\./.test(x) || x === '::1' || x === '::1/128');
+          if (!loopbackOnly) continue; // a concrete list: whether it matches the proxy is the doctor's job
+          problem = `${w.setting} trusts only ${list.join(', ')}, but ${remote.what}`;
+        } else continue;
+        const trust = recommendedTrust(ctx);
+        const where = peer ? peer.what : 'a reverse proxy is configured in the linted files';
+        const evidence: Evidence[] = [evidenceOf(trustRef(fw) ?? { file: fw.file, line: 1 }, cls === 'none' ? `${w.name} app created here, ${w.setting} not set` : `${w.setting} set here`)];
+        if (peer) evidence.push(peer.evidence);
+        else if (ctx.weak) evidence.push(ctx.weak);
+        if (ctx.https) evidence.push(ctx.https);
+        out.push(
+          finding(meta, {
+            severity,
+            message: `${label(fw, family)} app in ${fw.file}: ${problem}; ${where}, so X-Forwarded-Proto is ignored and ${w.scheme}`,
+            evidence,
+            why: `${w.name} believes X-Forwarded-* only from peers its ${w.setting} trusts. Without the proxy's address there, a TLS-terminating proxy's requests look like plain HTTP: ${w.scheme}; HTTPS-only redirects loop; cookies set with secure: true are refused or dropped; req.ip is the proxy's address.`,
+            fix: {
+              description: `Trust exactly the proxy (${trust === 'loopback' ? 'nginx on the same host connects from 127.0.0.1' : trust === 'unix' ? 'a unix-socket peer' : 'replace with the proxy\'s address or its network'}). With @proxyproof/forwarded the policy also covers RFC 7239 Forwarded, walks X-Forwarded-For from the right and never lets an untrusted peer change scheme, host or client address.`,
+              file: fw.file,
+              line: trustRef(fw)?.line,
+              lines: [`// ${w.name}'s own setting:`, w.ownFix(trust), '// or @proxyproof/forwarded (strict per-address policy):', ...forwardedSnippet(family, trust).map((l) => `// ${l}`)],
+            },
+            data: { framework: fw.kind, trustClass: cls, proxy: peer?.place ?? (ctx.weak ? 'configured' : undefined), recommendedTrust: trust },
+          }),
+        );
+      }
+      return out;
+    },
+  };
+}
+
+export function allCheck(family: Family): Check {
+  const w = WORDING[family];
+  const meta: CheckMeta = {
+    id: `${family}/trust-proxy-all`,
+    severity: 'high',
+    title: `${w.name} trusts forwarded headers from any peer`,
+    summary: `${w.setting} is true, a hop count larger than the proxy chain, or a value ${w.name} cannot use: clients can set the scheme, host and client address the app believes.`,
+    references: w.refs,
+  };
+  return {
+    meta,
+    run(facts: Facts): Finding[] {
+      const out: Finding[] = [];
+      for (const fw of frameworksOf(facts, family)) {
+        if (usesForwardedLib(fw) && trustClass(fw) === 'none') continue;
+        const cls = trustClass(fw);
+        const ctx = proxyContext(facts, fw);
+        const value = fw.trustProxy?.value;
+        const hops = fw.settings.trustHops?.value as number | undefined;
+        const openNote = ctx.open ? `; the app listens on ${bindText(ctx.open)}, reachable without the proxy` : '';
+        let severity: Severity = ctx.open ? 'high' : 'medium';
+        let message: string;
+        if (cls === 'all') {
+          message = `${w.setting} is ${JSON.stringify(value)}: every peer is a trusted proxy, so ${w.name === 'Express' ? 'req.ip' : 'request.ip'} is the left-most X-Forwarded-For entry — whatever the client wrote${openNote}`;
+        } else if (cls === 'hops' && hops !== undefined) {
+          if (ctx.open) message = `${w.setting} is ${hops}: any peer within ${hops} hop${hops === 1 ? '' : 's'} is trusted by position alone${openNote}, so a direct client is its own "proxy" and sets X-Forwarded-Proto/-For`;
+          else if (ctx.chainLength !== undefined && hops > ctx.chainLength) message = `${w.setting} is ${hops} but the linted files show ${ctx.chainLength} proxy in front: the extra hop is the client's own X-Forwarded-For entry, so the client address is spoofable`;
+          else continue;
+        } else if (cls === 'invalid') {
+          severity = 'medium';
+          message = `${w.setting} is ${JSON.stringify(value)}, which ${w.name} rejects at start-up (${fw.trustProxy?.note ?? 'proxy-addr cannot compile it'}); to trust everyone you would need true — trust the proxy's address instead`;
+        } else if (family === 'fastify' && (cls === 'list' || cls === 'hops') && ctx.open && (fw.assumedVersion === undefined || fw.assumedVersion === '4')) {
+          // Verified on Fastify 4.29: request.protocol / request.hostname read X-Forwarded-Proto/-Host without the trust function.
+          message = `${w.setting} is ${JSON.stringify(value)}, but Fastify ${fw.assumedVersion ?? '4'} reads X-Forwarded-Proto and X-Forwarded-Host from any peer once trustProxy is set (only request.ip checks the address)${openNote}`;
+        } else continue;
+        const trust = recommendedTrust(ctx);
+        const evidence: Evidence[] = [evidenceOf(fw.trustProxy?.ref ?? { file: fw.file, line: 1 }, `${w.setting} set here`)];
+        if (ctx.open) evidence.push(evidenceOf(ctx.open.published?.ref ?? ctx.open.ref, 'reachable without the proxy'));
+        if (ctx.peers[0]) evidence.push(ctx.peers[0].evidence);
+        out.push(
+          finding(meta, {
+            severity,
+            message: `${label(fw, family)} app in ${fw.file}: ${message}`,
+            evidence,
+            why: `A trusted peer's X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For become the request's scheme, host and client address. Trusting peers that are not your proxy lets a client claim https (defeating HTTPS-only redirects and secure-cookie logic), poison absolute links with its own host, and forge the client IP used for rate limits and logs.`,
+            fix: {
+              description: `Trust only the proxy's address (${trust}). @proxyproof/forwarded does this with a strict policy (addresses/CIDRs, hop limit, Forwarded and X-Forwarded-*), and its resolution never takes values from an untrusted hop.`,
+              file: fw.file,
+              line: fw.trustProxy?.ref?.line,
+              placement: 'replace',
+              lines: [w.ownFix(trust), '// or @proxyproof/forwarded:', ...forwardedSnippet(family, trust).map((l) => `// ${l}`)],
+            },
+            data: { framework: fw.kind, trustClass: cls, value, hops, directlyReachable: ctx.open !== undefined, chainLength: ctx.chainLength },
+          }),
+        );
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { CheckMeta } from '../../model/check.js';
+import type { Finding } from '../../model/finding.js';
+import type { CookieFacts } from '../../scan/types.js';
+import { finding, type ScanCheck } from './types.js';
+
+const meta: CheckMeta = {
+  id: 'scan/cookie-not-secure',
+  severity: 'medium',
+  title: 'Cookie without Secure on an https response',
+  summary: 'An https:// response sets a cookie without the Secure attribute.',
+  references: [
+    'https://httpwg.org/specs/rfc6265.html#sane-set-cookie',
+    'https://docs.djangoproject.com/en/stable/ref/settings/#session-cookie-secure',
+    'https://docs.djangoproject.com/en/stable/ref/settings/#csrf-cookie-secure',
+  ],
+};
+
+/** Groups cookie occurrences by name (one finding per cookie, every URL that sets it). */
+export function byName(cookies: Iterable<CookieFacts>): Map<string, CookieFacts[]> {
+  const m = new Map<string, CookieFacts[]>();
+  for (const c of cookies) {
+    const g = m.get(c.name) ?? [];
+    if (!g.some((x) => x.url === c.url)) g.push(c);
+    m.set(c.name, g);
+  }
+  return m;
+}
+
+export const cookieNotSecure: ScanCheck = {
+  meta,
+  run(facts) {
+    const all = facts.pages.flatMap((p) => p.cookies).filter((c) => c.url.startsWith('https:') && !c.secure);
+    // __Secure-/__Host- and SameSite=None cookies without Secure are dropped by the browser: their own checks.
+    const relevant = all.filter((c) => !/^__(?:Secure|Host)-/.test(c.name) && c.sameSite !== 'none');
+    const out: Finding[] = [];
+    for (const [name, occ] of byName(relevant)) {
+      const django = name === 'sessionid' || name === 'csrftoken';
+      out.push(
+        finding(meta, {
+          message: `cookie ${name} is set without Secure on ${occ[0]!.url}${occ.length > 1 ? ` and ${occ.length - 1} more URL(s)` : ''}${django ? ` (Django: ${name === 'sessionid' ? 'SESSION_COOKIE_SECURE' : 'CSRF_COOKIE_SECURE'} is off)` : ''}`,
+          evidence: occ.slice(0, 20).map((c) => ({ file: c.url, line: 0, snippet: `Set-Cookie: ${c.raw}`, source: 'live' as const })),
+          why: 'The browser also sends it over plain http:// (a link, a redirect to http, an attacker\'s injected request), where anyone on the network reads the session.',
+          fix: { description: django ? `set ${name === 'sessionid' ? 'SESSION_COOKIE_SECURE' : 'CSRF_COOKIE_SECURE'} = True` : 'add the Secure attribute' },
+          data: { cookie: name, urls: occ.map((c) => c.url) },
+        }),
+      );
+    }
+    return out;
+  },
+};

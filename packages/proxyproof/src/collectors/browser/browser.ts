@@ -1,0 +1,249 @@
+/**
+ * The browser engine: Debian's Chromium through playwright-core (never a downloaded browser). For each page it
+ * records what Chromium itself reports: CDP Audits MixedContentIssue (resourceType, resolutionStatus,
+ * insecureURL), Network.requestWillBeSent mixedContentType, and console "Mixed Content" messages, including
+ * requests made by scripts (fetch/XHR/ws://) and those of cross-site iframes (their own CDP session).
+ * One browser, a bounded pool of contexts.
+ */
+import { createHash } from 'node:crypto';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { type Browser, type BrowserContext, type CDPSession, chromium, type Frame, type Page } from 'playwright-core';
+import { InputError } from '../../model/finding.js';
+import type { Classification, RefKind, UrlRef } from '../../scan/types.js';
+import type { ResolveEntry } from '../crawl/http.js';
+
+export interface BrowserOptions {
+  /** Path of the Chromium binary; default: `chromium` (or chromium-browser, google-chrome) found on PATH. */
+  executablePath?: string;
+  resolve?: ResolveEntry[];
+  /** Accept any certificate (--insecure, or --ca-cert: Chromium has no per-CA trust switch, see docs). */
+  ignoreHttpsErrors?: boolean;
+  /** Parallel browser contexts. */
+  contexts?: number;
+  pageTimeoutMs?: number;
+  /** Time given to scripts after `load` (fetch/ws made at start-up). */
+  settleMs?: number;
+  screenshotDir?: string;
+}
+
+export interface Visit {
+  observed: UrlRef[];
+  screenshot?: string;
+  error?: string;
+}
+
+export function findChromium(explicit?: string): string {
+  const candidates = explicit ? [explicit] : ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+  for (const c of candidates) {
+    const paths = c.includes('/') ? [c] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, c));
+    for (const p of paths) {
+      try {
+        accessSync(p, constants.X_OK);
+        return p;
+      } catch {
+        /* next */
+      }
+    }
+  }
+  throw new InputError(
+    explicit
+      ? `browser not found or not executable: ${explicit}`
+      : 'no Chromium on PATH (install Debian\'s `chromium`, or pass --browser-path); proxyproof never downloads a browser',
+    explicit,
+  );
+}
+
+/** `--host-resolver-rules` for Chromium from curl-style `--resolve` entries (Chromium maps names, not ports). */
+export function hostResolverRules(resolve: ResolveEntry[]): string | undefined {
+  if (!resolve.length) return undefined;
+  const seen = new Set<string>();
+  const rules: string[] = [];
+  for (const r of resolve) {
+    if (seen.has(r.host)) continue;
+    seen.add(r.host);
+    rules.push(`MAP ${r.host} ${r.address.includes(':') ? `[${r.address}]` : r.address}`);
+  }
+  return rules.join(', ');
+}
+
+const RESOURCE_KIND: Record<string, RefKind> = {
+  Image: 'img',
+  Script: 'script',
+  Stylesheet: 'stylesheet',
+  Frame: 'iframe',
+  Form: 'form-action',
+  Video: 'media',
+  Audio: 'media',
+  Track: 'track',
+  PluginResource: 'object',
+  Favicon: 'icon',
+  Font: 'css-font',
+  Manifest: 'manifest',
+  Import: 'css-import',
+};
+
+export function classifyIssue(resolutionStatus: string, resourceType: string | undefined, url: string): Classification | undefined {
+  if (resolutionStatus === 'MixedContentAutomaticallyUpgraded') return 'upgraded';
+  if (resolutionStatus === 'MixedContentBlocked') return url.startsWith('ws:') ? 'websocket' : 'blocked';
+  if (resolutionStatus === 'MixedContentWarning') return resourceType === 'Form' ? 'form' : 'warning';
+  return undefined;
+}
+
+/** Parses Chromium's console "Mixed Content" line (fallback when no Audits issue arrived). */
+export function classifyConsole(text: string): { url: string; classification: Classification } | undefined {
+  if (!text.startsWith('Mixed Content:')) return undefined;
+  const m = /(?:insecure [\w ]+?|endpoint) '([^']+)'/.exec(text);
+  if (!m) return undefined;
+  const url = m[1]!;
+  if (/form that targets/.test(text)) return { url, classification: 'form' };
+  if (/automatically upgraded/.test(text)) return { url, classification: 'upgraded' };
+  if (/not upgraded to HTTPS because its URL's host is an IP address/.test(text)) return { url, classification: 'warning' };
+  if (/has been blocked/.test(text)) return { url, classification: url.startsWith('ws:') ? 'websocket' : 'blocked' };
+  return undefined;
+}
+
+interface MixedContentIssueDetails {
+  resourceType?: string;
+  resolutionStatus: string;
+  insecureURL: string;
+  mainResourceURL: string;
+  request?: { requestId: string; url: string };
+  frame?: { frameId: string };
+}
+
+export class BrowserEngine {
+  private readonly free: BrowserContext[] = [];
+  private readonly waiters: Array<(c: BrowserContext) => void> = [];
+  private created = 0;
+
+  private constructor(
+    private readonly browser: Browser,
+    private readonly opts: BrowserOptions,
+  ) {}
+
+  static async launch(opts: BrowserOptions = {}): Promise<BrowserEngine> {
+    const executablePath = findChromium(opts.executablePath);
+    const args = ['--disable-dev-shm-usage', '--no-first-run'];
+    const rules = hostResolverRules(opts.resolve ?? []);
+    if (rules) args.push(`--host-resolver-rules=${rules}`);
+    let browser: Browser;
+    try {
+      browser = await chromium.launch({ executablePath, args, headless: true, timeout: 60_000 });
+    } catch (e) {
+      throw new InputError(`cannot start the browser: ${(e as Error).message.split('\n')[0]}`, executablePath);
+    }
+    if (opts.screenshotDir) mkdirSync(opts.screenshotDir, { recursive: true });
+    return new BrowserEngine(browser, opts);
+  }
+
+  get version(): string {
+    return this.browser.version();
+  }
+
+  private async acquire(): Promise<BrowserContext> {
+    const c = this.free.pop();
+    if (c) return c;
+    if (this.created < Math.max(1, this.opts.contexts ?? 2)) {
+      this.created++;
+      return this.browser.newContext({ ignoreHTTPSErrors: Boolean(this.opts.ignoreHttpsErrors), serviceWorkers: 'block' });
+    }
+    return new Promise((res) => this.waiters.push(res));
+  }
+
+  private release(c: BrowserContext): void {
+    const w = this.waiters.shift();
+    if (w) w(c);
+    else this.free.push(c);
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+  }
+
+  /** Loads one page and returns what Chromium reported about it, deduplicated by (URL, classification). */
+  async visit(url: string): Promise<Visit> {
+    const ctx = await this.acquire();
+    let page: Page | undefined;
+    const found = new Map<string, UrlRef>();
+    const add = (u: string, classification: Classification, doc: string, resourceType?: string) => {
+      const key = `${u}\u0000${classification === 'form' ? 'form' : ''}`;
+      // The preload scanner and the parser each request many URLs: first report wins.
+      if (found.has(key)) return;
+      const kind: RefKind = u.startsWith('ws:') ? 'websocket' : (resourceType && RESOURCE_KIND[resourceType]) || 'browser';
+      found.set(key, { url: u, kind, classification, source: 'browser', doc, resourceType });
+    };
+    // Reports without an Audits issue (console lines, blockable requests): merged at the end, only for URLs
+    // that got no issue, so the issue's resourceType and status win.
+    const fallback: Array<{ url: string; classification: Classification; doc: string; resourceType?: string }> = [];
+    const sessions: CDPSession[] = [];
+    const watch = async (session: CDPSession, doc: () => string) => {
+      sessions.push(session);
+      session.on('Audits.issueAdded', (e) => {
+        const d = (e.issue.details as { mixedContentIssueDetails?: MixedContentIssueDetails }).mixedContentIssueDetails;
+        if (!d) return;
+        const c = classifyIssue(d.resolutionStatus, d.resourceType, d.insecureURL);
+        if (c) add(d.insecureURL, c, doc(), d.resourceType);
+      });
+      session.on('Network.requestWillBeSent', (e) => {
+        // Blockable requests that got no Audits issue (rare); upgraded ones never show http:// here.
+        if (e.request.mixedContentType === 'blockable' && e.request.url.startsWith('http:')) {
+          fallback.push({ url: e.request.url, classification: 'blocked', doc: doc(), resourceType: e.type });
+        }
+      });
+      await session.send('Audits.enable');
+      await session.send('Network.enable');
+    };
+    const attached = new WeakSet<Frame>();
+    const attaching: Promise<void>[] = [];
+    const attachFrame = async (f: Frame) => {
+      if (!page || f === page.mainFrame() || attached.has(f)) return;
+      try {
+        // Only out-of-process (cross-site) frames have their own session; same-site frames report through the page.
+        const s = await ctx.newCDPSession(f);
+        attached.add(f);
+        await watch(s, () => f.url());
+      } catch {
+        /* in-process frame */
+      }
+    };
+    try {
+      page = await ctx.newPage();
+      const p = page;
+      await watch(await ctx.newCDPSession(p), () => p.url());
+      p.on('console', (m) => {
+        const r = classifyConsole(m.text());
+        if (r) fallback.push({ ...r, doc: p.url() });
+      });
+      p.on('frameattached', (f) => void attaching.push(attachFrame(f)));
+      p.on('framenavigated', (f) => void attaching.push(attachFrame(f)));
+      const timeout = this.opts.pageTimeoutMs ?? 20_000;
+      let error: string | undefined;
+      try {
+        await p.goto(url, { waitUntil: 'load', timeout });
+      } catch (e) {
+        error = (e as Error).message.split('\n')[0];
+      }
+      await p.waitForTimeout(this.opts.settleMs ?? 250);
+      // Frames' sessions attached late replay their issues on Audits.enable: wait for them (bounded).
+      if (attaching.length) {
+        await Promise.race([Promise.allSettled(attaching), new Promise((r) => setTimeout(r, 3000))]);
+        await p.waitForTimeout(100);
+      }
+      let screenshot: string | undefined;
+      if (this.opts.screenshotDir && !error) {
+        screenshot = join(this.opts.screenshotDir, `${createHash('sha1').update(url).digest('hex').slice(0, 16)}.png`);
+        await p.screenshot({ path: screenshot, timeout: 10_000 }).catch(() => {
+          screenshot = undefined;
+        });
+      }
+      const issued = new Set([...found.values()].map((x) => x.url));
+      for (const f of fallback) if (!issued.has(f.url)) add(f.url, f.classification, f.doc, f.resourceType);
+      return { observed: [...found.values()], screenshot, error };
+    } finally {
+      for (const s of sessions) await s.detach().catch(() => undefined);
+      await page?.close().catch(() => undefined);
+      this.release(ctx);
+    }
+  }
+}

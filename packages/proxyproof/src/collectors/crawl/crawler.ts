@@ -1,0 +1,316 @@
+/**
+ * The static crawler: breadth-first over same-host pages, bounded by --max-pages, --depth, --concurrency and
+ * the total time; robots.txt respected unless told otherwise; the sitemap seeds the queue. Each page becomes
+ * PageFacts with every http:// URL classified as Chromium would (one level of linked CSS fetched).
+ */
+import picomatch from 'picomatch';
+import robotsParserModule from 'robots-parser';
+import { classify } from '../../scan/classify.js';
+import { parseSetCookie } from '../../scan/cookies.js';
+import type { CookieFacts, FetchFailure, PageFacts, UrlRef } from '../../scan/types.js';
+import { extractCss, extractHtml, extractManifestIcons, type HtmlExtract, type RawRef } from './extract.js';
+// robots-parser is CommonJS (`module.exports = fn`) while its types declare a default export.
+const robotsParser = ((robotsParserModule as unknown as { default?: unknown }).default ?? robotsParserModule) as unknown as (
+  url: string,
+  txt: string,
+) => { isAllowed(url: string, ua?: string): boolean | undefined; getSitemaps(): string[] };
+import { FetchError, type FetchResult, type HttpClient, headerValues } from './http.js';
+
+export interface CrawlOptions {
+  maxPages: number;
+  depth: number;
+  concurrency: number;
+  include?: string[];
+  exclude?: string[];
+  /** Respect robots.txt (default true). */
+  robots?: boolean;
+  /** Seed from the sitemap (default true). */
+  sitemap?: boolean;
+  /** Fetch linked stylesheets and web app manifests (one level). */
+  css?: boolean;
+  /** Total time; after it no new page starts (in-flight requests are aborted by the client's signal). */
+  deadline?: number;
+  /** Max insecure URLs kept per page. */
+  maxRefsPerPage?: number;
+  onPage?: (page: PageFacts, stats: { done: number; queued: number }) => void;
+  /** The browser engine loads each page in Chromium here (adds `observed`). */
+  visit?: (page: PageFacts) => Promise<void>;
+  onFailure?: (f: FetchFailure) => void;
+}
+
+export interface CrawlResult {
+  pages: PageFacts[];
+  failures: FetchFailure[];
+  /** Informational notes (limits reached, robots exclusions) for the diagnostics list. */
+  notes: Array<{ url: string; message: string }>;
+}
+
+const HTML_TYPES = /^(?:text\/html|application\/xhtml\+xml)/i;
+
+export function decodeBody(body: Buffer, contentType: string | undefined): { text: string; invalidUtf8: boolean } {
+  const charset = /charset\s*=\s*"?([\w-]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    try {
+      return { text: new TextDecoder(charset).decode(body), invalidUtf8: false };
+    } catch {
+      /* unknown label: fall through to UTF-8 */
+    }
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), invalidUtf8: false };
+  } catch {
+    return { text: new TextDecoder('utf-8').decode(body), invalidUtf8: true };
+  }
+}
+
+/** Turns a fetched HTML response into PageFacts (no I/O except the cached CSS/manifest fetches). */
+export async function buildPage(
+  r: FetchResult,
+  depth: number,
+  extra: { css?: (url: string) => Promise<RawRef[]>; manifest?: (url: string) => Promise<RawRef[]>; maxRefs?: number },
+): Promise<{ page: PageFacts; extract?: HtmlExtract }> {
+  const contentType = headerValues(r.headers, 'content-type')[0];
+  const cookies: CookieFacts[] = [];
+  for (const hop of r.chain) for (const c of hop.setCookie ?? []) {
+    const parsed = parseSetCookie(c, hop.url);
+    if (parsed) cookies.push(parsed);
+  }
+  if (!r.redirectLoop) for (const c of headerValues(r.headers, 'set-cookie')) {
+    const parsed = parseSetCookie(c, r.finalUrl);
+    if (parsed) cookies.push(parsed);
+  }
+  const page: PageFacts = {
+    url: r.url,
+    finalUrl: r.finalUrl,
+    status: r.status,
+    depth,
+    chain: r.chain,
+    redirectLoop: r.redirectLoop,
+    contentType,
+    hsts: r.redirectLoop ? undefined : headerValues(r.headers, 'strict-transport-security')[0],
+    csp: r.redirectLoop ? [] : headerValues(r.headers, 'content-security-policy'),
+    cookies,
+    insecure: [],
+    linkStats: { sameHostHttp: 0, sameHostHttps: 0, relative: 0 },
+    truncated: r.truncated || undefined,
+  };
+  if (r.error) page.fetchError = `${r.error.url}: ${r.error.message}`;
+  if (r.error || r.redirectLoop || !HTML_TYPES.test(contentType ?? 'text/html') || r.status >= 400) return { page };
+  const { text, invalidUtf8 } = decodeBody(r.body, contentType);
+  if (invalidUtf8) page.invalidUtf8 = true;
+  const ex = extractHtml(text, r.finalUrl);
+  page.csp.push(...ex.cspMeta);
+  page.linkStats = ex.linkStats;
+  page.canonical = ex.canonical;
+  page.ogUrl = ex.ogUrl;
+  page.baseHref = ex.baseHref;
+  const maxRefs = extra.maxRefs ?? 2000;
+  const https = r.finalUrl.startsWith('https:');
+  const addRef = (raw: RawRef, source: 'html' | 'css', doc: string) => {
+    if (page.insecure.length >= maxRefs) return;
+    // Mixed content exists only on https pages; navigation away to http:// is reported from https pages too.
+    if (!https) return;
+    const c = classify(raw.url, raw.kind, { upgradablePreload: raw.upgradablePreload });
+    if (!c) return;
+    const ref: UrlRef = { url: raw.url, kind: raw.kind, classification: c, source, doc, line: raw.line, snippet: raw.snippet };
+    if (raw.viaBase) ref.viaBase = true;
+    page.insecure.push(ref);
+  };
+  for (const raw of ex.refs) addRef(raw, 'html', r.finalUrl);
+  if (https && extra.css) {
+    const sheets = ex.stylesheets.filter((s) => s.url.startsWith('https:'));
+    const results = await Promise.all(sheets.map((s) => extra.css!(s.url)));
+    sheets.forEach((s, i) => {
+      for (const raw of results[i] ?? []) addRef(raw, 'css', s.url);
+    });
+  }
+  if (https && extra.manifest && ex.manifest?.startsWith('https:')) {
+    for (const raw of await extra.manifest(ex.manifest)) addRef(raw, 'html', ex.manifest);
+  }
+  if (page.insecure.length >= maxRefs) page.linksNotFollowed = (page.linksNotFollowed ?? 0) + 0;
+  return { page, extract: ex };
+}
+
+export async function crawl(entry: string, client: HttpClient, opts: CrawlOptions): Promise<CrawlResult> {
+  const pages: PageFacts[] = [];
+  const failures: FetchFailure[] = [];
+  const notes: Array<{ url: string; message: string }> = [];
+  const entryUrl = new URL(entry);
+  const isIncluded = opts.include?.length ? picomatch(opts.include) : () => true;
+  const isExcluded = opts.exclude?.length ? picomatch(opts.exclude) : () => false;
+  const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
+
+  const cssCache = new Map<string, Promise<RawRef[]>>();
+  const css = (url: string) => {
+    let p = cssCache.get(url);
+    if (!p) {
+      p = client.fetch(url).then(
+        (r) => (r.status < 400 && !r.redirectLoop ? extractCss(r.body.toString('utf8'), r.finalUrl, 'stylesheet', 0, lineOf(r.body.toString('utf8'))) : []),
+        (e: FetchError) => {
+          failures.push({ url, message: e.message, code: e.code });
+          return [];
+        },
+      );
+      cssCache.set(url, p);
+    }
+    return p;
+  };
+  const manifestCache = new Map<string, Promise<RawRef[]>>();
+  const manifest = (url: string) => {
+    let p = manifestCache.get(url);
+    if (!p) {
+      p = client.fetch(url).then(
+        (r) => (r.status < 400 ? extractManifestIcons(r.body.toString('utf8'), r.finalUrl) : []),
+        () => [],
+      );
+      manifestCache.set(url, p);
+    }
+    return p;
+  };
+
+  // The entry is fetched first and alone: its failure is the user's error (exit 2), and its final URL
+  // (after redirects) decides the origin the crawl stays on.
+  let first: FetchResult;
+  try {
+    first = await client.fetch(entry);
+  } catch (e) {
+    throw e instanceof FetchError ? e : new FetchError(String(e), entry);
+  }
+  let origin = entryUrl.origin;
+  let hostname = entryUrl.hostname;
+  if (!first.redirectLoop) {
+    const f = new URL(first.finalUrl);
+    if (f.hostname === entryUrl.hostname || f.hostname === `www.${entryUrl.hostname}` || entryUrl.hostname === `www.${f.hostname}`) {
+      origin = f.origin;
+      hostname = f.hostname;
+    }
+  }
+
+  let robots: { isAllowed(url: string, ua?: string): boolean | undefined } | undefined;
+  const seeds: string[] = [];
+  if (opts.robots !== false || opts.sitemap !== false) {
+    const robotsUrl = `${origin}/robots.txt`;
+    const rr = await client.fetch(robotsUrl).catch(() => undefined);
+    if (rr && rr.status === 200 && !rr.redirectLoop) {
+      const parsed = robotsParser(robotsUrl, rr.body.toString('utf8'));
+      if (opts.robots !== false) robots = parsed;
+      if (opts.sitemap !== false) seeds.push(...parsed.getSitemaps().slice(0, 5));
+    }
+    if (opts.sitemap !== false && seeds.length === 0) seeds.push(`${origin}/sitemap.xml`);
+  }
+
+  const seen = new Set<string>();
+  const queue: Array<{ url: string; depth: number }> = [];
+  let skippedByLimit = 0;
+  /** Same host (any scheme: the backend's http:// links are crawled as the https:// page they mean). */
+  const normalise = (u: string): string | undefined => {
+    let x: URL;
+    try {
+      x = new URL(u);
+    } catch {
+      return undefined;
+    }
+    if (x.protocol !== 'http:' && x.protocol !== 'https:') return undefined;
+    if (x.hostname !== hostname) return undefined;
+    x.hash = '';
+    return new URL(`${x.pathname}${x.search}`, origin).href;
+  };
+  const enqueue = (u: string, depth: number) => {
+    const n = normalise(u);
+    if (!n || seen.has(n)) return;
+    if (depth > opts.depth) return;
+    const path = new URL(n).pathname;
+    if (!isIncluded(path) || isExcluded(path)) return;
+    if (robots && robots.isAllowed(n, 'proxyproof-scan') === false) {
+      seen.add(n);
+      notes.push({ url: n, message: 'not fetched: disallowed by robots.txt (pass --no-robots to scan it)' });
+      return;
+    }
+    if (seen.size >= opts.maxPages) {
+      skippedByLimit++;
+      return;
+    }
+    seen.add(n);
+    queue.push({ url: n, depth });
+  };
+
+  let done = 0;
+  const handle = async (r: FetchResult, depth: number) => {
+    const { page, extract } = await buildPage(r, depth, { css: opts.css !== false ? css : undefined, manifest: opts.css !== false ? manifest : undefined, maxRefs: opts.maxRefsPerPage });
+    if (opts.visit && !page.redirectLoop && page.status < 400 && page.finalUrl.startsWith('https:') && Date.now() < deadline) await opts.visit(page);
+    pages.push(page);
+    done++;
+    if (extract) {
+      const before = skippedByLimit;
+      for (const l of extract.links) enqueue(l, depth + 1);
+      if (skippedByLimit > before) page.linksNotFollowed = skippedByLimit - before;
+    }
+    opts.onPage?.(page, { done, queued: queue.length });
+  };
+
+  seen.add(normalise(entry) ?? entry);
+  if (normalise(first.finalUrl)) seen.add(normalise(first.finalUrl)!);
+  await handle(first, 0);
+
+  // sitemap seeds (bounded: first 1 MB of each, at most maxPages URLs)
+  for (const sm of seeds) {
+    if (Date.now() >= deadline) break;
+    const r = await client.fetch(sm).catch(() => undefined);
+    if (!r || r.status !== 200 || r.redirectLoop) continue;
+    const xml = r.body.toString('utf8');
+    const re = /<loc>\s*([^<\s]+)\s*<\/loc>/gi;
+    let n = 0;
+    for (let m = re.exec(xml); m && n < opts.maxPages; m = re.exec(xml), n++) enqueue(m[1]!.replace(/&amp;/g, '&'), 1);
+  }
+
+  // breadth-first with a fixed pool of workers; the FIFO queue keeps depth order
+  let active = 0;
+  let wake: (() => void) | undefined;
+  const worker = async () => {
+    for (;;) {
+      if (Date.now() >= deadline) return;
+      const next = queue.shift();
+      if (!next) {
+        if (active === 0) {
+          wake?.();
+          return;
+        }
+        await new Promise<void>((res) => {
+          const prev = wake;
+          wake = () => {
+            prev?.();
+            res();
+          };
+        });
+        continue;
+      }
+      active++;
+      try {
+        const r = await client.fetch(next.url);
+        await handle(r, next.depth);
+      } catch (e) {
+        const err = e instanceof FetchError ? e : new FetchError((e as Error).message ?? String(e), next.url);
+        const f = { url: err.url, message: err.message, code: err.code };
+        failures.push(f);
+        opts.onFailure?.(f);
+      } finally {
+        active--;
+        const w = wake;
+        wake = undefined;
+        w?.();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
+  if (Date.now() >= deadline && queue.length > 0) notes.push({ url: entry, message: `total time reached: ${queue.length} queued pages not scanned` });
+  if (skippedByLimit > 0) notes.push({ url: entry, message: `--max-pages ${opts.maxPages} reached: ${skippedByLimit} more same-site links not followed` });
+  return { pages, failures, notes };
+}
+
+function lineOf(text: string): (line: number) => string {
+  let lines: string[] | undefined;
+  return (l) => {
+    lines ??= text.split('\n');
+    return (lines[l - 1] ?? '').trim().slice(0, 300);
+  };
+}

@@ -1,0 +1,381 @@
+/**
+ * Finds every URL a page makes the browser load or submit, from the raw HTML (htmlparser2) and CSS
+ * (css-tree), with its line. Resolution happens at the end so a `<base href>` anywhere applies to all URLs,
+ * as in the browser.
+ */
+import * as csstree from 'css-tree';
+import { Parser } from 'htmlparser2';
+import type { RefKind } from '../../scan/types.js';
+
+export interface RawRef {
+  /** Absolute URL (resolved against the base or the stylesheet). */
+  url: string;
+  kind: RefKind;
+  line?: number;
+  snippet?: string;
+  viaBase?: boolean;
+  upgradablePreload?: boolean;
+  /** Written as a relative URL (so a `<base href>` decides its scheme). */
+  relative?: boolean;
+}
+
+export interface HtmlExtract {
+  refs: RawRef[];
+  /** Pages to crawl next: a/area href, iframe/frame src, meta refresh (absolute, fragment removed). */
+  links: string[];
+  /** Linked stylesheets to fetch (absolute). */
+  stylesheets: Array<{ url: string; line?: number }>;
+  manifest?: string;
+  baseHref?: string;
+  canonical?: string;
+  ogUrl?: string;
+  cspMeta: string[];
+  /** Counted on every URL-bearing attribute, before resolution. */
+  linkStats: { sameHostHttp: number; sameHostHttps: number; relative: number };
+}
+
+/** Maps string offsets to 1-based lines by binary search over newline positions. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  line(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+}
+
+/** `srcset` candidates' URLs (HTML's parsing algorithm, without descriptors). */
+export function parseSrcset(srcset: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const n = srcset.length;
+  while (i < n) {
+    while (i < n && (/\s/.test(srcset[i]!) || srcset[i] === ',')) i++;
+    if (i >= n) break;
+    let j = i;
+    while (j < n && !/\s/.test(srcset[j]!)) j++;
+    let url = srcset.slice(i, j);
+    let endsCandidate = false;
+    if (url.endsWith(',')) {
+      url = url.replace(/,+$/, '');
+      endsCandidate = true;
+    }
+    if (url) out.push(url);
+    i = j;
+    if (!endsCandidate) {
+      // skip descriptors up to the next comma (parentheses may hold commas)
+      let depth = 0;
+      while (i < n) {
+        const c = srcset[i]!;
+        if (c === '(') depth++;
+        else if (c === ')') depth = Math.max(0, depth - 1);
+        else if (c === ',' && depth === 0) break;
+        i++;
+      }
+    }
+  }
+  return out;
+}
+
+function resolve(raw: string, base: string): string | undefined {
+  const t = raw.trim();
+  if (!t || /^(?:javascript|data|mailto|tel|about|blob):/i.test(t)) return undefined;
+  try {
+    return new URL(t, base).href;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAbsolute(raw: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(raw.trim()) || raw.trim().startsWith('//');
+}
+
+interface Pending {
+  raw: string;
+  kind: RefKind;
+  line: number;
+  snippet: string;
+  upgradablePreload?: boolean;
+  follow?: boolean;
+  stylesheet?: boolean;
+  manifest?: boolean;
+}
+
+const MEDIA_TAGS = new Set(['audio', 'video']);
+
+/** Extracts URLs from one CSS text. `base` resolves relative URLs; `lineOffset` is added to css-tree's lines. */
+export function extractCss(css: string, base: string, context: 'stylesheet' | 'declarationList', lineOffset = 0, snippetOf?: (line: number) => string): RawRef[] {
+  const out: RawRef[] = [];
+  let ast: csstree.CssNode;
+  try {
+    ast = csstree.parse(css, { context, positions: true, parseValue: true, parseCustomProperty: false, onParseError: () => undefined });
+  } catch {
+    return out;
+  }
+  // @import is only valid before every other rule (except @charset and @layer statements): browsers drop later ones.
+  const deadImports = new Set<csstree.CssNode>();
+  if (context === 'stylesheet' && ast.type === 'StyleSheet') {
+    let rulesSeen = false;
+    ast.children.forEach((n) => {
+      const name = n.type === 'Atrule' ? n.name.toLowerCase() : '';
+      if (name === 'import') {
+        if (rulesSeen) deadImports.add(n);
+      } else if (name !== 'charset' && !(name === 'layer' && n.type === 'Atrule' && !n.block)) rulesSeen = true;
+    });
+  }
+  const push = (raw: string, kind: RefKind, line: number | undefined) => {
+    const url = resolve(raw, base);
+    if (!url) return;
+    const l = line !== undefined ? line + lineOffset : undefined;
+    out.push({ url, kind, line: l, snippet: l !== undefined && snippetOf ? snippetOf(l) : undefined, relative: !isAbsolute(raw) || undefined });
+  };
+  csstree.walk(ast, {
+    enter(this: csstree.WalkContext, node: csstree.CssNode) {
+      if (deadImports.has(node)) return csstree.walk.skip;
+      const atrule = this.atrule?.name?.toLowerCase();
+      if (node.type === 'Url') {
+        const kind: RefKind = atrule === 'import' ? 'css-import' : atrule === 'font-face' ? 'css-font' : 'css-image';
+        push(node.value, kind, node.loc?.start.line);
+      } else if (node.type === 'String' && atrule === 'import' && this.atrulePrelude) {
+        push(node.value, 'css-import', node.loc?.start.line);
+      } else if (node.type === 'Function' && /^(?:-webkit-)?image-set$/i.test(node.name)) {
+        node.children.forEach((child) => {
+          if (child.type === 'String') push(child.value, 'css-image', child.loc?.start.line);
+        });
+      }
+    },
+  });
+  return out;
+}
+
+export function extractHtml(html: string, pageUrl: string): HtmlExtract {
+  const lines = new LineIndex(html);
+  const pageHost = (() => {
+    try {
+      return new URL(pageUrl).host;
+    } catch {
+      return '';
+    }
+  })();
+  const pending: Pending[] = [];
+  const cssBlocks: Array<{ text: string; context: 'stylesheet' | 'declarationList'; line: number; snippet: string }> = [];
+  const scripts: Array<{ text: string; line: number }> = [];
+  const cspMeta: string[] = [];
+  let baseRaw: string | undefined;
+  let canonicalRaw: string | undefined;
+  let ogRaw: string | undefined;
+  const stack: string[] = [];
+  let inStyle: { text: string; line: number } | undefined;
+  let inScript: { text: string; line: number } | undefined;
+  let currentLine = 1;
+  let currentSnippet = '';
+
+  const add = (raw: string | undefined, kind: RefKind, extra: Partial<Pending> = {}) => {
+    if (raw === undefined || raw.trim() === '') return;
+    pending.push({ raw, kind, line: currentLine, snippet: currentSnippet, ...extra });
+  };
+
+  const parser = new Parser(
+    {
+      onopentag(name, a) {
+        currentLine = lines.line(parser.startIndex);
+        currentSnippet = html.slice(parser.startIndex, Math.min(parser.endIndex + 1, parser.startIndex + 300)).replace(/\s+/g, ' ');
+        const parent = stack[stack.length - 1];
+        switch (name) {
+          case 'base':
+            if (baseRaw === undefined && a.href !== undefined) baseRaw = a.href;
+            break;
+          case 'a':
+          case 'area':
+            add(a.href, 'link', { follow: true });
+            break;
+          case 'img': {
+            // Chromium blocks (does not upgrade) an img that has srcset; an img in <picture> without srcset is upgraded.
+            add(a.src, a.srcset !== undefined ? 'img-srcset' : 'img');
+            if (a.srcset) for (const u of parseSrcset(a.srcset)) add(u, 'img-srcset');
+            break;
+          }
+          case 'source':
+            if (parent === 'picture' && a.srcset) for (const u of parseSrcset(a.srcset)) add(u, 'picture-source');
+            else if (parent && MEDIA_TAGS.has(parent)) add(a.src, 'media');
+            break;
+          case 'link': {
+            const rel = (a.rel ?? '').toLowerCase().split(/\s+/);
+            if (rel.includes('stylesheet')) add(a.href, 'stylesheet', { stylesheet: !rel.includes('alternate') });
+            else if (rel.includes('modulepreload')) add(a.href, 'modulepreload');
+            else if (rel.includes('preload')) {
+              const as = (a.as ?? '').toLowerCase();
+              add(a.href, 'preload', { upgradablePreload: as === 'image' || as === 'audio' || as === 'video' });
+            } else if (rel.includes('icon')) add(a.href, 'icon');
+            else if (rel.includes('manifest')) add(a.href, 'manifest', { manifest: true });
+            else if (rel.includes('canonical')) canonicalRaw ??= a.href;
+            break;
+          }
+          case 'script':
+            add(a.src, 'script');
+            if (a.src === undefined) inScript = { text: '', line: currentLine };
+            break;
+          case 'style':
+            inStyle = { text: '', line: currentLine };
+            break;
+          case 'iframe':
+          case 'frame':
+            add(a.src, 'iframe', { follow: true });
+            break;
+          case 'object':
+            add(a.data, 'object');
+            break;
+          case 'embed':
+            add(a.src, 'embed');
+            break;
+          case 'audio':
+          case 'video':
+            add(a.src, 'media');
+            if (name === 'video') add(a.poster, 'poster');
+            break;
+          case 'track':
+            add(a.src, 'track');
+            break;
+          case 'input':
+            if ((a.type ?? '').toLowerCase() === 'image') add(a.src, 'input-image');
+            if (a.formaction !== undefined) add(a.formaction, 'form-action');
+            break;
+          case 'button':
+            if (a.formaction !== undefined) add(a.formaction, 'form-action');
+            break;
+          case 'form':
+            if (a.action !== undefined && a.action.trim() !== '') add(a.action, 'form-action');
+            break;
+          case 'meta': {
+            const equiv = (a['http-equiv'] ?? '').toLowerCase();
+            if (equiv === 'refresh' && a.content) {
+              const m = /url\s*=\s*['"]?([^'"\s;]+)/i.exec(a.content);
+              if (m) add(m[1], 'meta-refresh', { follow: true });
+            } else if (equiv === 'content-security-policy' && a.content) cspMeta.push(a.content);
+            if ((a.property ?? '').toLowerCase() === 'og:url') ogRaw ??= a.content;
+            break;
+          }
+          case 'image':
+          case 'use': {
+            const href = a.href ?? a['xlink:href'];
+            if (href !== undefined && !href.startsWith('#')) add(href, name === 'image' ? 'svg-image' : 'svg-use');
+            break;
+          }
+        }
+        if (a.style && /url\(|image-set/i.test(a.style)) {
+          cssBlocks.push({ text: a.style, context: 'declarationList', line: currentLine, snippet: currentSnippet });
+        }
+        stack.push(name);
+      },
+      ontext(text) {
+        if (inStyle) inStyle.text += text;
+        else if (inScript) inScript.text += text;
+      },
+      onclosetag(name) {
+        if (name === 'style' && inStyle) {
+          cssBlocks.push({ text: inStyle.text, context: 'stylesheet', line: inStyle.line, snippet: '' });
+          inStyle = undefined;
+        } else if (name === 'script' && inScript) {
+          scripts.push(inScript);
+          inScript = undefined;
+        }
+        const i = stack.lastIndexOf(name);
+        if (i !== -1) stack.length = i;
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.write(html);
+  parser.end();
+
+  let base = pageUrl;
+  let baseHref: string | undefined;
+  if (baseRaw !== undefined) {
+    const b = resolve(baseRaw, pageUrl);
+    if (b) {
+      base = b;
+      baseHref = b;
+    }
+  }
+  const baseInsecure = baseHref?.startsWith('http:') ?? false;
+  const refs: RawRef[] = [];
+  const links: string[] = [];
+  const stylesheets: Array<{ url: string; line?: number }> = [];
+  let manifest: string | undefined;
+  const linkStats = { sameHostHttp: 0, sameHostHttps: 0, relative: 0 };
+  const count = (raw: string, abs: string) => {
+    if (!isAbsolute(raw)) {
+      linkStats.relative++;
+      return;
+    }
+    try {
+      const u = new URL(abs);
+      if (u.host !== pageHost) return;
+      if (u.protocol === 'http:') linkStats.sameHostHttp++;
+      else if (u.protocol === 'https:') linkStats.sameHostHttps++;
+    } catch {
+      /* unreachable: abs was resolved */
+    }
+  };
+  if (baseHref) {
+    count(baseRaw!, baseHref);
+    refs.push({ url: baseHref, kind: 'base', line: undefined, snippet: `<base href="${baseRaw}">` });
+  }
+  for (const p of pending) {
+    const url = resolve(p.raw, base);
+    if (!url) continue;
+    count(p.raw, url);
+    const viaBase = baseInsecure && !isAbsolute(p.raw);
+    refs.push({ url, kind: p.kind, line: p.line, snippet: p.snippet, viaBase: viaBase || undefined, upgradablePreload: p.upgradablePreload });
+    if (p.follow) links.push(url.replace(/#.*$/, ''));
+    if (p.stylesheet) stylesheets.push({ url, line: p.line });
+    if (p.manifest) manifest ??= url;
+  }
+  const htmlLines = html.split('\n', 1 + Math.min(200_000, html.length));
+  const snippetOf = (l: number) => (htmlLines[l - 1] ?? '').trim().slice(0, 300);
+  for (const block of cssBlocks) {
+    for (const r of extractCss(block.text, base, block.context, block.line - 1, snippetOf)) {
+      refs.push({ ...r, snippet: r.snippet || block.snippet, viaBase: (baseInsecure && r.relative) || undefined });
+    }
+  }
+  for (const s of scripts) {
+    const re = /["'`](ws:\/\/[^"'`\s]+)["'`]/g;
+    for (let m = re.exec(s.text); m; m = re.exec(s.text)) {
+      const before = s.text.slice(0, m.index);
+      const line = s.line + (before.match(/\n/g)?.length ?? 0);
+      refs.push({ url: m[1]!, kind: 'websocket', line, snippet: snippetOf(line) });
+    }
+  }
+  const canonical = canonicalRaw !== undefined ? resolve(canonicalRaw, base) : undefined;
+  const ogUrl = ogRaw !== undefined ? resolve(ogRaw, base) : undefined;
+  return { refs, links, stylesheets, manifest, baseHref, canonical, ogUrl, cspMeta, linkStats };
+}
+
+/** Icons of a web app manifest (JSON), resolved against the manifest URL. */
+export function extractManifestIcons(json: string, manifestUrl: string): RawRef[] {
+  let m: unknown;
+  try {
+    m = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  const icons = (m as { icons?: unknown })?.icons;
+  if (!Array.isArray(icons)) return [];
+  const out: RawRef[] = [];
+  for (const icon of icons.slice(0, 200)) {
+    const src = (icon as { src?: unknown })?.src;
+    if (typeof src !== 'string') continue;
+    const url = resolve(src, manifestUrl);
+    if (url) out.push({ url, kind: 'manifest-icon', snippet: JSON.stringify(icon).slice(0, 200) });
+  }
+  return out;
+}

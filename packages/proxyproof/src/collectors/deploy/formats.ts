@@ -1,0 +1,476 @@
+/**
+ * Parsers for the files that start app servers: systemd units, Procfiles, Dockerfiles,
+ * supervisord programs, shell scripts and compose files. Each returns plain data with 1-based lines;
+ * none of them runs anything.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { shlexSplit } from './shell.js';
+import type { ComposePort } from './types.js';
+
+export interface Problem {
+  line: number;
+  column?: number;
+  message: string;
+}
+
+// ---------------------------------------------------------------- systemd
+
+export interface SystemdUnit {
+  /** section -> key -> [{value, line}] (keys repeat: Environment=, ExecStartPre=). */
+  sections: Map<string, Map<string, Array<{ value: string; line: number }>>>;
+}
+
+/** systemd.syntax(7): sections, `Key=value`, `#`/`;` comments, backslash-newline continuation. */
+export function parseSystemdUnit(text: string): SystemdUnit {
+  const sections = new Map<string, Map<string, Array<{ value: string; line: number }>>>();
+  let current = new Map<string, Array<{ value: string; line: number }>>();
+  sections.set('', current);
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const startLine = i + 1;
+    let l = (lines[i] as string).trim();
+    if (l === '' || l.startsWith('#') || l.startsWith(';')) continue;
+    // continuation: a trailing backslash joins the next line (comment lines inside are skipped)
+    while (l.endsWith('\\') && i + 1 < lines.length) {
+      i++;
+      const next = (lines[i] as string).trim();
+      if (next.startsWith('#') || next.startsWith(';')) {
+        l = l.slice(0, -1);
+        l += ' \\';
+        continue;
+      }
+      l = `${l.slice(0, -1)} ${next}`;
+    }
+    if (l.endsWith('\\')) l = l.slice(0, -1);
+    const sec = /^\[([^\]]+)\]$/.exec(l);
+    if (sec) {
+      current = sections.get(sec[1] as string) ?? new Map();
+      sections.set(sec[1] as string, current);
+      continue;
+    }
+    const eq = l.indexOf('=');
+    if (eq < 0) continue;
+    const key = l.slice(0, eq).trim();
+    const value = l.slice(eq + 1).trim();
+    const list = current.get(key) ?? [];
+    if (value === '' && key.startsWith('Environment')) list.length = 0;
+    list.push({ value, line: startLine });
+    current.set(key, list);
+  }
+  return { sections };
+}
+
+/**
+ * systemd's unquoting of Environment= (each word is NAME=value, quotes group words) and of
+ * ExecStart= words (C-style escapes, "..."/'...').
+ */
+export function systemdWords(value: string): string[] {
+  const out: string[] = [];
+  let cur: string | null = null;
+  let i = 0;
+  while (i < value.length) {
+    const ch = value[i] as string;
+    if (ch === '"' || ch === "'") {
+      let j = i + 1;
+      let s = '';
+      while (j < value.length && value[j] !== ch) {
+        if (value[j] === '\\' && j + 1 < value.length) {
+          const n = value[j + 1] as string;
+          s += n === 'n' ? '\n' : n === 't' ? '\t' : n;
+          j += 2;
+        } else s += value[j++];
+      }
+      cur = (cur ?? '') + s;
+      i = j + 1;
+    } else if (ch === '\\' && i + 1 < value.length) {
+      const n = value[i + 1] as string;
+      cur = (cur ?? '') + (n === 'n' ? '\n' : n === 't' ? '\t' : n);
+      i += 2;
+    } else if (ch === ' ' || ch === '\t') {
+      if (cur !== null) out.push(cur);
+      cur = null;
+      i++;
+    } else {
+      cur = (cur ?? '') + ch;
+      i++;
+    }
+  }
+  if (cur !== null) out.push(cur);
+  return out;
+}
+
+/** systemd.service(5) ExecStart: `$VAR` and `${VAR}` expand (unquoted `$VAR` splits into words). */
+export function systemdExecArgv(value: string, env: Record<string, string>): { argv: string[]; unresolved: string[] } {
+  let v = value;
+  // prefixes: - @ + ! !! :
+  const pm = /^[-@+!:]+/.exec(v);
+  const at = pm?.[0].includes('@') ?? false;
+  if (pm) v = v.slice(pm[0].length);
+  const unresolved: string[] = [];
+  const words = systemdWords(v);
+  const argv: string[] = [];
+  for (const w of words) {
+    const whole = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(w);
+    if (whole) {
+      const val = env[whole[1] as string];
+      if (val === undefined) {
+        unresolved.push(whole[1] as string);
+        argv.push(w);
+      } else argv.push(...val.split(/\s+/).filter(Boolean));
+      continue;
+    }
+    argv.push(
+      w.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, n: string) => {
+        const val = env[n];
+        if (val === undefined) {
+          unresolved.push(n);
+          return m;
+        }
+        return val;
+      }),
+    );
+  }
+  // With @, the second word is argv[0] and the first is the executable.
+  if (at && argv.length > 1) argv.splice(1, 1);
+  return { argv, unresolved };
+}
+
+export function systemdEnvironment(values: Array<{ value: string; line: number }>): Record<string, { value: string; line: number }> {
+  const env: Record<string, { value: string; line: number }> = {};
+  for (const { value, line } of values) {
+    for (const w of systemdWords(value)) {
+      const eq = w.indexOf('=');
+      if (eq > 0) env[w.slice(0, eq)] = { value: w.slice(eq + 1), line };
+    }
+  }
+  return env;
+}
+
+// ---------------------------------------------------------------- env files (.env, EnvironmentFile=, env_file:)
+
+export function parseEnvFile(text: string): Record<string, { value: string; line: number }> {
+  const out: Record<string, { value: string; line: number }> = {};
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const l = raw.trim();
+    if (!l || l.startsWith('#')) return;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(l);
+    if (!m) return;
+    let v = (m[2] as string).trim();
+    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) v = v.slice(1, -1);
+    else v = v.replace(/\s+#.*$/, '');
+    out[m[1] as string] = { value: v, line: i + 1 };
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------- Procfile
+
+export function parseProcfile(text: string): Array<{ process: string; command: string; line: number }> {
+  const out: Array<{ process: string; command: string; line: number }> = [];
+  text.split(/\r?\n/).forEach((l, i) => {
+    const m = /^([A-Za-z0-9_-]+):\s*(.+)$/.exec(l);
+    if (m) out.push({ process: m[1] as string, command: m[2] as string, line: i + 1 });
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------- Dockerfile
+
+export interface DockerInstruction {
+  cmd: string;
+  /** Text after the instruction, continuation lines joined. */
+  args: string;
+  line: number;
+  /** Exec (JSON) form, when valid JSON array of strings. */
+  json?: string[];
+}
+
+export interface Dockerfile {
+  /** Instructions of the final stage (after its FROM); earlier stages' ENV do not carry over. */
+  instructions: DockerInstruction[];
+  env: Record<string, { value: string; line: number }>;
+  expose: Array<{ port: number; line: number }>;
+  workdir?: string;
+  /** Base image of the final stage (`FROM nginx:1.25 AS web` -> `nginx:1.25`). */
+  from?: string;
+  cmd?: DockerInstruction;
+  entrypoint?: DockerInstruction;
+  problems: Problem[];
+}
+
+export function parseDockerfile(text: string): Dockerfile {
+  const lines = text.split(/\r?\n/);
+  let escape = '\\';
+  const all: DockerInstruction[] = [];
+  const problems: Problem[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] as string;
+    const dir = /^#\s*escape\s*=\s*(\S)/i.exec(raw);
+    if (dir && all.length === 0) {
+      escape = dir[1] as string;
+      continue;
+    }
+    const t = raw.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const start = i + 1;
+    let body = t;
+    while (body.endsWith(escape) && i + 1 < lines.length) {
+      body = body.slice(0, -1);
+      i++;
+      const next = (lines[i] as string).trim();
+      if (next.startsWith('#')) continue;
+      body += ` ${next}`;
+    }
+    const m = /^([A-Za-z]+)\s*(.*)$/s.exec(body);
+    if (!m) {
+      problems.push({ line: start, message: `not a Dockerfile instruction: ${t.slice(0, 40)}` });
+      continue;
+    }
+    const ins: DockerInstruction = { cmd: (m[1] as string).toUpperCase(), args: (m[2] as string).trim(), line: start };
+    if (ins.args.startsWith('[')) {
+      try {
+        const j = JSON.parse(ins.args) as unknown;
+        if (Array.isArray(j) && j.every((x) => typeof x === 'string')) ins.json = j as string[];
+      } catch {
+        // Docker treats an invalid JSON array as shell form.
+      }
+    }
+    all.push(ins);
+  }
+  const lastFrom = all.map((x) => x.cmd).lastIndexOf('FROM');
+  const instructions = all.slice(lastFrom + 1);
+  const df: Dockerfile = { instructions, env: {}, expose: [], problems };
+  if (lastFrom >= 0) df.from = (all[lastFrom] as DockerInstruction).args.split(/\s+/).find((w) => !w.startsWith('--'));
+  for (const ins of instructions) {
+    if (ins.cmd === 'ENV') {
+      const words = shlexSplit(ins.args);
+      if (words.length >= 1 && !(words[0] as string).includes('=')) {
+        // legacy form: ENV KEY value with spaces
+        const sp = ins.args.search(/\s/);
+        if (sp > 0) df.env[ins.args.slice(0, sp)] = { value: ins.args.slice(sp).trim(), line: ins.line };
+      } else
+        for (const w of words) {
+          const eq = w.indexOf('=');
+          if (eq > 0) df.env[w.slice(0, eq)] = { value: substitute(w.slice(eq + 1), df.env), line: ins.line };
+        }
+    } else if (ins.cmd === 'EXPOSE') {
+      for (const w of ins.args.split(/\s+/)) {
+        const p = Number.parseInt(substitute(w, df.env), 10);
+        if (Number.isInteger(p)) df.expose.push({ port: p, line: ins.line });
+      }
+    } else if (ins.cmd === 'WORKDIR') df.workdir = ins.args;
+    else if (ins.cmd === 'CMD') df.cmd = ins;
+    else if (ins.cmd === 'ENTRYPOINT') {
+      df.entrypoint = ins;
+      // An ENTRYPOINT resets a CMD inherited from earlier in the stage (Docker semantics).
+      df.cmd = undefined;
+    }
+  }
+  return df;
+}
+
+function substitute(s: string, env: Record<string, { value: string }>): string {
+  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a: string, d: string, b: string) => {
+    const n = a ?? b;
+    return env[n]?.value ?? d ?? m;
+  });
+}
+
+/** argv Docker runs: ENTRYPOINT (exec) + CMD, or `/bin/sh -c` for shell forms. */
+export function dockerArgv(df: Pick<Dockerfile, 'cmd' | 'entrypoint'>): { argv: string[]; line: number } | undefined {
+  const form = (ins: DockerInstruction) => ins.json ?? ['/bin/sh', '-c', ins.args];
+  if (df.entrypoint) {
+    const ep = form(df.entrypoint);
+    // Shell-form ENTRYPOINT ignores CMD.
+    const cmd = df.entrypoint.json && df.cmd ? form(df.cmd) : [];
+    return { argv: [...ep, ...cmd], line: df.entrypoint.line };
+  }
+  if (df.cmd) return { argv: form(df.cmd), line: df.cmd.line };
+  return undefined;
+}
+
+// ---------------------------------------------------------------- supervisord
+
+export function parseSupervisord(text: string): Array<{ program: string; command?: { value: string; line: number }; environment?: { value: string; line: number }; directory?: string }> {
+  const out: Array<{ program: string; command?: { value: string; line: number }; environment?: { value: string; line: number }; directory?: string }> = [];
+  let cur: (typeof out)[number] | undefined;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const l = (lines[i] as string).replace(/\s;.*$/, '');
+    const sec = /^\s*\[([^\]]+)\]/.exec(l);
+    if (sec) {
+      const m = /^(program|fcgi-program):(.+)$/.exec((sec[1] as string).trim());
+      cur = m ? { program: (m[2] as string).trim() } : undefined;
+      if (cur) out.push(cur);
+      continue;
+    }
+    if (!cur) continue;
+    const kv = /^\s*([a-z_]+)\s*=\s*(.*)$/.exec(l);
+    if (!kv) continue;
+    let value = (kv[2] as string).trim();
+    const line = i + 1;
+    // continuation lines: indented lines after a key
+    while (i + 1 < lines.length && /^\s+\S/.test(lines[i + 1] as string) && !/^\s*[a-z_]+\s*=/.test(lines[i + 1] as string)) {
+      value += ` ${(lines[++i] as string).trim()}`;
+    }
+    if (kv[1] === 'command') cur.command = { value, line };
+    else if (kv[1] === 'environment') cur.environment = { value, line };
+    else if (kv[1] === 'directory') cur.directory = value;
+  }
+  return out;
+}
+
+/** supervisord `environment=A="1",B=2` -> map (values may be quoted; %(ENV_X)s left as written). */
+export function supervisordEnvironment(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("([^"]*)"|'([^']*)'|[^,]*)\s*,?/g;
+  let m: RegExpExecArray | null;
+  let guard = 0;
+  while ((m = re.exec(value)) && guard++ < 1000) {
+    if (m[0] === '') break;
+    out[m[1] as string] = m[3] ?? m[4] ?? (m[2] as string).trim();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- compose
+
+export interface ComposeRaw {
+  name?: string;
+  services: Array<{
+    name: string;
+    line: number;
+    /** Resolved JS value of the service (merges applied). */
+    value: Record<string, unknown>;
+    /** Line of a top-level key of the service, when written in it (not through a merge). */
+    keyLine: (key: string) => number;
+    /** Line of the i-th item of a list-valued key. */
+    itemLine: (key: string, index: number) => number;
+  }>;
+  problems: Problem[];
+}
+
+export function parseCompose(text: string): ComposeRaw {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false });
+  const problems: Problem[] = [];
+  for (const e of doc.errors) {
+    const pos = lineCounter.linePos(e.pos[0]);
+    problems.push({ line: pos.line, column: pos.col, message: `YAML: ${e.message.split('\n')[0]}` });
+  }
+  const out: ComposeRaw = { services: [], problems };
+  if (problems.length > 0) return out;
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    problems.push({ line: 1, message: `YAML: ${(e as Error).message}` });
+    return out;
+  }
+  if (!js || typeof js !== 'object') return out;
+  const root = js as Record<string, unknown>;
+  if (typeof root.name === 'string') out.name = root.name;
+  const servicesNode = doc.get('services', true) as YamlNode | undefined;
+  const services = root.services;
+  if (!services || typeof services !== 'object') return out;
+  const lineOf = (n: YamlNode | undefined | null): number => (n?.range ? lineCounter.linePos(n.range[0]).line : 0);
+  for (const [name, value] of Object.entries(services as Record<string, unknown>)) {
+    if (!value || typeof value !== 'object') continue;
+    let svcLine = 0;
+    let svcMap: YAMLMap | undefined;
+    if (servicesNode && isMap(servicesNode)) {
+      for (const pair of servicesNode.items) {
+        if (isScalar(pair.key) && String(pair.key.value) === name) {
+          svcLine = lineOf(pair.key as YamlNode);
+          if (isMap(pair.value)) svcMap = pair.value;
+        }
+      }
+    }
+    const findPair = (key: string) => svcMap?.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    out.services.push({
+      name,
+      line: svcLine,
+      value: value as Record<string, unknown>,
+      keyLine: (key) => {
+        const p = findPair(key);
+        return p ? lineOf(p.key as YamlNode) : svcLine;
+      },
+      itemLine: (key, index) => {
+        const p = findPair(key);
+        if (!p) return svcLine;
+        if (isSeq(p.value)) return lineOf(p.value.items[index] as YamlNode) || lineOf(p.key as YamlNode);
+        if (isMap(p.value)) return lineOf(p.value.items[index]?.key as YamlNode) || lineOf(p.key as YamlNode);
+        return lineOf(p.key as YamlNode);
+      },
+    });
+  }
+  return out;
+}
+
+/** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $VAR, $$. */
+export function interpolate(s: string, lookup: (n: string) => string | undefined): { value: string; vars: string[]; unresolved: string[] } {
+  const vars: string[] = [];
+  const unresolved: string[] = [];
+  const value = s.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a: string, op: string, arg: string, b: string) => {
+    if (m === '$$') return '$';
+    const n = a ?? b;
+    vars.push(n);
+    const v = lookup(n);
+    if (op === ':-' || op === '-') {
+      if (v === undefined || (op === ':-' && v === '')) return arg ?? '';
+      return v;
+    }
+    if (op === ':+' || op === '+') return v !== undefined && (op === '+' || v !== '') ? arg ?? '' : '';
+    if (v === undefined) {
+      unresolved.push(n);
+      return '';
+    }
+    return v;
+  });
+  return { value, vars, unresolved };
+}
+
+/** Compose `ports:` short syntax ("8000", "8000:8000", "127.0.0.1:8000:8000", "[::1]:80:80/tcp", ranges) and long syntax. */
+export function parseComposePort(item: unknown): Array<Omit<ComposePort, 'ref'>> {
+  if (item && typeof item === 'object' && !Array.isArray(item)) {
+    const o = item as Record<string, unknown>;
+    const target = Number(o.target);
+    if (!Number.isInteger(target)) return [];
+    const published = o.published === undefined ? undefined : Number(String(o.published).split('-')[0]);
+    return [{ hostIp: typeof o.host_ip === 'string' ? o.host_ip : '0.0.0.0', hostPort: Number.isInteger(published) ? published : undefined, containerPort: target, protocol: o.protocol === 'udp' ? 'udp' : 'tcp', raw: JSON.stringify(o) }];
+  }
+  if (typeof item !== 'string' && typeof item !== 'number') return [];
+  const raw = String(item);
+  let s = raw;
+  let protocol: 'tcp' | 'udp' = 'tcp';
+  const slash = s.lastIndexOf('/');
+  if (slash >= 0) {
+    protocol = s.slice(slash + 1) === 'udp' ? 'udp' : 'tcp';
+    s = s.slice(0, slash);
+  }
+  let hostIp = '0.0.0.0';
+  const v6 = /^\[([^\]]+)\]:(.*)$/.exec(s);
+  if (v6) {
+    hostIp = v6[1] as string;
+    s = v6[2] as string;
+  } else {
+    const parts = s.split(':');
+    if (parts.length === 3) {
+      hostIp = parts[0] as string;
+      s = `${parts[1]}:${parts[2]}`;
+    }
+  }
+  const [a, b] = s.includes(':') ? (s.split(':') as [string, string]) : [undefined, s];
+  const range = (r: string | undefined): number[] => {
+    if (r === undefined || r === '') return [];
+    const [x, y] = r.split('-').map(Number);
+    if (!Number.isInteger(x)) return [];
+    const end = y === undefined ? (x as number) : y;
+    const out: number[] = [];
+    for (let p = x as number; p <= end && out.length < 1000; p++) out.push(p);
+    return out;
+  };
+  const hosts = range(a);
+  const conts = range(b);
+  return conts.map((c, i) => ({ hostIp: hostIp === '' ? '0.0.0.0' : hostIp, hostPort: hosts.length ? hosts[Math.min(i, hosts.length - 1)] : undefined, containerPort: c, protocol, raw }));
+}

@@ -1,0 +1,64 @@
+/**
+ * Deployment facts: compose services and their networking, and how far a bind address reaches.
+ * Filled by collectors/deploy; read by checks (deploy/, appserver/, django/) and the doctor's chain
+ * builder (to link `proxy_pass http://web:8000` to the compose service `web`).
+ */
+import type { SourceRef } from '../../model/facts.js';
+
+/**
+ * Who can connect to a bind:
+ * - `loopback`: only processes on the same host (or in the same container) over 127.0.0.1/::1;
+ * - `unix`: a unix socket (whoever can open the file; a local proxy);
+ * - `fd`: a socket handed over by a supervisor (systemd socket activation): decided elsewhere;
+ * - `container-network`: other containers on the same compose/docker network, not the host's interfaces;
+ * - `host-loopback`: published on the host's loopback (`127.0.0.1:8000:8000`), plus the container network;
+ * - `network`: any machine that can route to the host (0.0.0.0 on a host, or a port published on all interfaces);
+ * - `unknown`: depends on something we cannot see (an environment variable without default, `docker run -p`).
+ */
+export type Reach = 'loopback' | 'unix' | 'fd' | 'container-network' | 'host-loopback' | 'network' | 'unknown';
+
+export interface ComposePort {
+  /** Host address the port is published on; '0.0.0.0' when none is written (all interfaces). */
+  hostIp: string;
+  /** Host port; undefined when docker picks one ("8000" short syntax publishes an ephemeral host port). */
+  hostPort?: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+  /** As written. */
+  raw: string;
+  ref: SourceRef;
+}
+
+export interface ComposeService {
+  name: string;
+  file: string;
+  ref: SourceRef;
+  image?: string;
+  /** Build context folder (relative to the compose file as written) and Dockerfile. */
+  build?: { context: string; dockerfile?: string };
+  /** The command as argv after compose's own splitting (string form split like a shell, without a shell). */
+  command?: { argv: string[]; ref: SourceRef };
+  entrypoint?: { argv: string[]; ref: SourceRef };
+  environment: Record<string, { value: string; ref: SourceRef; origin: 'literal' | 'env'; envVar?: string }>;
+  envFiles: string[];
+  ports: ComposePort[];
+  expose: Array<{ port: number; ref: SourceRef }>;
+  /** Networks named under `networks:` (empty: the project's default network). */
+  networks: string[];
+  networkMode?: string;
+  /** A reverse proxy by its image or build (nginx, caddy, traefik, haproxy, httpd, envoy). */
+  role: 'proxy' | 'app' | 'other';
+  /** Indexes into Facts.appServers started by this service. */
+  appServers: number[];
+}
+
+export interface ComposeFile {
+  file: string;
+  /** Compose project name (top-level `name:`) when written. */
+  name?: string;
+  services: ComposeService[];
+}
+
+export interface ComposeFacts {
+  files: ComposeFile[];
+}

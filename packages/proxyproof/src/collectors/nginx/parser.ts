@@ -1,0 +1,598 @@
+/**
+ * nginx configuration parser: tokens -> crossplane-shaped tree, following `include`.
+ *
+ * Statement grammar (as nginx and crossplane): a directive name, then arguments up to `;` (simple directive),
+ * `{` (block directive, its body follows up to the matching `}`) or `}` (an error: not terminated).
+ * Known directives are checked against the table in directives.ts as crossplane's analyzer does; an invalid
+ * statement is reported and dropped, and parsing goes on (crossplane's catch_errors mode).
+ *
+ * A syntax error in a file (unbalanced braces, an unterminated quote, end of file inside a statement) fails
+ * that file: like crossplane, its `parsed` list is empty and its error carries file:line.
+ *
+ * Include rule (see README.md in this folder): a relative `include` is resolved against the config prefix,
+ * which is the directory of the entry file (what `nginx -p` is when the entry is nginx.conf), not against the
+ * including file's directory. Glob patterns may match nothing (as in nginx); a plain name that matches no file
+ * is an error at the include's file:line, unless it names a stock params file (see stock.ts), which is read
+ * from /etc/nginx or from our built-in copy. Each file is parsed once, in the context of its first include;
+ * include cycles are reported at the include that closes the cycle.
+ */
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import type { NginxConfigFile, NginxConfigTree, NginxDirective, NginxParseError } from './ast.js';
+import { allowedIn, analyzeWithContextBit, contextBit, enterBlockContext } from './directives.js';
+import { Kind, lexTokens, type TokenList } from './lexer.js';
+import { type StockFile, stockFileFor } from './stock.js';
+
+/** Larger files are not read: no real nginx config is this big, and reading one would cost memory and time. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+/** Files one tree may pull in through includes (bounds globs like `include /**` gone wrong). */
+export const MAX_INCLUDED_FILES = 5000;
+/** Deepest block nesting accepted (real configs stay under 10). */
+export const MAX_NESTING = 200;
+
+export interface ParseOptions {
+  /** Keep comments in statement position as `{directive: '#', comment}` entries (crossplane's --include-comments).
+   * Comments between a directive's arguments are always kept after the directive, as crossplane does. */
+  comments?: boolean;
+  /** Directory relative includes resolve against. Default: the entry file's directory. */
+  prefix?: string;
+  /** Do not follow includes (crossplane's --single-file). */
+  single?: boolean;
+  /**
+   * Block context of the entry file: `[]` main (nginx.conf), `['http']` (a conf.d or sites-enabled file),
+   * `['http', 'server']` (a snippet included in a server). `'auto'` (default) picks the first of main, http,
+   * http/server, http/location in which every known top-level directive of the file is allowed, and if the
+   * file then has directive errors, the one of those four with the fewest.
+   */
+  context?: 'auto' | string[];
+  /** Directories searched for a stock params file (proxy_params, ...) not found under the prefix. Default ['/etc/nginx']. */
+  stockDirs?: string[];
+  /** Use the built-in copy of a stock params file that exists nowhere. Default true. */
+  builtinStock?: boolean;
+  /** Check known directives' contexts and argument counts (crossplane's check_ctx/check_args). Default true. */
+  analyze?: boolean;
+  /**
+   * Absolute include paths under `from` are read under `to` when the copy has them (a copy of /etc/nginx in a
+   * repository includes `/etc/nginx/sites-enabled/*`; that means the copy's sites-enabled, not this machine's).
+   */
+  rebase?: { from: string; to: string }[];
+  /** Called with the text of every file parsed (for snippets), once per file. */
+  onFileText?: (file: string, abs: string, text: string, source: 'file' | 'builtin') => void;
+  /** Size cap per file, bytes. Default MAX_CONFIG_BYTES. */
+  maxBytes?: number;
+}
+
+/** Why a file could not be read, with the line for a binary file (where its first NUL byte is). */
+export interface ReadFailure {
+  error: string;
+  line: number | null;
+}
+
+/** Reads a config file as nginx would see it: bytes, size-capped, refusing binary files, decoded as UTF-8
+ * with U+FFFD for invalid bytes (crossplane reads with errors='replace'; nginx itself does not decode). */
+export function readConfigText(abs: string, maxBytes = MAX_CONFIG_BYTES): { text: string } | ReadFailure {
+  let size: number;
+  try {
+    const st = statSync(abs);
+    if (st.isDirectory()) return { error: 'is a directory, not a file', line: null };
+    size = st.size;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { error: code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${(e as Error).message}`, line: null };
+  }
+  if (size > maxBytes) {
+    return {
+      error: `file is ${(size / 1048576).toFixed(1)} MB, larger than the ${Math.round(maxBytes / 1048576)} MB limit for an nginx config; not read`,
+      line: null,
+    };
+  }
+  let buf: Buffer;
+  try {
+    // Read at most maxBytes + 1 even if the file grew since stat (never an unbounded read).
+    const fd = openSync(abs, 'r');
+    try {
+      buf = Buffer.allocUnsafe(Math.min(size, maxBytes) + 1);
+      let got = 0;
+      while (got < buf.length) {
+        const r = readSync(fd, buf, got, buf.length - got, null);
+        if (r === 0) break;
+        got += r;
+      }
+      buf = buf.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    return { error: `cannot read: ${(e as Error).message}`, line: null };
+  }
+  if (buf.length > maxBytes) {
+    return {
+      error: `file is larger than the ${Math.round(maxBytes / 1048576)} MB limit for an nginx config; not read`,
+      line: null,
+    };
+  }
+  return decodeConfigBytes(buf);
+}
+
+/** Decodes config bytes; a NUL byte means a binary file (nginx configs are text). */
+export function decodeConfigBytes(buf: Uint8Array): { text: string } | ReadFailure {
+  const nul = buf.indexOf(0);
+  if (nul >= 0) {
+    let line = 1;
+    for (let k = 0; k < nul; k++) if (buf[k] === 10) line++;
+    return { error: 'binary file, not an nginx config', line };
+  }
+  return { text: new TextDecoder('utf-8').decode(buf) };
+}
+
+class SyntaxFailure {
+  constructor(
+    readonly reason: string,
+    readonly line: number,
+  ) {}
+}
+
+interface PendingFile {
+  /** Path as it appears in the tree (crossplane: join(prefix, include arg)). */
+  file: string;
+  abs: string;
+  ctx: string[];
+  stock?: StockFile;
+  /** For the entry given as text, and for built-in stock files. */
+  text?: string;
+  builtin?: boolean;
+  /** Where it was first included (for read errors). */
+  from?: { index: number; line: number };
+}
+
+interface IncludeEdge {
+  from: number;
+  to: number;
+  line: number;
+}
+
+function formatError(reason: string, file: string, line: number | null): string {
+  return line === null ? reason : `${reason} in ${file}:${line}`;
+}
+
+/** The statement-level directive names at depth 0 (for guessing a file's context). */
+function topLevelNames(tokens: TokenList): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let atStart = true;
+  for (let i = 0; i < tokens.length; i++) {
+    const kind = tokens.kind(i);
+    if (kind === Kind.Comment) continue;
+    if (kind === Kind.Open || kind === Kind.Close || kind === Kind.Semi) {
+      if (kind === Kind.Open) depth++;
+      else if (kind === Kind.Close) depth--;
+      atStart = true;
+      continue;
+    }
+    if (atStart && depth === 0) names.push(tokens.values[i] as string);
+    atStart = false;
+  }
+  return names;
+}
+
+const AUTO_CONTEXTS: string[][] = [[], ['http'], ['http', 'server'], ['http', 'location']];
+
+function fittingContexts(names: string[]): string[][] {
+  return AUTO_CONTEXTS.filter((ctx) => names.every((n) => allowedIn(n, ctx)));
+}
+
+const GLOB_MAGIC = /[*?[]/;
+
+/** Files matching an absolute glob pattern, sorted; dotfiles and directories are not matched. Bounded. */
+export function globFiles(pattern: string, limit = MAX_INCLUDED_FILES): string[] {
+  const parts = pattern.split(sep);
+  let k = 0;
+  while (k < parts.length && !GLOB_MAGIC.test(parts[k] as string)) k++;
+  const base = parts.slice(0, k).join(sep) || sep;
+  const out: string[] = [];
+  const walk = (dir: string, idx: number): void => {
+    if (out.length >= limit) return;
+    if (idx === parts.length) {
+      try {
+        if (statSync(dir).isFile()) out.push(dir);
+      } catch {
+        /* vanished */
+      }
+      return;
+    }
+    const seg = parts[idx] as string;
+    if (!GLOB_MAGIC.test(seg)) {
+      walk(join(dir, seg), idx + 1);
+      return;
+    }
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    const re = picomatch.makeRe(seg, { dot: false });
+    for (const name of names) if (re.test(name)) walk(join(dir, name), idx + 1);
+  };
+  walk(base, k);
+  return out.sort();
+}
+
+function exists(abs: string): 'file' | 'dir' | false {
+  try {
+    return statSync(abs).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return false;
+  }
+}
+
+interface TreeResult {
+  tree: NginxConfigTree;
+  entryCtx: string[];
+  /** Directive errors (context, arguments) in the entry file: the signal that its context was guessed wrong. */
+  entryDirectiveErrors: number;
+  /** The usual contexts in which every top-level directive of the entry is allowed. */
+  entryFitting: string[][];
+}
+
+/** Parses one entry (file or text) and everything it includes. Never throws for bad input. */
+function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[]): TreeResult {
+  let entryCtx: string[] = [];
+  let entryDirectiveErrors = 0;
+  let entryFitting: string[][] = [];
+  const prefix = options.prefix ?? dirname(entry.abs);
+  const stockDirs = options.stockDirs ?? ['/etc/nginx'];
+  const builtinStock = options.builtinStock ?? true;
+  const maxBytes = options.maxBytes ?? MAX_CONFIG_BYTES;
+  const config: NginxConfigFile[] = [];
+  const queue: PendingFile[] = [entry];
+  const indexByAbs = new Map<string, number>([[entry.abs, 0]]);
+  const edges: IncludeEdge[] = [];
+
+  for (let qi = 0; qi < queue.length; qi++) {
+    const pf = queue[qi] as PendingFile;
+    const cfg: NginxConfigFile = { file: pf.file, status: 'ok', errors: [], parsed: [], abs: pf.abs };
+    cfg.source = pf.builtin ? 'builtin' : 'file';
+    config.push(cfg);
+    const addError = (reason: string, line: number | null): void => {
+      cfg.status = 'failed';
+      cfg.errors.push({ file: pf.file, line, error: formatError(reason, pf.file, line) });
+    };
+
+    let text = pf.text;
+    if (text === undefined) {
+      const r = readConfigText(pf.abs, maxBytes);
+      if ('error' in r) {
+        addError(r.error, r.line);
+        continue;
+      }
+      text = r.text;
+    }
+    options.onFileText?.(pf.file, pf.abs, text, pf.builtin ? 'builtin' : 'file');
+
+    const { tokens, error: lexError } = lexTokens(text);
+    if (lexError) {
+      addError(lexError.message, lexError.line);
+      continue;
+    }
+    // Braces must balance before anything is parsed (crossplane does the same check as it reads).
+    let depth = 0;
+    let braceError: SyntaxFailure | undefined;
+    const openLines: number[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      const kind = tokens.kind(i);
+      if (kind === Kind.Open) {
+        depth++;
+        openLines.push(tokens.line(i));
+      } else if (kind === Kind.Close) {
+        depth--;
+        openLines.pop();
+        if (depth < 0) {
+          braceError = new SyntaxFailure('unexpected "}"', tokens.line(i));
+          break;
+        }
+      }
+    }
+    if (!braceError && depth > 0) {
+      braceError = new SyntaxFailure(
+        `unexpected end of file, expecting "}" (the "{" on line ${openLines[openLines.length - 1]} is never closed)`,
+        tokens.line(tokens.length - 1),
+      );
+    }
+    if (braceError) {
+      addError(braceError.reason, braceError.line);
+      continue;
+    }
+
+    // The entry's context is given or guessed; an included file takes the context of its include.
+    let ctx = pf.ctx;
+    if (qi === 0) {
+      entryFitting = fittingContexts(topLevelNames(tokens));
+      ctx = fixedCtx ?? entryFitting[0] ?? [];
+      entryCtx = ctx;
+    }
+
+    let pos = 0;
+    const resolveInclude = (stmt: NginxDirective, siteCtx: string[]): void => {
+      stmt.includes = [];
+      if (options.single) return;
+      const arg = stmt.args[0] as string;
+      let pattern = isAbsolute(arg) ? arg : join(prefix, arg);
+      // A copy of /etc/nginx linted from elsewhere: its absolute includes point into the copy when it has them.
+      for (const r of options.rebase ?? []) {
+        if (!isAbsolute(arg) || (arg !== r.from && !arg.startsWith(`${r.from}/`))) continue;
+        const moved = join(r.to, arg.slice(r.from.length));
+        if (
+          GLOB_MAGIC.test(arg) ? exists(moved.slice(0, moved.search(GLOB_MAGIC)).replace(/[^/]*$/, '')) === 'dir' : exists(moved)
+        ) {
+          pattern = moved;
+        }
+      }
+      const absPattern = resolve(pattern);
+      let found: { file: string; abs: string; stock?: StockFile; builtin?: boolean }[] = [];
+      if (GLOB_MAGIC.test(arg)) {
+        found = globFiles(absPattern).map((abs) => ({
+          abs,
+          file: isAbsolute(pattern) ? abs : join(prefix, relative(resolve(prefix), abs)),
+        }));
+      } else if (exists(absPattern) === 'file') {
+        found = [{ file: pattern, abs: absPattern, stock: stockFileFor(arg) }];
+      } else {
+        const stock = stockFileFor(arg);
+        if (stock) {
+          const real = stockDirs.map((d) => join(d, stock.name)).find((p) => exists(p) === 'file');
+          if (real) found = [{ file: real, abs: real, stock }];
+          else if (builtinStock) found = [{ file: stock.path, abs: stock.path, stock, builtin: true }];
+        }
+        if (found.length === 0) {
+          const why = exists(absPattern) === 'dir' ? 'is a directory, not a file' : 'no such file or directory';
+          addError(`include "${arg}": ${why} (${absPattern})`, stmt.line);
+          return;
+        }
+      }
+      for (const f of found) {
+        let index = indexByAbs.get(f.abs);
+        if (index === undefined) {
+          if (queue.length >= MAX_INCLUDED_FILES) {
+            addError(`more than ${MAX_INCLUDED_FILES} included files; not following "${arg}"`, stmt.line);
+            return;
+          }
+          index = queue.length;
+          indexByAbs.set(f.abs, index);
+          queue.push({
+            file: f.file,
+            abs: f.abs,
+            ctx: siteCtx,
+            stock: f.stock,
+            text: f.builtin ? f.stock?.content : undefined,
+            builtin: f.builtin,
+            from: { index: qi, line: stmt.line },
+          });
+        }
+        stmt.includes.push(index);
+        edges.push({ from: qi, to: index, line: stmt.line });
+      }
+    };
+
+    const analyze = options.analyze ?? true;
+    const values = tokens.values;
+    const meta = tokens.meta;
+    const count = tokens.length;
+    const parseBlock = (blockCtx: string[], consume: boolean, nesting: number): NginxDirective[] => {
+      if (nesting > MAX_NESTING) {
+        throw new SyntaxFailure(`blocks nested more than ${MAX_NESTING} deep`, tokens.line(pos - 1));
+      }
+      const bit = consume ? undefined : contextBit(blockCtx);
+      const parsed: NginxDirective[] = [];
+      while (pos < count) {
+        const at = pos++;
+        const kind = meta[at * 3 + 2] as number;
+        if (kind === Kind.Close) break;
+        if (consume) {
+          if (kind === Kind.Open) parseBlock([], true, nesting + 1);
+          continue;
+        }
+        const line = meta[at * 3] as number;
+        if (kind === Kind.Comment) {
+          if (options.comments) parsed.push({ directive: '#', line, args: [], comment: (values[at] as string).slice(1) });
+          continue;
+        }
+        if (kind === Kind.Open || kind === Kind.Semi) {
+          // `{` or `;` where a directive name belongs (nginx: unexpected "{" / ";").
+          cfgError(`unexpected "${values[at]}"`, line);
+          if (kind === Kind.Open) parseBlock([], true, nesting + 1);
+          continue;
+        }
+        const stmt: NginxDirective = { directive: values[at] as string, line, args: [], column: meta[at * 3 + 1] as number };
+        let argComments: string[] | undefined;
+        let term = -1;
+        while (pos < count) {
+          const t = pos++;
+          const tk = meta[t * 3 + 2] as number;
+          if (tk >= Kind.Open) {
+            term = tk;
+            break;
+          }
+          if (tk === Kind.Comment) (argComments ??= []).push((values[t] as string).slice(1));
+          else stmt.args.push(values[t] as string);
+        }
+        if (term < 0) throw new SyntaxFailure('unexpected end of file, expecting ";" or "}"', stmt.line);
+        const termText = term === Kind.Open ? '{' : term === Kind.Close ? '}' : ';';
+
+        if (stmt.directive === 'if') stripIfParentheses(stmt.args);
+        const problem = analyzeWithContextBit(stmt.directive, stmt.args, termText, bit, analyze);
+        if (problem) {
+          if (qi === 0) entryDirectiveErrors++;
+          cfgError(problem.reason, stmt.line);
+          if (problem.notTerminated) {
+            if (term === Kind.Close) break;
+            parseBlock([], true, nesting + 1);
+          } else if (term === Kind.Open) {
+            parseBlock([], true, nesting + 1);
+          }
+          continue;
+        }
+        if (stmt.directive === 'include' && stmt.args.length >= 1) resolveInclude(stmt, blockCtx);
+        if (term === Kind.Open) stmt.block = parseBlock(enterBlockContext(stmt.directive, blockCtx), false, nesting + 1);
+        parsed.push(stmt);
+        if (argComments) for (const c of argComments) parsed.push({ directive: '#', line: stmt.line, args: [], comment: c });
+      }
+      return parsed;
+    };
+    const cfgError = (reason: string, line: number): void => addError(reason, line);
+
+    try {
+      const parsed = parseBlock(ctx, false, 0);
+      // A `}` at top level cannot happen (braces balance), so every token was read.
+      cfg.parsed = parsed;
+    } catch (e) {
+      if (!(e instanceof SyntaxFailure)) throw e;
+      cfg.parsed = [];
+      addError(e.reason, e.line);
+    }
+  }
+
+  reportCycles(config, edges);
+
+  const errors: NginxParseError[] = [];
+  for (const c of config) errors.push(...c.errors);
+  return { tree: { status: errors.length ? 'failed' : 'ok', errors, config }, entryCtx, entryDirectiveErrors, entryFitting };
+}
+
+/**
+ * Parses with the entry's context given, or guessed: when the cheap guess leaves directive errors in the entry
+ * (a snippet made for a location read as server level), the other usual contexts are tried on the entry alone
+ * and the one with the fewest errors wins.
+ */
+function parseEntry(entry: PendingFile, options: ParseOptions): NginxConfigTree {
+  if (Array.isArray(options.context)) return parseTree(entry, options, options.context).tree;
+  const first = parseTree(entry, options);
+  if (first.entryDirectiveErrors === 0) return first.tree;
+  let best = first.entryCtx;
+  let bestErrors = first.entryDirectiveErrors;
+  // Only contexts that fit the top level: `if` at the top of a snippet fits server and location alike.
+  for (const ctx of first.entryFitting) {
+    if (ctx.join('/') === first.entryCtx.join('/')) continue;
+    const trial = parseTree(entry, { ...options, single: true }, ctx);
+    if (trial.entryDirectiveErrors < bestErrors) {
+      best = ctx;
+      bestErrors = trial.entryDirectiveErrors;
+    }
+  }
+  return best === first.entryCtx ? first.tree : parseTree(entry, options, best).tree;
+}
+
+/**
+ * `if ($a = b)`: the parentheses are syntax, not part of the arguments (nginx strips them while parsing the
+ * condition; crossplane's tree shows the arguments without them).
+ */
+function stripIfParentheses(args: string[]): void {
+  if (args.length === 0) return;
+  const first = args[0] as string;
+  const last = args[args.length - 1] as string;
+  if (!first.startsWith('(') || !last.endsWith(')')) return;
+  if (args.length === 1) {
+    args[0] = first.slice(1, -1).trim();
+    if (args[0] === '') args.length = 0;
+    return;
+  }
+  args[0] = first.slice(1).trimStart();
+  args[args.length - 1] = last.slice(0, -1).trimEnd();
+  if (args[args.length - 1] === '') args.pop();
+  if (args[0] === '') args.shift();
+}
+
+/** Finds include cycles (iterative DFS from the entry) and reports each at the include that closes it. */
+function reportCycles(config: NginxConfigFile[], edges: IncludeEdge[]): void {
+  const out = new Map<number, IncludeEdge[]>();
+  for (const e of edges) {
+    let l = out.get(e.from);
+    if (!l) {
+      l = [];
+      out.set(e.from, l);
+    }
+    if (!l.some((x) => x.to === e.to && x.line === e.line)) l.push(e);
+  }
+  const state = new Uint8Array(config.length); // 0 new, 1 on stack, 2 done
+  const path: number[] = [];
+  const stack: { node: number; next: number }[] = [{ node: 0, next: 0 }];
+  state[0] = 1;
+  path.push(0);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { node: number; next: number };
+    const list = out.get(top.node) ?? [];
+    if (top.next >= list.length) {
+      state[top.node] = 2;
+      stack.pop();
+      path.pop();
+      continue;
+    }
+    const e = list[top.next++] as IncludeEdge;
+    if (state[e.to] === 1) {
+      const cyc = path
+        .slice(path.indexOf(e.to))
+        .concat(e.to)
+        .map((k) => (config[k] as NginxConfigFile).file);
+      const cfg = config[e.from] as NginxConfigFile;
+      const reason = `include cycle: ${cyc.join(' -> ')}`;
+      cfg.status = 'failed';
+      cfg.errors.push({ file: cfg.file, line: e.line, error: formatError(reason, cfg.file, e.line) });
+    } else if (state[e.to] === 0) {
+      state[e.to] = 1;
+      path.push(e.to);
+      stack.push({ node: e.to, next: 0 });
+    }
+  }
+}
+
+/**
+ * Parses an nginx config file and the files it includes. `path` is kept as given in the tree (like crossplane);
+ * includes are joined to the prefix. Never throws for bad input: problems are in `errors`.
+ */
+export function parseNginxFile(path: string, options: ParseOptions = {}): NginxConfigTree {
+  return parseEntry({ file: path, abs: resolve(path), ctx: [] }, options);
+}
+
+/**
+ * Parses config text as one file, without following includes (for check tests and snippets). `fileName` is
+ * what errors and the tree call it. Accepts bytes (decoded like a file) or a string.
+ */
+export function parseNginxText(text: string | Uint8Array, fileName = 'nginx.conf', options: ParseOptions = {}): NginxConfigTree {
+  let str: string;
+  if (typeof text === 'string') str = text;
+  else {
+    const d = decodeConfigBytes(text);
+    if ('error' in d) {
+      const err = { file: fileName, line: d.line, error: formatError(d.error, fileName, d.line) };
+      return { status: 'failed', errors: [err], config: [{ file: fileName, status: 'failed', errors: [err], parsed: [] }] };
+    }
+    str = d.text;
+  }
+  return parseEntry({ file: fileName, abs: resolve(fileName), ctx: [], text: str }, { single: true, ...options });
+}
+
+/**
+ * Renames the files of a tree (config[].file, errors' file and their `in FILE:LINE` suffix), e.g. from
+ * absolute paths to the paths a user sees. Returns a new tree; the directives are shared.
+ */
+export function relabelTree(tree: NginxConfigTree, rename: (file: string) => string): NginxConfigTree {
+  const fixError = (e: NginxParseError): NginxParseError => {
+    const to = rename(e.file);
+    const suffix = ` in ${e.file}:${e.line}`;
+    const error =
+      e.line !== null && e.error.endsWith(suffix) ? `${e.error.slice(0, -suffix.length)} in ${to}:${e.line}` : e.error;
+    return { file: to, line: e.line, error };
+  };
+  return {
+    status: tree.status,
+    errors: tree.errors.map(fixError),
+    config: tree.config.map((c) => ({ ...c, file: rename(c.file), errors: c.errors.map(fixError) })),
+  };
+}
+
+/** An error's reason without crossplane's ` in FILE:LINE` suffix (for messages that carry file and line apart). */
+export function errorReason(e: NginxParseError): string {
+  const suffix = ` in ${e.file}:${e.line}`;
+  return e.line !== null && e.error.endsWith(suffix) ? e.error.slice(0, -suffix.length) : e.error;
+}

@@ -1,0 +1,325 @@
+/**
+ * Reads one parsed JS/TS module and finds the web apps it creates and how each is told about proxies:
+ * Express `app.set('trust proxy', v)` / `app.enable('trust proxy')`, Fastify `fastify({ trustProxy })`,
+ * Koa `new Koa({ proxy })` / `app.proxy = v` / `proxyIpHeader` / `maxIpsCount`, NestJS
+ * `NestFactory.create<NestExpressApplication>()` (+ `app.set('trust proxy', v)`) or `new FastifyAdapter({ trustProxy })`,
+ * Hono `new Hono()`, `listen(port, host)` calls (also through `http.createServer(app)`), and use of
+ * `@proxyproof/forwarded`'s middleware. Bindings are followed by name within the module only.
+ */
+import type { SourceRef } from '../../model/facts.js';
+import { type Eval, evaluate, type Node, objectProps, type Scope, textOf, topLevelConsts, unwrap } from './js.js';
+
+export type NodeAppKind = 'express' | 'fastify' | 'koa' | 'nestjs' | 'hono';
+
+export interface Setting {
+  eval: Eval;
+  ref: SourceRef;
+  /** How it was written: `app.set('trust proxy', ...)`, `app.enable('trust proxy')`, `fastify({ trustProxy })`... */
+  how: string;
+}
+
+export interface ListenCall {
+  port?: Eval;
+  host?: Eval;
+  /** listen(path) / listen({ path }) */
+  path?: Eval;
+  ref: SourceRef;
+  tls: boolean;
+}
+
+export interface NodeApp {
+  kind: NodeAppKind;
+  file: string;
+  ref: SourceRef;
+  variable: string;
+  /** NestJS: the platform underneath. */
+  platform?: 'express' | 'fastify';
+  trustProxy?: Setting;
+  proxyIpHeader?: Setting;
+  maxIpsCount?: Setting;
+  listens: ListenCall[];
+  /** `@proxyproof/forwarded` middleware used on this app. */
+  forwardedLib?: { name: string; ref: SourceRef };
+}
+
+/** `X.set('trust proxy', v)` on an object this module did not create (e.g. `configure(app)` in another file). */
+export interface DetachedSetting extends Setting {
+  file: string;
+  nest: boolean;
+}
+
+export interface ModuleFacts {
+  apps: NodeApp[];
+  detached: DetachedSetting[];
+  /** `import adapter from '@sveltejs/adapter-node'` and the adapter call's options. */
+  adapterNode?: { ref: SourceRef; envPrefix?: Eval };
+  imports: Set<string>;
+}
+
+const FORWARDED_ADAPTERS = new Set(['expressForwarded', 'fastifyForwarded', 'koaForwarded', 'honoForwarded']);
+
+/** Iterates every AST node (any node type, including TypeScript's), bounded. */
+function* nodes(root: Node): Generator<Node> {
+  const stack: Node[] = [root];
+  let count = 0;
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (++count > 2_000_000) return;
+    yield n;
+    for (const key in n) {
+      if (key === 'loc' || key === 'range' || key === 'start' || key === 'end') continue;
+      const v = n[key];
+      if (Array.isArray(v)) {
+        for (let i = v.length - 1; i >= 0; i--) if (v[i] && typeof v[i].type === 'string') stack.push(v[i]);
+      } else if (v && typeof v === 'object' && typeof v.type === 'string') stack.push(v);
+    }
+  }
+}
+
+export function analyzeModule(ast: Node, src: string, file: string, lines: string[]): ModuleFacts {
+  const scope: Scope = topLevelConsts(ast, src);
+  const ref = (node: Node): SourceRef => {
+    const line = node.loc?.start?.line ?? 1;
+    return { file, line, column: (node.loc?.start?.column ?? 0) + 1, snippet: (lines[line - 1] ?? '').trim() };
+  };
+  /** local name -> 'module' (default/namespace) or 'module#export' */
+  const bindings = new Map<string, string>();
+  const imports = new Set<string>();
+  const requireOf = (n: Node): string | undefined => {
+    const c = unwrap(n);
+    if (c?.type === 'CallExpression' && c.callee?.type === 'Identifier' && c.callee.name === 'require' && c.arguments[0]?.type === 'Literal') return String(c.arguments[0].value);
+    if (c?.type === 'ImportExpression' && c.source?.type === 'Literal') return String(c.source.value);
+    return undefined;
+  };
+  for (const n of nodes(ast)) {
+    if (n.type === 'ImportDeclaration' && typeof n.source?.value === 'string') {
+      const mod = n.source.value as string;
+      imports.add(mod);
+      for (const s of n.specifiers) {
+        if (s.type === 'ImportDefaultSpecifier' || s.type === 'ImportNamespaceSpecifier') bindings.set(s.local.name, mod);
+        else if (s.type === 'ImportSpecifier') bindings.set(s.local.name, `${mod}#${s.imported.name ?? s.imported.value}`);
+      }
+    } else if (n.type === 'VariableDeclarator' && n.init) {
+      const mod = requireOf(n.init);
+      if (mod === undefined) continue;
+      imports.add(mod);
+      if (n.id.type === 'Identifier') bindings.set(n.id.name, mod);
+      else if (n.id.type === 'ObjectPattern') {
+        for (const p of n.id.properties) {
+          if (p.type === 'Property' && p.key.type === 'Identifier' && p.value.type === 'Identifier') bindings.set(p.value.name, `${mod}#${p.key.name}`);
+        }
+      }
+    } else if (n.type === 'CallExpression') {
+      const mod = requireOf(n);
+      if (mod !== undefined) imports.add(mod);
+    }
+  }
+  const boundTo = (callee: Node): string | undefined => {
+    const c = unwrap(callee);
+    if (c?.type === 'Identifier') return bindings.get(c.name);
+    const r = requireOf(c);
+    if (r !== undefined) return r;
+    // express.default(), fastify.fastify()
+    if (c?.type === 'MemberExpression' && !c.computed && c.object.type === 'Identifier') {
+      const b = bindings.get(c.object.name);
+      if (b && !b.includes('#')) return `${b}#${c.property.name}`;
+    }
+    return undefined;
+  };
+  const is = (b: string | undefined, ...names: string[]) => b !== undefined && names.includes(b);
+
+  const apps: NodeApp[] = [];
+  const byVar = new Map<string, NodeApp>();
+  const servers = new Map<string, { app: NodeApp; tls: boolean }>();
+  const detached: DetachedSetting[] = [];
+  let adapterNode: ModuleFacts['adapterNode'];
+
+  const keyOf = (target: Node): string | undefined => {
+    const t = unwrap(target);
+    if (t?.type === 'Identifier') return t.name;
+    if (t?.type === 'MemberExpression' && !t.computed && (t.object.type === 'ThisExpression' || t.object.type === 'Identifier')) return textOf(src, t);
+    return undefined;
+  };
+
+  /** If `init` creates an app, the app (not yet registered). */
+  const creation = (initNode: Node, variable: string): NodeApp | undefined => {
+    const init = unwrap(initNode);
+    if (!init) return undefined;
+    const base = (kind: NodeAppKind): NodeApp => ({ kind, file, ref: ref(init), variable, listens: [] });
+    if (init.type === 'CallExpression') {
+      const b = boundTo(init.callee);
+      if (is(b, 'express', 'express#default')) return base('express');
+      if (is(b, 'fastify', 'fastify#fastify', 'fastify#default')) {
+        const app = base('fastify');
+        const opts = init.arguments[0] ? objectProps(init.arguments[0]) : undefined;
+        const tp = opts?.props.get('trustProxy');
+        if (tp) app.trustProxy = { eval: evaluate(tp, src, scope), ref: ref(tp), how: 'fastify({ trustProxy })' };
+        else if (opts?.spread) app.trustProxy = { eval: { kind: 'unknown', text: textOf(src, init.arguments[0]) }, ref: ref(init), how: 'fastify({ ...options })' };
+        return app;
+      }
+      const callee = unwrap(init.callee);
+      if (callee?.type === 'MemberExpression' && !callee.computed && callee.property.name === 'create' && is(boundTo(callee.object), '@nestjs/core#NestFactory')) {
+        const app = base('nestjs');
+        const typeArgs = init.typeArguments ?? init.typeParameters;
+        const typeText = typeArgs ? textOf(src, typeArgs) : '';
+        const adapterArg = init.arguments[1] ? unwrap(init.arguments[1]) : undefined;
+        if (adapterArg?.type === 'NewExpression' && is(boundTo(adapterArg.callee), '@nestjs/platform-fastify#FastifyAdapter')) {
+          app.platform = 'fastify';
+          const opts = adapterArg.arguments[0] ? objectProps(adapterArg.arguments[0]) : undefined;
+          const tp = opts?.props.get('trustProxy');
+          if (tp) app.trustProxy = { eval: evaluate(tp, src, scope), ref: ref(tp), how: 'new FastifyAdapter({ trustProxy })' };
+        } else {
+          app.platform = /NestFastifyApplication/.test(typeText) ? 'fastify' : 'express';
+        }
+        return app;
+      }
+    }
+    if (init.type === 'NewExpression') {
+      const b = boundTo(init.callee);
+      if (is(b, 'koa', 'koa#default', 'koa#Koa')) {
+        const app = base('koa');
+        const opts = init.arguments[0] ? objectProps(init.arguments[0]) : undefined;
+        for (const [k, field] of [['proxy', 'trustProxy'], ['proxyIpHeader', 'proxyIpHeader'], ['maxIpsCount', 'maxIpsCount']] as const) {
+          const v = opts?.props.get(k);
+          if (v) app[field] = { eval: evaluate(v, src, scope), ref: ref(v), how: `new Koa({ ${k} })` };
+        }
+        return app;
+      }
+      if (is(b, 'hono#Hono')) return base('hono');
+    }
+    return undefined;
+  };
+
+  const register = (app: NodeApp) => {
+    apps.push(app);
+    byVar.set(app.variable, app);
+  };
+
+  // Pass 1: creations and http(s).createServer(app)
+  for (const n of nodes(ast)) {
+    let target: string | undefined;
+    let init: Node;
+    if (n.type === 'VariableDeclarator' && n.init) {
+      target = keyOf(n.id);
+      init = n.init;
+    } else if (n.type === 'AssignmentExpression' && n.operator === '=') {
+      target = keyOf(n.left);
+      init = n.right;
+    } else continue;
+    if (!target) continue;
+    const app = creation(init, target);
+    if (app) {
+      register(app);
+      continue;
+    }
+    const c = unwrap(init);
+    if (c?.type === 'CallExpression') {
+      const callee = unwrap(c.callee);
+      const fn = callee?.type === 'MemberExpression' ? callee.property?.name : callee?.type === 'Identifier' ? callee.name : undefined;
+      if (fn === 'createServer' || fn === 'createSecureServer') {
+        const mod = callee.type === 'MemberExpression' ? bindings.get(callee.object?.name) : bindings.get(callee.name)?.split('#')[0];
+        const tls = /^(node:)?(https|http2)$/.test(mod ?? '');
+        for (const a of c.arguments) {
+          const arg = unwrap(a);
+          const k = arg?.type === 'CallExpression' && arg.callee?.type === 'MemberExpression' && arg.callee.property?.name === 'callback' ? keyOf(arg.callee.object) : keyOf(arg);
+          const linked = k ? byVar.get(k) : undefined;
+          if (linked) servers.set(target, { app: linked, tls });
+        }
+      }
+    }
+  }
+  // Apps created inline, never assigned: `express().listen(3000)` is rare; `export default new Hono()` is common.
+  for (const n of nodes(ast)) {
+    if (n.type === 'ExportDefaultDeclaration') {
+      const app = creation(n.declaration, '(default export)');
+      if (app && !apps.some((a) => a.ref.line === app.ref.line)) register(app);
+    }
+  }
+
+  const forwardedBinding = (arg: Node): string | undefined => {
+    for (const x of nodes(arg)) {
+      if (x.type === 'Identifier') {
+        const b = bindings.get(x.name);
+        if (b?.startsWith('@proxyproof/forwarded#') && FORWARDED_ADAPTERS.has(b.slice(b.indexOf('#') + 1))) return b.slice(b.indexOf('#') + 1);
+      }
+    }
+    return undefined;
+  };
+
+  // Pass 2: settings and listen calls
+  for (const n of nodes(ast)) {
+    if (n.type === 'CallExpression') {
+      const callee = unwrap(n.callee);
+      if (callee?.type !== 'MemberExpression' || callee.computed) continue;
+      const method = callee.property?.name as string | undefined;
+      const objKey = keyOf(callee.object);
+      const app = objKey ? byVar.get(objKey) : undefined;
+      const server = objKey ? servers.get(objKey) : undefined;
+      const first = n.arguments[0] ? unwrap(n.arguments[0]) : undefined;
+      const firstIsTrustProxy = first?.type === 'Literal' && first.value === 'trust proxy';
+      if ((method === 'set' || method === 'enable' || method === 'disable') && firstIsTrustProxy) {
+        const how = method === 'set' ? "app.set('trust proxy', ...)" : `app.${method}('trust proxy')`;
+        const ev: Eval = method === 'set' ? (n.arguments[1] ? evaluate(n.arguments[1], src, scope) : { kind: 'literal', value: undefined }) : { kind: 'literal', value: method === 'enable' };
+        const setting: Setting = { eval: ev, ref: ref(n), how };
+        if (app && (app.kind === 'express' || app.kind === 'nestjs')) app.trustProxy = setting;
+        else detached.push({ ...setting, file, nest: imports.has('@nestjs/core') || imports.has('@nestjs/platform-express') });
+        continue;
+      }
+      if ((method === 'use' || method === 'register') && app) {
+        for (const a of n.arguments) {
+          const name = forwardedBinding(a);
+          if (name) app.forwardedLib = { name, ref: ref(n) };
+        }
+        continue;
+      }
+      if (method === 'listen' && (app || server)) {
+        const target = app ?? (server as { app: NodeApp }).app;
+        const call: ListenCall = { ref: ref(n), tls: server?.tls ?? false };
+        const opts = first ? objectProps(first) : undefined;
+        if (opts) {
+          const p = opts.props.get('port');
+          const h = opts.props.get('host');
+          const path = opts.props.get('path');
+          if (p) call.port = evaluate(p, src, scope);
+          if (h) call.host = evaluate(h, src, scope);
+          if (path) call.path = evaluate(path, src, scope);
+        } else if (first) {
+          const v = evaluate(first, src, scope);
+          if (v.kind === 'literal' && typeof v.value === 'string' && !/^\d+$/.test(v.value)) call.path = v;
+          else call.port = v;
+          const second = n.arguments[1] ? unwrap(n.arguments[1]) : undefined;
+          if (second && second.type !== 'ArrowFunctionExpression' && second.type !== 'FunctionExpression') {
+            const h = evaluate(second, src, scope);
+            if (!(h.kind === 'literal' && typeof h.value === 'number')) call.host = h;
+          }
+        }
+        target.listens.push(call);
+        continue;
+      }
+      // @sveltejs/adapter-node: adapter({ envPrefix })
+    }
+    if (n.type === 'AssignmentExpression' && n.operator === '=' && n.left.type === 'MemberExpression' && !n.left.computed) {
+      const objKey = keyOf(n.left.object);
+      const app = objKey ? byVar.get(objKey) : undefined;
+      const prop = n.left.property?.name;
+      if (app?.kind === 'koa' && (prop === 'proxy' || prop === 'proxyIpHeader' || prop === 'maxIpsCount')) {
+        const field: 'trustProxy' | 'proxyIpHeader' | 'maxIpsCount' = prop === 'proxy' ? 'trustProxy' : prop;
+        app[field] = { eval: evaluate(n.right, src, scope), ref: ref(n), how: `app.${prop} = ...` };
+      }
+    }
+  }
+
+  // SvelteKit adapter-node in svelte.config.*
+  for (const n of nodes(ast)) {
+    if (n.type !== 'CallExpression') continue;
+    const b = boundTo(n.callee);
+    if (b === '@sveltejs/adapter-node' || b === '@sveltejs/adapter-node#default') {
+      const opts = n.arguments[0] ? objectProps(n.arguments[0]) : undefined;
+      const prefix = opts?.props.get('envPrefix');
+      adapterNode = { ref: ref(n) };
+      if (prefix) adapterNode.envPrefix = evaluate(prefix, src, scope);
+      break;
+    }
+  }
+  return { apps, detached, adapterNode, imports };
+}

@@ -1,0 +1,701 @@
+/**
+ * Builds the nginx semantic model (servers, listeners, scopes, effective upstream headers)
+ * from the crossplane-shaped trees the nginx collector produces.
+ *
+ * The inheritance rules follow nginx's merge functions: for proxy_set_header, grpc_set_header,
+ * uwsgi_param, fastcgi_param and scgi_param a level that writes any directive of the kind
+ * inherits none of that kind from outer levels (ngx_conf_merge_ptr_value on the source array);
+ * proxy_set_header additionally gets nginx's defaults `Host $proxy_host` and `Connection close`
+ * for names the effective set does not contain. `if` and `limit_except` blocks are nameless
+ * locations: they inherit the enclosing location's settings and its content handler.
+ */
+import type { NginxConfigFile, NginxConfigTree, NginxDirective } from '../../collectors/nginx/ast.js';
+import type {
+  NginxHeaderEntry,
+  NginxHeaderSet,
+  NginxHttp,
+  NginxLevelKind,
+  NginxListen,
+  NginxModel,
+  NginxPass,
+  NginxPassKind,
+  NginxRealIp,
+  NginxRedirect,
+  NginxRef,
+  NginxScope,
+  NginxServer,
+  NginxUpstream,
+  NginxUpstreamServer,
+  NginxVariableDef,
+} from './types.js';
+
+export const PASS_KINDS: readonly NginxPassKind[] = ['proxy', 'grpc', 'uwsgi', 'fastcgi', 'scgi'];
+
+/** The directive that sets upstream headers/params of each kind. */
+export const HEADER_DIRECTIVE: Record<NginxPassKind, string> = {
+  proxy: 'proxy_set_header',
+  grpc: 'grpc_set_header',
+  uwsgi: 'uwsgi_param',
+  fastcgi: 'fastcgi_param',
+  scgi: 'scgi_param',
+};
+
+/** The directive that passes a request upstream for each kind. */
+export const PASS_DIRECTIVE: Record<NginxPassKind, string> = {
+  proxy: 'proxy_pass',
+  grpc: 'grpc_pass',
+  uwsgi: 'uwsgi_pass',
+  fastcgi: 'fastcgi_pass',
+  scgi: 'scgi_pass',
+};
+
+const PASS_BY_DIRECTIVE = new Map<string, NginxPassKind>(PASS_KINDS.map((k) => [PASS_DIRECTIVE[k], k]));
+const KIND_BY_HEADER_DIRECTIVE = new Map<string, NginxPassKind>(PASS_KINDS.map((k) => [HEADER_DIRECTIVE[k], k]));
+
+/**
+ * nginx's built-in proxy headers (ngx_http_proxy_headers in nginx 1.22), added for every name the
+ * effective set does not contain. Empty values are not sent but still stop the client's header of
+ * that name (TE, Keep-Alive, Expect, Upgrade); Content-Length / Transfer-Encoding describe the body.
+ * Pinned against the real nginx in test/nginx-facts/real-nginx.test.ts.
+ */
+export const PROXY_DEFAULT_HEADERS: readonly { name: string; value: string }[] = [
+  { name: 'Host', value: '$proxy_host' },
+  { name: 'Connection', value: 'close' },
+  { name: 'Content-Length', value: '$proxy_internal_body_length' },
+  { name: 'Transfer-Encoding', value: '$proxy_internal_chunked' },
+  { name: 'TE', value: '' },
+  { name: 'Keep-Alive', value: '' },
+  { name: 'Expect', value: '' },
+  { name: 'Upgrade', value: '' },
+];
+
+/** Include nesting is bounded even if the parser's own cycle detection were bypassed. */
+const MAX_INCLUDE_DEPTH = 32;
+/** Block nesting bound (nginx itself has no hard limit; real configs stay far below). */
+const MAX_BLOCK_DEPTH = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Walking the tree with includes inlined
+
+/** A directive with where it is written (its file and the include chain that reached it). */
+interface Located {
+  d: NginxDirective;
+  ref: NginxRef;
+  file: NginxConfigFile;
+  via: NginxRef[];
+}
+
+function needsQuotes(arg: string): boolean {
+  return arg === '' || /[\s;{}"'#]/.test(arg);
+}
+
+export function directiveText(d: NginxDirective): string {
+  const args = d.args.map((a) => (needsQuotes(a) ? `"${a.replace(/(["\\])/g, '\\$1')}"` : a));
+  return `${[d.directive, ...args].join(' ')}${d.block ? ' {' : ';'}`;
+}
+
+class TreeWalker {
+  constructor(private readonly tree: NginxConfigTree) {}
+
+  /** Directives of a block, with `include` replaced by the included files' directives. */
+  expand(block: NginxDirective[] | undefined, file: NginxConfigFile, via: NginxRef[], enclosing: string, depth = 0): Located[] {
+    const out: Located[] = [];
+    if (!block) return out;
+    for (const d of block) {
+      if (d.directive === '#') continue;
+      const ref = this.ref(d, file, via, enclosing);
+      if (d.directive === 'include' && (!d.includes || d.includes.length === 0)) {
+        // Unresolved (dangling, unreadable) or an empty glob: kept so levels can report it.
+        out.push({ d, ref, file, via });
+        continue;
+      }
+      if (d.directive === 'include' && d.includes && d.includes.length > 0) {
+        if (depth >= MAX_INCLUDE_DEPTH) continue;
+        for (const i of d.includes) {
+          const inc = this.tree.config[i];
+          if (!inc || via.some((v) => v.file === inc.file && v.line === d.line)) continue;
+          out.push(...this.expand(inc.parsed, inc, [...via, ref], enclosing, depth + 1));
+        }
+        continue;
+      }
+      out.push({ d, ref, file, via });
+    }
+    return out;
+  }
+
+  children(l: Located): Located[] {
+    return this.expand(l.d.block, l.file, l.via, l.d.directive, l.via.length);
+  }
+
+  ref(d: NginxDirective, file: NginxConfigFile, via: NginxRef[], enclosing: string): NginxRef {
+    const r: NginxRef = {
+      file: file.file,
+      line: d.line,
+      source: file.source ?? 'file',
+      text: directiveText(d),
+      includedVia: via,
+      enclosing,
+    };
+    if (d.column !== undefined) r.column = d.column;
+    return r;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small parsers for directive arguments
+
+const VAR_RE = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g;
+
+/** Variables named in a value, with `$`: `"$host:$server_port"` -> ['$host', '$server_port']. */
+export function variablesIn(value: string): string[] {
+  const out: string[] = [];
+  for (const m of value.matchAll(VAR_RE)) out.push(`$${m[1] ?? m[2]}`);
+  return out;
+}
+
+export function parseListen(args: string[], ref: NginxRef): NginxListen {
+  const spec = args[0] ?? '80';
+  const params = new Set(args.slice(1));
+  const l: NginxListen = {
+    address: '*',
+    ssl: params.has('ssl'),
+    http2: params.has('http2'),
+    quic: params.has('quic'),
+    proxyProtocol: params.has('proxy_protocol'),
+    defaultServer: params.has('default_server') || params.has('default'),
+    defaulted: false,
+    sslFromLegacyDirective: false,
+    ref,
+  };
+  if (spec.startsWith('unix:')) {
+    l.address = spec;
+    l.unix = spec.slice(5);
+    return l;
+  }
+  if (/^\d+$/.test(spec)) {
+    l.port = Number(spec);
+    return l;
+  }
+  const v6 = /^(\[[^\]]*\])(?::(\d+))?$/.exec(spec);
+  if (v6) {
+    l.address = v6[1] as string;
+    l.port = v6[2] ? Number(v6[2]) : 80;
+    return l;
+  }
+  const colon = spec.lastIndexOf(':');
+  if (colon >= 0 && /^\d+$/.test(spec.slice(colon + 1))) {
+    l.address = spec.slice(0, colon) || '*';
+    l.port = Number(spec.slice(colon + 1));
+  } else {
+    l.address = spec;
+    l.port = 80;
+  }
+  return l;
+}
+
+/** host:port / unix: / [v6]:port into parts; `defaultPort` when no port is written. */
+function parseAddress(addr: string, defaultPort?: number): { host?: string; port?: number; unix?: string } {
+  if (addr.startsWith('unix:'))
+    return {
+      unix: addr
+        .slice(5)
+        .replace(/^\/\/(?=\/)/, '')
+        .replace(/:$/, ''),
+    };
+  const v6 = /^(\[[^\]]*\])(?::(\d+))?$/.exec(addr);
+  if (v6) return { host: v6[1] as string, ...(v6[2] ? { port: Number(v6[2]) } : defaultPort ? { port: defaultPort } : {}) };
+  const colon = addr.lastIndexOf(':');
+  if (colon >= 0 && /^\d+$/.test(addr.slice(colon + 1)))
+    return { host: addr.slice(0, colon), port: Number(addr.slice(colon + 1)) };
+  return { host: addr, ...(defaultPort ? { port: defaultPort } : {}) };
+}
+
+const DEFAULT_SCHEME: Record<NginxPassKind, string> = {
+  proxy: 'http',
+  grpc: 'grpc',
+  uwsgi: 'uwsgi',
+  fastcgi: 'fastcgi',
+  scgi: 'scgi',
+};
+const SCHEME_PORT: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443 };
+
+export function parsePass(kind: NginxPassKind, target: string, ref: NginxRef, upstreams: NginxUpstream[]): NginxPass {
+  const p: NginxPass = { kind, target, variable: target.includes('$'), ref };
+  let rest = target;
+  const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(target);
+  if (schemeMatch && !target.startsWith('unix:')) {
+    p.scheme = (schemeMatch[1] as string).toLowerCase();
+    rest = target.slice(schemeMatch[0].length);
+  } else {
+    p.scheme = DEFAULT_SCHEME[kind];
+  }
+  if (p.variable) {
+    // `http://$backend` — the target is chosen per request; keep what is literal.
+    return p;
+  }
+  let authority = rest;
+  if (rest.startsWith('unix:')) {
+    // proxy_pass http://unix:/run/app.sock:/uri — the socket path ends at the next ':'.
+    const m = /^unix:([^:]*)(?::(.*))?$/.exec(rest);
+    p.unix = m?.[1] ?? rest.slice(5);
+    if (m?.[2]) p.uri = m[2];
+    return p;
+  }
+  const slash = rest.indexOf('/');
+  if (slash >= 0) {
+    authority = rest.slice(0, slash);
+    p.uri = rest.slice(slash);
+  }
+  const named = upstreams.find((u) => u.name === authority);
+  if (named) {
+    p.upstream = named;
+    return p;
+  }
+  const a = parseAddress(authority, p.scheme ? SCHEME_PORT[p.scheme] : undefined);
+  if (a.host !== undefined) p.host = a.host;
+  if (a.port !== undefined) p.port = a.port;
+  if (a.unix !== undefined) p.unix = a.unix;
+  return p;
+}
+
+function parseUpstream(l: Located, walker: TreeWalker): NginxUpstream {
+  const servers: NginxUpstreamServer[] = [];
+  for (const c of walker.children(l)) {
+    if (c.d.directive !== 'server' || c.d.block) continue;
+    const address = c.d.args[0] ?? '';
+    servers.push({ address, ...parseAddress(address, 80), params: c.d.args.slice(1), ref: c.ref });
+  }
+  return { name: l.d.args[0] ?? '', servers, ref: l.ref };
+}
+
+function parseMapLike(l: Located, walker: TreeWalker): NginxVariableDef {
+  const kind = l.d.directive as 'map' | 'geo' | 'split_clients';
+  const args = l.d.args;
+  let source: string;
+  let name: string;
+  if (kind === 'geo' && args.length === 1) {
+    source = '$remote_addr';
+    name = args[0] ?? '';
+  } else {
+    source = args[0] ?? '';
+    name = args[1] ?? '';
+  }
+  const def: NginxVariableDef = {
+    kind,
+    name,
+    source,
+    sourceVariables: variablesIn(source),
+    entries: [],
+    conditions: [],
+    ref: l.ref,
+  };
+  const SPECIAL = new Set(['hostnames', 'volatile', 'ranges', 'proxy_recursive', 'proxy', 'delete']);
+  for (const c of walker.children(l)) {
+    if (c.d.directive === 'default' && c.d.args.length >= 1) {
+      def.default = c.d.args[0] as string;
+      continue;
+    }
+    if (SPECIAL.has(c.d.directive) && kind !== 'map') continue;
+    if ((c.d.directive === 'hostnames' || c.d.directive === 'volatile') && c.d.args.length === 0) continue;
+    def.entries.push({ key: c.d.directive, value: c.d.args[0] ?? '', ref: c.ref });
+  }
+  return def;
+}
+
+function parseRedirect(l: Located, conditional: boolean): NginxRedirect | undefined {
+  const a = l.d.args;
+  if (l.d.directive === 'return') {
+    let code: number | undefined;
+    let target = '';
+    if (a.length >= 2) {
+      code = Number(a[0]);
+      target = a[1] as string;
+    } else if (a.length === 1) {
+      if (/^\d+$/.test(a[0] as string)) code = Number(a[0]);
+      else {
+        code = 302;
+        target = a[0] as string;
+      }
+    }
+    if (code === undefined || !(code >= 300 && code < 400) || !target) {
+      // A plain `return 404;` or `return 200 "text";` is not a redirect but still ends the request.
+      return undefined;
+    }
+    return { kind: 'return', code, target, ...schemeOf(target), unconditional: !conditional, ref: l.ref };
+  }
+  if (l.d.directive === 'rewrite' && a.length >= 2) {
+    const pattern = a[0] as string;
+    const target = a[1] as string;
+    const flag = a[2];
+    const absolute = /^(https?:\/\/|\$scheme:\/\/)/i.test(target);
+    if (!absolute && flag !== 'redirect' && flag !== 'permanent') return undefined;
+    const code = flag === 'permanent' ? 301 : 302;
+    const catchAll = /^\^(\/?\(\.\*\)\$?|\/?\.\*\$?|\/?\(\.\*\)|)$/.test(pattern) || pattern === '.*' || pattern === '^';
+    return {
+      kind: 'rewrite',
+      code,
+      target,
+      pattern,
+      ...schemeOf(target),
+      unconditional: !conditional && catchAll,
+      ref: l.ref,
+    };
+  }
+  return undefined;
+}
+
+function schemeOf(target: string): { targetScheme?: string } {
+  const m = /^(https?|\$scheme):\/\//i.exec(target);
+  return m ? { targetScheme: (m[1] as string).toLowerCase() } : {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Levels and inheritance
+
+/** What one level writes itself, for the inheritable settings the model tracks. */
+interface LevelConf {
+  kind: NginxLevelKind;
+  unresolvedIncludes: NginxRef[];
+  /** Index in server.scopes; -1 for http. */
+  scope: number;
+  own: Record<NginxPassKind, NginxHeaderEntry[]>;
+  passRequestHeaders?: { value: boolean; ref: NginxRef };
+  proxyRedirect: { value: string[]; ref: NginxRef }[];
+  absoluteRedirect?: { value: boolean; ref: NginxRef };
+  portInRedirect?: { value: boolean; ref: NginxRef };
+}
+
+function emptyOwn(): Record<NginxPassKind, NginxHeaderEntry[]> {
+  return { proxy: [], grpc: [], uwsgi: [], fastcgi: [], scgi: [] };
+}
+
+function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): LevelConf {
+  const conf: LevelConf = { kind, scope, own: emptyOwn(), proxyRedirect: [], unresolvedIncludes: [] };
+  for (const l of directives) {
+    const d = l.d;
+    if (d.directive === 'include') {
+      if (!/[*?[]/.test(d.args[0] ?? '')) conf.unresolvedIncludes.push(l.ref);
+      continue;
+    }
+    const headerKind = KIND_BY_HEADER_DIRECTIVE.get(d.directive);
+    if (headerKind && d.args.length >= 1) {
+      conf.own[headerKind].push({
+        name: d.args[0] as string,
+        value: d.args[1] ?? '',
+        ifNotEmpty: d.args[2] === 'if_not_empty',
+        origin: 'directive',
+        level: kind,
+        ref: l.ref,
+      });
+      continue;
+    }
+    switch (d.directive) {
+      case 'proxy_pass_request_headers':
+        conf.passRequestHeaders = { value: d.args[0] !== 'off', ref: l.ref };
+        break;
+      case 'proxy_redirect':
+        conf.proxyRedirect.push({ value: d.args, ref: l.ref });
+        break;
+      case 'absolute_redirect':
+        conf.absoluteRedirect = { value: d.args[0] !== 'off', ref: l.ref };
+        break;
+      case 'port_in_redirect':
+        conf.portInRedirect = { value: d.args[0] !== 'off', ref: l.ref };
+        break;
+    }
+  }
+  return conf;
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The effective set of `kind` for a chain of levels (outermost first). */
+function effectiveSet(kind: NginxPassKind, chain: LevelConf[]): NginxHeaderSet {
+  let eff = -1;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    if ((chain[i] as LevelConf).own[kind].length > 0) {
+      eff = i;
+      break;
+    }
+  }
+  const set: NginxHeaderSet = { kind, entries: [], drops: [] };
+  if (eff >= 0) {
+    const level = chain[eff] as LevelConf;
+    set.fromLevel = level.kind;
+    set.fromScope = level.scope;
+    set.entries = [...level.own[kind]];
+  }
+  if (kind === 'proxy') {
+    const lvl = chain[eff >= 0 ? eff : chain.length - 1] as LevelConf;
+    for (const def of PROXY_DEFAULT_HEADERS) {
+      if (!set.entries.some((e) => sameName(e.name, def.name))) {
+        set.entries.push({ name: def.name, value: def.value, ifNotEmpty: false, origin: 'default', level: lvl.kind });
+      }
+    }
+  }
+  // Drops: every level at or above the effective one that writes its own set, compared with the
+  // next outer level that writes one (which is what it would otherwise have inherited).
+  for (let i = eff; i >= 0; i--) {
+    const level = chain[i] as LevelConf;
+    if (level.own[kind].length === 0) continue;
+    let outer = -1;
+    for (let j = i - 1; j >= 0; j--) {
+      if ((chain[j] as LevelConf).own[kind].length > 0) {
+        outer = j;
+        break;
+      }
+    }
+    if (outer < 0) break;
+    const outerLevel = chain[outer] as LevelConf;
+    const dropped = outerLevel.own[kind].filter((o) => !level.own[kind].some((e) => sameName(e.name, o.name)));
+    if (dropped.length > 0) {
+      set.drops.push({
+        byLevel: level.kind,
+        by: (level.own[kind][0] as NginxHeaderEntry).ref as NginxRef,
+        byScope: level.scope,
+        dropped,
+        fromLevel: outerLevel.kind,
+      });
+    }
+  }
+  return set;
+}
+
+function innermost<T>(chain: LevelConf[], pick: (l: LevelConf) => T | undefined): T | undefined {
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const v = pick(chain[i] as LevelConf);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The builder
+
+/** Last line of a block's contents written in the block's own file (includes are other files). */
+function lastLineOf(d: NginxDirective, depth = 0): number {
+  let max = d.line;
+  if (d.block && depth < MAX_BLOCK_DEPTH) for (const c of d.block) max = Math.max(max, lastLineOf(c, depth + 1));
+  return max;
+}
+
+interface HttpCtx {
+  http: NginxHttp;
+  level: LevelConf;
+  realIp: NginxRealIp;
+  sslOn?: NginxRef;
+  http2On?: NginxRef;
+}
+
+function readRealIp(directives: Located[]): NginxRealIp {
+  const r: NginxRealIp = { from: [] };
+  for (const l of directives) {
+    if (l.d.directive === 'set_real_ip_from' && l.d.args[0]) r.from.push({ value: l.d.args[0], ref: l.ref });
+    else if (l.d.directive === 'real_ip_header' && l.d.args[0]) r.header = { value: l.d.args[0], ref: l.ref };
+    else if (l.d.directive === 'real_ip_recursive' && l.d.args[0]) r.recursive = { value: l.d.args[0] === 'on', ref: l.ref };
+  }
+  return r;
+}
+
+class ModelBuilder {
+  readonly model: NginxModel = { https: [], servers: [] };
+  private readonly seenServers = new Set<string>();
+
+  addTree(tree: NginxConfigTree, configIndex: number): void {
+    const entry = tree.config[0];
+    if (!entry) return;
+    const walker = new TreeWalker(tree);
+    const top = walker.expand(entry.parsed, entry, [], 'main');
+    const https = top.filter((l) => l.d.directive === 'http' && l.d.block);
+    if (https.length > 0) {
+      for (const h of https) this.addHttp(walker, walker.children(h), configIndex, h.ref);
+    } else {
+      // A site file or conf.d snippet: its top level is (part of) the http context.
+      this.addHttp(walker, top, configIndex, undefined);
+    }
+  }
+
+  private addHttp(walker: TreeWalker, directives: Located[], configIndex: number, ref: NginxRef | undefined): void {
+    const http: NginxHttp = { index: this.model.https.length, config: configIndex, upstreams: [], variables: [], servers: [] };
+    if (ref) http.ref = ref;
+    this.model.https.push(http);
+    for (const l of directives) {
+      if (l.d.directive === 'upstream' && l.d.block) http.upstreams.push(parseUpstream(l, walker));
+      else if ((l.d.directive === 'map' || l.d.directive === 'geo' || l.d.directive === 'split_clients') && l.d.block) {
+        http.variables.push(parseMapLike(l, walker));
+      }
+    }
+    const ctx: HttpCtx = { http, level: readLevel('http', -1, directives), realIp: readRealIp(directives) };
+    for (const l of directives) {
+      if (l.d.directive === 'ssl' && l.d.args[0] === 'on') ctx.sslOn = l.ref;
+      if (l.d.directive === 'http2' && l.d.args[0] === 'on') ctx.http2On = l.ref;
+    }
+    for (const l of directives) {
+      if (l.d.directive === 'server' && l.d.block) this.addServer(walker, l, ctx);
+    }
+  }
+
+  private addServer(walker: TreeWalker, l: Located, ctx: HttpCtx): void {
+    const key = `${l.ref.file}:${l.ref.line}:${l.ref.column ?? 0}`;
+    if (this.seenServers.has(key)) return;
+    this.seenServers.add(key);
+    const directives = walker.children(l);
+    const server: NginxServer = {
+      index: this.model.servers.length,
+      http: ctx.http.index,
+      ref: l.ref,
+      listens: [],
+      serverNames: [],
+      tls: false,
+      plain: false,
+      realIp: { from: [] },
+      redirects: [],
+      scopes: [],
+      sets: [],
+    };
+    let sslOn = ctx.sslOn;
+    let http2On = ctx.http2On;
+    for (const c of directives) {
+      switch (c.d.directive) {
+        case 'listen':
+          server.listens.push(parseListen(c.d.args, c.ref));
+          break;
+        case 'server_name':
+          server.serverNames.push(...c.d.args);
+          break;
+        case 'ssl':
+          sslOn = c.d.args[0] === 'on' ? c.ref : undefined;
+          break;
+        case 'http2':
+          http2On = c.d.args[0] === 'on' ? c.ref : undefined;
+          break;
+      }
+    }
+    if (server.listens.length === 0) {
+      server.listens.push({
+        address: '*',
+        port: 80,
+        ssl: false,
+        http2: false,
+        quic: false,
+        proxyProtocol: false,
+        defaultServer: false,
+        defaulted: true,
+        sslFromLegacyDirective: false,
+      });
+    }
+    for (const listen of server.listens) {
+      if (sslOn && !listen.ssl && !listen.quic) {
+        listen.ssl = true;
+        listen.sslFromLegacyDirective = true;
+      }
+      if (http2On) listen.http2 = true;
+      if (listen.quic) listen.ssl = true;
+    }
+    server.tls = server.listens.some((x) => x.ssl);
+    server.plain = server.listens.some((x) => !x.ssl);
+    const own = readRealIp(directives);
+    server.realIp = {
+      from: own.from.length > 0 ? own.from : ctx.realIp.from,
+      ...((own.header ?? ctx.realIp.header) ? { header: own.header ?? ctx.realIp.header } : {}),
+      ...((own.recursive ?? ctx.realIp.recursive) ? { recursive: own.recursive ?? ctx.realIp.recursive } : {}),
+    } as NginxRealIp;
+
+    const upstreams = ctx.http.upstreams;
+    const addScope = (
+      kind: NginxScope['kind'],
+      at: Located,
+      body: Located[],
+      parent: NginxScope | undefined,
+      chain: LevelConf[],
+      conditions: string[],
+      depth: number,
+    ) => {
+      const index = server.scopes.length;
+      const levelKind: NginxLevelKind = kind;
+      const level = readLevel(levelKind, index, body);
+      const fullChain = [...chain, level];
+      const match = kind === 'server' ? '' : at.d.args.join(' ');
+      const label =
+        kind === 'server' ? `server ${server.serverNames[0] ?? '_'}` : kind === 'if' ? `if (${match})` : `${kind} ${match}`;
+      const scope: NginxScope = {
+        index,
+        kind,
+        match,
+        label: parent && parent.kind !== 'server' ? `${label} in ${parent.label}` : label,
+        ref: at.ref,
+        lastLine: lastLineOf(at.d),
+        passInherited: false,
+        unresolvedIncludes: [ctx.level, ...fullChain].flatMap((c) => c.unresolvedIncludes),
+        redirects: [],
+        returns: false,
+        headers: {} as Record<NginxPassKind, NginxHeaderSet>,
+        passRequestHeaders: innermost(fullChain, (c) => c.passRequestHeaders?.value) ?? true,
+        proxyRedirect: innermost(fullChain, (c) => (c.proxyRedirect.length > 0 ? c.proxyRedirect : undefined)) ?? [
+          { value: ['default'] },
+        ],
+        absoluteRedirect: innermost(fullChain, (c) => c.absoluteRedirect) ?? { value: true },
+        portInRedirect: innermost(fullChain, (c) => c.portInRedirect) ?? { value: true },
+      };
+      if (parent) scope.parent = parent.index;
+      for (const k of PASS_KINDS) scope.headers[k] = effectiveSet(k, [ctx.level, ...fullChain]);
+      server.scopes.push(scope);
+
+      for (const c of body) {
+        const passKind = PASS_BY_DIRECTIVE.get(c.d.directive);
+        if (passKind && !scope.pass && c.d.args[0] !== undefined) {
+          scope.pass = parsePass(passKind, c.d.args[0], c.ref, upstreams);
+        }
+        if (c.d.directive === 'return') scope.returns = true;
+        const r = parseRedirect(c, false);
+        if (r) scope.redirects.push(r);
+        if (c.d.directive === 'set' && c.d.args.length >= 2) {
+          server.sets.push({
+            kind: 'set',
+            name: c.d.args[0] as string,
+            source: c.d.args[1] as string,
+            sourceVariables: variablesIn(c.d.args[1] as string),
+            entries: [{ key: '', value: c.d.args[1] as string, ref: c.ref }],
+            conditions,
+            ref: c.ref,
+          });
+        }
+      }
+      if (!scope.pass && parent && (kind === 'if' || kind === 'limit_except') && parent.pass) {
+        scope.pass = parent.pass;
+        scope.passInherited = true;
+      }
+      if (depth >= MAX_BLOCK_DEPTH) return;
+      for (const c of body) {
+        if (!c.d.block) continue;
+        if (c.d.directive === 'location') {
+          addScope('location', c, walker.children(c), scope, fullChain, conditions, depth + 1);
+        } else if (c.d.directive === 'if') {
+          const cond = c.d.args.join(' ');
+          addScope('if', c, walker.children(c), scope, fullChain, [...conditions, cond], depth + 1);
+        } else if (c.d.directive === 'limit_except') {
+          addScope('limit_except', c, walker.children(c), scope, fullChain, conditions, depth + 1);
+        }
+      }
+    };
+    addScope('server', l, directives, undefined, [], [], 0);
+    server.redirects = (server.scopes[0] as NginxScope).redirects;
+    // Redirects inside a server-level `if` are conditional; record them on the server too.
+    for (const s of server.scopes) {
+      if (s.kind === 'if' && s.parent === 0) {
+        for (const r of s.redirects) server.redirects.push({ ...r, unconditional: false });
+      }
+    }
+    this.model.servers.push(server);
+    ctx.http.servers.push(server.index);
+  }
+}
+
+/** Builds the model for every linted entry file. Pure: reads only the trees. */
+export function buildNginxModel(configs: NginxConfigTree[]): NginxModel {
+  const b = new ModelBuilder();
+  configs.forEach((tree, i) => {
+    b.addTree(tree, i);
+  });
+  return b.model;
+}

@@ -1,0 +1,285 @@
+/**
+ * The nginx facts API that checks and the chain simulator use:
+ *  - `nginxModel(facts)`: the memoized semantic model (servers, scopes, effective headers);
+ *  - small, documented queries over it (`headerEntry`, `schemeHeaders`, `traceValue`, ...);
+ *  - `nginxEvidence` helpers turning a directive reference into display path + source lines.
+ */
+import type { NginxConfigTree } from '../../collectors/nginx/ast.js';
+import type { Facts } from '../../model/facts.js';
+import { buildNginxModel, variablesIn } from './build.js';
+import type {
+  NginxFacts,
+  NginxHeaderEntry,
+  NginxHeaderSet,
+  NginxModel,
+  NginxRef,
+  NginxScope,
+  NginxServer,
+  NginxValueTrace,
+  NginxVariableDef,
+} from './types.js';
+
+export {
+  buildNginxModel,
+  directiveText,
+  HEADER_DIRECTIVE,
+  PASS_DIRECTIVE,
+  PASS_KINDS,
+  PROXY_DEFAULT_HEADERS,
+  parseListen,
+  parsePass,
+  variablesIn,
+} from './build.js';
+export type * from './types.js';
+export { type RouteRequest, selectLocation, selectServer } from './route.js';
+
+/** The collector's trees plus everything derived from them. */
+export function buildNginxFacts(configs: NginxConfigTree[]): NginxFacts {
+  const m = buildNginxModel(configs);
+  return { configs, https: m.https, servers: m.servers };
+}
+
+const memo = new WeakMap<NginxConfigTree[], { count: number; model: NginxModel }>();
+
+/**
+ * The nginx model of these facts, computed once per set of configs. Checks call this instead of
+ * walking trees; it needs no engine step (the collector only fills `facts.nginx.configs`).
+ */
+export function nginxModel(facts: Pick<Facts, 'nginx'>): NginxModel {
+  const n = facts.nginx;
+  if (n.https && n.servers) return { https: n.https, servers: n.servers };
+  const hit = memo.get(n.configs);
+  if (hit && hit.count === n.configs.length) return hit.model;
+  const model = buildNginxModel(n.configs);
+  memo.set(n.configs, { count: n.configs.length, model });
+  return model;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Header queries
+
+/** The first entry named `name` (case-insensitive) in an effective set, defaults included. */
+export function headerEntry(set: NginxHeaderSet, name: string): NginxHeaderEntry | undefined {
+  const lower = name.toLowerCase();
+  return set.entries.find((e) => e.name.toLowerCase() === lower);
+}
+
+/** True when nginx sends the header/param: present with a non-empty value (or an `if_not_empty` value that can be set). */
+export function sends(set: NginxHeaderSet, name: string): boolean {
+  const e = headerEntry(set, name);
+  return e !== undefined && e.value !== '';
+}
+
+/**
+ * Headers an application can take the scheme from. X-Forwarded-Proto and RFC 7239 `Forwarded`
+ * (with `proto=`) are the standard ones; the rest are read by gunicorn's default
+ * secure_scheme_headers (X-Forwarded-Protocol, X-Forwarded-Ssl) or common middleware.
+ */
+export const SCHEME_HEADER_NAMES = [
+  'X-Forwarded-Proto',
+  'Forwarded',
+  'X-Forwarded-Protocol',
+  'X-Forwarded-Ssl',
+  'X-Forwarded-Scheme',
+  'X-Scheme',
+  'X-Url-Scheme',
+  'Front-End-Https',
+] as const;
+
+/** Entries of a proxy/grpc set that carry the scheme (Forwarded only when it has a `proto=` element). */
+export function schemeHeaders(set: NginxHeaderSet): NginxHeaderEntry[] {
+  return set.entries.filter((e) => {
+    if (e.value === '') return false;
+    const n = e.name.toLowerCase();
+    if (n === 'forwarded') return /(^|[;,\s"])proto=/i.test(e.value);
+    return SCHEME_HEADER_NAMES.some((s) => s.toLowerCase() === n);
+  });
+}
+
+/** The expression giving the scheme in a scheme header: the `proto=` part of Forwarded, else the whole value. */
+export function schemeExpression(e: NginxHeaderEntry): string {
+  if (e.name.toLowerCase() === 'forwarded') {
+    const m = /(?:^|[;,\s"])proto=("?)([^;,"\s]*)\1/i.exec(e.value);
+    return m?.[2] ?? e.value;
+  }
+  return e.value;
+}
+
+/** CGI-style params an application server reads the scheme from (uWSGI: UWSGI_SCHEME, HTTPS; PHP: HTTPS). */
+export const UWSGI_SCHEME_PARAMS = ['UWSGI_SCHEME', 'HTTPS', 'HTTP_X_FORWARDED_PROTO', 'wsgi.url_scheme'] as const;
+export const FASTCGI_SCHEME_PARAMS = ['HTTPS', 'HTTP_X_FORWARDED_PROTO'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Scopes
+
+/** The scope and its ancestors, outermost (the server scope) first. */
+export function scopeChain(server: NginxServer, scope: NginxScope): NginxScope[] {
+  const out: NginxScope[] = [];
+  let s: NginxScope | undefined = scope;
+  for (let guard = 0; s && guard < 128; guard++) {
+    out.unshift(s);
+    s = s.parent === undefined ? undefined : server.scopes[s.parent];
+  }
+  return out;
+}
+
+/**
+ * Scopes that pass requests upstream with their own configuration: a location (or `if`/`limit_except`
+ * with its own *_pass) that does not `return` first. An `if` that only inherits its location's pass
+ * sends the same headers (proxy_set_header is not allowed inside `if`), so it is not listed twice.
+ */
+export function passingScopes(server: NginxServer): NginxScope[] {
+  return server.scopes.filter((s) => s.pass !== undefined && !s.passInherited && !s.returns);
+}
+
+/** The scope whose own directives define a set (or undefined: the http level, or no level). */
+export function setOwner(server: NginxServer, set: NginxHeaderSet): NginxScope | undefined {
+  return set.fromScope !== undefined && set.fromScope >= 0 ? server.scopes[set.fromScope] : undefined;
+}
+
+/** Listeners nginx accepts plain HTTP on / TLS on. */
+export function plainListens(server: NginxServer) {
+  return server.listens.filter((l) => !l.ssl);
+}
+export function tlsListens(server: NginxServer) {
+  return server.listens.filter((l) => l.ssl);
+}
+
+/**
+ * Evidence that a server sits behind another proxy or load balancer (which may end TLS):
+ * realip trusting a source, or PROXY protocol on a listener.
+ */
+export function frontProxyEvidence(server: NginxServer): NginxRef[] {
+  const refs: NginxRef[] = [];
+  for (const l of server.listens) if (l.proxyProtocol && l.ref) refs.push(l.ref);
+  if (server.realIp.from.length > 0) {
+    if (server.realIp.header) refs.push(server.realIp.header.ref);
+    refs.push(...server.realIp.from.map((f) => f.ref));
+  }
+  return refs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Following variables through map / geo / set
+
+/** Variables whose value the client chooses freely. */
+export function isClientVariable(v: string): boolean {
+  return /^\$(http_|cookie_|arg_|sent_http_)/.test(v) || v === '$request_uri' || v === '$args' || v === '$query_string';
+}
+
+/** Variables that name the peer's address: a map/geo/if keyed on them can tell a trusted proxy apart. */
+export function isPeerAddressVariable(v: string): boolean {
+  return v === '$realip_remote_addr' || v === '$remote_addr' || v === '$binary_remote_addr' || v === '$proxy_protocol_addr';
+}
+
+const MAX_TRACE_DEPTH = 24;
+
+/**
+ * Follows the variables of a header value through map/geo/split_clients (http level) and `set`
+ * (this server), to tell whether the value depends on client-chosen variables and whether each
+ * such dependency is guarded by a definition keyed on the peer address.
+ */
+export function traceValue(model: NginxModel, server: NginxServer, value: string): NginxValueTrace {
+  const http = model.https[server.http];
+  const defs = new Map<string, NginxVariableDef[]>();
+  for (const d of [...(http?.variables ?? []), ...server.sets]) {
+    const list = defs.get(d.name) ?? [];
+    list.push(d);
+    defs.set(d.name, list);
+  }
+  const variables: string[] = [];
+  const clientVariables = new Set<string>();
+  const guards = new Map<NginxVariableDef, true>();
+  let unguarded = false;
+
+  /** Whether an expression reaches a client variable without a guard (also records what it reaches). */
+  const visit = (expr: string, depth: number, guarded: boolean, seen: Set<string>): void => {
+    for (const v of variablesIn(expr)) {
+      if (!variables.includes(v)) variables.push(v);
+      if (isClientVariable(v)) {
+        clientVariables.add(v);
+        if (!guarded) unguarded = true;
+        continue;
+      }
+      const ds = defs.get(v);
+      if (!ds || seen.has(v) || depth >= MAX_TRACE_DEPTH) continue;
+      const nextSeen = new Set(seen).add(v);
+      for (const d of ds) {
+        const keyedOnPeer = isGuard(d, defs, 0);
+        if (keyedOnPeer) guards.set(d, true);
+        const g = guarded || keyedOnPeer;
+        if (d.kind !== 'set') visit(d.source, depth + 1, g, nextSeen);
+        for (const e of d.entries) visit(e.value, depth + 1, g, nextSeen);
+        if (d.default !== undefined) visit(d.default, depth + 1, g, nextSeen);
+      }
+    }
+  };
+  visit(value, 0, false, new Set());
+  return {
+    variables,
+    clientVariables: [...clientVariables],
+    guarded: clientVariables.size > 0 && !unguarded,
+    guards: [...guards.keys()],
+    literals: literalValues(value, defs, 0),
+  };
+}
+
+/** A definition decides by the peer address: a geo (always address-keyed), a map whose source involves one, an if on one. */
+function isGuard(d: NginxVariableDef, defs: Map<string, NginxVariableDef[]>, depth: number): boolean {
+  if (depth > MAX_TRACE_DEPTH) return false;
+  if (d.kind === 'geo') return d.sourceVariables.some(isPeerAddressVariable) || d.sourceVariables.length === 0;
+  if (d.kind === 'set')
+    return d.conditions.some((c) => variablesIn(c).some((v) => isPeerAddressVariable(v) || derivesFromPeer(v, defs, depth + 1)));
+  return d.sourceVariables.some((v) => isPeerAddressVariable(v) || derivesFromPeer(v, defs, depth + 1));
+}
+
+function derivesFromPeer(v: string, defs: Map<string, NginxVariableDef[]>, depth: number): boolean {
+  const ds = defs.get(v);
+  return (ds ?? []).some((d) => d.kind !== 'set' && isGuard(d, defs, depth));
+}
+
+/** The literal values an expression can take: itself when it has no variables, or a map's/geo's literal outcomes. */
+function literalValues(expr: string, defs: Map<string, NginxVariableDef[]>, depth: number): string[] {
+  const vars = variablesIn(expr);
+  if (vars.length === 0) return [expr];
+  if (vars.length !== 1 || expr.trim() !== vars[0] || depth > MAX_TRACE_DEPTH) return [];
+  const ds = defs.get(vars[0] as string);
+  if (!ds) return [];
+  const out = new Set<string>();
+  for (const d of ds) {
+    for (const e of d.entries) for (const l of literalValues(e.value, defs, depth + 1)) out.add(l);
+    if (d.default !== undefined) for (const l of literalValues(d.default, defs, depth + 1)) out.add(l);
+  }
+  return [...out];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence: display paths and source lines
+
+/**
+ * The display path (as in facts.sources) for a file the parser named. Trees hold paths absolute or
+ * as given; sources are keyed by path relative to the working directory. Pure: no process.cwd().
+ */
+export function displayFile(facts: Pick<Facts, 'sources'>, file: string): string {
+  if (facts.sources.has(file)) return file;
+  let best: string | undefined;
+  for (const k of facts.sources.keys()) {
+    if (k.startsWith('/')) continue;
+    const tail = k.startsWith('./') ? k.slice(2) : k;
+    if (file.endsWith(`/${tail}`) && (!best || tail.length > best.length)) best = k;
+  }
+  return best ?? file;
+}
+
+/** Source lines `from..to` (1-based, inclusive) of a file, or undefined when the file was not read. */
+export function sourceLines(facts: Pick<Facts, 'sources'>, file: string, from: number, to = from): string[] | undefined {
+  const lines = facts.sources.get(displayFile(facts, file));
+  if (!lines || from < 1 || from > lines.length) return undefined;
+  return lines.slice(from - 1, Math.min(to, lines.length));
+}
+
+/** Indentation of a source line (for fix lines that match the file's style). */
+export function indentationAt(facts: Pick<Facts, 'sources'>, file: string, line: number): string | undefined {
+  const l = sourceLines(facts, file, line)?.[0];
+  return l === undefined ? undefined : (/^[ \t]*/.exec(l)?.[0] ?? '');
+}

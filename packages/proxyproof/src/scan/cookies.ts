@@ -1,0 +1,50 @@
+/** Set-Cookie and Strict-Transport-Security parsing (RFC 6265bis attributes, RFC 6797 directives). */
+import type { CookieFacts } from './types.js';
+
+export function parseSetCookie(line: string, url: string): CookieFacts | undefined {
+  const parts = line.split(';');
+  const first = parts.shift() ?? '';
+  const eq = first.indexOf('=');
+  if (eq <= 0) return undefined;
+  const name = first.slice(0, eq).trim();
+  let secure = false;
+  let httpOnly = false;
+  let sameSite: string | undefined;
+  for (const p of parts) {
+    const [k, ...v] = p.split('=');
+    const key = (k ?? '').trim().toLowerCase();
+    if (key === 'secure') secure = true;
+    else if (key === 'httponly') httpOnly = true;
+    else if (key === 'samesite') sameSite = v.join('=').trim().toLowerCase();
+  }
+  const raw = `${name}=…${parts.length ? `;${parts.join(';')}` : ''}`;
+  return { name, secure, httpOnly, sameSite, raw, url };
+}
+
+export interface Hsts {
+  maxAge?: number;
+  includeSubDomains: boolean;
+  preload: boolean;
+  /** Why the header is not usable, when it is malformed. */
+  invalid?: string;
+}
+
+export function parseHsts(value: string): Hsts {
+  const out: Hsts = { includeSubDomains: false, preload: false };
+  const seen = new Set<string>();
+  for (const d of value.split(';')) {
+    const [k, ...v] = d.split('=');
+    const key = (k ?? '').trim().toLowerCase();
+    if (!key) continue;
+    if (seen.has(key)) out.invalid = `directive '${key}' repeated (RFC 6797 6.1: the header is then ignored)`;
+    seen.add(key);
+    const val = v.join('=').trim().replace(/^"(.*)"$/, '$1');
+    if (key === 'max-age') {
+      if (!/^\d+$/.test(val)) out.invalid = `max-age '${val}' is not a number`;
+      else out.maxAge = Number(val);
+    } else if (key === 'includesubdomains') out.includeSubDomains = true;
+    else if (key === 'preload') out.preload = true;
+  }
+  if (out.maxAge === undefined && !out.invalid) out.invalid = 'no max-age directive (required)';
+  return out;
+}

@@ -1,0 +1,246 @@
+/**
+ * `scan`: crawl (static, optionally loading each page in Chromium) -> ScanFacts -> scan checks -> Report.
+ * Also the bounded side requests the attribution needs: the plain http:// entry, third-party https HEADs,
+ * `--confirm-cause` re-fetches, and lint facts of the deployment (`--config DIR`).
+ */
+import { relative } from 'node:path';
+import { SCAN_CHECKS } from '../checks/scan/index.js';
+import type { ScanCheck } from '../checks/scan/types.js';
+import { BrowserEngine, type BrowserOptions } from '../collectors/browser/browser.js';
+import { type CrawlOptions, crawl, decodeBody } from '../collectors/crawl/crawler.js';
+import { extractHtml } from '../collectors/crawl/extract.js';
+import { FetchError, HttpClient, type HttpOptions, headerValues } from '../collectors/crawl/http.js';
+import { lintPaths, sortFindings } from '../engine/lint.js';
+import { type Diagnostic, type Finding, InputError } from '../model/finding.js';
+import type { Report, ReportSection } from '../render/types.js';
+import { sameSite } from './attribution.js';
+import type { Progress } from './progress.js';
+import type { ConfirmFacts, HttpEntryFacts, LintJoin, PageFacts, ScanFacts, ThirdPartyFacts } from './types.js';
+
+export interface ScanOptions {
+  entry: string;
+  engine: 'static' | 'browser';
+  http: Omit<HttpOptions, 'signal'>;
+  crawl: Omit<CrawlOptions, 'deadline' | 'visit' | 'onPage'>;
+  /** Whole scan, ms. */
+  totalTimeoutMs: number;
+  browser?: Omit<BrowserOptions, 'resolve'>;
+  confirmCause?: boolean;
+  configDir?: string;
+  /** Check third-party http:// URLs over https (one HEAD each, at most 20). Default true. */
+  thirdPartyCheck?: boolean;
+  /** Port of the plain-http twin; default 80 when the entry uses the default https port. */
+  httpPort?: number;
+  progress?: Progress;
+  checks?: ScanCheck[];
+}
+
+const MAX_THIRD_PARTY = 20;
+const MAX_CONFIRM = 5;
+
+export async function collectScanFacts(opts: ScanOptions): Promise<{ facts: ScanFacts; diagnostics: Diagnostic[]; browserVersion?: string }> {
+  let entry: URL;
+  try {
+    entry = new URL(opts.entry);
+  } catch {
+    throw new InputError(`not a URL: '${opts.entry}' (expected https://host/...)`);
+  }
+  if (entry.protocol !== 'https:' && entry.protocol !== 'http:') throw new InputError(`unsupported scheme ${entry.protocol} (expected https:// or http://)`, opts.entry);
+
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DOMException('total scan time reached', 'AbortError')), opts.totalTimeoutMs);
+  timer.unref();
+  const deadline = Date.now() + opts.totalTimeoutMs;
+  const client = new HttpClient({ ...opts.http, signal: abort.signal, connections: Math.max(4, opts.crawl.concurrency * 2) });
+  const diagnostics: Diagnostic[] = [];
+  let browser: BrowserEngine | undefined;
+  try {
+    // The plain-http twin (or the entry itself when the user gave http://).
+    let httpEntry: HttpEntryFacts | undefined;
+    let crawlEntry = entry.href;
+    const httpUrl = new URL(entry.href);
+    httpUrl.protocol = 'http:';
+    const explicitPort = opts.httpPort ?? (entry.protocol === 'http:' ? Number(entry.port || 80) : entry.port === '' ? 80 : undefined);
+    if (explicitPort !== undefined) {
+      httpUrl.port = String(explicitPort);
+      httpEntry = await probeHttp(client, httpUrl.href);
+      if (entry.protocol === 'http:') {
+        if (httpEntry.error) throw new FetchError(httpEntry.error, httpUrl.href);
+        crawlEntry = httpEntry.finalUrl ?? entry.href;
+      }
+    }
+
+    if (opts.engine === 'browser') {
+      browser = await BrowserEngine.launch({ ...opts.browser, resolve: opts.http.resolve, contexts: opts.browser?.contexts ?? opts.crawl.concurrency });
+    }
+    let insecureSoFar = 0;
+    let result: Awaited<ReturnType<typeof crawl>>;
+    try {
+      result = await crawl(crawlEntry, client, {
+        ...opts.crawl,
+        deadline,
+        onPage: (page, s) => {
+          insecureSoFar += (page.observed ?? page.insecure).length;
+          opts.progress?.page(s.done, s.queued, insecureSoFar);
+        },
+        visit: browser
+          ? async (page) => {
+              const v = await browser!.visit(page.finalUrl);
+              page.observed = v.observed;
+              if (v.screenshot) page.screenshot = v.screenshot;
+              if (v.error) diagnostics.push({ level: 'warning', message: `browser: ${v.error}`, file: page.finalUrl });
+            }
+          : undefined,
+      });
+    } catch (e) {
+      if (e instanceof FetchError) throw new InputError(e.message, e.url);
+      throw e;
+    } finally {
+      opts.progress?.stop();
+    }
+    for (const f of result.failures) diagnostics.push({ level: 'error', message: f.message, file: f.url });
+    for (const n of result.notes) diagnostics.push({ level: 'note', message: n.message, file: n.url });
+    for (const p of result.pages) {
+      if (p.truncated) diagnostics.push({ level: 'warning', message: `response larger than ${client.opts.maxBytes} bytes: read the first ${client.opts.maxBytes} (--max-bytes)`, file: p.finalUrl });
+      if (p.fetchError) diagnostics.push({ level: 'error', message: `redirected to a URL that failed: ${p.fetchError}`, file: p.url });
+      if (p.invalidUtf8) diagnostics.push({ level: 'warning', message: 'body is not valid UTF-8: decoded with replacement characters', file: p.finalUrl });
+      if (p.linksNotFollowed) diagnostics.push({ level: 'note', message: `${p.linksNotFollowed} same-site links on this page not followed (--max-pages)`, file: p.finalUrl });
+    }
+
+    const facts: ScanFacts = {
+      entry: entry.href,
+      engine: opts.engine,
+      pages: result.pages,
+      httpEntry,
+      confirm: [],
+      thirdParty: [],
+      lint: [],
+      failures: result.failures,
+    };
+    if (opts.thirdPartyCheck !== false && Date.now() < deadline) facts.thirdParty = await checkThirdParty(client, result.pages);
+    if (opts.confirmCause && Date.now() < deadline) facts.confirm = await confirmCause(client, result.pages);
+    if (opts.configDir) facts.lint = await lintJoin(opts.configDir);
+    return { facts, diagnostics, browserVersion: browser?.version };
+  } finally {
+    clearTimeout(timer);
+    await browser?.close();
+    await client.close();
+  }
+}
+
+async function probeHttp(client: HttpClient, url: string): Promise<HttpEntryFacts> {
+  try {
+    const r = await client.fetch(url);
+    return { url, status: r.status, chain: r.chain, finalUrl: r.finalUrl, hsts: r.chain[0] ? undefined : headerValues(r.headers, 'strict-transport-security')[0] };
+  } catch (e) {
+    return { url, chain: [], error: (e as Error).message };
+  }
+}
+
+function sameSiteHttp(page: PageFacts): string[] {
+  const h = new URL(page.finalUrl).hostname;
+  return [...new Set(page.insecure.filter((r) => r.source === 'html' && sameSite(h, new URL(r.url).hostname)).map((r) => r.url))];
+}
+
+async function confirmCause(client: HttpClient, pages: PageFacts[]): Promise<ConfirmFacts[]> {
+  const out: ConfirmFacts[] = [];
+  for (const page of pages.filter((p) => sameSiteHttp(p).length > 0).slice(0, MAX_CONFIRM)) {
+    const before = sameSiteHttp(page);
+    try {
+      const r = await client.fetch(page.finalUrl, { headers: { 'x-forwarded-proto': 'https' } });
+      const ex = extractHtml(decodeBody(r.body, headerValues(r.headers, 'content-type')[0]).text, r.finalUrl);
+      const h = new URL(page.finalUrl).hostname;
+      const after = [...new Set(ex.refs.filter((x) => x.url.startsWith('http:') && sameSite(h, new URL(x.url).hostname)).map((x) => x.url))];
+      out.push({ page: page.finalUrl, before, after });
+    } catch {
+      /* a failed re-fetch proves nothing */
+    }
+  }
+  return out;
+}
+
+async function checkThirdParty(client: HttpClient, pages: PageFacts[]): Promise<ThirdPartyFacts[]> {
+  const urls = new Set<string>();
+  for (const p of pages) {
+    const h = new URL(p.finalUrl).hostname;
+    for (const r of p.observed ?? p.insecure) {
+      if (r.classification === 'navigation' || !r.url.startsWith('http:')) continue;
+      if (!sameSite(h, new URL(r.url).hostname)) urls.add(r.url);
+      if (urls.size >= MAX_THIRD_PARTY) break;
+    }
+  }
+  return Promise.all(
+    [...urls].map(async (url) => {
+      const https = url.replace(/^http:/, 'https:');
+      try {
+        const r = await client.fetchOnce(https, { method: 'HEAD' });
+        return { url, httpsStatus: r.status };
+      } catch (e) {
+        return { url, error: (e as FetchError).code ?? (e as Error).message };
+      }
+    }),
+  );
+}
+
+async function lintJoin(dir: string): Promise<LintJoin[]> {
+  const { report } = await lintPaths([dir]);
+  return report.findings.map((f) => ({
+    id: f.id,
+    file: f.evidence[0]?.file ?? dir,
+    line: f.evidence[0]?.line ?? 0,
+    message: f.message.split('\n')[0] ?? '',
+  }));
+}
+
+export function runScanChecks(facts: ScanFacts, checks: ScanCheck[] = SCAN_CHECKS): Finding[] {
+  return sortFindings(checks.flatMap((c) => c.run(facts)));
+}
+
+export function pageSummary(p: PageFacts): string {
+  const refs = p.observed ?? p.insecure.filter((r) => r.classification !== 'navigation');
+  const counts = new Map<string, number>();
+  for (const r of refs) counts.set(r.classification, (counts.get(r.classification) ?? 0) + 1);
+  const c = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+  const redirect = p.chain.length ? ` (${p.chain.length} redirect${p.chain.length > 1 ? 's' : ''}${p.redirectLoop ? ', loop' : ''})` : '';
+  return `${p.redirectLoop ? 'LOOP' : p.status} ${p.url}${redirect}${c ? `  — ${c}` : ''}`;
+}
+
+export async function runScan(opts: ScanOptions): Promise<{ facts: ScanFacts; report: Report }> {
+  const { facts, diagnostics, browserVersion } = await collectScanFacts(opts);
+  const findings = runScanChecks(facts, opts.checks);
+  const shown = facts.pages.slice(0, 50).map(pageSummary);
+  if (facts.pages.length > 50) shown.push(`... and ${facts.pages.length - 50} more pages (see --format json)`);
+  const sections: ReportSection[] = [
+    {
+      title: `scan of ${facts.entry} (${facts.engine}${browserVersion ? ` engine, Chromium ${browserVersion}` : ' engine'}): ${facts.pages.length} page(s)`,
+      lines: shown,
+    },
+  ];
+  const cwd = process.cwd();
+  const report: Report = {
+    command: 'scan',
+    inputs: [opts.entry],
+    findings,
+    diagnostics,
+    sections,
+    data: {
+      engine: facts.engine,
+      browserVersion,
+      pages: facts.pages.map((p) => ({
+        url: p.url,
+        finalUrl: p.finalUrl,
+        status: p.status,
+        depth: p.depth,
+        redirectLoop: p.redirectLoop,
+        hsts: p.hsts,
+        insecure: (p.observed ?? p.insecure).map((r) => ({ url: r.url, classification: r.classification, kind: r.kind, source: r.source, doc: r.doc, line: r.line })),
+        screenshot: p.screenshot ? relative(cwd, p.screenshot) : undefined,
+      })),
+      redirects: facts.pages.filter((p) => p.chain.length).map((p) => ({ url: p.url, chain: p.chain, loop: p.redirectLoop })),
+      httpEntry: facts.httpEntry,
+      confirm: facts.confirm,
+      thirdParty: facts.thirdParty,
+    },
+  };
+  return { facts, report };
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { forwardedProtoHardcoded } from '../../../src/checks/nginx/forwarded-proto-hardcoded.js';
+import { caseTable, factsFromText } from './harness.js';
+
+const ID = 'nginx/forwarded-proto-hardcoded';
+
+caseTable(forwardedProtoHardcoded, [
+  {
+    name: 'literal https on a plain-HTTP server nobody fronts',
+    config:
+      'server {\n  listen 80;\n  location / {\n    proxy_set_header X-Forwarded-Proto https;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'literal http on a TLS server',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header X-Forwarded-Proto http;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'literal https on a server with both 80 and 443 ssl that does not redirect port 80',
+    config:
+      'server {\n  listen 80;\n  listen 443 ssl;\n  proxy_set_header X-Forwarded-Proto https;\n  location / { proxy_pass http://app; }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'Forwarded with proto=http on TLS',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header Forwarded "for=$remote_addr;proto=http";\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'X-Forwarded-Ssl on over plain HTTP',
+    config:
+      'server {\n  listen 8080;\n  location / {\n    proxy_set_header X-Forwarded-Ssl on;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'one header line at server level inherited by two locations gives one finding',
+    config:
+      'server {\n  listen 443 ssl;\n  proxy_set_header X-Forwarded-Proto http;\n  location /a { proxy_pass http://a; }\n  location /b { proxy_pass http://b; }\n}',
+    expect: [`${ID}@3`],
+  },
+  // valid
+  {
+    name: 'literal https on a TLS-only server (redundant but true)',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header X-Forwarded-Proto https;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'literal https on the plain listener behind a TLS-terminating balancer (realip)',
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  real_ip_header X-Forwarded-For;\n  location / {\n    proxy_set_header X-Forwarded-Proto https;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'mixed 80 + 443 server whose port 80 is redirected by if ($scheme = http)',
+    config:
+      'server {\n  listen 80;\n  listen 443 ssl;\n  if ($scheme = http) {\n    return 301 https://$host$request_uri;\n  }\n  location / {\n    proxy_set_header X-Forwarded-Proto https;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: '$scheme is not a literal',
+    config:
+      'server {\n  listen 80;\n  listen 443 ssl;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'literal https in a location that does not proxy',
+    config: 'server {\n  listen 80;\n  location / {\n    proxy_set_header X-Forwarded-Proto https;\n    root /srv;\n  }\n}',
+    expect: [],
+  },
+]);
+
+test('fix replaces the literal with $scheme, keeping indentation; http on TLS is high', () => {
+  const facts = factsFromText(
+    'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header X-Forwarded-Proto http;\n    proxy_pass http://app;\n  }\n}',
+  );
+  const [f] = forwardedProtoHardcoded.run(facts);
+  assert.equal(f?.severity, 'high');
+  assert.deepEqual(f?.fix?.lines, ['    proxy_set_header X-Forwarded-Proto $scheme;']);
+  assert.equal(f?.fix?.line, 4);
+  assert.match(f?.message ?? '', /ends TLS on 443 ssl/);
+});
+
+test('the Forwarded fix keeps the other elements', () => {
+  const facts = factsFromText(
+    'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header Forwarded "for=$remote_addr;proto=http";\n    proxy_pass http://app;\n  }\n}',
+  );
+  const [f] = forwardedProtoHardcoded.run(facts);
+  assert.deepEqual(f?.fix?.lines, ['    proxy_set_header Forwarded "for=$remote_addr;proto=$scheme";']);
+});

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { forwardedProtoMissing } from '../../../src/checks/nginx/forwarded-proto-missing.js';
+import { caseTable, factsFromText } from './harness.js';
+
+const ID = 'nginx/forwarded-proto-missing';
+
+caseTable(forwardedProtoMissing, [
+  {
+    name: 'the seed: TLS server, location / with only Host and X-Real-IP',
+    config: `server {
+    listen 443 ssl;
+    server_name shop.example.com;
+    location / {
+        proxy_pass http://127.0.0.1:8000;
+        proxy_set_header Host $host;
+        proxy_set_header X-Real-IP $remote_addr;
+    }
+}`,
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'no proxy_set_header at all (only nginx defaults Host $proxy_host, Connection close)',
+    config: 'server {\n  listen 443 ssl;\n  location / {\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@3`],
+  },
+  {
+    name: 'legacy `ssl on;` makes the server TLS',
+    config: 'server {\n  listen 443;\n  ssl on;\n  location / {\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'a named location used by try_files',
+    config:
+      'server {\n  listen 443 ssl;\n  location / { try_files $uri @app; }\n  location @app {\n    proxy_pass http://app;\n    proxy_set_header Host $host;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'each proxying location of a TLS server is reported, static ones are not',
+    config: `server {
+  listen 443 ssl;
+  location /static/ { root /srv; }
+  location /api/ { proxy_pass http://api; }
+  location / { proxy_pass http://web; }
+}`,
+    expect: [`${ID}@4`, `${ID}@5`],
+  },
+  {
+    name: 'an empty value does not count: proxy_set_header X-Forwarded-Proto "" removes the header',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header X-Forwarded-Proto "";\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@3`],
+  },
+  {
+    name: 'Forwarded without proto= does not carry the scheme',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header Forwarded "for=$remote_addr";\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@3`],
+  },
+  // valid
+  {
+    name: 'X-Forwarded-Proto $scheme in the location',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'set at server level and inherited by a location without its own headers',
+    config:
+      'server {\n  listen 443 ssl;\n  proxy_set_header X-Forwarded-Proto $scheme;\n  location / {\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'set at http level and inherited through server and nested locations',
+    config:
+      'http {\n  proxy_set_header X-Forwarded-Proto $scheme;\n  server {\n    listen 443 ssl;\n    location / {\n      location /a/ { proxy_pass http://app; }\n    }\n  }\n}',
+    expect: [],
+  },
+  {
+    name: "Debian's include proxy_params (built-in copy) sets X-Forwarded-Proto $scheme",
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    include proxy_params;\n    proxy_pass http://127.0.0.1:8000;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'RFC 7239 Forwarded with proto=$scheme',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header Forwarded "for=$remote_addr;proto=$scheme";\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'a location that re-sets every header it needs (trap)',
+    config: `server {
+  listen 443 ssl;
+  include proxy_params;
+  location /ws/ {
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection "upgrade";
+    proxy_pass http://app;
+  }
+}`,
+    expect: [],
+  },
+  {
+    name: 'a server with only return 301 https:// (trap)',
+    config: 'server {\n  listen 80;\n  server_name a.test;\n  return 301 https://$host$request_uri;\n}',
+    expect: [],
+  },
+  {
+    name: 'a plain-HTTP server is not reached over TLS',
+    config: 'server {\n  listen 8080;\n  location / {\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'a TLS location that redirects instead of proxying',
+    config: 'server {\n  listen 443 ssl;\n  location / {\n    return 301 https://www.a.test$request_uri;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: "dropped by a location's own headers: reported by nginx/proxy-header-inheritance instead",
+    config:
+      'server {\n  listen 443 ssl;\n  proxy_set_header X-Forwarded-Proto $scheme;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'a dangling include may set it: silent',
+    config: 'server {\n  listen 443 ssl;\n  location / {\n    include snippets/proxy.conf;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+    parseError: /snippets\/proxy\.conf.*no such file/,
+  },
+  {
+    name: 'uwsgi_pass is not proxy_pass (see nginx/uwsgi-scheme-missing)',
+    config: 'server {\n  listen 443 ssl;\n  location / {\n    uwsgi_pass 127.0.0.1:3031;\n  }\n}',
+    expect: [],
+  },
+]);
+
+test('the fix goes where the effective headers are set, after their last line', () => {
+  const facts = factsFromText(`server {
+  listen 443 ssl;
+  proxy_set_header Host $host;
+  proxy_set_header X-Real-IP $remote_addr;
+  location / {
+    proxy_pass http://app;
+  }
+}`);
+  const [f] = forwardedProtoMissing.run(facts);
+  assert.equal(f?.fix?.file, 'site.conf');
+  assert.equal(f?.fix?.line, 4);
+  assert.deepEqual(f?.fix?.lines, ['  proxy_set_header X-Forwarded-Proto $scheme;']);
+  assert.equal(f?.evidence[0]?.line, 5);
+  assert.equal(f?.evidence[0]?.snippet, '  location / {\n    proxy_pass http://app;\n  }');
+  assert.match(f?.evidence[1]?.note ?? '', /set at the server level/);
+});
+
+test('the message names the location, the upstream and what is sent', () => {
+  const facts = factsFromText(
+    'server {\n  listen 443 ssl;\n  server_name a.test;\n  location /app/ {\n    proxy_set_header Host $host;\n    proxy_pass http://127.0.0.1:8000;\n  }\n}',
+  );
+  const [f] = forwardedProtoMissing.run(facts);
+  assert.match(f?.message ?? '', /`location \/app\/` \(server a\.test\)/);
+  assert.match(f?.message ?? '', /http:\/\/127\.0\.0\.1:8000/);
+  assert.match(f?.message ?? '', /with only Host:/);
+  assert.deepEqual(f?.fix?.lines, ['    proxy_set_header X-Forwarded-Proto $scheme;']);
+  assert.equal(f?.fix?.line, 5);
+});

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hostPortLost } from '../../../src/checks/nginx/host-port-lost.js';
+import { caseTable, factsFromText } from './harness.js';
+
+const ID = 'nginx/host-port-lost';
+
+caseTable(hostPortLost, [
+  {
+    name: 'Host $host on 8443 ssl',
+    config: 'server {\n  listen 8443 ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'Host $host on plain 8080',
+    config: 'server {\n  listen 8080;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'Host $server_name on 8000',
+    config:
+      'server {\n  listen 8000;\n  server_name a.test;\n  location / {\n    proxy_set_header Host $server_name;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@5`],
+  },
+  {
+    name: "Debian's proxy_params (Host $host) on port 8443: reported at the built-in line",
+    config: 'server {\n  listen 8443 ssl;\n  location / {\n    include proxy_params;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
+    name: 'uwsgi_param HTTP_HOST $host (Debian uwsgi_params) on 8443',
+    config:
+      'server {\n  listen 8443 ssl;\n  location / {\n    include uwsgi_params;\n    uwsgi_pass unix:/run/uwsgi.sock;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  // valid
+  {
+    name: 'Host $host on the default ports',
+    config:
+      'server {\n  listen 80;\n  listen 443 ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'Host $host:$server_port on 8443',
+    config:
+      'server {\n  listen 8443 ssl;\n  location / {\n    proxy_set_header Host $host:$server_port;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'Host $http_host keeps the port',
+    config: 'server {\n  listen 8080;\n  location / {\n    proxy_set_header Host $http_host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'X-Forwarded-Port carries the port',
+    config:
+      'server {\n  listen 8443 ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_set_header X-Forwarded-Port $server_port;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: "behind a balancer the public port is the balancer's (realip)",
+    config:
+      'server {\n  listen 8080;\n  set_real_ip_from 10.0.0.0/8;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'no Host set: the default $proxy_host is another problem, not this one',
+    config: 'server {\n  listen 8080;\n  location / {\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+]);
+
+test('fix: $host:$server_port in the file and line of the directive', () => {
+  const facts = factsFromText(
+    'server {\n  listen 8443 ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+  );
+  const [f] = hostPortLost.run(facts);
+  assert.deepEqual(f?.fix?.lines, ['    proxy_set_header Host $host:$server_port;']);
+  assert.equal(f?.fix?.line, 4);
+  assert.match(f?.message ?? '', /8443 ssl/);
+});
+
+test('from a built-in include: evidence starts at the include, the fix replaces it with its lines', () => {
+  const facts = factsFromText(
+    'server {\n  listen 8443 ssl;\n  location / {\n    include proxy_params;\n    proxy_pass http://app;\n  }\n}',
+  );
+  const [f] = hostPortLost.run(facts);
+  assert.equal(f?.evidence[0]?.snippet, '    include proxy_params;');
+  assert.match(f?.evidence[0]?.note ?? '', /built-in copy/);
+  assert.equal(f?.evidence[1]?.source, 'builtin');
+  assert.equal(f?.evidence[1]?.snippet, 'proxy_set_header Host $host;');
+  assert.equal(f?.fix?.file, 'site.conf');
+  assert.equal(f?.fix?.line, 4);
+  assert.deepEqual(f?.fix?.lines, [
+    '    proxy_set_header Host $host:$server_port;',
+    '    proxy_set_header X-Real-IP $remote_addr;',
+    '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '    proxy_set_header X-Forwarded-Proto $scheme;',
+  ]);
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { proxyRedirectHttp } from '../../../src/checks/nginx/proxy-redirect-http.js';
+import { caseTable, factsFromText } from './harness.js';
+
+const ID = 'nginx/proxy-redirect-http';
+
+caseTable(proxyRedirectHttp, [
+  {
+    name: 'proxy_redirect to http:// on a TLS-only server',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n    proxy_redirect http://127.0.0.1:8000/ http://$host/;\n  }\n}',
+    expect: [`${ID}@5`],
+  },
+  {
+    name: 'static location on a plain server behind a balancer: directory redirects use http',
+    config:
+      'server {\n  listen 8080;\n  set_real_ip_from 10.0.0.0/8;\n  location /static/ { alias /srv/static/; }\n  location / { proxy_pass http://app; }\n}',
+    expect: [`${ID}@1`],
+  },
+  {
+    name: 'relative return behind a balancer',
+    config:
+      'server {\n  listen 80 proxy_protocol;\n  location = /old { return 301 /new; }\n  location / { proxy_pass http://app; }\n}',
+    expect: [`${ID}@1`],
+  },
+  // valid
+  {
+    name: 'proxy_redirect to https://',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n    proxy_redirect http://127.0.0.1:8000/ https://$host/;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'proxy_redirect default / off',
+    config: 'server {\n  listen 443 ssl;\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n    proxy_redirect off;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'behind a balancer with absolute_redirect off',
+    config:
+      'server {\n  listen 8080;\n  set_real_ip_from 10.0.0.0/8;\n  absolute_redirect off;\n  location /static/ { alias /srv/static/; }\n  location / { proxy_pass http://app; }\n}',
+    expect: [],
+  },
+  {
+    name: 'behind a balancer, everything proxied: nginx makes no redirects of its own',
+    config:
+      'server {\n  listen 8080;\n  set_real_ip_from 10.0.0.0/8;\n  location / { proxy_pass http://app; }\n  location = /favicon.ico { root /srv; }\n}',
+    expect: [],
+  },
+  {
+    name: "a plain server nobody fronts: its own scheme is the client's",
+    config: 'server {\n  listen 80;\n  location /static/ { alias /srv/static/; }\n}',
+    expect: [],
+  },
+]);
+
+test('fix: absolute_redirect off in the server block', () => {
+  const [f] = proxyRedirectHttp.run(
+    factsFromText(
+      'server {\n  listen 8080;\n  set_real_ip_from 10.0.0.0/8;\n  location /static/ { alias /srv/static/; }\n  location / { proxy_pass http://app; }\n}',
+    ),
+  );
+  assert.deepEqual(f?.fix?.lines, ['    absolute_redirect off;']);
+  assert.equal(f?.severity, 'low');
+  assert.match(f?.message ?? '', /internal port/);
+});

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { redirectLoop } from '../../../src/checks/scan/redirect-loop.js';
+import { caseTable, facts, page } from './fixtures.js';
+
+const loop = page('https://app.test/', { status: 301, chain: [{ url: 'https://app.test/', status: 301, location: 'https://app.test/' }], redirectLoop: 'revisit' });
+caseTable(redirectLoop, [
+  { name: 'a finished redirect chain', facts: facts([page('http://app.test/', { finalUrl: 'https://app.test/', chain: [{ url: 'http://app.test/', status: 301, location: 'https://app.test/' }] })]), count: 0 },
+  {
+    name: 'SSL redirect behind a proxy that loses the scheme',
+    facts: facts([loop]),
+    count: 1,
+    expect: ([f]) => {
+      assert.equal(f!.severity, 'critical');
+      assert.match(f!.message, /https:\/\/app.test\/ -> 301 https:\/\/app.test\//);
+      assert.match(f!.message, /believes the request is plain http/);
+    },
+  },
+  {
+    name: 'https -> http -> https ping-pong',
+    facts: facts([
+      page('https://app.test/', {
+        redirectLoop: 'revisit',
+        chain: [
+          { url: 'https://app.test/', status: 301, location: 'http://app.test/' },
+          { url: 'http://app.test/', status: 301, location: 'https://app.test/' },
+        ],
+      }),
+    ]),
+    count: 1,
+    expect: ([f]) => assert.match(f!.message, /disagree about the scheme/),
+  },
+  { name: 'the same loop reached from two pages: one finding', facts: facts([loop, { ...loop }]), count: 1 },
+]);

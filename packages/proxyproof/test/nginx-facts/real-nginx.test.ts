@@ -1,0 +1,206 @@
+/**
+ * Cross-check of the model against the real nginx (Debian's 1.22 when installed): for each location,
+ * the headers nginx actually sends upstream must be exactly what the model's effective set predicts
+ * (set headers with a non-empty value, plus the client's headers nobody overrode), with the values
+ * nginx's defaults give (`Host $proxy_host`, `Connection close`).
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseNginxFile } from '../../src/collectors/nginx/index.js';
+import { headerEntry, type NginxModel, type NginxScope, nginxModel } from '../../src/facts/nginx/index.js';
+
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
+
+interface Echo {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function get(port: number, path: string, headers: Record<string, string>): Promise<Echo> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as Echo);
+        } catch {
+          reject(new Error(`${path}: status ${res.statusCode}: ${body.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${path}: timeout`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitFor(port: number, deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      await get(port, '/__ready', { Host: 'a.test' });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('the model agrees with the real nginx', { skip: NGINX ? false : 'nginx is not installed' }, () => {
+  let dir = '';
+  let echo: Server;
+  let nginx: ChildProcess | undefined;
+  let stderr = '';
+  let model: NginxModel;
+  let portA = 0;
+  let portB = 0;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pp-real-nginx-'));
+    echo = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ path: req.url, headers: req.headers }));
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    const echoPort = (echo.address() as AddressInfo).port;
+    portA = await freePort();
+    portB = await freePort();
+    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, 'tmp', d), { recursive: true });
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+      .map((k) => `${k}_temp_path ${join(dir, 'tmp', k === 'client_body' ? 'body' : k)};`)
+      .join('\n  ');
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `daemon off;
+master_process off;
+pid ${join(dir, 'nginx.pid')};
+error_log stderr warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  ${temp}
+  upstream echo { server 127.0.0.1:${echoPort}; }
+  proxy_set_header X-From-Http http-level;
+  server {
+    listen 127.0.0.1:${portA};
+    server_name a.test;
+    location / { proxy_pass http://echo; }
+  }
+  server {
+    listen 127.0.0.1:${portB};
+    server_name a.test;
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Client "";
+    location / { proxy_pass http://echo; }
+    location /own/ { proxy_set_header X-Own 1; proxy_pass http://echo; }
+    location /nest/ {
+      proxy_set_header X-Outer 1;
+      location /nest/inner/ { proxy_pass http://echo; }
+      location /nest/own/ { proxy_set_header X-Inner 1; proxy_pass http://echo; }
+    }
+    location /if/ {
+      proxy_set_header X-Loc 1;
+      if ($arg_x) { proxy_pass http://127.0.0.1:${echoPort}; }
+      proxy_pass http://echo;
+    }
+    location /params/ { include /etc/nginx/proxy_params; proxy_pass http://echo; }
+    location /noreq/ { proxy_pass_request_headers off; proxy_pass http://echo; }
+    location /ws/ { proxy_set_header Connection "upgrade"; proxy_set_header Upgrade $http_upgrade; proxy_pass http://echo; }
+  }
+}
+`,
+    );
+    const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(t.status, 0, `nginx -t: ${t.stderr}`);
+    nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    nginx.stderr?.on('data', (c) => {
+      stderr += String(c);
+    });
+    await waitFor(portB, Date.now() + 10_000);
+    model = nginxModel({ nginx: { configs: [parseNginxFile(join(dir, 'nginx.conf'), { prefix: dir })] } });
+  });
+
+  after(() => {
+    nginx?.kill('SIGTERM');
+    echo?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const CLIENT = { Host: 'a.test', 'X-Client': 'from-client', 'X-Forwarded-Proto': 'https', Upgrade: 'websocket' };
+
+  /** What the model says the upstream receives: set headers with a value, plus client headers not overridden. */
+  function predicted(scope: NginxScope): Set<string> {
+    const set = scope.headers.proxy;
+    // A GET without a body: nginx's internal Content-Length / Transfer-Encoding values are empty.
+    const sent = set.entries.filter((e) => e.value !== '' && !e.value.startsWith('$proxy_internal_'));
+    const out = new Set(sent.map((e) => e.name.toLowerCase()));
+    if (scope.passRequestHeaders) {
+      for (const h of Object.keys(CLIENT)) {
+        if (!set.entries.some((e) => e.name.toLowerCase() === h.toLowerCase())) out.add(h.toLowerCase());
+      }
+    }
+    return out;
+  }
+
+  function scopeAt(port: number, label: string): NginxScope {
+    const server = model.servers.find((s) => s.listens.some((l) => l.port === port));
+    const s = server?.scopes.find((x) => x.label === label);
+    assert.ok(s, `no scope ${label}`);
+    return s;
+  }
+
+  const cases: [string, () => number, string, string][] = [
+    ['server without own headers inherits http level', () => portA, '/', 'location /'],
+    ['location inherits the server set (X-Client "" blocks the client header)', () => portB, '/', 'location /'],
+    ['a location with one own header drops the server set', () => portB, '/own/', 'location /own/'],
+    ['nested location inherits its parent location', () => portB, '/nest/inner/', 'location /nest/inner/ in location /nest/'],
+    ['nested location with its own header', () => portB, '/nest/own/', 'location /nest/own/ in location /nest/'],
+    ['proxy_pass inside if uses the location headers', () => portB, '/if/?x=1', 'if ($arg_x) in location /if/'],
+    ["Debian's proxy_params (real /etc/nginx file)", () => portB, '/params/', 'location /params/'],
+    ['proxy_pass_request_headers off', () => portB, '/noreq/', 'location /noreq/'],
+    ['re-setting Connection replaces the default, Host falls back to $proxy_host', () => portB, '/ws/', 'location /ws/'],
+  ];
+
+  for (const [name, port, path, label] of cases) {
+    test(name, async () => {
+      const got = await get(port(), path, CLIENT);
+      const scope = scopeAt(port(), label);
+      const received = new Set(Object.keys(got.headers));
+      assert.deepEqual([...received].sort(), [...predicted(scope)].sort(), `nginx stderr: ${stderr}`);
+      // Values nginx computes from the defaults and literals the model records.
+      const host = headerEntry(scope.headers.proxy, 'Host');
+      if (host?.value === '$proxy_host') {
+        // $proxy_host: the upstream name, or host:port as written in proxy_pass (port kept unless default).
+        const p = scope.pass;
+        assert.equal(got.headers.host, p?.upstream ? p.upstream.name : `${p?.host}${p?.port === 80 ? '' : `:${p?.port}`}`);
+      }
+      if (host?.value === '$host') assert.equal(got.headers.host, 'a.test');
+      const conn = headerEntry(scope.headers.proxy, 'Connection');
+      assert.equal(got.headers.connection, conn?.value);
+      const xfp = headerEntry(scope.headers.proxy, 'X-Forwarded-Proto');
+      if (xfp?.value === '$scheme') assert.equal(got.headers['x-forwarded-proto'], 'http');
+    });
+  }
+});

@@ -1,0 +1,135 @@
+/** The nginx collector: which files are entries, prefixes, claimed files, sources and diagnostics. */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { collectFacts } from '../../src/engine/collect.js';
+import { discover } from '../../src/engine/discover.js';
+
+const roots: string[] = [];
+after(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'pp-col-'));
+  roots.push(root);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    writeFileSync(join(root, name), text);
+  }
+  return root;
+}
+
+async function collect(paths: string[], cwd: string) {
+  const files = discover(paths, cwd);
+  return collectFacts(files, {}, (abs) => readFileSync(abs));
+}
+
+const SERVER =
+  'server {\n  listen 80;\n  location / {\n    include proxy_params;\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n';
+
+describe('nginx collector', () => {
+  it('lints nginx.conf with its includes once; included sites are not entries of their own', async () => {
+    const root = tree({
+      'etc/nginx/nginx.conf':
+        'events {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n  include /etc/nginx/sites-enabled/*;\n}\n',
+      'etc/nginx/sites-enabled/shop': SERVER,
+      'etc/nginx/conf.d/extra.conf': 'server_tokens off;\n',
+      'etc/nginx/sites-available/old': 'this is not used;\n',
+    });
+    const facts = await collect(['.'], root);
+    assert.deepEqual(facts.diagnostics, []);
+    assert.equal(facts.nginx.configs.length, 1);
+    const t = facts.nginx.configs[0];
+    assert.deepEqual(
+      t?.config.map((c) => [c.file, c.source]),
+      [
+        ['etc/nginx/nginx.conf', 'file'],
+        ['etc/nginx/conf.d/extra.conf', 'file'],
+        ['etc/nginx/sites-enabled/shop', 'file'],
+        ['/etc/nginx/proxy_params', existsOnHost('/etc/nginx/proxy_params') ? 'file' : 'builtin'],
+      ],
+    );
+    // Every file of the tree has its lines for snippets.
+    for (const c of t?.config ?? []) assert.ok(facts.sources.has(c.file), c.file);
+  });
+
+  it('takes sites-enabled and conf.d files as entries (prefix: the folder above) when there is no nginx.conf', async () => {
+    const root = tree({
+      'nginx/sites-enabled/a': 'server {\n listen 80;\n include snippets/h.conf;\n}\n',
+      'nginx/snippets/h.conf': 'add_header X-A 1;\n',
+      'nginx/conf.d/b.conf': 'server { listen 81; }\n',
+      'nginx/sites-available/c': 'server { listen 82; }\n',
+    });
+    const facts = await collect(['nginx'], root);
+    assert.deepEqual(facts.diagnostics, []);
+    assert.deepEqual(
+      facts.nginx.configs.map((t) => t.config.map((c) => c.file)),
+      [['nginx/conf.d/b.conf'], ['nginx/sites-enabled/a', 'nginx/snippets/h.conf']],
+    );
+  });
+
+  it('uses sites-available only when there is no sites-enabled', async () => {
+    const root = tree({ 'sites-available/c': SERVER });
+    const facts = await collect(['.'], root);
+    assert.deepEqual(
+      facts.nginx.configs.map((t) => t.config[0]?.file),
+      ['sites-available/c'],
+    );
+  });
+
+  it('finds *.conf files that parse as nginx, and leaves other .conf files alone', async () => {
+    const root = tree({
+      'deploy/shop.conf': SERVER,
+      'deploy/supervisord.conf': '[program:web]\ncommand=gunicorn app:app\n',
+      'deploy/params.conf': 'proxy_set_header X-A 1;\n',
+      'nginx/site': SERVER,
+      'other/site': SERVER,
+    });
+    const facts = await collect(['.'], root);
+    assert.deepEqual(facts.diagnostics, []);
+    assert.deepEqual(facts.nginx.configs.map((t) => t.config[0]?.file).sort(), ['deploy/shop.conf', 'nginx/site']);
+  });
+
+  it('reports a broken file under an nginx folder with file:line', async () => {
+    const root = tree({ 'nginx/site.conf': 'server {\n  listen 80;\n  location / {\n    proxy_pass http://a;\n' });
+    const facts = await collect(['.'], root);
+    assert.equal(facts.diagnostics.length, 1);
+    assert.equal(facts.diagnostics[0]?.file, 'nginx/site.conf');
+    assert.equal(facts.diagnostics[0]?.level, 'error');
+    assert.equal(facts.diagnostics[0]?.line, 4);
+    assert.match(facts.diagnostics[0]?.message ?? '', /^nginx: unexpected end of file, expecting "}"/);
+  });
+
+  it('leaves an explicitly named non-nginx file to the other collectors', async () => {
+    const root = tree({ 'gunicorn.service': '[Service]\nExecStart=/usr/bin/gunicorn app:app\n' });
+    const facts = await collect(['gunicorn.service'], root);
+    assert.equal(facts.nginx.configs.length, 0);
+    assert.deepEqual(
+      facts.diagnostics.filter((d) => d.message.startsWith('nginx')),
+      [],
+    );
+  });
+
+  it('follows a sites-enabled symlink and shows the link path', async () => {
+    const root = tree({ 'sites-available/a': SERVER });
+    mkdirSync(join(root, 'sites-enabled'));
+    symlinkSync('../sites-available/a', join(root, 'sites-enabled/a'));
+    const facts = await collect(['.'], root);
+    assert.deepEqual(
+      facts.nginx.configs.map((t) => relative(root, join(root, t.config[0]?.file ?? ''))),
+      ['sites-enabled/a'],
+    );
+  });
+});
+
+function existsOnHost(p: string): boolean {
+  try {
+    readFileSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

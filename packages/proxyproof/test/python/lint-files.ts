@@ -1,0 +1,49 @@
+/**
+ * Test helper for the app-side collectors and checks: writes a small deployment (file name ->
+ * content) into a temporary folder, lints it with the real engine (discover -> collectors ->
+ * checks) and returns facts and findings. Paths in the results are relative to that folder.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { lintPaths } from '../../src/engine/lint.js';
+import type { Check } from '../../src/model/check.js';
+import type { Facts } from '../../src/model/facts.js';
+import type { Finding } from '../../src/model/finding.js';
+
+export async function lintFiles(files: Record<string, string>, checks?: Check[]): Promise<{ facts: Facts; findings: Finding[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-app-'));
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      const p = join(dir, name);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+    const { facts, report } = await lintPaths(['.'], { cwd: dir, checks });
+    return { facts, findings: report.findings };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface Case {
+  name: string;
+  files: Record<string, string>;
+  /** Expected findings of the check under test: count, and optionally severity and a message fragment. */
+  expect: { count: number; severity?: Finding['severity']; message?: RegExp; file?: string; line?: number };
+}
+
+/** Runs one check's case table: valid cases expect 0, invalid ones their findings. */
+export async function runCase(check: Check, c: Case): Promise<Finding[]> {
+  const { findings } = await lintFiles(c.files, [check]);
+  const mine = findings.filter((f) => f.id === check.meta.id);
+  const summary = mine.map((f) => `${f.severity} ${f.evidence[0]?.file}:${f.evidence[0]?.line} ${f.message}`).join('\n');
+  if (mine.length !== c.expect.count) throw new Error(`${c.name}: expected ${c.expect.count} finding(s), got ${mine.length}\n${summary}`);
+  const f = mine[0];
+  if (f && c.expect.severity && f.severity !== c.expect.severity) throw new Error(`${c.name}: expected severity ${c.expect.severity}, got ${f.severity}\n${summary}`);
+  if (f && c.expect.message && !c.expect.message.test(f.message)) throw new Error(`${c.name}: message does not match ${c.expect.message}\n${summary}`);
+  if (f && c.expect.file && f.evidence[0]?.file !== c.expect.file) throw new Error(`${c.name}: expected evidence in ${c.expect.file}, got ${f.evidence[0]?.file}`);
+  if (f && c.expect.line !== undefined && f.evidence[0]?.line !== c.expect.line) throw new Error(`${c.name}: expected line ${c.expect.line}, got ${f.evidence[0]?.line}\n${summary}`);
+  if (f && !f.docs.startsWith(`docs/checks/${check.meta.id}`)) throw new Error(`${c.name}: docs path ${f.docs}`);
+  return mine;
+}

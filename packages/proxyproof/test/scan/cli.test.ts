@@ -1,0 +1,85 @@
+/** `proxyproof scan` as a user runs it (the built CLI), against servers in this process (so: async spawn). */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { type Certs, html, makeCerts, type Running, startHttps } from './servers.js';
+
+const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+
+function run(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      res({ code, stdout, stderr });
+    });
+  });
+}
+
+let certs: Certs;
+let broken: Running;
+let clean: Running;
+let selfSigned: Running;
+
+before(async () => {
+  certs = makeCerts();
+  broken = await startHttps((req, res) => html(res, `<link rel="stylesheet" href="http://${req.headers.host}/s.css"><a href="/b">b</a>`), certs);
+  clean = await startHttps((_req, res) => html(res, '<link rel="stylesheet" href="/s.css">', { 'strict-transport-security': 'max-age=31536000' }), certs);
+  selfSigned = await startHttps((_req, res) => html(res, 'hi'), { key: certs.selfKey, cert: certs.selfCert });
+});
+
+after(async () => {
+  await broken?.close();
+  await clean?.close();
+  await selfSigned?.close();
+  certs?.cleanup();
+});
+
+const common = (port: number) => ['--resolve', `app.test:${port}:127.0.0.1`, '--ca-cert', certs.caFile, '--timeout', '3000'];
+
+test('findings: exit 1, JSON with findings, pages and redirect chains; plain progress lines on a non-TTY stderr', { timeout: 40_000 }, async () => {
+  const r = await run(['scan', `https://app.test:${broken.port}/`, ...common(broken.port), '--format', 'json']);
+  assert.equal(r.code, 1, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.command, 'scan');
+  assert.equal(j.engine, 'static');
+  assert.ok(j.findings.some((f: { id: string }) => f.id === 'scan/mixed-content-blocked'));
+  assert.equal(j.pages.length, 2);
+  assert.ok(Array.isArray(j.redirects));
+  assert.match(r.stderr, /^scan: \d+ pages done/m);
+});
+
+test('a clean site: exit 0 (text output says no findings)', { timeout: 40_000 }, async () => {
+  const r = await run(['scan', `https://app.test:${clean.port}/`, ...common(clean.port), '--no-progress']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /no findings/);
+  assert.equal(r.stderr, '');
+});
+
+test('a self-signed certificate: exit 2, one line naming the URL and the TLS code; --insecure accepts it', { timeout: 40_000 }, async () => {
+  const url = `https://app.test:${selfSigned.port}/`;
+  const r = await run(['scan', url, '--resolve', `app.test:${selfSigned.port}:127.0.0.1`, '--no-progress']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, new RegExp(`^proxyproof: ${url.replace(/[.]/g, '\\.')}: TLS error DEPTH_ZERO_SELF_SIGNED_CERT`));
+  const ok = await run(['scan', url, '--resolve', `app.test:${selfSigned.port}:127.0.0.1`, '--insecure', '--no-progress', '--min-severity', 'high']);
+  assert.equal(ok.code, 0, ok.stderr);
+});
+
+test('bad arguments: exit 2 with a clear message', { timeout: 20_000 }, async () => {
+  const a = await run(['scan', 'https://app.test/', '--resolve', 'app.test:443']);
+  assert.equal(a.code, 2);
+  assert.match(a.stderr, /expected HOST:PORT:ADDRESS/);
+  const b = await run(['scan', 'ftp://app.test/']);
+  assert.equal(b.code, 2);
+  assert.match(b.stderr, /unsupported scheme ftp:/);
+  const c = await run(['scan', 'https://app.test/', '--ca-cert', '/nonexistent/ca.pem']);
+  assert.equal(c.code, 2);
+  assert.match(c.stderr, /\/nonexistent\/ca\.pem: cannot read CA certificate: ENOENT/);
+});
