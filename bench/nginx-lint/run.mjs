@@ -92,21 +92,33 @@ ${proto}        }
 
 // In-process parse only (no node start-up, no checks), for the breakdown.
 const { parseNginxFile } = await import(PARSER);
+// In-process parse + every check (lintPaths: discover, collect facts, run all checks; no node start-up).
+const { lintPaths } = await import(join(ROOT, 'packages/proxyproof/dist/engine/lint.js'));
 const nv = spawnSync(NGINX, ['-v'], { encoding: 'utf8' }).stderr.trim();
 
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const TIME_OUT = join(WORK, 'time.out');
+
+/** Runs a command; returns wall ms and, with GNU time, CPU ms (user + sys: fairer on a loaded machine). */
 function time(cmd, args, check) {
+  const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', TIME_OUT, cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const r = spawnSync(c, a, { encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   check(r);
-  return ms;
+  let cpu = Number.NaN;
+  if (GNU_TIME) {
+    const [u, s] = readFileSync(TIME_OUT, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    cpu = (u + s) * 1000;
+  }
+  return { wall, cpu };
 }
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 };
 
-function runVariant(name, plain) {
+async function runVariant(name, plain) {
   const conf = join(WORK, plain ? 'plain/nginx.conf' : 'tls/nginx.conf');
   mkdirSync(dirname(conf), { recursive: true });
   const parts = [
@@ -130,34 +142,49 @@ function runVariant(name, plain) {
   const lintCheck = (r) => {
     need(r.status === 0 || r.status === 1, `proxyproof lint failed (${r.status}): ${r.stderr.slice(0, 2000)}${r.stdout.slice(0, 2000)}`);
     const report = JSON.parse(r.stdout);
-    need(report.diagnostics.length === 0, `unexpected diagnostics: ${JSON.stringify(report.diagnostics.slice(0, 3))}`);
+    const errors = report.diagnostics.filter((d) => d.level === 'error');
+    need(errors.length === 0, `unexpected error diagnostics: ${JSON.stringify(errors.slice(0, 3))}`);
     findings = report.findings.length;
   };
 
   console.log(`\n[${name}] ${conf}\n  ${SERVERS} servers, ${lines} lines, ${mb.toFixed(1)} MB; ${RUNS} runs each after one warm-up`);
   time(NGINX, nginxArgs, nginxCheck);
   time(process.execPath, lintArgs, lintCheck);
-  const nginxMs = [];
-  const lintMs = [];
-  const parseMs = [];
+  const nginxRuns = [];
+  const lintRuns = [];
+  const parseRuns = [];
+  const inprocRuns = [];
   for (let k = 0; k < RUNS; k++) {
-    nginxMs.push(time(NGINX, nginxArgs, nginxCheck));
-    lintMs.push(time(process.execPath, lintArgs, lintCheck));
+    nginxRuns.push(time(NGINX, nginxArgs, nginxCheck));
+    lintRuns.push(time(process.execPath, lintArgs, lintCheck));
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const tree = parseNginxFile(conf);
-    parseMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const cpu = process.cpuUsage(c0);
+    parseRuns.push({ wall: Number(process.hrtime.bigint() - t0) / 1e6, cpu: (cpu.user + cpu.system) / 1000 });
     need(tree.status === 'ok', `parse failed: ${JSON.stringify(tree.errors.slice(0, 3))}`);
+    const c1 = process.cpuUsage();
+    const t1 = process.hrtime.bigint();
+    const { report } = await lintPaths([conf]);
+    const cpu1 = process.cpuUsage(c1);
+    inprocRuns.push({ wall: Number(process.hrtime.bigint() - t1) / 1e6, cpu: (cpu1.user + cpu1.system) / 1000 });
+    need(report.findings.length === findings, `in-process lint found ${report.findings.length}, the CLI ${findings}`);
   }
-  const n = median(nginxMs);
-  const l = median(lintMs);
-  const p = median(parseMs);
-  const list = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
-  console.log(`  nginx -t (${nv}):              median ${n.toFixed(0)} ms  [${list(nginxMs)}]`);
-  console.log(`  proxyproof lint (CLI, all checks):  median ${l.toFixed(0)} ms  [${list(lintMs)}]  ${findings} findings`);
-  console.log(`  parseNginxFile (in-process):        median ${p.toFixed(0)} ms  [${list(parseMs)}]`);
-  console.log(`  ratio lint / nginx -t: ${(l / n).toFixed(2)}x (target <= 2x); parse only / nginx -t: ${(p / n).toFixed(2)}x`);
+  const med = (runs, key) => median(runs.map((r) => r[key]));
+  const fmt = (runs) =>
+    `wall ${med(runs, 'wall').toFixed(0)} ms, cpu ${med(runs, 'cpu').toFixed(0)} ms  [wall ${runs.map((r) => r.wall.toFixed(0)).join(', ')}]`;
+  console.log(`  nginx -t (${nv}):             ${fmt(nginxRuns)}`);
+  console.log(`  proxyproof lint (CLI, all checks): ${fmt(lintRuns)}  ${findings} findings`);
+  console.log(`  lintPaths (in-process, all checks): ${fmt(inprocRuns)}`);
+  console.log(`  parseNginxFile (in-process):       ${fmt(parseRuns)}`);
+  const ratio = (a, b, key) => (med(b, key) > 0 ? (med(a, key) / med(b, key)).toFixed(2) : 'n/a');
+  console.log(
+    `  lint / nginx -t: ${ratio(lintRuns, nginxRuns, 'wall')}x wall, ${ratio(lintRuns, nginxRuns, 'cpu')}x cpu (target <= 2x); ` +
+      `in-process lint / nginx -t: ${ratio(inprocRuns, nginxRuns, 'wall')}x wall, ${ratio(inprocRuns, nginxRuns, 'cpu')}x cpu; ` +
+      `parse only / nginx -t: ${ratio(parseRuns, nginxRuns, 'wall')}x wall, ${ratio(parseRuns, nginxRuns, 'cpu')}x cpu`,
+  );
 }
 
-runVariant('tls: listen 443 ssl + a certificate per server, as specified', false);
-runVariant('plain: listen 80, no certificates (nginx -t is then its parser alone)', true);
+await runVariant('tls: listen 443 ssl + a certificate per server, as specified', false);
+await runVariant('plain: listen 80, no certificates (nginx -t is then its parser alone)', true);
 rmSync(join(WORK, 'tmp'), { recursive: true, force: true });

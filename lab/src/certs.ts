@@ -21,7 +21,8 @@ export interface LabCerts {
 }
 
 export function cacheDir(): string {
-  return process.env.PROXYPROOF_LAB_CACHE ?? join(tmpdir(), 'proxyproof-lab-cache');
+  // per user: a cache made by root must not block (or be shared with) an unprivileged run
+  return process.env.PROXYPROOF_LAB_CACHE ?? join(tmpdir(), `proxyproof-lab-cache-${process.getuid?.() ?? 'u'}`);
 }
 
 function files(dir: string): LabCerts {

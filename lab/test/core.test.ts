@@ -168,21 +168,29 @@ test('Ctrl-C on `lab run --keep` tears everything down', async (t) => {
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     out += d;
   });
-  const deadline = Date.now() + 30000;
-  while (!out.includes('press Ctrl-C') && Date.now() < deadline && child.exitCode === null)
-    await new Promise((r) => setTimeout(r, 100));
-  assert.ok(out.includes('press Ctrl-C'), out);
-  const pids = [...out.matchAll(/pid (\d+):/g)].map((m) => Number(m[1]));
-  const rendered = /rendered\s+(\S+)/.exec(out)?.[1];
-  assert.ok(pids.length >= 2 && rendered && existsSync(rendered));
-  assert.match(out, /--host-resolver-rules="MAP app\.test 127\.0\.0\.1"/);
-  assert.match(out, /entry\s+https:\/\/app\.test:\d+\//);
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  assert.ok(code === 0 || code === 130, `exit ${code}\n${out}`);
-  for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} alive after Ctrl-C`);
-  assert.ok(existsSync(rendered!), '--keep leaves the rendered files for inspection');
-  rmSync(join(rendered!, '..'), { recursive: true, force: true });
+  let rendered: string | undefined;
+  try {
+    const deadline = Date.now() + 30000;
+    while (!out.includes('press Ctrl-C') && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(out.includes('press Ctrl-C'), out);
+    const pids = [...out.matchAll(/pid (\d+):/g)].map((m) => Number(m[1]));
+    rendered = /rendered\s+(\S+)/.exec(out)?.[1];
+    assert.ok(pids.length >= 2 && rendered && existsSync(rendered));
+    assert.match(out, /--host-resolver-rules="MAP app\.test 127\.0\.0\.1"/);
+    assert.match(out, /entry\s+https:\/\/app\.test:\d+\//);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.ok(code === 0 || code === 130, `exit ${code}\n${out}`);
+    for (const pid of pids) {
+      assert.equal(alive(pid), false, `pid ${pid} alive after Ctrl-C`);
+      assert.throws(() => process.kill(-pid, 0), `process group ${pid} (workers) still exists`);
+    }
+    assert.ok(existsSync(rendered!), '--keep leaves the rendered files for inspection');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    if (rendered) rmSync(join(rendered, '..'), { recursive: true, force: true });
+  }
 });
 
 test('LabSkip is what a scenario throws when it cannot run here', () => {

@@ -35,10 +35,36 @@ export async function withScenario(t: TestContext, id: string, fn: (sc: RunningS
 export const STYLED = 'rgb(0, 128, 0)';
 const TITLE_COLOUR = "getComputedStyle(document.querySelector('h1')).color";
 
-/** Chromium opens a path of the scenario's site (default: the entry URL). */
-export function browse(sc: RunningScenario, path?: string, extra: Partial<ObserveOptions> = {}): Promise<BrowserObservation> {
+/**
+ * Chromium opens a path of the scenario's site (default: the entry URL). For the entry URL the observation is
+ * also checked against the scenario's declared `expected` (appScheme, mixedContent, redirectLoop), so the
+ * metadata that `lab list` prints and other tools read as ground truth cannot drift from what happens.
+ */
+export async function browse(
+  sc: RunningScenario,
+  path?: string,
+  extra: Partial<ObserveOptions> = {},
+): Promise<BrowserObservation> {
   const url = path ? new URL(path, sc.entryUrl).href : sc.entryUrl;
-  return observe(url, { hostResolverRules: sc.hostResolverRules, caFile: sc.caFile, evaluate: TITLE_COLOUR, ...extra });
+  const obs = await observe(url, {
+    hostResolverRules: sc.hostResolverRules,
+    caFile: sc.caFile,
+    evaluate: TITLE_COLOUR,
+    ...extra,
+  });
+  if (url === sc.entryUrl) assertMatchesExpected(sc, obs);
+  return obs;
+}
+
+export function assertMatchesExpected(sc: RunningScenario, obs: BrowserObservation): void {
+  const e = sc.expected;
+  const where = `${sc.id} expected.`;
+  if (e.redirectLoop !== undefined)
+    assert.equal(obs.error === 'net::ERR_TOO_MANY_REDIRECTS', e.redirectLoop, `${where}redirectLoop`);
+  if (e.mixedContent !== undefined) assert.equal(obs.mixedContentIssues.length > 0, e.mixedContent, `${where}mixedContent`);
+  if (e.appScheme !== undefined && obs.html.includes('id="seen"')) {
+    assert.equal(seenFromHtml(obs.html).scheme, e.appScheme, `${where}appScheme`);
+  }
 }
 
 /** What the Django app saw for the page (the JSON block every lab page embeds). */

@@ -9,14 +9,17 @@ import { assertClean, browse, originOf, withScenario } from './helpers.js';
 after(closeBrowsers);
 
 /** A plain-HTTP request from the outside host straight to the app server, claiming https. */
-function spoofFromOutside(sc: RunningScenario) {
+async function spoofFromOutside(sc: RunningScenario) {
   assert.ok(sc.outside, 'the scenario has an outside host');
-  return curlVia(sc, `http://${sc.vars.APP_OUTSIDE_ADDR}:${sc.backend.port}/whoami`, {
+  const r = await curlVia(sc, `http://${sc.vars.APP_OUTSIDE_ADDR}:${sc.backend.port}/whoami`, {
     from: 'outside',
     headers: { Host: 'app.test', 'X-Forwarded-Proto': 'https' },
     resolve: false,
     maxTimeS: 3,
   });
+  const outcome = !r.ok ? 'unreachable' : JSON.parse(r.body).is_secure === true ? 'accepted' : 'ignored';
+  assert.equal(outcome, sc.expected.outsideSpoof, `${sc.id} expected.outsideSpoof`);
+  return r;
 }
 
 test("06 gunicorn 0.0.0.0 + forwarded_allow_ips='*': the browser is fine, and the outside host's spoofed X-Forwarded-Proto is believed", async (t) => {

@@ -10,7 +10,10 @@ const daphne: ProcessKind = {
     return startUnit(ctx, (unit) => {
       const [exe, a1, a2] = unit.execStart;
       const ok = exe === '/usr/bin/daphne' || (exe === ctx.bin.python3 && a1 === '-m' && a2 === 'daphne');
-      if (!ok) throw new Error(`${unit.file}:${unit.execStartLine}: ExecStart must be /usr/bin/daphne ..., got ${unit.execStart.join(' ')}`);
+      if (!ok)
+        throw new Error(
+          `${unit.file}:${unit.execStartLine}: ExecStart must be /usr/bin/daphne ..., got ${unit.execStart.join(' ')}`,
+        );
     });
   },
 };

@@ -21,14 +21,14 @@ export const ALL_HEADERS: readonly ForwardedHeaderName[] = [
   'x-real-ip',
 ];
 
-/** Default header selection: RFC 7239 plus the four common X-Forwarded-* headers (prefix and X-Real-IP are opt-in). */
-export const DEFAULT_HEADERS: readonly ForwardedHeaderName[] = [
-  'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  'x-forwarded-port',
-];
+/**
+ * Default header selection: X-Forwarded-For and X-Forwarded-Proto, the two headers every common proxy writes itself
+ * (nginx's proxy_params, Caddy, Traefik, HAProxy option forwardfor + set-header, cloud load balancers). A header the
+ * proxy does not write is passed through from the client and would be read as the proxy's own: so `Forwarded`,
+ * X-Forwarded-Host/-Port/-Prefix and X-Real-IP are opt-in, chosen to match what the proxy really sends (ASP.NET
+ * Core likewise processes no header until ForwardedHeaders names them).
+ */
+export const DEFAULT_HEADERS: readonly ForwardedHeaderName[] = ['x-forwarded-for', 'x-forwarded-proto'];
 
 /** Named address ranges, the same sets as proxy-addr's. */
 export const PRESETS: Readonly<Record<string, readonly string[]>> = {
@@ -46,7 +46,7 @@ export interface PolicyOptions {
   trust?: string | readonly string[];
   /** Maximum number of trusted proxies walked from the socket peer outwards. Default 1 (ASP.NET Core's ForwardLimit). */
   hops?: number;
-  /** Which headers to read. Default: forwarded, x-forwarded-for/-proto/-host/-port. */
+  /** Which headers to read. Default: x-forwarded-for and x-forwarded-proto (see DEFAULT_HEADERS). */
   headers?: readonly ForwardedHeaderName[];
   /**
    * When both `Forwarded` and X-Forwarded-* are present and resolve to different values:
@@ -187,7 +187,7 @@ export function createPolicy(options: PolicyOptions = {}): Policy {
     trustsAnything,
     hops,
     headers: new Set(headerList),
-    selected: [true, ...ALL_HEADERS.map((h) => headerList.includes(h))],
+    selected: [true, ...ALL_HEADERS.map((h) => headerList.includes(h)), true],
     onConflict,
     allowedHosts,
     maxHeaderLength,

@@ -78,6 +78,8 @@ const H = {
   XPort: 5,
   XPrefix: 6,
   XRealIp: 7,
+  /** HTTP/2 `:authority` (Node's http2 compatibility API), used when there is no Host */
+  Authority: 8,
 } as const;
 
 function headerIndex(name: string): number {
@@ -99,6 +101,8 @@ function headerIndex(name: string): number {
       return name.toLowerCase() === 'x-forwarded-proto' ? H.XProto : -1;
     case 18:
       return name.toLowerCase() === 'x-forwarded-prefix' ? H.XPrefix : -1;
+    case 10:
+      return name === ':authority' ? H.Authority : -1;
     default:
       return -1;
   }
@@ -113,6 +117,7 @@ const NAMES = [
   'x-forwarded-port',
   'x-forwarded-prefix',
   'x-real-ip',
+  ':authority',
 ];
 
 interface Collected {
@@ -136,15 +141,15 @@ function add(c: Collected, idx: number, v: unknown): void {
 
 function collect(headers: HeadersInput): Collected {
   const c: Collected = {
-    values: [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
-    lines: [0, 0, 0, 0, 0, 0, 0, 0],
+    values: [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
+    lines: [0, 0, 0, 0, 0, 0, 0, 0, 0],
   };
   if (headers === null || typeof headers !== 'object') return c;
   const h = headers as { get?: unknown };
   if (typeof h.get === 'function' && !Array.isArray(headers)) {
     // WHATWG Headers: already combined (", "), names case-insensitive.
     const get = h.get as (n: string) => string | null;
-    for (let k = 0; k < NAMES.length; k++) {
+    for (let k = 0; k < H.Authority; k++) {
       const v = get.call(headers, NAMES[k] as string);
       if (v !== null && v !== undefined) add(c, k, v);
     }
@@ -518,7 +523,7 @@ function resolveWith(input: ResolveInput, policy: Policy): Resolved {
   let scheme = encrypted ? 'https' : 'http';
 
   // Oversized selected header: refuse before any parsing (bounded time whatever the input).
-  for (let k = 0; k < 8; k++) {
+  for (let k = 0; k <= H.Authority; k++) {
     const v = c.values[k];
     if (v !== undefined && v.length > policy.maxHeaderLength && policy.selected[k]) {
       const label = input.unixSocket ? 'unix:' : input.remoteAddress || undefined;
@@ -538,12 +543,13 @@ function resolveWith(input: ResolveInput, policy: Policy): Resolved {
 
   // The request's own Host.
   let hostPort: HostPort | undefined;
-  const rawHost = c.values[H.Host];
+  const hostSlot = c.values[H.Host] !== undefined ? H.Host : H.Authority;
+  const rawHost = c.values[hostSlot];
   if (rawHost !== undefined) {
-    const hp = c.lines[H.Host] === 1 ? parseHostHeader(rawHost) : null;
+    const hp = c.lines[hostSlot] === 1 ? parseHostHeader(rawHost) : null;
     if (hp === null)
       reasons.push(
-        c.lines[H.Host] === 1 ? `invalid Host header ${JSON.stringify(rawHost.slice(0, 80))}` : 'several Host headers',
+        c.lines[hostSlot] === 1 ? `invalid Host header ${JSON.stringify(rawHost.slice(0, 80))}` : 'several Host headers',
       );
     else hostPort = hp;
   }

@@ -16,6 +16,7 @@ import {
   absoluteUrl,
   createPolicy,
   expressForwarded,
+  type ForwardedHeaderName,
   fastifyForwarded,
   fromFetchRequest,
   fromNodeRequest,
@@ -70,7 +71,9 @@ function listen(server: http.Server): Promise<Server> {
 const view = (r: Resolved, url: string, secure: boolean) =>
   JSON.stringify({ url, secure, ip: r.clientAddress, trusted: r.trusted });
 
-type App = (opts: { trust: string[]; redirectToHttps?: boolean }) => Promise<Server>;
+type App = (opts: { trust: string[]; redirectToHttps?: boolean; headers: ForwardedHeaderName[] }) => Promise<Server>;
+
+const HEADERS: ForwardedHeaderName[] = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto'];
 
 const APPS: Record<string, App> = {
   express: async (opts) => {
@@ -121,7 +124,7 @@ const APPS: Record<string, App> = {
     return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
   },
   'node:http + redirectToHttps': async (opts) => {
-    const policy = createPolicy({ trust: opts.trust });
+    const policy = createPolicy({ trust: opts.trust, headers: opts.headers });
     const redirect = redirectToHttps({ policy });
     const server = http.createServer((req, res) => {
       if (opts.redirectToHttps) {
@@ -146,9 +149,9 @@ for (const [name, start] of Object.entries(APPS)) {
     let distrusting: Server;
     let redirecting: Server;
     before(async () => {
-      trusting = await start({ trust: ['loopback'] });
-      distrusting = await start({ trust: ['10.9.9.9'] });
-      redirecting = await start({ trust: ['loopback'], redirectToHttps: true });
+      trusting = await start({ trust: ['loopback'], headers: HEADERS });
+      distrusting = await start({ trust: ['10.9.9.9'], headers: HEADERS });
+      redirecting = await start({ trust: ['loopback'], redirectToHttps: true, headers: HEADERS });
     });
     after(async () => {
       await Promise.all([trusting.close(), distrusting.close(), redirecting.close()]);

@@ -38,6 +38,34 @@ const ROWS: Row[] = [
     headers: { host: 'app.test' },
     want: { scheme: 'https', host: 'app.test', port: 443, trusted: false, source: 'socket' },
   },
+  {
+    anchor:
+      'ours + ASP.NET (headers are opt-in): by default X-Forwarded-Host from a trusted proxy is not read — nginx passes a client-sent one through',
+    policy: { trust: 'loopback' },
+    peer: '127.0.0.1',
+    headers: { host: 'app.test', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+    want: { host: 'app.test', scheme: 'https' },
+  },
+  {
+    anchor: 'ours: by default a client-sent Forwarded passed through nginx is not read',
+    policy: { trust: 'loopback' },
+    peer: '127.0.0.1',
+    headers: {
+      host: 'app.test',
+      forwarded: 'for=198.51.100.66;proto=http',
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-proto': 'https',
+    },
+    want: { scheme: 'https', clientAddress: '203.0.113.9' },
+  },
+  {
+    anchor: 'ours (Koa does the same): HTTP/2 :authority stands in for a missing Host',
+    policy: {},
+    peer: '198.51.100.1',
+    encrypted: true,
+    headers: { ':authority': 'app.test:8443' },
+    want: { host: 'app.test', port: 8443, scheme: 'https' },
+  },
   // ASP.NET KnownProxies / KnownNetworks
   {
     anchor: 'ASP.NET KnownProxies: an exact proxy address',
@@ -106,15 +134,22 @@ const ROWS: Row[] = [
     want: { scheme: 'https', clientAddress: '127.0.0.1', port: 443, trusted: true },
   },
   {
-    anchor: 'ASP.NET X-Forwarded-Host replaces Host',
-    policy: { trust: 'loopback' },
+    anchor: 'ASP.NET X-Forwarded-Host replaces Host (opt-in headers)',
+    policy: {
+      trust: 'loopback',
+      headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'],
+    },
     peer: '127.0.0.1',
     headers: { host: 'backend:8000', 'x-forwarded-host': 'www.example.com', 'x-forwarded-proto': 'https' },
     want: { host: 'www.example.com', port: 443 },
   },
   {
     anchor: 'ASP.NET AllowedHosts: a forwarded host outside the list is refused',
-    policy: { trust: 'loopback', allowedHosts: ['*.example.com'] },
+    policy: {
+      trust: 'loopback',
+      allowedHosts: ['*.example.com'],
+      headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'],
+    },
     peer: '127.0.0.1',
     headers: { host: 'backend', 'x-forwarded-host': 'evil.test' },
     want: { host: 'backend', trusted: false },
@@ -122,7 +157,11 @@ const ROWS: Row[] = [
   },
   {
     anchor: 'ASP.NET AllowedHosts: *.example.com allows subdomains',
-    policy: { trust: 'loopback', allowedHosts: ['*.example.com'] },
+    policy: {
+      trust: 'loopback',
+      allowedHosts: ['*.example.com'],
+      headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'],
+    },
     peer: '127.0.0.1',
     headers: { host: 'backend', 'x-forwarded-host': 'www.example.com' },
     want: { host: 'www.example.com', trusted: true },
@@ -237,15 +276,21 @@ const ROWS: Row[] = [
     want: { scheme: 'http', trusted: false },
   },
   {
-    anchor: 'ours: Forwarded and X-Forwarded-* agree -> used',
-    policy: { trust: 'loopback' },
+    anchor: 'ours: Forwarded and X-Forwarded-* agree -> used (opt-in headers)',
+    policy: {
+      trust: 'loopback',
+      headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'],
+    },
     peer: '127.0.0.1',
     headers: { forwarded: 'for=203.0.113.9;proto=https', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' },
     want: { scheme: 'https', clientAddress: '203.0.113.9', source: 'forwarded' },
   },
   {
-    anchor: 'ours: Forwarded and X-Forwarded-* disagree -> rejected by default',
-    policy: { trust: 'loopback' },
+    anchor: 'ours: Forwarded and X-Forwarded-* disagree -> rejected by default (opt-in headers)',
+    policy: {
+      trust: 'loopback',
+      headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'],
+    },
     peer: '127.0.0.1',
     headers: { forwarded: 'for=198.51.100.66;proto=https', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'http' },
     want: { scheme: 'http', clientAddress: '127.0.0.1', trusted: false },
@@ -253,7 +298,11 @@ const ROWS: Row[] = [
   },
   {
     anchor: 'ours: disagreement resolved by onConflict: x-forwarded',
-    policy: { trust: 'loopback', onConflict: 'x-forwarded' },
+    policy: {
+      trust: 'loopback',
+      onConflict: 'x-forwarded',
+      headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'],
+    },
     peer: '127.0.0.1',
     headers: { forwarded: 'for=198.51.100.66;proto=https', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'http' },
     want: { scheme: 'http', clientAddress: '203.0.113.9', trusted: true, source: 'x-forwarded' },
@@ -275,8 +324,11 @@ const ROWS: Row[] = [
   },
   // host / port
   {
-    anchor: 'ours: X-Forwarded-Port overrides the port',
-    policy: { trust: 'loopback' },
+    anchor: 'ours: X-Forwarded-Port overrides the port (opt-in headers)',
+    policy: {
+      trust: 'loopback',
+      headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'],
+    },
     peer: '127.0.0.1',
     headers: { host: 'app.test', 'x-forwarded-proto': 'https', 'x-forwarded-port': '8443' },
     want: { port: 8443 },

@@ -147,7 +147,7 @@ describe('forwarded-parse-testsuite.json (forwarded-parse 2.2.0 test suite, reco
     for (const c of cases.filter((x) => x.error)) {
       const r = resolve(
         { remoteAddress: '127.0.0.1', headers: { forwarded: c.header, host: 'app.test' } },
-        createPolicy({ trust: 'loopback' }),
+        createPolicy({ trust: 'loopback', headers: ['forwarded'] }),
       );
       assert.equal(r.trusted, false);
       assert.equal(r.clientAddress, '127.0.0.1');

@@ -72,7 +72,14 @@ describe('property: a value added by an untrusted hop never reaches the result',
     fc.assert(
       fc.property(chainArb, (c) => {
         const { headers, peer } = build(c);
-        const r = resolve({ remoteAddress: peer, headers }, createPolicy({ trust: c.trusted, hops: c.hops }));
+        const r = resolve(
+          { remoteAddress: peer, headers },
+          createPolicy({
+            trust: c.trusted,
+            hops: c.hops,
+            headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'],
+          }),
+        );
         assert.notEqual(r.scheme, EVIL_PROTO);
         assert.notEqual(r.host, EVIL_HOST);
         assert.notEqual(r.clientAddress, EVIL_FOR);
@@ -105,7 +112,14 @@ describe('property: a value added by an untrusted hop never reaches the result',
             untrustedAppend: [],
           };
           const { headers, peer } = build(c);
-          const r = resolve({ remoteAddress: peer, headers }, createPolicy({ trust: pool, hops: Number.POSITIVE_INFINITY }));
+          const r = resolve(
+            { remoteAddress: peer, headers },
+            createPolicy({
+              trust: pool,
+              hops: Number.POSITIVE_INFINITY,
+              headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'],
+            }),
+          );
           assert.equal(r.clientAddress, CLIENT);
           assert.equal(r.host, 'h0.example');
           assert.equal(r.scheme, 'http');
@@ -230,7 +244,12 @@ describe('fuzz: random bytes in every header', () => {
         'x-real-ip',
       ],
     }),
-    createPolicy({ trust: ['0.0.0.0/0', '::/0'], hops: 3, onConflict: 'forwarded' }),
+    createPolicy({
+      trust: ['0.0.0.0/0', '::/0'],
+      hops: 3,
+      onConflict: 'forwarded',
+      headers: ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'],
+    }),
   ];
   const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a).toString('latin1'));
   const interesting = fc.constantFrom(

@@ -155,7 +155,7 @@ describe('RFC 7239 section 5 parameters through resolve (peer 127.0.0.1 trusted)
   it('7.4: the right-most element is the one the nearest proxy added', () => {
     const r = resolve(
       { remoteAddress: '127.0.0.1', headers: { forwarded: 'for=198.51.100.1;proto=https, for=203.0.113.9;proto=http' } },
-      createPolicy({ trust: 'loopback' }),
+      createPolicy({ trust: 'loopback', headers: ['forwarded'] }),
     );
     assert.deepEqual([r.clientAddress, r.scheme], ['203.0.113.9', 'http']);
   });

@@ -159,7 +159,12 @@ export function expressTrusts(spec: TrustSpec, ip: string | undefined, i: number
   if (spec === true) return 'yes';
   if (spec === false) return 'no';
   if (typeof spec === 'number') return i < spec ? 'yes' : 'no';
-  if (i === 0) return trustsPeer(spec, ip ? { ...(peer.kind === 'client' ? { kind: 'remote', desc: 'client' } : peer), ip } as Peer : peer, false);
+  if (i === 0)
+    return trustsPeer(
+      spec,
+      ip ? ({ ...(peer.kind === 'client' ? { kind: 'remote', desc: 'client' } : peer), ip } as Peer) : peer,
+      false,
+    );
   if (!ip) return 'no';
   return ipInList(ip, spec) ? 'yes' : 'no';
 }

@@ -25,7 +25,15 @@ export function setChainOptions(facts: Facts, opts: BuildOptions): void {
 
 export function analyzeChain(facts: Facts, opts?: BuildOptions): ChainAnalysis {
   const o = opts ?? optionsOf.get(facts) ?? {};
-  const key = JSON.stringify({ u: o.url, lb: o.behindTlsLb, c: o.proxyFiles?.map((c) => c.file), m: o.unmodelled?.length, n: facts.appServers.length, f: facts.frameworks.length, x: facts.nginx.configs.length });
+  const key = JSON.stringify({
+    u: o.url,
+    lb: o.behindTlsLb,
+    c: o.proxyFiles?.map((c) => c.file),
+    m: o.unmodelled?.length,
+    n: facts.appServers.length,
+    f: facts.frameworks.length,
+    x: facts.nginx.configs.length,
+  });
   const hit = memo.get(facts);
   if (hit && hit.key === key) return hit.analysis;
   const build = buildTopology(facts, o);

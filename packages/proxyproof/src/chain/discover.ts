@@ -46,14 +46,17 @@ function isCaddyfile(name: string): boolean {
 function proxyKindOf(f: DiscoveredFile, name: string, sniff: () => string): ProxyFile['kind'] | null {
   if (isCaddyfile(name)) return 'caddy';
   if (name === 'haproxy.cfg' || /haproxy.*\.cfg$/.test(name)) return 'haproxy';
-  if ((name.endsWith('.conf') || name === 'httpd.conf') && f.size < 1024 * 1024 && /<VirtualHost\b/i.test(sniff())) return 'apache';
+  if ((name.endsWith('.conf') || name === 'httpd.conf') && f.size < 1024 * 1024 && /<VirtualHost\b/i.test(sniff()))
+    return 'apache';
   return null;
 }
 
 function classifyUnmodelled(f: DiscoveredFile, _sniff: () => string): { what: string; why: string } | null {
   const name = basename(f.abs);
-  if (/traefik\.(ya?ml|toml)$/.test(name)) return { what: 'Traefik', why: 'Traefik configs are not modelled yet: the chain stops there' };
-  if (name === 'envoy.yaml' || name === 'envoy.yml') return { what: 'Envoy', why: 'Envoy configs are not modelled yet: the chain stops there' };
+  if (/traefik\.(ya?ml|toml)$/.test(name))
+    return { what: 'Traefik', why: 'Traefik configs are not modelled yet: the chain stops there' };
+  if (name === 'envoy.yaml' || name === 'envoy.yml')
+    return { what: 'Envoy', why: 'Envoy configs are not modelled yet: the chain stops there' };
   return null;
 }
 
@@ -146,7 +149,10 @@ function unitDirs(root: string, unitFiles: DiscoveredFile[]): string[] {
     for (const m of text.matchAll(/--chdir[ =](\S+)/g)) dirs.push(m[1] as string);
     for (const m of text.matchAll(/^\s*directory\s*=\s*(\S+)/gm)) dirs.push(m[1] as string);
   }
-  return [...new Set(dirs)].filter((d) => d.startsWith('/')).map((d) => join(root, d)).slice(0, MAX_PROJECT_DIRS);
+  return [...new Set(dirs)]
+    .filter((d) => d.startsWith('/'))
+    .map((d) => join(root, d))
+    .slice(0, MAX_PROJECT_DIRS);
 }
 
 /** System locations under `root` (`--root /`), plus the project folders their units name. */
@@ -170,13 +176,17 @@ export function discoverSystem(root: string, cwd = process.cwd()): DeploymentFil
     let got = safeDiscover([p], out, cwd);
     if (loc === 'etc/systemd/system') {
       // Only units that start something the doctor understands (a system has hundreds of units).
-      got = got.filter((f) => f.abs.endsWith('.service') && (() => {
-        try {
-          return f.size < 256 * 1024 && UNIT_HINT.test(readFileSync(f.abs, 'utf8'));
-        } catch {
-          return false;
-        }
-      })());
+      got = got.filter(
+        (f) =>
+          f.abs.endsWith('.service') &&
+          (() => {
+            try {
+              return f.size < 256 * 1024 && UNIT_HINT.test(readFileSync(f.abs, 'utf8'));
+            } catch {
+              return false;
+            }
+          })(),
+      );
     }
     files.push(...got);
   }

@@ -23,15 +23,10 @@ export interface Ref {
   origin?: 'literal' | 'default' | 'env' | 'builtin' | 'computed' | 'unknown' | 'declared';
 }
 
-export type Address =
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'unix'; path: string };
+export type Address = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
 /** Where a process runs: decides what `127.0.0.1` means and what address a peer connects from. */
-export type Placement =
-  | { kind: 'host'; name?: string }
-  | { kind: 'container'; service: string; ref?: Ref }
-  | { kind: 'unknown' };
+export type Placement = { kind: 'host'; name?: string } | { kind: 'container'; service: string; ref?: Ref } | { kind: 'unknown' };
 
 /**
  * A header value template. Plain text is literal; `{var}` is evaluated by the simulator in the
@@ -62,6 +57,8 @@ export interface HeaderRule {
   from: 'route' | 'inherited' | 'default' | 'builtin-include';
   /** Appends to the header instead of replacing it (HAProxy add-header, Apache RequestHeader append). */
   append?: boolean;
+  /** An empty value is still sent (Caddy header_up); nginx drops empty headers. */
+  sendEmpty?: boolean;
   /** Applies only on TLS (`if { ssl_fc }`) or plain connections. */
   when?: 'tls' | 'plain';
   /** nginx `proxy_set_header` lines of an outer level that this route no longer inherits. */
@@ -186,19 +183,13 @@ export interface AppServer {
   /** Header -> value meaning https (gunicorn secure_scheme_headers); lower-case names. */
   schemeHeaders: Valued<Record<string, string>>;
   framework?: Framework;
+  /** Where it listens on an address the files do not fix (`listen(Number(port), host)`). */
+  unknownBind?: Ref;
   /** Set when the process was inferred rather than found (e.g. a Node app that listens itself). */
   notes: string[];
 }
 
-export type FrameworkKind =
-  | 'django'
-  | 'flask'
-  | 'fastapi'
-  | 'starlette'
-  | 'express'
-  | 'fastify'
-  | 'koa'
-  | 'other';
+export type FrameworkKind = 'django' | 'flask' | 'fastapi' | 'starlette' | 'express' | 'fastify' | 'koa' | 'other';
 
 /** Express-style trust: false, true, a hop count, or a list of addresses/CIDRs/names (loopback...). */
 export type TrustSpec = boolean | number | string[];
@@ -214,6 +205,12 @@ export interface Framework {
   sslRedirect?: Valued<boolean>;
   /** Express trust proxy / Fastify trustProxy / Koa app.proxy. */
   trustProxy?: Valued<TrustSpec>;
+  /**
+   * `@proxyproof/forwarded` middleware (expressForwarded...): it resolves scheme/host/client from
+   * Forwarded / X-Forwarded-* when the socket peer is in `trust` (default: nobody). `trust`
+   * undefined: used, but its trust list is not in the facts.
+   */
+  forwardedLib?: { name: string; trust?: string[]; ref: Ref };
   /** Werkzeug ProxyFix counts (x_for, x_proto, x_host, x_port); undefined: no ProxyFix. */
   proxyFix?: Valued<{ x_for: number; x_proto: number; x_host: number; x_port: number }>;
   /** Assumed major version for version-dependent rules (Django 3.2 compares the header exactly). */

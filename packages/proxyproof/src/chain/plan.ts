@@ -7,8 +7,7 @@
  */
 import { isLoopbackHost } from './addr.js';
 import type { AppServer, Framework, Link, ProxyHop, ProxyRoute, Ref, Topology } from './model.js';
-import { refText } from './model.js';
-import { type ChainVerdict, computeVerdict, type RouteVerdict } from './verdict.js';
+import { type ChainVerdict, computeVerdict, type RouteVerdict, type VerdictScope } from './verdict.js';
 
 export interface PlannedFix {
   id: string;
@@ -50,6 +49,20 @@ function clone(t: Topology): Topology {
   return structuredClone(t);
 }
 
+/**
+ * Copy-on-write clone for the search: only the hops, apps and links a problem's candidates can
+ * touch are copied (candidates relevant to a problem mutate nothing else); the rest is shared.
+ */
+function cloneFor(t: Topology, keys: string[]): Topology {
+  const hit = (id: string) => keys.includes(id);
+  return {
+    ...t,
+    proxies: t.proxies.map((p) => (hit(p.id) ? structuredClone(p) : p)),
+    apps: t.apps.map((a) => (hit(a.id) ? structuredClone(a) : a)),
+    links: t.links.map((l) => (l.target.kind === 'app' && hit(l.target.appId) ? structuredClone(l) : l)),
+  };
+}
+
 function findRoute(t: Topology, hopId: string, routeId: string): ProxyRoute | undefined {
   return t.proxies.find((p) => p.id === hopId)?.routes.find((r) => r.id === routeId);
 }
@@ -71,7 +84,13 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
       const nginxValue = behindLb ? (entry?.lb?.mode === 'tcp' ? 'https' : '$http_x_forwarded_proto') : '$scheme';
       const dropped = route.dropped ?? [];
       const lines = [
-        ...dropped.filter((d) => d.name.toLowerCase() !== 'x-forwarded-proto' && !route.headers.some((h) => h.name.toLowerCase() === d.name.toLowerCase() && h.from === 'route')).map((d) => `proxy_set_header ${d.name} ${nginxTemplate(d.value)};`),
+        ...dropped
+          .filter(
+            (d) =>
+              d.name.toLowerCase() !== 'x-forwarded-proto' &&
+              !route.headers.some((h) => h.name.toLowerCase() === d.name.toLowerCase() && h.from === 'route'),
+          )
+          .map((d) => `proxy_set_header ${d.name} ${nginxTemplate(d.value)};`),
         `proxy_set_header X-Forwarded-Proto ${nginxValue};`,
       ];
       const existing = route.headers.find((h) => h.name.toLowerCase() === 'x-forwarded-proto' && h.from !== 'default');
@@ -97,7 +116,13 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
         },
       });
     }
-    if (r.host.status === 'lost' && r.host.lostAt && r.trace.steps[r.host.lostAt.step]?.label === hop.label && hop.kind === 'nginx' && !seen.has(`${key}:host`)) {
+    if (
+      r.host.status === 'lost' &&
+      r.host.lostAt &&
+      r.trace.steps[r.host.lostAt.step]?.label === hop.label &&
+      hop.kind === 'nginx' &&
+      !seen.has(`${key}:host`)
+    ) {
       seen.add(`${key}:host`);
       const hostRule = route.headers.find((h) => h.name.toLowerCase() === 'host');
       out.push({
@@ -183,10 +208,20 @@ function appCandidates(t: Topology): Candidate[] {
     const serverTrustMatters = !fw || ['django', 'flask', 'fastapi', 'starlette', 'other'].includes(fw.kind);
     // App-server trust of the proxy's address.
     if ((app.kind === 'gunicorn' || app.kind === 'uvicorn') && serverTrustMatters) {
-      const addr = peer?.kind === 'loopback' ? peer.ip : peer?.kind === 'container' ? '*' : (peer?.kind === 'remote' && peer.ip) || '<proxy address>';
-      const onlyInternal = app.binds.every((b) => !b.published && (b.exposure === 'loopback' || b.exposure === 'unix' || app.placement.kind === 'container'));
+      const addr =
+        peer?.kind === 'loopback'
+          ? peer.ip
+          : peer?.kind === 'container'
+            ? '*'
+            : (peer?.kind === 'remote' && peer.ip) || '<proxy address>';
+      const onlyInternal = app.binds.every(
+        (b) => !b.published && (b.exposure === 'loopback' || b.exposure === 'unix' || app.placement.kind === 'container'),
+      );
       if (peer?.kind !== 'unix' && (addr !== '*' || onlyInternal)) {
-        const flag = app.kind === 'gunicorn' ? `--forwarded-allow-ips=${addr === '*' ? "'*'" : addr}` : `--proxy-headers --forwarded-allow-ips=${addr === '*' ? "'*'" : addr}`;
+        const flag =
+          app.kind === 'gunicorn'
+            ? `--forwarded-allow-ips=${addr === '*' ? "'*'" : addr}`
+            : `--proxy-headers --forwarded-allow-ips=${addr === '*' ? "'*'" : addr}`;
         out.push({
           id: `trust:${app.id}`,
           title: `${app.label}: trust forwarded headers from the proxy's address${addr === '*' ? ' (any container on the internal network: the port is not published)' : ''}`,
@@ -197,7 +232,10 @@ function appCandidates(t: Topology): Candidate[] {
             const a = tt.apps.find((x) => x.id === app.id);
             if (!a) return;
             a.trusted = { value: [addr === '<proxy address>' ? '10.255.255.254' : addr], origin: 'literal', ref: a.ref };
-            if (addr === '<proxy address>') for (const l of tt.links) if (l.target.kind === 'app' && l.target.appId === app.id && l.peer.kind === 'remote') l.peer = { ...l.peer, ip: '10.255.255.254' };
+            if (addr === '<proxy address>')
+              for (const l of tt.links)
+                if (l.target.kind === 'app' && l.target.appId === app.id && l.peer.kind === 'remote')
+                  l.peer = { ...l.peer, ip: '10.255.255.254' };
             a.proxyHeaders = { value: true, origin: 'literal', ref: a.ref };
           },
         });
@@ -219,7 +257,9 @@ function appCandidates(t: Topology): Candidate[] {
     }
     // Public binds while the proxy reaches it over loopback: bind loopback.
     app.binds.forEach((b, i) => {
-      const public_ = b.published ? !isLoopbackHost(b.published.hostIp) : b.exposure === 'all-interfaces' || b.exposure === 'specific';
+      const public_ = b.published
+        ? !isLoopbackHost(b.published.hostIp)
+        : b.exposure === 'all-interfaces' || b.exposure === 'specific';
       if (!public_ || b.address.kind !== 'tcp') return;
       if (!b.published && app.placement.kind === 'container') return;
       const viaLoopback = links.every((l) => l.peer.kind === 'loopback');
@@ -241,11 +281,17 @@ function appCandidates(t: Topology): Candidate[] {
           id: `bind:${app.id}:${i}`,
           title: `${app.label}: bind to 127.0.0.1 only (the proxy connects over loopback)`,
           ref: b.ref ?? app.ref,
-          lines: [b.published ? `"127.0.0.1:${b.published.hostPort}:${b.address.port}"` : app.kind === 'node' ? `listen(${b.address.port}, '127.0.0.1')` : `--bind 127.0.0.1:${b.address.port}`],
+          lines: [
+            b.published
+              ? `"127.0.0.1:${b.published.hostPort}:${b.address.port}"`
+              : app.kind === 'node'
+                ? `listen(${b.address.port}, '127.0.0.1')`
+                : `--bind 127.0.0.1:${b.address.port}`,
+          ],
           cost: 1,
           apply(tt) {
             const bb = tt.apps.find((x) => x.id === app.id)?.binds[i];
-            if (!bb || bb.address.kind !== 'tcp') return;
+            if (bb?.address.kind !== 'tcp') return;
             if (bb.published) bb.published.hostIp = '127.0.0.1';
             else {
               bb.address = { ...bb.address, host: '127.0.0.1' };
@@ -264,17 +310,27 @@ function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] |
   const out: Candidate[] = [];
   if (fw.kind === 'django') {
     const cur = fw.schemeHeader?.value;
-    if (!cur || cur.header !== 'HTTP_X_FORWARDED_PROTO' || cur.value !== 'https') {
+    if (cur?.header !== 'HTTP_X_FORWARDED_PROTO' || cur.value !== 'https') {
       out.push({
         id: `django-ssl-header:${app.id}`,
         title: `Django: read the scheme from the proxy's X-Forwarded-Proto`,
-        ref: fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal' ? fw.schemeHeader.ref : fw.sslRedirect?.ref && fw.sslRedirect.origin === 'literal' ? fw.sslRedirect.ref : { file: fw.ref.file, line: 0 },
+        ref:
+          fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal'
+            ? fw.schemeHeader.ref
+            : fw.sslRedirect?.ref && fw.sslRedirect.origin === 'literal'
+              ? fw.sslRedirect.ref
+              : { file: fw.ref.file, line: 0 },
         after: !(fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal'),
         lines: ["SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')"],
         cost: 1,
         apply(tt) {
           const a = tt.apps.find((x) => x.id === app.id);
-          if (a?.framework) a.framework.schemeHeader = { value: { header: 'HTTP_X_FORWARDED_PROTO', value: 'https' }, origin: 'literal', ref: fw.ref };
+          if (a?.framework)
+            a.framework.schemeHeader = {
+              value: { header: 'HTTP_X_FORWARDED_PROTO', value: 'https' },
+              origin: 'literal',
+              ref: fw.ref,
+            };
         },
       });
     }
@@ -297,16 +353,21 @@ function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] |
       id: `proxyfix:${app.id}`,
       title: 'Flask: apply ProxyFix for the one proxy in front',
       ref: fw.proxyFix?.ref ?? fw.ref,
-      lines: ['from werkzeug.middleware.proxy_fix import ProxyFix', 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)'],
+      lines: [
+        'from werkzeug.middleware.proxy_fix import ProxyFix',
+        'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)',
+      ],
       cost: 1,
       apply(tt) {
         const a = tt.apps.find((x) => x.id === app.id);
-        if (a?.framework) a.framework.proxyFix = { value: { x_for: 1, x_proto: 1, x_host: 1, x_port: 0 }, origin: 'literal', ref: fw.ref };
+        if (a?.framework)
+          a.framework.proxyFix = { value: { x_for: 1, x_proto: 1, x_host: 1, x_port: 0 }, origin: 'literal', ref: fw.ref };
       },
     });
   }
   if (fw.kind === 'express' || fw.kind === 'fastify' || fw.kind === 'koa') {
-    const value: string[] | number | boolean = peer?.kind === 'loopback' ? ['loopback'] : peer?.kind === 'container' ? ['uniquelocal'] : 1;
+    const value: string[] | number | boolean =
+      peer?.kind === 'loopback' ? ['loopback'] : peer?.kind === 'container' ? ['uniquelocal'] : 1;
     const shown = Array.isArray(value) ? `'${value[0]}'` : String(value);
     const line =
       fw.kind === 'express'
@@ -323,6 +384,7 @@ function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] |
       apply(tt) {
         const a = tt.apps.find((x) => x.id === app.id);
         if (a?.framework) a.framework.trustProxy = { value: fw.kind === 'koa' ? true : value, origin: 'literal', ref: fw.ref };
+        if (a?.framework?.forwardedLib) a.framework.forwardedLib.trust = Array.isArray(value) ? value : ['*'];
       },
     });
   }
@@ -343,7 +405,11 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
       cost: 1,
       apply(tt) {
         const h = tt.proxies.find((p) => p.id === hop.id);
-        if (h) h.trustedPeers = { list: ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'], ref: h.ref };
+        if (h)
+          h.trustedPeers = {
+            list: ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+            ref: h.ref,
+          };
       },
     });
   }
@@ -372,11 +438,11 @@ function isClean(s: Score): boolean {
   return s.broken === 0 && s.spoofs === 0;
 }
 
-function candidatesFor(t: Topology, v: ChainVerdict): Candidate[] {
-  const all = [...nginxHeaderCandidates(t, v), ...caddyCandidates(t, v), ...appCandidates(t)];
+function candidatesFor(t: Topology, v: ChainVerdict, all = false): Candidate[] {
+  const list = [...nginxHeaderCandidates(t, v), ...caddyCandidates(t, v), ...appCandidates(t)];
   const uniq = new Map<string, Candidate>();
-  for (const c of all) if (!uniq.has(c.id)) uniq.set(c.id, c);
-  return [...uniq.values()].slice(0, MAX_CANDIDATES);
+  for (const c of list) if (!uniq.has(c.id)) uniq.set(c.id, c);
+  return all ? [...uniq.values()] : [...uniq.values()].slice(0, MAX_CANDIDATES);
 }
 
 function* subsets<T>(xs: T[], k: number, start = 0): Generator<T[]> {
@@ -387,26 +453,145 @@ function* subsets<T>(xs: T[], k: number, start = 0): Generator<T[]> {
   for (let i = start; i <= xs.length - k; i++) for (const rest of subsets(xs, k - 1, i + 1)) yield [xs[i] as T, ...rest];
 }
 
-function search(base: Topology, cands: Candidate[], goal: (v: ChainVerdict) => boolean): Candidate[] | null {
+function search(
+  base: Topology,
+  cands: Candidate[],
+  goal: (v: ChainVerdict) => boolean,
+  scope?: VerdictScope,
+  keys?: string[],
+): Candidate[] | null {
   for (let k = 1; k <= Math.min(MAX_SET, cands.length); k++) {
     let best: { set: Candidate[]; cost: number } | null = null;
     for (const set of subsets(cands, k)) {
       const cost = set.reduce((n, c) => n + c.cost, 0);
       if (best && cost >= best.cost) continue;
-      const t = clone(base);
+      const t = keys ? cloneFor(base, keys) : clone(base);
       for (const c of set) c.apply(t);
-      if (goal(computeVerdict(t))) best = { set, cost };
+      if (goal(computeVerdict(t, scope))) best = { set, cost };
     }
     if (best) return best.set;
   }
   return null;
 }
 
+/** Hop ids, `hop/route` keys and app ids a route's trace goes through. */
+function problemKeys(t: Topology, r: RouteVerdict): string[] {
+  const keys = [r.hopId, `${r.hopId}/${r.routeId}`];
+  let hop = r.hopId;
+  let routeId = r.routeId;
+  for (let i = 0; i < 10; i++) {
+    const l = t.links.find((x) => x.fromHop === hop && x.routeId === routeId && x.upstream === 0);
+    if (!l) break;
+    if (l.target.kind === 'app') {
+      keys.push(l.target.appId);
+      break;
+    }
+    if (l.target.kind !== 'proxy') break;
+    const next = t.proxies.find((p) => p.id === (l.target as { hopId: string }).hopId);
+    const nr = next?.routes[0];
+    if (!next || !nr) break;
+    hop = next.id;
+    routeId = nr.id;
+    keys.push(hop, `${hop}/${routeId}`);
+  }
+  return keys;
+}
+
+/** A candidate id is `<kind>:<target>`; the target is a hop, `hop/route`, an app, or `app:<bind>`. */
+function relevantTo(id: string, keys: string[]): boolean {
+  const target = id.slice(id.indexOf(':') + 1);
+  return keys.some((k) => target === k || target.startsWith(`${k}:`));
+}
+
+interface Problem {
+  scope: VerdictScope;
+  keys: string[];
+  ok(v: ChainVerdict): boolean;
+  /** A weaker goal that still makes progress (the scheme and host right, spoofs left to the next round). */
+  partial?(v: ChainVerdict): boolean;
+}
+
+function problemsOf(t: Topology, v: ChainVerdict): Problem[] {
+  const out: Problem[] = [];
+  for (const r of v.routes) {
+    const bad = r.scheme.status === 'lost' || r.host.status === 'lost' || r.spoofable.some((s) => s.via === 'proxy');
+    if (!bad) continue;
+    out.push({
+      scope: { routes: new Set([r.id]), apps: new Set() },
+      keys: problemKeys(t, r),
+      ok: (x) =>
+        x.routes.every(
+          (y) => y.scheme.status !== 'lost' && y.host.status !== 'lost' && !y.spoofable.some((s) => s.via === 'proxy'),
+        ),
+      partial: (x) => x.routes.every((y) => y.scheme.status !== 'lost' && y.host.status !== 'lost'),
+    });
+  }
+  for (const s of v.entrySpoofs) {
+    const id = `${s.trace.entryId}#${s.trace.routeId}`;
+    const entry = t.entries.find((e) => e.id === s.trace.entryId);
+    const keys = entry ? [entry.hopId, `${entry.hopId}/${s.trace.routeId}`] : [];
+    const app = t.links.find((l) => l.fromHop === entry?.hopId && l.routeId === s.trace.routeId)?.target;
+    if (app?.kind === 'app') keys.push(app.appId);
+    out.push({ scope: { routes: new Set([id]), apps: new Set() }, keys, ok: (x) => x.entrySpoofs.length === 0 });
+  }
+  for (const b of v.backends) {
+    if (!b.spoof || (b.spoof.reach !== 'network' && b.spoof.reach !== 'internet')) continue;
+    out.push({
+      scope: { routes: new Set(), apps: new Set([b.appId]) },
+      keys: [b.appId],
+      ok: (x) => x.backends.every((y) => !y.spoof || (y.spoof.reach !== 'network' && y.spoof.reach !== 'internet')),
+    });
+  }
+  return out;
+}
+
+const MAX_ROUNDS = 3;
+const MAX_PROBLEMS = 400;
+
+/**
+ * Problems (a broken route, a spoof through an entry, a spoofable backend) are solved one by one
+ * with the candidates that touch them, on the accumulated fixes; a round that uncovers new
+ * problems (SECURE_PROXY_SSL_HEADER on a published port) is followed by another.
+ */
+function solveProblems(topo: Topology, verdict: ChainVerdict): { fixed: Topology; chosen: Candidate[]; complete: boolean } {
+  let fixed = clone(topo);
+  const chosen: Candidate[] = [];
+  let complete = true;
+  let v = verdict;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const problems = problemsOf(fixed, v).slice(0, MAX_PROBLEMS);
+    if (problems.length === 0) break;
+    const cands = candidatesFor(fixed, v, true);
+    let progress = false;
+    for (const p of problems) {
+      if (p.ok(computeVerdict(fixed, p.scope))) continue;
+      const local = cands.filter((c) => relevantTo(c.id, p.keys)).slice(0, MAX_CANDIDATES);
+      const found =
+        search(fixed, local, p.ok, p.scope, p.keys) ?? (p.partial ? search(fixed, local, p.partial, p.scope, p.keys) : null);
+      if (!found) {
+        complete = false;
+        continue;
+      }
+      fixed = cloneFor(fixed, p.keys);
+      for (const c of found) {
+        c.apply(fixed);
+        if (!chosen.some((x) => x.id === c.id)) chosen.push(c);
+      }
+      progress = true;
+    }
+    v = computeVerdict(fixed);
+    if (isClean(score(v))) return { fixed, chosen, complete: true };
+    if (!progress) break;
+  }
+  return { fixed, chosen, complete: complete && isClean(score(v)) };
+}
+
 /** The proxy moves to another host/container: every loopback/unix link becomes a remote peer. */
 export function proxyMovedAway(t: Topology): Topology {
   const moved = clone(t);
   for (const l of moved.links) {
-    if (l.target.kind === 'app' && (l.peer.kind === 'loopback' || l.peer.kind === 'unix')) l.peer = { kind: 'remote', desc: 'the proxy on another host or container' };
+    if (l.target.kind === 'app' && (l.peer.kind === 'loopback' || l.peer.kind === 'unix'))
+      l.peer = { kind: 'remote', desc: 'the proxy on another host or container' };
   }
   return moved;
 }
@@ -419,38 +604,17 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
   const fixes: PlannedFix[] = [];
   const notes: string[] = [];
   let complete = true;
-  const s0 = score(verdict);
   let fixed = topo;
-  if (!isClean(s0)) {
-    let cands = candidatesFor(topo, verdict);
-    let set = search(topo, cands, (v) => isClean(score(v)));
-    if (!set) {
-      // Fixing one hop can expose the next problem (trusting the proxy makes its passthrough of a
-      // client's X-Forwarded-Host matter): plan again from the partly fixed chain's verdict.
-      const partial = search(topo, cands, (v) => score(v).broken === 0);
-      if (partial) {
-        const t2 = clone(topo);
-        for (const c of partial) c.apply(t2);
-        const more = candidatesFor(t2, computeVerdict(t2)).filter((c) => !cands.some((x) => x.id === c.id));
-        cands = [...cands, ...more].slice(0, MAX_CANDIDATES);
-        set = search(topo, cands, (v) => isClean(score(v)));
-      }
-    }
-    if (set) {
-      set.sort((a, b) => fixOrder(a.id) - fixOrder(b.id));
-      fixed = clone(topo);
-      for (const c of set) c.apply(fixed);
-      for (const c of set) fixes.push(toFix(c, 'required', describeRequired(c, verdict)));
-    } else {
+  if (!isClean(score(verdict))) {
+    const r = solveProblems(topo, verdict);
+    fixed = r.fixed;
+    r.chosen.sort((a, b) => fixOrder(a.id) - fixOrder(b.id));
+    for (const c of r.chosen) fixes.push(toFix(c, 'required', describeRequired(c, verdict)));
+    if (!r.complete) {
       complete = false;
-      // Best effort: fix the scheme alone if possible.
-      const partial = search(topo, cands, (v) => score(v).broken === 0);
-      if (partial) {
-        fixed = clone(topo);
-        for (const c of partial) c.apply(fixed);
-        for (const c of partial) fixes.push(toFix(c, 'required', describeRequired(c, verdict)));
-      }
-      notes.push('no combination of up to three known changes makes every route correct and nothing spoofable: see the findings');
+      notes.push(
+        'no combination of up to three known changes per problem makes every route correct and nothing spoofable: see the findings',
+      );
     }
   }
   // Robustness: does it stay correct once the proxy is no longer on loopback?
@@ -466,29 +630,66 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
     return step?.kind === 'app-server' && app !== undefined && app.trusted.origin === 'default';
   });
   if (breaks.length > 0) {
-    const cands = candidatesFor(movedTopo, moved).filter((c) => !c.id.startsWith('bind:') && !c.id.startsWith('narrow:'));
-    const set = search(movedTopo, cands, (v) => v.routes.every((r) => !breaks.some((b) => b.id === r.id) || r.scheme.status === 'correct'));
+    const all = candidatesFor(movedTopo, moved).filter((c) => !c.id.startsWith('bind:') && !c.id.startsWith('narrow:'));
+    const set: Candidate[] = [];
+    let base = movedTopo;
+    for (const b of breaks) {
+      const scope = { routes: new Set([b.id]), apps: new Set<string>() };
+      const local = all.filter((c) => relevantTo(c.id, problemKeys(movedTopo, b)));
+      const found = search(base, local, (v) => v.routes.every((r) => r.scheme.status === 'correct'), scope);
+      if (!found) continue;
+      base = clone(base);
+      for (const c of found) {
+        c.apply(base);
+        if (!set.some((x) => x.id === c.id)) set.push(c);
+      }
+    }
     const app = breaks[0]?.trace.steps.find((s) => s.kind === 'app-server')?.label ?? 'the app server';
-    if (set) for (const c of set) fixes.push(toFix(c, 'robustness', `needed once ${app} no longer trusts the proxy's address (the proxy moves to another host or container): today it is correct only because it trusts loopback by default`));
+    if (set.length)
+      for (const c of set)
+        fixes.push(
+          toFix(
+            c,
+            'robustness',
+            `needed once ${app} no longer trusts the proxy's address (the proxy moves to another host or container): today it is correct only because it trusts loopback by default`,
+          ),
+        );
   }
   // The backend port.
   const backends = fixedVerdict.backends;
   for (const b of backends) {
     if (!b.bypassesProxy) continue;
     const app = fixed.apps.find((a) => a.id === b.appId);
-    const idx = app?.binds.findIndex((x) => (x.address.kind === 'tcp' ? `${x.address.host}:${x.address.port}` : `unix:${x.address.path}`) === b.bind) ?? -1;
-    const cands = candidatesFor(fixed, fixedVerdict).filter((c) => c.id === `bind:${b.appId}:${idx}` || c.id === `unpublish:${b.appId}:${idx}`);
+    const idx =
+      app?.binds.findIndex(
+        (x) => (x.address.kind === 'tcp' ? `${x.address.host}:${x.address.port}` : `unix:${x.address.path}`) === b.bind,
+      ) ?? -1;
+    const cands = candidatesFor(fixed, fixedVerdict).filter(
+      (c) => c.id === `bind:${b.appId}:${idx}` || c.id === `unpublish:${b.appId}:${idx}`,
+    );
     const c = cands[0];
-    if (c && !fixes.some((f) => f.id === c.id)) fixes.push(toFix(c, 'recommended', `the backend port must not be public: ${b.reachableFrom} can bypass the proxy (plain HTTP, forged headers)`));
-    else if (!c) notes.push(`${b.label} ${b.bind} is reachable from ${b.reachableFrom}: make sure only the proxy can reach it (firewall)`);
+    if (c && !fixes.some((f) => f.id === c.id))
+      fixes.push(
+        toFix(
+          c,
+          'recommended',
+          `the backend port must not be public: ${b.reachableFrom} can bypass the proxy (plain HTTP, forged headers)`,
+        ),
+      );
+    else if (!c)
+      notes.push(`${b.label} ${b.bind} is reachable from ${b.reachableFrom}: make sure only the proxy can reach it (firewall)`);
   }
   for (const app of topo.apps) {
     if (!appLinks(topo, app).length) continue;
-    const pub = backends.some((b) => b.appId === app.id && b.reach === 'network') || verdict.backends.some((b) => b.appId === app.id && b.reach === 'network');
+    const pub =
+      backends.some((b) => b.appId === app.id && b.reach === 'network') ||
+      verdict.backends.some((b) => b.appId === app.id && b.reach === 'network');
     const sub = backends.find((b) => b.appId === app.id && b.reach === 'subnet');
     if (sub) notes.push(`${app.label}: reachable only from ${sub.reachableFrom}; the backend port is not public`);
     else if (!pub) {
-      const binds = app.binds.map((b) => (b.address.kind === 'tcp' ? `${b.address.host}:${b.address.port}` : `unix:${b.address.path}`)).join(', ');
+      const binds = app.binds
+        .map((b) => (b.address.kind === 'tcp' ? `${b.address.host}:${b.address.port}` : `unix:${b.address.path}`))
+        .join(', ');
       notes.push(`${app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
     }
   }

@@ -24,15 +24,30 @@ export function inventory(facts: Facts, a: ChainAnalysis, files: DeploymentFiles
     if (f) found.push(`nginx config   ${f}${c.config.length > 1 ? ` (+${c.config.length - 1} included)` : ''}`);
   }
   for (const c of files.proxyFiles) found.push(`${`${c.kind} config`.padEnd(15)}${c.file}`);
-  for (const p of t.proxies) found.push(`proxy          ${p.label}: ${p.routes.length} route${p.routes.length === 1 ? '' : 's'} -> ${[...new Set(p.routes.map((r) => r.upstreams[0]?.text ?? '?'))].join(', ')}${p.placement.kind === 'container' ? ` [container ${p.placement.service}]` : ''}`);
+  for (const p of t.proxies)
+    found.push(
+      `proxy          ${p.label}: ${p.routes.length} route${p.routes.length === 1 ? '' : 's'} -> ${[...new Set(p.routes.map((r) => r.upstreams[0]?.text ?? '?'))].join(', ')}${p.placement.kind === 'container' ? ` [container ${p.placement.service}]` : ''}`,
+    );
   for (const o of a.build.otherServers) found.push(`proxy          ${o.label}: ${o.what}`);
-  for (const f of facts.compose?.files ?? []) found.push(`compose        ${f.file} (services: ${f.services.map((s) => s.name).join(', ')})`);
-  for (const app of t.apps) found.push(`app server     ${app.label} (${refText(app.ref)})${app.placement.kind === 'container' ? ` [container ${app.placement.service}]` : ''}${app.framework ? ` runs ${app.framework.label} (${app.framework.ref.file})` : ''}`);
-  for (const fw of t.orphanFrameworks) found.push(`framework      ${fw.label} (${fw.ref.file}) — no app server found that runs it`);
+  for (const f of facts.compose?.files ?? [])
+    found.push(`compose        ${f.file} (services: ${f.services.map((s) => s.name).join(', ')})`);
+  for (const app of t.apps)
+    found.push(
+      `app server     ${app.label} (${refText(app.ref)})${app.placement.kind === 'container' ? ` [container ${app.placement.service}]` : ''}${app.framework ? ` runs ${app.framework.label} (${app.framework.ref.file})` : ''}`,
+    );
+  for (const fw of t.orphanFrameworks)
+    found.push(`framework      ${fw.label} (${fw.ref.file}) — no app server found that runs it`);
   for (const u of t.unmodelled) found.push(`not modelled   ${u.what} ${u.file}: ${u.why}`);
-  if (t.proxies.length === 0) missing.push('no reverse-proxy configuration that proxies anywhere (nginx sites with proxy_pass/uwsgi_pass, a Caddyfile with reverse_proxy)');
-  if (t.apps.length === 0) missing.push('no app-server launch (systemd unit, compose command, Procfile, Dockerfile CMD, supervisord, gunicorn.conf.py)');
-  if (facts.frameworks.length === 0) missing.push('no framework settings (Django settings.py, a Flask/FastAPI app module, an Express/Fastify/Koa app): the app is assumed to use its server\'s scheme');
+  if (t.proxies.length === 0)
+    missing.push(
+      'no reverse-proxy configuration that proxies anywhere (nginx sites with proxy_pass/uwsgi_pass, a Caddyfile with reverse_proxy)',
+    );
+  if (t.apps.length === 0)
+    missing.push('no app-server launch (systemd unit, compose command, Procfile, Dockerfile CMD, supervisord, gunicorn.conf.py)');
+  if (facts.frameworks.length === 0)
+    missing.push(
+      "no framework settings (Django settings.py, a Flask/FastAPI app module, an Express/Fastify/Koa app): the app is assumed to use its server's scheme",
+    );
   for (const l of t.links) {
     if (l.target.kind !== 'unresolved') continue;
     const hop = t.proxies.find((p) => p.id === l.fromHop);
@@ -41,7 +56,8 @@ export function inventory(facts: Facts, a: ChainAnalysis, files: DeploymentFiles
     if (!missing.includes(line)) missing.push(line);
   }
   for (const app of t.apps) {
-    if (!t.links.some((l) => l.target.kind === 'app' && l.target.appId === app.id)) missing.push(`no proxy route reaches ${app.label} (${refText(app.ref)})`);
+    if (!t.links.some((l) => l.target.kind === 'app' && l.target.appId === app.id))
+      missing.push(`no proxy route reaches ${app.label} (${refText(app.ref)})`);
   }
   for (const p of files.problems) missing.push(`could not read: ${p}`);
   for (const n of a.build.notes) missing.push(n);
@@ -58,7 +74,8 @@ function arrowFrom(s: Step, next: Step | undefined): string {
     const xfp = sent['x-forwarded-proto'];
     const fwd = sent.forwarded;
     const scheme = s.kind === 'proxy' && s.conveys?.why.startsWith('proxies over TLS') ? 'https' : 'http';
-    const info = xfp !== undefined ? `X-Forwarded-Proto: ${xfp}` : fwd !== undefined ? `Forwarded: ${fwd}` : 'X-Forwarded-Proto missing';
+    const info =
+      xfp !== undefined ? `X-Forwarded-Proto: ${xfp}` : fwd !== undefined ? `Forwarded: ${fwd}` : 'X-Forwarded-Proto missing';
     return `--${scheme}, ${info}-->`;
   }
   return '-->';
@@ -102,16 +119,26 @@ function stepLine(s: Step, i: number): string {
   const bits: string[] = [];
   if (s.kind === 'proxy' || s.kind === 'lb') {
     bits.push(`believes ${s.scheme} (${s.schemeWhy})`);
-    if (s.conveys) bits.push(`tells the next hop: ${s.conveys.scheme === 'absent' ? 'nothing about the scheme' : s.conveys.scheme} — ${s.conveys.why}${s.conveys.ref && s.conveys.ref.line > 0 ? ` (${refText(s.conveys.ref)})` : ''}`);
+    if (s.conveys)
+      bits.push(
+        `tells the next hop: ${s.conveys.scheme === 'absent' ? 'nothing about the scheme' : s.conveys.scheme} — ${s.conveys.why}${s.conveys.ref && s.conveys.ref.line > 0 ? ` (${refText(s.conveys.ref)})` : ''}`,
+      );
     const sent = s.sent ?? {};
-    const shown = ['host', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for', 'x-real-ip', 'forwarded'].filter((h) => sent[h] !== undefined).map((h) => `${h}: ${sent[h]}`);
+    const shown = ['host', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for', 'x-real-ip', 'forwarded']
+      .filter((h) => sent[h] !== undefined)
+      .map((h) => `${h}: ${sent[h]}`);
     if (shown.length) bits.push(`sends ${shown.join('; ')}`);
     if (s.linkText) bits.push(`reaches the next hop: ${s.linkText}`);
   } else {
     bits.push(`scheme ${s.scheme}: ${s.schemeWhy}${s.schemeRef && s.schemeRef.line > 0 ? ` (${refText(s.schemeRef)})` : ''}`);
     if (s.host !== undefined) bits.push(`host ${s.host}`);
     if (s.client !== undefined) bits.push(`client ${s.client} (${s.clientWhy ?? ''})`);
-    if (s.redirect) bits.push(s.redirect.loop ? `redirects to ${s.redirect.location}: a redirect loop (ERR_TOO_MANY_REDIRECTS)` : `redirects to ${s.redirect.location}`);
+    if (s.redirect)
+      bits.push(
+        s.redirect.loop
+          ? `redirects to ${s.redirect.location}: a redirect loop (ERR_TOO_MANY_REDIRECTS)`
+          : `redirects to ${s.redirect.location}`,
+      );
   }
   const notes = s.notes.length ? `\n        note: ${s.notes.join('\n        note: ')}` : '';
   return `    ${i}. ${s.label}\n        ${bits.join('\n        ')}${notes}`;
@@ -119,7 +146,8 @@ function stepLine(s: Step, i: number): string {
 
 export function verdictLine(r: RouteVerdict): string {
   const s = r.scheme;
-  if (s.status === 'unknown') return `verdict: unknown — ${r.trace.unresolved ? `${r.trace.unresolved.what} (${r.trace.unresolved.need})` : 'the chain could not be followed'}`;
+  if (s.status === 'unknown')
+    return `verdict: unknown — ${r.trace.unresolved ? `${r.trace.unresolved.what} (${r.trace.unresolved.need})` : 'the chain could not be followed'}`;
   const scheme =
     s.status === 'correct'
       ? 'correct: the app believes https'
@@ -148,21 +176,35 @@ export function chainLines(a: ChainAnalysis): string[] {
     out.push('  backends:');
     for (const b of backends) {
       const reach = b.reachableFrom ? `reachable from ${b.reachableFrom}` : `not public (${b.exposure})`;
-      out.push(`    ${b.label}${b.label.includes(b.bind) ? '' : ` ${b.bind}`}: ${reach}; ${b.spoof ? `forged headers are believed (${b.spoof.what.join(', ')})` : b.reachableFrom ? 'forged headers are ignored' : 'not spoofable from outside'}`);
+      out.push(
+        `    ${b.label}${b.label.includes(b.bind) ? '' : ` ${b.bind}`}: ${reach}; ${b.spoof ? `forged headers are believed (${b.spoof.what.join(', ')})` : b.reachableFrom ? 'forged headers are ignored' : 'not spoofable from outside'}`,
+      );
     }
   }
   return out;
 }
 
 function fixLine(f: PlannedFix, n: number): string[] {
-  const label = f.kind === 'required' ? 'required' : f.kind === 'robustness' ? 'needed once the app server no longer trusts the proxy\'s address' : 'recommended';
+  const label =
+    f.kind === 'required'
+      ? 'required'
+      : f.kind === 'robustness'
+        ? "needed once the app server no longer trusts the proxy's address"
+        : 'recommended';
   const where = f.line > 0 ? `${f.file}${f.after ? `, after line ${f.line}` : `:${f.line}`}` : f.file;
-  return [`  Fix ${n} (${label}): ${f.title}`, `    in ${where}:`, ...f.lines.map((l) => `      ${l}`), `    because ${f.because}`];
+  return [
+    `  Fix ${n} (${label}): ${f.title}`,
+    `    in ${where}:`,
+    ...f.lines.map((l) => `      ${l}`),
+    `    because ${f.because}`,
+  ];
 }
 
 export function planLines(a: ChainAnalysis): string[] {
   const out: string[] = [];
-  a.plan.fixes.forEach((f, i) => out.push(...fixLine(f, i + 1)));
+  a.plan.fixes.forEach((f, i) => {
+    out.push(...fixLine(f, i + 1));
+  });
   if (a.plan.fixes.length === 0) out.push('  nothing to change in the chain');
   for (const n of a.plan.notes) out.push(`  - ${n}`);
   return out;

@@ -4,8 +4,8 @@
  * chain checks -> a Report with sections (text) and a documented JSON payload (docs/doctor.md).
  */
 import { readFileSync } from 'node:fs';
-import { ALL_CHECKS } from '../checks/index.js';
 import { CHAIN_CHECKS } from '../checks/chain/index.js';
+import { ALL_CHECKS } from '../checks/index.js';
 import { COLLECTORS } from '../collectors/index.js';
 import { type CollectContext, emptyFacts } from '../engine/collect.js';
 import type { DiscoveredFile } from '../engine/discover.js';
@@ -63,7 +63,11 @@ async function collectIsolated(files: DiscoveredFile[]): Promise<Facts> {
     try {
       await c.collect(ctx);
     } catch (e) {
-      facts.diagnostics.push({ level: 'warning', file: '(doctor)', message: `the ${c.name} collector stopped: ${(e as Error).message}; its files are not in the verdict` });
+      facts.diagnostics.push({
+        level: 'warning',
+        file: '(doctor)',
+        message: `the ${c.name} collector stopped: ${(e as Error).message}; its files are not in the verdict`,
+      });
     }
   }
   return facts;
@@ -75,7 +79,11 @@ function runIsolated(checks: Check[], facts: Facts): Finding[] {
     try {
       out.push(...c.run(facts));
     } catch (e) {
-      facts.diagnostics.push({ level: 'warning', file: '(doctor)', message: `check ${c.meta.id} stopped: ${(e as Error).message}` });
+      facts.diagnostics.push({
+        level: 'warning',
+        file: '(doctor)',
+        message: `check ${c.meta.id} stopped: ${(e as Error).message}`,
+      });
     }
   }
   return out;
@@ -104,8 +112,27 @@ export function doctorPayload(a: ChainAnalysis, inv: Inventory): Record<string, 
         },
         trace: r.trace,
       })),
-      backends: a.verdict.backends.map((b) => ({ ...b, spoof: b.spoof ? { from: b.spoof.from, reach: b.spoof.reach, via: b.spoof.via, what: b.spoof.what, ref: b.spoof.ref ?? null, trace: b.spoof.trace } : null })),
-      entrySpoofs: a.verdict.entrySpoofs.map((s) => ({ from: s.from, reach: s.reach, via: s.via, what: s.what, ref: s.ref ?? null, trace: s.trace })),
+      backends: a.verdict.backends.map((b) => ({
+        ...b,
+        spoof: b.spoof
+          ? {
+              from: b.spoof.from,
+              reach: b.spoof.reach,
+              via: b.spoof.via,
+              what: b.spoof.what,
+              ref: b.spoof.ref ?? null,
+              trace: b.spoof.trace,
+            }
+          : null,
+      })),
+      entrySpoofs: a.verdict.entrySpoofs.map((s) => ({
+        from: s.from,
+        reach: s.reach,
+        via: s.via,
+        what: s.what,
+        ref: s.ref ?? null,
+        trace: s.trace,
+      })),
       plan: a.plan,
     },
   };
@@ -115,22 +142,36 @@ export async function runDoctor(paths: string[], opts: DoctorOptions = {}): Prom
   const cwd = opts.cwd ?? process.cwd();
   const files = opts.root ? discoverSystem(opts.root, cwd) : discoverProject(paths.length ? paths : ['.'], cwd);
   const facts = await collectIsolated(files.files);
-  setChainOptions(facts, { proxyFiles: files.proxyFiles, url: opts.url, behindTlsLb: opts.behindTlsLb, unmodelled: files.unmodelled });
+  setChainOptions(facts, {
+    proxyFiles: files.proxyFiles,
+    url: opts.url,
+    behindTlsLb: opts.behindTlsLb,
+    unmodelled: files.unmodelled,
+  });
   let analysis: ChainAnalysis;
   try {
     analysis = analyzeChain(facts);
   } catch (e) {
     // A bug in the chain must not hide the layer findings: report it and analyse nothing.
     facts.diagnostics.push({ level: 'error', file: '(doctor)', message: `chain analysis failed: ${(e as Error).message}` });
-    analysis = analyzeChain({ ...facts, nginx: { configs: [] }, appServers: [], frameworks: [], compose: undefined } as Facts, {});
+    analysis = analyzeChain(
+      { ...facts, nginx: { configs: [] }, appServers: [], frameworks: [], compose: undefined } as Facts,
+      {},
+    );
   }
   const layer = runIsolated(ALL_CHECKS, facts);
   const chain = runIsolated(CHAIN_CHECKS, facts);
   const findings = sortFindings([...refineFindings(layer, analysis), ...chain]);
   const inv = inventory(facts, analysis, files);
   const sections = [
-    { title: `Found (searched ${files.searched.join(', ') || '(nothing)'})`, lines: inv.found.length ? inv.found.map((l) => `  ${l}`) : ['  nothing the doctor understands'] },
-    { title: 'Not found / could not see', lines: inv.missing.length ? inv.missing.map((l) => `  - ${l}`) : ['  (nothing missing)'] },
+    {
+      title: `Found (searched ${files.searched.join(', ') || '(nothing)'})`,
+      lines: inv.found.length ? inv.found.map((l) => `  ${l}`) : ['  nothing the doctor understands'],
+    },
+    {
+      title: 'Not found / could not see',
+      lines: inv.missing.length ? inv.missing.map((l) => `  - ${l}`) : ['  (nothing missing)'],
+    },
     { title: 'Chain', lines: chainLines(analysis) },
   ];
   const report: Report = {

@@ -3,7 +3,7 @@
  * host and client address as that hop understands them, with the file:line that decided each.
  * Pure: no I/O. Semantics of each program are cited in docs/doctor.md.
  */
-import { addressText, ipInList, trustsPeer, type TrustAnswer } from './addr.js';
+import { addressText, ipInList, type TrustAnswer, trustsPeer } from './addr.js';
 import {
   type AppServer,
   appById,
@@ -96,7 +96,21 @@ export interface Trace {
 }
 
 /** Headers whose value matters to scheme, host or client address (others are not discussed). */
-const RELEVANT_HEADERS = new Set(['host', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-ssl', 'x-forwarded-protocol', 'x-real-ip', 'forwarded', 'https', 'x-scheme', 'x-url-scheme', 'front-end-https']);
+const RELEVANT_HEADERS = new Set([
+  'host',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-for',
+  'x-forwarded-port',
+  'x-forwarded-ssl',
+  'x-forwarded-protocol',
+  'x-real-ip',
+  'forwarded',
+  'https',
+  'x-scheme',
+  'x-url-scheme',
+  'front-end-https',
+]);
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 
@@ -159,13 +173,7 @@ interface ProxyOutcome {
   out: WireRequest | null;
 }
 
-function simulateProxy(
-  topo: Topology,
-  hop: ProxyHop,
-  listenerIdx: number,
-  route: ProxyRoute,
-  req: WireRequest,
-): ProxyOutcome {
+function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, req: WireRequest): ProxyOutcome {
   const listener = hop.listeners[listenerIdx] ?? hop.listeners[0];
   const port = listener?.port ?? 80;
   const notes: string[] = [];
@@ -176,7 +184,10 @@ function simulateProxy(
   if (hop.trustedPeers) {
     const t = trustsPeer(hop.trustedPeers.list, req.peer, false);
     peerTrusted = t !== 'no';
-    if (t === 'assumed') notes.push(`assumes ${hop.trustedPeers.list.join(' ')} (${hop.trustedPeers.ref.file}:${hop.trustedPeers.ref.line}) is the address of the hop in front`);
+    if (t === 'assumed')
+      notes.push(
+        `assumes ${hop.trustedPeers.list.join(' ')} (${hop.trustedPeers.ref.file}:${hop.trustedPeers.ref.line}) is the address of the hop in front`,
+      );
   }
   // Client address (nginx real_ip).
   let remoteAddr = req.peerAddr;
@@ -253,9 +264,13 @@ function simulateProxy(
     const ev = evaluate(rule.value, ctx);
     if (ev.unknown) {
       out.set(name, `?${ev.value}`);
-      if (RELEVANT_HEADERS.has(name)) notes.push(`${rule.name} depends on ${ev.unknownParts.join(', ')}, which the model does not evaluate (${rule.ref.file}:${rule.ref.line})`);
+      if (RELEVANT_HEADERS.has(name))
+        notes.push(
+          `${rule.name} depends on ${ev.unknownParts.join(', ')}, which the model does not evaluate (${rule.ref.file}:${rule.ref.line})`,
+        );
     } else if (ev.value === '') {
-      if (!rule.append) out.delete(name);
+      if (rule.sendEmpty) out.set(name, '');
+      else if (!rule.append) out.delete(name);
     } else if (rule.append && out.has(name)) out.set(name, `${out.get(name)}, ${ev.value}`);
     else out.set(name, ev.value);
   }
@@ -302,10 +317,21 @@ function conveyedScheme(
   if (xfp !== undefined) return pick('x-forwarded-proto', xfp, decided.get('x-forwarded-proto'));
   if (fwd !== undefined) return pick('forwarded', fwd, decided.get('forwarded'));
   const xssl = out.get('x-forwarded-ssl');
-  if (xssl !== undefined) return { scheme: xssl === 'on' ? 'https' : 'http', header: 'x-forwarded-ssl', why: `X-Forwarded-Ssl: ${xssl}`, ref: decided.get('x-forwarded-ssl')?.ref };
+  if (xssl !== undefined)
+    return {
+      scheme: xssl === 'on' ? 'https' : 'http',
+      header: 'x-forwarded-ssl',
+      why: `X-Forwarded-Ssl: ${xssl}`,
+      ref: decided.get('x-forwarded-ssl')?.ref,
+    };
   const https = out.get('https');
   if ((route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi') && https !== undefined)
-    return { scheme: https === 'on' ? 'https' : 'http', header: 'HTTPS', why: `param HTTPS ${https}`, ref: decided.get('https')?.ref };
+    return {
+      scheme: https === 'on' ? 'https' : 'http',
+      header: 'HTTPS',
+      why: `param HTTPS ${https}`,
+      ref: decided.get('https')?.ref,
+    };
   if (route.protocol === 'https') return { scheme: 'https', why: 'proxies over TLS to the upstream' };
   const dropped = route.dropped?.find((r) => ['x-forwarded-proto', 'forwarded'].includes(r.name.toLowerCase()));
   if (dropped) {
@@ -400,7 +426,10 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
       schemeWhy = `${app.kind} proxy headers are off (${app.proxyHeaders.origin === 'default' ? 'default' : 'configured'})`;
       schemeRef = app.proxyHeaders.ref ?? app.ref;
     } else if (trust === 'no') {
-      schemeWhy = xfp !== undefined ? `ignores X-Forwarded-Proto from ${who}: not in ${trustText(app)}` : `scheme = ${req.scheme}: no X-Forwarded-Proto received`;
+      schemeWhy =
+        xfp !== undefined
+          ? `ignores X-Forwarded-Proto from ${who}: not in ${trustText(app)}`
+          : `scheme = ${req.scheme}: no X-Forwarded-Proto received`;
       schemeRef = xfp !== undefined ? trustRef : app.ref;
     } else {
       if (xfp !== undefined) {
@@ -413,8 +442,15 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
         schemeRef = app.ref;
       }
       if (xff.length > 0) {
-        client = (app.kind === 'daphne' ? xff[0] : xff[xff.length - 1]) as string;
-        clientWhy = `X-Forwarded-For (${app.kind === 'daphne' ? 'first' : 'last'} entry), trusted`;
+        if (app.kind === 'daphne' || app.trusted.value.includes('*')) {
+          // daphne takes the first entry; uvicorn too when it trusts '*' (get_trusted_client_host).
+          client = xff[0] as string;
+          clientWhy = 'X-Forwarded-For (first entry), trusted';
+        } else {
+          // uvicorn: the right-most entry that is not itself a trusted proxy.
+          client = [...xff].reverse().find((h) => !app.trusted.value.includes(h)) ?? (xff[0] as string);
+          clientWhy = 'X-Forwarded-For (right-most untrusted entry), trusted';
+        }
       }
     }
   } else if (app.kind === 'node') {
@@ -440,7 +476,21 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     passive: app.kind === 'node',
     notes,
   };
-  return { step, view: { scheme, schemeWhy, schemeRef, host, client, clientWhy, trust, headers: req.headers, peer: req.peer, peerAddr: req.peerAddr } };
+  return {
+    step,
+    view: {
+      scheme,
+      schemeWhy,
+      schemeRef,
+      host,
+      client,
+      clientWhy,
+      trust,
+      headers: req.headers,
+      peer: req.peer,
+      peerAddr: req.peerAddr,
+    },
+  };
 }
 
 // ---------------------------------------------------------------- framework
@@ -481,7 +531,8 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
       if (sh) {
         const name = djangoMetaToHeader(sh.header);
         const got = name ? h.get(name) : undefined;
-        if (!name) notes.push(`SECURE_PROXY_SSL_HEADER names ${sh.header}, not a META name starting with HTTP_: it never matches`);
+        if (!name)
+          notes.push(`SECURE_PROXY_SSL_HEADER names ${sh.header}, not a META name starting with HTTP_: it never matches`);
         if (got !== undefined) {
           const cmp = versionAtLeast(fw.version, 4, 1) ? firstItem(got) : got;
           scheme = cmp === sh.value ? 'https' : 'http';
@@ -544,6 +595,40 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
     case 'express':
     case 'fastify':
     case 'koa': {
+      if (fw.forwardedLib) {
+        const lib = fw.forwardedLib;
+        if (!lib.trust) {
+          scheme = 'unknown' as Scheme;
+          schemeWhy = `${lib.name}() (@proxyproof/forwarded) decides the scheme, but its trust list is not in the facts`;
+          schemeRef = lib.ref;
+          break;
+        }
+        // The library reads forwarded headers only when the socket peer is in `trust` (one hop by default).
+        const t = trustsPeer(lib.trust, view.peer, false);
+        const xfp = h.get('x-forwarded-proto');
+        if (t === 'no') {
+          schemeWhy = `${lib.name}({ trust: ${JSON.stringify(lib.trust)} }) does not trust ${peerText(view.peer)}: scheme = ${view.scheme}`;
+        } else {
+          if (t === 'assumed') notes.push(`assumes ${lib.trust.join(', ')} is the proxy's address`);
+          const fwdProto = forwardedParam(h.get('forwarded'), 'proto');
+          const v = (fwdProto ?? (xfp !== undefined ? firstItem(xfp) : undefined))?.toLowerCase();
+          if (v !== undefined) scheme = v === 'https' ? 'https' : 'http';
+          schemeWhy = `${lib.name}({ trust: ${JSON.stringify(lib.trust)} }) trusts ${peerText(view.peer)}: ${v !== undefined ? `scheme ${v}` : `no forwarded scheme, ${view.scheme}`}`;
+          const xfh = h.get('x-forwarded-host');
+          if (xfh !== undefined) {
+            host = firstItem(xfh);
+            hostWhy = `${lib.name}: X-Forwarded-Host`;
+            hostRef = lib.ref;
+          }
+          const xff = items(h.get('x-forwarded-for'));
+          if (xff.length > 0) {
+            client = xff[xff.length - 1] as string;
+            clientWhy = `${lib.name}: last X-Forwarded-For entry (one trusted hop)`;
+          }
+        }
+        schemeRef = lib.ref;
+        break;
+      }
       const spec: TrustSpec = fw.trustProxy?.value ?? false;
       const settingName = fw.kind === 'express' ? 'trust proxy' : fw.kind === 'fastify' ? 'trustProxy' : 'app.proxy';
       // Koa's app.proxy has no address check: true trusts every peer.
@@ -591,7 +676,20 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
       schemeWhy = `assumed to use the server's scheme (${view.scheme})`;
   }
   const label = fw.label;
-  const step: Step = { kind: 'framework', label, ref: fw.ref, scheme, schemeWhy, schemeRef, host, hostWhy, hostRef, client, clientWhy, notes };
+  const step: Step = {
+    kind: 'framework',
+    label,
+    ref: fw.ref,
+    scheme,
+    schemeWhy,
+    schemeRef,
+    host,
+    hostWhy,
+    hostRef,
+    client,
+    clientWhy,
+    notes,
+  };
   if (fw.kind === 'django' && fw.sslRedirect?.value && scheme === 'http') {
     const location = `https://${host}${url.pathname}`;
     const loop = !hostile && location === `https://${url.host}${url.pathname}`;
@@ -618,16 +716,21 @@ function followFrom(
   hostile: boolean,
   depth = 0,
 ): void {
-  const { step, out } = simulateProxy(topo, hop, listenerIdx, route, req);
+  const { step, out } = simulateProxy(hop, listenerIdx, route, req);
   trace.steps.push(step);
   if (!out) return;
   const link = topo.links.find((l) => l.fromHop === hop.id && l.routeId === route.id && l.upstream === 0);
   if (!link || link.target.kind === 'unresolved') {
     const up = route.upstreams[0];
     trace.complete = false;
-    trace.unresolved = link?.target.kind === 'unresolved'
-      ? { what: link.target.reason, need: link.target.need, ref: up?.ref ?? route.ref }
-      : { what: `could not find what listens on ${up?.text ?? 'the upstream'}`, need: 'give the app server\'s unit, compose file or command', ref: up?.ref ?? route.ref };
+    trace.unresolved =
+      link?.target.kind === 'unresolved'
+        ? { what: link.target.reason, need: link.target.need, ref: up?.ref ?? route.ref }
+        : {
+            what: `could not find what listens on ${up?.text ?? 'the upstream'}`,
+            need: "give the app server's unit, compose file or command",
+            ref: up?.ref ?? route.ref,
+          };
     return;
   }
   step.linkText = link.how;
@@ -693,7 +796,12 @@ function lbStep(lb: LoadBalancer, req: WireRequest): { step: Step; out: WireRequ
     out.set('x-forwarded-port', String(lb.port));
     const prev = out.get('x-forwarded-for');
     out.set('x-forwarded-for', prev ? `${prev}, ${req.peerAddr}` : req.peerAddr);
-    conveys = { scheme: 'https', header: 'x-forwarded-proto', why: 'an HTTP load balancer sets X-Forwarded-Proto: https (AWS ALB, GCP, Azure do)', ref: lb.ref };
+    conveys = {
+      scheme: 'https',
+      header: 'x-forwarded-proto',
+      why: 'an HTTP load balancer sets X-Forwarded-Proto: https (AWS ALB, GCP, Azure do)',
+      ref: lb.ref,
+    };
   } else {
     proxyProtocolClient = req.peerAddr;
     conveys = { scheme: 'absent', why: 'a TCP load balancer with PROXY protocol sends no scheme header', ref: lb.ref };
@@ -714,18 +822,38 @@ function lbStep(lb: LoadBalancer, req: WireRequest): { step: Step; out: WireRequ
   };
   return {
     step,
-    out: { scheme: 'http', headers: out, peer: { kind: 'remote', desc: 'the load balancer' }, peerAddr: 'load balancer', path: req.path, proxyProtocolClient },
+    out: {
+      scheme: 'http',
+      headers: out,
+      peer: { kind: 'remote', desc: 'the load balancer' },
+      peerAddr: 'load balancer',
+      path: req.path,
+      proxyProtocolClient,
+    },
   };
 }
 
 /** A browser visit of `entry` at the route's sample path (or `path`). */
-export function simulateBrowser(topo: Topology, entry: Entry, route: ProxyRoute, opts: { hostileHeaders?: Map<string, string>; plainHttp?: boolean } = {}): Trace {
+export function simulateBrowser(
+  topo: Topology,
+  entry: Entry,
+  route: ProxyRoute,
+  opts: { hostileHeaders?: Map<string, string>; plainHttp?: boolean } = {},
+): Trace {
   const hop = proxyById(topo, entry.hopId) as ProxyHop;
   const url = new URL(entry.url);
-  url.pathname = route.samplePath;
+  // The entry's own path when --url named one, else a path the route serves.
+  if (url.pathname === '/') url.pathname = route.samplePath;
   if (opts.plainHttp) url.protocol = 'http:';
   const hostile = Boolean(opts.hostileHeaders);
-  const trace: Trace = { kind: hostile ? 'hostile-proxy' : 'browser', url: url.toString(), entryId: entry.id, routeId: route.id, steps: [], complete: true };
+  const trace: Trace = {
+    kind: hostile ? 'hostile-proxy' : 'browser',
+    url: url.toString(),
+    entryId: entry.id,
+    routeId: route.id,
+    steps: [],
+    complete: true,
+  };
   const headers = new Map<string, string>(opts.hostileHeaders ?? []);
   headers.set('host', authorityOf(url));
   const scheme: Scheme = url.protocol === 'https:' ? 'https' : 'http';
@@ -741,7 +869,13 @@ export function simulateBrowser(topo: Topology, entry: Entry, route: ProxyRoute,
     sent: headerObj(headers),
     notes: [],
   });
-  let req: WireRequest = { scheme, headers, peer: { kind: 'client' }, peerAddr: hostile ? ATTACKER_IP : BROWSER_IP, path: url.pathname };
+  let req: WireRequest = {
+    scheme,
+    headers,
+    peer: { kind: 'client' },
+    peerAddr: hostile ? ATTACKER_IP : BROWSER_IP,
+    path: url.pathname,
+  };
   if (entry.lb && !opts.plainHttp) {
     const { step, out } = lbStep(entry.lb, req);
     trace.steps.push(step);
@@ -773,7 +907,13 @@ export function simulateDirect(topo: Topology, app: AppServer, bindIdx: number, 
     sent: headerObj(headers),
     notes: [],
   });
-  finishAtApp(app, { scheme: 'http', headers, peer: from, peerAddr: from.kind === 'remote' && from.ip ? from.ip : ATTACKER_IP, path: '/' }, trace, url, true);
+  finishAtApp(
+    app,
+    { scheme: 'http', headers, peer: from, peerAddr: from.kind === 'remote' && from.ip ? from.ip : ATTACKER_IP, path: '/' },
+    trace,
+    url,
+    true,
+  );
   return trace;
 }
 

@@ -5,7 +5,17 @@
 import { isLoopbackHost } from './addr.js';
 import type { AppServer, Entry, Peer, ProxyRoute, Ref, Scheme, Topology } from './model.js';
 import { proxyById, refText } from './model.js';
-import { BROWSER_IP, FORGED, finalStep, forgedHeaders, simulateBrowser, simulateDirect, type Step, type Trace } from './simulate.js';
+import {
+  BROWSER_IP,
+  FORGED,
+  finalStep,
+  forgedHeaders,
+  pickRoute,
+  type Step,
+  simulateBrowser,
+  simulateDirect,
+  type Trace,
+} from './simulate.js';
 
 export interface LostAt {
   /** Index in trace.steps (0 is the browser). */
@@ -121,11 +131,26 @@ function hostVerdict(t: Trace, expected: string): HostVerdict {
     if (s.kind !== 'proxy') continue;
     const sent = s.sent ?? {};
     if (sent.host !== expected && sent['x-forwarded-host'] !== expected) {
-      return { status: 'lost', expected, believed, lostAt: { step: i, label: s.label, reason: `sends Host: ${sent.host ?? '(none)'} (${s.conveysHost?.why ?? ''})`, ref: s.conveysHost?.ref } };
+      return {
+        status: 'lost',
+        expected,
+        believed,
+        lostAt: {
+          step: i,
+          label: s.label,
+          reason: `sends Host: ${sent.host ?? '(none)'} (${s.conveysHost?.why ?? ''})`,
+          ref: s.conveysHost?.ref,
+        },
+      };
     }
   }
   const idx = t.steps.length - 1;
-  return { status: 'lost', expected, believed, lostAt: { step: idx, label: last.label, reason: `${last.hostWhy ?? 'Host'}: ${believed}`, ref: last.hostRef } };
+  return {
+    status: 'lost',
+    expected,
+    believed,
+    lostAt: { step: idx, label: last.label, reason: `${last.hostWhy ?? 'Host'}: ${believed}`, ref: last.hostRef },
+  };
 }
 
 export function spoofedWhat(t: Trace): SpoofWhat[] {
@@ -155,14 +180,29 @@ export function reachOf(app: AppServer, bindIdx: number): { from: string; reach:
   }
   if (b.exposure === 'loopback' || b.exposure === 'unix' || b.address.kind === 'unix') return null;
   if (app.placement.kind === 'container') {
-    return { from: `other containers on ${app.service ?? 'the app'}'s compose network (not published)`, reach: 'compose-network', peer: { kind: 'container', service: 'another container' }, ref: b.ref };
+    return {
+      from: `other containers on ${app.service ?? 'the app'}'s compose network (not published)`,
+      reach: 'compose-network',
+      peer: { kind: 'container', service: 'another container' },
+      ref: b.ref,
+    };
   }
   const a = b.address.kind === 'tcp' ? `${b.address.host}:${b.address.port}` : '';
   if (b.exposure === 'all-interfaces') {
-    return { from: `any host that can reach this machine's port ${b.address.kind === 'tcp' ? b.address.port : ''} (${a}, ${refText(b.ref ?? app.ref)})`, reach: 'network', peer: attacker, ref: b.ref ?? app.ref };
+    return {
+      from: `any host that can reach this machine's port ${b.address.kind === 'tcp' ? b.address.port : ''} (${a}, ${refText(b.ref ?? app.ref)})`,
+      reach: 'network',
+      peer: attacker,
+      ref: b.ref ?? app.ref,
+    };
   }
   if (b.exposure === 'specific') {
-    return { from: `hosts on the network of ${a} (bound to that address only, ${refText(b.ref ?? app.ref)})`, reach: 'subnet', peer: attacker, ref: b.ref ?? app.ref };
+    return {
+      from: `hosts on the network of ${a} (bound to that address only, ${refText(b.ref ?? app.ref)})`,
+      reach: 'subnet',
+      peer: attacker,
+      ref: b.ref ?? app.ref,
+    };
   }
   return null;
 }
@@ -175,7 +215,14 @@ function spoofRef(t: Trace): Ref | undefined {
 
 export function routesOf(topo: Topology, entry: Entry): ProxyRoute[] {
   const hop = proxyById(topo, entry.hopId);
-  return hop ? hop.routes : [];
+  if (!hop) return [];
+  // `--url https://host/reports/`: only the route that serves that path.
+  const path = new URL(entry.url).pathname;
+  if (path !== '/') {
+    const r = pickRoute(hop, path);
+    return r ? [r] : [];
+  }
+  return hop.routes;
 }
 
 /** Browser-facing entries: TLS listeners, or entries behind a TLS load balancer. */
@@ -183,11 +230,18 @@ export function isBrowserEntry(e: Entry): boolean {
   return e.tls || Boolean(e.lb);
 }
 
-export function computeVerdict(topo: Topology): ChainVerdict {
+/** Restricts a verdict to some routes (`entryId#routeId`) and some apps' backends (the planner's local checks). */
+export interface VerdictScope {
+  routes?: Set<string>;
+  apps?: Set<string>;
+}
+
+export function computeVerdict(topo: Topology, scope?: VerdictScope): ChainVerdict {
   const routes: RouteVerdict[] = [];
   const entrySpoofs: Spoof[] = [];
   for (const entry of topo.entries) {
     for (const route of routesOf(topo, entry)) {
+      if (scope && !scope.routes?.has(`${entry.id}#${route.id}`)) continue;
       if (isBrowserEntry(entry)) {
         const trace = simulateBrowser(topo, entry, route);
         const url = new URL(trace.url);
@@ -198,7 +252,14 @@ export function computeVerdict(topo: Topology): ChainVerdict {
         // Over TLS, a forged scheme changes nothing; host and client may still be forged.
         const what = spoofedWhat(hostile).filter((w) => w !== 'scheme');
         if (what.length > 0) {
-          spoofs.push({ from: `anyone, through ${hostile.steps[1]?.label ?? 'the proxy'}`, reach: 'internet', via: 'proxy', what, ref: spoofRef(hostile), trace: hostile });
+          spoofs.push({
+            from: `anyone, through ${hostile.steps[1]?.label ?? 'the proxy'}`,
+            reach: 'internet',
+            via: 'proxy',
+            what,
+            ref: spoofRef(hostile),
+            trace: hostile,
+          });
         }
         routes.push({
           id: `${entry.id}#${route.id}`,
@@ -219,7 +280,14 @@ export function computeVerdict(topo: Topology): ChainVerdict {
         const hostile = simulateBrowser(topo, entry, route, { hostileHeaders: forgedHeaders(), plainHttp: true });
         const what = spoofedWhat(hostile);
         if (what.length > 0) {
-          entrySpoofs.push({ from: `anyone, through ${hostile.steps[1]?.label ?? 'the proxy'} (plain HTTP)`, reach: 'internet', via: 'proxy', what, ref: spoofRef(hostile), trace: hostile });
+          entrySpoofs.push({
+            from: `anyone, through ${hostile.steps[1]?.label ?? 'the proxy'} (plain HTTP)`,
+            reach: 'internet',
+            via: 'proxy',
+            what,
+            ref: spoofRef(hostile),
+            trace: hostile,
+          });
         }
       }
     }
@@ -227,14 +295,25 @@ export function computeVerdict(topo: Topology): ChainVerdict {
   const backends: BackendVerdict[] = [];
   const linked = new Set(topo.links.filter((l) => l.target.kind === 'app').map((l) => (l.target as { appId: string }).appId));
   for (const app of topo.apps) {
+    if (scope && !scope.apps?.has(app.id)) continue;
     app.binds.forEach((b, i) => {
       const reach = reachOf(app, i);
       const bind = b.address.kind === 'unix' ? `unix:${b.address.path}` : `${b.address.host}:${b.address.port}`;
-      const v: BackendVerdict = { appId: app.id, label: app.label, bind, exposure: b.published ? 'published' : b.exposure, reachableFrom: reach?.from ?? null, reach: reach?.reach ?? null, ref: b.published?.ref ?? b.ref, bypassesProxy: Boolean(reach && reach.reach === 'network' && linked.has(app.id)) };
+      const v: BackendVerdict = {
+        appId: app.id,
+        label: app.label,
+        bind,
+        exposure: b.published ? 'published' : b.exposure,
+        reachableFrom: reach?.from ?? null,
+        reach: reach?.reach ?? null,
+        ref: b.published?.ref ?? b.ref,
+        bypassesProxy: Boolean(reach && reach.reach === 'network' && linked.has(app.id)),
+      };
       if (reach) {
         const t = simulateDirect(topo, app, i, reach.peer, reach.from);
         const what = spoofedWhat(t);
-        if (what.length > 0) v.spoof = { from: reach.from, reach: reach.reach, via: 'direct', what, ref: spoofRef(t) ?? reach.ref, trace: t };
+        if (what.length > 0)
+          v.spoof = { from: reach.from, reach: reach.reach, via: 'direct', what, ref: spoofRef(t) ?? reach.ref, trace: t };
       }
       backends.push(v);
     });

@@ -33,14 +33,20 @@ export function renderDoctorText(report: Report, plan: string[], opts: { color: 
 export function registerDoctor(program: Command): void {
   const cmd = program
     .command('doctor')
-    .description('the chain verdict: what scheme, host and client address the app believes for an HTTPS request, where it is lost, and the smallest fix')
+    .description(
+      'the chain verdict: what scheme, host and client address the app believes for an HTTPS request, where it is lost, and the smallest fix',
+    )
     .argument('[dirs...]', 'project folders or files of the deployment (default: .)')
-    .option('--root <dir>', 'read system locations under this root (/etc/nginx, systemd units, /etc/caddy, and the project folders they name)')
+    .option(
+      '--root <dir>',
+      'read system locations under this root (/etc/nginx, systemd units, /etc/caddy, and the project folders they name)',
+    )
     .option('--url <url>', 'the public URL to diagnose when several servers match (https://example.com:8443/)')
     .addOption(new Option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy'));
   for (const o of outputOptions()) cmd.addOption(o);
   cmd.action(async (dirs: string[], opts: DoctorCliOptions) => {
-    if (!isSeverity(opts.minSeverity)) throw new InputError(`unknown severity '${opts.minSeverity}' (one of ${SEVERITIES.join(', ')})`);
+    if (!isSeverity(opts.minSeverity))
+      throw new InputError(`unknown severity '${opts.minSeverity}' (one of ${SEVERITIES.join(', ')})`);
     if (opts.url) {
       try {
         new URL(opts.url);
@@ -52,7 +58,8 @@ export function registerDoctor(program: Command): void {
     const { report, analysis } = await runDoctor(dirs, { root: opts.root, url: opts.url, behindTlsLb: opts.behindTlsLb });
     const shown: Report = { ...report, findings: atOrAbove(report.findings, opts.minSeverity as Severity) };
     const color = opts.color !== false && opts.format === 'text' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-    if (opts.format === 'text') process.stdout.write(renderDoctorText(shown, planLines(analysis), { color, quiet: Boolean(opts.quiet) }));
+    if (opts.format === 'text')
+      process.stdout.write(renderDoctorText(shown, planLines(analysis), { color, quiet: Boolean(opts.quiet) }));
     else {
       const r = RENDERERS[opts.format];
       if (!r) throw new InputError(`unknown format '${opts.format}'`);

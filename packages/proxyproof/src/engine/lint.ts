@@ -10,6 +10,9 @@ import { type Finding, InputError, severityRank, type Severity } from '../model/
 import type { Report } from '../render/types.js';
 import { type CollectOptions, collectFacts } from './collect.js';
 import { discover } from './discover.js';
+import { analyzeChain } from '../chain/analyze.js';
+import { picture, verdictLine } from '../chain/render.js';
+import type { ReportSection } from '../render/types.js';
 
 export interface LintOptions extends CollectOptions {
   cwd?: string;
@@ -46,9 +49,17 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
     );
   }
   const findings = runChecks(facts, options.checks);
+  const verdict = chainVerdictSection(facts);
   return {
     facts,
-    report: { command: 'lint', inputs: paths, findings, diagnostics: facts.diagnostics },
+    report: {
+      command: 'lint',
+      inputs: paths,
+      findings,
+      diagnostics: facts.diagnostics,
+      sections: verdict ? [verdict.section] : [],
+      data: verdict ? { chain: verdict.routes } : undefined,
+    },
   };
 }
 
@@ -60,4 +71,24 @@ export function nothingFound(facts: Facts): boolean {
     facts.frameworks.length === 0 &&
     facts.diagnostics.length === 0
   );
+}
+
+/**
+ * lint reads the files as one chain: it ends with the chain's one-line verdict per HTTPS route
+ * (the doctor command prints the hop-by-hop detail and the fix plan). A chain that cannot be built
+ * from what was linted (only a settings file, say) gives no section rather than a guess.
+ */
+function chainVerdictSection(facts: Facts): { section: ReportSection; routes: Array<{ url: string; picture: string; verdict: string }> } | null {
+  let routes: Array<{ url: string; picture: string; verdict: string }>;
+  try {
+    routes = analyzeChain(facts).verdict.routes.map((r) => ({ url: `${r.url} (${r.route})`, picture: picture(r.trace), verdict: verdictLine(r) }));
+  } catch (e) {
+    facts.diagnostics.push({ level: 'note', file: '(chain)', message: `the chain verdict could not be computed: ${(e as Error).message}` });
+    return null;
+  }
+  if (routes.length === 0) return null;
+  const lines: string[] = [];
+  for (const r of routes) lines.push(`  ${r.url}`, `    ${r.picture}`, `    ${r.verdict}`);
+  lines.push('  (proxyproof doctor prints each hop, the spoofing checks and the smallest fix)');
+  return { section: { title: 'Chain verdict', lines, position: 'after' }, routes };
 }

@@ -6,9 +6,10 @@
  * and `deployments` by collectors/python, collectors/deploy and collectors/node. Fields may be
  * added (optional) by the owning layer; existing fields keep their meaning.
  */
+
+import type { ComposeFacts, Reach } from '../collectors/deploy/types.js';
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { Diagnostic } from './finding.js';
-import type { ComposeFacts, Reach } from '../collectors/deploy/types.js';
 
 export type { ComposeFacts, Reach } from '../collectors/deploy/types.js';
 

@@ -72,7 +72,7 @@ export const textRenderer: Renderer = {
     const c = colours(opt.color);
     const parts: string[] = [];
     if (!opt.quiet) {
-      for (const s of report.sections ?? []) parts.push(`${c.bold(s.title)}\n${s.lines.join('\n')}`);
+      for (const s of report.sections ?? []) if (s.position !== 'after') parts.push(`${c.bold(s.title)}\n${s.lines.join('\n')}`);
       for (const d of report.diagnostics) {
         const where = `${d.file}${d.line ? `:${d.line}` : ''}${d.column ? `:${d.column}` : ''}`;
         parts.push(`${d.level === 'error' ? c.sev('high', 'error') : c.dim(d.level)}: ${where}: ${d.message}`);
@@ -80,6 +80,7 @@ export const textRenderer: Renderer = {
     }
     for (const f of report.findings) parts.push(renderFinding(f, opt));
     if (!opt.quiet) {
+      for (const s of report.sections ?? []) if (s.position === 'after') parts.push(`${c.bold(s.title)}\n${s.lines.join('\n')}`);
       const counts = new Map<Severity, number>();
       for (const f of report.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
       const summary =

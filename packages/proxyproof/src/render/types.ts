@@ -20,6 +20,8 @@ export interface Report {
 export interface ReportSection {
   title: string;
   lines: string[];
+  /** Where the text renderer puts it: before the findings (default) or after them, as a conclusion. */
+  position?: 'before' | 'after';
 }
 
 export interface RenderOptions {

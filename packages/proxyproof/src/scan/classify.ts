@@ -11,7 +11,10 @@ import type { Classification, RefKind } from './types.js';
  * ("not upgraded ... local network request" / "host is an IP address") — pinned in chromium-rules.test.ts.
  */
 export function isTrustworthyHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1';
@@ -48,7 +51,8 @@ export function classify(rawUrl: string, kind: RefKind, opts: { upgradablePreloa
   if (kind === 'base') return 'base';
   const local = isTrustworthyHost(u.hostname);
   if (kind === 'form-action') return local ? undefined : 'form';
-  const upgradable = UPGRADABLE.has(kind) || ((kind === 'preload' || kind === 'modulepreload') && opts.upgradablePreload === true);
+  const upgradable =
+    UPGRADABLE.has(kind) || ((kind === 'preload' || kind === 'modulepreload') && opts.upgradablePreload === true);
   // Blockable content from a trustworthy (loopback) origin is not mixed content at all.
   if (!upgradable) return local ? undefined : 'blocked';
   // An IP-address or local URL is never upgraded: the image loads over http with a warning.

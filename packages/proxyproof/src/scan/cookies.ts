@@ -38,7 +38,10 @@ export function parseHsts(value: string): Hsts {
     if (!key) continue;
     if (seen.has(key)) out.invalid = `directive '${key}' repeated (RFC 6797 6.1: the header is then ignored)`;
     seen.add(key);
-    const val = v.join('=').trim().replace(/^"(.*)"$/, '$1');
+    const val = v
+      .join('=')
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (key === 'max-age') {
       if (!/^\d+$/.test(val)) out.invalid = `max-age '${val}' is not a number`;
       else out.maxAge = Number(val);

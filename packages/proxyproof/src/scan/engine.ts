@@ -38,14 +38,17 @@ export interface ScanOptions {
 const MAX_THIRD_PARTY = 20;
 const MAX_CONFIRM = 5;
 
-export async function collectScanFacts(opts: ScanOptions): Promise<{ facts: ScanFacts; diagnostics: Diagnostic[]; browserVersion?: string }> {
+export async function collectScanFacts(
+  opts: ScanOptions,
+): Promise<{ facts: ScanFacts; diagnostics: Diagnostic[]; browserVersion?: string }> {
   let entry: URL;
   try {
     entry = new URL(opts.entry);
   } catch {
     throw new InputError(`not a URL: '${opts.entry}' (expected https://host/...)`);
   }
-  if (entry.protocol !== 'https:' && entry.protocol !== 'http:') throw new InputError(`unsupported scheme ${entry.protocol} (expected https:// or http://)`, opts.entry);
+  if (entry.protocol !== 'https:' && entry.protocol !== 'http:')
+    throw new InputError(`unsupported scheme ${entry.protocol} (expected https:// or http://)`, opts.entry);
 
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new DOMException('total scan time reached', 'AbortError')), opts.totalTimeoutMs);
@@ -60,7 +63,8 @@ export async function collectScanFacts(opts: ScanOptions): Promise<{ facts: Scan
     let crawlEntry = entry.href;
     const httpUrl = new URL(entry.href);
     httpUrl.protocol = 'http:';
-    const explicitPort = opts.httpPort ?? (entry.protocol === 'http:' ? Number(entry.port || 80) : entry.port === '' ? 80 : undefined);
+    const explicitPort =
+      opts.httpPort ?? (entry.protocol === 'http:' ? Number(entry.port || 80) : entry.port === '' ? 80 : undefined);
     if (explicitPort !== undefined) {
       httpUrl.port = String(explicitPort);
       httpEntry = await probeHttp(client, httpUrl.href);
@@ -71,7 +75,11 @@ export async function collectScanFacts(opts: ScanOptions): Promise<{ facts: Scan
     }
 
     if (opts.engine === 'browser') {
-      browser = await BrowserEngine.launch({ ...opts.browser, resolve: opts.http.resolve, contexts: opts.browser?.contexts ?? opts.crawl.concurrency });
+      browser = await BrowserEngine.launch({
+        ...opts.browser,
+        resolve: opts.http.resolve,
+        contexts: opts.browser?.contexts ?? Math.min(opts.crawl.concurrency, 4),
+      });
     }
     let insecureSoFar = 0;
     let result: Awaited<ReturnType<typeof crawl>>;
@@ -101,10 +109,26 @@ export async function collectScanFacts(opts: ScanOptions): Promise<{ facts: Scan
     for (const f of result.failures) diagnostics.push({ level: 'error', message: f.message, file: f.url });
     for (const n of result.notes) diagnostics.push({ level: 'note', message: n.message, file: n.url });
     for (const p of result.pages) {
-      if (p.truncated) diagnostics.push({ level: 'warning', message: `response larger than ${client.opts.maxBytes} bytes: read the first ${client.opts.maxBytes} (--max-bytes)`, file: p.finalUrl });
-      if (p.fetchError) diagnostics.push({ level: 'error', message: `redirected to a URL that failed: ${p.fetchError}`, file: p.url });
-      if (p.invalidUtf8) diagnostics.push({ level: 'warning', message: 'body is not valid UTF-8: decoded with replacement characters', file: p.finalUrl });
-      if (p.linksNotFollowed) diagnostics.push({ level: 'note', message: `${p.linksNotFollowed} same-site links on this page not followed (--max-pages)`, file: p.finalUrl });
+      if (p.truncated)
+        diagnostics.push({
+          level: 'warning',
+          message: `response larger than ${client.opts.maxBytes} bytes: read the first ${client.opts.maxBytes} (--max-bytes)`,
+          file: p.finalUrl,
+        });
+      if (p.fetchError)
+        diagnostics.push({ level: 'error', message: `redirected to a URL that failed: ${p.fetchError}`, file: p.url });
+      if (p.invalidUtf8)
+        diagnostics.push({
+          level: 'warning',
+          message: 'body is not valid UTF-8: decoded with replacement characters',
+          file: p.finalUrl,
+        });
+      if (p.linksNotFollowed)
+        diagnostics.push({
+          level: 'note',
+          message: `${p.linksNotFollowed} same-site links on this page not followed (--max-pages)`,
+          file: p.finalUrl,
+        });
     }
 
     const facts: ScanFacts = {
@@ -131,7 +155,13 @@ export async function collectScanFacts(opts: ScanOptions): Promise<{ facts: Scan
 async function probeHttp(client: HttpClient, url: string): Promise<HttpEntryFacts> {
   try {
     const r = await client.fetch(url);
-    return { url, status: r.status, chain: r.chain, finalUrl: r.finalUrl, hsts: r.chain[0] ? undefined : headerValues(r.headers, 'strict-transport-security')[0] };
+    return {
+      url,
+      status: r.status,
+      chain: r.chain,
+      finalUrl: r.finalUrl,
+      hsts: r.chain[0] ? undefined : headerValues(r.headers, 'strict-transport-security')[0],
+    };
   } catch (e) {
     return { url, chain: [], error: (e as Error).message };
   }
@@ -150,7 +180,9 @@ async function confirmCause(client: HttpClient, pages: PageFacts[]): Promise<Con
       const r = await client.fetch(page.finalUrl, { headers: { 'x-forwarded-proto': 'https' } });
       const ex = extractHtml(decodeBody(r.body, headerValues(r.headers, 'content-type')[0]).text, r.finalUrl);
       const h = new URL(page.finalUrl).hostname;
-      const after = [...new Set(ex.refs.filter((x) => x.url.startsWith('http:') && sameSite(h, new URL(x.url).hostname)).map((x) => x.url))];
+      const after = [
+        ...new Set(ex.refs.filter((x) => x.url.startsWith('http:') && sameSite(h, new URL(x.url).hostname)).map((x) => x.url)),
+      ];
       out.push({ page: page.finalUrl, before, after });
     } catch {
       /* a failed re-fetch proves nothing */
@@ -201,7 +233,9 @@ export function pageSummary(p: PageFacts): string {
   const counts = new Map<string, number>();
   for (const r of refs) counts.set(r.classification, (counts.get(r.classification) ?? 0) + 1);
   const c = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
-  const redirect = p.chain.length ? ` (${p.chain.length} redirect${p.chain.length > 1 ? 's' : ''}${p.redirectLoop ? ', loop' : ''})` : '';
+  const redirect = p.chain.length
+    ? ` (${p.chain.length} redirect${p.chain.length > 1 ? 's' : ''}${p.redirectLoop ? ', loop' : ''})`
+    : '';
   return `${p.redirectLoop ? 'LOOP' : p.status} ${p.url}${redirect}${c ? `  — ${c}` : ''}`;
 }
 
@@ -233,7 +267,14 @@ export async function runScan(opts: ScanOptions): Promise<{ facts: ScanFacts; re
         depth: p.depth,
         redirectLoop: p.redirectLoop,
         hsts: p.hsts,
-        insecure: (p.observed ?? p.insecure).map((r) => ({ url: r.url, classification: r.classification, kind: r.kind, source: r.source, doc: r.doc, line: r.line })),
+        insecure: (p.observed ?? p.insecure).map((r) => ({
+          url: r.url,
+          classification: r.classification,
+          kind: r.kind,
+          source: r.source,
+          doc: r.doc,
+          line: r.line,
+        })),
         screenshot: p.screenshot ? relative(cwd, p.screenshot) : undefined,
       })),
       redirects: facts.pages.filter((p) => p.chain.length).map((p) => ({ url: p.url, chain: p.chain, loop: p.redirectLoop })),

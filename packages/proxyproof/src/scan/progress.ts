@@ -12,7 +12,13 @@ export function createProgress(mode: 'auto' | 'off', stream: NodeJS.WriteStream 
   const rate = (done: number) => (done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1);
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { stream, format: 'scan [{bar}] {value}/{total} pages | {findings} insecure URLs | {rate} pages/s', hideCursor: true, clearOnComplete: true, fps: 5 },
+      {
+        stream,
+        format: 'scan [{bar}] {value}/{total} pages | {findings} insecure URLs | {rate} pages/s',
+        hideCursor: true,
+        clearOnComplete: true,
+        fps: 5,
+      },
       cliProgress.Presets.shades_classic,
     );
     let begun = false;

@@ -10,7 +10,9 @@ const xfp = rule('X-Forwarded-Proto', '{scheme}', 21);
 describe('chain simulator: nginx -> gunicorn -> Django', () => {
   it('seed: no X-Forwarded-Proto -> lost at nginx; redirect loop with SECURE_SSL_REDIRECT', () => {
     const app = gunicorn({ framework: django({ sslRedirect: { value: true, origin: 'literal', ref: ref('settings.py', 30) } }) });
-    const v = computeVerdict(topo([nginx([route([rule('Host', '{host}', 20), rule('X-Real-IP', '{remote_addr}', 21)])])], [app], [loop]));
+    const v = computeVerdict(
+      topo([nginx([route([rule('Host', '{host}', 20), rule('X-Real-IP', '{remote_addr}', 21)])])], [app], [loop]),
+    );
     const r = v.routes[0];
     assert.ok(r);
     assert.equal(r.scheme.status, 'lost');
@@ -27,28 +29,50 @@ describe('chain simulator: nginx -> gunicorn -> Django', () => {
     const v = computeVerdict(t);
     assert.equal(v.routes[0]?.scheme.status, 'correct');
     const plan = planFixes(t, v);
-    assert.deepEqual(plan.fixes.map((f) => [f.kind, f.lines[0]]), [['robustness', "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')"]]);
+    assert.deepEqual(
+      plan.fixes.map((f) => [f.kind, f.lines[0]]),
+      [['robustness', "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')"]],
+    );
   });
 
   it('proxy in another container: header sent but ignored by gunicorn -> lost at gunicorn', () => {
-    const t = topo([nginx([route([rule('Host', '{host}'), xfp])])], [gunicorn({ framework: django(), placement: { kind: 'container', service: 'web' } })], [link({ kind: 'container', service: 'nginx' })]);
+    const t = topo(
+      [nginx([route([rule('Host', '{host}'), xfp])])],
+      [gunicorn({ framework: django(), placement: { kind: 'container', service: 'web' } })],
+      [link({ kind: 'container', service: 'nginx' })],
+    );
     const r = computeVerdict(t).routes[0];
     assert.equal(r?.scheme.status, 'lost');
     assert.equal(r?.scheme.lostAt?.step, 2);
-    assert.match(r?.scheme.lostAt?.reason ?? '', /ignores X-Forwarded-Proto from nginx container: not in forwarded_allow_ips=127\.0\.0\.1, default/);
+    assert.match(
+      r?.scheme.lostAt?.reason ?? '',
+      /ignores X-Forwarded-Proto from nginx container: not in forwarded_allow_ips=127\.0\.0\.1, default/,
+    );
     const plan = planFixes(t);
     assert.equal(plan.fixes[0]?.kind, 'required');
     assert.match(plan.fixes[0]?.lines[0] ?? '', /SECURE_PROXY_SSL_HEADER/);
   });
 
   it('SECURE_PROXY_SSL_HEADER makes it correct even when gunicorn ignores the header', () => {
-    const fw = django({ schemeHeader: { value: { header: 'HTTP_X_FORWARDED_PROTO', value: 'https' }, origin: 'literal', ref: ref('settings.py', 12) } });
+    const fw = django({
+      schemeHeader: {
+        value: { header: 'HTTP_X_FORWARDED_PROTO', value: 'https' },
+        origin: 'literal',
+        ref: ref('settings.py', 12),
+      },
+    });
     const t = topo([nginx([route([xfp])])], [gunicorn({ framework: fw })], [link({ kind: 'container', service: 'nginx' })]);
     assert.equal(computeVerdict(t).routes[0]?.scheme.status, 'correct');
   });
 
   it('Django 3.2 compares SECURE_PROXY_SSL_HEADER exactly: wrong case value loses the scheme', () => {
-    const fw = django({ schemeHeader: { value: { header: 'HTTP_X_FORWARDED_PROTO', value: 'HTTPS' }, origin: 'literal', ref: ref('settings.py', 12) } });
+    const fw = django({
+      schemeHeader: {
+        value: { header: 'HTTP_X_FORWARDED_PROTO', value: 'HTTPS' },
+        origin: 'literal',
+        ref: ref('settings.py', 12),
+      },
+    });
     const r = computeVerdict(topo([nginx([route([xfp])])], [gunicorn({ framework: fw })], [loop])).routes[0];
     assert.equal(r?.scheme.status, 'lost');
     assert.equal(r?.scheme.lostAt?.label, 'Django');
@@ -56,13 +80,21 @@ describe('chain simulator: nginx -> gunicorn -> Django', () => {
 
   it('inheritance trap: the route dropped the server-level header -> reason names both lines', () => {
     const dropped = [rule('X-Forwarded-Proto', '{scheme}', 12, 'inherited')];
-    const r = computeVerdict(topo([nginx([route([rule('X-Custom', 'a', 25)], { dropped, ownHeadersRef: ref('site.conf', 25) })])], [gunicorn({ framework: django() })], [loop])).routes[0];
+    const r = computeVerdict(
+      topo(
+        [nginx([route([rule('X-Custom', 'a', 25)], { dropped, ownHeadersRef: ref('site.conf', 25) })])],
+        [gunicorn({ framework: django() })],
+        [loop],
+      ),
+    ).routes[0];
     assert.equal(r?.scheme.status, 'lost');
     assert.match(r?.scheme.lostAt?.reason ?? '', /site\.conf:25.*site\.conf:12/);
   });
 
   it('Host $host on :8443 loses the port; $http_host keeps it', () => {
-    const mk = (v: string) => computeVerdict(topo([nginx([route([rule('Host', v), xfp])], { port: 8443 })], [gunicorn({ framework: django() })], [loop])).routes[0];
+    const mk = (v: string) =>
+      computeVerdict(topo([nginx([route([rule('Host', v), xfp])], { port: 8443 })], [gunicorn({ framework: django() })], [loop]))
+        .routes[0];
     const bad = mk('{host}');
     assert.equal(bad?.host.status, 'lost');
     assert.equal(bad?.host.believed, 'example.com');
@@ -73,7 +105,9 @@ describe('chain simulator: nginx -> gunicorn -> Django', () => {
   it("gunicorn on 0.0.0.0 with forwarded_allow_ips='*': spoofable from any host; default trust: public but not spoofable", () => {
     const open = gunicorn({
       framework: django(),
-      binds: [{ address: { kind: 'tcp', host: '0.0.0.0', port: 8000 }, exposure: 'all-interfaces', ref: ref('gunicorn.service', 9) }],
+      binds: [
+        { address: { kind: 'tcp', host: '0.0.0.0', port: 8000 }, exposure: 'all-interfaces', ref: ref('gunicorn.service', 9) },
+      ],
       trusted: { value: ['*'], origin: 'literal', ref: ref('gunicorn.conf.py', 3) },
     });
     const v = computeVerdict(topo([nginx([route([xfp])])], [open], [loop]));
@@ -97,7 +131,16 @@ describe('chain simulator: nginx -> gunicorn -> Django', () => {
   });
 
   it('unresolved link: never guessed', () => {
-    const t = topo([nginx([route([xfp])])], [], [link({ kind: 'unknown' }, { target: { kind: 'unresolved', reason: 'nothing listens on web:8000', need: 'give the compose file' } })]);
+    const t = topo(
+      [nginx([route([xfp])])],
+      [],
+      [
+        link(
+          { kind: 'unknown' },
+          { target: { kind: 'unresolved', reason: 'nothing listens on web:8000', need: 'give the compose file' } },
+        ),
+      ],
+    );
     const r = computeVerdict(t).routes[0];
     assert.equal(r?.complete, false);
     assert.equal(r?.scheme.status, 'unknown');
@@ -108,19 +151,31 @@ describe('chain simulator: nginx -> gunicorn -> Django', () => {
 describe('chain simulator: other app servers and frameworks', () => {
   it('uvicorn --proxy-headers default trusts 127.0.0.1; off: lost at uvicorn', () => {
     const uv = (on: boolean) =>
-      gunicorn({ kind: 'uvicorn', label: 'uvicorn 127.0.0.1:8000', proxyHeaders: { value: on, origin: on ? 'default' : 'literal', ref: ref('run.sh', 2) }, framework: { kind: 'fastapi', label: 'FastAPI', ref: ref('main.py', 1) } });
+      gunicorn({
+        kind: 'uvicorn',
+        label: 'uvicorn 127.0.0.1:8000',
+        proxyHeaders: { value: on, origin: on ? 'default' : 'literal', ref: ref('run.sh', 2) },
+        framework: { kind: 'fastapi', label: 'FastAPI', ref: ref('main.py', 1) },
+      });
     assert.equal(computeVerdict(topo([nginx([route([xfp])])], [uv(true)], [loop])).routes[0]?.scheme.status, 'correct');
     const r = computeVerdict(topo([nginx([route([xfp])])], [uv(false)], [loop])).routes[0];
     assert.equal(r?.scheme.lostAt?.label, 'uvicorn 127.0.0.1:8000');
   });
 
   it('daphne ignores proxy headers unless --proxy-headers', () => {
-    const d = gunicorn({ kind: 'daphne', label: 'daphne', proxyHeaders: { value: false, origin: 'default' }, trusted: { value: [], origin: 'default' }, framework: django() });
+    const d = gunicorn({
+      kind: 'daphne',
+      label: 'daphne',
+      proxyHeaders: { value: false, origin: 'default' },
+      trusted: { value: [], origin: 'default' },
+      framework: django(),
+    });
     assert.equal(computeVerdict(topo([nginx([route([xfp])])], [d], [loop])).routes[0]?.scheme.status, 'lost');
   });
 
   it('gunicorn trusts scheme headers from a unix socket peer', () => {
-    const r = computeVerdict(topo([nginx([route([xfp])])], [gunicorn({ framework: django() })], [link({ kind: 'unix' })])).routes[0];
+    const r = computeVerdict(topo([nginx([route([xfp])])], [gunicorn({ framework: django() })], [link({ kind: 'unix' })]))
+      .routes[0];
     assert.equal(r?.scheme.status, 'correct');
   });
 
@@ -129,8 +184,19 @@ describe('chain simulator: other app servers and frameworks', () => {
       gunicorn({
         kind: 'node',
         label: 'node :3000',
-        binds: [{ address: { kind: 'tcp', host: exposure === 'loopback' ? '127.0.0.1' : '0.0.0.0', port: 3000 }, exposure, ref: ref('app.js', 20) }],
-        framework: { kind: 'express', label: 'Express', ref: ref('app.js', 1), trustProxy: trust === undefined ? undefined : { value: trust, origin: 'literal', ref: ref('app.js', 4) } },
+        binds: [
+          {
+            address: { kind: 'tcp', host: exposure === 'loopback' ? '127.0.0.1' : '0.0.0.0', port: 3000 },
+            exposure,
+            ref: ref('app.js', 20),
+          },
+        ],
+        framework: {
+          kind: 'express',
+          label: 'Express',
+          ref: ref('app.js', 1),
+          trustProxy: trust === undefined ? undefined : { value: trust, origin: 'literal', ref: ref('app.js', 4) },
+        },
       });
     const unset = computeVerdict(topo([nginx([route([xfp])])], [node(undefined)], [loop])).routes[0];
     assert.equal(unset?.scheme.lostAt?.label, 'Express');
@@ -140,8 +206,37 @@ describe('chain simulator: other app servers and frameworks', () => {
     assert.deepEqual(v.backends[0]?.spoof?.what, ['scheme', 'host', 'client']);
   });
 
+  it('@proxyproof/forwarded expressForwarded({ trust }): the proxy address in the list -> https; not in it -> http; list unknown -> unknown', () => {
+    const mk = (trust: string[] | undefined) =>
+      gunicorn({
+        kind: 'node',
+        label: 'node :3000',
+        binds: [{ address: { kind: 'tcp', host: '127.0.0.1', port: 3000 }, exposure: 'loopback' }],
+        framework: {
+          kind: 'express',
+          label: 'Express',
+          ref: ref('server.mjs', 1),
+          forwardedLib: { name: 'expressForwarded', trust, ref: ref('server.mjs', 7) },
+        },
+      });
+    const v = (trust: string[] | undefined) =>
+      computeVerdict(topo([nginx([route([rule('Host', '{host}'), xfp])])], [mk(trust)], [loop])).routes[0]?.scheme;
+    assert.equal(v(['127.0.0.1'])?.status, 'correct');
+    assert.equal(v(['10.0.0.1'])?.believed, 'http');
+    assert.equal(v(undefined)?.status, 'unknown');
+  });
+
   it('Flask ProxyFix(x_proto=2) behind one proxy keeps http; x_proto=1 reads it', () => {
-    const fl = (n: number) => gunicorn({ trusted: { value: [], origin: 'literal' }, framework: { kind: 'flask', label: 'Flask', ref: ref('app.py', 1), proxyFix: { value: { x_for: n, x_proto: n, x_host: 0, x_port: 0 }, origin: 'literal', ref: ref('app.py', 5) } } });
+    const fl = (n: number) =>
+      gunicorn({
+        trusted: { value: [], origin: 'literal' },
+        framework: {
+          kind: 'flask',
+          label: 'Flask',
+          ref: ref('app.py', 1),
+          proxyFix: { value: { x_for: n, x_proto: n, x_host: 0, x_port: 0 }, origin: 'literal', ref: ref('app.py', 5) },
+        },
+      });
     assert.equal(computeVerdict(topo([nginx([route([xfp])])], [fl(2)], [loop])).routes[0]?.scheme.status, 'lost');
     assert.equal(computeVerdict(topo([nginx([route([xfp])])], [fl(1)], [loop])).routes[0]?.scheme.status, 'correct');
   });
@@ -150,7 +245,8 @@ describe('chain simulator: other app servers and frameworks', () => {
     const mk = (v: string) => {
       const h = nginx([route([rule('X-Forwarded-Proto', v)])], { tls: false });
       const t = topo([h], [gunicorn({ framework: django() })], [loop]);
-      for (const e of t.entries) e.lb = { type: 'lb', label: 'TLS load balancer', mode: 'http', port: 443, why: 'test', origin: 'declared' };
+      for (const e of t.entries)
+        e.lb = { type: 'lb', label: 'TLS load balancer', mode: 'http', port: 443, why: 'test', origin: 'declared' };
       return computeVerdict(t).routes[0];
     };
     const bad = mk('{scheme}');

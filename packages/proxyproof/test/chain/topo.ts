@@ -14,13 +14,18 @@ export function route(headers: HeaderRule[], extra: Partial<ProxyRoute> = {}): P
     samplePath: '/',
     ref: ref('site.conf', 18),
     protocol: 'http',
-    upstreams: [{ text: 'http://127.0.0.1:8000', address: { kind: 'tcp', host: '127.0.0.1', port: 8000 }, ref: ref('site.conf', 19) }],
+    upstreams: [
+      { text: 'http://127.0.0.1:8000', address: { kind: 'tcp', host: '127.0.0.1', port: 8000 }, ref: ref('site.conf', 19) },
+    ],
     headers: [{ name: 'Host', value: '{proxy_host}', ref: ref('site.conf', 0), from: 'default' }, ...headers],
     ...extra,
   };
 }
 
-export function nginx(routes: ProxyRoute[], opts: { tls?: boolean; port?: number; name?: string; extra?: Partial<ProxyHop> } = {}): ProxyHop {
+export function nginx(
+  routes: ProxyRoute[],
+  opts: { tls?: boolean; port?: number; name?: string; extra?: Partial<ProxyHop> } = {},
+): ProxyHop {
   const tls = opts.tls ?? true;
   const port = opts.port ?? (tls ? 443 : 80);
   return {
@@ -50,14 +55,24 @@ export function gunicorn(extra: Partial<AppServer> = {}): AppServer {
     binds: [{ address: { kind: 'tcp', host: '127.0.0.1', port: 8000 }, exposure: 'loopback', ref: ref('gunicorn.service', 9) }],
     proxyHeaders: { value: true, origin: 'default' },
     trusted: { value: ['127.0.0.1'], origin: 'default' },
-    schemeHeaders: { value: { 'x-forwarded-protocol': 'ssl', 'x-forwarded-proto': 'https', 'x-forwarded-ssl': 'on' }, origin: 'default' },
+    schemeHeaders: {
+      value: { 'x-forwarded-protocol': 'ssl', 'x-forwarded-proto': 'https', 'x-forwarded-ssl': 'on' },
+      origin: 'default',
+    },
     notes: [],
     ...extra,
   };
 }
 
 export function django(extra: Partial<Framework> = {}): Framework {
-  return { kind: 'django', label: 'Django', ref: ref('settings.py', 1), schemeHeader: { value: null, origin: 'default' }, version: '3.2', ...extra };
+  return {
+    kind: 'django',
+    label: 'Django',
+    ref: ref('settings.py', 1),
+    schemeHeader: { value: null, origin: 'default' },
+    version: '3.2',
+    ...extra,
+  };
 }
 
 export function topo(hops: ProxyHop[], apps: AppServer[], links: Link[], entries?: Entry[]): Topology {
@@ -78,5 +93,13 @@ export function topo(hops: ProxyHop[], apps: AppServer[], links: Link[], entries
 }
 
 export function link(peer: Link['peer'], extra: Partial<Link> = {}): Link {
-  return { fromHop: 'nginx1', routeId: 'loc1', upstream: 0, target: { kind: 'app', appId: 'app1', bind: 0 }, peer, how: 'test', ...extra };
+  return {
+    fromHop: 'nginx1',
+    routeId: 'loc1',
+    upstream: 0,
+    target: { kind: 'app', appId: 'app1', bind: 0 },
+    peer,
+    how: 'test',
+    ...extra,
+  };
 }

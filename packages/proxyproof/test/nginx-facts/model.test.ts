@@ -35,7 +35,7 @@ const names = (s: NginxScope, kind: 'proxy' | 'uwsgi' | 'fastcgi' | 'grpc' | 'sc
 
 describe('listeners', () => {
   test('parseListen forms: port, addr:port, [v6]:port, unix, host alone, flags', () => {
-    const ref = { file: 'f', line: 1, source: 'file' as const, text: '', includedVia: [] };
+    const ref = { file: 'f', line: 1, source: 'file' as const, text: '', includedVia: [], enclosing: 'server' };
     const p = (a: string) => {
       const l = parseListen(a.split(' '), ref);
       return [l.address, l.port ?? l.unix, l.ssl, l.http2, l.proxyProtocol, l.defaultServer].join(',');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -75,6 +75,8 @@ describe('the model agrees with the real nginx', { skip: NGINX ? false : 'nginx 
   let model: NginxModel;
   let portA = 0;
   let portB = 0;
+  let portC = 0;
+  let uwsgi: TcpServer;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pp-real-nginx-'));
@@ -84,8 +86,35 @@ describe('the model agrees with the real nginx', { skip: NGINX ? false : 'nginx 
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     const echoPort = (echo.address() as AddressInfo).port;
+    // A uWSGI-protocol peer: 4-byte header (modifier1, u16le size, modifier2), then u16le-length
+    // key/value pairs; it answers with a raw HTTP response carrying the vars it received.
+    uwsgi = createTcpServer((sock) => {
+      let buf = Buffer.alloc(0);
+      sock.on('data', (c: Buffer) => {
+        buf = Buffer.concat([buf, c]);
+        if (buf.length < 4) return;
+        const size = buf.readUInt16LE(1);
+        if (buf.length < 4 + size) return;
+        const vars: Record<string, string> = {};
+        for (let i = 4; i + 2 <= 4 + size; ) {
+          const kl = buf.readUInt16LE(i);
+          const k = buf.toString('latin1', i + 2, i + 2 + kl);
+          const vl = buf.readUInt16LE(i + 2 + kl);
+          vars[k] = buf.toString('latin1', i + 4 + kl, i + 4 + kl + vl);
+          i += 4 + kl + vl;
+        }
+        const body = JSON.stringify({ path: vars.REQUEST_URI ?? '', headers: vars });
+        sock.end(
+          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      });
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => uwsgi.listen(0, '127.0.0.1', () => r()));
+    const uwsgiPort = (uwsgi.address() as AddressInfo).port;
     portA = await freePort();
     portB = await freePort();
+    portC = await freePort();
     for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, 'tmp', d), { recursive: true });
     const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
       .map((k) => `${k}_temp_path ${join(dir, 'tmp', k === 'client_body' ? 'body' : k)};`)
@@ -129,6 +158,17 @@ http {
     location /noreq/ { proxy_pass_request_headers off; proxy_pass http://echo; }
     location /ws/ { proxy_set_header Connection "upgrade"; proxy_set_header Upgrade $http_upgrade; proxy_pass http://echo; }
   }
+  server {
+    listen 127.0.0.1:${portC};
+    server_name a.test;
+    uwsgi_param HTTPS $https if_not_empty;
+    uwsgi_param REQUEST_URI $request_uri;
+    uwsgi_param X_SERVER 1;
+    uwsgi_param X_EMPTY "";
+    location / { uwsgi_pass 127.0.0.1:${uwsgiPort}; }
+    location /own/ { uwsgi_param X_OWN 1; uwsgi_pass 127.0.0.1:${uwsgiPort}; }
+    location /params/ { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:${uwsgiPort}; }
+  }
 }
 `,
     );
@@ -145,6 +185,7 @@ http {
   after(() => {
     nginx?.kill('SIGTERM');
     echo?.close();
+    uwsgi?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -201,6 +242,106 @@ http {
       assert.equal(got.headers.connection, conn?.value);
       const xfp = headerEntry(scope.headers.proxy, 'X-Forwarded-Proto');
       if (xfp?.value === '$scheme') assert.equal(got.headers['x-forwarded-proto'], 'http');
+    });
+  }
+
+  const uwsgiCases: [string, string, string][] = [
+    [
+      'uwsgi: a location without params inherits the server params; if_not_empty HTTPS is absent on plain HTTP',
+      '/',
+      'location /',
+    ],
+    ['uwsgi: a location with one own param drops the server params', '/own/', 'location /own/'],
+    ["uwsgi: Debian's uwsgi_params (real /etc/nginx file)", '/params/', 'location /params/'],
+  ];
+  for (const [name, path, label] of uwsgiCases) {
+    test(name, async () => {
+      const got = await get(portC, path, CLIENT);
+      const scope = scopeAt(portC, label);
+      // Params the model says nginx sends: all but `if_not_empty` ones whose value is empty here
+      // ($https on a plain connection). Client headers come as HTTP_* and are compared separately.
+      const predictedParams = scope.headers.uwsgi.entries
+        .filter((e) => !(e.ifNotEmpty && e.value === '$https'))
+        .map((e) => e.name)
+        .filter((n) => !n.startsWith('HTTP_'))
+        .sort();
+      const receivedParams = Object.keys(got.headers)
+        .filter((n) => !n.startsWith('HTTP_'))
+        .sort();
+      assert.deepEqual(receivedParams, predictedParams, `nginx stderr: ${stderr}`);
+      const host = headerEntry(scope.headers.uwsgi, 'HTTP_HOST');
+      if (host?.value === '$host') assert.equal(got.headers.HTTP_HOST, 'a.test');
+      assert.equal(got.headers.HTTP_X_CLIENT, 'from-client');
+    });
+  }
+});
+
+/** Starts nginx on a config (daemon off, single process), waits for `port`, returns a stop function. */
+async function startNginx(dir: string, conf: string, port: number): Promise<() => void> {
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(t.status, 0, `nginx -t rejects the config:\n${t.stderr}\n${conf}`);
+  const p = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  await waitFor(port, Date.now() + 10_000);
+  return () => p.kill('SIGTERM');
+}
+
+describe('the guarded X-Forwarded-Proto fix works on the real nginx', { skip: NGINX ? false : 'nginx is not installed' }, () => {
+  for (const [name, trusted, expectHttps] of [
+    ['from the trusted balancer, its https is believed', '127.0.0.1', true],
+    ['from anyone else, the header is ignored and $scheme is used', '10.9.9.9', false],
+  ] as const) {
+    test(name, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pp-fix-nginx-'));
+      const echo = createServer((req, res) => res.end(JSON.stringify({ path: req.url, headers: req.headers })));
+      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+      const echoPort = (echo.address() as AddressInfo).port;
+      const port = await freePort();
+      let stop: (() => void) | undefined;
+      try {
+        const { schemeBehindTlsTerminator } = await import('../../src/checks/nginx/scheme-behind-tls-terminator.js');
+        const { factsFromText } = await import('../checks/nginx/harness.js');
+        const server = [
+          'server {',
+          `    listen 127.0.0.1:${port};`,
+          '    server_name a.test;',
+          `    set_real_ip_from ${trusted};`,
+          '    real_ip_header X-Forwarded-For;',
+          '    location / {',
+          '        proxy_set_header X-Forwarded-Proto $scheme;',
+          `        proxy_pass http://127.0.0.1:${echoPort};`,
+          '    }',
+          '}',
+        ];
+        const [f] = schemeBehindTlsTerminator.run(factsFromText(server.join('\n')));
+        assert.ok(f?.fix?.lines, 'the check fires and gives fix lines');
+        const lines = f.fix.lines;
+        const sep = lines.indexOf('');
+        const fixed = [...server];
+        fixed.splice((f.fix.line as number) - 1, 1, ...lines.slice(sep + 1));
+        const conf = [
+          'daemon off;',
+          'master_process off;',
+          `pid ${join(dir, 'nginx.pid')};`,
+          'error_log stderr warn;',
+          'events { worker_connections 16; }',
+          'http {',
+          '  access_log off;',
+          ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir};`),
+          ...lines.slice(0, sep).map((l) => `  ${l}`),
+          ...fixed.map((l) => `  ${l}`),
+          '}',
+        ].join('\n');
+        stop = await startNginx(dir, conf, port);
+        const claimed = await get(port, '/', { Host: 'a.test', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' });
+        assert.equal(claimed.headers['x-forwarded-proto'], expectHttps ? 'https' : 'http');
+        const junk = await get(port, '/', { Host: 'a.test', 'X-Forwarded-Proto': 'javascript' });
+        assert.equal(junk.headers['x-forwarded-proto'], 'http', 'anything but http/https falls back to $scheme');
+      } finally {
+        stop?.();
+        echo.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });

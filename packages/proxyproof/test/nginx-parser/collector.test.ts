@@ -133,3 +133,113 @@ function existsOnHost(p: string): boolean {
     return false;
   }
 }
+
+describe('nginx collector: missing includes', () => {
+  it('a missing absolute include (a path on the server) is a warning; a missing relative one, an error', async () => {
+    const root = tree({
+      'site.conf':
+        'server {\n  listen 443 ssl;\n  include /nonexistent-pp/letsencrypt/options-ssl-nginx.conf;\n  include snippets/missing.conf;\n}\n',
+    });
+    const facts = await collect(['site.conf'], root);
+    assert.deepEqual(
+      facts.diagnostics.map((d) => [d.level, d.line]),
+      [
+        ['warning', 3],
+        ['error', 4],
+      ],
+    );
+    assert.match(
+      facts.diagnostics[0]?.message ?? '',
+      /options-ssl-nginx\.conf.*not found on this machine, so the config was linted without it/,
+    );
+    assert.equal(facts.nginx.configs.length, 1);
+  });
+
+  it("a copy of /etc/nginx never reads this machine's /etc/nginx for its absolute includes (stock params aside)", async () => {
+    const root = tree({
+      'etc-nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/sites-enabled/*;\n  include /etc/nginx/mime.types;\n}\n',
+      'etc-nginx/sites-available/app': SERVER,
+    });
+    const facts = await collect(['etc-nginx'], root);
+    // sites-enabled is not in the copy: nothing from the host's sites-enabled; sites-available is linted instead.
+    const files = facts.nginx.configs.map((t) => t.config.map((c) => c.file));
+    assert.deepEqual(files[0], ['etc-nginx/nginx.conf', '/etc/nginx/mime.types']);
+    assert.equal(files[1]?.[0], 'etc-nginx/sites-available/app');
+    assert.ok(!files.flat().some((f) => f.startsWith('/etc/nginx/sites-enabled')));
+    assert.deepEqual(facts.diagnostics, []);
+  });
+});
+
+describe('nginx collector: folders other programs share', () => {
+  it('leaves Apache sites-enabled and supervisord conf.d files alone, takes nginx ones by content', async () => {
+    const root = tree({
+      'apache2/sites-enabled/000-default.conf': '<VirtualHost *:80>\n  ServerName a.example\n</VirtualHost>\n',
+      'supervisor/conf.d/web.conf': '[program:web]\ncommand=gunicorn app:app\n',
+      'deploy/conf.d/app.conf': SERVER,
+      'deploy/sites-enabled/broken': 'server {\n  listen 80;\n',
+    });
+    const facts = await collect(['.'], root);
+    assert.deepEqual(facts.nginx.configs.map((t) => t.config[0]?.file).sort(), [
+      'deploy/conf.d/app.conf',
+      'deploy/sites-enabled/broken',
+    ]);
+    assert.deepEqual(
+      facts.diagnostics.filter((d) => d.message.startsWith('nginx')).map((d) => [d.file, d.line]),
+      [['deploy/sites-enabled/broken', 2]],
+    );
+  });
+});
+
+describe('nginx collector: misspelled directives', () => {
+  it('warns about an unknown directive one edit from a known one, with its line and column', async () => {
+    const root = tree({
+      'nginx/site.conf':
+        'server {\n  listen 80;\n  location / {\n    proxy_passs http://a;\n    proxy_set_headers Host $host;\n    more_set_headers "X: y";\n  }\n}\n',
+    });
+    const facts = await collect(['.'], root);
+    assert.deepEqual(
+      facts.diagnostics.map((d) => [d.level, d.line, d.column, d.message]),
+      [
+        ['warning', 4, 5, 'nginx: unknown directive "proxy_passs" (did you mean "proxy_pass"?); nginx -t rejects it'],
+        ['warning', 5, 5, 'nginx: unknown directive "proxy_set_headers" (did you mean "proxy_set_header"?); nginx -t rejects it'],
+      ],
+    );
+  });
+  it('has no false alarm on the corpora and inside map/types bodies', async () => {
+    const root = tree({
+      'nginx/nginx.conf':
+        'events {}\nhttp {\n  map $a $b {\n    default_typ 1;\n  }\n  types { text/html html; }\n  server { listen 80; }\n}\n',
+    });
+    const facts = await collect(['.'], root);
+    assert.deepEqual(facts.diagnostics, []);
+  });
+});
+
+describe('nginx collector: templates', () => {
+  it('reports a template once (warning when discovered, error when named) instead of a cascade of syntax errors', async () => {
+    const root = tree({
+      'nginx/nginx.conf': 'worker_processes 1;\npid {{ run_dir }}/nginx.pid;\nevents {}\nhttp { include sites/*; }\n',
+      'nginx/sites/app': 'server {\n  listen {% if tls %}443 ssl{% endif %};\n}\n',
+      'deploy/site.conf': 'server {\n  listen 80;\n  server_name <%= @name %>;\n}\n',
+    });
+    const facts = await collect(['.'], root);
+    // A template whose placeholders happen to be valid nginx tokens (ERB here) parses, and is linted as written.
+    assert.deepEqual(
+      facts.nginx.configs.map((t) => t.config[0]?.file),
+      ['deploy/site.conf'],
+    );
+    assert.deepEqual(
+      facts.diagnostics.map((d) => [d.level, d.file, d.line]),
+      [
+        ['warning', 'nginx/nginx.conf', 2],
+        ['warning', 'nginx/sites/app', 2],
+      ],
+    );
+    assert.match(
+      facts.diagnostics[0]?.message ?? '',
+      /^nginx: a template, not an nginx config yet \(\{\{ run_dir \}\} on line 2\); lint the rendered file$/,
+    );
+    const named = await collect(['nginx/nginx.conf'], root);
+    assert.equal(named.diagnostics[0]?.level, 'error');
+  });
+});

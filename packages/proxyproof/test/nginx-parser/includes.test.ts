@@ -1,5 +1,6 @@
 /** `include`: prefix-relative resolution, globs, cycles, dangling includes, stock params, /etc/nginx copies. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -225,5 +226,38 @@ describe('stock params includes', () => {
       assert.equal(t.config[1]?.file, f.path);
       assert.equal(t.config[1]?.source, existsSync(f.path) ? 'file' : 'builtin', f.path);
     }
+  });
+});
+
+describe('includes of things that are not files', () => {
+  it('a FIFO or a device is refused without blocking', () => {
+    const root = tree({ 'nginx.conf': 'events {}\ninclude /dev/zero;\ninclude fifo;\n' });
+    spawnSync('mkfifo', [join(root, 'fifo')]);
+    const t = parseNginxFile(join(root, 'nginx.conf'));
+    assert.deepEqual(
+      t.errors.map((e) => [e.line, e.error.replace(/( \(.*\))? in .*$/, '')]),
+      [
+        [2, 'include "/dev/zero": not a regular file'],
+        [3, 'include "fifo": not a regular file'],
+      ],
+    );
+  });
+  it('an include naming a directory is an error at its line', () => {
+    const root = tree({ 'nginx.conf': 'events {}\ninclude conf.d;\n', 'conf.d/a.conf': 'user x;\n' });
+    const t = parseNginxFile(join(root, 'nginx.conf'));
+    assert.equal(t.errors[0]?.line, 2);
+    assert.match(t.errors[0]?.error ?? '', /include "conf\.d": is a directory, not a file/);
+  });
+});
+
+describe('glob patterns under a prefix whose name looks like a glob', () => {
+  it('takes the prefix literally: only the include argument is a pattern', () => {
+    const root = tree({
+      'site[1]/nginx.conf': 'http { include conf.d/*.conf; }\n',
+      'site[1]/conf.d/a.conf': 'server { listen 80; }\n',
+    });
+    const t = parseNginxFile(join(root, 'site[1]/nginx.conf'));
+    assert.equal(t.status, 'ok', JSON.stringify(t.errors));
+    assert.deepEqual(names(t, root), ['site[1]/nginx.conf', 'site[1]/conf.d/a.conf']);
   });
 });

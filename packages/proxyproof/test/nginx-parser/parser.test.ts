@@ -1,7 +1,14 @@
 /** Lexer and parser details beyond the crossplane corpus: positions, errors, contexts, encodings. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeDirective, lex, type NginxDirective, parseNginxText } from '../../src/collectors/nginx/index.js';
+import {
+  analyzeDirective,
+  lex,
+  MAX_TOKENS,
+  type NginxDirective,
+  parseNginxText,
+  suggestDirective,
+} from '../../src/collectors/nginx/index.js';
 
 const parsed = (text: string, opts = {}) => parseNginxText(text, 'x.conf', opts);
 const top = (text: string, opts = {}): NginxDirective[] => parsed(text, opts).config[0]?.parsed ?? [];
@@ -170,7 +177,9 @@ describe('parser errors (crossplane/nginx wording, file:line)', () => {
   });
   it('a binary buffer is refused with the line of its first NUL byte', () => {
     const t = parseNginxText(Buffer.from('events {}\nhttp {\n\0\0'), 'b.conf');
-    assert.deepEqual(t.errors, [{ file: 'b.conf', line: 3, error: 'binary file, not an nginx config in b.conf:3' }]);
+    assert.deepEqual(t.errors, [
+      { file: 'b.conf', line: 3, error: 'binary file, not an nginx config in b.conf:3', kind: 'read' },
+    ]);
   });
 });
 
@@ -215,5 +224,28 @@ describe('contexts', () => {
       'invalid number of arguments in "return" directive',
     );
     assert.equal(analyzeDirective('server', ['127.0.0.1:8000', 'weight=2', 'max_fails=3'], ';', ['http', 'upstream']), undefined);
+  });
+});
+
+describe('suggestDirective', () => {
+  it('suggests a known directive one edit away, and nothing for far or short names', () => {
+    assert.equal(suggestDirective('proxy_passs'), 'proxy_pass');
+    assert.equal(suggestDirective('porxy_pass'), 'proxy_pass');
+    assert.equal(suggestDirective('proxy_pas'), 'proxy_pass');
+    assert.equal(suggestDirective('proxy_set_headr'), 'proxy_set_header');
+    assert.equal(suggestDirective('proxy_pass'), undefined);
+    assert.equal(suggestDirective('more_set_headers'), undefined);
+    assert.equal(suggestDirective('lisen'), undefined);
+  });
+});
+
+describe('size limits', () => {
+  it('stops lexing past MAX_TOKENS with a clear error instead of holding gigabytes', () => {
+    const t0 = performance.now();
+    const t = parseNginxText('a;'.repeat(MAX_TOKENS / 2 + 10), 'many.conf');
+    assert.equal(t.status, 'failed');
+    assert.match(t.errors[0]?.error ?? '', /^more than 3,000,000 tokens: too big to lint as one nginx config in many\.conf:1$/);
+    assert.equal(t.errors[0]?.kind, 'limit');
+    assert.ok(performance.now() - t0 < 5000);
   });
 });

@@ -21,7 +21,7 @@ test('literals: tuples, lists, dicts, strings (concatenation, implicit, raw), nu
       'H = not True',
       'I = -1',
       "J = 'x' + 'y'",
-      "K = (1,)",
+      'K = (1,)',
       "L = '''multi\nline'''",
     ].join('\n'),
   );
@@ -94,14 +94,19 @@ test('django-environ: Env(VAR=(cast, default)), env(), env.bool(), env.list()', 
 });
 
 test('python-decouple: config() with cast=bool and Csv()', () => {
-  const s = run("from decouple import config, Csv\nA = config('SECURE_SSL_REDIRECT', default='True', cast=bool)\nB = config('ALLOWED_HOSTS', default='a,b', cast=Csv())\nC = config('SECRET_KEY')", { ALLOWED_HOSTS: 'x.com' });
+  const s = run(
+    "from decouple import config, Csv\nA = config('SECURE_SSL_REDIRECT', default='True', cast=bool)\nB = config('ALLOWED_HOSTS', default='a,b', cast=Csv())\nC = config('SECRET_KEY')",
+    { ALLOWED_HOSTS: 'x.com' },
+  );
   assert.equal(val(s, 'A'), true);
   assert.deepEqual(val(s, 'B'), ['x.com']);
   assert.equal(s.bindings.get('C')?.value.t, 'unknown');
 });
 
 test('if DEBUG / if not DEBUG: env-dependent DEBUG is read as False (production); literal DEBUG is followed', () => {
-  const prod = run("import os\nDEBUG = os.environ.get('DEBUG') == '1'\nif DEBUG:\n    R = False\nelse:\n    R = True\nif not DEBUG:\n    C = True\n");
+  const prod = run(
+    "import os\nDEBUG = os.environ.get('DEBUG') == '1'\nif DEBUG:\n    R = False\nelse:\n    R = True\nif not DEBUG:\n    C = True\n",
+  );
   assert.equal(val(prod, 'R'), true);
   assert.equal(val(prod, 'C'), true);
   assert.match(prod.bindings.get('C')?.conditional ?? '', /DEBUG = False/);
@@ -128,7 +133,10 @@ test('f-strings: known parts are filled in, unknown ones leave a template', () =
 test('function bodies are not executed; calls are recorded, not run', () => {
   const s = run('def f():\n    X = 1\nimport os\nos.system("rm -rf /")\n');
   assert.equal(s.bindings.has('X'), false);
-  assert.equal(s.calls.some((c) => c.callee === 'os.system'), true);
+  assert.equal(
+    s.calls.some((c) => c.callee === 'os.system'),
+    true,
+  );
 });
 
 test('syntax errors are reported with their line; what parses is still evaluated', () => {
@@ -151,4 +159,16 @@ test('star imports are resolved through the resolver, with the importing module 
   const loop = parsePython('loop.py', 'from .loop import *\nZ = 1\n');
   const s2 = evaluateModule(loop, { resolveImport: () => loop });
   assert.equal(val(s2, 'Z'), 1);
+});
+
+test('a DEBUG the environment decides is read as False everywhere (production reading); a deployment value wins', () => {
+  const s = run(
+    "import environ\nenv = environ.Env()\nDEBUG = env.bool('DJANGO_DEBUG', default=True)\nSECURE_SSL_REDIRECT = not DEBUG\n",
+  );
+  assert.equal(val(s, 'DEBUG'), false);
+  assert.match(s.bindings.get('DEBUG')?.note ?? '', /production reading.*DJANGO_DEBUG, default True/);
+  assert.equal(val(s, 'SECURE_SSL_REDIRECT'), true);
+  const dev = run("import os\nDEBUG = os.environ.get('DJANGO_DEBUG') == '1'\nR = not DEBUG\n", { DJANGO_DEBUG: '1' });
+  assert.equal(val(dev, 'DEBUG'), true);
+  assert.equal(val(dev, 'R'), false);
 });

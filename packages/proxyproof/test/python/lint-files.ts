@@ -30,7 +30,7 @@ export interface Case {
   name: string;
   files: Record<string, string>;
   /** Expected findings of the check under test: count, and optionally severity and a message fragment. */
-  expect: { count: number; severity?: Finding['severity']; message?: RegExp; file?: string; line?: number };
+  expect: { count: number; severity?: Finding['severity']; message?: RegExp; file?: string; line?: number; fixLine?: string };
 }
 
 /** Runs one check's case table: valid cases expect 0, invalid ones their findings. */
@@ -38,12 +38,19 @@ export async function runCase(check: Check, c: Case): Promise<Finding[]> {
   const { findings } = await lintFiles(c.files, [check]);
   const mine = findings.filter((f) => f.id === check.meta.id);
   const summary = mine.map((f) => `${f.severity} ${f.evidence[0]?.file}:${f.evidence[0]?.line} ${f.message}`).join('\n');
-  if (mine.length !== c.expect.count) throw new Error(`${c.name}: expected ${c.expect.count} finding(s), got ${mine.length}\n${summary}`);
+  if (mine.length !== c.expect.count)
+    throw new Error(`${c.name}: expected ${c.expect.count} finding(s), got ${mine.length}\n${summary}`);
   const f = mine[0];
-  if (f && c.expect.severity && f.severity !== c.expect.severity) throw new Error(`${c.name}: expected severity ${c.expect.severity}, got ${f.severity}\n${summary}`);
-  if (f && c.expect.message && !c.expect.message.test(f.message)) throw new Error(`${c.name}: message does not match ${c.expect.message}\n${summary}`);
-  if (f && c.expect.file && f.evidence[0]?.file !== c.expect.file) throw new Error(`${c.name}: expected evidence in ${c.expect.file}, got ${f.evidence[0]?.file}`);
-  if (f && c.expect.line !== undefined && f.evidence[0]?.line !== c.expect.line) throw new Error(`${c.name}: expected line ${c.expect.line}, got ${f.evidence[0]?.line}\n${summary}`);
+  if (f && c.expect.severity && f.severity !== c.expect.severity)
+    throw new Error(`${c.name}: expected severity ${c.expect.severity}, got ${f.severity}\n${summary}`);
+  if (f && c.expect.message && !c.expect.message.test(f.message))
+    throw new Error(`${c.name}: message does not match ${c.expect.message}\n${summary}`);
+  if (f && c.expect.fixLine && !f.fix?.lines?.includes(c.expect.fixLine))
+    throw new Error(`${c.name}: expected fix line ${c.expect.fixLine}, got ${JSON.stringify(f.fix?.lines)}`);
+  if (f && c.expect.file && f.evidence[0]?.file !== c.expect.file)
+    throw new Error(`${c.name}: expected evidence in ${c.expect.file}, got ${f.evidence[0]?.file}`);
+  if (f && c.expect.line !== undefined && f.evidence[0]?.line !== c.expect.line)
+    throw new Error(`${c.name}: expected line ${c.expect.line}, got ${f.evidence[0]?.line}\n${summary}`);
   if (f && !f.docs.startsWith(`docs/checks/${check.meta.id}`)) throw new Error(`${c.name}: docs path ${f.docs}`);
   return mine;
 }

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runScan, type ScanOptions } from '../../src/scan/engine.js';
 import { InputError } from '../../src/model/finding.js';
+import { runScan, type ScanOptions } from '../../src/scan/engine.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttp, startHttps } from './servers.js';
 
 let certs: Certs;
@@ -76,13 +76,14 @@ test('browser engine: script-made requests, cross-site iframe, dedup, screenshot
   assert.equal(get(`${H}/api/data`)[0]?.classification, 'blocked', 'fetch() by a script');
   assert.equal(get(`ws://cdn.test:${plain.port}/live`)[0]?.classification, 'websocket');
   const frameImg = get(`${H}/in-frame.png`)[0];
-  assert.equal(frameImg?.classification, 'upgraded', 'the cross-site iframe\'s own issues');
+  assert.equal(frameImg?.classification, 'upgraded', "the cross-site iframe's own issues");
   assert.match(frameImg!.doc, /^https:\/\/other\.test:\d+\/frame$/);
   assert.equal(get(`${H}/in-frame.js`)[0]?.classification, 'blocked');
   assert.ok(home.screenshot && existsSync(home.screenshot) && statSync(home.screenshot).size > 100);
   // one finding per URL across pages, listing both pages
   const logo = report.findings.find((f) => f.data?.url === `${H}/logo.png`);
-  assert.equal((logo?.data?.pages as string[]).length, 2);
+  assert.ok(logo);
+  assert.deepEqual((logo.data as { pages: string[] }).pages.length, 2);
   assert.ok(report.findings.some((f) => f.id === 'scan/insecure-websocket'));
 });
 
@@ -90,12 +91,21 @@ test('static and browser engines agree on what both can see', { timeout: 90_000 
   const s = await runScan(opts('static'));
   const b = await runScan(opts('browser', { browser: { ignoreHttpsErrors: true, settleMs: 700 } }));
   const key = (f: { data?: Record<string, unknown> }) => `${f.data?.classification} ${f.data?.url}`;
-  const mixed = (r: typeof s.report) => r.findings.filter((f) => f.data?.classification && !String(f.data?.url).includes('/api/') && !String(f.data?.url).includes('in-frame')).map(key).sort();
+  const mixed = (r: typeof s.report) =>
+    r.findings
+      .filter(
+        (f) => f.data?.classification && !String(f.data?.url).includes('/api/') && !String(f.data?.url).includes('in-frame'),
+      )
+      .map(key)
+      .sort();
   // the static crawler does not run scripts (fetch) nor open cross-site frames' own pages as part of the page
   assert.deepEqual(mixed(b.report), mixed(s.report));
   assert.ok(mixed(s.report).length >= 4);
 });
 
 test('browser engine: a clear error when the browser binary is missing', { timeout: 30_000 }, async () => {
-  await assert.rejects(runScan(opts('browser', { browser: { executablePath: '/nonexistent/chromium' } })), (e: unknown) => e instanceof InputError && /browser not found/.test(e.message));
+  await assert.rejects(
+    runScan(opts('browser', { browser: { executablePath: '/nonexistent/chromium' } })),
+    (e: unknown) => e instanceof InputError && /browser not found/.test(e.message),
+  );
 });

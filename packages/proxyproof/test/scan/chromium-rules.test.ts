@@ -27,22 +27,92 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'img src is auto-upgraded', markup: '<img src="H/img.png">', url: 'H/img.png', expected: 'upgraded' },
-  { name: 'img src on port 80 is upgraded too', markup: '<img src="http://cdn.test/port80.png">', url: 'http://cdn.test/port80.png', expected: 'upgraded' },
-  { name: 'img with srcset is blocked', markup: '<img src="H/srcset-src.png" srcset="H/srcset-src.png 1x">', url: 'H/srcset-src.png', expected: 'blocked' },
-  { name: 'picture source is blocked', markup: '<picture><source srcset="H/pic.webp"><img src="https://app.test/none.png"></picture>', url: 'H/pic.webp', expected: 'blocked' },
-  { name: 'img inside picture without srcset is upgraded', markup: '<picture><source srcset="x.avif" type="image/x-unsupported"><img src="H/pic-fallback.png"></picture>', url: 'H/pic-fallback.png', expected: 'upgraded' },
-  { name: 'IP-address img is not upgraded (warning, loaded over http)', markup: '<img src="http://127.0.0.1:PORT/ip.png">', url: 'http://127.0.0.1:PORT/ip.png', expected: 'warning' },
-  { name: 'localhost img is not upgraded (warning: local network request)', markup: '<img src="http://localhost:PORT/lh.png">', url: 'http://localhost:PORT/lh.png', expected: 'warning' },
-  { name: 'script from localhost is trustworthy (nothing reported)', markup: '<script src="http://localhost:PORT/lh.js"></script>', url: 'http://localhost:PORT/lh.js', expected: undefined },
-  { name: 'script from 127.0.0.1 is trustworthy (nothing reported)', markup: '<script src="http://127.0.0.1:PORT/ip.js"></script>', url: 'http://127.0.0.1:PORT/ip.js', expected: undefined },
-  { name: 'script from a public IP address is blocked', markup: '<script src="http://192.0.2.9/pub.js"></script>', url: 'http://192.0.2.9/pub.js', expected: 'blocked' },
-  { name: 'form to localhost is not a warning', markup: '<form action="http://localhost:PORT/lf"><input name="q"></form>', url: 'http://localhost:PORT/lf', expected: undefined },
+  {
+    name: 'img src on port 80 is upgraded too',
+    markup: '<img src="http://cdn.test/port80.png">',
+    url: 'http://cdn.test/port80.png',
+    expected: 'upgraded',
+  },
+  {
+    name: 'img with srcset is blocked',
+    markup: '<img src="H/srcset-src.png" srcset="H/srcset-src.png 1x">',
+    url: 'H/srcset-src.png',
+    expected: 'blocked',
+  },
+  {
+    name: 'picture source is blocked',
+    markup: '<picture><source srcset="H/pic.webp"><img src="https://app.test/none.png"></picture>',
+    url: 'H/pic.webp',
+    expected: 'blocked',
+  },
+  {
+    name: 'img inside picture without srcset is upgraded',
+    markup: '<picture><source srcset="x.avif" type="image/x-unsupported"><img src="H/pic-fallback.png"></picture>',
+    url: 'H/pic-fallback.png',
+    expected: 'upgraded',
+  },
+  {
+    name: 'IP-address img is not upgraded (warning, loaded over http)',
+    markup: '<img src="http://127.0.0.1:PORT/ip.png">',
+    url: 'http://127.0.0.1:PORT/ip.png',
+    expected: 'warning',
+  },
+  {
+    name: 'localhost img is not upgraded (warning: local network request)',
+    markup: '<img src="http://localhost:PORT/lh.png">',
+    url: 'http://localhost:PORT/lh.png',
+    expected: 'warning',
+  },
+  {
+    name: 'script from localhost is trustworthy (nothing reported)',
+    markup: '<script src="http://localhost:PORT/lh.js"></script>',
+    url: 'http://localhost:PORT/lh.js',
+    expected: undefined,
+  },
+  {
+    name: 'script from 127.0.0.1 is trustworthy (nothing reported)',
+    markup: '<script src="http://127.0.0.1:PORT/ip.js"></script>',
+    url: 'http://127.0.0.1:PORT/ip.js',
+    expected: undefined,
+  },
+  {
+    name: 'script from a public IP address is blocked',
+    markup: '<script src="http://192.0.2.9/pub.js"></script>',
+    url: 'http://192.0.2.9/pub.js',
+    expected: 'blocked',
+  },
+  {
+    name: 'form to localhost is not a warning',
+    markup: '<form action="http://localhost:PORT/lf"><input name="q"></form>',
+    url: 'http://localhost:PORT/lf',
+    expected: undefined,
+  },
   { name: 'video src is upgraded', markup: '<video src="H/v.mp4"></video>', url: 'H/v.mp4', expected: 'upgraded' },
-  { name: 'video poster is upgraded', markup: '<video poster="H/poster.png"></video>', url: 'H/poster.png', expected: 'upgraded' },
+  {
+    name: 'video poster is upgraded',
+    markup: '<video poster="H/poster.png"></video>',
+    url: 'H/poster.png',
+    expected: 'upgraded',
+  },
   { name: 'audio src is upgraded', markup: '<audio src="H/a.mp3"></audio>', url: 'H/a.mp3', expected: 'upgraded' },
-  { name: 'video > source is upgraded', markup: '<video><source src="H/vs.mp4" type="video/mp4"></video>', url: 'H/vs.mp4', expected: 'upgraded' },
-  { name: 'input type=image is upgraded', markup: '<input type="image" src="H/input.png">', url: 'H/input.png', expected: 'upgraded' },
-  { name: 'SVG image href is upgraded', markup: '<svg width="5" height="5"><image href="H/svg.png" width="5" height="5"/></svg>', url: 'H/svg.png', expected: 'upgraded' },
+  {
+    name: 'video > source is upgraded',
+    markup: '<video><source src="H/vs.mp4" type="video/mp4"></video>',
+    url: 'H/vs.mp4',
+    expected: 'upgraded',
+  },
+  {
+    name: 'input type=image is upgraded',
+    markup: '<input type="image" src="H/input.png">',
+    url: 'H/input.png',
+    expected: 'upgraded',
+  },
+  {
+    name: 'SVG image href is upgraded',
+    markup: '<svg width="5" height="5"><image href="H/svg.png" width="5" height="5"/></svg>',
+    url: 'H/svg.png',
+    expected: 'upgraded',
+  },
   { name: 'script is blocked', markup: '<script src="H/s.js"></script>', url: 'H/s.js', expected: 'blocked' },
   { name: 'stylesheet is blocked', markup: '<link rel="stylesheet" href="H/st.css">', url: 'H/st.css', expected: 'blocked' },
   {
@@ -52,20 +122,70 @@ const CASES: Case[] = [
     expected: 'blocked',
     mayOmit: 'headless Chromium fetches the favicon lazily, sometimes not at all',
   },
-  { name: 'preload as=style is blocked', markup: '<link rel="preload" as="style" href="H/pre.css">', url: 'H/pre.css', expected: 'blocked' },
-  { name: 'preload as=image is upgraded', markup: '<link rel="preload" as="image" href="H/pre.png">', url: 'H/pre.png', expected: 'upgraded' },
-  { name: 'modulepreload is blocked', markup: '<link rel="modulepreload" href="H/mod.js">', url: 'H/mod.js', expected: 'blocked' },
+  {
+    name: 'preload as=style is blocked',
+    markup: '<link rel="preload" as="style" href="H/pre.css">',
+    url: 'H/pre.css',
+    expected: 'blocked',
+  },
+  {
+    name: 'preload as=image is upgraded',
+    markup: '<link rel="preload" as="image" href="H/pre.png">',
+    url: 'H/pre.png',
+    expected: 'upgraded',
+  },
+  {
+    name: 'modulepreload is blocked',
+    markup: '<link rel="modulepreload" href="H/mod.js">',
+    url: 'H/mod.js',
+    expected: 'blocked',
+  },
   { name: 'iframe is blocked', markup: '<iframe src="H/frame.html"></iframe>', url: 'H/frame.html', expected: 'blocked' },
   { name: 'object data is blocked', markup: '<object data="H/obj.bin"></object>', url: 'H/obj.bin', expected: 'blocked' },
   { name: 'embed src is blocked', markup: '<embed src="H/emb.bin">', url: 'H/emb.bin', expected: 'blocked' },
-  { name: 'track is blocked', markup: '<video src="https://app.test/v.mp4"><track default kind="captions" src="H/t.vtt"></video>', url: 'H/t.vtt', expected: 'blocked' },
-  { name: 'CSS background in <style> is upgraded', markup: '<style>.bg{background:url(H/bg.png)}</style><div class="bg">x</div>', url: 'H/bg.png', expected: 'upgraded' },
-  { name: 'CSS image-set() is upgraded', markup: '<style>.is{background-image:image-set("H/is.png" 1x)}</style><div class="is">x</div>', url: 'H/is.png', expected: 'upgraded' },
-  { name: 'inline style url() is upgraded', markup: '<div style="background-image:url(\'H/inline.png\')">x</div>', url: 'H/inline.png', expected: 'upgraded' },
+  {
+    name: 'track is blocked',
+    markup: '<video src="https://app.test/v.mp4"><track default kind="captions" src="H/t.vtt"></video>',
+    url: 'H/t.vtt',
+    expected: 'blocked',
+  },
+  {
+    name: 'CSS background in <style> is upgraded',
+    markup: '<style>.bg{background:url(H/bg.png)}</style><div class="bg">x</div>',
+    url: 'H/bg.png',
+    expected: 'upgraded',
+  },
+  {
+    name: 'CSS image-set() is upgraded',
+    markup: '<style>.is{background-image:image-set("H/is.png" 1x)}</style><div class="is">x</div>',
+    url: 'H/is.png',
+    expected: 'upgraded',
+  },
+  {
+    name: 'inline style url() is upgraded',
+    markup: '<div style="background-image:url(\'H/inline.png\')">x</div>',
+    url: 'H/inline.png',
+    expected: 'upgraded',
+  },
   { name: 'CSS @import is blocked', markup: '<style>@import url("H/imp.css");</style>', url: 'H/imp.css', expected: 'blocked' },
-  { name: '@font-face src is blocked', markup: '<style>@font-face{font-family:F1;src:url(H/f.woff2)}.f{font-family:F1}</style><p class="f">font</p>', url: 'H/f.woff2', expected: 'blocked' },
-  { name: 'linked CSS url() is upgraded', markup: '<link rel="stylesheet" href="/linked.css"><div class="linked">x</div>', url: 'H/linked-bg.png', expected: 'upgraded' },
-  { name: 'form action is a form warning', markup: '<form action="H/submit"><input name="q"></form>', url: 'H/submit', expected: 'form' },
+  {
+    name: '@font-face src is blocked',
+    markup: '<style>@font-face{font-family:F1;src:url(H/f.woff2)}.f{font-family:F1}</style><p class="f">font</p>',
+    url: 'H/f.woff2',
+    expected: 'blocked',
+  },
+  {
+    name: 'linked CSS url() is upgraded',
+    markup: '<link rel="stylesheet" href="/linked.css"><div class="linked">x</div>',
+    url: 'H/linked-bg.png',
+    expected: 'upgraded',
+  },
+  {
+    name: 'form action is a form warning',
+    markup: '<form action="H/submit"><input name="q"></form>',
+    url: 'H/submit',
+    expected: 'form',
+  },
   {
     name: 'button formaction is a form target',
     markup: '<form action="/ok"><button formaction="H/fa">go</button></form>',
@@ -73,9 +193,26 @@ const CASES: Case[] = [
     expected: 'form',
     staticOnly: 'Chromium checks formaction only when the form is submitted',
   },
-  { name: 'ws:// from a script is blocked (constructor throws)', markup: '<script>try{new WebSocket("ws://cdn.test:PORT/ws")}catch(e){}</script>', url: 'ws://cdn.test:PORT/ws', expected: 'websocket' },
-  { name: 'meta refresh is navigation, not mixed content', markup: '<meta http-equiv="refresh" content="600; url=H/next">', url: 'H/next', expected: 'navigation', staticOnly: 'navigation is not mixed content' },
-  { name: 'link is navigation, not mixed content', markup: '<a href="H/away">away</a>', url: 'H/away', expected: 'navigation', staticOnly: 'navigation is not mixed content' },
+  {
+    name: 'ws:// from a script is blocked (constructor throws)',
+    markup: '<script>try{new WebSocket("ws://cdn.test:PORT/ws")}catch(e){}</script>',
+    url: 'ws://cdn.test:PORT/ws',
+    expected: 'websocket',
+  },
+  {
+    name: 'meta refresh is navigation, not mixed content',
+    markup: '<meta http-equiv="refresh" content="600; url=H/next">',
+    url: 'H/next',
+    expected: 'navigation',
+    staticOnly: 'navigation is not mixed content',
+  },
+  {
+    name: 'link is navigation, not mixed content',
+    markup: '<a href="H/away">away</a>',
+    url: 'H/away',
+    expected: 'navigation',
+    staticOnly: 'navigation is not mixed content',
+  },
 ];
 
 let certs: Certs;
@@ -103,9 +240,22 @@ before(async () => {
     html(res, body, req.url === '/uir' ? { 'content-security-policy': 'upgrade-insecure-requests' } : {});
   }, certs);
   client = new HttpClient({ resolve: resolveAll(site.port, plain.port), caCert: certs.caFile, requestTimeoutMs: 5000 });
-  engine = await BrowserEngine.launch({ resolve: resolveAll(site.port, plain.port), ignoreHttpsErrors: true, contexts: 2, settleMs: 1000 });
-  pages.set('/all', `<!doctype html><html><head><title>rules</title></head><body>${CASES.map((c) => sub(c.markup)).join('\n')}</body></html>`);
-  pages.set('/base', sub('<!doctype html><html><head><base href="H/"></head><body><script src="rel.js"></script><img src="relimg.png"></body></html>'));
+  engine = await BrowserEngine.launch({
+    resolve: resolveAll(site.port, plain.port),
+    ignoreHttpsErrors: true,
+    contexts: 2,
+    settleMs: 1000,
+  });
+  pages.set(
+    '/all',
+    `<!doctype html><html><head><title>rules</title></head><body>${CASES.map((c) => sub(c.markup)).join('\n')}</body></html>`,
+  );
+  pages.set(
+    '/base',
+    sub(
+      '<!doctype html><html><head><base href="H/"></head><body><script src="rel.js"></script><img src="relimg.png"></body></html>',
+    ),
+  );
   pages.set('/uir', sub('<!doctype html><html><body><script src="H/uir.js"></script><img src="H/uir.png"></body></html>'));
 });
 
@@ -120,11 +270,13 @@ after(async () => {
 async function both(path: string): Promise<{ stat: UrlRef[]; seen: UrlRef[] }> {
   const url = `https://app.test:${site.port}${path}`;
   const r = await client.fetch(url);
-  const { page } = await buildPage(r, 0, { css: async (u) => {
-    const { extractCss } = await import('../../src/collectors/crawl/extract.js');
-    const cr = await client.fetch(u);
-    return extractCss(cr.body.toString('utf8'), u, 'stylesheet');
-  } });
+  const { page } = await buildPage(r, 0, {
+    css: async (u) => {
+      const { extractCss } = await import('../../src/collectors/crawl/extract.js');
+      const cr = await client.fetch(u);
+      return extractCss(cr.body.toString('utf8'), u, 'stylesheet');
+    },
+  });
   const v = await engine.visit(url);
   return { stat: page.insecure, seen: v.observed };
 }
@@ -140,10 +292,13 @@ test('Chromium 156 classifies each element as our static rules say', { timeout: 
     if (s !== c.expected) problems.push(`${c.name}: static says ${s}, expected ${c.expected}`);
     if (c.mayOmit && b === undefined) continue;
     if (!c.staticOnly && b !== c.expected) problems.push(`${c.name}: Chromium says ${b}, expected ${c.expected}`);
-    if (c.staticOnly && b !== undefined) problems.push(`${c.name}: Chromium reported ${b} although the rule says: ${c.staticOnly}`);
+    if (c.staticOnly && b !== undefined)
+      problems.push(`${c.name}: Chromium reported ${b} although the rule says: ${c.staticOnly}`);
   }
   // Nothing Chromium reported is missing from the static view (except script-made fetches, none here).
-  for (const o of seen) if (!stat.some((r) => r.url === o.url)) problems.push(`Chromium reported ${o.url} (${o.classification}) that the static crawler did not find`);
+  for (const o of seen)
+    if (!stat.some((r) => r.url === o.url))
+      problems.push(`Chromium reported ${o.url} (${o.classification}) that the static crawler did not find`);
   assert.deepEqual(problems, []);
 });
 
@@ -159,7 +314,9 @@ test('<base href="http://..."> makes relative URLs insecure, as in Chromium', { 
   assert.equal(seen.find((r) => r.url === img)?.classification, 'upgraded');
 });
 
-test('with CSP upgrade-insecure-requests Chromium reports nothing, the raw HTML still has the http:// URLs', { timeout: 60_000 }, async () => {
+test('with CSP upgrade-insecure-requests Chromium reports nothing, the raw HTML still has the http:// URLs', {
+  timeout: 60_000,
+}, async () => {
   const { stat, seen } = await both('/uir');
   assert.deepEqual(seen, []);
   assert.deepEqual(stat.map((r) => r.url).sort(), [sub('H/uir.js'), sub('H/uir.png')].sort());

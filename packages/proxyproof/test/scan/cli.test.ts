@@ -1,8 +1,8 @@
 /** `proxyproof scan` as a user runs it (the built CLI), against servers in this process (so: async spawn). */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type Certs, html, makeCerts, type Running, startHttps } from './servers.js';
 
 const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
@@ -29,8 +29,14 @@ let selfSigned: Running;
 
 before(async () => {
   certs = makeCerts();
-  broken = await startHttps((req, res) => html(res, `<link rel="stylesheet" href="http://${req.headers.host}/s.css"><a href="/b">b</a>`), certs);
-  clean = await startHttps((_req, res) => html(res, '<link rel="stylesheet" href="/s.css">', { 'strict-transport-security': 'max-age=31536000' }), certs);
+  broken = await startHttps(
+    (req, res) => html(res, `<link rel="stylesheet" href="http://${req.headers.host}/s.css"><a href="/b">b</a>`),
+    certs,
+  );
+  clean = await startHttps(
+    (_req, res) => html(res, '<link rel="stylesheet" href="/s.css">', { 'strict-transport-security': 'max-age=31536000' }),
+    certs,
+  );
   selfSigned = await startHttps((_req, res) => html(res, 'hi'), { key: certs.selfKey, cert: certs.selfCert });
 });
 
@@ -43,7 +49,9 @@ after(async () => {
 
 const common = (port: number) => ['--resolve', `app.test:${port}:127.0.0.1`, '--ca-cert', certs.caFile, '--timeout', '3000'];
 
-test('findings: exit 1, JSON with findings, pages and redirect chains; plain progress lines on a non-TTY stderr', { timeout: 40_000 }, async () => {
+test('findings: exit 1, JSON with findings, pages and redirect chains; plain progress lines on a non-TTY stderr', {
+  timeout: 40_000,
+}, async () => {
   const r = await run(['scan', `https://app.test:${broken.port}/`, ...common(broken.port), '--format', 'json']);
   assert.equal(r.code, 1, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -62,13 +70,24 @@ test('a clean site: exit 0 (text output says no findings)', { timeout: 40_000 },
   assert.equal(r.stderr, '');
 });
 
-test('a self-signed certificate: exit 2, one line naming the URL and the TLS code; --insecure accepts it', { timeout: 40_000 }, async () => {
+test('a self-signed certificate: exit 2, one line naming the URL and the TLS code; --insecure accepts it', {
+  timeout: 40_000,
+}, async () => {
   const url = `https://app.test:${selfSigned.port}/`;
   const r = await run(['scan', url, '--resolve', `app.test:${selfSigned.port}:127.0.0.1`, '--no-progress']);
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, new RegExp(`^proxyproof: ${url.replace(/[.]/g, '\\.')}: TLS error DEPTH_ZERO_SELF_SIGNED_CERT`));
-  const ok = await run(['scan', url, '--resolve', `app.test:${selfSigned.port}:127.0.0.1`, '--insecure', '--no-progress', '--min-severity', 'high']);
+  const ok = await run([
+    'scan',
+    url,
+    '--resolve',
+    `app.test:${selfSigned.port}:127.0.0.1`,
+    '--insecure',
+    '--no-progress',
+    '--min-severity',
+    'high',
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
 });
 

@@ -24,7 +24,9 @@ function schemeOf(req: IncomingMessage) {
 
 before(async () => {
   certs = makeCerts();
-  plain = await startHttp((_req, res) => html(res, '<p>plain http site</p>', { 'strict-transport-security': 'max-age=31536000' }));
+  plain = await startHttp((_req, res) =>
+    html(res, '<p>plain http site</p>', { 'strict-transport-security': 'max-age=31536000' }),
+  );
   backend = await startHttps((req, res) => {
     const base = `${schemeOf(req)}://${req.headers.host}`;
     if (req.url === '/') {
@@ -53,7 +55,10 @@ before(async () => {
         res,
         `<html><head><link rel="canonical" href="https://${req.headers.host}/"><link rel="stylesheet" href="/static/site.css"></head><body>
 <img src="https://${req.headers.host}/static/ok.png"><p>see <img src="http://app.test/uploads/old-banner.png"></p></body></html>`,
-        { 'strict-transport-security': 'max-age=31536000; includeSubDomains', 'set-cookie': 'sessionid=1; Path=/; Secure; HttpOnly' },
+        {
+          'strict-transport-security': 'max-age=31536000; includeSubDomains',
+          'set-cookie': 'sessionid=1; Path=/; Secure; HttpOnly',
+        },
       );
     }
     res.writeHead(200, { 'content-type': 'text/css' });
@@ -102,7 +107,12 @@ test('a backend that believes http: every symptom, attributed to the backend', {
   const redirect = by('scan/redirect-to-http')[0];
   assert.ok(redirect);
   assert.match(redirect.message, /\/login\/ answers 302 Location: http:\/\/app\.test:\d+\/private\//);
-  assert.deepEqual(by('scan/cookie-not-secure').map((f) => f.data?.cookie).sort(), ['csrftoken', 'sessionid']);
+  assert.deepEqual(
+    by('scan/cookie-not-secure')
+      .map((f) => f.data?.cookie)
+      .sort(),
+    ['csrftoken', 'sessionid'],
+  );
   assert.doesNotMatch(JSON.stringify(report), /secret-value/, 'cookie values are never printed');
   assert.equal(by('scan/cookie-samesite-none-insecure').length, 1);
   assert.match(by('scan/hsts-missing')[0]!.message, /Django/);
@@ -127,7 +137,9 @@ test('--config joins the lint finding of the same deployment with file:line', { 
   assert.ok(css!.evidence.some((e) => e.file.endsWith('site.conf') && e.line > 0));
 });
 
-test('a correctly proxied page with one literal http:// URL: hard-coded, and the header changes nothing', { timeout: 30_000 }, async () => {
+test('a correctly proxied page with one literal http:// URL: hard-coded, and the header changes nothing', {
+  timeout: 30_000,
+}, async () => {
   const { report, facts } = await runScan(opts(good.port, { confirmCause: true }));
   const img = report.findings.find((f) => f.id === 'scan/mixed-content-upgraded');
   assert.ok(img);
@@ -135,5 +147,11 @@ test('a correctly proxied page with one literal http:// URL: hard-coded, and the
   assert.equal(img.data?.cause, 'hard-coded');
   assert.match(img.message, /other same-host absolute URLs use https/);
   assert.equal(facts.confirm[0]?.after.length, 1);
-  assert.ok(!report.findings.some((f) => ['scan/hsts-missing', 'scan/cookie-not-secure', 'scan/forwarded-proto-spoofable', 'scan/mixed-content-blocked'].includes(f.id)));
+  assert.ok(
+    !report.findings.some((f) =>
+      ['scan/hsts-missing', 'scan/cookie-not-secure', 'scan/forwarded-proto-spoofable', 'scan/mixed-content-blocked'].includes(
+        f.id,
+      ),
+    ),
+  );
 });

@@ -80,7 +80,11 @@ test('every URL-bearing construct of the issue is found, with its kind and line'
     'http://h/area': 'link',
   };
   for (const [url, kind] of Object.entries(expect)) assert.equal(kinds.get(url), kind, url);
-  assert.equal(ex.refs.length, Object.keys(expect).length, JSON.stringify(ex.refs.map((r) => r.url).filter((u) => !(u in expect))));
+  assert.equal(
+    ex.refs.length,
+    Object.keys(expect).length,
+    JSON.stringify(ex.refs.map((r) => r.url).filter((u) => !(u in expect))),
+  );
   assert.equal(ex.canonical, 'http://h/canonical');
   assert.equal(ex.ogUrl, 'http://h/og');
   assert.deepEqual(ex.cspMeta, ['default-src https:']);
@@ -96,7 +100,10 @@ test('cross-check with parse5: the same element URLs as a spec-compliant parser'
   const urls = new Set<string>();
   const walk = (n: Node) => {
     for (const a of n.attrs ?? []) {
-      if (['src', 'href', 'action', 'formaction', 'data', 'poster', 'xlink:href'].includes(a.name) && !/^(#|javascript:|data:)/.test(a.value)) {
+      if (
+        ['src', 'href', 'action', 'formaction', 'data', 'poster', 'xlink:href'].includes(a.name) &&
+        !/^(#|javascript:|data:)/.test(a.value)
+      ) {
         if (n.nodeName === 'link' && /canonical/.test(n.attrs?.find((x) => x.name === 'rel')?.value ?? '')) continue;
         urls.add(new URL(a.value, 'https://h/').href);
       }
@@ -105,12 +112,19 @@ test('cross-check with parse5: the same element URLs as a spec-compliant parser'
     for (const c of n.childNodes ?? []) walk(c);
   };
   walk(parse(PAGE) as unknown as Node);
-  const ours = new Set(extractHtml(PAGE, 'https://h/').refs.filter((r) => !r.kind.startsWith('css') && r.kind !== 'websocket' && r.kind !== 'meta-refresh').map((r) => r.url));
+  const ours = new Set(
+    extractHtml(PAGE, 'https://h/')
+      .refs.filter((r) => !r.kind.startsWith('css') && r.kind !== 'websocket' && r.kind !== 'meta-refresh')
+      .map((r) => r.url),
+  );
   assert.deepEqual([...ours].sort(), [...urls].sort());
 });
 
 test('<base href> decides relative URLs anywhere in the document, as in the browser', () => {
-  const ex = extractHtml('<script src="early.js"></script><base href="http://h/dir/"><img src="late.png"><img src="https://h/abs.png">', 'https://h/');
+  const ex = extractHtml(
+    '<script src="early.js"></script><base href="http://h/dir/"><img src="late.png"><img src="https://h/abs.png">',
+    'https://h/',
+  );
   assert.equal(ex.baseHref, 'http://h/dir/');
   assert.deepEqual(
     ex.refs.map((r) => [r.url, r.viaBase ?? false]),
@@ -124,8 +138,15 @@ test('<base href> decides relative URLs anywhere in the document, as in the brow
 });
 
 test('CSS: @import after a rule is dropped by browsers, so not reported; @charset/@layer do not count', () => {
-  const refs = extractCss('@charset "utf-8"; @layer base; @import url(http://h/ok.css); a{color:red} @import "http://h/dead.css";', 'https://h/s.css', 'stylesheet');
-  assert.deepEqual(refs.map((r) => r.url), ['http://h/ok.css']);
+  const refs = extractCss(
+    '@charset "utf-8"; @layer base; @import url(http://h/ok.css); a{color:red} @import "http://h/dead.css";',
+    'https://h/s.css',
+    'stylesheet',
+  );
+  assert.deepEqual(
+    refs.map((r) => r.url),
+    ['http://h/ok.css'],
+  );
 });
 
 test('CSS parse errors do not throw, and relative URLs resolve against the stylesheet', () => {
@@ -134,7 +155,10 @@ test('CSS parse errors do not throw, and relative URLs resolve against the style
 });
 
 test('manifest icons resolve against the manifest; bad JSON yields nothing', () => {
-  assert.deepEqual(extractManifestIcons('{"icons":[{"src":"http://h/i.png"},{"src":"i2.png"}]}', 'https://h/m/app.json').map((r) => r.url), ['http://h/i.png', 'https://h/m/i2.png']);
+  assert.deepEqual(
+    extractManifestIcons('{"icons":[{"src":"http://h/i.png"},{"src":"i2.png"}]}', 'https://h/m/app.json').map((r) => r.url),
+    ['http://h/i.png', 'https://h/m/i2.png'],
+  );
   assert.deepEqual(extractManifestIcons('{not json', 'https://h/'), []);
 });
 

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { gzipSync, brotliCompressSync } from 'node:zlib';
-import { runScan, type ScanOptions } from '../../src/scan/engine.js';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { InputError } from '../../src/model/finding.js';
+import { runScan, type ScanOptions } from '../../src/scan/engine.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttps } from './servers.js';
 
 let certs: Certs;
@@ -52,7 +52,13 @@ before(async () => {
     }
     if (url === '/utf8') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return res.end(Buffer.concat([Buffer.from('<p>caf'), Buffer.from([0xe9, 0xff, 0xfe]), Buffer.from('</p><script src="http://cdn.test/bad-utf8.js"></script>')]));
+      return res.end(
+        Buffer.concat([
+          Buffer.from('<p>caf'),
+          Buffer.from([0xe9, 0xff, 0xfe]),
+          Buffer.from('</p><script src="http://cdn.test/bad-utf8.js"></script>'),
+        ]),
+      );
     }
     if (url === '/gz' || url === '/br') {
       const body = Buffer.from('<script src="http://cdn.test/compressed.js"></script>');
@@ -64,10 +70,17 @@ before(async () => {
       return html(res, `<html><body>${links}</body></html>`);
     }
     if (url.startsWith('/p/')) return html(res, '<p>leaf</p>');
-    if (url === '/') return html(res, '<a href="/hang">h</a> <a href="/big">b</a> <a href="/utf8">u</a> <a href="/gz">g</a> <a href="/br">r</a>');
+    if (url === '/')
+      return html(
+        res,
+        '<a href="/hang">h</a> <a href="/big">b</a> <a href="/utf8">u</a> <a href="/gz">g</a> <a href="/br">r</a>',
+      );
     html(res, 'not found', {}, 404);
   }, certs);
-  selfSigned = await startHttps((_req, res) => html(res, '<img src="http://cdn.test/self.png">'), { key: certs.selfKey, cert: certs.selfCert });
+  selfSigned = await startHttps((_req, res) => html(res, '<img src="http://cdn.test/self.png">'), {
+    key: certs.selfKey,
+    cert: certs.selfCert,
+  });
 });
 
 after(async () => {
@@ -80,7 +93,13 @@ function opts(entry: string, extra: Partial<ScanOptions> = {}): ScanOptions {
   return {
     entry,
     engine: 'static',
-    http: { resolve: resolveAll(site.port, selfSigned.port), caCert: certs.caFile, requestTimeoutMs: 1500, maxBytes: 1024 * 1024, maxRedirects: 20 },
+    http: {
+      resolve: resolveAll(site.port, selfSigned.port),
+      caCert: certs.caFile,
+      requestTimeoutMs: 1500,
+      maxBytes: 1024 * 1024,
+      maxRedirects: 20,
+    },
     crawl: { maxPages: 50, depth: 2, concurrency: 4 },
     totalTimeoutMs: 20_000,
     thirdPartyCheck: false,
@@ -107,7 +126,9 @@ test('a self-redirect is a revisit loop, with the SSL-redirect-behind-proxy caus
   assert.match(f.message, /believes the request is plain http/);
 });
 
-test('a response that never ends times out as an error naming the URL; the rest of the crawl goes on', { timeout: 30_000 }, async () => {
+test('a response that never ends times out as an error naming the URL; the rest of the crawl goes on', {
+  timeout: 30_000,
+}, async () => {
   bigBytesSent = 0;
   const before = process.memoryUsage().rss;
   const t0 = Date.now();
@@ -121,37 +142,62 @@ test('a response that never ends times out as an error naming the URL; the rest 
   const big = facts.pages.find((p) => p.url.endsWith('/big'));
   assert.ok(big?.truncated, '/big truncated');
   assert.ok(report.diagnostics.some((d) => d.file.endsWith('/big') && /larger than 1048576 bytes/.test(d.message)));
-  assert.ok(big.insecure.some((r) => r.url === 'http://cdn.test/in-big.png'), 'still analysed the first MB');
+  assert.ok(
+    big.insecure.some((r) => r.url === 'http://cdn.test/in-big.png'),
+    'still analysed the first MB',
+  );
   assert.ok(bigBytesSent < 100 * 1024 * 1024, `server sent ${bigBytesSent} bytes`);
   assert.ok(process.memoryUsage().rss - before < 150 * 1024 * 1024, 'memory stays bounded');
   // invalid UTF-8: decoded with replacement characters, reported, still scanned
   assert.ok(report.diagnostics.some((d) => d.file.endsWith('/utf8') && /not valid UTF-8/.test(d.message)));
-  assert.ok(facts.pages.find((p) => p.url.endsWith('/utf8'))?.insecure.some((r) => r.url === 'http://cdn.test/bad-utf8.js' && r.classification === 'blocked'));
+  assert.ok(
+    facts.pages
+      .find((p) => p.url.endsWith('/utf8'))
+      ?.insecure.some((r) => r.url === 'http://cdn.test/bad-utf8.js' && r.classification === 'blocked'),
+  );
   // gzip and br are decoded
-  for (const p of ['/gz', '/br']) assert.ok(facts.pages.find((x) => x.url.endsWith(p))?.insecure.some((r) => r.url === 'http://cdn.test/compressed.js'), p);
+  for (const p of ['/gz', '/br'])
+    assert.ok(
+      facts.pages.find((x) => x.url.endsWith(p))?.insecure.some((r) => r.url === 'http://cdn.test/compressed.js'),
+      p,
+    );
 });
 
-test('a self-signed certificate is a clear error naming the URL and the TLS code, unless --insecure', { timeout: 20_000 }, async () => {
+test('a self-signed certificate is a clear error naming the URL and the TLS code, unless --insecure', {
+  timeout: 20_000,
+}, async () => {
   const url = `https://app.test:${selfSigned.port}/`;
   await assert.rejects(
     runScan(opts(url)),
-    (e: unknown) => e instanceof InputError && e.file === url && /DEPTH_ZERO_SELF_SIGNED_CERT/.test(e.message) && /--insecure/.test(e.message),
+    (e: unknown) =>
+      e instanceof InputError && e.file === url && /DEPTH_ZERO_SELF_SIGNED_CERT/.test(e.message) && /--insecure/.test(e.message),
   );
   const { report } = await runScan(opts(url, { http: { ...opts(url).http, insecure: true } }));
-  assert.ok(report.findings.some((f) => f.id === 'scan/mixed-content-upgraded' && (f.data as { url: string }).url === 'http://cdn.test/self.png'));
+  assert.ok(
+    report.findings.some(
+      (f) => f.id === 'scan/mixed-content-upgraded' && (f.data as { url: string }).url === 'http://cdn.test/self.png',
+    ),
+  );
 });
 
 test('a page with 10,000 links: bounded by --max-pages, quickly, and says so', { timeout: 30_000 }, async () => {
   const t0 = Date.now();
-  const { report, facts } = await runScan(opts(`https://app.test:${site.port}/many`, { crawl: { maxPages: 40, depth: 3, concurrency: 4 } }));
+  const { report, facts } = await runScan(
+    opts(`https://app.test:${site.port}/many`, { crawl: { maxPages: 40, depth: 3, concurrency: 4 } }),
+  );
   assert.ok(Date.now() - t0 < 15_000);
   assert.equal(facts.pages.length, 40);
-  assert.ok(report.diagnostics.some((d) => /--max-pages 40 reached: 9961 more same-site links not followed/.test(d.message)), JSON.stringify(report.diagnostics.slice(0, 3)));
+  assert.ok(
+    report.diagnostics.some((d) => /--max-pages 40 reached: 9961 more same-site links not followed/.test(d.message)),
+    JSON.stringify(report.diagnostics.slice(0, 3)),
+  );
 });
 
 test('total time bounds the whole scan', { timeout: 30_000 }, async () => {
   const t0 = Date.now();
-  const { report } = await runScan(opts(`https://app.test:${site.port}/many`, { totalTimeoutMs: 1500, crawl: { maxPages: 100_000, depth: 3, concurrency: 1 } }));
+  const { report } = await runScan(
+    opts(`https://app.test:${site.port}/many`, { totalTimeoutMs: 1500, crawl: { maxPages: 100_000, depth: 3, concurrency: 1 } }),
+  );
   assert.ok(Date.now() - t0 < 6000, `took ${Date.now() - t0}`);
   assert.ok(report.diagnostics.some((d) => /total time reached/.test(d.message)));
 });

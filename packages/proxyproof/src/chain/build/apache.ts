@@ -19,7 +19,10 @@ function words(line: string): string[] {
 
 export function apacheToTemplate(v: string): Template {
   let t = v.replace(/^expr=/, '');
-  t = t.replace(/%\{REQUEST_SCHEME\}/g, '{scheme}').replace(/%\{HTTP_HOST\}/g, '{http_host}').replace(/%\{REMOTE_ADDR\}/g, '{remote_addr}');
+  t = t
+    .replace(/%\{REQUEST_SCHEME\}/g, '{scheme}')
+    .replace(/%\{HTTP_HOST\}/g, '{http_host}')
+    .replace(/%\{REMOTE_ADDR\}/g, '{remote_addr}');
   t = t.replace(/%\{([A-Za-z0-9_:]+)\}[se]?/g, (_m, n: string) => `{?%{${n}}}`);
   return t;
 }
@@ -63,13 +66,21 @@ export function apacheHops(file: string, src: string, index: number): { hops: Pr
       const url = pp.w[2] ?? '';
       if (url === '!' || !/^(https?|unix):/i.test(url)) continue;
       const ref = { file, line: pp.line };
-      const rules: HeaderRule[] = [{ name: 'Host', value: preserve ? '{http_host}' : '{proxy_host}', ref: { ...ref, origin: 'default' as const }, from: 'default' }];
+      const rules: HeaderRule[] = [
+        {
+          name: 'Host',
+          value: preserve ? '{http_host}' : '{proxy_host}',
+          ref: { ...ref, origin: 'default' as const },
+          from: 'default',
+        },
+      ];
       for (const rh of get('RequestHeader')) {
         const act = rh.w[1]?.toLowerCase();
         const name = rh.w[2] ?? '';
         const r = { file, line: rh.line };
         if (act === 'unset') rules.push({ name, value: null, ref: r, from: 'route' });
-        else if (act === 'set' || act === 'append' || act === 'add' || act === 'merge') rules.push({ name, value: apacheToTemplate(rh.w[3] ?? ''), ref: r, from: 'route', append: act !== 'set' });
+        else if (act === 'set' || act === 'append' || act === 'add' || act === 'merge')
+          rules.push({ name, value: apacheToTemplate(rh.w[3] ?? ''), ref: r, from: 'route', append: act !== 'set' });
       }
       if (addHeaders) {
         const dref = { file, line: pp.line, origin: 'default' as const };
@@ -84,12 +95,27 @@ export function apacheHops(file: string, src: string, index: number): { hops: Pr
         samplePath: path.startsWith('/') ? path : '/',
         ref,
         protocol: /^https:/i.test(target) ? 'https' : 'http',
-        upstreams: [{ text: url, address: url.toLowerCase().startsWith('unix:') ? { kind: 'unix', path: url.slice(5).split('|')[0] ?? '' } : parseAddress(target, /^https:/i.test(target) ? 443 : 80), ref }],
+        upstreams: [
+          {
+            text: url,
+            address: url.toLowerCase().startsWith('unix:')
+              ? { kind: 'unix', path: url.slice(5).split('|')[0] ?? '' }
+              : parseAddress(target, /^https:/i.test(target) ? 443 : 80),
+            ref,
+          },
+        ],
         headers: rules,
       });
     }
     if (routes.length === 0) return;
-    const listener: Listener = { port, address: addr?.kind === 'tcp' && addr.host !== '0.0.0.0' && addr.host !== '*' ? addr.host : undefined, tls, proxyProtocol: false, defaultServer: false, ref: { file, line: b.line } };
+    const listener: Listener = {
+      port,
+      address: addr?.kind === 'tcp' && addr.host !== '0.0.0.0' && addr.host !== '*' ? addr.host : undefined,
+      tls,
+      proxyProtocol: false,
+      defaultServer: false,
+      ref: { file, line: b.line },
+    };
     const remoteIp = get('RemoteIPHeader')[0];
     hops.push({
       type: 'proxy',
@@ -103,7 +129,15 @@ export function apacheHops(file: string, src: string, index: number): { hops: Pr
       routes,
       passesIncoming: true,
       clientAddress: remoteIp
-        ? { trustedFrom: get('RemoteIPTrustedProxy').flatMap((x) => x.w.slice(1)).concat(get('RemoteIPInternalProxy').flatMap((x) => x.w.slice(1))).concat(get('RemoteIPTrustedProxy').length + get('RemoteIPInternalProxy').length === 0 ? ['*'] : []), header: remoteIp.w[1] ?? 'X-Forwarded-For', recursive: true, ref: { file, line: remoteIp.line } }
+        ? {
+            trustedFrom: get('RemoteIPTrustedProxy')
+              .flatMap((x) => x.w.slice(1))
+              .concat(get('RemoteIPInternalProxy').flatMap((x) => x.w.slice(1)))
+              .concat(get('RemoteIPTrustedProxy').length + get('RemoteIPInternalProxy').length === 0 ? ['*'] : []),
+            header: remoteIp.w[1] ?? 'X-Forwarded-For',
+            recursive: true,
+            ref: { file, line: remoteIp.line },
+          }
         : undefined,
       notes: [],
     });

@@ -3,7 +3,7 @@
  * python, deploy, node) and attaches each framework to the app server that runs it.
  */
 import { dirname } from 'node:path';
-import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef, Valued as FValued } from '../../model/facts.js';
+import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, Valued as FValued, SourceRef } from '../../model/facts.js';
 import type { AppServer, Bind, Framework, Placement, Ref, TrustSpec, Valued } from '../model.js';
 
 function ref(r: SourceRef | undefined, origin?: Ref['origin']): Ref | undefined {
@@ -13,15 +13,22 @@ function ref(r: SourceRef | undefined, origin?: Ref['origin']): Ref | undefined 
 
 function valued<T, U>(v: FValued<T> | undefined, map: (x: T) => U, fallback: U): Valued<U> {
   if (!v) return { value: fallback, origin: 'unknown' };
-  return { value: map(v.value), origin: v.origin, ref: ref(v.ref, v.origin === 'default' ? 'default' : v.origin === 'env' ? 'env' : 'literal'), envVar: v.envVar };
+  return {
+    value: map(v.value),
+    origin: v.origin,
+    ref: ref(v.ref, v.origin === 'default' ? 'default' : v.origin === 'env' ? 'env' : 'literal'),
+    envVar: v.envVar,
+  };
 }
 
 function bindOf(b: BindAddress, placement: Placement): Bind | null {
   const r = ref(b.ref);
   if (b.kind === 'unix') return { address: { kind: 'unix', path: b.path ?? '' }, exposure: 'unix', ref: r };
   if (b.kind === 'fd') return null;
+  // An address computed at run time (listen(Number(port), host)) is unknown: never invented.
+  if (b.port === undefined) return null;
   const host = b.host ?? '0.0.0.0';
-  const port = b.port ?? 8000;
+  const port = b.port;
   const out: Bind = { address: { kind: 'tcp', host, port }, exposure: b.exposure, ref: r };
   if (b.published) out.published = { hostIp: b.published.hostIp, hostPort: b.published.hostPort, ref: ref(b.published.ref) };
   if (b.reach === 'container-network' && placement.kind !== 'container') out.exposure = 'all-interfaces';
@@ -42,9 +49,17 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     placement = { kind: 'container', service: service ?? '(container)' };
   }
   const binds = a.binds.map((b) => bindOf(b, placement)).filter((b): b is Bind => b !== null);
+  const unknown = a.binds.filter((b) => b.kind === 'tcp' && b.port === undefined);
+  const notes = [...(a.notes ?? [])];
+  for (const b of unknown)
+    notes.push(`listens on an address the files do not fix (${b.ref ? `${b.ref.file}:${b.ref.line}` : 'computed at run time'})`);
   const label = `${a.kind} ${binds.map(bindText).join(',') || '(bind unknown)'}`;
   const launchRef: Ref = { file: a.launch.file, line: a.launch.line, snippet: a.launch.snippet };
-  const schemeHeaders = valued(a.schemeHeaders, (h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase().replace(/_/g, '-'), v])), {} as Record<string, string>);
+  const schemeHeaders = valued(
+    a.schemeHeaders,
+    (h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase().replace(/_/g, '-'), v])),
+    {} as Record<string, string>,
+  );
   const trusted = valued(a.trustedProxies, (x) => x, [] as string[]);
   if (!trusted.ref) trusted.ref = launchRef;
   return {
@@ -59,7 +74,13 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     proxyHeaders: valued(a.proxyHeaders, (x) => x, a.kind === 'gunicorn'),
     trusted,
     schemeHeaders,
-    notes: [...(a.notes ?? [])],
+    notes,
+    unknownBind:
+      unknown.length > 0
+        ? unknown[0]?.ref
+          ? { file: unknown[0].ref.file, line: unknown[0].ref.line, snippet: unknown[0].ref.snippet }
+          : launchRef
+        : undefined,
   };
 }
 
@@ -88,7 +109,9 @@ const FW_LABEL: Record<string, string> = {
 };
 
 export function frameworkOf(f: FrameworkFacts): Framework {
-  const kind = (['django', 'flask', 'fastapi', 'starlette', 'express', 'fastify', 'koa'].includes(f.kind) ? f.kind : 'other') as Framework['kind'];
+  const kind = (
+    ['django', 'flask', 'fastapi', 'starlette', 'express', 'fastify', 'koa'].includes(f.kind) ? f.kind : 'other'
+  ) as Framework['kind'];
   const fw: Framework = { kind, label: FW_LABEL[f.kind] ?? f.kind, ref: { file: f.file, line: 0 }, version: f.assumedVersion };
   if (f.schemeHeader) fw.schemeHeader = valued(f.schemeHeader, (x) => x, null);
   if (f.useForwardedHost) fw.useForwardedHost = valued(f.useForwardedHost, Boolean, false);
@@ -96,6 +119,17 @@ export function frameworkOf(f: FrameworkFacts): Framework {
   if (f.sslRedirect) fw.sslRedirect = valued(f.sslRedirect, Boolean, false);
   if (f.trustProxy) fw.trustProxy = valued(f.trustProxy, trustSpecOf, false);
   else if (kind === 'express' || kind === 'fastify' || kind === 'koa') fw.trustProxy = { value: false, origin: 'default' };
+  const lib = f.settings['@proxyproof/forwarded'];
+  if (lib) {
+    const trust = f.settings['@proxyproof/forwarded.trust'];
+    // null / 'unknown': the option is not a literal the collector could read.
+    const list = trust && trust.value !== null && trust.origin !== 'unknown' ? trustSpecOf(trust.value) : undefined;
+    fw.forwardedLib = {
+      name: String(lib.value),
+      trust: list === undefined ? undefined : Array.isArray(list) ? list : list === true ? ['*'] : [],
+      ref: ref(lib.ref) ?? fw.ref,
+    };
+  }
   if (f.hopCounts) {
     fw.proxyFix = valued(
       f.hopCounts,
@@ -151,7 +185,8 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
     }
     if (app.framework && used.has(best)) {
       // Split settings (base + production) resolve to one framework: keep the one the server names.
-      if (fw.kind === 'django' && appFacts[best]?.env.DJANGO_SETTINGS_MODULE?.value === fw.module) app.framework = frameworkOf(fw);
+      if (fw.kind === 'django' && appFacts[best]?.env.DJANGO_SETTINGS_MODULE?.value === fw.module)
+        app.framework = frameworkOf(fw);
       continue;
     }
     used.add(best);

@@ -145,12 +145,15 @@ export function caddyHops(file: string, src: string, index: number): CaddyResult
       for (const g of n.block) {
         if (g.args[0]?.text === 'auto_https' && g.args[1]?.text === 'off') autoHttpsOff = true;
         if (g.args[0]?.text === 'servers' && g.block) {
-          for (const s of g.block) if (s.args[0]?.text === 'trusted_proxies') globalTrusted = { list: ranges(s.args.slice(1).map((t) => t.text)), ref: { file, line: s.line } };
+          for (const s of g.block)
+            if (s.args[0]?.text === 'trusted_proxies')
+              globalTrusted = { list: ranges(s.args.slice(1).map((t) => t.text)), ref: { file, line: s.line } };
         }
       }
       return;
     }
-    if (n.block && n.args.length > 0 && !n.args[0]?.text.startsWith('(')) sites.push({ addrs: n.args.map((t) => t.text.replace(/,$/, '')).filter(Boolean), line: n.line, body: n.block });
+    if (n.block && n.args.length > 0 && !n.args[0]?.text.startsWith('('))
+      sites.push({ addrs: n.args.map((t) => t.text.replace(/,$/, '')).filter(Boolean), line: n.line, body: n.block });
   });
   const hops: ProxyHop[] = [];
   sites.forEach((site, si) => {
@@ -163,9 +166,13 @@ export function caddyHops(file: string, src: string, index: number): CaddyResult
       const host = m?.[2] ?? '';
       const port = m?.[3] ? Number(m[3]) : undefined;
       if (host) names.push(host);
-      const tls = scheme === 'https' || (scheme !== 'http' && !autoHttpsOff && (host !== '' || forceTls) && port !== 80) || (forceTls && scheme !== 'http');
+      const tls =
+        scheme === 'https' ||
+        (scheme !== 'http' && !autoHttpsOff && (host !== '' || forceTls) && port !== 80) ||
+        (forceTls && scheme !== 'http');
       const p = port ?? (scheme === 'http' ? 80 : tls ? 443 : 80);
-      if (!listeners.some((l) => l.port === p)) listeners.push({ port: p, tls, proxyProtocol: false, defaultServer: false, ref: { file, line: site.line } });
+      if (!listeners.some((l) => l.port === p))
+        listeners.push({ port: p, tls, proxyProtocol: false, defaultServer: false, ref: { file, line: site.line } });
       if (tls) forceTls = true;
     }
     const routes: ProxyRoute[] = [];
@@ -187,11 +194,18 @@ export function caddyHops(file: string, src: string, index: number): CaddyResult
         const ups: Upstream[] = [];
         const headerUp: HeaderRule[] = [];
         let trusted: ProxyHop['trustedPeers'];
-        for (const u of args) ups.push({ text: u, address: parseAddress(u.replace(/^https?:\/\//, ''), u.startsWith('https://') ? 443 : 80), ref: { file, line: d.line } });
+        for (const u of args)
+          ups.push({
+            text: u,
+            address: parseAddress(u.replace(/^https?:\/\//, ''), u.startsWith('https://') ? 443 : 80),
+            ref: { file, line: d.line },
+          });
         for (const sub of d.block ?? []) {
           const sn = sub.args[0]?.text;
           const sa = sub.args.slice(1).map((t) => t.text);
-          if (sn === 'to') for (const u of sa) ups.push({ text: u, address: parseAddress(u.replace(/^https?:\/\//, ''), 80), ref: { file, line: sub.line } });
+          if (sn === 'to')
+            for (const u of sa)
+              ups.push({ text: u, address: parseAddress(u.replace(/^https?:\/\//, ''), 80), ref: { file, line: sub.line } });
           if (sn === 'trusted_proxies') trusted = { list: ranges(sa), ref: { file, line: sub.line } };
           if (sn === 'header_up' && sa[0]) {
             const raw = sa[0];
@@ -200,16 +214,32 @@ export function caddyHops(file: string, src: string, index: number): CaddyResult
             else if (sa.length >= 3) {
               notes.push(`${file}:${sub.line}: header_up with a substitution is not modelled`);
               headerUp.push({ name: raw.replace(/^\+/, ''), value: `{?header_up ${sa.join(' ')}}`, ref, from: 'route' });
-            } else headerUp.push({ name: raw.replace(/^\+/, ''), value: caddyToTemplate(sa[1] ?? ''), ref, from: 'route' });
+            } else
+              headerUp.push({
+                name: raw.replace(/^\+/, ''),
+                value: caddyToTemplate(sa[1] ?? ''),
+                ref,
+                from: 'route',
+                sendEmpty: true,
+                append: raw.startsWith('+'),
+              });
           }
         }
         const defaultRef: Ref = { file, line: d.line, origin: 'default' };
         const defaults: HeaderRule[] = [
           { name: 'X-Forwarded-For', value: '{xff_append_if_trusted}', ref: defaultRef, from: 'default' },
-          { name: 'X-Forwarded-Proto', value: '{trusted:x-forwarded-proto|scheme}', ref: { ...defaultRef, snippet: 'X-Forwarded-Proto {scheme} (Caddy default; the incoming value only from trusted_proxies)' }, from: 'default' },
+          {
+            name: 'X-Forwarded-Proto',
+            value: '{trusted:x-forwarded-proto|scheme}',
+            ref: {
+              ...defaultRef,
+              snippet: 'X-Forwarded-Proto {scheme} (Caddy default; the incoming value only from trusted_proxies)',
+            },
+            from: 'default',
+          },
           { name: 'X-Forwarded-Host', value: '{trusted:x-forwarded-host|http_host}', ref: defaultRef, from: 'default' },
         ];
-        const path = m && m.startsWith('/') ? m.replace(/\*$/, '') || '/' : '/';
+        const path = m?.startsWith('/') ? m.replace(/\*$/, '') || '/' : '/';
         routes.push({
           id: `caddy${index}:${si}:${routes.length}`,
           match: `reverse_proxy${m ? ` ${m}` : ''}`,

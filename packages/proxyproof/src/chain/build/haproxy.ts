@@ -60,7 +60,10 @@ export function haproxyToTemplate(v: string): Template {
 function condition(ws: string[]): HeaderRule['when'] | 'other' | undefined {
   const i = ws.findIndex((x) => x === 'if' || x === 'unless');
   if (i < 0) return undefined;
-  const cond = ws.slice(i + 1).join(' ').replace(/\s+/g, ' ');
+  const cond = ws
+    .slice(i + 1)
+    .join(' ')
+    .replace(/\s+/g, ' ');
   const neg = ws[i] === 'unless';
   if (/^\{ ?ssl_fc ?\}$/.test(cond)) return neg ? 'plain' : 'tls';
   if (/^!\{ ?ssl_fc ?\}$/.test(cond)) return neg ? 'tls' : 'plain';
@@ -76,10 +79,19 @@ function headerRules(file: string, sec: Section | undefined, notes: string[]): H
     if (act !== 'set-header' && act !== 'add-header' && act !== 'del-header') continue;
     const name = w[2] ?? '';
     const when = condition(w);
-    if (when === 'other') notes.push(`${file}:${l.line}: a condition other than ssl_fc is not modelled; the rule is applied unconditionally`);
+    if (when === 'other')
+      notes.push(`${file}:${l.line}: a condition other than ssl_fc is not modelled; the rule is applied unconditionally`);
     const ref = { file, line: l.line };
     if (act === 'del-header') out.push({ name, value: null, ref, from: 'route', when: when === 'other' ? undefined : when });
-    else out.push({ name, value: haproxyToTemplate(w[3] ?? ''), ref, from: 'route', append: act === 'add-header', when: when === 'other' ? undefined : when });
+    else
+      out.push({
+        name,
+        value: haproxyToTemplate(w[3] ?? ''),
+        ref,
+        from: 'route',
+        append: act === 'add-header',
+        when: when === 'other' ? undefined : when,
+      });
   }
   return out;
 }
@@ -101,8 +113,15 @@ export function haproxyHops(file: string, src: string, index: number): { hops: P
     for (const l of fe.lines) {
       if (l.words[0] !== 'bind') continue;
       const a = parseAddress(l.words[1] ?? '');
-      if (!a || a.kind !== 'tcp') continue;
-      listeners.push({ port: a.port, address: a.host === '*' || a.host === '0.0.0.0' ? undefined : a.host, tls: l.words.includes('ssl'), proxyProtocol: l.words.includes('accept-proxy'), defaultServer: false, ref: { file, line: l.line } });
+      if (a?.kind !== 'tcp') continue;
+      listeners.push({
+        port: a.port,
+        address: a.host === '*' || a.host === '0.0.0.0' ? undefined : a.host,
+        tls: l.words.includes('ssl'),
+        proxyProtocol: l.words.includes('accept-proxy'),
+        defaultServer: false,
+        ref: { file, line: l.line },
+      });
     }
     if (listeners.length === 0) return;
     const useLine = fe.lines.find((l) => l.words[0] === 'default_backend') ?? fe.lines.find((l) => l.words[0] === 'use_backend');
@@ -116,7 +135,8 @@ export function haproxyHops(file: string, src: string, index: number): { hops: P
       .map((l) => ({ text: l.words[2] ?? '', address: parseAddress(l.words[2] ?? '', 80), ref: { file, line: l.line } }));
     const ff = hasForwardfor(fe) ?? hasForwardfor(be) ?? hasForwardfor(defaults);
     const rules: HeaderRule[] = [];
-    if (ff) rules.push({ name: 'X-Forwarded-For', value: '{remote_addr}', append: true, ref: { file, line: ff.line }, from: 'route' });
+    if (ff)
+      rules.push({ name: 'X-Forwarded-For', value: '{remote_addr}', append: true, ref: { file, line: ff.line }, from: 'route' });
     rules.push(...headerRules(file, fe, notes), ...(be === fe ? [] : headerRules(file, be, notes)));
     const route: ProxyRoute = {
       id: `haproxy${index}:${fi}`,

@@ -6,8 +6,8 @@
 import type { Facts } from '../../model/facts.js';
 import type { Entry, LoadBalancer, ProxyHop, Ref, Topology } from '../model.js';
 import { refText } from '../model.js';
-import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
 import { apacheHops } from './apache.js';
+import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
 import { caddyHops } from './caddy.js';
 import { haproxyHops } from './haproxy.js';
 import { linkAll } from './link.js';
@@ -53,18 +53,30 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   const proxies: ProxyHop[] = [...ng.hops];
   (opts.proxyFiles ?? []).forEach((c, i) => {
     try {
-      const r = c.kind === 'caddy' ? caddyHops(c.file, c.text, i) : c.kind === 'haproxy' ? haproxyHops(c.file, c.text, i) : apacheHops(c.file, c.text, i);
+      const r =
+        c.kind === 'caddy'
+          ? caddyHops(c.file, c.text, i)
+          : c.kind === 'haproxy'
+            ? haproxyHops(c.file, c.text, i)
+            : apacheHops(c.file, c.text, i);
       proxies.push(...r.hops);
       notes.push(...r.notes);
     } catch (e) {
-      facts.diagnostics.push({ level: 'warning', file: c.file, message: `${c.kind} config not understood: ${(e as Error).message}` });
+      facts.diagnostics.push({
+        level: 'warning',
+        file: c.file,
+        message: `${c.kind} config not understood: ${(e as Error).message}`,
+      });
     }
   });
   // Proxies in containers: a compose service whose image is the proxy runs these configs.
   const composeServices = (facts.compose?.files ?? []).flatMap((f) => f.services);
   const IMAGE: Record<string, string> = { nginx: 'nginx|openresty', caddy: 'caddy', haproxy: 'haproxy', apache: 'httpd|apache' };
   for (const kind of ['nginx', 'caddy', 'haproxy', 'apache'] as const) {
-    const svcs = composeServices.filter((s) => s.role === 'proxy' && new RegExp(IMAGE[kind] as string, 'i').test(`${s.image ?? ''} ${s.build?.context ?? ''} ${s.name}`));
+    const svcs = composeServices.filter(
+      (s) =>
+        s.role === 'proxy' && new RegExp(IMAGE[kind] as string, 'i').test(`${s.image ?? ''} ${s.build?.context ?? ''} ${s.name}`),
+    );
     if (svcs.length === 1) {
       const s = svcs[0];
       if (!s) continue;
@@ -79,7 +91,9 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
         }
       }
     } else if (svcs.length > 1 && proxies.some((p) => p.kind === kind)) {
-      notes.push(`several compose services run ${kind} (${svcs.map((s) => s.name).join(', ')}): the ${kind} configs are assumed to run on the host`);
+      notes.push(
+        `several compose services run ${kind} (${svcs.map((s) => s.name).join(', ')}): the ${kind} configs are assumed to run on the host`,
+      );
     }
   }
   const apps = facts.appServers.map((a, i) => appServerOf(facts, a, i));
@@ -93,11 +107,22 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
     orphanFrameworks: orphans.map(frameworkOf),
     notes,
   };
-  linkAll(topology, composeServices.map((s) => s.name));
+  linkAll(
+    topology,
+    composeServices.map((s) => s.name),
+  );
   // Entries: hops no other hop proxies to.
   const targeted = new Set(topology.links.flatMap((l) => (l.target.kind === 'proxy' ? [l.target.hopId] : [])));
   let lbDeclared: LoadBalancer | undefined;
-  if (opts.behindTlsLb) lbDeclared = { type: 'lb', label: 'TLS load balancer (--behind-tls-lb)', mode: 'http', port: 443, why: 'declared with --behind-tls-lb', origin: 'declared' };
+  if (opts.behindTlsLb)
+    lbDeclared = {
+      type: 'lb',
+      label: 'TLS load balancer (--behind-tls-lb)',
+      mode: 'http',
+      port: 443,
+      why: 'declared with --behind-tls-lb',
+      origin: 'declared',
+    };
   for (const hop of proxies) {
     if (targeted.has(hop.id)) continue;
     const front = ng.behindFront.get(hop.id);
@@ -124,7 +149,8 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
       const e: Entry = { id: `${hop.id}:${i}`, url, hopId: hop.id, listener: i, name, port, tls: l.tls, lb };
       topology.entries.push(e);
     });
-    if (hop.names.length === 0) notes.push(`${hop.label} has no server name: simulated as "localhost" (give --url for the real name)`);
+    if (hop.names.length === 0)
+      notes.push(`${hop.label} has no server name: simulated as "localhost" (give --url for the real name)`);
   }
   if (opts.url) filterByUrl(topology, opts.url, notes);
   return { topology, otherServers: ng.other, notes };

@@ -20,19 +20,37 @@ interface Cand {
   key: string;
 }
 
-export function resolveUpstream(topo: Pick<Topology, 'proxies' | 'apps'>, from: ProxyHop, up: Upstream, composeServices: string[]): Cand[] | { unresolved: string; need: string } {
+export function resolveUpstream(
+  topo: Pick<Topology, 'proxies' | 'apps'>,
+  from: ProxyHop,
+  up: Upstream,
+  composeServices: string[],
+): Cand[] | { unresolved: string; need: string } {
   const a = up.address;
-  if (!a) return { unresolved: `${up.text} is chosen per request (variables)`, need: 'name the upstream literally or pass --url; the doctor does not guess runtime values' };
+  if (!a)
+    return {
+      unresolved: `${up.text} is chosen per request (variables)`,
+      need: 'name the upstream literally or pass --url; the doctor does not guess runtime values',
+    };
   const cands: Cand[] = [];
   const fromService = from.placement.kind === 'container' ? from.placement.service : undefined;
   if (a.kind === 'unix') {
     for (const app of topo.apps) {
       app.binds.forEach((b, i) => {
         if (b.address.kind === 'unix' && b.address.path === a.path && samePlace(app.placement, from.placement))
-          cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'unix' }, how: `unix socket ${a.path}`, key: `${app.id}` });
+          cands.push({
+            target: { kind: 'app', appId: app.id, bind: i },
+            peer: { kind: 'unix' },
+            how: `unix socket ${a.path}`,
+            key: `${app.id}`,
+          });
       });
     }
-    if (cands.length === 0) return { unresolved: `could not find the app server listening on unix:${a.path}`, need: 'give the systemd unit / command that binds this socket (gunicorn -b unix:...)' };
+    if (cands.length === 0)
+      return {
+        unresolved: `could not find the app server listening on unix:${a.path}`,
+        need: 'give the systemd unit / command that binds this socket (gunicorn -b unix:...)',
+      };
     return cands;
   }
   const host = stripBrackets(a.host);
@@ -42,10 +60,25 @@ export function resolveUpstream(topo: Pick<Topology, 'proxies' | 'apps'>, from: 
       app.binds.forEach((b, i) => {
         if (b.address.kind !== 'tcp') return;
         if (samePlace(app.placement, from.placement) && b.address.port === a.port && loopbackBindAccepts(b.address.host, host)) {
-          cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'loopback', ip: peerIp }, how: `same ${from.placement.kind === 'container' ? 'container' : 'host'}, ${addressText(a)} -> ${app.kind} bound to ${addressText(b.address)}`, key: app.id });
-        } else if (from.placement.kind !== 'container' && b.published && b.published.hostPort === a.port && (isWildcardHost(b.published.hostIp) || isLoopbackHost(b.published.hostIp) || b.published.hostIp === '')) {
+          cands.push({
+            target: { kind: 'app', appId: app.id, bind: i },
+            peer: { kind: 'loopback', ip: peerIp },
+            how: `same ${from.placement.kind === 'container' ? 'container' : 'host'}, ${addressText(a)} -> ${app.kind} bound to ${addressText(b.address)}`,
+            key: app.id,
+          });
+        } else if (
+          from.placement.kind !== 'container' &&
+          b.published &&
+          b.published.hostPort === a.port &&
+          (isWildcardHost(b.published.hostIp) || isLoopbackHost(b.published.hostIp) || b.published.hostIp === '')
+        ) {
           // nginx on the docker host -> a published container port: the app sees the bridge gateway.
-          cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'remote', desc: 'the docker host (bridge gateway)' }, how: `${addressText(a)} is published by compose service ${app.service ?? ''} (${b.published.ref?.file ?? ''}:${b.published.ref?.line ?? ''})`, key: app.id });
+          cands.push({
+            target: { kind: 'app', appId: app.id, bind: i },
+            peer: { kind: 'remote', desc: 'the docker host (bridge gateway)' },
+            how: `${addressText(a)} is published by compose service ${app.service ?? ''} (${b.published.ref?.file ?? ''}:${b.published.ref?.line ?? ''})`,
+            key: app.id,
+          });
         }
       });
     }
@@ -53,7 +86,12 @@ export function resolveUpstream(topo: Pick<Topology, 'proxies' | 'apps'>, from: 
       if (p.id === from.id || !samePlace(p.placement, from.placement)) continue;
       p.listeners.forEach((l, i) => {
         if (l.port === a.port && (!l.address || isWildcardHost(l.address) || loopbackBindAccepts(l.address, host)))
-          cands.push({ target: { kind: 'proxy', hopId: p.id, listener: i }, peer: { kind: 'loopback', ip: peerIp }, how: `same host, ${addressText(a)} -> ${p.label}`, key: p.id });
+          cands.push({
+            target: { kind: 'proxy', hopId: p.id, listener: i },
+            peer: { kind: 'loopback', ip: peerIp },
+            how: `same host, ${addressText(a)} -> ${p.label}`,
+            key: p.id,
+          });
       });
     }
     if (cands.length === 0) {
@@ -61,12 +99,23 @@ export function resolveUpstream(topo: Pick<Topology, 'proxies' | 'apps'>, from: 
         const elsewhere = topo.apps.filter((x) => x.binds.some((b) => b.address.kind === 'tcp' && b.address.port === a.port));
         return {
           unresolved: `${from.label} runs in the container of service ${fromService}: ${addressText(a)} there is that container itself${elsewhere.length ? `, not ${elsewhere.map((e) => e.service ?? e.label).join(', ')}` : ''}`,
-          need: elsewhere.length ? `proxy to the service name (http://${elsewhere[0]?.service ?? 'web'}:${a.port})` : 'give the compose file / command of the app server',
+          need: elsewhere.length
+            ? `proxy to the service name (http://${elsewhere[0]?.service ?? 'web'}:${a.port})`
+            : 'give the compose file / command of the app server',
         };
       }
       const sameHostPort = topo.apps.filter((x) => x.binds.some((b) => b.address.kind === 'tcp' && b.address.port === a.port));
-      const hint = sameHostPort.length ? ` (${sameHostPort.map((x) => x.label).join(', ')} listens on that port but not on ${host}${sameHostPort.some((x) => x.placement.kind === 'container') ? ' of this host' : ''})` : '';
-      return { unresolved: `could not find the app server listening on ${addressText(a)}${hint}`, need: 'give the systemd unit, compose file, Procfile or command that starts it' };
+      const hint = sameHostPort.length
+        ? ` (${sameHostPort.map((x) => x.label).join(', ')} listens on that port but not on ${host}${sameHostPort.some((x) => x.placement.kind === 'container') ? ' of this host' : ''})`
+        : '';
+      const dyn = topo.apps.filter((x) => x.unknownBind);
+      const dynHint = dyn.length
+        ? ` (${dyn.map((x) => `${x.kind} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
+        : '';
+      return {
+        unresolved: `could not find the app server listening on ${addressText(a)}${hint}${dynHint}`,
+        need: 'give the systemd unit, compose file, Procfile or command that starts it',
+      };
     }
     return cands;
   }
@@ -75,8 +124,17 @@ export function resolveUpstream(topo: Pick<Topology, 'proxies' | 'apps'>, from: 
     for (const app of topo.apps) {
       if (app.service !== host) continue;
       app.binds.forEach((b, i) => {
-        if (b.address.kind === 'tcp' && b.address.port === a.port && (isWildcardHost(b.address.host) || !isLoopbackHost(b.address.host)))
-          cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'container', service: fromService ?? 'proxy' }, how: `compose service ${host}, container port ${a.port}`, key: app.id });
+        if (
+          b.address.kind === 'tcp' &&
+          b.address.port === a.port &&
+          (isWildcardHost(b.address.host) || !isLoopbackHost(b.address.host))
+        )
+          cands.push({
+            target: { kind: 'app', appId: app.id, bind: i },
+            peer: { kind: 'container', service: fromService ?? 'proxy' },
+            how: `compose service ${host}, container port ${a.port}`,
+            key: app.id,
+          });
       });
     }
     if (cands.length === 0) {
@@ -84,7 +142,10 @@ export function resolveUpstream(topo: Pick<Topology, 'proxies' | 'apps'>, from: 
       const why = svcApps.length
         ? `compose service ${host} runs ${svcApps.map((x) => x.label).join(', ')}, which does not listen on ${a.port} on the container network${svcApps.some((x) => x.binds.some((b) => b.address.kind === 'tcp' && isLoopbackHost(b.address.host))) ? ' (it binds loopback inside its container)' : ''}`
         : `compose service ${host} exists but no app server command was found in it`;
-      return { unresolved: why, need: `give the command that starts the app in service ${host} (compose command:, Dockerfile CMD)` };
+      return {
+        unresolved: why,
+        need: `give the command that starts the app in service ${host} (compose command:, Dockerfile CMD)`,
+      };
     }
     return cands;
   }
@@ -97,11 +158,24 @@ export function resolveUpstream(topo: Pick<Topology, 'proxies' | 'apps'>, from: 
       const port = b.published?.hostPort ?? b.address.port;
       if (port !== a.port) return;
       if (ipTarget ? b.address.host === host || isWildcardHost(b.address.host) || Boolean(b.published) : app.service === host)
-        cands.push({ target: { kind: 'app', appId: app.id, bind: i }, peer: { kind: 'remote', desc: `${from.label.split(' (')[0]}'s host` }, how: `${addressText(a)} -> ${app.label} (assumed to run on ${host})`, key: app.id });
+        cands.push({
+          target: { kind: 'app', appId: app.id, bind: i },
+          peer: { kind: 'remote', desc: `${from.label.split(' (')[0]}'s host` },
+          how: `${addressText(a)} -> ${app.label} (assumed to run on ${host})`,
+          key: app.id,
+        });
     });
   }
-  if (cands.length === 0)
-    return { unresolved: `could not find the app server listening on ${addressText(a)}`, need: `give the compose file / unit / command of the app on ${host}` };
+  if (cands.length === 0) {
+    const dyn = topo.apps.filter((x) => x.unknownBind);
+    const hint = dyn.length
+      ? ` (${dyn.map((x) => `${x.kind} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
+      : '';
+    return {
+      unresolved: `could not find the app server listening on ${addressText(a)}${hint}`,
+      need: `give the compose file / unit / command of the app on ${host}, or a literal listen address`,
+    };
+  }
   return cands;
 }
 
@@ -112,7 +186,14 @@ export function linkAll(topo: Topology, composeServices: string[]): void {
       route.upstreams.forEach((up, ui) => {
         const r = resolveUpstream(topo, hop, up, composeServices);
         if (!Array.isArray(r)) {
-          topo.links.push({ fromHop: hop.id, routeId: route.id, upstream: ui, target: { kind: 'unresolved', reason: r.unresolved, need: r.need }, peer: { kind: 'unknown' }, how: '' });
+          topo.links.push({
+            fromHop: hop.id,
+            routeId: route.id,
+            upstream: ui,
+            target: { kind: 'unresolved', reason: r.unresolved, need: r.need },
+            peer: { kind: 'unknown' },
+            how: '',
+          });
           return;
         }
         const keys = [...new Set(r.map((c) => c.key))];
@@ -121,7 +202,11 @@ export function linkAll(topo: Topology, composeServices: string[]): void {
             fromHop: hop.id,
             routeId: route.id,
             upstream: ui,
-            target: { kind: 'unresolved', reason: `${up.text} matches several listeners (${keys.join(', ')})`, need: 'give only the files of one deployment, or pass --url' },
+            target: {
+              kind: 'unresolved',
+              reason: `${up.text} matches several listeners (${keys.join(', ')})`,
+              need: 'give only the files of one deployment, or pass --url',
+            },
             peer: { kind: 'unknown' },
             how: '',
           });

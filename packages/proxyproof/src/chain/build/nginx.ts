@@ -65,7 +65,12 @@ function upstreamsOf(facts: Pick<Facts, 'sources'>, pass: NginxPass): Upstream[]
       .filter((s) => !s.params.includes('down'))
       .map((s) => ({
         text: s.address,
-        address: s.unix !== undefined ? { kind: 'unix' as const, path: s.unix } : s.host !== undefined ? { kind: 'tcp' as const, host: s.host, port: s.port ?? 80 } : null,
+        address:
+          s.unix !== undefined
+            ? { kind: 'unix' as const, path: s.unix }
+            : s.host !== undefined
+              ? { kind: 'tcp' as const, host: s.host, port: s.port ?? 80 }
+              : null,
         ref: nginxRef(facts, s.ref),
         group: pass.upstream?.name,
       }));
@@ -79,13 +84,29 @@ function upstreamsOf(facts: Pick<Facts, 'sources'>, pass: NginxPass): Upstream[]
   return [{ text: pass.target, address: parseAddress(pass.target), ref }];
 }
 
-function ruleOf(facts: Pick<Facts, 'sources'>, e: NginxHeaderEntry, scope: NginxScope, maps: Set<string>, serverName: string | undefined, scopeRef: Ref): HeaderRule {
+function ruleOf(
+  facts: Pick<Facts, 'sources'>,
+  e: NginxHeaderEntry,
+  scope: NginxScope,
+  maps: Set<string>,
+  serverName: string | undefined,
+  scopeRef: Ref,
+): HeaderRule {
   const from: HeaderRule['from'] =
-    e.origin === 'default' ? 'default' : e.ref?.source === 'builtin' || (e.ref?.includedVia.length ?? 0) > 0 ? 'builtin-include' : e.level === scope.kind ? 'route' : 'inherited';
+    e.origin === 'default'
+      ? 'default'
+      : e.ref?.source === 'builtin' || (e.ref?.includedVia.length ?? 0) > 0
+        ? 'builtin-include'
+        : e.level === scope.kind
+          ? 'route'
+          : 'inherited';
   return {
     name: e.name,
     value: e.value === '' ? null : nginxToTemplate(e.value, maps, serverName),
-    ref: e.origin === 'default' ? { file: scopeRef.file, line: 0, origin: 'default', snippet: `${e.name} ${e.value} (nginx default)` } : nginxRef(facts, e.ref, scopeRef),
+    ref:
+      e.origin === 'default'
+        ? { file: scopeRef.file, line: 0, origin: 'default', snippet: `${e.name} ${e.value} (nginx default)` }
+        : nginxRef(facts, e.ref, scopeRef),
     from: from === 'builtin-include' && e.level !== scope.kind && e.origin !== 'default' ? 'inherited' : from,
   };
 }
@@ -106,7 +127,11 @@ export function nginxHops(facts: Facts): NginxHopsResult {
   try {
     model = nginxModel(facts);
   } catch (e) {
-    facts.diagnostics.push({ level: 'warning', message: `nginx model could not be built: ${(e as Error).message}`, file: '(nginx)' });
+    facts.diagnostics.push({
+      level: 'warning',
+      message: `nginx model could not be built: ${(e as Error).message}`,
+      file: '(nginx)',
+    });
     return { hops, other, behindFront };
   }
   for (const server of model.servers) {
@@ -114,7 +139,9 @@ export function nginxHops(facts: Facts): NginxHopsResult {
     const sref = nginxRef(facts, server.ref);
     const ports = [...new Set(server.listens.map((l) => l.port).filter((p): p is number => p !== undefined))];
     if (!hop) {
-      const redirect = server.redirects.find((r) => r.unconditional) ?? server.scopes.flatMap((s) => s.redirects).find((r) => r.unconditional && r.targetScheme === 'https');
+      const redirect =
+        server.redirects.find((r) => r.unconditional) ??
+        server.scopes.flatMap((s) => s.redirects).find((r) => r.unconditional && r.targetScheme === 'https');
       other.push({
         label: `nginx :${ports.join(',')} (${basenameOf(sref.file)}:${sref.line})`,
         ref: sref,
@@ -123,7 +150,11 @@ export function nginxHops(facts: Facts): NginxHopsResult {
       continue;
     }
     const ev = frontProxyEvidence(server);
-    if (ev.length > 0) behindFront.set(hop.id, ev.map((r) => nginxRef(facts, r)));
+    if (ev.length > 0)
+      behindFront.set(
+        hop.id,
+        ev.map((r) => nginxRef(facts, r)),
+      );
     hops.push(hop);
   }
   return { hops, other, behindFront };
@@ -157,7 +188,9 @@ function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop |
     const scopeRef = nginxRef(facts, scope.ref);
     const rules = sset.entries.map((e) => ruleOf(facts, e, scope, mapNames, serverName, scopeRef));
     const innermost = sset.drops[0];
-    const dropped = innermost ? innermost.dropped.map((e) => ({ ...ruleOf(facts, e, scope, mapNames, serverName, scopeRef), from: 'inherited' as const })) : undefined;
+    const dropped = innermost
+      ? innermost.dropped.map((e) => ({ ...ruleOf(facts, e, scope, mapNames, serverName, scopeRef), from: 'inherited' as const }))
+      : undefined;
     routes.push({
       id: `s${server.index}:${scope.index}`,
       match: scope.kind === 'server' ? 'server' : `location ${scope.match}`,
@@ -181,7 +214,9 @@ function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop |
       tls: l.ssl,
       proxyProtocol: l.proxyProtocol,
       defaultServer: l.defaultServer,
-      ref: l.ref ? nginxRef(facts, l.ref) : { ...sref, origin: 'default', snippet: 'listen 80 (nginx default: no listen directive)' },
+      ref: l.ref
+        ? nginxRef(facts, l.ref)
+        : { ...sref, origin: 'default', snippet: 'listen 80 (nginx default: no listen directive)' },
     });
   }
   const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);

@@ -51,7 +51,15 @@ export function allowAllSeverity(s: AppServerFacts): { severity: Severity; bind:
     ['host-loopback', 'medium'],
   ];
   for (const [reach, severity] of order) {
-    const b = s.binds.find((x) => (x.reach ?? (x.exposure === 'all-interfaces' || x.exposure === 'specific' ? 'network' : x.exposure === 'unknown' ? 'unknown' : 'loopback')) === reach);
+    const b = s.binds.find(
+      (x) =>
+        (x.reach ??
+          (x.exposure === 'all-interfaces' || x.exposure === 'specific'
+            ? 'network'
+            : x.exposure === 'unknown'
+              ? 'unknown'
+              : 'loopback')) === reach,
+    );
     if (b) return { severity, bind: b };
   }
   return undefined;
@@ -60,7 +68,9 @@ export function allowAllSeverity(s: AppServerFacts): { severity: Severity; bind:
 export function reachText(b: AppServerFacts['binds'][number]): string {
   switch (b.reach) {
     case 'network':
-      return b.published ? `published on ${b.published.hostIp}:${b.published.hostPort} (every interface of the host)` : 'reachable from the network';
+      return b.published
+        ? `published on ${b.published.hostIp}:${b.published.hostPort} (every interface of the host)`
+        : 'reachable from the network';
     case 'container-network':
       return 'reachable by every container on its network';
     case 'host-loopback':
@@ -71,18 +81,36 @@ export function reachText(b: AppServerFacts['binds'][number]): string {
 }
 
 /** X-allow-all: trusts forwarded headers from every peer while others than the proxy can connect. */
-export function forwardedAllowAll(meta: CheckMeta, kind: AppServerFacts['kind'], how: (s: AppServerFacts) => boolean, fixText: (s: AppServerFacts) => { description: string; lines?: string[] }, why: string): Check {
+export function forwardedAllowAll(
+  meta: CheckMeta,
+  kind: AppServerFacts['kind'],
+  how: (s: AppServerFacts) => boolean,
+  fixText: (s: AppServerFacts) => { description: string; lines?: string[] },
+  why: string,
+): Check {
   return {
     meta,
     run(facts) {
       const out: Finding[] = [];
       for (const { s, index } of pyServers(facts, kind)) {
         if (!how(s)) continue;
+        // Procfile platforms (Heroku, Dokku) route to $PORT through their own router, whose addresses
+        // are not known in advance: '*' is their documented setting and only the router connects.
+        if (s.launch.via === 'procfile') continue;
         const sev = allowAllSeverity(s);
         if (!sev) continue; // unix socket / loopback only: only the local proxy can connect
         const fix = fixText(s);
-        const evidence: Evidence[] = [trustEvidence(s, s.trustedProxies.envVar && s.trustedProxies.origin === 'env' ? `trusts every peer (from ${s.trustedProxies.envVar})` : 'trusts forwarded headers from every peer')];
-        evidence.push(ev(sev.bind.published?.ref ?? sev.bind.ref ?? s.launch, `listens on ${describeBind(sev.bind)}: ${reachText(sev.bind)}`));
+        const evidence: Evidence[] = [
+          trustEvidence(
+            s,
+            s.trustedProxies.envVar && s.trustedProxies.origin === 'env'
+              ? `trusts every peer (from ${s.trustedProxies.envVar})`
+              : 'trusts forwarded headers from every peer',
+          ),
+        ];
+        evidence.push(
+          ev(sev.bind.published?.ref ?? sev.bind.ref ?? s.launch, `listens on ${describeBind(sev.bind)}: ${reachText(sev.bind)}`),
+        );
         out.push(
           finding(meta, {
             severity: sev.severity,
@@ -100,7 +128,12 @@ export function forwardedAllowAll(meta: CheckMeta, kind: AppServerFacts['kind'],
 }
 
 /** X-proxy-not-trusted: the proxy is elsewhere and the server ignores its headers. */
-export function proxyNotTrusted(meta: CheckMeta, kind: AppServerFacts['kind'], fixText: (s: AppServerFacts) => { description: string; lines?: string[] }, why: string): Check {
+export function proxyNotTrusted(
+  meta: CheckMeta,
+  kind: AppServerFacts['kind'],
+  fixText: (s: AppServerFacts) => { description: string; lines?: string[] },
+  why: string,
+): Check {
   return {
     meta,
     run(facts) {
@@ -109,14 +142,24 @@ export function proxyNotTrusted(meta: CheckMeta, kind: AppServerFacts['kind'], f
         const v = schemeFromProxy(facts, s);
         const peers = v.peers.length > 0 ? v.peers : proxyPeers(facts, s);
         if (v.believed !== 'no' || v.cause === 'not-sent' || peers.length === 0) continue;
-        const redirect = facts.frameworks.some((f) => f.kind === 'django' && f.sslRedirect?.value === true && !f.schemeHeader?.value);
+        const redirect = facts.frameworks.some(
+          (f) => f.kind === 'django' && f.sslRedirect?.value === true && !f.schemeHeader?.value,
+        );
         const fix = fixText(s);
         const first = s.trustedProxies.ref ?? s.launch;
         out.push(
           finding(meta, {
             severity: redirect ? 'high' : meta.severity,
             message: `${v.reason}: X-Forwarded-Proto from ${peers[0]?.what ?? 'the proxy'} is ignored, so the app sees http${redirect ? ' (and SECURE_SSL_REDIRECT loops)' : ''}`,
-            evidence: [ev(first, s.trustedProxies.origin === 'default' ? `trusted proxies: ${s.trustedProxies.value.join(', ') || 'none'} (default)` : 'trusted proxies set here'), ...peers.slice(0, 2).map((p) => p.evidence)],
+            evidence: [
+              ev(
+                first,
+                s.trustedProxies.origin === 'default'
+                  ? `trusted proxies: ${s.trustedProxies.value.join(', ') || 'none'} (default)`
+                  : 'trusted proxies set here',
+              ),
+              ...peers.slice(0, 2).map((p) => p.evidence),
+            ],
             why,
             fix: { description: fix.description, file: s.launch.file, line: s.launch.line, lines: fix.lines },
             data: { appServer: index, peers: peers.map((p) => p.place) },

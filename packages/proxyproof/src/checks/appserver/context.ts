@@ -57,7 +57,8 @@ function passes(facts: Facts): PassInfo[] {
     const out: PassInfo[] = [];
     for (const s of m.servers)
       for (const sc of s.scopes)
-        if (sc.pass && !sc.passInherited && sc.pass.kind === 'proxy') out.push({ pass: sc.pass, schemeHeaders: nginxSchemeHeaders(sc.headers.proxy).map((e) => e.name), tls: s.tls });
+        if (sc.pass && !sc.passInherited && sc.pass.kind === 'proxy')
+          out.push({ pass: sc.pass, schemeHeaders: nginxSchemeHeaders(sc.headers.proxy).map((e) => e.name), tls: s.tls });
     return out;
   } catch {
     return [];
@@ -66,7 +67,13 @@ function passes(facts: Facts): PassInfo[] {
 
 function targetsOf(p: NginxPass): Array<{ host?: string; port?: number; unix?: string; ref: SourceRef }> {
   const ref: SourceRef = { file: p.ref.file, line: p.ref.line, snippet: p.ref.text };
-  if (p.upstream) return p.upstream.servers.map((s) => ({ host: s.host, port: s.port, unix: s.unix, ref: { file: s.ref.file, line: s.ref.line, snippet: s.ref.text } }));
+  if (p.upstream)
+    return p.upstream.servers.map((s) => ({
+      host: s.host,
+      port: s.port,
+      unix: s.unix,
+      ref: { file: s.ref.file, line: s.ref.line, snippet: s.ref.text },
+    }));
   return [{ host: p.host, port: p.port, unix: p.unix, ref }];
 }
 
@@ -87,22 +94,42 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
       const evd = ev(t.ref, 'the proxy connects here');
       const extra = { schemeHeaders: info.schemeHeaders, tls: info.tls };
       if (t.unix) out.push({ place: 'unix', what: `nginx proxy_pass to unix:${t.unix}`, evidence: evd, ...extra });
-      else if (s.launch.via === 'compose' && s.service && t.host === s.service) out.push({ place: 'other-container', what: `nginx proxy_pass to the compose service ${t.host}`, evidence: evd, ...extra });
+      else if (s.launch.via === 'compose' && s.service && t.host === s.service)
+        out.push({
+          place: 'other-container',
+          what: `nginx proxy_pass to the compose service ${t.host}`,
+          evidence: evd,
+          ...extra,
+        });
       else if (isLoopbackHost(t.host)) {
-        if (inContainer && b.published) out.push({ place: 'other-host', what: `nginx proxy_pass to ${t.host}:${t.port}, a port Docker publishes: the peer the app server sees is the Docker gateway, not 127.0.0.1`, evidence: evd, ...extra });
-        else if (!inContainer) out.push({ place: 'same-host', what: `nginx proxy_pass to ${t.host}:${t.port ?? ''}`, evidence: evd, ...extra });
-      } else if (t.host && (s.launch.via !== 'compose' || t.host === b.host)) out.push({ place: 'other-host', what: `nginx proxy_pass to ${t.host}:${t.port ?? ''}`, evidence: evd, ...extra });
+        if (inContainer && b.published)
+          out.push({
+            place: 'other-host',
+            what: `nginx proxy_pass to ${t.host}:${t.port}, a port Docker publishes: the peer the app server sees is the Docker gateway, not 127.0.0.1`,
+            evidence: evd,
+            ...extra,
+          });
+        else if (!inContainer)
+          out.push({ place: 'same-host', what: `nginx proxy_pass to ${t.host}:${t.port ?? ''}`, evidence: evd, ...extra });
+      } else if (t.host && (s.launch.via !== 'compose' || t.host === b.host))
+        out.push({ place: 'other-host', what: `nginx proxy_pass to ${t.host}:${t.port ?? ''}`, evidence: evd, ...extra });
     }
   }
   if (s.service && facts.compose) {
     for (const cf of facts.compose.files) {
-      const mine = cf.services.find((x) => x.name === s.service && x.file === s.launch.file) ?? cf.services.find((x) => x.name === s.service);
+      const mine =
+        cf.services.find((x) => x.name === s.service && x.file === s.launch.file) ??
+        cf.services.find((x) => x.name === s.service);
       if (!mine) continue;
       for (const other of cf.services) {
         if (other === mine || other.role !== 'proxy') continue;
         if (mine.networkMode === 'host' && other.networkMode === 'host') continue;
         if (out.some((o) => o.place === 'other-container')) continue;
-        out.push({ place: 'other-container', what: `the compose service ${other.name} (${other.image ?? 'built image'}) is a reverse proxy in another container`, evidence: ev(other.ref, 'proxy container') });
+        out.push({
+          place: 'other-container',
+          what: `the compose service ${other.name} (${other.image ?? 'built image'}) is a reverse proxy in another container`,
+          evidence: ev(other.ref, 'proxy container'),
+        });
       }
     }
   }
@@ -139,12 +166,37 @@ export function schemeFromProxy(facts: Facts, s: AppServerFacts): SchemeVerdict 
   const local = peers.filter((p) => p.place === 'same-host' || p.place === 'unix');
   const trust = s.trustedProxies;
   const readsProto =
-    s.kind === 'gunicorn' ? Object.keys(s.schemeHeaders.value).some((k) => k === 'X-FORWARDED-PROTO') : s.proxyHeaders.value && Object.keys(s.schemeHeaders.value).length > 0;
+    s.kind === 'gunicorn'
+      ? Object.keys(s.schemeHeaders.value).some((k) => k === 'X-FORWARDED-PROTO')
+      : s.proxyHeaders.value && Object.keys(s.schemeHeaders.value).length > 0;
   if (s.kind === 'hypercorn' || s.kind === 'node' || s.kind === 'werkzeug' || s.kind === 'other')
-    return { believed: s.kind === 'hypercorn' ? 'no' : 'unknown', cause: s.kind === 'hypercorn' ? 'off' : undefined, viaLoopbackDefault: false, reason: `${s.kind} does not read X-Forwarded-Proto itself`, peers };
-  if (!s.proxyHeaders.value) return { believed: 'no', cause: 'off', viaLoopbackDefault: false, reason: `${s.kind} proxy headers are off (${s.kind === 'daphne' ? 'no --proxy-headers' : '--no-proxy-headers'})`, peers };
-  if (!readsProto) return { believed: 'no', cause: 'off', viaLoopbackDefault: false, reason: `${s.kind} does not map X-Forwarded-Proto to https (secure_scheme_headers)`, peers };
-  const reads = (h: string) => (s.kind === 'gunicorn' ? Object.keys(s.schemeHeaders.value).some((k) => k === h.toUpperCase()) : h.toLowerCase() === 'x-forwarded-proto');
+    return {
+      believed: s.kind === 'hypercorn' ? 'no' : 'unknown',
+      cause: s.kind === 'hypercorn' ? 'off' : undefined,
+      viaLoopbackDefault: false,
+      reason: `${s.kind} does not read X-Forwarded-Proto itself`,
+      peers,
+    };
+  if (!s.proxyHeaders.value)
+    return {
+      believed: 'no',
+      cause: 'off',
+      viaLoopbackDefault: false,
+      reason: `${s.kind} proxy headers are off (${s.kind === 'daphne' ? 'no --proxy-headers' : '--no-proxy-headers'})`,
+      peers,
+    };
+  if (!readsProto)
+    return {
+      believed: 'no',
+      cause: 'off',
+      viaLoopbackDefault: false,
+      reason: `${s.kind} does not map X-Forwarded-Proto to https (secure_scheme_headers)`,
+      peers,
+    };
+  const reads = (h: string) =>
+    s.kind === 'gunicorn'
+      ? Object.keys(s.schemeHeaders.value).some((k) => k === h.toUpperCase())
+      : h.toLowerCase() === 'x-forwarded-proto';
   const nginxPeers = peers.filter((p) => p.schemeHeaders !== undefined && p.tls);
   if (nginxPeers.length > 0 && nginxPeers.every((p) => !(p.schemeHeaders ?? []).some(reads))) {
     const p = nginxPeers[0] as ProxyPeer;
@@ -156,26 +208,86 @@ export function schemeFromProxy(facts: Facts, s: AppServerFacts): SchemeVerdict 
       peers,
     };
   }
-  if (trust.origin === 'unknown' || (trust.origin === 'env' && trust.value.length === 0)) return { believed: 'unknown', viaLoopbackDefault: false, reason: 'its trusted proxy addresses are not known statically', peers };
-  if (trust.value.includes('*')) return { believed: 'yes', viaLoopbackDefault: false, reason: `${s.kind} trusts forwarded headers from every peer ('*')`, peers };
+  if (trust.origin === 'unknown' || (trust.origin === 'env' && trust.value.length === 0))
+    return {
+      believed: 'unknown',
+      viaLoopbackDefault: false,
+      reason: 'its trusted proxy addresses are not known statically',
+      peers,
+    };
+  if (trust.value.includes('*'))
+    return {
+      believed: 'yes',
+      viaLoopbackDefault: false,
+      reason: `${s.kind} trusts forwarded headers from every peer ('*')`,
+      peers,
+    };
   if (remote.length > 0) {
-    if (loopbackOnly(trust.value)) return { believed: 'no', cause: 'not-trusted', viaLoopbackDefault: false, reason: `${s.kind} trusts only ${trust.value.join(', ')}, and the proxy connects from another ${remote[0]?.place === 'other-container' ? 'container' : 'host'}`, peers };
-    return { believed: 'unknown', viaLoopbackDefault: false, reason: `${s.kind} trusts ${trust.value.join(', ')}; whether that matches the proxy's address cannot be told statically`, peers };
+    if (loopbackOnly(trust.value))
+      return {
+        believed: 'no',
+        cause: 'not-trusted',
+        viaLoopbackDefault: false,
+        reason: `${s.kind} trusts only ${trust.value.join(', ')}, and the proxy connects from another ${remote[0]?.place === 'other-container' ? 'container' : 'host'}`,
+        peers,
+      };
+    return {
+      believed: 'unknown',
+      viaLoopbackDefault: false,
+      reason: `${s.kind} trusts ${trust.value.join(', ')}; whether that matches the proxy's address cannot be told statically`,
+      peers,
+    };
   }
   const unixBind = s.binds.some((b) => b.kind === 'unix');
-  if (s.kind === 'uvicorn' && (unixBind || local.some((p) => p.place === 'unix')))
-    return { believed: 'no', cause: 'not-trusted', viaLoopbackDefault: false, reason: "uvicorn sees no peer address on a unix socket, so only forwarded_allow_ips='*' trusts the proxy there", peers };
-  if (local.length > 0 || (s.kind === 'gunicorn' && unixBind))
-    return { believed: 'yes', viaLoopbackDefault: trust.origin === 'default', reason: s.kind === 'gunicorn' && unixBind ? 'gunicorn trusts every peer of a unix socket' : `${s.kind} trusts ${trust.value.join(', ')} and the proxy connects over loopback`, peers };
+  // gunicorn with uvicorn workers parses requests with uvicorn: its ProxyHeadersMiddleware decides.
+  const uvicornLike = s.kind === 'uvicorn' || (s.kind === 'gunicorn' && /uvicorn/i.test(s.workerClass ?? ''));
+  if (uvicornLike && (unixBind || local.some((p) => p.place === 'unix')))
+    return {
+      believed: 'no',
+      cause: 'not-trusted',
+      viaLoopbackDefault: false,
+      reason: `${s.kind === 'uvicorn' ? 'uvicorn' : 'gunicorn with uvicorn workers'} sees no peer address on a unix socket, so only forwarded_allow_ips='*' trusts the proxy there`,
+      peers,
+    };
+  // Over loopback the proxy's address is 127.0.0.1 (or ::1): it must be in the trust list (exact match,
+  // as gunicorn and uvicorn 0.17 compare strings). Over a unix socket gunicorn trusts every peer.
+  const overTcp = local.filter((p) => p.place === 'same-host');
+  const viaUnix = local.some((p) => p.place === 'unix') || unixBind;
+  if (
+    overTcp.length > 0 &&
+    !(s.kind === 'gunicorn' && !uvicornLike && viaUnix) &&
+    !trust.value.some((x) => x === '127.0.0.1' || x === '::1' || x === 'localhost')
+  )
+    return {
+      believed: 'no',
+      cause: 'not-trusted',
+      viaLoopbackDefault: false,
+      reason: `${s.kind} trusts only ${trust.value.join(', ') || 'no address'}, and the proxy connects from 127.0.0.1`,
+      peers,
+    };
+  if (local.length > 0 || (s.kind === 'gunicorn' && !uvicornLike && unixBind))
+    return {
+      believed: 'yes',
+      viaLoopbackDefault: trust.origin === 'default',
+      reason:
+        s.kind === 'gunicorn' && unixBind
+          ? 'gunicorn trusts every peer of a unix socket'
+          : `${s.kind} trusts ${trust.value.join(', ')} and the proxy connects over loopback`,
+      peers,
+    };
   return { believed: 'unknown', viaLoopbackDefault: false, reason: 'no reverse proxy in the linted files points at it', peers };
 }
 
 /** App servers that serve a framework: matched by app target / settings module, else every Python server. */
 export function serversFor(facts: Facts, fw: FrameworkFacts): AppServerFacts[] {
-  const py = facts.appServers.filter((s) => s.kind === 'gunicorn' || s.kind === 'uvicorn' || s.kind === 'daphne' || s.kind === 'hypercorn');
+  const py = facts.appServers.filter(
+    (s) => s.kind === 'gunicorn' || s.kind === 'uvicorn' || s.kind === 'daphne' || s.kind === 'hypercorn',
+  );
   const pkg = fw.module?.split('.')[0];
   const dsm = fw.settings.DJANGO_SETTINGS_MODULE?.value;
-  const matched = py.filter((s) => (dsm && s.env.DJANGO_SETTINGS_MODULE?.value === dsm) || (pkg && s.appTarget && s.appTarget.split(/[.:]/)[0] === pkg));
+  const matched = py.filter(
+    (s) => (dsm && s.env.DJANGO_SETTINGS_MODULE?.value === dsm) || (pkg && s.appTarget && s.appTarget.split(/[.:]/)[0] === pkg),
+  );
   return matched.length > 0 ? matched : py;
 }
 
@@ -228,5 +340,10 @@ export function describeBind(b: BindAddress): string {
 
 /** Reachable by hosts other than this machine / this container network. */
 export function reachableBeyondLoopback(b: BindAddress): boolean {
-  return b.reach === 'network' || b.reach === 'container-network' || b.reach === 'host-loopback' || (b.reach === undefined && (b.exposure === 'all-interfaces' || b.exposure === 'specific'));
+  return (
+    b.reach === 'network' ||
+    b.reach === 'container-network' ||
+    b.reach === 'host-loopback' ||
+    (b.reach === undefined && (b.exposure === 'all-interfaces' || b.exposure === 'specific'))
+  );
 }

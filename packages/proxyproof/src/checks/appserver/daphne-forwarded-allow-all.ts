@@ -17,6 +17,10 @@ export const daphneForwardedAllowAll = forwardedAllowAll(
   meta,
   'daphne',
   (s) => s.proxyHeaders.value,
-  () => ({ description: 'Bind daphne to 127.0.0.1 or a unix socket (-u) that only the proxy reaches; daphne cannot restrict which peers it believes.', lines: ['daphne -u /run/daphne/daphne.sock --proxy-headers ...'] }),
+  () => ({
+    description:
+      'Bind daphne to 127.0.0.1 or a unix socket (-u) that only the proxy reaches; daphne cannot restrict which peers it believes.',
+    lines: ['daphne -u /run/daphne/daphne.sock --proxy-headers ...'],
+  }),
   'daphne has no trusted-proxy list: with --proxy-headers any client that connects directly can set X-Forwarded-Proto: https and X-Forwarded-For to any address.',
 );

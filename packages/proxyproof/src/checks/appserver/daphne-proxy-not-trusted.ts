@@ -16,6 +16,10 @@ const meta: CheckMeta = {
 export const daphneProxyNotTrusted = proxyNotTrusted(
   meta,
   'daphne',
-  () => ({ description: 'Start daphne with --proxy-headers (and keep it reachable by the proxy only), or set SECURE_PROXY_SSL_HEADER in Django.', lines: ['daphne --proxy-headers ...'] }),
+  () => ({
+    description:
+      'Start daphne with --proxy-headers (and keep it reachable by the proxy only), or set SECURE_PROXY_SSL_HEADER in Django.',
+    lines: ['daphne --proxy-headers ...'],
+  }),
   "Without --proxy-headers daphne never reads X-Forwarded-Proto: Django's request.scheme is http behind a TLS-terminating proxy unless SECURE_PROXY_SSL_HEADER is set.",
 );

@@ -19,7 +19,8 @@ export const gunicornForwardedAllowAll = forwardedAllowAll(
   'gunicorn',
   trustsAll,
   () => ({
-    description: "Trust only the proxy's address (forwarded_allow_ips), or bind gunicorn to a unix socket / 127.0.0.1 that only the proxy reaches.",
+    description:
+      "Trust only the proxy's address (forwarded_allow_ips), or bind gunicorn to a unix socket / 127.0.0.1 that only the proxy reaches.",
     lines: ['--forwarded-allow-ips=<proxy address or network>'],
   }),
   "A client that connects to gunicorn directly can send X-Forwarded-Proto: https (or X-Forwarded-Ssl: on) and Django's request.is_secure(), secure cookies and redirects will believe it; with a uvicorn worker the client IP is forgeable too.",

@@ -17,7 +17,8 @@ export const gunicornProxyNotTrusted = proxyNotTrusted(
   meta,
   'gunicorn',
   () => ({
-    description: "Add the proxy's address or network to forwarded_allow_ips (or set Django's SECURE_PROXY_SSL_HEADER and make sure only the proxy can reach gunicorn).",
+    description:
+      "Add the proxy's address or network to forwarded_allow_ips (or set Django's SECURE_PROXY_SSL_HEADER and make sure only the proxy can reach gunicorn).",
     lines: ['--forwarded-allow-ips=<proxy address or network>'],
   }),
   'gunicorn only applies secure_scheme_headers from forwarded_allow_ips peers (127.0.0.1 by default). When nginx runs in another container the peer is a container address, so every request looks like plain http: url_for/build_absolute_uri produce http:// links, SECURE_SSL_REDIRECT loops, and Secure-only logic misfires.',

@@ -11,7 +11,8 @@ const meta: CheckMeta = {
   id: 'hypercorn/forwarded-allow-all',
   severity: 'high',
   title: 'hypercorn ProxyFixMiddleware on a port others can reach',
-  summary: 'ProxyFixMiddleware believes X-Forwarded-* from any peer (hop counts only) while hypercorn is reachable beyond the proxy.',
+  summary:
+    'ProxyFixMiddleware believes X-Forwarded-* from any peer (hop counts only) while hypercorn is reachable beyond the proxy.',
   references: [REFS.hypercornProxy],
 };
 
@@ -28,9 +29,14 @@ export const hypercornForwardedAllowAll: Check = {
         finding(meta, {
           severity: sev.severity,
           message: `the app trusts X-Forwarded-* through ProxyFixMiddleware while hypercorn's ${describeBind(sev.bind)} is ${reachText(sev.bind)}`,
-          evidence: [ev(mw.trustProxy?.ref, 'ProxyFixMiddleware trusts the last hops, whoever sent them'), ev(sev.bind.published?.ref ?? sev.bind.ref ?? s.launch, 'reachable bind')],
+          evidence: [
+            ev(mw.trustProxy?.ref, 'ProxyFixMiddleware trusts the last hops, whoever sent them'),
+            ev(sev.bind.published?.ref ?? sev.bind.ref ?? s.launch, 'reachable bind'),
+          ],
           why: 'ProxyFixMiddleware has no address allow-list: a client connecting to hypercorn directly supplies the hop values itself and can claim https or any client IP.',
-          fix: { description: 'Bind hypercorn to 127.0.0.1 or a unix socket only the proxy reaches (or stop publishing its port).' },
+          fix: {
+            description: 'Bind hypercorn to 127.0.0.1 or a unix socket only the proxy reaches (or stop publishing its port).',
+          },
           data: { appServer: index, reach: sev.bind.reach },
         }),
       );

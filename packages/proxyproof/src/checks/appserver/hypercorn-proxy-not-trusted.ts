@@ -19,7 +19,11 @@ export const hypercornProxyNotTrusted: Check = {
   meta,
   run(facts) {
     const out: Finding[] = [];
-    const fixed = facts.frameworks.some((f) => /ProxyFixMiddleware|ProxyHeadersMiddleware|ProxyFix/.test(JSON.stringify(f.trustProxy?.value ?? '')) || (f.kind === 'django' && f.schemeHeader?.value));
+    const fixed = facts.frameworks.some(
+      (f) =>
+        /ProxyFixMiddleware|ProxyHeadersMiddleware|ProxyFix/.test(JSON.stringify(f.trustProxy?.value ?? '')) ||
+        (f.kind === 'django' && f.schemeHeader?.value),
+    );
     if (fixed) return out;
     for (const { s, index } of pyServers(facts, 'hypercorn')) {
       const peers = proxyPeers(facts, s);
@@ -29,7 +33,13 @@ export const hypercornProxyNotTrusted: Check = {
           message: `hypercorn serves the app behind ${peers[0]?.what}, but nothing turns X-Forwarded-Proto into the ASGI scheme`,
           evidence: [ev(s.launch, 'hypercorn started here'), ...peers.slice(0, 1).map((p) => p.evidence)],
           why: 'hypercorn takes scope["scheme"] and scope["client"] from its own connection. Behind a TLS-terminating proxy every request is http from the proxy address unless the app is wrapped in ProxyFixMiddleware.',
-          fix: { description: 'Wrap the ASGI app: app = ProxyFixMiddleware(app, mode="legacy", trusted_hops=1).', lines: ['from hypercorn.middleware import ProxyFixMiddleware', 'app = ProxyFixMiddleware(app, mode="legacy", trusted_hops=1)'] },
+          fix: {
+            description: 'Wrap the ASGI app: app = ProxyFixMiddleware(app, mode="legacy", trusted_hops=1).',
+            lines: [
+              'from hypercorn.middleware import ProxyFixMiddleware',
+              'app = ProxyFixMiddleware(app, mode="legacy", trusted_hops=1)',
+            ],
+          },
           data: { appServer: index },
         }),
       );

@@ -19,7 +19,8 @@ export const uvicornForwardedAllowAll = forwardedAllowAll(
   'uvicorn',
   (s) => s.proxyHeaders.value && trustsAll(s),
   () => ({
-    description: "Give --forwarded-allow-ips the proxy's address (or a unix socket with '*'), or keep uvicorn off every interface but the proxy's.",
+    description:
+      "Give --forwarded-allow-ips the proxy's address (or a unix socket with '*'), or keep uvicorn off every interface but the proxy's.",
     lines: ['--forwarded-allow-ips=<proxy address>'],
   }),
   "With '*' uvicorn's ProxyHeadersMiddleware takes X-Forwarded-Proto and the first X-Forwarded-For entry from any client: request.url.scheme, url_for() and request.client.host are whatever a direct client says.",

@@ -20,7 +20,9 @@ export const uvicornProxyNotTrusted = proxyNotTrusted(
     description: s.binds.some((b) => b.kind === 'unix')
       ? "On a unix socket uvicorn sees no peer address: pass --forwarded-allow-ips='*' (only the proxy can open the socket)."
       : "Pass --proxy-headers and --forwarded-allow-ips=<the proxy's address or network>.",
-    lines: s.binds.some((b) => b.kind === 'unix') ? ["--forwarded-allow-ips='*'"] : ['--proxy-headers --forwarded-allow-ips=<proxy address>'],
+    lines: s.binds.some((b) => b.kind === 'unix')
+      ? ["--forwarded-allow-ips='*'"]
+      : ['--proxy-headers --forwarded-allow-ips=<proxy address>'],
   }),
   "uvicorn rewrites scope['scheme'] and the client address only for peers in --forwarded-allow-ips. From any other peer the app sees http and the proxy's IP: FastAPI/Starlette url_for() builds http:// URLs and HTTPS redirect middleware loops.",
 );

@@ -7,8 +7,12 @@ export const meta: CheckMeta = {
   id: 'chain/fragile-trust',
   severity: 'low',
   title: 'Correct only because the app server trusts loopback by default',
-  summary: 'The scheme survives today only because the proxy connects from 127.0.0.1 (or a unix socket), which gunicorn/uvicorn trust by default; moving the proxy to another host or container breaks it.',
-  references: ['https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips', 'https://docs.djangoproject.com/en/stable/ref/settings/#secure-proxy-ssl-header'],
+  summary:
+    'The scheme survives today only because the proxy connects from 127.0.0.1 (or a unix socket), which gunicorn/uvicorn trust by default; moving the proxy to another host or container breaks it.',
+  references: [
+    'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
+    'https://docs.djangoproject.com/en/stable/ref/settings/#secure-proxy-ssl-header',
+  ],
 };
 
 export const fragileTrust: Check = {

@@ -7,7 +7,8 @@ export const meta: CheckMeta = {
   id: 'chain/host-lost',
   severity: 'medium',
   title: 'The app builds URLs for a different host or port than the browser used',
-  summary: 'Simulating a request through the chain, the host the framework uses for absolute URLs differs from the one in the browser\'s address bar (usually a lost non-default port).',
+  summary:
+    "Simulating a request through the chain, the host the framework uses for absolute URLs differs from the one in the browser's address bar (usually a lost non-default port).",
   references: [
     'https://nginx.org/en/docs/http/ngx_http_core_module.html#var_host',
     'https://docs.djangoproject.com/en/stable/ref/request-response/#django.http.HttpRequest.get_host',

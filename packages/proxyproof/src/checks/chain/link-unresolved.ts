@@ -7,8 +7,12 @@ export const meta: CheckMeta = {
   id: 'chain/link-unresolved',
   severity: 'low',
   title: 'A proxy upstream could not be linked to what listens there',
-  summary: 'The doctor found no app server (or several) listening on an upstream address; it does not guess, and says which file would settle it.',
-  references: ['https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server', 'https://docs.docker.com/compose/how-tos/networking/'],
+  summary:
+    'The doctor found no app server (or several) listening on an upstream address; it does not guess, and says which file would settle it.',
+  references: [
+    'https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server',
+    'https://docs.docker.com/compose/how-tos/networking/',
+  ],
 };
 
 export const linkUnresolved: Check = {

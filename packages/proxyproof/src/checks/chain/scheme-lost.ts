@@ -1,14 +1,15 @@
+import { SCHEME_FIX } from '../../chain/plan.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
-import { SCHEME_FIX } from '../../chain/plan.js';
 import { analysis, evidences, fixOf, path, refText } from './common.js';
 
 export const meta: CheckMeta = {
   id: 'chain/scheme-lost',
   severity: 'high',
   title: 'The app believes an HTTPS request is plain HTTP',
-  summary: 'Simulating an HTTPS request through the whole chain, the framework ends up with scheme http: the hop where the scheme is lost is named.',
+  summary:
+    'Simulating an HTTPS request through the whole chain, the framework ends up with scheme http: the hop where the scheme is lost is named.',
   references: [
     'https://docs.djangoproject.com/en/stable/ref/settings/#secure-proxy-ssl-header',
     'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
@@ -28,14 +29,22 @@ export const schemeLost: Check = {
       const fw = r.trace.steps[r.trace.steps.length - 1];
       const entry = r.trace.steps[1];
       const loop = r.redirect?.loop;
-      const fix = a.plan.fixes.find((f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ?? a.plan.fixes.find((f) => f.kind === 'required');
+      const fix =
+        a.plan.fixes.find((f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
+        a.plan.fixes.find((f) => f.kind === 'required');
       out.push(
         finding(meta, {
           severity: loop ? 'critical' : 'high',
           message:
             `${r.url} (${r.route}) reaches ${fw?.label ?? 'the app'} as ${r.scheme.believed}` +
-            (lost ? `: lost at hop ${lost.step} (${lost.label}) because ${lost.reason}${lost.ref && lost.ref.line > 0 && !lost.reason.includes(refText(lost.ref)) ? ` (${refText(lost.ref)})` : ''}` : '') +
-            (loop ? `. With SECURE_SSL_REDIRECT the app redirects to ${r.redirect?.location} again and again: ERR_TOO_MANY_REDIRECTS` : r.redirect ? `. SECURE_SSL_REDIRECT sends the browser to ${r.redirect.location}` : '') +
+            (lost
+              ? `: lost at hop ${lost.step} (${lost.label}) because ${lost.reason}${lost.ref && lost.ref.line > 0 && !lost.reason.includes(refText(lost.ref)) ? ` (${refText(lost.ref)})` : ''}`
+              : '') +
+            (loop
+              ? `. With SECURE_SSL_REDIRECT the app redirects to ${r.redirect?.location} again and again: ERR_TOO_MANY_REDIRECTS`
+              : r.redirect
+                ? `. SECURE_SSL_REDIRECT sends the browser to ${r.redirect.location}`
+                : '') +
             `.\nchain: ${path(r.trace)}`,
           evidence: evidences(facts, [
             [lost?.ref, `scheme lost here: ${lost?.reason ?? ''}`],

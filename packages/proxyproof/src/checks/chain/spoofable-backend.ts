@@ -1,14 +1,15 @@
+import type { Spoof } from '../../chain/verdict.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
 import type { Finding, Severity } from '../../model/finding.js';
-import type { Spoof } from '../../chain/verdict.js';
 import { analysis, evidences, fixOf, refText } from './common.js';
 
 export const meta: CheckMeta = {
   id: 'chain/spoofable-backend',
   severity: 'high',
   title: 'Forged X-Forwarded-* headers are believed',
-  summary: 'A request with forged X-Forwarded-Proto/Host/For and Forwarded, sent straight to a reachable backend port or through a proxy that passes them on, changes what the app believes.',
+  summary:
+    'A request with forged X-Forwarded-Proto/Host/For and Forwarded, sent straight to a reachable backend port or through a proxy that passes them on, changes what the app believes.',
   references: [
     'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
     'https://www.uvicorn.org/settings/#http',
@@ -29,14 +30,27 @@ export const spoofableBackend: Check = {
   run(facts) {
     const a = analysis(facts);
     const out: Finding[] = [];
-    const spoofs: Spoof[] = [...a.verdict.backends.flatMap((b) => (b.spoof ? [b.spoof] : [])), ...a.verdict.entrySpoofs, ...a.verdict.routes.flatMap((r) => r.spoofable.filter((s) => s.via === 'proxy'))];
+    const spoofs: Spoof[] = [
+      ...a.verdict.backends.flatMap((b) => (b.spoof ? [b.spoof] : [])),
+      ...a.verdict.entrySpoofs,
+      ...a.verdict.routes.flatMap((r) => r.spoofable.filter((s) => s.via === 'proxy')),
+    ];
     const seen = new Set<string>();
     for (const s of spoofs) {
       const app = s.trace.steps.find((x) => x.kind === 'app-server');
       const key = `${s.from}|${app?.label}|${s.what.join()}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const fix = a.plan.fixes.find((f) => f.kind === 'required' && (f.id.startsWith('bind:') || f.id.startsWith('unpublish:') || f.id.startsWith('narrow:') || f.id.startsWith('nginx-overwrite') || f.id.startsWith('trust-proxy') || f.id.startsWith('django-xfh')));
+      const fix = a.plan.fixes.find(
+        (f) =>
+          f.kind === 'required' &&
+          (f.id.startsWith('bind:') ||
+            f.id.startsWith('unpublish:') ||
+            f.id.startsWith('narrow:') ||
+            f.id.startsWith('nginx-overwrite') ||
+            f.id.startsWith('trust-proxy') ||
+            f.id.startsWith('django-xfh')),
+      );
       const last = s.trace.steps[s.trace.steps.length - 1];
       out.push(
         finding(meta, {
@@ -48,7 +62,10 @@ export const spoofableBackend: Check = {
           ]
             .filter(Boolean)
             .join(', ')}${s.ref ? ` (decided at ${refText(s.ref)})` : ''}.`,
-          evidence: evidences(facts, [[s.ref, 'trusts the forged header here'], [app?.ref, 'the backend']]),
+          evidence: evidences(facts, [
+            [s.ref, 'trusts the forged header here'],
+            [app?.ref, 'the backend'],
+          ]),
           why: 'Anyone who can send that request can claim HTTPS (bypassing SECURE_SSL_REDIRECT and Secure-cookie logic), poison absolute URLs such as password-reset links with their host, or forge the client address used for logging, rate limits and allow-lists.',
           fix: fixOf(fix),
           data: { from: s.from, reach: s.reach, via: s.via, what: s.what },

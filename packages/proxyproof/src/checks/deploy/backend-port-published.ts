@@ -13,7 +13,8 @@ const meta: CheckMeta = {
   id: 'deploy/backend-port-published',
   severity: 'medium',
   title: "The app server's port is reachable without going through the proxy",
-  summary: 'A published compose port or a 0.0.0.0 bind exposes the backend: clients bypass TLS and can send forged X-Forwarded-* headers.',
+  summary:
+    'A published compose port or a 0.0.0.0 bind exposes the backend: clients bypass TLS and can send forged X-Forwarded-* headers.',
   references: [REFS.composePorts, REFS.composeExpose, REFS.dockerFirewall, REFS.gunicornDeploy],
 };
 
@@ -28,17 +29,21 @@ export const backendPortPublished: Check = {
         const evidence: Evidence[] = [];
         if (b.reach === 'network' && b.published) {
           message = `compose publishes ${s.service ?? s.kind}'s port ${b.port} on ${b.published.hostIp}:${b.published.hostPort}: every interface of the host, so clients reach ${s.kind} without the proxy`;
-          evidence.push(ev(b.published.ref, `"${b.published.hostPort}:${b.port}" publishes on all interfaces`), ev(b.ref ?? s.launch, `${s.kind} listens on ${describeBind(b)} in the container`));
+          evidence.push(
+            ev(b.published.ref, `"${b.published.hostPort}:${b.port}" publishes on all interfaces`),
+            ev(b.ref ?? s.launch, `${s.kind} listens on ${describeBind(b)} in the container`),
+          );
         } else if (b.reach === 'network') {
           message = `${s.kind} listens on ${describeBind(b)} (every interface): clients can reach it without the proxy`;
           evidence.push(ev(b.ref ?? s.launch, `binds ${describeBind(b)}`));
-        } else if (b.reach === 'container-network' && s.launch.via === 'dockerfile' && (b.exposure === 'all-interfaces')) {
+        } else if (b.reach === 'container-network' && s.launch.via === 'dockerfile' && b.exposure === 'all-interfaces') {
           severity = 'low';
           message = `the image runs ${s.kind} on ${describeBind(b)}: started with \`docker run -p ${b.port}:${b.port}\` it is published on every host interface; publish it as 127.0.0.1:${b.port}:${b.port} or put it on a network only the proxy shares`;
           evidence.push(ev(b.ref ?? s.launch, `binds ${describeBind(b)}`));
         } else continue;
         const peers = proxyPeers(facts, s);
-        if (s.trustedProxies.value.includes('*') || (s.kind === 'daphne' && s.proxyHeaders.value)) message += '; it also trusts X-Forwarded-* from anyone, so those clients can claim https';
+        if (s.trustedProxies.value.includes('*') || (s.kind === 'daphne' && s.proxyHeaders.value))
+          message += '; it also trusts X-Forwarded-* from anyone, so those clients can claim https';
         const fw = firewallNote(facts, (evidence[0] as Evidence).file) ?? (b.ref ? firewallNote(facts, b.ref.file) : undefined);
         if (fw) {
           severity = 'info';
@@ -53,8 +58,19 @@ export const backendPortPublished: Check = {
             evidence,
             why: 'Whatever reaches the app server directly skips the proxy: no TLS, no proxy access rules or rate limits, and — if the server trusts forwarded headers from that peer — forged X-Forwarded-Proto/-For. Docker-published ports also bypass host firewalls such as ufw.',
             fix: b.published
-              ? { description: 'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).', file: b.published.ref?.file, line: b.published.ref?.line, lines: [`- "127.0.0.1:${b.published.hostPort}:${b.port}"`] }
-              : { description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.', file: b.ref?.file ?? s.launch.file, line: b.ref?.line ?? s.launch.line, lines: [`--bind 127.0.0.1:${b.port ?? 8000}`] },
+              ? {
+                  description:
+                    'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
+                  file: b.published.ref?.file,
+                  line: b.published.ref?.line,
+                  lines: [`- "127.0.0.1:${b.published.hostPort}:${b.port}"`],
+                }
+              : {
+                  description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
+                  file: b.ref?.file ?? s.launch.file,
+                  line: b.ref?.line ?? s.launch.line,
+                  lines: [loopbackBindLine(s.kind, b.port)],
+                },
             data: { appServer: index, reach: b.reach, published: b.published },
           }),
         );
@@ -63,3 +79,18 @@ export const backendPortPublished: Check = {
     return out;
   },
 };
+
+/** The bind to write, in the syntax of the server that binds (a node app binds in its own code). */
+function loopbackBindLine(kind: string, port: number | undefined): string {
+  const p = port ?? 8000;
+  switch (kind) {
+    case 'uvicorn':
+      return `--host 127.0.0.1 --port ${p}`;
+    case 'daphne':
+      return `-b 127.0.0.1 -p ${p}`;
+    case 'node':
+      return `app.listen(${p}, '127.0.0.1')`;
+    default:
+      return `--bind 127.0.0.1:${p}`;
+  }
+}

@@ -14,7 +14,10 @@ const meta: CheckMeta = {
   severity: 'medium',
   title: 'Django takes the host from X-Forwarded-Host (USE_X_FORWARDED_HOST = True)',
   summary: 'USE_X_FORWARDED_HOST = True: safe only if the proxy sets or strips X-Forwarded-Host and only it reaches the app.',
-  references: [REFS.djangoForwardedHost, 'https://docs.djangoproject.com/en/stable/topics/security/#host-headers-virtual-hosting'],
+  references: [
+    REFS.djangoForwardedHost,
+    'https://docs.djangoproject.com/en/stable/topics/security/#host-headers-virtual-hosting',
+  ],
 };
 
 export const forwardedHostTrusted: Check = {
@@ -30,14 +33,17 @@ export const forwardedHostTrusted: Check = {
       const notes: string[] = [];
       if (open.length > 0) {
         severity = 'high';
-        notes.push(`${open[0]?.s.kind} listens on ${describeBind(open[0]?.b as never)}, reachable without the proxy, so any client can send X-Forwarded-Host`);
+        notes.push(
+          `${open[0]?.s.kind} listens on ${describeBind(open[0]?.b as never)}, reachable without the proxy, so any client can send X-Forwarded-Host`,
+        );
       }
       if (wildcard) {
         severity = 'high';
         notes.push("ALLOWED_HOSTS contains '*', so no host is rejected");
       }
       const evidence = [ev(fw.useForwardedHost.ref, 'USE_X_FORWARDED_HOST = True')];
-      if (open[0]) evidence.push(ev(open[0].b.published?.ref ?? open[0].b.ref ?? open[0].s.launch, 'the app server is reachable directly'));
+      if (open[0])
+        evidence.push(ev(open[0].b.published?.ref ?? open[0].b.ref ?? open[0].s.launch, 'the app server is reachable directly'));
       if (wildcard) evidence.push(ev(fw.allowedHosts?.ref, "ALLOWED_HOSTS = ['*']"));
       out.push(
         finding(meta, {
@@ -45,8 +51,18 @@ export const forwardedHostTrusted: Check = {
           message: `Django builds absolute URLs from X-Forwarded-Host${notes.length ? `: ${notes.join('; ')}` : '; make sure the proxy sets or clears it on every request'}`,
           evidence,
           why: 'With USE_X_FORWARDED_HOST, request.get_host() is the X-Forwarded-Host header. If a client can supply it (a proxy that passes it through, or a directly reachable app port), it controls the host in password-reset e-mails, redirects and build_absolute_uri() — host header poisoning, limited only by ALLOWED_HOSTS.',
-          fix: { description: 'Keep it only if the proxy sets X-Forwarded-Host itself (proxy_set_header X-Forwarded-Host $host;) and only the proxy can reach the app; otherwise remove it and let the proxy pass Host.', file: fw.useForwardedHost.ref?.file, line: fw.useForwardedHost.ref?.line, lines: ['# USE_X_FORWARDED_HOST = True  (only with a proxy that sets X-Forwarded-Host)'] },
-          data: { chain: 'proxy must set or strip X-Forwarded-Host', directlyReachable: open.length > 0, allowedHostsWildcard: wildcard },
+          fix: {
+            description:
+              'Keep it only if the proxy sets X-Forwarded-Host itself (proxy_set_header X-Forwarded-Host $host;) and only the proxy can reach the app; otherwise remove it and let the proxy pass Host.',
+            file: fw.useForwardedHost.ref?.file,
+            line: fw.useForwardedHost.ref?.line,
+            lines: ['# USE_X_FORWARDED_HOST = True  (only with a proxy that sets X-Forwarded-Host)'],
+          },
+          data: {
+            chain: 'proxy must set or strip X-Forwarded-Host',
+            directlyReachable: open.length > 0,
+            allowedHostsWildcard: wildcard,
+          },
         }),
       );
     }

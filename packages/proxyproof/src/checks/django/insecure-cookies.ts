@@ -19,7 +19,13 @@ const meta: CheckMeta = {
 
 /** A line in the settings module where a missing cookie setting belongs (next to its siblings). */
 function near(fw: FrameworkFacts): SourceRef | undefined {
-  for (const n of ['SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'ALLOWED_HOSTS']) {
+  for (const n of [
+    'SESSION_COOKIE_SECURE',
+    'CSRF_COOKIE_SECURE',
+    'SECURE_SSL_REDIRECT',
+    'SECURE_HSTS_SECONDS',
+    'ALLOWED_HOSTS',
+  ]) {
     const r = fw.settings[n]?.ref;
     if (r && r.file === fw.file) return r;
   }
@@ -36,16 +42,36 @@ export const insecureCookies: Check = {
       const off = [
         ['SESSION_COOKIE_SECURE', fw.sessionCookieSecure],
         ['CSRF_COOKIE_SECURE', fw.csrfCookieSecure],
-      ].filter(([, v]) => v && typeof v === 'object' && v.value === false && v.origin !== 'unknown') as Array<[string, NonNullable<typeof fw.sessionCookieSecure>]>;
+      ].filter(([, v]) => v && typeof v === 'object' && v.value === false && v.origin !== 'unknown') as Array<
+        [string, NonNullable<typeof fw.sessionCookieSecure>]
+      >;
       if (off.length === 0) continue;
       const names = off.map(([n]) => n);
       out.push(
         finding(meta, {
           severity: names.includes('SESSION_COOKIE_SECURE') ? 'medium' : 'low',
           message: `${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} False on a site served over HTTPS: the ${names.map((n) => (n.startsWith('SESSION') ? 'session' : 'CSRF')).join(' and ')} cookie${names.length > 1 ? 's are' : ' is'} sent over plain http too`,
-          evidence: [...off.map(([n, v]) => settingEvidence(fw, n, v.ref ?? near(fw), v.origin === 'env' ? `${n} from ${v.envVar}` : v.origin === 'default' ? `${n} is not set (Django's default False); add it next to this line` : `${n} = False`)), https],
+          evidence: [
+            ...off.map(([n, v]) =>
+              settingEvidence(
+                fw,
+                n,
+                v.ref ?? near(fw),
+                v.origin === 'env'
+                  ? `${n} from ${v.envVar}`
+                  : v.origin === 'default'
+                    ? `${n} is not set (Django's default False); add it next to this line`
+                    : `${n} = False`,
+              ),
+            ),
+            https,
+          ],
           why: 'A cookie without the Secure flag is also sent on any http:// request to the site (a typed URL, an http link, a hostile network rewriting one), where it can be read or replaced. Django leaves both flags off unless the settings turn them on.',
-          fix: { description: 'Turn on the Secure flag for both cookies in the production settings.', file: fw.file, lines: names.map((n) => `${n} = True`) },
+          fix: {
+            description: 'Turn on the Secure flag for both cookies in the production settings.',
+            file: fw.file,
+            lines: names.map((n) => `${n} = True`),
+          },
           data: { settings: names },
         }),
       );

@@ -35,7 +35,12 @@ export const proxySslHeaderMalformed: Check = {
           why: string
             ? 'Django unpacks the setting into (header, value) on every request.scheme access; a string raises ImproperlyConfigured (500 errors) or, for a two-character string, compares nonsense.'
             : "Django compares request.META[header] == value exactly. A name that is not a META key is never found, so Django falls back to the server's wsgi.url_scheme; a wrong value makes every proxied request http. Either way SECURE_SSL_REDIRECT can loop and Secure cookies and CSRF checks misbehave.",
-          fix: { description: "Use the request.META name and the exact value the proxy sends.", file: s.ref?.file, line: s.ref?.line, lines: [`SECURE_PROXY_SSL_HEADER = ("${metaName(header)}", "https")`] },
+          fix: {
+            description: 'Use the request.META name and the exact value the proxy sends.',
+            file: s.ref?.file,
+            line: s.ref?.line,
+            lines: [`SECURE_PROXY_SSL_HEADER = ("${metaName(header)}", "https")`],
+          },
           data: { value: s.value },
         }),
       );

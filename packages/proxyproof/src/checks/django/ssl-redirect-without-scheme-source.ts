@@ -25,7 +25,8 @@ export const sslRedirectWithoutSchemeSource: Check = {
     for (const fw of djangoApps(facts)) {
       if (fw.sslRedirect?.value !== true) continue;
       const sph = fw.settings.SECURE_PROXY_SSL_HEADER;
-      const headerOk = fw.schemeHeader?.value && sslHeaderProblems([fw.schemeHeader.value.header, fw.schemeHeader.value.value]).length === 0;
+      const headerOk =
+        fw.schemeHeader?.value && sslHeaderProblems([fw.schemeHeader.value.header, fw.schemeHeader.value.value]).length === 0;
       if (headerOk || (sph && sph.origin === 'unknown')) continue;
       const servers = serversFor(facts, fw);
       const evidence: Evidence[] = [ev(fw.sslRedirect.ref, 'SECURE_SSL_REDIRECT = True')];
@@ -38,16 +39,20 @@ export const sslRedirectWithoutSchemeSource: Check = {
       const yes = verdicts.find((x) => x.v.believed === 'yes');
       if (servers.length === 0) {
         severity = 'medium';
-        message = 'SECURE_SSL_REDIRECT is on without SECURE_PROXY_SSL_HEADER, and no app server was found in the linted files: behind a TLS-terminating proxy Django sees http unless the server sets wsgi.url_scheme';
+        message =
+          'SECURE_SSL_REDIRECT is on without SECURE_PROXY_SSL_HEADER, and no app server was found in the linted files: behind a TLS-terminating proxy Django sees http unless the server sets wsgi.url_scheme';
       } else if (no) {
         severity = 'high';
         message = `SECURE_SSL_REDIRECT is on, SECURE_PROXY_SSL_HEADER is not set, and ${no.v.reason}: every proxied HTTPS request looks like http and is redirected to https again (ERR_TOO_MANY_REDIRECTS)`;
-        evidence.push(ev(no.s.trustedProxies.ref ?? no.s.launch, `${no.s.kind} started here`), ...no.v.peers.slice(0, 1).map((p) => p.evidence));
+        evidence.push(
+          ev(no.s.trustedProxies.ref ?? no.s.launch, `${no.s.kind} started here`),
+          ...no.v.peers.slice(0, 1).map((p) => p.evidence),
+        );
       } else if (unknown) {
         severity = 'medium';
         message = `SECURE_SSL_REDIRECT is on without SECURE_PROXY_SSL_HEADER; whether ${unknown.s.kind} turns X-Forwarded-Proto into https is not known statically (${unknown.v.reason})`;
         evidence.push(ev(unknown.s.launch, `${unknown.s.kind} started here`));
-      } else if (yes && yes.v.viaLoopbackDefault) {
+      } else if (yes?.v.viaLoopbackDefault) {
         severity = 'low';
         message = `SECURE_SSL_REDIRECT works only because ${yes.v.reason} (its default): it loops as soon as the proxy moves to another host or container`;
         evidence.push(ev(yes.s.launch, `${yes.s.kind} started here`), ...yes.v.peers.slice(0, 1).map((p) => p.evidence));
@@ -63,12 +68,19 @@ export const sslRedirectWithoutSchemeSource: Check = {
           evidence,
           why: "SecurityMiddleware redirects every request that is not request.is_secure(). Behind a proxy that ends TLS, is_secure() is true only if SECURE_PROXY_SSL_HEADER matches the proxy's header or the app server set wsgi.url_scheme to https; otherwise the proxied HTTPS request is redirected to the same HTTPS URL forever.",
           fix: {
-            description: 'Tell Django which header carries the scheme (and make sure the proxy sets it and only the proxy can reach the app).',
+            description:
+              'Tell Django which header carries the scheme (and make sure the proxy sets it and only the proxy can reach the app).',
             file: fw.sslRedirect.ref?.file,
             line: fw.sslRedirect.ref?.line,
             lines: ['SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")'],
           },
-          data: { servers: verdicts.map((x) => ({ kind: x.s.kind, believed: x.v.believed, viaLoopbackDefault: x.v.viaLoopbackDefault })) },
+          data: {
+            servers: verdicts.map((x) => ({
+              kind: x.s.kind,
+              believed: x.v.believed,
+              viaLoopbackDefault: x.v.viaLoopbackDefault,
+            })),
+          },
         }),
       );
     }

@@ -26,11 +26,14 @@ export const proxyfixCounts: Check = {
       const c = fw.hopCounts.value;
       const problems: string[] = [];
       let severity = meta.severity;
-      if (c.x_proto === 0) problems.push('x_proto=0: X-Forwarded-Proto is never applied, so the app sees http behind a TLS-terminating proxy');
+      if (c.x_proto === 0)
+        problems.push('x_proto=0: X-Forwarded-Proto is never applied, so the app sees http behind a TLS-terminating proxy');
       if (proxies > 0) {
         const over = Object.entries(c).filter(([, n]) => n > proxies);
         if (over.length > 0) {
-          problems.push(`${over.map(([k, n]) => `${k}=${n}`).join(', ')} while ${proxies} proxy is seen in front: the ${over.length > 1 ? 'values' : 'value'} beyond the first hop come${over.length > 1 ? '' : 's'} from the client and can be forged`);
+          problems.push(
+            `${over.map(([k, n]) => `${k}=${n}`).join(', ')} while ${proxies} proxy is seen in front: the ${over.length > 1 ? 'values' : 'value'} beyond the first hop come${over.length > 1 ? '' : 's'} from the client and can be forged`,
+          );
           if (over.some(([k]) => k === 'x_for' || k === 'x_proto' || k === 'x_host')) severity = 'high';
         }
       }
@@ -39,9 +42,21 @@ export const proxyfixCounts: Check = {
         finding(meta, {
           severity,
           message: problems.join('; '),
-          evidence: [ev(fw.hopCounts.ref, `ProxyFix(${Object.entries(c).map(([k, n]) => `${k}=${n}`).join(', ')})`)],
+          evidence: [
+            ev(
+              fw.hopCounts.ref,
+              `ProxyFix(${Object.entries(c)
+                .map(([k, n]) => `${k}=${n}`)
+                .join(', ')})`,
+            ),
+          ],
           why: 'ProxyFix takes the N-th value from the right of each X-Forwarded-* header. With N larger than the number of proxies that append to it, it reads a value the client sent; with N=0 it ignores the header.',
-          fix: { description: 'Set each count to the number of proxies that set that header (usually 1).', file: fw.hopCounts.ref?.file, line: fw.hopCounts.ref?.line, lines: ['app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)'] },
+          fix: {
+            description: 'Set each count to the number of proxies that set that header (usually 1).',
+            file: fw.hopCounts.ref?.file,
+            line: fw.hopCounts.ref?.line,
+            lines: ['app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)'],
+          },
           data: { counts: c, proxiesSeen: proxies },
         }),
       );

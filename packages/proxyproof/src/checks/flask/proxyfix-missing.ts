@@ -34,13 +34,19 @@ export const proxyfixMissing: Check = {
           message: schemeOk
             ? `the Flask app has no ProxyFix: the scheme comes from ${verdicts[0]?.s.kind} (${verdicts[0]?.v.reason}), but request.remote_addr is the proxy's address and X-Forwarded-Host is ignored`
             : 'the Flask app has no ProxyFix: behind the proxy, url_for(_external=True) and redirects use http:// and request.remote_addr is the proxy address',
-          evidence: [ev(app?.ref ?? { file: fw.file, line: 0 }, 'Flask app created here'), ...verdicts.slice(0, 1).map((x) => ev(x.s.launch, `${x.s.kind} started here`))],
+          evidence: [
+            ev(app?.ref ?? { file: fw.file, line: 0 }, 'Flask app created here'),
+            ...verdicts.slice(0, 1).map((x) => ev(x.s.launch, `${x.s.kind} started here`)),
+          ],
           why: 'Werkzeug builds request.scheme, request.host and request.remote_addr from the WSGI environ, i.e. from the proxy connection, unless ProxyFix rewrites them from X-Forwarded-* (for exactly the number of proxies in front).',
           fix: {
             description: 'Wrap the WSGI app with ProxyFix, one count per proxy that sets each header.',
             file: app?.ref?.file ?? fw.file,
             line: app?.ref?.line,
-            lines: ['from werkzeug.middleware.proxy_fix import ProxyFix', `${app?.value ?? 'app'}.wsgi_app = ProxyFix(${app?.value ?? 'app'}.wsgi_app, x_for=1, x_proto=1, x_host=1)`],
+            lines: [
+              'from werkzeug.middleware.proxy_fix import ProxyFix',
+              `${app?.value ?? 'app'}.wsgi_app = ProxyFix(${app?.value ?? 'app'}.wsgi_app, x_for=1, x_proto=1, x_host=1)`,
+            ],
           },
           data: { schemeFromServer: schemeOk },
         }),

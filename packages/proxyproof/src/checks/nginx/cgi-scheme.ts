@@ -7,7 +7,7 @@ import { type NginxHeaderEntry, nginxModel, passingScopes, tlsListens } from '..
 import { type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { addLinesFix, blockEvidence, describePass, fixPlacement, listenEvidence, listJoin, scopeName } from './common.js';
+import { addLinesFix, blockEvidence, describePass, fixPlacement, listenEvidence, scopeName } from './common.js';
 
 export interface CgiSchemeSpec {
   kind: 'uwsgi' | 'fastcgi';
@@ -43,7 +43,10 @@ export function runCgiScheme(meta: CheckMeta, spec: CgiSchemeSpec, facts: Facts)
             `${scopeName(facts, server, scope)} is reached over TLS but passes to ${describePass(scope)} ` +
             (none
               ? `without any ${spec.kind}_param (not even \`include ${spec.stockFile};\`)`
-              : `with ${set.entries.length} ${spec.kind}_param lines, none of them ${listJoin(spec.schemeParams.slice(0, 2))}`) +
+              : `with ${set.entries.length} ${spec.kind}_param line${set.entries.length === 1 ? '' : 's'} but ` +
+                (spec.schemeParams.length > 1
+                  ? `neither ${spec.schemeParams.slice(0, 2).join(' nor ')}`
+                  : `no ${spec.schemeParams[0]}`)) +
             ': the application sees every request as http.',
           evidence: [
             blockEvidence(facts, scope, `passes to ${describePass(scope)}`),

@@ -238,15 +238,13 @@ export function indentOf(facts: Facts, ref: NginxRef): string {
  */
 export function entryEvidence(facts: Facts, ref: NginxRef, note: string): Evidence[] {
   const inc = ref.includedVia[ref.includedVia.length - 1];
-  if (ref.source !== 'builtin' || !inc) return [refEvidence(facts, ref, note)];
-  return [
-    refEvidence(
-      facts,
-      inc,
-      `includes nginx's stock ${BASENAME(ref.file)} (not found on disk: using its built-in copy), which sends \`${ref.text}\``,
-    ),
-    refEvidence(facts, ref, note),
-  ];
+  const stock = ref.source === 'builtin' || STOCK_PARAMS.has(BASENAME(ref.file));
+  if (!stock || !inc) return [refEvidence(facts, ref, note)];
+  const origin =
+    ref.source === 'builtin'
+      ? `nginx's stock ${BASENAME(ref.file)} (not found on disk: using its built-in copy)`
+      : `the stock ${ref.file}`;
+  return [refEvidence(facts, inc, `includes ${origin}, which sends \`${ref.text}\``), refEvidence(facts, ref, note)];
 }
 
 /**

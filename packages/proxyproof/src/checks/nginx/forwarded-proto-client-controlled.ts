@@ -32,6 +32,8 @@ export function guardedSchemeLines(
   server: NginxServer,
   headerDirective: string,
   headerName: string,
+  /** For a CGI `HTTPS` param: a variable that is `on` for HTTPS and empty otherwise. */
+  httpsParam = false,
 ): { http: string[]; scope: string[] } {
   const trusted = server.realIp.from.map((f) => f.value).filter((v) => !v.startsWith('unix:'));
   const ranges = trusted.length > 0 ? trusted : ['192.0.2.10'];
@@ -41,13 +43,27 @@ export function guardedSchemeLines(
       `    default 0;`,
       ...ranges.map((r, i) => `    ${r} 1;${i === 0 && trusted.length === 0 ? "  # your load balancer's address" : ''}`),
       `}`,
-      `map "$from_trusted_proxy:$http_x_forwarded_proto" $forwarded_proto {`,
-      `    default $scheme;`,
-      `    "1:https" https;`,
-      `    "1:http" http;`,
-      `}`,
+      ...(httpsParam
+        ? [
+            `map "$from_trusted_proxy:$http_x_forwarded_proto" $forwarded_https {`,
+            `    default $https;`,
+            `    "1:https" on;`,
+            `    "1:http" "";`,
+            `}`,
+          ]
+        : [
+            `map "$from_trusted_proxy:$http_x_forwarded_proto" $forwarded_proto {`,
+            `    default $scheme;`,
+            `    "1:https" https;`,
+            `    "1:http" http;`,
+            `}`,
+          ]),
     ],
-    scope: [`${headerDirective} ${headerName} $forwarded_proto;`],
+    scope: [
+      httpsParam
+        ? `${headerDirective} ${headerName} $forwarded_https if_not_empty;`
+        : `${headerDirective} ${headerName} $forwarded_proto;`,
+    ],
   };
 }
 

@@ -41,6 +41,8 @@ function run(facts: Facts): Finding[] {
     if (!server.tls) continue;
     for (const scope of passingScopes(server)) {
       if (scope.pass?.kind !== 'proxy') continue;
+      // Re-encrypted to the app (`proxy_pass https://`): the app sees TLS itself.
+      if (scope.pass.scheme === 'https') continue;
       const set = scope.headers.proxy;
       if (schemeHeaders(set).length > 0) continue;
       // Dropped by inheritance: nginx/proxy-header-inheritance names the dropping line instead.

@@ -6,15 +6,7 @@ import { displayFile, type NginxServer, nginxModel, passingScopes } from '../../
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import {
-  blockEvidence,
-  describePass,
-  indentOf,
-  listenEvidence,
-  NGINX_DOCS,
-  plainRedirectedToHttps,
-  refEvidence,
-} from './common.js';
+import { blockEvidence, describePass, indentOf, listenEvidence, NGINX_DOCS, plainRedirectedToHttps } from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/http-not-redirected',
@@ -35,15 +27,30 @@ function names(s: NginxServer): string[] {
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
+  // TLS servers by http context and name (configs with 10,000 servers stay linear).
+  const tlsByName = new Map<string, NginxServer>();
+  for (const t of model.servers) {
+    if (!t.tls) continue;
+    for (const n of names(t)) {
+      const k = `${t.http}|${n.toLowerCase()}`;
+      if (!tlsByName.has(k)) tlsByName.set(k, t);
+    }
+  }
   for (const plain of model.servers) {
-    if (plain.tls || plainRedirectedToHttps(plain)) continue;
+    if (plain.tls) continue;
     const plainNames = names(plain);
-    const twin = model.servers.find((t) => t.tls && t.http === plain.http && names(t).some((n) => plainNames.includes(n)));
+    let twin: NginxServer | undefined;
+    for (const n of plainNames) {
+      twin = tlsByName.get(`${plain.http}|${n.toLowerCase()}`);
+      if (twin) break;
+    }
+    if (!twin || plainRedirectedToHttps(plain)) continue;
     if (!twin) continue;
     const proxying = passingScopes(plain).filter((s) => !ACME.test(s.match));
     const first = proxying[0];
     if (!first) continue;
-    const shared = names(twin).filter((n) => plainNames.includes(n));
+    const lowered = new Set(plainNames.map((n) => n.toLowerCase()));
+    const shared = names(twin).filter((n) => lowered.has(n.toLowerCase()));
     const top = plain.scopes[0];
     const indent = `${indentOf(facts, plain.ref)}    `;
     out.push(
@@ -58,7 +65,11 @@ function run(facts: Facts): Finding[] {
             plain.listens.filter((l) => l.ref),
             'plain HTTP',
           ),
-          refEvidence(facts, twin.ref, `the HTTPS server for ${shared.join(', ')}`),
+          ...listenEvidence(
+            facts,
+            twin.listens.filter((l) => l.ssl && l.ref),
+            `the HTTPS server for ${shared.join(', ')}`,
+          ),
         ],
         why:
           'Visitors who type the name or follow an http:// link use the site without TLS: cookies and forms travel in clear text, and the app ' +

@@ -43,9 +43,17 @@ function run(facts: Facts): Finding[] {
     if (front.length === 0) continue;
     const viaProxyProtocol = server.listens.some((l) => l.proxyProtocol);
     for (const scope of passingScopes(server)) {
-      if (scope.pass?.kind !== 'proxy') continue;
-      for (const e of schemeHeaders(scope.headers.proxy)) {
+      const kind = scope.pass?.kind;
+      if (kind !== 'proxy' && kind !== 'uwsgi' && kind !== 'fastcgi') continue;
+      const set = scope.headers[kind];
+      // proxy: the scheme headers; uwsgi/fastcgi: the params the app server reads the scheme from.
+      const candidates =
+        kind === 'proxy'
+          ? schemeHeaders(set)
+          : set.entries.filter((x) => /^(HTTPS|UWSGI_SCHEME)$/i.test(x.name) && x.value !== '');
+      for (const e of candidates) {
         if (!e.ref) continue;
+        const httpsParam = kind !== 'proxy' && e.name.toUpperCase() === 'HTTPS';
         const expr = schemeExpression(e);
         const trace = traceValue(model, server, expr);
         if (!trace.variables.includes('$scheme') && !trace.variables.includes('$https')) continue;
@@ -56,27 +64,27 @@ function run(facts: Facts): Finding[] {
         seen.add(key);
         const ref = e.ref as NginxRef;
         const directive = ref.text.split(' ')[0] ?? 'proxy_set_header';
-        const lines = guardedSchemeLines(server, directive, e.name);
+        const lines = guardedSchemeLines(server, directive, e.name, httpsParam);
         out.push(
           finding(meta, {
             message:
               `${scopeName(facts, server, scope)} forwards \`${e.name}: ${e.value}\`, but this server only listens for plain HTTP behind ` +
               `${viaProxyProtocol ? 'a PROXY-protocol load balancer' : 'a proxy it trusts for the client address (set_real_ip_from)'}: ` +
-              '$scheme is always http here, so the app sees http even when the browser used https at the balancer.',
+              `${expr.includes('$https') ? '$https is always empty' : '$scheme is always http'} here, so the app sees http even when the browser used https at the balancer.`,
             evidence: [
-              ...entryEvidence(facts, ref, '$scheme is the scheme of the connection to nginx, not to the balancer'),
+              ...entryEvidence(facts, ref, 'the scheme of the connection to nginx, not to the balancer'),
               ...refsEvidence(facts, front, 'nginx sits behind a load balancer'),
             ],
             why:
-              'When the balancer ends TLS the app gets X-Forwarded-Proto: http for every request: SECURE_SSL_REDIRECT loops ' +
+              'When the balancer ends TLS the app is told http for every request: SECURE_SSL_REDIRECT loops ' +
               '(ERR_TOO_MANY_REDIRECTS), URLs are built with http:// (mixed content), cookies lose Secure.',
             fix: viaProxyProtocol
               ? (() => {
                   const f = replaceDirectiveFix(
                     facts,
-                    scope.headers.proxy,
+                    set,
                     e,
-                    `${directive} ${e.name} https;`,
+                    `${directive} ${e.name} ${httpsParam ? 'on' : 'https'};`,
                     "for a listener that only receives the balancer's HTTPS traffic",
                   );
                   f.description =
@@ -85,7 +93,7 @@ function run(facts: Facts): Finding[] {
                   return f;
                 })()
               : (() => {
-                  const f = replaceDirectiveFix(facts, scope.headers.proxy, e, lines.scope[0] as string, '');
+                  const f = replaceDirectiveFix(facts, set, e, lines.scope[0] as string, '');
                   f.description =
                     "Take the scheme from the balancer's X-Forwarded-Proto, believed only from the addresses in set_real_ip_from: add the geo " +
                     'and map at the http level (outside any server block).';

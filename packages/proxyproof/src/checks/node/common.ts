@@ -3,10 +3,11 @@
  * framework runs in, which reverse proxy reaches it and from where, and the fix snippets (the framework's own
  * setting, and @proxyproof/forwarded where a strict per-address policy fits).
  */
+
+import { nginxModel } from '../../facts/nginx/index.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
 import { ev, httpsEvidence, type ProxyPeer, proxyPeers } from '../appserver/context.js';
-import { nginxModel } from '../../facts/nginx/index.js';
 
 export const NODE_REFS = {
   expressBehindProxies: 'https://expressjs.com/en/guide/behind-proxies.html',
@@ -16,9 +17,9 @@ export const NODE_REFS = {
   fastifyRequest: 'https://github.com/fastify/fastify/blob/v4.29.1/lib/request.js',
   koaProxy: 'https://github.com/koajs/koa/blob/master/docs/api/index.md#settings',
   koaRequest: 'https://github.com/koajs/koa/blob/master/lib/request.js',
-  nestExpress: 'https://docs.nestjs.com/faq/request-lifecycle',
+  nestExpress: 'https://docs.nestjs.com/security/rate-limiting#proxies',
   svelteKitAdapterNode: 'https://svelte.dev/docs/kit/adapter-node#Environment-variables',
-  forwarded: 'https://github.com/proxyproof/proxyproof/tree/main/packages/forwarded#readme',
+  forwarded: 'https://www.npmjs.com/package/@proxyproof/forwarded',
 };
 
 /** Frameworks of the given kinds; NestJS counts as Express or Fastify by its platform. */
@@ -32,7 +33,9 @@ export function frameworksOf(facts: Facts, family: 'express' | 'fastify' | 'koa'
 
 /** The node app server started by this framework's listen() call(s), if the collector saw one. */
 export function serverOf(facts: Facts, fw: FrameworkFacts): AppServerFacts | undefined {
-  return facts.appServers.find((s) => s.kind === 'node' && s.appTarget !== undefined && s.appTarget.includes(`\`${fw.module}\` (${fw.file}:`));
+  return facts.appServers.find(
+    (s) => s.kind === 'node' && s.appTarget !== undefined && s.appTarget.includes(`\`${fw.module}\` (${fw.file}:`),
+  );
 }
 
 export function usesForwardedLib(fw: FrameworkFacts): SourceRef | undefined {
@@ -62,12 +65,19 @@ function anyProxyConfig(facts: Facts): Evidence | undefined {
       const m = nginxModel(facts);
       for (const s of m.servers)
         for (const sc of s.scopes)
-          if (sc.pass && sc.pass.kind === 'proxy') return { file: sc.pass.ref.file, line: sc.pass.ref.line, snippet: sc.pass.ref.text, note: 'a reverse proxy is configured here' };
+          if (sc.pass && sc.pass.kind === 'proxy')
+            return {
+              file: sc.pass.ref.file,
+              line: sc.pass.ref.line,
+              snippet: sc.pass.ref.text,
+              note: 'a reverse proxy is configured here',
+            };
     }
   } catch {
     // no nginx model: fall through
   }
-  for (const cf of facts.compose?.files ?? []) for (const s of cf.services) if (s.role === 'proxy') return ev(s.ref, 'a reverse-proxy container');
+  for (const cf of facts.compose?.files ?? [])
+    for (const s of cf.services) if (s.role === 'proxy') return ev(s.ref, 'a reverse-proxy container');
   return undefined;
 }
 
@@ -106,7 +116,9 @@ export function recommendedTrust(ctx: ProxyContext): string {
 export function bindText(b: BindAddress): string {
   if (b.kind === 'unix') return `unix:${b.path ?? ''}`;
   const host = b.host === undefined ? '*' : b.host.includes(':') ? `[${b.host}]` : b.host;
-  return b.published ? `${host}:${b.port ?? '?'} (published on ${b.published.hostIp}:${b.published.hostPort})` : `${host}:${b.port ?? '?'}`;
+  return b.published
+    ? `${host}:${b.port ?? '?'} (published on ${b.published.hostIp}:${b.published.hostPort})`
+    : `${host}:${b.port ?? '?'}`;
 }
 
 /** Code for the fix: the library's middleware for the framework, with the recommended policy. */

@@ -7,7 +7,18 @@
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts, FrameworkFacts } from '../../model/facts.js';
 import type { Evidence, Finding, Severity } from '../../model/finding.js';
-import { bindText, evidenceOf, forwardedSnippet, frameworksOf, NODE_REFS, proxyContext, recommendedTrust, remotePeer, trustClass, usesForwardedLib } from './common.js';
+import {
+  bindText,
+  evidenceOf,
+  forwardedSnippet,
+  frameworksOf,
+  NODE_REFS,
+  proxyContext,
+  recommendedTrust,
+  remotePeer,
+  trustClass,
+  usesForwardedLib,
+} from './common.js';
 
 type Family = 'express' | 'fastify';
 
@@ -36,6 +47,10 @@ const WORDING: Record<Family, Wording> = {
   },
 };
 
+function commented(lines: string[]): string[] {
+  return lines.map((l) => (l.startsWith('//') ? l : `// ${l}`));
+}
+
 function label(fw: FrameworkFacts, family: Family): string {
   return fw.kind === 'nestjs' ? `NestJS (${WORDING[family].name})` : WORDING[family].name;
 }
@@ -63,7 +78,6 @@ export function unsetCheck(family: Family): Check {
         const ctx = proxyContext(facts, fw);
         const peer = ctx.peers[0];
         const remote = remotePeer(ctx);
-        const trusted = (fw.settings.trustHops === undefined ? (fw.trustProxy?.value as unknown) : undefined) ?? null;
         let problem: string | undefined;
         let severity: Severity = meta.severity;
         if (cls === 'none') {
@@ -71,14 +85,24 @@ export function unsetCheck(family: Family): Check {
           problem = `${w.setting} is ${fw.trustProxy?.origin === 'default' ? 'not set' : `set to ${JSON.stringify(fw.trustProxy?.value ?? null)}`}`;
           if (!peer) severity = 'low';
         } else if (cls === 'list' && remote) {
-          const list = Array.isArray(trusted) ? trusted.map(String) : String(trusted).split(',').map((s) => s.trim());
+          const v = fw.trustProxy?.value;
+          const list = Array.isArray(v)
+            ? v.map(String)
+            : String(v)
+                .split(',')
+                .map((s) => s.trim());
           const loopbackOnly = list.every((x) => x === 'loopback' || /^127\./.test(x) || x === '::1' || x === '::1/128');
           if (!loopbackOnly) continue; // a concrete list: whether it matches the proxy is the doctor's job
           problem = `${w.setting} trusts only ${list.join(', ')}, but ${remote.what}`;
         } else continue;
         const trust = recommendedTrust(ctx);
         const where = peer ? peer.what : 'a reverse proxy is configured in the linted files';
-        const evidence: Evidence[] = [evidenceOf(trustRef(fw) ?? { file: fw.file, line: 1 }, cls === 'none' ? `${w.name} app created here, ${w.setting} not set` : `${w.setting} set here`)];
+        const evidence: Evidence[] = [
+          evidenceOf(
+            trustRef(fw) ?? { file: fw.file, line: 1 },
+            cls === 'none' ? `${w.name} app created here, ${w.setting} not set` : `${w.setting} set here`,
+          ),
+        ];
         if (peer) evidence.push(peer.evidence);
         else if (ctx.weak) evidence.push(ctx.weak);
         if (ctx.https) evidence.push(ctx.https);
@@ -89,12 +113,23 @@ export function unsetCheck(family: Family): Check {
             evidence,
             why: `${w.name} believes X-Forwarded-* only from peers its ${w.setting} trusts. Without the proxy's address there, a TLS-terminating proxy's requests look like plain HTTP: ${w.scheme}; HTTPS-only redirects loop; cookies set with secure: true are refused or dropped; req.ip is the proxy's address.`,
             fix: {
-              description: `Trust exactly the proxy (${trust === 'loopback' ? 'nginx on the same host connects from 127.0.0.1' : trust === 'unix' ? 'a unix-socket peer' : 'replace with the proxy\'s address or its network'}). With @proxyproof/forwarded the policy also covers RFC 7239 Forwarded, walks X-Forwarded-For from the right and never lets an untrusted peer change scheme, host or client address.`,
+              description: `Trust exactly the proxy (${trust === 'loopback' ? 'nginx on the same host connects from 127.0.0.1' : trust === 'unix' ? 'a unix-socket peer' : "replace with the proxy's address or its network"}). With @proxyproof/forwarded the policy also covers RFC 7239 Forwarded, walks X-Forwarded-For from the right and never lets an untrusted peer change scheme, host or client address.`,
               file: fw.file,
               line: trustRef(fw)?.line,
-              lines: [`// ${w.name}'s own setting:`, w.ownFix(trust), '// or @proxyproof/forwarded (strict per-address policy):', ...forwardedSnippet(family, trust).map((l) => `// ${l}`)],
+              placement: family === 'express' && cls === 'none' && fw.trustProxy?.origin === 'default' ? 'after' : 'replace',
+              lines: [
+                `// ${w.name}'s own setting:`,
+                w.ownFix(trust),
+                '// or @proxyproof/forwarded (strict per-address policy):',
+                ...commented(forwardedSnippet(family, trust)),
+              ],
             },
-            data: { framework: fw.kind, trustClass: cls, proxy: peer?.place ?? (ctx.weak ? 'configured' : undefined), recommendedTrust: trust },
+            data: {
+              framework: fw.kind,
+              trustClass: cls,
+              proxy: peer?.place ?? (ctx.weak ? 'configured' : undefined),
+              recommendedTrust: trust,
+            },
           }),
         );
       }
@@ -128,13 +163,20 @@ export function allCheck(family: Family): Check {
         if (cls === 'all') {
           message = `${w.setting} is ${JSON.stringify(value)}: every peer is a trusted proxy, so ${w.name === 'Express' ? 'req.ip' : 'request.ip'} is the left-most X-Forwarded-For entry — whatever the client wrote${openNote}`;
         } else if (cls === 'hops' && hops !== undefined) {
-          if (ctx.open) message = `${w.setting} is ${hops}: any peer within ${hops} hop${hops === 1 ? '' : 's'} is trusted by position alone${openNote}, so a direct client is its own "proxy" and sets X-Forwarded-Proto/-For`;
-          else if (ctx.chainLength !== undefined && hops > ctx.chainLength) message = `${w.setting} is ${hops} but the linted files show ${ctx.chainLength} proxy in front: the extra hop is the client's own X-Forwarded-For entry, so the client address is spoofable`;
+          if (ctx.open)
+            message = `${w.setting} is ${hops}: any peer within ${hops} hop${hops === 1 ? '' : 's'} is trusted by position alone${openNote}, so a direct client is its own "proxy" and sets X-Forwarded-Proto/-For`;
+          else if (ctx.chainLength !== undefined && hops > ctx.chainLength)
+            message = `${w.setting} is ${hops} but the linted files show ${ctx.chainLength} proxy in front: the extra hop is the client's own X-Forwarded-For entry, so the client address is spoofable`;
           else continue;
         } else if (cls === 'invalid') {
           severity = 'medium';
           message = `${w.setting} is ${JSON.stringify(value)}, which ${w.name} rejects at start-up (${fw.trustProxy?.note ?? 'proxy-addr cannot compile it'}); to trust everyone you would need true — trust the proxy's address instead`;
-        } else if (family === 'fastify' && (cls === 'list' || cls === 'hops') && ctx.open && (fw.assumedVersion === undefined || fw.assumedVersion === '4')) {
+        } else if (
+          family === 'fastify' &&
+          (cls === 'list' || cls === 'hops') &&
+          ctx.open &&
+          (fw.assumedVersion === undefined || fw.assumedVersion === '4')
+        ) {
           // Verified on Fastify 4.29: request.protocol / request.hostname read X-Forwarded-Proto/-Host without the trust function.
           message = `${w.setting} is ${JSON.stringify(value)}, but Fastify ${fw.assumedVersion ?? '4'} reads X-Forwarded-Proto and X-Forwarded-Host from any peer once trustProxy is set (only request.ip checks the address)${openNote}`;
         } else continue;
@@ -153,9 +195,16 @@ export function allCheck(family: Family): Check {
               file: fw.file,
               line: fw.trustProxy?.ref?.line,
               placement: 'replace',
-              lines: [w.ownFix(trust), '// or @proxyproof/forwarded:', ...forwardedSnippet(family, trust).map((l) => `// ${l}`)],
+              lines: [w.ownFix(trust), '// or @proxyproof/forwarded:', ...commented(forwardedSnippet(family, trust))],
             },
-            data: { framework: fw.kind, trustClass: cls, value, hops, directlyReachable: ctx.open !== undefined, chainLength: ctx.chainLength },
+            data: {
+              framework: fw.kind,
+              trustClass: cls,
+              value,
+              hops,
+              directlyReachable: ctx.open !== undefined,
+              chainLength: ctx.chainLength,
+            },
           }),
         );
       }

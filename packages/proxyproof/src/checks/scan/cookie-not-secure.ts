@@ -38,9 +38,15 @@ export const cookieNotSecure: ScanCheck = {
       out.push(
         finding(meta, {
           message: `cookie ${name} is set without Secure on ${occ[0]!.url}${occ.length > 1 ? ` and ${occ.length - 1} more URL(s)` : ''}${django ? ` (Django: ${name === 'sessionid' ? 'SESSION_COOKIE_SECURE' : 'CSRF_COOKIE_SECURE'} is off)` : ''}`,
-          evidence: occ.slice(0, 20).map((c) => ({ file: c.url, line: 0, snippet: `Set-Cookie: ${c.raw}`, source: 'live' as const })),
-          why: 'The browser also sends it over plain http:// (a link, a redirect to http, an attacker\'s injected request), where anyone on the network reads the session.',
-          fix: { description: django ? `set ${name === 'sessionid' ? 'SESSION_COOKIE_SECURE' : 'CSRF_COOKIE_SECURE'} = True` : 'add the Secure attribute' },
+          evidence: occ
+            .slice(0, 20)
+            .map((c) => ({ file: c.url, line: 0, snippet: `Set-Cookie: ${c.raw}`, source: 'live' as const })),
+          why: "The browser also sends it over plain http:// (a link, a redirect to http, an attacker's injected request), where anyone on the network reads the session.",
+          fix: {
+            description: django
+              ? `set ${name === 'sessionid' ? 'SESSION_COOKIE_SECURE' : 'CSRF_COOKIE_SECURE'} = True`
+              : 'add the Secure attribute',
+          },
           data: { cookie: name, urls: occ.map((c) => c.url) },
         }),
       );

@@ -25,7 +25,7 @@ export const hstsMissing: ScanCheck = {
     if (!page) return [];
     const django = page.cookies.some((c) => c.name === 'csrftoken' || c.name === 'sessionid');
     const djangoNote = django
-      ? ' This looks like a Django site (csrftoken/sessionid cookies): Django\'s SecurityMiddleware sends HSTS only when request.is_secure(), so its absence is itself evidence that the app believes the request is plain http.'
+      ? " This looks like a Django site (csrftoken/sessionid cookies): Django's SecurityMiddleware sends HSTS only when request.is_secure(), so its absence is itself evidence that the app believes the request is plain http."
       : '';
     const out: Finding[] = [];
     if (!page.hsts) {
@@ -34,21 +34,31 @@ export const hstsMissing: ScanCheck = {
           message: `${page.finalUrl} sends no Strict-Transport-Security header.${djangoNote}`,
           evidence: [{ file: page.finalUrl, line: 0, snippet: 'Strict-Transport-Security: (absent)', source: 'live' }],
           why: 'Without HSTS the first request of every visit can go over plain http and be intercepted (SSL stripping).',
-          fix: { description: 'send HSTS from the proxy (or, for Django, set SECURE_HSTS_SECONDS once the app sees https)', lines: ['add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;'] },
+          fix: {
+            description: 'send HSTS from the proxy (or, for Django, set SECURE_HSTS_SECONDS once the app sees https)',
+            lines: ['add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;'],
+          },
           data: { url: page.finalUrl, djangoHint: django },
         }),
       );
       return out;
     }
     const h = parseHsts(page.hsts);
-    const weak = h.invalid ?? (h.maxAge !== undefined && h.maxAge < MIN_MAX_AGE ? `max-age=${h.maxAge} is under 180 days${h.maxAge === 0 ? ' (0 removes the policy)' : ''}` : undefined);
+    const weak =
+      h.invalid ??
+      (h.maxAge !== undefined && h.maxAge < MIN_MAX_AGE
+        ? `max-age=${h.maxAge} is under 180 days${h.maxAge === 0 ? ' (0 removes the policy)' : ''}`
+        : undefined);
     if (weak) {
       out.push(
         finding(meta, {
           message: `${page.finalUrl} sends a weak Strict-Transport-Security header: ${weak}`,
           evidence: [{ file: page.finalUrl, line: 0, snippet: `Strict-Transport-Security: ${page.hsts}`, source: 'live' }],
           why: 'The browser forgets (or ignores) the policy quickly, so plain-http first requests come back.',
-          fix: { description: 'use max-age of at least one year', lines: ['Strict-Transport-Security: max-age=31536000; includeSubDomains'] },
+          fix: {
+            description: 'use max-age of at least one year',
+            lines: ['Strict-Transport-Security: max-age=31536000; includeSubDomains'],
+          },
           data: { url: page.finalUrl, header: page.hsts, weak },
         }),
       );

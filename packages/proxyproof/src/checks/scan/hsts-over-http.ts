@@ -5,7 +5,8 @@ const meta: CheckMeta = {
   id: 'scan/hsts-over-http',
   severity: 'low',
   title: 'Strict-Transport-Security sent only over http (ignored)',
-  summary: 'The plain http:// response carries Strict-Transport-Security while the https:// one does not; browsers ignore HSTS received over http.',
+  summary:
+    'The plain http:// response carries Strict-Transport-Security while the https:// one does not; browsers ignore HSTS received over http.',
   references: ['https://www.rfc-editor.org/rfc/rfc6797#section-8.1', 'https://www.rfc-editor.org/rfc/rfc6797#section-7.2'],
 };
 

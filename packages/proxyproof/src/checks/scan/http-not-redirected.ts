@@ -6,7 +6,10 @@ const meta: CheckMeta = {
   severity: 'medium',
   title: 'Plain http:// is not redirected to https',
   summary: 'The site answers its http:// URL with content instead of a redirect to https://.',
-  references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security', 'https://nginx.org/en/docs/http/ngx_http_rewrite_module.html#return'],
+  references: [
+    'https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security',
+    'https://nginx.org/en/docs/http/ngx_http_rewrite_module.html#return',
+  ],
 };
 
 export const httpNotRedirected: ScanCheck = {
@@ -22,7 +25,10 @@ export const httpNotRedirected: ScanCheck = {
         message: `${h.url} answers ${h.status}${h.chain.length ? ` after ${h.chain.length} redirect(s) to ${final}` : ''} without sending the visitor to https://`,
         evidence: [{ file: h.url, line: 0, snippet: `HTTP ${h.status}`, source: 'live' }],
         why: 'Visitors who type the name (and links to http://) stay on plain http: no encryption, and cookies without Secure travel in clear.',
-        fix: { description: 'redirect every http:// request to https:// at the proxy', lines: ['server { listen 80; server_name _; return 301 https://$host$request_uri; }'] },
+        fix: {
+          description: 'redirect every http:// request to https:// at the proxy',
+          lines: ['server { listen 80; server_name _; return 301 https://$host$request_uri; }'],
+        },
         data: { url: h.url, status: h.status, finalUrl: final },
       }),
     ];

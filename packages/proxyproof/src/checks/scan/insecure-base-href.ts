@@ -15,7 +15,11 @@ export const insecureBaseHref: ScanCheck = {
   meta,
   run(facts) {
     const out: Finding[] = [];
-    for (const occ of groupByUrl(facts, (r) => r.classification === 'base', (p) => p.insecure).values()) {
+    for (const occ of groupByUrl(
+      facts,
+      (r) => r.classification === 'base',
+      (p) => p.insecure,
+    ).values()) {
       const first = occ[0]!;
       const a = attribute(facts, first.page, first.ref);
       const inherited = first.page.insecure.filter((r) => r.viaBase).length;
@@ -24,7 +28,12 @@ export const insecureBaseHref: ScanCheck = {
           message: `<base href="${first.ref.url}"> makes ${inherited} relative URL${inherited === 1 ? '' : 's'} on the page http://\npages: ${pagesText(occ)}\ncause: ${a.explanation}`,
           evidence: pageEvidence(occ),
           why: 'Relative scripts and stylesheets become blocked mixed content, images are upgraded, links leave https: one tag breaks the whole page.',
-          fix: { description: a.cause === 'backend-generated' ? fixFor(a, first.ref.url) : 'write the base as https:// or a path (`<base href="/">`)' },
+          fix: {
+            description:
+              a.cause === 'backend-generated'
+                ? fixFor(a, first.ref.url)
+                : 'write the base as https:// or a path (`<base href="/">`)',
+          },
           data: { url: first.ref.url, cause: a.cause, pages: [...new Set(occ.map((o) => o.page.finalUrl))] },
         }),
       );

@@ -5,7 +5,7 @@ const meta: CheckMeta = {
   id: 'scan/insecure-form-action',
   severity: 'high',
   title: 'Form submits to http://',
-  summary: 'A form (action or a button\'s formaction) on an https page targets an http:// URL.',
+  summary: "A form (action or a button's formaction) on an https page targets an http:// URL.",
   references: [
     'https://www.w3.org/TR/mixed-content/#should-block-fetch',
     'https://blog.chromium.org/2020/08/protecting-google-chrome-users-from.html',

@@ -5,7 +5,8 @@ const meta: CheckMeta = {
   id: 'scan/mixed-content-blocked',
   severity: 'high',
   title: 'Mixed content blocked by the browser',
-  summary: 'An https page loads a script, stylesheet, frame, font, fetch, favicon, img with srcset or picture source over http://; Chromium blocks it.',
+  summary:
+    'An https page loads a script, stylesheet, frame, font, fetch, favicon, img with srcset or picture source over http://; Chromium blocks it.',
   references: [
     'https://www.w3.org/TR/mixed-content/',
     'https://developer.mozilla.org/en-US/docs/Web/Security/Mixed_content',

@@ -5,7 +5,8 @@ const meta: CheckMeta = {
   id: 'scan/mixed-content-upgraded',
   severity: 'medium',
   title: 'Passive mixed content (auto-upgraded, or loaded with a warning)',
-  summary: 'An https page loads an image, audio/video, poster or CSS image over http://; Chromium upgrades it to https:// keeping the port, or (IP-address hosts) loads it over http with a warning.',
+  summary:
+    'An https page loads an image, audio/video, poster or CSS image over http://; Chromium upgrades it to https:// keeping the port, or (IP-address hosts) loads it over http with a warning.',
   references: [
     'https://blog.chromium.org/2019/10/no-more-mixed-messages-about-https.html',
     'https://www.w3.org/TR/mixed-content/#upgrade-algorithm',
@@ -18,7 +19,10 @@ export const mixedContentUpgraded: ScanCheck = {
   run: (facts) =>
     mixedContentFindings(meta, facts, ['upgraded', 'warning'], (ref, a) => {
       const u = new URL(ref.url);
-      const portNote = u.port && u.port !== '443' ? ` Chromium requests https://${u.host}${u.pathname}: the upgrade keeps port ${u.port}, which usually does not speak TLS, so the image breaks.` : '';
+      const portNote =
+        u.port && u.port !== '443'
+          ? ` Chromium requests https://${u.host}${u.pathname}: the upgrade keeps port ${u.port}, which usually does not speak TLS, so the image breaks.`
+          : '';
       return ref.classification === 'warning'
         ? {
             message: `${ref.url} (${ref.resourceType ?? ref.kind}) is loaded over plain http with a warning: Chromium never upgrades an IP-address URL`,

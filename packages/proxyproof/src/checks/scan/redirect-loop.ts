@@ -23,11 +23,18 @@ export const redirectLoop: ScanCheck = {
     const lint = relevantLint(facts);
     for (const p of facts.pages) {
       if (!p.redirectLoop) continue;
-      const key = p.chain.map((h) => h.url).sort().join(' ');
+      const key = p.chain
+        .map((h) => h.url)
+        .sort()
+        .join(' ');
       if (seen.has(key)) continue;
       seen.add(key);
-      const httpsToSelfOrHttps = p.chain.some((h) => h.url.startsWith('https:') && h.location && new URL(h.location, h.url).protocol === 'https:');
-      const viaHttp = p.chain.some((h) => h.url.startsWith('https:') && h.location && new URL(h.location, h.url).protocol === 'http:');
+      const httpsToSelfOrHttps = p.chain.some(
+        (h) => h.url.startsWith('https:') && h.location && new URL(h.location, h.url).protocol === 'https:',
+      );
+      const viaHttp = p.chain.some(
+        (h) => h.url.startsWith('https:') && h.location && new URL(h.location, h.url).protocol === 'http:',
+      );
       const cause = httpsToSelfOrHttps
         ? 'an https:// request is redirected to https:// again: the app redirects to https (SECURE_SSL_REDIRECT, force_ssl, a Flask-Talisman) because it believes the request is plain http — the scheme is lost at the proxy (no X-Forwarded-Proto, or not trusted)'
         : viaHttp
@@ -37,9 +44,15 @@ export const redirectLoop: ScanCheck = {
       out.push(
         finding(meta, {
           message: `${p.url}: ${p.redirectLoop === 'revisit' ? 'the redirect chain revisits a URL' : `more than ${p.chain.length - 1} redirects`}\n${chainLines.join('\n')}\nlikely cause: ${cause}${lint.length ? `\nconsistent with ${lint.map((l) => `${l.id} at ${l.file}:${l.line}`).join(', ')}` : ''}`,
-          evidence: [{ file: p.url, line: 0, snippet: chainLines.slice(0, 12).join('\n'), source: 'live' }, ...lint.map((l) => ({ file: l.file, line: l.line, note: l.id, source: 'file' as const }))],
+          evidence: [
+            { file: p.url, line: 0, snippet: chainLines.slice(0, 12).join('\n'), source: 'live' },
+            ...lint.map((l) => ({ file: l.file, line: l.line, note: l.id, source: 'file' as const })),
+          ],
           why: 'The browser gives up with ERR_TOO_MANY_REDIRECTS: the page is down for every visitor.',
-          fix: { description: 'make the proxy send X-Forwarded-Proto (proxy_set_header X-Forwarded-Proto $scheme;) and the app trust it (Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"))' },
+          fix: {
+            description:
+              'make the proxy send X-Forwarded-Proto (proxy_set_header X-Forwarded-Proto $scheme;) and the app trust it (Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"))',
+          },
           data: { url: p.url, chain: p.chain, kind: p.redirectLoop },
         }),
       );

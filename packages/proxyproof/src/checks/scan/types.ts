@@ -31,7 +31,16 @@ export function mixedContent(page: PageFacts): UrlRef[] {
     // Fill the line and snippet (and CSS origin) from the raw HTML when the static pass found the same URL.
     return page.observed.map((o) => {
       const raw = page.insecure.find((r) => r.url === o.url);
-      return raw ? { ...o, doc: raw.doc, line: raw.line, snippet: raw.snippet, source: raw.source === 'css' ? 'css' : 'browser', viaBase: raw.viaBase } : o;
+      return raw
+        ? {
+            ...o,
+            doc: raw.doc,
+            line: raw.line,
+            snippet: raw.snippet,
+            source: raw.source === 'css' ? 'css' : 'browser',
+            viaBase: raw.viaBase,
+          }
+        : o;
     });
   }
   if (hasUpgradeInsecureRequests(page)) return [];
@@ -44,7 +53,11 @@ export interface Occurrence {
 }
 
 /** Groups occurrences by URL (and classification): one finding per insecure URL, listing every page. */
-export function groupByUrl(facts: ScanFacts, accept: (r: UrlRef) => boolean, pick: (p: PageFacts) => UrlRef[] = mixedContent): Map<string, Occurrence[]> {
+export function groupByUrl(
+  facts: ScanFacts,
+  accept: (r: UrlRef) => boolean,
+  pick: (p: PageFacts) => UrlRef[] = mixedContent,
+): Map<string, Occurrence[]> {
   const groups = new Map<string, Occurrence[]>();
   for (const page of facts.pages) {
     const seenOnPage = new Set<string>();
@@ -54,7 +67,10 @@ export function groupByUrl(facts: ScanFacts, accept: (r: UrlRef) => boolean, pic
       if (seenOnPage.has(key)) continue;
       seenOnPage.add(key);
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = []));
+      if (!g) {
+        g = [];
+        groups.set(key, g);
+      }
       g.push({ page, ref });
     }
   }
@@ -82,7 +98,11 @@ export function mixedContentFindings(
   meta: CheckMeta,
   facts: ScanFacts,
   classes: Classification[],
-  describe: (ref: UrlRef, a: Attribution, occ: Occurrence[]) => { message: string; why: string; severity?: Severity; fix: string },
+  describe: (
+    ref: UrlRef,
+    a: Attribution,
+    occ: Occurrence[],
+  ) => { message: string; why: string; severity?: Severity; fix: string },
 ): Finding[] {
   const out: Finding[] = [];
   for (const occ of groupByUrl(facts, (r) => classes.includes(r.classification)).values()) {

@@ -36,7 +36,12 @@ export interface Visit {
 export function findChromium(explicit?: string): string {
   const candidates = explicit ? [explicit] : ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
   for (const c of candidates) {
-    const paths = c.includes('/') ? [c] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, c));
+    const paths = c.includes('/')
+      ? [c]
+      : (process.env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(d, c));
     for (const p of paths) {
       try {
         accessSync(p, constants.X_OK);
@@ -49,7 +54,7 @@ export function findChromium(explicit?: string): string {
   throw new InputError(
     explicit
       ? `browser not found or not executable: ${explicit}`
-      : 'no Chromium on PATH (install Debian\'s `chromium`, or pass --browser-path); proxyproof never downloads a browser',
+      : "no Chromium on PATH (install Debian's `chromium`, or pass --browser-path); proxyproof never downloads a browser",
     explicit,
   );
 }
@@ -83,7 +88,11 @@ const RESOURCE_KIND: Record<string, RefKind> = {
   Import: 'css-import',
 };
 
-export function classifyIssue(resolutionStatus: string, resourceType: string | undefined, url: string): Classification | undefined {
+export function classifyIssue(
+  resolutionStatus: string,
+  resourceType: string | undefined,
+  url: string,
+): Classification | undefined {
   if (resolutionStatus === 'MixedContentAutomaticallyUpgraded') return 'upgraded';
   if (resolutionStatus === 'MixedContentBlocked') return url.startsWith('ws:') ? 'websocket' : 'blocked';
   if (resolutionStatus === 'MixedContentWarning') return resourceType === 'Form' ? 'form' : 'warning';
@@ -176,9 +185,7 @@ export class BrowserEngine {
     // Reports without an Audits issue (console lines, blockable requests): merged at the end, only for URLs
     // that got no issue, so the issue's resourceType and status win.
     const fallback: Array<{ url: string; classification: Classification; doc: string; resourceType?: string }> = [];
-    const sessions: CDPSession[] = [];
     const watch = async (session: CDPSession, doc: () => string) => {
-      sessions.push(session);
       session.on('Audits.issueAdded', (e) => {
         const d = (e.issue.details as { mixedContentIssueDetails?: MixedContentIssueDetails }).mixedContentIssueDetails;
         if (!d) return;
@@ -215,8 +222,11 @@ export class BrowserEngine {
         const r = classifyConsole(m.text());
         if (r) fallback.push({ ...r, doc: p.url() });
       });
-      p.on('frameattached', (f) => void attaching.push(attachFrame(f)));
-      p.on('framenavigated', (f) => void attaching.push(attachFrame(f)));
+      const onFrame = (f: Frame) => {
+        if (f !== p.mainFrame() && !attached.has(f)) attaching.push(attachFrame(f));
+      };
+      p.on('frameattached', onFrame);
+      p.on('framenavigated', onFrame);
       const timeout = this.opts.pageTimeoutMs ?? 20_000;
       let error: string | undefined;
       try {
@@ -224,7 +234,7 @@ export class BrowserEngine {
       } catch (e) {
         error = (e as Error).message.split('\n')[0];
       }
-      await p.waitForTimeout(this.opts.settleMs ?? 250);
+      await p.waitForTimeout(this.opts.settleMs ?? 100);
       // Frames' sessions attached late replay their issues on Audits.enable: wait for them (bounded).
       if (attaching.length) {
         await Promise.race([Promise.allSettled(attaching), new Promise((r) => setTimeout(r, 3000))]);
@@ -241,7 +251,7 @@ export class BrowserEngine {
       for (const f of fallback) if (!issued.has(f.url)) add(f.url, f.classification, f.doc, f.resourceType);
       return { observed: [...found.values()], screenshot, error };
     } finally {
-      for (const s of sessions) await s.detach().catch(() => undefined);
+      // Closing the page ends its sessions (no separate detach round trips).
       await page?.close().catch(() => undefined);
       this.release(ctx);
     }

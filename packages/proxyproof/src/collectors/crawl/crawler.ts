@@ -8,13 +8,17 @@ import robotsParserModule from 'robots-parser';
 import { classify } from '../../scan/classify.js';
 import { parseSetCookie } from '../../scan/cookies.js';
 import type { CookieFacts, FetchFailure, PageFacts, UrlRef } from '../../scan/types.js';
-import { extractCss, extractHtml, extractManifestIcons, type HtmlExtract, type RawRef } from './extract.js';
+import { decodeBody, extractCss, extractHtml, extractManifestIcons, type HtmlExtract, type RawRef } from './extract.js';
+
+export { decodeBody };
+
+import { FetchError, type FetchResult, type HttpClient, headerValues } from './http.js';
+
 // robots-parser is CommonJS (`module.exports = fn`) while its types declare a default export.
 const robotsParser = ((robotsParserModule as unknown as { default?: unknown }).default ?? robotsParserModule) as unknown as (
   url: string,
   txt: string,
 ) => { isAllowed(url: string, ua?: string): boolean | undefined; getSitemaps(): string[] };
-import { FetchError, type FetchResult, type HttpClient, headerValues } from './http.js';
 
 export interface CrawlOptions {
   maxPages: number;
@@ -47,22 +51,6 @@ export interface CrawlResult {
 
 const HTML_TYPES = /^(?:text\/html|application\/xhtml\+xml)/i;
 
-export function decodeBody(body: Buffer, contentType: string | undefined): { text: string; invalidUtf8: boolean } {
-  const charset = /charset\s*=\s*"?([\w-]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-    try {
-      return { text: new TextDecoder(charset).decode(body), invalidUtf8: false };
-    } catch {
-      /* unknown label: fall through to UTF-8 */
-    }
-  }
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), invalidUtf8: false };
-  } catch {
-    return { text: new TextDecoder('utf-8').decode(body), invalidUtf8: true };
-  }
-}
-
 /** Turns a fetched HTML response into PageFacts (no I/O except the cached CSS/manifest fetches). */
 export async function buildPage(
   r: FetchResult,
@@ -71,14 +59,16 @@ export async function buildPage(
 ): Promise<{ page: PageFacts; extract?: HtmlExtract }> {
   const contentType = headerValues(r.headers, 'content-type')[0];
   const cookies: CookieFacts[] = [];
-  for (const hop of r.chain) for (const c of hop.setCookie ?? []) {
-    const parsed = parseSetCookie(c, hop.url);
-    if (parsed) cookies.push(parsed);
-  }
-  if (!r.redirectLoop) for (const c of headerValues(r.headers, 'set-cookie')) {
-    const parsed = parseSetCookie(c, r.finalUrl);
-    if (parsed) cookies.push(parsed);
-  }
+  for (const hop of r.chain)
+    for (const c of hop.setCookie ?? []) {
+      const parsed = parseSetCookie(c, hop.url);
+      if (parsed) cookies.push(parsed);
+    }
+  if (!r.redirectLoop)
+    for (const c of headerValues(r.headers, 'set-cookie')) {
+      const parsed = parseSetCookie(c, r.finalUrl);
+      if (parsed) cookies.push(parsed);
+    }
   const page: PageFacts = {
     url: r.url,
     finalUrl: r.finalUrl,
@@ -110,6 +100,8 @@ export async function buildPage(
     if (page.insecure.length >= maxRefs) return;
     // Mixed content exists only on https pages; navigation away to http:// is reported from https pages too.
     if (!https) return;
+    // Only http:// and ws:// can be insecure: skip the URL parse for everything else.
+    if (!(raw.url.startsWith('http:') || raw.url.startsWith('ws:'))) return;
     const c = classify(raw.url, raw.kind, { upgradablePreload: raw.upgradablePreload });
     if (!c) return;
     const ref: UrlRef = { url: raw.url, kind: raw.kind, classification: c, source, doc, line: raw.line, snippet: raw.snippet };
@@ -145,7 +137,10 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
     let p = cssCache.get(url);
     if (!p) {
       p = client.fetch(url).then(
-        (r) => (r.status < 400 && !r.redirectLoop ? extractCss(r.body.toString('utf8'), r.finalUrl, 'stylesheet', 0, lineOf(r.body.toString('utf8'))) : []),
+        (r) =>
+          r.status < 400 && !r.redirectLoop
+            ? extractCss(r.body.toString('utf8'), r.finalUrl, 'stylesheet', 0, lineOf(r.body.toString('utf8')))
+            : [],
         (e: FetchError) => {
           failures.push({ url, message: e.message, code: e.code });
           return [];
@@ -180,7 +175,11 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
   let hostname = entryUrl.hostname;
   if (!first.redirectLoop) {
     const f = new URL(first.finalUrl);
-    if (f.hostname === entryUrl.hostname || f.hostname === `www.${entryUrl.hostname}` || entryUrl.hostname === `www.${f.hostname}`) {
+    if (
+      f.hostname === entryUrl.hostname ||
+      f.hostname === `www.${entryUrl.hostname}` ||
+      entryUrl.hostname === `www.${f.hostname}`
+    ) {
       origin = f.origin;
       hostname = f.hostname;
     }
@@ -236,8 +235,13 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
 
   let done = 0;
   const handle = async (r: FetchResult, depth: number) => {
-    const { page, extract } = await buildPage(r, depth, { css: opts.css !== false ? css : undefined, manifest: opts.css !== false ? manifest : undefined, maxRefs: opts.maxRefsPerPage });
-    if (opts.visit && !page.redirectLoop && page.status < 400 && page.finalUrl.startsWith('https:') && Date.now() < deadline) await opts.visit(page);
+    const { page, extract } = await buildPage(r, depth, {
+      css: opts.css !== false ? css : undefined,
+      manifest: opts.css !== false ? manifest : undefined,
+      maxRefs: opts.maxRefsPerPage,
+    });
+    if (opts.visit && !page.redirectLoop && page.status < 400 && page.finalUrl.startsWith('https:') && Date.now() < deadline)
+      await opts.visit(page);
     pages.push(page);
     done++;
     if (extract) {
@@ -256,7 +260,7 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
   for (const sm of seeds) {
     if (Date.now() >= deadline) break;
     const r = await client.fetch(sm).catch(() => undefined);
-    if (!r || r.status !== 200 || r.redirectLoop) continue;
+    if (r?.status !== 200 || r.redirectLoop) continue;
     const xml = r.body.toString('utf8');
     const re = /<loc>\s*([^<\s]+)\s*<\/loc>/gi;
     let n = 0;
@@ -302,8 +306,13 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
-  if (Date.now() >= deadline && queue.length > 0) notes.push({ url: entry, message: `total time reached: ${queue.length} queued pages not scanned` });
-  if (skippedByLimit > 0) notes.push({ url: entry, message: `--max-pages ${opts.maxPages} reached: ${skippedByLimit} more same-site links not followed` });
+  if (Date.now() >= deadline && queue.length > 0)
+    notes.push({ url: entry, message: `total time reached: ${queue.length} queued pages not scanned` });
+  if (skippedByLimit > 0)
+    notes.push({
+      url: entry,
+      message: `--max-pages ${opts.maxPages} reached: ${skippedByLimit} more same-site links not followed`,
+    });
   return { pages, failures, notes };
 }
 

@@ -113,11 +113,33 @@ interface Pending {
 const MEDIA_TAGS = new Set(['audio', 'video']);
 
 /** Extracts URLs from one CSS text. `base` resolves relative URLs; `lineOffset` is added to css-tree's lines. */
-export function extractCss(css: string, base: string, context: 'stylesheet' | 'declarationList', lineOffset = 0, snippetOf?: (line: number) => string): RawRef[] {
+export function extractCss(
+  css: string,
+  base: string,
+  context: 'stylesheet' | 'declarationList',
+  lineOffset = 0,
+  snippetOf?: (line: number) => string,
+): RawRef[] {
+  // Fast paths: no URL-bearing construct at all, or none that can be insecure (then line numbers are not
+  // needed and css-tree can skip tracking positions, which costs about a third of the parse).
+  if (!/url\(|image-set|@import/i.test(css)) return [];
+  // Insecure URLs come from a literal http:/ws: or from relative URLs against an http:// base.
+  const positions = /(?:http|ws):/i.test(css) || base.startsWith('http:');
+  return extractCssParsed(css, base, context, lineOffset, snippetOf, positions);
+}
+
+function extractCssParsed(
+  css: string,
+  base: string,
+  context: 'stylesheet' | 'declarationList',
+  lineOffset: number,
+  snippetOf: ((line: number) => string) | undefined,
+  positions: boolean,
+): RawRef[] {
   const out: RawRef[] = [];
   let ast: csstree.CssNode;
   try {
-    ast = csstree.parse(css, { context, positions: true, parseValue: true, parseCustomProperty: false, onParseError: () => undefined });
+    ast = csstree.parse(css, { context, positions, parseValue: true, parseCustomProperty: false, onParseError: () => undefined });
   } catch {
     return out;
   }
@@ -136,7 +158,13 @@ export function extractCss(css: string, base: string, context: 'stylesheet' | 'd
     const url = resolve(raw, base);
     if (!url) return;
     const l = line !== undefined ? line + lineOffset : undefined;
-    out.push({ url, kind, line: l, snippet: l !== undefined && snippetOf ? snippetOf(l) : undefined, relative: !isAbsolute(raw) || undefined });
+    out.push({
+      url,
+      kind,
+      line: l,
+      snippet: l !== undefined && snippetOf ? snippetOf(l) : undefined,
+      relative: !isAbsolute(raw) || undefined,
+    });
   };
   csstree.walk(ast, {
     enter(this: csstree.WalkContext, node: csstree.CssNode) {
@@ -176,19 +204,30 @@ export function extractHtml(html: string, pageUrl: string): HtmlExtract {
   const stack: string[] = [];
   let inStyle: { text: string; line: number } | undefined;
   let inScript: { text: string; line: number } | undefined;
-  let currentLine = 1;
+  // Line and snippet of the current tag, computed only when the tag carries a URL (most tags do not).
+  let tagStart = 0;
+  let tagEnd = 0;
+  let currentLine = 0;
   let currentSnippet = '';
+  const locate = () => {
+    if (currentLine === 0) {
+      currentLine = lines.line(tagStart);
+      currentSnippet = html.slice(tagStart, Math.min(tagEnd + 1, tagStart + 300)).replace(/\s+/g, ' ');
+    }
+  };
 
   const add = (raw: string | undefined, kind: RefKind, extra: Partial<Pending> = {}) => {
     if (raw === undefined || raw.trim() === '') return;
+    locate();
     pending.push({ raw, kind, line: currentLine, snippet: currentSnippet, ...extra });
   };
 
   const parser = new Parser(
     {
       onopentag(name, a) {
-        currentLine = lines.line(parser.startIndex);
-        currentSnippet = html.slice(parser.startIndex, Math.min(parser.endIndex + 1, parser.startIndex + 300)).replace(/\s+/g, ' ');
+        tagStart = parser.startIndex;
+        tagEnd = parser.endIndex;
+        currentLine = 0;
         const parent = stack[stack.length - 1];
         switch (name) {
           case 'base':
@@ -222,9 +261,13 @@ export function extractHtml(html: string, pageUrl: string): HtmlExtract {
           }
           case 'script':
             add(a.src, 'script');
-            if (a.src === undefined) inScript = { text: '', line: currentLine };
+            if (a.src === undefined) {
+              locate();
+              inScript = { text: '', line: currentLine };
+            }
             break;
           case 'style':
+            locate();
             inStyle = { text: '', line: currentLine };
             break;
           case 'iframe':
@@ -272,6 +315,7 @@ export function extractHtml(html: string, pageUrl: string): HtmlExtract {
           }
         }
         if (a.style && /url\(|image-set/i.test(a.style)) {
+          locate();
           cssBlocks.push({ text: a.style, context: 'declarationList', line: currentLine, snippet: currentSnippet });
         }
         stack.push(name);
@@ -335,13 +379,23 @@ export function extractHtml(html: string, pageUrl: string): HtmlExtract {
     if (!url) continue;
     count(p.raw, url);
     const viaBase = baseInsecure && !isAbsolute(p.raw);
-    refs.push({ url, kind: p.kind, line: p.line, snippet: p.snippet, viaBase: viaBase || undefined, upgradablePreload: p.upgradablePreload });
+    refs.push({
+      url,
+      kind: p.kind,
+      line: p.line,
+      snippet: p.snippet,
+      viaBase: viaBase || undefined,
+      upgradablePreload: p.upgradablePreload,
+    });
     if (p.follow) links.push(url.replace(/#.*$/, ''));
     if (p.stylesheet) stylesheets.push({ url, line: p.line });
     if (p.manifest) manifest ??= url;
   }
-  const htmlLines = html.split('\n', 1 + Math.min(200_000, html.length));
-  const snippetOf = (l: number) => (htmlLines[l - 1] ?? '').trim().slice(0, 300);
+  let htmlLines: string[] | undefined;
+  const snippetOf = (l: number) => {
+    htmlLines ??= html.split('\n');
+    return (htmlLines[l - 1] ?? '').trim().slice(0, 300);
+  };
   for (const block of cssBlocks) {
     for (const r of extractCss(block.text, base, block.context, block.line - 1, snippetOf)) {
       refs.push({ ...r, snippet: r.snippet || block.snippet, viaBase: (baseInsecure && r.relative) || undefined });
@@ -378,4 +432,21 @@ export function extractManifestIcons(json: string, manifestUrl: string): RawRef[
     if (url) out.push({ url, kind: 'manifest-icon', snippet: JSON.stringify(icon).slice(0, 200) });
   }
   return out;
+}
+
+/** Decodes a body by its declared charset (default UTF-8), noting invalid UTF-8 (decoded with U+FFFD). */
+export function decodeBody(body: Buffer, contentType: string | undefined): { text: string; invalidUtf8: boolean } {
+  const charset = /charset\s*=\s*"?([\w-]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    try {
+      return { text: new TextDecoder(charset).decode(body), invalidUtf8: false };
+    } catch {
+      /* unknown label: fall through to UTF-8 */
+    }
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), invalidUtf8: false };
+  } catch {
+    return { text: new TextDecoder('utf-8').decode(body), invalidUtf8: true };
+  }
 }

@@ -6,27 +6,23 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import {
+  brotliDecompressSync,
+  createBrotliDecompress,
+  createGunzip,
+  createInflate,
+  gunzipSync,
+  inflateSync,
+  constants as zlibConstants,
+} from 'node:zlib';
 import { Agent, request } from 'undici';
 import { InputError } from '../../model/finding.js';
 import type { RedirectHop } from '../../scan/types.js';
+import type { ResolveEntry } from './resolve.js';
 
-export interface ResolveEntry {
-  host: string;
-  port: number;
-  address: string;
-}
-
-/** Parses curl's `host:port:address` (IPv6 addresses may be bracketed). */
-export function parseResolve(spec: string): ResolveEntry {
-  const m = /^([^:\s]+):(\d{1,5}):\[?([0-9A-Fa-f:.]+)\]?$/.exec(spec.trim());
-  if (!m || isIP(m[3]!) === 0 || Number(m[2]) > 65535) {
-    throw new InputError(`--resolve '${spec}': expected HOST:PORT:ADDRESS (like curl), e.g. app.test:443:127.0.0.1`);
-  }
-  return { host: m[1]!.toLowerCase(), port: Number(m[2]), address: m[3]! };
-}
+export { parseResolve, type ResolveEntry } from './resolve.js';
 
 export interface HttpOptions {
   resolve?: ResolveEntry[];
@@ -86,10 +82,16 @@ const TLS_HINT: Record<string, string> = {
 export function describeError(e: unknown, url: string, timeoutMs: number): FetchError {
   const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.cause?.code ?? err.code;
-  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (
+    err.name === 'TimeoutError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
     return new FetchError(`timed out after ${timeoutMs} ms`, url, code ?? 'ETIMEDOUT');
   }
-  if (err.name === 'AbortError' || code === 'UND_ERR_ABORTED') return new FetchError('aborted (total scan time reached)', url, 'ABORTED');
+  if (err.name === 'AbortError' || code === 'UND_ERR_ABORTED')
+    return new FetchError('aborted (total scan time reached)', url, 'ABORTED');
   if (code && TLS_HINT[code]) {
     const fix = /CERT|SIGNATURE|ISSUER/.test(code) ? ' (pass --insecure to accept it, or --ca-cert FILE to trust its CA)' : '';
     return new FetchError(`TLS error ${code}: ${TLS_HINT[code]}${fix}`, url, code);
@@ -103,7 +105,13 @@ export class HttpClient {
   readonly opts: Required<Pick<HttpOptions, 'requestTimeoutMs' | 'maxRedirects' | 'maxBytes' | 'userAgent'>> & HttpOptions;
 
   constructor(opts: HttpOptions = {}) {
-    this.opts = { requestTimeoutMs: 15_000, maxRedirects: 10, maxBytes: 5 * 1024 * 1024, userAgent: 'proxyproof-scan/0.1', ...opts };
+    this.opts = {
+      requestTimeoutMs: 15_000,
+      maxRedirects: 10,
+      maxBytes: 5 * 1024 * 1024,
+      userAgent: 'proxyproof-scan/0.1',
+      ...opts,
+    };
     const map = new Map<string, string>();
     for (const r of opts.resolve ?? []) {
       const prev = map.get(r.host);
@@ -115,7 +123,10 @@ export class HttpClient {
       try {
         ca = readFileSync(opts.caCert, 'utf8');
       } catch (e) {
-        throw new InputError(`cannot read CA certificate: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, opts.caCert);
+        throw new InputError(
+          `cannot read CA certificate: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          opts.caCert,
+        );
       }
       if (!ca.includes('BEGIN CERTIFICATE')) throw new InputError('not a PEM certificate (no BEGIN CERTIFICATE)', opts.caCert);
     }
@@ -130,8 +141,9 @@ export class HttpClient {
     this.agent = new Agent({
       connect: {
         lookup: lookup as never,
-        // Node's default CAs plus the extra one: `ca` replaces the list, so add the bundled roots back.
-        ca: ca ? [...rootCertificates, ca] : undefined,
+        // Node's default CAs plus the extra one (`ca` replaces the list, so the bundled roots are added back),
+        // in ONE secure context: passing `ca` per connection would parse ~150 certificates for every socket.
+        secureContext: ca ? createSecureContext({ ca: [...rootCertificates, ca] }) : undefined,
         rejectUnauthorized: !opts.insecure,
         timeout: t,
       },
@@ -139,6 +151,11 @@ export class HttpClient {
       bodyTimeout: t,
       connections: opts.connections ?? 16,
     });
+    opts.signal?.addEventListener(
+      'abort',
+      () => void this.agent.destroy(new FetchError('aborted (total scan time reached)', '', 'ABORTED')).catch(() => undefined),
+      { once: true },
+    );
   }
 
   async close(): Promise<void> {
@@ -148,9 +165,12 @@ export class HttpClient {
   /** One request, no redirect following. Reads at most maxBytes of (decompressed) body. */
   async fetchOnce(url: string, init: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; readBody?: boolean } = {}) {
     const t = this.opts.requestTimeoutMs;
-    const signals = [AbortSignal.timeout(t)];
-    if (this.opts.signal) signals.push(this.opts.signal);
-    const signal = AbortSignal.any(signals);
+    // One timer per request (headers AND body); the total scan time aborts everything through agent.destroy()
+    // (cheaper than AbortSignal.any per request, which tracks every dependent signal).
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(new DOMException(`timed out after ${t} ms`, 'TimeoutError')), t);
+    timer.unref?.();
+    const signal = ctl.signal;
     try {
       const res = await request(url, {
         method: init.method ?? 'GET',
@@ -163,7 +183,7 @@ export class HttpClient {
         if (Array.isArray(v)) for (const x of v) headers.push([k.toLowerCase(), x]);
         else if (v !== undefined) headers.push([k.toLowerCase(), v]);
       }
-      let body = Buffer.alloc(0);
+      let body: Buffer = Buffer.alloc(0);
       let truncated = false;
       const redirect = res.statusCode >= 300 && res.statusCode < 400 && headers.some(([k]) => k === 'location');
       // A destroyed body emits an abort error; nobody else listens, so swallow it here.
@@ -171,12 +191,18 @@ export class HttpClient {
       if (init.readBody === false || init.method === 'HEAD' || redirect) {
         res.body.destroy();
       } else {
-        const enc = headers.find(([k]) => k === 'content-encoding')?.[1]?.trim().toLowerCase();
+        const enc = headers
+          .find(([k]) => k === 'content-encoding')?.[1]
+          ?.trim()
+          .toLowerCase();
         ({ body, truncated } = await readCapped(res.body as unknown as Readable, enc, this.opts.maxBytes, signal));
       }
       return { status: res.statusCode, headers, body, truncated };
     } catch (e) {
+      if (this.opts.signal?.aborted) throw new FetchError('aborted (total scan time reached)', url, 'ABORTED');
       throw describeError(e, url, t);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -193,7 +219,16 @@ export class HttpClient {
       } catch (e) {
         if (chain.length === 0 || !(e instanceof FetchError)) throw e;
         const last = chain[chain.length - 1]!;
-        return { url, finalUrl: current, status: last.status, headers: [], body: Buffer.alloc(0), truncated: false, chain, error: e };
+        return {
+          url,
+          finalUrl: current,
+          status: last.status,
+          headers: [],
+          body: Buffer.alloc(0),
+          truncated: false,
+          chain,
+          error: e,
+        };
       }
       const location = r.headers.find(([k]) => k === 'location')?.[1];
       if (r.status >= 300 && r.status < 400 && location !== undefined) {
@@ -205,8 +240,28 @@ export class HttpClient {
         } catch {
           throw new FetchError(`redirect to an invalid Location '${location}'`, current, 'EBADLOCATION');
         }
-        if (seen.has(next)) return { url, finalUrl: next, status: r.status, headers: r.headers, body: r.body, truncated: false, chain, redirectLoop: 'revisit' };
-        if (i + 1 > this.opts.maxRedirects) return { url, finalUrl: next, status: r.status, headers: r.headers, body: r.body, truncated: false, chain, redirectLoop: 'limit' };
+        if (seen.has(next))
+          return {
+            url,
+            finalUrl: next,
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+            truncated: false,
+            chain,
+            redirectLoop: 'revisit',
+          };
+        if (i + 1 > this.opts.maxRedirects)
+          return {
+            url,
+            finalUrl: next,
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+            truncated: false,
+            chain,
+            redirectLoop: 'limit',
+          };
         current = next;
         continue;
       }
@@ -216,37 +271,58 @@ export class HttpClient {
 }
 
 async function readCapped(body: Readable, encoding: string | undefined, maxBytes: number, signal: AbortSignal) {
-  let stream: Readable = body;
-  const decomp =
-    encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'br' ? createBrotliDecompress() : encoding === 'deflate' ? createInflate() : undefined;
-  if (decomp) {
+  const kind =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? 'gzip'
+      : encoding === 'br'
+        ? 'br'
+        : encoding === 'deflate'
+          ? 'deflate'
+          : undefined;
+  // Read at most maxBytes from the wire (compressed or not)...
+  const raw = await readRaw(body, maxBytes, signal);
+  if (!kind) return raw;
+  // ...then decompress at most maxBytes: in one synchronous call when it fits (most pages: cheaper than a
+  // stream per response), else streaming the prefix (a compression bomb stops at the cap).
+  const opts = { maxOutputLength: maxBytes, finishFlush: zlibConstants.Z_SYNC_FLUSH };
+  try {
+    const out =
+      kind === 'gzip'
+        ? gunzipSync(raw.body, opts)
+        : kind === 'br'
+          ? brotliDecompressSync(raw.body, { maxOutputLength: maxBytes, finishFlush: zlibConstants.BROTLI_OPERATION_FLUSH })
+          : inflateSync(raw.body, opts);
+    return { body: out, truncated: raw.truncated };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE')
+      throw new FetchError(`cannot decode ${kind} body: ${(e as Error).message}`, '', 'EDECODE');
+    const decomp = kind === 'gzip' ? createGunzip(opts) : kind === 'br' ? createBrotliDecompress() : createInflate(opts);
     decomp.on('error', () => undefined);
-    body.on('error', (e) => decomp.destroy(e));
-    stream = body.pipe(decomp);
+    decomp.end(raw.body);
+    const prefix = await readRaw(decomp, maxBytes, signal);
+    decomp.destroy();
+    return { body: prefix.body, truncated: true };
   }
+}
+
+async function readRaw(stream: Readable, maxBytes: number, signal: AbortSignal) {
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
-  try {
-    for await (const chunk of stream) {
-      if (signal.aborted) throw signal.reason;
-      const b = chunk as Buffer;
-      if (size + b.length > maxBytes) {
-        chunks.push(b.subarray(0, maxBytes - size));
-        size = maxBytes;
-        truncated = true;
-        break;
-      }
-      chunks.push(b);
-      size += b.length;
+  for await (const chunk of stream) {
+    if (signal.aborted) throw signal.reason;
+    const b = chunk as Buffer;
+    if (size + b.length > maxBytes) {
+      chunks.push(b.subarray(0, maxBytes - size));
+      size = maxBytes;
+      truncated = true;
+      break;
     }
-  } finally {
-    if (truncated) {
-      body.destroy();
-      decomp?.destroy();
-    }
+    chunks.push(b);
+    size += b.length;
   }
-  return { body: Buffer.concat(chunks, size), truncated };
+  if (truncated) stream.destroy();
+  return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated };
 }
 
 /** Header helper: all values of a (lower-case) header. */

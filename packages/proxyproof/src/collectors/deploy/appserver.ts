@@ -15,7 +15,7 @@
 import type { AppServerFacts, BindAddress, Exposure, SourceRef, Valued } from '../../model/facts.js';
 import type { Scope } from '../python/evaluate.js';
 import { show, toJs } from '../python/evaluate.js';
-import { type FoundInvocation, parseServerArgs, type PyServerKind, shlexSplit } from './servers.js';
+import { type FoundInvocation, type PyServerKind, parseServerArgs, shlexSplit } from './servers.js';
 import type { ComposePort, Reach } from './types.js';
 
 export interface LaunchContext {
@@ -99,7 +99,10 @@ export function parseTwistedEndpoint(spec: string): Omit<BindAddress, 'exposure'
 }
 
 /** Reach of a bind given where the process runs. */
-export function reachOf(b: Pick<BindAddress, 'kind' | 'exposure' | 'port'>, ctx: Pick<LaunchContext, 'container' | 'ports' | 'networkMode' | 'dockerOnly'>): { reach: Reach; published?: ComposePort } {
+export function reachOf(
+  b: Pick<BindAddress, 'kind' | 'exposure' | 'port'>,
+  ctx: Pick<LaunchContext, 'container' | 'ports' | 'networkMode' | 'dockerOnly'>,
+): { reach: Reach; published?: ComposePort } {
   if (b.kind === 'unix') return { reach: 'unix' };
   if (b.kind === 'fd') return { reach: 'fd' };
   if (b.exposure === 'unknown') return { reach: 'unknown' };
@@ -115,19 +118,33 @@ export function reachOf(b: Pick<BindAddress, 'kind' | 'exposure' | 'port'>, ctx:
 }
 
 function envValue(ctx: LaunchContext, inv: FoundInvocation, name: string): Valued<string> | undefined {
-  if (inv.env[name] !== undefined) return { value: inv.env[name] as string, origin: 'env', envVar: name, ref: ctx.ref, note: 'set on the command line' };
+  if (inv.env[name] !== undefined)
+    return { value: inv.env[name] as string, origin: 'env', envVar: name, ref: ctx.ref, note: 'set on the command line' };
   return ctx.env[name];
 }
 
-const valued = <T>(value: T, origin: Valued<T>['origin'], ref?: SourceRef, extra: Partial<Valued<T>> = {}): Valued<T> => ({ value, origin, ref, ...extra });
+const valued = <T>(value: T, origin: Valued<T>['origin'], ref?: SourceRef, extra: Partial<Valued<T>> = {}): Valued<T> => ({
+  value,
+  origin,
+  ref,
+  ...extra,
+});
 
 function refAt(scopeFile: string, line: number): SourceRef {
   return { file: scopeFile, line };
 }
 
 function splitIps(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(String).map((s) => s.trim()).filter(Boolean);
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(v))
+    return v
+      .map(String)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return [];
 }
 
@@ -137,9 +154,11 @@ export function buildAppServer(inv: FoundInvocation, ctx: LaunchContext): AppSer
   const notes = [...ctx.notes];
   const parsed = parseServerArgs(inv.kind, inv.args);
   for (const p of parsed.problems) notes.push(`${inv.kind}: ${p}`);
-  if (inv.unresolvedVars.length > 0) notes.push(`command line uses ${[...new Set(inv.unresolvedVars)].map((v) => `$${v}`).join(', ')} whose value is not known`);
+  if (inv.unresolvedVars.length > 0)
+    notes.push(`command line uses ${[...new Set(inv.unresolvedVars)].map((v) => `$${v}`).join(', ')} whose value is not known`);
   const env: Record<string, Valued<string>> = { ...ctx.env };
-  for (const [k, v] of Object.entries(inv.env)) env[k] = { value: v, origin: 'env', envVar: k, ref: ctx.ref, note: 'set on the command line' };
+  for (const [k, v] of Object.entries(inv.env))
+    env[k] = { value: v, origin: 'env', envVar: k, ref: ctx.ref, note: 'set on the command line' };
   const facts: AppServerFacts = {
     kind: inv.kind,
     launch: { ...ctx.ref, via: ctx.via },
@@ -157,10 +176,17 @@ export function buildAppServer(inv: FoundInvocation, ctx: LaunchContext): AppSer
   const finishBinds = (raw: Array<Omit<BindAddress, 'exposure'> & { exposure: Exposure }>, ref: SourceRef | undefined) => {
     for (const b of raw) {
       const r = reachOf(b, ctx);
-      const bind: BindAddress = { ...b, ref, container: ctx.container && ctx.networkMode !== 'host' ? true : undefined, reach: r.reach };
+      const bind: BindAddress = {
+        ...b,
+        ref,
+        container: ctx.container && ctx.networkMode !== 'host' ? true : undefined,
+        reach: r.reach,
+      };
       if (r.published) bind.published = { hostIp: r.published.hostIp, hostPort: r.published.hostPort ?? 0, ref: r.published.ref };
       if (ctx.container && ctx.networkMode !== 'host' && b.exposure === 'loopback')
-        notes.push(`binds ${b.host}:${b.port} inside a container: only the container itself can connect; a proxy in another container cannot`);
+        notes.push(
+          `binds ${b.host}:${b.port} inside a container: only the container itself can connect; a proxy in another container cannot`,
+        );
       facts.binds.push(bind);
     }
   };
@@ -179,7 +205,14 @@ function configValue(scope: Scope, name: string): { value: unknown; ev: ReturnTy
   return { value: toJs(b.value), ev: b };
 }
 
-function buildGunicorn(inv: FoundInvocation, parsed: ReturnType<typeof parseServerArgs>, ctx: LaunchContext, facts: AppServerFacts, finish: Finish, env: Record<string, Valued<string>>): void {
+function buildGunicorn(
+  inv: FoundInvocation,
+  parsed: ReturnType<typeof parseServerArgs>,
+  ctx: LaunchContext,
+  facts: AppServerFacts,
+  finish: Finish,
+  env: Record<string, Valued<string>>,
+): void {
   const cmdArgsEnv = env.GUNICORN_CMD_ARGS;
   const envParsed = cmdArgsEnv ? parseServerArgs('gunicorn', shlexSplit(cmdArgsEnv.value)) : undefined;
   // Config file: -c on the command line, else in GUNICORN_CMD_ARGS, else ./gunicorn.conf.py.
@@ -191,27 +224,56 @@ function buildGunicorn(inv: FoundInvocation, parsed: ReturnType<typeof parseServ
     if (cfg.assumed) facts.notes?.push(`${cfg.file} assumed to be the default ./gunicorn.conf.py of the working directory`);
   }
   const cfgGet = (name: string) => (cfg ? configValue(cfg.scope, name) : undefined);
+  // -e/--env KEY=VALUE sets the environment of the app (DJANGO_SETTINGS_MODULE...), not gunicorn's own defaults.
+  for (const raw of [...(parsed.values.get('raw_env') ?? []), ...(envParsed?.values.get('raw_env') ?? [])]) {
+    const eq = raw.indexOf('=');
+    if (eq > 0)
+      facts.env[raw.slice(0, eq)] = {
+        value: raw.slice(eq + 1),
+        origin: 'env',
+        envVar: raw.slice(0, eq),
+        ref: ctx.ref,
+        note: 'gunicorn --env',
+      };
+  }
   const cfgRef = (name: string): SourceRef | undefined => {
     const b = cfg?.scope.bindings.get(name);
     return b ? refAt(b.file, b.line) : undefined;
   };
-  const origin = (b: { origin: string } | undefined): Valued<unknown>['origin'] => (b?.origin === 'env' ? 'env' : b?.origin === 'unknown' ? 'unknown' : 'literal');
+  const origin = (b: { origin: string } | undefined): Valued<unknown>['origin'] =>
+    b?.origin === 'env' ? 'env' : b?.origin === 'unknown' ? 'unknown' : 'literal';
 
   // --- worker class, TLS
-  const wc = parsed.values.get('worker_class')?.[0] ?? envParsed?.values.get('worker_class')?.[0] ?? (cfgGet('worker_class')?.value as string | undefined);
+  const wc =
+    parsed.values.get('worker_class')?.[0] ??
+    envParsed?.values.get('worker_class')?.[0] ??
+    (cfgGet('worker_class')?.value as string | undefined);
   if (typeof wc === 'string') facts.workerClass = wc;
-  if (parsed.values.has('certfile') || envParsed?.values.has('certfile') || typeof cfgGet('certfile')?.value === 'string') facts.tls = true;
+  if (parsed.values.has('certfile') || envParsed?.values.has('certfile') || typeof cfgGet('certfile')?.value === 'string')
+    facts.tls = true;
 
   // --- binds
   const cliBinds = parsed.values.get('bind');
   const envBinds = envParsed?.values.get('bind');
   const cfgBind = cfgGet('bind');
-  if (cliBinds) finish(cliBinds.map((s) => parseBindSpec(s)), ctx.ref);
-  else if (envBinds) finish(envBinds.map((s) => parseBindSpec(s)), cmdArgsEnv?.ref ?? ctx.ref);
+  if (cliBinds)
+    finish(
+      cliBinds.map((s) => parseBindSpec(s)),
+      ctx.ref,
+    );
+  else if (envBinds)
+    finish(
+      envBinds.map((s) => parseBindSpec(s)),
+      cmdArgsEnv?.ref ?? ctx.ref,
+    );
   else if (cfgBind && (typeof cfgBind.value === 'string' || Array.isArray(cfgBind.value))) {
     const specs = typeof cfgBind.value === 'string' ? [cfgBind.value] : (cfgBind.value as unknown[]).map(String);
-    finish(specs.map((s) => parseBindSpec(s)), cfgRef('bind'));
-    if (cfgBind.ev?.origin === 'env') facts.notes?.push(`bind in ${cfg?.file} depends on ${cfgBind.ev.envVar}; its default was used`);
+    finish(
+      specs.map((s) => parseBindSpec(s)),
+      cfgRef('bind'),
+    );
+    if (cfgBind.ev?.origin === 'env')
+      facts.notes?.push(`bind in ${cfg?.file} depends on ${cfgBind.ev.envVar}; its default was used`);
   } else if (cfgBind) {
     facts.binds.push({ kind: 'tcp', exposure: 'unknown', reach: 'unknown', ref: cfgRef('bind') });
     facts.notes?.push(`bind in ${cfg?.file} is not known statically (${show(cfgBind.ev?.value ?? { t: 'none' })})`);
@@ -221,7 +283,8 @@ function buildGunicorn(inv: FoundInvocation, parsed: ReturnType<typeof parseServ
       finish([parseBindSpec(`0.0.0.0:${port.value}`)], port.ref ?? ctx.ref);
       facts.notes?.push(`no bind given and PORT=${port.value} is set: gunicorn then binds 0.0.0.0:$PORT (all interfaces)`);
     } else finish([parseBindSpec('127.0.0.1:8000')], ctx.ref);
-    if (!port && ctx.via === 'procfile') facts.notes?.push('Procfile platforms (Heroku, Dokku) set PORT, so gunicorn binds 0.0.0.0:$PORT there');
+    if (!port && ctx.via === 'procfile')
+      facts.notes?.push('Procfile platforms (Heroku, Dokku) set PORT, so gunicorn binds 0.0.0.0:$PORT there');
   }
   if (!cliBinds && !envBinds && !cfgBind) for (const b of facts.binds) b.ref = { ...ctx.ref, snippet: ctx.ref.snippet };
 
@@ -233,10 +296,17 @@ function buildGunicorn(inv: FoundInvocation, parsed: ReturnType<typeof parseServ
   const cfgIps = cfgGet('forwarded_allow_ips');
   const envIps = envValue(ctx, inv, 'FORWARDED_ALLOW_IPS');
   if (cliIps !== undefined) facts.trustedProxies = valued(splitIps(cliIps), 'literal', ctx.ref);
-  else if (envIpsArg !== undefined) facts.trustedProxies = valued(splitIps(envIpsArg), 'env', cmdArgsEnv?.ref, { envVar: 'GUNICORN_CMD_ARGS' });
-  else if (cfgIps && cfgIps.ev && cfgIps.ev.value.t !== 'unknown')
-    facts.trustedProxies = valued(splitIps(cfgIps.value), origin(cfgIps.ev), cfgRef('forwarded_allow_ips'), { envVar: cfgIps.ev.envVar });
-  else if (cfgIps) facts.trustedProxies = valued([], 'unknown', cfgRef('forwarded_allow_ips'), { envVar: cfgIps.ev?.envVar, note: 'not known statically' });
+  else if (envIpsArg !== undefined)
+    facts.trustedProxies = valued(splitIps(envIpsArg), 'env', cmdArgsEnv?.ref, { envVar: 'GUNICORN_CMD_ARGS' });
+  else if (cfgIps?.ev && cfgIps.ev.value.t !== 'unknown')
+    facts.trustedProxies = valued(splitIps(cfgIps.value), origin(cfgIps.ev), cfgRef('forwarded_allow_ips'), {
+      envVar: cfgIps.ev.envVar,
+    });
+  else if (cfgIps)
+    facts.trustedProxies = valued([], 'unknown', cfgRef('forwarded_allow_ips'), {
+      envVar: cfgIps.ev?.envVar,
+      note: 'not known statically',
+    });
   else if (envIps) facts.trustedProxies = valued(splitIps(envIps.value), 'env', envIps.ref, { envVar: 'FORWARDED_ALLOW_IPS' });
   else
     facts.trustedProxies = valued(defaultIps, 'default', undefined, {
@@ -246,21 +316,34 @@ function buildGunicorn(inv: FoundInvocation, parsed: ReturnType<typeof parseServ
 
   // --- secure_scheme_headers (config file only; no CLI option)
   const ssh = cfgGet('secure_scheme_headers');
-  if (ssh && ssh.value && typeof ssh.value === 'object' && !Array.isArray(ssh.value)) {
+  if (ssh?.value && typeof ssh.value === 'object' && !Array.isArray(ssh.value)) {
     const rec: Record<string, string> = {};
     for (const [k, v] of Object.entries(ssh.value as Record<string, unknown>)) rec[k] = String(v);
     facts.schemeHeaders = valued(rec, origin(ssh.ev), cfgRef('secure_scheme_headers'));
     const lower = Object.keys(rec).filter((k) => k !== k.toUpperCase());
     if (lower.length > 0)
-      facts.notes?.push(`secure_scheme_headers key(s) ${lower.join(', ')} are not upper case: gunicorn compares upper-cased header names, so they never match`);
-  } else facts.schemeHeaders = valued({ 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' }, 'default');
+      facts.notes?.push(
+        `secure_scheme_headers key(s) ${lower.join(', ')} are not upper case: gunicorn compares upper-cased header names, so they never match`,
+      );
+  } else
+    facts.schemeHeaders = valued(
+      { 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' },
+      'default',
+    );
   // gunicorn applies secure_scheme_headers from trusted peers: "proxy headers" are always on for the scheme.
-  facts.proxyHeaders = valued(true, 'default', undefined, { note: 'gunicorn sets wsgi.url_scheme from secure_scheme_headers sent by forwarded_allow_ips peers' });
+  facts.proxyHeaders = valued(true, 'default', undefined, {
+    note: 'gunicorn sets wsgi.url_scheme from secure_scheme_headers sent by forwarded_allow_ips peers',
+  });
   // Client address: gunicorn never rewrites REMOTE_ADDR; uvicorn workers do (X-Forwarded-For).
   facts.clientAddressHeaders = /uvicorn/i.test(facts.workerClass ?? '') ? ['X-Forwarded-For'] : [];
   if (/uvicorn/i.test(facts.workerClass ?? ''))
-    facts.notes?.push('uvicorn worker: uvicorn ProxyHeadersMiddleware uses gunicorn forwarded_allow_ips for X-Forwarded-Proto and X-Forwarded-For');
-  const pp = parsed.flags.get('proxy_protocol') ?? envParsed?.flags.get('proxy_protocol') ?? (cfgGet('proxy_protocol')?.value === true ? true : undefined);
+    facts.notes?.push(
+      'uvicorn worker: uvicorn ProxyHeadersMiddleware uses gunicorn forwarded_allow_ips for X-Forwarded-Proto and X-Forwarded-For',
+    );
+  const pp =
+    parsed.flags.get('proxy_protocol') ??
+    envParsed?.flags.get('proxy_protocol') ??
+    (cfgGet('proxy_protocol')?.value === true ? true : undefined);
   if (pp) facts.notes?.push('proxy_protocol is on: the PROXY header from proxy_allow_ips peers sets the client address');
 }
 
@@ -271,8 +354,18 @@ function boolEnv(v: string): boolean | undefined {
   return undefined;
 }
 
-function buildUvicorn(inv: FoundInvocation, parsed: ReturnType<typeof parseServerArgs>, ctx: LaunchContext, facts: AppServerFacts, finish: Finish, env: Record<string, Valued<string>>): void {
-  const opt = (dest: string, envName: string): { value: string; origin: 'literal' | 'env'; ref?: SourceRef; envVar?: string } | undefined => {
+function buildUvicorn(
+  inv: FoundInvocation,
+  parsed: ReturnType<typeof parseServerArgs>,
+  ctx: LaunchContext,
+  facts: AppServerFacts,
+  finish: Finish,
+  env: Record<string, Valued<string>>,
+): void {
+  const opt = (
+    dest: string,
+    envName: string,
+  ): { value: string; origin: 'literal' | 'env'; ref?: SourceRef; envVar?: string } | undefined => {
     const v = parsed.values.get(dest)?.[0];
     if (v !== undefined) return { value: v, origin: 'literal', ref: ctx.ref };
     const e = envValue(ctx, inv, envName) ?? env[envName];
@@ -288,23 +381,36 @@ function buildUvicorn(inv: FoundInvocation, parsed: ReturnType<typeof parseServe
   else {
     const h = host?.value ?? '127.0.0.1';
     const p = Number(port?.value ?? 8000);
-    finish([{ kind: 'tcp', host: h, port: Number.isInteger(p) ? p : undefined, exposure: exposureOf(h) }], host?.ref ?? port?.ref ?? ctx.ref);
+    finish(
+      [{ kind: 'tcp', host: h, port: Number.isInteger(p) ? p : undefined, exposure: exposureOf(h) }],
+      host?.ref ?? port?.ref ?? ctx.ref,
+    );
   }
   if (ssl(parsed, 'ssl_certfile')) facts.tls = true;
   // --proxy-headers/--no-proxy-headers, UVICORN_PROXY_HEADERS, default True
   const ph = parsed.flags.get('proxy_headers');
   const phEnv = envValue(ctx, inv, 'UVICORN_PROXY_HEADERS');
   if (ph !== undefined) facts.proxyHeaders = valued(ph, 'literal', ctx.ref);
-  else if (phEnv && boolEnv(phEnv.value) !== undefined) facts.proxyHeaders = valued(boolEnv(phEnv.value) as boolean, 'env', phEnv.ref, { envVar: 'UVICORN_PROXY_HEADERS' });
+  else if (phEnv && boolEnv(phEnv.value) !== undefined)
+    facts.proxyHeaders = valued(boolEnv(phEnv.value) as boolean, 'env', phEnv.ref, { envVar: 'UVICORN_PROXY_HEADERS' });
   else facts.proxyHeaders = valued(true, 'default', undefined, { note: 'uvicorn --proxy-headers is on by default' });
   const ips = parsed.values.get('forwarded_allow_ips')?.[0];
   const ipsEnvU = envValue(ctx, inv, 'UVICORN_FORWARDED_ALLOW_IPS');
   const ipsEnv = envValue(ctx, inv, 'FORWARDED_ALLOW_IPS');
   if (ips !== undefined) facts.trustedProxies = valued(splitIps(ips), 'literal', ctx.ref);
-  else if (ipsEnvU) facts.trustedProxies = valued(splitIps(ipsEnvU.value), 'env', ipsEnvU.ref, { envVar: 'UVICORN_FORWARDED_ALLOW_IPS' });
+  else if (ipsEnvU)
+    facts.trustedProxies = valued(splitIps(ipsEnvU.value), 'env', ipsEnvU.ref, { envVar: 'UVICORN_FORWARDED_ALLOW_IPS' });
   else if (ipsEnv) facts.trustedProxies = valued(splitIps(ipsEnv.value), 'env', ipsEnv.ref, { envVar: 'FORWARDED_ALLOW_IPS' });
-  else facts.trustedProxies = valued(['127.0.0.1'], 'default', undefined, { envVar: 'FORWARDED_ALLOW_IPS', note: 'uvicorn default (FORWARDED_ALLOW_IPS unset): 127.0.0.1' });
-  facts.schemeHeaders = facts.proxyHeaders.value ? valued({ 'X-Forwarded-Proto': '*' }, 'default', undefined, { note: 'uvicorn takes the scheme from X-Forwarded-Proto as sent' }) : valued({}, 'default');
+  else
+    facts.trustedProxies = valued(['127.0.0.1'], 'default', undefined, {
+      envVar: 'FORWARDED_ALLOW_IPS',
+      note: 'uvicorn default (FORWARDED_ALLOW_IPS unset): 127.0.0.1',
+    });
+  facts.schemeHeaders = facts.proxyHeaders.value
+    ? valued({ 'X-Forwarded-Proto': '*' }, 'default', undefined, {
+        note: 'uvicorn takes the scheme from X-Forwarded-Proto as sent',
+      })
+    : valued({}, 'default');
   facts.clientAddressHeaders = facts.proxyHeaders.value ? ['X-Forwarded-For'] : [];
 }
 
@@ -312,14 +418,20 @@ function ssl(parsed: ReturnType<typeof parseServerArgs>, dest: string): boolean 
   return parsed.values.has(dest);
 }
 
-function buildDaphne(parsed: ReturnType<typeof parseServerArgs>, ctx: LaunchContext, facts: AppServerFacts, finish: Finish): void {
+function buildDaphne(
+  parsed: ReturnType<typeof parseServerArgs>,
+  ctx: LaunchContext,
+  facts: AppServerFacts,
+  finish: Finish,
+): void {
   const host = parsed.values.get('host')?.[0];
   const port = parsed.values.get('port')?.[0];
   const unix = parsed.values.get('unix_socket')?.[0];
   const fd = parsed.values.get('file_descriptor')?.[0];
   const eps = parsed.values.get('socket_strings') ?? [];
   const raw: Array<Omit<BindAddress, 'exposure'> & { exposure: Exposure }> = [];
-  if (!host && port === undefined && !unix && fd === undefined && eps.length === 0) raw.push({ kind: 'tcp', host: '127.0.0.1', port: 8000, exposure: 'loopback' });
+  if (!host && port === undefined && !unix && fd === undefined && eps.length === 0)
+    raw.push({ kind: 'tcp', host: '127.0.0.1', port: 8000, exposure: 'loopback' });
   else if (host || port !== undefined) {
     const h = host ?? '127.0.0.1';
     raw.push({ kind: 'tcp', host: h, port: Number(port ?? 8000), exposure: exposureOf(h) });
@@ -332,14 +444,31 @@ function buildDaphne(parsed: ReturnType<typeof parseServerArgs>, ctx: LaunchCont
   }
   finish(raw, ctx.ref);
   const on = parsed.flags.get('proxy_headers') === true;
-  facts.proxyHeaders = valued(on, on ? 'literal' : 'default', on ? ctx.ref : undefined, on ? {} : { note: 'daphne --proxy-headers is off by default' });
+  facts.proxyHeaders = valued(
+    on,
+    on ? 'literal' : 'default',
+    on ? ctx.ref : undefined,
+    on ? {} : { note: 'daphne --proxy-headers is off by default' },
+  );
   // daphne has no allow-list: with --proxy-headers it believes every peer.
-  facts.trustedProxies = on ? valued(['*'], 'literal', ctx.ref, { note: 'daphne trusts forwarded headers from every peer when --proxy-headers is on' }) : valued([], 'default');
+  facts.trustedProxies = on
+    ? valued(['*'], 'literal', ctx.ref, { note: 'daphne trusts forwarded headers from every peer when --proxy-headers is on' })
+    : valued([], 'default');
   facts.schemeHeaders = on ? valued({ 'X-Forwarded-Proto': '*' }, 'literal', ctx.ref) : valued({}, 'default');
-  facts.clientAddressHeaders = on ? [parsed.values.get('proxy_headers_host')?.[0] ?? 'X-Forwarded-For', parsed.values.get('proxy_headers_port')?.[0] ?? 'X-Forwarded-Port'] : [];
+  facts.clientAddressHeaders = on
+    ? [
+        parsed.values.get('proxy_headers_host')?.[0] ?? 'X-Forwarded-For',
+        parsed.values.get('proxy_headers_port')?.[0] ?? 'X-Forwarded-Port',
+      ]
+    : [];
 }
 
-function buildHypercorn(parsed: ReturnType<typeof parseServerArgs>, ctx: LaunchContext, facts: AppServerFacts, finish: Finish): void {
+function buildHypercorn(
+  parsed: ReturnType<typeof parseServerArgs>,
+  ctx: LaunchContext,
+  facts: AppServerFacts,
+  finish: Finish,
+): void {
   const cfgPath = parsed.values.get('config')?.[0];
   const binds = [...(parsed.values.get('binds') ?? []), ...(parsed.values.get('insecure_binds') ?? [])];
   let cfgRefLine: SourceRef | undefined;
@@ -353,11 +482,17 @@ function buildHypercorn(parsed: ReturnType<typeof parseServerArgs>, ctx: LaunchC
       binds.push(...(Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []));
       cfgRefLine = { file: b.file, line: b.line };
     }
-  } else if (cfgPath && !/^python:/.test(cfgPath)) facts.notes?.push(`config file ${cfgPath} is not among the linted files; its settings are unknown`);
+  } else if (cfgPath && !/^python:/.test(cfgPath))
+    facts.notes?.push(`config file ${cfgPath} is not among the linted files; its settings are unknown`);
   if (binds.length === 0) binds.push('127.0.0.1:8000');
-  finish(binds.map((s) => parseBindSpec(s)), cfgRefLine ?? ctx.ref);
+  finish(
+    binds.map((s) => parseBindSpec(s)),
+    cfgRefLine ?? ctx.ref,
+  );
   if (parsed.values.has('certfile')) facts.tls = true;
-  facts.proxyHeaders = valued(false, 'default', undefined, { note: 'hypercorn itself ignores X-Forwarded-*; wrap the app in hypercorn.middleware.ProxyFixMiddleware (0.15+)' });
+  facts.proxyHeaders = valued(false, 'default', undefined, {
+    note: 'hypercorn itself ignores X-Forwarded-*; wrap the app in hypercorn.middleware.ProxyFixMiddleware (0.15+)',
+  });
   facts.trustedProxies = valued([], 'default');
   facts.schemeHeaders = valued({}, 'default');
 }

@@ -6,10 +6,11 @@
  * the launch environment; the python collector handles config files no launcher references.
  */
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import type { CollectContext, Collector } from '../../engine/collect.js';
 import type { DiscoveredFile } from '../../engine/discover.js';
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
-import { evaluateModule, parsePython, type Scope } from '../python/evaluate.js';
+import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
 import { buildAppServer, type LaunchContext } from './appserver.js';
 import {
@@ -45,7 +46,11 @@ export function isDockerfile(name: string): boolean {
 
 export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_CONFIG_BYTES): string | undefined {
   if (f.size > cap) {
-    ctx.facts.diagnostics.push({ level: 'note', file: f.display, message: `skipped: ${f.size} bytes is over the ${cap}-byte limit for configuration files` });
+    ctx.facts.diagnostics.push({
+      level: 'note',
+      file: f.display,
+      message: `skipped: ${f.size} bytes is over the ${cap}-byte limit for configuration files`,
+    });
     return undefined;
   }
   const b = ctx.read(f);
@@ -81,18 +86,21 @@ class DeployRun {
 
   run(): void {
     const files = this.ctx.files.filter((f) => !this.ctx.claimed.has(f.abs));
-    for (const f of files) if (isRequirementsFile(basename(f.abs))) {
-      const t = readText(this.ctx, f);
-      if (t !== undefined) readPins(f.display, t, this.pins);
-    }
-    for (const f of files) if (isDockerfile(basename(f.abs))) {
-      const t = readText(this.ctx, f);
-      if (t === undefined) continue;
-      const df = parseDockerfile(t);
-      for (const p of df.problems) this.ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: p.line, message: p.message });
-      this.dockerfiles.set(f.abs, { f, df, used: false });
-      this.ctx.claimed.add(f.abs);
-    }
+    for (const f of files)
+      if (isRequirementsFile(basename(f.abs))) {
+        const t = readText(this.ctx, f);
+        if (t !== undefined) readPins(f.display, t, this.pins);
+      }
+    for (const f of files)
+      if (isDockerfile(basename(f.abs))) {
+        const t = readText(this.ctx, f);
+        if (t === undefined) continue;
+        const df = parseDockerfile(t);
+        for (const p of df.problems)
+          this.ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: p.line, message: p.message });
+        this.dockerfiles.set(f.abs, { f, df, used: false });
+        this.ctx.claimed.add(f.abs);
+      }
     for (const f of files) if (isComposeFile(basename(f.abs))) guarded(this.ctx, f.display, () => this.compose(f));
     for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.dockerfileAlone(d.f, d.df));
     for (const f of files) {
@@ -100,8 +108,9 @@ class DeployRun {
       if (/\.service$/.test(name)) guarded(this.ctx, f.display, () => this.systemd(f));
       else if (/^Procfile(\.[\w-]+)?$/.test(name)) guarded(this.ctx, f.display, () => this.procfile(f));
     }
-    for (const f of files) {
-      if (this.ctx.claimed.has(f.abs)) continue;
+    // supervisord programs live in conf.d/*.conf, which the nginx collector may also have claimed:
+    // a file with [program:x] sections is read here either way.
+    for (const f of this.ctx.files) {
       const name = basename(f.abs);
       if (/\.(conf|ini)$/.test(name)) guarded(this.ctx, f.display, () => this.supervisord(f));
     }
@@ -109,7 +118,8 @@ class DeployRun {
       if (this.ctx.claimed.has(f.abs) || this.consumedScripts.has(f.abs)) continue;
       if (this.isShellScript(f)) guarded(this.ctx, f.display, () => this.shellScript(f, undefined));
     }
-    if (this.composeFiles.length > 0) this.ctx.facts.compose = { files: [...(this.ctx.facts.compose?.files ?? []), ...this.composeFiles] };
+    if (this.composeFiles.length > 0)
+      this.ctx.facts.compose = { files: [...(this.ctx.facts.compose?.files ?? []), ...this.composeFiles] };
   }
 
   private versions(): LaunchContext['versions'] {
@@ -131,7 +141,12 @@ class DeployRun {
 
   // ------------------------------------------------------------------ gunicorn / hypercorn config files
 
-  private loadConfig(path: string | undefined, kind: PyServerKind, near: string[], env: Record<string, Valued<string>>): { scope: Scope; file: string; assumed: boolean } | undefined {
+  private loadConfig(
+    path: string | undefined,
+    kind: PyServerKind,
+    near: string[],
+    env: Record<string, Valued<string>>,
+  ): { scope: Scope; file: string; assumed: boolean } | undefined {
     const pyFiles = this.ctx.files.filter((f) => (kind === 'hypercorn' ? /\.(py|toml)$/ : /\.py$/).test(f.abs));
     let chosen: DiscoveredFile | undefined;
     let assumed = false;
@@ -143,7 +158,14 @@ class DeployRun {
         const fs = f.abs.split(sep);
         let k = 0;
         while (k < segs.length && k < fs.length && fs[fs.length - 1 - k] === segs[segs.length - 1 - k]) k++;
-        if (k > best || (k === best && k > 0 && chosen && near.some((d) => f.abs.startsWith(d)) && !near.some((d) => (chosen as DiscoveredFile).abs.startsWith(d)))) {
+        if (
+          k > best ||
+          (k === best &&
+            k > 0 &&
+            chosen &&
+            near.some((d) => f.abs.startsWith(d)) &&
+            !near.some((d) => (chosen as DiscoveredFile).abs.startsWith(d)))
+        ) {
           best = k;
           chosen = f;
         }
@@ -151,28 +173,69 @@ class DeployRun {
       if (best === 0) chosen = undefined;
     } else if (kind === 'gunicorn') {
       const cands = pyFiles.filter((f) => basename(f.abs) === 'gunicorn.conf.py');
-      chosen = near.map((d) => cands.find((f) => dirname(f.abs) === d)).find(Boolean) ?? (cands.length === 1 ? cands[0] : undefined);
+      chosen =
+        near.map((d) => cands.find((f) => dirname(f.abs) === d)).find(Boolean) ?? (cands.length === 1 ? cands[0] : undefined);
       assumed = chosen !== undefined;
     }
     if (!chosen) return undefined;
-    if (/\.toml$/.test(chosen.abs)) return undefined;
     const text = readText(this.ctx, chosen);
     if (text === undefined) return undefined;
+    if (/\.toml$/.test(chosen.abs)) return this.tomlConfig(chosen, text);
     const parsed = parsePython(chosen.display, text);
     if (!this.reportedPy.has(chosen.abs)) {
       this.reportedPy.add(chosen.abs);
-      for (const e of parsed.errors) this.ctx.facts.diagnostics.push({ level: 'error', file: e.file, line: e.line, column: e.column, message: e.message });
+      for (const e of parsed.errors)
+        this.ctx.facts.diagnostics.push({ level: 'error', file: e.file, line: e.line, column: e.column, message: e.message });
     }
     const deploymentEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) deploymentEnv[k] = v.value;
     return { scope: evaluateModule(parsed, { deploymentEnv }), file: chosen.display, assumed };
   }
 
+  /** hypercorn's TOML config (`-c config.toml`): top-level keys become bindings with their lines. */
+  private tomlConfig(f: DiscoveredFile, text: string): { scope: Scope; file: string; assumed: boolean } | undefined {
+    let data: Record<string, unknown>;
+    try {
+      data = parseToml(text) as Record<string, unknown>;
+    } catch (e) {
+      const m = /line (\d+)/i.exec((e as Error).message);
+      this.ctx.facts.diagnostics.push({
+        level: 'error',
+        file: f.display,
+        line: m ? Number(m[1]) : undefined,
+        message: `TOML: ${(e as Error).message.split('\n')[0]}`,
+      });
+      return undefined;
+    }
+    const scope = new Scope();
+    scope.files.push(f.display);
+    const lines = text.split(/\r?\n/);
+    const toPy = (v: unknown): PyValue =>
+      typeof v === 'string'
+        ? { t: 'str', v }
+        : typeof v === 'number'
+          ? { t: 'num', v }
+          : typeof v === 'boolean'
+            ? { t: 'bool', v }
+            : Array.isArray(v)
+              ? { t: 'list', items: v.map(toPy) }
+              : { t: 'unknown', why: 'TOML table' };
+    for (const [k, v] of Object.entries(data)) {
+      const line = lines.findIndex((l) => new RegExp(`^\\s*${k}\\s*=`).test(l)) + 1;
+      scope.bindings.set(k, { value: toPy(v), origin: 'literal', file: f.display, line: line || 1, column: 1 });
+    }
+    return { scope, file: f.display, assumed: false };
+  }
+
   private push(inv: FoundInvocation, lc: Omit<LaunchContext, 'loadConfig' | 'versions'>, near: string[]): number {
     const full: LaunchContext = {
       ...lc,
       versions: this.versions(),
-      loadConfig: (p, kind) => this.loadConfig(p, kind, near, { ...lc.env, ...Object.fromEntries(Object.entries(inv.env).map(([k, v]) => [k, { value: v, origin: 'env' as const }])) }),
+      loadConfig: (p, kind) =>
+        this.loadConfig(p, kind, near, {
+          ...lc.env,
+          ...Object.fromEntries(Object.entries(inv.env).map(([k, v]) => [k, { value: v, origin: 'env' as const }])),
+        }),
     };
     const facts: AppServerFacts = buildAppServer(inv, full);
     this.ctx.facts.appServers.push(facts);
@@ -182,10 +245,12 @@ class DeployRun {
   /** Finds a linted shell script the argv runs (`./docker-entrypoint.sh`, `sh /app/start.sh`). */
   private scriptIn(argv: string[], near: string[]): DiscoveredFile | undefined {
     for (const a of argv.slice(0, 4)) {
-      if (!/[\w-]+(\.sh)?$/.test(a) || !a.includes('/') && !a.endsWith('.sh')) continue;
+      if (!/[\w-]+(\.sh)?$/.test(a) || (!a.includes('/') && !a.endsWith('.sh'))) continue;
       const b = basename(a);
       const cands = this.ctx.files.filter((f) => basename(f.abs) === b && this.isShellScript(f));
-      const pick = near.map((d) => cands.find((f) => f.abs.startsWith(d + sep))).find(Boolean) ?? (cands.length === 1 ? cands[0] : undefined);
+      const pick =
+        near.map((d) => cands.find((f) => f.abs.startsWith(d + sep))).find(Boolean) ??
+        (cands.length === 1 ? cands[0] : undefined);
       if (pick) return pick;
     }
     return undefined;
@@ -198,7 +263,8 @@ class DeployRun {
     if (text === undefined) return;
     this.ctx.claimed.add(f.abs);
     const raw = parseCompose(text);
-    for (const p of raw.problems) this.ctx.facts.diagnostics.push({ level: 'error', file: f.display, line: p.line, column: p.column, message: p.message });
+    for (const p of raw.problems)
+      this.ctx.facts.diagnostics.push({ level: 'error', file: f.display, line: p.line, column: p.column, message: p.message });
     const dir = dirname(f.abs);
     const dotenvFile = this.byAbs.get(join(dir, '.env'));
     const dotenv = dotenvFile ? parseEnvFile(readText(this.ctx, dotenvFile) ?? '') : {};
@@ -206,7 +272,8 @@ class DeployRun {
     const cf: ComposeFile = { file: f.display, name: raw.name, services: [] };
     for (const s of raw.services) {
       const v = s.value;
-      const str = (x: unknown) => (typeof x === 'string' || typeof x === 'number' ? interpolate(String(x), lookup).value : undefined);
+      const str = (x: unknown) =>
+        typeof x === 'string' || typeof x === 'number' ? interpolate(String(x), lookup).value : undefined;
       const svc: ComposeService = {
         name: s.name,
         file: f.display,
@@ -226,28 +293,53 @@ class DeployRun {
         svc.build = { context: str(b.context) ?? '.', dockerfile: str(b.dockerfile) };
       }
       const contextDir = svc.build ? resolve(dir, svc.build.context) : undefined;
-      const docker = svc.build && contextDir ? this.dockerfiles.get(resolve(contextDir, svc.build.dockerfile ?? 'Dockerfile')) : undefined;
+      const docker =
+        svc.build && contextDir ? this.dockerfiles.get(resolve(contextDir, svc.build.dockerfile ?? 'Dockerfile')) : undefined;
       if (docker) docker.used = true;
       // environment: Dockerfile ENV < env_file < environment
       const env: Record<string, Valued<string>> = {};
-      if (docker) for (const [k, e] of Object.entries(docker.df.env)) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, docker.f.display, e.line), note: 'Dockerfile ENV' };
+      if (docker)
+        for (const [k, e] of Object.entries(docker.df.env))
+          env[k] = {
+            value: e.value,
+            origin: 'env',
+            envVar: k,
+            ref: refIn(this.ctx, docker.f.display, e.line),
+            note: 'Dockerfile ENV',
+          };
       const envFiles = Array.isArray(v.env_file) ? v.env_file : v.env_file !== undefined ? [v.env_file] : [];
       for (const ef of envFiles) {
-        const p = typeof ef === 'string' ? ef : ef && typeof ef === 'object' ? String((ef as Record<string, unknown>).path ?? '') : '';
+        const p =
+          typeof ef === 'string' ? ef : ef && typeof ef === 'object' ? String((ef as Record<string, unknown>).path ?? '') : '';
         if (!p) continue;
         svc.envFiles.push(p);
         const file = this.byAbs.get(resolve(dir, p));
         if (file) {
           const t = readText(this.ctx, file);
           if (t !== undefined)
-            for (const [k, e] of Object.entries(parseEnvFile(t))) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, file.display, e.line), note: `env_file ${p}` };
+            for (const [k, e] of Object.entries(parseEnvFile(t)))
+              env[k] = {
+                value: e.value,
+                origin: 'env',
+                envVar: k,
+                ref: refIn(this.ctx, file.display, e.line),
+                note: `env_file ${p}`,
+              };
         }
       }
       const setEnv = (k: string, rawv: string, line: number) => {
         const it = interpolate(rawv, lookup);
         const ref = refIn(this.ctx, f.display, line);
         svc.environment[k] = { value: it.value, ref, origin: it.vars.length ? 'env' : 'literal', envVar: it.vars[0] };
-        env[k] = { value: it.value, origin: 'env', envVar: k, ref, note: it.vars.length ? `compose interpolation of ${it.vars.map((x) => `$${x}`).join(', ')}${it.unresolved.length ? ' (unset, empty)' : ''}` : 'compose environment' };
+        env[k] = {
+          value: it.value,
+          origin: 'env',
+          envVar: k,
+          ref,
+          note: it.vars.length
+            ? `compose interpolation of ${it.vars.map((x) => `$${x}`).join(', ')}${it.unresolved.length ? ' (unset, empty)' : ''}`
+            : 'compose environment',
+        };
       };
       if (Array.isArray(v.environment)) {
         v.environment.forEach((item, i) => {
@@ -262,7 +354,8 @@ class DeployRun {
       if (Array.isArray(v.ports))
         v.ports.forEach((item, i) => {
           const it = typeof item === 'string' ? interpolate(item, lookup).value : item;
-          for (const p of parseComposePort(it)) svc.ports.push({ ...p, ref: refIn(this.ctx, f.display, s.itemLine('ports', i)) } as ComposePort);
+          for (const p of parseComposePort(it))
+            svc.ports.push({ ...p, ref: refIn(this.ctx, f.display, s.itemLine('ports', i)) } as ComposePort);
         });
       if (Array.isArray(v.expose))
         v.expose.forEach((item, i) => {
@@ -273,7 +366,11 @@ class DeployRun {
       else if (v.networks && typeof v.networks === 'object') svc.networks = Object.keys(v.networks);
       if (typeof v.network_mode === 'string') svc.networkMode = v.network_mode;
       const argvOf = (x: unknown): string[] | undefined =>
-        typeof x === 'string' ? shlexSplit(interpolate(x, lookup).value) : Array.isArray(x) ? x.map((a) => interpolate(String(a), lookup).value) : undefined;
+        typeof x === 'string'
+          ? shlexSplit(interpolate(x, lookup).value)
+          : Array.isArray(x)
+            ? x.map((a) => interpolate(String(a), lookup).value)
+            : undefined;
       const cmd = argvOf(v.command);
       const ep = argvOf(v.entrypoint);
       if (cmd) svc.command = { argv: cmd, ref: refIn(this.ctx, f.display, s.keyLine('command')) };
@@ -316,14 +413,31 @@ class DeployRun {
           if (script) {
             this.consumedScripts.add(script.abs);
             for (const { inv, line } of this.scriptInvocations(script, stringEnv)) {
-              svc.appServers.push(this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line), notes: [...lc.notes, `started by ${basename(script.abs)} from service ${s.name}`] }, near));
+              svc.appServers.push(
+                this.push(
+                  inv,
+                  {
+                    ...lc,
+                    ref: refIn(this.ctx, script.display, line),
+                    notes: [...lc.notes, `started by ${basename(script.abs)} from service ${s.name}`],
+                  },
+                  near,
+                ),
+              );
             }
           }
         }
         // `sh -c "..."` commands: variables expand with the service environment
         if (invs.length > 0 && invs.some((i) => i.unresolvedVars.length > 0)) {
           const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
-          if (sh > 0 && argv[sh + 1]) invs = splitCommands(argv[sh + 1] as string, (n) => stringEnv[n]).flatMap((c) => findInvocations(c.argv.map((w) => w.text), c.assignments, c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars)));
+          if (sh > 0 && argv[sh + 1])
+            invs = splitCommands(argv[sh + 1] as string, (n) => stringEnv[n]).flatMap((c) =>
+              findInvocations(
+                c.argv.map((w) => w.text),
+                c.assignments,
+                c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
+              ),
+            );
         }
         for (const inv of invs) svc.appServers.push(this.push(inv, lc, near));
       }
@@ -337,7 +451,8 @@ class DeployRun {
     const d = dockerArgv(df);
     if (!d) return;
     const env: Record<string, Valued<string>> = {};
-    for (const [k, e] of Object.entries(df.env)) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, e.line), note: 'Dockerfile ENV' };
+    for (const [k, e] of Object.entries(df.env))
+      env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, e.line), note: 'Dockerfile ENV' };
     const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
     const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = {
       via: 'dockerfile',
@@ -345,16 +460,26 @@ class DeployRun {
       env,
       container: true,
       dockerOnly: true,
-      notes: df.expose.length ? [`EXPOSE ${df.expose.map((e) => e.port).join(' ')} (line ${df.expose[0]?.line}); published only by \`docker run -p\``] : [],
+      notes: df.expose.length
+        ? [`EXPOSE ${df.expose.map((e) => e.port).join(' ')} (line ${df.expose[0]?.line}); published only by \`docker run -p\``]
+        : [],
     };
     const near = [dirname(f.abs)];
     let invs = findInvocations(d.argv, {}, []);
-    if (d.argv[0] === '/bin/sh' && d.argv[1] === '-c') invs = splitCommands(d.argv[2] ?? '', (n) => stringEnv[n]).flatMap((c) => findInvocations(c.argv.map((w) => w.text), c.assignments, c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars)));
+    if (d.argv[0] === '/bin/sh' && d.argv[1] === '-c')
+      invs = splitCommands(d.argv[2] ?? '', (n) => stringEnv[n]).flatMap((c) =>
+        findInvocations(
+          c.argv.map((w) => w.text),
+          c.assignments,
+          c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
+        ),
+      );
     if (invs.length === 0) {
       const script = this.scriptIn(d.argv, near);
       if (script) {
         this.consumedScripts.add(script.abs);
-        for (const { inv, line } of this.scriptInvocations(script, stringEnv)) this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
+        for (const { inv, line } of this.scriptInvocations(script, stringEnv))
+          this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
       }
     }
     for (const inv of invs) this.push(inv, lc, near);
@@ -371,7 +496,14 @@ class DeployRun {
     if (!svc) return;
     const envLines = systemdEnvironment(svc.get('Environment') ?? []);
     const env: Record<string, Valued<string>> = {};
-    for (const [k, e] of Object.entries(envLines)) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, e.line), note: 'systemd Environment=' };
+    for (const [k, e] of Object.entries(envLines))
+      env[k] = {
+        value: e.value,
+        origin: 'env',
+        envVar: k,
+        ref: refIn(this.ctx, f.display, e.line),
+        note: 'systemd Environment=',
+      };
     const notes: string[] = [];
     const near = [dirname(f.abs)];
     for (const ef of svc.get('EnvironmentFile') ?? []) {
@@ -379,7 +511,15 @@ class DeployRun {
       const hit = this.ctx.files.find((x) => x.abs.endsWith(p.replace(/^\//, sep)) || basename(x.abs) === basename(p));
       const t = hit ? readText(this.ctx, hit) : undefined;
       if (hit && t !== undefined) {
-        for (const [k, e] of Object.entries(parseEnvFile(t))) if (!env[k]) env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, hit.display, e.line), note: `EnvironmentFile=${p}` };
+        for (const [k, e] of Object.entries(parseEnvFile(t)))
+          if (!env[k])
+            env[k] = {
+              value: e.value,
+              origin: 'env',
+              envVar: k,
+              ref: refIn(this.ctx, hit.display, e.line),
+              note: `EnvironmentFile=${p}`,
+            };
       } else notes.push(`EnvironmentFile=${p} (line ${ef.line}) is not among the linted files: variables set there are unknown`);
     }
     const wd = svc.get('WorkingDirectory')?.at(-1)?.value;
@@ -400,13 +540,21 @@ class DeployRun {
     for (const ex of svc.get('ExecStart') ?? []) {
       if (!ex.value) continue;
       const { argv, unresolved } = systemdExecArgv(ex.value, stringEnv);
-      const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = { via: 'systemd', ref: refIn(this.ctx, f.display, ex.line), service: unitName, env, container: false, notes };
+      const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = {
+        via: 'systemd',
+        ref: refIn(this.ctx, f.display, ex.line),
+        service: unitName,
+        env,
+        container: false,
+        notes,
+      };
       let invs = findInvocations(argv, {}, unresolved);
       if (invs.length === 0) {
         const script = this.scriptIn(argv, near);
         if (script) {
           this.consumedScripts.add(script.abs);
-          for (const { inv, line } of this.scriptInvocations(script, stringEnv)) this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
+          for (const { inv, line } of this.scriptInvocations(script, stringEnv))
+            this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
         }
       }
       for (const inv of invs) this.push(inv, lc, near);
@@ -419,10 +567,30 @@ class DeployRun {
     if (text === undefined) return;
     this.ctx.claimed.add(f.abs);
     for (const p of parseProcfile(text)) {
-      const env: Record<string, Valued<string>> = { PORT: { value: '$PORT', origin: 'env', envVar: 'PORT', note: 'set by the platform (Heroku, Dokku)' } };
+      const env: Record<string, Valued<string>> = {
+        PORT: { value: '$PORT', origin: 'env', envVar: 'PORT', note: 'set by the platform (Heroku, Dokku)' },
+      };
       for (const c of splitCommands(p.command, () => undefined)) {
-        for (const inv of findInvocations(c.argv.map((w) => w.text), c.assignments, c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars).filter((v) => v !== 'PORT'))) {
-          this.push(inv, { via: 'procfile', ref: refIn(this.ctx, f.display, p.line), service: p.process, env, container: true, notes: ['Procfile: the platform routes to $PORT; only its router connects'] }, [dirname(f.abs)]);
+        for (const inv of findInvocations(
+          c.argv.map((w) => w.text),
+          c.assignments,
+          c.argv
+            .filter((w) => w.unresolved)
+            .flatMap((w) => w.vars)
+            .filter((v) => v !== 'PORT'),
+        )) {
+          this.push(
+            inv,
+            {
+              via: 'procfile',
+              ref: refIn(this.ctx, f.display, p.line),
+              service: p.process,
+              env,
+              container: true,
+              notes: ['Procfile: the platform routes to $PORT; only its router connects'],
+            },
+            [dirname(f.abs)],
+          );
         }
       }
     }
@@ -437,10 +605,27 @@ class DeployRun {
       const env: Record<string, Valued<string>> = {};
       if (prog.environment)
         for (const [k, v] of Object.entries(supervisordEnvironment(prog.environment.value)))
-          env[k] = { value: v, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, prog.environment.line), note: 'supervisord environment=' };
+          env[k] = {
+            value: v,
+            origin: 'env',
+            envVar: k,
+            ref: refIn(this.ctx, f.display, prog.environment.line),
+            note: 'supervisord environment=',
+          };
       const argv = shlexSplit(prog.command.value);
       for (const inv of findInvocations(argv, {}, [])) {
-        this.push(inv, { via: 'supervisord', ref: refIn(this.ctx, f.display, prog.command.line), service: prog.program, env, container: false, notes: [] }, [dirname(f.abs)]);
+        this.push(
+          inv,
+          {
+            via: 'supervisord',
+            ref: refIn(this.ctx, f.display, prog.command.line),
+            service: prog.program,
+            env,
+            container: false,
+            notes: [],
+          },
+          [dirname(f.abs)],
+        );
       }
     }
   }
@@ -481,7 +666,10 @@ class DeployRun {
     const found = this.scriptInvocations(f, {});
     if (found.length === 0) return;
     this.ctx.claimed.add(f.abs);
-    for (const { inv, line } of found) this.push(inv, { via: 'shell', ref: refIn(this.ctx, f.display, line), service, env: {}, container: false, notes: [] }, [dirname(f.abs)]);
+    for (const { inv, line } of found)
+      this.push(inv, { via: 'shell', ref: refIn(this.ctx, f.display, line), service, env: {}, container: false, notes: [] }, [
+        dirname(f.abs),
+      ]);
   }
 }
 

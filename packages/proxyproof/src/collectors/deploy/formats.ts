@@ -3,7 +3,7 @@
  * supervisord programs, shell scripts and compose files. Each returns plain data with 1-based lines;
  * none of them runs anything.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap, type Node as YamlNode } from 'yaml';
 import { shlexSplit } from './shell.js';
 import type { ComposePort } from './types.js';
 
@@ -135,7 +135,9 @@ export function systemdExecArgv(value: string, env: Record<string, string>): { a
   return { argv, unresolved };
 }
 
-export function systemdEnvironment(values: Array<{ value: string; line: number }>): Record<string, { value: string; line: number }> {
+export function systemdEnvironment(
+  values: Array<{ value: string; line: number }>,
+): Record<string, { value: string; line: number }> {
   const env: Record<string, { value: string; line: number }> = {};
   for (const { value, line } of values) {
     for (const w of systemdWords(value)) {
@@ -156,7 +158,8 @@ export function parseEnvFile(text: string): Record<string, { value: string; line
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(l);
     if (!m) return;
     let v = (m[2] as string).trim();
-    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) v = v.slice(1, -1);
+    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2))
+      v = v.slice(1, -1);
     else v = v.replace(/\s+#.*$/, '');
     out[m[1] as string] = { value: v, line: i + 1 };
   });
@@ -200,21 +203,21 @@ export interface Dockerfile {
 
 export function parseDockerfile(text: string): Dockerfile {
   const lines = text.split(/\r?\n/);
-  let escape = '\\';
+  let escapeChar = '\\';
   const all: DockerInstruction[] = [];
   const problems: Problem[] = [];
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] as string;
     const dir = /^#\s*escape\s*=\s*(\S)/i.exec(raw);
     if (dir && all.length === 0) {
-      escape = dir[1] as string;
+      escapeChar = dir[1] as string;
       continue;
     }
     const t = raw.trim();
     if (t === '' || t.startsWith('#')) continue;
     const start = i + 1;
     let body = t;
-    while (body.endsWith(escape) && i + 1 < lines.length) {
+    while (body.endsWith(escapeChar) && i + 1 < lines.length) {
       body = body.slice(0, -1);
       i++;
       const next = (lines[i] as string).trim();
@@ -270,10 +273,13 @@ export function parseDockerfile(text: string): Dockerfile {
 }
 
 function substitute(s: string, env: Record<string, { value: string }>): string {
-  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a: string, d: string, b: string) => {
-    const n = a ?? b;
-    return env[n]?.value ?? d ?? m;
-  });
+  return s.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (m, a: string, d: string, b: string) => {
+      const n = a ?? b;
+      return env[n]?.value ?? d ?? m;
+    },
+  );
 }
 
 /** argv Docker runs: ENTRYPOINT (exec) + CMD, or `/bin/sh -c` for shell forms. */
@@ -291,8 +297,18 @@ export function dockerArgv(df: Pick<Dockerfile, 'cmd' | 'entrypoint'>): { argv: 
 
 // ---------------------------------------------------------------- supervisord
 
-export function parseSupervisord(text: string): Array<{ program: string; command?: { value: string; line: number }; environment?: { value: string; line: number }; directory?: string }> {
-  const out: Array<{ program: string; command?: { value: string; line: number }; environment?: { value: string; line: number }; directory?: string }> = [];
+export function parseSupervisord(text: string): Array<{
+  program: string;
+  command?: { value: string; line: number };
+  environment?: { value: string; line: number };
+  directory?: string;
+}> {
+  const out: Array<{
+    program: string;
+    command?: { value: string; line: number };
+    environment?: { value: string; line: number };
+    directory?: string;
+  }> = [];
   let cur: (typeof out)[number] | undefined;
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -324,10 +340,9 @@ export function parseSupervisord(text: string): Array<{ program: string; command
 export function supervisordEnvironment(value: string): Record<string, string> {
   const out: Record<string, string> = {};
   const re = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("([^"]*)"|'([^']*)'|[^,]*)\s*,?/g;
-  let m: RegExpExecArray | null;
-  let guard = 0;
-  while ((m = re.exec(value)) && guard++ < 1000) {
-    if (m[0] === '') break;
+  for (let guard = 0; guard < 1000; guard++) {
+    const m = re.exec(value);
+    if (!m || m[0] === '') break;
     out[m[1] as string] = m[3] ?? m[4] ?? (m[2] as string).trim();
   }
   return out;
@@ -408,25 +423,31 @@ export function parseCompose(text: string): ComposeRaw {
 }
 
 /** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $VAR, $$. */
-export function interpolate(s: string, lookup: (n: string) => string | undefined): { value: string; vars: string[]; unresolved: string[] } {
+export function interpolate(
+  s: string,
+  lookup: (n: string) => string | undefined,
+): { value: string; vars: string[]; unresolved: string[] } {
   const vars: string[] = [];
   const unresolved: string[] = [];
-  const value = s.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a: string, op: string, arg: string, b: string) => {
-    if (m === '$$') return '$';
-    const n = a ?? b;
-    vars.push(n);
-    const v = lookup(n);
-    if (op === ':-' || op === '-') {
-      if (v === undefined || (op === ':-' && v === '')) return arg ?? '';
+  const value = s.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (m, a: string, op: string, arg: string, b: string) => {
+      if (m === '$$') return '$';
+      const n = a ?? b;
+      vars.push(n);
+      const v = lookup(n);
+      if (op === ':-' || op === '-') {
+        if (v === undefined || (op === ':-' && v === '')) return arg ?? '';
+        return v;
+      }
+      if (op === ':+' || op === '+') return v !== undefined && (op === '+' || v !== '') ? (arg ?? '') : '';
+      if (v === undefined) {
+        unresolved.push(n);
+        return '';
+      }
       return v;
-    }
-    if (op === ':+' || op === '+') return v !== undefined && (op === '+' || v !== '') ? arg ?? '' : '';
-    if (v === undefined) {
-      unresolved.push(n);
-      return '';
-    }
-    return v;
-  });
+    },
+  );
   return { value, vars, unresolved };
 }
 
@@ -437,7 +458,15 @@ export function parseComposePort(item: unknown): Array<Omit<ComposePort, 'ref'>>
     const target = Number(o.target);
     if (!Number.isInteger(target)) return [];
     const published = o.published === undefined ? undefined : Number(String(o.published).split('-')[0]);
-    return [{ hostIp: typeof o.host_ip === 'string' ? o.host_ip : '0.0.0.0', hostPort: Number.isInteger(published) ? published : undefined, containerPort: target, protocol: o.protocol === 'udp' ? 'udp' : 'tcp', raw: JSON.stringify(o) }];
+    return [
+      {
+        hostIp: typeof o.host_ip === 'string' ? o.host_ip : '0.0.0.0',
+        hostPort: Number.isInteger(published) ? published : undefined,
+        containerPort: target,
+        protocol: o.protocol === 'udp' ? 'udp' : 'tcp',
+        raw: JSON.stringify(o),
+      },
+    ];
   }
   if (typeof item !== 'string' && typeof item !== 'number') return [];
   const raw = String(item);
@@ -472,5 +501,11 @@ export function parseComposePort(item: unknown): Array<Omit<ComposePort, 'ref'>>
   };
   const hosts = range(a);
   const conts = range(b);
-  return conts.map((c, i) => ({ hostIp: hostIp === '' ? '0.0.0.0' : hostIp, hostPort: hosts.length ? hosts[Math.min(i, hosts.length - 1)] : undefined, containerPort: c, protocol, raw }));
+  return conts.map((c, i) => ({
+    hostIp: hostIp === '' ? '0.0.0.0' : hostIp,
+    hostPort: hosts.length ? hosts[Math.min(i, hosts.length - 1)] : undefined,
+    containerPort: c,
+    protocol,
+    raw,
+  }));
 }

@@ -19,14 +19,52 @@ interface OptSpec {
   flag?: boolean;
 }
 
-const o = (names: string[], dest: string, value = true, extra: Partial<OptSpec> = {}): OptSpec => ({ names, dest, value, ...extra });
+const o = (names: string[], dest: string, value = true, extra: Partial<OptSpec> = {}): OptSpec => ({
+  names,
+  dest,
+  value,
+  ...extra,
+});
 const f = (names: string[], dest: string, flag = true): OptSpec => ({ names, dest, value: false, flag });
 
 /** gunicorn 20.1 (Debian 12), from gunicorn/config.py KNOWN_SETTINGS; plus argparse's -v/--version. */
 const GUNICORN_OPTS: OptSpec[] = [
   o(['-c', '--config'], 'config'),
   o(['-b', '--bind'], 'bind', true, { append: true }),
-  ...['--backlog', '--threads', '--worker-connections', '--max-requests', '--max-requests-jitter', '--graceful-timeout', '--keep-alive', '--limit-request-line', '--limit-request-fields', '--limit-request-field_size', '--reload-engine', '--chdir', '--worker-tmp-dir', '--access-logfile', '--access-logformat', '--log-level', '--logger-class', '--log-config', '--log-syslog-to', '--log-syslog-prefix', '--log-syslog-facility', '--statsd-host', '--dogstatsd-tags', '--statsd-prefix', '--pythonpath', '--ssl-version', '--cert-reqs', '--ca-certs', '--ciphers', '--log-config-dict', '--header-map', '--forwarder-headers'].map((n) => o([n], n.slice(2).replace(/-/g, '_'))),
+  ...[
+    '--backlog',
+    '--threads',
+    '--worker-connections',
+    '--max-requests',
+    '--max-requests-jitter',
+    '--graceful-timeout',
+    '--keep-alive',
+    '--limit-request-line',
+    '--limit-request-fields',
+    '--limit-request-field_size',
+    '--reload-engine',
+    '--chdir',
+    '--worker-tmp-dir',
+    '--access-logfile',
+    '--access-logformat',
+    '--log-level',
+    '--logger-class',
+    '--log-config',
+    '--log-syslog-to',
+    '--log-syslog-prefix',
+    '--log-syslog-facility',
+    '--statsd-host',
+    '--dogstatsd-tags',
+    '--statsd-prefix',
+    '--pythonpath',
+    '--ssl-version',
+    '--cert-reqs',
+    '--ca-certs',
+    '--ciphers',
+    '--log-config-dict',
+    '--header-map',
+    '--forwarder-headers',
+  ].map((n) => o([n], n.slice(2).replace(/-/g, '_'))),
   o(['-w', '--workers'], 'workers'),
   o(['-k', '--worker-class'], 'worker_class'),
   o(['-t', '--timeout'], 'timeout'),
@@ -44,7 +82,23 @@ const GUNICORN_OPTS: OptSpec[] = [
   o(['--keyfile'], 'keyfile'),
   o(['--certfile'], 'certfile'),
   o(['--paste-global'], 'raw_paste_global_conf', true, { append: true }),
-  ...['--reload', '--spew', '--check-config', '--print-config', '--preload', '--reuse-port', '--initgroups', '--disable-redirect-access-to-syslog', '--capture-output', '--log-syslog', '--suppress-ragged-eofs', '--do-handshake-on-connect', '--strip-header-spaces', '--tolerate-dangerous-framing', '--proxy-protocol'].map((n) => f([n], n.slice(2).replace(/-/g, '_'))),
+  ...[
+    '--reload',
+    '--spew',
+    '--check-config',
+    '--print-config',
+    '--preload',
+    '--reuse-port',
+    '--initgroups',
+    '--disable-redirect-access-to-syslog',
+    '--capture-output',
+    '--log-syslog',
+    '--suppress-ragged-eofs',
+    '--do-handshake-on-connect',
+    '--strip-header-spaces',
+    '--tolerate-dangerous-framing',
+    '--proxy-protocol',
+  ].map((n) => f([n], n.slice(2).replace(/-/g, '_'))),
   f(['--no-sendfile'], 'sendfile', false),
   f(['-D', '--daemon'], 'daemon'),
   f(['-R', '--enable-stdio-inheritance'], 'enable_stdio_inheritance'),
@@ -54,10 +108,50 @@ const GUNICORN_OPTS: OptSpec[] = [
 
 /** uvicorn 0.17.6 click options (uvicorn/main.py). */
 const UVICORN_OPTS: OptSpec[] = [
-  ...['--host', '--port', '--uds', '--fd', '--reload-delay', '--workers', '--loop', '--http', '--ws', '--ws-max-size', '--ws-ping-interval', '--ws-ping-timeout', '--ws-per-message-deflate', '--lifespan', '--interface', '--env-file', '--log-config', '--log-level', '--forwarded-allow-ips', '--root-path', '--limit-concurrency', '--backlog', '--limit-max-requests', '--timeout-keep-alive', '--ssl-keyfile', '--ssl-certfile', '--ssl-keyfile-password', '--ssl-version', '--ssl-cert-reqs', '--ssl-ca-certs', '--ssl-ciphers', '--app-dir', '--timeout-graceful-shutdown', '--h11-max-incomplete-event-size'].map((n) => o([n], n.slice(2).replace(/-/g, '_'))),
-  ...['--reload-dir', '--reload-include', '--reload-exclude', '--header'].map((n) => o([n], n.slice(2).replace(/-/g, '_'), true, { append: true })),
+  ...[
+    '--host',
+    '--port',
+    '--uds',
+    '--fd',
+    '--reload-delay',
+    '--workers',
+    '--loop',
+    '--http',
+    '--ws',
+    '--ws-max-size',
+    '--ws-ping-interval',
+    '--ws-ping-timeout',
+    '--ws-per-message-deflate',
+    '--lifespan',
+    '--interface',
+    '--env-file',
+    '--log-config',
+    '--log-level',
+    '--forwarded-allow-ips',
+    '--root-path',
+    '--limit-concurrency',
+    '--backlog',
+    '--limit-max-requests',
+    '--timeout-keep-alive',
+    '--ssl-keyfile',
+    '--ssl-certfile',
+    '--ssl-keyfile-password',
+    '--ssl-version',
+    '--ssl-cert-reqs',
+    '--ssl-ca-certs',
+    '--ssl-ciphers',
+    '--app-dir',
+    '--timeout-graceful-shutdown',
+    '--h11-max-incomplete-event-size',
+  ].map((n) => o([n], n.slice(2).replace(/-/g, '_'))),
+  ...['--reload-dir', '--reload-include', '--reload-exclude', '--header'].map((n) =>
+    o([n], n.slice(2).replace(/-/g, '_'), true, { append: true }),
+  ),
   ...['--debug', '--reload', '--version', '--factory', '--help'].map((n) => f([n], n.slice(2))),
-  ...['access-log', 'use-colors', 'proxy-headers', 'server-header', 'date-header'].flatMap((n) => [f([`--${n}`], n.replace(/-/g, '_'), true), f([`--no-${n}`], n.replace(/-/g, '_'), false)]),
+  ...['access-log', 'use-colors', 'proxy-headers', 'server-header', 'date-header'].flatMap((n) => [
+    f([`--${n}`], n.replace(/-/g, '_'), true),
+    f([`--no-${n}`], n.replace(/-/g, '_'), false),
+  ]),
 ];
 
 /** daphne 4.1 argparse options (daphne/cli.py). */
@@ -97,7 +191,42 @@ const HYPERCORN_OPTS: OptSpec[] = [
   o(['--keyfile'], 'keyfile'),
   o(['--root-path'], 'root_path'),
   o(['--server-name'], 'server_names', true, { append: true }),
-  ...['--access-log', '--access-logformat', '--backlog', '--ca-certs', '--ciphers', '--error-log', '--graceful-timeout', '--read-timeout', '--max-requests', '--max-requests-jitter', '-g', '--group', '-m', '--umask', '-u', '--user', '--keyfile-password', '--log-config', '--log-level', '-p', '--pid', '--statsd-host', '--statsd-prefix', '--websocket-ping-interval', '--keep-alive', '--max-keep-alive-requests', '--h11-max-incomplete-size', '--h2-max-concurrent-streams', '--h2-max-header-list-size', '--h2-max-inbound-frame-size', '--include-server-header', '--cert-reqs', '--verify-mode', '--ssl-handshake-timeout'].map((n) => o([n], n.replace(/^-+/, '').replace(/-/g, '_'))),
+  ...[
+    '--access-log',
+    '--access-logformat',
+    '--backlog',
+    '--ca-certs',
+    '--ciphers',
+    '--error-log',
+    '--graceful-timeout',
+    '--read-timeout',
+    '--max-requests',
+    '--max-requests-jitter',
+    '-g',
+    '--group',
+    '-m',
+    '--umask',
+    '-u',
+    '--user',
+    '--keyfile-password',
+    '--log-config',
+    '--log-level',
+    '-p',
+    '--pid',
+    '--statsd-host',
+    '--statsd-prefix',
+    '--websocket-ping-interval',
+    '--keep-alive',
+    '--max-keep-alive-requests',
+    '--h11-max-incomplete-size',
+    '--h2-max-concurrent-streams',
+    '--h2-max-header-list-size',
+    '--h2-max-inbound-frame-size',
+    '--include-server-header',
+    '--cert-reqs',
+    '--verify-mode',
+    '--ssl-handshake-timeout',
+  ].map((n) => o([n], n.replace(/^-+/, '').replace(/-/g, '_'))),
   ...['--debug', '--reload', '--daemon', '--help', '--verbose'].map((n) => f([n], n.slice(2))),
   f(['-h'], 'help'),
 ];
@@ -198,7 +327,38 @@ export interface FoundInvocation {
 const SERVERS = new Set<PyServerKind>(['gunicorn', 'uvicorn', 'daphne', 'hypercorn']);
 /** Programs that run another program given later on their command line. */
 const WRAPPERS = new Set([
-  'exec', 'env', 'nice', 'nohup', 'time', 'timeout', 'sudo', 'runuser', 'poetry', 'pipenv', 'uv', 'uvx', 'pdm', 'hatch', 'rye', 'su-exec', 'gosu', 'chpst', 'setpriv', 's6-setuidgid', 'dumb-init', 'tini', 'ddtrace-run', 'newrelic-admin', 'opentelemetry-instrument', 'watchmedo', 'doppler', 'infisical', 'op', 'dotenv', 'with-contenv', 'catatonit',
+  'exec',
+  'env',
+  'nice',
+  'nohup',
+  'time',
+  'timeout',
+  'sudo',
+  'runuser',
+  'poetry',
+  'pipenv',
+  'uv',
+  'uvx',
+  'pdm',
+  'hatch',
+  'rye',
+  'su-exec',
+  'gosu',
+  'chpst',
+  'setpriv',
+  's6-setuidgid',
+  'dumb-init',
+  'tini',
+  'ddtrace-run',
+  'newrelic-admin',
+  'opentelemetry-instrument',
+  'watchmedo',
+  'doppler',
+  'infisical',
+  'op',
+  'dotenv',
+  'with-contenv',
+  'catatonit',
 ]);
 
 function base(p: string): string {
@@ -218,10 +378,17 @@ function isPython(tok: string): boolean {
  * Finds app-server invocations in one argv (after shell splitting), looking through wrappers
  * (`exec`, `poetry run`, `gosu app`, `python -m gunicorn`, `sh -c "..."`).
  */
-export function findInvocations(argv: string[], env: Record<string, string> = {}, unresolved: string[] = [], depth = 0): FoundInvocation[] {
+export function findInvocations(
+  argv: string[],
+  env: Record<string, string> = {},
+  unresolved: string[] = [],
+  depth = 0,
+): FoundInvocation[] {
   if (argv.length === 0 || depth > 4) return [];
   const first = argv[0] as string;
-  const found = (kind: PyServerKind, at: number): FoundInvocation[] => [{ kind, args: argv.slice(at), env, unresolvedVars: unresolved }];
+  const found = (kind: PyServerKind, at: number): FoundInvocation[] => [
+    { kind, args: argv.slice(at), env, unresolvedVars: unresolved },
+  ];
   const direct = serverName(first);
   if (direct) return found(direct, 1);
   if (isPython(first)) {
@@ -237,14 +404,21 @@ export function findInvocations(argv: string[], env: Record<string, string> = {}
     return [];
   }
   const b = base(first);
-  if ((b === 'sh' || b === 'bash' || b === 'dash' || b === 'ash' || b === 'zsh') ) {
+  if (b === 'sh' || b === 'bash' || b === 'dash' || b === 'ash' || b === 'zsh') {
     const ci = argv.findIndex((x, i) => i > 0 && /^-[a-z]*c[a-z]*$/.test(x));
     const script = ci > 0 ? argv[ci + 1] : undefined;
     if (script === undefined) return [];
     const out: FoundInvocation[] = [];
     for (const cmd of splitCommands(script, (n) => env[n])) {
       const u = cmd.argv.filter((w) => w.unresolved).flatMap((w) => w.vars);
-      out.push(...findInvocations(cmd.argv.map((w) => w.text), { ...env, ...cmd.assignments }, [...unresolved, ...u], depth + 1));
+      out.push(
+        ...findInvocations(
+          cmd.argv.map((w) => w.text),
+          { ...env, ...cmd.assignments },
+          [...unresolved, ...u],
+          depth + 1,
+        ),
+      );
     }
     return out;
   }
@@ -270,7 +444,12 @@ export function findInShell(text: string, lookup: VarLookup): Array<FoundInvocat
   const out: Array<FoundInvocation & { offset: number }> = [];
   for (const cmd of splitCommands(text, lookup)) {
     const u = cmd.argv.filter((w) => w.unresolved).flatMap((w) => w.vars);
-    for (const inv of findInvocations(cmd.argv.map((w) => w.text), cmd.assignments, u)) out.push({ ...inv, offset: 0 });
+    for (const inv of findInvocations(
+      cmd.argv.map((w) => w.text),
+      cmd.assignments,
+      u,
+    ))
+      out.push({ ...inv, offset: 0 });
   }
   return out;
 }

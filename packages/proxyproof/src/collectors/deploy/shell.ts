@@ -24,7 +24,11 @@ export type VarLookup = (name: string) => string | undefined;
  * Splits a line into simple commands separated by `&&`, `||`, `;`, `|`, `&` and newlines.
  * `lookup` resolves `$VAR`; unknown ones stay as written (`$VAR`) and mark the word unresolved.
  */
-export function splitCommands(src: string, lookup: VarLookup = () => undefined, opts: { expand?: boolean } = {}): SimpleCommand[] {
+export function splitCommands(
+  src: string,
+  lookup: VarLookup = () => undefined,
+  opts: { expand?: boolean } = {},
+): SimpleCommand[] {
   const expand = opts.expand ?? true;
   const commands: SimpleCommand[] = [];
   let words: Word[] = [];

@@ -21,6 +21,12 @@ export interface NginxParseError {
   file: string;
   line: number | null;
   error: string;
+  /** Our addition: what went wrong, for callers that treat kinds differently. */
+  kind?: 'read' | 'syntax' | 'directive' | 'include-missing' | 'include-cycle' | 'limit';
+  /** Our addition, for include errors: the absolute path (or pattern) the include resolved to. */
+  target?: string;
+  /** Our addition, for include errors: the include argument as written. */
+  include?: string;
 }
 
 export interface NginxConfigFile {

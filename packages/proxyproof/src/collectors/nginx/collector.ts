@@ -5,19 +5,23 @@
  * Entry files, in this order:
  * - files named on the command line (always; an explicit file that is not nginx gets a clear error);
  * - `nginx.conf`;
- * - `sites-enabled/*`, `conf.d/*.conf`, and `sites-available/*` when there is no sites-enabled next to it;
+ * - `sites-enabled/*`, `conf.d/*.conf`, and `sites-available/*` when there is no sites-enabled next to it
+ *   (in a folder with no sign of nginx, or one named like apache/httpd/supervisor, only when the content
+ *   reads as nginx: Apache and supervisord use the same folder names);
  * - any other `*.conf`, and extension-less files under a folder whose name contains "nginx", when the file
  *   parses as nginx and has a top-level http/server/location/upstream/events/stream block (a supervisord or
  *   Apache .conf does not parse; a snippet of `proxy_set_header` lines is included by an entry, not one itself).
- * A file that another entry includes is not an entry itself. The config prefix of a file in sites-enabled,
+ * A file that another entry includes is not an entry itself. A missing absolute include (a path on the server,
+ * `/etc/letsencrypt/options-ssl-nginx.conf` of a site copied off it) is a warning, not an error. The config prefix of a file in sites-enabled,
  * sites-available or conf.d is the folder above it (where nginx.conf lives); otherwise its own folder.
  */
 import { existsSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, relative, sep } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector } from '../../engine/collect.js';
 import type { DiscoveredFile } from '../../engine/discover.js';
 import type { Diagnostic } from '../../model/finding.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
+import { analysedBlock, suggestDirective } from './directives.js';
 import { errorReason, MAX_CONFIG_BYTES, parseNginxFile, relabelTree } from './parser.js';
 
 const SITE_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d']);
@@ -27,6 +31,9 @@ const ENTRY_BLOCKS = new Set(['http', 'server', 'location', 'upstream', 'events'
 const LOOKS_NGINX =
   /^\s*(?:(?:http|server|location|upstream|events)\b[^;{}]*\{|(?:listen|server_name|proxy_pass|proxy_set_header|uwsgi_pass|fastcgi_pass)\s[^;{}]*;)/m;
 const OPENS_BLOCK = /^\s*(?:http|server|location|upstream|events)\b[^;{}]*\{/m;
+
+/** Jinja/Ansible, Go, Mustache or ERB placeholders: a template of a config, not a config. */
+const TEMPLATE = /\{\{[^{}\n]{1,80}\}\}|\{%[^\n]{1,200}%\}|<%=?[^\n]{1,200}%>/;
 
 type Kind = 'explicit' | 'main' | 'site' | 'heuristic';
 
@@ -52,20 +59,44 @@ function classifyByName(f: DiscoveredFile): Kind | undefined {
   const name = basename(f.abs);
   if (name.startsWith('.')) return undefined;
   if (name === 'nginx.conf') return 'main';
-  const parent = parentName(f.abs);
-  if (parent === 'sites-enabled') return 'site';
-  if (parent === 'conf.d' && name.endsWith('.conf')) return 'site';
-  if (parent === 'sites-available') {
-    return existsSync(`${dirname(dirname(f.abs))}${sep}sites-enabled`) ? undefined : 'site';
+  const dir = dirname(f.abs);
+  const parent = basename(dir);
+  if (SITE_DIRS.has(parent)) {
+    if (parent === 'conf.d' && !name.endsWith('.conf')) return undefined;
+    if (parent === 'sites-available' && existsSync(join(dirname(dir), 'sites-enabled'))) return undefined;
+    // Apache and supervisord use the same folder names: without a sign of nginx, the content decides.
+    if (/apache|httpd|supervisor/i.test(dir)) return 'heuristic';
+    return /nginx/i.test(dir) || existsSync(join(dirname(dir), 'nginx.conf')) ? 'site' : 'heuristic';
   }
   if (name.endsWith('.conf')) return 'heuristic';
-  if (extname(name) === '' && /nginx/i.test(dirname(f.abs))) return 'heuristic';
+  if (extname(name) === '' && /nginx/i.test(dir)) return 'heuristic';
   return undefined;
+}
+
+function looksLikeConfRoot(dir: string): boolean {
+  return ['nginx.conf', 'sites-enabled', 'sites-available', 'conf.d'].some((n) => existsSync(join(dir, n)));
 }
 
 function prefixFor(abs: string): string {
   const dir = dirname(abs);
   return SITE_DIRS.has(basename(dir)) ? dirname(dir) : dir;
+}
+
+/** Unknown directives one edit from a known one (`proxy_passs`): nginx -t rejects them; we would not notice. */
+function misspellings(tree: NginxConfigTree): { file: string; line: number; column?: number; name: string; known: string }[] {
+  const out: { file: string; line: number; column?: number; name: string; known: string }[] = [];
+  for (const c of tree.config) {
+    if (c.source === 'builtin') continue;
+    const walk = (list: NginxDirective[], depth: number): void => {
+      for (const d of list) {
+        const known = suggestDirective(d.directive);
+        if (known) out.push({ file: c.file, line: d.line, column: d.column, name: d.directive, known });
+        if (d.block && depth < 50 && analysedBlock(d.directive)) walk(d.block, depth + 1);
+      }
+    };
+    walk(c.parsed, 0);
+  }
+  return out;
 }
 
 function hasEntryBlock(list: NginxDirective[]): boolean {
@@ -84,6 +115,9 @@ export const nginxCollector: Collector = {
   name: 'nginx',
   collect(ctx: CollectContext) {
     const base = displayBase(ctx.files);
+    const roots = [...new Set(ctx.files.map((f) => f.root))];
+    const insideRoots = (abs: string): boolean =>
+      roots.some((r) => abs === r || abs.startsWith(r.endsWith(sep) ? r : `${r}${sep}`));
     const byAbs = new Map(ctx.files.map((f) => [f.abs, f]));
     const display = (abs: string): string => {
       const known = byAbs.get(abs);
@@ -124,17 +158,33 @@ export const nginxCollector: Collector = {
       const texts: Entry['texts'] = new Map();
       const tree = parseNginxFile(f.abs, {
         prefix: cand.prefix,
-        rebase: cand.prefix === '/etc/nginx' ? [] : [{ from: '/etc/nginx', to: cand.prefix }],
+        // A copy of a conf folder (nginx.conf, sites-*, conf.d in it) stands for the server's /etc/nginx: its
+        // absolute /etc/nginx includes never read this machine's files (stock params aside).
+        rebase:
+          cand.prefix === '/etc/nginx' ? [] : [{ from: '/etc/nginx', to: cand.prefix, always: looksLikeConfRoot(cand.prefix) }],
         comments: ctx.options.comments,
         onFileText: (_file, abs, text, source) => texts.set(abs, { display: display(abs), text, source }),
       });
+      const entryText = texts.get(f.abs)?.text ?? '';
+      const parsedOk = tree.config[0]?.status === 'ok';
       if (cand.kind === 'heuristic') {
-        const entryText = texts.get(f.abs)?.text ?? '';
-        const parsedOk = tree.config[0]?.status === 'ok';
         const nginxLike = parsedOk
           ? hasEntryBlock(tree.config[0]?.parsed ?? [])
-          : /nginx/i.test(dirname(f.abs)) && OPENS_BLOCK.test(entryText);
+          : (/nginx/i.test(dirname(f.abs)) || SITE_DIRS.has(parentName(f.abs))) && OPENS_BLOCK.test(entryText);
         if (!nginxLike) continue;
+      }
+      const placeholder = parsedOk ? null : TEMPLATE.exec(entryText);
+      if (placeholder) {
+        // One clear note instead of the cascade of syntax errors `{{VAR}}` causes; the file is not linted.
+        const line = entryText.slice(0, placeholder.index).split('\n').length;
+        ctx.claimed.add(f.abs);
+        ctx.facts.diagnostics.push({
+          level: f.explicit ? 'error' : 'warning',
+          file: f.display,
+          line,
+          message: `nginx: a template, not an nginx config yet (${placeholder[0]} on line ${line}); lint the rendered file`,
+        });
+        continue;
       }
       entries.push({ cand, tree, texts });
       for (const c of tree.config.slice(1)) if (c.abs) covered.add(c.abs);
@@ -150,6 +200,8 @@ export const nginxCollector: Collector = {
       return by === undefined || by === k || (includedBy.get(entries[by]?.cand.file.abs ?? '') === k && by > k);
     });
 
+    // A file shared by two entries reports its errors once.
+    const seen = new Set<string>();
     for (const e of kept) {
       const tree = relabelTree(e.tree, display);
       ctx.facts.nginx.configs.push(tree);
@@ -163,13 +215,33 @@ export const nginxCollector: Collector = {
         }
       }
       ctx.claimed.add(e.cand.file.abs);
-      const seen = new Set<string>();
       for (const err of tree.errors) {
         const d: Diagnostic = { level: 'error', message: `nginx: ${errorReason(err)}`, file: err.file };
+        if (err.kind === 'include-missing' && err.include && isAbsolute(err.include)) {
+          // An absolute path names the server's filesystem (/etc/letsencrypt/options-ssl-nginx.conf of a site
+          // copied off its server): say so and lint the rest. A missing relative include stays an error.
+          d.level = 'warning';
+          d.message = `nginx: ${errorReason(err)}; an absolute path on the server, not found ${
+            err.target && insideRoots(err.target) ? 'in the linted copy' : 'on this machine'
+          }, so the config was linted without it`;
+        }
         if (err.line !== null) d.line = err.line;
         const key = `${d.file}:${d.line}:${d.message}`;
         if (seen.has(key)) continue;
         seen.add(key);
+        ctx.facts.diagnostics.push(d);
+      }
+      for (const m of misspellings(tree)) {
+        const key = `${m.file}:${m.line}:${m.name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const d: Diagnostic = {
+          level: 'warning',
+          file: m.file,
+          line: m.line,
+          message: `nginx: unknown directive "${m.name}" (did you mean "${m.known}"?); nginx -t rejects it`,
+        };
+        if (m.column) d.column = m.column;
         ctx.facts.diagnostics.push(d);
       }
     }

@@ -623,3 +623,40 @@ export function analyzeWithContextBit(
   }
   return { reason, notTerminated };
 }
+
+/** Blocks whose bodies are not directives (map entries, MIME types, ...) or not http (stream, mail). */
+const OPAQUE_BLOCKS = new Set(['map', 'geo', 'types', 'split_clients', 'charset_map', 'match', 'stream', 'mail']);
+
+/** True when the children of this block are directives of the contexts the table covers. */
+export function analysedBlock(directive: string): boolean {
+  return !OPAQUE_BLOCKS.has(directive);
+}
+
+/** A known directive one edit away from an unknown name (`proxy_passs` -> `proxy_pass`), for a hint. */
+export function suggestDirective(name: string): string | undefined {
+  if (name.length < 6 || MASKS.has(name) || !/^[a-z0-9_]+$/.test(name)) return undefined;
+  for (const known of MASKS.keys()) {
+    if (Math.abs(known.length - name.length) <= 1 && withinOneEdit(known, name)) return known;
+  }
+  return undefined;
+}
+
+function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.length === b.length) {
+    let diff = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i]) {
+        diff++;
+        // a transposition (`porxy`) counts as one edit too
+        if (diff === 1 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2)) return true;
+      }
+      if (diff > 1) return false;
+    }
+    return true;
+  }
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  let i = 0;
+  while (i < short.length && short[i] === long[i]) i++;
+  return short.slice(i) === long.slice(i + 1);
+}

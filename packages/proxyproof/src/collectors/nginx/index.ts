@@ -3,8 +3,8 @@
  * Names here are stable: other layers import them.
  */
 export type { NginxConfigFile, NginxConfigTree, NginxDirective, NginxParseError } from './ast.js';
-export { allowedIn, analyzeDirective, enterBlockContext, isKnownDirective } from './directives.js';
-export { LUA_BLOCK_DIRECTIVES, lex, type Token } from './lexer.js';
+export { allowedIn, analyzeDirective, enterBlockContext, isKnownDirective, suggestDirective } from './directives.js';
+export { LUA_BLOCK_DIRECTIVES, lex, MAX_TOKENS, type Token } from './lexer.js';
 export {
   decodeConfigBytes,
   errorReason,

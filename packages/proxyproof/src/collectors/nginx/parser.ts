@@ -28,6 +28,8 @@ import { type StockFile, stockFileFor } from './stock.js';
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 /** Files one tree may pull in through includes (bounds globs like `include /**` gone wrong). */
 export const MAX_INCLUDED_FILES = 5000;
+/** Tokens one tree may hold across its files (twice the per-file cap; bounds memory for glob includes). */
+export const MAX_TREE_TOKENS = 6_000_000;
 /** Deepest block nesting accepted (real configs stay under 10). */
 export const MAX_NESTING = 200;
 
@@ -55,8 +57,10 @@ export interface ParseOptions {
   /**
    * Absolute include paths under `from` are read under `to` when the copy has them (a copy of /etc/nginx in a
    * repository includes `/etc/nginx/sites-enabled/*`; that means the copy's sites-enabled, not this machine's).
+   * With `always`, also when the copy lacks them (then this machine's /etc/nginx is never read, except for
+   * stock params through `stockDirs`).
    */
-  rebase?: { from: string; to: string }[];
+  rebase?: { from: string; to: string; always?: boolean }[];
   /** Called with the text of every file parsed (for snippets), once per file. */
   onFileText?: (file: string, abs: string, text: string, source: 'file' | 'builtin') => void;
   /** Size cap per file, bytes. Default MAX_CONFIG_BYTES. */
@@ -76,6 +80,8 @@ export function readConfigText(abs: string, maxBytes = MAX_CONFIG_BYTES): { text
   try {
     const st = statSync(abs);
     if (st.isDirectory()) return { error: 'is a directory, not a file', line: null };
+    // A FIFO or device would block or never end: only regular files are configs.
+    if (!st.isFile()) return { error: 'not a regular file', line: null };
     size = st.size;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -184,10 +190,14 @@ function fittingContexts(names: string[]): string[][] {
 
 const GLOB_MAGIC = /[*?[]/;
 
-/** Files matching an absolute glob pattern, sorted; dotfiles and directories are not matched. Bounded. */
-export function globFiles(pattern: string, limit = MAX_INCLUDED_FILES): string[] {
+/**
+ * Files matching an absolute glob pattern, sorted; dotfiles and directories are not matched. Bounded.
+ * `literalPrefix` (a directory the pattern starts with) is taken as is, even if its name holds `[` or `*`.
+ */
+export function globFiles(pattern: string, limit = MAX_INCLUDED_FILES, literalPrefix?: string): string[] {
+  const start = literalPrefix && pattern.startsWith(`${literalPrefix}${sep}`) ? literalPrefix.split(sep).length : 0;
   const parts = pattern.split(sep);
-  let k = 0;
+  let k = start;
   while (k < parts.length && !GLOB_MAGIC.test(parts[k] as string)) k++;
   const base = parts.slice(0, k).join(sep) || sep;
   const out: string[] = [];
@@ -219,9 +229,10 @@ export function globFiles(pattern: string, limit = MAX_INCLUDED_FILES): string[]
   return out.sort();
 }
 
-function exists(abs: string): 'file' | 'dir' | false {
+function exists(abs: string): 'file' | 'dir' | 'other' | false {
   try {
-    return statSync(abs).isDirectory() ? 'dir' : 'file';
+    const st = statSync(abs);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
   } catch {
     return false;
   }
@@ -249,22 +260,32 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
   const queue: PendingFile[] = [entry];
   const indexByAbs = new Map<string, number>([[entry.abs, 0]]);
   const edges: IncludeEdge[] = [];
+  let treeTokens = 0;
 
   for (let qi = 0; qi < queue.length; qi++) {
     const pf = queue[qi] as PendingFile;
     const cfg: NginxConfigFile = { file: pf.file, status: 'ok', errors: [], parsed: [], abs: pf.abs };
     cfg.source = pf.builtin ? 'builtin' : 'file';
     config.push(cfg);
-    const addError = (reason: string, line: number | null): void => {
+    const addError = (
+      reason: string,
+      line: number | null,
+      kind: NonNullable<NginxParseError['kind']>,
+      target?: string,
+      include?: string,
+    ): void => {
       cfg.status = 'failed';
-      cfg.errors.push({ file: pf.file, line, error: formatError(reason, pf.file, line) });
+      const e: NginxParseError = { file: pf.file, line, error: formatError(reason, pf.file, line), kind };
+      if (target !== undefined) e.target = target;
+      if (include !== undefined) e.include = include;
+      cfg.errors.push(e);
     };
 
     let text = pf.text;
     if (text === undefined) {
       const r = readConfigText(pf.abs, maxBytes);
       if ('error' in r) {
-        addError(r.error, r.line);
+        addError(r.error, r.line, 'read');
         continue;
       }
       text = r.text;
@@ -273,7 +294,16 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
 
     const { tokens, error: lexError } = lexTokens(text);
     if (lexError) {
-      addError(lexError.message, lexError.line);
+      addError(lexError.message, lexError.line, lexError.message.startsWith('more than') ? 'limit' : 'syntax');
+      continue;
+    }
+    treeTokens += tokens.length;
+    if (treeTokens > MAX_TREE_TOKENS) {
+      addError(
+        `the files of this config hold more than ${MAX_TREE_TOKENS.toLocaleString('en')} tokens: too big to lint`,
+        null,
+        'limit',
+      );
       continue;
     }
     // Braces must balance before anything is parsed (crossplane does the same check as it reads).
@@ -301,7 +331,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
       );
     }
     if (braceError) {
-      addError(braceError.reason, braceError.line);
+      addError(braceError.reason, braceError.line, 'syntax');
       continue;
     }
 
@@ -319,20 +349,26 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
       if (options.single) return;
       const arg = stmt.args[0] as string;
       let pattern = isAbsolute(arg) ? arg : join(prefix, arg);
+      // The part of the pattern that comes from us (the prefix, a rebase target) is literal, not a glob.
+      let literal: string | undefined = isAbsolute(arg) ? undefined : resolve(prefix);
       // A copy of /etc/nginx linted from elsewhere: its absolute includes point into the copy when it has them.
       for (const r of options.rebase ?? []) {
         if (!isAbsolute(arg) || (arg !== r.from && !arg.startsWith(`${r.from}/`))) continue;
         const moved = join(r.to, arg.slice(r.from.length));
         if (
-          GLOB_MAGIC.test(arg) ? exists(moved.slice(0, moved.search(GLOB_MAGIC)).replace(/[^/]*$/, '')) === 'dir' : exists(moved)
+          r.always ||
+          (GLOB_MAGIC.test(arg)
+            ? exists(moved.slice(0, moved.search(GLOB_MAGIC)).replace(/[^/]*$/, '')) === 'dir'
+            : exists(moved))
         ) {
           pattern = moved;
+          literal = resolve(r.to);
         }
       }
       const absPattern = resolve(pattern);
       let found: { file: string; abs: string; stock?: StockFile; builtin?: boolean }[] = [];
       if (GLOB_MAGIC.test(arg)) {
-        found = globFiles(absPattern).map((abs) => ({
+        found = globFiles(absPattern, MAX_INCLUDED_FILES, literal).map((abs) => ({
           abs,
           file: isAbsolute(pattern) ? abs : join(prefix, relative(resolve(prefix), abs)),
         }));
@@ -346,8 +382,16 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
           else if (builtinStock) found = [{ file: stock.path, abs: stock.path, stock, builtin: true }];
         }
         if (found.length === 0) {
-          const why = exists(absPattern) === 'dir' ? 'is a directory, not a file' : 'no such file or directory';
-          addError(`include "${arg}": ${why} (${absPattern})`, stmt.line);
+          const kind = exists(absPattern);
+          const why =
+            kind === 'dir' ? 'is a directory, not a file' : kind === 'other' ? 'not a regular file' : 'no such file or directory';
+          addError(
+            `include "${arg}": ${why}${absPattern === arg ? '' : ` (${absPattern})`}`,
+            stmt.line,
+            'include-missing',
+            absPattern,
+            arg,
+          );
           return;
         }
       }
@@ -355,7 +399,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
         let index = indexByAbs.get(f.abs);
         if (index === undefined) {
           if (queue.length >= MAX_INCLUDED_FILES) {
-            addError(`more than ${MAX_INCLUDED_FILES} included files; not following "${arg}"`, stmt.line);
+            addError(`more than ${MAX_INCLUDED_FILES} included files; not following "${arg}"`, stmt.line, 'limit');
             return;
           }
           index = queue.length;
@@ -414,8 +458,10 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
             term = tk;
             break;
           }
-          if (tk === Kind.Comment) (argComments ??= []).push((values[t] as string).slice(1));
-          else stmt.args.push(values[t] as string);
+          if (tk === Kind.Comment) {
+            argComments ??= [];
+            argComments.push((values[t] as string).slice(1));
+          } else stmt.args.push(values[t] as string);
         }
         if (term < 0) throw new SyntaxFailure('unexpected end of file, expecting ";" or "}"', stmt.line);
         const termText = term === Kind.Open ? '{' : term === Kind.Close ? '}' : ';';
@@ -440,7 +486,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
       }
       return parsed;
     };
-    const cfgError = (reason: string, line: number): void => addError(reason, line);
+    const cfgError = (reason: string, line: number): void => addError(reason, line, 'directive');
 
     try {
       const parsed = parseBlock(ctx, false, 0);
@@ -449,7 +495,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
     } catch (e) {
       if (!(e instanceof SyntaxFailure)) throw e;
       cfg.parsed = [];
-      addError(e.reason, e.line);
+      addError(e.reason, e.line, e.reason.startsWith('blocks nested') ? 'limit' : 'syntax');
     }
   }
 
@@ -537,7 +583,7 @@ function reportCycles(config: NginxConfigFile[], edges: IncludeEdge[]): void {
       const cfg = config[e.from] as NginxConfigFile;
       const reason = `include cycle: ${cyc.join(' -> ')}`;
       cfg.status = 'failed';
-      cfg.errors.push({ file: cfg.file, line: e.line, error: formatError(reason, cfg.file, e.line) });
+      cfg.errors.push({ file: cfg.file, line: e.line, error: formatError(reason, cfg.file, e.line), kind: 'include-cycle' });
     } else if (state[e.to] === 0) {
       state[e.to] = 1;
       path.push(e.to);
@@ -564,7 +610,7 @@ export function parseNginxText(text: string | Uint8Array, fileName = 'nginx.conf
   else {
     const d = decodeConfigBytes(text);
     if ('error' in d) {
-      const err = { file: fileName, line: d.line, error: formatError(d.error, fileName, d.line) };
+      const err: NginxParseError = { file: fileName, line: d.line, error: formatError(d.error, fileName, d.line), kind: 'read' };
       return { status: 'failed', errors: [err], config: [{ file: fileName, status: 'failed', errors: [err], parsed: [] }] };
     }
     str = d.text;
@@ -582,7 +628,7 @@ export function relabelTree(tree: NginxConfigTree, rename: (file: string) => str
     const suffix = ` in ${e.file}:${e.line}`;
     const error =
       e.line !== null && e.error.endsWith(suffix) ? `${e.error.slice(0, -suffix.length)} in ${to}:${e.line}` : e.error;
-    return { file: to, line: e.line, error };
+    return { ...e, file: to, line: e.line, error };
   };
   return {
     status: tree.status,

@@ -18,6 +18,13 @@ export interface Setting {
   how: string;
 }
 
+export interface ForwardedUse {
+  name: string;
+  ref: SourceRef;
+  /** policy options: trust / hops / headers / onConflict (Eval each), when written as an object literal */
+  options?: Record<string, Eval>;
+}
+
 export interface ListenCall {
   port?: Eval;
   host?: Eval;
@@ -38,8 +45,8 @@ export interface NodeApp {
   proxyIpHeader?: Setting;
   maxIpsCount?: Setting;
   listens: ListenCall[];
-  /** `@proxyproof/forwarded` middleware used on this app. */
-  forwardedLib?: { name: string; ref: SourceRef };
+  /** `@proxyproof/forwarded` middleware used on this app, with its policy options as far as they are literal. */
+  forwardedLib?: ForwardedUse;
 }
 
 /** `X.set('trust proxy', v)` on an object this module did not create (e.g. `configure(app)` in another file). */
@@ -48,9 +55,30 @@ export interface DetachedSetting extends Setting {
   nest: boolean;
 }
 
+/** A function that calls `<app>.listen(...)` with its own parameters: `function listenLab(app, host, port)`. */
+export interface ListenTemplate {
+  name: string;
+  /** parameter index, or the value when written in the function */
+  port?: number | Eval;
+  host?: number | Eval;
+  /** the listen call inside the function */
+  ref: SourceRef;
+}
+
+/** A call `name(args...)` by plain identifier, with its arguments evaluated. */
+export interface NamedCall {
+  name: string;
+  args: Eval[];
+  ref: SourceRef;
+}
+
 export interface ModuleFacts {
   apps: NodeApp[];
   detached: DetachedSetting[];
+  /** @proxyproof/forwarded middleware installed on an object this module did not create. */
+  detachedForwarded: ForwardedUse[];
+  listenTemplates: ListenTemplate[];
+  calls: NamedCall[];
   /** `import adapter from '@sveltejs/adapter-node'` and the adapter call's options. */
   adapterNode?: { ref: SourceRef; envPrefix?: Eval };
   imports: Set<string>;
@@ -87,7 +115,13 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
   const imports = new Set<string>();
   const requireOf = (n: Node): string | undefined => {
     const c = unwrap(n);
-    if (c?.type === 'CallExpression' && c.callee?.type === 'Identifier' && c.callee.name === 'require' && c.arguments[0]?.type === 'Literal') return String(c.arguments[0].value);
+    if (
+      c?.type === 'CallExpression' &&
+      c.callee?.type === 'Identifier' &&
+      c.callee.name === 'require' &&
+      c.arguments[0]?.type === 'Literal'
+    )
+      return String(c.arguments[0].value);
     if (c?.type === 'ImportExpression' && c.source?.type === 'Literal') return String(c.source.value);
     return undefined;
   };
@@ -106,7 +140,8 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       if (n.id.type === 'Identifier') bindings.set(n.id.name, mod);
       else if (n.id.type === 'ObjectPattern') {
         for (const p of n.id.properties) {
-          if (p.type === 'Property' && p.key.type === 'Identifier' && p.value.type === 'Identifier') bindings.set(p.value.name, `${mod}#${p.key.name}`);
+          if (p.type === 'Property' && p.key.type === 'Identifier' && p.value.type === 'Identifier')
+            bindings.set(p.value.name, `${mod}#${p.key.name}`);
         }
       }
     } else if (n.type === 'CallExpression') {
@@ -132,12 +167,14 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
   const byVar = new Map<string, NodeApp>();
   const servers = new Map<string, { app: NodeApp; tls: boolean }>();
   const detached: DetachedSetting[] = [];
+  const detachedForwarded: ModuleFacts['detachedForwarded'] = [];
   let adapterNode: ModuleFacts['adapterNode'];
 
   const keyOf = (target: Node): string | undefined => {
     const t = unwrap(target);
     if (t?.type === 'Identifier') return t.name;
-    if (t?.type === 'MemberExpression' && !t.computed && (t.object.type === 'ThisExpression' || t.object.type === 'Identifier')) return textOf(src, t);
+    if (t?.type === 'MemberExpression' && !t.computed && (t.object.type === 'ThisExpression' || t.object.type === 'Identifier'))
+      return textOf(src, t);
     return undefined;
   };
 
@@ -154,11 +191,21 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
         const opts = init.arguments[0] ? objectProps(init.arguments[0]) : undefined;
         const tp = opts?.props.get('trustProxy');
         if (tp) app.trustProxy = { eval: evaluate(tp, src, scope), ref: ref(tp), how: 'fastify({ trustProxy })' };
-        else if (opts?.spread) app.trustProxy = { eval: { kind: 'unknown', text: textOf(src, init.arguments[0]) }, ref: ref(init), how: 'fastify({ ...options })' };
+        else if (opts?.spread)
+          app.trustProxy = {
+            eval: { kind: 'unknown', text: textOf(src, init.arguments[0]) },
+            ref: ref(init),
+            how: 'fastify({ ...options })',
+          };
         return app;
       }
       const callee = unwrap(init.callee);
-      if (callee?.type === 'MemberExpression' && !callee.computed && callee.property.name === 'create' && is(boundTo(callee.object), '@nestjs/core#NestFactory')) {
+      if (
+        callee?.type === 'MemberExpression' &&
+        !callee.computed &&
+        callee.property.name === 'create' &&
+        is(boundTo(callee.object), '@nestjs/core#NestFactory')
+      ) {
         const app = base('nestjs');
         const typeArgs = init.typeArguments ?? init.typeParameters;
         const typeText = typeArgs ? textOf(src, typeArgs) : '';
@@ -179,7 +226,11 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       if (is(b, 'koa', 'koa#default', 'koa#Koa')) {
         const app = base('koa');
         const opts = init.arguments[0] ? objectProps(init.arguments[0]) : undefined;
-        for (const [k, field] of [['proxy', 'trustProxy'], ['proxyIpHeader', 'proxyIpHeader'], ['maxIpsCount', 'maxIpsCount']] as const) {
+        for (const [k, field] of [
+          ['proxy', 'trustProxy'],
+          ['proxyIpHeader', 'proxyIpHeader'],
+          ['maxIpsCount', 'maxIpsCount'],
+        ] as const) {
           const v = opts?.props.get(k);
           if (v) app[field] = { eval: evaluate(v, src, scope), ref: ref(v), how: `new Koa({ ${k} })` };
         }
@@ -215,13 +266,18 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     const c = unwrap(init);
     if (c?.type === 'CallExpression') {
       const callee = unwrap(c.callee);
-      const fn = callee?.type === 'MemberExpression' ? callee.property?.name : callee?.type === 'Identifier' ? callee.name : undefined;
+      const fn =
+        callee?.type === 'MemberExpression' ? callee.property?.name : callee?.type === 'Identifier' ? callee.name : undefined;
       if (fn === 'createServer' || fn === 'createSecureServer') {
-        const mod = callee.type === 'MemberExpression' ? bindings.get(callee.object?.name) : bindings.get(callee.name)?.split('#')[0];
+        const mod =
+          callee.type === 'MemberExpression' ? bindings.get(callee.object?.name) : bindings.get(callee.name)?.split('#')[0];
         const tls = /^(node:)?(https|http2)$/.test(mod ?? '');
         for (const a of c.arguments) {
           const arg = unwrap(a);
-          const k = arg?.type === 'CallExpression' && arg.callee?.type === 'MemberExpression' && arg.callee.property?.name === 'callback' ? keyOf(arg.callee.object) : keyOf(arg);
+          const k =
+            arg?.type === 'CallExpression' && arg.callee?.type === 'MemberExpression' && arg.callee.property?.name === 'callback'
+              ? keyOf(arg.callee.object)
+              : keyOf(arg);
           const linked = k ? byVar.get(k) : undefined;
           if (linked) servers.set(target, { app: linked, tls });
         }
@@ -236,12 +292,41 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     }
   }
 
-  const forwardedBinding = (arg: Node): string | undefined => {
+  const adapterName = (x: Node): string | undefined => {
+    if (x?.type !== 'Identifier') return undefined;
+    const b = bindings.get(x.name);
+    return b?.startsWith('@proxyproof/forwarded#') && FORWARDED_ADAPTERS.has(b.slice(b.indexOf('#') + 1))
+      ? b.slice(b.indexOf('#') + 1)
+      : undefined;
+  };
+  const policyOptions = (obj: Node | undefined): Record<string, Eval> | undefined => {
+    const o = obj ? objectProps(obj) : undefined;
+    if (!o) return undefined;
+    const out: Record<string, Eval> = {};
+    for (const k of ['trust', 'hops', 'headers', 'onConflict', 'redirectToHttps']) {
+      const v = o.props.get(k);
+      if (v) out[k] = evaluate(v, src, scope);
+    }
+    return out;
+  };
+  /** The middleware in a .use()/.register() argument: `expressForwarded({...})`, or `fastifyForwarded` + options. */
+  const forwardedUse = (call: Node, argIndex: number): ForwardedUse | undefined => {
+    const arg = unwrap(call.arguments[argIndex]);
+    const direct = adapterName(arg);
+    if (direct) {
+      const u: ForwardedUse = { name: direct, ref: ref(call) };
+      const opts = policyOptions(call.arguments[argIndex + 1]);
+      if (opts) u.options = opts;
+      return u;
+    }
     for (const x of nodes(arg)) {
-      if (x.type === 'Identifier') {
-        const b = bindings.get(x.name);
-        if (b?.startsWith('@proxyproof/forwarded#') && FORWARDED_ADAPTERS.has(b.slice(b.indexOf('#') + 1))) return b.slice(b.indexOf('#') + 1);
-      }
+      if (x.type !== 'CallExpression') continue;
+      const name = adapterName(unwrap(x.callee));
+      if (!name) continue;
+      const u: ForwardedUse = { name, ref: ref(call) };
+      const opts = policyOptions(x.arguments[0]);
+      if (opts) u.options = opts;
+      return u;
     }
     return undefined;
   };
@@ -259,16 +344,24 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       const firstIsTrustProxy = first?.type === 'Literal' && first.value === 'trust proxy';
       if ((method === 'set' || method === 'enable' || method === 'disable') && firstIsTrustProxy) {
         const how = method === 'set' ? "app.set('trust proxy', ...)" : `app.${method}('trust proxy')`;
-        const ev: Eval = method === 'set' ? (n.arguments[1] ? evaluate(n.arguments[1], src, scope) : { kind: 'literal', value: undefined }) : { kind: 'literal', value: method === 'enable' };
+        const ev: Eval =
+          method === 'set'
+            ? n.arguments[1]
+              ? evaluate(n.arguments[1], src, scope)
+              : { kind: 'literal', value: undefined }
+            : { kind: 'literal', value: method === 'enable' };
         const setting: Setting = { eval: ev, ref: ref(n), how };
         if (app && (app.kind === 'express' || app.kind === 'nestjs')) app.trustProxy = setting;
         else detached.push({ ...setting, file, nest: imports.has('@nestjs/core') || imports.has('@nestjs/platform-express') });
         continue;
       }
-      if ((method === 'use' || method === 'register') && app) {
-        for (const a of n.arguments) {
-          const name = forwardedBinding(a);
-          if (name) app.forwardedLib = { name, ref: ref(n) };
+      if (method === 'use' || method === 'register') {
+        for (let k = 0; k < n.arguments.length; k++) {
+          const use = forwardedUse(n, k);
+          if (!use) continue;
+          if (app) app.forwardedLib = use;
+          else detachedForwarded.push(use);
+          break;
         }
         continue;
       }
@@ -321,5 +414,53 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       break;
     }
   }
-  return { apps, detached, adapterNode, imports };
+  // Listen templates: named functions whose `.listen(...)` takes their own parameters, and plain named calls.
+  const listenTemplates: ListenTemplate[] = [];
+  const calls: NamedCall[] = [];
+  const paramIndex = (arg: Node, params: string[]): number | undefined => {
+    let a = unwrap(arg);
+    if (
+      a?.type === 'CallExpression' &&
+      a.callee?.type === 'Identifier' &&
+      ['Number', 'parseInt', 'String'].includes(a.callee.name) &&
+      a.arguments[0]
+    )
+      a = unwrap(a.arguments[0]);
+    return a?.type === 'Identifier' && params.includes(a.name) ? params.indexOf(a.name) : undefined;
+  };
+  for (const n of nodes(ast)) {
+    let name: string | undefined;
+    let fn: Node;
+    if (n.type === 'FunctionDeclaration' && n.id) {
+      name = n.id.name;
+      fn = n;
+    } else if (
+      n.type === 'VariableDeclarator' &&
+      n.id?.type === 'Identifier' &&
+      (n.init?.type === 'ArrowFunctionExpression' || n.init?.type === 'FunctionExpression')
+    ) {
+      name = n.id.name;
+      fn = n.init;
+    } else if (n.type === 'CallExpression' && n.callee?.type === 'Identifier' && n.callee.name !== 'require') {
+      calls.push({ name: n.callee.name, args: n.arguments.map((a: Node) => evaluate(a, src, scope)), ref: ref(n) });
+      continue;
+    } else continue;
+    const params: string[] = fn.params.map((p: Node) =>
+      p.type === 'Identifier' ? p.name : p.type === 'AssignmentPattern' && p.left.type === 'Identifier' ? p.left.name : '',
+    );
+    for (const c of nodes(fn.body)) {
+      if (c.type !== 'CallExpression') continue;
+      const callee = unwrap(c.callee);
+      if (callee?.type !== 'MemberExpression' || callee.computed || callee.property?.name !== 'listen' || !c.arguments[0])
+        continue;
+      const portIdx = paramIndex(c.arguments[0], params);
+      const hostIdx = c.arguments[1] ? paramIndex(c.arguments[1], params) : undefined;
+      if (portIdx === undefined && hostIdx === undefined) continue;
+      const t: ListenTemplate = { name: name as string, ref: ref(c) };
+      t.port = portIdx ?? evaluate(c.arguments[0], src, scope);
+      if (c.arguments[1]) t.host = hostIdx ?? evaluate(c.arguments[1], src, scope);
+      listenTemplates.push(t);
+    }
+  }
+  return { apps, detached, detachedForwarded, listenTemplates, calls, adapterNode, imports };
 }

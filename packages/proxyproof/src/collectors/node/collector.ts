@@ -16,7 +16,14 @@ import { exposureOf, reachOf } from '../deploy/appserver.js';
 import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 import { splitCommands } from '../deploy/shell.js';
 import type { ComposePort, ComposeService } from '../deploy/types.js';
-import { analyzeModule, type DetachedSetting, type ModuleFacts, type NodeApp, type Setting } from './analyze.js';
+import {
+  analyzeModule,
+  type DetachedSetting,
+  type ForwardedUse,
+  type ModuleFacts,
+  type NodeApp,
+  type Setting,
+} from './analyze.js';
 import { type Eval, parseSource } from './js.js';
 import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
 
@@ -26,7 +33,17 @@ const JS_FILE = /\.(js|mjs|cjs|ts|mts|cts|jsx|tsx)$/;
 const SKIP_FILE = /\.d\.[mc]?ts$|\.min\.js$/;
 const KEYWORDS = ['express', 'fastify', 'koa', 'Koa', '@nestjs/', 'hono', 'trust proxy', 'trustProxy', 'adapter-node'];
 /** adapter-node's variables (https://svelte.dev/docs/kit/adapter-node#Environment-variables). */
-export const SVELTEKIT_VARS = ['ORIGIN', 'PROTOCOL_HEADER', 'HOST_HEADER', 'PORT_HEADER', 'ADDRESS_HEADER', 'XFF_DEPTH', 'HOST', 'PORT', 'SOCKET_PATH'] as const;
+export const SVELTEKIT_VARS = [
+  'ORIGIN',
+  'PROTOCOL_HEADER',
+  'HOST_HEADER',
+  'PORT_HEADER',
+  'ADDRESS_HEADER',
+  'XFF_DEPTH',
+  'HOST',
+  'PORT',
+  'SOCKET_PATH',
+] as const;
 
 interface PackageJson {
   dir: string;
@@ -52,7 +69,12 @@ const valued = <T>(value: T, origin: Valued<T>['origin'], ref?: SourceRef, extra
   return v;
 };
 
-function evalToValued(ev: Eval | undefined, ref: SourceRef | undefined, dflt: unknown, env: Record<string, Valued<string>>): Valued<unknown> {
+function evalToValued(
+  ev: Eval | undefined,
+  ref: SourceRef | undefined,
+  dflt: unknown,
+  env: Record<string, Valued<string>>,
+): Valued<unknown> {
   if (ev === undefined) return valued(dflt, 'default', ref);
   if (ev.kind === 'literal') return valued(ev.value, 'literal', ref);
   if (ev.kind === 'env') {
@@ -60,11 +82,25 @@ function evalToValued(ev: Eval | undefined, ref: SourceRef | undefined, dflt: un
     if (known !== undefined) {
       const raw = known.value;
       const value = ev.convert === 'number' ? Number(raw) : raw;
-      return valued(value, 'env', known.ref ?? ref, { envVar: ev.envVar, note: `process.env.${ev.envVar} = ${JSON.stringify(raw)} from ${known.ref?.file ?? 'the environment'}` });
+      const from = known.ref ? `${known.ref.file}:${known.ref.line}` : 'the environment';
+      return valued(value, 'env', ref, {
+        envVar: ev.envVar,
+        note: `process.env.${ev.envVar} = ${JSON.stringify(raw)} (${from})`,
+      });
     }
-    return valued(ev.hasFallback ? ev.fallback : undefined, 'env', ref, { envVar: ev.envVar, note: ev.hasFallback ? `depends on ${ev.envVar}, default ${JSON.stringify(ev.fallback)}` : `depends on ${ev.envVar} (no default)` });
+    return valued(ev.hasFallback ? ev.fallback : undefined, 'env', ref, {
+      envVar: ev.envVar,
+      note: ev.hasFallback
+        ? `depends on ${ev.envVar}, default ${JSON.stringify(ev.fallback)}`
+        : `depends on ${ev.envVar} (no default)`,
+    });
   }
   return valued(undefined, 'unknown', ref, { note: ev.text });
+}
+
+/** Absolute path of a file by its display path (display paths are relative to the lint's cwd, not ours). */
+function absOf(ctx: CollectContext, display: string): string {
+  return ctx.files.find((f) => f.display === display)?.abs ?? resolve(display);
 }
 
 /** The compose service whose build context contains `absFile`, if any. */
@@ -72,7 +108,7 @@ function serviceFor(ctx: CollectContext, absFile: string): ComposeService | unde
   for (const cf of ctx.facts.compose?.files ?? []) {
     for (const s of cf.services) {
       if (!s.build) continue;
-      const dir = resolve(dirname(resolve(cf.file)), s.build.context);
+      const dir = resolve(dirname(absOf(ctx, cf.file)), s.build.context);
       if (absFile === dir || absFile.startsWith(dir + sep)) return s;
     }
   }
@@ -82,21 +118,38 @@ function serviceFor(ctx: CollectContext, absFile: string): ComposeService | unde
 function composeEnv(s: ComposeService | undefined): Record<string, Valued<string>> {
   const env: Record<string, Valued<string>> = {};
   if (!s) return env;
-  for (const [k, v] of Object.entries(s.environment)) env[k] = valued(v.value, v.origin === 'env' ? 'env' : 'literal', v.ref, v.envVar ? { envVar: v.envVar } : {});
+  for (const [k, v] of Object.entries(s.environment))
+    env[k] = valued(v.value, v.origin === 'env' ? 'env' : 'literal', v.ref, v.envVar ? { envVar: v.envVar } : {});
   return env;
 }
 
-function bindFrom(host: Valued<unknown>, port: Valued<unknown>, ref: SourceRef, where: { container: boolean; ports?: ComposePort[]; networkMode?: string }): BindAddress {
+function bindFrom(
+  host: Valued<unknown>,
+  port: Valued<unknown>,
+  ref: SourceRef,
+  where: { container: boolean; ports?: ComposePort[]; networkMode?: string },
+): BindAddress {
   const h = typeof host.value === 'string' ? host.value : undefined;
-  const p = typeof port.value === 'number' && Number.isInteger(port.value) ? port.value : typeof port.value === 'string' && /^\d+$/.test(port.value) ? Number(port.value) : undefined;
-  const exposure = host.origin === 'unknown' || (host.origin === 'env' && h === undefined) ? 'unknown' : exposureOf(h ?? '0.0.0.0');
+  const p =
+    typeof port.value === 'number' && Number.isInteger(port.value)
+      ? port.value
+      : typeof port.value === 'string' && /^\d+$/.test(port.value)
+        ? Number(port.value)
+        : undefined;
+  const exposure =
+    host.origin === 'unknown' || (host.origin === 'env' && h === undefined) ? 'unknown' : exposureOf(h ?? '0.0.0.0');
   const b: BindAddress = { kind: 'tcp', exposure, ref };
   if (h !== undefined) b.host = h;
   if (p !== undefined) b.port = p;
   if (where.container) b.container = true;
   const r = reachOf(b, { container: where.container, ports: where.ports, networkMode: where.networkMode });
   b.reach = r.reach;
-  if (r.published) b.published = { hostIp: r.published.hostIp, hostPort: r.published.hostPort ?? r.published.containerPort, ref: r.published.ref };
+  if (r.published)
+    b.published = {
+      hostIp: r.published.hostIp,
+      hostPort: r.published.hostPort ?? r.published.containerPort,
+      ref: r.published.ref,
+    };
   return b;
 }
 
@@ -122,7 +175,11 @@ class NodeCollection {
 
   private source(f: DiscoveredFile): void {
     if (f.size > MAX_SOURCE_BYTES) {
-      this.ctx.facts.diagnostics.push({ level: 'note', message: `skipped: larger than ${MAX_SOURCE_BYTES / 1024} KiB (a bundle or vendored code, not an app's setup)`, file: f.display });
+      this.ctx.facts.diagnostics.push({
+        level: 'note',
+        message: `skipped: larger than ${MAX_SOURCE_BYTES / 1024} KiB (a bundle or vendored code, not an app's setup)`,
+        file: f.display,
+      });
       return;
     }
     const text = this.ctx.read(f).toString('utf8');
@@ -130,26 +187,45 @@ class NodeCollection {
     this.ctx.claimed.add(f.abs);
     const parsed = parseSource(f.abs, text);
     if ('message' in parsed) {
-      this.ctx.facts.diagnostics.push({ level: 'error', message: `JavaScript/TypeScript syntax error: ${parsed.message}; file skipped`, file: f.display, line: parsed.line, column: parsed.column });
+      this.ctx.facts.diagnostics.push({
+        level: 'error',
+        message: `JavaScript/TypeScript syntax error: ${parsed.message}; file skipped`,
+        file: f.display,
+        line: parsed.line,
+        column: parsed.column,
+      });
       return;
     }
     const lines = this.ctx.facts.sources.get(f.display) ?? text.split(/\r?\n/);
     try {
       this.modules.push({ file: f, facts: analyzeModule(parsed.ast, text, f.display, lines) });
     } catch (e) {
-      this.ctx.facts.diagnostics.push({ level: 'warning', message: `could not analyse: ${(e as Error).message}`, file: f.display });
+      this.ctx.facts.diagnostics.push({
+        level: 'warning',
+        message: `could not analyse: ${(e as Error).message}`,
+        file: f.display,
+      });
     }
   }
 
   private packageJson(f: DiscoveredFile): void {
     if (f.size > MAX_SOURCE_BYTES) return;
     const text = this.ctx.read(f).toString('utf8');
-    let data: { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; scripts?: Record<string, string> };
+    let data: {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+      scripts?: Record<string, string>;
+    };
     try {
       data = JSON.parse(text);
     } catch (e) {
       const m = /position (\d+)/.exec((e as Error).message);
-      this.ctx.facts.diagnostics.push({ level: 'error', message: `package.json is not valid JSON: ${(e as Error).message}`, file: f.display, line: m ? lineOfOffset(text, Number(m[1])) : 1 });
+      this.ctx.facts.diagnostics.push({
+        level: 'error',
+        message: `package.json is not valid JSON: ${(e as Error).message}`,
+        file: f.display,
+        line: m ? lineOfOffset(text, Number(m[1])) : 1,
+      });
       return;
     }
     if (!data || typeof data !== 'object') return;
@@ -167,7 +243,8 @@ class NodeCollection {
   /** The nearest package.json at or above `abs`. */
   packageFor(abs: string): PackageJson | undefined {
     let best: PackageJson | undefined;
-    for (const p of this.packages) if ((abs.startsWith(p.dir + sep) || abs === p.dir) && (!best || p.dir.length > best.dir.length)) best = p;
+    for (const p of this.packages)
+      if ((abs.startsWith(p.dir + sep) || abs === p.dir) && (!best || p.dir.length > best.dir.length)) best = p;
     return best;
   }
 }
@@ -176,7 +253,9 @@ class NodeCollection {
 function attachDetached(apps: NodeApp[], detached: DetachedSetting[]): NodeApp[] {
   const extra: NodeApp[] = [];
   for (const d of detached) {
-    const candidates = apps.filter((a) => (a.kind === 'express' || (a.kind === 'nestjs' && a.platform === 'express')) && !a.trustProxy);
+    const candidates = apps.filter(
+      (a) => (a.kind === 'express' || (a.kind === 'nestjs' && a.platform === 'express')) && !a.trustProxy,
+    );
     const sameFile = candidates.find((a) => a.file === d.file);
     const target = sameFile ?? (candidates.length === 1 ? candidates[0] : undefined);
     if (target) {
@@ -184,9 +263,64 @@ function attachDetached(apps: NodeApp[], detached: DetachedSetting[]): NodeApp[]
       continue;
     }
     if (apps.some((a) => a.trustProxy === d)) continue;
-    extra.push({ kind: d.nest ? 'nestjs' : 'express', platform: 'express', file: d.file, ref: d.ref, variable: '(app)', trustProxy: d, listens: [] });
+    extra.push({
+      kind: d.nest ? 'nestjs' : 'express',
+      platform: 'express',
+      file: d.file,
+      ref: d.ref,
+      variable: '(app)',
+      trustProxy: d,
+      listens: [],
+    });
   }
   return extra;
+}
+
+const FORWARDED_KINDS: Record<string, NodeApp['kind'][]> = {
+  expressForwarded: ['express', 'nestjs'],
+  fastifyForwarded: ['fastify', 'nestjs'],
+  koaForwarded: ['koa'],
+  honoForwarded: ['hono'],
+};
+
+/** `a.use(expressForwarded(...))` on an app object passed around (a setup callback, another module). */
+function attachForwarded(apps: NodeApp[], uses: ForwardedUse[]): void {
+  for (const u of uses) {
+    const kinds = FORWARDED_KINDS[u.name] ?? [];
+    const candidates = apps.filter((a) => kinds.includes(a.kind) && !a.forwardedLib);
+    const target = candidates.find((a) => a.file === u.ref.file) ?? (candidates.length === 1 ? candidates[0] : undefined);
+    if (target) target.forwardedLib = u;
+  }
+}
+
+/**
+ * `function listenLab(app, host, port) { app.listen(Number(port), host) }` called as `listenLab(app, '10.0.0.5', 3000)`:
+ * the call sites give the address the app listens on.
+ */
+function resolveListenTemplates(apps: NodeApp[], modules: ModuleFacts[]): void {
+  for (const m of modules) {
+    for (const t of m.listenTemplates) {
+      const sameLine = (l: NodeApp['listens'][number]) => l.ref.file === t.ref.file && l.ref.line === t.ref.line;
+      // The app whose listen() this is; else (the object is a parameter named differently) the module's only app.
+      const inFile = apps.filter((a) => a.file === t.ref.file);
+      const owner =
+        apps.find((a) => a.listens.some(sameLine)) ?? (inFile.length === 1 ? inFile[0] : apps.length === 1 ? apps[0] : undefined);
+      if (!owner) continue;
+      const sites = modules.flatMap((x) => x.calls.filter((c) => c.name === t.name));
+      if (sites.length === 0) continue;
+      const template = owner.listens.find(sameLine);
+      owner.listens = owner.listens.filter((l) => l !== template);
+      for (const site of sites) {
+        const pick = (x: number | Eval | undefined): Eval | undefined => (typeof x === 'number' ? site.args[x] : x);
+        const call: NodeApp['listens'][number] = { ref: site.ref, tls: template?.tls ?? false };
+        const port = pick(t.port);
+        const host = pick(t.host);
+        if (port) call.port = port;
+        if (host) call.host = host;
+        owner.listens.push(call);
+      }
+    }
+  }
 }
 
 function frameworkLabel(app: NodeApp): 'Express' | 'Fastify' {
@@ -203,8 +337,18 @@ function resolvedEval(ev: Eval | undefined, env: Record<string, Valued<string>>)
 }
 
 function meaningOf(app: NodeApp, env: Record<string, Valued<string>>): TrustMeaning {
-  if (app.kind === 'koa') return koaMeaning(resolvedEval(app.trustProxy?.eval, env), resolvedEval(app.maxIpsCount?.eval, env), resolvedEval(app.proxyIpHeader?.eval, env));
-  if (app.kind === 'hono') return { cls: 'none', trusted: [], text: 'Hono has no trust setting: c.req.url takes its scheme from the runtime (http behind a TLS-terminating proxy)' };
+  if (app.kind === 'koa')
+    return koaMeaning(
+      resolvedEval(app.trustProxy?.eval, env),
+      resolvedEval(app.maxIpsCount?.eval, env),
+      resolvedEval(app.proxyIpHeader?.eval, env),
+    );
+  if (app.kind === 'hono')
+    return {
+      cls: 'none',
+      trusted: [],
+      text: 'Hono has no trust setting: c.req.url takes its scheme from the runtime (http behind a TLS-terminating proxy)',
+    };
   return expressLikeMeaning(resolvedEval(app.trustProxy?.eval, env), frameworkLabel(app));
 }
 
@@ -217,24 +361,84 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
   const depName = app.kind === 'nestjs' ? '@nestjs/core' : app.kind;
   const version = majorOf(pkg?.deps[depName]);
   const setting = app.trustProxy;
-  const trustValued = evalToValued(setting?.eval, setting?.ref ?? app.ref, app.kind === 'koa' ? false : app.kind === 'hono' ? undefined : false, env);
-  trustValued.note = meaning.text;
+  const trustValued = evalToValued(
+    setting?.eval,
+    setting?.ref ?? app.ref,
+    app.kind === 'koa' ? false : app.kind === 'hono' ? undefined : false,
+    env,
+  );
+  trustValued.note =
+    trustValued.origin === 'env' && trustValued.note && !meaning.text.includes('environment variable')
+      ? `${trustValued.note}: ${meaning.text}`
+      : meaning.text;
   const settings: Record<string, Valued<unknown>> = {};
-  const settingName = app.kind === 'koa' ? 'proxy' : app.kind === 'express' || (app.kind === 'nestjs' && app.platform === 'express') ? 'trust proxy' : 'trustProxy';
+  const settingName =
+    app.kind === 'koa'
+      ? 'proxy'
+      : app.kind === 'express' || (app.kind === 'nestjs' && app.platform === 'express')
+        ? 'trust proxy'
+        : 'trustProxy';
   settings[settingName] = trustValued;
   settings.trustClass = valued(meaning.cls, 'computed', setting?.ref ?? app.ref);
   if (meaning.hops !== undefined) settings.trustHops = valued(meaning.hops, 'computed', setting?.ref);
   if (app.platform) settings.platform = valued(app.platform, 'computed', app.ref);
-  if (app.proxyIpHeader) settings.proxyIpHeader = evalToValued(app.proxyIpHeader.eval, app.proxyIpHeader.ref, 'X-Forwarded-For', env);
+  if (app.proxyIpHeader)
+    settings.proxyIpHeader = evalToValued(app.proxyIpHeader.eval, app.proxyIpHeader.ref, 'X-Forwarded-For', env);
   if (app.maxIpsCount) settings.maxIpsCount = evalToValued(app.maxIpsCount.eval, app.maxIpsCount.ref, 0, env);
-  if (app.forwardedLib) settings['@proxyproof/forwarded'] = valued(app.forwardedLib.name, 'literal', app.forwardedLib.ref);
-  const trusts = meaning.cls !== 'none' && meaning.cls !== 'invalid';
+  if (app.forwardedLib) {
+    // The library's policy is what decides trust for this app: { middleware, trust, hops, headers, onConflict }.
+    const o = app.forwardedLib.options ?? {};
+    const lit = (k: string): unknown => {
+      const e = resolvedEval(o[k], env);
+      return e?.kind === 'literal' ? e.value : e === undefined ? undefined : null;
+    };
+    const trustLit = lit('trust');
+    const trustList =
+      typeof trustLit === 'string'
+        ? trustLit
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : Array.isArray(trustLit)
+          ? trustLit.map(String)
+          : trustLit === undefined
+            ? []
+            : null;
+    settings['@proxyproof/forwarded'] = valued(app.forwardedLib.name, 'literal', app.forwardedLib.ref);
+    settings['@proxyproof/forwarded.policy'] = valued(
+      {
+        middleware: app.forwardedLib.name,
+        trust: trustList,
+        hops: lit('hops') ?? 1,
+        headers: lit('headers') ?? null,
+        onConflict: lit('onConflict') ?? 'reject',
+        redirectToHttps: lit('redirectToHttps') === true,
+      },
+      'literal',
+      app.forwardedLib.ref,
+      { note: 'trust: null means not readable statically; [] trusts nothing (the library default); hops default 1' },
+    );
+    // The same trust list on its own key, for readers that only need it (the doctor's chain builder).
+    if (trustList !== null) settings['@proxyproof/forwarded.trust'] = valued(trustList, 'literal', app.forwardedLib.ref);
+    else
+      settings['@proxyproof/forwarded.trust'] = valued(null, 'unknown', app.forwardedLib.ref, {
+        note: 'trust list not readable statically',
+      });
+  }
+  const lib = settings['@proxyproof/forwarded.policy']?.value as { trust: string[] | null } | undefined;
+  const trusts =
+    (meaning.cls !== 'none' && meaning.cls !== 'invalid') || (lib !== undefined && lib.trust !== null && lib.trust.length > 0);
   const fw: FrameworkFacts = {
     kind: app.kind,
     file: app.file,
     module: app.variable,
     usesServerScheme: false,
-    schemeHeader: valued(trusts ? { header: 'X-Forwarded-Proto', value: 'https' } : null, setting ? 'computed' : 'default', setting?.ref ?? app.ref, { note: meaning.text }),
+    schemeHeader: valued(
+      trusts ? { header: 'X-Forwarded-Proto', value: 'https' } : null,
+      setting ? 'computed' : 'default',
+      setting?.ref ?? app.ref,
+      { note: meaning.text },
+    ),
     trustProxy: trustValued,
     settings,
   };
@@ -246,7 +450,13 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
   for (const l of app.listens) {
     if (l.path) {
       const p = evalToValued(l.path, l.ref, undefined, env);
-      binds.push({ kind: 'unix', path: typeof p.value === 'string' ? p.value : undefined, exposure: 'unix', reach: 'unix', ref: l.ref });
+      binds.push({
+        kind: 'unix',
+        path: typeof p.value === 'string' ? p.value : undefined,
+        exposure: 'unix',
+        reach: 'unix',
+        ref: l.ref,
+      });
       continue;
     }
     // Node's server.listen(port) without a host listens on :: (all interfaces); Fastify's default host is localhost.
@@ -256,13 +466,27 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
   }
   const server: AppServerFacts = {
     kind: 'node',
-    launch: { ...app.listens[0]?.ref as SourceRef, via: 'code' },
+    launch: { ...(app.listens[0]?.ref as SourceRef), via: 'code' },
     appTarget: `${app.kind} app \`${app.variable}\` (${app.file}:${app.ref.line})`,
     binds,
     proxyHeaders: valued(trusts, setting ? 'computed' : 'default', setting?.ref ?? app.ref, { note: meaning.text }),
-    trustedProxies: valued(meaning.trusted, setting ? 'computed' : 'default', setting?.ref ?? app.ref, { note: meaning.text }),
-    schemeHeaders: valued<Record<string, string>>(trusts ? { 'X-Forwarded-Proto': 'https' } : {}, setting ? 'computed' : 'default', setting?.ref ?? app.ref),
-    clientAddressHeaders: trusts ? [app.kind === 'koa' && app.proxyIpHeader?.eval.kind === 'literal' ? String(app.proxyIpHeader.eval.value) : 'X-Forwarded-For'] : [],
+    trustedProxies: lib
+      ? valued(lib.trust ?? [], lib.trust === null ? 'unknown' : 'literal', app.forwardedLib?.ref, {
+          note: '@proxyproof/forwarded policy (its trust list decides, not the framework setting)',
+        })
+      : valued(meaning.trusted, setting ? 'computed' : 'default', setting?.ref ?? app.ref, { note: meaning.text }),
+    schemeHeaders: valued<Record<string, string>>(
+      trusts ? { 'X-Forwarded-Proto': 'https' } : {},
+      setting ? 'computed' : 'default',
+      setting?.ref ?? app.ref,
+    ),
+    clientAddressHeaders: trusts
+      ? [
+          app.kind === 'koa' && app.proxyIpHeader?.eval.kind === 'literal'
+            ? String(app.proxyIpHeader.eval.value)
+            : 'X-Forwarded-For',
+        ]
+      : [],
     configFiles: [],
     env,
     notes: [meaning.text],
@@ -288,7 +512,9 @@ function startsAdapterNode(argv: string[]): { yes: boolean; dotenv: boolean } {
   if (i === -1) return { yes: false, dotenv: false };
   const rest = argv.slice(i + 1);
   const target = rest.find((a) => !a.startsWith('-') && a !== 'dotenv/config');
-  const dotenv = rest.some((a, k) => (a === '-r' || a === '--require') && rest[k + 1] === 'dotenv/config') || rest.some((a) => a.startsWith('--env-file'));
+  const dotenv =
+    rest.some((a, k) => (a === '-r' || a === '--require') && rest[k + 1] === 'dotenv/config') ||
+    rest.some((a) => a.startsWith('--env-file'));
   return { yes: target !== undefined && /^(\.\/)?build(\/index\.js|\/)?$/.test(target), dotenv };
 }
 
@@ -303,17 +529,23 @@ function svelteEnvSources(col: NodeCollection, projectDir: string): EnvSource[] 
       const st = startsAdapterNode(argv);
       if (!st.yes) continue;
       const env: Record<string, Valued<string>> = {};
-      for (const [k, v] of Object.entries(cmd.assignments)) env[k] = valued(v, 'literal', s.ref, { note: `set in the "${s.name}" script` });
+      for (const [k, v] of Object.entries(cmd.assignments))
+        env[k] = valued(v, 'literal', s.ref, { note: `set in the "${s.name}" script` });
       out.push({ env, loadsDotenv: st.dotenv, launch: { ...s.ref, via: 'shell' } });
     }
   }
   // compose services built from this folder, or running `node build`
   for (const cf of ctx.facts.compose?.files ?? []) {
     for (const svc of cf.services) {
-      const ctxDir = svc.build ? resolve(dirname(resolve(cf.file)), svc.build.context) : undefined;
+      const ctxDir = svc.build ? resolve(dirname(absOf(ctx, cf.file)), svc.build.context) : undefined;
       const argv = svc.command?.argv ?? [];
       if (ctxDir !== projectDir && !startsAdapterNode(argv).yes) continue;
-      out.push({ env: composeEnv(svc), loadsDotenv: startsAdapterNode(argv).dotenv, launch: { ...svc.ref, via: 'compose' }, service: svc });
+      out.push({
+        env: composeEnv(svc),
+        loadsDotenv: startsAdapterNode(argv).dotenv,
+        launch: { ...svc.ref, via: 'compose' },
+        service: svc,
+      });
     }
   }
   // Dockerfile in the project folder (ENV), when no compose service covers it
@@ -322,9 +554,18 @@ function svelteEnvSources(col: NodeCollection, projectDir: string): EnvSource[] 
       if (dirname(f.abs) !== projectDir) continue;
       const df = parseDockerfile(ctx.read(f).toString('utf8'));
       const env: Record<string, Valued<string>> = {};
-      for (const [k, v] of Object.entries(df.env)) env[k] = valued(v.value, 'literal', { file: f.display, line: v.line, snippet: ctx.facts.sources.get(f.display)?.[v.line - 1]?.trim() });
+      for (const [k, v] of Object.entries(df.env))
+        env[k] = valued(v.value, 'literal', {
+          file: f.display,
+          line: v.line,
+          snippet: ctx.facts.sources.get(f.display)?.[v.line - 1]?.trim(),
+        });
       const cmd = df.cmd?.json ?? [];
-      out.push({ env, loadsDotenv: startsAdapterNode(cmd).dotenv, launch: { file: f.display, line: df.cmd?.line ?? 1, via: 'dockerfile' } });
+      out.push({
+        env,
+        loadsDotenv: startsAdapterNode(cmd).dotenv,
+        launch: { file: f.display, line: df.cmd?.line ?? 1, via: 'dockerfile' },
+      });
     }
   }
   // systemd units that run `node build`
@@ -338,19 +579,31 @@ function svelteEnvSources(col: NodeCollection, projectDir: string): EnvSource[] 
     const st = startsAdapterNode(argv);
     if (!st.yes) continue;
     const env: Record<string, Valued<string>> = {};
-    for (const [k, v] of Object.entries(systemdEnvironment(service?.get('Environment') ?? []))) env[k] = valued(v.value, 'literal', { file: f.display, line: v.line, snippet: ctx.facts.sources.get(f.display)?.[v.line - 1]?.trim() });
-    out.push({ env, loadsDotenv: st.dotenv || (service?.get('EnvironmentFile')?.length ?? 0) > 0, launch: { file: f.display, line: exec.line, via: 'systemd' } });
+    for (const [k, v] of Object.entries(systemdEnvironment(service?.get('Environment') ?? [])))
+      env[k] = valued(v.value, 'literal', {
+        file: f.display,
+        line: v.line,
+        snippet: ctx.facts.sources.get(f.display)?.[v.line - 1]?.trim(),
+      });
+    out.push({
+      env,
+      loadsDotenv: st.dotenv || (service?.get('EnvironmentFile')?.length ?? 0) > 0,
+      launch: { file: f.display, line: exec.line, via: 'systemd' },
+    });
   }
   // app servers the deploy collector built (any kind) whose launch is in this folder
   for (const s of ctx.facts.appServers) {
     if (s.kind !== 'node' || !s.launch.file) continue;
-    if (dirname(resolve(s.launch.file)) !== projectDir) continue;
+    if (dirname(absOf(ctx, s.launch.file)) !== projectDir) continue;
     out.push({ env: s.env, loadsDotenv: false, launch: s.launch });
   }
   return out;
 }
 
-function buildSvelteKit(col: NodeCollection, mod: { file: DiscoveredFile; facts: ModuleFacts }): { fw: FrameworkFacts; servers: AppServerFacts[] } {
+function buildSvelteKit(
+  col: NodeCollection,
+  mod: { file: DiscoveredFile; facts: ModuleFacts },
+): { fw: FrameworkFacts; servers: AppServerFacts[] } {
   const ctx = col.ctx;
   const an = mod.facts.adapterNode as NonNullable<ModuleFacts['adapterNode']>;
   const projectDir = dirname(mod.file.abs);
@@ -360,7 +613,14 @@ function buildSvelteKit(col: NodeCollection, mod: { file: DiscoveredFile; facts:
   for (const f of col.envFiles) {
     if (dirname(f.abs) !== projectDir) continue;
     for (const [k, v] of Object.entries(parseEnvFile(ctx.read(f).toString('utf8')))) {
-      dotenv[k] = valued(v.value, 'literal', { file: f.display, line: v.line, snippet: ctx.facts.sources.get(f.display)?.[v.line - 1]?.trim() }, { note: `${basename(f.abs)} (read only when the start command loads it: node -r dotenv/config build, or node --env-file=.env build)` });
+      dotenv[k] = valued(
+        v.value,
+        'literal',
+        { file: f.display, line: v.line, snippet: ctx.facts.sources.get(f.display)?.[v.line - 1]?.trim() },
+        {
+          note: `${basename(f.abs)} (read only when the start command loads it: node -r dotenv/config build, or node --env-file=.env build)`,
+        },
+      );
     }
   }
   const settings: Record<string, Valued<unknown>> = {};
@@ -377,14 +637,21 @@ function buildSvelteKit(col: NodeCollection, mod: { file: DiscoveredFile; facts:
     const host = env[`${prefix}HOST`];
     const port = env[`${prefix}PORT`];
     const socket = env[`${prefix}SOCKET_PATH`];
-    const ref: SourceRef = src ? { file: src.launch.file, line: src.launch.line, ...(src.launch.snippet ? { snippet: src.launch.snippet } : {}) } : an.ref;
+    const ref: SourceRef = src
+      ? { file: src.launch.file, line: src.launch.line, ...(src.launch.snippet ? { snippet: src.launch.snippet } : {}) }
+      : an.ref;
     const bind: BindAddress = socket
       ? { kind: 'unix', path: socket.value, exposure: 'unix', reach: 'unix', ref: socket.ref ?? ref }
-      : bindFrom(host ? valued(host.value, 'env', host.ref) : valued('0.0.0.0', 'default', ref), port ? valued(port.value, 'env', port.ref) : valued(3000, 'default', ref), host?.ref ?? ref, {
-          container: src?.service !== undefined || src?.launch.via === 'dockerfile',
-          ports: src?.service?.ports,
-          networkMode: src?.service?.networkMode,
-        });
+      : bindFrom(
+          host ? valued(host.value, 'env', host.ref) : valued('0.0.0.0', 'default', ref),
+          port ? valued(port.value, 'env', port.ref) : valued(3000, 'default', ref),
+          host?.ref ?? ref,
+          {
+            container: src?.service !== undefined || src?.launch.via === 'dockerfile',
+            ports: src?.service?.ports,
+            networkMode: src?.service?.networkMode,
+          },
+        );
     if (src === undefined) continue;
     const server: AppServerFacts = {
       kind: 'node',
@@ -392,8 +659,14 @@ function buildSvelteKit(col: NodeCollection, mod: { file: DiscoveredFile; facts:
       appTarget: `SvelteKit adapter-node (${mod.file.display})`,
       binds: [bind],
       proxyHeaders: valued(Boolean(env[`${prefix}PROTOCOL_HEADER`] || env[`${prefix}ADDRESS_HEADER`]), 'env', ref),
-      trustedProxies: valued(env[`${prefix}ADDRESS_HEADER`] ? ['*'] : [], 'env', ref, { note: 'adapter-node believes ADDRESS_HEADER from any peer; XFF_DEPTH picks the entry from the right' }),
-      schemeHeaders: valued(env[`${prefix}PROTOCOL_HEADER`] ? { [String(env[`${prefix}PROTOCOL_HEADER`]?.value)]: 'https' } : {}, 'env', ref),
+      trustedProxies: valued(env[`${prefix}ADDRESS_HEADER`] ? ['*'] : [], 'env', ref, {
+        note: 'adapter-node believes ADDRESS_HEADER from any peer; XFF_DEPTH picks the entry from the right',
+      }),
+      schemeHeaders: valued(
+        env[`${prefix}PROTOCOL_HEADER`] ? { [String(env[`${prefix}PROTOCOL_HEADER`]?.value)]: 'https' } : {},
+        'env',
+        ref,
+      ),
       configFiles: [],
       env,
       notes: ['adapter-node listens on HOST (default 0.0.0.0) and PORT (default 3000)'],
@@ -412,9 +685,24 @@ function buildSvelteKit(col: NodeCollection, mod: { file: DiscoveredFile; facts:
     kind: 'sveltekit',
     file: mod.file.display,
     usesServerScheme: false,
-    schemeHeader: protocolHeader ? valued({ header: protocolHeader.value, value: 'https' }, 'env', protocolHeader.ref) : valued(null, 'default', an.ref, { note: 'PROTOCOL_HEADER unset: the scheme is http unless ORIGIN says otherwise' }),
-    trustProxy: valued({ addressHeader: settings.ADDRESS_HEADER?.value ?? null, xffDepth: settings.XFF_DEPTH?.value ?? null }, settings.ADDRESS_HEADER ? 'env' : 'default', (settings.ADDRESS_HEADER?.ref as SourceRef | undefined) ?? an.ref),
-    settings: { adapter: valued('@sveltejs/adapter-node', 'literal', an.ref), envPrefix: valued(prefix, prefix ? 'literal' : 'default', an.ref), launches: valued(sources.map((s) => `${s.launch.via} ${s.launch.file}:${s.launch.line}`), 'computed', an.ref), ...settings },
+    schemeHeader: protocolHeader
+      ? valued({ header: protocolHeader.value, value: 'https' }, 'env', protocolHeader.ref)
+      : valued(null, 'default', an.ref, { note: 'PROTOCOL_HEADER unset: the scheme is http unless ORIGIN says otherwise' }),
+    trustProxy: valued(
+      { addressHeader: settings.ADDRESS_HEADER?.value ?? null, xffDepth: settings.XFF_DEPTH?.value ?? null },
+      settings.ADDRESS_HEADER ? 'env' : 'default',
+      (settings.ADDRESS_HEADER?.ref as SourceRef | undefined) ?? an.ref,
+    ),
+    settings: {
+      adapter: valued('@sveltejs/adapter-node', 'literal', an.ref),
+      envPrefix: valued(prefix, prefix ? 'literal' : 'default', an.ref),
+      launches: valued(
+        sources.map((s) => `${s.launch.via} ${s.launch.file}:${s.launch.line}`),
+        'computed',
+        an.ref,
+      ),
+      ...settings,
+    },
   };
   const v = majorOf(pkg?.deps['@sveltejs/adapter-node']);
   if (v) fw.assumedVersion = `adapter-node ${v}`;
@@ -428,16 +716,25 @@ export const nodeAppCollector: Collector = {
     col.scan();
     const apps: Array<{ app: NodeApp; abs: string }> = [];
     const all: NodeApp[] = [];
-    const absOf = new Map<string, string>();
+    const absByDisplay = new Map<string, string>();
     for (const m of col.modules) {
-      absOf.set(m.file.display, m.file.abs);
+      absByDisplay.set(m.file.display, m.file.abs);
       for (const a of m.facts.apps) {
         apps.push({ app: a, abs: m.file.abs });
         all.push(a);
       }
     }
     const detached = col.modules.flatMap((m) => m.facts.detached);
-    for (const extra of attachDetached(all, detached)) apps.push({ app: extra, abs: absOf.get(extra.file) ?? resolve(extra.file) });
+    for (const extra of attachDetached(all, detached))
+      apps.push({ app: extra, abs: absByDisplay.get(extra.file) ?? resolve(extra.file) });
+    attachForwarded(
+      all,
+      col.modules.flatMap((m) => m.facts.detachedForwarded),
+    );
+    resolveListenTemplates(
+      all,
+      col.modules.map((m) => m.facts),
+    );
     for (const { app, abs } of apps) {
       const { fw, server } = buildApp(col, app, abs);
       ctx.facts.frameworks.push(fw);

@@ -2,9 +2,10 @@
  * Parsing JavaScript / TypeScript with acorn (+ @sveltejs/acorn-typescript for .ts/.mts/.cts/.tsx) and a small,
  * side-effect-free evaluator for the literal values configuration is written with. Nothing is executed.
  */
-import { Parser } from 'acorn';
-import type * as acorn from 'acorn';
+
 import { tsPlugin } from '@sveltejs/acorn-typescript';
+import type * as acorn from 'acorn';
+import { Parser } from 'acorn';
 
 // biome-ignore lint/suspicious/noExplicitAny: acorn's ESTree nodes are loosely typed; we read them defensively.
 export type Node = any;
@@ -50,7 +51,11 @@ export function parseSource(file: string, text: string): ParsedSource | ParseFai
       }
     }
     const e = first as { message?: string; loc?: { line: number; column: number } };
-    return { message: String(e.message ?? first).replace(/\s*\(\d+:\d+\)$/, ''), line: e.loc?.line ?? 1, column: (e.loc?.column ?? 0) + 1 };
+    return {
+      message: String(e.message ?? first).replace(/\s*\(\d+:\d+\)$/, ''),
+      line: e.loc?.line ?? 1,
+      column: (e.loc?.column ?? 0) + 1,
+    };
   }
 }
 
@@ -73,7 +78,15 @@ export function textOf(src: string, node: Node, max = 120): string {
 
 function stripTs(node: Node): Node {
   let n = node;
-  while (n && (n.type === 'TSAsExpression' || n.type === 'TSNonNullExpression' || n.type === 'TSSatisfiesExpression' || n.type === 'ParenthesizedExpression' || n.type === 'TSTypeAssertion')) n = n.expression;
+  while (
+    n &&
+    (n.type === 'TSAsExpression' ||
+      n.type === 'TSNonNullExpression' ||
+      n.type === 'TSSatisfiesExpression' ||
+      n.type === 'ParenthesizedExpression' ||
+      n.type === 'TSTypeAssertion')
+  )
+    n = n.expression;
   return n;
 }
 
@@ -143,12 +156,24 @@ export function evaluate(node: Node, src: string, scope: Scope, depth = 0): Eval
     }
     case 'CallExpression': {
       const callee = stripTs(n.callee);
-      const fname = callee?.type === 'Identifier' ? callee.name : callee?.type === 'MemberExpression' && callee.object?.name === 'Number' ? `Number.${callee.property?.name}` : undefined;
-      if (fname && ['Number', 'parseInt', 'Number.parseInt', 'parseFloat', 'String', 'Boolean'].includes(fname) && n.arguments.length >= 1) {
+      const fname =
+        callee?.type === 'Identifier'
+          ? callee.name
+          : callee?.type === 'MemberExpression' && callee.object?.name === 'Number'
+            ? `Number.${callee.property?.name}`
+            : undefined;
+      if (
+        fname &&
+        ['Number', 'parseInt', 'Number.parseInt', 'parseFloat', 'String', 'Boolean'].includes(fname) &&
+        n.arguments.length >= 1
+      ) {
         const inner = evaluate(n.arguments[0], src, scope, depth + 1);
         const toNum = fname !== 'String' && fname !== 'Boolean';
         if (inner.kind === 'literal') {
-          return { kind: 'literal', value: toNum ? Number(inner.value) : fname === 'Boolean' ? Boolean(inner.value) : String(inner.value) };
+          return {
+            kind: 'literal',
+            value: toNum ? Number(inner.value) : fname === 'Boolean' ? Boolean(inner.value) : String(inner.value),
+          };
         }
         if (inner.kind === 'env') {
           const conv: 'number' | 'boolean' | undefined = toNum ? 'number' : fname === 'Boolean' ? 'boolean' : undefined;
@@ -163,7 +188,8 @@ export function evaluate(node: Node, src: string, scope: Scope, depth = 0): Eval
       // process.env.TRUST_PROXY === 'true'
       if ((n.operator === '===' || n.operator === '==') && envName(n.left)) {
         const r = evaluate(n.right, src, scope, depth + 1);
-        if (r.kind === 'literal') return { kind: 'env', envVar: envName(n.left) as string, hasFallback: false, convert: 'boolean' };
+        if (r.kind === 'literal')
+          return { kind: 'env', envVar: envName(n.left) as string, hasFallback: false, convert: 'boolean' };
       }
       return unknown();
     }
@@ -184,7 +210,8 @@ export function objectProps(node: Node): { props: Map<string, Node>; spread: boo
       continue;
     }
     if (p.type !== 'Property') continue;
-    const key = !p.computed && p.key.type === 'Identifier' ? p.key.name : p.key.type === 'Literal' ? String(p.key.value) : undefined;
+    const key =
+      !p.computed && p.key.type === 'Identifier' ? p.key.name : p.key.type === 'Literal' ? String(p.key.value) : undefined;
     if (key !== undefined) props.set(key, p.shorthand ? p.key : p.value);
   }
   return { props, spread };

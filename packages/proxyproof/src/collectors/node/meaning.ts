@@ -69,34 +69,74 @@ function entryProblem(e: string): string | undefined {
 function listMeaning(list: string[], framework: string): TrustMeaning {
   for (const e of list) {
     const p = entryProblem(e);
-    if (p) return { cls: 'invalid', trusted: [], bad: e, text: `${framework} rejects ${JSON.stringify(e)} at start-up (proxy-addr: "${p}")` };
+    if (p)
+      return {
+        cls: 'invalid',
+        trusted: [],
+        bad: e,
+        text: `${framework} rejects ${JSON.stringify(e)} at start-up (proxy-addr: "${p}")`,
+      };
   }
   const expanded = list.flatMap((e) => PRESETS[e] ?? [e]);
-  return { cls: 'list', trusted: expanded, text: `trusts X-Forwarded-* only from ${list.join(', ')}${list.some((e) => PRESETS[e]) ? ` (${expanded.join(', ')})` : ''}, walking X-Forwarded-For from the right` };
+  return {
+    cls: 'list',
+    trusted: expanded,
+    text: `trusts X-Forwarded-* only from ${list.join(', ')}${list.some((e) => PRESETS[e]) ? ` (${expanded.join(', ')})` : ''}, walking X-Forwarded-For from the right`,
+  };
 }
 
 /** Express `trust proxy` / Fastify `trustProxy` / NestJS on either. */
 export function expressLikeMeaning(ev: Eval | undefined, framework: 'Express' | 'Fastify'): TrustMeaning {
   const ip = framework === 'Express' ? 'req.ip' : 'request.ip';
-  if (ev === undefined) return { cls: 'none', trusted: [], text: `not set: ${framework} ignores X-Forwarded-* (scheme, host and ${ip} come from the socket)` };
+  if (ev === undefined)
+    return {
+      cls: 'none',
+      trusted: [],
+      text: `not set: ${framework} ignores X-Forwarded-* (scheme, host and ${ip} come from the socket)`,
+    };
   if (ev.kind === 'env') {
     if (ev.hasFallback) {
       const d = expressLikeMeaning({ kind: 'literal', value: ev.fallback }, framework);
-      return { ...d, text: `depends on the environment variable ${ev.envVar}; default ${JSON.stringify(ev.fallback)} — ${d.text}` };
+      return {
+        ...d,
+        text: `depends on the environment variable ${ev.envVar}; default ${JSON.stringify(ev.fallback)} — ${d.text}`,
+      };
     }
-    return { cls: 'env', trusted: [], text: `decided by the environment variable ${ev.envVar} (no default: unset means not trusted)` };
+    return {
+      cls: 'env',
+      trusted: [],
+      text: `decided by the environment variable ${ev.envVar} (no default: unset means not trusted)`,
+    };
   }
-  if (ev.kind === 'unknown') return { cls: 'custom', trusted: [], text: `set to \`${ev.text}\`, which cannot be read statically` };
+  if (ev.kind === 'unknown')
+    return { cls: 'custom', trusted: [], text: `set to \`${ev.text}\`, which cannot be read statically` };
   const v = ev.value;
-  if (v === undefined || v === false || v === null || v === 0 || v === '') return { cls: 'none', trusted: [], text: `${JSON.stringify(v ?? null)}: ${framework} ignores X-Forwarded-*` };
+  if (v === undefined || v === false || v === null || v === 0 || v === '')
+    return { cls: 'none', trusted: [], text: `${JSON.stringify(v ?? null)}: ${framework} ignores X-Forwarded-*` };
   if (v === true) {
-    return { cls: 'all', trusted: ['*'], text: `true: every peer and every hop is trusted — ${ip} is the LEFT-most X-Forwarded-For entry, which the client writes` };
+    return {
+      cls: 'all',
+      trusted: ['*'],
+      text: `true: every peer and every hop is trusted — ${ip} is the LEFT-most X-Forwarded-For entry, which the client writes`,
+    };
   }
   if (typeof v === 'number') {
     const nth = v === 1 ? 'right-most' : `${v}${v === 2 ? 'nd' : v === 3 ? 'rd' : 'th'} from the right`;
-    return { cls: 'hops', trusted: ['*'], hops: v, text: `${v}: the ${v} nearest hop${v === 1 ? ' is' : 's are'} trusted whatever ${v === 1 ? 'its' : 'their'} address — ${ip} is the ${nth} X-Forwarded-For entry` };
+    return {
+      cls: 'hops',
+      trusted: ['*'],
+      hops: v,
+      text: `${v}: the ${v} nearest hop${v === 1 ? ' is' : 's are'} trusted whatever ${v === 1 ? 'its' : 'their'} address — ${ip} is the ${nth} X-Forwarded-For entry`,
+    };
   }
-  if (typeof v === 'string') return listMeaning(v.split(',').map((s) => s.trim()).filter(Boolean), framework);
+  if (typeof v === 'string')
+    return listMeaning(
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      framework,
+    );
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return listMeaning(v as string[], framework);
   return { cls: 'custom', trusted: [], text: `set to ${JSON.stringify(v)}` };
 }
@@ -105,12 +145,28 @@ export function expressLikeMeaning(ev: Eval | undefined, framework: 'Express' | 
 export function koaMeaning(proxy: Eval | undefined, maxIps: Eval | undefined, header: Eval | undefined): TrustMeaning {
   const hdr = header?.kind === 'literal' && typeof header.value === 'string' ? header.value : 'X-Forwarded-For';
   const max = maxIps?.kind === 'literal' && typeof maxIps.value === 'number' ? maxIps.value : 0;
-  if (proxy === undefined) return { cls: 'none', trusted: [], text: 'app.proxy not set (false): Koa ignores X-Forwarded-* (ctx.protocol, ctx.host, ctx.ip from the socket)' };
-  if (proxy.kind === 'env') return { cls: 'env', trusted: [], text: `app.proxy decided by the environment variable ${proxy.envVar}` };
-  if (proxy.kind === 'unknown') return { cls: 'custom', trusted: [], text: `app.proxy = \`${proxy.text}\`, which cannot be read statically` };
+  if (proxy === undefined)
+    return {
+      cls: 'none',
+      trusted: [],
+      text: 'app.proxy not set (false): Koa ignores X-Forwarded-* (ctx.protocol, ctx.host, ctx.ip from the socket)',
+    };
+  if (proxy.kind === 'env')
+    return { cls: 'env', trusted: [], text: `app.proxy decided by the environment variable ${proxy.envVar}` };
+  if (proxy.kind === 'unknown')
+    return { cls: 'custom', trusted: [], text: `app.proxy = \`${proxy.text}\`, which cannot be read statically` };
   if (!proxy.value) return { cls: 'none', trusted: [], text: 'app.proxy = false: Koa ignores X-Forwarded-*' };
-  const ipText = max === 1 ? `ctx.ip is the right-most ${hdr} entry (maxIpsCount 1)` : max > 1 ? `ctx.ip is the left-most of the last ${max} ${hdr} entries` : `ctx.ip is the left-most ${hdr} entry, which the client writes`;
-  return { cls: 'all', trusted: ['*'], text: `app.proxy = true: X-Forwarded-Proto/Host are believed from ANY peer (Koa has no address check); ${ipText}` };
+  const ipText =
+    max === 1
+      ? `ctx.ip is the right-most ${hdr} entry (maxIpsCount 1)`
+      : max > 1
+        ? `ctx.ip is the left-most of the last ${max} ${hdr} entries`
+        : `ctx.ip is the left-most ${hdr} entry, which the client writes`;
+  return {
+    cls: 'all',
+    trusted: ['*'],
+    text: `app.proxy = true: X-Forwarded-Proto/Host are believed from ANY peer (Koa has no address check); ${ipText}`,
+  };
 }
 
 /** Koa maxIpsCount as a number (0 = unlimited). */

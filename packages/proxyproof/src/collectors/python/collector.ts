@@ -14,13 +14,45 @@ import type { AppServerFacts, FrameworkFacts, FrameworkKind, SourceRef, Valued }
 import { buildAppServer } from '../deploy/appserver.js';
 import { guarded, readText, refIn } from '../deploy/collector.js';
 import type { FoundInvocation } from '../deploy/servers.js';
-import { type Binding, type CallSite, collectCalls, type Ev, evaluateModule, type ParsedPython, parsePython, type Scope, show, toJs } from './evaluate.js';
+import {
+  type Binding,
+  type CallSite,
+  collectCalls,
+  type Ev,
+  evaluateModule,
+  type ParsedPython,
+  parsePython,
+  type Scope,
+  show,
+  toJs,
+} from './evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from './versions.js';
 
 /** Text markers that make a .py file worth parsing (others are skipped unread by the parser). */
-const RELEVANT = /SECURE_|ALLOWED_HOSTS|INSTALLED_APPS|MIDDLEWARE|DJANGO_SETTINGS_MODULE|CSRF_|SESSION_COOKIE|USE_X_FORWARDED|Flask\(|FastAPI\(|Starlette\(|Quart\(|ProxyFix|ProxyHeadersMiddleware|uvicorn\.run|forwarded_allow_ips|secure_scheme_headers|^bind\s*=/m;
-const DJANGO_MARKERS = ['INSTALLED_APPS', 'MIDDLEWARE', 'ROOT_URLCONF', 'SECRET_KEY', 'ALLOWED_HOSTS', 'SECURE_PROXY_SSL_HEADER', 'SECURE_SSL_REDIRECT', 'CSRF_TRUSTED_ORIGINS', 'WSGI_APPLICATION', 'DATABASES'];
-const GUNICORN_SETTINGS = ['bind', 'workers', 'worker_class', 'forwarded_allow_ips', 'secure_scheme_headers', 'proxy_protocol', 'proxy_allow_ips', 'wsgi_app'];
+const RELEVANT =
+  /SECURE_|ALLOWED_HOSTS|INSTALLED_APPS|MIDDLEWARE|DJANGO_SETTINGS_MODULE|CSRF_|SESSION_COOKIE|USE_X_FORWARDED|Flask\(|FastAPI\(|Starlette\(|Quart\(|ProxyFix|ProxyHeadersMiddleware|uvicorn\.run|forwarded_allow_ips|secure_scheme_headers|^bind\s*=/m;
+const DJANGO_MARKERS = [
+  'INSTALLED_APPS',
+  'MIDDLEWARE',
+  'ROOT_URLCONF',
+  'SECRET_KEY',
+  'ALLOWED_HOSTS',
+  'SECURE_PROXY_SSL_HEADER',
+  'SECURE_SSL_REDIRECT',
+  'CSRF_TRUSTED_ORIGINS',
+  'WSGI_APPLICATION',
+  'DATABASES',
+];
+const GUNICORN_SETTINGS = [
+  'bind',
+  'workers',
+  'worker_class',
+  'forwarded_allow_ips',
+  'secure_scheme_headers',
+  'proxy_protocol',
+  'proxy_allow_ips',
+  'wsgi_app',
+];
 
 export const DEBIAN_DJANGO = '3.2';
 
@@ -45,7 +77,14 @@ class PythonRun {
     }
     if (hit && report && !this.reported.has(f.abs)) {
       this.reported.add(f.abs);
-      for (const e of hit.parsed.errors) this.ctx.facts.diagnostics.push({ level: 'error', file: e.file, line: e.line, column: e.column, message: `${e.message}; the rest of the file was read as far as possible` });
+      for (const e of hit.parsed.errors)
+        this.ctx.facts.diagnostics.push({
+          level: 'error',
+          file: e.file,
+          line: e.line,
+          column: e.column,
+          message: `${e.message}; the rest of the file was read as far as possible`,
+        });
     }
     return hit ?? undefined;
   }
@@ -58,7 +97,7 @@ class PythonRun {
     if (dots > 0) {
       let base = dirname(from.abs);
       for (let i = 1; i < dots; i++) base = dirname(base);
-      candidates.push(join(base, ...rel) + '.py', join(base, ...rel, '__init__.py'));
+      candidates.push(`${join(base, ...rel)}.py`, join(base, ...rel, '__init__.py'));
       const hit = this.ctx.files.find((f) => candidates.includes(f.abs));
       return hit ? this.load(hit, true)?.parsed : undefined;
     }
@@ -82,7 +121,7 @@ class PythonRun {
         continue;
       }
       const text = this.ctx.read(f).toString('utf8');
-      if (!RELEVANT.test(text)) continue;
+      if (!RELEVANT.test(text) && !(/settings/i.test(f.display) && /^\s*from\s+\S+\s+import\s+\*/m.test(text))) continue;
       const p = this.load(f, true);
       if (p) py.push(p);
     }
@@ -93,19 +132,33 @@ class PythonRun {
 
   // ---------------------------------------------------------------- Django
 
-  private settingsModuleHints(py: PyFile[]): Array<{ module: string; ref: SourceRef; env?: AppServerFacts['env'] }> {
-    const hints: Array<{ module: string; ref: SourceRef; env?: AppServerFacts['env'] }> = [];
+  /** Where DJANGO_SETTINGS_MODULE is set, ranked: the deployment (0) over wsgi.py/asgi.py (1) over manage.py (2, a dev default). */
+  private settingsModuleHints(
+    py: PyFile[],
+  ): Array<{ module: string; ref: SourceRef; env?: AppServerFacts['env']; rank: number }> {
+    const hints: Array<{ module: string; ref: SourceRef; env?: AppServerFacts['env']; rank: number }> = [];
     for (const s of this.ctx.facts.appServers) {
       const d = s.env.DJANGO_SETTINGS_MODULE;
-      if (d?.value) hints.push({ module: d.value, ref: d.ref ?? s.launch, env: s.env });
+      if (d?.value) hints.push({ module: d.value, ref: d.ref ?? s.launch, env: s.env, rank: 0 });
     }
     for (const p of py) {
       const name = basename(p.f.abs);
       if (!['manage.py', 'wsgi.py', 'asgi.py'].includes(name)) continue;
       const scope = evaluateModule(p.parsed);
+      // manage.py sets it inside main(): look at calls in function bodies too
+      collectCalls(p.parsed, scope, /environ\.setdefault$/);
       for (const c of scope.calls) {
-        if (/environ\.setdefault$/.test(c.callee) && c.args[0]?.value.t === 'str' && c.args[0].value.v === 'DJANGO_SETTINGS_MODULE' && c.args[1]?.value.t === 'str')
-          hints.push({ module: c.args[1].value.v, ref: refIn(this.ctx, p.f.display, c.line) });
+        if (
+          /environ\.setdefault$/.test(c.callee) &&
+          c.args[0]?.value.t === 'str' &&
+          c.args[0].value.v === 'DJANGO_SETTINGS_MODULE' &&
+          c.args[1]?.value.t === 'str'
+        )
+          hints.push({
+            module: c.args[1].value.v,
+            ref: refIn(this.ctx, p.f.display, c.line),
+            rank: name === 'manage.py' ? 2 : 1,
+          });
       }
     }
     return hints;
@@ -133,7 +186,10 @@ class PythonRun {
     const settingsFiles = py.filter((p) => {
       const n = basename(p.f.abs);
       if (['manage.py', 'wsgi.py', 'asgi.py', 'urls.py', 'gunicorn.conf.py'].includes(n)) return false;
-      return DJANGO_MARKERS.some((m) => new RegExp(`^${m}\\s*[+]?=`, 'm').test(p.parsed.text)) || /^\s*from\s+\S+\s+import\s+\*/m.test(p.parsed.text) && /settings/.test(p.f.abs);
+      return (
+        DJANGO_MARKERS.some((m) => new RegExp(`^${m}\\s*[+]?=`, 'm').test(p.parsed.text)) ||
+        (/^\s*from\s+\S+\s+import\s+\*/m.test(p.parsed.text) && /settings/.test(p.f.abs))
+      );
     });
     if (settingsFiles.length === 0) return;
     const hints = this.settingsModuleHints(py);
@@ -149,11 +205,19 @@ class PythonRun {
     }
     const matches = (mod: string, hint: string) => mod === hint || mod.endsWith(`.${hint}`) || hint.endsWith(`.${mod}`);
     const chosen = new Map<string, { p: PyFile; hint?: (typeof hints)[number] }>();
+    const usable = hints.filter((h) => settingsFiles.some((s) => matches(modules.get(s.f.abs) as string, h.module)));
+    const best = Math.min(...usable.map((h) => h.rank));
     for (const h of hints) {
+      if (h.rank > best && usable.includes(h)) continue;
       const p = settingsFiles.find((s) => matches(modules.get(s.f.abs) as string, h.module));
       if (p && !chosen.has(p.f.abs)) chosen.set(p.f.abs, { p, hint: h });
       else if (!p && !settingsFiles.some((s) => matches(modules.get(s.f.abs) as string, h.module)))
-        this.ctx.facts.diagnostics.push({ level: 'note', file: h.ref.file, line: h.ref.line, message: `DJANGO_SETTINGS_MODULE=${h.module} is not among the linted files` });
+        this.ctx.facts.diagnostics.push({
+          level: 'note',
+          file: h.ref.file,
+          line: h.ref.line,
+          message: `DJANGO_SETTINGS_MODULE=${h.module} is not among the linted files`,
+        });
     }
     if (chosen.size === 0) {
       let leaves = settingsFiles.filter((p) => !imported.has(p.f.abs) && DJANGO_MARKERS.some((m) => p.parsed.text.includes(m)));
@@ -164,9 +228,15 @@ class PythonRun {
     for (const { p, hint } of chosen.values()) this.djangoFacts(p, modules.get(p.f.abs) as string, hint);
   }
 
-  private djangoFacts(p: PyFile, module: string, hint: { module: string; ref: SourceRef; env?: AppServerFacts['env'] } | undefined): void {
+  private djangoFacts(
+    p: PyFile,
+    module: string,
+    hint: { module: string; ref: SourceRef; env?: AppServerFacts['env']; rank: number } | undefined,
+  ): void {
     const deploymentEnv: Record<string, string> = {};
-    const envSources = hint?.env ? [hint.env] : this.ctx.facts.appServers.filter((s) => s.appTarget?.split('.')[0] === module.split('.')[0]).map((s) => s.env);
+    const envSources = hint?.env
+      ? [hint.env]
+      : this.ctx.facts.appServers.filter((s) => s.appTarget?.split('.')[0] === module.split('.')[0]).map((s) => s.env);
     for (const e of envSources) for (const [k, v] of Object.entries(e)) deploymentEnv[k] = v.value;
     const scope = evaluateModule(p.parsed, { resolveImport: this.resolveImport, deploymentEnv });
     const settings: Record<string, Valued<unknown>> = {};
@@ -175,22 +245,33 @@ class PythonRun {
     const bool = (n: string): Valued<boolean> => {
       const b = get(n);
       if (!b) return { value: false, origin: 'default', note: `${n} is not set; Django's default is False` };
-      const v = b.value.t === 'bool' ? b.value.v : b.value.t === 'num' ? b.value.v !== 0 : b.value.t === 'none' ? false : undefined;
+      const v =
+        b.value.t === 'bool' ? b.value.v : b.value.t === 'num' ? b.value.v !== 0 : b.value.t === 'none' ? false : undefined;
       return this.valued(b, v ?? false, v === undefined ? `not known statically (${show(b.value)})` : undefined);
     };
     const strList = (n: string): Valued<string[]> | undefined => {
       const b = get(n);
       if (!b) return undefined;
       if (b.value.t === 'list' || b.value.t === 'tuple')
-        return this.valued(b, b.value.items.map((i) => (i.t === 'str' ? i.v : i.t === 'unknown' && i.template ? i.template : '<unknown>')));
+        return this.valued(
+          b,
+          b.value.items.map((i) => (i.t === 'str' ? i.v : i.t === 'unknown' && i.template ? i.template : '<unknown>')),
+        );
       if (b.value.t === 'str') return this.valued(b, [b.value.v], 'a string, not a list');
       return this.valued(b, [], `not known statically (${show(b.value)})`);
     };
     const sph = get('SECURE_PROXY_SSL_HEADER');
     let schemeHeader: FrameworkFacts['schemeHeader'];
     if (!sph) schemeHeader = { value: null, origin: 'default', note: 'SECURE_PROXY_SSL_HEADER is not set (Django default None)' };
-    else if ((sph.value.t === 'tuple' || sph.value.t === 'list') && sph.value.items.length === 2 && sph.value.items.every((i) => i.t === 'str'))
-      schemeHeader = this.valued(sph, { header: (sph.value.items[0] as { v: string }).v, value: (sph.value.items[1] as { v: string }).v });
+    else if (
+      (sph.value.t === 'tuple' || sph.value.t === 'list') &&
+      sph.value.items.length === 2 &&
+      sph.value.items.every((i) => i.t === 'str')
+    )
+      schemeHeader = this.valued(sph, {
+        header: (sph.value.items[0] as { v: string }).v,
+        value: (sph.value.items[1] as { v: string }).v,
+      });
     else if (sph.value.t === 'none') schemeHeader = this.valued(sph, null);
     else schemeHeader = this.valued(sph, null, `malformed: ${show(sph.value)}`);
     const dj = this.pins.django;
@@ -210,17 +291,49 @@ class PythonRun {
       assumedVersion: dj ? dj.version : DEBIAN_DJANGO,
       settings,
     };
-    if (!dj) fw.settings.__versionNote = { value: `Django version not pinned in the linted files; assuming ${DEBIAN_DJANGO} (Debian 12)`, origin: 'default' };
-    else fw.settings.__versionNote = { value: `Django ${dj.exact ? '' : '>= '}${dj.version} from ${dj.file}:${dj.line}`, origin: 'literal', ref: { file: dj.file, line: dj.line } };
-    if (hint) fw.settings.DJANGO_SETTINGS_MODULE = { value: hint.module, origin: 'env', envVar: 'DJANGO_SETTINGS_MODULE', ref: hint.ref };
+    if (!dj)
+      fw.settings.__versionNote = {
+        value: `Django version not pinned in the linted files; assuming ${DEBIAN_DJANGO} (Debian 12)`,
+        origin: 'default',
+      };
+    else
+      fw.settings.__versionNote = {
+        value: `Django ${dj.exact ? '' : '>= '}${dj.version} from ${dj.file}:${dj.line}`,
+        origin: 'literal',
+        ref: { file: dj.file, line: dj.line },
+      };
+    if (hint)
+      fw.settings.DJANGO_SETTINGS_MODULE = { value: hint.module, origin: 'env', envVar: 'DJANGO_SETTINGS_MODULE', ref: hint.ref };
     this.ctx.facts.frameworks.push(fw);
   }
 
   private valued<T>(b: Binding, value: T, note?: string): Valued<T> {
     const undecided = b.conditional?.includes('not known statically');
-    const origin: Valued<T>['origin'] = undecided || b.value.t === 'unknown' ? (b.origin === 'env' ? 'env' : 'unknown') : b.origin === 'literal' ? 'literal' : b.origin === 'env' ? 'env' : b.origin === 'computed' ? 'computed' : 'unknown';
-    const notes = [note, b.conditional, b.origin === 'env' && b.envDefault ? `default ${show(b.envDefault)}` : undefined, b.note].filter(Boolean);
-    return { value, origin, ref: refIn(this.ctx, b.file, b.line), envVar: b.envVar, ...(notes.length ? { note: notes.join('; ') } : {}) };
+    const origin: Valued<T>['origin'] =
+      undecided || b.value.t === 'unknown'
+        ? b.origin === 'env'
+          ? 'env'
+          : 'unknown'
+        : b.origin === 'literal'
+          ? 'literal'
+          : b.origin === 'env'
+            ? 'env'
+            : b.origin === 'computed'
+              ? 'computed'
+              : 'unknown';
+    const notes = [
+      note,
+      b.conditional,
+      b.origin === 'env' && b.envDefault ? `default ${show(b.envDefault)}` : undefined,
+      b.note,
+    ].filter(Boolean);
+    return {
+      value,
+      origin,
+      ref: refIn(this.ctx, b.file, b.line),
+      envVar: b.envVar,
+      ...(notes.length ? { note: notes.join('; ') } : {}),
+    };
   }
 
   // ---------------------------------------------------------------- gunicorn config files no launcher referenced
@@ -230,7 +343,8 @@ class PythonRun {
     for (const p of py) {
       if (used.has(p.f.display)) continue;
       const n = basename(p.f.abs);
-      const looksLike = /gunicorn/i.test(n) || (/conf(ig)?\.py$/.test(n) && /^(bind|forwarded_allow_ips|workers)\s*=/m.test(p.parsed.text));
+      const looksLike =
+        /gunicorn/i.test(n) || (/conf(ig)?\.py$/.test(n) && /^(bind|forwarded_allow_ips|workers)\s*=/m.test(p.parsed.text));
       if (!looksLike) continue;
       const scope = evaluateModule(p.parsed);
       if (!GUNICORN_SETTINGS.some((s) => scope.bindings.has(s))) continue;
@@ -255,19 +369,36 @@ class PythonRun {
     for (const p of py) {
       if (!/Flask\(|FastAPI\(|Starlette\(|Quart\(|ProxyFix|ProxyHeadersMiddleware|uvicorn\.run/.test(p.parsed.text)) continue;
       const scope = evaluateModule(p.parsed, { resolveImport: this.resolveImport });
-      collectCalls(p.parsed, scope, /(^|\.)(Flask|FastAPI|Starlette|Quart|ProxyFix|ProxyHeadersMiddleware|ProxyFixMiddleware|add_middleware|run)$/);
+      collectCalls(
+        p.parsed,
+        scope,
+        /(^|\.)(Flask|FastAPI|Starlette|Quart|ProxyFix|ProxyHeadersMiddleware|ProxyFixMiddleware|add_middleware|run)$/,
+      );
       const appCall = scope.calls.find((c) => /(^|\.)(Flask|FastAPI|Starlette|Quart)$/.test(c.callee));
       if (appCall) this.appFacts(p, scope, appCall);
-      for (const c of scope.calls) if (c.callee === 'uvicorn.run' || (c.callee === 'run' && scope.imports.some((i) => i.module === 'uvicorn' && i.names.includes('run')))) this.uvicornRun(p, c);
+      for (const c of scope.calls)
+        if (
+          c.callee === 'uvicorn.run' ||
+          (c.callee === 'run' && scope.imports.some((i) => i.module === 'uvicorn' && i.names.includes('run')))
+        )
+          this.uvicornRun(p, c);
     }
   }
 
   private appFacts(p: PyFile, scope: Scope, appCall: CallSite): void {
     const kindName = (/(Flask|FastAPI|Starlette|Quart)$/.exec(appCall.callee)?.[1] ?? 'Flask').toLowerCase();
     const kind: FrameworkKind = kindName === 'quart' ? 'other' : (kindName as FrameworkKind);
-    const fw: FrameworkFacts = { kind, file: p.f.display, module: this.moduleName(p.f, []), usesServerScheme: true, settings: {} };
-    if (appCall.assignedTo) fw.settings.__app = { value: appCall.assignedTo, origin: 'literal', ref: refIn(this.ctx, p.f.display, appCall.line) };
-    const num = (e: Ev | undefined, d: number): number | undefined => (e === undefined ? d : e.value.t === 'num' ? e.value.v : e.value.t === 'bool' ? Number(e.value.v) : undefined);
+    const fw: FrameworkFacts = {
+      kind,
+      file: p.f.display,
+      module: this.moduleName(p.f, []),
+      usesServerScheme: true,
+      settings: {},
+    };
+    if (appCall.assignedTo)
+      fw.settings.__app = { value: appCall.assignedTo, origin: 'literal', ref: refIn(this.ctx, p.f.display, appCall.line) };
+    const num = (e: Ev | undefined, d: number): number | undefined =>
+      e === undefined ? d : e.value.t === 'num' ? e.value.v : e.value.t === 'bool' ? Number(e.value.v) : undefined;
     const pf = scope.calls.find((c) => /(^|\.)ProxyFix$/.test(c.callee));
     if (pf) {
       // ProxyFix(app, x_for=1, x_proto=1, x_host=0, x_port=0, x_prefix=0) (Werkzeug >= 0.15)
@@ -288,31 +419,68 @@ class PythonRun {
       if (pf.kwargs.num_proxies) notes.push('num_proxies was removed in Werkzeug 1.0');
       if (unknownCount) notes.push('some counts are not known statically');
       if (pf.conditional) notes.push(pf.conditional);
-      fw.hopCounts = { value: counts, origin: unknownCount ? 'unknown' : origin, ref, ...(notes.length ? { note: notes.join('; ') } : {}) };
-      fw.trustProxy = { value: { middleware: 'werkzeug.middleware.proxy_fix.ProxyFix', wraps: pf.argSources[0] ?? '', assignedTo: pf.assignedTo }, origin: 'literal', ref };
+      fw.hopCounts = {
+        value: counts,
+        origin: unknownCount ? 'unknown' : origin,
+        ref,
+        ...(notes.length ? { note: notes.join('; ') } : {}),
+      };
+      fw.trustProxy = {
+        value: { middleware: 'werkzeug.middleware.proxy_fix.ProxyFix', wraps: pf.argSources[0] ?? '', assignedTo: pf.assignedTo },
+        origin: 'literal',
+        ref,
+      };
     }
-    const phm = scope.calls.find((c) => (/add_middleware$/.test(c.callee) && /ProxyHeadersMiddleware$/.test(c.argSources[0] ?? '')) || /(^|\.)ProxyHeadersMiddleware$/.test(c.callee));
+    const phm = scope.calls.find(
+      (c) =>
+        (/add_middleware$/.test(c.callee) && /ProxyHeadersMiddleware$/.test(c.argSources[0] ?? '')) ||
+        /(^|\.)ProxyHeadersMiddleware$/.test(c.callee),
+    );
     if (phm) {
       const th = phm.kwargs.trusted_hosts ?? (phm.callee.endsWith('ProxyHeadersMiddleware') ? phm.args[1] : undefined);
       const hosts = th ? toJs(th.value) : '127.0.0.1';
-      const list = Array.isArray(hosts) ? hosts.map(String) : typeof hosts === 'string' ? hosts.split(',').map((s) => s.trim()) : [];
-      fw.trustProxy = { value: { middleware: 'uvicorn.middleware.proxy_headers.ProxyHeadersMiddleware', trustedHosts: list }, origin: th ? (th.origin === 'env' ? 'env' : th.value.t === 'unknown' ? 'unknown' : 'literal') : 'default', ref: refIn(this.ctx, p.f.display, phm.line), envVar: th?.envVar };
+      const list = Array.isArray(hosts)
+        ? hosts.map(String)
+        : typeof hosts === 'string'
+          ? hosts.split(',').map((s) => s.trim())
+          : [];
+      fw.trustProxy = {
+        value: { middleware: 'uvicorn.middleware.proxy_headers.ProxyHeadersMiddleware', trustedHosts: list },
+        origin: th ? (th.origin === 'env' ? 'env' : th.value.t === 'unknown' ? 'unknown' : 'literal') : 'default',
+        ref: refIn(this.ctx, p.f.display, phm.line),
+        envVar: th?.envVar,
+      };
     }
     const hpf = scope.calls.find((c) => /(^|\.)ProxyFixMiddleware$/.test(c.callee));
     if (hpf) {
       const mode = hpf.kwargs.mode?.value.t === 'str' ? hpf.kwargs.mode.value.v : 'legacy';
       const hops = num(hpf.kwargs.trusted_hops, 1);
-      fw.hopCounts = { value: hops === undefined ? {} : { trusted_hops: hops }, origin: hops === undefined ? 'unknown' : 'literal', ref: refIn(this.ctx, p.f.display, hpf.line) };
-      fw.trustProxy = { value: { middleware: 'hypercorn.middleware.ProxyFixMiddleware', mode }, origin: 'literal', ref: refIn(this.ctx, p.f.display, hpf.line) };
+      fw.hopCounts = {
+        value: hops === undefined ? {} : { trusted_hops: hops },
+        origin: hops === undefined ? 'unknown' : 'literal',
+        ref: refIn(this.ctx, p.f.display, hpf.line),
+      };
+      fw.trustProxy = {
+        value: { middleware: 'hypercorn.middleware.ProxyFixMiddleware', mode },
+        origin: 'literal',
+        ref: refIn(this.ctx, p.f.display, hpf.line),
+      };
     }
     for (const [name, b] of scope.bindings) {
       const m = /\.config\[['"]([A-Z_]+)['"]\]$/.exec(name);
       if (m) fw.settings[m[1] as string] = this.valued(b, toJs(b.value));
     }
     for (const c of scope.calls) {
-      if (/\.config\.update$/.test(c.callee)) for (const [k, e] of Object.entries(c.kwargs)) fw.settings[k] = { value: toJs(e.value), origin: e.origin === 'env' ? 'env' : 'literal', ref: refIn(this.ctx, p.f.display, c.line), envVar: e.envVar };
+      if (/\.config\.update$/.test(c.callee))
+        for (const [k, e] of Object.entries(c.kwargs))
+          fw.settings[k] = {
+            value: toJs(e.value),
+            origin: e.origin === 'env' ? 'env' : 'literal',
+            ref: refIn(this.ctx, p.f.display, c.line),
+            envVar: e.envVar,
+          };
     }
-    fw.assumedVersion = kind === 'flask' ? this.pins.werkzeug?.version ?? this.pins.flask?.version : undefined;
+    fw.assumedVersion = kind === 'flask' ? (this.pins.werkzeug?.version ?? this.pins.flask?.version) : undefined;
     this.ctx.facts.frameworks.push(fw);
   }
 
@@ -334,14 +502,17 @@ class PythonRun {
       else if (['host', 'port', 'uds', 'fd'].includes(k)) args.push(`--${k}`, String(v));
     }
     if (c.conditional) notes.push(c.conditional);
-    const facts = buildAppServer({ kind: 'uvicorn', args, env: {}, unresolvedVars: [] }, {
-      via: 'code',
-      ref: refIn(this.ctx, p.f.display, c.line),
-      env: {},
-      container: false,
-      notes,
-      versions: { uvicorn: this.pins.uvicorn?.version },
-    });
+    const facts = buildAppServer(
+      { kind: 'uvicorn', args, env: {}, unresolvedVars: [] },
+      {
+        via: 'code',
+        ref: refIn(this.ctx, p.f.display, c.line),
+        env: {},
+        container: false,
+        notes,
+        versions: { uvicorn: this.pins.uvicorn?.version },
+      },
+    );
     this.ctx.facts.appServers.push(facts);
   }
 }

@@ -31,6 +31,8 @@ export interface Ev {
   envVar?: string;
   /** The default written in code, for env-derived values. */
   envDefault?: PyValue;
+  /** The value came from the deployment's environment (compose/systemd), not a code default. */
+  deployed?: boolean;
   note?: string;
 }
 
@@ -293,18 +295,22 @@ export class Evaluator {
   private statement(p: ParsedPython, n: SyntaxNode): void {
     switch (n.name) {
       case 'AssignStatement':
-        return this.assign(p, n);
+        this.assign(p, n);
+        return;
       case 'UpdateStatement':
-        return this.update(p, n);
+        this.update(p, n);
+        return;
       case 'ExpressionStatement': {
         const e = n.firstChild;
         if (e?.name === 'CallExpression') this.call(p, e, undefined);
         return;
       }
       case 'ImportStatement':
-        return this.importStmt(p, n);
+        this.importStmt(p, n);
+        return;
       case 'IfStatement':
-        return this.ifStmt(p, n);
+        this.ifStmt(p, n);
+        return;
       case 'TryStatement': {
         // `try: from .local import *  except ImportError: pass` -- evaluate the try body only.
         const b = n.getChild('Body');
@@ -312,7 +318,8 @@ export class Evaluator {
         return;
       }
       case 'StatementGroup':
-        return this.body(p, n);
+        this.body(p, n);
+        return;
       default:
         // def/class/for/while/with bodies are not executed at import time in the way we could model.
         return;
@@ -379,7 +386,10 @@ export class Evaluator {
         if (d.value === undefined) {
           // Undecidable: evaluate this branch, but mark what it sets as conditional; keep going.
           const { line } = position(p, test.from);
-          this.conditional = combine(saved, `inside \`${kw.name} ${this.text(p, test)}\` (line ${line}), which is not known statically`);
+          this.conditional = combine(
+            saved,
+            `inside \`${kw.name} ${this.text(p, test)}\` (line ${line}), which is not known statically`,
+          );
           this.body(p, body);
           this.conditional = saved;
         }
@@ -402,7 +412,11 @@ export class Evaluator {
     const { line } = position(p, test.from);
     const mentionsDebug = /\bDEBUG\b/.test(src);
     const debug = this.scope.bindings.get('DEBUG');
-    if (mentionsDebug && (debug === undefined || debug.origin === 'env' || debug.origin === 'unknown')) {
+    if (
+      mentionsDebug &&
+      !debug?.deployed &&
+      (debug === undefined || debug.origin === 'env' || debug.origin === 'unknown' || /production reading/.test(debug.note ?? ''))
+    ) {
       // Production reading: DEBUG is False unless a literal says otherwise (documented in docs/app-side.md).
       const saved = this.scope.bindings.get('DEBUG');
       this.scope.bindings.set('DEBUG', { value: { t: 'bool', v: false }, origin: 'computed', file: p.file, line, column: 1 });
@@ -413,11 +427,14 @@ export class Evaluator {
         return { value: forced, assumption: `\`if ${src}\` (line ${line}) read with DEBUG = False, the production setting` };
     }
     if (t !== undefined && ev.origin === 'env')
-      return { value: t, assumption: `\`if ${src}\` (line ${line}) decided by ${ev.envVar ?? 'an environment variable'}'s ${ev.note?.includes('deployment') ? 'deployment value' : 'default'}` };
+      return {
+        value: t,
+        assumption: `\`if ${src}\` (line ${line}) decided by ${ev.envVar ?? 'an environment variable'}'s ${ev.note?.includes('deployment') ? 'deployment value' : 'default'}`,
+      };
     return { value: t };
   }
 
-  private targets(p: ParsedPython, n: SyntaxNode): { targets: SyntaxNode[]; value: SyntaxNode | undefined } {
+  private targets(_p: ParsedPython, n: SyntaxNode): { targets: SyntaxNode[]; value: SyntaxNode | undefined } {
     // a = b = value  ->  [a, b], value.   a: int = value -> [a], value
     const parts: SyntaxNode[][] = [[]];
     for (let c = n.firstChild; c; c = c.nextSibling) {
@@ -445,12 +462,23 @@ export class Evaluator {
     if (t.name === 'VariableName') {
       const name = this.text(p, t);
       if (valueNode.name === 'CallExpression') this.noteEnvObject(p, name, valueNode);
-      this.scope.bindings.set(name, { ...ev, file: p.file, line, column, conditional: this.conditional });
+      let bound: Ev = ev;
+      if (name === 'DEBUG' && (ev.origin === 'env' || ev.origin === 'unknown') && !ev.deployed) {
+        // Production reading: a DEBUG the environment decides is taken as False (docs/app-side.md).
+        const was = ev.envDefault ?? ev.value;
+        bound = {
+          ...ev,
+          value: { t: 'bool', v: false },
+          note: `production reading: DEBUG taken as False (${ev.envVar ? `${ev.envVar}, default ${show(was)}` : 'not known statically'})`,
+        };
+      }
+      this.scope.bindings.set(name, { ...bound, file: p.file, line, column, conditional: this.conditional });
       return;
     }
     if (t.name === 'TupleExpression' || t.name === 'ArrayExpression' || t.name === 'ParenthesizedExpression') {
       const names: SyntaxNode[] = [];
-      for (let c = t.firstChild; c; c = c.nextSibling) if (c.name !== '(' && c.name !== ')' && c.name !== ',' && c.name !== '[' && c.name !== ']') names.push(c);
+      for (let c = t.firstChild; c; c = c.nextSibling)
+        if (c.name !== '(' && c.name !== ')' && c.name !== ',' && c.name !== '[' && c.name !== ']') names.push(c);
       const items = ev.value.t === 'tuple' || ev.value.t === 'list' ? ev.value.items : undefined;
       names.forEach((nm, i) => {
         const item = items && items.length === names.length ? (items[i] as PyValue) : unknown('unpacking');
@@ -535,9 +563,10 @@ export class Evaluator {
     const positional = args.filter((a) => !a.name);
     const kw: Record<string, Ev> = {};
     const kwNodes: Record<string, SyntaxNode> = {};
-    for (const a of args) if (a.name) {
-      kwNodes[a.name] = a.node;
-    }
+    for (const a of args)
+      if (a.name) {
+        kwNodes[a.name] = a.node;
+      }
     const evPos = positional.map((a) => this.expr(p, a.node));
     for (const [k, node] of Object.entries(kwNodes)) kw[k] = this.expr(p, node);
     const { line, column } = position(p, n.from);
@@ -566,7 +595,8 @@ export class Evaluator {
           const v = evPos[0].value;
           if (v.t === 'list' || v.t === 'tuple') items = items.concat(v.items);
           else items.push(unknown('extend'));
-        } else if (m[2] === 'insert' && evPos[0]?.value.t === 'num' && evPos[1]) items.splice(evPos[0].value.v, 0, evPos[1].value);
+        } else if (m[2] === 'insert' && evPos[0]?.value.t === 'num' && evPos[1])
+          items.splice(evPos[0].value.v, 0, evPos[1].value);
         this.scope.bindings.set(name, { ...prev, value: { t: 'list', items }, line, column, file: p.file });
       }
       return { value: { t: 'none' }, origin: 'computed' };
@@ -578,16 +608,25 @@ export class Evaluator {
     const a0 = args[0];
     if (callee === 'bool' && a0) {
       const t = truthy(a0.value);
-      return { ...a0, value: t === undefined ? unknown('bool()') : { t: 'bool', v: t }, origin: a0.origin === 'literal' ? 'computed' : a0.origin };
+      return {
+        ...a0,
+        value: t === undefined ? unknown('bool()') : { t: 'bool', v: t },
+        origin: a0.origin === 'literal' ? 'computed' : a0.origin,
+      };
     }
     if (callee === 'int' && a0 && (a0.value.t === 'str' || a0.value.t === 'num' || a0.value.t === 'bool')) {
       const n = Number(a0.value.v);
-      return { ...a0, value: Number.isInteger(n) ? { t: 'num', v: n } : unknown('int()'), origin: a0.origin === 'literal' ? 'computed' : a0.origin };
+      return {
+        ...a0,
+        value: Number.isInteger(n) ? { t: 'num', v: n } : unknown('int()'),
+        origin: a0.origin === 'literal' ? 'computed' : a0.origin,
+      };
     }
     if ((callee === 'list' || callee === 'tuple') && a0 && (a0.value.t === 'list' || a0.value.t === 'tuple')) {
       return { ...a0, value: { t: callee, items: a0.value.items } };
     }
-    if (callee === 'str' && a0 && a0.value.t !== 'unknown') return { ...a0, value: a0.value.t === 'str' ? a0.value : unknown('str()') };
+    if (callee === 'str' && a0 && a0.value.t !== 'unknown')
+      return { ...a0, value: a0.value.t === 'str' ? a0.value : unknown('str()') };
     // Method calls on a value: "x".split(","), os.environ.get(...).lower()
     if (calleeNode.name === 'MemberExpression') {
       const obj = calleeNode.firstChild;
@@ -596,7 +635,15 @@ export class Evaluator {
         const method = this.text(p, prop);
         if (['split', 'lower', 'upper', 'strip', 'rstrip', 'lstrip', 'startswith', 'endswith', 'replace'].includes(method)) {
           const base = this.expr(p, obj);
-          return { ...base, value: stringMethod(base.value, method, args.map((a) => a.value)), origin: base.origin === 'literal' ? 'computed' : base.origin };
+          return {
+            ...base,
+            value: stringMethod(
+              base.value,
+              method,
+              args.map((a) => a.value),
+            ),
+            origin: base.origin === 'literal' ? 'computed' : base.origin,
+          };
         }
       }
     }
@@ -604,7 +651,13 @@ export class Evaluator {
   }
 
   /** os.environ.get / os.getenv / env(...) / env.bool(...) / config(...). */
-  private envCall(p: ParsedPython, callee: string, pos: Ev[], kw: Record<string, Ev>, kwNodes: Record<string, SyntaxNode>): Ev | undefined {
+  private envCall(
+    p: ParsedPython,
+    callee: string,
+    pos: Ev[],
+    kw: Record<string, Ev>,
+    kwNodes: Record<string, SyntaxNode>,
+  ): Ev | undefined {
     const nameEv = pos[0];
     const varName = nameEv?.value.t === 'str' ? nameEv.value.v : undefined;
     const fromDeployment = (v: string | undefined) => (v !== undefined ? this.env.deploymentEnv?.[v] : undefined);
@@ -613,33 +666,77 @@ export class Evaluator {
       if (!varName) return { value: unknown('environment variable with a computed name'), origin: 'unknown' };
       const def = pos[1]?.value ?? kw.default?.value ?? { t: 'none' };
       const dep = fromDeployment(varName);
-      if (dep !== undefined) return { value: str(dep), origin: 'env', envVar: varName, envDefault: def, note: 'value set by the deployment' };
+      if (dep !== undefined)
+        return {
+          value: str(dep),
+          origin: 'env',
+          envVar: varName,
+          envDefault: def,
+          note: 'value set by the deployment',
+          deployed: true,
+        };
       return { value: def, origin: 'env', envVar: varName, envDefault: def };
     }
     if (/^(os\.)?environ\.setdefault$/.test(callee) && varName) {
       return { value: pos[1]?.value ?? unknown('setdefault'), origin: 'env', envVar: varName };
     }
     // django-environ: env('X', default=...), env.bool('X', default=...), env.list(...) where env = environ.Env(...)
-    const dj = /^([A-Za-z_][A-Za-z0-9_]*)(?:\.(str|bool|int|float|list|tuple|dict|url|json|db|db_url|cache|cache_url|path))?$/.exec(callee);
+    const dj =
+      /^([A-Za-z_][A-Za-z0-9_]*)(?:\.(str|bool|int|float|list|tuple|dict|url|json|db|db_url|cache|cache_url|path))?$/.exec(
+        callee,
+      );
     if (dj && this.scope.envObjects.has(dj[1] as string)) {
       if (!varName) return { value: unknown('environment variable with a computed name'), origin: 'unknown' };
       const scheme = this.scope.envObjects.get(dj[1] as string)?.get(varName);
       const cast = dj[2] ?? castName(scheme?.cast) ?? 'str';
       const def = kw.default?.value ?? pos[1]?.value ?? scheme?.default;
       const dep = fromDeployment(varName);
-      if (dep !== undefined) return { value: castEnvString(dep, cast), origin: 'env', envVar: varName, envDefault: def, note: 'value set by the deployment' };
-      if (def === undefined) return { value: unknown(`environment variable ${varName} has no default`), origin: 'env', envVar: varName, note: 'required: no default' };
-      return { value: def.t === 'str' && cast !== 'str' ? castEnvString(def.v, cast) : def, origin: 'env', envVar: varName, envDefault: def };
+      if (dep !== undefined)
+        return {
+          value: castEnvString(dep, cast),
+          origin: 'env',
+          envVar: varName,
+          envDefault: def,
+          note: 'value set by the deployment',
+          deployed: true,
+        };
+      if (def === undefined)
+        return {
+          value: unknown(`environment variable ${varName} has no default`),
+          origin: 'env',
+          envVar: varName,
+          note: 'required: no default',
+        };
+      return {
+        value: def.t === 'str' && cast !== 'str' ? castEnvString(def.v, cast) : def,
+        origin: 'env',
+        envVar: varName,
+        envDefault: def,
+      };
     }
     // python-decouple: config('X', default=..., cast=bool|int|Csv())
     if (callee === 'config' || callee === 'decouple.config') {
       if (!varName) return { value: unknown('environment variable with a computed name'), origin: 'unknown' };
       const castNode = kwNodes.cast;
-      const cast = castNode ? castName(this.text(p, castNode)) ?? 'unknown' : 'str';
+      const cast = castNode ? (castName(this.text(p, castNode)) ?? 'unknown') : 'str';
       const def = kw.default?.value;
       const dep = fromDeployment(varName);
-      if (dep !== undefined) return { value: castEnvString(dep, cast), origin: 'env', envVar: varName, envDefault: def, note: 'value set by the deployment' };
-      if (def === undefined) return { value: unknown(`environment variable ${varName} has no default`), origin: 'env', envVar: varName, note: 'required: no default' };
+      if (dep !== undefined)
+        return {
+          value: castEnvString(dep, cast),
+          origin: 'env',
+          envVar: varName,
+          envDefault: def,
+          note: 'value set by the deployment',
+          deployed: true,
+        };
+      if (def === undefined)
+        return {
+          value: unknown(`environment variable ${varName} has no default`),
+          origin: 'env',
+          envVar: varName,
+          note: 'required: no default',
+        };
       // decouple applies cast to the default too.
       return { value: def.t === 'str' ? castEnvString(def.v, cast) : def, origin: 'env', envVar: varName, envDefault: def };
     }
@@ -686,7 +783,14 @@ export class Evaluator {
       case 'VariableName': {
         const name = this.text(p, n);
         const b = this.scope.bindings.get(name);
-        if (b) return { value: b.value, origin: b.origin === 'literal' ? 'computed' : b.origin, envVar: b.envVar, envDefault: b.envDefault, note: b.note };
+        if (b)
+          return {
+            value: b.value,
+            origin: b.origin === 'literal' ? 'computed' : b.origin,
+            envVar: b.envVar,
+            envDefault: b.envDefault,
+            note: b.note,
+          };
         return { value: unknown(`name ${name} is not defined in the linted files`), origin: 'unknown' };
       }
       case 'CallExpression':
@@ -696,8 +800,14 @@ export class Evaluator {
         const m = /^(?:os\.)?environ\[(['"])([^'"]+)\1\]$/.exec(t);
         if (m) {
           const dep = this.env.deploymentEnv?.[m[2] as string];
-          if (dep !== undefined) return { value: str(dep), origin: 'env', envVar: m[2], note: 'value set by the deployment' };
-          return { value: unknown(`environment variable ${m[2]} (required, no default)`), origin: 'env', envVar: m[2], note: 'required: no default' };
+          if (dep !== undefined)
+            return { value: str(dep), origin: 'env', envVar: m[2], note: 'value set by the deployment', deployed: true };
+          return {
+            value: unknown(`environment variable ${m[2]} (required, no default)`),
+            origin: 'env',
+            envVar: m[2],
+            note: 'required: no default',
+          };
         }
         return { value: unknown('subscript'), origin: 'unknown' };
       }
@@ -706,8 +816,14 @@ export class Evaluator {
         const envm = /^(?:os\.)?environ\[(['"])([^'"]+)\1\]$/.exec(t);
         if (envm) {
           const dep = this.env.deploymentEnv?.[envm[2] as string];
-          if (dep !== undefined) return { value: str(dep), origin: 'env', envVar: envm[2], note: 'value set by the deployment' };
-          return { value: unknown(`environment variable ${envm[2]} (required, no default)`), origin: 'env', envVar: envm[2], note: 'required: no default' };
+          if (dep !== undefined)
+            return { value: str(dep), origin: 'env', envVar: envm[2], note: 'value set by the deployment', deployed: true };
+          return {
+            value: unknown(`environment variable ${envm[2]} (required, no default)`),
+            origin: 'env',
+            envVar: envm[2],
+            note: 'required: no default',
+          };
         }
         if (n.getChild('[')) {
           const obj = n.firstChild;
@@ -723,7 +839,11 @@ export class Evaluator {
               const hit = o.value.entries.find(([kk]) => pyEquals(kk, i.value) === true);
               v = hit ? hit[1] : unknown('missing key');
             }
-            return { value: v, origin: v.t === 'unknown' ? 'unknown' : mergeOrigin(mergeOrigin(o.origin, i.origin), 'computed'), envVar: o.envVar };
+            return {
+              value: v,
+              origin: v.t === 'unknown' ? 'unknown' : mergeOrigin(mergeOrigin(o.origin, i.origin), 'computed'),
+              envVar: o.envVar,
+            };
           }
         }
         const b = this.scope.bindings.get(t);
@@ -738,7 +858,11 @@ export class Evaluator {
         const o = this.text(p, op);
         if (o === 'not') {
           const t = truthy(a.value);
-          return { ...a, value: t === undefined ? unknown('not') : { t: 'bool', v: !t }, origin: a.origin === 'literal' ? 'computed' : a.origin };
+          return {
+            ...a,
+            value: t === undefined ? unknown('not') : { t: 'bool', v: !t },
+            origin: a.origin === 'literal' ? 'computed' : a.origin,
+          };
         }
         if (o === '-' && a.value.t === 'num') return { ...a, value: { t: 'num', v: -a.value.v } };
         if (o === '+' && a.value.t === 'num') return a;
@@ -755,7 +879,11 @@ export class Evaluator {
         const d = this.decide(p, test);
         if (d.value === undefined) return { value: unknown('conditional expression'), origin: 'unknown' };
         const r = this.expr(p, d.value ? a : b);
-        return { ...r, origin: d.assumption ? mergeOrigin(r.origin, 'env') : r.origin === 'literal' ? 'computed' : r.origin, note: d.assumption ?? r.note };
+        return {
+          ...r,
+          origin: d.assumption ? mergeOrigin(r.origin, 'env') : r.origin === 'literal' ? 'computed' : r.origin,
+          note: d.assumption ?? r.note,
+        };
       }
       default:
         return { value: unknown(n.name), origin: 'unknown' };
@@ -877,10 +1005,33 @@ export class Evaluator {
         if (a.value.t === 'num' && b.value.t === 'num') {
           const x = a.value.v;
           const y = b.value.v;
-          value = { t: 'num', v: o === '-' ? x - y : o === '*' ? x * y : o === '//' ? (y === 0 ? Number.NaN : Math.floor(x / y)) : y === 0 ? Number.NaN : x % y };
+          value = {
+            t: 'num',
+            v:
+              o === '-'
+                ? x - y
+                : o === '*'
+                  ? x * y
+                  : o === '//'
+                    ? y === 0
+                      ? Number.NaN
+                      : Math.floor(x / y)
+                    : y === 0
+                      ? Number.NaN
+                      : x % y,
+          };
           if (!Number.isFinite(value.v)) value = unknown(o);
-        } else if (o === '*' && (a.value.t === 'list' || a.value.t === 'tuple') && b.value.t === 'num' && b.value.v >= 0 && b.value.v < 100) {
-          value = { t: a.value.t, items: Array.from({ length: b.value.v }, () => (a.value as { items: PyValue[] }).items).flat() };
+        } else if (
+          o === '*' &&
+          (a.value.t === 'list' || a.value.t === 'tuple') &&
+          b.value.t === 'num' &&
+          b.value.v >= 0 &&
+          b.value.v < 100
+        ) {
+          value = {
+            t: a.value.t,
+            items: Array.from({ length: b.value.v }, () => (a.value as { items: PyValue[] }).items).flat(),
+          };
         } else value = unknown(o);
         break;
       case '==':
@@ -913,7 +1064,7 @@ export class Evaluator {
       default:
         value = unknown(o);
     }
-    return { value, origin: value.t === 'unknown' ? 'unknown' : origin, envVar };
+    return { value, origin: value.t === 'unknown' ? 'unknown' : origin, envVar, deployed: a.deployed || b.deployed };
   }
 }
 
@@ -973,7 +1124,8 @@ function stringMethod(v: PyValue, method: string, args: PyValue[]): PyValue {
 function add(a: PyValue, b: PyValue): PyValue {
   if (a.t === 'str' && b.t === 'str') return str(a.v + b.v);
   if (a.t === 'num' && b.t === 'num') return { t: 'num', v: a.v + b.v };
-  if ((a.t === 'list' && b.t === 'list') || (a.t === 'tuple' && b.t === 'tuple')) return { t: a.t, items: [...a.items, ...b.items] };
+  if ((a.t === 'list' && b.t === 'list') || (a.t === 'tuple' && b.t === 'tuple'))
+    return { t: a.t, items: [...a.items, ...b.items] };
   if (a.t === 'list' && b.t === 'tuple') return { t: 'list', items: [...a.items, ...b.items] };
   if (a.t === 'unknown' && a.template !== undefined && b.t === 'str') return { ...a, template: a.template + b.v };
   if (a.t === 'str' && b.t === 'unknown') return { t: 'unknown', why: b.why, template: a.v + (b.template ?? '{…}') };

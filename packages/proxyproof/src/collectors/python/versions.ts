@@ -3,7 +3,12 @@
  * Pipfile and setup.cfg. Used to pick version-dependent defaults; unpinned means Debian 12's
  * packages (Django 3.2, gunicorn 20.1, uvicorn 0.17) are assumed and said so.
  */
-export type Pinned = Partial<Record<'django' | 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'flask' | 'werkzeug', { version: string; exact: boolean; file: string; line: number }>>;
+export type Pinned = Partial<
+  Record<
+    'django' | 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'flask' | 'werkzeug',
+    { version: string; exact: boolean; file: string; line: number }
+  >
+>;
 
 const NAMES = ['django', 'gunicorn', 'uvicorn', 'daphne', 'hypercorn', 'flask', 'werkzeug'] as const;
 
@@ -18,7 +23,10 @@ export function readPins(file: string, text: string, into: Pinned): void {
     for (const n of NAMES) {
       if (into[n]) continue;
       // requirements: Django==4.2.7, django[argon2]~=4.2, "Django>=4.2,<5" (pyproject), django = "^4.2" (poetry/Pipfile)
-      const re = new RegExp(`(^|["'\\s])${n}(\\[[^\\]]*\\])?["']?\\s*(?:=\\s*["'{]?\\s*(?:version\\s*=\\s*["'])?)?\\s*(===|==|~=|>=|\\^|~)?\\s*v?(\\d+(?:\\.\\d+)*)`, 'i');
+      const re = new RegExp(
+        `(^|["'\\s])${n}(\\[[^\\]]*\\])?["']?\\s*(?:=\\s*["'{]?\\s*(?:version\\s*=\\s*["'])?)?\\s*(===|==|~=|>=|\\^|~)?\\s*v?(\\d+(?:\\.\\d+)*)`,
+        'i',
+      );
       const m = re.exec(line);
       if (!m) continue;
       // a bare version after "name =" in TOML counts as exact (Pipfile "==4.2" is matched by the operator)

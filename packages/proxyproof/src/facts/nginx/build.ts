@@ -482,6 +482,8 @@ function lastLineOf(d: NginxDirective, depth = 0): number {
 interface HttpCtx {
   http: NginxHttp;
   level: LevelConf;
+  /** Effective sets of a server level that writes none of the kind (computed once per http context). */
+  inherited: Partial<Record<NginxPassKind, NginxHeaderSet>>;
   realIp: NginxRealIp;
   sslOn?: NginxRef;
   http2On?: NginxRef;
@@ -525,7 +527,7 @@ class ModelBuilder {
         http.variables.push(parseMapLike(l, walker));
       }
     }
-    const ctx: HttpCtx = { http, level: readLevel('http', -1, directives), realIp: readRealIp(directives) };
+    const ctx: HttpCtx = { http, level: readLevel('http', -1, directives), realIp: readRealIp(directives), inherited: {} };
     for (const l of directives) {
       if (l.d.directive === 'ssl' && l.d.args[0] === 'on') ctx.sslOn = l.ref;
       if (l.d.directive === 'http2' && l.d.args[0] === 'on') ctx.http2On = l.ref;
@@ -626,7 +628,11 @@ class ModelBuilder {
         ref: at.ref,
         lastLine: lastLineOf(at.d),
         passInherited: false,
-        unresolvedIncludes: [ctx.level, ...fullChain].flatMap((c) => c.unresolvedIncludes),
+        // Shared with the parent when this level adds none (scopes are read-only data).
+        unresolvedIncludes:
+          parent && level.unresolvedIncludes.length === 0
+            ? parent.unresolvedIncludes
+            : [ctx.level, ...fullChain].flatMap((c) => c.unresolvedIncludes),
         redirects: [],
         returns: false,
         headers: {} as Record<NginxPassKind, NginxHeaderSet>,
@@ -638,7 +644,13 @@ class ModelBuilder {
         portInRedirect: innermost(fullChain, (c) => c.portInRedirect) ?? { value: true },
       };
       if (parent) scope.parent = parent.index;
-      for (const k of PASS_KINDS) scope.headers[k] = effectiveSet(k, [ctx.level, ...fullChain]);
+      for (const k of PASS_KINDS) {
+        // A level without directives of this kind has exactly its parent's effective set: share it
+        // (10,000 servers x several locations would otherwise rebuild identical sets).
+        if (level.own[k].length === 0 && parent) scope.headers[k] = parent.headers[k];
+        else if (level.own[k].length === 0) scope.headers[k] = (ctx.inherited[k] ??= effectiveSet(k, [ctx.level, level]));
+        else scope.headers[k] = effectiveSet(k, [ctx.level, ...fullChain]);
+      }
       server.scopes.push(scope);
 
       for (const c of body) {

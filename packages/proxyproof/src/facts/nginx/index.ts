@@ -1,8 +1,17 @@
 /**
- * The nginx facts API that checks and the chain simulator use:
- *  - `nginxModel(facts)`: the memoized semantic model (servers, scopes, effective headers);
- *  - small, documented queries over it (`headerEntry`, `schemeHeaders`, `traceValue`, ...);
- *  - `nginxEvidence` helpers turning a directive reference into display path + source lines.
+ * The nginx facts API that checks and the chain simulator use.
+ *
+ *  - `nginxModel(facts)`: the memoized semantic model (types.ts): `https[]` (upstreams, map/geo
+ *    variables) and `servers[]`, each with listeners (TLS, PROXY protocol, defaults), realip
+ *    settings, redirects, `set` variables and `scopes[]` — scopes[0] is the server level, then every
+ *    location / if / limit_except with `parent`, its `pass` (proxy/grpc/uwsgi/fastcgi/scgi, upstream
+ *    resolved) and `headers[kind]`: the effective upstream headers/params after inheritance, with
+ *    nginx's defaults, provenance (`ref`: file, line, built-in or not, include chain) and `drops`.
+ *  - Queries: `passingScopes`, `headerEntry`, `sends`, `schemeHeaders`, `schemeExpression`,
+ *    `frontProxyEvidence`, `traceValue` (client-controlled? guarded by a peer-address map/geo?),
+ *    `selectServer` / `selectLocation` (which server and location answer a request).
+ *  - Evidence helpers: `displayFile` (tree path -> facts.sources key), `sourceLines`, `indentationAt`.
+ *  - `buildNginxFacts(configs)` fills NginxFacts' derived fields eagerly (same data).
  */
 import type { NginxConfigTree } from '../../collectors/nginx/ast.js';
 import type { Facts } from '../../model/facts.js';
@@ -30,8 +39,8 @@ export {
   parsePass,
   variablesIn,
 } from './build.js';
-export type * from './types.js';
 export { type RouteRequest, selectLocation, selectServer } from './route.js';
+export type * from './types.js';
 
 /** The collector's trees plus everything derived from them. */
 export function buildNginxFacts(configs: NginxConfigTree[]): NginxFacts {
@@ -106,7 +115,8 @@ export function schemeExpression(e: NginxHeaderEntry): string {
 }
 
 /** CGI-style params an application server reads the scheme from (uWSGI: UWSGI_SCHEME, HTTPS; PHP: HTTPS). */
-export const UWSGI_SCHEME_PARAMS = ['UWSGI_SCHEME', 'HTTPS', 'HTTP_X_FORWARDED_PROTO', 'wsgi.url_scheme'] as const;
+// (`uwsgi_param wsgi.url_scheme ...` has no effect: uWSGI's Python plugin sets that key itself after the vars.)
+export const UWSGI_SCHEME_PARAMS = ['UWSGI_SCHEME', 'HTTPS', 'HTTP_X_FORWARDED_PROTO'] as const;
 export const FASTCGI_SCHEME_PARAMS = ['HTTPS', 'HTTP_X_FORWARDED_PROTO'] as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -1,23 +1,99 @@
 import { test } from 'node:test';
 import { backendPortPublished as check } from '../../../src/checks/deploy/backend-port-published.js';
-import { type Case, runCase } from '../../python/lint-files.js';
 import { compose, systemdUnit } from '../../python/fixtures.js';
+import { type Case, runCase } from '../../python/lint-files.js';
 
 const cases: Case[] = [
-  { name: 'valid (trap): expose: without ports:', files: { 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'expose: ["8000"]']) }, expect: { count: 0 } },
-  { name: 'valid (trap): published on 127.0.0.1 only', files: { 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'ports: ["127.0.0.1:8000:8000"]']) }, expect: { count: 0 } },
-  { name: 'valid (trap): long syntax with host_ip 127.0.0.1', files: { 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'ports:', '  - target: 8000', '    published: "8000"', '    host_ip: 127.0.0.1']) }, expect: { count: 0 } },
-  { name: 'valid (trap): unix socket', files: { 'app.service': systemdUnit('gunicorn --bind unix:/run/app.sock app:app') }, expect: { count: 0 } },
-  { name: 'valid: systemd bind on 127.0.0.1', files: { 'app.service': systemdUnit('gunicorn --bind 127.0.0.1:8000 app:app') }, expect: { count: 0 } },
-  { name: 'valid: gunicorn default bind (127.0.0.1:8000)', files: { 'app.service': systemdUnit('gunicorn app:app') }, expect: { count: 0 } },
-  { name: 'invalid: compose "8000:8000"', files: { 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'ports:', '  - "8000:8000"']) }, expect: { count: 1, severity: 'medium', file: 'compose.yaml', line: 11, message: /every interface/ } },
-  { name: 'invalid: compose long syntax without host_ip', files: { 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'ports:', '  - target: 8000', '    published: 8000']) }, expect: { count: 1 } },
-  { name: 'invalid: systemd binds 0.0.0.0:8000', files: { 'app.service': systemdUnit('gunicorn --bind 0.0.0.0:8000 app:app') }, expect: { count: 1, severity: 'medium', line: 6 } },
-  { name: 'info: systemd 0.0.0.0 with a firewall note', files: { 'app.service': `# port 8000 is closed by the ufw firewall; only nginx connects\n${systemdUnit('gunicorn --bind 0.0.0.0:8000 app:app')}` }, expect: { count: 1, severity: 'info' } },
-  { name: 'invalid: PORT set and no bind (gunicorn binds 0.0.0.0:$PORT)', files: { 'app.service': systemdUnit('gunicorn app:app', ['Environment=PORT=5000']) }, expect: { count: 1, message: /0\.0\.0\.0:5000/ } },
-  { name: 'low: Dockerfile alone binding 0.0.0.0', files: { Dockerfile: 'FROM python:3.12-slim\nEXPOSE 8000\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n' }, expect: { count: 1, severity: 'low', message: /docker run -p/ } },
-  { name: 'valid (trap): Dockerfile used by a compose service without ports', files: { Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n', 'compose.yaml': compose(['expose: ["8000"]']) }, expect: { count: 0 } },
-  { name: 'invalid: uvicorn --host 0.0.0.0 in a Procfile-less shell script', files: { 'start.sh': '#!/bin/sh\nset -e\nexec uvicorn main:app --host 0.0.0.0 --port 8000\n' }, expect: { count: 1, file: 'start.sh', line: 3 } },
+  {
+    name: 'valid (trap): expose: without ports:',
+    files: { 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'expose: ["8000"]']) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): published on 127.0.0.1 only',
+    files: { 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'ports: ["127.0.0.1:8000:8000"]']) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): long syntax with host_ip 127.0.0.1',
+    files: {
+      'compose.yaml': compose([
+        'command: gunicorn -b 0.0.0.0:8000 app:app',
+        'ports:',
+        '  - target: 8000',
+        '    published: "8000"',
+        '    host_ip: 127.0.0.1',
+      ]),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): unix socket',
+    files: { 'app.service': systemdUnit('gunicorn --bind unix:/run/app.sock app:app') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: systemd bind on 127.0.0.1',
+    files: { 'app.service': systemdUnit('gunicorn --bind 127.0.0.1:8000 app:app') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: gunicorn default bind (127.0.0.1:8000)',
+    files: { 'app.service': systemdUnit('gunicorn app:app') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: compose "8000:8000"',
+    files: { 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'ports:', '  - "8000:8000"']) },
+    expect: { count: 1, severity: 'medium', file: 'compose.yaml', line: 11, message: /every interface/ },
+  },
+  {
+    name: 'invalid: uvicorn on 0.0.0.0 gets a fix in uvicorn syntax',
+    files: { 'app.service': systemdUnit('uvicorn --host 0.0.0.0 --port 8001 main:app') },
+    expect: { count: 1, fixLine: '--host 127.0.0.1 --port 8001' },
+  },
+  {
+    name: 'invalid: compose long syntax without host_ip',
+    files: {
+      'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'ports:', '  - target: 8000', '    published: 8000']),
+    },
+    expect: { count: 1 },
+  },
+  {
+    name: 'invalid: systemd binds 0.0.0.0:8000',
+    files: { 'app.service': systemdUnit('gunicorn --bind 0.0.0.0:8000 app:app') },
+    expect: { count: 1, severity: 'medium', line: 6, fixLine: '--bind 127.0.0.1:8000' },
+  },
+  {
+    name: 'info: systemd 0.0.0.0 with a firewall note',
+    files: {
+      'app.service': `# port 8000 is closed by the ufw firewall; only nginx connects\n${systemdUnit('gunicorn --bind 0.0.0.0:8000 app:app')}`,
+    },
+    expect: { count: 1, severity: 'info' },
+  },
+  {
+    name: 'invalid: PORT set and no bind (gunicorn binds 0.0.0.0:$PORT)',
+    files: { 'app.service': systemdUnit('gunicorn app:app', ['Environment=PORT=5000']) },
+    expect: { count: 1, message: /0\.0\.0\.0:5000/ },
+  },
+  {
+    name: 'low: Dockerfile alone binding 0.0.0.0',
+    files: { Dockerfile: 'FROM python:3.12-slim\nEXPOSE 8000\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n' },
+    expect: { count: 1, severity: 'low', message: /docker run -p/ },
+  },
+  {
+    name: 'valid (trap): Dockerfile used by a compose service without ports',
+    files: {
+      Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n',
+      'compose.yaml': compose(['expose: ["8000"]']),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: uvicorn --host 0.0.0.0 in a Procfile-less shell script',
+    files: { 'start.sh': '#!/bin/sh\nset -e\nexec uvicorn main:app --host 0.0.0.0 --port 8000\n' },
+    expect: { count: 1, file: 'start.sh', line: 3 },
+  },
 ];
 
 for (const c of cases) test(`deploy/backend-port-published: ${c.name}`, () => runCase(check, c).then(() => undefined));

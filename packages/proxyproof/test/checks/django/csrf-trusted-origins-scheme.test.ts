@@ -1,26 +1,71 @@
 import { test } from 'node:test';
 import { csrfTrustedOriginsScheme as check } from '../../../src/checks/django/csrf-trusted-origins-scheme.js';
-import { type Case, runCase } from '../../python/lint-files.js';
 import { nginxTls, settings } from '../../python/fixtures.js';
+import { type Case, runCase } from '../../python/lint-files.js';
 
-const s = (line: string, req?: string) => ({ 'mysite/settings.py': settings([line]), ...(req ? { 'requirements.txt': req } : {}) });
+const s = (line: string, req?: string) => ({
+  'mysite/settings.py': settings([line]),
+  ...(req ? { 'requirements.txt': req } : {}),
+});
 
 const cases: Case[] = [
-  { name: 'valid: 4.2 with https origins', files: s("CSRF_TRUSTED_ORIGINS = ['https://example.com']", 'Django==4.2.16\n'), expect: { count: 0 } },
-  { name: 'valid: 3.2 with bare hosts', files: s("CSRF_TRUSTED_ORIGINS = ['example.com', '.example.com']", 'Django==3.2.25\n'), expect: { count: 0 } },
-  { name: 'valid (trap): unpinned, entries with a scheme (written for 4.0+)', files: s("CSRF_TRUSTED_ORIGINS = ['https://example.com']"), expect: { count: 0 } },
+  {
+    name: 'valid: 4.2 with https origins',
+    files: s("CSRF_TRUSTED_ORIGINS = ['https://example.com']", 'Django==4.2.16\n'),
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: 3.2 with bare hosts',
+    files: s("CSRF_TRUSTED_ORIGINS = ['example.com', '.example.com']", 'Django==3.2.25\n'),
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): unpinned, entries with a scheme (written for 4.0+)',
+    files: s("CSRF_TRUSTED_ORIGINS = ['https://example.com']"),
+    expect: { count: 0 },
+  },
   { name: 'valid: unset', files: s('DEBUG = False'), expect: { count: 0 } },
-  { name: 'invalid: 4.2 bare host', files: s("CSRF_TRUSTED_ORIGINS = ['example.com']", 'Django==4.2.16\n'), expect: { count: 1, message: /4_0\.E001/, line: 7 } },
-  { name: 'invalid: pyproject pin >= 5.0, bare host', files: { 'mysite/settings.py': settings(["CSRF_TRUSTED_ORIGINS = ['example.com']"]), 'pyproject.toml': '[project]\nname = "x"\ndependencies = ["Django>=5.0,<5.1", "gunicorn"]\n' }, expect: { count: 1 } },
-  { name: 'invalid: unpinned bare host', files: s("CSRF_TRUSTED_ORIGINS = ['example.com']"), expect: { count: 1, message: /not pinned/ } },
-  { name: 'invalid: 3.2 pinned with schemes', files: s("CSRF_TRUSTED_ORIGINS = ['https://example.com']", 'django==3.2.25\n'), expect: { count: 1, message: /bare hosts before 4\.0/ } },
+  {
+    name: 'invalid: 4.2 bare host',
+    files: s("CSRF_TRUSTED_ORIGINS = ['example.com']", 'Django==4.2.16\n'),
+    expect: { count: 1, message: /4_0\.E001/, line: 7 },
+  },
+  {
+    name: 'invalid: pyproject pin >= 5.0, bare host',
+    files: {
+      'mysite/settings.py': settings(["CSRF_TRUSTED_ORIGINS = ['example.com']"]),
+      'pyproject.toml': '[project]\nname = "x"\ndependencies = ["Django>=5.0,<5.1", "gunicorn"]\n',
+    },
+    expect: { count: 1 },
+  },
+  {
+    name: 'invalid: unpinned bare host',
+    files: s("CSRF_TRUSTED_ORIGINS = ['example.com']"),
+    expect: { count: 1, message: /not pinned/ },
+  },
+  {
+    name: 'invalid: 3.2 pinned with schemes',
+    files: s("CSRF_TRUSTED_ORIGINS = ['https://example.com']", 'django==3.2.25\n'),
+    expect: { count: 1, message: /bare hosts before 4\.0/ },
+  },
   {
     name: 'invalid: http:// origin on an HTTPS site',
-    files: { ...s("CSRF_TRUSTED_ORIGINS = ['http://example.com']", 'Django==4.2\n'), 'nginx.conf': nginxTls('http://127.0.0.1:8000') },
+    files: {
+      ...s("CSRF_TRUSTED_ORIGINS = ['http://example.com']", 'Django==4.2\n'),
+      'nginx.conf': nginxTls('http://127.0.0.1:8000'),
+    },
     expect: { count: 1, message: /http:\/\/ while the site is served over HTTPS/ },
   },
-  { name: 'valid (trap): http:// origin when no HTTPS is seen', files: s("CSRF_TRUSTED_ORIGINS = ['http://intranet.local']", 'Django==4.2\n'), expect: { count: 0 } },
-  { name: 'invalid: env default without scheme', files: s("CSRF_TRUSTED_ORIGINS = os.environ.get('ORIGINS', 'example.com').split(',')", 'Django==4.2\n'), expect: { count: 1 } },
+  {
+    name: 'valid (trap): http:// origin when no HTTPS is seen',
+    files: s("CSRF_TRUSTED_ORIGINS = ['http://intranet.local']", 'Django==4.2\n'),
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: env default without scheme',
+    files: s("CSRF_TRUSTED_ORIGINS = os.environ.get('ORIGINS', 'example.com').split(',')", 'Django==4.2\n'),
+    expect: { count: 1 },
+  },
 ];
 
 for (const c of cases) test(`django/csrf-trusted-origins-scheme: ${c.name}`, () => runCase(check, c).then(() => undefined));

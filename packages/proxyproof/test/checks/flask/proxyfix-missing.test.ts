@@ -1,18 +1,48 @@
 import { test } from 'node:test';
 import { proxyfixMissing as check } from '../../../src/checks/flask/proxyfix-missing.js';
-import { type Case, runCase } from '../../python/lint-files.js';
 import { compose, nginxTls, systemdUnit } from '../../python/fixtures.js';
+import { type Case, runCase } from '../../python/lint-files.js';
 
 const bare = 'from flask import Flask\n\napp = Flask(__name__)\n\n@app.route("/")\ndef index():\n    return "ok"\n';
-const fixed = 'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\n\napp = Flask(__name__)\napp.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)\n';
-const factory = 'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\n\ndef create_app():\n    app = Flask(__name__)\n    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1)\n    return app\n';
+const fixed =
+  'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\n\napp = Flask(__name__)\napp.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)\n';
+const factory =
+  'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\n\ndef create_app():\n    app = Flask(__name__)\n    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1)\n    return app\n';
 
 const cases: Case[] = [
-  { name: 'valid: ProxyFix applied', files: { 'app.py': fixed, 'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 app:app'), 'site.conf': nginxTls('http://127.0.0.1:8000') }, expect: { count: 0 } },
-  { name: 'valid (trap): ProxyFix inside an app factory', files: { 'app.py': factory, 'site.conf': nginxTls('http://127.0.0.1:8000') }, expect: { count: 0 } },
+  {
+    name: 'valid: ProxyFix applied',
+    files: {
+      'app.py': fixed,
+      'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 app:app'),
+      'site.conf': nginxTls('http://127.0.0.1:8000'),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): ProxyFix inside an app factory',
+    files: { 'app.py': factory, 'site.conf': nginxTls('http://127.0.0.1:8000') },
+    expect: { count: 0 },
+  },
   { name: 'valid: no proxy and no server seen', files: { 'app.py': bare }, expect: { count: 0 } },
-  { name: 'low: gunicorn on loopback already takes the scheme (only client IP lost)', files: { 'app.py': bare, 'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 app:app'), 'site.conf': nginxTls('http://127.0.0.1:8000') }, expect: { count: 1, severity: 'low', message: /remote_addr/, file: 'app.py', line: 3 } },
-  { name: 'medium: nginx container, gunicorn ignores it', files: { 'app.py': bare, 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app']), 'site.conf': nginxTls('http://web:8000') }, expect: { count: 1, severity: 'medium' } },
+  {
+    name: 'low: gunicorn on loopback already takes the scheme (only client IP lost)',
+    files: {
+      'app.py': bare,
+      'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 app:app'),
+      'site.conf': nginxTls('http://127.0.0.1:8000'),
+    },
+    expect: { count: 1, severity: 'low', message: /remote_addr/, file: 'app.py', line: 3 },
+  },
+  {
+    name: 'medium: nginx container, gunicorn ignores it',
+    files: {
+      'app.py': bare,
+      'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app']),
+      'site.conf': nginxTls('http://web:8000'),
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
 ];
 
 for (const c of cases) test(`flask/proxyfix-missing: ${c.name}`, () => runCase(check, c).then(() => undefined));

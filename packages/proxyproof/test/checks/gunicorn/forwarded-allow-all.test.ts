@@ -1,19 +1,86 @@
 import { test } from 'node:test';
 import { gunicornForwardedAllowAll as check } from '../../../src/checks/appserver/gunicorn-forwarded-allow-all.js';
-import { type Case, runCase } from '../../python/lint-files.js';
 import { compose, systemdUnit } from '../../python/fixtures.js';
+import { type Case, runCase } from '../../python/lint-files.js';
 
 const cases: Case[] = [
-  { name: 'valid: default trust list on 0.0.0.0', files: { 'app.service': systemdUnit('gunicorn -b 0.0.0.0:8000 app:app') }, expect: { count: 0 } },
-  { name: "valid (trap): '*' on a unix socket", files: { 'app.service': systemdUnit("gunicorn --bind unix:/run/app.sock --forwarded-allow-ips='*' app:app") }, expect: { count: 0 } },
-  { name: "valid (trap): '*' on 127.0.0.1", files: { 'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 --forwarded-allow-ips=* app:app') }, expect: { count: 0 } },
-  { name: "high: '*' on 0.0.0.0 (systemd)", files: { 'app.service': systemdUnit('gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips=* app:app') }, expect: { count: 1, severity: 'high', file: 'app.service', line: 6 } },
-  { name: "high: '*' from Environment=FORWARDED_ALLOW_IPS", files: { 'app.service': systemdUnit('gunicorn -b 0.0.0.0:8000 app:app', ['Environment=FORWARDED_ALLOW_IPS=*']) }, expect: { count: 1, severity: 'high', message: /any address/, line: 6 } },
-  { name: "high: '*' in gunicorn.conf.py, port published on all interfaces", files: { 'gunicorn.conf.py': "bind = '0.0.0.0:8000'\nforwarded_allow_ips = '*'\n", 'compose.yaml': compose(['command: gunicorn -c gunicorn.conf.py app:app', 'ports: ["8000:8000"]']) }, expect: { count: 1, severity: 'high', file: 'gunicorn.conf.py', line: 2 } },
-  { name: "medium: '*' in a container reachable only on the compose network (expose:)", files: { 'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'environment:', '  FORWARDED_ALLOW_IPS: "*"', 'expose: ["8000"]']) }, expect: { count: 1, severity: 'medium', message: /every container/ } },
-  { name: "medium (trap): published on 127.0.0.1 only", files: { 'compose.yaml': compose(['command: ["gunicorn", "-b", "0.0.0.0:8000", "--forwarded-allow-ips", "*", "app:app"]', 'ports: ["127.0.0.1:8000:8000"]']) }, expect: { count: 1, severity: 'medium' } },
-  { name: "high: GUNICORN_CMD_ARGS carries '*'", files: { 'app.service': systemdUnit('gunicorn app:app', ['Environment="GUNICORN_CMD_ARGS=--bind=0.0.0.0:8000 --forwarded-allow-ips=*"']) }, expect: { count: 1, severity: 'high' } },
-  { name: "valid: command-line value overrides '*' from the config file", files: { 'gunicorn.conf.py': "bind = '0.0.0.0:8000'\nforwarded_allow_ips = '*'\n", 'app.service': systemdUnit('gunicorn -c gunicorn.conf.py --forwarded-allow-ips 10.0.0.2 app:app') }, expect: { count: 0 } },
+  {
+    name: 'valid: default trust list on 0.0.0.0',
+    files: { 'app.service': systemdUnit('gunicorn -b 0.0.0.0:8000 app:app') },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): '*' on a unix socket",
+    files: { 'app.service': systemdUnit("gunicorn --bind unix:/run/app.sock --forwarded-allow-ips='*' app:app") },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): '*' on 127.0.0.1",
+    files: { 'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 --forwarded-allow-ips=* app:app') },
+    expect: { count: 0 },
+  },
+  {
+    name: "high: '*' on 0.0.0.0 (systemd)",
+    files: { 'app.service': systemdUnit('gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips=* app:app') },
+    expect: { count: 1, severity: 'high', file: 'app.service', line: 6 },
+  },
+  {
+    name: "high: '*' from Environment=FORWARDED_ALLOW_IPS",
+    files: { 'app.service': systemdUnit('gunicorn -b 0.0.0.0:8000 app:app', ['Environment=FORWARDED_ALLOW_IPS=*']) },
+    expect: { count: 1, severity: 'high', message: /any address/, line: 6 },
+  },
+  {
+    name: "high: '*' in gunicorn.conf.py, port published on all interfaces",
+    files: {
+      'gunicorn.conf.py': "bind = '0.0.0.0:8000'\nforwarded_allow_ips = '*'\n",
+      'compose.yaml': compose(['command: gunicorn -c gunicorn.conf.py app:app', 'ports: ["8000:8000"]']),
+    },
+    expect: { count: 1, severity: 'high', file: 'gunicorn.conf.py', line: 2 },
+  },
+  {
+    name: "medium: '*' in a container reachable only on the compose network (expose:)",
+    files: {
+      'compose.yaml': compose([
+        'command: gunicorn -b 0.0.0.0:8000 app:app',
+        'environment:',
+        '  FORWARDED_ALLOW_IPS: "*"',
+        'expose: ["8000"]',
+      ]),
+    },
+    expect: { count: 1, severity: 'medium', message: /every container/ },
+  },
+  {
+    name: 'medium (trap): published on 127.0.0.1 only',
+    files: {
+      'compose.yaml': compose([
+        'command: ["gunicorn", "-b", "0.0.0.0:8000", "--forwarded-allow-ips", "*", "app:app"]',
+        'ports: ["127.0.0.1:8000:8000"]',
+      ]),
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: "high: GUNICORN_CMD_ARGS carries '*'",
+    files: {
+      'app.service': systemdUnit('gunicorn app:app', [
+        'Environment="GUNICORN_CMD_ARGS=--bind=0.0.0.0:8000 --forwarded-allow-ips=*"',
+      ]),
+    },
+    expect: { count: 1, severity: 'high' },
+  },
+  {
+    name: "valid: command-line value overrides '*' from the config file",
+    files: {
+      'gunicorn.conf.py': "bind = '0.0.0.0:8000'\nforwarded_allow_ips = '*'\n",
+      'app.service': systemdUnit('gunicorn -c gunicorn.conf.py --forwarded-allow-ips 10.0.0.2 app:app'),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): Procfile platform with FORWARDED_ALLOW_IPS='*' (only the router connects)",
+    files: { Procfile: "web: FORWARDED_ALLOW_IPS='*' gunicorn app:app\n" },
+    expect: { count: 0 },
+  },
 ];
 
 for (const c of cases) test(`gunicorn/forwarded-allow-all: ${c.name}`, () => runCase(check, c).then(() => undefined));

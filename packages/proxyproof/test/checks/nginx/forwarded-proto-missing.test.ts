@@ -133,6 +133,11 @@ caseTable(forwardedProtoMissing, [
     parseError: /snippets\/proxy\.conf.*no such file/,
   },
   {
+    name: 'proxy_pass https:// re-encrypts: the app sees TLS itself',
+    config: 'server {\n  listen 443 ssl;\n  location / {\n    proxy_pass https://10.0.0.5:8443;\n  }\n}',
+    expect: [],
+  },
+  {
     name: 'uwsgi_pass is not proxy_pass (see nginx/uwsgi-scheme-missing)',
     config: 'server {\n  listen 443 ssl;\n  location / {\n    uwsgi_pass 127.0.0.1:3031;\n  }\n}',
     expect: [],

@@ -62,7 +62,10 @@ test('findings across includes carry the right file:line and provenance', () => 
   // the dropped lines: Debian's proxy_params from built-in knowledge, included at conf.d/shop.conf:4
   const dropped = inh?.evidence[1];
   assert.equal(dropped?.source, 'builtin');
-  assert.match(dropped?.note ?? '', /stock proxy_params \(built-in copy: the file was not found\), included at conf\.d\/shop\.conf:4/);
+  assert.match(
+    dropped?.note ?? '',
+    /stock proxy_params \(built-in copy: the file was not found\), included at conf\.d\/shop\.conf:4/,
+  );
   assert.equal(dropped?.snippet?.split('\n').length, 4);
   // /api/ re-sets every header it needs through its snippet: no inheritance finding there, but the literal http is wrong
   const hard = findings.find((f) => f.id === 'nginx/forwarded-proto-hardcoded');

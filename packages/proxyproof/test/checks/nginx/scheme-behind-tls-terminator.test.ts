@@ -24,7 +24,24 @@ caseTable(schemeBehindTlsTerminator, [
       'server {\n  listen 80 proxy_protocol;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://app;\n  }\n}',
     expect: [`${ID}@4`],
   },
+  {
+    name: "uwsgi behind a balancer: Debian's uwsgi_params sends HTTPS $https, always empty here",
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  location / {\n    include uwsgi_params;\n    uwsgi_pass unix:/run/uwsgi/app.sock;\n  }\n}',
+    expect: [`${ID}@5`],
+  },
+  {
+    name: 'fastcgi behind PROXY protocol with a hand-written HTTPS param',
+    config:
+      'server {\n  listen 80 proxy_protocol;\n  location ~ \\.php$ {\n    fastcgi_param HTTPS $https if_not_empty;\n    fastcgi_pass 127.0.0.1:9000;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
   // valid
+  {
+    name: 'uwsgi on a plain server nobody fronts',
+    config: 'server {\n  listen 80;\n  location / {\n    include uwsgi_params;\n    uwsgi_pass 127.0.0.1:3031;\n  }\n}',
+    expect: [],
+  },
   {
     name: 'plain server not behind anything: $scheme is right',
     config:
@@ -84,4 +101,17 @@ test('with PROXY protocol the fix is a literal for the HTTPS-only listener', () 
   );
   const [f] = schemeBehindTlsTerminator.run(facts);
   assert.deepEqual(f?.fix?.lines, ['    proxy_set_header X-Forwarded-Proto https;']);
+});
+
+test('uwsgi fix: a guarded $forwarded_https, with the stock include spelled out', () => {
+  const facts = factsFromText(
+    'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  location / {\n    include uwsgi_params;\n    uwsgi_pass unix:/run/uwsgi/app.sock;\n  }\n}',
+  );
+  const [f] = schemeBehindTlsTerminator.run(facts);
+  const lines = f?.fix?.lines ?? [];
+  assert.ok(lines.includes('map "$from_trusted_proxy:$http_x_forwarded_proto" $forwarded_https {'));
+  assert.ok(lines.includes('    uwsgi_param HTTPS $forwarded_https if_not_empty;'));
+  assert.ok(lines.includes('    uwsgi_param REQUEST_METHOD $request_method;'), 'the rest of uwsgi_params is kept');
+  assert.equal(lines.filter((l) => /uwsgi_param HTTPS /.test(l)).length, 1);
+  assert.match(f?.message ?? '', /\$https is always empty/);
 });

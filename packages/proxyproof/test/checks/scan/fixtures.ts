@@ -1,9 +1,10 @@
 /** Hand-built ScanFacts for the scan checks' case tables. */
-import type { PageFacts, ScanFacts, UrlRef } from '../../../src/scan/types.js';
-import type { Finding } from '../../../src/model/finding.js';
-import type { ScanCheck } from '../../../src/checks/scan/types.js';
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ScanCheck } from '../../../src/checks/scan/types.js';
+import type { Finding } from '../../../src/model/finding.js';
+import type { PageFacts, ScanFacts, UrlRef } from '../../../src/scan/types.js';
 
 export function page(url: string, extra: Partial<PageFacts> = {}): PageFacts {
   return {
@@ -20,12 +21,26 @@ export function page(url: string, extra: Partial<PageFacts> = {}): PageFacts {
   };
 }
 
-export function ref(url: string, classification: UrlRef['classification'], kind: UrlRef['kind'], extra: Partial<UrlRef> = {}): UrlRef {
+export function ref(
+  url: string,
+  classification: UrlRef['classification'],
+  kind: UrlRef['kind'],
+  extra: Partial<UrlRef> = {},
+): UrlRef {
   return { url, classification, kind, source: 'html', doc: extra.doc ?? 'https://app.test/', line: 7, ...extra };
 }
 
 export function facts(pages: PageFacts[], extra: Partial<ScanFacts> = {}): ScanFacts {
-  return { entry: pages[0]?.url ?? 'https://app.test/', engine: 'static', pages, confirm: [], thirdParty: [], lint: [], failures: [], ...extra };
+  return {
+    entry: pages[0]?.url ?? 'https://app.test/',
+    engine: 'static',
+    pages,
+    confirm: [],
+    thirdParty: [],
+    lint: [],
+    failures: [],
+    ...extra,
+  };
 }
 
 export interface Case {
@@ -42,7 +57,15 @@ export function caseTable(check: ScanCheck, cases: Case[]): void {
   for (const c of cases) {
     test(`${check.meta.id}: ${c.count === 0 ? 'valid' : 'invalid'}: ${c.name}`, () => {
       const got = check.run(c.facts);
-      assert.equal(got.length, c.count, JSON.stringify(got.map((f) => f.message), null, 1));
+      assert.equal(
+        got.length,
+        c.count,
+        JSON.stringify(
+          got.map((f) => f.message),
+          null,
+          1,
+        ),
+      );
       for (const f of got) {
         assert.equal(f.id, check.meta.id);
         assert.equal(f.docs, `docs/checks/${check.meta.id}.md`);

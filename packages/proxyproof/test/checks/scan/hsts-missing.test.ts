@@ -7,7 +7,11 @@ const A = 'https://app.test/';
 caseTable(hstsMissing, [
   { name: 'one year', facts: facts([page(A, { hsts: 'max-age=31536000; includeSubDomains' })]), count: 0 },
   { name: 'trap: quoted max-age is valid', facts: facts([page(A, { hsts: 'max-age="31536000"' })]), count: 0 },
-  { name: 'trap: no https page answered (redirect loop): nothing to judge', facts: facts([page(A, { redirectLoop: 'revisit', status: 301 })]), count: 0 },
+  {
+    name: 'trap: no https page answered (redirect loop): nothing to judge',
+    facts: facts([page(A, { redirectLoop: 'revisit', status: 301 })]),
+    count: 0,
+  },
   { name: 'absent', facts: facts([page(A)]), count: 1 },
   {
     name: 'absent on a Django site: evidence that the app believes http',
@@ -15,7 +19,12 @@ caseTable(hstsMissing, [
     count: 1,
     expect: ([f]) => assert.match(f!.message, /is_secure/),
   },
-  { name: 'weak: one hour', facts: facts([page(A, { hsts: 'max-age=3600' })]), count: 1, expect: ([f]) => assert.match(f!.message, /under 180 days/) },
+  {
+    name: 'weak: one hour',
+    facts: facts([page(A, { hsts: 'max-age=3600' })]),
+    count: 1,
+    expect: ([f]) => assert.match(f!.message, /under 180 days/),
+  },
   { name: 'max-age=0 removes the policy', facts: facts([page(A, { hsts: 'max-age=0' })]), count: 1 },
   { name: 'malformed: no max-age', facts: facts([page(A, { hsts: 'includeSubDomains' })]), count: 1 },
   { name: 'malformed: repeated directive', facts: facts([page(A, { hsts: 'max-age=31536000; max-age=31536000' })]), count: 1 },

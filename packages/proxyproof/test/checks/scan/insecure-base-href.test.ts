@@ -11,7 +11,11 @@ caseTable(insecureBaseHref, [
     facts: facts([
       page(A, {
         baseHref: 'http://app.test/',
-        insecure: [ref('http://app.test/', 'base', 'base'), ref('http://app.test/app.js', 'blocked', 'script', { viaBase: true }), ref('http://app.test/a.css', 'blocked', 'stylesheet', { viaBase: true })],
+        insecure: [
+          ref('http://app.test/', 'base', 'base'),
+          ref('http://app.test/app.js', 'blocked', 'script', { viaBase: true }),
+          ref('http://app.test/a.css', 'blocked', 'stylesheet', { viaBase: true }),
+        ],
       }),
     ]),
     count: 1,

@@ -5,7 +5,11 @@ import { caseTable, facts, page, ref } from './fixtures.js';
 const A = 'https://app.test/';
 caseTable(insecureNavigation, [
   { name: 'no links', facts: facts([page(A)]), count: 0 },
-  { name: 'trap: a blocked script is not navigation', facts: facts([page(A, { insecure: [ref('http://app.test/s.js', 'blocked', 'script')] })]), count: 0 },
+  {
+    name: 'trap: a blocked script is not navigation',
+    facts: facts([page(A, { insecure: [ref('http://app.test/s.js', 'blocked', 'script')] })]),
+    count: 0,
+  },
   {
     name: 'link to http:// (info)',
     facts: facts([page(A, { insecure: [ref('http://partner.example/', 'navigation', 'link')] })]),

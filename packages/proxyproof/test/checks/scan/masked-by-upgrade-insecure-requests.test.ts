@@ -5,10 +5,22 @@ import { caseTable, facts, page, ref } from './fixtures.js';
 const A = 'https://app.test/';
 const UIR = ["default-src 'self'; upgrade-insecure-requests"];
 caseTable(maskedByUpgradeInsecureRequests, [
-  { name: 'CSP without the directive', facts: facts([page(A, { csp: ["default-src 'self'"], insecure: [ref('http://app.test/s.js', 'blocked', 'script')] })]), count: 0 },
+  {
+    name: 'CSP without the directive',
+    facts: facts([page(A, { csp: ["default-src 'self'"], insecure: [ref('http://app.test/s.js', 'blocked', 'script')] })]),
+    count: 0,
+  },
   { name: 'UIR and a clean page', facts: facts([page(A, { csp: UIR })]), count: 0 },
-  { name: 'trap: only navigation links on http (UIR does not hide them)', facts: facts([page(A, { csp: UIR, insecure: [ref('http://x.example/', 'navigation', 'link')] })]), count: 0 },
-  { name: 'trap: a directive name inside another directive value', facts: facts([page(A, { csp: ["report-uri /upgrade-insecure-requests"], insecure: [] })]), count: 0 },
+  {
+    name: 'trap: only navigation links on http (UIR does not hide them)',
+    facts: facts([page(A, { csp: UIR, insecure: [ref('http://x.example/', 'navigation', 'link')] })]),
+    count: 0,
+  },
+  {
+    name: 'trap: a directive name inside another directive value',
+    facts: facts([page(A, { csp: ['report-uri /upgrade-insecure-requests'], insecure: [] })]),
+    count: 0,
+  },
   {
     name: 'UIR hides backend-generated http:// URLs',
     facts: facts([
@@ -25,5 +37,11 @@ caseTable(maskedByUpgradeInsecureRequests, [
       assert.match(f!.message, /hides 2 http:\/\/ URL/);
     },
   },
-  { name: 'UIR in a <meta> CSP (collected into csp)', facts: facts([page(A, { csp: ['upgrade-insecure-requests'], insecure: [ref('http://cdn.example/a.js', 'blocked', 'script')] })]), count: 1 },
+  {
+    name: 'UIR in a <meta> CSP (collected into csp)',
+    facts: facts([
+      page(A, { csp: ['upgrade-insecure-requests'], insecure: [ref('http://cdn.example/a.js', 'blocked', 'script')] }),
+    ]),
+    count: 1,
+  },
 ]);

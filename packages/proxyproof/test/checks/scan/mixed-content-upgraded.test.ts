@@ -5,7 +5,11 @@ import { caseTable, facts, page, ref } from './fixtures.js';
 const A = 'https://app.test/';
 caseTable(mixedContentUpgraded, [
   { name: 'https image', facts: facts([page(A)]), count: 0 },
-  { name: 'trap: a blocked script is another check', facts: facts([page(A, { insecure: [ref('http://app.test/s.js', 'blocked', 'script')] })]), count: 0 },
+  {
+    name: 'trap: a blocked script is another check',
+    facts: facts([page(A, { insecure: [ref('http://app.test/s.js', 'blocked', 'script')] })]),
+    count: 0,
+  },
   {
     name: 'upgraded image on the default port: medium',
     facts: facts([page(A, { insecure: [ref('http://app.test/a.png', 'upgraded', 'img')] })]),
@@ -29,7 +33,13 @@ caseTable(mixedContentUpgraded, [
   },
   {
     name: 'CSS image in a stylesheet: hard-coded',
-    facts: facts([page(A, { insecure: [ref('http://app.test/bg.png', 'upgraded', 'css-image', { source: 'css', doc: 'https://app.test/s.css', line: 3 })] })]),
+    facts: facts([
+      page(A, {
+        insecure: [
+          ref('http://app.test/bg.png', 'upgraded', 'css-image', { source: 'css', doc: 'https://app.test/s.css', line: 3 }),
+        ],
+      }),
+    ]),
     count: 1,
     expect: ([f]) => {
       assert.equal(f!.data?.cause, 'hard-coded');

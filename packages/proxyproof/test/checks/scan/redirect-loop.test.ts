@@ -2,9 +2,22 @@ import assert from 'node:assert/strict';
 import { redirectLoop } from '../../../src/checks/scan/redirect-loop.js';
 import { caseTable, facts, page } from './fixtures.js';
 
-const loop = page('https://app.test/', { status: 301, chain: [{ url: 'https://app.test/', status: 301, location: 'https://app.test/' }], redirectLoop: 'revisit' });
+const loop = page('https://app.test/', {
+  status: 301,
+  chain: [{ url: 'https://app.test/', status: 301, location: 'https://app.test/' }],
+  redirectLoop: 'revisit',
+});
 caseTable(redirectLoop, [
-  { name: 'a finished redirect chain', facts: facts([page('http://app.test/', { finalUrl: 'https://app.test/', chain: [{ url: 'http://app.test/', status: 301, location: 'https://app.test/' }] })]), count: 0 },
+  {
+    name: 'a finished redirect chain',
+    facts: facts([
+      page('http://app.test/', {
+        finalUrl: 'https://app.test/',
+        chain: [{ url: 'http://app.test/', status: 301, location: 'https://app.test/' }],
+      }),
+    ]),
+    count: 0,
+  },
   {
     name: 'SSL redirect behind a proxy that loses the scheme',
     facts: facts([loop]),

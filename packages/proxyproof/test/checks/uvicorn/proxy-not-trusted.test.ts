@@ -1,15 +1,54 @@
 import { test } from 'node:test';
 import { uvicornProxyNotTrusted as check } from '../../../src/checks/appserver/uvicorn-proxy-not-trusted.js';
-import { type Case, runCase } from '../../python/lint-files.js';
 import { compose, nginxTls, systemdUnit } from '../../python/fixtures.js';
+import { type Case, runCase } from '../../python/lint-files.js';
 
 const cases: Case[] = [
-  { name: 'valid: loopback proxy, defaults', files: { 'app.service': systemdUnit('uvicorn main:app --port 8000'), 'site.conf': nginxTls('http://127.0.0.1:8000') }, expect: { count: 0 } },
-  { name: "valid: unix socket with '*'", files: { 'app.service': systemdUnit("uvicorn main:app --uds /run/app.sock --forwarded-allow-ips='*'"), 'site.conf': nginxTls('http://unix:/run/app.sock') }, expect: { count: 0 } },
-  { name: 'invalid: unix socket with the default trust list (uvicorn sees no peer address)', files: { 'app.service': systemdUnit('uvicorn main:app --uds /run/app.sock'), 'site.conf': nginxTls('http://unix:/run/app.sock') }, expect: { count: 1, message: /unix socket/ } },
-  { name: 'invalid: --no-proxy-headers behind nginx', files: { 'app.service': systemdUnit('uvicorn main:app --port 8000 --no-proxy-headers'), 'site.conf': nginxTls('http://127.0.0.1:8000') }, expect: { count: 1, message: /--no-proxy-headers/ } },
-  { name: 'invalid: nginx container, default 127.0.0.1', files: { 'compose.yaml': compose(['command: uvicorn main:app --host 0.0.0.0 --port 8000']), 'site.conf': nginxTls('http://web:8000') }, expect: { count: 1, severity: 'medium' } },
-  { name: 'valid: compose, trust list names the proxy network', files: { 'compose.yaml': compose(['command: uvicorn main:app --host 0.0.0.0 --forwarded-allow-ips 172.18.0.0/16']), 'site.conf': nginxTls('http://web:8000') }, expect: { count: 0 } },
+  {
+    name: 'valid: loopback proxy, defaults',
+    files: { 'app.service': systemdUnit('uvicorn main:app --port 8000'), 'site.conf': nginxTls('http://127.0.0.1:8000') },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid: unix socket with '*'",
+    files: {
+      'app.service': systemdUnit("uvicorn main:app --uds /run/app.sock --forwarded-allow-ips='*'"),
+      'site.conf': nginxTls('http://unix:/run/app.sock'),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: unix socket with the default trust list (uvicorn sees no peer address)',
+    files: {
+      'app.service': systemdUnit('uvicorn main:app --uds /run/app.sock'),
+      'site.conf': nginxTls('http://unix:/run/app.sock'),
+    },
+    expect: { count: 1, message: /unix socket/ },
+  },
+  {
+    name: 'invalid: --no-proxy-headers behind nginx',
+    files: {
+      'app.service': systemdUnit('uvicorn main:app --port 8000 --no-proxy-headers'),
+      'site.conf': nginxTls('http://127.0.0.1:8000'),
+    },
+    expect: { count: 1, message: /--no-proxy-headers/ },
+  },
+  {
+    name: 'invalid: nginx container, default 127.0.0.1',
+    files: {
+      'compose.yaml': compose(['command: uvicorn main:app --host 0.0.0.0 --port 8000']),
+      'site.conf': nginxTls('http://web:8000'),
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'valid: compose, trust list names the proxy network',
+    files: {
+      'compose.yaml': compose(['command: uvicorn main:app --host 0.0.0.0 --forwarded-allow-ips 172.18.0.0/16']),
+      'site.conf': nginxTls('http://web:8000'),
+    },
+    expect: { count: 0 },
+  },
 ];
 
 for (const c of cases) test(`uvicorn/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));

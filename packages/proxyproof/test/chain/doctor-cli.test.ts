@@ -1,0 +1,124 @@
+/**
+ * `proxyproof doctor` as a user runs it (the built dist/bin.js): the seed's diagnosis, JSON
+ * schema shape, --root on a system-like tree, unrelated folders, bad input (exit 2, one line).
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { REPO_ROOT, runCli } from '../helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'pp-doctor-cli-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('proxyproof doctor (CLI)', () => {
+  it('examples/seed: Fix 1 nginx header required, Fix 2 SECURE_PROXY_SSL_HEADER once gunicorn no longer trusts the proxy, backend not public', () => {
+    const r = runCli(['doctor', 'examples/seed']);
+    assert.equal(r.code, 1, r.stderr);
+    const out = r.stdout;
+    assert.match(
+      out,
+      /browser --https--> nginx :443 \(mysite:20\) --http, X-Forwarded-Proto missing--> gunicorn 127\.0\.0\.1:8000 --> Django: request\.is_secure\(\) = False/,
+    );
+    assert.match(
+      out,
+      /verdict: the app believes http — lost at hop 1 \(nginx :443 \(mysite:20\)\) because X-Forwarded-Proto missing \(examples\/seed\/nginx\/sites-enabled\/mysite:50\); redirect loop/,
+    );
+    assert.match(
+      out,
+      /Fix 1 \(required\): nginx :443 \(mysite:20\): send X-Forwarded-Proto in location \/\n {4}in examples\/seed\/nginx\/sites-enabled\/mysite, after line 53:\n {6}proxy_set_header X-Forwarded-Proto \$scheme;/,
+    );
+    assert.match(
+      out,
+      /Fix 2 \(needed once the app server no longer trusts the proxy's address\): Django: read the scheme from the proxy's X-Forwarded-Proto\n {4}in examples\/seed\/mysite\/mysite\/settings\.py, after line 85:\n {6}SECURE_PROXY_SSL_HEADER = \('HTTP_X_FORWARDED_PROTO', 'https'\)/,
+    );
+    assert.match(out, /gunicorn binds 127\.0\.0\.1:8000: the backend port is not public/);
+    assert.match(out, /CRITICAL chain\/scheme-lost/);
+  });
+
+  it('--format json: the documented doctor payload', () => {
+    const r = runCli(['doctor', 'examples/seed', '--format', 'json']);
+    assert.equal(r.code, 1);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.command, 'doctor');
+    assert.equal(j.doctor.schemaVersion, 1);
+    const route = j.doctor.routes[0];
+    assert.equal(route.verdict.scheme.status, 'lost');
+    assert.equal(route.verdict.scheme.lostAt.step, 1);
+    assert.deepEqual(
+      route.trace.steps.map((s: { kind: string }) => s.kind),
+      ['client', 'proxy', 'app-server', 'framework'],
+    );
+    assert.deepEqual(
+      j.doctor.plan.fixes.map((f: { kind: string }) => f.kind),
+      ['required', 'robustness'],
+    );
+    assert.ok(Array.isArray(j.doctor.topology.proxies) && Array.isArray(j.doctor.topology.links));
+  });
+
+  it('--url picks the entry; --quiet prints only findings', () => {
+    const r = runCli(['doctor', 'examples/seed', '--url', 'https://www.shop.example.com/', '--quiet']);
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.stdout, /^Found/m);
+    assert.match(r.stdout, /https:\/\/www\.shop\.example\.com\//);
+  });
+
+  it('--root on a system-like tree: finds nginx, the unit (once, despite its .wants symlink) and the project it names', () => {
+    const root = join(tmp, 'root');
+    mkdirSync(join(root, 'etc/nginx/sites-enabled'), { recursive: true });
+    mkdirSync(join(root, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
+    cpSync(join(REPO_ROOT, 'examples/seed/nginx/sites-enabled/mysite'), join(root, 'etc/nginx/sites-enabled/mysite'));
+    cpSync(join(REPO_ROOT, 'examples/seed/systemd/gunicorn.service'), join(root, 'etc/systemd/system/gunicorn.service'));
+    symlinkSync('../gunicorn.service', join(root, 'etc/systemd/system/multi-user.target.wants/gunicorn.service'));
+    writeFileSync(join(root, 'etc/systemd/system/ssh.service'), '[Service]\nExecStart=/usr/sbin/sshd -D\n');
+    cpSync(join(REPO_ROOT, 'examples/seed/mysite'), join(root, 'srv/mysite'), { recursive: true });
+    const r = runCli(['doctor', '--root', root]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stdout,
+      /app server {5}gunicorn 127\.0\.0\.1:8000 \(.*gunicorn\.service:15\) runs Django \(.*srv\/mysite\/mysite\/settings\.py\)/,
+    );
+    assert.equal((r.stdout.match(/^ {2}app server/gm) ?? []).length, 1);
+    assert.match(r.stdout, /lost at hop 1 \(nginx :443/);
+  });
+
+  it('a folder of unrelated files (an npm package): no crash, says what it could not find', () => {
+    const r = runCli(['doctor', 'node_modules/commander']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /no reverse-proxy configuration/);
+    assert.match(r.stdout, /no app-server launch/);
+    assert.equal(r.stderr, '');
+  });
+
+  it('a /-ish temp tree with binary, empty and odd files: no crash', () => {
+    const root = join(tmp, 'slash');
+    for (const d of ['etc/nginx', 'usr/bin', 'var/log', 'srv/app']) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, 'usr/bin/tool'), Buffer.from([0, 1, 2, 255, 0, 10]));
+    writeFileSync(
+      join(root, 'etc/nginx/nginx.conf'),
+      'http { server { listen 443 ssl; location / { proxy_pass http://app:9000; ',
+    );
+    writeFileSync(join(root, 'var/log/syslog'), 'x'.repeat(10000));
+    writeFileSync(join(root, 'srv/app/Caddyfile'), '{\n\tservers {\n');
+    writeFileSync(join(root, 'srv/app/haproxy.cfg'), 'frontend x\n  bind :443 ssl crt /x\n');
+    for (const args of [
+      ['doctor', root],
+      ['doctor', '--root', root],
+    ]) {
+      const r = runCli(args);
+      assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /internal error|at .*\.js:\d+/);
+      assert.match(r.stdout, /Not found \/ could not see/);
+    }
+  });
+
+  it('bad input: a missing folder and a bad --url exit 2 with one line', () => {
+    const r = runCli(['doctor', join(tmp, 'nope')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^proxyproof: .*nope: no such file or directory\n$/);
+    const u = runCli(['doctor', 'examples/seed', '--url', 'not a url']);
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /--url: not a URL/);
+  });
+});

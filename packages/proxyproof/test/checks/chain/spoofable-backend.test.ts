@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type Case, deployment, findingsFor, gunicornUnit, settings, site } from './cases.js';
+
+const ID = 'chain/spoofable-backend';
+const CASES: Case[] = [
+  {
+    name: "invalid: gunicorn 0.0.0.0 with forwarded_allow_ips='*'",
+    files: deployment(site(), gunicornUnit({ bind: '0.0.0.0:8000', extra: "--forwarded-allow-ips='*'" })),
+    expect: 1,
+    match: /scheme spoofable from any host that can reach this machine's port 8000/,
+  },
+  {
+    name: 'invalid: SECURE_PROXY_SSL_HEADER with a public bind (Django checks no address)',
+    files: deployment(
+      site(),
+      gunicornUnit({ bind: '0.0.0.0:8000' }),
+      settings(["SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')"]),
+    ),
+    expect: 1,
+    match: /scheme/,
+  },
+  {
+    name: 'invalid: plain-HTTP listener passing a client X-Forwarded-Proto through',
+    files: deployment(site({ listen: '80', headers: ['proxy_set_header Host $host;'] })),
+    expect: 1,
+    match: /through the proxy/,
+  },
+  {
+    name: "invalid: USE_X_FORWARDED_HOST while nginx passes the client's X-Forwarded-Host",
+    files: deployment(site(), gunicornUnit(), settings(['USE_X_FORWARDED_HOST = True'])),
+    expect: 1,
+    match: /host evil\.example/,
+  },
+  {
+    name: 'valid: 0.0.0.0 but default trust (127.0.0.1): public, not spoofable',
+    files: deployment(site(), gunicornUnit({ bind: '0.0.0.0:8000' })),
+    expect: 0,
+  },
+  {
+    name: "valid: forwarded_allow_ips='*' on loopback only",
+    files: deployment(site(), gunicornUnit({ extra: "--forwarded-allow-ips='*'" })),
+    expect: 0,
+  },
+  {
+    name: 'trap: USE_X_FORWARDED_HOST with nginx overwriting X-Forwarded-Host',
+    files: deployment(
+      site({
+        headers: [
+          'proxy_set_header Host $host;',
+          'proxy_set_header X-Forwarded-Proto $scheme;',
+          'proxy_set_header X-Forwarded-Host $host;',
+        ],
+      }),
+      gunicornUnit(),
+      settings(['USE_X_FORWARDED_HOST = True']),
+    ),
+    expect: 0,
+  },
+  {
+    name: 'trap: unix socket is never reachable from the network',
+    files: deployment(
+      site({ pass: 'http://unix:/run/app.sock' }),
+      gunicornUnit({ bind: 'unix:/run/app.sock', extra: "--forwarded-allow-ips='*'" }),
+    ),
+    expect: 0,
+  },
+];
+
+describe(ID, () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const got = await findingsFor(ID, c);
+      assert.equal(got.length, c.expect, got.map((f) => f.message).join('\n'));
+      if (c.match) assert.match(got[0]?.message ?? '', c.match);
+    });
+  }
+});

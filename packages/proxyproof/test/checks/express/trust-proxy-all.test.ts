@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { expressTrustProxyAll } from '../../../src/checks/node/express-trust-proxy-all.js';
+import { caseTable, nginxSameHost } from './harness.js';
+
+const app = (setting: string, listen = "app.listen(3000, '127.0.0.1');") =>
+  `const express = require('express');\nconst app = express();\n${setting}\n${listen}\n`;
+
+caseTable(expressTrustProxyAll, [
+  {
+    name: "app.set('trust proxy', true), reachable only through nginx: req.ip is still client-written",
+    files: { 'nginx/app.conf': nginxSameHost(3000), 'app/server.js': app("app.set('trust proxy', true);") },
+    expect: ['app/server.js@3'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'medium');
+      assert.match(f?.message ?? '', /left-most X-Forwarded-For/);
+      assert.match(f?.fix?.lines?.join('\n') ?? '', /@proxyproof\/forwarded/);
+    },
+  },
+  {
+    name: "app.enable('trust proxy') and listen(3000) on all interfaces: high",
+    files: { 'nginx/app.conf': nginxSameHost(3000), 'app/server.js': app("app.enable('trust proxy');", 'app.listen(3000);') },
+    expect: ['app/server.js@3'],
+    check: ([f]) => assert.equal(f?.severity, 'high'),
+  },
+  {
+    name: 'hop count 2 with one proxy in front: the client adds the second hop',
+    files: { 'nginx/app.conf': nginxSameHost(3000), 'app/server.js': app("app.set('trust proxy', 2);") },
+    expect: ['app/server.js@3'],
+    check: ([f]) => assert.match(f?.message ?? '', /1 proxy in front/),
+  },
+  {
+    name: 'hop count 1 on a port reachable without the proxy',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js': app("app.set('trust proxy', 1);", "app.listen(3000, '0.0.0.0');"),
+    },
+    expect: ['app/server.js@3'],
+    check: ([f]) => assert.equal(f?.severity, 'high'),
+  },
+  {
+    name: "'*' is not a wildcard for Express: app.set throws 'invalid IP address: *' at start-up",
+    files: { 'app/server.js': app("app.set('trust proxy', '*');") },
+    expect: ['app/server.js@3'],
+    check: ([f]) => assert.match(f?.message ?? '', /rejects "\*"/),
+  },
+  {
+    name: "TRUST_PROXY=true from compose is the STRING 'true', which proxy-addr rejects",
+    files: {
+      'docker-compose.yml':
+        'services:\n  web:\n    build: ./app\n    environment:\n      TRUST_PROXY: "true"\n    ports:\n      - "127.0.0.1:3000:3000"\n',
+      'app/server.js': app("app.set('trust proxy', process.env.TRUST_PROXY);", 'app.listen(3000);'),
+    },
+    expect: ['app/server.js@3'],
+    check: ([f]) => assert.match(f?.message ?? '', /"true"/),
+  },
+  // valid
+  {
+    name: "trap: 'loopback' behind a same-host nginx",
+    files: { 'nginx/app.conf': nginxSameHost(3000), 'app/server.js': app("app.set('trust proxy', 'loopback');") },
+    expect: [],
+  },
+  {
+    name: 'hop count 1 with one proxy and a loopback-only bind',
+    files: { 'nginx/app.conf': nginxSameHost(3000), 'app/server.js': app("app.set('trust proxy', 1);") },
+    expect: [],
+  },
+  {
+    name: 'an explicit address list',
+    files: { 'app/server.js': app("app.set('trust proxy', ['10.0.0.2', '10.0.0.3']);") },
+    expect: [],
+  },
+  { name: 'unset', files: { 'app/server.js': app('') }, expect: [] },
+  {
+    name: 'a trust function (custom logic is not judged)',
+    files: { 'app/server.js': app("app.set('trust proxy', (ip) => ip === '10.0.0.2');") },
+    expect: [],
+  },
+]);

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { expressTrustProxyUnset } from '../../../src/checks/node/express-trust-proxy-unset.js';
+import { caseTable, nginxSameHost } from './harness.js';
+
+const COMPOSE_PROXY = `services:
+  proxy:
+    image: nginx:1.25
+    ports:
+      - "443:443"
+    volumes:
+      - ./nginx:/etc/nginx/conf.d
+  web:
+    build: ./app
+    expose:
+      - "3000"
+`;
+const NGINX_TO_WEB =
+  'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://web:3000;\n  }\n}\n';
+
+caseTable(expressTrustProxyUnset, [
+  {
+    name: 'Express behind a same-host nginx, trust proxy never set',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.get('/', (req, res) => res.send(req.protocol));\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: ['app/server.js@2'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'medium');
+      assert.match(f?.fix?.lines?.join('\n') ?? '', /app\.set\('trust proxy', 'loopback'\)/);
+      assert.match(f?.fix?.lines?.join('\n') ?? '', /expressForwarded\(\{ trust: \['loopback'\] \}\)/);
+      assert.equal(f?.fix?.placement, 'after');
+    },
+  },
+  {
+    name: 'trap: the setting only appears in a comment (a regex linter would think it is set)',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.mjs':
+        "import express from 'express';\nconst app = express();\n// app.set('trust proxy', 'loopback')  -- TODO\n/* app.enable('trust proxy') */\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: ['app/server.mjs@2'],
+  },
+  {
+    name: "app.set('trust proxy', false) written explicitly",
+    files: {
+      'nginx/app.conf': nginxSameHost(8080),
+      'srv/index.ts':
+        "import express from 'express';\nconst app = express();\napp.set('trust proxy', false);\napp.listen(8080, '127.0.0.1');\n",
+    },
+    expect: ['srv/index.ts@3'],
+  },
+  {
+    name: 'NestJS on Express (NestFactory.create<NestExpressApplication>) behind nginx without trust proxy',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'api/src/main.ts':
+        "import { NestFactory } from '@nestjs/core';\nimport type { NestExpressApplication } from '@nestjs/platform-express';\nimport { AppModule } from './app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create<NestExpressApplication>(AppModule);\n  await app.listen(3000, '127.0.0.1');\n}\nbootstrap();\n",
+    },
+    expect: ['api/src/main.ts@6'],
+    check: ([f]) => assert.match(f?.message ?? '', /NestJS \(Express\)/),
+  },
+  {
+    name: "'loopback' while nginx runs in another container: the proxy's address is not trusted",
+    files: {
+      'docker-compose.yml': COMPOSE_PROXY,
+      'nginx/default.conf': NGINX_TO_WEB,
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.set('trust proxy', 'loopback');\napp.listen(3000);\n",
+    },
+    expect: ['app/server.js@3'],
+    check: ([f]) => assert.match(f?.message ?? '', /trusts only loopback/),
+  },
+  {
+    name: 'no listen() seen, but an nginx proxy is configured: reported at low severity',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/app.js': "const express = require('express');\nconst app = express();\nmodule.exports = app;\n",
+    },
+    expect: ['app/app.js@2'],
+    check: ([f]) => assert.equal(f?.severity, 'low'),
+  },
+  // valid
+  {
+    name: "trap: 'loopback' behind a same-host nginx is right",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.set('trust proxy', 'loopback');\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: [],
+  },
+  {
+    name: 'app.enable(\'trust proxy\') (true) is not "unset" (trust-proxy-all judges it)',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.enable('trust proxy');\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: [],
+  },
+  {
+    name: 'no reverse proxy in the linted files: unset is the right default',
+    files: { 'app/server.js': "const express = require('express');\nconst app = express();\napp.listen(3000);\n" },
+    expect: [],
+  },
+  {
+    name: 'the app resolves forwarded headers with @proxyproof/forwarded',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.ts':
+        "import express from 'express';\nimport { expressForwarded } from '@proxyproof/forwarded';\nconst app = express();\napp.use(expressForwarded({ trust: ['loopback'] }));\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: [],
+  },
+  {
+    name: 'trust proxy set in another module (configure(app)) is attached to the app',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js':
+        "const express = require('express');\nconst configure = require('./setup');\nconst app = express();\nconfigure(app);\napp.listen(3000, '127.0.0.1');\n",
+      'app/setup.js': "module.exports = function configure(app) {\n  app.set('trust proxy', 'loopback');\n};\n",
+    },
+    expect: [],
+  },
+  {
+    name: "trust proxy from the environment with a 'loopback' default",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.set('trust proxy', process.env.TRUST_PROXY ?? 'loopback');\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: [],
+  },
+]);

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { koaProxyAll } from '../../../src/checks/node/koa-proxy-all.js';
+import { caseTable, nginxSameHost } from '../express/harness.js';
+
+caseTable(koaProxyAll, [
+  {
+    name: 'new Koa({ proxy: true }) listening on all interfaces',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'web/app.js': "const Koa = require('koa');\nconst app = new Koa({ proxy: true });\napp.listen(3000);\n",
+    },
+    expect: ['web/app.js@2'],
+    check: ([f]) => assert.equal(f?.severity, 'high'),
+  },
+  {
+    name: 'app.proxy = true on loopback but maxIpsCount unset: ctx.ip is the client-written left-most entry',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'web/app.ts': "import Koa from 'koa';\nconst app = new Koa();\napp.proxy = true;\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: ['web/app.ts@3'],
+    check: ([f]) => assert.equal(f?.severity, 'medium'),
+  },
+  {
+    name: 'app.proxy = true, no listen() seen: reach unknown',
+    files: {
+      'web/app.js': "const Koa = require('koa');\nconst app = new Koa({ proxy: true, maxIpsCount: 1 });\nmodule.exports = app;\n",
+    },
+    expect: ['web/app.js@2'],
+    check: ([f]) => assert.equal(f?.severity, 'low'),
+  },
+  // valid
+  {
+    name: 'trap: proxy + maxIpsCount 1 + loopback-only bind is the correct Koa setup',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'web/app.js':
+        "const Koa = require('koa');\nconst app = new Koa({ proxy: true });\napp.maxIpsCount = 1;\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: [],
+  },
+  {
+    name: 'proxy off',
+    files: { 'web/app.js': "const Koa = require('koa');\nconst app = new Koa();\napp.listen(3000);\n" },
+    expect: [],
+  },
+  {
+    name: 'trap: a comment mentioning app.proxy = true',
+    files: { 'web/app.js': "const Koa = require('koa');\nconst app = new Koa();\n// app.proxy = true\napp.listen(3000);\n" },
+    expect: [],
+  },
+]);

@@ -1,0 +1,116 @@
+/** The deploy collector on real-looking deployments (through the real engine). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lintFiles } from '../python/lint-files.js';
+
+test('compose without command: the Dockerfile CMD runs, with Dockerfile ENV below compose environment', async () => {
+  const { facts } = await lintFiles({
+    'docker-compose.yml':
+      'services:\n  proxy:\n    image: caddy:2\n    ports: ["443:443"]\n  app:\n    build:\n      context: ./app\n    environment:\n      - FORWARDED_ALLOW_IPS=10.0.0.0/8\n    expose:\n      - "8000"\n    networks: [front]\nnetworks:\n  front: {}\n',
+    'app/Dockerfile':
+      'FROM python:3.12\nENV FORWARDED_ALLOW_IPS="*" WEB_CONCURRENCY=3\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n',
+  });
+  assert.equal(facts.appServers.length, 1, 'the Dockerfile is not reported a second time on its own');
+  const s = facts.appServers[0];
+  assert.equal(s?.service, 'app');
+  assert.equal(s?.launch.via, 'compose');
+  assert.equal(s?.launch.file, 'app/Dockerfile');
+  assert.equal(s?.launch.line, 3);
+  assert.deepEqual(s?.trustedProxies.value, ['10.0.0.0/8']);
+  assert.equal(s?.env.WEB_CONCURRENCY?.value, '3');
+  assert.equal(s?.binds[0]?.reach, 'container-network');
+  const cf = facts.compose?.files[0];
+  assert.deepEqual(
+    cf?.services.map((x) => `${x.name}:${x.role}`),
+    ['proxy:proxy', 'app:app'],
+  );
+  assert.deepEqual(
+    cf?.services[1]?.expose.map((e) => e.port),
+    [8000],
+  );
+  assert.deepEqual(cf?.services[1]?.networks, ['front']);
+  assert.deepEqual(cf?.services[1]?.appServers, [0]);
+});
+
+test('compose entrypoint script: the script line starts gunicorn, with the service environment', async () => {
+  const { facts } = await lintFiles({
+    'compose.yaml':
+      'services:\n  web:\n    build: .\n    entrypoint: ["/app/docker-entrypoint.sh"]\n    environment:\n      BIND: 0.0.0.0:9000\n    ports:\n      - "9000:9000"\n',
+    Dockerfile: 'FROM python:3.12\nCOPY docker-entrypoint.sh /app/\n',
+    'docker-entrypoint.sh':
+      '#!/bin/sh\nset -e\npython manage.py migrate --noinput\nexport FORWARDED_ALLOW_IPS="*"\nexec gunicorn --bind "$BIND" \\\n    mysite.wsgi:application\n',
+  });
+  assert.equal(facts.appServers.length, 1);
+  const s = facts.appServers[0];
+  assert.equal(s?.launch.file, 'docker-entrypoint.sh');
+  assert.equal(s?.launch.line, 5);
+  assert.equal(s?.service, 'web');
+  assert.equal(s?.binds[0]?.port, 9000);
+  assert.equal(s?.binds[0]?.reach, 'network');
+  assert.equal(s?.binds[0]?.published?.hostPort, 9000);
+});
+
+test('a broken compose file is a diagnostic with its line; other files are still linted', async () => {
+  const { facts, findings } = await lintFiles({
+    'docker-compose.yml': 'services:\n  web:\n    command: [gunicorn\n    ports:\n',
+    'app.service': '[Service]\nExecStart=/usr/bin/gunicorn -b 0.0.0.0:8000 app:app\n',
+  });
+  const d = facts.diagnostics.find((x) => x.file === 'docker-compose.yml');
+  assert.ok(d && d.level === 'error' && (d.line ?? 0) >= 3, JSON.stringify(facts.diagnostics));
+  assert.ok(findings.some((f) => f.id === 'deploy/backend-port-published' && f.evidence[0]?.file === 'app.service'));
+});
+
+test('Procfile, supervisord and shell scripts', async () => {
+  const { facts } = await lintFiles({
+    Procfile: 'web: gunicorn app:app --log-file -\nworker: celery -A app worker\n',
+    'supervisor/conf.d/web.conf':
+      '[program:web]\ncommand=/srv/venv/bin/uvicorn main:app --uds /run/web.sock\nenvironment=FORWARDED_ALLOW_IPS="*"\n',
+    'bin/run': '#!/bin/bash\nHOST=0.0.0.0\ndaphne -b $HOST -p 8001 --proxy-headers mysite.asgi:application\n',
+  });
+  const by = (via: string) => facts.appServers.find((s) => s.launch.via === via);
+  assert.equal(by('procfile')?.binds[0]?.host, '0.0.0.0');
+  assert.equal(by('procfile')?.binds[0]?.reach, 'container-network');
+  assert.ok(by('procfile')?.notes?.some((n) => /PORT/.test(n)));
+  assert.equal(by('supervisord')?.binds[0]?.kind, 'unix');
+  assert.deepEqual(by('supervisord')?.trustedProxies.value, ['*']);
+  assert.equal(by('shell')?.kind, 'daphne');
+  assert.equal(by('shell')?.binds[0]?.host, '0.0.0.0');
+  assert.equal(by('shell')?.launch.line, 3);
+});
+
+test('systemd EnvironmentFile= outside the tree is noted; one in the tree is read', async () => {
+  const missing = await lintFiles({ 'app.service': '[Service]\nEnvironmentFile=/etc/default/app\nExecStart=gunicorn app:app\n' });
+  assert.ok(missing.facts.appServers[0]?.notes?.some((n) => /EnvironmentFile=\/etc\/default\/app/.test(n)));
+  const present = await lintFiles({
+    'app.service': '[Service]\nEnvironmentFile=-/etc/default/app\nExecStart=gunicorn app:app\n',
+    'default/app': 'FORWARDED_ALLOW_IPS=*\n',
+  });
+  assert.deepEqual(present.facts.appServers[0]?.trustedProxies.value, ['*']);
+  assert.equal(present.facts.appServers[0]?.trustedProxies.ref?.file, 'default/app');
+});
+
+test('hypercorn -c config.toml: bind comes from the TOML file with its line', async () => {
+  const { facts } = await lintFiles({
+    'h.service': '[Service]\nExecStart=hypercorn -c hypercorn.toml main:app\n',
+    'hypercorn.toml': '# hypercorn settings\nworkers = 2\nbind = ["0.0.0.0:8080"]\n',
+  });
+  const s = facts.appServers[0];
+  assert.deepEqual(s?.configFiles, ['hypercorn.toml']);
+  assert.equal(s?.binds[0]?.host, '0.0.0.0');
+  assert.equal(s?.binds[0]?.port, 8080);
+  assert.equal(s?.binds[0]?.ref?.line, 3);
+});
+
+test('gunicorn -e DJANGO_SETTINGS_MODULE=... picks the settings module', async () => {
+  const { facts } = await lintFiles({
+    'app.service': '[Service]\nExecStart=gunicorn -e DJANGO_SETTINGS_MODULE=mysite.settings.prod mysite.wsgi\n',
+    'mysite/settings/base.py': 'INSTALLED_APPS = []\nSECURE_SSL_REDIRECT = False\n',
+    'mysite/settings/prod.py': 'from .base import *\nSECURE_SSL_REDIRECT = True\n',
+    'mysite/settings/staging.py': 'from .base import *\nDEBUG = True\n',
+  });
+  assert.equal(facts.appServers[0]?.env.DJANGO_SETTINGS_MODULE?.value, 'mysite.settings.prod');
+  assert.deepEqual(
+    facts.frameworks.map((f) => f.module),
+    ['mysite.settings.prod'],
+  );
+});

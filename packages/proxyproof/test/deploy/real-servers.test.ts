@@ -1,0 +1,174 @@
+/**
+ * The trust rules the app-server checks rely on, confirmed on the real servers Debian ships
+ * (gunicorn 20.1, uvicorn 0.17.6, daphne 4.0): each case starts the server on loopback or a unix
+ * socket with a tiny app that echoes the scheme it was given, sends `X-Forwarded-Proto: https` the way a
+ * local nginx would, and compares the answer with lint's verdict for the same deployment
+ * (schemeFromProxy on the facts of a systemd unit plus an nginx site pointing at it).
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { schemeFromProxy } from '../../src/checks/appserver/context.js';
+import { nginxTls, systemdUnit } from '../python/fixtures.js';
+import { lintFiles } from '../python/lint-files.js';
+
+const APP = `
+def application(environ, start_response):
+    body = environ['wsgi.url_scheme'].encode()
+    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])
+    return [body]
+
+async def asgi(scope, receive, send):
+    body = scope['scheme'].encode()
+    await send({'type': 'http.response.start', 'status': 200, 'headers': [(b'content-type', b'text/plain'), (b'content-length', str(len(body)).encode())]})
+    await send({'type': 'http.response.body', 'body': body})
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function ask(target: { port?: number; socketPath?: string }): Promise<string | undefined> {
+  return new Promise((res) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        ...target,
+        path: '/',
+        headers: { Host: 'example.com', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.9' },
+        timeout: 3000,
+      },
+      (r) => {
+        let b = '';
+        r.on('data', (c) => (b += c));
+        r.on('end', () => res(b.trim()));
+      },
+    );
+    req.on('error', () => res(undefined));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+async function serve(cmd: string[], cwd: string, target: { port?: number; socketPath?: string }): Promise<string> {
+  const child: ChildProcess = spawn(cmd[0] as string, cmd.slice(1), {
+    cwd,
+    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (c) => (err += c));
+  try {
+    for (let i = 0; i < 100; i++) {
+      if (child.exitCode !== null) throw new Error(`${cmd.join(' ')} exited: ${err}`);
+      if (target.socketPath === undefined || existsSync(target.socketPath)) {
+        const got = await ask(target);
+        if (got !== undefined) return got;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${cmd.join(' ')} did not answer within 10 s: ${err}`);
+  } finally {
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    clearTimeout(t);
+  }
+}
+
+interface Case {
+  name: string;
+  bin: string;
+  /** argv after the program; {PORT}/{SOCK} are filled in. */
+  args: string;
+  unix?: boolean;
+}
+
+const cases: Case[] = [
+  { name: 'gunicorn, loopback, default trust list', bin: '/usr/bin/gunicorn', args: '-b 127.0.0.1:{PORT} ppapp:application' },
+  {
+    name: 'gunicorn, loopback, trust list without 127.0.0.1',
+    bin: '/usr/bin/gunicorn',
+    args: '-b 127.0.0.1:{PORT} --forwarded-allow-ips=10.9.9.9 ppapp:application',
+  },
+  {
+    name: 'gunicorn, unix socket, trust list without 127.0.0.1 (unix peers are trusted)',
+    bin: '/usr/bin/gunicorn',
+    args: '-b unix:{SOCK} --forwarded-allow-ips=10.9.9.9 ppapp:application',
+    unix: true,
+  },
+  {
+    name: 'gunicorn with uvicorn workers, unix socket, default trust list',
+    bin: '/usr/bin/gunicorn',
+    args: '-k uvicorn.workers.UvicornWorker -b unix:{SOCK} ppapp:asgi',
+    unix: true,
+  },
+  {
+    name: 'uvicorn, loopback, defaults',
+    bin: '/usr/bin/python3',
+    args: '-m uvicorn --app-dir . --lifespan off --host 127.0.0.1 --port {PORT} ppapp:asgi',
+  },
+  {
+    name: 'uvicorn, unix socket, default trust list (no peer address)',
+    bin: '/usr/bin/python3',
+    args: '-m uvicorn --app-dir . --lifespan off --uds {SOCK} ppapp:asgi',
+    unix: true,
+  },
+  {
+    name: "uvicorn, unix socket, forwarded-allow-ips='*'",
+    bin: '/usr/bin/python3',
+    args: '-m uvicorn --app-dir . --lifespan off --uds {SOCK} --forwarded-allow-ips=* ppapp:asgi',
+    unix: true,
+  },
+  {
+    name: 'uvicorn, loopback, --no-proxy-headers',
+    bin: '/usr/bin/python3',
+    args: '-m uvicorn --app-dir . --lifespan off --port {PORT} --no-proxy-headers ppapp:asgi',
+  },
+  { name: 'daphne, loopback, no --proxy-headers', bin: '/usr/bin/daphne', args: '-b 127.0.0.1 -p {PORT} ppapp:asgi' },
+  {
+    name: 'daphne, loopback, --proxy-headers',
+    bin: '/usr/bin/daphne',
+    args: '-b 127.0.0.1 -p {PORT} --proxy-headers ppapp:asgi',
+  },
+];
+
+for (const c of cases) {
+  test(`real ${c.name}: lint's verdict matches what the server does`, {
+    skip: existsSync(c.bin) ? false : `${c.bin} is not installed`,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-real-'));
+    try {
+      writeFileSync(join(dir, 'ppapp.py'), APP);
+      const port = await freePort();
+      const sock = join(dir, 'app.sock');
+      const args = c.args.replace('{PORT}', String(port)).replace('{SOCK}', sock);
+      const real = await serve([c.bin, ...args.split(' ')], dir, c.unix ? { socketPath: sock } : { port });
+      assert.ok(real === 'https' || real === 'http', `server answered ${real}`);
+      const upstream = c.unix ? `http://unix:${sock}` : `http://127.0.0.1:${port}`;
+      const { facts } = await lintFiles({ 'app.service': systemdUnit(`${c.bin} ${args}`), 'site.conf': nginxTls(upstream) });
+      const s = facts.appServers[0];
+      assert.ok(s, 'lint found the server');
+      const v = schemeFromProxy(facts, s);
+      assert.equal(
+        v.believed === 'yes' ? 'https' : 'http',
+        real,
+        `lint: ${v.believed} (${v.reason}); the real server said ${real}`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

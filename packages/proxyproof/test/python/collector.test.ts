@@ -1,0 +1,151 @@
+/** The python collector on small real-looking projects (through the real engine). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compose, settings, WSGI } from './fixtures.js';
+import { lintFiles } from './lint-files.js';
+
+const split = {
+  'manage.py': "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings.dev')\n",
+  'mysite/__init__.py': '',
+  'mysite/settings/__init__.py': '',
+  'mysite/settings/base.py': settings(["ALLOWED_HOSTS = ['localhost']", 'SESSION_COOKIE_SECURE = True']),
+  'mysite/settings/dev.py': 'from .base import *\nDEBUG = True\n',
+  'mysite/settings/production.py':
+    "import os\nfrom .base import *\nALLOWED_HOSTS = os.environ.get('HOSTS', 'example.com').split(',')\nSECURE_SSL_REDIRECT = os.environ.get('SSL_REDIRECT', 'off') == 'on'\n",
+};
+
+test('split settings: DJANGO_SETTINGS_MODULE from compose picks production.py; base.py values keep their own lines', async () => {
+  const { facts } = await lintFiles({
+    ...split,
+    'docker-compose.yml': compose([
+      'command: gunicorn mysite.wsgi -b 0.0.0.0:8000',
+      'environment:',
+      '  DJANGO_SETTINGS_MODULE: mysite.settings.production',
+      '  HOSTS: a.example,b.example',
+      '  SSL_REDIRECT: "on"',
+    ]),
+  });
+  const dj = facts.frameworks.filter((f) => f.kind === 'django');
+  assert.equal(dj.length, 1);
+  const fw = dj[0];
+  assert.equal(fw?.file, 'mysite/settings/production.py');
+  assert.equal(fw?.module, 'mysite.settings.production');
+  assert.deepEqual(fw?.allowedHosts?.value, ['a.example', 'b.example']);
+  assert.equal(fw?.allowedHosts?.origin, 'env');
+  assert.equal(fw?.allowedHosts?.envVar, 'HOSTS');
+  assert.equal(fw?.sslRedirect?.value, true);
+  assert.equal(fw?.sessionCookieSecure?.value, true);
+  assert.deepEqual(
+    fw?.sessionCookieSecure?.ref && { file: fw.sessionCookieSecure.ref.file, line: fw.sessionCookieSecure.ref.line },
+    { file: 'mysite/settings/base.py', line: 8 },
+  );
+  assert.equal(fw?.settings.DJANGO_SETTINGS_MODULE?.value, 'mysite.settings.production');
+  assert.equal(fw?.schemeHeader?.value, null);
+  assert.equal(fw?.usesServerScheme, true);
+});
+
+test('no deployment: manage.py alone picks dev; wsgi.py (what servers load) outranks it; env defaults are used', async () => {
+  const dev = await lintFiles(split);
+  assert.deepEqual(
+    dev.facts.frameworks.map((f) => f.module),
+    ['mysite.settings.dev'],
+  );
+  const prod = await lintFiles({ ...split, 'mysite/wsgi.py': WSGI.replace('mysite.settings', 'mysite.settings.production') });
+  const mods = prod.facts.frameworks.map((f) => f.module).sort();
+  assert.deepEqual(mods, ['mysite.settings.production']);
+  const p = prod.facts.frameworks.find((f) => f.module === 'mysite.settings.production');
+  assert.deepEqual(p?.allowedHosts?.value, ['example.com']);
+  assert.equal(p?.sslRedirect?.value, false);
+  assert.equal(p?.sslRedirect?.envVar, 'SSL_REDIRECT');
+});
+
+test('without any DJANGO_SETTINGS_MODULE the production-named leaf is chosen; absolute star imports resolve', async () => {
+  const files = {
+    ...split,
+    'manage.py': 'print(1)\n',
+    'mysite/settings/production.py': 'from mysite.settings.base import *\nSECURE_SSL_REDIRECT = True\n',
+  };
+  const { facts } = await lintFiles(files);
+  assert.deepEqual(
+    facts.frameworks.map((f) => f.module),
+    ['mysite.settings.production'],
+  );
+  assert.deepEqual(facts.frameworks[0]?.allowedHosts?.value, ['localhost']);
+});
+
+test('Django version comes from requirements.txt; else Debian 12 (3.2) is assumed and said so', async () => {
+  const pinned = await lintFiles({
+    'settings.py': settings([]),
+    'requirements.txt': 'gunicorn==23.0.0\nDjango[argon2]==4.2.16\n',
+  });
+  assert.equal(pinned.facts.frameworks[0]?.assumedVersion, '4.2.16');
+  const unpinned = await lintFiles({ 'settings.py': settings([]) });
+  assert.equal(unpinned.facts.frameworks[0]?.assumedVersion, '3.2');
+  assert.match(String(unpinned.facts.frameworks[0]?.settings.__versionNote?.value), /not pinned/);
+});
+
+test('a Python syntax error is a diagnostic with file:line and the rest of the lint goes on', async () => {
+  const { facts, findings } = await lintFiles({
+    'mysite/settings.py': settings(['SECURE_SSL_REDIRECT = True', 'ALLOWED_HOSTS = [', "CSRF_TRUSTED_ORIGINS = ['x'"]),
+    'app.service': '[Service]\nExecStart=gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips=* app:app\n',
+  });
+  const d = facts.diagnostics.find((x) => x.file === 'mysite/settings.py');
+  assert.ok(d, JSON.stringify(facts.diagnostics));
+  assert.equal(d?.level, 'error');
+  assert.ok((d?.line ?? 0) >= 8, `line ${d?.line}`);
+  assert.equal(facts.frameworks[0]?.sslRedirect?.value, true);
+  assert.ok(findings.some((f) => f.id === 'gunicorn/forwarded-allow-all'));
+});
+
+test('files over the size cap are skipped with a note, not read', async () => {
+  const big = `SECURE_SSL_REDIRECT = True\n${'# padding\n'.repeat(120_000)}`;
+  const { facts } = await lintFiles({ 'settings.py': big });
+  assert.equal(facts.frameworks.length, 0);
+  assert.ok(facts.diagnostics.some((d) => d.level === 'note' && d.file === 'settings.py' && /over the/.test(d.message)));
+});
+
+test('Flask app factory with ProxyFix (positional and keyword counts); FastAPI ProxyHeadersMiddleware', async () => {
+  const { facts } = await lintFiles({
+    'web/app.py':
+      'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\n\ndef create_app():\n    app = Flask(__name__)\n    app.config["SESSION_COOKIE_SECURE"] = True\n    app.wsgi_app = ProxyFix(app.wsgi_app, 2, x_host=1)\n    return app\n',
+    'api/main.py':
+      'import os\nfrom fastapi import FastAPI\nfrom uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware\napp = FastAPI()\napp.add_middleware(ProxyHeadersMiddleware, trusted_hosts=os.environ.get("TRUSTED", "10.0.0.1"))\n',
+  });
+  const flask = facts.frameworks.find((f) => f.kind === 'flask');
+  assert.deepEqual(flask?.hopCounts?.value, { x_for: 2, x_proto: 1, x_host: 1, x_port: 0, x_prefix: 0 });
+  assert.equal(flask?.hopCounts?.ref?.line, 7);
+  const fastapi = facts.frameworks.find((f) => f.kind === 'fastapi');
+  assert.deepEqual((fastapi?.trustProxy?.value as { trustedHosts?: string[] } | undefined)?.trustedHosts, ['10.0.0.1']);
+  assert.equal(fastapi?.trustProxy?.origin, 'env');
+  assert.equal(fastapi?.trustProxy?.envVar, 'TRUSTED');
+});
+
+test('a gunicorn.conf.py no launcher names still yields an app server (via config)', async () => {
+  const { facts } = await lintFiles({
+    'deploy/gunicorn.conf.py':
+      "import os\nbind = os.environ.get('BIND', '0.0.0.0:8000')\nforwarded_allow_ips = '*'\nsecure_scheme_headers = {'X-Forwarded-Proto': 'https'}\n",
+  });
+  const s = facts.appServers[0];
+  assert.equal(s?.launch.via, 'config');
+  assert.equal(s?.binds[0]?.host, '0.0.0.0');
+  assert.deepEqual(s?.trustedProxies.value, ['*']);
+  assert.equal(s?.trustedProxies.ref?.line, 3);
+  assert.ok(
+    s?.notes?.some((n) => /not upper case/.test(n)),
+    'lower-case secure_scheme_headers keys never match in gunicorn',
+  );
+});
+
+test('uvicorn.run() in code becomes an app server with its keyword arguments', async () => {
+  const { facts } = await lintFiles({
+    'main.py':
+      "import os\nimport uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\nif __name__ == '__main__':\n    uvicorn.run('main:app', host=os.getenv('HOST', '0.0.0.0'), port=8000, proxy_headers=False)\n",
+  });
+  const s = facts.appServers[0];
+  assert.equal(s?.kind, 'uvicorn');
+  assert.equal(s?.launch.via, 'code');
+  assert.equal(s?.launch.line, 6);
+  assert.equal(s?.binds[0]?.host, '0.0.0.0');
+  assert.equal(s?.proxyHeaders.value, false);
+  assert.ok(s?.notes?.some((n) => /HOST/.test(n)));
+});

@@ -1,0 +1,137 @@
+/**
+ * The hard-coded case on a real stack: Debian's nginx terminates TLS and passes X-Forwarded-Proto $scheme
+ * (correct proxying) to a backend that builds its URLs from that header; the page still has ONE literal
+ * http:// URL in its template. The lab's browser harness (lab/src `observe`) records what Chromium sees; both
+ * engines must report the same and attribute it to "hard-coded", not to the proxy.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { closeBrowsers, observe } from '../../../../lab/src/index.js';
+import { classifyIssue } from '../../src/collectors/browser/browser.js';
+import { runScan, type ScanOptions } from '../../src/scan/engine.js';
+import { type Certs, html, makeCerts, type Running, startHttp } from './servers.js';
+
+let certs: Certs;
+let backend: Running;
+let nginx: ChildProcess | undefined;
+let dir: string;
+let port: number;
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+before(async () => {
+  certs = makeCerts();
+  backend = await startHttp((req, res) => {
+    const scheme = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+    const base = `${scheme}://${req.headers.host}`;
+    if (req.url === '/') {
+      return html(
+        res,
+        `<!doctype html><html><head><link rel="canonical" href="${base}/"><link rel="stylesheet" href="/static/site.css"></head><body>
+<form method="post" action="${base}/submit/"></form>
+<img src="http://app.test/legacy/banner.png" alt="">
+</body></html>`,
+      );
+    }
+    res.writeHead(200, { 'content-type': 'text/css' });
+    res.end('h1{color:green}');
+  });
+  dir = mkdtempSync(join(tmpdir(), 'pp-scan-nginx-'));
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'tmp'));
+  port = await freePort();
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+daemon off;
+worker_processes 1;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
+  server {
+    listen 127.0.0.1:${port} ssl;
+    server_name app.test;
+    ssl_certificate ${certs.dir}/leaf.pem;
+    ssl_certificate_key ${certs.dir}/leaf.key;
+    location / {
+      proxy_pass http://127.0.0.1:${backend.port};
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-Proto $scheme;
+    }
+  }
+}
+`,
+  );
+  nginx = spawn('/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((res) => {
+      const s = createServer();
+      s.once('error', () => res(true));
+      s.listen(port, '127.0.0.1', () => s.close(() => res(false)));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nginx did not start: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+});
+
+after(async () => {
+  nginx?.kill('SIGTERM');
+  await closeBrowsers();
+  await backend?.close();
+  certs?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function opts(engine: 'static' | 'browser', extra: Partial<ScanOptions> = {}): ScanOptions {
+  return {
+    entry: `https://app.test:${port}/`,
+    engine,
+    http: { resolve: [{ host: 'app.test', port, address: '127.0.0.1' }], caCert: certs.caFile, requestTimeoutMs: 8000 },
+    crawl: { maxPages: 3, depth: 1, concurrency: 2 },
+    totalTimeoutMs: 60_000,
+    browser: { ignoreHttpsErrors: true, settleMs: 500 },
+    thirdPartyCheck: false,
+    ...extra,
+  };
+}
+
+test('real nginx passing X-Forwarded-Proto + one literal http:// image: same as the lab browser, attributed hard-coded', {
+  timeout: 180_000,
+}, async () => {
+  const obs = await observe(`https://app.test:${port}/`, {
+    hostResolverRules: 'MAP app.test 127.0.0.1',
+    caFile: certs.caFile,
+    settleMs: 500,
+  });
+  assert.equal(obs.error, undefined, obs.errorMessage);
+  const recorded = [
+    ...new Set(
+      obs.mixedContentIssues.map((i) => `${classifyIssue(i.resolutionStatus, i.resourceType, i.insecureURL)} ${i.insecureURL}`),
+    ),
+  ];
+  assert.deepEqual(recorded, ['upgraded http://app.test/legacy/banner.png']);
+  for (const engine of ['static', 'browser'] as const) {
+    const { report, facts } = await runScan(opts(engine, { confirmCause: true }));
+    const refs = engine === 'static' ? facts.pages[0]!.insecure : facts.pages[0]!.observed!;
+    assert.deepEqual([...new Set(refs.map((r) => `${r.classification} ${r.url}`))], recorded, engine);
+    const f = report.findings.filter((x) => x.data?.classification);
+    assert.equal(f.length, 1, engine);
+    assert.equal(f[0]!.data?.cause, 'hard-coded', f[0]!.message);
+    assert.ok(!report.findings.some((x) => x.id === 'scan/forwarded-proto-spoofable'), 'nginx overwrites the client header');
+  }
+});
