@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, createGzip, gzipSync } from 'node:zlib';
 import { InputError } from '../../src/model/finding.js';
 import { runScan, type ScanOptions } from '../../src/scan/engine.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttps } from './servers.js';
@@ -13,9 +13,25 @@ let certs: Certs;
 let site: Running;
 let selfSigned: Running;
 let bigBytesSent = 0;
+let bomb: Buffer;
+
+/** 64 MB of HTML-ish zeros, gzip-compressed (about 64 KB), built chunk by chunk. */
+async function makeBomb(): Promise<Buffer> {
+  const gz = createGzip({ level: 9 });
+  const out: Buffer[] = [];
+  gz.on('data', (d: Buffer) => out.push(d));
+  const done = new Promise((r) => gz.on('end', r));
+  gz.write('<img src="http://cdn.test/bomb.png">');
+  const zeros = Buffer.alloc(64 * 1024, 0x20);
+  for (let i = 0; i < 1024; i++) if (!gz.write(zeros)) await new Promise((r) => gz.once('drain', r));
+  gz.end();
+  await done;
+  return Buffer.concat(out);
+}
 
 before(async () => {
   certs = makeCerts();
+  bomb = await makeBomb();
   site = await startHttps((req, res) => {
     const url = req.url ?? '/';
     const m = /^\/r\/(\d+)$/.exec(url);
@@ -64,6 +80,10 @@ before(async () => {
       const body = Buffer.from('<script src="http://cdn.test/compressed.js"></script>');
       res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': url === '/gz' ? 'gzip' : 'br' });
       return res.end(url === '/gz' ? gzipSync(body) : brotliCompressSync(body));
+    }
+    if (url === '/bomb') {
+      res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+      return res.end(bomb);
     }
     if (url === '/many') {
       const links = Array.from({ length: 10_000 }, (_, i) => `<a href="/p/${i}">p${i}</a>`).join('\n');
@@ -200,4 +220,15 @@ test('total time bounds the whole scan', { timeout: 30_000 }, async () => {
   );
   assert.ok(Date.now() - t0 < 6000, `took ${Date.now() - t0}`);
   assert.ok(report.diagnostics.some((d) => /total time reached/.test(d.message)));
+});
+
+test('a gzip bomb (64 KB -> 64 MB) stops at the byte cap after decompression', { timeout: 20_000 }, async () => {
+  assert.ok(bomb.length < 1024 * 1024, `bomb is ${bomb.length} bytes`);
+  const before = process.memoryUsage().rss;
+  const { facts, report } = await runScan(opts(`https://app.test:${site.port}/bomb`));
+  const p = facts.pages[0]!;
+  assert.equal(p.truncated, true);
+  assert.ok(p.insecure.some((r) => r.url === 'http://cdn.test/bomb.png'));
+  assert.ok(report.diagnostics.some((d) => /larger than 1048576 bytes/.test(d.message)));
+  assert.ok(process.memoryUsage().rss - before < 100 * 1024 * 1024);
 });
