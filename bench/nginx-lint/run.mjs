@@ -4,9 +4,9 @@
  * server blocks (~270k lines). Debian's nginx is the physical reference: it is the C parser nginx runs, and
  * `-t` also loads every certificate, which is part of what an nginx config check costs.
  *
- *   node bench/nginx-lint/run.mjs [--servers N] [--runs N]
+ *   node bench/nginx-lint/run.mjs [--servers N] [--runs N] [--work DIR]
  *
- * Needs: the built CLI (npm run build), /usr/sbin/nginx, openssl. Writes only under bench/.work/nginx-lint/.
+ * Needs: the built CLI (npm run build), /usr/sbin/nginx, openssl. Writes only under bench/.work/nginx-lint/ (or --work DIR).
  * Prints the medians and the ratio; bench/RESULTS.md records a run.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const WORK = join(ROOT, 'bench/.work/nginx-lint');
+
 const CLI = join(ROOT, 'packages/proxyproof/dist/bin.js');
 const PARSER = join(ROOT, 'packages/proxyproof/dist/collectors/nginx/index.js');
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
@@ -26,6 +26,8 @@ const opt = (name, dflt) => {
   return k >= 0 ? Number(argv[k + 1]) : dflt;
 };
 const SERVERS = opt('--servers', 10_000);
+const workArg = argv.indexOf('--work');
+const WORK = workArg >= 0 ? argv[workArg + 1] : join(ROOT, 'bench/.work/nginx-lint');
 const RUNS = opt('--runs', 5);
 const TIMEOUT_MS = 300_000;
 

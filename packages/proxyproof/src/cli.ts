@@ -46,4 +46,3 @@ export async function main(argv: string[]): Promise<number> {
     return 3;
   }
 }
-

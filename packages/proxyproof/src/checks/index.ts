@@ -3,12 +3,12 @@
  * listed in that family's `index.ts`; a docs page `docs/checks/<family>/<name>.md`; a case table test.
  */
 import type { Check } from '../model/check.js';
-import { NGINX_CHECKS } from './nginx/index.js';
-import { DJANGO_CHECKS } from './django/index.js';
 import { APP_SERVER_CHECKS } from './appserver/index.js';
-import { FLASK_CHECKS } from './flask/index.js';
-import { NODE_CHECKS } from './node/index.js';
 import { DEPLOY_CHECKS } from './deploy/index.js';
+import { DJANGO_CHECKS } from './django/index.js';
+import { FLASK_CHECKS } from './flask/index.js';
+import { NGINX_CHECKS } from './nginx/index.js';
+import { NODE_CHECKS } from './node/index.js';
 
 export const ALL_CHECKS: Check[] = [
   ...NGINX_CHECKS,

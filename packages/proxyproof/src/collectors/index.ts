@@ -3,9 +3,9 @@
  * Order matters only for claiming: the first collector to claim a file owns it.
  */
 import type { Collector } from '../engine/collect.js';
-import { nginxCollector } from './nginx/collector.js';
 import { deployCollector } from './deploy/collector.js';
-import { pythonCollector } from './python/collector.js';
+import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
+import { pythonCollector } from './python/collector.js';
 
 export const COLLECTORS: Collector[] = [nginxCollector, deployCollector, pythonCollector, nodeAppCollector];

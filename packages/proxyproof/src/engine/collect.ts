@@ -2,8 +2,9 @@
  * Runs every collector over the discovered files and assembles one Facts value.
  * A collector claims the files it understands and appends to its own slice of the facts.
  */
-import type { Facts } from '../model/facts.js';
+
 import { COLLECTORS } from '../collectors/index.js';
+import type { Facts } from '../model/facts.js';
 import type { DiscoveredFile } from './discover.js';
 
 export interface CollectOptions {

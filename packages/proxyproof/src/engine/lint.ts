@@ -3,16 +3,15 @@
  * No printing here; the CLI hands the report to a renderer.
  */
 import { readFileSync } from 'node:fs';
+import { analyzeChain } from '../chain/analyze.js';
+import { picture, verdictLine } from '../chain/render.js';
 import { ALL_CHECKS } from '../checks/index.js';
 import type { Check } from '../model/check.js';
 import type { Facts } from '../model/facts.js';
-import { type Finding, InputError, severityRank, type Severity } from '../model/finding.js';
-import type { Report } from '../render/types.js';
+import { type Finding, InputError, type Severity, severityRank } from '../model/finding.js';
+import type { Report, ReportSection } from '../render/types.js';
 import { type CollectOptions, collectFacts } from './collect.js';
 import { discover } from './discover.js';
-import { analyzeChain } from '../chain/analyze.js';
-import { picture, verdictLine } from '../chain/render.js';
-import type { ReportSection } from '../render/types.js';
 
 export interface LintOptions extends CollectOptions {
   cwd?: string;
@@ -78,12 +77,22 @@ export function nothingFound(facts: Facts): boolean {
  * (the doctor command prints the hop-by-hop detail and the fix plan). A chain that cannot be built
  * from what was linted (only a settings file, say) gives no section rather than a guess.
  */
-function chainVerdictSection(facts: Facts): { section: ReportSection; routes: Array<{ url: string; picture: string; verdict: string }> } | null {
+function chainVerdictSection(
+  facts: Facts,
+): { section: ReportSection; routes: Array<{ url: string; picture: string; verdict: string }> } | null {
   let routes: Array<{ url: string; picture: string; verdict: string }>;
   try {
-    routes = analyzeChain(facts).verdict.routes.map((r) => ({ url: `${r.url} (${r.route})`, picture: picture(r.trace), verdict: verdictLine(r) }));
+    routes = analyzeChain(facts).verdict.routes.map((r) => ({
+      url: `${r.url} (${r.route})`,
+      picture: picture(r.trace),
+      verdict: verdictLine(r),
+    }));
   } catch (e) {
-    facts.diagnostics.push({ level: 'note', file: '(chain)', message: `the chain verdict could not be computed: ${(e as Error).message}` });
+    facts.diagnostics.push({
+      level: 'note',
+      file: '(chain)',
+      message: `the chain verdict could not be computed: ${(e as Error).message}`,
+    });
     return null;
   }
   if (routes.length === 0) return null;

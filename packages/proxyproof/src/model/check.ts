@@ -26,8 +26,7 @@ export interface Check {
 /** Helper so a check only writes occurrence-specific fields. */
 export function finding(
   meta: CheckMeta,
-  f: Omit<Finding, 'id' | 'title' | 'references' | 'docs' | 'severity'> &
-    Partial<Pick<Finding, 'severity' | 'references'>>,
+  f: Omit<Finding, 'id' | 'title' | 'references' | 'docs' | 'severity'> & Partial<Pick<Finding, 'severity' | 'references'>>,
 ): Finding {
   return {
     id: meta.id,

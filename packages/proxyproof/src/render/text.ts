@@ -18,7 +18,13 @@ function colours(on: boolean) {
   const c = pc.createColors(on);
   return {
     sev(s: Severity, t: string) {
-      return s === 'critical' || s === 'high' ? c.red(c.bold(t)) : s === 'medium' ? c.yellow(t) : s === 'low' ? c.cyan(t) : c.dim(t);
+      return s === 'critical' || s === 'high'
+        ? c.red(c.bold(t))
+        : s === 'medium'
+          ? c.yellow(t)
+          : s === 'low'
+            ? c.cyan(t)
+            : c.dim(t);
     },
     bold: c.bold,
     dim: c.dim,
@@ -58,7 +64,9 @@ export function renderFinding(f: Finding, opt: RenderOptions): string {
     const target = fx.file && !placed ? ` (${fx.file}${fx.line ? `:${fx.line}` : ''})` : '';
     out.push(`  ${c.bold('fix:')} ${fx.description}${target}`);
     if (placed) {
-      out.push(`  ${c.dim(fx.placement === 'replace' ? `in ${fx.file}, replace line ${fx.line} with:` : `in ${fx.file}, after line ${fx.line}:`)}`);
+      out.push(
+        `  ${c.dim(fx.placement === 'replace' ? `in ${fx.file}, replace line ${fx.line} with:` : `in ${fx.file}, after line ${fx.line}:`)}`,
+      );
     }
     for (const l of fx.lines ?? []) out.push(`  ${c.green(`+ ${l}`)}`);
   }

@@ -30,10 +30,18 @@ test('npm pack -> npm install <tarball> -> proxyproof runs from the installed pa
       timeout: 180_000,
     });
     assert.equal(inst.status, 0, inst.stderr);
-    const help = spawnSync(join(app, 'node_modules/.bin/proxyproof'), ['--help'], { cwd: app, encoding: 'utf8', timeout: 30_000 });
+    const help = spawnSync(join(app, 'node_modules/.bin/proxyproof'), ['--help'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /lint/);
-    const bad = spawnSync(join(app, 'node_modules/.bin/proxyproof'), ['lint', 'missing.conf'], { cwd: app, encoding: 'utf8', timeout: 30_000 });
+    const bad = spawnSync(join(app, 'node_modules/.bin/proxyproof'), ['lint', 'missing.conf'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /missing\.conf: no such file or directory/);
   } finally {

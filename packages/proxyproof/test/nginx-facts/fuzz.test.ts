@@ -45,7 +45,25 @@ function rng(seed: number) {
   };
 }
 
-const INSERTS = ['{', '}', ';', '"', "'", '\\', '$', '${x}', ' include proxy_params; ', ' location / { ', ' if ($a) { ', ' server { listen 1 ssl; ', '\n', '#', ' proxy_set_header ', ' listen ', 'unix:'];
+const INSERTS = [
+  '{',
+  '}',
+  ';',
+  '"',
+  "'",
+  '\\',
+  '$',
+  '${x}',
+  ' include proxy_params; ',
+  ' location / { ',
+  ' if ($a) { ',
+  ' server { listen 1 ssl; ',
+  '\n',
+  '#',
+  ' proxy_set_header ',
+  ' listen ',
+  'unix:',
+];
 
 function mutate(text: string, r: () => number): string {
   let s = text;

@@ -201,8 +201,11 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
   const seen = new Set<string>();
   const queue: Array<{ url: string; depth: number }> = [];
   let skippedByLimit = 0;
-  /** Same host (any scheme: the backend's http:// links are crawled as the https:// page they mean). */
-  const normalise = (u: string): string | undefined => {
+  /**
+   * Same host (any scheme: the backend's http:// links are crawled as the https:// page they mean), fragment
+   * removed, on the crawl's origin. One URL parse per link.
+   */
+  const normalise = (u: string): { href: string; path: string } | undefined => {
     let x: URL;
     try {
       x = new URL(u);
@@ -211,26 +214,26 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
     }
     if (x.protocol !== 'http:' && x.protocol !== 'https:') return undefined;
     if (x.hostname !== hostname) return undefined;
-    x.hash = '';
-    return new URL(`${x.pathname}${x.search}`, origin).href;
+    // pathname of an http(s) URL is serialised and always starts with '/': appending it (and the search) to
+    // the origin gives the same href as re-parsing them against the origin.
+    return { href: `${origin}${x.pathname}${x.search}`, path: x.pathname };
   };
   const enqueue = (u: string, depth: number) => {
     const n = normalise(u);
-    if (!n || seen.has(n)) return;
+    if (!n || seen.has(n.href)) return;
     if (depth > opts.depth) return;
-    const path = new URL(n).pathname;
-    if (!isIncluded(path) || isExcluded(path)) return;
-    if (robots && robots.isAllowed(n, 'proxyproof-scan') === false) {
-      seen.add(n);
-      notes.push({ url: n, message: 'not fetched: disallowed by robots.txt (pass --no-robots to scan it)' });
+    if (!isIncluded(n.path) || isExcluded(n.path)) return;
+    if (robots && robots.isAllowed(n.href, 'proxyproof-scan') === false) {
+      seen.add(n.href);
+      notes.push({ url: n.href, message: 'not fetched: disallowed by robots.txt (pass --no-robots to scan it)' });
       return;
     }
     if (seen.size >= opts.maxPages) {
       skippedByLimit++;
       return;
     }
-    seen.add(n);
-    queue.push({ url: n, depth });
+    seen.add(n.href);
+    queue.push({ url: n.href, depth });
   };
 
   let done = 0;
@@ -252,8 +255,9 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
     opts.onPage?.(page, { done, queued: queue.length });
   };
 
-  seen.add(normalise(entry) ?? entry);
-  if (normalise(first.finalUrl)) seen.add(normalise(first.finalUrl)!);
+  seen.add(normalise(entry)?.href ?? entry);
+  const firstNormalised = normalise(first.finalUrl);
+  if (firstNormalised) seen.add(firstNormalised.href);
   await handle(first, 0);
 
   // sitemap seeds (bounded: first 1 MB of each, at most maxPages URLs)

@@ -17,7 +17,7 @@ import {
   inflateSync,
   constants as zlibConstants,
 } from 'node:zlib';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { InputError } from '../../model/finding.js';
 import type { RedirectHop } from '../../scan/types.js';
 import type { ResolveEntry } from './resolve.js';
@@ -163,47 +163,124 @@ export class HttpClient {
   }
 
   /** One request, no redirect following. Reads at most maxBytes of (decompressed) body. */
-  async fetchOnce(url: string, init: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; readBody?: boolean } = {}) {
+  async fetchOnce(
+    url: string,
+    init: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; readBody?: boolean } = {},
+  ): Promise<{ status: number; headers: Array<[string, string]>; body: Buffer; truncated: boolean }> {
     const t = this.opts.requestTimeoutMs;
-    // One timer per request (headers AND body); the total scan time aborts everything through agent.destroy()
-    // (cheaper than AbortSignal.any per request, which tracks every dependent signal).
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(new DOMException(`timed out after ${t} ms`, 'TimeoutError')), t);
-    timer.unref?.();
-    const signal = ctl.signal;
+    let raw: RawResponse;
     try {
-      const res = await request(url, {
-        method: init.method ?? 'GET',
-        dispatcher: this.agent,
-        signal,
-        headers: { 'user-agent': this.opts.userAgent, 'accept-encoding': 'gzip, br, deflate', accept: '*/*', ...init.headers },
-      });
-      const headers: Array<[string, string]> = [];
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (Array.isArray(v)) for (const x of v) headers.push([k.toLowerCase(), x]);
-        else if (v !== undefined) headers.push([k.toLowerCase(), v]);
-      }
-      let body: Buffer = Buffer.alloc(0);
-      let truncated = false;
-      const redirect = res.statusCode >= 300 && res.statusCode < 400 && headers.some(([k]) => k === 'location');
-      // A destroyed body emits an abort error; nobody else listens, so swallow it here.
-      res.body.on('error', () => undefined);
-      if (init.readBody === false || init.method === 'HEAD' || redirect) {
-        res.body.destroy();
-      } else {
-        const enc = headers
-          .find(([k]) => k === 'content-encoding')?.[1]
-          ?.trim()
-          .toLowerCase();
-        ({ body, truncated } = await readCapped(res.body as unknown as Readable, enc, this.opts.maxBytes, signal));
-      }
-      return { status: res.statusCode, headers, body, truncated };
+      raw = await this.dispatchOnce(url, init);
     } catch (e) {
       if (this.opts.signal?.aborted) throw new FetchError('aborted (total scan time reached)', url, 'ABORTED');
       throw describeError(e, url, t);
-    } finally {
-      clearTimeout(timer);
     }
+    if (raw.chunks === undefined) return { status: raw.status, headers: raw.headers, body: Buffer.alloc(0), truncated: false };
+    const enc = raw.headers
+      .find(([k]) => k === 'content-encoding')?.[1]
+      ?.trim()
+      .toLowerCase();
+    const body = raw.chunks.length === 1 ? raw.chunks[0]! : Buffer.concat(raw.chunks, raw.size);
+    try {
+      return { status: raw.status, headers: raw.headers, ...(await decode(body, raw.truncated, enc, this.opts.maxBytes)) };
+    } catch (e) {
+      throw describeError(e, url, t);
+    }
+  }
+
+  /**
+   * The request itself, on undici's dispatcher API: the body arrives as chunks collected into an array (no
+   * Readable stream, async iterator or AbortController per request). One timer covers headers AND body; the
+   * total scan time aborts everything through agent.destroy(). At most maxBytes of the wire body are kept:
+   * beyond that the request is aborted and the prefix returned as truncated.
+   */
+  private dispatchOnce(url: string, init: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; readBody?: boolean }) {
+    const t = this.opts.requestTimeoutMs;
+    const maxBytes = this.opts.maxBytes;
+    const method = init.method ?? 'GET';
+    const u = new URL(url);
+    return new Promise<RawResponse>((resolve, reject) => {
+      let settled = false;
+      let closed = false;
+      let status = 0;
+      let headers: Array<[string, string]> = [];
+      let chunks: Buffer[] | undefined;
+      let size = 0;
+      let drained = 0;
+      let controller: Dispatcher.DispatchController | undefined;
+      let timedOut: Error | undefined;
+      const timer = setTimeout(() => {
+        timedOut = new DOMException(`timed out after ${t} ms`, 'TimeoutError');
+        if (controller) controller.abort(timedOut);
+        else finish(timedOut); // still queued: aborted as soon as it is dispatched (onRequestStart)
+      }, t);
+      timer.unref?.();
+      const close = () => {
+        closed = true;
+        clearTimeout(timer);
+      };
+      const finish = (err?: Error, truncated = false) => {
+        if (settled) return;
+        settled = true;
+        if (err) reject(err);
+        else resolve({ status, headers, chunks, size, truncated });
+      };
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
+          if (timedOut) c.abort(timedOut);
+        },
+        onResponseStart(_c, statusCode, h) {
+          if (statusCode < 200) return; // 1xx informational: the real response follows
+          status = statusCode;
+          headers = toPairs(h);
+          const redirect = statusCode >= 300 && statusCode < 400 && h.location !== undefined;
+          // Headers are all we need: settle now; the (usually tiny) rest is drained so the connection stays
+          // reusable, within the same timer and at most DRAIN_BYTES.
+          if (init.readBody === false || method === 'HEAD' || redirect) finish();
+          else chunks = [];
+        },
+        onResponseData(c, chunk) {
+          if (closed) return;
+          if (settled) {
+            drained += chunk.length;
+            if (drained > DRAIN_BYTES) {
+              close();
+              c.abort(new FetchError('body not needed', url, 'ABORTED'));
+            }
+            return;
+          }
+          if (!chunks) return;
+          if (size + chunk.length > maxBytes) {
+            chunks.push(chunk.subarray(0, maxBytes - size));
+            size = maxBytes;
+            finish(undefined, true);
+            close();
+            c.abort(new FetchError(`response larger than ${maxBytes} bytes`, url, 'ETOOBIG'));
+            return;
+          }
+          chunks.push(chunk);
+          size += chunk.length;
+        },
+        onResponseEnd() {
+          close();
+          finish();
+        },
+        onResponseError(_c, err) {
+          close();
+          finish(timedOut ?? err);
+        },
+      };
+      this.agent.dispatch(
+        {
+          origin: u.origin,
+          path: u.pathname + u.search,
+          method,
+          headers: { 'user-agent': this.opts.userAgent, 'accept-encoding': 'gzip, br, deflate', accept: '*/*', ...init.headers },
+        },
+        handler,
+      );
+    });
   }
 
   /** GET with manual redirects: records every hop, stops on a revisit or at the limit. */
@@ -270,7 +347,32 @@ export class HttpClient {
   }
 }
 
-async function readCapped(body: Readable, encoding: string | undefined, maxBytes: number, signal: AbortSignal) {
+/** Bytes of an unneeded body (redirect, HEAD) read to keep the connection alive before giving it up. */
+const DRAIN_BYTES = 64 * 1024;
+
+interface RawResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  /** Undefined when the body was not read (HEAD, redirects, readBody: false). */
+  chunks: Buffer[] | undefined;
+  size: number;
+  /** The wire body was cut at maxBytes. */
+  truncated: boolean;
+}
+
+/** Header names lower-cased (undici already does); repeated headers (set-cookie) kept as separate entries. */
+function toPairs(h: Record<string, string | string[] | undefined>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const k in h) {
+    const v = h[k];
+    if (Array.isArray(v)) for (const x of v) out.push([k.toLowerCase(), x]);
+    else if (v !== undefined) out.push([k.toLowerCase(), v]);
+  }
+  return out;
+}
+
+/** Decompresses at most maxBytes of a (possibly truncated) wire body. */
+async function decode(raw: Buffer, truncated: boolean, encoding: string | undefined, maxBytes: number) {
   const kind =
     encoding === 'gzip' || encoding === 'x-gzip'
       ? 'gzip'
@@ -279,50 +381,45 @@ async function readCapped(body: Readable, encoding: string | undefined, maxBytes
         : encoding === 'deflate'
           ? 'deflate'
           : undefined;
-  // Read at most maxBytes from the wire (compressed or not)...
-  const raw = await readRaw(body, maxBytes, signal);
-  if (!kind) return raw;
-  // ...then decompress at most maxBytes: in one synchronous call when it fits (most pages: cheaper than a
-  // stream per response), else streaming the prefix (a compression bomb stops at the cap).
+  if (!kind) return { body: raw, truncated };
+  // In one synchronous call when it fits (most pages: cheaper than a stream per response), else streaming the
+  // prefix (a compression bomb stops at the cap).
   const opts = { maxOutputLength: maxBytes, finishFlush: zlibConstants.Z_SYNC_FLUSH };
   try {
     const out =
       kind === 'gzip'
-        ? gunzipSync(raw.body, opts)
+        ? gunzipSync(raw, opts)
         : kind === 'br'
-          ? brotliDecompressSync(raw.body, { maxOutputLength: maxBytes, finishFlush: zlibConstants.BROTLI_OPERATION_FLUSH })
-          : inflateSync(raw.body, opts);
-    return { body: out, truncated: raw.truncated };
+          ? brotliDecompressSync(raw, { maxOutputLength: maxBytes, finishFlush: zlibConstants.BROTLI_OPERATION_FLUSH })
+          : inflateSync(raw, opts);
+    return { body: out, truncated };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE')
       throw new FetchError(`cannot decode ${kind} body: ${(e as Error).message}`, '', 'EDECODE');
     const decomp = kind === 'gzip' ? createGunzip(opts) : kind === 'br' ? createBrotliDecompress() : createInflate(opts);
     decomp.on('error', () => undefined);
-    decomp.end(raw.body);
-    const prefix = await readRaw(decomp, maxBytes, signal);
+    decomp.end(raw);
+    const prefix = await readPrefix(decomp, maxBytes);
     decomp.destroy();
-    return { body: prefix.body, truncated: true };
+    return { body: prefix, truncated: true };
   }
 }
 
-async function readRaw(stream: Readable, maxBytes: number, signal: AbortSignal) {
+/** The first maxBytes of a stream. */
+async function readPrefix(stream: Readable, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  let truncated = false;
   for await (const chunk of stream) {
-    if (signal.aborted) throw signal.reason;
     const b = chunk as Buffer;
     if (size + b.length > maxBytes) {
       chunks.push(b.subarray(0, maxBytes - size));
       size = maxBytes;
-      truncated = true;
       break;
     }
     chunks.push(b);
     size += b.length;
   }
-  if (truncated) stream.destroy();
-  return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated };
+  return Buffer.concat(chunks, size);
 }
 
 /** Header helper: all values of a (lower-case) header. */

@@ -648,7 +648,7 @@ class ModelBuilder {
         // A level without directives of this kind has exactly its parent's effective set: share it
         // (10,000 servers x several locations would otherwise rebuild identical sets).
         if (level.own[k].length === 0 && parent) scope.headers[k] = parent.headers[k];
-        else if (level.own[k].length === 0) scope.headers[k] = (ctx.inherited[k] ??= effectiveSet(k, [ctx.level, level]));
+        else if (level.own[k].length === 0) scope.headers[k] = ctx.inherited[k] ??= effectiveSet(k, [ctx.level, level]);
         else scope.headers[k] = effectiveSet(k, [ctx.level, ...fullChain]);
       }
       server.scopes.push(scope);
