@@ -4,6 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { analyzeChain } from '../chain/analyze.js';
+import { nginxModel } from '../facts/nginx/index.js';
+
+/** Above this many nginx servers lint skips the chain verdict (see chainVerdictSection). */
+export const CHAIN_VERDICT_MAX_SERVERS = 300;
+
 import { picture, verdictLine } from '../chain/render.js';
 import { ALL_CHECKS } from '../checks/index.js';
 import type { Check } from '../model/check.js';
@@ -81,6 +86,17 @@ function chainVerdictSection(
   facts: Facts,
 ): { section: ReportSection; routes: Array<{ url: string; picture: string; verdict: string }> } | null {
   let routes: Array<{ url: string; picture: string; verdict: string }>;
+  const servers = nginxModel(facts).servers.length;
+  if (servers > CHAIN_VERDICT_MAX_SERVERS) {
+    // The chain builder/planner grows faster than linearly in the number of servers; lint stays fast on
+    // generated configs of thousands of sites, and says where the verdict is instead of silently dropping it.
+    facts.diagnostics.push({
+      level: 'note',
+      file: '(chain)',
+      message: `${servers} nginx servers: the chain verdict is left to \`proxyproof doctor --url https://<site>/\` (lint computes it up to ${CHAIN_VERDICT_MAX_SERVERS} servers)`,
+    });
+    return null;
+  }
   try {
     routes = analyzeChain(facts).verdict.routes.map((r) => ({
       url: `${r.url} (${r.route})`,

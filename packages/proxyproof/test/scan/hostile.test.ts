@@ -90,6 +90,12 @@ before(async () => {
       return html(res, `<html><body>${links}</body></html>`);
     }
     if (url.startsWith('/p/')) return html(res, '<p>leaf</p>');
+    // 10,000 leaves that each take 20 ms: far more than any total time a test sets, however fast the crawler
+    if (url === '/many-slow') {
+      const links = Array.from({ length: 10_000 }, (_, i) => `<a href="/slow/${i}">s${i}</a>`).join('\n');
+      return html(res, `<html><body>${links}</body></html>`);
+    }
+    if (url.startsWith('/slow/')) return void setTimeout(() => html(res, '<p>leaf</p>'), 20);
     if (url === '/')
       return html(
         res,
@@ -216,7 +222,10 @@ test('a page with 10,000 links: bounded by --max-pages, quickly, and says so', {
 test('total time bounds the whole scan', { timeout: 30_000 }, async () => {
   const t0 = Date.now();
   const { report } = await runScan(
-    opts(`https://app.test:${site.port}/many`, { totalTimeoutMs: 1500, crawl: { maxPages: 100_000, depth: 3, concurrency: 1 } }),
+    opts(`https://app.test:${site.port}/many-slow`, {
+      totalTimeoutMs: 1500,
+      crawl: { maxPages: 100_000, depth: 3, concurrency: 1 },
+    }),
   );
   assert.ok(Date.now() - t0 < 6000, `took ${Date.now() - t0}`);
   assert.ok(report.diagnostics.some((d) => /total time reached/.test(d.message)));

@@ -139,7 +139,7 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
       p = client.fetch(url).then(
         (r) =>
           r.status < 400 && !r.redirectLoop
-            ? extractCss(r.body.toString('utf8'), r.finalUrl, 'stylesheet', 0, lineOf(r.body.toString('utf8')))
+            ? extractCss(r.body.toString('utf8'), r.finalUrl, 'stylesheet', 0, lineOf(r.body.toString('utf8')), true)
             : [],
         (e: FetchError) => {
           failures.push({ url, message: e.message, code: e.code });

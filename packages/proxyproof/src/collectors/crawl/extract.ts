@@ -120,16 +120,175 @@ export function extractCss(
   context: 'stylesheet' | 'declarationList',
   lineOffset = 0,
   snippetOf?: (line: number) => string,
+  /** Always build css-tree's tree (linked stylesheets), even for CSS the tokenizer-only path could read. */
+  fullParse = false,
 ): RawRef[] {
   // Fast paths: no URL-bearing construct at all, or none that can be insecure (then line numbers are not
   // needed and css-tree can skip tracking positions, which costs about a third of the parse).
   if (!/url\(|image-set|@import/i.test(css)) return [];
   // Insecure URLs come from a literal http:/ws: or from relative URLs against an http:// base.
   const positions = /(?:http|ws):/i.test(css) || base.startsWith('http:');
+  // Plain rules with plain declarations (most inline <style> blocks and style attributes): css-tree's
+  // tokenizer alone finds the same url() tokens its parser would, without building and walking a tree.
+  const simple = fullParse ? undefined : simpleCssUrls(css, context);
+  if (simple) {
+    const out: RawRef[] = [];
+    const lines = positions && simple.length ? new LineIndex(css) : undefined;
+    for (const u of simple) {
+      const url = resolve(u.value, base);
+      if (!url) continue;
+      const l = lines ? lines.line(u.offset) + lineOffset : undefined;
+      out.push({
+        url,
+        kind: 'css-image',
+        line: l,
+        snippet: l !== undefined && snippetOf ? snippetOf(l) : undefined,
+        relative: !isAbsolute(u.value) || undefined,
+      });
+    }
+    return out;
+  }
   return extractCssParsed(css, base, context, lineOffset, snippetOf, positions);
 }
 
-function extractCssParsed(
+const T = csstree.tokenTypes;
+/**
+ * Text outside the simple subset: at-rules, escapes, strings, comments, custom properties, CDO/CDC, image-set(),
+ * and the line breaks css-tree counts that LineIndex does not (CR, FF).
+ */
+const NOT_SIMPLE = /[@\\"'\r\f]|\/\*|--|image-set/i;
+/** Value functions css-tree parses specially (their URLs may end up in Raw nodes): left to the full parser. */
+const SPECIAL_FUNCTIONS = new Set(['url(', 'var(', 'expression(', 'image-set(', '-webkit-image-set(']);
+
+/**
+ * The url() tokens of a stylesheet (or declaration list) made only of `selector { property: value; ... }`
+ * with plain values, or undefined when the text is anything else (then css-tree's parser decides). Within this
+ * subset css-tree's parser yields exactly one Url node per url-token found in a declaration value (kind
+ * css-image: no at-rules), which the tests check against the full parse. Anything it would recover from
+ * (a stray token, an unbalanced bracket, a property hack) falls outside the subset.
+ */
+export function simpleCssUrls(
+  css: string,
+  context: 'stylesheet' | 'declarationList',
+): Array<{ value: string; offset: number }> | undefined {
+  if (NOT_SIMPLE.test(css)) return undefined;
+  const types: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  csstree.tokenize(css, (type, start, end) => {
+    types.push(type);
+    starts.push(start);
+    ends.push(end);
+  });
+  const n = types.length;
+  const out: Array<{ value: string; offset: number }> = [];
+  let i = 0;
+  const skipWs = () => {
+    while (i < n && types[i] === T.WhiteSpace) i++;
+  };
+  /** Declarations up to `}` (inBlock) or the end; false when one is not plain. */
+  const declarations = (inBlock: boolean): boolean => {
+    for (;;) {
+      while (i < n && (types[i] === T.WhiteSpace || types[i] === T.Semicolon)) i++;
+      if (i >= n) return !inBlock;
+      if (types[i] === T.RightCurlyBracket) return inBlock;
+      // property: a plain identifier (no hacks, not custom), then `:`
+      if (types[i] !== T.Ident) return false;
+      i++;
+      skipWs();
+      if (types[i] !== T.Colon) return false;
+      i++;
+      let depth = 0;
+      let important = false;
+      for (; i < n; i++) {
+        const t = types[i]!;
+        if (important) {
+          if (t === T.WhiteSpace) continue;
+          break;
+        }
+        if (t === T.Semicolon || t === T.RightCurlyBracket) {
+          if (depth !== 0) return false;
+          break;
+        }
+        switch (t) {
+          case T.WhiteSpace:
+          case T.Number:
+          case T.Dimension:
+          case T.Percentage:
+          case T.Hash:
+          case T.Comma:
+            break;
+          case T.Ident: {
+            const c = css.charCodeAt(starts[i]!);
+            if ((c === 0x75 || c === 0x55) && css.charCodeAt(starts[i]! + 1) === 0x2b) return false; // u+ unicode range
+            break;
+          }
+          case T.Url:
+            out.push({ value: csstree.url.decode(css.slice(starts[i]!, ends[i]!)), offset: starts[i]! });
+            break;
+          case T.Function:
+            if (SPECIAL_FUNCTIONS.has(css.slice(starts[i]!, ends[i]!).toLowerCase())) return false;
+            depth++;
+            break;
+          case T.LeftParenthesis:
+            depth++;
+            break;
+          case T.RightParenthesis:
+            if (depth === 0) return false;
+            depth--;
+            break;
+          case T.Delim: {
+            const c = css[starts[i]!];
+            if (c === '!' && depth === 0) {
+              // `!important` (any identifier, as css-tree accepts), then only whitespace before the end
+              i++;
+              skipWs();
+              if (types[i] !== T.Ident) return false;
+              important = true;
+              break;
+            }
+            if (c !== '/' && c !== '*' && c !== '+' && c !== '-') return false;
+            break;
+          }
+          default:
+            return false;
+        }
+      }
+      if (depth !== 0) return false;
+      if (i >= n) return !inBlock;
+      if (types[i] === T.Semicolon) i++;
+      else if (types[i] !== T.RightCurlyBracket) return false;
+    }
+  };
+  if (context === 'declarationList') return declarations(false) ? out : undefined;
+  for (;;) {
+    skipWs();
+    if (i >= n) return out;
+    // prelude: anything balanced up to `{` except what would end or nest a rule; never holds a URL
+    let prelude = 0;
+    let depth = 0;
+    for (; i < n && !(types[i] === T.LeftCurlyBracket && depth === 0); i++) {
+      const t = types[i]!;
+      if (t === T.LeftCurlyBracket || t === T.Semicolon || t === T.RightCurlyBracket) return undefined;
+      if (t === T.Url || t === T.BadUrl || t === T.BadString) return undefined;
+      if (t === T.Function) {
+        if (SPECIAL_FUNCTIONS.has(css.slice(starts[i]!, ends[i]!).toLowerCase())) return undefined;
+        depth++;
+      } else if (t === T.LeftParenthesis || t === T.LeftSquareBracket) depth++;
+      else if (t === T.RightParenthesis || t === T.RightSquareBracket) {
+        if (depth === 0) return undefined;
+        depth--;
+      }
+      if (t !== T.WhiteSpace) prelude++;
+    }
+    if (i >= n || prelude === 0) return undefined;
+    i++; // {
+    if (!declarations(true)) return undefined;
+    i++; // }
+  }
+}
+
+export function extractCssParsed(
   css: string,
   base: string,
   context: 'stylesheet' | 'declarationList',
