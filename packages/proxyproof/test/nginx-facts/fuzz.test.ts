@@ -11,6 +11,7 @@ import { parseNginxText } from '../../src/collectors/nginx/index.js';
 import { nginxModel, selectLocation, selectServer } from '../../src/facts/nginx/index.js';
 import { factsOf } from '../checks/nginx/harness.js';
 import { REPO_ROOT } from '../helpers.js';
+import { seededRandom } from '../seeded-random.js';
 
 const SEEDS = [
   readFileSync(join(REPO_ROOT, 'examples/seed/nginx/sites-enabled/mysite'), 'utf8'),
@@ -33,17 +34,7 @@ const SEEDS = [
 }`,
 ];
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const INSERTS = [
   '{',

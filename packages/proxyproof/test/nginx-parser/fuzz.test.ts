@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseNginxText } from '../../src/collectors/nginx/index.js';
 import { SHARED } from '../helpers.js';
+import { seededRandom } from '../seeded-random.js';
 
 const CASES = 2000;
 const BUDGET_MS = 10_000;
@@ -23,17 +24,7 @@ function corpusFiles(dir: string, out: Buffer[] = []): Buffer[] {
   return out;
 }
 
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const SPECIALS = [
   '{',
