@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KindContext, LabProcess, ProcessKind } from '../types.js';
+import { waitUntilListening } from './ready.js';
 
 export function apacheErrorLog(runDir: string): string {
   return join(runDir, 'httpd', 'error.log');
@@ -42,21 +43,7 @@ export const apacheKind: ProcessKind = {
     const code = await check.exited;
     if (code !== 0) throw new Error(`apache2 rejected ${ctx.file} (exit ${code}):\n${check.logs()}`);
     const proc = ctx.spawn([...argv, '-DFOREGROUND'], { cwd: ctx.dir, env: apacheEnv(), logFiles: [apacheErrorLog(ctx.runDir)] });
-    const address = ctx.vars[ctx.spec.listen.addressVar];
-    const port = Number(ctx.vars[ctx.spec.listen.portVar]);
-    try {
-      if (!address || !Number.isInteger(port) || port <= 0) {
-        throw new Error(
-          `${ctx.scenario.id}: process ${ctx.spec.name}: listen variables ${ctx.spec.listen.addressVar}/${ctx.spec.listen.portVar} are not set`,
-        );
-      }
-      // a wildcard bind is probed on the host's own loopback
-      await ctx.waitForTcp(proc, address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address, port, 20000);
-    } catch (e) {
-      await proc.stop();
-      throw e;
-    }
-    return proc;
+    return waitUntilListening(ctx, proc, 20000);
   },
 };
 

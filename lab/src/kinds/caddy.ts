@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { KindContext, LabProcess, ProcessKind } from '../types.js';
+import { waitUntilListening } from './ready.js';
 
 /** The environment Caddy runs with: PATH and its storage/config dirs inside runDir, nothing else inherited. */
 export function caddyEnv(runDir: string): Record<string, string> {
@@ -29,21 +30,7 @@ export const caddyKind: ProcessKind = {
   kind: 'caddy',
   async start(ctx: KindContext): Promise<LabProcess> {
     const proc = ctx.spawn(caddyArgv(ctx.bin.caddy, ctx.file), { cwd: ctx.dir, env: caddyEnv(ctx.runDir) });
-    const address = ctx.vars[ctx.spec.listen.addressVar];
-    const port = Number(ctx.vars[ctx.spec.listen.portVar]);
-    try {
-      if (!address || !Number.isInteger(port) || port <= 0) {
-        throw new Error(
-          `${ctx.scenario.id}: process ${ctx.spec.name}: listen variables ${ctx.spec.listen.addressVar}/${ctx.spec.listen.portVar} are not set`,
-        );
-      }
-      // a wildcard bind is probed on the host's own loopback
-      await ctx.waitForTcp(proc, address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address, port, 20000);
-    } catch (e) {
-      await proc.stop();
-      throw e;
-    }
-    return proc;
+    return waitUntilListening(ctx, proc, 20000);
   },
 };
 

@@ -1,7 +1,9 @@
 // HAProxy (Debian's 2.6): `haproxy -db -f <haproxy.cfg>` in the foreground. The config is checked first with
 // `haproxy -c` so a template mistake fails with HAProxy's own message (file:line) instead of a timeout.
 // Logging goes to stderr when the config says `log stderr ...` (the lab's templates do), captured by the lab.
+
 import type { KindContext, LabProcess, ProcessKind } from '../types.js';
+import { waitUntilListening } from './ready.js';
 
 export const haproxyKind: ProcessKind = {
   kind: 'haproxy',
@@ -10,21 +12,7 @@ export const haproxyKind: ProcessKind = {
     const code = await check.exited;
     if (code !== 0) throw new Error(`haproxy rejected ${ctx.file} (exit ${code}):\n${check.logs()}`);
     const proc = ctx.spawn([ctx.bin.haproxy, '-db', '-f', ctx.file], { cwd: ctx.dir });
-    const address = ctx.vars[ctx.spec.listen.addressVar];
-    const port = Number(ctx.vars[ctx.spec.listen.portVar]);
-    try {
-      if (!address || !Number.isInteger(port) || port <= 0) {
-        throw new Error(
-          `${ctx.scenario.id}: process ${ctx.spec.name}: listen variables ${ctx.spec.listen.addressVar}/${ctx.spec.listen.portVar} are not set`,
-        );
-      }
-      // a wildcard bind is probed on the host's own loopback
-      await ctx.waitForTcp(proc, address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address, port, 20000);
-    } catch (e) {
-      await proc.stop();
-      throw e;
-    }
-    return proc;
+    return waitUntilListening(ctx, proc, 20000);
   },
 };
 

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { LAB_ROOT } from '../scenarios.js';
 import { readUnit } from '../systemd.js';
 import type { KindContext, LabProcess, ProcessKind } from '../types.js';
+import { waitUntilListening } from './ready.js';
 import { startUnit } from './unit.js';
 
 /** The workspace's node_modules (express, @proxyproof/forwarded as a workspace link, ...). */
@@ -58,20 +59,7 @@ export const nodeKind: ProcessKind = {
       cwd: ctx.dir,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: ctx.runDir, NODE_ENV: 'production' },
     });
-    const address = ctx.vars[ctx.spec.listen.addressVar];
-    const port = Number(ctx.vars[ctx.spec.listen.portVar]);
-    try {
-      if (!address || !Number.isInteger(port) || port <= 0) {
-        throw new Error(
-          `${ctx.scenario.id}: process ${ctx.spec.name}: listen variables ${ctx.spec.listen.addressVar}/${ctx.spec.listen.portVar} are not set`,
-        );
-      }
-      await ctx.waitForTcp(proc, address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address, port, 20000);
-    } catch (e) {
-      await proc.stop();
-      throw e;
-    }
-    return proc;
+    return waitUntilListening(ctx, proc, 20000);
   },
 };
 

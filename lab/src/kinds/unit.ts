@@ -1,7 +1,9 @@
 // Shared by the app-server kinds: run a systemd unit's ExecStart as systemd would (its WorkingDirectory,
 // its Environment=, a clean environment otherwise), then wait for the listen address.
+
 import { readUnit, type UnitService } from '../systemd.js';
 import type { KindContext, LabProcess } from '../types.js';
+import { waitUntilListening } from './ready.js';
 
 export const SYSTEMD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -17,17 +19,5 @@ export async function startUnit(
   const unit = readUnit(ctx.file);
   check(unit);
   const proc = ctx.spawn(unit.execStart, { cwd: unit.workingDirectory ?? ctx.dir, env: unitEnv(ctx, unit) });
-  const address = ctx.vars[ctx.spec.listen.addressVar];
-  const port = Number(ctx.vars[ctx.spec.listen.portVar]);
-  if (!address || !port)
-    throw new Error(`${ctx.spec.name}: listen variables ${ctx.spec.listen.addressVar}/${ctx.spec.listen.portVar} are not set`);
-  // 0.0.0.0 / :: binds are probed on the host's own loopback
-  const probe = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
-  try {
-    await ctx.waitForTcp(proc, probe, port, opts.timeoutMs ?? 30000);
-  } catch (e) {
-    await proc.stop();
-    throw e;
-  }
-  return proc;
+  return waitUntilListening(ctx, proc, opts.timeoutMs ?? 30000);
 }
