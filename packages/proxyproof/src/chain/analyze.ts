@@ -3,9 +3,9 @@
  * (checks/chain/*) and the doctor command share it. Pure given the facts and options.
  */
 import type { Facts } from '../model/facts.js';
-import { type BuildOptions, type BuildResult, buildTopology } from './build/index.js';
 import type { Topology } from './model.js';
 import { type FixPlan, planFixes } from './plan.js';
+import { type BuildOptions, type BuildResult, buildTopology } from './topology/index.js';
 import { type ChainVerdict, computeVerdict } from './verdict.js';
 
 export interface ChainAnalysis {

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { type DiscoveredFile, discover } from '../engine/discover.js';
 import { InputError } from '../model/finding.js';
-import { MAX_CADDYFILE_BYTES } from './build/caddy.js';
-import type { ProxyFile } from './build/index.js';
+import { MAX_CADDYFILE_BYTES } from './topology/caddy.js';
+import type { ProxyFile } from './topology/index.js';
 
 export interface DeploymentFiles {
   files: DiscoveredFile[];

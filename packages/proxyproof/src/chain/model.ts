@@ -1,6 +1,6 @@
 /**
  * The chain topology: what the doctor reasons about. Built from the facts of every collector by
- * the builders in `chain/build/`, consumed by the simulator (`simulate.ts`), the verdict
+ * the builders in `chain/topology/`, consumed by the simulator (`simulate.ts`), the verdict
  * (`verdict.ts`) and the fix planner (`plan.ts`).
  *
  *   client --> [load balancer] --> proxy hop --> ... --> app server --> framework

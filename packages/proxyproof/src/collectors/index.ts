@@ -2,7 +2,7 @@
  * The collectors, in order. A new file format gets a collector in `collectors/<format>/` and a line here.
  * Order matters only for claiming: the first collector to claim a file owns it.
  */
-import type { Collector } from '../engine/collect.js';
+import type { Collector } from '../model/collector.js';
 import { deployCollector } from './deploy/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';

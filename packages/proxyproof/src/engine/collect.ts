@@ -4,28 +4,10 @@
  */
 
 import { COLLECTORS } from '../collectors/index.js';
+import type { CollectContext, CollectOptions, DiscoveredFile } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
-import type { DiscoveredFile } from './discover.js';
 
-export interface CollectOptions {
-  /** Keep comments in nginx trees. */
-  comments?: boolean;
-}
-
-export interface CollectContext {
-  files: DiscoveredFile[];
-  facts: Facts;
-  options: CollectOptions;
-  /** Files already claimed by an earlier collector (a file is one thing). */
-  claimed: Set<string>;
-  /** Reads a file once, records its lines for snippets, and returns its bytes. */
-  read(file: DiscoveredFile): Buffer;
-}
-
-export interface Collector {
-  name: string;
-  collect(ctx: CollectContext): Promise<void> | void;
-}
+export type { CollectContext, CollectOptions, Collector } from '../model/collector.js';
 
 export function emptyFacts(): Facts {
   return { sources: new Map(), nginx: { configs: [] }, appServers: [], frameworks: [], diagnostics: [] } as Facts;

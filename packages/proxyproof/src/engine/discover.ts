@@ -4,6 +4,7 @@
  */
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import type { DiscoveredFile } from '../model/collector.js';
 import { InputError } from '../model/finding.js';
 
 export const MAX_FILES = 20_000;
@@ -11,17 +12,7 @@ export const MAX_FILES = 20_000;
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', 'dist', '.mypy_cache']);
 
-export interface DiscoveredFile {
-  /** Absolute path. */
-  abs: string;
-  /** What the user sees: relative to cwd when inside it. */
-  display: string;
-  /** Named explicitly on the command line (collectors then try harder and report errors). */
-  explicit: boolean;
-  /** The command-line root it was found under (for config-prefix-relative includes). */
-  root: string;
-  size: number;
-}
+export type { DiscoveredFile } from '../model/collector.js';
 
 export function displayPath(abs: string, cwd = process.cwd()): string {
   const rel = relative(cwd, abs);

@@ -7,11 +7,11 @@
  * added (optional) by the owning layer; existing fields keep their meaning.
  */
 
-import type { ComposeFacts, Reach } from '../collectors/deploy/types.js';
 import type { NginxFacts } from '../facts/nginx/types.js';
+import type { ComposeFacts, Reach } from './deploy.js';
 import type { Diagnostic } from './finding.js';
 
-export type { ComposeFacts, Reach } from '../collectors/deploy/types.js';
+export type { ComposeFacts, Reach } from './deploy.js';
 
 export interface SourceRef {
   file: string;
@@ -56,7 +56,7 @@ export interface BindAddress {
   container?: boolean;
   /**
    * Who can open a connection to it, all things considered (container networks, published ports,
-   * systemd binds). Set by collectors/deploy and collectors/python; see collectors/deploy/types.ts.
+   * systemd binds). Set by collectors/deploy and collectors/python; see model/deploy.ts.
    */
   reach?: Reach;
 }

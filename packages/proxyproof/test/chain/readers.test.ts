@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAddress, trustsPeer } from '../../src/chain/addr.js';
-import { apacheHops } from '../../src/chain/build/apache.js';
-import { caddyHops, caddyToTemplate } from '../../src/chain/build/caddy.js';
-import { haproxyHops, haproxyToTemplate } from '../../src/chain/build/haproxy.js';
-import { nginxToTemplate } from '../../src/chain/build/nginx.js';
+import { apacheHops } from '../../src/chain/topology/apache.js';
+import { caddyHops, caddyToTemplate } from '../../src/chain/topology/caddy.js';
+import { haproxyHops, haproxyToTemplate } from '../../src/chain/topology/haproxy.js';
+import { nginxToTemplate } from '../../src/chain/topology/nginx.js';
 import { computeVerdict } from '../../src/chain/verdict.js';
 import { django, gunicorn, link, nginx, ref, route, rule, topo } from './topo.js';
 

@@ -12,11 +12,12 @@
  * daphne: --proxy-headers off by default; when on, X-Forwarded-For/-Port/-Proto are taken from ANY peer.
  * hypercorn: no proxy-header support in the server; ProxyFixMiddleware (0.15+) in the app does it.
  */
+
+import type { ComposePort, Reach } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Exposure, SourceRef, Valued } from '../../model/facts.js';
 import type { Scope } from '../python/evaluate.js';
 import { show, toJs } from '../python/evaluate.js';
 import { type FoundInvocation, type PyServerKind, parseServerArgs, shlexSplit } from './servers.js';
-import type { ComposePort, Reach } from './types.js';
 
 export interface LaunchContext {
   via: AppServerFacts['launch']['via'];

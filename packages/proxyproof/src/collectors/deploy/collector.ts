@@ -7,8 +7,8 @@
  */
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import type { CollectContext, Collector } from '../../engine/collect.js';
-import type { DiscoveredFile } from '../../engine/discover.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
+import type { ComposeFile, ComposePort, ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
@@ -30,7 +30,6 @@ import {
 } from './formats.js';
 import { type FoundInvocation, findInvocations, type PyServerKind, shlexSplit } from './servers.js';
 import { splitCommands } from './shell.js';
-import type { ComposeFile, ComposePort, ComposeService } from './types.js';
 
 /** Config-like files above this size are skipped with a note (a real one is a few KB). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;

@@ -4,8 +4,8 @@
  * none of them runs anything.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap, type Node as YamlNode } from 'yaml';
+import type { ComposePort } from '../../model/deploy.js';
 import { shlexSplit } from './shell.js';
-import type { ComposePort } from './types.js';
 
 export interface Problem {
   line: number;

@@ -17,8 +17,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
-import type { CollectContext, Collector } from '../../engine/collect.js';
-import type { DiscoveredFile } from '../../engine/discover.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { Diagnostic } from '../../model/finding.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
 import { analysedBlock, suggestDirective } from './directives.js';

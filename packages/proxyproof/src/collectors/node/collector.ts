@@ -9,13 +9,12 @@
  * Dockerfiles and .env files of a SvelteKit project are read with collectors/deploy's parsers.
  */
 import { basename, dirname, resolve, sep } from 'node:path';
-import type { CollectContext, Collector } from '../../engine/collect.js';
-import type { DiscoveredFile } from '../../engine/discover.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
+import type { ComposePort, ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { exposureOf, reachOf } from '../deploy/appserver.js';
 import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 import { splitCommands } from '../deploy/shell.js';
-import type { ComposePort, ComposeService } from '../deploy/types.js';
 import {
   analyzeModule,
   type DetachedSetting,

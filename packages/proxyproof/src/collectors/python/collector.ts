@@ -8,8 +8,7 @@
  * `environment:`, systemd `Environment=`) decides DJANGO_SETTINGS_MODULE and env-dependent settings.
  */
 import { basename, dirname, join, relative, sep } from 'node:path';
-import type { CollectContext, Collector } from '../../engine/collect.js';
-import type { DiscoveredFile } from '../../engine/discover.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppServerFacts, FrameworkFacts, FrameworkKind, SourceRef, Valued } from '../../model/facts.js';
 import { buildAppServer } from '../deploy/appserver.js';
 import { guarded, readText, refIn } from '../deploy/collector.js';

@@ -3,7 +3,7 @@
  * Filled by collectors/deploy; read by checks (deploy/, appserver/, django/) and the doctor's chain
  * builder (to link `proxy_pass http://web:8000` to the compose service `web`).
  */
-import type { SourceRef } from '../../model/facts.js';
+import type { SourceRef } from './facts.js';
 
 /**
  * Who can connect to a bind:
