@@ -10,6 +10,7 @@
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { ComposeFacts, Reach } from './deploy.js';
 import type { Diagnostic } from './finding.js';
+import type { TemplateNote } from './template.js';
 
 export type { ComposeFacts, Reach } from './deploy.js';
 
@@ -148,4 +149,6 @@ export interface Facts {
   diagnostics: Diagnostic[];
   /** Compose files: services, ports, expose, networks (filled by collectors/deploy; optional). */
   compose?: ComposeFacts;
+  /** Template files read through collectors/template, by display path (kinds, placeholders, branches kept). */
+  templates?: Map<string, TemplateNote>;
 }
