@@ -66,7 +66,7 @@ function requestHeaderRule(file: string, n: ApacheNode, notes: string[]): Header
   const act = n.args[0]?.toLowerCase();
   const name = n.args[1];
   if (!act || !name) return undefined;
-  const ref: Ref = { file, line: n.line, snippet: `RequestHeader ${n.args.join(' ')}` };
+  const ref: Ref = { file, line: n.line, snippet: n.raw };
   const cond = n.args.slice(act === 'unset' ? 2 : 3).find((a) => /^(env|expr)=/i.test(a));
   let when: HeaderRule['when'];
   if (cond) {
@@ -83,7 +83,7 @@ function requestHeaderRule(file: string, n: ApacheNode, notes: string[]): Header
 function apply(scope: Scope, file: string, n: ApacheNode, notes: string[]): void {
   const key = n.name.toLowerCase();
   const on = (n.args[0] ?? '').toLowerCase() === 'on';
-  const ref: Ref = { file, line: n.line, snippet: `${n.name} ${n.args.join(' ')}` };
+  const ref: Ref = { file, line: n.line, snippet: n.raw };
   if (key === 'proxypreservehost') scope.preserveHost = { on, ref };
   else if (key === 'proxyaddheaders') scope.addHeaders = { on, ref };
   else if (key === 'sslengine' && on) scope.tls = ref;
@@ -177,7 +177,7 @@ export function readApache(
       const path = p.path ?? args[0] ?? '/';
       const url = p.path !== undefined ? args[0] : args[1];
       if (!url || url === '!') continue;
-      const pref: Ref = { file, line: p.node.line, snippet: `ProxyPass ${args.join(' ')}` };
+      const pref: Ref = { file, line: p.node.line, snippet: p.node.raw };
       const s = p.scope;
       const rules: HeaderRule[] = [
         {

@@ -10,6 +10,8 @@ export interface ApacheNode {
   /** Arguments with quotes removed. */
   args: string[];
   line: number;
+  /** The directive as written (continuations joined). */
+  raw: string;
   /** Children of a `<Section>`. */
   block?: ApacheNode[];
 }
@@ -48,6 +50,7 @@ export function parseApache(src: string): ApacheParse {
         name: open[1] as string,
         args: splitWords((open[2] ?? '').trim()).map((w) => w.text),
         line: start + 1,
+        raw: t,
         block: [],
       };
       top.children.push(node);
@@ -63,7 +66,7 @@ export function parseApache(src: string): ApacheParse {
       continue;
     }
     const w = splitWords(t).map((x) => x.text);
-    top.children.push({ name: w[0] as string, args: w.slice(1), line: start + 1 });
+    top.children.push({ name: w[0] as string, args: w.slice(1), line: start + 1, raw: t });
   }
   for (const s of stack.slice(1)) if (s.node) errors.push({ line: s.node.line, message: `<${s.node.name}> is never closed` });
   return { nodes: root, errors };
