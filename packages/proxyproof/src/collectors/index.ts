@@ -4,8 +4,24 @@
  */
 import type { Collector } from '../model/collector.js';
 import { deployCollector } from './deploy/collector.js';
+import { dotnetCollector } from './dotnet/collector.js';
+import { goCollector } from './golang/collector.js';
+import { jvmCollector } from './jvm/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
+import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
+import { rubyCollector } from './ruby/collector.js';
 
-export const COLLECTORS: Collector[] = [nginxCollector, deployCollector, pythonCollector, nodeAppCollector];
+export const COLLECTORS: Collector[] = [
+  nginxCollector,
+  deployCollector,
+  pythonCollector,
+  nodeAppCollector,
+  // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
+  rubyCollector,
+  phpCollector,
+  jvmCollector,
+  dotnetCollector,
+  goCollector,
+];
