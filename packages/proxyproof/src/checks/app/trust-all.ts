@@ -6,7 +6,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding } from '../../model/finding.js';
-import { APP_REFS, appEnds, ev, publishedPorts } from './common.js';
+import { APP_REFS, appEnds, containerEvidence, ev, publishedPorts } from './common.js';
 
 const meta: CheckMeta = {
   id: 'app/trust-all',
@@ -29,7 +29,8 @@ export const trustAll: Check = {
       if (fw.kind === 'rails' && t === a.trustScheme) continue;
       const port = a.binds?.find((b) => b.port !== undefined)?.port;
       const published = publishedPorts(facts, port);
-      const open = (a.binds ?? []).filter((b) => b.exposure === 'all-interfaces' && !b.container);
+      // In a container, 0.0.0.0 is the container's network: only published ports count.
+      const open = containerEvidence(facts) ? [] : (a.binds ?? []).filter((b) => b.exposure === 'all-interfaces' && !b.container);
       const reachable = published.length > 0 || open.length > 0;
       const uses = (fw.settings.clientIpUses?.value as Array<{ file: string; line: number; snippet?: string }> | undefined) ?? [];
       const evidence: Evidence[] = [
@@ -62,7 +63,7 @@ export const trustAll: Check = {
                   file: a.ref.file,
                   line: a.ref.line,
                   lines: [
-                    `${/^\s*/.exec(a.ref.snippet ?? '')?.[0] ?? '\t'}_ = ${/(\w+)\s*:?=\s*gin\./.exec(a.ref.snippet ?? '')?.[1] ?? 'r'}.SetTrustedProxies([]string{"127.0.0.1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"})`,
+                    `${/^\s*/.exec(facts.sources.get(a.ref.file)?.[a.ref.line - 1] ?? '')?.[0] ?? '\t'}_ = ${/(\w+)\s*:?=\s*gin\./.exec(a.ref.snippet ?? '')?.[1] ?? 'r'}.SetTrustedProxies([]string{"127.0.0.1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"})`,
                   ],
                   placement: 'after',
                 }

@@ -44,6 +44,7 @@ export function codeLines(text: string, style: CommentStyle): string[] {
         if (c === '*' && n === '/') {
           inBlock = false;
           i++;
+          res += ' ';
         }
         res += ' ';
         continue;

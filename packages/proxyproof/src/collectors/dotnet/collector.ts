@@ -46,7 +46,9 @@ export const dotnetCollector: Collector = {
           )
         ) {
           added.push(ref);
-          addedList.push(...quotedStrings(l));
+          // new IPNetwork(IPAddress.Parse("172.16.0.0"), 12) -> 172.16.0.0/12; IPAddress.Parse("10.0.0.5") -> itself.
+          const nets = [...l.matchAll(/Parse\(\s*"([^"]+)"\s*\)\s*,\s*(\d+)/g)].map((m) => `${m[1]}/${m[2]}`);
+          addedList.push(...(nets.length > 0 ? nets : quotedStrings(l)));
         }
         const h = /ForwardedHeaders\s*=\s*(ForwardedHeaders\.[\w.|\s]+)/.exec(l);
         if (h) headers = lit((h[1] as string).replace(/\s+/g, ''), ref);
