@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE } from './commands/common.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerFix } from './commands/fix.js';
 import { registerLint } from './commands/lint.js';
 import { registerScan } from './commands/scan.js';
 import { InputError } from './model/finding.js';
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   registerLint(program);
   registerDoctor(program);
   registerScan(program);
+  registerFix(program);
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });
