@@ -261,6 +261,11 @@ function buildChanges(
       replaces.set(e.line, { edit: e, lines });
       ids.add(e.finding.id);
     } else {
+      // After a line that opens a bracket or continues (`X = [`, `ExecStart=... \\`), new lines would land inside it.
+      if (!wholeStatementLine(target) && !/\{\s*(#.*)?$/.test(target)) {
+        refused.push({ edit: e, reason: `line ${e.line} does not end a statement: writing after it would break the file` });
+        continue;
+      }
       const lines = styled(e, target);
       const a = afters.get(e.line) ?? { edits: [], lines: [] };
       // Idempotent: lines already written right after the anchor (or queued by another finding) are not added again.
