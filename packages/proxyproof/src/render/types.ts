@@ -5,7 +5,7 @@
 import type { Diagnostic, Finding } from '../model/finding.js';
 
 export interface Report {
-  command: 'lint' | 'doctor' | 'scan' | 'probe';
+  command: 'lint' | 'doctor' | 'scan' | 'probe' | 'fix' | 'verify';
   /** Paths or URLs the user gave. */
   inputs: string[];
   findings: Finding[];
