@@ -93,11 +93,13 @@ export const textRenderer: Renderer = {
       for (const f of report.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
       const summary =
         report.findings.length === 0
-          ? c.green('no findings')
+          ? report.incomplete
+            ? `${c.sev('high', report.incomplete)}; no findings in what was covered`
+            : c.green('no findings')
           : `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (${[...counts]
               .map(([s, n]) => `${n} ${s}`)
               .join(', ')})`;
-      parts.push(summary);
+      parts.push(report.incomplete && report.findings.length ? `${c.sev('high', report.incomplete)}; ${summary}` : summary);
     }
     return `${parts.join('\n\n')}\n`;
   },
