@@ -6,7 +6,7 @@
 import { relative } from 'node:path';
 import { SCAN_CHECKS } from '../checks/scan/index.js';
 import type { ScanCheck } from '../checks/scan/types.js';
-import { BrowserEngine, type BrowserOptions } from '../collectors/browser/browser.js';
+import { BrowserEngine, type BrowserOptions, findChromium } from '../collectors/browser/browser.js';
 import { loadErrorMessage } from '../collectors/browser/load-error.js';
 import { type CrawlOptions, crawl, decodeBody } from '../collectors/crawl/crawler.js';
 import { extractHtml } from '../collectors/crawl/extract.js';
@@ -74,6 +74,7 @@ export async function collectScanFacts(
       file: entry.href,
     });
   let browser: BrowserEngine | undefined;
+  let launching: Promise<BrowserEngine> | undefined;
   try {
     // The plain-http twin (or the entry itself when the user gave http://).
     let httpEntry: HttpEntryFacts | undefined;
@@ -91,15 +92,20 @@ export async function collectScanFacts(
       }
     }
 
-    if (opts.engine === 'browser') {
-      browser = await BrowserEngine.launch({
+    // The browser starts with the first page to load (an entry the crawler cannot fetch costs no browser),
+    // but a missing binary is said at once.
+    if (opts.engine === 'browser') findChromium(opts.browser?.executablePath);
+    const startBrowser = () =>
+      (launching ??= BrowserEngine.launch({
         ...opts.browser,
         trust,
         resolve: opts.http.resolve,
         contexts: opts.browser?.contexts ?? Math.min(opts.crawl.concurrency, 4),
-      });
-      if (browser.trustWarning) diagnostics.push({ level: 'warning', message: browser.trustWarning, file: entry.href });
-    }
+      }).then((b) => {
+        browser = b;
+        if (b.trustWarning) diagnostics.push({ level: 'warning', message: b.trustWarning, file: entry.href });
+        return b;
+      }));
     let insecureSoFar = 0;
     let result: Awaited<ReturnType<typeof crawl>>;
     try {
@@ -110,14 +116,15 @@ export async function collectScanFacts(
           insecureSoFar += (page.observed ?? page.insecure).length;
           opts.progress?.page(s.done, s.queued, insecureSoFar);
         },
-        visit: browser
-          ? async (page) => {
-              const v = await browser!.visit(page.finalUrl);
-              page.observed = v.observed;
-              page.browser = { status: v.status, finalUrl: v.finalUrl, error: v.error };
-              if (v.screenshot) page.screenshot = v.screenshot;
-            }
-          : undefined,
+        visit:
+          opts.engine === 'browser'
+            ? async (page) => {
+                const v = await (await startBrowser()).visit(page.finalUrl);
+                page.observed = v.observed;
+                page.browser = { status: v.status, finalUrl: v.finalUrl, error: v.error };
+                if (v.screenshot) page.screenshot = v.screenshot;
+              }
+            : undefined,
       });
     } catch (e) {
       if (e instanceof FetchError) throw new InputError(e.message, e.url);
@@ -126,7 +133,7 @@ export async function collectScanFacts(
       opts.progress?.stop();
     }
     for (const f of result.failures) diagnostics.push({ level: 'error', message: f.message, file: f.url });
-    if (browser) {
+    if (opts.engine === 'browser') {
       for (const p of result.pages) {
         // Pages the crawler fetched but never handed to the browser (total scan time reached): not loaded either.
         if (!p.browser && browserShouldLoad(p))
@@ -185,7 +192,7 @@ export async function collectScanFacts(
     return { facts, diagnostics, browserVersion: browser?.version };
   } finally {
     clearTimeout(timer);
-    await browser?.close();
+    await launching?.then((b) => b.close()).catch(() => undefined);
     await client.close();
   }
 }
