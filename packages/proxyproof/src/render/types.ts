@@ -15,6 +15,11 @@ export interface Report {
   diagnostics: Diagnostic[];
   /** Command-specific sections (the doctor's chains, the scan's pages), rendered by that command's renderer parts. */
   sections?: ReportSection[];
+  /**
+   * What the analysis could not cover, in one sentence ("2 pages could not be loaded"): the text summary starts
+   * with it (so an incomplete run never reads as clean) and the JSON has it as `summary.incomplete`.
+   */
+  incomplete?: string;
   /** Command-specific machine-readable payload merged into the JSON output. */
   data?: Record<string, unknown>;
   /** The chain analysis behind the verdict (lint, doctor): the HTML report draws it. Not serialised. */
