@@ -19,10 +19,11 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { Diagnostic } from '../../model/finding.js';
-import { renderedName } from '../template/index.js';
+import { detemplate, isPlaceholder, isTemplateName, renderedName } from '../template/index.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
 import { analysedBlock, suggestDirective } from './directives.js';
 import { errorReason, MAX_CONFIG_BYTES, parseNginxFile, relabelTree } from './parser.js';
+import { STOCK_FILES } from './stock.js';
 
 const SITE_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d']);
 /** Block directives that make a file an nginx config of its own (a snippet of `proxy_set_header` lines is not). */
@@ -152,6 +153,34 @@ export const nginxCollector: Collector = {
     const entries: Entry[] = [];
     const covered = new Set<string>();
 
+    // A repository that ships its own `proxy_params` (Ansible's files/, a docker build context) installs it as
+    // /etc/nginx/proxy_params: an `include proxy_params;` not found under the prefix means that file, not
+    // Debian's stock one. The folder nearest the entry wins.
+    const stockNames = new Set(STOCK_FILES.map((s) => s.name));
+    const shippedStockDirs = [...new Set(ctx.files.filter((f) => stockNames.has(basename(f.abs))).map((f) => dirname(f.abs)))];
+    const stockDirsFor = (abs: string): string[] => {
+      const common = (d: string): number => {
+        const a = d.split(sep);
+        const b = dirname(abs).split(sep);
+        let n = 0;
+        while (n < a.length && a[n] === b[n]) n++;
+        return n;
+      };
+      return [...[...shippedStockDirs].sort((x, y) => common(y) - common(x)), '/etc/nginx'];
+    };
+
+    // `include {{ vhost_path }}/app_proxy.include;`: the path holds a placeholder, so the file is the tree's
+    // template of that name (`app_proxy.include.j2`), or of that stem (`app_proxy.j2`) when only one fits.
+    const resolveTemplatedInclude = (arg: string): string | undefined => {
+      if (!isPlaceholder(arg) || /[*?[]/.test(arg)) return undefined;
+      const want = basename(arg);
+      const stem = (n: string): string => n.replace(/\..*$/, '');
+      const exact = ctx.files.filter((x) => renderedName(basename(x.abs)) === want);
+      if (exact.length === 1) return exact[0]?.abs;
+      const byStem = ctx.files.filter((x) => isTemplateName(basename(x.abs)) && stem(basename(x.abs)) === stem(want));
+      return byStem.length === 1 ? byStem[0]?.abs : undefined;
+    };
+
     for (const cand of candidates) {
       const f = cand.file;
       if (covered.has(f.abs)) continue;
@@ -164,6 +193,8 @@ export const nginxCollector: Collector = {
         rebase:
           cand.prefix === '/etc/nginx' ? [] : [{ from: '/etc/nginx', to: cand.prefix, always: looksLikeConfRoot(cand.prefix) }],
         comments: ctx.options.comments,
+        stockDirs: stockDirsFor(f.abs),
+        resolveInclude: resolveTemplatedInclude,
         onFileText: (_file, abs, text, source) => texts.set(abs, { display: display(abs), text, source }),
       });
       const entryText = texts.get(f.abs)?.text ?? '';
@@ -189,7 +220,8 @@ export const nginxCollector: Collector = {
         }
         continue;
       }
-      const placeholder = parsedOk ? null : TEMPLATE.exec(entryText);
+      // A template the shared reader rendered is linted (its errors are real); one it could not read stays a note.
+      const placeholder = parsedOk || detemplate(entryText, { name: f.abs }) ? null : TEMPLATE.exec(entryText);
       if (placeholder) {
         // One clear note instead of the cascade of syntax errors `{{VAR}}` causes; the file is not linted.
         const line = entryText.slice(0, placeholder.index).split('\n').length;
@@ -243,7 +275,11 @@ export const nginxCollector: Collector = {
           continue;
         }
         const d: Diagnostic = { level: 'error', message: `nginx: ${errorReason(err)}`, file: err.file };
-        if (err.kind === 'include-missing' && err.include && isAbsolute(err.include)) {
+        if (err.kind === 'include-missing' && err.include && isPlaceholder(err.include)) {
+          // A templated path (`{{ vhost_path }}/x.include`) names the rendered server's file: lint the rest.
+          d.level = 'warning';
+          d.message = `nginx: ${errorReason(err)}; the path is a template placeholder, so the config was linted without it`;
+        } else if (err.kind === 'include-missing' && err.include && isAbsolute(err.include)) {
           // An absolute path names the server's filesystem (/etc/letsencrypt/options-ssl-nginx.conf of a site
           // copied off its server): say so and lint the rest. A missing relative include stays an error.
           d.level = 'warning';

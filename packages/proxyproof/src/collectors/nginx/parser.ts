@@ -65,6 +65,8 @@ export interface ParseOptions {
   rebase?: { from: string; to: string; always?: boolean }[];
   /** Called with the text of every file parsed (for snippets), once per file. */
   onFileText?: (file: string, abs: string, text: string, source: 'file' | 'builtin') => void;
+  /** Resolves an include argument not found as written (e.g. with a template placeholder) to an absolute path. */
+  resolveInclude?: (arg: string) => string | undefined;
   /** Size cap per file, bytes. Default MAX_CONFIG_BYTES. */
   maxBytes?: number;
 }
@@ -391,6 +393,11 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
           const real = stockDirs.map((d) => join(d, stock.name)).find((p) => exists(p) === 'file');
           if (real) found = [{ file: real, abs: real, stock }];
           else if (builtinStock) found = [{ file: stock.path, abs: stock.path, stock, builtin: true }];
+        }
+        if (found.length === 0 && options.resolveInclude) {
+          // A path the tree cannot name as written (a template placeholder in it): the caller may know the file.
+          const other = options.resolveInclude(arg);
+          if (other && exists(other) === 'file') found = [{ file: other, abs: other }];
         }
         if (found.length === 0) {
           const kind = exists(absPattern);
