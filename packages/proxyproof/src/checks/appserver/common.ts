@@ -5,7 +5,7 @@
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { AppServerFacts, Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
-import { describeBind, ev, proxyPeers, schemeFromProxy } from './context.js';
+import { describeBind, ev, proxyPeers, schemeFromProxy, serversFor } from './context.js';
 
 export const REFS = {
   gunicornForwarded: 'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
@@ -154,6 +154,13 @@ export function forwardedAllowAll(
 }
 
 /** X-proxy-not-trusted: the proxy is elsewhere and the server ignores its headers. */
+/** The Django app this server runs (or the tree's only framework) reads the scheme header itself. */
+function frameworkReadsScheme(facts: Facts, s: AppServerFacts): boolean {
+  return facts.frameworks.some(
+    (f) => f.kind === 'django' && !!f.schemeHeader?.value && (facts.frameworks.length === 1 || serversFor(facts, f).includes(s)),
+  );
+}
+
 export function proxyNotTrusted(
   meta: CheckMeta,
   kind: AppServerFacts['kind'],
@@ -168,6 +175,9 @@ export function proxyNotTrusted(
         const v = schemeFromProxy(facts, s);
         const peers = v.peers.length > 0 ? v.peers : proxyPeers(facts, s);
         if (v.believed !== 'no' || v.cause === 'not-sent' || peers.length === 0) continue;
+        // Django with SECURE_PROXY_SSL_HEADER reads the header itself (request.is_secure()), whatever the app
+        // server made of it: the server's trust list is not what decides the scheme the app sees.
+        if (frameworkReadsScheme(facts, s)) continue;
         const redirect = facts.frameworks.some(
           (f) => f.kind === 'django' && f.sslRedirect?.value === true && !f.schemeHeader?.value,
         );

@@ -57,6 +57,27 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'high', message: /loops/ },
   },
   {
+    name: "valid (trap): Django reads the header itself (SECURE_PROXY_SSL_HEADER), gunicorn's trust does not decide the scheme",
+    files: {
+      'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 mysite.wsgi']),
+      'site.conf': nginxTls('http://web:8000'),
+      'mysite/settings.py': settings([
+        'SECURE_SSL_REDIRECT = True',
+        "SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')",
+      ]),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: SECURE_PROXY_SSL_HEADER = None does not read the header: still reported',
+    files: {
+      'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 mysite.wsgi']),
+      'site.conf': nginxTls('http://web:8000'),
+      'mysite/settings.py': settings(['SECURE_PROXY_SSL_HEADER = None']),
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
     name: 'medium: nginx on another host',
     files: { 'app.service': systemdUnit('gunicorn -b 10.0.0.5:8000 app:app'), 'site.conf': nginxTls('http://10.0.0.5:8000') },
     expect: { count: 1, message: /another host/ },
