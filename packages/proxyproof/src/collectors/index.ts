@@ -10,6 +10,7 @@ import { haproxyCollector } from './haproxy/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
 import { pythonCollector } from './python/collector.js';
+import { traefikCollector } from './traefik/collector.js';
 
 export const COLLECTORS: Collector[] = [
   nginxCollector,
@@ -19,4 +20,5 @@ export const COLLECTORS: Collector[] = [
   deployCollector,
   pythonCollector,
   nodeAppCollector,
+  traefikCollector,
 ];
