@@ -302,7 +302,8 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
     for (const [sname, s] of Object.entries(obj(v.services) ?? {}))
       if (obj(s)) containers.push({ c: obj(s) as Record<string, unknown>, path: ['services', sname] });
     const podSpec = obj(get(v, ['spec', 'template', 'spec'])) ?? obj(v.spec);
-    for (const [i, c] of (Array.isArray(podSpec?.containers) ? (podSpec?.containers as unknown[]) : []).entries())
+    const podContainers: unknown[] = Array.isArray(podSpec?.containers) ? (podSpec.containers as unknown[]) : [];
+    for (const [i, c] of podContainers.entries())
       if (obj(c))
         containers.push({
           c: obj(c) as Record<string, unknown>,
@@ -315,7 +316,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
         const list = c[key];
         if (Array.isArray(list)) {
           const lines = linesOfSeq(doc, [...path, key], list.length);
-          list.forEach((x, i) => flags.push({ text: String(x), line: lines[i] ?? 0 }));
+          for (const [i, x] of list.entries()) flags.push({ text: String(x), line: lines[i] ?? 0 });
         } else if (typeof list === 'string') {
           const line = at(doc, [...path, key])?.line ?? 0;
           for (const w of list.split(/\s+/)) flags.push({ text: w, line });
