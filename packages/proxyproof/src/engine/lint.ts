@@ -63,6 +63,8 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
       diagnostics: facts.diagnostics,
       sections: verdict ? [verdict.section] : [],
       data: verdict ? { chain: verdict.routes } : undefined,
+      // memoized: the analysis the verdict section used, for the HTML report's chain picture
+      chain: verdict ? analyzeChain(facts) : undefined,
     },
   };
 }
