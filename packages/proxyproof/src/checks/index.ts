@@ -10,6 +10,7 @@ import { DJANGO_CHECKS } from './django/index.js';
 import { FLASK_CHECKS } from './flask/index.js';
 import { NGINX_CHECKS } from './nginx/index.js';
 import { NODE_CHECKS } from './node/index.js';
+import { PROXY_CHECKS } from './proxy/index.js';
 
 export const ALL_CHECKS: Check[] = [
   ...NGINX_CHECKS,
@@ -18,6 +19,7 @@ export const ALL_CHECKS: Check[] = [
   ...FLASK_CHECKS,
   ...NODE_CHECKS,
   ...DEPLOY_CHECKS,
+  ...PROXY_CHECKS,
   ...APP_CHECKS,
 ];
 

@@ -3,9 +3,12 @@
  * Order matters only for claiming: the first collector to claim a file owns it.
  */
 import type { Collector } from '../model/collector.js';
+import { apacheCollector } from './apache/collector.js';
+import { caddyCollector } from './caddy/collector.js';
 import { deployCollector } from './deploy/collector.js';
 import { dotnetCollector } from './dotnet/collector.js';
 import { goCollector } from './golang/collector.js';
+import { haproxyCollector } from './haproxy/collector.js';
 import { jvmCollector } from './jvm/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
@@ -15,6 +18,9 @@ import { rubyCollector } from './ruby/collector.js';
 
 export const COLLECTORS: Collector[] = [
   nginxCollector,
+  caddyCollector,
+  haproxyCollector,
+  apacheCollector,
   deployCollector,
   pythonCollector,
   nodeAppCollector,

@@ -10,6 +10,8 @@
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { ComposeFacts, Reach } from './deploy.js';
 import type { Diagnostic } from './finding.js';
+import type { FrontFacts, KubeFacts, ProxyConfigFacts } from './proxy.js';
+import type { TemplateNote } from './template.js';
 
 export type { ComposeFacts, Reach } from './deploy.js';
 
@@ -195,4 +197,12 @@ export interface Facts {
   diagnostics: Diagnostic[];
   /** Compose files: services, ports, expose, networks (filled by collectors/deploy; optional). */
   compose?: ComposeFacts;
+  /** Template files read through collectors/template, by display path (kinds, placeholders, branches kept). */
+  templates?: Map<string, TemplateNote>;
+  /** Caddy, HAProxy, Apache, Traefik, ingress-nginx configs as neutral proxy facts (model/proxy.ts; issue 13). */
+  proxies?: ProxyConfigFacts[];
+  /** Cloud/PaaS fronts declared (`--front`, `.proxyproof.json`) or inferred from the tree (issue 13). */
+  fronts?: FrontFacts[];
+  /** Kubernetes Services and ingress-nginx settings (issue 13). */
+  kube?: KubeFacts;
 }
