@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBaseline } from './commands/baseline.js';
 import { EXIT_USAGE } from './commands/common.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerLint } from './commands/lint.js';
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   registerLint(program);
   registerDoctor(program);
   registerScan(program);
+  registerBaseline(program);
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });
