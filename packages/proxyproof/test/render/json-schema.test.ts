@@ -48,13 +48,11 @@ let certs: Certs;
 let site: Running;
 before(async () => {
   certs = makeCerts();
-  site = await startHttps(
-    (req, res) =>
-      req.url === '/old'
-        ? (res.writeHead(301, { location: `http://${req.headers.host}/` }), res.end())
-        : html(res, `<script src="http://${req.headers.host}/a.js"></script><a href="/old">old</a>`),
-    certs,
-  );
+  site = await startHttps((req, res) => {
+    if (req.url !== '/old') return html(res, `<script src="http://${req.headers.host}/a.js"></script><a href="/old">old</a>`);
+    res.writeHead(301, { location: `http://${req.headers.host}/` });
+    res.end();
+  }, certs);
 });
 after(async () => {
   await site?.close();
