@@ -7,7 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { registerBaseline } from './commands/baseline.js';
 import { EXIT_USAGE } from './commands/common.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerFix } from './commands/fix.js';
 import { registerLint } from './commands/lint.js';
+import { registerProbe } from './commands/probe.js';
 import { registerScan } from './commands/scan.js';
 import { InputError } from './model/finding.js';
 
@@ -29,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
   registerDoctor(program);
   registerScan(program);
   registerBaseline(program);
+  registerFix(program);
+  registerProbe(program);
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });

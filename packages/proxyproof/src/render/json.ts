@@ -8,7 +8,7 @@ import type { Renderer } from './types.js';
 export const jsonRenderer: Renderer = {
   name: 'json',
   render(report) {
-    const { command, inputs, findings, diagnostics, data } = report;
+    const { command, inputs, findings, diagnostics, data, incomplete } = report;
     const counts: Record<string, number> = {};
     for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
     const suppressed = (report.suppressed ?? []).map((s) => ({
@@ -27,7 +27,12 @@ export const jsonRenderer: Renderer = {
         schemaVersion: 1,
         command,
         inputs,
-        summary: { findings: findings.length, bySeverity: counts, suppressed: suppressed.length },
+        summary: {
+          findings: findings.length,
+          bySeverity: counts,
+          suppressed: suppressed.length,
+          ...(incomplete ? { incomplete } : {}),
+        },
         findings,
         diagnostics,
         suppressed,

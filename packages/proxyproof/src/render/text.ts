@@ -94,7 +94,9 @@ export const textRenderer: Renderer = {
       for (const f of report.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
       const summary =
         report.findings.length === 0
-          ? c.green('no findings')
+          ? report.incomplete
+            ? `${c.sev('high', report.incomplete)}; no findings in what was covered`
+            : c.green('no findings')
           : `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (${[...counts]
               .map(([s, n]) => `${n} ${s}`)
               .join(', ')})`;
@@ -105,7 +107,8 @@ export const textRenderer: Renderer = {
         by('config') ? `${by('config')} ignored by .proxyproof.json` : '',
         by('baseline') ? `${by('baseline')} in the baseline` : '',
       ].filter(Boolean);
-      parts.push(notes.length ? `${summary}; ${notes.join(', ')}` : summary);
+      const line = notes.length ? `${summary}; ${notes.join(', ')}` : summary;
+      parts.push(report.incomplete && report.findings.length ? `${c.sev('high', report.incomplete)}; ${line}` : line);
     }
     return `${parts.join('\n\n')}\n`;
   },

@@ -8,13 +8,18 @@ import type { Diagnostic, Finding } from '../model/finding.js';
 import type { DocsResolver } from './docs.js';
 
 export interface Report {
-  command: 'lint' | 'doctor' | 'scan' | 'probe' | 'verify';
+  command: 'lint' | 'doctor' | 'scan' | 'probe' | 'fix' | 'verify';
   /** Paths or URLs the user gave. */
   inputs: string[];
   findings: Finding[];
   diagnostics: Diagnostic[];
   /** Command-specific sections (the doctor's chains, the scan's pages), rendered by that command's renderer parts. */
   sections?: ReportSection[];
+  /**
+   * What the analysis could not cover, in one sentence ("2 pages could not be loaded"): the text summary starts
+   * with it (so an incomplete run never reads as clean) and the JSON has it as `summary.incomplete`.
+   */
+  incomplete?: string;
   /** Command-specific machine-readable payload merged into the JSON output. */
   data?: Record<string, unknown>;
   /** The chain analysis behind the verdict (lint, doctor): the HTML report draws it. Not serialised. */
