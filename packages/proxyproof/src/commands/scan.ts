@@ -157,6 +157,6 @@ export function registerScan(program: Command): void {
       thirdPartyCheck: o.thirdPartyCheck,
       progress: createProgress(o.progress ? 'auto' : 'off'),
     });
-    process.exitCode = emit(report, o);
+    process.exitCode = await emit(report, o);
   });
 }
