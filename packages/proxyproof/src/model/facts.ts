@@ -10,8 +10,8 @@
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { ComposeFacts, Reach } from './deploy.js';
 import type { Diagnostic } from './finding.js';
-import type { TemplateNote } from './template.js';
 import type { FrontFacts, KubeFacts, ProxyConfigFacts } from './proxy.js';
+import type { TemplateNote } from './template.js';
 
 export type { ComposeFacts, Reach } from './deploy.js';
 
