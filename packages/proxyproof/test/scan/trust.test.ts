@@ -6,12 +6,13 @@
  * verifies (the NSS database of its fresh HOME), never ignoreHTTPSErrors.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BrowserEngine } from '../../src/collectors/browser/browser.js';
+import { findCertutil, makeBrowserHome, scratchDir } from '../../src/collectors/browser/nssdb.js';
 import { FetchError, HttpClient } from '../../src/collectors/crawl/http.js';
 import { InputError } from '../../src/model/finding.js';
 import { loadTrust, type Trust } from '../../src/scan/trust.js';
@@ -334,4 +335,24 @@ test('CLI: untrusted, wrong-name and expired certificates fail in both engines (
       if (engine === 'browser') assert.equal(j.pages[0].browser.status, 200);
     }
   }
+});
+
+test('the browser HOME: a fresh NSS db per scan, removed on close; homes left by killed scans are swept', {
+  timeout: 60_000,
+}, async () => {
+  const certutil = findCertutil();
+  assert.ok(certutil, 'certutil (libnss3-tools) is installed');
+  const dead = spawnSync('true').pid;
+  assert.ok(dead);
+  const stale = join(scratchDir(), `proxyproof-browser-home-${dead}-stale`);
+  mkdirSync(join(stale, '.pki'), { recursive: true });
+  const home = await makeBrowserHome(loadTrust({ ...bare, caCerts: [certs.caFile] }).anchors, certutil);
+  try {
+    assert.equal(existsSync(stale), false, 'the home of a dead pid is removed');
+    const listed = execFileSync(certutil, ['-L', '-d', `sql:${join(home.home, '.pki', 'nssdb')}`], { encoding: 'utf8' });
+    assert.match(listed, /proxyproof-anchor-0\s+C,,/);
+  } finally {
+    home.cleanup();
+  }
+  assert.equal(existsSync(home.home), false);
 });
