@@ -261,3 +261,43 @@ describe('discovery of build-output folders', () => {
     assert.deepEqual(facts.nginx.configs.map((t) => t.config[0]?.file).sort(), ['dist/nginx.conf', 'dist/sub/site.conf']);
   });
 });
+
+describe('nginx collector: what repositories ship beside their configs', () => {
+  it("uses the repository's own proxy_params (Ansible files/) before Debian's stock copy", async () => {
+    const root = tree({
+      'templates/nginx.conf':
+        'events {}\nhttp {\n  server {\n    listen 80;\n    include proxy_params;\n    location / { proxy_pass http://127.0.0.1:8000; }\n  }\n}\n',
+      'files/proxy_params': 'proxy_set_header Host $http_host;\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n',
+    });
+    const facts = await collect(['.'], root);
+    const files = facts.nginx.configs[0]?.config.map((c) => c.file);
+    assert.deepEqual(files, ['templates/nginx.conf', 'files/proxy_params']);
+  });
+  it('trap: without a shipped copy the stock proxy_params is used', async () => {
+    const root = tree({
+      'nginx.conf':
+        'events {}\nhttp {\n  server {\n    listen 80;\n    include proxy_params;\n    location / { proxy_pass http://127.0.0.1:8000; }\n  }\n}\n',
+    });
+    const facts = await collect(['.'], root);
+    // This machine's /etc/nginx/proxy_params when nginx is installed, else the built-in copy of it.
+    assert.equal(facts.nginx.configs[0]?.config[1]?.file, '/etc/nginx/proxy_params');
+  });
+  it('an include whose path is a template placeholder resolves to the template of that stem, else a warning', async () => {
+    const root = tree({
+      'roles/nginx/templates/site.conf.j2':
+        'server {\n  listen {{ port | default(80) }};\n  include {{ vhost_path }}/app_proxy.include;\n}\nserver {\n  listen 81;\n  include {{ vhost_path }}/missing.include;\n}\n',
+      'roles/nginx/templates/app_proxy.j2': 'location / {\n  proxy_pass http://{{ app_host }}:8080;\n}\n',
+    });
+    const facts = await collect(['.'], root);
+    const cfg = facts.nginx.configs.find((t) => t.config[0]?.file === 'roles/nginx/templates/site.conf.j2');
+    assert.deepEqual(
+      cfg?.config.map((c) => c.file),
+      ['roles/nginx/templates/site.conf.j2', 'roles/nginx/templates/app_proxy.j2'],
+    );
+    assert.deepEqual(
+      facts.diagnostics.map((d) => [d.level, d.file, d.line]),
+      [['warning', 'roles/nginx/templates/site.conf.j2', 7]],
+    );
+    assert.match(facts.diagnostics[0]?.message ?? '', /template placeholder/);
+  });
+});
