@@ -10,6 +10,7 @@ import { dotnetCollector } from './dotnet/collector.js';
 import { goCollector } from './golang/collector.js';
 import { haproxyCollector } from './haproxy/collector.js';
 import { jvmCollector } from './jvm/collector.js';
+import { kubeCollector } from './kube/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
 import { phpCollector } from './php/collector.js';
@@ -26,6 +27,7 @@ export const COLLECTORS: Collector[] = [
   pythonCollector,
   nodeAppCollector,
   traefikCollector,
+  kubeCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
   phpCollector,
