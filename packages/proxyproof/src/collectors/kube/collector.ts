@@ -73,7 +73,8 @@ export const kubeCollector: Collector = {
       const docs = yamlDocs(src);
       if (!docs) continue;
       const file = f.display;
-      const kube = (ctx.facts.kube ??= { ingressNginx: [], services: [] });
+      ctx.facts.kube ??= { ingressNginx: [], services: [] };
+      const kube = ctx.facts.kube;
       for (const doc of docs) {
         const v = obj(doc.value);
         if (!v) continue;
