@@ -7,6 +7,7 @@ import { apacheCollector } from './apache/collector.js';
 import { caddyCollector } from './caddy/collector.js';
 import { deployCollector } from './deploy/collector.js';
 import { dotnetCollector } from './dotnet/collector.js';
+import { frontCollector } from './front/collector.js';
 import { goCollector } from './golang/collector.js';
 import { haproxyCollector } from './haproxy/collector.js';
 import { jvmCollector } from './jvm/collector.js';
@@ -28,6 +29,7 @@ export const COLLECTORS: Collector[] = [
   nodeAppCollector,
   traefikCollector,
   kubeCollector,
+  frontCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
   phpCollector,
