@@ -7,9 +7,11 @@ import { apacheCollector } from './apache/collector.js';
 import { caddyCollector } from './caddy/collector.js';
 import { deployCollector } from './deploy/collector.js';
 import { dotnetCollector } from './dotnet/collector.js';
+import { frontCollector } from './front/collector.js';
 import { goCollector } from './golang/collector.js';
 import { haproxyCollector } from './haproxy/collector.js';
 import { jvmCollector } from './jvm/collector.js';
+import { kubeCollector } from './kube/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
 import { phpCollector } from './php/collector.js';
@@ -26,6 +28,8 @@ export const COLLECTORS: Collector[] = [
   pythonCollector,
   nodeAppCollector,
   traefikCollector,
+  kubeCollector,
+  frontCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
   phpCollector,

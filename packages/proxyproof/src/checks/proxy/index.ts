@@ -1,8 +1,13 @@
 import type { Check } from '../../model/check.js';
 import { apacheRemoteIpTrustsEveryone } from '../apache/remoteip-trusts-everyone.js';
 import { apacheVhostNeverUsed } from '../apache/vhost-never-used.js';
+import { frontTlsEndsAtFront } from '../front/tls-ends-at-front.js';
 import { haproxyForwardforMissing } from '../haproxy/forwardfor-missing.js';
 import { haproxyHttpRulesWithoutHttpMode } from '../haproxy/http-rules-without-http-mode.js';
+import { ingressForwardedHeadersAtEdge } from '../ingress-nginx/forwarded-headers-at-edge.js';
+import { ingressForwardedHeadersOffBehindL7 } from '../ingress-nginx/forwarded-headers-off-behind-l7.js';
+import { ingressTlsAtL4Lb } from '../ingress-nginx/tls-at-l4-lb.js';
+import { k8sLoadBalancerClientIpSnat } from '../k8s/loadbalancer-client-ip-snat.js';
 import { traefikApiInsecure } from '../traefik/api-insecure.js';
 import { traefikEntrypointUntrustedBehindProxy } from '../traefik/entrypoint-untrusted-behind-proxy.js';
 import { traefikForwardedHeadersInsecure } from '../traefik/forwarded-headers-insecure.js';
@@ -26,4 +31,9 @@ export const PROXY_CHECKS: Check[] = [
   traefikEntrypointUntrustedBehindProxy,
   traefikForwardedHeadersInsecure,
   traefikApiInsecure,
+  ingressForwardedHeadersAtEdge,
+  ingressForwardedHeadersOffBehindL7,
+  ingressTlsAtL4Lb,
+  k8sLoadBalancerClientIpSnat,
+  frontTlsEndsAtFront,
 ];

@@ -15,7 +15,7 @@ import { parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
-import { addProxyFacts, baseName, isTemplateName, readText } from '../proxy/common.js';
+import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { type ApacheNode, parseApache, walkApache } from './parse.js';
 
 const APACHE_HINT =
@@ -23,7 +23,6 @@ const APACHE_HINT =
 const NGINX_HINT = /^\s*(server\s*\{|location\s+\S+\s*\{|proxy_pass\s|upstream\s+\S+\s*\{|http\s*\{)/m;
 
 export function looksLikeApache(name: string, src: string): boolean {
-  if (isTemplateName(name)) return false;
   if (!/(\.conf|\.partial|\.vhost|\.htaccess|httpd[^/]*|apache2?[^/]*)$/i.test(name) && !/^<VirtualHost\b/im.test(src))
     return false;
   return APACHE_HINT.test(src) && !NGINX_HINT.test(src);
@@ -286,7 +285,7 @@ export const apacheCollector: Collector = {
   collect(ctx) {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
-      const name = baseName(f.display);
+      const name = configName(f.display);
       if (f.size > 4 * 1024 * 1024) continue;
       const head = readText(ctx, f);
       if (head === undefined || !looksLikeApache(name, head)) continue;

@@ -15,7 +15,7 @@ import { parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
-import { addProxyFacts, baseName, isTemplateName, readText } from '../proxy/common.js';
+import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { type CaddyNode, parseCaddyfile } from './parse.js';
 
 const PLACEHOLDERS: Record<string, string> = {
@@ -222,8 +222,8 @@ export const caddyCollector: Collector = {
   collect(ctx) {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
-      const name = baseName(f.display);
-      if (!isCaddyfileName(name) || isTemplateName(name)) continue;
+      const name = configName(f.display);
+      if (!isCaddyfileName(name)) continue;
       const src = readText(ctx, f);
       if (src === undefined) continue;
       ctx.claimed.add(f.abs);

@@ -14,7 +14,7 @@ import { parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { HaproxyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
-import { addProxyFacts, baseName, isTemplateName, readText } from '../proxy/common.js';
+import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 
 export interface HaproxySection {
   kind: 'global' | 'defaults' | 'frontend' | 'backend' | 'listen' | 'other';
@@ -308,8 +308,7 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
 }
 
 export function looksLikeHaproxy(name: string, src: string): boolean {
-  if (isTemplateName(name)) return false;
-  if (/^haproxy.*\.(cfg|conf)$/i.test(name) || /\.cfg$/i.test(name))
+  if (/^haproxy.*\.(cfg|conf|config)$/i.test(name) || /\.cfg$/i.test(name))
     return /^(frontend|backend|listen)\s+\S+/m.test(src) || /^defaults\b/m.test(src);
   return false;
 }
@@ -319,8 +318,8 @@ export const haproxyCollector: Collector = {
   collect(ctx) {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
-      const name = baseName(f.display);
-      if (!/\.(cfg|conf)$/i.test(name) || !/haproxy|\.cfg$/i.test(f.display)) continue;
+      const name = configName(f.display);
+      if (!/\.(cfg|conf|config)$/i.test(name) || !/haproxy|\.cfg$/i.test(f.display)) continue;
       const src = readText(ctx, f);
       if (src === undefined || !looksLikeHaproxy(name, src)) continue;
       ctx.claimed.add(f.abs);

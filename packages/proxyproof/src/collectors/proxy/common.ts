@@ -4,15 +4,20 @@
  */
 import type { CollectContext, DiscoveredFile } from '../../model/collector.js';
 import type { HeaderRule, ProxyConfigFacts } from '../../model/proxy.js';
+import { renderedName } from '../template/index.js';
 
 /** A proxy config is never this big; larger files are skipped with a note. */
 export const MAX_PROXY_CONFIG_BYTES = 2 * 1024 * 1024;
 /** Nesting bound for block parsers (hostile input cannot recurse without limit). */
 export const MAX_DEPTH = 64;
 
-/** Template files (ERB, Jinja, Go templates) are read by the shared template reader, not by the proxy collectors. */
-export function isTemplateName(name: string): boolean {
-  return /\.(erb|j2|jinja2?|tpl|tmpl|gotmpl|mustache|hbs|ejs)$/i.test(name);
+/**
+ * The name a file is recognised by: templates (`Caddyfile.j2`, `haproxy.config.erb`, `site.conf.tmpl`) are
+ * rendered line for line by the shared template reader before any collector sees them (ctx.read), so the
+ * proxy collectors match the rendered name.
+ */
+export function configName(p: string): string {
+  return renderedName(baseName(p));
 }
 
 export function baseName(p: string): string {

@@ -16,7 +16,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { Ref } from '../../chain/model.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
-import { addProxyFacts, baseName, isTemplateName, readText } from '../proxy/common.js';
+import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 
 /** Dotted path (lower-cased) -> value and line. */
@@ -351,8 +351,7 @@ export const traefikCollector: Collector = {
   name: 'traefik',
   collect(ctx) {
     for (const f of ctx.files) {
-      const name = baseName(f.display);
-      if (isTemplateName(name)) continue;
+      const name = configName(f.display);
       if (/^traefik.*\.toml$/i.test(name)) {
         if (ctx.claimed.has(f.abs)) continue;
         const src = readText(ctx, f);

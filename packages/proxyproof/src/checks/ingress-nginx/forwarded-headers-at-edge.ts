@@ -1,0 +1,56 @@
+/**
+ * ingress-nginx/forwarded-headers-at-edge: `use-forwarded-headers: "true"` while the controller's own
+ * Service is an L4 load balancer (AWS NLB, Azure/GCP TCP LB) that sets no X-Forwarded-* at all. The
+ * controller then passes the client's own X-Forwarded-Proto/-Host/-Port to every backend
+ * (`$pass_access_scheme` takes `$http_x_forwarded_proto` in nginx.tmpl) and, with the default
+ * `proxy-real-ip-cidr` 0.0.0.0/0, takes the client address from a client-sent X-Forwarded-For.
+ */
+import { lbKind } from '../../collectors/kube/collector.js';
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Finding } from '../../model/finding.js';
+import { ev } from '../proxy/common.js';
+import { controllerServices, INGRESS_DOCS, isTrue } from './common.js';
+
+const meta: CheckMeta = {
+  id: 'ingress-nginx/forwarded-headers-at-edge',
+  severity: 'high',
+  title: 'ingress-nginx trusts X-Forwarded-* behind a load balancer that sends none',
+  summary:
+    'use-forwarded-headers behind an L4 load balancer: only clients can have set those headers, so scheme, host and client IP are spoofable.',
+  references: [INGRESS_DOCS.configMap, INGRESS_DOCS.template],
+};
+
+export const ingressForwardedHeadersAtEdge: Check = {
+  meta,
+  run(facts) {
+    const out: Finding[] = [];
+    const svcs = controllerServices(facts);
+    const l7Front = (facts.fronts ?? []).some((f) => f.sends.length > 0 && f.name !== 'none');
+    for (const cm of facts.kube?.ingressNginx ?? []) {
+      const s = cm.settings['use-forwarded-headers'];
+      if (!s || !isTrue(s.value) || l7Front) continue;
+      const l4 = svcs.map((x) => ({ x, k: lbKind(x) })).filter((y) => y.k.layer === 'l4');
+      if (l4.length === 0 || l4.length < svcs.length) continue;
+      const cidr = cm.settings['proxy-real-ip-cidr'];
+      out.push(
+        finding(meta, {
+          message: `use-forwarded-headers is "true" but the controller sits behind ${l4.map((y) => `${y.x.name} (${y.k.provider}, L4)`).join(', ')}, which adds no X-Forwarded-* headers: every such header the backends receive was written by the client${cidr ? '' : ' (and with the default proxy-real-ip-cidr 0.0.0.0/0 the client IP too)'}`,
+          evidence: [
+            ev(s.ref, 'trusts incoming X-Forwarded-*'),
+            ...l4.flatMap((y) => [ev(y.x.ref, 'L4 load balancer in front'), ...y.k.why.map((r) => ev(r))]),
+          ],
+          why: 'With use-forwarded-headers ingress-nginx forwards the incoming X-Forwarded-Proto/-Host/-Port unchanged instead of its own view. An L4 load balancer passes the TCP stream without those headers, so only a client could have set them: it can claim https, any host, any IP.',
+          fix: {
+            description:
+              'Remove use-forwarded-headers (the controller is the edge), or enable proxy protocol on both the LB and the controller (use-proxy-protocol) to learn the client address.',
+            file: s.ref.file,
+            line: s.ref.line,
+            lines: ['use-forwarded-headers: "false"'],
+            placement: 'replace',
+          },
+        }),
+      );
+    }
+    return out;
+  },
+};

@@ -1,0 +1,157 @@
+/**
+ * Cloud and PaaS fronts inferred from the tree, each naming its evidence (file:line): a `fly.toml` port
+ * with the `tls` handler (Fly's proxy ends TLS), an Elastic Beanstalk `.ebextensions`/`.platform` folder
+ * (an ELB/ALB in front), a Terraform `aws_lb_listener` with `protocol = "HTTPS"` (an ALB ending TLS),
+ * a `Procfile` (a Heroku-style router), `render.yaml` (Render's proxy). What each front sends and its
+ * address ranges are in FRONTS (model/proxy.ts names).
+ */
+import type { Ref } from '../../chain/model.js';
+import type { Collector } from '../../model/collector.js';
+import type { FrontFacts, FrontName } from '../../model/proxy.js';
+import { baseName, readText } from '../proxy/common.js';
+
+/** What each front sends upstream and where it connects from (provider documentation). */
+export const FRONTS: Record<FrontName, { terminatesTls: boolean; sends: string[]; ranges: string[]; what: string }> = {
+  'aws-alb': {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'X-Forwarded-Port'],
+    ranges: [],
+    what: 'AWS Application Load Balancer',
+  },
+  'aws-nlb': { terminatesTls: false, sends: [], ranges: [], what: 'AWS Network Load Balancer (L4: no headers)' },
+  'gcp-lb': {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For'],
+    ranges: ['130.211.0.0/22', '35.191.0.0/16'],
+    what: 'Google Cloud external HTTP(S) load balancer (Google Front Ends)',
+  },
+  'azure-appgw': {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'X-Original-Host'],
+    ranges: [],
+    what: 'Azure Application Gateway',
+  },
+  cloudflare: {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'CF-Visitor', 'CF-Connecting-IP', 'X-Forwarded-For'],
+    ranges: [],
+    what: 'Cloudflare proxy',
+  },
+  fly: {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'Fly-Client-IP'],
+    ranges: [],
+    what: "Fly.io's proxy",
+  },
+  heroku: {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'X-Forwarded-Port'],
+    ranges: [],
+    what: 'the Heroku router',
+  },
+  render: { terminatesTls: true, sends: ['X-Forwarded-Proto', 'X-Forwarded-For'], ranges: [], what: "Render's proxy" },
+  railway: { terminatesTls: true, sends: ['X-Forwarded-Proto', 'X-Forwarded-For'], ranges: [], what: "Railway's proxy" },
+  'cloud-run': {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For'],
+    ranges: [],
+    what: 'Google Cloud Run front end',
+  },
+  none: { terminatesTls: false, sends: [], ranges: [], what: 'no front: the proxy or app is the edge' },
+};
+
+export const FRONT_NAMES = Object.keys(FRONTS) as FrontName[];
+
+function front(name: FrontName, evidence: Ref[], why: string): FrontFacts {
+  const f = FRONTS[name];
+  return { name, origin: 'inferred', evidence, terminatesTls: f.terminatesTls, sends: f.sends, ranges: f.ranges, why };
+}
+
+function lineOf(src: string, re: RegExp): number {
+  const i = src.split(/\r?\n/).findIndex((l) => re.test(l));
+  return i + 1;
+}
+
+export const frontCollector: Collector = {
+  name: 'front',
+  collect(ctx) {
+    const found: FrontFacts[] = [];
+    const seen = new Set<string>();
+    for (const f of ctx.files) {
+      const name = baseName(f.display);
+      const add = (x: FrontFacts) => {
+        const key = `${x.name}:${x.evidence[0]?.file}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          found.push(x);
+        }
+      };
+      if (/(^|\/)\.ebextensions\/[^/]+\.config$/.test(f.display) || /(^|\/)\.platform\//.test(f.display)) {
+        add(
+          front(
+            'aws-alb',
+            [{ file: f.display, line: 1, snippet: 'Elastic Beanstalk configuration' }],
+            'an Elastic Beanstalk environment: its load balancer ends TLS before the instance',
+          ),
+        );
+        continue;
+      }
+      if (/^fly(\.[\w-]+)?\.toml$/.test(name) || (/\.toml$/.test(name) && /fly/.test(f.display))) {
+        const src = readText(ctx, f);
+        if (!src || !/internal_port|\[http_service\]|\[\[services\]\]/.test(src)) continue;
+        const line = lineOf(src, /handlers\s*=\s*\[[^\]]*"tls"/) || lineOf(src, /^\s*\[http_service\]/);
+        if (line)
+          add(
+            front(
+              'fly',
+              [{ file: f.display, line, snippet: (src.split(/\r?\n/)[line - 1] ?? '').trim() }],
+              "Fly's proxy ends TLS (tls handler) and forwards plain HTTP to internal_port",
+            ),
+          );
+        continue;
+      }
+      if (name === 'Procfile') {
+        const src = readText(ctx, f);
+        const line = src ? lineOf(src, /^web:/) : 0;
+        if (line)
+          add(
+            front(
+              'heroku',
+              [{ file: f.display, line, snippet: (src?.split(/\r?\n/)[line - 1] ?? '').trim() }],
+              'a Procfile web process: a Heroku-style router ends TLS in front of it',
+            ),
+          );
+        continue;
+      }
+      if (name === 'render.yaml') {
+        const src = readText(ctx, f);
+        const line = src ? lineOf(src, /type:\s*web/) : 0;
+        if (line) add(front('render', [{ file: f.display, line }], "a Render web service: Render's proxy ends TLS"));
+        continue;
+      }
+      if (/\.tf$/.test(name) && f.size < 2 * 1024 * 1024) {
+        const src = readText(ctx, f);
+        if (!src || !/resource\s+"aws_lb_listener"/.test(src)) continue;
+        const lines = src.split(/\r?\n/);
+        lines.forEach((l, i) => {
+          if (!/resource\s+"aws_lb_listener"/.test(l)) return;
+          const block = lines.slice(i, i + 30);
+          const end = block.findIndex((x, k) => k > 0 && /^}/.test(x));
+          const body = block.slice(0, end > 0 ? end : block.length);
+          if (body.some((x) => /protocol\s*=\s*"HTTPS"/.test(x)))
+            add(
+              front(
+                'aws-alb',
+                [{ file: f.display, line: i + 1, snippet: l.trim() }],
+                'an aws_lb_listener with protocol HTTPS: the ALB ends TLS and forwards to its target group',
+              ),
+            );
+        });
+      }
+    }
+    if (found.length) {
+      ctx.facts.fronts ??= [];
+      ctx.facts.fronts.push(...found);
+    }
+  },
+};

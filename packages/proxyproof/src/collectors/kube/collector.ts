@@ -1,0 +1,210 @@
+/**
+ * Kubernetes collector for the front door: Services of type LoadBalancer/NodePort (annotations that make
+ * the cloud LB L4 or L7 and where TLS ends, externalTrafficPolicy, port -> targetPort) and ingress-nginx
+ * controller settings (the controller ConfigMap's `data`, or `controller.config` / `controller.service` in
+ * the Helm chart's values). Helm templates are read rendered (the shared template reader, via ctx.read).
+ * Files are read, not claimed: the deploy collector may read the same manifests for app settings.
+ */
+import type { Ref } from '../../chain/model.js';
+import type { Collector } from '../../model/collector.js';
+import type { KubeFacts } from '../../model/proxy.js';
+import { configName, readText } from '../proxy/common.js';
+import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
+
+type Svc = KubeFacts['services'][number];
+
+const NGINX_CM = /ingress-nginx|nginx-configuration|nginx-ingress|ingress-controller/i;
+
+function controllerOf(v: Record<string, unknown>): Svc['controller'] {
+  const text = JSON.stringify([get(v, ['metadata', 'name']), get(v, ['metadata', 'labels']), get(v, ['spec', 'selector'])]);
+  if (/ingress-nginx|nginx-ingress/i.test(text)) return 'ingress-nginx';
+  if (/traefik/i.test(text)) return 'traefik';
+  return 'other';
+}
+
+function settingsFrom(
+  doc: YDoc,
+  path: string[],
+  data: Record<string, unknown>,
+  file: string,
+): Record<string, { value: string; ref: Ref }> {
+  const out: Record<string, { value: string; ref: Ref }> = {};
+  for (const [k, val] of Object.entries(data)) {
+    const line = at(doc, [...path, k])?.keyLine ?? 0;
+    out[k] = { value: String(val), ref: { file, line, snippet: `${k}: ${String(val).split('\n')[0]}` } };
+  }
+  return out;
+}
+
+function serviceFrom(
+  doc: YDoc,
+  file: string,
+  path: string[],
+  spec: Record<string, unknown>,
+  annotations: Record<string, unknown>,
+  annPath: string[],
+  name: string,
+  controller: Svc['controller'],
+  ports: Svc['ports'],
+): Svc {
+  const etp = spec.externalTrafficPolicy;
+  return {
+    name,
+    type: String(spec.type ?? 'LoadBalancer'),
+    ref: { file, line: at(doc, path)?.keyLine ?? 0, snippet: `Service ${name}` },
+    annotations: settingsFrom(doc, annPath, annotations, file),
+    externalTrafficPolicy:
+      etp !== undefined
+        ? { value: String(etp), ref: { file, line: at(doc, [...path, 'externalTrafficPolicy'])?.keyLine ?? 0 } }
+        : undefined,
+    ports,
+    controller,
+  };
+}
+
+export const kubeCollector: Collector = {
+  name: 'kube',
+  collect(ctx) {
+    for (const f of ctx.files) {
+      const name = configName(f.display);
+      if (!/\.ya?ml$/i.test(name) || f.size > 4 * 1024 * 1024) continue;
+      const src = readText(ctx, f);
+      if (src === undefined || !/kind:\s*(Service|ConfigMap)|controller:/.test(src)) continue;
+      const docs = yamlDocs(src);
+      if (!docs) continue;
+      const file = f.display;
+      ctx.facts.kube ??= { ingressNginx: [], services: [] };
+      const kube = ctx.facts.kube;
+      for (const doc of docs) {
+        const v = obj(doc.value);
+        if (!v) continue;
+        const kind = v.kind;
+        if (kind === 'ConfigMap') {
+          const mname = String(get(v, ['metadata', 'name']) ?? '');
+          const labels = JSON.stringify(get(v, ['metadata', 'labels']) ?? {});
+          if ((!NGINX_CM.test(mname) && !/ingress-nginx/.test(labels)) || /tcp-services|udp-services/.test(mname)) continue;
+          const data = obj(v.data) ?? {};
+          kube.ingressNginx.push({
+            ref: {
+              file,
+              line: at(doc, ['data'])?.keyLine || at(doc, ['metadata', 'name'])?.keyLine || 1,
+              snippet: `ConfigMap ${mname}`,
+            },
+            settings: settingsFrom(doc, ['data'], data, file),
+          });
+        } else if (kind === 'Service') {
+          const spec = obj(v.spec) ?? {};
+          const type = String(spec.type ?? 'ClusterIP');
+          if (type !== 'LoadBalancer' && type !== 'NodePort') continue;
+          const ports: Svc['ports'] = [];
+          const list = Array.isArray(spec.ports) ? spec.ports : [];
+          list.forEach((p, i) => {
+            const o = obj(p);
+            if (!o) return;
+            ports.push({
+              port: Number(o.port),
+              targetPort: String(o.targetPort ?? o.port),
+              ref: {
+                file,
+                line: at(doc, ['spec', 'ports', i, 'targetPort'])?.keyLine || at(doc, ['spec', 'ports', i])?.line || 0,
+              },
+            });
+          });
+          kube.services.push(
+            serviceFrom(
+              doc,
+              file,
+              ['spec'],
+              spec,
+              obj(get(v, ['metadata', 'annotations'])) ?? {},
+              ['metadata', 'annotations'],
+              String(get(v, ['metadata', 'name']) ?? ''),
+              controllerOf(v),
+              ports,
+            ),
+          );
+        } else if (
+          !kind &&
+          obj(v.controller) &&
+          (obj(get(v, ['controller', 'config'])) || obj(get(v, ['controller', 'service'])))
+        ) {
+          // ingress-nginx Helm values.
+          const config = obj(get(v, ['controller', 'config']));
+          if (config)
+            kube.ingressNginx.push({
+              ref: { file, line: at(doc, ['controller', 'config'])?.keyLine ?? 1, snippet: 'controller.config' },
+              settings: settingsFrom(doc, ['controller', 'config'], config, file),
+            });
+          const svc = obj(get(v, ['controller', 'service']));
+          if (svc && svc.enabled !== false) {
+            const tp = obj(svc.targetPorts) ?? {};
+            const ports: Svc['ports'] = [
+              {
+                port: 80,
+                targetPort: String(tp.http ?? 'http'),
+                ref: { file, line: at(doc, ['controller', 'service', 'targetPorts', 'http'])?.keyLine ?? 0 },
+              },
+              {
+                port: 443,
+                targetPort: String(tp.https ?? 'https'),
+                ref: { file, line: at(doc, ['controller', 'service', 'targetPorts', 'https'])?.keyLine ?? 0 },
+              },
+            ];
+            kube.services.push(
+              serviceFrom(
+                doc,
+                file,
+                ['controller', 'service'],
+                svc,
+                obj(svc.annotations) ?? {},
+                ['controller', 'service', 'annotations'],
+                'ingress-nginx-controller (Helm values)',
+                'ingress-nginx',
+                ports,
+              ),
+            );
+          }
+        }
+      }
+    }
+  },
+};
+
+/** What the cloud load balancer of a Service is, from its annotations. */
+export function lbKind(s: Svc): {
+  layer: 'l4' | 'l7' | 'unknown';
+  tlsAtLb: boolean;
+  proxyProtocol: boolean;
+  provider: string;
+  why: Ref[];
+} {
+  const a = s.annotations;
+  const val = (k: string) => a[k]?.value;
+  const why: Ref[] = [];
+  const pick = (k: string) => {
+    if (a[k]) why.push(a[k].ref);
+  };
+  const awsType = val('service.beta.kubernetes.io/aws-load-balancer-type');
+  const backend = val('service.beta.kubernetes.io/aws-load-balancer-backend-protocol');
+  const cert = val('service.beta.kubernetes.io/aws-load-balancer-ssl-cert');
+  const pp = val('service.beta.kubernetes.io/aws-load-balancer-proxy-protocol');
+  const azure = Object.keys(a).some((k) => k.startsWith('service.beta.kubernetes.io/azure-'));
+  if (awsType && /nlb|external/i.test(awsType)) {
+    pick('service.beta.kubernetes.io/aws-load-balancer-type');
+    pick('service.beta.kubernetes.io/aws-load-balancer-ssl-cert');
+    return { layer: 'l4', tlsAtLb: Boolean(cert), proxyProtocol: Boolean(pp), provider: 'aws-nlb', why };
+  }
+  if (backend && /^https?$/i.test(backend)) {
+    pick('service.beta.kubernetes.io/aws-load-balancer-backend-protocol');
+    pick('service.beta.kubernetes.io/aws-load-balancer-ssl-cert');
+    pick('service.beta.kubernetes.io/aws-load-balancer-ssl-ports');
+    return { layer: 'l7', tlsAtLb: Boolean(cert), proxyProtocol: false, provider: 'aws-elb', why };
+  }
+  if (cert || Object.keys(a).some((k) => k.startsWith('service.beta.kubernetes.io/aws-'))) {
+    pick('service.beta.kubernetes.io/aws-load-balancer-ssl-cert');
+    return { layer: 'l4', tlsAtLb: Boolean(cert), proxyProtocol: Boolean(pp), provider: 'aws-elb', why };
+  }
+  if (azure || s.type === 'LoadBalancer')
+    return { layer: 'l4', tlsAtLb: false, proxyProtocol: false, provider: azure ? 'azure-lb' : 'cloud-lb', why };
+  return { layer: 'unknown', tlsAtLb: false, proxyProtocol: false, provider: 'unknown', why };
+}

@@ -1,0 +1,88 @@
+/**
+ * Fuzz: the proxy readers (Caddyfile, haproxy.cfg, Apache, Traefik flags/TOML, Kubernetes YAML) never throw
+ * and stay bounded on mutated real-looking configs and random bytes; bad input becomes errors with lines.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readApache } from '../../src/collectors/apache/collector.js';
+import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
+import { readHaproxy } from '../../src/collectors/haproxy/collector.js';
+import { yamlDocs } from '../../src/collectors/proxy/yaml.js';
+import { flatFromFlags, traefikFromFlat } from '../../src/collectors/traefik/collector.js';
+import { seededRandom } from '../seeded-random.js';
+
+const SEEDS = {
+  caddy:
+    '{\n\tservers {\n\t\ttrusted_proxies static 10.0.0.0/8\n\t}\n}\n(snip) {\n\theader_up X-Real-IP {remote_host}\n}\nexample.com, :8080 {\n\thandle /api/* {\n\t\treverse_proxy app:8000 {\n\t\t\timport snip\n\t\t}\n\t}\n\tphp_fastcgi unix//run/php.sock\n}\n',
+  haproxy:
+    'defaults\n  mode http\nfrontend fe\n  bind :80\n  bind :443 ssl crt /x.pem\n  acl tls ssl_fc\n  http-request set-header X-Forwarded-Proto https if tls\n  reqadd X-Forwarded-Proto:\\ http\n  use_backend b if { path_beg /x }\n  default_backend b\nbackend b\n  server s 127.0.0.1:8000 ssl\n',
+  apache:
+    '<IfModule mod_ssl.c>\n<VirtualHost *:443>\n  SSLEngine on\n  <Location /app>\n    ProxyPass balancer://c/\n  </Location>\n  RequestHeader set X-Forwarded-Proto expr=%{REQUEST_SCHEME}s\n  RemoteIPHeader X-Forwarded-For\n</VirtualHost>\n<Proxy balancer://c>\n  BalancerMember http://10.0.0.1:80\n</Proxy>\n</IfModule>\n',
+  yaml: 'kind: Service\nmetadata:\n  name: ingress-nginx\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-type: nlb\nspec:\n  type: LoadBalancer\n  ports:\n    - port: 443\n      targetPort: http\n',
+};
+const ALPHABET = [
+  '{',
+  '}',
+  '\n',
+  ' ',
+  '"',
+  '\\',
+  '<',
+  '>',
+  '/',
+  '#',
+  ':',
+  '*',
+  '`',
+  "'",
+  'x',
+  '%{',
+  '</VirtualHost>',
+  '<VirtualHost *:*>',
+  'import snip',
+  '\t',
+];
+
+function mutate(src: string, rnd: () => number): string {
+  let s = src;
+  const n = 1 + Math.floor(rnd() * 8);
+  for (let i = 0; i < n; i++) {
+    const at = Math.floor(rnd() * (s.length + 1));
+    const op = rnd();
+    if (op < 0.4) s = s.slice(0, at) + (ALPHABET[Math.floor(rnd() * ALPHABET.length)] as string) + s.slice(at);
+    else if (op < 0.7) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rnd() * 10));
+    else s = s.slice(0, at) + s.slice(Math.floor(rnd() * s.length));
+  }
+  return s.slice(0, 20_000);
+}
+
+test('proxy readers survive 400 mutated inputs each without throwing', () => {
+  const rnd = seededRandom(1313);
+  for (let i = 0; i < 400; i++) {
+    const c = readCaddyfile('Caddyfile', mutate(SEEDS.caddy, rnd));
+    assert.ok(Array.isArray(c.config.sites));
+    for (const e of c.errors) assert.ok(Number.isInteger(e.line) && e.message.length > 0);
+    assert.ok(Array.isArray(readHaproxy('haproxy.cfg', mutate(SEEDS.haproxy, rnd)).sites));
+    const a = readApache('site.conf', mutate(SEEDS.apache, rnd));
+    for (const e of a.errors) assert.ok(Number.isInteger(e.line) && e.message.length > 0);
+    yamlDocs(mutate(SEEDS.yaml, rnd));
+    traefikFromFlat(
+      'f',
+      flatFromFlags(
+        mutate('--entrypoints.web.address=:80 --entrypoints.web.forwardedheaders.insecure', rnd)
+          .split(' ')
+          .map((text) => ({ text, line: 1 })),
+      ),
+    );
+  }
+});
+
+test('deep nesting and huge snippet recursion are bounded', () => {
+  const deep = `${'a {\n'.repeat(5000)}${'}\n'.repeat(5000)}`;
+  const c = readCaddyfile('Caddyfile', deep);
+  assert.ok(c.errors.some((e) => /nested deeper/.test(e.message)));
+  const loop = '(a) {\n\timport a\n}\nx.test {\n\timport a\n}\n';
+  assert.ok(Array.isArray(readCaddyfile('Caddyfile', loop).config.sites));
+  const ap = readApache('a.conf', '<If x>\n'.repeat(3000));
+  assert.ok(ap.errors.length > 0);
+});
