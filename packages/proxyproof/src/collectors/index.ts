@@ -14,6 +14,7 @@ import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
 import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
+import { pywsgiCollector } from './pywsgi/collector.js';
 import { rubyCollector } from './ruby/collector.js';
 
 export const COLLECTORS: Collector[] = [
@@ -30,4 +31,5 @@ export const COLLECTORS: Collector[] = [
   jvmCollector,
   dotnetCollector,
   goCollector,
+  pywsgiCollector,
 ];
