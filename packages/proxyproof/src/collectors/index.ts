@@ -16,6 +16,7 @@ import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
 import { pywsgiCollector } from './pywsgi/collector.js';
 import { rubyCollector } from './ruby/collector.js';
+import { traefikCollector } from './traefik/collector.js';
 
 export const COLLECTORS: Collector[] = [
   nginxCollector,
@@ -25,6 +26,7 @@ export const COLLECTORS: Collector[] = [
   deployCollector,
   pythonCollector,
   nodeAppCollector,
+  traefikCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
   phpCollector,
