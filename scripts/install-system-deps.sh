@@ -3,7 +3,7 @@
 # Idempotent: exits quickly when everything is already there. Needs root (or sudo) for apt-get.
 # Used by .ci/run and by `npm test` (scripts/run-tests.mjs) when it runs as root.
 set -euo pipefail
-PKGS=(nginx caddy haproxy apache2 python3-django gunicorn python3-uvicorn python3-flask python3-werkzeug
+PKGS=(nginx caddy haproxy apache2 python3-django gunicorn python3-uvicorn python3-flask python3-werkzeug ruby-rails puma
       chromium mkcert libnss3-tools openssl iproute2 procps ca-certificates curl daphne)
 missing=()
 for p in "${PKGS[@]}"; do

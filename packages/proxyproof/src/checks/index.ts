@@ -11,6 +11,7 @@ import { FLASK_CHECKS } from './flask/index.js';
 import { NGINX_CHECKS } from './nginx/index.js';
 import { NODE_CHECKS } from './node/index.js';
 import { PROXY_CHECKS } from './proxy/index.js';
+import { WAITRESS_CHECKS } from './waitress/index.js';
 
 export const ALL_CHECKS: Check[] = [
   ...NGINX_CHECKS,
@@ -21,6 +22,7 @@ export const ALL_CHECKS: Check[] = [
   ...DEPLOY_CHECKS,
   ...PROXY_CHECKS,
   ...APP_CHECKS,
+  ...WAITRESS_CHECKS,
 ];
 
 export function checkById(id: string): Check | undefined {

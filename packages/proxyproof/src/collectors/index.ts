@@ -16,6 +16,7 @@ import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
 import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
+import { pywsgiCollector } from './pywsgi/collector.js';
 import { rubyCollector } from './ruby/collector.js';
 import { traefikCollector } from './traefik/collector.js';
 
@@ -36,4 +37,5 @@ export const COLLECTORS: Collector[] = [
   jvmCollector,
   dotnetCollector,
   goCollector,
+  pywsgiCollector,
 ];

@@ -73,6 +73,8 @@ const LOSS_HOP: Record<string, string> = {
   '13-cross-host-uvicorn': 'uvicorn',
   // "daphne ignores X-Forwarded-* unless --proxy-headers"
   '13-cross-host-uvicorn:daphne': 'daphne',
+  // "Rails (force_ssl) redirects every https request": nginx sends no X-Forwarded-Proto (issue 14, scenario 40)
+  '40-nginx-puma-rails-force-ssl': 'nginx',
 };
 
 const scenarios = await lab.listScenarios();

@@ -206,3 +206,16 @@ export function publishedPorts(facts: Facts, port?: number): Evidence[] {
         out.push(ev(p.ref, `compose service ${s.name} publishes ${p.raw} on every interface`));
   return out;
 }
+
+/**
+ * The line that writes `KEY:` / `KEY=` / `- KEY=` in a compose file. Compose facts point merged (`<<: *anchor`)
+ * entries at the merge line; the key's own line is where a reader looks. Undefined unless exactly one matches.
+ */
+export function keyLine(facts: Facts, file: string, key: string): SourceRef | undefined {
+  const lines = facts.sources.get(file) ?? [];
+  const re = new RegExp(`^\\s*(-\\s*)?["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*[:=]`);
+  const hits = lines.flatMap((l, i) => (re.test(l) ? [i + 1] : []));
+  if (hits.length !== 1) return undefined;
+  const line = hits[0] as number;
+  return { file, line, snippet: (lines[line - 1] ?? '').trim() };
+}

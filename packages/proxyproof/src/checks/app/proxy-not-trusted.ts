@@ -9,7 +9,17 @@ import { ipInList } from '../../chain/addr.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import type { AppEndFramework } from './common.js';
-import { APP_REFS, appEnds, appServices, containerEvidence, coversOnlyLoopback, ev, frontEvidence, trustText } from './common.js';
+import {
+  APP_REFS,
+  appEnds,
+  appServices,
+  containerEvidence,
+  coversOnlyLoopback,
+  ev,
+  frontEvidence,
+  keyLine,
+  trustText,
+} from './common.js';
 
 const meta: CheckMeta = {
   id: 'app/proxy-not-trusted',
@@ -101,7 +111,11 @@ export const proxyNotTrusted: Check = {
           fw.kind === 'spring'
             ? `server.forward-headers-strategy is ${t.origin === 'default' ? 'unset (NONE unless Spring Boot detects a cloud platform)' : 'none'}: Tomcat/Jetty ignore X-Forwarded-Proto/-For`
             : `${a.name} trusts no proxy (${t.note ?? 'no trusted proxies configured'})`;
-        severity = front.length > 0 ? 'high' : t.origin === 'default' ? 'low' : 'medium';
+        // The app's own plain-HTTP listener (Octane, Kestrel...) on every interface: TLS, if any, ends in front of it.
+        const own = (a.binds ?? []).filter((b) => b.kind === 'tcp' && b.exposure === 'all-interfaces');
+        severity = front.length > 0 ? 'high' : t.origin === 'default' && own.length === 0 ? 'low' : 'medium';
+        if (front.length === 0 && own[0])
+          front.push(ev(own[0].ref, `${a.name} serves plain HTTP on ${own[0].host}:${own[0].port}: TLS ends in front of it`));
       } else if (coversOnlyLoopback(t.value)) {
         if (!container && front.length === 0) continue;
         problem = `${a.name} trusts forwarded headers only from loopback (${trustText(t.value)}${t.origin === 'default' ? ', the default' : ''}), and the proxy connects from another container or host`;
@@ -116,14 +130,31 @@ export const proxyNotTrusted: Check = {
       if (t.ref && (t.ref.file !== a.ref.file || t.ref.line !== a.ref.line)) evidence.push(ev(a.ref));
       evidence.push(...front.slice(0, 2));
       if (container && t.value.length > 0) evidence.push(container);
+      const fromEnv = fw.settings.optionsFromEnvironment;
+      if (fromEnv?.ref)
+        evidence.push(
+          ev(fromEnv.ref, 'forwarded-header options come from the environment here; the trust lists keep their defaults'),
+        );
+      const octaneHttps = fw.settings.OCTANE_HTTPS;
+      if (octaneHttps && octaneHttps.origin === 'env' && String(octaneHttps.value) !== 'true')
+        evidence.push(
+          ev(
+            keyLine(facts, octaneHttps.ref?.file ?? '', 'OCTANE_HTTPS') ?? octaneHttps.ref,
+            `OCTANE_HTTPS defaults to ${String(octaneHttps.value) || 'false'}: Octane does not mark requests https either`,
+          ),
+        );
       // Nothing lets the deployment set the trust from outside: say where the app's environment is.
       {
         const svc = appServices(facts).find((s) => Object.keys(s.environment).length > 0);
-        const first = svc ? Object.values(svc.environment).sort((x, y) => x.ref.line - y.ref.line)[0] : undefined;
+        const first = svc
+          ? Object.entries(svc.environment)
+              .map(([k, e]) => keyLine(facts, e.ref.file, k) ?? e.ref)
+              .sort((x, y) => x.line - y.line)[0]
+          : undefined;
         if (svc && first && !Object.keys(svc.environment).some((k) => /TRUSTED_PROX/i.test(k)))
           evidence.push(
             ev(
-              { ...first.ref, line: Math.max(1, first.ref.line - 1) },
+              { ...first, line: Math.max(1, first.line - 1) },
               `compose service ${svc.name}'s environment offers no trusted-proxy setting`,
             ),
           );

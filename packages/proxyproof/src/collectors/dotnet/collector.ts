@@ -56,10 +56,14 @@ export const dotnetCollector: Collector = {
     }
     // Compose: ASPNETCORE_FORWARDEDHEADERS_ENABLED, or options JSON passed in the environment.
     let envEnabled: SourceRef | undefined;
+    let envOptions: SourceRef | undefined;
     for (const cf of ctx.facts.compose?.files ?? [])
       for (const s of cf.services) {
         const v = s.environment.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
         if (v && /^true$/i.test(v.value)) envEnabled = v.ref;
+        // Options bound from configuration passed in the environment (JSON with ForwardedHeadersOptions...).
+        for (const [k, e] of Object.entries(s.environment))
+          if (k !== 'ASPNETCORE_FORWARDEDHEADERS_ENABLED' && /ForwardedHeaders/.test(`${k} ${e.value}`)) envOptions ??= e.ref;
       }
     if (uses.length === 0 && !envEnabled) return;
     const anchor = uses[0] ?? (envEnabled as SourceRef);
@@ -95,6 +99,7 @@ export const dotnetCollector: Collector = {
       },
     };
     if (envEnabled) fw.settings.ASPNETCORE_FORWARDEDHEADERS_ENABLED = lit('true', envEnabled, 'env');
+    if (envOptions) fw.settings.optionsFromEnvironment = lit(true, envOptions, 'env');
     ctx.facts.frameworks.push(fw);
   },
 };

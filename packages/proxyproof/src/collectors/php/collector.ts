@@ -12,7 +12,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
-import type { AppEndFacts, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { AppEndFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 
 export const LARAVEL_TRUST_SOURCE =
@@ -264,6 +264,45 @@ function wordpressFacts(root: Root): FrameworkFacts | undefined {
   return { kind: 'wordpress', file: wp.file, module: root.dir || '.', usesServerScheme: true, settings: {}, appEnd };
 }
 
+/** Files that may start Laravel Octane (`artisan octane:start`): process managers, images, scripts. */
+const LAUNCH_FILE = /(^|\/)(supervisord[^/]*\.conf|[^/]*\.ini|Dockerfile[^/]*|Procfile|[^/]*\.sh|(docker-)?compose[^/]*\.ya?ml)$/;
+
+/**
+ * Laravel Octane launches (`php artisan octane:start --host=0.0.0.0 --port=8080`) and OCTANE_HTTPS in compose
+ * environments. Octane serves plain HTTP; OCTANE_HTTPS=true makes it treat every request as https.
+ */
+function octaneFacts(ctx: CollectContext): { binds: BindAddress[]; https?: Valued<string> } {
+  const binds: BindAddress[] = [];
+  for (const f of ctx.files) {
+    if (f.size > MAX_APP_SOURCE_BYTES || !LAUNCH_FILE.test(f.display.replace(/\\/g, '/'))) continue;
+    const raw = ctx.facts.sources.get(f.display) ?? ctx.read(f).toString('utf8').split(/\r?\n/);
+    raw.forEach((l, i) => {
+      if (!/artisan\s+octane:start/.test(l) || /^\s*[#;]/.test(l)) return;
+      const host = /--host[= ]([^\s"']+)/.exec(l)?.[1] ?? '127.0.0.1';
+      const port = Number(/--port[= ](\d+)/.exec(l)?.[1] ?? 8000);
+      binds.push({
+        kind: 'tcp',
+        host,
+        port,
+        exposure: host === '0.0.0.0' || host === '::' ? 'all-interfaces' : /^127\./.test(host) ? 'loopback' : 'specific',
+        ref: refAt(f.display, raw, i + 1),
+      });
+    });
+  }
+  let https: Valued<string> | undefined;
+  for (const cf of ctx.facts.compose?.files ?? [])
+    for (const s of cf.services) {
+      const v = s.environment.OCTANE_HTTPS;
+      if (!v) continue;
+      const dflt = /\$\{OCTANE_HTTPS:?-([^}]*)\}/.exec(v.value)?.[1];
+      https =
+        dflt !== undefined || v.origin === 'env'
+          ? lit(dflt ?? v.value, v.ref, 'env', { envVar: 'OCTANE_HTTPS' })
+          : lit(v.value, v.ref, 'literal');
+    }
+  return { binds, https };
+}
+
 export const phpCollector: Collector = {
   name: 'php',
   collect(ctx: CollectContext) {
@@ -324,10 +363,22 @@ export const phpCollector: Collector = {
       }
       ctx.claimed.add(f.abs);
     }
+    const octane = octaneFacts(ctx);
     for (const r of roots.values()) {
       // A Laravel app is one with its middleware or bootstrap; a lone provider file is not enough.
       if (r.laravel.some((x) => x.role !== 'provider')) {
         const fw = laravelFacts(r);
+        if (fw?.appEnd) {
+          if (octane.binds.length > 0) {
+            fw.appEnd.binds = octane.binds;
+            fw.appEnd.notes = [...(fw.appEnd.notes ?? []), 'Laravel Octane serves plain HTTP itself'];
+          }
+          if (octane.https) {
+            fw.settings.OCTANE_HTTPS = octane.https;
+            if (octane.https.value === 'true' && octane.https.origin === 'literal')
+              fw.appEnd.assumeHttps = lit(true, octane.https.ref as SourceRef, 'literal', { note: 'OCTANE_HTTPS=true' });
+          }
+        }
         if (fw) ctx.facts.frameworks.push(fw);
       }
       const sf = symfonyFacts(r);

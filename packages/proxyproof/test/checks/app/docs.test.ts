@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { APP_CHECKS } from '../../../src/checks/app/index.js';
 import { ALL_CHECKS } from '../../../src/checks/index.js';
+import { WAITRESS_CHECKS } from '../../../src/checks/waitress/index.js';
 import { PACKAGE_ROOT } from '../../helpers.js';
 
-for (const c of APP_CHECKS) {
+for (const c of [...APP_CHECKS, ...WAITRESS_CHECKS]) {
   test(`${c.meta.id}: registered, docs page, case table`, () => {
     assert.ok(ALL_CHECKS.includes(c));
     const doc = readFileSync(join(PACKAGE_ROOT, 'docs/checks', `${c.meta.id}.md`), 'utf8');

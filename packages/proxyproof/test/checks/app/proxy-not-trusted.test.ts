@@ -20,6 +20,17 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'medium: Laravel 11 default served by Octane on 0.0.0.0 (plain HTTP), OCTANE_HTTPS defaulting to false',
+    files: {
+      'bootstrap/app.php': LARAVEL11_BOOTSTRAP,
+      'docker/supervisord.conf':
+        '[program:octane]\ncommand=php artisan octane:start --server=frankenphp --host=0.0.0.0 --port=8080\n',
+      'docker-compose.yml':
+        'services:\n  app:\n    build: .\n    environment:\n      APP_ENV: production\n      OCTANE_HTTPS: "${OCTANE_HTTPS:-false}"\n',
+    },
+    expect: { count: 1, severity: 'medium', line: 8, message: /trusts no proxy/ },
+  },
+  {
     name: 'low: Laravel 11 default, no proxy visible in the files',
     files: { 'bootstrap/app.php': LARAVEL11_BOOTSTRAP },
     expect: { count: 1, severity: 'low' },
