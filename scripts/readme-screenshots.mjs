@@ -36,8 +36,10 @@ function toHtml(text) {
   let html = '';
   let open = 0;
   const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  for (const part of text.replace(/\r/g, '').split(/(\x1b\[[0-9;]*m)/)) {
-    const m = /^\x1b\[([0-9;]*)m$/.exec(part);
+  const ESC = String.fromCharCode(27);
+  const sgr = new RegExp(`^${ESC}\\[([0-9;]*)m$`);
+  for (const part of text.replace(/\r/g, '').split(new RegExp(`(${ESC}\\[[0-9;]*m)`))) {
+    const m = sgr.exec(part);
     if (!m) {
       html += esc(part);
       continue;
