@@ -298,7 +298,16 @@ export class BrowserEngine {
       p.on('framenavigated', onFrame);
       let status: number | undefined;
       try {
-        status = (await p.goto(url, { waitUntil: 'load', timeout: timeoutMs }))?.status();
+        // ERR_NETWORK_CHANGED is Chromium aborting in-flight requests because an interface came or went (VPNs,
+        // containers, network namespaces): transient, so the page is loaded again (twice at most).
+        for (let attempt = 0; ; attempt++) {
+          try {
+            status = (await p.goto(url, { waitUntil: 'load', timeout: timeoutMs }))?.status();
+            break;
+          } catch (e) {
+            if (attempt >= 2 || !/net::ERR_NETWORK_CHANGED/.test((e as Error).message)) throw e;
+          }
+        }
       } catch (e) {
         // The document itself failed: Chromium saw nothing of this page. A renderer crash can abort the
         // navigation (net::ERR_ABORTED) just before its crash event arrives: wait for that event, bounded.
