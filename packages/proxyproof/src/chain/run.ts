@@ -18,7 +18,7 @@ import type { Report } from '../render/types.js';
 import { analyzeChain, type ChainAnalysis, setChainOptions } from './analyze.js';
 import { type DeploymentFiles, discoverProject, discoverSystem } from './discover.js';
 import { refineFindings } from './refine.js';
-import { chainLines, type Inventory, inventory, planLines, verdictLine } from './render.js';
+import { chainLines, type Inventory, inventory, planLines, probeCommands, verdictLine } from './render.js';
 
 export interface DoctorOptions {
   root?: string;
@@ -177,6 +177,8 @@ export async function runDoctor(paths: string[], opts: DoctorOptions = {}): Prom
     },
     { title: 'Chain', lines: chainLines(analysis) },
   ];
+  const probes = probeCommands(analysis);
+  if (probes.length > 0) sections.push({ title: 'Probe the live backends (proxyproof probe)', lines: probes });
   const report: Report = {
     command: 'doctor',
     inputs: opts.root ? [`--root ${opts.root}`] : paths,
