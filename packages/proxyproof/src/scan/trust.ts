@@ -6,7 +6,7 @@
  * accept any certificate.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../model/finding.js';
 
 /** Debian/Ubuntu, Fedora/RHEL, openSUSE, Alpine/macOS: the first that exists is the system store. */
@@ -51,9 +51,33 @@ export interface TrustOptions {
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
 
+/** The base64 body of a PEM certificate, without line breaks: the same certificate gives the same string. */
+export function pemBody(pem: string): string {
+  return pem.replace(/-----[A-Z ]+-----|\s/g, '');
+}
+
+type Parsed = Array<{ pem: string; ca: boolean; subject: string; der: string }>;
+/** System bundles parsed once per process (by path, size and mtime): ~150 certificates cost ~0.1 s of CPU. */
+const parsedFiles = new Map<string, { key: string; certs: Parsed }>();
+
+function parseFileCached(file: string, text: string): Parsed {
+  let key = '';
+  try {
+    const st = statSync(file);
+    key = `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return parsePemFile(text);
+  }
+  const hit = parsedFiles.get(file);
+  if (hit && hit.key === key) return hit.certs;
+  const certs = parsePemFile(text);
+  parsedFiles.set(file, { key, certs });
+  return certs;
+}
+
 /** The certificates of a PEM file; throws a one-line message for unusable content. */
-export function parsePemFile(text: string): Array<{ pem: string; ca: boolean; subject: string; der: string }> {
-  const out: Array<{ pem: string; ca: boolean; subject: string; der: string }> = [];
+export function parsePemFile(text: string): Parsed {
+  const out: Parsed = [];
   for (const m of text.match(PEM_BLOCK) ?? []) {
     let x: X509Certificate;
     try {
@@ -72,8 +96,8 @@ export function loadTrust(opts: TrustOptions = {}): Trust {
   const caCerts = opts.caCerts === undefined ? [] : Array.isArray(opts.caCerts) ? opts.caCerts : [opts.caCerts];
   const trust: Trust = { insecure: Boolean(opts.insecure), anchors: [], caCerts, warnings: [] };
   const seen = new Set<string>();
-  const add = (file: string, text: string) => {
-    for (const c of parsePemFile(text)) {
+  const add = (file: string, text: string, cached = false) => {
+    for (const c of cached ? parseFileCached(file, text) : parsePemFile(text)) {
       if (seen.has(c.der)) continue;
       seen.add(c.der);
       trust.anchors.push({ pem: c.pem, file, ca: c.ca, subject: c.subject });
@@ -98,7 +122,7 @@ export function loadTrust(opts: TrustOptions = {}): Trust {
       continue;
     }
     try {
-      add(file, text);
+      add(file, text, true);
       trust.systemStore = file;
     } catch (e) {
       trust.warnings.push(`system store ${file} not used: ${(e as Error).message}`);
@@ -110,7 +134,7 @@ export function loadTrust(opts: TrustOptions = {}): Trust {
     const text = readOptional(extra, 'NODE_EXTRA_CA_CERTS');
     if (text !== undefined) {
       try {
-        add(extra, text);
+        add(extra, text, true);
         trust.nodeExtraCaCerts = extra;
       } catch (e) {
         trust.warnings.push(`NODE_EXTRA_CA_CERTS ${extra} not used: ${(e as Error).message}`);

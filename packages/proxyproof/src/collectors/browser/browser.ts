@@ -278,8 +278,13 @@ export class BrowserEngine {
       page = await ctx.newPage();
       const p = page;
       let crashed = false;
+      let onCrash: () => void = () => undefined;
+      const crashSeen = new Promise<void>((res) => {
+        onCrash = res;
+      });
       p.on('crash', () => {
         crashed = true;
+        onCrash();
       });
       await watch(await ctx.newCDPSession(p), () => p.url());
       p.on('console', (m) => {
@@ -293,10 +298,23 @@ export class BrowserEngine {
       p.on('framenavigated', onFrame);
       let status: number | undefined;
       try {
-        status = (await p.goto(url, { waitUntil: 'load', timeout: timeoutMs }))?.status();
+        // ERR_NETWORK_CHANGED is Chromium aborting in-flight requests because an interface came or went (VPNs,
+        // containers, network namespaces): transient, so the page is loaded again (twice at most).
+        for (let attempt = 0; ; attempt++) {
+          try {
+            status = (await p.goto(url, { waitUntil: 'load', timeout: timeoutMs }))?.status();
+            break;
+          } catch (e) {
+            if (attempt >= 2 || !/net::ERR_NETWORK_CHANGED/.test((e as Error).message)) throw e;
+          }
+        }
       } catch (e) {
-        // The document itself failed: Chromium saw nothing of this page.
-        return { observed: [], error: describeLoadError((e as Error).message.split('\n')[0] ?? '', { timeoutMs, crashed }) };
+        // The document itself failed: Chromium saw nothing of this page. A renderer crash can abort the
+        // navigation (net::ERR_ABORTED) just before its crash event arrives: wait for that event, bounded.
+        const detail = (e as Error).message.split('\n')[0] ?? '';
+        if (!crashed && /ERR_ABORTED/.test(detail))
+          await Promise.race([crashSeen, new Promise((r) => setTimeout(r, 3000).unref())]);
+        return { observed: [], error: describeLoadError(detail, { timeoutMs, crashed }) };
       }
       await p.waitForTimeout(this.opts.settleMs ?? 100).catch(() => undefined);
       if (crashed) return { observed: [], status, error: describeLoadError('renderer crashed', { timeoutMs, crashed }) };

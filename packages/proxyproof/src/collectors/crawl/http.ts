@@ -18,7 +18,7 @@ import {
 } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 import { InputError } from '../../model/finding.js';
-import { loadTrust, type Trust } from '../../scan/trust.js';
+import { loadTrust, pemBody, type Trust } from '../../scan/trust.js';
 import type { RedirectHop } from '../../scan/types.js';
 import type { ResolveEntry } from './resolve.js';
 
@@ -140,10 +140,8 @@ export class HttpClient {
       connect: {
         lookup: lookup as never,
         // Node's bundled roots plus the scan's anchors (`ca` replaces the list, so the bundled roots are added
-        // back), in ONE secure context: passing `ca` per connection would parse ~300 certificates for every socket.
-        secureContext: trust.insecure
-          ? undefined
-          : createSecureContext({ ca: [...rootCertificates, ...trust.anchors.map((a) => a.pem)] }),
+        // back), in ONE secure context: passing `ca` per connection would parse ~170 certificates for every socket.
+        secureContext: trust.insecure ? undefined : createSecureContext({ ca: [...rootCertificates, ...extraAnchors(trust)] }),
         rejectUnauthorized: !trust.insecure,
         timeout: t,
       },
@@ -345,6 +343,12 @@ export class HttpClient {
       return { url, finalUrl: current, status: r.status, headers: r.headers, body: r.body, truncated: r.truncated, chain };
     }
   }
+}
+
+/** The scan's anchors that Node's bundled roots do not already hold (most of a system store does). */
+function extraAnchors(trust: Trust): string[] {
+  const bundled = new Set(rootCertificates.map(pemBody));
+  return trust.anchors.map((a) => a.pem).filter((p) => !bundled.has(pemBody(p)));
 }
 
 /** Bytes of an unneeded body (redirect, HEAD) read to keep the connection alive before giving it up. */
