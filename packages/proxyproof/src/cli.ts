@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBaseline } from './commands/baseline.js';
 import { EXIT_USAGE } from './commands/common.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   registerLint(program);
   registerDoctor(program);
   registerScan(program);
+  registerBaseline(program);
   registerFix(program);
   registerProbe(program);
   registerVerify(program);

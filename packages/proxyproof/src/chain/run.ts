@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CHAIN_CHECKS } from '../checks/chain/index.js';
 import { ALL_CHECKS } from '../checks/index.js';
 import { COLLECTORS } from '../collectors/index.js';
+import { renderForCollectors } from '../collectors/template/index.js';
 import { type CollectContext, emptyFacts } from '../engine/collect.js';
 import type { DiscoveredFile } from '../engine/discover.js';
 import { sortFindings } from '../engine/lint.js';
@@ -53,8 +54,10 @@ async function collectIsolated(files: DiscoveredFile[]): Promise<Facts> {
           facts.diagnostics.push({ level: 'warning', file: file.display, message: `cannot read: ${(e as Error).message}` });
           b = Buffer.alloc(0);
         }
-        cache.set(file.abs, b);
         facts.sources.set(file.display, b.toString('utf8').split(/\r?\n/));
+        facts.templates ??= new Map();
+        b = renderForCollectors(file.display, b, facts.diagnostics, facts.templates);
+        cache.set(file.abs, b);
       }
       return b;
     },

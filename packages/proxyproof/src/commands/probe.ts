@@ -77,6 +77,6 @@ export function registerProbe(program: Command): void {
       fromNetns: opts.fromNetns,
       timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.min(timeoutMs, 60_000) : 5000,
     });
-    process.exitCode = emit(report, opts);
+    process.exitCode = await emit(report, opts);
   });
 }
