@@ -126,3 +126,34 @@ test('probe from the outside host (06:private-bind): not reachable, nothing else
     assert.deepEqual(r.report.findings, []);
   });
 });
+
+test('verify on 01: one report of lint + scan + probe; after fix --write and a restart the mixed content and the lint cause are gone', async (t) => {
+  const { runVerify } = await import('../../packages/proxyproof/src/commands/verify.js');
+  await withScenario(t, '01-nginx-gunicorn-no-xfp', async (sc) => {
+    const opts = {
+      config: sc.dir,
+      url: sc.entryUrl,
+      backends: [`http://${sc.backend.address}:${sc.backend.port}/`],
+      resolve: sc.resolve.map((x) => ({ host: x.host, port: x.port, address: x.address })),
+      caCert: sc.caFile,
+      maxPages: 5,
+      cwd: sc.dir,
+    };
+    const before = await runVerify(opts);
+    const ids = new Set(before.findings.map((f) => f.id));
+    for (const id of ['nginx/forwarded-proto-missing', 'scan/mixed-content-blocked', 'probe/backend-reachable'])
+      assert.ok(ids.has(id), `${id} in ${[...ids].join(', ')}`);
+    assert.equal(before.command, 'verify');
+    await fixWrite(sc);
+    await sc.restart();
+    const afterFix = await runVerify(opts);
+    const left = afterFix.findings.map((f) => f.id);
+    for (const id of [
+      'nginx/forwarded-proto-missing',
+      'scan/mixed-content-blocked',
+      'scan/mixed-content-upgraded',
+      'scan/insecure-form-action',
+    ])
+      assert.ok(!left.includes(id), `${id} still reported: ${left.join(', ')}`);
+  });
+});
