@@ -32,7 +32,9 @@ function locations(f) {
 }
 function reported(item, findings) {
   const file = norm(item.file);
-  return findings.some((f) => RANK[f.severity] >= RANK.low && locations(f).some((l) => l.file === file && Math.abs(l.line - item.line) <= 3));
+  return findings.some(
+    (f) => RANK[f.severity] >= RANK.low && locations(f).some((l) => l.file === file && Math.abs(l.line - item.line) <= 3),
+  );
 }
 async function lint(dir) {
   try {

@@ -35,7 +35,9 @@ function run(facts: ProbeFacts): Finding[] {
   const asHost = `//${FORGED_VALUES.host}`;
   const where = [
     ...echoes(p.forged, asHost),
-    ...(p.forged.setCookies.some((c) => new RegExp(`domain=\\.?${FORGED_VALUES.host.replace(/\./g, '\\.')}`, 'i').test(c)) ? ['a Set-Cookie Domain'] : []),
+    ...(p.forged.setCookies.some((c) => new RegExp(`domain=\\.?${FORGED_VALUES.host.replace(/\./g, '\\.')}`, 'i').test(c))
+      ? ['a Set-Cookie Domain']
+      : []),
   ];
   if (where.length === 0 || echoes(p.base, FORGED_VALUES.host).length > 0) return [];
   return [

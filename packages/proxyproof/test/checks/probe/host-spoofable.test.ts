@@ -24,7 +24,9 @@ const cases: Array<{ name: string; facts: ProbeFacts; expect: { count: number; s
   },
   {
     name: 'valid (trap): a debug page echoes the raw X-Forwarded-Host header without using it',
-    facts: facts(resp(200, { body: '"x_forwarded_host": null' }), { host: resp(200, { body: `"x_forwarded_host": "${FORGED.host}"` }) }),
+    facts: facts(resp(200, { body: '"x_forwarded_host": null' }), {
+      host: resp(200, { body: `"x_forwarded_host": "${FORGED.host}"` }),
+    }),
     expect: { count: 0 },
   },
   {
