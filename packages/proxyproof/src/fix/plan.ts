@@ -117,9 +117,13 @@ export function matchQuotes(original: string, replacement: string): string {
 }
 
 /** The edit's lines in the file's style: indentation of the line they go at when they carry none. */
-function styled(e: Edit, target: string): string[] {
+function styled(e: Edit, target: string, next?: string): string[] {
   const bare = e.lines.every((l) => l === '' || leading(l) === '');
-  const indent = bare ? leading(target) : '';
+  // After a line that opens a block (`location / {`, `<VirtualHost *:80>`), new lines take the block's own
+  // indentation: that of the line that follows, when it is deeper.
+  const opens = /\{\s*$/.test(target) || /^\s*<[A-Za-z][^/>]*>\s*$/.test(target);
+  const inner = next !== undefined && leading(next).length > leading(target).length ? leading(next) : leading(target);
+  const indent = bare ? (e.placement === 'after' && opens ? inner : leading(target)) : '';
   return e.lines.map((l) => {
     const s = l === '' ? l : indent + l;
     return e.placement === 'replace' ? matchQuotes(target, s) : s;
@@ -274,7 +278,7 @@ function buildChanges(
         refused.push({ edit: e, reason: `line ${e.line} does not end a statement: writing after it would break the file` });
         continue;
       }
-      const lines = styled(e, target);
+      const lines = styled(e, target, file.lines[e.line]);
       const a = afters.get(e.line) ?? { edits: [], lines: [] };
       // Idempotent: lines already written right after the anchor (or queued by another finding) are not added again.
       const following = blockSegment(file.lines, e.line).map(norm);

@@ -93,7 +93,9 @@ export function httpGet(spec: GetSpec): Promise<GetResult> {
 export function httpGetFromNetns(netns: string, spec: GetSpec, ipBin = 'ip'): GetResult {
   const self = fileURLToPath(import.meta.url);
   const timeout = spec.timeoutMs ?? TIMEOUT_MS;
-  const r = spawnSync(ipBin, ['netns', 'exec', netns, process.execPath, self, JSON.stringify(spec)], {
+  // Run from source (tests, through tsx) the worker is TypeScript: load it the same way.
+  const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const r = spawnSync(ipBin, ['netns', 'exec', netns, process.execPath, ...loader, self, JSON.stringify(spec)], {
     encoding: 'utf8',
     timeout: timeout + 10_000,
     maxBuffer: BODY_CAP * 4 + 65536,

@@ -7,9 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { lintPaths } from '../../src/engine/lint.js';
+import { isMechanical } from '../../src/fix/plan.js';
 import type { Check } from '../../src/model/check.js';
 import type { Facts } from '../../src/model/facts.js';
 import type { Finding } from '../../src/model/finding.js';
+import { fixLoop } from '../fix/loop.js';
 
 export async function lintFiles(files: Record<string, string>, checks?: Check[]): Promise<{ facts: Facts; findings: Finding[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-app-'));
@@ -52,5 +54,7 @@ export async function runCase(check: Check, c: Case): Promise<Finding[]> {
   if (f && c.expect.line !== undefined && f.evidence[0]?.line !== c.expect.line)
     throw new Error(`${c.name}: expected line ${c.expect.line}, got ${f.evidence[0]?.line}\n${summary}`);
   if (f && !f.docs.startsWith(`docs/checks/${check.meta.id}`)) throw new Error(`${c.name}: docs path ${f.docs}`);
+  // The proof loop: fix --write makes the finding go away without new ones (test/fix/loop.ts).
+  if (mine.some(isMechanical)) await fixLoop(c.files, check.meta.id);
   return mine;
 }

@@ -30,7 +30,15 @@ const meta: CheckMeta = {
 function run(facts: ProbeFacts): Finding[] {
   const p = pair(facts, 'host');
   if (!p) return [];
-  const where = echoes(p.forged, FORGED_VALUES.host);
+  // Only where the name is used as a host: in a URL (`//name`), a Location or a cookie Domain. A page that
+  // merely echoes the raw request headers (a debug view) shows the value without building anything from it.
+  const asHost = `//${FORGED_VALUES.host}`;
+  const where = [
+    ...echoes(p.forged, asHost),
+    ...(p.forged.setCookies.some((c) => new RegExp(`domain=\\.?${FORGED_VALUES.host.replace(/\./g, '\\.')}`, 'i').test(c))
+      ? ['a Set-Cookie Domain']
+      : []),
+  ];
   if (where.length === 0 || echoes(p.base, FORGED_VALUES.host).length > 0) return [];
   return [
     finding(meta, {

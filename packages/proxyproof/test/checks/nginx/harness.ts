@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { NginxConfigTree } from '../../../src/collectors/nginx/ast.js';
 import { parseNginxFile, parseNginxText } from '../../../src/collectors/nginx/index.js';
+import { isMechanical } from '../../../src/fix/plan.js';
 import type { Check } from '../../../src/model/check.js';
 import type { Facts } from '../../../src/model/facts.js';
 import type { Finding } from '../../../src/model/finding.js';
+import { fixLoop } from '../../fix/loop.js';
 
 export function factsOf(configs: NginxConfigTree[], sources: Map<string, string[]>): Facts {
   return { sources, nginx: { configs }, appServers: [], frameworks: [], diagnostics: [] };
@@ -63,7 +65,7 @@ import { describe, test } from 'node:test';
 export function caseTable(check: Check, cases: Case[]): void {
   describe(check.meta.id, () => {
     for (const c of cases) {
-      test(`${c.expect.length === 0 ? 'valid' : 'invalid'}: ${c.name}`, () => {
+      test(`${c.expect.length === 0 ? 'valid' : 'invalid'}: ${c.name}`, async () => {
         const facts = factsFromText(c.config, c.name.endsWith('.conf') ? c.name : 'site.conf');
         const errors = facts.nginx.configs.flatMap((t) => t.errors.map((e) => `${e.file}:${e.line}: ${e.error}`));
         if (c.parseError) assert.match(errors.join('\n'), c.parseError);
@@ -77,6 +79,9 @@ export function caseTable(check: Check, cases: Case[]): void {
           assert.ok(f.fix?.lines && f.fix.lines.length > 0, 'the fix gives lines to write');
           assert.ok(f.references.every((r) => r.startsWith('https://')));
         }
+        // The proof loop: fix --write makes the finding go away without new ones (test/fix/loop.ts).
+        if (!c.parseError && found.some(isMechanical))
+          await fixLoop({ [c.name.endsWith('.conf') ? c.name : 'site.conf']: c.config }, check.meta.id);
       });
     }
   });

@@ -20,7 +20,14 @@ const cases: Array<{ name: string; facts: ProbeFacts; expect: { count: number; s
   {
     name: 'invalid: cookie domain from the header',
     facts: facts(resp(200), { host: resp(200, { cookies: [`sid=1; Domain=${FORGED.host}`] }) }),
-    expect: { count: 1, message: /a Set-Cookie/ },
+    expect: { count: 1, message: /a Set-Cookie Domain/ },
+  },
+  {
+    name: 'valid (trap): a debug page echoes the raw X-Forwarded-Host header without using it',
+    facts: facts(resp(200, { body: '"x_forwarded_host": null' }), {
+      host: resp(200, { body: `"x_forwarded_host": "${FORGED.host}"` }),
+    }),
+    expect: { count: 0 },
   },
   {
     name: 'valid: host ignored',

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// The fix loop on the real-world corpus: for every positive case of ../shared/realworld, copy it to a temporary
+// folder, lint it, run `fix --write` on the copy, lint again, and count the expected items (expect.json) that
+// lint reported before (a low+ finding with a location in the same file within 3 lines, as the corpus README
+// scores) and no longer reports after the patches. Also checked: fix on the patched copy writes nothing more
+// (idempotent) and no finding id appears that was not there before.
+// Usage: npm run build && node scripts/realworld-fix.mjs [--corpus DIR] [--only SUBSTR] [--verbose] [--json]
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, normalize, resolve } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const corpus = resolve(opt('--corpus') ?? join(root, '..', 'shared', 'realworld'));
+const only = opt('--only');
+const verbose = args.includes('--verbose');
+const RANK = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+const { lintPaths } = await import(join(root, 'packages/proxyproof/dist/engine/lint.js'));
+const { runFix } = await import(join(root, 'packages/proxyproof/dist/commands/fix.js'));
+
+const norm = (f) => normalize(String(f)).replace(/^\.\//, '');
+function locations(f) {
+  const out = [];
+  for (const e of f.evidence ?? []) if (e.file && Number.isFinite(e.line)) out.push({ file: norm(e.file), line: e.line });
+  if (f.fix?.file && Number.isFinite(f.fix.line)) out.push({ file: norm(f.fix.file), line: f.fix.line });
+  return out;
+}
+function reported(item, findings) {
+  const file = norm(item.file);
+  return findings.some(
+    (f) => RANK[f.severity] >= RANK.low && locations(f).some((l) => l.file === file && Math.abs(l.line - item.line) <= 3),
+  );
+}
+async function lint(dir) {
+  try {
+    return (await lintPaths(['.'], { cwd: dir })).report.findings;
+  } catch (e) {
+    return { error: e.message };
+  }
+}
+
+function makeWritable(dir) {
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    const st = statSync(p);
+    chmodSync(p, st.mode | 0o200);
+    if (st.isDirectory()) makeWritable(p);
+  }
+}
+
+const cases = readdirSync(corpus)
+  .filter((n) => existsSync(join(corpus, n, 'expect.json')))
+  .filter((n) => !only || n.includes(only))
+  .sort();
+const totals = { cases: 0, patchedCases: 0, expected: 0, foundBefore: 0, fixed: 0, newIds: 0, notIdempotent: 0, rejected: 0 };
+const rows = [];
+for (const name of cases) {
+  const expect = JSON.parse(readFileSync(join(corpus, name, 'expect.json'), 'utf8'));
+  if (expect.kind !== 'positive') continue;
+  totals.cases++;
+  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-rwfix-'));
+  try {
+    cpSync(join(corpus, name), dir, { recursive: true });
+    makeWritable(dir); // the corpus is read-only; its copy is ours (fix --write leaves read-only files alone)
+    const before = await lint(dir);
+    if (!Array.isArray(before)) {
+      rows.push({ name, error: before.error });
+      continue;
+    }
+    const run = await runFix(['.'], { cwd: dir, write: true });
+    const written = run.written.filter((w) => w.status === 'written').map((w) => w.file);
+    totals.rejected += run.written.filter((w) => w.status !== 'written').length;
+    const after = await lint(dir);
+    const afterList = Array.isArray(after) ? after : [];
+    const items = expect.expected ?? [];
+    totals.expected += items.length;
+    const foundBefore = items.filter((x) => reported(x, before));
+    const fixed = foundBefore.filter((x) => !reported(x, afterList));
+    const idsBefore = new Set(before.map((f) => f.id));
+    const newIds = [...new Set(afterList.map((f) => f.id))].filter((id) => !idsBefore.has(id));
+    const again = written.length ? await runFix(['.'], { cwd: dir }) : { plan: { patches: [] } };
+    if (again.plan.patches.length > 0) totals.notIdempotent++;
+    if (written.length) totals.patchedCases++;
+    totals.foundBefore += foundBefore.length;
+    totals.fixed += fixed.length;
+    totals.newIds += newIds.length;
+    rows.push({
+      name,
+      written,
+      expected: items.length,
+      foundBefore: foundBefore.length,
+      fixed: fixed.length,
+      newIds,
+      idempotent: again.plan.patches.length === 0,
+      advice: run.plan.advice.length,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+if (args.includes('--json')) console.log(JSON.stringify({ totals, rows }, null, 2));
+else {
+  for (const r of rows) {
+    if (r.error) console.log(`${r.name}: error: ${r.error}`);
+    else if (verbose || r.written.length)
+      console.log(
+        `${r.name}: wrote ${r.written.length ? r.written.join(', ') : 'nothing'}; expected items ${r.expected}, reported before ${r.foundBefore}, no longer reported ${r.fixed}${r.newIds.length ? `; NEW ids ${r.newIds.join(', ')}` : ''}${r.idempotent ? '' : '; NOT idempotent'}`,
+      );
+  }
+  console.log(
+    `positive cases ${totals.cases}, patched ${totals.patchedCases}; expected items ${totals.expected}, reported before fix ${totals.foundBefore}, no longer reported after fix --write ${totals.fixed}; new finding ids ${totals.newIds}; not idempotent ${totals.notIdempotent}; writes aborted/undone ${totals.rejected}`,
+  );
+}
