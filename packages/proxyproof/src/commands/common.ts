@@ -14,6 +14,8 @@ export interface OutputOptions {
   minSeverity: string;
   quiet?: boolean;
   color?: boolean;
+  /** Text output: every finding, not at most MAX_TEXT_PER_CHECK per check. */
+  all?: boolean;
 }
 
 export function outputOptions(): Option[] {
@@ -22,6 +24,7 @@ export function outputOptions(): Option[] {
     new Option('--min-severity <severity>', 'report findings at or above this severity').choices([...SEVERITIES]).default('low'),
     new Option('-q, --quiet', 'print only the findings'),
     new Option('--no-color', 'never colour the output'),
+    new Option('--all', 'text output: show every finding (default: at most 20 per check, then a count)'),
   ];
 }
 
@@ -36,7 +39,19 @@ export function emit(report: Report, opts: OutputOptions): number {
   if (!renderer) throw new InputError(`unknown format '${opts.format}'`);
   const shown: Report = { ...report, findings: atOrAbove(report.findings, min as Severity) };
   const color = opts.color !== false && opts.format === 'text' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-  process.stdout.write(renderer.render(shown, { color, quiet: Boolean(opts.quiet) }));
+  const options = { color, quiet: Boolean(opts.quiet), all: Boolean(opts.all) };
+  if (renderer.write) {
+    // In pieces of about 64 KB: a big report is never held as one string.
+    let buf = '';
+    renderer.write(shown, options, (chunk) => {
+      buf += chunk;
+      if (buf.length >= 65536) {
+        process.stdout.write(buf);
+        buf = '';
+      }
+    });
+    if (buf) process.stdout.write(buf);
+  } else process.stdout.write(renderer.render(shown, options));
   if (report.diagnostics.some((d) => d.level === 'error')) return EXIT_USAGE;
   return shown.findings.length > 0 ? EXIT_FINDINGS : EXIT_OK;
 }

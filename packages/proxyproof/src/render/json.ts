@@ -1,12 +1,47 @@
-import type { Renderer } from './types.js';
+import type { Renderer, Report } from './types.js';
 
-/** Stable machine output; the schema is documented in docs/json-output.md. */
+/** The document's top-level members, in output order (the schema is documented in docs/json-output.md). */
+function members(report: Report): [string, unknown][] {
+  const { command, inputs, findings, diagnostics, data } = report;
+  const counts: Record<string, number> = {};
+  for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+  const doc: Record<string, unknown> = {
+    tool: 'proxyproof',
+    schemaVersion: 1,
+    command,
+    inputs,
+    summary: { findings: findings.length, bySeverity: counts },
+    findings,
+    diagnostics,
+    ...data,
+  };
+  return Object.entries(doc).filter(([, v]) => v !== undefined);
+}
+
+/** Stable machine output, always complete (no caps); the schema is documented in docs/json-output.md. */
 export const jsonRenderer: Renderer = {
   name: 'json',
   render(report) {
-    const { command, inputs, findings, diagnostics, data } = report;
-    const counts: Record<string, number> = {};
-    for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
-    return `${JSON.stringify({ tool: 'proxyproof', schemaVersion: 1, command, inputs, summary: { findings: findings.length, bySeverity: counts }, findings, diagnostics, ...data }, null, 2)}\n`;
+    return `${JSON.stringify(Object.fromEntries(members(report)), null, 2)}\n`;
+  },
+  /**
+   * The same bytes as render(), written member by member and array element by array element, so that a report
+   * with 11,000 findings is never one string of tens of MB (stdout is synchronous for files and pipes on Linux).
+   */
+  write(report, _options, out) {
+    const indent = (json: string, by: string) => json.replace(/\n/g, `\n${by}`);
+    const list = members(report);
+    out('{');
+    list.forEach(([key, value], k) => {
+      out(`${k ? ',' : ''}\n  ${JSON.stringify(key)}: `);
+      if (Array.isArray(value) && value.length > 0) {
+        out('[');
+        value.forEach((item, i) => {
+          out(`${i ? ',' : ''}\n    ${indent(JSON.stringify(item, null, 2) ?? 'null', '    ')}`);
+        });
+        out('\n  ]');
+      } else out(indent(JSON.stringify(value, null, 2) ?? 'null', '  '));
+    });
+    out(list.length ? '\n}\n' : '}\n');
   },
 };
