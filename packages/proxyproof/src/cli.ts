@@ -4,10 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBaseline } from './commands/baseline.js';
 import { EXIT_USAGE } from './commands/common.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerFix } from './commands/fix.js';
 import { registerLint } from './commands/lint.js';
+import { registerProbe } from './commands/probe.js';
 import { registerScan } from './commands/scan.js';
+import { registerVerify } from './commands/verify.js';
 import { InputError } from './model/finding.js';
 
 function version(): string {
@@ -27,6 +32,11 @@ export async function main(argv: string[]): Promise<number> {
   registerLint(program);
   registerDoctor(program);
   registerScan(program);
+  registerBaseline(program);
+  registerFix(program);
+  registerProbe(program);
+  registerVerify(program);
+  registerDemo(program);
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CHAIN_CHECKS } from '../checks/chain/index.js';
 import { ALL_CHECKS } from '../checks/index.js';
 import { COLLECTORS } from '../collectors/index.js';
+import { renderForCollectors } from '../collectors/template/index.js';
 import { type CollectContext, emptyFacts } from '../engine/collect.js';
 import type { DiscoveredFile } from '../engine/discover.js';
 import { sortFindings } from '../engine/lint.js';
@@ -17,7 +18,7 @@ import type { Report } from '../render/types.js';
 import { analyzeChain, type ChainAnalysis, setChainOptions } from './analyze.js';
 import { type DeploymentFiles, discoverProject, discoverSystem } from './discover.js';
 import { refineFindings } from './refine.js';
-import { chainLines, type Inventory, inventory, planLines, verdictLine } from './render.js';
+import { chainLines, type Inventory, inventory, planLines, probeCommands, verdictLine } from './render.js';
 
 export interface DoctorOptions {
   root?: string;
@@ -53,8 +54,10 @@ async function collectIsolated(files: DiscoveredFile[]): Promise<Facts> {
           facts.diagnostics.push({ level: 'warning', file: file.display, message: `cannot read: ${(e as Error).message}` });
           b = Buffer.alloc(0);
         }
-        cache.set(file.abs, b);
         facts.sources.set(file.display, b.toString('utf8').split(/\r?\n/));
+        facts.templates ??= new Map();
+        b = renderForCollectors(file.display, b, facts.diagnostics, facts.templates);
+        cache.set(file.abs, b);
       }
       return b;
     },
@@ -174,6 +177,8 @@ export async function runDoctor(paths: string[], opts: DoctorOptions = {}): Prom
     },
     { title: 'Chain', lines: chainLines(analysis) },
   ];
+  const probes = probeCommands(analysis);
+  if (probes.length > 0) sections.push({ title: 'Probe the live backends (proxyproof probe)', lines: probes });
   const report: Report = {
     command: 'doctor',
     inputs: opts.root ? [`--root ${opts.root}`] : paths,

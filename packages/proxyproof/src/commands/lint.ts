@@ -11,6 +11,6 @@ export function registerLint(program: Command): void {
   for (const o of outputOptions()) cmd.addOption(o);
   cmd.action(async (paths: string[], opts: OutputOptions & { comments?: boolean }) => {
     const { report } = await lintPaths(paths, { comments: opts.comments });
-    process.exitCode = emit(report, opts);
+    process.exitCode = await emit(report, opts);
   });
 }

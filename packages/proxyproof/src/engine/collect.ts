@@ -4,6 +4,7 @@
  */
 
 import { COLLECTORS } from '../collectors/index.js';
+import { renderForCollectors } from '../collectors/template/index.js';
 import type { CollectContext, CollectOptions, DiscoveredFile } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
 
@@ -28,9 +29,12 @@ export async function collectFacts(
     read(file) {
       let b = cache.get(file.abs);
       if (!b) {
-        b = readFile(file.abs);
+        const raw = readFile(file.abs);
+        facts.sources.set(file.display, raw.toString('utf8').split(/\r?\n/));
+        // Templates (Jinja, ERB, envsubst, Helm) are read rendered, line for line; sources keep the template.
+        facts.templates ??= new Map();
+        b = renderForCollectors(file.display, raw, facts.diagnostics, facts.templates);
         cache.set(file.abs, b);
-        facts.sources.set(file.display, b.toString('utf8').split(/\r?\n/));
       }
       return b;
     },

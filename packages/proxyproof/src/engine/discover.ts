@@ -10,7 +10,15 @@ import { InputError } from '../model/finding.js';
 export const MAX_FILES = 20_000;
 /** Files above this size are skipped with a note rather than read (a config is never this big). */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', 'dist', '.mypy_cache']);
+/**
+ * Backups and leftovers of editors, package managers and `proxyproof fix --write`: never the live config
+ * (nginx's `include sites-enabled/*` would load them, which is why fix hides its backups there).
+ */
+export const BACKUP_FILE = /(\.orig(\.\d+)?|\.bak|~|\.rej|\.dpkg-(old|dist|new|bak|tmp)|\.ucf-(old|dist|new))$/;
+const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache']);
+/** Build output: its bundled code is not the app's source, but a `dist/nginx.conf` (Mastodon) is a real config. */
+const BUILD_DIRS = new Set(['dist']);
+const BUILD_OUTPUT = /\.(?:[cm]?js|map|d\.ts|css|html?|wasm)$/i;
 
 export type { DiscoveredFile } from '../model/collector.js';
 
@@ -39,8 +47,10 @@ export function discover(paths: string[], cwd = process.cwd()): DiscoveredFile[]
     }
     if (!st.isDirectory()) throw new InputError('not a regular file or directory', p);
     const stack = [abs];
+    const buildDirs = new Set<string>();
     while (stack.length > 0) {
       const dir = stack.pop() as string;
+      const inBuild = buildDirs.has(dir);
       let entries: string[];
       try {
         entries = readdirSync(dir).sort();
@@ -58,8 +68,10 @@ export function discover(paths: string[], cwd = process.cwd()): DiscoveredFile[]
         }
         if (lst.isDirectory()) {
           if (!SKIP_DIRS.has(name)) subdirs.push(full);
+          if (inBuild || BUILD_DIRS.has(name)) buildDirs.add(full);
           continue;
         }
+        if (inBuild && BUILD_OUTPUT.test(name)) continue;
         let fst = lst;
         if (lst.isSymbolicLink()) {
           // sites-enabled/* are usually symlinks to sites-available: follow file links only.
@@ -70,6 +82,7 @@ export function discover(paths: string[], cwd = process.cwd()): DiscoveredFile[]
           }
           if (!fst.isFile()) continue;
         } else if (!lst.isFile()) continue;
+        if (BACKUP_FILE.test(name)) continue;
         const real = full;
         if (seen.has(real)) continue;
         seen.add(real);

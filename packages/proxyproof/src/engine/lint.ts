@@ -63,6 +63,8 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
       diagnostics: facts.diagnostics,
       sections: verdict ? [verdict.section] : [],
       data: verdict ? { chain: verdict.routes } : undefined,
+      // memoized: the analysis the verdict section used, for the HTML report's chain picture
+      chain: verdict ? analyzeChain(facts) : undefined,
     },
   };
 }
@@ -73,6 +75,9 @@ export function nothingFound(facts: Facts): boolean {
     facts.nginx.configs.length === 0 &&
     facts.appServers.length === 0 &&
     facts.frameworks.length === 0 &&
+    (facts.proxies ?? []).length === 0 &&
+    (facts.fronts ?? []).filter((f) => f.origin === 'inferred').length === 0 &&
+    (facts.kube?.services.length ?? 0) + (facts.kube?.ingressNginx.length ?? 0) === 0 &&
     facts.diagnostics.length === 0
   );
 }

@@ -1,24 +1,45 @@
 import type { Renderer, Report } from './types.js';
 
-/** The document's top-level members, in output order (the schema is documented in docs/json-output.md). */
+/** The document's top-level members, in output order (documented in docs/json-output.md). */
 function members(report: Report): [string, unknown][] {
-  const { command, inputs, findings, diagnostics, data } = report;
+  const { command, inputs, findings, diagnostics, data, incomplete } = report;
   const counts: Record<string, number> = {};
   for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+  const suppressed = (report.suppressed ?? []).map((s) => ({
+    id: s.finding.id,
+    severity: s.finding.severity,
+    file: s.finding.evidence[0]?.file ?? '',
+    line: s.finding.evidence[0]?.line ?? 0,
+    fingerprint: s.finding.fingerprint ?? null,
+    by: s.by,
+    justification: s.justification ?? null,
+    at: s.at ?? null,
+  }));
   const doc: Record<string, unknown> = {
     tool: 'proxyproof',
     schemaVersion: 1,
     command,
     inputs,
-    summary: { findings: findings.length, bySeverity: counts },
+    summary: {
+      findings: findings.length,
+      bySeverity: counts,
+      suppressed: suppressed.length,
+      ...(incomplete ? { incomplete } : {}),
+    },
     findings,
     diagnostics,
+    suppressed,
     ...data,
   };
+  // JSON.stringify leaves out members whose value is undefined
   return Object.entries(doc).filter(([, v]) => v !== undefined);
 }
 
-/** Stable machine output, always complete (no caps); the schema is documented in docs/json-output.md. */
+/**
+ * Stable machine output, always complete (no caps): the common envelope (tool, schemaVersion, command, inputs,
+ * summary, findings, diagnostics, suppressed) plus each command's payload. Documented in docs/json-output.md;
+ * JSON Schemas in schema/<command>.schema.json.
+ */
 export const jsonRenderer: Renderer = {
   name: 'json',
   render(report) {
