@@ -56,7 +56,7 @@ export async function runVerify(o: VerifyOptions): Promise<Report> {
       css: true,
     },
     totalTimeoutMs: 120_000,
-    browser: { ignoreHttpsErrors: Boolean(o.insecure || o.caCert), pageTimeoutMs: o.timeoutMs ?? 15_000, settleMs: 100 },
+    browser: { pageTimeoutMs: o.timeoutMs ?? 15_000, settleMs: 100 },
     configDir: o.config,
   });
   const probes = [];
@@ -151,7 +151,7 @@ export function registerVerify(program: Command): void {
         insecure: opts.insecure,
         maxPages,
       });
-      process.exitCode = emit(report, opts);
+      process.exitCode = await emit(report, opts);
     },
   );
 }
