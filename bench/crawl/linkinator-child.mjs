@@ -13,7 +13,7 @@ const result = await checker.check({
   checkCss: true,
   linksToSkip: skip ? [skip] : [],
   concurrency: Number(concurrency),
-  timeout: 15000,
+  timeout: 60000,
 });
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
