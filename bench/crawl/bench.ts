@@ -196,7 +196,7 @@ function oursCli(dir: string, url: string, caFile: string): Promise<CliRun> {
 /** linkinator's CLI with its CSS checking on; images skipped (our crawler never requests them either). */
 const LINKINATOR_SKIP = '\\.png$';
 function linkinatorCli(dir: string, url: string, caFile: string): Promise<CliRun> {
-  const argv = [process.execPath, join(ROOT, 'node_modules/linkinator/build/src/cli.js'), url, '--recurse', '--check-css', '--skip', LINKINATOR_SKIP, '--concurrency', String(CONCURRENCY), '--timeout', '60000', '--format', 'json', '--verbosity', 'none'];
+  const argv = [process.execPath, join(ROOT, 'node_modules/linkinator/build/src/cli.js'), url, '--recurse', '--check-css', '--skip', LINKINATOR_SKIP, '--concurrency', String(CONCURRENCY), '--timeout', '60000', '--format', 'json', '--verbosity', 'warning'];
   return cli(dir, argv, { NODE_EXTRA_CA_CERTS: caFile }, (out) => {
     const doc = JSON.parse(out) as { links: { url: string; state: string }[] };
     return new Set(doc.links.filter((l) => l.state === 'OK' && /\.html$|\/$/.test(l.url)).map((l) => l.url)).size;
