@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 // The whole test suite: node's test runner over every *.test.ts (through tsx), then one closing line
 // `N passed, N failed` that CI reads. Usage: npm test [-- <path-substring> ...] to run a subset.
-import { spawnSync } from 'node:child_process';
+//
+// Stress bar: with --stress, PROXYPROOF_STRESS=1 or CI=true (unless PROXYPROOF_STRESS=0), the runner starts
+// one CPU-burning child process per core (2 on the CI machine) that keep every core busy for the whole run, so
+// that a test depending on how busy the machine is fails here first rather than on a shared CI machine one day.
+// The burners are bounded (each ends by itself after PROXYPROOF_STRESS_MAX_MIN minutes, default 90, or as soon
+// as this runner is gone) and are killed when the run ends, fails or is interrupted.
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -38,7 +44,11 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const stressFlag = args.includes('--stress');
+const filters = args.filter((a) => a !== '--stress');
+const stressEnv = process.env.PROXYPROOF_STRESS;
+const stress = stressEnv === '0' ? false : stressFlag || stressEnv === '1' || process.env.CI === 'true';
 let files = TEST_ROOTS.flatMap((d) => walk(join(root, d), []));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 if (files.length === 0) {
@@ -49,7 +59,39 @@ if (files.length === 0) {
 
 const tap = join(tmpdir(), `proxyproof-tests-${process.pid}.tap`);
 const concurrency = process.env.PROXYPROOF_TEST_CONCURRENCY ?? '4';
-const r = spawnSync(
+
+// A burner: spins in 50 ms slices; between slices it checks that the runner still exists and that its time cap
+// has not passed (it cannot outlive either).
+const BURNER = `const end = Date.now() + Number(process.argv[1]) * 60000; const parent = process.ppid;
+function slice() {
+  const stop = Date.now() + 50;
+  while (Date.now() < stop);
+  try { process.kill(parent, 0); } catch { process.exit(0); }
+  if (process.ppid !== parent || Date.now() > end) process.exit(0);
+  setImmediate(slice);
+}
+slice();`;
+const burners = [];
+function stopBurners() {
+  for (const b of burners.splice(0)) {
+    try {
+      b.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+if (stress) {
+  const n = Number(process.env.PROXYPROOF_STRESS_BURNERS ?? availableParallelism());
+  const maxMin = process.env.PROXYPROOF_STRESS_MAX_MIN ?? '90';
+  for (let i = 0; i < n; i++) burners.push(spawn(process.execPath, ['-e', BURNER, maxMin], { stdio: 'ignore' }));
+  console.log(
+    `stress: ${n} CPU-burning processes (pids ${burners.map((b) => b.pid).join(', ')}) for the whole run, at most ${maxMin} min`,
+  );
+}
+process.on('exit', stopBurners);
+
+const child = spawn(
   process.execPath,
   [
     '--import',
@@ -64,6 +106,18 @@ const r = spawnSync(
   ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0' } },
 );
+// Ctrl-C / SIGTERM: the tests get the signal (their own teardown runs), the burners are killed.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    stopBurners();
+    child.kill(sig);
+  });
+}
+const r = await new Promise((resolve) => {
+  child.on('error', (e) => resolve({ status: 1, error: e }));
+  child.on('exit', (code, signal) => resolve({ status: code ?? (signal ? 1 : 0), signal }));
+});
+stopBurners();
 let passed = 0;
 let failed = 0;
 let skipped = 0;

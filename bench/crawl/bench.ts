@@ -22,7 +22,7 @@ const PAGES = arg('pages', 2000);
 const CONCURRENCY = arg('concurrency', 8);
 const BROWSER_PAGES = arg('browser-pages', 60);
 const CONTEXTS = arg('contexts', 2);
-const ROUNDS = arg('rounds', 3);
+const ROUNDS = arg('rounds', 5);
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 function freePort(): Promise<number> {
@@ -81,7 +81,8 @@ daemon off;
 events { worker_connections 1024; }
 http {
   types { text/html html; text/css css; image/png png; }
-  access_log off;
+  log_format bench '$request_method $uri $status';
+  access_log ${dir}/access.log bench;
   client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
   gzip on; gzip_types text/css;
   server {
@@ -136,8 +137,74 @@ function child<T>(args: string[], env: Record<string, string>): Promise<T> {
   });
 }
 
+interface CliRun {
+  wallMs: number;
+  cpuMs: number;
+  maxRssMb: number;
+  requests: number;
+  pages: number;
+}
+
+/** Requests nginx logged so far (its access log, one line per request). */
+function requestsLogged(dir: string): number {
+  try {
+    return readFileSync(join(dir, 'access.log'), 'utf8').split('\n').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A whole CLI process as a user runs it (start-up and module loading included), under GNU time for CPU and peak
+ * memory; the requests it made are counted in nginx's access log.
+ */
+function cli(dir: string, argv: string[], env: Record<string, string>, countPages: (stdout: string) => number): Promise<CliRun> {
+  return new Promise((res, rej) => {
+    const before = requestsLogged(dir);
+    const timeFile = join(dir, 'time.txt');
+    const t0 = process.hrtime.bigint();
+    const p = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%U %S %M', ...argv], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', () => {
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const [u, sy, rss] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      try {
+        res({ wallMs, cpuMs: ((u ?? 0) + (sy ?? 0)) * 1000, maxRssMb: (rss ?? 0) / 1024, requests: requestsLogged(dir) - before, pages: countPages(out) });
+      } catch (e) {
+        rej(new Error(`${argv.join(' ')}: ${(e as Error).message}\n${err.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+const ROOT = join(HERE, '..', '..');
+function oursCli(dir: string, url: string, caFile: string): Promise<CliRun> {
+  const argv = [process.execPath, join(ROOT, 'packages/proxyproof/bin/proxyproof.js'), 'scan', url, '--ca-cert', caFile, '--max-pages', String(PAGES + 10), '--depth', '100', '--concurrency', String(CONCURRENCY), '--timeout', '60000', '--no-robots', '--no-sitemap', '--no-third-party-check', '--no-progress', '--format', 'json', '--min-severity', 'info'];
+  return cli(dir, argv, {}, (out) => {
+    const doc = JSON.parse(out) as { pages?: unknown[]; scan?: { pages?: unknown[] } };
+    const pages = doc.pages ?? doc.scan?.pages;
+    if (!Array.isArray(pages)) throw new Error(`no pages in the JSON: ${Object.keys(doc).join(', ')}`);
+    return pages.length;
+  });
+}
+/** linkinator's CLI with its CSS checking on; images skipped (our crawler never requests them either). */
+const LINKINATOR_SKIP = '\\.png$';
+function linkinatorCli(dir: string, url: string, caFile: string): Promise<CliRun> {
+  const argv = [process.execPath, join(ROOT, 'node_modules/linkinator/build/src/cli.js'), url, '--recurse', '--check-css', '--skip', LINKINATOR_SKIP, '--concurrency', String(CONCURRENCY), '--timeout', '60000', '--format', 'json', '--verbosity', 'warning'];
+  return cli(dir, argv, { NODE_EXTRA_CA_CERTS: caFile }, (out) => {
+    const doc = JSON.parse(out) as { links: { url: string; state: string }[] };
+    return new Set(doc.links.filter((l) => l.state === 'OK' && /\.html$|\/$/.test(l.url)).map((l) => l.url)).size;
+  });
+}
+
 function linkinator(url: string, caFile: string): Promise<{ pages: number; links: number; broken: number; ms: number; cpuMs: number }> {
-  return child([join(HERE, 'linkinator-child.mjs'), url, String(CONCURRENCY)], { NODE_EXTRA_CA_CERTS: caFile });
+  return child([join(HERE, 'linkinator-child.mjs'), url, String(CONCURRENCY), LINKINATOR_SKIP], { NODE_EXTRA_CA_CERTS: caFile });
 }
 
 async function bareBrowser(urls: string[]) {
@@ -190,27 +257,58 @@ try {
   const caFile = join(dir, 'ca.pem');
   console.log(`site: ${PAGES} pages, nginx ${execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || '(version on stderr)'} concurrency ${CONCURRENCY}`);
 
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  const ratios: number[] = [];
+  // Each round runs both sides twice: the whole CLI (as users run it) and the crawler in a child process timed
+  // from its first request (the in-process figure). The order alternates between rounds.
+  const cliRatios: number[] = [];
+  const inRatios: number[] = [];
+  const rows: Record<string, number[]> = {};
+  const keep = (k: string, v: number) => {
+    rows[k] ??= [];
+    rows[k].push(v);
+  };
   for (let r = 0; r < ROUNDS; r++) {
-    const a = await oursStatic(url, caFile);
-    if (process.argv.includes('--ours-only')) {
-      console.log(`round ${r + 1}: proxyproof ${((a.pages / a.ms) * 1000).toFixed(0)} pages/s (${a.ms.toFixed(0)} ms)`);
-      continue;
+    const oursFirst = r % 2 === 0;
+    let oc: CliRun | undefined;
+    let lc: CliRun | undefined;
+    for (const side of oursFirst ? ['ours', 'linkinator'] : ['linkinator', 'ours']) {
+      if (side === 'ours') oc = await oursCli(dir, url, caFile);
+      else lc = await linkinatorCli(dir, url, caFile);
     }
-    const b = await linkinator(url, caFile);
-    assert.equal(a.pages, PAGES + 1, `our crawler reached ${a.pages} pages`);
-    assert.equal(b.pages, PAGES + 1, `linkinator reached ${b.pages} pages`);
-    assert.ok(a.cssRefs >= PAGES, 'our crawler found the http:// image-set() URLs in the linked CSS');
-    const pa = (a.pages / a.ms) * 1000;
-    const pb = (b.pages / b.ms) * 1000;
-    ours.push(pa);
-    theirs.push(pb);
-    ratios.push(pa / pb);
-    console.log(`round ${r + 1}: proxyproof ${pa.toFixed(0)} pages/s (${a.ms.toFixed(0)} ms, CPU ${a.cpuMs.toFixed(0)} ms, ${a.findings} findings) | linkinator ${pb.toFixed(0)} pages/s (${b.ms.toFixed(0)} ms, CPU ${b.cpuMs.toFixed(0)} ms, ${b.links} links) | ${(pa / pb).toFixed(2)}x`);
+    let oi: Awaited<ReturnType<typeof oursStatic>> | undefined;
+    let li: Awaited<ReturnType<typeof linkinator>> | undefined;
+    for (const side of oursFirst ? ['ours', 'linkinator'] : ['linkinator', 'ours']) {
+      const before = requestsLogged(dir);
+      if (side === 'ours') oi = await oursStatic(url, caFile);
+      else li = await linkinator(url, caFile);
+      keep(`${side} in-process requests`, requestsLogged(dir) - before);
+    }
+    if (!oc || !lc || !oi || !li) throw new Error('a side did not run');
+    for (const [name, n] of [['proxyproof CLI', oc.pages], ['linkinator CLI', lc.pages], ['proxyproof in-process', oi.pages], ['linkinator in-process', li.pages]] as const)
+      assert.equal(n, PAGES + 1, `${name} reached ${n} pages`);
+    assert.ok(oi.cssRefs >= PAGES, 'our crawler found the http:// image-set() URLs in the linked CSS');
+    keep('proxyproof CLI wall ms', oc.wallMs);
+    keep('linkinator CLI wall ms', lc.wallMs);
+    keep('proxyproof CLI CPU ms', oc.cpuMs);
+    keep('linkinator CLI CPU ms', lc.cpuMs);
+    keep('proxyproof CLI peak RSS MB', oc.maxRssMb);
+    keep('linkinator CLI peak RSS MB', lc.maxRssMb);
+    keep('proxyproof CLI requests', oc.requests);
+    keep('linkinator CLI requests', lc.requests);
+    keep('proxyproof in-process ms', oi.ms);
+    keep('linkinator in-process ms', li.ms);
+    cliRatios.push(lc.wallMs / oc.wallMs);
+    inRatios.push(li.ms / oi.ms);
+    console.log(
+      `round ${r + 1} (${oursFirst ? 'proxyproof' : 'linkinator'} first): CLI proxyproof ${oc.wallMs.toFixed(0)} ms (CPU ${oc.cpuMs.toFixed(0)}, ${oc.requests} requests, ${oc.maxRssMb.toFixed(0)} MB) | linkinator ${lc.wallMs.toFixed(0)} ms (CPU ${lc.cpuMs.toFixed(0)}, ${lc.requests} requests, ${lc.maxRssMb.toFixed(0)} MB) | ${(lc.wallMs / oc.wallMs).toFixed(2)}x; in-process ${oi.ms.toFixed(0)} vs ${li.ms.toFixed(0)} ms | ${(li.ms / oi.ms).toFixed(2)}x`,
+    );
   }
-  if (ratios.length) console.log(`STATIC median: proxyproof ${median(ours).toFixed(0)} pages/s, linkinator ${median(theirs).toFixed(0)} pages/s, ratio ${median(ratios).toFixed(2)}x (target >= 3x)`);
+  const mmm = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `${s[0]!.toFixed(2)} / ${median(s).toFixed(2)} / ${s[s.length - 1]!.toFixed(2)}`;
+  };
+  for (const [k, v] of Object.entries(rows)) console.log(`${k} (min / median / max of ${v.length}): ${mmm(v)}`);
+  console.log(`STATIC CLI vs CLI (linkinator wall / proxyproof wall), min / median / max: ${mmm(cliRatios)} (target >= 3x)`);
+  console.log(`STATIC in-process (from the first request), min / median / max: ${mmm(inRatios)}`);
 
   const bRatios: number[] = [];
   for (let r = 0; r < (BROWSER_PAGES > 0 ? ROUNDS : 0); r++) {

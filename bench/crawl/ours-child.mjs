@@ -8,7 +8,7 @@ const cpu0 = process.cpuUsage();
 const { facts, report } = await runScan({
   entry: url,
   engine: 'static',
-  http: { caCert: caFile, requestTimeoutMs: 15_000 },
+  http: { caCert: caFile, requestTimeoutMs: 60_000 },
   crawl: { maxPages: Number(maxPages), depth: 100, concurrency: Number(concurrency), robots: false, sitemap: false },
   totalTimeoutMs: 600_000,
   thirdPartyCheck: false,

@@ -8,6 +8,11 @@
  *
  * Needs: the built CLI (npm run build), /usr/sbin/nginx, openssl. Writes only under bench/.work/nginx-lint/ (or --work DIR).
  * Prints the medians and the ratio; bench/RESULTS.md records a run.
+ *
+ * The CLI figures are everything `lint` computes, the chain verdict included when lint computes it: each run
+ * prints "chain verdict included (N routes)" or "NOT included: <lint's note>" (lint skips it above a server
+ * count, see engine/lint.ts), so a figure is never read as covering work it did not do. Peak memory (GNU time's
+ * max RSS) is printed for the JSON and the text output, and the number of text lines (capped per check).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -103,17 +108,19 @@ const TIME_OUT = join(WORK, 'time.out');
 
 /** Runs a command; returns wall ms and, with GNU time, CPU ms (user + sys: fairer on a loaded machine). */
 function time(cmd, args, check) {
-  const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', TIME_OUT, cmd, ...args]] : [cmd, args];
+  const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S %M', '-o', TIME_OUT, cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(c, a, { encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   check(r);
   let cpu = Number.NaN;
+  let rssMb = Number.NaN;
   if (GNU_TIME) {
-    const [u, s] = readFileSync(TIME_OUT, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    const [u, s, kb] = readFileSync(TIME_OUT, 'utf8').trim().split('\n').pop().split(' ').map(Number);
     cpu = (u + s) * 1000;
+    rssMb = kb / 1024;
   }
-  return { wall, cpu };
+  return { wall, cpu, rssMb, lines: r.stdout.split('\n').length - 1 };
 }
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -140,6 +147,7 @@ async function runVariant(name, plain) {
   const nginxArgs = ['-t', '-q', '-e', join(WORK, 'error.log'), '-p', dirname(conf), '-c', conf];
   const lintArgs = [CLI, 'lint', conf, '--format', 'json', '--min-severity', 'info'];
   let findings = 0;
+  let chain = 'unknown';
   const nginxCheck = (r) => need(r.status === 0, `nginx -t failed (${r.status}): ${r.stderr}`);
   const lintCheck = (r) => {
     need(r.status === 0 || r.status === 1, `proxyproof lint failed (${r.status}): ${r.stderr.slice(0, 2000)}${r.stdout.slice(0, 2000)}`);
@@ -147,18 +155,28 @@ async function runVariant(name, plain) {
     const errors = report.diagnostics.filter((d) => d.level === 'error');
     need(errors.length === 0, `unexpected error diagnostics: ${JSON.stringify(errors.slice(0, 3))}`);
     findings = report.findings.length;
+    // Whether this run's `lint` includes the chain verdict (the doctor's analysis; lint skips it on very large
+    // configs, with a note): the figures below include whatever this says.
+    const skipped = report.diagnostics.find((d) => /chain verdict/i.test(d.message));
+    chain = Array.isArray(report.chain)
+      ? `included (${report.chain.length} routes)`
+      : `NOT included${skipped ? `: ${skipped.message}` : ''}`;
   };
+  const textArgs = [CLI, 'lint', conf, '--min-severity', 'info', '--no-color'];
+  const textCheck = (r) => need(r.status === 0 || r.status === 1, `proxyproof lint (text) failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
 
   console.log(`\n[${name}] ${conf}\n  ${SERVERS} servers, ${lines} lines, ${mb.toFixed(1)} MB; ${RUNS} runs each after one warm-up`);
   time(NGINX, nginxArgs, nginxCheck);
   time(process.execPath, lintArgs, lintCheck);
   const nginxRuns = [];
   const lintRuns = [];
+  const textRuns = [];
   const parseRuns = [];
   const inprocRuns = [];
   for (let k = 0; k < RUNS; k++) {
     nginxRuns.push(time(NGINX, nginxArgs, nginxCheck));
     lintRuns.push(time(process.execPath, lintArgs, lintCheck));
+    textRuns.push(time(process.execPath, textArgs, textCheck));
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const tree = parseNginxFile(conf);
@@ -176,7 +194,12 @@ async function runVariant(name, plain) {
   const fmt = (runs) =>
     `wall ${med(runs, 'wall').toFixed(0)} ms, cpu ${med(runs, 'cpu').toFixed(0)} ms  [wall ${runs.map((r) => r.wall.toFixed(0)).join(', ')}]`;
   console.log(`  nginx -t (${nv}):             ${fmt(nginxRuns)}`);
-  console.log(`  proxyproof lint (CLI, all checks): ${fmt(lintRuns)}  ${findings} findings`);
+  console.log(`  proxyproof lint (CLI, all checks): ${fmt(lintRuns)}  ${findings} findings; chain verdict ${chain}`);
+  const maxRss = (runs) => Math.max(...runs.map((r) => r.rssMb)).toFixed(0);
+  console.log(
+    `  peak memory (max of ${RUNS}): lint --format json ${maxRss(lintRuns)} MB, lint (text) ${maxRss(textRuns)} MB (target < 500 MB); ` +
+      `text output ${textRuns[0]?.lines.toLocaleString('en')} lines (capped per check; --all for everything)`,
+  );
   console.log(`  lintPaths (in-process, all checks): ${fmt(inprocRuns)}`);
   console.log(`  parseNginxFile (in-process):       ${fmt(parseRuns)}`);
   const ratio = (a, b, key) => (med(b, key) > 0 ? (med(a, key) / med(b, key)).toFixed(2) : 'n/a');

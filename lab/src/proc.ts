@@ -1,7 +1,7 @@
 // Processes: each in its own process group, registered globally so that teardown always happens — on
 // stop(), on test failure (the test's after hooks), on SIGINT/SIGTERM of the runner and on process exit.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { ExecResult, LabProcess } from './types.js';
 
@@ -60,13 +60,118 @@ function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-function groupAlive(pid: number): boolean {
+/** One process as /proc/PID/stat tells it. */
+interface ProcEntry {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** R, S, D, Z (zombie: dead, waiting for its parent to reap it), ... */
+  state: string;
+  comm: string;
+}
+
+/** Every process of this machine (its /proc); empty where there is no /proc. */
+function processTable(): ProcEntry[] {
+  let names: string[];
   try {
-    process.kill(-pid, 0);
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: ProcEntry[] = [];
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
+    const close = stat.lastIndexOf(')');
+    const rest = stat.slice(close + 2).split(' ');
+    out.push({
+      pid: Number(n),
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      state: rest[0] ?? '?',
+      ppid: Number(rest[1]),
+      pgid: Number(rest[2]),
+    });
+  }
+  return out;
+}
+
+/**
+ * The process groups a started process made: its own, plus those of descendants that left it with setsid or
+ * setpgid (a daemonizing worker). Workers that gunicorn/uvicorn fork after readiness stay in the leader's
+ * group; this also finds the ones that do not.
+ */
+export function groupsOf(leader: number, table = processTable()): number[] {
+  const children = new Map<number, ProcEntry[]>();
+  for (const p of table) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const groups = new Set<number>([leader]);
+  for (const p of table) if (p.pgid === leader) groups.add(p.pgid);
+  // descendants of every member of the leader's group (bounded by the table's size)
+  const queue = table.filter((p) => p.pgid === leader || p.pid === leader).map((p) => p.pid);
+  const seen = new Set<number>(queue);
+  while (queue.length) {
+    const pid = queue.pop() as number;
+    for (const c of children.get(pid) ?? []) {
+      if (seen.has(c.pid)) continue;
+      seen.add(c.pid);
+      groups.add(c.pgid);
+      queue.push(c.pid);
+    }
+  }
+  return [...groups].filter((g) => g > 1 && g !== process.pid && g !== groupOfSelf());
+}
+
+let selfGroup: number | undefined;
+function groupOfSelf(): number {
+  selfGroup ??= processTable().find((p) => p.pid === process.pid)?.pgid ?? -1;
+  return selfGroup;
+}
+
+/** Members of a process group that still run (zombies excluded), e.g. `12 gunicorn (S)`. */
+export function liveMembers(pgid: number, table = processTable()): string[] {
+  return table.filter((p) => p.pgid === pgid && p.state !== 'Z').map((p) => `${p.pid} ${p.comm} (${p.state})`);
+}
+
+/** Whether the group still exists at all (zombies included: they vanish once their parent or init reaps them). */
+export function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+/** Polls `cond` every `intervalMs` until it holds or `timeoutMs` passed; returns whether it held. */
+export async function waitUntil(cond: () => boolean, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (cond()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * Ends process groups: SIGTERM (a gunicorn master then stops and reaps its own workers), waits until no member
+ * runs, SIGKILL what is left, and waits (bounded) until the groups are gone, zombies reaped. Returns the
+ * members still alive at the end (empty on success).
+ */
+export async function endGroups(groups: number[], graceMs = 3000, killMs = 5000): Promise<string[]> {
+  const live = () => groups.flatMap((g) => liveMembers(g));
+  for (const g of groups) killGroup(g, 'SIGTERM');
+  if (!(await waitUntil(() => live().length === 0, graceMs))) for (const g of groups) killGroup(g, 'SIGKILL');
+  await waitUntil(() => live().length === 0 && !groups.some(groupExists), killMs);
+  return live();
 }
 
 class Ring {
@@ -124,7 +229,13 @@ export function spawnGroup(argv: string[], opts: SpawnOptions): LabProcess {
       resolve(code);
     });
   });
-  const unregister = pid > 0 ? registerCleanup(() => killGroup(pid, 'SIGKILL')) : () => {};
+  // On exit or a signal the runner cannot wait: SIGKILL the group and every group its descendants made.
+  const unregister =
+    pid > 0
+      ? registerCleanup(() => {
+          for (const g of groupsOf(pid)) killGroup(g, 'SIGKILL');
+        })
+      : () => {};
   let stopping: Promise<void> | undefined;
   const proc: LabProcess = {
     name: opts.name,
@@ -147,14 +258,11 @@ export function spawnGroup(argv: string[], opts: SpawnOptions): LabProcess {
     stop() {
       stopping ??= (async () => {
         if (pid <= 0) return;
-        if (groupAlive(pid)) {
-          killGroup(pid, 'SIGTERM');
-          const deadline = Date.now() + 3000;
-          while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
-          if (groupAlive(pid)) killGroup(pid, 'SIGKILL');
-        }
+        // Every group this process made, found before the leader dies (its children are re-parented then).
+        const left = await endGroups(groupsOf(pid));
         // reap the leader (bounded: it is dead or SIGKILLed)
         if (exitCode === undefined) await Promise.race([exited, sleep(2000)]);
+        if (left.length) out.push(`[lab] still running after SIGKILL: ${left.join(', ')}\n`);
         unregister();
       })();
       return stopping;

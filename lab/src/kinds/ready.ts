@@ -12,7 +12,14 @@ export async function waitUntilListening(ctx: KindContext, proc: LabProcess, tim
       );
     }
     // a wildcard bind is probed on the host's own loopback
-    await ctx.waitForTcp(proc, address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address, port, timeoutMs);
+    // The wait ends as soon as the port answers or the process exits; the timeout is only the safety net for a
+    // hung start, so it is generous (a loaded CI machine can take tens of seconds to start Django).
+    await ctx.waitForTcp(
+      proc,
+      address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address,
+      port,
+      Math.max(timeoutMs, 90_000),
+    );
   } catch (e) {
     await proc.stop();
     throw e;

@@ -274,8 +274,7 @@ describe('fuzz: random bytes in every header', () => {
     bytes,
     fc.array(fc.oneof(interesting, bytes), { maxLength: 12 }).map((a) => a.join('')),
   );
-  it('never throws, is deterministic, and each call is fast (2,000 runs)', () => {
-    let worst = 0;
+  it('never throws and is deterministic (2,000 runs)', () => {
     fc.assert(
       fc.property(
         fc.dictionary(fc.constantFrom(...names), fc.oneof(valueArb, fc.array(valueArb, { maxLength: 3 }))),
@@ -284,9 +283,7 @@ describe('fuzz: random bytes in every header', () => {
         fc.boolean(),
         (headers, peer, pi, unix) => {
           const policy = policies[pi] as (typeof policies)[number];
-          const t0 = performance.now();
           const r = resolve({ remoteAddress: peer, unixSocket: unix, headers }, policy);
-          worst = Math.max(worst, performance.now() - t0);
           assert.equal(typeof r.scheme, 'string');
           assert.ok(Array.isArray(r.reasons));
           assert.deepEqual(resolve({ remoteAddress: peer, unixSocket: unix, headers }, policy), r);
@@ -294,33 +291,27 @@ describe('fuzz: random bytes in every header', () => {
       ),
       { numRuns: 2000 },
     );
-    assert.ok(worst < 50, `slowest call ${worst.toFixed(2)} ms`);
   });
-  it('a 1 MB header of any name is refused quickly', () => {
-    const big = 'a'.repeat(1 << 20);
+  it('a 1 MB header of any selected name is refused by its length, before it is split or parsed', () => {
+    // 1 MB of list entries: parsed, it would be refused for its entry count (or parse errors) instead.
+    const entries = 'for=10.0.0.1;proto=https, '.repeat(1 + (1 << 20) / 26);
+    const values: Record<string, string> = {
+      forwarded: entries,
+      'x-forwarded-for': '10.0.0.1, '.repeat(1 + (1 << 20) / 10),
+      'x-forwarded-proto': 'https, '.repeat(1 + (1 << 20) / 7),
+      'x-forwarded-host': 'a.test, '.repeat(1 + (1 << 20) / 8),
+      'x-forwarded-port': '443, '.repeat(1 + (1 << 20) / 5),
+      'x-forwarded-prefix': '/a, '.repeat(1 + (1 << 20) / 4),
+      'x-real-ip': '10.0.0.1'.repeat(1 + (1 << 20) / 8),
+    };
     for (const name of names) {
-      const t0 = performance.now();
-      const r = resolve({ remoteAddress: '127.0.0.1', headers: { [name]: big } }, policies[1]);
-      const ms = performance.now() - t0;
+      const value = values[name] ?? 'a'.repeat((1 << 20) + 1);
+      assert.ok(value.length > 1 << 20);
+      const r = resolve({ remoteAddress: '127.0.0.1', headers: { [name]: value } }, policies[1]);
       assert.equal(r.trusted, false, name);
-      assert.match(r.reasons.join(), /longer than/, name);
-      assert.ok(ms < 20, `${name}: ${ms.toFixed(2)} ms`);
+      assert.deepEqual(r.reasons, [`${name} header is longer than 8192 characters: forwarded headers ignored`], name);
+      assert.deepEqual(r.proxies, [], name);
     }
   });
-  it('time grows linearly with header length (64 KiB limit, 1 KiB vs 64 KiB within 128x)', () => {
-    const policy = createPolicy({ trust: 'loopback', maxHeaderLength: 1 << 17, maxEntries: 1 << 16 });
-    const time = (n: number) => {
-      const value = Array.from({ length: n }, (_, i) => `for="[2001:db8::${(i % 65535).toString(16)}]:80";proto=https`).join(
-        ', ',
-      );
-      const t0 = performance.now();
-      for (let k = 0; k < 20; k++) resolve({ remoteAddress: '127.0.0.1', headers: { forwarded: value } }, policy);
-      return { ms: performance.now() - t0, len: value.length };
-    };
-    time(30);
-    const small = time(30);
-    const large = time(1900);
-    const ratio = large.ms / small.ms / (large.len / small.len);
-    assert.ok(ratio < 4, `per-character cost grew ${ratio.toFixed(2)}x`);
-  });
+  // Cost per character as headers grow is measured in bench/forwarded/scaling.ts (a ratio, not a test).
 });

@@ -3,7 +3,7 @@
  * `.proxyproof.json` -> fingerprints -> ignores (comments, config) -> baseline -> `--min-severity` ->
  * the renderer -> stdout or `--output FILE` -> the exit code.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Option } from 'commander';
 import { atOrAbove } from '../engine/lint.js';
@@ -29,6 +29,8 @@ export interface OutputOptions {
   minSeverity?: string;
   quiet?: boolean;
   color?: boolean;
+  /** Text output: every finding, not at most MAX_TEXT_PER_CHECK per check. */
+  all?: boolean;
   /** Write the report to this file instead of stdout. */
   output?: string;
   /** Report only findings not recorded in this baseline (`false`: `--no-baseline`, ignore the config's). */
@@ -56,6 +58,7 @@ export function outputOptions(): Option[] {
     new Option('--no-ignore-comments', 'report findings even where a `proxyproof-ignore` comment silences them'),
     new Option('-q, --quiet', 'print only the findings'),
     new Option('--no-color', 'never colour the output'),
+    new Option('--all', 'text output: show every finding (default: at most 20 per check, then a count)'),
   ];
 }
 
@@ -191,17 +194,49 @@ export async function emit(report: Report, opts: OutputOptions, overrides: { tex
   const ropts: RenderOptions = {
     color,
     quiet: Boolean(opts.quiet),
+    all: Boolean(opts.all),
     docs: docsResolver(cwd),
     srcRoot: cwd,
     version: version(),
     ...(opts.format === 'sarif' || opts.format === 'html' ? { rules: await ruleLookup() } : {}),
   };
-  const render = opts.format === 'text' && overrides.text ? overrides.text : renderer.render.bind(renderer);
-  const text = render(shown, ropts);
-  if (opts.output) writeOutput(opts.output, text, cwd);
-  else process.stdout.write(text);
+  const override = opts.format === 'text' ? overrides.text : undefined;
+  if (renderer.write && !override) {
+    // In pieces of about 64 KB: a big report (JSON of 11,000 findings) is never held as one string.
+    writePieces(opts.output ? resolve(cwd, opts.output) : undefined, (out) => renderer.write?.(shown, ropts, out), opts.output);
+  } else {
+    const text = (override ?? renderer.render.bind(renderer))(shown, ropts);
+    if (opts.output) writeOutput(opts.output, text, cwd);
+    else process.stdout.write(text);
+  }
   if (shown.diagnostics.some((d) => d.level === 'error')) return EXIT_USAGE;
   return shown.findings.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** Writes a renderer's pieces to stdout, or atomically to `abs` (a temporary file renamed over it). */
+function writePieces(abs: string | undefined, produce: (out: (chunk: string) => void) => void, shown?: string): void {
+  const tmp = abs ? `${abs}.${process.pid}.tmp` : undefined;
+  try {
+    const fd = tmp ? openSync(tmp, 'w') : undefined;
+    let buf = '';
+    const flush = () => {
+      if (fd === undefined) process.stdout.write(buf);
+      else writeSync(fd, buf);
+      buf = '';
+    };
+    produce((chunk) => {
+      buf += chunk;
+      if (buf.length >= 65536) flush();
+    });
+    if (buf) flush();
+    if (fd !== undefined && tmp && abs) {
+      closeSync(fd);
+      renameSync(tmp, abs);
+    }
+  } catch (e) {
+    if (!tmp) throw e;
+    throw new InputError(`cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, shown ?? tmp);
+  }
 }
 
 /** Writes atomically (a temporary file renamed over the target), so a watcher never sees half a report. */

@@ -75,41 +75,77 @@ export function renderFinding(f: Finding, opt: RenderOptions): string {
   return out.join('\n');
 }
 
+/**
+ * Text output per check id (and diagnostics per level) at most this many entries; then one line says how many
+ * more there are. A 15 MB config with 12,000 copies of one mistake reads as the first few and a count.
+ */
+export const MAX_TEXT_PER_CHECK = 20;
+
+/** `... and 12,000 more like this (nginx/forwarded-proto-missing); --all to show` */
+export function moreLine(n: number, what: string): string {
+  return `... and ${n.toLocaleString('en')} more like this (${what}); --all to show`;
+}
+
 export const textRenderer: Renderer = {
   name: 'text',
   render(report: Report, opt: RenderOptions) {
-    const c = colours(opt.color);
     const parts: string[] = [];
-    if (!opt.quiet) {
-      for (const s of report.sections ?? []) if (s.position !== 'after') parts.push(`${c.bold(s.title)}\n${s.lines.join('\n')}`);
-      for (const d of report.diagnostics) {
-        const where = `${d.file}${d.line ? `:${d.line}` : ''}${d.column ? `:${d.column}` : ''}`;
-        parts.push(`${d.level === 'error' ? c.sev('high', 'error') : c.dim(d.level)}: ${where}: ${d.message}`);
-      }
-    }
-    for (const f of report.findings) parts.push(renderFinding(f, opt));
-    if (!opt.quiet) {
-      for (const s of report.sections ?? []) if (s.position === 'after') parts.push(`${c.bold(s.title)}\n${s.lines.join('\n')}`);
-      const counts = new Map<Severity, number>();
-      for (const f of report.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-      const summary =
-        report.findings.length === 0
-          ? report.incomplete
-            ? `${c.sev('high', report.incomplete)}; no findings in what was covered`
-            : c.green('no findings')
-          : `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (${[...counts]
-              .map(([s, n]) => `${n} ${s}`)
-              .join(', ')})`;
-      const hidden = report.suppressed ?? [];
-      const by = (k: string) => hidden.filter((s) => s.by === k).length;
-      const notes = [
-        by('comment') ? `${by('comment')} ignored by comments` : '',
-        by('config') ? `${by('config')} ignored by .proxyproof.json` : '',
-        by('baseline') ? `${by('baseline')} in the baseline` : '',
-      ].filter(Boolean);
-      const line = notes.length ? `${summary}; ${notes.join(', ')}` : summary;
-      parts.push(report.incomplete && report.findings.length ? `${c.sev('high', report.incomplete)}; ${line}` : line);
-    }
+    renderParts(report, opt, (p) => parts.push(p));
     return `${parts.join('\n\n')}\n`;
   },
+  write(report: Report, opt: RenderOptions, out: (chunk: string) => void) {
+    let first = true;
+    renderParts(report, opt, (p) => {
+      out(first ? p : `\n\n${p}`);
+      first = false;
+    });
+    out('\n');
+  },
 };
+
+function renderParts(report: Report, opt: RenderOptions, push: (part: string) => void): void {
+  const c = colours(opt.color);
+  const cap = opt.all ? Number.POSITIVE_INFINITY : MAX_TEXT_PER_CHECK;
+  const parts = { push };
+  if (!opt.quiet) {
+    for (const s of report.sections ?? []) if (s.position !== 'after') parts.push(`${c.bold(s.title)}\n${s.lines.join('\n')}`);
+    const perLevel = new Map<string, number>();
+    for (const d of report.diagnostics) {
+      const n = (perLevel.get(d.level) ?? 0) + 1;
+      perLevel.set(d.level, n);
+      if (n > cap) continue;
+      const where = `${d.file}${d.line ? `:${d.line}` : ''}${d.column ? `:${d.column}` : ''}`;
+      parts.push(`${d.level === 'error' ? c.sev('high', 'error') : c.dim(d.level)}: ${where}: ${d.message}`);
+    }
+    for (const [level, n] of perLevel) if (n > cap) parts.push(c.dim(moreLine(n - cap, `${level} diagnostics`)));
+  }
+  const perCheck = new Map<string, number>();
+  for (const f of report.findings) {
+    const n = (perCheck.get(f.id) ?? 0) + 1;
+    perCheck.set(f.id, n);
+    if (n <= cap) parts.push(renderFinding(f, opt));
+  }
+  for (const [id, n] of perCheck) if (n > cap) parts.push(c.dim(moreLine(n - cap, id)));
+  if (!opt.quiet) {
+    for (const s of report.sections ?? []) if (s.position === 'after') parts.push(`${c.bold(s.title)}\n${s.lines.join('\n')}`);
+    const counts = new Map<Severity, number>();
+    for (const f of report.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+    const summary =
+      report.findings.length === 0
+        ? report.incomplete
+          ? `${c.sev('high', report.incomplete)}; no findings in what was covered`
+          : c.green('no findings')
+        : `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (${[...counts]
+            .map(([s, n]) => `${n} ${s}`)
+            .join(', ')})`;
+    const hidden = report.suppressed ?? [];
+    const by = (k: string) => hidden.filter((s) => s.by === k).length;
+    const notes = [
+      by('comment') ? `${by('comment')} ignored by comments` : '',
+      by('config') ? `${by('config')} ignored by .proxyproof.json` : '',
+      by('baseline') ? `${by('baseline')} in the baseline` : '',
+    ].filter(Boolean);
+    const line = notes.length ? `${summary}; ${notes.join(', ')}` : summary;
+    parts.push(report.incomplete && report.findings.length ? `${c.sev('high', report.incomplete)}; ${line}` : line);
+  }
+}

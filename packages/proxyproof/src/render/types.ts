@@ -57,6 +57,8 @@ export interface RenderOptions {
   color: boolean;
   /** Only the findings, no summary or sections. */
   quiet: boolean;
+  /** Every finding and diagnostic in text output (default: at most MAX_TEXT_PER_CHECK per check, then a summary line). */
+  all?: boolean;
   /** Locates docs pages (text `docs:` lines, SARIF helpUri/help); default: the running package's docs. */
   docs?: DocsResolver;
   /** Check metadata by id (SARIF rule descriptions); findings alone give the title and severity. */
@@ -70,4 +72,9 @@ export interface RenderOptions {
 export interface Renderer {
   name: string;
   render(report: Report, options: RenderOptions): string;
+  /**
+   * Writes the same output in pieces (a big report is never held as one string: JSON of 11,000 findings is
+   * tens of MB). Commands use it when present.
+   */
+  write?(report: Report, options: RenderOptions, out: (chunk: string) => void): void;
 }

@@ -130,6 +130,12 @@ export interface PageFacts {
   fetchError?: string;
   /** Same-site links found on the page and not followed because of a limit. */
   linksNotFollowed?: number;
+  /** Linked stylesheets not fetched because of the per-page limit. */
+  stylesheetsNotFetched?: number;
+  /** The HTML nests elements deeper than the parser's limit: read up to this line. */
+  depthLimitLine?: number;
+  /** The HTML could not be parsed in time (its parser was stopped): nothing was extracted from it. */
+  parseError?: string;
 }
 
 /** Why Chromium could not load a page (collectors/browser/load-error.ts). */

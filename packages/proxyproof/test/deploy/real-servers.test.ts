@@ -71,7 +71,8 @@ async function serve(cmd: string[], cwd: string, target: { port?: number; socket
   let err = '';
   child.stderr?.on('data', (c) => (err += c));
   try {
-    for (let i = 0; i < 100; i++) {
+    // Waits on the condition (an answer); the count only ends a hung start, generously for a loaded machine.
+    for (let i = 0; i < 600; i++) {
       if (child.exitCode !== null) throw new Error(`${cmd.join(' ')} exited: ${err}`);
       if (target.socketPath === undefined || existsSync(target.socketPath)) {
         const got = await ask(target);
@@ -79,7 +80,7 @@ async function serve(cmd: string[], cwd: string, target: { port?: number; socket
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`${cmd.join(' ')} did not answer within 10 s: ${err}`);
+    throw new Error(`${cmd.join(' ')} did not answer within 60 s: ${err}`);
   } finally {
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 3000);

@@ -76,9 +76,8 @@ function mutate(text: string, r: () => number): string {
 
 test('mutated configs never make the model or a check throw', () => {
   const r = rng(20261125);
-  const deadline = Date.now() + 20_000;
   let cases = 0;
-  for (; cases < 400 && Date.now() < deadline; cases++) {
+  for (; cases < 400; cases++) {
     const text = mutate(SEEDS[cases % SEEDS.length] as string, r);
     const tree = parseNginxText(text, 'fuzz.conf', { single: false, stockDirs: [] });
     const facts = factsOf([tree], new Map([['fuzz.conf', text.split('\n')]]));
@@ -94,5 +93,4 @@ test('mutated configs never make the model or a check throw', () => {
       }
     }
   }
-  assert.ok(cases >= 100, `only ${cases} cases ran in time`);
 });

@@ -178,7 +178,7 @@ http {
     nginx.stderr?.on('data', (c) => {
       stderr += String(c);
     });
-    await waitFor(portB, Date.now() + 10_000);
+    await waitFor(portB, Date.now() + 60_000);
     model = nginxModel({ nginx: { configs: [parseNginxFile(join(dir, 'nginx.conf'), { prefix: dir })] } });
   });
 
@@ -282,7 +282,7 @@ async function startNginx(dir: string, conf: string, port: number): Promise<() =
   const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', timeout: 10_000 });
   assert.equal(t.status, 0, `nginx -t rejects the config:\n${t.stderr}\n${conf}`);
   const p = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-  await waitFor(port, Date.now() + 10_000);
+  await waitFor(port, Date.now() + 60_000);
   return () => p.kill('SIGTERM');
 }
 

@@ -77,12 +77,10 @@ describe('bad nginx input: exit 2, file:line, no stack trace', () => {
     }
   });
 
-  it('through the CLI: every bad file named at once, each reported with file:line, exit 2, quickly', () => {
-    const started = Date.now();
+  it('through the CLI: every bad file named at once, each reported with file:line, exit 2', () => {
     const r = lint(PARSE_CASES.map(([, file]) => file));
     assert.equal(r.code, 2, r.out);
     for (const [name, , message] of PARSE_CASES) assert.match(r.out, message, name);
-    assert.ok(Date.now() - started < 30_000, 'took too long');
   });
 
   it('through the CLI: a binary file alone', () => {

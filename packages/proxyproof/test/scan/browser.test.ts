@@ -63,7 +63,7 @@ function opts(engine: 'static' | 'browser', extra: Partial<ScanOptions> = {}): S
   };
 }
 
-test('browser engine: script-made requests, cross-site iframe, dedup, screenshots', { timeout: 90_000 }, async () => {
+test('browser engine: script-made requests, cross-site iframe, dedup, screenshots', { timeout: 240_000 }, async () => {
   const { facts, report } = await runScan(opts('browser'));
   const home = facts.pages.find((p) => p.url.endsWith(`:${site.port}/`))!;
   const seen = home.observed!;
@@ -87,7 +87,7 @@ test('browser engine: script-made requests, cross-site iframe, dedup, screenshot
   assert.ok(report.findings.some((f) => f.id === 'scan/insecure-websocket'));
 });
 
-test('static and browser engines agree on what both can see', { timeout: 90_000 }, async () => {
+test('static and browser engines agree on what both can see', { timeout: 240_000 }, async () => {
   const s = await runScan(opts('static'));
   const b = await runScan(opts('browser', { browser: { settleMs: 700 } }));
   const key = (f: { data?: Record<string, unknown> }) => `${f.data?.classification} ${f.data?.url}`;

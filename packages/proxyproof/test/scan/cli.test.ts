@@ -7,7 +7,7 @@ import { type Certs, html, makeCerts, type Running, startHttps } from './servers
 
 const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 
-function run(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
     const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
@@ -50,7 +50,7 @@ after(async () => {
 const common = (port: number) => ['--resolve', `app.test:${port}:127.0.0.1`, '--ca-cert', certs.caFile, '--timeout', '3000'];
 
 test('findings: exit 1, JSON with findings, pages and redirect chains; plain progress lines on a non-TTY stderr', {
-  timeout: 40_000,
+  timeout: 180_000,
 }, async () => {
   const r = await run(['scan', `https://app.test:${broken.port}/`, ...common(broken.port), '--format', 'json']);
   assert.equal(r.code, 1, r.stderr);
@@ -63,7 +63,7 @@ test('findings: exit 1, JSON with findings, pages and redirect chains; plain pro
   assert.match(r.stderr, /^scan: \d+ pages done/m);
 });
 
-test('a clean site: exit 0 (text output says no findings)', { timeout: 40_000 }, async () => {
+test('a clean site: exit 0 (text output says no findings)', { timeout: 180_000 }, async () => {
   const r = await run(['scan', `https://app.test:${clean.port}/`, ...common(clean.port), '--no-progress']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /no findings/);
@@ -71,7 +71,7 @@ test('a clean site: exit 0 (text output says no findings)', { timeout: 40_000 },
 });
 
 test('a self-signed certificate: exit 2, one line naming the URL and the TLS code; --insecure accepts it', {
-  timeout: 40_000,
+  timeout: 180_000,
 }, async () => {
   const url = `https://app.test:${selfSigned.port}/`;
   const r = await run(['scan', url, '--resolve', `app.test:${selfSigned.port}:127.0.0.1`, '--no-progress']);
@@ -91,7 +91,7 @@ test('a self-signed certificate: exit 2, one line naming the URL and the TLS cod
   assert.equal(ok.code, 0, ok.stderr);
 });
 
-test('bad arguments: exit 2 with a clear message', { timeout: 20_000 }, async () => {
+test('bad arguments: exit 2 with a clear message', { timeout: 180_000 }, async () => {
   const a = await run(['scan', 'https://app.test/', '--resolve', 'app.test:443']);
   assert.equal(a.code, 2);
   assert.match(a.stderr, /expected HOST:PORT:ADDRESS/);

@@ -41,9 +41,9 @@ function opts(extra: Partial<ScanOptions['crawl']> = {}): ScanOptions {
   return {
     entry: `https://app.test:${site.port}/`,
     engine: 'static',
-    http: { resolve: resolveAll(site.port), caCert: certs.caFile, requestTimeoutMs: 3000 },
+    http: { resolve: resolveAll(site.port), caCert: certs.caFile, requestTimeoutMs: 30_000 },
     crawl: { maxPages: 50, depth: 2, concurrency: 3, ...extra },
-    totalTimeoutMs: 20_000,
+    totalTimeoutMs: 120_000,
     thirdPartyCheck: false,
   };
 }
@@ -51,7 +51,7 @@ function opts(extra: Partial<ScanOptions['crawl']> = {}): ScanOptions {
 const paths = (pages: Array<{ url: string }>) => pages.map((p) => new URL(p.url).pathname).sort();
 
 test('robots.txt is respected, the sitemap seeds the queue, other hosts are not crawled, --depth bounds', {
-  timeout: 20_000,
+  timeout: 180_000,
 }, async () => {
   const { facts, report } = await runScan(opts());
   assert.deepEqual(paths(facts.pages), ['/', '/a', '/a/deeper', '/blog/1', '/http-link', '/orphan']);
@@ -60,7 +60,7 @@ test('robots.txt is respected, the sitemap seeds the queue, other hosts are not 
   assert.ok(report.findings.some((f) => f.id === 'scan/insecure-navigation' && String(f.data?.url).endsWith('/http-link')));
 });
 
-test('--no-robots, --no-sitemap, --include and --exclude', { timeout: 20_000 }, async () => {
+test('--no-robots, --no-sitemap, --include and --exclude', { timeout: 180_000 }, async () => {
   const a = await runScan(opts({ robots: false, sitemap: false }));
   assert.ok(paths(a.facts.pages).includes('/private/x'));
   assert.ok(!paths(a.facts.pages).includes('/orphan'));

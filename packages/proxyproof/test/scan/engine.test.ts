@@ -83,15 +83,15 @@ function opts(port: number, extra: Partial<ScanOptions> = {}): ScanOptions {
   return {
     entry: `https://app.test:${port}/`,
     engine: 'static',
-    http: { resolve: resolveAll(port, plain.port), caCert: certs.caFile, requestTimeoutMs: 3000 },
+    http: { resolve: resolveAll(port, plain.port), caCert: certs.caFile, requestTimeoutMs: 30_000 },
     crawl: { maxPages: 20, depth: 3, concurrency: 4 },
-    totalTimeoutMs: 20_000,
+    totalTimeoutMs: 120_000,
     httpPort: plain.port,
     ...extra,
   };
 }
 
-test('a backend that believes http: every symptom, attributed to the backend', { timeout: 30_000 }, async () => {
+test('a backend that believes http: every symptom, attributed to the backend', { timeout: 180_000 }, async () => {
   const { report } = await runScan(opts(backend.port));
   const by = (id: string) => report.findings.filter((f) => f.id === id);
   const css = by('scan/mixed-content-blocked').find((f) => String(f.data?.url).endsWith('/static/site.css'));
@@ -121,7 +121,7 @@ test('a backend that believes http: every symptom, attributed to the backend', {
   assert.equal(by('scan/forwarded-proto-spoofable').length, 0, 'not without --confirm-cause');
 });
 
-test('--confirm-cause proves the cause and reports the spoofable header', { timeout: 30_000 }, async () => {
+test('--confirm-cause proves the cause and reports the spoofable header', { timeout: 180_000 }, async () => {
   const { report, facts } = await runScan(opts(backend.port, { confirmCause: true }));
   assert.ok(facts.confirm.length >= 1);
   const css = report.findings.find((f) => f.id === 'scan/mixed-content-blocked' && String(f.data?.url).endsWith('/site.css'));
@@ -130,7 +130,7 @@ test('--confirm-cause proves the cause and reports the spoofable header', { time
   assert.equal(report.findings.filter((f) => f.id === 'scan/forwarded-proto-spoofable').length, 1);
 });
 
-test('--config joins the lint finding of the same deployment with file:line', { timeout: 30_000 }, async () => {
+test('--config joins the lint finding of the same deployment with file:line', { timeout: 180_000 }, async () => {
   const { report } = await runScan(opts(backend.port, { configDir: confDir }));
   const css = report.findings.find((f) => f.id === 'scan/mixed-content-blocked' && String(f.data?.url).endsWith('/site.css'));
   assert.match(css!.message, /Consistent with nginx\/forwarded-proto-missing at [^ ]*site\.conf:\d+/);
@@ -138,7 +138,7 @@ test('--config joins the lint finding of the same deployment with file:line', { 
 });
 
 test('a correctly proxied page with one literal http:// URL: hard-coded, and the header changes nothing', {
-  timeout: 30_000,
+  timeout: 180_000,
 }, async () => {
   const { report, facts } = await runScan(opts(good.port, { confirmCause: true }));
   const img = report.findings.find((f) => f.id === 'scan/mixed-content-upgraded');

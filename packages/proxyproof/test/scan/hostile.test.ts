@@ -1,10 +1,14 @@
 /**
- * Hostile servers started by the test: every case stays bounded in time and memory and ends as a finding
- * or a clear error naming the URL.
+ * Hostile servers started by the test: every case stays bounded by the scan's limits (requests, bytes, pages,
+ * stylesheets, references, parse time) and ends as a finding or a clear error naming the URL. The bounds are
+ * asserted on counts the server keeps (requests served, bytes sent), never on a clock; each test's timeout
+ * is only the safety net that ends a hung run.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { brotliCompressSync, createGzip, gzipSync } from 'node:zlib';
+import { extractHtml, MAX_HTML_DEPTH } from '../../src/collectors/crawl/extract.js';
 import { InputError } from '../../src/model/finding.js';
 import { runScan, type ScanOptions } from '../../src/scan/engine.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttps } from './servers.js';
@@ -13,7 +17,25 @@ let certs: Certs;
 let site: Running;
 let selfSigned: Running;
 let bigBytesSent = 0;
+let cssBytesSent = 0;
 let bomb: Buffer;
+/** Requests served, by the first path segment (`/r/3` counts as `/r/`). */
+const served = new Map<string, number>();
+const count = (url: string) => {
+  const key = /^\/[^/]*\/?/.exec(url)?.[0] ?? url;
+  served.set(key, (served.get(key) ?? 0) + 1);
+};
+const servedFor = (key: string) => served.get(key) ?? 0;
+/**
+ * css-tree 3.2.1 (the newest on npm; no fixed version exists) never returns when it parses the first stylesheet
+ * and then, in the same process, the second (each alone parses). Found by a seeded fuzzer of CSS fragments; a
+ * delta-debugging reduction got the first below 50 characters but did not finish in the time available, so the
+ * fixture is the pair as found (about 380 characters in all).
+ */
+const HANG = JSON.parse(readFileSync(new URL('./fixtures/css-tree-hang.json', import.meta.url), 'utf8')) as {
+  first: string;
+  second: string;
+};
 
 /** 64 MB of HTML-ish zeros, gzip-compressed (about 64 KB), built chunk by chunk. */
 async function makeBomb(): Promise<Buffer> {
@@ -34,6 +56,7 @@ before(async () => {
   bomb = await makeBomb();
   site = await startHttps((req, res) => {
     const url = req.url ?? '/';
+    count(url);
     const m = /^\/r\/(\d+)$/.exec(url);
     if (m) {
       res.writeHead(302, { location: `/r/${Number(m[1]) + 1}` });
@@ -85,17 +108,79 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
       return res.end(bomb);
     }
-    if (url === '/many') {
-      const links = Array.from({ length: 10_000 }, (_, i) => `<a href="/p/${i}">p${i}</a>`).join('\n');
+    if (url === '/many' || url === '/many100k') {
+      const n = url === '/many' ? 10_000 : 100_000;
+      const links = Array.from({ length: n }, (_, i) => `<a href="/p/${i}">p${i}</a>`).join('\n');
       return html(res, `<html><body>${links}</body></html>`);
+    }
+    if (url === '/sheets') {
+      const links = Array.from({ length: 10_000 }, (_, i) => `<link rel="stylesheet" href="/css/${i}.css">`).join('\n');
+      return html(res, `<html><head>${links}</head><body><p>many sheets</p></body></html>`);
+    }
+    if (url.startsWith('/css/')) {
+      res.writeHead(200, { 'content-type': 'text/css' });
+      return res.end(`.a{background:url(http://cdn.test${url.replace('.css', '.png')})}`);
+    }
+    if (url === '/nested') {
+      const depth = 100_000;
+      return html(
+        res,
+        `<html><body>${'<div>'.repeat(depth)}<img src="http://cdn.test/deep.png">${'</div>'.repeat(depth)}</body></html>`,
+      );
+    }
+    if (url === '/million-rules') {
+      return html(res, '<html><head><link rel="stylesheet" href="/million.css"></head><body>x</body></html>');
+    }
+    if (url === '/million.css') {
+      // a million rules, each with an http:// image, streamed (about 45 MB if read to the end)
+      res.writeHead(200, { 'content-type': 'text/css' });
+      let i = 0;
+      const pump = () => {
+        while (i < 1_000_000) {
+          let chunk = '';
+          for (let k = 0; k < 1000 && i < 1_000_000; k++, i++) chunk += `.r${i}{background:url(http://cdn.test/${i}.png)}\n`;
+          cssBytesSent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      res.on('close', () => {
+        i = 1_000_000;
+      });
+      return pump();
+    }
+    if (url === '/hang-1') {
+      return html(
+        res,
+        '<html><head><link rel="stylesheet" href="/hang-first.css"></head><body><a href="/hang-2">next</a></body></html>',
+      );
+    }
+    if (url === '/hang-2') {
+      return html(
+        res,
+        '<html><head><link rel="stylesheet" href="/hang-second.css"></head><body><img src="http://cdn.test/after-hang.png"><a href="/hang-3">next</a></body></html>',
+      );
+    }
+    if (url === '/hang-3') {
+      return html(res, '<html><head><link rel="stylesheet" href="/ok.css"></head><body>x</body></html>');
+    }
+    if (url === '/hang-first.css' || url === '/hang-second.css' || url === '/ok.css') {
+      res.writeHead(200, { 'content-type': 'text/css' });
+      return res.end(
+        url === '/hang-first.css'
+          ? HANG.first
+          : url === '/hang-second.css'
+            ? HANG.second
+            : '.x{background:url(http://cdn.test/ok.png)}',
+      );
     }
     if (url.startsWith('/p/')) return html(res, '<p>leaf</p>');
-    // 10,000 leaves that each take 20 ms: far more than any total time a test sets, however fast the crawler
+    // 1,000 leaves that each take 100 ms: far more than any total time a test sets, however fast the crawler
     if (url === '/many-slow') {
-      const links = Array.from({ length: 10_000 }, (_, i) => `<a href="/slow/${i}">s${i}</a>`).join('\n');
+      const links = Array.from({ length: 1000 }, (_, i) => `<a href="/slow/${i}">s${i}</a>`).join('\n');
       return html(res, `<html><body>${links}</body></html>`);
     }
-    if (url.startsWith('/slow/')) return void setTimeout(() => html(res, '<p>leaf</p>'), 20);
+    if (url.startsWith('/slow/')) return void setTimeout(() => html(res, '<p>leaf</p>'), 100);
     if (url === '/')
       return html(
         res,
@@ -122,21 +207,22 @@ function opts(entry: string, extra: Partial<ScanOptions> = {}): ScanOptions {
     http: {
       resolve: resolveAll(site.port, selfSigned.port),
       caCert: certs.caFile,
-      requestTimeoutMs: 1500,
+      requestTimeoutMs: 10_000,
       maxBytes: 1024 * 1024,
       maxRedirects: 20,
     },
     crawl: { maxPages: 50, depth: 2, concurrency: 4 },
-    totalTimeoutMs: 20_000,
+    totalTimeoutMs: 120_000,
     thirdPartyCheck: false,
     ...extra,
   };
 }
 
-test('endless redirects (a new URL each time) stop at the limit as scan/redirect-loop', { timeout: 20_000 }, async () => {
-  const t0 = Date.now();
+test('endless redirects (a new URL each time) stop at the limit as scan/redirect-loop', { timeout: 120_000 }, async () => {
+  const before = servedFor('/r/');
   const { report, facts } = await runScan(opts(`https://app.test:${site.port}/r/0`));
-  assert.ok(Date.now() - t0 < 10_000);
+  // --max-redirects 20: the first request and 20 redirects followed, not one more
+  assert.equal(servedFor('/r/') - before, 21);
   const f = report.findings.find((x) => x.id === 'scan/redirect-loop');
   assert.ok(f, 'redirect-loop finding');
   assert.equal(facts.pages[0]?.redirectLoop, 'limit');
@@ -144,7 +230,7 @@ test('endless redirects (a new URL each time) stop at the limit as scan/redirect
   assert.match(f.message, /\/r\/0 -> 302 \/r\/1/);
 });
 
-test('a self-redirect is a revisit loop, with the SSL-redirect-behind-proxy cause', { timeout: 20_000 }, async () => {
+test('a self-redirect is a revisit loop, with the SSL-redirect-behind-proxy cause', { timeout: 120_000 }, async () => {
   const { report } = await runScan(opts(`https://app.test:${site.port}/self`));
   const f = report.findings.find((x) => x.id === 'scan/redirect-loop');
   assert.ok(f);
@@ -153,17 +239,14 @@ test('a self-redirect is a revisit loop, with the SSL-redirect-behind-proxy caus
 });
 
 test('a response that never ends times out as an error naming the URL; the rest of the crawl goes on', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   bigBytesSent = 0;
   const before = process.memoryUsage().rss;
-  const t0 = Date.now();
   const { report, facts } = await runScan(opts(`https://app.test:${site.port}/`));
-  const took = Date.now() - t0;
-  assert.ok(took < 15_000, `took ${took} ms`);
   const hang = report.diagnostics.find((d) => d.file.endsWith('/hang'));
   assert.ok(hang, 'diagnostic for /hang');
-  assert.match(hang.message, /timed out after 1500 ms/);
+  assert.match(hang.message, /timed out after 10000 ms/);
   // 200 MB body: read up to the cap, the connection closed, nothing near 200 MB held in memory
   const big = facts.pages.find((p) => p.url.endsWith('/big'));
   assert.ok(big?.truncated, '/big truncated');
@@ -190,7 +273,7 @@ test('a response that never ends times out as an error naming the URL; the rest 
 });
 
 test('a self-signed certificate is a clear error naming the URL and the TLS code, unless --insecure', {
-  timeout: 20_000,
+  timeout: 120_000,
 }, async () => {
   const url = `https://app.test:${selfSigned.port}/`;
   await assert.rejects(
@@ -206,32 +289,38 @@ test('a self-signed certificate is a clear error naming the URL and the TLS code
   );
 });
 
-test('a page with 10,000 links: bounded by --max-pages, quickly, and says so', { timeout: 30_000 }, async () => {
-  const t0 = Date.now();
+test('a page with 10,000 links: bounded by --max-pages, and says so', { timeout: 120_000 }, async () => {
+  const before = servedFor('/p/');
   const { report, facts } = await runScan(
     opts(`https://app.test:${site.port}/many`, { crawl: { maxPages: 40, depth: 3, concurrency: 4 } }),
   );
-  assert.ok(Date.now() - t0 < 15_000);
   assert.equal(facts.pages.length, 40);
+  assert.equal(servedFor('/p/') - before, 39, 'the entry and 39 links fetched, no more');
   assert.ok(
     report.diagnostics.some((d) => /--max-pages 40 reached: 9961 more same-site links not followed/.test(d.message)),
     JSON.stringify(report.diagnostics.slice(0, 3)),
   );
 });
 
-test('total time bounds the whole scan', { timeout: 30_000 }, async () => {
-  const t0 = Date.now();
+test('total time bounds the whole scan', { timeout: 120_000 }, async () => {
+  const before = servedFor('/slow/');
   const { report } = await runScan(
     opts(`https://app.test:${site.port}/many-slow`, {
-      totalTimeoutMs: 1500,
+      totalTimeoutMs: 20_000,
       crawl: { maxPages: 100_000, depth: 3, concurrency: 1 },
     }),
   );
-  assert.ok(Date.now() - t0 < 6000, `took ${Date.now() - t0}`);
-  assert.ok(report.diagnostics.some((d) => /total time reached/.test(d.message)));
+  // One request at a time, each answered after at least 100 ms: within 20,000 ms at most 200 complete (a busy
+  // machine serves fewer, never more), far below the 1,000 queued.
+  const leaves = servedFor('/slow/') - before;
+  assert.ok(leaves <= 20_000 / 100 + 1, `${leaves} slow leaves requested`);
+  assert.ok(
+    report.diagnostics.some((d) => /total time reached/.test(d.message)),
+    JSON.stringify(report.diagnostics.slice(0, 3)),
+  );
 });
 
-test('a gzip bomb (64 KB -> 64 MB) stops at the byte cap after decompression', { timeout: 20_000 }, async () => {
+test('a gzip bomb (64 KB -> 64 MB) stops at the byte cap after decompression', { timeout: 120_000 }, async () => {
   assert.ok(bomb.length < 1024 * 1024, `bomb is ${bomb.length} bytes`);
   const before = process.memoryUsage().rss;
   const { facts, report } = await runScan(opts(`https://app.test:${site.port}/bomb`));
@@ -240,4 +329,95 @@ test('a gzip bomb (64 KB -> 64 MB) stops at the byte cap after decompression', {
   assert.ok(p.insecure.some((r) => r.url === 'http://cdn.test/bomb.png'));
   assert.ok(report.diagnostics.some((d) => /larger than 1048576 bytes/.test(d.message)));
   assert.ok(process.memoryUsage().rss - before < 100 * 1024 * 1024);
+});
+
+test('a page with 100,000 links: the page is read up to --max-bytes, the crawl stops at --max-pages', {
+  timeout: 300_000,
+}, async () => {
+  const before = servedFor('/p/');
+  const { report, facts } = await runScan(
+    opts(`https://app.test:${site.port}/many100k`, {
+      // generous safety nets: a loaded machine parses 1 MB of links slowly; the limits under test are counts
+      crawl: { maxPages: 40, depth: 3, concurrency: 4, parseTimeoutMs: 120_000 },
+      totalTimeoutMs: 200_000,
+      http: { ...opts('https://app.test/').http, requestTimeoutMs: 30_000 },
+    }),
+  );
+  assert.equal(facts.pages.length, 40);
+  assert.equal(servedFor('/p/') - before, 39);
+  const entry = facts.pages[0]!;
+  // 100,000 links are about 3 MB: read up to the 1 MB cap, then the links found there count toward the limit
+  assert.equal(entry.truncated, true);
+  const note = report.diagnostics.find((d) => /--max-pages 40 reached/.test(d.message));
+  const notFollowed = Number(/reached: (\d+) more/.exec(note?.message ?? '')?.[1]);
+  assert.ok(notFollowed > 20_000 && notFollowed < 100_000, note?.message);
+});
+
+test('a page with 10,000 stylesheets: at most 100 fetched, the rest reported', { timeout: 120_000 }, async () => {
+  const before = servedFor('/css/');
+  const { report, facts } = await runScan(
+    opts(`https://app.test:${site.port}/sheets`, { crawl: { maxPages: 1, depth: 0, concurrency: 4 } }),
+  );
+  assert.equal(servedFor('/css/') - before, 100);
+  assert.equal(facts.pages[0]?.stylesheetsNotFetched, 9900);
+  assert.equal(facts.pages[0]?.insecure.filter((r) => r.source === 'css').length, 100);
+  assert.ok(report.diagnostics.some((d) => /9900 linked stylesheets not fetched/.test(d.message)));
+});
+
+test('deeply nested HTML (100,000 open elements) is read up to the depth limit, and says so', { timeout: 120_000 }, async () => {
+  const { report, facts } = await runScan(
+    opts(`https://app.test:${site.port}/nested`, { crawl: { maxPages: 1, depth: 0, concurrency: 1 } }),
+  );
+  const page = facts.pages[0]!;
+  assert.equal(page.parseError, undefined);
+  assert.equal(page.depthLimitLine, 1);
+  assert.ok(
+    report.diagnostics.some((d) => d.message === `HTML nested more than ${MAX_HTML_DEPTH} elements deep: read up to line 1`),
+  );
+  // the image below the limit is not seen: the limit, not the parser's quadratic stack, decides the work
+  assert.equal(page.insecure.length, 0);
+  const shallow = extractHtml(`${'<div>'.repeat(MAX_HTML_DEPTH - 10)}<img src="http://cdn.test/d.png">`, 'https://app.test/');
+  assert.equal(shallow.depthLimitLine, undefined);
+  assert.equal(shallow.refs.length, 1);
+});
+
+test('a stylesheet with a million rules: read up to --max-bytes, references capped per page', { timeout: 300_000 }, async () => {
+  cssBytesSent = 0;
+  const before = process.memoryUsage().rss;
+  const { report, facts } = await runScan(
+    opts(`https://app.test:${site.port}/million-rules`, {
+      totalTimeoutMs: 200_000,
+      crawl: { maxPages: 1, depth: 0, concurrency: 1, maxRefsPerPage: 2000, parseTimeoutMs: 120_000 },
+    }),
+  );
+  const page = facts.pages[0]!;
+  const fromCss = page.insecure.filter((r) => r.source === 'css');
+  // 1 MB of 45-byte rules holds over 20,000 http:// images: the per-page cap keeps 2,000
+  assert.equal(fromCss.length, 2000, JSON.stringify(report.diagnostics));
+  assert.equal(fromCss[0]?.url, 'http://cdn.test/0.png');
+  // the server stopped being read near the cap (45 MB if read to the end)
+  assert.ok(cssBytesSent < 16 * 1024 * 1024, `server sent ${cssBytesSent} bytes`);
+  assert.ok(process.memoryUsage().rss - before < 200 * 1024 * 1024, 'memory stays bounded');
+});
+
+test('css-tree hang input: the stylesheet is stopped and reported, the scan goes on with a new parser', {
+  timeout: 120_000,
+}, async () => {
+  const { report, facts } = await runScan(
+    opts(`https://app.test:${site.port}/hang-1`, {
+      crawl: { maxPages: 10, depth: 3, concurrency: 1, parseTimeoutMs: 15_000 },
+      totalTimeoutMs: 100_000,
+    }),
+  );
+  const url = `https://app.test:${site.port}/hang-second.css`;
+  const d = report.diagnostics.find((x) => x.file === url);
+  assert.ok(d, JSON.stringify(report.diagnostics));
+  assert.equal(d.message, `CSS at ${url} not parsed within 15 s (the parser was stopped; the scan went on)`);
+  // every page was scanned: the one that links the stuck stylesheet (its HTML refs), and the next one (its CSS)
+  assert.deepEqual(
+    facts.pages.map((p) => new URL(p.url).pathname),
+    ['/hang-1', '/hang-2', '/hang-3'],
+  );
+  assert.ok(facts.pages[1]?.insecure.some((r) => r.url === 'http://cdn.test/after-hang.png'));
+  assert.ok(facts.pages[2]?.insecure.some((r) => r.url === 'http://cdn.test/ok.png' && r.source === 'css'));
 });

@@ -77,7 +77,8 @@ http {
 `,
   );
   nginx = spawn('/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
+  // Waits for the port (bounded generously: the safety net of a loaded machine, not an assertion).
+  for (let i = 0; i < 1200; i++) {
     const up = await new Promise<boolean>((res) => {
       const s = createServer();
       s.once('error', () => res(true));

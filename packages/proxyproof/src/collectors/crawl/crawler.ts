@@ -8,7 +8,8 @@ import robotsParserModule from 'robots-parser';
 import { classify } from '../../scan/classify.js';
 import { parseSetCookie } from '../../scan/cookies.js';
 import type { CookieFacts, FetchFailure, PageFacts, UrlRef } from '../../scan/types.js';
-import { decodeBody, extractCss, extractHtml, extractManifestIcons, type HtmlExtract, type RawRef } from './extract.js';
+import { decodeBody, extractHtml, extractManifestIcons, type HtmlExtract, MAX_HTML_DEPTH, type RawRef } from './extract.js';
+import { ParserWorker } from './parser-worker.js';
 
 export { decodeBody };
 
@@ -36,6 +37,10 @@ export interface CrawlOptions {
   deadline?: number;
   /** Max insecure URLs kept per page. */
   maxRefsPerPage?: number;
+  /** Linked stylesheets fetched per page at most (default 100); the rest is a note. */
+  maxStylesheetsPerPage?: number;
+  /** Per document (HTML page, stylesheet) parse time, ms, after which its parser is killed (default 10,000). */
+  parseTimeoutMs?: number;
   onPage?: (page: PageFacts, stats: { done: number; queued: number }) => void;
   /** The browser engine loads each page in Chromium here (adds `observed`). */
   visit?: (page: PageFacts) => Promise<void>;
@@ -55,7 +60,17 @@ const HTML_TYPES = /^(?:text\/html|application\/xhtml\+xml)/i;
 export async function buildPage(
   r: FetchResult,
   depth: number,
-  extra: { css?: (url: string) => Promise<RawRef[]>; manifest?: (url: string) => Promise<RawRef[]>; maxRefs?: number },
+  extra: {
+    css?: (url: string) => Promise<RawRef[]>;
+    manifest?: (url: string) => Promise<RawRef[]>;
+    maxRefs?: number;
+    /** Linked stylesheets fetched at most (default 100). */
+    maxStylesheets?: number;
+    /** Parses the HTML where it can be stopped (the crawler's worker); without it, on this thread. */
+    parser?: ParserWorker;
+    /** A document that could not be parsed (timeout): the crawler reports it. */
+    onParseFailure?: (url: string, message: string) => void;
+  },
 ): Promise<{ page: PageFacts; extract?: HtmlExtract }> {
   const contentType = headerValues(r.headers, 'content-type')[0];
   const cookies: CookieFacts[] = [];
@@ -88,7 +103,17 @@ export async function buildPage(
   if (r.error || r.redirectLoop || !HTML_TYPES.test(contentType ?? 'text/html') || r.status >= 400) return { page };
   const { text, invalidUtf8 } = decodeBody(r.body, contentType);
   if (invalidUtf8) page.invalidUtf8 = true;
-  const ex = extractHtml(text, r.finalUrl);
+  let ex: HtmlExtract;
+  if (extra.parser) {
+    const parsed = await extra.parser.html(text, r.finalUrl);
+    if (!parsed.ok) {
+      extra.onParseFailure?.(r.finalUrl, parsed.message);
+      page.parseError = parsed.message;
+      return { page };
+    }
+    ex = parsed.value;
+  } else ex = extractHtml(text, r.finalUrl);
+  if (ex.depthLimitLine !== undefined) page.depthLimitLine = ex.depthLimitLine;
   page.csp.push(...ex.cspMeta);
   page.linkStats = ex.linkStats;
   page.canonical = ex.canonical;
@@ -110,7 +135,10 @@ export async function buildPage(
   };
   for (const raw of ex.refs) addRef(raw, 'html', r.finalUrl);
   if (https && extra.css) {
-    const sheets = ex.stylesheets.filter((s) => s.url.startsWith('https:'));
+    const all = ex.stylesheets.filter((s) => s.url.startsWith('https:'));
+    const maxSheets = extra.maxStylesheets ?? 100;
+    const sheets = all.slice(0, maxSheets);
+    if (all.length > maxSheets) page.stylesheetsNotFetched = all.length - maxSheets;
     const results = await Promise.all(sheets.map((s) => extra.css!(s.url)));
     sheets.forEach((s, i) => {
       for (const raw of results[i] ?? []) addRef(raw, 'css', s.url);
@@ -132,198 +160,228 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
   const isExcluded = opts.exclude?.length ? picomatch(opts.exclude) : () => false;
   const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
 
-  const cssCache = new Map<string, Promise<RawRef[]>>();
-  const css = (url: string) => {
-    let p = cssCache.get(url);
-    if (!p) {
-      p = client.fetch(url).then(
-        (r) =>
-          r.status < 400 && !r.redirectLoop
-            ? extractCss(r.body.toString('utf8'), r.finalUrl, 'stylesheet', 0, lineOf(r.body.toString('utf8')), true)
-            : [],
-        (e: FetchError) => {
-          failures.push({ url, message: e.message, code: e.code });
-          return [];
-        },
-      );
-      cssCache.set(url, p);
-    }
-    return p;
+  // One parser worker for the whole crawl (HTML pages and linked stylesheets), killed on a document's timeout
+  // and at the scan's deadline.
+  const parser = new ParserWorker({ timeoutMs: opts.parseTimeoutMs, deadline: opts.deadline });
+  parser.warm();
+  let notParsedAtDeadline = 0;
+  const onParseFailure = (url: string, message: string) => {
+    if (/total scan time reached/.test(message)) notParsedAtDeadline++;
+    failures.push({ url, message, code: 'PARSE_TIMEOUT' });
   };
-  const manifestCache = new Map<string, Promise<RawRef[]>>();
-  const manifest = (url: string) => {
-    let p = manifestCache.get(url);
-    if (!p) {
-      p = client.fetch(url).then(
-        (r) => (r.status < 400 ? extractManifestIcons(r.body.toString('utf8'), r.finalUrl) : []),
-        () => [],
-      );
-      manifestCache.set(url, p);
-    }
-    return p;
-  };
-
-  // The entry is fetched first and alone: its failure is the user's error (exit 2), and its final URL
-  // (after redirects) decides the origin the crawl stays on.
-  let first: FetchResult;
   try {
-    first = await client.fetch(entry);
-  } catch (e) {
-    throw e instanceof FetchError ? e : new FetchError(String(e), entry);
-  }
-  let origin = entryUrl.origin;
-  let hostname = entryUrl.hostname;
-  if (!first.redirectLoop) {
-    const f = new URL(first.finalUrl);
-    if (
-      f.hostname === entryUrl.hostname ||
-      f.hostname === `www.${entryUrl.hostname}` ||
-      entryUrl.hostname === `www.${f.hostname}`
-    ) {
-      origin = f.origin;
-      hostname = f.hostname;
-    }
+    return await crawlWith(parser, onParseFailure);
+  } finally {
+    await parser.close();
   }
 
-  let robots: { isAllowed(url: string, ua?: string): boolean | undefined } | undefined;
-  const seeds: string[] = [];
-  if (opts.robots !== false || opts.sitemap !== false) {
-    const robotsUrl = `${origin}/robots.txt`;
-    const rr = await client.fetch(robotsUrl).catch(() => undefined);
-    if (rr && rr.status === 200 && !rr.redirectLoop) {
-      const parsed = robotsParser(robotsUrl, rr.body.toString('utf8'));
-      if (opts.robots !== false) robots = parsed;
-      if (opts.sitemap !== false) seeds.push(...parsed.getSitemaps().slice(0, 5));
-    }
-    if (opts.sitemap !== false && seeds.length === 0) seeds.push(`${origin}/sitemap.xml`);
-  }
+  async function crawlWith(parser: ParserWorker, onParseFailure: (url: string, message: string) => void): Promise<CrawlResult> {
+    const cssCache = new Map<string, Promise<RawRef[]>>();
+    const css = (url: string) => {
+      let p = cssCache.get(url);
+      if (!p) {
+        p = client.fetch(url).then(
+          async (r) => {
+            if (r.status >= 400 || r.redirectLoop) return [];
+            const parsed = await parser.css(r.body.toString('utf8'), r.finalUrl);
+            if (parsed.ok) return parsed.value;
+            onParseFailure(r.finalUrl, parsed.message);
+            return [];
+          },
+          (e: FetchError) => {
+            failures.push({ url, message: e.message, code: e.code });
+            return [];
+          },
+        );
+        cssCache.set(url, p);
+      }
+      return p;
+    };
+    const manifestCache = new Map<string, Promise<RawRef[]>>();
+    const manifest = (url: string) => {
+      let p = manifestCache.get(url);
+      if (!p) {
+        p = client.fetch(url).then(
+          (r) => (r.status < 400 ? extractManifestIcons(r.body.toString('utf8'), r.finalUrl) : []),
+          () => [],
+        );
+        manifestCache.set(url, p);
+      }
+      return p;
+    };
 
-  const seen = new Set<string>();
-  const queue: Array<{ url: string; depth: number }> = [];
-  let skippedByLimit = 0;
-  /**
-   * Same host (any scheme: the backend's http:// links are crawled as the https:// page they mean), fragment
-   * removed, on the crawl's origin. One URL parse per link.
-   */
-  const normalise = (u: string): { href: string; path: string } | undefined => {
-    let x: URL;
+    // The entry is fetched first and alone: its failure is the user's error (exit 2), and its final URL
+    // (after redirects) decides the origin the crawl stays on.
+    let first: FetchResult;
     try {
-      x = new URL(u);
-    } catch {
-      return undefined;
+      first = await client.fetch(entry);
+    } catch (e) {
+      throw e instanceof FetchError ? e : new FetchError(String(e), entry);
     }
-    if (x.protocol !== 'http:' && x.protocol !== 'https:') return undefined;
-    if (x.hostname !== hostname) return undefined;
-    // pathname of an http(s) URL is serialised and always starts with '/': appending it (and the search) to
-    // the origin gives the same href as re-parsing them against the origin.
-    return { href: `${origin}${x.pathname}${x.search}`, path: x.pathname };
-  };
-  const enqueue = (u: string, depth: number) => {
-    const n = normalise(u);
-    if (!n || seen.has(n.href)) return;
-    if (depth > opts.depth) return;
-    if (!isIncluded(n.path) || isExcluded(n.path)) return;
-    if (robots && robots.isAllowed(n.href, 'proxyproof-scan') === false) {
-      seen.add(n.href);
-      notes.push({ url: n.href, message: 'not fetched: disallowed by robots.txt (pass --no-robots to scan it)' });
-      return;
-    }
-    if (seen.size >= opts.maxPages) {
-      skippedByLimit++;
-      return;
-    }
-    seen.add(n.href);
-    queue.push({ url: n.href, depth });
-  };
-
-  let done = 0;
-  const handle = async (r: FetchResult, depth: number) => {
-    const { page, extract } = await buildPage(r, depth, {
-      css: opts.css !== false ? css : undefined,
-      manifest: opts.css !== false ? manifest : undefined,
-      maxRefs: opts.maxRefsPerPage,
-    });
-    if (opts.visit && !page.redirectLoop && page.status < 400 && page.finalUrl.startsWith('https:') && Date.now() < deadline)
-      await opts.visit(page);
-    pages.push(page);
-    done++;
-    if (extract) {
-      const before = skippedByLimit;
-      for (const l of extract.links) enqueue(l, depth + 1);
-      if (skippedByLimit > before) page.linksNotFollowed = skippedByLimit - before;
-    }
-    opts.onPage?.(page, { done, queued: queue.length });
-  };
-
-  seen.add(normalise(entry)?.href ?? entry);
-  const firstNormalised = normalise(first.finalUrl);
-  if (firstNormalised) seen.add(firstNormalised.href);
-  await handle(first, 0);
-
-  // sitemap seeds (bounded: first 1 MB of each, at most maxPages URLs)
-  for (const sm of seeds) {
-    if (Date.now() >= deadline) break;
-    const r = await client.fetch(sm).catch(() => undefined);
-    if (r?.status !== 200 || r.redirectLoop) continue;
-    const xml = r.body.toString('utf8');
-    const re = /<loc>\s*([^<\s]+)\s*<\/loc>/gi;
-    let n = 0;
-    for (let m = re.exec(xml); m && n < opts.maxPages; m = re.exec(xml), n++) enqueue(m[1]!.replace(/&amp;/g, '&'), 1);
-  }
-
-  // breadth-first with a fixed pool of workers; the FIFO queue keeps depth order
-  let active = 0;
-  let wake: (() => void) | undefined;
-  const worker = async () => {
-    for (;;) {
-      if (Date.now() >= deadline) return;
-      const next = queue.shift();
-      if (!next) {
-        if (active === 0) {
-          wake?.();
-          return;
-        }
-        await new Promise<void>((res) => {
-          const prev = wake;
-          wake = () => {
-            prev?.();
-            res();
-          };
-        });
-        continue;
+    let origin = entryUrl.origin;
+    let hostname = entryUrl.hostname;
+    if (!first.redirectLoop) {
+      const f = new URL(first.finalUrl);
+      if (
+        f.hostname === entryUrl.hostname ||
+        f.hostname === `www.${entryUrl.hostname}` ||
+        entryUrl.hostname === `www.${f.hostname}`
+      ) {
+        origin = f.origin;
+        hostname = f.hostname;
       }
-      active++;
+    }
+
+    let robots: { isAllowed(url: string, ua?: string): boolean | undefined } | undefined;
+    const seeds: string[] = [];
+    if (opts.robots !== false || opts.sitemap !== false) {
+      const robotsUrl = `${origin}/robots.txt`;
+      const rr = await client.fetch(robotsUrl).catch(() => undefined);
+      if (rr && rr.status === 200 && !rr.redirectLoop) {
+        const parsed = robotsParser(robotsUrl, rr.body.toString('utf8'));
+        if (opts.robots !== false) robots = parsed;
+        if (opts.sitemap !== false) seeds.push(...parsed.getSitemaps().slice(0, 5));
+      }
+      if (opts.sitemap !== false && seeds.length === 0) seeds.push(`${origin}/sitemap.xml`);
+    }
+
+    const seen = new Set<string>();
+    const queue: Array<{ url: string; depth: number }> = [];
+    let skippedByLimit = 0;
+    /**
+     * Same host (any scheme: the backend's http:// links are crawled as the https:// page they mean), fragment
+     * removed, on the crawl's origin. One URL parse per link.
+     */
+    const normalise = (u: string): { href: string; path: string } | undefined => {
+      let x: URL;
       try {
-        const r = await client.fetch(next.url);
-        await handle(r, next.depth);
-      } catch (e) {
-        const err = e instanceof FetchError ? e : new FetchError((e as Error).message ?? String(e), next.url);
-        const f = { url: err.url, message: err.message, code: err.code };
-        failures.push(f);
-        opts.onFailure?.(f);
-      } finally {
-        active--;
-        const w = wake;
-        wake = undefined;
-        w?.();
+        x = new URL(u);
+      } catch {
+        return undefined;
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
-  if (Date.now() >= deadline && queue.length > 0)
-    notes.push({ url: entry, message: `total time reached: ${queue.length} queued pages not scanned` });
-  if (skippedByLimit > 0)
-    notes.push({
-      url: entry,
-      message: `--max-pages ${opts.maxPages} reached: ${skippedByLimit} more same-site links not followed`,
-    });
-  return { pages, failures, notes };
-}
+      if (x.protocol !== 'http:' && x.protocol !== 'https:') return undefined;
+      if (x.hostname !== hostname) return undefined;
+      // pathname of an http(s) URL is serialised and always starts with '/': appending it (and the search) to
+      // the origin gives the same href as re-parsing them against the origin.
+      return { href: `${origin}${x.pathname}${x.search}`, path: x.pathname };
+    };
+    const enqueue = (u: string, depth: number) => {
+      const n = normalise(u);
+      if (!n || seen.has(n.href)) return;
+      if (depth > opts.depth) return;
+      if (!isIncluded(n.path) || isExcluded(n.path)) return;
+      if (robots && robots.isAllowed(n.href, 'proxyproof-scan') === false) {
+        seen.add(n.href);
+        notes.push({ url: n.href, message: 'not fetched: disallowed by robots.txt (pass --no-robots to scan it)' });
+        return;
+      }
+      if (seen.size >= opts.maxPages) {
+        skippedByLimit++;
+        return;
+      }
+      seen.add(n.href);
+      queue.push({ url: n.href, depth });
+    };
 
-function lineOf(text: string): (line: number) => string {
-  let lines: string[] | undefined;
-  return (l) => {
-    lines ??= text.split('\n');
-    return (lines[l - 1] ?? '').trim().slice(0, 300);
-  };
+    let done = 0;
+    const handle = async (r: FetchResult, depth: number) => {
+      const { page, extract } = await buildPage(r, depth, {
+        css: opts.css !== false ? css : undefined,
+        manifest: opts.css !== false ? manifest : undefined,
+        maxRefs: opts.maxRefsPerPage,
+        maxStylesheets: opts.maxStylesheetsPerPage,
+        parser,
+        onParseFailure,
+      });
+      if (opts.visit && !page.redirectLoop && page.status < 400 && page.finalUrl.startsWith('https:') && Date.now() < deadline)
+        await opts.visit(page);
+      pages.push(page);
+      done++;
+      if (extract) {
+        const before = skippedByLimit;
+        for (const l of extract.links) enqueue(l, depth + 1);
+        if (skippedByLimit > before) page.linksNotFollowed = skippedByLimit - before;
+      }
+      opts.onPage?.(page, { done, queued: queue.length });
+    };
+
+    seen.add(normalise(entry)?.href ?? entry);
+    const firstNormalised = normalise(first.finalUrl);
+    if (firstNormalised) seen.add(firstNormalised.href);
+    await handle(first, 0);
+
+    // sitemap seeds (bounded: first 1 MB of each, at most maxPages URLs)
+    for (const sm of seeds) {
+      if (Date.now() >= deadline) break;
+      const r = await client.fetch(sm).catch(() => undefined);
+      if (r?.status !== 200 || r.redirectLoop) continue;
+      const xml = r.body.toString('utf8');
+      const re = /<loc>\s*([^<\s]+)\s*<\/loc>/gi;
+      let n = 0;
+      for (let m = re.exec(xml); m && n < opts.maxPages; m = re.exec(xml), n++) enqueue(m[1]!.replace(/&amp;/g, '&'), 1);
+    }
+
+    // breadth-first with a fixed pool of workers; the FIFO queue keeps depth order
+    let active = 0;
+    let wake: (() => void) | undefined;
+    const worker = async () => {
+      for (;;) {
+        if (Date.now() >= deadline) return;
+        const next = queue.shift();
+        if (!next) {
+          if (active === 0) {
+            wake?.();
+            return;
+          }
+          await new Promise<void>((res) => {
+            const prev = wake;
+            wake = () => {
+              prev?.();
+              res();
+            };
+          });
+          continue;
+        }
+        active++;
+        try {
+          const r = await client.fetch(next.url);
+          await handle(r, next.depth);
+        } catch (e) {
+          const err = e instanceof FetchError ? e : new FetchError((e as Error).message ?? String(e), next.url);
+          const f = { url: err.url, message: err.message, code: err.code };
+          failures.push(f);
+          opts.onFailure?.(f);
+        } finally {
+          active--;
+          const w = wake;
+          wake = undefined;
+          w?.();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
+    if ((Date.now() >= deadline && queue.length > 0) || notParsedAtDeadline > 0)
+      notes.push({
+        url: entry,
+        message: `total time reached: ${queue.length} queued pages not scanned${notParsedAtDeadline ? `, ${notParsedAtDeadline} documents not parsed` : ''}`,
+      });
+    if (skippedByLimit > 0)
+      notes.push({
+        url: entry,
+        message: `--max-pages ${opts.maxPages} reached: ${skippedByLimit} more same-site links not followed`,
+      });
+    for (const p of pages)
+      if (p.depthLimitLine !== undefined)
+        notes.push({
+          url: p.finalUrl,
+          message: `HTML nested more than ${MAX_HTML_DEPTH} elements deep: read up to line ${p.depthLimitLine}`,
+        });
+    const sheetsSkipped = pages.reduce((n, p) => n + (p.stylesheetsNotFetched ?? 0), 0);
+    if (sheetsSkipped > 0)
+      notes.push({
+        url: entry,
+        message: `${sheetsSkipped} linked stylesheets not fetched (more than ${opts.maxStylesheetsPerPage ?? 100} on a page)`,
+      });
+    return { pages, failures, notes };
+  }
 }

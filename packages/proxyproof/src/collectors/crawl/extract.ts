@@ -33,6 +33,24 @@ export interface HtmlExtract {
   cspMeta: string[];
   /** Counted on every URL-bearing attribute, before resolution. */
   linkStats: { sameHostHttp: number; sameHostHttps: number; relative: number };
+  /** Parsing stopped here (1-based line): elements nested deeper than MAX_HTML_DEPTH. */
+  depthLimitLine?: number;
+}
+
+/**
+ * Open elements at most. htmlparser2 keeps its stack of open elements with `unshift`/`indexOf`, which costs
+ * quadratic time in the depth (100,000 nested divs: seconds of CPU); real pages stay far below (Chromium's
+ * tree builder itself stops nesting at 512). Deeper, the page is read up to that point and a note says so.
+ */
+export const MAX_HTML_DEPTH = 4096;
+
+/** The trimmed text of a 1-based line, for snippets (the text is split on first use). */
+export function snippetLines(text: string): (line: number) => string {
+  let lines: string[] | undefined;
+  return (l) => {
+    lines ??= text.split('\n');
+    return (lines[l - 1] ?? '').trim().slice(0, 300);
+  };
 }
 
 /** Maps string offsets to 1-based lines by binary search over newline positions. */
@@ -362,6 +380,7 @@ export function extractHtml(html: string, pageUrl: string): HtmlExtract {
   let canonicalRaw: string | undefined;
   let ogRaw: string | undefined;
   const stack: string[] = [];
+  let depthLimitLine: number | undefined;
   let inStyle: { text: string; line: number } | undefined;
   let inScript: { text: string; line: number } | undefined;
   // Line and snippet of the current tag, computed only when the tag carries a URL (most tags do not).
@@ -479,6 +498,10 @@ export function extractHtml(html: string, pageUrl: string): HtmlExtract {
           cssBlocks.push({ text: a.style, context: 'declarationList', line: currentLine, snippet: currentSnippet });
         }
         stack.push(name);
+        if (stack.length > MAX_HTML_DEPTH && depthLimitLine === undefined) {
+          depthLimitLine = lines.line(tagStart);
+          parser.pause();
+        }
       },
       ontext(text) {
         if (inStyle) inStyle.text += text;
@@ -574,7 +597,9 @@ export function extractHtml(html: string, pageUrl: string): HtmlExtract {
   }
   const canonical = canonicalRaw !== undefined ? resolve(canonicalRaw, base) : undefined;
   const ogUrl = ogRaw !== undefined ? resolve(ogRaw, base) : undefined;
-  return { refs, links, stylesheets, manifest, baseHref, canonical, ogUrl, cspMeta, linkStats };
+  const out: HtmlExtract = { refs, links, stylesheets, manifest, baseHref, canonical, ogUrl, cspMeta, linkStats };
+  if (depthLimitLine !== undefined) out.depthLimitLine = depthLimitLine;
+  return out;
 }
 
 /** Icons of a web app manifest (JSON), resolved against the manifest URL. */

@@ -153,9 +153,9 @@ export function lex(text: string): LexResult {
 }
 
 /** The lexer proper, into a TokenList. */
-export function lexTokens(text: string): { tokens: TokenList; error?: LexError } {
+export function lexTokens(text: string, work?: { steps: number }): { tokens: TokenList; error?: LexError } {
   try {
-    return lexInto(text);
+    return lexInto(text, work);
   } catch (e) {
     if (!(e instanceof TooManyTokens)) throw e;
     return {
@@ -168,7 +168,12 @@ export function lexTokens(text: string): { tokens: TokenList; error?: LexError }
   }
 }
 
-function lexInto(text: string): { tokens: TokenList; error?: LexError } {
+/**
+ * `work.steps` counts the characters the loops below visit (each loop advances `i`, so for a single pass it
+ * equals text.length plus the few characters looked at twice): tests bound the lexer's work with it instead of
+ * with a clock.
+ */
+function lexInto(text: string, work?: { steps: number }): { tokens: TokenList; error?: LexError } {
   const tokens = new TokenList();
   const n = text.length;
   let i = 0;
@@ -185,6 +190,8 @@ function lexInto(text: string): { tokens: TokenList; error?: LexError } {
     tokens,
     error: { message, line: at },
   });
+  // Characters visited by the lookups that do not advance `i` (Lua long brackets are searched ahead).
+  let visited = 0;
 
   /** Emits a token and, for a Lua block directive in directive position, reads its raw Lua body. */
   const emitted = (value: string, tLine: number, tCol: number, kind: Kind): LexError | undefined => {
@@ -278,6 +285,7 @@ function lexInto(text: string): { tokens: TokenList; error?: LexError } {
     const close = `]${'='.repeat(level)}]`;
     let j = at + level + 2;
     const end = text.indexOf(close, j);
+    visited += (end < 0 ? n : end) - j;
     const stop = end < 0 ? n : end + close.length;
     for (; j < stop; j++) {
       if (text.charCodeAt(j) === NL) {
@@ -288,148 +296,153 @@ function lexInto(text: string): { tokens: TokenList; error?: LexError } {
     return stop;
   };
 
-  while (i < n) {
-    const c = text.charCodeAt(i);
+  try {
+    while (i < n) {
+      const c = text.charCodeAt(i);
 
-    if (c === BACKSLASH) {
+      if (c === BACKSLASH) {
+        if (tokStart < 0) {
+          tokStart = i;
+          tokLine = line;
+          tokCol = i - lineStart + 1;
+        }
+        if (i + 1 < n && text.charCodeAt(i + 1) === NL) {
+          line++;
+          lineStart = i + 2;
+        }
+        i += 2;
+        if (i > n) i = n;
+        continue;
+      }
+
+      if (isSpace(c)) {
+        const err = flushPlain();
+        if (err) return fail(err.message, err.line);
+        skipSpace();
+        continue;
+      }
+
+      const ch = text[i];
+
+      if (ch === '#' && tokStart < 0) {
+        const start = i;
+        const cLine = line;
+        const cCol = i - lineStart + 1;
+        // A comment ends at a newline; a backslash-newline pair also ends it (and is dropped).
+        while (i < n) {
+          const d = text.charCodeAt(i);
+          if (d === NL) break;
+          if (d === BACKSLASH && text.charCodeAt(i + 1) === NL) break;
+          i += d === BACKSLASH && i + 1 < n ? 2 : 1;
+        }
+        tokens.push(text.slice(start, i), cLine, cCol, Kind.Comment);
+        if (i < n) {
+          if (text.charCodeAt(i) === BACKSLASH) i++;
+          line++;
+          i++;
+          lineStart = i;
+        }
+        continue;
+      }
+
+      if (ch === '{' && tokStart >= 0 && text.charCodeAt(i - 1) === 36 /* $ */) {
+        // ${var}: read up to the closing brace (or whitespace) as part of the token.
+        while (i < n) {
+          const d = text.charCodeAt(i);
+          if (isSpace(d)) break;
+          if (d === BACKSLASH) {
+            i = Math.min(n, i + 2);
+            continue;
+          }
+          i++;
+          if (d === 125 /* } */) break;
+        }
+        // crossplane quirk kept for conformance: the character after `${...}` joins the token even when it is
+        // whitespace (`try_files /a/${uri} /b;` has one argument "/a/${uri} /b").
+        if (i < n && isSpace(text.charCodeAt(i))) {
+          if (text.charCodeAt(i) === NL) {
+            line++;
+            lineStart = i + 1;
+          }
+          i++;
+        }
+        continue;
+      }
+
+      if ((ch === '"' || ch === "'") && tokStart < 0) {
+        const qLine = line;
+        const qCol = i - lineStart + 1;
+        i++;
+        const start = i;
+        let hasEscapedQuote = false;
+        let closed = false;
+        while (i < n) {
+          const d = text.charCodeAt(i);
+          if (d === BACKSLASH) {
+            if (text[i + 1] === ch) hasEscapedQuote = true;
+            if (text.charCodeAt(i + 1) === NL) {
+              line++;
+              lineStart = i + 2;
+            }
+            i += 2;
+            continue;
+          }
+          if (d === NL) {
+            line++;
+            lineStart = i + 1;
+          } else if (text[i] === ch) {
+            closed = true;
+            break;
+          }
+          i++;
+        }
+        if (!closed) {
+          return fail(
+            `unexpected end of file, expecting ";" or "}" (the quote ${ch} opened on line ${qLine} is never closed)`,
+            qLine,
+          );
+        }
+        let value = text.slice(start, i);
+        if (hasEscapedQuote) value = value.split(`\\${ch}`).join(ch);
+        i++;
+        const err = emitted(value, qLine, qCol, Kind.Quoted);
+        if (err) return fail(err.message, err.line);
+        continue;
+      }
+
+      if (ch === '{' || ch === '}' || ch === ';') {
+        const before = i;
+        const err = flushPlain();
+        if (err) return fail(err.message, err.line);
+        // `content_by_lua_block{`: flushing the name already read the Lua body and its braces.
+        if (i !== before) continue;
+        tokens.push(ch, line, i - lineStart + 1, ch === '{' ? Kind.Open : ch === '}' ? Kind.Close : Kind.Semi);
+        nextIsDirective = true;
+        i++;
+        continue;
+      }
+
       if (tokStart < 0) {
         tokStart = i;
         tokLine = line;
         tokCol = i - lineStart + 1;
       }
-      if (i + 1 < n && text.charCodeAt(i + 1) === NL) {
-        line++;
-        lineStart = i + 2;
-      }
-      i += 2;
-      if (i > n) i = n;
-      continue;
-    }
-
-    if (isSpace(c)) {
-      const err = flushPlain();
-      if (err) return fail(err.message, err.line);
-      skipSpace();
-      continue;
-    }
-
-    const ch = text[i];
-
-    if (ch === '#' && tokStart < 0) {
-      const start = i;
-      const cLine = line;
-      const cCol = i - lineStart + 1;
-      // A comment ends at a newline; a backslash-newline pair also ends it (and is dropped).
+      i++;
+      // Fast path: the rest of a plain word (printable ASCII other than `;`, `{`, `}` and backslash; quotes,
+      // `#` and `$` inside a word are ordinary characters). Everything else goes through the loop above.
       while (i < n) {
         const d = text.charCodeAt(i);
-        if (d === NL) break;
-        if (d === BACKSLASH && text.charCodeAt(i + 1) === NL) break;
-        i += d === BACKSLASH && i + 1 < n ? 2 : 1;
-      }
-      tokens.push(text.slice(start, i), cLine, cCol, Kind.Comment);
-      if (i < n) {
-        if (text.charCodeAt(i) === BACKSLASH) i++;
-        line++;
-        i++;
-        lineStart = i;
-      }
-      continue;
-    }
-
-    if (ch === '{' && tokStart >= 0 && text.charCodeAt(i - 1) === 36 /* $ */) {
-      // ${var}: read up to the closing brace (or whitespace) as part of the token.
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (isSpace(d)) break;
-        if (d === BACKSLASH) {
-          i = Math.min(n, i + 2);
-          continue;
-        }
-        i++;
-        if (d === 125 /* } */) break;
-      }
-      // crossplane quirk kept for conformance: the character after `${...}` joins the token even when it is
-      // whitespace (`try_files /a/${uri} /b;` has one argument "/a/${uri} /b").
-      if (i < n && isSpace(text.charCodeAt(i))) {
-        if (text.charCodeAt(i) === NL) {
-          line++;
-          lineStart = i + 1;
-        }
+        if (d <= 32 || d >= 0x7f || d === 59 || d === 123 || d === 125 || d === BACKSLASH) break;
         i++;
       }
-      continue;
     }
-
-    if ((ch === '"' || ch === "'") && tokStart < 0) {
-      const qLine = line;
-      const qCol = i - lineStart + 1;
-      i++;
-      const start = i;
-      let hasEscapedQuote = false;
-      let closed = false;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) {
-          if (text[i + 1] === ch) hasEscapedQuote = true;
-          if (text.charCodeAt(i + 1) === NL) {
-            line++;
-            lineStart = i + 2;
-          }
-          i += 2;
-          continue;
-        }
-        if (d === NL) {
-          line++;
-          lineStart = i + 1;
-        } else if (text[i] === ch) {
-          closed = true;
-          break;
-        }
-        i++;
-      }
-      if (!closed) {
-        return fail(
-          `unexpected end of file, expecting ";" or "}" (the quote ${ch} opened on line ${qLine} is never closed)`,
-          qLine,
-        );
-      }
-      let value = text.slice(start, i);
-      if (hasEscapedQuote) value = value.split(`\\${ch}`).join(ch);
-      i++;
-      const err = emitted(value, qLine, qCol, Kind.Quoted);
-      if (err) return fail(err.message, err.line);
-      continue;
-    }
-
-    if (ch === '{' || ch === '}' || ch === ';') {
-      const before = i;
-      const err = flushPlain();
-      if (err) return fail(err.message, err.line);
-      // `content_by_lua_block{`: flushing the name already read the Lua body and its braces.
-      if (i !== before) continue;
-      tokens.push(ch, line, i - lineStart + 1, ch === '{' ? Kind.Open : ch === '}' ? Kind.Close : Kind.Semi);
-      nextIsDirective = true;
-      i++;
-      continue;
-    }
-
-    if (tokStart < 0) {
-      tokStart = i;
-      tokLine = line;
-      tokCol = i - lineStart + 1;
-    }
-    i++;
-    // Fast path: the rest of a plain word (printable ASCII other than `;`, `{`, `}` and backslash; quotes,
-    // `#` and `$` inside a word are ordinary characters). Everything else goes through the loop above.
-    while (i < n) {
-      const d = text.charCodeAt(i);
-      if (d <= 32 || d >= 0x7f || d === 59 || d === 123 || d === 125 || d === BACKSLASH) break;
-      i++;
-    }
+    const err = flushPlain();
+    if (err) return fail(err.message, err.line);
+    return { tokens };
+  } finally {
+    // Also when the token limit stops the lexer (TooManyTokens)
+    if (work) work.steps += visited + i;
   }
-  const err = flushPlain();
-  if (err) return fail(err.message, err.line);
-  return { tokens };
 }
 
 /** For `[` at `at`: the level of a Lua long bracket (`[[` = 0, `[=[` = 1), or -1. */

@@ -69,6 +69,29 @@ export interface ParseOptions {
   resolveInclude?: (arg: string) => string | undefined;
   /** Size cap per file, bytes. Default MAX_CONFIG_BYTES. */
   maxBytes?: number;
+  /** Filled with the work done (tests bound the parser's work with these counts, never with a clock). */
+  stats?: ParseStats;
+}
+
+/** Work counters of one parse (all files, all context trials). */
+export interface ParseStats {
+  /** Passes over the entry (1, or up to 5 when the entry's block context is guessed). */
+  passes: number;
+  /** Characters of text handed to the lexer. */
+  chars: number;
+  /** Characters the lexer visited. */
+  lexSteps: number;
+  /** Tokens lexed. */
+  tokens: number;
+  /** Iterations of the parser's loops over tokens (brace check, statements, arguments). */
+  parseSteps: number;
+  /** Directives built. */
+  nodes: number;
+}
+
+/** Zeroed counters for `ParseOptions.stats`. */
+export function newParseStats(): ParseStats {
+  return { passes: 0, chars: 0, lexSteps: 0, tokens: 0, parseSteps: 0, nodes: 0 };
 }
 
 /** Why a file could not be read, with the line for a binary file (where its first NUL byte is). */
@@ -265,6 +288,11 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
   const indexByAbs = new Map<string, number>([[entry.abs, 0]]);
   const edges: IncludeEdge[] = [];
   let treeTokens = 0;
+  const stats = options.stats;
+  if (stats) stats.passes++;
+  const lexWork = { steps: 0 };
+  let parseSteps = 0;
+  let nodes = 0;
 
   for (let qi = 0; qi < queue.length; qi++) {
     const pf = queue[qi] as PendingFile;
@@ -305,7 +333,11 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
       if (rendered) text = rendered.text;
     }
 
-    const { tokens, error: lexError } = lexTokens(text);
+    const { tokens, error: lexError } = lexTokens(text, lexWork);
+    if (stats) {
+      stats.chars += text.length;
+      stats.tokens += tokens.length;
+    }
     if (lexError) {
       addError(lexError.message, lexError.line, lexError.message.startsWith('more than') ? 'limit' : 'syntax');
       continue;
@@ -324,6 +356,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
     let braceError: SyntaxFailure | undefined;
     const openLines: number[] = [];
     for (let i = 0; i < tokens.length; i++) {
+      parseSteps++;
       const kind = tokens.kind(i);
       if (kind === Kind.Open) {
         depth++;
@@ -448,6 +481,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
       const bit = consume ? undefined : contextBit(blockCtx);
       const parsed: NginxDirective[] = [];
       while (pos < count) {
+        parseSteps++;
         const at = pos++;
         const kind = meta[at * 3 + 2] as number;
         if (kind === Kind.Close) break;
@@ -467,9 +501,11 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
           continue;
         }
         const stmt: NginxDirective = { directive: values[at] as string, line, args: [], column: meta[at * 3 + 1] as number };
+        nodes++;
         let argComments: string[] | undefined;
         let term = -1;
         while (pos < count) {
+          parseSteps++;
           const t = pos++;
           const tk = meta[t * 3 + 2] as number;
           if (tk >= Kind.Open) {
@@ -518,6 +554,11 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
   }
 
   reportCycles(config, edges);
+  if (stats) {
+    stats.lexSteps += lexWork.steps;
+    stats.parseSteps += parseSteps;
+    stats.nodes += nodes;
+  }
 
   const errors: NginxParseError[] = [];
   for (const c of config) errors.push(...c.errors);

@@ -1,0 +1,101 @@
+/**
+ * Output caps: text shows at most MAX_TEXT_PER_CHECK findings per check and one line with the rest's count
+ * (`--all` shows everything); JSON is always complete, and written in pieces with the same bytes as one string.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Diagnostic, Finding } from '../../src/model/finding.js';
+import { jsonRenderer } from '../../src/render/json.js';
+import { MAX_TEXT_PER_CHECK, textRenderer } from '../../src/render/text.js';
+import type { Report } from '../../src/render/types.js';
+
+function finding(id: string, i: number): Finding {
+  return {
+    id,
+    severity: 'high',
+    title: `title of ${id}`,
+    message: `occurrence ${i} of ${id}`,
+    evidence: [{ file: 'big.conf', line: i + 1 }],
+    why: 'because',
+    references: [],
+    docs: `docs/checks/${id}.md`,
+    fix: { description: 'add it', file: 'big.conf', line: i + 1, lines: ['x;'], placement: 'after' },
+  } as Finding;
+}
+
+function report(perCheck: Record<string, number>, diagnostics = 0): Report {
+  const findings: Finding[] = [];
+  for (const [id, n] of Object.entries(perCheck)) for (let i = 0; i < n; i++) findings.push(finding(id, i));
+  const diags: Diagnostic[] = Array.from({ length: diagnostics }, (_, i) => ({
+    level: 'warning',
+    message: `w${i}`,
+    file: 'big.conf',
+    line: i + 1,
+  }));
+  return { command: 'lint', inputs: ['big.conf'], findings, diagnostics: diags, data: { extra: { nested: [1, { a: 'b' }] } } };
+}
+
+const textOf = (r: Report, all = false) => textRenderer.render(r, { color: false, quiet: false, all });
+const occurrences = (text: string, id: string) =>
+  text.split('\n').filter((l) => l.includes(`occurrence `) && l.includes(` of ${id}`)).length;
+
+describe('text output caps', () => {
+  it('12,020 findings of one check: the first 20, then "and 12,000 more like this"', () => {
+    const text = textOf(report({ 'nginx/forwarded-proto-missing': 12_020, 'django/other': 3 }));
+    assert.equal(MAX_TEXT_PER_CHECK, 20);
+    assert.equal(occurrences(text, 'nginx/forwarded-proto-missing'), 20);
+    assert.equal(occurrences(text, 'django/other'), 3);
+    assert.match(text, /\.\.\. and 12,000 more like this \(nginx\/forwarded-proto-missing\); --all to show/);
+    assert.doesNotMatch(text, /more like this \(django\/other\)/);
+    // the closing count is of every finding, shown or not
+    assert.match(text, /12023 findings \(12023 high\)\n$/);
+    assert.ok(text.split('\n').length < 400, `${text.split('\n').length} lines`);
+  });
+
+  it('--all shows every finding, with no summary line', () => {
+    const text = textOf(report({ 'nginx/forwarded-proto-missing': 150 }), true);
+    assert.equal(occurrences(text, 'nginx/forwarded-proto-missing'), 150);
+    assert.doesNotMatch(text, /more like this/);
+  });
+
+  it('exactly the cap: no summary line', () => {
+    const text = textOf(report({ 'a/b': MAX_TEXT_PER_CHECK }));
+    assert.equal(occurrences(text, 'a/b'), MAX_TEXT_PER_CHECK);
+    assert.doesNotMatch(text, /more like this/);
+  });
+
+  it('diagnostics are capped per level the same way', () => {
+    const text = textOf(report({}, 5000));
+    assert.equal(text.split('\n').filter((l) => /^warning: big\.conf:\d+: w\d+$/.test(l)).length, 20);
+    assert.match(text, /\.\.\. and 4,980 more like this \(warning diagnostics\); --all to show/);
+  });
+
+  it('write() gives the same text as render()', () => {
+    const r = report({ 'a/b': 30, 'c/d': 2 }, 25);
+    let out = '';
+    textRenderer.write?.(r, { color: false, quiet: false }, (s) => {
+      out += s;
+    });
+    assert.equal(out, textOf(r));
+  });
+});
+
+describe('JSON output', () => {
+  for (const [name, r] of [
+    ['12,000 findings and diagnostics', report({ 'nginx/forwarded-proto-missing': 12_000, 'x/y': 2 }, 30)],
+    ['no findings, no diagnostics', report({})],
+  ] as const) {
+    it(`is complete and write() gives the bytes of one JSON.stringify: ${name}`, () => {
+      const chunks: string[] = [];
+      jsonRenderer.write?.(r, { color: false, quiet: false }, (s) => chunks.push(s));
+      const whole = jsonRenderer.render(r, { color: false, quiet: false });
+      assert.equal(chunks.join(''), whole);
+      const doc = JSON.parse(whole);
+      assert.equal(doc.findings.length, r.findings.length);
+      assert.equal(doc.diagnostics.length, r.diagnostics.length);
+      // written in pieces: no piece holds more than one finding
+      const biggest = Math.max(...chunks.map((c) => c.length));
+      assert.ok(biggest < 2000, `largest piece ${biggest} characters`);
+    });
+  }
+});
