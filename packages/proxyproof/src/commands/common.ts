@@ -37,6 +37,11 @@ export function emit(report: Report, opts: OutputOptions): number {
   const shown: Report = { ...report, findings: atOrAbove(report.findings, min as Severity) };
   const color = opts.color !== false && opts.format === 'text' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   process.stdout.write(renderer.render(shown, { color, quiet: Boolean(opts.quiet) }));
+  return exitCodeOf(report, min as Severity);
+}
+
+/** The exit code of a report at a threshold (every command): 2 unusable input, 1 findings, 0 none. */
+export function exitCodeOf(report: Report, min: Severity): number {
   if (report.diagnostics.some((d) => d.level === 'error')) return EXIT_USAGE;
-  return shown.findings.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+  return atOrAbove(report.findings, min).length > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
