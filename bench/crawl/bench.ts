@@ -170,7 +170,7 @@ async function oursBrowser(url: string, caFile: string) {
     http: { caCert: caFile, requestTimeoutMs: 15_000 },
     crawl: { maxPages: BROWSER_PAGES, depth: 100, concurrency: CONTEXTS, robots: false, sitemap: false },
     totalTimeoutMs: 600_000,
-    browser: { ignoreHttpsErrors: true, contexts: CONTEXTS },
+    browser: { contexts: CONTEXTS },
     thirdPartyCheck: false,
   });
   return { ms: performance.now() - t0, pages: facts.pages.length, urls: facts.pages.map((p) => p.finalUrl), observed: facts.pages.reduce((n, p) => n + (p.observed?.length ?? 0), 0) };

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE } from './commands/common.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerFix } from './commands/fix.js';
 import { registerLint } from './commands/lint.js';
+import { registerProbe } from './commands/probe.js';
 import { registerScan } from './commands/scan.js';
 import { InputError } from './model/finding.js';
 
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
   registerLint(program);
   registerDoctor(program);
   registerScan(program);
+  registerFix(program);
+  registerProbe(program);
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });

@@ -6,10 +6,10 @@
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { MAX_PROXY_CONFIG_BYTES as MAX_CADDYFILE_BYTES } from '../collectors/proxy/common.js';
 import { type DiscoveredFile, discover } from '../engine/discover.js';
 import type { NotRead } from '../model/collector.js';
 import { InputError } from '../model/finding.js';
-import { MAX_CADDYFILE_BYTES } from './topology/caddy.js';
 import type { ProxyFile } from './topology/index.js';
 
 export interface DeploymentFiles {

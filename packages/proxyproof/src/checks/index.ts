@@ -3,12 +3,14 @@
  * listed in that family's `index.ts`; a docs page `docs/checks/<family>/<name>.md`; a case table test.
  */
 import type { Check } from '../model/check.js';
+import { APP_CHECKS } from './app/index.js';
 import { APP_SERVER_CHECKS } from './appserver/index.js';
 import { DEPLOY_CHECKS } from './deploy/index.js';
 import { DJANGO_CHECKS } from './django/index.js';
 import { FLASK_CHECKS } from './flask/index.js';
 import { NGINX_CHECKS } from './nginx/index.js';
 import { NODE_CHECKS } from './node/index.js';
+import { PROXY_CHECKS } from './proxy/index.js';
 
 export const ALL_CHECKS: Check[] = [
   ...NGINX_CHECKS,
@@ -17,6 +19,8 @@ export const ALL_CHECKS: Check[] = [
   ...FLASK_CHECKS,
   ...NODE_CHECKS,
   ...DEPLOY_CHECKS,
+  ...PROXY_CHECKS,
+  ...APP_CHECKS,
 ];
 
 export function checkById(id: string): Check | undefined {

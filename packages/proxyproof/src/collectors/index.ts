@@ -3,9 +3,31 @@
  * Order matters only for claiming: the first collector to claim a file owns it.
  */
 import type { Collector } from '../model/collector.js';
+import { apacheCollector } from './apache/collector.js';
+import { caddyCollector } from './caddy/collector.js';
 import { deployCollector } from './deploy/collector.js';
+import { dotnetCollector } from './dotnet/collector.js';
+import { goCollector } from './golang/collector.js';
+import { haproxyCollector } from './haproxy/collector.js';
+import { jvmCollector } from './jvm/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
+import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
+import { rubyCollector } from './ruby/collector.js';
 
-export const COLLECTORS: Collector[] = [nginxCollector, deployCollector, pythonCollector, nodeAppCollector];
+export const COLLECTORS: Collector[] = [
+  nginxCollector,
+  caddyCollector,
+  haproxyCollector,
+  apacheCollector,
+  deployCollector,
+  pythonCollector,
+  nodeAppCollector,
+  // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
+  rubyCollector,
+  phpCollector,
+  jvmCollector,
+  dotnetCollector,
+  goCollector,
+];

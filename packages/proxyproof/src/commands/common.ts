@@ -1,46 +1,224 @@
-/** Option parsing and output shared by the commands, so every command follows the same exit-code rules. */
+/**
+ * Option parsing and output shared by the commands, so every command follows the same rules:
+ * `.proxyproof.json` -> fingerprints -> ignores (comments, config) -> baseline -> `--min-severity` ->
+ * the renderer -> stdout or `--output FILE` -> the exit code.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import { Option } from 'commander';
 import { atOrAbove } from '../engine/lint.js';
-import { InputError, isSeverity, SEVERITIES, type Severity } from '../model/finding.js';
+import type { CheckMeta } from '../model/check.js';
+import { type Finding, InputError, isSeverity, SEVERITIES, type Severity } from '../model/finding.js';
+import { docsResolver } from '../render/docs.js';
+import { fingerprints } from '../render/fingerprint.js';
 import { RENDERERS } from '../render/index.js';
-import type { Report } from '../render/types.js';
+import type { Renderer, RenderOptions, Report, SuppressedFinding } from '../render/types.js';
+import { applyBaseline, readBaseline } from '../settings/baseline.js';
+import { applyIgnores } from '../settings/ignore.js';
+import { loadProjectConfig, type ProjectConfig } from '../settings/project-config.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
 
+export const DEFAULT_MIN_SEVERITY: Severity = 'low';
+
 export interface OutputOptions {
   format: string;
-  minSeverity: string;
+  /** Undefined: `.proxyproof.json`'s `minSeverity`, else `low`. */
+  minSeverity?: string;
   quiet?: boolean;
   color?: boolean;
+  /** Write the report to this file instead of stdout. */
+  output?: string;
+  /** Report only findings not recorded in this baseline (`false`: `--no-baseline`, ignore the config's). */
+  baseline?: string | false;
+  /** `.proxyproof.json` to use (`false`: `--no-config-file`). */
+  configFile?: string | false;
+  /** `--no-ignore-comments`: report findings even when a comment ignores them. */
+  ignoreComments?: boolean;
 }
 
 export function outputOptions(): Option[] {
   return [
-    new Option('-f, --format <format>', 'output format').choices(Object.keys(RENDERERS)).default('text'),
-    new Option('--min-severity <severity>', 'report findings at or above this severity').choices([...SEVERITIES]).default('low'),
+    new Option('-f, --format <format>', 'output format (html needs --output or a redirect)')
+      .choices(Object.keys(RENDERERS))
+      .default('text'),
+    new Option('-o, --output <file>', 'write the report to this file instead of stdout'),
+    new Option(
+      '--min-severity <severity>',
+      `report findings at or above this severity (default: .proxyproof.json "minSeverity", else ${DEFAULT_MIN_SEVERITY})`,
+    ).choices([...SEVERITIES]),
+    new Option('--baseline <file>', 'report only findings not recorded in this baseline (see `proxyproof baseline`)'),
+    new Option('--no-baseline', 'ignore the baseline named in .proxyproof.json'),
+    new Option('--config-file <file>', 'project settings (default: .proxyproof.json here or in a parent folder)'),
+    new Option('--no-config-file', 'do not read .proxyproof.json'),
+    new Option('--no-ignore-comments', 'report findings even where a `proxyproof-ignore` comment silences them'),
     new Option('-q, --quiet', 'print only the findings'),
     new Option('--no-color', 'never colour the output'),
   ];
 }
 
-/**
- * Renders, writes to stdout, and returns the exit code: 2 when some input could not be read or parsed
- * (an error diagnostic), else 1 when a finding is at or above the threshold, else 0.
- */
-export function emit(report: Report, opts: OutputOptions): number {
-  const min = opts.minSeverity;
-  if (!isSeverity(min)) throw new InputError(`unknown severity '${min}' (one of ${SEVERITIES.join(', ')})`);
-  const renderer = RENDERERS[opts.format];
-  if (!renderer) throw new InputError(`unknown format '${opts.format}'`);
-  const shown: Report = { ...report, findings: atOrAbove(report.findings, min as Severity) };
-  const color = opts.color !== false && opts.format === 'text' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-  process.stdout.write(renderer.render(shown, { color, quiet: Boolean(opts.quiet) }));
-  return exitCodeOf(report, min as Severity);
+const configs = new Map<string, ProjectConfig>();
+
+/** The `.proxyproof.json` in effect for these options (read once per process and file). */
+export function projectConfig(opts: Pick<OutputOptions, 'configFile'>, cwd: string = process.cwd()): ProjectConfig {
+  const key = `${cwd}\0${String(opts.configFile)}`;
+  let c = configs.get(key);
+  if (!c) {
+    c = loadProjectConfig(opts.configFile, cwd);
+    configs.set(key, c);
+  }
+  return c;
 }
 
-/** The exit code of a report at a threshold (every command): 2 unusable input, 1 findings, 0 none. */
+/**
+ * The front door for the analysis: `--front` when the command has it, else `.proxyproof.json`'s `front`
+ * (passed through as written; the commands that take a front validate its name).
+ */
+export function frontDoor(opts: OutputOptions & { front?: string }, cwd: string = process.cwd()): string | undefined {
+  return opts.front ?? projectConfig(opts, cwd).front;
+}
+
+export function effectiveMinSeverity(opts: OutputOptions, config: ProjectConfig): Severity {
+  const min = opts.minSeverity ?? config.minSeverity ?? DEFAULT_MIN_SEVERITY;
+  if (!isSeverity(min)) throw new InputError(`unknown severity '${min}' (one of ${SEVERITIES.join(', ')})`);
+  return min;
+}
+
+/** Check metadata by id for SARIF rule descriptions (loaded only when a format needs it). */
+async function ruleLookup(): Promise<(id: string) => CheckMeta | undefined> {
+  const [{ ALL_CHECKS }, { CHAIN_CHECKS }, { SCAN_CHECKS }] = await Promise.all([
+    import('../checks/index.js'),
+    import('../checks/chain/index.js'),
+    import('../checks/scan/index.js'),
+  ]);
+  const metas = new Map<string, CheckMeta>();
+  for (const c of [...ALL_CHECKS, ...CHAIN_CHECKS, ...SCAN_CHECKS]) metas.set(c.meta.id, c.meta);
+  return (id) => metas.get(id);
+}
+
+function version(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+};
+const MAX_IMAGE_BYTES = 8 * 1024 * 1024;
+
+/** The scan's screenshots as data: URIs, so the HTML report is one file (paths are as in `data.pages`). */
+export function embedImages(report: Report, cwd: string): Record<string, string> {
+  const images: Record<string, string> = {};
+  const pages = (report.data?.pages ?? []) as Array<{ screenshot?: string }>;
+  for (const p of Array.isArray(pages) ? pages : []) {
+    const shot = p.screenshot;
+    if (!shot || images[shot]) continue;
+    const type = IMAGE_TYPES[extname(shot).toLowerCase()];
+    if (!type) continue;
+    try {
+      const buf = readFileSync(resolve(cwd, shot));
+      if (buf.length <= MAX_IMAGE_BYTES) images[shot] = `data:${type};base64,${buf.toString('base64')}`;
+    } catch {
+      // A screenshot that vanished is simply not shown.
+    }
+  }
+  return images;
+}
+
+/**
+ * Applies project config, ignores and baseline to a report: every finding gets its fingerprint (computed
+ * over the full list, so baselines and SARIF agree), then the ignored and baselined ones move to
+ * `suppressed`. Returns the report to render and the threshold in effect.
+ */
+export function prepareReport(
+  report: Report,
+  opts: OutputOptions,
+  cwd: string = process.cwd(),
+): { report: Report; min: Severity; config: ProjectConfig } {
+  const config = projectConfig(opts, cwd);
+  const min = effectiveMinSeverity(opts, config);
+  const prints = fingerprints(report.findings);
+  const withPrints: Finding[] = report.findings.map((f, i) => ({ ...f, fingerprint: prints[i] }));
+  const diagnostics = [...report.diagnostics];
+  const { kept: afterIgnores, suppressed } = applyIgnores(withPrints, config, {
+    cwd,
+    diagnostics,
+    // --no-ignore-comments: the files' comments are not read (the config's ignores still apply).
+    ...(opts.ignoreComments === false ? { read: () => undefined } : {}),
+  });
+  let kept = afterIgnores;
+  const all: SuppressedFinding[] = [...(report.suppressed ?? []), ...suppressed];
+  const baselineFile = opts.baseline === false ? undefined : (opts.baseline ?? config.baseline);
+  if (baselineFile) {
+    const shown = opts.baseline ? opts.baseline : baselineFile;
+    const b = applyBaseline(kept, readBaseline(resolve(cwd, baselineFile), shown), shown);
+    kept = b.kept;
+    all.push(...b.suppressed);
+  }
+  return {
+    report: {
+      ...report,
+      findings: atOrAbove(kept, min),
+      suppressed: all.filter((s) => atOrAbove([s.finding], min).length > 0),
+      diagnostics,
+    },
+    min,
+    config,
+  };
+}
+
+/**
+ * Renders, writes to stdout (or `--output`), and returns the exit code: 2 when some input could not be
+ * read or parsed (an error diagnostic), else 1 when a finding at or above the threshold is left after
+ * ignores and baseline, else 0. `text` overrides the text renderer (the doctor's own layout).
+ */
+export async function emit(report: Report, opts: OutputOptions, overrides: { text?: Renderer['render'] } = {}): Promise<number> {
+  const renderer = RENDERERS[opts.format];
+  if (!renderer) throw new InputError(`unknown format '${opts.format}' (one of ${Object.keys(RENDERERS).join(', ')})`);
+  const cwd = process.cwd();
+  const { report: shown } = prepareReport(report, opts, cwd);
+  if (opts.format === 'html') shown.images = embedImages(report, cwd);
+  const color =
+    opts.color !== false && opts.format === 'text' && !opts.output && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const ropts: RenderOptions = {
+    color,
+    quiet: Boolean(opts.quiet),
+    docs: docsResolver(cwd),
+    srcRoot: cwd,
+    version: version(),
+    ...(opts.format === 'sarif' || opts.format === 'html' ? { rules: await ruleLookup() } : {}),
+  };
+  const render = opts.format === 'text' && overrides.text ? overrides.text : renderer.render.bind(renderer);
+  const text = render(shown, ropts);
+  if (opts.output) writeOutput(opts.output, text, cwd);
+  else process.stdout.write(text);
+  return exitCodeOf(shown, 'info');
+}
+
+/** Writes atomically (a temporary file renamed over the target), so a watcher never sees half a report. */
+export function writeOutput(file: string, text: string, cwd: string = process.cwd()): void {
+  const abs = resolve(cwd, file);
+  const tmp = `${abs}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, abs);
+  } catch (e) {
+    throw new InputError(`cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+  }
+}
+
+/**
+ * The exit code `emit` gives a report already through `prepareReport` (every command): 2 unusable input (an
+ * error diagnostic), 1 a finding at or above `min`, 0 none.
+ */
 export function exitCodeOf(report: Report, min: Severity): number {
   if (report.diagnostics.some((d) => d.level === 'error')) return EXIT_USAGE;
   return atOrAbove(report.findings, min).length > 0 ? EXIT_FINDINGS : EXIT_OK;

@@ -8,7 +8,7 @@ import { type Command, Option } from 'commander';
 import { runDoctor } from '../chain/run.js';
 import { InputError } from '../model/finding.js';
 import { textRenderer } from '../render/text.js';
-import type { Report } from '../render/types.js';
+import type { RenderOptions, Report } from '../render/types.js';
 import { emit, type OutputOptions, outputOptions } from './common.js';
 
 export interface DoctorCliOptions extends OutputOptions {
@@ -18,7 +18,7 @@ export interface DoctorCliOptions extends OutputOptions {
 }
 
 /** The doctor's text: the common text renderer over the doctor's sections. */
-export function renderDoctorText(report: Report, opts: { color: boolean; quiet: boolean }): string {
+export function renderDoctorText(report: Report, opts: RenderOptions): string {
   return textRenderer.render(report, opts);
 }
 
@@ -45,7 +45,8 @@ export function registerDoctor(program: Command): void {
       }
     }
     if (opts.root && dirs.length > 0) throw new InputError('give either folders or --root, not both');
-    const { report } = await runDoctor(dirs, { root: opts.root, url: opts.url, behindTlsLb: opts.behindTlsLb });
-    process.exitCode = emit(report, opts);
+    const { report, analysis } = await runDoctor(dirs, { root: opts.root, url: opts.url, behindTlsLb: opts.behindTlsLb });
+    report.chain = analysis;
+    process.exitCode = await emit(report, opts);
   });
 }

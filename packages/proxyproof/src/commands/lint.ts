@@ -20,7 +20,12 @@ export function registerLint(program: Command): void {
         throw new InputError(`--url: not a URL: ${opts.url}`);
       }
     }
-    const { report } = await lintPaths(paths, { comments: opts.comments, url: opts.url, behindTlsLb: opts.behindTlsLb });
-    process.exitCode = emit(report, opts);
+    const { report, analysis } = await lintPaths(paths, {
+      comments: opts.comments,
+      url: opts.url,
+      behindTlsLb: opts.behindTlsLb,
+    });
+    report.chain = analysis.chain;
+    process.exitCode = await emit(report, opts);
   });
 }

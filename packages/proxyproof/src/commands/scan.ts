@@ -6,7 +6,7 @@ interface ScanCli extends OutputOptions {
   browser?: boolean;
   browserPath?: string;
   resolve: ResolveEntry[];
-  caCert?: string;
+  caCert: string[];
   insecure?: boolean;
   maxPages: number;
   depth: number;
@@ -64,11 +64,18 @@ export function registerScan(program: Command): void {
         )
         .default([]),
     )
-    .option(
-      '--ca-cert <file>',
-      'trust this extra CA (PEM); the browser engine then accepts any certificate (Chromium has no per-CA switch)',
+    .addOption(
+      new Option(
+        '--ca-cert <file>',
+        'also trust the CA certificates in this PEM file, in both engines (repeatable); the system store and NODE_EXTRA_CA_CERTS are always trusted',
+      )
+        .argParser(collect((v) => v))
+        .default([]),
     )
-    .option('-k, --insecure', 'accept invalid and self-signed certificates')
+    .option(
+      '-k, --insecure',
+      'accept any certificate (invalid, expired, wrong name, self-signed), in both engines; the report says so',
+    )
     .addOption(new Option('--max-pages <n>', 'pages to fetch at most').argParser(int('--max-pages', 1, 1_000_000)).default(200))
     .addOption(new Option('--depth <n>', 'link depth from the entry').argParser(int('--depth', 0, 1000)).default(5))
     .addOption(
@@ -140,7 +147,6 @@ export function registerScan(program: Command): void {
       totalTimeoutMs: o.totalTimeout,
       browser: {
         executablePath: o.browserPath,
-        ignoreHttpsErrors: Boolean(o.insecure || o.caCert),
         pageTimeoutMs: o.timeout,
         screenshotDir: o.screenshots,
         settleMs: o.settle,
@@ -151,6 +157,6 @@ export function registerScan(program: Command): void {
       thirdPartyCheck: o.thirdPartyCheck,
       progress: createProgress(o.progress ? 'auto' : 'off'),
     });
-    process.exitCode = emit(report, o);
+    process.exitCode = await emit(report, o);
   });
 }

@@ -7,6 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { COLLECTORS } from '../collectors/index.js';
+import { renderForCollectors } from '../collectors/template/index.js';
 import type { CollectContext, CollectOptions, Collector, DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
 
@@ -94,7 +95,6 @@ export async function collectAll(
           out.unreadable.set(file.display, why);
           b = Buffer.alloc(0);
         }
-        cache.set(file.abs, b);
         let text = b.toString('utf8');
         if (text.includes('\uFFFD')) {
           const at = firstInvalidUtf8(b);
@@ -102,6 +102,10 @@ export async function collectAll(
         }
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         facts.sources.set(file.display, text.split(/\r?\n/));
+        // Templates (Jinja, ERB, envsubst, Helm) are read rendered, line for line; sources keep the template.
+        facts.templates ??= new Map();
+        b = renderForCollectors(file.display, b, facts.diagnostics, facts.templates);
+        cache.set(file.abs, b);
       }
       return b;
     },

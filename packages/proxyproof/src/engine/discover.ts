@@ -10,6 +10,11 @@ import { InputError } from '../model/finding.js';
 export const MAX_FILES = 20_000;
 /** Files above this size are skipped with a note rather than read (a config is never this big). */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Backups and leftovers of editors, package managers and `proxyproof fix --write`: never the live config
+ * (nginx's `include sites-enabled/*` would load them, which is why fix hides its backups there).
+ */
+export const BACKUP_FILE = /(\.orig(\.\d+)?|\.bak|~|\.rej|\.dpkg-(old|dist|new|bak|tmp)|\.ucf-(old|dist|new))$/;
 const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', 'dist', '.mypy_cache']);
 
 export type { DiscoveredFile } from '../model/collector.js';
@@ -82,6 +87,7 @@ export function discover(paths: string[], cwd = process.cwd(), skipped?: NotRead
           }
           if (!fst.isFile()) continue;
         } else if (!lst.isFile()) continue;
+        if (BACKUP_FILE.test(name)) continue;
         const real = full;
         if (seen.has(real)) continue;
         seen.add(real);

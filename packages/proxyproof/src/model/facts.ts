@@ -10,6 +10,8 @@
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { ComposeFacts, Reach } from './deploy.js';
 import type { Diagnostic } from './finding.js';
+import type { FrontFacts, KubeFacts, ProxyConfigFacts } from './proxy.js';
+import type { TemplateNote } from './template.js';
 
 export type { ComposeFacts, Reach } from './deploy.js';
 
@@ -65,6 +67,8 @@ export type AppServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'n
 
 export interface AppServerFacts {
   kind: AppServerKind;
+  /** Display name when `kind` is 'other' (`puma`, `php-fpm`, `waitress`, `uwsgi`, `kestrel`). */
+  name?: string;
   /** Where the process is started (the command line's location). */
   launch: SourceRef & {
     via: 'systemd' | 'compose' | 'dockerfile' | 'procfile' | 'supervisord' | 'shell' | 'config' | 'code';
@@ -107,7 +111,50 @@ export type FrameworkKind =
   | 'nestjs'
   | 'sveltekit'
   | 'hono'
+  | 'rails'
+  | 'laravel'
+  | 'symfony'
+  | 'wordpress'
+  | 'spring'
+  | 'aspnet'
+  | 'gin'
+  | 'phoenix'
   | 'other';
+
+/**
+ * Neutral facts of an app end (issue 14): which headers it reads for scheme / client / host, from
+ * which peers it believes them, and what it does with the answer. Filled by the per-ecosystem
+ * collectors (ruby, php, jvm, dotnet, go); read by checks/app and by the chain simulator, which
+ * needs no framework syntax. Trust lists: `['*']` every peer, `[]` nobody, otherwise IPs/CIDRs
+ * (`loopback` and `private` name the usual ranges).
+ */
+export interface AppEndFacts {
+  /** Display name: `Rails`, `Laravel`, `Spring Boot (Tomcat)`. */
+  name: string;
+  /** The line that decides the trust (or where a fix goes when nothing is written). */
+  ref: SourceRef;
+  /** Lower-case header names it reads the scheme from, in its order; [] when it reads none. */
+  schemeHeaders: string[];
+  /** Headers it reads the client address from. */
+  clientHeaders: string[];
+  /** Peers whose scheme header it believes. */
+  trustScheme: Valued<string[]>;
+  /** Peers whose client-address header it believes. */
+  trustClient: Valued<string[]>;
+  /** It treats every request as https whatever arrived (Rails assume_ssl, OCTANE_HTTPS, wp-config HTTPS=on). */
+  assumeHttps?: Valued<boolean>;
+  /** Redirects http requests to https (Rails force_ssl, Spring requiresSecure, UseHttpsRedirection). */
+  sslRedirect?: Valued<boolean>;
+  /** Session / auth cookies get Secure only when the request is https (`auto`), always, or never. */
+  secureCookies?: Valued<'auto' | 'always' | 'never'>;
+  /** Compares the Origin header with the request's own scheme+host (Rails origin check, Symfony/Laravel none). */
+  originCheck?: Valued<boolean>;
+  /** The app's own listener, when the framework owns it (Gin r.Run(":8080"), Kestrel urls). */
+  binds?: BindAddress[];
+  /** Where the program's defaults used here were read (source URL, version). */
+  defaultsFrom?: string[];
+  notes?: string[];
+}
 
 export interface FrameworkFacts {
   kind: FrameworkKind;
@@ -137,6 +184,8 @@ export interface FrameworkFacts {
   assumedVersion?: string;
   /** Every evaluated setting, for checks that need more than the fields above. */
   settings: Record<string, Valued<unknown>>;
+  /** Neutral app-end facts (the non-Python/Node ends, and any end that fills them). */
+  appEnd?: AppEndFacts;
 }
 
 export interface Facts {
@@ -148,4 +197,12 @@ export interface Facts {
   diagnostics: Diagnostic[];
   /** Compose files: services, ports, expose, networks (filled by collectors/deploy; optional). */
   compose?: ComposeFacts;
+  /** Template files read through collectors/template, by display path (kinds, placeholders, branches kept). */
+  templates?: Map<string, TemplateNote>;
+  /** Caddy, HAProxy, Apache, Traefik, ingress-nginx configs as neutral proxy facts (model/proxy.ts; issue 13). */
+  proxies?: ProxyConfigFacts[];
+  /** Cloud/PaaS fronts declared (`--front`, `.proxyproof.json`) or inferred from the tree (issue 13). */
+  fronts?: FrontFacts[];
+  /** Kubernetes Services and ingress-nginx settings (issue 13). */
+  kube?: KubeFacts;
 }

@@ -67,6 +67,11 @@ export interface Finding {
   docs: string;
   /** Free-form machine-readable details (checks may add what later layers need). */
   data?: Record<string, unknown>;
+  /**
+   * Set by the output stage (commands/common.ts, render/fingerprint.ts), never by checks: a hash of the
+   * id, file and offending text, stable across runs and line moves. Baselines and SARIF use it.
+   */
+  fingerprint?: string;
 }
 
 /** A problem reading or parsing input. Where linting can go on it is reported, not thrown. */

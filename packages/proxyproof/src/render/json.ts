@@ -4,9 +4,9 @@ import type { Renderer } from './types.js';
 export const jsonRenderer: Renderer = {
   name: 'json',
   render(report) {
-    const { command, inputs, findings, diagnostics, data } = report;
+    const { command, inputs, findings, diagnostics, data, incomplete } = report;
     const counts: Record<string, number> = {};
     for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
-    return `${JSON.stringify({ tool: 'proxyproof', schemaVersion: 1, command, inputs, summary: { findings: findings.length, bySeverity: counts }, findings, diagnostics, ...data }, null, 2)}\n`;
+    return `${JSON.stringify({ tool: 'proxyproof', schemaVersion: 1, command, inputs, summary: { findings: findings.length, bySeverity: counts, ...(incomplete ? { incomplete } : {}) }, findings, diagnostics, ...data }, null, 2)}\n`;
   },
 };

@@ -4,6 +4,7 @@
  */
 import pc from 'picocolors';
 import type { Finding, Severity } from '../model/finding.js';
+import { docsResolver } from './docs.js';
 import type { Renderer, RenderOptions, Report } from './types.js';
 
 const SEVERITY_LABEL: Record<Severity, string> = {
@@ -70,7 +71,7 @@ export function renderFinding(f: Finding, opt: RenderOptions): string {
     }
     for (const l of fx.lines ?? []) out.push(`  ${c.green(`+ ${l}`)}`);
   }
-  out.push(`  ${c.dim(`docs: ${f.docs}`)}`);
+  out.push(`  ${c.dim(`docs: ${(opt.docs ?? docsResolver()).path(f.docs)}`)}`);
   return out.join('\n');
 }
 
@@ -93,11 +94,21 @@ export const textRenderer: Renderer = {
       for (const f of report.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
       const summary =
         report.findings.length === 0
-          ? c.green('no findings')
+          ? report.incomplete
+            ? `${c.sev('high', report.incomplete)}; no findings in what was covered`
+            : c.green('no findings')
           : `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (${[...counts]
               .map(([s, n]) => `${n} ${s}`)
               .join(', ')})`;
-      parts.push(summary);
+      const hidden = report.suppressed ?? [];
+      const by = (k: string) => hidden.filter((s) => s.by === k).length;
+      const notes = [
+        by('comment') ? `${by('comment')} ignored by comments` : '',
+        by('config') ? `${by('config')} ignored by .proxyproof.json` : '',
+        by('baseline') ? `${by('baseline')} in the baseline` : '',
+      ].filter(Boolean);
+      const line = notes.length ? `${summary}; ${notes.join(', ')}` : summary;
+      parts.push(report.incomplete && report.findings.length ? `${c.sev('high', report.incomplete)}; ${line}` : line);
     }
     return `${parts.join('\n\n')}\n`;
   },

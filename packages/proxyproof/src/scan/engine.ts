@@ -6,7 +6,8 @@
 import { relative } from 'node:path';
 import { SCAN_CHECKS } from '../checks/scan/index.js';
 import type { ScanCheck } from '../checks/scan/types.js';
-import { BrowserEngine, type BrowserOptions } from '../collectors/browser/browser.js';
+import { BrowserEngine, type BrowserOptions, findChromium } from '../collectors/browser/browser.js';
+import { loadErrorMessage } from '../collectors/browser/load-error.js';
 import { type CrawlOptions, crawl, decodeBody } from '../collectors/crawl/crawler.js';
 import { extractHtml } from '../collectors/crawl/extract.js';
 import { FetchError, HttpClient, type HttpOptions, headerValues } from '../collectors/crawl/http.js';
@@ -15,6 +16,7 @@ import { type Diagnostic, type Finding, InputError } from '../model/finding.js';
 import type { Report, ReportSection } from '../render/types.js';
 import { sameSite } from './attribution.js';
 import type { Progress } from './progress.js';
+import { describeTrust, loadTrust } from './trust.js';
 import type { ConfirmFacts, HttpEntryFacts, LintJoin, PageFacts, ScanFacts, ThirdPartyFacts } from './types.js';
 
 export interface ScanOptions {
@@ -24,7 +26,8 @@ export interface ScanOptions {
   crawl: Omit<CrawlOptions, 'deadline' | 'visit' | 'onPage'>;
   /** Whole scan, ms. */
   totalTimeoutMs: number;
-  browser?: Omit<BrowserOptions, 'resolve'>;
+  /** Trust comes from `http` (caCert, insecure): both engines trust the same certificates. */
+  browser?: Omit<BrowserOptions, 'resolve' | 'trust'>;
   confirmCause?: boolean;
   configDir?: string;
   /** Check third-party http:// URLs over https (one HEAD each, at most 20). Default true. */
@@ -50,13 +53,28 @@ export async function collectScanFacts(
   if (entry.protocol !== 'https:' && entry.protocol !== 'http:')
     throw new InputError(`unsupported scheme ${entry.protocol} (expected https:// or http://)`, opts.entry);
 
+  // One trust for both engines: system store + NODE_EXTRA_CA_CERTS + --ca-cert files, or --insecure.
+  const trust = loadTrust({ caCerts: opts.http.caCert, insecure: opts.http.insecure });
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new DOMException('total scan time reached', 'AbortError')), opts.totalTimeoutMs);
   timer.unref();
   const deadline = Date.now() + opts.totalTimeoutMs;
-  const client = new HttpClient({ ...opts.http, signal: abort.signal, connections: Math.max(4, opts.crawl.concurrency * 2) });
+  const client = new HttpClient({
+    ...opts.http,
+    trust,
+    signal: abort.signal,
+    connections: Math.max(4, opts.crawl.concurrency * 2),
+  });
   const diagnostics: Diagnostic[] = [];
+  for (const w of trust.warnings) diagnostics.push({ level: 'warning', message: w, file: entry.href });
+  if (trust.insecure)
+    diagnostics.push({
+      level: 'warning',
+      message: `--insecure: certificates were not verified; any certificate was accepted${opts.engine === 'browser' ? ' (by the crawler and by the browser)' : ''}`,
+      file: entry.href,
+    });
   let browser: BrowserEngine | undefined;
+  let launching: Promise<BrowserEngine> | undefined;
   try {
     // The plain-http twin (or the entry itself when the user gave http://).
     let httpEntry: HttpEntryFacts | undefined;
@@ -74,13 +92,20 @@ export async function collectScanFacts(
       }
     }
 
-    if (opts.engine === 'browser') {
-      browser = await BrowserEngine.launch({
+    // The browser starts with the first page to load (an entry the crawler cannot fetch costs no browser),
+    // but a missing binary is said at once.
+    if (opts.engine === 'browser') findChromium(opts.browser?.executablePath);
+    const startBrowser = () =>
+      (launching ??= BrowserEngine.launch({
         ...opts.browser,
+        trust,
         resolve: opts.http.resolve,
         contexts: opts.browser?.contexts ?? Math.min(opts.crawl.concurrency, 4),
-      });
-    }
+      }).then((b) => {
+        browser = b;
+        if (b.trustWarning) diagnostics.push({ level: 'warning', message: b.trustWarning, file: entry.href });
+        return b;
+      }));
     let insecureSoFar = 0;
     let result: Awaited<ReturnType<typeof crawl>>;
     try {
@@ -91,14 +116,15 @@ export async function collectScanFacts(
           insecureSoFar += (page.observed ?? page.insecure).length;
           opts.progress?.page(s.done, s.queued, insecureSoFar);
         },
-        visit: browser
-          ? async (page) => {
-              const v = await browser!.visit(page.finalUrl);
-              page.observed = v.observed;
-              if (v.screenshot) page.screenshot = v.screenshot;
-              if (v.error) diagnostics.push({ level: 'warning', message: `browser: ${v.error}`, file: page.finalUrl });
-            }
-          : undefined,
+        visit:
+          opts.engine === 'browser'
+            ? async (page) => {
+                const v = await (await startBrowser()).visit(page.finalUrl);
+                page.observed = v.observed;
+                page.browser = { status: v.status, finalUrl: v.finalUrl, error: v.error };
+                if (v.screenshot) page.screenshot = v.screenshot;
+              }
+            : undefined,
       });
     } catch (e) {
       if (e instanceof FetchError) throw new InputError(e.message, e.url);
@@ -107,6 +133,24 @@ export async function collectScanFacts(
       opts.progress?.stop();
     }
     for (const f of result.failures) diagnostics.push({ level: 'error', message: f.message, file: f.url });
+    if (opts.engine === 'browser') {
+      for (const p of result.pages) {
+        // Pages the crawler fetched but never handed to the browser (total scan time reached): not loaded either.
+        if (!p.browser && browserShouldLoad(p))
+          p.browser = {
+            error: {
+              code: 'not-visited',
+              reason: 'not loaded in the browser: the total scan time was reached',
+              hint: 'raise --total-timeout MS',
+              detail: '',
+            },
+          };
+        if (p.browser?.error) {
+          p.observed = [];
+          diagnostics.push({ level: 'error', message: loadErrorMessage(p.browser.error), file: p.finalUrl });
+        }
+      }
+    }
     for (const n of result.notes) diagnostics.push({ level: 'note', message: n.message, file: n.url });
     for (const p of result.pages) {
       if (p.truncated)
@@ -140,6 +184,7 @@ export async function collectScanFacts(
       thirdParty: [],
       lint: [],
       failures: result.failures,
+      trust: { insecure: trust.insecure, description: describeTrust(trust) },
     };
     if (opts.thirdPartyCheck !== false && Date.now() < deadline) facts.thirdParty = await checkThirdParty(client, result.pages);
     if (opts.confirmCause && Date.now() < deadline) facts.confirm = await confirmCause(client, result.pages);
@@ -147,9 +192,14 @@ export async function collectScanFacts(
     return { facts, diagnostics, browserVersion: browser?.version };
   } finally {
     clearTimeout(timer);
-    await browser?.close();
+    await launching?.then((b) => b.close()).catch(() => undefined);
     await client.close();
   }
+}
+
+/** The pages the crawler hands to the browser (the same condition as in crawl()'s visit). */
+function browserShouldLoad(p: PageFacts): boolean {
+  return !p.redirectLoop && p.status < 400 && p.finalUrl.startsWith('https:');
 }
 
 async function probeHttp(client: HttpClient, url: string): Promise<HttpEntryFacts> {
@@ -228,7 +278,12 @@ export function runScanChecks(facts: ScanFacts, checks: ScanCheck[] = SCAN_CHECK
   return sortFindings(checks.flatMap((c) => c.run(facts)));
 }
 
-export function pageSummary(p: PageFacts): string {
+/**
+ * One line per page. Browser engine: the status Chromium itself got, or FAILED with the reason; the crawler's
+ * status only marked as such (a page the browser never loaded must not read as loaded).
+ */
+export function pageSummary(p: PageFacts, engine: ScanFacts['engine'] = p.observed ? 'browser' : 'static'): string {
+  if (engine === 'browser' && p.browser?.error) return `FAILED ${p.url}  — ${p.browser.error.reason} (${p.browser.error.code})`;
   const refs = p.observed ?? p.insecure.filter((r) => r.classification !== 'navigation');
   const counts = new Map<string, number>();
   for (const r of refs) counts.set(r.classification, (counts.get(r.classification) ?? 0) + 1);
@@ -236,18 +291,27 @@ export function pageSummary(p: PageFacts): string {
   const redirect = p.chain.length
     ? ` (${p.chain.length} redirect${p.chain.length > 1 ? 's' : ''}${p.redirectLoop ? ', loop' : ''})`
     : '';
-  return `${p.redirectLoop ? 'LOOP' : p.status} ${p.url}${redirect}${c ? `  — ${c}` : ''}`;
+  const status = p.redirectLoop
+    ? 'LOOP'
+    : engine === 'browser'
+      ? p.browser?.status !== undefined
+        ? String(p.browser.status)
+        : `${p.status} (crawler; not loaded in the browser)`
+      : String(p.status);
+  return `${status} ${p.url}${redirect}${c ? `  — ${c}` : ''}`;
 }
 
 export async function runScan(opts: ScanOptions): Promise<{ facts: ScanFacts; report: Report }> {
   const { facts, diagnostics, browserVersion } = await collectScanFacts(opts);
   const findings = runScanChecks(facts, opts.checks);
-  const shown = facts.pages.slice(0, 50).map(pageSummary);
+  const shown = facts.pages.slice(0, 50).map((p) => pageSummary(p, facts.engine));
+  const failed = facts.engine === 'browser' ? facts.pages.filter((p) => p.browser?.error).length : 0;
+  const loaded = facts.pages.length - failed;
   if (facts.pages.length > 50) shown.push(`... and ${facts.pages.length - 50} more pages (see --format json)`);
   const sections: ReportSection[] = [
     {
-      title: `scan of ${facts.entry} (${facts.engine}${browserVersion ? ` engine, Chromium ${browserVersion}` : ' engine'}): ${facts.pages.length} page(s)`,
-      lines: shown,
+      title: `scan of ${facts.entry} (${facts.engine}${browserVersion ? ` engine, Chromium ${browserVersion}` : ' engine'}): ${facts.pages.length} page(s)${failed ? `, ${failed} could not be loaded in the browser` : ''}`,
+      lines: [...shown, ...(facts.trust ? [`trust: ${facts.trust.description}`] : [])],
     },
   ];
   const cwd = process.cwd();
@@ -257,13 +321,19 @@ export async function runScan(opts: ScanOptions): Promise<{ facts: ScanFacts; re
     findings,
     diagnostics,
     sections,
+    incomplete: failed
+      ? `${failed} page${failed === 1 ? '' : 's'} could not be loaded${loaded === 0 ? ' (none at all)' : ` (${loaded} loaded)`}`
+      : undefined,
     data: {
       engine: facts.engine,
       browserVersion,
+      trust: facts.trust,
+      pagesNotLoaded: failed,
       pages: facts.pages.map((p) => ({
         url: p.url,
         finalUrl: p.finalUrl,
         status: p.status,
+        browser: p.browser,
         depth: p.depth,
         redirectLoop: p.redirectLoop,
         hsts: p.hsts,

@@ -108,8 +108,13 @@ export interface PageFacts {
   cookies: CookieFacts[];
   /** Every http:// or ws:// URL in the raw HTML and the linked CSS, classified as Chromium would. */
   insecure: UrlRef[];
-  /** Browser engine: what Chromium itself reported for this page (deduplicated). Undefined for the static engine. */
+  /**
+   * Browser engine: what Chromium itself reported for this page (deduplicated); empty when Chromium could not
+   * load it (see `browser.error`). Undefined for the static engine.
+   */
   observed?: UrlRef[];
+  /** Browser engine: the page as Chromium loaded it (its own status), or why it could not. */
+  browser?: BrowserLoad;
   /** Absolute URLs on the page's own host, by scheme, and relative URLs: the attribution's evidence. */
   linkStats: { sameHostHttp: number; sameHostHttps: number; relative: number };
   canonical?: string;
@@ -125,6 +130,25 @@ export interface PageFacts {
   fetchError?: string;
   /** Same-site links found on the page and not followed because of a limit. */
   linksNotFollowed?: number;
+}
+
+/** Why Chromium could not load a page (collectors/browser/load-error.ts). */
+export interface PageLoadError {
+  /** Chromium's net error (ERR_CERT_AUTHORITY_INVALID...), or timeout / crash / browser-closed / not-visited. */
+  code: string;
+  /** What went wrong, in words. */
+  reason: string;
+  /** The option (or action) that would help, when there is one. */
+  hint?: string;
+  /** Chromium's / playwright's own first line. */
+  detail: string;
+}
+
+export interface BrowserLoad {
+  /** HTTP status of the document as Chromium loaded it (after its own redirects). */
+  status?: number;
+  finalUrl?: string;
+  error?: PageLoadError;
 }
 
 export interface FetchFailure {
@@ -177,4 +201,6 @@ export interface ScanFacts {
   thirdParty: ThirdPartyFacts[];
   lint: LintJoin[];
   failures: FetchFailure[];
+  /** What the scan trusted: `--insecure` (nothing verified, both engines) or where its CA certificates came from. */
+  trust?: { insecure: boolean; description: string };
 }

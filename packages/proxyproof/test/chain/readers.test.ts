@@ -1,17 +1,27 @@
-/** The chain's own small readers (Caddyfile, haproxy.cfg, Apache vhosts) and template translation. */
+/** The proxy collectors' readers (Caddyfile, haproxy.cfg, Apache vhosts) seen as chain hops, and template translation. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAddress, trustsPeer } from '../../src/chain/addr.js';
-import { apacheHops } from '../../src/chain/topology/apache.js';
-import { caddyHops, caddyToTemplate } from '../../src/chain/topology/caddy.js';
-import { haproxyHops, haproxyToTemplate } from '../../src/chain/topology/haproxy.js';
 import { nginxToTemplate } from '../../src/chain/topology/nginx.js';
+import { siteHop } from '../../src/chain/topology/proxy.js';
 import { computeVerdict } from '../../src/chain/verdict.js';
+import { readApache } from '../../src/collectors/apache/collector.js';
+import { caddyToTemplate, readCaddyfile } from '../../src/collectors/caddy/collector.js';
+import { haproxyToTemplate, readHaproxy } from '../../src/collectors/haproxy/collector.js';
 import { django, gunicorn, link, nginx, ref, route, rule, topo } from './topo.js';
+
+const hopsOf = (c: { kind: string; sites: Parameters<typeof siteHop>[1][] }) =>
+  c.sites.filter((s) => s.routes.length && s.listeners.length).map((s) => siteHop(c.kind as 'caddy', s));
+const caddyHops = (file: string, src: string) => ({ hops: hopsOf(readCaddyfile(file, src).config) });
+const haproxyHops = (file: string, src: string) => {
+  const c = readHaproxy(file, src);
+  return { hops: hopsOf(c), notes: c.sites.flatMap((s) => s.notes) };
+};
+const apacheHops = (file: string, src: string) => ({ hops: hopsOf(readApache(file, src).config) });
 
 describe('Caddyfile reader', () => {
   it("a bare site name is automatic HTTPS on 443 with Caddy's own X-Forwarded-*", () => {
-    const { hops } = caddyHops('Caddyfile', 'example.com {\n\treverse_proxy 127.0.0.1:8000\n}\n', 0);
+    const { hops } = caddyHops('Caddyfile', 'example.com {\n\treverse_proxy 127.0.0.1:8000\n}\n');
     const h = hops[0];
     assert.equal(h?.listeners[0]?.port, 443);
     assert.equal(h?.listeners[0]?.tls, true);
@@ -23,7 +33,6 @@ describe('Caddyfile reader', () => {
     const { hops } = caddyHops(
       'Caddyfile',
       ':8080 {\n\treverse_proxy localhost:9000 {\n\t\ttrusted_proxies private_ranges\n\t}\n}\nhttp://x.test {\n\treverse_proxy /api/* app:3000\n}\n',
-      0,
     );
     assert.equal(hops[0]?.listeners[0]?.tls, false);
     assert.equal(hops[0]?.listeners[0]?.port, 8080);
@@ -34,7 +43,6 @@ describe('Caddyfile reader', () => {
     const { hops } = caddyHops(
       'Caddyfile',
       '{\n\tservers {\n\t\ttrusted_proxies static 10.1.0.0/16\n\t}\n}\na.test {\n\treverse_proxy 127.0.0.1:1\n}\n',
-      0,
     );
     assert.deepEqual(hops[0]?.trustedPeers?.list, ['10.1.0.0/16']);
   });
@@ -44,8 +52,8 @@ describe('Caddyfile reader', () => {
     assert.equal(caddyToTemplate('{vars.foo}'), '{?{vars.foo}}');
   });
   it('no site block: nothing, never a throw', () => {
-    assert.deepEqual(caddyHops('Caddyfile', '', 0).hops, []);
-    assert.deepEqual(caddyHops('Caddyfile', '{\n\tservers {\n', 0).hops, []);
+    assert.deepEqual(caddyHops('Caddyfile', '').hops, []);
+    assert.deepEqual(caddyHops('Caddyfile', '{\n\tservers {\n').hops, []);
   });
 });
 
@@ -62,7 +70,7 @@ backend app
     server s1 127.0.0.1:8000
 `;
   it('TLS bind, backend server, forwardfor appends, add-header appends', () => {
-    const { hops } = haproxyHops('haproxy.cfg', cfg, 0);
+    const { hops } = haproxyHops('haproxy.cfg', cfg);
     const h = hops[0];
     assert.equal(h?.listeners[0]?.tls, true);
     assert.equal(h?.listeners[0]?.port, 8443);
@@ -72,10 +80,11 @@ backend app
     assert.equal(rules.find((r) => r.name === 'X-Forwarded-Port')?.when, 'tls');
     assert.equal(haproxyToTemplate('%[ssl_fc,iif(https,http)]'), '{scheme}');
   });
-  it('a frontend without a backend the doctor can follow is a note, not a hop', () => {
-    const r = haproxyHops('haproxy.cfg', 'frontend x\n  bind :443 ssl crt /x\n', 0);
+  it('a frontend without a backend is a site without routes, not a hop; an unknown backend is a note', () => {
+    const r = haproxyHops('haproxy.cfg', 'frontend x\n  bind :443 ssl crt /x\n');
     assert.equal(r.hops.length, 0);
-    assert.match(r.notes[0] ?? '', /no default_backend/);
+    const u = haproxyHops('haproxy.cfg', 'frontend x\n  bind :443 ssl crt /x\n  default_backend nope\n');
+    assert.match(u.notes[0] ?? '', /backend nope is not defined/);
   });
 });
 
@@ -87,13 +96,13 @@ describe('Apache reader', () => {
     RequestHeader set X-Forwarded-Proto https
 </VirtualHost>`;
   it('mod_proxy: backend Host unless ProxyPreserveHost, own X-Forwarded-For/Host, RequestHeader', () => {
-    const h = apacheHops('site.conf', vh, 0).hops[0];
+    const h = apacheHops('site.conf', vh).hops[0];
     assert.equal(h?.listeners[0]?.tls, true);
     const rules = h?.routes[0]?.headers ?? [];
     assert.equal(rules.find((r) => r.name === 'Host')?.value, '{proxy_host}');
     assert.equal(rules.find((r) => r.name === 'X-Forwarded-Proto')?.value, 'https');
     assert.ok(rules.some((r) => r.name === 'X-Forwarded-Host' && r.from === 'default'));
-    const pres = apacheHops('site.conf', vh.replace('SSLEngine on', 'SSLEngine on\n    ProxyPreserveHost On'), 0).hops[0];
+    const pres = apacheHops('site.conf', vh.replace('SSLEngine on', 'SSLEngine on\n    ProxyPreserveHost On')).hops[0];
     assert.equal(pres?.routes[0]?.headers.find((r) => r.name === 'Host')?.value, '{http_host}');
   });
 });

@@ -51,7 +51,7 @@ test('text: names the missing X-Forwarded-Proto at file:line, shows the lines, p
     new RegExp(`in ${SITE}, after line ${LAST_HEADER_LINE}:\\n  \\+         proxy_set_header X-Forwarded-Proto \\$scheme;`),
   );
   assert.match(out, /why: /);
-  assert.match(out, /docs: docs\/checks\/nginx\/forwarded-proto-missing\.md/);
+  assert.match(out, /docs: packages\/proxyproof\/docs\/checks\/nginx\/forwarded-proto-missing\.md/);
   assert.match(out, /\d+ findings? \(/);
   assert.doesNotMatch(out, /\n\s+at .*\.js:\d+/, 'no stack trace');
 });

@@ -216,30 +216,34 @@ describe('nginx collector: misspelled directives', () => {
 });
 
 describe('nginx collector: templates', () => {
-  it('reports a template once (warning when discovered, error when named) instead of a cascade of syntax errors', async () => {
+  it('reads a template rendered (collectors/template): placeholders opaque, the if branch kept, lines kept', async () => {
     const root = tree({
       'nginx/nginx.conf': 'worker_processes 1;\npid {{ run_dir }}/nginx.pid;\nevents {}\nhttp { include sites/*; }\n',
       'nginx/sites/app': 'server {\n  listen {% if tls %}443 ssl{% endif %};\n}\n',
       'deploy/site.conf': 'server {\n  listen 80;\n  server_name <%= @name %>;\n}\n',
     });
     const facts = await collect(['.'], root);
-    // A template whose placeholders happen to be valid nginx tokens (ERB here) parses, and is linted as written.
     assert.deepEqual(
       facts.nginx.configs.map((t) => t.config[0]?.file),
-      ['deploy/site.conf'],
+      ['nginx/nginx.conf', 'deploy/site.conf'],
     );
+    assert.deepEqual(facts.diagnostics, []);
+    const site = facts.nginx.configs[0]?.config.find((c) => c.file === 'nginx/sites/app');
+    const listen = site?.parsed[0]?.block?.[0];
+    assert.deepEqual([listen?.line, listen?.args], [2, ['443', 'ssl']]);
+    // Snippets show the template as written.
+    assert.equal(facts.sources.get('nginx/sites/app')?.[1], '  listen {% if tls %}443 ssl{% endif %};');
+  });
+  it('says "not read" once for a template too heavy to read (warning when discovered, error when named)', async () => {
+    const root = tree({
+      'nginx/nginx.conf':
+        '{% for s in servers %}\n{{ s.block }}\n{% if s.tls %}\n{{ s.tls_block }}\n{% endif %}\n{{ s.extra }}\n{% endfor %}\n',
+    });
+    const facts = await collect(['.'], root);
     assert.deepEqual(
-      facts.diagnostics.map((d) => [d.level, d.file, d.line]),
-      [
-        ['warning', 'nginx/nginx.conf', 2],
-        ['warning', 'nginx/sites/app', 2],
-      ],
+      facts.diagnostics.map((d) => [d.file, d.line]),
+      [['nginx/nginx.conf', 1]],
     );
-    assert.match(
-      facts.diagnostics[0]?.message ?? '',
-      /^nginx: a template, not an nginx config yet \(\{\{ run_dir \}\} on line 2\); lint the rendered file$/,
-    );
-    const named = await collect(['nginx/nginx.conf'], root);
-    assert.equal(named.diagnostics[0]?.level, 'error');
+    assert.match(facts.diagnostics[0]?.message ?? '', /too template-heavy to read .*not read/);
   });
 });

@@ -57,7 +57,7 @@ function opts(engine: 'static' | 'browser', extra: Partial<ScanOptions> = {}): S
     http: { resolve: resolveAll(site.port, plain.port), caCert: certs.caFile, requestTimeoutMs: 8000 },
     crawl: { maxPages: 10, depth: 2, concurrency: 2 },
     totalTimeoutMs: 60_000,
-    browser: { ignoreHttpsErrors: true, settleMs: 700, screenshotDir: shots },
+    browser: { settleMs: 700, screenshotDir: shots },
     thirdPartyCheck: false,
     ...extra,
   };
@@ -89,7 +89,7 @@ test('browser engine: script-made requests, cross-site iframe, dedup, screenshot
 
 test('static and browser engines agree on what both can see', { timeout: 90_000 }, async () => {
   const s = await runScan(opts('static'));
-  const b = await runScan(opts('browser', { browser: { ignoreHttpsErrors: true, settleMs: 700 } }));
+  const b = await runScan(opts('browser', { browser: { settleMs: 700 } }));
   const key = (f: { data?: Record<string, unknown> }) => `${f.data?.classification} ${f.data?.url}`;
   const mixed = (r: typeof s.report) =>
     r.findings

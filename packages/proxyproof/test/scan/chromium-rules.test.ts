@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { BrowserEngine } from '../../src/collectors/browser/browser.js';
 import { buildPage } from '../../src/collectors/crawl/crawler.js';
 import { HttpClient } from '../../src/collectors/crawl/http.js';
+import { loadTrust } from '../../src/scan/trust.js';
 import type { Classification, UrlRef } from '../../src/scan/types.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttp, startHttps } from './servers.js';
 
@@ -242,7 +243,7 @@ before(async () => {
   client = new HttpClient({ resolve: resolveAll(site.port, plain.port), caCert: certs.caFile, requestTimeoutMs: 5000 });
   engine = await BrowserEngine.launch({
     resolve: resolveAll(site.port, plain.port),
-    ignoreHttpsErrors: true,
+    trust: loadTrust({ caCerts: certs.caFile }),
     contexts: 2,
     settleMs: 1000,
   });

@@ -104,7 +104,7 @@ function opts(engine: 'static' | 'browser', extra: Partial<ScanOptions> = {}): S
     http: { resolve: [{ host: 'app.test', port, address: '127.0.0.1' }], caCert: certs.caFile, requestTimeoutMs: 8000 },
     crawl: { maxPages: 3, depth: 1, concurrency: 2 },
     totalTimeoutMs: 60_000,
-    browser: { ignoreHttpsErrors: true, settleMs: 500 },
+    browser: { settleMs: 500 },
     thirdPartyCheck: false,
     ...extra,
   };

@@ -38,7 +38,7 @@ function scanOpts(sc: RunningScenario, engine: 'static' | 'browser'): ScanOption
     http: { resolve: sc.resolve, caCert: sc.caFile, requestTimeoutMs: 10_000 },
     crawl: { maxPages: 5, depth: 1, concurrency: 2 },
     totalTimeoutMs: 90_000,
-    browser: { ignoreHttpsErrors: true, settleMs: 500 },
+    browser: { settleMs: 500 },
     thirdPartyCheck: false,
   };
 }

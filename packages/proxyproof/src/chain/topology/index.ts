@@ -1,17 +1,15 @@
 /**
  * Facts -> Topology. Every proxy kind contributes `ProxyHop`s (nginx from the nginx facts model,
- * Caddy from our Caddyfile reader); app servers and frameworks come from the python/deploy/node
+ * Caddy/HAProxy/Apache/Traefik from the neutral proxy facts of their collectors); app servers and frameworks come from the python/deploy/node
  * collectors; links are resolved by address; entries are the hops nobody proxies to.
  */
 import type { Facts } from '../../model/facts.js';
 import type { Entry, LoadBalancer, ProxyHop, Ref, Topology } from '../model.js';
 import { refText } from '../model.js';
-import { apacheHops } from './apache.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
-import { caddyHops } from './caddy.js';
-import { haproxyHops } from './haproxy.js';
 import { linkAll } from './link.js';
 import { nginxHops } from './nginx.js';
+import { neutralProxyHops } from './proxy.js';
 
 export interface ProxyFile {
   kind: 'caddy' | 'haproxy' | 'apache';
@@ -20,7 +18,7 @@ export interface ProxyFile {
 }
 
 export interface BuildOptions {
-  /** Caddyfiles, haproxy.cfg, Apache vhosts read by discovery (no collector reads them yet). */
+  /** Proxy configs found by the doctor's discovery (listed in its inventory; their facts come from the collectors). */
   proxyFiles?: ProxyFile[];
   /** `--behind-tls-lb`: a TLS-terminating load balancer sits in front of the proxies. */
   behindTlsLb?: boolean;
@@ -51,24 +49,8 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   const notes: string[] = [];
   const ng = nginxHops(facts);
   const proxies: ProxyHop[] = [...ng.hops];
-  (opts.proxyFiles ?? []).forEach((c, i) => {
-    try {
-      const r =
-        c.kind === 'caddy'
-          ? caddyHops(c.file, c.text, i)
-          : c.kind === 'haproxy'
-            ? haproxyHops(c.file, c.text, i)
-            : apacheHops(c.file, c.text, i);
-      proxies.push(...r.hops);
-      notes.push(...r.notes);
-    } catch (e) {
-      facts.diagnostics.push({
-        level: 'warning',
-        file: c.file,
-        message: `${c.kind} config not understood: ${(e as Error).message}`,
-      });
-    }
-  });
+  // Caddy, HAProxy, Apache, Traefik...: their collectors' neutral facts (model/proxy.ts).
+  proxies.push(...neutralProxyHops(facts));
   // Proxies in containers: a compose service whose image is the proxy runs these configs.
   const composeServices = (facts.compose?.files ?? []).flatMap((f) => f.services);
   const IMAGE: Record<string, string> = { nginx: 'nginx|openresty', caddy: 'caddy', haproxy: 'haproxy', apache: 'httpd|apache' };

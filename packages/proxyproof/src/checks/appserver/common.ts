@@ -4,7 +4,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { AppServerFacts, Facts } from '../../model/facts.js';
-import type { Evidence, Finding, Severity } from '../../model/finding.js';
+import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import { describeBind, ev, proxyPeers, schemeFromProxy } from './context.js';
 
 export const REFS = {
@@ -80,6 +80,27 @@ export function reachText(b: AppServerFacts['binds'][number]): string {
   }
 }
 
+/**
+ * When every proxy that reaches the server runs on the same host, '*' becomes 127.0.0.1 on the line that
+ * sets it (flag, config file or environment line, in its own quoting). A proxy elsewhere has an address
+ * the files do not hold: then the fix stays advice.
+ */
+function trustLoopbackFix(facts: Facts, s: AppServerFacts, fix: Fix): Fix {
+  const ref = s.trustedProxies.ref;
+  const peers = proxyPeers(facts, s);
+  if (!ref || peers.length === 0 || !peers.every((p) => p.place === 'same-host')) return fix;
+  const text = facts.sources.get(ref.file)?.[ref.line - 1];
+  if (text === undefined || (text.match(/\*/g) ?? []).length !== 1) return fix;
+  return {
+    ...fix,
+    description: `${fix.description} Here the proxy connects from this host: 127.0.0.1.`,
+    file: ref.file,
+    line: ref.line,
+    placement: 'replace',
+    lines: [text.replace('*', '127.0.0.1')],
+  };
+}
+
 /** X-allow-all: trusts forwarded headers from every peer while others than the proxy can connect. */
 export function forwardedAllowAll(
   meta: CheckMeta,
@@ -117,7 +138,12 @@ export function forwardedAllowAll(
             message: `${kind} trusts X-Forwarded-* from any address while ${describeBind(sev.bind)} is ${reachText(sev.bind)}: anyone who reaches it can claim https or any client IP`,
             evidence,
             why,
-            fix: { description: fix.description, file: evidence[0]?.file, line: evidence[0]?.line, lines: fix.lines },
+            fix: trustLoopbackFix(facts, s, {
+              description: fix.description,
+              file: evidence[0]?.file,
+              line: evidence[0]?.line,
+              lines: fix.lines,
+            }),
             data: { appServer: index, reach: sev.bind.reach, trusted: s.trustedProxies.value },
           }),
         );

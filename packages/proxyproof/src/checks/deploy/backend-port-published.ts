@@ -5,7 +5,8 @@
  * publishing, `expose:` without `ports:`; a firewall comment in the file lowers it to info.
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
-import type { Evidence, Finding, Severity } from '../../model/finding.js';
+import type { Facts } from '../../model/facts.js';
+import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import { REFS } from '../appserver/common.js';
 import { describeBind, ev, firewallNote, proxyPeers } from '../appserver/context.js';
 
@@ -58,19 +59,31 @@ export const backendPortPublished: Check = {
             evidence,
             why: 'Whatever reaches the app server directly skips the proxy: no TLS, no proxy access rules or rate limits, and — if the server trusts forwarded headers from that peer — forged X-Forwarded-Proto/-For. Docker-published ports also bypass host firewalls such as ufw.',
             fix: b.published
-              ? {
-                  description:
-                    'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
-                  file: b.published.ref?.file,
-                  line: b.published.ref?.line,
-                  lines: [`- "127.0.0.1:${b.published.hostPort}:${b.port}"`],
-                }
-              : {
-                  description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
-                  file: b.ref?.file ?? s.launch.file,
-                  line: b.ref?.line ?? s.launch.line,
-                  lines: [loopbackBindLine(s.kind, b.port)],
-                },
+              ? withRewrite(
+                  facts,
+                  {
+                    description:
+                      'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
+                    file: b.published.ref?.file,
+                    line: b.published.ref?.line,
+                    lines: [`- "127.0.0.1:${b.published.hostPort}:${b.port}"`],
+                  },
+                  // `- "8000:8000"` / `- 0.0.0.0:8000:8000` -> the same line publishing on 127.0.0.1
+                  new RegExp(`(?<![\\d.:])(?:(?:0\\.0\\.0\\.0|\\[?::\\]?):)?${b.published.hostPort}:${b.port}(?![\\d])`),
+                  `127.0.0.1:${b.published.hostPort}:${b.port}`,
+                )
+              : withRewrite(
+                  facts,
+                  {
+                    description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
+                    file: b.ref?.file ?? s.launch.file,
+                    line: b.ref?.line ?? s.launch.line,
+                    lines: [loopbackBindLine(s.kind, b.port)],
+                  },
+                  // Only where the proxy is on this host: a proxy elsewhere could not reach a loopback bind.
+                  peers.length > 0 && peers.every((p) => p.place === 'same-host') ? /(?<![\d.])0\.0\.0\.0(?![\d.])/ : undefined,
+                  '127.0.0.1',
+                ),
             data: { appServer: index, reach: b.reach, published: b.published },
           }),
         );
@@ -79,6 +92,19 @@ export const backendPortPublished: Check = {
     return out;
   },
 };
+
+/**
+ * The fix as a replacement of the line itself when its text holds the address exactly once (the file's own
+ * syntax, quoting and comments kept); otherwise the generic lines, as advice.
+ */
+function withRewrite(facts: Facts, fix: Fix, pattern: RegExp | undefined, replacement: string): Fix {
+  if (!pattern || !fix.file || !fix.line) return fix;
+  const text = facts.sources.get(fix.file)?.[fix.line - 1];
+  if (text === undefined) return fix;
+  const global = new RegExp(pattern.source, 'g');
+  if ((text.match(global) ?? []).length !== 1) return fix;
+  return { ...fix, placement: 'replace', lines: [text.replace(pattern, replacement)] };
+}
 
 /** The bind to write, in the syntax of the server that binds (a node app binds in its own code). */
 function loopbackBindLine(kind: string, port: number | undefined): string {

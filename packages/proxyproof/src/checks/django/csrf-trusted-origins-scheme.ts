@@ -70,6 +70,7 @@ export const csrfTrustedOriginsScheme: Check = {
             file: o.ref?.file,
             line: o.ref?.line,
             lines: [`CSRF_TRUSTED_ORIGINS = [${fixed.map((x) => JSON.stringify(x)).join(', ')}]`],
+            ...(o.origin === 'literal' && o.ref && (pinned || noScheme.length === 0) ? { placement: 'replace' as const } : {}),
           },
           data: { version, pinned },
         }),

@@ -4,7 +4,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { FrameworkFacts, SourceRef } from '../../model/facts.js';
-import type { Finding } from '../../model/finding.js';
+import type { Finding, Fix } from '../../model/finding.js';
 import { REFS } from '../appserver/common.js';
 import { httpsEvidence } from '../appserver/context.js';
 import { djangoApps, settingEvidence } from './common.js';
@@ -30,6 +30,36 @@ function near(fw: FrameworkFacts): SourceRef | undefined {
     if (r && r.file === fw.file) return r;
   }
   return fw.settings.DEBUG?.ref;
+}
+
+/**
+ * One edit turns them on: a literal `X = False` line is replaced (with the other setting written below it
+ * when that one is unset); unset settings go after their nearest sibling. Values from the environment are
+ * left to the person (the variable decides).
+ */
+function cookieFix(fw: FrameworkFacts, off: Array<[string, { origin: string; ref?: SourceRef }]>): Fix {
+  const names = off.map(([n]) => n);
+  const base: Fix = {
+    description: `Turn on the Secure flag for ${names.length > 1 ? 'both cookies' : 'the cookie'} in the production settings.`,
+    file: fw.file,
+    lines: names.map((n) => `${n} = True`),
+  };
+  if (off.some(([, v]) => v.origin !== 'literal' && v.origin !== 'default')) return base;
+  const literal = off.filter(([, v]) => v.origin === 'literal' && v.ref?.file === fw.file);
+  const unset = off.filter(([, v]) => v.origin === 'default');
+  if (literal.length + unset.length !== off.length || literal.length > 1) return base;
+  const first = literal[0];
+  if (first?.[1].ref)
+    return {
+      ...base,
+      file: first[1].ref.file,
+      line: first[1].ref.line,
+      placement: 'replace',
+      lines: [`${first[0]} = True`, ...unset.map(([n]) => `${n} = True`)],
+    };
+  const anchor = near(fw);
+  if (!anchor || anchor.file !== fw.file) return base;
+  return { ...base, file: anchor.file, line: anchor.line, placement: 'after' };
 }
 
 export const insecureCookies: Check = {
@@ -67,11 +97,7 @@ export const insecureCookies: Check = {
             https,
           ],
           why: 'A cookie without the Secure flag is also sent on any http:// request to the site (a typed URL, an http link, a hostile network rewriting one), where it can be read or replaced. Django leaves both flags off unless the settings turn them on.',
-          fix: {
-            description: 'Turn on the Secure flag for both cookies in the production settings.',
-            file: fw.file,
-            lines: names.map((n) => `${n} = True`),
-          },
+          fix: cookieFix(fw, off),
           data: { settings: names },
         }),
       );

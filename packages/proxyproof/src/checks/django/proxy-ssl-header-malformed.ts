@@ -40,6 +40,7 @@ export const proxySslHeaderMalformed: Check = {
             file: s.ref?.file,
             line: s.ref?.line,
             lines: [`SECURE_PROXY_SSL_HEADER = ("${metaName(header)}", "https")`],
+            ...(s.origin === 'literal' && s.ref ? { placement: 'replace' as const } : {}),
           },
           data: { value: s.value },
         }),

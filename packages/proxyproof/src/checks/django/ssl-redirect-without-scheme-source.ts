@@ -7,7 +7,7 @@
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Severity } from '../../model/finding.js';
 import { REFS } from '../appserver/common.js';
-import { ev, schemeFromProxy, serversFor } from '../appserver/context.js';
+import { ev, reachableBeyondLoopback, schemeFromProxy, serversFor } from '../appserver/context.js';
 import { djangoApps, sslHeaderProblems } from './common.js';
 
 const meta: CheckMeta = {
@@ -61,6 +61,14 @@ export const sslRedirectWithoutSchemeSource: Check = {
         message = `SECURE_SSL_REDIRECT relies on ${yes?.s.kind ?? 'the app server'} for the scheme (${yes?.v.reason ?? ''}); SECURE_PROXY_SSL_HEADER would make Django independent of it`;
         if (yes) evidence.push(ev(yes.s.launch, `${yes.s.kind} started here`));
       }
+      // Mechanical only where trusting the header is safe: a literal SECURE_SSL_REDIRECT line to write after, no
+      // (malformed) SECURE_PROXY_SSL_HEADER to fix instead, and every app server reachable by nothing but the proxy.
+      const mechanical =
+        !sph &&
+        fw.sslRedirect.origin === 'literal' &&
+        fw.sslRedirect.ref !== undefined &&
+        servers.length > 0 &&
+        servers.every((s) => s.binds.length > 0 && s.binds.every((b) => !reachableBeyondLoopback(b)));
       out.push(
         finding(meta, {
           severity,
@@ -73,6 +81,7 @@ export const sslRedirectWithoutSchemeSource: Check = {
             file: fw.sslRedirect.ref?.file,
             line: fw.sslRedirect.ref?.line,
             lines: ['SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")'],
+            ...(mechanical ? { placement: 'after' as const } : {}),
           },
           data: {
             servers: verdicts.map((x) => ({

@@ -138,9 +138,10 @@ export function scopeName(facts: Facts, server: NginxServer, scope: NginxScope):
 export function anchorForEntry(entry: NginxHeaderEntry, owner: NginxRef | undefined): NginxRef | undefined {
   const ref = entry.ref;
   if (!ref) return undefined;
-  if (ref.includedVia.length === 0) return ref;
-  // The include written in the owning block is the one at the owner's include depth.
+  // The include written in the owning block is the one at the owner's include depth; an entry written in
+  // the owner's own file (a site file that nginx.conf includes, say) is its own anchor.
   const depth = owner ? owner.includedVia.length : 0;
+  if (ref.includedVia.length <= depth) return ref;
   return ref.includedVia[depth] ?? ref.includedVia[0];
 }
 

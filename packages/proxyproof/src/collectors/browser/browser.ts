@@ -10,15 +10,22 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Frame, type Page } from 'playwright-core';
 import { InputError } from '../../model/finding.js';
+import { loadTrust, type Trust } from '../../scan/trust.js';
 import type { Classification, RefKind, UrlRef } from '../../scan/types.js';
 import type { ResolveEntry } from '../crawl/http.js';
+import { describeLoadError, type PageLoadError } from './load-error.js';
+import { type BrowserHome, findCertutil, makeBrowserHome } from './nssdb.js';
 
 export interface BrowserOptions {
   /** Path of the Chromium binary; default: `chromium` (or chromium-browser, google-chrome) found on PATH. */
   executablePath?: string;
   resolve?: ResolveEntry[];
-  /** Accept any certificate (--insecure, or --ca-cert: Chromium has no per-CA trust switch, see docs). */
-  ignoreHttpsErrors?: boolean;
+  /**
+   * The scan's trust (scan/trust.ts): its anchors go into the NSS database of the browser's fresh HOME;
+   * `insecure` (--insecure) is the only way to accept any certificate. Default: the system store and
+   * NODE_EXTRA_CA_CERTS of this process.
+   */
+  trust?: Trust;
   /** Parallel browser contexts. */
   contexts?: number;
   pageTimeoutMs?: number;
@@ -29,8 +36,13 @@ export interface BrowserOptions {
 
 export interface Visit {
   observed: UrlRef[];
+  /** HTTP status of the document Chromium loaded (after its own redirects). */
+  status?: number;
+  /** Where Chromium ended up. */
+  finalUrl?: string;
   screenshot?: string;
-  error?: string;
+  /** The page could not be loaded: Chromium saw nothing of it (observed is empty). */
+  error?: PageLoadError;
 }
 
 export function findChromium(explicit?: string): string {
@@ -129,21 +141,57 @@ export class BrowserEngine {
   private constructor(
     private readonly browser: Browser,
     private readonly opts: BrowserOptions,
+    private readonly trust: Trust,
+    private readonly home: BrowserHome | undefined,
+    /** Why Chromium trusts less than the static engine (no certutil), for the report. */
+    readonly trustWarning: string | undefined,
   ) {}
 
   static async launch(opts: BrowserOptions = {}): Promise<BrowserEngine> {
     const executablePath = findChromium(opts.executablePath);
+    const trust = opts.trust ?? loadTrust();
     const args = ['--disable-dev-shm-usage', '--no-first-run'];
     const rules = hostResolverRules(opts.resolve ?? []);
     if (rules) args.push(`--host-resolver-rules=${rules}`);
+    // With --insecure nothing is verified, so no database is needed; else Chromium gets the scan's anchors.
+    let home: BrowserHome | undefined;
+    let trustWarning: string | undefined;
+    if (!trust.insecure) {
+      const certutil = findCertutil();
+      if (!certutil) {
+        if (trust.caCerts.length)
+          throw new InputError(
+            'certutil not found (Debian: libnss3-tools): without it the browser cannot trust --ca-cert; install it, or pass --insecure to accept any certificate',
+            trust.caCerts[0],
+          );
+        trustWarning =
+          "certutil not found (Debian: libnss3-tools): the browser trusts only Chromium's own root store, not the system store or NODE_EXTRA_CA_CERTS";
+      } else {
+        try {
+          home = await makeBrowserHome(trust.anchors, certutil);
+        } catch (e) {
+          throw new InputError(`cannot give the browser its trusted certificates: ${(e as Error).message}`, certutil);
+        }
+      }
+    }
+    // Chromium reads $HOME/.pki/nssdb; XDG dirs follow HOME so nothing of the user's own profile is touched.
+    const env = home
+      ? {
+          ...process.env,
+          HOME: home.home,
+          XDG_CONFIG_HOME: join(home.home, '.config'),
+          XDG_CACHE_HOME: join(home.home, '.cache'),
+        }
+      : undefined;
     let browser: Browser;
     try {
-      browser = await chromium.launch({ executablePath, args, headless: true, timeout: 60_000 });
+      browser = await chromium.launch({ executablePath, args, headless: true, timeout: 60_000, env });
     } catch (e) {
+      home?.cleanup();
       throw new InputError(`cannot start the browser: ${(e as Error).message.split('\n')[0]}`, executablePath);
     }
     if (opts.screenshotDir) mkdirSync(opts.screenshotDir, { recursive: true });
-    return new BrowserEngine(browser, opts);
+    return new BrowserEngine(browser, opts, trust, home, trustWarning);
   }
 
   get version(): string {
@@ -155,7 +203,7 @@ export class BrowserEngine {
     if (c) return c;
     if (this.created < Math.max(1, this.opts.contexts ?? 2)) {
       this.created++;
-      return this.browser.newContext({ ignoreHTTPSErrors: Boolean(this.opts.ignoreHttpsErrors), serviceWorkers: 'block' });
+      return this.browser.newContext({ ignoreHTTPSErrors: this.trust.insecure, serviceWorkers: 'block' });
     }
     return new Promise((res) => this.waiters.push(res));
   }
@@ -168,11 +216,21 @@ export class BrowserEngine {
 
   async close(): Promise<void> {
     await this.browser.close().catch(() => undefined);
+    this.home?.cleanup();
   }
 
-  /** Loads one page and returns what Chromium reported about it, deduplicated by (URL, classification). */
+  /**
+   * Loads one page and returns what Chromium reported about it, deduplicated by (URL, classification), or why
+   * it could not load it. Never throws: a browser that died is an error of the page.
+   */
   async visit(url: string): Promise<Visit> {
-    const ctx = await this.acquire();
+    const timeoutMs = this.opts.pageTimeoutMs ?? 20_000;
+    let ctx: BrowserContext;
+    try {
+      ctx = await this.acquire();
+    } catch (e) {
+      return { observed: [], error: describeLoadError((e as Error).message.split('\n')[0] ?? '', { timeoutMs }) };
+    }
     let page: Page | undefined;
     const found = new Map<string, UrlRef>();
     const add = (u: string, classification: Classification, doc: string, resourceType?: string) => {
@@ -217,6 +275,10 @@ export class BrowserEngine {
     try {
       page = await ctx.newPage();
       const p = page;
+      let crashed = false;
+      p.on('crash', () => {
+        crashed = true;
+      });
       await watch(await ctx.newCDPSession(p), () => p.url());
       p.on('console', (m) => {
         const r = classifyConsole(m.text());
@@ -227,21 +289,22 @@ export class BrowserEngine {
       };
       p.on('frameattached', onFrame);
       p.on('framenavigated', onFrame);
-      const timeout = this.opts.pageTimeoutMs ?? 20_000;
-      let error: string | undefined;
+      let status: number | undefined;
       try {
-        await p.goto(url, { waitUntil: 'load', timeout });
+        status = (await p.goto(url, { waitUntil: 'load', timeout: timeoutMs }))?.status();
       } catch (e) {
-        error = (e as Error).message.split('\n')[0];
+        // The document itself failed: Chromium saw nothing of this page.
+        return { observed: [], error: describeLoadError((e as Error).message.split('\n')[0] ?? '', { timeoutMs, crashed }) };
       }
-      await p.waitForTimeout(this.opts.settleMs ?? 100);
+      await p.waitForTimeout(this.opts.settleMs ?? 100).catch(() => undefined);
+      if (crashed) return { observed: [], status, error: describeLoadError('renderer crashed', { timeoutMs, crashed }) };
       // Frames' sessions attached late replay their issues on Audits.enable: wait for them (bounded).
       if (attaching.length) {
         await Promise.race([Promise.allSettled(attaching), new Promise((r) => setTimeout(r, 3000))]);
         await p.waitForTimeout(100);
       }
       let screenshot: string | undefined;
-      if (this.opts.screenshotDir && !error) {
+      if (this.opts.screenshotDir) {
         screenshot = join(this.opts.screenshotDir, `${createHash('sha1').update(url).digest('hex').slice(0, 16)}.png`);
         await p.screenshot({ path: screenshot, timeout: 10_000 }).catch(() => {
           screenshot = undefined;
@@ -249,7 +312,10 @@ export class BrowserEngine {
       }
       const issued = new Set([...found.values()].map((x) => x.url));
       for (const f of fallback) if (!issued.has(f.url)) add(f.url, f.classification, f.doc, f.resourceType);
-      return { observed: [...found.values()], screenshot, error };
+      return { observed: [...found.values()], status, finalUrl: p.url(), screenshot };
+    } catch (e) {
+      // The page or the whole browser went away mid-visit.
+      return { observed: [], error: describeLoadError((e as Error).message.split('\n')[0] ?? '', { timeoutMs }) };
     } finally {
       // Closing the page ends its sessions (no separate detach round trips).
       await page?.close().catch(() => undefined);

@@ -1,10 +1,9 @@
 /**
  * The crawler's HTTP client: undici with manual redirects (the chain is evidence), per-request and total
  * timeouts, a byte cap per response (counted after decompression, so a gzip bomb stops too), gzip/br/deflate,
- * `--resolve` host mappings, an extra CA, and `--insecure`.
+ * `--resolve` host mappings, the scan's trust (scan/trust.ts), and `--insecure`.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createSecureContext, rootCertificates } from 'node:tls';
@@ -19,6 +18,7 @@ import {
 } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 import { InputError } from '../../model/finding.js';
+import { loadTrust, type Trust } from '../../scan/trust.js';
 import type { RedirectHop } from '../../scan/types.js';
 import type { ResolveEntry } from './resolve.js';
 
@@ -26,9 +26,11 @@ export { parseResolve, type ResolveEntry } from './resolve.js';
 
 export interface HttpOptions {
   resolve?: ResolveEntry[];
-  /** PEM file of an extra CA to trust. */
-  caCert?: string;
+  /** PEM files of extra CAs to trust (used when `trust` is not given). */
+  caCert?: string | string[];
   insecure?: boolean;
+  /** The scan's trust, shared with the browser engine (scan/trust.ts); read from caCert/insecure when absent. */
+  trust?: Trust;
   /** Per request (headers and whole body), ms. */
   requestTimeoutMs?: number;
   maxRedirects?: number;
@@ -73,6 +75,7 @@ const TLS_HINT: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate issuer unknown',
   CERT_HAS_EXPIRED: 'certificate has expired',
+  CERT_NOT_YET_VALID: 'certificate is not yet valid',
   ERR_TLS_CERT_ALTNAME_INVALID: 'certificate does not name this host',
   EPROTO: 'TLS protocol error (is this port speaking plain HTTP?)',
   ERR_SSL_WRONG_VERSION_NUMBER: 'TLS protocol error (is this port speaking plain HTTP?)',
@@ -93,7 +96,12 @@ export function describeError(e: unknown, url: string, timeoutMs: number): Fetch
   if (err.name === 'AbortError' || code === 'UND_ERR_ABORTED')
     return new FetchError('aborted (total scan time reached)', url, 'ABORTED');
   if (code && TLS_HINT[code]) {
-    const fix = /CERT|SIGNATURE|ISSUER/.test(code) ? ' (pass --insecure to accept it, or --ca-cert FILE to trust its CA)' : '';
+    // An unknown issuer is fixed by trusting its CA; a wrong name or date only by accepting any certificate.
+    const fix = /SELF_SIGNED|SIGNATURE|ISSUER/.test(code)
+      ? ' (pass --ca-cert FILE to trust its CA, or --insecure to accept any certificate)'
+      : /CERT/.test(code)
+        ? ' (pass --insecure to accept it anyway)'
+        : '';
     return new FetchError(`TLS error ${code}: ${TLS_HINT[code]}${fix}`, url, code);
   }
   const msg = err.cause?.message ?? err.message ?? String(e);
@@ -118,18 +126,8 @@ export class HttpClient {
       if (prev && prev !== r.address) throw new InputError(`--resolve: ${r.host} is mapped to both ${prev} and ${r.address}`);
       map.set(r.host, r.address);
     }
-    let ca: string | undefined;
-    if (opts.caCert) {
-      try {
-        ca = readFileSync(opts.caCert, 'utf8');
-      } catch (e) {
-        throw new InputError(
-          `cannot read CA certificate: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-          opts.caCert,
-        );
-      }
-      if (!ca.includes('BEGIN CERTIFICATE')) throw new InputError('not a PEM certificate (no BEGIN CERTIFICATE)', opts.caCert);
-    }
+    // The scan's trust (system store + NODE_EXTRA_CA_CERTS + --ca-cert, see scan/trust.ts), read once per scan.
+    const trust = opts.trust ?? loadTrust({ caCerts: opts.caCert, insecure: opts.insecure });
     const lookup = (hostname: string, options: { all?: boolean; family?: number }, cb: (...a: unknown[]) => void) => {
       const mapped = map.get(hostname.toLowerCase());
       if (!mapped) return dnsLookup(hostname, options as never, cb as never);
@@ -141,10 +139,12 @@ export class HttpClient {
     this.agent = new Agent({
       connect: {
         lookup: lookup as never,
-        // Node's default CAs plus the extra one (`ca` replaces the list, so the bundled roots are added back),
-        // in ONE secure context: passing `ca` per connection would parse ~150 certificates for every socket.
-        secureContext: ca ? createSecureContext({ ca: [...rootCertificates, ca] }) : undefined,
-        rejectUnauthorized: !opts.insecure,
+        // Node's bundled roots plus the scan's anchors (`ca` replaces the list, so the bundled roots are added
+        // back), in ONE secure context: passing `ca` per connection would parse ~300 certificates for every socket.
+        secureContext: trust.insecure
+          ? undefined
+          : createSecureContext({ ca: [...rootCertificates, ...trust.anchors.map((a) => a.pem)] }),
+        rejectUnauthorized: !trust.insecure,
         timeout: t,
       },
       headersTimeout: t,

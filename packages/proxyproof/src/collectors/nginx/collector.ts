@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { Diagnostic } from '../../model/finding.js';
+import { renderedName } from '../template/index.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
 import { analysedBlock, suggestDirective } from './directives.js';
 import { errorReason, MAX_CONFIG_BYTES, parseNginxFile, relabelTree } from './parser.js';
@@ -55,7 +56,8 @@ function classify(f: DiscoveredFile, sniff: (f: DiscoveredFile) => string): Kind
 }
 
 function classifyByName(f: DiscoveredFile): Kind | undefined {
-  const name = basename(f.abs);
+  // A template (`server.conf.erb`, `nginx.conf.j2`) is classified by the file it renders to.
+  const name = renderedName(basename(f.abs));
   if (name.startsWith('.')) return undefined;
   if (name === 'nginx.conf') return 'main';
   const dir = dirname(f.abs);
@@ -172,6 +174,21 @@ export const nginxCollector: Collector = {
           : (/nginx/i.test(dirname(f.abs)) || SITE_DIRS.has(parentName(f.abs))) && OPENS_BLOCK.test(entryText);
         if (!nginxLike) continue;
       }
+      const heavy = tree.config[0]?.errors.find((x) => errorReason(x).startsWith('template: '));
+      if (heavy) {
+        // Too template-heavy to read: said once (the read path may have said it already for this file).
+        ctx.claimed.add(f.abs);
+        ctx.read(f);
+        if (!ctx.facts.diagnostics.some((x) => x.file === f.display && x.message.startsWith('template: '))) {
+          ctx.facts.diagnostics.push({
+            level: f.explicit ? 'error' : 'warning',
+            file: f.display,
+            line: 1,
+            message: errorReason(heavy),
+          });
+        }
+        continue;
+      }
       const placeholder = parsedOk ? null : TEMPLATE.exec(entryText);
       if (placeholder) {
         // One clear note instead of the cascade of syntax errors `{{VAR}}` causes; the file is not linted.
@@ -215,6 +232,16 @@ export const nginxCollector: Collector = {
       }
       ctx.claimed.add(e.cand.file.abs);
       for (const err of tree.errors) {
+        const reason = errorReason(err);
+        if (reason.startsWith('template: ')) {
+          // Too template-heavy: the read path (collectors/template) already said "not read" for a discovered file.
+          const said = ctx.facts.diagnostics.some((x) => x.file === err.file && x.message.startsWith('template: '));
+          if (!said) {
+            const explicit = byAbs.get(e.cand.file.abs)?.explicit && err.file === e.cand.file.display;
+            ctx.facts.diagnostics.push({ level: explicit ? 'error' : 'warning', message: reason, file: err.file, line: 1 });
+          }
+          continue;
+        }
         const d: Diagnostic = { level: 'error', message: `nginx: ${errorReason(err)}`, file: err.file };
         if (err.kind === 'include-missing' && err.include && isAbsolute(err.include)) {
           // An absolute path names the server's filesystem (/etc/letsencrypt/options-ssl-nginx.conf of a site

@@ -16,9 +16,11 @@
  * from /etc/nginx or from our built-in copy. Each file is parsed once, in the context of its first include;
  * include cycles are reported at the include that closes the cycle.
  */
+
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { detemplate } from '../template/index.js';
 import type { NginxConfigFile, NginxConfigTree, NginxDirective, NginxParseError } from './ast.js';
 import { allowedIn, analyzeWithContextBit, contextBit, enterBlockContext } from './directives.js';
 import { Kind, lexTokens, type TokenList } from './lexer.js';
@@ -291,6 +293,15 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
       text = r.text;
     }
     options.onFileText?.(pf.file, pf.abs, text, pf.builtin ? 'builtin' : 'file');
+    if (!pf.builtin) {
+      // A template of a config (Jinja, ERB, envsubst, Go) is parsed rendered, line for line.
+      const rendered = detemplate(text, { name: pf.abs });
+      if (rendered?.heavy) {
+        addError(`template: too template-heavy to read (${rendered.heavy}); not read`, 1, 'read');
+        continue;
+      }
+      if (rendered) text = rendered.text;
+    }
 
     const { tokens, error: lexError } = lexTokens(text);
     if (lexError) {

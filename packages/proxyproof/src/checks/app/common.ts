@@ -1,0 +1,208 @@
+/**
+ * Shared reasoning for the app-end checks (checks/app/*): which proxies in the linted files send
+ * requests to an app end, which scheme headers they send, and what else shows that the app sits behind
+ * a proxy. Pure functions of Facts (the neutral AppEndFacts plus nginx/compose facts).
+ */
+import { ipInList } from '../../chain/addr.js';
+import { nginxModel, schemeHeaders as nginxSchemeHeaders } from '../../facts/nginx/index.js';
+import type { NginxPass } from '../../facts/nginx/types.js';
+import type { AppEndFacts, AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
+import type { Evidence } from '../../model/finding.js';
+
+export function ev(ref: SourceRef | undefined, note?: string): Evidence {
+  if (!ref) return { file: '', line: 0, note };
+  const e: Evidence = { file: ref.file, line: ref.line };
+  if (ref.snippet) e.snippet = ref.snippet;
+  if (note) e.note = note;
+  return e;
+}
+
+export type AppEndFramework = FrameworkFacts & { appEnd: AppEndFacts };
+
+export function appEnds(facts: Facts): AppEndFramework[] {
+  return facts.frameworks.filter((f): f is AppEndFramework => f.appEnd !== undefined);
+}
+
+/** App servers that run this app end (Puma for Rails): same app root. */
+export function serversOf(facts: Facts, fw: FrameworkFacts): AppServerFacts[] {
+  return facts.appServers.filter((s) => s.appTarget !== undefined && s.appTarget === fw.module);
+}
+
+/** Includes whose file names say what they hold, none of which sets proxy headers. */
+const HARMLESS_INCLUDE = /(listen|server_name|ssl|tls|cert|letsencrypt|gzip|log|mime|security|headers?-response|cache)/i;
+
+export interface ProxyFeed {
+  /** The location that proxies to the app (`location /`). */
+  scope: Evidence;
+  pass: Evidence;
+  /** Lower-case names of the scheme-carrying headers it sends. */
+  sends: string[];
+  /** The nginx server ends TLS (a `listen ... ssl` is visible). */
+  tls: boolean;
+  /** An include that could not be read may set headers here. */
+  uncertain: boolean;
+}
+
+function pathMatch(bindPath: string, target: string): boolean {
+  const norm = (p: string) => p.replace(/\/{2,}/g, '/');
+  const b = norm(bindPath);
+  const t = norm(target);
+  if (!b.includes('*')) return b === t;
+  const re = new RegExp(
+    `^${b
+      .split('*')
+      .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  return re.test(t);
+}
+
+function bindMatches(b: BindAddress, t: { host?: string; port?: number; unix?: string }): boolean {
+  if (t.unix) return b.kind === 'unix' && b.path !== undefined && pathMatch(b.path, t.unix);
+  if (b.kind !== 'tcp' || t.port === undefined || b.port === undefined) return false;
+  return t.port === b.port || t.port === b.published?.hostPort;
+}
+
+function targets(p: NginxPass): Array<{ host?: string; port?: number; unix?: string }> {
+  if (p.upstream) return p.upstream.servers.map((s) => ({ host: s.host, port: s.port, unix: s.unix }));
+  return [{ host: p.host, port: p.port, unix: p.unix }];
+}
+
+/** nginx locations that proxy (HTTP) to one of these binds. */
+export function nginxFeeds(facts: Facts, binds: BindAddress[]): ProxyFeed[] {
+  if (binds.length === 0 || facts.nginx.configs.length === 0) return [];
+  let model: ReturnType<typeof nginxModel>;
+  try {
+    model = nginxModel(facts);
+  } catch {
+    return [];
+  }
+  const out: ProxyFeed[] = [];
+  for (const s of model.servers)
+    for (const sc of s.scopes) {
+      const p = sc.pass;
+      if (!p || sc.passInherited || p.kind !== 'proxy' || p.scheme === 'https') continue;
+      if (!targets(p).some((t) => binds.some((b) => bindMatches(b, t)))) continue;
+      out.push({
+        scope: { file: sc.ref.file, line: sc.ref.line, snippet: sc.ref.text, note: `${sc.label} proxies to the app` },
+        pass: { file: p.ref.file, line: p.ref.line, snippet: p.ref.text },
+        sends: nginxSchemeHeaders(sc.headers.proxy).map((e) => e.name.toLowerCase()),
+        tls: s.tls,
+        uncertain: sc.unresolvedIncludes.some((r) => !HARMLESS_INCLUDE.test(r.text)),
+      });
+    }
+  return out;
+}
+
+/**
+ * Whether the proxies in front deliver a scheme the app end reads. 'missing': the locations that proxy to
+ * it (the TLS ones, or all when no TLS listener is visible) send none of the headers it reads.
+ */
+export function schemeDelivery(facts: Facts, fw: AppEndFramework): { status: 'missing' | 'ok' | 'unknown'; feeds: ProxyFeed[] } {
+  const binds = serversOf(facts, fw).flatMap((s) => s.binds);
+  const feeds = nginxFeeds(facts, [...binds, ...(fw.appEnd.binds ?? [])]);
+  if (feeds.length === 0) return { status: 'unknown', feeds };
+  const reads = new Set(fw.appEnd.schemeHeaders);
+  const delivers = (f: ProxyFeed) => f.sends.some((h) => reads.has(h));
+  const tls = feeds.filter((f) => f.tls);
+  const relevant = tls.length > 0 ? tls : feeds;
+  if (relevant.some(delivers) && tls.length === 0) return { status: 'ok', feeds };
+  const bad = relevant.filter((f) => !delivers(f));
+  if (bad.length === 0) return { status: 'ok', feeds };
+  if (bad.every((f) => f.uncertain)) return { status: 'unknown', feeds: bad };
+  return { status: 'missing', feeds: bad.filter((f) => !f.uncertain) };
+}
+
+/** Evidence that requests reach the app through a proxy: compose proxy services, nginx proxy_pass, front-door files. */
+export function frontEvidence(facts: Facts, fw: FrameworkFacts): Evidence[] {
+  const out: Evidence[] = [];
+  const root = fw.module && fw.module !== '.' && fw.module !== 'default' ? `${fw.module}/` : '';
+  for (const cf of facts.compose?.files ?? [])
+    for (const s of cf.services)
+      if (s.role === 'proxy') out.push(ev(s.ref, `compose service ${s.name} (${s.image ?? 'built image'}) is a reverse proxy`));
+  for (const [file, lines] of facts.sources) {
+    if (root && !file.startsWith(root) && !file.startsWith('../')) {
+      // Front-door files elsewhere in the tree still count: deployments keep them in their own folders.
+    }
+    const base = file.split('/').pop() ?? '';
+    if (/^Caddyfile/.test(base)) {
+      const i = lines.findIndex((l) => /reverse_proxy|php_fastcgi/.test(l));
+      if (i >= 0) out.push({ file, line: i + 1, snippet: (lines[i] ?? '').trim(), note: 'Caddy proxies to the app' });
+    }
+    if (/\.ya?ml$/.test(base)) {
+      const i = lines.findIndex((l) => /^\s*kind:\s*(Ingress|IngressRoute|Route|HTTPRoute)\s*$/.test(l));
+      if (i >= 0) out.push({ file, line: i + 1, snippet: (lines[i] ?? '').trim(), note: 'an ingress routes traffic to the app' });
+    }
+  }
+  if (facts.nginx.configs.length > 0) {
+    try {
+      for (const s of nginxModel(facts).servers)
+        for (const sc of s.scopes)
+          if (sc.pass && !sc.passInherited && sc.pass.kind === 'proxy' && out.length < 6)
+            out.push({ file: sc.pass.ref.file, line: sc.pass.ref.line, snippet: sc.pass.ref.text, note: 'nginx proxies here' });
+    } catch {
+      // no nginx model: no evidence from it
+    }
+  }
+  return out.slice(0, 4);
+}
+
+/** The app runs in a container (compose or Dockerfile in the tree): a proxy never reaches it over loopback. */
+export function containerEvidence(facts: Facts): Evidence | undefined {
+  for (const cf of facts.compose?.files ?? [])
+    for (const s of cf.services) if (s.role === 'app' || s.build) return ev(s.ref, `compose service ${s.name}`);
+  for (const [file] of facts.sources)
+    if (/(^|\/)Dockerfile[^/]*$/.test(file)) return { file, line: 1, note: 'the app runs in a container' };
+  return undefined;
+}
+
+export function trustText(list: string[]): string {
+  if (list.length === 0) return 'nobody';
+  if (list.includes('*')) return 'every peer';
+  return list.join(', ');
+}
+
+/** A trust list covers a container network / another host only through non-loopback entries. */
+export function coversOnlyLoopback(list: string[]): boolean {
+  return list.length > 0 && list.every((e) => ipInList('127.0.0.1', [e]) || e === '::1' || e === 'localhost');
+}
+
+export const APP_REFS = {
+  rackScheme: 'https://github.com/rack/rack/blob/v3.1.8/lib/rack/request.rb',
+  railsSsl: 'https://github.com/rails/rails/blob/v7.1.0/actionpack/lib/action_dispatch/middleware/ssl.rb',
+  railsAssumeSsl: 'https://github.com/rails/rails/blob/v7.1.0/actionpack/lib/action_dispatch/middleware/assume_ssl.rb',
+  railsLoadDefaults: 'https://github.com/rails/rails/blob/v7.1.0/railties/lib/rails/application/configuration.rb',
+  railsRemoteIp: 'https://github.com/rails/rails/blob/v7.1.0/actionpack/lib/action_dispatch/middleware/remote_ip.rb',
+  laravelTrust: 'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php',
+  laravelDocs: 'https://laravel.com/docs/11.x/requests#configuring-trusted-proxies',
+  symfonyProxies: 'https://symfony.com/doc/current/deployment/proxies.html',
+  springProxy: 'https://docs.spring.io/spring-boot/how-to/webserver.html#howto.webserver.use-behind-a-proxy-server',
+  springSource:
+    'https://github.com/spring-projects/spring-boot/blob/v3.3.0/spring-boot-project/spring-boot/src/main/java/org/springframework/boot/cloud/CloudPlatform.java',
+  aspnetProxy: 'https://learn.microsoft.com/en-us/aspnet/core/host-and-deploy/proxy-load-balancer',
+  aspnetOptions: 'https://github.com/dotnet/aspnetcore/blob/v8.0.0/src/Middleware/HttpOverrides/src/ForwardedHeadersOptions.cs',
+  ginSource: 'https://github.com/gin-gonic/gin/blob/v1.10.0/gin.go',
+  ginDocs: 'https://gin-gonic.com/en/docs/deployment/#dont-trust-all-proxies',
+  wordpressHttps: 'https://developer.wordpress.org/advanced-administration/security/https/',
+};
+
+const NOT_APP_IMAGE =
+  /(postgres|mysql|mariadb|redis|valkey|mongo|memcached|rabbitmq|elasticsearch|minio|migrate|mailhog|mailpit)/i;
+
+/** Compose services that run the app (built from the tree, or not a well-known backing service). */
+export function appServices(facts: Facts): import('../../model/deploy.js').ComposeService[] {
+  const out = [];
+  for (const cf of facts.compose?.files ?? [])
+    for (const s of cf.services) if (s.role !== 'proxy' && (s.build || (s.image && !NOT_APP_IMAGE.test(s.image)))) out.push(s);
+  return out;
+}
+
+/** Published ports of the app's compose services (`8080:8080`), optionally only those for `port`. */
+export function publishedPorts(facts: Facts, port?: number): Evidence[] {
+  const out: Evidence[] = [];
+  for (const s of appServices(facts))
+    for (const p of s.ports)
+      if ((port === undefined || p.containerPort === port) && p.hostIp !== '127.0.0.1' && p.hostIp !== '::1')
+        out.push(ev(p.ref, `compose service ${s.name} publishes ${p.raw} on every interface`));
+  return out;
+}

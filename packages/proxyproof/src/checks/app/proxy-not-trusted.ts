@@ -1,0 +1,144 @@
+/**
+ * app/proxy-not-trusted: the app end takes forwarded headers only from a trust list that leaves out the
+ * proxy in front: nobody (Laravel/Symfony defaults, Spring `forward-headers-strategy: none`), loopback only
+ * (ASP.NET Core's KnownNetworks/KnownProxies default) while the proxy is another container or host, or a
+ * hard-coded address that is not the proxy's. The app then believes every request is plain http from the
+ * proxy's address: http:// URLs (mixed content), http OAuth redirect_uri, no Secure cookies, one client IP.
+ */
+import { ipInList } from '../../chain/addr.js';
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
+import type { AppEndFramework } from './common.js';
+import { APP_REFS, appEnds, appServices, containerEvidence, coversOnlyLoopback, ev, frontEvidence, trustText } from './common.js';
+
+const meta: CheckMeta = {
+  id: 'app/proxy-not-trusted',
+  severity: 'high',
+  title: "The app does not trust the proxy's forwarded headers",
+  summary:
+    'Laravel/Symfony trust nobody by default, Spring Boot with forward-headers-strategy none reads nothing, ASP.NET Core trusts loopback only: behind a proxy elsewhere the app sees http and the proxy as client.',
+  references: [
+    APP_REFS.laravelTrust,
+    APP_REFS.laravelDocs,
+    APP_REFS.symfonyProxies,
+    APP_REFS.springProxy,
+    APP_REFS.aspnetProxy,
+    APP_REFS.aspnetOptions,
+  ],
+};
+
+/** Addresses a proxy in another container usually connects from (Docker's default bridge and user networks). */
+const DOCKER_PEERS = ['172.17.0.1', '172.18.0.2', '172.19.0.2', '172.20.0.2'];
+
+function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
+  const a = fw.appEnd;
+  const r = a.ref;
+  const lines = facts.sources.get(r.file) ?? [];
+  const text = lines[r.line - 1] ?? '';
+  const indent = /^\s*/.exec(text)?.[0] ?? '';
+  if (fw.kind === 'spring' && /forward-headers-strategy/.test(text))
+    return {
+      description: 'Let Tomcat/Jetty apply X-Forwarded-* from the proxy (native: trusted internal proxies only).',
+      file: r.file,
+      line: r.line,
+      lines: [text.replace(/(forward-headers-strategy\s*[:=]\s*).*/, '$1native')],
+      placement: 'replace',
+    };
+  if (fw.kind === 'symfony' && /^framework\s*:/.test(text))
+    return {
+      description:
+        "Trust the proxy's network (private_ranges needs Symfony 5.2+; or list the proxy's address) and the headers it sends.",
+      file: r.file,
+      line: r.line,
+      lines: [
+        "    trusted_proxies: '127.0.0.1,private_ranges'",
+        "    trusted_headers: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-host']",
+      ],
+      placement: 'after',
+    };
+  if (fw.kind === 'laravel' && /->withMiddleware\s*\(/.test(text))
+    return {
+      description: "Laravel 11+: trust the proxy's address (or its network) in bootstrap/app.php.",
+      file: r.file,
+      line: r.line,
+      lines: [`${indent}    $middleware->trustProxies(at: ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);`],
+      placement: 'after',
+    };
+  if (fw.kind === 'laravel' && /\$proxies\s*=\s*(['"][^'"]*['"]|null)\s*;/.test(text))
+    return {
+      description: "Trust the proxy's address or network (or read it from the environment: env('TRUSTED_PROXIES')).",
+      file: r.file,
+      line: r.line,
+      lines: [text.replace(/\$proxies\s*=.*;/, "$proxies = ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];")],
+      placement: 'replace',
+    };
+  return {
+    description:
+      fw.kind === 'aspnet'
+        ? 'Add the proxy\'s address or network: options.KnownNetworks.Add(new IPNetwork(IPAddress.Parse("172.16.0.0"), 12)) (or KnownProxies.Add(...)); no mechanical fix because the options object is built in code.'
+        : `List the proxy's address or network in ${a.name}'s trusted proxies (the value spans several lines here, so no mechanical fix).`,
+    file: r.file,
+    line: r.line,
+  };
+}
+
+export const proxyNotTrusted: Check = {
+  meta,
+  run(facts) {
+    const out: Finding[] = [];
+    for (const fw of appEnds(facts)) {
+      const a = fw.appEnd;
+      const t = a.trustScheme.value.length > 0 || a.schemeHeaders.length > 0 ? a.trustScheme : a.trustClient;
+      if (t.origin === 'env' || t.origin === 'unknown' || t.value.includes('*')) continue;
+      if (a.schemeHeaders.length === 0 && a.clientHeaders.length === 0 && fw.kind !== 'spring') continue;
+      if (a.assumeHttps?.value === true && a.assumeHttps.origin === 'literal') continue;
+      const front = frontEvidence(facts, fw);
+      const container = containerEvidence(facts);
+      let severity: Severity;
+      let problem: string;
+      if (t.value.length === 0) {
+        problem =
+          fw.kind === 'spring'
+            ? `server.forward-headers-strategy is ${t.origin === 'default' ? 'unset (NONE unless Spring Boot detects a cloud platform)' : 'none'}: Tomcat/Jetty ignore X-Forwarded-Proto/-For`
+            : `${a.name} trusts no proxy (${t.note ?? 'no trusted proxies configured'})`;
+        severity = front.length > 0 ? 'high' : t.origin === 'default' ? 'low' : 'medium';
+      } else if (coversOnlyLoopback(t.value)) {
+        if (!container && front.length === 0) continue;
+        problem = `${a.name} trusts forwarded headers only from loopback (${trustText(t.value)}${t.origin === 'default' ? ', the default' : ''}), and the proxy connects from another container or host`;
+        severity = container ? 'high' : 'medium';
+      } else {
+        // A concrete list: only judge it when the app runs in containers and no Docker network address is covered.
+        if (!container || DOCKER_PEERS.some((ip) => ipInList(ip, t.value))) continue;
+        problem = `${a.name} trusts only ${trustText(t.value)}, which covers neither loopback-to-container nor Docker's networks: the proxy's requests come from another address`;
+        severity = 'high';
+      }
+      const evidence: Evidence[] = [ev(t.ref ?? a.ref, problem)];
+      if (t.ref && (t.ref.file !== a.ref.file || t.ref.line !== a.ref.line)) evidence.push(ev(a.ref));
+      evidence.push(...front.slice(0, 2));
+      if (container && t.value.length > 0) evidence.push(container);
+      // Nothing lets the deployment set the trust from outside: say where the app's environment is.
+      {
+        const svc = appServices(facts).find((s) => Object.keys(s.environment).length > 0);
+        const first = svc ? Object.values(svc.environment).sort((x, y) => x.ref.line - y.ref.line)[0] : undefined;
+        if (svc && first && !Object.keys(svc.environment).some((k) => /TRUSTED_PROX/i.test(k)))
+          evidence.push(
+            ev(
+              { ...first.ref, line: Math.max(1, first.ref.line - 1) },
+              `compose service ${svc.name}'s environment offers no trusted-proxy setting`,
+            ),
+          );
+      }
+      out.push(
+        finding(meta, {
+          severity,
+          message: `${problem}. Behind a TLS-terminating proxy ${a.name} then sees every request as http from the proxy's address: http:// URLs and redirects, OAuth redirect_uri mismatches, cookies without Secure, one client IP for everyone.`,
+          evidence,
+          why: 'Forwarded headers are only believed from trusted peers. The proxy that ends TLS connects from its own address (another container, pod or host); when that address is not trusted, the scheme and client address it forwards are dropped.',
+          fix: fixFor(fw, facts),
+          data: { app: a.name, trusted: t.value, origin: t.origin },
+        }),
+      );
+    }
+    return out;
+  },
+};

@@ -1,0 +1,77 @@
+/**
+ * app/trust-all: the app end believes X-Forwarded-For / X-Forwarded-Proto from every peer (Gin without
+ * SetTrustedProxies, Laravel `$proxies = '*'`, ASP.NET Core with KnownNetworks/KnownProxies cleared or
+ * ASPNETCORE_FORWARDEDHEADERS_ENABLED, Spring `framework` strategy) on a port clients can reach: anyone
+ * can claim any client IP (rate limits, lockouts, audit logs) or scheme.
+ */
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Evidence, Finding } from '../../model/finding.js';
+import { APP_REFS, appEnds, containerEvidence, ev, publishedPorts } from './common.js';
+
+const meta: CheckMeta = {
+  id: 'app/trust-all',
+  severity: 'high',
+  title: 'The app trusts forwarded headers from every peer',
+  summary:
+    "Gin's default (no SetTrustedProxies), '*' trust lists, cleared KnownNetworks: a client that reaches the app's port sets its own client IP and scheme.",
+  references: [APP_REFS.ginSource, APP_REFS.ginDocs, APP_REFS.laravelTrust, APP_REFS.aspnetProxy],
+};
+
+export const trustAll: Check = {
+  meta,
+  run(facts) {
+    const out: Finding[] = [];
+    for (const fw of appEnds(facts)) {
+      const a = fw.appEnd;
+      const t = a.trustClient.value.includes('*') ? a.trustClient : a.trustScheme.value.includes('*') ? a.trustScheme : undefined;
+      if (!t || (a.clientHeaders.length === 0 && a.schemeHeaders.length === 0)) continue;
+      // Rails: Rack believes the scheme from anyone by design; the client address is guarded by RemoteIp.
+      if (fw.kind === 'rails' && t === a.trustScheme) continue;
+      const port = a.binds?.find((b) => b.port !== undefined)?.port;
+      const published = publishedPorts(facts, port);
+      // In a container, 0.0.0.0 is the container's network: only published ports count.
+      const open = containerEvidence(facts) ? [] : (a.binds ?? []).filter((b) => b.exposure === 'all-interfaces' && !b.container);
+      const reachable = published.length > 0 || open.length > 0;
+      const uses = (fw.settings.clientIpUses?.value as Array<{ file: string; line: number; snippet?: string }> | undefined) ?? [];
+      const evidence: Evidence[] = [
+        ev(
+          t.ref ?? a.ref,
+          t.origin === 'default' ? `${a.name}'s default: ${t.note ?? 'every peer is trusted'}` : 'trusts every peer',
+        ),
+        ...uses.slice(0, 2).map((u) => ev(u, 'the client IP decides something here')),
+        ...published.slice(0, 1),
+        ...open.slice(0, 1).map((b) => ev(b.ref, 'listens on every interface')),
+      ];
+      const what = a.clientHeaders.length > 0 ? `client address (${a.clientHeaders.join(', ')})` : 'scheme';
+      out.push(
+        finding(meta, {
+          severity: reachable ? 'high' : 'medium',
+          message:
+            `${a.name} takes the ${what} from forwarded headers sent by any peer${t.origin === 'default' ? ' (its default)' : ''}` +
+            (reachable ? ', and its port is reachable without the proxy' : '') +
+            `: a client sets X-Forwarded-For itself and becomes any IP${uses.length > 0 ? ' (the app keys decisions on it)' : ''}.`,
+          evidence,
+          why:
+            fw.kind === 'gin'
+              ? 'Gin trusts 0.0.0.0/0 and ::/0 until SetTrustedProxies is called (it logs "You trusted all proxies, this is NOT safe"); c.ClientIP() then returns the left-most X-Forwarded-For entry the client wrote.'
+              : 'A trust-all list accepts forwarded headers from whoever connects; only a network that lets nothing but the proxy reach the app makes that safe.',
+          fix:
+            fw.kind === 'gin' && t.origin === 'default'
+              ? {
+                  description:
+                    "Trust only the proxy's address or network (nil trusts nobody: c.ClientIP() is then the TCP peer).",
+                  file: a.ref.file,
+                  line: a.ref.line,
+                  lines: [
+                    `${/^\s*/.exec(facts.sources.get(a.ref.file)?.[a.ref.line - 1] ?? '')?.[0] ?? '\t'}_ = ${/(\w+)\s*:?=\s*gin\./.exec(a.ref.snippet ?? '')?.[1] ?? 'r'}.SetTrustedProxies([]string{"127.0.0.1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"})`,
+                  ],
+                  placement: 'after',
+                }
+              : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
+          data: { app: a.name, reachable },
+        }),
+      );
+    }
+    return out;
+  },
+};

@@ -1,0 +1,139 @@
+/**
+ * Probe checks: pure functions of ProbeFacts (what `probe` saw on a live backend). Each compares the
+ * baseline response with one forged request and keeps only URL-, cookie- and address-shaped signals, so
+ * tokens that change on every response (CSRF tokens, dates) never count as a difference.
+ */
+import type { CheckMeta } from '../../model/check.js';
+import type { Evidence, Finding, Severity } from '../../model/finding.js';
+import { type ExchangeName, FORGED, type ProbeExchange, type ProbeFacts, type ProbeResponse } from '../../probe/types.js';
+
+export { finding } from '../../model/check.js';
+
+export interface ProbeCheck {
+  meta: CheckMeta;
+  run(facts: ProbeFacts): Finding[];
+}
+
+export const PROBE_REFS = {
+  gunicornForwarded: 'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
+  uvicornProxy: 'https://www.uvicorn.org/settings/#http',
+  djangoProxySsl: 'https://docs.djangoproject.com/en/stable/ref/settings/#secure-proxy-ssl-header',
+  djangoForwardedHost: 'https://docs.djangoproject.com/en/stable/ref/settings/#use-x-forwarded-host',
+  expressTrustProxy: 'https://expressjs.com/en/guide/behind-proxies.html',
+  rfc7239: 'https://www.rfc-editor.org/rfc/rfc7239',
+  owaspHostHeader:
+    'https://owasp.org/www-project-web-security-testing-guide/latest/4-Web_Application_Security_Testing/07-Input_Validation_Testing/17-Testing_for_Host_Header_Injection',
+} as const;
+
+/** The probe ran on this host against a loopback address: only local processes can do what it did. */
+export function localOnly(facts: ProbeFacts): boolean {
+  const h = new URL(facts.backend).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return !facts.fromNetns && (h === 'localhost' || h === '::1' || /^127\./.test(h));
+}
+
+/** Severity of a spoof: the check's own, or low when only processes on the same host can send it. */
+export function spoofSeverity(facts: ProbeFacts, severity: Severity): Severity {
+  return localOnly(facts) ? 'low' : severity;
+}
+
+export const LOCAL_NOTE =
+  ' (over loopback from this host: only local processes can do this, which gunicorn and uvicorn allow by default for a proxy on the same host)';
+
+export function exchange(facts: ProbeFacts, name: ExchangeName): ProbeExchange | undefined {
+  return facts.exchanges.find((e) => e.name === name);
+}
+
+/** The pair to compare, when both got an HTTP answer. */
+export function pair(
+  facts: ProbeFacts,
+  name: ExchangeName,
+): { base: ProbeResponse; forged: ProbeResponse; ex: ProbeExchange } | undefined {
+  const b = exchange(facts, 'baseline')?.response;
+  const ex = exchange(facts, name);
+  if (!b || !ex?.response) return undefined;
+  return { base: b, forged: ex.response, ex };
+}
+
+export function cookieName(c: string): string {
+  return (c.split(';')[0] ?? '').split('=')[0]?.trim() ?? '';
+}
+
+export function isSecureCookie(c: string): boolean {
+  return c
+    .split(';')
+    .slice(1)
+    .some((a) => a.trim().toLowerCase() === 'secure');
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Absolute URLs to the site itself in a body or header, per scheme (`http://app.test/x`, `https://app.test:8443/`). */
+export function selfUrls(text: string, host: string): { http: number; https: number } {
+  const name = host.replace(/:\d+$/, '');
+  const re = new RegExp(`\\b(https?)://${escapeRe(name)}(?::\\d+)?(?=[/"'\\s<>?#)]|$)`, 'gi');
+  const out = { http: 0, https: 0 };
+  for (const m of text.matchAll(re)) {
+    if ((m[1] as string).toLowerCase() === 'https') out.https++;
+    else out.http++;
+  }
+  return out;
+}
+
+export function locationOf(r: ProbeResponse): string | undefined {
+  return r.headers.location;
+}
+
+/** Status line, Location, cookies (with Secure), and the absolute self-URLs counted: one response, in a few lines. */
+export function summary(r: ProbeResponse, host: string): string {
+  const lines = [`HTTP ${r.status}`];
+  const loc = locationOf(r);
+  if (loc) lines.push(`Location: ${loc}`);
+  for (const c of r.setCookies) lines.push(`Set-Cookie: ${cookieName(c)}=…${isSecureCookie(c) ? '; Secure' : ''}`);
+  const u = selfUrls(r.body, host);
+  if (u.http + u.https > 0) lines.push(`body: ${u.http} http:// and ${u.https} https:// URLs to ${host.replace(/:\d+$/, '')}`);
+  return lines.join('\n');
+}
+
+function sentText(sent: Record<string, string>): string {
+  return Object.entries(sent)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
+}
+
+/** Both responses side by side: the baseline, then the forged request with the headers it carried. */
+export function sideBySide(facts: ProbeFacts, p: { base: ProbeResponse; forged: ProbeResponse; ex: ProbeExchange }): Evidence[] {
+  return [
+    {
+      file: facts.backend,
+      line: 0,
+      source: 'live',
+      note: `baseline (Host: ${facts.hostHeader})`,
+      snippet: summary(p.base, facts.hostHeader),
+    },
+    {
+      file: facts.backend,
+      line: 0,
+      source: 'live',
+      note: `forged: ${sentText(p.ex.sent)}`,
+      snippet: summary(p.forged, facts.hostHeader),
+    },
+  ];
+}
+
+/** Where a forged value shows up in a response (Location, other headers, cookies, body). */
+export function echoes(r: ProbeResponse, value: string): string[] {
+  const v = value.toLowerCase();
+  const out: string[] = [];
+  if (locationOf(r)?.toLowerCase().includes(v)) out.push('the Location header');
+  if (Object.entries(r.headers).some(([k, x]) => k !== 'location' && x.toLowerCase().includes(v))) out.push('a response header');
+  if (r.setCookies.some((c) => c.toLowerCase().includes(v))) out.push('a Set-Cookie');
+  if (r.body.toLowerCase().includes(v)) out.push('the body');
+  return out;
+}
+
+export const FORGED_VALUES = FORGED;
+
+export const NOT_MECHANICAL =
+  'Not a file change the probe can make: trust forwarded headers only from the proxy (gunicorn/uvicorn forwarded_allow_ips, Express trust proxy, Django SECURE_PROXY_SSL_HEADER only behind a proxy that overwrites the header) and bind the app where only the proxy reaches it; `proxyproof fix` on the deployment files writes what it can.';

@@ -1,0 +1,102 @@
+/**
+ * Shared pieces of the checks on neutral proxy facts (Caddy, HAProxy, Apache, Traefik, ingress):
+ * evidence from refs, the effective scheme header of a route, template evaluation for a TLS or plain
+ * request, and each proxy's syntax for the line a fix writes.
+ */
+import type { Ref } from '../../chain/model.js';
+import { evaluate } from '../../chain/template.js';
+import type { Facts } from '../../model/facts.js';
+import type { Evidence } from '../../model/finding.js';
+import type { HeaderRule, ProxyConfigFacts, ProxyRoute, ProxySite } from '../../model/proxy.js';
+
+export const PROXY_DOCS = {
+  apacheProxyHeaders: 'https://httpd.apache.org/docs/2.4/mod/mod_proxy.html#x-headers',
+  apacheRequestHeader: 'https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader',
+  apacheExpr: 'https://httpd.apache.org/docs/2.4/expr.html',
+  apacheVhostMatching: 'https://httpd.apache.org/docs/2.4/vhosts/details.html',
+  apacheRemoteIp: 'https://httpd.apache.org/docs/2.4/mod/mod_remoteip.html',
+  haproxyForwardfor: 'https://docs.haproxy.org/2.6/configuration.html#4.2-option%20forwardfor',
+  haproxySetHeader: 'https://docs.haproxy.org/2.6/configuration.html#4.2-http-request%20set-header',
+  haproxyMode: 'https://docs.haproxy.org/2.6/configuration.html#4.2-mode',
+  caddyReverseProxyDefaults: 'https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#defaults',
+  caddyTrustedProxies: 'https://caddyserver.com/docs/caddyfile/options#trusted-proxies',
+  caddyHeaderUp: 'https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#headers',
+  mdnXfp: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/X-Forwarded-Proto',
+  rfc7239: 'https://www.rfc-editor.org/rfc/rfc7239',
+};
+
+export function ev(ref: Ref | undefined, note?: string): Evidence {
+  return { file: ref?.file ?? '', line: ref?.line ?? 0, snippet: ref?.snippet, note };
+}
+
+export function* eachSite(facts: Facts): Generator<{ config: ProxyConfigFacts; site: ProxySite }> {
+  for (const config of facts.proxies ?? []) for (const site of config.sites) yield { config, site };
+}
+
+/** Routes that speak HTTP upstream (headers matter); fastcgi/uwsgi carry params instead. */
+export function httpRoutes(site: ProxySite): ProxyRoute[] {
+  return site.mode === 'http' ? site.routes.filter((r) => r.protocol === 'http' || r.protocol === 'https') : [];
+}
+
+export function rulesNamed(rules: HeaderRule[], name: string): HeaderRule[] {
+  return rules.filter((r) => r.name.toLowerCase() === name.toLowerCase());
+}
+
+/** Header rules that tell the upstream the scheme (X-Forwarded-Proto and its common aliases, RFC 7239). */
+export function schemeRules(rules: HeaderRule[]): HeaderRule[] {
+  return rules.filter((r) =>
+    [
+      'x-forwarded-proto',
+      'x-forwarded-protocol',
+      'x-forwarded-scheme',
+      'x-scheme',
+      'x-forwarded-ssl',
+      'forwarded',
+      'front-end-https',
+      'x-url-scheme',
+    ].includes(r.name.toLowerCase()),
+  );
+}
+
+/** The value a rule sends for a request on TLS or plain HTTP, with no incoming headers; undefined when unknown. */
+export function valueFor(rule: HeaderRule, tls: boolean): string | undefined {
+  if (rule.value === null) return undefined;
+  if (rule.when === 'tls' && !tls) return undefined;
+  if (rule.when === 'plain' && tls) return undefined;
+  const r = evaluate(rule.value, {
+    scheme: tls ? 'https' : 'http',
+    host: 'example.com',
+    httpHost: 'example.com',
+    serverPort: tls ? 443 : 80,
+    remoteAddr: '203.0.113.7',
+    peerAddr: '203.0.113.7',
+    proxyHost: 'backend',
+    incoming: new Map(),
+    peerTrusted: false,
+  });
+  return r.unknown ? undefined : r.value;
+}
+
+export function tlsListeners(site: ProxySite) {
+  return site.listeners.filter((l) => l.tls);
+}
+
+export function plainListeners(site: ProxySite) {
+  return site.listeners.filter((l) => !l.tls);
+}
+
+/** The line that sets X-Forwarded-Proto to the connection's scheme, in the proxy's own syntax. */
+export function setSchemeLine(kind: string, tlsOnly: boolean): string {
+  switch (kind) {
+    case 'apache':
+      return tlsOnly
+        ? 'RequestHeader set X-Forwarded-Proto "https"'
+        : 'RequestHeader set X-Forwarded-Proto expr=%{REQUEST_SCHEME}';
+    case 'haproxy':
+      return 'http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]';
+    case 'caddy':
+      return 'header_up X-Forwarded-Proto {scheme}';
+    default:
+      return 'X-Forwarded-Proto: https';
+  }
+}

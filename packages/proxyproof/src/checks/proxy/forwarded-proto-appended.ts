@@ -1,0 +1,71 @@
+/**
+ * proxy/forwarded-proto-appended: X-Forwarded-Proto is appended (HAProxy `add-header`/`reqadd`,
+ * Apache `RequestHeader append|add|merge|setifempty`, Caddy `header_up +X-Forwarded-Proto`) instead of
+ * set. A value the client (or a load balancer in front) sent survives next to this one: the app reads
+ * the first line or a list such as `https, http` — a spoofing path on the edge, a contradiction behind
+ * a TLS load balancer (redirect loops).
+ */
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Finding, Severity } from '../../model/finding.js';
+import { eachSite, ev, PROXY_DOCS, plainListeners, valueFor } from './common.js';
+
+const meta: CheckMeta = {
+  id: 'proxy/forwarded-proto-appended',
+  severity: 'high',
+  title: 'The proxy appends X-Forwarded-Proto instead of replacing it',
+  summary:
+    'An appended scheme header keeps the value the client or a load balancer sent: two contradictory values reach the app, or a forged https survives.',
+  references: [PROXY_DOCS.haproxySetHeader, PROXY_DOCS.apacheRequestHeader, PROXY_DOCS.mdnXfp],
+};
+
+function replaceLine(kind: string, raw: string, value: string): string {
+  if (kind === 'haproxy')
+    return raw.startsWith('reqadd')
+      ? `http-request set-header X-Forwarded-Proto ${value}`
+      : raw.replace('add-header', 'set-header');
+  if (kind === 'apache') return raw.replace(/RequestHeader\s+(append|add|merge|setifempty)/i, 'RequestHeader set');
+  if (kind === 'caddy') return raw.replace('+X-Forwarded-Proto', 'X-Forwarded-Proto');
+  return raw;
+}
+
+export const proxyForwardedProtoAppended: Check = {
+  meta,
+  run(facts) {
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const { config, site } of eachSite(facts)) {
+      if (site.mode !== 'http') continue;
+      for (const route of site.routes)
+        for (const r of route.headers) {
+          if (r.name.toLowerCase() !== 'x-forwarded-proto' || !r.append || r.value === null || r.from === 'default') continue;
+          const key = `${r.ref.file}:${r.ref.line}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const plain = plainListeners(site).length > 0 && site.listeners.every((l) => !l.tls);
+          const value = valueFor(r, !plain) ?? '';
+          // A plain listener that appends "http": behind a TLS load balancer the LB's https and this http
+          // both reach the app. A TLS listener appending "https" only lets a forged client value survive.
+          const severity: Severity = plain && value === 'http' ? 'high' : value === 'https' ? 'low' : 'medium';
+          out.push(
+            finding(meta, {
+              severity,
+              message: plain
+                ? `${site.label} appends "X-Forwarded-Proto: ${value}" on plain HTTP: an https sent by a TLS load balancer in front survives next to it, and the app sees two contradictory schemes`
+                : `${site.label} appends "X-Forwarded-Proto: ${value}": a value the client sent survives in front of it`,
+              evidence: [ev(r.ref, 'appends, does not replace')],
+              why: 'Appending adds a second header line (or a comma-separated item). Apps read the first value or fail on a list: behind a TLS load balancer that already sent https this yields https,http and redirect loops; on the edge a client can put its own value first.',
+              fix: {
+                description: 'Replace the header instead of appending to it (set-header / RequestHeader set).',
+                file: r.ref.file,
+                line: r.ref.line,
+                lines: [replaceLine(config.kind, r.ref.snippet ?? '', value)],
+                placement: 'replace',
+              },
+              data: { proxy: config.kind, site: site.id },
+            }),
+          );
+        }
+    }
+    return out;
+  },
+};

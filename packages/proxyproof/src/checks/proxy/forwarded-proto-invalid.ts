@@ -1,0 +1,56 @@
+/**
+ * proxy/forwarded-proto-invalid: a scheme header whose value is neither `http` nor `https` — e.g.
+ * Apache's `RequestHeader set X-Forwarded-Proto expr=%{REQUEST_SCHEME}s`, where the trailing `s` is
+ * literal in an ap_expr string and the header becomes `httpss` (and `https` on plain HTTP).
+ */
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Finding } from '../../model/finding.js';
+import { eachSite, ev, PROXY_DOCS, setSchemeLine, valueFor } from './common.js';
+
+const meta: CheckMeta = {
+  id: 'proxy/forwarded-proto-invalid',
+  severity: 'high',
+  title: 'The proxy sends a scheme header that is neither http nor https',
+  summary:
+    'X-Forwarded-Proto evaluates to something like `httpss`: apps compare it to `https` and treat every request as http (or a plain one as https).',
+  references: [PROXY_DOCS.apacheExpr, PROXY_DOCS.apacheRequestHeader, PROXY_DOCS.mdnXfp],
+};
+
+const NAMES = new Set(['x-forwarded-proto', 'x-forwarded-scheme', 'x-scheme', 'x-forwarded-protocol']);
+
+export const proxyForwardedProtoInvalid: Check = {
+  meta,
+  run(facts) {
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const { config, site } of eachSite(facts)) {
+      const rules = [...site.siteHeaders, ...site.routes.flatMap((r) => r.headers)];
+      for (const r of rules) {
+        if (!NAMES.has(r.name.toLowerCase()) || r.value === null || r.from === 'default') continue;
+        const key = `${r.ref.file}:${r.ref.line}`;
+        if (seen.has(key)) continue;
+        const onTls = valueFor(r, true);
+        const onPlain = valueFor(r, false);
+        const bad = [onTls, onPlain].filter((v): v is string => v !== undefined && v !== '' && !/^https?$/i.test(v));
+        if (bad.length === 0) continue;
+        seen.add(key);
+        out.push(
+          finding(meta, {
+            message: `${r.name} is sent as ${[onTls !== undefined ? `"${onTls}" on https` : '', onPlain !== undefined ? `"${onPlain}" on http` : ''].filter(Boolean).join(' and ')}: only "http" and "https" mean anything to the app`,
+            evidence: [ev(r.ref, `evaluates to "${bad[0]}"`)],
+            why: 'Apps compare the header to the exact string https (Django SECURE_PROXY_SSL_HEADER, ASP.NET ForwardedHeaders, Rails, Express). A value such as httpss matches nothing, and a plain request sent as https is a false claim of TLS.',
+            fix: {
+              description: 'Send the connection scheme itself.',
+              file: r.ref.file,
+              line: r.ref.line,
+              lines: [setSchemeLine(config.kind, false)],
+              placement: 'replace',
+            },
+            data: { proxy: config.kind, site: site.id, values: { tls: onTls, plain: onPlain } },
+          }),
+        );
+      }
+    }
+    return out;
+  },
+};

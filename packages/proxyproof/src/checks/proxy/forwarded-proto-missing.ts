@@ -1,0 +1,51 @@
+/**
+ * proxy/forwarded-proto-missing: a site that terminates TLS and proxies over HTTP but tells the
+ * upstream nothing about the scheme. HAProxy and Apache mod_proxy never add X-Forwarded-Proto
+ * themselves (Caddy and Traefik do, and are not flagged); the app then sees every request as http.
+ */
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Finding } from '../../model/finding.js';
+import { eachSite, ev, httpRoutes, PROXY_DOCS, schemeRules, setSchemeLine, tlsListeners, valueFor } from './common.js';
+
+const meta: CheckMeta = {
+  id: 'proxy/forwarded-proto-missing',
+  severity: 'high',
+  title: 'A TLS-terminating proxy does not tell the app the scheme',
+  summary:
+    'The site ends TLS and forwards plain HTTP without X-Forwarded-Proto (or Forwarded): the app builds http:// URLs, redirects and insecure cookies.',
+  references: [PROXY_DOCS.apacheProxyHeaders, PROXY_DOCS.haproxyForwardfor, PROXY_DOCS.mdnXfp],
+};
+
+export const proxyForwardedProtoMissing: Check = {
+  meta,
+  run(facts) {
+    const out: Finding[] = [];
+    for (const { config, site } of eachSite(facts)) {
+      const tls = tlsListeners(site);
+      if (tls.length === 0) continue;
+      for (const route of httpRoutes(site)) {
+        const scheme = schemeRules(route.headers);
+        // Any rule that sends https on a TLS request tells the scheme (a wrong value is another check's job).
+        if (scheme.some((r) => r.value !== null && r.when !== 'plain' && valueFor(r, true) !== '')) continue;
+        const kind = config.kind;
+        out.push(
+          finding(meta, {
+            message: `${site.label} ends TLS on port ${tls.map((l) => l.port).join(', ')} and forwards ${route.match} to ${route.upstreams[0]?.text ?? 'its upstream'} without X-Forwarded-Proto: ${kind === 'apache' ? 'mod_proxy never adds it' : kind === 'haproxy' ? 'HAProxy never adds it' : 'nothing adds it'}, so the app sees http`,
+            evidence: [ev(route.ref, 'forwards here without a scheme header'), ev(tls[0]?.ref, 'TLS ends here')],
+            why: 'Behind a TLS-terminating proxy the app only learns the original scheme from a header the proxy sets. Without it, frameworks build http:// absolute URLs and redirects (mixed content, redirect loops with an https redirect) and mark cookies insecure.',
+            fix: {
+              description: `Set the scheme header on this site (${setSchemeLine(kind, true)}), and make the app trust it from this proxy only.`,
+              file: route.ref.file,
+              line: route.ref.line,
+              lines: [setSchemeLine(kind, true)],
+              placement: 'after',
+            },
+            data: { proxy: kind, site: site.id, route: route.id },
+          }),
+        );
+        break;
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,21 @@
+import type { Check } from '../../model/check.js';
+import { apacheRemoteIpTrustsEveryone } from '../apache/remoteip-trusts-everyone.js';
+import { apacheVhostNeverUsed } from '../apache/vhost-never-used.js';
+import { haproxyForwardforMissing } from '../haproxy/forwardfor-missing.js';
+import { haproxyHttpRulesWithoutHttpMode } from '../haproxy/http-rules-without-http-mode.js';
+import { proxyClientHeaderCopied } from './client-header-copied.js';
+import { proxyForwardedProtoAppended } from './forwarded-proto-appended.js';
+import { proxyForwardedProtoInvalid } from './forwarded-proto-invalid.js';
+import { proxyForwardedProtoMissing } from './forwarded-proto-missing.js';
+
+/** Generic checks on neutral proxy facts, then the per-proxy ones (apache/, haproxy/, caddy/, traefik/, ingress/). */
+export const PROXY_CHECKS: Check[] = [
+  proxyForwardedProtoMissing,
+  proxyForwardedProtoInvalid,
+  proxyForwardedProtoAppended,
+  proxyClientHeaderCopied,
+  apacheRemoteIpTrustsEveryone,
+  apacheVhostNeverUsed,
+  haproxyForwardforMissing,
+  haproxyHttpRulesWithoutHttpMode,
+];

@@ -1,0 +1,309 @@
+/**
+ * Apache httpd collector: `<VirtualHost>` blocks and fragments meant to be included into one
+ * (a file of ProxyPass/RequestHeader lines without `<VirtualHost>`), `<Location>` scopes,
+ * `<IfModule>` transparently, `ProxyPass` (with `balancer://NAME` resolved to the `BalancerMember`s of
+ * `<Proxy balancer://NAME>`), `ProxyPreserveHost`, `ProxyAddHeaders`, `RequestHeader
+ * set|append|add|merge|setifempty|unset` including `expr=` values, `SSLEngine`, and mod_remoteip.
+ *
+ * mod_proxy_http semantics (httpd 2.4 docs, "mod_proxy > Reverse Proxy Request Headers"): it appends
+ * X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Server, never sets X-Forwarded-Proto, and passes
+ * every client header on (including a client's own X-Forwarded-Proto). The Host sent upstream is the
+ * backend's unless `ProxyPreserveHost On`. In an `expr=` value, `%{REQUEST_SCHEME}` is the variable and
+ * any character after the closing brace is literal (`%{REQUEST_SCHEME}s` gives `https` + `s`).
+ */
+import { parseAddress } from '../../chain/addr.js';
+import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
+import type { Collector } from '../../model/collector.js';
+import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { addProxyFacts, baseName, isTemplateName, readText } from '../proxy/common.js';
+import { type ApacheNode, parseApache, walkApache } from './parse.js';
+
+const APACHE_HINT =
+  /^\s*(<VirtualHost\b|ProxyPass(Match)?\s|RequestHeader\s|RemoteIPHeader\s|SSLEngine\s|ProxyPreserveHost\s|<Proxy\s+balancer:)/im;
+const NGINX_HINT = /^\s*(server\s*\{|location\s+\S+\s*\{|proxy_pass\s|upstream\s+\S+\s*\{|http\s*\{)/m;
+
+export function looksLikeApache(name: string, src: string): boolean {
+  if (isTemplateName(name)) return false;
+  if (!/(\.conf|\.partial|\.vhost|\.htaccess|httpd[^/]*|apache2?[^/]*)$/i.test(name) && !/^<VirtualHost\b/im.test(src))
+    return false;
+  return APACHE_HINT.test(src) && !NGINX_HINT.test(src);
+}
+
+/** `expr=` values (ap_expr string) and classic format strings -> the chain's template language. */
+export function apacheValueToTemplate(raw: string): Template {
+  if (/^expr=/i.test(raw)) {
+    return raw.slice(5).replace(/%\{([^}]*)\}/g, (_m, v: string) => {
+      const n = v.trim();
+      const u = n.toUpperCase();
+      if (u === 'REQUEST_SCHEME') return '{scheme}';
+      if (u === 'HTTPS') return '{https}';
+      if (u === 'HTTP_HOST') return '{http_host}';
+      if (u === 'SERVER_NAME') return '{host}';
+      if (u === 'SERVER_PORT') return '{server_port}';
+      if (u === 'REMOTE_ADDR') return '{remote_addr}';
+      const h = /^(?:HTTP|req|http|req_novary):(.+)$/i.exec(n);
+      if (h) return `{in:${(h[1] as string).toLowerCase()}}`;
+      return `{?%{${n}}}`;
+    });
+  }
+  return raw.replace(/%\{([^}]*)\}([a-zA-Z])/g, (_m, v: string, kind: string) => {
+    if (kind === 's' && v.toUpperCase() === 'HTTPS') return '{https}';
+    return `{?%{${v}}${kind}}`;
+  });
+}
+
+interface Scope {
+  preserveHost?: { on: boolean; ref: Ref };
+  addHeaders?: { on: boolean; ref: Ref };
+  headers: HeaderRule[];
+  tls?: Ref;
+  names: string[];
+  remoteIp?: { header: string; ref: Ref };
+  remoteTrusted: string[];
+}
+
+function requestHeaderRule(file: string, n: ApacheNode, notes: string[]): HeaderRule | undefined {
+  const act = n.args[0]?.toLowerCase();
+  const name = n.args[1];
+  if (!act || !name) return undefined;
+  const ref: Ref = { file, line: n.line, snippet: n.raw };
+  const cond = n.args.slice(act === 'unset' ? 2 : 3).find((a) => /^(env|expr)=/i.test(a));
+  let when: HeaderRule['when'];
+  if (cond) {
+    if (/^env=HTTPS$/i.test(cond) || /^expr=%\{HTTPS\}\s*==\s*'on'$/i.test(cond)) when = 'tls';
+    else notes.push(`${file}:${n.line}: condition ${cond} is not modelled; the rule is taken as unconditional`);
+  }
+  if (act === 'unset') return { name, value: null, ref, from: 'route', when };
+  if (!['set', 'append', 'add', 'merge', 'setifempty'].includes(act)) return undefined;
+  const value = apacheValueToTemplate(n.args[2] ?? '');
+  if (act === 'setifempty') notes.push(`${file}:${n.line}: setifempty keeps a value the client sent`);
+  return { name, value, ref, from: 'route', append: act !== 'set', when, sendEmpty: true };
+}
+
+function apply(scope: Scope, file: string, n: ApacheNode, notes: string[]): void {
+  const key = n.name.toLowerCase();
+  const on = (n.args[0] ?? '').toLowerCase() === 'on';
+  const ref: Ref = { file, line: n.line, snippet: n.raw };
+  if (key === 'proxypreservehost') scope.preserveHost = { on, ref };
+  else if (key === 'proxyaddheaders') scope.addHeaders = { on, ref };
+  else if (key === 'sslengine' && on) scope.tls = ref;
+  else if (key === 'servername' || key === 'serveralias')
+    scope.names.push(...n.args.map((a) => a.replace(/^[a-z]+:\/\//i, '').replace(/:\d+$/, '')));
+  else if (key === 'requestheader') {
+    const r = requestHeaderRule(file, n, notes);
+    if (r) scope.headers.push(r);
+  } else if (key === 'remoteipheader') scope.remoteIp = { header: n.args[0] ?? 'X-Forwarded-For', ref };
+  else if (key === 'remoteiptrustedproxy' || key === 'remoteipinternalproxy') scope.remoteTrusted.push(...n.args);
+  else if (key === 'remoteiptrustedproxylist' || key === 'remoteipinternalproxylist')
+    scope.remoteTrusted.push(`file:${n.args[0] ?? ''}`);
+}
+
+function inherit(outer: Scope): Scope {
+  return { ...outer, headers: [...outer.headers], names: [], remoteTrusted: [...outer.remoteTrusted] };
+}
+
+function vhostAddrs(args: string[]): Array<{ host: string; port: number | '*' }> {
+  return args.map((a) => {
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+|\*))?$/.exec(a);
+    const host = m?.[1] ?? a;
+    const p = m?.[2];
+    return { host, port: p === undefined || p === '*' ? '*' : Number(p) };
+  });
+}
+
+export function readApache(
+  file: string,
+  src: string,
+): { config: ProxyConfigFacts; errors: Array<{ line: number; message: string }> } {
+  const notes: string[] = [];
+  const { nodes, errors } = parseApache(src);
+  // Balancers: <Proxy balancer://NAME> BalancerMember URL ...
+  const balancers = new Map<string, Upstream[]>();
+  for (const { node } of walkApache(nodes)) {
+    if (node.name.toLowerCase() === 'proxy' && /^balancer:\/\//i.test(node.args[0] ?? '')) {
+      const key = (node.args[0] as string).replace(/\/+$/, '').toLowerCase();
+      const members: Upstream[] = [];
+      for (const c of node.block ?? [])
+        if (c.name.toLowerCase() === 'balancermember' && c.args[0])
+          members.push({ text: c.args[0], address: urlAddress(c.args[0]), ref: { file, line: c.line }, group: key });
+      balancers.set(key, members);
+    }
+  }
+  const main: Scope = { headers: [], names: [], remoteTrusted: [] };
+  const vhostNodes: ApacheNode[] = [];
+  const mainProxies: Array<{ node: ApacheNode; path?: string; scope: Scope }> = [];
+  // Server-level directives (outside <VirtualHost>) set defaults every vhost inherits.
+  const visitMain = (list: ApacheNode[], scope: Scope, path: string | undefined) => {
+    for (const n of list) {
+      const k = n.name.toLowerCase();
+      if (k === 'virtualhost') vhostNodes.push(n);
+      else if (k === 'ifmodule' || k === 'ifdefine' || k === 'ifversion' || k === 'if' || k === 'else')
+        visitMain(n.block ?? [], scope, path);
+      else if (k === 'location' || k === 'locationmatch') {
+        const inner = inherit(scope);
+        visitMain(n.block ?? [], inner, n.args[0] ?? '/');
+      } else if (n.block) continue;
+      else if (k === 'proxypass') mainProxies.push({ node: n, path, scope });
+      else apply(scope, file, n, notes);
+    }
+  };
+  visitMain(nodes, main, undefined);
+  const sites: ProxySite[] = [];
+  const extra: ApacheExtra = { vhosts: [], remoteIp: [] };
+  const build = (
+    label: string,
+    ref: Ref,
+    addrs: ReturnType<typeof vhostAddrs>,
+    scope: Scope,
+    proxies: Array<{ node: ApacheNode; path?: string; scope: Scope }>,
+  ): ProxySite => {
+    const tls = Boolean(scope.tls);
+    const listeners: Listener[] = [];
+    for (const a of addrs) {
+      if (a.port === '*') continue;
+      const wildcard = a.host === '*' || a.host === '_default_' || a.host === '0.0.0.0';
+      listeners.push({
+        port: a.port,
+        address: wildcard ? undefined : a.host.replace(/^\[|\]$/g, ''),
+        tls,
+        proxyProtocol: false,
+        defaultServer: false,
+        ref,
+      });
+    }
+    const routes: ProxyRoute[] = [];
+    for (const p of proxies) {
+      const args = p.node.args;
+      const path = p.path ?? args[0] ?? '/';
+      const url = p.path !== undefined ? args[0] : args[1];
+      if (!url || url === '!') continue;
+      const pref: Ref = { file, line: p.node.line, snippet: p.node.raw };
+      const s = p.scope;
+      const rules: HeaderRule[] = [
+        {
+          name: 'Host',
+          value: s.preserveHost?.on ? '{http_host}' : '{proxy_host}',
+          ref: s.preserveHost?.ref ?? { ...pref, origin: 'default' },
+          from: s.preserveHost ? 'route' : 'default',
+        },
+      ];
+      if (s.addHeaders?.on !== false || s.addHeaders === undefined) {
+        const dref: Ref = {
+          ...pref,
+          origin: 'default',
+          snippet: 'mod_proxy_http appends X-Forwarded-For/-Host/-Server (never X-Forwarded-Proto)',
+        };
+        if (!(s.addHeaders && !s.addHeaders.on)) {
+          rules.push({ name: 'X-Forwarded-For', value: '{remote_addr}', append: true, ref: dref, from: 'default' });
+          rules.push({ name: 'X-Forwarded-Host', value: '{http_host}', append: true, ref: dref, from: 'default' });
+          rules.push({
+            name: 'X-Forwarded-Server',
+            value: scope.names[0] ?? 'localhost',
+            append: true,
+            ref: dref,
+            from: 'default',
+          });
+        }
+      }
+      rules.push(...s.headers);
+      const key = url.replace(/\/+$/, '').toLowerCase();
+      const bal = /^balancer:\/\//i.test(url) ? [...balancers.entries()].find(([k]) => key.startsWith(k))?.[1] : undefined;
+      const ups: Upstream[] = bal?.length ? bal : [{ text: url, address: urlAddress(url), ref: pref }];
+      const target = ups[0]?.text ?? url;
+      routes.push({
+        id: `apache:${file}:${p.node.line}`,
+        match: `ProxyPass ${path}`,
+        samplePath: path.startsWith('/') ? path.replace(/[$^]/g, '') || '/' : '/',
+        ref: pref,
+        protocol: /^https:|^wss:/i.test(target.replace(/^unix:[^|]*\|/i, ''))
+          ? 'https'
+          : /^fcgi:/i.test(target)
+            ? 'fastcgi'
+            : 'http',
+        upstreams: ups,
+        headers: rules,
+      });
+    }
+    const trusted = scope.remoteTrusted;
+    const clientAddress = scope.remoteIp
+      ? { trustedFrom: trusted.length ? trusted : ['*'], header: scope.remoteIp.header, recursive: true, ref: scope.remoteIp.ref }
+      : undefined;
+    if (scope.remoteIp) extra.remoteIp.push({ header: scope.remoteIp.header, trusted, ref: scope.remoteIp.ref });
+    const ports = listeners.map((l) => l.port);
+    return {
+      id: `apache:${file}:${ref.line}`,
+      label: listeners.length
+        ? `apache :${[...new Set(listeners.map((l) => l.port))].join(',')} (${baseName(file)}:${ref.line})`
+        : `${label} (${baseName(file)}:${ref.line})`,
+      ref,
+      names: [...new Set(scope.names)],
+      listeners: ports.length ? listeners : [],
+      routes,
+      siteHeaders: scope.headers,
+      passesIncoming: true,
+      trust: { mode: 'passthrough', list: [], ref: { ...ref, origin: 'default' } },
+      clientAddress,
+      mode: 'http',
+      notes,
+    };
+  };
+  for (const vh of vhostNodes) {
+    const scope = inherit(main);
+    const proxies: Array<{ node: ApacheNode; path?: string; scope: Scope }> = [];
+    const visit = (list: ApacheNode[], sc: Scope, path: string | undefined, depth: number) => {
+      for (const n of list) {
+        const k = n.name.toLowerCase();
+        if (depth > 16) break;
+        if (k === 'ifmodule' || k === 'ifdefine' || k === 'ifversion' || k === 'if' || k === 'else')
+          visit(n.block ?? [], sc, path, depth + 1);
+        else if (k === 'location' || k === 'locationmatch') visit(n.block ?? [], inherit(sc), n.args[0] ?? '/', depth + 1);
+        else if (n.block) continue;
+        else if (k === 'proxypass') proxies.push({ node: n, path, scope: sc });
+        else apply(sc, file, n, notes);
+      }
+    };
+    visit(vh.block ?? [], scope, undefined, 0);
+    // Location-scoped headers were collected into their own scope; vhost-level rules apply to all.
+    const ref: Ref = { file, line: vh.line, snippet: `<VirtualHost ${vh.args.join(' ')}>` };
+    const site = build(`apache <VirtualHost ${vh.args.join(' ')}>`, ref, vhostAddrs(vh.args), scope, proxies);
+    sites.push(site);
+    extra.vhosts.push({ addrs: vh.args, ref, proxies: site.routes.length > 0, headerRules: scope.headers });
+  }
+  if (mainProxies.length > 0) {
+    // A fragment (or server-level ProxyPass): included into a vhost the file does not show.
+    const ref: Ref = { file, line: mainProxies[0]?.node.line ?? 1 };
+    const site = build('apache (included fragment)', ref, [], main, mainProxies);
+    site.notes.push('server-level or fragment ProxyPass: the including <VirtualHost> (port, SSLEngine) is not in this file');
+    sites.push(site);
+  } else if (vhostNodes.length === 0 && main.remoteIp) {
+    sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
+  }
+  return { config: { kind: 'apache', file, sites, assumedVersion: '2.4', apache: extra }, errors };
+}
+
+export const apacheCollector: Collector = {
+  name: 'apache',
+  collect(ctx) {
+    for (const f of ctx.files) {
+      if (ctx.claimed.has(f.abs)) continue;
+      const name = baseName(f.display);
+      if (f.size > 4 * 1024 * 1024) continue;
+      const head = readText(ctx, f);
+      if (head === undefined || !looksLikeApache(name, head)) continue;
+      ctx.claimed.add(f.abs);
+      const { config, errors } = readApache(f.display, head);
+      for (const e of errors)
+        ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Apache config: ${e.message}` });
+      addProxyFacts(ctx, config);
+    }
+  },
+};
+
+function urlAddress(url: string) {
+  const u = url.replace(/^unix:([^|]*)\|.*$/i, 'unix:$1');
+  if (u.toLowerCase().startsWith('unix:')) return { kind: 'unix' as const, path: u.slice(5) };
+  const m = /^([a-z]+):\/\/([^/]+)/i.exec(url);
+  if (!m) return null;
+  const scheme = (m[1] as string).toLowerCase();
+  return parseAddress(m[2] as string, scheme === 'https' || scheme === 'wss' ? 443 : 80);
+}

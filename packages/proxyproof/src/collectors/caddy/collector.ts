@@ -1,0 +1,236 @@
+/**
+ * Caddy collector (Caddyfile): site addresses and automatic HTTPS, `reverse_proxy` (upstreams, `to`,
+ * `header_up`, `header_down`, `trusted_proxies`, `transport http { tls }`), `php_fastcgi`, `handle`,
+ * `handle_path`, `route`, matchers, snippets and `import`, and the global `servers { trusted_proxies }`.
+ *
+ * Caddy semantics by version (docs "reverse_proxy > Defaults", source modules/caddyhttp/reverseproxy/
+ * reverseproxy.go `addForwardedHeaders`): since 2.5 reverse_proxy sets X-Forwarded-For/-Proto/-Host
+ * itself and keeps incoming values only from trusted proxies (untrusted ones are replaced, so Caddy
+ * behind another TLS terminator sends `http`); `header_up` runs after and can reopen spoofing;
+ * `php_fastcgi` sets the CGI `HTTPS` param from Caddy's own connection (fastcgi/client.go
+ * `buildEnv`), never from X-Forwarded-Proto. The global `servers { trusted_proxies static ... }` exists
+ * from 2.6.3; the per-reverse_proxy `trusted_proxies` from 2.5.
+ */
+import { parseAddress } from '../../chain/addr.js';
+import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
+import type { Collector } from '../../model/collector.js';
+import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { addProxyFacts, baseName, isTemplateName, readText } from '../proxy/common.js';
+import { type CaddyNode, parseCaddyfile } from './parse.js';
+
+const PLACEHOLDERS: Record<string, string> = {
+  host: '{host}',
+  'http.request.host': '{host}',
+  hostport: '{http_host}',
+  'http.request.hostport': '{http_host}',
+  scheme: '{scheme}',
+  'http.request.scheme': '{scheme}',
+  remote_host: '{peer_addr}',
+  'http.request.remote.host': '{peer_addr}',
+  remote: '{peer_addr}',
+  client_ip: '{remote_addr}',
+  'http.vars.client_ip': '{remote_addr}',
+  upstream_hostport: '{proxy_host}',
+  'http.reverse_proxy.upstream.hostport': '{proxy_host}',
+};
+
+export function caddyToTemplate(v: string): Template {
+  return v.replace(/\{([^{}]+)\}/g, (_m, name: string) => {
+    if (PLACEHOLDERS[name]) return PLACEHOLDERS[name] as string;
+    const h = /^(?:http\.request\.)?header\.(.+)$/.exec(name);
+    if (h) return `{in:${(h[1] as string).toLowerCase()}}`;
+    return `{?{${name}}}`;
+  });
+}
+
+/** Caddy's `private_ranges` shorthand (caddyhttp/server.go). */
+export const PRIVATE_RANGES = ['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/8', '127.0.0.1/8', 'fd00::/8', '::1'];
+
+function ranges(args: string[]): string[] {
+  return args.flatMap((a) => (a === 'private_ranges' ? PRIVATE_RANGES : a === 'static' ? [] : [a]));
+}
+
+function isMatcher(t: string): boolean {
+  return t.startsWith('/') || t.startsWith('@') || t === '*';
+}
+
+export function isCaddyfileName(name: string): boolean {
+  return /^Caddyfile([.-].*)?$/.test(name) || /\.caddy(file)?$/i.test(name);
+}
+
+export function readCaddyfile(
+  file: string,
+  src: string,
+): { config: ProxyConfigFacts; errors: Array<{ line: number; message: string }> } {
+  const parsed = parseCaddyfile(src);
+  let globalTrusted: { list: string[]; ref: Ref } | undefined;
+  let autoHttpsOff = false;
+  for (const g of parsed.global?.block ?? []) {
+    const n = g.args[0]?.text;
+    if (n === 'auto_https' && g.args[1]?.text === 'off') autoHttpsOff = true;
+    if (n === 'servers' && g.block)
+      for (const s of g.block)
+        if (s.args[0]?.text === 'trusted_proxies')
+          globalTrusted = {
+            list: ranges(s.args.slice(1).map((t) => t.text)),
+            ref: { file, line: s.line, snippet: s.args.map((t) => t.text).join(' ') },
+          };
+  }
+  const sites: ProxySite[] = [];
+  parsed.sites.forEach((site) => {
+    const ref: Ref = { file, line: site.line, snippet: site.addrs.join(', ') };
+    const listeners: Listener[] = [];
+    const names: string[] = [];
+    const forceTls = site.body.some((d) => d.args[0]?.text === 'tls' && d.args[1]?.text !== 'off');
+    for (const a of site.addrs) {
+      const m = /^(?:(https?):\/\/)?(\[[^\]]*\]|[^:/]*)(?::(\d+|\{[^}]*\}))?/.exec(a);
+      const scheme = m?.[1];
+      const host = m?.[2] ?? '';
+      const port = m?.[3] && /^\d+$/.test(m[3]) ? Number(m[3]) : undefined;
+      if (host) names.push(host);
+      const tls =
+        scheme === 'https' ||
+        (scheme !== 'http' && !autoHttpsOff && (host !== '' || forceTls) && port !== 80) ||
+        (forceTls && scheme !== 'http');
+      const p = port ?? (scheme === 'http' ? 80 : tls ? 443 : 80);
+      if (!listeners.some((l) => l.port === p)) listeners.push({ port: p, tls, proxyProtocol: false, defaultServer: false, ref });
+    }
+    const routes: ProxyRoute[] = [];
+    let hopTrusted: { list: string[]; ref: Ref } | undefined;
+    const defaults = (line: number): HeaderRule[] => {
+      const dref: Ref = { file, line, origin: 'default' };
+      return [
+        { name: 'X-Forwarded-For', value: '{xff_append_if_trusted}', ref: dref, from: 'default' },
+        {
+          name: 'X-Forwarded-Proto',
+          value: '{trusted:x-forwarded-proto|scheme}',
+          ref: { ...dref, snippet: 'X-Forwarded-Proto {scheme} (Caddy default; the incoming value only from trusted_proxies)' },
+          from: 'default',
+        },
+        { name: 'X-Forwarded-Host', value: '{trusted:x-forwarded-host|http_host}', ref: dref, from: 'default' },
+      ];
+    };
+    const upstream = (u: string, line: number): Upstream => {
+      const https = u.startsWith('https://');
+      return { text: u, address: parseAddress(u.replace(/^(https?|h2c):\/\//, ''), https ? 443 : 80), ref: { file, line } };
+    };
+    const walk = (body: CaddyNode[], matcher: string | undefined, depth: number) => {
+      for (const d of body) {
+        const name = d.args[0]?.text;
+        if (!name || depth > 16) continue;
+        if (['handle', 'route', 'handle_path', 'handle_errors'].includes(name) && d.block) {
+          const a = d.args[1]?.text;
+          walk(d.block, a && isMatcher(a) ? a : matcher, depth + 1);
+          continue;
+        }
+        if (name !== 'reverse_proxy' && name !== 'php_fastcgi') continue;
+        let args = d.args.slice(1).map((t) => t.text);
+        let m = matcher;
+        if (args[0] && isMatcher(args[0])) {
+          m = args[0];
+          args = args.slice(1);
+        }
+        const ups: Upstream[] = args.map((u) => upstream(u, d.line));
+        const headerUp: HeaderRule[] = [];
+        let tlsTransport = false;
+        for (const sub of d.block ?? []) {
+          const sn = sub.args[0]?.text;
+          const sa = sub.args.slice(1).map((t) => t.text);
+          const sref: Ref = { file, line: sub.line, snippet: sub.args.map((t) => t.text).join(' ') };
+          if (sn === 'to') for (const u of sa) ups.push(upstream(u, sub.line));
+          if (sn === 'trusted_proxies') hopTrusted = { list: ranges(sa), ref: sref };
+          if (sn === 'transport' && (sub.block ?? []).some((t) => t.args[0]?.text === 'tls')) tlsTransport = true;
+          if (sn === 'header_up' && sa[0]) {
+            const raw = sa[0];
+            if (raw.startsWith('-')) headerUp.push({ name: raw.slice(1), value: null, ref: sref, from: 'route' });
+            else if (sa.length >= 3)
+              headerUp.push({
+                name: raw.replace(/^[+]/, ''),
+                value: `{?header_up ${sa.slice(1).join(' ')}}`,
+                ref: sref,
+                from: 'route',
+              });
+            else
+              headerUp.push({
+                name: raw.replace(/^[+]/, ''),
+                value: caddyToTemplate(sa[1] ?? ''),
+                ref: sref,
+                from: 'route',
+                sendEmpty: true,
+                append: raw.startsWith('+'),
+              });
+          }
+        }
+        const rules = [...defaults(d.line)];
+        if (name === 'php_fastcgi')
+          rules.push({
+            name: 'HTTPS',
+            value: '{https}',
+            ref: { file, line: d.line, origin: 'default', snippet: 'php_fastcgi: HTTPS=on only when Caddy itself received TLS' },
+            from: 'default',
+          });
+        rules.push(...headerUp);
+        const path = m?.startsWith('/') ? m.replace(/\*$/, '') || '/' : '/';
+        const first = ups[0]?.text ?? '';
+        routes.push({
+          id: `caddy:${file}:${d.line}`,
+          match: `${name}${m ? ` ${m}` : ''}`,
+          samplePath: path,
+          ref: { file, line: d.line, snippet: d.args.map((t) => t.text).join(' ') },
+          protocol: name === 'php_fastcgi' ? 'fastcgi' : first.startsWith('https://') || tlsTransport ? 'https' : 'http',
+          upstreams: ups,
+          headers: rules,
+        });
+      }
+    };
+    walk(site.body, undefined, 0);
+    const trusted = hopTrusted ?? globalTrusted;
+    const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
+    sites.push({
+      id: `caddy:${file}:${site.line}`,
+      label: `caddy :${(tlsPorts.length ? tlsPorts : listeners.map((l) => l.port)).join(',')} (${baseName(file)}:${site.line})`,
+      ref,
+      names: names.filter((n) => n && n !== 'localhost' && !n.startsWith('{')),
+      listeners,
+      routes,
+      siteHeaders: [],
+      passesIncoming: true,
+      stripsUntrusted: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'],
+      trust: trusted
+        ? { mode: 'list', list: trusted.list, ref: trusted.ref }
+        : { mode: 'none', list: [], ref: { file, line: parsed.global?.line ?? site.line, origin: 'default' } },
+      mode: 'http',
+      notes: [],
+    });
+  });
+  const config: ProxyConfigFacts = {
+    kind: 'caddy',
+    file,
+    sites,
+    assumedVersion: '2.6.2',
+    caddy: {
+      globalTrusted,
+      globalRef: { file, line: parsed.global?.line ?? 1 },
+      hasGlobalBlock: Boolean(parsed.global),
+    },
+  };
+  return { config, errors: parsed.errors };
+}
+
+export const caddyCollector: Collector = {
+  name: 'caddy',
+  collect(ctx) {
+    for (const f of ctx.files) {
+      if (ctx.claimed.has(f.abs)) continue;
+      const name = baseName(f.display);
+      if (!isCaddyfileName(name) || isTemplateName(name)) continue;
+      const src = readText(ctx, f);
+      if (src === undefined) continue;
+      ctx.claimed.add(f.abs);
+      const { config, errors } = readCaddyfile(f.display, src);
+      for (const e of errors)
+        ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddyfile: ${e.message}` });
+      addProxyFacts(ctx, config);
+    }
+  },
+};

@@ -1,0 +1,330 @@
+/**
+ * HAProxy collector: `global/defaults/frontend/backend/listen` sections (each proxy takes the last
+ * `defaults` above it), several `bind` lines (`ssl`, `accept-proxy`), `mode http|tcp`, `option
+ * forwardfor [except NET]`, `http-request set-header/add-header/del-header` with `if`/`unless`
+ * conditions (`{ ssl_fc }`, `!{ ssl_fc }`, named `acl NAME ssl_fc`), legacy 1.x `reqadd`/`reqidel`/
+ * `reqdel`, `default_backend` and `use_backend`, `server` lines with `ssl`.
+ *
+ * HAProxy semantics (configuration manual 2.6): every client header passes unchanged; HAProxy sets no
+ * X-Forwarded-Proto itself; `option forwardfor` appends the client address to X-Forwarded-For;
+ * `add-header`/`reqadd` append a header line (a client's value survives, and two values contradict),
+ * `set-header` replaces it. Without `mode http` a proxy is in TCP mode and http rules do not apply.
+ */
+import { parseAddress } from '../../chain/addr.js';
+import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
+import type { Collector } from '../../model/collector.js';
+import type { HaproxyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { addProxyFacts, baseName, isTemplateName, readText } from '../proxy/common.js';
+
+export interface HaproxySection {
+  kind: 'global' | 'defaults' | 'frontend' | 'backend' | 'listen' | 'other';
+  name: string;
+  line: number;
+  lines: Array<{ words: string[]; line: number }>;
+}
+
+/** HAProxy words: quotes group, a backslash escapes the next character (`X-Forwarded-Proto:\ https`). */
+export function haproxyWords(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let q: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (q) {
+      if (c === q) q = undefined;
+      else if (c === '\\' && q === '"' && i + 1 < line.length) cur += line[++i];
+      else cur += c;
+      continue;
+    }
+    if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      has = true;
+    } else if (c === '"' || c === "'") {
+      q = c;
+      has = true;
+    } else if (c === '#') break;
+    else if (c === ' ' || c === '\t') {
+      if (has) out.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += c;
+      has = true;
+    }
+  }
+  if (has) out.push(cur);
+  return out;
+}
+
+const SECTION = new Set([
+  'global',
+  'defaults',
+  'frontend',
+  'backend',
+  'listen',
+  'peers',
+  'resolvers',
+  'userlist',
+  'program',
+  'cache',
+  'mailers',
+  'http-errors',
+  'ring',
+]);
+
+export function parseHaproxy(src: string): HaproxySection[] {
+  const sections: HaproxySection[] = [];
+  let cur: HaproxySection | undefined;
+  src.split(/\r?\n/).forEach((raw, i) => {
+    const w = haproxyWords(raw.trim());
+    if (w.length === 0) return;
+    const head = w[0] as string;
+    if (SECTION.has(head) && !/^\s/.test(raw)) {
+      const kind = (
+        ['global', 'defaults', 'frontend', 'backend', 'listen'].includes(head) ? head : 'other'
+      ) as HaproxySection['kind'];
+      cur = { kind, name: w[1] ?? '', line: i + 1, lines: [] };
+      sections.push(cur);
+      return;
+    }
+    if (SECTION.has(head) && ['frontend', 'backend', 'listen', 'defaults', 'global'].includes(head) && w.length <= 3) {
+      cur = { kind: head as HaproxySection['kind'], name: w[1] ?? '', line: i + 1, lines: [] };
+      sections.push(cur);
+      return;
+    }
+    cur?.lines.push({ words: w, line: i + 1 });
+  });
+  return sections;
+}
+
+/** `%[ssl_fc,iif(https,http)]` and friends -> the chain's template language. */
+export function haproxyToTemplate(v: string): Template {
+  return v.replace(/%\[([^\]]*)\]/g, (_m, expr: string) => {
+    const e = expr.replace(/\s/g, '');
+    if (/^ssl_fc,iif\(https,http\)$/.test(e)) return '{scheme}';
+    if (e === 'src') return '{remote_addr}';
+    if (/^req\.hdr\(host\)$/i.test(e) || /^hdr\(host\)$/i.test(e)) return '{http_host}';
+    const h = /^(?:req\.)?hdr\(([^),]+)\)$/i.exec(e);
+    if (h) return `{in:${(h[1] as string).toLowerCase()}}`;
+    return `{?%[${expr}]}`;
+  });
+}
+
+type When = HeaderRule['when'] | 'other' | undefined;
+
+function condition(ws: string[], acls: Map<string, 'tls' | 'plain'>): When {
+  const i = ws.findIndex((x) => x === 'if' || x === 'unless');
+  if (i < 0) return undefined;
+  const neg = ws[i] === 'unless';
+  const cond = ws
+    .slice(i + 1)
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  let r: 'tls' | 'plain' | 'other' = 'other';
+  const m = /^(!)?\s*\{ ?ssl_fc ?\}$/.exec(cond);
+  if (m) r = m[1] ? 'plain' : 'tls';
+  else {
+    const n = /^(!)?(\S+)$/.exec(cond);
+    const a = n ? acls.get(n[2] as string) : undefined;
+    if (a) r = n?.[1] ? (a === 'tls' ? 'plain' : 'tls') : a;
+  }
+  if (r === 'other') return 'other';
+  return neg ? (r === 'tls' ? 'plain' : 'tls') : r;
+}
+
+function aclsOf(sec: HaproxySection | undefined, into: Map<string, 'tls' | 'plain'>): void {
+  for (const l of sec?.lines ?? []) {
+    const w = l.words;
+    if (w[0] !== 'acl' || !w[1]) continue;
+    const rest = w.slice(2).join(' ');
+    if (/^ssl_fc$/.test(rest)) into.set(w[1], 'tls');
+    else if (/^dst_port 443$/.test(rest)) into.set(w[1], 'tls');
+    else if (/^dst_port 80$/.test(rest)) into.set(w[1], 'plain');
+  }
+}
+
+function headerRules(
+  file: string,
+  sec: HaproxySection | undefined,
+  acls: Map<string, 'tls' | 'plain'>,
+  notes: string[],
+): HeaderRule[] {
+  const out: HeaderRule[] = [];
+  for (const l of sec?.lines ?? []) {
+    const w = l.words;
+    const ref: Ref = { file, line: l.line, snippet: w.join(' ') };
+    let when = condition(w, acls);
+    if (when === 'other') {
+      notes.push(`${file}:${l.line}: a condition other than ssl_fc is not modelled; the rule is taken as unconditional`);
+      when = undefined;
+    }
+    if (w[0] === 'http-request') {
+      const act = w[1];
+      const name = w[2] ?? '';
+      if (act === 'del-header') out.push({ name, value: null, ref, from: 'route', when });
+      else if (act === 'set-header' || act === 'add-header')
+        out.push({
+          name,
+          value: haproxyToTemplate(w[3] ?? ''),
+          ref,
+          from: 'route',
+          append: act === 'add-header',
+          when,
+          sendEmpty: true,
+        });
+    } else if (w[0] === 'reqadd' && w[1]) {
+      const m = /^([^:\s]+):\s*(.*)$/.exec(w[1]);
+      if (m) out.push({ name: m[1] as string, value: m[2] as string, ref, from: 'route', append: true, when, sendEmpty: true });
+    } else if ((w[0] === 'reqdel' || w[0] === 'reqidel') && w[1]) {
+      const m = /^\^?([A-Za-z0-9-]+):/.exec(w[1]);
+      if (m) out.push({ name: m[1] as string, value: null, ref, from: 'route', when });
+    }
+  }
+  return out;
+}
+
+function forwardfor(sec: HaproxySection | undefined): { ref: Ref; except?: string } | undefined {
+  for (const l of sec?.lines ?? []) {
+    if (l.words[0] === 'option' && l.words[1] === 'forwardfor') {
+      const ex = l.words.indexOf('except');
+      return { ref: { line: l.line, file: '', snippet: l.words.join(' ') }, except: ex > 0 ? l.words[ex + 1] : undefined };
+    }
+    if (l.words[0] === 'no' && l.words[1] === 'option' && l.words[2] === 'forwardfor') return undefined;
+  }
+  return undefined;
+}
+
+function modeOf(sec: HaproxySection | undefined): 'http' | 'tcp' | undefined {
+  const l = sec?.lines.find((x) => x.words[0] === 'mode');
+  return l?.words[1] === 'http' ? 'http' : l?.words[1] === 'tcp' ? 'tcp' : undefined;
+}
+
+export function readHaproxy(file: string, src: string): ProxyConfigFacts {
+  const secs = parseHaproxy(src);
+  const notes: string[] = [];
+  const backends = new Map(secs.filter((s) => s.kind === 'backend' || s.kind === 'listen').map((s) => [s.name, s]));
+  const defaultsOf = new Map<HaproxySection, HaproxySection | undefined>();
+  let lastDefaults: HaproxySection | undefined;
+  for (const s of secs) {
+    if (s.kind === 'defaults') lastDefaults = s;
+    else defaultsOf.set(s, lastDefaults);
+  }
+  const extra: HaproxyExtra = { rulesWithoutHttpMode: [] };
+  const sites: ProxySite[] = [];
+  for (const s of secs) {
+    if (s.kind !== 'frontend' && s.kind !== 'backend' && s.kind !== 'listen') continue;
+    const hasRules = s.lines.find((l) => /^(http-request|reqadd|reqrep|reqirep|reqdel|reqidel)$/.test(l.words[0] ?? ''));
+    if (hasRules && !modeOf(s) && !modeOf(defaultsOf.get(s)))
+      extra.rulesWithoutHttpMode.push({
+        section: `${s.kind} ${s.name}`,
+        ref: { file, line: s.line, snippet: `${s.kind} ${s.name}` },
+      });
+  }
+  secs.forEach((fe) => {
+    if (fe.kind !== 'frontend' && fe.kind !== 'listen') return;
+    const defaults = defaultsOf.get(fe);
+    const listeners: Listener[] = [];
+    for (const l of fe.lines) {
+      if (l.words[0] !== 'bind') continue;
+      for (const a0 of (l.words[1] ?? '').split(',')) {
+        const a = parseAddress(a0);
+        if (a?.kind !== 'tcp') continue;
+        listeners.push({
+          port: a.port,
+          address: a.host === '*' || a.host === '0.0.0.0' || a.host === '' || a.host === '::' ? undefined : a.host,
+          tls: l.words.includes('ssl'),
+          proxyProtocol: l.words.includes('accept-proxy'),
+          defaultServer: false,
+          ref: { file, line: l.line, snippet: l.words.join(' ') },
+        });
+      }
+    }
+    const feMode = modeOf(fe) ?? modeOf(defaults) ?? 'tcp';
+    const feRef: Ref = { file, line: fe.line, snippet: `${fe.kind} ${fe.name}` };
+    const acls = new Map<string, 'tls' | 'plain'>();
+    aclsOf(defaults, acls);
+    aclsOf(fe, acls);
+    const routes: ProxyRoute[] = [];
+    const targets: Array<{ be: HaproxySection; ref: Ref; cond: string }> = [];
+    if (fe.kind === 'listen') targets.push({ be: fe, ref: feRef, cond: '' });
+    for (const l of fe.lines) {
+      if (l.words[0] !== 'use_backend' && l.words[0] !== 'default_backend') continue;
+      const be = backends.get(l.words[1] ?? '');
+      const ref = { file, line: l.line, snippet: l.words.join(' ') };
+      if (!be) {
+        notes.push(`${file}:${l.line}: backend ${l.words[1]} is not defined in this file`);
+        continue;
+      }
+      if (!targets.some((t) => t.be === be)) targets.push({ be, ref, cond: l.words.slice(2).join(' ') });
+    }
+    for (const t of targets) {
+      const be = t.be;
+      const beDefaults = defaultsOf.get(be);
+      const mode = feMode === 'http' && (modeOf(be) ?? modeOf(beDefaults) ?? 'tcp') === 'http' ? 'http' : feMode;
+      const ups: Upstream[] = be.lines
+        .filter((l) => l.words[0] === 'server')
+        .map((l) => ({
+          text: l.words[2] ?? '',
+          address: parseAddress(l.words[2] ?? '', l.words.includes('ssl') ? 443 : 80),
+          ref: { file, line: l.line, snippet: l.words.join(' ') },
+        }));
+      const rules: HeaderRule[] = [];
+      if (mode === 'http') {
+        const ff = forwardfor(fe) ?? (be === fe ? undefined : forwardfor(be)) ?? forwardfor(defaults);
+        if (ff)
+          rules.push({ name: 'X-Forwarded-For', value: '{remote_addr}', append: true, ref: { ...ff.ref, file }, from: 'route' });
+        const beAcls = new Map(acls);
+        aclsOf(be, beAcls);
+        rules.push(...headerRules(file, fe, acls, notes), ...(be === fe ? [] : headerRules(file, be, beAcls, notes)));
+      }
+      routes.push({
+        id: `haproxy:${file}:${fe.line}:${be.name}`,
+        match: `${fe.kind} ${fe.name}${be === fe ? '' : ` -> backend ${be.name}`}${t.cond ? ` ${t.cond}` : ''}`,
+        samplePath: '/',
+        ref: t.ref,
+        protocol: be.lines.some((l) => l.words[0] === 'server' && l.words.includes('ssl')) ? 'https' : 'http',
+        upstreams: ups,
+        headers: rules,
+      });
+    }
+    const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
+    sites.push({
+      id: `haproxy:${file}:${fe.line}`,
+      label: `haproxy :${(tlsPorts.length ? tlsPorts : listeners.map((l) => l.port)).join(',')} (${baseName(file)}:${fe.line})`,
+      ref: feRef,
+      names: [],
+      listeners,
+      routes,
+      siteHeaders: [],
+      passesIncoming: true,
+      trust: { mode: 'passthrough', list: [], ref: { ...feRef, origin: 'default' } },
+      mode: feMode,
+      notes,
+    });
+  });
+  return { kind: 'haproxy', file, sites, assumedVersion: '2.6', haproxy: extra };
+}
+
+export function looksLikeHaproxy(name: string, src: string): boolean {
+  if (isTemplateName(name)) return false;
+  if (/^haproxy.*\.(cfg|conf)$/i.test(name) || /\.cfg$/i.test(name))
+    return /^(frontend|backend|listen)\s+\S+/m.test(src) || /^defaults\b/m.test(src);
+  return false;
+}
+
+export const haproxyCollector: Collector = {
+  name: 'haproxy',
+  collect(ctx) {
+    for (const f of ctx.files) {
+      if (ctx.claimed.has(f.abs)) continue;
+      const name = baseName(f.display);
+      if (!/\.(cfg|conf)$/i.test(name) || !/haproxy|\.cfg$/i.test(f.display)) continue;
+      const src = readText(ctx, f);
+      if (src === undefined || !looksLikeHaproxy(name, src)) continue;
+      ctx.claimed.add(f.abs);
+      addProxyFacts(ctx, readHaproxy(f.display, src));
+    }
+  },
+};

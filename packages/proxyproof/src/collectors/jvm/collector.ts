@@ -1,0 +1,134 @@
+/**
+ * Java app ends: Spring Boot `application[-PROFILE].yml|yaml|properties` (`server.forward-headers-strategy`,
+ * the older `server.use-forward-headers`, `server.tomcat.remoteip.*`). YAML is read with `yaml` (line
+ * positions), properties files line by line.
+ *
+ * Defaults (cited in docs/checks/app/*.md): the strategy is NONE unless Spring Boot detects a cloud platform
+ * (then NATIVE) — spring-boot ServerProperties.ForwardHeadersStrategy and CloudPlatform#isUsingForwardHeaders.
+ * NATIVE on Tomcat installs RemoteIpValve, whose internalProxies default to loopback and private ranges.
+ */
+import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
+import type { CollectContext, Collector } from '../../model/collector.js';
+import type { FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import { envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+
+export const SPRING_FORWARD_SOURCE =
+  'https://github.com/spring-projects/spring-boot/blob/v3.3.0/spring-boot-project/spring-boot-autoconfigure/src/main/java/org/springframework/boot/autoconfigure/web/ServerProperties.java';
+/** Tomcat RemoteIpValve internalProxies default (loopback, 10/8, 192.168/16, 169.254/16, 172.16/12, 100.64/10, ::1, fe80::/10, fc00::/7). */
+export const TOMCAT_INTERNAL_PROXIES = [
+  '127.0.0.0/8',
+  '10.0.0.0/8',
+  '192.168.0.0/16',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '100.64.0.0/10',
+  '::1',
+  'fe80::/10',
+  'fc00::/7',
+];
+
+const KEYS = ['server.forward-headers-strategy', 'server.use-forward-headers', 'server.tomcat.remoteip.internal-proxies'];
+
+function flattenYaml(file: string, raw: string[]): Map<string, { value: unknown; ref: SourceRef }> {
+  const out = new Map<string, { value: unknown; ref: SourceRef }>();
+  const lc = new LineCounter();
+  const docs = (() => {
+    try {
+      return [parseDocument(raw.join('\n'), { lineCounter: lc, strict: false, uniqueKeys: false })];
+    } catch {
+      return [];
+    }
+  })();
+  const walk = (node: unknown, prefix: string, depth: number) => {
+    if (!isMap(node) || depth > 12) return;
+    for (const p of node.items as Pair[]) {
+      if (!isScalar(p.key)) continue;
+      const key = prefix ? `${prefix}.${String(p.key.value)}` : String(p.key.value);
+      const line = lc.linePos((p.key as Node).range?.[0] ?? 0).line;
+      if (isScalar(p.value)) out.set(key, { value: p.value.value, ref: refAt(file, raw, line) });
+      else walk(p.value, key, depth + 1);
+    }
+  };
+  for (const d of docs) walk(d.contents, '', 0);
+  return out;
+}
+
+function flattenProperties(file: string, raw: string[]): Map<string, { value: unknown; ref: SourceRef }> {
+  const out = new Map<string, { value: unknown; ref: SourceRef }>();
+  raw.forEach((l, i) => {
+    const m = /^\s*([A-Za-z0-9_.\-[\]]+)\s*[=:]\s*(.*?)\s*$/.exec(l);
+    if (m && !/^\s*[#!]/.test(l)) out.set(m[1] as string, { value: m[2], ref: refAt(file, raw, i + 1) });
+  });
+  return out;
+}
+
+export const jvmCollector: Collector = {
+  name: 'jvm',
+  collect(ctx: CollectContext) {
+    for (const f of ctx.files) {
+      if (ctx.claimed.has(f.abs) || f.size > MAX_APP_SOURCE_BYTES) continue;
+      const d = f.display.replace(/\\/g, '/');
+      const m = /(?:^|\/)application(?:-([A-Za-z0-9_]+))?\.(ya?ml|properties)$/.exec(d);
+      if (!m) continue;
+      const raw = ctx.read(f).toString('utf8').split(/\r?\n/);
+      const flat = m[2] === 'properties' ? flattenProperties(f.display, raw) : flattenYaml(f.display, raw);
+      // Spring configuration: a `server.*` or `spring.*` key.
+      if (![...flat.keys()].some((k) => k.startsWith('server.') || k.startsWith('spring.'))) continue;
+      ctx.claimed.add(f.abs);
+      const settings: Record<string, Valued<unknown>> = {};
+      for (const k of KEYS) {
+        const v = flat.get(k);
+        if (!v) continue;
+        const envVar = envVarIn(String(v.value));
+        settings[k] = lit(v.value, v.ref, envVar ? 'env' : 'literal', envVar ? { envVar } : {});
+      }
+      const strategy = settings['server.forward-headers-strategy'];
+      const legacy = settings['server.use-forward-headers'];
+      const mode = strategy
+        ? String(strategy.value).toLowerCase()
+        : legacy
+          ? String(legacy.value) === 'true'
+            ? 'native'
+            : 'none'
+          : 'none';
+      const decided = strategy ?? legacy;
+      const anchorLine = flat.get('server.port')?.ref ?? decided?.ref ?? refAt(f.display, raw, 1);
+      const anchor = decided?.ref ?? anchorLine;
+      const origin: Valued<string[]>['origin'] = decided ? (decided.origin === 'env' ? 'env' : 'literal') : 'default';
+      const internal = settings['server.tomcat.remoteip.internal-proxies'];
+      const trust: Valued<string[]> =
+        mode === 'framework'
+          ? lit(['*'], anchor, origin, { note: 'ForwardedHeaderFilter reads the headers from every peer' })
+          : mode === 'native'
+            ? lit(internal ? [String(internal.value)] : TOMCAT_INTERNAL_PROXIES, internal?.ref ?? anchor, origin)
+            : lit([] as string[], anchor, origin, {
+                note: decided
+                  ? 'forward-headers-strategy none'
+                  : 'forward-headers-strategy unset: NONE outside a detected cloud platform',
+              });
+      if (decided?.origin === 'env') trust.envVar = decided.envVar;
+      const fw: FrameworkFacts = {
+        kind: 'spring',
+        file: f.display,
+        module: m[1] ?? 'default',
+        usesServerScheme: true,
+        trustProxy: trust,
+        settings: { ...settings, profile: lit(m[1] ?? 'default', anchor) },
+        appEnd: {
+          name: 'Spring Boot',
+          ref: anchor,
+          schemeHeaders: mode === 'none' ? [] : ['x-forwarded-proto', 'forwarded'],
+          clientHeaders: mode === 'none' ? [] : ['x-forwarded-for'],
+          trustScheme: trust,
+          trustClient: trust,
+          defaultsFrom: [
+            SPRING_FORWARD_SOURCE,
+            'https://tomcat.apache.org/tomcat-10.1-doc/api/org/apache/catalina/valves/RemoteIpValve.html',
+          ],
+        },
+      };
+      if (!decided) fw.settings['forward-headers-strategy'] = lit('none', anchor, 'default');
+      ctx.facts.frameworks.push(fw);
+    }
+  },
+};

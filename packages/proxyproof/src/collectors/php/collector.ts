@@ -1,0 +1,339 @@
+/**
+ * PHP app ends: Laravel (`app/Http/Middleware/TrustProxies.php` `$proxies`/`$headers`, Laravel 11+
+ * `bootstrap/app.php` `->trustProxies(at: ...)`, `TrustProxies::at(...)`, `config/trustedproxy.php`), Symfony
+ * (`config/packages[/ENV]/framework.yaml` `framework.trusted_proxies`/`trusted_headers`,
+ * `Request::setTrustedProxies()` in `public/index.php`), WordPress (`wp-config.php` `$_SERVER['HTTPS']`,
+ * `FORCE_SSL_ADMIN`). PHP is read line by line (collectors/appends/lines.ts), YAML with `yaml`.
+ *
+ * Trust model: Symfony HttpFoundation's Request::isSecure() believes X-Forwarded-Proto only from
+ * trusted proxies, otherwise the `HTTPS` server variable (the FastCGI param); Laravel's TrustProxies
+ * middleware trusts nobody unless `$proxies`/`at()`/config('trustedproxy.proxies') says so, and `'*'`
+ * trusts the calling peer, i.e. everyone (laravel/framework src/Illuminate/Http/Middleware/TrustProxies.php).
+ */
+import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
+import type { AppEndFacts, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+
+export const LARAVEL_TRUST_SOURCE =
+  'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php';
+export const SYMFONY_REQUEST_SOURCE =
+  'https://github.com/symfony/symfony/blob/7.1/src/Symfony/Component/HttpFoundation/Request.php';
+
+interface Root {
+  dir: string;
+  laravel: Array<{ role: 'middleware' | 'bootstrap' | 'trustedproxy' | 'provider'; file: string; raw: string[] }>;
+  symfony: Array<{ file: string; raw: string[]; env?: string }>;
+  symfonyIndex?: { file: string; raw: string[] };
+  wordpress?: { file: string; raw: string[] };
+}
+
+function rootOf(display: string, re: RegExp): string | undefined {
+  const m = re.exec(display.replace(/\\/g, '/'));
+  return m ? (m[1] ?? '').replace(/\/$/, '') : undefined;
+}
+
+/** A PHP trust expression -> list: '*' -> ['*'], [..] -> entries, env('X') -> env, null -> []. */
+function trustList(expr: string, ref: SourceRef): Valued<string[]> {
+  const e = expr.trim().replace(/;$/, '').trim();
+  if (/^null$/i.test(e)) return lit([] as string[], ref);
+  const envVar = envVarIn(e);
+  const strings = quotedStrings(e).filter((s) => !envVar || s !== envVar);
+  if (envVar) return lit(strings, ref, 'env', { envVar, note: e });
+  if (strings.length > 0 || /^\[\s*\]$/.test(e.replace(/\s+/g, ''))) return lit(strings, ref);
+  return lit([] as string[], ref, 'unknown', { note: e });
+}
+
+function laravelFacts(root: Root): FrameworkFacts | undefined {
+  if (root.laravel.length === 0) return undefined;
+  let trust: Valued<string[]> | undefined;
+  let anchor: SourceRef | undefined;
+  let headersNote: string | undefined;
+  const notes: string[] = [];
+  let assume: Valued<boolean> | undefined;
+  let version: string | undefined;
+  // Precedence in the framework: TrustProxies::at()/trustProxies(at:) > $proxies > config('trustedproxy.proxies').
+  const byRole = (r: string) => root.laravel.filter((x) => x.role === r);
+  for (const f of byRole('trustedproxy')) {
+    const code = codeLines(f.raw.join('\n'), 'php');
+    code.forEach((l, i) => {
+      const m = /['"]proxies['"]\s*=>\s*(.+?),?\s*$/.exec(l);
+      if (m) trust = trustList(m[1] as string, refAt(f.file, f.raw, i + 1));
+    });
+  }
+  for (const f of byRole('middleware')) {
+    const code = codeLines(f.raw.join('\n'), 'php');
+    let seen = false;
+    code.forEach((l, i) => {
+      const m = /(?:protected|public)\s+(?:[?\w|]+\s+)?\$proxies\s*(=\s*)?/.exec(l);
+      if (m) {
+        seen = true;
+        const ref = refAt(f.file, f.raw, i + 1);
+        anchor = ref;
+        if (!m[1]) {
+          if (!trust) trust = lit([] as string[], ref, 'default', { note: '$proxies unset: nobody is trusted' });
+          return;
+        }
+        const start = l.indexOf('=', m.index) + 1;
+        const { text } = balanced(code, i, start);
+        trust = trustList(text, ref);
+      }
+      const h = /(?:protected|public)\s+(?:[?\w|]+\s+)?\$headers\s*=\s*(.+)$/.exec(l);
+      if (h)
+        headersNote = balanced(code, i, l.indexOf('=') + 1)
+          .text.replace(/\s+/g, ' ')
+          .trim();
+    });
+    if (!seen) {
+      anchor = refAt(f.file, f.raw, Math.max(1, code.findIndex((l) => /\bclass\s+\w+/.test(l)) + 1));
+      if (!trust) trust = lit([] as string[], anchor, 'default', { note: '$proxies unset: nobody is trusted' });
+    }
+  }
+  for (const f of [...byRole('bootstrap'), ...byRole('provider')]) {
+    const code = codeLines(f.raw.join('\n'), 'php');
+    if (f.role === 'bootstrap' && /Application::configure\s*\(/.test(code.join('\n'))) version = '11';
+    code.forEach((l, i) => {
+      const m = /(?:->trustProxies\s*\(|TrustProxies::at\s*\()/.exec(l);
+      if (m) {
+        const ref = refAt(f.file, f.raw, i + 1);
+        const { text } = balanced(code, i, (m.index ?? 0) + m[0].length - 1);
+        const at = /at\s*:\s*(.+)$/s.exec(text.slice(1, -1))?.[1] ?? (m[0].includes('::at') ? text.slice(1, -1) : '');
+        if (at.trim() !== '') trust = trustList(at.replace(/,\s*headers\s*:.*$/s, ''), ref);
+        anchor = ref;
+      }
+      if (/URL::forceScheme\s*\(\s*['"]https['"]/.test(l)) {
+        assume = lit(true, refAt(f.file, f.raw, i + 1), /if\s*\(|\?/.test(l) ? 'unknown' : 'literal', {
+          note: 'URL::forceScheme("https"): generated URLs are https, request->isSecure() is not',
+        });
+      }
+    });
+    if (f.role === 'bootstrap' && !anchor) {
+      const w = code.findIndex((l) => /->withMiddleware\s*\(/.test(l));
+      if (w >= 0) anchor = refAt(f.file, f.raw, w + 1);
+    }
+  }
+  if (!anchor) anchor = refAt(root.laravel[0]?.file ?? '', root.laravel[0]?.raw ?? [], 1);
+  if (!trust)
+    trust = lit([] as string[], anchor, 'default', {
+      note: 'no trustProxies(at:) and no TrustProxies::$proxies: nobody is trusted',
+    });
+  if (headersNote) notes.push(`$headers = ${headersNote}`);
+  const appEnd: AppEndFacts = {
+    name: 'Laravel',
+    ref: anchor,
+    schemeHeaders: ['x-forwarded-proto'],
+    clientHeaders: ['x-forwarded-for'],
+    trustScheme: trust,
+    trustClient: trust,
+    defaultsFrom: [LARAVEL_TRUST_SOURCE],
+    notes,
+  };
+  if (assume) appEnd.assumeHttps = assume;
+  return {
+    kind: 'laravel',
+    file: anchor.file,
+    module: root.dir || '.',
+    usesServerScheme: true,
+    trustProxy: trust,
+    assumedVersion: version,
+    settings: {},
+    appEnd,
+  };
+}
+
+interface YamlHit {
+  value: unknown;
+  ref: SourceRef;
+}
+
+function yamlGet(file: string, raw: string[], path: string[]): { hit?: YamlHit; top?: SourceRef } {
+  const lc = new LineCounter();
+  const doc = parseDocument(raw.join('\n'), { lineCounter: lc, strict: false, uniqueKeys: false });
+  let node: unknown = doc.contents;
+  let top: SourceRef | undefined;
+  for (let i = 0; i < path.length; i++) {
+    if (!isMap(node)) return { top };
+    const pair = (node.items as Pair[]).find((p) => isScalar(p.key) && String(p.key.value) === path[i]);
+    if (!pair) return { top };
+    const line = lc.linePos((pair.key as Node).range?.[0] ?? 0).line;
+    if (i === 0) top = refAt(file, raw, line);
+    node = pair.value;
+    if (i === path.length - 1) {
+      const v = isScalar(node) ? node.value : isSeq(node) ? node.items.map((x) => (isScalar(x) ? x.value : String(x))) : node;
+      return { hit: { value: v, ref: refAt(file, raw, line) }, top };
+    }
+  }
+  return { top };
+}
+
+function symfonyFacts(root: Root): FrameworkFacts | undefined {
+  if (root.symfony.length === 0) return undefined;
+  // prod overrides the base file.
+  const files = [...root.symfony].sort((a, b) => (a.env === 'prod' ? 1 : 0) - (b.env === 'prod' ? 1 : 0));
+  let trust: Valued<string[]> | undefined;
+  let headers: YamlHit | undefined;
+  let anchor: SourceRef | undefined;
+  for (const f of files) {
+    const t = yamlGet(f.file, f.raw, ['framework', 'trusted_proxies']);
+    const h = yamlGet(f.file, f.raw, ['framework', 'trusted_headers']);
+    if (!anchor && t.top) anchor = t.top;
+    if (t.hit) {
+      const v = t.hit.value;
+      const text = Array.isArray(v) ? v.join(',') : String(v ?? '');
+      const envVar = envVarIn(text);
+      trust = envVar
+        ? lit([] as string[], t.hit.ref, 'env', { envVar, note: text })
+        : lit(
+            text
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+              .map((s) => (s === 'REMOTE_ADDR' ? '*' : s)),
+            t.hit.ref,
+          );
+    }
+    if (h.hit) headers = h.hit;
+  }
+  if (root.symfonyIndex) {
+    const code = codeLines(root.symfonyIndex.raw.join('\n'), 'php');
+    code.forEach((l, i) => {
+      const m = /Request::setTrustedProxies\s*\(/.exec(l);
+      if (!m) return;
+      const ref = refAt(root.symfonyIndex?.file ?? '', root.symfonyIndex?.raw ?? [], i + 1);
+      const { text } = balanced(code, i, (m.index ?? 0) + m[0].length - 1);
+      const first = text.slice(1).split(/,\s*Request::/)[0] ?? '';
+      trust = /REMOTE_ADDR/.test(first) ? lit(['*'], ref, 'literal', { note: first }) : trustList(first, ref);
+      anchor = ref;
+    });
+  }
+  const first = files[0] as Root['symfony'][number];
+  if (!anchor) anchor = refAt(first.file, first.raw, 1);
+  if (!trust) trust = lit([] as string[], anchor, 'default', { note: 'framework.trusted_proxies unset: nobody is trusted' });
+  const schemeHeaders =
+    headers && Array.isArray(headers.value) && !headers.value.map(String).some((x) => /proto|forwarded$/i.test(x))
+      ? []
+      : ['x-forwarded-proto'];
+  return {
+    kind: 'symfony',
+    file: anchor.file,
+    module: root.dir || '.',
+    usesServerScheme: true,
+    trustProxy: trust,
+    settings: headers ? { trusted_headers: lit(headers.value, headers.ref) } : {},
+    appEnd: {
+      name: 'Symfony',
+      ref: anchor,
+      schemeHeaders,
+      clientHeaders: ['x-forwarded-for'],
+      trustScheme: trust,
+      trustClient: trust,
+      defaultsFrom: [SYMFONY_REQUEST_SOURCE, 'https://symfony.com/doc/current/deployment/proxies.html'],
+    },
+  };
+}
+
+function wordpressFacts(root: Root): FrameworkFacts | undefined {
+  const wp = root.wordpress;
+  if (!wp) return undefined;
+  const code = codeLines(wp.raw.join('\n'), 'php');
+  let assume: Valued<boolean> | undefined;
+  let forceAdmin: Valued<boolean> | undefined;
+  code.forEach((l, i) => {
+    const ref = refAt(wp.file, wp.raw, i + 1);
+    if (/\$_SERVER\s*\[\s*['"]HTTPS['"]\s*\]\s*=\s*['"]on['"]/.test(l)) {
+      // Conditional on the forwarded header (the documented snippet) or unconditional.
+      const cond = code.slice(Math.max(0, i - 3), i + 1).join('\n');
+      assume = lit(true, ref, /HTTP_X_FORWARDED_PROTO|HTTP_X_FORWARDED_SSL/.test(cond) ? 'computed' : 'literal');
+    }
+    const f = /define\s*\(\s*['"]FORCE_SSL_ADMIN['"]\s*,\s*(\w+)/.exec(l);
+    if (f) forceAdmin = lit(boolLiteral(f[1] as string) ?? true, ref);
+  });
+  const anchor = assume?.ref ?? forceAdmin?.ref ?? refAt(wp.file, wp.raw, 1);
+  const appEnd: AppEndFacts = {
+    name: 'WordPress',
+    ref: anchor,
+    // is_ssl() reads $_SERVER['HTTPS'] only; wp-config.php may copy X-Forwarded-Proto into it from anyone.
+    schemeHeaders: assume?.origin === 'computed' ? ['x-forwarded-proto'] : [],
+    clientHeaders: [],
+    trustScheme: lit(assume?.origin === 'computed' ? ['*'] : [], anchor, assume ? 'literal' : 'default'),
+    trustClient: lit([] as string[], anchor, 'default'),
+    defaultsFrom: ['https://developer.wordpress.org/advanced-administration/security/https/'],
+  };
+  if (assume && assume.origin === 'literal') appEnd.assumeHttps = assume;
+  if (forceAdmin) appEnd.sslRedirect = forceAdmin;
+  return { kind: 'wordpress', file: wp.file, module: root.dir || '.', usesServerScheme: true, settings: {}, appEnd };
+}
+
+export const phpCollector: Collector = {
+  name: 'php',
+  collect(ctx: CollectContext) {
+    const roots = new Map<string, Root>();
+    const get = (dir: string): Root => {
+      let r = roots.get(dir);
+      if (!r) {
+        r = { dir, laravel: [], symfony: [] };
+        roots.set(dir, r);
+      }
+      return r;
+    };
+    const read = (f: DiscoveredFile): string[] | null =>
+      f.size > MAX_APP_SOURCE_BYTES ? null : ctx.read(f).toString('utf8').split(/\r?\n/);
+    type Role = 'middleware' | 'bootstrap' | 'trustedproxy' | 'provider' | 'symfony' | 'index' | 'wordpress';
+    const ROLES: Array<[Role, RegExp]> = [
+      ['middleware', /^(.*?)(?:^|\/)app\/Http\/Middleware\/TrustProxies\.php$/],
+      ['bootstrap', /^(.*?)(?:^|\/)bootstrap\/app\.php$/],
+      ['trustedproxy', /^(.*?)(?:^|\/)config\/trustedproxy\.php$/],
+      ['provider', /^(.*?)(?:^|\/)app\/Providers\/AppServiceProvider\.php$/],
+      ['symfony', /^(.*?)(?:^|\/)config\/packages\/(?:[a-z]+\/)?framework\.ya?ml$/],
+      ['index', /^(.*?)(?:^|\/)public\/index\.php$/],
+      ['wordpress', /^(.*?)(?:^|\/)wp-config\.php$/],
+    ];
+    for (const f of ctx.files) {
+      if (ctx.claimed.has(f.abs)) continue;
+      const d = f.display.replace(/\\/g, '/');
+      const hit = ROLES.map(([role, re]) => ({ role, dir: rootOf(d, re) })).find((x) => x.dir !== undefined);
+      if (!hit || hit.dir === undefined) continue;
+      const raw = read(f);
+      if (!raw) continue;
+      const text = raw.join('\n');
+      const dir = hit.dir;
+      switch (hit.role) {
+        case 'middleware':
+        case 'trustedproxy':
+          get(dir).laravel.push({ role: hit.role, file: f.display, raw });
+          break;
+        case 'bootstrap':
+          if (!/Application::configure|Illuminate\\Foundation\\Application/.test(text)) continue;
+          get(dir).laravel.push({ role: 'bootstrap', file: f.display, raw });
+          break;
+        case 'provider':
+          if (!/TrustProxies::at|forceScheme/.test(text)) continue;
+          get(dir).laravel.push({ role: 'provider', file: f.display, raw });
+          break;
+        case 'symfony':
+          if (!/^framework\s*:/m.test(text)) continue;
+          get(dir).symfony.push({ file: f.display, raw, env: /config\/packages\/([a-z]+)\/framework/.exec(d)?.[1] });
+          break;
+        case 'index':
+          if (!/setTrustedProxies/.test(text)) continue;
+          get(dir).symfonyIndex = { file: f.display, raw };
+          break;
+        case 'wordpress':
+          get(dir).wordpress = { file: f.display, raw };
+          break;
+      }
+      ctx.claimed.add(f.abs);
+    }
+    for (const r of roots.values()) {
+      // A Laravel app is one with its middleware or bootstrap; a lone provider file is not enough.
+      if (r.laravel.some((x) => x.role !== 'provider')) {
+        const fw = laravelFacts(r);
+        if (fw) ctx.facts.frameworks.push(fw);
+      }
+      const sf = symfonyFacts(r);
+      if (sf) ctx.facts.frameworks.push(sf);
+      const wp = wordpressFacts(r);
+      if (wp) ctx.facts.frameworks.push(wp);
+    }
+  },
+};

@@ -1,0 +1,277 @@
+/**
+ * Ruby app ends: Rails (`config/application.rb`, `config/environments/<env>.rb`) and Puma
+ * (`config/puma.rb`, `config/puma/<env>.rb`). Read line by line (collectors/appends/lines.ts): we take
+ * `config.force_ssl`, `config.assume_ssl`, `config.load_defaults`, `config.action_dispatch.trusted_proxies`,
+ * `config.action_controller.forgery_protection_origin_check` and Puma's `bind`/`port`.
+ *
+ * Trust model (read from the sources, cited in docs/checks/app/*.md):
+ * - Rack::Request#scheme believes `HTTPS`, `X-Forwarded-Ssl`, `X-Forwarded-Scheme`, `X-Forwarded-Proto`
+ *   from every peer (rack/lib/rack/request.rb: no trusted-proxy test on the scheme).
+ * - ActionDispatch::RemoteIp takes the client address from X-Forwarded-For only through TRUSTED_PROXIES
+ *   (loopback and private ranges) unless `trusted_proxies` is set.
+ * - `force_ssl` (ActionDispatch::SSL) redirects when `request.ssl?` is false; `assume_ssl` (Rails 7.1+,
+ *   ActionDispatch::AssumeSSL) marks every request https before it.
+ * - `load_defaults 5.0`+ turns on `forgery_protection_origin_check` (Origin vs request.base_url).
+ */
+import { basename, dirname } from 'node:path';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
+import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import { boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+
+/** ActionDispatch::RemoteIp::TRUSTED_PROXIES (actionpack/lib/action_dispatch/middleware/remote_ip.rb). */
+export const RAILS_TRUSTED_PROXIES = ['127.0.0.0/8', '::1', 'fc00::/7', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+/** Rack::Request#scheme's order (rack/lib/rack/request.rb). */
+export const RACK_SCHEME_HEADERS = ['x-forwarded-ssl', 'x-forwarded-scheme', 'x-forwarded-proto'];
+const NON_PRODUCTION = new Set(['development', 'test']);
+
+interface RailsApp {
+  root: string;
+  application?: { file: string; lines: string[] };
+  envs: Array<{ name: string; file: string; lines: string[] }>;
+  puma: Array<{ file: string; lines: string[] }>;
+  railsVersion?: string;
+}
+
+function railsRoot(display: string): { root: string; role: 'application' | 'env' | 'puma' | 'lock'; env?: string } | null {
+  const norm = display.replace(/\\/g, '/');
+  let m = /^(.*?)(?:^|\/)config\/application\.rb$/.exec(norm);
+  if (m) return { root: m[1] ?? '', role: 'application' };
+  m = /^(.*?)(?:^|\/)config\/environments\/([A-Za-z0-9_-]+)\.rb$/.exec(norm);
+  if (m) return { root: m[1] ?? '', role: 'env', env: m[2] };
+  m = /^(.*?)(?:^|\/)config\/puma(?:\/([A-Za-z0-9_-]+))?\.rb$/.exec(norm);
+  if (m) return { root: m[1] ?? '', role: 'puma', env: m[2] };
+  if (basename(norm) === 'Gemfile.lock') return { root: dirname(norm) === '.' ? '' : dirname(norm), role: 'lock' };
+  return null;
+}
+
+/** `config.NAME = EXPR` (NAME dotted) in code lines: the last assignment wins. */
+function assignment(lines: string[], name: string): { expr: string; line: number } | undefined {
+  const re = new RegExp(`^\\s*config\\.${name.replace(/\./g, '\\.')}\\s*=\\s*(.+?)\\s*$`);
+  let found: { expr: string; line: number } | undefined;
+  lines.forEach((l, i) => {
+    const m = re.exec(l);
+    if (m) found = { expr: m[1] as string, line: i + 1 };
+  });
+  return found;
+}
+
+function boolSetting(file: string, code: string[], raw: string[], name: string): Valued<boolean> | undefined {
+  const a = assignment(code, name);
+  if (!a) return undefined;
+  const ref = refAt(file, raw, a.line);
+  const b = boolLiteral(a.expr);
+  if (b !== undefined) return lit(b, ref);
+  const envVar = envVarIn(a.expr);
+  // `ENV['X'].present?` and friends: on in the deployments that set it. Checks treat it as "may be on".
+  if (envVar) return lit(true, ref, 'env', { envVar, note: a.expr });
+  return lit(true, ref, 'unknown', { note: a.expr });
+}
+
+function pumaBinds(file: string, raw: string[]): BindAddress[] {
+  const code = codeLines(raw.join('\n'), 'hash');
+  const out: BindAddress[] = [];
+  code.forEach((l, i) => {
+    const ref = refAt(file, raw, i + 1);
+    const bind = /^\s*bind\s*\(?\s*(["'])(.+?)\1/.exec(l);
+    if (bind) {
+      const uri = bind[2] as string;
+      const unix = /^unix:\/\/(.+)$/.exec(uri);
+      if (unix) {
+        // `#{app_dir}` is computed at run time: keep the fixed tail for matching (`*/tmp/puma.sock`).
+        const path = (unix[1] as string).replace(/#\{[^}]*\}/g, '*').replace(/\/{2,}/g, '/');
+        out.push({ kind: 'unix', path, exposure: 'unix', ref });
+        return;
+      }
+      const tcp = /^(?:tcp|ssl):\/\/\[?([^\]]*?)\]?:(\d+)/.exec(uri);
+      if (tcp) {
+        const host = tcp[1] as string;
+        out.push({
+          kind: 'tcp',
+          host,
+          port: Number(tcp[2]),
+          exposure: /^(127\.|localhost$|::1$)/.test(host)
+            ? 'loopback'
+            : host === '0.0.0.0' || host === '::'
+              ? 'all-interfaces'
+              : 'specific',
+          ref,
+        });
+      }
+      return;
+    }
+    // `port 3000` / `port ENV.fetch("PORT") { 3000 }`: Puma binds tcp://0.0.0.0:PORT (Puma::DSL#port).
+    const port = /^\s*port\s*\(?\s*(.+?)\s*$/.exec(l);
+    if (port) {
+      const expr = port[1] as string;
+      const n = /^(\d+)\b/.exec(expr)?.[1] ?? /\{\s*(\d+)\s*\}/.exec(expr)?.[1] ?? /,\s*(\d+)\s*\)/.exec(expr)?.[1];
+      const host = /,\s*["']([^"']+)["']\s*\)?\s*$/.exec(expr)?.[1] ?? '0.0.0.0';
+      out.push({
+        kind: 'tcp',
+        host,
+        port: n ? Number(n) : undefined,
+        exposure:
+          host === '0.0.0.0' || host === '::' ? 'all-interfaces' : /^(127\.|localhost$)/.test(host) ? 'loopback' : 'specific',
+        ref,
+      });
+    }
+  });
+  return out;
+}
+
+function versionOf(loadDefaults: string | undefined, lock: string | undefined): string | undefined {
+  return lock ?? loadDefaults;
+}
+
+export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers: AppServerFacts[] } {
+  const settings: Record<string, Valued<unknown>> = {};
+  const sources: Array<{ file: string; raw: string[]; code: string[]; env: boolean }> = [];
+  if (app.application) {
+    const raw = app.application.lines;
+    sources.push({ file: app.application.file, raw, code: codeLines(raw.join('\n'), 'hash'), env: false });
+  }
+  // Production first, then other deployed environments (staging...): the first that sets a value decides.
+  const envs = app.envs
+    .filter((e) => !NON_PRODUCTION.has(e.name))
+    .sort((a, b) => (a.name === 'production' ? -1 : b.name === 'production' ? 1 : a.name.localeCompare(b.name)));
+  for (const e of envs) sources.push({ file: e.file, raw: e.lines, code: codeLines(e.lines.join('\n'), 'hash'), env: true });
+  const pick = (name: string): Valued<boolean> | undefined => {
+    for (const s of [...sources.filter((x) => x.env), ...sources.filter((x) => !x.env)]) {
+      const v = boolSetting(s.file, s.code, s.raw, name);
+      if (v) return v;
+    }
+    return undefined;
+  };
+  let loadDefaults: Valued<string> | undefined;
+  for (const s of sources) {
+    s.code.forEach((l, i) => {
+      const m = /^\s*config\.load_defaults\s*\(?\s*["']?(\d+\.\d+)/.exec(l);
+      if (m) loadDefaults = lit(m[1] as string, refAt(s.file, s.raw, i + 1));
+    });
+  }
+  const forceSsl = pick('force_ssl');
+  const assumeSsl = pick('assume_ssl');
+  let originCheck = pick('action_controller.forgery_protection_origin_check');
+  const ld = loadDefaults ? Number(loadDefaults.value) : undefined;
+  if (!originCheck && ld !== undefined && ld >= 5) {
+    // railties/lib/rails/application/configuration.rb, load_defaults "5.0".
+    originCheck = lit(true, loadDefaults?.ref as SourceRef, 'default', { note: `load_defaults ${loadDefaults?.value}` });
+  }
+  let trusted: Valued<string[]> | undefined;
+  for (const s of sources) {
+    s.code.forEach((l, i) => {
+      const m = /^\s*config\.action_dispatch\.trusted_proxies\s*=\s*(.+)$/.exec(l);
+      if (!m) return;
+      const ref = refAt(s.file, s.raw, i + 1);
+      const expr = m[1] as string;
+      const list = quotedStrings(expr);
+      // `... + ActionDispatch::RemoteIp::TRUSTED_PROXIES` keeps the defaults.
+      const keeps = /TRUSTED_PROXIES/.test(expr) ? RAILS_TRUSTED_PROXIES : [];
+      trusted =
+        list.length > 0 || keeps.length > 0 ? lit([...list, ...keeps], ref) : lit([] as string[], ref, 'unknown', { note: expr });
+    });
+  }
+  const servers: AppServerFacts[] = [];
+  for (const p of app.puma) {
+    const binds = pumaBinds(p.file, p.lines);
+    const first = binds[0]?.ref ?? refAt(p.file, p.lines, 1);
+    servers.push({
+      kind: 'other',
+      name: 'puma',
+      launch: { ...first, via: 'config' },
+      appTarget: app.root || '.',
+      binds,
+      // Puma hands headers to Rack unchanged: the framework decides.
+      proxyHeaders: lit(false, first, 'default'),
+      trustedProxies: lit([] as string[], first, 'default'),
+      schemeHeaders: lit({} as Record<string, string>, first, 'default'),
+      configFiles: [p.file],
+      env: {},
+      notes: ['Puma passes forwarded headers to Rack unchanged; Rails decides the scheme'],
+    });
+  }
+  if (sources.length === 0) return { servers };
+  const main = sources.find((s) => s.env) ?? (sources[0] as (typeof sources)[number]);
+  for (const [k, v] of Object.entries({ force_ssl: forceSsl, assume_ssl: assumeSsl, load_defaults: loadDefaults }))
+    if (v) settings[k] = v as Valued<unknown>;
+  const anchor = forceSsl?.ref ?? refAt(main.file, main.raw, 1);
+  const appEnd: AppEndFacts = {
+    name: 'Rails',
+    ref: anchor,
+    schemeHeaders: RACK_SCHEME_HEADERS,
+    clientHeaders: ['x-forwarded-for', 'client-ip'],
+    trustScheme: lit(['*'], anchor, 'default', { note: 'Rack believes forwarded scheme headers from every peer' }),
+    trustClient: trusted ?? lit(RAILS_TRUSTED_PROXIES, anchor, 'default'),
+    defaultsFrom: [
+      'https://github.com/rack/rack/blob/v3.1.8/lib/rack/request.rb',
+      'https://github.com/rails/rails/blob/v7.1.0/actionpack/lib/action_dispatch/middleware/remote_ip.rb',
+    ],
+  };
+  if (forceSsl) appEnd.sslRedirect = forceSsl;
+  if (assumeSsl) appEnd.assumeHttps = assumeSsl;
+  if (originCheck) appEnd.originCheck = originCheck;
+  const framework: FrameworkFacts = {
+    kind: 'rails',
+    file: main.file,
+    module: app.root || '.',
+    usesServerScheme: false,
+    sslRedirect: forceSsl,
+    assumedVersion: versionOf(loadDefaults?.value, app.railsVersion),
+    settings,
+    appEnd,
+  };
+  return { framework, servers };
+}
+
+export const rubyCollector: Collector = {
+  name: 'ruby',
+  collect(ctx: CollectContext) {
+    const apps = new Map<string, RailsApp>();
+    const get = (root: string): RailsApp => {
+      let a = apps.get(root);
+      if (!a) {
+        a = { root, envs: [], puma: [] };
+        apps.set(root, a);
+      }
+      return a;
+    };
+    const read = (f: DiscoveredFile): string[] | null => {
+      if (f.size > MAX_APP_SOURCE_BYTES) return null;
+      return ctx.read(f).toString('utf8').split(/\r?\n/);
+    };
+    for (const f of ctx.files) {
+      if (ctx.claimed.has(f.abs)) continue;
+      const r = railsRoot(f.display);
+      if (!r) continue;
+      if (r.role === 'lock') {
+        const a = apps.get(r.root);
+        // Only read a lock file next to a Rails app (other Gemfile.lock files are not ours).
+        if (!a && !ctx.files.some((x) => railsRoot(x.display)?.root === r.root && railsRoot(x.display)?.role !== 'lock'))
+          continue;
+        const lines = read(f);
+        const v = lines?.map((l) => /^\s{4}rails \((\d+\.\d+)[^)]*\)/.exec(l)?.[1]).find(Boolean);
+        if (v) get(r.root).railsVersion = v;
+        continue;
+      }
+      const lines = read(f);
+      if (!lines) continue;
+      // A file named like Rails config but not Rails/Puma code (no `config.` nor Puma DSL) is left alone.
+      const text = lines.join('\n');
+      if (r.role === 'puma') {
+        if (!/^\s*(bind|port|workers|threads|environment)\b/m.test(text)) continue;
+        get(r.root).puma.push({ file: f.display, lines });
+      } else if (r.role === 'application') {
+        if (!/Rails::Application|config\./.test(text)) continue;
+        get(r.root).application = { file: f.display, lines };
+      } else {
+        if (!/Rails\.application\.configure|config\./.test(text)) continue;
+        get(r.root).envs.push({ name: r.env as string, file: f.display, lines });
+      }
+      ctx.claimed.add(f.abs);
+    }
+    for (const app of apps.values()) {
+      const { framework, servers } = railsFacts(app);
+      if (framework) ctx.facts.frameworks.push(framework);
+      ctx.facts.appServers.push(...servers);
+    }
+  },
+};

@@ -1,0 +1,390 @@
+/**
+ * The shared, tolerant template reader. Real repositories keep their configs as templates: Jinja2/Ansible
+ * (`{{ x }}`, `{% if %}`, `{# #}`), ERB (`<%= x %>`, `<% if %>`), envsubst (`${VAR}`, `${VAR:-default}`),
+ * Go/Helm (`{{ .Values.x }}`, `{{- if }}`), cookiecutter (Jinja in paths and contents). Every collector reads
+ * the rendered text, so every format benefits.
+ *
+ * Rules:
+ * - Lines are preserved: the rendered text has exactly the template's line count, each construct is replaced
+ *   on its own line(s), so a finding points at the template's own file:line.
+ * - A placeholder is an opaque value (`__tpl_<name>__`, see `isPlaceholder`) unless a default is written
+ *   (`| default('x')`, `${VAR:-x}`, `ENV['X'] || x`, Go `default "x"`), which is then used.
+ * - Conditionals: each `if` chain keeps one branch (`branch: 'first'`, the default, keeps the first branch;
+ *   `'last'` keeps the `else` branch, or nothing when there is none) and records which it kept, so a finding can
+ *   say which branch it was found in; loops keep their body once; Go `define` bodies are dropped.
+ * - A file whose lines are mostly template code is too template-heavy to read: `heavy` says why.
+ * Bounded: one linear pass, at most MAX_TEMPLATE_BYTES, nesting capped at MAX_DEPTH.
+ */
+
+import type { Diagnostic } from '../../model/finding.js';
+import type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
+
+export type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
+
+export interface Detemplated {
+  /** The rendered text: same line count as the template. */
+  text: string;
+  kinds: TemplateKind[];
+  placeholders: TemplatePlaceholder[];
+  branches: TemplateBranch[];
+  /** Why the file is too template-heavy to read (then `text` should not be analysed). */
+  heavy?: string;
+}
+
+export interface DetemplateOptions {
+  /** File name (the template suffix and the extension decide which syntaxes apply). */
+  name?: string;
+  branch?: 'first' | 'last';
+}
+
+export const MAX_TEMPLATE_BYTES = 4 * 1024 * 1024;
+const MAX_DEPTH = 64;
+
+/** Suffixes that mark a template; the name without them is the file it renders to. */
+const TEMPLATE_SUFFIX = /\.(?:j2|jinja2?|erb|tmpl|tpl|gotmpl|template|tftpl|mustache)$/i;
+/** Files that shells, compose or the language itself expand `${VAR}` in: envsubst is not applied to them. */
+const OWN_DOLLAR =
+  /(?:\.(?:ya?ml|sh|bash|env|py|js|mjs|cjs|ts|rb|toml|json|php|go|tf|hcl|ini|properties|service|socket|container|xml)|Dockerfile[^/]*|Containerfile[^/]*|\.env[^/]*|Procfile)$/i;
+/** Source languages: detemplated only on clear Jinja statement tags or cookiecutter placeholders. */
+const SOURCE_FILE = /\.(?:py|js|mjs|cjs|ts|tsx|jsx|rb|php|go|java|cs|html?|vue|svelte)$/i;
+
+const PLACEHOLDER_RE = /__tpl_[A-Za-z0-9_]*__/;
+
+/** The file name a template renders to: `nginx.conf.j2` -> `nginx.conf`, `server.conf.erb` -> `server.conf`. */
+export function renderedName(name: string): string {
+  return name.replace(TEMPLATE_SUFFIX, '');
+}
+
+/** True when the name marks a template (`.j2`, `.erb`, `.tmpl`, `.template`, ...). */
+export function isTemplateName(name: string): boolean {
+  return TEMPLATE_SUFFIX.test(name) || /(?:^|[-_.])template(?:[-_.]|$)/i.test(name.replace(/^.*\//, ''));
+}
+
+/** True when a value (an nginx argument, a host, a port...) is or contains a template placeholder. */
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDER_RE.test(value);
+}
+
+function opaque(expr: string): string {
+  const name = expr
+    .replace(/^[\s.$]+/, '')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 60);
+  return `__tpl_${name}__`;
+}
+
+/** A default written in an output expression, or undefined. */
+function writtenDefault(expr: string): string | undefined {
+  // Jinja: x | default('v') / d("v") / default(v); Go/Helm: default "v" .Values.x / .Values.x | default "v"
+  const lit = `(?:'([^']*)'|"([^"]*)"|(-?[0-9][\\w.:/-]*|true|false|True|False))`;
+  const jinja = new RegExp(`\\|\\s*(?:default|d)\\s*\\(\\s*${lit}`).exec(expr);
+  if (jinja) return jinja[1] ?? jinja[2] ?? jinja[3];
+  const go = new RegExp(`(?:^|\\|)\\s*default\\s+${lit}`).exec(expr);
+  if (go) return go[1] ?? go[2] ?? go[3];
+  // ERB: ENV['X'] || 31536000 / ENV.fetch('X', 'v')
+  const erbOr = new RegExp(`\\|\\|\\s*${lit}\\s*$`).exec(expr);
+  if (erbOr) return erbOr[1] ?? erbOr[2] ?? erbOr[3];
+  const fetch = new RegExp(`\\.fetch\\(\\s*['"][^'"]*['"]\\s*,\\s*${lit}\\s*\\)`).exec(expr);
+  if (fetch) return fetch[1] ?? fetch[2] ?? fetch[3];
+  return undefined;
+}
+
+/** The variable an output expression names (for the opaque value). */
+function exprName(expr: string): string {
+  const e = expr.trim();
+  const env = /ENV\s*\[\s*['"]([^'"]+)['"]\s*\]|ENV\.fetch\(\s*['"]([^'"]+)['"]/.exec(e);
+  if (env) return (env[1] ?? env[2]) as string;
+  const first = /[.A-Za-z_][\w.]*/.exec(e.replace(/^(?:include|template|toYaml|quote|default\s+\S+)\s+/, ''));
+  return first ? first[0] : e;
+}
+
+interface Frame {
+  kind: 'if' | 'loop' | 'drop' | 'other';
+  /** Is the current branch kept? */
+  keep: boolean;
+  /** Has an earlier branch of this chain been kept (for branch: 'first')? */
+  taken: boolean;
+  branch?: TemplateBranch;
+  syntax: TemplateKind;
+}
+
+type Tag =
+  | { t: 'open-if'; tag: string }
+  | { t: 'branch'; tag: string; isElse: boolean }
+  | { t: 'close' }
+  | { t: 'open-loop' }
+  | { t: 'open-drop' }
+  | { t: 'open-other' }
+  | { t: 'none' };
+
+function jinjaTag(body: string): Tag {
+  const w = /^\s*-?\+?\s*(\w+)/.exec(body)?.[1] ?? '';
+  if (w === 'if') return { t: 'open-if', tag: body };
+  if (w === 'elif') return { t: 'branch', tag: body, isElse: false };
+  if (w === 'else') return { t: 'branch', tag: body, isElse: true };
+  if (w === 'for') return { t: 'open-loop' };
+  if (w === 'macro' || w === 'call' || w === 'raw' || w === 'filter') return { t: 'open-drop' };
+  if (w === 'block' || w === 'with' || w === 'autoescape') return { t: 'open-other' };
+  if (w === 'set' && !/=/.test(body)) return { t: 'open-drop' };
+  if (/^end\w+$/.test(w)) return { t: 'close' };
+  return { t: 'none' };
+}
+
+function goTag(body: string): Tag | undefined {
+  const b = body.replace(/^\s*-?\s*/, '').replace(/\s*-?\s*$/, '');
+  const w = /^(\w+)/.exec(b)?.[1] ?? '';
+  if (w === 'if') return { t: 'open-if', tag: body };
+  if (w === 'else') return { t: 'branch', tag: body, isElse: !/^else\s+if\b/.test(b) };
+  if (w === 'range' || w === 'with') return { t: 'open-loop' };
+  if (w === 'define') return { t: 'open-drop' };
+  if (w === 'block') return { t: 'open-other' };
+  if (w === 'end') return { t: 'close' };
+  if (/^\/\*/.test(b)) return { t: 'none' };
+  if (/^\$\w+\s*:?=/.test(b)) return { t: 'none' };
+  return undefined; // an output expression
+}
+
+function erbTag(body: string): Tag {
+  const b = body.trim().replace(/-$/, '').trim();
+  if (/^(?:if|unless)\b/.test(b)) return { t: 'open-if', tag: body };
+  if (/^elsif\b/.test(b)) return { t: 'branch', tag: body, isElse: false };
+  if (/^else\b/.test(b)) return { t: 'branch', tag: body, isElse: true };
+  if (/^end\b/.test(b) || b === '}') return { t: 'close' };
+  if (/\bdo\s*(?:\|[^|]*\|)?\s*$/.test(b) || /^(?:while|until|for|case|begin)\b/.test(b)) return { t: 'open-loop' };
+  return { t: 'none' };
+}
+
+/** Which syntaxes a file may use, from its name and content. */
+export function templateKinds(text: string, name = ''): TemplateKind[] {
+  const kinds: TemplateKind[] = [];
+  const base = name.replace(/^.*\//, '');
+  const source = SOURCE_FILE.test(renderedName(base));
+  const cookie = /\{\{\s*cookiecutter\./.test(text) || /\{\{\s*cookiecutter\./.test(name);
+  if (source && !cookie && !/^[ \t]*\{%-?\s*(?:if|for|endif|endfor|else|elif)\b/m.test(text)) return kinds;
+  if (/\{\{-?\s*(?:\.|\$|include\b|template\b|toYaml\b|tpl\b|if\s+[.$(]|range\b|end\s*-?\}\}|define\b)/.test(text))
+    kinds.push('go');
+  if (/\{%-?[^%\n]*-?%\}|\{#[\s\S]*?#\}|\{\{[^{}\n]+\}\}/.test(text) && !kinds.includes('go')) kinds.push('jinja');
+  if (/<%[=#-]?[^%]*%>/.test(text) && (/\.erb$/i.test(base) || /<%=|<%\s*(?:if|end|else)\b/.test(text))) kinds.push('erb');
+  if (!OWN_DOLLAR.test(renderedName(base)) && /\$\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\n]*)?\}/.test(text)) kinds.push('envsubst');
+  return kinds;
+}
+
+/**
+ * Renders a template tolerantly (see the module comment), or returns undefined when the text uses no
+ * template syntax that applies to this file.
+ */
+export function detemplate(text: string, options: DetemplateOptions = {}): Detemplated | undefined {
+  if (text.length > MAX_TEMPLATE_BYTES || !/\{\{|\{%|\{#|<%|\$\{[A-Z]/.test(text)) return undefined;
+  const kinds = templateKinds(text, options.name ?? '');
+  if (kinds.length === 0) return undefined;
+  const branchMode = options.branch ?? 'first';
+  const useJinja = kinds.includes('jinja');
+  const useGo = kinds.includes('go');
+  const useErb = kinds.includes('erb');
+  const useEnv = kinds.includes('envsubst');
+
+  const alts: string[] = [];
+  if (useJinja) alts.push('\\{#[\\s\\S]*?#\\}', '\\{%[\\s\\S]*?%\\}', '\\$?\\{\\{[\\s\\S]*?\\}\\}');
+  if (useGo) alts.push('\\{\\{[\\s\\S]*?\\}\\}');
+  if (useErb) alts.push('<%[\\s\\S]*?%>');
+  if (useEnv) alts.push('\\$\\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\\n]*)?\\}');
+  const re = new RegExp(alts.join('|'), 'g');
+
+  const out: string[] = [];
+  const placeholders: TemplatePlaceholder[] = [];
+  const branches: TemplateBranch[] = [];
+  const stack: Frame[] = [];
+  let line = 1;
+  let last = 0;
+  let codeLines = new Set<number>();
+  const keeping = (): boolean => stack.every((f) => f.keep);
+  const emit = (s: string): void => {
+    if (keeping()) out.push(s);
+    else out.push(s.replace(/[^\n]/g, ''));
+  };
+  const blank = (s: string): void => {
+    out.push(s.replace(/[^\n]/g, ''));
+  };
+  const countLines = (s: string): number => {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 10) n++;
+    return n;
+  };
+  const closeBranch = (f: Frame, endLine: number): void => {
+    if (f.branch) f.branch.endLine = endLine;
+  };
+  const apply = (tag: Tag, syntax: TemplateKind, written: string): void => {
+    switch (tag.t) {
+      case 'open-if': {
+        if (stack.length >= MAX_DEPTH) return;
+        const keep = branchMode === 'first';
+        const branch: TemplateBranch = { line, endLine: line, tag: written, kept: keep && keeping() };
+        branches.push(branch);
+        stack.push({ kind: 'if', keep, taken: keep, branch, syntax });
+        return;
+      }
+      case 'branch': {
+        const f = stack[stack.length - 1];
+        if (!f || f.kind !== 'if') return;
+        closeBranch(f, line);
+        // 'first' keeps only the first branch of a chain; 'last' keeps only its else branch.
+        const keep = branchMode === 'first' ? false : tag.isElse;
+        f.keep = keep;
+        f.taken = f.taken || keep;
+        stack.pop();
+        const branch: TemplateBranch = { line, endLine: line, tag: written, kept: keep && keeping() };
+        stack.push(f);
+        f.branch = branch;
+        branches.push(branch);
+        return;
+      }
+      case 'close': {
+        const f = stack.pop();
+        if (f) closeBranch(f, line);
+        return;
+      }
+      case 'open-loop':
+      case 'open-other':
+        if (stack.length < MAX_DEPTH)
+          stack.push({ kind: tag.t === 'open-loop' ? 'loop' : 'other', keep: true, taken: true, syntax });
+        return;
+      case 'open-drop':
+        if (stack.length < MAX_DEPTH) stack.push({ kind: 'drop', keep: false, taken: false, syntax });
+        return;
+      default:
+        return;
+    }
+  };
+
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const tok = m[0];
+    const before = text.slice(last, m.index);
+    emit(before);
+    line += countLines(before);
+    const startLine = line;
+    last = m.index + tok.length;
+    let replacement: string | undefined;
+    let syntax: TemplateKind | undefined;
+    if (tok.startsWith('{#')) {
+      syntax = 'jinja';
+    } else if (tok.startsWith('{%')) {
+      syntax = 'jinja';
+      apply(jinjaTag(tok.slice(2, -2)), 'jinja', tok);
+    } else if (tok.startsWith('<%')) {
+      syntax = 'erb';
+      const inner = tok.slice(2, -2);
+      if (inner.startsWith('#')) {
+        // comment
+      } else if (inner.startsWith('=') || inner.startsWith('==')) {
+        const expr = inner.replace(/^=+/, '').replace(/-$/, '').trim();
+        replacement = output(expr, startLine);
+      } else apply(erbTag(inner.replace(/^-/, '')), 'erb', tok);
+    } else if (tok.startsWith('${') && !tok.startsWith('${{')) {
+      syntax = 'envsubst';
+      const mm = /^\$\{([A-Z][A-Z0-9_]*)(?::?([-=+?])([^}\n]*))?\}$/.exec(tok);
+      const nameEnv = mm?.[1] ?? tok;
+      const def = mm?.[2] === '-' || mm?.[2] === '=' ? mm?.[3] : undefined;
+      placeholders.push(
+        def !== undefined ? { line: startLine, expr: nameEnv, default: def } : { line: startLine, expr: nameEnv },
+      );
+      replacement = def !== undefined && def !== '' ? def : opaque(nameEnv);
+    } else {
+      // {{ ... }} or ${{ ... }}: Go control, or an output expression.
+      const inner = tok.replace(/^\$?\{\{/, '').replace(/\}\}$/, '');
+      syntax = useGo ? 'go' : 'jinja';
+      const goT = useGo ? goTag(inner) : undefined;
+      if (goT) apply(goT, 'go', tok);
+      else {
+        const expr = inner.replace(/^\s*-/, '').replace(/-\s*$/, '').trim();
+        // A Helm block inserter alone on its line renders to YAML we cannot know: leave the line empty.
+        const lineStart = text.lastIndexOf('\n', m.index - 1) + 1;
+        const lineEnd = text.indexOf('\n', last);
+        const alone =
+          text.slice(lineStart, m.index).trim() === '' && text.slice(last, lineEnd < 0 ? text.length : lineEnd).trim() === '';
+        if (useGo && alone && /\b(?:toYaml|nindent|indent|include|tpl)\b/.test(expr)) replacement = '';
+        else replacement = output(expr, startLine);
+      }
+    }
+    if (syntax && !kinds.includes(syntax)) kinds.push(syntax);
+    for (let l = startLine; l <= startLine + countLines(tok); l++) codeLines.add(l);
+    if (replacement !== undefined && keeping()) {
+      out.push(replacement + tok.replace(/[^\n]/g, ''));
+    } else blank(tok);
+    line += countLines(tok);
+  }
+  emit(text.slice(last));
+
+  function output(expr: string, at: number): string {
+    const def = writtenDefault(expr);
+    const name = exprName(expr);
+    placeholders.push(def !== undefined ? { line: at, expr: name, default: def } : { line: at, expr: name });
+    return def !== undefined && def !== '' ? def : opaque(name);
+  }
+
+  const rendered = out.join('');
+  const result: Detemplated = { text: rendered, kinds, placeholders, branches };
+  const heavy = heaviness(text, rendered, codeLines);
+  if (heavy) result.heavy = heavy;
+  codeLines = new Set();
+  return result;
+}
+
+/** Too template-heavy: most non-blank lines are template code, or what remains is mostly placeholders. */
+function heaviness(text: string, rendered: string, codeLines: Set<number>): string | undefined {
+  const lines = text.split('\n');
+  const out = rendered.split('\n');
+  let nonBlank = 0;
+  let code = 0;
+  lines.forEach((l, k) => {
+    if (l.trim() === '') return;
+    nonBlank++;
+    // A line of template code: it holds a construct and nothing of the config remains once rendered.
+    if (codeLines.has(k + 1) && (out[k] ?? '').replace(/__tpl_[A-Za-z0-9_]*__/g, '').trim() === '') code++;
+  });
+  if (nonBlank < 6) return undefined;
+  const words = rendered.split(/\s+/).filter((w) => w !== '');
+  const opaqueWords = words.filter((w) => PLACEHOLDER_RE.test(w)).length;
+  if (code / nonBlank > 0.7) return `${code} of ${nonBlank} lines are template code`;
+  if (words.length > 0 && opaqueWords / words.length > 0.5)
+    return `${opaqueWords} of ${words.length} words are template placeholders`;
+  return undefined;
+}
+
+/** The template branch (if any) a line of the template lies in, as "`{% if x %}` (line N)". */
+export function branchAt(d: Detemplated, line: number): TemplateBranch | undefined {
+  let best: TemplateBranch | undefined;
+  for (const b of d.branches) {
+    if (b.line < line && line < b.endLine && (!best || b.line > best.line)) best = b;
+  }
+  return best;
+}
+
+/**
+ * The read path's hook (engine/collect.ts, chain/run.ts): the bytes every collector sees for a file. A
+ * template is rendered tolerantly (same lines); a too template-heavy one is not read: a warning says so and the
+ * collectors see an empty file. Anything else is returned unchanged. `notes` receives what was rendered.
+ */
+export function renderForCollectors(
+  display: string,
+  raw: Buffer,
+  diagnostics: Diagnostic[],
+  notes?: Map<string, TemplateNote>,
+): Buffer {
+  if (raw.length > MAX_TEMPLATE_BYTES || raw.includes(0)) return raw;
+  const text = raw.toString('utf8');
+  if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]/.test(text)) return raw;
+  const d = detemplate(text, { name: display });
+  if (!d) return raw;
+  if (d.heavy) {
+    diagnostics.push({
+      level: 'warning',
+      file: display,
+      line: 1,
+      message: `template: too template-heavy to read (${d.heavy}); not read, lint the rendered file`,
+    });
+    return Buffer.alloc(0);
+  }
+  notes?.set(display, { kinds: d.kinds, placeholders: d.placeholders, branches: d.branches });
+  return Buffer.from(d.text, 'utf8');
+}

@@ -1,0 +1,291 @@
+/**
+ * From findings to patches: every finding whose `fix` names a file, a line, the lines and a placement is
+ * a mechanical edit; the rest is advice. Edits are grouped per real file (a symlink is patched at its
+ * target), checked against what was read (the file must be unchanged and fully parsed), adapted to the
+ * file's style (indentation, quote style, line endings) and made idempotent (an edit already present is
+ * not made again). Nothing here writes: `write.ts` applies the patches.
+ */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { displayPath } from '../engine/discover.js';
+import type { Facts } from '../model/facts.js';
+import type { Finding } from '../model/finding.js';
+import { applyChanges, joinText, type LineChange, splitText, type TextFile, unifiedDiff } from './diff.js';
+import { type ProgramKind, programOf } from './programs.js';
+
+export interface FilePatch {
+  /** The file to change as the user names it (relative to cwd when under it): the symlink's target. */
+  file: string;
+  abs: string;
+  /** The path the finding named, when it differs (a symlink). */
+  via?: string;
+  original: string;
+  updated: string;
+  diff: string;
+  /** Ids of the findings this patch resolves (each once). */
+  findings: string[];
+  program: ProgramKind;
+}
+
+export interface Advice {
+  id: string;
+  file?: string;
+  line?: number;
+  description: string;
+  /** Why it is advice rather than a patch. */
+  reason: string;
+  lines?: string[];
+}
+
+export interface FixPlan {
+  patches: FilePatch[];
+  advice: Advice[];
+}
+
+interface Edit {
+  line: number;
+  placement: 'after' | 'replace';
+  lines: string[];
+  finding: Finding;
+}
+
+/** True when a finding's fix can be applied by the fix command. */
+export function isMechanical(f: Finding): boolean {
+  const x = f.fix;
+  return Boolean(x?.file && x.line && x.line > 0 && x.lines && x.lines.length > 0 && x.placement);
+}
+
+function advice(f: Finding, reason: string): Advice {
+  const a: Advice = { id: f.id, description: f.fix?.description ?? f.message, reason };
+  const file = f.fix?.file ?? f.evidence[0]?.file;
+  const line = f.fix?.line ?? f.evidence[0]?.line;
+  if (file) a.file = file;
+  if (line) a.line = line;
+  if (f.fix?.lines?.length) a.lines = f.fix.lines;
+  return a;
+}
+
+const leading = (s: string) => /^[ \t]*/.exec(s)?.[0] ?? '';
+
+/** Brackets balanced outside quotes and no continuation: replacing this one line cannot cut a statement in two. */
+export function wholeStatementLine(line: string): boolean {
+  let depth = 0;
+  let statements = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === '#') break;
+    if (
+      ch === ';' &&
+      line.slice(i + 1).trim() !== '' &&
+      !line
+        .slice(i + 1)
+        .trim()
+        .startsWith('#')
+    )
+      statements++;
+    if (ch === '"' || ch === "'" || ch === '`') quote = ch;
+    else if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+  }
+  if (quote) return false;
+  const code = line.replace(/\s+#.*$/, '').trimEnd();
+  // A trailing `{` opens a block (nginx `location / {`): replacing it would orphan the `}`.
+  // Several statements on one line (`a; b;`, a one-line nginx block): the line is not one directive.
+  if (depth !== 0 || statements > 0) return false;
+  return !/[\\,]$/.test(code) && !/\{$/.test(code);
+}
+
+/**
+ * The file's quote style: a replacement written with double quotes goes in single quotes when the line
+ * it replaces uses single quotes only (and the other way round), when the content allows it.
+ */
+export function matchQuotes(original: string, replacement: string): string {
+  const singles = /'/.test(original) && !/"/.test(original);
+  const doubles = /"/.test(original) && !/'/.test(original);
+  if (singles && /"/.test(replacement) && !/'/.test(replacement)) return replacement.replace(/"/g, "'");
+  if (doubles && /'/.test(replacement) && !/"/.test(replacement)) return replacement.replace(/'/g, '"');
+  return replacement;
+}
+
+/** The edit's lines in the file's style: indentation of the line they go at when they carry none. */
+function styled(e: Edit, target: string): string[] {
+  const bare = e.lines.every((l) => l === '' || leading(l) === '');
+  const indent = bare ? leading(target) : '';
+  return e.lines.map((l) => {
+    const s = l === '' ? l : indent + l;
+    return e.placement === 'replace' ? matchQuotes(target, s) : s;
+  });
+}
+
+const norm = (s: string) => s.trim().replace(/\s+/g, ' ');
+
+function realTarget(abs: string): string {
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/** Sources read by the collectors for this path (keys are display paths). */
+function sourceFor(facts: Facts, display: string, abs: string, cwd: string): string[] | undefined {
+  const direct = facts.sources.get(display);
+  if (direct) return direct;
+  for (const [k, v] of facts.sources) if (resolve(cwd, k) === abs) return v;
+  return undefined;
+}
+
+export interface PlanOptions {
+  cwd?: string;
+}
+
+export function planFixes(facts: Facts, findings: Finding[], options: PlanOptions = {}): FixPlan {
+  const cwd = options.cwd ?? process.cwd();
+  const out: FixPlan = { patches: [], advice: [] };
+  const byFile = new Map<string, { named: string; display: string; edits: Edit[] }>();
+  for (const f of findings) {
+    if (!f.fix) continue;
+    if (!isMechanical(f)) {
+      out.advice.push(advice(f, 'no mechanical fix: the change depends on facts the files do not hold'));
+      continue;
+    }
+    const fx = f.fix as Required<Pick<NonNullable<Finding['fix']>, 'file' | 'line' | 'lines' | 'placement'>>;
+    const abs = resolve(cwd, fx.file);
+    if (!existsSync(abs)) {
+      out.advice.push(advice(f, `${fx.file} does not exist on disk (a built-in copy of a stock file): change it by hand`));
+      continue;
+    }
+    const real = realTarget(abs);
+    const g = byFile.get(real) ?? { named: fx.file, display: displayPath(real, cwd), edits: [] };
+    g.edits.push({ line: fx.line, placement: fx.placement, lines: fx.lines, finding: f });
+    byFile.set(real, g);
+  }
+  for (const [abs, g] of byFile) {
+    const refuse = (reason: string) => {
+      for (const e of g.edits) out.advice.push(advice(e.finding, reason));
+    };
+    const parseErrors = facts.diagnostics.filter(
+      (d) => d.level === 'error' && (d.file === g.named || d.file === g.display || resolve(cwd, d.file) === abs),
+    );
+    if (parseErrors.length > 0) {
+      const d = parseErrors[0];
+      refuse(`${g.display} was not parsed completely (${d?.file}${d?.line ? `:${d.line}` : ''}: ${d?.message}): not patched`);
+      continue;
+    }
+    let text: string;
+    try {
+      text = readFileSync(abs, 'utf8');
+    } catch (e) {
+      refuse(`cannot read ${g.display}: ${(e as Error).message}`);
+      continue;
+    }
+    const file = splitText(text);
+    const read = sourceFor(facts, g.named, resolve(cwd, g.named), cwd);
+    if (read && read.join('\n') !== file.lines.join('\n') && read.join('\n') !== [...file.lines, ''].join('\n')) {
+      refuse(`${g.display} changed since it was read: run fix again`);
+      continue;
+    }
+    const { changes, ids, refused } = buildChanges(file, g.edits);
+    for (const r of refused) out.advice.push(advice(r.edit.finding, r.reason));
+    if (changes.length === 0) continue;
+    const updated: TextFile = { ...file, lines: applyChanges(file.lines, changes) };
+    const patch: FilePatch = {
+      file: g.display,
+      abs,
+      original: text,
+      updated: joinText(updated),
+      diff: unifiedDiff(g.display, file, changes),
+      findings: ids,
+      program: programOf(abs, facts, cwd),
+    };
+    if (g.named !== g.display && resolve(cwd, g.named) !== abs) patch.via = g.named;
+    out.patches.push(patch);
+  }
+  out.patches.sort((a, b) => a.file.localeCompare(b.file));
+  return out;
+}
+
+/** The lines after a 1-based line up to the end of its block (a line opening or closing one), at most 40. */
+function blockSegment(lines: string[], after: number): string[] {
+  const out: string[] = [];
+  for (let i = after; i < lines.length && out.length < 40; i++) {
+    const t = (lines[i] as string).trim();
+    if (t.startsWith('}') || t.endsWith('{')) break;
+    out.push(t);
+  }
+  return out;
+}
+
+/** The changes for one file: merged per line, conflicts refused, edits already present skipped. */
+function buildChanges(
+  file: TextFile,
+  edits: Edit[],
+): { changes: LineChange[]; ids: string[]; refused: Array<{ edit: Edit; reason: string }> } {
+  const refused: Array<{ edit: Edit; reason: string }> = [];
+  const replaces = new Map<number, { edit: Edit; lines: string[] }>();
+  const afters = new Map<number, { edits: Edit[]; lines: string[] }>();
+  const ids = new Set<string>();
+  const n = file.lines.length;
+  for (const e of edits) {
+    if (e.line > n) {
+      refused.push({ edit: e, reason: `line ${e.line} is past the end of the file (${n} lines): the file changed` });
+      continue;
+    }
+    const target = file.lines[e.line - 1] as string;
+    if (e.placement === 'replace') {
+      if (!wholeStatementLine(target)) {
+        refused.push({
+          edit: e,
+          reason: `line ${e.line} is part of a statement that spans several lines: replacing that line alone would break it`,
+        });
+        continue;
+      }
+      const lines = styled(e, target);
+      if (lines.length === 1 && norm(lines[0] as string) === norm(target)) continue; // already so
+      const prev = replaces.get(e.line);
+      if (prev) {
+        if (prev.lines.join('\n') !== lines.join('\n'))
+          refused.push({
+            edit: e,
+            reason: `another fix (${prev.edit.finding.id}) changes line ${e.line} too: apply that one and run fix again`,
+          });
+        else ids.add(e.finding.id);
+        continue;
+      }
+      replaces.set(e.line, { edit: e, lines });
+      ids.add(e.finding.id);
+    } else {
+      // After a line that opens a bracket or continues (`X = [`, `ExecStart=... \\`), new lines would land inside it.
+      if (!wholeStatementLine(target) && !/\{\s*(#.*)?$/.test(target)) {
+        refused.push({ edit: e, reason: `line ${e.line} does not end a statement: writing after it would break the file` });
+        continue;
+      }
+      const lines = styled(e, target);
+      const a = afters.get(e.line) ?? { edits: [], lines: [] };
+      // Idempotent: lines already written right after the anchor (or queued by another finding) are not added again.
+      const following = blockSegment(file.lines, e.line).map(norm);
+      const fresh = lines.filter((l) => !a.lines.some((x) => norm(x) === norm(l)) && !following.includes(norm(l)));
+      if (fresh.length === 0 && a.lines.length === 0 && lines.every((l) => following.includes(norm(l)))) continue;
+      a.lines.push(...fresh);
+      a.edits.push(e);
+      afters.set(e.line, a);
+      ids.add(e.finding.id);
+    }
+  }
+  const changes: LineChange[] = [];
+  const lines = new Set([...replaces.keys(), ...afters.keys()]);
+  for (const line of [...lines].sort((x, y) => x - y)) {
+    const r = replaces.get(line);
+    const a = afters.get(line);
+    const newLines = [...(r ? r.lines : [file.lines[line - 1] as string]), ...(a?.lines ?? [])];
+    if (r) changes.push({ oldStart: line - 1, oldLen: 1, newLines });
+    else if (a && a.lines.length > 0) changes.push({ oldStart: line, oldLen: 0, newLines: a.lines });
+  }
+  return { changes, ids: [...ids], refused };
+}

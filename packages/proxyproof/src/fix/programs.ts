@@ -1,0 +1,210 @@
+/**
+ * Which program reads a patched file, how that program checks it (`nginx -t`, `caddy validate`,
+ * `haproxy -c`, `apache2ctl -t`, Python's parser, `node --check`), and how to reload it afterwards.
+ * The check runs only where the program is installed; it runs on the original first, so a config the
+ * program cannot check on this machine (missing certificates, another host's paths) is not held against
+ * the patch.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, delimiter, join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Facts } from '../model/facts.js';
+
+export type ProgramKind = 'nginx' | 'caddy' | 'haproxy' | 'apache' | 'python' | 'compose' | 'systemd' | 'node' | 'other';
+
+const SEARCH = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
+
+export function findProgram(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SEARCH];
+  for (const d of dirs) {
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** nginx config files read by the collectors: file -> the entry (main) file whose tree includes it. */
+function nginxEntries(facts: Facts, cwd: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const tree of facts.nginx.configs) {
+    const entry = tree.config[0];
+    if (!entry) continue;
+    const main = entry.abs ?? resolve(cwd, entry.file);
+    for (const f of tree.config) if (f.source !== 'builtin') out.set(f.abs ?? resolve(cwd, f.file), main);
+  }
+  return out;
+}
+
+/** The entry file is a whole nginx.conf (top-level `events`/`http`), not a site file included inside `http`. */
+function isMainConf(facts: Facts, main: string, cwd: string): boolean {
+  const tree = facts.nginx.configs.find((t) => t.config[0] && (t.config[0].abs ?? resolve(cwd, t.config[0].file)) === main);
+  return Boolean(tree?.config[0]?.parsed.some((d) => d.directive === 'http' || d.directive === 'events'));
+}
+
+export function programOf(abs: string, facts: Facts, cwd: string): ProgramKind {
+  if (nginxEntries(facts, cwd).has(abs)) return 'nginx';
+  const name = basename(abs).toLowerCase();
+  if (name === 'caddyfile' || name.endsWith('.caddyfile') || name.endsWith('.caddy')) return 'caddy';
+  if (/haproxy.*\.cfg$/.test(name) || name === 'haproxy.cfg') return 'haproxy';
+  if (name.endsWith('.py')) return 'python';
+  if (/(^|[-.])(docker-)?compose[^/]*\.ya?ml$/.test(name) || name.endsWith('.yml') || name.endsWith('.yaml')) return 'compose';
+  if (/\.(service|socket)$/.test(name)) return 'systemd';
+  if (/\.(c|m)?[jt]s$/.test(name)) return 'node';
+  if (/apache|httpd|vhost/.test(abs.toLowerCase()) && name.endsWith('.conf')) return 'apache';
+  return 'other';
+}
+
+export interface Validation {
+  /** The program's verdict: ok, rejected, or not run (not installed / cannot check the original either). */
+  status: 'ok' | 'rejected' | 'skipped';
+  command?: string;
+  output?: string;
+}
+
+interface Checker {
+  command: string;
+  run(): { ok: boolean; output: string };
+}
+
+function runCmd(argv: string[], env?: NodeJS.ProcessEnv): { ok: boolean; output: string } {
+  const r = spawnSync(argv[0] as string, argv.slice(1), {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, ...env },
+    maxBuffer: 4 * 1024 * 1024,
+  });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  return { ok: r.status === 0, output: r.error ? `${r.error.message}\n${output}` : output };
+}
+
+/** The program check for one patched file, or undefined when none applies or the program is missing. */
+export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: string): Checker | undefined {
+  switch (kind) {
+    case 'nginx': {
+      const bin = findProgram('nginx');
+      const main = nginxEntries(facts, cwd).get(abs);
+      if (!bin || !main) return undefined;
+      if (isMainConf(facts, main, cwd))
+        return { command: `nginx -t -c ${main}`, run: () => runCmd([bin, '-t', '-q', '-c', main]) };
+      // A site file (what sites-enabled holds) is checked the way nginx.conf's `http { include ...; }` reads it.
+      return {
+        command: `nginx -t (${main} included in http {})`,
+        run: () => {
+          const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-nginx-'));
+          try {
+            const conf = join(tmp, 'nginx.conf');
+            writeFileSync(
+              conf,
+              `error_log ${join(tmp, 'error.log')};\npid ${join(tmp, 'nginx.pid')};\nevents {}\nhttp {\n    include ${main};\n}\n`,
+            );
+            return runCmd([bin, '-t', '-q', '-p', tmp, '-c', conf]);
+          } finally {
+            rmSync(tmp, { recursive: true, force: true });
+          }
+        },
+      };
+    }
+    case 'caddy': {
+      const bin = findProgram('caddy');
+      if (!bin) return undefined;
+      return {
+        command: `caddy validate --adapter caddyfile --config ${abs}`,
+        run: () => {
+          // Caddy keeps state in HOME/XDG dirs: a throw-away one, so validating never touches the user's.
+          const home = mkdtempSync(join(tmpdir(), 'proxyproof-caddy-'));
+          try {
+            return runCmd([bin, 'validate', '--adapter', 'caddyfile', '--config', abs], {
+              HOME: home,
+              XDG_DATA_HOME: home,
+              XDG_CONFIG_HOME: home,
+            });
+          } finally {
+            rmSync(home, { recursive: true, force: true });
+          }
+        },
+      };
+    }
+    case 'haproxy': {
+      const bin = findProgram('haproxy');
+      if (!bin) return undefined;
+      return { command: `haproxy -c -f ${abs}`, run: () => runCmd([bin, '-c', '-q', '-f', abs]) };
+    }
+    case 'apache': {
+      const bin = findProgram('apache2ctl') ?? findProgram('apachectl');
+      if (!bin) return undefined;
+      return { command: `apache2ctl -t -f ${abs}`, run: () => runCmd([bin, '-t', '-f', abs]) };
+    }
+    case 'python': {
+      const bin = findProgram('python3');
+      if (!bin) return undefined;
+      return {
+        command: `python3 -c 'import ast; ast.parse(...)' ${abs}`,
+        run: () => runCmd([bin, '-c', 'import ast,sys; ast.parse(open(sys.argv[1], "rb").read(), sys.argv[1])', abs]),
+      };
+    }
+    case 'node': {
+      if (!/\.(c|m)?js$/.test(abs)) return undefined;
+      return { command: `node --check ${abs}`, run: () => runCmd([process.execPath, '--check', abs]) };
+    }
+    case 'compose':
+      return {
+        command: `YAML parse of ${abs}`,
+        run: () => {
+          try {
+            const docs = parseAllDocuments(readFileSync(abs, 'utf8'));
+            const errs = (Array.isArray(docs) ? docs : [docs]).flatMap((d) => d.errors.map((e) => e.message));
+            return { ok: errs.length === 0, output: errs.join('\n') };
+          } catch (e) {
+            return { ok: false, output: (e as Error).message };
+          }
+        },
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** How to make the running service read the change. */
+export function reloadCommand(kind: ProgramKind, abs: string, facts: Facts, cwd: string): string {
+  switch (kind) {
+    case 'nginx': {
+      const main = nginxEntries(facts, cwd).get(abs);
+      if (!main || main === '/etc/nginx/nginx.conf' || !isMainConf(facts, main, cwd)) return 'nginx -t && systemctl reload nginx';
+      return `nginx -t -c ${main} && nginx -s reload -c ${main}`;
+    }
+    case 'caddy':
+      return abs.startsWith('/etc/caddy/')
+        ? 'caddy validate --config /etc/caddy/Caddyfile && systemctl reload caddy'
+        : `caddy reload --config ${abs} --adapter caddyfile`;
+    case 'haproxy':
+      return `haproxy -c -f ${abs} && systemctl reload haproxy`;
+    case 'apache':
+      return 'apache2ctl configtest && systemctl reload apache2';
+    case 'compose':
+      return `docker compose -f ${abs} up -d`;
+    case 'systemd':
+      return `systemctl daemon-reload && systemctl restart ${basename(abs)}`;
+    case 'python':
+    case 'node': {
+      const units = facts.appServers
+        .filter((s) => s.launch.via === 'systemd' && /\.service$/.test(s.launch.file))
+        .map((s) => basename(s.launch.file));
+      if (units.length > 0) return `systemctl restart ${[...new Set(units)].join(' ')}`;
+      const composes = facts.appServers.filter((s) => s.launch.via === 'compose');
+      if (composes.length > 0)
+        return `docker compose restart ${[...new Set(composes.map((s) => s.service ?? ''))].join(' ')}`.trim();
+      return kind === 'python'
+        ? 'restart the app server (gunicorn: kill -HUP <master pid>; uvicorn: restart the process)'
+        : 'restart the Node process';
+    }
+    default:
+      return `reload whatever reads ${abs}`;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Neutral proxy facts: what every front door (Caddy, HAProxy, Apache httpd, Traefik, ingress-nginx,
+ * a cloud load balancer) does with a request, in one shape. Collectors in `collectors/<proxy>/` fill
+ * `Facts.proxies`; generic checks (`checks/proxy/`) and the chain builder (`chain/topology/proxy.ts`)
+ * read only this shape, never a proxy's syntax. Header values are templates in the neutral language
+ * documented in `chain/model.ts` (`{scheme}`, `{in:x-forwarded-proto}`, `{trusted:NAME|fallback}`...).
+ *
+ * Ownership: issue 13 (collectors/caddy, haproxy, apache, traefik, kube, front). nginx keeps its own
+ * facts (`facts/nginx`) for now.
+ */
+import type { ClientAddressPolicy, HeaderRule, Listener, ProxyKind, ProxyRoute, Ref } from '../chain/model.js';
+
+export type { ClientAddressPolicy, HeaderRule, Listener, ProxyKind, ProxyRoute, Ref } from '../chain/model.js';
+
+/** What a site trusts from the peer that connects to it (its forwarded headers). */
+export interface PeerTrust {
+  /**
+   * `none`: incoming X-Forwarded-* are replaced or ignored (Caddy/Traefik defaults);
+   * `list`: kept from the peers in `list`; `all`: kept from anyone (Traefik `insecure`,
+   * ingress-nginx `use-forwarded-headers` without a CIDR, mod_remoteip without a trusted list);
+   * `passthrough`: the proxy does not look at them and passes them on unchanged (HAProxy, Apache).
+   */
+  mode: 'none' | 'list' | 'all' | 'passthrough';
+  list: string[];
+  /** Where this is decided (the option, or the site line with origin 'default'). */
+  ref: Ref;
+}
+
+/** One virtual host / site block / frontend / entrypoint: a place that accepts and forwards requests. */
+export interface ProxySite {
+  id: string;
+  /** `apache *:443 (site.conf:12)`. */
+  label: string;
+  ref: Ref;
+  names: string[];
+  listeners: Listener[];
+  /** Routes that forward upstream (ProxyPass, reverse_proxy, use_backend...), with their effective header rules. */
+  routes: ProxyRoute[];
+  /** Header rules written at the site level that apply to every route (kept also for sites without routes). */
+  siteHeaders: HeaderRule[];
+  /** Client request headers that no rule mentions pass unchanged. */
+  passesIncoming: boolean;
+  /** Headers dropped from requests of untrusted peers before the rules run (Caddy, Traefik X-Forwarded-*). */
+  stripsUntrusted?: string[];
+  trust: PeerTrust;
+  clientAddress?: ClientAddressPolicy;
+  /** A site that only redirects to https. */
+  redirectsToHttps?: Ref;
+  /** HTTP (L7) or TCP (L4) mode: in TCP mode no header rule applies. */
+  mode: 'http' | 'tcp';
+  notes: string[];
+}
+
+export interface CaddyExtra {
+  /** Global `servers { trusted_proxies ... }` (Caddy 2.6.3+). */
+  globalTrusted?: { list: string[]; ref: Ref };
+  /** The global options block, or the first line when there is none (where a global option goes). */
+  globalRef: Ref;
+  hasGlobalBlock: boolean;
+}
+
+export interface HaproxyExtra {
+  /** Sections that write http-request/reqadd rules without `mode http` anywhere above them. */
+  rulesWithoutHttpMode: Array<{ section: string; ref: Ref }>;
+}
+
+export interface ApacheExtra {
+  /** Every <VirtualHost> as written: its address list and whether it proxies. */
+  vhosts: Array<{ addrs: string[]; ref: Ref; proxies: boolean; headerRules: HeaderRule[] }>;
+  /** mod_remoteip: RemoteIPHeader and its trusted lists. */
+  remoteIp: Array<{ header: string; trusted: string[]; ref: Ref }>;
+}
+
+export interface TraefikEntryPoint {
+  name: string;
+  address?: string;
+  port?: number;
+  ref: Ref;
+  /** TLS configured on the entrypoint (`http.tls`, `tls` options) or via routers bound to it. */
+  tls: boolean;
+  forwardedHeaders?: { insecure: boolean; trustedIPs: string[]; ref: Ref };
+  /** Only named by `forwardedHeaders`/`proxyProtocol` options, no address: an entrypoint created by a typo. */
+  phantom: boolean;
+  /** The Service/port that exposes it, when known (`expose: false` in the Helm chart...). */
+  exposed?: boolean;
+}
+
+export interface TraefikExtra {
+  entryPoints: TraefikEntryPoint[];
+  /** `--api.insecure=true` / `api.insecure: true`. */
+  apiInsecure?: Ref;
+  /** `headers.customRequestHeaders` entries. */
+  customRequestHeaders: Array<{ name: string; value: string; ref: Ref }>;
+}
+
+export interface ProxyConfigFacts {
+  kind: ProxyKind | 'ingress-nginx';
+  /** Display path of the main file. */
+  file: string;
+  sites: ProxySite[];
+  /** Assumed program version for version-dependent defaults (Debian's unless pinned). */
+  assumedVersion?: string;
+  caddy?: CaddyExtra;
+  haproxy?: HaproxyExtra;
+  apache?: ApacheExtra;
+  traefik?: TraefikExtra;
+}
+
+/** A cloud/PaaS front door: declared with `--front`, in `.proxyproof.json`, or inferred from the tree. */
+export interface FrontFacts {
+  name: FrontName;
+  origin: 'declared' | 'config' | 'inferred';
+  /** The file (and line) that shows it: `fly.toml:30`, `container_service.tf:79`. */
+  evidence: Ref[];
+  /** TLS terminates at the front (an L7 LB, a PaaS router, an NLB TLS listener). */
+  terminatesTls: boolean;
+  /** The scheme/client headers it sends upstream; [] for an L4 front. */
+  sends: string[];
+  /** The addresses it connects from, when the provider documents them. */
+  ranges: string[];
+  /** Why it was inferred / what it is. */
+  why: string;
+}
+
+export type FrontName =
+  | 'aws-alb'
+  | 'aws-nlb'
+  | 'gcp-lb'
+  | 'azure-appgw'
+  | 'cloudflare'
+  | 'fly'
+  | 'heroku'
+  | 'render'
+  | 'railway'
+  | 'cloud-run'
+  | 'none';
+
+/** Kubernetes facts relevant to forwarded headers: ingress-nginx settings and the Services in front. */
+export interface KubeFacts {
+  /** ingress-nginx controller settings (ConfigMap data, Helm `controller.config`). */
+  ingressNginx: Array<{
+    ref: Ref;
+    settings: Record<string, { value: string; ref: Ref }>;
+  }>;
+  /** Services of type LoadBalancer/NodePort (what is public, and how the LB treats the traffic). */
+  services: Array<{
+    name: string;
+    type: string;
+    ref: Ref;
+    annotations: Record<string, { value: string; ref: Ref }>;
+    externalTrafficPolicy?: { value: string; ref: Ref };
+    ports: Array<{ port: number; targetPort: string; ref: Ref }>;
+    /** The Service fronts an ingress controller (selector/labels/name say ingress-nginx / traefik). */
+    controller?: 'ingress-nginx' | 'traefik' | 'other';
+  }>;
+}

@@ -1,0 +1,80 @@
+/**
+ * The prober (a collector of ProbeFacts): at most four GETs to the one backend the user named —
+ * the baseline, then the same request with forged scheme headers, forged host headers and a forged
+ * client address. Reachability is the baseline itself: when it gets no HTTP answer nothing else is sent.
+ */
+import { InputError } from '../model/finding.js';
+import { type GetResult, type GetSpec, httpGet, httpGetFromNetns } from './http.js';
+import { type ExchangeName, FORGED, type ProbeExchange, type ProbeFacts } from './types.js';
+
+export interface ProbeOptions {
+  backend: string;
+  public?: string;
+  fromNetns?: string;
+  timeoutMs?: number;
+  /** The path to request (default: the backend URL's path, else /). */
+  path?: string;
+}
+
+/** The forged headers per exchange: every common spelling of the same claim in one request. */
+export function forgedHeaders(name: ExchangeName): Record<string, string> {
+  switch (name) {
+    case 'scheme':
+      return { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Ssl': 'on', 'Front-End-Https': 'on', Forwarded: 'proto=https' };
+    case 'host':
+      return { 'X-Forwarded-Host': FORGED.host, Forwarded: `host="${FORGED.host}"` };
+    case 'client':
+      return { 'X-Forwarded-For': FORGED.ip, Forwarded: `for=${FORGED.ip}` };
+    default:
+      return {};
+  }
+}
+
+export function parseBackend(backend: string): URL {
+  let u: URL;
+  try {
+    u = new URL(backend);
+  } catch {
+    throw new InputError(`--backend: not a URL: ${backend} (expected http://HOST:PORT)`);
+  }
+  if (u.protocol !== 'http:')
+    throw new InputError(`--backend: ${backend}: the backend is probed over plain http:// (the proxy's side)`);
+  return u;
+}
+
+export async function probeBackend(opts: ProbeOptions): Promise<ProbeFacts> {
+  const u = parseBackend(opts.backend);
+  let pub: URL | undefined;
+  if (opts.public) {
+    try {
+      pub = new URL(opts.public);
+    } catch {
+      throw new InputError(`--public: not a URL: ${opts.public}`);
+    }
+  }
+  if (opts.path) u.pathname = opts.path;
+  const hostHeader = pub ? pub.host : u.host;
+  const get = async (spec: GetSpec): Promise<GetResult> =>
+    opts.fromNetns ? httpGetFromNetns(opts.fromNetns, spec) : httpGet(spec);
+  const facts: ProbeFacts = {
+    backend: u.href,
+    hostHeader,
+    reachable: { ok: false },
+    exchanges: [],
+  };
+  if (pub) facts.public = pub.origin;
+  if (opts.fromNetns) facts.fromNetns = opts.fromNetns;
+  for (const name of ['baseline', 'scheme', 'host', 'client'] as const) {
+    const sent = forgedHeaders(name);
+    const r = await get({ url: u.href, headers: { Host: hostHeader, ...sent }, timeoutMs: opts.timeoutMs });
+    const ex: ProbeExchange = { name, sent };
+    if (r.ok) ex.response = r.response;
+    else ex.error = r.error;
+    facts.exchanges.push(ex);
+    if (name === 'baseline') {
+      facts.reachable = r.ok ? { ok: true } : { ok: false, error: r.error };
+      if (!r.ok) break;
+    }
+  }
+  return facts;
+}

@@ -1,0 +1,45 @@
+/**
+ * ProbeFacts: what `probe` observed on a live backend (the collector is probe/run.ts; the checks in
+ * checks/probe/ compare the exchanges). Plain data, so the checks are pure and table-testable.
+ */
+
+/** Values the forged requests carry; documentation-only ranges and a reserved name, never a real party. */
+export const FORGED = {
+  host: 'forged-host.proxyproof.invalid',
+  ip: '198.18.0.77',
+} as const;
+
+export type ExchangeName = 'baseline' | 'scheme' | 'host' | 'client';
+
+export interface ProbeResponse {
+  status: number;
+  /** Header names in lower case; repeated headers joined with ', ' except set-cookie. */
+  headers: Record<string, string>;
+  setCookies: string[];
+  /** The start of the body (at most BODY_CAP bytes, decoded as UTF-8). */
+  body: string;
+  /** The body was longer than what was read. */
+  truncated: boolean;
+}
+
+export interface ProbeExchange {
+  name: ExchangeName;
+  /** The forged headers sent on top of the baseline request (empty for the baseline). */
+  sent: Record<string, string>;
+  response?: ProbeResponse;
+  error?: string;
+}
+
+export interface ProbeFacts {
+  /** The backend URL probed (http://host:port/path). */
+  backend: string;
+  /** The Host header sent (the public site's host when --public is given). */
+  hostHeader: string;
+  /** The public origin (https://site) when given. */
+  public?: string;
+  /** The network namespace the requests were made from, when not this host's own. */
+  fromNetns?: string;
+  /** Whether the backend answered HTTP at all from where the probe ran. */
+  reachable: { ok: boolean; error?: string };
+  exchanges: ProbeExchange[];
+}

@@ -1,0 +1,37 @@
+/**
+ * Fingerprints of findings, shared by SARIF (`partialFingerprints`) and baselines: a hash of the check
+ * id, the primary file (or URL) and the offending text with its whitespace normalised — never the line
+ * number, so an unrelated edit above a finding leaves it unchanged. Two findings with the same key in
+ * the same file are told apart by their order (the second identical `proxy_set_header` block is `:2`).
+ */
+import { createHash } from 'node:crypto';
+import type { Finding } from '../model/finding.js';
+
+/** Name of the fingerprint in SARIF `partialFingerprints` (versioned: a change of recipe is a new key). */
+export const FINGERPRINT_KEY = 'proxyproofFindingHash/v1';
+
+/** The evidence text that identifies a finding: its snippet, else its message without line numbers. */
+export function fingerprintText(f: Finding): string {
+  const e = f.evidence[0];
+  const text = e?.snippet ?? f.message.replace(/:\d+(?::\d+)?\b/g, ':').replace(/\blines? \d+(?:-\d+)?/g, 'line');
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export function fingerprintKey(f: Finding): string {
+  const file = (f.evidence[0]?.file ?? '').replace(/\\/g, '/').replace(/^\.\//, '');
+  return createHash('sha256')
+    .update(`${f.id}\0${file}\0${fingerprintText(f)}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** One fingerprint per finding, in order: `<hash>:<n>` where n counts earlier findings with the same hash. */
+export function fingerprints(findings: Finding[]): string[] {
+  const seen = new Map<string, number>();
+  return findings.map((f) => {
+    const k = fingerprintKey(f);
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    return `${k}:${n}`;
+  });
+}

@@ -1,0 +1,93 @@
+// The app-end collectors (ruby, php, jvm, dotnet, go): line-accurate facts, tolerant of bad input.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { codeLines } from '../../src/collectors/appends/lines.js';
+import { lintFiles } from '../python/lint-files.js';
+
+test('codeLines blanks comments and keeps line numbers and strings', () => {
+  assert.deepEqual(codeLines('a = "#x" # c\n=begin\nforce_ssl\n=end\nb', 'hash'), ['a = "#x" ', '', '', '', 'b']);
+  assert.deepEqual(codeLines('x(); // c\n/* a\n b */ y("//");', 'c'), ['x(); ', '    ', '      y("//");']);
+  assert.deepEqual(codeLines('#[Attr]\n$a = 1; # c', 'php'), ['#[Attr]', '$a = 1; ']);
+});
+
+test('rails: force_ssl / assume_ssl / load_defaults lines, production over development, Puma binds', async () => {
+  const { facts } = await lintFiles({
+    'config/application.rb': 'module X\n  class Application < Rails::Application\n    config.load_defaults 6.1\n  end\nend\n',
+    'config/environments/development.rb': 'Rails.application.configure do\n  config.force_ssl = false\nend\n',
+    'config/environments/production.rb':
+      "Rails.application.configure do\n  # config.force_ssl = false\n  config.force_ssl = ENV['SSL'].present?\n  config.action_dispatch.trusted_proxies = ['10.1.0.0/16']\nend\n",
+    'config/puma.rb': 'bind "unix://#{Dir.pwd}/tmp/puma.sock"\nbind "tcp://127.0.0.1:9292"\nport 3000\n',
+  });
+  const rails = facts.frameworks.find((f) => f.kind === 'rails');
+  assert.ok(rails?.appEnd);
+  assert.equal(rails.appEnd.sslRedirect?.ref?.line, 3);
+  assert.equal(rails.appEnd.sslRedirect?.origin, 'env');
+  assert.equal(rails.appEnd.sslRedirect?.envVar, 'SSL');
+  assert.equal(rails.appEnd.originCheck?.ref?.file, 'config/application.rb');
+  assert.deepEqual(rails.appEnd.trustClient.value, ['10.1.0.0/16']);
+  assert.deepEqual(rails.appEnd.trustScheme.value, ['*']);
+  const puma = facts.appServers.find((s) => s.name === 'puma');
+  assert.deepEqual(
+    puma?.binds.map((b) => [b.kind, b.path ?? `${b.host}:${b.port}`, b.ref?.line]),
+    [
+      ['unix', '*/tmp/puma.sock', 1],
+      ['tcp', '127.0.0.1:9292', 2],
+      ['tcp', '0.0.0.0:3000', 3],
+    ],
+  );
+});
+
+test('php: Laravel multi-line $proxies, Laravel 11 trustProxies(at:), Symfony trusted_proxies, WordPress', async () => {
+  const { facts } = await lintFiles({
+    'a/app/Http/Middleware/TrustProxies.php':
+      "<?php\nclass TrustProxies extends Middleware\n{\n    protected $proxies = [\n        '192.168.1.10', // lb\n        '10.0.0.0/8',\n    ];\n}\n",
+    'b/bootstrap/app.php':
+      "<?php\nreturn Application::configure(basePath: dirname(__DIR__))\n    ->withMiddleware(function (Middleware $middleware) {\n        $middleware->trustProxies(at: ['172.16.0.0/12']);\n    })->create();\n",
+    'c/config/packages/framework.yaml': "framework:\n    secret: x\n    trusted_proxies: '%env(TRUSTED_PROXIES)%'\n",
+    'd/wp-config.php':
+      "<?php\nif (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && $_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https') {\n    $_SERVER['HTTPS'] = 'on';\n}\ndefine('FORCE_SSL_ADMIN', true);\n",
+  });
+  const by = (k: string) => facts.frameworks.find((f) => f.kind === k)?.appEnd;
+  assert.deepEqual(
+    by('laravel') &&
+      facts.frameworks
+        .filter((f) => f.kind === 'laravel')
+        .map((f) => [f.appEnd?.trustScheme.value, f.appEnd?.trustScheme.ref?.line]),
+    [
+      [['192.168.1.10', '10.0.0.0/8'], 4],
+      [['172.16.0.0/12'], 4],
+    ],
+  );
+  assert.equal(by('symfony')?.trustScheme.origin, 'env');
+  assert.equal(by('symfony')?.trustScheme.envVar, 'TRUSTED_PROXIES');
+  assert.deepEqual(by('wordpress')?.trustScheme.value, ['*']);
+  assert.equal(by('wordpress')?.sslRedirect?.ref?.line, 5);
+});
+
+test('spring, aspnet, gin facts with lines', async () => {
+  const { facts } = await lintFiles({
+    'src/main/resources/application.properties': '# c\nserver.port=8080\nserver.forward-headers-strategy=framework\n',
+    'Program.cs':
+      'var o = new ForwardedHeadersOptions();\no.KnownNetworks.Add(new IPNetwork(IPAddress.Parse("10.0.0.0"), 8));\napp.UseForwardedHeaders(o);\n',
+    'main.go':
+      'package main\nimport "github.com/gin-gonic/gin"\nfunc main() {\n\tr := gin.Default()\n\tr.SetTrustedProxies([]string{"10.0.0.1"})\n\tr.Run("127.0.0.1:8080")\n}\n',
+  });
+  const by = (k: string) => facts.frameworks.find((f) => f.kind === k)?.appEnd;
+  assert.deepEqual([by('spring')?.trustScheme.value, by('spring')?.trustScheme.ref?.line], [['*'], 3]);
+  assert.deepEqual([by('aspnet')?.trustScheme.value, by('aspnet')?.ref.line], [['10.0.0.0/8'], 3]);
+  assert.deepEqual(
+    [by('gin')?.trustClient.value, by('gin')?.trustClient.ref?.line, by('gin')?.binds?.[0]?.port],
+    [['10.0.0.1'], 5, 8080],
+  );
+});
+
+test('bad input: broken YAML, binary junk, unterminated PHP array never throw', async () => {
+  const { facts } = await lintFiles({
+    'config/packages/framework.yaml': 'framework:\n  trusted_proxies: [\n  - :::\n\t\tbad',
+    'src/main/resources/application.yml': 'server:\n  forward-headers-strategy: none\n  x: [unclosed\n',
+    'app/Http/Middleware/TrustProxies.php': `<?php\nclass TrustProxies {\n protected $proxies = [\n${"'1.2.3.4',\n".repeat(200)}`,
+    'config/environments/production.rb': '\u0000\u0001config.force_ssl = \u00ff\nRails.application.configure do\n',
+    'config/application.rb': 'config.',
+  });
+  assert.ok(facts.frameworks.length >= 3);
+});

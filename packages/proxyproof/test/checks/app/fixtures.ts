@@ -1,0 +1,89 @@
+/** Small, realistic app-end trees for the checks/app case tables (Rails, Laravel, Symfony, Spring, ASP.NET, Gin). */
+
+export const RAILS_APP =
+  'require_relative "boot"\nrequire "rails/all"\n\nmodule Blog\n  class Application < Rails::Application\n    config.load_defaults 7.0\n  end\nend\n';
+
+export function railsProduction(lines: string[]): string {
+  return ['Rails.application.configure do', '  config.cache_classes = true', ...lines.map((l) => `  ${l}`), 'end', ''].join('\n');
+}
+
+export const PUMA_SOCKET = 'workers 2\nthreads 5, 5\nbind "unix:///var/www/blog/tmp/puma.sock"\n';
+export const PUMA_PORT = 'threads 5, 5\nport ENV.fetch("PORT") { 3000 }\n';
+
+/** nginx TLS site proxying to an upstream Puma socket. */
+export function nginxPuma(headers: string[], listenTls = true): string {
+  return [
+    'upstream blog {',
+    '    server unix:///var/www/blog/tmp/puma.sock;',
+    '}',
+    'server {',
+    listenTls ? '    listen 443 ssl;' : '    listen 80;',
+    '    server_name blog.example.com;',
+    '    location / {',
+    '        proxy_pass http://blog;',
+    ...headers.map((h) => `        ${h}`),
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+export const LARAVEL11_BOOTSTRAP = [
+  '<?php',
+  '',
+  'use Illuminate\\Foundation\\Application;',
+  'use Illuminate\\Foundation\\Configuration\\Middleware;',
+  '',
+  'return Application::configure(basePath: dirname(__DIR__))',
+  "    ->withRouting(web: __DIR__.'/../routes/web.php')",
+  '    ->withMiddleware(function (Middleware $middleware): void {',
+  '        //',
+  '    })',
+  '    ->create();',
+  '',
+].join('\n');
+
+export function laravelMiddleware(proxies: string): string {
+  return [
+    '<?php',
+    '',
+    'namespace App\\Http\\Middleware;',
+    '',
+    'use Illuminate\\Http\\Middleware\\TrustProxies as Middleware;',
+    '',
+    'class TrustProxies extends Middleware',
+    '{',
+    `    protected $proxies${proxies};`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+export const PROXY_COMPOSE = [
+  'services:',
+  '  proxy:',
+  '    image: nginx:1.27',
+  '    ports:',
+  '      - "443:443"',
+  '  app:',
+  '    build: .',
+  '    environment:',
+  '      APP_ENV: production',
+  '',
+].join('\n');
+
+export function ginServer(extra: string[]): string {
+  return [
+    'package api',
+    '',
+    'import "github.com/gin-gonic/gin"',
+    '',
+    'func New() *gin.Engine {',
+    '\tr := gin.New()',
+    ...extra.map((l) => `\t${l}`),
+    '\tr.POST("/login", func(c *gin.Context) { limiter.Allow(c.ClientIP()) })',
+    '\treturn r',
+    '}',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import { proxyNotTrusted as check } from '../../../src/checks/app/proxy-not-trusted.js';
+import { type Case, runCase } from '../../python/lint-files.js';
+import { LARAVEL11_BOOTSTRAP, laravelMiddleware, PROXY_COMPOSE } from './fixtures.js';
+
+const SYMFONY = "framework:\n    secret: '%env(APP_SECRET)%'\n    session:\n        cookie_secure: auto\n";
+const ASPNET = (extra: string) =>
+  `var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();\n${extra}app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });\napp.Run();\n`;
+
+const cases: Case[] = [
+  {
+    name: 'invalid: Laravel 11 without trustProxies(at:) behind a proxy container',
+    files: { 'bootstrap/app.php': LARAVEL11_BOOTSTRAP, 'docker-compose.yml': PROXY_COMPOSE },
+    expect: {
+      count: 1,
+      severity: 'high',
+      file: 'bootstrap/app.php',
+      line: 8,
+      fixLine: "        $middleware->trustProxies(at: ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);",
+    },
+  },
+  {
+    name: 'low: Laravel 11 default, no proxy visible in the files',
+    files: { 'bootstrap/app.php': LARAVEL11_BOOTSTRAP },
+    expect: { count: 1, severity: 'low' },
+  },
+  {
+    name: 'invalid: TrustProxies hard-coded to a Vagrant gateway while the app runs in Docker',
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = [\n        '10.0.2.2',\n    ]"),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, severity: 'high', line: 9, message: /10\.0\.2\.2/ },
+  },
+  {
+    name: "valid: TrustProxies '*' (trust-all is app/trust-all's business)",
+    files: { 'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = '*'"), 'docker-compose.yml': PROXY_COMPOSE },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: trusted proxies from the environment',
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = env('TRUSTED_PROXIES')"),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: Laravel 11 trustProxies(at:) with the Docker network',
+    files: {
+      'bootstrap/app.php': LARAVEL11_BOOTSTRAP.replace('        //', "        $middleware->trustProxies(at: '172.16.0.0/12');"),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Symfony framework.yaml without trusted_proxies behind a proxy container',
+    files: { 'config/packages/framework.yaml': SYMFONY, 'docker-compose.yml': PROXY_COMPOSE },
+    expect: { count: 1, severity: 'high', file: 'config/packages/framework.yaml', line: 1 },
+  },
+  {
+    name: 'valid: Symfony trusted_proxies set',
+    files: {
+      'config/packages/framework.yaml': `${SYMFONY}    trusted_proxies: '127.0.0.1,172.16.0.0/12'\n`,
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Spring Boot forward-headers-strategy none',
+    files: { 'src/main/resources/application-prod.yml': 'server:\n  port: 8080\n  forward-headers-strategy: none\n' },
+    expect: { count: 1, severity: 'medium', line: 3, fixLine: '  forward-headers-strategy: native' },
+  },
+  {
+    name: 'valid: Spring Boot native',
+    files: { 'src/main/resources/application.properties': 'server.port=8080\nserver.forward-headers-strategy=native\n' },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: ASP.NET Core UseForwardedHeaders with the loopback-only default, in a container',
+    files: {
+      'src/Program.cs': ASPNET(''),
+      'src/Dockerfile': 'FROM mcr.microsoft.com/dotnet/aspnet:8.0\nENTRYPOINT ["dotnet", "App.dll"]\n',
+    },
+    expect: { count: 1, severity: 'high', file: 'src/Program.cs', line: 3 },
+  },
+  {
+    name: 'valid: ASP.NET Core with the proxy network added',
+    files: {
+      'src/Program.cs': ASPNET(
+        'builder.Services.Configure<ForwardedHeadersOptions>(o => { o.KnownNetworks.Add(new IPNetwork(IPAddress.Parse("172.16.0.0"), 12)); });\n',
+      ),
+      'src/Dockerfile': 'FROM mcr.microsoft.com/dotnet/aspnet:8.0\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): ASP.NET Core loopback default on a host with no container and no proxy seen',
+    files: { 'src/Program.cs': ASPNET('') },
+    expect: { count: 0 },
+  },
+];
+
+for (const c of cases) test(`app/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));

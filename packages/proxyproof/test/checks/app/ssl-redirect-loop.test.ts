@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import { sslRedirectLoop as check } from '../../../src/checks/app/ssl-redirect-loop.js';
+import { type Case, runCase } from '../../python/lint-files.js';
+import { nginxPuma, PUMA_PORT, PUMA_SOCKET, RAILS_APP, railsProduction } from './fixtures.js';
+
+const rails = (prod: string[], puma = PUMA_SOCKET) => ({
+  'config/application.rb': RAILS_APP,
+  'config/environments/production.rb': railsProduction(prod),
+  'config/puma.rb': puma,
+});
+
+const cases: Case[] = [
+  {
+    name: 'invalid: force_ssl behind nginx that sends no X-Forwarded-Proto (Puma socket)',
+    files: { ...rails(['config.force_ssl = true']), 'site.conf': nginxPuma(['proxy_set_header Host $host;']) },
+    expect: { count: 1, severity: 'high', file: 'config/environments/production.rb', line: 3, message: /ERR_TOO_MANY_REDIRECTS/ },
+  },
+  {
+    name: 'invalid: force_ssl gated on an env var is still a loop when on',
+    files: {
+      ...rails(["config.force_ssl = ENV['FORCE_SSL'].present?"]),
+      'site.conf': nginxPuma(['proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;']),
+    },
+    expect: { count: 1, message: /FORCE_SSL/ },
+  },
+  {
+    name: 'invalid: TCP Puma on port 3000 behind a TLS nginx without the header',
+    files: {
+      ...rails(['config.force_ssl = true'], PUMA_PORT),
+      'site.conf': nginxPuma(['proxy_set_header Host $host;']).replace('unix:///var/www/blog/tmp/puma.sock', '127.0.0.1:3000'),
+    },
+    expect: { count: 1, severity: 'high' },
+  },
+  {
+    name: 'valid: the proxy sends X-Forwarded-Proto',
+    files: { ...rails(['config.force_ssl = true']), 'site.conf': nginxPuma(['proxy_set_header X-Forwarded-Proto $scheme;']) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: X-Forwarded-Ssl is one of the headers Rack reads',
+    files: { ...rails(['config.force_ssl = true']), 'site.conf': nginxPuma(['proxy_set_header X-Forwarded-Ssl on;']) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): assume_ssl marks every request https before force_ssl runs (Rails 7.1+)',
+    files: {
+      ...rails(['config.assume_ssl = true', 'config.force_ssl = true']),
+      'site.conf': nginxPuma(['proxy_set_header Host $host;']),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): force_ssl commented out',
+    files: { ...rails(['# config.force_ssl = true']), 'site.conf': nginxPuma(['proxy_set_header Host $host;']) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): force_ssl only in development.rb',
+    files: {
+      'config/application.rb': RAILS_APP,
+      'config/environments/development.rb': railsProduction(['config.force_ssl = true']),
+      'config/puma.rb': PUMA_SOCKET,
+      'site.conf': nginxPuma(['proxy_set_header Host $host;']),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: no proxy in the files (nothing to judge)',
+    files: rails(['config.force_ssl = true']),
+    expect: { count: 0 },
+  },
+];
+
+for (const c of cases) test(`app/ssl-redirect-loop: ${c.name}`, () => runCase(check, c).then(() => undefined));

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import { trustAll as check } from '../../../src/checks/app/trust-all.js';
+import { type Case, runCase } from '../../python/lint-files.js';
+import { ginServer, laravelMiddleware } from './fixtures.js';
+
+const published = 'services:\n  api:\n    build: .\n    ports:\n      - "8080:8080"\n';
+const internal = 'services:\n  api:\n    build: .\n    expose:\n      - "8080"\n';
+
+const cases: Case[] = [
+  {
+    name: 'invalid: gin.New() without SetTrustedProxies, port published',
+    files: { 'api/server.go': ginServer(['r.Run(":8080")']), 'docker-compose.yml': published },
+    expect: {
+      count: 1,
+      severity: 'high',
+      file: 'api/server.go',
+      line: 6,
+      fixLine: '\t_ = r.SetTrustedProxies([]string{"127.0.0.1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"})',
+    },
+  },
+  {
+    name: 'medium: gin default, port not published',
+    files: { 'api/server.go': ginServer(['r.Run(":8080")']), 'docker-compose.yml': internal },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'valid: SetTrustedProxies(nil)',
+    files: { 'api/server.go': ginServer(['r.SetTrustedProxies(nil)']), 'docker-compose.yml': published },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: SetTrustedProxies with the proxy network',
+    files: { 'api/server.go': ginServer(['r.SetTrustedProxies([]string{"10.0.0.0/8"})']) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): a gin import in a comment only',
+    files: {
+      'api/server.go': 'package api\n\n// uses "github.com/gin-gonic/gin" elsewhere\nfunc New() {}\n',
+      'site.conf': 'server {\n    listen 80;\n    location / {\n        proxy_pass http://127.0.0.1:8080;\n    }\n}\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: "invalid: Laravel $proxies = '*' with a published port",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = '*'"),
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "80:80"\n',
+    },
+    expect: { count: 1, severity: 'high', line: 9 },
+  },
+];
+
+for (const c of cases) test(`app/trust-all: ${c.name}`, () => runCase(check, c).then(() => undefined));

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import { proxyForwardedProtoAppended as check } from '../../../src/checks/proxy/forwarded-proto-appended.js';
+import { type Case, runCase } from '../../python/lint-files.js';
+
+const fe = (bind: string, rule: string) =>
+  `defaults\n  mode http\nfrontend fe\n  bind ${bind}\n  ${rule}\n  default_backend app\nbackend app\n  server a 10.0.0.2:8080\n`;
+const cases: Case[] = [
+  {
+    name: 'invalid: legacy reqadd http on a plain frontend (behind an ELB: https,http)',
+    files: { 'haproxy.cfg': fe(':80', 'reqadd X-Forwarded-Proto:\\ http') },
+    expect: { count: 1, severity: 'high', line: 5, fixLine: 'http-request set-header X-Forwarded-Proto http' },
+  },
+  {
+    name: 'invalid (low): add-header https on a TLS frontend keeps a forged client value',
+    files: { 'haproxy.cfg': fe(':443 ssl crt /x.pem', 'http-request add-header X-Forwarded-Proto https') },
+    expect: { count: 1, severity: 'low', fixLine: 'http-request set-header X-Forwarded-Proto https' },
+  },
+  {
+    name: 'valid: set-header replaces',
+    files: { 'haproxy.cfg': fe(':80', 'http-request set-header X-Forwarded-Proto http') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Apache RequestHeader append',
+    files: {
+      'a.conf':
+        '<VirtualHost *:80>\n  RequestHeader append X-Forwarded-Proto "http"\n  ProxyPass / http://127.0.0.1:1/\n</VirtualHost>\n',
+    },
+    expect: { count: 1, fixLine: 'RequestHeader set X-Forwarded-Proto "http"' },
+  },
+  {
+    name: 'valid (trap): option forwardfor appends X-Forwarded-For, which is how that header chains',
+    files: { 'haproxy.cfg': fe(':80', 'option forwardfor') },
+    expect: { count: 0 },
+  },
+];
+
+for (const c of cases) test(c.name, async () => void (await runCase(check, c)));

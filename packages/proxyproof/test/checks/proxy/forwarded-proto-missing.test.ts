@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import { proxyForwardedProtoMissing as check } from '../../../src/checks/proxy/forwarded-proto-missing.js';
+import { type Case, runCase } from '../../python/lint-files.js';
+
+const vhost = (body: string) =>
+  `<VirtualHost *:443>\n    ServerName app.example.com\n    SSLEngine on\n${body}\n</VirtualHost>\n`;
+const cases: Case[] = [
+  {
+    name: 'invalid: Apache TLS vhost proxies without X-Forwarded-Proto (mod_proxy never adds it)',
+    files: { 'site.conf': vhost('    ProxyPass / http://127.0.0.1:3000/') },
+    expect: { count: 1, severity: 'high', file: 'site.conf', line: 4, fixLine: 'RequestHeader set X-Forwarded-Proto "https"' },
+  },
+  {
+    name: 'valid: Apache TLS vhost sets it',
+    files: { 'site.conf': vhost('    ProxyPass / http://127.0.0.1:3000/\n    RequestHeader set X-Forwarded-Proto "https"') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): plain :80 vhost needs no scheme header',
+    files: { 'site.conf': '<VirtualHost *:80>\n    ProxyPass / http://127.0.0.1:3000/\n</VirtualHost>\n' },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: HAProxy ssl bind without a scheme rule',
+    files: {
+      'haproxy.cfg':
+        'defaults\n  mode http\nfrontend fe\n  bind :443 ssl crt /x.pem\n  option forwardfor\n  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n',
+    },
+    expect: {
+      count: 1,
+      file: 'haproxy.cfg',
+      line: 6,
+      fixLine: 'http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]',
+    },
+  },
+  {
+    name: 'valid (trap): HAProxy rule only for TLS with if { ssl_fc }',
+    files: {
+      'haproxy.cfg':
+        'defaults\n  mode http\nfrontend fe\n  bind :443 ssl crt /x.pem\n  http-request set-header X-Forwarded-Proto https if { ssl_fc }\n  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid (trap for a naive reader): a rule only for plain HTTP does not tell the TLS scheme',
+    files: {
+      'haproxy.cfg':
+        'defaults\n  mode http\nfrontend fe\n  bind :443 ssl crt /x.pem\n  http-request set-header X-Forwarded-Proto http if !{ ssl_fc }\n  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n',
+    },
+    expect: { count: 1 },
+  },
+  {
+    name: 'valid (trap): Caddy sets X-Forwarded-Proto itself',
+    files: { Caddyfile: 'app.example.com {\n\treverse_proxy 127.0.0.1:8000\n}\n' },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): HAProxy in tcp mode passes TLS through (no HTTP headers at all)',
+    files: {
+      'haproxy.cfg': 'frontend fe\n  bind :443 ssl crt /x.pem\n  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n',
+    },
+    expect: { count: 0 },
+  },
+];
+
+for (const c of cases) test(c.name, async () => void (await runCase(check, c)));

@@ -1,0 +1,105 @@
+/**
+ * probe against real Express servers (trust proxy on / off), through the CLI as a user runs it:
+ * the forged headers are believed only by the trusting one; a closed port gives no finding and only one
+ * connection attempt; bad arguments are one-line usage errors.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { runProbe } from '../../src/commands/probe.js';
+import { runCli } from '../helpers.js';
+
+const BIN = fileURLToPath(new URL('../../bin/proxyproof.js', import.meta.url));
+const servers: Server[] = [];
+after(() => {
+  for (const s of servers) s.close();
+});
+
+function app(trust: boolean): Promise<number> {
+  const a = express();
+  a.set('trust proxy', trust);
+  a.get('/', (req, res) => {
+    if (!req.secure) {
+      res.redirect(301, `https://${req.hostname}${req.originalUrl}`);
+      return;
+    }
+    res.cookie('sid', '1', { secure: true });
+    res.send(`<a href="${req.protocol}://${req.hostname}/x">x</a> from ${req.ip}`);
+  });
+  a.get('/echo', (req, res) => {
+    res.send(`<a href="${req.protocol}://${req.hostname}/x">x</a> from ${req.ip}`);
+  });
+  return new Promise((resolve) => {
+    const s = a.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port));
+    servers.push(s);
+  });
+}
+
+test('probe: a trusting Express app is spoofable in scheme, host and client address; the same app without trust is not', async () => {
+  const trusting = await app(true);
+  const r = await runProbe({ backend: `http://127.0.0.1:${trusting}/echo`, public: 'https://app.test' });
+  const ids = r.report.findings.map((f) => f.id).sort();
+  assert.deepEqual(ids, [
+    'probe/backend-reachable',
+    'probe/client-ip-spoofable',
+    'probe/host-spoofable',
+    'probe/scheme-spoofable',
+  ]);
+  assert.equal(r.facts.exchanges.length, 4, 'a handful of requests: four');
+  assert.equal(r.facts.exchanges[0]?.response?.status, 200);
+  const strict = await app(false);
+  const s = await runProbe({ backend: `http://127.0.0.1:${strict}/echo`, public: 'https://app.test' });
+  assert.deepEqual(
+    s.report.findings.map((f) => f.id),
+    ['probe/backend-reachable'],
+  );
+  const redirect = await runProbe({ backend: `http://127.0.0.1:${trusting}/`, public: 'https://app.test' });
+  assert.match(
+    redirect.report.findings.find((f) => f.id === 'probe/scheme-spoofable')?.message ?? '',
+    /redirect to https:\/\/app\.test\/ disappears/,
+  );
+});
+
+test('probe: a closed port is one attempt, no finding, exit 0; the CLI renders text and json', async () => {
+  const s = createServer();
+  const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+  await new Promise((r) => s.close(r));
+  const r = await runProbe({ backend: `http://127.0.0.1:${port}/` });
+  assert.equal(r.facts.reachable.ok, false);
+  assert.equal(r.facts.exchanges.length, 1);
+  assert.equal(r.report.findings.length, 0);
+  const cli = runCli(['probe', '--backend', `http://127.0.0.1:${port}/`]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /not reachable from this host: ECONNREFUSED/);
+  // The server lives in this process: the CLI runs asynchronously so the event loop can answer it.
+  const trusting = await app(true);
+  const json = await new Promise<{ code: number; stdout: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, 'probe', '--backend', `http://127.0.0.1:${trusting}/echo`, '--public', 'https://app.test', '-f', 'json'],
+      { timeout: 60_000 },
+      (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout }),
+    );
+  });
+  assert.equal(json.code, 1);
+  const parsed = JSON.parse(json.stdout) as { command: string; findings: Array<{ id: string }>; probe: { exchanges: unknown[] } };
+  assert.equal(parsed.command, 'probe');
+  assert.equal(parsed.probe.exchanges.length, 4);
+});
+
+test('probe: bad arguments are one-line usage errors (exit 2)', () => {
+  for (const args of [
+    ['probe'],
+    ['probe', '--backend', 'nope'],
+    ['probe', '--backend', 'https://x.test/'],
+    ['probe', '--backend', 'http://127.0.0.1:1/', '--public', '::'],
+  ]) {
+    const r = runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  }
+});

@@ -1,0 +1,304 @@
+/**
+ * Both engines trust exactly the same certificates: the system store and NODE_EXTRA_CA_CERTS, plus --ca-cert
+ * files; --insecure is the only way to accept any certificate. A local HTTPS server whose certificate comes
+ * from a CA made here (openssl): trusted through NODE_EXTRA_CA_CERTS, through --ca-cert, and not at all; a
+ * certificate for the wrong name and an expired one fail in both engines unless --insecure. Chromium really
+ * verifies (the NSS database of its fresh HOME), never ignoreHTTPSErrors.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { BrowserEngine } from '../../src/collectors/browser/browser.js';
+import { FetchError, HttpClient } from '../../src/collectors/crawl/http.js';
+import { InputError } from '../../src/model/finding.js';
+import { loadTrust, type Trust } from '../../src/scan/trust.js';
+import { type Certs, html, makeCerts, type Running, resolveAll, startHttp, startHttps } from './servers.js';
+
+const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+
+let certs: Certs;
+let plain: Running;
+let good: Running;
+let wrongName: Running;
+let expired: Running;
+let closedPort: number;
+let wrongLeaf: { key: Buffer; cert: Buffer };
+let expiredLeaf: { key: Buffer; cert: Buffer };
+
+function ossl(args: string[]) {
+  execFileSync('openssl', args, { cwd: certs.dir, stdio: 'ignore', timeout: 20_000 });
+}
+
+/** Leaves signed by the test CA: one for a name the site does not have, one whose validity ended in 2020. */
+function makeBadLeaves() {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl(['req', ...ec, '-keyout', 'wrong.key', '-out', 'wrong.csr', '-subj', '/CN=elsewhere.test']);
+  writeFileSync(join(certs.dir, 'wrong.cnf'), 'subjectAltName=DNS:elsewhere.test\nextendedKeyUsage=serverAuth\n');
+  ossl([
+    'x509',
+    '-req',
+    '-in',
+    'wrong.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-out',
+    'wrong.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'wrong.cnf',
+  ]);
+  // `openssl ca` is the one that takes explicit dates: a certificate valid for one day in 2020.
+  ossl(['req', ...ec, '-keyout', 'old.key', '-out', 'old.csr', '-subj', '/CN=app.test']);
+  writeFileSync(join(certs.dir, 'index.txt'), '');
+  writeFileSync(join(certs.dir, 'serial'), '1000\n');
+  writeFileSync(join(certs.dir, 'old.cnf'), 'subjectAltName=DNS:app.test\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(
+    join(certs.dir, 'ca.cnf'),
+    '[ca]\ndefault_ca=t\n[t]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n',
+  );
+  ossl([
+    'ca',
+    '-batch',
+    '-notext',
+    '-config',
+    'ca.cnf',
+    '-cert',
+    'ca.pem',
+    '-keyfile',
+    'ca.key',
+    '-in',
+    'old.csr',
+    '-out',
+    'old.pem',
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200102000000Z',
+    '-extfile',
+    'old.cnf',
+  ]);
+  const read = (f: string) => readFileSync(join(certs.dir, f));
+  wrongLeaf = { key: read('wrong.key'), cert: read('wrong.pem') };
+  expiredLeaf = { key: read('old.key'), cert: read('old.pem') };
+}
+
+before(async () => {
+  certs = makeCerts();
+  makeBadLeaves();
+  plain = await startHttp((_req, res) => res.end('body{}'));
+  const site = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    if (req.url === '/')
+      return html(res, `<link rel="stylesheet" href="http://cdn.test:${plain.port}/site.css"><p>hello</p>`, {
+        'strict-transport-security': 'max-age=63072000',
+      });
+    html(res, 'nope', {}, 404);
+  };
+  good = await startHttps(site, certs);
+  wrongName = await startHttps(site, wrongLeaf);
+  expired = await startHttps(site, expiredLeaf);
+  const gone = await startHttp((_q, r) => r.end());
+  closedPort = gone.port;
+  await gone.close();
+});
+
+after(async () => {
+  await Promise.all([plain?.close(), good?.close(), wrongName?.close(), expired?.close()]);
+  certs?.cleanup();
+});
+
+const url = (s: Running | number) => `https://app.test:${typeof s === 'number' ? s : s.port}/`;
+/** No system store, no NODE_EXTRA_CA_CERTS: only what the case adds. */
+const bare = { env: {}, systemBundles: [] };
+
+test('loadTrust: system store, NODE_EXTRA_CA_CERTS and --ca-cert, deduplicated; bad --ca-cert is a one-line input error', () => {
+  const sys = loadTrust({ env: {} });
+  assert.ok(sys.systemStore, 'a system store on this machine');
+  assert.ok(sys.anchors.length > 50, `${sys.anchors.length} system anchors`);
+  const both = loadTrust({ env: { NODE_EXTRA_CA_CERTS: certs.caFile }, caCerts: [certs.caFile] });
+  assert.equal(both.anchors.length, sys.anchors.length + 1, 'the same CA from two sources counts once');
+  assert.equal(both.nodeExtraCaCerts, certs.caFile);
+  assert.ok(both.anchors.some((a) => a.subject.includes('proxyproof test CA') && a.ca));
+  assert.deepEqual(loadTrust({ ...bare }).anchors, []);
+  const missing = loadTrust({ env: { NODE_EXTRA_CA_CERTS: '/nonexistent/extra.pem' }, systemBundles: [] });
+  assert.match(missing.warnings[0] ?? '', /NODE_EXTRA_CA_CERTS \/nonexistent\/extra\.pem not read: ENOENT/);
+  assert.throws(
+    () => loadTrust({ ...bare, caCerts: ['/nonexistent/ca.pem'] }),
+    (e: unknown) => e instanceof InputError && e.file === '/nonexistent/ca.pem' && /ENOENT/.test(e.message),
+  );
+  const garbage = join(certs.dir, 'garbage.pem');
+  writeFileSync(garbage, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+  assert.throws(
+    () => loadTrust({ ...bare, caCerts: [garbage] }),
+    (e: unknown) => e instanceof InputError && /cannot be parsed/.test(e.message),
+  );
+});
+
+test('static engine: trusted through NODE_EXTRA_CA_CERTS or --ca-cert, not otherwise; wrong name and expired fail unless --insecure', {
+  timeout: 60_000,
+}, async () => {
+  const resolve = resolveAll(good.port, wrongName.port, expired.port);
+  const fetchWith = async (trust: Trust, s: Running) => {
+    const c = new HttpClient({ resolve, trust, requestTimeoutMs: 5000 });
+    try {
+      return (await c.fetch(url(s))).status;
+    } catch (e) {
+      assert.ok(e instanceof FetchError, String(e));
+      return e.code;
+    } finally {
+      await c.close();
+    }
+  };
+  const viaEnv = loadTrust({ env: { NODE_EXTRA_CA_CERTS: certs.caFile } });
+  const viaFile = loadTrust({ ...bare, caCerts: [certs.caFile] });
+  const insecure = loadTrust({ ...bare, insecure: true });
+  assert.equal(await fetchWith(viaEnv, good), 200);
+  assert.equal(await fetchWith(viaFile, good), 200);
+  assert.equal(await fetchWith(loadTrust({ env: {} }), good), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  assert.equal(await fetchWith(viaFile, wrongName), 'ERR_TLS_CERT_ALTNAME_INVALID');
+  assert.equal(await fetchWith(viaFile, expired), 'CERT_HAS_EXPIRED');
+  for (const s of [good, wrongName, expired]) assert.equal(await fetchWith(insecure, s), 200);
+});
+
+test('browser engine: Chromium verifies against the NSS db of its fresh HOME; every load failure has its reason and flag', {
+  timeout: 240_000,
+}, async () => {
+  const resolve = resolveAll(good.port, wrongName.port, expired.port, closedPort);
+  const visits = async (trust: Trust, urls: string[]) => {
+    const b = await BrowserEngine.launch({ resolve, trust, contexts: 1, pageTimeoutMs: 15_000, settleMs: 200 });
+    try {
+      const out = [];
+      for (const u of urls) out.push(await b.visit(u));
+      return out;
+    } finally {
+      await b.close();
+    }
+  };
+  // Not trusted at all (no system store, no extra CA): Chromium refuses, as the static engine does.
+  const [untrusted] = await visits(loadTrust(bare), [url(good)]);
+  assert.equal(untrusted?.error?.code, 'ERR_CERT_AUTHORITY_INVALID');
+  assert.match(untrusted!.error!.hint!, /--ca-cert FILE/);
+  assert.deepEqual(untrusted?.observed, []);
+  assert.equal(untrusted?.status, undefined);
+
+  // NODE_EXTRA_CA_CERTS (with the whole system store imported too): the real page, and real failures.
+  const [ok, wrong, old, refused, crashed] = await visits(loadTrust({ env: { NODE_EXTRA_CA_CERTS: certs.caFile } }), [
+    url(good),
+    url(wrongName),
+    url(expired),
+    url(closedPort),
+    'chrome://crash',
+  ]);
+  assert.equal(ok?.error, undefined, ok?.error?.detail);
+  assert.equal(ok?.status, 200);
+  assert.deepEqual(
+    ok?.observed.map((r) => `${r.classification} ${r.url}`),
+    [`blocked http://cdn.test:${plain.port}/site.css`],
+  );
+  assert.equal(wrong?.error?.code, 'ERR_CERT_COMMON_NAME_INVALID');
+  assert.match(wrong!.error!.hint!, /--insecure/);
+  assert.equal(old?.error?.code, 'ERR_CERT_DATE_INVALID');
+  assert.equal(refused?.error?.code, 'ERR_CONNECTION_REFUSED');
+  assert.equal(crashed?.error?.code, 'crash');
+
+  // --ca-cert alone (no system store).
+  const [viaFile] = await visits(loadTrust({ ...bare, caCerts: [certs.caFile] }), [url(good)]);
+  assert.equal(viaFile?.status, 200, viaFile?.error?.detail);
+
+  // --insecure: the only way to accept any certificate.
+  const insecure = await visits(loadTrust({ ...bare, insecure: true }), [url(good), url(wrongName), url(expired)]);
+  assert.deepEqual(
+    insecure.map((v) => v.status ?? v.error?.code),
+    [200, 200, 200],
+  );
+});
+
+function run(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
+    for (const k of Object.keys(e)) if (e[k] === undefined) delete e[k];
+    const p = spawn(process.execPath, [BIN, ...args], { env: e });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      res({ code, stdout, stderr });
+    });
+  });
+}
+
+const cli = (s: Running, engine: 'static' | 'browser', extra: string[] = []) => [
+  'scan',
+  url(s),
+  '--resolve',
+  `app.test:${s.port}:127.0.0.1`,
+  '--resolve',
+  `cdn.test:${plain.port}:127.0.0.1`,
+  '--no-progress',
+  '--timeout',
+  '15000',
+  '--format',
+  'json',
+  ...(engine === 'browser' ? ['--browser'] : []),
+  ...extra,
+];
+
+const mixed = (stdout: string) =>
+  (JSON.parse(stdout).findings as Array<{ id: string; data?: { url?: string } }>)
+    .filter((f) => f.id.startsWith('scan/mixed-content'))
+    .map((f) => `${f.id} ${f.data?.url}`)
+    .sort();
+
+test('CLI: both engines find the same mixed content when the CA is trusted through NODE_EXTRA_CA_CERTS or --ca-cert', {
+  timeout: 300_000,
+}, async () => {
+  const expected = [`scan/mixed-content-blocked http://cdn.test:${plain.port}/site.css`];
+  for (const engine of ['static', 'browser'] as const) {
+    const viaEnv = await run(cli(good, engine), { NODE_EXTRA_CA_CERTS: certs.caFile });
+    assert.equal(viaEnv.code, 1, `${engine}: ${viaEnv.stdout}${viaEnv.stderr}`);
+    assert.deepEqual(mixed(viaEnv.stdout), expected, engine);
+    const j = JSON.parse(viaEnv.stdout);
+    assert.equal(j.trust.insecure, false);
+    assert.match(j.trust.description, /NODE_EXTRA_CA_CERTS/);
+    if (engine === 'browser') assert.equal(j.pages[0].browser.status, 200);
+    const viaFile = await run(cli(good, engine, ['--ca-cert', certs.caFile]), { NODE_EXTRA_CA_CERTS: undefined });
+    assert.equal(viaFile.code, 1, `${engine}: ${viaFile.stdout}${viaFile.stderr}`);
+    assert.deepEqual(mixed(viaFile.stdout), expected, engine);
+  }
+});
+
+test('CLI: untrusted, wrong-name and expired certificates fail in both engines (exit 2, the reason and the flag); --insecure accepts them and says so', {
+  timeout: 300_000,
+}, async () => {
+  for (const engine of ['static', 'browser'] as const) {
+    const untrusted = await run(cli(good, engine), { NODE_EXTRA_CA_CERTS: undefined });
+    assert.equal(untrusted.code, 2, `${engine}: ${untrusted.stdout}${untrusted.stderr}`);
+    assert.match(untrusted.stderr, /UNABLE_TO_VERIFY_LEAF_SIGNATURE.*--ca-cert FILE/);
+    const wrong = await run(cli(wrongName, engine, ['--ca-cert', certs.caFile]), {});
+    assert.equal(wrong.code, 2, `${engine}: ${wrong.stdout}${wrong.stderr}`);
+    assert.match(wrong.stderr, /does not name this host \(pass --insecure/);
+    const old = await run(cli(expired, engine, ['--ca-cert', certs.caFile]), {});
+    assert.equal(old.code, 2, `${engine}: ${old.stdout}${old.stderr}`);
+    assert.match(old.stderr, /certificate has expired \(pass --insecure/);
+    for (const s of [wrongName, expired]) {
+      const ok = await run(cli(s, engine, ['--insecure']), {});
+      assert.equal(ok.code, 1, `${engine}: ${ok.stdout}${ok.stderr}`);
+      const j = JSON.parse(ok.stdout);
+      assert.deepEqual(mixed(ok.stdout), [`scan/mixed-content-blocked http://cdn.test:${plain.port}/site.css`], engine);
+      assert.equal(j.trust.insecure, true);
+      assert.ok(j.diagnostics.some((d: { message: string }) => /--insecure: certificates were not verified/.test(d.message)));
+      if (engine === 'browser') assert.equal(j.pages[0].browser.status, 200);
+    }
+  }
+});

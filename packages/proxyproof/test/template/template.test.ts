@@ -1,0 +1,234 @@
+/** The shared template reader: a table of named valid, invalid and trap cases (lines always preserved). */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseNginxFile } from '../../src/collectors/nginx/parser.js';
+import {
+  branchAt,
+  detemplate,
+  isPlaceholder,
+  isTemplateName,
+  renderedName,
+  renderForCollectors,
+} from '../../src/collectors/template/index.js';
+import type { Diagnostic } from '../../src/model/finding.js';
+
+interface Case {
+  name: string;
+  file: string;
+  text: string;
+  /** Expected rendered lines (1-based line -> trimmed content), checked exactly. */
+  lines?: Record<number, string>;
+  /** undefined: no template syntax applies to this file (returned unchanged). */
+  none?: boolean;
+  heavy?: boolean;
+  kinds?: string[];
+  branch?: 'first' | 'last';
+}
+
+const CASES: Case[] = [
+  {
+    name: 'jinja placeholder is opaque; comment and if tags vanish; lines kept',
+    file: 'roles/nginx/templates/site.conf.j2',
+    text: '{# managed by ansible #}\nserver {\n  server_name {{ nginx_host }};\n  {% if ssl %}\n  listen 443 ssl;\n  {% endif %}\n}\n',
+    lines: { 1: '', 3: 'server_name __tpl_nginx_host__;', 4: '', 5: 'listen 443 ssl;', 6: '' },
+    kinds: ['jinja'],
+  },
+  {
+    name: "jinja default('x') is used as the value",
+    file: 'site.conf.j2',
+    text: "server {\n  listen {{ port | default('8080') }};\n  listen {{ other|d(81) }};\n}\n",
+    lines: { 2: 'listen 8080;', 3: 'listen 81;' },
+  },
+  {
+    name: 'jinja if/else keeps the first branch by default',
+    file: 'a.conf.j2',
+    text: '{% if tls %}\nlisten 443 ssl;\n{% else %}\nlisten 80;\n{% endif %}\n',
+    lines: { 2: 'listen 443 ssl;', 4: '' },
+  },
+  {
+    name: 'jinja if/else with branch last keeps the else branch',
+    file: 'a.conf.j2',
+    text: '{% if tls %}\nlisten 443 ssl;\n{% elif x %}\nlisten 81;\n{% else %}\nlisten 80;\n{% endif %}\n',
+    lines: { 2: '', 4: '', 6: 'listen 80;' },
+    branch: 'last',
+  },
+  {
+    name: 'jinja multi-line comment keeps its newlines',
+    file: 'a.conf.j2',
+    text: '{#\n one\n two\n#}\nlisten 80;\n',
+    lines: { 1: '', 2: '', 4: '', 5: 'listen 80;' },
+  },
+  {
+    name: 'jinja for loop keeps its body once',
+    file: 'a.conf.j2',
+    text: 'upstream u {\n{% for h in hosts %}\n  server {{ h }};\n{% endfor %}\n}\n',
+    lines: { 2: '', 3: 'server __tpl_h__;', 4: '' },
+  },
+  {
+    name: 'ERB output, if/else/end and a default written with ||',
+    file: 'templates/etc/nginx/sites-enabled/server.conf.erb',
+    text: "<% if ENV['PP'] == 'true' %>\nlisten 80 proxy_protocol;\n<% else %>\nlisten 80;\n<% end %>\nadd_header X max-age=<%= ENV['HSTS'] || 31536000 %>;\nserver <%= server %>;\n",
+    lines: {
+      1: '',
+      2: 'listen 80 proxy_protocol;',
+      4: '',
+      5: '',
+      6: 'add_header X max-age=31536000;',
+      7: 'server __tpl_server__;',
+    },
+    kinds: ['erb'],
+  },
+  {
+    name: 'ERB each do |x| ... end is a loop',
+    file: 'x.conf.erb',
+    text: "upstream c {\n<% ENV['U'].split(',').each do |s| %>\n  server <%= s %>;\n<% end %>\n}\n",
+    lines: { 2: '', 3: 'server __tpl_s__;', 4: '', 5: '}' },
+  },
+  {
+    name: 'envsubst ${VAR} is opaque and ${VAR:-default} takes the default',
+    file: 'resources/nginx-template.conf',
+    text: 'upstream b {\n  server ${BACKEND} fail_timeout=0;\n}\nserver { listen ${PORT:-8080}; }\n',
+    lines: { 2: 'server __tpl_BACKEND__ fail_timeout=0;', 4: 'server { listen 8080; }' },
+    kinds: ['envsubst'],
+  },
+  {
+    name: 'trap: nginx ${msec} (lower case) is an nginx variable, not envsubst',
+    file: 'site.conf',
+    text: 'proxy_set_header X-Request-Start "t=${msec}";\n',
+    none: true,
+  },
+  {
+    name: 'trap: compose files expand ${VAR} themselves (the compose collector reads .env)',
+    file: 'docker-compose.yml',
+    text: 'services:\n  web:\n    image: ${IMAGE:-app}\n',
+    none: true,
+  },
+  {
+    name: 'trap: a shell script owns its ${VAR}',
+    file: 'start.sh',
+    text: 'exec gunicorn -b ${BIND:-0.0.0.0:8000} app:app\n',
+    none: true,
+  },
+  {
+    name: 'Helm: .Values placeholder, if/end, a block inserter alone on its line is blanked',
+    file: 'charts/web/templates/deployment.yaml',
+    text: 'metadata:\n  name: {{ include "web.fullname" . }}\n  labels:\n    {{- include "web.labels" . | nindent 4 }}\nspec:\n  {{- if .Values.autoscaling.enabled }}\n  replicas: {{ .Values.replicaCount }}\n  {{- end }}\n  port: {{ .Values.port | default 8000 }}\n',
+    lines: { 2: 'name: __tpl_web_fullname__', 4: '', 6: '', 7: 'replicas: __tpl_Values_replicaCount__', 8: '', 9: 'port: 8000' },
+    kinds: ['go'],
+  },
+  {
+    name: 'Helm define bodies are dropped (a _helpers.tpl renders nothing itself)',
+    file: 'templates/_helpers.tpl',
+    text: '{{- define "x.name" -}}\n{{ .Chart.Name }}\n{{- end }}\nkind: Service\n',
+    lines: { 2: '', 4: 'kind: Service' },
+  },
+  {
+    name: 'cookiecutter Jinja in a Python settings file',
+    file: '{{cookiecutter.project_slug}}/config/settings/production.py',
+    text: "{% if cookiecutter.use_sentry == 'y' %}\nimport sentry_sdk\n{%- endif %}\nALLOWED_HOSTS = ['{{ cookiecutter.domain_name }}']\n",
+    lines: { 1: '', 2: 'import sentry_sdk', 3: '', 4: "ALLOWED_HOSTS = ['__tpl_cookiecutter_domain_name__']" },
+  },
+  {
+    name: 'trap: a Python file with a Django template string is not a template',
+    file: 'app/views.py',
+    text: 'T = "<p>{{ user.name }}</p>"\nSECURE_SSL_REDIRECT = True\n',
+    none: true,
+  },
+  {
+    name: 'trap: a plain nginx config is returned unchanged',
+    file: 'nginx.conf',
+    text: 'server { listen 80; location / { proxy_pass http://app; } }\n',
+    none: true,
+  },
+  {
+    name: 'invalid: an unterminated {% if %} keeps its branch to the end and never throws',
+    file: 'a.conf.j2',
+    text: '{% if x %}\nlisten 80;\nserver_name a;\n',
+    lines: { 2: 'listen 80;', 3: 'server_name a;' },
+  },
+  {
+    name: 'invalid: an {% endif %} without an if is ignored',
+    file: 'a.conf.j2',
+    text: 'listen 80;\n{% endif %}\nserver_name a;\n',
+    lines: { 1: 'listen 80;', 2: '', 3: 'server_name a;' },
+  },
+  {
+    name: 'too template-heavy: most lines are template code',
+    file: 'vhost.conf.j2',
+    text: '{% for s in servers %}\n{{ s.block }}\n{% if s.tls %}\n{{ s.tls_block }}\n{% endif %}\n{{ s.extra }}\n{% endfor %}\n',
+    heavy: true,
+  },
+];
+
+for (const c of CASES) {
+  test(`template: ${c.name}`, () => {
+    const d = detemplate(c.text, { name: c.file, branch: c.branch });
+    if (c.none) {
+      assert.equal(d, undefined);
+      return;
+    }
+    assert.ok(d, 'template syntax expected');
+    assert.equal(d.text.split('\n').length, c.text.split('\n').length, 'line count preserved');
+    if (c.heavy) {
+      assert.ok(d.heavy, 'expected heavy');
+      return;
+    }
+    assert.equal(d.heavy, undefined, d.heavy);
+    if (c.kinds) assert.deepEqual(d.kinds, c.kinds);
+    const lines = d.text.split('\n');
+    for (const [n, want] of Object.entries(c.lines ?? {})) assert.equal(lines[Number(n) - 1]?.trim(), want, `line ${n}`);
+  });
+}
+
+test('template: names', () => {
+  assert.equal(renderedName('nginx.conf.j2'), 'nginx.conf');
+  assert.equal(renderedName('server.conf.erb'), 'server.conf');
+  assert.equal(renderedName('nginx.conf'), 'nginx.conf');
+  assert.ok(isTemplateName('default.conf.template'));
+  assert.ok(isTemplateName('nginx-template.conf'));
+  assert.ok(!isTemplateName('nginx.conf'));
+  assert.ok(isPlaceholder('__tpl_BACKEND__:8000'));
+  assert.ok(!isPlaceholder('app:8000'));
+});
+
+test('template: branchAt names the branch a line lies in', () => {
+  const d = detemplate('a;\n{% if tls %}\nlisten 443;\n{% else %}\nlisten 80;\n{% endif %}\n', { name: 'x.conf.j2' });
+  assert.ok(d);
+  assert.equal(branchAt(d, 3)?.tag, '{% if tls %}');
+  assert.equal(branchAt(d, 3)?.kept, true);
+  assert.equal(branchAt(d, 5)?.tag, '{% else %}');
+  assert.equal(branchAt(d, 5)?.kept, false);
+  assert.equal(branchAt(d, 1), undefined);
+});
+
+test('template: renderForCollectors returns the rendered bytes, and says "not read" for a heavy file', () => {
+  const diags: Diagnostic[] = [];
+  const notes = new Map();
+  const out = renderForCollectors('x.conf.j2', Buffer.from('server {\n  server_name {{ h }};\n}\n'), diags, notes);
+  assert.equal(out.toString(), 'server {\n  server_name __tpl_h__;\n}\n');
+  assert.ok(notes.has('x.conf.j2'));
+  const heavy = renderForCollectors('y.conf.j2', Buffer.from(CASES.at(-1)?.text ?? ''), diags, notes);
+  assert.equal(heavy.length, 0);
+  assert.match(diags[0]?.message ?? '', /too template-heavy to read .*not read/);
+  assert.equal(diags[0]?.file, 'y.conf.j2');
+  const plain = Buffer.from('listen 80;\n');
+  assert.equal(renderForCollectors('a.conf', plain, diags), plain);
+});
+
+test('template: the nginx parser reads a template rendered, errors keep the template line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-tpl-'));
+  const f = join(dir, 'site.conf.j2');
+  writeFileSync(
+    f,
+    '{# x #}\nserver {\n  {% if a %}\n  listen {{ port }};\n  {% endif %}\n  location / { proxy_pass http://{{ up }}; }\n  bogus_directive_here on;\n}\n',
+  );
+  const tree = parseNginxFile(f, { context: ['http'] });
+  const server = tree.config[0]?.parsed.find((d) => d.directive === 'server');
+  assert.ok(server?.block);
+  const loc = server.block.find((d) => d.directive === 'location');
+  assert.equal(loc?.line, 6);
+  assert.equal(loc?.block?.[0]?.args[0], 'http://__tpl_up__');
+});
