@@ -101,19 +101,21 @@ const nv = spawnSync(NGINX, ['-v'], { encoding: 'utf8' }).stderr.trim();
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const TIME_OUT = join(WORK, 'time.out');
 
-/** Runs a command; returns wall ms and, with GNU time, CPU ms (user + sys: fairer on a loaded machine). */
+/** Runs a command; returns wall ms and, with GNU time, CPU ms (user + sys: fairer on a loaded machine) and peak RSS. */
 function time(cmd, args, check) {
-  const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', TIME_OUT, cmd, ...args]] : [cmd, args];
+  const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S %M', '-o', TIME_OUT, cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(c, a, { encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   check(r);
   let cpu = Number.NaN;
+  let rssMb = Number.NaN;
   if (GNU_TIME) {
-    const [u, s] = readFileSync(TIME_OUT, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    const [u, s, kb] = readFileSync(TIME_OUT, 'utf8').trim().split('\n').pop().split(' ').map(Number);
     cpu = (u + s) * 1000;
+    rssMb = kb / 1024;
   }
-  return { wall, cpu };
+  return { wall, cpu, rssMb };
 }
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -177,6 +179,9 @@ async function runVariant(name, plain) {
     `wall ${med(runs, 'wall').toFixed(0)} ms, cpu ${med(runs, 'cpu').toFixed(0)} ms  [wall ${runs.map((r) => r.wall.toFixed(0)).join(', ')}]`;
   console.log(`  nginx -t (${nv}):             ${fmt(nginxRuns)}`);
   console.log(`  proxyproof lint (CLI, all checks): ${fmt(lintRuns)}  ${findings} findings`);
+  console.log(
+    `  peak RSS: proxyproof lint ${Math.max(...lintRuns.map((r) => r.rssMb)).toFixed(0)} MB (target < 500 MB), nginx -t ${Math.max(...nginxRuns.map((r) => r.rssMb)).toFixed(0)} MB`,
+  );
   console.log(`  lintPaths (in-process, all checks): ${fmt(inprocRuns)}`);
   console.log(`  parseNginxFile (in-process):       ${fmt(parseRuns)}`);
   const ratio = (a, b, key) => (med(b, key) > 0 ? (med(a, key) / med(b, key)).toFixed(2) : 'n/a');

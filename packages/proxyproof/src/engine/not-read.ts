@@ -90,7 +90,8 @@ export interface NotReadInput {
 export function notReadFiles(input: NotReadInput): NotRead[] {
   const { files, collected } = input;
   const facts = collected.facts;
-  const used = filesNamedByFacts(facts);
+  const named = filesNamedByFacts(facts);
+  const used = new Set(named);
   for (const f of files) if (collected.claimed.has(f.abs)) used.add(f.display);
   for (const u of input.usedElsewhere) used.add(u);
   const known = new Map(input.known.map((k) => [k.file, k]));
@@ -103,8 +104,9 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
   }
   const out: NotRead[] = [];
   for (const f of files) {
+    // A collector's skip stands unless another collector's facts use the file after all.
     const skipped = collected.skipped.get(f.display);
-    if (skipped) {
+    if (skipped && !named.has(f.display)) {
       out.push(skipped);
       continue;
     }

@@ -45,9 +45,11 @@ export function isDockerfile(name: string): boolean {
 
 export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_CONFIG_BYTES): string | undefined {
   if (f.size > cap) {
-    const reason = `skipped: ${f.size} bytes is over the ${cap}-byte limit for configuration files`;
-    ctx.facts.diagnostics.push({ level: 'note', file: f.display, message: reason });
-    ctx.skip(f, reason);
+    ctx.facts.diagnostics.push({
+      level: 'note',
+      file: f.display,
+      message: `skipped: ${f.size} bytes is over the ${cap}-byte limit for configuration files`,
+    });
     return undefined;
   }
   const b = ctx.read(f);
