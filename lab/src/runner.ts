@@ -133,6 +133,8 @@ export async function startScenario(id: string, opts: StartOptions = {}): Promis
   /** every process spawned (for logs and teardown), and the long-running ones each kind returned */
   const spawned: LabProcess[] = [];
   const processes: LabProcess[] = [];
+  /** how to start each long-running process again (restart) */
+  const starts: Array<() => Promise<LabProcess>> = [];
   let stopped = false;
   const removeFiles = () => {
     if (!opts.keep) rmSync(base, { recursive: true, force: true });
@@ -206,7 +208,15 @@ export async function startScenario(id: string, opts: StartOptions = {}): Promis
       if (!existsSync(ctx.file))
         throw new Error(`${fullId}: process '${spec.name}' starts from ${spec.file}, which the template does not contain`);
       processes.push(await kind.start(ctx));
+      starts.push(() => kind.start(ctx));
     }
+    /** Stops the long-running processes and starts them again from the (possibly edited) rendered files. */
+    const restart = async () => {
+      if (stopped) throw new Error(`${fullId}: restart after stop`);
+      for (const p of [...processes].reverse()) await p.stop();
+      processes.length = 0;
+      for (const start of starts) processes.push(await start());
+    };
     const names = def.names ?? ['app.test'];
     const entryAddress = vars[def.entry.addressVar]!;
     const entryPort = Number(vars[def.entry.portVar]);
@@ -245,6 +255,7 @@ export async function startScenario(id: string, opts: StartOptions = {}): Promis
       namespaces: { ...(topo?.namespaces ?? {}) },
       processes,
       logs: collectLogs,
+      restart,
       stop,
     };
     return running;

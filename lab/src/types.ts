@@ -204,6 +204,8 @@ export interface RunningScenario {
   /** The long-running processes (one per ProcessSpec), in start order. */
   processes: LabProcess[];
   logs(): string;
+  /** Stops the long-running processes and starts them again from the rendered files (after editing them). */
+  restart(): Promise<void>;
   /** Ends every process group and namespace; removes the files unless `keep` (or keepFiles here). */
   stop(opts?: { keepFiles?: boolean }): Promise<void>;
 }

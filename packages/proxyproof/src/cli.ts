@@ -17,8 +17,11 @@ const COMMANDS: Record<string, () => Promise<(program: CommandT) => void>> = {
   lint: async () => (await import('./commands/lint.js')).registerLint,
   doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
   scan: async () => (await import('./commands/scan.js')).registerScan,
+  baseline: async () => (await import('./commands/baseline.js')).registerBaseline,
   fix: async () => (await import('./commands/fix.js')).registerFix,
   probe: async () => (await import('./commands/probe.js')).registerProbe,
+  verify: async () => (await import('./commands/verify.js')).registerVerify,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
 };
 
 /** The command named in argv (the first word that is not an option), when it is one of ours. */

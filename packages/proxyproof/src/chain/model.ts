@@ -215,6 +215,18 @@ export interface Framework {
   proxyFix?: Valued<{ x_for: number; x_proto: number; x_host: number; x_port: number }>;
   /** Assumed major version for version-dependent rules (Django 3.2 compares the header exactly). */
   version?: string;
+  /**
+   * Neutral app end (Rails, Laravel, Symfony, Spring, ASP.NET Core, Gin...): the headers it reads and the
+   * peers it believes them from. The simulator needs no framework syntax for these.
+   */
+  appEnd?: {
+    name: string;
+    schemeHeaders: string[];
+    clientHeaders: string[];
+    trustScheme: Valued<string[]>;
+    trustClient: Valued<string[]>;
+    assumeHttps?: Valued<boolean>;
+  };
 }
 
 /** A TLS-terminating load balancer in front of the proxies (declared or inferred). */

@@ -188,6 +188,35 @@ export function chainLines(a: ChainAnalysis): string[] {
   return out;
 }
 
+/**
+ * `proxyproof probe` command lines for every TCP backend the doctor found: the address as bound (0.0.0.0
+ * and :: become the host's own address, which the files do not hold), with the public site when a route
+ * leads there, so the Host header is the one the proxy sends.
+ */
+export function probeCommands(a: ChainAnalysis): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const b of a.verdict.backends) {
+    const m = /^(.*):(\d+)$/.exec(b.bind);
+    if (!m || b.bind.startsWith('unix:')) continue;
+    const host = m[1] as string;
+    const wildcard = host === '0.0.0.0' || host === '::' || host === '*' || host === '' || host === '[::]';
+    const addr = wildcard ? '<this host address>' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    const route = a.verdict.routes.find((r) => r.trace.steps.some((s) => s.label === b.label));
+    const pub = route ? ` --public ${new URL(route.url).origin}` : '';
+    const cmd = `proxyproof probe --backend http://${addr}:${m[2]}${pub}`;
+    if (seen.has(cmd)) continue;
+    seen.add(cmd);
+    const where = wildcard
+      ? ' (from another machine: the port is open on every interface)'
+      : /^(127\.|localhost$|\[?::1\]?$)/.test(host)
+        ? ' (on this host)'
+        : ' (from this host and from another machine)';
+    out.push(`  ${cmd}${where}`);
+  }
+  return out;
+}
+
 function fixLine(f: PlannedFix, n: number): string[] {
   const label =
     f.kind === 'required'

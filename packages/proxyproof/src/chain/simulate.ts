@@ -457,6 +457,9 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   } else if (app.kind === 'node') {
     schemeWhy = `the Node server sees a plain ${req.scheme} connection`;
     schemeRef = app.ref;
+  } else if (app.framework?.appEnd) {
+    schemeWhy = `${app.label.split(' ')[0]} passes the headers on unchanged (${app.framework.appEnd.name} decides); the connection is ${req.scheme}`;
+    schemeRef = app.ref;
   } else {
     schemeWhy = `${app.kind} does not read forwarded headers: the connection is ${req.scheme}`;
     schemeRef = app.ref;
@@ -474,7 +477,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     client,
     clientWhy,
     sent: headerObj(req.headers),
-    passive: app.kind === 'node',
+    passive: app.kind === 'node' || app.framework?.appEnd !== undefined,
     notes,
   };
   return {
@@ -673,8 +676,48 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
       }
       break;
     }
-    default:
-      schemeWhy = `assumed to use the server's scheme (${view.scheme})`;
+    default: {
+      const a = fw.appEnd;
+      if (!a) {
+        schemeWhy = `assumed to use the server's scheme (${view.scheme})`;
+        break;
+      }
+      if (a.assumeHttps?.value) {
+        scheme = 'https';
+        schemeWhy = `${a.name} treats every request as https (assume-https setting)`;
+        schemeRef = a.assumeHttps.ref ?? fw.ref;
+        break;
+      }
+      const ts = a.schemeHeaders.length > 0 ? trustsPeer(a.trustScheme.value, view.peer, false) : 'no';
+      if (ts === 'assumed') notes.push(`assumes ${a.trustScheme.value.join(', ')} covers ${peerText(view.peer)}`);
+      const got = a.schemeHeaders.map((name) => ({ name, v: h.get(name) })).find((x) => x.v !== undefined);
+      if (a.schemeHeaders.length === 0) {
+        schemeWhy = `${a.name} reads no forwarded scheme header: the connection is ${view.scheme}`;
+        schemeRef = a.trustScheme.ref ?? fw.ref;
+      } else if (ts === 'no') {
+        schemeWhy = got
+          ? `${a.name} ignores ${got.name} from ${peerText(view.peer)}: trusts ${a.trustScheme.value.length === 0 ? 'no proxy' : a.trustScheme.value.join(', ')}`
+          : `${a.name}: no forwarded scheme received, the connection is ${view.scheme}`;
+        schemeRef = a.trustScheme.ref ?? fw.ref;
+      } else if (got?.v !== undefined) {
+        const v = firstItem(got.v).toLowerCase();
+        scheme = v === 'https' || v === 'on' ? 'https' : 'http';
+        schemeWhy = `${a.name}: ${got.name} ${JSON.stringify(got.v)} from ${peerText(view.peer)}, trusted`;
+        schemeRef = a.trustScheme.ref ?? fw.ref;
+      } else {
+        schemeWhy = `${a.name} reads ${a.schemeHeaders.join(', ')} but the proxy sent none: the connection is ${view.scheme}`;
+        schemeRef = view.schemeRef ?? fw.ref;
+      }
+      const tc = a.clientHeaders.length > 0 ? trustsPeer(a.trustClient.value, view.peer, false) : 'no';
+      const xff = items(h.get('x-forwarded-for'));
+      if (tc !== 'no' && a.clientHeaders.includes('x-forwarded-for') && xff.length > 0) {
+        const trusted = a.trustClient.value;
+        client = trusted.includes('*')
+          ? (xff[0] as string)
+          : ([...xff].reverse().find((x) => !ipInList(x, trusted)) ?? (xff[0] as string));
+        clientWhy = `${a.name}: X-Forwarded-For, trusted from ${peerText(view.peer)}`;
+      }
+    }
   }
   const label = fw.label;
   const step: Step = {
@@ -691,7 +734,7 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
     clientWhy,
     notes,
   };
-  if (fw.kind === 'django' && fw.sslRedirect?.value && scheme === 'http') {
+  if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http') {
     const location = `https://${host}${url.pathname}`;
     const loop = !hostile && location === `https://${url.host}${url.pathname}`;
     step.redirect = { location, loop, ref: fw.sslRedirect.ref };

@@ -15,6 +15,7 @@ import { nodeAppCollector } from './node/collector.js';
 import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
 import { rubyCollector } from './ruby/collector.js';
+import { traefikCollector } from './traefik/collector.js';
 
 export const COLLECTORS: Collector[] = [
   nginxCollector,
@@ -24,6 +25,7 @@ export const COLLECTORS: Collector[] = [
   deployCollector,
   pythonCollector,
   nodeAppCollector,
+  traefikCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
   phpCollector,

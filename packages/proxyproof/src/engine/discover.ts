@@ -15,7 +15,10 @@ export const MAX_FILE_BYTES = 64 * 1024 * 1024;
  * (nginx's `include sites-enabled/*` would load them, which is why fix hides its backups there).
  */
 export const BACKUP_FILE = /(\.orig(\.\d+)?|\.bak|~|\.rej|\.dpkg-(old|dist|new|bak|tmp)|\.ucf-(old|dist|new))$/;
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', 'dist', '.mypy_cache']);
+const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache']);
+/** Build output: its bundled code is not the app's source, but a `dist/nginx.conf` (Mastodon) is a real config. */
+const BUILD_DIRS = new Set(['dist']);
+const BUILD_OUTPUT = /\.(?:[cm]?js|map|d\.ts|css|html?|wasm)$/i;
 
 export type { DiscoveredFile } from '../model/collector.js';
 
@@ -52,8 +55,10 @@ export function discover(paths: string[], cwd = process.cwd(), skipped?: NotRead
         p,
       );
     const stack = [abs];
+    const buildDirs = new Set<string>();
     while (stack.length > 0) {
       const dir = stack.pop() as string;
+      const inBuild = buildDirs.has(dir);
       let entries: string[];
       try {
         entries = readdirSync(dir).sort();
@@ -75,8 +80,10 @@ export function discover(paths: string[], cwd = process.cwd(), skipped?: NotRead
         }
         if (lst.isDirectory()) {
           if (!SKIP_DIRS.has(name)) subdirs.push(full);
+          if (inBuild || BUILD_DIRS.has(name)) buildDirs.add(full);
           continue;
         }
+        if (inBuild && BUILD_OUTPUT.test(name)) continue;
         let fst = lst;
         if (lst.isSymbolicLink()) {
           // sites-enabled/* are usually symlinks to sites-available: follow file links only.

@@ -6,7 +6,7 @@
  */
 
 import type { ChainAnalysis } from '../chain/analyze.js';
-import { chainLines, type Inventory, picture, planLines, verdictLine } from '../chain/render.js';
+import { chainLines, type Inventory, picture, planLines, probeCommands, verdictLine } from '../chain/render.js';
 import { spoofSummary } from '../chain/verdict.js';
 import type { Report, ReportSection } from '../render/types.js';
 import type { Analysis } from './analyze.js';
@@ -125,6 +125,8 @@ export function doctorReport(a: Analysis, inputs: string[]): Report {
   const nr = notReadSection(a);
   if (nr) r.sections.push(nr);
   r.sections.push({ title: 'Chain', lines: chainLines(a.chain) });
+  const probes = probeCommands(a.chain);
+  if (probes.length > 0) r.sections.push({ title: 'Probe the live backends (proxyproof probe)', lines: probes });
   r.sections.push({ title: 'Fix plan', lines: planLines(a.chain), position: 'after' });
   r.data = { ...r.data, ...doctorPayload(a.chain, a.inventory, plan) };
   return r;

@@ -49,6 +49,9 @@ interface Edit {
   finding: Finding;
 }
 
+/** A value the person must supply (`<proxy IP>`, `<proxy address or network>`): such a fix is advice, never written. */
+export const PLACEHOLDER = /<(?:proxy|your|the|this|app|server|host|site|domain|address|ip)\b[^<>]*>/i;
+
 /** True when a finding's fix can be applied by the fix command. */
 export function isMechanical(f: Finding): boolean {
   const x = f.fix;
@@ -156,6 +159,11 @@ export function planFixes(facts: Facts, findings: Finding[], options: PlanOption
       continue;
     }
     const fx = f.fix as Required<Pick<NonNullable<Finding['fix']>, 'file' | 'line' | 'lines' | 'placement'>>;
+    const hole = fx.lines.find((l) => PLACEHOLDER.test(l));
+    if (hole) {
+      out.advice.push(advice(f, `the fix has a value to fill in (${PLACEHOLDER.exec(hole)?.[0]}): never guessed`));
+      continue;
+    }
     const abs = resolve(cwd, fx.file);
     if (!existsSync(abs)) {
       out.advice.push(advice(f, `${fx.file} does not exist on disk (a built-in copy of a stock file): change it by hand`));

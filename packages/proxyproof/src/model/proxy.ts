@@ -91,6 +91,8 @@ export interface TraefikExtra {
   apiInsecure?: Ref;
   /** `headers.customRequestHeaders` entries. */
   customRequestHeaders: Array<{ name: string; value: string; ref: Ref }>;
+  /** `ipWhiteList`/`ipAllowList` middlewares: only these sources get in (a proxy in front, usually). */
+  allowRanges?: Array<{ ranges: string[]; ref: Ref }>;
 }
 
 export interface ProxyConfigFacts {

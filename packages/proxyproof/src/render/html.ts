@@ -100,6 +100,8 @@ interface ScanPage {
   hsts?: string;
   insecure?: Array<{ url: string; classification: string; kind: string; doc?: string; line?: number }>;
   screenshot?: string;
+  /** Browser engine: Chromium's own status, or why it could not load the page. */
+  browser?: { status?: number; error?: { code: string; reason: string; hint?: string } };
 }
 
 function scanPages(report: Report): ScanPage[] {
@@ -141,8 +143,9 @@ export function verdictSentence(report: Report): { text: string; status: 'bad' |
     const parts = [`${pages.length} page${pages.length === 1 ? '' : 's'} of ${report.inputs[0] ?? 'the site'} scanned`];
     if (mixed.length) parts.push(`${mixed.length} with insecure (http://) content`);
     if (loops.length) parts.push(`${loops.length} in a redirect loop`);
+    if (report.incomplete) parts.push(report.incomplete);
     if (!mixed.length && !loops.length) parts.push(report.findings.length ? countText(report.findings) : 'no insecure content');
-    return { text: `${parts.join(': ')}.`, status: mixed.length || loops.length || bad ? 'bad' : 'ok' };
+    return { text: `${parts.join(': ')}.`, status: mixed.length || loops.length || bad || report.incomplete ? 'bad' : 'ok' };
   }
   return {
     text: report.findings.length
@@ -387,9 +390,12 @@ function scanHtml(report: Report): string {
       )
       .join('');
     const shot = p.screenshot && images[p.screenshot];
-    return `<article class="page"><h3><span class="status">${esc(p.redirectLoop ? 'LOOP' : p.status)}</span> <code>${esc(p.url)}</code></h3>
+    // Browser engine: Chromium's status, never the crawler's as if the browser had loaded the page.
+    const failed = p.browser?.error;
+    const status = p.redirectLoop ? 'LOOP' : failed ? 'FAILED' : (p.browser?.status ?? p.status);
+    return `<article class="page"><h3><span class="status">${esc(status)}</span> <code>${esc(p.url)}</code></h3>
 ${p.finalUrl && p.finalUrl !== p.url ? `<p class="loc">ends at ${esc(p.finalUrl)}</p>` : ''}
-${insecure ? `<ul class="insecure">${insecure}</ul>` : '<p class="ok">no insecure URLs</p>'}
+${failed ? `<p class="loaderror">the browser could not load this page: ${esc(failed.reason)} (${esc(failed.code)})${failed.hint ? `; ${esc(failed.hint)}` : ''}</p>` : insecure ? `<ul class="insecure">${insecure}</ul>` : '<p class="ok">no insecure URLs</p>'}
 ${shot ? `<figure><img class="shot" alt="${esc(`screenshot of ${p.url}`)}" src="${esc(shot)}"><figcaption>what Chromium showed</figcaption></figure>` : ''}
 </article>`;
   });
@@ -429,6 +435,7 @@ svg .arrow.bad line{stroke:var(--bad)}svg .arrow.bad path{fill:var(--bad)}svg .a
 .badge.crit,.badge.high{background:var(--bad);color:#fff}.badge.med{background:var(--warn);color:#fff}.badge.low{background:#1a73e8;color:#fff}
 .badge.cls-blocked,.badge.cls-websocket{background:var(--bad);color:#fff}.badge.cls-upgraded,.badge.cls-form,.badge.cls-warning,.badge.cls-base{background:var(--warn);color:#fff}
 .loc{color:var(--muted);font-size:13px;overflow-wrap:anywhere}
+.loaderror{color:var(--bad);font-weight:600;overflow-wrap:anywhere}
 pre{background:#fff;border:1px solid var(--line);border-radius:6px;padding:6px 8px;overflow-x:auto;margin:4px 0 8px}
 pre .ln{display:inline-block;min-width:3.2em;color:var(--muted);user-select:none}
 pre.diff .add{background:var(--add);color:#0d652d;display:block}pre.diff .del{background:var(--del);color:#a50e0e;display:block}

@@ -1,6 +1,7 @@
 /**
  * The renderer seam: every command produces a Report; a renderer turns it into text.
- * Renderers only render: no I/O, no decisions (text, json now; sarif and html plug in here).
+ * Renderers only render: no I/O, no decisions (text, json, sarif, html; the output stage in commands/common.ts
+ * reads what they need — docs pages, screenshots — and passes it in).
  */
 import type { ChainAnalysis } from '../chain/analyze.js';
 import type { CheckMeta } from '../model/check.js';

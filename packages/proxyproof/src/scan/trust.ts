@@ -142,5 +142,5 @@ export function describeTrust(t: Trust): string {
     t.nodeExtraCaCerts ? `NODE_EXTRA_CA_CERTS ${t.nodeExtraCaCerts}` : '',
     ...t.caCerts.map((f) => `--ca-cert ${f}`),
   ].filter(Boolean);
-  return `certificates verified against ${from.join(', ')} (${t.anchors.length} CA certificates)`;
+  return `certificates verified against ${from.join(', ')} (${t.anchors.length} trusted certificates beyond the engines' own roots)`;
 }

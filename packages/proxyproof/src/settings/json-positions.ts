@@ -26,8 +26,11 @@ export function parseJsonWithLines(text: string, file: string): JsonWithLines {
     const msg = (e as Error).message;
     const pos = /position (\d+)/.exec(msg);
     const lc = /line (\d+) column \d+/.exec(msg);
-    const line = lc ? Number(lc[1]) : pos ? offsetToLine(text, Number(pos[1])) : undefined;
-    throw new InputError(`not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`, file, line);
+    // Node 20's messages carry a position only for some errors; YAML's parser (a superset) locates the rest.
+    const yamlErr = parseDocument(text).errors[0]?.linePos?.[0]?.line;
+    const line = lc ? Number(lc[1]) : pos ? offsetToLine(text, Number(pos[1])) : (yamlErr ?? 1);
+    const short = msg.replace(/ in JSON at position \d+.*$/, '').replace(/, "[\s\S]*" is not valid JSON$/, '');
+    throw new InputError(`not valid JSON: ${short.split('\n')[0]}`, file, line);
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });

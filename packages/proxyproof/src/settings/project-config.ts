@@ -66,8 +66,13 @@ export function findConfigFile(cwd: string): string | undefined {
 
 export function parseProjectConfig(text: string, file: string, dir: string): ProjectConfig {
   const { value, lineOf } = parseJsonWithLines(text, file);
+  // The line of the key, else of the nearest enclosing entry that exists (a missing "reason": its entry).
   const fail = (message: string, path: Array<string | number>): never => {
-    throw new InputError(message, file, lineOf(path) ?? 1);
+    for (let n = path.length; n >= 0; n--) {
+      const line = lineOf(path.slice(0, n));
+      if (line !== undefined) throw new InputError(message, file, line);
+    }
+    throw new InputError(message, file, 1);
   };
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('must be a JSON object', []);
   const obj = value as Record<string, unknown>;

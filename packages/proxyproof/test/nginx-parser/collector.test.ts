@@ -247,3 +247,17 @@ describe('nginx collector: templates', () => {
     assert.match(facts.diagnostics[0]?.message ?? '', /too template-heavy to read .*not read/);
   });
 });
+
+describe('discovery of build-output folders', () => {
+  it('reads a config under dist/ (Mastodon ships dist/nginx.conf) but not the bundled code beside it', async () => {
+    const root = tree({
+      'dist/nginx.conf': 'server {\n  listen 80;\n  location / { proxy_pass http://127.0.0.1:3000; }\n}\n',
+      'dist/assets/app.js': 'const app = require("express")(); app.listen(3000);\n',
+      'dist/sub/site.conf': 'server {\n  listen 81;\n  location / { proxy_pass http://127.0.0.1:3001; }\n}\n',
+    });
+    const files = discover(['.'], root).map((f) => f.display);
+    assert.deepEqual(files.sort(), ['dist/nginx.conf', 'dist/sub/site.conf']);
+    const facts = await collect(['.'], root);
+    assert.deepEqual(facts.nginx.configs.map((t) => t.config[0]?.file).sort(), ['dist/nginx.conf', 'dist/sub/site.conf']);
+  });
+});

@@ -100,7 +100,7 @@ function runAsync(args: string[]): Promise<{ code: number | null; stdout: string
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), 90_000);
+    const t = setTimeout(() => p.kill('SIGKILL'), 170_000);
     p.on('close', (code) => {
       clearTimeout(t);
       res({ code, stdout, stderr });
@@ -201,7 +201,7 @@ test('lint of django-compose and a correct deployment: the chain and the verdict
 
 test('scan --browser: the pages with their insecure URLs and the embedded screenshot', {
   skip: !haveChromium && 'no /usr/bin/chromium',
-  timeout: 180_000,
+  timeout: 240_000,
 }, async () => {
   const shots = join(work, 'shots');
   const file = join(work, 'scan.html');

@@ -88,7 +88,7 @@ let ajvJson: InstanceType<typeof Ajv2019> | undefined;
 /** Every schema the package ships (schema/*.schema.json), compiled strictly (a sloppy schema fails here). */
 export function jsonSchemas(): InstanceType<typeof Ajv2019> {
   if (!ajvJson) {
-    ajvJson = new Ajv2019({ allErrors: true, strict: true });
+    ajvJson = new Ajv2019({ allErrors: true, strict: true, strictRequired: false });
     addFormats(ajvJson);
     for (const f of readdirSync(join(PACKAGE_ROOT, 'schema')).filter((n) => n.endsWith('.schema.json')))
       ajvJson.addSchema(JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schema', f), 'utf8')));

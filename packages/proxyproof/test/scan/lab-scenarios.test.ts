@@ -72,6 +72,9 @@ test('lab 01 (nginx without X-Forwarded-Proto): both engines report what the lab
     const br = await runScan(scanOpts(sc, 'browser'));
     const entry = (f: typeof st.facts) => f.pages.find((p) => p.url === sc.entryUrl)!;
     assert.deepEqual(pairs(entry(st.facts).insecure), recorded, 'static crawler = lab browser');
+    // Same trust for both engines (the lab CA as --ca-cert): Chromium verified the certificate and loaded the page.
+    assert.equal(entry(br.facts).browser?.error, undefined, entry(br.facts).browser?.error?.detail);
+    assert.equal(entry(br.facts).browser?.status, 200);
     assert.deepEqual(pairs(entry(br.facts).observed!), recorded, 'browser engine = lab browser');
     const mixed = st.report.findings.filter(
       (f) => f.data?.classification && (MIXED_CONTENT as readonly string[]).includes(String(f.data.classification)),

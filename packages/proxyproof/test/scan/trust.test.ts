@@ -6,12 +6,13 @@
  * verifies (the NSS database of its fresh HOME), never ignoreHTTPSErrors.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BrowserEngine } from '../../src/collectors/browser/browser.js';
+import { findCertutil, makeBrowserHome, scratchDir } from '../../src/collectors/browser/nssdb.js';
 import { FetchError, HttpClient } from '../../src/collectors/crawl/http.js';
 import { InputError } from '../../src/model/finding.js';
 import { loadTrust, type Trust } from '../../src/scan/trust.js';
@@ -24,9 +25,11 @@ let plain: Running;
 let good: Running;
 let wrongName: Running;
 let expired: Running;
+let selfSigned: Running;
 let closedPort: number;
 let wrongLeaf: { key: Buffer; cert: Buffer };
 let expiredLeaf: { key: Buffer; cert: Buffer };
+let selfLeaf: { key: Buffer; cert: Buffer; file: string };
 
 function ossl(args: string[]) {
   execFileSync('openssl', args, { cwd: certs.dir, stdio: 'ignore', timeout: 20_000 });
@@ -83,7 +86,28 @@ function makeBadLeaves() {
     '-extfile',
     'old.cnf',
   ]);
+  // A self-signed server certificate that is not a CA (trusted as itself: NSS trust P,,).
+  ossl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'selfleaf.key',
+    '-out',
+    'selfleaf.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=app.test',
+    '-addext',
+    'subjectAltName=DNS:app.test',
+    '-addext',
+    'basicConstraints=critical,CA:FALSE',
+    '-addext',
+    'extendedKeyUsage=serverAuth',
+  ]);
   const read = (f: string) => readFileSync(join(certs.dir, f));
+  selfLeaf = { key: read('selfleaf.key'), cert: read('selfleaf.pem'), file: join(certs.dir, 'selfleaf.pem') };
   wrongLeaf = { key: read('wrong.key'), cert: read('wrong.pem') };
   expiredLeaf = { key: read('old.key'), cert: read('old.pem') };
 }
@@ -102,13 +126,14 @@ before(async () => {
   good = await startHttps(site, certs);
   wrongName = await startHttps(site, wrongLeaf);
   expired = await startHttps(site, expiredLeaf);
+  selfSigned = await startHttps(site, selfLeaf);
   const gone = await startHttp((_q, r) => r.end());
   closedPort = gone.port;
   await gone.close();
 });
 
 after(async () => {
-  await Promise.all([plain?.close(), good?.close(), wrongName?.close(), expired?.close()]);
+  await Promise.all([plain?.close(), good?.close(), wrongName?.close(), expired?.close(), selfSigned?.close()]);
   certs?.cleanup();
 });
 
@@ -142,7 +167,7 @@ test('loadTrust: system store, NODE_EXTRA_CA_CERTS and --ca-cert, deduplicated; 
 test('static engine: trusted through NODE_EXTRA_CA_CERTS or --ca-cert, not otherwise; wrong name and expired fail unless --insecure', {
   timeout: 60_000,
 }, async () => {
-  const resolve = resolveAll(good.port, wrongName.port, expired.port);
+  const resolve = resolveAll(good.port, wrongName.port, expired.port, selfSigned.port);
   const fetchWith = async (trust: Trust, s: Running) => {
     const c = new HttpClient({ resolve, trust, requestTimeoutMs: 5000 });
     try {
@@ -162,13 +187,15 @@ test('static engine: trusted through NODE_EXTRA_CA_CERTS or --ca-cert, not other
   assert.equal(await fetchWith(loadTrust({ env: {} }), good), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   assert.equal(await fetchWith(viaFile, wrongName), 'ERR_TLS_CERT_ALTNAME_INVALID');
   assert.equal(await fetchWith(viaFile, expired), 'CERT_HAS_EXPIRED');
-  for (const s of [good, wrongName, expired]) assert.equal(await fetchWith(insecure, s), 200);
+  assert.equal(await fetchWith(viaFile, selfSigned), 'DEPTH_ZERO_SELF_SIGNED_CERT');
+  assert.equal(await fetchWith(loadTrust({ ...bare, caCerts: [selfLeaf.file] }), selfSigned), 200);
+  for (const s of [good, wrongName, expired, selfSigned]) assert.equal(await fetchWith(insecure, s), 200);
 });
 
 test('browser engine: Chromium verifies against the NSS db of its fresh HOME; every load failure has its reason and flag', {
   timeout: 240_000,
 }, async () => {
-  const resolve = resolveAll(good.port, wrongName.port, expired.port, closedPort);
+  const resolve = resolveAll(good.port, wrongName.port, expired.port, selfSigned.port, closedPort);
   const visits = async (trust: Trust, urls: string[]) => {
     const b = await BrowserEngine.launch({ resolve, trust, contexts: 1, pageTimeoutMs: 15_000, settleMs: 200 });
     try {
@@ -180,7 +207,8 @@ test('browser engine: Chromium verifies against the NSS db of its fresh HOME; ev
     }
   };
   // Not trusted at all (no system store, no extra CA): Chromium refuses, as the static engine does.
-  const [untrusted] = await visits(loadTrust(bare), [url(good)]);
+  const [untrusted, untrustedSelf] = await visits(loadTrust(bare), [url(good), url(selfSigned)]);
+  assert.equal(untrustedSelf?.error?.code, 'ERR_CERT_AUTHORITY_INVALID');
   assert.equal(untrusted?.error?.code, 'ERR_CERT_AUTHORITY_INVALID');
   assert.match(untrusted!.error!.hint!, /--ca-cert FILE/);
   assert.deepEqual(untrusted?.observed, []);
@@ -206,9 +234,12 @@ test('browser engine: Chromium verifies against the NSS db of its fresh HOME; ev
   assert.equal(refused?.error?.code, 'ERR_CONNECTION_REFUSED');
   assert.equal(crashed?.error?.code, 'crash');
 
-  // --ca-cert alone (no system store).
-  const [viaFile] = await visits(loadTrust({ ...bare, caCerts: [certs.caFile] }), [url(good)]);
-  assert.equal(viaFile?.status, 200, viaFile?.error?.detail);
+  // --ca-cert alone (no system store): a CA, and a self-signed server certificate trusted as itself.
+  const viaFiles = await visits(loadTrust({ ...bare, caCerts: [certs.caFile, selfLeaf.file] }), [url(good), url(selfSigned)]);
+  assert.deepEqual(
+    viaFiles.map((v) => v.status ?? v.error?.detail),
+    [200, 200],
+  );
 
   // --insecure: the only way to accept any certificate.
   const insecure = await visits(loadTrust({ ...bare, insecure: true }), [url(good), url(wrongName), url(expired)]);
@@ -282,13 +313,16 @@ test('CLI: untrusted, wrong-name and expired certificates fail in both engines (
   timeout: 300_000,
 }, async () => {
   for (const engine of ['static', 'browser'] as const) {
-    const untrusted = await run(cli(good, engine), { NODE_EXTRA_CA_CERTS: undefined });
+    // The three failures end at the entry, before any browser starts: run side by side.
+    const [untrusted, wrong, old] = await Promise.all([
+      run(cli(good, engine), { NODE_EXTRA_CA_CERTS: undefined }),
+      run(cli(wrongName, engine, ['--ca-cert', certs.caFile]), {}),
+      run(cli(expired, engine, ['--ca-cert', certs.caFile]), {}),
+    ]);
     assert.equal(untrusted.code, 2, `${engine}: ${untrusted.stdout}${untrusted.stderr}`);
     assert.match(untrusted.stderr, /UNABLE_TO_VERIFY_LEAF_SIGNATURE.*--ca-cert FILE/);
-    const wrong = await run(cli(wrongName, engine, ['--ca-cert', certs.caFile]), {});
     assert.equal(wrong.code, 2, `${engine}: ${wrong.stdout}${wrong.stderr}`);
     assert.match(wrong.stderr, /does not name this host \(pass --insecure/);
-    const old = await run(cli(expired, engine, ['--ca-cert', certs.caFile]), {});
     assert.equal(old.code, 2, `${engine}: ${old.stdout}${old.stderr}`);
     assert.match(old.stderr, /certificate has expired \(pass --insecure/);
     for (const s of [wrongName, expired]) {
@@ -301,4 +335,24 @@ test('CLI: untrusted, wrong-name and expired certificates fail in both engines (
       if (engine === 'browser') assert.equal(j.pages[0].browser.status, 200);
     }
   }
+});
+
+test('the browser HOME: a fresh NSS db per scan, removed on close; homes left by killed scans are swept', {
+  timeout: 60_000,
+}, async () => {
+  const certutil = findCertutil();
+  assert.ok(certutil, 'certutil (libnss3-tools) is installed');
+  const dead = spawnSync('true').pid;
+  assert.ok(dead);
+  const stale = join(scratchDir(), `proxyproof-browser-home-${dead}-stale`);
+  mkdirSync(join(stale, '.pki'), { recursive: true });
+  const home = await makeBrowserHome(loadTrust({ ...bare, caCerts: [certs.caFile] }).anchors, certutil);
+  try {
+    assert.equal(existsSync(stale), false, 'the home of a dead pid is removed');
+    const listed = execFileSync(certutil, ['-L', '-d', `sql:${join(home.home, '.pki', 'nssdb')}`], { encoding: 'utf8' });
+    assert.match(listed, /proxyproof-anchor-0\s+C,,/);
+  } finally {
+    home.cleanup();
+  }
+  assert.equal(existsSync(home.home), false);
 });

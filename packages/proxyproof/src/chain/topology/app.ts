@@ -53,7 +53,7 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
   const notes = [...(a.notes ?? [])];
   for (const b of unknown)
     notes.push(`listens on an address the files do not fix (${b.ref ? `${b.ref.file}:${b.ref.line}` : 'computed at run time'})`);
-  const label = `${a.kind} ${binds.map(bindText).join(',') || '(bind unknown)'}`;
+  const label = `${a.name ?? a.kind} ${binds.map(bindText).join(',') || '(bind unknown)'}`;
   const launchRef: Ref = { file: a.launch.file, line: a.launch.line, snippet: a.launch.snippet };
   const schemeHeaders = valued(
     a.schemeHeaders,
@@ -129,6 +129,20 @@ export function frameworkOf(f: FrameworkFacts): Framework {
       trust: list === undefined ? undefined : Array.isArray(list) ? list : list === true ? ['*'] : [],
       ref: ref(lib.ref) ?? fw.ref,
     };
+  }
+  if (f.appEnd) {
+    const a = f.appEnd;
+    fw.label = a.name;
+    fw.ref = { file: a.ref.file, line: a.ref.line, snippet: a.ref.snippet };
+    fw.appEnd = {
+      name: a.name,
+      schemeHeaders: a.schemeHeaders,
+      clientHeaders: a.clientHeaders,
+      trustScheme: valued(a.trustScheme, (x) => x, [] as string[]),
+      trustClient: valued(a.trustClient, (x) => x, [] as string[]),
+    };
+    if (a.assumeHttps) fw.appEnd.assumeHttps = valued(a.assumeHttps, Boolean, false);
+    if (a.sslRedirect) fw.sslRedirect = valued(a.sslRedirect, Boolean, false);
   }
   if (f.hopCounts) {
     fw.proxyFix = valued(

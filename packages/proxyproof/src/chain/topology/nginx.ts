@@ -58,6 +58,19 @@ function samplePathOf(scope: NginxScope): string | null {
   return m || '/';
 }
 
+/**
+ * A named location is a route when another location hands requests to it (`try_files $uri @app`,
+ * `error_page 404 = @app`): its sample path is that location's (a regex or named one: `/`).
+ */
+function namedSample(server: NginxServer, named: NginxScope): string | null {
+  const name = named.match.trim();
+  for (const s of server.scopes) {
+    if (s === named || !s.fallbacks.some((f) => f.name === name)) continue;
+    return samplePathOf(s) ?? '/';
+  }
+  return null;
+}
+
 function upstreamsOf(facts: Pick<Facts, 'sources'>, pass: NginxPass): Upstream[] {
   const ref = nginxRef(facts, pass.ref);
   if (pass.upstream) {
@@ -181,7 +194,8 @@ function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop |
   for (const scope of passingScopes(server)) {
     const pass = scope.pass;
     if (!pass) continue;
-    const sample = samplePathOf(scope);
+    const sample =
+      scope.kind === 'location' && scope.match.trim().startsWith('@') ? namedSample(server, scope) : samplePathOf(scope);
     if (sample === null) continue;
     const kind = pass.kind;
     const sset = scope.headers[kind];

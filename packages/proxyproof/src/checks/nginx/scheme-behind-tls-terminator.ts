@@ -69,7 +69,7 @@ function run(facts: Facts): Finding[] {
           finding(meta, {
             message:
               `${scopeName(facts, server, scope)} forwards \`${e.name}: ${e.value}\`, but this server only listens for plain HTTP behind ` +
-              `${viaProxyProtocol ? 'a PROXY-protocol load balancer' : 'a proxy it trusts for the client address (set_real_ip_from)'}: ` +
+              `${viaProxyProtocol ? 'a PROXY-protocol load balancer' : server.realIp.from.length > 0 ? 'a proxy it trusts for the client address (set_real_ip_from)' : 'a load balancer (see the evidence)'}: ` +
               `${expr.includes('$https') ? '$https is always empty' : '$scheme is always http'} here, so the app sees http even when the browser used https at the balancer.`,
             evidence: [
               ...entryEvidence(facts, ref, 'the scheme of the connection to nginx, not to the balancer'),

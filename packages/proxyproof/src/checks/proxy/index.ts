@@ -3,6 +3,10 @@ import { apacheRemoteIpTrustsEveryone } from '../apache/remoteip-trusts-everyone
 import { apacheVhostNeverUsed } from '../apache/vhost-never-used.js';
 import { haproxyForwardforMissing } from '../haproxy/forwardfor-missing.js';
 import { haproxyHttpRulesWithoutHttpMode } from '../haproxy/http-rules-without-http-mode.js';
+import { traefikApiInsecure } from '../traefik/api-insecure.js';
+import { traefikEntrypointUntrustedBehindProxy } from '../traefik/entrypoint-untrusted-behind-proxy.js';
+import { traefikForwardedHeadersInsecure } from '../traefik/forwarded-headers-insecure.js';
+import { traefikForwardedHeadersUnknownEntrypoint } from '../traefik/forwarded-headers-unknown-entrypoint.js';
 import { proxyClientHeaderCopied } from './client-header-copied.js';
 import { proxyForwardedProtoAppended } from './forwarded-proto-appended.js';
 import { proxyForwardedProtoInvalid } from './forwarded-proto-invalid.js';
@@ -18,4 +22,8 @@ export const PROXY_CHECKS: Check[] = [
   apacheVhostNeverUsed,
   haproxyForwardforMissing,
   haproxyHttpRulesWithoutHttpMode,
+  traefikForwardedHeadersUnknownEntrypoint,
+  traefikEntrypointUntrustedBehindProxy,
+  traefikForwardedHeadersInsecure,
+  traefikApiInsecure,
 ];

@@ -3,7 +3,9 @@
  * records what Chromium itself reports: CDP Audits MixedContentIssue (resourceType, resolutionStatus,
  * insecureURL), Network.requestWillBeSent mixedContentType, and console "Mixed Content" messages, including
  * requests made by scripts (fetch/XHR/ws://) and those of cross-site iframes (their own CDP session).
- * One browser, a bounded pool of contexts.
+ * One browser, a bounded pool of contexts. Trust is the scan's (scan/trust.ts): Chromium verifies certificates
+ * for real against its own root store plus the NSS database of a fresh HOME (nssdb.ts); only --insecure turns
+ * verification off. A page whose document Chromium could not load is returned as an error (load-error.ts).
  */
 import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdirSync } from 'node:fs';

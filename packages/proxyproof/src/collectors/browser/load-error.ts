@@ -45,7 +45,7 @@ const NET: Record<string, { reason: string; hint?: string }> = {
 
 /** Classifies the first line of playwright's navigation error (or a crash) for one page. */
 export function describeLoadError(detail: string, opts: { timeoutMs: number; crashed?: boolean }): PageLoadError {
-  if (opts.crashed || /crash/i.test(detail))
+  if (opts.crashed || /page crashed|Target crashed|renderer crashed/i.test(detail))
     return {
       code: 'crash',
       reason: "the page crashed Chromium's renderer",

@@ -5,7 +5,7 @@
  * by Debian's `certutil` (libnss3-tools), and Chromium is started with that HOME.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { TrustAnchor } from '../../scan/trust.js';
@@ -35,12 +35,42 @@ export interface BrowserHome {
  * tmpfs when there is one: NSS's sqlite database syncs every insert, ~6x slower on a disk for the ~150
  * certificates of a system store.
  */
-function scratchDir(): string {
+export function scratchDir(): string {
   try {
     accessSync('/dev/shm', constants.W_OK);
     return '/dev/shm';
   } catch {
     return tmpdir();
+  }
+}
+
+const PREFIX = 'proxyproof-browser-home-';
+
+/**
+ * Removes the homes of scans that were killed before they could clean up (the pid in the name is gone):
+ * only ours (same uid), only dead pids.
+ */
+function sweepStale(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(PREFIX));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = Number(/^proxyproof-browser-home-(\d+)-/.exec(n)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // alive
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    try {
+      if (statSync(join(dir, n)).uid === process.getuid?.()) rmSync(join(dir, n), { recursive: true, force: true });
+    } catch {
+      /* gone already */
+    }
   }
 }
 
@@ -59,7 +89,9 @@ function run(file: string, args: string[], cwd: string, timeoutMs: number): Prom
  * certutil process in batch mode (a process per certificate costs seconds).
  */
 export async function makeBrowserHome(anchors: TrustAnchor[], certutil: string, timeoutMs = 120_000): Promise<BrowserHome> {
-  const home = mkdtempSync(join(scratchDir(), 'proxyproof-browser-home-'));
+  const scratch = scratchDir();
+  sweepStale(scratch);
+  const home = mkdtempSync(join(scratch, `${PREFIX}${process.pid}-`));
   const cleanup = () => rmSync(home, { recursive: true, force: true });
   try {
     const db = join(home, '.pki', 'nssdb');

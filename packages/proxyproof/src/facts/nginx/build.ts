@@ -499,9 +499,25 @@ function readRealIp(directives: Located[]): NginxRealIp {
   return r;
 }
 
+/** Directives that only a server (or location) holds: a file with these at its top level is a server include. */
+function serverOnly(l: Located): boolean {
+  const d = l.d.directive;
+  return (
+    (d === 'location' && !!l.d.block) ||
+    d === 'listen' ||
+    d === 'server_name' ||
+    PASS_BY_DIRECTIVE.has(d) ||
+    (d === 'if' && !!l.d.block)
+  );
+}
+/** Blocks of the http level that a server include may carry beside its locations. */
+const HTTP_ONLY = new Set(['upstream', 'map', 'geo', 'split_clients']);
+
 class ModelBuilder {
   readonly model: NginxModel = { https: [], servers: [] };
   private readonly seenServers = new Set<string>();
+  /** Synthetic `server` blocks around server includes (their listen is not known). */
+  private readonly fragments = new WeakSet<NginxDirective>();
 
   addTree(tree: NginxConfigTree, configIndex: number): void {
     const entry = tree.config[0];
@@ -511,6 +527,16 @@ class ModelBuilder {
     const https = top.filter((l) => l.d.directive === 'http' && l.d.block);
     if (https.length > 0) {
       for (const h of https) this.addHttp(walker, walker.children(h), configIndex, h.ref);
+    } else if (!top.some((l) => l.d.directive === 'server' && l.d.block) && top.some(serverOnly)) {
+      // A server include (a file of `location` blocks, `set`/`if` and proxy lines, as Elastic Beanstalk's
+      // conf.d/elasticbeanstalk/*.conf or a snippet no file here includes): analysed inside a server that
+      // has nginx's defaults (listen 80), its directives keeping their own file:line.
+      const first = entry.parsed.find((d) => d.directive !== '#');
+      const server: NginxDirective = { directive: 'server', args: [], line: first?.line ?? 1, block: entry.parsed };
+      const at: Located = { d: server, ref: walker.ref(server, entry, [], 'main'), file: entry, via: [] };
+      this.fragments.add(server);
+      at.ref.text = `${entry.file} (read as the body of a server block)`;
+      this.addHttp(walker, [...top.filter((l) => HTTP_ONLY.has(l.d.directive)), at], configIndex, undefined);
     } else {
       // A site file or conf.d snippet: its top level is (part of) the http context.
       this.addHttp(walker, top, configIndex, undefined);
@@ -573,7 +599,11 @@ class ModelBuilder {
           break;
       }
     }
-    if (server.listens.length === 0) {
+    const fragment = this.fragments.has(l.d);
+    if (fragment) server.fragment = true;
+    // A server include's listen is the including server's, unknown here; Elastic Beanstalk documents its
+    // own: `.platform/nginx/conf.d/elasticbeanstalk/*.conf` is included in the default server on port 80.
+    if (server.listens.length === 0 && (!fragment || /(?:^|\/)\.platform\/nginx\/conf\.d\/elasticbeanstalk\//.test(l.ref.file))) {
       server.listens.push({
         address: '*',
         port: 80,
@@ -635,6 +665,7 @@ class ModelBuilder {
             : [ctx.level, ...fullChain].flatMap((c) => c.unresolvedIncludes),
         redirects: [],
         returns: false,
+        fallbacks: [],
         headers: {} as Record<NginxPassKind, NginxHeaderSet>,
         passRequestHeaders: innermost(fullChain, (c) => c.passRequestHeaders?.value) ?? true,
         proxyRedirect: innermost(fullChain, (c) => (c.proxyRedirect.length > 0 ? c.proxyRedirect : undefined)) ?? [
@@ -659,6 +690,10 @@ class ModelBuilder {
           scope.pass = parsePass(passKind, c.d.args[0], c.ref, upstreams);
         }
         if (c.d.directive === 'return') scope.returns = true;
+        if (c.d.directive === 'try_files' || c.d.directive === 'error_page') {
+          const to = c.d.args[c.d.args.length - 1];
+          if (to?.startsWith('@')) scope.fallbacks.push({ name: to, ref: c.ref });
+        }
         const r = parseRedirect(c, false);
         if (r) scope.redirects.push(r);
         if (c.d.directive === 'set' && c.d.args.length >= 2) {

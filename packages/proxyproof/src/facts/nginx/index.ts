@@ -166,6 +166,26 @@ export function frontProxyEvidence(server: NginxServer): NginxRef[] {
     if (server.realIp.header) refs.push(server.realIp.header.ref);
     refs.push(...server.realIp.from.map((f) => f.ref));
   }
+  if (refs.length === 0 && !server.tls) refs.push(...balancerSigns(server));
+  return refs;
+}
+
+/** A load balancer's own health checker, by the User-Agent it sends (AWS ELB/ALB, Google Cloud LB). */
+const BALANCER_AGENT = /ELB-HealthChecker|GoogleHC|Amazon-Route53-Health-Check/i;
+/** Elastic Beanstalk's nginx layout (`.platform/nginx/`, `.ebextensions/`): the instance's nginx behind the environment's balancer. */
+const BEANSTALK_PATH = /(?:^|\/)(?:\.platform\/nginx|\.ebextensions)\//;
+
+/**
+ * Signs in a plain-HTTP server that a TLS-terminating balancer is in front: a condition on the balancer's
+ * `X-Forwarded-Proto` (`if ($http_x_forwarded_proto != "https")`: it only exists behind one), a branch for the
+ * balancer's health checker, or Elastic Beanstalk's nginx layout.
+ */
+export function balancerSigns(server: NginxServer): NginxRef[] {
+  const refs: NginxRef[] = [];
+  for (const s of server.scopes) {
+    if (s.kind === 'if' && (/\$http_x_forwarded_proto\b/i.test(s.match) || BALANCER_AGENT.test(s.match))) refs.push(s.ref);
+  }
+  if (refs.length === 0 && BEANSTALK_PATH.test(server.ref.file)) refs.push(server.ref);
   return refs;
 }
 

@@ -190,6 +190,8 @@ export interface NginxScope {
   unresolvedIncludes: NginxRef[];
   /** True when the scope ends every request with `return` before proxying. */
   returns: boolean;
+  /** Named locations this scope hands requests to (`try_files ... @app`, `error_page 404 = @app`), with the directive. */
+  fallbacks: { name: string; ref: NginxRef }[];
   /** Effective sets per kind. Always present for all five kinds. */
   headers: Record<NginxPassKind, NginxHeaderSet>;
   /** Effective `proxy_pass_request_headers` (default on): client headers pass to the upstream. */
@@ -209,6 +211,11 @@ export interface NginxServer {
   ref: NginxRef;
   listens: NginxListen[];
   serverNames: string[];
+  /**
+   * A server include read on its own (a file of `location` blocks no file here includes): the including
+   * server's listen and names are unknown, so `listens` holds only what the file itself says.
+   */
+  fragment?: boolean;
   /** Any listener has TLS. */
   tls: boolean;
   /** Any listener is plain HTTP. */

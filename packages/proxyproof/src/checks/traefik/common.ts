@@ -1,0 +1,30 @@
+/** Traefik references and the evidence that an entrypoint sits behind another proxy. */
+import type { Ref } from '../../chain/model.js';
+import type { Facts } from '../../model/facts.js';
+import type { ProxyConfigFacts, TraefikEntryPoint } from '../../model/proxy.js';
+
+export const TRAEFIK_DOCS = {
+  forwardedHeaders: 'https://doc.traefik.io/traefik/routing/entrypoints/#forwarded-headers',
+  entryPoints: 'https://doc.traefik.io/traefik/routing/entrypoints/',
+  source: 'https://github.com/traefik/traefik/blob/master/pkg/middlewares/forwardedheaders/forwarded_header.go',
+  api: 'https://doc.traefik.io/traefik/operations/api/#insecure',
+};
+
+/** Why we believe traffic reaches this entrypoint through another proxy (or nothing). */
+export function behindProxy(facts: Facts, p: ProxyConfigFacts, ep: TraefikEntryPoint): Array<{ ref: Ref; why: string }> {
+  const out: Array<{ ref: Ref; why: string }> = [];
+  for (const other of p.traefik?.entryPoints ?? [])
+    if (other.phantom && other.forwardedHeaders && !other.forwardedHeaders.insecure && other.forwardedHeaders.trustedIPs.length)
+      out.push({
+        ref: other.forwardedHeaders.ref,
+        why: `trustedIPs ${other.forwardedHeaders.trustedIPs.join(', ')} were meant for a proxy in front`,
+      });
+  for (const a of p.traefik?.allowRanges ?? [])
+    if (a.ranges.length && a.ranges.every((r) => /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|fd|fc)/i.test(r)))
+      out.push({ ref: a.ref, why: `only ${a.ranges.join(', ')} may connect: a proxy on a private network` });
+  if (!ep.tls)
+    for (const f of facts.fronts ?? [])
+      if (f.terminatesTls && f.name !== 'none')
+        out.push({ ref: f.evidence[0] ?? { file: '(front)', line: 0 }, why: `${f.name} terminates TLS in front` });
+  return out;
+}

@@ -1,0 +1,75 @@
+/**
+ * YAML helpers for the Kubernetes / Traefik / compose readers: every document of a file with line
+ * numbers, and path lookups that return the value with the line of its key.
+ */
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+
+export interface YDoc {
+  /** Plain JS value of the document. */
+  value: unknown;
+  root: Node | null;
+  lines: LineCounter;
+}
+
+/** Parses every document; undefined when the file is not YAML at all (errors in every document). */
+export function yamlDocs(src: string): YDoc[] | undefined {
+  const lines = new LineCounter();
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(src, { lineCounter: lines, uniqueKeys: false });
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(docs)) return undefined;
+  const out: YDoc[] = [];
+  for (const d of docs) {
+    if (d.errors.length > 0) continue;
+    let value: unknown;
+    try {
+      value = d.toJS({ maxAliasCount: 100 });
+    } catch {
+      continue;
+    }
+    out.push({ value, root: d.contents as Node | null, lines });
+  }
+  return out.length ? out : undefined;
+}
+
+/** The node at a key path (case-sensitive keys), with the 1-based line of its key. */
+export function at(doc: YDoc, path: Array<string | number>): { node: Node; line: number; keyLine: number } | undefined {
+  let node: Node | null | undefined = doc.root;
+  let keyLine = 0;
+  for (const k of path) {
+    if (!node) return undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(k));
+      if (!pair) return undefined;
+      const kn = pair.key as Node;
+      keyLine = kn.range ? doc.lines.linePos(kn.range[0]).line : 0;
+      node = pair.value as Node | null;
+    } else if (isSeq(node) && typeof k === 'number') {
+      node = node.items[k] as Node | null;
+      keyLine = node?.range ? doc.lines.linePos(node.range[0]).line : keyLine;
+    } else return undefined;
+  }
+  if (!node) return undefined;
+  const line = node.range ? doc.lines.linePos(node.range[0]).line : keyLine;
+  return { node, line, keyLine: keyLine || line };
+}
+
+export function lineOf(doc: YDoc, path: Array<string | number>): number {
+  return at(doc, path)?.keyLine ?? 0;
+}
+
+export function get(v: unknown, path: Array<string | number>): unknown {
+  let cur: unknown = v;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[String(k)];
+  }
+  return cur;
+}
+
+export function obj(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}

@@ -1,0 +1,375 @@
+/**
+ * Traefik collector. Static configuration from every place Traefik reads it: traefik.toml/.yml/.yaml
+ * files, the same text embedded in a Kubernetes ConfigMap (`data: traefik.toml: |`), CLI flags
+ * (compose `command:` of a traefik image, container `args:`) and `TRAEFIK_*` environment variables.
+ * It records entrypoints (address, TLS, `forwardedHeaders.trustedIPs` / `insecure`), `api.insecure`,
+ * `ipWhiteList`/`ipAllowList` source ranges (who is let in: a proxy in front) and
+ * `headers.customRequestHeaders`, and turns each entrypoint into a neutral site.
+ *
+ * Traefik semantics (docs "EntryPoints > Forwarded Headers"; source pkg/middlewares/forwardedheaders/
+ * forwarded_header.go): Traefik sets X-Forwarded-For/-Proto/-Host/-Port itself and keeps the incoming
+ * X-Forwarded-* only when the peer is in `trustedIPs` or `insecure` is true; otherwise it removes them
+ * and writes its own view (so behind a TLS load balancer it sends `http`). Options are per entrypoint
+ * name: `[entryPoints.web.forwardedHeaders]` configures (or creates) `web`, never `websecure`.
+ */
+import { parse as parseToml } from 'smol-toml';
+import type { Ref } from '../../chain/model.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
+import type { ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
+import { addProxyFacts, baseName, isTemplateName, readText } from '../proxy/common.js';
+import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
+
+/** Dotted path (lower-cased) -> value and line. */
+type Flat = Map<string, { value: unknown; line: number; path: string[] }>;
+
+function flattenObject(v: unknown, prefix: string[], out: Array<{ path: string[]; value: unknown }>, depth = 0): void {
+  const o = obj(v);
+  if (o && depth < 32) {
+    const keys = Object.keys(o);
+    if (prefix.length > 0 && keys.length > 0) out.push({ path: prefix, value: o });
+    if (keys.length === 0) out.push({ path: prefix, value: {} });
+    for (const k of keys) flattenObject(o[k], [...prefix, k], out, depth + 1);
+  } else out.push({ path: prefix, value: v });
+}
+
+/** Line of each TOML key path and table header (`[a.b]`, `a.b = 1` under `[x]`). */
+function tomlLines(text: string, base: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let table: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const t = raw.trim();
+    const h = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(t);
+    if (h) {
+      table = (h[1] as string).split('.').map((s) => s.trim().replace(/^["']|["']$/g, ''));
+      for (let n = 1; n <= table.length; n++) {
+        const k = table.slice(0, n).join('.').toLowerCase();
+        if (!out.has(k)) out.set(k, base + i);
+      }
+      return;
+    }
+    const kv = /^([A-Za-z0-9_."'-]+)\s*=/.exec(t);
+    if (kv) {
+      const key = [...table, ...(kv[1] as string).split('.').map((s) => s.replace(/^["']|["']$/g, ''))];
+      for (let n = table.length + 1; n <= key.length; n++) {
+        const k = key.slice(0, n).join('.').toLowerCase();
+        if (!out.has(k)) out.set(k, base + i);
+      }
+    }
+  });
+  return out;
+}
+
+function flatFromObject(v: unknown, lineOf: (path: string[]) => number): Flat {
+  const items: Array<{ path: string[]; value: unknown }> = [];
+  flattenObject(v, [], items);
+  const flat: Flat = new Map();
+  for (const it of items) flat.set(it.path.join('.').toLowerCase(), { value: it.value, line: lineOf(it.path), path: it.path });
+  return flat;
+}
+
+/** `--entrypoints.web.address=:80`, `--api.insecure` (bare flag = true). */
+export function flatFromFlags(flags: Array<{ text: string; line: number }>): Flat {
+  const flat: Flat = new Map();
+  for (const f of flags) {
+    const m = /^--?([A-Za-z0-9_.[\]-]+)(?:=(.*))?$/.exec(f.text.trim());
+    if (!m) continue;
+    const path = (m[1] as string).split('.');
+    const value = m[2] === undefined ? 'true' : (m[2] as string).replace(/^["']|["']$/g, '');
+    flat.set(path.join('.').toLowerCase(), { value, line: f.line, path });
+  }
+  return flat;
+}
+
+/** `TRAEFIK_ENTRYPOINTS_WEB_ADDRESS=:80` (names are upper-cased by the convention, so they are lower-cased here). */
+export function flatFromEnv(env: Array<{ name: string; value: string; line: number }>): Flat {
+  const flat: Flat = new Map();
+  for (const e of env) {
+    if (!/^TRAEFIK_/.test(e.name)) continue;
+    const parts = e.name.slice(8).toLowerCase().split('_');
+    // entrypoints_<name>_forwardedheaders_trustedips: the entrypoint name is the one part after "entrypoints".
+    const path = parts[0] === 'entrypoints' && parts.length > 2 ? ['entrypoints', parts[1] as string, ...parts.slice(2)] : parts;
+    const joined = path.join('.').replace('forwardedheaders.trustedips', 'forwardedheaders.trustedips');
+    flat.set(joined, { value: e.value, line: e.line, path });
+  }
+  return flat;
+}
+
+function truthy(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && /^(true|1|yes)$/i.test(v));
+}
+
+function listOf(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return [];
+}
+
+export interface TraefikRead {
+  extra: TraefikExtra;
+  sites: ProxySite[];
+  allowRanges: Array<{ ranges: string[]; ref: Ref }>;
+}
+
+export function traefikFromFlat(file: string, flat: Flat, flatLists: Map<string, string[]> = new Map()): TraefikRead {
+  const names = new Map<string, string>();
+  for (const [k, v] of flat) if (k.startsWith('entrypoints.') && v.path[1]) names.set(k.split('.')[1] as string, v.path[1]);
+  const eps: TraefikEntryPoint[] = [];
+  for (const [lk, name] of names) {
+    const key = (s: string) => flat.get(`entrypoints.${lk}.${s}`);
+    const first = [...flat.entries()]
+      .filter(([k]) => k.startsWith(`entrypoints.${lk}.`))
+      .map(([, v]) => v.line)
+      .filter((l) => l > 0);
+    const address = key('address');
+    const ref: Ref = {
+      file,
+      line: address?.line || Math.min(...first, Number.MAX_SAFE_INTEGER) || 0,
+      snippet: `entryPoints.${name}`,
+    };
+    const trusted = key('forwardedheaders.trustedips');
+    const insecure = key('forwardedheaders.insecure');
+    const fhLine = flat.get(`entrypoints.${lk}.forwardedheaders`)?.line || trusted?.line || insecure?.line || 0;
+    const tls = [...flat.keys()].some((k) => k.startsWith(`entrypoints.${lk}.http.tls`));
+    const port = address ? Number(/:(\d+)(\/\w+)?$/.exec(String(address.value))?.[1] ?? Number.NaN) : undefined;
+    eps.push({
+      name,
+      address: address ? String(address.value) : undefined,
+      port: Number.isFinite(port) ? port : undefined,
+      ref,
+      tls,
+      forwardedHeaders:
+        trusted || insecure
+          ? {
+              insecure: truthy(insecure?.value),
+              trustedIPs: trusted
+                ? [...listOf(trusted.value), ...(flatLists.get(`entrypoints.${lk}.forwardedheaders.trustedips`) ?? [])]
+                : [],
+              ref: { file, line: fhLine, snippet: `entryPoints.${name}.forwardedHeaders` },
+            }
+          : undefined,
+      phantom: !address,
+    });
+  }
+  // Arrays flattened to indexed keys (YAML/TOML lists): gather trustedIPs.N
+  for (const ep of eps) {
+    const lk = ep.name.toLowerCase();
+    const items = [...flat.entries()].filter(([k]) =>
+      new RegExp(`^entrypoints\\.${lk.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.forwardedheaders\\.trustedips\\.\\d+$`).test(k),
+    );
+    if (items.length && ep.forwardedHeaders) ep.forwardedHeaders.trustedIPs.push(...items.map(([, v]) => String(v.value)));
+    else if (items.length)
+      ep.forwardedHeaders = {
+        insecure: false,
+        trustedIPs: items.map(([, v]) => String(v.value)),
+        ref: { file, line: flat.get(`entrypoints.${lk}.forwardedheaders`)?.line ?? items[0]?.[1].line ?? 0 },
+      };
+  }
+  const apiInsecure = flat.get('api.insecure');
+  const allowRanges: TraefikRead['allowRanges'] = [];
+  const custom: TraefikExtra['customRequestHeaders'] = [];
+  for (const [k, v] of flat) {
+    const m = /^http\.middlewares\.[^.]+\.(ipwhitelist|ipallowlist)\.sourcerange(\.\d+)?$/.exec(k);
+    if (m) allowRanges.push({ ranges: listOf(v.value), ref: { file, line: v.line, snippet: k } });
+    const h = /^http\.middlewares\.[^.]+\.headers\.customrequestheaders\.(.+)$/.exec(k);
+    if (h)
+      custom.push({ name: v.path[v.path.length - 1] ?? (h[1] as string), value: String(v.value), ref: { file, line: v.line } });
+  }
+  const extra: TraefikExtra = {
+    entryPoints: eps,
+    apiInsecure:
+      apiInsecure && truthy(apiInsecure.value) ? { file, line: apiInsecure.line, snippet: 'api.insecure=true' } : undefined,
+    customRequestHeaders: custom,
+  };
+  const sites: ProxySite[] = eps
+    .filter((e) => e.port !== undefined)
+    .map((e) => ({
+      id: `traefik:${file}:${e.name}`,
+      label: `traefik entrypoint ${e.name} :${e.port} (${baseName(file)}:${e.ref.line})`,
+      ref: e.ref,
+      names: [],
+      listeners: [{ port: e.port as number, tls: e.tls, proxyProtocol: false, defaultServer: false, ref: e.ref }],
+      routes: [],
+      siteHeaders: [],
+      passesIncoming: true,
+      stripsUntrusted: [
+        'x-forwarded-for',
+        'x-forwarded-proto',
+        'x-forwarded-host',
+        'x-forwarded-port',
+        'x-forwarded-server',
+        'x-real-ip',
+      ],
+      trust: e.forwardedHeaders?.insecure
+        ? { mode: 'all', list: [], ref: e.forwardedHeaders.ref }
+        : e.forwardedHeaders?.trustedIPs.length
+          ? { mode: 'list', list: e.forwardedHeaders.trustedIPs, ref: e.forwardedHeaders.ref }
+          : { mode: 'none', list: [], ref: { ...e.ref, origin: 'default' } },
+      mode: 'http',
+      notes: [],
+    }));
+  return { extra, sites, allowRanges };
+}
+
+function isTraefikImage(image: unknown): boolean {
+  return typeof image === 'string' && /(^|\/)traefik(:|@|$)/i.test(image);
+}
+
+function record(ctx: CollectContext, file: string, r: TraefikRead): void {
+  if (r.extra.entryPoints.length === 0 && !r.extra.apiInsecure && r.allowRanges.length === 0) return;
+  addProxyFacts(ctx, {
+    kind: 'traefik',
+    file,
+    sites: r.sites,
+    assumedVersion: '2.x/3.x',
+    traefik: { ...r.extra, allowRanges: r.allowRanges } as TraefikExtra,
+  });
+}
+
+function fromToml(file: string, text: string, base: number): TraefikRead | undefined {
+  let v: unknown;
+  try {
+    v = parseToml(text);
+  } catch {
+    return undefined;
+  }
+  const lines = tomlLines(text, base);
+  return traefikFromFlat(
+    file,
+    flatFromObject(v, (p) => {
+      for (let n = p.length; n > 0; n--) {
+        const l = lines.get(p.slice(0, n).join('.').toLowerCase());
+        if (l) return l;
+      }
+      return base;
+    }),
+  );
+}
+
+function fromYamlDoc(file: string, doc: YDoc, prefix: Array<string | number>): TraefikRead {
+  return traefikFromFlat(
+    file,
+    flatFromObject(get(doc.value, prefix), (p) => {
+      for (let n = p.length; n >= 0; n--) {
+        const a = at(doc, [...prefix, ...p.slice(0, n)]);
+        if (a) return a.keyLine;
+      }
+      return 0;
+    }),
+  );
+}
+
+function linesOfSeq(doc: YDoc, path: Array<string | number>, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => at(doc, [...path, i])?.line ?? 0);
+}
+
+function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void {
+  const docs = yamlDocs(src);
+  if (!docs) return;
+  const file = f.display;
+  const name = baseName(file);
+  for (const doc of docs) {
+    const v = obj(doc.value);
+    if (!v) continue;
+    // A static config file of its own (traefik.yml).
+    if (/^traefik.*\.ya?ml$/i.test(name) && (v.entryPoints || v.entrypoints || v.api || v.providers)) {
+      record(ctx, file, fromYamlDoc(file, doc, []));
+      continue;
+    }
+    // ConfigMap with traefik.toml / traefik.yaml embedded.
+    if (v.kind === 'ConfigMap' && obj(v.data)) {
+      for (const [k, text] of Object.entries(obj(v.data) ?? {})) {
+        if (typeof text !== 'string' || !/^traefik.*\.(toml|ya?ml)$/i.test(k)) continue;
+        const keyLine = at(doc, ['data', k])?.keyLine ?? 0;
+        if (/\.toml$/i.test(k)) {
+          const r = fromToml(file, text, keyLine + 1);
+          if (r) record(ctx, file, r);
+        } else {
+          const inner = yamlDocs(text);
+          if (inner?.[0]) {
+            const r = fromYamlDoc(file, inner[0], []);
+            for (const ep of r.extra.entryPoints) ep.ref.line += keyLine;
+            record(ctx, file, r);
+          }
+        }
+      }
+    }
+    // compose services / k8s containers running a traefik image: flags and env.
+    const containers: Array<{ c: Record<string, unknown>; path: Array<string | number> }> = [];
+    for (const [sname, s] of Object.entries(obj(v.services) ?? {}))
+      if (obj(s)) containers.push({ c: obj(s) as Record<string, unknown>, path: ['services', sname] });
+    const podSpec = obj(get(v, ['spec', 'template', 'spec'])) ?? obj(v.spec);
+    const podContainers: unknown[] = Array.isArray(podSpec?.containers) ? (podSpec.containers as unknown[]) : [];
+    for (const [i, c] of podContainers.entries())
+      if (obj(c))
+        containers.push({
+          c: obj(c) as Record<string, unknown>,
+          path: [...(obj(get(v, ['spec', 'template', 'spec'])) ? ['spec', 'template', 'spec'] : ['spec']), 'containers', i],
+        });
+    for (const { c, path } of containers) {
+      if (!isTraefikImage(c.image)) continue;
+      const flags: Array<{ text: string; line: number }> = [];
+      for (const key of ['command', 'args']) {
+        const list = c[key];
+        if (Array.isArray(list)) {
+          const lines = linesOfSeq(doc, [...path, key], list.length);
+          for (const [i, x] of list.entries()) flags.push({ text: String(x), line: lines[i] ?? 0 });
+        } else if (typeof list === 'string') {
+          const line = at(doc, [...path, key])?.line ?? 0;
+          for (const w of list.split(/\s+/)) flags.push({ text: w, line });
+        }
+      }
+      const env: Array<{ name: string; value: string; line: number }> = [];
+      const e = c.environment ?? c.env;
+      if (Array.isArray(e))
+        e.forEach((x, i) => {
+          const line = at(doc, [...path, c.environment ? 'environment' : 'env', i])?.line ?? 0;
+          if (typeof x === 'string') {
+            const m = /^([^=]+)=(.*)$/.exec(x);
+            if (m) env.push({ name: m[1] as string, value: m[2] as string, line });
+          } else if (obj(x))
+            env.push({
+              name: String((x as Record<string, unknown>).name),
+              value: String((x as Record<string, unknown>).value ?? ''),
+              line,
+            });
+        });
+      else if (obj(e))
+        for (const [k, val] of Object.entries(obj(e) ?? {}))
+          env.push({ name: k, value: String(val), line: at(doc, [...path, 'environment', k])?.keyLine ?? 0 });
+      const flat = flatFromFlags(flags);
+      for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
+      record(ctx, file, traefikFromFlat(file, flat));
+    }
+  }
+}
+
+export const traefikCollector: Collector = {
+  name: 'traefik',
+  collect(ctx) {
+    for (const f of ctx.files) {
+      const name = baseName(f.display);
+      if (isTemplateName(name)) continue;
+      if (/^traefik.*\.toml$/i.test(name)) {
+        if (ctx.claimed.has(f.abs)) continue;
+        const src = readText(ctx, f);
+        if (src === undefined) continue;
+        const r = fromToml(f.display, src, 1);
+        if (!r) {
+          ctx.facts.diagnostics.push({ level: 'warning', file: f.display, message: 'Traefik TOML does not parse: not read' });
+          continue;
+        }
+        ctx.claimed.add(f.abs);
+        record(ctx, f.display, r);
+        continue;
+      }
+      if (!/\.ya?ml$/i.test(name)) continue;
+      const src = readText(ctx, f);
+      if (src === undefined || !/traefik/i.test(src)) continue;
+      readYamlFile(ctx, f, src);
+    }
+  },
+};

@@ -1,0 +1,123 @@
+/** Case tables of the Traefik checks (static config in TOML, a ConfigMap, compose flags, env). */
+import { describe, test } from 'node:test';
+import { traefikApiInsecure } from '../../../src/checks/traefik/api-insecure.js';
+import { traefikEntrypointUntrustedBehindProxy } from '../../../src/checks/traefik/entrypoint-untrusted-behind-proxy.js';
+import { traefikForwardedHeadersInsecure } from '../../../src/checks/traefik/forwarded-headers-insecure.js';
+import { traefikForwardedHeadersUnknownEntrypoint } from '../../../src/checks/traefik/forwarded-headers-unknown-entrypoint.js';
+import type { Check } from '../../../src/model/check.js';
+import { type Case, runCase } from '../../python/lint-files.js';
+
+const toml = (fh: string) => `[entryPoints]
+  [entryPoints.websecure]
+    address = ":8443"
+    [entryPoints.${fh}.forwardedHeaders]
+      trustedIPs = ["10.243.4.16/28"]
+    [entryPoints.websecure.http.tls]
+      options = "default"
+[http.middlewares]
+  [http.middlewares.appgw.ipWhiteList]
+    sourceRange = ["10.243.4.16/28"]
+`;
+const configMap = (fh: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: traefik\ndata:\n  traefik.toml: |\n${toml(fh)
+    .split('\n')
+    .map((l) => (l ? `    ${l}` : l))
+    .join('\n')}`;
+const compose = (flags: string[]) =>
+  `services:\n  traefik:\n    image: "traefik:v3.7"\n    command:\n${flags.map((f) => `      - "${f}"`).join('\n')}\n    ports:\n      - "443:443"\n`;
+
+const tables: Array<[Check, Case[]]> = [
+  [
+    traefikForwardedHeadersUnknownEntrypoint,
+    [
+      {
+        name: 'invalid: [entryPoints.web.forwardedHeaders] next to websecure only',
+        files: { 'traefik.toml': toml('web') },
+        expect: { count: 1, severity: 'high', line: 4 },
+      },
+      {
+        name: 'invalid: the same inside a ConfigMap (lines of the embedded TOML)',
+        files: { 'traefik.yaml': configMap('web') },
+        expect: { count: 1, line: 10 },
+      },
+      { name: 'valid: under websecure', files: { 'traefik.toml': toml('websecure') }, expect: { count: 0 } },
+      {
+        name: 'valid (trap): CLI flags defining web with an address',
+        files: {
+          'compose.yml': compose(['--entrypoints.web.address=:80', '--entrypoints.web.forwardedHeaders.trustedIPs=10.0.0.0/8']),
+        },
+        expect: { count: 0 },
+      },
+    ],
+  ],
+  [
+    traefikEntrypointUntrustedBehindProxy,
+    [
+      {
+        name: 'invalid: websecure behind an App Gateway subnet, trust under the wrong name',
+        files: { 'traefik.toml': toml('web') },
+        expect: { count: 1, line: 3 },
+      },
+      { name: 'valid: trusted on websecure', files: { 'traefik.toml': toml('websecure') }, expect: { count: 0 } },
+      {
+        name: 'valid (trap): Traefik at the edge (published 443, ACME), no proxy evidence',
+        files: {
+          'compose.yml': compose(['--entryPoints.websecure.address=:443', '--certificatesresolvers.r.acme.tlschallenge=true']),
+        },
+        expect: { count: 0 },
+      },
+    ],
+  ],
+  [
+    traefikForwardedHeadersInsecure,
+    [
+      {
+        name: 'invalid: insecure flag on a published entrypoint',
+        files: { 'compose.yml': compose(['--entrypoints.web.address=:80', '--entrypoints.web.forwardedheaders.insecure']) },
+        expect: { count: 1, severity: 'high', line: 6 },
+      },
+      {
+        name: 'invalid: insecure from the environment',
+        files: {
+          'compose.yml':
+            'services:\n  t:\n    image: traefik:v2.11\n    environment:\n      TRAEFIK_ENTRYPOINTS_WEB_ADDRESS: ":80"\n      TRAEFIK_ENTRYPOINTS_WEB_FORWARDEDHEADERS_INSECURE: "true"\n',
+        },
+        expect: { count: 1 },
+      },
+      { name: 'valid: trustedIPs', files: { 'traefik.toml': toml('websecure') }, expect: { count: 0 } },
+      {
+        name: 'valid (trap): insecure=false',
+        files: { 'compose.yml': compose(['--entrypoints.web.address=:80', '--entrypoints.web.forwardedheaders.insecure=false']) },
+        expect: { count: 0 },
+      },
+    ],
+  ],
+  [
+    traefikApiInsecure,
+    [
+      {
+        name: 'invalid (low): --api.insecure=true',
+        files: { 'compose.yml': compose(['--api.insecure=true', '--entryPoints.websecure.address=:443']) },
+        expect: { count: 1, severity: 'low', line: 5 },
+      },
+      {
+        name: 'valid: dashboard without insecure',
+        files: { 'compose.yml': compose(['--api.dashboard=true', '--entryPoints.websecure.address=:443']) },
+        expect: { count: 0 },
+      },
+      {
+        name: 'valid (trap): a non-traefik image with the same flag is not Traefik',
+        files: {
+          'compose.yml':
+            'services:\n  x:\n    image: "other:1"\n    command:\n      - "--api.insecure=true"\n  traefik:\n    image: traefik:v3\n    command: ["--entrypoints.web.address=:80"]\n',
+        },
+        expect: { count: 0 },
+      },
+    ],
+  ],
+];
+
+for (const [check, cases] of tables)
+  describe(check.meta.id, () => {
+    for (const c of cases) test(c.name, async () => void (await runCase(check, c)));
+  });
