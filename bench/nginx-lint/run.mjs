@@ -106,7 +106,7 @@ const nv = spawnSync(NGINX, ['-v'], { encoding: 'utf8' }).stderr.trim();
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const TIME_OUT = join(WORK, 'time.out');
 
-/** Runs a command; returns wall ms and, with GNU time, CPU ms (user + sys: fairer on a loaded machine). */
+/** Runs a command; returns wall ms and, with GNU time, CPU ms (user + sys: fairer on a loaded machine) and peak RSS. */
 function time(cmd, args, check) {
   const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S %M', '-o', TIME_OUT, cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
@@ -197,7 +197,7 @@ async function runVariant(name, plain) {
   console.log(`  proxyproof lint (CLI, all checks): ${fmt(lintRuns)}  ${findings} findings; chain verdict ${chain}`);
   const maxRss = (runs) => Math.max(...runs.map((r) => r.rssMb)).toFixed(0);
   console.log(
-    `  peak memory (max of ${RUNS}): lint --format json ${maxRss(lintRuns)} MB, lint (text) ${maxRss(textRuns)} MB (target < 500 MB); ` +
+    `  peak memory (max of ${RUNS}): lint --format json ${maxRss(lintRuns)} MB, lint (text) ${maxRss(textRuns)} MB (target < 500 MB), nginx -t ${maxRss(nginxRuns)} MB; ` +
       `text output ${textRuns[0]?.lines.toLocaleString('en')} lines (capped per check; --all for everything)`,
   );
   console.log(`  lintPaths (in-process, all checks): ${fmt(inprocRuns)}`);

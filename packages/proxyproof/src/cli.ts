@@ -3,17 +3,32 @@
  * 2 usage error or unreadable input. Errors are one line `file:line: message`, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { registerBaseline } from './commands/baseline.js';
-import { EXIT_USAGE } from './commands/common.js';
-import { registerDemo } from './commands/demo.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerFix } from './commands/fix.js';
-import { registerLint } from './commands/lint.js';
-import { registerProbe } from './commands/probe.js';
-import { registerScan } from './commands/scan.js';
-import { registerVerify } from './commands/verify.js';
+import { Command, CommanderError, type Command as CommandT } from 'commander';
 import { InputError } from './model/finding.js';
+
+/** Exit code of a usage error (commands/common.ts has the same; not imported here to keep start-up light). */
+const EXIT_USAGE = 2;
+
+/**
+ * Each command's module is loaded only when that command runs (`--version` loads none, `lint` only the
+ * analysis): start-up stays close to bare node. `--help` and unknown commands load them all, for the list.
+ */
+const COMMANDS: Record<string, () => Promise<(program: CommandT) => void>> = {
+  lint: async () => (await import('./commands/lint.js')).registerLint,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
+  scan: async () => (await import('./commands/scan.js')).registerScan,
+  baseline: async () => (await import('./commands/baseline.js')).registerBaseline,
+  fix: async () => (await import('./commands/fix.js')).registerFix,
+  probe: async () => (await import('./commands/probe.js')).registerProbe,
+  verify: async () => (await import('./commands/verify.js')).registerVerify,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+};
+
+/** The command named in argv (the first word that is not an option), when it is one of ours. */
+function commandIn(argv: string[]): string | undefined {
+  const first = argv.find((a) => !a.startsWith('-'));
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
 
 function version(): string {
   try {
@@ -29,15 +44,12 @@ export async function main(argv: string[]): Promise<number> {
     .version(version())
     .showHelpAfterError('(run proxyproof --help for usage)')
     .exitOverride();
-  registerLint(program);
-  registerDoctor(program);
-  registerScan(program);
-  registerBaseline(program);
-  registerFix(program);
-  registerProbe(program);
-  registerVerify(program);
-  registerDemo(program);
   try {
+    const named = commandIn(argv);
+    const versionOnly = !named && argv.some((a) => a === '--version' || a === '-V');
+    if (!versionOnly)
+      for (const n of named ? [named] : Object.keys(COMMANDS))
+        (await (COMMANDS[n] as () => Promise<(p: CommandT) => void>)())(program);
     process.exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);

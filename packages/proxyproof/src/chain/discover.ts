@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { MAX_PROXY_CONFIG_BYTES as MAX_CADDYFILE_BYTES } from '../collectors/proxy/common.js';
 import { type DiscoveredFile, discover } from '../engine/discover.js';
+import type { NotRead } from '../model/collector.js';
 import { InputError } from '../model/finding.js';
 import type { ProxyFile } from './topology/index.js';
 
@@ -20,6 +21,8 @@ export interface DeploymentFiles {
   /** Proxy configs read by the chain's own readers (no collector reads them yet). */
   proxyFiles: ProxyFile[];
   unmodelled: Array<{ what: string; file: string; why: string }>;
+  /** Left out on the way (unreadable subfolders, oversized proxy files): listed under "Not read". */
+  skipped: NotRead[];
 }
 
 /** System locations relative to the root, in the order they are searched. */
@@ -64,7 +67,7 @@ function safeDiscover(paths: string[], out: DeploymentFiles, cwd: string): Disco
   const got: DiscoveredFile[] = [];
   for (const p of paths) {
     try {
-      got.push(...discover([p], cwd));
+      got.push(...discover([p], cwd, out.skipped));
       out.searched.push(p);
     } catch (e) {
       if (e instanceof InputError) {
@@ -106,14 +109,18 @@ function finish(files: DiscoveredFile[], out: DeploymentFiles): DeploymentFiles 
     const kind = proxyKindOf(f, name, sniffer(f));
     if (kind) {
       if (f.size > MAX_CADDYFILE_BYTES) {
-        out.problems.push(`${f.display}: skipped, over ${MAX_CADDYFILE_BYTES} bytes`);
+        out.skipped.push({
+          file: f.display,
+          reason: `too large: ${f.size} bytes (the limit for a ${kind} config is ${MAX_CADDYFILE_BYTES} bytes)`,
+        });
         continue;
       }
       try {
         const b = readFileSync(f.abs);
         if (!b.includes(0)) out.proxyFiles.push({ kind, file: f.display, text: b.toString('utf8') });
+        else out.skipped.push({ file: f.display, reason: 'a binary file (it contains NUL bytes)' });
       } catch (e) {
-        out.problems.push(`${f.display}: ${(e as Error).message}`);
+        out.skipped.push({ file: f.display, reason: `unreadable: ${(e as Error).message}` });
       }
       continue;
     }
@@ -125,11 +132,11 @@ function finish(files: DiscoveredFile[], out: DeploymentFiles): DeploymentFiles 
 
 /** The files of a project folder (or files) given on the command line. */
 export function discoverProject(paths: string[], cwd = process.cwd()): DeploymentFiles {
-  const out: DeploymentFiles = { files: [], searched: [], problems: [], proxyFiles: [], unmodelled: [] };
+  const out: DeploymentFiles = { files: [], searched: [], problems: [], proxyFiles: [], unmodelled: [], skipped: [] };
   const files: DiscoveredFile[] = [];
   for (const p of paths) {
     // A missing folder is a usage error (exit 2); anything else is reported and the rest goes on.
-    files.push(...discover([p], cwd));
+    files.push(...discover([p], cwd, out.skipped));
     out.searched.push(p);
   }
   return finish(files, out);
@@ -157,7 +164,7 @@ function unitDirs(root: string, unitFiles: DiscoveredFile[]): string[] {
 
 /** System locations under `root` (`--root /`), plus the project folders their units name. */
 export function discoverSystem(root: string, cwd = process.cwd()): DeploymentFiles {
-  const out: DeploymentFiles = { files: [], searched: [], problems: [], proxyFiles: [], unmodelled: [] };
+  const out: DeploymentFiles = { files: [], searched: [], problems: [], proxyFiles: [], unmodelled: [], skipped: [] };
   const r = resolve(cwd, root);
   try {
     if (!statSync(r).isDirectory()) throw new InputError('--root is not a directory', root);

@@ -297,12 +297,57 @@ export interface Topology {
   notes: string[];
 }
 
-export function proxyById(t: Topology, id: string): ProxyHop | undefined {
-  return t.proxies.find((p) => p.id === id);
+/**
+ * Lookups by id, indexed once per array (a 10,000-server chain looks hops, apps and links up inside loops over
+ * every route: a scan per lookup made the chain quadratic). The index is keyed by the array itself, so the
+ * planner's clones (new arrays) get their own, and rebuilt when the array's length changed (links are pushed
+ * while the topology is built). Ids never change in place.
+ */
+function indexed<T, K>(cache: WeakMap<T[], { n: number; map: Map<K, T> }>, list: T[], key: (x: T) => K): Map<K, T> {
+  let hit = cache.get(list);
+  if (!hit || hit.n !== list.length) {
+    const map = new Map<K, T>();
+    for (const x of list) {
+      const k = key(x);
+      if (!map.has(k)) map.set(k, x);
+    }
+    hit = { n: list.length, map };
+    cache.set(list, hit);
+  }
+  return hit.map;
 }
 
-export function appById(t: Topology, id: string): AppServer | undefined {
-  return t.apps.find((a) => a.id === id);
+const proxyIndex = new WeakMap<ProxyHop[], { n: number; map: Map<string, ProxyHop> }>();
+const proxyLabelIndex = new WeakMap<ProxyHop[], { n: number; map: Map<string, ProxyHop> }>();
+const appIndex = new WeakMap<AppServer[], { n: number; map: Map<string, AppServer> }>();
+const appLabelIndex = new WeakMap<AppServer[], { n: number; map: Map<string, AppServer> }>();
+const entryIndex = new WeakMap<Entry[], { n: number; map: Map<string, Entry> }>();
+const linkIndex = new WeakMap<Link[], { n: number; map: Map<string, Link> }>();
+
+export function proxyById(t: Pick<Topology, 'proxies'>, id: string): ProxyHop | undefined {
+  return indexed(proxyIndex, t.proxies, (p) => p.id).get(id);
+}
+
+/** The first hop with this label (trace steps name hops by label). */
+export function proxyByLabel(t: Pick<Topology, 'proxies'>, label: string | undefined): ProxyHop | undefined {
+  return label === undefined ? undefined : indexed(proxyLabelIndex, t.proxies, (p) => p.label).get(label);
+}
+
+export function appById(t: Pick<Topology, 'apps'>, id: string): AppServer | undefined {
+  return indexed(appIndex, t.apps, (a) => a.id).get(id);
+}
+
+export function appByLabel(t: Pick<Topology, 'apps'>, label: string | undefined): AppServer | undefined {
+  return label === undefined ? undefined : indexed(appLabelIndex, t.apps, (a) => a.label).get(label);
+}
+
+export function entryById(t: Pick<Topology, 'entries'>, id: string | undefined): Entry | undefined {
+  return id === undefined ? undefined : indexed(entryIndex, t.entries, (e) => e.id).get(id);
+}
+
+/** The first link from a route's upstream (`upstream` index, 0 = the first upstream). */
+export function linkFrom(t: Pick<Topology, 'links'>, hopId: string, routeId: string | undefined, upstream = 0): Link | undefined {
+  return indexed(linkIndex, t.links, (l) => `${l.fromHop}\0${l.routeId}\0${l.upstream}`).get(`${hopId}\0${routeId}\0${upstream}`);
 }
 
 export function refText(r: Ref | undefined): string {

@@ -6,7 +6,21 @@
  * loopback peer by default, it plans what keeps it correct once the proxy moves elsewhere.
  */
 import { isLoopbackHost } from './addr.js';
-import type { AppServer, Framework, Link, ProxyHop, ProxyRoute, Ref, Topology } from './model.js';
+import {
+  type AppServer,
+  appById,
+  appByLabel,
+  entryById,
+  type Framework,
+  type Link,
+  linkFrom,
+  type ProxyHop,
+  type ProxyRoute,
+  proxyById,
+  proxyByLabel,
+  type Ref,
+  type Topology,
+} from './model.js';
 import { type ChainVerdict, computeVerdict, type RouteVerdict, type VerdictScope } from './verdict.js';
 
 export interface PlannedFix {
@@ -64,17 +78,17 @@ function cloneFor(t: Topology, keys: string[]): Topology {
 }
 
 function findRoute(t: Topology, hopId: string, routeId: string): ProxyRoute | undefined {
-  return t.proxies.find((p) => p.id === hopId)?.routes.find((r) => r.id === routeId);
+  return proxyById(t, hopId)?.routes.find((r) => r.id === routeId);
 }
 
 function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
   const out: Candidate[] = [];
   const seen = new Set<string>();
   for (const r of v.routes) {
-    const hop = t.proxies.find((p) => p.id === r.hopId);
+    const hop = proxyById(t, r.hopId);
     const route = hop?.routes.find((x) => x.id === r.routeId);
     if (!hop || !route) continue;
-    const entry = t.entries.find((e) => e.id === r.entryId);
+    const entry = entryById(t, r.entryId);
     const key = `${hop.id}/${route.id}`;
     const lostHere = r.scheme.lostAt && r.trace.steps[r.scheme.lostAt.step]?.label === hop.label;
     if (lostHere && !seen.has(`${key}:proto`) && hop.kind === 'nginx') {
@@ -143,7 +157,7 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
   // Client-controlled forwarded headers passed through a proxy: overwrite them.
   for (const s of [...v.entrySpoofs, ...v.routes.flatMap((r) => r.spoofable.filter((x) => x.via === 'proxy'))]) {
     const hopStep = s.trace.steps.find((x) => x.kind === 'proxy');
-    const hop = t.proxies.find((p) => p.label === hopStep?.label);
+    const hop = proxyByLabel(t, hopStep?.label);
     const routeId = s.trace.routeId;
     const route = hop?.routes.find((x) => x.id === routeId);
     if (!hop || !route || hop.kind !== 'nginx') continue;
@@ -395,7 +409,8 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
   const out: Candidate[] = [];
   for (const r of v.routes) {
     const lost = r.scheme.lostAt ? r.trace.steps[r.scheme.lostAt.step] : undefined;
-    const hop = t.proxies.find((p) => p.label === lost?.label && p.kind === 'caddy');
+    const labelled = proxyByLabel(t, lost?.label);
+    const hop = labelled?.kind === 'caddy' ? labelled : undefined;
     if (!hop || out.some((c) => c.id === `caddy-trust:${hop.id}`)) continue;
     out.push({
       id: `caddy-trust:${hop.id}`,
@@ -480,14 +495,14 @@ function problemKeys(t: Topology, r: RouteVerdict): string[] {
   let hop = r.hopId;
   let routeId = r.routeId;
   for (let i = 0; i < 10; i++) {
-    const l = t.links.find((x) => x.fromHop === hop && x.routeId === routeId && x.upstream === 0);
+    const l = linkFrom(t, hop, routeId);
     if (!l) break;
     if (l.target.kind === 'app') {
       keys.push(l.target.appId);
       break;
     }
     if (l.target.kind !== 'proxy') break;
-    const next = t.proxies.find((p) => p.id === (l.target as { hopId: string }).hopId);
+    const next = proxyById(t, (l.target as { hopId: string }).hopId);
     const nr = next?.routes[0];
     if (!next || !nr) break;
     hop = next.id;
@@ -528,9 +543,9 @@ function problemsOf(t: Topology, v: ChainVerdict): Problem[] {
   }
   for (const s of v.entrySpoofs) {
     const id = `${s.trace.entryId}#${s.trace.routeId}`;
-    const entry = t.entries.find((e) => e.id === s.trace.entryId);
+    const entry = entryById(t, s.trace.entryId);
     const keys = entry ? [entry.hopId, `${entry.hopId}/${s.trace.routeId}`] : [];
-    const app = t.links.find((l) => l.fromHop === entry?.hopId && l.routeId === s.trace.routeId)?.target;
+    const app = entry ? linkFrom(t, entry.hopId, s.trace.routeId)?.target : undefined;
     if (app?.kind === 'app') keys.push(app.appId);
     out.push({ scope: { routes: new Set([id]), apps: new Set() }, keys, ok: (x) => x.entrySpoofs.length === 0 });
   }
@@ -588,12 +603,16 @@ function solveProblems(topo: Topology, verdict: ChainVerdict): { fixed: Topology
 
 /** The proxy moves to another host/container: every loopback/unix link becomes a remote peer. */
 export function proxyMovedAway(t: Topology): Topology {
-  const moved = clone(t);
-  for (const l of moved.links) {
-    if (l.target.kind === 'app' && (l.peer.kind === 'loopback' || l.peer.kind === 'unix'))
-      l.peer = { kind: 'remote', desc: 'the proxy on another host or container' };
-  }
-  return moved;
+  // Only the links change: a new links array (new objects for the moved ones); hops and apps are shared, and the
+  // search below copies what a candidate mutates (cloneFor), never the whole topology.
+  return {
+    ...t,
+    links: t.links.map((l) =>
+      l.target.kind === 'app' && (l.peer.kind === 'loopback' || l.peer.kind === 'unix')
+        ? { ...l, peer: { kind: 'remote', desc: 'the proxy on another host or container' } }
+        : l,
+    ),
+  };
 }
 
 function toFix(c: Candidate, kind: PlannedFix['kind'], because: string): PlannedFix {
@@ -626,7 +645,7 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
   const breaks = moved.routes.filter((r) => {
     if (!wasOk.includes(r.id) || r.scheme.status !== 'lost' || !r.scheme.lostAt) return false;
     const step = r.trace.steps[r.scheme.lostAt.step];
-    const app = movedTopo.apps.find((a) => a.label === step?.label);
+    const app = appByLabel(movedTopo, step?.label);
     return step?.kind === 'app-server' && app !== undefined && app.trusted.origin === 'default';
   });
   if (breaks.length > 0) {
@@ -635,10 +654,11 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
     let base = movedTopo;
     for (const b of breaks) {
       const scope = { routes: new Set([b.id]), apps: new Set<string>() };
-      const local = all.filter((c) => relevantTo(c.id, problemKeys(movedTopo, b)));
-      const found = search(base, local, (v) => v.routes.every((r) => r.scheme.status === 'correct'), scope);
+      const keys = problemKeys(movedTopo, b);
+      const local = all.filter((c) => relevantTo(c.id, keys));
+      const found = search(base, local, (v) => v.routes.every((r) => r.scheme.status === 'correct'), scope, keys);
       if (!found) continue;
-      base = clone(base);
+      base = cloneFor(base, keys);
       for (const c of found) {
         c.apply(base);
         if (!set.some((x) => x.id === c.id)) set.push(c);
@@ -659,7 +679,7 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
   const backends = fixedVerdict.backends;
   for (const b of backends) {
     if (!b.bypassesProxy) continue;
-    const app = fixed.apps.find((a) => a.id === b.appId);
+    const app = appById(fixed, b.appId);
     const idx =
       app?.binds.findIndex(
         (x) => (x.address.kind === 'tcp' ? `${x.address.host}:${x.address.port}` : `unix:${x.address.path}`) === b.bind,

@@ -4,7 +4,7 @@
  * on 127.0.0.1 trusts nginx's header, and the cause once the proxy sits in another container.
  * Refinement never deletes a finding: it adjusts severity and says why in `data.chain`.
  */
-import type { Finding, Severity } from '../model/finding.js';
+import { type Finding, type Severity, severityRank } from '../model/finding.js';
 import type { ChainAnalysis } from './analyze.js';
 
 /** Layer findings about the app not learning the scheme from the proxy. */
@@ -72,4 +72,108 @@ export function refineFindings(findings: Finding[], a: ChainAnalysis): Finding[]
     }
     return f;
   });
+}
+
+/** Layer findings about the host the app builds URLs with. */
+const HOST = /host-port-lost|host-lost|preserve-host|host-header/;
+
+type Cause = 'scheme' | 'spoof' | 'host';
+
+const CHAIN_CAUSE: Record<string, Cause> = {
+  'chain/scheme-lost': 'scheme',
+  'chain/spoofable-backend': 'spoof',
+  'chain/host-lost': 'host',
+};
+
+function causeOf(f: Finding): Cause | undefined {
+  if (f.id.startsWith('chain/')) return CHAIN_CAUSE[f.id];
+  if (SCHEME_SOURCE.test(f.id)) return 'scheme';
+  if (SPOOF.test(f.id)) return 'spoof';
+  if (HOST.test(f.id)) return 'host';
+  return undefined;
+}
+
+const at = (e: { file: string; line: number }) => `${e.file}:${e.line}`;
+
+function places(f: Finding): Set<string> {
+  return new Set(f.evidence.filter((e) => e.line > 0).map(at));
+}
+
+/**
+ * The merged finding's one fix: the headline's when it writes at the place the chain's planned fix does (it keeps
+ * the file's indentation and says insert or replace), else the chain's (simulated on the whole chain).
+ */
+function pickFix(head: Finding, c: Finding): Finding['fix'] {
+  const h = head.fix;
+  const p = c.fix;
+  if (!p?.lines?.length) return h ?? p;
+  if (h?.lines?.length && h.file === p.file && h.line === p.line) return h;
+  return p;
+}
+
+/** The refinement's own "(chain: ...)" note, dropped when the chain's message is attached in full. */
+const REFINE_NOTE = /\n\(chain: [^\n]*\)$/;
+
+/**
+ * One root cause, one headline. A chain finding (the scheme lost, a spoofable backend, the host lost) and the
+ * layer findings that describe the same loss at the same place (a location of the layer finding is one of the
+ * chain finding's evidence places, for the same kind of loss) become one finding: the layer finding at the place
+ * where it goes wrong is the headline (its id, docs and message), the chain is its explanation (appended to the
+ * message, `data.chainFinding`), the severity is the highest of them, the evidence is their union, and there is
+ * one fix (pickFix). Findings of different causes or
+ * different places are never merged.
+ */
+export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
+  const consumed = new Set<Finding>();
+  const out: Finding[] = [];
+  for (const c of chain) {
+    const cause = causeOf(c);
+    const where = places(c);
+    const related = cause
+      ? layer.filter(
+          (l) => !consumed.has(l) && causeOf(l) === cause && l.severity !== 'info' && [...places(l)].some((p) => where.has(p)),
+        )
+      : [];
+    if (related.length === 0) {
+      out.push(c);
+      continue;
+    }
+    for (const l of related) consumed.add(l);
+    const primary = c.evidence[0] ? at(c.evidence[0]) : '';
+    const head =
+      related.find((l) => l.evidence[0] && at(l.evidence[0]) === primary) ?? related.find((l) => places(l).has(primary)) ?? null;
+    const base = head ?? c;
+    const others = related.filter((l) => l !== head);
+    const evidence = [...base.evidence];
+    const seen = new Set(evidence.map((e) => `${at(e)}|${e.note ?? ''}`));
+    const seenAt = new Set(evidence.map(at));
+    for (const f of head ? [c, ...others] : others)
+      for (const e of f.evidence) {
+        const k = `${at(e)}|${e.note ?? ''}`;
+        if (seen.has(k) || (seenAt.has(at(e)) && e.line > 0)) continue;
+        seen.add(k);
+        seenAt.add(at(e));
+        evidence.push(e);
+      }
+    const severity = [c, ...related].reduce(
+      (s, f) => (severityRank(f.severity) > severityRank(s) ? f.severity : s),
+      base.severity,
+    );
+    const message = head ? `${head.message.replace(REFINE_NOTE, '')}\nchain: ${c.message}` : c.message;
+    const also = others.map((o) => `${o.id}: ${o.message.replace(REFINE_NOTE, '').split('\n')[0]}`);
+    out.push({
+      ...base,
+      severity,
+      message: also.length ? `${message}\nsame cause: ${also.join('\nsame cause: ')}` : message,
+      evidence,
+      fix: pickFix(base, c),
+      data: {
+        ...base.data,
+        ...(head ? { chainFinding: { id: c.id, severity: c.severity, message: c.message, ...(c.data ?? {}) } } : {}),
+        merged: related.map((l) => ({ id: l.id, severity: l.severity, at: l.evidence[0] ? at(l.evidence[0]) : null })),
+      },
+    });
+  }
+  for (const l of layer) if (!consumed.has(l)) out.push(l);
+  return out;
 }

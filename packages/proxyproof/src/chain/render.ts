@@ -5,7 +5,7 @@
 import type { Facts } from '../model/facts.js';
 import type { ChainAnalysis } from './analyze.js';
 import type { DeploymentFiles } from './discover.js';
-import { refText } from './model.js';
+import { proxyById, refText } from './model.js';
 import type { PlannedFix } from './plan.js';
 import type { Step, Trace } from './simulate.js';
 import { type RouteVerdict, spoofSummary } from './verdict.js';
@@ -48,12 +48,16 @@ export function inventory(facts: Facts, a: ChainAnalysis, files: DeploymentFiles
     missing.push(
       "no framework settings (Django settings.py, a Flask/FastAPI app module, an Express/Fastify/Koa app): the app is assumed to use its server's scheme",
     );
+  const missingSeen = new Set(missing);
   for (const l of t.links) {
     if (l.target.kind !== 'unresolved') continue;
-    const hop = t.proxies.find((p) => p.id === l.fromHop);
+    const hop = proxyById(t, l.fromHop);
     const up = hop?.routes.find((r) => r.id === l.routeId)?.upstreams[l.upstream];
     const line = `${hop?.label ?? '?'} -> ${up?.text ?? '?'}: ${l.target.reason} — ${l.target.need}`;
-    if (!missing.includes(line)) missing.push(line);
+    if (!missingSeen.has(line)) {
+      missingSeen.add(line);
+      missing.push(line);
+    }
   }
   for (const app of t.apps) {
     if (!t.links.some((l) => l.target.kind === 'app' && l.target.appId === app.id))

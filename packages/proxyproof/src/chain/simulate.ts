@@ -11,6 +11,7 @@ import {
   type Framework,
   type HeaderRule,
   type LoadBalancer,
+  linkFrom,
   type Peer,
   type ProxyHop,
   type ProxyRoute,
@@ -762,7 +763,7 @@ function followFrom(
   const { step, out } = simulateProxy(hop, listenerIdx, route, req);
   trace.steps.push(step);
   if (!out) return;
-  const link = topo.links.find((l) => l.fromHop === hop.id && l.routeId === route.id && l.upstream === 0);
+  const link = linkFrom(topo, hop.id, route.id);
   if (!link || link.target.kind === 'unresolved') {
     const up = route.upstreams[0];
     trace.complete = false;

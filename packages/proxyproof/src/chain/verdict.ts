@@ -4,7 +4,7 @@
  */
 import { isLoopbackHost } from './addr.js';
 import type { AppServer, Entry, Peer, ProxyRoute, Ref, Scheme, Topology } from './model.js';
-import { proxyById, refText } from './model.js';
+import { appById, proxyById, refText } from './model.js';
 import {
   BROWSER_IP,
   FORGED,
@@ -323,7 +323,7 @@ export function computeVerdict(topo: Topology, scope?: VerdictScope): ChainVerdi
     const appStep = r.trace.steps.find((s) => s.kind === 'app-server');
     if (!appStep) continue;
     for (const b of backends) {
-      if (b.spoof && topo.apps.find((a) => a.id === b.appId)?.label === appStep.label) r.spoofable.push(b.spoof);
+      if (b.spoof && appById(topo, b.appId)?.label === appStep.label) r.spoofable.push(b.spoof);
     }
     for (const s of entrySpoofs) {
       const sApp = s.trace.steps.find((x) => x.kind === 'app-server');

@@ -209,8 +209,7 @@ export async function emit(report: Report, opts: OutputOptions, overrides: { tex
     if (opts.output) writeOutput(opts.output, text, cwd);
     else process.stdout.write(text);
   }
-  if (shown.diagnostics.some((d) => d.level === 'error')) return EXIT_USAGE;
-  return shown.findings.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+  return exitCodeOf(shown, 'info');
 }
 
 /** Writes a renderer's pieces to stdout, or atomically to `abs` (a temporary file renamed over it). */
@@ -249,4 +248,13 @@ export function writeOutput(file: string, text: string, cwd: string = process.cw
   } catch (e) {
     throw new InputError(`cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
   }
+}
+
+/**
+ * The exit code `emit` gives a report already through `prepareReport` (every command): 2 unusable input (an
+ * error diagnostic), 1 a finding at or above `min`, 0 none.
+ */
+export function exitCodeOf(report: Report, min: Severity): number {
+  if (report.diagnostics.some((d) => d.level === 'error')) return EXIT_USAGE;
+  return atOrAbove(report.findings, min).length > 0 ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -1,16 +1,31 @@
 import type { Command } from 'commander';
 import { lintPaths } from '../engine/lint.js';
+import { InputError } from '../model/finding.js';
 import { emit, type OutputOptions, outputOptions } from './common.js';
 
 export function registerLint(program: Command): void {
   const cmd = program
     .command('lint')
-    .description('statically analyse proxy, app-server, framework and deployment files')
+    .description('statically analyse proxy, app-server, framework and deployment files as one chain')
     .argument('<paths...>', 'files and directories to lint')
-    .option('--comments', 'keep comments in parsed nginx trees (json output)');
+    .option('--comments', 'keep comments in parsed nginx trees (json output)')
+    .option('--url <url>', 'the public URL to diagnose when several servers match (https://example.com:8443/)')
+    .option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy');
   for (const o of outputOptions()) cmd.addOption(o);
-  cmd.action(async (paths: string[], opts: OutputOptions & { comments?: boolean }) => {
-    const { report } = await lintPaths(paths, { comments: opts.comments });
+  cmd.action(async (paths: string[], opts: OutputOptions & { comments?: boolean; url?: string; behindTlsLb?: boolean }) => {
+    if (opts.url) {
+      try {
+        new URL(opts.url);
+      } catch {
+        throw new InputError(`--url: not a URL: ${opts.url}`);
+      }
+    }
+    const { report, analysis } = await lintPaths(paths, {
+      comments: opts.comments,
+      url: opts.url,
+      behindTlsLb: opts.behindTlsLb,
+    });
+    report.chain = analysis.chain;
     process.exitCode = await emit(report, opts);
   });
 }

@@ -1,44 +1,138 @@
 /**
  * Runs every collector over the discovered files and assembles one Facts value.
- * A collector claims the files it understands and appends to its own slice of the facts.
+ * A collector claims the files it understands and appends to its own slice of the facts. Each collector
+ * runs isolated: one that stops (our bug) is reported as a warning and the others go on. What was not
+ * used is listed by `notReadFiles` (engine/not-read.ts) from the claims and the facts.
  */
 
+import { readFileSync } from 'node:fs';
 import { COLLECTORS } from '../collectors/index.js';
 import { renderForCollectors } from '../collectors/template/index.js';
-import type { CollectContext, CollectOptions, DiscoveredFile } from '../model/collector.js';
+import type { CollectContext, CollectOptions, Collector, DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
 
-export type { CollectContext, CollectOptions, Collector } from '../model/collector.js';
+export type { CollectContext, CollectOptions, Collector, NotRead } from '../model/collector.js';
 
 export function emptyFacts(): Facts {
   return { sources: new Map(), nginx: { configs: [] }, appServers: [], frameworks: [], diagnostics: [] } as Facts;
 }
 
-export async function collectFacts(
+export interface Collected {
+  facts: Facts;
+  /** Absolute paths some collector claimed. */
+  claimed: Set<string>;
+  /** Files a collector recognised but could not use, by display path (first reason wins). */
+  skipped: Map<string, NotRead>;
+  /** Files whose bytes are not valid UTF-8: the first bad byte's line (the rest was read as UTF-8 with U+FFFD). */
+  nonUtf8: Map<string, { line: number; byte: number }>;
+  /** Files that could not be read, and why. */
+  unreadable: Map<string, string>;
+}
+
+/** Offset of the first byte that is not valid UTF-8, or -1. */
+export function firstInvalidUtf8(b: Buffer): number {
+  let i = 0;
+  const n = b.length;
+  while (i < n) {
+    const c = b[i] as number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
+    if (i + need >= n) return i;
+    let cp = c & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
+    for (let k = 1; k <= need; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+function lineAt(b: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (b[i] === 0x0a) line++;
+  return line;
+}
+
+export async function collectAll(
   files: DiscoveredFile[],
   options: CollectOptions = {},
-  readFile: (abs: string) => Buffer,
-): Promise<Facts> {
+  readFile: (abs: string) => Buffer = (abs) => readFileSync(abs),
+  collectors: Collector[] = COLLECTORS,
+): Promise<Collected> {
   const facts = emptyFacts();
   const cache = new Map<string, Buffer>();
+  const out: Collected = { facts, claimed: new Set(), skipped: new Map(), nonUtf8: new Map(), unreadable: new Map() };
   const ctx: CollectContext = {
     files,
     facts,
     options,
-    claimed: new Set(),
+    claimed: out.claimed,
     read(file) {
       let b = cache.get(file.abs);
       if (!b) {
-        const raw = readFile(file.abs);
-        facts.sources.set(file.display, raw.toString('utf8').split(/\r?\n/));
+        try {
+          b = readFile(file.abs);
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'a directory' : err.message;
+          out.unreadable.set(file.display, why);
+          b = Buffer.alloc(0);
+        }
+        let text = b.toString('utf8');
+        if (text.includes('\uFFFD')) {
+          const at = firstInvalidUtf8(b);
+          if (at >= 0) out.nonUtf8.set(file.display, { line: lineAt(b, at), byte: b[at] as number });
+        }
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        facts.sources.set(file.display, text.split(/\r?\n/));
         // Templates (Jinja, ERB, envsubst, Helm) are read rendered, line for line; sources keep the template.
         facts.templates ??= new Map();
-        b = renderForCollectors(file.display, raw, facts.diagnostics, facts.templates);
+        b = renderForCollectors(file.display, b, facts.diagnostics, facts.templates);
         cache.set(file.abs, b);
       }
       return b;
     },
+    skip(file, reason, line) {
+      const display = typeof file === 'string' ? file : file.display;
+      if (!out.skipped.has(display)) out.skipped.set(display, line ? { file: display, reason, line } : { file: display, reason });
+    },
   };
-  for (const c of COLLECTORS) await c.collect(ctx);
-  return facts;
+  for (const c of collectors) {
+    try {
+      await c.collect(ctx);
+    } catch (e) {
+      facts.diagnostics.push({
+        level: 'warning',
+        file: `(${c.name})`,
+        message: `the ${c.name} collector stopped: ${(e as Error).message}; the files it had not read yet are not analysed`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Facts only (tests and callers that do not need the claims). */
+export async function collectFacts(
+  files: DiscoveredFile[],
+  options: CollectOptions = {},
+  readFile: (abs: string) => Buffer = (abs) => readFileSync(abs),
+): Promise<Facts> {
+  return (await collectAll(files, options, readFile)).facts;
 }

@@ -4,7 +4,7 @@
  */
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { DiscoveredFile } from '../model/collector.js';
+import type { DiscoveredFile, NotRead } from '../model/collector.js';
 import { InputError } from '../model/finding.js';
 
 export const MAX_FILES = 20_000;
@@ -27,7 +27,11 @@ export function displayPath(abs: string, cwd = process.cwd()): string {
   return rel && !rel.startsWith('..') ? rel : abs;
 }
 
-export function discover(paths: string[], cwd = process.cwd()): DiscoveredFile[] {
+/**
+ * `skipped` collects what was left out on the way (an unreadable subfolder, such as a database volume owned
+ * by another user): a note, not a failure. An unreadable path given on the command line is an InputError.
+ */
+export function discover(paths: string[], cwd = process.cwd(), skipped?: NotRead[]): DiscoveredFile[] {
   const out: DiscoveredFile[] = [];
   const seen = new Set<string>();
   for (const p of paths) {
@@ -45,7 +49,11 @@ export function discover(paths: string[], cwd = process.cwd()): DiscoveredFile[]
       }
       continue;
     }
-    if (!st.isDirectory()) throw new InputError('not a regular file or directory', p);
+    if (!st.isDirectory())
+      throw new InputError(
+        `not a regular file or directory (${st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'})`,
+        p,
+      );
     const stack = [abs];
     const buildDirs = new Set<string>();
     while (stack.length > 0) {
@@ -55,7 +63,11 @@ export function discover(paths: string[], cwd = process.cwd()): DiscoveredFile[]
       try {
         entries = readdirSync(dir).sort();
       } catch (e) {
-        throw new InputError(`cannot read directory: ${(e as Error).message}`, displayPath(dir, cwd));
+        const err = e as NodeJS.ErrnoException;
+        const why = err.code === 'EACCES' ? 'permission denied' : err.message;
+        if (dir === abs || !skipped) throw new InputError(`cannot read directory: ${why}`, displayPath(dir, cwd));
+        skipped.push({ file: `${displayPath(dir, cwd)}/`, reason: `folder skipped: ${why}` });
+        continue;
       }
       const subdirs: string[] = [];
       for (const name of entries) {

@@ -23,14 +23,30 @@ export interface CollectOptions {
   comments?: boolean;
 }
 
+/**
+ * A file under the given paths that looks like deployment material but was not used, and why
+ * (template placeholders, unknown format, parse error at file:line, too large, unreadable).
+ */
+export interface NotRead {
+  file: string;
+  reason: string;
+  line?: number;
+}
+
 export interface CollectContext {
   files: DiscoveredFile[];
   facts: Facts;
   options: CollectOptions;
   /** Files already claimed by an earlier collector (a file is one thing). */
   claimed: Set<string>;
-  /** Reads a file once, records its lines for snippets, and returns its bytes. */
+  /** Reads a file once, records its lines for snippets, and returns its bytes (empty when unreadable: noted). */
   read(file: DiscoveredFile): Buffer;
+  /**
+   * A collector recognised a file as its own but could not use it (a template, a parse error, too large):
+   * it is listed under "Not read" with this reason. Files nobody claims or records are listed by the engine
+   * when they look like deployment material, so a new collector needs nothing more than `claimed`.
+   */
+  skip(file: DiscoveredFile | string, reason: string, line?: number): void;
 }
 
 export interface Collector {

@@ -34,7 +34,10 @@ describe('proxyproof doctor (CLI)', () => {
       /Fix 2 \(needed once the app server no longer trusts the proxy's address\): Django: read the scheme from the proxy's X-Forwarded-Proto\n {4}in examples\/seed\/mysite\/mysite\/settings\.py, after line 85:\n {6}SECURE_PROXY_SSL_HEADER = \('HTTP_X_FORWARDED_PROTO', 'https'\)/,
     );
     assert.match(out, /gunicorn binds 127\.0\.0\.1:8000: the backend port is not public/);
-    assert.match(out, /CRITICAL chain\/scheme-lost/);
+    // One root cause, one headline: the nginx finding at the place the scheme is lost, the chain as its explanation.
+    assert.match(out, /CRITICAL nginx\/forwarded-proto-missing {2}examples\/seed\/nginx\/sites-enabled\/mysite:50\n/);
+    assert.match(out, /\n {2}chain: https:\/\/shop\.example\.com\/ \(location \/\) reaches Django as http: lost at hop 1/);
+    assert.doesNotMatch(out, /chain\/scheme-lost {2}/);
   });
 
   it('--format json: the documented doctor payload', () => {
@@ -83,12 +86,17 @@ describe('proxyproof doctor (CLI)', () => {
     assert.match(r.stdout, /lost at hop 1 \(nginx :443/);
   });
 
-  it('a folder of unrelated files (an npm package): no crash, says what it could not find', () => {
-    const r = runCli(['doctor', 'node_modules/commander']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /no reverse-proxy configuration/);
-    assert.match(r.stdout, /no app-server launch/);
-    assert.equal(r.stderr, '');
+  it('a folder of unrelated files (an npm package): unusable input, exit 2 with one line (as lint)', () => {
+    for (const cmd of ['doctor', 'lint']) {
+      const r = runCli([cmd, 'node_modules/commander']);
+      assert.equal(r.code, 2, `${cmd}: ${r.stdout}${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /^proxyproof: node_modules\/commander: found no proxy configuration, app-server, framework or deployment file to analyse/,
+      );
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.equal(r.stdout, '');
+    }
   });
 
   it('a /-ish temp tree with binary, empty and odd files: no crash', () => {

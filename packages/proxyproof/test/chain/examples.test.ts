@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { planLines, runDoctor } from '../../src/chain/run.js';
+import { runDoctor } from '../../src/chain/run.js';
 import { renderDoctorText } from '../../src/commands/doctor.js';
 import { REPO_ROOT } from '../helpers.js';
 
@@ -49,9 +49,14 @@ export async function doctorSummary(name: string) {
     plan: a.plan.fixes.map((f) => ({ kind: f.kind, at: `${f.file}:${f.line}${f.after ? '+' : ''}`, lines: f.lines })),
     notFound: r.inventory.missing,
   };
-  const text = renderDoctorText(r.report, planLines(a), { color: false, quiet: false });
+  const text = renderDoctorText(r.report, { color: false, quiet: false });
   const keyLines = text.split('\n').filter((l) => /^ {4}(browser|verdict:|spoofing:)|^ {2}Fix \d|^ {2}- /.test(l));
-  return { summary, keyLines, findings: r.report.findings.map((f) => `${f.severity} ${f.id}`) };
+  // A chain finding merged into the layer finding at the same place shows as `<layer id> (+chain/<id>)`.
+  const findings = r.report.findings.map((f) => {
+    const chain = (f.data?.chainFinding as { id?: string } | undefined)?.id;
+    return `${f.severity} ${f.id}${chain ? ` (+${chain})` : ''}`;
+  });
+  return { summary, keyLines, findings };
 }
 
 describe('doctor on examples/: expected verdicts', () => {

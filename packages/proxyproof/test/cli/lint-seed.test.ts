@@ -37,7 +37,10 @@ test('text: names the missing X-Forwarded-Proto at file:line, shows the lines, p
   assert.equal(r.code, 1, r.stderr);
   assert.equal(r.stderr, '');
   const out = r.stdout;
-  assert.match(out, new RegExp(`HIGH nginx/forwarded-proto-missing  ${SITE}:${LOCATION_LINE}\\n`));
+  // Critical: the chain shows SECURE_SSL_REDIRECT turning the lost scheme into a redirect loop (one root cause,
+  // one headline: the chain and the Django finding are its explanation).
+  assert.match(out, new RegExp(`CRITICAL nginx/forwarded-proto-missing  ${SITE}:${LOCATION_LINE}\\n`));
+  assert.match(out, /chain: https:\/\/shop\.example\.com\/ \(location \/\) reaches Django as http/);
   assert.match(out, /no X-Forwarded-Proto/);
   // the offending lines, numbered
   assert.match(out, new RegExp(`\\s${LOCATION_LINE} \\|     location / \\{`));
@@ -59,7 +62,11 @@ test('json: the same finding with evidence and fix lines', () => {
   const report = JSON.parse(r.stdout) as JsonReport;
   const f = report.findings.find((x) => x.id === 'nginx/forwarded-proto-missing');
   assert.ok(f, 'finding present');
-  assert.equal(f.severity, 'high');
+  assert.equal(f.severity, 'critical');
+  assert.deepEqual(((f.data?.merged ?? []) as Array<{ id: string }>).map((m) => m.id).sort(), [
+    'django/ssl-redirect-without-scheme-source',
+    'nginx/forwarded-proto-missing',
+  ]);
   assert.equal(f.evidence[0]?.file, SITE);
   assert.equal(f.evidence[0]?.line, LOCATION_LINE);
   assert.match(f.evidence[0]?.snippet ?? '', /proxy_set_header Host \$host;/);
@@ -75,12 +82,17 @@ test('json: the same finding with evidence and fix lines', () => {
   );
 });
 
-test('--min-severity critical: exit 0 exactly when nothing critical is found', () => {
+test('--min-severity critical: only the critical findings, exit 1, and doctor agrees', () => {
   const all = JSON.parse(runCli(['lint', '--format', 'json', 'examples/seed']).stdout) as JsonReport;
   const critical = all.findings.filter((f) => f.severity === 'critical');
   const r = runCli(['lint', '--min-severity', 'critical', 'examples/seed']);
-  assert.equal(r.code, critical.length > 0 ? 1 : 0, r.stdout + r.stderr);
-  assert.doesNotMatch(r.stdout, /nginx\/forwarded-proto-missing/);
+  assert.ok(critical.length > 0, 'the seed has a critical finding (the redirect loop)');
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /^(HIGH|MEDIUM|LOW|INFO) /m);
+  // doctor: the same findings at the same threshold, the same exit code
+  const d = runCli(['doctor', '--min-severity', 'critical', 'examples/seed']);
+  assert.equal(d.code, r.code, d.stdout + d.stderr);
+  assert.match(r.stdout, /CRITICAL nginx\/forwarded-proto-missing/);
   const j = JSON.parse(runCli(['lint', '--format', 'json', '--min-severity', 'critical', 'examples/seed']).stdout) as JsonReport;
   assert.deepEqual(
     j.findings.map((f) => f.id),

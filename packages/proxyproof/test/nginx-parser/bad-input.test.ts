@@ -98,6 +98,6 @@ describe('bad nginx input: exit 2, file:line, no stack trace', () => {
   it('through the CLI: a directory without configs', () => {
     const r = lint(['empty']);
     assert.equal(r.code, 2, r.out);
-    assert.match(r.out, /empty: found no nginx configuration/);
+    assert.match(r.out, /empty: found no proxy configuration, app-server, framework or deployment file to analyse/);
   });
 });

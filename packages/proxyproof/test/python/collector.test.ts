@@ -91,7 +91,8 @@ test('a Python syntax error is a diagnostic with file:line and the rest of the l
   });
   const d = facts.diagnostics.find((x) => x.file === 'mysite/settings.py');
   assert.ok(d, JSON.stringify(facts.diagnostics));
-  assert.equal(d?.level, 'error');
+  // Under a folder: a warning, the rest is analysed (named on the command line it is an error, exit 2).
+  assert.equal(d?.level, 'warning');
   assert.ok((d?.line ?? 0) >= 8, `line ${d?.line}`);
   assert.equal(facts.frameworks[0]?.sslRedirect?.value, true);
   assert.ok(findings.some((f) => f.id === 'gunicorn/forwarded-allow-all'));
@@ -99,9 +100,15 @@ test('a Python syntax error is a diagnostic with file:line and the rest of the l
 
 test('files over the size cap are skipped with a note, not read', async () => {
   const big = `SECURE_SSL_REDIRECT = True\n${'# padding\n'.repeat(120_000)}`;
-  const { facts } = await lintFiles({ 'settings.py': big });
+  const { facts, notRead } = await lintFiles({ 'settings.py': big, 'app.service': '[Service]\nExecStart=gunicorn app:app\n' });
   assert.equal(facts.frameworks.length, 0);
   assert.ok(facts.diagnostics.some((d) => d.level === 'note' && d.file === 'settings.py' && /over the/.test(d.message)));
+  assert.ok(
+    notRead.some((n) => n.file === 'settings.py' && /over the 1048576-byte limit/.test(n.reason)),
+    JSON.stringify(notRead),
+  );
+  // Alone, nothing usable is left: a usage error that names the reason.
+  await assert.rejects(lintFiles({ 'settings.py': big }), /settings\.py: skipped: \d+ bytes is over the 1048576-byte limit/);
 });
 
 test('Flask app factory with ProxyFix (positional and keyword counts); FastAPI ProxyHeadersMiddleware', async () => {

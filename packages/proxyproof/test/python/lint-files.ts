@@ -9,11 +9,15 @@ import { dirname, join } from 'node:path';
 import { lintPaths } from '../../src/engine/lint.js';
 import { isMechanical } from '../../src/fix/plan.js';
 import type { Check } from '../../src/model/check.js';
+import type { NotRead } from '../../src/model/collector.js';
 import type { Facts } from '../../src/model/facts.js';
 import type { Finding } from '../../src/model/finding.js';
 import { fixLoop } from '../fix/loop.js';
 
-export async function lintFiles(files: Record<string, string>, checks?: Check[]): Promise<{ facts: Facts; findings: Finding[] }> {
+export async function lintFiles(
+  files: Record<string, string>,
+  checks?: Check[],
+): Promise<{ facts: Facts; findings: Finding[]; notRead: NotRead[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-app-'));
   try {
     for (const [name, content] of Object.entries(files)) {
@@ -21,8 +25,8 @@ export async function lintFiles(files: Record<string, string>, checks?: Check[])
       mkdirSync(dirname(p), { recursive: true });
       writeFileSync(p, content);
     }
-    const { facts, report } = await lintPaths(['.'], { cwd: dir, checks });
-    return { facts, findings: report.findings };
+    const { facts, report, analysis } = await lintPaths(['.'], { cwd: dir, checks });
+    return { facts, findings: report.findings, notRead: analysis.notRead };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

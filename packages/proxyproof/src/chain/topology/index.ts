@@ -5,7 +5,7 @@
  */
 import type { Facts } from '../../model/facts.js';
 import type { Entry, LoadBalancer, ProxyHop, Ref, Topology } from '../model.js';
-import { refText } from '../model.js';
+import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
 import { linkAll } from './link.js';
 import { nginxHops } from './nginx.js';
@@ -149,7 +149,7 @@ function filterByUrl(t: Topology, raw: string, notes: string[]): void {
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const tls = u.protocol === 'https:';
   const byName = (e: Entry) => {
-    const hop = t.proxies.find((p) => p.id === e.hopId);
+    const hop = proxyById(t, e.hopId);
     return !hop || hop.names.length === 0 || hop.names.some((n) => matchesName(n, u.hostname));
   };
   const exact = t.entries.filter((e) => byName(e) && e.port === port && (e.tls || Boolean(e.lb)) === tls);
@@ -159,7 +159,7 @@ function filterByUrl(t: Topology, raw: string, notes: string[]): void {
     notes.push(`no server matches --url ${raw}: showing every entry`);
     return;
   }
-  const hopNamed = (e: Entry) => t.proxies.find((p) => p.id === e.hopId)?.names.some((n) => matchesName(n, u.hostname));
+  const hopNamed = (e: Entry) => proxyById(t, e.hopId)?.names.some((n) => matchesName(n, u.hostname));
   const best = keep.some(hopNamed) ? keep.filter(hopNamed) : keep;
   for (const e of best) {
     e.url = `${u.protocol}//${u.host}${u.pathname}`;

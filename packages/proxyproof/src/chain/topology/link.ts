@@ -20,6 +20,26 @@ interface Cand {
   key: string;
 }
 
+type Listening = { p: ProxyHop; i: number; l: ProxyHop['listeners'][number] };
+const byPort = new WeakMap<ProxyHop[], { n: number; map: Map<number | undefined, Listening[]> }>();
+
+/** Every proxy listener on `port`, in hop then listener order (indexed once per proxies array). */
+function listenersOnPort(proxies: ProxyHop[], port: number | undefined): Listening[] {
+  let hit = byPort.get(proxies);
+  if (!hit || hit.n !== proxies.length) {
+    const map = new Map<number | undefined, Listening[]>();
+    for (const p of proxies)
+      p.listeners.forEach((l, i) => {
+        const list = map.get(l.port);
+        if (list) list.push({ p, i, l });
+        else map.set(l.port, [{ p, i, l }]);
+      });
+    hit = { n: proxies.length, map };
+    byPort.set(proxies, hit);
+  }
+  return hit.map.get(port) ?? [];
+}
+
 export function resolveUpstream(
   topo: Pick<Topology, 'proxies' | 'apps'>,
   from: ProxyHop,
@@ -82,17 +102,16 @@ export function resolveUpstream(
         }
       });
     }
-    for (const p of topo.proxies) {
+    // Proxies listening on that port (indexed: scanning every hop's listeners per upstream was quadratic).
+    for (const { p, i, l } of listenersOnPort(topo.proxies, a.port)) {
       if (p.id === from.id || !samePlace(p.placement, from.placement)) continue;
-      p.listeners.forEach((l, i) => {
-        if (l.port === a.port && (!l.address || isWildcardHost(l.address) || loopbackBindAccepts(l.address, host)))
-          cands.push({
-            target: { kind: 'proxy', hopId: p.id, listener: i },
-            peer: { kind: 'loopback', ip: peerIp },
-            how: `same host, ${addressText(a)} -> ${p.label}`,
-            key: p.id,
-          });
-      });
+      if (!l.address || isWildcardHost(l.address) || loopbackBindAccepts(l.address, host))
+        cands.push({
+          target: { kind: 'proxy', hopId: p.id, listener: i },
+          peer: { kind: 'loopback', ip: peerIp },
+          how: `same host, ${addressText(a)} -> ${p.label}`,
+          key: p.id,
+        });
     }
     if (cands.length === 0) {
       if (from.placement.kind === 'container') {

@@ -1,3 +1,4 @@
+import { proxyById } from '../../chain/model.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
@@ -23,7 +24,7 @@ export const linkUnresolved: Check = {
     const seen = new Set<string>();
     for (const l of a.topology.links) {
       if (l.target.kind !== 'unresolved') continue;
-      const hop = a.topology.proxies.find((p) => p.id === l.fromHop);
+      const hop = proxyById(a.topology, l.fromHop);
       const route = hop?.routes.find((r) => r.id === l.routeId);
       const up = route?.upstreams[l.upstream];
       const key = `${up?.text}|${l.target.reason}`;

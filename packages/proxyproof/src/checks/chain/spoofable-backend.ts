@@ -41,16 +41,19 @@ export const spoofableBackend: Check = {
       const key = `${s.from}|${app?.label}|${s.what.join()}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const fix = a.plan.fixes.find(
-        (f) =>
-          f.kind === 'required' &&
-          (f.id.startsWith('bind:') ||
-            f.id.startsWith('unpublish:') ||
-            f.id.startsWith('narrow:') ||
-            f.id.startsWith('nginx-overwrite') ||
-            f.id.startsWith('trust-proxy') ||
-            f.id.startsWith('django-xfh')),
-      );
+      // The planned change that closes this spoof: one aimed at this backend (bind, unpublish, narrow the trust)
+      // for a direct spoof, at this proxy route (overwrite the header) for one through the proxy.
+      const entry = a.topology.entries.find((e) => e.id === s.trace.entryId);
+      const target = (id: string) => id.slice(id.indexOf(':') + 1);
+      const aimed = (id: string) =>
+        s.via === 'direct'
+          ? s.trace.appId !== undefined &&
+            /^(bind|unpublish|narrow|trust-proxy|django-xfh-off):/.test(id) &&
+            (target(id) === s.trace.appId || target(id).startsWith(`${s.trace.appId}:`))
+          : entry !== undefined && id.startsWith(`nginx-overwrite:${entry.hopId}/`);
+      const fix =
+        a.plan.fixes.find((f) => f.kind === 'required' && aimed(f.id)) ??
+        a.plan.fixes.find((f) => f.kind === 'recommended' && aimed(f.id));
       const last = s.trace.steps[s.trace.steps.length - 1];
       out.push(
         finding(meta, {

@@ -23,7 +23,9 @@ export async function findingsFor(id: string, c: Case): Promise<Finding[]> {
       writeFileSync(join(dir, p), text);
     }
     const r = await runDoctor([dir], { cwd: dir, ...c.options });
-    return r.report.findings.filter((f) => f.id === id);
+    // A chain finding is either a finding of its own or, when a layer check describes the same loss at the
+    // same place, the explanation of that layer finding (one root cause, one headline: data.chainFinding).
+    return r.report.findings.filter((f) => f.id === id || (f.data?.chainFinding as { id?: string } | undefined)?.id === id);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

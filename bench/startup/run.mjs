@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * Benchmark (not a test): start-up of whole processes, as a user runs them.
+ *   - `proxyproof --version` against `node -e 0` (target: within 1.5x);
+ *   - `proxyproof lint <one file>` against `nginx -t` on the same one-server config (target: within 3x).
+ * Each command runs once to warm the page cache, then N times (default 7), the commands alternating; prints
+ * min / median / max wall time and the ratios of the medians.
+ *
+ *   node bench/startup/run.mjs [--runs N]
+ *
+ * Needs the built CLI (npm run build) and /usr/sbin/nginx. Writes only under bench/.work/startup/.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'packages/proxyproof/bin/proxyproof.js');
+const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
+const argv = process.argv.slice(2);
+const k = argv.indexOf('--runs');
+const RUNS = Math.max(5, k >= 0 ? Number(argv[k + 1]) : 7);
+const WORK = join(ROOT, 'bench/.work/startup');
+
+if (!existsSync(join(ROOT, 'packages/proxyproof/dist/bin.js'))) {
+  console.error('bench/startup: build first (npm run build)');
+  process.exit(2);
+}
+mkdirSync(WORK, { recursive: true });
+const conf = join(WORK, 'nginx.conf');
+writeFileSync(
+  conf,
+  `error_log ${join(WORK, 'error.log')};
+pid ${join(WORK, 'nginx.pid')};
+events {
+    worker_connections 64;
+}
+http {
+    access_log off;
+    client_body_temp_path ${join(WORK, 'tmp')};
+    server {
+        listen 8080;
+        server_name app.example.com;
+        location / {
+            proxy_pass http://127.0.0.1:8000;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }
+    }
+}
+`,
+);
+
+const commands = [
+  { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'], ok: [0] },
+  { name: 'proxyproof --version', cmd: process.execPath, args: [CLI, '--version'], ok: [0] },
+  ...(existsSync(NGINX)
+    ? [{ name: 'nginx -t (one file)', cmd: NGINX, args: ['-t', '-q', '-e', join(WORK, 'error.log'), '-p', WORK, '-c', conf], ok: [0] }]
+    : []),
+  { name: 'proxyproof lint (one file)', cmd: process.execPath, args: [CLI, 'lint', conf], ok: [0, 1] },
+];
+
+function once(c) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(c.cmd, c.args, { encoding: 'utf8', timeout: 60_000 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (!c.ok.includes(r.status)) {
+    console.error(`bench/startup: ${c.name} exited ${r.status}: ${r.stderr}`);
+    process.exit(2);
+  }
+  return ms;
+}
+
+for (const c of commands) once(c);
+const times = new Map(commands.map((c) => [c.name, []]));
+for (let i = 0; i < RUNS; i++) for (const c of commands) times.get(c.name).push(once(c));
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+};
+const f = (x) => x.toFixed(0).padStart(6);
+console.log(`${RUNS} runs each, alternating; wall ms (min / median / max)`);
+const st = new Map();
+for (const c of commands) {
+  const s = stats(times.get(c.name));
+  st.set(c.name, s);
+  console.log(`  ${c.name.padEnd(28)} ${f(s.min)} ${f(s.median)} ${f(s.max)}`);
+}
+const ratio = (a, b) => (st.get(a) && st.get(b) ? (st.get(a).median / st.get(b).median).toFixed(2) : 'n/a');
+console.log(`  --version / node -e 0: ${ratio('proxyproof --version', 'node -e 0')}x (target <= 1.5x)`);
+console.log(`  lint one file / nginx -t: ${ratio('proxyproof lint (one file)', 'nginx -t (one file)')}x (target <= 3x)`);

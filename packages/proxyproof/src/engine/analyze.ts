@@ -1,0 +1,167 @@
+/**
+ * The one analysis behind `lint` and `doctor`:
+ *   discover -> collect (each collector isolated) -> facts -> chain (topology, verdict, plan)
+ *   -> layer checks refined by the chain + chain checks -> one finding per root cause -> findings.
+ * Both commands call `analyze` and differ only in what they show (engine/report.ts), so they always agree
+ * on findings, ids, severities and exit codes. No printing here.
+ */
+import { analyzeChain, type ChainAnalysis, setChainOptions } from '../chain/analyze.js';
+import { type DeploymentFiles, discoverProject, discoverSystem } from '../chain/discover.js';
+import { mergeRootCauses, refineFindings } from '../chain/refine.js';
+import { type Inventory, inventory } from '../chain/render.js';
+import { CHAIN_CHECKS } from '../checks/chain/index.js';
+import { ALL_CHECKS } from '../checks/index.js';
+import type { Check } from '../model/check.js';
+import type { CollectOptions, NotRead } from '../model/collector.js';
+import type { Facts } from '../model/facts.js';
+import { type Finding, InputError, severityRank } from '../model/finding.js';
+import { collectAll } from './collect.js';
+import { notReadFiles, notReadLine } from './not-read.js';
+
+export interface AnalyzeOptions extends CollectOptions {
+  cwd?: string;
+  /** Read system locations under this root (`--root /`) instead of `paths`. */
+  root?: string;
+  /** The public URL to diagnose when several servers match. */
+  url?: string;
+  /** A TLS-terminating load balancer sits in front of the proxy. */
+  behindTlsLb?: boolean;
+  /**
+   * Test seam for one check's case table: run exactly these checks on the facts, unrefined (no chain checks,
+   * no chain refinement, no merging). The commands never set it.
+   */
+  checks?: Check[];
+}
+
+export interface Analysis {
+  facts: Facts;
+  files: DeploymentFiles;
+  chain: ChainAnalysis;
+  inventory: Inventory;
+  /** Sorted, most severe first; one finding per root cause. */
+  findings: Finding[];
+  /** Deployment-looking files under the paths that were not used, with the reason. */
+  notRead: NotRead[];
+}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      (a.evidence[0]?.file ?? '').localeCompare(b.evidence[0]?.file ?? '') ||
+      (a.evidence[0]?.line ?? 0) - (b.evidence[0]?.line ?? 0) ||
+      a.id.localeCompare(b.id),
+  );
+}
+
+/** Runs checks; a check that throws (our bug) is reported and the others go on. */
+export function runChecksIsolated(checks: Check[], facts: Facts): Finding[] {
+  const out: Finding[] = [];
+  for (const c of checks) {
+    try {
+      out.push(...c.run(facts));
+    } catch (e) {
+      facts.diagnostics.push({
+        level: 'warning',
+        file: `(${c.meta.id})`,
+        message: `check ${c.meta.id} stopped: ${(e as Error).message}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** True when nothing usable was recognised (a folder of unrelated files): a usage error, not "no findings". */
+export function nothingFound(facts: Facts, files: DeploymentFiles): boolean {
+  return (
+    facts.nginx.configs.length === 0 &&
+    facts.appServers.length === 0 &&
+    facts.frameworks.length === 0 &&
+    (facts.compose?.files.length ?? 0) === 0 &&
+    (facts.proxies ?? []).length === 0 &&
+    (facts.fronts ?? []).filter((f) => f.origin === 'inferred').length === 0 &&
+    (facts.kube?.services.length ?? 0) + (facts.kube?.ingressNginx.length ?? 0) === 0 &&
+    files.proxyFiles.length === 0
+  );
+}
+
+export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promise<Analysis> {
+  const cwd = opts.cwd ?? process.cwd();
+  const files = opts.root ? discoverSystem(opts.root, cwd) : discoverProject(paths.length ? paths : ['.'], cwd);
+  const collected = await collectAll(files.files, { comments: opts.comments });
+  const facts = collected.facts;
+  const explicitFiles = new Set(files.files.filter((f) => f.explicit).map((f) => f.display));
+
+  const notRead = notReadFiles({
+    files: files.files,
+    collected,
+    usedElsewhere: new Set(files.proxyFiles.map((p) => p.file)),
+    known: files.unmodelled.map((u) => ({ file: u.file, reason: `${u.what}: ${u.why}` })),
+  });
+  notRead.unshift(...files.skipped);
+
+  // A file named on the command line that cannot be used makes the input unusable (exit 2); under a folder
+  // it is listed under "Not read" and the rest is analysed.
+  for (const n of notRead) {
+    if (!explicitFiles.has(n.file)) continue;
+    if (facts.diagnostics.some((d) => d.level === 'error' && d.file === n.file)) continue;
+    facts.diagnostics.push({ level: 'error', file: n.file, ...(n.line ? { line: n.line } : {}), message: n.reason });
+  }
+  if (explicitFiles.size === 0) for (const d of facts.diagnostics) if (d.level === 'error') d.level = 'warning';
+  for (const [file, at] of collected.nonUtf8) {
+    if (notRead.some((n) => n.file === file)) continue;
+    if (!facts.sources.has(file)) continue;
+    facts.diagnostics.push({
+      level: 'warning',
+      file,
+      line: at.line,
+      message: `byte 0x${at.byte.toString(16).toUpperCase().padStart(2, '0')} is not UTF-8: read as U+FFFD, the rest of the file is analysed`,
+    });
+  }
+
+  if (nothingFound(facts, files)) {
+    const where = opts.root ? `--root ${opts.root}` : paths.length ? paths.join(', ') : '.';
+    const first = notRead.find((n) => explicitFiles.has(n.file)) ?? notRead[0];
+    const error = facts.diagnostics.find((d) => d.level === 'error');
+    const why = error
+      ? `; ${error.file}${error.line ? `:${error.line}` : ''}: ${error.message}`
+      : first
+        ? `; not read: ${notReadLine(first)}${notRead.length > 1 ? ` (and ${notRead.length - 1} more)` : ''}`
+        : files.files.length === 0
+          ? '; no files there'
+          : '';
+    throw new InputError(
+      `found no proxy configuration, app-server, framework or deployment file to analyse${why}`,
+      opts.root ? undefined : where,
+    );
+  }
+
+  setChainOptions(facts, {
+    proxyFiles: files.proxyFiles,
+    url: opts.url,
+    behindTlsLb: opts.behindTlsLb,
+    unmodelled: files.unmodelled,
+  });
+  let chain: ChainAnalysis;
+  try {
+    chain = analyzeChain(facts);
+  } catch (e) {
+    // A bug in the chain must not hide the layer findings: report it and analyse an empty chain.
+    facts.diagnostics.push({
+      level: 'warning',
+      file: '(chain)',
+      message: `the chain could not be analysed: ${(e as Error).message}`,
+    });
+    chain = analyzeChain({ ...facts, nginx: { configs: [] }, appServers: [], frameworks: [], compose: undefined } as Facts, {});
+    setChainOptions(facts, {});
+  }
+
+  let findings: Finding[];
+  if (opts.checks) findings = runChecksIsolated(opts.checks, facts);
+  else {
+    const layer = refineFindings(runChecksIsolated(ALL_CHECKS, facts), chain);
+    const chainFindings = runChecksIsolated(CHAIN_CHECKS, facts);
+    findings = mergeRootCauses(layer, chainFindings);
+  }
+  return { facts, files, chain, inventory: inventory(facts, chain, files), findings: sortFindings(findings), notRead };
+}

@@ -1,0 +1,133 @@
+/**
+ * The two views of one Analysis. Same findings and diagnostics in both (so the same exit code):
+ * - lint: the findings, "Not read", and the one-line chain verdict per route;
+ * - doctor: the same, plus what was found / not found, the hop-by-hop chain and the fix plan.
+ * The JSON of both carries `notRead` and `chain` (per-route verdict lines); doctor's adds `doctor` (docs/doctor.md).
+ */
+
+import type { ChainAnalysis } from '../chain/analyze.js';
+import { chainLines, type Inventory, picture, planLines, probeCommands, verdictLine } from '../chain/render.js';
+import { spoofSummary } from '../chain/verdict.js';
+import type { Report, ReportSection } from '../render/types.js';
+import type { Analysis } from './analyze.js';
+import { notReadLine } from './not-read.js';
+
+export const DOCTOR_SCHEMA_VERSION = 1;
+
+/** Text lists longer than this are cut (the JSON keeps everything). */
+const MAX_LISTED = 50;
+
+function listed<T>(items: T[], line: (x: T) => string): string[] {
+  const out = items.slice(0, MAX_LISTED).map((x) => `  ${line(x)}`);
+  if (items.length > MAX_LISTED) out.push(`  ... and ${items.length - MAX_LISTED} more (--format json lists all)`);
+  return out;
+}
+
+function notReadSection(a: Analysis): ReportSection | null {
+  if (a.notRead.length === 0) return null;
+  return { title: `Not read (${a.notRead.length})`, lines: listed(a.notRead, notReadLine) };
+}
+
+export function chainRoutes(c: ChainAnalysis): Array<{ url: string; picture: string; verdict: string }> {
+  return c.verdict.routes.map((r) => ({ url: `${r.url} (${r.route})`, picture: picture(r.trace), verdict: verdictLine(r) }));
+}
+
+function common(a: Analysis, command: 'lint' | 'doctor', inputs: string[]): Report {
+  return {
+    command,
+    inputs,
+    findings: a.findings,
+    diagnostics: a.facts.diagnostics,
+    sections: [],
+    data: { notRead: a.notRead, chain: chainRoutes(a.chain) },
+  };
+}
+
+export function lintReport(a: Analysis, inputs: string[]): Report {
+  const r = common(a, 'lint', inputs);
+  const nr = notReadSection(a);
+  if (nr) r.sections?.push(nr);
+  const routes = chainRoutes(a.chain);
+  if (routes.length > 0) {
+    const lines: string[] = [];
+    for (const x of routes.slice(0, MAX_LISTED)) lines.push(`  ${x.url}`, `    ${x.picture}`, `    ${x.verdict}`);
+    if (routes.length > MAX_LISTED) lines.push(`  ... and ${routes.length - MAX_LISTED} more routes (--format json lists all)`);
+    lines.push('  (proxyproof doctor prints each hop, the spoofing checks and the fix plan)');
+    r.sections?.push({ title: 'Chain verdict', lines, position: 'after' });
+  }
+  return r;
+}
+
+/** The JSON payload of `doctor --format json` (schema: docs/doctor.md). */
+export function doctorPayload(a: ChainAnalysis, inv: Inventory, plan: unknown): Record<string, unknown> {
+  return {
+    doctor: {
+      schemaVersion: DOCTOR_SCHEMA_VERSION,
+      found: inv.found,
+      notFound: inv.missing,
+      topology: a.topology,
+      routes: a.verdict.routes.map((r) => ({
+        id: r.id,
+        url: r.url,
+        route: r.route,
+        complete: r.complete,
+        verdict: {
+          text: verdictLine(r),
+          scheme: r.scheme,
+          host: r.host,
+          client: r.client,
+          redirect: r.redirect ?? null,
+          spoofable: r.spoofable.map((s) => ({ from: s.from, reach: s.reach, via: s.via, what: s.what, ref: s.ref ?? null })),
+        },
+        spoofing: spoofSummary(r),
+        trace: r.trace,
+      })),
+      backends: a.verdict.backends.map((b) => ({
+        ...b,
+        spoof: b.spoof
+          ? {
+              from: b.spoof.from,
+              reach: b.spoof.reach,
+              via: b.spoof.via,
+              what: b.spoof.what,
+              ref: b.spoof.ref ?? null,
+              trace: b.spoof.trace,
+            }
+          : null,
+      })),
+      entrySpoofs: a.verdict.entrySpoofs.map((s) => ({
+        from: s.from,
+        reach: s.reach,
+        via: s.via,
+        what: s.what,
+        ref: s.ref ?? null,
+        trace: s.trace,
+      })),
+      plan,
+    },
+  };
+}
+
+export function doctorReport(a: Analysis, inputs: string[]): Report {
+  const r = common(a, 'doctor', inputs);
+  const plan = a.chain.plan;
+  const searched = a.files.searched.join(', ') || '(nothing)';
+  r.sections = [
+    {
+      title: `Found (searched ${searched})`,
+      lines: a.inventory.found.length ? listed(a.inventory.found, (l) => l) : ['  nothing the doctor understands'],
+    },
+    {
+      title: 'Not found / could not see',
+      lines: a.inventory.missing.length ? listed(a.inventory.missing, (l) => `- ${l}`) : ['  (nothing missing)'],
+    },
+  ];
+  const nr = notReadSection(a);
+  if (nr) r.sections.push(nr);
+  r.sections.push({ title: 'Chain', lines: chainLines(a.chain) });
+  const probes = probeCommands(a.chain);
+  if (probes.length > 0) r.sections.push({ title: 'Probe the live backends (proxyproof probe)', lines: probes });
+  r.sections.push({ title: 'Fix plan', lines: planLines(a.chain), position: 'after' });
+  r.data = { ...r.data, ...doctorPayload(a.chain, a.inventory, plan) };
+  return r;
+}
