@@ -255,6 +255,9 @@ export function writeOutput(file: string, text: string, cwd: string = process.cw
  * error diagnostic), 1 a finding at or above `min`, 0 none.
  */
 export function exitCodeOf(report: Report, min: Severity): number {
-  if (report.diagnostics.some((d) => d.level === 'error')) return EXIT_USAGE;
+  const errors = report.diagnostics.filter((d) => d.level === 'error');
+  if (errors.some((d) => d.scope !== 'page')) return EXIT_USAGE;
+  // Errors of single pages (a scan that loaded others): findings or not, a partial scan never exits 0.
+  if (errors.length > 0) return EXIT_FINDINGS;
   return atOrAbove(report.findings, min).length > 0 ? EXIT_FINDINGS : EXIT_OK;
 }

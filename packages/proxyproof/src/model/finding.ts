@@ -81,6 +81,12 @@ export interface Diagnostic {
   file: string;
   line?: number;
   column?: number;
+  /**
+   * `page`: the error concerns one page or URL of a scan (a page the browser could not load, a redirect
+   * target that failed); the rest of the scan stands, so it makes the exit code at least 1, not 2. A scan
+   * where no page at all could be loaded adds an unscoped error (exit 2).
+   */
+  scope?: 'page';
 }
 
 /** Raised for unusable input (exit code 2). Always carries a file (or URL) and, when known, a line. */

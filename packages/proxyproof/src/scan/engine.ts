@@ -132,7 +132,7 @@ export async function collectScanFacts(
     } finally {
       opts.progress?.stop();
     }
-    for (const f of result.failures) diagnostics.push({ level: 'error', message: f.message, file: f.url });
+    for (const f of result.failures) diagnostics.push({ level: 'error', scope: 'page', message: f.message, file: f.url });
     if (opts.engine === 'browser') {
       for (const p of result.pages) {
         // Pages the crawler fetched but never handed to the browser (total scan time reached): not loaded either.
@@ -147,7 +147,7 @@ export async function collectScanFacts(
           };
         if (p.browser?.error) {
           p.observed = [];
-          diagnostics.push({ level: 'error', message: loadErrorMessage(p.browser.error), file: p.finalUrl });
+          diagnostics.push({ level: 'error', scope: 'page', message: loadErrorMessage(p.browser.error), file: p.finalUrl });
         }
       }
     }
@@ -160,7 +160,12 @@ export async function collectScanFacts(
           file: p.finalUrl,
         });
       if (p.fetchError)
-        diagnostics.push({ level: 'error', message: `redirected to a URL that failed: ${p.fetchError}`, file: p.url });
+        diagnostics.push({
+          level: 'error',
+          scope: 'page',
+          message: `redirected to a URL that failed: ${p.fetchError}`,
+          file: p.url,
+        });
       if (p.invalidUtf8)
         diagnostics.push({
           level: 'warning',
@@ -307,6 +312,8 @@ export async function runScan(opts: ScanOptions): Promise<{ facts: ScanFacts; re
   const shown = facts.pages.slice(0, 50).map((p) => pageSummary(p, facts.engine));
   const failed = facts.engine === 'browser' ? facts.pages.filter((p) => p.browser?.error).length : 0;
   const loaded = facts.pages.length - failed;
+  if (failed > 0 && loaded === 0)
+    diagnostics.push({ level: 'error', message: 'the browser could not load any page: nothing was scanned', file: facts.entry });
   if (facts.pages.length > 50) shown.push(`... and ${facts.pages.length - 50} more pages (see --format json)`);
   const sections: ReportSection[] = [
     {
