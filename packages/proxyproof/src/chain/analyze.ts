@@ -28,6 +28,8 @@ export function analyzeChain(facts: Facts, opts?: BuildOptions): ChainAnalysis {
   const key = JSON.stringify({
     u: o.url,
     lb: o.behindTlsLb,
+    nf: o.noFront,
+    fr: facts.fronts?.map((f) => `${f.origin}:${f.name}`),
     c: o.proxyFiles?.map((c) => c.file),
     m: o.unmodelled?.length,
     n: facts.appServers.length,

@@ -2,7 +2,7 @@
  * `doctor`: the one analysis (engine/analyze.ts) shown in full (engine/report.ts): what was found and not
  * found, the hop-by-hop chain, the findings and the fix plan. Kept as the doctor's programmatic entry point.
  */
-import { type Analysis, analyze } from '../engine/analyze.js';
+import { type Analysis, analyze, type DeclaredFront } from '../engine/analyze.js';
 import { DOCTOR_SCHEMA_VERSION, doctorPayload, doctorReport } from '../engine/report.js';
 import type { Facts } from '../model/facts.js';
 import type { Report } from '../render/types.js';
@@ -14,6 +14,7 @@ export interface DoctorOptions {
   root?: string;
   url?: string;
   behindTlsLb?: boolean;
+  front?: DeclaredFront;
   cwd?: string;
 }
 

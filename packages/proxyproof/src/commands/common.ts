@@ -6,9 +6,12 @@
 import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Option } from 'commander';
+import { FRONT_NAMES } from '../collectors/front/collector.js';
+import type { DeclaredFront } from '../engine/analyze.js';
 import { atOrAbove } from '../engine/lint.js';
 import type { CheckMeta } from '../model/check.js';
 import { type Finding, InputError, isSeverity, SEVERITIES, type Severity } from '../model/finding.js';
+import type { FrontName } from '../model/proxy.js';
 import { docsResolver } from '../render/docs.js';
 import { fingerprints } from '../render/fingerprint.js';
 import { RENDERERS } from '../render/index.js';
@@ -81,6 +84,49 @@ export function projectConfig(opts: Pick<OutputOptions, 'configFile'>, cwd: stri
  */
 export function frontDoor(opts: OutputOptions & { front?: string }, cwd: string = process.cwd()): string | undefined {
   return opts.front ?? projectConfig(opts, cwd).front;
+}
+
+/** `--front <name>` for the commands that take a front door (lint, doctor). */
+export function frontOption(): Option {
+  return new Option(
+    '--front <name>',
+    `the cloud/PaaS front door in front of the first proxy or app (${FRONT_NAMES.join(', ')}; default: .proxyproof.json "front", else inferred from the tree)`,
+  );
+}
+
+/**
+ * The front door declared with `--front` or `.proxyproof.json`'s `front`, validated: an unknown name is a usage
+ * error listing the valid names (naming the config file, and the line of its "front", when it came from there).
+ */
+export function declaredFront(opts: OutputOptions & { front?: string }, cwd: string = process.cwd()): DeclaredFront | undefined {
+  const name = frontDoor(opts, cwd);
+  if (name === undefined) return undefined;
+  const fromOption = opts.front !== undefined;
+  const config = fromOption ? undefined : projectConfig(opts, cwd);
+  let line: number | undefined;
+  if (config?.file) {
+    try {
+      const i = readFileSync(resolve(cwd, config.file), 'utf8')
+        .split(/\r?\n/)
+        .findIndex((l) => /"front"\s*:/.test(l));
+      if (i >= 0) line = i + 1;
+    } catch {
+      // Already read once by projectConfig; a file that vanished since has no line to show.
+    }
+  }
+  if (!(FRONT_NAMES as string[]).includes(name)) {
+    const message = `${fromOption ? '--front' : '"front"'}: unknown front '${name}' (one of ${FRONT_NAMES.join(', ')})`;
+    throw fromOption ? new InputError(message) : new InputError(message, config?.file, line);
+  }
+  return fromOption
+    ? { name: name as FrontName, origin: 'declared' }
+    : {
+        name: name as FrontName,
+        origin: 'config',
+        ...(config?.file
+          ? { ref: { file: config.file, line: line ?? 0, snippet: `"front": "${name}"`, origin: 'declared' } }
+          : {}),
+      };
 }
 
 export function effectiveMinSeverity(opts: OutputOptions, config: ProjectConfig): Severity {

@@ -1,5 +1,5 @@
 /**
- * `proxyproof doctor [DIR...] [--root /] [--url https://...] [--behind-tls-lb]`: the one analysis shown in
+ * `proxyproof doctor [DIR...] [--root /] [--url https://...] [--behind-tls-lb] [--front NAME]`: the one analysis shown in
  * full (found / not found, the hop-by-hop chain, the findings, the fix plan). Same findings and exit code as
  * `lint` on the same inputs. JSON: the common report plus `doctor` (topology, traces, verdicts, plan), see
  * docs/doctor.md.
@@ -9,12 +9,13 @@ import { runDoctor } from '../chain/run.js';
 import { InputError } from '../model/finding.js';
 import { textRenderer } from '../render/text.js';
 import type { RenderOptions, Report } from '../render/types.js';
-import { emit, type OutputOptions, outputOptions } from './common.js';
+import { declaredFront, emit, frontOption, type OutputOptions, outputOptions } from './common.js';
 
 export interface DoctorCliOptions extends OutputOptions {
   root?: string;
   url?: string;
   behindTlsLb?: boolean;
+  front?: string;
 }
 
 /** The doctor's text: the common text renderer over the doctor's sections. */
@@ -34,7 +35,8 @@ export function registerDoctor(program: Command): void {
       'read system locations under this root (/etc/nginx, systemd units, /etc/caddy, and the project folders they name)',
     )
     .option('--url <url>', 'the public URL to diagnose when several servers match (https://example.com:8443/)')
-    .addOption(new Option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy'));
+    .addOption(new Option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy'))
+    .addOption(frontOption());
   for (const o of outputOptions()) cmd.addOption(o);
   cmd.action(async (dirs: string[], opts: DoctorCliOptions) => {
     if (opts.url) {
@@ -45,7 +47,13 @@ export function registerDoctor(program: Command): void {
       }
     }
     if (opts.root && dirs.length > 0) throw new InputError('give either folders or --root, not both');
-    const { report, analysis } = await runDoctor(dirs, { root: opts.root, url: opts.url, behindTlsLb: opts.behindTlsLb });
+    const front = declaredFront(opts);
+    const { report, analysis } = await runDoctor(dirs, {
+      root: opts.root,
+      url: opts.url,
+      behindTlsLb: opts.behindTlsLb,
+      front,
+    });
     report.chain = analysis;
     process.exitCode = await emit(report, opts);
   });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { lintPaths } from '../engine/lint.js';
 import { InputError } from '../model/finding.js';
-import { emit, type OutputOptions, outputOptions } from './common.js';
+import { declaredFront, emit, frontOption, type OutputOptions, outputOptions } from './common.js';
 
 export function registerLint(program: Command): void {
   const cmd = program
@@ -10,22 +10,30 @@ export function registerLint(program: Command): void {
     .argument('<paths...>', 'files and directories to lint')
     .option('--comments', 'keep comments in parsed nginx trees (json output)')
     .option('--url <url>', 'the public URL to diagnose when several servers match (https://example.com:8443/)')
-    .option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy');
+    .option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy')
+    .addOption(frontOption());
   for (const o of outputOptions()) cmd.addOption(o);
-  cmd.action(async (paths: string[], opts: OutputOptions & { comments?: boolean; url?: string; behindTlsLb?: boolean }) => {
-    if (opts.url) {
-      try {
-        new URL(opts.url);
-      } catch {
-        throw new InputError(`--url: not a URL: ${opts.url}`);
+  cmd.action(
+    async (
+      paths: string[],
+      opts: OutputOptions & { comments?: boolean; url?: string; behindTlsLb?: boolean; front?: string },
+    ) => {
+      if (opts.url) {
+        try {
+          new URL(opts.url);
+        } catch {
+          throw new InputError(`--url: not a URL: ${opts.url}`);
+        }
       }
-    }
-    const { report, analysis } = await lintPaths(paths, {
-      comments: opts.comments,
-      url: opts.url,
-      behindTlsLb: opts.behindTlsLb,
-    });
-    report.chain = analysis.chain;
-    process.exitCode = await emit(report, opts);
-  });
+      const front = declaredFront(opts);
+      const { report, analysis } = await lintPaths(paths, {
+        comments: opts.comments,
+        url: opts.url,
+        behindTlsLb: opts.behindTlsLb,
+        front,
+      });
+      report.chain = analysis.chain;
+      process.exitCode = await emit(report, opts);
+    },
+  );
 }

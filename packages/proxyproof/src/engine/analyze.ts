@@ -7,16 +7,27 @@
  */
 import { analyzeChain, type ChainAnalysis, setChainOptions } from '../chain/analyze.js';
 import { type DeploymentFiles, discoverProject, discoverSystem } from '../chain/discover.js';
+import type { Ref } from '../chain/model.js';
 import { mergeRootCauses, refineFindings } from '../chain/refine.js';
 import { type Inventory, inventory } from '../chain/render.js';
 import { CHAIN_CHECKS } from '../checks/chain/index.js';
 import { ALL_CHECKS } from '../checks/index.js';
+import { FRONTS } from '../collectors/front/collector.js';
 import type { Check } from '../model/check.js';
 import type { CollectOptions, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
 import { type Finding, InputError, severityRank } from '../model/finding.js';
+import type { FrontFacts, FrontName } from '../model/proxy.js';
 import { collectAll } from './collect.js';
 import { notReadFiles, notReadLine } from './not-read.js';
+
+/** A front door named by the user: `--front` (origin declared) or `.proxyproof.json` `front` (origin config). */
+export interface DeclaredFront {
+  name: FrontName;
+  origin: 'declared' | 'config';
+  /** The config file's "front" line. */
+  ref?: Ref;
+}
 
 export interface AnalyzeOptions extends CollectOptions {
   cwd?: string;
@@ -26,6 +37,8 @@ export interface AnalyzeOptions extends CollectOptions {
   url?: string;
   /** A TLS-terminating load balancer sits in front of the proxy. */
   behindTlsLb?: boolean;
+  /** The front door the user named; it replaces the fronts inferred from the tree (`none`: no front at all). */
+  front?: DeclaredFront;
   /**
    * Test seam for one check's case table: run exactly these checks on the facts, unrefined (no chain checks,
    * no chain refinement, no merging). The commands never set it.
@@ -85,6 +98,23 @@ export function nothingFound(facts: Facts, files: DeploymentFiles): boolean {
   );
 }
 
+function declaredFrontFacts(d: DeclaredFront): FrontFacts {
+  const f = FRONTS[d.name];
+  const how =
+    d.origin === 'declared'
+      ? `declared with --front ${d.name}`
+      : `declared with --front ${d.name} (the "front" of ${d.ref?.file ?? '.proxyproof.json'})`;
+  return {
+    name: d.name,
+    origin: d.origin,
+    evidence: d.ref ? [d.ref] : [],
+    terminatesTls: f.terminatesTls,
+    sends: f.sends,
+    ranges: f.ranges,
+    why: `${how}: ${f.what}`,
+  };
+}
+
 export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promise<Analysis> {
   const cwd = opts.cwd ?? process.cwd();
   const files = opts.root ? discoverSystem(opts.root, cwd) : discoverProject(paths.length ? paths : ['.'], cwd);
@@ -136,10 +166,13 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     );
   }
 
+  if (opts.front) facts.fronts = opts.front.name === 'none' ? [] : [declaredFrontFacts(opts.front)];
+
   setChainOptions(facts, {
     proxyFiles: files.proxyFiles,
     url: opts.url,
     behindTlsLb: opts.behindTlsLb,
+    noFront: opts.front?.name === 'none',
     unmodelled: files.unmodelled,
   });
   let chain: ChainAnalysis;

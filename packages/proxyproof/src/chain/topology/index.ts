@@ -3,7 +3,9 @@
  * Caddy/HAProxy/Apache/Traefik from the neutral proxy facts of their collectors); app servers and frameworks come from the python/deploy/node
  * collectors; links are resolved by address; entries are the hops nobody proxies to.
  */
+import { FRONTS } from '../../collectors/front/collector.js';
 import type { Facts } from '../../model/facts.js';
+import type { FrontFacts } from '../../model/proxy.js';
 import type { Entry, LoadBalancer, ProxyHop, Ref, Topology } from '../model.js';
 import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
@@ -22,6 +24,8 @@ export interface BuildOptions {
   proxyFiles?: ProxyFile[];
   /** `--behind-tls-lb`: a TLS-terminating load balancer sits in front of the proxies. */
   behindTlsLb?: boolean;
+  /** `--front none`: no front door, so no load balancer is put in front (not even one inferred from real-ip settings). */
+  noFront?: boolean;
   /** `--url`: the public entry to diagnose. */
   url?: string;
   /** Files the model does not simulate (HAProxy, Apache...), found by discovery. */
@@ -96,7 +100,13 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   // Entries: hops no other hop proxies to.
   const targeted = new Set(topology.links.flatMap((l) => (l.target.kind === 'proxy' ? [l.target.hopId] : [])));
   let lbDeclared: LoadBalancer | undefined;
-  if (opts.behindTlsLb)
+  // A front door named with --front / .proxyproof.json (facts.fronts then holds only it) is more specific than
+  // --behind-tls-lb; one inferred from the tree is used only when nothing is declared and nginx shows no balancer.
+  const fronts = facts.fronts ?? [];
+  const named = fronts.find((f) => f.origin !== 'inferred' && f.name !== 'none');
+  const inferred = named ? undefined : fronts.find((f) => f.origin === 'inferred' && f.name !== 'none');
+  if (named) lbDeclared = frontLb(named);
+  else if (opts.behindTlsLb)
     lbDeclared = {
       type: 'lb',
       label: 'TLS load balancer (--behind-tls-lb)',
@@ -105,15 +115,20 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
       why: 'declared with --behind-tls-lb',
       origin: 'declared',
     };
+  const lbInferred = inferred ? frontLb(inferred) : undefined;
   for (const hop of proxies) {
     if (targeted.has(hop.id)) continue;
     const front = ng.behindFront.get(hop.id);
     const hasTls = hop.listeners.some((l) => l.tls);
     hop.listeners.forEach((l, i) => {
       let lb: LoadBalancer | undefined;
-      if (!l.tls && !hasTls && (lbDeclared || front)) {
+      if (opts.noFront) {
+        // --front none: the proxy is the edge.
+      } else if (!l.tls && !hasTls && lbInferred && !lbDeclared && !front) {
+        lb = { ...lbInferred, mode: lbInferred.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' };
+      } else if (!l.tls && !hasTls && (lbDeclared || front)) {
         lb = lbDeclared
-          ? { ...lbDeclared, mode: l.proxyProtocol ? 'tcp' : 'http' }
+          ? { ...lbDeclared, mode: lbDeclared.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' }
           : {
               type: 'lb',
               label: `TLS load balancer (inferred from ${front?.[0] ? refText(front[0]) : 'real-ip settings'})`,
@@ -136,6 +151,26 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   }
   if (opts.url) filterByUrl(topology, opts.url, notes);
   return { topology, otherServers: ng.other, notes };
+}
+
+/**
+ * The load balancer a cloud/PaaS front stands for: an L7 front that ends TLS and sends X-Forwarded-Proto is an
+ * 'http' balancer (like --behind-tls-lb); an AWS NLB (TLS at L4, no headers) is a 'tcp' one.
+ */
+function frontLb(f: FrontFacts): LoadBalancer {
+  const what = FRONTS[f.name].what;
+  const ref = f.evidence[0];
+  const l4 = f.name === 'aws-nlb' || !f.sends.some((h) => /^x-forwarded-proto$/i.test(h));
+  const how = f.origin === 'inferred' ? `inferred from ${ref ? refText(ref) : 'the tree'}` : `--front ${f.name}`;
+  return {
+    type: 'lb',
+    label: `${what} (${how})`,
+    mode: l4 ? 'tcp' : 'http',
+    port: 443,
+    why: `${f.origin === 'inferred' ? `${how}: ` : ''}${f.why}`,
+    ...(ref ? { ref } : {}),
+    origin: f.origin === 'inferred' ? 'inferred' : 'declared',
+  };
 }
 
 function filterByUrl(t: Topology, raw: string, notes: string[]): void {
