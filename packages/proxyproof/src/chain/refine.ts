@@ -106,9 +106,26 @@ function places(f: Finding): Set<string> {
 function pickFix(head: Finding, c: Finding): Finding['fix'] {
   const h = head.fix;
   const p = c.fix;
+  // A mechanical fix of the layer check (it knows the file's syntax and says insert or replace) is the one
+  // `fix` can apply; the chain's planned edit is only used when the headline has none.
+  if (head !== c && isMechanical(h)) return h;
   if (!p?.lines?.length) return h ?? p;
   if (h?.lines?.length && h.file === p.file && h.line === p.line) return h;
   return p;
+}
+
+function isMechanical(f: Finding['fix']): f is NonNullable<Finding['fix']> {
+  return Boolean(f?.file && f.line !== undefined && f.lines?.length && f.placement);
+}
+
+function sameEdit(a: Finding['fix'], b: Finding['fix']): boolean {
+  return (
+    Boolean(a && b) &&
+    a?.file === b?.file &&
+    a?.line === b?.line &&
+    a?.placement === b?.placement &&
+    JSON.stringify(a?.lines) === JSON.stringify(b?.lines)
+  );
 }
 
 /** The refinement's own "(chain: ...)" note, dropped when the chain's message is attached in full. */
@@ -138,12 +155,20 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
       out.push(c);
       continue;
     }
-    for (const l of related) consumed.add(l);
     const primary = c.evidence[0] ? at(c.evidence[0]) : '';
     const head =
       related.find((l) => l.evidence[0] && at(l.evidence[0]) === primary) ?? related.find((l) => places(l).has(primary)) ?? null;
     const base = head ?? c;
-    const others = related.filter((l) => l !== head);
+    // A related finding whose own mechanical fix is a different edit (another location that drops the header,
+    // say) stays a finding of its own: merging it would lose the change it asks for.
+    const others = related.filter((l) => l !== head && !(isMechanical(l.fix) && !sameEdit(l.fix, pickFix(base, c))));
+    if (head) consumed.add(head);
+    for (const l of others) consumed.add(l);
+    if (!head && others.length === 0) {
+      out.push(c);
+      continue;
+    }
+    const merged = head ? [head, ...others] : others;
     const evidence = [...base.evidence];
     const seen = new Set(evidence.map((e) => `${at(e)}|${e.note ?? ''}`));
     const seenAt = new Set(evidence.map(at));
@@ -155,7 +180,7 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
         seenAt.add(at(e));
         evidence.push(e);
       }
-    const severity = [c, ...related].reduce(
+    const severity = [c, ...merged].reduce(
       (s, f) => (severityRank(f.severity) > severityRank(s) ? f.severity : s),
       base.severity,
     );
@@ -170,7 +195,7 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
       data: {
         ...base.data,
         ...(head ? { chainFinding: { id: c.id, severity: c.severity, message: c.message, ...(c.data ?? {}) } } : {}),
-        merged: related.map((l) => ({ id: l.id, severity: l.severity, at: l.evidence[0] ? at(l.evidence[0]) : null })),
+        merged: merged.map((l) => ({ id: l.id, severity: l.severity, at: l.evidence[0] ? at(l.evidence[0]) : null })),
       },
     });
   }

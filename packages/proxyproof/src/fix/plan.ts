@@ -121,8 +121,11 @@ function styled(e: Edit, target: string, next?: string): string[] {
   const bare = e.lines.every((l) => l === '' || leading(l) === '');
   // After a line that opens a block (`location / {`, `<VirtualHost *:80>`), new lines take the block's own
   // indentation: that of the line that follows, when it is deeper.
-  const opens = /\{\s*$/.test(target) || /^\s*<[A-Za-z][^/>]*>\s*$/.test(target);
-  const inner = next !== undefined && leading(next).length > leading(target).length ? leading(next) : leading(target);
+  // A YAML mapping key (`service:`) opens a block too: its children go one level deeper.
+  const yamlKey = /^\s*[^#\s][^#]*:\s*$/.test(target);
+  const opens = /\{\s*$/.test(target) || /^\s*<[A-Za-z][^/>]*>\s*$/.test(target) || yamlKey;
+  const deeper = next !== undefined && leading(next).length > leading(target).length;
+  const inner = deeper ? leading(next ?? '') : yamlKey ? `${leading(target)}  ` : leading(target);
   const indent = bare ? (e.placement === 'after' && opens ? inner : leading(target)) : '';
   return e.lines.map((l) => {
     const s = l === '' ? l : indent + l;

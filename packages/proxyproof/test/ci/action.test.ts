@@ -126,7 +126,7 @@ test('lint on a sample repository: SARIF written and uploaded, annotations, outp
     assert.match(out, new RegExp(`^findings=${findings}$`, 'm'));
     assert.match(
       readFileSync(join(ws, '.gh-summary'), 'utf8'),
-      /### proxyproof lint: \d+ findings[\s\S]*\| high \| `nginx\/forwarded-proto-missing` \| `nginx\/sites-enabled\/mysite:50` \|/,
+      /### proxyproof lint: \d+ findings[\s\S]*\| (?:high|critical) \| `nginx\/forwarded-proto-missing` \| `nginx\/sites-enabled\/mysite:50` \|/,
     );
     assert.equal(uploads.length, before + 1);
     const up = uploads[uploads.length - 1] as Upload;

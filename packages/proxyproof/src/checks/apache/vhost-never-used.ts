@@ -30,6 +30,10 @@ export const apacheVhostNeverUsed: Check = {
         const others = vhosts.filter((o) => o !== v && o.addrs.some((a) => /:\d+$/.test(a)));
         if (others.length === 0) continue;
         const serving = others.filter((o) => o.proxies);
+        // Harmless once every vhost that proxies carries the same header rules itself (the fix copies them there).
+        const covered = (o: (typeof vhosts)[number]) =>
+          v.headerRules.every((r) => o.headerRules.some((x) => x.name.toLowerCase() === r.name.toLowerCase()));
+        if (v.headerRules.length > 0 && serving.length > 0 && serving.every(covered)) continue;
         const evidence: Evidence[] = [ev(v.ref, 'matches only ports no other vhost names')];
         for (const r of v.headerRules) evidence.push(ev(r.ref, 'never applied'));
         for (const o of serving) {

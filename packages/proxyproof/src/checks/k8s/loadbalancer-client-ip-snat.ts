@@ -37,7 +37,7 @@ export const k8sLoadBalancerClientIpSnat: Check = {
             description: 'Preserve the source address.',
             file: s.ref.file,
             line: s.ref.line,
-            lines: ['  externalTrafficPolicy: Local'],
+            lines: ['externalTrafficPolicy: Local'],
             placement: 'after',
           },
         }),

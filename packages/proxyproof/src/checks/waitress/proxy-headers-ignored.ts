@@ -68,6 +68,11 @@ export const waitressProxyHeadersIgnored: Check = {
       evidence.push(...front.slice(0, 1));
       const indentOf = (e?: Evidence) => /^\s*/.exec(facts.sources.get(e?.file ?? '')?.[(e?.line ?? 1) - 1] ?? '')?.[0] ?? '';
       const varName = /(\w+)\s*=\s*Flask\s*\(/.exec(appLine?.snippet ?? '')?.[1] ?? 'app';
+      const proxyFixLines = [
+        `${indentOf(appLine)}from werkzeug.middleware.proxy_fix import ProxyFix`,
+        `${indentOf(appLine)}${varName}.wsgi_app = ProxyFix(${varName}.wsgi_app, x_for=1, x_proto=1, x_host=1)`,
+      ];
+      const localOnly = s.binds.length > 0 && s.binds.every((b) => b.exposure === 'loopback' || b.exposure === 'unix');
       out.push(
         finding(meta, {
           severity: front.length > 0 || hook.length > 0 ? 'high' : 'medium',
@@ -79,22 +84,21 @@ export const waitressProxyHeadersIgnored: Check = {
             '.',
           evidence,
           why: 'waitress only applies X-Forwarded-* when trusted_proxy matches the peer and trusted_proxy_headers lists them; Werkzeug applies them only through ProxyFix. PREFERRED_URL_SCHEME is used only outside a request context.',
-          fix: appLine
-            ? {
-                description:
-                  'Wrap the WSGI app in ProxyFix (one proxy in front), or give serve() trusted_proxy and trusted_proxy_headers.',
-                file: appLine.file,
-                line: appLine.line,
-                lines: [
-                  `${indentOf(appLine)}from werkzeug.middleware.proxy_fix import ProxyFix`,
-                  `${indentOf(appLine)}${varName}.wsgi_app = ProxyFix(${varName}.wsgi_app, x_for=1, x_proto=1, x_host=1)`,
-                ],
-                placement: 'after',
-              }
-            : {
-                description:
-                  "Pass trusted_proxy='<proxy address>' and trusted_proxy_headers='x-forwarded-proto x-forwarded-for' to serve().",
-              },
+          // ProxyFix believes the last hop of whoever connects: a mechanical fix only where nobody but a proxy
+          // on the same host can connect (loopback or a unix socket); elsewhere it would make the backend spoofable.
+          fix:
+            appLine && localOnly
+              ? {
+                  description:
+                    'Wrap the WSGI app in ProxyFix (one proxy in front), or give serve() trusted_proxy and trusted_proxy_headers.',
+                  file: appLine.file,
+                  line: appLine.line,
+                  lines: proxyFixLines,
+                  placement: 'after',
+                }
+              : {
+                  description: `No mechanical fix: waitress listens where others than the proxy can connect, so ProxyFix would let them forge the scheme and address. Pass trusted_proxy='<proxy address>' and trusted_proxy_headers='x-forwarded-proto x-forwarded-for' to serve(), or bind it to 127.0.0.1 (proxy on the same host) and wrap the app: ${proxyFixLines.map((l) => l.trim()).join('; ')}.`,
+                },
         }),
       );
     }

@@ -45,11 +45,9 @@ export function isDockerfile(name: string): boolean {
 
 export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_CONFIG_BYTES): string | undefined {
   if (f.size > cap) {
-    ctx.facts.diagnostics.push({
-      level: 'note',
-      file: f.display,
-      message: `skipped: ${f.size} bytes is over the ${cap}-byte limit for configuration files`,
-    });
+    const message = `skipped: ${f.size} bytes is over the ${cap}-byte limit for configuration files`;
+    ctx.facts.diagnostics.push({ level: 'note', file: f.display, message });
+    ctx.skip(f, message);
     return undefined;
   }
   const b = ctx.read(f);

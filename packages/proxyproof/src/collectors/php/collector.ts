@@ -34,6 +34,25 @@ function rootOf(display: string, re: RegExp): string | undefined {
 }
 
 /** A PHP trust expression -> list: '*' -> ['*'], [..] -> entries, env('X') -> env, null -> []. */
+/**
+ * Symfony's `private_ranges` keyword (5.2+) stands for `IpUtils::PRIVATE_SUBNETS`
+ * (symfony/http-foundation IpUtils.php): loopback, RFC 1918, link-local and the IPv6 equivalents.
+ */
+const SYMFONY_PRIVATE_SUBNETS = [
+  '127.0.0.0/8',
+  '10.0.0.0/8',
+  '192.168.0.0/16',
+  '172.16.0.0/12',
+  '169.254.0.0/16',
+  '0.0.0.0/8',
+  '240.0.0.0/4',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+  '::ffff:0:0/96',
+  '::/128',
+];
+
 function trustList(expr: string, ref: SourceRef): Valued<string[]> {
   const e = expr.trim().replace(/;$/, '').trim();
   if (/^null$/i.test(e)) return lit([] as string[], ref);
@@ -188,7 +207,7 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
               .split(',')
               .map((s) => s.trim())
               .filter(Boolean)
-              .map((s) => (s === 'REMOTE_ADDR' ? '*' : s)),
+              .flatMap((s) => (s === 'REMOTE_ADDR' ? ['*'] : s === 'private_ranges' ? SYMFONY_PRIVATE_SUBNETS : [s])),
             t.hit.ref,
           );
     }

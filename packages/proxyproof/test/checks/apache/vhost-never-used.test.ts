@@ -25,6 +25,14 @@ const cases: Case[] = [
     expect: { count: 0 },
   },
   { name: 'valid: only port vhosts', files: { 'h.conf': proxying }, expect: { count: 0 } },
+  {
+    name: 'valid: the proxying vhost carries the same header itself (the leftover wildcard is harmless)',
+    files: {
+      'h.conf':
+        '<VirtualHost *:*>\n    RequestHeader set "X-Forwarded-Proto" expr=%{REQUEST_SCHEME}\n</VirtualHost>\n<VirtualHost *:80>\n    RequestHeader set "X-Forwarded-Proto" expr=%{REQUEST_SCHEME}\n    ProxyPass / http://127.0.0.1:5000/\n</VirtualHost>\n',
+    },
+    expect: { count: 0 },
+  },
 ];
 
 for (const c of cases) test(c.name, async () => void (await runCase(check, c)));

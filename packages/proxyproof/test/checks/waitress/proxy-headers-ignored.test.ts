@@ -19,6 +19,13 @@ const cases: Case[] = [
       file: 'main.py',
       line: 1,
       message: /PREFERRED_URL_SCHEME does not fix this/,
+    },
+  },
+  {
+    name: 'invalid, loopback only: the ProxyFix wrap is the mechanical fix (0.0.0.0 above gets advice: ProxyFix there is spoofable)',
+    files: { 'app/__init__.py': app(), 'main.py': main().replace('"0.0.0.0"', '"127.0.0.1"') },
+    expect: {
+      count: 1,
       fixLine: '    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)',
     },
   },
