@@ -159,9 +159,13 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
     const head =
       related.find((l) => l.evidence[0] && at(l.evidence[0]) === primary) ?? related.find((l) => places(l).has(primary)) ?? null;
     const base = head ?? c;
-    // A related finding whose own mechanical fix is a different edit (another location that drops the header,
-    // say) stays a finding of its own: merging it would lose the change it asks for.
-    const others = related.filter((l) => l !== head && !(isMechanical(l.fix) && !sameEdit(l.fix, pickFix(base, c))));
+    // A related finding whose own mechanical fix is another edit in the same file as the headline's (another
+    // location that drops the header, say) stays a finding of its own: merging it would lose a change the loss
+    // needs. Consequences in other layers (Django's redirect loop behind nginx's missing header) are merged.
+    const headFix = pickFix(base, c);
+    const others = related.filter(
+      (l) => l !== head && !(isMechanical(l.fix) && l.fix.file === headFix?.file && !sameEdit(l.fix, headFix)),
+    );
     if (head) consumed.add(head);
     for (const l of others) consumed.add(l);
     if (!head && others.length === 0) {
