@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { Diagnostic } from '../../model/finding.js';
+import { sniffConfigFormat } from '../sniff.js';
 import { detemplate, isPlaceholder, isTemplateName, renderedName } from '../template/index.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
 import { analysedBlock, suggestDirective } from './directives.js';
@@ -51,8 +52,12 @@ function parentName(abs: string): string {
 function classify(f: DiscoveredFile, sniff: (f: DiscoveredFile) => string): Kind | undefined {
   const kind = classifyByName(f);
   if (!f.explicit) return kind;
-  // Named on the command line: ours when it is named like an nginx file or reads like one.
-  if (kind || LOOKS_NGINX.test(sniff(f))) return 'explicit';
+  // Named on the command line: ours when it is named like an nginx file or reads like one, unless its content
+  // reads as another proxy's config (an Apache vhost or haproxy.cfg named `site.conf`): its collector reads it.
+  const text = sniff(f);
+  const format = sniffConfigFormat(text);
+  if (format && format !== 'nginx') return undefined;
+  if (kind || LOOKS_NGINX.test(text)) return 'explicit';
   return undefined;
 }
 
