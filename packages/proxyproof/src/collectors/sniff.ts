@@ -13,10 +13,12 @@
  * A format needs at least two votes and more than any other; otherwise the answer is undefined (unknown).
  */
 
+import { SNIFF_BYTES } from '../model/limits.js';
+
 export type ConfigFormat = 'nginx' | 'apache' | 'haproxy' | 'caddy';
 
-/** Bytes of the file looked at (the start of a config says what it is). */
-export const SNIFF_CHARS = 64 * 1024;
+/** Characters of the file looked at (the start of a config says what it is). */
+const SNIFF_CHARS = SNIFF_BYTES;
 
 const APACHE_SECTION =
   /^<\/?(?:VirtualHost|Directory|DirectoryMatch|Location|LocationMatch|Files|FilesMatch|IfModule|IfDefine|IfVersion|Proxy|ProxyMatch|Macro)\b/i;

@@ -9,11 +9,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
+import { MAX_FILE_BYTES, SNIFF_BYTES, tooLarge } from '../model/limits.js';
 import type { Collected } from './collect.js';
-import { MAX_FILE_BYTES } from './discover.js';
-
-/** Bytes read from an unused file to judge it by content. */
-const SNIFF_BYTES = 64 * 1024;
 
 /** Names that are deployment material whatever their content. */
 const DEPLOY_NAME =
@@ -156,7 +153,7 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
       continue;
     }
     if (f.size > MAX_FILE_BYTES) {
-      out.push({ file: f.display, reason: `too large: ${f.size} bytes (the limit for a file is ${MAX_FILE_BYTES} bytes)` });
+      out.push({ file: f.display, reason: tooLarge(f.size, MAX_FILE_BYTES, 'any file') });
       continue;
     }
     if (b.includes(0)) {

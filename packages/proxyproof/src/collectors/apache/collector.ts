@@ -287,7 +287,6 @@ export const apacheCollector: Collector = {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
-      if (f.size > 4 * 1024 * 1024) continue;
       const head = readText(ctx, f);
       if (head === undefined) continue;
       // Named on the command line, the content decides (the name of `site.conf` says nothing).

@@ -7,6 +7,7 @@
  */
 import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { FrontFacts, FrontName } from '../../model/proxy.js';
 import { baseName, readText } from '../proxy/common.js';
 
@@ -129,7 +130,7 @@ export const frontCollector: Collector = {
         if (line) add(front('render', [{ file: f.display, line }], "a Render web service: Render's proxy ends TLS"));
         continue;
       }
-      if (/\.tf$/.test(name) && f.size < 2 * 1024 * 1024) {
+      if (/\.tf$/.test(name) && f.size <= MAX_CONFIG_BYTES) {
         const src = readText(ctx, f);
         if (!src || !/resource\s+"aws_lb_listener"/.test(src)) continue;
         const lines = src.split(/\r?\n/);

@@ -7,6 +7,7 @@
  */
 import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { KubeFacts } from '../../model/proxy.js';
 import { configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
@@ -67,10 +68,10 @@ export const kubeCollector: Collector = {
   collect(ctx) {
     for (const f of ctx.files) {
       const name = configName(f.display);
-      if (!/\.ya?ml$/i.test(name) || f.size > 4 * 1024 * 1024) continue;
+      if (!/\.ya?ml$/i.test(name) || f.size > MAX_CONFIG_BYTES) continue;
       const src = readText(ctx, f);
       if (src === undefined || !/kind:\s*(Service|ConfigMap)|controller:/.test(src)) continue;
-      const docs = yamlDocs(src);
+      const docs = yamlDocs(src, (p) => ctx.skip(f, p.message, p.line));
       if (!docs) continue;
       const file = f.display;
       ctx.facts.kube ??= { ingressNginx: [], services: [] };

@@ -10,6 +10,7 @@
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppServerFacts, FrameworkFacts, FrameworkKind, SourceRef, Valued } from '../../model/facts.js';
+import { MAX_SOURCE_BYTES } from '../../model/limits.js';
 import { buildAppServer } from '../deploy/appserver.js';
 import { guarded, readText, refIn } from '../deploy/collector.js';
 import type { FoundInvocation } from '../deploy/servers.js';
@@ -115,7 +116,7 @@ class PythonRun {
         if (t !== undefined) readPins(f.display, t, this.pins);
       }
       if (!f.abs.endsWith('.py')) continue;
-      if (f.size > 1024 * 1024) {
+      if (f.size > MAX_SOURCE_BYTES) {
         readText(this.ctx, f); // records the "skipped" note
         continue;
       }

@@ -13,10 +13,11 @@
  *   `'last'` keeps the `else` branch, or nothing when there is none) and records which it kept, so a finding can
  *   say which branch it was found in; loops keep their body once; Go `define` bodies are dropped.
  * - A file whose lines are mostly template code is too template-heavy to read: `heavy` says why.
- * Bounded: one linear pass, at most MAX_TEMPLATE_BYTES, nesting capped at MAX_DEPTH.
+ * Bounded: one linear pass, at most MAX_CONFIG_BYTES (model/limits.ts), nesting capped at MAX_DEPTH.
  */
 
 import type { Diagnostic } from '../../model/finding.js';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
 
 export type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
@@ -37,7 +38,8 @@ export interface DetemplateOptions {
   branch?: 'first' | 'last';
 }
 
-export const MAX_TEMPLATE_BYTES = 4 * 1024 * 1024;
+export { MAX_CONFIG_BYTES as MAX_TEMPLATE_BYTES };
+
 const MAX_DEPTH = 64;
 
 /** Suffixes that mark a template; the name without them is the file it renders to. */
@@ -175,7 +177,7 @@ export function templateKinds(text: string, name = ''): TemplateKind[] {
  * template syntax that applies to this file.
  */
 export function detemplate(text: string, options: DetemplateOptions = {}): Detemplated | undefined {
-  if (text.length > MAX_TEMPLATE_BYTES || !/\{\{|\{%|\{#|<%|\$\{[A-Z]/.test(text)) return undefined;
+  if (text.length > MAX_CONFIG_BYTES || !/\{\{|\{%|\{#|<%|\$\{[A-Z]/.test(text)) return undefined;
   const kinds = templateKinds(text, options.name ?? '');
   if (kinds.length === 0) return undefined;
   const branchMode = options.branch ?? 'first';
@@ -371,7 +373,7 @@ export function renderForCollectors(
   diagnostics: Diagnostic[],
   notes?: Map<string, TemplateNote>,
 ): Buffer {
-  if (raw.length > MAX_TEMPLATE_BYTES || raw.includes(0)) return raw;
+  if (raw.length > MAX_CONFIG_BYTES || raw.includes(0)) return raw;
   const text = raw.toString('utf8');
   if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]/.test(text)) return raw;
   const d = detemplate(text, { name: display });
