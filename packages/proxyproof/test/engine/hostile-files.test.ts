@@ -55,7 +55,11 @@ describe('YAML alias bombs', () => {
   });
 
   const cases: Array<{ name: string; file: string; body: string }> = [
-    { name: 'docker-compose.yml', file: 'docker-compose.yml', body: 'services:\n  web:\n    image: nginx\n    environment: *i\n' },
+    {
+      name: 'docker-compose.yml',
+      file: 'docker-compose.yml',
+      body: 'services:\n  web:\n    image: nginx\n    environment: *i\n',
+    },
     {
       name: 'Kubernetes Service',
       file: 'k8s/service.yaml',
@@ -87,7 +91,10 @@ describe('YAML alias bombs', () => {
     put('bomb-beside/deploy/docker-compose.yml', `${laughs()}services:\n  web:\n    image: nginx\n    environment: *i\n`);
     const r = runCli(['lint', dir, '--format', 'json'], { timeoutMs: 120_000 });
     assert.equal(r.code, 1, r.stderr);
-    const report = JSON.parse(r.stdout) as { findings: unknown[]; notRead?: Array<{ file: string; line?: number; reason: string }> };
+    const report = JSON.parse(r.stdout) as {
+      findings: unknown[];
+      notRead?: Array<{ file: string; line?: number; reason: string }>;
+    };
     assert.ok(report.findings.length > 0);
     const n = report.notRead?.find((x) => x.file.endsWith('deploy/docker-compose.yml'));
     assert.ok(n, JSON.stringify(report.notRead));

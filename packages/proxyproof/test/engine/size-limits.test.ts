@@ -27,11 +27,17 @@ function walk(dir: string, out: string[] = []): string[] {
 describe('one constant per size limit', () => {
   it('no file-size literal outside model/limits.ts where files are read', () => {
     // The crawler, the browser and the scan bound network bodies (their own options), not files.
-    const readers = walk(SRC).filter((p) => /\/(collectors|engine|chain|settings|facts|checks)\//.test(p) && !/\/collectors\/(crawl|browser)\//.test(p));
+    const readers = walk(SRC).filter(
+      (p) => /\/(collectors|engine|chain|settings|facts|checks)\//.test(p) && !/\/collectors\/(crawl|browser)\//.test(p),
+    );
     const offenders = readers.flatMap((p) =>
       readFileSync(p, 'utf8')
         .split('\n')
-        .flatMap((l, i) => (/\b\d+\s*\*\s*1024\b/.test(l) && !/new (?:Int32|Uint8|Uint32)Array/.test(l) ? [`${relative(SRC, p)}:${i + 1}: ${l.trim()}`] : [])),
+        .flatMap((l, i) =>
+          /\b\d+\s*\*\s*1024\b/.test(l) && !/new (?:Int32|Uint8|Uint32)Array/.test(l)
+            ? [`${relative(SRC, p)}:${i + 1}: ${l.trim()}`]
+            : [],
+        ),
     );
     assert.deepEqual(offenders, []);
   });
@@ -40,7 +46,10 @@ describe('one constant per size limit', () => {
     assert.equal(limitText(MAX_CONFIG_BYTES), '16 MB');
     assert.equal(limitText(MAX_SOURCE_BYTES), '1 MB');
     assert.equal(MAX_FILE_BYTES, Math.max(MAX_CONFIG_BYTES, MAX_SOURCE_BYTES));
-    assert.equal(tooLarge(2_000_000, MAX_SOURCE_BYTES, 'app source'), 'too large: 2000000 bytes, over the 1 MB limit for app source; not read');
+    assert.equal(
+      tooLarge(2_000_000, MAX_SOURCE_BYTES, 'app source'),
+      'too large: 2000000 bytes, over the 1 MB limit for app source; not read',
+    );
   });
 });
 
