@@ -11,6 +11,7 @@ import { httpNotRedirected } from './http-not-redirected.js';
 import { proxyHeaderInheritance } from './proxy-header-inheritance.js';
 import { proxyRedirectHttp } from './proxy-redirect-http.js';
 import { schemeBehindTlsTerminator } from './scheme-behind-tls-terminator.js';
+import { schemeHeaderValue } from './scheme-header-value.js';
 import { uwsgiSchemeMissing } from './uwsgi-scheme-missing.js';
 
 export const NGINX_CHECKS: Check[] = [
@@ -19,6 +20,7 @@ export const NGINX_CHECKS: Check[] = [
   forwardedProtoHardcoded,
   forwardedProtoClientControlled,
   schemeBehindTlsTerminator,
+  schemeHeaderValue,
   hostPortLost,
   uwsgiSchemeMissing,
   fastcgiHttpsMissing,
