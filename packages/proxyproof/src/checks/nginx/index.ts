@@ -6,6 +6,7 @@ import { forwardedHostClientControlled } from './forwarded-host-client-controlle
 import { forwardedProtoClientControlled } from './forwarded-proto-client-controlled.js';
 import { forwardedProtoHardcoded } from './forwarded-proto-hardcoded.js';
 import { forwardedProtoMissing } from './forwarded-proto-missing.js';
+import { hostDefaultProxyHost } from './host-default-proxy-host.js';
 import { hostPortLost } from './host-port-lost.js';
 import { httpNotRedirected } from './http-not-redirected.js';
 import { proxyHeaderInheritance } from './proxy-header-inheritance.js';
@@ -22,6 +23,7 @@ export const NGINX_CHECKS: Check[] = [
   schemeBehindTlsTerminator,
   schemeHeaderValue,
   hostPortLost,
+  hostDefaultProxyHost,
   uwsgiSchemeMissing,
   fastcgiHttpsMissing,
   forwardedForOverwritten,

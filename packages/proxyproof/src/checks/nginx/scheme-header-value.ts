@@ -48,6 +48,20 @@ const SECURE_VALUE: Record<string, string> = {
   'x-scheme': 'https',
 };
 
+/**
+ * The words of each header's own language. A value in it that claims the wrong scheme (`X-Forwarded-Proto http`
+ * on TLS) is nginx/forwarded-proto-hardcoded's; this check reports values from another header's language.
+ */
+const VOCABULARY: Record<string, string[]> = {
+  'x-forwarded-proto': ['http', 'https'],
+  'x-forwarded-protocol': ['ssl', 'http'],
+  'x-forwarded-ssl': ['on', 'off'],
+  'front-end-https': ['on', 'off'],
+  'x-forwarded-scheme': ['http', 'https'],
+  'x-url-scheme': ['http', 'https'],
+  'x-scheme': ['http', 'https'],
+};
+
 /** The variable (or literal) that gives the right value for a header, for the fix. */
 const RIGHT_EXPRESSION: Record<string, string> = {
   'x-forwarded-ssl': '$https',
@@ -123,18 +137,21 @@ function run(facts: Facts): Finding[] {
         if (!want && !meant) continue;
         const values = want ? valuesOverTls(model, server, e.value) : undefined;
         if (want && (values === undefined || values.includes(want))) continue;
+        if (want && values?.every((v) => VOCABULARY[lower]?.includes(v.toLowerCase()))) continue;
         seen.add(key);
         const ref = e.ref as NginxRef;
         const alone = others(e).length === 0;
         // On a server that only answers plain HTTP the wrong value still says http: harmless until TLS is added.
-        const severity: Finding['severity'] = !server.tls ? 'info' : alone ? 'high' : 'medium';
+        // Beside a right header, a wrong one matters to a reader of both: gunicorn (400, contradictory headers).
+        const gunicorn = facts.appServers.some((a) => a.kind === 'gunicorn');
+        const severity: Finding['severity'] = !server.tls ? 'info' : alone ? 'high' : gunicorn ? 'medium' : 'low';
         const over = server.tls ? 'for an HTTPS request' : 'here (this server only answers plain HTTP)';
         const problem = meant
           ? `\`${e.name}\` is not a header any application reads: it looks like a misspelling of ${meant}`
           : `${e.name} ${over} carries \`${(values ?? []).join('` or `')}\`, but its readers take only \`${want}\` for https ` +
             `(gunicorn's default secure_scheme_headers compare exactly; any other value sets the scheme to http)`;
         const consequence = !alone
-          ? ` Another scheme header says https, so gunicorn answers 400 "Contradictory scheme headers" and other apps pick one or the other.`
+          ? ` Another scheme header says https, so gunicorn answers 400 "Contradictory scheme headers"${gunicorn ? ' (gunicorn runs the app here)' : '; an app that reads only the right header is not affected'}.`
           : server.tls
             ? ' No other scheme header is sent, so the application believes every request is plain http.'
             : ' Harmless while the server is plain HTTP, wrong as soon as it ends TLS.';

@@ -36,16 +36,16 @@ caseTable(schemeHeaderValue, [
     severity: 'high',
   },
   {
-    name: 'X-Forwarded-Protocal (misspelled) next to a correct X-Forwarded-Proto: medium',
+    name: 'X-Forwarded-Protocal (misspelled) next to a correct X-Forwarded-Proto, no gunicorn here: low',
     config: tls('    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X-Forwarded-Protocal $scheme;'),
     expect: [`${ID}@5`],
-    severity: 'medium',
+    severity: 'low',
   },
   {
-    name: 'X-Forwarded-Protocol $scheme beside X-Forwarded-Proto $scheme: gunicorn sees contradictory headers',
+    name: 'X-Forwarded-Protocol $scheme beside X-Forwarded-Proto $scheme, no gunicorn in the files: low (an extra header)',
     config: tls('    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X-Forwarded-Protocol $scheme;'),
     expect: [`${ID}@5`],
-    severity: 'medium',
+    severity: 'low',
   },
   {
     name: 'on a plain-HTTP-only server the wrong value still says http: info',
@@ -96,4 +96,14 @@ test('the fixes: the right value, the right name, or X-Forwarded-Proto in place 
   assert.equal(both?.placement, 'replace');
   assert.equal(both?.line, 5);
   assert.match(both?.lines?.[0] ?? '', /^\s*# proxy_set_header X-Forwarded-Protocol \$scheme;/);
+});
+
+test('beside a right header, the wrong one is medium when gunicorn runs the app (400 Contradictory scheme headers)', () => {
+  const facts = factsFromText(
+    tls('    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X-Forwarded-Protocol $scheme;'),
+  );
+  facts.appServers.push({ kind: 'gunicorn' } as unknown as (typeof facts.appServers)[number]);
+  const [f] = schemeHeaderValue.run(facts);
+  assert.equal(f?.severity, 'medium');
+  assert.match(f?.message ?? '', /Contradictory scheme headers/);
 });
