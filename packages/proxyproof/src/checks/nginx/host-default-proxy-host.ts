@@ -55,6 +55,8 @@ function run(facts: Facts): Finding[] {
     const groups = new Map<number | undefined, { scope: NginxScope; value: string }[]>();
     for (const scope of passingScopes(server)) {
       if (scope.pass?.kind !== 'proxy' || scope.restricted) continue;
+      // The ACME challenge path serves the CA's validator (certbot's standalone server), not the site's pages.
+      if (/\/\.well-known\/acme-challenge/.test(scope.match)) continue;
       const host = headerEntry(scope.headers.proxy, 'Host');
       if (!host || host.origin !== 'default') continue;
       // Dropped by the location's own lines: nginx/proxy-header-inheritance names the dropping line.

@@ -64,6 +64,11 @@ caseTable(hostDefaultProxyHost, [
     expect: [],
   },
   {
+    name: "trap: the ACME challenge path proxied to certbot's standalone server",
+    config: 'server {\n  listen 80;\n  location ^~ /.well-known/acme-challenge/ {\n    proxy_pass http://127.0.0.1:8008;\n  }\n}',
+    expect: [],
+  },
+  {
     name: 'trap: an internal location',
     config: 'server {\n  listen 80;\n  location /auth {\n    internal;\n    proxy_pass http://auth:9000;\n  }\n}',
     expect: [],
