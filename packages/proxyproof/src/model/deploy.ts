@@ -62,3 +62,41 @@ export interface ComposeFile {
 export interface ComposeFacts {
   files: ComposeFile[];
 }
+
+/** A container of a Kubernetes workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod). */
+export interface KubeContainer {
+  name: string;
+  image?: string;
+  /** A reverse proxy by its image (nginx, caddy, traefik, haproxy, httpd, envoy): a sidecar when in an app's pod. */
+  proxy: boolean;
+  ref: SourceRef;
+  /** The container's `env:` key (a fix inserts FORWARDED_ALLOW_IPS after it), with the indentation of its items. */
+  envKey?: { line: number; itemIndent: string };
+  /** Indexes into Facts.appServers started by this container. */
+  appServers: number[];
+}
+
+export interface KubeWorkload {
+  kind: string;
+  name: string;
+  file: string;
+  ref: SourceRef;
+  /** `hostNetwork: true`: the pod's binds are the node's interfaces. */
+  hostNetwork: boolean;
+  containers: KubeContainer[];
+}
+
+/** What routes outside traffic into the cluster: Ingress, Gateway API routes, Traefik IngressRoute, OpenShift Route. */
+export interface KubeEntry {
+  kind: string;
+  name: string;
+  ref: SourceRef;
+  /** The line that makes it terminate TLS (`tls:`, an HTTPS listener), when written. */
+  tls?: SourceRef;
+}
+
+/** Kubernetes workloads and entries (filled by collectors/deploy; issue 12). */
+export interface WorkloadFacts {
+  workloads: KubeWorkload[];
+  entries: KubeEntry[];
+}

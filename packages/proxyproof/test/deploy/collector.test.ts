@@ -116,3 +116,54 @@ test('gunicorn -e DJANGO_SETTINGS_MODULE=... picks the settings module', async (
     ['mysite.settings.prod'],
   );
 });
+
+test('Kubernetes: a Deployment container command/args start gunicorn; env, envFrom ConfigMaps and entries are read', async () => {
+  const { facts } = await lintFiles({
+    'k8s/web.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: migrate\n          command: [gunicorn, --check-config, app:app]\n      containers:\n        - name: web\n          image: example/web:1\n          command: ["sh", "-c"]\n          args:\n            - >-\n              python manage.py migrate &&\n              exec gunicorn -b 0.0.0.0:8000 --workers 3 app:app\n          envFrom:\n            - configMapRef:\n                name: web-env\n          env:\n            - name: DJANGO_SETTINGS_MODULE\n              value: mysite.settings\n',
+    'k8s/config.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-env\ndata:\n  FORWARDED_ALLOW_IPS: "10.42.0.0/16"\n',
+    'k8s/ingress.yaml':
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  tls:\n    - hosts: [a.example]\n',
+  });
+  assert.equal(facts.appServers.length, 1, 'init containers serve nothing');
+  const s = facts.appServers[0];
+  assert.equal(s?.launch.via, 'k8s');
+  assert.equal(s?.launch.file, 'k8s/web.yaml');
+  assert.equal(s?.launch.line, 18, 'the line that runs gunicorn inside the folded args');
+  assert.deepEqual(s?.trustedProxies.value, ['10.42.0.0/16']);
+  assert.equal(s?.trustedProxies.ref?.file, 'k8s/config.yaml');
+  assert.equal(s?.env.DJANGO_SETTINGS_MODULE?.value, 'mysite.settings');
+  assert.equal(s?.binds[0]?.reach, 'container-network');
+  const w = facts.workloads;
+  assert.deepEqual(
+    w?.workloads.map((x) => `${x.kind} ${x.name} ${x.containers.map((c) => `${c.name}:${c.appServers.join()}`).join(' ')}`),
+    ['Deployment web web:0'],
+  );
+  assert.deepEqual(
+    w?.entries.map((e) => `${e.kind} ${e.name} ${e.ref.line} tls:${e.tls?.line}`),
+    ['Ingress web 5 tls:6'],
+  );
+});
+
+test('Helm chart: .Values in the command take values.yaml defaults; an image from values makes a proxy pod', async () => {
+  const { facts } = await lintFiles({
+    'chart/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\n',
+    'chart/values.yaml': 'web:\n  port: 9000\n  extraArgs: "--forwarded-allow-ips=10.1.2.3"\nproxy:\n  repository: caddy\n',
+    'chart/templates/web.yaml':
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"app.fullname\" . }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image }}\"\n          args: ['sh', '-c', 'exec gunicorn -b 0.0.0.0:{{ .Values.web.port }} app:app {{ .Values.web.extraArgs }}']\n",
+    'chart/templates/proxy.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: proxy\nspec:\n  template:\n    spec:\n      containers:\n        - name: proxy\n          image: "{{ .Values.proxy.repository }}:2"\n',
+  });
+  const s = facts.appServers[0];
+  assert.equal(s?.binds[0]?.port, 9000);
+  assert.deepEqual(s?.trustedProxies.value, ['10.1.2.3']);
+  assert.deepEqual(
+    s?.valuesFeeds?.map((f) => `${f.path} ${f.ref.file}:${f.ref.line} ${f.appends}`),
+    ['web.port chart/values.yaml:2 false', 'web.extraArgs chart/values.yaml:3 true'],
+  );
+  assert.deepEqual(
+    facts.workloads?.workloads.map((w) => w.containers.map((c) => `${c.name} ${c.image} proxy:${c.proxy}`).join()).sort(),
+    ['proxy caddy:2 proxy:true', 'web __tpl_Values_image__ proxy:false'],
+  );
+});

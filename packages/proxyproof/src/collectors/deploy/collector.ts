@@ -8,7 +8,7 @@
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
-import type { ComposeFile, ComposePort, ComposeService } from '../../model/deploy.js';
+import type { ComposeFile, ComposePort, ComposeService, KubeWorkload } from '../../model/deploy.js';
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
@@ -28,6 +28,8 @@ import {
   systemdEnvironment,
   systemdExecArgv,
 } from './formats.js';
+import { valuesForLines, valuesOnLine } from './helm.js';
+import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
 import { type FoundInvocation, findInvocations, type PyServerKind, shlexSplit } from './servers.js';
 import { splitCommands } from './shell.js';
 
@@ -100,6 +102,7 @@ class DeployRun {
       }
     for (const f of files) if (isComposeFile(basename(f.abs))) guarded(this.ctx, f.display, () => this.compose(f));
     for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.dockerfileAlone(d.f, d.df));
+    this.kubernetes(files);
     for (const f of files) {
       const name = basename(f.abs);
       if (/\.service$/.test(name)) guarded(this.ctx, f.display, () => this.systemd(f));
@@ -482,6 +485,181 @@ class DeployRun {
     for (const inv of invs) this.push(inv, lc, near);
   }
 
+  // ------------------------------------------------------------------ Kubernetes workloads (manifests, Helm templates)
+
+  private kubernetes(files: DiscoveredFile[]): void {
+    const manifests: Array<{ f: DiscoveredFile; m: KubeManifest }> = [];
+    for (const f of files) {
+      const name = basename(f.abs);
+      if (!/\.ya?ml(\.[\w]+)?$/i.test(name) || isComposeFile(name) || f.size > MAX_CONFIG_BYTES) continue;
+      const text = readText(this.ctx, f);
+      if (text === undefined || !looksLikeKubeManifest(text)) continue;
+      guarded(this.ctx, f.display, () => {
+        const m = parseKubeManifest(text);
+        if (m) manifests.push({ f, m });
+      });
+    }
+    if (manifests.length === 0) return;
+    const configMaps: Array<KubeConfigMapRaw & { file: string }> = manifests.flatMap(({ f, m }) =>
+      m.configMaps.map((c) => ({ ...c, file: f.display })),
+    );
+    this.ctx.facts.workloads ??= { workloads: [], entries: [] };
+    const wf = this.ctx.facts.workloads;
+    for (const { f, m } of manifests) {
+      for (const e of m.entries)
+        wf.entries.push({
+          kind: e.kind,
+          name: e.name,
+          ref: refIn(this.ctx, f.display, e.line),
+          tls: e.tlsLine ? refIn(this.ctx, f.display, e.tlsLine) : undefined,
+        });
+      for (const w of m.workloads) guarded(this.ctx, f.display, () => this.kubeWorkload(f, w, configMaps, wf.workloads));
+    }
+  }
+
+  private kubeWorkload(
+    f: DiscoveredFile,
+    w: KubeManifest['workloads'][number],
+    configMaps: Array<KubeConfigMapRaw & { file: string }>,
+    out: KubeWorkload[],
+  ): void {
+    const lines = this.ctx.facts.sources.get(f.display) ?? this.ctx.read(f).toString('utf8').split(/\r?\n/);
+    const kw: KubeWorkload = {
+      kind: w.kind,
+      name: w.name,
+      file: f.display,
+      ref: refIn(this.ctx, f.display, w.line),
+      hostNetwork: w.hostNetwork,
+      containers: [],
+    };
+    out.push(kw);
+    const near = [dirname(f.abs), dirname(dirname(f.abs))];
+    // A Helm chart's values.yaml (next to templates/) explains placeholders; the chart root is near too.
+    for (const c of w.containers) {
+      const envKeyText = c.envKey ? (lines[c.envKey.line - 1] ?? '') : '';
+      // A Helm image (`{{ .Values.nginx.image.repository }}:...`) is resolved with the chart's values.yaml.
+      const imageValues =
+        c.image && /__tpl_/.test(c.image) && c.imageLine
+          ? valuesForLines(this.ctx, f.display, f.abs, c.imageLine, c.imageLine)
+          : undefined;
+      const image = imageValues ? c.image?.replace(/__tpl_[A-Za-z0-9_]*__/g, (m) => imageValues.get(m) ?? m) : c.image;
+      const kc: KubeWorkload['containers'][number] = {
+        name: c.name,
+        image,
+        proxy: PROXY_IMAGE.test(image ?? ''),
+        ref: refIn(this.ctx, f.display, c.line),
+        envKey: c.envKey
+          ? { line: c.envKey.line, itemIndent: c.envKey.itemIndent ?? `${/^\s*/.exec(envKeyText)?.[0] ?? ''}  ` }
+          : undefined,
+        appServers: [],
+      };
+      kw.containers.push(kc);
+      if (!c.argv) continue;
+      const env: Record<string, Valued<string>> = {};
+      const notes: string[] = [];
+      for (const src of c.envSources) {
+        const cm = src.kind === 'configMap' ? configMaps.find((x) => sameKubeName(x.name, src.name)) : undefined;
+        if (cm)
+          for (const [k, e] of Object.entries(cm.data))
+            env[k] = {
+              value: e.value,
+              origin: 'env',
+              envVar: k,
+              ref: refIn(this.ctx, cm.file, e.line),
+              note: `ConfigMap ${cm.name}`,
+            };
+        else
+          notes.push(
+            `envFrom ${src.kind} ${src.name} (line ${src.line}) is not among the linted files: variables set there are unknown`,
+          );
+      }
+      for (const [k, e] of Object.entries(c.env))
+        env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, e.line), note: 'container env' };
+      for (const k of c.envFrom)
+        env[k] = { value: '', origin: 'unknown', envVar: k, note: 'container env valueFrom (a Secret, ConfigMap or field)' };
+      const stringEnv = Object.fromEntries(
+        Object.entries(env)
+          .filter(([, e]) => e.origin !== 'unknown')
+          .map(([k, e]) => [k, e.value]),
+      );
+      const [from, to] = c.argvLines ?? [c.line, c.line];
+      const lineOf = (kind: string): number => {
+        const re = new RegExp(`\\b${kind}\\b`);
+        for (let l = from; l <= to && l <= lines.length; l++) if (re.test(lines[l - 1] ?? '')) return l;
+        return from;
+      };
+      const lc = (line: number): Omit<LaunchContext, 'loadConfig' | 'versions'> => ({
+        via: 'k8s',
+        ref: refIn(this.ctx, f.display, line),
+        service: w.name || c.name,
+        env,
+        container: true,
+        ports: [],
+        networkMode: w.hostNetwork ? 'host' : undefined,
+        notes: [...notes, `${w.kind} ${w.name || '(unnamed)'}, container ${c.name || '(unnamed)'}`],
+      });
+      // Helm: `.Values` placeholders in the command take the chart's default values (what `helm template` renders);
+      // a value that is a whole word (extraArgs) may hold several arguments.
+      const chart = valuesForLines(this.ctx, f.display, f.abs, from, to);
+      const argv = chart.size
+        ? c.argv.flatMap((w) =>
+            chart.has(w) ? shlexSplit(chart.get(w) as string) : [w.replace(/__tpl_[A-Za-z0-9_]*__/g, (m) => chart.get(m) ?? m)],
+          )
+        : c.argv;
+      let invs = findInvocations(argv, {}, []);
+      const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
+      if ((invs.length === 0 || invs.some((i) => i.unresolvedVars.length > 0)) && sh > 0 && argv[sh + 1] !== undefined)
+        invs = splitCommands(argv[sh + 1] as string, (n) => stringEnv[n]).flatMap((cmd) =>
+          findInvocations(
+            cmd.argv.map((x) => x.text),
+            cmd.assignments,
+            cmd.argv.filter((x) => x.unresolved).flatMap((x) => x.vars),
+          ),
+        );
+      if (invs.length === 0) {
+        const script = this.scriptIn(argv, near);
+        if (script) {
+          this.consumedScripts.add(script.abs);
+          for (const { inv, line } of this.scriptInvocations(script, stringEnv))
+            kc.appServers.push(
+              this.push(
+                inv,
+                {
+                  ...lc(from),
+                  ref: refIn(this.ctx, script.display, line),
+                  notes: [...lc(from).notes, `started by ${basename(script.abs)} from ${w.kind} ${w.name}`],
+                },
+                near,
+              ),
+            );
+        }
+      }
+      for (const inv of invs) {
+        const line = lineOf(inv.kind);
+        const i = this.push(inv, lc(line), near);
+        kc.appServers.push(i);
+        this.helmFeeds(f, line, this.ctx.facts.appServers[i] as AppServerFacts);
+      }
+    }
+  }
+
+  /** The chart's values written into a launch line (`{{ .Values.web.extraArgs }}`): where an operator edits. */
+  private helmFeeds(f: DiscoveredFile, line: number, s: AppServerFacts): void {
+    const text = this.ctx.facts.sources.get(f.display)?.[line - 1] ?? '';
+    for (const v of valuesOnLine(this.ctx, f.display, f.abs, line)) {
+      if (!v.value) continue;
+      const expr = v.path.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\.');
+      const appends = new RegExp(`(^|[\\s'"])\\{\\{-?\\s*\\$?\\.Values\\.${expr}\\b[^}]*\\}\\}(?=$|[\\s'"\\]])`).test(text);
+      s.valuesFeeds ??= [];
+      s.valuesFeeds.push({
+        path: v.path.join('.'),
+        value: v.value.value,
+        ref: refIn(this.ctx, v.value.file, v.value.line),
+        appends,
+      });
+    }
+  }
+
   // ------------------------------------------------------------------ systemd, Procfile, supervisord, scripts
 
   private systemd(f: DiscoveredFile): void {
@@ -668,6 +846,19 @@ class DeployRun {
         dirname(f.abs),
       ]);
   }
+}
+
+/** Kubernetes object names compared with template placeholders as wildcards (`__tpl_x__-config` ~ `app-config`). */
+function sameKubeName(a: string, b: string): boolean {
+  if (a === b) return true;
+  const pat = (s: string) =>
+    new RegExp(
+      `^${s
+        .split(/__tpl_[A-Za-z0-9_]*__/)
+        .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
+  return /__tpl_/.test(a) ? pat(a).test(b) : /__tpl_/.test(b) ? pat(b).test(a) : false;
 }
 
 export const deployCollector: Collector = {
