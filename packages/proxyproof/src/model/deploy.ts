@@ -41,6 +41,8 @@ export interface ComposeService {
   entrypoint?: { argv: string[]; ref: SourceRef };
   environment: Record<string, { value: string; ref: SourceRef; origin: 'literal' | 'env'; envVar?: string }>;
   envFiles: string[];
+  /** The env_file files found in the linted tree (display path, line 1). */
+  envFileRefs?: SourceRef[];
   ports: ComposePort[];
   expose: Array<{ port: number; ref: SourceRef }>;
   /** Networks named under `networks:` (empty: the project's default network). */

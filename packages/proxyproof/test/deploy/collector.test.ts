@@ -167,3 +167,52 @@ test('Helm chart: .Values in the command take values.yaml defaults; an image fro
     ['proxy caddy:2 proxy:true', 'web __tpl_Values_image__ proxy:false'],
   );
 });
+
+test('systemd socket activation: gunicorn listens on the .socket unit ListenStream, not on its bind', async () => {
+  const { facts } = await lintFiles({
+    'units/app.service': '[Unit]\nRequires=app.socket\n[Service]\nExecStart=/usr/bin/gunicorn --bind 0.0.0.0:8000 app:app\n',
+    'units/app.socket': '[Socket]\nListenStream=/run/app.sock\n',
+    'units/api.service': '[Service]\nExecStart=/usr/bin/gunicorn api:app\n',
+    'units/api.socket': '[Socket]\nListenStream=127.0.0.1:9000\n',
+    'units/other.service': '[Service]\nExecStart=/usr/bin/gunicorn --bind 0.0.0.0:7000 other:app\n',
+  });
+  const by = (t: string) => facts.appServers.find((s) => s.appTarget === t);
+  assert.deepEqual(
+    by('app:app')?.binds.map((b) => `${b.kind} ${b.path ?? `${b.host}:${b.port}`} ${b.ref?.file}:${b.ref?.line}`),
+    ['unix /run/app.sock units/app.socket:2'],
+  );
+  assert.deepEqual(
+    by('api:app')?.binds.map((b) => `${b.host}:${b.port} ${b.reach}`),
+    ['127.0.0.1:9000 loopback'],
+  );
+  assert.equal(by('other:app')?.binds[0]?.port, 7000, 'no socket unit of its own: its bind stays');
+});
+
+test('uvicorn.run under __main__ is a development entry point when a launcher serves the module', async () => {
+  const { facts } = await lintFiles({
+    Dockerfile:
+      'FROM python:3.12\nCMD ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-b", "0.0.0.0:8080", "svc.app:app"]\n',
+    'svc/__init__.py': '',
+    'svc/app.py':
+      'import uvicorn\nfrom starlette.applications import Starlette\napp = Starlette()\n\nif __name__ == "__main__":\n    uvicorn.run("app:app", host="0.0.0.0", port=8000)\n',
+    'tool/serve.py': 'import uvicorn\n\nif __name__ == "__main__":\n    uvicorn.run("x:app", host="0.0.0.0", port=8001)\n',
+  });
+  assert.deepEqual(facts.appServers.map((s) => `${s.kind} ${s.launch.file}`).sort(), [
+    'gunicorn Dockerfile',
+    'uvicorn tool/serve.py',
+  ]);
+});
+
+test('compose env_file missing from the tree: its committed template (env_template, .env.example) is read', async () => {
+  const { facts } = await lintFiles({
+    'docker/compose.yaml':
+      'services:\n  web:\n    image: web\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    env_file: .env\n',
+    'docker/env_template': '# copy to .env\nFORWARDED_ALLOW_IPS=10.0.0.0/8\n',
+  });
+  assert.deepEqual(facts.appServers[0]?.trustedProxies.value, ['10.0.0.0/8']);
+  assert.equal(facts.appServers[0]?.trustedProxies.ref?.file, 'docker/env_template');
+  assert.deepEqual(
+    facts.compose?.files[0]?.services[0]?.envFileRefs?.map((r) => r.file),
+    ['docker/env_template'],
+  );
+});

@@ -40,6 +40,16 @@ export function valuesEvidence(facts: Facts, s: AppServerFacts): Evidence[] {
     .filter((f) => f.appends)
     .slice(0, 1)
     .map((f) => ev(f.ref, `chart value ${f.path} is appended to this command line: the chart's place for --forwarded-allow-ips`));
+  if (s.launch.via === 'compose' && s.trustedProxies.origin === 'default') {
+    const index = facts.appServers.indexOf(s);
+    const svc = facts.compose?.files.flatMap((f) => f.services).find((x) => x.appServers.includes(index));
+    if (svc) {
+      if (svc.ref.file !== s.launch.file || svc.ref.line !== s.launch.line)
+        out.push(ev(svc.ref, `compose service ${svc.name}: the app server's own container`));
+      for (const r of (svc.envFileRefs ?? []).slice(0, 1))
+        out.push(ev(r, `env_file of ${svc.name}: sets no FORWARDED_ALLOW_IPS`));
+    }
+  }
   if (s.launch.via === 'k8s' && facts.workloads && s.trustedProxies.origin === 'default') {
     const index = facts.appServers.indexOf(s);
     const c = facts.workloads.workloads.flatMap((w) => w.containers).find((x) => x.appServers.includes(index));

@@ -12,7 +12,7 @@ import type { ComposeFile, ComposePort, ComposeService, KubeWorkload } from '../
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
-import { buildAppServer, type LaunchContext } from './appserver.js';
+import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
 import {
   type Dockerfile,
   dockerArgv,
@@ -313,8 +313,11 @@ class DeployRun {
           typeof ef === 'string' ? ef : ef && typeof ef === 'object' ? String((ef as Record<string, unknown>).path ?? '') : '';
         if (!p) continue;
         svc.envFiles.push(p);
-        const file = this.byAbs.get(resolve(dir, p));
+        // A repository ships the env file as a template (`env_template`, `.env.example`) that users copy to `.env`.
+        const file = this.byAbs.get(resolve(dir, p)) ?? this.envTemplateFor(resolve(dir, p));
         if (file) {
+          svc.envFileRefs ??= [];
+          svc.envFileRefs.push(refIn(this.ctx, file.display, 1));
           const t = readText(this.ctx, file);
           if (t !== undefined)
             for (const [k, e] of Object.entries(parseEnvFile(t)))
@@ -323,7 +326,10 @@ class DeployRun {
                 origin: 'env',
                 envVar: k,
                 ref: refIn(this.ctx, file.display, e.line),
-                note: `env_file ${p}`,
+                note:
+                  file.abs === resolve(dir, p)
+                    ? `env_file ${p}`
+                    : `env_file ${p} (not in the tree; its template ${basename(file.abs)} read)`,
               };
         }
       }
@@ -445,6 +451,19 @@ class DeployRun {
       cf.services.push(svc);
     }
     this.composeFiles.push(cf);
+  }
+
+  /** The committed template of an env file that is not in the tree: `.env` <- `env_template`, `.env.example`... */
+  private envTemplateFor(abs: string): DiscoveredFile | undefined {
+    const dir = dirname(abs);
+    const stem = basename(abs)
+      .replace(/^\./, '')
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const re = new RegExp(
+      `^\\.?(${stem}[._-]?(template|example|sample|dist|default|tmpl)|(template|example|sample)[._-]?\\.?${stem})$`,
+      'i',
+    );
+    return this.ctx.files.find((f) => dirname(f.abs) === dir && re.test(basename(f.abs)));
   }
 
   private dockerfileAlone(f: DiscoveredFile, df: Dockerfile): void {
@@ -712,6 +731,7 @@ class DeployRun {
     }
     const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
     const unitName = basename(f.abs).replace(/\.service$/, '');
+    const activation = this.socketUnitFor(f, unit);
     for (const ex of svc.get('ExecStart') ?? []) {
       if (!ex.value) continue;
       const { argv, unresolved } = systemdExecArgv(ex.value, stringEnv);
@@ -732,9 +752,89 @@ class DeployRun {
             this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
         }
       }
-      for (const inv of invs) this.push(inv, lc, near);
+      for (const inv of invs) {
+        const i = this.push(inv, lc, near);
+        if (activation) this.socketActivated(this.ctx.facts.appServers[i] as AppServerFacts, activation);
+      }
       invs = [];
     }
+  }
+
+  /**
+   * The .socket unit that hands this service its listening sockets (systemd.socket(5)): the same unit name, a
+   * socket unit whose `Service=` names it, or a `.socket` the service Requires/Wants/BindsTo (placeholder names
+   * such as `%APP%.socket` match any socket unit, when the tree holds exactly one).
+   */
+  private socketUnitFor(
+    f: DiscoveredFile,
+    unit: ReturnType<typeof parseSystemdUnit>,
+  ): { file: DiscoveredFile; listens: Array<{ value: string; line: number }> } | undefined {
+    const sockets = this.ctx.files.filter((x) => /\.socket$/.test(x.abs));
+    if (sockets.length === 0) return undefined;
+    const name = basename(f.abs).replace(/\.service$/, '');
+    const read = (x: DiscoveredFile) => {
+      const t = readText(this.ctx, x);
+      return t === undefined ? undefined : parseSystemdUnit(t);
+    };
+    const listensOf = (x: DiscoveredFile) => {
+      const u = read(x);
+      const l = u?.sections.get('Socket')?.get('ListenStream') ?? [];
+      return l.length ? { file: x, listens: l } : undefined;
+    };
+    const same = sockets.find((x) => basename(x.abs) === `${name}.socket`);
+    if (same) return listensOf(same);
+    for (const x of sockets) {
+      const svc = read(x)?.sections.get('Socket')?.get('Service')?.at(-1)?.value;
+      if (svc === `${name}.service`) return listensOf(x);
+    }
+    const wanted = ['Requires', 'Wants', 'BindsTo', 'After']
+      .flatMap((k) => unit.sections.get('Unit')?.get(k) ?? [])
+      .flatMap((v) => v.value.split(/\s+/))
+      .filter((v) => v.endsWith('.socket'));
+    for (const w of wanted) {
+      const exact = sockets.find((x) => basename(x.abs) === w);
+      if (exact) return listensOf(exact);
+      if (/%[A-Za-z_]+%|__tpl_|\$\{?[A-Za-z_]/.test(w) && sockets.length === 1) return listensOf(sockets[0] as DiscoveredFile);
+    }
+    return undefined;
+  }
+
+  /**
+   * gunicorn started by systemd socket activation listens on the sockets systemd passes (LISTEN_FDS), not on its
+   * bind setting (gunicorn/systemd.py, gunicorn/arbiter.py); a ListenStream path is a unix socket, whose peers
+   * gunicorn always trusts. uvicorn takes an inherited socket only with --fd: its own bind stays.
+   */
+  private socketActivated(
+    s: AppServerFacts,
+    act: { file: DiscoveredFile; listens: Array<{ value: string; line: number }> },
+  ): void {
+    if (s.kind !== 'gunicorn') return;
+    const binds: AppServerFacts['binds'] = [];
+    for (const l of act.listens) {
+      const ref = refIn(this.ctx, act.file.display, l.line);
+      const v = l.value.trim();
+      if (v.startsWith('/') || v.startsWith('@') || /^%[A-Za-z_]+%/.test(v) || (/\//.test(v) && !/^\[?[\d.:]+\]?:?\d*$/.test(v)))
+        binds.push({ kind: 'unix', path: v, exposure: 'unix', reach: 'unix', ref });
+      else {
+        const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(v);
+        const host = m ? ((m[1] ?? m[2]) as string) : '::';
+        const port = Number(m ? m[3] : v);
+        const exposure = exposureOf(host);
+        binds.push({
+          kind: 'tcp',
+          host,
+          port: Number.isInteger(port) ? port : undefined,
+          exposure,
+          reach: exposure === 'loopback' ? 'loopback' : 'network',
+          ref,
+        });
+      }
+    }
+    if (binds.length === 0) return;
+    s.binds = binds;
+    s.notes?.push(
+      `socket activation: systemd passes the sockets of ${basename(act.file.abs)} (ListenStream), which gunicorn uses instead of its bind setting`,
+    );
   }
 
   private procfile(f: DiscoveredFile): void {

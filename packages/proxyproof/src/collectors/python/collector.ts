@@ -483,7 +483,25 @@ class PythonRun {
     this.ctx.facts.frameworks.push(fw);
   }
 
+  /**
+   * `uvicorn.run(...)` under `if __name__ == "__main__":` is how a developer starts the module by hand; with
+   * `reload=True` (uvicorn's development reloader) or when a launcher in the tree (Dockerfile, compose, systemd,
+   * Procfile, Kubernetes) serves the same module, it is not the deployed server.
+   */
+  private devEntryPoint(p: PyFile, c: CallSite): boolean {
+    const lines = p.parsed.text.split(/\r?\n/);
+    const main = lines.findIndex((l) => /^if\s+__name__\s*==\s*['"]__main__['"]\s*:/.test(l));
+    if (main < 0 || c.line <= main + 1 || !/^\s+\S/.test(lines[c.line - 1] ?? '')) return false;
+    if (c.kwargs.reload && toJs(c.kwargs.reload.value) === true) return true;
+    const mod = this.moduleName(p.f, []);
+    const same = (m: string) => m === mod || mod.endsWith(`.${m}`) || m.endsWith(`.${mod}`);
+    return this.ctx.facts.appServers.some(
+      (s) => s.launch.via !== 'code' && s.appTarget !== undefined && same(s.appTarget.split(':')[0] as string),
+    );
+  }
+
   private uvicornRun(p: PyFile, c: CallSite): void {
+    if (this.devEntryPoint(p, c)) return;
     const args: string[] = [];
     const target = c.args[0];
     if (target?.value.t === 'str') args.push(target.value.v);
