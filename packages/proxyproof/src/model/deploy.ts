@@ -47,6 +47,11 @@ export interface ComposeService {
   expose: Array<{ port: number; ref: SourceRef }>;
   /** Networks named under `networks:` (empty: the project's default network). */
   networks: string[];
+  /**
+   * Signs that a reverse proxy outside these files routes to the service: Traefik/Caddy labels, nginx-proxy's
+   * VIRTUAL_HOST, an external network, a comment of the compose file naming the proxy (each with its line).
+   */
+  outsideProxy?: Array<{ why: string; ref: SourceRef }>;
   networkMode?: string;
   /** A reverse proxy by its image or build (nginx, caddy, traefik, haproxy, httpd, envoy). */
   role: 'proxy' | 'app' | 'other';

@@ -210,6 +210,12 @@ export interface Facts {
   fronts?: FrontFacts[];
   /** Kubernetes Services and ingress-nginx settings (issue 13). */
   kube?: KubeFacts;
+  /**
+   * Where app code depends on what the app server made of the forwarded headers (collectors/python): URLs built
+   * from the request's scheme/host (`request.url_for`, `build_absolute_uri`, `url_for(_external=True)`) and the
+   * client address (`request.client.host`, `request.remote_addr`). Findings cite them as the consequence.
+   */
+  codeUses?: Array<{ kind: 'url' | 'client'; ref: SourceRef; what: string }>;
   /** Kubernetes workloads (containers that start app servers) and entries (Ingress, routes) (collectors/deploy). */
   workloads?: WorkloadFacts;
 }

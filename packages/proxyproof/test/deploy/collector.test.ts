@@ -216,3 +216,16 @@ test('compose env_file missing from the tree: its committed template (env_templa
     ['docker/env_template'],
   );
 });
+
+test('app code that shows a lost scheme or client address is recorded (first per kind and file; tests skipped)', async () => {
+  const { facts } = await lintFiles({
+    'app/auth.py': 'def cb(request):\n    # request.url_for in a comment\n    return str(request.url_for("cb"))\n',
+    'app/limits.py': 'def key(request):\n    return request.client.host\n',
+    'tests/test_auth.py': 'def test(request):\n    request.url_for("x")\n',
+    'app.service': '[Service]\nExecStart=/usr/bin/uvicorn app.main:app\n',
+  });
+  assert.deepEqual(facts.codeUses?.map((u) => `${u.kind} ${u.ref.file}:${u.ref.line}`).sort(), [
+    'client app/limits.py:2',
+    'url app/auth.py:3',
+  ]);
+});

@@ -6,7 +6,7 @@ import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { AppServerFacts, Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import { describeBind, ev, proxyPeers, schemeFromProxy, serversFor } from './context.js';
-import { containerTrustFix, valuesEvidence } from './trust-fix.js';
+import { consequenceEvidence, containerTrustFix, valuesEvidence } from './trust-fix.js';
 
 export const REFS = {
   gunicornForwarded: 'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
@@ -200,6 +200,7 @@ export function proxyNotTrusted(
               ),
               ...peers.slice(0, 2).map((p) => p.evidence),
               ...valuesEvidence(facts, s),
+              ...consequenceEvidence(facts, s),
             ],
             why,
             fix: containerFix

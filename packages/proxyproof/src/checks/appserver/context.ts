@@ -132,6 +132,14 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
           evidence: ev(other.ref, 'proxy container'),
         });
       }
+      // No proxy in these files, but signs that one outside them routes to this service: it is another container.
+      const sign = mine.outsideProxy?.[0];
+      if (sign && out.length === 0 && mine.networkMode !== 'host')
+        out.push({
+          place: 'other-container',
+          what: `a reverse proxy outside these files (${sign.why})`,
+          evidence: ev(sign.ref, sign.why),
+        });
     }
   }
   return out;

@@ -102,3 +102,14 @@ export function containerTrustFix(facts: Facts, s: AppServerFacts, port: number 
     description: `Trust the proxy's ${where} network: FORWARDED_ALLOW_IPS="${net}" (or the network's own subnet) in the service's environment (${version} accepts networks).`,
   };
 }
+
+/** App code where the lost scheme (and, for servers that rewrite it, the client address) shows: one of each. */
+export function consequenceEvidence(facts: Facts, s: AppServerFacts): Evidence[] {
+  const uses = facts.codeUses ?? [];
+  const out: Evidence[] = [];
+  const url = uses.find((u) => u.kind === 'url');
+  if (url) out.push(ev(url.ref, `${url.what}: http:// while the scheme is lost`));
+  const client = (s.clientAddressHeaders ?? []).length > 0 ? uses.find((u) => u.kind === 'client') : undefined;
+  if (client) out.push(ev(client.ref, client.what));
+  return out;
+}

@@ -448,9 +448,53 @@ class DeployRun {
         for (const inv of invs) svc.appServers.push(this.push(inv, lc, near));
       }
       if (svc.appServers.length > 0 && svc.role === 'other') svc.role = 'app';
+      if (svc.role === 'app') this.outsideProxy(svc, v, s, raw.externalNetworks ?? [], f.display);
       cf.services.push(svc);
     }
     this.composeFiles.push(cf);
+  }
+
+  /**
+   * Signs that a reverse proxy the files do not hold routes to this service (Coolify, Dokploy, a shared Traefik or
+   * nginx-proxy on the host): router labels, nginx-proxy's VIRTUAL_HOST, an external network (made by the proxy's
+   * own stack), or a comment of the compose file that says a proxy routes to the containers.
+   */
+  private outsideProxy(
+    svc: ComposeService,
+    v: Record<string, unknown>,
+    s: { keyLine: (k: string) => number; itemLine: (k: string, i: number) => number },
+    external: string[],
+    file: string,
+  ): void {
+    const out: Array<{ why: string; ref: SourceRef }> = [];
+    const labels: Array<[string, number]> = Array.isArray(v.labels)
+      ? v.labels.map((l, i) => [String(l), s.itemLine('labels', i)])
+      : v.labels && typeof v.labels === 'object'
+        ? Object.entries(v.labels as Record<string, unknown>).map(([k, x], i) => [`${k}=${String(x)}`, s.itemLine('labels', i)])
+        : [];
+    const router = labels.find(([l]) => /^(traefik\.(enable|http\.)|caddy(_\d+)?[=.]|com\.centurylinklabs|coolify\.)/i.test(l));
+    if (router)
+      out.push({
+        why: `label ${router[0].split('=')[0]}: a reverse proxy routes to it`,
+        ref: refIn(this.ctx, file, router[1] || s.keyLine('labels')),
+      });
+    const vh = svc.environment.VIRTUAL_HOST;
+    if (vh) out.push({ why: 'VIRTUAL_HOST: nginx-proxy routes to it', ref: vh.ref });
+    const net = svc.networks.find((n) => external.includes(n));
+    if (net)
+      out.push({
+        why: `external network ${net}: created by another stack (the proxy's)`,
+        ref: refIn(this.ctx, file, s.keyLine('networks')),
+      });
+    if (svc.ports.length === 0) {
+      const lines = this.ctx.facts.sources.get(file) ?? [];
+      const i = lines.findIndex((l) =>
+        /^\s*#.*\b(traefik|coolify|dokploy|caprover|caddy|nginx-proxy|reverse[- ]proxy)\b/i.test(l),
+      );
+      if (i >= 0)
+        out.push({ why: 'the compose file says a reverse proxy routes to its containers', ref: refIn(this.ctx, file, i + 1) });
+    }
+    if (out.length) svc.outsideProxy = out;
   }
 
   /** The committed template of an env file that is not in the tree: `.env` <- `env_template`, `.env.example`... */

@@ -120,6 +120,7 @@ class PythonRun {
         continue;
       }
       const text = this.ctx.read(f).toString('utf8');
+      this.codeUses(f, text);
       if (!RELEVANT.test(text) && !(/settings/i.test(f.display) && /^\s*from\s+\S+\s+import\s+\*/m.test(text))) continue;
       const p = this.load(f, true);
       if (p) py.push(p);
@@ -127,6 +128,46 @@ class PythonRun {
     guarded(this.ctx, 'python settings', () => this.django(py));
     guarded(this.ctx, 'gunicorn config files', () => this.gunicornConfigs(py));
     for (const p of py) guarded(this.ctx, p.f.display, () => this.apps([p]));
+  }
+
+  /**
+   * Code that shows the consequence of a lost scheme or client address: absolute URLs built from the request
+   * and client addresses read from it. Tests and migrations are skipped; at most a few per kind and file.
+   */
+  private codeUses(f: DiscoveredFile, text: string): void {
+    if (/(^|\/)(tests?|migrations|site-packages|\.venv|venv)\//.test(f.display) || /(^|\/)test_[^/]*\.py$/.test(f.display))
+      return;
+    const patterns: Array<[kind: 'url' | 'client', re: RegExp, what: string]> = [
+      [
+        'url',
+        /\brequest\.url_for\(|\brequest\.base_url\b/,
+        'builds an absolute URL from the request (scheme and host as the app server saw them)',
+      ],
+      ['url', /\.build_absolute_uri\(/, 'builds an absolute URL from the request (scheme and host as the app server saw them)'],
+      [
+        'url',
+        /\burl_for\([^)]*_external\s*=\s*True/,
+        'builds an absolute URL from the request (scheme and host as the app server saw them)',
+      ],
+      [
+        'client',
+        /\brequest\.client\.host\b|\brequest\.remote_addr\b|\bget_remote_address\b/,
+        "reads the client address (the proxy's address when the proxy is not trusted)",
+      ],
+    ];
+    const lines = text.split(/\r?\n/);
+    const seen = new Set<string>();
+    for (let i = 0; i < lines.length && i < 50_000; i++) {
+      const l = lines[i] as string;
+      if (/^\s*#/.test(l)) continue;
+      for (const [kind, re, what] of patterns) {
+        if (seen.has(kind) || !re.test(l)) continue;
+        seen.add(kind);
+        this.ctx.facts.codeUses ??= [];
+        if (this.ctx.facts.codeUses.length < 200)
+          this.ctx.facts.codeUses.push({ kind, ref: refIn(this.ctx, f.display, i + 1), what });
+      }
+    }
   }
 
   // ---------------------------------------------------------------- Django

@@ -71,6 +71,29 @@ const cases: Case[] = [
     },
     expect: { count: 1, fixLine: '            - name: FORWARDED_ALLOW_IPS' },
   },
+  {
+    name: 'invalid: compose service with Traefik labels, the proxy is not in the files (Coolify/Dokploy style)',
+    files: {
+      'compose.yaml': compose(
+        ['command: uvicorn main:app --host 0.0.0.0 --port 8080', 'expose: ["8080"]', 'labels:', '  - traefik.enable=true'],
+        { proxy: false },
+      ),
+      'app/routes.py': 'def cb(request):\n    return str(request.url_for("callback"))\n',
+    },
+    expect: { count: 1, message: /outside these files \(label traefik\.enable/ },
+  },
+  {
+    name: 'invalid: no published port and a compose comment that a reverse proxy routes to the containers',
+    files: {
+      'compose.yaml': `# Traefik routes traffic to the containers on the internal network\n${compose(['command: uvicorn main:app --host 0.0.0.0', 'expose: ["8000"]'], { proxy: false })}`,
+    },
+    expect: { count: 1, message: /outside these files/ },
+  },
+  {
+    name: 'valid (trap): a compose service with no proxy anywhere and no sign of one',
+    files: { 'compose.yaml': compose(['command: uvicorn main:app --host 0.0.0.0', 'expose: ["8000"]'], { proxy: false }) },
+    expect: { count: 0 },
+  },
 ];
 
 for (const c of cases) test(`uvicorn/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));
