@@ -353,6 +353,8 @@ export function supervisordEnvironment(value: string): Record<string, string> {
 
 export interface ComposeRaw {
   name?: string;
+  /** Top-level networks declared `external: true` (created outside this file: a reverse proxy's network). */
+  externalNetworks?: string[];
   services: Array<{
     name: string;
     line: number;
@@ -386,6 +388,10 @@ export function parseCompose(text: string): ComposeRaw {
   if (!js || typeof js !== 'object') return out;
   const root = js as Record<string, unknown>;
   if (typeof root.name === 'string') out.name = root.name;
+  if (root.networks && typeof root.networks === 'object')
+    out.externalNetworks = Object.entries(root.networks as Record<string, unknown>)
+      .filter(([, v]) => v && typeof v === 'object' && (v as Record<string, unknown>).external)
+      .map(([k]) => k);
   const servicesNode = doc.get('services', true) as YamlNode | undefined;
   const services = root.services;
   if (!services || typeof services !== 'object') return out;
