@@ -156,6 +156,33 @@ const CASES: Case[] = [
     lines: { 1: 'listen 80;', 2: '', 3: 'server_name a;' },
   },
   {
+    name: 'terraform templatefile: %{ if } keeps its first branch, %{ for } its body once, ${var} is opaque',
+    file: 'modules/ingress/templates/values.yaml.tpl',
+    text: 'controller:\n  ingressClass: ${ingress_class}\n  %{~ if provider == "aws" ~}\n  hostNetwork: true\n  %{~ else ~}\n  hostNetwork: false\n  %{~ endif ~}\n  config:\n    %{~ for key, value in extra_config ~}\n    ${key}: "${value}"\n    %{~ endfor ~}\n    use-forwarded-headers: "true"\n',
+    lines: {
+      2: 'ingressClass: __tpl_ingress_class__',
+      3: '',
+      4: 'hostNetwork: true',
+      6: '',
+      10: '__tpl_key__: "__tpl_value__"',
+      12: 'use-forwarded-headers: "true"',
+    },
+    kinds: ['terraform'],
+  },
+  {
+    name: 'trap: a YAML file with ${VAR} but no %{ } directive is not a Terraform template (compose interpolates it)',
+    file: 'docker-compose.yml',
+    text: 'services:\n  web:\n    image: app:${TAG}\n',
+    none: true,
+  },
+  {
+    name: 'terraform: an escaped $${literal} stays as written',
+    file: 'cloud-init.tftpl',
+    text: 'a: ${name}\nb: $${HOME}\n',
+    lines: { 1: 'a: __tpl_name__', 2: 'b: $${HOME}' },
+    kinds: ['terraform'],
+  },
+  {
     name: 'too template-heavy: most lines are template code',
     file: 'vhost.conf.j2',
     text: '{% for s in servers %}\n{{ s.block }}\n{% if s.tls %}\n{{ s.tls_block }}\n{% endif %}\n{{ s.extra }}\n{% endfor %}\n',
