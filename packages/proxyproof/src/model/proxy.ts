@@ -83,6 +83,10 @@ export interface TraefikEntryPoint {
   phantom: boolean;
   /** The Service/port that exposes it, when known (`expose: false` in the Helm chart...). */
   exposed?: boolean;
+  /** Where `expose` is written (Helm chart values). */
+  exposedRef?: Ref;
+  /** The syntax the entrypoint is written in, for a fix in the same syntax (static TOML/YAML, flags, Helm chart values). */
+  syntax?: 'toml' | 'yaml' | 'flags' | 'helm';
 }
 
 export interface TraefikExtra {
