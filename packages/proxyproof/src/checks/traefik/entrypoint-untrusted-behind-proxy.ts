@@ -46,7 +46,7 @@ export const traefikEntrypointUntrustedBehindProxy: Check = {
         const weak = why.every((w) => w.weak);
         out.push(
           finding(meta, {
-            severity: weak ? 'medium' : undefined,
+            ...(weak ? { severity: 'medium' as const } : {}),
             message: `entrypoint ${ep.name} (${ep.address}) ${weak ? 'seems to receive' : 'receives'} traffic through another proxy (${why[0]?.why}) but trusts no forwarded headers: Traefik replaces that proxy's X-Forwarded-For/-Host${ep.tls ? '' : '/-Proto'} with its own, so the app sees the proxy as the client${ep.tls ? '' : ' and http as the scheme'}`,
             evidence: [ev(ep.ref, 'no forwardedHeaders.trustedIPs here'), ...why.map((w) => ev(w.ref, w.why))],
             why: "Traefik keeps incoming X-Forwarded-* only from peers in the entrypoint's forwardedHeaders.trustedIPs (or with insecure). From anyone else it deletes them and sets its own values, computed from the connection it received from the proxy in front.",
