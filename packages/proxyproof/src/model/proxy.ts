@@ -126,6 +126,8 @@ export interface FrontFacts {
   ranges: string[];
   /** Why it was inferred / what it is. */
   why: string;
+  /** The app port it forwards to, when the tree says (fly.toml `internal_port`). */
+  targetPort?: { port: number; ref: Ref };
 }
 
 export type FrontName =

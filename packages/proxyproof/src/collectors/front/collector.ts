@@ -139,14 +139,18 @@ export const frontCollector: Collector = {
         const src = readText(ctx, f);
         if (!src || !/internal_port|\[http_service\]|\[\[services\]\]/.test(src)) continue;
         const line = lineOf(src, /handlers\s*=\s*\[[^\]]*"tls"/) || lineOf(src, /^\s*\[http_service\]/);
-        if (line)
-          add(
-            front(
-              'fly',
-              [{ file: f.display, line, snippet: (src.split(/\r?\n/)[line - 1] ?? '').trim() }],
-              "Fly's proxy ends TLS (tls handler) and forwards plain HTTP to internal_port",
-            ),
+        if (line) {
+          const x = front(
+            'fly',
+            [{ file: f.display, line, snippet: (src.split(/\r?\n/)[line - 1] ?? '').trim() }],
+            "Fly's proxy ends TLS (tls handler) and forwards plain HTTP to internal_port",
           );
+          const portLine = lineOf(src, /^\s*internal_port\s*=\s*\d+/);
+          const port = Number(/internal_port\s*=\s*(\d+)/.exec(src.split(/\r?\n/)[portLine - 1] ?? '')?.[1]);
+          if (portLine && Number.isFinite(port))
+            x.targetPort = { port, ref: { file: f.display, line: portLine, snippet: `internal_port = ${port}` } };
+          add(x);
+        }
         continue;
       }
       if (name === 'Procfile') {
