@@ -57,6 +57,8 @@ export interface CaddyExtra {
   /** The global options block, or the first line when there is none (where a global option goes). */
   globalRef: Ref;
   hasGlobalBlock: boolean;
+  /** Every `reverse_proxy` / `php_fastcgi` as written, by site: where a per-directive option goes. */
+  proxyDirectives?: Array<{ siteId: string; name: string; line: number; text: string; hasBlock: boolean }>;
 }
 
 export interface HaproxyExtra {

@@ -183,6 +183,13 @@ const CASES: Case[] = [
     kinds: ['terraform'],
   },
   {
+    name: 'ansible: {{ ansible_managed | comment }} renders as a comment (empty), not a placeholder a parser would read',
+    file: 'templates/Caddyfile.j2',
+    text: '{{ ansible_managed | comment }}\n:8080 {\n\tbind 127.0.0.1\n}\n',
+    lines: { 1: '', 2: ':8080 {' },
+    kinds: ['jinja'],
+  },
+  {
     name: 'too template-heavy: most lines are template code',
     file: 'vhost.conf.j2',
     text: '{% for s in servers %}\n{{ s.block }}\n{% if s.tls %}\n{{ s.tls_block }}\n{% endif %}\n{{ s.extra }}\n{% endfor %}\n',

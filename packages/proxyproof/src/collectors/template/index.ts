@@ -341,6 +341,8 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   emit(text.slice(last));
 
   function output(expr: string, at: number): string {
+    // Ansible's `{{ ansible_managed | comment }}` renders as a comment in the file's syntax: nothing to analyse.
+    if (/\|\s*comment\b/.test(expr)) return '';
     const def = writtenDefault(expr);
     const name = exprName(expr);
     placeholders.push(def !== undefined ? { line: at, expr: name, default: def } : { line: at, expr: name });
