@@ -280,6 +280,75 @@ export function traefikFromHelmValues(
   return r;
 }
 
+/** Traefik's own X-Forwarded-* (forwardedheaders middleware): the incoming values only from trusted peers. */
+const TRAEFIK_DEFAULT_HEADERS = (ref: Ref) => [
+  { name: 'X-Forwarded-Proto', value: '{trusted:x-forwarded-proto|scheme}', ref, from: 'default' as const },
+  { name: 'X-Forwarded-Host', value: '{trusted:x-forwarded-host|http_host}', ref, from: 'default' as const },
+  { name: 'X-Forwarded-For', value: '{xff_append_if_trusted}', ref, from: 'default' as const },
+];
+
+/**
+ * An IngressRoute (traefik.io / traefik.containo.us): each route's Host() rule and Services. The
+ * entrypoints' static options live elsewhere: `websecure`/`web` get the ports of Traefik's conventions
+ * (443 with `tls:`, else 80), and peer trust is Traefik's default (none) unless the static config says.
+ */
+function ingressRouteSite(file: string, doc: YDoc, v: Record<string, unknown>): ProxySite | undefined {
+  const name = String(get(v, ['metadata', 'name']) ?? '');
+  const spec = obj(v.spec) ?? {};
+  const tls = spec.tls !== undefined && spec.tls !== null;
+  const ref: Ref = { file, line: at(doc, ['kind'])?.keyLine || 1, snippet: `IngressRoute ${name}` };
+  const eps = Array.isArray(spec.entryPoints) ? spec.entryPoints.map(String) : [];
+  const routesIn = Array.isArray(spec.routes) ? spec.routes : [];
+  const names: string[] = [];
+  const routes: ProxySite['routes'] = [];
+  routesIn.forEach((r, i) => {
+    const match = String(get(r, ['match']) ?? '');
+    for (const h of match.matchAll(/Host\(([^)]*)\)/g))
+      for (const n of (h[1] as string).split(',')) names.push(n.trim().replace(/^[`"']|[`"']$/g, ''));
+    const rref: Ref = { file, line: at(doc, ['spec', 'routes', i, 'match'])?.keyLine ?? ref.line, snippet: match };
+    const services = Array.isArray(get(r, ['services'])) ? (get(r, ['services']) as unknown[]) : [];
+    const upstreams = services.flatMap((svc, j) => {
+      const o = obj(svc);
+      if (!o || (o.kind && o.kind !== 'Service')) return [];
+      const port = Number(o.port);
+      const sref: Ref = { file, line: at(doc, ['spec', 'routes', i, 'services', j, 'name'])?.keyLine ?? rref.line };
+      return [
+        {
+          text: `${o.name}:${o.port ?? ''}`,
+          address: Number.isFinite(port) ? ({ kind: 'tcp', host: String(o.name), port } as const) : null,
+          ref: sref,
+        },
+      ];
+    });
+    if (upstreams.length === 0) return;
+    routes.push({
+      id: `traefik:${file}:${rref.line}`,
+      match,
+      samplePath: /PathPrefix\(`([^`]*)`\)/.exec(match)?.[1] ?? '/',
+      ref: rref,
+      protocol: /^https$/i.test(String(get(services[0], ['scheme']) ?? '')) ? 'https' : 'http',
+      upstreams,
+      headers: TRAEFIK_DEFAULT_HEADERS({ ...rref, origin: 'default' }),
+    });
+  });
+  if (routes.length === 0) return undefined;
+  const port = tls || eps.includes('websecure') ? 443 : 80;
+  return {
+    id: `traefik:${file}:${name}`,
+    label: `traefik IngressRoute ${name} (${baseName(file)}:${ref.line})`,
+    ref,
+    names: [...new Set(names.filter(Boolean))],
+    listeners: [{ port, tls: tls || port === 443, proxyProtocol: false, defaultServer: false, ref }],
+    routes,
+    siteHeaders: [],
+    passesIncoming: true,
+    stripsUntrusted: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'],
+    trust: { mode: 'none', list: [], ref: { ...ref, origin: 'default' } },
+    mode: 'http',
+    notes: [`entrypoints ${eps.join(', ') || '(all)'}: their static options (forwardedHeaders) are not in this file`],
+  };
+}
+
 function isTraefikImage(image: unknown): boolean {
   return typeof image === 'string' && /(^|\/)traefik(:|@|$)/i.test(image);
 }
@@ -354,6 +423,19 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
     // A static config file of its own (traefik.yml).
     if (/^traefik.*\.ya?ml$/i.test(name) && (v.entryPoints || v.entrypoints || v.api || v.providers)) {
       record(ctx, file, fromYamlDoc(file, doc, []));
+      continue;
+    }
+    // Traefik's Kubernetes CRD router: entrypoints, Host() rules, Services.
+    if (v.kind === 'IngressRoute' && /traefik/.test(String(v.apiVersion ?? ''))) {
+      const site = ingressRouteSite(file, doc, v);
+      if (site)
+        addProxyFacts(ctx, {
+          kind: 'traefik',
+          file,
+          sites: [site],
+          assumedVersion: '2.x/3.x',
+          traefik: { entryPoints: [], customRequestHeaders: [] },
+        });
       continue;
     }
     // k3s/RKE2 HelmChartConfig / HelmChart of the bundled Traefik: chart values in spec.valuesContent.
