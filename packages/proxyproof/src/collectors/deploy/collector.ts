@@ -42,7 +42,12 @@ export function isComposeFile(name: string): boolean {
   return /^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(name);
 }
 export function isDockerfile(name: string): boolean {
-  return /^(Dockerfile|Containerfile)(\.[\w.-]+)?$/.test(name) || /\.(dockerfile|Dockerfile)$/.test(name);
+  return (
+    /^(Dockerfile|Containerfile)(\.[\w.-]+)?$/.test(name) ||
+    /\.(dockerfile|Dockerfile)$/.test(name) ||
+    // A project's variants: `dockerfile_flyio`, `Dockerfile-prod`, `dockerfile.j2` (rendered name).
+    /^[Dd]ockerfile[_-][\w.-]+$/.test(name)
+  );
 }
 
 export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_SOURCE_BYTES): string | undefined {

@@ -229,6 +229,11 @@ class PythonRun {
       if (['manage.py', 'wsgi.py', 'asgi.py', 'urls.py', 'gunicorn.conf.py'].includes(n)) return false;
       return (
         DJANGO_MARKERS.some((m) => new RegExp(`^${m}\\s*[+]?=`, 'm').test(p.parsed.text)) ||
+        // A settings fragment (`flyio_settings.py` appended to settings.py) sets them inside `if` blocks.
+        (/settings/i.test(basename(p.f.abs)) &&
+          DJANGO_MARKERS.some((m) =>
+            new RegExp(`^\\s*${m}(?:\\s*[+]?=|\\.(?:append|extend)\\(|\\[)`, 'm').test(p.parsed.text),
+          )) ||
         (/^\s*from\s+\S+\s+import\s+\*/m.test(p.parsed.text) && /settings/.test(p.f.abs))
       );
     });
