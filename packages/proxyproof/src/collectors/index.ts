@@ -26,11 +26,12 @@ export const COLLECTORS: Collector[] = [
   haproxyCollector,
   apacheCollector,
   deployCollector,
+  // Fronts before the app collectors: an app run by a platform (Fly, Heroku...) is reached only through its router.
+  frontCollector,
   pythonCollector,
   nodeAppCollector,
   traefikCollector,
   kubeCollector,
-  frontCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
   phpCollector,

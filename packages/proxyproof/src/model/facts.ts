@@ -109,6 +109,7 @@ export type FrameworkKind =
   | 'fastify'
   | 'koa'
   | 'nestjs'
+  | 'nextjs'
   | 'sveltekit'
   | 'hono'
   | 'rails'
