@@ -3,6 +3,7 @@
  * Order matters only for claiming: the first collector to claim a file owns it.
  */
 import type { Collector } from '../model/collector.js';
+import { airflowCollector } from './airflow/collector.js';
 import { apacheCollector } from './apache/collector.js';
 import { caddyCollector } from './caddy/collector.js';
 import { deployCollector } from './deploy/collector.js';
@@ -39,4 +40,5 @@ export const COLLECTORS: Collector[] = [
   dotnetCollector,
   goCollector,
   pywsgiCollector,
+  airflowCollector,
 ];

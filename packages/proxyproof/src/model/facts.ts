@@ -110,6 +110,7 @@ export type FrameworkKind =
   | 'koa'
   | 'nestjs'
   | 'nextjs'
+  | 'airflow'
   | 'sveltekit'
   | 'hono'
   | 'rails'

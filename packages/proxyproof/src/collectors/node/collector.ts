@@ -837,6 +837,7 @@ function addProjectFacts(col: NodeCollection, fw: FrameworkFacts, absFile: strin
   const ctx = col.ctx;
   const edge = col.kube().edges[0];
   if (edge) fw.settings['front (kubernetes)'] = valued(edge.what, 'literal', edge.ref);
+  if (edge?.tlsRef) fw.settings['front (kubernetes) tls'] = valued('TLS ends here', 'literal', edge.tlsRef);
   const pkg = col.packageFor(absFile);
   const inPackage = col.modules.filter((m) => !pkg || col.packageFor(m.file.abs) === pkg);
   for (const m of inPackage) {
@@ -936,6 +937,7 @@ function buildAuthJs(col: NodeCollection, mod: { file: DiscoveredFile; facts: Mo
   );
   const edge = col.kube().edges[0];
   if (edge) settings['front (kubernetes)'] = valued(edge.what, 'literal', edge.ref);
+  if (edge?.tlsRef) settings['front (kubernetes) tls'] = valued('TLS ends here', 'literal', edge.tlsRef);
   const fw: FrameworkFacts = {
     kind: use.lib === 'next-auth' ? 'nextjs' : 'express',
     file: mod.file.display,

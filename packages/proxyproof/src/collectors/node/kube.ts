@@ -23,7 +23,10 @@ export interface KubeContainer {
 
 export interface KubeEdge {
   what: string;
+  /** The route/rule that sends traffic to the app (the Route's `termination:` line). */
   ref: SourceRef;
+  /** The `tls:` key, where TLS is said to end (Ingress, IngressRoute). */
+  tlsRef?: SourceRef;
 }
 
 export interface NodeKubeFacts {
@@ -94,6 +97,7 @@ export function readKube(ctx: CollectContext): NodeKubeFacts {
           out.edges.push({
             what: `${kind === 'Ingress' ? 'Ingress' : 'Traefik IngressRoute'} ${name} ends TLS in front of the app`,
             ref: at(first),
+            tlsRef: keyRef(o.get('spec', true) as Node, 'tls') ?? at(tls),
           });
           continue;
         }
