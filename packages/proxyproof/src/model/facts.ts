@@ -114,6 +114,8 @@ export type FrameworkKind =
   | 'fastify'
   | 'koa'
   | 'nestjs'
+  | 'nextjs'
+  | 'airflow'
   | 'sveltekit'
   | 'hono'
   | 'rails'
