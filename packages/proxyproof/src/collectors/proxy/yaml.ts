@@ -41,7 +41,7 @@ export function yamlValueProblem(e: unknown, src: string): YamlProblem {
 
 /**
  * Parses every document; undefined when the file is not YAML at all (errors in every document). A document
- * that does not parse or expands too many aliases is left out and reported through `onProblem`.
+ * that expands too many aliases is left out and reported through `onProblem`.
  */
 export function yamlDocs(src: string, onProblem?: (p: YamlProblem) => void): YDoc[] | undefined {
   const lines = new LineCounter();
@@ -55,11 +55,9 @@ export function yamlDocs(src: string, onProblem?: (p: YamlProblem) => void): YDo
   if (!Array.isArray(docs)) return undefined;
   const out: YDoc[] = [];
   for (const d of docs) {
-    const err = d.errors[0];
-    if (err) {
-      onProblem?.({ line: err.linePos?.[0]?.line ?? 1, message: `YAML: ${err.message.split('\n')[0]}` });
-      continue;
-    }
+    // A document that does not parse is left out silently (a template, another YAML dialect): "Not read" says
+    // why by its content. One that parses but cannot become values (an alias bomb) is reported.
+    if (d.errors.length > 0) continue;
     let value: unknown;
     try {
       value = d.toJS({ maxAliasCount: MAX_YAML_ALIASES });
