@@ -3,9 +3,9 @@
  * supervisord programs, shell scripts and compose files. Each returns plain data with 1-based lines;
  * none of them runs anything.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap, type Node as YamlNode } from 'yaml';
+import type { YAMLMap, Node as YamlNode } from 'yaml';
 import type { ComposePort } from '../../model/deploy.js';
-import { MAX_YAML_ALIASES, yamlValueProblem } from '../proxy/yaml.js';
+import { MAX_YAML_ALIASES, yaml, yamlValueProblem } from '../proxy/yaml.js';
 import { shlexSplit } from './shell.js';
 
 export interface Problem {
@@ -369,6 +369,7 @@ export interface ComposeRaw {
 }
 
 export function parseCompose(text: string): ComposeRaw {
+  const { LineCounter, parseDocument, isMap, isScalar, isSeq } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false });
   const problems: Problem[] = [];
