@@ -6,6 +6,7 @@ import { forwardedHostClientControlled } from './forwarded-host-client-controlle
 import { forwardedProtoClientControlled } from './forwarded-proto-client-controlled.js';
 import { forwardedProtoHardcoded } from './forwarded-proto-hardcoded.js';
 import { forwardedProtoMissing } from './forwarded-proto-missing.js';
+import { forwardedProtoPassthrough } from './forwarded-proto-passthrough.js';
 import { hostDefaultProxyHost } from './host-default-proxy-host.js';
 import { hostPortLost } from './host-port-lost.js';
 import { httpNotRedirected } from './http-not-redirected.js';
@@ -20,6 +21,7 @@ export const NGINX_CHECKS: Check[] = [
   proxyHeaderInheritance,
   forwardedProtoHardcoded,
   forwardedProtoClientControlled,
+  forwardedProtoPassthrough,
   schemeBehindTlsTerminator,
   schemeHeaderValue,
   hostPortLost,
