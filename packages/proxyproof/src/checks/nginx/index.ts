@@ -12,6 +12,7 @@ import { hostPortLost } from './host-port-lost.js';
 import { httpNotRedirected } from './http-not-redirected.js';
 import { proxyHeaderInheritance } from './proxy-header-inheritance.js';
 import { proxyRedirectHttp } from './proxy-redirect-http.js';
+import { redirectServerNamePattern } from './redirect-server-name-pattern.js';
 import { schemeBehindTlsTerminator } from './scheme-behind-tls-terminator.js';
 import { schemeHeaderValue } from './scheme-header-value.js';
 import { uwsgiSchemeMissing } from './uwsgi-scheme-missing.js';
@@ -32,4 +33,5 @@ export const NGINX_CHECKS: Check[] = [
   forwardedHostClientControlled,
   httpNotRedirected,
   proxyRedirectHttp,
+  redirectServerNamePattern,
 ];
