@@ -116,11 +116,20 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
     }
   }
   out.push(...kubePeers(facts, s));
-  if (s.service && facts.compose) {
+  if (s.platform)
+    out.push({
+      place: 'other-host',
+      what: `${s.platform.name}'s proxy, which ends TLS and connects to the container from its own address`,
+      evidence: ev(s.platform.ref, `${s.platform.name} builds this image and routes to it`),
+    });
+  // Only a server a compose service starts has compose neighbours (a Procfile process named `web` is not the
+  // compose service `web`).
+  if (s.service && facts.compose && s.launch.via === 'compose') {
+    const index = facts.appServers.indexOf(s);
     for (const cf of facts.compose.files) {
       const mine =
-        cf.services.find((x) => x.name === s.service && x.file === s.launch.file) ??
-        cf.services.find((x) => x.name === s.service);
+        cf.services.find((x) => x.appServers.includes(index)) ??
+        cf.services.find((x) => x.name === s.service && x.file === s.launch.file);
       if (!mine) continue;
       for (const other of cf.services) {
         if (other === mine || other.role !== 'proxy') continue;
