@@ -10,7 +10,7 @@
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
 import type { Diagnostic } from './finding.js';
-import type { FrontFacts, KubeFacts, ProxyConfigFacts } from './proxy.js';
+import type { FrontFacts, KubeFacts, ProxyConfigFacts, TemplateBinding } from './proxy.js';
 import type { TemplateNote } from './template.js';
 
 export type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
@@ -116,6 +116,8 @@ export type FrameworkKind =
   | 'fastify'
   | 'koa'
   | 'nestjs'
+  | 'nextjs'
+  | 'airflow'
   | 'sveltekit'
   | 'hono'
   | 'rails'
@@ -220,4 +222,6 @@ export interface Facts {
   codeUses?: Array<{ kind: 'url' | 'client'; ref: SourceRef; what: string }>;
   /** Kubernetes workloads (containers that start app servers) and entries (Ingress, routes) (collectors/deploy). */
   workloads?: WorkloadFacts;
+  /** Terraform `templatefile(path, { VAR : expr })` calls: what each template placeholder is bound to (issue 13). */
+  templateBindings?: TemplateBinding[];
 }

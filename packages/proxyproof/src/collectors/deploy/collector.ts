@@ -10,6 +10,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ComposeFile, ComposePort, ComposeService, KubeWorkload } from '../../model/deploy.js';
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
+import { MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
 import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
@@ -34,7 +35,6 @@ import { type FoundInvocation, findInvocations, type PyServerKind, shlexSplit } 
 import { splitCommands } from './shell.js';
 
 /** Config-like files above this size are skipped with a note (a real one is a few KB). */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const PROXY_IMAGE = /(^|\/)(nginx|nginxinc\/[\w-]+|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)(:|@|$|-)/i;
 
@@ -42,12 +42,17 @@ export function isComposeFile(name: string): boolean {
   return /^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(name);
 }
 export function isDockerfile(name: string): boolean {
-  return /^(Dockerfile|Containerfile)(\.[\w.-]+)?$/.test(name) || /\.(dockerfile|Dockerfile)$/.test(name);
+  return (
+    /^(Dockerfile|Containerfile)(\.[\w.-]+)?$/.test(name) ||
+    /\.(dockerfile|Dockerfile)$/.test(name) ||
+    // A project's variants: `dockerfile_flyio`, `Dockerfile-prod`, `dockerfile.j2` (rendered name).
+    /^[Dd]ockerfile[_-][\w.-]+$/.test(name)
+  );
 }
 
-export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_CONFIG_BYTES): string | undefined {
+export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_SOURCE_BYTES): string | undefined {
   if (f.size > cap) {
-    const message = `skipped: ${f.size} bytes is over the ${cap}-byte limit for configuration files`;
+    const message = tooLarge(f.size, cap, cap === MAX_SOURCE_BYTES ? 'deployment files and app source' : 'this kind of file');
     ctx.facts.diagnostics.push({ level: 'note', file: f.display, message });
     ctx.skip(f, message);
     return undefined;
@@ -140,7 +145,7 @@ class DeployRun {
   private isShellScript(f: DiscoveredFile): boolean {
     const name = basename(f.abs);
     if (/\.(sh|bash)$/.test(name)) return true;
-    if (name.includes('.') || f.size > MAX_CONFIG_BYTES || f.size < 3) return false;
+    if (name.includes('.') || f.size > MAX_SOURCE_BYTES || f.size < 3) return false;
     const head = this.ctx.read(f).subarray(0, 64).toString('utf8');
     return /^#!\s*\S*\b(sh|bash|dash|ash)\b/.test(head) || /^#!\s*\/usr\/bin\/env\s+(sh|bash)\b/.test(head);
   }
@@ -271,6 +276,12 @@ class DeployRun {
     const raw = parseCompose(text);
     for (const p of raw.problems)
       this.ctx.facts.diagnostics.push({ level: 'error', file: f.display, line: p.line, column: p.column, message: p.message });
+    // A compose file that gave no services because it does not parse (or is an alias bomb) was not used.
+    const fatal = raw.problems[0];
+    if (fatal && raw.services.length === 0) {
+      this.ctx.skip(f, fatal.message, fatal.line);
+      return;
+    }
     const dir = dirname(f.abs);
     const dotenvFile = this.byAbs.get(join(dir, '.env'));
     const dotenv = dotenvFile ? parseEnvFile(readText(this.ctx, dotenvFile) ?? '') : {};
@@ -987,6 +998,8 @@ class DeployRun {
   }
 
   private supervisord(f: DiscoveredFile): void {
+    // Every .conf is looked at; one over the limit is somebody else's (a generated nginx config), not a note here.
+    if (f.size > MAX_SOURCE_BYTES) return;
     const text = readText(this.ctx, f);
     if (text === undefined || !/^\s*\[(program|fcgi-program):/m.test(text)) return;
     this.ctx.claimed.add(f.abs);

@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap, type Node as YamlNode } from 'yaml';
 import type { ComposePort } from '../../model/deploy.js';
+import { MAX_YAML_ALIASES, yamlValueProblem } from '../proxy/yaml.js';
 import { shlexSplit } from './shell.js';
 
 export interface Problem {
@@ -379,9 +380,9 @@ export function parseCompose(text: string): ComposeRaw {
   if (problems.length > 0) return out;
   let js: unknown;
   try {
-    js = doc.toJS({ maxAliasCount: 1000 });
+    js = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
-    problems.push({ line: 1, message: `YAML: ${(e as Error).message}` });
+    problems.push(yamlValueProblem(e, text));
     return out;
   }
   if (!js || typeof js !== 'object') return out;

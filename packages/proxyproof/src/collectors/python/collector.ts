@@ -10,6 +10,7 @@
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppServerFacts, FrameworkFacts, FrameworkKind, SourceRef, Valued } from '../../model/facts.js';
+import { MAX_SOURCE_BYTES } from '../../model/limits.js';
 import { buildAppServer } from '../deploy/appserver.js';
 import { guarded, readText, refIn } from '../deploy/collector.js';
 import type { FoundInvocation } from '../deploy/servers.js';
@@ -115,7 +116,7 @@ class PythonRun {
         if (t !== undefined) readPins(f.display, t, this.pins);
       }
       if (!f.abs.endsWith('.py')) continue;
-      if (f.size > 1024 * 1024) {
+      if (f.size > MAX_SOURCE_BYTES) {
         readText(this.ctx, f); // records the "skipped" note
         continue;
       }
@@ -228,6 +229,11 @@ class PythonRun {
       if (['manage.py', 'wsgi.py', 'asgi.py', 'urls.py', 'gunicorn.conf.py'].includes(n)) return false;
       return (
         DJANGO_MARKERS.some((m) => new RegExp(`^${m}\\s*[+]?=`, 'm').test(p.parsed.text)) ||
+        // A settings fragment (`flyio_settings.py` appended to settings.py) sets them inside `if` blocks.
+        (/settings/i.test(basename(p.f.abs)) &&
+          DJANGO_MARKERS.some((m) =>
+            new RegExp(`^\\s*${m}(?:\\s*[+]?=|\\.(?:append|extend)\\(|\\[)`, 'm').test(p.parsed.text),
+          )) ||
         (/^\s*from\s+\S+\s+import\s+\*/m.test(p.parsed.text) && /settings/.test(p.f.abs))
       );
     });
