@@ -10,7 +10,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ComposeFile, ComposePort, ComposeService, KubeWorkload } from '../../model/deploy.js';
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
-import { MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
+import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
 import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
@@ -571,8 +571,9 @@ class DeployRun {
     const manifests: Array<{ f: DiscoveredFile; m: KubeManifest }> = [];
     for (const f of files) {
       const name = basename(f.abs);
+      // Kubernetes YAML is a config (model/limits.ts); the kube collector notes a file over the limit.
       if (!/\.ya?ml(\.[\w]+)?$/i.test(name) || isComposeFile(name) || f.size > MAX_CONFIG_BYTES) continue;
-      const text = readText(this.ctx, f);
+      const text = readText(this.ctx, f, MAX_CONFIG_BYTES);
       if (text === undefined || !looksLikeKubeManifest(text)) continue;
       guarded(this.ctx, f.display, () => {
         const m = parseKubeManifest(text);
