@@ -162,7 +162,10 @@ class DeployRun {
     let chosen: DiscoveredFile | undefined;
     let assumed = false;
     if (path) {
-      const norm = path.replace(/^(python|file):/, '').replace(/^\.\//, '');
+      // `-c python:pkg.gunicorn_conf` names a module (gunicorn 20+): pkg/gunicorn_conf.py (or its package __init__).
+      const norm = /^python:/.test(path)
+        ? `${path.slice(7).replace(/\./g, '/')}.py`
+        : path.replace(/^file:/, '').replace(/^\.\//, '');
       const segs = norm.split('/').filter(Boolean);
       let best = 0;
       for (const f of pyFiles) {
