@@ -83,6 +83,13 @@ function bindMatches(b: BindAddress, t: { host?: string; port?: number; unix?: s
   return t.port === undefined || b.port === undefined || t.port === b.port || t.port === b.published?.hostPort;
 }
 
+/** The names a compose-started server answers to: its service, container_name, hostname and network aliases. */
+function composeNames(facts: Facts, s: AppServerFacts): string[] {
+  const index = facts.appServers.indexOf(s);
+  const svc = facts.compose?.files.flatMap((f) => f.services).find((x) => x.appServers.includes(index));
+  return [s.service ?? '', ...(svc?.aliases ?? [])].filter(Boolean);
+}
+
 /** Where the proxies in the linted files connect to this app server from. */
 export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
   const out: ProxyPeer[] = [];
@@ -94,7 +101,7 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
       const evd = ev(t.ref, 'the proxy connects here');
       const extra = { schemeHeaders: info.schemeHeaders, tls: info.tls };
       if (t.unix) out.push({ place: 'unix', what: `nginx proxy_pass to unix:${t.unix}`, evidence: evd, ...extra });
-      else if (s.launch.via === 'compose' && s.service && t.host === s.service)
+      else if (s.launch.via === 'compose' && s.service && t.host !== undefined && composeNames(facts, s).includes(t.host))
         out.push({
           place: 'other-container',
           what: `nginx proxy_pass to the compose service ${t.host}`,

@@ -388,6 +388,15 @@ class DeployRun {
           const n = Number.parseInt(String(str(item) ?? ''), 10);
           if (Number.isInteger(n)) svc.expose.push({ port: n, ref: refIn(this.ctx, f.display, s.itemLine('expose', i)) });
         });
+      const aliases = new Set<string>();
+      for (const k of ['container_name', 'hostname']) if (typeof v[k] === 'string') aliases.add(str(v[k]) ?? '');
+      if (v.networks && typeof v.networks === 'object' && !Array.isArray(v.networks))
+        for (const n of Object.values(v.networks as Record<string, unknown>))
+          if (n && typeof n === 'object' && Array.isArray((n as Record<string, unknown>).aliases))
+            for (const a of (n as Record<string, unknown[]>).aliases as unknown[]) aliases.add(String(a));
+      aliases.delete('');
+      aliases.delete(s.name);
+      if (aliases.size) svc.aliases = [...aliases];
       if (Array.isArray(v.networks)) svc.networks = v.networks.map(String);
       else if (v.networks && typeof v.networks === 'object') svc.networks = Object.keys(v.networks);
       if (typeof v.network_mode === 'string') svc.networkMode = v.network_mode;

@@ -187,6 +187,15 @@ const cases: Case[] = [
     },
     expect: { count: 0 },
   },
+  {
+    name: 'medium: nginx proxies to the container_name / network alias of the gunicorn service',
+    files: {
+      'compose.yaml':
+        'services:\n  nginx:\n    image: nginx:1.25\n    ports: ["443:443"]\n  web:\n    build: .\n    container_name: myapp\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    networks:\n      back:\n        aliases: [django]\nnetworks:\n  back: {}\n',
+      'site.conf': nginxTls('http://django:8000'),
+    },
+    expect: { count: 1, message: /nginx proxy_pass to the compose service django/ },
+  },
 ];
 
 for (const c of cases) test(`gunicorn/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));
