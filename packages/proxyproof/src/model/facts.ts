@@ -103,6 +103,8 @@ export interface AppServerFacts {
    * sets them; `appends` when the value is a whole word of the command (extra arguments go there).
    */
   valuesFeeds?: Array<{ path: string; value: unknown; ref: SourceRef; appends: boolean }>;
+  /** A platform whose proxy routes to this container (render.yaml / fly.toml naming its Dockerfile). */
+  platform?: { name: string; ref: SourceRef };
 }
 
 export type FrameworkKind =
