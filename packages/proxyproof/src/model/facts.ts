@@ -10,7 +10,7 @@
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { ComposeFacts, Reach } from './deploy.js';
 import type { Diagnostic } from './finding.js';
-import type { FrontFacts, KubeFacts, ProxyConfigFacts, TemplateBinding } from './proxy.js';
+import type { ForwardedForReader, FrontFacts, KubeFacts, ProxyConfigFacts, TemplateBinding } from './proxy.js';
 import type { TemplateNote } from './template.js';
 
 export type { ComposeFacts, Reach } from './deploy.js';
@@ -205,6 +205,8 @@ export interface Facts {
   fronts?: FrontFacts[];
   /** Kubernetes Services and ingress-nginx settings (issue 13). */
   kube?: KubeFacts;
+  /** Apps that read the client address from X-Forwarded-For, and which entry (issue 13). */
+  forwardedForReaders?: ForwardedForReader[];
   /** Terraform `templatefile(path, { VAR : expr })` calls: what each template placeholder is bound to (issue 13). */
   templateBindings?: TemplateBinding[];
 }
