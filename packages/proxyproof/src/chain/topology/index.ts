@@ -6,6 +6,7 @@
 import { FRONTS } from '../../collectors/front/collector.js';
 import type { Facts } from '../../model/facts.js';
 import type { FrontFacts } from '../../model/proxy.js';
+import { siteUrl, tryUrl } from '../../model/url.js';
 import type { Entry, LoadBalancer, ProxyHop, ProxyRoute, Ref, Topology } from '../model.js';
 import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
@@ -141,11 +142,14 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
               origin: 'inferred',
             };
       }
-      const name = hop.names[0] ?? 'localhost';
       const tls = l.tls || Boolean(lb);
       const port = lb ? lb.port : l.port;
-      const url = `${tls ? 'https' : 'http'}://${name}${(tls && port === 443) || (!tls && port === 80) ? '' : `:${port}`}/`;
-      const e: Entry = { id: `${hop.id}:${i}`, url, hopId: hop.id, listener: i, name, port, tls: l.tls, lb };
+      // A server name straight from a config may be a placeholder (`<your-domain>`, `{$DOMAIN}`): siteUrl never
+      // throws and says what it simulated instead.
+      const site = siteUrl(tls, hop.names[0] ?? 'localhost', port);
+      if (site.note && !notes.includes(`${hop.label}: ${site.note}`)) notes.push(`${hop.label}: ${site.note}`);
+      const name = site.host;
+      const e: Entry = { id: `${hop.id}:${i}`, url: site.url, hopId: hop.id, listener: i, name, port, tls: l.tls, lb };
       topology.entries.push(e);
     });
     if (hop.names.length === 0)
@@ -247,10 +251,8 @@ function frontLb(f: FrontFacts): LoadBalancer {
 }
 
 function filterByUrl(t: Topology, raw: string, notes: string[]): void {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
+  const u = tryUrl(raw);
+  if (!u) {
     notes.push(`--url ${raw} is not a URL: ignored`);
     return;
   }

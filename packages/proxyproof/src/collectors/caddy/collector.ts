@@ -16,6 +16,7 @@ import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '
 import type { Collector } from '../../model/collector.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
+import { sniffConfigFormat } from '../sniff.js';
 import { type CaddyNode, parseCaddyfile } from './parse.js';
 
 const PLACEHOLDERS: Record<string, string> = {
@@ -239,9 +240,11 @@ export const caddyCollector: Collector = {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
-      if (!isCaddyfileName(name)) continue;
+      if (!isCaddyfileName(name) && !f.explicit) continue;
       const src = readText(ctx, f);
       if (src === undefined) continue;
+      // Named on the command line under another name, the content decides.
+      if (!isCaddyfileName(name) && sniffConfigFormat(src) !== 'caddy') continue;
       ctx.claimed.add(f.abs);
       const { config, errors } = readCaddyfile(f.display, src);
       for (const e of errors)

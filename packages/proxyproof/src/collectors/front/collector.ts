@@ -7,6 +7,7 @@
  */
 import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { FrontFacts, FrontName, KubeIngress } from '../../model/proxy.js';
 import { baseName, readText } from '../proxy/common.js';
 import { templatefileBindings } from './terraform.js';
@@ -74,7 +75,7 @@ function lineOf(src: string, re: RegExp): number {
 }
 
 /**
- * Cloud load balancers that an Ingress's class creates (the kube collector reads the Ingresses first):
+ * Cloud load balancers that an Ingress's class creates (called by the kube collector once it read the Ingresses):
  * GKE's `gce`/`gce-internal` class is Google's HTTP(S) load balancer, AWS Load Balancer Controller's
  * `alb` an ALB, AGIC's `azure/application-gateway` an Application Gateway. Each is an L7 proxy that sends
  * X-Forwarded-Proto/-For; it ends TLS when the Ingress gives it a certificate.
@@ -172,7 +173,7 @@ export const frontCollector: Collector = {
         if (line) add(front('render', [{ file: f.display, line }], "a Render web service: Render's proxy ends TLS"));
         continue;
       }
-      if (/\.tf$/.test(name) && f.size < 2 * 1024 * 1024) {
+      if (/\.tf$/.test(name) && f.size <= MAX_CONFIG_BYTES) {
         const src = readText(ctx, f);
         if (src && /\btemplatefile\s*\(/.test(src)) {
           ctx.facts.templateBindings ??= [];
@@ -194,13 +195,6 @@ export const frontCollector: Collector = {
               ),
             );
         });
-      }
-    }
-    for (const x of ingressFronts(ctx.facts.kube?.ingresses ?? [])) {
-      const key = `${x.name}:${x.evidence[0]?.file}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        found.push(x);
       }
     }
     if (found.length) {

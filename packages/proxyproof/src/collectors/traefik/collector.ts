@@ -413,7 +413,7 @@ function linesOfSeq(doc: YDoc, path: Array<string | number>, n: number): number[
 }
 
 function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void {
-  const docs = yamlDocs(src);
+  const docs = yamlDocs(src, (p) => ctx.skip(f, p.message, p.line));
   if (!docs) return;
   const file = f.display;
   const name = baseName(file);
