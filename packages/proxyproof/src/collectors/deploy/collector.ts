@@ -566,7 +566,7 @@ class DeployRun {
     for (const f of files) {
       const name = basename(f.abs);
       if (!/\.ya?ml(\.[\w]+)?$/i.test(name) || isComposeFile(name) || f.size > MAX_CONFIG_BYTES) continue;
-      const text = readText(this.ctx, f);
+      const text = readText(this.ctx, f, MAX_CONFIG_BYTES);
       if (text === undefined || !looksLikeKubeManifest(text)) continue;
       guarded(this.ctx, f.display, () => {
         const m = parseKubeManifest(text);
