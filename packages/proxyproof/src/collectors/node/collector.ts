@@ -13,6 +13,7 @@ import { basename, dirname, resolve, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ComposePort, ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import { MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { exposureOf, reachOf } from '../deploy/appserver.js';
 import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 import { splitCommands } from '../deploy/shell.js';
@@ -34,7 +35,6 @@ import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js'
 const PLATFORM_FRONTS = new Set(['fly', 'heroku', 'render', 'railway', 'cloud-run']);
 
 /** JS/TS sources above this size are skipped with a note (bundles, vendored code; never an app's entry point). */
-export const MAX_SOURCE_BYTES = 1024 * 1024;
 const JS_FILE = /\.(js|mjs|cjs|ts|mts|cts|jsx|tsx)$/;
 const SKIP_FILE = /\.d\.[mc]?ts$|\.min\.js$/;
 const KEYWORDS = [
@@ -218,7 +218,7 @@ class NodeCollection {
     if (f.size > MAX_SOURCE_BYTES) {
       this.ctx.facts.diagnostics.push({
         level: 'note',
-        message: `skipped: larger than ${MAX_SOURCE_BYTES / 1024} KiB (a bundle or vendored code, not an app's setup)`,
+        message: `${tooLarge(f.size, MAX_SOURCE_BYTES, 'app source')} (a bundle or vendored code, not an app's setup)`,
         file: f.display,
       });
       return;
