@@ -6,10 +6,19 @@
  */
 import { type Command, Option } from 'commander';
 import { runDoctor } from '../chain/run.js';
+import { withFixPlan } from '../engine/report.js';
 import { InputError } from '../model/finding.js';
 import { textRenderer } from '../render/text.js';
 import type { RenderOptions, Report } from '../render/types.js';
-import { declaredFront, emit, frontOption, type OutputOptions, outputOptions } from './common.js';
+import {
+  declaredFront,
+  exitCodeOf,
+  frontOption,
+  type OutputOptions,
+  outputOptions,
+  prepareReport,
+  renderPrepared,
+} from './common.js';
 
 export interface DoctorCliOptions extends OutputOptions {
   root?: string;
@@ -48,13 +57,16 @@ export function registerDoctor(program: Command): void {
     }
     if (opts.root && dirs.length > 0) throw new InputError('give either folders or --root, not both');
     const front = declaredFront(opts);
-    const { report, analysis } = await runDoctor(dirs, {
+    const { report, analysis, all } = await runDoctor(dirs, {
       root: opts.root,
       url: opts.url,
       behindTlsLb: opts.behindTlsLb,
       front,
     });
     report.chain = analysis;
-    process.exitCode = await emit(report, opts);
+    // The fix plan of the findings the output stage keeps: the same patches `fix` prints with these options.
+    const shown = withFixPlan(prepareReport(report, opts).report, all);
+    await renderPrepared(shown, opts);
+    process.exitCode = exitCodeOf(shown, 'info');
   });
 }
