@@ -6,6 +6,7 @@
  */
 import { type Command, Option } from 'commander';
 import { runDoctor } from '../chain/run.js';
+import { stageProgress } from '../engine/progress.js';
 import { withFixPlan } from '../engine/report.js';
 import { InputError } from '../model/finding.js';
 import { textRenderer } from '../render/text.js';
@@ -17,6 +18,8 @@ import {
   type OutputOptions,
   outputOptions,
   prepareReport,
+  progressMode,
+  progressOptions,
   renderPrepared,
 } from './common.js';
 
@@ -25,6 +28,7 @@ export interface DoctorCliOptions extends OutputOptions {
   url?: string;
   behindTlsLb?: boolean;
   front?: string;
+  progress?: boolean;
 }
 
 /** The doctor's text: the common text renderer over the doctor's sections. */
@@ -46,7 +50,7 @@ export function registerDoctor(program: Command): void {
     .option('--url <url>', 'the public URL to diagnose when several servers match (https://example.com:8443/)')
     .addOption(new Option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy'))
     .addOption(frontOption());
-  for (const o of outputOptions()) cmd.addOption(o);
+  for (const o of [...outputOptions(), ...progressOptions()]) cmd.addOption(o);
   cmd.action(async (dirs: string[], opts: DoctorCliOptions) => {
     if (opts.url) {
       try {
@@ -57,16 +61,23 @@ export function registerDoctor(program: Command): void {
     }
     if (opts.root && dirs.length > 0) throw new InputError('give either folders or --root, not both');
     const front = declaredFront(opts);
-    const { report, analysis, all } = await runDoctor(dirs, {
-      root: opts.root,
-      url: opts.url,
-      behindTlsLb: opts.behindTlsLb,
-      front,
-    });
-    report.chain = analysis;
-    // The fix plan of the findings the output stage keeps: the same patches `fix` prints with these options.
-    const shown = withFixPlan(prepareReport(report, opts).report, all);
-    await renderPrepared(shown, opts);
-    process.exitCode = exitCodeOf(shown, 'info');
+    const progress = stageProgress(progressMode(opts), opts.format);
+    try {
+      const { report, analysis, all } = await runDoctor(dirs, {
+        root: opts.root,
+        url: opts.url,
+        behindTlsLb: opts.behindTlsLb,
+        front,
+        onStage: progress.stage,
+      });
+      report.chain = analysis;
+      progress.done();
+      // The fix plan of the findings the output stage keeps: the same patches `fix` prints with these options.
+      const shown = withFixPlan(prepareReport(report, opts).report, all);
+      await renderPrepared(shown, opts);
+      process.exitCode = exitCodeOf(shown, 'info');
+    } finally {
+      progress.done();
+    }
   });
 }

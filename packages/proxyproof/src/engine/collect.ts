@@ -75,6 +75,7 @@ export async function collectAll(
   options: CollectOptions = {},
   readFile: (abs: string) => Buffer = (abs) => readFileSync(abs),
   collectors: Collector[] = COLLECTORS,
+  onCollector?: (name: string) => void,
 ): Promise<Collected> {
   const facts = emptyFacts();
   const cache = new Map<string, Buffer>();
@@ -115,6 +116,7 @@ export async function collectAll(
     },
   };
   for (const c of collectors) {
+    onCollector?.(c.name);
     try {
       await c.collect(ctx);
     } catch (e) {

@@ -59,3 +59,35 @@ test('caddy adapt: a Caddyfile without braces is one site; upstream and header_u
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('caddy adapt (2.6.2): the global servers trusted_proxies is rejected, the per-directive form the fix writes is read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-'));
+  try {
+    writeFileSync(
+      join(dir, 'Global'),
+      '{\n\tservers {\n\t\ttrusted_proxies static 127.0.0.1\n\t}\n}\n:8080 {\n\treverse_proxy 127.0.0.1:3000\n}\n',
+    );
+    const g = run('caddy', ['adapt', '--config', 'Global', '--adapter', 'caddyfile'], dir);
+    assert.notEqual(g.status, 0);
+    assert.match(g.stderr, /unrecognized servers option 'trusted_proxies'/);
+    const fixed =
+      ':8080 {\n\tbind 127.0.0.1\n\tphp_fastcgi unix//run/php/php8.2-fpm.sock {\n\t\ttrusted_proxies 127.0.0.1 ::1\n\t}\n}\n';
+    writeFileSync(join(dir, 'Caddyfile'), fixed);
+    const r = run('caddy', ['adapt', '--config', 'Caddyfile', '--adapter', 'caddyfile'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    const server = json.apps.http.servers.srv0;
+    assert.deepEqual(server.listen, ['127.0.0.1:8080']);
+    assert.match(JSON.stringify(server.routes), /"trusted_proxies":\["127\.0\.0\.1","::1"\]/);
+    assert.match(
+      JSON.stringify(server.routes),
+      /"dial":"\/run\/php\/php8\.2-fpm\.sock","network":"unix"|"dial":"unix\/\/run\/php\/php8\.2-fpm\.sock"/,
+    );
+    const ours = readCaddyfile('Caddyfile', fixed).config;
+    assert.equal(ours.sites[0]?.listeners[0]?.address, '127.0.0.1');
+    assert.equal(ours.sites[0]?.trust.mode, 'list');
+    assert.deepEqual(ours.sites[0]?.routes[0]?.upstreams[0]?.address, { kind: 'unix', path: '/run/php/php8.2-fpm.sock' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

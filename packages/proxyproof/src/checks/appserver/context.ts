@@ -115,6 +115,7 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
         out.push({ place: 'other-host', what: `nginx proxy_pass to ${t.host}:${t.port ?? ''}`, evidence: evd, ...extra });
     }
   }
+  out.push(...kubePeers(facts, s));
   if (s.service && facts.compose) {
     for (const cf of facts.compose.files) {
       const mine =
@@ -131,8 +132,60 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
           evidence: ev(other.ref, 'proxy container'),
         });
       }
+      // No proxy in these files, but signs that one outside them routes to this service: it is another container.
+      const sign = mine.outsideProxy?.[0];
+      if (sign && out.length === 0 && mine.networkMode !== 'host')
+        out.push({
+          place: 'other-container',
+          what: `a reverse proxy outside these files (${sign.why})`,
+          evidence: ev(sign.ref, sign.why),
+        });
     }
   }
+  return out;
+}
+
+/**
+ * Kubernetes: who connects to an app server started by a pod's container. A proxy container in the same pod
+ * (a sidecar) connects over loopback; otherwise every proxy workload of the tree (an nginx Deployment) and every
+ * entry (Ingress, Gateway, route: its controller's pods) connects from another pod's address.
+ */
+function kubePeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
+  if (s.launch.via !== 'k8s' || !facts.workloads) return [];
+  const index = facts.appServers.indexOf(s);
+  const mine = facts.workloads.workloads.find((w) => w.containers.some((c) => c.appServers.includes(index)));
+  if (!mine) return [];
+  if (mine.hostNetwork) return [];
+  const sidecar = mine.containers.find((c) => c.proxy && !c.appServers.includes(index));
+  if (sidecar)
+    return [
+      {
+        place: 'same-host',
+        what: `the proxy container ${sidecar.name} in the same pod (${sidecar.image ?? 'image not known'})`,
+        evidence: ev(sidecar.ref, 'sidecar proxy: connects over loopback'),
+      },
+    ];
+  const out: ProxyPeer[] = [];
+  for (const w of facts.workloads.workloads) {
+    if (w === mine) continue;
+    const p = w.containers.find((c) => c.proxy);
+    if (p)
+      out.push({
+        place: 'other-container',
+        what: `the ${w.kind} ${w.name || p.name} (${p.image ?? 'a proxy image'}), a proxy in another pod`,
+        evidence: ev(p.ref, 'proxy pod: connects from its pod address'),
+      });
+  }
+  // Entries that end TLS first, Ingress before Gateway API objects: the evidence shows where https ends.
+  const entries = [...facts.workloads.entries].sort(
+    (a, b) => Number(!a.tls) - Number(!b.tls) || Number(a.kind !== 'Ingress') - Number(b.kind !== 'Ingress'),
+  );
+  for (const e of entries)
+    out.push({
+      place: 'other-container',
+      what: `the ${e.kind} ${e.name}'s controller, in another pod`,
+      evidence: ev(e.tls ?? e.ref, e.tls ? `${e.kind}: TLS ends here, plain HTTP to the pods behind it` : `${e.kind} in front`),
+    });
   return out;
 }
 

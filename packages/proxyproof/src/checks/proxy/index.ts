@@ -1,7 +1,9 @@
 import type { Check } from '../../model/check.js';
 import { apacheRemoteIpTrustsEveryone } from '../apache/remoteip-trusts-everyone.js';
 import { apacheVhostNeverUsed } from '../apache/vhost-never-used.js';
+import { caddyTrustedProxiesMissing } from '../caddy/trusted-proxies-missing.js';
 import { frontTlsEndsAtFront } from '../front/tls-ends-at-front.js';
+import { frontTrustListOmitsFront } from '../front/trust-list-omits-front.js';
 import { haproxyForwardforMissing } from '../haproxy/forwardfor-missing.js';
 import { haproxyHttpRulesWithoutHttpMode } from '../haproxy/http-rules-without-http-mode.js';
 import { ingressForwardedHeadersAtEdge } from '../ingress-nginx/forwarded-headers-at-edge.js';
@@ -25,6 +27,7 @@ export const PROXY_CHECKS: Check[] = [
   proxyClientHeaderCopied,
   apacheRemoteIpTrustsEveryone,
   apacheVhostNeverUsed,
+  caddyTrustedProxiesMissing,
   haproxyForwardforMissing,
   haproxyHttpRulesWithoutHttpMode,
   traefikForwardedHeadersUnknownEntrypoint,
@@ -36,4 +39,5 @@ export const PROXY_CHECKS: Check[] = [
   ingressTlsAtL4Lb,
   k8sLoadBalancerClientIpSnat,
   frontTlsEndsAtFront,
+  frontTrustListOmitsFront,
 ];

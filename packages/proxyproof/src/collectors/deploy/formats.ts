@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap, type Node as YamlNode } from 'yaml';
 import type { ComposePort } from '../../model/deploy.js';
+import { MAX_YAML_ALIASES, yamlValueProblem } from '../proxy/yaml.js';
 import { shlexSplit } from './shell.js';
 
 export interface Problem {
@@ -352,6 +353,8 @@ export function supervisordEnvironment(value: string): Record<string, string> {
 
 export interface ComposeRaw {
   name?: string;
+  /** Top-level networks declared `external: true` (created outside this file: a reverse proxy's network). */
+  externalNetworks?: string[];
   services: Array<{
     name: string;
     line: number;
@@ -377,14 +380,18 @@ export function parseCompose(text: string): ComposeRaw {
   if (problems.length > 0) return out;
   let js: unknown;
   try {
-    js = doc.toJS({ maxAliasCount: 1000 });
+    js = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
-    problems.push({ line: 1, message: `YAML: ${(e as Error).message}` });
+    problems.push(yamlValueProblem(e, text));
     return out;
   }
   if (!js || typeof js !== 'object') return out;
   const root = js as Record<string, unknown>;
   if (typeof root.name === 'string') out.name = root.name;
+  if (root.networks && typeof root.networks === 'object')
+    out.externalNetworks = Object.entries(root.networks as Record<string, unknown>)
+      .filter(([, v]) => v && typeof v === 'object' && (v as Record<string, unknown>).external)
+      .map(([k]) => k);
   const servicesNode = doc.get('services', true) as YamlNode | undefined;
   const services = root.services;
   if (!services || typeof services !== 'object') return out;

@@ -20,6 +20,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import { detemplate } from '../template/index.js';
 import type { NginxConfigFile, NginxConfigTree, NginxDirective, NginxParseError } from './ast.js';
 import { allowedIn, analyzeWithContextBit, contextBit, enterBlockContext } from './directives.js';
@@ -27,7 +28,7 @@ import { Kind, lexTokens, type TokenList } from './lexer.js';
 import { type StockFile, stockFileFor } from './stock.js';
 
 /** Larger files are not read: no real nginx config is this big, and reading one would cost memory and time. */
-export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+export { MAX_CONFIG_BYTES };
 /** Files one tree may pull in through includes (bounds globs like `include /**` gone wrong). */
 export const MAX_INCLUDED_FILES = 5000;
 /** Tokens one tree may hold across its files (twice the per-file cap; bounds memory for glob includes). */
@@ -325,7 +326,10 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
     options.onFileText?.(pf.file, pf.abs, text, pf.builtin ? 'builtin' : 'file');
     if (!pf.builtin) {
       // A template of a config (Jinja, ERB, envsubst, Go) is parsed rendered, line for line.
-      const rendered = detemplate(text, { name: pf.abs });
+      // Every branch of a conditional is read (the union: a location written only in an `else` is analysed
+      // too); when the union does not balance its braces, the first branch of each conditional is read.
+      let rendered = detemplate(text, { name: pf.abs, branch: 'all' });
+      if (rendered && !rendered.heavy && !bracesBalance(rendered.text)) rendered = detemplate(text, { name: pf.abs });
       if (rendered?.heavy) {
         addError(`template: too template-heavy to read (${rendered.heavy}); not read`, 1, 'read');
         continue;
@@ -700,4 +704,17 @@ export function relabelTree(tree: NginxConfigTree, rename: (file: string) => str
 export function errorReason(e: NginxParseError): string {
   const suffix = ` in ${e.file}:${e.line}`;
   return e.line !== null && e.error.endsWith(suffix) ? e.error.slice(0, -suffix.length) : e.error;
+}
+
+/** Whether a text's braces balance (lexed, so quoted and commented braces do not count). Bounded by the lexer. */
+function bracesBalance(text: string): boolean {
+  const { tokens, error } = lexTokens(text);
+  if (error) return false;
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const kind = tokens.kind(i);
+    if (kind === Kind.Open) depth++;
+    else if (kind === Kind.Close && --depth < 0) return false;
+  }
+  return depth === 0;
 }

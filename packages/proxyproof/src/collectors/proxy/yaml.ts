@@ -11,23 +11,60 @@ export interface YDoc {
   lines: LineCounter;
 }
 
-/** Parses every document; undefined when the file is not YAML at all (errors in every document). */
-export function yamlDocs(src: string): YDoc[] | undefined {
+/**
+ * Aliases a document may expand: far above what a real config uses (a compose file's `<<: *defaults` per
+ * service), far below what exhausts memory (nine levels of nine aliases each is 387 million nodes).
+ */
+export const MAX_YAML_ALIASES = 1000;
+
+export interface YamlProblem {
+  line: number;
+  message: string;
+}
+
+/**
+ * What a YAML document that cannot be turned into values says, in one line: an alias bomb (the yaml package's
+ * "Excessive alias count") names the line of the first alias and the bound; anything else its own message.
+ */
+export function yamlValueProblem(e: unknown, src: string): YamlProblem {
+  const message = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
+  if (/alias count/i.test(message)) {
+    const at = /(^|[\s,[{:-])\*[\w.-]+/m.exec(src);
+    const line = at ? src.slice(0, at.index).split('\n').length : 1;
+    return {
+      line,
+      message: `YAML: its aliases expand past ${MAX_YAML_ALIASES} (an alias bomb, or a file no deployment needs): not read`,
+    };
+  }
+  return { line: 1, message: `YAML: ${message}` };
+}
+
+/**
+ * Parses every document; undefined when the file is not YAML at all (errors in every document). A document
+ * that does not parse or expands too many aliases is left out and reported through `onProblem`.
+ */
+export function yamlDocs(src: string, onProblem?: (p: YamlProblem) => void): YDoc[] | undefined {
   const lines = new LineCounter();
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
     docs = parseAllDocuments(src, { lineCounter: lines, uniqueKeys: false });
-  } catch {
+  } catch (e) {
+    onProblem?.(yamlValueProblem(e, src));
     return undefined;
   }
   if (!Array.isArray(docs)) return undefined;
   const out: YDoc[] = [];
   for (const d of docs) {
-    if (d.errors.length > 0) continue;
+    const err = d.errors[0];
+    if (err) {
+      onProblem?.({ line: err.linePos?.[0]?.line ?? 1, message: `YAML: ${err.message.split('\n')[0]}` });
+      continue;
+    }
     let value: unknown;
     try {
-      value = d.toJS({ maxAliasCount: 100 });
-    } catch {
+      value = d.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (e) {
+      onProblem?.(yamlValueProblem(e, src));
       continue;
     }
     out.push({ value, root: d.contents as Node | null, lines });
