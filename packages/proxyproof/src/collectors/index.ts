@@ -19,6 +19,7 @@ import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
 import { pywsgiCollector } from './pywsgi/collector.js';
 import { rubyCollector } from './ruby/collector.js';
+import { synapseCollector } from './synapse/collector.js';
 import { traefikCollector } from './traefik/collector.js';
 
 export const COLLECTORS: Collector[] = [
@@ -33,6 +34,7 @@ export const COLLECTORS: Collector[] = [
   nodeAppCollector,
   traefikCollector,
   kubeCollector,
+  synapseCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
   phpCollector,

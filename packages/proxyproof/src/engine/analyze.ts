@@ -11,7 +11,7 @@ import type { Ref } from '../chain/model.js';
 import { mergeRootCauses, refineFindings } from '../chain/refine.js';
 import { type Inventory, inventory } from '../chain/render.js';
 import { CHAIN_CHECKS } from '../checks/chain/index.js';
-import { ALL_CHECKS } from '../checks/index.js';
+import { checksFor } from '../checks/registry.js';
 import { FRONTS } from '../collectors/front/collector.js';
 import type { Check } from '../model/check.js';
 import type { CollectOptions, NotRead } from '../model/collector.js';
@@ -203,7 +203,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   stage(`checks: ${count(chain.topology.proxies.length)} proxy hops, ${count(chain.topology.entries.length)} entries`);
   if (opts.checks) findings = runChecksIsolated(opts.checks, facts);
   else {
-    const layer = refineFindings(runChecksIsolated(ALL_CHECKS, facts), chain);
+    const layer = refineFindings(runChecksIsolated(await checksFor(facts), facts), chain);
     const chainFindings = runChecksIsolated(CHAIN_CHECKS, facts);
     findings = mergeRootCauses(layer, chainFindings);
   }

@@ -47,6 +47,8 @@ export interface ComposeService {
   expose: Array<{ port: number; ref: SourceRef }>;
   /** Networks named under `networks:` (empty: the project's default network). */
   networks: string[];
+  /** Other names the service answers to on its networks: `container_name`, `hostname`, network `aliases`. */
+  aliases?: string[];
   /**
    * Signs that a reverse proxy outside these files routes to the service: Traefik/Caddy labels, nginx-proxy's
    * VIRTUAL_HOST, an external network, a comment of the compose file naming the proxy (each with its line).

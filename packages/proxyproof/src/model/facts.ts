@@ -10,7 +10,7 @@
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
 import type { Diagnostic } from './finding.js';
-import type { FrontFacts, KubeFacts, ProxyConfigFacts, TemplateBinding } from './proxy.js';
+import type { ForwardedForReader, FrontFacts, KubeFacts, ProxyConfigFacts, TemplateBinding } from './proxy.js';
 import type { TemplateNote } from './template.js';
 
 export type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
@@ -103,6 +103,8 @@ export interface AppServerFacts {
    * sets them; `appends` when the value is a whole word of the command (extra arguments go there).
    */
   valuesFeeds?: Array<{ path: string; value: unknown; ref: SourceRef; appends: boolean }>;
+  /** A platform whose proxy routes to this container (render.yaml / fly.toml naming its Dockerfile). */
+  platform?: { name: string; ref: SourceRef };
 }
 
 export type FrameworkKind =
@@ -212,6 +214,8 @@ export interface Facts {
   fronts?: FrontFacts[];
   /** Kubernetes Services and ingress-nginx settings (issue 13). */
   kube?: KubeFacts;
+  /** Apps that read the client address from X-Forwarded-For, and which entry (issue 13). */
+  forwardedForReaders?: ForwardedForReader[];
   /**
    * Where app code depends on what the app server made of the forwarded headers (collectors/python): URLs built
    * from the request's scheme/host (`request.url_for`, `build_absolute_uri`, `url_for(_external=True)`) and the

@@ -203,3 +203,18 @@ export interface TemplateBinding {
   ref: Ref;
   vars: Record<string, { expr: string; ref: Ref }>;
 }
+
+/**
+ * An app that takes the client address from X-Forwarded-For and which entry it takes (Synapse's
+ * `x_forwarded: true` listener takes the left-most): whether a proxy that appends makes it spoofable.
+ */
+export interface ForwardedForReader {
+  app: string;
+  port: number;
+  /** Bind addresses ([] = every interface). */
+  hosts: string[];
+  entry: 'leftmost';
+  ref: Ref;
+  /** Where the program's behaviour was read. */
+  source: string;
+}

@@ -229,3 +229,28 @@ test('app code that shows a lost scheme or client address is recorded (first per
     'url app/auth.py:3',
   ]);
 });
+
+test('gunicorn -c python:pkg.module reads the module pkg/module.py as its config', async () => {
+  const { facts } = await lintFiles({
+    'app.service': '[Service]\nExecStart=/usr/bin/gunicorn -c python:mysite.gunicorn_conf mysite.wsgi\n',
+    'mysite/gunicorn_conf.py': 'bind = "0.0.0.0:8001"\nforwarded_allow_ips = "10.0.0.2"\n',
+    'other/gunicorn_conf.py': 'bind = "0.0.0.0:9999"\n',
+  });
+  const s = facts.appServers[0];
+  assert.deepEqual(s?.configFiles, ['mysite/gunicorn_conf.py']);
+  assert.equal(s?.binds[0]?.port, 8001);
+  assert.deepEqual(s?.trustedProxies.value, ['10.0.0.2']);
+});
+
+test('compose file format v1 (no services:, no version:): the top-level keys are the services', async () => {
+  const { facts } = await lintFiles({
+    'docker-compose.yml':
+      'web:\n  build: .\n  command: gunicorn -b 0.0.0.0:8000 app:app\n  expose:\n    - "8000"\nnginx:\n  image: nginx:1.25\n  ports:\n    - "443:443"\n  links:\n    - web\n',
+  });
+  assert.deepEqual(
+    facts.compose?.files[0]?.services.map((s) => `${s.name}:${s.role}`),
+    ['web:app', 'nginx:proxy'],
+  );
+  assert.equal(facts.appServers[0]?.launch.line, 3);
+  assert.equal(facts.appServers[0]?.binds[0]?.reach, 'container-network');
+});

@@ -91,3 +91,67 @@ test('caddy adapt (2.6.2): the global servers trusted_proxies is rejected, the p
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A free loopback port (listen on 0, read it, close). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function getText(url: string, headers: Record<string, string>): Promise<string | undefined> {
+  try {
+    const r = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
+    return await r.text();
+  } catch {
+    return undefined;
+  }
+}
+
+test('apache2 (real): mod_proxy_http appends to the client X-Forwarded-For; RequestHeader unset X-Forwarded-For (the fix of proxy/client-ip-leftmost-spoofable) leaves only the peer', async () => {
+  const { createServer } = await import('node:http');
+  const dir = mkdtempSync(join(tmpdir(), 'pp-apache-'));
+  const backendPort = await freePort();
+  const backend = createServer((req, res) => res.end(`XFF=${req.headers['x-forwarded-for'] ?? ''}`));
+  await new Promise<void>((r) => backend.listen(backendPort, '127.0.0.1', () => r()));
+  const started: string[] = [];
+  try {
+    const conf = async (name: string, extra: string) => {
+      const port = await freePort();
+      const mods = ['mpm_event', 'authz_core', 'headers', 'proxy', 'proxy_http']
+        .map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`)
+        .join('\n');
+      writeFileSync(
+        join(dir, `${name}.conf`),
+        `ServerRoot ${dir}\nServerName localhost\n${mods}\nPidFile ${dir}/${name}.pid\nErrorLog ${dir}/${name}.err\nListen 127.0.0.1:${port}\n<VirtualHost *:*>\n${extra}    ProxyPass / http://127.0.0.1:${backendPort}/\n</VirtualHost>\n`,
+      );
+      const r = spawnSync('apache2', ['-f', join(dir, `${name}.conf`), '-k', 'start'], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      started.push(name);
+      return port;
+    };
+    const plain = await conf('plain', '');
+    const fixed = await conf('fixed', '    RequestHeader unset X-Forwarded-For\n');
+    const ask = async (port: number) => {
+      // Wait on the condition (apache answering), bounded in count.
+      for (let i = 0; i < 80; i++) {
+        const t = await getText(`http://127.0.0.1:${port}/`, { 'X-Forwarded-For': '1.2.3.4' });
+        if (t?.startsWith('XFF=')) return t;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return undefined;
+    };
+    assert.equal(await ask(plain), 'XFF=1.2.3.4, 127.0.0.1');
+    assert.equal(await ask(fixed), 'XFF=127.0.0.1');
+  } finally {
+    for (const name of started) spawnSync('apache2', ['-f', join(dir, `${name}.conf`), '-k', 'stop'], { timeout: 30_000 });
+    backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -97,6 +97,7 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   linkAll(
     topology,
     composeServices.map((s) => s.name),
+    new Map(composeServices.flatMap((s) => (s.aliases ?? []).map((a): [string, string] => [a, s.name]))),
   );
   // A cloud/PaaS front with no proxy in the tree talks to the app itself: it is the first hop.
   if (proxies.length === 0 && !opts.noFront) frontHops(topology, facts.fronts ?? []);

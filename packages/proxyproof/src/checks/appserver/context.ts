@@ -83,6 +83,13 @@ function bindMatches(b: BindAddress, t: { host?: string; port?: number; unix?: s
   return t.port === undefined || b.port === undefined || t.port === b.port || t.port === b.published?.hostPort;
 }
 
+/** The names a compose-started server answers to: its service, container_name, hostname and network aliases. */
+function composeNames(facts: Facts, s: AppServerFacts): string[] {
+  const index = facts.appServers.indexOf(s);
+  const svc = facts.compose?.files.flatMap((f) => f.services).find((x) => x.appServers.includes(index));
+  return [s.service ?? '', ...(svc?.aliases ?? [])].filter(Boolean);
+}
+
 /** Where the proxies in the linted files connect to this app server from. */
 export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
   const out: ProxyPeer[] = [];
@@ -94,7 +101,7 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
       const evd = ev(t.ref, 'the proxy connects here');
       const extra = { schemeHeaders: info.schemeHeaders, tls: info.tls };
       if (t.unix) out.push({ place: 'unix', what: `nginx proxy_pass to unix:${t.unix}`, evidence: evd, ...extra });
-      else if (s.launch.via === 'compose' && s.service && t.host === s.service)
+      else if (s.launch.via === 'compose' && s.service && t.host !== undefined && composeNames(facts, s).includes(t.host))
         out.push({
           place: 'other-container',
           what: `nginx proxy_pass to the compose service ${t.host}`,
@@ -116,11 +123,20 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
     }
   }
   out.push(...kubePeers(facts, s));
-  if (s.service && facts.compose) {
+  if (s.platform)
+    out.push({
+      place: 'other-host',
+      what: `${s.platform.name}'s proxy, which ends TLS and connects to the container from its own address`,
+      evidence: ev(s.platform.ref, `${s.platform.name} builds this image and routes to it`),
+    });
+  // Only a server a compose service starts has compose neighbours (a Procfile process named `web` is not the
+  // compose service `web`).
+  if (s.service && facts.compose && s.launch.via === 'compose') {
+    const index = facts.appServers.indexOf(s);
     for (const cf of facts.compose.files) {
       const mine =
-        cf.services.find((x) => x.name === s.service && x.file === s.launch.file) ??
-        cf.services.find((x) => x.name === s.service);
+        cf.services.find((x) => x.appServers.includes(index)) ??
+        cf.services.find((x) => x.name === s.service && x.file === s.launch.file);
       if (!mine) continue;
       for (const other of cf.services) {
         if (other === mine || other.role !== 'proxy') continue;

@@ -15,6 +15,7 @@ import { traefikEntrypointUntrustedBehindProxy } from '../traefik/entrypoint-unt
 import { traefikForwardedHeadersInsecure } from '../traefik/forwarded-headers-insecure.js';
 import { traefikForwardedHeadersUnknownEntrypoint } from '../traefik/forwarded-headers-unknown-entrypoint.js';
 import { proxyClientHeaderCopied } from './client-header-copied.js';
+import { proxyClientIpLeftmostSpoofable } from './client-ip-leftmost-spoofable.js';
 import { proxyForwardedProtoAppended } from './forwarded-proto-appended.js';
 import { proxyForwardedProtoInvalid } from './forwarded-proto-invalid.js';
 import { proxyForwardedProtoMissing } from './forwarded-proto-missing.js';
@@ -25,6 +26,7 @@ export const PROXY_CHECKS: Check[] = [
   proxyForwardedProtoInvalid,
   proxyForwardedProtoAppended,
   proxyClientHeaderCopied,
+  proxyClientIpLeftmostSpoofable,
   apacheRemoteIpTrustsEveryone,
   apacheVhostNeverUsed,
   caddyTrustedProxiesMissing,

@@ -83,6 +83,10 @@ class DeployRun {
   private readonly pins: Pinned = {};
   private readonly reportedPy = new Set<string>();
   private readonly composeFiles: ComposeFile[] = [];
+  /** supervisord config files an image copies and runs (CMD supervisord): their programs run in a container. */
+  private readonly imageConfs = new Map<string, DiscoveredFile>();
+  /** Dockerfiles a platform builds and routes to through its own proxy (render.yaml, fly.toml). */
+  private readonly platformOf = new Map<string, { name: string; ref: SourceRef }>();
 
   constructor(private readonly ctx: CollectContext) {
     for (const f of ctx.files) this.byAbs.set(f.abs, f);
@@ -105,6 +109,8 @@ class DeployRun {
         this.dockerfiles.set(f.abs, { f, df, used: false });
         this.ctx.claimed.add(f.abs);
       }
+    this.platforms();
+    this.supervisordImages();
     for (const f of files) if (isComposeFile(basename(f.abs))) guarded(this.ctx, f.display, () => this.compose(f));
     for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.dockerfileAlone(d.f, d.df));
     this.kubernetes(files);
@@ -156,7 +162,10 @@ class DeployRun {
     let chosen: DiscoveredFile | undefined;
     let assumed = false;
     if (path) {
-      const norm = path.replace(/^(python|file):/, '').replace(/^\.\//, '');
+      // `-c python:pkg.gunicorn_conf` names a module (gunicorn 20+): pkg/gunicorn_conf.py (or its package __init__).
+      const norm = /^python:/.test(path)
+        ? `${path.slice(7).replace(/\./g, '/')}.py`
+        : path.replace(/^file:/, '').replace(/^\.\//, '');
       const segs = norm.split('/').filter(Boolean);
       let best = 0;
       for (const f of pyFiles) {
@@ -379,6 +388,15 @@ class DeployRun {
           const n = Number.parseInt(String(str(item) ?? ''), 10);
           if (Number.isInteger(n)) svc.expose.push({ port: n, ref: refIn(this.ctx, f.display, s.itemLine('expose', i)) });
         });
+      const aliases = new Set<string>();
+      for (const k of ['container_name', 'hostname']) if (typeof v[k] === 'string') aliases.add(str(v[k]) ?? '');
+      if (v.networks && typeof v.networks === 'object' && !Array.isArray(v.networks))
+        for (const n of Object.values(v.networks as Record<string, unknown>))
+          if (n && typeof n === 'object' && Array.isArray((n as Record<string, unknown>).aliases))
+            for (const a of (n as Record<string, unknown[]>).aliases as unknown[]) aliases.add(String(a));
+      aliases.delete('');
+      aliases.delete(s.name);
+      if (aliases.size) svc.aliases = [...aliases];
       if (Array.isArray(v.networks)) svc.networks = v.networks.map(String);
       else if (v.networks && typeof v.networks === 'object') svc.networks = Object.keys(v.networks);
       if (typeof v.network_mode === 'string') svc.networkMode = v.network_mode;
@@ -553,10 +571,10 @@ class DeployRun {
       if (script) {
         this.consumedScripts.add(script.abs);
         for (const { inv, line } of this.scriptInvocations(script, stringEnv))
-          this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
+          this.onPlatform(this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near), f);
       }
     }
-    for (const inv of invs) this.push(inv, lc, near);
+    for (const inv of invs) this.onPlatform(this.push(inv, lc, near), f);
   }
 
   // ------------------------------------------------------------------ Kubernetes workloads (manifests, Helm templates)
@@ -565,6 +583,7 @@ class DeployRun {
     const manifests: Array<{ f: DiscoveredFile; m: KubeManifest }> = [];
     for (const f of files) {
       const name = basename(f.abs);
+      // Kubernetes YAML is a config (model/limits.ts); the kube collector notes a file over the limit.
       if (!/\.ya?ml(\.[\w]+)?$/i.test(name) || isComposeFile(name) || f.size > MAX_CONFIG_BYTES) continue;
       const text = readText(this.ctx, f, MAX_CONFIG_BYTES);
       if (text === undefined || !looksLikeKubeManifest(text)) continue;
@@ -926,6 +945,71 @@ class DeployRun {
     }
   }
 
+  /**
+   * render.yaml (`runtime`/`env: docker`, `dockerfilePath`, default ./Dockerfile) and fly.toml (`[build] dockerfile`,
+   * default Dockerfile next to it): the platform's proxy ends TLS and connects to the container from its own address.
+   */
+  private platforms(): void {
+    for (const f of this.ctx.files) {
+      const name = basename(f.abs);
+      if (name !== 'render.yaml' && name !== 'fly.toml') continue;
+      const text = readText(this.ctx, f);
+      if (text === undefined) continue;
+      const lines = text.split(/\r?\n/);
+      const lineOf = (re: RegExp) => lines.findIndex((l) => re.test(l)) + 1;
+      const at = (p: string, line: number) => {
+        const hit = this.byAbs.get(resolve(dirname(f.abs), p));
+        if (hit)
+          this.platformOf.set(hit.abs, {
+            name: name === 'render.yaml' ? 'Render' : 'Fly.io',
+            ref: refIn(this.ctx, f.display, line),
+          });
+      };
+      if (name === 'fly.toml') {
+        const m = /^\s*dockerfile\s*=\s*["']([^"']+)["']/m.exec(text);
+        at(m?.[1] ?? 'Dockerfile', m ? lineOf(/^\s*dockerfile\s*=/) : lineOf(/^\s*\[http_service\]|^\s*\[\[services\]\]/) || 1);
+        continue;
+      }
+      for (let i = 0; i < lines.length; i++) {
+        if (!/^\s*(env|runtime):\s*docker\b/.test(lines[i] as string)) continue;
+        // the service's other keys: up to the next `- type:` item
+        let end = i + 1;
+        while (end < lines.length && end < i + 60 && !/^\s*-\s*(type|name):/.test(lines[end] as string)) end++;
+        let start = i;
+        while (start > 0 && start > i - 30 && !/^\s*-\s*(type|name):/.test(lines[start] as string)) start--;
+        const dp = lines
+          .slice(start, end)
+          .map((x) => /^\s*dockerfilePath:\s*["']?([^"'\s]+)/.exec(x)?.[1])
+          .find(Boolean);
+        at(dp ?? './Dockerfile', i + 1);
+      }
+    }
+  }
+
+  private onPlatform(index: number, dockerfile: DiscoveredFile): void {
+    const p = this.platformOf.get(dockerfile.abs);
+    const s = this.ctx.facts.appServers[index];
+    if (p && s) s.platform = p;
+  }
+
+  /** Dockerfiles whose command is supervisord: the config files they COPY/ADD from the tree. */
+  private supervisordImages(): void {
+    for (const d of this.dockerfiles.values()) {
+      const argv = dockerArgv(d.df)?.argv ?? [];
+      if (!argv.some((a) => /(^|\/)supervisord(\s|$)/.test(a))) continue;
+      for (const ins of d.df.instructions) {
+        if (ins.cmd !== 'COPY' && ins.cmd !== 'ADD') continue;
+        const words = (ins.json ?? shlexSplit(ins.args)).filter((w) => !w.startsWith('--'));
+        for (const src of words.slice(0, -1)) {
+          const tail = src.replace(/^\.?\//, '');
+          if (!tail || /[*?]/.test(tail)) continue;
+          const hit = this.ctx.files.find((x) => x.display === tail || x.display.endsWith(`/${tail}`));
+          if (hit && /\.(conf|ini)$/.test(hit.abs)) this.imageConfs.set(hit.abs, d.f);
+        }
+      }
+    }
+  }
+
   private supervisord(f: DiscoveredFile): void {
     // Every .conf is looked at; one over the limit is somebody else's (a generated nginx config), not a note here.
     if (f.size > MAX_SOURCE_BYTES) return;
@@ -945,19 +1029,33 @@ class DeployRun {
             note: 'supervisord environment=',
           };
       const argv = shlexSplit(prog.command.value);
-      for (const inv of findInvocations(argv, {}, [])) {
-        this.push(
+      const image = this.imageConfs.get(f.abs);
+      let invs = findInvocations(argv, {}, []);
+      // `bash -c "cd /app && ... && gunicorn ..."`: the shell string holds the server.
+      const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
+      if (invs.length === 0 && sh > 0 && argv[sh + 1] !== undefined)
+        invs = splitCommands(argv[sh + 1] as string, () => undefined).flatMap((c) =>
+          findInvocations(
+            c.argv.map((w) => w.text),
+            c.assignments,
+            c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
+          ),
+        );
+      for (const inv of invs) {
+        const i = this.push(
           inv,
           {
             via: 'supervisord',
             ref: refIn(this.ctx, f.display, prog.command.line),
             service: prog.program,
             env,
-            container: false,
-            notes: [],
+            container: image !== undefined,
+            dockerOnly: image !== undefined,
+            notes: image ? [`supervisord runs it inside the image of ${image.display} (CMD supervisord)`] : [],
           },
           [dirname(f.abs)],
         );
+        if (image) this.onPlatform(i, image);
       }
     }
   }

@@ -7,6 +7,7 @@
 import { dirname, join } from 'node:path';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { CollectContext } from '../../model/collector.js';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 
 export interface HelmValue {
   /** The value as YAML gives it (string, number, boolean, map, list, null). */
@@ -46,7 +47,7 @@ function loadValues(ctx: CollectContext, dir: string): HelmValues | undefined {
   if (hit !== undefined) return hit ?? undefined;
   const f = ctx.files.find((x) => x.abs === join(dir, 'values.yaml') || x.abs === join(dir, 'values.yml'));
   let out: HelmValues | null = null;
-  if (f && f.size <= 4 * 1024 * 1024) {
+  if (f && f.size <= MAX_CONFIG_BYTES) {
     const text = ctx.read(f).toString('utf8');
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });

@@ -75,7 +75,7 @@ function lineOf(src: string, re: RegExp): number {
 }
 
 /**
- * Cloud load balancers that an Ingress's class creates (the kube collector reads the Ingresses first):
+ * Cloud load balancers that an Ingress's class creates (called by the kube collector once it read the Ingresses):
  * GKE's `gce`/`gce-internal` class is Google's HTTP(S) load balancer, AWS Load Balancer Controller's
  * `alb` an ALB, AGIC's `azure/application-gateway` an Application Gateway. Each is an L7 proxy that sends
  * X-Forwarded-Proto/-For; it ends TLS when the Ingress gives it a certificate.
@@ -195,13 +195,6 @@ export const frontCollector: Collector = {
               ),
             );
         });
-      }
-    }
-    for (const x of ingressFronts(ctx.facts.kube?.ingresses ?? [])) {
-      const key = `${x.name}:${x.evidence[0]?.file}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        found.push(x);
       }
     }
     if (found.length) {

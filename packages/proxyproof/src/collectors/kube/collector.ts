@@ -7,8 +7,10 @@
  */
 import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
+import type { Facts } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { KubeFacts, KubeIngress, TrustList } from '../../model/proxy.js';
+import { ingressFronts } from '../front/collector.js';
 import { configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 
@@ -174,6 +176,15 @@ function trustLists(doc: YDoc, file: string): TrustList[] {
   return out;
 }
 
+/** The cloud load balancers these Ingresses create, as inferred fronts (once per kind and file). */
+function addFronts(facts: Facts, ingresses: KubeIngress[]): void {
+  for (const x of ingressFronts(ingresses)) {
+    facts.fronts ??= [];
+    if (facts.fronts.some((f) => f.name === x.name && f.evidence[0]?.file === x.evidence[0]?.file)) continue;
+    facts.fronts.push(x);
+  }
+}
+
 export const kubeCollector: Collector = {
   name: 'kube',
   collect(ctx) {
@@ -198,8 +209,10 @@ export const kubeCollector: Collector = {
           kube.trustLists.push(...trusted);
         }
         if (kind === 'Ingress') {
+          const ing = ingressFrom(doc, file, v);
           kube.ingresses ??= [];
-          kube.ingresses.push(ingressFrom(doc, file, v));
+          kube.ingresses.push(ing);
+          addFronts(ctx.facts, [ing]);
           continue;
         }
         if (!kind) {
@@ -207,6 +220,7 @@ export const kubeCollector: Collector = {
           if (helm.length) {
             kube.ingresses ??= [];
             kube.ingresses.push(...helm);
+            addFronts(ctx.facts, helm);
           }
         }
         if (kind === 'ConfigMap') {

@@ -724,7 +724,8 @@ class ModelBuilder {
         if (passKind && !scope.pass && c.d.args[0] !== undefined) {
           scope.pass = parsePass(passKind, c.d.args[0], c.ref, upstreams);
         }
-        if (c.d.directive === 'return') scope.returns = true;
+        // A `return` inside a template conditional ends requests only in the renderings that keep it.
+        if (c.d.directive === 'return' && !c.d.templateConditional) scope.returns = true;
         if (c.d.directive === 'try_files' || c.d.directive === 'error_page') {
           const to = c.d.args[c.d.args.length - 1];
           if (to?.startsWith('@')) scope.fallbacks.push({ name: to, ref: c.ref });

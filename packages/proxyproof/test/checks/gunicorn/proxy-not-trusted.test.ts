@@ -167,6 +167,35 @@ const cases: Case[] = [
     },
     expect: { count: 0 },
   },
+  {
+    name: 'medium: Render builds the image (render.yaml dockerfilePath) whose supervisord runs gunicorn on 0.0.0.0',
+    files: {
+      'render.yaml': 'services:\n  - type: web\n    name: app\n    env: docker\n    dockerfilePath: ./back/Dockerfile\n',
+      'back/Dockerfile':
+        'FROM python:3.11\nCOPY ./back/supervisord.conf /etc/supervisor/conf.d/supervisord.conf\nCMD ["/usr/bin/supervisord", "-c", "/etc/supervisor/conf.d/supervisord.conf"]\n',
+      'back/supervisord.conf':
+        '[supervisord]\nnodaemon=true\n\n[program:app]\ncommand=bash -c "python manage.py migrate && gunicorn back.wsgi -b 0.0.0.0:8000"\n',
+    },
+    expect: { count: 1, file: 'back/supervisord.conf', line: 5, message: /Render's proxy/ },
+  },
+  {
+    name: 'valid (trap): a Procfile process named web is not the compose service web behind Caddy',
+    files: {
+      Procfile: 'web: gunicorn app.wsgi --log-file -\n',
+      'deploy/docker-compose.yml':
+        'services:\n  web:\n    image: example/app:latest\n    expose: ["8000"]\n  caddy:\n    image: caddy:2\n    ports: ["443:443"]\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'medium: nginx proxies to the container_name / network alias of the gunicorn service',
+    files: {
+      'compose.yaml':
+        'services:\n  nginx:\n    image: nginx:1.25\n    ports: ["443:443"]\n  web:\n    build: .\n    container_name: myapp\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    networks:\n      back:\n        aliases: [django]\nnetworks:\n  back: {}\n',
+      'site.conf': nginxTls('http://django:8000'),
+    },
+    expect: { count: 1, message: /nginx proxy_pass to the compose service django/ },
+  },
 ];
 
 for (const c of cases) test(`gunicorn/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));
