@@ -163,10 +163,26 @@ export function spoofedWhat(t: Trace): SpoofWhat[] {
   return out;
 }
 
-/** Who can reach a bind, or null when only this machine can. */
-export function reachOf(app: AppServer, bindIdx: number): { from: string; reach: Spoof['reach']; peer: Peer; ref?: Ref } | null {
+/**
+ * Who can reach a bind, or null when only this machine can. `platform`: the PaaS router (Fly.io, Heroku, Render,
+ * Railway, Cloud Run) that runs the app in its own VM or dyno; the internet reaches its port only through that
+ * router, other machines of the platform's private network still can (Fly's 6PN, for one).
+ */
+export function reachOf(
+  app: AppServer,
+  bindIdx: number,
+  platform?: string,
+): { from: string; reach: Spoof['reach']; peer: Peer; ref?: Ref } | null {
   const b = app.binds[bindIdx];
   if (!b) return null;
+  if (platform && !b.published && b.exposure === 'all-interfaces' && app.placement.kind !== 'container') {
+    return {
+      from: `other machines on ${platform}'s private network (the internet reaches port ${b.address.kind === 'tcp' ? b.address.port : ''} only through ${platform})`,
+      reach: 'compose-network',
+      peer: { kind: 'remote', ip: '198.51.100.9', desc: `another machine on ${platform}'s private network` },
+      ref: b.ref ?? app.ref,
+    };
+  }
   const attacker: Peer = { kind: 'remote', ip: '198.51.100.9', desc: 'an outside host' };
   if (b.published) {
     if (isLoopbackHost(b.published.hostIp)) return null;
@@ -205,6 +221,19 @@ export function reachOf(app: AppServer, bindIdx: number): { from: string; reach:
     };
   }
   return null;
+}
+
+/** PaaS fronts that run the app themselves: their router is the only way in from the internet. */
+const PLATFORM_FRONTS = new Set(['fly', 'heroku', 'render', 'railway', 'cloud-run']);
+
+/** The platform whose front hop (chain/topology `frontHops`, id `front:NAME`) forwards to this app, if any. */
+function platformOf(topo: Topology, appId: string): string | undefined {
+  for (const l of topo.links) {
+    if (l.target.kind !== 'app' || l.target.appId !== appId || !l.fromHop.startsWith('front:')) continue;
+    if (!PLATFORM_FRONTS.has(l.fromHop.slice(6))) continue;
+    return l.peer.kind === 'remote' ? l.peer.desc : l.fromHop.slice(6);
+  }
+  return undefined;
 }
 
 function spoofRef(t: Trace): Ref | undefined {
@@ -296,8 +325,9 @@ export function computeVerdict(topo: Topology, scope?: VerdictScope): ChainVerdi
   const linked = new Set(topo.links.filter((l) => l.target.kind === 'app').map((l) => (l.target as { appId: string }).appId));
   for (const app of topo.apps) {
     if (scope && !scope.apps?.has(app.id)) continue;
+    const platform = platformOf(topo, app.id);
     app.binds.forEach((b, i) => {
-      const reach = reachOf(app, i);
+      const reach = reachOf(app, i, platform);
       const bind = b.address.kind === 'unix' ? `unix:${b.address.path}` : `${b.address.host}:${b.address.port}`;
       const v: BackendVerdict = {
         appId: app.id,

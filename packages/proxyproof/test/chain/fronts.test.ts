@@ -52,3 +52,44 @@ test('chain (trap): a fly.toml internal_port no app listens on links nothing (no
   });
   assert.equal(f.length, 0);
 });
+
+// Fly runs the app in its own VM: the internet reaches internal_port only through Fly's proxy, which appends two
+// X-Forwarded-For entries (the client, then the app's Fly IP). Express trusting 2 hops then gets the client and
+// cannot be handed a forged one through the proxy; only the platform's private network reaches the port itself.
+const EXPRESS = (hops: number) =>
+  `const express = require('express');\nconst app = express();\napp.set('trust proxy', ${hops});\napp.get('/', (req, res) => res.send(req.ip));\napp.listen(8000);\n`;
+const NODE_DOCKERFILE = 'FROM node:20\nCOPY . /app\nEXPOSE 8000\nCMD ["node", "server.js"]\n';
+
+test('chain (trap): Express trusting 2 hops behind Fly: the client address is not spoofable through the proxy', async () => {
+  const f = await findingsFor('chain/spoofable-backend', {
+    name: 'fly express 2 hops',
+    files: {
+      'fly.toml': FLY,
+      Dockerfile: NODE_DOCKERFILE,
+      'server.js': EXPRESS(2),
+      'package.json': '{"dependencies":{"express":"4.19.2"}}',
+    },
+    expect: -1,
+  });
+  assert.ok(!f.some((x) => /^[^:]*client[^:]*spoofable from anyone, through/.test(x.message)), JSON.stringify(f.map((x) => x.message)));
+  // A direct request is a risk only from the platform's private network, never "any host".
+  assert.ok(!f.some((x) => /any host/.test(x.message)), JSON.stringify(f.map((x) => x.message)));
+  assert.ok(f.every((x) => x.severity !== 'high' || !/private network/.test(x.message)));
+});
+
+test('chain: Express trusting 3 hops behind Fly: a forged client address passes the proxy', async () => {
+  const f = await findingsFor('chain/spoofable-backend', {
+    name: 'fly express 3 hops',
+    files: {
+      'fly.toml': FLY,
+      Dockerfile: NODE_DOCKERFILE,
+      'server.js': EXPRESS(3),
+      'package.json': '{"dependencies":{"express":"4.19.2"}}',
+    },
+    expect: -1,
+  });
+  assert.ok(
+    f.some((x) => /client/.test(x.message) && /through Fly/.test(x.message)),
+    JSON.stringify(f.map((x) => x.message)),
+  );
+});

@@ -169,7 +169,9 @@ function frontRules(f: FrontFacts, ref: Ref): ProxyRoute['headers'] {
       n === 'x-forwarded-proto'
         ? '{scheme}'
         : n === 'x-forwarded-for'
-          ? '{xff_append}'
+          ? FRONTS[f.name].xffOwnEntry
+            ? `{xff_append}, ${FRONTS[f.name].xffOwnEntry}`
+            : '{xff_append}'
           : n === 'x-forwarded-port'
             ? '{server_port}'
             : undefined;

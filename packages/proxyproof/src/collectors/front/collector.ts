@@ -12,8 +12,17 @@ import type { FrontFacts, FrontName, KubeIngress } from '../../model/proxy.js';
 import { baseName, readText } from '../proxy/common.js';
 import { templatefileBindings } from './terraform.js';
 
-/** What each front sends upstream and where it connects from (provider documentation). */
-export const FRONTS: Record<FrontName, { terminatesTls: boolean; sends: string[]; ranges: string[]; what: string }> = {
+/**
+ * What each front sends upstream and where it connects from (provider documentation). `xffOwnEntry`: the front
+ * appends a second X-Forwarded-For entry after the client's, its own address (Fly: "the last address in this
+ * list will be a shared or dedicated IP address assigned to your app", fly.io/docs/networking/request-headers;
+ * Google's load balancers: `<client-ip>,<load-balancer-ip>`, cloud.google.com/load-balancing/docs/https), so an
+ * app must trust two entries to reach the client. The address stands for that documented entry.
+ */
+export const FRONTS: Record<
+  FrontName,
+  { terminatesTls: boolean; sends: string[]; ranges: string[]; what: string; xffOwnEntry?: string }
+> = {
   'aws-alb': {
     terminatesTls: true,
     sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'X-Forwarded-Port'],
@@ -26,6 +35,7 @@ export const FRONTS: Record<FrontName, { terminatesTls: boolean; sends: string[]
     sends: ['X-Forwarded-Proto', 'X-Forwarded-For'],
     ranges: ['130.211.0.0/22', '35.191.0.0/16'],
     what: 'Google Cloud external HTTP(S) load balancer (Google Front Ends)',
+    xffOwnEntry: '192.0.2.80',
   },
   'azure-appgw': {
     terminatesTls: true,
@@ -44,6 +54,7 @@ export const FRONTS: Record<FrontName, { terminatesTls: boolean; sends: string[]
     sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'Fly-Client-IP'],
     ranges: [],
     what: "Fly.io's proxy",
+    xffOwnEntry: '192.0.2.81',
   },
   heroku: {
     terminatesTls: true,
