@@ -132,7 +132,18 @@ export async function main() {
   const command = input('command', 'lint');
   if (!COMMANDS.includes(command)) throw new Error(`input command: one of ${COMMANDS.join(', ')}, got "${command}"`);
   const sarifFile = input('sarif-file', 'proxyproof.sarif');
-  const args = [command, ...words(input('paths', '.')), ...words(input('args')), '--format', 'sarif', '--output', sarifFile];
+  const paths = words(input('paths', '.'));
+  const extra = words(input('args'));
+  const url = input('url');
+  let args;
+  if (command === 'verify') {
+    // verify reads one deployment folder (--config) and needs the public site (--url).
+    if (paths.length > 1) throw new Error(`input paths: verify reads one deployment folder, got ${paths.length}`);
+    if (!url && !extra.some((a) => a === '--url' || a.startsWith('--url=')))
+      throw new Error('input url: verify needs the public site (url: https://...)');
+    args = ['verify', '--config', paths[0] ?? '.', ...(url ? ['--url', url] : []), ...extra];
+  } else args = [command, ...paths, ...(url ? ['--url', url] : []), ...extra];
+  args.push('--format', 'sarif', '--output', sarifFile);
   const min = input('min-severity');
   if (min) args.push('--min-severity', min);
   const baseline = input('baseline');

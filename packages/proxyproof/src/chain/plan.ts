@@ -34,6 +34,12 @@ export interface PlannedFix {
   after: boolean;
   /** Lines to write, in the file's own syntax. */
   lines: string[];
+  /**
+   * How the fix command applies `lines` at `line` (`Finding.fix.placement`): set only where the lines are
+   * verbatim file syntax that goes exactly there; absent, the fix is advice (a command-line flag, a block
+   * that belongs elsewhere in the file, a value only the person knows).
+   */
+  placement?: 'after' | 'replace';
   /** What it fixes, in one sentence. */
   because: string;
 }
@@ -52,6 +58,8 @@ interface Candidate {
   ref: Ref;
   after?: boolean;
   lines: string[];
+  /** See PlannedFix.placement. */
+  placement?: 'after' | 'replace';
   cost: number;
   apply(t: Topology): void;
 }
@@ -116,6 +124,7 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
         ref: existing?.from === 'route' ? existing.ref : lastOwnLine(route),
         after: !(existing?.from === 'route'),
         lines: existing ? [`proxy_set_header X-Forwarded-Proto ${nginxValue};`] : lines,
+        placement: existing?.from === 'route' ? 'replace' : insertsSafely(route) && !existing ? 'after' : undefined,
         cost: 1,
         apply(tt) {
           const rr = findRoute(tt, hop.id, route.id);
@@ -142,8 +151,19 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
       out.push({
         id: `nginx-host:${key}`,
         title: `${hop.label}: pass the Host the browser sent, with its port, in ${route.match}`,
-        ref: hostRule && hostRule.from !== 'default' ? hostRule.ref : route.ref,
+        ref: hostRule && hostRule.from !== 'default' ? hostRule.ref : lastOwnLine(route),
+        after: !(hostRule && hostRule.from !== 'default'),
         lines: ['proxy_set_header Host $http_host;'],
+        // The Host line itself is replaced where it is written (route or server level, the same file syntax);
+        // a new line goes into the route only where it cuts no inheritance.
+        placement:
+          hostRule && (hostRule.from === 'route' || hostRule.from === 'inherited') && hostRule.ref.line > 0
+            ? 'replace'
+            : !hostRule || hostRule.from === 'default'
+              ? insertsSafely(route)
+                ? 'after'
+                : undefined
+              : undefined,
         cost: 1,
         apply(tt) {
           const rr = findRoute(tt, hop.id, route.id);
@@ -172,8 +192,15 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     out.push({
       id: `nginx-overwrite:${hop.id}/${route.id}`,
       title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}`,
-      ref: route.ownHeadersRef ?? route.ref,
+      ref: insertsSafely(route) ? lastOwnLine(route) : route.ref,
+      after: true,
       lines: adds.map(([n, v]) => `proxy_set_header ${n} ${v};`),
+      // Only new lines: a header the route already sets would then be sent twice.
+      placement:
+        insertsSafely(route) &&
+        !adds.some(([n]) => route.headers.some((h) => h.name.toLowerCase() === n.toLowerCase() && h.from !== 'default'))
+          ? 'after'
+          : undefined,
       cost: 1,
       apply(tt) {
         const rr = findRoute(tt, hop.id, route.id);
@@ -186,6 +213,18 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     });
   }
   return out;
+}
+
+/**
+ * A header line added inside this nginx route cuts no inheritance: the route already has its own header lines
+ * (it inherits none), or every header it sends is nginx's default.
+ */
+function insertsSafely(route: ProxyRoute): boolean {
+  return (
+    route.ownHeadersRef !== undefined ||
+    route.headers.some((h) => h.from === 'route' && h.ref.line > 0) ||
+    route.headers.every((h) => h.from === 'default')
+  );
 }
 
 /** Where to add a line to a route: after its last own header line (or its pass line). */
@@ -262,6 +301,11 @@ function appCandidates(t: Topology): Candidate[] {
         title: `${app.label}: trust forwarded headers only from the proxy (${peer.ip}), not '*'`,
         ref: app.trusted.ref ?? app.ref,
         lines: [app.kind === 'gunicorn' ? `forwarded_allow_ips = '${peer.ip}'` : `--forwarded-allow-ips=${peer.ip}`],
+        // The assignment in a gunicorn config module is replaced; a command-line flag is advice.
+        placement:
+          app.kind === 'gunicorn' && app.trusted.ref && /^\s*forwarded_allow_ips\s*=/.test(app.trusted.ref.snippet ?? '')
+            ? 'replace'
+            : undefined,
         cost: 1,
         apply(tt) {
           const a = tt.apps.find((x) => x.id === app.id);
@@ -336,6 +380,12 @@ function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] |
               : { file: fw.ref.file, line: 0 },
         after: !(fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal'),
         lines: ["SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')"],
+        placement:
+          fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal'
+            ? 'replace'
+            : fw.sslRedirect?.ref && fw.sslRedirect.origin === 'literal'
+              ? 'after'
+              : undefined,
         cost: 1,
         apply(tt) {
           const a = tt.apps.find((x) => x.id === app.id);
@@ -354,6 +404,7 @@ function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] |
         title: 'Django: stop trusting X-Forwarded-Host (the proxy passes the Host itself)',
         ref: fw.useForwardedHost.ref ?? fw.ref,
         lines: ['USE_X_FORWARDED_HOST = False'],
+        placement: fw.useForwardedHost.ref && fw.useForwardedHost.origin === 'literal' ? 'replace' : undefined,
         cost: 2,
         apply(tt) {
           const a = tt.apps.find((x) => x.id === app.id);
@@ -394,6 +445,11 @@ function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] |
       title: `${fw.label}: trust the proxy's X-Forwarded-* from ${Array.isArray(value) ? value[0] : `${value} hop`} only`,
       ref: fw.trustProxy?.ref && fw.trustProxy.origin !== 'default' ? fw.trustProxy.ref : fw.ref,
       lines: [line],
+      // Express: the `app.set('trust proxy', ...)` statement is replaced where it is written.
+      placement:
+        fw.kind === 'express' && fw.trustProxy?.origin === 'literal' && /trust proxy/.test(fw.trustProxy.ref?.snippet ?? '')
+          ? 'replace'
+          : undefined,
       cost: 1,
       apply(tt) {
         const a = tt.apps.find((x) => x.id === app.id);
@@ -412,11 +468,30 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     const labelled = proxyByLabel(t, lost?.label);
     const hop = labelled?.kind === 'caddy' ? labelled : undefined;
     if (!hop || out.some((c) => c.id === `caddy-trust:${hop.id}`)) continue;
+    // Per handler (`reverse_proxy ... { trusted_proxies ... }`): the form every Caddy 2.6 accepts (the global
+    // `servers { trusted_proxies static ... }` needs 2.6.3+), written at the route's own reverse_proxy line.
+    // The route of this hop the trace went through (the verdict's own route is the first hop's).
+    const route =
+      hop.routes.find((x) => x.id === r.routeId) ??
+      (hop.routes.length === 1
+        ? hop.routes[0]
+        : hop.routes.find(
+            (x) => lost?.conveys?.ref && x.ref.file === lost.conveys.ref.file && x.ref.line === lost.conveys.ref.line,
+          ));
+    const written = route?.ref.line && route.ref.snippet ? route.ref.snippet.trim() : undefined;
+    const oneLine = written && /^reverse_proxy\b[^{}#]*$/.test(written) ? written : undefined;
+    const opens = written && /^reverse_proxy\b[^{}#]*\{$/.test(written);
     out.push({
       id: `caddy-trust:${hop.id}`,
       title: `${hop.label}: trust X-Forwarded-* from the proxy in front (trusted_proxies)`,
-      ref: hop.ref,
-      lines: ['servers {', '    trusted_proxies static private_ranges', '}'],
+      ref: (oneLine || opens) && route ? route.ref : hop.ref,
+      after: Boolean(opens),
+      lines: oneLine
+        ? [`${oneLine} {`, 'trusted_proxies private_ranges', '}']
+        : opens
+          ? ['trusted_proxies private_ranges']
+          : ['servers {', '    trusted_proxies static private_ranges', '}'],
+      placement: oneLine ? 'replace' : opens ? 'after' : undefined,
       cost: 1,
       apply(tt) {
         const h = tt.proxies.find((p) => p.id === hop.id);
@@ -616,7 +691,17 @@ export function proxyMovedAway(t: Topology): Topology {
 }
 
 function toFix(c: Candidate, kind: PlannedFix['kind'], because: string): PlannedFix {
-  return { id: c.id, kind, title: c.title, file: c.ref.file, line: c.ref.line, after: Boolean(c.after), lines: c.lines, because };
+  return {
+    id: c.id,
+    kind,
+    title: c.title,
+    file: c.ref.file,
+    line: c.ref.line,
+    after: Boolean(c.after),
+    lines: c.lines,
+    ...(c.placement && c.ref.line > 0 ? { placement: c.placement } : {}),
+    because,
+  };
 }
 
 export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict(topo)): FixPlan {

@@ -30,7 +30,7 @@ export interface DoctorResult {
 
 export async function runDoctor(paths: string[], opts: DoctorOptions = {}): Promise<DoctorResult> {
   const a = await analyze(paths, opts);
-  const report = doctorReport(a, opts.root ? [`--root ${opts.root}`] : paths);
+  const report = doctorReport(a, opts.root ? [`--root ${opts.root}`] : paths, opts.cwd);
   return { facts: a.facts, analysis: a.chain, files: a.files, inventory: a.inventory, report, all: a };
 }
 

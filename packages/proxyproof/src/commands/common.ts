@@ -151,13 +151,14 @@ export function effectiveMinSeverity(opts: OutputOptions, config: ProjectConfig)
 
 /** Check metadata by id for SARIF rule descriptions (loaded only when a format needs it). */
 async function ruleLookup(): Promise<(id: string) => CheckMeta | undefined> {
-  const [{ ALL_CHECKS }, { CHAIN_CHECKS }, { SCAN_CHECKS }] = await Promise.all([
+  const [{ ALL_CHECKS }, { CHAIN_CHECKS }, { SCAN_CHECKS }, { PROBE_CHECKS }] = await Promise.all([
     import('../checks/index.js'),
     import('../checks/chain/index.js'),
     import('../checks/scan/index.js'),
+    import('../checks/probe/index.js'),
   ]);
   const metas = new Map<string, CheckMeta>();
-  for (const c of [...ALL_CHECKS, ...CHAIN_CHECKS, ...SCAN_CHECKS]) metas.set(c.meta.id, c.meta);
+  for (const c of [...ALL_CHECKS, ...CHAIN_CHECKS, ...SCAN_CHECKS, ...PROBE_CHECKS]) metas.set(c.meta.id, c.meta);
   return (id) => metas.get(id);
 }
 
@@ -244,11 +245,26 @@ export function prepareReport(
  * ignores and baseline, else 0. `text` overrides the text renderer (the doctor's own layout).
  */
 export async function emit(report: Report, opts: OutputOptions, overrides: { text?: Renderer['render'] } = {}): Promise<number> {
+  if (!RENDERERS[opts.format])
+    throw new InputError(`unknown format '${opts.format}' (one of ${Object.keys(RENDERERS).join(', ')})`);
+  const { report: shown } = prepareReport(report, opts, process.cwd());
+  await renderPrepared(shown, opts, overrides);
+  return exitCodeOf(shown, 'info');
+}
+
+/**
+ * The second half of `emit`: renders a report already through `prepareReport` (the `fix` command selects
+ * its findings first, so what it patches is what it shows) to stdout or `--output`.
+ */
+export async function renderPrepared(
+  shown: Report,
+  opts: OutputOptions,
+  overrides: { text?: Renderer['render'] } = {},
+): Promise<void> {
   const renderer = RENDERERS[opts.format];
   if (!renderer) throw new InputError(`unknown format '${opts.format}' (one of ${Object.keys(RENDERERS).join(', ')})`);
   const cwd = process.cwd();
-  const { report: shown } = prepareReport(report, opts, cwd);
-  if (opts.format === 'html') shown.images = embedImages(report, cwd);
+  if (opts.format === 'html') shown.images = embedImages(shown, cwd);
   const color =
     opts.color !== false && opts.format === 'text' && !opts.output && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   const ropts: RenderOptions = {
@@ -269,7 +285,6 @@ export async function emit(report: Report, opts: OutputOptions, overrides: { tex
     if (opts.output) writeOutput(opts.output, text, cwd);
     else process.stdout.write(text);
   }
-  return exitCodeOf(shown, 'info');
 }
 
 /** Writes a renderer's pieces to stdout, or atomically to `abs` (a temporary file renamed over it). */

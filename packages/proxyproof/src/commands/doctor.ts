@@ -7,10 +7,21 @@
 import { type Command, Option } from 'commander';
 import { runDoctor } from '../chain/run.js';
 import { stageProgress } from '../engine/progress.js';
+import { withFixPlan } from '../engine/report.js';
 import { InputError } from '../model/finding.js';
 import { textRenderer } from '../render/text.js';
 import type { RenderOptions, Report } from '../render/types.js';
-import { declaredFront, emit, frontOption, type OutputOptions, outputOptions, progressMode, progressOptions } from './common.js';
+import {
+  declaredFront,
+  exitCodeOf,
+  frontOption,
+  type OutputOptions,
+  outputOptions,
+  prepareReport,
+  progressMode,
+  progressOptions,
+  renderPrepared,
+} from './common.js';
 
 export interface DoctorCliOptions extends OutputOptions {
   root?: string;
@@ -52,7 +63,7 @@ export function registerDoctor(program: Command): void {
     const front = declaredFront(opts);
     const progress = stageProgress(progressMode(opts), opts.format);
     try {
-      const { report, analysis } = await runDoctor(dirs, {
+      const { report, analysis, all } = await runDoctor(dirs, {
         root: opts.root,
         url: opts.url,
         behindTlsLb: opts.behindTlsLb,
@@ -61,7 +72,10 @@ export function registerDoctor(program: Command): void {
       });
       report.chain = analysis;
       progress.done();
-      process.exitCode = await emit(report, opts);
+      // The fix plan of the findings the output stage keeps: the same patches `fix` prints with these options.
+      const shown = withFixPlan(prepareReport(report, opts).report, all);
+      await renderPrepared(shown, opts);
+      process.exitCode = exitCodeOf(shown, 'info');
     } finally {
       progress.done();
     }

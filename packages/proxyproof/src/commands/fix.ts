@@ -1,24 +1,52 @@
 /**
  * `proxyproof fix [PATHS] [--write] [--backup-dir DIR]`: the unified diff of every finding that has a
  * mechanical fix (`Finding.fix` with file, line, lines and placement), built on lint's findings.
- * Text: stdout is the patch itself (`proxyproof fix . | git apply` works); advice for what cannot be
- * changed mechanically goes to stderr. With --write the patches are applied (see fix/write.ts) and the
- * reload commands printed. Other formats: the shared Report with `fix` data.
+ * The findings go through the shared output stage first (`.proxyproof.json`, inline `proxyproof-ignore`
+ * comments, `--baseline`, `--min-severity`), so fix patches exactly what lint reports with the same options.
+ * Text: the patch itself, on stdout or in `--output FILE` (`proxyproof fix . | git apply` works); advice for
+ * what cannot be changed mechanically goes to stderr. With --write the patches are applied (see fix/write.ts)
+ * and the reload commands printed. Other formats (json, sarif, html): the shared Report with `fix` data.
  * Exit: 0 nothing to change (or everything written), 1 changes to make / a change aborted or undone, 2 input error.
  */
 import type { Command } from 'commander';
+import type { DeclaredFront } from '../engine/analyze.js';
 import { lintPaths } from '../engine/lint.js';
-import { type FixPlan, planFixes } from '../fix/plan.js';
+import { type FixPlan, patchData, planFixes } from '../fix/plan.js';
 import { type WriteResult, writePlan } from '../fix/write.js';
 import { InputError } from '../model/finding.js';
-import { RENDERERS } from '../render/index.js';
-import type { Report } from '../render/types.js';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './common.js';
+import type { Report, ReportSection } from '../render/types.js';
+import {
+  declaredFront,
+  EXIT_FINDINGS,
+  EXIT_OK,
+  EXIT_USAGE,
+  frontOption,
+  type OutputOptions,
+  outputOptions,
+  prepareReport,
+  renderPrepared,
+  writeOutput,
+} from './common.js';
 
-export interface FixCliOptions {
+export interface FixCliOptions extends OutputOptions {
   write?: boolean;
   backupDir?: string;
-  format: string;
+  front?: string;
+}
+
+/** What selects the findings to fix: the output stage's options (config file, ignores, baseline, threshold). */
+export type FixSelection = Pick<OutputOptions, 'minSeverity' | 'baseline' | 'configFile' | 'ignoreComments'>;
+
+export interface FixRunOptions {
+  write?: boolean;
+  backupDir?: string;
+  cwd?: string;
+  front?: DeclaredFront;
+  /**
+   * Select the findings through the shared output stage (commands/common.ts prepareReport), as the CLI does.
+   * Absent: every finding of the analysis with a fix (the proof-loop tests use this).
+   */
+  select?: FixSelection;
 }
 
 export interface FixRun {
@@ -28,57 +56,50 @@ export interface FixRun {
   exitCode: number;
 }
 
-/** lint -> fix plan -> (write). Shared by the CLI, the demo and the proof-loop tests. */
-export async function runFix(paths: string[], opts: { write?: boolean; backupDir?: string; cwd?: string } = {}): Promise<FixRun> {
+/** lint -> (output stage) -> fix plan -> (write). Shared by the CLI, the demo and the proof-loop tests. */
+export async function runFix(paths: string[], opts: FixRunOptions = {}): Promise<FixRun> {
   const cwd = opts.cwd ?? process.cwd();
-  const { facts, report: lint } = await lintPaths(paths, { cwd });
-  const withFix = lint.findings.filter((f) => f.fix);
+  const { facts, report: lint } = await lintPaths(paths, { cwd, ...(opts.front ? { front: opts.front } : {}) });
+  const selected = opts.select ? prepareReport(lint, { format: 'json', ...opts.select }, cwd).report : lint;
+  const withFix = selected.findings.filter((f) => f.fix);
   const plan = planFixes(facts, withFix, { cwd });
   const written = opts.write ? writePlan(plan, facts, { backupDir: opts.backupDir, cwd }) : [];
   const failed = written.some((w) => w.status !== 'written');
-  const exitCode = lint.diagnostics.some((d) => d.level === 'error')
+  const exitCode = selected.diagnostics.some((d) => d.level === 'error')
     ? EXIT_USAGE
     : failed || (!opts.write && plan.patches.length > 0)
       ? EXIT_FINDINGS
       : EXIT_OK;
-  const sections = [
+  const sections: ReportSection[] = [
     ...plan.patches.map((p) => ({
       title: `Patch ${p.file}${p.via ? ` (via ${p.via})` : ''}`,
       lines: p.diff.replace(/\n$/, '').split('\n'),
     })),
-    ...(plan.advice.length
-      ? [
-          {
-            title: 'Not patched (advice)',
-            lines: plan.advice.map(
-              (a) => `  ${a.id}${a.file ? ` ${a.file}${a.line ? `:${a.line}` : ''}` : ''}: ${a.description} (${a.reason})`,
-            ),
-          },
-        ]
-      : []),
+    ...(plan.advice.length ? [{ title: 'Not patched (advice)', lines: adviceLines(plan) }] : []),
     ...(written.length ? [{ title: 'Written', lines: writtenLines(written), position: 'after' as const }] : []),
   ];
   const report: Report = {
     command: 'fix',
     inputs: paths,
     findings: withFix,
-    diagnostics: lint.diagnostics,
+    diagnostics: selected.diagnostics,
     sections,
+    ...(selected.suppressed?.length ? { suppressed: selected.suppressed.filter((s) => s.finding.fix) } : {}),
     data: {
       fix: {
-        patches: plan.patches.map((p) => ({
-          file: p.file,
-          via: p.via ?? null,
-          program: p.program,
-          findings: p.findings,
-          diff: p.diff,
-        })),
+        patches: patchData(plan),
         advice: plan.advice,
         written,
       },
     },
   };
   return { report, plan, written, exitCode };
+}
+
+function adviceLines(plan: FixPlan): string[] {
+  return plan.advice.map(
+    (a) => `  ${a.id}${a.file ? ` ${a.file}${a.line ? `:${a.line}` : ''}` : ''}: ${a.description} (${a.reason})`,
+  );
 }
 
 function writtenLines(written: WriteResult[]): string[] {
@@ -113,18 +134,25 @@ export function registerFix(program: Command): void {
     .argument('[paths...]', 'files and directories of the deployment (default: .)')
     .option('--write', 'apply the patches (a backup of every changed file is kept)')
     .option('--backup-dir <dir>', 'keep the backups under this folder instead of <file>.orig')
-    .option('-f, --format <format>', `output format (${Object.keys(RENDERERS).join(', ')})`, 'text');
+    .addOption(frontOption());
+  for (const o of outputOptions()) cmd.addOption(o);
   cmd.action(async (paths: string[], opts: FixCliOptions) => {
     if (opts.backupDir && !opts.write) throw new InputError('--backup-dir needs --write');
-    const renderer = RENDERERS[opts.format];
-    if (!renderer) throw new InputError(`unknown format '${opts.format}' (one of ${Object.keys(RENDERERS).join(', ')})`);
-    const run = await runFix(paths.length ? paths : ['.'], { write: opts.write, backupDir: opts.backupDir });
+    const run = await runFix(paths.length ? paths : ['.'], {
+      write: opts.write,
+      backupDir: opts.backupDir,
+      front: declaredFront(opts),
+      select: opts,
+    });
     if (opts.format !== 'text') {
-      process.stdout.write(renderer.render(run.report, { color: false, quiet: false }));
+      await renderPrepared(run.report, opts);
     } else {
       for (const d of run.report.diagnostics.filter((x) => x.level === 'error'))
         process.stderr.write(`proxyproof: ${d.file}${d.line ? `:${d.line}` : ''}: ${d.message}\n`);
-      for (const p of run.plan.patches) process.stdout.write(p.diff);
+      // The patch alone on stdout (or in --output), so it can be piped to `git apply` or `patch -p1`.
+      const patch = run.plan.patches.map((p) => p.diff).join('');
+      if (opts.output) writeOutput(opts.output, patch);
+      else process.stdout.write(patch);
       if (run.written.length) process.stdout.write(`\n${writtenLines(run.written).join('\n')}\n`);
       if (run.plan.advice.length) {
         process.stderr.write('proxyproof fix: not patched (advice):\n');
@@ -133,6 +161,10 @@ export function registerFix(program: Command): void {
             `  ${a.id}${a.file ? ` ${a.file}${a.line ? `:${a.line}` : ''}` : ''}: ${a.description}\n    (${a.reason})\n`,
           );
       }
+      if (run.report.suppressed?.length && !opts.quiet)
+        process.stderr.write(
+          `proxyproof fix: ${run.report.suppressed.length} fix(es) of ignored or baselined findings not planned\n`,
+        );
     }
     process.exitCode = run.exitCode;
   });

@@ -96,7 +96,7 @@ export function nothingFound(facts: Facts, files: DeploymentFiles): boolean {
     (facts.compose?.files.length ?? 0) === 0 &&
     (facts.proxies ?? []).length === 0 &&
     (facts.fronts ?? []).filter((f) => f.origin === 'inferred').length === 0 &&
-    (facts.kube?.services.length ?? 0) + (facts.kube?.ingressNginx.length ?? 0) === 0 &&
+    (facts.kube?.services.length ?? 0) + (facts.kube?.ingressNginx.length ?? 0) + (facts.kube?.ingresses?.length ?? 0) === 0 &&
     files.proxyFiles.length === 0
   );
 }

@@ -6,8 +6,9 @@
  */
 
 import type { ChainAnalysis } from '../chain/analyze.js';
-import { chainLines, type Inventory, picture, planLines, probeCommands, verdictLine } from '../chain/render.js';
+import { chainLines, type Inventory, picture, probeCommands, verdictLine } from '../chain/render.js';
 import { spoofSummary } from '../chain/verdict.js';
+import { type FixPlan, fixPlanLines, patchData, planFixes } from '../fix/plan.js';
 import type { Report, ReportSection } from '../render/types.js';
 import type { Analysis } from './analyze.js';
 import { notReadLine } from './not-read.js';
@@ -59,7 +60,7 @@ export function lintReport(a: Analysis, inputs: string[]): Report {
 }
 
 /** The JSON payload of `doctor --format json` (schema: docs/doctor.md). */
-export function doctorPayload(a: ChainAnalysis, inv: Inventory, plan: unknown): Record<string, unknown> {
+export function doctorPayload(a: ChainAnalysis, inv: Inventory, plan: unknown, fix?: FixPlan): Record<string, unknown> {
   return {
     doctor: {
       schemaVersion: DOCTOR_SCHEMA_VERSION,
@@ -104,11 +105,48 @@ export function doctorPayload(a: ChainAnalysis, inv: Inventory, plan: unknown): 
         trace: s.trace,
       })),
       plan,
+      ...(fix ? { fix: fixPayload(fix) } : {}),
     },
   };
 }
 
-export function doctorReport(a: Analysis, inputs: string[]): Report {
+/**
+ * The fix plan of an analysis: its findings' own fixes (file, line, lines, placement) as patches, exactly what
+ * `proxyproof fix` prints for the same inputs (fix/plan.ts).
+ */
+export function findingsPlan(a: Analysis, cwd: string = process.cwd()): FixPlan {
+  return planFixes(
+    a.facts,
+    a.findings.filter((f) => f.fix),
+    { cwd },
+  );
+}
+
+function fixPayload(fix: FixPlan): Record<string, unknown> {
+  return { patches: patchData(fix), advice: fix.advice };
+}
+
+/**
+ * The doctor's fix plan re-built from the findings the output stage kept (after `.proxyproof.json`, ignores,
+ * baseline and `--min-severity`): what the doctor shows is what `proxyproof fix` with the same options patches.
+ */
+export function withFixPlan(report: Report, a: Analysis, cwd: string = process.cwd()): Report {
+  const fix = planFixes(
+    a.facts,
+    report.findings.filter((f) => f.fix),
+    { cwd },
+  );
+  const doctor = report.data?.doctor as Record<string, unknown> | undefined;
+  return {
+    ...report,
+    sections: (report.sections ?? []).map((s) =>
+      s.title === 'Fix plan' ? { ...s, lines: fixPlanLines(fix, a.chain.plan.notes) } : s,
+    ),
+    ...(doctor ? { data: { ...report.data, doctor: { ...doctor, fix: fixPayload(fix) } } } : {}),
+  };
+}
+
+export function doctorReport(a: Analysis, inputs: string[], cwd: string = process.cwd()): Report {
   const r = common(a, 'doctor', inputs);
   const plan = a.chain.plan;
   const searched = a.files.searched.join(', ') || '(nothing)';
@@ -127,7 +165,8 @@ export function doctorReport(a: Analysis, inputs: string[]): Report {
   r.sections.push({ title: 'Chain', lines: chainLines(a.chain) });
   const probes = probeCommands(a.chain);
   if (probes.length > 0) r.sections.push({ title: 'Probe the live backends (proxyproof probe)', lines: probes });
-  r.sections.push({ title: 'Fix plan', lines: planLines(a.chain), position: 'after' });
-  r.data = { ...r.data, ...doctorPayload(a.chain, a.inventory, plan) };
+  const fix = findingsPlan(a, cwd);
+  r.sections.push({ title: 'Fix plan', lines: fixPlanLines(fix, a.chain.plan.notes), position: 'after' });
+  r.data = { ...r.data, ...doctorPayload(a.chain, a.inventory, plan, fix) };
   return r;
 }

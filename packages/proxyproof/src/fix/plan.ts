@@ -127,13 +127,21 @@ function styled(e: Edit, target: string, next?: string): string[] {
   const deeper = next !== undefined && leading(next).length > leading(target).length;
   const inner = deeper ? leading(next ?? '') : yamlKey ? `${leading(target)}  ` : leading(target);
   const indent = bare ? (e.placement === 'after' && opens ? inner : leading(target)) : '';
+  // Bare lines that open a block (`reverse_proxy app {`, `trusted_proxies ...`, `}`): the lines inside it go
+  // one level deeper, in the file's own unit (a tab where the file indents with tabs).
+  const unit = /\t/.test(leading(target)) || (next !== undefined && /\t/.test(leading(next))) ? '\t' : '    ';
+  let depth = 0;
   return e.lines.map((l) => {
-    const s = l === '' ? l : indent + l;
+    const t = l.trim();
+    if (bare && /^[}\])]/.test(t)) depth = Math.max(0, depth - 1);
+    const s = l === '' ? l : indent + (bare ? unit.repeat(depth) : '') + l;
+    if (bare && /[{[(]$/.test(t)) depth++;
     return e.placement === 'replace' ? matchQuotes(target, s) : s;
   });
 }
 
-const norm = (s: string) => s.trim().replace(/\s+/g, ' ');
+/** A line compared as a statement: blanks collapsed, quote style ignored (`'https'` = `"https"`). */
+const norm = (s: string) => s.trim().replace(/\s+/g, ' ').replace(/'/g, '"');
 
 function realTarget(abs: string): string {
   try {
@@ -222,7 +230,10 @@ export function planFixes(facts: Facts, findings: Finding[], options: PlanOption
     if (g.named !== g.display && resolve(cwd, g.named) !== abs) patch.via = g.named;
     out.patches.push(patch);
   }
-  out.patches.sort((a, b) => a.file.localeCompare(b.file));
+  // In the order of the findings (most severe first), so the plan starts with the change that matters most.
+  const rank = (p: FilePatch) =>
+    Math.min(...p.findings.map((id) => findings.findIndex((f) => f.id === id)).filter((i) => i >= 0));
+  out.patches.sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file));
   return out;
 }
 
@@ -303,4 +314,38 @@ function buildChanges(
     else if (a && a.lines.length > 0) changes.push({ oldStart: line, oldLen: 0, newLines: a.lines });
   }
   return { changes, ids: [...ids], refused };
+}
+
+/**
+ * The plan as the doctor prints it: each file's unified diff (what `proxyproof fix` prints and `--write`
+ * applies, built from the same findings), then what is advice and why, then the chain's notes.
+ */
+export function fixPlanLines(plan: FixPlan, notes: string[] = []): string[] {
+  const out: string[] = [];
+  for (const p of plan.patches) {
+    out.push(`  ${p.file}${p.via ? ` (via ${p.via})` : ''}: ${p.findings.join(', ')}`);
+    for (const l of p.diff.replace(/\n$/, '').split('\n')) {
+      if (l.startsWith('--- ') || l.startsWith('+++ ')) continue;
+      out.push(`    ${l}`);
+    }
+  }
+  if (plan.patches.length > 0) out.push('  (proxyproof fix prints these patches; fix --write applies them, with backups)');
+  for (const a of plan.advice)
+    out.push(
+      `  - ${a.id}${a.file ? ` ${a.file}${a.line ? `:${a.line}` : ''}` : ''}: ${a.description} (not patched: ${a.reason})`,
+    );
+  if (plan.patches.length === 0 && plan.advice.length === 0) out.push('  nothing to change');
+  for (const n of notes) out.push(`  - ${n}`);
+  return out;
+}
+
+/** The patches as machine output (the `fix` JSON and the doctor's `doctor.fix`; schema/fix.schema.json). */
+export function patchData(plan: FixPlan): Array<Record<string, unknown>> {
+  return plan.patches.map((p) => ({
+    file: p.file,
+    via: p.via ?? null,
+    program: p.program,
+    findings: p.findings,
+    diff: p.diff,
+  }));
 }

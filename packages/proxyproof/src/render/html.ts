@@ -363,6 +363,36 @@ export function groupByHop(findings: Finding[], chain: ChainAnalysis | undefined
   return [...groups.filter((g) => g.findings.length), ...(other.findings.length ? [other] : [])];
 }
 
+interface PatchData {
+  file: string;
+  findings: string[];
+  diff: string;
+}
+
+/** The doctor's fix plan: the patches `proxyproof fix` prints, built from the findings' own fixes. */
+function patchesHtml(patches: PatchData[]): string {
+  if (!patches.length) return '';
+  const line = (l: string) =>
+    l.startsWith('+')
+      ? `<span class="add">${esc(l)}</span>`
+      : l.startsWith('-')
+        ? `<span class="del">${esc(l)}</span>`
+        : l.startsWith('@@')
+          ? `<span class="hunk">${esc(l)}</span>`
+          : esc(l);
+  return `<section id="plan"><h2>Fix plan</h2><p class="loc">the patches <code>proxyproof fix</code> prints (<code>fix --write</code> applies them, with backups)</p><ol class="plan">${patches
+    .map(
+      (p) =>
+        `<li class="planfix"><p><b>${esc(p.file)}</b> <span class="kind">(${esc(p.findings.join(', '))})</span></p><pre class="diff">${p.diff
+          .replace(/\n$/, '')
+          .split('\n')
+          .filter((l) => !l.startsWith('--- ') && !l.startsWith('+++ '))
+          .map(line)
+          .join('\n')}</pre></li>`,
+    )
+    .join('')}</ol></section>`;
+}
+
 function planHtml(fixes: PlannedFix[]): string {
   if (!fixes.length) return '';
   const kind = {
@@ -429,7 +459,7 @@ svg text.ref{fill:var(--muted)}
 svg text.mark{fill:var(--bad);font-weight:700}
 svg .arrow line{stroke:#5f6368;stroke-width:2}svg .arrow path{fill:#5f6368}
 svg .arrow.bad line{stroke:var(--bad)}svg .arrow.bad path{fill:var(--bad)}svg .arrow.bad text{fill:var(--bad);font-weight:700}
-.finding,.page,.planfix{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--muted);border-radius:8px;padding:10px 12px;margin:0 0 12px;break-inside:avoid}
+.finding,.page,.planfix{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--muted);border-radius:8px;padding:10px 12px;margin:0 0 12px;break-inside:avoid}.planfix p{overflow-wrap:anywhere;min-width:0}.planfix pre.diff{max-width:100%}.plan{min-width:0}
 .sev-crit,.sev-high{border-left-color:var(--bad)}.sev-med{border-left-color:var(--warn)}.sev-low{border-left-color:#1a73e8}
 .badge{display:inline-block;font-size:11px;font-weight:700;padding:1px 6px;border-radius:4px;background:#e0e0e0;color:#202124;vertical-align:1px}
 .badge.crit,.badge.high{background:var(--bad);color:#fff}.badge.med{background:var(--warn);color:#fff}.badge.low{background:#1a73e8;color:#fff}
@@ -510,7 +540,8 @@ export function renderHtml(report: Report, opt: RenderOptions): string {
         .map((d) => `<li><b>${esc(d.level)}</b> <code>${esc(where(d.file, d.line))}</code> ${esc(d.message)}</li>`)
         .join('')}</ul></section>`
     : '';
-  const plan = report.chain ? planHtml(report.chain.plan.fixes) : '';
+  const patches = (report.data?.doctor as { fix?: { patches?: PatchData[] } } | undefined)?.fix?.patches;
+  const plan = patches ? patchesHtml(patches) : report.chain ? planHtml(report.chain.plan.fixes) : '';
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -13,7 +13,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'pp-doctor-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('proxyproof doctor (CLI)', () => {
-  it('examples/seed: Fix 1 nginx header required, Fix 2 SECURE_PROXY_SSL_HEADER once gunicorn no longer trusts the proxy, backend not public', () => {
+  it('examples/seed: the fix plan is the patches of the findings (nginx header, SECURE_PROXY_SSL_HEADER for robustness), backend not public', () => {
     const r = runCli(['doctor', 'examples/seed']);
     assert.equal(r.code, 1, r.stderr);
     const out = r.stdout;
@@ -25,14 +25,19 @@ describe('proxyproof doctor (CLI)', () => {
       out,
       /verdict: the app believes http — lost at hop 1 \(nginx :443 \(mysite:20\)\) because X-Forwarded-Proto missing \(examples\/seed\/nginx\/sites-enabled\/mysite:50\); redirect loop/,
     );
+    const plan = out.slice(out.indexOf('\nFix plan\n'));
     assert.match(
-      out,
-      /Fix 1 \(required\): nginx :443 \(mysite:20\): send X-Forwarded-Proto in location \/\n {4}in examples\/seed\/nginx\/sites-enabled\/mysite, after line 53:\n {6}proxy_set_header X-Forwarded-Proto \$scheme;/,
+      plan,
+      /\n {2}examples\/seed\/nginx\/sites-enabled\/mysite: nginx\/forwarded-proto-missing\n {4}@@ -51,6 \+51,7 @@\n(?: {5}.*\n){3} {4}\+ {8}proxy_set_header X-Forwarded-Proto \$scheme;\n/,
     );
     assert.match(
-      out,
-      /Fix 2 \(needed once the app server no longer trusts the proxy's address\): Django: read the scheme from the proxy's X-Forwarded-Proto\n {4}in examples\/seed\/mysite\/mysite\/settings\.py, after line 85:\n {6}SECURE_PROXY_SSL_HEADER = \('HTTP_X_FORWARDED_PROTO', 'https'\)/,
+      plan,
+      /\n {2}examples\/seed\/mysite\/mysite\/settings\.py: chain\/fragile-trust\n {4}@@ -83,6 \+83,7 @@\n(?: {4} .*\n){3} {4}\+SECURE_PROXY_SSL_HEADER = \('HTTP_X_FORWARDED_PROTO', 'https'\)\n/,
     );
+    // The plan is what `fix` prints for the same inputs, line for line.
+    const fix = runCli(['fix', 'examples/seed']);
+    for (const l of fix.stdout.split('\n').filter((x) => /^[-+@ ]/.test(x) && !/^(---|\+\+\+) /.test(x)))
+      assert.ok(plan.includes(`    ${l}\n`), `fix line not in the doctor's plan: ${l}`);
     assert.match(out, /gunicorn binds 127\.0\.0\.1:8000: the backend port is not public/);
     // One root cause, one headline: the nginx finding at the place the scheme is lost, the chain as its explanation.
     assert.match(out, /CRITICAL nginx\/forwarded-proto-missing {2}examples\/seed\/nginx\/sites-enabled\/mysite:50\n/);

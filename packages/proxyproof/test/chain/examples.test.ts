@@ -50,7 +50,12 @@ export async function doctorSummary(name: string) {
     notFound: r.inventory.missing,
   };
   const text = renderDoctorText(r.report, { color: false, quiet: false });
-  const keyLines = text.split('\n').filter((l) => /^ {4}(browser|verdict:|spoofing:)|^ {2}Fix \d|^ {2}- /.test(l));
+  // The fix plan's key lines: each patched file with its findings, the lines each patch adds or removes, advice.
+  const plan = text.slice(text.indexOf('\nFix plan\n'));
+  const keyLines = [
+    ...text.split('\n').filter((l) => /^ {4}(browser|verdict:|spoofing:)/.test(l)),
+    ...plan.split('\n').filter((l) => /^ {2}\S.*: |^ {4}[-+](?![-+])|^ {2}- /.test(l)),
+  ];
   // A chain finding merged into the layer finding at the same place shows as `<layer id> (+chain/<id>)`.
   const findings = r.report.findings.map((f) => {
     const chain = (f.data?.chainFinding as { id?: string } | undefined)?.id;

@@ -17,6 +17,7 @@ import type * as Sarif from 'sarif';
 import { parse } from 'yaml';
 import { REPO_ROOT, runCli } from '../helpers.js';
 import { checkGithubRules, validateSarif } from '../render/validate.js';
+import { type Certs, html, makeCerts, type Running, startHttp, startHttps } from '../scan/servers.js';
 
 interface Upload {
   path: string;
@@ -184,6 +185,70 @@ test('bad inputs fail with one ::error line; a rejected upload fails the job', {
     assert.equal(noRepo.code, 2);
     assert.match(noRepo.stdout, /::error::no token/);
   } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('verify on a sample repository and a live site: lint + scan + probe in one SARIF, uploaded; verify without url is an input error', {
+  timeout: 200_000,
+}, async () => {
+  const ws = sample();
+  let certs: Certs | undefined;
+  let site: Running | undefined;
+  let backend: Running | undefined;
+  try {
+    certs = makeCerts();
+    // The live site serves an http:// stylesheet (mixed content); the backend believes a forged X-Forwarded-Proto.
+    site = await startHttps(
+      (req, res) => html(res, `<link rel="stylesheet" href="http://${req.headers.host}/s.css"><h1>shop</h1>`),
+      certs,
+    );
+    backend = await startHttp((req, res) =>
+      html(res, `<a href="${req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http'}://${req.headers.host}/x">x</a>`),
+    );
+    const before = uploads.length;
+    const url = `https://app.test:${site.port}/`;
+    const r = await runAction(ws, {
+      command: 'verify',
+      url,
+      args: `--resolve app.test:${site.port}:127.0.0.1 --ca-cert ${certs.caFile} --backend http://127.0.0.1:${backend.port}/ --max-pages 3`,
+      token: 'ghs_secret',
+    });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^proxyproof \([^)]*\): verify --config \. --url https:\/\/app\.test:\d+\/ --resolve /m);
+    const sarif = JSON.parse(readFileSync(join(ws, 'proxyproof.sarif'), 'utf8')) as Sarif.Log;
+    validateSarif(sarif);
+    checkGithubRules(sarif);
+    const results = sarif.runs[0]?.results ?? [];
+    const ids = new Set(results.map((x) => x.ruleId));
+    for (const id of ['nginx/forwarded-proto-missing', 'scan/mixed-content-blocked', 'probe/scheme-spoofable'])
+      assert.ok(ids.has(id), `${id} in ${[...ids].join(', ')}`);
+    // Config findings carry the file; live findings the URL as a logical location.
+    const lint = results.find((x) => x.ruleId === 'nginx/forwarded-proto-missing');
+    assert.equal(lint?.locations?.[0]?.physicalLocation?.artifactLocation?.uri, 'nginx/sites-enabled/mysite');
+    const live = results.find((x) => x.ruleId === 'scan/mixed-content-blocked');
+    assert.ok(
+      JSON.stringify(live?.locations ?? []).includes(`app.test:${site.port}`),
+      `the page URL is the location: ${JSON.stringify(live?.locations)}`,
+    );
+    assert.match(r.stdout, /^::error title=nginx\/forwarded-proto-missing,file=nginx\/sites-enabled\/mysite,line=50::/m);
+    assert.match(readFileSync(join(ws, '.gh-summary'), 'utf8'), /### proxyproof verify: \d+ findings/);
+    assert.match(readFileSync(join(ws, '.gh-output'), 'utf8'), /^exit-code=1$/m);
+    assert.equal(uploads.length, before + 1);
+    const sent = JSON.parse(
+      gunzipSync(Buffer.from((uploads.at(-1) as Upload).body.sarif, 'base64')).toString('utf8'),
+    ) as Sarif.Log;
+    assert.equal(sent.runs[0]?.results?.length, results.length);
+    const noUrl = await runAction(ws, { command: 'verify', upload: 'false' });
+    assert.equal(noUrl.code, 2);
+    assert.match(noUrl.stdout, /^::error::input url: verify needs the public site \(url: https:\/\/\.\.\.\)$/m);
+    const twoDirs = await runAction(ws, { command: 'verify', url, paths: 'nginx mysite', upload: 'false' });
+    assert.equal(twoDirs.code, 2);
+    assert.match(twoDirs.stdout, /^::error::input paths: verify reads one deployment folder, got 2$/m);
+  } finally {
+    await site?.close();
+    await backend?.close();
+    certs?.cleanup();
     rmSync(ws, { recursive: true, force: true });
   }
 });

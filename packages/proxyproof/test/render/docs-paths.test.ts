@@ -64,3 +64,35 @@ test('relative links in README.md and the package docs point at files that exist
     'the lint page exists',
   );
 });
+
+test('every check of every family (layer, chain, scan, probe) has the docs page its findings print', async () => {
+  const [{ ALL_CHECKS }, { CHAIN_CHECKS }, { SCAN_CHECKS }, { PROBE_CHECKS }, { docsResolver }] = await Promise.all([
+    import('../../src/checks/index.js'),
+    import('../../src/checks/chain/index.js'),
+    import('../../src/checks/scan/index.js'),
+    import('../../src/checks/probe/index.js'),
+    import('../../src/render/docs.js'),
+  ]);
+  const docs = docsResolver(REPO_ROOT);
+  const missing: string[] = [];
+  const all = [...ALL_CHECKS, ...CHAIN_CHECKS, ...SCAN_CHECKS, ...PROBE_CHECKS];
+  assert.ok(all.length > 50);
+  for (const c of all) {
+    const page = `docs/checks/${c.meta.id}.md`;
+    if (!existsSync(join(REPO_ROOT, docs.path(page)))) missing.push(c.meta.id);
+    else assert.match(docs.markdown(page) ?? '', /\S/, `${page} is empty`);
+  }
+  assert.deepEqual(missing, []);
+});
+
+test('docs: paths printed for every example (lint and doctor, every severity) resolve from the repository root', () => {
+  const examples = readdirSync(join(REPO_ROOT, 'examples')).filter((n) => !n.includes('.'));
+  const seen = new Set<string>();
+  for (const ex of examples)
+    for (const cmd of ['lint', 'doctor']) {
+      const r = runCli([cmd, `examples/${ex}`, '--no-config-file', '--min-severity', 'info']);
+      for (const p of docsLines(r.stdout)) seen.add(p);
+    }
+  assert.ok(seen.size >= 10, [...seen].join(', '));
+  for (const p of seen) assert.ok(existsSync(join(REPO_ROOT, p)), p);
+});

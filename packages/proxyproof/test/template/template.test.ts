@@ -25,7 +25,7 @@ interface Case {
   none?: boolean;
   heavy?: boolean;
   kinds?: string[];
-  branch?: 'first' | 'last';
+  branch?: 'first' | 'last' | 'all';
 }
 
 const CASES: Case[] = [
@@ -54,6 +54,26 @@ const CASES: Case[] = [
     text: '{% if tls %}\nlisten 443 ssl;\n{% elif x %}\nlisten 81;\n{% else %}\nlisten 80;\n{% endif %}\n',
     lines: { 2: '', 4: '', 6: 'listen 80;' },
     branch: 'last',
+  },
+  {
+    name: 'jinja if/elif/else with branch all keeps every branch (the union)',
+    file: 'a.conf.j2',
+    text: '{% if tls %}\nlisten 443 ssl;\n{% elif x %}\nlisten 81;\n{% else %}\nlisten 80;\n{% endif %}\n',
+    lines: { 1: '', 2: 'listen 443 ssl;', 4: 'listen 81;', 6: 'listen 80;', 7: '' },
+    branch: 'all',
+  },
+  {
+    name: 'trap: branch all still drops macro bodies',
+    file: 'a.conf.j2',
+    text: '{% macro m() %}\nlisten 1;\n{% endmacro %}\n{% if a %}\nlisten 2;\n{% endif %}\n',
+    lines: { 2: '', 5: 'listen 2;' },
+    branch: 'all',
+  },
+  {
+    name: 'cookiecutter {% raw %} keeps its body, itself read as the next stage template',
+    file: '{{cookiecutter.repo_name}}/ansible/roles/web/templates/nginx.j2',
+    text: '{% raw %}server {\n    listen 80;\n    server_name {{ django_env.HOST_NAME }};\n    location / {\n        proxy_pass http://{{ gunicorn }};\n    }\n}{% endraw %}\n',
+    lines: { 1: 'server {', 3: 'server_name __tpl_django_env_HOST_NAME__;', 5: 'proxy_pass http://__tpl_gunicorn__;', 7: '}' },
   },
   {
     name: 'jinja multi-line comment keeps its newlines',
@@ -156,6 +176,40 @@ const CASES: Case[] = [
     lines: { 1: 'listen 80;', 2: '', 3: 'server_name a;' },
   },
   {
+    name: 'terraform templatefile: %{ if } keeps its first branch, %{ for } its body once, ${var} is opaque',
+    file: 'modules/ingress/templates/values.yaml.tpl',
+    text: 'controller:\n  ingressClass: ${ingress_class}\n  %{~ if provider == "aws" ~}\n  hostNetwork: true\n  %{~ else ~}\n  hostNetwork: false\n  %{~ endif ~}\n  config:\n    %{~ for key, value in extra_config ~}\n    ${key}: "${value}"\n    %{~ endfor ~}\n    use-forwarded-headers: "true"\n',
+    lines: {
+      2: 'ingressClass: __tpl_ingress_class__',
+      3: '',
+      4: 'hostNetwork: true',
+      6: '',
+      10: '__tpl_key__: "__tpl_value__"',
+      12: 'use-forwarded-headers: "true"',
+    },
+    kinds: ['terraform'],
+  },
+  {
+    name: 'trap: a YAML file with ${VAR} but no %{ } directive is not a Terraform template (compose interpolates it)',
+    file: 'docker-compose.yml',
+    text: 'services:\n  web:\n    image: app:${TAG}\n',
+    none: true,
+  },
+  {
+    name: 'terraform: an escaped $${literal} stays as written',
+    file: 'cloud-init.tftpl',
+    text: 'a: ${name}\nb: $${HOME}\n',
+    lines: { 1: 'a: __tpl_name__', 2: 'b: $${HOME}' },
+    kinds: ['terraform'],
+  },
+  {
+    name: 'ansible: {{ ansible_managed | comment }} renders as a comment (empty), not a placeholder a parser would read',
+    file: 'templates/Caddyfile.j2',
+    text: '{{ ansible_managed | comment }}\n:8080 {\n\tbind 127.0.0.1\n}\n',
+    lines: { 1: '', 2: ':8080 {' },
+    kinds: ['jinja'],
+  },
+  {
     name: 'too template-heavy: most lines are template code',
     file: 'vhost.conf.j2',
     text: '{% for s in servers %}\n{{ s.block }}\n{% if s.tls %}\n{{ s.tls_block }}\n{% endif %}\n{{ s.extra }}\n{% endfor %}\n',
@@ -182,6 +236,31 @@ for (const c of CASES) {
     for (const [n, want] of Object.entries(c.lines ?? {})) assert.equal(lines[Number(n) - 1]?.trim(), want, `line ${n}`);
   });
 }
+
+test('template: the nginx parser reads every branch, and the first branch when the union does not balance', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-tpl-'));
+  const f = join(dir, 'site.conf.j2');
+  writeFileSync(
+    f,
+    'server {\n  listen 443 ssl;\n  {% if err %}\n  location / { return 403; }\n  {% else %}\n  location /admin { proxy_pass http://admin; }\n  {% endif %}\n}\n',
+  );
+  const server = parseNginxFile(f, { context: ['http'] }).config[0]?.parsed.find((d) => d.directive === 'server');
+  assert.deepEqual(
+    server?.block?.filter((d) => d.directive === 'location').map((d) => `${d.args[0]}@${d.line}`),
+    ['/@4', '/admin@6'],
+  );
+  const g = join(dir, 'split.conf.j2');
+  // Each branch opens the same block: the union would open two and close one.
+  writeFileSync(
+    g,
+    '{% if tls %}\nserver { listen 443 ssl;\n{% else %}\nserver { listen 80;\n{% endif %}\n  location / { proxy_pass http://a; }\n}\n',
+  );
+  const tree = parseNginxFile(g, { context: ['http'] });
+  assert.deepEqual(tree.errors, []);
+  const only = tree.config[0]?.parsed.filter((d) => d.directive === 'server');
+  assert.equal(only?.length, 1);
+  assert.equal(only?.[0]?.block?.[0]?.args[0], '443');
+});
 
 test('template: names', () => {
   assert.equal(renderedName('nginx.conf.j2'), 'nginx.conf');

@@ -41,6 +41,8 @@ export interface ProxyFeed {
   tls: boolean;
   /** An include that could not be read may set headers here. */
   uncertain: boolean;
+  /** The X-Forwarded-Host value the location sets ('' when it sets none). */
+  forwardedHost: string;
 }
 
 function pathMatch(bindPath: string, target: string): boolean {
@@ -89,6 +91,7 @@ export function nginxFeeds(facts: Facts, binds: BindAddress[]): ProxyFeed[] {
         sends: nginxSchemeHeaders(sc.headers.proxy).map((e) => e.name.toLowerCase()),
         tls: s.tls,
         uncertain: sc.unresolvedIncludes.some((r) => !HARMLESS_INCLUDE.test(r.text)),
+        forwardedHost: sc.headers.proxy.entries.find((e) => e.name.toLowerCase() === 'x-forwarded-host')?.value ?? '',
       });
     }
   return out;
@@ -186,7 +189,7 @@ export const APP_REFS = {
   wordpressHttps: 'https://developer.wordpress.org/advanced-administration/security/https/',
 };
 
-const NOT_APP_IMAGE =
+export const NOT_APP_IMAGE =
   /(postgres|mysql|mariadb|redis|valkey|mongo|memcached|rabbitmq|elasticsearch|minio|migrate|mailhog|mailpit)/i;
 
 /** Compose services that run the app (built from the tree, or not a well-known backing service). */

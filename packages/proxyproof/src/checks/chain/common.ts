@@ -35,7 +35,9 @@ export function evidences(facts: Facts, items: Array<[Ref | undefined, string]>)
 
 export function fixOf(f: PlannedFix | undefined): Fix | undefined {
   if (!f) return undefined;
-  return { description: f.title, file: f.file, line: f.line || undefined, lines: f.lines };
+  const fix: Fix = { description: f.title, file: f.file, line: f.line || undefined, lines: f.lines };
+  if (f.placement && f.line > 0) fix.placement = f.placement;
+  return fix;
 }
 
 /** `browser -> nginx :443 -> gunicorn -> Django` in one line. */

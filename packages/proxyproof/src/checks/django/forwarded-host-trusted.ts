@@ -5,6 +5,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding, Severity } from '../../model/finding.js';
+import { nginxFeeds } from '../app/common.js';
 import { REFS } from '../appserver/common.js';
 import { describeBind, ev, serversFor } from '../appserver/context.js';
 import { djangoApps } from './common.js';
@@ -41,7 +42,25 @@ export const forwardedHostTrusted: Check = {
         severity = 'high';
         notes.push("ALLOWED_HOSTS contains '*', so no host is rejected");
       }
+      // nginx overwrites X-Forwarded-Host (with a value of its own, not the client's) on every route to the app, and
+      // only it can reach the app: Django's host is then the browser's Host as nginx saw it (ALLOWED_HOSTS applies).
+      const feeds = nginxFeeds(
+        facts,
+        servers.flatMap((s) => s.binds),
+      );
+      const setByProxy =
+        open.length === 0 &&
+        !wildcard &&
+        feeds.length > 0 &&
+        feeds.every((f) => !f.uncertain && f.forwardedHost !== '' && !/\$http_x_forwarded_host\b/i.test(f.forwardedHost));
+      if (setByProxy) {
+        severity = 'info';
+        notes.push(
+          `nginx sets it on every route to the app (${feeds[0]?.scope.file}:${feeds[0]?.scope.line}) and only nginx reaches the app`,
+        );
+      }
       const evidence = [ev(fw.useForwardedHost.ref, 'USE_X_FORWARDED_HOST = True')];
+      if (setByProxy) for (const f of feeds.slice(0, 3)) evidence.push(f.scope);
       if (open[0])
         evidence.push(ev(open[0].b.published?.ref ?? open[0].b.ref ?? open[0].s.launch, 'the app server is reachable directly'));
       if (wildcard) evidence.push(ev(fw.allowedHosts?.ref, "ALLOWED_HOSTS = ['*']"));

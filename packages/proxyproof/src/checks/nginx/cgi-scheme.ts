@@ -3,7 +3,7 @@
  * TLS passes requests to a CGI-style upstream (uwsgi, FastCGI) without any param the application
  * server reads the scheme from.
  */
-import { type NginxHeaderEntry, nginxModel, passingScopes, tlsListens } from '../../facts/nginx/index.js';
+import { includesThatMayChange, type NginxHeaderEntry, nginxModel, passingScopes, tlsListens } from '../../facts/nginx/index.js';
 import { type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
@@ -34,7 +34,7 @@ export function runCgiScheme(meta: CheckMeta, spec: CgiSchemeSpec, facts: Facts)
       const set = scope.headers[spec.kind];
       if (hasScheme(set.entries, spec.schemeParams)) continue;
       if (set.drops.some((d) => hasScheme(d.dropped, spec.schemeParams))) continue; // nginx/proxy-header-inheritance
-      if (scope.unresolvedIncludes.length > 0) continue;
+      if (includesThatMayChange(server, scope, set).length > 0) continue;
       const place = fixPlacement(facts, server, scope, set);
       const none = set.entries.length === 0;
       out.push(

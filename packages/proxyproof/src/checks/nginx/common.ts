@@ -4,6 +4,7 @@
  */
 import {
   displayFile,
+  frontProxyEvidence,
   HEADER_DIRECTIVE,
   indentationAt,
   type NginxHeaderEntry,
@@ -167,11 +168,30 @@ export function fixPlacement(
   } else {
     anchor = scope.pass?.ref ?? scope.ref;
     where = scope.kind === 'server' ? 'the server block' : scope.label;
+    // Nothing of this kind is written anywhere: with several locations passing upstream, the server level reaches
+    // them all — and every check that adds a line here agrees on the place, so two fixes never split the set.
+    const first = serverBodyAnchor(server);
+    if (first && !server.fragment) {
+      const siblings = server.scopes.filter(
+        (s) => s.pass?.kind === set.kind && !s.passInherited && !s.returns && s.headers[set.kind].fromScope === undefined,
+      );
+      if (siblings.length > 1) {
+        anchor = first;
+        where = 'the server block';
+      }
+    }
   }
   const a = anchor ?? scope.ref;
   const indent =
     indentationAt(facts, a.file, a.line) ?? indentationAt(facts, scope.ref.file, scope.ref.line)?.concat('    ') ?? '    ';
   return { file: displayFile(facts, a.file), line: a.line, indent, where };
+}
+
+/** The server's first `listen` written in its own file: new server-level lines go after it. */
+export function serverBodyAnchor(server: NginxServer): NginxRef | undefined {
+  return server.listens.find(
+    (l) => l.ref && l.ref.includedVia.length === server.ref.includedVia.length && l.ref.file === server.ref.file,
+  )?.ref;
 }
 
 /** A fix that adds lines after a given line. */
@@ -285,4 +305,142 @@ export function replaceDirectiveFix(
     placement: 'replace',
     lines: sameFile.map((e) => `${indent}${e === entry ? replacement : (e.ref as NginxRef).text}`),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Is TLS ended in front of a plain-HTTP server? (nginx/scheme-behind-tls-terminator)
+
+/** What shows that something in front of a plain-HTTP nginx server ends TLS. */
+export interface TerminatorEvidence {
+  /** 'direct': the server itself says so (realip, PROXY protocol, a balancer's header or health checker) or a front is declared/inferred; 'inferred': the tree implies it. */
+  strength: 'direct' | 'inferred';
+  /** The nginx directives that show it (direct evidence). */
+  refs: NginxRef[];
+  /** Other files that show it (a front, a compose service, a Dockerfile). */
+  evidence: Evidence[];
+  /** The words for the message: "a load balancer (see the evidence)". */
+  what: string;
+}
+
+/** Reverse proxies that end TLS when they publish 443 (images named in compose). */
+const PROXY_IMAGE =
+  /(?:^|\/)(?:nginx-proxy|nginx|traefik|caddy|haproxy|envoy|httpd|apache|swag|nginx-proxy-manager|jc21\/nginx-proxy-manager)(?::|$|-)/i;
+/** Names that are never a public site: local, reserved for tests and docs, or internal. */
+const PRIVATE_NAME = /(?:^|\.)(?:localhost|local|localdomain|test|example|invalid|internal|lan|home|intranet|corp|docker)$/i;
+
+/** A server_name that is a public DNS name (a dot, a letter TLD, no wildcard-only, not an address or placeholder). */
+export function publicServerNames(server: NginxServer): string[] {
+  return server.serverNames.filter(
+    (n) =>
+      /^(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(n) &&
+      !PRIVATE_NAME.test(n) &&
+      !/^(?:\*\.)?example\.(?:com|org|net)$/i.test(n) &&
+      !/(?:^|\.)example\.(?:com|org|net)$/i.test(n),
+  );
+}
+
+/**
+ * Evidence that TLS ends in front of a server that only answers plain HTTP, strongest first:
+ *  - direct: realip/PROXY protocol/balancer signs in the server (`frontProxyEvidence`), or a TLS-ending front
+ *    declared with `--front` or inferred from the tree (`facts.fronts`);
+ *  - inferred, only when no nginx server and no other proxy in the files ends TLS: a compose service running a
+ *    reverse proxy image publishes port 443; the server answers a public host name on plain HTTP only; or the
+ *    nginx runs in a container image built here (a Dockerfile installs nginx or starts from its image) — a
+ *    public site's container answers behind whatever ends TLS for it.
+ */
+export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTls: boolean): TerminatorEvidence | undefined {
+  if (server.tls) return undefined;
+  const direct = frontProxyEvidence(server);
+  if (direct.length > 0) return { strength: 'direct', refs: direct, evidence: [], what: '' };
+  const front = (facts.fronts ?? []).find((f) => f.terminatesTls && f.name !== 'none');
+  if (front && !anyNginxTls) {
+    return {
+      strength: 'direct',
+      refs: [],
+      evidence: front.evidence.map((r) => ({
+        file: r.file,
+        line: r.line,
+        snippet: r.snippet ?? front.name,
+        note: `${front.name} ends TLS in front (${front.origin === 'declared' ? 'declared' : front.why})`,
+      })),
+      what: `${front.name}, which ends TLS`,
+    };
+  }
+  if (anyNginxTls) return undefined;
+  if ((facts.proxies ?? []).some((p) => p.sites?.some((s) => s.listeners?.some((l) => l.tls)))) return undefined;
+  for (const file of facts.compose?.files ?? []) {
+    for (const svc of file.services) {
+      if (!svc.image || !PROXY_IMAGE.test(svc.image)) continue;
+      const p443 = svc.ports.find((p) => p.containerPort === 443 || p.hostPort === 443);
+      if (!p443) continue;
+      return {
+        strength: 'inferred',
+        refs: [],
+        evidence: [
+          {
+            file: p443.ref.file,
+            line: p443.ref.line,
+            snippet: p443.ref.snippet ?? p443.raw,
+            note: `service ${svc.name} (${svc.image}) publishes 443: a proxy that ends TLS in front`,
+          },
+        ],
+        what: `a TLS-ending proxy (compose service ${svc.name}, ${svc.image})`,
+      };
+    }
+  }
+  const names = publicServerNames(server);
+  if (names.length > 0) {
+    const ref = server.scopes[0]?.ref;
+    return {
+      strength: 'inferred',
+      refs: [],
+      evidence: ref
+        ? [refEvidence(facts, ref, `answers ${names.join(', ')} on plain HTTP only, and nothing in these files ends TLS for it`)]
+        : [],
+      what: `whatever ends TLS for ${names[0]} (this server answers the public name on plain HTTP only)`,
+    };
+  }
+  for (const [file, lines] of facts.sources) {
+    if (!/(?:^|\/)(?:Dockerfile|Containerfile)[^/]*$/.test(file)) continue;
+    const cont = nginxInstallLine(lines);
+    if (cont < 0) continue;
+    return {
+      strength: 'inferred',
+      refs: [],
+      evidence: [
+        {
+          file,
+          line: cont + 1,
+          snippet: (lines[cont] ?? '').trim(),
+          note: 'nginx runs in a container image built here and nothing in these files ends TLS: the container sits behind whatever ends it',
+        },
+      ],
+      what: 'whatever ends TLS in front of this container (nothing in these files does)',
+    };
+  }
+  return undefined;
+}
+
+/** The 0-based line of a Dockerfile that installs nginx (`FROM nginx`, a package manager's install of it), or -1. */
+function nginxInstallLine(lines: string[]): number {
+  const PKG = /^(?:nginx|nginx-light|nginx-full|nginx-extras|nginx-core|nginx-mod-[\w-]+)$/;
+  for (let i = 0; i < lines.length && i < 5000; i++) {
+    const l = lines[i] ?? '';
+    if (/^\s*FROM\s+(?:--\S+\s+)?(?:\S*\/)?nginx(?::\S*)?(?:\s|$)/i.test(l)) return i;
+    if (!/^\s*RUN\b/i.test(l)) continue;
+    // One RUN instruction with its continuation lines; a package word after an install/add command.
+    let installing = false;
+    let found = -1;
+    for (let k = i; k < lines.length && k < i + 200; k++) {
+      const line = (lines[k] ?? '').replace(/#.*$/, '');
+      line.split(/&&|;|\|\|/).forEach((part, n) => {
+        if (n > 0) installing = false; // a new command
+        if (/\b(?:apt-get|apt|apk|yum|dnf|microdnf|zypper)\b[^\n]*\b(?:install|add)\b/.test(part)) installing = true;
+        if (installing && part.split(/[\s\\]+/).some((w) => PKG.test(w))) found = k;
+      });
+      if (found >= 0) return found;
+      if (!/\\\s*$/.test(lines[k] ?? '')) break;
+    }
+  }
+  return -1;
 }

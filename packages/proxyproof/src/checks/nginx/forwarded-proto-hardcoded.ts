@@ -99,7 +99,7 @@ function run(facts: Facts): Finding[] {
               facts,
               scope.headers.proxy,
               e,
-              `${ref.text.split(' ')[0]} ${e.name} ${e.name.toLowerCase() === 'forwarded' ? `"${e.value.replace(/proto=[^;,"\s]*/i, 'proto=$scheme')}"` : '$scheme'};`,
+              `${ref.text.split(' ')[0]} ${e.name} ${e.name.toLowerCase() === 'forwarded' ? `"${e.value.replace(/proto=[^;,"\s]*/i, 'proto=$scheme')}"` : /^(x-forwarded-ssl|front-end-https)$/i.test(e.name) ? '$https' : '$scheme'};`,
               'with the scheme of the client connection' +
                 (mixed ? ' (the server has both plain and TLS listeners, so it must be a variable)' : ''),
             ),

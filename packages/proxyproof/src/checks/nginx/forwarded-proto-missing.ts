@@ -2,10 +2,10 @@
  * nginx/forwarded-proto-missing: a location reached over TLS proxies upstream without
  * X-Forwarded-Proto (or Forwarded with proto=), so the application sees every request as http.
  */
-import { nginxModel, passingScopes, schemeHeaders, tlsListens } from '../../facts/nginx/index.js';
+import { includesThatMayChange, nginxModel, passingScopes, schemeHeaders, tlsListens } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
-import type { Finding } from '../../model/finding.js';
+import type { Evidence, Finding } from '../../model/finding.js';
 import {
   addLinesFix,
   blockEvidence,
@@ -41,14 +41,12 @@ function run(facts: Facts): Finding[] {
     if (!server.tls) continue;
     for (const scope of passingScopes(server)) {
       if (scope.pass?.kind !== 'proxy') continue;
-      // Re-encrypted to the app (`proxy_pass https://`): the app sees TLS itself.
-      if (scope.pass.scheme === 'https') continue;
       const set = scope.headers.proxy;
       if (schemeHeaders(set).length > 0) continue;
       // Dropped by inheritance: nginx/proxy-header-inheritance names the dropping line instead.
       if (set.drops.some((d) => schemeHeaders({ ...set, entries: d.dropped }).length > 0)) continue;
       // An include that could not be read may well set it.
-      if (scope.unresolvedIncludes.length > 0) continue;
+      if (includesThatMayChange(server, scope, set).length > 0) continue;
       const tls = tlsListens(server);
       const place = fixPlacement(facts, server, scope, set);
       const written = set.entries.filter((e) => e.origin === 'directive');
@@ -71,12 +69,44 @@ function run(facts: Facts): Finding[] {
         : '';
       const where =
         place.where === scope.label ? '' : ` (at ${place.where}, so every location that inherits those headers gets it)`;
+      // What changes the weight of a missing header: no browser reaches the location, the upstream is reached
+      // over TLS itself (an app that reads its own connection sees https), or the location deliberately blanks
+      // the client's forwarding headers (this upstream is not meant to know about the client).
+      const blanked = set.entries.filter(
+        (e) => e.origin === 'directive' && e.value === '' && /^(x-forwarded-for|x-real-ip)$/i.test(e.name),
+      );
+      let severity: Finding['severity'] | undefined;
+      let context = '';
+      if (scope.restricted) {
+        severity = 'info';
+        context =
+          scope.restricted.kind === 'internal'
+            ? ' The location is `internal`: only nginx itself (subrequests, internal redirects) reaches it, so no browser depends on the scheme there.'
+            : ' Only loopback clients may use the location (allow/deny), so no browser depends on the scheme there.';
+        evidence.push(refsEvidence(facts, [scope.restricted.ref], 'browsers cannot reach this location')[0] as Evidence);
+      } else if (scope.pass.scheme === 'https') {
+        severity = 'info';
+        context =
+          ' The upstream is reached over TLS (proxy_pass https://): an app that takes the scheme from its own connection sees https; one that reads X-Forwarded-Proto gets nothing.';
+      } else if (blanked.length > 0) {
+        severity = 'low';
+        context = ` The location blanks ${listJoin(blanked.map((e) => e.name))}: this upstream is deliberately told nothing about the client, so it probably does not build URLs from the request.`;
+        evidence.push(
+          ...refsEvidence(
+            facts,
+            blanked.map((e) => e.ref).filter((r) => r !== undefined),
+            'blanked on purpose',
+          ),
+        );
+      }
       out.push(
         finding(meta, {
+          ...(severity ? { severity } : {}),
           message:
             `${scopeName(facts, server, scope)} is reached over TLS but proxies to ${describePass(scope)} ` +
             `with only ${listJoin(sent)}: no X-Forwarded-Proto (or Forwarded), so the application believes every request is plain http.` +
-            passthrough,
+            passthrough +
+            context,
           evidence,
           why:
             'nginx ends TLS and talks plain HTTP to the app. Without X-Forwarded-Proto the app (Django, Flask, Rails, Express...) builds http:// URLs ' +

@@ -6,11 +6,15 @@ import { forwardedHostClientControlled } from './forwarded-host-client-controlle
 import { forwardedProtoClientControlled } from './forwarded-proto-client-controlled.js';
 import { forwardedProtoHardcoded } from './forwarded-proto-hardcoded.js';
 import { forwardedProtoMissing } from './forwarded-proto-missing.js';
+import { forwardedProtoPassthrough } from './forwarded-proto-passthrough.js';
+import { hostDefaultProxyHost } from './host-default-proxy-host.js';
 import { hostPortLost } from './host-port-lost.js';
 import { httpNotRedirected } from './http-not-redirected.js';
 import { proxyHeaderInheritance } from './proxy-header-inheritance.js';
 import { proxyRedirectHttp } from './proxy-redirect-http.js';
+import { redirectServerNamePattern } from './redirect-server-name-pattern.js';
 import { schemeBehindTlsTerminator } from './scheme-behind-tls-terminator.js';
+import { schemeHeaderValue } from './scheme-header-value.js';
 import { uwsgiSchemeMissing } from './uwsgi-scheme-missing.js';
 
 export const NGINX_CHECKS: Check[] = [
@@ -18,12 +22,16 @@ export const NGINX_CHECKS: Check[] = [
   proxyHeaderInheritance,
   forwardedProtoHardcoded,
   forwardedProtoClientControlled,
+  forwardedProtoPassthrough,
   schemeBehindTlsTerminator,
+  schemeHeaderValue,
   hostPortLost,
+  hostDefaultProxyHost,
   uwsgiSchemeMissing,
   fastcgiHttpsMissing,
   forwardedForOverwritten,
   forwardedHostClientControlled,
   httpNotRedirected,
   proxyRedirectHttp,
+  redirectServerNamePattern,
 ];

@@ -4,10 +4,11 @@
  * tokens that change on every response (CSRF tokens, dates) never count as a difference.
  */
 import type { CheckMeta } from '../../model/check.js';
+import { finding } from '../../model/check.js';
 import type { Evidence, Finding, Severity } from '../../model/finding.js';
 import { type ExchangeName, FORGED, type ProbeExchange, type ProbeFacts, type ProbeResponse } from '../../probe/types.js';
 
-export { finding } from '../../model/check.js';
+export { finding };
 
 export interface ProbeCheck {
   meta: CheckMeta;
@@ -137,3 +138,27 @@ export const FORGED_VALUES = FORGED;
 
 export const NOT_MECHANICAL =
   'Not a file change the probe can make: trust forwarded headers only from the proxy (gunicorn/uvicorn forwarded_allow_ips, Express trust proxy, Django SECURE_PROXY_SSL_HEADER only behind a proxy that overwrites the header) and bind the app where only the proxy reaches it; `proxyproof fix` on the deployment files writes what it can.';
+
+/**
+ * The finding of a forged value echoed back: the places the forged response shows it (`where`), none in the
+ * baseline (the app did not already show that value), rated by who can send it (spoofSeverity). Shared by the
+ * host and client-address checks, which differ only in what they look for and what they say.
+ */
+export function echoFinding(
+  meta: CheckMeta,
+  facts: ProbeFacts,
+  p: { base: ProbeResponse; forged: ProbeResponse; ex: ProbeExchange },
+  o: { where: string[]; forged: string; says: string; why: string },
+): Finding[] {
+  if (o.where.length === 0 || echoes(p.base, o.forged).length > 0) return [];
+  return [
+    finding(meta, {
+      severity: spoofSeverity(facts, meta.severity),
+      message: `${facts.backend}${facts.fromNetns ? ` (from ${facts.fromNetns})` : ''} ${o.says} in ${o.where.join(', ')}.${localOnly(facts) ? LOCAL_NOTE : ''}`,
+      evidence: sideBySide(facts, p),
+      why: o.why,
+      fix: { description: NOT_MECHANICAL },
+      data: { where: o.where },
+    }),
+  ];
+}

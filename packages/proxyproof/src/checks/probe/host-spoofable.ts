@@ -5,19 +5,7 @@
 import type { CheckMeta } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import type { ProbeFacts } from '../../probe/types.js';
-import {
-  echoes,
-  FORGED_VALUES,
-  finding,
-  LOCAL_NOTE,
-  localOnly,
-  NOT_MECHANICAL,
-  PROBE_REFS,
-  type ProbeCheck,
-  pair,
-  sideBySide,
-  spoofSeverity,
-} from './common.js';
+import { echoes, echoFinding, FORGED_VALUES, PROBE_REFS, type ProbeCheck, pair } from './common.js';
 
 const meta: CheckMeta = {
   id: 'probe/host-spoofable',
@@ -39,17 +27,12 @@ function run(facts: ProbeFacts): Finding[] {
       ? ['a Set-Cookie Domain']
       : []),
   ];
-  if (where.length === 0 || echoes(p.base, FORGED_VALUES.host).length > 0) return [];
-  return [
-    finding(meta, {
-      severity: spoofSeverity(facts, meta.severity),
-      message: `${facts.backend}${facts.fromNetns ? ` (from ${facts.fromNetns})` : ''} uses the forged host ${FORGED_VALUES.host} in ${where.join(', ')}.${localOnly(facts) ? LOCAL_NOTE : ''}`,
-      evidence: sideBySide(facts, p),
-      why: "An app that takes its host from a header anyone can send builds password-reset links, redirects and absolute URLs for an attacker's domain (host header poisoning), and caches may store the poisoned page.",
-      fix: { description: NOT_MECHANICAL },
-      data: { where },
-    }),
-  ];
+  return echoFinding(meta, facts, p, {
+    where,
+    forged: FORGED_VALUES.host,
+    says: `uses the forged host ${FORGED_VALUES.host}`,
+    why: "An app that takes its host from a header anyone can send builds password-reset links, redirects and absolute URLs for an attacker's domain (host header poisoning), and caches may store the poisoned page.",
+  });
 }
 
 export const hostSpoofable: ProbeCheck = { meta, run };

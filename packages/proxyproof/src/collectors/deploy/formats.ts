@@ -353,6 +353,8 @@ export function supervisordEnvironment(value: string): Record<string, string> {
 
 export interface ComposeRaw {
   name?: string;
+  /** Top-level networks declared `external: true` (created outside this file: a reverse proxy's network). */
+  externalNetworks?: string[];
   services: Array<{
     name: string;
     line: number;
@@ -387,8 +389,18 @@ export function parseCompose(text: string): ComposeRaw {
   if (!js || typeof js !== 'object') return out;
   const root = js as Record<string, unknown>;
   if (typeof root.name === 'string') out.name = root.name;
-  const servicesNode = doc.get('services', true) as YamlNode | undefined;
-  const services = root.services;
+  if (root.networks && typeof root.networks === 'object')
+    out.externalNetworks = Object.entries(root.networks as Record<string, unknown>)
+      .filter(([, v]) => v && typeof v === 'object' && (v as Record<string, unknown>).external)
+      .map(([k]) => k);
+  // Compose file format v1 (docker-compose 1.x, no `version:`): services are the top-level keys themselves.
+  const v1 =
+    root.services === undefined &&
+    root.version === undefined &&
+    Object.values(root).length > 0 &&
+    Object.values(root).every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && ('image' in x || 'build' in x));
+  const servicesNode = (v1 ? doc.contents : doc.get('services', true)) as YamlNode | undefined;
+  const services = v1 ? root : root.services;
   if (!services || typeof services !== 'object') return out;
   const lineOf = (n: YamlNode | undefined | null): number => (n?.range ? lineCounter.linePos(n.range[0]).line : 0);
   for (const [name, value] of Object.entries(services as Record<string, unknown>)) {

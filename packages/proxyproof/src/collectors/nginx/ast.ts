@@ -15,6 +15,11 @@ export interface NginxDirective {
   comment?: string;
   /** Our addition (not in crossplane): 1-based column of the directive name. */
   column?: number;
+  /**
+   * Our addition, templates only: the directive is written inside a template conditional (`{% if %}`, `<% if %>`),
+   * so a rendering may leave it out (every branch is read: a `return` there does not end every request).
+   */
+  templateConditional?: true;
 }
 
 export interface NginxParseError {

@@ -76,6 +76,8 @@ function classifyByName(f: DiscoveredFile): Kind | undefined {
     return /nginx/i.test(dir) || existsSync(join(dirname(dir), 'nginx.conf')) ? 'site' : 'heuristic';
   }
   if (name.endsWith('.conf')) return 'heuristic';
+  // An Ansible/Salt template named after nginx (`nginx.j2`, `nginx_ssl.j2`, `nginx-site.erb`): the content decides.
+  if (isTemplateName(basename(f.abs)) && /nginx/i.test(name)) return 'heuristic';
   if (extname(name) === '' && /nginx/i.test(dir)) return 'heuristic';
   return undefined;
 }

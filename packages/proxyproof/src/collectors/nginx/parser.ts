@@ -315,6 +315,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
     };
 
     let text = pf.text;
+    let conditionalLines: (readonly [number, number])[] = [];
     if (text === undefined) {
       const r = readConfigText(pf.abs, maxBytes);
       if ('error' in r) {
@@ -326,7 +327,11 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
     options.onFileText?.(pf.file, pf.abs, text, pf.builtin ? 'builtin' : 'file');
     if (!pf.builtin) {
       // A template of a config (Jinja, ERB, envsubst, Go) is parsed rendered, line for line.
-      const rendered = detemplate(text, { name: pf.abs });
+      // Every branch of a conditional is read (the union: a location written only in an `else` is analysed
+      // too); when the union does not balance its braces, the first branch of each conditional is read.
+      let rendered = detemplate(text, { name: pf.abs, branch: 'all' });
+      if (rendered && !rendered.heavy && !bracesBalance(rendered.text)) rendered = detemplate(text, { name: pf.abs });
+      conditionalLines = rendered?.branches.map((b) => [b.line, b.endLine] as const) ?? [];
       if (rendered?.heavy) {
         addError(`template: too template-heavy to read (${rendered.heavy}); not read`, 1, 'read');
         continue;
@@ -547,6 +552,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
       const parsed = parseBlock(ctx, false, 0);
       // A `}` at top level cannot happen (braces balance), so every token was read.
       cfg.parsed = parsed;
+      if (conditionalLines.length > 0) markConditional(parsed, conditionalLines, 0);
     } catch (e) {
       if (!(e instanceof SyntaxFailure)) throw e;
       cfg.parsed = [];
@@ -701,4 +707,25 @@ export function relabelTree(tree: NginxConfigTree, rename: (file: string) => str
 export function errorReason(e: NginxParseError): string {
   const suffix = ` in ${e.file}:${e.line}`;
   return e.line !== null && e.error.endsWith(suffix) ? e.error.slice(0, -suffix.length) : e.error;
+}
+
+/** Whether a text's braces balance (lexed, so quoted and commented braces do not count). Bounded by the lexer. */
+function bracesBalance(text: string): boolean {
+  const { tokens, error } = lexTokens(text);
+  if (error) return false;
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const kind = tokens.kind(i);
+    if (kind === Kind.Open) depth++;
+    else if (kind === Kind.Close && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/** Marks directives written inside a template conditional (between a branch tag and the next tag). */
+function markConditional(list: NginxDirective[], ranges: readonly (readonly [number, number])[], depth: number): void {
+  for (const d of list) {
+    if (ranges.some(([from, to]) => d.line > from && d.line < to)) d.templateConditional = true;
+    if (d.block && depth < 64) markConditional(d.block, ranges, depth + 1);
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The shared, tolerant template reader. Real repositories keep their configs as templates: Jinja2/Ansible
  * (`{{ x }}`, `{% if %}`, `{# #}`), ERB (`<%= x %>`, `<% if %>`), envsubst (`${VAR}`, `${VAR:-default}`),
- * Go/Helm (`{{ .Values.x }}`, `{{- if }}`), cookiecutter (Jinja in paths and contents). Every collector reads
+ * Go/Helm (`{{ .Values.x }}`, `{{- if }}`), cookiecutter (Jinja in paths and contents), Terraform `templatefile`
+ * (`%{ if x ~}`, `%{ for k, v in m }`, `${var}`). Every collector reads
  * the rendered text, so every format benefits.
  *
  * Rules:
@@ -10,8 +11,9 @@
  * - A placeholder is an opaque value (`__tpl_<name>__`, see `isPlaceholder`) unless a default is written
  *   (`| default('x')`, `${VAR:-x}`, `ENV['X'] || x`, Go `default "x"`), which is then used.
  * - Conditionals: each `if` chain keeps one branch (`branch: 'first'`, the default, keeps the first branch;
- *   `'last'` keeps the `else` branch, or nothing when there is none) and records which it kept, so a finding can
- *   say which branch it was found in; loops keep their body once; Go `define` bodies are dropped.
+ *   `'last'` keeps the `else` branch, or nothing when there is none; `'all'` keeps every branch) and records
+ *   which it kept, so a finding can say which branch it was found in; loops keep their body once; Go `define`
+ *   bodies are dropped; Jinja `raw` bodies are kept (two-stage cookiecutter/Ansible templates).
  * - A file whose lines are mostly template code is too template-heavy to read: `heavy` says why.
  * Bounded: one linear pass, at most MAX_CONFIG_BYTES (model/limits.ts), nesting capped at MAX_DEPTH.
  */
@@ -35,7 +37,13 @@ export interface Detemplated {
 export interface DetemplateOptions {
   /** File name (the template suffix and the extension decide which syntaxes apply). */
   name?: string;
-  branch?: 'first' | 'last';
+  /**
+   * 'first' (default) keeps the first branch of each conditional, 'last' the `else` branch, 'all' every
+   * branch (the union: what any rendering could contain; the nginx parser reads configs this way, so a
+   * location written only in an `else` branch is analysed too, and falls back to 'first' when the union
+   * does not parse).
+   */
+  branch?: 'first' | 'last' | 'all';
 }
 
 export { MAX_CONFIG_BYTES as MAX_TEMPLATE_BYTES };
@@ -126,8 +134,10 @@ function jinjaTag(body: string): Tag {
   if (w === 'elif') return { t: 'branch', tag: body, isElse: false };
   if (w === 'else') return { t: 'branch', tag: body, isElse: true };
   if (w === 'for') return { t: 'open-loop' };
-  if (w === 'macro' || w === 'call' || w === 'raw' || w === 'filter') return { t: 'open-drop' };
-  if (w === 'block' || w === 'with' || w === 'autoescape') return { t: 'open-other' };
+  if (w === 'macro' || w === 'call' || w === 'filter') return { t: 'open-drop' };
+  // `{% raw %}` outputs its body verbatim: in a cookiecutter/Ansible two-stage template the body is the
+  // real config (itself a template of the next stage), so it is kept and read like the rest.
+  if (w === 'block' || w === 'with' || w === 'autoescape' || w === 'raw') return { t: 'open-other' };
   if (w === 'set' && !/=/.test(body)) return { t: 'open-drop' };
   if (/^end\w+$/.test(w)) return { t: 'close' };
   return { t: 'none' };
@@ -146,6 +156,20 @@ function goTag(body: string): Tag | undefined {
   if (/^\$\w+\s*:?=/.test(b)) return { t: 'none' };
   return undefined; // an output expression
 }
+
+/** Terraform template directives: `%{ if c }`, `%{ else }`, `%{ endif }`, `%{ for k, v in m }`, `%{ endfor }`. */
+function terraformTag(body: string): Tag {
+  const b = body.replace(/^~?\s*/, '').replace(/\s*~?$/, '');
+  const w = /^(\w+)/.exec(b)?.[1] ?? '';
+  if (w === 'if') return { t: 'open-if', tag: body };
+  if (w === 'else') return { t: 'branch', tag: body, isElse: true };
+  if (w === 'for') return { t: 'open-loop' };
+  if (w === 'endif' || w === 'endfor') return { t: 'close' };
+  return { t: 'none' };
+}
+
+/** A Terraform template (`templatefile`): its `%{ }` directives say so whatever the file is named. */
+const TERRAFORM_DIRECTIVE = /%\{~?\s*(?:if|for|endif|endfor|else)\b[^}\n]*\}/;
 
 function erbTag(body: string): Tag {
   const b = body.trim().replace(/-$/, '').trim();
@@ -168,7 +192,8 @@ export function templateKinds(text: string, name = ''): TemplateKind[] {
     kinds.push('go');
   if (/\{%-?[^%\n]*-?%\}|\{#[\s\S]*?#\}|\{\{[^{}\n]+\}\}/.test(text) && !kinds.includes('go')) kinds.push('jinja');
   if (/<%[=#-]?[^%]*%>/.test(text) && (/\.erb$/i.test(base) || /<%=|<%\s*(?:if|end|else)\b/.test(text))) kinds.push('erb');
-  if (!OWN_DOLLAR.test(renderedName(base)) && /\$\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\n]*)?\}/.test(text)) kinds.push('envsubst');
+  if (TERRAFORM_DIRECTIVE.test(text) || /\.tftpl$/i.test(base)) kinds.push('terraform');
+  else if (!OWN_DOLLAR.test(renderedName(base)) && /\$\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\n]*)?\}/.test(text)) kinds.push('envsubst');
   return kinds;
 }
 
@@ -177,7 +202,7 @@ export function templateKinds(text: string, name = ''): TemplateKind[] {
  * template syntax that applies to this file.
  */
 export function detemplate(text: string, options: DetemplateOptions = {}): Detemplated | undefined {
-  if (text.length > MAX_CONFIG_BYTES || !/\{\{|\{%|\{#|<%|\$\{[A-Z]/.test(text)) return undefined;
+  if (text.length > MAX_CONFIG_BYTES || !/\{\{|\{%|\{#|<%|\$\{[A-Z]|%\{|\$\{\w/.test(text)) return undefined;
   const kinds = templateKinds(text, options.name ?? '');
   if (kinds.length === 0) return undefined;
   const branchMode = options.branch ?? 'first';
@@ -185,12 +210,15 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   const useGo = kinds.includes('go');
   const useErb = kinds.includes('erb');
   const useEnv = kinds.includes('envsubst');
+  const useTf = kinds.includes('terraform');
 
   const alts: string[] = [];
   if (useJinja) alts.push('\\{#[\\s\\S]*?#\\}', '\\{%[\\s\\S]*?%\\}', '\\$?\\{\\{[\\s\\S]*?\\}\\}');
   if (useGo) alts.push('\\{\\{[\\s\\S]*?\\}\\}');
   if (useErb) alts.push('<%[\\s\\S]*?%>');
   if (useEnv) alts.push('\\$\\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\\n]*)?\\}');
+  // Terraform: `%{ directive }` and `${expr}` (not `$${`, an escaped literal).
+  if (useTf) alts.push('%\\{[^}\\n]*\\}', '(?<!\\$)\\$\\{[^{}\\n]*\\}');
   const re = new RegExp(alts.join('|'), 'g');
 
   const out: string[] = [];
@@ -220,7 +248,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
     switch (tag.t) {
       case 'open-if': {
         if (stack.length >= MAX_DEPTH) return;
-        const keep = branchMode === 'first';
+        const keep = branchMode !== 'last';
         const branch: TemplateBranch = { line, endLine: line, tag: written, kept: keep && keeping() };
         branches.push(branch);
         stack.push({ kind: 'if', keep, taken: keep, branch, syntax });
@@ -230,8 +258,8 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
         const f = stack[stack.length - 1];
         if (!f || f.kind !== 'if') return;
         closeBranch(f, line);
-        // 'first' keeps only the first branch of a chain; 'last' keeps only its else branch.
-        const keep = branchMode === 'first' ? false : tag.isElse;
+        // 'first' keeps only the first branch of a chain; 'last' keeps only its else branch; 'all' keeps each.
+        const keep = branchMode === 'all' ? true : branchMode === 'first' ? false : tag.isElse;
         f.keep = keep;
         f.taken = f.taken || keep;
         stack.pop();
@@ -282,6 +310,12 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
         const expr = inner.replace(/^=+/, '').replace(/-$/, '').trim();
         replacement = output(expr, startLine);
       } else apply(erbTag(inner.replace(/^-/, '')), 'erb', tok);
+    } else if (useTf && tok.startsWith('%{')) {
+      syntax = 'terraform';
+      apply(terraformTag(tok.slice(2, -1)), 'terraform', tok);
+    } else if (useTf && tok.startsWith('${')) {
+      syntax = 'terraform';
+      replacement = output(tok.slice(2, -1), startLine);
     } else if (tok.startsWith('${') && !tok.startsWith('${{')) {
       syntax = 'envsubst';
       const mm = /^\$\{([A-Z][A-Z0-9_]*)(?::?([-=+?])([^}\n]*))?\}$/.exec(tok);
@@ -318,6 +352,8 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   emit(text.slice(last));
 
   function output(expr: string, at: number): string {
+    // Ansible's `{{ ansible_managed | comment }}` renders as a comment in the file's syntax: nothing to analyse.
+    if (/\|\s*comment\b/.test(expr)) return '';
     const def = writtenDefault(expr);
     const name = exprName(expr);
     placeholders.push(def !== undefined ? { line: at, expr: name, default: def } : { line: at, expr: name });
@@ -375,7 +411,7 @@ export function renderForCollectors(
 ): Buffer {
   if (raw.length > MAX_CONFIG_BYTES || raw.includes(0)) return raw;
   const text = raw.toString('utf8');
-  if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]/.test(text)) return raw;
+  if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]|%\{/.test(text)) return raw;
   const d = detemplate(text, { name: display });
   if (!d) return raw;
   if (d.heavy) {

@@ -363,6 +363,10 @@ interface LevelConf {
   proxyRedirect: { value: string[]; ref: NginxRef }[];
   absoluteRedirect?: { value: boolean; ref: NginxRef };
   portInRedirect?: { value: boolean; ref: NginxRef };
+  /** `internal;` written at this level (not inherited: nginx does not merge it into nested locations). */
+  internal?: NginxRef;
+  /** allow/deny rules of this level in order (nginx's access module inherits them when a level has none). */
+  access: { allow: boolean; value: string; ref: NginxRef }[];
 }
 
 function emptyOwn(): Record<NginxPassKind, NginxHeaderEntry[]> {
@@ -370,7 +374,7 @@ function emptyOwn(): Record<NginxPassKind, NginxHeaderEntry[]> {
 }
 
 function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): LevelConf {
-  const conf: LevelConf = { kind, scope, own: emptyOwn(), proxyRedirect: [], unresolvedIncludes: [] };
+  const conf: LevelConf = { kind, scope, own: emptyOwn(), proxyRedirect: [], unresolvedIncludes: [], access: [] };
   for (const l of directives) {
     const d = l.d;
     if (d.directive === 'include') {
@@ -401,6 +405,13 @@ function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): 
         break;
       case 'port_in_redirect':
         conf.portInRedirect = { value: d.args[0] !== 'off', ref: l.ref };
+        break;
+      case 'internal':
+        conf.internal = l.ref;
+        break;
+      case 'allow':
+      case 'deny':
+        if (d.args[0]) conf.access.push({ allow: d.directive === 'allow', value: d.args[0], ref: l.ref });
         break;
     }
   }
@@ -459,6 +470,23 @@ function effectiveSet(kind: NginxPassKind, chain: LevelConf[]): NginxHeaderSet {
     }
   }
   return set;
+}
+
+/** Loopback addresses and unix sockets: a peer there is on the same host, never a browser on the network. */
+function loopbackSource(v: string): boolean {
+  return /^127\.(?:\d{1,3}\.){2}\d{1,3}(?:\/(?:[89]|[12]\d|3[0-2]))?$/.test(v) || v === '::1' || v === '::1/128' || v === 'unix:';
+}
+
+/** Why browsers cannot reach a level (see NginxScope.restricted), from its own `internal` and the effective access rules. */
+function restriction(level: LevelConf, chain: LevelConf[]): NginxScope['restricted'] {
+  if (level.internal) return { kind: 'internal', ref: level.internal };
+  const rules = innermost(chain, (c) => (c.access.length > 0 ? c.access : undefined));
+  const last = rules?.[rules.length - 1];
+  if (!rules || !last || last.allow || last.value !== 'all') return undefined;
+  // nginx applies the first rule that matches: every allow before the final `deny all` must be loopback.
+  const allows = rules.filter((r) => r.allow);
+  if (allows.length === 0 || !allows.every((r) => loopbackSource(r.value))) return undefined;
+  return { kind: 'loopback-only', ref: last.ref };
 }
 
 function innermost<T>(chain: LevelConf[], pick: (l: LevelConf) => T | undefined): T | undefined {
@@ -663,6 +691,7 @@ class ModelBuilder {
           parent && level.unresolvedIncludes.length === 0
             ? parent.unresolvedIncludes
             : [ctx.level, ...fullChain].flatMap((c) => c.unresolvedIncludes),
+        ownUnresolvedIncludes: level.unresolvedIncludes,
         redirects: [],
         returns: false,
         fallbacks: [],
@@ -675,6 +704,12 @@ class ModelBuilder {
         portInRedirect: innermost(fullChain, (c) => c.portInRedirect) ?? { value: true },
       };
       if (parent) scope.parent = parent.index;
+      // `if`/`limit_except` are parts of their location: they share its reachability.
+      const restricted =
+        (kind === 'if' || kind === 'limit_except') && parent?.restricted
+          ? parent.restricted
+          : restriction(level, [ctx.level, ...fullChain]);
+      if (restricted) scope.restricted = restricted;
       for (const k of PASS_KINDS) {
         // A level without directives of this kind has exactly its parent's effective set: share it
         // (10,000 servers x several locations would otherwise rebuild identical sets).
@@ -689,7 +724,8 @@ class ModelBuilder {
         if (passKind && !scope.pass && c.d.args[0] !== undefined) {
           scope.pass = parsePass(passKind, c.d.args[0], c.ref, upstreams);
         }
-        if (c.d.directive === 'return') scope.returns = true;
+        // A `return` inside a template conditional ends requests only in the renderings that keep it.
+        if (c.d.directive === 'return' && !c.d.templateConditional) scope.returns = true;
         if (c.d.directive === 'try_files' || c.d.directive === 'error_page') {
           const to = c.d.args[c.d.args.length - 1];
           if (to?.startsWith('@')) scope.fallbacks.push({ name: to, ref: c.ref });

@@ -147,6 +147,20 @@ export function setOwner(server: NginxServer, set: NginxHeaderSet): NginxScope |
   return set.fromScope !== undefined && set.fromScope >= 0 ? server.scopes[set.fromScope] : undefined;
 }
 
+/**
+ * The unresolved includes that could change a scope's effective set of one kind: those written at the level
+ * that owns the set or deeper (a level that writes its own directives of a kind inherits none from outer
+ * levels, so an unreadable include above the owner cannot add to it). With no owner (defaults only, or the
+ * http level), every unresolved include on the way counts.
+ */
+export function includesThatMayChange(server: NginxServer, scope: NginxScope, set: NginxHeaderSet): NginxRef[] {
+  if (set.fromScope === undefined || set.fromScope < 0) return scope.unresolvedIncludes;
+  const chain = scopeChain(server, scope);
+  const at = chain.findIndex((s) => s.index === set.fromScope);
+  if (at < 0) return scope.unresolvedIncludes;
+  return chain.slice(at).flatMap((s) => s.ownUnresolvedIncludes);
+}
+
 /** Listeners nginx accepts plain HTTP on / TLS on. */
 export function plainListens(server: NginxServer) {
   return server.listens.filter((l) => !l.ssl);

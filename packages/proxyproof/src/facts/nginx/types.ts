@@ -188,12 +188,20 @@ export interface NginxScope {
    * nothing: the effective sets may then be incomplete, so "missing header" checks stay silent.
    */
   unresolvedIncludes: NginxRef[];
+  /** The unresolved includes written in this level itself (a subset of `unresolvedIncludes`). */
+  ownUnresolvedIncludes: NginxRef[];
   /** True when the scope ends every request with `return` before proxying. */
   returns: boolean;
   /** Named locations this scope hands requests to (`try_files ... @app`, `error_page 404 = @app`), with the directive. */
   fallbacks: { name: string; ref: NginxRef }[];
   /** Effective sets per kind. Always present for all five kinds. */
   headers: Record<NginxPassKind, NginxHeaderSet>;
+  /**
+   * Set when browsers cannot reach the scope: `internal;` (only internal redirects, subrequests, error_page,
+   * try_files and X-Accel-Redirect reach it), or access rules (effective allow/deny, inherited like nginx's
+   * access module) that end in `deny all` and allow only loopback addresses or unix sockets.
+   */
+  restricted?: { kind: 'internal' | 'loopback-only'; ref: NginxRef };
   /** Effective `proxy_pass_request_headers` (default on): client headers pass to the upstream. */
   passRequestHeaders: boolean;
   /** Effective `proxy_redirect` values (default `default`). */

@@ -44,6 +44,28 @@ const cases: Case[] = [
     },
     expect: { count: 1, severity: 'medium' },
   },
+  {
+    name: 'info: app on loopback and nginx sets X-Forwarded-Host on every route to it',
+    files: {
+      'mysite/settings.py': on,
+      'mysite/wsgi.py': WSGI,
+      'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 mysite.wsgi'),
+      'nginx/sites-enabled/site.conf':
+        'server {\n    listen 443 ssl;\n    location / {\n        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header X-Forwarded-Host $http_host;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }\n}\n',
+    },
+    expect: { count: 1, severity: 'info', message: /nginx sets it on every route/ },
+  },
+  {
+    name: "medium (trap): nginx passes the client's own X-Forwarded-Host",
+    files: {
+      'mysite/settings.py': on,
+      'mysite/wsgi.py': WSGI,
+      'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 mysite.wsgi'),
+      'nginx/sites-enabled/site.conf':
+        'server {\n    listen 443 ssl;\n    location / {\n        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header X-Forwarded-Host $http_x_forwarded_host;\n    }\n}\n',
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
 ];
 
 for (const c of cases) test(`django/forwarded-host-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));

@@ -133,9 +133,52 @@ caseTable(forwardedProtoMissing, [
     parseError: /snippets\/proxy\.conf.*no such file/,
   },
   {
-    name: 'proxy_pass https:// re-encrypts: the app sees TLS itself',
+    name: 'proxy_pass https:// re-encrypts: the app sees TLS itself, so info only',
     config: 'server {\n  listen 443 ssl;\n  location / {\n    proxy_pass https://10.0.0.5:8443;\n  }\n}',
-    expect: [],
+    expect: ['nginx/forwarded-proto-missing@3'],
+    severity: 'info',
+  },
+  {
+    name: 'an `internal;` location (auth subrequests) is reported at info',
+    config:
+      'server {\n  listen 443 ssl;\n  location /internal {\n    internal;\n    proxy_set_header Authorization $http_authorization;\n    proxy_pass http://auth;\n  }\n}',
+    expect: ['nginx/forwarded-proto-missing@3'],
+    severity: 'info',
+  },
+  {
+    name: 'a location only loopback may use (allow 127.0.0.1; deny all;) is reported at info',
+    config:
+      'server {\n  listen 443 ssl;\n  location /status {\n    allow 127.0.0.1;\n    allow ::1;\n    deny all;\n    proxy_pass http://app;\n  }\n}',
+    expect: ['nginx/forwarded-proto-missing@3'],
+    severity: 'info',
+  },
+  {
+    name: 'trap: allow of an office network before deny all is not loopback-only: high',
+    config:
+      'server {\n  listen 443 ssl;\n  location /admin {\n    allow 127.0.0.1;\n    allow 10.0.0.0/8;\n    deny all;\n    proxy_pass http://app;\n  }\n}',
+    expect: ['nginx/forwarded-proto-missing@3'],
+    severity: 'high',
+  },
+  {
+    name: 'trap: server-level loopback-only rules are inherited by the location',
+    config: 'server {\n  listen 443 ssl;\n  allow 127.0.0.1;\n  deny all;\n  location / {\n    proxy_pass http://app;\n  }\n}',
+    expect: ['nginx/forwarded-proto-missing@5'],
+    severity: 'info',
+  },
+  {
+    name: 'a location that blanks X-Forwarded-For on purpose is reported at low',
+    config:
+      'server {\n  listen 443 ssl;\n  location /ui {\n    proxy_set_header X-Real-IP "";\n    proxy_set_header X-Forwarded-For "";\n    proxy_pass http://ui;\n  }\n}',
+    expect: ['nginx/forwarded-proto-missing@3'],
+    severity: 'low',
+  },
+  {
+    name: 'an unreadable include above a location that writes its own headers cannot add to them',
+    config:
+      'server {\n  listen 443 ssl;\n  include /etc/nginx/tls.conf;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: ['nginx/forwarded-proto-missing@4'],
+    parseError: /tls\.conf.*no such file/,
+    severity: 'high',
   },
   {
     name: 'uwsgi_pass is not proxy_pass (see nginx/uwsgi-scheme-missing)',

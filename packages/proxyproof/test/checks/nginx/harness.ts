@@ -52,6 +52,8 @@ export interface Case {
   expect: string[];
   /** The case deliberately has a parse error (a dangling include): match it. */
   parseError?: RegExp;
+  /** The severity every finding of the case has (when it differs from the check's own). */
+  severity?: Finding['severity'];
 }
 
 export function runCheck(check: Check, facts: Facts): Finding[] {
@@ -72,6 +74,7 @@ export function caseTable(check: Check, cases: Case[]): void {
         else assert.deepEqual(errors, [], 'the case must parse cleanly');
         const found = check.run(facts);
         assert.deepEqual(summary(found), [...c.expect].sort());
+        if (c.severity) for (const f of found) assert.equal(f.severity, c.severity, `${f.id}@${f.evidence[0]?.line}`);
         for (const f of found) {
           assert.equal(f.id, check.meta.id);
           assert.ok(f.message.length > 20 && f.why.length > 20, 'message and why are written out');

@@ -53,6 +53,9 @@ test('findings across includes carry the right file:line and provenance', () => 
   const findings = runChecks(facts, NGINX_CHECKS);
   assert.deepEqual(findings.map((f) => `${f.id} ${f.evidence[0]?.file}:${f.evidence[0]?.line}`).sort(), [
     'nginx/forwarded-proto-hardcoded snippets/api-headers.conf:2',
+    // the plain server's location / sets no X-Forwarded-Proto (the client's passes through) and no Host
+    'nginx/forwarded-proto-passthrough conf.d/shop.conf:22',
+    'nginx/host-default-proxy-host conf.d/shop.conf:22',
     'nginx/http-not-redirected conf.d/shop.conf:22',
     'nginx/proxy-header-inheritance conf.d/shop.conf:10',
   ]);

@@ -25,16 +25,17 @@ caseTable(schemeBehindTlsTerminator, [
     expect: [`${ID}@4`],
   },
   {
+    // HTTPS $https if_not_empty is never sent here: the location (line 4) leads the evidence, the include follows.
     name: "uwsgi behind a balancer: Debian's uwsgi_params sends HTTPS $https, always empty here",
     config:
       'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  location / {\n    include uwsgi_params;\n    uwsgi_pass unix:/run/uwsgi/app.sock;\n  }\n}',
-    expect: [`${ID}@5`],
+    expect: [`${ID}@4`],
   },
   {
     name: 'fastcgi behind PROXY protocol with a hand-written HTTPS param',
     config:
       'server {\n  listen 80 proxy_protocol;\n  location ~ \\.php$ {\n    fastcgi_param HTTPS $https if_not_empty;\n    fastcgi_pass 127.0.0.1:9000;\n  }\n}',
-    expect: [`${ID}@4`],
+    expect: [`${ID}@3`],
   },
   // valid
   {
@@ -114,4 +115,107 @@ test('uwsgi fix: a guarded $forwarded_https, with the stock include spelled out'
   assert.ok(lines.includes('    uwsgi_param REQUEST_METHOD $request_method;'), 'the rest of uwsgi_params is kept');
   assert.equal(lines.filter((l) => /uwsgi_param HTTPS /.test(l)).length, 1);
   assert.match(f?.message ?? '', /\$https is always empty/);
+});
+
+// Inferred evidence: nothing in the server shows a balancer, but the tree implies that TLS ends before it.
+const PLAIN_SCHEME =
+  'server {\n  listen 80;\n  server_name NAME;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://app;\n  }\n}';
+
+caseTable(schemeBehindTlsTerminator, [
+  {
+    name: 'a public host name answered on plain HTTP only, nothing here ends TLS (inferred: medium)',
+    config: PLAIN_SCHEME.replace('NAME', 'api.smartcitizen.me'),
+    expect: [`${ID}@5`],
+    severity: 'medium',
+  },
+  {
+    name: 'the same in a named location reached by try_files',
+    config:
+      'server {\n  listen 80;\n  server_name shop.acme-widgets.com;\n  try_files $uri @app;\n  location @app {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@6`],
+    severity: 'medium',
+  },
+  {
+    name: 'uwsgi_param HTTP_X_FORWARDED_PROTO $scheme replaces the front header (realip: high)',
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 0.0.0.0/0;\n  location / {\n    include uwsgi_params;\n    uwsgi_param HTTP_X_FORWARDED_PROTO $scheme;\n    uwsgi_pass unix:/run/app.sock;\n  }\n}',
+    expect: [`${ID}@6`],
+    severity: 'high',
+  },
+  { name: 'trap: localhost is not a public name', config: PLAIN_SCHEME.replace('NAME', 'localhost'), expect: [] },
+  { name: 'trap: a .test name is not a public name', config: PLAIN_SCHEME.replace('NAME', 'shop.test'), expect: [] },
+  {
+    name: 'trap: example.com (documentation) is not a public name',
+    config: PLAIN_SCHEME.replace('NAME', 'www.example.com'),
+    expect: [],
+  },
+  { name: 'trap: the catch-all name _', config: PLAIN_SCHEME.replace('NAME', '_'), expect: [] },
+  {
+    name: 'trap: the public name also has a TLS server in the same files (nginx ends TLS itself)',
+    config: `${PLAIN_SCHEME.replace('NAME', 'shop.acme-widgets.com')}\nserver {\n  listen 443 ssl;\n  server_name shop.acme-widgets.com;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://app;\n  }\n}`,
+    expect: [],
+  },
+]);
+
+test('inferred: a Dockerfile that installs nginx, with no TLS anywhere in the files', () => {
+  const facts = factsFromText(PLAIN_SCHEME.replace('NAME', '_'));
+  assert.deepEqual(schemeBehindTlsTerminator.run(facts), []);
+  facts.sources.set('Dockerfile', [
+    'FROM debian:12',
+    'RUN apt-get update \\',
+    ' && apt-get install --yes --no-install-recommends nginx-light \\',
+    ' && rm -rf /var/lib/apt/lists/*',
+  ]);
+  const found = schemeBehindTlsTerminator.run(facts);
+  assert.equal(found.length, 1);
+  assert.equal(found[0]?.severity, 'medium');
+  assert.ok(found[0]?.evidence.some((e) => e.file === 'Dockerfile' && e.line === 3));
+  // apk add on continuation lines
+  facts.sources.set('Dockerfile', [
+    'FROM alpine',
+    'RUN apk -U update && \\',
+    '    apk -U add --no-cache \\',
+    '        git \\',
+    '        nginx \\',
+    '        php7',
+  ]);
+  assert.equal(schemeBehindTlsTerminator.run(facts)[0]?.evidence.find((e) => e.file === 'Dockerfile')?.line, 5);
+  // trap: nginx named only in a removal or a comment
+  facts.sources.set('Dockerfile', [
+    'FROM debian:12',
+    'RUN apt-get install -y curl && rm -rf /etc/nginx',
+    '# nginx is in another image',
+  ]);
+  assert.deepEqual(schemeBehindTlsTerminator.run(facts), []);
+});
+
+test('inferred: an outer reverse proxy service publishes 443 in compose', () => {
+  const facts = factsFromText(PLAIN_SCHEME.replace('NAME', '_'));
+  const ref = { file: 'proxy/docker-compose.yml', line: 8, snippet: '- "443:443"' };
+  facts.compose = {
+    files: [
+      {
+        file: 'proxy/docker-compose.yml',
+        services: [
+          {
+            name: 'frontend',
+            file: 'proxy/docker-compose.yml',
+            ref,
+            image: 'jwilder/nginx-proxy:alpine',
+            environment: {},
+            envFiles: [],
+            ports: [{ hostIp: '', hostPort: 443, containerPort: 443, protocol: 'tcp', raw: '443:443', ref }],
+            expose: [],
+            networks: [],
+            role: 'proxy',
+            appServers: [],
+          },
+        ],
+      },
+    ],
+  } as unknown as NonNullable<typeof facts.compose>;
+  const found = schemeBehindTlsTerminator.run(facts);
+  assert.equal(found.length, 1);
+  assert.match(found[0]?.message ?? '', /compose service frontend/);
+  assert.ok(found[0]?.evidence.some((e) => e.file === 'proxy/docker-compose.yml' && e.line === 8));
 });

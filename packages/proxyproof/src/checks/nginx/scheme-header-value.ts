@@ -1,0 +1,212 @@
+/**
+ * nginx/scheme-header-value: a scheme header is sent with a value its readers do not take for https
+ * (`X-Forwarded-Protocol $scheme`: gunicorn wants `ssl`; `X-Forwarded-Ssl https`: gunicorn and Rack want `on`),
+ * or under a misspelled name (`X-Fowarded-Proto`) that no application reads.
+ */
+import {
+  type NginxHeaderEntry,
+  type NginxRef,
+  nginxModel,
+  passingScopes,
+  SCHEME_HEADER_NAMES,
+  schemeHeaders,
+  traceValue,
+} from '../../facts/nginx/index.js';
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Facts } from '../../model/facts.js';
+import type { Finding, Fix } from '../../model/finding.js';
+import { entryEvidence, NGINX_DOCS, replaceDirectiveFix, scopeName } from './common.js';
+
+const meta: CheckMeta = {
+  id: 'nginx/scheme-header-value',
+  severity: 'high',
+  title: 'A scheme header is sent with a value (or a name) its readers do not take for https',
+  summary:
+    'X-Forwarded-Protocol must say `ssl`, X-Forwarded-Ssl and Front-End-Https `on`, X-Forwarded-Proto `https`; any other value (or a misspelled name) tells the app http.',
+  references: [
+    NGINX_DOCS.proxySetHeader,
+    NGINX_DOCS.varScheme,
+    NGINX_DOCS.varHttps,
+    'https://docs.gunicorn.org/en/stable/settings.html#secure-scheme-headers',
+    'https://github.com/rack/rack/blob/main/lib/rack/request.rb',
+  ],
+};
+
+/**
+ * The value that means https for each scheme header, as its readers compare it: gunicorn's default
+ * `secure_scheme_headers` ({"X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on"},
+ * an exact comparison), Rack's `scheme` (X-Forwarded-Ssl `on`; X-Forwarded-Scheme / X-Forwarded-Proto `https`),
+ * Microsoft's Front-End-Https `on`.
+ */
+const SECURE_VALUE: Record<string, string> = {
+  'x-forwarded-proto': 'https',
+  'x-forwarded-protocol': 'ssl',
+  'x-forwarded-ssl': 'on',
+  'front-end-https': 'on',
+  'x-forwarded-scheme': 'https',
+  'x-url-scheme': 'https',
+  'x-scheme': 'https',
+};
+
+/**
+ * The words of each header's own language. A value in it that claims the wrong scheme (`X-Forwarded-Proto http`
+ * on TLS) is nginx/forwarded-proto-hardcoded's; this check reports values from another header's language.
+ */
+const VOCABULARY: Record<string, string[]> = {
+  'x-forwarded-proto': ['http', 'https'],
+  'x-forwarded-protocol': ['ssl', 'http'],
+  'x-forwarded-ssl': ['on', 'off'],
+  'front-end-https': ['on', 'off'],
+  'x-forwarded-scheme': ['http', 'https'],
+  'x-url-scheme': ['http', 'https'],
+  'x-scheme': ['http', 'https'],
+};
+
+/** The variable (or literal) that gives the right value for a header, for the fix. */
+const RIGHT_EXPRESSION: Record<string, string> = {
+  'x-forwarded-ssl': '$https',
+  'front-end-https': '$https',
+};
+
+/** The values an expression takes for a request that arrived over TLS at this nginx (undefined: unknown). */
+function valuesOverTls(model: ReturnType<typeof nginxModel>, server: Parameters<typeof traceValue>[1], expr: string) {
+  const e = expr.trim();
+  if (e === '$scheme') return ['https'];
+  if (e === '$https') return ['on'];
+  const t = traceValue(model, server, e);
+  if (t.variables.length === 0) return [e];
+  return t.literals.length > 0 && t.clientVariables.length === 0 ? t.literals : undefined;
+}
+
+/** Levenshtein distance, bounded (names are short). */
+function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number;
+      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] as number;
+}
+
+/** The scheme header a misspelled name was meant to be (`X-Fowarded-Proto` -> X-Forwarded-Proto). */
+function meantName(name: string): string | undefined {
+  const n = name.toLowerCase().replace(/_/g, '-');
+  if (SCHEME_HEADER_NAMES.some((s) => s.toLowerCase() === name.toLowerCase())) return undefined;
+  if (n !== name.toLowerCase() && SCHEME_HEADER_NAMES.some((s) => s.toLowerCase() === n)) return undefined; // underscores: another matter
+  let best: string | undefined;
+  let bestD = 3;
+  for (const s of SCHEME_HEADER_NAMES) {
+    if (s === 'Forwarded') continue;
+    const d = distance(n, s.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = s;
+    }
+  }
+  return bestD <= 2 && n.length >= 10 ? best : undefined;
+}
+
+function run(facts: Facts): Finding[] {
+  const model = nginxModel(facts);
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const server of model.servers) {
+    for (const scope of passingScopes(server)) {
+      if (scope.pass?.kind !== 'proxy') continue;
+      const set = scope.headers.proxy;
+      const scheme = schemeHeaders(set);
+      const correct = (x: NginxHeaderEntry): boolean => {
+        const want = SECURE_VALUE[x.name.toLowerCase()];
+        const values = want ? valuesOverTls(model, server, x.value) : undefined;
+        return want !== undefined && (values === undefined || values.includes(want));
+      };
+      const others = (e: NginxHeaderEntry) => scheme.filter((x) => x !== e && correct(x));
+      for (const e of set.entries) {
+        if (e.origin !== 'directive' || !e.ref || e.value === '') continue;
+        const key = `${server.index}|${e.ref.file}|${e.ref.line}`;
+        if (seen.has(key)) continue;
+        const lower = e.name.toLowerCase();
+        const want = SECURE_VALUE[lower];
+        const meant = want ? undefined : meantName(e.name);
+        if (!want && !meant) continue;
+        const values = want ? valuesOverTls(model, server, e.value) : undefined;
+        if (want && (values === undefined || values.includes(want))) continue;
+        if (want && values?.every((v) => VOCABULARY[lower]?.includes(v.toLowerCase()))) continue;
+        seen.add(key);
+        const ref = e.ref as NginxRef;
+        const alone = others(e).length === 0;
+        // On a server that only answers plain HTTP the wrong value still says http: harmless until TLS is added.
+        // Beside a right header, a wrong one matters to a reader of both: gunicorn (400, contradictory headers).
+        const gunicorn = facts.appServers.some((a) => a.kind === 'gunicorn');
+        const severity: Finding['severity'] = !server.tls ? 'info' : alone ? 'high' : gunicorn ? 'medium' : 'low';
+        const over = server.tls ? 'for an HTTPS request' : 'here (this server only answers plain HTTP)';
+        const problem = meant
+          ? `\`${e.name}\` is not a header any application reads: it looks like a misspelling of ${meant}`
+          : `${e.name} ${over} carries \`${(values ?? []).join('` or `')}\`, but its readers take only \`${want}\` for https ` +
+            `(gunicorn's default secure_scheme_headers compare exactly; any other value sets the scheme to http)`;
+        const consequence = !alone
+          ? ` Another scheme header says https, so gunicorn answers 400 "Contradictory scheme headers"${gunicorn ? ' (gunicorn runs the app here)' : '; an app that reads only the right header is not affected'}.`
+          : server.tls
+            ? ' No other scheme header is sent, so the application believes every request is plain http.'
+            : ' Harmless while the server is plain HTTP, wrong as soon as it ends TLS.';
+        const target = meant ?? e.name;
+        const right =
+          RIGHT_EXPRESSION[target.toLowerCase()] ?? (target.toLowerCase() === 'x-forwarded-protocol' ? undefined : '$scheme');
+        const replacement =
+          right !== undefined ? `proxy_set_header ${target} ${right};` : 'proxy_set_header X-Forwarded-Proto $scheme;';
+        const sentName = right === undefined ? 'x-forwarded-proto' : target.toLowerCase();
+        const hasProto = set.entries.some((x) => x !== e && x.name.toLowerCase() === sentName && x.value !== '');
+        let fix: Fix;
+        if (hasProto) {
+          // Commented out rather than deleted: the edit stays visible and reversible.
+          fix = replaceDirectiveFix(
+            facts,
+            set,
+            e,
+            `# ${ref.text} # X-Forwarded-Proto carries the scheme`,
+            'commented out: X-Forwarded-Proto already carries the scheme, and the two would disagree',
+          );
+        } else {
+          fix = replaceDirectiveFix(
+            facts,
+            set,
+            e,
+            replacement,
+            right === undefined
+              ? `to send X-Forwarded-Proto $scheme, which gunicorn, Django, Rails and Express all read (X-Forwarded-Protocol would need the literal \`ssl\`)`
+              : `to send ${target} ${right}`,
+          );
+        }
+        if (fix.file === undefined || fix.lines?.length === 1)
+          fix.description = hasProto
+            ? `Comment out \`${ref.text}\`: ${right === undefined ? 'X-Forwarded-Proto' : target} is already sent.`
+            : meant
+              ? `Spell the header ${meant}${right !== undefined ? ` with ${right}` : ''}.`
+              : right === undefined
+                ? `Send X-Forwarded-Proto $scheme instead, which gunicorn, Django, Rails and Express all read (X-Forwarded-Protocol would need the literal \`ssl\`).`
+                : `Send ${target} ${right}.`;
+        out.push(
+          finding(meta, {
+            severity,
+            message: `${scopeName(facts, server, scope)}: ${problem}.${consequence}`,
+            evidence: entryEvidence(facts, ref, meant ? 'misspelled scheme header' : `${e.name} wants \`${want}\``),
+            why:
+              'The application decides http or https from the header it knows and the exact value it expects. A header under another ' +
+              'name, or with another value, is read as http (or ignored): http:// URLs, redirect loops with an SSL redirect, cookies without Secure.',
+            fix,
+            data: { header: e.name, ...(meant ? { meant } : { expected: want }) },
+          }),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+export const schemeHeaderValue: Check = { meta, run };
