@@ -31,6 +31,7 @@ export const CHECK_FAMILIES: CheckFamily[] = [
   { name: 'proxy', needed: proxySide, load: async () => (await import('./proxy/index.js')).PROXY_CHECKS },
   { name: 'app', needed: appSide, load: async () => (await import('./app/index.js')).APP_CHECKS },
   { name: 'waitress', needed: appSide, load: async () => (await import('./waitress/index.js')).WAITRESS_CHECKS },
+  { name: 'airflow', needed: () => true, load: async () => (await import('./airflow/index.js')).AIRFLOW_CHECKS },
 ];
 
 /** The checks these facts need, families in ALL_CHECKS order. */

@@ -27,11 +27,12 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   { name: 'haproxy', load: async () => (await import('./haproxy/collector.js')).haproxyCollector },
   { name: 'apache', load: async () => (await import('./apache/collector.js')).apacheCollector },
   { name: 'deploy', load: async () => (await import('./deploy/collector.js')).deployCollector },
+  { name: 'front', load: async () => (await import('./front/collector.js')).frontCollector },
   { name: 'python', wants: (n) => PY.test(n), load: async () => (await import('./python/collector.js')).pythonCollector },
   { name: 'node', wants: (n) => JS.test(n), load: async () => (await import('./node/collector.js')).nodeAppCollector },
   { name: 'traefik', load: async () => (await import('./traefik/collector.js')).traefikCollector },
   { name: 'kube', wants: (n) => YAML.test(n), load: async () => (await import('./kube/collector.js')).kubeCollector },
-  { name: 'front', load: async () => (await import('./front/collector.js')).frontCollector },
+  { name: 'synapse', load: async () => (await import('./synapse/collector.js')).synapseCollector },
   {
     name: 'ruby',
     wants: (n) => /\.(?:rb|ru)$|^Gemfile/.test(n),
@@ -54,6 +55,7 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   },
   { name: 'golang', wants: (n) => /\.go$/.test(n), load: async () => (await import('./golang/collector.js')).goCollector },
   { name: 'pywsgi', wants: (n) => /\.py$/.test(n), load: async () => (await import('./pywsgi/collector.js')).pywsgiCollector },
+  { name: 'airflow', load: async () => (await import('./airflow/collector.js')).airflowCollector },
 ];
 
 /** The collectors these files need, in order. */

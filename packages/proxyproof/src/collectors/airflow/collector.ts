@@ -9,6 +9,7 @@
 import { basename } from 'node:path';
 import type { Collector } from '../../model/collector.js';
 import type { FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import { MAX_SOURCE_BYTES } from '../../model/limits.js';
 import { readKube } from '../node/kube.js';
 
 const CANDIDATE = /(^airflow\.cfg$|\.(cfg|ini|ya?ml|conf|tpl)$)/i;
@@ -55,7 +56,8 @@ export const airflowCollector: Collector = {
     const found: FrameworkFacts[] = [];
     const overrides: Array<{ value: string; ref: SourceRef }> = [];
     for (const f of ctx.files) {
-      if (f.size > 1024 * 1024 || (!CANDIDATE.test(basename(f.abs)) && !/(^|\.)env$|Dockerfile/.test(basename(f.abs)))) continue;
+      if (f.size > MAX_SOURCE_BYTES || (!CANDIDATE.test(basename(f.abs)) && !/(^|\.)env$|Dockerfile/.test(basename(f.abs))))
+        continue;
       const text = ctx.read(f).toString('utf8');
       const hasSection =
         /^\s*\[webserver\]\s*$/m.test(text) && /^\s*(web_server_port|web_server_host|dags_folder|base_url)\s*=/m.test(text);

@@ -91,9 +91,8 @@ function prefixFor(abs: string): string {
   return SITE_DIRS.has(basename(dir)) ? dirname(dir) : dir;
 }
 
-/** What a missing include is taken to mean (checks/nginx/forwarded-proto-missing and cgi-scheme skip such blocks). */
-const MISSING_INCLUDE_ASSUMED =
-  'what it sets is unknown: the forwarded-header checks of the blocks that include it say nothing rather than guess';
+/** What a missing include is taken to mean: the checks judge the blocks that include it as if it set nothing. */
+const MISSING_INCLUDE_ASSUMED = 'assumed to set nothing: the blocks that include it are judged without it';
 
 /** Notes at each `include` that was read from a built-in stock file (stock.ts), naming who ships it and what it sets. */
 function assumedStockNotes(tree: NginxConfigTree): Diagnostic[] {

@@ -10,13 +10,14 @@ import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import type { CollectContext, DiscoveredFile } from '../../model/collector.js';
 import type { SourceRef } from '../../model/facts.js';
+import { MAX_SOURCE_BYTES } from '../../model/limits.js';
 import type { SchemaDefault } from './analyze.js';
 
 const DATA_FILE = /\.(json|toml|ya?ml)$/i;
 /** Data files that are never an app's runtime configuration. */
 const NOT_CONFIG =
   /^(package(-lock)?\.json|tsconfig.*\.json|jsconfig\.json|composer\.(json|lock)|yarn\.lock|pnpm-lock\.yaml|\.eslintrc.*|\.prettierrc.*|renovate\.json|lerna\.json|nx\.json|turbo\.json|angular\.json|app\.json|Cargo\.toml|pyproject\.toml|fly(\.[\w.-]+)?\.toml|docker-compose.*|compose\.ya?ml|.*\.schema\.json)$/i;
-const MAX_BYTES = 256 * 1024;
+const MAX_BYTES = MAX_SOURCE_BYTES;
 
 export interface ConfigValue {
   value: unknown;

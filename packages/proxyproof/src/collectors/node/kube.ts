@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import type { CollectContext } from '../../model/collector.js';
 import type { SourceRef } from '../../model/facts.js';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 
 export interface KubeContainer {
   /** Workload kind and name (`Deployment admin`). */
@@ -39,7 +40,7 @@ const WORKLOADS = /^(Deployment|StatefulSet|DaemonSet|DeploymentConfig|Job|CronJ
 export function readKube(ctx: CollectContext): NodeKubeFacts {
   const out: NodeKubeFacts = { containers: [], edges: [] };
   for (const f of ctx.files) {
-    if (!/\.ya?ml$/i.test(f.abs) || f.size > 512 * 1024) continue;
+    if (!/\.ya?ml$/i.test(f.abs) || f.size > MAX_CONFIG_BYTES) continue;
     if (/^(docker-compose|compose|pnpm-lock|\.gitlab-ci)/i.test(basename(f.abs))) continue;
     const text = ctx.read(f).toString('utf8');
     if (
