@@ -141,9 +141,13 @@ export function trustsPeer(list: string[], peer: Peer, unixTrusted: boolean): Tr
     case 'container':
     case 'remote': {
       if (peer.ip) return ipInList(peer.ip, list) ? 'yes' : 'no';
+      // Only an address, a network or a named range can ever match a peer: gunicorn and uvicorn compare entries
+      // with the peer's IP, so a host name or a quoted `"*"` (exec-form quoting) trusts nobody.
       const concrete = list.filter((e) => {
-        const x = e.trim().split('/')[0] ?? '';
-        return x !== '' && !isLoopbackHost(x) && x !== 'loopback';
+        const t = e.trim();
+        const x = t.split('/')[0] ?? '';
+        if (x === '' || isLoopbackHost(x) || x === 'loopback') return false;
+        return parseCidr(t) !== null || ['uniquelocal', 'linklocal', 'private'].includes(t);
       });
       if (concrete.length === 0) return 'no';
       // Private ranges and named ranges cover container networks.

@@ -6,10 +6,10 @@
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { MAX_PROXY_CONFIG_BYTES as MAX_CADDYFILE_BYTES } from '../collectors/proxy/common.js';
 import { type DiscoveredFile, discover } from '../engine/discover.js';
 import type { NotRead } from '../model/collector.js';
 import { InputError } from '../model/finding.js';
+import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES, tooLarge } from '../model/limits.js';
 import type { ProxyFile } from './topology/index.js';
 
 export interface DeploymentFiles {
@@ -49,7 +49,7 @@ function isCaddyfile(name: string): boolean {
 function proxyKindOf(f: DiscoveredFile, name: string, sniff: () => string): ProxyFile['kind'] | null {
   if (isCaddyfile(name)) return 'caddy';
   if (name === 'haproxy.cfg' || /haproxy.*\.cfg$/.test(name)) return 'haproxy';
-  if ((name.endsWith('.conf') || name === 'httpd.conf') && f.size < 1024 * 1024 && /<VirtualHost\b/i.test(sniff()))
+  if ((name.endsWith('.conf') || name === 'httpd.conf') && f.size <= MAX_CONFIG_BYTES && /<VirtualHost\b/i.test(sniff()))
     return 'apache';
   return null;
 }
@@ -83,7 +83,7 @@ function sniffer(f: DiscoveredFile): () => string {
   return () => {
     if (cache === undefined) {
       try {
-        cache = f.size <= 1024 * 1024 ? readFileSync(f.abs, 'latin1') : '';
+        cache = f.size <= MAX_CONFIG_BYTES ? readFileSync(f.abs, 'latin1') : '';
       } catch {
         cache = '';
       }
@@ -108,10 +108,10 @@ function finish(files: DiscoveredFile[], out: DeploymentFiles): DeploymentFiles 
     const name = basename(f.abs);
     const kind = proxyKindOf(f, name, sniffer(f));
     if (kind) {
-      if (f.size > MAX_CADDYFILE_BYTES) {
+      if (f.size > MAX_CONFIG_BYTES) {
         out.skipped.push({
           file: f.display,
-          reason: `too large: ${f.size} bytes (the limit for a ${kind} config is ${MAX_CADDYFILE_BYTES} bytes)`,
+          reason: tooLarge(f.size, MAX_CONFIG_BYTES, `a ${kind} config`),
         });
         continue;
       }
@@ -147,7 +147,7 @@ function unitDirs(root: string, unitFiles: DiscoveredFile[]): string[] {
   for (const f of unitFiles) {
     let text: string;
     try {
-      text = f.size < 256 * 1024 ? readFileSync(f.abs, 'utf8') : '';
+      text = f.size <= MAX_SOURCE_BYTES ? readFileSync(f.abs, 'utf8') : '';
     } catch {
       continue;
     }
@@ -188,7 +188,7 @@ export function discoverSystem(root: string, cwd = process.cwd()): DeploymentFil
           f.abs.endsWith('.service') &&
           (() => {
             try {
-              return f.size < 256 * 1024 && UNIT_HINT.test(readFileSync(f.abs, 'utf8'));
+              return f.size <= MAX_SOURCE_BYTES && UNIT_HINT.test(readFileSync(f.abs, 'utf8'));
             } catch {
               return false;
             }

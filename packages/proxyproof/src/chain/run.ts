@@ -16,6 +16,7 @@ export interface DoctorOptions {
   behindTlsLb?: boolean;
   front?: DeclaredFront;
   cwd?: string;
+  onStage?: (text: string) => void;
 }
 
 export interface DoctorResult {

@@ -3,6 +3,8 @@
  * host and client address as that hop understands them, with the file:line that decided each.
  * Pure: no I/O. Semantics of each program are cited in docs/doctor.md.
  */
+
+import { siteUrl } from '../model/url.js';
 import { addressText, ipInList, type TrustAnswer, trustsPeer } from './addr.js';
 import {
   type AppServer,
@@ -935,8 +937,8 @@ export function simulateDirect(topo: Topology, app: AppServer, bindIdx: number, 
   const port = bind?.published?.hostPort ?? (bind?.address.kind === 'tcp' ? bind.address.port : 80);
   // Host is the site's own name (a direct request always controls Host; ALLOWED_HOSTS guards it):
   // only X-Forwarded-Host / Forwarded carry the forged host.
-  const url = new URL(`http://${topo.entries[0]?.name || 'localhost'}/`);
-  if (bind?.address.kind === 'tcp') url.port = String(port);
+  const url = new URL(siteUrl(false, topo.entries[0]?.name || 'localhost', 80).url);
+  if (bind?.address.kind === 'tcp' && Number.isInteger(port) && port > 0 && port < 65536) url.port = String(port);
   const headers = forgedHeaders();
   headers.set('host', url.host);
   const trace: Trace = { kind: 'hostile-direct', url: url.toString(), appId: app.id, steps: [], complete: true };

@@ -3,6 +3,7 @@
  * listed in that family's `index.ts`; a docs page `docs/checks/<family>/<name>.md`; a case table test.
  */
 import type { Check } from '../model/check.js';
+import { AIRFLOW_CHECKS } from './airflow/index.js';
 import { APP_CHECKS } from './app/index.js';
 import { APP_SERVER_CHECKS } from './appserver/index.js';
 import { DEPLOY_CHECKS } from './deploy/index.js';
@@ -23,6 +24,7 @@ export const ALL_CHECKS: Check[] = [
   ...PROXY_CHECKS,
   ...APP_CHECKS,
   ...WAITRESS_CHECKS,
+  ...AIRFLOW_CHECKS,
 ];
 
 export function checkById(id: string): Check | undefined {

@@ -3,6 +3,7 @@
  * Order matters only for claiming: the first collector to claim a file owns it.
  */
 import type { Collector } from '../model/collector.js';
+import { airflowCollector } from './airflow/collector.js';
 import { apacheCollector } from './apache/collector.js';
 import { caddyCollector } from './caddy/collector.js';
 import { deployCollector } from './deploy/collector.js';
@@ -18,6 +19,7 @@ import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
 import { pywsgiCollector } from './pywsgi/collector.js';
 import { rubyCollector } from './ruby/collector.js';
+import { synapseCollector } from './synapse/collector.js';
 import { traefikCollector } from './traefik/collector.js';
 
 export const COLLECTORS: Collector[] = [
@@ -26,11 +28,13 @@ export const COLLECTORS: Collector[] = [
   haproxyCollector,
   apacheCollector,
   deployCollector,
+  // Fronts before the app collectors: an app run by a platform (Fly, Heroku...) is reached only through its router.
+  frontCollector,
   pythonCollector,
   nodeAppCollector,
   traefikCollector,
   kubeCollector,
-  frontCollector,
+  synapseCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
   phpCollector,
@@ -38,4 +42,5 @@ export const COLLECTORS: Collector[] = [
   dotnetCollector,
   goCollector,
   pywsgiCollector,
+  airflowCollector,
 ];

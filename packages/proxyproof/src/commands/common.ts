@@ -9,6 +9,7 @@ import { Option } from 'commander';
 import { FRONT_NAMES } from '../collectors/front/collector.js';
 import type { DeclaredFront } from '../engine/analyze.js';
 import { atOrAbove } from '../engine/lint.js';
+import type { ProgressMode } from '../engine/progress.js';
 import type { CheckMeta } from '../model/check.js';
 import { type Finding, InputError, isSeverity, SEVERITIES, type Severity } from '../model/finding.js';
 import type { FrontName } from '../model/proxy.js';
@@ -42,6 +43,19 @@ export interface OutputOptions {
   configFile?: string | false;
   /** `--no-ignore-comments`: report findings even when a comment ignores them. */
   ignoreComments?: boolean;
+}
+
+/** `--progress` / `--no-progress` of the analysis commands (engine/progress.ts). */
+export function progressOptions(): Option[] {
+  return [
+    new Option('--progress', 'show progress on stderr even when it is not a terminal (never on stdout)'),
+    new Option('--no-progress', 'never show progress (default: on a terminal, for text output)'),
+  ];
+}
+
+/** The progress mode the options ask for. */
+export function progressMode(opts: { progress?: boolean }): ProgressMode {
+  return opts.progress === true ? 'on' : opts.progress === false ? 'off' : 'auto';
 }
 
 export function outputOptions(): Option[] {

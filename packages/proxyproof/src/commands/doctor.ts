@@ -6,16 +6,18 @@
  */
 import { type Command, Option } from 'commander';
 import { runDoctor } from '../chain/run.js';
+import { stageProgress } from '../engine/progress.js';
 import { InputError } from '../model/finding.js';
 import { textRenderer } from '../render/text.js';
 import type { RenderOptions, Report } from '../render/types.js';
-import { declaredFront, emit, frontOption, type OutputOptions, outputOptions } from './common.js';
+import { declaredFront, emit, frontOption, type OutputOptions, outputOptions, progressMode, progressOptions } from './common.js';
 
 export interface DoctorCliOptions extends OutputOptions {
   root?: string;
   url?: string;
   behindTlsLb?: boolean;
   front?: string;
+  progress?: boolean;
 }
 
 /** The doctor's text: the common text renderer over the doctor's sections. */
@@ -37,7 +39,7 @@ export function registerDoctor(program: Command): void {
     .option('--url <url>', 'the public URL to diagnose when several servers match (https://example.com:8443/)')
     .addOption(new Option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy'))
     .addOption(frontOption());
-  for (const o of outputOptions()) cmd.addOption(o);
+  for (const o of [...outputOptions(), ...progressOptions()]) cmd.addOption(o);
   cmd.action(async (dirs: string[], opts: DoctorCliOptions) => {
     if (opts.url) {
       try {
@@ -48,13 +50,20 @@ export function registerDoctor(program: Command): void {
     }
     if (opts.root && dirs.length > 0) throw new InputError('give either folders or --root, not both');
     const front = declaredFront(opts);
-    const { report, analysis } = await runDoctor(dirs, {
-      root: opts.root,
-      url: opts.url,
-      behindTlsLb: opts.behindTlsLb,
-      front,
-    });
-    report.chain = analysis;
-    process.exitCode = await emit(report, opts);
+    const progress = stageProgress(progressMode(opts), opts.format);
+    try {
+      const { report, analysis } = await runDoctor(dirs, {
+        root: opts.root,
+        url: opts.url,
+        behindTlsLb: opts.behindTlsLb,
+        front,
+        onStage: progress.stage,
+      });
+      report.chain = analysis;
+      progress.done();
+      process.exitCode = await emit(report, opts);
+    } finally {
+      progress.done();
+    }
   });
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { lintPaths } from '../engine/lint.js';
+import { stageProgress } from '../engine/progress.js';
 import { InputError } from '../model/finding.js';
-import { declaredFront, emit, frontOption, type OutputOptions, outputOptions } from './common.js';
+import { declaredFront, emit, frontOption, type OutputOptions, outputOptions, progressMode, progressOptions } from './common.js';
 
 export function registerLint(program: Command): void {
   const cmd = program
@@ -12,11 +13,11 @@ export function registerLint(program: Command): void {
     .option('--url <url>', 'the public URL to diagnose when several servers match (https://example.com:8443/)')
     .option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy')
     .addOption(frontOption());
-  for (const o of outputOptions()) cmd.addOption(o);
+  for (const o of [...outputOptions(), ...progressOptions()]) cmd.addOption(o);
   cmd.action(
     async (
       paths: string[],
-      opts: OutputOptions & { comments?: boolean; url?: string; behindTlsLb?: boolean; front?: string },
+      opts: OutputOptions & { comments?: boolean; url?: string; behindTlsLb?: boolean; front?: string; progress?: boolean },
     ) => {
       if (opts.url) {
         try {
@@ -26,14 +27,21 @@ export function registerLint(program: Command): void {
         }
       }
       const front = declaredFront(opts);
-      const { report, analysis } = await lintPaths(paths, {
-        comments: opts.comments,
-        url: opts.url,
-        behindTlsLb: opts.behindTlsLb,
-        front,
-      });
-      report.chain = analysis.chain;
-      process.exitCode = await emit(report, opts);
+      const progress = stageProgress(progressMode(opts), opts.format);
+      try {
+        const { report, analysis } = await lintPaths(paths, {
+          comments: opts.comments,
+          url: opts.url,
+          behindTlsLb: opts.behindTlsLb,
+          front,
+          onStage: progress.stage,
+        });
+        report.chain = analysis.chain;
+        progress.done();
+        process.exitCode = await emit(report, opts);
+      } finally {
+        progress.done();
+      }
     },
   );
 }

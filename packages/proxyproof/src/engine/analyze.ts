@@ -11,7 +11,7 @@ import type { Ref } from '../chain/model.js';
 import { mergeRootCauses, refineFindings } from '../chain/refine.js';
 import { type Inventory, inventory } from '../chain/render.js';
 import { CHAIN_CHECKS } from '../checks/chain/index.js';
-import { ALL_CHECKS } from '../checks/index.js';
+import { checksFor } from '../checks/registry.js';
 import { FRONTS } from '../collectors/front/collector.js';
 import type { Check } from '../model/check.js';
 import type { CollectOptions, NotRead } from '../model/collector.js';
@@ -20,6 +20,7 @@ import { type Finding, InputError, severityRank } from '../model/finding.js';
 import type { FrontFacts, FrontName } from '../model/proxy.js';
 import { collectAll } from './collect.js';
 import { notReadFiles, notReadLine } from './not-read.js';
+import { count } from './progress.js';
 
 /** A front door named by the user: `--front` (origin declared) or `.proxyproof.json` `front` (origin config). */
 export interface DeclaredFront {
@@ -44,6 +45,8 @@ export interface AnalyzeOptions extends CollectOptions {
    * no chain refinement, no merging). The commands never set it.
    */
   checks?: Check[];
+  /** Where the run is, for progress on stderr (engine/progress.ts); analyze itself never prints. */
+  onStage?: (text: string) => void;
 }
 
 export interface Analysis {
@@ -93,7 +96,7 @@ export function nothingFound(facts: Facts, files: DeploymentFiles): boolean {
     (facts.compose?.files.length ?? 0) === 0 &&
     (facts.proxies ?? []).length === 0 &&
     (facts.fronts ?? []).filter((f) => f.origin === 'inferred').length === 0 &&
-    (facts.kube?.services.length ?? 0) + (facts.kube?.ingressNginx.length ?? 0) === 0 &&
+    (facts.kube?.services.length ?? 0) + (facts.kube?.ingressNginx.length ?? 0) + (facts.kube?.ingresses?.length ?? 0) === 0 &&
     files.proxyFiles.length === 0
   );
 }
@@ -117,8 +120,12 @@ function declaredFrontFacts(d: DeclaredFront): FrontFacts {
 
 export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promise<Analysis> {
   const cwd = opts.cwd ?? process.cwd();
+  const stage = opts.onStage ?? (() => {});
+  stage(`looking for files under ${opts.root ? `--root ${opts.root}` : paths.length ? paths.join(', ') : '.'}`);
   const files = opts.root ? discoverSystem(opts.root, cwd) : discoverProject(paths.length ? paths : ['.'], cwd);
-  const collected = await collectAll(files.files, { comments: opts.comments });
+  const collected = await collectAll(files.files, { comments: opts.comments }, undefined, undefined, (name) =>
+    stage(`reading ${count(files.files.length)} files: ${name}`),
+  );
   const facts = collected.facts;
   const explicitFiles = new Set(files.files.filter((f) => f.explicit).map((f) => f.display));
 
@@ -176,6 +183,9 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     unmodelled: files.unmodelled,
   });
   let chain: ChainAnalysis;
+  stage(
+    `chain: ${count(facts.nginx.configs.length + (facts.proxies ?? []).length)} proxy configs, ${count(facts.appServers.length)} app servers`,
+  );
   try {
     chain = analyzeChain(facts);
   } catch (e) {
@@ -190,9 +200,10 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   }
 
   let findings: Finding[];
+  stage(`checks: ${count(chain.topology.proxies.length)} proxy hops, ${count(chain.topology.entries.length)} entries`);
   if (opts.checks) findings = runChecksIsolated(opts.checks, facts);
   else {
-    const layer = refineFindings(runChecksIsolated(ALL_CHECKS, facts), chain);
+    const layer = refineFindings(runChecksIsolated(await checksFor(facts), facts), chain);
     const chainFindings = runChecksIsolated(CHAIN_CHECKS, facts);
     findings = mergeRootCauses(layer, chainFindings);
   }

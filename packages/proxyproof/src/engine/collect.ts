@@ -6,7 +6,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { COLLECTORS } from '../collectors/index.js';
+import { collectorsFor } from '../collectors/registry.js';
 import { renderForCollectors } from '../collectors/template/index.js';
 import type { CollectContext, CollectOptions, Collector, DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
@@ -74,8 +74,11 @@ export async function collectAll(
   files: DiscoveredFile[],
   options: CollectOptions = {},
   readFile: (abs: string) => Buffer = (abs) => readFileSync(abs),
-  collectors: Collector[] = COLLECTORS,
+  collectorsGiven?: Collector[],
+  onCollector?: (name: string) => void,
 ): Promise<Collected> {
+  // Only the collectors these files need are loaded (collectors/registry.ts); tests may pass their own list.
+  const collectors = collectorsGiven ?? (await collectorsFor(files));
   const facts = emptyFacts();
   const cache = new Map<string, Buffer>();
   const out: Collected = { facts, claimed: new Set(), skipped: new Map(), nonUtf8: new Map(), unreadable: new Map() };
@@ -115,6 +118,7 @@ export async function collectAll(
     },
   };
   for (const c of collectors) {
+    onCollector?.(c.name);
     try {
       await c.collect(ctx);
     } catch (e) {

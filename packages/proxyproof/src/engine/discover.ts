@@ -8,8 +8,8 @@ import type { DiscoveredFile, NotRead } from '../model/collector.js';
 import { InputError } from '../model/finding.js';
 
 export const MAX_FILES = 20_000;
-/** Files above this size are skipped with a note rather than read (a config is never this big). */
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/** Files above this size are listed as too large rather than read (model/limits.ts). */
+export { MAX_FILE_BYTES } from '../model/limits.js';
 /**
  * Backups and leftovers of editors, package managers and `proxyproof fix --write`: never the live config
  * (nginx's `include sites-enabled/*` would load them, which is why fix hides its backups there).
@@ -21,6 +21,10 @@ const BUILD_DIRS = new Set(['dist']);
 const BUILD_OUTPUT = /\.(?:[cm]?js|map|d\.ts|css|html?|wasm)$/i;
 
 export type { DiscoveredFile } from '../model/collector.js';
+
+function specialKind(st: { isFIFO(): boolean; isSocket(): boolean }): string {
+  return st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device';
+}
 
 export function displayPath(abs: string, cwd = process.cwd()): string {
   const rel = relative(cwd, abs);
@@ -49,11 +53,7 @@ export function discover(paths: string[], cwd = process.cwd(), skipped?: NotRead
       }
       continue;
     }
-    if (!st.isDirectory())
-      throw new InputError(
-        `not a regular file or directory (${st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'})`,
-        p,
-      );
+    if (!st.isDirectory()) throw new InputError(`not a regular file or directory (${specialKind(st)})`, p);
     const stack = [abs];
     const buildDirs = new Set<string>();
     while (stack.length > 0) {
@@ -92,8 +92,18 @@ export function discover(paths: string[], cwd = process.cwd(), skipped?: NotRead
           } catch {
             continue;
           }
-          if (!fst.isFile()) continue;
-        } else if (!lst.isFile()) continue;
+          if (!fst.isFile()) {
+            // A link to a FIFO or a device: never opened (a read could block for ever), but said.
+            if (skipped && !fst.isDirectory() && !fst.isSocket())
+              skipped.push({ file: displayPath(full, cwd), reason: `not a regular file (${specialKind(fst)}): not read` });
+            continue;
+          }
+        } else if (!lst.isFile()) {
+          // A socket (gunicorn.sock beside the code) is an endpoint, not material; a FIFO or device is said.
+          if (skipped && !lst.isSocket())
+            skipped.push({ file: displayPath(full, cwd), reason: `not a regular file (${specialKind(lst)}): not read` });
+          continue;
+        }
         if (BACKUP_FILE.test(name)) continue;
         const real = full;
         if (seen.has(real)) continue;

@@ -2,7 +2,6 @@
  * `lint`: the one analysis (engine/analyze.ts) shown as the compact view (engine/report.ts).
  * No printing here; the CLI hands the report to a renderer.
  */
-import { ALL_CHECKS } from '../checks/index.js';
 import type { Check } from '../model/check.js';
 import type { Facts } from '../model/facts.js';
 import { type Finding, type Severity, severityRank } from '../model/finding.js';
@@ -14,8 +13,11 @@ export { sortFindings } from './analyze.js';
 
 export type LintOptions = AnalyzeOptions;
 
-/** The layer checks alone, unrefined (tests of one family; the commands use `analyze`). */
-export function runChecks(facts: Facts, checks: Check[] = ALL_CHECKS): Finding[] {
+/**
+ * The layer checks alone, unrefined (tests of one family; the commands use `analyze`). No default list here:
+ * importing every check would load them all for a one-file lint (the package index defaults to ALL_CHECKS).
+ */
+export function runChecks(facts: Facts, checks: Check[]): Finding[] {
   return sortFindings(runChecksIsolated(checks, facts));
 }
 

@@ -9,15 +9,26 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
+import { MAX_FILE_BYTES, SNIFF_BYTES, tooLarge } from '../model/limits.js';
 import type { Collected } from './collect.js';
-import { MAX_FILE_BYTES } from './discover.js';
-
-/** Bytes read from an unused file to judge it by content. */
-const SNIFF_BYTES = 64 * 1024;
 
 /** Names that are deployment material whatever their content. */
 const DEPLOY_NAME =
   /^(?:Dockerfile|Containerfile|Procfile|Caddyfile|Vagrantfile|docker-compose|compose\.|fly\.toml$|render\.ya?ml$|app\.ya?ml$|app\.json$|Chart\.ya?ml$|netlify\.toml$|vercel\.json$|nginx|haproxy|httpd|apache|traefik|envoy|gunicorn|uwsgi|supervisord|\.env)|(?:\.service|\.socket|\.caddyfile|\.vhost|\.nginx|\.j2|\.jinja2?|\.tpl|\.tmpl|\.erb|\.template)$/i;
+/**
+ * Documentation, not configuration: prose about a deployment (a README that shows `proxy_pass` lines, a
+ * LICENSE, a changelog) is never listed, even when its words are about proxies. A config example in a docs
+ * folder (`docs/nginx.conf`) is still configuration and is judged like any other file.
+ */
+const DOC_EXT = /\.(?:md|markdown|mdx|rst|txt|adoc|asciidoc|org|textile|rdoc|pod|html?|pdf)$/i;
+const DOC_NAME =
+  /^(?:README|READ\.ME|LICEN[CS]E|COPYING|COPYRIGHT|NOTICE|CHANGELOG|CHANGES|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|CONTRIBUTING|MAINTAINERS|SECURITY|CODE_OF_CONDUCT|CODEOWNERS|UPGRADING|INSTALL)(?:[-_][A-Za-z0-9]+)*$/i;
+
+/** A documentation file by its name. */
+export function isDocumentation(name: string): boolean {
+  return DOC_EXT.test(name) || DOC_NAME.test(name);
+}
+
 /** Python modules that carry deployment settings. */
 const DEPLOY_PY = /^(?:settings|.*_settings|gunicorn.*|wsgi|asgi|config|production|prod)\.py$/i;
 /** Generic config extensions: listed only when the content is about serving HTTP. */
@@ -121,6 +132,11 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
       continue;
     }
     if (used.has(f.display)) continue;
+    // Prose is not deployment material; named on the command line it is still said why nothing was read.
+    if (isDocumentation(basename(f.abs))) {
+      if (f.explicit) out.push({ file: f.display, reason: 'documentation, not a configuration: not analysed' });
+      continue;
+    }
     let headBytes: Buffer | null | undefined;
     const bytes = () => {
       if (headBytes === undefined) headBytes = sniff(f);
@@ -137,7 +153,7 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
       continue;
     }
     if (f.size > MAX_FILE_BYTES) {
-      out.push({ file: f.display, reason: `too large: ${f.size} bytes (the limit for a file is ${MAX_FILE_BYTES} bytes)` });
+      out.push({ file: f.display, reason: tooLarge(f.size, MAX_FILE_BYTES, 'any file') });
       continue;
     }
     if (b.includes(0)) {

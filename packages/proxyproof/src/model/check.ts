@@ -28,12 +28,13 @@ export function finding(
   meta: CheckMeta,
   f: Omit<Finding, 'id' | 'title' | 'references' | 'docs' | 'severity'> & Partial<Pick<Finding, 'severity' | 'references'>>,
 ): Finding {
+  // An explicit `severity: undefined` keeps the check's default (spread first, defaults after).
   return {
     id: meta.id,
     title: meta.title,
-    severity: f.severity ?? meta.severity,
-    references: f.references ?? meta.references,
     docs: `docs/checks/${meta.id}.md`,
     ...f,
+    severity: f.severity ?? meta.severity,
+    references: f.references ?? meta.references,
   };
 }

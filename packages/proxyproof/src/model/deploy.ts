@@ -41,10 +41,19 @@ export interface ComposeService {
   entrypoint?: { argv: string[]; ref: SourceRef };
   environment: Record<string, { value: string; ref: SourceRef; origin: 'literal' | 'env'; envVar?: string }>;
   envFiles: string[];
+  /** The env_file files found in the linted tree (display path, line 1). */
+  envFileRefs?: SourceRef[];
   ports: ComposePort[];
   expose: Array<{ port: number; ref: SourceRef }>;
   /** Networks named under `networks:` (empty: the project's default network). */
   networks: string[];
+  /** Other names the service answers to on its networks: `container_name`, `hostname`, network `aliases`. */
+  aliases?: string[];
+  /**
+   * Signs that a reverse proxy outside these files routes to the service: Traefik/Caddy labels, nginx-proxy's
+   * VIRTUAL_HOST, an external network, a comment of the compose file naming the proxy (each with its line).
+   */
+  outsideProxy?: Array<{ why: string; ref: SourceRef }>;
   networkMode?: string;
   /** A reverse proxy by its image or build (nginx, caddy, traefik, haproxy, httpd, envoy). */
   role: 'proxy' | 'app' | 'other';
@@ -61,4 +70,42 @@ export interface ComposeFile {
 
 export interface ComposeFacts {
   files: ComposeFile[];
+}
+
+/** A container of a Kubernetes workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod). */
+export interface KubeContainer {
+  name: string;
+  image?: string;
+  /** A reverse proxy by its image (nginx, caddy, traefik, haproxy, httpd, envoy): a sidecar when in an app's pod. */
+  proxy: boolean;
+  ref: SourceRef;
+  /** The container's `env:` key (a fix inserts FORWARDED_ALLOW_IPS after it), with the indentation of its items. */
+  envKey?: { line: number; itemIndent: string };
+  /** Indexes into Facts.appServers started by this container. */
+  appServers: number[];
+}
+
+export interface KubeWorkload {
+  kind: string;
+  name: string;
+  file: string;
+  ref: SourceRef;
+  /** `hostNetwork: true`: the pod's binds are the node's interfaces. */
+  hostNetwork: boolean;
+  containers: KubeContainer[];
+}
+
+/** What routes outside traffic into the cluster: Ingress, Gateway API routes, Traefik IngressRoute, OpenShift Route. */
+export interface KubeEntry {
+  kind: string;
+  name: string;
+  ref: SourceRef;
+  /** The line that makes it terminate TLS (`tls:`, an HTTPS listener), when written. */
+  tls?: SourceRef;
+}
+
+/** Kubernetes workloads and entries (filled by collectors/deploy; issue 12). */
+export interface WorkloadFacts {
+  workloads: KubeWorkload[];
+  entries: KubeEntry[];
 }

@@ -8,12 +8,12 @@
  */
 
 import type { NginxFacts } from '../facts/nginx/types.js';
-import type { ComposeFacts, Reach } from './deploy.js';
+import type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
 import type { Diagnostic } from './finding.js';
-import type { FrontFacts, KubeFacts, ProxyConfigFacts } from './proxy.js';
+import type { ForwardedForReader, FrontFacts, KubeFacts, ProxyConfigFacts, TemplateBinding } from './proxy.js';
 import type { TemplateNote } from './template.js';
 
-export type { ComposeFacts, Reach } from './deploy.js';
+export type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
 
 export interface SourceRef {
   file: string;
@@ -71,7 +71,7 @@ export interface AppServerFacts {
   name?: string;
   /** Where the process is started (the command line's location). */
   launch: SourceRef & {
-    via: 'systemd' | 'compose' | 'dockerfile' | 'procfile' | 'supervisord' | 'shell' | 'config' | 'code';
+    via: 'systemd' | 'compose' | 'dockerfile' | 'procfile' | 'supervisord' | 'shell' | 'config' | 'code' | 'k8s';
   };
   /** Compose service (or systemd unit) name, used to link `proxy_pass http://web:8000`. */
   service?: string;
@@ -98,6 +98,13 @@ export interface AppServerFacts {
   tls?: boolean;
   /** Readable notes about how the facts were derived (EnvironmentFile= not read, PORT behaviour...). */
   notes?: string[];
+  /**
+   * Helm values written into its command line (`{{ .Values.web.extraArgs }}`), with the values.yaml line that
+   * sets them; `appends` when the value is a whole word of the command (extra arguments go there).
+   */
+  valuesFeeds?: Array<{ path: string; value: unknown; ref: SourceRef; appends: boolean }>;
+  /** A platform whose proxy routes to this container (render.yaml / fly.toml naming its Dockerfile). */
+  platform?: { name: string; ref: SourceRef };
 }
 
 export type FrameworkKind =
@@ -109,6 +116,8 @@ export type FrameworkKind =
   | 'fastify'
   | 'koa'
   | 'nestjs'
+  | 'nextjs'
+  | 'airflow'
   | 'sveltekit'
   | 'hono'
   | 'rails'
@@ -205,4 +214,16 @@ export interface Facts {
   fronts?: FrontFacts[];
   /** Kubernetes Services and ingress-nginx settings (issue 13). */
   kube?: KubeFacts;
+  /** Apps that read the client address from X-Forwarded-For, and which entry (issue 13). */
+  forwardedForReaders?: ForwardedForReader[];
+  /**
+   * Where app code depends on what the app server made of the forwarded headers (collectors/python): URLs built
+   * from the request's scheme/host (`request.url_for`, `build_absolute_uri`, `url_for(_external=True)`) and the
+   * client address (`request.client.host`, `request.remote_addr`). Findings cite them as the consequence.
+   */
+  codeUses?: Array<{ kind: 'url' | 'client'; ref: SourceRef; what: string }>;
+  /** Kubernetes workloads (containers that start app servers) and entries (Ingress, routes) (collectors/deploy). */
+  workloads?: WorkloadFacts;
+  /** Terraform `templatefile(path, { VAR : expr })` calls: what each template placeholder is bound to (issue 13). */
+  templateBindings?: TemplateBinding[];
 }

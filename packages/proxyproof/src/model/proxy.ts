@@ -57,6 +57,8 @@ export interface CaddyExtra {
   /** The global options block, or the first line when there is none (where a global option goes). */
   globalRef: Ref;
   hasGlobalBlock: boolean;
+  /** Every `reverse_proxy` / `php_fastcgi` as written, by site: where a per-directive option goes. */
+  proxyDirectives?: Array<{ siteId: string; name: string; line: number; text: string; hasBlock: boolean }>;
 }
 
 export interface HaproxyExtra {
@@ -83,6 +85,10 @@ export interface TraefikEntryPoint {
   phantom: boolean;
   /** The Service/port that exposes it, when known (`expose: false` in the Helm chart...). */
   exposed?: boolean;
+  /** Where `expose` is written (Helm chart values). */
+  exposedRef?: Ref;
+  /** The syntax the entrypoint is written in, for a fix in the same syntax (static TOML/YAML, flags, Helm chart values). */
+  syntax?: 'toml' | 'yaml' | 'flags' | 'helm';
 }
 
 export interface TraefikExtra {
@@ -122,6 +128,8 @@ export interface FrontFacts {
   ranges: string[];
   /** Why it was inferred / what it is. */
   why: string;
+  /** The app port it forwards to, when the tree says (fly.toml `internal_port`). */
+  targetPort?: { port: number; ref: Ref };
 }
 
 export type FrontName =
@@ -155,4 +163,58 @@ export interface KubeFacts {
     /** The Service fronts an ingress controller (selector/labels/name say ingress-nginx / traefik). */
     controller?: 'ingress-nginx' | 'traefik' | 'other';
   }>;
+  /** Ingress objects, and the `ingress:` blocks of Helm values that a chart renders into one. */
+  ingresses?: KubeIngress[];
+  /** Trusted-proxy lists given to the app in Helm values, ConfigMaps and container env. */
+  trustLists?: TrustList[];
+}
+
+export interface KubeIngress {
+  name: string;
+  ref: Ref;
+  /** `spec.ingressClassName`, the `kubernetes.io/ingress.class` annotation, or Helm's `className`. */
+  className?: { value: string; ref: Ref };
+  annotations: Record<string, { value: string; ref: Ref }>;
+  /** A non-empty `tls:` list (the controller ends TLS with a Secret). */
+  tls?: Ref;
+  /** Read from Helm values (`ingress.enabled: true`), not a manifest. */
+  fromHelmValues: boolean;
+  backends: Array<{ service: string; port: string; ref: Ref }>;
+}
+
+/**
+ * A trusted-proxy list written as a setting for the app (a Helm value, ConfigMap or container env named
+ * like `trusted_proxy_ip`, `TRUSTED_PROXIES`): the peers whose X-Forwarded-For the app believes.
+ */
+export interface TrustList {
+  key: string;
+  /** The value as written (placeholders kept). */
+  raw: string;
+  ref: Ref;
+  /** The line that holds the value and the YAML key written there (`value` for a container env item). */
+  valueAt: { line: number; key: string };
+}
+
+/** One Terraform `templatefile()` call: the template it renders and the expression bound to each variable. */
+export interface TemplateBinding {
+  /** The template path as written, `${path.module}/` removed (`helm/values.yaml`). */
+  template: string;
+  /** The .tf file and line of the call. */
+  ref: Ref;
+  vars: Record<string, { expr: string; ref: Ref }>;
+}
+
+/**
+ * An app that takes the client address from X-Forwarded-For and which entry it takes (Synapse's
+ * `x_forwarded: true` listener takes the left-most): whether a proxy that appends makes it spoofable.
+ */
+export interface ForwardedForReader {
+  app: string;
+  port: number;
+  /** Bind addresses ([] = every interface). */
+  hosts: string[];
+  entry: 'leftmost';
+  ref: Ref;
+  /** Where the program's behaviour was read. */
+  source: string;
 }

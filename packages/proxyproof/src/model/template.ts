@@ -1,6 +1,6 @@
 /** What the shared template reader (collectors/template) records about a template file. */
 
-export type TemplateKind = 'jinja' | 'erb' | 'go' | 'envsubst';
+export type TemplateKind = 'jinja' | 'erb' | 'go' | 'envsubst' | 'terraform';
 
 export interface TemplatePlaceholder {
   line: number;

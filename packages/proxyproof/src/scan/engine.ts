@@ -13,6 +13,7 @@ import { extractHtml } from '../collectors/crawl/extract.js';
 import { FetchError, HttpClient, type HttpOptions, headerValues } from '../collectors/crawl/http.js';
 import { lintPaths, sortFindings } from '../engine/lint.js';
 import { type Diagnostic, type Finding, InputError } from '../model/finding.js';
+import { hostnameOf } from '../model/url.js';
 import type { Report, ReportSection } from '../render/types.js';
 import { sameSite } from './attribution.js';
 import type { Progress } from './progress.js';
@@ -223,8 +224,8 @@ async function probeHttp(client: HttpClient, url: string): Promise<HttpEntryFact
 }
 
 function sameSiteHttp(page: PageFacts): string[] {
-  const h = new URL(page.finalUrl).hostname;
-  return [...new Set(page.insecure.filter((r) => r.source === 'html' && sameSite(h, new URL(r.url).hostname)).map((r) => r.url))];
+  const h = hostnameOf(page.finalUrl) ?? '';
+  return [...new Set(page.insecure.filter((r) => r.source === 'html' && sameSite(h, hostnameOf(r.url) ?? '')).map((r) => r.url))];
 }
 
 async function confirmCause(client: HttpClient, pages: PageFacts[]): Promise<ConfirmFacts[]> {
@@ -234,9 +235,9 @@ async function confirmCause(client: HttpClient, pages: PageFacts[]): Promise<Con
     try {
       const r = await client.fetch(page.finalUrl, { headers: { 'x-forwarded-proto': 'https' } });
       const ex = extractHtml(decodeBody(r.body, headerValues(r.headers, 'content-type')[0]).text, r.finalUrl);
-      const h = new URL(page.finalUrl).hostname;
+      const h = hostnameOf(page.finalUrl) ?? '';
       const after = [
-        ...new Set(ex.refs.filter((x) => x.url.startsWith('http:') && sameSite(h, new URL(x.url).hostname)).map((x) => x.url)),
+        ...new Set(ex.refs.filter((x) => x.url.startsWith('http:') && sameSite(h, hostnameOf(x.url) ?? '')).map((x) => x.url)),
       ];
       out.push({ page: page.finalUrl, before, after });
     } catch {
@@ -249,10 +250,11 @@ async function confirmCause(client: HttpClient, pages: PageFacts[]): Promise<Con
 async function checkThirdParty(client: HttpClient, pages: PageFacts[]): Promise<ThirdPartyFacts[]> {
   const urls = new Set<string>();
   for (const p of pages) {
-    const h = new URL(p.finalUrl).hostname;
+    const h = hostnameOf(p.finalUrl) ?? '';
     for (const r of p.observed ?? p.insecure) {
       if (r.classification === 'navigation' || !r.url.startsWith('http:')) continue;
-      if (!sameSite(h, new URL(r.url).hostname)) urls.add(r.url);
+      const rh = hostnameOf(r.url);
+      if (rh !== undefined && !sameSite(h, rh)) urls.add(r.url);
       if (urls.size >= MAX_THIRD_PARTY) break;
     }
   }

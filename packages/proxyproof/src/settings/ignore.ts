@@ -17,6 +17,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname, relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { Diagnostic, Finding } from '../model/finding.js';
+import { MAX_FILE_BYTES } from '../model/limits.js';
 import type { SuppressedFinding } from '../render/types.js';
 import type { ConfigIgnore } from './project-config.js';
 
@@ -77,8 +78,6 @@ function isCommentOnly(text: string, openers: string[]): boolean {
   const t = text.trim();
   return openers.some((o) => t.startsWith(o));
 }
-
-const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 /**
  * Splits findings into kept and ignored. `read` gives a file's lines (undefined: not a readable file,

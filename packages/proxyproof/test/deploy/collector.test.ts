@@ -116,3 +116,141 @@ test('gunicorn -e DJANGO_SETTINGS_MODULE=... picks the settings module', async (
     ['mysite.settings.prod'],
   );
 });
+
+test('Kubernetes: a Deployment container command/args start gunicorn; env, envFrom ConfigMaps and entries are read', async () => {
+  const { facts } = await lintFiles({
+    'k8s/web.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: migrate\n          command: [gunicorn, --check-config, app:app]\n      containers:\n        - name: web\n          image: example/web:1\n          command: ["sh", "-c"]\n          args:\n            - >-\n              python manage.py migrate &&\n              exec gunicorn -b 0.0.0.0:8000 --workers 3 app:app\n          envFrom:\n            - configMapRef:\n                name: web-env\n          env:\n            - name: DJANGO_SETTINGS_MODULE\n              value: mysite.settings\n',
+    'k8s/config.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-env\ndata:\n  FORWARDED_ALLOW_IPS: "10.42.0.0/16"\n',
+    'k8s/ingress.yaml':
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  tls:\n    - hosts: [a.example]\n',
+  });
+  assert.equal(facts.appServers.length, 1, 'init containers serve nothing');
+  const s = facts.appServers[0];
+  assert.equal(s?.launch.via, 'k8s');
+  assert.equal(s?.launch.file, 'k8s/web.yaml');
+  assert.equal(s?.launch.line, 18, 'the line that runs gunicorn inside the folded args');
+  assert.deepEqual(s?.trustedProxies.value, ['10.42.0.0/16']);
+  assert.equal(s?.trustedProxies.ref?.file, 'k8s/config.yaml');
+  assert.equal(s?.env.DJANGO_SETTINGS_MODULE?.value, 'mysite.settings');
+  assert.equal(s?.binds[0]?.reach, 'container-network');
+  const w = facts.workloads;
+  assert.deepEqual(
+    w?.workloads.map((x) => `${x.kind} ${x.name} ${x.containers.map((c) => `${c.name}:${c.appServers.join()}`).join(' ')}`),
+    ['Deployment web web:0'],
+  );
+  assert.deepEqual(
+    w?.entries.map((e) => `${e.kind} ${e.name} ${e.ref.line} tls:${e.tls?.line}`),
+    ['Ingress web 5 tls:6'],
+  );
+});
+
+test('Helm chart: .Values in the command take values.yaml defaults; an image from values makes a proxy pod', async () => {
+  const { facts } = await lintFiles({
+    'chart/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\n',
+    'chart/values.yaml': 'web:\n  port: 9000\n  extraArgs: "--forwarded-allow-ips=10.1.2.3"\nproxy:\n  repository: caddy\n',
+    'chart/templates/web.yaml':
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"app.fullname\" . }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: \"{{ .Values.image }}\"\n          args: ['sh', '-c', 'exec gunicorn -b 0.0.0.0:{{ .Values.web.port }} app:app {{ .Values.web.extraArgs }}']\n",
+    'chart/templates/proxy.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: proxy\nspec:\n  template:\n    spec:\n      containers:\n        - name: proxy\n          image: "{{ .Values.proxy.repository }}:2"\n',
+  });
+  const s = facts.appServers[0];
+  assert.equal(s?.binds[0]?.port, 9000);
+  assert.deepEqual(s?.trustedProxies.value, ['10.1.2.3']);
+  assert.deepEqual(
+    s?.valuesFeeds?.map((f) => `${f.path} ${f.ref.file}:${f.ref.line} ${f.appends}`),
+    ['web.port chart/values.yaml:2 false', 'web.extraArgs chart/values.yaml:3 true'],
+  );
+  assert.deepEqual(
+    facts.workloads?.workloads.map((w) => w.containers.map((c) => `${c.name} ${c.image} proxy:${c.proxy}`).join()).sort(),
+    ['proxy caddy:2 proxy:true', 'web __tpl_Values_image__ proxy:false'],
+  );
+});
+
+test('systemd socket activation: gunicorn listens on the .socket unit ListenStream, not on its bind', async () => {
+  const { facts } = await lintFiles({
+    'units/app.service': '[Unit]\nRequires=app.socket\n[Service]\nExecStart=/usr/bin/gunicorn --bind 0.0.0.0:8000 app:app\n',
+    'units/app.socket': '[Socket]\nListenStream=/run/app.sock\n',
+    'units/api.service': '[Service]\nExecStart=/usr/bin/gunicorn api:app\n',
+    'units/api.socket': '[Socket]\nListenStream=127.0.0.1:9000\n',
+    'units/other.service': '[Service]\nExecStart=/usr/bin/gunicorn --bind 0.0.0.0:7000 other:app\n',
+  });
+  const by = (t: string) => facts.appServers.find((s) => s.appTarget === t);
+  assert.deepEqual(
+    by('app:app')?.binds.map((b) => `${b.kind} ${b.path ?? `${b.host}:${b.port}`} ${b.ref?.file}:${b.ref?.line}`),
+    ['unix /run/app.sock units/app.socket:2'],
+  );
+  assert.deepEqual(
+    by('api:app')?.binds.map((b) => `${b.host}:${b.port} ${b.reach}`),
+    ['127.0.0.1:9000 loopback'],
+  );
+  assert.equal(by('other:app')?.binds[0]?.port, 7000, 'no socket unit of its own: its bind stays');
+});
+
+test('uvicorn.run under __main__ is a development entry point when a launcher serves the module', async () => {
+  const { facts } = await lintFiles({
+    Dockerfile:
+      'FROM python:3.12\nCMD ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-b", "0.0.0.0:8080", "svc.app:app"]\n',
+    'svc/__init__.py': '',
+    'svc/app.py':
+      'import uvicorn\nfrom starlette.applications import Starlette\napp = Starlette()\n\nif __name__ == "__main__":\n    uvicorn.run("app:app", host="0.0.0.0", port=8000)\n',
+    'tool/serve.py': 'import uvicorn\n\nif __name__ == "__main__":\n    uvicorn.run("x:app", host="0.0.0.0", port=8001)\n',
+  });
+  assert.deepEqual(facts.appServers.map((s) => `${s.kind} ${s.launch.file}`).sort(), [
+    'gunicorn Dockerfile',
+    'uvicorn tool/serve.py',
+  ]);
+});
+
+test('compose env_file missing from the tree: its committed template (env_template, .env.example) is read', async () => {
+  const { facts } = await lintFiles({
+    'docker/compose.yaml':
+      'services:\n  web:\n    image: web\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    env_file: .env\n',
+    'docker/env_template': '# copy to .env\nFORWARDED_ALLOW_IPS=10.0.0.0/8\n',
+  });
+  assert.deepEqual(facts.appServers[0]?.trustedProxies.value, ['10.0.0.0/8']);
+  assert.equal(facts.appServers[0]?.trustedProxies.ref?.file, 'docker/env_template');
+  assert.deepEqual(
+    facts.compose?.files[0]?.services[0]?.envFileRefs?.map((r) => r.file),
+    ['docker/env_template'],
+  );
+});
+
+test('app code that shows a lost scheme or client address is recorded (first per kind and file; tests skipped)', async () => {
+  const { facts } = await lintFiles({
+    'app/auth.py': 'def cb(request):\n    # request.url_for in a comment\n    return str(request.url_for("cb"))\n',
+    'app/limits.py': 'def key(request):\n    return request.client.host\n',
+    'tests/test_auth.py': 'def test(request):\n    request.url_for("x")\n',
+    'app.service': '[Service]\nExecStart=/usr/bin/uvicorn app.main:app\n',
+  });
+  assert.deepEqual(facts.codeUses?.map((u) => `${u.kind} ${u.ref.file}:${u.ref.line}`).sort(), [
+    'client app/limits.py:2',
+    'url app/auth.py:3',
+  ]);
+});
+
+test('gunicorn -c python:pkg.module reads the module pkg/module.py as its config', async () => {
+  const { facts } = await lintFiles({
+    'app.service': '[Service]\nExecStart=/usr/bin/gunicorn -c python:mysite.gunicorn_conf mysite.wsgi\n',
+    'mysite/gunicorn_conf.py': 'bind = "0.0.0.0:8001"\nforwarded_allow_ips = "10.0.0.2"\n',
+    'other/gunicorn_conf.py': 'bind = "0.0.0.0:9999"\n',
+  });
+  const s = facts.appServers[0];
+  assert.deepEqual(s?.configFiles, ['mysite/gunicorn_conf.py']);
+  assert.equal(s?.binds[0]?.port, 8001);
+  assert.deepEqual(s?.trustedProxies.value, ['10.0.0.2']);
+});
+
+test('compose file format v1 (no services:, no version:): the top-level keys are the services', async () => {
+  const { facts } = await lintFiles({
+    'docker-compose.yml':
+      'web:\n  build: .\n  command: gunicorn -b 0.0.0.0:8000 app:app\n  expose:\n    - "8000"\nnginx:\n  image: nginx:1.25\n  ports:\n    - "443:443"\n  links:\n    - web\n',
+  });
+  assert.deepEqual(
+    facts.compose?.files[0]?.services.map((s) => `${s.name}:${s.role}`),
+    ['web:app', 'nginx:proxy'],
+  );
+  assert.equal(facts.appServers[0]?.launch.line, 3);
+  assert.equal(facts.appServers[0]?.binds[0]?.reach, 'container-network');
+});

@@ -173,3 +173,31 @@ for (const c of cases) {
     }
   });
 }
+
+test('real gunicorn: an exec-form "--forwarded-allow-ips=\\"*\\"" (quotes kept, no shell) trusts nobody; lint reads it so', {
+  skip: existsSync('/usr/bin/gunicorn') ? false : '/usr/bin/gunicorn is not installed',
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-real-'));
+  try {
+    writeFileSync(join(dir, 'ppapp.py'), APP);
+    const answers: string[] = [];
+    // The same argv Docker passes for CMD [..., "--forwarded-allow-ips=\"*\""] (exec form: the quotes stay), then the
+    // unquoted wildcard: the quoted one matches no peer, the bare one every peer.
+    for (const flag of ['--forwarded-allow-ips="*"', '--forwarded-allow-ips=*']) {
+      const port = await freePort();
+      answers.push(await serve(['/usr/bin/gunicorn', '-b', `127.0.0.1:${port}`, flag, 'ppapp:application'], dir, { port }));
+    }
+    assert.deepEqual(answers, ['http', 'https']);
+    const { facts, findings } = await lintFiles({
+      Dockerfile:
+        'FROM python:3.12\nCMD ["gunicorn", "-b", "0.0.0.0:8080", "--forwarded-allow-ips=\\"*\\"", "ppapp:application"]\n',
+    });
+    assert.deepEqual(facts.appServers[0]?.trustedProxies.value, ['"*"']);
+    assert.deepEqual(
+      findings.filter((f) => /forwarded-allow-all|trust-entry-unmatchable/.test(f.id)).map((f) => f.id),
+      ['appserver/trust-entry-unmatchable'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -18,7 +18,7 @@ function directives(name: string): string[][] {
 }
 
 describe('built-in stock params', () => {
-  for (const f of STOCK_FILES) {
+  for (const f of STOCK_FILES.filter((s) => !s.origin)) {
     it(`${f.name} is byte-identical to Debian's ${f.path}`, { skip: !debian && 'not a Debian machine with nginx' }, () => {
       assert.equal(f.content, readFileSync(f.path, 'utf8'));
     });

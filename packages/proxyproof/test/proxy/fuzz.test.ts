@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readApache } from '../../src/collectors/apache/collector.js';
 import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
+import { templatefileBindings } from '../../src/collectors/front/terraform.js';
 import { readHaproxy } from '../../src/collectors/haproxy/collector.js';
 import { yamlDocs } from '../../src/collectors/proxy/yaml.js';
+import { detemplate } from '../../src/collectors/template/index.js';
 import { flatFromFlags, traefikFromFlat } from '../../src/collectors/traefik/collector.js';
+import { lintFiles } from '../python/lint-files.js';
 import { seededRandom } from '../seeded-random.js';
 
 const SEEDS = {
@@ -85,4 +88,30 @@ test('deep nesting and huge snippet recursion are bounded', () => {
   assert.ok(Array.isArray(readCaddyfile('Caddyfile', loop).config.sites));
   const ap = readApache('a.conf', '<If x>\n'.repeat(3000));
   assert.ok(ap.errors.length > 0);
+});
+
+const KUBE_SEED =
+  'apiVersion: traefik.io/v1alpha1\nkind: IngressRoute\nmetadata:\n  name: a\nspec:\n  entryPoints: [websecure]\n  routes:\n    - match: Host(`a.b`)\n      services:\n        - name: a\n          port: 3000\n  tls: {}\n---\napiVersion: helm.cattle.io/v1\nkind: HelmChartConfig\nmetadata:\n  name: traefik\nspec:\n  valuesContent: |\n    ports:\n      web:\n        nodePort: 30080\n      websecure:\n        expose: false\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: w\n  annotations:\n    kubernetes.io/ingress.class: gce\nspec:\n  tls: [{}]\n---\napp:\n  trusted_proxy_ip: ${LB}\ningress:\n  enabled: true\n  className: gce\n';
+const TF_SEED =
+  'locals {\n  v = templatefile(\n    "${path.module}/values.yaml",\n    {\n      LB : google_compute_global_address.a.address\n    }\n  )\n}\n';
+const TPL_SEED =
+  'controller:\n  %{~ if a ~}\n  x: ${b}\n  %{~ else ~}\n  %{ for k, v in m }\n  ${k}: "${v}"\n  %{ endfor }\n  %{~ endif ~}\n';
+
+test('kube/Traefik CRD/Helm readers, templatefile() and Terraform templates survive mutated inputs (clear results, no throw)', async () => {
+  const rnd = seededRandom(1314);
+  for (let i = 0; i < 300; i++) {
+    for (const b of templatefileBindings(mutate(TF_SEED, rnd), 'main.tf')) assert.equal(typeof b.template, 'string');
+    const tpl = mutate(TPL_SEED, rnd);
+    const d = detemplate(tpl, { name: 'values.yaml.tpl' });
+    // Lines are always preserved, whatever the directives look like.
+    if (d) assert.equal(d.text.split('\n').length, tpl.split('\n').length);
+  }
+  for (let i = 0; i < 40; i++) {
+    try {
+      await lintFiles({ 'k.yaml': mutate(KUBE_SEED, rnd), 'main.tf': mutate(TF_SEED, rnd), 'app.py': 'import flask\n' });
+    } catch (e) {
+      // Only the engine's "nothing to analyse" input error is allowed, never a crash.
+      assert.equal((e as Error).name, 'InputError', (e as Error).stack);
+    }
+  }
 });

@@ -59,3 +59,99 @@ test('caddy adapt: a Caddyfile without braces is one site; upstream and header_u
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('caddy adapt (2.6.2): the global servers trusted_proxies is rejected, the per-directive form the fix writes is read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-'));
+  try {
+    writeFileSync(
+      join(dir, 'Global'),
+      '{\n\tservers {\n\t\ttrusted_proxies static 127.0.0.1\n\t}\n}\n:8080 {\n\treverse_proxy 127.0.0.1:3000\n}\n',
+    );
+    const g = run('caddy', ['adapt', '--config', 'Global', '--adapter', 'caddyfile'], dir);
+    assert.notEqual(g.status, 0);
+    assert.match(g.stderr, /unrecognized servers option 'trusted_proxies'/);
+    const fixed =
+      ':8080 {\n\tbind 127.0.0.1\n\tphp_fastcgi unix//run/php/php8.2-fpm.sock {\n\t\ttrusted_proxies 127.0.0.1 ::1\n\t}\n}\n';
+    writeFileSync(join(dir, 'Caddyfile'), fixed);
+    const r = run('caddy', ['adapt', '--config', 'Caddyfile', '--adapter', 'caddyfile'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    const server = json.apps.http.servers.srv0;
+    assert.deepEqual(server.listen, ['127.0.0.1:8080']);
+    assert.match(JSON.stringify(server.routes), /"trusted_proxies":\["127\.0\.0\.1","::1"\]/);
+    assert.match(
+      JSON.stringify(server.routes),
+      /"dial":"\/run\/php\/php8\.2-fpm\.sock","network":"unix"|"dial":"unix\/\/run\/php\/php8\.2-fpm\.sock"/,
+    );
+    const ours = readCaddyfile('Caddyfile', fixed).config;
+    assert.equal(ours.sites[0]?.listeners[0]?.address, '127.0.0.1');
+    assert.equal(ours.sites[0]?.trust.mode, 'list');
+    assert.deepEqual(ours.sites[0]?.routes[0]?.upstreams[0]?.address, { kind: 'unix', path: '/run/php/php8.2-fpm.sock' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A free loopback port (listen on 0, read it, close). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function getText(url: string, headers: Record<string, string>): Promise<string | undefined> {
+  try {
+    const r = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
+    return await r.text();
+  } catch {
+    return undefined;
+  }
+}
+
+test('apache2 (real): mod_proxy_http appends to the client X-Forwarded-For; RequestHeader unset X-Forwarded-For (the fix of proxy/client-ip-leftmost-spoofable) leaves only the peer', async () => {
+  const { createServer } = await import('node:http');
+  const dir = mkdtempSync(join(tmpdir(), 'pp-apache-'));
+  const backendPort = await freePort();
+  const backend = createServer((req, res) => res.end(`XFF=${req.headers['x-forwarded-for'] ?? ''}`));
+  await new Promise<void>((r) => backend.listen(backendPort, '127.0.0.1', () => r()));
+  const started: string[] = [];
+  try {
+    const conf = async (name: string, extra: string) => {
+      const port = await freePort();
+      const mods = ['mpm_event', 'authz_core', 'headers', 'proxy', 'proxy_http']
+        .map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`)
+        .join('\n');
+      writeFileSync(
+        join(dir, `${name}.conf`),
+        `ServerRoot ${dir}\nServerName localhost\n${mods}\nPidFile ${dir}/${name}.pid\nErrorLog ${dir}/${name}.err\nListen 127.0.0.1:${port}\n<VirtualHost *:*>\n${extra}    ProxyPass / http://127.0.0.1:${backendPort}/\n</VirtualHost>\n`,
+      );
+      const r = spawnSync('apache2', ['-f', join(dir, `${name}.conf`), '-k', 'start'], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      started.push(name);
+      return port;
+    };
+    const plain = await conf('plain', '');
+    const fixed = await conf('fixed', '    RequestHeader unset X-Forwarded-For\n');
+    const ask = async (port: number) => {
+      // Wait on the condition (apache answering), bounded in count.
+      for (let i = 0; i < 80; i++) {
+        const t = await getText(`http://127.0.0.1:${port}/`, { 'X-Forwarded-For': '1.2.3.4' });
+        if (t?.startsWith('XFF=')) return t;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return undefined;
+    };
+    assert.equal(await ask(plain), 'XFF=1.2.3.4, 127.0.0.1');
+    assert.equal(await ask(fixed), 'XFF=127.0.0.1');
+  } finally {
+    for (const name of started) spawnSync('apache2', ['-f', join(dir, `${name}.conf`), '-k', 'stop'], { timeout: 30_000 });
+    backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -104,11 +104,18 @@ test('files over the size cap are skipped with a note, not read', async () => {
   assert.equal(facts.frameworks.length, 0);
   assert.ok(facts.diagnostics.some((d) => d.level === 'note' && d.file === 'settings.py' && /over the/.test(d.message)));
   assert.ok(
-    notRead.some((n) => n.file === 'settings.py' && /over the 1048576-byte limit/.test(n.reason)),
+    notRead.some(
+      (n) =>
+        n.file === 'settings.py' &&
+        /^too large: \d+ bytes, over the 1 MB limit for deployment files and app source; not read$/.test(n.reason),
+    ),
     JSON.stringify(notRead),
   );
   // Alone, nothing usable is left: a usage error that names the reason.
-  await assert.rejects(lintFiles({ 'settings.py': big }), /settings\.py: skipped: \d+ bytes is over the 1048576-byte limit/);
+  await assert.rejects(
+    lintFiles({ 'settings.py': big }),
+    /settings\.py: too large: \d+ bytes, over the 1 MB limit for deployment files and app source/,
+  );
 });
 
 test('Flask app factory with ProxyFix (positional and keyword counts); FastAPI ProxyHeadersMiddleware', async () => {

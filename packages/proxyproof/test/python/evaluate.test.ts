@@ -42,6 +42,24 @@ test('literals: tuples, lists, dicts, strings (concatenation, implicit, raw), nu
   assert.equal(s.bindings.get('A')?.origin, 'literal');
 });
 
+test('comments inside list and dict literals are not items (commented-out MIDDLEWARE entries)', () => {
+  const s = run(
+    [
+      'MIDDLEWARE = [',
+      '    "a.A",',
+      '    # "b.B",',
+      '    "c.C",  # trailing',
+      ']',
+      "D = {'x': 1,  # one",
+      "     # 'y': 2,",
+      "     'z': 3}",
+    ].join('\n'),
+  );
+  assert.deepEqual(val(s, 'MIDDLEWARE'), ['a.A', 'c.C']);
+  assert.equal(s.bindings.get('MIDDLEWARE')?.origin, 'literal');
+  assert.deepEqual(val(s, 'D'), { x: 1, z: 3 });
+});
+
 test('os.environ.get / os.getenv / os.environ[...] report the variable and its default', () => {
   const s = run(
     [

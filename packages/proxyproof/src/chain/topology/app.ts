@@ -41,7 +41,9 @@ function bindText(b: Bind): string {
 
 export function appServerOf(facts: Facts, a: AppServerFacts, index: number): AppServer {
   let placement: Placement = { kind: 'host' };
-  let service = a.service;
+  // A Procfile process name (`web`) is no host name on any network: only compose services (and the names other
+  // launchers give) are linked by name.
+  let service = a.launch.via === 'procfile' ? undefined : a.service;
   for (const f of facts.compose?.files ?? []) {
     for (const s of f.services) if (s.appServers.includes(index)) service = s.name;
   }

@@ -6,7 +6,8 @@
 import { FRONTS } from '../../collectors/front/collector.js';
 import type { Facts } from '../../model/facts.js';
 import type { FrontFacts } from '../../model/proxy.js';
-import type { Entry, LoadBalancer, ProxyHop, Ref, Topology } from '../model.js';
+import { siteUrl, tryUrl } from '../../model/url.js';
+import type { Entry, LoadBalancer, ProxyHop, ProxyRoute, Ref, Topology } from '../model.js';
 import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
 import { linkAll } from './link.js';
@@ -96,7 +97,10 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   linkAll(
     topology,
     composeServices.map((s) => s.name),
+    new Map(composeServices.flatMap((s) => (s.aliases ?? []).map((a): [string, string] => [a, s.name]))),
   );
+  // A cloud/PaaS front with no proxy in the tree talks to the app itself: it is the first hop.
+  if (proxies.length === 0 && !opts.noFront) frontHops(topology, facts.fronts ?? []);
   // Entries: hops no other hop proxies to.
   const targeted = new Set(topology.links.flatMap((l) => (l.target.kind === 'proxy' ? [l.target.hopId] : [])));
   let lbDeclared: LoadBalancer | undefined;
@@ -139,11 +143,14 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
               origin: 'inferred',
             };
       }
-      const name = hop.names[0] ?? 'localhost';
       const tls = l.tls || Boolean(lb);
       const port = lb ? lb.port : l.port;
-      const url = `${tls ? 'https' : 'http'}://${name}${(tls && port === 443) || (!tls && port === 80) ? '' : `:${port}`}/`;
-      const e: Entry = { id: `${hop.id}:${i}`, url, hopId: hop.id, listener: i, name, port, tls: l.tls, lb };
+      // A server name straight from a config may be a placeholder (`<your-domain>`, `{$DOMAIN}`): siteUrl never
+      // throws and says what it simulated instead.
+      const site = siteUrl(tls, hop.names[0] ?? 'localhost', port);
+      if (site.note && !notes.includes(`${hop.label}: ${site.note}`)) notes.push(`${hop.label}: ${site.note}`);
+      const name = site.host;
+      const e: Entry = { id: `${hop.id}:${i}`, url: site.url, hopId: hop.id, listener: i, name, port, tls: l.tls, lb };
       topology.entries.push(e);
     });
     if (hop.names.length === 0)
@@ -151,6 +158,77 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   }
   if (opts.url) filterByUrl(topology, opts.url, notes);
   return { topology, otherServers: ng.other, notes };
+}
+
+/** What a front sends, as header rules in the neutral template language (it overwrites, never trusts the client). */
+function frontRules(f: FrontFacts, ref: Ref): ProxyRoute['headers'] {
+  const rules: ProxyRoute['headers'] = [];
+  for (const h of f.sends) {
+    const n = h.toLowerCase();
+    const value =
+      n === 'x-forwarded-proto'
+        ? '{scheme}'
+        : n === 'x-forwarded-for'
+          ? '{xff_append}'
+          : n === 'x-forwarded-port'
+            ? '{server_port}'
+            : undefined;
+    if (value) rules.push({ name: h, value, ref, from: 'default' });
+  }
+  return rules;
+}
+
+/**
+ * The front as a proxy hop in front of the app it forwards to (no proxy in the tree): the app port it names
+ * (fly.toml `internal_port`), or the only app. It connects from another host, so the app's trust of its
+ * forwarded headers decides what survives.
+ */
+function frontHops(topology: Topology, fronts: FrontFacts[]): void {
+  const f = fronts.find((x) => x.origin !== 'inferred' && x.name !== 'none') ?? fronts.find((x) => x.name !== 'none');
+  if (!f || !f.terminatesTls || f.sends.length === 0) return;
+  const tcpApps = topology.apps.flatMap((app) =>
+    app.binds.flatMap((b, i) => (b.address.kind === 'tcp' ? [{ app, bind: i, port: b.address.port }] : [])),
+  );
+  const want = f.targetPort?.port;
+  const cands = want !== undefined ? tcpApps.filter((x) => x.port === want) : tcpApps;
+  if (new Set(cands.map((c) => c.app.id)).size !== 1) return;
+  const c = cands[0];
+  if (!c) return;
+  const ref: Ref = f.targetPort?.ref ?? f.evidence[0] ?? { file: '(front)', line: 0 };
+  const what = FRONTS[f.name].what;
+  const id = `front:${f.name}`;
+  const hop: ProxyHop = {
+    type: 'proxy',
+    id,
+    kind: 'cloud-lb',
+    label: `${what} (${f.origin === 'inferred' ? `inferred from ${refText(f.evidence[0] ?? ref)}` : `--front ${f.name}`})`,
+    ref: f.evidence[0] ?? ref,
+    placement: { kind: 'host', name: what },
+    names: [],
+    listeners: [{ port: 443, tls: true, proxyProtocol: false, defaultServer: true, ref: f.evidence[0] ?? ref }],
+    routes: [
+      {
+        id: `${id}:route`,
+        match: '/',
+        samplePath: '/',
+        ref,
+        protocol: 'http',
+        upstreams: [{ text: `${c.app.label.split(' (')[0]}`, address: { kind: 'tcp', host: 'app', port: c.port }, ref }],
+        headers: frontRules(f, f.evidence[0] ?? ref),
+      },
+    ],
+    passesIncoming: true,
+    notes: [f.why],
+  };
+  topology.proxies.push(hop);
+  topology.links.push({
+    fromHop: id,
+    routeId: `${id}:route`,
+    upstream: 0,
+    target: { kind: 'app', appId: c.app.id, bind: c.bind },
+    peer: { kind: 'remote', desc: what },
+    how: `${what} forwards to port ${c.port}${f.targetPort ? ` (${refText(f.targetPort.ref)})` : ' (the only app)'}`,
+  });
 }
 
 /**
@@ -174,10 +252,8 @@ function frontLb(f: FrontFacts): LoadBalancer {
 }
 
 function filterByUrl(t: Topology, raw: string, notes: string[]): void {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
+  const u = tryUrl(raw);
+  if (!u) {
     notes.push(`--url ${raw} is not a URL: ignored`);
     return;
   }

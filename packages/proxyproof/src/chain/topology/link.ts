@@ -45,6 +45,7 @@ export function resolveUpstream(
   from: ProxyHop,
   up: Upstream,
   composeServices: string[],
+  aliases: Map<string, string> = new Map(),
 ): Cand[] | { unresolved: string; need: string } {
   const a = up.address;
   if (!a)
@@ -73,7 +74,8 @@ export function resolveUpstream(
       };
     return cands;
   }
-  const host = stripBrackets(a.host);
+  // container_name, hostname and network aliases name the compose service too.
+  const host = aliases.get(stripBrackets(a.host)) ?? stripBrackets(a.host);
   if (isLoopbackHost(host)) {
     const peerIp = loopbackPeerIp(host);
     for (const app of topo.apps) {
@@ -198,12 +200,12 @@ export function resolveUpstream(
   return cands;
 }
 
-export function linkAll(topo: Topology, composeServices: string[]): void {
+export function linkAll(topo: Topology, composeServices: string[], aliases: Map<string, string> = new Map()): void {
   topo.links = [];
   for (const hop of topo.proxies) {
     for (const route of hop.routes) {
       route.upstreams.forEach((up, ui) => {
-        const r = resolveUpstream(topo, hop, up, composeServices);
+        const r = resolveUpstream(topo, hop, up, composeServices, aliases);
         if (!Array.isArray(r)) {
           topo.links.push({
             fromHop: hop.id,

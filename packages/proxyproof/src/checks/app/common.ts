@@ -189,7 +189,7 @@ export const APP_REFS = {
   wordpressHttps: 'https://developer.wordpress.org/advanced-administration/security/https/',
 };
 
-const NOT_APP_IMAGE =
+export const NOT_APP_IMAGE =
   /(postgres|mysql|mariadb|redis|valkey|mongo|memcached|rabbitmq|elasticsearch|minio|migrate|mailhog|mailpit)/i;
 
 /** Compose services that run the app (built from the tree, or not a well-known backing service). */

@@ -18,6 +18,7 @@ import {
   ev,
   frontEvidence,
   keyLine,
+  NOT_APP_IMAGE,
   trustText,
 } from './common.js';
 
@@ -116,6 +117,20 @@ export const proxyNotTrusted: Check = {
         severity = front.length > 0 ? 'high' : t.origin === 'default' && own.length === 0 ? 'low' : 'medium';
         if (front.length === 0 && own[0])
           front.push(ev(own[0].ref, `${a.name} serves plain HTTP on ${own[0].host}:${own[0].port}: TLS ends in front of it`));
+        // The app's container publishes a plain-HTTP port: whatever ends TLS for the site sits in front of it.
+        const svc =
+          front.length === 0
+            ? (facts.compose?.files ?? [])
+                .flatMap((f) => f.services)
+                .find((x) => x.role !== 'proxy' && x.ports.length > 0 && !NOT_APP_IMAGE.test(x.image ?? ''))
+            : undefined;
+        if (svc)
+          front.push(
+            ev(
+              svc.ref,
+              `compose service ${svc.name} serves the app over plain HTTP (${svc.ports.map((p) => p.raw).join(', ')}): TLS ends in front of it`,
+            ),
+          );
       } else if (coversOnlyLoopback(t.value)) {
         if (!container && front.length === 0) continue;
         problem = `${a.name} trusts forwarded headers only from loopback (${trustText(t.value)}${t.origin === 'default' ? ', the default' : ''}), and the proxy connects from another container or host`;

@@ -6,6 +6,7 @@ import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { AppServerFacts, Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import { describeBind, ev, proxyPeers, schemeFromProxy, serversFor } from './context.js';
+import { consequenceEvidence, containerTrustFix, valuesEvidence } from './trust-fix.js';
 
 export const REFS = {
   gunicornForwarded: 'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
@@ -182,6 +183,9 @@ export function proxyNotTrusted(
           (f) => f.kind === 'django' && f.sslRedirect?.value === true && !f.schemeHeader?.value,
         );
         const fix = fixText(s);
+        const remote = peers.some((p) => p.place === 'other-container');
+        const containerFix =
+          remote && s.trustedProxies.origin === 'default' ? containerTrustFix(facts, s, s.binds[0]?.port) : undefined;
         const first = s.trustedProxies.ref ?? s.launch;
         out.push(
           finding(meta, {
@@ -195,9 +199,13 @@ export function proxyNotTrusted(
                   : 'trusted proxies set here',
               ),
               ...peers.slice(0, 2).map((p) => p.evidence),
+              ...valuesEvidence(facts, s),
+              ...consequenceEvidence(facts, s),
             ],
             why,
-            fix: { description: fix.description, file: s.launch.file, line: s.launch.line, lines: fix.lines },
+            fix: containerFix
+              ? { file: s.launch.file, line: s.launch.line, ...containerFix }
+              : { description: fix.description, file: s.launch.file, line: s.launch.line, lines: fix.lines },
             data: { appServer: index, peers: peers.map((p) => p.place) },
           }),
         );

@@ -83,6 +83,13 @@ function bindMatches(b: BindAddress, t: { host?: string; port?: number; unix?: s
   return t.port === undefined || b.port === undefined || t.port === b.port || t.port === b.published?.hostPort;
 }
 
+/** The names a compose-started server answers to: its service, container_name, hostname and network aliases. */
+function composeNames(facts: Facts, s: AppServerFacts): string[] {
+  const index = facts.appServers.indexOf(s);
+  const svc = facts.compose?.files.flatMap((f) => f.services).find((x) => x.appServers.includes(index));
+  return [s.service ?? '', ...(svc?.aliases ?? [])].filter(Boolean);
+}
+
 /** Where the proxies in the linted files connect to this app server from. */
 export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
   const out: ProxyPeer[] = [];
@@ -94,7 +101,7 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
       const evd = ev(t.ref, 'the proxy connects here');
       const extra = { schemeHeaders: info.schemeHeaders, tls: info.tls };
       if (t.unix) out.push({ place: 'unix', what: `nginx proxy_pass to unix:${t.unix}`, evidence: evd, ...extra });
-      else if (s.launch.via === 'compose' && s.service && t.host === s.service)
+      else if (s.launch.via === 'compose' && s.service && t.host !== undefined && composeNames(facts, s).includes(t.host))
         out.push({
           place: 'other-container',
           what: `nginx proxy_pass to the compose service ${t.host}`,
@@ -115,11 +122,21 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
         out.push({ place: 'other-host', what: `nginx proxy_pass to ${t.host}:${t.port ?? ''}`, evidence: evd, ...extra });
     }
   }
-  if (s.service && facts.compose) {
+  out.push(...kubePeers(facts, s));
+  if (s.platform)
+    out.push({
+      place: 'other-host',
+      what: `${s.platform.name}'s proxy, which ends TLS and connects to the container from its own address`,
+      evidence: ev(s.platform.ref, `${s.platform.name} builds this image and routes to it`),
+    });
+  // Only a server a compose service starts has compose neighbours (a Procfile process named `web` is not the
+  // compose service `web`).
+  if (s.service && facts.compose && s.launch.via === 'compose') {
+    const index = facts.appServers.indexOf(s);
     for (const cf of facts.compose.files) {
       const mine =
-        cf.services.find((x) => x.name === s.service && x.file === s.launch.file) ??
-        cf.services.find((x) => x.name === s.service);
+        cf.services.find((x) => x.appServers.includes(index)) ??
+        cf.services.find((x) => x.name === s.service && x.file === s.launch.file);
       if (!mine) continue;
       for (const other of cf.services) {
         if (other === mine || other.role !== 'proxy') continue;
@@ -131,8 +148,60 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
           evidence: ev(other.ref, 'proxy container'),
         });
       }
+      // No proxy in these files, but signs that one outside them routes to this service: it is another container.
+      const sign = mine.outsideProxy?.[0];
+      if (sign && out.length === 0 && mine.networkMode !== 'host')
+        out.push({
+          place: 'other-container',
+          what: `a reverse proxy outside these files (${sign.why})`,
+          evidence: ev(sign.ref, sign.why),
+        });
     }
   }
+  return out;
+}
+
+/**
+ * Kubernetes: who connects to an app server started by a pod's container. A proxy container in the same pod
+ * (a sidecar) connects over loopback; otherwise every proxy workload of the tree (an nginx Deployment) and every
+ * entry (Ingress, Gateway, route: its controller's pods) connects from another pod's address.
+ */
+function kubePeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
+  if (s.launch.via !== 'k8s' || !facts.workloads) return [];
+  const index = facts.appServers.indexOf(s);
+  const mine = facts.workloads.workloads.find((w) => w.containers.some((c) => c.appServers.includes(index)));
+  if (!mine) return [];
+  if (mine.hostNetwork) return [];
+  const sidecar = mine.containers.find((c) => c.proxy && !c.appServers.includes(index));
+  if (sidecar)
+    return [
+      {
+        place: 'same-host',
+        what: `the proxy container ${sidecar.name} in the same pod (${sidecar.image ?? 'image not known'})`,
+        evidence: ev(sidecar.ref, 'sidecar proxy: connects over loopback'),
+      },
+    ];
+  const out: ProxyPeer[] = [];
+  for (const w of facts.workloads.workloads) {
+    if (w === mine) continue;
+    const p = w.containers.find((c) => c.proxy);
+    if (p)
+      out.push({
+        place: 'other-container',
+        what: `the ${w.kind} ${w.name || p.name} (${p.image ?? 'a proxy image'}), a proxy in another pod`,
+        evidence: ev(p.ref, 'proxy pod: connects from its pod address'),
+      });
+  }
+  // Entries that end TLS first, Ingress before Gateway API objects: the evidence shows where https ends.
+  const entries = [...facts.workloads.entries].sort(
+    (a, b) => Number(!a.tls) - Number(!b.tls) || Number(a.kind !== 'Ingress') - Number(b.kind !== 'Ingress'),
+  );
+  for (const e of entries)
+    out.push({
+      place: 'other-container',
+      what: `the ${e.kind} ${e.name}'s controller, in another pod`,
+      evidence: ev(e.tls ?? e.ref, e.tls ? `${e.kind}: TLS ends here, plain HTTP to the pods behind it` : `${e.kind} in front`),
+    });
   return out;
 }
 

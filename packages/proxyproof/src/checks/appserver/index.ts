@@ -5,10 +5,11 @@ import { gunicornForwardedAllowAll } from './gunicorn-forwarded-allow-all.js';
 import { gunicornProxyNotTrusted } from './gunicorn-proxy-not-trusted.js';
 import { hypercornForwardedAllowAll } from './hypercorn-forwarded-allow-all.js';
 import { hypercornProxyNotTrusted } from './hypercorn-proxy-not-trusted.js';
+import { trustEntryUnmatchable } from './trust-entry-unmatchable.js';
 import { uvicornForwardedAllowAll } from './uvicorn-forwarded-allow-all.js';
 import { uvicornProxyNotTrusted } from './uvicorn-proxy-not-trusted.js';
 
-/** App-server checks; ids are per server family (gunicorn/..., uvicorn/..., daphne/..., hypercorn/...). */
+/** App-server checks; ids are per server family (gunicorn/..., uvicorn/..., daphne/..., hypercorn/...), appserver/... for all. */
 export const APP_SERVER_CHECKS: Check[] = [
   gunicornForwardedAllowAll,
   gunicornProxyNotTrusted,
@@ -18,4 +19,5 @@ export const APP_SERVER_CHECKS: Check[] = [
   daphneProxyNotTrusted,
   hypercornForwardedAllowAll,
   hypercornProxyNotTrusted,
+  trustEntryUnmatchable,
 ];

@@ -1,3 +1,4 @@
+import { appById } from '../../chain/model.js';
 import type { Spoof } from '../../chain/verdict.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
@@ -41,6 +42,19 @@ export const spoofableBackend: Check = {
       const key = `${s.from}|${app?.label}|${s.what.join()}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      // A backend that trusts named networks or addresses (not '*') and that only containers/pods on its own network
+      // can reach: the trust list is the deliberate narrowing a container network allows (its addresses are assigned
+      // at run time), so the residual (another container forging the header) is no finding of its own.
+      const appHop = s.trace.appId !== undefined ? appById(a.topology, s.trace.appId) : undefined;
+      if (
+        s.via === 'direct' &&
+        s.reach === 'compose-network' &&
+        appHop &&
+        appHop.trusted.origin !== 'default' &&
+        appHop.trusted.value.length > 0 &&
+        !appHop.trusted.value.includes('*')
+      )
+        continue;
       // The planned change that closes this spoof: one aimed at this backend (bind, unpublish, narrow the trust)
       // for a direct spoof, at this proxy route (overwrite the header) for one through the proxy.
       const entry = a.topology.entries.find((e) => e.id === s.trace.entryId);

@@ -62,6 +62,15 @@ function cookieFix(fw: FrameworkFacts, off: Array<[string, { origin: string; ref
   return { ...base, file: anchor.file, line: anchor.line, placement: 'after' };
 }
 
+/** MIDDLEWARE is a literal list that does not name the middleware (false when MIDDLEWARE is not known). */
+function withoutMiddleware(fw: FrameworkFacts, name: string): boolean {
+  const m = fw.settings.MIDDLEWARE;
+  if (!m || m.origin === 'unknown' || !Array.isArray(m.value)) return false;
+  const list = m.value as unknown[];
+  if (!list.every((x) => typeof x === 'string')) return false;
+  return !list.some((x) => (x as string).endsWith(`.${name}`));
+}
+
 export const insecureCookies: Check = {
   meta,
   run(facts) {
@@ -72,9 +81,13 @@ export const insecureCookies: Check = {
       const off = [
         ['SESSION_COOKIE_SECURE', fw.sessionCookieSecure],
         ['CSRF_COOKIE_SECURE', fw.csrfCookieSecure],
-      ].filter(([, v]) => v && typeof v === 'object' && v.value === false && v.origin !== 'unknown') as Array<
-        [string, NonNullable<typeof fw.sessionCookieSecure>]
-      >;
+      ]
+        .filter(([, v]) => v && typeof v === 'object' && v.value === false && v.origin !== 'unknown')
+        // A cookie the app never sets cannot leak: MIDDLEWARE without SessionMiddleware sets no session cookie,
+        // without CsrfViewMiddleware no CSRF cookie (Django sets them from those middlewares only).
+        .filter(
+          ([n]) => !withoutMiddleware(fw, n === 'SESSION_COOKIE_SECURE' ? 'SessionMiddleware' : 'CsrfViewMiddleware'),
+        ) as Array<[string, NonNullable<typeof fw.sessionCookieSecure>]>;
       if (off.length === 0) continue;
       const names = off.map(([n]) => n);
       out.push(

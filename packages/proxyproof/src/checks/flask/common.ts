@@ -11,10 +11,19 @@ export function hasProxyFix(fw: FrameworkFacts): boolean {
   return !!v?.middleware && /ProxyFix$/.test(v.middleware);
 }
 
+/** The first TLS-ending cloud/PaaS front in the facts, as evidence. */
+export function frontRef(facts: Facts): { file: string; line: number; snippet?: string; note: string } | undefined {
+  const f = (facts.fronts ?? []).find((x) => x.terminatesTls);
+  const e = f?.evidence[0];
+  return f && e ? { file: e.file, line: e.line, snippet: e.snippet, note: f.why } : undefined;
+}
+
 /** Reverse proxies seen in the linted files in front of the Python app (nginx servers proxying, compose proxy services). */
 export function proxiesSeen(facts: Facts): number {
   const viaServers = facts.appServers.some((s) => proxyPeers(facts, s).length > 0);
   const compose = (facts.compose?.files ?? []).some((f) => f.services.some((s) => s.role === 'proxy'));
   const nginx = facts.nginx?.configs?.length > 0;
-  return viaServers || compose || nginx ? 1 : 0;
+  // A cloud/PaaS front that ends TLS (a Procfile's Heroku-style router, fly.toml, an ALB listener) is a proxy too.
+  const front = (facts.fronts ?? []).some((f) => f.terminatesTls);
+  return viaServers || compose || nginx || front ? 1 : 0;
 }

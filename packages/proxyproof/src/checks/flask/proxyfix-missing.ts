@@ -4,10 +4,10 @@
  * address and X-Forwarded-Host never do.
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
-import type { Finding } from '../../model/finding.js';
+import type { Evidence, Finding } from '../../model/finding.js';
 import { REFS } from '../appserver/common.js';
 import { ev, schemeFromProxy, serversFor } from '../appserver/context.js';
-import { flaskApps, hasProxyFix, proxiesSeen } from './common.js';
+import { flaskApps, frontRef, hasProxyFix, proxiesSeen } from './common.js';
 
 const meta: CheckMeta = {
   id: 'flask/proxyfix-missing',
@@ -37,6 +37,7 @@ export const proxyfixMissing: Check = {
           evidence: [
             ev(app?.ref ?? { file: fw.file, line: 0 }, 'Flask app created here'),
             ...verdicts.slice(0, 1).map((x) => ev(x.s.launch, `${x.s.kind} started here`)),
+            ...(servers.length === 0 && frontRef(facts) ? [frontRef(facts) as Evidence] : []),
           ],
           why: 'Werkzeug builds request.scheme, request.host and request.remote_addr from the WSGI environ, i.e. from the proxy connection, unless ProxyFix rewrites them from X-Forwarded-* (for exactly the number of proxies in front).',
           fix: {

@@ -57,6 +57,37 @@ export interface ProxyContext {
   /** Proxy layers the files show in front of the app (1 when one is found), undefined when unknown. */
   chainLength?: number;
   https?: Evidence;
+  /**
+   * A platform or route in front (Fly.io, Heroku, an OpenShift Route...) when no proxy config of ours is seen,
+   * with the number of X-Forwarded-For entries it writes from its own side (the hop count to trust).
+   */
+  front?: { what: string; evidence: Evidence; hops: number; platform: boolean };
+}
+
+/**
+ * X-Forwarded-For entries a front writes on its side of the client: Fly.io's proxy appends the client AND the
+ * app's own shared/dedicated IP ("the last address in this list will be a shared or dedicated IP address assigned
+ * to your app", https://fly.io/docs/networking/request-headers/#x-forwarded-for), so Express/Fastify need 2;
+ * a router that appends only the client (Heroku, an OpenShift/ingress router) needs 1.
+ */
+export const FRONT_XFF_HOPS: Partial<Record<string, number>> = { fly: 2 };
+/** Platforms that run the app where only their router can reach its port from the internet. */
+const PLATFORMS = new Set(['fly', 'heroku', 'render', 'railway', 'cloud-run']);
+
+function frontOf(facts: Facts, fw: FrameworkFacts): ProxyContext['front'] {
+  const f = (facts.fronts ?? []).find((x) => x.terminatesTls && x.name !== 'none');
+  if (f) {
+    const e = f.evidence[0];
+    return {
+      what: f.why,
+      evidence: e ? { file: e.file, line: e.line, snippet: e.snippet, note: `${f.why}` } : { file: '', line: 0, note: f.why },
+      hops: FRONT_XFF_HOPS[f.name] ?? 1,
+      platform: PLATFORMS.has(f.name),
+    };
+  }
+  const k = fw.settings['front (kubernetes)'];
+  if (k?.ref) return { what: String(k.value), evidence: ev(k.ref, String(k.value)), hops: 1, platform: false };
+  return undefined;
 }
 
 function anyProxyConfig(facts: Facts): Evidence | undefined {
@@ -90,9 +121,16 @@ export function proxyContext(facts: Facts, fw: FrameworkFacts): ProxyContext {
     const w = anyProxyConfig(facts);
     if (w) ctx.weak = w;
   }
+  const front = peers.length === 0 ? frontOf(facts, fw) : undefined;
+  if (front) {
+    ctx.front = front;
+    ctx.weak ??= front.evidence;
+  }
   const open = server?.binds.find((b) => b.reach === 'network');
-  if (open) ctx.open = open;
+  // On a platform the app's port is reached from the internet only through the platform's router.
+  if (open && !front?.platform) ctx.open = open;
   if (peers.length > 0) ctx.chainLength = 1;
+  else if (front) ctx.chainLength = front.hops;
   const h = httpsEvidence(facts);
   if (h) ctx.https = h;
   return ctx;

@@ -1,10 +1,13 @@
 import type { Check } from '../../model/check.js';
+import { authjsUntrustedHost } from './authjs-untrusted-host.js';
+import { clientIpHeaderTrusted } from './client-ip-header-trusted.js';
 import { expressTrustProxyAll } from './express-trust-proxy-all.js';
 import { expressTrustProxyUnset } from './express-trust-proxy-unset.js';
 import { fastifyTrustProxyAll } from './fastify-trust-proxy-all.js';
 import { fastifyTrustProxyUnset } from './fastify-trust-proxy-unset.js';
 import { koaProxyAll } from './koa-proxy-all.js';
 import { koaProxyUnset } from './koa-proxy-unset.js';
+import { secureCookieNeverSetCheck } from './secure-cookie-never-set.js';
 import { sveltekitProtocolHeaderUnset } from './sveltekit-protocol-header-unset.js';
 
 export const NODE_CHECKS: Check[] = [
@@ -15,4 +18,7 @@ export const NODE_CHECKS: Check[] = [
   koaProxyUnset,
   koaProxyAll,
   sveltekitProtocolHeaderUnset,
+  secureCookieNeverSetCheck,
+  authjsUntrustedHost,
+  clientIpHeaderTrusted,
 ];

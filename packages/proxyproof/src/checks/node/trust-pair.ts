@@ -5,8 +5,8 @@
  * trustProxy is set) and in the default listen host (Express: all interfaces; Fastify: localhost).
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
-import type { Facts, FrameworkFacts } from '../../model/facts.js';
-import type { Evidence, Finding, Severity } from '../../model/finding.js';
+import type { Facts, FrameworkFacts, Valued } from '../../model/facts.js';
+import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import {
   bindText,
   evidenceOf,
@@ -19,6 +19,7 @@ import {
   trustClass,
   usesForwardedLib,
 } from './common.js';
+import { secureCookieNeverSet } from './secure-cookie-never-set.js';
 
 type Family = 'express' | 'fastify';
 
@@ -34,14 +35,14 @@ const WORDING: Record<Family, Wording> = {
   express: {
     name: 'Express',
     setting: "'trust proxy'",
-    ownFix: (t) => `app.set('trust proxy', '${t}');`,
+    ownFix: (t) => `app.set('trust proxy', ${/^\d+$/.test(t) ? t : `'${t}'`});`,
     scheme: 'req.protocol is http, req.secure is false, and res.redirect()/links built from req come out http://',
     refs: [NODE_REFS.expressBehindProxies, NODE_REFS.expressTrustProxy, NODE_REFS.proxyAddr, NODE_REFS.forwarded],
   },
   fastify: {
     name: 'Fastify',
     setting: 'trustProxy',
-    ownFix: (t) => `const app = Fastify({ trustProxy: '${t}' });`,
+    ownFix: (t) => `const app = Fastify({ trustProxy: ${/^\d+$/.test(t) ? t : `'${t}'`} });`,
     scheme: 'request.protocol is http and links/redirects built from it come out http://',
     refs: [NODE_REFS.fastifyTrustProxy, NODE_REFS.fastifyRequest, NODE_REFS.proxyAddr, NODE_REFS.forwarded],
   },
@@ -57,6 +58,26 @@ function label(fw: FrameworkFacts, family: Family): string {
 
 function trustRef(fw: FrameworkFacts) {
   return fw.trustProxy?.ref;
+}
+
+/**
+ * When the trust value comes from a config file (`trust_proxy = 0` read by `conf.get`), the fix is that line with
+ * the hop count the front needs, in the file's own syntax (TOML `=`, JSON/YAML `:`; a trailing comma kept).
+ */
+function configFix(facts: Facts, fromConfig: Valued<unknown> | undefined, hops: number | undefined): Fix | undefined {
+  if (!fromConfig?.ref || fromConfig.origin !== 'literal' || hops === undefined) return undefined;
+  const text = facts.sources.get(fromConfig.ref.file)?.[fromConfig.ref.line - 1];
+  if (text === undefined) return undefined;
+  const m = /^(\s*["']?[\w.-]+["']?\s*[:=]\s*)(-?\d+|true|false|"[^"]*"|'[^']*')(\s*,?\s*(#.*)?)$/.exec(text);
+  if (!m) return undefined;
+  return {
+    description:
+      `Trust the ${hops} hop${hops === 1 ? '' : 's'} the proxy in front writes (a hop count, never true): ${fromConfig.note ?? ''}`.trim(),
+    file: fromConfig.ref.file,
+    line: fromConfig.ref.line,
+    placement: 'replace',
+    lines: [`${m[1]}${hops}${m[3]}`],
+  };
 }
 
 export function unsetCheck(family: Family): Check {
@@ -80,10 +101,17 @@ export function unsetCheck(family: Family): Check {
         const remote = remotePeer(ctx);
         let problem: string | undefined;
         let severity: Severity = meta.severity;
+        const limiter = fw.settings.rateLimiter;
+        const hops = fw.settings.trustHops?.value as number | undefined;
         if (cls === 'none') {
           if (!peer && !ctx.weak) continue;
+          // A Secure session cookie that is never set is the headline of this cause (node/secure-cookie-never-set).
+          if (secureCookieNeverSet(facts, fw)) continue;
           problem = `${w.setting} is ${fw.trustProxy?.origin === 'default' ? 'not set' : `set to ${JSON.stringify(fw.trustProxy?.value ?? null)}`}`;
-          if (!peer) severity = 'low';
+          if (!peer && !ctx.front) severity = 'low';
+          else if (limiter) severity = 'high';
+        } else if (cls === 'hops' && ctx.front && hops !== undefined && hops < ctx.front.hops) {
+          problem = `${w.setting} is ${hops}, but ${ctx.front.what} — it writes ${ctx.front.hops} X-Forwarded-For entries on its side, so ${family === 'express' ? 'req.ip' : 'request.ip'} is the platform's own address, not the client's`;
         } else if (cls === 'list' && remote) {
           const v = fw.trustProxy?.value;
           const list = Array.isArray(v)
@@ -95,24 +123,38 @@ export function unsetCheck(family: Family): Check {
           if (!loopbackOnly) continue; // a concrete list: whether it matches the proxy is the doctor's job
           problem = `${w.setting} trusts only ${list.join(', ')}, but ${remote.what}`;
         } else continue;
-        const trust = recommendedTrust(ctx);
-        const where = peer ? peer.what : 'a reverse proxy is configured in the linted files';
+        const trust = ctx.front && cls !== 'list' ? String(ctx.front.hops) : recommendedTrust(ctx);
+        const where = peer ? peer.what : ctx.front ? ctx.front.what : 'a reverse proxy is configured in the linted files';
         const evidence: Evidence[] = [
           evidenceOf(
             trustRef(fw) ?? { file: fw.file, line: 1 },
-            cls === 'none' ? `${w.name} app created here, ${w.setting} not set` : `${w.setting} set here`,
+            cls === 'none' && fw.trustProxy?.origin === 'default'
+              ? `${w.name} app created here, ${w.setting} not set`
+              : `${w.setting} set here`,
           ),
         ];
+        const fromConfig = Object.entries(fw.settings).find(([k]) => k.endsWith(' (config)'))?.[1];
+        if (fromConfig?.ref) evidence.push(evidenceOf(fromConfig.ref, fromConfig.note ?? 'the configured value'));
         if (peer) evidence.push(peer.evidence);
         else if (ctx.weak) evidence.push(ctx.weak);
         if (ctx.https) evidence.push(ctx.https);
+        if (limiter?.ref && severity !== 'low')
+          evidence.push(
+            evidenceOf(
+              limiter.ref,
+              `${String(limiter.value)} keys on the client address: every client shares the proxy's bucket`,
+            ),
+          );
         out.push(
           finding(meta, {
             severity,
-            message: `${label(fw, family)} app in ${fw.file}: ${problem}; ${where}, so X-Forwarded-Proto is ignored and ${w.scheme}`,
+            message:
+              cls === 'hops'
+                ? `${label(fw, family)} app in ${fw.file}: ${problem}; per-IP rate limits and logs see one address`
+                : `${label(fw, family)} app in ${fw.file}: ${problem}; ${where}, so X-Forwarded-Proto is ignored and ${w.scheme}${limiter ? `; ${String(limiter.value)} keys every client on the proxy's address` : ''}`,
             evidence,
             why: `${w.name} believes X-Forwarded-* only from peers its ${w.setting} trusts. Without the proxy's address there, a TLS-terminating proxy's requests look like plain HTTP: ${w.scheme}; HTTPS-only redirects loop; cookies set with secure: true are refused or dropped; req.ip is the proxy's address.`,
-            fix: {
+            fix: configFix(facts, fromConfig, ctx.front ? ctx.front.hops : cls === 'none' && peer ? 1 : undefined) ?? {
               description: `Trust exactly the proxy (${trust === 'loopback' ? 'nginx on the same host connects from 127.0.0.1' : trust === 'unix' ? 'a unix-socket peer' : "replace with the proxy's address or its network"}). With @proxyproof/forwarded the policy also covers RFC 7239 Forwarded, walks X-Forwarded-For from the right and never lets an untrusted peer change scheme, host or client address.`,
               file: fw.file,
               line: trustRef(fw)?.line,
@@ -182,6 +224,8 @@ export function allCheck(family: Family): Check {
         } else continue;
         const trust = recommendedTrust(ctx);
         const evidence: Evidence[] = [evidenceOf(fw.trustProxy?.ref ?? { file: fw.file, line: 1 }, `${w.setting} set here`)];
+        const other = Object.entries(fw.settings).find(([k]) => k.endsWith(' (other branch)'))?.[1];
+        if (other?.ref) evidence.push(evidenceOf(other.ref, `the same app created again here (its own TLS), same ${w.setting}`));
         if (ctx.open) evidence.push(evidenceOf(ctx.open.published?.ref ?? ctx.open.ref, 'reachable without the proxy'));
         if (ctx.peers[0]) evidence.push(ctx.peers[0].evidence);
         out.push(

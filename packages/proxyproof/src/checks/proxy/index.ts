@@ -1,7 +1,9 @@
 import type { Check } from '../../model/check.js';
 import { apacheRemoteIpTrustsEveryone } from '../apache/remoteip-trusts-everyone.js';
 import { apacheVhostNeverUsed } from '../apache/vhost-never-used.js';
+import { caddyTrustedProxiesMissing } from '../caddy/trusted-proxies-missing.js';
 import { frontTlsEndsAtFront } from '../front/tls-ends-at-front.js';
+import { frontTrustListOmitsFront } from '../front/trust-list-omits-front.js';
 import { haproxyForwardforMissing } from '../haproxy/forwardfor-missing.js';
 import { haproxyHttpRulesWithoutHttpMode } from '../haproxy/http-rules-without-http-mode.js';
 import { ingressForwardedHeadersAtEdge } from '../ingress-nginx/forwarded-headers-at-edge.js';
@@ -13,6 +15,7 @@ import { traefikEntrypointUntrustedBehindProxy } from '../traefik/entrypoint-unt
 import { traefikForwardedHeadersInsecure } from '../traefik/forwarded-headers-insecure.js';
 import { traefikForwardedHeadersUnknownEntrypoint } from '../traefik/forwarded-headers-unknown-entrypoint.js';
 import { proxyClientHeaderCopied } from './client-header-copied.js';
+import { proxyClientIpLeftmostSpoofable } from './client-ip-leftmost-spoofable.js';
 import { proxyForwardedProtoAppended } from './forwarded-proto-appended.js';
 import { proxyForwardedProtoInvalid } from './forwarded-proto-invalid.js';
 import { proxyForwardedProtoMissing } from './forwarded-proto-missing.js';
@@ -23,8 +26,10 @@ export const PROXY_CHECKS: Check[] = [
   proxyForwardedProtoInvalid,
   proxyForwardedProtoAppended,
   proxyClientHeaderCopied,
+  proxyClientIpLeftmostSpoofable,
   apacheRemoteIpTrustsEveryone,
   apacheVhostNeverUsed,
+  caddyTrustedProxiesMissing,
   haproxyForwardforMissing,
   haproxyHttpRulesWithoutHttpMode,
   traefikForwardedHeadersUnknownEntrypoint,
@@ -36,4 +41,5 @@ export const PROXY_CHECKS: Check[] = [
   ingressTlsAtL4Lb,
   k8sLoadBalancerClientIpSnat,
   frontTlsEndsAtFront,
+  frontTrustListOmitsFront,
 ];

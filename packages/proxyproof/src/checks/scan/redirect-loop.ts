@@ -1,5 +1,6 @@
 import type { CheckMeta } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
+import { tryUrl } from '../../model/url.js';
 import { relevantLint } from '../../scan/attribution.js';
 import { finding, type ScanCheck } from './types.js';
 
@@ -30,10 +31,10 @@ export const redirectLoop: ScanCheck = {
       if (seen.has(key)) continue;
       seen.add(key);
       const httpsToSelfOrHttps = p.chain.some(
-        (h) => h.url.startsWith('https:') && h.location && new URL(h.location, h.url).protocol === 'https:',
+        (h) => h.url.startsWith('https:') && h.location && tryUrl(h.location, h.url)?.protocol === 'https:',
       );
       const viaHttp = p.chain.some(
-        (h) => h.url.startsWith('https:') && h.location && new URL(h.location, h.url).protocol === 'http:',
+        (h) => h.url.startsWith('https:') && h.location && tryUrl(h.location, h.url)?.protocol === 'http:',
       );
       const cause = httpsToSelfOrHttps
         ? 'an https:// request is redirected to https:// again: the app redirects to https (SECURE_SSL_REDIRECT, force_ssl, a Flask-Talisman) because it believes the request is plain http — the scheme is lost at the proxy (no X-Forwarded-Proto, or not trusted)'

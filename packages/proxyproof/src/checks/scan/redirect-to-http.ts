@@ -1,5 +1,6 @@
 import type { CheckMeta } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
+import { hostnameOf } from '../../model/url.js';
 import { relevantLint } from '../../scan/attribution.js';
 import { finding, type ScanCheck } from './types.js';
 
@@ -39,7 +40,8 @@ export const redirectToHttp: ScanCheck = {
     const lint = relevantLint(facts);
     const out: Finding[] = [];
     for (const e of byPair.values()) {
-      const sameHost = new URL(e.from).hostname === new URL(e.to, e.from).hostname;
+      const fromHost = hostnameOf(e.from);
+      const sameHost = fromHost !== undefined && fromHost === hostnameOf(e.to, e.from);
       out.push(
         finding(meta, {
           message: `${e.from} answers ${e.status} Location: ${e.to}${sameHost ? "\ncause: an absolute redirect built from the scheme the backend believes (build_absolute_uri(), PREPEND_WWW, a login/`redirect_to` from the request, or nginx's own absolute_redirect/port_in_redirect on a plain-http listener); the proxy is not passing, or the app not trusting, X-Forwarded-Proto" : ''}${lint.length && sameHost ? `\nconsistent with ${lint.map((l) => `${l.id} at ${l.file}:${l.line}`).join(', ')}` : ''}`,

@@ -10,9 +10,25 @@ export const TRAEFIK_DOCS = {
   api: 'https://doc.traefik.io/traefik/operations/api/#insecure',
 };
 
-/** Why we believe traffic reaches this entrypoint through another proxy (or nothing). */
-export function behindProxy(facts: Facts, p: ProxyConfigFacts, ep: TraefikEntryPoint): Array<{ ref: Ref; why: string }> {
-  const out: Array<{ ref: Ref; why: string }> = [];
+/**
+ * Why we believe traffic reaches this entrypoint through another proxy (or nothing). `weak`: a sign that
+ * TLS ends before Traefik (its own TLS entrypoint switched off while this plain one is published), not a
+ * proxy seen in the files.
+ */
+export function behindProxy(
+  facts: Facts,
+  p: ProxyConfigFacts,
+  ep: TraefikEntryPoint,
+): Array<{ ref: Ref; why: string; weak?: boolean }> {
+  const out: Array<{ ref: Ref; why: string; weak?: boolean }> = [];
+  if (!ep.tls && ep.exposed !== false)
+    for (const other of p.traefik?.entryPoints ?? [])
+      if (other.tls && other.exposed === false && other.exposedRef)
+        out.push({
+          ref: other.exposedRef,
+          why: `the TLS entrypoint ${other.name} is not exposed while the plain ${ep.name} is: HTTPS, if the site has it, is ended by something in front of Traefik`,
+          weak: true,
+        });
   for (const other of p.traefik?.entryPoints ?? [])
     if (other.phantom && other.forwardedHeaders && !other.forwardedHeaders.insecure && other.forwardedHeaders.trustedIPs.length)
       out.push({

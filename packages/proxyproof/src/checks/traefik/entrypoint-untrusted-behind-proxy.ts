@@ -6,6 +6,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
+import type { TraefikEntryPoint } from '../../model/proxy.js';
 import { ev } from '../proxy/common.js';
 import { behindProxy, TRAEFIK_DOCS } from './common.js';
 
@@ -18,6 +19,20 @@ const meta: CheckMeta = {
   references: [TRAEFIK_DOCS.forwardedHeaders, TRAEFIK_DOCS.source],
 };
 
+/** The trustedIPs option in the syntax the entrypoint is written in. */
+function fixLines(ep: TraefikEntryPoint): string[] {
+  switch (ep.syntax) {
+    case 'helm':
+    case 'yaml':
+      // After the entrypoint's own key, one child line in flow style (the fix indents it under the key).
+      return ['forwardedHeaders: { trustedIPs: ["<the proxy subnet>"] }'];
+    case 'flags':
+      return [`- --entrypoints.${ep.name}.forwardedHeaders.trustedIPs=<the proxy subnet>`];
+    default:
+      return [`[entryPoints.${ep.name}.forwardedHeaders]`, '  trustedIPs = ["<the proxy subnet>"]'];
+  }
+}
+
 export const traefikEntrypointUntrustedBehindProxy: Check = {
   meta,
   run(facts) {
@@ -28,16 +43,18 @@ export const traefikEntrypointUntrustedBehindProxy: Check = {
         if (ep.exposed === false) continue;
         const why = behindProxy(facts, p, ep);
         if (why.length === 0) continue;
+        const weak = why.every((w) => w.weak);
         out.push(
           finding(meta, {
-            message: `entrypoint ${ep.name} (${ep.address}) receives traffic through another proxy (${why[0]?.why}) but trusts no forwarded headers: Traefik replaces that proxy's X-Forwarded-For/-Host${ep.tls ? '' : '/-Proto'} with its own, so the app sees the proxy as the client${ep.tls ? '' : ' and http as the scheme'}`,
+            ...(weak ? { severity: 'medium' as const } : {}),
+            message: `entrypoint ${ep.name} (${ep.address}) ${weak ? 'seems to receive' : 'receives'} traffic through another proxy (${why[0]?.why}) but trusts no forwarded headers: Traefik replaces that proxy's X-Forwarded-For/-Host${ep.tls ? '' : '/-Proto'} with its own, so the app sees the proxy as the client${ep.tls ? '' : ' and http as the scheme'}`,
             evidence: [ev(ep.ref, 'no forwardedHeaders.trustedIPs here'), ...why.map((w) => ev(w.ref, w.why))],
             why: "Traefik keeps incoming X-Forwarded-* only from peers in the entrypoint's forwardedHeaders.trustedIPs (or with insecure). From anyone else it deletes them and sets its own values, computed from the connection it received from the proxy in front.",
             fix: {
               description: `Trust the proxy in front on this entrypoint: entryPoints.${ep.name}.forwardedHeaders.trustedIPs = [its subnet].`,
               file: ep.ref.file,
               line: ep.ref.line,
-              lines: [`[entryPoints.${ep.name}.forwardedHeaders]`, '  trustedIPs = ["<the proxy subnet>"]'],
+              lines: fixLines(ep),
               placement: 'after',
             },
           }),

@@ -16,6 +16,7 @@ import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '
 import type { Collector } from '../../model/collector.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
+import { sniffConfigFormat } from '../sniff.js';
 import { type ApacheNode, parseApache, walkApache } from './parse.js';
 
 const APACHE_HINT =
@@ -286,9 +287,11 @@ export const apacheCollector: Collector = {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
-      if (f.size > 4 * 1024 * 1024) continue;
       const head = readText(ctx, f);
-      if (head === undefined || !looksLikeApache(name, head)) continue;
+      if (head === undefined) continue;
+      // Named on the command line, the content decides (the name of `site.conf` says nothing).
+      if (!(f.explicit ? sniffConfigFormat(head) === 'apache' || looksLikeApache(name, head) : looksLikeApache(name, head)))
+        continue;
       ctx.claimed.add(f.abs);
       const { config, errors } = readApache(f.display, head);
       for (const e of errors)

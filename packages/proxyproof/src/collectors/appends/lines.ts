@@ -8,7 +8,7 @@
 import type { SourceRef, Valued } from '../../model/facts.js';
 
 /** Source files above this size are not app configuration (vendored bundles): skipped. */
-export const MAX_APP_SOURCE_BYTES = 512 * 1024;
+export { MAX_SOURCE_BYTES as MAX_APP_SOURCE_BYTES } from '../../model/limits.js';
 
 export type CommentStyle = 'hash' | 'c' | 'php' | 'elixir';
 

@@ -16,6 +16,7 @@ import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '
 import type { Collector } from '../../model/collector.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
+import { sniffConfigFormat } from '../sniff.js';
 import { type CaddyNode, parseCaddyfile } from './parse.js';
 
 const PLACEHOLDERS: Record<string, string> = {
@@ -77,7 +78,9 @@ export function readCaddyfile(
           };
   }
   const sites: ProxySite[] = [];
+  const proxyDirectives: NonNullable<ProxyConfigFacts['caddy']>['proxyDirectives'] = [];
   parsed.sites.forEach((site) => {
+    const siteId = `caddy:${file}:${site.line}`;
     const ref: Ref = { file, line: site.line, snippet: site.addrs.join(', ') };
     const listeners: Listener[] = [];
     const names: string[] = [];
@@ -95,6 +98,9 @@ export function readCaddyfile(
       const p = port ?? (scheme === 'http' ? 80 : tls ? 443 : 80);
       if (!listeners.some((l) => l.port === p)) listeners.push({ port: p, tls, proxyProtocol: false, defaultServer: false, ref });
     }
+    // `bind 127.0.0.1`: the site listens only there (a loopback bind admits only this host's processes).
+    const bind = site.body.find((d) => d.args[0]?.text === 'bind' && d.args[1]);
+    if (bind) for (const l of listeners) l.address = bind.args[1]?.text;
     const routes: ProxyRoute[] = [];
     let hopTrusted: { list: string[]; ref: Ref } | undefined;
     const defaults = (line: number): HeaderRule[] => {
@@ -111,6 +117,9 @@ export function readCaddyfile(
       ];
     };
     const upstream = (u: string, line: number): Upstream => {
+      // Caddy's network address syntax: `unix//run/app.sock` is the unix socket /run/app.sock.
+      const unix = /^unix\/(\/.+)$/.exec(u);
+      if (unix) return { text: u, address: { kind: 'unix', path: unix[1] as string }, ref: { file, line } };
       const https = u.startsWith('https://');
       return { text: u, address: parseAddress(u.replace(/^(https?|h2c):\/\//, ''), https ? 443 : 80), ref: { file, line } };
     };
@@ -131,6 +140,13 @@ export function readCaddyfile(
           args = args.slice(1);
         }
         const ups: Upstream[] = args.map((u) => upstream(u, d.line));
+        proxyDirectives.push({
+          siteId,
+          name,
+          line: d.line,
+          text: d.args.map((t) => t.text).join(' '),
+          hasBlock: Boolean(d.block),
+        });
         const headerUp: HeaderRule[] = [];
         let tlsTransport = false;
         for (const sub of d.block ?? []) {
@@ -187,7 +203,7 @@ export function readCaddyfile(
     const trusted = hopTrusted ?? globalTrusted;
     const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
     sites.push({
-      id: `caddy:${file}:${site.line}`,
+      id: siteId,
       label: `caddy :${(tlsPorts.length ? tlsPorts : listeners.map((l) => l.port)).join(',')} (${baseName(file)}:${site.line})`,
       ref,
       names: names.filter((n) => n && n !== 'localhost' && !n.startsWith('{')),
@@ -212,6 +228,7 @@ export function readCaddyfile(
       globalTrusted,
       globalRef: { file, line: parsed.global?.line ?? 1 },
       hasGlobalBlock: Boolean(parsed.global),
+      proxyDirectives,
     },
   };
   return { config, errors: parsed.errors };
@@ -223,9 +240,11 @@ export const caddyCollector: Collector = {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
-      if (!isCaddyfileName(name)) continue;
+      if (!isCaddyfileName(name) && !f.explicit) continue;
       const src = readText(ctx, f);
       if (src === undefined) continue;
+      // Named on the command line under another name, the content decides.
+      if (!isCaddyfileName(name) && sniffConfigFormat(src) !== 'caddy') continue;
       ctx.claimed.add(f.abs);
       const { config, errors } = readCaddyfile(f.display, src);
       for (const e of errors)

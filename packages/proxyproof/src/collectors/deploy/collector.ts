@@ -8,11 +8,12 @@
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
-import type { ComposeFile, ComposePort, ComposeService } from '../../model/deploy.js';
+import type { ComposeFile, ComposePort, ComposeService, KubeWorkload } from '../../model/deploy.js';
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
+import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
-import { buildAppServer, type LaunchContext } from './appserver.js';
+import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
 import {
   type Dockerfile,
   dockerArgv,
@@ -28,11 +29,12 @@ import {
   systemdEnvironment,
   systemdExecArgv,
 } from './formats.js';
+import { valuesForLines, valuesOnLine } from './helm.js';
+import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
 import { type FoundInvocation, findInvocations, type PyServerKind, shlexSplit } from './servers.js';
 import { splitCommands } from './shell.js';
 
 /** Config-like files above this size are skipped with a note (a real one is a few KB). */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const PROXY_IMAGE = /(^|\/)(nginx|nginxinc\/[\w-]+|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)(:|@|$|-)/i;
 
@@ -40,12 +42,17 @@ export function isComposeFile(name: string): boolean {
   return /^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(name);
 }
 export function isDockerfile(name: string): boolean {
-  return /^(Dockerfile|Containerfile)(\.[\w.-]+)?$/.test(name) || /\.(dockerfile|Dockerfile)$/.test(name);
+  return (
+    /^(Dockerfile|Containerfile)(\.[\w.-]+)?$/.test(name) ||
+    /\.(dockerfile|Dockerfile)$/.test(name) ||
+    // A project's variants: `dockerfile_flyio`, `Dockerfile-prod`, `dockerfile.j2` (rendered name).
+    /^[Dd]ockerfile[_-][\w.-]+$/.test(name)
+  );
 }
 
-export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_CONFIG_BYTES): string | undefined {
+export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_SOURCE_BYTES): string | undefined {
   if (f.size > cap) {
-    const message = `skipped: ${f.size} bytes is over the ${cap}-byte limit for configuration files`;
+    const message = tooLarge(f.size, cap, cap === MAX_SOURCE_BYTES ? 'deployment files and app source' : 'this kind of file');
     ctx.facts.diagnostics.push({ level: 'note', file: f.display, message });
     ctx.skip(f, message);
     return undefined;
@@ -76,6 +83,10 @@ class DeployRun {
   private readonly pins: Pinned = {};
   private readonly reportedPy = new Set<string>();
   private readonly composeFiles: ComposeFile[] = [];
+  /** supervisord config files an image copies and runs (CMD supervisord): their programs run in a container. */
+  private readonly imageConfs = new Map<string, DiscoveredFile>();
+  /** Dockerfiles a platform builds and routes to through its own proxy (render.yaml, fly.toml). */
+  private readonly platformOf = new Map<string, { name: string; ref: SourceRef }>();
 
   constructor(private readonly ctx: CollectContext) {
     for (const f of ctx.files) this.byAbs.set(f.abs, f);
@@ -98,8 +109,11 @@ class DeployRun {
         this.dockerfiles.set(f.abs, { f, df, used: false });
         this.ctx.claimed.add(f.abs);
       }
+    this.platforms();
+    this.supervisordImages();
     for (const f of files) if (isComposeFile(basename(f.abs))) guarded(this.ctx, f.display, () => this.compose(f));
     for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.dockerfileAlone(d.f, d.df));
+    this.kubernetes(files);
     for (const f of files) {
       const name = basename(f.abs);
       if (/\.service$/.test(name)) guarded(this.ctx, f.display, () => this.systemd(f));
@@ -131,7 +145,7 @@ class DeployRun {
   private isShellScript(f: DiscoveredFile): boolean {
     const name = basename(f.abs);
     if (/\.(sh|bash)$/.test(name)) return true;
-    if (name.includes('.') || f.size > MAX_CONFIG_BYTES || f.size < 3) return false;
+    if (name.includes('.') || f.size > MAX_SOURCE_BYTES || f.size < 3) return false;
     const head = this.ctx.read(f).subarray(0, 64).toString('utf8');
     return /^#!\s*\S*\b(sh|bash|dash|ash)\b/.test(head) || /^#!\s*\/usr\/bin\/env\s+(sh|bash)\b/.test(head);
   }
@@ -148,7 +162,10 @@ class DeployRun {
     let chosen: DiscoveredFile | undefined;
     let assumed = false;
     if (path) {
-      const norm = path.replace(/^(python|file):/, '').replace(/^\.\//, '');
+      // `-c python:pkg.gunicorn_conf` names a module (gunicorn 20+): pkg/gunicorn_conf.py (or its package __init__).
+      const norm = /^python:/.test(path)
+        ? `${path.slice(7).replace(/\./g, '/')}.py`
+        : path.replace(/^file:/, '').replace(/^\.\//, '');
       const segs = norm.split('/').filter(Boolean);
       let best = 0;
       for (const f of pyFiles) {
@@ -262,6 +279,12 @@ class DeployRun {
     const raw = parseCompose(text);
     for (const p of raw.problems)
       this.ctx.facts.diagnostics.push({ level: 'error', file: f.display, line: p.line, column: p.column, message: p.message });
+    // A compose file that gave no services because it does not parse (or is an alias bomb) was not used.
+    const fatal = raw.problems[0];
+    if (fatal && raw.services.length === 0) {
+      this.ctx.skip(f, fatal.message, fatal.line);
+      return;
+    }
     const dir = dirname(f.abs);
     const dotenvFile = this.byAbs.get(join(dir, '.env'));
     const dotenv = dotenvFile ? parseEnvFile(readText(this.ctx, dotenvFile) ?? '') : {};
@@ -310,8 +333,11 @@ class DeployRun {
           typeof ef === 'string' ? ef : ef && typeof ef === 'object' ? String((ef as Record<string, unknown>).path ?? '') : '';
         if (!p) continue;
         svc.envFiles.push(p);
-        const file = this.byAbs.get(resolve(dir, p));
+        // A repository ships the env file as a template (`env_template`, `.env.example`) that users copy to `.env`.
+        const file = this.byAbs.get(resolve(dir, p)) ?? this.envTemplateFor(resolve(dir, p));
         if (file) {
+          svc.envFileRefs ??= [];
+          svc.envFileRefs.push(refIn(this.ctx, file.display, 1));
           const t = readText(this.ctx, file);
           if (t !== undefined)
             for (const [k, e] of Object.entries(parseEnvFile(t)))
@@ -320,7 +346,10 @@ class DeployRun {
                 origin: 'env',
                 envVar: k,
                 ref: refIn(this.ctx, file.display, e.line),
-                note: `env_file ${p}`,
+                note:
+                  file.abs === resolve(dir, p)
+                    ? `env_file ${p}`
+                    : `env_file ${p} (not in the tree; its template ${basename(file.abs)} read)`,
               };
         }
       }
@@ -359,6 +388,15 @@ class DeployRun {
           const n = Number.parseInt(String(str(item) ?? ''), 10);
           if (Number.isInteger(n)) svc.expose.push({ port: n, ref: refIn(this.ctx, f.display, s.itemLine('expose', i)) });
         });
+      const aliases = new Set<string>();
+      for (const k of ['container_name', 'hostname']) if (typeof v[k] === 'string') aliases.add(str(v[k]) ?? '');
+      if (v.networks && typeof v.networks === 'object' && !Array.isArray(v.networks))
+        for (const n of Object.values(v.networks as Record<string, unknown>))
+          if (n && typeof n === 'object' && Array.isArray((n as Record<string, unknown>).aliases))
+            for (const a of (n as Record<string, unknown[]>).aliases as unknown[]) aliases.add(String(a));
+      aliases.delete('');
+      aliases.delete(s.name);
+      if (aliases.size) svc.aliases = [...aliases];
       if (Array.isArray(v.networks)) svc.networks = v.networks.map(String);
       else if (v.networks && typeof v.networks === 'object') svc.networks = Object.keys(v.networks);
       if (typeof v.network_mode === 'string') svc.networkMode = v.network_mode;
@@ -439,9 +477,66 @@ class DeployRun {
         for (const inv of invs) svc.appServers.push(this.push(inv, lc, near));
       }
       if (svc.appServers.length > 0 && svc.role === 'other') svc.role = 'app';
+      if (svc.role === 'app') this.outsideProxy(svc, v, s, raw.externalNetworks ?? [], f.display);
       cf.services.push(svc);
     }
     this.composeFiles.push(cf);
+  }
+
+  /**
+   * Signs that a reverse proxy the files do not hold routes to this service (Coolify, Dokploy, a shared Traefik or
+   * nginx-proxy on the host): router labels, nginx-proxy's VIRTUAL_HOST, an external network (made by the proxy's
+   * own stack), or a comment of the compose file that says a proxy routes to the containers.
+   */
+  private outsideProxy(
+    svc: ComposeService,
+    v: Record<string, unknown>,
+    s: { keyLine: (k: string) => number; itemLine: (k: string, i: number) => number },
+    external: string[],
+    file: string,
+  ): void {
+    const out: Array<{ why: string; ref: SourceRef }> = [];
+    const labels: Array<[string, number]> = Array.isArray(v.labels)
+      ? v.labels.map((l, i) => [String(l), s.itemLine('labels', i)])
+      : v.labels && typeof v.labels === 'object'
+        ? Object.entries(v.labels as Record<string, unknown>).map(([k, x], i) => [`${k}=${String(x)}`, s.itemLine('labels', i)])
+        : [];
+    const router = labels.find(([l]) => /^(traefik\.(enable|http\.)|caddy(_\d+)?[=.]|com\.centurylinklabs|coolify\.)/i.test(l));
+    if (router)
+      out.push({
+        why: `label ${router[0].split('=')[0]}: a reverse proxy routes to it`,
+        ref: refIn(this.ctx, file, router[1] || s.keyLine('labels')),
+      });
+    const vh = svc.environment.VIRTUAL_HOST;
+    if (vh) out.push({ why: 'VIRTUAL_HOST: nginx-proxy routes to it', ref: vh.ref });
+    const net = svc.networks.find((n) => external.includes(n));
+    if (net)
+      out.push({
+        why: `external network ${net}: created by another stack (the proxy's)`,
+        ref: refIn(this.ctx, file, s.keyLine('networks')),
+      });
+    if (svc.ports.length === 0) {
+      const lines = this.ctx.facts.sources.get(file) ?? [];
+      const i = lines.findIndex((l) =>
+        /^\s*#.*\b(traefik|coolify|dokploy|caprover|caddy|nginx-proxy|reverse[- ]proxy)\b/i.test(l),
+      );
+      if (i >= 0)
+        out.push({ why: 'the compose file says a reverse proxy routes to its containers', ref: refIn(this.ctx, file, i + 1) });
+    }
+    if (out.length) svc.outsideProxy = out;
+  }
+
+  /** The committed template of an env file that is not in the tree: `.env` <- `env_template`, `.env.example`... */
+  private envTemplateFor(abs: string): DiscoveredFile | undefined {
+    const dir = dirname(abs);
+    const stem = basename(abs)
+      .replace(/^\./, '')
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const re = new RegExp(
+      `^\\.?(${stem}[._-]?(template|example|sample|dist|default|tmpl)|(template|example|sample)[._-]?\\.?${stem})$`,
+      'i',
+    );
+    return this.ctx.files.find((f) => dirname(f.abs) === dir && re.test(basename(f.abs)));
   }
 
   private dockerfileAlone(f: DiscoveredFile, df: Dockerfile): void {
@@ -476,10 +571,186 @@ class DeployRun {
       if (script) {
         this.consumedScripts.add(script.abs);
         for (const { inv, line } of this.scriptInvocations(script, stringEnv))
-          this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
+          this.onPlatform(this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near), f);
       }
     }
-    for (const inv of invs) this.push(inv, lc, near);
+    for (const inv of invs) this.onPlatform(this.push(inv, lc, near), f);
+  }
+
+  // ------------------------------------------------------------------ Kubernetes workloads (manifests, Helm templates)
+
+  private kubernetes(files: DiscoveredFile[]): void {
+    const manifests: Array<{ f: DiscoveredFile; m: KubeManifest }> = [];
+    for (const f of files) {
+      const name = basename(f.abs);
+      // Kubernetes YAML is a config (model/limits.ts); the kube collector notes a file over the limit.
+      if (!/\.ya?ml(\.[\w]+)?$/i.test(name) || isComposeFile(name) || f.size > MAX_CONFIG_BYTES) continue;
+      const text = readText(this.ctx, f, MAX_CONFIG_BYTES);
+      if (text === undefined || !looksLikeKubeManifest(text)) continue;
+      guarded(this.ctx, f.display, () => {
+        const m = parseKubeManifest(text);
+        if (m) manifests.push({ f, m });
+      });
+    }
+    if (manifests.length === 0) return;
+    const configMaps: Array<KubeConfigMapRaw & { file: string }> = manifests.flatMap(({ f, m }) =>
+      m.configMaps.map((c) => ({ ...c, file: f.display })),
+    );
+    this.ctx.facts.workloads ??= { workloads: [], entries: [] };
+    const wf = this.ctx.facts.workloads;
+    for (const { f, m } of manifests) {
+      for (const e of m.entries)
+        wf.entries.push({
+          kind: e.kind,
+          name: e.name,
+          ref: refIn(this.ctx, f.display, e.line),
+          tls: e.tlsLine ? refIn(this.ctx, f.display, e.tlsLine) : undefined,
+        });
+      for (const w of m.workloads) guarded(this.ctx, f.display, () => this.kubeWorkload(f, w, configMaps, wf.workloads));
+    }
+  }
+
+  private kubeWorkload(
+    f: DiscoveredFile,
+    w: KubeManifest['workloads'][number],
+    configMaps: Array<KubeConfigMapRaw & { file: string }>,
+    out: KubeWorkload[],
+  ): void {
+    const lines = this.ctx.facts.sources.get(f.display) ?? this.ctx.read(f).toString('utf8').split(/\r?\n/);
+    const kw: KubeWorkload = {
+      kind: w.kind,
+      name: w.name,
+      file: f.display,
+      ref: refIn(this.ctx, f.display, w.line),
+      hostNetwork: w.hostNetwork,
+      containers: [],
+    };
+    out.push(kw);
+    const near = [dirname(f.abs), dirname(dirname(f.abs))];
+    // A Helm chart's values.yaml (next to templates/) explains placeholders; the chart root is near too.
+    for (const c of w.containers) {
+      const envKeyText = c.envKey ? (lines[c.envKey.line - 1] ?? '') : '';
+      // A Helm image (`{{ .Values.nginx.image.repository }}:...`) is resolved with the chart's values.yaml.
+      const imageValues =
+        c.image && /__tpl_/.test(c.image) && c.imageLine
+          ? valuesForLines(this.ctx, f.display, f.abs, c.imageLine, c.imageLine)
+          : undefined;
+      const image = imageValues ? c.image?.replace(/__tpl_[A-Za-z0-9_]*__/g, (m) => imageValues.get(m) ?? m) : c.image;
+      const kc: KubeWorkload['containers'][number] = {
+        name: c.name,
+        image,
+        proxy: PROXY_IMAGE.test(image ?? ''),
+        ref: refIn(this.ctx, f.display, c.line),
+        envKey: c.envKey
+          ? { line: c.envKey.line, itemIndent: c.envKey.itemIndent ?? `${/^\s*/.exec(envKeyText)?.[0] ?? ''}  ` }
+          : undefined,
+        appServers: [],
+      };
+      kw.containers.push(kc);
+      if (!c.argv) continue;
+      const env: Record<string, Valued<string>> = {};
+      const notes: string[] = [];
+      for (const src of c.envSources) {
+        const cm = src.kind === 'configMap' ? configMaps.find((x) => sameKubeName(x.name, src.name)) : undefined;
+        if (cm)
+          for (const [k, e] of Object.entries(cm.data))
+            env[k] = {
+              value: e.value,
+              origin: 'env',
+              envVar: k,
+              ref: refIn(this.ctx, cm.file, e.line),
+              note: `ConfigMap ${cm.name}`,
+            };
+        else
+          notes.push(
+            `envFrom ${src.kind} ${src.name} (line ${src.line}) is not among the linted files: variables set there are unknown`,
+          );
+      }
+      for (const [k, e] of Object.entries(c.env))
+        env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, e.line), note: 'container env' };
+      for (const k of c.envFrom)
+        env[k] = { value: '', origin: 'unknown', envVar: k, note: 'container env valueFrom (a Secret, ConfigMap or field)' };
+      const stringEnv = Object.fromEntries(
+        Object.entries(env)
+          .filter(([, e]) => e.origin !== 'unknown')
+          .map(([k, e]) => [k, e.value]),
+      );
+      const [from, to] = c.argvLines ?? [c.line, c.line];
+      const lineOf = (kind: string): number => {
+        const re = new RegExp(`\\b${kind}\\b`);
+        for (let l = from; l <= to && l <= lines.length; l++) if (re.test(lines[l - 1] ?? '')) return l;
+        return from;
+      };
+      const lc = (line: number): Omit<LaunchContext, 'loadConfig' | 'versions'> => ({
+        via: 'k8s',
+        ref: refIn(this.ctx, f.display, line),
+        service: w.name || c.name,
+        env,
+        container: true,
+        ports: [],
+        networkMode: w.hostNetwork ? 'host' : undefined,
+        notes: [...notes, `${w.kind} ${w.name || '(unnamed)'}, container ${c.name || '(unnamed)'}`],
+      });
+      // Helm: `.Values` placeholders in the command take the chart's default values (what `helm template` renders);
+      // a value that is a whole word (extraArgs) may hold several arguments.
+      const chart = valuesForLines(this.ctx, f.display, f.abs, from, to);
+      const argv = chart.size
+        ? c.argv.flatMap((w) =>
+            chart.has(w) ? shlexSplit(chart.get(w) as string) : [w.replace(/__tpl_[A-Za-z0-9_]*__/g, (m) => chart.get(m) ?? m)],
+          )
+        : c.argv;
+      let invs = findInvocations(argv, {}, []);
+      const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
+      if ((invs.length === 0 || invs.some((i) => i.unresolvedVars.length > 0)) && sh > 0 && argv[sh + 1] !== undefined)
+        invs = splitCommands(argv[sh + 1] as string, (n) => stringEnv[n]).flatMap((cmd) =>
+          findInvocations(
+            cmd.argv.map((x) => x.text),
+            cmd.assignments,
+            cmd.argv.filter((x) => x.unresolved).flatMap((x) => x.vars),
+          ),
+        );
+      if (invs.length === 0) {
+        const script = this.scriptIn(argv, near);
+        if (script) {
+          this.consumedScripts.add(script.abs);
+          for (const { inv, line } of this.scriptInvocations(script, stringEnv))
+            kc.appServers.push(
+              this.push(
+                inv,
+                {
+                  ...lc(from),
+                  ref: refIn(this.ctx, script.display, line),
+                  notes: [...lc(from).notes, `started by ${basename(script.abs)} from ${w.kind} ${w.name}`],
+                },
+                near,
+              ),
+            );
+        }
+      }
+      for (const inv of invs) {
+        const line = lineOf(inv.kind);
+        const i = this.push(inv, lc(line), near);
+        kc.appServers.push(i);
+        this.helmFeeds(f, line, this.ctx.facts.appServers[i] as AppServerFacts);
+      }
+    }
+  }
+
+  /** The chart's values written into a launch line (`{{ .Values.web.extraArgs }}`): where an operator edits. */
+  private helmFeeds(f: DiscoveredFile, line: number, s: AppServerFacts): void {
+    const text = this.ctx.facts.sources.get(f.display)?.[line - 1] ?? '';
+    for (const v of valuesOnLine(this.ctx, f.display, f.abs, line)) {
+      if (!v.value) continue;
+      const expr = v.path.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\.');
+      const appends = new RegExp(`(^|[\\s'"])\\{\\{-?\\s*\\$?\\.Values\\.${expr}\\b[^}]*\\}\\}(?=$|[\\s'"\\]])`).test(text);
+      s.valuesFeeds ??= [];
+      s.valuesFeeds.push({
+        path: v.path.join('.'),
+        value: v.value.value,
+        ref: refIn(this.ctx, v.value.file, v.value.line),
+        appends,
+      });
+    }
   }
 
   // ------------------------------------------------------------------ systemd, Procfile, supervisord, scripts
@@ -534,6 +805,7 @@ class DeployRun {
     }
     const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
     const unitName = basename(f.abs).replace(/\.service$/, '');
+    const activation = this.socketUnitFor(f, unit);
     for (const ex of svc.get('ExecStart') ?? []) {
       if (!ex.value) continue;
       const { argv, unresolved } = systemdExecArgv(ex.value, stringEnv);
@@ -554,9 +826,89 @@ class DeployRun {
             this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
         }
       }
-      for (const inv of invs) this.push(inv, lc, near);
+      for (const inv of invs) {
+        const i = this.push(inv, lc, near);
+        if (activation) this.socketActivated(this.ctx.facts.appServers[i] as AppServerFacts, activation);
+      }
       invs = [];
     }
+  }
+
+  /**
+   * The .socket unit that hands this service its listening sockets (systemd.socket(5)): the same unit name, a
+   * socket unit whose `Service=` names it, or a `.socket` the service Requires/Wants/BindsTo (placeholder names
+   * such as `%APP%.socket` match any socket unit, when the tree holds exactly one).
+   */
+  private socketUnitFor(
+    f: DiscoveredFile,
+    unit: ReturnType<typeof parseSystemdUnit>,
+  ): { file: DiscoveredFile; listens: Array<{ value: string; line: number }> } | undefined {
+    const sockets = this.ctx.files.filter((x) => /\.socket$/.test(x.abs));
+    if (sockets.length === 0) return undefined;
+    const name = basename(f.abs).replace(/\.service$/, '');
+    const read = (x: DiscoveredFile) => {
+      const t = readText(this.ctx, x);
+      return t === undefined ? undefined : parseSystemdUnit(t);
+    };
+    const listensOf = (x: DiscoveredFile) => {
+      const u = read(x);
+      const l = u?.sections.get('Socket')?.get('ListenStream') ?? [];
+      return l.length ? { file: x, listens: l } : undefined;
+    };
+    const same = sockets.find((x) => basename(x.abs) === `${name}.socket`);
+    if (same) return listensOf(same);
+    for (const x of sockets) {
+      const svc = read(x)?.sections.get('Socket')?.get('Service')?.at(-1)?.value;
+      if (svc === `${name}.service`) return listensOf(x);
+    }
+    const wanted = ['Requires', 'Wants', 'BindsTo', 'After']
+      .flatMap((k) => unit.sections.get('Unit')?.get(k) ?? [])
+      .flatMap((v) => v.value.split(/\s+/))
+      .filter((v) => v.endsWith('.socket'));
+    for (const w of wanted) {
+      const exact = sockets.find((x) => basename(x.abs) === w);
+      if (exact) return listensOf(exact);
+      if (/%[A-Za-z_]+%|__tpl_|\$\{?[A-Za-z_]/.test(w) && sockets.length === 1) return listensOf(sockets[0] as DiscoveredFile);
+    }
+    return undefined;
+  }
+
+  /**
+   * gunicorn started by systemd socket activation listens on the sockets systemd passes (LISTEN_FDS), not on its
+   * bind setting (gunicorn/systemd.py, gunicorn/arbiter.py); a ListenStream path is a unix socket, whose peers
+   * gunicorn always trusts. uvicorn takes an inherited socket only with --fd: its own bind stays.
+   */
+  private socketActivated(
+    s: AppServerFacts,
+    act: { file: DiscoveredFile; listens: Array<{ value: string; line: number }> },
+  ): void {
+    if (s.kind !== 'gunicorn') return;
+    const binds: AppServerFacts['binds'] = [];
+    for (const l of act.listens) {
+      const ref = refIn(this.ctx, act.file.display, l.line);
+      const v = l.value.trim();
+      if (v.startsWith('/') || v.startsWith('@') || /^%[A-Za-z_]+%/.test(v) || (/\//.test(v) && !/^\[?[\d.:]+\]?:?\d*$/.test(v)))
+        binds.push({ kind: 'unix', path: v, exposure: 'unix', reach: 'unix', ref });
+      else {
+        const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(v);
+        const host = m ? ((m[1] ?? m[2]) as string) : '::';
+        const port = Number(m ? m[3] : v);
+        const exposure = exposureOf(host);
+        binds.push({
+          kind: 'tcp',
+          host,
+          port: Number.isInteger(port) ? port : undefined,
+          exposure,
+          reach: exposure === 'loopback' ? 'loopback' : 'network',
+          ref,
+        });
+      }
+    }
+    if (binds.length === 0) return;
+    s.binds = binds;
+    s.notes?.push(
+      `socket activation: systemd passes the sockets of ${basename(act.file.abs)} (ListenStream), which gunicorn uses instead of its bind setting`,
+    );
   }
 
   private procfile(f: DiscoveredFile): void {
@@ -593,7 +945,74 @@ class DeployRun {
     }
   }
 
+  /**
+   * render.yaml (`runtime`/`env: docker`, `dockerfilePath`, default ./Dockerfile) and fly.toml (`[build] dockerfile`,
+   * default Dockerfile next to it): the platform's proxy ends TLS and connects to the container from its own address.
+   */
+  private platforms(): void {
+    for (const f of this.ctx.files) {
+      const name = basename(f.abs);
+      if (name !== 'render.yaml' && name !== 'fly.toml') continue;
+      const text = readText(this.ctx, f);
+      if (text === undefined) continue;
+      const lines = text.split(/\r?\n/);
+      const lineOf = (re: RegExp) => lines.findIndex((l) => re.test(l)) + 1;
+      const at = (p: string, line: number) => {
+        const hit = this.byAbs.get(resolve(dirname(f.abs), p));
+        if (hit)
+          this.platformOf.set(hit.abs, {
+            name: name === 'render.yaml' ? 'Render' : 'Fly.io',
+            ref: refIn(this.ctx, f.display, line),
+          });
+      };
+      if (name === 'fly.toml') {
+        const m = /^\s*dockerfile\s*=\s*["']([^"']+)["']/m.exec(text);
+        at(m?.[1] ?? 'Dockerfile', m ? lineOf(/^\s*dockerfile\s*=/) : lineOf(/^\s*\[http_service\]|^\s*\[\[services\]\]/) || 1);
+        continue;
+      }
+      for (let i = 0; i < lines.length; i++) {
+        if (!/^\s*(env|runtime):\s*docker\b/.test(lines[i] as string)) continue;
+        // the service's other keys: up to the next `- type:` item
+        let end = i + 1;
+        while (end < lines.length && end < i + 60 && !/^\s*-\s*(type|name):/.test(lines[end] as string)) end++;
+        let start = i;
+        while (start > 0 && start > i - 30 && !/^\s*-\s*(type|name):/.test(lines[start] as string)) start--;
+        const dp = lines
+          .slice(start, end)
+          .map((x) => /^\s*dockerfilePath:\s*["']?([^"'\s]+)/.exec(x)?.[1])
+          .find(Boolean);
+        at(dp ?? './Dockerfile', i + 1);
+      }
+    }
+  }
+
+  private onPlatform(index: number, dockerfile: DiscoveredFile): void {
+    const p = this.platformOf.get(dockerfile.abs);
+    const s = this.ctx.facts.appServers[index];
+    if (p && s) s.platform = p;
+  }
+
+  /** Dockerfiles whose command is supervisord: the config files they COPY/ADD from the tree. */
+  private supervisordImages(): void {
+    for (const d of this.dockerfiles.values()) {
+      const argv = dockerArgv(d.df)?.argv ?? [];
+      if (!argv.some((a) => /(^|\/)supervisord(\s|$)/.test(a))) continue;
+      for (const ins of d.df.instructions) {
+        if (ins.cmd !== 'COPY' && ins.cmd !== 'ADD') continue;
+        const words = (ins.json ?? shlexSplit(ins.args)).filter((w) => !w.startsWith('--'));
+        for (const src of words.slice(0, -1)) {
+          const tail = src.replace(/^\.?\//, '');
+          if (!tail || /[*?]/.test(tail)) continue;
+          const hit = this.ctx.files.find((x) => x.display === tail || x.display.endsWith(`/${tail}`));
+          if (hit && /\.(conf|ini)$/.test(hit.abs)) this.imageConfs.set(hit.abs, d.f);
+        }
+      }
+    }
+  }
+
   private supervisord(f: DiscoveredFile): void {
+    // Every .conf is looked at; one over the limit is somebody else's (a generated nginx config), not a note here.
+    if (f.size > MAX_SOURCE_BYTES) return;
     const text = readText(this.ctx, f);
     if (text === undefined || !/^\s*\[(program|fcgi-program):/m.test(text)) return;
     this.ctx.claimed.add(f.abs);
@@ -610,19 +1029,33 @@ class DeployRun {
             note: 'supervisord environment=',
           };
       const argv = shlexSplit(prog.command.value);
-      for (const inv of findInvocations(argv, {}, [])) {
-        this.push(
+      const image = this.imageConfs.get(f.abs);
+      let invs = findInvocations(argv, {}, []);
+      // `bash -c "cd /app && ... && gunicorn ..."`: the shell string holds the server.
+      const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
+      if (invs.length === 0 && sh > 0 && argv[sh + 1] !== undefined)
+        invs = splitCommands(argv[sh + 1] as string, () => undefined).flatMap((c) =>
+          findInvocations(
+            c.argv.map((w) => w.text),
+            c.assignments,
+            c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
+          ),
+        );
+      for (const inv of invs) {
+        const i = this.push(
           inv,
           {
             via: 'supervisord',
             ref: refIn(this.ctx, f.display, prog.command.line),
             service: prog.program,
             env,
-            container: false,
-            notes: [],
+            container: image !== undefined,
+            dockerOnly: image !== undefined,
+            notes: image ? [`supervisord runs it inside the image of ${image.display} (CMD supervisord)`] : [],
           },
           [dirname(f.abs)],
         );
+        if (image) this.onPlatform(i, image);
       }
     }
   }
@@ -668,6 +1101,19 @@ class DeployRun {
         dirname(f.abs),
       ]);
   }
+}
+
+/** Kubernetes object names compared with template placeholders as wildcards (`__tpl_x__-config` ~ `app-config`). */
+function sameKubeName(a: string, b: string): boolean {
+  if (a === b) return true;
+  const pat = (s: string) =>
+    new RegExp(
+      `^${s
+        .split(/__tpl_[A-Za-z0-9_]*__/)
+        .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
+  return /__tpl_/.test(a) ? pat(a).test(b) : /__tpl_/.test(b) ? pat(b).test(a) : false;
 }
 
 export const deployCollector: Collector = {

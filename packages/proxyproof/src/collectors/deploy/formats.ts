@@ -3,8 +3,9 @@
  * supervisord programs, shell scripts and compose files. Each returns plain data with 1-based lines;
  * none of them runs anything.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap, type Node as YamlNode } from 'yaml';
+import type { YAMLMap, Node as YamlNode } from 'yaml';
 import type { ComposePort } from '../../model/deploy.js';
+import { MAX_YAML_ALIASES, yaml, yamlValueProblem } from '../proxy/yaml.js';
 import { shlexSplit } from './shell.js';
 
 export interface Problem {
@@ -352,6 +353,8 @@ export function supervisordEnvironment(value: string): Record<string, string> {
 
 export interface ComposeRaw {
   name?: string;
+  /** Top-level networks declared `external: true` (created outside this file: a reverse proxy's network). */
+  externalNetworks?: string[];
   services: Array<{
     name: string;
     line: number;
@@ -366,6 +369,7 @@ export interface ComposeRaw {
 }
 
 export function parseCompose(text: string): ComposeRaw {
+  const { LineCounter, parseDocument, isMap, isScalar, isSeq } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false });
   const problems: Problem[] = [];
@@ -377,16 +381,26 @@ export function parseCompose(text: string): ComposeRaw {
   if (problems.length > 0) return out;
   let js: unknown;
   try {
-    js = doc.toJS({ maxAliasCount: 1000 });
+    js = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
-    problems.push({ line: 1, message: `YAML: ${(e as Error).message}` });
+    problems.push(yamlValueProblem(e, text));
     return out;
   }
   if (!js || typeof js !== 'object') return out;
   const root = js as Record<string, unknown>;
   if (typeof root.name === 'string') out.name = root.name;
-  const servicesNode = doc.get('services', true) as YamlNode | undefined;
-  const services = root.services;
+  if (root.networks && typeof root.networks === 'object')
+    out.externalNetworks = Object.entries(root.networks as Record<string, unknown>)
+      .filter(([, v]) => v && typeof v === 'object' && (v as Record<string, unknown>).external)
+      .map(([k]) => k);
+  // Compose file format v1 (docker-compose 1.x, no `version:`): services are the top-level keys themselves.
+  const v1 =
+    root.services === undefined &&
+    root.version === undefined &&
+    Object.values(root).length > 0 &&
+    Object.values(root).every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && ('image' in x || 'build' in x));
+  const servicesNode = (v1 ? doc.contents : doc.get('services', true)) as YamlNode | undefined;
+  const services = v1 ? root : root.services;
   if (!services || typeof services !== 'object') return out;
   const lineOf = (n: YamlNode | undefined | null): number => (n?.range ? lineCounter.linePos(n.range[0]).line : 0);
   for (const [name, value] of Object.entries(services as Record<string, unknown>)) {

@@ -7,8 +7,10 @@
  */
 import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
-import type { FrontFacts, FrontName } from '../../model/proxy.js';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
+import type { FrontFacts, FrontName, KubeIngress } from '../../model/proxy.js';
 import { baseName, readText } from '../proxy/common.js';
+import { templatefileBindings } from './terraform.js';
 
 /** What each front sends upstream and where it connects from (provider documentation). */
 export const FRONTS: Record<FrontName, { terminatesTls: boolean; sends: string[]; ranges: string[]; what: string }> = {
@@ -72,6 +74,44 @@ function lineOf(src: string, re: RegExp): number {
   return i + 1;
 }
 
+/**
+ * Cloud load balancers that an Ingress's class creates (called by the kube collector once it read the Ingresses):
+ * GKE's `gce`/`gce-internal` class is Google's HTTP(S) load balancer, AWS Load Balancer Controller's
+ * `alb` an ALB, AGIC's `azure/application-gateway` an Application Gateway. Each is an L7 proxy that sends
+ * X-Forwarded-Proto/-For; it ends TLS when the Ingress gives it a certificate.
+ */
+export function ingressFronts(ingresses: KubeIngress[]): FrontFacts[] {
+  const out: FrontFacts[] = [];
+  for (const ing of ingresses) {
+    const cls = ing.className?.value ?? '';
+    const keys = Object.keys(ing.annotations);
+    const has = (prefix: string) => keys.some((k) => k.startsWith(prefix));
+    let name: FrontName | undefined;
+    let certs: string[] = [];
+    if (/^gce(-internal)?$/.test(cls)) {
+      name = 'gcp-lb';
+      certs = ['networking.gke.io/managed-certificates', 'ingress.gcp.kubernetes.io/pre-shared-cert'];
+    } else if (cls === 'alb' || has('alb.ingress.kubernetes.io/')) {
+      name = 'aws-alb';
+      certs = ['alb.ingress.kubernetes.io/certificate-arn'];
+    } else if (cls === 'azure/application-gateway' || has('appgw.ingress.kubernetes.io/')) {
+      name = 'azure-appgw';
+      certs = ['appgw.ingress.kubernetes.io/appgw-ssl-certificate'];
+    }
+    if (!name) continue;
+    const cert = certs.map((k) => ing.annotations[k]?.ref).find(Boolean) ?? ing.tls;
+    const listenHttps = /HTTPS/.test(ing.annotations['alb.ingress.kubernetes.io/listen-ports']?.value ?? '');
+    const f = front(
+      name,
+      [ing.className?.ref ?? ing.ref, ...(cert ? [cert] : [])],
+      `${ing.name}: the ${cls || name} Ingress class creates ${FRONTS[name].what}${cert || listenHttps ? ', which ends TLS' : ''}`,
+    );
+    f.terminatesTls = Boolean(cert || listenHttps);
+    out.push(f);
+  }
+  return out;
+}
+
 export const frontCollector: Collector = {
   name: 'front',
   collect(ctx) {
@@ -100,14 +140,18 @@ export const frontCollector: Collector = {
         const src = readText(ctx, f);
         if (!src || !/internal_port|\[http_service\]|\[\[services\]\]/.test(src)) continue;
         const line = lineOf(src, /handlers\s*=\s*\[[^\]]*"tls"/) || lineOf(src, /^\s*\[http_service\]/);
-        if (line)
-          add(
-            front(
-              'fly',
-              [{ file: f.display, line, snippet: (src.split(/\r?\n/)[line - 1] ?? '').trim() }],
-              "Fly's proxy ends TLS (tls handler) and forwards plain HTTP to internal_port",
-            ),
+        if (line) {
+          const x = front(
+            'fly',
+            [{ file: f.display, line, snippet: (src.split(/\r?\n/)[line - 1] ?? '').trim() }],
+            "Fly's proxy ends TLS (tls handler) and forwards plain HTTP to internal_port",
           );
+          const portLine = lineOf(src, /^\s*internal_port\s*=\s*\d+/);
+          const port = Number(/internal_port\s*=\s*(\d+)/.exec(src.split(/\r?\n/)[portLine - 1] ?? '')?.[1]);
+          if (portLine && Number.isFinite(port))
+            x.targetPort = { port, ref: { file: f.display, line: portLine, snippet: `internal_port = ${port}` } };
+          add(x);
+        }
         continue;
       }
       if (name === 'Procfile') {
@@ -129,8 +173,12 @@ export const frontCollector: Collector = {
         if (line) add(front('render', [{ file: f.display, line }], "a Render web service: Render's proxy ends TLS"));
         continue;
       }
-      if (/\.tf$/.test(name) && f.size < 2 * 1024 * 1024) {
+      if (/\.tf$/.test(name) && f.size <= MAX_CONFIG_BYTES) {
         const src = readText(ctx, f);
+        if (src && /\btemplatefile\s*\(/.test(src)) {
+          ctx.facts.templateBindings ??= [];
+          ctx.facts.templateBindings.push(...templatefileBindings(src, f.display));
+        }
         if (!src || !/resource\s+"aws_lb_listener"/.test(src)) continue;
         const lines = src.split(/\r?\n/);
         lines.forEach((l, i) => {

@@ -15,6 +15,7 @@ import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '
 import type { Collector } from '../../model/collector.js';
 import type { HaproxyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
+import { sniffConfigFormat } from '../sniff.js';
 
 export interface HaproxySection {
   kind: 'global' | 'defaults' | 'frontend' | 'backend' | 'listen' | 'other';
@@ -319,9 +320,11 @@ export const haproxyCollector: Collector = {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
-      if (!/\.(cfg|conf|config)$/i.test(name) || !/haproxy|\.cfg$/i.test(f.display)) continue;
+      // Named on the command line, the content decides (the name of `site.conf` says nothing).
+      if (!f.explicit && (!/\.(cfg|conf|config)$/i.test(name) || !/haproxy|\.cfg$/i.test(f.display))) continue;
       const src = readText(ctx, f);
-      if (src === undefined || !looksLikeHaproxy(name, src)) continue;
+      if (src === undefined) continue;
+      if (!(looksLikeHaproxy(name, src) || (f.explicit && sniffConfigFormat(src) === 'haproxy'))) continue;
       ctx.claimed.add(f.abs);
       addProxyFacts(ctx, readHaproxy(f.display, src));
     }

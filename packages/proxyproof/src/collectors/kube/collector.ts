@@ -7,7 +7,10 @@
  */
 import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
-import type { KubeFacts } from '../../model/proxy.js';
+import type { Facts } from '../../model/facts.js';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
+import type { KubeFacts, KubeIngress, TrustList } from '../../model/proxy.js';
+import { ingressFronts } from '../front/collector.js';
 import { configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 
@@ -62,15 +65,136 @@ function serviceFrom(
   };
 }
 
+/** An Ingress manifest: class, annotations, TLS, backends. */
+function ingressFrom(doc: YDoc, file: string, v: Record<string, unknown>): KubeIngress {
+  const name = String(get(v, ['metadata', 'name']) ?? '');
+  const annotations = settingsFrom(doc, ['metadata', 'annotations'], obj(get(v, ['metadata', 'annotations'])) ?? {}, file);
+  const spec = obj(v.spec) ?? {};
+  const backends: KubeIngress['backends'] = [];
+  const rules = Array.isArray(spec.rules) ? spec.rules : [];
+  rules.forEach((r, i) => {
+    const paths = get(r, ['http', 'paths']);
+    if (!Array.isArray(paths)) return;
+    paths.forEach((p, j) => {
+      const svc = obj(get(p, ['backend', 'service'])) ?? {};
+      const port = obj(svc.port) ?? {};
+      const legacy = obj(get(p, ['backend'])) ?? {};
+      backends.push({
+        service: String(svc.name ?? legacy.serviceName ?? ''),
+        port: String(port.number ?? port.name ?? legacy.servicePort ?? ''),
+        ref: { file, line: at(doc, ['spec', 'rules', i, 'http', 'paths', j, 'backend'])?.keyLine ?? 0 },
+      });
+    });
+  });
+  return {
+    name,
+    ref: { file, line: at(doc, ['kind'])?.keyLine || 1, snippet: `Ingress ${name}` },
+    className: classOf(doc, ['spec', 'ingressClassName'], spec.ingressClassName, annotations, file),
+    annotations,
+    tls: tlsRef(doc, ['spec', 'tls'], spec.tls, file),
+    fromHelmValues: false,
+    backends,
+  };
+}
+
+function classOf(
+  doc: YDoc,
+  path: Array<string | number>,
+  value: unknown,
+  annotations: KubeIngress['annotations'],
+  file: string,
+): KubeIngress['className'] {
+  if (typeof value === 'string' && value) return { value, ref: { file, line: at(doc, path)?.keyLine ?? 0 } };
+  const a = annotations['kubernetes.io/ingress.class'];
+  return a ? { value: a.value, ref: a.ref } : undefined;
+}
+
+function tlsRef(doc: YDoc, path: Array<string | number>, value: unknown, file: string): Ref | undefined {
+  return Array.isArray(value) && value.length > 0 ? { file, line: at(doc, path)?.keyLine ?? 0, snippet: 'tls:' } : undefined;
+}
+
+/** Helm values' `ingress:` (top level or one level down, `server.ingress`) with `enabled: true`. */
+function helmIngresses(doc: YDoc, file: string, v: Record<string, unknown>): KubeIngress[] {
+  const out: KubeIngress[] = [];
+  const candidates: Array<Array<string>> = [['ingress']];
+  for (const [k, x] of Object.entries(v)) if (obj(x) && obj(obj(x)?.ingress)) candidates.push([k, 'ingress']);
+  for (const path of candidates) {
+    const ing = obj(get(v, path));
+    if (!ing || !(ing.enabled === true || ing.enabled === 'true')) continue;
+    if (!('annotations' in ing || 'hosts' in ing || 'className' in ing || 'ingressClassName' in ing)) continue;
+    const annotations = settingsFrom(doc, [...path, 'annotations'], obj(ing.annotations) ?? {}, file);
+    const cls = ing.className !== undefined ? 'className' : 'ingressClassName';
+    out.push({
+      name: `${path.join('.')} (Helm values)`,
+      ref: { file, line: at(doc, path)?.keyLine ?? 1, snippet: `${path.join('.')}:` },
+      className: classOf(doc, [...path, cls], ing[cls], annotations, file),
+      annotations,
+      tls: tlsRef(doc, [...path, 'tls'], ing.tls, file),
+      fromHelmValues: true,
+      backends: [],
+    });
+  }
+  return out;
+}
+
+/** Setting names that hold the app's trusted-proxy list (Mastodon's TRUSTED_PROXY_IP, Laravel's TRUSTED_PROXIES...). */
+export const TRUST_LIST_KEY = /^(?:trusted[_-]?prox(?:y|ies)(?:[_-]?(?:ips?|list|cidrs?|ranges?|addresses))?)$/i;
+
+/** Every trusted-proxy setting in a YAML document: mapping keys, and container env `{name, value}` items. */
+function trustLists(doc: YDoc, file: string): TrustList[] {
+  const out: TrustList[] = [];
+  const walk = (v: unknown, path: Array<string | number>, depth: number): void => {
+    if (depth > 24 || out.length > 50) return;
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        const o = obj(x);
+        if (o && typeof o.name === 'string' && TRUST_LIST_KEY.test(o.name) && typeof o.value === 'string')
+          out.push({
+            key: o.name,
+            raw: o.value,
+            ref: { file, line: at(doc, [...path, i])?.line ?? 0, snippet: `${o.name}: ${o.value}` },
+            valueAt: { line: at(doc, [...path, i, 'value'])?.keyLine ?? 0, key: 'value' },
+          });
+        else walk(x, [...path, i], depth + 1);
+      });
+      return;
+    }
+    const o = obj(v);
+    if (!o) return;
+    for (const [k, x] of Object.entries(o)) {
+      if (TRUST_LIST_KEY.test(k) && (typeof x === 'string' || typeof x === 'number'))
+        out.push({
+          key: k,
+          raw: String(x),
+          ref: { file, line: at(doc, [...path, k])?.keyLine ?? 0, snippet: `${k}: ${x}` },
+          valueAt: { line: at(doc, [...path, k])?.keyLine ?? 0, key: k },
+        });
+      else walk(x, [...path, k], depth + 1);
+    }
+  };
+  walk(doc.value, [], 0);
+  return out;
+}
+
+/** The cloud load balancers these Ingresses create, as inferred fronts (once per kind and file). */
+function addFronts(facts: Facts, ingresses: KubeIngress[]): void {
+  for (const x of ingressFronts(ingresses)) {
+    facts.fronts ??= [];
+    if (facts.fronts.some((f) => f.name === x.name && f.evidence[0]?.file === x.evidence[0]?.file)) continue;
+    facts.fronts.push(x);
+  }
+}
+
 export const kubeCollector: Collector = {
   name: 'kube',
   collect(ctx) {
     for (const f of ctx.files) {
       const name = configName(f.display);
-      if (!/\.ya?ml$/i.test(name) || f.size > 4 * 1024 * 1024) continue;
+      if (!/\.ya?ml$/i.test(name) || f.size > MAX_CONFIG_BYTES) continue;
       const src = readText(ctx, f);
-      if (src === undefined || !/kind:\s*(Service|ConfigMap)|controller:/.test(src)) continue;
-      const docs = yamlDocs(src);
+      if (src === undefined || !/kind:\s*(Service|ConfigMap|Ingress\b)|controller:|ingress:|trusted[_-]?prox/i.test(src))
+        continue;
+      const docs = yamlDocs(src, (p) => ctx.skip(f, p.message, p.line));
       if (!docs) continue;
       const file = f.display;
       ctx.facts.kube ??= { ingressNginx: [], services: [] };
@@ -79,6 +203,26 @@ export const kubeCollector: Collector = {
         const v = obj(doc.value);
         if (!v) continue;
         const kind = v.kind;
+        const trusted = trustLists(doc, file);
+        if (trusted.length) {
+          kube.trustLists ??= [];
+          kube.trustLists.push(...trusted);
+        }
+        if (kind === 'Ingress') {
+          const ing = ingressFrom(doc, file, v);
+          kube.ingresses ??= [];
+          kube.ingresses.push(ing);
+          addFronts(ctx.facts, [ing]);
+          continue;
+        }
+        if (!kind) {
+          const helm = helmIngresses(doc, file, v);
+          if (helm.length) {
+            kube.ingresses ??= [];
+            kube.ingresses.push(...helm);
+            addFronts(ctx.facts, helm);
+          }
+        }
         if (kind === 'ConfigMap') {
           const mname = String(get(v, ['metadata', 'name']) ?? '');
           const labels = JSON.stringify(get(v, ['metadata', 'labels']) ?? {});

@@ -19,11 +19,12 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { Diagnostic } from '../../model/finding.js';
+import { sniffConfigFormat } from '../sniff.js';
 import { detemplate, isPlaceholder, isTemplateName, renderedName } from '../template/index.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
 import { analysedBlock, suggestDirective } from './directives.js';
 import { errorReason, MAX_CONFIG_BYTES, parseNginxFile, relabelTree } from './parser.js';
-import { STOCK_FILES } from './stock.js';
+import { STOCK_FILES, stockFileFor, stockSummary } from './stock.js';
 
 const SITE_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d']);
 /** Block directives that make a file an nginx config of its own (a snippet of `proxy_set_header` lines is not). */
@@ -51,8 +52,12 @@ function parentName(abs: string): string {
 function classify(f: DiscoveredFile, sniff: (f: DiscoveredFile) => string): Kind | undefined {
   const kind = classifyByName(f);
   if (!f.explicit) return kind;
-  // Named on the command line: ours when it is named like an nginx file or reads like one.
-  if (kind || LOOKS_NGINX.test(sniff(f))) return 'explicit';
+  // Named on the command line: ours when it is named like an nginx file or reads like one, unless its content
+  // reads as another proxy's config (an Apache vhost or haproxy.cfg named `site.conf`): its collector reads it.
+  const text = sniff(f);
+  const format = sniffConfigFormat(text);
+  if (format && format !== 'nginx') return undefined;
+  if (kind || LOOKS_NGINX.test(text)) return 'explicit';
   return undefined;
 }
 
@@ -84,6 +89,40 @@ function looksLikeConfRoot(dir: string): boolean {
 function prefixFor(abs: string): string {
   const dir = dirname(abs);
   return SITE_DIRS.has(basename(dir)) ? dirname(dir) : dir;
+}
+
+/** What a missing include is taken to mean (checks/nginx/forwarded-proto-missing and cgi-scheme skip such blocks). */
+const MISSING_INCLUDE_ASSUMED =
+  'what it sets is unknown: the forwarded-header checks of the blocks that include it say nothing rather than guess';
+
+/** Notes at each `include` that was read from a built-in stock file (stock.ts), naming who ships it and what it sets. */
+function assumedStockNotes(tree: NginxConfigTree): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  tree.config.forEach((c) => {
+    if (c.source === 'builtin') return;
+    const walk = (list: NginxDirective[]): void => {
+      for (const d of list) {
+        if (d.directive === 'include')
+          for (const i of d.includes ?? []) {
+            const inc = tree.config[i];
+            if (!inc) continue;
+            const stock = stockFileFor(d.args[0] ?? '') ?? stockFileFor(inc.abs ?? inc.file);
+            if (!stock) continue;
+            // mime.types moves no header; a file read from this machine's /etc/nginx is the server's own on a server.
+            if (inc.source !== 'builtin' || stock.name === 'mime.types') continue;
+            out.push({
+              level: 'note',
+              file: c.file,
+              line: d.line,
+              message: `nginx: include "${d.args[0]}": not in the linted files nor on this machine; ${stock.origin ?? "Debian's"} ${stock.path} assumed (${stockSummary(stock)})`,
+            });
+          }
+        if (d.block) walk(d.block);
+      }
+    };
+    walk(c.parsed);
+  });
+  return out;
 }
 
 /** Unknown directives one edit from a known one (`proxy_passs`): nginx -t rejects them; we would not notice. */
@@ -255,6 +294,14 @@ export const nginxCollector: Collector = {
     for (const e of kept) {
       const tree = relabelTree(e.tree, display);
       ctx.facts.nginx.configs.push(tree);
+      // A well-known file that is neither in the linted files nor on this machine was read from its known
+      // content: say so where it is included, with what it sets.
+      for (const n of assumedStockNotes(tree)) {
+        const key = `${n.file}:${n.line}:${n.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        ctx.facts.diagnostics.push(n);
+      }
       for (const [abs, t] of e.texts) {
         const known = byAbs.get(abs);
         if (known) {
@@ -287,7 +334,9 @@ export const nginxCollector: Collector = {
           d.level = 'warning';
           d.message = `nginx: ${errorReason(err)}; an absolute path on the server, not found ${
             err.target && insideRoots(err.target) ? 'in the linted copy' : 'on this machine'
-          }, so the config was linted without it`;
+          }, so the config was linted without it (${MISSING_INCLUDE_ASSUMED})`;
+        } else if (err.kind === 'include-missing') {
+          d.message = `nginx: ${errorReason(err)}; linted without it (${MISSING_INCLUDE_ASSUMED})`;
         }
         if (err.line !== null) d.line = err.line;
         const key = `${d.file}:${d.line}:${d.message}`;

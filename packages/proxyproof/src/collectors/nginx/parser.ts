@@ -20,6 +20,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import { detemplate } from '../template/index.js';
 import type { NginxConfigFile, NginxConfigTree, NginxDirective, NginxParseError } from './ast.js';
 import { allowedIn, analyzeWithContextBit, contextBit, enterBlockContext } from './directives.js';
@@ -27,7 +28,7 @@ import { Kind, lexTokens, type TokenList } from './lexer.js';
 import { type StockFile, stockFileFor } from './stock.js';
 
 /** Larger files are not read: no real nginx config is this big, and reading one would cost memory and time. */
-export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+export { MAX_CONFIG_BYTES };
 /** Files one tree may pull in through includes (bounds globs like `include /**` gone wrong). */
 export const MAX_INCLUDED_FILES = 5000;
 /** Tokens one tree may hold across its files (twice the per-file cap; bounds memory for glob includes). */

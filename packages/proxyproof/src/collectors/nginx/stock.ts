@@ -18,11 +18,31 @@
  */
 
 export interface StockFile {
-  /** The include argument as written in configs, relative to the nginx prefix. */
+  /** The include argument as written in configs, relative to the nginx prefix (or the absolute path). */
   name: string;
   /** Where Debian (and nginx.org packages, where they ship it) install it. */
   path: string;
   content: string;
+  /** Who ships it, as the "assumed" note says it: Debian's nginx package unless said otherwise. */
+  origin?: string;
+}
+
+/** What a stock file sets, in a few words, for the note that says it was assumed. */
+export function stockSummary(f: StockFile): string {
+  const headers: string[] = [];
+  const names: string[] = [];
+  for (const raw of f.content.split('\n')) {
+    const m = /^\s*([a-z_]+)\s+([^\s;]+)/.exec(raw.replace(/#.*/, ''));
+    if (!m) continue;
+    const [, name, arg] = m as unknown as [string, string, string];
+    if (name === 'proxy_set_header') headers.push(arg);
+    else if (!names.includes(name)) names.push(name);
+  }
+  const parts: string[] = [];
+  if (headers.length) parts.push(`proxy_set_header ${headers.join(', ')}`);
+  if (names.length)
+    parts.push(names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', '));
+  return parts.length ? `it sets ${parts.join('; ')}` : 'it sets nothing';
 }
 
 const lines = (l: string[]): string => `${l.join('\n')}\n`;
@@ -344,6 +364,29 @@ export const STOCK_FILES: readonly StockFile[] = [
       '    video/x-ms-wmv                        wmv;',
       '    video/x-msvideo                       avi;',
       '}',
+    ]),
+  },
+  {
+    // certbot --nginx writes this file and includes it in every server it edits; it holds only ssl_* settings,
+    // in every version certbot has shipped (certbot-nginx/src/certbot_nginx/_internal/tls_configs/
+    // options-ssl-nginx*.conf), so a site copied off its server loses nothing that reaches the app.
+    name: '/etc/letsencrypt/options-ssl-nginx.conf',
+    path: '/etc/letsencrypt/options-ssl-nginx.conf',
+    origin: "certbot's",
+    content: lines([
+      '# This file contains important security parameters. If you modify this file',
+      '# manually, Certbot will be unable to automatically provide future security',
+      '# updates. Instead, Certbot will print and log an error message with a path to',
+      '# the up-to-date file that you will need to refer to when manually updating',
+      '# this file. Contents are based on https://ssl-config.mozilla.org',
+      '',
+      'ssl_session_cache shared:le_nginx_SSL:10m;',
+      'ssl_session_timeout 1440m;',
+      '',
+      'ssl_protocols TLSv1.2 TLSv1.3;',
+      'ssl_prefer_server_ciphers off;',
+      '',
+      'ssl_ciphers "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";',
     ]),
   },
   {

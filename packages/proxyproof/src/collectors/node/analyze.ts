@@ -47,6 +47,10 @@ export interface NodeApp {
   listens: ListenCall[];
   /** `@proxyproof/forwarded` middleware used on this app, with its policy options as far as they are literal. */
   forwardedLib?: ForwardedUse;
+  /** Fastify created with its own `https` option (TLS ends in the app). */
+  ownTls?: boolean;
+  /** The same variable created again in another branch (`x = fastify({ https, ... })` / `x = fastify({...})`). */
+  alsoCreated?: SourceRef[];
 }
 
 /** `X.set('trust proxy', v)` on an object this module did not create (e.g. `configure(app)` in another file). */
@@ -72,7 +76,48 @@ export interface NamedCall {
   ref: SourceRef;
 }
 
+/** A session middleware and how its cookie's Secure flag is decided. */
+export interface SessionUse {
+  /** `express-session`, `koa-session`, `cookie-session`. */
+  lib: string;
+  ref: SourceRef;
+  /** The cookie's `secure` option (express-session: `cookie.secure`; koa-session/cookie-session: `secure`). */
+  secure?: Eval;
+  secureRef?: SourceRef;
+  /** express-session's own `proxy` option (true: read X-Forwarded-Proto itself; false: never). */
+  proxy?: Eval;
+  /** The app variable it is installed on (`app.use(session(...))`), when written so. */
+  appVar?: string;
+}
+
+/** Auth.js (next-auth v5, @auth/*) set up in this module: `NextAuth({...})`, `ExpressAuth({...})`. */
+export interface AuthJsUse {
+  lib: string;
+  ref: SourceRef;
+  /** `trustHost` written in a config object of this module (any object literal passed to or spread into the call). */
+  trustHost?: { eval: Eval; ref: SourceRef };
+}
+
+/** Code that takes the client address from a request header itself (`req.headers['x-forwarded-for']`). */
+export interface ClientIpRead {
+  /** Lower-case header name, or `env:NAME` when the name comes from an environment variable. */
+  header: string;
+  ref: SourceRef;
+}
+
+/** A convict-style schema entry: `trust_proxy: { default: 1, env: 'TRUST_PROXY' }`. */
+export interface SchemaDefault {
+  key: string;
+  value: Eval;
+  envVar?: string;
+  ref: SourceRef;
+}
+
 export interface ModuleFacts {
+  sessions: SessionUse[];
+  authJs: AuthJsUse[];
+  clientIpReads: ClientIpRead[];
+  schemaDefaults: SchemaDefault[];
   apps: NodeApp[];
   detached: DetachedSetting[];
   /** @proxyproof/forwarded middleware installed on an object this module did not create. */
@@ -109,6 +154,39 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
   const ref = (node: Node): SourceRef => {
     const line = node.loc?.start?.line ?? 1;
     return { file, line, column: (node.loc?.start?.column ?? 0) + 1, snippet: (lines[line - 1] ?? '').trim() };
+  };
+  // `X.set('port', v)` ... `X.get('port')` (Express app settings, and any store written the same way), and
+  // `conf.get('trust_proxy')` read from the app's configuration by key (resolved against config files later).
+  const stored = new Map<string, Node>();
+  for (const n of nodes(ast)) {
+    if (n.type !== 'CallExpression' || n.arguments.length !== 2) continue;
+    const c = unwrap(n.callee);
+    const k = unwrap(n.arguments[0]);
+    if (c?.type !== 'MemberExpression' || c.computed || c.property?.name !== 'set') continue;
+    if (k?.type !== 'Literal' || typeof k.value !== 'string' || k.value === 'trust proxy') continue;
+    if (!stored.has(k.value)) stored.set(k.value, n.arguments[1]);
+  }
+  const resolving = new Set<string>();
+  scope.resolveCall = (call: Node): Eval | undefined => {
+    const c = unwrap(call.callee);
+    const k = call.arguments.length === 1 ? unwrap(call.arguments[0]) : undefined;
+    if (c?.type !== 'MemberExpression' || c.computed || c.property?.name !== 'get') return undefined;
+    if (k?.type !== 'Literal' || typeof k.value !== 'string') return undefined;
+    const key = k.value;
+    const setNode = stored.get(key);
+    if (setNode && !resolving.has(key)) {
+      resolving.add(key);
+      try {
+        return evaluate(setNode, src, scope);
+      } finally {
+        resolving.delete(key);
+      }
+    }
+    const obj = unwrap(c.object);
+    // Request/response/header objects are not configuration.
+    if (obj?.type !== 'Identifier' || /^(req|request|res|response|ctx|c|headers|map|cache|params|query)$/i.test(obj.name))
+      return undefined;
+    return { kind: 'unknown', text: textOf(src, call), configKey: key };
   };
   /** local name -> 'module' (default/namespace) or 'module#export' */
   const bindings = new Map<string, string>();
@@ -190,6 +268,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
         const app = base('fastify');
         const opts = init.arguments[0] ? objectProps(init.arguments[0]) : undefined;
         const tp = opts?.props.get('trustProxy');
+        if (opts?.props.has('https') || opts?.props.has('http2')) app.ownTls = true;
         if (tp) app.trustProxy = { eval: evaluate(tp, src, scope), ref: ref(tp), how: 'fastify({ trustProxy })' };
         else if (opts?.spread)
           app.trustProxy = {
@@ -242,6 +321,17 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
   };
 
   const register = (app: NodeApp) => {
+    const prev = byVar.get(app.variable);
+    if (prev && prev.kind === app.kind && prev.file === app.file) {
+      // One app created in two branches: behind a proxy the plain-HTTP creation is the one that runs.
+      const [primary, other] = prev.ownTls && !app.ownTls ? [app, prev] : [prev, app];
+      primary.alsoCreated = [...(primary.alsoCreated ?? []), other.trustProxy?.ref ?? other.ref];
+      if (primary !== prev) {
+        apps[apps.indexOf(prev)] = primary;
+        byVar.set(app.variable, primary);
+      }
+      return;
+    }
     apps.push(app);
     byVar.set(app.variable, app);
   };
@@ -402,6 +492,147 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     }
   }
 
+  // Session middleware: express-session, koa-session, cookie-session (options written inline or as a local object).
+  const sessions: SessionUse[] = [];
+  const localObjects = new Map<string, Node>();
+  for (const n of nodes(ast))
+    if (n.type === 'VariableDeclarator' && n.id?.type === 'Identifier' && unwrap(n.init)?.type === 'ObjectExpression')
+      localObjects.set(n.id.name, unwrap(n.init));
+  const optionsObject = (arg: Node | undefined): Node | undefined => {
+    const a = arg ? unwrap(arg) : undefined;
+    if (a?.type === 'ObjectExpression') return a;
+    if (a?.type === 'Identifier') return localObjects.get(a.name);
+    return undefined;
+  };
+  for (const n of nodes(ast)) {
+    if (n.type !== 'CallExpression') continue;
+    const b = boundTo(n.callee);
+    const lib = b?.split('#')[0];
+    if (lib !== 'express-session' && lib !== 'koa-session' && lib !== 'cookie-session') continue;
+    if (b?.includes('#') && !/#(default|session)$/.test(b)) continue;
+    const use: SessionUse = { lib, ref: ref(n) };
+    const opts = optionsObject(n.arguments[0]);
+    const props = opts ? objectProps(opts) : undefined;
+    const cookieProps =
+      lib === 'express-session' ? (props?.props.get('cookie') ? objectProps(props.props.get('cookie')) : undefined) : props;
+    const secure = cookieProps?.props.get('secure');
+    if (secure) {
+      use.secure = evaluate(secure, src, scope);
+      use.secureRef = ref(secure);
+    }
+    const proxy = lib === 'express-session' ? props?.props.get('proxy') : undefined;
+    if (proxy) use.proxy = evaluate(proxy, src, scope);
+    sessions.push(use);
+  }
+
+  // Auth.js: NextAuth(...) (next-auth v5), ExpressAuth(...) (@auth/express); `trustHost` in any object literal here.
+  const authJs: AuthJsUse[] = [];
+  const authModule = [...imports].some((m) => m === 'next-auth' || m.startsWith('@auth/'));
+  let trustHost: AuthJsUse['trustHost'];
+  if (authModule) {
+    for (const n of nodes(ast)) {
+      if (n.type === 'Property' && !n.computed && (n.key?.name === 'trustHost' || n.key?.value === 'trustHost'))
+        trustHost = { eval: evaluate(n.shorthand ? n.key : n.value, src, scope), ref: ref(n) };
+    }
+    for (const n of nodes(ast)) {
+      if (n.type !== 'CallExpression') continue;
+      const b = boundTo(n.callee);
+      if (b === 'next-auth' || b === 'next-auth#default' || b === '@auth/express#ExpressAuth') {
+        const use: AuthJsUse = { lib: b.startsWith('next-auth') ? 'next-auth' : '@auth/express', ref: ref(n) };
+        if (trustHost) use.trustHost = trustHost;
+        authJs.push(use);
+      }
+    }
+    if (authJs.length === 0 && trustHost) authJs.push({ lib: 'config', ref: trustHost.ref, trustHost });
+  }
+
+  // Client address taken from a header by the code itself, into something named like an address.
+  const clientIpReads: ClientIpRead[] = [];
+  const headerOf = (x: Node): string | undefined => {
+    const e = unwrap(x);
+    if (!e) return undefined;
+    let key: Node | undefined;
+    if (e.type === 'MemberExpression') {
+      const o = unwrap(e.object);
+      const onHeaders = o?.type === 'MemberExpression' && !o.computed && o.property?.name === 'headers';
+      if (!onHeaders) return undefined;
+      if (!e.computed) return String(e.property?.name ?? '').toLowerCase();
+      key = e.property;
+    } else if (e.type === 'CallExpression') {
+      const c = unwrap(e.callee);
+      if (c?.type !== 'MemberExpression' || c.computed || !['get', 'header', 'getHeader'].includes(c.property?.name))
+        return undefined;
+      const o = unwrap(c.object);
+      if (o?.type !== 'Identifier' || !/^(req|request|ctx|c)$/.test(o.name)) return undefined;
+      key = e.arguments[0];
+    } else return undefined;
+    const k = unwrap(key);
+    if (k?.type === 'Literal' && typeof k.value === 'string') return k.value.toLowerCase();
+    const ev = k ? evaluate(k, src, scope) : undefined;
+    if (ev?.kind === 'env') return `env:${ev.envVar}`;
+    return undefined;
+  };
+  const CLIENT_HEADERS =
+    /^(x-forwarded-for|x-real-ip|cf-connecting-ip|true-client-ip|x-client-ip|fly-client-ip|x-cluster-client-ip|fastly-client-ip)$/;
+  const isClientHeader = (h: string) => CLIENT_HEADERS.test(h) || /^env:.*(IP_HEADER|CLIENT_IP|REAL_IP)/i.test(h);
+  const addressName = (t: Node): boolean => {
+    const x = unwrap(t);
+    const name = x?.type === 'Identifier' ? x.name : x?.type === 'MemberExpression' && !x.computed ? x.property?.name : undefined;
+    return typeof name === 'string' && /(^ip$|ip$|Ip$|IP$|^ip[A-Z_]|addr|address|clientip)/i.test(name);
+  };
+  const valueReads = (v: Node): string | undefined => {
+    const x = unwrap(v);
+    if (!x) return undefined;
+    const direct = headerOf(x);
+    if (direct) return direct;
+    if (x.type === 'LogicalExpression') return valueReads(x.left) ?? valueReads(x.right);
+    if (x.type === 'ConditionalExpression') return valueReads(x.consequent) ?? valueReads(x.alternate);
+    // `req.headers['x-forwarded-for'].split(',')[0]`
+    if (x.type === 'MemberExpression') return valueReads(x.object);
+    if (x.type === 'CallExpression' && unwrap(x.callee)?.type === 'MemberExpression') return valueReads(unwrap(x.callee).object);
+    return undefined;
+  };
+  for (const n of nodes(ast)) {
+    let target: Node | undefined;
+    let value: Node | undefined;
+    if (n.type === 'VariableDeclarator' && n.init) {
+      target = n.id;
+      value = n.init;
+    } else if (n.type === 'AssignmentExpression') {
+      target = n.left;
+      value = n.right;
+    } else continue;
+    if (!addressName(target)) continue;
+    const h = valueReads(value);
+    if (h && isClientHeader(h)) clientIpReads.push({ header: h, ref: ref(n) });
+  }
+
+  // convict-style schema entries: `key: { default: v, env: 'NAME' }` nested under their parents' keys.
+  const schemaDefaults: SchemaDefault[] = [];
+  const walkSchema = (obj: Node, path: string[], depth: number) => {
+    if (depth > 6) return;
+    for (const p of obj.properties ?? []) {
+      if (p.type !== 'Property' || p.computed) continue;
+      const key = p.key?.type === 'Identifier' ? p.key.name : p.key?.type === 'Literal' ? String(p.key.value) : undefined;
+      const v = unwrap(p.value);
+      if (!key || v?.type !== 'ObjectExpression') continue;
+      const inner = objectProps(v);
+      const d = inner?.props.get('default');
+      if (d && (inner?.props.has('env') || inner?.props.has('format') || inner?.props.has('doc'))) {
+        const envNode = inner?.props.get('env');
+        const envEval = envNode ? evaluate(envNode, src, scope) : undefined;
+        const sd: SchemaDefault = { key: [...path, key].join('.'), value: evaluate(d, src, scope), ref: ref(d) };
+        if (envEval?.kind === 'literal' && typeof envEval.value === 'string') sd.envVar = envEval.value;
+        schemaDefaults.push(sd);
+      } else walkSchema(v, [...path, key], depth + 1);
+    }
+  };
+  for (const n of nodes(ast)) {
+    if (n.type !== 'CallExpression' || !is(boundTo(n.callee), 'convict', 'convict#default')) continue;
+    const schema = optionsObject(n.arguments[0]);
+    if (schema) walkSchema(schema, [], 0);
+  }
+
   // SvelteKit adapter-node in svelte.config.*
   for (const n of nodes(ast)) {
     if (n.type !== 'CallExpression') continue;
@@ -462,5 +693,17 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       listenTemplates.push(t);
     }
   }
-  return { apps, detached, detachedForwarded, listenTemplates, calls, adapterNode, imports };
+  return {
+    apps,
+    detached,
+    detachedForwarded,
+    listenTemplates,
+    calls,
+    adapterNode,
+    imports,
+    sessions,
+    authJs,
+    clientIpReads,
+    schemaDefaults,
+  };
 }

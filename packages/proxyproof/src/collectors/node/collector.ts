@@ -8,10 +8,12 @@
  * Environment from compose files comes from facts.compose (collectors/deploy runs first); systemd units,
  * Dockerfiles and .env files of a SvelteKit project are read with collectors/deploy's parsers.
  */
+import { isIP } from 'node:net';
 import { basename, dirname, resolve, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ComposePort, ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import { MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { exposureOf, reachOf } from '../deploy/appserver.js';
 import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 import { splitCommands } from '../deploy/shell.js';
@@ -21,16 +23,40 @@ import {
   type ForwardedUse,
   type ModuleFacts,
   type NodeApp,
+  type SessionUse,
   type Setting,
 } from './analyze.js';
+import { ConfigIndex, type ConfigValue } from './config-files.js';
 import { type Eval, parseSource } from './js.js';
+import { containerFor, type NodeKubeFacts, readKube } from './kube.js';
 import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
 
+/** Fronts that run the app themselves (the app's port is behind their router). */
+const PLATFORM_FRONTS = new Set(['fly', 'heroku', 'render', 'railway', 'cloud-run']);
+
 /** JS/TS sources above this size are skipped with a note (bundles, vendored code; never an app's entry point). */
-export const MAX_SOURCE_BYTES = 1024 * 1024;
 const JS_FILE = /\.(js|mjs|cjs|ts|mts|cts|jsx|tsx)$/;
 const SKIP_FILE = /\.d\.[mc]?ts$|\.min\.js$/;
-const KEYWORDS = ['express', 'fastify', 'koa', 'Koa', '@nestjs/', 'hono', 'trust proxy', 'trustProxy', 'adapter-node'];
+const KEYWORDS = [
+  'express',
+  'fastify',
+  'koa',
+  'Koa',
+  '@nestjs/',
+  'hono',
+  'trust proxy',
+  'trustProxy',
+  'adapter-node',
+  'next-auth',
+  '@auth/',
+  'convict',
+  'x-forwarded-for',
+  'X-Forwarded-For',
+  'IP_HEADER',
+  'rate-limit',
+  'rate-limiter',
+  'ratelimit',
+];
 /** adapter-node's variables (https://svelte.dev/docs/kit/adapter-node#Environment-variables). */
 export const SVELTEKIT_VARS = [
   'ORIGIN',
@@ -46,6 +72,7 @@ export const SVELTEKIT_VARS = [
 
 interface PackageJson {
   dir: string;
+  name?: string;
   file: string;
   deps: Record<string, string>;
   scripts: Array<{ name: string; command: string; ref: SourceRef }>;
@@ -80,7 +107,7 @@ function evalToValued(
     const known = env[ev.envVar];
     if (known !== undefined) {
       const raw = known.value;
-      const value = ev.convert === 'number' ? Number(raw) : raw;
+      const value = envValue(ev, raw);
       const from = known.ref ? `${known.ref.file}:${known.ref.line}` : 'the environment';
       return valued(value, 'env', ref, {
         envVar: ev.envVar,
@@ -126,7 +153,7 @@ function bindFrom(
   host: Valued<unknown>,
   port: Valued<unknown>,
   ref: SourceRef,
-  where: { container: boolean; ports?: ComposePort[]; networkMode?: string },
+  where: { container: boolean; ports?: ComposePort[]; networkMode?: string; platform?: boolean },
 ): BindAddress {
   const h = typeof host.value === 'string' ? host.value : undefined;
   const p =
@@ -135,14 +162,22 @@ function bindFrom(
       : typeof port.value === 'string' && /^\d+$/.test(port.value)
         ? Number(port.value)
         : undefined;
+  // A host NAME (`api.example.internal`) binds whatever it resolves to on the server: not knowable here.
+  const named = h !== undefined && isIP(h) === 0 && !/^(localhost|\*|)$/i.test(h);
   const exposure =
-    host.origin === 'unknown' || (host.origin === 'env' && h === undefined) ? 'unknown' : exposureOf(h ?? '0.0.0.0');
+    host.origin === 'unknown' || (host.origin === 'env' && h === undefined) || named ? 'unknown' : exposureOf(h ?? '0.0.0.0');
   const b: BindAddress = { kind: 'tcp', exposure, ref };
   if (h !== undefined) b.host = h;
   if (p !== undefined) b.port = p;
   if (where.container) b.container = true;
   const r = reachOf(b, { container: where.container, ports: where.ports, networkMode: where.networkMode });
   b.reach = r.reach;
+  // A platform (Fly.io, Heroku, Render...) runs the app in its own VM/dyno: the internet reaches the port only
+  // through the platform's router; other machines of the same private network still can.
+  if (b.reach === 'network' && !where.container && where.platform) {
+    b.reach = 'container-network';
+    b.container = true;
+  }
   if (r.published)
     b.published = {
       hostIp: r.published.hostIp,
@@ -154,6 +189,13 @@ function bindFrom(
 
 class NodeCollection {
   readonly modules: Array<{ file: DiscoveredFile; facts: ModuleFacts }> = [];
+  config?: ConfigIndex;
+  private kubeFacts?: NodeKubeFacts;
+
+  kube(): NodeKubeFacts {
+    this.kubeFacts ??= readKube(this.ctx);
+    return this.kubeFacts;
+  }
   readonly packages: PackageJson[] = [];
   readonly envFiles: DiscoveredFile[] = [];
   readonly units: DiscoveredFile[] = [];
@@ -176,7 +218,7 @@ class NodeCollection {
     if (f.size > MAX_SOURCE_BYTES) {
       this.ctx.facts.diagnostics.push({
         level: 'note',
-        message: `skipped: larger than ${MAX_SOURCE_BYTES / 1024} KiB (a bundle or vendored code, not an app's setup)`,
+        message: `${tooLarge(f.size, MAX_SOURCE_BYTES, 'app source')} (a bundle or vendored code, not an app's setup)`,
         file: f.display,
       });
       return;
@@ -211,6 +253,7 @@ class NodeCollection {
     if (f.size > MAX_SOURCE_BYTES) return;
     const text = this.ctx.read(f).toString('utf8');
     let data: {
+      name?: string;
       dependencies?: Record<string, string>;
       devDependencies?: Record<string, string>;
       scripts?: Record<string, string>;
@@ -236,7 +279,13 @@ class NodeCollection {
       const idx = lines.findIndex((l) => l.includes(`"${name}"`));
       scripts.push({ name, command, ref: { file: f.display, line: idx + 1 || 1, snippet: (lines[idx] ?? '').trim() } });
     }
-    this.packages.push({ dir: dirname(f.abs), file: f.display, deps, scripts });
+    this.packages.push({
+      dir: dirname(f.abs),
+      file: f.display,
+      deps,
+      scripts,
+      ...(typeof data.name === 'string' ? { name: data.name } : {}),
+    });
   }
 
   /** The nearest package.json at or above `abs`. */
@@ -326,13 +375,29 @@ function frameworkLabel(app: NodeApp): 'Express' | 'Fastify' {
   return app.kind === 'fastify' || (app.kind === 'nestjs' && app.platform === 'fastify') ? 'Fastify' : 'Express';
 }
 
+/** `conf.get('key')` read from the project's config files (or a convict default): the literal and where it is written. */
+function fromConfig(col: NodeCollection, ev: Eval | undefined): { ev: Eval | undefined; cfg?: ConfigValue } {
+  if (ev?.kind !== 'unknown' || !ev.configKey || !col.config) return { ev };
+  const cfg = col.config.lookup(ev.configKey);
+  if (!cfg) return { ev };
+  return { ev: { kind: 'literal', value: cfg.value }, cfg };
+}
+
 /** An env read whose value the deployment files give is read as that literal (as a string: process.env holds strings). */
 function resolvedEval(ev: Eval | undefined, env: Record<string, Valued<string>>): Eval | undefined {
   if (ev?.kind !== 'env') return ev;
   const known = env[ev.envVar];
   if (known === undefined) return ev;
   const raw = known.value;
-  return { kind: 'literal', value: ev.convert === 'number' ? Number(raw) : ev.convert === 'boolean' ? raw === 'true' : raw };
+  return { kind: 'literal', value: envValue(ev, raw) };
+}
+
+/** What `process.env.X` (as the expression reads it) evaluates to when the variable holds `raw`. */
+export function envValue(ev: Extract<Eval, { kind: 'env' }>, raw: string): unknown {
+  if (ev.truthy !== undefined) return ev.truthy ? raw !== '' : raw === '';
+  if (ev.equals !== undefined) return raw === ev.equals;
+  if (ev.convert === 'boolean') return raw === 'true';
+  return ev.convert === 'number' ? Number(raw) : raw;
 }
 
 function meaningOf(app: NodeApp, env: Record<string, Valued<string>>): TrustMeaning {
@@ -351,11 +416,32 @@ function meaningOf(app: NodeApp, env: Record<string, Valued<string>>): TrustMean
   return expressLikeMeaning(resolvedEval(app.trustProxy?.eval, env), frameworkLabel(app));
 }
 
+/** Session middleware of this app: in its own module, or anywhere in its package when it is the package's only app. */
+function sessionsFor(col: NodeCollection, app: NodeApp): SessionUse[] {
+  const compatible = (lib: string) =>
+    app.kind === 'koa' ? lib === 'koa-session' : app.kind === 'express' || app.kind === 'nestjs' ? lib !== 'koa-session' : false;
+  const own = col.modules.filter((m) => m.file.display === app.file).flatMap((m) => m.facts.sessions);
+  const mine = own.filter((x) => compatible(x.lib));
+  if (mine.length > 0) return mine;
+  const appAbs = col.modules.find((m) => m.file.display === app.file)?.file.abs;
+  const pkg = appAbs ? col.packageFor(appAbs) : undefined;
+  const inPackage = col.modules.filter((m) => (pkg ? col.packageFor(m.file.abs) === pkg : true));
+  const apps = inPackage.flatMap((m) => m.facts.apps).filter((a) => a.kind === app.kind);
+  if (apps.length !== 1) return [];
+  return inPackage.flatMap((m) => m.facts.sessions).filter((x) => compatible(x.lib));
+}
+
 function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: FrameworkFacts; server?: AppServerFacts } {
   const ctx = col.ctx;
   const pkg = col.packageFor(absFile);
   const svc = serviceFor(ctx, absFile);
   const env = composeEnv(svc);
+  const fromConf = fromConfig(col, app.trustProxy?.eval);
+  if (app.trustProxy && fromConf.cfg) app.trustProxy = { ...app.trustProxy, eval: fromConf.ev as Eval };
+  for (const l of app.listens) {
+    if (l.port) l.port = fromConfig(col, l.port).ev;
+    if (l.host) l.host = fromConfig(col, l.host).ev;
+  }
   const meaning = meaningOf(app, env);
   const depName = app.kind === 'nestjs' ? '@nestjs/core' : app.kind;
   const version = majorOf(pkg?.deps[depName]);
@@ -378,6 +464,26 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
         ? 'trust proxy'
         : 'trustProxy';
   settings[settingName] = trustValued;
+  for (const r of app.alsoCreated ?? [])
+    settings[`${settingName} (other branch)`] = valued('another creation of the same app', 'literal', r);
+  if (fromConf.cfg) {
+    const c = fromConf.cfg;
+    settings[`${settingName} (config)`] = valued(c.value, c.from === 'schema' ? 'default' : 'literal', c.ref, {
+      note: `${c.from === 'schema' ? "the configuration schema's default" : 'the configuration file'} gives ${JSON.stringify(c.value)}${c.envVar ? `; the environment variable ${c.envVar} overrides it` : ''}`,
+      ...(c.envVar ? { envVar: c.envVar } : {}),
+    });
+  }
+  const sessions = sessionsFor(col, app);
+  const session = sessions[0];
+  if (session) {
+    const secure = fromConfig(col, session.secure).ev;
+    settings.session = valued(session.lib, 'literal', session.ref);
+    settings['session.secure'] = evalToValued(secure, session.secureRef ?? session.ref, false, env);
+    if (secure?.kind === 'env' && env[secure.envVar] === undefined)
+      settings['session.secure'].note =
+        `${settings['session.secure'].note ?? ''}; true when ${secure.envVar}${secure.equals !== undefined ? `=${secure.equals}` : ' is set'}`;
+    if (session.proxy) settings['session.proxy'] = evalToValued(fromConfig(col, session.proxy).ev, session.ref, undefined, env);
+  }
   settings.trustClass = valued(meaning.cls, 'computed', setting?.ref ?? app.ref);
   if (meaning.hops !== undefined) settings.trustHops = valued(meaning.hops, 'computed', setting?.ref);
   if (app.platform) settings.platform = valued(app.platform, 'computed', app.ref);
@@ -461,7 +567,14 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
     // Node's server.listen(port) without a host listens on :: (all interfaces); Fastify's default host is localhost.
     const host = evalToValued(l.host, l.ref, fastifyish ? 'localhost' : '::', env);
     const port = evalToValued(l.port, l.ref, fastifyish ? 3000 : undefined, env);
-    binds.push(bindFrom(host, port, l.ref, { container: svc !== undefined, ports: svc?.ports, networkMode: svc?.networkMode }));
+    binds.push(
+      bindFrom(host, port, l.ref, {
+        container: svc !== undefined,
+        ports: svc?.ports,
+        networkMode: svc?.networkMode,
+        platform: (ctx.facts.fronts ?? []).some((f) => PLATFORM_FRONTS.has(f.name)),
+      }),
+    );
   }
   const server: AppServerFacts = {
     kind: 'node',
@@ -708,11 +821,143 @@ function buildSvelteKit(
   return { fw, servers };
 }
 
+/** Rate limiters key on the client address: with the proxy's address as req.ip every client shares one bucket. */
+const RATE_LIMITERS = [
+  'express-rate-limit',
+  'rate-limiter-flexible',
+  '@fastify/rate-limit',
+  'fastify-rate-limit',
+  'koa-ratelimit',
+  'express-slow-down',
+  'express-brute',
+];
+
+/** Facts every app of the project shares: TLS-ending routes in front, rate limiters, client-IP header reads. */
+function addProjectFacts(col: NodeCollection, fw: FrameworkFacts, absFile: string): void {
+  const ctx = col.ctx;
+  const edge = col.kube().edges[0];
+  if (edge) fw.settings['front (kubernetes)'] = valued(edge.what, 'literal', edge.ref);
+  if (edge?.tlsRef) fw.settings['front (kubernetes) tls'] = valued('TLS ends here', 'literal', edge.tlsRef);
+  const pkg = col.packageFor(absFile);
+  const inPackage = col.modules.filter((m) => !pkg || col.packageFor(m.file.abs) === pkg);
+  for (const m of inPackage) {
+    const lib = RATE_LIMITERS.find((r) => m.facts.imports.has(r));
+    if (!lib) continue;
+    const lines = ctx.facts.sources.get(m.file.display) ?? [];
+    const i = lines.findIndex((l) => l.includes(`'${lib}'`) || l.includes(`"${lib}"`));
+    fw.settings.rateLimiter = valued(lib, 'literal', {
+      file: m.file.display,
+      line: i + 1 || 1,
+      snippet: (lines[i] ?? '').trim(),
+    });
+    break;
+  }
+  if (!fw.settings.rateLimiter && pkg) {
+    const lib = RATE_LIMITERS.find((r) => pkg.deps[r] !== undefined);
+    if (lib) fw.settings.rateLimiter = valued(lib, 'literal', { file: pkg.file, line: 1 }, { note: `${lib} in package.json` });
+  }
+  const reads = inPackage.flatMap((m) => m.facts.clientIpReads);
+  if (reads.length > 0)
+    fw.settings.clientIpReads = valued(
+      reads.map((r) => ({ header: r.header, file: r.ref.file, line: r.ref.line, snippet: r.ref.snippet })),
+      'literal',
+      reads[0]?.ref,
+    );
+}
+
+/** Environment sources of a package's production process: Dockerfile ENV, compose, Kubernetes, start scripts. */
+interface AuthEnv {
+  vars: Record<string, Valued<string>>;
+  /** Where the process is deployed, best first (the place to write the fix). */
+  deployments: Array<{ via: string; ref: SourceRef; openEnv?: SourceRef }>;
+  dockerfile?: SourceRef;
+}
+
+function authEnv(col: NodeCollection, dir: string, pkg: PackageJson | undefined): AuthEnv {
+  const ctx = col.ctx;
+  const out: AuthEnv = { vars: {}, deployments: [] };
+  const lineRef = (file: string, line: number): SourceRef => ({
+    file,
+    line,
+    snippet: ctx.facts.sources.get(file)?.[line - 1]?.trim(),
+  });
+  for (const f of col.dockerfiles) {
+    if (dirname(f.abs) !== dir) continue;
+    const df = parseDockerfile(ctx.read(f).toString('utf8'));
+    for (const [k, v] of Object.entries(df.env)) out.vars[k] = valued(v.value, 'literal', lineRef(f.display, v.line));
+    out.dockerfile = lineRef(f.display, df.cmd?.line ?? df.env.NODE_ENV?.line ?? 1);
+    out.deployments.push({ via: 'Dockerfile', ref: out.dockerfile });
+  }
+  const svc = serviceFor(ctx, dir);
+  if (svc) {
+    for (const [k, v] of Object.entries(composeEnv(svc))) out.vars[k] = v;
+    out.deployments.unshift({ via: `compose service ${svc.name}`, ref: svc.ref });
+  }
+  const names = [basename(dir), (pkg?.name ?? '').split('/').pop() ?? ''];
+  const c = containerFor(col.kube(), names);
+  if (c) {
+    for (const [k, v] of Object.entries(c.env))
+      if (v.value !== undefined) out.vars[k] = valued(v.value, 'literal', v.ref);
+      else out.vars[k] = valued('', 'unknown', v.ref, { note: 'valueFrom: a Secret/ConfigMap/field not in view' });
+    const d: AuthEnv['deployments'][number] = { via: `${c.workload} container ${c.name}`, ref: c.ref };
+    if (c.envFrom) d.openEnv = c.envFrom;
+    out.deployments.unshift(d);
+  }
+  for (const sc of pkg?.scripts ?? [])
+    for (const cmd of splitCommands(sc.command))
+      for (const [k, v] of Object.entries(cmd.assignments)) out.vars[k] ??= valued(v, 'literal', sc.ref);
+  return out;
+}
+
+/** Auth.js (next-auth v5, @auth/express): whether `trustHost` ends up true in production, and why. */
+function buildAuthJs(col: NodeCollection, mod: { file: DiscoveredFile; facts: ModuleFacts }): FrameworkFacts | undefined {
+  const use = mod.facts.authJs.find((a) => a.lib !== 'config');
+  if (!use) return undefined;
+  const pkg = col.packageFor(mod.file.abs);
+  const range = pkg?.deps[use.lib === 'next-auth' ? 'next-auth' : '@auth/express'];
+  const major = majorOf(range);
+  // next-auth 4 has no trustHost (it reads NEXTAUTH_URL); Auth.js core (next-auth 5, @auth/*) refuses untrusted hosts.
+  if (use.lib === 'next-auth' && major !== undefined && major !== '5') return undefined;
+  const inPackage = col.modules.filter((m) => !pkg || col.packageFor(m.file.abs) === pkg);
+  const trustHost = inPackage.flatMap((m) => m.facts.authJs).find((a) => a.trustHost)?.trustHost;
+  const dir = pkg ? pkg.dir : dirname(mod.file.abs);
+  const env = authEnv(col, dir, pkg);
+  const settings: Record<string, Valued<unknown>> = {
+    authjs: valued(use.lib, 'literal', use.ref, range ? { note: `${use.lib} ${range}` } : {}),
+  };
+  if (trustHost) settings.trustHost = evalToValued(trustHost.eval, trustHost.ref, undefined, env.vars);
+  for (const k of ['AUTH_URL', 'AUTH_TRUST_HOST', 'VERCEL', 'CF_PAGES', 'NODE_ENV', 'NEXTAUTH_URL']) {
+    const v = env.vars[k];
+    if (v) settings[`env ${k}`] = v;
+  }
+  settings.deployments = valued(
+    env.deployments.map((d) => ({ via: d.via, file: d.ref.file, line: d.ref.line, snippet: d.ref.snippet, openEnv: d.openEnv })),
+    'computed',
+    env.deployments[0]?.ref,
+  );
+  const edge = col.kube().edges[0];
+  if (edge) settings['front (kubernetes)'] = valued(edge.what, 'literal', edge.ref);
+  if (edge?.tlsRef) settings['front (kubernetes) tls'] = valued('TLS ends here', 'literal', edge.tlsRef);
+  const fw: FrameworkFacts = {
+    kind: use.lib === 'next-auth' ? 'nextjs' : 'express',
+    file: mod.file.display,
+    module: use.lib,
+    usesServerScheme: false,
+    settings,
+  };
+  if (major) fw.assumedVersion = `${use.lib} ${major}`;
+  return fw;
+}
+
 export const nodeAppCollector: Collector = {
   name: 'node',
   collect(ctx) {
     const col = new NodeCollection(ctx);
     col.scan();
+    col.config = new ConfigIndex(
+      ctx,
+      col.modules.flatMap((m) => m.facts.schemaDefaults),
+    );
     const apps: Array<{ app: NodeApp; abs: string }> = [];
     const all: NodeApp[] = [];
     const absByDisplay = new Map<string, string>();
@@ -736,8 +981,13 @@ export const nodeAppCollector: Collector = {
     );
     for (const { app, abs } of apps) {
       const { fw, server } = buildApp(col, app, abs);
+      addProjectFacts(col, fw, abs);
       ctx.facts.frameworks.push(fw);
       if (server) ctx.facts.appServers.push(server);
+    }
+    for (const m of col.modules) {
+      const auth = m.facts.authJs.length > 0 ? buildAuthJs(col, m) : undefined;
+      if (auth) ctx.facts.frameworks.push(auth);
     }
     for (const m of col.modules) {
       if (!m.facts.adapterNode || !/^svelte\.config\.[mc]?[jt]s$/.test(basename(m.file.abs))) continue;

@@ -63,12 +63,28 @@ export function parseSource(file: string, text: string): ParsedSource | ParseFai
 export type Eval =
   | { kind: 'literal'; value: unknown }
   /** process.env.NAME, optionally with `|| default` / `?? default` */
-  | { kind: 'env'; envVar: string; fallback?: unknown; hasFallback: boolean; convert?: 'number' | 'boolean' }
-  | { kind: 'unknown'; text: string };
+  | {
+      kind: 'env';
+      envVar: string;
+      fallback?: unknown;
+      hasFallback: boolean;
+      convert?: 'number' | 'boolean';
+      /**
+       * `!!process.env.X` (true) / `!process.env.X` (false): the value is JavaScript truthiness of the variable,
+       * so ANY non-empty string (even "false" or "0") counts as set.
+       */
+      truthy?: boolean;
+      /** `process.env.X === 'value'`: true exactly when the variable equals this string. */
+      equals?: string;
+    }
+  /** `configKey`: the value comes from the app's configuration by key (`conf.get('trust_proxy')`). */
+  | { kind: 'unknown'; text: string; configKey?: string };
 
 export interface Scope {
   /** top-level `const NAME = <literal>` in the same file */
   consts: Map<string, Eval>;
+  /** Resolves calls the module gives meaning to (`app.get('port')` after `app.set('port', ...)`, `conf.get(key)`). */
+  resolveCall?: (call: Node) => Eval | undefined;
 }
 
 export function textOf(src: string, node: Node, max = 120): string {
@@ -125,6 +141,15 @@ export function evaluate(node: Node, src: string, scope: Scope, depth = 0): Eval
       return scope.consts.get(n.name) ?? unknown();
     case 'UnaryExpression': {
       const a = evaluate(n.argument, src, scope, depth + 1);
+      // `!(process.env.X === 'on')` is not a truthiness test: leave it unread.
+      if (a.kind === 'env' && n.operator === '!' && a.equals === undefined)
+        return {
+          kind: 'env',
+          envVar: a.envVar,
+          hasFallback: false,
+          convert: 'boolean',
+          truthy: a.truthy === undefined ? false : !a.truthy,
+        };
       if (a.kind !== 'literal') return unknown();
       if (n.operator === '-' && typeof a.value === 'number') return { kind: 'literal', value: -a.value };
       if (n.operator === '!') return { kind: 'literal', value: !a.value };
@@ -155,6 +180,8 @@ export function evaluate(node: Node, src: string, scope: Scope, depth = 0): Eval
       return unknown();
     }
     case 'CallExpression': {
+      const resolved = scope.resolveCall?.(n);
+      if (resolved) return resolved;
       const callee = stripTs(n.callee);
       const fname =
         callee?.type === 'Identifier'
@@ -189,7 +216,13 @@ export function evaluate(node: Node, src: string, scope: Scope, depth = 0): Eval
       if ((n.operator === '===' || n.operator === '==') && envName(n.left)) {
         const r = evaluate(n.right, src, scope, depth + 1);
         if (r.kind === 'literal')
-          return { kind: 'env', envVar: envName(n.left) as string, hasFallback: false, convert: 'boolean' };
+          return {
+            kind: 'env',
+            envVar: envName(n.left) as string,
+            hasFallback: false,
+            convert: 'boolean',
+            equals: String(r.value),
+          };
       }
       return unknown();
     }

@@ -40,6 +40,8 @@ export interface TrustMeaning {
   text: string;
   /** For 'invalid': the entry proxy-addr rejects. */
   bad?: string;
+  /** The meaning holds when this environment variable turns the setting on (a switch, not a literal). */
+  conditional?: string;
 }
 
 const PRESETS: Record<string, string[]> = {
@@ -95,6 +97,15 @@ export function expressLikeMeaning(ev: Eval | undefined, framework: 'Express' | 
       text: `not set: ${framework} ignores X-Forwarded-* (scheme, host and ${ip} come from the socket)`,
     };
   if (ev.kind === 'env') {
+    // `!!process.env.TRUST_PROXY` / `process.env.TRUST_PROXY === 'true'`: a switch whose "on" value is `true`.
+    if (ev.truthy === true || ev.equals !== undefined) {
+      const on = expressLikeMeaning({ kind: 'literal', value: true }, framework);
+      const when =
+        ev.truthy === true
+          ? `any non-empty ${ev.envVar} (even "false" or "0") turns it on`
+          : `${ev.envVar}=${ev.equals} turns it on`;
+      return { ...on, conditional: ev.envVar, text: `a switch on ${ev.envVar}: ${when}, and then it is ${on.text}` };
+    }
     if (ev.hasFallback) {
       const d = expressLikeMeaning({ kind: 'literal', value: ev.fallback }, framework);
       return {

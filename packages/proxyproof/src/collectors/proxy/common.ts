@@ -3,11 +3,12 @@
  * reading, word splitting, and the checks' view of a site's effective scheme header.
  */
 import type { CollectContext, DiscoveredFile } from '../../model/collector.js';
+/** A proxy config is never this big; larger files are skipped with a note. */
+import { MAX_CONFIG_BYTES, tooLarge } from '../../model/limits.js';
 import type { HeaderRule, ProxyConfigFacts } from '../../model/proxy.js';
 import { renderedName } from '../template/index.js';
 
-/** A proxy config is never this big; larger files are skipped with a note. */
-export const MAX_PROXY_CONFIG_BYTES = 2 * 1024 * 1024;
+export { MAX_CONFIG_BYTES as MAX_PROXY_CONFIG_BYTES };
 /** Nesting bound for block parsers (hostile input cannot recurse without limit). */
 export const MAX_DEPTH = 64;
 
@@ -26,13 +27,9 @@ export function baseName(p: string): string {
 
 /** Reads a candidate as text, or returns undefined (binary, too big), leaving a note for the big ones. */
 export function readText(ctx: CollectContext, f: DiscoveredFile): string | undefined {
-  if (f.size > MAX_PROXY_CONFIG_BYTES) {
-    if (f.explicit)
-      ctx.facts.diagnostics.push({
-        level: 'note',
-        file: f.display,
-        message: `larger than ${MAX_PROXY_CONFIG_BYTES} bytes: not read`,
-      });
+  if (f.size > MAX_CONFIG_BYTES) {
+    const message = tooLarge(f.size, MAX_CONFIG_BYTES, 'a proxy config');
+    if (f.explicit) ctx.facts.diagnostics.push({ level: 'note', file: f.display, message });
     return undefined;
   }
   const b = ctx.read(f);

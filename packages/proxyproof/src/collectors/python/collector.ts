@@ -10,6 +10,7 @@
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppServerFacts, FrameworkFacts, FrameworkKind, SourceRef, Valued } from '../../model/facts.js';
+import { MAX_SOURCE_BYTES } from '../../model/limits.js';
 import { buildAppServer } from '../deploy/appserver.js';
 import { guarded, readText, refIn } from '../deploy/collector.js';
 import type { FoundInvocation } from '../deploy/servers.js';
@@ -115,11 +116,12 @@ class PythonRun {
         if (t !== undefined) readPins(f.display, t, this.pins);
       }
       if (!f.abs.endsWith('.py')) continue;
-      if (f.size > 1024 * 1024) {
+      if (f.size > MAX_SOURCE_BYTES) {
         readText(this.ctx, f); // records the "skipped" note
         continue;
       }
       const text = this.ctx.read(f).toString('utf8');
+      this.codeUses(f, text);
       if (!RELEVANT.test(text) && !(/settings/i.test(f.display) && /^\s*from\s+\S+\s+import\s+\*/m.test(text))) continue;
       const p = this.load(f, true);
       if (p) py.push(p);
@@ -127,6 +129,46 @@ class PythonRun {
     guarded(this.ctx, 'python settings', () => this.django(py));
     guarded(this.ctx, 'gunicorn config files', () => this.gunicornConfigs(py));
     for (const p of py) guarded(this.ctx, p.f.display, () => this.apps([p]));
+  }
+
+  /**
+   * Code that shows the consequence of a lost scheme or client address: absolute URLs built from the request
+   * and client addresses read from it. Tests and migrations are skipped; at most a few per kind and file.
+   */
+  private codeUses(f: DiscoveredFile, text: string): void {
+    if (/(^|\/)(tests?|migrations|site-packages|\.venv|venv)\//.test(f.display) || /(^|\/)test_[^/]*\.py$/.test(f.display))
+      return;
+    const patterns: Array<[kind: 'url' | 'client', re: RegExp, what: string]> = [
+      [
+        'url',
+        /\brequest\.url_for\(|\brequest\.base_url\b/,
+        'builds an absolute URL from the request (scheme and host as the app server saw them)',
+      ],
+      ['url', /\.build_absolute_uri\(/, 'builds an absolute URL from the request (scheme and host as the app server saw them)'],
+      [
+        'url',
+        /\burl_for\([^)]*_external\s*=\s*True/,
+        'builds an absolute URL from the request (scheme and host as the app server saw them)',
+      ],
+      [
+        'client',
+        /\brequest\.client\.host\b|\brequest\.remote_addr\b|\bget_remote_address\b/,
+        "reads the client address (the proxy's address when the proxy is not trusted)",
+      ],
+    ];
+    const lines = text.split(/\r?\n/);
+    const seen = new Set<string>();
+    for (let i = 0; i < lines.length && i < 50_000; i++) {
+      const l = lines[i] as string;
+      if (/^\s*#/.test(l)) continue;
+      for (const [kind, re, what] of patterns) {
+        if (seen.has(kind) || !re.test(l)) continue;
+        seen.add(kind);
+        this.ctx.facts.codeUses ??= [];
+        if (this.ctx.facts.codeUses.length < 200)
+          this.ctx.facts.codeUses.push({ kind, ref: refIn(this.ctx, f.display, i + 1), what });
+      }
+    }
   }
 
   // ---------------------------------------------------------------- Django
@@ -187,6 +229,11 @@ class PythonRun {
       if (['manage.py', 'wsgi.py', 'asgi.py', 'urls.py', 'gunicorn.conf.py'].includes(n)) return false;
       return (
         DJANGO_MARKERS.some((m) => new RegExp(`^${m}\\s*[+]?=`, 'm').test(p.parsed.text)) ||
+        // A settings fragment (`flyio_settings.py` appended to settings.py) sets them inside `if` blocks.
+        (/settings/i.test(basename(p.f.abs)) &&
+          DJANGO_MARKERS.some((m) =>
+            new RegExp(`^\\s*${m}(?:\\s*[+]?=|\\.(?:append|extend)\\(|\\[)`, 'm').test(p.parsed.text),
+          )) ||
         (/^\s*from\s+\S+\s+import\s+\*/m.test(p.parsed.text) && /settings/.test(p.f.abs))
       );
     });
@@ -483,7 +530,25 @@ class PythonRun {
     this.ctx.facts.frameworks.push(fw);
   }
 
+  /**
+   * `uvicorn.run(...)` under `if __name__ == "__main__":` is how a developer starts the module by hand; with
+   * `reload=True` (uvicorn's development reloader) or when a launcher in the tree (Dockerfile, compose, systemd,
+   * Procfile, Kubernetes) serves the same module, it is not the deployed server.
+   */
+  private devEntryPoint(p: PyFile, c: CallSite): boolean {
+    const lines = p.parsed.text.split(/\r?\n/);
+    const main = lines.findIndex((l) => /^if\s+__name__\s*==\s*['"]__main__['"]\s*:/.test(l));
+    if (main < 0 || c.line <= main + 1 || !/^\s+\S/.test(lines[c.line - 1] ?? '')) return false;
+    if (c.kwargs.reload && toJs(c.kwargs.reload.value) === true) return true;
+    const mod = this.moduleName(p.f, []);
+    const same = (m: string) => m === mod || mod.endsWith(`.${m}`) || m.endsWith(`.${mod}`);
+    return this.ctx.facts.appServers.some(
+      (s) => s.launch.via !== 'code' && s.appTarget !== undefined && same(s.appTarget.split(':')[0] as string),
+    );
+  }
+
   private uvicornRun(p: PyFile, c: CallSite): void {
+    if (this.devEntryPoint(p, c)) return;
     const args: string[] = [];
     const target = c.args[0];
     if (target?.value.t === 'str') args.push(target.value.v);

@@ -930,7 +930,8 @@ export class Evaluator {
     let origin: Origin = 'literal';
     let envVar: string | undefined;
     for (let c = n.firstChild; c; c = c.nextSibling) {
-      if (['(', ')', '[', ']', '{', '}', ','].includes(c.name)) continue;
+      // Comments inside a literal (commented-out entries) are nodes of the tree, not items.
+      if (['(', ')', '[', ']', '{', '}', ',', 'Comment'].includes(c.name)) continue;
       if (c.name === 'for' || c.name === 'ComprehensionExpression') return { value: unknown('comprehension'), origin: 'unknown' };
       if (c.name === '*') {
         // *OTHER inside a literal: splice when known
@@ -955,7 +956,7 @@ export class Evaluator {
     const entries: Array<[PyValue, PyValue]> = [];
     let origin: Origin = 'literal';
     const kids: SyntaxNode[] = [];
-    for (let c = n.firstChild; c; c = c.nextSibling) if (!['{', '}', ','].includes(c.name)) kids.push(c);
+    for (let c = n.firstChild; c; c = c.nextSibling) if (!['{', '}', ',', 'Comment'].includes(c.name)) kids.push(c);
     for (let i = 0; i < kids.length; i++) {
       const k = kids[i] as SyntaxNode;
       if (k.name === '**') {

@@ -1,7 +1,8 @@
 /**
  * The shared, tolerant template reader. Real repositories keep their configs as templates: Jinja2/Ansible
  * (`{{ x }}`, `{% if %}`, `{# #}`), ERB (`<%= x %>`, `<% if %>`), envsubst (`${VAR}`, `${VAR:-default}`),
- * Go/Helm (`{{ .Values.x }}`, `{{- if }}`), cookiecutter (Jinja in paths and contents). Every collector reads
+ * Go/Helm (`{{ .Values.x }}`, `{{- if }}`), cookiecutter (Jinja in paths and contents), Terraform `templatefile`
+ * (`%{ if x ~}`, `%{ for k, v in m }`, `${var}`). Every collector reads
  * the rendered text, so every format benefits.
  *
  * Rules:
@@ -14,10 +15,11 @@
  *   which it kept, so a finding can say which branch it was found in; loops keep their body once; Go `define`
  *   bodies are dropped; Jinja `raw` bodies are kept (two-stage cookiecutter/Ansible templates).
  * - A file whose lines are mostly template code is too template-heavy to read: `heavy` says why.
- * Bounded: one linear pass, at most MAX_TEMPLATE_BYTES, nesting capped at MAX_DEPTH.
+ * Bounded: one linear pass, at most MAX_CONFIG_BYTES (model/limits.ts), nesting capped at MAX_DEPTH.
  */
 
 import type { Diagnostic } from '../../model/finding.js';
+import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
 
 export type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
@@ -44,7 +46,8 @@ export interface DetemplateOptions {
   branch?: 'first' | 'last' | 'all';
 }
 
-export const MAX_TEMPLATE_BYTES = 4 * 1024 * 1024;
+export { MAX_CONFIG_BYTES as MAX_TEMPLATE_BYTES };
+
 const MAX_DEPTH = 64;
 
 /** Suffixes that mark a template; the name without them is the file it renders to. */
@@ -154,6 +157,20 @@ function goTag(body: string): Tag | undefined {
   return undefined; // an output expression
 }
 
+/** Terraform template directives: `%{ if c }`, `%{ else }`, `%{ endif }`, `%{ for k, v in m }`, `%{ endfor }`. */
+function terraformTag(body: string): Tag {
+  const b = body.replace(/^~?\s*/, '').replace(/\s*~?$/, '');
+  const w = /^(\w+)/.exec(b)?.[1] ?? '';
+  if (w === 'if') return { t: 'open-if', tag: body };
+  if (w === 'else') return { t: 'branch', tag: body, isElse: true };
+  if (w === 'for') return { t: 'open-loop' };
+  if (w === 'endif' || w === 'endfor') return { t: 'close' };
+  return { t: 'none' };
+}
+
+/** A Terraform template (`templatefile`): its `%{ }` directives say so whatever the file is named. */
+const TERRAFORM_DIRECTIVE = /%\{~?\s*(?:if|for|endif|endfor|else)\b[^}\n]*\}/;
+
 function erbTag(body: string): Tag {
   const b = body.trim().replace(/-$/, '').trim();
   if (/^(?:if|unless)\b/.test(b)) return { t: 'open-if', tag: body };
@@ -175,7 +192,8 @@ export function templateKinds(text: string, name = ''): TemplateKind[] {
     kinds.push('go');
   if (/\{%-?[^%\n]*-?%\}|\{#[\s\S]*?#\}|\{\{[^{}\n]+\}\}/.test(text) && !kinds.includes('go')) kinds.push('jinja');
   if (/<%[=#-]?[^%]*%>/.test(text) && (/\.erb$/i.test(base) || /<%=|<%\s*(?:if|end|else)\b/.test(text))) kinds.push('erb');
-  if (!OWN_DOLLAR.test(renderedName(base)) && /\$\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\n]*)?\}/.test(text)) kinds.push('envsubst');
+  if (TERRAFORM_DIRECTIVE.test(text) || /\.tftpl$/i.test(base)) kinds.push('terraform');
+  else if (!OWN_DOLLAR.test(renderedName(base)) && /\$\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\n]*)?\}/.test(text)) kinds.push('envsubst');
   return kinds;
 }
 
@@ -184,7 +202,7 @@ export function templateKinds(text: string, name = ''): TemplateKind[] {
  * template syntax that applies to this file.
  */
 export function detemplate(text: string, options: DetemplateOptions = {}): Detemplated | undefined {
-  if (text.length > MAX_TEMPLATE_BYTES || !/\{\{|\{%|\{#|<%|\$\{[A-Z]/.test(text)) return undefined;
+  if (text.length > MAX_CONFIG_BYTES || !/\{\{|\{%|\{#|<%|\$\{[A-Z]|%\{|\$\{\w/.test(text)) return undefined;
   const kinds = templateKinds(text, options.name ?? '');
   if (kinds.length === 0) return undefined;
   const branchMode = options.branch ?? 'first';
@@ -192,12 +210,15 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   const useGo = kinds.includes('go');
   const useErb = kinds.includes('erb');
   const useEnv = kinds.includes('envsubst');
+  const useTf = kinds.includes('terraform');
 
   const alts: string[] = [];
   if (useJinja) alts.push('\\{#[\\s\\S]*?#\\}', '\\{%[\\s\\S]*?%\\}', '\\$?\\{\\{[\\s\\S]*?\\}\\}');
   if (useGo) alts.push('\\{\\{[\\s\\S]*?\\}\\}');
   if (useErb) alts.push('<%[\\s\\S]*?%>');
   if (useEnv) alts.push('\\$\\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\\n]*)?\\}');
+  // Terraform: `%{ directive }` and `${expr}` (not `$${`, an escaped literal).
+  if (useTf) alts.push('%\\{[^}\\n]*\\}', '(?<!\\$)\\$\\{[^{}\\n]*\\}');
   const re = new RegExp(alts.join('|'), 'g');
 
   const out: string[] = [];
@@ -289,6 +310,12 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
         const expr = inner.replace(/^=+/, '').replace(/-$/, '').trim();
         replacement = output(expr, startLine);
       } else apply(erbTag(inner.replace(/^-/, '')), 'erb', tok);
+    } else if (useTf && tok.startsWith('%{')) {
+      syntax = 'terraform';
+      apply(terraformTag(tok.slice(2, -1)), 'terraform', tok);
+    } else if (useTf && tok.startsWith('${')) {
+      syntax = 'terraform';
+      replacement = output(tok.slice(2, -1), startLine);
     } else if (tok.startsWith('${') && !tok.startsWith('${{')) {
       syntax = 'envsubst';
       const mm = /^\$\{([A-Z][A-Z0-9_]*)(?::?([-=+?])([^}\n]*))?\}$/.exec(tok);
@@ -325,6 +352,8 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   emit(text.slice(last));
 
   function output(expr: string, at: number): string {
+    // Ansible's `{{ ansible_managed | comment }}` renders as a comment in the file's syntax: nothing to analyse.
+    if (/\|\s*comment\b/.test(expr)) return '';
     const def = writtenDefault(expr);
     const name = exprName(expr);
     placeholders.push(def !== undefined ? { line: at, expr: name, default: def } : { line: at, expr: name });
@@ -380,9 +409,9 @@ export function renderForCollectors(
   diagnostics: Diagnostic[],
   notes?: Map<string, TemplateNote>,
 ): Buffer {
-  if (raw.length > MAX_TEMPLATE_BYTES || raw.includes(0)) return raw;
+  if (raw.length > MAX_CONFIG_BYTES || raw.includes(0)) return raw;
   const text = raw.toString('utf8');
-  if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]/.test(text)) return raw;
+  if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]|%\{/.test(text)) return raw;
   const d = detemplate(text, { name: display });
   if (!d) return raw;
   if (d.heavy) {

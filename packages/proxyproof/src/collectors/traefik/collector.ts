@@ -184,8 +184,12 @@ export function traefikFromFlat(file: string, flat: Flat, flatLists: Map<string,
       apiInsecure && truthy(apiInsecure.value) ? { file, line: apiInsecure.line, snippet: 'api.insecure=true' } : undefined,
     customRequestHeaders: custom,
   };
-  const sites: ProxySite[] = eps
-    .filter((e) => e.port !== undefined)
+  return { extra, sites: sitesOf(file, eps), allowRanges };
+}
+
+function sitesOf(file: string, eps: TraefikEntryPoint[]): ProxySite[] {
+  return eps
+    .filter((e) => e.port !== undefined && e.exposed !== false)
     .map((e) => ({
       id: `traefik:${file}:${e.name}`,
       label: `traefik entrypoint ${e.name} :${e.port} (${baseName(file)}:${e.ref.line})`,
@@ -211,7 +215,138 @@ export function traefikFromFlat(file: string, flat: Flat, flatLists: Map<string,
       mode: 'http',
       notes: [],
     }));
-  return { extra, sites, allowRanges };
+}
+
+/**
+ * The Traefik Helm chart's `ports` values merged over the chart's defaults (traefik/traefik-helm-chart
+ * values.yaml: `web` 8000 exposed as 80, `websecure` 8443 exposed as 443 with `tls.enabled`, `traefik` and
+ * `metrics` not exposed). Each port is an entrypoint of that name; `expose` is a boolean before chart v25
+ * and `{default: bool}` since. `lineOf(path)` gives the line of a key path inside the values.
+ */
+export function traefikFromHelmValues(
+  file: string,
+  values: Record<string, unknown>,
+  lineOf: (path: Array<string | number>) => number,
+): TraefikRead {
+  const defaults: Record<string, { port: number; exposedPort: number; expose: boolean; tls: boolean }> = {
+    web: { port: 8000, exposedPort: 80, expose: true, tls: false },
+    websecure: { port: 8443, exposedPort: 443, expose: true, tls: true },
+    traefik: { port: 9000, exposedPort: 9000, expose: false, tls: false },
+    metrics: { port: 9100, exposedPort: 9100, expose: false, tls: false },
+  };
+  const ports = obj(values.ports) ?? {};
+  const eps: TraefikEntryPoint[] = [];
+  for (const name of new Set([...Object.keys(defaults), ...Object.keys(ports)])) {
+    const d = defaults[name];
+    const v = obj(ports[name]) ?? {};
+    if (!d && Object.keys(v).length === 0) continue;
+    const exposeRaw = v.expose;
+    const expose =
+      typeof exposeRaw === 'boolean' ? exposeRaw : obj(exposeRaw) ? obj(exposeRaw)?.default !== false : (d?.expose ?? false);
+    const tlsV = obj(v.tls);
+    const tls = tlsV ? truthy(tlsV.enabled) : (d?.tls ?? false);
+    const exposedPort = Number(v.exposedPort ?? d?.exposedPort ?? v.port ?? Number.NaN);
+    const line = lineOf(['ports', name]);
+    const ref: Ref = { file, line, snippet: `ports.${name}` };
+    const fh = obj(v.forwardedHeaders);
+    const trusted = fh ? listOf(fh.trustedIPs) : [];
+    eps.push({
+      name,
+      address: `:${v.port ?? d?.port ?? exposedPort}`,
+      port: Number.isFinite(exposedPort) ? exposedPort : undefined,
+      ref: line ? ref : { ...ref, line: lineOf(['ports']) || 1, origin: 'default' },
+      tls,
+      forwardedHeaders:
+        fh && (trusted.length || truthy(fh.insecure))
+          ? {
+              insecure: truthy(fh.insecure),
+              trustedIPs: trusted,
+              ref: { file, line: lineOf(['ports', name, 'forwardedHeaders']), snippet: `ports.${name}.forwardedHeaders` },
+            }
+          : undefined,
+      phantom: false,
+      exposed: expose,
+      exposedRef:
+        exposeRaw !== undefined
+          ? { file, line: lineOf(['ports', name, 'expose']), snippet: `expose: ${JSON.stringify(exposeRaw)}` }
+          : undefined,
+      syntax: 'helm',
+    });
+  }
+  const r = traefikFromFlat(file, new Map());
+  r.extra.entryPoints = eps;
+  r.extra.customRequestHeaders = [];
+  r.sites = sitesOf(file, eps);
+  return r;
+}
+
+/** Traefik's own X-Forwarded-* (forwardedheaders middleware): the incoming values only from trusted peers. */
+const TRAEFIK_DEFAULT_HEADERS = (ref: Ref) => [
+  { name: 'X-Forwarded-Proto', value: '{trusted:x-forwarded-proto|scheme}', ref, from: 'default' as const },
+  { name: 'X-Forwarded-Host', value: '{trusted:x-forwarded-host|http_host}', ref, from: 'default' as const },
+  { name: 'X-Forwarded-For', value: '{xff_append_if_trusted}', ref, from: 'default' as const },
+];
+
+/**
+ * An IngressRoute (traefik.io / traefik.containo.us): each route's Host() rule and Services. The
+ * entrypoints' static options live elsewhere: `websecure`/`web` get the ports of Traefik's conventions
+ * (443 with `tls:`, else 80), and peer trust is Traefik's default (none) unless the static config says.
+ */
+function ingressRouteSite(file: string, doc: YDoc, v: Record<string, unknown>): ProxySite | undefined {
+  const name = String(get(v, ['metadata', 'name']) ?? '');
+  const spec = obj(v.spec) ?? {};
+  const tls = spec.tls !== undefined && spec.tls !== null;
+  const ref: Ref = { file, line: at(doc, ['kind'])?.keyLine || 1, snippet: `IngressRoute ${name}` };
+  const eps = Array.isArray(spec.entryPoints) ? spec.entryPoints.map(String) : [];
+  const routesIn = Array.isArray(spec.routes) ? spec.routes : [];
+  const names: string[] = [];
+  const routes: ProxySite['routes'] = [];
+  routesIn.forEach((r, i) => {
+    const match = String(get(r, ['match']) ?? '');
+    for (const h of match.matchAll(/Host\(([^)]*)\)/g))
+      for (const n of (h[1] as string).split(',')) names.push(n.trim().replace(/^[`"']|[`"']$/g, ''));
+    const rref: Ref = { file, line: at(doc, ['spec', 'routes', i, 'match'])?.keyLine ?? ref.line, snippet: match };
+    const services = Array.isArray(get(r, ['services'])) ? (get(r, ['services']) as unknown[]) : [];
+    const upstreams = services.flatMap((svc, j) => {
+      const o = obj(svc);
+      if (!o || (o.kind && o.kind !== 'Service')) return [];
+      const port = Number(o.port);
+      const sref: Ref = { file, line: at(doc, ['spec', 'routes', i, 'services', j, 'name'])?.keyLine ?? rref.line };
+      return [
+        {
+          text: `${o.name}:${o.port ?? ''}`,
+          address: Number.isFinite(port) ? ({ kind: 'tcp', host: String(o.name), port } as const) : null,
+          ref: sref,
+        },
+      ];
+    });
+    if (upstreams.length === 0) return;
+    routes.push({
+      id: `traefik:${file}:${rref.line}`,
+      match,
+      samplePath: /PathPrefix\(`([^`]*)`\)/.exec(match)?.[1] ?? '/',
+      ref: rref,
+      protocol: /^https$/i.test(String(get(services[0], ['scheme']) ?? '')) ? 'https' : 'http',
+      upstreams,
+      headers: TRAEFIK_DEFAULT_HEADERS({ ...rref, origin: 'default' }),
+    });
+  });
+  if (routes.length === 0) return undefined;
+  const port = tls || eps.includes('websecure') ? 443 : 80;
+  return {
+    id: `traefik:${file}:${name}`,
+    label: `traefik IngressRoute ${name} (${baseName(file)}:${ref.line})`,
+    ref,
+    names: [...new Set(names.filter(Boolean))],
+    listeners: [{ port, tls: tls || port === 443, proxyProtocol: false, defaultServer: false, ref }],
+    routes,
+    siteHeaders: [],
+    passesIncoming: true,
+    stripsUntrusted: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'],
+    trust: { mode: 'none', list: [], ref: { ...ref, origin: 'default' } },
+    mode: 'http',
+    notes: [`entrypoints ${eps.join(', ') || '(all)'}: their static options (forwardedHeaders) are not in this file`],
+  };
 }
 
 function isTraefikImage(image: unknown): boolean {
@@ -229,6 +364,11 @@ function record(ctx: CollectContext, file: string, r: TraefikRead): void {
   });
 }
 
+function withSyntax(r: TraefikRead, syntax: TraefikEntryPoint['syntax']): TraefikRead {
+  for (const ep of r.extra.entryPoints) ep.syntax ??= syntax;
+  return r;
+}
+
 function fromToml(file: string, text: string, base: number): TraefikRead | undefined {
   let v: unknown;
   try {
@@ -237,28 +377,34 @@ function fromToml(file: string, text: string, base: number): TraefikRead | undef
     return undefined;
   }
   const lines = tomlLines(text, base);
-  return traefikFromFlat(
-    file,
-    flatFromObject(v, (p) => {
-      for (let n = p.length; n > 0; n--) {
-        const l = lines.get(p.slice(0, n).join('.').toLowerCase());
-        if (l) return l;
-      }
-      return base;
-    }),
+  return withSyntax(
+    traefikFromFlat(
+      file,
+      flatFromObject(v, (p) => {
+        for (let n = p.length; n > 0; n--) {
+          const l = lines.get(p.slice(0, n).join('.').toLowerCase());
+          if (l) return l;
+        }
+        return base;
+      }),
+    ),
+    'toml',
   );
 }
 
 function fromYamlDoc(file: string, doc: YDoc, prefix: Array<string | number>): TraefikRead {
-  return traefikFromFlat(
-    file,
-    flatFromObject(get(doc.value, prefix), (p) => {
-      for (let n = p.length; n >= 0; n--) {
-        const a = at(doc, [...prefix, ...p.slice(0, n)]);
-        if (a) return a.keyLine;
-      }
-      return 0;
-    }),
+  return withSyntax(
+    traefikFromFlat(
+      file,
+      flatFromObject(get(doc.value, prefix), (p) => {
+        for (let n = p.length; n >= 0; n--) {
+          const a = at(doc, [...prefix, ...p.slice(0, n)]);
+          if (a) return a.keyLine;
+        }
+        return 0;
+      }),
+    ),
+    'yaml',
   );
 }
 
@@ -267,7 +413,7 @@ function linesOfSeq(doc: YDoc, path: Array<string | number>, n: number): number[
 }
 
 function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void {
-  const docs = yamlDocs(src);
+  const docs = yamlDocs(src, (p) => ctx.skip(f, p.message, p.line));
   if (!docs) return;
   const file = f.display;
   const name = baseName(file);
@@ -277,6 +423,48 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
     // A static config file of its own (traefik.yml).
     if (/^traefik.*\.ya?ml$/i.test(name) && (v.entryPoints || v.entrypoints || v.api || v.providers)) {
       record(ctx, file, fromYamlDoc(file, doc, []));
+      continue;
+    }
+    // Traefik's Kubernetes CRD router: entrypoints, Host() rules, Services.
+    if (v.kind === 'IngressRoute' && /traefik/.test(String(v.apiVersion ?? ''))) {
+      const site = ingressRouteSite(file, doc, v);
+      if (site)
+        addProxyFacts(ctx, {
+          kind: 'traefik',
+          file,
+          sites: [site],
+          assumedVersion: '2.x/3.x',
+          traefik: { entryPoints: [], customRequestHeaders: [] },
+        });
+      continue;
+    }
+    // k3s/RKE2 HelmChartConfig / HelmChart of the bundled Traefik: chart values in spec.valuesContent.
+    if (
+      (v.kind === 'HelmChartConfig' || v.kind === 'HelmChart') &&
+      /traefik/i.test(String(get(v, ['metadata', 'name']) ?? '') + String(get(v, ['spec', 'chart']) ?? '')) &&
+      typeof get(v, ['spec', 'valuesContent']) === 'string'
+    ) {
+      const keyLine = at(doc, ['spec', 'valuesContent'])?.keyLine ?? 0;
+      const inner = yamlDocs(String(get(v, ['spec', 'valuesContent'])));
+      const iv = obj(inner?.[0]?.value);
+      if (inner?.[0] && iv)
+        record(
+          ctx,
+          file,
+          traefikFromHelmValues(file, iv, (p) => {
+            const a = at(inner[0] as YDoc, p);
+            return a ? a.keyLine + keyLine : 0;
+          }),
+        );
+      continue;
+    }
+    // Helm values of a chart that has Traefik as its `traefik:` dependency.
+    if (!v.kind && obj(v.traefik) && obj(get(v, ['traefik', 'ports']))) {
+      record(
+        ctx,
+        file,
+        traefikFromHelmValues(file, obj(v.traefik) as Record<string, unknown>, (p) => at(doc, ['traefik', ...p])?.keyLine ?? 0),
+      );
       continue;
     }
     // ConfigMap with traefik.toml / traefik.yaml embedded.
@@ -342,7 +530,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
           env.push({ name: k, value: String(val), line: at(doc, [...path, 'environment', k])?.keyLine ?? 0 });
       const flat = flatFromFlags(flags);
       for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
-      record(ctx, file, traefikFromFlat(file, flat));
+      record(ctx, file, withSyntax(traefikFromFlat(file, flat), 'flags'));
     }
   }
 }

@@ -31,6 +31,14 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'medium', line: 8, message: /trusts no proxy/ },
   },
   {
+    name: "medium: Spring forward-headers-strategy none; the app's container publishes plain HTTP (evidence: that service)",
+    files: {
+      'src/main/resources/application.yml': 'server:\n  port: 8080\n  forward-headers-strategy: none\n',
+      'docker-compose.yml': 'services:\n  app:\n    image: ${IMAGE_URI}\n    ports:\n      - "8080:8080"\n',
+    },
+    expect: { count: 1, severity: 'medium', file: 'src/main/resources/application.yml', line: 3 },
+  },
+  {
     name: 'low: Laravel 11 default, no proxy visible in the files',
     files: { 'bootstrap/app.php': LARAVEL11_BOOTSTRAP },
     expect: { count: 1, severity: 'low' },

@@ -27,6 +27,25 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'low', message: /CSRF_COOKIE_SECURE is False/, line: 8 },
   },
   {
+    name: 'invalid (low): MIDDLEWARE without SessionMiddleware (commented out) sets no session cookie; only CSRF is left',
+    files: {
+      ...nginx,
+      'settings.py': settings([
+        'MIDDLEWARE = [',
+        '    "django.middleware.security.SecurityMiddleware",',
+        '    # "django.contrib.sessions.middleware.SessionMiddleware",',
+        '    "django.middleware.csrf.CsrfViewMiddleware",',
+        ']',
+      ]),
+    },
+    expect: { count: 1, severity: 'low', message: /^CSRF_COOKIE_SECURE is False/ },
+  },
+  {
+    name: 'valid (trap): neither session nor CSRF middleware: the app sets neither cookie',
+    files: { ...nginx, 'settings.py': settings(['MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]']) },
+    expect: { count: 0 },
+  },
+  {
     name: 'invalid: env default False',
     files: {
       ...nginx,

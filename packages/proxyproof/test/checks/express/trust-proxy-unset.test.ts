@@ -133,4 +133,37 @@ caseTable(expressTrustProxyUnset, [
     },
     expect: [],
   },
+  {
+    name: 'Fly.io front, trust_proxy = 0 read from a config file with conf.get: the fix edits the config line to 2 hops',
+    files: {
+      'deploy/fly.toml': 'app = "web"\n\n[http_service]\ninternal_port = 8080\nforce_https = true\n',
+      'deploy/base.toml': 'port = 8080\ntrust_proxy = 0\n',
+      'server/app.ts':
+        "import express from 'express';\nimport convict from 'convict';\nimport { RateLimiterMemory } from 'rate-limiter-flexible';\nconst conf = convict({ trust_proxy: { doc: 'hops', format: 'nat', default: 1, env: 'TRUST_PROXY' } });\nconst app = express();\napp.set('trust proxy', conf.get('trust_proxy'));\napp.listen(conf.get('port'));\n",
+    },
+    expect: ['server/app.ts@6'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'high', 'a rate limiter keys on req.ip');
+      assert.ok(f?.evidence.some((e) => e.file === 'deploy/base.toml' && e.line === 2));
+      assert.equal(f?.fix?.file, 'deploy/base.toml');
+      assert.deepEqual(f?.fix?.lines, ['trust_proxy = 2']);
+    },
+  },
+  {
+    name: "Fly.io front with trust proxy 1: the right-most X-Forwarded-For entry is the app's own address",
+    files: {
+      'fly.toml': 'app = "web"\n\n[http_service]\ninternal_port = 3000\n',
+      'server.js': "const express = require('express');\nconst app = express();\napp.set('trust proxy', 1);\napp.listen(3000);\n",
+    },
+    expect: ['server.js@3'],
+    check: ([f]) => assert.match(f?.message ?? '', /2 X-Forwarded-For entries/),
+  },
+  {
+    name: 'trap: Fly.io front with trust proxy 2 (client, app IP)',
+    files: {
+      'fly.toml': 'app = "web"\n\n[http_service]\ninternal_port = 3000\n',
+      'server.js': "const express = require('express');\nconst app = express();\napp.set('trust proxy', 2);\napp.listen(3000);\n",
+    },
+    expect: [],
+  },
 ]);

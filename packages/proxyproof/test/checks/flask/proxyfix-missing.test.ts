@@ -26,6 +26,14 @@ const cases: Case[] = [
   },
   { name: 'valid: no proxy and no server seen', files: { 'app.py': bare }, expect: { count: 0 } },
   {
+    name: "medium: a Procfile web process (Heroku-style router ends TLS) running Werkzeug's own server",
+    files: {
+      'app.py': `${bare}\nif __name__ == "__main__":\n    app.run(host="0.0.0.0", port=5000)\n`,
+      Procfile: 'web: python app.py\n',
+    },
+    expect: { count: 1, severity: 'medium', file: 'app.py', line: 3 },
+  },
+  {
     name: 'low: gunicorn on loopback already takes the scheme (only client IP lost)',
     files: {
       'app.py': bare,

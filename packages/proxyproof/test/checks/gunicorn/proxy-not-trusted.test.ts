@@ -3,6 +3,13 @@ import { gunicornProxyNotTrusted as check } from '../../../src/checks/appserver/
 import { compose, nginxTls, settings, systemdUnit } from '../../python/fixtures.js';
 import { type Case, runCase } from '../../python/lint-files.js';
 
+/** A Kubernetes Deployment whose container runs `args` (a YAML flow list) with `env` items. */
+function deployment(args: string, env = '', image = 'example/app:1', extra = ''): string {
+  return `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ${image}\n          env:\n            - name: LOG_LEVEL\n              value: info\n${env}          args: ${args}\n${extra}`;
+}
+const INGRESS =
+  'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  tls:\n    - hosts: [example.org]\n      secretName: web-tls\n  rules:\n    - host: example.org\n';
+
 const cases: Case[] = [
   {
     name: 'valid: nginx on the same host over loopback',
@@ -89,6 +96,105 @@ const cases: Case[] = [
       'site.conf': nginxTls('http://unix:/run/app.sock'),
     },
     expect: { count: 1, message: /uvicorn workers/ },
+  },
+  {
+    name: 'medium: Kubernetes Deployment behind an Ingress that ends TLS, default trust (advice: gunicorn 20.1 takes no network)',
+    files: {
+      'k8s/deployment.yaml': deployment('["gunicorn", "-b", "0.0.0.0:8000", "app:app"]'),
+      'k8s/ingress.yaml': INGRESS,
+    },
+    expect: { count: 1, severity: 'medium', message: /another container/, file: 'k8s/deployment.yaml', line: 14 },
+  },
+  {
+    name: 'medium: Kubernetes, gunicorn 24.1 pinned: FORWARDED_ALLOW_IPS with the pod networks goes into the container env',
+    files: {
+      'requirements.txt': 'gunicorn==24.1.1\n',
+      'k8s/deployment.yaml': deployment('["gunicorn", "-b", "0.0.0.0:8000", "app:app"]'),
+      'k8s/ingress.yaml': INGRESS,
+    },
+    expect: { count: 1, severity: 'medium', fixLine: '              value: "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"' },
+  },
+  {
+    name: 'medium: Helm chart, `sh -c` command with an extraArgs value: the fix sets the chart value (gunicorn 24.1)',
+    files: {
+      'requirements.txt': 'gunicorn==24.1.1\n',
+      'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'chart/values.yaml': 'web:\n  gunicorn:\n    workers: 2\n    extraArgs: ""\nproxy:\n  image: nginx\n',
+      'chart/templates/web.yaml': deployment(
+        `['sh', '-c', 'exec gunicorn -b 0.0.0.0:8080 --workers={{ .Values.web.gunicorn.workers }} app:app {{ .Values.web.gunicorn.extraArgs | default "" }}']`,
+      ),
+      'chart/templates/proxy.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: proxy\nspec:\n  template:\n    spec:\n      containers:\n        - name: nginx\n          image: "{{ .Values.proxy.image }}:1.25"\n',
+    },
+    expect: {
+      count: 1,
+      message: /Deployment proxy \(nginx/,
+      fixLine: '    extraArgs: "--forwarded-allow-ips=10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"',
+    },
+  },
+  {
+    name: 'valid (trap): Kubernetes, a proxy sidecar in the same pod connects over loopback',
+    files: {
+      'k8s/deployment.yaml': deployment(
+        '["gunicorn", "-b", "127.0.0.1:8000", "app:app"]',
+        '',
+        'example/app:1',
+        '        - name: proxy\n          image: nginx:1.25\n',
+      ),
+      'k8s/ingress.yaml': INGRESS,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: Kubernetes, FORWARDED_ALLOW_IPS set in the container env',
+    files: {
+      'k8s/deployment.yaml': deployment(
+        '["gunicorn", "-b", "0.0.0.0:8000", "app:app"]',
+        '            - name: FORWARDED_ALLOW_IPS\n              value: "10.42.0.0/16"\n',
+      ),
+      'k8s/ingress.yaml': INGRESS,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): Kubernetes, FORWARDED_ALLOW_IPS from a Secret (valueFrom): not known, not reported',
+    files: {
+      'k8s/deployment.yaml': deployment(
+        '["gunicorn", "-b", "0.0.0.0:8000", "app:app"]',
+        '            - name: FORWARDED_ALLOW_IPS\n              valueFrom:\n                secretKeyRef: {name: web, key: trust}\n',
+      ),
+      'k8s/ingress.yaml': INGRESS,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'medium: Render builds the image (render.yaml dockerfilePath) whose supervisord runs gunicorn on 0.0.0.0',
+    files: {
+      'render.yaml': 'services:\n  - type: web\n    name: app\n    env: docker\n    dockerfilePath: ./back/Dockerfile\n',
+      'back/Dockerfile':
+        'FROM python:3.11\nCOPY ./back/supervisord.conf /etc/supervisor/conf.d/supervisord.conf\nCMD ["/usr/bin/supervisord", "-c", "/etc/supervisor/conf.d/supervisord.conf"]\n',
+      'back/supervisord.conf':
+        '[supervisord]\nnodaemon=true\n\n[program:app]\ncommand=bash -c "python manage.py migrate && gunicorn back.wsgi -b 0.0.0.0:8000"\n',
+    },
+    expect: { count: 1, file: 'back/supervisord.conf', line: 5, message: /Render's proxy/ },
+  },
+  {
+    name: 'valid (trap): a Procfile process named web is not the compose service web behind Caddy',
+    files: {
+      Procfile: 'web: gunicorn app.wsgi --log-file -\n',
+      'deploy/docker-compose.yml':
+        'services:\n  web:\n    image: example/app:latest\n    expose: ["8000"]\n  caddy:\n    image: caddy:2\n    ports: ["443:443"]\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'medium: nginx proxies to the container_name / network alias of the gunicorn service',
+    files: {
+      'compose.yaml':
+        'services:\n  nginx:\n    image: nginx:1.25\n    ports: ["443:443"]\n  web:\n    build: .\n    container_name: myapp\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    networks:\n      back:\n        aliases: [django]\nnetworks:\n  back: {}\n',
+      'site.conf': nginxTls('http://django:8000'),
+    },
+    expect: { count: 1, message: /nginx proxy_pass to the compose service django/ },
   },
 ];
 

@@ -43,4 +43,19 @@ caseTable(redirectLoop, [
     expect: ([f]) => assert.match(f!.message, /disagree about the scheme/),
   },
   { name: 'the same loop reached from two pages: one finding', facts: facts([loop, { ...loop }]), count: 1 },
+  {
+    // A hostile or broken site's Location is no URL: the loop is still reported, never "Invalid URL".
+    name: 'a loop whose chain holds a Location that is no URL',
+    facts: facts([
+      page('https://app.test/', {
+        redirectLoop: 'limit',
+        chain: [
+          { url: 'https://app.test/', status: 302, location: 'https://app.test/a' },
+          { url: 'https://app.test/a', status: 302, location: 'http://[bad' },
+        ],
+      }),
+    ]),
+    count: 1,
+    expect: ([f]) => assert.match(f!.message, /https:\/\/app.test\/a -> 302 http:\/\/\[bad/),
+  },
 ]);

@@ -26,6 +26,9 @@ const configMap = (fh: string) =>
 const compose = (flags: string[]) =>
   `services:\n  traefik:\n    image: "traefik:v3.7"\n    command:\n${flags.map((f) => `      - "${f}"`).join('\n')}\n    ports:\n      - "443:443"\n`;
 
+const helmChartConfig = (web: string, websecure: string) =>
+  `apiVersion: helm.cattle.io/v1\nkind: HelmChartConfig\nmetadata:\n  name: traefik\n  namespace: kube-system\nspec:\n  valuesContent: |\n    service:\n      type: NodePort\n    ports:\n      web:\n        nodePort: 30080\n${web}      websecure:\n${websecure}`;
+
 const tables: Array<[Check, Case[]]> = [
   [
     traefikForwardedHeadersUnknownEntrypoint,
@@ -59,6 +62,34 @@ const tables: Array<[Check, Case[]]> = [
         expect: { count: 1, line: 3 },
       },
       { name: 'valid: trusted on websecure', files: { 'traefik.toml': toml('websecure') }, expect: { count: 0 } },
+      {
+        name: 'invalid (medium): k3s HelmChartConfig publishes only the plain web entrypoint (websecure expose: false), no forwardedHeaders',
+        files: { 'traefik-config.yaml': helmChartConfig('', '        expose: false\n') },
+        expect: { count: 1, severity: 'medium', line: 11, fixLine: 'forwardedHeaders: { trustedIPs: ["<the proxy subnet>"] }' },
+      },
+      {
+        name: 'invalid (medium): chart v25+ expose: {default: false} on websecure, values of a chart depending on traefik',
+        files: {
+          'values.yaml':
+            'traefik:\n  ports:\n    web:\n      exposedPort: 80\n    websecure:\n      expose:\n        default: false\n',
+        },
+        expect: { count: 1, severity: 'medium', line: 3 },
+      },
+      {
+        name: 'valid: the same HelmChartConfig with forwardedHeaders.trustedIPs on web (the fix)',
+        files: {
+          'traefik-config.yaml': helmChartConfig(
+            '        forwardedHeaders:\n          trustedIPs:\n            - 10.0.0.0/16\n',
+            '        expose: false\n',
+          ),
+        },
+        expect: { count: 0 },
+      },
+      {
+        name: 'valid (trap): chart defaults, websecure exposed with TLS: Traefik is the edge',
+        files: { 'traefik-config.yaml': helmChartConfig('', '        tls:\n          enabled: true\n') },
+        expect: { count: 0 },
+      },
       {
         name: 'valid (trap): Traefik at the edge (published 443, ACME), no proxy evidence',
         files: {

@@ -49,6 +49,51 @@ const cases: Case[] = [
     },
     expect: { count: 0 },
   },
+  {
+    name: 'invalid: Kubernetes pod started by an entrypoint script, Ingress in front (uvicorn 0.17 takes no network: advice)',
+    files: {
+      'deploy/web.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: example/web:1\n          command: ["./scripts/run_web.sh"]\n          env:\n            - name: WEB_PORT\n              value: "8000"\n',
+      'deploy/ingress.yaml':
+        'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  tls:\n    - hosts: [example.org]\n',
+      'scripts/run_web.sh': '#!/bin/sh\nPORT="${WEB_PORT:-8000}"\nexec uvicorn main:app --host 0.0.0.0 --port "$PORT"\n',
+    },
+    expect: { count: 1, severity: 'medium', file: 'scripts/run_web.sh', line: 3, message: /Ingress web/ },
+  },
+  {
+    name: 'invalid: Kubernetes, uvicorn 0.31 pinned: the pod networks go into the container env',
+    files: {
+      'requirements.txt': 'uvicorn==0.31.1\n',
+      'deploy/web.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: example/web:1\n          command: [uvicorn, main:app, --host, 0.0.0.0]\n          env:\n            - name: LOG_LEVEL\n              value: info\n',
+      'deploy/ingress.yaml':
+        'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  tls:\n    - hosts: [example.org]\n',
+    },
+    expect: { count: 1, fixLine: '            - name: FORWARDED_ALLOW_IPS' },
+  },
+  {
+    name: 'invalid: compose service with Traefik labels, the proxy is not in the files (Coolify/Dokploy style)',
+    files: {
+      'compose.yaml': compose(
+        ['command: uvicorn main:app --host 0.0.0.0 --port 8080', 'expose: ["8080"]', 'labels:', '  - traefik.enable=true'],
+        { proxy: false },
+      ),
+      'app/routes.py': 'def cb(request):\n    return str(request.url_for("callback"))\n',
+    },
+    expect: { count: 1, message: /outside these files \(label traefik\.enable/ },
+  },
+  {
+    name: 'invalid: no published port and a compose comment that a reverse proxy routes to the containers',
+    files: {
+      'compose.yaml': `# Traefik routes traffic to the containers on the internal network\n${compose(['command: uvicorn main:app --host 0.0.0.0', 'expose: ["8000"]'], { proxy: false })}`,
+    },
+    expect: { count: 1, message: /outside these files/ },
+  },
+  {
+    name: 'valid (trap): a compose service with no proxy anywhere and no sign of one',
+    files: { 'compose.yaml': compose(['command: uvicorn main:app --host 0.0.0.0', 'expose: ["8000"]'], { proxy: false }) },
+    expect: { count: 0 },
+  },
 ];
 
 for (const c of cases) test(`uvicorn/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));

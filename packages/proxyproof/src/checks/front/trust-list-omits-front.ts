@@ -1,0 +1,106 @@
+/**
+ * front/trust-list-omits-front: a cloud load balancer with documented source ranges (Google's front ends
+ * 130.211.0.0/22 and 35.191.0.0/16) connects to the app, and the app's trusted-proxy setting
+ * (`trusted_proxy_ip`, `TRUSTED_PROXIES`... in Helm values, a ConfigMap or container env) covers none of
+ * them. The app then takes the load balancer for the client: every request shares a Google address (rate
+ * limits, audit logs), and apps that cross-check X-Forwarded-For against the peer (Rails' IP spoofing
+ * check, which Mastodon turns into an error) reject requests. A Terraform `templatefile()` variable is
+ * followed to the expression it is bound to; a value we cannot see is never judged.
+ */
+import { ipInList } from '../../chain/addr.js';
+import { FRONTS } from '../../collectors/front/collector.js';
+import { bindingFor } from '../../collectors/front/terraform.js';
+import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Evidence, Finding } from '../../model/finding.js';
+import { ev } from '../proxy/common.js';
+
+const meta: CheckMeta = {
+  id: 'front/trust-list-omits-front',
+  severity: 'high',
+  title: "The app's trusted proxies leave out the load balancer that connects to it",
+  summary:
+    "A cloud load balancer connects from its documented ranges, and the app's trusted-proxy list covers none of them: the app sees the load balancer as the client.",
+  references: [
+    'https://cloud.google.com/load-balancing/docs/https#source-ip-addresses',
+    'https://cloud.google.com/load-balancing/docs/https#x-forwarded-for_header',
+    'https://api.rubyonrails.org/classes/ActionDispatch/RemoteIp.html',
+  ],
+};
+
+/** One entry of the list: a literal address/range, a Terraform expression it is bound to, or unknown. */
+type Part = { kind: 'literal'; text: string } | { kind: 'bound'; expr: string; ev: Evidence } | { kind: 'unknown' };
+
+const PLACEHOLDER = /^(?:\$\{([A-Za-z_][\w]*)\}|__tpl_([A-Za-z0-9_]+)__)$/;
+
+export function trustParts(raw: string, file: string, bindings: Parameters<typeof bindingFor>[0]): Part[] {
+  const out: Part[] = [];
+  for (const word of raw.split(/[\s,]+/).filter(Boolean)) {
+    const m = PLACEHOLDER.exec(word);
+    if (!m) {
+      out.push(/\$\{|__tpl_|\{\{/.test(word) ? { kind: 'unknown' } : { kind: 'literal', text: word });
+      continue;
+    }
+    const b = bindingFor(bindings, file, (m[1] ?? m[2]) as string);
+    if (!b) {
+      out.push({ kind: 'unknown' });
+      continue;
+    }
+    const lit = /^"([^"$]*)"$/.exec(b.expr);
+    if (lit) for (const t of (lit[1] as string).split(/[\s,]+/).filter(Boolean)) out.push({ kind: 'literal', text: t });
+    else if (/\$\{|"/.test(b.expr)) out.push({ kind: 'unknown' });
+    else out.push({ kind: 'bound', expr: b.expr, ev: ev(b.ref, `${m[1] ?? m[2]} is ${b.expr}`) });
+  }
+  return out;
+}
+
+/** First and last usable address of an IPv4 range (enough to say a list covers it). */
+function ends(cidr: string): string[] {
+  const [ip, bits] = cidr.split('/');
+  const p = (ip ?? '').split('.').map(Number);
+  if (p.length !== 4 || bits === undefined) return [ip ?? cidr];
+  const n = ((p[0] as number) << 24) | ((p[1] as number) << 16) | ((p[2] as number) << 8) | (p[3] as number);
+  const size = 2 ** (32 - Number(bits));
+  const text = (v: number) => [24, 16, 8, 0].map((s) => (v >>> s) & 255).join('.');
+  return [text((n >>> 0) + 1), text((n >>> 0) + size - 2)];
+}
+
+export const frontTrustListOmitsFront: Check = {
+  meta,
+  run(facts) {
+    const out: Finding[] = [];
+    const fronts = (facts.fronts ?? []).filter((f) => f.ranges.length > 0 && f.sends.length > 0);
+    if (fronts.length === 0) return out;
+    for (const list of facts.kube?.trustLists ?? []) {
+      const parts = trustParts(list.raw, list.ref.file, facts.templateBindings);
+      if (parts.length === 0 || parts.some((p) => p.kind === 'unknown')) continue;
+      const literals = parts.flatMap((p) => (p.kind === 'literal' ? [p.text] : []));
+      if (literals.some((t) => t === '*' || /^(0\.0\.0\.0|::)\/0$/.test(t))) continue;
+      for (const f of fronts) {
+        const covered = f.ranges.some((r) => ends(r).every((ip) => ipInList(ip, literals)));
+        if (covered) continue;
+        const bound = parts.flatMap((p) => (p.kind === 'bound' ? [p] : []));
+        const trusts = [...literals, ...bound.map((b) => b.expr)].join(', ');
+        out.push(
+          finding(meta, {
+            message: `${list.key} trusts ${trusts}, but ${FRONTS[f.name].what} connects to the app from ${f.ranges.join(' and ')}: the app takes the load balancer for the client (every request from a Google address; apps that check X-Forwarded-For against the peer reject requests)`,
+            evidence: [
+              ev(list.ref, `trusted proxies: ${trusts}`),
+              ...bound.map((b) => b.ev),
+              ...f.evidence.map((r) => ev(r, f.why)),
+            ],
+            why: `The load balancer opens its own connection to the backend, from ${f.ranges.join(', ')}; the address the client connected to (the load balancer's public IP) appears only inside X-Forwarded-For. An app that trusts only that public IP never trusts the actual peer, so it ignores the forwarded client address.`,
+            fix: {
+              description: `Add the load balancer's source ranges to ${list.key}: ${f.ranges.join(',')} (keep the load balancer's own address, which it appends to X-Forwarded-For).`,
+              file: list.ref.file,
+              line: list.valueAt.line,
+              lines: [`${list.valueAt.key}: ${list.raw},${f.ranges.join(',')}`],
+              placement: 'replace',
+            },
+            data: { front: f.name },
+          }),
+        );
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,202 @@
+/**
+ * Kubernetes manifests as deployment facts (plain manifests and Helm templates, read rendered by the shared
+ * template reader): the containers of workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob,
+ * Pod) with the argv they run (`command` replaces the image's ENTRYPOINT, `args` its CMD), their literal `env`
+ * and the lines of both; and the entries that route outside traffic in (Ingress, Gateway API routes and
+ * Gateways, Traefik IngressRoute, OpenShift Route) with the line that makes them end TLS.
+ * Pure parsing: the deploy collector turns containers into AppServerFacts.
+ */
+import { isSeq, type Node } from 'yaml';
+import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
+
+export interface KubeContainerRaw {
+  name: string;
+  image?: string;
+  imageLine?: number;
+  line: number;
+  /** command + args as Kubernetes passes them; undefined when neither is written (the image's own CMD runs). */
+  argv?: string[];
+  /** Lines spanned by the command/args values (the server's own line is searched for in them). */
+  argvLines?: [number, number];
+  env: Record<string, { value: string; line: number }>;
+  /** `env` entries whose value comes from elsewhere (valueFrom): unknown. */
+  envFrom: string[];
+  /** envFrom sources (configMapRef / secretRef names). */
+  envSources: Array<{ kind: 'configMap' | 'secret'; name: string; line: number }>;
+  envKey?: { line: number; itemIndent?: string };
+  ports: number[];
+}
+
+export interface KubeWorkloadRaw {
+  kind: string;
+  name: string;
+  line: number;
+  hostNetwork: boolean;
+  containers: KubeContainerRaw[];
+}
+
+export interface KubeEntryRaw {
+  kind: string;
+  name: string;
+  line: number;
+  tlsLine?: number;
+}
+
+export interface KubeConfigMapRaw {
+  name: string;
+  data: Record<string, { value: string; line: number }>;
+}
+
+export interface KubeManifest {
+  workloads: KubeWorkloadRaw[];
+  entries: KubeEntryRaw[];
+  configMaps: KubeConfigMapRaw[];
+}
+
+const POD_SPEC: Record<string, string[]> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+  // Argo Rollouts and Knative Services carry a pod template too.
+  Rollout: ['spec', 'template', 'spec'],
+};
+
+const ENTRY_KINDS = new Set(['Ingress', 'HTTPRoute', 'GRPCRoute', 'Gateway', 'IngressRoute', 'Route']);
+
+/** A quick test before YAML parsing: only files that declare one of these kinds are read. */
+export function looksLikeKubeManifest(text: string): boolean {
+  return /^\s*kind:\s*["']?(Pod|Deployment|StatefulSet|DaemonSet|ReplicaSet|ReplicationController|Job|CronJob|Rollout|Ingress|HTTPRoute|GRPCRoute|Gateway|IngressRoute|Route|ConfigMap)\b/m.test(
+    text,
+  );
+}
+
+function lineOfNode(doc: YDoc, n: Node | null | undefined): number {
+  return n?.range ? doc.lines.linePos(n.range[0]).line : 0;
+}
+
+function endLineOfNode(doc: YDoc, n: Node | null | undefined): number {
+  return n?.range ? doc.lines.linePos(Math.max(n.range[0], n.range[1] - 1)).line : 0;
+}
+
+function strList(v: unknown): string[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return v.map((x) => (x === null || x === undefined ? '' : String(x)));
+}
+
+function container(doc: YDoc, base: Array<string | number>, raw: Record<string, unknown>, lines: string[]): KubeContainerRaw {
+  const c: KubeContainerRaw = {
+    name: String(raw.name ?? ''),
+    image: typeof raw.image === 'string' ? raw.image : undefined,
+    imageLine: at(doc, [...base, 'image'])?.keyLine,
+    line: at(doc, base)?.line ?? 0,
+    env: {},
+    envFrom: [],
+    envSources: [],
+    ports: [],
+  };
+  const command = strList(raw.command);
+  const args = strList(raw.args);
+  if (command || args) {
+    c.argv = [...(command ?? []), ...(args ?? [])];
+    const nodes = ['command', 'args'].map((k) => at(doc, [...base, k])).filter((x) => x !== undefined);
+    const first = Math.min(...nodes.map((n) => n.keyLine));
+    const last = Math.max(...nodes.map((n) => endLineOfNode(doc, n.node)));
+    c.argvLines = [first, Math.max(first, last)];
+  }
+  const env = raw.env;
+  const envAt = at(doc, [...base, 'env']);
+  if (envAt) {
+    const key: KubeContainerRaw['envKey'] = { line: envAt.keyLine };
+    if (isSeq(envAt.node) && envAt.node.items.length > 0) {
+      const l = lineOfNode(doc, envAt.node.items[0] as Node);
+      const text = lines[l - 1] ?? '';
+      const m = /^(\s*)-\s/.exec(text);
+      if (m) key.itemIndent = m[1];
+    }
+    c.envKey = key;
+  }
+  if (Array.isArray(env))
+    env.forEach((item, i) => {
+      const o = obj(item);
+      if (!o || typeof o.name !== 'string') return;
+      const line = at(doc, [...base, 'env', i])?.line ?? envAt?.keyLine ?? c.line;
+      if (o.value !== undefined && o.value !== null) c.env[o.name] = { value: String(o.value), line };
+      else if (o.valueFrom !== undefined) c.envFrom.push(o.name);
+      else c.env[o.name] = { value: '', line };
+    });
+  if (Array.isArray(raw.envFrom))
+    raw.envFrom.forEach((item, i) => {
+      const o = obj(item);
+      if (!o) return;
+      const line = at(doc, [...base, 'envFrom', i])?.line ?? c.line;
+      const cm = obj(o.configMapRef);
+      const sec = obj(o.secretRef);
+      if (cm && typeof cm.name === 'string') c.envSources.push({ kind: 'configMap', name: cm.name, line });
+      if (sec && typeof sec.name === 'string') c.envSources.push({ kind: 'secret', name: sec.name, line });
+    });
+  if (Array.isArray(raw.ports))
+    for (const p of raw.ports) {
+      const n = Number(obj(p)?.containerPort);
+      if (Number.isInteger(n)) c.ports.push(n);
+    }
+  return c;
+}
+
+/** Reads every document of a manifest file; undefined when it is not YAML. */
+export function parseKubeManifest(text: string): KubeManifest | undefined {
+  const docs = yamlDocs(text);
+  if (!docs) return undefined;
+  const lines = text.split(/\r?\n/);
+  const out: KubeManifest = { workloads: [], entries: [], configMaps: [] };
+  for (const doc of docs) {
+    const v = obj(doc.value);
+    if (!v || typeof v.kind !== 'string') continue;
+    const kind = v.kind;
+    const name = String(get(v, ['metadata', 'name']) ?? '');
+    const line = at(doc, ['kind'])?.keyLine ?? 1;
+    const podPath = POD_SPEC[kind];
+    if (podPath) {
+      const spec = obj(get(v, podPath));
+      if (!spec) continue;
+      const w: KubeWorkloadRaw = { kind, name, line, hostNetwork: spec.hostNetwork === true, containers: [] };
+      for (const key of ['initContainers', 'containers'] as const) {
+        // init containers run to completion before the app starts: they serve nothing.
+        if (key === 'initContainers') continue;
+        const list = Array.isArray(spec[key]) ? (spec[key] as unknown[]) : [];
+        list.forEach((c, i) => {
+          const o = obj(c);
+          if (o) w.containers.push(container(doc, [...podPath, key, i], o, lines));
+        });
+      }
+      out.workloads.push(w);
+    } else if (ENTRY_KINDS.has(kind)) {
+      // Route is OpenShift's (route.openshift.io); a Traefik IngressRoute has `tls:` like an Ingress.
+      if (kind === 'Route' && !/openshift/.test(String(v.apiVersion ?? ''))) continue;
+      const e: KubeEntryRaw = { kind, name, line: at(doc, ['spec'])?.keyLine ?? line };
+      const tls = at(doc, ['spec', 'tls']);
+      if (tls) e.tlsLine = tls.keyLine;
+      if (kind === 'Gateway') {
+        const listeners = get(v, ['spec', 'listeners']);
+        if (Array.isArray(listeners)) {
+          const i = listeners.findIndex((l) => /^(HTTPS|TLS)$/i.test(String(obj(l)?.protocol ?? '')));
+          if (i >= 0) e.tlsLine = at(doc, ['spec', 'listeners', i])?.line;
+        }
+      }
+      out.entries.push(e);
+    } else if (kind === 'ConfigMap') {
+      const data = obj(v.data);
+      if (!data) continue;
+      const cm: KubeConfigMapRaw = { name, data: {} };
+      for (const [k, val] of Object.entries(data))
+        if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean')
+          cm.data[k] = { value: String(val), line: at(doc, ['data', k])?.keyLine ?? line };
+      out.configMaps.push(cm);
+    }
+  }
+  return out;
+}

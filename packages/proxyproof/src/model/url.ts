@@ -1,0 +1,60 @@
+/**
+ * URLs built from or parsed out of user input (a server name from a config, a Location header from a site, a
+ * `--url` option). `new URL()` throws on anything the WHATWG parser rejects (`<your-domain>`, `{$DOMAIN}:{$PORT}`,
+ * `http://[bad`), and an uncaught throw surfaces as "internal error: Invalid URL": every such parse goes through
+ * here and gets an answer instead of an exception.
+ */
+
+/** The parsed URL, or undefined when it is not one. */
+export function tryUrl(raw: string, base?: string): URL | undefined {
+  try {
+    return base === undefined ? new URL(raw) : new URL(raw, base);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The host name of a URL, lower-cased, or undefined when it is not a URL. */
+export function hostnameOf(raw: string, base?: string): string | undefined {
+  return tryUrl(raw, base)?.hostname.toLowerCase();
+}
+
+export interface SiteUrl {
+  url: string;
+  /** The host actually used in `url` (differs from the name when the name is no host name). */
+  host: string;
+  /** Set when the name (or port) could not be used as written, saying what was used instead. */
+  note?: string;
+}
+
+/**
+ * The URL a browser would use for a site named `name` (a server name from a config) on `port`. A name that is
+ * no host name (a template placeholder such as `<your-domain>` or `{$NC_DOMAIN}`, a regex server_name) is
+ * simulated under a host made of its letters, digits, dots and dashes, with a note saying so; a port that is
+ * not 1-65535 is left out. Never throws.
+ */
+export function siteUrl(tls: boolean, name: string, port: number): SiteUrl {
+  const scheme = tls ? 'https' : 'http';
+  const portOk = Number.isInteger(port) && port > 0 && port < 65536;
+  const portPart = !portOk || (tls && port === 443) || (!tls && port === 80) ? '' : `:${port}`;
+  const asHost = /^[0-9a-f:]+$/i.test(name) && name.includes(':') ? `[${name}]` : name;
+  const direct = tryUrl(`${scheme}://${asHost}${portPart}/`);
+  // The WHATWG parser accepts `{`, `$` or `*` in a host; a host that survives but changes (percent-encoding,
+  // IDNA) is fine, as the URL names the same site.
+  if (direct && !/[{}$<>]/.test(name) && asHost !== '') {
+    return { url: direct.toString(), host: direct.hostname, ...(portOk ? {} : { note: badPort(port) }) };
+  }
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.*_-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+  const host = cleaned && tryUrl(`${scheme}://${cleaned}/`) ? cleaned : 'localhost';
+  const url = tryUrl(`${scheme}://${host}${portPart}/`)?.toString() ?? `${scheme}://localhost/`;
+  const notes = [`server name "${name}" is not a host name (a placeholder?): simulated as "${host}"`];
+  if (!portOk) notes.push(badPort(port));
+  return { url, host, note: notes.join('; ') };
+}
+
+function badPort(port: number): string {
+  return `port ${String(port)} is not a TCP port: simulated on the scheme's default port`;
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { secureCookieNeverSetCheck } from '../../../src/checks/node/secure-cookie-never-set.js';
+import { fixLoop } from '../../fix/loop.js';
+import { caseTable, nginxSameHost } from '../express/harness.js';
+
+const express = (session: string, extra = '', listen = "app.listen(3000, '127.0.0.1');") =>
+  `const express = require('express');\nconst session = require('express-session');\nconst app = express();\n${extra}\napp.use(session(${session}));\n${listen}\n`;
+
+const BEHIND = {
+  'nginx/app.conf': nginxSameHost(3000),
+  'app/server.js': express("{ secret: 's', cookie: { secure: true } }"),
+};
+
+caseTable(secureCookieNeverSetCheck, [
+  {
+    name: 'express-session secure: true behind nginx, trust proxy never set: the Set-Cookie is skipped',
+    files: BEHIND,
+    expect: ['app/server.js@5'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'high');
+      assert.match(f?.message ?? '', /not secured|skips the Set-Cookie/);
+      assert.deepEqual(f?.fix?.lines, ["app.set('trust proxy', 'loopback');"]);
+      assert.equal(f?.fix?.placement, 'after');
+      assert.equal(f?.fix?.line, 3);
+    },
+  },
+  {
+    name: 'secure from a switch (SECURE=true in production) through app.get/app.set',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js': express(
+        "{ secret: 's', cookie: { secure: app.get('secure') } }",
+        "app.set('secure', process.env.SECURE === 'true');",
+      ),
+    },
+    expect: ['app/server.js@5'],
+    check: ([f]) => assert.match(f?.message ?? '', /when SECURE/),
+  },
+  {
+    name: "secure: 'auto' behind nginx: the cookie goes out WITHOUT Secure (medium)",
+    files: { 'nginx/app.conf': nginxSameHost(3000), 'app/server.js': express("{ secret: 's', cookie: { secure: 'auto' } }") },
+    expect: ['app/server.js@5'],
+    check: ([f]) => assert.equal(f?.severity, 'medium'),
+  },
+  {
+    name: 'koa-session secure: true and no app.proxy, no proxy in view: medium (breaks wherever TLS ends before Koa)',
+    files: {
+      'src/api.js':
+        "import Koa from 'koa';\nimport session from 'koa-session';\nconst app = new Koa();\napp.keys = ['k'];\napp.use(session({ secure: true, sameSite: 'none' }, app));\n",
+    },
+    expect: ['src/api.js@5'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'medium');
+      assert.match(f?.message ?? '', /Cannot send secure cookie over unencrypted connection/);
+    },
+  },
+  // valid
+  {
+    name: "trap: trust proxy set ('loopback')",
+    files: {
+      ...BEHIND,
+      'app/server.js': express("{ secret: 's', cookie: { secure: true } }", "app.set('trust proxy', 'loopback');"),
+    },
+    expect: [],
+  },
+  {
+    name: "trap: express-session's own proxy: true reads X-Forwarded-Proto itself",
+    files: { ...BEHIND, 'app/server.js': express("{ secret: 's', proxy: true, cookie: { secure: true } }") },
+    expect: [],
+  },
+  {
+    name: 'cookie not secure',
+    files: { ...BEHIND, 'app/server.js': express("{ secret: 's', cookie: { secure: false } }") },
+    expect: [],
+  },
+  {
+    name: 'trap: Koa with app.proxy = true (koa/proxy-all judges the trust)',
+    files: {
+      'src/api.js':
+        "import Koa from 'koa';\nimport session from 'koa-session';\nconst app = new Koa();\napp.proxy = true;\napp.use(session({ secure: true }, app));\n",
+    },
+    expect: [],
+  },
+]);
+
+test('node/secure-cookie-never-set: fix --write adds trust proxy and the finding is gone', async () => {
+  // nginx also overwrites X-Forwarded-Host: once Express trusts it, a client-sent one would otherwise reach req.hostname.
+  const nginx = nginxSameHost(3000).replace(
+    'proxy_set_header Host $host;',
+    'proxy_set_header Host $host;\n        proxy_set_header X-Forwarded-Host $host;',
+  );
+  const r = await fixLoop({ ...BEHIND, 'nginx/app.conf': nginx }, 'node/secure-cookie-never-set');
+  assert.ok(r.ran);
+});

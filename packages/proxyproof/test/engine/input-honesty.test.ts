@@ -1,0 +1,179 @@
+/**
+ * What the user hands us is read as what it is: a file named on the command line is read by the collector of
+ * the format its content shows (an Apache vhost or haproxy.cfg named `site.conf` is never parsed as nginx),
+ * documentation is never listed under "Not read", and a server name that is no host name (a placeholder such as
+ * `<your-domain>` or `{$DOMAIN}`) is simulated under a stand-in instead of ending in "internal error: Invalid URL".
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { type ConfigFormat, sniffConfigFormat } from '../../src/collectors/sniff.js';
+import { lintPaths } from '../../src/engine/lint.js';
+import { isDocumentation } from '../../src/engine/not-read.js';
+import { siteUrl, tryUrl } from '../../src/model/url.js';
+import { runCli } from '../helpers.js';
+
+const APACHE = `<VirtualHost *:443>
+    ServerName app.example.com
+    SSLEngine on
+    ProxyPass / http://127.0.0.1:8000/
+    ProxyPassReverse / http://127.0.0.1:8000/
+</VirtualHost>
+`;
+const HAPROXY = `global
+    maxconn 100
+defaults
+    mode http
+    timeout connect 5s
+frontend fe
+    bind :443 ssl crt /etc/ssl/site.pem
+    default_backend app
+backend app
+    server s1 127.0.0.1:8000
+`;
+const CADDY = `app.example.com {
+    reverse_proxy 127.0.0.1:8000
+}
+`;
+const NGINX = `server {
+    listen 443 ssl;
+    server_name app.example.com;
+    location / { proxy_pass http://127.0.0.1:8000; }
+}
+`;
+
+const tmp = mkdtempSync(join(tmpdir(), 'pp-honesty-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function put(rel: string, text: string): string {
+  const p = join(tmp, rel);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('sniffConfigFormat: a proxy config by its content', () => {
+  const cases: Array<{ name: string; text: string; want: ConfigFormat | undefined }> = [
+    { name: 'nginx server block', text: NGINX, want: 'nginx' },
+    { name: 'Apache vhost', text: APACHE, want: 'apache' },
+    { name: 'haproxy.cfg', text: HAPROXY, want: 'haproxy' },
+    { name: 'Caddyfile', text: CADDY, want: 'caddy' },
+    { name: 'Caddyfile with an env placeholder address', text: '{$DOMAIN}:443 {\n  reverse_proxy app:8000\n}\n', want: 'caddy' },
+    {
+      name: 'nginx snippet of proxy_set_header lines',
+      text: 'proxy_set_header Host $host;\nproxy_set_header X-Forwarded-Proto $scheme;\n',
+      want: 'nginx',
+    },
+    {
+      name: 'Apache without a section (a conf-enabled file)',
+      text: 'RemoteIPHeader X-Forwarded-For\nRemoteIPTrustedProxy 10.0.0.1\n',
+      want: 'apache',
+    },
+    // traps: formats that are no proxy config, or say too little
+    { name: 'supervisord program', text: '[program:web]\ncommand=gunicorn app:app\nautostart=true\n', want: undefined },
+    { name: 'systemd unit', text: '[Service]\nExecStart=/usr/bin/gunicorn app:app\n', want: undefined },
+    { name: 'php-fpm pool', text: '[www]\nlisten = 127.0.0.1:9000\npm = dynamic\n', want: undefined },
+    { name: 'empty', text: '', want: undefined },
+    { name: 'one nginx line only', text: 'listen 80;\n', want: undefined },
+    { name: 'comments mentioning ProxyPass', text: '# ProxyPass / http://x/\n# ProxyPassReverse\n', want: undefined },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(sniffConfigFormat(c.text), c.want));
+});
+
+describe('a file named on the command line is read by its own format', () => {
+  const expectFamily: Array<{ dir: string; text: string; family: RegExp }> = [
+    { dir: 'apache', text: APACHE, family: /^proxy\/|^apache\// },
+    { dir: 'haproxy', text: HAPROXY, family: /^proxy\/|^haproxy\// },
+    { dir: 'nginx', text: NGINX, family: /^nginx\// },
+  ];
+  for (const c of expectFamily) {
+    it(`${c.dir} config named site.conf`, async () => {
+      const file = put(`${c.dir}/site.conf`, c.text);
+      const { analysis } = await lintPaths([file]);
+      const nginxErrors = analysis.facts.diagnostics.filter((d) => d.message.startsWith('nginx:'));
+      assert.deepEqual(
+        nginxErrors.map((d) => d.message),
+        [],
+      );
+      const missing = analysis.findings.filter((f) => /forwarded-proto-missing$/.test(f.id));
+      assert.equal(missing.length, 1, analysis.findings.map((f) => f.id).join(', '));
+      assert.match(missing[0]?.id ?? '', c.family);
+    });
+  }
+  it('a Caddyfile named site.conf is read by the Caddy collector', async () => {
+    const file = put('caddy/site.conf', CADDY);
+    const { analysis } = await lintPaths([file]);
+    assert.equal(analysis.facts.proxies?.length, 1);
+    assert.equal(analysis.facts.proxies?.[0]?.kind, 'caddy');
+    assert.deepEqual(
+      analysis.facts.diagnostics.filter((d) => d.message.startsWith('nginx:')),
+      [],
+    );
+  });
+});
+
+describe('documentation is not listed under "Not read"', () => {
+  const cases: Array<{ name: string; doc: boolean }> = [
+    { name: 'README.md', doc: true },
+    { name: 'README', doc: true },
+    { name: 'LICENSE', doc: true },
+    { name: 'LICENSE-MIT', doc: true },
+    { name: 'CHANGELOG.rst', doc: true },
+    { name: 'deploy-notes.txt', doc: true },
+    { name: 'index.html', doc: true },
+    // traps: configuration whose name starts like a documentation file
+    { name: 'install.sh', doc: false },
+    { name: 'security-headers.conf', doc: false },
+    { name: 'nginx.conf', doc: false },
+    { name: 'docker-compose.yml', doc: false },
+  ];
+  for (const c of cases)
+    it(`${c.name} is ${c.doc ? '' : 'not '}documentation`, () => assert.equal(isDocumentation(c.name), c.doc));
+
+  it('a README about proxies beside a config is not listed; an unknown config is', async () => {
+    const dir = join(tmp, 'docs-dir');
+    put('docs-dir/nginx/site.conf', NGINX);
+    put('docs-dir/README.md', '# Deploy\n\nPut `proxy_set_header X-Forwarded-Proto $scheme;` in nginx, see upstream.\n');
+    put('docs-dir/docs/proxy.md', 'Use ProxyPass and X-Forwarded-Proto behind the proxy.\n');
+    put('docs-dir/proxy.toml', '[proxy]\nupstream = "http://127.0.0.1:8000"\nforwarded = true\n');
+    const { analysis } = await lintPaths([dir]);
+    const listed = analysis.notRead.map((n) => n.file.replace(/.*docs-dir\//, ''));
+    assert.ok(!listed.includes('README.md'), listed.join(', '));
+    assert.ok(!listed.includes('docs/proxy.md'), listed.join(', '));
+    assert.ok(listed.includes('proxy.toml'), listed.join(', '));
+  });
+});
+
+describe('server names that are no host names never end in "Invalid URL"', () => {
+  const cases: Array<{ name: string; tls: boolean; port: number; host: string; noted: boolean }> = [
+    { name: 'app.example.com', tls: true, port: 443, host: 'app.example.com', noted: false },
+    { name: 'app.example.com', tls: false, port: 8080, host: 'app.example.com', noted: false },
+    { name: '*.example.com', tls: true, port: 443, host: '*.example.com', noted: false },
+    { name: '<your-nc-domain>', tls: true, port: 443, host: 'your-nc-domain', noted: true },
+    { name: '{$NC_DOMAIN}', tls: false, port: 11000, host: 'nc_domain', noted: true },
+    { name: '~^(?<sub>.+)\\.example\\.com$', tls: true, port: 443, host: 'sub-.-.example-.com', noted: true },
+    { name: '::1', tls: false, port: 80, host: '[::1]', noted: false },
+    { name: 'app.example.com', tls: true, port: Number.NaN, host: 'app.example.com', noted: true },
+    { name: '<>', tls: true, port: 443, host: 'localhost', noted: true },
+  ];
+  for (const c of cases) {
+    it(`${c.name} :${c.port}`, () => {
+      const s = siteUrl(c.tls, c.name, c.port);
+      assert.ok(tryUrl(s.url), `${s.url} parses`);
+      assert.equal(s.host, c.host);
+      assert.equal(Boolean(s.note), c.noted, s.note);
+    });
+  }
+
+  it('an Apache vhost with ServerName <your-domain> is analysed, chain included', () => {
+    const dir = join(tmp, 'placeholder');
+    put('placeholder/site.conf', APACHE.replace('ServerName app.example.com', 'ServerName <your-nc-domain>'));
+    const r = runCli(['lint', dir, '--format', 'json']);
+    assert.doesNotMatch(r.stderr, /internal error|Invalid URL/);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as { findings: Array<{ id: string }> };
+    assert.ok(report.findings.some((f) => f.id === 'proxy/forwarded-proto-missing'));
+  });
+});
