@@ -100,7 +100,9 @@ function run(facts: Facts): Finding[] {
       // path (a health check, an ACME hook) answers plain HTTP, so little depends on a forged scheme there.
       const siteRedirected = server.scopes.some(
         (s) =>
-          (s.kind === 'server' || isCatchAll(s.match)) && s.redirects.some((r) => r.unconditional && r.targetScheme === 'https'),
+          (s.kind === 'server' || isCatchAll(s.match)) &&
+          s.returns &&
+          s.redirects.some((r) => r.unconditional && r.targetScheme === 'https'),
       );
       out.push(
         finding(meta, {
