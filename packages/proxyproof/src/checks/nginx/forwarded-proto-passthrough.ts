@@ -44,6 +44,8 @@ function upstreamKey(p: NginxPass): string | undefined {
   return p.host ? `${p.host}:${p.port ?? ''}` : undefined;
 }
 
+const isCatchAll = (match: string): boolean => /^(?:\^~\s+|=\s*)?\/$/.test(match.trim());
+
 /** The pass reaches a backend of this deployment rather than another site. */
 function ownBackend(p: NginxPass): boolean {
   if (p.variable) return false;
@@ -94,9 +96,17 @@ function run(facts: Facts): Finding[] {
         evidence.push(
           ...refsEvidence(facts, [other.ref], 'another server tells the same upstream the scheme: the app reads this header'),
         );
+      // The site itself is redirected to https (location / or the server level returns to https): only this
+      // path (a health check, an ACME hook) answers plain HTTP, so little depends on a forged scheme there.
+      const siteRedirected = server.scopes.some(
+        (s) =>
+          (s.kind === 'server' || isCatchAll(s.match)) &&
+          s.returns &&
+          s.redirects.some((r) => r.unconditional && r.targetScheme === 'https'),
+      );
       out.push(
         finding(meta, {
-          ...(other ? {} : { severity: 'low' as const }),
+          ...(other && !siteRedirected ? {} : { severity: 'low' as const }),
           message:
             `${scopeName(facts, server, scope)} answers plain HTTP and proxies to ${describePass(scope)} without setting X-Forwarded-Proto: ` +
             "nginx passes the client's own X-Forwarded-Proto through unchanged, so a plain-HTTP request that says `X-Forwarded-Proto: https` is treated as secure" +

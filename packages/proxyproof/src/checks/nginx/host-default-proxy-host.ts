@@ -47,6 +47,13 @@ function isCatchAll(s: NginxScope): boolean {
   return s.kind === 'location' && /^(?:\^~\s+)?\/$/.test(s.match.trim());
 }
 
+/** `location /` or a named location the server level falls back to (`try_files ... @app`). */
+function mainRoute(server: NginxServer, scope: NginxScope): boolean {
+  if (isCatchAll(scope) || scope.kind === 'server') return true;
+  if (!scope.match.startsWith('@')) return false;
+  return server.scopes.some((s) => (s.kind === 'server' || isCatchAll(s)) && s.fallbacks.some((f) => f.name === scope.match));
+}
+
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
@@ -92,7 +99,9 @@ function run(facts: Facts): Finding[] {
       const viaXfh = xfh !== undefined && xfh.value !== '';
       out.push(
         finding(meta, {
-          ...(viaXfh ? { severity: 'low' as const } : {}),
+          // The site's pages (location /, or a named location the server falls back to) carry the weight; a
+          // sub-path proxied elsewhere (a payment daemon, an ingestion service) rarely builds URLs from Host.
+          ...(viaXfh || !mainRoute(server, lead.scope) ? { severity: 'low' as const } : {}),
           message:
             `${scopeName(facts, server, lead.scope)} proxies to ${describePass(lead.scope)} without \`proxy_set_header Host\`: nginx sends its default ` +
             `Host: $proxy_host, i.e. \`${lead.value}\`, not the name the browser asked for.` +

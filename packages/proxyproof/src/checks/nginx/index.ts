@@ -15,6 +15,7 @@ import { proxyRedirectHttp } from './proxy-redirect-http.js';
 import { redirectServerNamePattern } from './redirect-server-name-pattern.js';
 import { schemeBehindTlsTerminator } from './scheme-behind-tls-terminator.js';
 import { schemeHeaderValue } from './scheme-header-value.js';
+import { sslDirectiveRemoved } from './ssl-directive-removed.js';
 import { uwsgiSchemeMissing } from './uwsgi-scheme-missing.js';
 
 export const NGINX_CHECKS: Check[] = [
@@ -25,6 +26,7 @@ export const NGINX_CHECKS: Check[] = [
   forwardedProtoPassthrough,
   schemeBehindTlsTerminator,
   schemeHeaderValue,
+  sslDirectiveRemoved,
   hostPortLost,
   hostDefaultProxyHost,
   uwsgiSchemeMissing,

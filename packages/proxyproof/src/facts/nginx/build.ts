@@ -652,6 +652,7 @@ class ModelBuilder {
       if (http2On) listen.http2 = true;
       if (listen.quic) listen.ssl = true;
     }
+    if (sslOn) server.sslOn = sslOn;
     server.tls = server.listens.some((x) => x.ssl);
     server.plain = server.listens.some((x) => !x.ssl);
     const own = readRealIp(directives);

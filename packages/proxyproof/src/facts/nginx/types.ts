@@ -224,6 +224,8 @@ export interface NginxServer {
    * server's listen and names are unknown, so `listens` holds only what the file itself says.
    */
   fragment?: boolean;
+  /** The legacy `ssl on;` that applies (the server's own or the http level's), when there is one. */
+  sslOn?: NginxRef;
   /** Any listener has TLS. */
   tls: boolean;
   /** Any listener is plain HTTP. */

@@ -27,6 +27,12 @@ caseTable(forwardedProtoPassthrough, [
     severity: 'low',
   },
   {
+    name: 'the plain server redirects the site to https and proxies only /health: low',
+    config: `upstream containers { server 10.0.0.2:3000; }\nserver {\n  listen 80;\n  location / {\n    return 301 https://$host$request_uri;\n  }\n  location /health {\n    proxy_pass http://containers;\n  }\n}\n${TLS_SERVER}`,
+    expect: [`${ID}@7`],
+    severity: 'low',
+  },
+  {
     name: 'trap: the plain server sets X-Forwarded-Proto $scheme',
     config:
       'server {\n  listen 80;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://127.0.0.1:8000;\n  }\n}',

@@ -44,6 +44,18 @@ caseTable(hostDefaultProxyHost, [
     expect: [],
   },
   {
+    name: 'a sub-path proxied to another service (not the site pages): low',
+    config: 'server {\n  listen 80;\n  location /checkout/ {\n    proxy_pass http://localhost:9112/checkout/;\n  }\n}',
+    expect: [`${ID}@3`],
+    severity: 'low',
+  },
+  {
+    name: 'a named location the server falls back to is the site: medium',
+    config: 'server {\n  listen 80;\n  try_files $uri @app;\n  location @app {\n    proxy_pass http://app:3000;\n  }\n}',
+    expect: [`${ID}@4`],
+    severity: 'medium',
+  },
+  {
     name: 'trap: Host $host at the server level is inherited',
     config: 'server {\n  listen 80;\n  proxy_set_header Host $host;\n  location / {\n    proxy_pass http://app:5000;\n  }\n}',
     expect: [],
