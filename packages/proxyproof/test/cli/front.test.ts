@@ -41,7 +41,12 @@ after(() => {
 });
 
 interface Json {
-  findings: Array<{ id: string; severity: string; evidence: Array<{ file: string; line: number }> }>;
+  findings: Array<{
+    id: string;
+    severity: string;
+    evidence: Array<{ file: string; line: number }>;
+    data?: { chainFinding?: { id?: string } };
+  }>;
   doctor?: { topology: { entries: Array<{ lb?: { mode: string; why: string; origin: string; label: string } }> } };
 }
 
@@ -51,9 +56,16 @@ function json(args: string[], cwd: string): { code: number | null; out: Json } {
   return { code: r.code, out: JSON.parse(r.stdout) as Json };
 }
 
-/** The finding that says the plain-HTTP nginx forwards $scheme (always http) behind the TLS terminator. */
+/**
+ * The finding that says the plain-HTTP nginx forwards $scheme (always http) behind the TLS terminator: the chain's
+ * own finding, or the nginx layer finding it explains (one root cause, one headline: `data.chainFinding`).
+ */
 function schemeLost(out: Json) {
-  return out.findings.find((f) => f.id === 'chain/scheme-lost' && f.evidence.some((e) => e.file === 'site.conf' && e.line === 7));
+  return out.findings.find(
+    (f) =>
+      (f.id === 'chain/scheme-lost' || f.data?.chainFinding?.id === 'chain/scheme-lost') &&
+      f.evidence.some((e) => e.file === 'site.conf' && e.line === 7),
+  );
 }
 
 function lbOf(dir: string, args: string[]) {
