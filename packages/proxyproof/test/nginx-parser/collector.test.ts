@@ -300,4 +300,18 @@ describe('nginx collector: what repositories ship beside their configs', () => {
     );
     assert.match(facts.diagnostics[0]?.message ?? '', /template placeholder/);
   });
+
+  it('an Ansible template named after its purpose (sf4_https.tpl) is read when its content is nginx, even with a templated include that is not here', async () => {
+    const root = tree({
+      'roles/app/templates/sf4_https.tpl':
+        'server {\n    server_name {{ app.name }};\n    listen 443 ssl;\n    location ~ ^/index\\.php(/|$) {\n        fastcgi_pass unix:/run/php/php-fpm.sock;\n        include fastcgi_params;\n    {% if app.custom %}\n        include {{ app.key }}_params;\n    {% endif %}\n    }\n}\n',
+      'roles/app/templates/env_vars.tpl': 'APP_ENV={{ app.env }}\nDATABASE_URL={{ app.db }}\n',
+      'roles/app/templates/motd.tpl': 'Welcome to {{ inventory_hostname }}.\n',
+    });
+    const facts = await collect([root], root);
+    assert.deepEqual(
+      facts.nginx.configs.map((t) => t.config[0]?.file),
+      ['roles/app/templates/sf4_https.tpl'],
+    );
+  });
 });

@@ -51,7 +51,16 @@ function parentName(abs: string): string {
 
 function classify(f: DiscoveredFile, sniff: (f: DiscoveredFile) => string): Kind | undefined {
   const kind = classifyByName(f);
-  if (!f.explicit) return kind;
+  if (!f.explicit) {
+    if (kind) return kind;
+    // A template whose name says nothing of what it renders (`sf4_https.tpl`, `site.j2`: Ansible roles name
+    // templates after their purpose): the content decides, and only when it reads as nginx, not as another
+    // proxy's config or as something else entirely.
+    const base = basename(f.abs);
+    if (isTemplateName(base) && extname(renderedName(base)) === '' && sniffConfigFormat(sniff(f)) === 'nginx')
+      return 'heuristic';
+    return undefined;
+  }
   // Named on the command line: ours when it is named like an nginx file or reads like one, unless its content
   // reads as another proxy's config (an Apache vhost or haproxy.cfg named `site.conf`): its collector reads it.
   const text = sniff(f);
@@ -238,7 +247,12 @@ export const nginxCollector: Collector = {
         onFileText: (_file, abs, text, source) => texts.set(abs, { display: display(abs), text, source }),
       });
       const entryText = texts.get(f.abs)?.text ?? '';
-      const parsedOk = tree.config[0]?.status === 'ok';
+      // A file that parsed but names an include that is not here (`include {{ app.key }}_params;` in a template)
+      // still shows what it is: its own blocks decide.
+      const parsedOk =
+        tree.config[0]?.status === 'ok' ||
+        (tree.config[0]?.parsed !== undefined &&
+          (tree.config[0]?.errors ?? []).every((x) => (x as { kind?: string }).kind === 'include-missing'));
       if (cand.kind === 'heuristic') {
         const nginxLike = parsedOk
           ? hasEntryBlock(tree.config[0]?.parsed ?? [])
