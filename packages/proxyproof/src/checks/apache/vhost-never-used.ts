@@ -7,7 +7,8 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding } from '../../model/finding.js';
-import { ev, PROXY_DOCS } from '../proxy/common.js';
+import { ev, PROXY_DOCS, setSchemeLine } from '../proxy/common.js';
+import { sendsInvalidScheme } from '../proxy/forwarded-proto-invalid.js';
 
 const meta: CheckMeta = {
   id: 'apache/vhost-never-used',
@@ -49,7 +50,11 @@ export const apacheVhostNeverUsed: Check = {
               description: 'Move the directives into the <VirtualHost> that proxies (or to the server level, outside any vhost).',
               file: serving[0]?.ref.file ?? v.ref.file,
               line: serving[0]?.ref.line ?? v.ref.line,
-              lines: v.headerRules.map((r) => r.ref.snippet ?? '').filter(Boolean),
+              // A rule proxy/forwarded-proto-invalid reports (`expr=%{REQUEST_SCHEME}s`) is copied corrected, so the
+              // two fixes agree and a second run changes nothing.
+              lines: v.headerRules
+                .map((r) => (sendsInvalidScheme(r) ? setSchemeLine(p.kind, false) : (r.ref.snippet ?? '')))
+                .filter(Boolean),
               placement: 'after',
             },
           }),

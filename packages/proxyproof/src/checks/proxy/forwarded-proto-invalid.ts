@@ -18,6 +18,17 @@ const meta: CheckMeta = {
 
 const NAMES = new Set(['x-forwarded-proto', 'x-forwarded-scheme', 'x-scheme', 'x-forwarded-protocol']);
 
+type HeaderRule = Parameters<typeof valueFor>[0];
+
+/**
+ * A scheme header rule whose value is neither http nor https on some connection (what this check reports). Other
+ * checks that copy a rule elsewhere (apache/vhost-never-used) copy the corrected line instead of the broken one.
+ */
+export function sendsInvalidScheme(r: HeaderRule): boolean {
+  if (!NAMES.has(r.name.toLowerCase()) || r.value === null) return false;
+  return [valueFor(r, true), valueFor(r, false)].some((v) => v !== undefined && v !== '' && !/^https?$/i.test(v));
+}
+
 export const proxyForwardedProtoInvalid: Check = {
   meta,
   run(facts) {

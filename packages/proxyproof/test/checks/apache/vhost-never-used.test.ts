@@ -12,6 +12,13 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'high', line: 1, message: /X-Forwarded-Proto/ },
   },
   {
+    name: 'invalid: a broken scheme rule (expr=%{REQUEST_SCHEME}s, "httpss") is copied corrected, not verbatim',
+    files: {
+      'h.conf': `<VirtualHost *:*>\n    RequestHeader set "X-Forwarded-Proto" expr=%{REQUEST_SCHEME}s\n</VirtualHost>\n${proxying}`,
+    },
+    expect: { count: 1, severity: 'high', line: 1, fixLine: 'RequestHeader set X-Forwarded-Proto expr=%{REQUEST_SCHEME}' },
+  },
+  {
     name: 'valid (trap): <VirtualHost *:*> alone serves every port',
     files: {
       'h.conf':
