@@ -359,12 +359,26 @@ function appCandidates(t: Topology): Candidate[] {
         });
       }
     });
-    if (fw) out.push(...frameworkCandidates(app, fw, peer));
+    if (fw) out.push(...frameworkCandidates(app, fw, peer, xffEntriesAppended(t, links[0])));
   }
   return out;
 }
 
-function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] | undefined): Candidate[] {
+/**
+ * How many X-Forwarded-For entries the hop in front of the app appends for one request: 1 for a proxy
+ * (`$proxy_add_x_forwarded_for`), 2 for fronts that add their own address after the client's (Fly.io, Google's
+ * load balancers: chain/topology `frontRules`). A hop-count trust setting must count them all to reach the client.
+ */
+function xffEntriesAppended(t: Topology, link: Link | undefined): number {
+  if (!link) return 1;
+  const hop = t.proxies.find((p) => p.id === link.fromHop);
+  const route = hop?.routes.find((r) => r.id === link.routeId) ?? hop?.routes[0];
+  const xff = route?.headers.find((h) => /^x-forwarded-for$/i.test(h.name))?.value;
+  if (!xff || !/\{xff_append(?:_if_trusted)?\}/.test(xff)) return 1;
+  return 1 + (xff.replace(/\{xff_append(?:_if_trusted)?\}/, '').match(/,/g)?.length ?? 0);
+}
+
+function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] | undefined, hops = 1): Candidate[] {
   const out: Candidate[] = [];
   if (fw.kind === 'django') {
     const cur = fw.schemeHeader?.value;
@@ -432,7 +446,7 @@ function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] |
   }
   if (fw.kind === 'express' || fw.kind === 'fastify' || fw.kind === 'koa') {
     const value: string[] | number | boolean =
-      peer?.kind === 'loopback' ? ['loopback'] : peer?.kind === 'container' ? ['uniquelocal'] : 1;
+      peer?.kind === 'loopback' ? ['loopback'] : peer?.kind === 'container' ? ['uniquelocal'] : hops;
     const shown = Array.isArray(value) ? `'${value[0]}'` : String(value);
     const line =
       fw.kind === 'express'

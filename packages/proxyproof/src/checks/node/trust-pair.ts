@@ -222,7 +222,9 @@ export function allCheck(family: Family): Check {
           // Verified on Fastify 4.29: request.protocol / request.hostname read X-Forwarded-Proto/-Host without the trust function.
           message = `${w.setting} is ${JSON.stringify(value)}, but Fastify ${fw.assumedVersion ?? '4'} reads X-Forwarded-Proto and X-Forwarded-Host from any peer once trustProxy is set (only request.ip checks the address)${openNote}`;
         } else continue;
-        const trust = recommendedTrust(ctx);
+        // Behind a platform front (Fly, Heroku...) with no proxy of ours the address is the platform's: the
+        // hop count it writes is what to trust (as the unset check recommends), never loopback.
+        const trust = ctx.front && cls !== 'list' && ctx.peers.length === 0 ? String(ctx.front.hops) : recommendedTrust(ctx);
         const evidence: Evidence[] = [evidenceOf(fw.trustProxy?.ref ?? { file: fw.file, line: 1 }, `${w.setting} set here`)];
         const other = Object.entries(fw.settings).find(([k]) => k.endsWith(' (other branch)'))?.[1];
         if (other?.ref) evidence.push(evidenceOf(other.ref, `the same app created again here (its own TLS), same ${w.setting}`));

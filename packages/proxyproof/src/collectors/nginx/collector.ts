@@ -57,8 +57,7 @@ function classify(f: DiscoveredFile, sniff: (f: DiscoveredFile) => string): Kind
     // templates after their purpose): the content decides, and only when it reads as nginx, not as another
     // proxy's config or as something else entirely.
     const base = basename(f.abs);
-    if (isTemplateName(base) && extname(renderedName(base)) === '' && sniffConfigFormat(sniff(f)) === 'nginx')
-      return 'heuristic';
+    if (isTemplateName(base) && extname(renderedName(base)) === '' && sniffConfigFormat(sniff(f)) === 'nginx') return 'heuristic';
     return undefined;
   }
   // Named on the command line: ours when it is named like an nginx file or reads like one, unless its content
