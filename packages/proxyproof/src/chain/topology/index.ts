@@ -187,7 +187,7 @@ function frontRules(f: FrontFacts, ref: Ref): ProxyRoute['headers'] {
  */
 function frontHops(topology: Topology, fronts: FrontFacts[]): void {
   const f = fronts.find((x) => x.origin !== 'inferred' && x.name !== 'none') ?? fronts.find((x) => x.name !== 'none');
-  if (!f || !f.terminatesTls || f.sends.length === 0) return;
+  if (!f?.terminatesTls || f.sends.length === 0) return;
   const tcpApps = topology.apps.flatMap((app) =>
     app.binds.flatMap((b, i) => (b.address.kind === 'tcp' ? [{ app, bind: i, port: b.address.port }] : [])),
   );

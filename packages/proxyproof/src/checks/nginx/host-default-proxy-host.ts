@@ -3,16 +3,7 @@
  * `Host: $proxy_host` — the `upstream` block's name (`sentry`), a container name (`web:9000`), or an address
  * (`127.0.0.1:8000`) — instead of the name the browser asked for.
  */
-import {
-  displayFile,
-  headerEntry,
-  indentationAt,
-  type NginxRef,
-  type NginxScope,
-  type NginxServer,
-  nginxModel,
-  passingScopes,
-} from '../../facts/nginx/index.js';
+import { headerEntry, type NginxScope, type NginxServer, nginxModel, passingScopes } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
@@ -65,7 +56,7 @@ function run(facts: Facts): Finding[] {
       // The ACME challenge path serves the CA's validator (certbot's standalone server), not the site's pages.
       if (/\/\.well-known\/acme-challenge/.test(scope.match)) continue;
       const host = headerEntry(scope.headers.proxy, 'Host');
-      if (!host || host.origin !== 'default') continue;
+      if (host?.origin !== 'default') continue;
       // Dropped by the location's own lines: nginx/proxy-header-inheritance names the dropping line.
       if (scope.headers.proxy.drops.some((d) => d.dropped.some((x) => x.name.toLowerCase() === 'host'))) continue;
       const value = proxyHostValue(scope);
@@ -75,7 +66,7 @@ function run(facts: Facts): Finding[] {
       list.push({ scope, value });
       groups.set(key, list);
     }
-    for (const [owner, list] of groups) {
+    for (const list of groups.values()) {
       const lead = list.find((x) => isCatchAll(x.scope)) ?? list[0];
       if (!lead) continue;
       list.splice(list.indexOf(lead), 1);

@@ -24,7 +24,7 @@ export const synapseCollector: Collector = {
       const out: ForwardedForReader[] = [];
       listeners.forEach((l, i) => {
         const o = obj(l);
-        if (!o || o.x_forwarded !== true || (o.type !== undefined && o.type !== 'http')) return;
+        if (o?.x_forwarded !== true || (o.type !== undefined && o.type !== 'http')) return;
         const port = Number(o.port);
         if (!Number.isInteger(port)) return;
         const hosts = Array.isArray(o.bind_addresses) ? o.bind_addresses.map(String) : [];

@@ -256,7 +256,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
       }
       case 'branch': {
         const f = stack[stack.length - 1];
-        if (!f || f.kind !== 'if') return;
+        if (f?.kind !== 'if') return;
         closeBranch(f, line);
         // 'first' keeps only the first branch of a chain; 'last' keeps only its else branch; 'all' keeps each.
         const keep = branchMode === 'all' ? true : branchMode === 'first' ? false : tag.isElse;
