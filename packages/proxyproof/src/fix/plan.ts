@@ -248,6 +248,24 @@ function blockSegment(lines: string[], after: number): string[] {
   return out;
 }
 
+/**
+ * The 1-based line that opens the `{ }` block holding line `at` (`at` itself when it opens one), or -1 when the
+ * file has no such block there (YAML, Python, Apache sections: no dedupe across places, where the same line at
+ * two places can be meant).
+ */
+function enclosingBlock(lines: string[], at: number): number {
+  let depth = 0;
+  for (let i = at - 1; i >= 0; i--) {
+    const t = (lines[i] as string).replace(/#.*$/, '').trim();
+    if (t.startsWith('}')) depth++;
+    if (t.endsWith('{')) {
+      if (depth === 0) return i + 1;
+      depth--;
+    }
+  }
+  return -1;
+}
+
 /** The changes for one file: merged per line, conflicts refused, edits already present skipped. */
 function buildChanges(
   file: TextFile,
@@ -296,7 +314,21 @@ function buildChanges(
       const a = afters.get(e.line) ?? { edits: [], lines: [] };
       // Idempotent: lines already written right after the anchor (or queued by another finding) are not added again.
       const following = blockSegment(file.lines, e.line).map(norm);
-      const fresh = lines.filter((l) => !a.lines.some((x) => norm(x) === norm(l)) && !following.includes(norm(l)));
+      // Two fixes may anchor the same line at different places of one `{ }` block (nginx: one check after
+      // `proxy_pass`, another after the last header); the block needs it once.
+      const block = enclosingBlock(file.lines, e.line);
+      const queuedInBlock =
+        block < 0
+          ? []
+          : [...afters.entries()]
+              .filter(([at]) => at !== e.line && enclosingBlock(file.lines, at) === block)
+              .flatMap(([, x]) => x.lines);
+      const fresh = lines.filter(
+        (l) =>
+          !a.lines.some((x) => norm(x) === norm(l)) &&
+          !following.includes(norm(l)) &&
+          !queuedInBlock.some((x) => norm(x) === norm(l)),
+      );
       if (fresh.length === 0 && a.lines.length === 0 && lines.every((l) => following.includes(norm(l)))) continue;
       a.lines.push(...fresh);
       a.edits.push(e);

@@ -271,3 +271,30 @@ test('fix CLI: text is a patch git apply accepts; --backup-dir keeps backups the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('fix: the same line that two fixes anchor at different places of one nginx block is inserted once', async () => {
+  const conf =
+    'server {\n    listen 80;\n    location / {\n        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header Host $host;\n    }\n    location /b {\n        proxy_pass http://127.0.0.1:8001;\n    }\n}\n';
+  const dir = tree({ 'site.conf': conf });
+  try {
+    const { facts } = await lintPaths(['.'], { cwd: dir });
+    const mk = (id: string, line: number, text: string): Finding => ({
+      id,
+      severity: 'medium',
+      title: 't',
+      message: 'm',
+      why: 'w',
+      references: [],
+      docs: '',
+      evidence: [{ file: 'site.conf', line }],
+      fix: { description: 'd', file: 'site.conf', line, placement: 'after', lines: [text] },
+    });
+    const xfp = 'proxy_set_header X-Forwarded-Proto $scheme;';
+    // Two checks, two anchors in `location /` (after proxy_pass, after the last header), and one in `location /b`.
+    const plan = planFixes(facts, [mk('test/a', 4, xfp), mk('test/b', 5, xfp), mk('test/c', 8, xfp)], { cwd: dir });
+    const added = (plan.patches[0]?.diff ?? '').split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'));
+    assert.equal(added.length, 2, plan.patches[0]?.diff);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
