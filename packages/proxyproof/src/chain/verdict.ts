@@ -2,6 +2,8 @@
  * The verdict: per route, what the app believes and where the truth was lost; per reachable
  * backend and per entry, whether forged headers are believed and from where.
  */
+
+import { PLATFORM_FRONTS } from '../model/proxy.js';
 import { isLoopbackHost } from './addr.js';
 import type { AppServer, Entry, Peer, ProxyRoute, Ref, Scheme, Topology } from './model.js';
 import { appById, proxyById, refText } from './model.js';
@@ -222,9 +224,6 @@ export function reachOf(
   }
   return null;
 }
-
-/** PaaS fronts that run the app themselves: their router is the only way in from the internet. */
-const PLATFORM_FRONTS = new Set(['fly', 'heroku', 'render', 'railway', 'cloud-run']);
 
 /** The platform whose front hop (chain/topology `frontHops`, id `front:NAME`) forwards to this app, if any. */
 function platformOf(topo: Topology, appId: string): string | undefined {

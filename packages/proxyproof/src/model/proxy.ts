@@ -145,6 +145,12 @@ export type FrontName =
   | 'cloud-run'
   | 'none';
 
+/**
+ * Fronts that run the app themselves (a VM or dyno of theirs): the internet reaches the app's port only through
+ * their router. One list for the node collector, the node checks and the chain's reach.
+ */
+export const PLATFORM_FRONTS: ReadonlySet<string> = new Set<FrontName>(['fly', 'heroku', 'render', 'railway', 'cloud-run']);
+
 /** Kubernetes facts relevant to forwarded headers: ingress-nginx settings and the Services in front. */
 export interface KubeFacts {
   /** ingress-nginx controller settings (ConfigMap data, Helm `controller.config`). */

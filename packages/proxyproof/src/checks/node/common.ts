@@ -7,6 +7,7 @@
 import { nginxModel } from '../../facts/nginx/index.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
+import { PLATFORM_FRONTS as PLATFORMS } from '../../model/proxy.js';
 import { ev, httpsEvidence, type ProxyPeer, proxyPeers } from '../appserver/context.js';
 
 export const NODE_REFS = {
@@ -72,7 +73,6 @@ export interface ProxyContext {
  */
 export const FRONT_XFF_HOPS: Partial<Record<string, number>> = { fly: 2 };
 /** Platforms that run the app where only their router can reach its port from the internet. */
-const PLATFORMS = new Set(['fly', 'heroku', 'render', 'railway', 'cloud-run']);
 
 function frontOf(facts: Facts, fw: FrameworkFacts): ProxyContext['front'] {
   const f = (facts.fronts ?? []).find((x) => x.terminatesTls && x.name !== 'none');

@@ -14,6 +14,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../../model/coll
 import type { ComposePort, ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
+import { PLATFORM_FRONTS } from '../../model/proxy.js';
 import { exposureOf, reachOf } from '../deploy/appserver.js';
 import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 import { splitCommands } from '../deploy/shell.js';
@@ -32,7 +33,6 @@ import { containerFor, type NodeKubeFacts, readKube } from './kube.js';
 import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
 
 /** Fronts that run the app themselves (the app's port is behind their router). */
-const PLATFORM_FRONTS = new Set(['fly', 'heroku', 'render', 'railway', 'cloud-run']);
 
 /** JS/TS sources above this size are skipped with a note (bundles, vendored code; never an app's entry point). */
 const JS_FILE = /\.(js|mjs|cjs|ts|mts|cts|jsx|tsx)$/;
