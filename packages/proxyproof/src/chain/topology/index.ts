@@ -58,8 +58,14 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   proxies.push(...neutralProxyHops(facts));
   // Proxies in containers: a compose service whose image is the proxy runs these configs.
   const composeServices = (facts.compose?.files ?? []).flatMap((f) => f.services);
-  const IMAGE: Record<string, string> = { nginx: 'nginx|openresty', caddy: 'caddy', haproxy: 'haproxy', apache: 'httpd|apache' };
-  for (const kind of ['nginx', 'caddy', 'haproxy', 'apache'] as const) {
+  const IMAGE: Record<string, string> = {
+    nginx: 'nginx|openresty',
+    caddy: 'caddy',
+    haproxy: 'haproxy',
+    apache: 'httpd|apache',
+    traefik: 'traefik',
+  };
+  for (const kind of ['nginx', 'caddy', 'haproxy', 'apache', 'traefik'] as const) {
     const svcs = composeServices.filter(
       (s) =>
         s.role === 'proxy' && new RegExp(IMAGE[kind] as string, 'i').test(`${s.image ?? ''} ${s.build?.context ?? ''} ${s.name}`),
