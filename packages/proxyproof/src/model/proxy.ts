@@ -191,6 +191,21 @@ export interface KubeFacts {
   ingresses?: KubeIngress[];
   /** Trusted-proxy lists given to the app in Helm values, ConfigMaps and container env. */
   trustLists?: TrustList[];
+  /** Every Service (any type) by name with its selector and ports: what an Ingress backend reaches. */
+  serviceIndex?: Array<{
+    name: string;
+    ref: Ref;
+    /** Literal selector labels (placeholders left out). */
+    selector: Record<string, string>;
+    ports: Array<{ port: string; name?: string; targetPort: string }>;
+  }>;
+  /** Pod template labels and container ports of each workload (Deployment, StatefulSet, DaemonSet, Pod...). */
+  podLabels?: Array<{
+    workload: string;
+    ref: Ref;
+    labels: Record<string, string>;
+    ports: Array<{ name?: string; port: number }>;
+  }>;
 }
 
 export interface KubeIngress {
@@ -203,7 +218,9 @@ export interface KubeIngress {
   tls?: Ref;
   /** Read from Helm values (`ingress.enabled: true`), not a manifest. */
   fromHelmValues: boolean;
-  backends: Array<{ service: string; port: string; ref: Ref }>;
+  backends: Array<{ service: string; port: string; ref: Ref; path?: string; host?: string }>;
+  /** Host names of the rules. */
+  hosts?: string[];
 }
 
 /**

@@ -10,6 +10,7 @@ import { siteUrl, tryUrl } from '../../model/url.js';
 import type { Entry, LoadBalancer, ProxyHop, ProxyRoute, Ref, Topology } from '../model.js';
 import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
+import { ingressHops, resolveKubeLinks } from './kube.js';
 import { linkAll } from './link.js';
 import { nginxHops } from './nginx.js';
 import { neutralProxyHops, placeProxiesInContainers } from './proxy.js';
@@ -75,6 +76,9 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
     composeServices.map((s) => s.name),
     new Map(composeServices.flatMap((s) => (s.aliases ?? []).map((a): [string, string] => [a, s.name]))),
   );
+  // Kubernetes Ingresses whose backend Service selects an app server's pods (chain/topology/kube.ts).
+  resolveKubeLinks(facts, topology);
+  ingressHops(facts, topology);
   // A cloud/PaaS front with no proxy in the tree talks to the app itself: it is the first hop.
   if (proxies.length === 0 && !opts.noFront) frontHops(topology, facts.fronts ?? []);
   // Entries: hops no other hop proxies to.
