@@ -45,7 +45,7 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   },
   {
     name: 'jvm',
-    wants: (n) => /\.(?:properties|java|kt|groovy|xml)$/.test(n) || YAML.test(n),
+    wants: (n) => /\.(?:properties|java|kt|groovy|xml)$|^server\.xml\.\w+$/.test(n) || YAML.test(n),
     load: async () => (await import('./jvm/collector.js')).jvmCollector,
   },
   {

@@ -148,7 +148,7 @@ export function resolveUpstream(
         : '';
       const dyn = topo.apps.filter((x) => x.unknownBind);
       const dynHint = dyn.length
-        ? ` (${dyn.map((x) => `${x.kind} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
+        ? ` (${dyn.map((x) => `${x.label.split(' ')[0]} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
         : '';
       return {
         unresolved: `could not find the app server listening on ${addressText(a)}${hint}${dynHint}`,
@@ -207,7 +207,7 @@ export function resolveUpstream(
   if (cands.length === 0) {
     const dyn = topo.apps.filter((x) => x.unknownBind);
     const hint = dyn.length
-      ? ` (${dyn.map((x) => `${x.kind} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
+      ? ` (${dyn.map((x) => `${x.label.split(' ')[0]} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
       : '';
     return {
       unresolved: `could not find the app server listening on ${addressText(a)}${hint}`,
