@@ -159,8 +159,13 @@ export function resolveUpstream(
   }
   // A compose service name.
   if (composeServices.includes(host) || topo.apps.some((x) => x.service === host)) {
+    // The name resolves, on the compose network, to that service's containers only: a server started on a host
+    // (a systemd unit of the same name, for installs without Docker) is another deployment.
+    const inCompose =
+      composeServices.includes(host) && topo.apps.some((x) => x.service === host && x.placement.kind === 'container');
     for (const app of topo.apps) {
       if (app.service !== host) continue;
+      if (inCompose && app.placement.kind !== 'container') continue;
       app.binds.forEach((b, i) => {
         if (
           b.address.kind === 'tcp' &&
