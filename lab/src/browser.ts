@@ -184,10 +184,15 @@ async function record(page: Page, context: BrowserContext, url: string, caTruste
       });
     }
   });
+  const documentRequestsSeen = new Set<string>();
   cdp.on('Network.requestWillBeSent', (e) => {
     const mct = e.request.mixedContentType && e.request.mixedContentType !== 'none' ? e.request.mixedContentType : undefined;
     obs.requests.push({ url: e.request.url, resourceType: e.type, ...(mct ? { mixedContentType: mct } : {}) });
-    if (e.type === 'Document' && e.requestId === e.loaderId) obs.redirectChain.push(e.request.url);
+    // A hop of the chain is the navigation's first request or a redirect of it. Chromium may send the same
+    // request again without a redirect (a retry after a refused connection, seen on a loaded machine): not a hop.
+    const isHop = !documentRequestsSeen.has(e.requestId) || e.redirectResponse !== undefined;
+    if (e.type === 'Document' && e.requestId === e.loaderId && isHop) obs.redirectChain.push(e.request.url);
+    documentRequestsSeen.add(e.requestId);
   });
   const urls = new Map<string, string>();
   cdp.on('Network.requestWillBeSent', (e) => {

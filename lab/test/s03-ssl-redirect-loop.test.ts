@@ -41,7 +41,9 @@ test('03 SECURE_SSL_REDIRECT on a non-default port with Host $host: no loop, a p
     const origin = originOf(sc);
     assert.match(origin, /^https:\/\/app\.test:\d+$/);
     const obs = await browse(sc);
-    assert.deepEqual(obs.redirectChain, [sc.entryUrl, 'https://app.test/']);
+    // Chromium may try the refused https://app.test/ twice on a loaded machine (seen in CI): one hop, not two.
+    const hops = obs.redirectChain.filter((url, i, chain) => i === 0 || url !== chain[i - 1]);
+    assert.deepEqual(hops, [sc.entryUrl, 'https://app.test/']);
     assert.ok(obs.responses.some((r) => r.url === sc.entryUrl && r.status === 301 && r.location === 'https://app.test/'));
     assert.notEqual(obs.error, 'net::ERR_TOO_MANY_REDIRECTS');
     assert.equal(obs.error, 'net::ERR_CONNECTION_REFUSED', 'nothing listens on app.test:443 in this topology');

@@ -100,6 +100,8 @@ export interface Listener {
   proxyProtocol: boolean;
   defaultServer: boolean;
   ref: Ref;
+  /** A proxy in a container: the host port compose publishes this listener's port on. */
+  published?: { hostIp: string; hostPort: number; ref: Ref };
 }
 
 /** How a proxy decides the client address (nginx real_ip module). */

@@ -968,3 +968,59 @@ export function finalStep(t: Trace): Step | undefined {
   const last = t.steps[t.steps.length - 1];
   return last && (last.kind === 'framework' || last.kind === 'app-server') ? last : undefined;
 }
+
+/** What a client's forged forwarded headers still decide after one proxy route it connects to directly. */
+export interface ForgedThrough {
+  /** The left-most X-Forwarded-For entry is the client's own (a trust-everyone app takes it as the client). */
+  client: boolean;
+  /** The first X-Forwarded-Host is the client's. */
+  host: boolean;
+  /** A plain-HTTP listener sends the client's X-Forwarded-Proto: https on. */
+  scheme: boolean;
+  /** The rule (or the route) that decides each header that lets the client's value through. */
+  refs: { client?: Ref; host?: Ref; scheme?: Ref };
+}
+
+/**
+ * A hostile client straight at `hop` (the first hop in front of the app, nothing in front of it): which of its
+ * forged X-Forwarded-For/-Host/-Proto reach the upstream at the head of the list, where an app that trusts every
+ * hop reads them. Every listener of the hop is tried (a plain :80 and a TLS :443 site share a route's rules).
+ */
+export function forgedThrough(hop: ProxyHop, route: ProxyRoute): ForgedThrough {
+  const res: ForgedThrough = { client: false, host: false, scheme: false, refs: {} };
+  const ruleRef = (name: string): Ref => {
+    for (let i = route.headers.length - 1; i >= 0; i--) {
+      const r = route.headers[i] as HeaderRule;
+      if (r.name.toLowerCase() === name) return r.ref;
+    }
+    return route.ref;
+  };
+  const listeners = hop.listeners.length > 0 ? hop.listeners.map((_, i) => i) : [0];
+  for (const i of listeners) {
+    const tls = hop.listeners[i]?.tls ?? false;
+    const headers = forgedHeaders();
+    headers.set('host', hop.names[0] || 'site.example');
+    const { out } = simulateProxy(hop, i, route, {
+      scheme: tls ? 'https' : 'http',
+      headers,
+      peer: { kind: 'client' },
+      peerAddr: ATTACKER_IP,
+      path: route.samplePath,
+    });
+    const sent = out?.headers;
+    if (!sent) continue;
+    if (firstItem(sent.get('x-forwarded-for') ?? '') === FORGED.ip && !res.client) {
+      res.client = true;
+      res.refs.client = ruleRef('x-forwarded-for');
+    }
+    if (firstItem(sent.get('x-forwarded-host') ?? '') === FORGED.host && !res.host) {
+      res.host = true;
+      res.refs.host = ruleRef('x-forwarded-host');
+    }
+    if (!tls && firstItem(sent.get('x-forwarded-proto') ?? '').toLowerCase() === FORGED.proto && !res.scheme) {
+      res.scheme = true;
+      res.refs.scheme = ruleRef('x-forwarded-proto');
+    }
+  }
+  return res;
+}

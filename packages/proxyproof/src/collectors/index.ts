@@ -24,10 +24,11 @@ import { traefikCollector } from './traefik/collector.js';
 
 export const COLLECTORS: Collector[] = [
   nginxCollector,
-  caddyCollector,
   haproxyCollector,
   apacheCollector,
   deployCollector,
+  // After deploy: a Caddyfile's {$VAR} placeholders are filled from the compose service that runs Caddy.
+  caddyCollector,
   // Fronts before the app collectors: an app run by a platform (Fly, Heroku...) is reached only through its router.
   frontCollector,
   pythonCollector,

@@ -23,10 +23,10 @@ const YAML = /\.ya?ml$/i;
 /** In the order of COLLECTORS (collectors/index.ts): the first to claim a file owns it. */
 export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   { name: 'nginx', load: async () => (await import('./nginx/collector.js')).nginxCollector },
-  { name: 'caddy', load: async () => (await import('./caddy/collector.js')).caddyCollector },
   { name: 'haproxy', load: async () => (await import('./haproxy/collector.js')).haproxyCollector },
   { name: 'apache', load: async () => (await import('./apache/collector.js')).apacheCollector },
   { name: 'deploy', load: async () => (await import('./deploy/collector.js')).deployCollector },
+  { name: 'caddy', load: async () => (await import('./caddy/collector.js')).caddyCollector },
   { name: 'front', load: async () => (await import('./front/collector.js')).frontCollector },
   { name: 'python', wants: (n) => PY.test(n), load: async () => (await import('./python/collector.js')).pythonCollector },
   { name: 'node', wants: (n) => JS.test(n), load: async () => (await import('./node/collector.js')).nodeAppCollector },
@@ -45,7 +45,7 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   },
   {
     name: 'jvm',
-    wants: (n) => /\.(?:properties|java|kt|groovy|xml)$/.test(n) || YAML.test(n),
+    wants: (n) => /\.(?:properties|java|kt|groovy|xml)$|^server\.xml\.\w+$/.test(n) || YAML.test(n),
     load: async () => (await import('./jvm/collector.js')).jvmCollector,
   },
   {

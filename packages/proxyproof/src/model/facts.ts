@@ -125,6 +125,7 @@ export type FrameworkKind =
   | 'symfony'
   | 'wordpress'
   | 'spring'
+  | 'tomcat'
   | 'aspnet'
   | 'gin'
   | 'phoenix'

@@ -57,6 +57,10 @@ export interface CaddyExtra {
   /** The global options block, or the first line when there is none (where a global option goes). */
   globalRef: Ref;
   hasGlobalBlock: boolean;
+  /** The `servers {` block of the global options, where a global trusted_proxies goes. */
+  globalServersLine?: number;
+  /** The first line that holds a directive (a global options block is created above it). */
+  firstLine?: { line: number; text: string };
   /** Every `reverse_proxy` / `php_fastcgi` as written, by site: where a per-directive option goes. */
   proxyDirectives?: Array<{ siteId: string; name: string; line: number; text: string; hasBlock: boolean }>;
 }
@@ -108,6 +112,20 @@ export interface ProxyConfigFacts {
   sites: ProxySite[];
   /** Assumed program version for version-dependent defaults (Debian's unless pinned). */
   assumedVersion?: string;
+  /**
+   * The compose service that runs this proxy (collectors/proxy/container.ts): the hop is placed in that container
+   * and reached through its published ports; Caddy's `{$VAR}` placeholders were filled from its environment.
+   */
+  container?: {
+    service: string;
+    ref: Ref;
+    published: Array<{ hostIp: string; hostPort: number; containerPort: number; ref: Ref }>;
+    why: string;
+    /** Environment names whose value was filled in from the service (Caddy `{$VAR}`). */
+    filled: string[];
+    /** The proxy's version by the image tag (`2.8.4`, `2` for a floating tag, `latest`). */
+    version?: { value: string; ref: Ref };
+  };
   caddy?: CaddyExtra;
   haproxy?: HaproxyExtra;
   apache?: ApacheExtra;
@@ -197,6 +215,21 @@ export interface KubeFacts {
   ingresses?: KubeIngress[];
   /** Trusted-proxy lists given to the app in Helm values, ConfigMaps and container env. */
   trustLists?: TrustList[];
+  /** Every Service (any type) by name with its selector and ports: what an Ingress backend reaches. */
+  serviceIndex?: Array<{
+    name: string;
+    ref: Ref;
+    /** Literal selector labels (placeholders left out). */
+    selector: Record<string, string>;
+    ports: Array<{ port: string; name?: string; targetPort: string }>;
+  }>;
+  /** Pod template labels and container ports of each workload (Deployment, StatefulSet, DaemonSet, Pod...). */
+  podLabels?: Array<{
+    workload: string;
+    ref: Ref;
+    labels: Record<string, string>;
+    ports: Array<{ name?: string; port: number }>;
+  }>;
 }
 
 export interface KubeIngress {
@@ -209,7 +242,9 @@ export interface KubeIngress {
   tls?: Ref;
   /** Read from Helm values (`ingress.enabled: true`), not a manifest. */
   fromHelmValues: boolean;
-  backends: Array<{ service: string; port: string; ref: Ref }>;
+  backends: Array<{ service: string; port: string; ref: Ref; path?: string; host?: string }>;
+  /** Host names of the rules. */
+  hosts?: string[];
 }
 
 /**

@@ -65,7 +65,7 @@ describe('collector registry', () => {
     const files = discoverProject([join(REPO_ROOT, 'examples/seed/nginx/sites-enabled/mysite')], REPO_ROOT).files;
     assert.deepEqual(
       (await collectorsFor(files)).map((c) => c.name),
-      ['nginx', 'caddy', 'haproxy', 'apache', 'deploy', 'front', 'traefik', 'synapse', 'airflow'],
+      ['nginx', 'haproxy', 'apache', 'deploy', 'caddy', 'front', 'traefik', 'synapse', 'airflow'],
     );
   });
 });

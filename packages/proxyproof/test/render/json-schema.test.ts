@@ -7,14 +7,16 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { REPO_ROOT, runCli } from '../helpers.js';
+import { CLI_SAFETY_TIMEOUT_MS, REPO_ROOT, runCli } from '../helpers.js';
 import { type Certs, html, makeCerts, type Running, startHttps } from '../scan/servers.js';
 import { validateJson } from './validate.js';
 
 const EXAMPLES = readdirSync(join(REPO_ROOT, 'examples')).filter((n) => !n.includes('.'));
 
 for (const ex of EXAMPLES) {
-  test(`lint and doctor JSON of examples/${ex} validate against their schemas`, { timeout: 60_000 }, () => {
+  test(`lint and doctor JSON of examples/${ex} validate against their schemas`, {
+    timeout: CLI_SAFETY_TIMEOUT_MS + 60_000,
+  }, () => {
     for (const cmd of ['lint', 'doctor']) {
       const r = runCli([cmd, `examples/${ex}`, '--format', 'json', '--no-config-file']);
       assert.ok(r.code === 0 || r.code === 1, `${cmd}: ${r.stderr}`);
@@ -59,7 +61,7 @@ after(async () => {
   certs?.cleanup();
 });
 
-test('scan JSON validates against scan.schema.json', { timeout: 60_000 }, async () => {
+test('scan JSON validates against scan.schema.json', { timeout: CLI_SAFETY_TIMEOUT_MS + 60_000 }, async () => {
   const out = await new Promise<string>((res) => {
     const p = spawn(
       process.execPath,
@@ -80,7 +82,7 @@ test('scan JSON validates against scan.schema.json', { timeout: 60_000 }, async 
     );
     let s = '';
     p.stdout.on('data', (d) => (s += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), 40_000);
+    const t = setTimeout(() => p.kill('SIGKILL'), CLI_SAFETY_TIMEOUT_MS);
     p.on('close', () => {
       clearTimeout(t);
       res(s);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type * as Sarif from 'sarif';
-import { REPO_ROOT, runCli } from '../helpers.js';
+import { CLI_SAFETY_TIMEOUT_MS, REPO_ROOT, runCli } from '../helpers.js';
 import { type Certs, html, makeCerts, type Running, startHttps } from '../scan/servers.js';
 import { checkGithubRules, validateSarif } from './validate.js';
 
@@ -28,7 +28,9 @@ function sarifOf(stdout: string): Sarif.Log {
 const results = (log: Sarif.Log) => log.runs[0]?.results ?? [];
 
 for (const ex of EXAMPLES) {
-  test(`lint and doctor of examples/${ex}: valid SARIF with relative physical locations`, { timeout: 60_000 }, () => {
+  test(`lint and doctor of examples/${ex}: valid SARIF with relative physical locations`, {
+    timeout: CLI_SAFETY_TIMEOUT_MS + 60_000,
+  }, () => {
     for (const cmd of ['lint', 'doctor']) {
       const r = runCli([cmd, `examples/${ex}`, '--format', 'sarif', '--no-config-file']);
       assert.ok(r.code === 0 || r.code === 1, `${cmd} ${ex}: exit ${r.code} ${r.stderr}`);
@@ -135,7 +137,7 @@ function runAsync(args: string[]): Promise<{ code: number | null; stdout: string
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), 40_000);
+    const t = setTimeout(() => p.kill('SIGKILL'), CLI_SAFETY_TIMEOUT_MS);
     p.on('close', (code) => {
       clearTimeout(t);
       res({ code, stdout, stderr });
@@ -143,7 +145,9 @@ function runAsync(args: string[]): Promise<{ code: number | null; stdout: string
   });
 }
 
-test('scan --format sarif: live findings carry the page URL as a logical location', { timeout: 60_000 }, async () => {
+test('scan --format sarif: live findings carry the page URL as a logical location', {
+  timeout: CLI_SAFETY_TIMEOUT_MS + 60_000,
+}, async () => {
   const url = `https://app.test:${site.port}/`;
   const r = await runAsync([
     'scan',

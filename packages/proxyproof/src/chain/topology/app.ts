@@ -108,6 +108,7 @@ const FW_LABEL: Record<string, string> = {
   express: 'Express',
   fastify: 'Fastify',
   koa: 'Koa',
+  tomcat: 'Tomcat',
 };
 
 export function frameworkOf(f: FrameworkFacts): Framework {

@@ -10,9 +10,10 @@ import { siteUrl, tryUrl } from '../../model/url.js';
 import type { Entry, LoadBalancer, ProxyHop, ProxyRoute, Ref, Topology } from '../model.js';
 import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
+import { ingressHops, resolveKubeLinks } from './kube.js';
 import { linkAll } from './link.js';
 import { nginxHops } from './nginx.js';
-import { neutralProxyHops } from './proxy.js';
+import { neutralProxyHops, placeProxiesInContainers } from './proxy.js';
 
 export interface ProxyFile {
   kind: 'caddy' | 'haproxy' | 'apache';
@@ -56,33 +57,9 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   const proxies: ProxyHop[] = [...ng.hops];
   // Caddy, HAProxy, Apache, Traefik...: their collectors' neutral facts (model/proxy.ts).
   proxies.push(...neutralProxyHops(facts));
-  // Proxies in containers: a compose service whose image is the proxy runs these configs.
+  // Proxies in containers: the compose service that runs the proxy runs these configs (and publishes their ports).
+  placeProxiesInContainers(proxies, facts, notes);
   const composeServices = (facts.compose?.files ?? []).flatMap((f) => f.services);
-  const IMAGE: Record<string, string> = { nginx: 'nginx|openresty', caddy: 'caddy', haproxy: 'haproxy', apache: 'httpd|apache' };
-  for (const kind of ['nginx', 'caddy', 'haproxy', 'apache'] as const) {
-    const svcs = composeServices.filter(
-      (s) =>
-        s.role === 'proxy' && new RegExp(IMAGE[kind] as string, 'i').test(`${s.image ?? ''} ${s.build?.context ?? ''} ${s.name}`),
-    );
-    if (svcs.length === 1) {
-      const s = svcs[0];
-      if (!s) continue;
-      for (const p of proxies) {
-        if (p.kind !== kind) continue;
-        p.placement = { kind: 'container', service: s.name, ref: { file: s.ref.file, line: s.ref.line } };
-        p.notes.push(`runs in compose service ${s.name} (${s.ref.file}:${s.ref.line})`);
-        // Published proxy ports: the browser reaches the container port through the host port.
-        for (const l of p.listeners) {
-          const pub = s.ports.find((x) => x.containerPort === l.port);
-          if (pub?.hostPort && pub.hostPort !== l.port) p.notes.push(`container port ${l.port} is published as ${pub.hostPort}`);
-        }
-      }
-    } else if (svcs.length > 1 && proxies.some((p) => p.kind === kind)) {
-      notes.push(
-        `several compose services run ${kind} (${svcs.map((s) => s.name).join(', ')}): the ${kind} configs are assumed to run on the host`,
-      );
-    }
-  }
   const apps = facts.appServers.map((a, i) => appServerOf(facts, a, i));
   const orphans = attachFrameworks(apps, facts.appServers, facts.frameworks);
   const topology: Topology = {
@@ -99,6 +76,9 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
     composeServices.map((s) => s.name),
     new Map(composeServices.flatMap((s) => (s.aliases ?? []).map((a): [string, string] => [a, s.name]))),
   );
+  // Kubernetes Ingresses whose backend Service selects an app server's pods (chain/topology/kube.ts).
+  resolveKubeLinks(facts, topology);
+  ingressHops(facts, topology);
   // A cloud/PaaS front with no proxy in the tree talks to the app itself: it is the first hop.
   if (proxies.length === 0 && !opts.noFront) frontHops(topology, facts.fronts ?? []);
   // Entries: hops no other hop proxies to.

@@ -115,6 +115,23 @@ export function resolveUpstream(
           key: p.id,
         });
     }
+    // A proxy on the host -> a port compose publishes for a proxy container (host nginx -> 127.0.0.1:8008 ->
+    // Caddy :80 in a container): that proxy sees the docker host (the bridge gateway) as its peer.
+    if (from.placement.kind !== 'container')
+      for (const p of topo.proxies) {
+        if (p.id === from.id || p.placement.kind !== 'container') continue;
+        p.listeners.forEach((l, i) => {
+          const pub = l.published;
+          if (!pub || pub.hostPort !== a.port) return;
+          if (!(isWildcardHost(pub.hostIp) || isLoopbackHost(pub.hostIp) || pub.hostIp === '')) return;
+          cands.push({
+            target: { kind: 'proxy', hopId: p.id, listener: i },
+            peer: { kind: 'remote', desc: 'the docker host (bridge gateway)' },
+            how: `${addressText(a)} is published by compose service ${p.placement.kind === 'container' ? p.placement.service : ''} (${pub.ref.file}:${pub.ref.line}) -> ${p.label}`,
+            key: p.id,
+          });
+        });
+      }
     if (cands.length === 0) {
       if (from.placement.kind === 'container') {
         const elsewhere = topo.apps.filter((x) => x.binds.some((b) => b.address.kind === 'tcp' && b.address.port === a.port));
@@ -131,7 +148,7 @@ export function resolveUpstream(
         : '';
       const dyn = topo.apps.filter((x) => x.unknownBind);
       const dynHint = dyn.length
-        ? ` (${dyn.map((x) => `${x.kind} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
+        ? ` (${dyn.map((x) => `${x.label.split(' ')[0]} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
         : '';
       return {
         unresolved: `could not find the app server listening on ${addressText(a)}${hint}${dynHint}`,
@@ -190,7 +207,7 @@ export function resolveUpstream(
   if (cands.length === 0) {
     const dyn = topo.apps.filter((x) => x.unknownBind);
     const hint = dyn.length
-      ? ` (${dyn.map((x) => `${x.kind} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
+      ? ` (${dyn.map((x) => `${x.label.split(' ')[0]} at ${x.unknownBind?.file}:${x.unknownBind?.line} listens on an address computed at run time`).join('; ')})`
       : '';
     return {
       unresolved: `could not find the app server listening on ${addressText(a)}${hint}`,

@@ -8,6 +8,7 @@ import type { NginxHeaderEntry, NginxModel, NginxPass, NginxRef, NginxScope, Ngi
 import type { Facts } from '../../model/facts.js';
 import { parseAddress } from '../addr.js';
 import type { HeaderRule, Listener, MapDef, ProxyHop, ProxyRoute, Ref, Template, Upstream } from '../model.js';
+import { regexLocationSample } from './regex-sample.js';
 
 const VAR_MAP: Record<string, string> = {
   scheme: '{scheme}',
@@ -54,7 +55,7 @@ function samplePathOf(scope: NginxScope): string | null {
   if (m.startsWith('@')) return null;
   if (m.startsWith('=')) return m.slice(1).trim() || '/';
   if (m.startsWith('^~')) return m.slice(2).trim() || '/';
-  if (m.startsWith('~')) return null;
+  if (m.startsWith('~')) return regexLocationSample(m);
   return m || '/';
 }
 

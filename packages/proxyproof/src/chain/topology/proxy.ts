@@ -3,6 +3,7 @@
  * the chain's ProxyHops. The one way in for a proxy other than nginx: its collector fills
  * `Facts.proxies`, this adapter makes hops; the simulator never reads proxy syntax.
  */
+import { type ContainerProxyKind, type ProxyContainer, proxyContainers } from '../../collectors/proxy/container.js';
 import type { Facts } from '../../model/facts.js';
 import type { ProxySite } from '../../model/proxy.js';
 import type { ProxyHop, ProxyKind } from '../model.js';
@@ -38,4 +39,45 @@ export function neutralProxyHops(facts: Facts): ProxyHop[] {
     for (const s of p.sites) if (s.routes.length > 0 && s.listeners.length > 0) out.push(siteHop(kind, s));
   }
   return out;
+}
+
+/**
+ * Proxies in containers: a config whose collector found the compose service that runs it (`container`), else the
+ * one compose service that runs that kind of proxy, runs the hop. Its listeners are reached from the host through
+ * the ports the service publishes (`listener.published`), which is how a proxy on the host (a documented host
+ * nginx/Caddy -> 127.0.0.1:8008) links to it.
+ */
+export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, notes: string[]): void {
+  const ofSite = new Map<string, NonNullable<NonNullable<Facts['proxies']>[number]['container']>>();
+  for (const p of facts.proxies ?? []) if (p.container) for (const s of p.sites) ofSite.set(s.id, p.container);
+  const byKind = new Map<string, ProxyContainer[]>();
+  const containersOf = (kind: ContainerProxyKind): ProxyContainer[] => {
+    let c = byKind.get(kind);
+    if (!c) {
+      c = proxyContainers(facts, kind);
+      byKind.set(kind, c);
+      if (c.length > 1 && proxies.some((p) => p.kind === kind))
+        notes.push(
+          `several compose services run ${kind} (${c.map((s) => s.service).join(', ')}): the ${kind} configs are assumed to run on the host`,
+        );
+    }
+    return c;
+  };
+  for (const p of proxies) {
+    if (p.kind === 'cloud-lb' || p.kind === 'other') continue;
+    const own = ofSite.get(p.id);
+    const cands = own ? [own] : containersOf(p.kind);
+    const c = cands.length === 1 ? cands[0] : undefined;
+    if (!c) continue;
+    p.placement = { kind: 'container', service: c.service, ref: c.ref };
+    p.notes.push(`runs in compose service ${c.service} (${c.ref.file}:${c.ref.line}; ${c.why})`);
+    p.listeners = p.listeners.map((l) => ({ ...l }));
+    for (const l of p.listeners) {
+      const pub = c.published.find((x) => x.containerPort === l.port);
+      if (!pub) continue;
+      l.published = { hostIp: pub.hostIp, hostPort: pub.hostPort, ref: pub.ref };
+      // Published proxy ports: the browser reaches the container port through the host port.
+      if (pub.hostPort !== l.port) p.notes.push(`container port ${l.port} is published as ${pub.hostPort}`);
+    }
+  }
 }

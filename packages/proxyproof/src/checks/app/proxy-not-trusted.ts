@@ -83,6 +83,18 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
       lines: [text.replace(/\$proxies\s*=.*;/, "$proxies = ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];")],
       placement: 'replace',
     };
+  const after = fw.settings.valveGoesAfter?.ref;
+  if (fw.kind === 'tomcat' && after) {
+    const at = /^\s*/.exec(lines[after.line - 1] ?? '')?.[0] ?? '';
+    return {
+      description:
+        "Add Tomcat's RemoteIpValve: it believes X-Forwarded-For/-Proto only from internalProxies (loopback and the private ranges by default); protocolHeader is written out because older releases (the Tomcat 6/7 valve) had no default for it. The proxy must set X-Forwarded-For itself (nginx $proxy_add_x_forwarded_for): the valve takes the right-most address that is not an internal proxy.",
+      file: after.file,
+      line: after.line,
+      lines: [`${at}  <Valve className="org.apache.catalina.valves.RemoteIpValve" protocolHeader="X-Forwarded-Proto" />`],
+      placement: 'after',
+    };
+  }
   return {
     description:
       fw.kind === 'aspnet'
@@ -101,7 +113,7 @@ export const proxyNotTrusted: Check = {
       const a = fw.appEnd;
       const t = a.trustScheme.value.length > 0 || a.schemeHeaders.length > 0 ? a.trustScheme : a.trustClient;
       if (t.origin === 'env' || t.origin === 'unknown' || t.value.includes('*')) continue;
-      if (a.schemeHeaders.length === 0 && a.clientHeaders.length === 0 && fw.kind !== 'spring') continue;
+      if (a.schemeHeaders.length === 0 && a.clientHeaders.length === 0 && fw.kind !== 'spring' && fw.kind !== 'tomcat') continue;
       if (a.assumeHttps?.value === true && a.assumeHttps.origin === 'literal') continue;
       const front = frontEvidence(facts, fw);
       const container = containerEvidence(facts);
@@ -109,9 +121,11 @@ export const proxyNotTrusted: Check = {
       let problem: string;
       if (t.value.length === 0) {
         problem =
-          fw.kind === 'spring'
-            ? `server.forward-headers-strategy is ${t.origin === 'default' ? 'unset (NONE unless Spring Boot detects a cloud platform)' : 'none'}: Tomcat/Jetty ignore X-Forwarded-Proto/-For`
-            : `${a.name} trusts no proxy (${t.note ?? 'no trusted proxies configured'})`;
+          fw.kind === 'tomcat'
+            ? `no RemoteIpValve in ${fw.file}: Tomcat ignores X-Forwarded-Proto/-For, request.getScheme() is the Connector's http`
+            : fw.kind === 'spring'
+              ? `server.forward-headers-strategy is ${t.origin === 'default' ? 'unset (NONE unless Spring Boot detects a cloud platform)' : 'none'}: Tomcat/Jetty ignore X-Forwarded-Proto/-For`
+              : `${a.name} trusts no proxy (${t.note ?? 'no trusted proxies configured'})`;
         // The app's own plain-HTTP listener (Octane, Kestrel...) on every interface: TLS, if any, ends in front of it.
         const own = (a.binds ?? []).filter((b) => b.kind === 'tcp' && b.exposure === 'all-interfaces');
         severity = front.length > 0 ? 'high' : t.origin === 'default' && own.length === 0 ? 'low' : 'medium';

@@ -6,6 +6,7 @@
  * `http` and the proxy's address although the outer proxy sent `https` and the client's.
  */
 import { isLoopbackHost } from '../../chain/addr.js';
+import { nginxModel } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
@@ -26,9 +27,18 @@ const meta: CheckMeta = {
 
 /** Why another proxy is in front of this site, strongest first. */
 function inFront(
+  p: ProxyConfigFacts,
   site: ProxySite,
   facts: Parameters<Check['run']>[0],
 ): { evidence: Evidence[]; peers: string; strong: boolean } | undefined {
+  const outer = proxiesForwardingHere(p, site, facts);
+  if (outer.length > 0)
+    return {
+      evidence: outer,
+      // The proxy on the host reaches the container through the docker bridge: its gateway is a private address.
+      peers: 'private_ranges',
+      strong: true,
+    };
   const front = (facts.fronts ?? []).find((f) => f.terminatesTls && f.name !== 'none');
   if (front)
     return {
@@ -51,7 +61,53 @@ function inFront(
   return undefined;
 }
 
+/**
+ * The global `servers { trusted_proxies static ... }` option exists from Caddy 2.6.3 (Debian's 2.6.2 rejects it);
+ * a floating tag (`caddy:2`, `latest`, `2.6`) is the newest release of that line.
+ */
+export function hasGlobalTrustedProxies(version: string | undefined): boolean {
+  if (!version) return false;
+  if (version === 'latest') return true;
+  const [major = 0, minor, patch] = version.split('.').map(Number);
+  if (major !== 2) return major > 2;
+  if (minor === undefined) return true;
+  if (minor !== 6) return minor > 6;
+  return patch === undefined || patch >= 3;
+}
+
+/** The global form, in the global options block (created at the top when there is none). */
+function globalFix(p: ProxyConfigFacts, peers: string, version: string): Fix | undefined {
+  const c = p.caddy;
+  if (!c) return undefined;
+  const why = `Caddy ${version === 'latest' ? '(latest)' : version} here (${p.container?.version?.ref.snippet ?? 'its image'}) has the global option (2.6.3+): trust the proxy in front for every site.`;
+  const block = ['\tservers {', `\t\ttrusted_proxies static ${peers}`, '\t}'];
+  if (c.hasGlobalBlock && c.globalServersLine === undefined)
+    return { description: why, file: p.file, line: c.globalRef.line, lines: block, placement: 'after' };
+  if (c.hasGlobalBlock && c.globalServersLine !== undefined)
+    return {
+      description: why,
+      file: p.file,
+      line: c.globalServersLine,
+      lines: [`\t\ttrusted_proxies static ${peers}`],
+      placement: 'after',
+    };
+  const first = c.firstLine;
+  if (!first) return undefined;
+  return {
+    description: why,
+    file: p.file,
+    line: first.line,
+    lines: ['{', ...block, '}', '', first.text],
+    placement: 'replace',
+  };
+}
+
 function fixFor(p: ProxyConfigFacts, site: ProxySite, peers: string): Fix {
+  const version = p.container?.version?.value;
+  if (hasGlobalTrustedProxies(version)) {
+    const g = globalFix(p, peers, version as string);
+    if (g) return g;
+  }
   const dirs = (p.caddy?.proxyDirectives ?? []).filter((d) => d.siteId === site.id);
   const d = dirs[0];
   if (dirs.length === 1 && d && !d.hasBlock)
@@ -84,24 +140,28 @@ export const caddyTrustedProxiesMissing: Check = {
       for (const site of p.sites) {
         if (site.routes.length === 0 || site.trust.mode !== 'none') continue;
         if (site.listeners.some((l) => l.tls)) continue;
-        const why = inFront(site, facts);
+        const why = inFront(p, site, facts);
         if (!why) continue;
         const fastcgi = site.routes.some((r) => r.protocol === 'fastcgi');
         const route = site.routes[0];
+        const fix = fixFor(p, site, why.peers);
+        const routeEv = ev(route?.ref, `${route?.match ?? 'reverse_proxy'} without trusted_proxies`);
+        const globalEv = ev(
+          p.caddy?.globalRef,
+          p.caddy?.hasGlobalBlock ? 'global options: no servers { trusted_proxies }' : 'no global options block',
+        );
+        // The place the fix writes leads: the global options when the global form applies, else the directive.
+        const global =
+          fix.file !== undefined &&
+          fix.line !== undefined &&
+          fix.line <= (p.caddy?.globalServersLine ?? p.caddy?.globalRef.line ?? 0);
         out.push(
           finding(meta, {
             ...(why.strong ? {} : { severity: 'medium' as const }),
             message: `${site.label} is reached only through another proxy but has no trusted_proxies: Caddy replaces the X-Forwarded-Proto/-For that proxy sends with its own (http, the proxy's address)${fastcgi ? ', and php_fastcgi sets HTTPS from its own plain connection' : ''}, so the app sees http and every client as the proxy`,
-            evidence: [
-              ev(route?.ref, `${route?.match ?? 'reverse_proxy'} without trusted_proxies`),
-              ...why.evidence,
-              ev(
-                p.caddy?.globalRef,
-                p.caddy?.hasGlobalBlock ? 'global options: no servers { trusted_proxies }' : 'no global options block',
-              ),
-            ],
+            evidence: global ? [globalEv, routeEv, ...why.evidence] : [routeEv, ...why.evidence, globalEv],
             why: "Since 2.5 Caddy's reverse_proxy (and php_fastcgi, built on it) keeps incoming X-Forwarded-* only from trusted_proxies; from any other peer it writes its own X-Forwarded-Proto (the scheme of its own connection, http here) and X-Forwarded-For (the peer, the proxy in front).",
-            fix: fixFor(p, site, why.peers),
+            fix,
           }),
         );
       }
@@ -109,3 +169,50 @@ export const caddyTrustedProxiesMissing: Check = {
     return out;
   },
 };
+
+/**
+ * Proxies in these files that forward to this Caddy: it runs in a compose service that publishes its port on the
+ * host, and an nginx or another proxy of the tree proxies to that host port on loopback (a host nginx in front of
+ * a compose Caddy, as projects document).
+ */
+function proxiesForwardingHere(p: ProxyConfigFacts, site: ProxySite, facts: Parameters<Check['run']>[0]): Evidence[] {
+  const pubs = (p.container?.published ?? []).filter((x) => site.listeners.some((l) => l.port === x.containerPort));
+  if (pubs.length === 0) return [];
+  const out: Evidence[] = [];
+  const hit = (host: string | undefined, port: number | undefined) =>
+    host !== undefined && isLoopbackHost(host) && pubs.find((x) => x.hostPort === port);
+  for (const server of nginxModel(facts).servers)
+    for (const scope of server.scopes) {
+      const pass = scope.pass;
+      if (!pass || scope.passInherited) continue;
+      const pub = hit(pass.host, pass.port);
+      if (pub && !out.some((e) => e.file === pass.ref.file && e.line === pass.ref.line))
+        out.push(
+          ev(
+            { file: pass.ref.file, line: pass.ref.line, snippet: `proxy_pass ${pass.target}` },
+            `nginx proxies to ${pass.host}:${pass.port}, which compose service ${p.container?.service} publishes (${pub.ref.file}:${pub.ref.line})`,
+          ),
+        );
+    }
+  for (const other of facts.proxies ?? []) {
+    if (other === p) continue;
+    for (const s of other.sites)
+      for (const r of s.routes)
+        for (const u of r.upstreams) {
+          const a = u.address;
+          const pub = a?.kind === 'tcp' ? hit(a.host, a.port) : undefined;
+          if (pub)
+            out.push(
+              ev(
+                r.ref,
+                `${s.label} proxies to ${u.text}, which compose service ${p.container?.service} publishes (${pub.ref.file}:${pub.ref.line})`,
+              ),
+            );
+        }
+  }
+  if (out.length > 0 && p.container)
+    out.push(
+      ev({ file: p.container.ref.file, line: p.container.ref.line }, `compose service ${p.container.service} runs this Caddy`),
+    );
+  return out;
+}

@@ -8,6 +8,7 @@ import { nginxModel } from '../../facts/nginx/index.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
 import { PLATFORM_FRONTS as PLATFORMS } from '../../model/proxy.js';
+import { type FrontRoute, frontRoutesOf } from '../app/front-routes.js';
 import { ev, httpsEvidence, type ProxyPeer, proxyPeers } from '../appserver/context.js';
 
 export const NODE_REFS = {
@@ -63,6 +64,11 @@ export interface ProxyContext {
    * with the number of X-Forwarded-For entries it writes from its own side (the hop count to trust).
    */
   front?: { what: string; evidence: Evidence; hops: number; platform: boolean };
+  /**
+   * When no proxy is linked to the app: the proxy routes of the tree that may be its way in, with what a client's
+   * forged headers become through each (checks/app/front-routes.ts).
+   */
+  routes?: FrontRoute[];
 }
 
 /**
@@ -129,6 +135,10 @@ export function proxyContext(facts: Facts, fw: FrameworkFacts): ProxyContext {
   const open = server?.binds.find((b) => b.reach === 'network');
   // On a platform the app's port is reached from the internet only through the platform's router.
   if (open && !front?.platform) ctx.open = open;
+  if (peers.length === 0 && !front) {
+    const routes = frontRoutesOf(facts, fw.file);
+    if (routes.length > 0) ctx.routes = routes;
+  }
   if (peers.length > 0) ctx.chainLength = 1;
   else if (front) ctx.chainLength = front.hops;
   const h = httpsEvidence(facts);

@@ -7,6 +7,7 @@
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts, FrameworkFacts, Valued } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
+import { leakText, leakyRoutes } from '../app/front-routes.js';
 import {
   bindText,
   evidenceOf,
@@ -276,8 +277,20 @@ export function allCheck(family: Family): Check {
         const openNote = ctx.open ? `; the app listens on ${bindText(ctx.open)}, reachable without the proxy` : '';
         let severity: Severity = ctx.open ? 'high' : 'medium';
         let message: string;
+        const leaky = ctx.routes ? leakyRoutes(ctx.routes) : [];
+        let routeNote = '';
         if (cls === 'all') {
           message = `${w.setting} is ${JSON.stringify(value)}: every peer is a trusted proxy, so ${w.name === 'Express' ? 'req.ip' : 'request.ip'} is the left-most X-Forwarded-For entry — whatever the client wrote${openNote}`;
+          if (!ctx.open && ctx.routes && leaky.length === 0) {
+            // Every proxy of the tree that may reach the app writes X-Forwarded-For/-Host/-Proto itself (Caddy
+            // replaces them from untrusted peers): what the app believes is the proxy's, not the client's.
+            severity = 'low';
+            const names = [...new Set(ctx.routes.map((r) => r.hop.label))].join(', ');
+            message = `${w.setting} is ${JSON.stringify(value)}: every peer is trusted. Safe only while ${names} stays the only way in: it writes X-Forwarded-For/-Host/-Proto itself, so a client's forged values never reach the app; any other peer that can connect (a port published later, a neighbour container) sets the client address and scheme`;
+          } else if (leaky.length > 0) {
+            const first = leaky[0] as (typeof leaky)[number];
+            routeNote = `; ${first.hop.label} ${leakText(first.forged)}, so the client's own value is what the app takes`;
+          }
         } else if (cls === 'hops' && hops !== undefined) {
           if (ctx.open)
             message = `${w.setting} is ${hops}: any peer within ${hops} hop${hops === 1 ? '' : 's'} is trusted by position alone${openNote}, so a direct client is its own "proxy" and sets X-Forwarded-Proto/-For`;
@@ -304,10 +317,16 @@ export function allCheck(family: Family): Check {
         if (other?.ref) evidence.push(evidenceOf(other.ref, `the same app created again here (its own TLS), same ${w.setting}`));
         if (ctx.open) evidence.push(evidenceOf(ctx.open.published?.ref ?? ctx.open.ref, 'reachable without the proxy'));
         if (ctx.peers[0]) evidence.push(ctx.peers[0].evidence);
+        for (const r of leaky.slice(0, 4)) {
+          const ref = r.forged.refs.client ?? r.forged.refs.host ?? r.forged.refs.scheme ?? r.route.ref;
+          evidence.push(
+            evidenceOf({ file: ref.file, line: ref.line, snippet: ref.snippet }, `${r.hop.label} ${leakText(r.forged)}`),
+          );
+        }
         out.push(
           finding(meta, {
             severity,
-            message: `${label(fw, family)} app in ${fw.file}: ${message}`,
+            message: `${label(fw, family)} app in ${fw.file}: ${message}${routeNote}`,
             evidence,
             why: `A trusted peer's X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For become the request's scheme, host and client address. Trusting peers that are not your proxy lets a client claim https (defeating HTTPS-only redirects and secure-cookie logic), poison absolute links with its own host, and forge the client IP used for rate limits and logs.`,
             fix: {

@@ -52,7 +52,19 @@ export const proxyForwardedProtoAppended: Check = {
               message: plain
                 ? `${site.label} appends "X-Forwarded-Proto: ${value}" on plain HTTP: an https sent by a TLS load balancer in front survives next to it, and the app sees two contradictory schemes`
                 : `${site.label} appends "X-Forwarded-Proto: ${value}": a value the client sent survives in front of it`,
-              evidence: [ev(r.ref, 'appends, does not replace')],
+              // The site whose requests carry both values: on a plain listener it is the hop a TLS balancer in
+              // front forwards to, where the scheme becomes ambiguous.
+              evidence: [
+                ev(r.ref, 'appends, does not replace'),
+                ...(plain && value === 'http'
+                  ? [
+                      ev(
+                        site.ref,
+                        `${site.label}: plain HTTP, the hop a TLS load balancer forwards to; both values reach the app`,
+                      ),
+                    ]
+                  : []),
+              ],
               why: 'Appending adds a second header line (or a comma-separated item). Apps read the first value or fail on a list: behind a TLS load balancer that already sent https this yields https,http and redirect loops; on the edge a client can put its own value first.',
               fix: {
                 description: 'Replace the header instead of appending to it (set-header / RequestHeader set).',

@@ -16,6 +16,7 @@ import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '
 import type { Collector } from '../../model/collector.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
+import { fillCaddyEnv, proxyContainer } from '../proxy/container.js';
 import { sniffConfigFormat } from '../sniff.js';
 import { type CaddyNode, parseCaddyfile } from './parse.js';
 
@@ -62,8 +63,12 @@ export function isCaddyfileName(name: string): boolean {
 export function readCaddyfile(
   file: string,
   src: string,
-): { config: ProxyConfigFacts; errors: Array<{ line: number; message: string }> } {
-  const parsed = parseCaddyfile(src);
+  env: Record<string, string> = {},
+  envComplete = false,
+): { config: ProxyConfigFacts; errors: Array<{ line: number; message: string }>; filled: string[] } {
+  // `{$VAR}` is replaced in the text before Caddy lexes it; an unknown one stays a placeholder.
+  const { text, filled } = fillCaddyEnv(src, env, envComplete);
+  const parsed = parseCaddyfile(text);
   let globalTrusted: { list: string[]; ref: Ref } | undefined;
   let autoHttpsOff = false;
   for (const g of parsed.global?.block ?? []) {
@@ -228,15 +233,25 @@ export function readCaddyfile(
       globalTrusted,
       globalRef: { file, line: parsed.global?.line ?? 1 },
       hasGlobalBlock: Boolean(parsed.global),
+      globalServersLine: parsed.global?.block?.find((g) => g.args[0]?.text === 'servers' && g.block)?.line,
+      firstLine: firstDirectiveLine(src),
       proxyDirectives,
     },
   };
-  return { config, errors: parsed.errors };
+  return { config, errors: parsed.errors, filled };
+}
+
+function firstDirectiveLine(src: string): { line: number; text: string } | undefined {
+  const lines = src.split(/\r?\n/);
+  const i = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  return i < 0 ? undefined : { line: i + 1, text: lines[i] as string };
 }
 
 export const caddyCollector: Collector = {
   name: 'caddy',
   collect(ctx) {
+    // The compose service that runs Caddy (collected before this collector): its environment fills `{$VAR}`.
+    const container = proxyContainer(ctx.facts, 'caddy');
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
@@ -246,7 +261,16 @@ export const caddyCollector: Collector = {
       // Named on the command line under another name, the content decides.
       if (!isCaddyfileName(name) && sniffConfigFormat(src) !== 'caddy') continue;
       ctx.claimed.add(f.abs);
-      const { config, errors } = readCaddyfile(f.display, src);
+      const { config, errors, filled } = readCaddyfile(f.display, src, container?.env, container?.envComplete);
+      if (container)
+        config.container = {
+          service: container.service,
+          ref: container.ref,
+          published: container.published,
+          why: container.why,
+          filled,
+          ...(container.version ? { version: container.version } : {}),
+        };
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddyfile: ${e.message}` });
       addProxyFacts(ctx, config);

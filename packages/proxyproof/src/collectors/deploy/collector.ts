@@ -13,6 +13,7 @@ import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
+import { renderedName } from '../template/index.js';
 import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
 import {
   type Dockerfile,
@@ -115,7 +116,8 @@ class DeployRun {
     for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.dockerfileAlone(d.f, d.df));
     this.kubernetes(files);
     for (const f of files) {
-      const name = basename(f.abs);
+      // Templates render to the unit's own name (`daphne.service.j2`, `app.service.erb`: Ansible/Chef roles).
+      const name = renderedName(basename(f.abs));
       if (/\.service$/.test(name)) guarded(this.ctx, f.display, () => this.systemd(f));
       else if (/^Procfile(\.[\w-]+)?$/.test(name)) guarded(this.ctx, f.display, () => this.procfile(f));
     }
@@ -804,7 +806,7 @@ class DeployRun {
       }
     }
     const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
-    const unitName = basename(f.abs).replace(/\.service$/, '');
+    const unitName = renderedName(basename(f.abs)).replace(/\.service$/, '');
     const activation = this.socketUnitFor(f, unit);
     for (const ex of svc.get('ExecStart') ?? []) {
       if (!ex.value) continue;
@@ -843,9 +845,9 @@ class DeployRun {
     f: DiscoveredFile,
     unit: ReturnType<typeof parseSystemdUnit>,
   ): { file: DiscoveredFile; listens: Array<{ value: string; line: number }> } | undefined {
-    const sockets = this.ctx.files.filter((x) => /\.socket$/.test(x.abs));
+    const sockets = this.ctx.files.filter((x) => /\.socket$/.test(renderedName(basename(x.abs))));
     if (sockets.length === 0) return undefined;
-    const name = basename(f.abs).replace(/\.service$/, '');
+    const name = renderedName(basename(f.abs)).replace(/\.service$/, '');
     const read = (x: DiscoveredFile) => {
       const t = readText(this.ctx, x);
       return t === undefined ? undefined : parseSystemdUnit(t);
@@ -855,7 +857,7 @@ class DeployRun {
       const l = u?.sections.get('Socket')?.get('ListenStream') ?? [];
       return l.length ? { file: x, listens: l } : undefined;
     };
-    const same = sockets.find((x) => basename(x.abs) === `${name}.socket`);
+    const same = sockets.find((x) => renderedName(basename(x.abs)) === `${name}.socket`);
     if (same) return listensOf(same);
     for (const x of sockets) {
       const svc = read(x)?.sections.get('Socket')?.get('Service')?.at(-1)?.value;
@@ -866,7 +868,7 @@ class DeployRun {
       .flatMap((v) => v.value.split(/\s+/))
       .filter((v) => v.endsWith('.socket'));
     for (const w of wanted) {
-      const exact = sockets.find((x) => basename(x.abs) === w);
+      const exact = sockets.find((x) => renderedName(basename(x.abs)) === w);
       if (exact) return listensOf(exact);
       if (/%[A-Za-z_]+%|__tpl_|\$\{?[A-Za-z_]/.test(w) && sockets.length === 1) return listensOf(sockets[0] as DiscoveredFile);
     }

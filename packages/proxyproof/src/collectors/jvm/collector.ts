@@ -11,21 +11,12 @@ import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument } fro
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
+import { isTomcatServerXml, readServerXml } from './tomcat.js';
 
 export const SPRING_FORWARD_SOURCE =
   'https://github.com/spring-projects/spring-boot/blob/v3.3.0/spring-boot-project/spring-boot-autoconfigure/src/main/java/org/springframework/boot/autoconfigure/web/ServerProperties.java';
-/** Tomcat RemoteIpValve internalProxies default (loopback, 10/8, 192.168/16, 169.254/16, 172.16/12, 100.64/10, ::1, fe80::/10, fc00::/7). */
-export const TOMCAT_INTERNAL_PROXIES = [
-  '127.0.0.0/8',
-  '10.0.0.0/8',
-  '192.168.0.0/16',
-  '169.254.0.0/16',
-  '172.16.0.0/12',
-  '100.64.0.0/10',
-  '::1',
-  'fe80::/10',
-  'fc00::/7',
-];
+export { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
 
 const KEYS = ['server.forward-headers-strategy', 'server.use-forward-headers', 'server.tomcat.remoteip.internal-proxies'];
 
@@ -68,6 +59,16 @@ export const jvmCollector: Collector = {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs) || f.size > MAX_APP_SOURCE_BYTES) continue;
       const d = f.display.replace(/\\/g, '/');
+      if (/(?:^|\/)server\.xml(?:\.\w+)?$/.test(d)) {
+        const text = ctx.read(f).toString('utf8');
+        if (!isTomcatServerXml(d, text)) continue;
+        const res = readServerXml(f.display, text);
+        if (!res) continue;
+        ctx.claimed.add(f.abs);
+        if (res.server) ctx.facts.appServers.push(res.server);
+        ctx.facts.frameworks.push(res.framework);
+        continue;
+      }
       const m = /(?:^|\/)application(?:-([A-Za-z0-9_]+))?\.(ya?ml|properties)$/.exec(d);
       if (!m) continue;
       const raw = ctx.read(f).toString('utf8').split(/\r?\n/);

@@ -72,17 +72,23 @@ function ingressFrom(doc: YDoc, file: string, v: Record<string, unknown>): KubeI
   const spec = obj(v.spec) ?? {};
   const backends: KubeIngress['backends'] = [];
   const rules = Array.isArray(spec.rules) ? spec.rules : [];
+  const hosts: string[] = [];
   rules.forEach((r, i) => {
+    const host = get(r, ['host']);
+    if (typeof host === 'string' && host) hosts.push(host);
     const paths = get(r, ['http', 'paths']);
     if (!Array.isArray(paths)) return;
     paths.forEach((p, j) => {
       const svc = obj(get(p, ['backend', 'service'])) ?? {};
       const port = obj(svc.port) ?? {};
       const legacy = obj(get(p, ['backend'])) ?? {};
+      const path = get(p, ['path']);
       backends.push({
         service: String(svc.name ?? legacy.serviceName ?? ''),
         port: String(port.number ?? port.name ?? legacy.servicePort ?? ''),
         ref: { file, line: at(doc, ['spec', 'rules', i, 'http', 'paths', j, 'backend'])?.keyLine ?? 0 },
+        ...(typeof path === 'string' ? { path } : {}),
+        ...(typeof host === 'string' && host ? { host } : {}),
       });
     });
   });
@@ -94,6 +100,37 @@ function ingressFrom(doc: YDoc, file: string, v: Record<string, unknown>): KubeI
     tls: tlsRef(doc, ['spec', 'tls'], spec.tls, file),
     fromHelmValues: false,
     backends,
+    hosts,
+  };
+}
+
+/** String labels of a mapping, placeholders (`__tpl_x__`, an unrendered include) left out. */
+function literalLabels(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(obj(v) ?? {}))
+    if ((typeof x === 'string' || typeof x === 'number') && !/__tpl_/.test(`${k}${x}`)) out[k] = String(x);
+  return out;
+}
+
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod', 'Job', 'DeploymentConfig']);
+
+/** A workload's pod template labels and container ports (what a Service selects and targets). */
+function podLabelsFrom(doc: YDoc, file: string, v: Record<string, unknown>): NonNullable<KubeFacts['podLabels']>[number] {
+  const pod = v.kind === 'Pod' ? v : (obj(get(v, ['spec', 'template'])) ?? {});
+  const containers = get(pod, ['spec', 'containers']);
+  const ports: Array<{ name?: string; port: number }> = [];
+  for (const c of Array.isArray(containers) ? containers : [])
+    for (const p of Array.isArray(get(c, ['ports'])) ? (get(c, ['ports']) as unknown[]) : []) {
+      const n = Number(get(p, ['containerPort']));
+      const name = get(p, ['name']);
+      if (Number.isInteger(n)) ports.push({ port: n, ...(typeof name === 'string' ? { name } : {}) });
+    }
+  const name = String(get(v, ['metadata', 'name']) ?? '');
+  return {
+    workload: name,
+    ref: { file, line: at(doc, ['kind'])?.keyLine || 1, snippet: `${String(v.kind)} ${name}` },
+    labels: literalLabels(get(pod, ['metadata', 'labels'])),
+    ports,
   };
 }
 
@@ -192,7 +229,12 @@ export const kubeCollector: Collector = {
       const name = configName(f.display);
       if (!/\.ya?ml$/i.test(name) || f.size > MAX_CONFIG_BYTES) continue;
       const src = readText(ctx, f);
-      if (src === undefined || !/kind:\s*(Service|ConfigMap|Ingress\b)|controller:|ingress:|trusted[_-]?prox/i.test(src))
+      if (
+        src === undefined ||
+        !/kind:\s*(Service|ConfigMap|Ingress\b|Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod\b|Job\b|DeploymentConfig)|controller:|ingress:|trusted[_-]?prox/i.test(
+          src,
+        )
+      )
         continue;
       const docs = yamlDocs(src, (p) => ctx.skip(f, p.message, p.line));
       if (!docs) continue;
@@ -236,9 +278,30 @@ export const kubeCollector: Collector = {
             },
             settings: settingsFrom(doc, ['data'], data, file),
           });
+        } else if (typeof kind === 'string' && WORKLOADS.has(kind)) {
+          kube.podLabels ??= [];
+          kube.podLabels.push(podLabelsFrom(doc, file, v));
         } else if (kind === 'Service') {
           const spec = obj(v.spec) ?? {};
           const type = String(spec.type ?? 'ClusterIP');
+          const sname = String(get(v, ['metadata', 'name']) ?? '');
+          kube.serviceIndex ??= [];
+          kube.serviceIndex.push({
+            name: sname,
+            ref: { file, line: at(doc, ['kind'])?.keyLine || 1, snippet: `Service ${sname}` },
+            selector: literalLabels(spec.selector),
+            ports: (Array.isArray(spec.ports) ? spec.ports : []).flatMap((p) => {
+              const o = obj(p);
+              if (!o) return [];
+              return [
+                {
+                  port: String(o.port ?? ''),
+                  ...(typeof o.name === 'string' ? { name: o.name } : {}),
+                  targetPort: String(o.targetPort ?? o.port ?? ''),
+                },
+              ];
+            }),
+          });
           if (type !== 'LoadBalancer' && type !== 'NodePort') continue;
           const ports: Svc['ports'] = [];
           const list = Array.isArray(spec.ports) ? spec.ports : [];

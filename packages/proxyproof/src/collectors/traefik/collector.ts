@@ -18,9 +18,15 @@ import type { CollectContext, Collector, DiscoveredFile } from '../../model/coll
 import type { ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
-
-/** Dotted path (lower-cased) -> value and line. */
-type Flat = Map<string, { value: unknown; line: number; path: string[] }>;
+import {
+  attachRoutes,
+  dynamicFromFlat,
+  dynamicFromLabels,
+  type Flat,
+  type StaticSites,
+  TRAEFIK_DEFAULT_HEADERS,
+  type TraefikDynamic,
+} from './dynamic.js';
 
 function flattenObject(v: unknown, prefix: string[], out: Array<{ path: string[]; value: unknown }>, depth = 0): void {
   const o = obj(v);
@@ -112,6 +118,12 @@ export interface TraefikRead {
   extra: TraefikExtra;
   sites: ProxySite[];
   allowRanges: Array<{ ranges: string[]; ref: Ref }>;
+  /** Entrypoints a router without `entryPoints` is bound to (v3 `asDefault`, else all but `traefik`). */
+  defaults: string[];
+  /** `providers.docker.exposedByDefault` (true unless set false). */
+  exposedByDefault: boolean;
+  /** Routers, services and middlewares written in the same file (file provider). */
+  dynamic?: TraefikDynamic;
 }
 
 export function traefikFromFlat(file: string, flat: Flat, flatLists: Map<string, string[]> = new Map()): TraefikRead {
@@ -184,7 +196,25 @@ export function traefikFromFlat(file: string, flat: Flat, flatLists: Map<string,
       apiInsecure && truthy(apiInsecure.value) ? { file, line: apiInsecure.line, snippet: 'api.insecure=true' } : undefined,
     customRequestHeaders: custom,
   };
-  return { extra, sites: sitesOf(file, eps), allowRanges };
+  const sites = sitesOf(file, eps);
+  // `entryPoints.<ep>.http.redirections.entryPoint.to`: every request on that entrypoint is redirected (scheme https
+  // unless `scheme` says otherwise), before any router.
+  for (const ep of eps) {
+    const to = flat.get(`entrypoints.${ep.name.toLowerCase()}.http.redirections.entrypoint.to`);
+    const scheme = flat.get(`entrypoints.${ep.name.toLowerCase()}.http.redirections.entrypoint.scheme`);
+    const site = sites.find((s) => s.id === `traefik:${file}:${ep.name}`);
+    if (to && site && (!scheme || /^https$/i.test(String(scheme.value))))
+      site.redirectsToHttps = { file, line: to.line, snippet: `redirections.entryPoint.to=${String(to.value)}` };
+  }
+  const asDefault = eps.filter((e) => truthy(flat.get(`entrypoints.${e.name.toLowerCase()}.asdefault`)?.value));
+  const exposed = flat.get('providers.docker.exposedbydefault');
+  return {
+    extra,
+    sites,
+    allowRanges,
+    defaults: (asDefault.length ? asDefault : eps.filter((e) => e.name !== 'traefik')).map((e) => e.name),
+    exposedByDefault: !exposed || truthy(exposed.value),
+  };
 }
 
 function sitesOf(file: string, eps: TraefikEntryPoint[]): ProxySite[] {
@@ -277,15 +307,9 @@ export function traefikFromHelmValues(
   r.extra.entryPoints = eps;
   r.extra.customRequestHeaders = [];
   r.sites = sitesOf(file, eps);
+  r.defaults = eps.filter((e) => e.name !== 'traefik' && e.name !== 'metrics').map((e) => e.name);
   return r;
 }
-
-/** Traefik's own X-Forwarded-* (forwardedheaders middleware): the incoming values only from trusted peers. */
-const TRAEFIK_DEFAULT_HEADERS = (ref: Ref) => [
-  { name: 'X-Forwarded-Proto', value: '{trusted:x-forwarded-proto|scheme}', ref, from: 'default' as const },
-  { name: 'X-Forwarded-Host', value: '{trusted:x-forwarded-host|http_host}', ref, from: 'default' as const },
-  { name: 'X-Forwarded-For', value: '{xff_append_if_trusted}', ref, from: 'default' as const },
-];
 
 /**
  * An IngressRoute (traefik.io / traefik.containo.us): each route's Host() rule and Services. The
@@ -353,8 +377,29 @@ function isTraefikImage(image: unknown): boolean {
   return typeof image === 'string' && /(^|\/)traefik(:|@|$)/i.test(image);
 }
 
-function record(ctx: CollectContext, file: string, r: TraefikRead): void {
+/** What one collector run gathered: static configurations (their sites) and dynamic ones, joined at the end. */
+interface RunState {
+  statics: Array<StaticSites & { read: TraefikRead }>;
+  dyns: TraefikDynamic[];
+  /** Compose services with their labels, for `exposedByDefault=false`: those without `traefik.enable=true`. */
+  labelled: Array<{ container: string; enabled?: boolean }>;
+}
+
+function hasDynamic(d: TraefikDynamic | undefined): d is TraefikDynamic {
+  return Boolean(d && (d.routers.length || d.services.length || d.middlewares.length));
+}
+
+function record(ctx: CollectContext, file: string, r: TraefikRead, st?: RunState): void {
+  if (st && hasDynamic(r.dynamic)) st.dyns.push(r.dynamic);
   if (r.extra.entryPoints.length === 0 && !r.extra.apiInsecure && r.allowRanges.length === 0) return;
+  if (st && r.extra.entryPoints.length)
+    st.statics.push({
+      file,
+      read: r,
+      sites: new Map(r.sites.map((s) => [s.id.slice(`traefik:${file}:`.length).toLowerCase(), s])),
+      defaults: r.defaults,
+      exposedByDefault: r.exposedByDefault,
+    });
   addProxyFacts(ctx, {
     kind: 'traefik',
     file,
@@ -377,42 +422,71 @@ function fromToml(file: string, text: string, base: number): TraefikRead | undef
     return undefined;
   }
   const lines = tomlLines(text, base);
-  return withSyntax(
-    traefikFromFlat(
-      file,
-      flatFromObject(v, (p) => {
-        for (let n = p.length; n > 0; n--) {
-          const l = lines.get(p.slice(0, n).join('.').toLowerCase());
-          if (l) return l;
-        }
-        return base;
-      }),
-    ),
-    'toml',
-  );
+  const flat = flatFromObject(v, (p) => {
+    for (let n = p.length; n > 0; n--) {
+      const l = lines.get(p.slice(0, n).join('.').toLowerCase());
+      if (l) return l;
+    }
+    return base;
+  });
+  const r = withSyntax(traefikFromFlat(file, flat), 'toml');
+  r.dynamic = dynamicFromFlat(file, flat);
+  return r;
 }
 
-function fromYamlDoc(file: string, doc: YDoc, prefix: Array<string | number>): TraefikRead {
-  return withSyntax(
-    traefikFromFlat(
-      file,
-      flatFromObject(get(doc.value, prefix), (p) => {
-        for (let n = p.length; n >= 0; n--) {
-          const a = at(doc, [...prefix, ...p.slice(0, n)]);
-          if (a) return a.keyLine;
-        }
-        return 0;
-      }),
-    ),
-    'yaml',
-  );
+function fromYamlDoc(file: string, doc: YDoc, prefix: Array<string | number>, offset = 0): TraefikRead {
+  const flat = flatFromObject(get(doc.value, prefix), (p) => {
+    for (let n = p.length; n >= 0; n--) {
+      const a = at(doc, [...prefix, ...p.slice(0, n)]);
+      if (a) return a.keyLine + offset;
+    }
+    return 0;
+  });
+  const r = withSyntax(traefikFromFlat(file, flat), 'yaml');
+  r.dynamic = dynamicFromFlat(file, flat);
+  return r;
 }
 
 function linesOfSeq(doc: YDoc, path: Array<string | number>, n: number): number[] {
   return Array.from({ length: n }, (_, i) => at(doc, [...path, i])?.line ?? 0);
 }
 
-function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void {
+/** Container ports a compose service exposes (`expose:`, the container side of `ports:`). */
+function containerPorts(s: Record<string, unknown>): number[] {
+  const out: number[] = [];
+  for (const x of Array.isArray(s.expose) ? s.expose : []) {
+    const n = Number.parseInt(String(x), 10);
+    if (Number.isInteger(n)) out.push(n);
+  }
+  for (const x of Array.isArray(s.ports) ? s.ports : []) {
+    const o = obj(x);
+    const n = o ? Number(o.target) : Number.parseInt(String(x).split('/')[0]?.split(':').pop() ?? '', 10);
+    if (Number.isInteger(n) && n > 0) out.push(n);
+  }
+  return out;
+}
+
+/** `traefik.*` labels of a compose service (list `k=v` or map form), with their lines. */
+function traefikLabels(
+  doc: YDoc,
+  path: Array<string | number>,
+  s: Record<string, unknown>,
+): Array<{ key: string; value: string; line: number }> {
+  const out: Array<{ key: string; value: string; line: number }> = [];
+  const labels = s.labels;
+  if (Array.isArray(labels))
+    labels.forEach((l, i) => {
+      const m = /^\s*(traefik\.[^=\s]+)\s*=(.*)$/i.exec(String(l));
+      if (m) out.push({ key: m[1] as string, value: (m[2] as string).trim(), line: at(doc, [...path, 'labels', i])?.line ?? 0 });
+    });
+  else if (obj(labels))
+    for (const [k, v] of Object.entries(obj(labels) ?? {}))
+      if (/^traefik\./i.test(k))
+        out.push({ key: k, value: String(v ?? ''), line: at(doc, [...path, 'labels', k])?.keyLine ?? 0 });
+  return out;
+}
+
+function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: RunState): void {
   const docs = yamlDocs(src, (p) => ctx.skip(f, p.message, p.line));
   if (!docs) return;
   const file = f.display;
@@ -422,7 +496,13 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
     if (!v) continue;
     // A static config file of its own (traefik.yml).
     if (/^traefik.*\.ya?ml$/i.test(name) && (v.entryPoints || v.entrypoints || v.api || v.providers)) {
-      record(ctx, file, fromYamlDoc(file, doc, []));
+      record(ctx, file, fromYamlDoc(file, doc, []), st);
+      continue;
+    }
+    // A file provider's dynamic configuration (routers, services, middlewares under `http:`).
+    if (!v.kind && obj(v.http) && ['routers', 'services', 'middlewares'].some((k) => obj(get(v, ['http', k])))) {
+      const r = fromYamlDoc(file, doc, []);
+      if (hasDynamic(r.dynamic)) st.dyns.push(r.dynamic);
       continue;
     }
     // Traefik's Kubernetes CRD router: entrypoints, Host() rules, Services.
@@ -455,6 +535,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
             const a = at(inner[0] as YDoc, p);
             return a ? a.keyLine + keyLine : 0;
           }),
+          st,
         );
       continue;
     }
@@ -464,6 +545,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
         ctx,
         file,
         traefikFromHelmValues(file, obj(v.traefik) as Record<string, unknown>, (p) => at(doc, ['traefik', ...p])?.keyLine ?? 0),
+        st,
       );
       continue;
     }
@@ -474,21 +556,27 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
         const keyLine = at(doc, ['data', k])?.keyLine ?? 0;
         if (/\.toml$/i.test(k)) {
           const r = fromToml(file, text, keyLine + 1);
-          if (r) record(ctx, file, r);
+          if (r) record(ctx, file, r, st);
         } else {
           const inner = yamlDocs(text);
-          if (inner?.[0]) {
-            const r = fromYamlDoc(file, inner[0], []);
-            for (const ep of r.extra.entryPoints) ep.ref.line += keyLine;
-            record(ctx, file, r);
-          }
+          if (inner?.[0]) record(ctx, file, fromYamlDoc(file, inner[0], [], keyLine), st);
         }
       }
     }
     // compose services / k8s containers running a traefik image: flags and env.
     const containers: Array<{ c: Record<string, unknown>; path: Array<string | number> }> = [];
-    for (const [sname, s] of Object.entries(obj(v.services) ?? {}))
-      if (obj(s)) containers.push({ c: obj(s) as Record<string, unknown>, path: ['services', sname] });
+    for (const [sname, s] of Object.entries(obj(v.services) ?? {})) {
+      const svc = obj(s);
+      if (!svc) continue;
+      containers.push({ c: svc, path: ['services', sname] });
+      // The docker provider: routers, services and middlewares in the labels of any other container.
+      const labels = isTraefikImage(svc.image) ? [] : traefikLabels(doc, ['services', sname], svc);
+      if (labels.length === 0) continue;
+      const enable = labels.find((l) => l.key.toLowerCase() === 'traefik.enable');
+      st.labelled.push({ container: sname, enabled: enable ? truthy(enable.value) : undefined });
+      const d = dynamicFromLabels(file, sname, labels, containerPorts(svc));
+      if (hasDynamic(d)) st.dyns.push(d);
+    }
     const podSpec = obj(get(v, ['spec', 'template', 'spec'])) ?? obj(v.spec);
     const podContainers: unknown[] = Array.isArray(podSpec?.containers) ? (podSpec.containers as unknown[]) : [];
     for (const [i, c] of podContainers.entries())
@@ -530,7 +618,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
           env.push({ name: k, value: String(val), line: at(doc, [...path, 'environment', k])?.keyLine ?? 0 });
       const flat = flatFromFlags(flags);
       for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
-      record(ctx, file, withSyntax(traefikFromFlat(file, flat), 'flags'));
+      record(ctx, file, withSyntax(traefikFromFlat(file, flat), 'flags'), st);
     }
   }
 }
@@ -538,6 +626,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string): void
 export const traefikCollector: Collector = {
   name: 'traefik',
   collect(ctx) {
+    const st: RunState = { statics: [], dyns: [], labelled: [] };
     for (const f of ctx.files) {
       const name = configName(f.display);
       if (/^traefik.*\.toml$/i.test(name)) {
@@ -550,13 +639,45 @@ export const traefikCollector: Collector = {
           continue;
         }
         ctx.claimed.add(f.abs);
-        record(ctx, f.display, r);
+        record(ctx, f.display, r, st);
+        continue;
+      }
+      if (/\.toml$/i.test(name)) {
+        // A file provider's dynamic TOML (`[http.routers.x]`), whatever its name.
+        const src = readText(ctx, f);
+        if (src === undefined || !/^\s*\[+\s*http\.(routers|services|middlewares)\b/m.test(src)) continue;
+        const d = fromToml(f.display, src, 1)?.dynamic;
+        if (hasDynamic(d)) st.dyns.push(d);
         continue;
       }
       if (!/\.ya?ml$/i.test(name)) continue;
       const src = readText(ctx, f);
-      if (src === undefined || !/traefik/i.test(src)) continue;
-      readYamlFile(ctx, f, src);
+      if (src === undefined || !(/traefik/i.test(src) || /^http:\s*$/m.test(src))) continue;
+      readYamlFile(ctx, f, src, st);
     }
+    joinRoutes(ctx, st);
   },
 };
+
+/**
+ * Routers of every file onto the entrypoint sites of the static configuration (the chain then follows Traefik to
+ * the app). `exposedByDefault=false` leaves out labelled containers without `traefik.enable=true`.
+ */
+function joinRoutes(ctx: CollectContext, st: RunState): void {
+  if (st.dyns.length === 0) return;
+  const hidden = st.statics.length > 0 && st.statics.every((s) => !s.exposedByDefault);
+  const disabled = new Set(
+    st.labelled.filter((l) => l.enabled === false || (hidden && l.enabled !== true)).map((l) => l.container),
+  );
+  const { made, notes } = attachRoutes(st.statics, st.dyns, disabled);
+  for (const m of made)
+    addProxyFacts(ctx, {
+      kind: 'traefik',
+      file: m.file,
+      sites: [m.site],
+      assumedVersion: '2.x/3.x',
+      traefik: { entryPoints: [], customRequestHeaders: [] },
+    });
+  const first = st.statics[0]?.read.sites[0];
+  if (first) first.notes.push(...notes);
+}

@@ -7,7 +7,42 @@ const SYMFONY = "framework:\n    secret: '%env(APP_SECRET)%'\n    session:\n    
 const ASPNET = (extra: string) =>
   `var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();\n${extra}app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });\napp.Run();\n`;
 
+const TOMCAT = (valve: string) =>
+  `<Server port="8005" shutdown="SHUTDOWN">\n  <Service name="Catalina">\n    <Connector port="8080" protocol="HTTP/1.1" />\n    <Engine name="Catalina" defaultHost="localhost">\n${valve}      <Host name="localhost" appBase="webapps"/>\n    </Engine>\n  </Service>\n</Server>\n`;
+const NGINX_TO_8080 =
+  'server {\n    listen 443 ssl;\n    server_name app.example;\n    location / {\n        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n        proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_pass http://127.0.0.1:8080;\n    }\n}\n';
+
 const cases: Case[] = [
+  {
+    name: 'invalid: Tomcat server.xml without RemoteIpValve behind nginx (fix: the valve after <Engine>)',
+    files: { 'conf/server.xml': TOMCAT(''), 'nginx/site.conf': NGINX_TO_8080 },
+    expect: {
+      count: 1,
+      severity: 'high',
+      file: 'conf/server.xml',
+      line: 3,
+      message: /no RemoteIpValve/,
+      fixLine: '      <Valve className="org.apache.catalina.valves.RemoteIpValve" protocolHeader="X-Forwarded-Proto" />',
+    },
+  },
+  {
+    name: "valid: Tomcat's RemoteIpValve with its default internalProxies (loopback and private ranges) behind nginx",
+    files: {
+      'conf/server.xml': TOMCAT('      <Valve className="org.apache.catalina.valves.RemoteIpValve" />\n'),
+      'nginx/site.conf': NGINX_TO_8080,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: RemoteIpValve whose internalProxies is loopback only, Tomcat in a container behind a proxy container',
+    files: {
+      'conf/server.xml': TOMCAT(
+        '      <Valve className="org.apache.catalina.valves.RemoteIpValve" internalProxies="127\\.0\\.0\\.1" />\n',
+      ),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, severity: 'high', file: 'conf/server.xml', line: 5, message: /only from loopback/ },
+  },
   {
     name: 'invalid: Laravel 11 without trustProxies(at:) behind a proxy container',
     files: { 'bootstrap/app.php': LARAVEL11_BOOTSTRAP, 'docker-compose.yml': PROXY_COMPOSE },

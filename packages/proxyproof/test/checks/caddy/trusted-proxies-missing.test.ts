@@ -5,7 +5,58 @@ import { type Case, runCase } from '../../python/lint-files.js';
 const FLY =
   'app = "x"\n[[services]]\n  internal_port = 8080\n  [[services.ports]]\n    handlers = ["tls", "http"]\n    port = 443\n';
 
+// A host nginx (TLS) in front of Caddy run by compose and published on 127.0.0.1:8008 (the shape projects document).
+const HOST_NGINX =
+  'server {\n  listen 443 ssl;\n  server_name example.org;\n  ssl_certificate /c.pem;\n  ssl_certificate_key /k.pem;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    proxy_pass http://127.0.0.1:8008;\n  }\n}\n';
+const compose = (image: string, extra = '') =>
+  `services:\n  www:\n    image: ${image}\n    ports:\n      - 8008:80\n    environment:\n      - SERVER_NAME=:80\n      - UPSTREAM=app:3000\n${extra}  app:\n    image: node:20\n    expose:\n      - 3000\n`;
+const ENV_CADDYFILE = '{$SERVER_NAME} {\n\treverse_proxy {$UPSTREAM}\n}\n';
+
 const cases: Case[] = [
+  {
+    name: 'invalid (high): compose Caddy (caddy:2, {$VAR} site from its environment) behind a host nginx that proxies to its published port: the global form (2.6.3+) is written above the site',
+    files: { 'nginx.conf': HOST_NGINX, 'docker-compose.yml': compose('caddy:2-alpine'), Caddyfile: ENV_CADDYFILE },
+    expect: { count: 1, severity: 'high', file: 'Caddyfile', line: 1, fixLine: '\t\ttrusted_proxies static private_ranges' },
+  },
+  {
+    name: 'invalid (high): Caddy started by the compose command in an app image, Dockerfile FROM caddy:2.8.4-builder: global form inside the existing global block',
+    files: {
+      'nginx.conf': HOST_NGINX,
+      'docker/compose.yml':
+        'services:\n  www:\n    build:\n      context: ../\n      dockerfile: docker/Dockerfile\n    command: caddy run --config /etc/caddy/Caddyfile\n    ports:\n      - 127.0.0.1:8008:80\n    environment:\n      - SERVER_NAME=:80\n',
+      'docker/Dockerfile': 'FROM php:8.3-fpm-alpine AS base\nFROM caddy:2.8.4-builder-alpine AS builder\nFROM base\n',
+      'docker/caddy/Caddyfile': '{\n\tauto_https off\n}\n\n{$SERVER_NAME} {\n\tphp_fastcgi php:9000\n}\n',
+    },
+    expect: { count: 1, severity: 'high', line: 1, fixLine: '\tservers {' },
+  },
+  {
+    name: 'invalid (high): the same behind a host nginx, but the image pins Caddy 2.6.2 (no global form): trusted_proxies on the directive',
+    files: { 'nginx.conf': HOST_NGINX, 'docker-compose.yml': compose('caddy:2.6.2'), Caddyfile: ENV_CADDYFILE },
+    expect: { count: 1, severity: 'high', line: 2, fixLine: '\ttrusted_proxies private_ranges' },
+  },
+  {
+    name: 'valid (trap): compose Caddy published on 8008 with no proxy of the tree forwarding there is not judged',
+    files: { 'docker-compose.yml': compose('caddy:2-alpine'), Caddyfile: ENV_CADDYFILE },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): the host nginx proxies to another port than the one compose publishes',
+    files: {
+      'nginx.conf': HOST_NGINX.replace('8008', '9009'),
+      'docker-compose.yml': compose('caddy:2-alpine'),
+      Caddyfile: ENV_CADDYFILE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: compose Caddy behind the host nginx with the global trusted_proxies',
+    files: {
+      'nginx.conf': HOST_NGINX,
+      'docker-compose.yml': compose('caddy:2-alpine'),
+      Caddyfile: `{\n\tservers {\n\t\ttrusted_proxies static private_ranges\n\t}\n}\n${ENV_CADDYFILE}`,
+    },
+    expect: { count: 0 },
+  },
   {
     name: 'invalid (medium): a loopback-bound plain site (another proxy on the host forwards to it), php_fastcgi without trusted_proxies',
     files: { Caddyfile: ':8080 {\n\tbind 127.0.0.1\n\troot * /srv/wiki\n\tphp_fastcgi unix//run/php/php8.2-fpm.sock\n}\n' },

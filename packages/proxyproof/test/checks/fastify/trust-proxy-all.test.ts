@@ -37,6 +37,47 @@ caseTable(fastifyTrustProxyAll, [
     expect: ['api/server.mjs@2'],
     check: ([f]) => assert.match(f?.message ?? '', /Fastify 4 reads X-Forwarded-Proto/),
   },
+  {
+    name: 'trap: trustProxy: true behind a compose Caddy that replaces X-Forwarded-* (app only exposed): low, not medium',
+    files: {
+      Caddyfile: ':80 {\n\treverse_proxy /api/* http://api:8000\n}\n',
+      'docker-compose.yml':
+        'services:\n  api:\n    image: example/api:latest\n    expose:\n      - 8000\n  caddy:\n    image: caddy:2-alpine\n    ports:\n      - 8080:80\n',
+      'api/server.mjs': srv('{ trustProxy: true }', '{ port: Number(settings.port), host: settings.host }'),
+    },
+    expect: ['api/server.mjs@2'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'low');
+      assert.match(f?.message ?? '', /Safe only while caddy/);
+    },
+  },
+  {
+    name: 'nginx that overwrites X-Forwarded-For but passes the client X-Forwarded-Host on: the host is spoofable (medium, nginx line as evidence)',
+    files: {
+      'nginx/app.conf':
+        'server {\n    listen 80;\n    location / {\n        proxy_set_header X-Forwarded-For $remote_addr;\n        proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_pass http://127.0.0.1:$port;\n    }\n}\n',
+      'api/server.mjs': srv('{ trustProxy: true }', '{ port: Number(settings.port) }'),
+    },
+    expect: ['api/server.mjs@2'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'medium');
+      assert.match(f?.message ?? '', /passes the client's X-Forwarded-Host/);
+      assert.ok(
+        f?.evidence.some((e) => e.file.endsWith('nginx/app.conf')),
+        JSON.stringify(f?.evidence),
+      );
+    },
+  },
+  {
+    name: 'nginx that overwrites X-Forwarded-For/-Host/-Proto in front of an app whose address the files do not fix: low',
+    files: {
+      'nginx/app.conf':
+        'server {\n    listen 80;\n    location / {\n        proxy_set_header X-Forwarded-For $remote_addr;\n        proxy_set_header X-Forwarded-Host $host;\n        proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_pass http://127.0.0.1:$port;\n    }\n}\n',
+      'api/server.mjs': srv('{ trustProxy: true }', '{ port: Number(settings.port) }'),
+    },
+    expect: ['api/server.mjs@2'],
+    check: ([f]) => assert.equal(f?.severity, 'low'),
+  },
   // valid
   {
     name: "trustProxy: '127.0.0.1' on localhost (the default host)",

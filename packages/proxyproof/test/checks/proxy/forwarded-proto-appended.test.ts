@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { proxyForwardedProtoAppended as check } from '../../../src/checks/proxy/forwarded-proto-appended.js';
 import { type Case, runCase } from '../../python/lint-files.js';
@@ -36,3 +37,15 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(c.name, async () => void (await runCase(check, c)));
+
+test('a plain frontend appending http names the frontend too (the hop a TLS balancer forwards to)', async () => {
+  const [f] = await runCase(check, {
+    name: 'reqadd http on :80',
+    files: { 'haproxy.cfg': fe(':80', 'reqadd X-Forwarded-Proto:\\ http') },
+    expect: { count: 1, line: 5 },
+  });
+  assert.deepEqual(
+    f?.evidence.map((e) => e.line),
+    [5, 3],
+  );
+});

@@ -1,0 +1,235 @@
+/**
+ * Kubernetes Ingresses -> chain hops. An Ingress whose backend Service selects the pods of a workload that runs an
+ * app server becomes the hop in front of that app: the controller ends TLS when the Ingress has `tls:` and talks
+ * plain HTTP to the pod from its own pod address (never loopback). An Ingress that reaches no app server of the
+ * tree adds nothing (no guessed link).
+ *
+ * Headers by controller:
+ * - ingress-nginx (class nginx, or unnamed with nginx.ingress.kubernetes.io annotations): its nginx.tmpl sets
+ *   X-Forwarded-Proto/-Scheme/X-Scheme to `$pass_access_scheme` (the connection's scheme; with
+ *   `use-forwarded-headers: "true"` the incoming X-Forwarded-Proto when present), X-Forwarded-For to the client
+ *   (`$remote_addr`; the full appended list with `compute-full-forwarded-for`), X-Forwarded-Host and -Port;
+ * - Traefik (class traefik): its forwarded-headers middleware (incoming X-Forwarded-* only from trusted IPs);
+ * - the cloud classes (gce, alb, azure/application-gateway): the cloud load balancer itself, with the headers its
+ *   provider documents (collectors/front FRONTS).
+ */
+import { FRONTS, ingressFronts } from '../../collectors/front/collector.js';
+import { TRAEFIK_DEFAULT_HEADERS } from '../../collectors/traefik/dynamic.js';
+import type { Facts } from '../../model/facts.js';
+import type { KubeFacts, KubeIngress } from '../../model/proxy.js';
+import type { AppServer, HeaderRule, ProxyHop, ProxyKind, ProxyRoute, Ref, Topology } from '../model.js';
+
+type Controller = 'ingress-nginx' | 'traefik' | 'cloud' | 'other';
+
+function controllerOf(ing: KubeIngress): Controller {
+  const cls = (ing.className?.value ?? '').toLowerCase();
+  if (ingressFronts([ing]).length) return 'cloud';
+  if (/traefik/.test(cls) || Object.keys(ing.annotations).some((k) => k.startsWith('traefik.ingress.kubernetes.io/')))
+    return 'traefik';
+  if (/nginx/.test(cls) || Object.keys(ing.annotations).some((k) => k.startsWith('nginx.ingress.kubernetes.io/')))
+    return 'ingress-nginx';
+  return 'other';
+}
+
+/** The workloads a backend Service selects: by its literal selector labels, else the workload of the same name. */
+function workloadsOf(kube: KubeFacts, service: string): { names: string[]; targetPort?: (port: string) => string | undefined } {
+  const svc = kube.serviceIndex?.find((s) => s.name === service);
+  const pods = kube.podLabels ?? [];
+  const selected =
+    svc && Object.keys(svc.selector).length
+      ? pods.filter((p) => Object.entries(svc.selector).every(([k, v]) => p.labels[k] === v)).map((p) => p.workload)
+      : [];
+  const names = selected.length ? selected : pods.some((p) => p.workload === service) || !svc ? [service] : [];
+  return {
+    names,
+    targetPort: svc
+      ? (port: string) => {
+          const p =
+            svc.ports.find((x) => x.port === port || x.name === port) ?? (svc.ports.length === 1 ? svc.ports[0] : undefined);
+          return p?.targetPort;
+        }
+      : undefined,
+  };
+}
+
+/** The container port a target port names (a number, or a port name of the selected pods). */
+function containerPort(kube: KubeFacts, workloads: string[], target: string | undefined): number | undefined {
+  if (target === undefined || target === '') return undefined;
+  const n = Number(target);
+  if (Number.isInteger(n) && n > 0) return n;
+  for (const p of kube.podLabels ?? [])
+    if (workloads.includes(p.workload)) {
+      const hit = p.ports.find((x) => x.name === target);
+      if (hit) return hit.port;
+    }
+  return undefined;
+}
+
+function settingOn(facts: Facts, key: string): boolean {
+  return (facts.kube?.ingressNginx ?? []).some((c) => /^true$/i.test(c.settings[key]?.value ?? ''));
+}
+
+function headersOf(facts: Facts, ing: KubeIngress, controller: Controller, ref: Ref): HeaderRule[] {
+  const d: Ref = { ...ref, origin: 'default' };
+  if (controller === 'traefik') return TRAEFIK_DEFAULT_HEADERS(d);
+  if (controller === 'cloud') {
+    const f = ingressFronts([ing])[0];
+    const sends = f ? FRONTS[f.name].sends.map((h) => h.toLowerCase()) : [];
+    const rules: HeaderRule[] = [];
+    if (sends.includes('x-forwarded-proto'))
+      rules.push({ name: 'X-Forwarded-Proto', value: '{scheme}', ref: d, from: 'default' });
+    if (sends.includes('x-forwarded-for')) {
+      const own = f ? FRONTS[f.name].xffOwnEntry : undefined;
+      rules.push({ name: 'X-Forwarded-For', value: own ? `{xff_append}, ${own}` : '{xff_append}', ref: d, from: 'default' });
+    }
+    return rules;
+  }
+  // ingress-nginx (and an unnamed controller, modelled the same way: every common controller sets these).
+  const scheme = settingOn(facts, 'use-forwarded-headers') ? '{trusted:x-forwarded-proto|scheme}' : '{scheme}';
+  return [
+    { name: 'X-Real-IP', value: '{remote_addr}', ref: d, from: 'default' },
+    {
+      name: 'X-Forwarded-For',
+      value: settingOn(facts, 'compute-full-forwarded-for') ? '{xff_append}' : '{remote_addr}',
+      ref: d,
+      from: 'default',
+    },
+    { name: 'X-Forwarded-Host', value: '{host}', ref: d, from: 'default' },
+    { name: 'X-Forwarded-Port', value: '{server_port}', ref: d, from: 'default' },
+    { name: 'X-Forwarded-Proto', value: scheme, ref: d, from: 'default' },
+    { name: 'X-Forwarded-Scheme', value: scheme, ref: d, from: 'default' },
+    { name: 'X-Scheme', value: scheme, ref: d, from: 'default' },
+  ];
+}
+
+/**
+ * The app server a Kubernetes Service name reaches: the Service's selected workloads (or the workload of that name),
+ * the one app server they run, and its bind on the Service's target port (any bind when the files fix none).
+ */
+export function kubeServiceTarget(
+  facts: Facts,
+  topology: Pick<Topology, 'apps'>,
+  service: string,
+  port: string,
+): { app: AppServer; bind: number; port?: number; how: string } | undefined {
+  const kube = facts.kube;
+  if (!kube || !service) return undefined;
+  const known =
+    (kube.serviceIndex ?? []).some((s) => s.name === service) || (kube.podLabels ?? []).some((p) => p.workload === service);
+  if (!known) return undefined;
+  const w = workloadsOf(kube, service);
+  const apps = topology.apps.filter((a) => a.service !== undefined && w.names.includes(a.service));
+  if (apps.length !== 1) return undefined;
+  const app = apps[0] as AppServer;
+  const target = containerPort(kube, w.names, w.targetPort?.(port) ?? port);
+  const tcp = app.binds.map((x, i) => ({ x, i })).filter(({ x }) => x.address.kind === 'tcp');
+  const bind = target !== undefined ? tcp.find(({ x }) => x.address.kind === 'tcp' && x.address.port === target) : tcp[0];
+  // A known bind on another port is not this backend; an app whose port the files do not fix is linked by Service.
+  if (tcp.length && !bind) return undefined;
+  return { app, bind: bind?.i ?? 0, port: target, how: `Service ${service} selects the pods of ${w.names.join(', ')}` };
+}
+
+/** `web`, `web.prod`, `web.prod.svc`, `web.prod.svc.cluster.local` -> `web`. */
+function serviceNameOf(host: string): string {
+  return host.replace(/\.svc(\.cluster\.local)?\.?$/i, '').split('.')[0] ?? host;
+}
+
+/**
+ * Links the address linker left unresolved whose upstream is a Kubernetes Service name (an IngressRoute's service,
+ * nginx in a pod proxying to `http://web:8000` or `web.ns.svc.cluster.local`): the peer is the proxy's pod.
+ */
+export function resolveKubeLinks(facts: Facts, topology: Topology): void {
+  if (!facts.kube?.serviceIndex?.length && !facts.kube?.podLabels?.length) return;
+  for (const l of topology.links) {
+    if (l.target.kind !== 'unresolved') continue;
+    const hop = topology.proxies.find((p) => p.id === l.fromHop);
+    const up = hop?.routes.find((r) => r.id === l.routeId)?.upstreams[l.upstream];
+    if (!hop || !up?.address || up.address.kind !== 'tcp') continue;
+    const t = kubeServiceTarget(facts, topology, serviceNameOf(up.address.host), String(up.address.port));
+    if (!t) continue;
+    l.target = { kind: 'app', appId: t.app.id, bind: t.bind };
+    l.peer = { kind: 'remote', desc: `${hop.label.split(' (')[0]}'s pod` };
+    l.how = t.how;
+  }
+}
+
+/**
+ * Adds a hop per Ingress that reaches an app server of the tree, with its links. Runs after the address links:
+ * these targets are named by Service, not by address.
+ */
+export function ingressHops(facts: Facts, topology: Topology): void {
+  const kube = facts.kube;
+  if (!kube?.ingresses?.length) return;
+  for (const ing of kube.ingresses) {
+    if (ing.fromHelmValues || ing.backends.length === 0) continue;
+    const controller = controllerOf(ing);
+    const id = `ingress:${ing.ref.file}:${ing.ref.line}`;
+    const routes: ProxyRoute[] = [];
+    const links: Topology['links'] = [];
+    ing.backends.forEach((b, bi) => {
+      if (!b.service) return;
+      const t = kubeServiceTarget(facts, topology, b.service, b.port);
+      if (!t) return;
+      const routeId = `${id}:${bi}`;
+      routes.push({
+        id: routeId,
+        match: `${b.host ?? ''}${b.path ?? '/'}`,
+        samplePath: b.path && /^\/[\w./-]*$/.test(b.path) ? b.path : '/',
+        ref: b.ref,
+        protocol: /^(https|grpcs)$/i.test(ing.annotations['nginx.ingress.kubernetes.io/backend-protocol']?.value ?? '')
+          ? 'https'
+          : 'http',
+        upstreams: [
+          {
+            text: `Service ${b.service}:${b.port}`,
+            address: { kind: 'tcp', host: b.service, port: t.port ?? 80 },
+            ref: b.ref,
+          },
+        ],
+        headers: headersOf(facts, ing, controller, ing.ref),
+      });
+      links.push({
+        fromHop: id,
+        routeId,
+        upstream: 0,
+        target: { kind: 'app', appId: t.app.id, bind: t.bind },
+        peer: { kind: 'remote', desc: controller === 'cloud' ? 'the cloud load balancer' : 'the ingress controller pod' },
+        how: t.how,
+      });
+    });
+    const cloud = controller === 'cloud' ? ingressFronts([ing])[0] : undefined;
+    // A cloud class without a certificate: the load balancer is the inferred front of the tree, not a hop of its own.
+    if (routes.length === 0 || (cloud && !cloud.terminatesTls)) continue;
+    const tls = cloud ? cloud.terminatesTls : Boolean(ing.tls);
+    const tlsRef = ing.tls ?? cloud?.evidence[1] ?? ing.ref;
+    const kind: ProxyKind = controller === 'traefik' ? 'traefik' : controller === 'ingress-nginx' ? 'nginx' : 'other';
+    const what = cloud ? FRONTS[cloud.name].what : controller === 'other' ? 'ingress controller' : controller;
+    const hop: ProxyHop = {
+      type: 'proxy',
+      id,
+      kind: cloud ? 'cloud-lb' : kind,
+      label: `Ingress ${ing.name} (${what}) (${ing.ref.file.split('/').pop()}:${ing.ref.line})`,
+      ref: ing.ref,
+      placement: { kind: 'host', name: what },
+      names: [...new Set(ing.hosts ?? [])],
+      listeners: [{ port: tls ? 443 : 80, tls, proxyProtocol: false, defaultServer: true, ref: tls ? tlsRef : ing.ref }],
+      routes,
+      passesIncoming: true,
+      ...(controller === 'traefik'
+        ? {
+            stripsUntrusted: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'],
+            trustedPeers: { list: [], ref: { ...ing.ref, origin: 'default' as const } },
+          }
+        : controller === 'ingress-nginx' && settingOn(facts, 'use-forwarded-headers')
+          ? { trustedPeers: { list: ['0.0.0.0/0', '::/0'], ref: ing.ref } }
+          : {}),
+      notes: [
+        tls
+          ? `TLS ends at the ${what} (${tlsRef.file}:${tlsRef.line}); plain HTTP to the pods`
+          : `no tls: in this Ingress: the ${what} serves plain HTTP`,
+      ],
+    };
+    topology.proxies.push(hop);
+    topology.links.push(...links);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The compose service that runs a proxy: by its image (`caddy:2-alpine`), the base image of the Dockerfile it is
+ * built from, or the program its command/entrypoint starts (`caddy run --config ...` in an app image that installs
+ * Caddy). Override files (`compose.yml` + `compose.prod.yml`) name the same service: one service by name, the
+ * later file's environment and ports win. Used by the proxy collectors (Caddy's `{$VAR}` placeholders are filled
+ * from that service's environment) and by the chain (the proxy hop runs in that container, reached through its
+ * published ports).
+ */
+import type { Ref } from '../../chain/model.js';
+import type { ComposeService } from '../../model/deploy.js';
+import type { Facts } from '../../model/facts.js';
+
+export type ContainerProxyKind = 'nginx' | 'caddy' | 'haproxy' | 'apache' | 'traefik';
+
+const IMAGE: Record<ContainerProxyKind, RegExp> = {
+  nginx: /nginx|openresty/i,
+  caddy: /caddy/i,
+  haproxy: /haproxy/i,
+  apache: /httpd|apache/i,
+  traefik: /traefik/i,
+};
+const PROGRAM: Record<ContainerProxyKind, RegExp> = {
+  nginx: /^(nginx|openresty)$/,
+  caddy: /^caddy$/,
+  haproxy: /^haproxy$/,
+  apache: /^(httpd|apache2|apache2ctl|apachectl|httpd-foreground)$/,
+  traefik: /^traefik$/,
+};
+
+export interface ProxyContainer {
+  service: string;
+  ref: Ref;
+  /** The service's environment (literal values as compose passes them; `${X}` interpolated by the deploy collector). */
+  env: Record<string, string>;
+  published: Array<{ hostIp: string; hostPort: number; containerPort: number; ref: Ref }>;
+  /** Where the service runs the proxy (image, command). */
+  why: string;
+  /** Every variable of the container is in `env` (no env_file, whose values are not read here). */
+  envComplete: boolean;
+  /**
+   * The proxy's version as the image tag says (`caddy:2.8.4-builder-alpine` -> `2.8.4`, `caddy:2-alpine` -> `2`, a
+   * floating tag: the newest 2.x); from the service's image or a `FROM` of the Dockerfile it is built from.
+   */
+  version?: { value: string; ref: Ref };
+}
+
+/** `caddy:2.8.4-builder-alpine` -> `2.8.4`; `caddy` / `caddy:latest` -> `latest`; undefined for another image. */
+export function imageVersion(kind: ContainerProxyKind, image: string): string | undefined {
+  const m = /^(?:[\w.-]+(?::\d+)?\/)*([\w.-]+)(?::([\w.-]+))?(?:@\S+)?$/.exec(image.trim());
+  if (!m || !IMAGE[kind].test(m[1] as string)) return undefined;
+  const tag = m[2] ?? 'latest';
+  const v = /^v?(\d+(?:\.\d+){0,2})(?:[-_.]|$)/.exec(tag);
+  return v ? v[1] : tag === 'latest' || /^(alpine|builder)/.test(tag) ? 'latest' : undefined;
+}
+
+/** The version of `kind` a Dockerfile's `FROM` lines name (the last one that names the proxy's image). */
+function dockerfileVersion(facts: Facts, s: ComposeService, kind: ContainerProxyKind): { value: string; ref: Ref } | undefined {
+  if (!s.build) return undefined;
+  const dir = s.file.replace(/[^/]*$/, '');
+  const want = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
+  const lines = facts.sources.get(want);
+  if (!lines) return undefined;
+  let found: { value: string; ref: Ref } | undefined;
+  lines.forEach((l, i) => {
+    const m = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
+    const v = m ? imageVersion(kind, m[1] as string) : undefined;
+    if (v) found = { value: v, ref: { file: want, line: i + 1, snippet: l.trim() } };
+  });
+  return found;
+}
+
+/** `a/b/../c/./d` -> `a/c/d` (display paths are joined as written). */
+function normalise(p: string): string {
+  const out: string[] = [];
+  p.split('/').forEach((part, i) => {
+    // Only a leading '' (an absolute path) is kept.
+    if (part === '.' || (part === '' && i > 0)) return;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..' && out[out.length - 1] !== '') out.pop();
+    else out.push(part);
+  });
+  return out.join('/');
+}
+
+/** The program a service starts (its entrypoint's, else its command's first word), without its folder. */
+function program(s: ComposeService): string | undefined {
+  const argv = s.entrypoint?.argv.length ? s.entrypoint.argv : s.command?.argv;
+  return argv?.[0]?.split('/').pop();
+}
+
+function runs(kind: ContainerProxyKind, s: ComposeService): string | undefined {
+  const prog = program(s);
+  if (prog && PROGRAM[kind].test(prog)) return `its ${s.entrypoint?.argv.length ? 'entrypoint' : 'command'} runs ${prog}`;
+  if (prog && Object.values(PROGRAM).some((re) => re.test(prog))) return undefined;
+  if (s.role === 'proxy' && IMAGE[kind].test(`${s.image ?? ''} ${s.build?.context ?? ''} ${s.name}`))
+    return `image ${s.image ?? s.build?.context ?? s.name}`;
+  return undefined;
+}
+
+/** The one compose service that runs `kind`, or undefined when none or several (by name) do. */
+export function proxyContainer(facts: Facts, kind: ContainerProxyKind): ProxyContainer | undefined {
+  const found = proxyContainers(facts, kind);
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** Every compose service (by name) that runs `kind`. */
+export function proxyContainers(facts: Facts, kind: ContainerProxyKind): ProxyContainer[] {
+  const byName = new Map<string, ProxyContainer>();
+  for (const f of facts.compose?.files ?? [])
+    for (const s of f.services) {
+      const why = runs(kind, s);
+      const prev = byName.get(s.name);
+      if (!why && !prev) continue;
+      const c: ProxyContainer = prev ?? {
+        service: s.name,
+        ref: { file: s.ref.file, line: s.ref.line },
+        env: {},
+        published: [],
+        why: why ?? '',
+        envComplete: true,
+      };
+      if (s.envFiles.length > 0) c.envComplete = false;
+      const tagged = s.image ? imageVersion(kind, s.image) : undefined;
+      if (why && !c.version)
+        c.version = tagged
+          ? { value: tagged, ref: { file: s.ref.file, line: s.ref.line, snippet: `image: ${s.image}` } }
+          : dockerfileVersion(facts, s, kind);
+      if (why && !c.why) c.why = why;
+      for (const [k, v] of Object.entries(s.environment)) c.env[k] = v.value;
+      for (const p of s.ports)
+        if (p.hostPort !== undefined && p.protocol === 'tcp' && !c.published.some((x) => x.hostPort === p.hostPort))
+          c.published.push({
+            hostIp: p.hostIp,
+            hostPort: p.hostPort,
+            containerPort: p.containerPort,
+            ref: { file: p.ref.file, line: p.ref.line },
+          });
+      byName.set(s.name, c);
+    }
+  // An override file alone (no image, no command) names a service without running anything: only services that
+  // run the proxy in some file count.
+  return [...byName.values()].filter((c) => c.why);
+}
+
+/**
+ * Caddy's parse-time environment placeholders, `{$NAME}` and `{$NAME:default}` (caddyconfig/caddyfile/parse.go
+ * `replaceEnvVars`, applied to the whole file before it is lexed): filled from `env` where the name is set there,
+ * else from the written default. A name nobody sets is empty when `complete` (the whole environment of the
+ * container is known: Caddy substitutes an unset variable with nothing), else left as written. Values that span
+ * lines are left out so every line keeps its number.
+ */
+export function fillCaddyEnv(src: string, env: Record<string, string>, complete = false): { text: string; filled: string[] } {
+  const filled: string[] = [];
+  const text = src.replace(/\{\$([A-Za-z_][A-Za-z0-9_]*)(?::([^{}\n]*))?\}/g, (m, name: string, def?: string) => {
+    const v = Object.hasOwn(env, name) ? env[name] : (def ?? (complete ? '' : undefined));
+    if (v === undefined || /[\r\n]/.test(v)) return m;
+    filled.push(name);
+    return v;
+  });
+  return { text, filled };
+}

@@ -1,0 +1,342 @@
+/**
+ * Traefik's dynamic configuration: routers, services and middlewares, from the docker provider's container
+ * labels (`traefik.http.routers.<name>.rule=...` in a compose file) and from the file provider (`http:` in a
+ * YAML/TOML file, often the static file itself). `attachRoutes` turns every router into a neutral route of
+ * the entrypoint sites it is bound to, so the chain follows Traefik to the app.
+ *
+ * Traefik semantics (docs "Routing > Routers", "Providers > Docker", "Middlewares > Headers"):
+ * - a router without `entryPoints` takes every entrypoint except the internal `traefik` one (PR #6477; v3's
+ *   `asDefault` narrows it); `tls` (any `tls.*` option) makes it serve HTTPS on its entrypoints;
+ * - docker provider: a router without `service` uses the container's only service, or one Traefik creates for
+ *   the container; its port is `loadbalancer.server.port`, else the single port the container exposes;
+ *   `providers.docker.exposedByDefault=false` leaves out containers without `traefik.enable=true`;
+ * - `headers.customRequestHeaders` set request headers after Traefik's own X-Forwarded-* (an empty value
+ *   removes the header); `redirectScheme` answers with a redirect;
+ * - `entryPoints.<ep>.http.redirections.entryPoint.to` redirects the whole entrypoint (scheme https by default).
+ */
+import type { HeaderRule, ProxyRoute, Ref, Upstream } from '../../chain/model.js';
+import type { ProxySite } from '../../model/proxy.js';
+
+/** Dotted path (lower-cased) -> value, line and the path as written. */
+export type Flat = Map<string, { value: unknown; line: number; path: string[] }>;
+
+export interface DynRouter {
+  name: string;
+  rule: string;
+  ref: Ref;
+  entryPoints?: string[];
+  middlewares: string[];
+  service?: string;
+  tls: boolean;
+  /** The compose service whose labels declare it (docker provider). */
+  container?: string;
+}
+
+export interface DynServer {
+  text: string;
+  host?: string;
+  port?: number;
+  scheme: 'http' | 'https';
+  ref: Ref;
+}
+
+export interface DynService {
+  name: string;
+  servers: DynServer[];
+  ref: Ref;
+  container?: string;
+}
+
+export interface DynMiddleware {
+  name: string;
+  headers: Array<{ name: string; value: string; ref: Ref }>;
+  redirectScheme?: Ref;
+}
+
+export interface TraefikDynamic {
+  routers: DynRouter[];
+  services: DynService[];
+  middlewares: DynMiddleware[];
+}
+
+function listOf(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return [];
+}
+
+/** `name@docker` -> `name` (the provider namespace does not change what is meant inside one tree). */
+function bare(name: string): string {
+  return name.replace(/@[\w-]+$/, '');
+}
+
+function serverOf(url: string, ref: Ref): DynServer {
+  const m = /^(https?):\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?/i.exec(url.trim());
+  if (!m) return { text: url, scheme: 'http', ref };
+  const scheme = (m[1] as string).toLowerCase() === 'https' ? 'https' : 'http';
+  return {
+    text: url,
+    host: m[2] as string,
+    port: m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80,
+    scheme,
+    ref,
+  };
+}
+
+/** Routers, services and middlewares of one flat map (`http.` keys; labels without their `traefik.` prefix). */
+export function dynamicFromFlat(file: string, flat: Flat, container?: string): TraefikDynamic {
+  const routers = new Map<string, DynRouter>();
+  const services = new Map<string, DynService & { port?: { n: number; ref: Ref }; scheme?: string }>();
+  const middlewares = new Map<string, DynMiddleware>();
+  const indexed = (k: string, prefix: string) =>
+    new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.\\d+)?$`).test(k);
+  for (const [k, v] of flat) {
+    const ref: Ref = { file, line: v.line };
+    let m = /^http\.routers\.([^.]+)(?:\.(.+))?$/.exec(k);
+    if (m) {
+      const name = v.path[2] ?? (m[1] as string);
+      const key = (m[1] as string).toLowerCase();
+      let r = routers.get(key);
+      if (!r) {
+        r = { name, rule: '', ref, middlewares: [], tls: false, container };
+        routers.set(key, r);
+      }
+      const prop = m[2] ?? '';
+      if (v.line && (!r.ref.line || v.line < r.ref.line)) r.ref = { file, line: v.line };
+      if (prop === 'rule') {
+        r.rule = String(v.value);
+        r.ref = { file, line: v.line, snippet: String(v.value) };
+      } else if (indexed(prop, 'entrypoints')) r.entryPoints = [...(r.entryPoints ?? []), ...listOf(v.value)];
+      else if (indexed(prop, 'middlewares')) r.middlewares.push(...listOf(v.value).map(bare));
+      else if (prop === 'service') r.service = bare(String(v.value));
+      else if (prop === 'tls') r.tls = typeof v.value === 'object' || !/^false$/i.test(String(v.value));
+      else if (prop.startsWith('tls.')) r.tls = true;
+      continue;
+    }
+    m = /^http\.services\.([^.]+)\.loadbalancer\.(.+)$/.exec(k);
+    if (m) {
+      const key = (m[1] as string).toLowerCase();
+      let s = services.get(key);
+      if (!s) {
+        s = { name: v.path[2] ?? (m[1] as string), servers: [], ref, container };
+        services.set(key, s);
+      }
+      const prop = m[2] as string;
+      if (prop === 'servers' && Array.isArray(v.value)) {
+        for (const x of v.value) {
+          const url = x && typeof x === 'object' ? (x as Record<string, unknown>).url : undefined;
+          if (typeof url === 'string') s.servers.push(serverOf(url, ref));
+        }
+      } else if (/^servers\.\d+\.url$/.test(prop) || prop === 'server.url') s.servers.push(serverOf(String(v.value), ref));
+      else if (prop === 'server.port') {
+        const n = Number(v.value);
+        if (Number.isInteger(n) && n > 0) s.port = { n, ref };
+      } else if (prop === 'server.scheme') s.scheme = String(v.value).toLowerCase();
+      continue;
+    }
+    m = /^http\.middlewares\.([^.]+)\.(.+)$/.exec(k);
+    if (m) {
+      const key = (m[1] as string).toLowerCase();
+      let mw = middlewares.get(key);
+      if (!mw) {
+        mw = { name: v.path[2] ?? (m[1] as string), headers: [] };
+        middlewares.set(key, mw);
+      }
+      const prop = m[2] as string;
+      const h = /^headers\.customrequestheaders\.(.+)$/.exec(prop);
+      if (h && typeof v.value !== 'object')
+        mw.headers.push({ name: v.path[v.path.length - 1] ?? (h[1] as string), value: String(v.value ?? ''), ref });
+      else if (prop === 'redirectscheme.scheme' && /^https$/i.test(String(v.value)))
+        mw.redirectScheme = { file, line: v.line, snippet: `redirectScheme ${String(v.value)}` };
+    }
+  }
+  // Label services name only a port: the server is the container itself (its compose service name).
+  for (const s of services.values()) {
+    if (s.servers.length === 0 && s.port && container)
+      s.servers.push({
+        text: `${s.scheme ?? 'http'}://${container}:${s.port.n}`,
+        host: container,
+        port: s.port.n,
+        scheme: s.scheme === 'https' ? 'https' : 'http',
+        ref: s.port.ref,
+      });
+  }
+  return { routers: [...routers.values()], services: [...services.values()], middlewares: [...middlewares.values()] };
+}
+
+/**
+ * The dynamic configuration of one compose service's labels. A router without `service` uses the container's
+ * only labelled service, or the one Traefik creates for the container on the single port it exposes.
+ */
+export function dynamicFromLabels(
+  file: string,
+  container: string,
+  labels: Array<{ key: string; value: string; line: number }>,
+  exposedPorts: number[],
+): TraefikDynamic {
+  const flat: Flat = new Map();
+  for (const l of labels) {
+    if (!/^traefik\.http\./i.test(l.key)) continue;
+    const path = l.key.slice('traefik.'.length).split('.');
+    flat.set(path.join('.').toLowerCase(), { value: l.value, line: l.line, path });
+  }
+  const d = dynamicFromFlat(file, flat, container);
+  const ports = [...new Set(exposedPorts)];
+  for (const r of d.routers) {
+    if (r.service) continue;
+    if (d.services.length === 1) r.service = d.services[0]?.name;
+    else if (d.services.length === 0) {
+      const name = `${container} (container)`;
+      const port = ports.length === 1 ? ports[0] : undefined;
+      d.services.push({
+        name,
+        ref: r.ref,
+        container,
+        servers: [
+          port !== undefined
+            ? { text: `http://${container}:${port}`, host: container, port, scheme: 'http', ref: r.ref }
+            : { text: `${container} (the port its image exposes)`, scheme: 'http', ref: r.ref },
+        ],
+      });
+      r.service = name;
+    }
+  }
+  return d;
+}
+
+/** Traefik's own X-Forwarded-* (forwardedheaders middleware): the incoming values only from trusted peers. */
+export const TRAEFIK_DEFAULT_HEADERS = (ref: Ref): HeaderRule[] => [
+  { name: 'X-Forwarded-Proto', value: '{trusted:x-forwarded-proto|scheme}', ref, from: 'default' },
+  { name: 'X-Forwarded-Host', value: '{trusted:x-forwarded-host|http_host}', ref, from: 'default' },
+  { name: 'X-Forwarded-For', value: '{xff_append_if_trusted}', ref, from: 'default' },
+];
+
+/** Ports Traefik's own examples give the usual entrypoint names, for routers whose static config is not here. */
+const CONVENTIONAL_PORTS: Record<string, number> = { web: 80, http: 80, websecure: 443, https: 443, 'web-secure': 443 };
+
+export interface StaticSites {
+  file: string;
+  /** Entrypoint name (lower-case) -> its site. */
+  sites: Map<string, ProxySite>;
+  /** Entrypoints routers take when they name none. */
+  defaults: string[];
+  exposedByDefault: boolean;
+}
+
+function hostNames(rule: string): string[] {
+  const out: string[] = [];
+  for (const h of rule.matchAll(/Host\(([^)]*)\)/g))
+    for (const n of (h[1] as string).split(',')) {
+      const name = n.trim().replace(/^[`"']|[`"']$/g, '');
+      if (name) out.push(name);
+    }
+  return out;
+}
+
+/**
+ * Adds every router to the sites of the entrypoints it is bound to. With no static configuration in the tree,
+ * sites are made for the entrypoint names routers use that have a conventional port (web/websecure...), their
+ * trust Traefik's default (none). Returns the sites made that way and notes on what could not be placed.
+ */
+export function attachRoutes(
+  statics: StaticSites[],
+  dyns: TraefikDynamic[],
+  disabled: Set<string>,
+): { made: Array<{ file: string; site: ProxySite }>; notes: string[] } {
+  const notes: string[] = [];
+  const made: Array<{ file: string; site: ProxySite }> = [];
+  const services = new Map<string, DynService>();
+  const middlewares = new Map<string, DynMiddleware>();
+  for (const d of dyns) {
+    for (const s of d.services) if (!services.has(s.name.toLowerCase())) services.set(s.name.toLowerCase(), s);
+    for (const m of d.middlewares) if (!middlewares.has(m.name.toLowerCase())) middlewares.set(m.name.toLowerCase(), m);
+  }
+  const synth = new Map<string, ProxySite>();
+  for (const d of dyns) {
+    for (const r of d.routers) {
+      if (r.container && disabled.has(r.container)) continue;
+      // One static configuration, or the one in the router's own file; several elsewhere would be a guess.
+      const st = statics.length === 1 ? statics[0] : statics.find((s) => s.file === r.ref.file);
+      if (statics.length > 1 && !st) {
+        notes.push(`router ${r.name} (${r.ref.file}:${r.ref.line}): several Traefik static configurations, none in this file`);
+        continue;
+      }
+      const svc = r.service ? services.get(r.service.toLowerCase()) : undefined;
+      const servers = svc?.servers ?? [];
+      if (servers.length === 0) continue;
+      const mws = r.middlewares.map((n) => middlewares.get(n.toLowerCase())).filter((m): m is DynMiddleware => Boolean(m));
+      const redirect = mws.find((m) => m.redirectScheme)?.redirectScheme;
+      const headers: HeaderRule[] = TRAEFIK_DEFAULT_HEADERS({ ...r.ref, origin: 'default' });
+      for (const m of mws)
+        for (const h of m.headers)
+          headers.push({ name: h.name, value: h.value === '' ? null : h.value, ref: h.ref, from: 'route' });
+      const upstreams: Upstream[] = servers.map((s) => ({
+        text: s.text,
+        address: s.host && s.port !== undefined ? { kind: 'tcp', host: s.host.replace(/^\[|\]$/g, ''), port: s.port } : null,
+        ref: s.ref,
+      }));
+      const epNames = (r.entryPoints ?? (st ? st.defaults : Object.keys(CONVENTIONAL_PORTS))).map((e) => e.toLowerCase());
+      for (const ep of epNames) {
+        let site = st?.sites.get(ep);
+        if (!st && !site) {
+          site = synth.get(ep);
+          const port = CONVENTIONAL_PORTS[ep];
+          if (!site && port !== undefined && (r.entryPoints || r.tls === (port === 443))) {
+            site = syntheticSite(r.ref, ep, port);
+            synth.set(ep, site);
+            made.push({ file: r.ref.file, site });
+          }
+        }
+        if (!site || site.redirectsToHttps) continue;
+        const tls = r.tls || site.listeners.some((l) => l.tls);
+        if (redirect && !tls) {
+          site.redirectsToHttps ??= redirect;
+          continue;
+        }
+        if (r.tls) for (const l of site.listeners) l.tls = true;
+        for (const n of hostNames(r.rule)) if (!site.names.includes(n)) site.names.push(n);
+        const route: ProxyRoute = {
+          id: `${site.id}:router:${r.name}`,
+          match: r.rule || `router ${r.name}`,
+          samplePath: /PathPrefix\(\s*[`"']([^`"']*)[`"']/.exec(r.rule)?.[1] ?? '/',
+          ref: r.ref,
+          protocol: servers[0]?.scheme === 'https' ? 'https' : 'http',
+          upstreams,
+          headers,
+        };
+        site.routes.push(route);
+      }
+    }
+  }
+  return { made, notes };
+}
+
+function syntheticSite(router: Ref, ep: string, port: number): ProxySite {
+  const file = router.file;
+  const ref: Ref = { file, line: router.line, origin: 'default', snippet: `entrypoint ${ep}` };
+  return {
+    id: `traefik:${file}:${ep}:routers`,
+    label: `traefik entrypoint ${ep} :${port} (routers in ${file.split('/').pop() ?? file})`,
+    ref,
+    names: [],
+    listeners: [{ port, tls: false, proxyProtocol: false, defaultServer: false, ref }],
+    routes: [],
+    siteHeaders: [],
+    passesIncoming: true,
+    stripsUntrusted: [
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-forwarded-host',
+      'x-forwarded-port',
+      'x-forwarded-server',
+      'x-real-ip',
+    ],
+    trust: { mode: 'none', list: [], ref },
+    mode: 'http',
+    notes: [`entrypoint ${ep}: its static configuration is not in these files (port ${port} assumed, forwardedHeaders default)`],
+  };
+}

@@ -1,0 +1,82 @@
+// Kubernetes: an Ingress whose backend Service selects an app server's pods is the hop in front of that app (TLS at
+// the controller, plain HTTP from its pod), and a proxy's upstream named by a Service reaches the selected pods.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { findingsFor } from '../checks/chain/cases.js';
+
+const INGRESS = (tls: boolean, service = 'web', port = 'http') =>
+  `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: site\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-body-size: 10m\nspec:\n  ingressClassName: nginx\n${tls ? '  tls:\n    - hosts: [app.example.org]\n      secretName: cert\n' : ''}  rules:\n    - host: app.example.org\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: ${service}\n                port:\n                  name: ${port}\n`;
+const SERVICE = (selector = 'web') =>
+  `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: ${selector}\n  ports:\n    - name: http\n      port: 80\n      targetPort: http\n`;
+const DEPLOYMENT = (env = '') =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: site-web\nspec:\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: web\n          image: example/site:1\n          command: ["gunicorn", "--bind", "0.0.0.0:8000", "site.wsgi"]\n          ports:\n            - name: http\n              containerPort: 8000\n${env}`;
+const SETTINGS = (extra = '') =>
+  `SECRET_KEY = "x"\nALLOWED_HOSTS = ["app.example.org"]\nINSTALLED_APPS = ["django.contrib.admin"]\nROOT_URLCONF = "site.urls"\n${extra}`;
+
+test('chain: Ingress with tls -> Service (selector, named targetPort) -> gunicorn pod -> Django is lost at hop 2', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'ingress',
+    files: {
+      'k8s/ingress.yaml': INGRESS(true),
+      'k8s/service.yaml': SERVICE(),
+      'k8s/deployment.yaml': DEPLOYMENT(),
+      'site/settings.py': SETTINGS(),
+      'site/wsgi.py': '',
+    },
+    expect: 1,
+  });
+  assert.equal(f.length, 1);
+  assert.match(f[0]?.message ?? '', /Ingress site \(ingress-nginx\)/);
+  assert.match(f[0]?.message ?? '', /lost at hop 2 \(gunicorn 0\.0\.0\.0:8000\)/);
+  assert.ok(
+    f[0]?.evidence.some((e) => e.file.endsWith('ingress.yaml') && e.line === 9),
+    JSON.stringify(f[0]?.evidence),
+  );
+});
+
+test('chain: the same with FORWARDED_ALLOW_IPS="*" and SECURE_PROXY_SSL_HEADER believes https', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'ingress fixed',
+    files: {
+      'k8s/ingress.yaml': INGRESS(true),
+      'k8s/service.yaml': SERVICE(),
+      'k8s/deployment.yaml': DEPLOYMENT('          env:\n            - name: FORWARDED_ALLOW_IPS\n              value: "*"\n'),
+      'site/settings.py': SETTINGS('SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n'),
+      'site/wsgi.py': '',
+    },
+    expect: 0,
+  });
+  assert.equal(f.length, 0);
+});
+
+test('chain (trap): a Service that selects other pods links nothing (no guessed hop)', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'ingress other pods',
+    files: {
+      'k8s/ingress.yaml': INGRESS(true),
+      'k8s/service.yaml': SERVICE('worker'),
+      'k8s/deployment.yaml': DEPLOYMENT(),
+      'site/settings.py': SETTINGS(),
+      'site/wsgi.py': '',
+    },
+    expect: 0,
+  });
+  assert.equal(f.length, 0);
+});
+
+test('chain: nginx proxying to a Service DNS name reaches the selected pods (peer: the proxy pod)', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'nginx to service',
+    files: {
+      'nginx/site.conf':
+        'server {\n    listen 443 ssl;\n    server_name app.example.org;\n    location / {\n        proxy_pass http://web.prod.svc.cluster.local:80;\n        proxy_set_header Host $host;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }\n}\n',
+      'k8s/service.yaml': SERVICE(),
+      'k8s/deployment.yaml': DEPLOYMENT(),
+      'site/settings.py': SETTINGS(),
+      'site/wsgi.py': '',
+    },
+    expect: 1,
+  });
+  assert.equal(f.length, 1);
+  assert.match(f[0]?.message ?? '', /lost at hop 2 \(gunicorn 0\.0\.0\.0:8000\)/);
+});

@@ -1,0 +1,157 @@
+/**
+ * Traefik's dynamic configuration (docker provider labels, file provider YAML/TOML): routers become routes of the
+ * entrypoint sites they are bound to, and the chain follows Traefik to the app behind it.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ProxySite } from '../../src/model/proxy.js';
+import { findingsFor } from '../checks/chain/cases.js';
+import { lintFiles } from '../python/lint-files.js';
+
+const TRAEFIK = (flags: string[]) =>
+  `services:\n  traefik:\n    image: traefik:v3.1\n    command:\n${flags.map((f) => `      - "${f}"`).join('\n')}\n    ports:\n      - "80:80"\n      - "443:443"\n`;
+const APP = (labels: string[], extra = '') =>
+  `  app:\n    build: .\n    command: gunicorn --bind 0.0.0.0:8000 site.wsgi\n${extra}    labels:\n${labels.map((l) => `      - "${l}"`).join('\n')}\n`;
+const STATIC = ['--providers.docker=true', '--entrypoints.web.address=:80', '--entrypoints.websecure.address=:443'];
+
+async function traefikSites(files: Record<string, string>): Promise<ProxySite[]> {
+  const { facts } = await lintFiles(files);
+  return (facts.proxies ?? []).filter((p) => p.kind === 'traefik').flatMap((p) => p.sites);
+}
+
+test('labels: a TLS router on websecure with a service port routes to the compose service, TLS on the entrypoint', async () => {
+  const sites = await traefikSites({
+    'docker-compose.yml':
+      TRAEFIK(STATIC) +
+      APP([
+        'traefik.enable=true',
+        'traefik.http.routers.app.rule=Host(`app.example.org`)',
+        'traefik.http.routers.app.entrypoints=websecure',
+        'traefik.http.routers.app.tls.certresolver=le',
+        'traefik.http.services.app.loadbalancer.server.port=8000',
+      ]),
+  });
+  const secure = sites.find((s) => s.label.includes('websecure'));
+  assert.ok(secure);
+  assert.equal(secure.listeners[0]?.tls, true);
+  assert.deepEqual(secure.names, ['app.example.org']);
+  assert.deepEqual(secure.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'app', port: 8000 });
+  assert.equal(secure.routes[0]?.ref.line, 16);
+  // The router names websecure only: nothing on web.
+  assert.equal(sites.find((s) => s.label.includes('entrypoint web '))?.routes.length, 0);
+});
+
+test('labels: no service label -> the service Traefik makes for the container, on the single port it exposes', async () => {
+  const sites = await traefikSites({
+    'docker-compose.yml':
+      TRAEFIK(STATIC) +
+      APP(
+        ['traefik.http.routers.app.rule=Host(`a.example.org`)', 'traefik.http.routers.app.tls=true'],
+        '    expose:\n      - "8000"\n',
+      ),
+  });
+  // No entryPoints: every entrypoint but the internal one; the TLS router makes both serve HTTPS.
+  const withRoutes = sites.filter((s) => s.routes.length);
+  assert.equal(withRoutes.length, 2);
+  for (const s of withRoutes) assert.deepEqual(s.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'app', port: 8000 });
+});
+
+test('labels (trap): exposedByDefault=false leaves out a container without traefik.enable=true', async () => {
+  const sites = await traefikSites({
+    'docker-compose.yml':
+      TRAEFIK([...STATIC, '--providers.docker.exposedbydefault=false']) +
+      APP(['traefik.http.routers.app.rule=Host(`a.example.org`)', 'traefik.http.services.app.loadbalancer.server.port=8000']),
+  });
+  assert.equal(sites.filter((s) => s.routes.length).length, 0);
+});
+
+test('labels: an entrypoint redirection to websecure makes web a redirect, and a middleware header is a route rule', async () => {
+  const sites = await traefikSites({
+    'docker-compose.yml':
+      TRAEFIK([...STATIC, '--entrypoints.web.http.redirections.entrypoint.to=websecure']) +
+      APP([
+        'traefik.http.routers.app.rule=Host(`a.example.org`)',
+        'traefik.http.routers.app.middlewares=proto@docker',
+        'traefik.http.middlewares.proto.headers.customrequestheaders.X-Forwarded-Proto=https',
+        'traefik.http.middlewares.proto.headers.customrequestheaders.X-Real-Ip=',
+        'traefik.http.services.app.loadbalancer.server.port=8000',
+      ]),
+  });
+  const web = sites.find((s) => s.label.includes('entrypoint web '));
+  assert.ok(web?.redirectsToHttps);
+  assert.equal(web.routes.length, 0);
+  const secure = sites.find((s) => s.label.includes('websecure'));
+  const rules = secure?.routes[0]?.headers.filter((h) => h.from === 'route').map((h) => [h.name, h.value]);
+  assert.deepEqual(rules, [
+    ['X-Forwarded-Proto', 'https'],
+    ['X-Real-Ip', null],
+  ]);
+});
+
+test('file provider: routers and services in the static YAML and in a separate TOML file', async () => {
+  const sites = await traefikSites({
+    'traefik/traefik.yml':
+      "entryPoints:\n  web-secure:\n    address: ':443'\nhttp:\n  routers:\n    django:\n      rule: 'Host(`x.org`)'\n      entryPoints:\n        - web-secure\n      service: django\n      tls:\n        certResolver: le\n  services:\n    django:\n      loadBalancer:\n        servers:\n          - url: http://django:5000\n",
+    'dynamic/rules.toml':
+      '[http.routers.api]\n  rule = "Host(`api.x.org`)"\n  entryPoints = ["web-secure"]\n  service = "api"\n  [http.routers.api.tls]\n[http.services.api.loadBalancer]\n  [[http.services.api.loadBalancer.servers]]\n    url = "http://api:9000/"\n',
+  });
+  const s = sites.find((x) => x.label.includes('web-secure'));
+  assert.ok(s);
+  assert.equal(s.listeners[0]?.tls, true);
+  const routes = [...s.routes].sort((a, b) => a.match.localeCompare(b.match));
+  assert.deepEqual(
+    routes.map((r) => [r.upstreams[0]?.address, r.ref.file.split('/').pop(), r.ref.line]),
+    [
+      [{ kind: 'tcp', host: 'api', port: 9000 }, 'rules.toml', 2],
+      [{ kind: 'tcp', host: 'django', port: 5000 }, 'traefik.yml', 7],
+    ],
+  );
+});
+
+test('labels without any static configuration: a TLS router on websecure is a :443 site with Traefik’s default trust', async () => {
+  const sites = await traefikSites({
+    'compose.yml': `services:\n${APP([
+      'traefik.http.routers.app.rule=Host(`a.example.org`)',
+      'traefik.http.routers.app.entrypoints=websecure',
+      'traefik.http.routers.app.tls=true',
+      'traefik.http.services.app.loadbalancer.server.port=8000',
+    ])}`,
+  });
+  assert.equal(sites.length, 1);
+  assert.equal(sites[0]?.listeners[0]?.port, 443);
+  assert.equal(sites[0]?.listeners[0]?.tls, true);
+  assert.equal(sites[0]?.trust.mode, 'none');
+  assert.match(sites[0]?.notes[0] ?? '', /static configuration is not in these files/);
+});
+
+const SETTINGS = (extra: string) =>
+  `SECRET_KEY = "x"\nALLOWED_HOSTS = ["app.example.org"]\nINSTALLED_APPS = ["django.contrib.admin"]\nROOT_URLCONF = "site.urls"\n${extra}`;
+const LABELS = [
+  'traefik.http.routers.app.rule=Host(`app.example.org`)',
+  'traefik.http.routers.app.entrypoints=websecure',
+  'traefik.http.routers.app.tls.certresolver=le',
+  'traefik.http.services.app.loadbalancer.server.port=8000',
+];
+
+test('chain: Traefik (labels) -> gunicorn in its own container -> Django without SECURE_PROXY_SSL_HEADER is lost at hop 2', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'traefik labels',
+    files: { 'docker-compose.yml': TRAEFIK(STATIC) + APP(LABELS), 'site/settings.py': SETTINGS(''), 'site/wsgi.py': '' },
+    expect: 1,
+  });
+  assert.equal(f.length, 1);
+  assert.match(f[0]?.message ?? '', /lost at hop 2 \(gunicorn/);
+});
+
+test('chain (trap): the same with SECURE_PROXY_SSL_HEADER believes https', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'traefik labels fixed',
+    files: {
+      'docker-compose.yml': TRAEFIK(STATIC) + APP(LABELS),
+      'site/settings.py': SETTINGS('SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n'),
+      'site/wsgi.py': '',
+    },
+    expect: 0,
+  });
+  assert.equal(f.length, 0);
+});
