@@ -106,7 +106,13 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
       const evd = ev(t.ref, 'the proxy connects here');
       const extra = { schemeHeaders: info.schemeHeaders, tls: info.tls };
       if (t.unix) out.push({ place: 'unix', what: `nginx proxy_pass to unix:${t.unix}`, evidence: evd, ...extra });
-      else if (s.launch.via === 'compose' && s.service && t.host !== undefined && composeNames(facts, s).includes(t.host))
+      else if (
+        // Started by compose, or by code that runs in a compose service's container (a Node app's listen()).
+        (s.launch.via === 'compose' || inContainer) &&
+        s.service &&
+        t.host !== undefined &&
+        composeNames(facts, s).includes(t.host)
+      )
         out.push({
           place: 'other-container',
           what: `nginx proxy_pass to the compose service ${t.host}`,
