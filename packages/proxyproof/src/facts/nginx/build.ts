@@ -100,6 +100,28 @@ export function directiveText(d: NginxDirective): string {
   return `${[d.directive, ...args].join(' ')}${d.block ? ' {' : ';'}`;
 }
 
+/**
+ * The directive that turns TLS on for a server when every one that does is written in a template branch that does
+ * not hold the whole server block (so some rendering of the template has the server without TLS).
+ */
+function tlsOnlyInBranch(server: NginxServer): NginxRef | undefined {
+  if (!server.tls) return undefined;
+  const refs: NginxRef[] = [];
+  for (const l of server.listens) {
+    if (!l.ssl) continue;
+    const ref = l.sslFromLegacyDirective ? server.sslOn : l.ref;
+    if (!ref) return undefined;
+    refs.push(ref);
+  }
+  const inBranch = (r: NginxRef): boolean => {
+    const b = r.templateBranch;
+    if (!b) return false;
+    // The whole server written inside the branch: without it there is no such server, not a plain one.
+    return !(server.ref.file === r.file && server.ref.line >= b.line && server.ref.line <= b.endLine);
+  };
+  return refs.length > 0 && refs.every(inBranch) ? refs[0] : undefined;
+}
+
 class TreeWalker {
   constructor(private readonly tree: NginxConfigTree) {}
   /** One string per distinct directive text (10,000 servers repeat `proxy_set_header Host $host;`). */
@@ -144,9 +166,13 @@ class TreeWalker {
     }
     const source = file.source ?? 'file';
     // Every property in the literal: one added afterwards moves the object's properties out of line.
-    return d.column !== undefined
-      ? { file: file.file, line: d.line, column: d.column, source, text, includedVia: via, enclosing }
-      : { file: file.file, line: d.line, source, text, includedVia: via, enclosing };
+    const r: NginxRef =
+      d.column !== undefined
+        ? { file: file.file, line: d.line, column: d.column, source, text, includedVia: via, enclosing }
+        : { file: file.file, line: d.line, source, text, includedVia: via, enclosing };
+    // Template branches are rare (only in templates): the one exception to the rule above.
+    if (d.templateBranch) r.templateBranch = d.templateBranch;
+    return r;
   }
 }
 
@@ -676,6 +702,8 @@ class ModelBuilder {
     if (sslOn) server.sslOn = sslOn;
     server.tls = server.listens.some((x) => x.ssl);
     server.plain = server.listens.some((x) => !x.ssl);
+    const tlsBy = tlsOnlyInBranch(server);
+    if (tlsBy) server.tlsOnlyInBranch = tlsBy;
     const own = readRealIp(directives);
     server.realIp = {
       from: own.from.length > 0 ? own.from : ctx.realIp.from,
