@@ -7,8 +7,20 @@
  *
  * Why our own: no JS library evaluates Python statically; running Python would execute user code.
  */
+import { createRequire } from 'node:module';
 import type { SyntaxNode, Tree } from '@lezer/common';
-import { parser } from '@lezer/python';
+import type * as LezerPython from '@lezer/python';
+
+let pythonParser: (typeof LezerPython)['parser'] | undefined;
+/**
+ * @lezer/python, loaded on the first Python file: building its parse tables is a good part of a one-file nginx
+ * lint's start-up otherwise (the deploy collector that imports this module runs on every lint). Every user of
+ * the grammar goes through here, so its CommonJS build is the only copy loaded.
+ */
+function python(): (typeof LezerPython)['parser'] {
+  pythonParser ??= (createRequire(import.meta.url)('@lezer/python') as typeof LezerPython).parser;
+  return pythonParser;
+}
 
 export type PyValue =
   | { t: 'str'; v: string }
@@ -62,7 +74,7 @@ export interface ParsedPython {
 }
 
 export function parsePython(file: string, text: string): ParsedPython {
-  const tree = parser.parse(text);
+  const tree = python().parse(text);
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
   const parsed: ParsedPython = { file, text, tree, lineStarts, errors: [] };
