@@ -91,3 +91,19 @@ test('a compose service name reaches that service, not a systemd unit of the sam
   const notTrusted = findings.filter((f) => f.id === 'gunicorn/proxy-not-trusted').map((f) => f.evidence[0]?.file);
   assert.deepEqual(notTrusted, ['Dockerfile'], 'the systemd unit is not reached by the compose nginx');
 });
+
+test('an upstream no app server is found for ends at a generic HTTP app: the finding says what arrives there', async () => {
+  const site = (headers: string) =>
+    `server {\n  listen 443 ssl;\n  server_name example.com;\n  location / {\n    proxy_pass http://10.0.0.5:3000;\n${headers}  }\n}\n`;
+  const sent = await lintFiles({ 'site.conf': site('    proxy_set_header X-Forwarded-Proto $scheme;\n') });
+  const a = sent.findings.find((f) => f.id === 'chain/link-unresolved');
+  assert.match(
+    a?.message ?? '',
+    /The backend receives X-Forwarded-Proto: https from nginx :443 .* trusts X-Forwarded-Proto from that proxy's address/,
+  );
+  assert.equal(a?.data?.arrives, 'https');
+  const missing = await lintFiles({ 'site.conf': site('    proxy_set_header Host $host;\n') });
+  const b = missing.findings.find((f) => f.id === 'chain/link-unresolved');
+  assert.match(b?.message ?? '', /receives no X-Forwarded-Proto .*already http there \(lost at this proxy\)/);
+  assert.equal(b?.data?.arrives, 'absent');
+});
