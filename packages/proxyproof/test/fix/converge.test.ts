@@ -143,3 +143,10 @@ app.listen({ port: 3000, host: '0.0.0.0' });
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--proxy-address accepts an address or a network, nothing else', async () => {
+  const { validProxyAddress } = await import('../../src/commands/fix.js');
+  for (const ok of ['198.51.100.5', '10.0.0.0/8', '::1', 'fd00::/8']) assert.ok(validProxyAddress(ok), ok);
+  for (const bad of ['proxy.example', '10.0.0', '1', '10.0.0.0/33', '', '<proxy address>'])
+    assert.ok(!validProxyAddress(bad), bad);
+});
