@@ -5,31 +5,17 @@
 // scores) and no longer reports after the patches. Also checked: fix on the patched copy writes nothing more
 // (idempotent) and no finding id appears that was not there before.
 // Usage: npm run build && node scripts/realworld-fix.mjs [--corpus DIR] [--only SUBSTR] [--verbose] [--json]
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, normalize, resolve } from 'node:path';
+import { join } from 'node:path';
+import { locations, norm, RANK, ROOT, realworldCases, realworldOptions } from './realworld-common.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const args = process.argv.slice(2);
-const opt = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const corpus = resolve(opt('--corpus') ?? join(root, '..', 'shared', 'realworld'));
-const only = opt('--only');
-const verbose = args.includes('--verbose');
-const RANK = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+const { corpus, only, verbose } = realworldOptions();
+const root = ROOT;
 
 const { lintPaths } = await import(join(root, 'packages/proxyproof/dist/engine/lint.js'));
 const { runFix } = await import(join(root, 'packages/proxyproof/dist/commands/fix.js'));
 
-const norm = (f) => normalize(String(f)).replace(/^\.\//, '');
-function locations(f) {
-  const out = [];
-  for (const e of f.evidence ?? []) if (e.file && Number.isFinite(e.line)) out.push({ file: norm(e.file), line: e.line });
-  if (f.fix?.file && Number.isFinite(f.fix.line)) out.push({ file: norm(f.fix.file), line: f.fix.line });
-  return out;
-}
 function reported(item, findings) {
   const file = norm(item.file);
   return findings.some(
@@ -53,10 +39,7 @@ function makeWritable(dir) {
   }
 }
 
-const cases = readdirSync(corpus)
-  .filter((n) => existsSync(join(corpus, n, 'expect.json')))
-  .filter((n) => !only || n.includes(only))
-  .sort();
+const cases = realworldCases(corpus, only);
 const totals = {
   cases: 0,
   patchedCases: 0,

@@ -40,6 +40,7 @@ export const NGINX_DOCS = {
   fastcgiParam: 'https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_param',
   proxyProtocol: 'https://docs.nginx.com/nginx/admin-guide/load-balancer/using-proxy-protocol/',
   rfc7239: 'https://www.rfc-editor.org/rfc/rfc7239',
+  rfc8555Http01: 'https://www.rfc-editor.org/rfc/rfc8555#section-8.3',
   rewriteReturn: 'https://nginx.org/en/docs/http/ngx_http_rewrite_module.html#return',
   djangoProxySsl: 'https://docs.djangoproject.com/en/stable/ref/settings/#secure-proxy-ssl-header',
   gunicornForwarded: 'https://docs.gunicorn.org/en/stable/settings.html#forwarded-allow-ips',
@@ -211,6 +212,15 @@ export function headerLine(kind: NginxHeaderSet['kind'], name: string, value: st
   return `${HEADER_DIRECTIVE[kind]} ${name} ${value}${extra ? ` ${extra}` : ''};`;
 }
 
+/**
+ * A location that hands the ACME HTTP-01 challenge to a certificate client (certbot, acme.sh, lego): the CA always
+ * fetches it over plain HTTP on port 80 (RFC 8555 section 8.3) and the responder answers the token file whatever
+ * forwarded headers it gets, so the scheme headers sent there cannot mislead an app.
+ */
+export function isAcmeChallengeScope(scope: NginxScope): boolean {
+  return scope.kind === 'location' && /\/\.well-known\/acme-challenge/.test(scope.match);
+}
+
 /** Whether plain-HTTP requests to this server are all redirected to https before any location runs. */
 export function plainRedirectedToHttps(server: NginxServer): boolean {
   const top = server.scopes[0];
@@ -321,6 +331,27 @@ export interface TerminatorEvidence {
   evidence: Evidence[];
   /** The words for the message: "a load balancer (see the evidence)". */
   what: string;
+  /** The server is plain only when the template is rendered without this branch (its tag). */
+  branch?: string;
+}
+
+/** A Kubernetes entry that ends TLS (an Ingress with `tls:`, a Route/IngressRoute/Gateway listener with TLS). */
+function kubeTlsEntry(facts: Facts): { what: string; ref: Evidence } | undefined {
+  for (const i of facts.kube?.ingresses ?? []) {
+    if (!i.tls) continue;
+    return {
+      what: `${i.fromHelmValues ? 'the Ingress of the Helm values' : 'Ingress'} ${i.name}`,
+      ref: { file: i.tls.file, line: i.tls.line, snippet: i.tls.snippet ?? 'tls:' },
+    };
+  }
+  for (const e of facts.workloads?.entries ?? []) {
+    if (!e.tls) continue;
+    return {
+      what: `${e.kind} ${e.name}`,
+      ref: { file: e.tls.file, line: e.tls.line, snippet: e.tls.snippet ?? 'tls:' },
+    };
+  }
+  return undefined;
 }
 
 /** Reverse proxies that end TLS when they publish 443 (images named in compose). */
@@ -350,7 +381,7 @@ export function publicServerNames(server: NginxServer): string[] {
  *    public site's container answers behind whatever ends TLS for it.
  */
 export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTls: boolean): TerminatorEvidence | undefined {
-  if (server.tls) return undefined;
+  if (server.tls && !server.tlsOnlyInBranch) return undefined;
   const direct = frontProxyEvidence(server);
   if (direct.length > 0) return { strength: 'direct', refs: direct, evidence: [], what: '' };
   const ports = server.listens.flatMap((l) => (l.port === undefined ? [] : [l.port]));
@@ -389,6 +420,40 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
         what: `a TLS-ending proxy (compose service ${svc.name}, ${svc.image})`,
       };
     }
+  }
+  const entry = kubeTlsEntry(facts);
+  if (entry) {
+    return {
+      strength: 'inferred',
+      refs: [],
+      evidence: [
+        {
+          ...entry.ref,
+          note: `${entry.what} ends TLS in the cluster and no nginx server here does: this nginx answers behind it`,
+        },
+      ],
+      what: `${entry.what}, which ends TLS (${entry.ref.file}:${entry.ref.line})`,
+    };
+  }
+  const branch = server.tlsOnlyInBranch;
+  if (branch?.templateBranch) {
+    const tag = branch.templateBranch.tag;
+    return {
+      strength: 'inferred',
+      refs: [],
+      evidence: [
+        refEvidence(
+          facts,
+          branch,
+          `TLS is on only in the template branch \`${tag}\`: rendered without it this server answers plain HTTP for a site the ` +
+            'template also serves over HTTPS, so its HTTPS then ends in front of nginx',
+        ),
+      ],
+      what:
+        `whatever ends TLS when the template is rendered without \`${tag}\` ` +
+        `(${displayFile(facts, branch.file)}:${branch.line}: TLS is on only in that branch)`,
+      branch: tag,
+    };
   }
   const names = publicServerNames(server);
   if (names.length > 0) {

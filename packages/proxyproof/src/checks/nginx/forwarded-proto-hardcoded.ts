@@ -19,6 +19,7 @@ import type { Finding } from '../../model/finding.js';
 import {
   describeListen,
   entryEvidence,
+  isAcmeChallengeScope,
   listenEvidence,
   NGINX_DOCS,
   plainRedirectedToHttps,
@@ -50,7 +51,7 @@ function run(facts: Facts): Finding[] {
   const seen = new Set<string>();
   for (const server of model.servers) {
     for (const scope of passingScopes(server)) {
-      if (scope.pass?.kind !== 'proxy') continue;
+      if (scope.pass?.kind !== 'proxy' || isAcmeChallengeScope(scope)) continue;
       for (const e of schemeHeaders(scope.headers.proxy)) {
         const claim = claimedScheme(e);
         if (!claim || !e.ref) continue;

@@ -4,7 +4,12 @@
  * `http`, even for clients that used HTTPS at the balancer.
  */
 import {
+  displayFile,
+  type NginxHeaderEntry,
+  type NginxHeaderSet,
   type NginxRef,
+  type NginxScope,
+  type NginxServer,
   nginxModel,
   passingScopes,
   schemeExpression,
@@ -18,6 +23,8 @@ import {
   blockEvidence,
   describePass,
   entryEvidence,
+  isAcmeChallengeScope,
+  listJoin,
   NGINX_DOCS,
   refsEvidence,
   replaceDirectiveFix,
@@ -41,116 +48,210 @@ const meta: CheckMeta = {
   ],
 };
 
+/** One header written with a `$scheme` value in one passing scope. */
+interface Hit {
+  scope: NginxScope;
+  set: NginxHeaderSet;
+  entry: NginxHeaderEntry;
+  expr: string;
+  /** A scheme header (or param); false for a URL-valued header such as `Origin: $scheme://$http_host`. */
+  schemeHeader: boolean;
+}
+
+/**
+ * The `$scheme`-valued headers and params each passing scope of a plain-HTTP server sends (scheme headers, the
+ * params an app server reads the scheme from, and any other header whose value is built with `$scheme`, such as
+ * `Origin $scheme://$http_host`).
+ */
+function schemeHits(facts: Facts, model: ReturnType<typeof nginxModel>, server: NginxServer, inferred: boolean): Hit[] {
+  const hits: Hit[] = [];
+  const seen = new Set<string>();
+  for (const scope of passingScopes(server)) {
+    const kind = scope.pass?.kind;
+    if ((kind !== 'proxy' && kind !== 'uwsgi' && kind !== 'fastcgi') || isAcmeChallengeScope(scope)) continue;
+    const set = scope.headers[kind];
+    // proxy: the scheme headers; uwsgi/fastcgi: the params the app server reads the scheme from.
+    // (`HTTP_X_FORWARDED_PROTO` as a param replaces the request header of that name: nginx skips the client's.)
+    const schemeOnes =
+      kind === 'proxy'
+        ? schemeHeaders(set)
+        : set.entries.filter((x) => /^(HTTPS|UWSGI_SCHEME|HTTP_X_FORWARDED_PROTO)$/i.test(x.name) && x.value !== '');
+    const urlOnes =
+      kind === 'proxy'
+        ? set.entries.filter(
+            (x) => !schemeOnes.includes(x) && x.origin === 'directive' && /\$(?:scheme\b|\{scheme\})/.test(x.value),
+          )
+        : [];
+    // A param that is always sent carries the scheme; an `if_not_empty` one beside it is not the app's source.
+    const alwaysSent = schemeOnes.some((x) => !x.ifNotEmpty);
+    for (const e of [...schemeOnes, ...urlOnes]) {
+      if (!e.ref) continue;
+      const schemeHeader = schemeOnes.includes(e);
+      if (e.ifNotEmpty && alwaysSent) continue;
+      // A URL-valued header is judged by its scheme part (its host part is another check's business).
+      const expr = schemeHeader ? schemeExpression(e) : '$scheme';
+      const trace = traceValue(model, server, expr);
+      if (!trace.variables.includes('$scheme') && !trace.variables.includes('$https')) continue;
+      // A guarded map with `default $scheme` is the correct pattern (header from the balancer, else $scheme).
+      if (trace.guards.length > 0 || trace.clientVariables.length > 0) continue;
+      // `HTTPS $https if_not_empty` (the stock params) is not sent here, so it overwrites nothing: the front's
+      // X-Forwarded-Proto still reaches the app as HTTP_X_FORWARDED_PROTO. With only inferred evidence of a front,
+      // it matters when no app here is known to read that header (a PHP app that reads only $_SERVER['HTTPS']).
+      if (
+        inferred &&
+        kind !== 'proxy' &&
+        e.ifNotEmpty &&
+        facts.frameworks.some((f) => f.appEnd?.schemeHeaders.includes('x-forwarded-proto'))
+      )
+        continue;
+      const key = `${e.ref.file}|${e.ref.line}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      hits.push({ scope, set, entry: e, expr, schemeHeader });
+    }
+  }
+  return hits;
+}
+
+/** The scope that answers `/` leads a group (the request the chain follows); else document order. */
+function leadFirst(hits: Hit[]): Hit[] {
+  const root = hits.findIndex((h) => h.scope.kind === 'location' && /^(?:=\s*)?\/$/.test(h.scope.match.trim()));
+  if (root <= 0) return hits;
+  return [hits[root] as Hit, ...hits.filter((_, i) => i !== root)];
+}
+
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
-  const seen = new Set<string>();
-  const anyNginxTls = model.servers.some((s) => s.tls);
+  // A server whose TLS a template branch switches on is plain in the other rendering: not a TLS end for the tree.
+  const anyNginxTls = model.servers.some((s) => s.tls && !s.tlsOnlyInBranch);
   for (const server of model.servers) {
-    if (server.tls) continue;
+    if (server.tls && !server.tlsOnlyInBranch) continue;
     const term = terminatorEvidence(facts, server, anyNginxTls);
     if (!term) continue;
     const front = term.refs;
     const viaProxyProtocol = server.listens.some((l) => l.proxyProtocol);
-    for (const scope of passingScopes(server)) {
-      const kind = scope.pass?.kind;
-      if (kind !== 'proxy' && kind !== 'uwsgi' && kind !== 'fastcgi') continue;
-      const set = scope.headers[kind];
-      // proxy: the scheme headers; uwsgi/fastcgi: the params the app server reads the scheme from.
-      // (`HTTP_X_FORWARDED_PROTO` as a param replaces the request header of that name: nginx skips the client's.)
-      const candidates =
-        kind === 'proxy'
-          ? schemeHeaders(set)
-          : set.entries.filter((x) => /^(HTTPS|UWSGI_SCHEME|HTTP_X_FORWARDED_PROTO)$/i.test(x.name) && x.value !== '');
-      // A param that is always sent carries the scheme; an `if_not_empty` one beside it is not the app's source.
-      const alwaysSent = candidates.some((x) => !x.ifNotEmpty);
-      for (const e of candidates) {
-        if (!e.ref) continue;
-        if (e.ifNotEmpty && alwaysSent) continue;
-        const httpsParam = kind !== 'proxy' && e.name.toUpperCase() === 'HTTPS';
-        const expr = schemeExpression(e);
-        const trace = traceValue(model, server, expr);
-        if (!trace.variables.includes('$scheme') && !trace.variables.includes('$https')) continue;
-        // A guarded map with `default $scheme` is the correct pattern (header from the balancer, else $scheme).
-        if (trace.guards.length > 0 || trace.clientVariables.length > 0) continue;
-        // `HTTPS $https if_not_empty` (the stock params) is not sent here, so it overwrites nothing: the front's
-        // X-Forwarded-Proto still reaches the app as HTTP_X_FORWARDED_PROTO. With only inferred evidence of a front,
-        // it matters when no app here is known to read that header (a PHP app that reads only $_SERVER['HTTPS']).
-        if (
-          term.strength === 'inferred' &&
-          kind !== 'proxy' &&
-          e.ifNotEmpty &&
-          facts.frameworks.some((f) => f.appEnd?.schemeHeaders.includes('x-forwarded-proto'))
-        )
-          continue;
-        const key = `${server.index}|${e.ref.file}|${e.ref.line}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const ref = e.ref as NginxRef;
-        const directive = ref.text.split(' ')[0] ?? 'proxy_set_header';
-        const lines = guardedSchemeLines(server, directive, e.name, httpsParam);
-        out.push(
-          finding(meta, {
-            // Inferred from the tree rather than written in the server: still wrong whenever TLS ends in front.
-            ...(term.strength === 'inferred' ? { severity: 'medium' as const } : {}),
-            message:
-              `${scopeName(facts, server, scope)} forwards \`${e.name}: ${e.value}\`, but this server only listens for plain HTTP behind ` +
-              `${viaProxyProtocol ? 'a PROXY-protocol load balancer' : server.realIp.from.length > 0 ? 'a proxy it trusts for the client address (set_real_ip_from)' : term.what || 'a load balancer (see the evidence)'}: ` +
-              `${expr.includes('$https') ? '$https is always empty' : '$scheme is always http'} here, so the app sees http even when the browser used https at the balancer.`,
-            evidence: [
-              // `HTTPS $https if_not_empty` is never sent here: the param is missing for this location, which leads.
-              ...(e.ifNotEmpty
-                ? [
-                    blockEvidence(
-                      facts,
-                      scope,
-                      `passes to ${describePass(scope)}; ${e.name} is never set here (\`${e.value}\` is empty on plain HTTP)`,
-                    ),
-                  ]
-                : []),
-              ...entryEvidence(facts, ref, 'the scheme of the connection to nginx, not to the balancer'),
-              ...refsEvidence(facts, front, 'nginx sits behind a load balancer'),
-              ...term.evidence,
-            ],
-            why:
-              'When the balancer ends TLS the app is told http for every request: SECURE_SSL_REDIRECT loops ' +
-              '(ERR_TOO_MANY_REDIRECTS), URLs are built with http:// (mixed content), cookies lose Secure.',
-            fix: viaProxyProtocol
-              ? (() => {
-                  const f = replaceDirectiveFix(
+    const hits = schemeHits(facts, model, server, term.strength === 'inferred');
+    // The same header with the same value written in several locations is one mistake with one fix (the geo/map
+    // plus the changed line in each place): one finding listing every place. Behind PROXY protocol each line gets
+    // its own mechanical replacement, so each stays a finding of its own.
+    const groups = new Map<string, Hit[]>();
+    for (const h of hits) {
+      const key = viaProxyProtocol
+        ? `${h.entry.ref?.file}|${h.entry.ref?.line}`
+        : `${h.set.kind}|${h.entry.name.toLowerCase()}|${h.entry.value}`;
+      const g = groups.get(key) ?? [];
+      g.push(h);
+      groups.set(key, g);
+    }
+    for (const group of groups.values()) {
+      const [lead, ...rest] = leadFirst(group) as [Hit, ...Hit[]];
+      const { scope, set, entry: e, expr, schemeHeader } = lead;
+      const kind = set.kind;
+      const ref = e.ref as NginxRef;
+      const httpsParam = kind !== 'proxy' && e.name.toUpperCase() === 'HTTPS';
+      const directive = ref.text.split(' ')[0] ?? 'proxy_set_header';
+      const lines = guardedSchemeLines(server, directive, e.name, httpsParam);
+      // A URL-valued header keeps its shape: only `$scheme` becomes the balancer's scheme.
+      const scopeLine = schemeHeader
+        ? (lines.scope[0] as string)
+        : `${directive} ${e.name} ${quoteArg(e.value.replace(/\$(?:scheme\b|\{scheme\})/g, '$forwarded_proto'))};`;
+      const where = term.branch ? ` (when the template is rendered without \`${term.branch}\`)` : '';
+      const more =
+        rest.length > 0
+          ? ` (and ${rest.length} more location${rest.length > 1 ? 's' : ''}: ${listJoin(rest.map((h) => h.scope.label))})`
+          : '';
+      const consequence = schemeHeader
+        ? 'so the app sees http even when the browser used https at the balancer'
+        : `so \`${e.name}\` says http:// while the browser's page is https:// (an origin check compares the two and fails)`;
+      out.push(
+        finding(meta, {
+          // Inferred from the tree rather than written in the server: still wrong whenever TLS ends in front.
+          ...(term.strength === 'inferred' ? { severity: 'medium' as const } : {}),
+          message:
+            `${scopeName(facts, server, scope)}${more} forwards \`${e.name}: ${e.value}\`, but this server only listens for plain HTTP${where} behind ` +
+            `${viaProxyProtocol ? 'a PROXY-protocol load balancer' : server.realIp.from.length > 0 ? 'a proxy it trusts for the client address (set_real_ip_from)' : term.what || 'a load balancer (see the evidence)'}: ` +
+            `${expr.includes('$https') ? '$https is always empty' : '$scheme is always http'} here, ${consequence}.`,
+          evidence: [
+            // `HTTPS $https if_not_empty` is never sent here: the param is missing for this location, which leads.
+            ...(e.ifNotEmpty
+              ? [
+                  blockEvidence(
                     facts,
-                    set,
-                    e,
-                    `${directive} ${e.name} ${httpsParam ? 'on' : 'https'};`,
-                    "for a listener that only receives the balancer's HTTPS traffic",
-                  );
-                  f.description =
-                    "With PROXY protocol nginx cannot see the balancer's scheme (nginx 1.22 has no $proxy_protocol_tlv_ssl): give the balancer's " +
-                    `HTTPS traffic its own listener and send a literal there. ${f.description}`;
-                  return f;
-                })()
-              : (() => {
-                  const f = replaceDirectiveFix(facts, set, e, lines.scope[0] as string, '');
-                  f.description =
-                    "Take the scheme from the balancer's X-Forwarded-Proto, believed only from the addresses in set_real_ip_from: add the geo " +
-                    'and map at the http level (outside any server block).';
-                  const n = f.lines?.length ?? 0;
-                  f.description +=
-                    ` Then, in ${f.file}, replace line ${f.line} with the last ${n === 1 ? 'line' : `${n} lines`} below` +
-                    (n > 1
-                      ? ' (the stock include, spelled out with the scheme line changed, so the header is not sent twice).'
-                      : '.');
-                  f.lines = [...lines.http, '', ...(f.lines ?? [])];
-                  delete f.placement;
-                  return f;
-                })(),
-            data: { header: e.name, evidence: viaProxyProtocol ? 'proxy_protocol' : 'realip' },
-          }),
-        );
-      }
+                    scope,
+                    `passes to ${describePass(scope)}; ${e.name} is never set here (\`${e.value}\` is empty on plain HTTP)`,
+                  ),
+                ]
+              : []),
+            ...entryEvidence(facts, ref, 'the scheme of the connection to nginx, not to the balancer'),
+            ...rest.flatMap((h) =>
+              entryEvidence(facts, h.entry.ref as NginxRef, `the same \`${h.entry.name}\` in ${h.scope.label}`),
+            ),
+            ...refsEvidence(facts, front, 'nginx sits behind a load balancer'),
+            ...term.evidence,
+          ],
+          why: schemeHeader
+            ? 'When the balancer ends TLS the app is told http for every request: SECURE_SSL_REDIRECT loops ' +
+              '(ERR_TOO_MANY_REDIRECTS), URLs are built with http:// (mixed content), cookies lose Secure.'
+            : `When the balancer ends TLS the app receives \`${e.name}: http://...\` for pages the browser loaded over https: ` +
+              'a same-origin check (CSRF, WebSocket/Socket.IO origin) rejects the request, or links are built with http://.',
+          fix: viaProxyProtocol
+            ? (() => {
+                const f = replaceDirectiveFix(
+                  facts,
+                  set,
+                  e,
+                  schemeHeader
+                    ? `${directive} ${e.name} ${httpsParam ? 'on' : 'https'};`
+                    : `${directive} ${e.name} ${quoteArg(e.value.replace(/\$(?:scheme\b|\{scheme\})/g, 'https'))};`,
+                  "for a listener that only receives the balancer's HTTPS traffic",
+                );
+                f.description =
+                  "With PROXY protocol nginx cannot see the balancer's scheme (nginx 1.22 has no $proxy_protocol_tlv_ssl): give the balancer's " +
+                  `HTTPS traffic its own listener and send a literal there. ${f.description}`;
+                return f;
+              })()
+            : (() => {
+                const f = replaceDirectiveFix(facts, set, e, scopeLine, '');
+                f.description =
+                  "Take the scheme from the balancer's X-Forwarded-Proto, believed only from the addresses in set_real_ip_from: add the geo " +
+                  'and map at the http level (outside any server block).';
+                const n = f.lines?.length ?? 0;
+                const others = rest.map(
+                  (h) => `${displayFile(facts, (h.entry.ref as NginxRef).file)}:${(h.entry.ref as NginxRef).line}`,
+                );
+                f.description +=
+                  ` Then, in ${f.file}, replace line ${f.line} with the last ${n === 1 ? 'line' : `${n} lines`} below` +
+                  (n > 1
+                    ? ' (the stock include, spelled out with the scheme line changed, so the header is not sent twice)'
+                    : '') +
+                  (others.length > 0 ? `, and change the same line at ${listJoin(others)} the same way.` : '.');
+                f.lines = [...lines.http, '', ...(f.lines ?? [])];
+                delete f.placement;
+                return f;
+              })(),
+          data: {
+            header: e.name,
+            evidence: viaProxyProtocol ? 'proxy_protocol' : term.refs.length > 0 ? 'realip' : 'inferred',
+            ...(term.branch ? { templateBranch: term.branch } : {}),
+            ...(rest.length > 0
+              ? {
+                  alsoAt: rest.map(
+                    (h) => `${displayFile(facts, (h.entry.ref as NginxRef).file)}:${(h.entry.ref as NginxRef).line}`,
+                  ),
+                }
+              : {}),
+          },
+        }),
+      );
     }
   }
   return out;
+}
+
+/** An nginx argument, quoted when it holds a space, a quote or a semicolon. */
+function quoteArg(v: string): string {
+  return /[\s;'"{}]/.test(v) ? `"${v.replace(/["\\]/g, '\\$&')}"` : v;
 }
 
 export const schemeBehindTlsTerminator: Check = { meta, run };

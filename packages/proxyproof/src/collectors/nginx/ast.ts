@@ -20,6 +20,11 @@ export interface NginxDirective {
    * so a rendering may leave it out (every branch is read: a `return` there does not end every request).
    */
   templateConditional?: true;
+  /**
+   * Our addition, templates only: the innermost template branch the directive is written in (inside it, or on the
+   * line of an inline one such as `listen 80{% if tls %} ssl{% endif %};`), as the template reader recorded it.
+   */
+  templateBranch?: { line: number; endLine: number; tag: string };
 }
 
 export interface NginxParseError {

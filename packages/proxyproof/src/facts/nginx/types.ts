@@ -30,6 +30,8 @@ export interface NginxRef {
   includedVia: NginxRef[];
   /** The block the directive is written in (`http`, `server`, `location`, `if`, ...; `main` at top level). */
   enclosing: string;
+  /** Templates: the innermost template branch the directive is written in (`{% if tls %}` at its line). */
+  templateBranch?: { line: number; endLine: number; tag: string };
 }
 
 /** The configuration levels whose directives nginx merges outer-to-inner. */
@@ -228,6 +230,12 @@ export interface NginxServer {
   sslOn?: NginxRef;
   /** Any listener has TLS. */
   tls: boolean;
+  /**
+   * Templates: TLS is switched on only inside a template branch (`listen 80{% if tls %} ssl{% endif %};`,
+   * `{% if use_ssl %} listen 443 ssl; {% endif %}` in a server written outside it): rendered without that branch
+   * the server answers plain HTTP. The directive that turns TLS on (its `templateBranch` names the branch).
+   */
+  tlsOnlyInBranch?: NginxRef;
   /** Any listener is plain HTTP. */
   plain: boolean;
   realIp: NginxRealIp;

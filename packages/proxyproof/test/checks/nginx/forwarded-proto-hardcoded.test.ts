@@ -7,6 +7,13 @@ const ID = 'nginx/forwarded-proto-hardcoded';
 
 caseTable(forwardedProtoHardcoded, [
   {
+    // RFC 8555 section 8.3: the CA fetches the HTTP-01 token over plain HTTP; certbot's responder ignores the header.
+    name: 'trap: literal https sent to the ACME challenge responder on a plain server',
+    config:
+      'server {\n  listen 80;\n  location /.well-known/acme-challenge {\n    proxy_pass http://certbot:80;\n    proxy_set_header X-Forwarded-Proto https;\n  }\n}',
+    expect: [],
+  },
+  {
     name: 'literal https on a plain-HTTP server nobody fronts',
     config:
       'server {\n  listen 80;\n  location / {\n    proxy_set_header X-Forwarded-Proto https;\n    proxy_pass http://app;\n  }\n}',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { schemeBehindTlsTerminator } from '../../../src/checks/nginx/scheme-behind-tls-terminator.js';
-import { caseTable, factsFromText } from './harness.js';
+import { caseTable, factsFromText, summary } from './harness.js';
 
 const ID = 'nginx/scheme-behind-tls-terminator';
 
@@ -218,4 +218,126 @@ test('inferred: an outer reverse proxy service publishes 443 in compose', () => 
   assert.equal(found.length, 1);
   assert.match(found[0]?.message ?? '', /compose service frontend/);
   assert.ok(found[0]?.evidence.some((e) => e.file === 'proxy/docker-compose.yml' && e.line === 8));
+});
+
+// TLS switched on only inside a template branch: the other rendering is a plain server (issue 12).
+const TPL_INLINE = `server {
+    listen {{ item.listen | default('80') }}{% if item.listen == '443' %} ssl{% endif %};
+    server_name {{ item.server_name }};
+{% if item.listen == '443' %}
+    ssl_certificate /etc/nginx/{{ item.cert_crt }};
+{% endif %}
+    location / {
+        proxy_pass http://repo_lb;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+    location /share/ {
+        proxy_pass http://share_lb;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}`;
+
+test('template: TLS only in an inline branch -> the plain rendering forwards $scheme (medium, names the branch)', () => {
+  const facts = factsFromText(TPL_INLINE, 'vhost.conf.j2');
+  const found = schemeBehindTlsTerminator.run(facts);
+  assert.equal(found.length, 1, 'one finding for the same header written in two locations');
+  const f = found[0];
+  assert.equal(f?.severity, 'medium');
+  assert.equal(f?.evidence[0]?.line, 9, 'location / leads');
+  assert.ok(
+    f?.evidence.some((e) => e.line === 13),
+    'the other location is in the evidence',
+  );
+  assert.ok(f?.evidence.some((e) => e.line === 2 && /only in the template branch/.test(e.note ?? '')));
+  assert.match(f?.message ?? '', /rendered without `\{% if item\.listen == '443' %\}`/);
+  assert.equal(f?.data?.templateBranch, "{% if item.listen == '443' %}");
+  assert.match(f?.fix?.description ?? '', /change the same line at vhost\.conf\.j2:13/);
+});
+
+test('template: listen 443 ssl / listen 80 in the two branches of one if inside the server', () => {
+  const text = `server {
+{% if use_ssl %}
+    listen 443 ssl;
+{% else %}
+    listen 80;
+{% endif %}
+    location / {
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_pass http://app;
+    }
+}`;
+  const found = schemeBehindTlsTerminator.run(factsFromText(text, 'site.conf.j2'));
+  assert.deepEqual(summary(found), [`${ID}@8`]);
+});
+
+test('template traps: a whole TLS server inside the branch, or TLS written outside any branch', () => {
+  const whole = `{% if use_ssl %}
+server {
+    listen 443 ssl;
+    location / {
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_pass http://app;
+    }
+}
+{% endif %}`;
+  assert.deepEqual(schemeBehindTlsTerminator.run(factsFromText(whole, 'site.conf.j2')), []);
+  const always = TPL_INLINE.replace("{% if item.listen == '443' %} ssl{% endif %}", ' ssl');
+  assert.deepEqual(schemeBehindTlsTerminator.run(factsFromText(always, 'vhost.conf.j2')), []);
+});
+
+caseTable(schemeBehindTlsTerminator, [
+  {
+    name: 'Origin rebuilt from $scheme://$http_host behind a balancer it trusts (realip)',
+    config:
+      'server {\n  listen 8080;\n  set_real_ip_from 10.0.0.0/8;\n  location /socket.io {\n    proxy_set_header Origin $scheme://$http_host;\n    proxy_pass http://socketio;\n  }\n}',
+    expect: [`${ID}@5`],
+    severity: 'high',
+  },
+  {
+    name: 'trap: $scheme sent to the ACME challenge responder (always plain HTTP, RFC 8555 8.3)',
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  location /.well-known/acme-challenge/ {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://certbot:80;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'trap: Origin with the guarded scheme variable',
+    config: `http {
+  set_real_ip_from 10.0.0.0/8;
+  geo $realip_remote_addr $from_lb { default 0; 10.0.0.0/8 1; }
+  map "$from_lb:$http_x_forwarded_proto" $fp { default $scheme; "1:https" https; }
+  server {
+    listen 80;
+    location / {
+      proxy_set_header Origin $fp://$http_host;
+      proxy_pass http://app;
+    }
+  }
+}`,
+    expect: [],
+  },
+]);
+
+test('Origin fix keeps the URL shape and only replaces $scheme', () => {
+  const facts = factsFromText(
+    'server {\n  listen 8080;\n  set_real_ip_from 10.0.0.0/8;\n  location /socket.io {\n    proxy_set_header Origin $scheme://$http_host;\n    proxy_pass http://socketio;\n  }\n}',
+  );
+  const [f] = schemeBehindTlsTerminator.run(facts);
+  assert.equal(f?.fix?.lines?.at(-1), '    proxy_set_header Origin $forwarded_proto://$http_host;');
+  assert.match(f?.message ?? '', /origin check/);
+});
+
+test('inferred: a Kubernetes Ingress with tls: in the tree, no nginx server ends TLS', () => {
+  const facts = factsFromText(PLAIN_SCHEME.replace('NAME', '_'));
+  assert.deepEqual(schemeBehindTlsTerminator.run(facts), []);
+  const ref = { file: 'k8s/ingress.yaml', line: 12, snippet: '  tls:' };
+  facts.kube = {
+    ingressNginx: [],
+    services: [],
+    ingresses: [{ name: 'web', ref, annotations: {}, tls: ref, fromHelmValues: false, backends: [] }],
+  };
+  const found = schemeBehindTlsTerminator.run(facts);
+  assert.equal(found.length, 1);
+  assert.equal(found[0]?.severity, 'medium');
+  assert.match(found[0]?.message ?? '', /Ingress web, which ends TLS \(k8s\/ingress\.yaml:12\)/);
+  assert.ok(found[0]?.evidence.some((e) => e.file === 'k8s/ingress.yaml' && e.line === 12));
 });
