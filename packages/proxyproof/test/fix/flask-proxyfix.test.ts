@@ -4,22 +4,14 @@
  * After fix --write the finding is gone, the file still parses, and fix prints nothing more.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { runFix } from '../../src/commands/fix.js';
 import { lintPaths } from '../../src/engine/lint.js';
+import { tree } from './tree.js';
 
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-flaskfix-'));
-  for (const [name, content] of Object.entries(files)) {
-    const p = join(dir, name);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, content);
-  }
-  return dir;
-}
+const treeOf = (files: Record<string, string>) => tree(files, 'proxyproof-flaskfix-');
 
 const site = (extra: string) => `server {
     listen 443 ssl;
@@ -54,7 +46,7 @@ const cases = [
 
 for (const c of cases)
   test(`flask ProxyFix fix: ${c.name}`, async () => {
-    const dir = tree({ 'wsgi.py': c.app, 'app.service': unit, 'site.conf': site(c.extra), 'requirements.txt': 'flask\n' });
+    const dir = treeOf({ 'wsgi.py': c.app, 'app.service': unit, 'site.conf': site(c.extra), 'requirements.txt': 'flask\n' });
     try {
       const before = (await lintPaths(['.'], { cwd: dir })).report.findings.map((f) => f.id);
       assert.ok(before.includes('flask/proxyfix-missing'), before.join(', '));
