@@ -4,22 +4,14 @@
  * which a finding appears that it cannot resolve is advice that says what lint would report, never written.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { runFix } from '../../src/commands/fix.js';
 import { lintPaths } from '../../src/engine/lint.js';
+import { tree } from './tree.js';
 
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-converge-'));
-  for (const [name, content] of Object.entries(files)) {
-    const p = join(dir, name);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, content);
-  }
-  return dir;
-}
+const treeOf = (files: Record<string, string>) => tree(files, 'proxyproof-converge-');
 
 const ids = async (dir: string) => new Set((await lintPaths(['.'], { cwd: dir })).report.findings.map((f) => f.id));
 
@@ -57,7 +49,7 @@ app.listen(8080);
 };
 
 test('converge: fix --write leaves nothing to fix, and fix on the result prints nothing (one run, every location)', async () => {
-  const dir = tree({ 'site.conf': TWO_LOCATIONS });
+  const dir = treeOf({ 'site.conf': TWO_LOCATIONS });
   try {
     const before = await ids(dir);
     assert.ok(before.has('nginx/forwarded-proto-missing') && before.has('nginx/host-default-proxy-host'), [...before].join());
@@ -103,7 +95,7 @@ test('converge: a patch after which lint reports a finding it cannot fix is advi
 });
 
 test('a Fastify trustProxy property is fixed in place (the options object still parses) and the finding goes', async () => {
-  const dir = tree({
+  const dir = treeOf({
     'package.json': '{ "name": "g", "dependencies": { "fastify": "^4.28.1" } }\n',
     'index.js': `const fastify = require('fastify')({
 \tlogger: false,
@@ -125,7 +117,7 @@ fastify.listen({ port: 3000, host: '127.0.0.1' });
 });
 
 test('a Fastify 4 app clients reach directly: trustProxy is not patched with a value the check calls wrong (advice: the bind)', async () => {
-  const dir = tree({
+  const dir = treeOf({
     'package.json': '{ "name": "g", "dependencies": { "fastify": "^4.28.1" } }\n',
     'index.js': `const app = require('fastify')({ trustProxy: true });
 app.listen({ port: 3000, host: '0.0.0.0' });
@@ -142,4 +134,11 @@ app.listen({ port: 3000, host: '0.0.0.0' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('--proxy-address accepts an address or a network, nothing else', async () => {
+  const { validProxyAddress } = await import('../../src/commands/fix.js');
+  for (const ok of ['198.51.100.5', '10.0.0.0/8', '::1', 'fd00::/8']) assert.ok(validProxyAddress(ok), ok);
+  for (const bad of ['proxy.example', '10.0.0', '1', '10.0.0.0/33', '', '<proxy address>'])
+    assert.ok(!validProxyAddress(bad), bad);
 });

@@ -120,9 +120,11 @@ function flagOnCommandLine(
   peers: Array<{ place: string }>,
 ): Pick<Fix, 'placement' | 'lines'> {
   if (flags?.length !== 1 || s.trustedProxies.origin !== 'default') return {};
-  if (!peers.every((p) => p.place === 'other-host')) return {};
+  // daphne's flag turns the headers on (it has no allow-list: the chain judges who can reach it); the trust
+  // lists of the others are written only for a proxy on another host (a same-host one is trusted by default).
+  if (s.kind !== 'daphne' && !peers.every((p) => p.place === 'other-host')) return {};
   const text = facts.sources.get(s.launch.file)?.[s.launch.line - 1];
-  if (text === undefined || /\\\s*$/.test(text) || /forwarded[-_]allow[-_]ips/i.test(text)) return {};
+  if (text === undefined || /\\\s*$/.test(text) || /forwarded[-_]allow[-_]ips|proxy[-_]headers/i.test(text)) return {};
   const program = new RegExp(`(^|[\\s=/"'])${s.kind}(?=\\s)`, 'g');
   const hits = [...text.matchAll(program)];
   if (hits.length !== 1) return {};

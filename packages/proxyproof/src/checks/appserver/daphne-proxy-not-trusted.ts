@@ -19,7 +19,7 @@ export const daphneProxyNotTrusted = proxyNotTrusted(
   () => ({
     description:
       'Start daphne with --proxy-headers (and keep it reachable by the proxy only), or set SECURE_PROXY_SSL_HEADER in Django.',
-    lines: ['daphne --proxy-headers ...'],
+    lines: ['--proxy-headers'],
   }),
   "Without --proxy-headers daphne never reads X-Forwarded-Proto: Django's request.scheme is http behind a TLS-terminating proxy unless SECURE_PROXY_SSL_HEADER is set.",
 );

@@ -7,7 +7,7 @@ import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding } from '../../model/finding.js';
 import { REFS } from '../appserver/common.js';
 import { ev, schemeFromProxy, serversFor } from '../appserver/context.js';
-import { flaskApps, frontRef, hasProxyFix, proxiesSeen } from './common.js';
+import { flaskApps, frontRef, hasProxyFix, proxiesSeen, proxyFixCounts } from './common.js';
 
 const meta: CheckMeta = {
   id: 'flask/proxyfix-missing',
@@ -41,13 +41,18 @@ export const proxyfixMissing: Check = {
             ...(servers.length === 0 && frontRef(facts) ? [frontRef(facts) as Evidence] : []),
           ],
           why: 'Werkzeug builds request.scheme, request.host and request.remote_addr from the WSGI environ, i.e. from the proxy connection, unless ProxyFix rewrites them from X-Forwarded-* (for exactly the number of proxies in front).',
+          // Right after the app is created, under its own name (`application = Flask(...)`, inside a factory too:
+          // the lines take the creation line's indentation); one count per proxy that sets each header.
           fix: {
-            description: 'Wrap the WSGI app with ProxyFix, one count per proxy that sets each header.',
+            description: `Wrap the WSGI app with ProxyFix right after it is created, one count per proxy that sets each header (${proxyFixCounts(facts)}${/x_host/.test(proxyFixCounts(facts)) ? '' : '; x_host only once the proxy sets X-Forwarded-Host itself'}).`,
             file: app?.ref?.file ?? fw.file,
             line: app?.ref?.line,
+            ...(typeof app?.value === 'string' && /^[A-Za-z_][\w.]*$/.test(app.value) && app.ref?.line
+              ? { placement: 'after' as const }
+              : {}),
             lines: [
               'from werkzeug.middleware.proxy_fix import ProxyFix',
-              `${app?.value ?? 'app'}.wsgi_app = ProxyFix(${app?.value ?? 'app'}.wsgi_app, x_for=1, x_proto=1, x_host=1)`,
+              `${app?.value ?? 'app'}.wsgi_app = ProxyFix(${app?.value ?? 'app'}.wsgi_app, ${proxyFixCounts(facts)})`,
             ],
           },
           data: { schemeFromServer: schemeOk },
