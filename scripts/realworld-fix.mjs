@@ -5,31 +5,17 @@
 // scores) and no longer reports after the patches. Also checked: fix on the patched copy writes nothing more
 // (idempotent) and no finding id appears that was not there before.
 // Usage: npm run build && node scripts/realworld-fix.mjs [--corpus DIR] [--only SUBSTR] [--verbose] [--json]
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, normalize, resolve } from 'node:path';
+import { join } from 'node:path';
+import { locations, norm, RANK, ROOT, realworldCases, realworldOptions } from './realworld-common.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const args = process.argv.slice(2);
-const opt = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const corpus = resolve(opt('--corpus') ?? join(root, '..', 'shared', 'realworld'));
-const only = opt('--only');
-const verbose = args.includes('--verbose');
-const RANK = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+const { corpus, only, verbose } = realworldOptions();
+const root = ROOT;
 
 const { lintPaths } = await import(join(root, 'packages/proxyproof/dist/engine/lint.js'));
 const { runFix } = await import(join(root, 'packages/proxyproof/dist/commands/fix.js'));
 
-const norm = (f) => normalize(String(f)).replace(/^\.\//, '');
-function locations(f) {
-  const out = [];
-  for (const e of f.evidence ?? []) if (e.file && Number.isFinite(e.line)) out.push({ file: norm(e.file), line: e.line });
-  if (f.fix?.file && Number.isFinite(f.fix.line)) out.push({ file: norm(f.fix.file), line: f.fix.line });
-  return out;
-}
 function reported(item, findings) {
   const file = norm(item.file);
   return findings.some(
@@ -53,11 +39,19 @@ function makeWritable(dir) {
   }
 }
 
-const cases = readdirSync(corpus)
-  .filter((n) => existsSync(join(corpus, n, 'expect.json')))
-  .filter((n) => !only || n.includes(only))
-  .sort();
-const totals = { cases: 0, patchedCases: 0, expected: 0, foundBefore: 0, fixed: 0, newIds: 0, notIdempotent: 0, rejected: 0 };
+const cases = realworldCases(corpus, only);
+const totals = {
+  cases: 0,
+  patchedCases: 0,
+  expected: 0,
+  foundBefore: 0,
+  fixed: 0,
+  newIds: 0,
+  notIdempotent: 0,
+  rejected: 0,
+  unchecked: 0,
+  turnedToAdvice: 0,
+};
 const rows = [];
 for (const name of cases) {
   const expect = JSON.parse(readFileSync(join(corpus, name, 'expect.json'), 'utf8'));
@@ -75,6 +69,10 @@ for (const name of cases) {
     const run = await runFix(['.'], { cwd: dir, write: true });
     const written = run.written.filter((w) => w.status === 'written').map((w) => w.file);
     totals.rejected += run.written.filter((w) => w.status !== 'written').length;
+    // Patches the second analysis turned into advice (fix/converge.ts), and plans it could not check.
+    const turned = run.plan.advice.filter((a) => a.reason.startsWith('checked by analysing the patched files'));
+    totals.turnedToAdvice += turned.length;
+    if (run.notes.length) totals.unchecked++;
     const after = await lint(dir);
     const afterList = Array.isArray(after) ? after : [];
     const items = expect.expected ?? [];
@@ -98,6 +96,8 @@ for (const name of cases) {
       newIds,
       idempotent: again.plan.patches.length === 0,
       advice: run.plan.advice.length,
+      turnedToAdvice: turned.map((a) => `${a.id} ${a.file ?? ''}:${a.line ?? ''}`),
+      notes: run.notes,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -107,12 +107,12 @@ if (args.includes('--json')) console.log(JSON.stringify({ totals, rows }, null, 
 else {
   for (const r of rows) {
     if (r.error) console.log(`${r.name}: error: ${r.error}`);
-    else if (verbose || r.written.length)
+    else if (verbose || r.written.length || r.turnedToAdvice.length || r.notes.length)
       console.log(
-        `${r.name}: wrote ${r.written.length ? r.written.join(', ') : 'nothing'}; expected items ${r.expected}, reported before ${r.foundBefore}, no longer reported ${r.fixed}${r.newIds.length ? `; NEW ids ${r.newIds.join(', ')}` : ''}${r.idempotent ? '' : '; NOT idempotent'}`,
+        `${r.name}: wrote ${r.written.length ? r.written.join(', ') : 'nothing'}; expected items ${r.expected}, reported before ${r.foundBefore}, no longer reported ${r.fixed}${r.newIds.length ? `; NEW ids ${r.newIds.join(', ')}` : ''}${r.idempotent ? '' : '; NOT idempotent'}${r.turnedToAdvice.length ? `; advice after the check: ${r.turnedToAdvice.join(', ')}` : ''}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`,
       );
   }
   console.log(
-    `positive cases ${totals.cases}, patched ${totals.patchedCases}; expected items ${totals.expected}, reported before fix ${totals.foundBefore}, no longer reported after fix --write ${totals.fixed}; new finding ids ${totals.newIds}; not idempotent ${totals.notIdempotent}; writes aborted/undone ${totals.rejected}`,
+    `positive cases ${totals.cases}, patched ${totals.patchedCases}; expected items ${totals.expected}, reported before fix ${totals.foundBefore}, no longer reported after fix --write ${totals.fixed}; new finding ids ${totals.newIds}; not idempotent ${totals.notIdempotent}; writes aborted/undone ${totals.rejected}; patches turned into advice by the check ${totals.turnedToAdvice}; plans not checked ${totals.unchecked}`,
   );
 }

@@ -12,20 +12,14 @@
 // Prints one line per case and the totals; `--write` rewrites the table in bench/REALWORLD.md between its
 // markers (the ratchet figures the test compares against are the JSON block there).
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, normalize, resolve } from 'node:path';
+import { join } from 'node:path';
+import { locations, norm, RANK, ROOT, realworldCases, realworldOptions } from './realworld-common.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const args = process.argv.slice(2);
-const opt = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const corpus = resolve(opt('--corpus') ?? join(root, '..', 'shared', 'realworld'));
-const only = opt('--only');
+const { args, opt, corpus, only } = realworldOptions();
+const root = ROOT;
 const cli = join(root, 'packages/proxyproof/bin/proxyproof.js');
-const RANK = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
 if (!existsSync(corpus)) {
   console.error(`realworld: no corpus at ${corpus}`);
@@ -50,15 +44,6 @@ function run(dir) {
       },
     );
   });
-}
-
-const norm = (f) => normalize(String(f)).replace(/^\.\//, '');
-
-function locations(f) {
-  const out = [];
-  for (const e of f.evidence ?? []) if (e.file && Number.isFinite(e.line)) out.push({ file: norm(e.file), line: e.line });
-  if (f.fix?.file && Number.isFinite(f.fix.line)) out.push({ file: norm(f.fix.file), line: f.fix.line });
-  return out;
 }
 
 export function scoreCase(expect, findings) {
@@ -112,10 +97,7 @@ async function pool(items, n, fn) {
   return out;
 }
 
-const cases = readdirSync(corpus)
-  .filter((n) => existsSync(join(corpus, n, 'expect.json')))
-  .filter((n) => !only || n.includes(only))
-  .sort();
+const cases = realworldCases(corpus, only);
 const results = await pool(cases, Math.max(1, availableParallelism()), async (name) => {
   const dir = join(corpus, name);
   const expect = JSON.parse(readFileSync(join(dir, 'expect.json'), 'utf8'));

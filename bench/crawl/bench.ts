@@ -185,7 +185,9 @@ function cli(dir: string, argv: string[], env: Record<string, string>, countPage
 
 const ROOT = join(HERE, '..', '..');
 function oursCli(dir: string, url: string, caFile: string): Promise<CliRun> {
-  const argv = [process.execPath, join(ROOT, 'packages/proxyproof/bin/proxyproof.js'), 'scan', url, '--ca-cert', caFile, '--max-pages', String(PAGES + 10), '--depth', '100', '--concurrency', String(CONCURRENCY), '--timeout', '60000', '--no-robots', '--no-sitemap', '--no-third-party-check', '--no-progress', '--format', 'json', '--min-severity', 'info'];
+  // BENCH_PROF=DIR: the CLI process is profiled too (node --cpu-prof), as users run it.
+  const prof = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : [];
+  const argv = [process.execPath, ...prof, join(ROOT, 'packages/proxyproof/bin/proxyproof.js'), 'scan', url, '--ca-cert', caFile, '--max-pages', String(PAGES + 10), '--depth', '100', '--concurrency', String(CONCURRENCY), '--timeout', '60000', '--no-robots', '--no-sitemap', '--no-third-party-check', '--no-progress', '--format', 'json', '--min-severity', 'info'];
   return cli(dir, argv, {}, (out) => {
     const doc = JSON.parse(out) as { pages?: unknown[]; scan?: { pages?: unknown[] } };
     const pages = doc.pages ?? doc.scan?.pages;

@@ -6,7 +6,7 @@
  * Each command runs once to warm the page cache, then N times (default 7), the commands alternating; prints
  * min / median / max wall time and the ratios of the medians.
  *
- *   node bench/startup/run.mjs [--runs N]
+ *   node bench/startup/run.mjs [--runs N] [--profile]
  *
  * Needs the built CLI (npm run build) and /usr/sbin/nginx. Writes only under bench/.work/startup/.
  */
@@ -115,4 +115,77 @@ if (GNU_TIME) {
   }
   const cr = (a, b) => (ct.get(a) && ct.get(b) && ct.get(b).median > 0 ? (ct.get(a).median / ct.get(b).median).toFixed(2) : 'n/a');
   console.log(`  CPU lint one file / node -e 0: ${cr('proxyproof lint (one file)', 'node -e 0')}x; / nginx -t: ${cr('proxyproof lint (one file)', 'nginx -t (one file)')}x`);
+}
+
+// Where a one-file lint's time goes (`--profile`): the lint runs under `node --cpu-prof` PROFILE_RUNS times and
+// each profile's samples are put in one bucket by their stack: module loading (resolving, reading, compiling and
+// evaluating modules: frames of node's module loaders, or a module's top-level code), the analysis (`analyze`),
+// the output stage (`emit`), the garbage collector, and the rest (Node's own bootstrap, commander, idle).
+// Medians over the runs, as shares of the profiled time.
+if (argv.includes('--profile')) {
+  const { mkdtempSync, readdirSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const PROFILE_RUNS = 5;
+  const buckets = ['module loading', 'analysis', 'output', 'garbage collector', 'other'];
+  const shares = new Map(buckets.map((b) => [b, []]));
+  const totals = [];
+  for (let i = 0; i < PROFILE_RUNS; i++) {
+    const dir = mkdtempSync(join(tmpdir(), 'proxyproof-startup-prof-'));
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, CLI, 'lint', conf], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0 && r.status !== 1) {
+      console.error(`bench/startup: profiled lint exited ${r.status}: ${r.stderr}`);
+      process.exit(2);
+    }
+    const file = readdirSync(dir).find((n) => n.endsWith('.cpuprofile'));
+    const p = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    rmSync(dir, { recursive: true, force: true });
+    const parent = new Map();
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const bucketOf = new Map();
+    const classify = (id) => {
+      if (bucketOf.has(id)) return bucketOf.get(id);
+      let b = 'other';
+      for (let at = id; at !== undefined; at = parent.get(at)) {
+        const cf = byId.get(at).callFrame;
+        if (cf.functionName === '(garbage collector)') {
+          b = 'garbage collector';
+          break;
+        }
+        if (cf.functionName === 'analyze' && cf.url.includes('/engine/analyze.js')) {
+          b = 'analysis';
+          break;
+        }
+        if (cf.functionName === 'emit' && cf.url.includes('/commands/common.js')) {
+          b = 'output';
+          break;
+        }
+        if (
+          cf.url.startsWith('node:internal/modules/') ||
+          (cf.functionName === '' && cf.lineNumber === 0 && (cf.url.startsWith('file:') || cf.url.startsWith('/')))
+        ) {
+          b = 'module loading';
+          break;
+        }
+      }
+      bucketOf.set(id, b);
+      return b;
+    };
+    const sum = new Map(buckets.map((b) => [b, 0]));
+    let total = 0;
+    p.samples.forEach((id, k) => {
+      const dt = p.timeDeltas[k] ?? 0;
+      total += dt;
+      sum.set(classify(id), sum.get(classify(id)) + dt);
+    });
+    totals.push(total / 1000);
+    for (const b of buckets) shares.get(b).push((100 * sum.get(b)) / total);
+  }
+  console.log(`Where the one-file lint's time goes (node --cpu-prof, ${PROFILE_RUNS} runs; share of profiled time, min / median / max):`);
+  for (const b of buckets) {
+    const s = stats(shares.get(b));
+    console.log(`  ${b.padEnd(20)} ${s.min.toFixed(0).padStart(3)}% ${s.median.toFixed(0).padStart(3)}% ${s.max.toFixed(0).padStart(3)}%`);
+  }
+  const t = stats(totals);
+  console.log(`  profiled time (ms)    ${f(t.min)} ${f(t.median)} ${f(t.max)}`);
 }

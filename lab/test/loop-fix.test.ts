@@ -3,7 +3,7 @@
 // clean page (no mixed content, no loop). `proxyproof demo` runs the same story for scenario 01 and must
 // end clean. `probe` from the outside host (scenario 06) sees the spoof the lab itself demonstrates, and
 // nothing once the app is not reachable. Scenarios whose fix needs a fact the files do not hold (the proxy's
-// address on another host: 05, 06, 13) are not patched by fix; their advice is checked instead.
+// address on another host: 05, 06, 13) are advice for plain `fix`, and patched with `fix --proxy-address`.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -63,6 +63,54 @@ for (const { id, paths } of [
     });
   });
 }
+
+// The proxy on another host: its address as the app sees it (the proxy's end of the proxy-app link) is not in any
+// file, so `fix` alone gives advice; with `--proxy-address` it is written into the app server's command line.
+for (const id of ['05-cross-host-gunicorn', '13-cross-host-uvicorn']) {
+  test(`loop ${id}: advice without the proxy's address; fix --write --proxy-address, restart, Chromium clean`, async (t) => {
+    await withScenario(t, id, async (sc) => {
+      const broken = await look(sc);
+      assert.ok(broken.mixedContentIssues.length > 0, 'the scenario is broken before the fix');
+      const dry = await runFix([sc.dir], { cwd: sc.dir });
+      const kind = id.includes('uvicorn') ? 'uvicorn' : 'gunicorn';
+      const advice = dry.plan.advice.find((a) => a.id === `${kind}/proxy-not-trusted`);
+      assert.match(advice?.reason ?? '', /give it with --proxy-address/, JSON.stringify(dry.plan.advice));
+      const address = sc.vars.PROXY_INNER_ADDR as string;
+      const run = await runFix([sc.dir], { write: true, cwd: sc.dir, proxyAddress: address });
+      const diffs = run.plan.patches.map((p) => p.diff).join('');
+      assert.match(diffs, new RegExp(`^\\+ExecStart=.*--forwarded-allow-ips=${address.replace(/\./g, '\\.')} `, 'm'), diffs);
+      for (const w of run.written) assert.equal(w.status, 'written', `${w.file}: ${w.reason ?? ''}`);
+      await sc.restart();
+      try {
+        assertClean(await look(sc), originOf(sc));
+      } catch (e) {
+        (e as Error).message += `\n(patches:\n${diffs})`;
+        throw e;
+      }
+      assert.deepEqual((await runFix([sc.dir], { cwd: sc.dir, proxyAddress: address })).plan.patches, [], 'idempotent');
+    });
+  });
+}
+
+test('loop 06: the spoof from the outside host is seen; fix --write --proxy-address, restart: probe finds no spoof, page clean', async (t) => {
+  await withScenario(t, '06-exposed-gunicorn-spoof', async (sc) => {
+    const ns = sc.namespaces[sc.def.outside ?? ''];
+    assert.ok(ns, 'outside namespace');
+    const backend = `http://${sc.vars.APP_OUTSIDE_ADDR}:${sc.backend.port}/`;
+    const probe = () => runProbe({ backend, public: new URL(sc.entryUrl).origin, fromNetns: ns });
+    const before = (await probe()).report.findings.map((f) => f.id);
+    assert.ok(before.includes('probe/scheme-spoofable'), before.join(', '));
+    const address = sc.vars.PROXY_INNER_ADDR as string;
+    const run = await runFix([sc.dir], { write: true, cwd: sc.dir, proxyAddress: address });
+    const diffs = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(diffs, new RegExp(`^\\+ExecStart=.*--forwarded-allow-ips='${address.replace(/\./g, '\\.')}'`, 'm'), diffs);
+    for (const w of run.written) assert.equal(w.status, 'written', `${w.file}: ${w.reason ?? ''}`);
+    await sc.restart();
+    const after = (await probe()).report.findings.map((f) => f.id);
+    assert.ok(!after.includes('probe/scheme-spoofable'), `${after.join(', ')}\n${diffs}`);
+    assertClean(await look(sc), originOf(sc));
+  });
+});
 
 test('loop 01 via `proxyproof demo`: the console shows mixed content, then comes back clean; exit 0', async (t) => {
   const missing = missingPrograms(['nginx', 'gunicorn']);

@@ -3,7 +3,7 @@
  * found, the hop-by-hop chain, the findings and the fix plan. Kept as the doctor's programmatic entry point.
  */
 import { type Analysis, analyze, type DeclaredFront } from '../engine/analyze.js';
-import { DOCTOR_SCHEMA_VERSION, doctorPayload, doctorReport } from '../engine/report.js';
+import { DOCTOR_SCHEMA_VERSION, doctorPayload, doctorReport } from '../engine/doctor-report.js';
 import type { Facts } from '../model/facts.js';
 import type { Report } from '../render/types.js';
 import type { ChainAnalysis } from './analyze.js';

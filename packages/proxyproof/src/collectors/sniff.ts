@@ -64,3 +64,8 @@ export function sniffConfigFormat(text: string): ConfigFormat | undefined {
   if (!best || votes[best] < 2 || votes[best] <= second) return undefined;
   return best;
 }
+
+/** A file named like a Caddyfile (`Caddyfile`, `Caddyfile.prod`, `site.caddy`): Caddy's by its name. */
+export function isCaddyfileName(name: string): boolean {
+  return /^Caddyfile([.-].*)?$/.test(name) || /\.caddy(file)?$/i.test(name);
+}

@@ -15,7 +15,7 @@ import { type Finding, InputError, isSeverity, SEVERITIES, type Severity } from 
 import type { FrontName } from '../model/proxy.js';
 import { docsResolver } from '../render/docs.js';
 import { fingerprints } from '../render/fingerprint.js';
-import { RENDERERS } from '../render/index.js';
+import { RENDERER_LOADERS, RENDERER_NAMES } from '../render/registry.js';
 import type { Renderer, RenderOptions, Report, SuppressedFinding } from '../render/types.js';
 import { applyBaseline, readBaseline } from '../settings/baseline.js';
 import { applyIgnores } from '../settings/ignore.js';
@@ -61,7 +61,7 @@ export function progressMode(opts: { progress?: boolean }): ProgressMode {
 export function outputOptions(): Option[] {
   return [
     new Option('-f, --format <format>', 'output format (html needs --output or a redirect)')
-      .choices(Object.keys(RENDERERS))
+      .choices(RENDERER_NAMES)
       .default('text'),
     new Option('-o, --output <file>', 'write the report to this file instead of stdout'),
     new Option(
@@ -245,8 +245,8 @@ export function prepareReport(
  * ignores and baseline, else 0. `text` overrides the text renderer (the doctor's own layout).
  */
 export async function emit(report: Report, opts: OutputOptions, overrides: { text?: Renderer['render'] } = {}): Promise<number> {
-  if (!RENDERERS[opts.format])
-    throw new InputError(`unknown format '${opts.format}' (one of ${Object.keys(RENDERERS).join(', ')})`);
+  if (!RENDERER_LOADERS[opts.format])
+    throw new InputError(`unknown format '${opts.format}' (one of ${RENDERER_NAMES.join(', ')})`);
   const { report: shown } = prepareReport(report, opts, process.cwd());
   await renderPrepared(shown, opts, overrides);
   return exitCodeOf(shown, 'info');
@@ -261,8 +261,9 @@ export async function renderPrepared(
   opts: OutputOptions,
   overrides: { text?: Renderer['render'] } = {},
 ): Promise<void> {
-  const renderer = RENDERERS[opts.format];
-  if (!renderer) throw new InputError(`unknown format '${opts.format}' (one of ${Object.keys(RENDERERS).join(', ')})`);
+  const load = RENDERER_LOADERS[opts.format];
+  if (!load) throw new InputError(`unknown format '${opts.format}' (one of ${RENDERER_NAMES.join(', ')})`);
+  const renderer = await load();
   const cwd = process.cwd();
   if (opts.format === 'html') shown.images = embedImages(shown, cwd);
   const color =

@@ -6,8 +6,8 @@
  */
 import { type Command, Option } from 'commander';
 import { runDoctor } from '../chain/run.js';
+import { withFixPlan } from '../engine/doctor-report.js';
 import { stageProgress } from '../engine/progress.js';
-import { withFixPlan } from '../engine/report.js';
 import { InputError } from '../model/finding.js';
 import { textRenderer } from '../render/text.js';
 import type { RenderOptions, Report } from '../render/types.js';

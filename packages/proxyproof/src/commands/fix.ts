@@ -8,9 +8,12 @@
  * and the reload commands printed. Other formats (json, sarif, html): the shared Report with `fix` data.
  * Exit: 0 nothing to change (or everything written), 1 changes to make / a change aborted or undone, 2 input error.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import ipaddr from 'ipaddr.js';
 import type { DeclaredFront } from '../engine/analyze.js';
 import { lintPaths } from '../engine/lint.js';
+import { type Analysed, convergePlan } from '../fix/converge.js';
 import { type FixPlan, patchData, planFixes } from '../fix/plan.js';
 import { type WriteResult, writePlan } from '../fix/write.js';
 import { InputError } from '../model/finding.js';
@@ -32,6 +35,7 @@ export interface FixCliOptions extends OutputOptions {
   write?: boolean;
   backupDir?: string;
   front?: string;
+  proxyAddress?: string;
 }
 
 /** What selects the findings to fix: the output stage's options (config file, ignores, baseline, threshold). */
@@ -47,6 +51,13 @@ export interface FixRunOptions {
    * Absent: every finding of the analysis with a fix (the proof-loop tests use this).
    */
   select?: FixSelection;
+  /**
+   * Check the plan by analysing a private copy of the patched files (fix/converge.ts): a patch after which a
+   * new finding appears becomes advice, what is still fixable is patched in further rounds. Default on.
+   */
+  check?: boolean;
+  /** The proxy's address as the app sees it (fills `<proxy address>` placeholders; fix/plan.ts PlanOptions). */
+  proxyAddress?: string;
 }
 
 export interface FixRun {
@@ -54,15 +65,38 @@ export interface FixRun {
   plan: FixPlan;
   written: WriteResult[];
   exitCode: number;
+  /** What the command could not do (the plan's check skipped, and why). */
+  notes: string[];
 }
 
 /** lint -> (output stage) -> fix plan -> (write). Shared by the CLI, the demo and the proof-loop tests. */
 export async function runFix(paths: string[], opts: FixRunOptions = {}): Promise<FixRun> {
   const cwd = opts.cwd ?? process.cwd();
   const { facts, report: lint } = await lintPaths(paths, { cwd, ...(opts.front ? { front: opts.front } : {}) });
-  const selected = opts.select ? prepareReport(lint, { format: 'json', ...opts.select }, cwd).report : lint;
+  const select = opts.select ? absoluteSelection(opts.select, cwd) : undefined;
+  const selected = select ? prepareReport(lint, { format: 'json', ...select }, cwd).report : lint;
   const withFix = selected.findings.filter((f) => f.fix);
-  const plan = planFixes(facts, withFix, { cwd });
+  const planOptions = opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {};
+  let plan = planFixes(facts, withFix, { ...planOptions, cwd });
+  const notes: string[] = [];
+  if (opts.check !== false) {
+    // The same analysis and selection on the private copy of the patched inputs.
+    const analyze = async (p: string[], at: string): Promise<Analysed> => {
+      const r = await lintPaths(p, { cwd: at, ...(opts.front ? { front: opts.front } : {}) });
+      const kept = select ? prepareReport(r.report, { format: 'json', ...select }, at).report.findings : r.report.findings;
+      return { facts: r.facts, all: r.report.findings, selected: kept };
+    };
+    const checked = await convergePlan({
+      paths,
+      cwd,
+      first: { facts, all: lint.findings, selected: withFix },
+      plan,
+      planOptions,
+      analyze,
+    });
+    plan = checked.plan;
+    if (checked.unchecked) notes.push(`the patches were not checked by a second analysis: ${checked.unchecked}`);
+  }
   const written = opts.write ? writePlan(plan, facts, { backupDir: opts.backupDir, cwd }) : [];
   const failed = written.some((w) => w.status !== 'written');
   const exitCode = selected.diagnostics.some((d) => d.level === 'error')
@@ -76,6 +110,7 @@ export async function runFix(paths: string[], opts: FixRunOptions = {}): Promise
       lines: p.diff.replace(/\n$/, '').split('\n'),
     })),
     ...(plan.advice.length ? [{ title: 'Not patched (advice)', lines: adviceLines(plan) }] : []),
+    ...(notes.length ? [{ title: 'Notes', lines: notes.map((n) => `  ${n}`) }] : []),
     ...(written.length ? [{ title: 'Written', lines: writtenLines(written), position: 'after' as const }] : []),
   ];
   const report: Report = {
@@ -93,7 +128,15 @@ export async function runFix(paths: string[], opts: FixRunOptions = {}): Promise
       },
     },
   };
-  return { report, plan, written, exitCode };
+  return { report, plan, written, exitCode, notes };
+}
+
+/** Paths of the selection as absolute paths: the same files when the analysis runs in another folder. */
+function absoluteSelection(sel: FixSelection, cwd: string): FixSelection {
+  const out: FixSelection = { ...sel };
+  if (typeof sel.baseline === 'string') out.baseline = resolve(cwd, sel.baseline);
+  if (typeof sel.configFile === 'string') out.configFile = resolve(cwd, sel.configFile);
+  return out;
 }
 
 function adviceLines(plan: FixPlan): string[] {
@@ -134,14 +177,21 @@ export function registerFix(program: Command): void {
     .argument('[paths...]', 'files and directories of the deployment (default: .)')
     .option('--write', 'apply the patches (a backup of every changed file is kept)')
     .option('--backup-dir <dir>', 'keep the backups under this folder instead of <file>.orig')
+    .option(
+      '--proxy-address <addr>',
+      "the address (or network) the proxy connects to the app from, when the files do not hold it (a proxy on another host): fills the fixes' <proxy address>",
+    )
     .addOption(frontOption());
   for (const o of outputOptions()) cmd.addOption(o);
   cmd.action(async (paths: string[], opts: FixCliOptions) => {
     if (opts.backupDir && !opts.write) throw new InputError('--backup-dir needs --write');
+    if (opts.proxyAddress !== undefined && !validProxyAddress(opts.proxyAddress))
+      throw new InputError(`--proxy-address: '${opts.proxyAddress}' is not an IP address or network (CIDR)`);
     const run = await runFix(paths.length ? paths : ['.'], {
       write: opts.write,
       backupDir: opts.backupDir,
       front: declaredFront(opts),
+      ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
       select: opts,
     });
     if (opts.format !== 'text') {
@@ -161,6 +211,7 @@ export function registerFix(program: Command): void {
             `  ${a.id}${a.file ? ` ${a.file}${a.line ? `:${a.line}` : ''}` : ''}: ${a.description}\n    (${a.reason})\n`,
           );
       }
+      for (const n of run.notes) process.stderr.write(`proxyproof fix: ${n}\n`);
       if (run.report.suppressed?.length && !opts.quiet)
         process.stderr.write(
           `proxyproof fix: ${run.report.suppressed.length} fix(es) of ignored or baselined findings not planned\n`,
@@ -168,4 +219,15 @@ export function registerFix(program: Command): void {
     }
     process.exitCode = run.exitCode;
   });
+}
+
+/** An IPv4/IPv6 address or CIDR network: the only values written for `--proxy-address`. */
+export function validProxyAddress(value: string): boolean {
+  try {
+    if (value.includes('/')) ipaddr.parseCIDR(value);
+    else if (!ipaddr.isValid(value)) return false;
+    return !/^\d+$/.test(value) && (value.includes(':') || /^\d+\.\d+\.\d+\.\d+(?:\/\d+)?$/.test(value));
+  } catch {
+    return false;
+  }
 }

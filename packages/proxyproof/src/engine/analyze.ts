@@ -60,13 +60,15 @@ export interface Analysis {
   notRead: NotRead[];
 }
 
+const byLocale = new Intl.Collator().compare;
+
 export function sortFindings(findings: Finding[]): Finding[] {
   return [...findings].sort(
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||
-      (a.evidence[0]?.file ?? '').localeCompare(b.evidence[0]?.file ?? '') ||
+      byLocale(a.evidence[0]?.file ?? '', b.evidence[0]?.file ?? '') ||
       (a.evidence[0]?.line ?? 0) - (b.evidence[0]?.line ?? 0) ||
-      a.id.localeCompare(b.id),
+      byLocale(a.id, b.id),
   );
 }
 

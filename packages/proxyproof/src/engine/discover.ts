@@ -15,7 +15,7 @@ export { MAX_FILE_BYTES } from '../model/limits.js';
  * (nginx's `include sites-enabled/*` would load them, which is why fix hides its backups there).
  */
 export const BACKUP_FILE = /(\.orig(\.\d+)?|\.bak|~|\.rej|\.dpkg-(old|dist|new|bak|tmp)|\.ucf-(old|dist|new))$/;
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache']);
+export const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache']);
 /** Build output: its bundled code is not the app's source, but a `dist/nginx.conf` (Mastodon) is a real config. */
 const BUILD_DIRS = new Set(['dist']);
 const BUILD_OUTPUT = /\.(?:[cm]?js|map|d\.ts|css|html?|wasm)$/i;

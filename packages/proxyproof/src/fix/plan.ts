@@ -25,6 +25,8 @@ export interface FilePatch {
   /** Ids of the findings this patch resolves (each once). */
   findings: string[];
   program: ProgramKind;
+  /** The edits against `original` (fix/converge.ts composes the patches of several rounds from them). */
+  changes: LineChange[];
 }
 
 export interface Advice {
@@ -58,7 +60,7 @@ export function isMechanical(f: Finding): boolean {
   return Boolean(x?.file && x.line && x.line > 0 && x.lines && x.lines.length > 0 && x.placement);
 }
 
-function advice(f: Finding, reason: string): Advice {
+export function advice(f: Finding, reason: string): Advice {
   const a: Advice = { id: f.id, description: f.fix?.description ?? f.message, reason };
   const file = f.fix?.file ?? f.evidence[0]?.file;
   const line = f.fix?.line ?? f.evidence[0]?.line;
@@ -161,7 +163,16 @@ function sourceFor(facts: Facts, display: string, abs: string, cwd: string): str
 
 export interface PlanOptions {
   cwd?: string;
+  /**
+   * The address (or network) the proxy connects to the app from, given by the person (`fix --proxy-address`):
+   * it fills the fixes' `<proxy address>`/`<proxy IP>` placeholders, the one fact a cross-host deployment's
+   * files do not hold. Other placeholders stay advice.
+   */
+  proxyAddress?: string;
 }
+
+/** A placeholder that stands for the proxy's own address (what `--proxy-address` gives). */
+export const PROXY_PLACEHOLDER = /<(?:the )?proxy(?:'s)? (?:ip|address)(?: or network)?>/gi;
 
 export function planFixes(facts: Facts, findings: Finding[], options: PlanOptions = {}): FixPlan {
   const cwd = options.cwd ?? process.cwd();
@@ -173,10 +184,16 @@ export function planFixes(facts: Facts, findings: Finding[], options: PlanOption
       out.advice.push(advice(f, 'no mechanical fix: the change depends on facts the files do not hold'));
       continue;
     }
-    const fx = f.fix as Required<Pick<NonNullable<Finding['fix']>, 'file' | 'line' | 'lines' | 'placement'>>;
+    const given = f.fix as Required<Pick<NonNullable<Finding['fix']>, 'file' | 'line' | 'lines' | 'placement'>>;
+    const address = options.proxyAddress;
+    const fx = address ? { ...given, lines: given.lines.map((l) => l.replace(PROXY_PLACEHOLDER, address)) } : given;
     const hole = fx.lines.find((l) => PLACEHOLDER.test(l));
     if (hole) {
-      out.advice.push(advice(f, `the fix has a value to fill in (${PLACEHOLDER.exec(hole)?.[0]}): never guessed`));
+      const value = PLACEHOLDER.exec(hole)?.[0] ?? '';
+      const byOption = new RegExp(PROXY_PLACEHOLDER.source, 'i').test(value)
+        ? `; give it with --proxy-address ADDR (the address the proxy connects from: on the proxy host, \`ip route get <app address>\` prints it after "src")`
+        : '';
+      out.advice.push(advice(f, `the fix has a value to fill in (${value}): never guessed${byOption}`));
       continue;
     }
     const abs = resolve(cwd, fx.file);
@@ -226,6 +243,7 @@ export function planFixes(facts: Facts, findings: Finding[], options: PlanOption
       diff: unifiedDiff(g.display, file, changes),
       findings: ids,
       program: programOf(abs, facts, cwd),
+      changes,
     };
     if (g.named !== g.display && resolve(cwd, g.named) !== abs) patch.via = g.named;
     out.patches.push(patch);

@@ -40,6 +40,8 @@ export interface ComposeService {
   command?: { argv: string[]; ref: SourceRef };
   entrypoint?: { argv: string[]; ref: SourceRef };
   environment: Record<string, { value: string; ref: SourceRef; origin: 'literal' | 'env'; envVar?: string }>;
+  /** The `environment:` key, with the indentation of its entries and their form (`- K=v` list or `K: v` map). */
+  envKey?: SourceRef & { itemIndent: string; list: boolean };
   envFiles: string[];
   /** The env_file files found in the linted tree (display path, line 1). */
   envFileRefs?: SourceRef[];

@@ -166,6 +166,31 @@ export interface AppEndFacts {
   notes?: string[];
 }
 
+/**
+ * Proxy trust that app code turns on only when an environment variable says so (`if os.getenv('BEHIND_PROXY'):`
+ * around Werkzeug's ProxyFix, `if env.bool("SSL_REDIRECT", default=False):` around SECURE_PROXY_SSL_HEADER).
+ * Filled by collectors/python; read by checks/deploy/trust-switch-off. Owner: issue 12 (deployment half).
+ */
+export interface EnvSwitchFacts {
+  /** What the branch turns on: `ProxyFix`, `SECURE_PROXY_SSL_HEADER`. */
+  what: string;
+  envVar: string;
+  /** The `if` that decides it. */
+  ref: SourceRef;
+  /** Where the branch turns it on. */
+  setRef: SourceRef;
+  /** The test as written. */
+  test: string;
+  /** The variable's default written in code (`False`), when the test reads one. */
+  codeDefault?: string;
+  /** The branch is taken when the variable is not set at all. */
+  onByDefault: boolean;
+  /** A value of the variable that turns the branch on (for the fix), when one of the usual spellings does. */
+  onValue?: string;
+  /** Per Python app server (index into Facts.appServers): the branch with that server's environment, and who sets it. */
+  deployments: Array<{ appServer: number; on: boolean | undefined; setBy?: SourceRef; value?: string }>;
+}
+
 export interface FrameworkFacts {
   kind: FrameworkKind;
   /** The settings/app module the facts came from. */
@@ -196,6 +221,8 @@ export interface FrameworkFacts {
   settings: Record<string, Valued<unknown>>;
   /** Neutral app-end facts (the non-Python/Node ends, and any end that fills them). */
   appEnd?: AppEndFacts;
+  /** Proxy trust behind an environment switch (see EnvSwitchFacts). */
+  envSwitches?: EnvSwitchFacts[];
 }
 
 export interface Facts {
@@ -222,7 +249,7 @@ export interface Facts {
    * from the request's scheme/host (`request.url_for`, `build_absolute_uri`, `url_for(_external=True)`) and the
    * client address (`request.client.host`, `request.remote_addr`). Findings cite them as the consequence.
    */
-  codeUses?: Array<{ kind: 'url' | 'client'; ref: SourceRef; what: string }>;
+  codeUses?: Array<{ kind: 'url' | 'client' | 'cookie'; ref: SourceRef; what: string }>;
   /** Kubernetes workloads (containers that start app servers) and entries (Ingress, routes) (collectors/deploy). */
   workloads?: WorkloadFacts;
   /** Terraform `templatefile(path, { VAR : expr })` calls: what each template placeholder is bound to (issue 13). */

@@ -169,6 +169,30 @@ export type FrontName =
  */
 export const PLATFORM_FRONTS: ReadonlySet<string> = new Set<FrontName>(['fly', 'heroku', 'render', 'railway', 'cloud-run']);
 
+/** The program names a proxy kind runs as, to tell whether a platform's process is that proxy. */
+const PROXY_PROGRAM: Record<string, RegExp> = {
+  nginx: /\bnginx\b|start-nginx/,
+  caddy: /\bcaddy\b/,
+  haproxy: /\bhaproxy\b/,
+  apache: /\b(?:apache2?|httpd)\b/,
+  traefik: /\btraefik\b/,
+};
+
+/**
+ * Does this front forward to a reverse proxy of the tree (`kind`, listening on `ports`)? A platform that runs the
+ * app itself (Heroku, Fly...; PLATFORM_FRONTS), inferred from its manifest, forwards to the process it runs:
+ * the port it names (fly.toml `internal_port`), or the Procfile `web:` command. A Procfile that runs puma puts
+ * the router in front of puma, not in front of an nginx the same tree configures for another deployment.
+ * Declared fronts and other fronts (a cloud load balancer) stand in front of whatever is the edge.
+ */
+export function frontReachesProxy(front: FrontFacts, kind: string, ports: number[]): boolean {
+  if (front.origin !== 'inferred' || !PLATFORM_FRONTS.has(front.name)) return true;
+  if (front.targetPort) return ports.length === 0 || ports.includes(front.targetPort.port);
+  const program = PROXY_PROGRAM[kind];
+  if (front.name === 'heroku' && program) return front.evidence.some((e) => program.test(e.snippet ?? ''));
+  return true;
+}
+
 /** Kubernetes facts relevant to forwarded headers: ingress-nginx settings and the Services in front. */
 export interface KubeFacts {
   /** ingress-nginx controller settings (ConfigMap data, Helm `controller.config`). */

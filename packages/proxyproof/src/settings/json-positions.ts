@@ -3,7 +3,8 @@
  * JSON.parse for the value (its error offset becomes a line), the `yaml` package's position-keeping
  * parser (YAML is a superset of JSON) for the line of every key, so an error says `file:line`.
  */
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
+import { yaml } from '../collectors/proxy/yaml.js';
 import { InputError } from '../model/finding.js';
 
 export interface JsonWithLines {
@@ -27,25 +28,25 @@ export function parseJsonWithLines(text: string, file: string): JsonWithLines {
     const pos = /position (\d+)/.exec(msg);
     const lc = /line (\d+) column \d+/.exec(msg);
     // Node 20's messages carry a position only for some errors; YAML's parser (a superset) locates the rest.
-    const yamlErr = parseDocument(text).errors[0]?.linePos?.[0]?.line;
+    const yamlErr = yaml().parseDocument(text).errors[0]?.linePos?.[0]?.line;
     const line = lc ? Number(lc[1]) : pos ? offsetToLine(text, Number(pos[1])) : (yamlErr ?? 1);
     const short = msg.replace(/ in JSON at position \d+.*$/, '').replace(/, "[\s\S]*" is not valid JSON$/, '');
     throw new InputError(`not valid JSON: ${short.split('\n')[0]}`, file, line);
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, keepSourceTokens: false });
   return {
     value,
     lineOf(path) {
       let node: unknown = doc.contents;
       let at: number | undefined = (node as Node | null)?.range?.[0];
       for (const k of path) {
-        if (isMap(node)) {
-          const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(k));
+        if (yaml().isMap(node)) {
+          const pair = node.items.find((p) => yaml().isScalar(p.key) && String(p.key.value) === String(k));
           if (!pair) return undefined;
           at = (pair.key as Node).range?.[0];
           node = pair.value;
-        } else if (isSeq(node)) {
+        } else if (yaml().isSeq(node)) {
           node = node.items[Number(k)];
           at = (node as Node | undefined)?.range?.[0];
         } else return undefined;

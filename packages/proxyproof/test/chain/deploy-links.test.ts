@@ -76,3 +76,18 @@ async function schemeVerdicts(files: Record<string, string>): Promise<string[]> 
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+test('a compose service name reaches that service, not a systemd unit of the same name (a bare-metal install)', async () => {
+  const files = {
+    'docker-compose.yml':
+      'services:\n  certmate:\n    build: .\n    expose: ["8000"]\n  nginx:\n    image: nginx:alpine\n    ports: ["443:443"]\n    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]\n',
+    Dockerfile: 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n',
+    'certmate.service': '[Service]\nExecStart=/opt/venv/bin/gunicorn --bind 0.0.0.0:8000 app:app\n',
+    'nginx.conf':
+      'events {}\nhttp {\n  upstream certmate { server certmate:8000; }\n  server {\n    listen 443 ssl;\n    server_name example.com;\n    location / {\n      proxy_pass http://certmate;\n      proxy_set_header X-Forwarded-Proto $scheme;\n    }\n  }\n}\n',
+  };
+  assert.deepEqual(await schemeVerdicts(files), ['http:lost']);
+  const { findings } = await lintFiles(files);
+  const notTrusted = findings.filter((f) => f.id === 'gunicorn/proxy-not-trusted').map((f) => f.evidence[0]?.file);
+  assert.deepEqual(notTrusted, ['Dockerfile'], 'the systemd unit is not reached by the compose nginx');
+});

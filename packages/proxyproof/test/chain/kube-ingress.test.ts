@@ -80,3 +80,26 @@ test('chain: nginx proxying to a Service DNS name reaches the selected pods (pee
   assert.equal(f.length, 1);
   assert.match(f[0]?.message ?? '', /lost at hop 2 \(gunicorn 0\.0\.0\.0:8000\)/);
 });
+
+test('chain: a traefik-class Ingress with router.tls "true" ends TLS; Traefik keeps no client X-Forwarded-Proto', async () => {
+  const ing = INGRESS(false)
+    .replace('nginx.ingress.kubernetes.io/proxy-body-size: 10m', 'traefik.ingress.kubernetes.io/router.tls: "true"')
+    .replace('ingressClassName: nginx', 'ingressClassName: traefik');
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'traefik ingress',
+    files: {
+      'k8s/ingress.yaml': ing,
+      'k8s/service.yaml': SERVICE(),
+      'k8s/deployment.yaml': DEPLOYMENT(),
+      'site/settings.py': SETTINGS(),
+      'site/wsgi.py': '',
+    },
+    expect: 1,
+  });
+  assert.equal(f.length, 1);
+  assert.match(f[0]?.message ?? '', /Ingress site \(traefik\)/);
+  assert.ok(
+    f[0]?.evidence.some((e) => e.file.endsWith('ingress.yaml') && e.line === 6),
+    JSON.stringify(f[0]?.evidence),
+  );
+});

@@ -63,6 +63,8 @@ const LOSS_HOP: Record<string, string> = {
   '08-caddy-uvicorn-django:header-up-copied': 'caddy',
   // "Caddy (no trusted_proxies) replaces it with http"
   '09-lb-caddy-no-trusted-proxies': 'caddy',
+  // "Caddy on the app host (no trusted_proxies) replaces it with http" (two proxies on two hosts)
+  '30-nginx-edge-caddy-other-host-no-trusted-proxies': 'caddy',
   // "HAProxy sends X-Forwarded-For (option forwardfor) but no X-Forwarded-Proto"
   '10-haproxy-gunicorn-no-xfp': 'haproxy',
   // "mod_proxy sends X-Forwarded-For/Host/Server but no X-Forwarded-Proto"

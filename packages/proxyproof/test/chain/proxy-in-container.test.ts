@@ -72,3 +72,17 @@ test('imageVersion: tags of the proxy image, floating tags, other images', () =>
   assert.equal(imageVersion('caddy', 'mbin'), undefined);
   assert.equal(imageVersion('caddy', 'nginx:1.25'), undefined);
 });
+
+test('a proxy on another host by its literal bind address is linked; a wildcard listener is not guessed', async () => {
+  const nginx = HOST_NGINX.replace('http://127.0.0.1:8008', 'http://10.0.0.5:80');
+  const bound = await lintFiles(
+    { 'nginx.conf': nginx, Caddyfile: 'http://:80 {\n\tbind 10.0.0.5\n\treverse_proxy 127.0.0.1:8000\n}\n' },
+    [],
+  );
+  const a = analyzeChain(bound.facts);
+  const link = a.topology.links.find((l) => l.fromHop.startsWith('nginx'));
+  assert.equal(link?.target.kind, 'proxy', 'nginx -> Caddy bound to 10.0.0.5');
+  const wild = await lintFiles({ 'nginx.conf': nginx, Caddyfile: 'http://:80 {\n\treverse_proxy 127.0.0.1:8000\n}\n' }, []);
+  const w = analyzeChain(wild.facts).topology.links.find((l) => l.fromHop.startsWith('nginx'));
+  assert.equal(w?.target.kind, 'unresolved', 'a Caddy on every interface could be on any host');
+});

@@ -1,6 +1,7 @@
 /** The deploy collector on real-looking deployments (through the real engine). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { serverFromArgsOnly } from '../../src/collectors/deploy/servers.js';
 import { lintFiles } from '../python/lint-files.js';
 
 test('compose without command: the Dockerfile CMD runs, with Dockerfile ENV below compose environment', async () => {
@@ -253,4 +254,57 @@ test('compose file format v1 (no services:, no version:): the top-level keys are
   );
   assert.equal(facts.appServers[0]?.launch.line, 3);
   assert.equal(facts.appServers[0]?.binds[0]?.reach, 'container-network');
+});
+
+test('ENTRYPOINT ["tini", "--"] runs the CMD: gunicorn is started on the CMD line', async () => {
+  const { facts } = await lintFiles({
+    Dockerfile:
+      'FROM python:3.12\nENTRYPOINT ["tini", "--"]\n\n# run it\nCMD ["sh", "-c", "gunicorn --bind 0.0.0.0:8000 app:app"]\n',
+  });
+  assert.equal(facts.appServers.length, 1);
+  assert.equal(facts.appServers[0]?.launch.line, 5);
+});
+
+test("a CMD of a server's arguments only runs under the base image's ENTRYPOINT: the server whose options they are", async () => {
+  const { facts } = await lintFiles({
+    Dockerfile:
+      'FROM quay.io/example/django:2.0\nCMD ["-b :8080", \\\n"--workers=2", \\\n"--access-logfile=-", \\\n"--capture-output", \\\n"oar.wsgi"]\n',
+  });
+  assert.equal(facts.appServers.length, 1);
+  const s = facts.appServers[0];
+  assert.equal(s?.kind, 'gunicorn');
+  assert.equal(s?.launch.line, 2);
+  assert.equal(s?.binds[0]?.port, 8080);
+  assert.ok(
+    s?.notes?.some((n) => /base image quay\.io\/example\/django:2\.0/.test(n)),
+    JSON.stringify(s?.notes),
+  );
+  // Not one server's options (a tool's arguments, a file, options several servers share): nothing is inferred.
+  for (const argv of [
+    ['-v', 'report.txt'],
+    ['--config', 'app.yml'],
+    ['--workers', '2', 'main:app'],
+    ['-x', 'app:app'],
+  ])
+    assert.equal(serverFromArgsOnly(argv), undefined, argv.join(' '));
+  assert.equal(serverFromArgsOnly(['--host', '0.0.0.0', '--port', '80', 'main:app']), 'uvicorn');
+});
+
+test('render.yaml envVars and Heroku app.json env are the environment of the server each platform runs', async () => {
+  const { facts } = await lintFiles({
+    'back/Dockerfile': 'FROM python:3.12\nCMD ["gunicorn", "-b", "0.0.0.0:8000", "site.wsgi"]\n',
+    'render.yaml':
+      'services:\n  - type: web\n    name: site\n    env: docker\n    dockerfilePath: ./back/Dockerfile\n    envVars:\n      - key: MODE\n        value: "prod"\n      - key: SECRET\n        generateValue: true\n',
+    Procfile: 'web: gunicorn site.wsgi\n',
+    'app.json':
+      '{\n  "env": {\n    "SSL_REDIRECT": {\n      "value": "True"\n    },\n    "HOSTS": {\n      "required": true\n    }\n  }\n}\n',
+  });
+  const render = facts.appServers.find((s) => s.platform);
+  assert.equal(render?.env.MODE?.value, 'prod');
+  assert.equal(render?.env.MODE?.ref?.line, 7);
+  assert.equal(render?.env.SECRET?.origin, 'unknown');
+  const heroku = facts.appServers.find((s) => s.launch.via === 'procfile');
+  assert.equal(heroku?.env.SSL_REDIRECT?.value, 'True');
+  assert.equal(heroku?.env.SSL_REDIRECT?.ref?.line, 4, 'the line of its "value"');
+  assert.equal(heroku?.env.HOSTS?.origin, 'unknown');
 });

@@ -4,19 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { runFix } from '../../src/commands/fix.js';
 import { lintPaths } from '../../src/engine/lint.js';
@@ -26,30 +15,7 @@ import { findProgram } from '../../src/fix/programs.js';
 import { writePlan } from '../../src/fix/write.js';
 import type { Finding } from '../../src/model/finding.js';
 import { runCli } from '../helpers.js';
-
-const SITE = `server {
-    listen 443 ssl;
-    server_name app.example.com;
-    ssl_certificate /etc/ssl/app.pem;
-    ssl_certificate_key /etc/ssl/app.key;
-
-    location / {
-        proxy_pass http://127.0.0.1:8000;
-        proxy_set_header Host $host;
-        proxy_set_header X-Real-IP $remote_addr;
-    }
-}
-`;
-
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-fix-'));
-  for (const [name, content] of Object.entries(files)) {
-    const p = join(dir, name);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, content);
-  }
-  return dir;
-}
+import { SITE, tree } from './tree.js';
 
 test('diff: insertion, replacement and a file without a final newline round-trip through GNU patch', (t) => {
   if (!findProgram('patch')) return t.skip('patch is not installed');

@@ -6,37 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type * as Sarif from 'sarif';
 import { findProgram } from '../../src/fix/programs.js';
 import { runCli } from '../helpers.js';
 import { checkGithubRules, validateSarif } from '../render/validate.js';
-
-const SITE = `server {
-    listen 443 ssl;
-    server_name app.example.com;
-    ssl_certificate /etc/ssl/app.pem;
-    ssl_certificate_key /etc/ssl/app.key;
-
-    location / {
-        proxy_pass http://127.0.0.1:8000;
-        proxy_set_header Host $host;
-        proxy_set_header X-Real-IP $remote_addr;
-    }
-}
-`;
-
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-fixout-'));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+import { SITE, tree } from './tree.js';
 
 const XFP = /^\+\s+proxy_set_header X-Forwarded-Proto \$scheme;$/m;
 

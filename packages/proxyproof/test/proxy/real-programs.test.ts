@@ -1,7 +1,8 @@
 /**
  * The proxy readers cross-checked against the real Debian programs: `haproxy -c` (2.6) confirms that
  * http-request rules without `mode http` are ignored, and `caddy adapt` (2.6.2) reads a Caddyfile without
- * braces as one site with the same upstream our reader finds.
+ * braces as one site with the same upstream our reader finds, and `apache2 -t -D DUMP_VHOSTS -D DUMP_INCLUDES`
+ * lists the same vhosts (port, name, file:line) and included files as our Apache reader.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -152,6 +153,60 @@ test('apache2 (real): mod_proxy_http appends to the client X-Forwarded-For; Requ
   } finally {
     for (const name of started) spawnSync('apache2', ['-f', join(dir, `${name}.conf`), '-k', 'stop'], { timeout: 30_000 });
     backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('apache2 -t -D DUMP_VHOSTS -D DUMP_INCLUDES (real): our vhosts (port, name, file:line) and the files Include pulls in are the ones Apache reports', async () => {
+  const { lintFiles } = await import('../python/lint-files.js');
+  const dir = mkdtempSync(join(tmpdir(), 'pp-apache-dump-'));
+  try {
+    const mods = ['mpm_event', 'authz_core', 'headers', 'proxy', 'proxy_http']
+      .map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`)
+      .join('\n');
+    const files: Record<string, string> = {
+      'apache2.conf': `ServerRoot ${dir}\nServerName localhost\n${mods}\nPidFile ${dir}/httpd.pid\nErrorLog ${dir}/httpd.err\nListen 127.0.0.1:18080\nListen 127.0.0.1:18081\nIncludeOptional sites-enabled/*.conf\n`,
+      'sites-enabled/app.conf':
+        '<VirtualHost 127.0.0.1:18080>\n    ServerName app.example.org\n    Include conf.d/app.partial\n</VirtualHost>\n\n<VirtualHost 127.0.0.1:18081>\n    ServerName admin.example.org\n    RequestHeader set X-Forwarded-Proto "http"\n    Include conf.d/app.partial\n</VirtualHost>\n',
+      'conf.d/app.partial': 'ProxyPass / http://127.0.0.1:3000/\nProxyPassReverse / http://127.0.0.1:3000/\n',
+    };
+    for (const [name, text] of Object.entries(files)) {
+      const { mkdirSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const r = spawnSync('apache2', ['-f', join(dir, 'apache2.conf'), '-t', '-D', 'DUMP_VHOSTS', '-D', 'DUMP_INCLUDES'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = `${r.stdout}\n${r.stderr}`;
+    // "127.0.0.1:18080        app.example.org (/tmp/.../sites-enabled/app.conf:1)"
+    const theirs = [...out.matchAll(/^\s*([\d.]+):(\d+)\s+(\S+)\s+\((\S+):(\d+)\)/gm)]
+      .map((m) => `${m[2]} ${m[3]} ${(m[4] as string).slice(dir.length + 1)}:${m[5]}`)
+      .sort();
+    // "  (8) /tmp/.../conf.d/app.partial" under "Included configuration files:"
+    const includes = [
+      ...new Set([...out.matchAll(/^\s*\(\d+\)\s+(\S+)$/gm)].map((m) => (m[1] as string).slice(dir.length + 1))),
+    ].sort();
+    assert.ok(theirs.length === 2, out);
+    assert.ok(includes.includes('conf.d/app.partial'), out);
+
+    const { facts } = await lintFiles(files, []);
+    const sites = (facts.proxies ?? []).filter((p) => p.kind === 'apache').flatMap((p) => p.sites);
+    const ours = sites
+      .filter((s) => s.listeners.length > 0)
+      .map((s) => `${s.listeners[0]?.port} ${s.names[0]} ${s.ref.file}:${s.ref.line}`)
+      .sort();
+    assert.deepEqual(ours, theirs);
+    // Both vhosts proxy through the included partial, each with its own rules; the partial is no site of its own.
+    const routeFiles = [...new Set(sites.flatMap((s) => s.routes.map((x) => `${x.ref.file}:${x.ref.line}`)))];
+    assert.deepEqual(routeFiles, ['conf.d/app.partial:1']);
+    assert.equal(sites.filter((s) => s.routes.length > 0).length, 2);
+    const admin = sites.find((s) => s.names[0] === 'admin.example.org');
+    assert.ok(admin?.routes[0]?.headers.some((h) => h.name === 'X-Forwarded-Proto'));
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -190,3 +190,52 @@ test('a DEBUG the environment decides is read as False everywhere (production re
   assert.equal(val(dev, 'DEBUG'), true);
   assert.equal(val(dev, 'R'), false);
 });
+
+test('env switches: an `if` decided by a variable is recorded (default or deployment value) and re-decided per deployment', async () => {
+  const { collectCalls, decideSwitch } = await import('../../src/collectors/python/evaluate.js');
+  const src = [
+    'import os',
+    'import environ',
+    'env = environ.Env()',
+    'if env.bool("SSL_REDIRECT", default=False):',
+    '    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")',
+    'if DEBUG_TOOLBAR:',
+    '    X = 1',
+    'def configure(app):',
+    "    if os.getenv('BEHIND_PROXY', '').lower() in ('true', '1', 'yes'):",
+    '        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)',
+    '    if app.debug:',
+    '        app.wsgi_app = ProxyFix(app.wsgi_app)',
+    '',
+  ].join('\n');
+  const p = parsePython('settings.py', src);
+  const s = evaluateModule(p, {});
+  assert.equal(s.switches.length, 1, 'only the test an environment variable decides');
+  const sw = s.switches[0];
+  assert.equal(sw?.envVar, 'SSL_REDIRECT');
+  assert.equal(sw?.line, 4);
+  assert.equal(sw?.on, false);
+  assert.equal(sw?.default, 'False');
+  assert.equal(s.bindings.has('SECURE_PROXY_SSL_HEADER'), false);
+  collectCalls(p, s, /ProxyFix$/);
+  const [pf, dbg] = s.calls.filter((c) => c.callee === 'ProxyFix');
+  assert.equal(pf?.switch?.envVar, 'BEHIND_PROXY', 'inside a function body too');
+  assert.equal(pf?.switch?.line, 9);
+  assert.equal(dbg?.switch, undefined, 'a test on a local value is no env switch');
+  if (!sw || !pf?.switch) return;
+  const table: Array<[Record<string, string>, boolean, boolean]> = [
+    [{}, false, false],
+    [{ SSL_REDIRECT: 'True', BEHIND_PROXY: 'yes' }, true, true],
+    [{ SSL_REDIRECT: 'off', BEHIND_PROXY: 'no' }, false, false],
+    [{ SSL_REDIRECT: '1', BEHIND_PROXY: 'TRUE' }, true, true],
+  ];
+  for (const [env, ssl, proxy] of table) {
+    assert.equal(decideSwitch(p, s, sw, env), ssl, JSON.stringify(env));
+    assert.equal(decideSwitch(p, s, pf.switch, env), proxy, JSON.stringify(env));
+  }
+  // The deployment's own value decides the branch and is recorded as such.
+  const dep = evaluateModule(p, { deploymentEnv: { SSL_REDIRECT: 'yes' } });
+  assert.equal(dep.switches[0]?.on, true);
+  assert.equal(dep.switches[0]?.deployed, true);
+  assert.deepEqual(val(dep, 'SECURE_PROXY_SSL_HEADER'), ['HTTP_X_FORWARDED_PROTO', 'https']);
+});

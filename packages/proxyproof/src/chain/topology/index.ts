@@ -5,7 +5,7 @@
  */
 import { FRONTS } from '../../collectors/front/collector.js';
 import type { Facts } from '../../model/facts.js';
-import type { FrontFacts } from '../../model/proxy.js';
+import { type FrontFacts, frontReachesProxy } from '../../model/proxy.js';
 import { siteUrl, tryUrl } from '../../model/url.js';
 import type { Entry, LoadBalancer, ProxyHop, ProxyRoute, Ref, Topology } from '../model.js';
 import { proxyById, refText } from '../model.js';
@@ -108,7 +108,19 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
       let lb: LoadBalancer | undefined;
       if (opts.noFront) {
         // --front none: the proxy is the edge.
-      } else if (!l.tls && !hasTls && lbInferred && !lbDeclared && !front) {
+      } else if (
+        !l.tls &&
+        !hasTls &&
+        lbInferred &&
+        inferred &&
+        !lbDeclared &&
+        !front &&
+        frontReachesProxy(
+          inferred,
+          hop.kind,
+          hop.listeners.map((x) => x.port),
+        )
+      ) {
         lb = { ...lbInferred, mode: lbInferred.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' };
       } else if (!l.tls && !hasTls && (lbDeclared || front)) {
         lb = lbDeclared

@@ -200,8 +200,11 @@ export function ingressHops(facts: Facts, topology: Topology): void {
     const cloud = controller === 'cloud' ? ingressFronts([ing])[0] : undefined;
     // A cloud class without a certificate: the load balancer is the inferred front of the tree, not a hop of its own.
     if (routes.length === 0 || (cloud && !cloud.terminatesTls)) continue;
-    const tls = cloud ? cloud.terminatesTls : Boolean(ing.tls);
-    const tlsRef = ing.tls ?? cloud?.evidence[1] ?? ing.ref;
+    // Traefik's Kubernetes Ingress provider: `router.tls: "true"` serves the router with TLS, as `tls:` does.
+    const traefikTls = controller === 'traefik' ? ing.annotations['traefik.ingress.kubernetes.io/router.tls'] : undefined;
+    const annTls = traefikTls && /^true$/i.test(traefikTls.value) ? traefikTls.ref : undefined;
+    const tls = cloud ? cloud.terminatesTls : Boolean(ing.tls ?? annTls);
+    const tlsRef = ing.tls ?? annTls ?? cloud?.evidence[1] ?? ing.ref;
     const kind: ProxyKind = controller === 'traefik' ? 'traefik' : controller === 'ingress-nginx' ? 'nginx' : 'other';
     const what = cloud ? FRONTS[cloud.name].what : controller === 'other' ? 'ingress controller' : controller;
     const hop: ProxyHop = {

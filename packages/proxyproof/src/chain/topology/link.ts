@@ -159,8 +159,13 @@ export function resolveUpstream(
   }
   // A compose service name.
   if (composeServices.includes(host) || topo.apps.some((x) => x.service === host)) {
+    // The name resolves, on the compose network, to that service's containers only: a server started on a host
+    // (a systemd unit of the same name, for installs without Docker) is another deployment.
+    const inCompose =
+      composeServices.includes(host) && topo.apps.some((x) => x.service === host && x.placement.kind === 'container');
     for (const app of topo.apps) {
       if (app.service !== host) continue;
+      if (inCompose && app.placement.kind !== 'container') continue;
       app.binds.forEach((b, i) => {
         if (
           b.address.kind === 'tcp' &&
@@ -204,6 +209,18 @@ export function resolveUpstream(
         });
     });
   }
+  // Another proxy bound to exactly that address (Caddy `bind 198.51.100.6`, nginx `listen 10.0.0.5:80`): a proxy
+  // on another host. Only a literal bind names its host; a wildcard listener could be on any machine.
+  if (ipTarget)
+    for (const { p, i, l } of listenersOnPort(topo.proxies, a.port)) {
+      if (p.id === from.id || !l.address || stripBrackets(l.address) !== host) continue;
+      cands.push({
+        target: { kind: 'proxy', hopId: p.id, listener: i },
+        peer: { kind: 'remote', desc: `${from.label.split(' (')[0]}'s host` },
+        how: `${addressText(a)} -> ${p.label} (bound to ${l.address})`,
+        key: p.id,
+      });
+    }
   if (cands.length === 0) {
     const dyn = topo.apps.filter((x) => x.unknownBind);
     const hint = dyn.length

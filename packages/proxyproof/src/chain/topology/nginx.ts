@@ -26,10 +26,36 @@ const VAR_MAP: Record<string, string> = {
   document_uri: '/',
 };
 
+/** One chain Ref per nginx ref and facts (a server's ref is asked for by its hop, routes and listeners). */
+const refsOf = new WeakMap<Facts['sources'], WeakMap<NginxRef, Ref>>();
+
 export function nginxRef(facts: Pick<Facts, 'sources'>, r: NginxRef | undefined, fallback?: Ref): Ref {
   if (!r) return fallback ?? { file: '(nginx)', line: 0 };
-  const file = displayFile(facts, r.file);
-  return { file, line: r.line, snippet: r.text, origin: r.source === 'builtin' ? 'builtin' : 'literal' };
+  let known = refsOf.get(facts.sources);
+  if (!known) {
+    known = new WeakMap();
+    refsOf.set(facts.sources, known);
+  }
+  let ref = known.get(r);
+  if (!ref) {
+    const file = displayFile(facts, r.file);
+    ref = { file, line: r.line, snippet: r.text, origin: r.source === 'builtin' ? 'builtin' : 'literal' };
+    known.set(r, ref);
+  }
+  return ref;
+}
+
+/** The ref of one nginx default header in one file, shared by every route that gets it (read-only data). */
+const defaultRefs = new Map<string, Ref>();
+function defaultRef(file: string, e: NginxHeaderEntry): Ref {
+  const key = `${file}\0${e.name}\0${e.value}`;
+  let ref = defaultRefs.get(key);
+  if (!ref) {
+    if (defaultRefs.size > 10_000) defaultRefs.clear();
+    ref = { file, line: 0, origin: 'default', snippet: `${e.name} ${e.value} (nginx default)` };
+    defaultRefs.set(key, ref);
+  }
+  return ref;
 }
 
 /** `$host:$server_port` -> `{host}:{server_port}`; unknown variables become `{?$name}`. */
@@ -117,10 +143,7 @@ function ruleOf(
   return {
     name: e.name,
     value: e.value === '' ? null : nginxToTemplate(e.value, maps, serverName),
-    ref:
-      e.origin === 'default'
-        ? { file: scopeRef.file, line: 0, origin: 'default', snippet: `${e.name} ${e.value} (nginx default)` }
-        : nginxRef(facts, e.ref, scopeRef),
+    ref: e.origin === 'default' ? defaultRef(scopeRef.file, e) : nginxRef(facts, e.ref, scopeRef),
     from: from === 'builtin-include' && e.level !== scope.kind && e.origin !== 'default' ? 'inherited' : from,
   };
 }

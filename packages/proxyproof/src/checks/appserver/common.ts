@@ -89,9 +89,14 @@ export function reachText(b: AppServerFacts['binds'][number]): string {
 function trustLoopbackFix(facts: Facts, s: AppServerFacts, fix: Fix): Fix {
   const ref = s.trustedProxies.ref;
   const peers = proxyPeers(facts, s);
-  if (!ref || peers.length === 0 || !peers.every((p) => p.place === 'same-host')) return fix;
+  if (!ref || peers.length === 0) return fix;
   const text = facts.sources.get(ref.file)?.[ref.line - 1];
   if (text === undefined || (text.match(/\*/g) ?? []).length !== 1) return fix;
+  // A proxy on another host: its address, which the files do not hold, goes where '*' was (`fix
+  // --proxy-address` fills it in; without it the fix is advice).
+  if (peers.every((p) => p.place === 'other-host'))
+    return { ...fix, file: ref.file, line: ref.line, placement: 'replace', lines: [text.replace('*', '<proxy address>')] };
+  if (!peers.every((p) => p.place === 'same-host')) return fix;
   return {
     ...fix,
     description: `${fix.description} Here the proxy connects from this host: 127.0.0.1.`,
@@ -100,6 +105,29 @@ function trustLoopbackFix(facts: Facts, s: AppServerFacts, fix: Fix): Fix {
     placement: 'replace',
     lines: [text.replace('*', '127.0.0.1')],
   };
+}
+
+/**
+ * The trust flag written into the command line that starts the server (a systemd `ExecStart=`, a shell line,
+ * a compose `command:` string), right after the program's name, when the proxy is on another host and the
+ * server keeps its default trust: the line with the flag is the fix, its `<proxy address>` filled in by
+ * `fix --proxy-address` (else advice). Only a line that names the program once and ends its statement.
+ */
+function flagOnCommandLine(
+  facts: Facts,
+  s: AppServerFacts,
+  flags: string[] | undefined,
+  peers: Array<{ place: string }>,
+): Pick<Fix, 'placement' | 'lines'> {
+  if (flags?.length !== 1 || s.trustedProxies.origin !== 'default') return {};
+  if (!peers.every((p) => p.place === 'other-host')) return {};
+  const text = facts.sources.get(s.launch.file)?.[s.launch.line - 1];
+  if (text === undefined || /\\\s*$/.test(text) || /forwarded[-_]allow[-_]ips/i.test(text)) return {};
+  const program = new RegExp(`(^|[\\s=/"'])${s.kind}(?=\\s)`, 'g');
+  const hits = [...text.matchAll(program)];
+  if (hits.length !== 1) return {};
+  const at = (hits[0]?.index ?? 0) + (hits[0]?.[0].length ?? 0);
+  return { placement: 'replace', lines: [`${text.slice(0, at)} ${flags[0]}${text.slice(at)}`] };
 }
 
 /** X-allow-all: trusts forwarded headers from every peer while others than the proxy can connect. */
@@ -205,7 +233,13 @@ export function proxyNotTrusted(
             why,
             fix: containerFix
               ? { file: s.launch.file, line: s.launch.line, ...containerFix }
-              : { description: fix.description, file: s.launch.file, line: s.launch.line, lines: fix.lines },
+              : {
+                  description: fix.description,
+                  file: s.launch.file,
+                  line: s.launch.line,
+                  lines: fix.lines,
+                  ...flagOnCommandLine(facts, s, fix.lines, peers),
+                },
             data: { appServer: index, peers: peers.map((p) => p.place) },
           }),
         );

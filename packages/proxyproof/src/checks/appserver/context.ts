@@ -90,6 +90,11 @@ function composeNames(facts: Facts, s: AppServerFacts): string[] {
   return [s.service ?? '', ...(svc?.aliases ?? [])].filter(Boolean);
 }
 
+/** True when `host` names a compose service (or one of its aliases) of the linted files. */
+function composeServiceName(facts: Facts, host: string): boolean {
+  return (facts.compose?.files ?? []).some((f) => f.services.some((x) => x.name === host || (x.aliases ?? []).includes(host)));
+}
+
 /** Where the proxies in the linted files connect to this app server from. */
 export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
   const out: ProxyPeer[] = [];
@@ -118,7 +123,9 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
           });
         else if (!inContainer)
           out.push({ place: 'same-host', what: `nginx proxy_pass to ${t.host}:${t.port ?? ''}`, evidence: evd, ...extra });
-      } else if (t.host && (s.launch.via !== 'compose' || t.host === b.host))
+      } else if (t.host && (s.launch.via !== 'compose' || t.host === b.host) && !composeServiceName(facts, t.host))
+        // A compose service's name resolves only on its compose network, to that service's containers: a server
+        // this host starts (a systemd unit that happens to share the name) is not what the proxy reaches.
         out.push({ place: 'other-host', what: `nginx proxy_pass to ${t.host}:${t.port ?? ''}`, evidence: evd, ...extra });
     }
   }

@@ -22,7 +22,8 @@ export const proxyfixMissing: Check = {
   run(facts) {
     const out: Finding[] = [];
     for (const fw of flaskApps(facts)) {
-      if (hasProxyFix(fw)) continue;
+      // ProxyFix behind an environment switch is deploy/trust-switch-off's (it names the switch and the deployment).
+      if (hasProxyFix(fw) || fw.envSwitches?.some((s) => s.what === 'ProxyFix')) continue;
       const servers = serversFor(facts, fw);
       if (proxiesSeen(facts) === 0 && servers.length === 0) continue;
       const verdicts = servers.map((s) => ({ s, v: schemeFromProxy(facts, s) }));

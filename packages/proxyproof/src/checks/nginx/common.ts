@@ -21,6 +21,7 @@ import {
 } from '../../facts/nginx/index.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence, Fix } from '../../model/finding.js';
+import { frontReachesProxy } from '../../model/proxy.js';
 
 export const NGINX_DOCS = {
   proxySetHeader: 'https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header',
@@ -432,7 +433,8 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
   if (server.tls && !server.tlsOnlyInBranch) return undefined;
   const direct = frontProxyEvidence(server);
   if (direct.length > 0) return { strength: 'direct', refs: direct, evidence: [], what: '' };
-  const front = (facts.fronts ?? []).find((f) => f.terminatesTls && f.name !== 'none');
+  const ports = server.listens.flatMap((l) => (l.port === undefined ? [] : [l.port]));
+  const front = (facts.fronts ?? []).find((f) => f.terminatesTls && f.name !== 'none' && frontReachesProxy(f, 'nginx', ports));
   if (front && !anyNginxTls) {
     return {
       strength: 'direct',

@@ -8,6 +8,7 @@ import { fastifyTrustProxyUnset } from './fastify-trust-proxy-unset.js';
 import { koaProxyAll } from './koa-proxy-all.js';
 import { koaProxyUnset } from './koa-proxy-unset.js';
 import { secureCookieNeverSetCheck } from './secure-cookie-never-set.js';
+import { sessionCookieInsecure } from './session-cookie-insecure.js';
 import { sveltekitProtocolHeaderUnset } from './sveltekit-protocol-header-unset.js';
 
 export const NODE_CHECKS: Check[] = [
@@ -19,6 +20,7 @@ export const NODE_CHECKS: Check[] = [
   koaProxyAll,
   sveltekitProtocolHeaderUnset,
   secureCookieNeverSetCheck,
+  sessionCookieInsecure,
   authjsUntrustedHost,
   clientIpHeaderTrusted,
 ];

@@ -55,8 +55,14 @@ export function secureCookieNeverSet(_facts: Facts, fw: FrameworkFacts): Dropped
   if (lib === 'express-session' && proxyOpt && proxyOpt.value !== false && proxyOpt.value !== undefined) return undefined;
   if (secure.value === 'auto') return { lib, secure, mode: 'auto' };
   if (secure.value === true) return { lib, secure, mode: 'on' };
+  const unless = /true unless (\S+)/.exec(secure.note ?? '')?.[1];
   if (secure.origin === 'env' && secure.envVar && secure.value !== false)
-    return { lib, secure, mode: 'on', when: `when ${secure.envVar} turns it on` };
+    return {
+      lib,
+      secure,
+      mode: 'on',
+      when: unless ? `unless ${unless} (so in production)` : `when ${secure.envVar} turns it on`,
+    };
   if (secure.origin === 'env' && secure.envVar && secure.value === false && /true when/.test(secure.note ?? ''))
     return { lib, secure, mode: 'on', when: `when ${secure.envVar} turns it on (production)` };
   return undefined;
@@ -91,7 +97,12 @@ export const secureCookieNeverSetCheck: Check = {
         : 'wherever TLS ends before this process (a proxy, a load balancer, a PaaS router) or on a plain-HTTP listener';
       const evidence: Evidence[] = [
         evidenceOf(fw.settings.session?.ref, `${d.lib} installed here`),
-        evidenceOf(d.secure.ref, `cookie secure: ${JSON.stringify(d.secure.value ?? null)}${d.when ? ` (${d.when})` : ''}`),
+        evidenceOf(
+          d.secure.ref,
+          d.secure.value === undefined && d.when
+            ? `cookie secure ${d.when}`
+            : `cookie secure: ${JSON.stringify(d.secure.value ?? null)}${d.when ? ` (${d.when})` : ''}`,
+        ),
         evidenceOf(
           fw.trustProxy?.ref,
           fw.trustProxy?.origin === 'default'

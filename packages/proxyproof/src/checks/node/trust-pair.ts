@@ -49,6 +49,74 @@ const WORDING: Record<Family, Wording> = {
   },
 };
 
+/** The end (exclusive) of a JavaScript expression starting at `from`: a `,` or an unopened closer at depth 0. */
+function expressionEnd(text: string, from: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === '"' || ch === "'" || ch === '`') quote = ch;
+    else if (ch === '/' && text[i + 1] === '/') return i;
+    else if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') {
+      if (depth === 0) return i;
+      depth--;
+    } else if (ch === ',' && depth === 0) return i;
+  }
+  return quote ? -1 : text.length;
+}
+
+/**
+ * The setting's line with only its value changed (`trustProxy: X,` inside an options object,
+ * `app.set('trust proxy', X)`), so the replacement stays valid wherever the setting sits; undefined when the line
+ * is not one of those shapes (a multi-line value, a variable).
+ */
+export function valueReplacedLine(facts: Facts, file: string, line: number | undefined, trust: string): string | undefined {
+  const text = line ? facts.sources.get(file)?.[line - 1] : undefined;
+  if (!text) return undefined;
+  const m = /\btrustProxy\s*:\s*/.exec(text) ?? /\.set\(\s*(['"])trust proxy\1\s*,\s*/.exec(text);
+  if (!m) return undefined;
+  const start = m.index + m[0].length;
+  const end = expressionEnd(text, start);
+  if (end < 0 || text.slice(start, end).trim() === '') return undefined;
+  const value = /^\d+$/.test(trust) ? trust : `'${trust}'`;
+  return `${text.slice(0, start)}${value}${text.slice(end).replace(/^\s+(?=[,)}\]])/, '')}`;
+}
+
+/**
+ * Where and what the fix writes: after the app's creation when the setting is absent (`insertAfter`); else the
+ * setting's own line with only its value changed. A setting written as a whole statement on its line
+ * (`app.set('trust proxy', true);`) also gets the commented @proxyproof/forwarded alternative; a property inside
+ * an options object gets just the changed line (a statement there would break the file). A line of another shape
+ * gets no placement: the fix is then advice.
+ */
+function ownFixAt(
+  facts: Facts,
+  fw: FrameworkFacts,
+  family: Family,
+  trust: string,
+  insertAfter: boolean,
+  statement: string[],
+  open = false,
+): Pick<Fix, 'placement' | 'lines'> {
+  if (family === 'fastify' && open && (fw.assumedVersion === undefined || fw.assumedVersion === '4')) return {};
+  if (insertAfter) return { placement: 'after', lines: statement };
+  const line = trustRef(fw)?.line;
+  const replaced = valueReplacedLine(facts, fw.file, line, trust);
+  if (!replaced) return { lines: statement };
+  const own = WORDING[family].ownFix(trust);
+  const whole = replaced.trim() === own || /^\s*[\w.$]+\.set\(/.test(replaced);
+  return {
+    placement: 'replace',
+    lines: whole ? [replaced.trim(), ...statement.filter((l) => l.startsWith('//'))] : [replaced.trim()],
+  };
+}
+
 function commented(lines: string[]): string[] {
   return lines.map((l) => (l.startsWith('//') ? l : `// ${l}`));
 }
@@ -159,13 +227,19 @@ export function unsetCheck(family: Family): Check {
               description: `Trust exactly the proxy (${trust === 'loopback' ? 'nginx on the same host connects from 127.0.0.1' : trust === 'unix' ? 'a unix-socket peer' : "replace with the proxy's address or its network"}). With @proxyproof/forwarded the policy also covers RFC 7239 Forwarded, walks X-Forwarded-For from the right and never lets an untrusted peer change scheme, host or client address.`,
               file: fw.file,
               line: trustRef(fw)?.line,
-              placement: family === 'express' && cls === 'none' && fw.trustProxy?.origin === 'default' ? 'after' : 'replace',
-              lines: [
-                `// ${w.name}'s own setting:`,
-                w.ownFix(trust),
-                '// or @proxyproof/forwarded (strict per-address policy):',
-                ...commented(forwardedSnippet(family, trust)),
-              ],
+              ...ownFixAt(
+                facts,
+                fw,
+                family,
+                trust,
+                family === 'express' && cls === 'none' && fw.trustProxy?.origin === 'default',
+                [
+                  `// ${w.name}'s own setting:`,
+                  w.ownFix(trust),
+                  '// or @proxyproof/forwarded (strict per-address policy):',
+                  ...commented(forwardedSnippet(family, trust)),
+                ],
+              ),
             },
             data: {
               framework: fw.kind,
@@ -259,8 +333,22 @@ export function allCheck(family: Family): Check {
               description: `Trust only the proxy's address (${trust}). @proxyproof/forwarded does this with a strict policy (addresses/CIDRs, hop limit, Forwarded and X-Forwarded-*), and its resolution never takes values from an untrusted hop.`,
               file: fw.file,
               line: fw.trustProxy?.ref?.line,
-              placement: 'replace',
-              lines: [w.ownFix(trust), '// or @proxyproof/forwarded:', ...commented(forwardedSnippet(family, trust))],
+              // Fastify 4 on a port clients reach directly: no trustProxy value keeps them from setting the scheme
+              // and host (the message above), so the fix is the bind, not a value this check calls wrong again.
+              ...(family === 'fastify' && ctx.open && (fw.assumedVersion === undefined || fw.assumedVersion === '4')
+                ? {
+                    description: `Fastify ${fw.assumedVersion ?? '4'} reads X-Forwarded-Proto/-Host from any peer once trustProxy is set, so no trustProxy value is safe while the app listens on ${bindText(ctx.open)}: bind it where only the proxy connects (127.0.0.1, a private address, a unix socket), then trust only the proxy (${trust}).`,
+                  }
+                : {}),
+              ...ownFixAt(
+                facts,
+                fw,
+                family,
+                trust,
+                false,
+                [w.ownFix(trust), '// or @proxyproof/forwarded:', ...commented(forwardedSnippet(family, trust))],
+                ctx.open !== undefined,
+              ),
             },
             data: {
               framework: fw.kind,

@@ -28,6 +28,9 @@ export const proxyForwardedProtoMissing: Check = {
         // Any rule that sends https on a TLS request tells the scheme (a wrong value is another check's job).
         if (scheme.some((r) => r.value !== null && r.when !== 'plain' && valueFor(r, true) !== '')) continue;
         const kind = config.kind;
+        // A route written in an included file (an Apache partial shared by the :80 and :443 vhosts): the header
+        // goes into this site, where only its TLS requests get it, not into the shared file.
+        const at = route.ref.file !== site.ref.file ? site.ref : route.ref;
         out.push(
           finding(meta, {
             message: `${site.label} ends TLS on port ${tls.map((l) => l.port).join(', ')} and forwards ${route.match} to ${route.upstreams[0]?.text ?? 'its upstream'} without X-Forwarded-Proto: ${kind === 'apache' ? 'mod_proxy never adds it' : kind === 'haproxy' ? 'HAProxy never adds it' : 'nothing adds it'}, so the app sees http`,
@@ -35,8 +38,8 @@ export const proxyForwardedProtoMissing: Check = {
             why: 'Behind a TLS-terminating proxy the app only learns the original scheme from a header the proxy sets. Without it, frameworks build http:// absolute URLs and redirects (mixed content, redirect loops with an https redirect) and mark cookies insecure.',
             fix: {
               description: `Set the scheme header on this site (${setSchemeLine(kind, true)}), and make the app trust it from this proxy only.`,
-              file: route.ref.file,
-              line: route.ref.line,
+              file: at.file,
+              line: at.line,
               lines: [setSchemeLine(kind, true)],
               placement: 'after',
             },

@@ -11,6 +11,7 @@ import { ingressForwardedHeadersOffBehindL7 } from '../ingress-nginx/forwarded-h
 import { ingressTlsAtL4Lb } from '../ingress-nginx/tls-at-l4-lb.js';
 import { k8sLoadBalancerClientIpSnat } from '../k8s/loadbalancer-client-ip-snat.js';
 import { traefikApiInsecure } from '../traefik/api-insecure.js';
+import { traefikCustomHeaderHardcodesScheme } from '../traefik/custom-header-hardcodes-scheme.js';
 import { traefikEntrypointUntrustedBehindProxy } from '../traefik/entrypoint-untrusted-behind-proxy.js';
 import { traefikForwardedHeadersInsecure } from '../traefik/forwarded-headers-insecure.js';
 import { traefikForwardedHeadersUnknownEntrypoint } from '../traefik/forwarded-headers-unknown-entrypoint.js';
@@ -36,6 +37,7 @@ export const PROXY_CHECKS: Check[] = [
   traefikEntrypointUntrustedBehindProxy,
   traefikForwardedHeadersInsecure,
   traefikApiInsecure,
+  traefikCustomHeaderHardcodesScheme,
   ingressForwardedHeadersAtEdge,
   ingressForwardedHeadersOffBehindL7,
   ingressTlsAtL4Lb,

@@ -8,6 +8,7 @@ export const TRAEFIK_DOCS = {
   entryPoints: 'https://doc.traefik.io/traefik/routing/entrypoints/',
   source: 'https://github.com/traefik/traefik/blob/master/pkg/middlewares/forwardedheaders/forwarded_header.go',
   api: 'https://doc.traefik.io/traefik/operations/api/#insecure',
+  headers: 'https://doc.traefik.io/traefik/middlewares/http/headers/#customrequestheaders',
 };
 
 /**

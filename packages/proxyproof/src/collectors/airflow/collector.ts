@@ -10,7 +10,6 @@ import { basename } from 'node:path';
 import type { Collector } from '../../model/collector.js';
 import type { FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_SOURCE_BYTES } from '../../model/limits.js';
-import { readKube } from '../node/kube.js';
 
 const CANDIDATE = /(^airflow\.cfg$|\.(cfg|ini|ya?ml|conf|tpl)$)/i;
 const OVERRIDE = /AIRFLOW__(WEBSERVER|FAB)__ENABLE_PROXY_FIX/;
@@ -52,7 +51,7 @@ const truthy = (v: string) => /^(true|t|1|yes|on)$/i.test(v.replace(/^["']|["']$
 
 export const airflowCollector: Collector = {
   name: 'airflow',
-  collect(ctx) {
+  async collect(ctx) {
     const found: FrameworkFacts[] = [];
     const overrides: Array<{ value: string; ref: SourceRef }> = [];
     for (const f of ctx.files) {
@@ -103,6 +102,8 @@ export const airflowCollector: Collector = {
     }
     if (found.length === 0) return;
     const override = overrides[0];
+    // Loaded only when an airflow webserver was found (it brings the YAML parser; issue 10: start-up).
+    const { readKube } = await import('../node/kube.js');
     const edges = readKube(ctx).edges;
     for (const fw of found) {
       if (override)

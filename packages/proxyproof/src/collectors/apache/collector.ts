@@ -111,12 +111,69 @@ function vhostAddrs(args: string[]): Array<{ host: string; port: number | '*' }>
   });
 }
 
+/** Finds the files of the tree an `Include`/`IncludeOptional` argument names (collectors/apache: `includeResolver`). */
+export type IncludeResolver = (pattern: string) => Array<{ file: string; src: string }>;
+
+const MAX_INCLUDE_DEPTH = 8;
+
+/**
+ * `Include` / `IncludeOptional` (core): the named files' directives take the directive's place, in their own
+ * file's lines. Bounded in depth; a file never includes itself again on the same path.
+ */
+function expandIncludes(
+  nodes: ApacheNode[],
+  resolve: IncludeResolver | undefined,
+  stack: string[],
+  notes: string[],
+  errors: Array<{ line: number; message: string }>,
+): ApacheNode[] {
+  const out: ApacheNode[] = [];
+  for (const n of nodes) {
+    const k = n.name.toLowerCase();
+    if ((k === 'include' || k === 'includeoptional') && resolve && n.args[0]) {
+      const found = resolve(n.args[0]).filter((f) => !stack.includes(f.file));
+      if (found.length === 0) {
+        out.push(n);
+        continue;
+      }
+      if (stack.length >= MAX_INCLUDE_DEPTH) {
+        notes.push(`${n.file ?? stack[0]}:${n.line}: includes nested deeper than ${MAX_INCLUDE_DEPTH}: not followed`);
+        out.push(n);
+        continue;
+      }
+      for (const f of found) {
+        const parsed = parseApache(f.src);
+        for (const e of parsed.errors) errors.push({ line: n.line, message: `${f.file}:${e.line}: ${e.message}` });
+        const mark = (list: ApacheNode[]) => {
+          for (const c of list) {
+            c.file = f.file;
+            if (c.block) mark(c.block);
+          }
+        };
+        mark(parsed.nodes);
+        notes.push(`${n.file ?? stack[stack.length - 1]}:${n.line}: ${n.name} ${n.args[0]} -> ${f.file}`);
+        out.push(...expandIncludes(parsed.nodes, resolve, [...stack, f.file], notes, errors));
+      }
+      continue;
+    }
+    if (n.block) n.block = expandIncludes(n.block, resolve, stack, notes, errors);
+    out.push(n);
+  }
+  return out;
+}
+
 export function readApache(
   file: string,
   src: string,
-): { config: ProxyConfigFacts; errors: Array<{ line: number; message: string }> } {
+  resolve?: IncludeResolver,
+): { config: ProxyConfigFacts; errors: Array<{ line: number; message: string }>; included: string[] } {
   const notes: string[] = [];
-  const { nodes, errors } = parseApache(src);
+  const parsed = parseApache(src);
+  const errors = parsed.errors;
+  const includeNotes: string[] = [];
+  const nodes = expandIncludes(parsed.nodes, resolve, [file], includeNotes, errors);
+  const included = [...new Set(includeNotes.map((x) => x.split(' -> ').pop() as string))];
+  notes.push(...includeNotes);
   // Balancers: <Proxy balancer://NAME> BalancerMember URL ...
   const balancers = new Map<string, Upstream[]>();
   for (const { node } of walkApache(nodes)) {
@@ -125,7 +182,12 @@ export function readApache(
       const members: Upstream[] = [];
       for (const c of node.block ?? [])
         if (c.name.toLowerCase() === 'balancermember' && c.args[0])
-          members.push({ text: c.args[0], address: urlAddress(c.args[0]), ref: { file, line: c.line }, group: key });
+          members.push({
+            text: c.args[0],
+            address: urlAddress(c.args[0]),
+            ref: { file: c.file ?? file, line: c.line },
+            group: key,
+          });
       balancers.set(key, members);
     }
   }
@@ -144,7 +206,7 @@ export function readApache(
         visitMain(n.block ?? [], inner, n.args[0] ?? '/');
       } else if (n.block) continue;
       else if (k === 'proxypass') mainProxies.push({ node: n, path, scope });
-      else apply(scope, file, n, notes);
+      else apply(scope, n.file ?? file, n, notes);
     }
   };
   visitMain(nodes, main, undefined);
@@ -177,7 +239,7 @@ export function readApache(
       const path = p.path ?? args[0] ?? '/';
       const url = p.path !== undefined ? args[0] : args[1];
       if (!url || url === '!') continue;
-      const pref: Ref = { file, line: p.node.line, snippet: p.node.raw };
+      const pref: Ref = { file: p.node.file ?? file, line: p.node.line, snippet: p.node.raw };
       const s = p.scope;
       const rules: HeaderRule[] = [
         {
@@ -211,7 +273,7 @@ export function readApache(
       const ups: Upstream[] = bal?.length ? bal : [{ text: url, address: urlAddress(url), ref: pref }];
       const target = ups[0]?.text ?? url;
       routes.push({
-        id: `apache:${file}:${p.node.line}`,
+        id: `apache:${pref.file}:${p.node.line}`,
         match: `ProxyPass ${path}`,
         samplePath: path.startsWith('/') ? path.replace(/[$^]/g, '') || '/' : '/',
         ref: pref,
@@ -231,10 +293,10 @@ export function readApache(
     if (scope.remoteIp) extra.remoteIp.push({ header: scope.remoteIp.header, trusted, ref: scope.remoteIp.ref });
     const ports = listeners.map((l) => l.port);
     return {
-      id: `apache:${file}:${ref.line}`,
+      id: `apache:${ref.file}:${ref.line}`,
       label: listeners.length
-        ? `apache :${[...new Set(listeners.map((l) => l.port))].join(',')} (${baseName(file)}:${ref.line})`
-        : `${label} (${baseName(file)}:${ref.line})`,
+        ? `apache :${[...new Set(listeners.map((l) => l.port))].join(',')} (${baseName(ref.file)}:${ref.line})`
+        : `${label} (${baseName(ref.file)}:${ref.line})`,
       ref,
       names: [...new Set(scope.names)],
       listeners: ports.length ? listeners : [],
@@ -259,31 +321,32 @@ export function readApache(
         else if (k === 'location' || k === 'locationmatch') visit(n.block ?? [], inherit(sc), n.args[0] ?? '/', depth + 1);
         else if (n.block) continue;
         else if (k === 'proxypass') proxies.push({ node: n, path, scope: sc });
-        else apply(sc, file, n, notes);
+        else apply(sc, n.file ?? file, n, notes);
       }
     };
     visit(vh.block ?? [], scope, undefined, 0);
     // Location-scoped headers were collected into their own scope; vhost-level rules apply to all.
-    const ref: Ref = { file, line: vh.line, snippet: `<VirtualHost ${vh.args.join(' ')}>` };
+    const ref: Ref = { file: vh.file ?? file, line: vh.line, snippet: `<VirtualHost ${vh.args.join(' ')}>` };
     const site = build(`apache <VirtualHost ${vh.args.join(' ')}>`, ref, vhostAddrs(vh.args), scope, proxies);
     sites.push(site);
     extra.vhosts.push({ addrs: vh.args, ref, proxies: site.routes.length > 0, headerRules: scope.headers });
   }
   if (mainProxies.length > 0) {
     // A fragment (or server-level ProxyPass): included into a vhost the file does not show.
-    const ref: Ref = { file, line: mainProxies[0]?.node.line ?? 1 };
+    const ref: Ref = { file: mainProxies[0]?.node.file ?? file, line: mainProxies[0]?.node.line ?? 1 };
     const site = build('apache (included fragment)', ref, [], main, mainProxies);
     site.notes.push('server-level or fragment ProxyPass: the including <VirtualHost> (port, SSLEngine) is not in this file');
     sites.push(site);
   } else if (vhostNodes.length === 0 && main.remoteIp) {
     sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
   }
-  return { config: { kind: 'apache', file, sites, assumedVersion: '2.4', apache: extra }, errors };
+  return { config: { kind: 'apache', file, sites, assumedVersion: '2.4', apache: extra }, errors, included };
 }
 
 export const apacheCollector: Collector = {
   name: 'apache',
   collect(ctx) {
+    const candidates: Array<{ f: (typeof ctx.files)[number]; text: string }> = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
@@ -292,14 +355,96 @@ export const apacheCollector: Collector = {
       // Named on the command line, the content decides (the name of `site.conf` says nothing).
       if (!(f.explicit ? sniffConfigFormat(head) === 'apache' || looksLikeApache(name, head) : looksLikeApache(name, head)))
         continue;
+      candidates.push({ f, text: head });
+    }
+    const resolve = includeResolver(ctx);
+    // A file another Apache file includes is read where it is included (its vhost's port and SSLEngine), not alone.
+    const includedBy = new Map<string, string>();
+    for (const c of candidates)
+      for (const inc of readApache(c.f.display, c.text, resolve).included)
+        if (inc !== c.f.display && !includedBy.has(inc)) includedBy.set(inc, c.f.display);
+    for (const { f, text } of candidates) {
       ctx.claimed.add(f.abs);
-      const { config, errors } = readApache(f.display, head);
+      if (includedBy.has(f.display)) continue;
+      const { config, errors, included } = readApache(f.display, text, resolve);
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Apache config: ${e.message}` });
+      for (const inc of included) {
+        const g = ctx.files.find((x) => x.display === inc);
+        if (g) ctx.claimed.add(g.abs);
+      }
       addProxyFacts(ctx, config);
     }
   },
 };
+
+/** `*`, `?` and `[...]` of an Include path segment (fnmatch, as apr_fnmatch) as a RegExp. */
+function segmentPattern(seg: string): RegExp {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const ch = seg[i] as string;
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const end = seg.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${seg
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Resolves an Include argument against the files of the tree: the server's path (`/etc/apache2/conf.d/x.conf`,
+ * or relative to ServerRoot) is not where the repository keeps the file, so the path is matched from its end —
+ * the file name (a glob, templates by the name they render to) and as many folders above it as match. The files
+ * that match most segments win; a match on the file name alone counts only when one file has that name.
+ */
+export function includeResolver(ctx: Parameters<Collector['collect']>[0]): IncludeResolver {
+  const files = ctx.files.map((f) => {
+    const segs = f.display.split('/');
+    segs[segs.length - 1] = configName(f.display);
+    return { f, segs };
+  });
+  const cache = new Map<string, Array<{ file: string; src: string }>>();
+  return (pattern) => {
+    const hit = cache.get(pattern);
+    if (hit) return hit;
+    const want = pattern.split('/').filter((s) => s !== '' && s !== '.');
+    let best = 0;
+    let matches: typeof files = [];
+    for (const x of files) {
+      let n = 0;
+      while (
+        n < want.length &&
+        n < x.segs.length &&
+        segmentPattern(want[want.length - 1 - n] as string).test(x.segs[x.segs.length - 1 - n] as string)
+      )
+        n++;
+      if (n === 0) continue;
+      if (n > best) {
+        best = n;
+        matches = [x];
+      } else if (n === best) matches.push(x);
+    }
+    const glob = /[*?[]/.test(want[want.length - 1] ?? '');
+    const ok = best >= 2 || (best === 1 && matches.length === 1 && !glob);
+    const out: Array<{ file: string; src: string }> = [];
+    if (ok)
+      for (const { f } of matches.slice(0, 64)) {
+        const src = readText(ctx, f);
+        if (src !== undefined) out.push({ file: f.display, src });
+      }
+    cache.set(pattern, out);
+    return out;
+  };
+}
 
 function urlAddress(url: string) {
   const u = url.replace(/^unix:([^|]*)\|.*$/i, 'unix:$1');

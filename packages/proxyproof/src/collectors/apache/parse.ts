@@ -14,6 +14,8 @@ export interface ApacheNode {
   raw: string;
   /** Children of a `<Section>`. */
   block?: ApacheNode[];
+  /** The file the directive is written in, when it came from an `Include`d file (else the file being read). */
+  file?: string;
 }
 
 export interface ApacheParse {

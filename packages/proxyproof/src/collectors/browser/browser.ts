@@ -18,6 +18,8 @@ import type { ResolveEntry } from '../crawl/http.js';
 import { describeLoadError, type PageLoadError } from './load-error.js';
 import { type BrowserHome, findCertutil, makeBrowserHome } from './nssdb.js';
 
+/** The longest a loaded page is watched for more activity (its requests and issues) before it is read. */
+const QUIET_CAP_MS = 5_000;
 export interface BrowserOptions {
   /** Path of the Chromium binary; default: `chromium` (or chromium-browser, google-chrome) found on PATH. */
   executablePath?: string;
@@ -245,8 +247,25 @@ export class BrowserEngine {
     // Reports without an Audits issue (console lines, blockable requests): merged at the end, only for URLs
     // that got no issue, so the issue's resourceType and status win.
     const fallback: Array<{ url: string; classification: Classification; doc: string; resourceType?: string }> = [];
+    // What Chromium is still doing: requests in flight and events seen, so a page counts as settled only once it
+    // is quiet (see QUIET_CAP_MS).
+    const inflight = new Set<string>();
+    let activity = 0;
     const watch = async (session: CDPSession, doc: () => string) => {
+      session.on('Network.requestWillBeSent', (e) => {
+        activity++;
+        inflight.add(e.requestId);
+      });
+      session.on('Network.loadingFinished', (e) => {
+        activity++;
+        inflight.delete(e.requestId);
+      });
+      session.on('Network.loadingFailed', (e) => {
+        activity++;
+        inflight.delete(e.requestId);
+      });
       session.on('Audits.issueAdded', (e) => {
+        activity++;
         const d = (e.issue.details as { mixedContentIssueDetails?: MixedContentIssueDetails }).mixedContentIssueDetails;
         if (!d) return;
         const c = classifyIssue(d.resolutionStatus, d.resourceType, d.insecureURL);
@@ -316,7 +335,16 @@ export class BrowserEngine {
           await Promise.race([crashSeen, new Promise((r) => setTimeout(r, 3000).unref())]);
         return { observed: [], error: describeLoadError(detail, { timeoutMs, crashed }) };
       }
-      await p.waitForTimeout(this.opts.settleMs ?? 100).catch(() => undefined);
+      const settleMs = this.opts.settleMs ?? 100;
+      await p.waitForTimeout(settleMs).catch(() => undefined);
+      // Scripts' requests and Chromium's mixed-content issues can arrive well after `load` on a busy machine:
+      // wait until a whole settle period passes with nothing new and nothing in flight, bounded (long polls
+      // and WebSockets never go quiet).
+      const quietUntil = Date.now() + Math.max(QUIET_CAP_MS, settleMs);
+      for (let before = -1; !crashed && (activity !== before || inflight.size > 0) && Date.now() < quietUntil; ) {
+        before = activity;
+        await p.waitForTimeout(settleMs).catch(() => undefined);
+      }
       if (crashed) return { observed: [], status, error: describeLoadError('renderer crashed', { timeoutMs, crashed }) };
       // Frames' sessions attached late replay their issues on Audits.enable: wait for them (bounded).
       if (attaching.length) {

@@ -17,7 +17,7 @@ import type { Collector } from '../../model/collector.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { fillCaddyEnv, proxyContainer } from '../proxy/container.js';
-import { sniffConfigFormat } from '../sniff.js';
+import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
 import { type CaddyNode, parseCaddyfile } from './parse.js';
 
 const PLACEHOLDERS: Record<string, string> = {
@@ -56,9 +56,7 @@ function isMatcher(t: string): boolean {
   return t.startsWith('/') || t.startsWith('@') || t === '*';
 }
 
-export function isCaddyfileName(name: string): boolean {
-  return /^Caddyfile([.-].*)?$/.test(name) || /\.caddy(file)?$/i.test(name);
-}
+export { isCaddyfileName } from '../sniff.js';
 
 export function readCaddyfile(
   file: string,

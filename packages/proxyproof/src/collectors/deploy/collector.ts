@@ -11,6 +11,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../../model/coll
 import type { ComposeFile, ComposePort, ComposeService, KubeWorkload } from '../../model/deploy.js';
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
+import { parseJsonWithLines } from '../../settings/json-positions.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
 import { renderedName } from '../template/index.js';
@@ -32,7 +33,7 @@ import {
 } from './formats.js';
 import { valuesForLines, valuesOnLine } from './helm.js';
 import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
-import { type FoundInvocation, findInvocations, type PyServerKind, shlexSplit } from './servers.js';
+import { type FoundInvocation, findInvocations, type PyServerKind, serverFromArgsOnly, shlexSplit } from './servers.js';
 import { splitCommands } from './shell.js';
 
 /** Config-like files above this size are skipped with a note (a real one is a few KB). */
@@ -87,7 +88,7 @@ class DeployRun {
   /** supervisord config files an image copies and runs (CMD supervisord): their programs run in a container. */
   private readonly imageConfs = new Map<string, DiscoveredFile>();
   /** Dockerfiles a platform builds and routes to through its own proxy (render.yaml, fly.toml). */
-  private readonly platformOf = new Map<string, { name: string; ref: SourceRef }>();
+  private readonly platformOf = new Map<string, { name: string; ref: SourceRef; env?: Record<string, Valued<string>> }>();
 
   constructor(private readonly ctx: CollectContext) {
     for (const f of ctx.files) this.byAbs.set(f.abs, f);
@@ -369,6 +370,18 @@ class DeployRun {
             : 'compose environment',
         };
       };
+      const envLine = s.keyLine('environment');
+      if (envLine > 0 && (Array.isArray(v.environment) || (v.environment && typeof v.environment === 'object'))) {
+        // The indentation and form of the entries (list `- K=v` or map `K: v`), for a fix that adds one.
+        const lines = this.ctx.facts.sources.get(f.display) ?? [];
+        const first =
+          Array.isArray(v.environment) || Object.keys(v.environment as object).length
+            ? lines[s.itemLine('environment', 0) - 1]
+            : undefined;
+        const keyIndent = /^\s*/.exec(lines[envLine - 1] ?? '')?.[0] ?? '';
+        const itemIndent = first ? (/^\s*/.exec(first)?.[0] ?? '') : `${keyIndent}  `;
+        svc.envKey = { ...refIn(this.ctx, f.display, envLine), itemIndent, list: Array.isArray(v.environment) };
+      }
       if (Array.isArray(v.environment)) {
         v.environment.forEach((item, i) => {
           const m = typeof item === 'string' ? /^([^=]+)=(.*)$/s.exec(item) : null;
@@ -574,6 +587,13 @@ class DeployRun {
         this.consumedScripts.add(script.abs);
         for (const { inv, line } of this.scriptInvocations(script, stringEnv))
           this.onPlatform(this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near), f);
+      }
+    }
+    if (invs.length === 0 && !df.entrypoint) {
+      const inherited = baseEntrypointServer(d.argv, df.from);
+      if (inherited) {
+        invs = [inherited.inv];
+        lc.notes = [...(lc.notes ?? []), inherited.note];
       }
     }
     for (const inv of invs) this.onPlatform(this.push(inv, lc, near), f);
@@ -919,6 +939,7 @@ class DeployRun {
     this.ctx.claimed.add(f.abs);
     for (const p of parseProcfile(text)) {
       const env: Record<string, Valued<string>> = {
+        ...this.appJsonEnv(dirname(f.abs)),
         PORT: { value: '$PORT', origin: 'env', envVar: 'PORT', note: 'set by the platform (Heroku, Dokku)' },
       };
       for (const c of splitCommands(p.command, () => undefined)) {
@@ -984,6 +1005,9 @@ class DeployRun {
           .map((x) => /^\s*dockerfilePath:\s*["']?([^"'\s]+)/.exec(x)?.[1])
           .find(Boolean);
         at(dp ?? './Dockerfile', i + 1);
+        const hit = this.byAbs.get(resolve(dirname(f.abs), dp ?? './Dockerfile'));
+        const entry = hit ? this.platformOf.get(hit.abs) : undefined;
+        if (entry) entry.env = this.renderEnvVars(f.display, lines, start, end);
       }
     }
   }
@@ -991,7 +1015,70 @@ class DeployRun {
   private onPlatform(index: number, dockerfile: DiscoveredFile): void {
     const p = this.platformOf.get(dockerfile.abs);
     const s = this.ctx.facts.appServers[index];
-    if (p && s) s.platform = p;
+    if (p && s) {
+      s.platform = { name: p.name, ref: p.ref };
+      // The platform's environment for the service comes on top of the image's ENV.
+      for (const [k, v] of Object.entries(p.env ?? {})) s.env[k] = v;
+    }
+  }
+
+  /**
+   * render.yaml `envVars:` of one service (lines start..end): `- key: K` with `value: V`; a key whose value is
+   * generated, taken from a database or asked for in the dashboard (`sync: false`) is set to a value the files do
+   * not hold (origin unknown).
+   */
+  private renderEnvVars(file: string, lines: string[], start: number, end: number): Record<string, Valued<string>> {
+    const env: Record<string, Valued<string>> = {};
+    for (let i = start; i < end; i++) {
+      const k = /^\s*-\s*key:\s*["']?([A-Za-z_][A-Za-z0-9_]*)/.exec(lines[i] as string);
+      if (!k) continue;
+      let value: string | undefined;
+      for (let j = i + 1; j < end && j < i + 8 && !/^\s*-\s/.test(lines[j] as string); j++) {
+        const v = /^\s*value:\s*(.*?)\s*$/.exec(lines[j] as string);
+        if (v) value = (v[1] as string).replace(/^(["'])(.*)\1$/, '$2');
+      }
+      const name = k[1] as string;
+      env[name] =
+        value === undefined
+          ? {
+              value: '',
+              origin: 'unknown',
+              envVar: name,
+              ref: refIn(this.ctx, file, i + 1),
+              note: 'render.yaml envVars: value set outside the files',
+            }
+          : { value, origin: 'env', envVar: name, ref: refIn(this.ctx, file, i + 1), note: 'render.yaml envVars' };
+    }
+    return env;
+  }
+
+  /**
+   * Heroku's app manifest next to a Procfile (`app.json` `env`): the config vars a deploy sets. A var with a
+   * `value` is set to it; a required or generated one to a value the files do not hold (origin unknown).
+   */
+  private appJsonEnv(dir: string): Record<string, Valued<string>> {
+    const f = this.byAbs.get(join(dir, 'app.json'));
+    const text = f ? readText(this.ctx, f) : undefined;
+    if (!f || text === undefined) return {};
+    let parsed: ReturnType<typeof parseJsonWithLines>;
+    try {
+      parsed = parseJsonWithLines(text, f.display);
+    } catch {
+      return {};
+    }
+    const envObj = (parsed.value as { env?: unknown } | null)?.env;
+    if (!envObj || typeof envObj !== 'object' || Array.isArray(envObj)) return {};
+    this.ctx.claimed.add(f.abs);
+    const env: Record<string, Valued<string>> = {};
+    for (const [k, v] of Object.entries(envObj as Record<string, unknown>)) {
+      const ref = refIn(this.ctx, f.display, parsed.lineOf(['env', k, 'value']) ?? parsed.lineOf(['env', k]) ?? 1);
+      const value = typeof v === 'string' ? v : v && typeof v === 'object' ? (v as { value?: unknown }).value : undefined;
+      env[k] =
+        typeof value === 'string'
+          ? { value, origin: 'env', envVar: k, ref, note: 'app.json env (Heroku config var)' }
+          : { value: '', origin: 'unknown', envVar: k, ref, note: 'app.json env: value chosen at deploy time' };
+    }
+    return env;
   }
 
   /** Dockerfiles whose command is supervisord: the config files they COPY/ADD from the tree. */
@@ -1116,6 +1203,19 @@ function sameKubeName(a: string, b: string): boolean {
         .join('.*')}$`,
     );
   return /__tpl_/.test(a) ? pat(a).test(b) : /__tpl_/.test(b) ? pat(b).test(a) : false;
+}
+
+/**
+ * A command of arguments only runs under the base image's ENTRYPOINT (`FROM quay.io/org/django` whose ENTRYPOINT is
+ * gunicorn, `CMD ["-b :8080", "app.wsgi"]`): the server is the one whose options these are (servers.ts).
+ */
+function baseEntrypointServer(argv: string[], from: string | undefined): { inv: FoundInvocation; note: string } | undefined {
+  const kind = serverFromArgsOnly(argv);
+  if (!kind) return undefined;
+  return {
+    inv: { kind, args: argv, env: {}, unresolvedVars: [] },
+    note: `the command holds only ${kind}'s options and an app target: the ENTRYPOINT of the base image${from ? ` ${from}` : ''} (not in these files) is taken to start ${kind}`,
+  };
 }
 
 export const deployCollector: Collector = {

@@ -6,6 +6,7 @@
 import type { YAMLMap, Node as YamlNode } from 'yaml';
 import type { ComposePort } from '../../model/deploy.js';
 import { MAX_YAML_ALIASES, yaml, yamlValueProblem } from '../proxy/yaml.js';
+import { findInvocations } from './servers.js';
 import { shlexSplit } from './shell.js';
 
 export interface Problem {
@@ -290,7 +291,9 @@ export function dockerArgv(df: Pick<Dockerfile, 'cmd' | 'entrypoint'>): { argv: 
     const ep = form(df.entrypoint);
     // Shell-form ENTRYPOINT ignores CMD.
     const cmd = df.entrypoint.json && df.cmd ? form(df.cmd) : [];
-    return { argv: [...ep, ...cmd], line: df.entrypoint.line };
+    // An init wrapper (`ENTRYPOINT ["tini", "--"]`) runs the CMD: the server is started on the CMD's line.
+    const line = df.cmd && cmd.length > 0 && findInvocations(ep).length === 0 ? df.cmd.line : df.entrypoint.line;
+    return { argv: [...ep, ...cmd], line };
   }
   if (df.cmd) return { argv: form(df.cmd), line: df.cmd.line };
   return undefined;

@@ -5,9 +5,10 @@
  * that feeds a command line.
  */
 import { dirname, join } from 'node:path';
-import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
 import type { CollectContext } from '../../model/collector.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
+import { yaml } from '../proxy/yaml.js';
 
 export interface HelmValue {
   /** The value as YAML gives it (string, number, boolean, map, list, null). */
@@ -49,8 +50,8 @@ function loadValues(ctx: CollectContext, dir: string): HelmValues | undefined {
   let out: HelmValues | null = null;
   if (f && f.size <= MAX_CONFIG_BYTES) {
     const text = ctx.read(f).toString('utf8');
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+    const lines = new (yaml().LineCounter)();
+    const doc = yaml().parseDocument(text, { lineCounter: lines, uniqueKeys: false });
     if (doc.errors.length === 0) {
       const display = f.display;
       out = {
@@ -59,8 +60,8 @@ function loadValues(ctx: CollectContext, dir: string): HelmValues | undefined {
           let node: Node | null | undefined = doc.contents as Node | null;
           let line = 0;
           for (const k of path) {
-            if (!node || !isMap(node)) return undefined;
-            const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === k);
+            if (!node || !yaml().isMap(node)) return undefined;
+            const pair = node.items.find((p) => yaml().isScalar(p.key) && String(p.key.value) === k);
             if (!pair) return undefined;
             const kn = pair.key as Node;
             line = kn.range ? lines.linePos(kn.range[0]).line : 0;

@@ -6,8 +6,8 @@
  * Gateways, Traefik IngressRoute, OpenShift Route) with the line that makes them end TLS.
  * Pure parsing: the deploy collector turns containers into AppServerFacts.
  */
-import { isSeq, type Node } from 'yaml';
-import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
+import type { Node } from 'yaml';
+import { at, get, obj, type YDoc, yaml, yamlDocs } from '../proxy/yaml.js';
 
 export interface KubeContainerRaw {
   name: string;
@@ -112,7 +112,7 @@ function container(doc: YDoc, base: Array<string | number>, raw: Record<string, 
   const envAt = at(doc, [...base, 'env']);
   if (envAt) {
     const key: KubeContainerRaw['envKey'] = { line: envAt.keyLine };
-    if (isSeq(envAt.node) && envAt.node.items.length > 0) {
+    if (yaml().isSeq(envAt.node) && envAt.node.items.length > 0) {
       const l = lineOfNode(doc, envAt.node.items[0] as Node);
       const text = lines[l - 1] ?? '';
       const m = /^(\s*)-\s/.exec(text);

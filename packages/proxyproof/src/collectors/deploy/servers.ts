@@ -455,3 +455,25 @@ export function findInShell(text: string, lookup: VarLookup): Array<FoundInvocat
 }
 
 export { shlexSplit };
+
+/**
+ * A command that is only a server's arguments (`CMD ["-b :8080", "--workers=2", "app.wsgi"]`) runs under the base
+ * image's ENTRYPOINT, which the files do not show. The server is inferred when exactly one server's own option
+ * table accepts every option and an app target (`pkg.wsgi`, `main:app`) ends the line; otherwise nothing is.
+ */
+export function serverFromArgsOnly(args: string[]): PyServerKind | undefined {
+  if (args.length < 2 || !(args[0] ?? '').startsWith('-')) return undefined;
+  const fits = [...SERVERS].filter((kind) => {
+    const parsed = parseServerArgs(kind, args);
+    const target = parsed.positionals.at(-1) ?? '';
+    return (
+      parsed.problems.length === 0 &&
+      parsed.values.size > 0 &&
+      parsed.positionals.length === 1 &&
+      !/\.(txt|json|ya?ml|conf|cfg|ini|py|sh|log|toml|html?)$/i.test(target) &&
+      /^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*(\(.*\))?)?$/.test(target) &&
+      /[.:]/.test(target)
+    );
+  });
+  return fits.length === 1 ? fits[0] : undefined;
+}

@@ -123,10 +123,65 @@ export function ingressFronts(ingresses: KubeIngress[]): FrontFacts[] {
   return out;
 }
 
+/** `variable "NAME" { default = "8080" }` of every .tf text given: NAME -> default (scalars only). */
+function tfVariables(texts: Array<{ file: string; src: string }>): Map<string, { value: string; ref: Ref }> {
+  const out = new Map<string, { value: string; ref: Ref }>();
+  for (const { file, src } of texts) {
+    const lines = src.split(/\r?\n/);
+    lines.forEach((l, i) => {
+      const m = /^\s*variable\s+"([\w-]+)"\s*\{/.exec(l);
+      if (!m) return;
+      for (let k = i + 1; k < Math.min(lines.length, i + 20); k++) {
+        if (/^\s*}/.test(lines[k] ?? '')) break;
+        const d = /^\s*default\s*=\s*"?([\w.-]+)"?\s*$/.exec(lines[k] ?? '');
+        if (d) out.set(m[1] as string, { value: d[1] as string, ref: { file, line: k + 1, snippet: (lines[k] ?? '').trim() } });
+      }
+    });
+  }
+  return out;
+}
+
+/** A port written literally or as `var.NAME` / `"${var.NAME}"` with a literal default. */
+function tfPort(expr: string, vars: Map<string, { value: string; ref: Ref }>): { port: number; via?: Ref } | undefined {
+  const lit = /^"?(\d+)"?$/.exec(expr.trim());
+  if (lit) return { port: Number(lit[1]) };
+  const v = /var\.([\w-]+)/.exec(expr);
+  const d = v ? vars.get(v[1] as string) : undefined;
+  return d && /^\d+$/.test(d.value) ? { port: Number(d.value), via: d.ref } : undefined;
+}
+
+/**
+ * The port an ALB forwards to, from the Terraform that registers its targets: an ECS service's
+ * `load_balancer { container_port }` (the task's container port), else a target group's numeric `port`.
+ */
+function albTargetPort(
+  texts: Array<{ file: string; src: string }>,
+  vars: Map<string, { value: string; ref: Ref }>,
+): FrontFacts['targetPort'] {
+  for (const key of ['container_port', 'port']) {
+    for (const { file, src } of texts) {
+      const lines = src.split(/\r?\n/);
+      let inside: string | undefined;
+      for (const [i, l] of lines.entries()) {
+        const r = /^resource\s+"(\w+)"/.exec(l);
+        if (r) inside = r[1];
+        if (key === 'container_port' ? inside !== 'aws_ecs_service' : inside !== 'aws_lb_target_group') continue;
+        const m = new RegExp(`^\\s*${key}\\s*=\\s*(.+?)\\s*$`).exec(l);
+        if (!m) continue;
+        const p = tfPort(m[1] as string, vars);
+        if (p && p.port > 0 && p.port < 65536)
+          return { port: p.port, ref: { file, line: i + 1, snippet: `${l.trim()}${p.via ? ` (${p.via.snippet})` : ''}` } };
+      }
+    }
+  }
+  return undefined;
+}
+
 export const frontCollector: Collector = {
   name: 'front',
   collect(ctx) {
     const found: FrontFacts[] = [];
+    const tfTexts: Array<{ file: string; src: string }> = [];
     const seen = new Set<string>();
     for (const f of ctx.files) {
       const name = baseName(f.display);
@@ -186,6 +241,7 @@ export const frontCollector: Collector = {
       }
       if (/\.tf$/.test(name) && f.size <= MAX_CONFIG_BYTES) {
         const src = readText(ctx, f);
+        if (src) tfTexts.push({ file: f.display, src });
         if (src && /\btemplatefile\s*\(/.test(src)) {
           ctx.facts.templateBindings ??= [];
           ctx.facts.templateBindings.push(...templatefileBindings(src, f.display));
@@ -207,6 +263,12 @@ export const frontCollector: Collector = {
             );
         });
       }
+    }
+    // The ALB's target port, when the Terraform registering its targets says (ECS container_port, target group port).
+    const albs = found.filter((x) => x.name === 'aws-alb' && /\.tf$/.test(x.evidence[0]?.file ?? ''));
+    if (albs.length) {
+      const port = albTargetPort(tfTexts, tfVariables(tfTexts));
+      if (port) for (const a of albs) a.targetPort = port;
     }
     if (found.length) {
       ctx.facts.fronts ??= [];

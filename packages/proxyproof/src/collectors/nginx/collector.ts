@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { Diagnostic } from '../../model/finding.js';
-import { sniffConfigFormat } from '../sniff.js';
+import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
 import { detemplate, isPlaceholder, isTemplateName, renderedName } from '../template/index.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
 import { analysedBlock, suggestDirective } from './directives.js';
@@ -73,6 +73,9 @@ function classifyByName(f: DiscoveredFile): Kind | undefined {
   // A template (`server.conf.erb`, `nginx.conf.j2`) is classified by the file it renders to.
   const name = renderedName(basename(f.abs));
   if (name.startsWith('.')) return undefined;
+  // A Caddyfile is Caddy's by its name, even in a folder whose path mentions nginx (a lab or project folder
+  // named `nginx-edge-caddy`): the extension-less heuristic below must not parse it as nginx.
+  if (isCaddyfileName(name)) return undefined;
   if (name === 'nginx.conf') return 'main';
   const dir = dirname(f.abs);
   const parent = basename(dir);

@@ -35,6 +35,9 @@ export interface LexError {
 export const Kind = { Word: 0, Quoted: 1, Comment: 2, Open: 3, Close: 4, Semi: 5 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
+/** Longer token texts (Lua bodies, long paths) are rarely repeated and kept as they are. */
+const MAX_INTERNED = 200;
+
 class TooManyTokens {
   constructor(readonly line: number) {}
 }
@@ -48,8 +51,18 @@ export class TokenList {
   /** line, column, kind per token. */
   meta: Int32Array = new Int32Array(3 * 1024);
   length = 0;
+  /**
+   * One string per distinct token text: the parsed tree keeps every argument, and most are repeated
+   * (`proxy_set_header`, `Host`, `$host`...); a slice per occurrence cost tens of MB on the 10,000-server bench.
+   */
+  private seen = new Map<string, string>();
   push(value: string, line: number, column: number, kind: Kind): void {
     if (this.length >= MAX_TOKENS) throw new TooManyTokens(line);
+    if (value.length <= MAX_INTERNED) {
+      const same = this.seen.get(value);
+      if (same === undefined) this.seen.set(value, value);
+      else value = same;
+    }
     const k = this.length * 3;
     if (k + 3 > this.meta.length) {
       const grown = new Int32Array(this.meta.length * 2);

@@ -88,6 +88,11 @@ export interface SessionUse {
   proxy?: Eval;
   /** The app variable it is installed on (`app.use(session(...))`), when written so. */
   appVar?: string;
+  /**
+   * `if (switch) { opts.cookie.secure = false }` on the options object passed to the middleware: the Secure flag
+   * turned off when the switch is on (`force_insecure_cookies`, `INSECURE_COOKIES`).
+   */
+  forcedOff?: { guard: Eval; ref: SourceRef; guardRef: SourceRef };
 }
 
 /** Auth.js (next-auth v5, @auth/*) set up in this module: `NextAuth({...})`, `ExpressAuth({...})`. */
@@ -130,6 +135,15 @@ export interface ModuleFacts {
 }
 
 const FORWARDED_ADAPTERS = new Set(['expressForwarded', 'fastifyForwarded', 'koaForwarded', 'honoForwarded']);
+
+/** `a.b.c` for a chain of plain member accesses on an identifier; undefined otherwise. */
+function memberPath(node: Node): string | undefined {
+  const n = unwrap(node);
+  if (n?.type === 'Identifier') return n.name;
+  if (n?.type !== 'MemberExpression' || n.computed || n.property?.type !== 'Identifier') return undefined;
+  const head = memberPath(n.object);
+  return head === undefined ? undefined : `${head}.${n.property.name}`;
+}
 
 /** Iterates every AST node (any node type, including TypeScript's), bounded. */
 function* nodes(root: Node): Generator<Node> {
@@ -522,6 +536,19 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     }
     const proxy = lib === 'express-session' ? props?.props.get('proxy') : undefined;
     if (proxy) use.proxy = evaluate(proxy, src, scope);
+    const optsVar = unwrap(n.arguments[0])?.type === 'Identifier' ? unwrap(n.arguments[0]).name : undefined;
+    if (optsVar) {
+      const path = lib === 'express-session' ? `${optsVar}.cookie.secure` : `${optsVar}.secure`;
+      for (const st of nodes(ast)) {
+        if (st.type !== 'IfStatement') continue;
+        for (const x of nodes(st.consequent)) {
+          if (x.type !== 'AssignmentExpression' || x.operator !== '=' || memberPath(x.left) !== path) continue;
+          const v = evaluate(x.right, src, scope);
+          if (v.kind === 'literal' && v.value === false)
+            use.forcedOff = { guard: evaluate(st.test, src, scope), ref: ref(x), guardRef: ref(st.test) };
+        }
+      }
+    }
     sessions.push(use);
   }
 

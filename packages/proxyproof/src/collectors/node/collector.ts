@@ -392,10 +392,17 @@ function resolvedEval(ev: Eval | undefined, env: Record<string, Valued<string>>)
   return { kind: 'literal', value: envValue(ev, raw) };
 }
 
+/** How a switch reads in a message: the config key, the variable, or the expression. */
+function switchName(ev: Eval): string {
+  if (ev.kind === 'unknown') return ev.configKey ?? ev.text;
+  if (ev.kind === 'env') return ev.envVar;
+  return JSON.stringify(ev.value);
+}
+
 /** What `process.env.X` (as the expression reads it) evaluates to when the variable holds `raw`. */
 export function envValue(ev: Extract<Eval, { kind: 'env' }>, raw: string): unknown {
   if (ev.truthy !== undefined) return ev.truthy ? raw !== '' : raw === '';
-  if (ev.equals !== undefined) return raw === ev.equals;
+  if (ev.equals !== undefined) return ev.negate ? raw !== ev.equals : raw === ev.equals;
   if (ev.convert === 'boolean') return raw === 'true';
   return ev.convert === 'number' ? Number(raw) : raw;
 }
@@ -481,8 +488,22 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
     settings['session.secure'] = evalToValued(secure, session.secureRef ?? session.ref, false, env);
     if (secure?.kind === 'env' && env[secure.envVar] === undefined)
       settings['session.secure'].note =
-        `${settings['session.secure'].note ?? ''}; true when ${secure.envVar}${secure.equals !== undefined ? `=${secure.equals}` : ' is set'}`;
+        `${settings['session.secure'].note ?? ''}; ${secure.negate ? `true unless ${secure.envVar}=${secure.equals}` : `true when ${secure.envVar}${secure.equals !== undefined ? `=${secure.equals}` : ' is set'}`}`;
     if (session.proxy) settings['session.proxy'] = evalToValued(fromConfig(col, session.proxy).ev, session.ref, undefined, env);
+    // `if (switch) opts.cookie.secure = false`: recorded when the deployment's configuration turns the switch on.
+    if (session.forcedOff) {
+      const g = fromConfig(col, session.forcedOff.guard);
+      const on = evalToValued(g.ev, session.forcedOff.guardRef, undefined, env);
+      if (on.value === true || on.value === 'true')
+        settings['session.secureForcedOff'] = valued(
+          false,
+          g.cfg ? 'literal' : on.origin,
+          g.cfg?.ref ?? session.forcedOff.guardRef,
+          {
+            note: `${switchName(session.forcedOff.guard)} is on${g.cfg ? ' in the configuration' : ''}, so ${session.forcedOff.ref.file.split('/').pop()}:${session.forcedOff.ref.line} sets the session cookie's secure to false`,
+          },
+        );
+    }
   }
   settings.trustClass = valued(meaning.cls, 'computed', setting?.ref ?? app.ref);
   if (meaning.hops !== undefined) settings.trustHops = valued(meaning.hops, 'computed', setting?.ref);

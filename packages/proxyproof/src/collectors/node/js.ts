@@ -76,6 +76,8 @@ export type Eval =
       truthy?: boolean;
       /** `process.env.X === 'value'`: true exactly when the variable equals this string. */
       equals?: string;
+      /** `process.env.X !== 'value'`: with `equals`, true exactly when the variable differs (unset counts). */
+      negate?: boolean;
     }
   /** `configKey`: the value comes from the app's configuration by key (`conf.get('trust_proxy')`). */
   | { kind: 'unknown'; text: string; configKey?: string };
@@ -122,6 +124,13 @@ function envName(node: Node): string | undefined {
   if (!n.computed && n.property.type === 'Identifier') return n.property.name;
   if (n.computed && n.property.type === 'Literal' && typeof n.property.value === 'string') return n.property.value;
   return undefined;
+}
+
+/** `AppConstants.NODE_ENV`, `config.NODE_ENV`: a settings object's NODE_ENV (not process.env itself). */
+function nodeEnvMember(node: Node): string | undefined {
+  const n = stripTs(node);
+  if (n?.type !== 'MemberExpression' || n.computed || n.property?.type !== 'Identifier') return undefined;
+  return n.property.name === 'NODE_ENV' && stripTs(n.object)?.type === 'Identifier' ? 'NODE_ENV' : undefined;
 }
 
 /** Evaluates literals, arrays/objects of literals, env reads with defaults, Number()/parseInt()/String() wrappers. */
@@ -212,17 +221,18 @@ export function evaluate(node: Node, src: string, scope: Scope, depth = 0): Eval
       return unknown();
     }
     case 'BinaryExpression': {
-      // process.env.TRUST_PROXY === 'true'
-      if ((n.operator === '===' || n.operator === '==') && envName(n.left)) {
+      // process.env.TRUST_PROXY === 'true'; config.NODE_ENV !== 'dev' (a config module re-exporting NODE_ENV: the
+      // conventional switch between development and production, read as the variable itself)
+      const eq = n.operator === '===' || n.operator === '==';
+      const ne = n.operator === '!==' || n.operator === '!=';
+      const name = envName(n.left) ?? nodeEnvMember(n.left);
+      if ((eq || ne) && name) {
         const r = evaluate(n.right, src, scope, depth + 1);
-        if (r.kind === 'literal')
-          return {
-            kind: 'env',
-            envVar: envName(n.left) as string,
-            hasFallback: false,
-            convert: 'boolean',
-            equals: String(r.value),
-          };
+        if (r.kind === 'literal') {
+          const out: Eval = { kind: 'env', envVar: name, hasFallback: false, convert: 'boolean', equals: String(r.value) };
+          if (ne) out.negate = true;
+          return out;
+        }
       }
       return unknown();
     }

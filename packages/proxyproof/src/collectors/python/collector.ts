@@ -9,7 +9,7 @@
  */
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
-import type { AppServerFacts, FrameworkFacts, FrameworkKind, SourceRef, Valued } from '../../model/facts.js';
+import type { AppServerFacts, EnvSwitchFacts, FrameworkFacts, FrameworkKind, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_SOURCE_BYTES } from '../../model/limits.js';
 import { buildAppServer } from '../deploy/appserver.js';
 import { guarded, readText, refIn } from '../deploy/collector.js';
@@ -18,6 +18,8 @@ import {
   type Binding,
   type CallSite,
   collectCalls,
+  decideSwitch,
+  type EnvSwitch,
   type Ev,
   evaluateModule,
   type ParsedPython,
@@ -55,6 +57,18 @@ const GUNICORN_SETTINGS = [
 ];
 
 export const DEBIAN_DJANGO = '3.2';
+
+/** Django settings that make it trust the proxy; set only inside an environment switch, they are recorded as one. */
+const DJANGO_TRUST_SETTINGS = ['SECURE_PROXY_SSL_HEADER', 'USE_X_FORWARDED_HOST', 'USE_X_FORWARDED_PORT'];
+const PY_SERVERS = new Set(['gunicorn', 'uvicorn', 'daphne', 'hypercorn']);
+
+/** The line inside the switch's body where `name = ...` is written, if any. */
+function assignLine(p: ParsedPython, sw: EnvSwitch, name: string): number | undefined {
+  const body = p.text.slice(sw.bodyFrom, sw.bodyTo);
+  const m = new RegExp(`^[ \\t]*${name}\\s*=`, 'm').exec(body);
+  if (!m) return undefined;
+  return p.text.slice(0, sw.bodyFrom + m.index + (m[0].length - m[0].trimStart().length)).split('\n').length;
+}
 
 interface PyFile {
   f: DiscoveredFile;
@@ -138,7 +152,7 @@ class PythonRun {
   private codeUses(f: DiscoveredFile, text: string): void {
     if (/(^|\/)(tests?|migrations|site-packages|\.venv|venv)\//.test(f.display) || /(^|\/)test_[^/]*\.py$/.test(f.display))
       return;
-    const patterns: Array<[kind: 'url' | 'client', re: RegExp, what: string]> = [
+    const patterns: Array<[kind: 'url' | 'client' | 'cookie', re: RegExp, what: string]> = [
       [
         'url',
         /\brequest\.url_for\(|\brequest\.base_url\b/,
@@ -154,6 +168,11 @@ class PythonRun {
         'client',
         /\brequest\.client\.host\b|\brequest\.remote_addr\b|\bget_remote_address\b/,
         "reads the client address (the proxy's address when the proxy is not trusted)",
+      ],
+      [
+        'cookie',
+        /\bsecure\s*=\s*(?:flask_)?request\.is_secure\b/,
+        "sets the cookie's Secure flag from request.is_secure (no Secure while the scheme is lost)",
       ],
     ];
     const lines = text.split(/\r?\n/);
@@ -283,7 +302,12 @@ class PythonRun {
     const envSources = hint?.env
       ? [hint.env]
       : this.ctx.facts.appServers.filter((s) => s.appTarget?.split('.')[0] === module.split('.')[0]).map((s) => s.env);
-    for (const e of envSources) for (const [k, v] of Object.entries(e)) deploymentEnv[k] = v.value;
+    // Several deployments of the same settings: only what they all set alike decides a setting here (a variable
+    // one deployment sets and another does not is read with its code default; checks/deploy/trust-switch-off
+    // judges each deployment's own value).
+    for (const e of envSources)
+      for (const [k, v] of Object.entries(e))
+        if (v.origin !== 'unknown' && envSources.every((o) => o[k]?.value === v.value)) deploymentEnv[k] = v.value;
     const scope = evaluateModule(p.parsed, { resolveImport: this.resolveImport, deploymentEnv });
     const settings: Record<string, Valued<unknown>> = {};
     for (const [name, b] of scope.bindings) if (/^[A-Z][A-Z0-9_]*$/.test(name)) settings[name] = this.valued(b, toJs(b.value));
@@ -350,7 +374,41 @@ class PythonRun {
       };
     if (hint)
       fw.settings.DJANGO_SETTINGS_MODULE = { value: hint.module, origin: 'env', envVar: 'DJANGO_SETTINGS_MODULE', ref: hint.ref };
+    const switches = scope.switches.flatMap((sw) => {
+      const set = DJANGO_TRUST_SETTINGS.map((name) => ({ name, line: assignLine(p.parsed, sw, name) })).find((x) => x.line);
+      return set ? [this.switchFacts(p.parsed, scope, sw, set.name, set.line as number)] : [];
+    });
+    if (switches.length) fw.envSwitches = switches;
     this.ctx.facts.frameworks.push(fw);
+  }
+
+  /**
+   * A trust setting behind an environment switch, decided for every Python app server's own environment (each
+   * deployment may set the variable or not); `onValue` is the first usual spelling that turns it on.
+   */
+  private switchFacts(p: ParsedPython, scope: Scope, sw: EnvSwitch, what: string, setLine: number): EnvSwitchFacts {
+    const onByDefault = decideSwitch(p, scope, sw, {}) === true;
+    const onValue = ['true', '1', 'yes', 'on', 'True'].find((v) => decideSwitch(p, scope, sw, { [sw.envVar]: v }) === true);
+    const deployments: EnvSwitchFacts['deployments'] = [];
+    this.ctx.facts.appServers.forEach((s, i) => {
+      if (!PY_SERVERS.has(s.kind)) return;
+      const env = Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, v.value]));
+      const set = s.env[sw.envVar];
+      // Set to a value the files do not hold (asked for at deploy time): not known either way.
+      const on = set?.origin === 'unknown' ? undefined : decideSwitch(p, scope, sw, env);
+      deployments.push({ appServer: i, on, setBy: set?.ref, value: set?.value });
+    });
+    return {
+      what,
+      envVar: sw.envVar,
+      ref: refIn(this.ctx, sw.file, sw.line),
+      setRef: refIn(this.ctx, sw.file, setLine),
+      test: sw.test,
+      codeDefault: sw.default,
+      onByDefault,
+      onValue,
+      deployments,
+    };
   }
 
   private valued<T>(b: Binding, value: T, note?: string): Valued<T> {
@@ -445,7 +503,14 @@ class PythonRun {
       fw.settings.__app = { value: appCall.assignedTo, origin: 'literal', ref: refIn(this.ctx, p.f.display, appCall.line) };
     const num = (e: Ev | undefined, d: number): number | undefined =>
       e === undefined ? d : e.value.t === 'num' ? e.value.v : e.value.t === 'bool' ? Number(e.value.v) : undefined;
-    const pf = scope.calls.find((c) => /(^|\.)ProxyFix$/.test(c.callee));
+    let pf = scope.calls.find((c) => /(^|\.)ProxyFix$/.test(c.callee));
+    if (pf?.switch) {
+      const sw = this.switchFacts(p.parsed, scope, pf.switch, 'ProxyFix', pf.line);
+      fw.envSwitches = [sw];
+      // Off unless every deployment that runs a Python server here turns it on: the app is then read without it.
+      const on = sw.deployments.length > 0 ? sw.deployments.every((d) => d.on === true) : sw.onByDefault;
+      if (!on) pf = undefined;
+    }
     if (pf) {
       // ProxyFix(app, x_for=1, x_proto=1, x_host=0, x_port=0, x_prefix=0) (Werkzeug >= 0.15)
       const names = ['x_for', 'x_proto', 'x_host', 'x_port', 'x_prefix'];

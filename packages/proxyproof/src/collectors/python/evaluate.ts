@@ -7,8 +7,20 @@
  *
  * Why our own: no JS library evaluates Python statically; running Python would execute user code.
  */
+import { createRequire } from 'node:module';
 import type { SyntaxNode, Tree } from '@lezer/common';
-import { parser } from '@lezer/python';
+import type * as LezerPython from '@lezer/python';
+
+let pythonParser: (typeof LezerPython)['parser'] | undefined;
+/**
+ * @lezer/python, loaded on the first Python file: building its parse tables is a good part of a one-file nginx
+ * lint's start-up otherwise (the deploy collector that imports this module runs on every lint). Every user of
+ * the grammar goes through here, so its CommonJS build is the only copy loaded.
+ */
+function python(): (typeof LezerPython)['parser'] {
+  pythonParser ??= (createRequire(import.meta.url)('@lezer/python') as typeof LezerPython).parser;
+  return pythonParser;
+}
 
 export type PyValue =
   | { t: 'str'; v: string }
@@ -62,7 +74,7 @@ export interface ParsedPython {
 }
 
 export function parsePython(file: string, text: string): ParsedPython {
-  const tree = parser.parse(text);
+  const tree = python().parse(text);
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
   const parsed: ParsedPython = { file, text, tree, lineStarts, errors: [] };
@@ -228,6 +240,8 @@ export class Scope {
   readonly envObjects = new Map<string, Map<string, { cast: string; default?: PyValue }>>();
   /** Calls seen at module level (for ProxyFix, uvicorn.run, add_middleware ...). */
   readonly calls: CallSite[] = [];
+  /** `if` tests decided by an environment variable (its code default, or the deployment's value). */
+  readonly switches: EnvSwitch[] = [];
   /** Files evaluated (the entry first, then star imports). */
   readonly files: string[] = [];
   /** Import statements seen: dotted module names (for detecting frameworks). */
@@ -247,6 +261,32 @@ export interface CallSite {
   line: number;
   column: number;
   conditional?: string;
+  /** The innermost `if` an environment variable decides around this call (also inside functions). */
+  switch?: EnvSwitch;
+}
+
+/**
+ * An `if` whose test an environment variable decides (`if os.getenv('BEHIND_PROXY'):`,
+ * `if env.bool("SSL_REDIRECT", default=False):`): what the branch would do is on only when the deployment sets it.
+ */
+export interface EnvSwitch {
+  envVar: string;
+  /** The test as written. */
+  test: string;
+  file: string;
+  /** The line of the `if`/`elif`. */
+  line: number;
+  /** Offsets of the test and of the body it guards (to re-decide it for another deployment, to find what it sets). */
+  testFrom: number;
+  testTo: number;
+  bodyFrom: number;
+  bodyTo: number;
+  /** How the test came out with the environment used. */
+  on: boolean;
+  /** Decided by the deployment's value (true) or by the default written in code (false). */
+  deployed: boolean;
+  /** The default written in code, as Python. */
+  default?: string;
 }
 
 const MAX_NODES = 200_000;
@@ -376,6 +416,8 @@ export class Evaluator {
         i += 3;
         if (!test || !body || body.name !== 'Body') return;
         const d = this.decide(p, test);
+        const sw = switchOf(p, kw, test, body, d);
+        if (sw) this.scope.switches.push(sw);
         if (d.assumption) assumed = assumed ? `${assumed}; ${d.assumption}` : d.assumption;
         if (d.value === true) {
           this.conditional = d.assumption ? combine(saved, d.assumption) : saved;
@@ -405,7 +447,10 @@ export class Evaluator {
   }
 
   /** Decides an `if` test: a known value, or DEBUG assumed False (production) when it depends on the environment. */
-  private decide(p: ParsedPython, test: SyntaxNode): { value: boolean | undefined; assumption?: string } {
+  decide(
+    p: ParsedPython,
+    test: SyntaxNode,
+  ): { value: boolean | undefined; assumption?: string; envVar?: string; deployed?: boolean; envDefault?: PyValue } {
     const ev = this.expr(p, test);
     const t = truthy(ev.value);
     const src = this.text(p, test);
@@ -429,6 +474,9 @@ export class Evaluator {
     if (t !== undefined && ev.origin === 'env')
       return {
         value: t,
+        envVar: ev.envVar,
+        deployed: ev.deployed === true,
+        envDefault: ev.envDefault,
         assumption: `\`if ${src}\` (line ${line}) decided by ${ev.envVar ?? 'an environment variable'}'s ${ev.note?.includes('deployment') ? 'deployment value' : 'default'}`,
       };
     return { value: t };
@@ -1138,6 +1186,58 @@ export function mergeOrigin(a: Origin, b: Origin): Origin {
   return rank[a] >= rank[b] ? a : b;
 }
 
+function switchOf(
+  p: ParsedPython,
+  kw: SyntaxNode,
+  test: SyntaxNode,
+  body: SyntaxNode,
+  d: ReturnType<Evaluator['decide']>,
+): EnvSwitch | undefined {
+  if (d.value === undefined || !d.envVar) return undefined;
+  return {
+    envVar: d.envVar,
+    test: p.text.slice(test.from, test.to),
+    file: p.file,
+    line: position(p, kw.from).line,
+    testFrom: test.from,
+    testTo: test.to,
+    bodyFrom: body.from,
+    bodyTo: body.to,
+    on: d.value,
+    deployed: d.deployed === true,
+    default: d.envDefault ? show(d.envDefault) : undefined,
+  };
+}
+
+/** The innermost `if`/`elif` whose body holds `node`, decided against the module scope (functions included). */
+function guardOf(p: ParsedPython, ev: Evaluator, node: SyntaxNode): EnvSwitch | undefined {
+  for (let n: SyntaxNode | null = node.parent; n; n = n.parent) {
+    if (n.name !== 'Body' || n.parent?.name !== 'IfStatement') continue;
+    const test = n.prevSibling;
+    const kw = test?.prevSibling;
+    if (!test || !kw || (kw.name !== 'if' && kw.name !== 'elif')) return undefined;
+    return switchOf(p, kw, test, n, ev.decide(p, test));
+  }
+  return undefined;
+}
+
+/**
+ * Re-decides a recorded switch's test for one deployment's environment (the module's bindings as evaluated), to
+ * say which deployments turn the branch on. Undefined when the test is not known statically.
+ */
+export function decideSwitch(
+  p: ParsedPython,
+  scope: Scope,
+  sw: EnvSwitch,
+  deploymentEnv: Record<string, string>,
+): boolean | undefined {
+  const node = p.tree.resolveInner(sw.testFrom, 1);
+  let test: SyntaxNode | null = node;
+  while (test && !(test.from === sw.testFrom && test.to === sw.testTo)) test = test.parent;
+  if (!test) return undefined;
+  return new Evaluator(scope, { deploymentEnv }).decide(p, test).value;
+}
+
 function combine(a: string | undefined, b: string): string {
   return a ? `${a}; ${b}` : b;
 }
@@ -1175,5 +1275,7 @@ export function collectCalls(p: ParsedPython, scope: Scope, filter: RegExp, env:
       if (first) assignedTo = p.text.slice(first.from, first.to).replace(/\s+/g, '');
     }
     ev.call(p, node, assignedTo);
+    const site = scope.calls.at(-1);
+    if (site && site.line === line && site.column === column) site.switch = guardOf(p, ev, node);
   } while (c.next());
 }

@@ -69,6 +69,12 @@ export const PROXY_DEFAULT_HEADERS: readonly { name: string; value: string }[] =
   { name: 'Upgrade', value: '' },
 ];
 
+/** Defaults of proxy_redirect, absolute_redirect and port_in_redirect, shared by every scope (read-only data). */
+const DEFAULT_PROXY_REDIRECT: NginxScope['proxyRedirect'] = Object.freeze([
+  Object.freeze({ value: Object.freeze(['default']) }),
+]) as never;
+const DEFAULT_ON: { value: boolean } = Object.freeze({ value: true });
+
 /** Include nesting is bounded even if the parser's own cycle detection were bypassed. */
 const MAX_INCLUDE_DEPTH = 32;
 /** Block nesting bound (nginx itself has no hard limit; real configs stay far below). */
@@ -118,6 +124,8 @@ function tlsOnlyInBranch(server: NginxServer): NginxRef | undefined {
 
 class TreeWalker {
   constructor(private readonly tree: NginxConfigTree) {}
+  /** One string per distinct directive text (10,000 servers repeat `proxy_set_header Host $host;`). */
+  private readonly texts = new Map<string, string>();
 
   /** Directives of a block, with `include` replaced by the included files' directives. */
   expand(block: NginxDirective[] | undefined, file: NginxConfigFile, via: NginxRef[], enclosing: string, depth = 0): Located[] {
@@ -150,15 +158,19 @@ class TreeWalker {
   }
 
   ref(d: NginxDirective, file: NginxConfigFile, via: NginxRef[], enclosing: string): NginxRef {
-    const r: NginxRef = {
-      file: file.file,
-      line: d.line,
-      source: file.source ?? 'file',
-      text: directiveText(d),
-      includedVia: via,
-      enclosing,
-    };
-    if (d.column !== undefined) r.column = d.column;
+    const computed = directiveText(d);
+    let text = this.texts.get(computed);
+    if (text === undefined) {
+      text = computed;
+      this.texts.set(text, text);
+    }
+    const source = file.source ?? 'file';
+    // Every property in the literal: one added afterwards moves the object's properties out of line.
+    const r: NginxRef =
+      d.column !== undefined
+        ? { file: file.file, line: d.line, column: d.column, source, text, includedVia: via, enclosing }
+        : { file: file.file, line: d.line, source, text, includedVia: via, enclosing };
+    // Template branches are rare (only in templates): the one exception to the rule above.
     if (d.templateBranch) r.templateBranch = d.templateBranch;
     return r;
   }
@@ -443,6 +455,19 @@ function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): 
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/** nginx's default proxy headers as entries of a level, shared by every set of that level (read-only data). */
+const DEFAULT_ENTRIES = new Map<NginxLevelKind, readonly NginxHeaderEntry[]>();
+function defaultEntries(level: NginxLevelKind): readonly NginxHeaderEntry[] {
+  let list = DEFAULT_ENTRIES.get(level);
+  if (!list) {
+    list = PROXY_DEFAULT_HEADERS.map((def) =>
+      Object.freeze({ name: def.name, value: def.value, ifNotEmpty: false, origin: 'default' as const, level }),
+    );
+    DEFAULT_ENTRIES.set(level, list);
+  }
+  return list;
+}
+
 /** The effective set of `kind` for a chain of levels (outermost first). */
 function effectiveSet(kind: NginxPassKind, chain: LevelConf[]): NginxHeaderSet {
   let eff = -1;
@@ -457,14 +482,13 @@ function effectiveSet(kind: NginxPassKind, chain: LevelConf[]): NginxHeaderSet {
     const level = chain[eff] as LevelConf;
     set.fromLevel = level.kind;
     set.fromScope = level.scope;
-    set.entries = [...level.own[kind]];
+    // Copied only where nginx's default proxy headers are appended; the other kinds share the level's list.
+    set.entries = kind === 'proxy' ? [...level.own[kind]] : level.own[kind];
   }
   if (kind === 'proxy') {
     const lvl = chain[eff >= 0 ? eff : chain.length - 1] as LevelConf;
-    for (const def of PROXY_DEFAULT_HEADERS) {
-      if (!set.entries.some((e) => sameName(e.name, def.name))) {
-        set.entries.push({ name: def.name, value: def.value, ifNotEmpty: false, origin: 'default', level: lvl.kind });
-      }
+    for (const def of defaultEntries(lvl.kind)) {
+      if (!set.entries.some((e) => sameName(e.name, def.name))) set.entries.push(def);
     }
   }
   // Drops: every level at or above the effective one that writes its own set, compared with the
@@ -723,11 +747,11 @@ class ModelBuilder {
         fallbacks: [],
         headers: {} as Record<NginxPassKind, NginxHeaderSet>,
         passRequestHeaders: innermost(fullChain, (c) => c.passRequestHeaders?.value) ?? true,
-        proxyRedirect: innermost(fullChain, (c) => (c.proxyRedirect.length > 0 ? c.proxyRedirect : undefined)) ?? [
-          { value: ['default'] },
-        ],
-        absoluteRedirect: innermost(fullChain, (c) => c.absoluteRedirect) ?? { value: true },
-        portInRedirect: innermost(fullChain, (c) => c.portInRedirect) ?? { value: true },
+        // nginx's defaults, one shared (read-only) value for every scope that writes none.
+        proxyRedirect:
+          innermost(fullChain, (c) => (c.proxyRedirect.length > 0 ? c.proxyRedirect : undefined)) ?? DEFAULT_PROXY_REDIRECT,
+        absoluteRedirect: innermost(fullChain, (c) => c.absoluteRedirect) ?? DEFAULT_ON,
+        portInRedirect: innermost(fullChain, (c) => c.portInRedirect) ?? DEFAULT_ON,
       };
       if (parent) scope.parent = parent.index;
       // `if`/`limit_except` are parts of their location: they share its reachability.

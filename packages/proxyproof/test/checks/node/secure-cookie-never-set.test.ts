@@ -26,6 +26,34 @@ caseTable(secureCookieNeverSetCheck, [
     },
   },
   {
+    name: "secure: config.NODE_ENV !== 'dev' (a settings module re-exporting NODE_ENV) behind a Heroku Procfile: on in production",
+    files: {
+      Procfile: 'web: node app/server.js\n',
+      'app/server.js': express(
+        "{ secret: 's', cookie: { sameSite: 'lax', secure: AppConstants.NODE_ENV !== 'dev' } }",
+        "const AppConstants = require('./app-constants.js');",
+        'app.listen(AppConstants.PORT);',
+      ),
+    },
+    expect: ['app/server.js@5'],
+    check: ([f]) => {
+      assert.match(f?.message ?? '', /Secure unless NODE_ENV=dev \(so in production\)/);
+      assert.ok(f?.evidence.some((e) => e.note === 'cookie secure unless NODE_ENV=dev (so in production)'));
+    },
+  },
+  {
+    name: "valid: secure: process.env.NODE_ENV === 'production' with trust proxy 1 behind Heroku",
+    files: {
+      Procfile: 'web: node app/server.js\n',
+      'app/server.js': express(
+        "{ secret: 's', cookie: { secure: process.env.NODE_ENV === 'production' } }",
+        "app.set('trust proxy', 1);",
+        'app.listen(process.env.PORT);',
+      ),
+    },
+    expect: [],
+  },
+  {
     name: 'secure from a switch (SECURE=true in production) through app.get/app.set',
     files: {
       'nginx/app.conf': nginxSameHost(3000),

@@ -4,7 +4,33 @@ import { type Case, runCase } from '../../python/lint-files.js';
 
 const vhost = (body: string) =>
   `<VirtualHost *:443>\n    ServerName app.example.com\n    SSLEngine on\n${body}\n</VirtualHost>\n`;
+// Debian/SUSE layout: the vhosts include a partial that holds the ProxyPass (Include with the server's absolute path,
+// the repository keeps the file elsewhere: matched from the end of the path).
+const TWO_VHOSTS =
+  '<VirtualHost *:80>\n    ServerName app.example.com\n    Include /etc/apache2/conf.d/app.conf.partial\n</VirtualHost>\n<VirtualHost *:443>\n    ServerName app.example.com\n    SSLEngine On\n    IncludeOptional /etc/apache2/conf.d/app.conf.partia[l]\n</VirtualHost>\n';
 const cases: Case[] = [
+  {
+    name: 'invalid: a TLS vhost whose ProxyPass comes from an included partial; the fix goes into the TLS vhost, not the partial the :80 vhost shares',
+    files: {
+      'vhosts.d/app.conf': TWO_VHOSTS,
+      'conf.d/app.conf.partial': 'ProxyPass / http://127.0.0.1:3000/\nProxyPassReverse / http://127.0.0.1:3000/\n',
+    },
+    expect: {
+      count: 1,
+      severity: 'high',
+      file: 'conf.d/app.conf.partial',
+      line: 1,
+      fixLine: 'RequestHeader set X-Forwarded-Proto "https"',
+    },
+  },
+  {
+    name: 'valid: the included partial is read inside the vhost that sets the header',
+    files: {
+      'vhosts.d/app.conf': TWO_VHOSTS.replace('SSLEngine On', 'SSLEngine On\n    RequestHeader set X-Forwarded-Proto "https"'),
+      'conf.d/app.conf.partial': 'ProxyPass / http://127.0.0.1:3000/\n',
+    },
+    expect: { count: 0 },
+  },
   {
     name: 'invalid: Apache TLS vhost proxies without X-Forwarded-Proto (mod_proxy never adds it)',
     files: { 'site.conf': vhost('    ProxyPass / http://127.0.0.1:3000/') },

@@ -1,6 +1,7 @@
 /** Case tables of the Traefik checks (static config in TOML, a ConfigMap, compose flags, env). */
 import { describe, test } from 'node:test';
 import { traefikApiInsecure } from '../../../src/checks/traefik/api-insecure.js';
+import { traefikCustomHeaderHardcodesScheme } from '../../../src/checks/traefik/custom-header-hardcodes-scheme.js';
 import { traefikEntrypointUntrustedBehindProxy } from '../../../src/checks/traefik/entrypoint-untrusted-behind-proxy.js';
 import { traefikForwardedHeadersInsecure } from '../../../src/checks/traefik/forwarded-headers-insecure.js';
 import { traefikForwardedHeadersUnknownEntrypoint } from '../../../src/checks/traefik/forwarded-headers-unknown-entrypoint.js';
@@ -25,6 +26,9 @@ const configMap = (fh: string) =>
     .join('\n')}`;
 const compose = (flags: string[]) =>
   `services:\n  traefik:\n    image: "traefik:v3.7"\n    command:\n${flags.map((f) => `      - "${f}"`).join('\n')}\n    ports:\n      - "443:443"\n`;
+
+const labelled = (flags: string[], ep: string, proto: string, tls = false) =>
+  `services:\n  traefik:\n    image: "traefik:v3.7"\n    command:\n${flags.map((f) => `      - "${f}"`).join('\n')}\n  app:\n    image: python:3.12\n    command: gunicorn --bind 0.0.0.0:8000 site.wsgi\n    labels:\n      - "traefik.http.routers.app.rule=Host(\`a.example.org\`)"\n      - "traefik.http.routers.app.entrypoints=${ep}"\n      - "traefik.http.routers.app.middlewares=proto"\n      - "traefik.http.middlewares.proto.headers.customrequestheaders.X-Forwarded-Proto=${proto}"\n      - "traefik.http.services.app.loadbalancer.server.port=8000"\n${tls ? '      - "traefik.http.routers.app.tls=true"\n' : ''}`;
 
 const helmChartConfig = (web: string, websecure: string) =>
   `apiVersion: helm.cattle.io/v1\nkind: HelmChartConfig\nmetadata:\n  name: traefik\n  namespace: kube-system\nspec:\n  valuesContent: |\n    service:\n      type: NodePort\n    ports:\n      web:\n        nodePort: 30080\n${web}      websecure:\n${websecure}`;
@@ -141,6 +145,52 @@ const tables: Array<[Check, Case[]]> = [
         files: {
           'compose.yml':
             'services:\n  x:\n    image: "other:1"\n    command:\n      - "--api.insecure=true"\n  traefik:\n    image: traefik:v3\n    command: ["--entrypoints.web.address=:80"]\n',
+        },
+        expect: { count: 0 },
+      },
+    ],
+  ],
+  [
+    traefikCustomHeaderHardcodesScheme,
+    [
+      {
+        name: 'invalid: X-Forwarded-Proto=https on a router of the plain web entrypoint',
+        files: { 'compose.yml': labelled(['--entrypoints.web.address=:80'], 'web', 'https') },
+        expect: { count: 1, severity: 'medium', line: 13 },
+      },
+      {
+        name: 'invalid: X-Forwarded-Proto=http on a TLS router',
+        files: { 'compose.yml': labelled(['--entrypoints.websecure.address=:443'], 'websecure', 'http', true) },
+        expect: { count: 1, line: 13 },
+      },
+      {
+        name: 'valid: https on a TLS router (the literal is right for every request)',
+        files: { 'compose.yml': labelled(['--entrypoints.websecure.address=:443'], 'websecure', 'https', true) },
+        expect: { count: 0 },
+      },
+      {
+        name: 'valid (trap): an empty value removes the header',
+        files: { 'compose.yml': labelled(['--entrypoints.web.address=:80'], 'web', '') },
+        expect: { count: 0 },
+      },
+      {
+        name: 'valid (trap): web redirects every request to websecure before any router',
+        files: {
+          'compose.yml': labelled(
+            ['--entrypoints.web.address=:80', '--entrypoints.web.http.redirections.entrypoint.to=websecure'],
+            'web',
+            'https',
+          ),
+        },
+        expect: { count: 0 },
+      },
+      {
+        name: 'valid (trap): a middleware no router uses',
+        files: {
+          'compose.yml': labelled(['--entrypoints.web.address=:80'], 'web', 'https').replace(
+            /.*routers\.app\.middlewares.*\n/,
+            '',
+          ),
         },
         expect: { count: 0 },
       },

@@ -1,0 +1,126 @@
+/**
+ * The doctor's view of one Analysis (engine/report.ts holds the parts lint shares): what was found and not
+ * found, the hop-by-hop chain, the probes and the fix plan, and the `doctor` JSON payload (docs/doctor.md).
+ * Its own module so that `lint` does not load the fix planner (issue 10: start-up).
+ */
+import type { ChainAnalysis } from '../chain/analyze.js';
+import { chainLines, type Inventory, probeCommands, verdictLine } from '../chain/render.js';
+import { spoofSummary } from '../chain/verdict.js';
+import { type FixPlan, fixPlanLines, patchData, planFixes } from '../fix/plan.js';
+import type { Report } from '../render/types.js';
+import type { Analysis } from './analyze.js';
+import { common, listed, notReadSection } from './report.js';
+
+export const DOCTOR_SCHEMA_VERSION = 1;
+
+/** The JSON payload of `doctor --format json` (schema: docs/doctor.md). */
+export function doctorPayload(a: ChainAnalysis, inv: Inventory, plan: unknown, fix?: FixPlan): Record<string, unknown> {
+  return {
+    doctor: {
+      schemaVersion: DOCTOR_SCHEMA_VERSION,
+      found: inv.found,
+      notFound: inv.missing,
+      topology: a.topology,
+      routes: a.verdict.routes.map((r) => ({
+        id: r.id,
+        url: r.url,
+        route: r.route,
+        complete: r.complete,
+        verdict: {
+          text: verdictLine(r),
+          scheme: r.scheme,
+          host: r.host,
+          client: r.client,
+          redirect: r.redirect ?? null,
+          spoofable: r.spoofable.map((s) => ({ from: s.from, reach: s.reach, via: s.via, what: s.what, ref: s.ref ?? null })),
+        },
+        spoofing: spoofSummary(r),
+        trace: r.trace,
+      })),
+      backends: a.verdict.backends.map((b) => ({
+        ...b,
+        spoof: b.spoof
+          ? {
+              from: b.spoof.from,
+              reach: b.spoof.reach,
+              via: b.spoof.via,
+              what: b.spoof.what,
+              ref: b.spoof.ref ?? null,
+              trace: b.spoof.trace,
+            }
+          : null,
+      })),
+      entrySpoofs: a.verdict.entrySpoofs.map((s) => ({
+        from: s.from,
+        reach: s.reach,
+        via: s.via,
+        what: s.what,
+        ref: s.ref ?? null,
+        trace: s.trace,
+      })),
+      plan,
+      ...(fix ? { fix: fixPayload(fix) } : {}),
+    },
+  };
+}
+
+/**
+ * The fix plan of an analysis: its findings' own fixes (file, line, lines, placement) as patches, exactly what
+ * `proxyproof fix` prints for the same inputs (fix/plan.ts).
+ */
+export function findingsPlan(a: Analysis, cwd: string = process.cwd()): FixPlan {
+  return planFixes(
+    a.facts,
+    a.findings.filter((f) => f.fix),
+    { cwd },
+  );
+}
+
+function fixPayload(fix: FixPlan): Record<string, unknown> {
+  return { patches: patchData(fix), advice: fix.advice };
+}
+
+/**
+ * The doctor's fix plan re-built from the findings the output stage kept (after `.proxyproof.json`, ignores,
+ * baseline and `--min-severity`): what the doctor shows is what `proxyproof fix` with the same options patches.
+ */
+export function withFixPlan(report: Report, a: Analysis, cwd: string = process.cwd()): Report {
+  const fix = planFixes(
+    a.facts,
+    report.findings.filter((f) => f.fix),
+    { cwd },
+  );
+  const doctor = report.data?.doctor as Record<string, unknown> | undefined;
+  return {
+    ...report,
+    sections: (report.sections ?? []).map((s) =>
+      s.title === 'Fix plan' ? { ...s, lines: fixPlanLines(fix, a.chain.plan.notes) } : s,
+    ),
+    ...(doctor ? { data: { ...report.data, doctor: { ...doctor, fix: fixPayload(fix) } } } : {}),
+  };
+}
+
+export function doctorReport(a: Analysis, inputs: string[], cwd: string = process.cwd()): Report {
+  const r = common(a, 'doctor', inputs);
+  const plan = a.chain.plan;
+  const searched = a.files.searched.join(', ') || '(nothing)';
+  r.sections = [
+    {
+      title: `Found (searched ${searched})`,
+      lines: a.inventory.found.length ? listed(a.inventory.found, (l) => l) : ['  nothing the doctor understands'],
+    },
+    {
+      title: 'Not found / could not see',
+      lines: a.inventory.missing.length ? listed(a.inventory.missing, (l) => `- ${l}`) : ['  (nothing missing)'],
+    },
+  ];
+  const nr = notReadSection(a);
+  if (nr) r.sections.push(nr);
+  r.sections.push({ title: 'Chain', lines: chainLines(a.chain) });
+  const probes = probeCommands(a.chain);
+  if (probes.length > 0) r.sections.push({ title: 'Probe the live backends (proxyproof probe)', lines: probes });
+  const fix = findingsPlan(a, cwd);
+  r.sections.push({ title: 'Fix plan', lines: fixPlanLines(fix, a.chain.plan.notes), position: 'after' });
+  r.data = { ...r.data, ...doctorPayload(a.chain, a.inventory, plan, fix) };
+  return r;
+}

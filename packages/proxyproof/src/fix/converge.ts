@@ -1,0 +1,363 @@
+/**
+ * The fix plan, checked by the analysis itself before anything is shown or written. The inputs are copied to a
+ * private temporary folder, the patches applied there, and the copy analysed again:
+ *  - a patch after which a finding appears that was not there before (a new check id in a file, or the same id
+ *    at a higher severity) does not resolve what it claims: it is turned into advice that names what lint would
+ *    report after it, and the round is planned again without it;
+ *  - findings that still have a mechanical fix after the patches (a location the first patch did not cover, a
+ *    header the next check asks for once the first is there) are fixed in the next round, up to MAX_ROUNDS;
+ * so `fix` prints the whole change at once and `fix` on the fixed files prints nothing (idempotent). The patches
+ * of every round are composed into one patch per real file, against the file as it is on disk.
+ * Nothing here touches the user's files: `write.ts` applies the result.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { SKIP_DIRS } from '../engine/discover.js';
+import type { Facts } from '../model/facts.js';
+import type { Diagnostic, Finding, Severity } from '../model/finding.js';
+import { joinText, type LineChange, splitText, type TextFile, unifiedDiff } from './diff.js';
+import { type Advice, advice, type FilePatch, type FixPlan, isMechanical, PLACEHOLDER, planFixes } from './plan.js';
+
+/** Rounds of patch -> re-analyse -> patch what is still fixable. */
+export const MAX_ROUNDS = 4;
+/** Files copied into the private folder at most (a tree larger than this is not re-analysed). */
+const MAX_STAGE_FILES = 5_000;
+/** Single fixes tried one by one to find which patch brings a new finding. */
+const MAX_CULPRIT_TRIES = 16;
+
+const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+export interface Analysed {
+  facts: Facts;
+  /** Every finding of the analysis (what decides "new"). */
+  all: Finding[];
+  /** The findings the fix command acts on (after the output stage's selection). */
+  selected: Finding[];
+}
+
+export interface ConvergeInput {
+  paths: string[];
+  cwd: string;
+  first: Analysed;
+  plan: FixPlan;
+  /** The options of the first plan (`--proxy-address`), for every plan of the later rounds. */
+  planOptions?: { proxyAddress?: string };
+  /** Analyse these paths in that folder (the same options as the first analysis). */
+  analyze: (paths: string[], cwd: string) => Promise<Analysed>;
+}
+
+export interface ConvergeResult {
+  plan: FixPlan;
+  /** Rounds of patches composed (0: nothing to patch). */
+  rounds: number;
+  /** Why the plan could not be checked by a second analysis (it is then the first plan as it was). */
+  unchecked?: string;
+}
+
+interface Problem {
+  key: string;
+  text: string;
+}
+
+/** A parse error by file and message, without line numbers (a patch moves lines). */
+const diagKey = (d: Diagnostic) => `${norm(d.file)}\0${d.message.replace(/\d+/g, '#')}`;
+
+interface Entry {
+  text: string;
+  /** 0-based line of the original file, absent for a written line. */
+  orig?: number;
+}
+
+interface StagedFile {
+  realAbs: string;
+  stageAbs: string;
+  display: string;
+  via?: string;
+  program: FilePatch['program'];
+  original: string;
+  origFile: TextFile;
+  entries: Entry[];
+  findings: Set<string>;
+}
+
+const norm = (f: string) => f.replace(/^\.\//, '');
+const key = (f: Finding) => `${f.id}\0${norm(f.evidence[0]?.file ?? '')}`;
+const editKey = (f: Finding) => `${f.id}\0${norm(f.fix?.file ?? '')}\0${(f.fix?.lines ?? []).map((l) => l.trim()).join('\n')}`;
+
+/** Highest severity per (id, primary file): a finding "appears" when its id is new in that file or more severe. */
+function severityIndex(findings: Finding[]): Map<string, number> {
+  const m = new Map<string, number>();
+  const put = (k: string, sev: Severity | undefined) => m.set(k, Math.max(m.get(k) ?? -1, RANK[sev ?? 'info'] ?? 0));
+  for (const f of findings) {
+    put(key(f), f.severity);
+    // Findings merged into this one (one finding per root cause, chain/refine.ts) were there too: when a patch
+    // changes which finding heads the cause, the chain's own finding shows again under its id.
+    const chain = f.data?.chainFinding as { id?: string; severity?: Severity } | undefined;
+    if (chain?.id) for (const e of f.evidence) put(`${chain.id}\0${norm(e.file)}`, chain.severity);
+    for (const x of (f.data?.merged as Array<{ id?: string; severity?: Severity; at?: string | null }> | undefined) ?? [])
+      if (x.id && x.at) put(`${x.id}\0${norm(x.at.replace(/:\d+$/, ''))}`, x.severity);
+  }
+  return m;
+}
+
+function appeared(before: Map<string, number>, after: Finding[]): Finding[] {
+  return after.filter((f) => RANK[f.severity] >= RANK.low && RANK[f.severity] > (before.get(key(f)) ?? -1));
+}
+
+/** Copies the inputs (a file's whole folder: its includes live beside it) below a private folder; bounded. */
+function makeStage(paths: string[], cwd: string): { dir: string; paths: string[] } | { reason: string } {
+  const roots = new Set<string>();
+  const rels: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    const rel = relative(cwd, abs);
+    if (rel.startsWith('..') || isAbsolute(rel)) return { reason: `${p} is outside the working folder` };
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      return { reason: `cannot read ${p}` };
+    }
+    roots.add(isDir ? abs : dirname(abs));
+    rels.push(rel === '' ? '.' : rel);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-fixcheck-'));
+  let count = 0;
+  try {
+    for (const root of roots) {
+      const rel = relative(cwd, root);
+      cpSync(root, join(dir, rel), {
+        recursive: true,
+        verbatimSymlinks: true,
+        filter: (src) => {
+          if (SKIP_DIRS.has(basename(src)) && src !== root) return false;
+          if (++count > MAX_STAGE_FILES) throw new Error(`more than ${MAX_STAGE_FILES} files`);
+          return true;
+        },
+      });
+    }
+    const config = join(cwd, '.proxyproof.json');
+    if (existsSync(config) && !existsSync(join(dir, '.proxyproof.json'))) cpSync(config, join(dir, '.proxyproof.json'));
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    return { reason: `the inputs could not be copied for the check (${(e as Error).message})` };
+  }
+  return { dir, paths: rels };
+}
+
+/** The changes that turn the original lines into `entries` (lines kept carry their original index). */
+function changesOf(entries: Entry[], n: number): LineChange[] {
+  const out: LineChange[] = [];
+  let o = 0;
+  let pending: LineChange | undefined;
+  const flush = () => {
+    if (pending && (pending.oldLen > 0 || pending.newLines.length > 0)) out.push(pending);
+    pending = undefined;
+  };
+  for (const e of entries) {
+    if (e.orig === undefined) {
+      pending ??= { oldStart: o, oldLen: 0, newLines: [] };
+      pending.newLines.push(e.text);
+      continue;
+    }
+    if (e.orig > o) {
+      pending ??= { oldStart: o, oldLen: 0, newLines: [] };
+      pending.oldLen += e.orig - o;
+      o = e.orig;
+    }
+    flush();
+    o = e.orig + 1;
+  }
+  if (o < n) {
+    pending ??= { oldStart: o, oldLen: 0, newLines: [] };
+    pending.oldLen += n - o;
+  }
+  flush();
+  return out;
+}
+
+export async function convergePlan(input: ConvergeInput): Promise<ConvergeResult> {
+  const { cwd } = input;
+  if (input.plan.patches.length === 0) return { plan: input.plan, rounds: 0 };
+  const stage = makeStage(input.paths, cwd);
+  if ('reason' in stage) return { plan: input.plan, rounds: 1, unchecked: stage.reason };
+  try {
+    return await converge(input, stage.dir, stage.paths);
+  } finally {
+    rmSync(stage.dir, { recursive: true, force: true });
+  }
+}
+
+async function converge(input: ConvergeInput, dir: string, stagePaths: string[]): Promise<ConvergeResult> {
+  const { cwd, first } = input;
+  const before = severityIndex(first.all);
+  const files = new Map<string, StagedFile>();
+  const demoted: Advice[] = [];
+  const demotedEdits = new Set<string>();
+  /** Patches that cannot be checked in the copy (their real file is outside the copied folders): kept as planned. */
+  const outside: FilePatch[] = [];
+
+  const write = (f: StagedFile) => {
+    mkdirSync(dirname(f.stageAbs), { recursive: true });
+    writeFileSync(f.stageAbs, joinText({ ...f.origFile, lines: f.entries.map((e) => e.text) }));
+  };
+  /** Applies one round's patches (`base`: the folder their paths are in) to the staged files. */
+  const apply = (patches: FilePatch[], base: string, round: number): boolean => {
+    let any = false;
+    for (const p of patches) {
+      const rel = relative(base, p.abs);
+      if (rel.startsWith('..') || isAbsolute(rel)) {
+        if (round === 0) outside.push(p);
+        continue;
+      }
+      const realAbs = join(cwd, rel);
+      let f = files.get(rel);
+      if (!f) {
+        const original = round === 0 ? p.original : readFileSync(realAbs, 'utf8');
+        const origFile = splitText(original);
+        f = {
+          realAbs,
+          stageAbs: join(dir, rel),
+          display: p.file,
+          ...(p.via ? { via: p.via } : {}),
+          program: p.program,
+          original,
+          origFile,
+          entries: origFile.lines.map((text, orig) => ({ text, orig })),
+          findings: new Set(),
+        };
+        files.set(rel, f);
+      }
+      // The patch was planned on the staged text; anything else means the copy and the plan disagree.
+      if (joinText({ ...f.origFile, lines: f.entries.map((e) => e.text) }) !== p.original) continue;
+      const sorted = [...p.changes].sort((a, b) => b.oldStart - a.oldStart);
+      for (const c of sorted) f.entries.splice(c.oldStart, c.oldLen, ...c.newLines.map((text) => ({ text })));
+      for (const id of p.findings) f.findings.add(id);
+      write(f);
+      any = true;
+    }
+    return any;
+  };
+  const snapshot = () => new Map([...files].map(([k, f]) => [k, { entries: [...f.entries], findings: new Set(f.findings) }]));
+  const restore = (s: ReturnType<typeof snapshot>) => {
+    for (const [k, f] of files) {
+      const saved = s.get(k);
+      if (saved) {
+        f.entries = [...saved.entries];
+        f.findings = new Set(saved.findings);
+        write(f);
+      } else {
+        writeFileSync(f.stageAbs, f.original);
+        files.delete(k);
+      }
+    }
+  };
+
+  const beforeDiagnostics = new Set(first.facts.diagnostics.filter((d) => d.level === 'error').map(diagKey));
+  /** What is wrong with the staged files: findings that appeared (`blame` picks those that count), new parse errors, or no analysis at all. */
+  const problemsAfter = async (blame: (f: Finding) => boolean): Promise<{ analysed?: Analysed; problems: Problem[] }> => {
+    let a: Analysed;
+    try {
+      a = await input.analyze(stagePaths, dir);
+    } catch (e) {
+      return { problems: [{ key: 'analysis', text: `lint fails on the patched files: ${(e as Error).message}` }] };
+    }
+    const problems: Problem[] = appeared(before, a.all)
+      .filter(blame)
+      .map((f) => ({
+        key: key(f),
+        text: `lint reports ${f.id} (${f.severity}) at ${f.evidence[0]?.file ?? ''}${f.evidence[0]?.line ? `:${f.evidence[0].line}` : ''}: ${f.message}`,
+      }));
+    for (const d of a.facts.diagnostics)
+      if (d.level === 'error' && !beforeDiagnostics.has(diagKey(d)))
+        problems.push({
+          key: `diag\0${diagKey(d)}`,
+          text: `the file no longer parses: ${d.file}${d.line ? `:${d.line}` : ''}: ${d.message}`,
+        });
+    return { analysed: a, problems };
+  };
+
+  let facts = first.facts;
+  let base = cwd;
+  let units = first.selected.filter((f) => f.fix);
+  let plan = input.plan;
+  let rounds = 0;
+  for (let round = 0; round < MAX_ROUNDS && plan.patches.length > 0; round++) {
+    const saved = snapshot();
+    let analysed: Analysed | undefined;
+    for (let attempt = 0; attempt < 3 && plan.patches.length > 0; attempt++) {
+      if (!apply(plan.patches, base, round)) break;
+      // A finding the patches bring that has a mechanical fix of its own is fixed in the next round (the header
+      // a location now needs because another sends it); one without, or in the last round, is the patch's fault.
+      const last = round === MAX_ROUNDS - 1;
+      const checked = await problemsAfter(
+        (f) => last || !isMechanical(f) || demotedEdits.has(editKey(f)) || PLACEHOLDER.test((f.fix?.lines ?? []).join('\n')),
+      );
+      analysed = checked.analysed;
+      if (checked.problems.length === 0) break;
+      // Which fix brings them? Each fix of this round alone, on the files as they were before the round.
+      const problemKeys = new Set(checked.problems.map((x) => x.key));
+      const candidates = units.filter((u) => isMechanical(u) && plan.patches.some((p) => p.findings.includes(u.id)));
+      const culprits: Finding[] = [];
+      if (candidates.length <= MAX_CULPRIT_TRIES) {
+        for (const u of candidates) {
+          restore(saved);
+          const alone = planFixes(facts, [u], { ...input.planOptions, cwd: base });
+          if (!apply(alone.patches, base, -1)) continue;
+          const seen = await problemsAfter(() => true);
+          if (seen.problems.some((x) => problemKeys.has(x.key))) culprits.push(u);
+        }
+      }
+      // Only together (or too many to try one by one): none of this round's fixes is written.
+      const blamed = culprits.length > 0 ? culprits : candidates;
+      const shown = checked.problems[0] as Problem;
+      for (const u of blamed) {
+        demotedEdits.add(editKey(u));
+        demoted.push(
+          advice(
+            u,
+            `checked by analysing the patched files: after this change ${shown.text}${culprits.length === 0 ? ' (the fixes of this round together)' : ''}`,
+          ),
+        );
+      }
+      restore(saved);
+      units = units.filter((u) => !demotedEdits.has(editKey(u)));
+      plan = planFixes(facts, units, { ...input.planOptions, cwd: base });
+      analysed = undefined;
+    }
+    if (!analysed) break;
+    rounds = round + 1;
+    // The next round: what is still mechanically fixable in the patched copy (never a fix already turned down).
+    facts = analysed.facts;
+    base = dir;
+    units = analysed.selected.filter((f) => f.fix && !demotedEdits.has(editKey(f)));
+    plan = planFixes(facts, units, { ...input.planOptions, cwd: dir });
+    // Advice of later rounds repeats the first round's; only patches carry on.
+    plan = { patches: plan.patches.filter((p) => !relative(dir, p.abs).startsWith('..')), advice: [] };
+  }
+  const patches: FilePatch[] = [...outside];
+  for (const f of files.values()) {
+    const changes = changesOf(f.entries, f.origFile.lines.length);
+    if (changes.length === 0 || f.findings.size === 0) continue;
+    patches.push({
+      file: f.display,
+      abs: f.realAbs,
+      ...(f.via ? { via: f.via } : {}),
+      original: f.original,
+      updated: joinText({ ...f.origFile, lines: f.entries.map((e) => e.text) }),
+      diff: unifiedDiff(f.display, f.origFile, changes),
+      findings: [...f.findings],
+      program: f.program,
+      changes,
+    });
+  }
+  // The first plan's order (most severe first), then files first patched in a later round.
+  const order = (p: FilePatch) => {
+    const i = input.plan.patches.findIndex((q) => q.abs === p.abs);
+    return i < 0 ? input.plan.patches.length : i;
+  };
+  patches.sort((a, b) => order(a) - order(b) || a.file.localeCompare(b.file));
+  const advised = input.plan.advice.filter((a) => !demoted.some((d) => d.id === a.id && d.file === a.file && d.line === a.line));
+  return { plan: { patches, advice: [...advised, ...demoted] }, rounds };
+}

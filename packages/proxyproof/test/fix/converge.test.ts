@@ -1,0 +1,145 @@
+/**
+ * The fix plan checked by a second analysis of the patched copy (fix/converge.ts): what is still fixable after
+ * the first patch is patched in the same run (so `fix` after `fix --write` prints nothing), and a patch after
+ * which a finding appears that it cannot resolve is advice that says what lint would report, never written.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { runFix } from '../../src/commands/fix.js';
+import { lintPaths } from '../../src/engine/lint.js';
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-converge-'));
+  for (const [name, content] of Object.entries(files)) {
+    const p = join(dir, name);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, content);
+  }
+  return dir;
+}
+
+const ids = async (dir: string) => new Set((await lintPaths(['.'], { cwd: dir })).report.findings.map((f) => f.id));
+
+// Two locations proxy to the same upstream without Host or X-Forwarded-Proto: host-default-proxy-host reports the
+// first and counts the second, forwarded-proto-missing reports both.
+const TWO_LOCATIONS = `server {
+    listen 443 ssl;
+    server_name shop.example.org;
+    ssl_certificate /etc/ssl/shop.pem;
+    ssl_certificate_key /etc/ssl/shop.key;
+
+    location /api/ {
+        proxy_pass http://127.0.0.1:9000/api/;
+    }
+
+    location /media/ {
+        proxy_pass http://127.0.0.1:9000/media/;
+    }
+}
+`;
+
+// Express behind Fly.io's proxy with trust proxy 0: the hop-count fix (2) gives the right req.ip, but Express
+// then also believes a client's X-Forwarded-Host, which Fly passes through: the chain calls the host spoofable.
+const FLY_EXPRESS = {
+  'fly.toml': 'app = "demo"\n\n[http_service]\n  internal_port = 8080\n  force_https = true\n',
+  'package.json': '{ "name": "demo", "dependencies": { "express": "^4.19.2", "express-rate-limit": "^7.0.0" } }\n',
+  'server.js': `const express = require('express');
+const rateLimit = require('express-rate-limit');
+const app = express();
+app.set('trust proxy', 0);
+app.use(rateLimit({ windowMs: 60000, max: 100 }));
+app.get('/', (req, res) => res.send(req.ip));
+app.listen(8080);
+`,
+};
+
+test('converge: fix --write leaves nothing to fix, and fix on the result prints nothing (one run, every location)', async () => {
+  const dir = tree({ 'site.conf': TWO_LOCATIONS });
+  try {
+    const before = await ids(dir);
+    assert.ok(before.has('nginx/forwarded-proto-missing') && before.has('nginx/host-default-proxy-host'), [...before].join());
+    const first = await runFix(['.'], { cwd: dir, write: true });
+    assert.deepEqual(
+      first.written.map((w) => w.status),
+      ['written'],
+    );
+    const after = await ids(dir);
+    for (const id of ['nginx/forwarded-proto-missing', 'nginx/host-default-proxy-host'])
+      assert.ok(!after.has(id), `${id} still reported after fix --write:\n${readFileSync(join(dir, 'site.conf'), 'utf8')}`);
+    for (const id of after) assert.ok(before.has(id), `new finding ${id} after fix --write`);
+    const again = await runFix(['.'], { cwd: dir });
+    assert.deepEqual(
+      again.plan.patches.map((p) => p.diff),
+      [],
+      'fix on the fixed files prints nothing',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('converge: a patch after which lint reports a finding it cannot fix is advice naming that finding; nothing written', async () => {
+  const dir = tree(FLY_EXPRESS);
+  try {
+    const run = await runFix(['.'], { cwd: dir, write: true });
+    assert.equal(run.plan.patches.length, 0, run.plan.patches.map((p) => p.diff).join(''));
+    assert.deepEqual(run.written, []);
+    const a = run.plan.advice.find((x) => x.id === 'express/trust-proxy-unset');
+    assert.ok(a, JSON.stringify(run.plan.advice));
+    assert.match(
+      a.reason,
+      /^checked by analysing the patched files: after this change lint reports chain\/spoofable-backend \(high\) at server\.js:4: host spoofable/,
+    );
+    assert.equal(readFileSync(join(dir, 'server.js'), 'utf8'), FLY_EXPRESS['server.js']);
+    // Without the check the same patch would be planned: the check is what turned it down.
+    const unchecked = await runFix(['.'], { cwd: dir, check: false });
+    assert.match(unchecked.plan.patches.map((p) => p.diff).join(''), /^\+app\.set\('trust proxy', 2\);$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Fastify trustProxy property is fixed in place (the options object still parses) and the finding goes', async () => {
+  const dir = tree({
+    'package.json': '{ "name": "g", "dependencies": { "fastify": "^4.28.1" } }\n',
+    'index.js': `const fastify = require('fastify')({
+\tlogger: false,
+\ttrustProxy: !!(process.env.TRUST_PROXY)
+});
+fastify.get('/', async (request) => request.ip);
+fastify.listen({ port: 3000, host: '127.0.0.1' });
+`,
+  });
+  try {
+    const run = await runFix(['.'], { cwd: dir, write: true });
+    const diff = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(diff, /^-\ttrustProxy: !!\(process\.env\.TRUST_PROXY\)\n\+\ttrustProxy: '[^']+'$/m, diff);
+    assert.ok(!(await ids(dir)).has('fastify/trust-proxy-all'));
+    assert.deepEqual((await runFix(['.'], { cwd: dir })).plan.patches, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Fastify 4 app clients reach directly: trustProxy is not patched with a value the check calls wrong (advice: the bind)', async () => {
+  const dir = tree({
+    'package.json': '{ "name": "g", "dependencies": { "fastify": "^4.28.1" } }\n',
+    'index.js': `const app = require('fastify')({ trustProxy: true });
+app.listen({ port: 3000, host: '0.0.0.0' });
+`,
+  });
+  try {
+    const run = await runFix(['.'], { cwd: dir });
+    assert.ok(
+      !run.plan.patches.some((p) => p.findings.includes('fastify/trust-proxy-all')),
+      run.plan.patches.map((p) => p.diff).join(''),
+    );
+    const a = run.plan.advice.find((x) => x.id === 'fastify/trust-proxy-all');
+    assert.match(a?.description ?? '', /no trustProxy value is safe while the app listens on 0\.0\.0\.0:3000: bind it/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
