@@ -10,9 +10,12 @@ import {
   type NginxHeaderEntry,
   type NginxHeaderSet,
   type NginxListen,
+  type NginxModel,
+  type NginxPassKind,
   type NginxRef,
   type NginxScope,
   type NginxServer,
+  passingScopes,
   setOwner,
   sourceLines,
 } from '../../facts/nginx/index.js';
@@ -62,6 +65,16 @@ export function originNote(facts: Facts, ref: NginxRef): string | undefined {
     : `from ${displayFile(facts, ref.file)}, included at ${at}`;
 }
 
+/**
+ * "in the template branch `{% if serve_docs %}` (line 16)": a directive of a template that only some renderings
+ * contain says which (issue 12: template findings name their branch). Not repeated when the note already names it.
+ */
+export function branchNote(ref: NginxRef, note?: string): string | undefined {
+  const b = ref.templateBranch;
+  if (!b || note?.includes(b.tag)) return undefined;
+  return `in the template branch \`${b.tag}\` (line ${b.line}): only renderings that take it have this line`;
+}
+
 /** Evidence for one directive: its own source line (or the re-serialised directive). */
 export function refEvidence(facts: Facts, ref: NginxRef, note?: string): Evidence {
   const lines = ref.source === 'builtin' ? undefined : sourceLines(facts, ref.file, ref.line);
@@ -72,7 +85,7 @@ export function refEvidence(facts: Facts, ref: NginxRef, note?: string): Evidenc
     source: ref.source,
   };
   if (ref.column !== undefined) e.column = ref.column;
-  const notes = [note, originNote(facts, ref)].filter(Boolean);
+  const notes = [note, originNote(facts, ref), branchNote(ref, note)].filter(Boolean);
   if (notes.length > 0) e.note = notes.join('; ');
   return e;
 }
@@ -219,6 +232,42 @@ export function headerLine(kind: NginxHeaderSet['kind'], name: string, value: st
  */
 export function isAcmeChallengeScope(scope: NginxScope): boolean {
   return scope.kind === 'location' && /\/\.well-known\/acme-challenge/.test(scope.match);
+}
+
+/** One header (or param) a passing scope sends from a config line. */
+export interface HeaderUse {
+  server: NginxServer;
+  scope: NginxScope;
+  set: NginxHeaderSet;
+  entry: NginxHeaderEntry & { ref: NginxRef };
+}
+
+/**
+ * The loop the header-value checks share: every entry written in a config line that a scope passing upstream with
+ * one of `kinds` sends (`entries` picks which: all, or only the scheme headers), once per server and line — a line
+ * inherited by several locations is one mistake. Scopes for the ACME challenge are left out when `skipAcme`.
+ */
+export function* headerUses(
+  model: NginxModel,
+  kinds: readonly NginxPassKind[] = ['proxy'],
+  entries: (set: NginxHeaderSet) => NginxHeaderEntry[] = (set) => set.entries,
+  skipAcme = false,
+): Generator<HeaderUse> {
+  const seen = new Set<string>();
+  for (const server of model.servers) {
+    for (const scope of passingScopes(server)) {
+      const kind = scope.pass?.kind;
+      if (!kind || !kinds.includes(kind) || (skipAcme && isAcmeChallengeScope(scope))) continue;
+      const set = scope.headers[kind];
+      for (const entry of entries(set)) {
+        if (!entry.ref) continue;
+        const key = `${server.index}|${entry.ref.file}|${entry.ref.line}|${entry.name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        yield { server, scope, set, entry: entry as NginxHeaderEntry & { ref: NginxRef } };
+      }
+    }
+  }
 }
 
 /** Whether plain-HTTP requests to this server are all redirected to https before any location runs. */

@@ -17,6 +17,7 @@ import { schemeBehindTlsTerminator } from './scheme-behind-tls-terminator.js';
 import { schemeHeaderValue } from './scheme-header-value.js';
 import { sslDirectiveRemoved } from './ssl-directive-removed.js';
 import { uwsgiSchemeMissing } from './uwsgi-scheme-missing.js';
+import { variableAlwaysEmpty } from './variable-always-empty.js';
 
 export const NGINX_CHECKS: Check[] = [
   forwardedProtoMissing,
@@ -36,4 +37,5 @@ export const NGINX_CHECKS: Check[] = [
   httpNotRedirected,
   proxyRedirectHttp,
   redirectServerNamePattern,
+  variableAlwaysEmpty,
 ];
