@@ -14,7 +14,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { locations, norm, RANK, ROOT, realworldCases, realworldOptions } from './realworld-common.mjs';
 
 const { args, opt, corpus, only } = realworldOptions();
@@ -151,7 +151,7 @@ if (args.includes('--json')) {
 
 const out = opt('--write');
 if (out) {
-  const path = resolve(root, out);
+  const path = resolve(ROOT, out);
   const table = [
     '<!-- realworld:begin (written by `npm run realworld -- --write bench/REALWORLD.md`) -->',
     '',
