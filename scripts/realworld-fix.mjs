@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locations, norm, RANK, ROOT, realworldCases, realworldOptions } from './realworld-common.mjs';
 
-const { corpus, only, verbose } = realworldOptions();
+const { args, corpus, only, verbose } = realworldOptions();
 const root = ROOT;
 
 const { lintPaths } = await import(join(root, 'packages/proxyproof/dist/engine/lint.js'));
