@@ -1,8 +1,8 @@
 /**
  * The fix plan, checked by the analysis itself before anything is shown or written. The inputs are copied to a
  * private temporary folder, the patches applied there, and the copy analysed again:
- *  - a patch after which a finding appears that was not there before (a new check id in a file, or the same id
- *    at a higher severity) does not resolve what it claims: it is turned into advice that names what lint would
+ *  - a patch after which a finding at medium or above appears that was not there before (a new check id in a
+ *    file, or the same id at a higher severity) does not resolve what it claims: it is turned into advice that names what lint would
  *    report after it, and the round is planned again without it;
  *  - findings that still have a mechanical fix after the patches (a location the first patch did not cover, a
  *    header the next check asks for once the first is there) are fixed in the next round, up to MAX_ROUNDS;
@@ -101,8 +101,14 @@ function severityIndex(findings: Finding[]): Map<string, number> {
   return m;
 }
 
+/**
+ * Findings that make a patch wrong: new (or more severe) at medium or above. A low finding a patch reveals is a
+ * weakness the patch uncovers, not one it makes (chain/fragile-trust once the scheme reaches an app that trusts
+ * the proxy only through its loopback default): withholding the patch for it would leave the site broken. Lint
+ * shows it after the fix like any other finding.
+ */
 function appeared(before: Map<string, number>, after: Finding[]): Finding[] {
-  return after.filter((f) => RANK[f.severity] >= RANK.low && RANK[f.severity] > (before.get(key(f)) ?? -1));
+  return after.filter((f) => RANK[f.severity] >= RANK.medium && RANK[f.severity] > (before.get(key(f)) ?? -1));
 }
 
 /** Copies the inputs (a file's whole folder: its includes live beside it) below a private folder; bounded. */
