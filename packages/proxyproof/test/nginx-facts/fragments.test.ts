@@ -82,9 +82,10 @@ describe('named locations are routes', () => {
       routes: ['location @app /'],
     },
     {
-      name: 'a regex location that falls back to @app: path /',
+      // The sample path is one the regex location matches (chain/topology/regex-sample.ts): `/` never reaches @app.
+      name: 'a regex location that falls back to @app: a path the regex matches',
       text: 'server {\n listen 80;\n location ~ \\.php$ { try_files $uri @app; }\n location @app { proxy_pass http://127.0.0.1:8000; }\n}\n',
-      routes: ['location @app /'],
+      routes: ['location @app /.php'],
     },
     {
       name: 'trap: a named location nothing refers to is not a route',
