@@ -22,6 +22,7 @@ import {
   progressOptions,
   renderPrepared,
 } from './common.js';
+import { absoluteSelection, checkedPlan } from './fix.js';
 
 export interface DoctorCliOptions extends OutputOptions {
   root?: string;
@@ -72,8 +73,21 @@ export function registerDoctor(program: Command): void {
       });
       report.chain = analysis;
       progress.done();
-      // The fix plan of the findings the output stage keeps: the same patches `fix` prints with these options.
-      const shown = withFixPlan(prepareReport(report, opts).report, all);
+      // The fix plan of the findings the output stage keeps, checked as `fix` checks it: the same patches `fix`
+      // prints with these options (with --root the inputs are discovered, so the plan is not re-analysed).
+      const prepared = prepareReport(report, opts).report;
+      const cwd = process.cwd();
+      const { plan } = await checkedPlan({
+        paths: dirs.length ? dirs : ['.'],
+        cwd,
+        facts: all.facts,
+        all: report.findings,
+        withFix: prepared.findings.filter((f) => f.fix),
+        ...(front ? { front } : {}),
+        select: absoluteSelection(opts, cwd),
+        check: !opts.root,
+      });
+      const shown = withFixPlan(prepared, all, cwd, plan);
       await renderPrepared(shown, opts);
       process.exitCode = exitCodeOf(shown, 'info');
     } finally {

@@ -16,7 +16,8 @@ import { lintPaths } from '../engine/lint.js';
 import { type Analysed, convergePlan } from '../fix/converge.js';
 import { type FixPlan, patchData, planFixes } from '../fix/plan.js';
 import { type WriteResult, writePlan } from '../fix/write.js';
-import { InputError } from '../model/finding.js';
+import type { Facts } from '../model/facts.js';
+import { type Finding, InputError } from '../model/finding.js';
 import type { Report, ReportSection } from '../render/types.js';
 import {
   declaredFront,
@@ -76,27 +77,20 @@ export async function runFix(paths: string[], opts: FixRunOptions = {}): Promise
   const select = opts.select ? absoluteSelection(opts.select, cwd) : undefined;
   const selected = select ? prepareReport(lint, { format: 'json', ...select }, cwd).report : lint;
   const withFix = selected.findings.filter((f) => f.fix);
-  const planOptions = opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {};
-  let plan = planFixes(facts, withFix, { ...planOptions, cwd });
   const notes: string[] = [];
-  if (opts.check !== false) {
-    // The same analysis and selection on the private copy of the patched inputs.
-    const analyze = async (p: string[], at: string): Promise<Analysed> => {
-      const r = await lintPaths(p, { cwd: at, ...(opts.front ? { front: opts.front } : {}) });
-      const kept = select ? prepareReport(r.report, { format: 'json', ...select }, at).report.findings : r.report.findings;
-      return { facts: r.facts, all: r.report.findings, selected: kept };
-    };
-    const checked = await convergePlan({
-      paths,
-      cwd,
-      first: { facts, all: lint.findings, selected: withFix },
-      plan,
-      planOptions,
-      analyze,
-    });
-    plan = checked.plan;
-    if (checked.unchecked) notes.push(`the patches were not checked by a second analysis: ${checked.unchecked}`);
-  }
+  const checked = await checkedPlan({
+    paths,
+    cwd,
+    facts,
+    all: lint.findings,
+    withFix,
+    ...(opts.front ? { front: opts.front } : {}),
+    ...(select ? { select } : {}),
+    ...(opts.proxyAddress ? { proxyAddress: opts.proxyAddress } : {}),
+    check: opts.check !== false,
+  });
+  const plan = checked.plan;
+  if (checked.unchecked) notes.push(`the patches were not checked by a second analysis: ${checked.unchecked}`);
   const written = opts.write ? writePlan(plan, facts, { backupDir: opts.backupDir, cwd }) : [];
   const failed = written.some((w) => w.status !== 'written');
   const exitCode = selected.diagnostics.some((d) => d.level === 'error')
@@ -132,7 +126,45 @@ export async function runFix(paths: string[], opts: FixRunOptions = {}): Promise
 }
 
 /** Paths of the selection as absolute paths: the same files when the analysis runs in another folder. */
-function absoluteSelection(sel: FixSelection, cwd: string): FixSelection {
+/**
+ * The fix plan of these findings, checked by analysing a private copy of the patched inputs (fix/converge.ts) with
+ * the same analysis and selection: what `fix` prints and what the doctor's "Fix plan" shows are this one plan.
+ */
+export async function checkedPlan(input: {
+  paths: string[];
+  cwd: string;
+  facts: Facts;
+  /** Every finding of the first analysis (before the output stage). */
+  all: Finding[];
+  /** The findings the output stage kept that have a fix. */
+  withFix: Finding[];
+  front?: DeclaredFront;
+  /** The output stage's selection, with paths already absolute. */
+  select?: FixSelection;
+  proxyAddress?: string;
+  check: boolean;
+}): Promise<{ plan: FixPlan; unchecked?: string }> {
+  const { cwd, select, front } = input;
+  const planOptions = input.proxyAddress ? { proxyAddress: input.proxyAddress } : {};
+  const plan = planFixes(input.facts, input.withFix, { ...planOptions, cwd });
+  if (!input.check) return { plan };
+  const analyze = async (p: string[], at: string): Promise<Analysed> => {
+    const r = await lintPaths(p, { cwd: at, ...(front ? { front } : {}) });
+    const kept = select ? prepareReport(r.report, { format: 'json', ...select }, at).report.findings : r.report.findings;
+    return { facts: r.facts, all: r.report.findings, selected: kept };
+  };
+  const checked = await convergePlan({
+    paths: input.paths,
+    cwd,
+    first: { facts: input.facts, all: input.all, selected: input.withFix },
+    plan,
+    planOptions,
+    analyze,
+  });
+  return { plan: checked.plan, ...(checked.unchecked ? { unchecked: checked.unchecked } : {}) };
+}
+
+export function absoluteSelection(sel: FixSelection, cwd: string): FixSelection {
   const out: FixSelection = { ...sel };
   if (typeof sel.baseline === 'string') out.baseline = resolve(cwd, sel.baseline);
   if (typeof sel.configFile === 'string') out.configFile = resolve(cwd, sel.configFile);

@@ -84,12 +84,15 @@ function fixPayload(fix: FixPlan): Record<string, unknown> {
  * The doctor's fix plan re-built from the findings the output stage kept (after `.proxyproof.json`, ignores,
  * baseline and `--min-severity`): what the doctor shows is what `proxyproof fix` with the same options patches.
  */
-export function withFixPlan(report: Report, a: Analysis, cwd: string = process.cwd()): Report {
-  const fix = planFixes(
-    a.facts,
-    report.findings.filter((f) => f.fix),
-    { cwd },
-  );
+export function withFixPlan(report: Report, a: Analysis, cwd: string = process.cwd(), plan?: FixPlan): Report {
+  // `plan`: the plan already checked by a second analysis (commands/fix.ts checkedPlan), as `fix` prints it.
+  const fix =
+    plan ??
+    planFixes(
+      a.facts,
+      report.findings.filter((f) => f.fix),
+      { cwd },
+    );
   const doctor = report.data?.doctor as Record<string, unknown> | undefined;
   return {
     ...report,
