@@ -16,12 +16,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-const CLI = join(ROOT, 'packages/proxyproof/dist/bin.js');
+// BENCH_CLI: another build of the CLI (e.g. a copy of main's dist) to compare side by side.
+const CLI = process.env.BENCH_CLI ?? join(ROOT, 'packages/proxyproof/dist/bin.js');
 const PARSER = join(ROOT, 'packages/proxyproof/dist/collectors/nginx/index.js');
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 
@@ -165,7 +167,8 @@ async function runVariant(name, plain) {
   const textArgs = [CLI, 'lint', conf, '--min-severity', 'info', '--no-color'];
   const textCheck = (r) => need(r.status === 0 || r.status === 1, `proxyproof lint (text) failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
 
-  console.log(`\n[${name}] ${conf}\n  ${SERVERS} servers, ${lines} lines, ${mb.toFixed(1)} MB; ${RUNS} runs each after one warm-up`);
+  const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+  console.log(`\n[${name}] ${conf}\n  ${SERVERS} servers, ${lines} lines, ${mb.toFixed(1)} MB; ${RUNS} runs each after one warm-up; load average ${load()}`);
   time(NGINX, nginxArgs, nginxCheck);
   time(process.execPath, lintArgs, lintCheck);
   const nginxRuns = [];
@@ -191,13 +194,15 @@ async function runVariant(name, plain) {
     need(report.findings.length === findings, `in-process lint found ${report.findings.length}, the CLI ${findings}`);
   }
   const med = (runs, key) => median(runs.map((r) => r[key]));
-  const fmt = (runs) =>
-    `wall ${med(runs, 'wall').toFixed(0)} ms, cpu ${med(runs, 'cpu').toFixed(0)} ms  [wall ${runs.map((r) => r.wall.toFixed(0)).join(', ')}]`;
+  const mmm = (runs, key) => {
+    const xs = runs.map((r) => r[key]);
+    return `${Math.min(...xs).toFixed(0)} / ${med(runs, key).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
+  };
+  const fmt = (runs) => `cpu ${mmm(runs, 'cpu')} ms, wall ${mmm(runs, 'wall')} ms (min / median / max)`;
   console.log(`  nginx -t (${nv}):             ${fmt(nginxRuns)}`);
   console.log(`  proxyproof lint (CLI, all checks): ${fmt(lintRuns)}  ${findings} findings; chain verdict ${chain}`);
-  const maxRss = (runs) => Math.max(...runs.map((r) => r.rssMb)).toFixed(0);
   console.log(
-    `  peak memory (max of ${RUNS}): lint --format json ${maxRss(lintRuns)} MB, lint (text) ${maxRss(textRuns)} MB (target < 500 MB), nginx -t ${maxRss(nginxRuns)} MB; ` +
+    `  peak RSS MB (min / median / max of ${RUNS}): lint --format json ${mmm(lintRuns, 'rssMb')}, lint (text) ${mmm(textRuns, 'rssMb')} (target < 500 MB), nginx -t ${mmm(nginxRuns, 'rssMb')}; ` +
       `text output ${textRuns[0]?.lines.toLocaleString('en')} lines (capped per check; --all for everything)`,
   );
   console.log(`  lintPaths (in-process, all checks): ${fmt(inprocRuns)}`);
@@ -208,6 +213,7 @@ async function runVariant(name, plain) {
       `in-process lint / nginx -t: ${ratio(inprocRuns, nginxRuns, 'wall')}x wall, ${ratio(inprocRuns, nginxRuns, 'cpu')}x cpu; ` +
       `parse only / nginx -t: ${ratio(parseRuns, nginxRuns, 'wall')}x wall, ${ratio(parseRuns, nginxRuns, 'cpu')}x cpu`,
   );
+  console.log(`  load average at the end: ${load()}`);
 }
 
 await runVariant('tls: listen 443 ssl + a certificate per server, as specified', false);
