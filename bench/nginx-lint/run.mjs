@@ -22,9 +22,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-// BENCH_CLI: another build of the CLI (e.g. a copy of main's dist) to compare side by side.
-const CLI = process.env.BENCH_CLI ?? join(ROOT, 'packages/proxyproof/dist/bin.js');
-const PARSER = join(ROOT, 'packages/proxyproof/dist/collectors/nginx/index.js');
+// BENCH_DIST: another build (a copy of packages/proxyproof/dist, e.g. main's) to measure or compare side by side.
+const DIST = process.env.BENCH_DIST ?? join(ROOT, 'packages/proxyproof/dist');
+const CLI = join(DIST, 'bin.js');
+const PARSER = join(DIST, 'collectors/nginx/index.js');
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 
 const argv = process.argv.slice(2);
@@ -102,7 +103,7 @@ ${proto}        }
 // In-process parse only (no node start-up, no checks), for the breakdown.
 const { parseNginxFile } = await import(PARSER);
 // In-process parse + every check (lintPaths: discover, collect facts, run all checks; no node start-up).
-const { lintPaths } = await import(join(ROOT, 'packages/proxyproof/dist/engine/lint.js'));
+const { lintPaths } = await import(join(DIST, 'engine/lint.js'));
 const nv = spawnSync(NGINX, ['-v'], { encoding: 'utf8' }).stderr.trim();
 
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
