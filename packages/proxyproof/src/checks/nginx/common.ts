@@ -598,3 +598,30 @@ export function podBehindL7Entry(facts: Facts, server: NginxServer): Evidence | 
   if (found.ref.snippet) ev.snippet = found.ref.snippet;
   return ev;
 }
+
+/**
+ * Where the lost scheme turns into a redirect loop: the framework's own HTTPS redirect (Django
+ * SECURE_SSL_REDIRECT, Rails force_ssl...) redirects every request that arrives as http to https, which arrives
+ * as http again. Named only when the tree's apps are all of one framework (the proxy's upstream is then that
+ * app); each settings line that turns the redirect on.
+ */
+export function redirectLoopEvidence(facts: Facts): Evidence[] {
+  const frameworks = facts.frameworks ?? [];
+  const kinds = new Set(frameworks.map((f) => (f.appEnd ? f.appEnd.name : f.kind)));
+  if (kinds.size !== 1) return [];
+  const out: Evidence[] = [];
+  for (const r of frameworks.map((f) => f.sslRedirect ?? f.appEnd?.sslRedirect)) {
+    // On, or decided by the deployment's environment (`env.bool('DJANGO_SECURE_SSL_REDIRECT', default=True)`,
+    // `= is_prod`): written to be on in production.
+    if (!r?.ref || r.origin === 'default' || (r.value !== true && r.origin !== 'env' && r.origin !== 'unknown')) continue;
+    if (out.some((e) => e.file === r.ref?.file && e.line === r.ref?.line)) continue;
+    const e: Evidence = {
+      file: r.ref.file,
+      line: r.ref.line,
+      note: `the app redirects what arrives as http to https${r.value === true ? '' : ' (when its environment turns this on, as in production)'}: with the scheme lost here, every https request loops (ERR_TOO_MANY_REDIRECTS)`,
+    };
+    if (r.ref.snippet) e.snippet = r.ref.snippet;
+    out.push(e);
+  }
+  return out.slice(0, 2);
+}
