@@ -52,6 +52,8 @@ export interface ProxySite {
 }
 
 export interface CaddyExtra {
+  /** Caddyfile (default) or Caddy's native JSON config (collectors/caddy/json.ts): a fix is written in that syntax. */
+  format?: 'caddyfile' | 'json';
   /** Global `servers { trusted_proxies ... }` (Caddy 2.6.3+). */
   globalTrusted?: { list: string[]; ref: Ref };
   /** The global options block, or the first line when there is none (where a global option goes). */
@@ -62,7 +64,15 @@ export interface CaddyExtra {
   /** The first line that holds a directive (a global options block is created above it). */
   firstLine?: { line: number; text: string };
   /** Every `reverse_proxy` / `php_fastcgi` as written, by site: where a per-directive option goes. */
-  proxyDirectives?: Array<{ siteId: string; name: string; line: number; text: string; hasBlock: boolean }>;
+  proxyDirectives?: Array<{
+    siteId: string;
+    name: string;
+    line: number;
+    text: string;
+    hasBlock: boolean;
+    /** JSON: `line` is the handler object's `"handler": "reverse_proxy"` line. */
+    syntax?: 'json';
+  }>;
 }
 
 export interface HaproxyExtra {
