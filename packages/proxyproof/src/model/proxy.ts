@@ -78,6 +78,11 @@ export interface CaddyExtra {
 export interface HaproxyExtra {
   /** Sections that write http-request/reqadd rules without `mode http` anywhere above them. */
   rulesWithoutHttpMode: Array<{ section: string; ref: Ref }>;
+  /**
+   * 1.x header directives (`reqadd`, `reqrep`, `reqirep`, `reqdel`, `reqidel`, `rspadd`, `rsprep`, ...) that HAProxy
+   * 2.1+ refuses, with the `http-request`/`http-response` line that does the same where there is one.
+   */
+  legacy?: Array<{ directive: string; section: string; ref: Ref; replacement?: string }>;
 }
 
 export interface ApacheExtra {
