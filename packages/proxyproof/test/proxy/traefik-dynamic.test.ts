@@ -155,3 +155,16 @@ test('chain (trap): the same with SECURE_PROXY_SSL_HEADER believes https', async
   });
   assert.equal(f.length, 0);
 });
+
+test('Swarm stack: deploy.labels declare the router (Traefik reads service labels there in swarm mode), with their own lines', async () => {
+  const stack =
+    TRAEFIK(['--providers.swarm=true', '--entrypoints.web.address=:80', '--entrypoints.websecure.address=:443']) +
+    '  app:\n    image: registry.example.org/app:1\n    command: gunicorn --bind 0.0.0.0:8000 site.wsgi\n    deploy:\n      replicas: 2\n      labels:\n        - "traefik.http.routers.app.rule=Host(`app.example.org`)"\n        - "traefik.http.routers.app.entrypoints=websecure"\n        - "traefik.http.routers.app.tls=true"\n        - "traefik.http.services.app.loadbalancer.server.port=8000"\n';
+  const sites = await traefikSites({ 'stack.yml': stack });
+  const secure = sites.find((s) => s.label.includes('websecure'));
+  assert.ok(secure, JSON.stringify(sites.map((s) => s.label)));
+  assert.equal(secure.listeners[0]?.tls, true);
+  assert.deepEqual(secure.names, ['app.example.org']);
+  assert.deepEqual(secure.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'app', port: 8000 });
+  assert.equal(secure.routes[0]?.ref.line, stack.split('\n').findIndex((l) => l.includes('routers.app.rule')) + 1);
+});

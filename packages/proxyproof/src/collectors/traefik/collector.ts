@@ -466,23 +466,29 @@ function containerPorts(s: Record<string, unknown>): number[] {
   return out;
 }
 
-/** `traefik.*` labels of a compose service (list `k=v` or map form), with their lines. */
+/**
+ * `traefik.*` labels of a compose service (list `k=v` or map form), with their lines: the container's `labels`
+ * (docker provider) and the service's `deploy.labels` (a Swarm stack: Traefik's swarm provider, or v2's
+ * `providers.docker.swarmMode`, reads only these; a stack file usually has one set, so both are read).
+ */
 function traefikLabels(
   doc: YDoc,
   path: Array<string | number>,
   s: Record<string, unknown>,
 ): Array<{ key: string; value: string; line: number }> {
   const out: Array<{ key: string; value: string; line: number }> = [];
-  const labels = s.labels;
-  if (Array.isArray(labels))
-    labels.forEach((l, i) => {
-      const m = /^\s*(traefik\.[^=\s]+)\s*=(.*)$/i.exec(String(l));
-      if (m) out.push({ key: m[1] as string, value: (m[2] as string).trim(), line: at(doc, [...path, 'labels', i])?.line ?? 0 });
-    });
-  else if (obj(labels))
-    for (const [k, v] of Object.entries(obj(labels) ?? {}))
-      if (/^traefik\./i.test(k))
-        out.push({ key: k, value: String(v ?? ''), line: at(doc, [...path, 'labels', k])?.keyLine ?? 0 });
+  const read = (labels: unknown, at0: Array<string | number>) => {
+    if (Array.isArray(labels))
+      labels.forEach((l, i) => {
+        const m = /^\s*(traefik\.[^=\s]+)\s*=(.*)$/i.exec(String(l));
+        if (m) out.push({ key: m[1] as string, value: (m[2] as string).trim(), line: at(doc, [...at0, i])?.line ?? 0 });
+      });
+    else if (obj(labels))
+      for (const [k, v] of Object.entries(obj(labels) ?? {}))
+        if (/^traefik\./i.test(k)) out.push({ key: k, value: String(v ?? ''), line: at(doc, [...at0, k])?.keyLine ?? 0 });
+  };
+  read(s.labels, [...path, 'labels']);
+  read(get(s, ['deploy', 'labels']), [...path, 'deploy', 'labels']);
   return out;
 }
 
