@@ -238,6 +238,17 @@ export interface KubeFacts {
     selector: Record<string, string>;
     ports: Array<{ port: string; name?: string; targetPort: string }>;
   }>;
+  /**
+   * Traefik `Middleware` CRDs (traefik.io / traefik.containo.us) by name: the request headers they set and an https
+   * redirect; an Ingress names them with `traefik.ingress.kubernetes.io/router.middlewares: <ns>-<name>@kubernetescrd`.
+   */
+  traefikMiddlewares?: Array<{
+    name: string;
+    namespace?: string;
+    ref: Ref;
+    headers: Array<{ name: string; value: string; ref: Ref }>;
+    redirectScheme?: Ref;
+  }>;
   /** Pod template labels and container ports of each workload (Deployment, StatefulSet, DaemonSet, Pod...). */
   podLabels?: Array<{
     workload: string;
