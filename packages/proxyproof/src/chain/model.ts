@@ -61,6 +61,8 @@ export interface HeaderRule {
   sendEmpty?: boolean;
   /** Applies only on TLS (`if { ssl_fc }`) or plain connections. */
   when?: 'tls' | 'plain';
+  /** Rewrites the header only when the request already carries it (HAProxy `replace-header`, 1.x `reqrep`). */
+  ifPresent?: boolean;
   /** nginx `proxy_set_header` lines of an outer level that this route no longer inherits. */
 }
 

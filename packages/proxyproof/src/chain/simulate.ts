@@ -262,6 +262,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   for (const rule of route.headers) {
     const name = rule.name.toLowerCase();
     if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
+    if (rule.ifPresent && !out.has(name)) continue;
     decided.set(name, rule);
     if (rule.value === null) {
       out.delete(name);
