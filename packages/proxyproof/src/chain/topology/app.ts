@@ -109,6 +109,7 @@ const FW_LABEL: Record<string, string> = {
   fastify: 'Fastify',
   koa: 'Koa',
   tomcat: 'Tomcat',
+  phoenix: 'Phoenix',
 };
 
 export function frameworkOf(f: FrameworkFacts): Framework {
@@ -145,6 +146,7 @@ export function frameworkOf(f: FrameworkFacts): Framework {
       trustClient: valued(a.trustClient, (x) => x, [] as string[]),
     };
     if (a.assumeHttps) fw.appEnd.assumeHttps = valued(a.assumeHttps, Boolean, false);
+    if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
     if (a.sslRedirect) fw.sslRedirect = valued(a.sslRedirect, Boolean, false);
   }
   if (f.hopCounts) {
