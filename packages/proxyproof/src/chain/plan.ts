@@ -365,6 +365,7 @@ function loopbackBindLine(app: AppServer, port: number): string {
   if (name === 'puma') return `bind "tcp://127.0.0.1:${port}"`;
   if (name === 'tomcat') return `<Connector port="${port}" address="127.0.0.1" ... />`;
   if (name === 'cowboy' || name === 'bandit') return `http: [ip: {127, 0, 0, 1}, port: ${port}]`;
+  if (name === 'spring-boot') return 'server.address=127.0.0.1';
   return `--bind 127.0.0.1:${port}`;
 }
 

@@ -172,6 +172,7 @@ function pkg(mod: string | undefined): string | undefined {
 export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], fws: FrameworkFacts[]): FrameworkFacts[] {
   const orphans: FrameworkFacts[] = [];
   const used = new Set<number>();
+  const attached = new Map<number, string | undefined>();
   const score = (fw: FrameworkFacts, i: number): number => {
     const a = appFacts[i];
     if (!a) return 0;
@@ -206,9 +207,15 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
       // Split settings (base + production) resolve to one framework: keep the one the server names.
       if (fw.kind === 'django' && appFacts[best]?.env.DJANGO_SETTINGS_MODULE?.value === fw.module)
         app.framework = frameworkOf(fw);
+      // Profiles (Spring's application-dev.properties beside application.properties): the server's own one wins.
+      else if (fw.module !== undefined && appFacts[best]?.appTarget === fw.module && attached.get(best) !== fw.module) {
+        app.framework = frameworkOf(fw);
+        attached.set(best, fw.module);
+      }
       continue;
     }
     used.add(best);
+    attached.set(best, fw.module);
     app.framework = frameworkOf(fw);
     app.label = `${app.label}`;
   }
