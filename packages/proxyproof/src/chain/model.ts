@@ -230,6 +230,8 @@ export interface Framework {
     trustScheme: Valued<string[]>;
     trustClient: Valued<string[]>;
     assumeHttps?: Valued<boolean>;
+    /** Request hosts the app's https redirect skips (Plug.SSL exclude). */
+    redirectExempt?: string[];
   };
 }
 

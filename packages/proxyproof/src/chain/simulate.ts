@@ -740,7 +740,8 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
     clientWhy,
     notes,
   };
-  if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http') {
+  const exempt = fw.appEnd?.redirectExempt?.includes(host.replace(/:\d+$/, '')) ?? false;
+  if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http' && !exempt) {
     const location = `https://${host}${url.pathname}`;
     const loop = !hostile && location === `https://${url.host}${url.pathname}`;
     step.redirect = { location, loop, ref: fw.sslRedirect.ref };
