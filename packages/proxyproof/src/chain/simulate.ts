@@ -370,7 +370,7 @@ function trustText(app: AppServer): string {
   const t = app.trusted;
   const list = t.value.length ? t.value.join(',') : '(nobody)';
   const origin = t.origin === 'default' ? ', default' : t.origin === 'env' ? `, from ${t.envVar ?? 'environment'}` : '';
-  return `forwarded_allow_ips=${list}${origin}`;
+  return `${app.name === 'waitress' ? 'trusted_proxy' : 'forwarded_allow_ips'}=${list}${origin}`;
 }
 
 export function appTrusts(app: AppServer, peer: Peer): TrustAnswer {
@@ -384,7 +384,9 @@ export function appTrusts(app: AppServer, peer: Peer): TrustAnswer {
     case 'daphne':
       return app.proxyHeaders.value ? 'yes' : 'no';
     default:
-      return 'no';
+      // A server of its own kind with a trusted-proxy list (waitress trusted_proxy + trusted_proxy_headers)
+      // applies its scheme headers from those peers only; the others (Puma, Tomcat...) pass headers on.
+      return app.proxyHeaders.value ? trustsPeer(app.trusted.value, peer, false) : 'no';
   }
 }
 
@@ -399,7 +401,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   let clientWhy = 'the TCP peer (REMOTE_ADDR)';
   const trustRef = app.trusted.ref ?? app.ref;
   if (trust === 'assumed') notes.push(`assumes ${app.trusted.value.join(',')} is the proxy's address`);
-  if (app.kind === 'gunicorn') {
+  if (app.kind === 'gunicorn' || (app.kind === 'other' && app.proxyHeaders.value)) {
     if (trust === 'no') {
       const has = Object.keys(app.schemeHeaders.value).some((h) => req.headers.has(h));
       schemeWhy = has
@@ -429,7 +431,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     const xfp = req.headers.get('x-forwarded-proto');
     const xff = items(req.headers.get('x-forwarded-for'));
     if (!app.proxyHeaders.value) {
-      schemeWhy = `${app.kind} proxy headers are off (${app.proxyHeaders.origin === 'default' ? 'default' : 'configured'})`;
+      schemeWhy = `${app.name ?? app.kind} proxy headers are off (${app.proxyHeaders.origin === 'default' ? 'default' : 'configured'})`;
       schemeRef = app.proxyHeaders.ref ?? app.ref;
     } else if (trust === 'no') {
       schemeWhy =
@@ -466,7 +468,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     schemeWhy = `${app.label.split(' ')[0]} passes the headers on unchanged (${app.framework.appEnd.name} decides); the connection is ${req.scheme}`;
     schemeRef = app.ref;
   } else {
-    schemeWhy = `${app.kind} does not read forwarded headers: the connection is ${req.scheme}`;
+    schemeWhy = `${app.name ?? app.kind} does not read forwarded headers: the connection is ${req.scheme}`;
     schemeRef = app.ref;
   }
   const host = req.headers.get('host') ?? '';
@@ -527,7 +529,7 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
   const h = view.headers;
   const notes: string[] = [];
   let scheme: Scheme = view.scheme;
-  let schemeWhy = `uses the server's scheme (${app.kind})`;
+  let schemeWhy = `uses the server's scheme (${app.name ?? app.kind})`;
   let schemeRef: Ref | undefined = view.schemeRef;
   let host = view.host;
   let hostWhy = 'Host header';
@@ -552,7 +554,7 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
           schemeRef = view.scheme === 'https' ? view.schemeRef : (fw.schemeHeader?.ref ?? view.schemeRef);
         }
       } else {
-        schemeWhy = `no SECURE_PROXY_SSL_HEADER: takes wsgi.url_scheme = ${view.scheme} from ${app.kind}`;
+        schemeWhy = `no SECURE_PROXY_SSL_HEADER: takes wsgi.url_scheme = ${view.scheme} from ${app.name ?? app.kind}`;
         schemeRef = view.schemeRef;
       }
       const xfh = h.get('x-forwarded-host');
@@ -594,12 +596,12 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
           client = ff;
           clientWhy = `ProxyFix(x_for=${pf.x_for})`;
         }
-      } else schemeWhy = `no ProxyFix: request.scheme = wsgi.url_scheme = ${view.scheme} from ${app.kind}`;
+      } else schemeWhy = `no ProxyFix: request.scheme = wsgi.url_scheme = ${view.scheme} from ${app.name ?? app.kind}`;
       break;
     }
     case 'fastapi':
     case 'starlette':
-      schemeWhy = `request.url.scheme = the ASGI scope's scheme = ${view.scheme} from ${app.kind}`;
+      schemeWhy = `request.url.scheme = the ASGI scope's scheme = ${view.scheme} from ${app.name ?? app.kind}`;
       break;
     case 'express':
     case 'fastify':
