@@ -348,6 +348,13 @@ function conveyedScheme(
       why: `X-Forwarded-Proto missing: this route's own proxy_set_header (${route.ownHeadersRef?.file}:${route.ownHeadersRef?.line}) stops inheriting the one at ${dropped.ref.file}:${dropped.ref.line}`,
     };
   }
+  if (route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi')
+    return {
+      scheme: 'absent',
+      header: 'HTTPS',
+      ref: route.ref,
+      why: `no HTTPS param and no X-Forwarded-Proto (${route.protocol})`,
+    };
   return { scheme: 'absent', header: 'x-forwarded-proto', ref: route.ref, why: 'X-Forwarded-Proto missing' };
 }
 
@@ -401,7 +408,26 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   let clientWhy = 'the TCP peer (REMOTE_ADDR)';
   const trustRef = app.trusted.ref ?? app.ref;
   if (trust === 'assumed') notes.push(`assumes ${app.trusted.value.join(',')} is the proxy's address`);
-  if (app.kind === 'gunicorn' || (app.kind === 'other' && app.proxyHeaders.value)) {
+  if (app.kind === 'other' && app.name === 'uwsgi') {
+    // uWSGI (core/protocol.c): UWSGI_SCHEME and HTTP_X_FORWARDED_PROTO both set the scheme, the later one wins
+    // (nginx sends its uwsgi_params before the request's headers); else HTTPS / X-Forwarded-Ssl on|1 means https.
+    // From any peer: uWSGI has no trust list.
+    const xfp = req.headers.get('x-forwarded-proto');
+    const us = req.headers.get('uwsgi_scheme');
+    const https = req.headers.get('https') ?? req.headers.get('x-forwarded-ssl');
+    schemeRef = app.ref;
+    if (xfp !== undefined || us !== undefined) {
+      const v = (xfp ?? us ?? '').trim().toLowerCase();
+      scheme = v === 'https' ? 'https' : 'http';
+      schemeWhy =
+        xfp !== undefined
+          ? `X-Forwarded-Proto: ${xfp} from ${who}: uWSGI takes it as the scheme from any peer`
+          : `UWSGI_SCHEME ${us}: wsgi.url_scheme = ${scheme}`;
+    } else if (https !== undefined) {
+      scheme = /^(on|1)/i.test(https.trim()) ? 'https' : 'http';
+      schemeWhy = `HTTPS ${https}: wsgi.url_scheme = ${scheme}`;
+    } else schemeWhy = `no HTTPS or UWSGI_SCHEME param and no X-Forwarded-Proto: wsgi.url_scheme = ${req.scheme}`;
+  } else if (app.kind === 'gunicorn' || (app.kind === 'other' && app.proxyHeaders.value)) {
     if (trust === 'no') {
       const has = Object.keys(app.schemeHeaders.value).some((h) => req.headers.has(h));
       schemeWhy = has

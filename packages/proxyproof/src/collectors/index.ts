@@ -21,6 +21,7 @@ import { pywsgiCollector } from './pywsgi/collector.js';
 import { rubyCollector } from './ruby/collector.js';
 import { synapseCollector } from './synapse/collector.js';
 import { traefikCollector } from './traefik/collector.js';
+import { uwsgiCollector } from './uwsgi/collector.js';
 
 export const COLLECTORS: Collector[] = [
   nginxCollector,
@@ -43,5 +44,6 @@ export const COLLECTORS: Collector[] = [
   dotnetCollector,
   goCollector,
   pywsgiCollector,
+  uwsgiCollector,
   airflowCollector,
 ];
