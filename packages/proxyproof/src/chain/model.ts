@@ -175,6 +175,8 @@ export interface AppServer {
   type: 'app';
   id: string;
   kind: AppServerKind;
+  /** The server's own name where `kind` is 'other' (waitress, uwsgi, php-fpm...): what the chain's sentences say. */
+  name?: string;
   label: string;
   ref: Ref;
   placement: Placement;

@@ -814,7 +814,7 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
       const binds = app.binds
         .map((b) => (b.address.kind === 'tcp' ? `${b.address.host}:${b.address.port}` : `unix:${b.address.path}`))
         .join(', ');
-      notes.push(`${app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
+      notes.push(`${app.name ?? app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
     }
   }
   return { fixes, notes, complete };
