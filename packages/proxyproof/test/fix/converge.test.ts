@@ -198,3 +198,99 @@ test('converge: the trust of a proxy on another host (--proxy-address) brings th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('converge: gunicorn on another host started by an ExecStart continued over lines: --proxy-address writes the flag on its first line, the rest of the command kept', async () => {
+  const unit = [
+    '[Service]',
+    'WorkingDirectory=/srv/app',
+    'ExecStart=/srv/app/venv/bin/gunicorn \\',
+    '    --workers 3 \\',
+    '    --bind 0.0.0.0:8000 \\',
+    '    mysite.wsgi:application',
+    '',
+  ].join('\n');
+  const dir = treeOf({
+    'app.service': unit,
+    'site.conf': SITE_CROSS_HOST,
+    'mysite/settings.py': 'DEBUG = False\nALLOWED_HOSTS = ["app.example.com"]\n',
+    'mysite/wsgi.py':
+      "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\nfrom django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
+  });
+  try {
+    const dry = await runFix(['.'], { cwd: dir });
+    assert.match(dry.plan.advice.find((a) => a.id === 'gunicorn/proxy-not-trusted')?.reason ?? '', /--proxy-address/);
+    const run = await runFix(['.'], { cwd: dir, write: true, proxyAddress: '10.0.2.5' });
+    const diff = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(
+      diff,
+      /^-ExecStart=\/srv\/app\/venv\/bin\/gunicorn \\\n\+ExecStart=\/srv\/app\/venv\/bin\/gunicorn --forwarded-allow-ips=10\.0\.2\.5 \\$/m,
+      diff,
+    );
+    assert.deepEqual(
+      readFileSync(join(dir, 'app.service'), 'utf8').split('\n').slice(3),
+      unit.split('\n').slice(3),
+      'the continued lines are kept',
+    );
+    assert.ok(!(await ids(dir)).has('gunicorn/proxy-not-trusted'));
+    assert.deepEqual((await runFix(['.'], { cwd: dir, proxyAddress: '10.0.2.5' })).plan.patches, [], 'idempotent');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const SITE_CROSS_HOST = `server {
+    listen 443 ssl;
+    server_name app.example.com;
+    ssl_certificate /etc/ssl/app.pem;
+    ssl_certificate_key /etc/ssl/app.key;
+
+    location / {
+        proxy_pass http://10.0.2.6:8000;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}
+`;
+
+test('converge: daphne behind nginx on a unix socket (multi-line ExecStart): --proxy-headers, and nginx X-Forwarded-For replaced by $remote_addr since daphne believes its left-most entry', async () => {
+  const dir = treeOf({
+    'daphne.service': [
+      '[Service]',
+      'ExecStart=/srv/app/env/bin/daphne \\',
+      '\t-u /tmp/app.sock \\',
+      '\tconfig.asgi:application',
+      '',
+    ].join('\n'),
+    'nginx.conf': `server {
+    listen 443 ssl;
+    server_name app.example.com;
+    ssl_certificate /etc/ssl/app.pem;
+    ssl_certificate_key /etc/ssl/app.key;
+
+    location /api/ {
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header Host $host;
+        proxy_pass http://unix:/tmp/app.sock;
+    }
+}
+`,
+  });
+  try {
+    const run = await runFix(['.'], { cwd: dir, write: true });
+    const diff = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(diff, /^\+ExecStart=\/srv\/app\/env\/bin\/daphne --proxy-headers \\$/m, diff);
+    assert.match(
+      diff,
+      /^- {8}proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;\n\+ {8}proxy_set_header X-Forwarded-For \$remote_addr;$/m,
+      diff,
+    );
+    assert.deepEqual(run.plan.advice, []);
+    const after = await ids(dir);
+    assert.ok(!after.has('daphne/proxy-not-trusted') && !after.has('chain/spoofable-backend'), [...after].join());
+    assert.deepEqual((await runFix(['.'], { cwd: dir })).plan.patches, [], 'idempotent');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
