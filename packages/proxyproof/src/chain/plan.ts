@@ -189,18 +189,19 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     if (s.what.includes('host')) adds.push(['X-Forwarded-Host', '$host', '{host}']);
     if (s.what.includes('client')) adds.push(['X-Forwarded-For', '$remote_addr', '{remote_addr}']);
     if (adds.length === 0) continue;
+    const setBy = (n: string) => route.headers.find((h) => h.name.toLowerCase() === n.toLowerCase() && h.from !== 'default');
+    // One header the route itself already sets from the client's value (`X-Forwarded-For $proxy_add_x_forwarded_for`
+    // read left-most, `X-Forwarded-Proto $http_x_forwarded_proto`): that line is replaced, in the route's own file.
+    const own = adds.length === 1 ? setBy(adds[0]?.[0] as string) : undefined;
+    const replaces = own?.from === 'route' && own.ref.line > 0 && own.ref.file === route.ref.file ? own : undefined;
     out.push({
       id: `nginx-overwrite:${hop.id}/${route.id}`,
       title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}`,
-      ref: insertsSafely(route) ? lastOwnLine(route) : route.ref,
-      after: true,
+      ref: replaces ? replaces.ref : insertsSafely(route) ? lastOwnLine(route) : route.ref,
+      after: !replaces,
       lines: adds.map(([n, v]) => `proxy_set_header ${n} ${v};`),
-      // Only new lines: a header the route already sets would then be sent twice.
-      placement:
-        insertsSafely(route) &&
-        !adds.some(([n]) => route.headers.some((h) => h.name.toLowerCase() === n.toLowerCase() && h.from !== 'default'))
-          ? 'after'
-          : undefined,
+      // Otherwise only new lines: a header the route already sets would then be sent twice.
+      placement: replaces ? 'replace' : insertsSafely(route) && !adds.some(([n]) => setBy(n)) ? 'after' : undefined,
       cost: 1,
       apply(tt) {
         const rr = findRoute(tt, hop.id, route.id);
