@@ -16,7 +16,7 @@ import { FRONTS } from '../collectors/front/collector.js';
 import type { Check } from '../model/check.js';
 import type { CollectOptions, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
-import { type Finding, InputError, severityRank } from '../model/finding.js';
+import { type Finding, InputError, sortFindings } from '../model/finding.js';
 import type { FrontFacts, FrontName } from '../model/proxy.js';
 import { collectAll } from './collect.js';
 import { notReadFiles, notReadLine } from './not-read.js';
@@ -60,17 +60,7 @@ export interface Analysis {
   notRead: NotRead[];
 }
 
-const byLocale = new Intl.Collator().compare;
-
-export function sortFindings(findings: Finding[]): Finding[] {
-  return [...findings].sort(
-    (a, b) =>
-      severityRank(b.severity) - severityRank(a.severity) ||
-      byLocale(a.evidence[0]?.file ?? '', b.evidence[0]?.file ?? '') ||
-      (a.evidence[0]?.line ?? 0) - (b.evidence[0]?.line ?? 0) ||
-      byLocale(a.id, b.id),
-  );
-}
+export { sortFindings } from '../model/finding.js';
 
 /** Runs checks; a check that throws (our bug) is reported and the others go on. */
 export function runChecksIsolated(checks: Check[], facts: Facts, onCheck?: (done: number, total: number) => void): Finding[] {

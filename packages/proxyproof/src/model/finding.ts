@@ -105,3 +105,18 @@ export class InputError extends Error {
     return `${where}${this.message}`;
   }
 }
+
+let byLocale: Intl.Collator['compare'] | undefined;
+
+/** Most severe first, then by file, line and id (the order of every report). */
+export function sortFindings(findings: Finding[]): Finding[] {
+  // The collator is made on first use: ICU's start-up is not paid by commands that never sort findings.
+  const cmp = (byLocale ??= new Intl.Collator().compare);
+  return [...findings].sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      cmp(a.evidence[0]?.file ?? '', b.evidence[0]?.file ?? '') ||
+      (a.evidence[0]?.line ?? 0) - (b.evidence[0]?.line ?? 0) ||
+      cmp(a.id, b.id),
+  );
+}

@@ -6,13 +6,14 @@
 import { relative } from 'node:path';
 import { SCAN_CHECKS } from '../checks/scan/index.js';
 import type { ScanCheck } from '../checks/scan/types.js';
-import { BrowserEngine, type BrowserOptions, findChromium } from '../collectors/browser/browser.js';
+// The browser engine (playwright-core: a third of a static scan's start-up) and the deployment analysis are loaded
+// only when used.
+import type { BrowserEngine, BrowserOptions } from '../collectors/browser/browser.js';
 import { loadErrorMessage } from '../collectors/browser/load-error.js';
 import { type CrawlOptions, crawl, decodeBody } from '../collectors/crawl/crawler.js';
 import { extractHtml } from '../collectors/crawl/extract.js';
 import { FetchError, HttpClient, type HttpOptions, headerValues } from '../collectors/crawl/http.js';
-import { lintPaths, sortFindings } from '../engine/lint.js';
-import { type Diagnostic, type Finding, InputError } from '../model/finding.js';
+import { type Diagnostic, type Finding, InputError, sortFindings } from '../model/finding.js';
 import { hostnameOf } from '../model/url.js';
 import type { Report, ReportSection } from '../render/types.js';
 import { sameSite } from './attribution.js';
@@ -95,9 +96,10 @@ export async function collectScanFacts(
 
     // The browser starts with the first page to load (an entry the crawler cannot fetch costs no browser),
     // but a missing binary is said at once.
-    if (opts.engine === 'browser') findChromium(opts.browser?.executablePath);
+    const browserModule = opts.engine === 'browser' ? await import('../collectors/browser/browser.js') : undefined;
+    browserModule?.findChromium(opts.browser?.executablePath);
     const startBrowser = () =>
-      (launching ??= BrowserEngine.launch({
+      (launching ??= (browserModule as typeof import('../collectors/browser/browser.js')).BrowserEngine.launch({
         ...opts.browser,
         trust,
         resolve: opts.http.resolve,
@@ -272,6 +274,7 @@ async function checkThirdParty(client: HttpClient, pages: PageFacts[]): Promise<
 }
 
 async function lintJoin(dir: string): Promise<LintJoin[]> {
+  const { lintPaths } = await import('../engine/lint.js');
   const { report } = await lintPaths([dir]);
   return report.findings.map((f) => ({
     id: f.id,
