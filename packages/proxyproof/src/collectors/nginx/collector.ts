@@ -256,10 +256,13 @@ export const nginxCollector: Collector = {
         prefix: cand.prefix,
         // A copy of a conf folder (nginx.conf, sites-*, conf.d in it) stands for the server's /etc/nginx: its
         // absolute /etc/nginx includes never read this machine's files (stock params aside).
-        rebase:
-          cand.prefix === '/etc/nginx'
+        rebase: [
+          ...(cand.prefix === '/etc/nginx'
             ? []
-            : [{ from: '/etc/nginx', to: cand.prefix, always: cand.embedded !== undefined || looksLikeConfRoot(cand.prefix) }],
+            : [{ from: '/etc/nginx', to: cand.prefix, always: cand.embedded !== undefined || looksLikeConfRoot(cand.prefix) }]),
+          // A copy being analysed in place of its originals (fix's check): its absolute includes read the copy.
+          ...(ctx.options.relocated ?? []).map((r) => ({ ...r, always: true })),
+        ],
         comments: ctx.options.comments,
         stockDirs: stockDirsFor(f.abs),
         resolveInclude: resolveTemplatedInclude,
