@@ -14,7 +14,15 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { describeListen, entryEvidence, listenEvidence, NGINX_DOCS, replaceDirectiveFix, scopeName } from './common.js';
+import {
+  describeListen,
+  entryEvidence,
+  listenEvidence,
+  NGINX_DOCS,
+  replaceDirectiveFix,
+  scopeName,
+  terminatorEvidence,
+} from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/host-port-lost',
@@ -48,9 +56,12 @@ function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
   const seen = new Set<string>();
+  const anyNginxTls = model.servers.some((s) => s.tls && !s.tlsOnlyInBranch);
   for (const server of model.servers) {
-    // Behind a load balancer the public port is the balancer's, not nginx's own listener port.
+    // Behind a load balancer the public port is the balancer's, not nginx's own listener port (written in the
+    // server, or inferred from the tree: then nginx/host-port-behind-front reports the opposite mistake).
     if (frontProxyEvidence(server).length > 0) continue;
+    if ((!server.tls || server.tlsOnlyInBranch) && terminatorEvidence(facts, server, anyNginxTls)) continue;
     const odd = server.listens.filter((l) => l.port !== undefined && !l.portUnknown && l.port !== (l.ssl ? 443 : 80));
     if (odd.length === 0) continue;
     for (const scope of passingScopes(server)) {

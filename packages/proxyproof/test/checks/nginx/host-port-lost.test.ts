@@ -41,6 +41,12 @@ caseTable(hostPortLost, [
   },
   // valid
   {
+    name: "trap: behind an inferred TLS front (TLS only in a template branch) the public port is the front's, not nginx's",
+    config:
+      'server {\n  listen 8080{% if tls %} ssl{% endif %};\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
     name: 'trap: the listen port is a template placeholder ({{ nginx_port }}): the number is unknown, nothing to judge',
     config:
       'server {\n  listen {{ nginx_port }} ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
