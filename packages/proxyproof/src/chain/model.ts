@@ -180,6 +180,8 @@ export interface AppServer {
   type: 'app';
   id: string;
   kind: AppServerKind;
+  /** The server's own name where `kind` is 'other' (waitress, uwsgi, php-fpm...): what the chain's sentences say. */
+  name?: string;
   label: string;
   ref: Ref;
   placement: Placement;
@@ -235,6 +237,8 @@ export interface Framework {
     trustScheme: Valued<string[]>;
     trustClient: Valued<string[]>;
     assumeHttps?: Valued<boolean>;
+    /** Request hosts the app's https redirect skips (Plug.SSL exclude). */
+    redirectExempt?: string[];
   };
 }
 

@@ -25,6 +25,7 @@ import {
   type Flat,
   type StaticSites,
   TRAEFIK_DEFAULT_HEADERS,
+  TRAEFIK_OVERWRITTEN_HEADERS,
   type TraefikDynamic,
 } from './dynamic.js';
 
@@ -229,14 +230,7 @@ function sitesOf(file: string, eps: TraefikEntryPoint[]): ProxySite[] {
       routes: [],
       siteHeaders: [],
       passesIncoming: true,
-      stripsUntrusted: [
-        'x-forwarded-for',
-        'x-forwarded-proto',
-        'x-forwarded-host',
-        'x-forwarded-port',
-        'x-forwarded-server',
-        'x-real-ip',
-      ],
+      stripsUntrusted: [...TRAEFIK_OVERWRITTEN_HEADERS],
       trust: e.forwardedHeaders?.insecure
         ? { mode: 'all', list: [], ref: e.forwardedHeaders.ref }
         : e.forwardedHeaders?.trustedIPs.length
@@ -379,7 +373,7 @@ function ingressRouteSite(
     routes,
     siteHeaders: [],
     passesIncoming: true,
-    stripsUntrusted: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'],
+    stripsUntrusted: [...TRAEFIK_OVERWRITTEN_HEADERS],
     trust: { mode: 'none', list: [], ref: { ...ref, origin: 'default' } },
     mode: 'http',
     notes: [`entrypoints ${eps.join(', ') || '(all)'}: their static options (forwardedHeaders) are not in this file`],
