@@ -138,6 +138,11 @@ export interface ProxyHop {
   /** Peers whose forwarded headers this hop trusts (Caddy trusted_proxies); empty: nobody. */
   trustedPeers?: { list: string[]; ref: Ref };
   clientAddress?: ClientAddressPolicy;
+  /**
+   * The peer address this hop sees is not the one in front of it: kube-proxy SNATs a LoadBalancer/NodePort Service
+   * with `externalTrafficPolicy: Cluster` to a node address before the controller pod.
+   */
+  peerSnat?: { addr: string; ref: Ref; why: string };
   /** Lookup tables referenced by `{map:NAME}` in header templates (nginx `map`). */
   maps?: Record<string, MapDef>;
   /** Listeners of this hop that only redirect to https (nginx `return 301 https://...`). */

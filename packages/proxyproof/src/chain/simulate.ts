@@ -195,9 +195,12 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
         `assumes ${hop.trustedPeers.list.join(' ')} (${hop.trustedPeers.ref.file}:${hop.trustedPeers.ref.line}) is the address of the hop in front`,
       );
   }
-  // Client address (nginx real_ip).
-  let remoteAddr = req.peerAddr;
-  let clientWhy = 'the TCP peer';
+  // Client address (nginx real_ip), after a node's SNAT when the Service in front applies one.
+  const peerAddr = hop.peerSnat ? hop.peerSnat.addr : req.peerAddr;
+  let remoteAddr = peerAddr;
+  let clientWhy = hop.peerSnat
+    ? `the TCP peer: ${hop.peerSnat.why} (${hop.peerSnat.ref.file}:${hop.peerSnat.ref.line})`
+    : 'the TCP peer';
   if (hop.clientAddress) {
     const ca = hop.clientAddress;
     const trusted = trustsPeer(ca.trustedFrom, req.peer, false);
@@ -252,7 +255,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     httpHost,
     serverPort: port,
     remoteAddr,
-    peerAddr: req.peerAddr,
+    peerAddr,
     proxyHost: proxyHost.replace(/^unix:.*/, 'localhost'),
     incoming: req.headers,
     peerTrusted,
