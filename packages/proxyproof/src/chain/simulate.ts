@@ -348,6 +348,8 @@ function conveyedScheme(
       why: `X-Forwarded-Proto missing: this route's own proxy_set_header (${route.ownHeadersRef?.file}:${route.ownHeadersRef?.line}) stops inheriting the one at ${dropped.ref.file}:${dropped.ref.line}`,
     };
   }
+  if (route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi')
+    return { scheme: 'absent', header: 'HTTPS', ref: route.ref, why: `param HTTPS missing (and no X-Forwarded-Proto)` };
   return { scheme: 'absent', header: 'x-forwarded-proto', ref: route.ref, why: 'X-Forwarded-Proto missing' };
 }
 
@@ -462,6 +464,16 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   } else if (app.kind === 'node') {
     schemeWhy = `the Node server sees a plain ${req.scheme} connection`;
     schemeRef = app.ref;
+  } else if (/^php-fpm\b/.test(app.label)) {
+    // PHP sees the FastCGI params as $_SERVER: HTTPS (set by the proxy, `fastcgi_param HTTPS $https`) is the
+    // connection's scheme for PHP code and the frameworks' fallback (Symfony Request::isSecure()).
+    const https = req.headers.get('https');
+    scheme = https !== undefined && https !== '' && https.toLowerCase() !== 'off' ? 'https' : 'http';
+    schemeWhy =
+      https !== undefined
+        ? `FastCGI param HTTPS=${JSON.stringify(https)}: $_SERVER['HTTPS'] says ${scheme}`
+        : `no FastCGI param HTTPS: PHP sees ${scheme}${app.framework?.appEnd ? ` unless ${app.framework.appEnd.name} trusts a forwarded header` : ''}`;
+    schemeRef = app.ref;
   } else if (app.framework?.appEnd) {
     schemeWhy = `${app.label.split(' ')[0]} passes the headers on unchanged (${app.framework.appEnd.name} decides); the connection is ${req.scheme}`;
     schemeRef = app.ref;
@@ -482,7 +494,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     client,
     clientWhy,
     sent: headerObj(req.headers),
-    passive: app.kind === 'node' || app.framework?.appEnd !== undefined,
+    passive: app.kind === 'node' || (app.framework?.appEnd !== undefined && !/^php-fpm\b/.test(app.label)),
     notes,
   };
   return {

@@ -40,7 +40,11 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   },
   {
     name: 'php',
-    wants: (n) => /\.php$|^composer\.json$|^\.env/.test(n) || YAML.test(n),
+    // php-fpm pool files: `www.conf`, `zz-docker.conf`, anything under a `*fpm*` / `pool.d` folder.
+    wants: (n, p) =>
+      /\.php$|^composer\.json$|^\.env/.test(n) ||
+      YAML.test(n) ||
+      (/\.conf/.test(n) && /fpm|pool\.d|^www\.conf|zz-docker/i.test(p)),
     load: async () => (await import('./php/collector.js')).phpCollector,
   },
   {
