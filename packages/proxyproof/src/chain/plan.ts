@@ -366,6 +366,7 @@ function loopbackBindLine(app: AppServer, port: number): string {
   if (name === 'tomcat') return `<Connector port="${port}" address="127.0.0.1" ... />`;
   if (name === 'cowboy' || name === 'bandit') return `http: [ip: {127, 0, 0, 1}, port: ${port}]`;
   if (name === 'spring-boot') return 'server.address=127.0.0.1';
+  if (name === 'jetty') return 'jetty.http.host=127.0.0.1';
   if (name === 'kestrel') return `ASPNETCORE_URLS=http://127.0.0.1:${port}`;
   return `--bind 127.0.0.1:${port}`;
 }

@@ -49,7 +49,10 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   },
   {
     name: 'jvm',
-    wants: (n) => /\.(?:properties|java|kt|groovy|xml)$|^server\.xml\.\w+$/.test(n) || YAML.test(n),
+    wants: (n, p) =>
+      /\.(?:properties|java|kt|groovy|xml)$|^server\.xml\.\w+$|^start\.ini$/.test(n) ||
+      YAML.test(n) ||
+      /(?:^|\/)start\.d\/[^/]+\.ini$/.test(p),
     load: async () => (await import('./jvm/collector.js')).jvmCollector,
   },
   {

@@ -109,6 +109,7 @@ const FW_LABEL: Record<string, string> = {
   fastify: 'Fastify',
   koa: 'Koa',
   tomcat: 'Tomcat',
+  jetty: 'Jetty',
   phoenix: 'Phoenix',
 };
 

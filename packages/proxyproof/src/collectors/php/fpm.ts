@@ -5,7 +5,7 @@
  *
  * php-fpm passes the FastCGI params nginx sends (`HTTPS`, `HTTP_X_FORWARDED_PROTO`...) to PHP as `$_SERVER`
  * unchanged; the framework decides (Symfony/Laravel Request::isSecure(): a trusted proxy's X-Forwarded-Proto,
- * else the `HTTPS` param). Defaults: the official image writes `listen = 9000` (every interface of the
+ * else the `HTTPS` param — symfony/symfony src/Symfony/Component/HttpFoundation/Request.php isSecure(), 7.1). Defaults: the official image writes `listen = 9000` (every interface of the
  * container) in `zz-docker.conf` (docker-library/php, `fpm` variant Dockerfile); Debian's `www.conf` listens
  * on `/run/php/php<ver>-fpm.sock`.
  */
