@@ -189,18 +189,19 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     if (s.what.includes('host')) adds.push(['X-Forwarded-Host', '$host', '{host}']);
     if (s.what.includes('client')) adds.push(['X-Forwarded-For', '$remote_addr', '{remote_addr}']);
     if (adds.length === 0) continue;
+    const setBy = (n: string) => route.headers.find((h) => h.name.toLowerCase() === n.toLowerCase() && h.from !== 'default');
+    // One header the route itself already sets from the client's value (`X-Forwarded-For $proxy_add_x_forwarded_for`
+    // read left-most, `X-Forwarded-Proto $http_x_forwarded_proto`): that line is replaced, in the route's own file.
+    const own = adds.length === 1 ? setBy(adds[0]?.[0] as string) : undefined;
+    const replaces = own?.from === 'route' && own.ref.line > 0 && own.ref.file === route.ref.file ? own : undefined;
     out.push({
       id: `nginx-overwrite:${hop.id}/${route.id}`,
       title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}`,
-      ref: insertsSafely(route) ? lastOwnLine(route) : route.ref,
-      after: true,
+      ref: replaces ? replaces.ref : insertsSafely(route) ? lastOwnLine(route) : route.ref,
+      after: !replaces,
       lines: adds.map(([n, v]) => `proxy_set_header ${n} ${v};`),
-      // Only new lines: a header the route already sets would then be sent twice.
-      placement:
-        insertsSafely(route) &&
-        !adds.some(([n]) => route.headers.some((h) => h.name.toLowerCase() === n.toLowerCase() && h.from !== 'default'))
-          ? 'after'
-          : undefined,
+      // Otherwise only new lines: a header the route already sets would then be sent twice.
+      placement: replaces ? 'replace' : insertsSafely(route) && !adds.some(([n]) => setBy(n)) ? 'after' : undefined,
       cost: 1,
       apply(tt) {
         const rr = findRoute(tt, hop.id, route.id);
@@ -361,7 +362,7 @@ function appCandidates(t: Topology): Candidate[] {
 /** The app server's own way of saying "listen on loopback only", in the syntax of the file that sets its bind. */
 function loopbackBindLine(app: AppServer, port: number): string {
   if (app.kind === 'node') return `listen(${port}, '127.0.0.1')`;
-  const name = app.label.split(' ')[0]?.toLowerCase();
+  const name = (app.name ?? app.label.split(' ')[0] ?? '').toLowerCase();
   if (name === 'puma') return `bind "tcp://127.0.0.1:${port}"`;
   if (name === 'tomcat') return `<Connector port="${port}" address="127.0.0.1" ... />`;
   if (name === 'cowboy' || name === 'bandit') return `http: [ip: {127, 0, 0, 1}, port: ${port}]`;
@@ -816,7 +817,7 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
       const binds = app.binds
         .map((b) => (b.address.kind === 'tcp' ? `${b.address.host}:${b.address.port}` : `unix:${b.address.path}`))
         .join(', ');
-      notes.push(`${app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
+      notes.push(`${app.name ?? app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
     }
   }
   return { fixes, notes, complete };

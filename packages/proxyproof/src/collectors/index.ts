@@ -22,6 +22,7 @@ import { pywsgiCollector } from './pywsgi/collector.js';
 import { rubyCollector } from './ruby/collector.js';
 import { synapseCollector } from './synapse/collector.js';
 import { traefikCollector } from './traefik/collector.js';
+import { uwsgiCollector } from './uwsgi/collector.js';
 
 export const COLLECTORS: Collector[] = [
   nginxCollector,
@@ -45,5 +46,6 @@ export const COLLECTORS: Collector[] = [
   goCollector,
   elixirCollector,
   pywsgiCollector,
+  uwsgiCollector,
   airflowCollector,
 ];

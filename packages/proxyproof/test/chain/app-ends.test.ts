@@ -111,7 +111,7 @@ test('chain: nginx -> php-fpm pool -> Laravel with fastcgi_param HTTPS believes 
   assert.equal(f.length, 0);
 });
 
-test('chain: nginx container -> php:8.2-fpm service without the HTTPS param is lost at hop 1 (param HTTPS missing)', async () => {
+test('chain: nginx container -> php:8.2-fpm service without the HTTPS param is lost at hop 1 (no HTTPS param)', async () => {
   const f = await findingsFor('chain/scheme-lost', {
     name: 'php no param',
     files: {
@@ -122,7 +122,7 @@ test('chain: nginx container -> php:8.2-fpm service without the HTTPS param is l
     },
     expect: 1,
   });
-  assert.match(f[0]?.message ?? '', /reaches Laravel as http: lost at hop 1 .*param HTTPS missing/);
+  assert.match(f[0]?.message ?? '', /reaches Laravel as http: lost at hop 1 .*no HTTPS param and no X-Forwarded-Proto/);
 });
 
 test('chain: nginx container -> Kestrel (ASPNETCORE_URLS) with UseForwardedHeaders defaults is lost at hop 3 (ASP.NET Core)', async () => {

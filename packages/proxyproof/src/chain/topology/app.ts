@@ -68,6 +68,7 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     type: 'app',
     id: `app:${index}`,
     kind: a.kind,
+    ...(a.name ? { name: a.name } : {}),
     label,
     ref: launchRef,
     placement,
