@@ -362,11 +362,13 @@ function appCandidates(t: Topology): Candidate[] {
 /** The app server's own way of saying "listen on loopback only", in the syntax of the file that sets its bind. */
 function loopbackBindLine(app: AppServer, port: number): string {
   if (app.kind === 'node') return `listen(${port}, '127.0.0.1')`;
-  const name = app.label.split(' ')[0]?.toLowerCase();
+  const name = (app.name ?? app.label.split(' ')[0] ?? '').toLowerCase();
   if (name === 'puma') return `bind "tcp://127.0.0.1:${port}"`;
   if (name === 'tomcat') return `<Connector port="${port}" address="127.0.0.1" ... />`;
   if (name === 'cowboy' || name === 'bandit') return `http: [ip: {127, 0, 0, 1}, port: ${port}]`;
   if (name === 'spring-boot') return 'server.address=127.0.0.1';
+  if (name === 'jetty') return 'jetty.http.host=127.0.0.1';
+  if (name === 'kestrel') return `ASPNETCORE_URLS=http://127.0.0.1:${port}`;
   return `--bind 127.0.0.1:${port}`;
 }
 

@@ -494,6 +494,16 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   } else if (app.kind === 'node') {
     schemeWhy = `the Node server sees a plain ${req.scheme} connection`;
     schemeRef = app.ref;
+  } else if (app.name === 'php-fpm') {
+    // PHP sees the FastCGI params as $_SERVER: HTTPS (set by the proxy, `fastcgi_param HTTPS $https`) is the
+    // connection's scheme for PHP code and the frameworks' fallback (Symfony Request::isSecure()).
+    const https = req.headers.get('https');
+    scheme = https !== undefined && https !== '' && https.toLowerCase() !== 'off' ? 'https' : 'http';
+    schemeWhy =
+      https !== undefined
+        ? `FastCGI param HTTPS=${JSON.stringify(https)}: $_SERVER['HTTPS'] says ${scheme}`
+        : `no FastCGI param HTTPS: PHP sees ${scheme}${app.framework?.appEnd ? ` unless ${app.framework.appEnd.name} trusts a forwarded header` : ''}`;
+    schemeRef = app.ref;
   } else if (app.framework?.appEnd) {
     schemeWhy = `${app.label.split(' ')[0]} passes the headers on unchanged (${app.framework.appEnd.name} decides); the connection is ${req.scheme}`;
     schemeRef = app.ref;
@@ -514,7 +524,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     client,
     clientWhy,
     sent: headerObj(req.headers),
-    passive: app.kind === 'node' || app.framework?.appEnd !== undefined,
+    passive: app.kind === 'node' || (app.framework?.appEnd !== undefined && app.name !== 'php-fpm'),
     notes,
   };
   return {

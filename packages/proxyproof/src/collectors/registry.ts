@@ -40,12 +40,19 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   },
   {
     name: 'php',
-    wants: (n) => /\.php$|^composer\.json$|^\.env/.test(n) || YAML.test(n),
+    // php-fpm pool files: `www.conf`, `zz-docker.conf`, anything under a `*fpm*` / `pool.d` folder.
+    wants: (n, p) =>
+      /\.php$|^composer\.json$|^\.env/.test(n) ||
+      YAML.test(n) ||
+      (/\.conf/.test(n) && /fpm|pool\.d|^www\.conf|zz-docker/i.test(p)),
     load: async () => (await import('./php/collector.js')).phpCollector,
   },
   {
     name: 'jvm',
-    wants: (n) => /\.(?:properties|java|kt|groovy|xml)$|^server\.xml\.\w+$/.test(n) || YAML.test(n),
+    wants: (n, p) =>
+      /\.(?:properties|java|kt|groovy|xml)$|^server\.xml\.\w+$|^start\.ini$/.test(n) ||
+      YAML.test(n) ||
+      /(?:^|\/)start\.d\/[^/]+\.ini$/.test(p),
     load: async () => (await import('./jvm/collector.js')).jvmCollector,
   },
   {

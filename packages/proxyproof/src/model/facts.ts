@@ -126,6 +126,7 @@ export type FrameworkKind =
   | 'wordpress'
   | 'spring'
   | 'tomcat'
+  | 'jetty'
   | 'aspnet'
   | 'gin'
   | 'phoenix'

@@ -134,3 +134,58 @@ test('phoenix: no endpoint config, a non-Phoenix endpoint.ex and broken Elixir g
   assert.deepEqual([phx[0]?.appEnd?.sslRedirect?.value, phx[0]?.appEnd?.schemeHeaders], [true, []]);
   assert.equal(phx[0]?.appEnd?.ref.file, 'config/config.exs');
 });
+
+test('php-fpm: pools with TCP and unix listen lines, [global] and ; comments skipped; the official fpm image without a pool file', async () => {
+  const { facts } = await lintFiles({
+    'docker/php-fpm.d/www.conf':
+      '[global]\nerror_log = /proc/self/fd/2\n\n[www]\n; listen = 0.0.0.0:9001\nlisten = 127.0.0.1:9000\npm = dynamic\n\n[admin]\nlisten = /run/php/admin.sock\npm = ondemand\n',
+    // Not a pool: an ini file without listen.
+    'docker/php.ini.conf': '[PHP]\nmemory_limit = 256M\n',
+  });
+  assert.deepEqual(
+    facts.appServers
+      .filter((s) => s.name === 'php-fpm')
+      .map((s) => [s.service, s.binds[0]?.kind, s.binds[0]?.host ?? s.binds[0]?.path, s.binds[0]?.port, s.binds[0]?.ref?.line]),
+    [
+      ['www', 'tcp', '127.0.0.1', 9000, 6],
+      ['admin', 'unix', '/run/php/admin.sock', undefined, 10],
+    ],
+  );
+  const image = await lintFiles({
+    'docker-compose.yml': 'services:\n  app:\n    image: php:8.3-fpm-alpine\n  db:\n    image: postgres:16\n',
+  });
+  const fpm = image.facts.appServers.filter((s) => s.name === 'php-fpm');
+  assert.deepEqual(
+    fpm.map((s) => [s.service, s.binds[0]?.port, s.binds[0]?.container, s.launch.via]),
+    [['app', 9000, true, 'compose']],
+  );
+});
+
+test('kestrel: ASPNETCORE_URLS of the compose service (http listeners only) over UseUrls; HTTP_PORTS; no listener without URLs', async () => {
+  const program =
+    'var app = WebApplication.CreateBuilder(args).Build();\napp.UseForwardedHeaders();\napp.Urls.Clear();\nbuilder.WebHost.UseUrls("http://localhost:5000");\napp.Run();\n';
+  const { facts } = await lintFiles({
+    'src/Api/Program.cs': program,
+    'docker-compose.yml':
+      'services:\n  api:\n    build: .\n    environment:\n      ASPNETCORE_URLS: "https://+:443;http://+:8080"\n',
+  });
+  const k = facts.appServers.find((s) => s.name === 'kestrel');
+  assert.deepEqual(
+    [k?.service, k?.tls, k?.binds.map((b) => [b.host, b.port, b.exposure, b.container, b.ref?.line])],
+    ['api', true, [['0.0.0.0', 8080, 'all-interfaces', true, 5]]],
+  );
+  assert.equal(facts.frameworks.find((f) => f.kind === 'aspnet')?.module, k?.appTarget);
+  const code = await lintFiles({ 'Program.cs': program });
+  assert.deepEqual(
+    code.facts.appServers.filter((s) => s.name === 'kestrel').map((s) => s.binds.map((b) => [b.host, b.port, b.exposure])),
+    [[['127.0.0.1', 5000, 'loopback']]],
+  );
+  const ports = await lintFiles({
+    'Program.cs': 'app.UseForwardedHeaders();\n',
+    'compose.yaml':
+      'services:\n  api:\n    image: mcr.microsoft.com/dotnet/aspnet:8.0\n    environment:\n      - ASPNETCORE_HTTP_PORTS=8080\n',
+  });
+  assert.deepEqual(ports.facts.appServers.find((s) => s.name === 'kestrel')?.binds[0]?.port, 8080);
+  const none = await lintFiles({ 'Program.cs': 'app.UseForwardedHeaders();\n' });
+  assert.equal(none.facts.appServers.filter((s) => s.name === 'kestrel').length, 0);
+});

@@ -110,6 +110,7 @@ const FW_LABEL: Record<string, string> = {
   fastify: 'Fastify',
   koa: 'Koa',
   tomcat: 'Tomcat',
+  jetty: 'Jetty',
   phoenix: 'Phoenix',
 };
 

@@ -198,6 +198,8 @@ export const APP_REFS = {
   ginDocs: 'https://gin-gonic.com/en/docs/deployment/#dont-trust-all-proxies',
   wordpressHttps: 'https://developer.wordpress.org/advanced-administration/security/https/',
   plugSsl: 'https://github.com/elixir-plug/plug/blob/v1.19.2/lib/plug/ssl.ex',
+  jettyForwarded:
+    'https://github.com/jetty/jetty.project/blob/jetty-12.0.x/jetty-core/jetty-server/src/main/java/org/eclipse/jetty/server/ForwardedRequestCustomizer.java',
   plugRewriteOn: 'https://github.com/elixir-plug/plug/blob/v1.19.2/lib/plug/rewrite_on.ex',
 };
 

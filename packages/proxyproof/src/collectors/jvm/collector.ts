@@ -12,6 +12,7 @@ import type { CollectContext, Collector } from '../../model/collector.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
+import { type JettyFile, jettyFacts, jettyKind } from './jetty.js';
 import { isTomcatServerXml, readServerXml } from './tomcat.js';
 
 export const SPRING_FORWARD_SOURCE =
@@ -104,9 +105,19 @@ function flattenProperties(file: string, raw: string[]): Map<string, { value: un
 export const jvmCollector: Collector = {
   name: 'jvm',
   collect(ctx: CollectContext) {
+    const jetty: JettyFile[] = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs) || f.size > MAX_APP_SOURCE_BYTES) continue;
       const d = f.display.replace(/\\/g, '/');
+      if (/\.(?:ini|xml)$/.test(d) && /(?:^|\/)(?:start\.ini|start\.d\/[^/]+|jetty[\w.-]*\.xml)$/.test(d)) {
+        const text = ctx.read(f).toString('utf8');
+        const kind = jettyKind(d, text);
+        if (kind) {
+          jetty.push({ file: f.display, raw: text.split(/\r?\n/), kind });
+          ctx.claimed.add(f.abs);
+          continue;
+        }
+      }
       if (/(?:^|\/)server\.xml(?:\.\w+)?$/.test(d)) {
         const text = ctx.read(f).toString('utf8');
         if (!isTomcatServerXml(d, text)) continue;
@@ -184,6 +195,11 @@ export const jvmCollector: Collector = {
         const server = springServer(f.display, fw.module as string, flat, anchorLine);
         if (server) ctx.facts.appServers.push(server);
       }
+    }
+    const j = jettyFacts(jetty);
+    if (j) {
+      ctx.facts.frameworks.push(j.framework);
+      ctx.facts.appServers.push(j.server);
     }
   },
 };

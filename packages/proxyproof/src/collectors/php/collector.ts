@@ -12,8 +12,9 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
-import type { AppEndFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+import { fpmServers, isFpmPool, poolServers } from './fpm.js';
 
 export const LARAVEL_TRUST_SOURCE =
   'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php';
@@ -346,9 +347,18 @@ export const phpCollector: Collector = {
       ['index', /^(.*?)(?:^|\/)public\/index\.php$/],
       ['wordpress', /^(.*?)(?:^|\/)wp-config\.php$/],
     ];
+    const pools: AppServerFacts[] = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const d = f.display.replace(/\\/g, '/');
+      if (/\.conf(?:\.\w+)?$/.test(d) && f.size <= MAX_APP_SOURCE_BYTES) {
+        const raw = ctx.read(f).toString('utf8').split(/\r?\n/);
+        if (isFpmPool(d, raw.join('\n'))) {
+          pools.push(...poolServers(f.display, raw));
+          ctx.claimed.add(f.abs);
+          continue;
+        }
+      }
       const hit = ROLES.map(([role, re]) => ({ role, dir: rootOf(d, re) })).find((x) => x.dir !== undefined);
       if (!hit || hit.dir === undefined) continue;
       const raw = read(f);
@@ -405,5 +415,6 @@ export const phpCollector: Collector = {
       const wp = wordpressFacts(r);
       if (wp) ctx.facts.frameworks.push(wp);
     }
+    ctx.facts.appServers.push(...fpmServers(ctx.facts, pools));
   },
 };

@@ -64,6 +64,11 @@ const cases: Case[] = [
     files: phoenixApp(['force_ssl: [rewrite_on: [:x_forwarded_proto]]']),
     expect: { count: 0 },
   },
+  {
+    name: 'invalid: Jetty http-forwarded (no trusted-proxy list) on a port open on every interface',
+    files: { 'jetty-base/start.ini': '--module=http\n--module=http-forwarded\n' },
+    expect: { count: 1, severity: 'high', file: 'jetty-base/start.ini', line: 2 },
+  },
 ];
 
 for (const c of cases) test(`app/trust-all: ${c.name}`, () => runCase(check, c).then(() => undefined));
