@@ -262,6 +262,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   for (const rule of route.headers) {
     const name = rule.name.toLowerCase();
     if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
+    if (rule.ifPresent && !out.has(name)) continue;
     decided.set(name, rule);
     if (rule.value === null) {
       out.delete(name);
@@ -767,7 +768,8 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
     clientWhy,
     notes,
   };
-  if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http') {
+  const exempt = fw.appEnd?.redirectExempt?.includes(host.replace(/:\d+$/, '')) ?? false;
+  if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http' && !exempt) {
     const location = `https://${host}${url.pathname}`;
     const loop = !hostile && location === `https://${url.host}${url.pathname}`;
     step.redirect = { location, loop, ref: fw.sslRedirect.ref };

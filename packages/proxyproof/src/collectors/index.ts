@@ -8,6 +8,7 @@ import { apacheCollector } from './apache/collector.js';
 import { caddyCollector } from './caddy/collector.js';
 import { deployCollector } from './deploy/collector.js';
 import { dotnetCollector } from './dotnet/collector.js';
+import { elixirCollector } from './elixir/collector.js';
 import { frontCollector } from './front/collector.js';
 import { goCollector } from './golang/collector.js';
 import { haproxyCollector } from './haproxy/collector.js';
@@ -43,6 +44,7 @@ export const COLLECTORS: Collector[] = [
   jvmCollector,
   dotnetCollector,
   goCollector,
+  elixirCollector,
   pywsgiCollector,
   uwsgiCollector,
   airflowCollector,
