@@ -32,6 +32,7 @@ function variantFile(sc: RunningScenario, variant: string, file: string): string
 /** The file without its whole-line comments: the variant's comment says why it is right, the patch adds no comment. */
 function withoutComments(text: string): string {
   return text
+    .replace(/<!--[\s\S]*?-->\n?/g, '')
     .split('\n')
     .filter((l) => !/^\s*(?:#|\/\/)/.test(l))
     .join('\n');
@@ -45,6 +46,7 @@ for (const { id, fixed, files, lostAt } of [
     files: ['nginx/sites-enabled/app.test', 'app/labsite/settings.py'],
     lostAt: 'nginx',
   },
+  { id: '43-apache-tomcat-remoteipvalve', fixed: 'fixed', files: ['tomcat10/server.xml'], lostAt: 'Tomcat' },
 ]) {
   test(`loop ${id}: broken in Chromium, fix --write = :${fixed}, restart, clean; doctor agrees before and after`, async (t) => {
     await withScenario(t, id, async (sc) => {
