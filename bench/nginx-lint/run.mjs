@@ -16,13 +16,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-const CLI = join(ROOT, 'packages/proxyproof/dist/bin.js');
-const PARSER = join(ROOT, 'packages/proxyproof/dist/collectors/nginx/index.js');
+// BENCH_DIST: another build (a copy of packages/proxyproof/dist, e.g. main's) to measure or compare side by side.
+const DIST = process.env.BENCH_DIST ?? join(ROOT, 'packages/proxyproof/dist');
+const CLI = join(DIST, 'bin.js');
+const PARSER = join(DIST, 'collectors/nginx/index.js');
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 
 const argv = process.argv.slice(2);
@@ -100,7 +103,7 @@ ${proto}        }
 // In-process parse only (no node start-up, no checks), for the breakdown.
 const { parseNginxFile } = await import(PARSER);
 // In-process parse + every check (lintPaths: discover, collect facts, run all checks; no node start-up).
-const { lintPaths } = await import(join(ROOT, 'packages/proxyproof/dist/engine/lint.js'));
+const { lintPaths } = await import(join(DIST, 'engine/lint.js'));
 const nv = spawnSync(NGINX, ['-v'], { encoding: 'utf8' }).stderr.trim();
 
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
@@ -165,7 +168,8 @@ async function runVariant(name, plain) {
   const textArgs = [CLI, 'lint', conf, '--min-severity', 'info', '--no-color'];
   const textCheck = (r) => need(r.status === 0 || r.status === 1, `proxyproof lint (text) failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
 
-  console.log(`\n[${name}] ${conf}\n  ${SERVERS} servers, ${lines} lines, ${mb.toFixed(1)} MB; ${RUNS} runs each after one warm-up`);
+  const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+  console.log(`\n[${name}] ${conf}\n  ${SERVERS} servers, ${lines} lines, ${mb.toFixed(1)} MB; ${RUNS} runs each after one warm-up; load average ${load()}`);
   time(NGINX, nginxArgs, nginxCheck);
   time(process.execPath, lintArgs, lintCheck);
   const nginxRuns = [];
@@ -191,13 +195,15 @@ async function runVariant(name, plain) {
     need(report.findings.length === findings, `in-process lint found ${report.findings.length}, the CLI ${findings}`);
   }
   const med = (runs, key) => median(runs.map((r) => r[key]));
-  const fmt = (runs) =>
-    `wall ${med(runs, 'wall').toFixed(0)} ms, cpu ${med(runs, 'cpu').toFixed(0)} ms  [wall ${runs.map((r) => r.wall.toFixed(0)).join(', ')}]`;
+  const mmm = (runs, key) => {
+    const xs = runs.map((r) => r[key]);
+    return `${Math.min(...xs).toFixed(0)} / ${med(runs, key).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
+  };
+  const fmt = (runs) => `cpu ${mmm(runs, 'cpu')} ms, wall ${mmm(runs, 'wall')} ms (min / median / max)`;
   console.log(`  nginx -t (${nv}):             ${fmt(nginxRuns)}`);
   console.log(`  proxyproof lint (CLI, all checks): ${fmt(lintRuns)}  ${findings} findings; chain verdict ${chain}`);
-  const maxRss = (runs) => Math.max(...runs.map((r) => r.rssMb)).toFixed(0);
   console.log(
-    `  peak memory (max of ${RUNS}): lint --format json ${maxRss(lintRuns)} MB, lint (text) ${maxRss(textRuns)} MB (target < 500 MB), nginx -t ${maxRss(nginxRuns)} MB; ` +
+    `  peak RSS MB (min / median / max of ${RUNS}): lint --format json ${mmm(lintRuns, 'rssMb')}, lint (text) ${mmm(textRuns, 'rssMb')} (target < 500 MB), nginx -t ${mmm(nginxRuns, 'rssMb')}; ` +
       `text output ${textRuns[0]?.lines.toLocaleString('en')} lines (capped per check; --all for everything)`,
   );
   console.log(`  lintPaths (in-process, all checks): ${fmt(inprocRuns)}`);
@@ -208,6 +214,7 @@ async function runVariant(name, plain) {
       `in-process lint / nginx -t: ${ratio(inprocRuns, nginxRuns, 'wall')}x wall, ${ratio(inprocRuns, nginxRuns, 'cpu')}x cpu; ` +
       `parse only / nginx -t: ${ratio(parseRuns, nginxRuns, 'wall')}x wall, ${ratio(parseRuns, nginxRuns, 'cpu')}x cpu`,
   );
+  console.log(`  load average at the end: ${load()}`);
 }
 
 await runVariant('tls: listen 443 ssl + a certificate per server, as specified', false);

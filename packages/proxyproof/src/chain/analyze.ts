@@ -2,6 +2,7 @@
  * One analysis per set of facts: topology -> verdict -> fix plan, memoized so the chain checks
  * (checks/chain/*) and the doctor command share it. Pure given the facts and options.
  */
+import { count } from '../engine/progress.js';
 import type { Facts } from '../model/facts.js';
 import type { Topology } from './model.js';
 import { type FixPlan, planFixes } from './plan.js';
@@ -38,8 +39,12 @@ export function analyzeChain(facts: Facts, opts?: BuildOptions): ChainAnalysis {
   });
   const hit = memo.get(facts);
   if (hit && hit.key === key) return hit.analysis;
+  const progress = o.onProgress ?? (() => {});
+  progress(`chain topology: ${count(facts.nginx.configs.length + (facts.proxies ?? []).length)} proxy configs`);
   const build = buildTopology(facts, o);
-  const verdict = computeVerdict(build.topology);
+  const simulating = `chain routes: simulating requests through ${count(build.topology.entries.length)} entries`;
+  const verdict = computeVerdict(build.topology, undefined, (done, total) => progress(simulating, done, total));
+  progress(`chain fix plan: ${count(verdict.routes.length)} routes`);
   const plan = planFixes(build.topology, verdict);
   const analysis = { topology: build.topology, build, verdict, plan };
   memo.set(facts, { key, analysis });

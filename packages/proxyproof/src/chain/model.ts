@@ -61,6 +61,8 @@ export interface HeaderRule {
   sendEmpty?: boolean;
   /** Applies only on TLS (`if { ssl_fc }`) or plain connections. */
   when?: 'tls' | 'plain';
+  /** Rewrites the header only when the request already carries it (HAProxy `replace-header`, 1.x `reqrep`). */
+  ifPresent?: boolean;
   /** nginx `proxy_set_header` lines of an outer level that this route no longer inherits. */
 }
 
@@ -173,6 +175,8 @@ export interface AppServer {
   type: 'app';
   id: string;
   kind: AppServerKind;
+  /** The server's own name where `kind` is 'other' (waitress, uwsgi, php-fpm...): what the chain's sentences say. */
+  name?: string;
   label: string;
   ref: Ref;
   placement: Placement;
@@ -228,6 +232,8 @@ export interface Framework {
     trustScheme: Valued<string[]>;
     trustClient: Valued<string[]>;
     assumeHttps?: Valued<boolean>;
+    /** Request hosts the app's https redirect skips (Plug.SSL exclude). */
+    redirectExempt?: string[];
   };
 }
 

@@ -340,13 +340,7 @@ function appCandidates(t: Topology): Candidate[] {
           id: `bind:${app.id}:${i}`,
           title: `${app.label}: bind to 127.0.0.1 only (the proxy connects over loopback)`,
           ref: b.ref ?? app.ref,
-          lines: [
-            b.published
-              ? `"127.0.0.1:${b.published.hostPort}:${b.address.port}"`
-              : app.kind === 'node'
-                ? `listen(${b.address.port}, '127.0.0.1')`
-                : `--bind 127.0.0.1:${b.address.port}`,
-          ],
+          lines: [b.published ? `"127.0.0.1:${b.published.hostPort}:${b.address.port}"` : loopbackBindLine(app, b.address.port)],
           cost: 1,
           apply(tt) {
             const bb = tt.apps.find((x) => x.id === app.id)?.binds[i];
@@ -363,6 +357,17 @@ function appCandidates(t: Topology): Candidate[] {
     if (fw) out.push(...frameworkCandidates(app, fw, peer, xffEntriesAppended(t, links[0])));
   }
   return out;
+}
+
+/** The app server's own way of saying "listen on loopback only", in the syntax of the file that sets its bind. */
+function loopbackBindLine(app: AppServer, port: number): string {
+  if (app.kind === 'node') return `listen(${port}, '127.0.0.1')`;
+  const name = app.label.split(' ')[0]?.toLowerCase();
+  if (name === 'puma') return `bind "tcp://127.0.0.1:${port}"`;
+  if (name === 'tomcat') return `<Connector port="${port}" address="127.0.0.1" ... />`;
+  if (name === 'cowboy' || name === 'bandit') return `http: [ip: {127, 0, 0, 1}, port: ${port}]`;
+  if (name === 'spring-boot') return 'server.address=127.0.0.1';
+  return `--bind 127.0.0.1:${port}`;
 }
 
 /**
@@ -810,7 +815,7 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
       const binds = app.binds
         .map((b) => (b.address.kind === 'tcp' ? `${b.address.host}:${b.address.port}` : `unix:${b.address.path}`))
         .join(', ');
-      notes.push(`${app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
+      notes.push(`${app.name ?? app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
     }
   }
   return { fixes, notes, complete };

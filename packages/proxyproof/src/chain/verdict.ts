@@ -264,10 +264,15 @@ export interface VerdictScope {
   apps?: Set<string>;
 }
 
-export function computeVerdict(topo: Topology, scope?: VerdictScope): ChainVerdict {
+export function computeVerdict(
+  topo: Topology,
+  scope?: VerdictScope,
+  onEntry?: (done: number, total: number) => void,
+): ChainVerdict {
   const routes: RouteVerdict[] = [];
   const entrySpoofs: Spoof[] = [];
-  for (const entry of topo.entries) {
+  for (const [done, entry] of topo.entries.entries()) {
+    onEntry?.(done, topo.entries.length);
     for (const route of routesOf(topo, entry)) {
       if (scope && !scope.routes?.has(`${entry.id}#${route.id}`)) continue;
       if (isBrowserEntry(entry)) {

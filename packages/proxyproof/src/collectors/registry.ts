@@ -54,7 +54,9 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
     load: async () => (await import('./dotnet/collector.js')).dotnetCollector,
   },
   { name: 'golang', wants: (n) => /\.go$/.test(n), load: async () => (await import('./golang/collector.js')).goCollector },
+  { name: 'elixir', wants: (n) => /\.exs?$/.test(n), load: async () => (await import('./elixir/collector.js')).elixirCollector },
   { name: 'pywsgi', wants: (n) => /\.py$/.test(n), load: async () => (await import('./pywsgi/collector.js')).pywsgiCollector },
+  { name: 'uwsgi', wants: (n) => /\.ini$/.test(n), load: async () => (await import('./uwsgi/collector.js')).uwsgiCollector },
   { name: 'airflow', load: async () => (await import('./airflow/collector.js')).airflowCollector },
 ];
 

@@ -46,7 +46,7 @@ export interface AnalyzeOptions extends CollectOptions {
    */
   checks?: Check[];
   /** Where the run is, for progress on stderr (engine/progress.ts); analyze itself never prints. */
-  onStage?: (text: string) => void;
+  onStage?: (text: string, done?: number, total?: number) => void;
 }
 
 export interface Analysis {
@@ -73,9 +73,10 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 /** Runs checks; a check that throws (our bug) is reported and the others go on. */
-export function runChecksIsolated(checks: Check[], facts: Facts): Finding[] {
+export function runChecksIsolated(checks: Check[], facts: Facts, onCheck?: (done: number, total: number) => void): Finding[] {
   const out: Finding[] = [];
-  for (const c of checks) {
+  for (const [i, c] of checks.entries()) {
+    onCheck?.(i, checks.length);
     try {
       out.push(...c.run(facts));
     } catch (e) {
@@ -130,7 +131,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     { comments: opts.comments, ...(opts.relocated ? { relocated: opts.relocated } : {}) },
     undefined,
     undefined,
-    (name) => stage(`reading ${count(files.files.length)} files: ${name}`),
+    (name, done, total) => stage(`reading ${count(files.files.length)} files: ${name}`, done, total),
   );
   const facts = collected.facts;
   const explicitFiles = new Set(files.files.filter((f) => f.explicit).map((f) => f.display));
@@ -187,6 +188,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     behindTlsLb: opts.behindTlsLb,
     noFront: opts.front?.name === 'none',
     unmodelled: files.unmodelled,
+    onProgress: stage,
   });
   let chain: ChainAnalysis;
   stage(
@@ -206,11 +208,18 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   }
 
   let findings: Finding[];
-  stage(`checks: ${count(chain.topology.proxies.length)} proxy hops, ${count(chain.topology.entries.length)} entries`);
+  const checksText = `checks: ${count(chain.topology.proxies.length)} proxy hops, ${count(chain.topology.entries.length)} entries`;
+  stage(checksText);
   if (opts.checks) findings = runChecksIsolated(opts.checks, facts);
   else {
-    const layer = refineFindings(runChecksIsolated(await checksFor(facts), facts), chain);
-    const chainFindings = runChecksIsolated(CHAIN_CHECKS, facts);
+    const layerChecks = await checksFor(facts);
+    const layer = refineFindings(
+      runChecksIsolated(layerChecks, facts, (done, total) => stage(checksText, done, total + CHAIN_CHECKS.length)),
+      chain,
+    );
+    const chainFindings = runChecksIsolated(CHAIN_CHECKS, facts, (done, total) =>
+      stage(checksText, layerChecks.length + done, layerChecks.length + total),
+    );
     findings = mergeRootCauses(layer, chainFindings);
   }
   return { facts, files, chain, inventory: inventory(facts, chain, files), findings: sortFindings(findings), notRead };

@@ -75,7 +75,7 @@ export async function collectAll(
   options: CollectOptions = {},
   readFile: (abs: string) => Buffer = (abs) => readFileSync(abs),
   collectorsGiven?: Collector[],
-  onCollector?: (name: string) => void,
+  onCollector?: (name: string, done: number, total: number) => void,
 ): Promise<Collected> {
   // Only the collectors these files need are loaded (collectors/registry.ts); tests may pass their own list.
   const collectors = collectorsGiven ?? (await collectorsFor(files));
@@ -117,8 +117,8 @@ export async function collectAll(
       if (!out.skipped.has(display)) out.skipped.set(display, line ? { file: display, reason, line } : { file: display, reason });
     },
   };
-  for (const c of collectors) {
-    onCollector?.(c.name);
+  for (const [i, c] of collectors.entries()) {
+    onCollector?.(c.name, i, collectors.length);
     try {
       await c.collect(ctx);
     } catch (e) {

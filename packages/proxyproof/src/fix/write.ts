@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, wr
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NginxDirective } from '../collectors/nginx/ast.js';
 import type { Facts } from '../model/facts.js';
+import { globToRegExp } from '../model/glob.js';
 import type { FilePatch, FixPlan } from './plan.js';
 import { checkerFor, reloadCommand, type Validation } from './programs.js';
 
@@ -33,7 +34,7 @@ function includeGlobs(facts: Facts, cwd: string): RegExp[] {
   const walk = (ds: NginxDirective[], base: string) => {
     for (const d of ds) {
       const arg = d.args[0];
-      if (d.directive === 'include' && arg && /[*?[]/.test(arg)) out.push(globRegex(resolve(base, arg)));
+      if (d.directive === 'include' && arg && /[*?[]/.test(arg)) out.push(globToRegExp(resolve(base, arg)));
       if (d.block) walk(d.block, base);
     }
   };
@@ -44,29 +45,6 @@ function includeGlobs(facts: Facts, cwd: string): RegExp[] {
     for (const f of tree.config) walk(f.parsed, base);
   }
   return out;
-}
-
-/** glob(3) as nginx calls it (flags 0): `*` and `?` never match `/` nor a leading dot. */
-function globRegex(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] as string;
-    const atStart = i === 0 || pattern[i - 1] === '/';
-    if (ch === '*') re += atStart ? '(?!\\.)[^/]*' : '[^/]*';
-    else if (ch === '?') re += atStart ? '(?!\\.)[^/]' : '[^/]';
-    else if (ch === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${pattern
-          .slice(i + 1, end)
-          .replace(/^!/, '^')
-          .replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 function backupPath(abs: string, opts: WriteOptions, globs: RegExp[]): string {

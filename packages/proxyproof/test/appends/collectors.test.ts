@@ -91,3 +91,46 @@ test('bad input: broken YAML, binary junk, unterminated PHP array never throw', 
   });
   assert.ok(facts.frameworks.length >= 3);
 });
+
+test('phoenix: force_ssl/rewrite_on/exclude from config, http port through a bound variable, Plug.RewriteOn, Bandit', async () => {
+  const { facts } = await lintFiles({
+    'mix.exs': 'defmodule Shop.MixProject do\n  defp deps do\n    [{:phoenix, "~> 1.7"}, {:bandit, "~> 1.5"}]\n  end\nend\n',
+    'config/dev.exs': 'import Config\nconfig :shop, ShopWeb.Endpoint,\n  force_ssl: [hsts: true]\n',
+    'config/prod.exs':
+      'import Config\n# config :shop, ShopWeb.Endpoint, force_ssl: [hsts: true]\nconfig :shop, ShopWeb.Endpoint,\n  force_ssl: [\n    rewrite_on: [:x_forwarded_proto, {:remote_ip, "fly-client-ip"}],\n    exclude: [hosts: ["localhost"]]\n  ]\n',
+    'config/runtime.exs':
+      'import Config\nport = String.to_integer(System.get_env("PORT") || "8080")\nconfig :shop, ShopWeb.Endpoint,\n  http: [ip: {127, 0, 0, 1}, port: port]\n',
+    'lib/shop_web/endpoint.ex':
+      'defmodule ShopWeb.Endpoint do\n  use Phoenix.Endpoint, otp_app: :shop\n  plug Plug.RewriteOn, [:x_forwarded_host]\nend\n',
+  });
+  const phx = facts.frameworks.find((f) => f.kind === 'phoenix')?.appEnd;
+  assert.ok(phx);
+  assert.deepEqual(
+    [phx.sslRedirect?.value, phx.sslRedirect?.ref?.file, phx.sslRedirect?.ref?.line],
+    [true, 'config/prod.exs', 4],
+  );
+  assert.deepEqual(phx.schemeHeaders, ['x-forwarded-proto']);
+  assert.deepEqual(phx.clientHeaders, ['fly-client-ip']);
+  assert.deepEqual(phx.trustClient.value, ['*']);
+  assert.deepEqual(phx.redirectExempt?.value, ['localhost']);
+  assert.deepEqual(
+    phx.binds?.map((b) => [b.host, b.port, b.exposure, b.ref?.line]),
+    [['127.0.0.1', 8080, 'loopback', 4]],
+  );
+  const server = facts.appServers.find((s) => s.name === 'bandit');
+  assert.equal(server?.binds[0]?.port, 8080);
+  assert.equal(facts.frameworks.find((f) => f.kind === 'phoenix')?.settings.rewriteHost?.ref?.file, 'lib/shop_web/endpoint.ex');
+});
+
+test('phoenix: no endpoint config, a non-Phoenix endpoint.ex and broken Elixir give no facts and no crash', async () => {
+  const { facts } = await lintFiles({
+    'config/config.exs':
+      'import Config\nconfig :logger, level: :info\nconfig :shop, ShopWeb.Endpoint,\n  force_ssl: [rewrite_on: [:x_forwarded_proto\n',
+    'lib/other/endpoint.ex': 'defmodule Other.Endpoint do\n  plug Plug.SSL\nend\n',
+  });
+  const phx = facts.frameworks.filter((f) => f.kind === 'phoenix');
+  assert.equal(phx.length, 1);
+  // An unclosed rewrite_on list is not read as one: force_ssl is on, no header is invented.
+  assert.deepEqual([phx[0]?.appEnd?.sslRedirect?.value, phx[0]?.appEnd?.schemeHeaders], [true, []]);
+  assert.equal(phx[0]?.appEnd?.ref.file, 'config/config.exs');
+});

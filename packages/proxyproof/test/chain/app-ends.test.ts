@@ -1,7 +1,7 @@
 // The chain models the neutral app ends (Rails behind Puma here) as hops: "lost at hop N", the redirect loop.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nginxPuma, PUMA_SOCKET, RAILS_APP, railsProduction } from '../checks/app/fixtures.js';
+import { nginxPhoenix, nginxPuma, PUMA_SOCKET, phoenixApp, RAILS_APP, railsProduction } from '../checks/app/fixtures.js';
 import { findingsFor } from '../checks/chain/cases.js';
 
 const rails = (prod: string[], headers: string[]) => ({
@@ -36,6 +36,58 @@ test('chain: assume_ssl makes Rails believe https even without the header (no lo
   const f = await findingsFor('chain/scheme-lost', {
     name: 'assume_ssl',
     files: rails(['config.assume_ssl = true', 'config.force_ssl = true'], ['proxy_set_header Host $host;']),
+    expect: 0,
+  });
+  assert.equal(f.length, 0);
+});
+
+test('chain: nginx (X-Forwarded-Proto) -> Phoenix force_ssl without rewrite_on: lost at hop 3 (Phoenix), a redirect loop', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'phoenix',
+    files: {
+      ...phoenixApp(['force_ssl: [hsts: true]']),
+      'site.conf': nginxPhoenix(['proxy_set_header Host $host;', 'proxy_set_header X-Forwarded-Proto $scheme;']),
+    },
+    expect: 1,
+  });
+  assert.match(f[0]?.message ?? '', /reaches Phoenix as http: lost at hop 3 \(Phoenix\)/);
+  assert.match(f[0]?.message ?? '', /ERR_TOO_MANY_REDIRECTS/);
+});
+
+test('chain: Phoenix rewrite_on :x_forwarded_proto behind nginx that sends it believes https', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'phoenix ok',
+    files: {
+      ...phoenixApp(['force_ssl: [rewrite_on: [:x_forwarded_proto]]']),
+      'site.conf': nginxPhoenix(['proxy_set_header Host $host;', 'proxy_set_header X-Forwarded-Proto $scheme;']),
+    },
+    expect: 0,
+  });
+  assert.equal(f.length, 0);
+});
+
+const SPRING_SITE =
+  'server {\n    listen 443 ssl;\n    server_name m.example.com;\n    location / {\n        proxy_pass http://127.0.0.1:8081;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }\n}\n';
+
+test('chain: nginx -> Spring Boot (server.port ${PORT:8081}) with no forward-headers-strategy: lost at hop 3 (Spring Boot)', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'spring',
+    files: { 'src/main/resources/application.properties': 'server.port=${PORT:8081}\n', 'site.conf': SPRING_SITE },
+    expect: 1,
+  });
+  assert.match(f[0]?.message ?? '', /reaches Spring Boot as http: lost at hop 3 \(Spring Boot\)/);
+});
+
+test('chain: Spring Boot with forward-headers-strategy native behind a loopback nginx believes https', async () => {
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'spring native',
+    files: {
+      'src/main/resources/application.properties': 'server.port=8081\nserver.forward-headers-strategy=native\n',
+      // A profile's and a test resource's listeners are not the app's.
+      'src/main/resources/application-dev.properties': 'server.port=9999\n',
+      'src/test/resources/application.properties': 'server.port=7777\n',
+      'site.conf': SPRING_SITE,
+    },
     expect: 0,
   });
   assert.equal(f.length, 0);

@@ -103,3 +103,41 @@ test('chain: a traefik-class Ingress with router.tls "true" ends TLS; Traefik ke
     JSON.stringify(f[0]?.evidence),
   );
 });
+
+const MIDDLEWARE = (name: string, spec: string) =>
+  `apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: ${name}\n  namespace: prod\nspec:\n${spec}`;
+
+test('chain: a traefik Ingress naming a Middleware CRD (router.middlewares <ns>-<name>@kubernetescrd) sends its headers after Traefik’s own', async () => {
+  const ing = INGRESS(false)
+    .replace(
+      'nginx.ingress.kubernetes.io/proxy-body-size: 10m',
+      'traefik.ingress.kubernetes.io/router.tls: "true"\n    traefik.ingress.kubernetes.io/router.middlewares: prod-force-http@kubernetescrd',
+    )
+    .replace('ingressClassName: nginx', 'ingressClassName: traefik');
+  const files = (spec: string) => ({
+    'k8s/ingress.yaml': ing,
+    'k8s/middleware.yaml': MIDDLEWARE('force-http', spec),
+    'k8s/service.yaml': SERVICE(),
+    'k8s/deployment.yaml': DEPLOYMENT('          env:\n            - name: FORWARDED_ALLOW_IPS\n              value: "*"\n'),
+    'site/settings.py': SETTINGS('SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n'),
+    'site/wsgi.py': '',
+  });
+  // The middleware writes X-Forwarded-Proto: http over Traefik's https: the app is told http.
+  const f = await findingsFor('chain/scheme-lost', {
+    name: 'traefik ingress middleware',
+    files: files('  headers:\n    customRequestHeaders:\n      X-Forwarded-Proto: http\n'),
+    expect: 1,
+  });
+  assert.equal(f.length, 1);
+  assert.ok(
+    f[0]?.evidence.some((e) => e.file.endsWith('middleware.yaml') && e.line === 9),
+    JSON.stringify(f[0]?.evidence),
+  );
+  // A middleware that sets another header leaves Traefik's scheme alone (the fixed app believes https).
+  const ok = await findingsFor('chain/scheme-lost', {
+    name: 'traefik ingress other middleware',
+    files: files('  headers:\n    customRequestHeaders:\n      X-Robots-Tag: none\n'),
+    expect: 0,
+  });
+  assert.equal(ok.length, 0);
+});

@@ -32,6 +32,8 @@ export interface BuildOptions {
   url?: string;
   /** Files the model does not simulate (HAProxy, Apache...), found by discovery. */
   unmodelled?: Array<{ what: string; file: string; why: string }>;
+  /** Where the chain analysis is (engine/progress.ts); never part of what is analysed. */
+  onProgress?: (text: string, done?: number, total?: number) => void;
 }
 
 export interface BuildResult {

@@ -14,6 +14,7 @@
  *   provider documents (collectors/front FRONTS).
  */
 import { FRONTS, ingressFronts } from '../../collectors/front/collector.js';
+import { findMiddlewareCrd } from '../../collectors/traefik/collector.js';
 import { TRAEFIK_DEFAULT_HEADERS } from '../../collectors/traefik/dynamic.js';
 import type { Facts } from '../../model/facts.js';
 import type { KubeFacts, KubeIngress } from '../../model/proxy.js';
@@ -71,7 +72,13 @@ function settingOn(facts: Facts, key: string): boolean {
 
 function headersOf(facts: Facts, ing: KubeIngress, controller: Controller, ref: Ref): HeaderRule[] {
   const d: Ref = { ...ref, origin: 'default' };
-  if (controller === 'traefik') return TRAEFIK_DEFAULT_HEADERS(d);
+  if (controller === 'traefik') {
+    // `router.middlewares: <ns>-<name>@kubernetescrd, ...`: their headers run after Traefik's own X-Forwarded-*.
+    const rules = TRAEFIK_DEFAULT_HEADERS(d);
+    for (const m of traefikMiddlewaresOf(facts, ing))
+      for (const h of m.headers) rules.push({ name: h.name, value: h.value === '' ? null : h.value, ref: h.ref, from: 'route' });
+    return rules;
+  }
   if (controller === 'cloud') {
     const f = ingressFronts([ing])[0];
     const sends = f ? FRONTS[f.name].sends.map((h) => h.toLowerCase()) : [];
@@ -100,6 +107,18 @@ function headersOf(facts: Facts, ing: KubeIngress, controller: Controller, ref: 
     { name: 'X-Forwarded-Scheme', value: scheme, ref: d, from: 'default' },
     { name: 'X-Scheme', value: scheme, ref: d, from: 'default' },
   ];
+}
+
+/** The Middleware CRDs an Ingress names in `traefik.ingress.kubernetes.io/router.middlewares` (found in the tree). */
+function traefikMiddlewaresOf(facts: Facts, ing: KubeIngress): NonNullable<KubeFacts['traefikMiddlewares']> {
+  const names = ing.annotations['traefik.ingress.kubernetes.io/router.middlewares']?.value ?? '';
+  const crds = facts.kube?.traefikMiddlewares ?? [];
+  return names
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .map((n) => findMiddlewareCrd(crds, n))
+    .filter((m): m is NonNullable<typeof m> => Boolean(m));
 }
 
 /**
@@ -205,6 +224,10 @@ export function ingressHops(facts: Facts, topology: Topology): void {
     const annTls = traefikTls && /^true$/i.test(traefikTls.value) ? traefikTls.ref : undefined;
     const tls = cloud ? cloud.terminatesTls : Boolean(ing.tls ?? annTls);
     const tlsRef = ing.tls ?? annTls ?? cloud?.evidence[1] ?? ing.ref;
+    const redirect =
+      controller === 'traefik' && !tls
+        ? traefikMiddlewaresOf(facts, ing).find((m) => m.redirectScheme)?.redirectScheme
+        : undefined;
     const kind: ProxyKind = controller === 'traefik' ? 'traefik' : controller === 'ingress-nginx' ? 'nginx' : 'other';
     const what = cloud ? FRONTS[cloud.name].what : controller === 'other' ? 'ingress controller' : controller;
     const hop: ProxyHop = {
@@ -218,6 +241,7 @@ export function ingressHops(facts: Facts, topology: Topology): void {
       listeners: [{ port: tls ? 443 : 80, tls, proxyProtocol: false, defaultServer: true, ref: tls ? tlsRef : ing.ref }],
       routes,
       passesIncoming: true,
+      ...(redirect ? { redirectsToHttps: redirect } : {}),
       ...(controller === 'traefik'
         ? {
             stripsUntrusted: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'],

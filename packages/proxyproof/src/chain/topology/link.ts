@@ -21,23 +21,44 @@ interface Cand {
 }
 
 type Listening = { p: ProxyHop; i: number; l: ProxyHop['listeners'][number] };
-const byPort = new WeakMap<ProxyHop[], { n: number; map: Map<number | undefined, Listening[]> }>();
+interface PortIndex {
+  n: number;
+  /** Every listener by its port. */
+  listen: Map<number | undefined, Listening[]>;
+  /** Listeners of proxies in containers by the host port compose publishes them on. */
+  published: Map<number, Listening[]>;
+}
+const byPort = new WeakMap<ProxyHop[], PortIndex>();
+
+function portIndex(proxies: ProxyHop[]): PortIndex {
+  let hit = byPort.get(proxies);
+  if (!hit || hit.n !== proxies.length) {
+    const listen = new Map<number | undefined, Listening[]>();
+    const published = new Map<number, Listening[]>();
+    const add = <K>(map: Map<K, Listening[]>, key: K, x: Listening) => {
+      const list = map.get(key);
+      if (list) list.push(x);
+      else map.set(key, [x]);
+    };
+    for (const p of proxies)
+      p.listeners.forEach((l, i) => {
+        add(listen, l.port, { p, i, l });
+        if (p.placement.kind === 'container' && l.published) add(published, l.published.hostPort, { p, i, l });
+      });
+    hit = { n: proxies.length, listen, published };
+    byPort.set(proxies, hit);
+  }
+  return hit;
+}
 
 /** Every proxy listener on `port`, in hop then listener order (indexed once per proxies array). */
 function listenersOnPort(proxies: ProxyHop[], port: number | undefined): Listening[] {
-  let hit = byPort.get(proxies);
-  if (!hit || hit.n !== proxies.length) {
-    const map = new Map<number | undefined, Listening[]>();
-    for (const p of proxies)
-      p.listeners.forEach((l, i) => {
-        const list = map.get(l.port);
-        if (list) list.push({ p, i, l });
-        else map.set(l.port, [{ p, i, l }]);
-      });
-    hit = { n: proxies.length, map };
-    byPort.set(proxies, hit);
-  }
-  return hit.map.get(port) ?? [];
+  return portIndex(proxies).listen.get(port) ?? [];
+}
+
+/** Every listener of a proxy in a container that compose publishes on host port `port`, in hop then listener order. */
+function publishedOnPort(proxies: ProxyHop[], port: number | undefined): Listening[] {
+  return port === undefined ? [] : (portIndex(proxies).published.get(port) ?? []);
 }
 
 export function resolveUpstream(
@@ -85,7 +106,7 @@ export function resolveUpstream(
           cands.push({
             target: { kind: 'app', appId: app.id, bind: i },
             peer: { kind: 'loopback', ip: peerIp },
-            how: `same ${from.placement.kind === 'container' ? 'container' : 'host'}, ${addressText(a)} -> ${app.kind} bound to ${addressText(b.address)}`,
+            how: `same ${from.placement.kind === 'container' ? 'container' : 'host'}, ${addressText(a)} -> ${app.name ?? app.kind} bound to ${addressText(b.address)}`,
             key: app.id,
           });
         } else if (
@@ -118,18 +139,15 @@ export function resolveUpstream(
     // A proxy on the host -> a port compose publishes for a proxy container (host nginx -> 127.0.0.1:8008 ->
     // Caddy :80 in a container): that proxy sees the docker host (the bridge gateway) as its peer.
     if (from.placement.kind !== 'container')
-      for (const p of topo.proxies) {
-        if (p.id === from.id || p.placement.kind !== 'container') continue;
-        p.listeners.forEach((l, i) => {
-          const pub = l.published;
-          if (!pub || pub.hostPort !== a.port) return;
-          if (!(isWildcardHost(pub.hostIp) || isLoopbackHost(pub.hostIp) || pub.hostIp === '')) return;
-          cands.push({
-            target: { kind: 'proxy', hopId: p.id, listener: i },
-            peer: { kind: 'remote', desc: 'the docker host (bridge gateway)' },
-            how: `${addressText(a)} is published by compose service ${p.placement.kind === 'container' ? p.placement.service : ''} (${pub.ref.file}:${pub.ref.line}) -> ${p.label}`,
-            key: p.id,
-          });
+      for (const { p, i, l } of publishedOnPort(topo.proxies, a.port)) {
+        const pub = l.published;
+        if (p.id === from.id || !pub) continue;
+        if (!(isWildcardHost(pub.hostIp) || isLoopbackHost(pub.hostIp) || pub.hostIp === '')) continue;
+        cands.push({
+          target: { kind: 'proxy', hopId: p.id, listener: i },
+          peer: { kind: 'remote', desc: 'the docker host (bridge gateway)' },
+          how: `${addressText(a)} is published by compose service ${p.placement.kind === 'container' ? p.placement.service : ''} (${pub.ref.file}:${pub.ref.line}) -> ${p.label}`,
+          key: p.id,
         });
       }
     if (cands.length === 0) {

@@ -16,6 +16,7 @@ import {
   listenEvidence,
   listJoin,
   NGINX_DOCS,
+  redirectLoopEvidence,
   refsEvidence,
   scopeName,
   terminatorEvidence,
@@ -107,6 +108,8 @@ function run(facts: Facts): Finding[] {
           ),
         );
       }
+      // Where the loss shows as a redirect loop (the app's own HTTPS redirect), for a location browsers reach.
+      if (!severity) evidence.push(...redirectLoopEvidence(facts));
       out.push(
         finding(meta, {
           ...(severity ? { severity } : {}),

@@ -51,7 +51,7 @@ function run(facts: Facts): Finding[] {
   for (const server of model.servers) {
     // Behind a load balancer the public port is the balancer's, not nginx's own listener port.
     if (frontProxyEvidence(server).length > 0) continue;
-    const odd = server.listens.filter((l) => l.port !== undefined && l.port !== (l.ssl ? 443 : 80));
+    const odd = server.listens.filter((l) => l.port !== undefined && !l.portUnknown && l.port !== (l.ssl ? 443 : 80));
     if (odd.length === 0) continue;
     for (const scope of passingScopes(server)) {
       const kind = scope.pass?.kind;

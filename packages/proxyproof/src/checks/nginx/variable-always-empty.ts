@@ -48,14 +48,28 @@ const PROXY_PROTOCOL_VAR = /^\$proxy_protocol_/;
 /** Request headers only a front (a balancer, a CDN, another proxy) sends: no browser does. */
 const FRONT_SCHEME_VAR = /^\$http_(?:x_forwarded_proto|x_forwarded_scheme|x_forwarded_ssl|x_url_scheme|front_end_https)$/;
 
-/** Whether one of the server's sockets has `proxy_protocol` (a socket option: any server on that address:port sets it). */
-function speaksProxyProtocol(model: NginxModel, server: NginxServer): boolean {
-  const ppSockets = model.servers.filter((s) => s.http === server.http).flatMap((s) => s.listens.filter((l) => l.proxyProtocol));
+/** Whether one of the server's sockets has `proxy_protocol` (a socket option: any server on that address:port sets
+ * it). `ppSockets`: the `proxy_protocol` listens of each http block, gathered once (per server it was quadratic). */
+function speaksProxyProtocol(ppSockets: Map<number, NginxListen[]>, server: NginxServer): boolean {
+  const pp = ppSockets.get(server.http) ?? [];
   const same = (a: NginxListen, b: NginxListen): boolean =>
     a.unix !== undefined || b.unix !== undefined
       ? a.unix === b.unix
       : a.port === b.port && (a.address === b.address || a.address === '*' || b.address === '*');
-  return server.listens.some((l) => l.proxyProtocol || ppSockets.some((p) => same(p, l)));
+  return server.listens.some((l) => l.proxyProtocol || pp.some((p) => same(p, l)));
+}
+
+/** The `proxy_protocol` listens of every server, by the server's http block. */
+function proxyProtocolSockets(model: NginxModel): Map<number, NginxListen[]> {
+  const out = new Map<number, NginxListen[]>();
+  for (const s of model.servers)
+    for (const l of s.listens) {
+      if (!l.proxyProtocol) continue;
+      const list = out.get(s.http);
+      if (list) list.push(l);
+      else out.set(s.http, [l]);
+    }
+  return out;
 }
 
 /** The server ends TLS on every listener and nothing shows a front: no browser request carries a front's headers. */
@@ -91,11 +105,13 @@ function run(facts: Facts): Finding[] {
 
   // 1. $proxy_protocol_* without proxy_protocol on the socket.
   const ppOff = new Map<number, boolean>();
+  let ppSockets: Map<number, NginxListen[]> | undefined;
   const noPp = (server: NginxServer): boolean => {
     if (server.fragment) return false; // the including server's listen is unknown
     let v = ppOff.get(server.index);
     if (v === undefined) {
-      v = !speaksProxyProtocol(model, server);
+      ppSockets ??= proxyProtocolSockets(model);
+      v = !speaksProxyProtocol(ppSockets, server);
       ppOff.set(server.index, v);
     }
     return v;

@@ -14,6 +14,7 @@
 import { parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
+import { globToRegExp } from '../../model/glob.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { sniffConfigFormat } from '../sniff.js';
@@ -378,28 +379,6 @@ export const apacheCollector: Collector = {
   },
 };
 
-/** `*`, `?` and `[...]` of an Include path segment (fnmatch, as apr_fnmatch) as a RegExp. */
-function segmentPattern(seg: string): RegExp {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const ch = seg[i] as string;
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const end = seg.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${seg
-          .slice(i + 1, end)
-          .replace(/^!/, '^')
-          .replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /**
  * Resolves an Include argument against the files of the tree: the server's path (`/etc/apache2/conf.d/x.conf`,
  * or relative to ServerRoot) is not where the repository keeps the file, so the path is matched from its end —
@@ -424,7 +403,7 @@ export function includeResolver(ctx: Parameters<Collector['collect']>[0]): Inclu
       while (
         n < want.length &&
         n < x.segs.length &&
-        segmentPattern(want[want.length - 1 - n] as string).test(x.segs[x.segs.length - 1 - n] as string)
+        globToRegExp(want[want.length - 1 - n] as string).test(x.segs[x.segs.length - 1 - n] as string)
       )
         n++;
       if (n === 0) continue;

@@ -255,6 +255,10 @@ export class BrowserEngine {
       session.on('Network.requestWillBeSent', (e) => {
         activity++;
         inflight.add(e.requestId);
+        // Blockable requests that got no Audits issue (rare); upgraded ones never show http:// here.
+        if (e.request.mixedContentType === 'blockable' && e.request.url.startsWith('http:')) {
+          fallback.push({ url: e.request.url, classification: 'blocked', doc: doc(), resourceType: e.type });
+        }
       });
       session.on('Network.loadingFinished', (e) => {
         activity++;
@@ -270,12 +274,6 @@ export class BrowserEngine {
         if (!d) return;
         const c = classifyIssue(d.resolutionStatus, d.resourceType, d.insecureURL);
         if (c) add(d.insecureURL, c, doc(), d.resourceType);
-      });
-      session.on('Network.requestWillBeSent', (e) => {
-        // Blockable requests that got no Audits issue (rare); upgraded ones never show http:// here.
-        if (e.request.mixedContentType === 'blockable' && e.request.url.startsWith('http:')) {
-          fallback.push({ url: e.request.url, classification: 'blocked', doc: doc(), resourceType: e.type });
-        }
       });
       await session.send('Audits.enable');
       await session.send('Network.enable');

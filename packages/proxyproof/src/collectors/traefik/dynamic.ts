@@ -17,6 +17,20 @@
 import type { HeaderRule, ProxyRoute, Ref, Upstream } from '../../chain/model.js';
 import type { ProxySite } from '../../model/proxy.js';
 
+/**
+ * The headers Traefik removes from a request whose peer is not in the entrypoint's `forwardedHeaders.trustedIPs`
+ * (and then sets itself): `xHeaders` in Traefik's pkg/middlewares/forwardedheaders/forwarded_header.go, those of
+ * them the chain models. One list for every Traefik site (entrypoints, routers, IngressRoutes).
+ */
+export const TRAEFIK_OVERWRITTEN_HEADERS: readonly string[] = [
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-server',
+  'x-real-ip',
+];
+
 /** Dotted path (lower-cased) -> value, line and the path as written. */
 export type Flat = Map<string, { value: unknown; line: number; path: string[] }>;
 
@@ -327,14 +341,7 @@ function syntheticSite(router: Ref, ep: string, port: number): ProxySite {
     routes: [],
     siteHeaders: [],
     passesIncoming: true,
-    stripsUntrusted: [
-      'x-forwarded-for',
-      'x-forwarded-proto',
-      'x-forwarded-host',
-      'x-forwarded-port',
-      'x-forwarded-server',
-      'x-real-ip',
-    ],
+    stripsUntrusted: [...TRAEFIK_OVERWRITTEN_HEADERS],
     trust: { mode: 'none', list: [], ref },
     mode: 'http',
     notes: [`entrypoint ${ep}: its static configuration is not in these files (port ${port} assumed, forwardedHeaders default)`],

@@ -12,6 +12,12 @@ caseTable(hostPortLost, [
     expect: [`${ID}@4`],
   },
   {
+    name: 'a placeholder host with a literal port ({{ bind_ip }}:8443) is judged by the port',
+    config:
+      'server {\n  listen {{ bind_ip }}:8443 ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
     name: 'Host $host on plain 8080',
     config: 'server {\n  listen 8080;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
     expect: [`${ID}@4`],
@@ -34,6 +40,18 @@ caseTable(hostPortLost, [
     expect: [`${ID}@4`],
   },
   // valid
+  {
+    name: 'trap: the listen port is a template placeholder ({{ nginx_port }}): the number is unknown, nothing to judge',
+    config:
+      'server {\n  listen {{ nginx_port }} ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'trap: envsubst prefix before literal digits (${PORT_PREFIX}442): still a placeholder port',
+    config:
+      'server {\n  listen ${PORT_PREFIX}442 ssl;\n  listen [::]:${PORT_PREFIX}442 ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
   {
     name: 'Host $host on the default ports',
     config:
