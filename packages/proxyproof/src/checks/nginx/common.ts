@@ -456,6 +456,9 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
       if (!svc.image || !PROXY_IMAGE.test(svc.image)) continue;
       const p443 = svc.ports.find((p) => p.containerPort === 443 || p.hostPort === 443);
       if (!p443) continue;
+      // The service publishes a port this very server listens on (TLS in a template branch): it runs this nginx,
+      // it is not a proxy in front of it.
+      if (server.listens.some((l) => l.port !== undefined && l.port === p443.containerPort)) continue;
       return {
         strength: 'inferred',
         refs: [],
