@@ -524,7 +524,14 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     client,
     clientWhy,
     sent: headerObj(req.headers),
-    passive: app.kind === 'node' || (app.framework?.appEnd !== undefined && app.name !== 'php-fpm'),
+    // php-fpm loses the scheme only where no forwarded scheme reaches PHP either: with X-Forwarded-Proto or
+    // Forwarded in the request, the framework behind it (its trusted proxies) is where it is kept or lost.
+    passive:
+      app.kind === 'node' ||
+      (app.framework?.appEnd !== undefined &&
+        (app.name !== 'php-fpm' ||
+          (req.headers.get('https') === undefined &&
+            (req.headers.get('x-forwarded-proto') !== undefined || req.headers.get('forwarded') !== undefined)))),
     notes,
   };
   return {

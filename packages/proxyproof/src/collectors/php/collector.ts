@@ -333,58 +333,6 @@ function octaneFacts(ctx: CollectContext): { binds: BindAddress[]; https?: Value
   return { binds, https };
 }
 
-/**
- * php-fpm pools (`[www]` ... `listen = 127.0.0.1:9000` / a unix socket, `pm = ...`: pool.d/*.conf, www.conf) as
- * the app server in front of a PHP framework: FastCGI hands the params and the request's headers (HTTP_*) to
- * PHP unchanged, so the framework (Symfony's Request, Laravel's TrustProxies) decides the scheme.
- */
-function phpFpmPools(ctx: CollectContext): AppServerFacts[] {
-  const out: AppServerFacts[] = [];
-  for (const f of ctx.files) {
-    if (ctx.claimed.has(f.abs) || !/\.conf$/.test(f.display) || f.size > MAX_APP_SOURCE_BYTES) continue;
-    const text = ctx.read(f).toString('utf8');
-    if (!/^\s*listen\s*=/m.test(text) || !/^\s*pm\s*=/m.test(text) || !/^\s*\[[^\]]+\]\s*$/m.test(text)) continue;
-    const raw = text.split(/\r?\n/);
-    raw.forEach((l, i) => {
-      const m = /^\s*listen\s*=\s*(\S+)\s*$/.exec(l);
-      if (!m) return;
-      const v = m[1] as string;
-      const ref = refAt(f.display, raw, i + 1);
-      let bind: BindAddress | undefined;
-      if (v.startsWith('/')) bind = { kind: 'unix', path: v, exposure: 'unix', ref };
-      else {
-        const hp = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(v);
-        if (hp) {
-          // php-fpm: a bare port listens on every interface.
-          const host = hp[1] || '0.0.0.0';
-          const exposure =
-            host === '0.0.0.0' || host === '::'
-              ? 'all-interfaces'
-              : /^127\.|^::1$|^localhost$/.test(host)
-                ? 'loopback'
-                : 'specific';
-          bind = { kind: 'tcp', host, port: Number(hp[2]), exposure, ref };
-        }
-      }
-      if (!bind) return;
-      out.push({
-        kind: 'other',
-        name: 'php-fpm',
-        launch: { ...ref, via: 'config' },
-        binds: [bind],
-        proxyHeaders: lit(false, ref, 'default'),
-        trustedProxies: lit([] as string[], ref, 'default'),
-        schemeHeaders: lit({} as Record<string, string>, ref, 'default'),
-        configFiles: [f.display],
-        env: {},
-        notes: ['php-fpm hands FastCGI params and headers to PHP unchanged; the framework decides the scheme'],
-      });
-    });
-    ctx.claimed.add(f.abs);
-  }
-  return out;
-}
-
 export const phpCollector: Collector = {
   name: 'php',
   collect(ctx: CollectContext) {
@@ -454,8 +402,6 @@ export const phpCollector: Collector = {
       }
       ctx.claimed.add(f.abs);
     }
-    const pools = phpFpmPools(ctx);
-    if (pools.length > 0 && roots.size > 0) ctx.facts.appServers.push(...pools);
     const octane = octaneFacts(ctx);
     for (const r of roots.values()) {
       // A Laravel app is one with its middleware or bootstrap; a lone provider file is not enough.
