@@ -45,6 +45,20 @@ export function missingPrograms(kinds: string[]): string[] {
     if (k === 'apache') need(b.apache2, 'apache2');
     if (k === 'daphne') need('/usr/bin/daphne', 'daphne');
     if (k === 'puma') need('/usr/bin/puma', 'puma (apt-get install puma ruby-rails)');
+    if (k === 'uwsgi') {
+      need('/usr/bin/uwsgi', 'uwsgi (apt-get install uwsgi uwsgi-plugin-python3)');
+      need('/usr/lib/uwsgi/plugins/python3_plugin.so', 'uwsgi-plugin-python3');
+    }
+    if (k === 'tomcat') {
+      need('/usr/share/tomcat10/bin/catalina.sh', 'tomcat10 (apt-get install tomcat10)');
+      need('/usr/bin/java', 'java (apt-get install default-jre-headless)');
+    }
+    if (k === 'php-fpm') {
+      need('/usr/sbin/php-fpm8.2', 'php-fpm (apt-get install php-fpm)');
+      need('/usr/share/php/Symfony/Component/HttpFoundation/autoload.php', 'php-symfony-http-foundation');
+    }
+    if (k === 'waitress')
+      need('/usr/lib/python3/dist-packages/waitress/__init__.py', 'waitress (apt-get install python3-waitress)');
     if (k === 'gunicorn' || k === 'uvicorn') {
       need(b.python3, 'Debian python3');
       const mod = k === 'gunicorn' ? 'django, gunicorn' : 'django, uvicorn';

@@ -2,14 +2,16 @@
 // Express). Each broken scenario shows mixed content in Chromium (checked against the scenario's declared
 // `expected`); `fix --write` on its rendered files, a restart from the patched files, and Chromium records the
 // same page clean: no mixed content, the stylesheet from the https origin, the app sees https. Scenario 12's
-// proxy is on another host: the address Express must trust is not in any file, so fix writes nothing there
-// and says why (the same rule as 05, 06 and 13).
+// proxy is on another host: the address Express must trust is not in any file, so plain fix writes nothing there
+// and says why (the same rule as 05, 06 and 13); with --proxy-address it is written, with the nginx line the
+// trust makes necessary (X-Forwarded-Host), and the outside host's probe finds no spoof.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { runFix } from '../../packages/proxyproof/src/commands/fix.js';
+import { runProbe } from '../../packages/proxyproof/src/commands/probe.js';
 import { closeBrowsers } from '../src/browser.js';
 import { withScenario } from './helpers.js';
-import { assertBrowserOutcome, observeEntry } from './proxies-support.js';
+import { assertBrowserOutcome, observeEntry, viaProxy } from './proxies-support.js';
 
 after(closeBrowsers);
 
@@ -45,17 +47,60 @@ for (const { id, patched } of [
   });
 }
 
-test('loop 12-nginx-express-trust-proxy: the proxy is on another host, so fix gives advice and writes nothing', async (t) => {
+test('loop 12-nginx-express-trust-proxy: advice without the proxy address; fix --write --proxy-address trusts it and makes nginx set X-Forwarded-Host; restart: clean, no spoof', async (t) => {
   await withScenario(t, '12-nginx-express-trust-proxy', async (sc) => {
     assertBrowserOutcome(sc, await observeEntry(sc));
-    const run = await runFix([sc.dir], { write: true, cwd: sc.dir });
+    // Plain fix: the address Express must trust is in no file, so it is advice naming the option.
+    const dry = await runFix([sc.dir], { cwd: sc.dir });
     assert.deepEqual(
-      run.plan.patches.filter((p) => p.findings.includes('express/trust-proxy-unset')).map((p) => p.diff),
+      dry.plan.patches.filter((p) => p.findings.includes('express/trust-proxy-unset')).map((p) => p.diff),
       [],
     );
-    const advice = run.plan.advice.find((a) => a.id === 'express/trust-proxy-unset');
-    assert.ok(advice, JSON.stringify(run.plan.advice));
-    assert.match(advice.reason, /value to fill in \(<proxy IP>\)/);
-    assert.ok((advice.lines ?? []).some((l) => l.includes("app.set('trust proxy', '<proxy IP>')")));
+    const advice = dry.plan.advice.find((a) => a.id === 'express/trust-proxy-unset');
+    assert.ok(advice, JSON.stringify(dry.plan.advice));
+    assert.match(advice.reason, /give it with --proxy-address/);
+    // With the address: Express trusts exactly the proxy, and (found by fix's own re-analysis: Express then
+    // believes X-Forwarded-Host from the proxy, which passes on the client's) nginx overwrites X-Forwarded-Host.
+    const address = sc.vars.PROXY_INNER_ADDR as string;
+    const run = await runFix([sc.dir], { write: true, cwd: sc.dir, proxyAddress: address });
+    const diffs = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(diffs, new RegExp(`^\\+\\s*app\\.set\\('trust proxy', '${address.replace(/\./g, '\\.')}'\\);$`, 'm'), diffs);
+    assert.match(diffs, /^\+\s*proxy_set_header X-Forwarded-Host \$host;$/m, diffs);
+    assert.ok(run.written.length >= 2, JSON.stringify(run.written));
+    for (const w of run.written) assert.equal(w.status, 'written', `${w.file}: ${w.reason ?? ''} ${w.validation?.output ?? ''}`);
+    assert.ok(
+      !run.plan.advice.some((a) => a.id === 'express/trust-proxy-unset' || a.id === 'chain/spoofable-backend'),
+      JSON.stringify(run.plan.advice),
+    );
+    await sc.restart();
+    try {
+      const seen = assertBrowserOutcome(sc, await observeEntry(sc), {
+        summary: 'fixed',
+        appScheme: 'https',
+        mixedContent: false,
+      });
+      assert.equal(seen.is_secure, true, 'the app believes https');
+      assert.equal(seen.trust_proxy, address);
+      // Through the proxy, a client's forged X-Forwarded-Host no longer reaches Express.
+      const r = await viaProxy(sc, '/whoami', { headers: { 'X-Forwarded-Host': 'evil.example' } });
+      assert.equal(r.status, 200, r.error);
+      assert.equal((JSON.parse(r.body) as Record<string, unknown>).get_host, 'app.test');
+      // Straight to the exposed port from the outside host, the forged headers are ignored (only the proxy is trusted).
+      const ns = sc.namespaces[sc.def.outside ?? ''];
+      assert.ok(ns, 'outside namespace');
+      const probe = await runProbe({
+        backend: `http://${sc.vars.APP_OUTSIDE_ADDR}:${sc.backend.port}/whoami`,
+        public: new URL(sc.entryUrl).origin,
+        fromNetns: ns,
+      });
+      const ids = probe.report.findings.map((f) => f.id);
+      assert.ok(ids.includes('probe/backend-reachable'), ids.join(', '));
+      for (const id of ['probe/scheme-spoofable', 'probe/host-spoofable', 'probe/client-ip-spoofable'])
+        assert.ok(!ids.includes(id), ids.join(', '));
+    } catch (e) {
+      (e as Error).message += `\n(patches:\n${diffs})`;
+      throw e;
+    }
+    assert.deepEqual((await runFix([sc.dir], { cwd: sc.dir, proxyAddress: address })).plan.patches, [], 'idempotent');
   });
 });

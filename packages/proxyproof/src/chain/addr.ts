@@ -133,6 +133,8 @@ export type TrustAnswer = 'yes' | 'no' | 'assumed';
  */
 export function trustsPeer(list: string[], peer: Peer, unixTrusted: boolean): TrustAnswer {
   if (list.some((e) => e.trim() === '*')) return 'yes';
+  // Every IPv4 (or IPv6) address: whoever the peer is, a browser on the internet included.
+  if (list.some((e) => /^(0\.0\.0\.0\/0|::\/0)$/.test(e.trim()))) return 'yes';
   switch (peer.kind) {
     case 'unix':
       return unixTrusted ? 'yes' : 'no';

@@ -61,6 +61,8 @@ export interface HeaderRule {
   sendEmpty?: boolean;
   /** Applies only on TLS (`if { ssl_fc }`) or plain connections. */
   when?: 'tls' | 'plain';
+  /** Rewrites the header only when the request already carries it (HAProxy `replace-header`, 1.x `reqrep`). */
+  ifPresent?: boolean;
   /** nginx `proxy_set_header` lines of an outer level that this route no longer inherits. */
 }
 
@@ -136,6 +138,11 @@ export interface ProxyHop {
   /** Peers whose forwarded headers this hop trusts (Caddy trusted_proxies); empty: nobody. */
   trustedPeers?: { list: string[]; ref: Ref };
   clientAddress?: ClientAddressPolicy;
+  /**
+   * The peer address this hop sees is not the one in front of it: kube-proxy SNATs a LoadBalancer/NodePort Service
+   * with `externalTrafficPolicy: Cluster` to a node address before the controller pod.
+   */
+  peerSnat?: { addr: string; ref: Ref; why: string };
   /** Lookup tables referenced by `{map:NAME}` in header templates (nginx `map`). */
   maps?: Record<string, MapDef>;
   /** Listeners of this hop that only redirect to https (nginx `return 301 https://...`). */
@@ -173,6 +180,8 @@ export interface AppServer {
   type: 'app';
   id: string;
   kind: AppServerKind;
+  /** The server's own name where `kind` is 'other' (waitress, uwsgi, php-fpm...): what the chain's sentences say. */
+  name?: string;
   label: string;
   ref: Ref;
   placement: Placement;
@@ -228,6 +237,8 @@ export interface Framework {
     trustScheme: Valued<string[]>;
     trustClient: Valued<string[]>;
     assumeHttps?: Valued<boolean>;
+    /** Request hosts the app's https redirect skips (Plug.SSL exclude). */
+    redirectExempt?: string[];
   };
 }
 

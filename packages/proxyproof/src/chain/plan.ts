@@ -189,18 +189,19 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     if (s.what.includes('host')) adds.push(['X-Forwarded-Host', '$host', '{host}']);
     if (s.what.includes('client')) adds.push(['X-Forwarded-For', '$remote_addr', '{remote_addr}']);
     if (adds.length === 0) continue;
+    const setBy = (n: string) => route.headers.find((h) => h.name.toLowerCase() === n.toLowerCase() && h.from !== 'default');
+    // One header the route itself already sets from the client's value (`X-Forwarded-For $proxy_add_x_forwarded_for`
+    // read left-most, `X-Forwarded-Proto $http_x_forwarded_proto`): that line is replaced, in the route's own file.
+    const own = adds.length === 1 ? setBy(adds[0]?.[0] as string) : undefined;
+    const replaces = own?.from === 'route' && own.ref.line > 0 && own.ref.file === route.ref.file ? own : undefined;
     out.push({
       id: `nginx-overwrite:${hop.id}/${route.id}`,
       title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}`,
-      ref: insertsSafely(route) ? lastOwnLine(route) : route.ref,
-      after: true,
+      ref: replaces ? replaces.ref : insertsSafely(route) ? lastOwnLine(route) : route.ref,
+      after: !replaces,
       lines: adds.map(([n, v]) => `proxy_set_header ${n} ${v};`),
-      // Only new lines: a header the route already sets would then be sent twice.
-      placement:
-        insertsSafely(route) &&
-        !adds.some(([n]) => route.headers.some((h) => h.name.toLowerCase() === n.toLowerCase() && h.from !== 'default'))
-          ? 'after'
-          : undefined,
+      // Otherwise only new lines: a header the route already sets would then be sent twice.
+      placement: replaces ? 'replace' : insertsSafely(route) && !adds.some(([n]) => setBy(n)) ? 'after' : undefined,
       cost: 1,
       apply(tt) {
         const rr = findRoute(tt, hop.id, route.id);
@@ -339,13 +340,7 @@ function appCandidates(t: Topology): Candidate[] {
           id: `bind:${app.id}:${i}`,
           title: `${app.label}: bind to 127.0.0.1 only (the proxy connects over loopback)`,
           ref: b.ref ?? app.ref,
-          lines: [
-            b.published
-              ? `"127.0.0.1:${b.published.hostPort}:${b.address.port}"`
-              : app.kind === 'node'
-                ? `listen(${b.address.port}, '127.0.0.1')`
-                : `--bind 127.0.0.1:${b.address.port}`,
-          ],
+          lines: [b.published ? `"127.0.0.1:${b.published.hostPort}:${b.address.port}"` : loopbackBindLine(app, b.address.port)],
           cost: 1,
           apply(tt) {
             const bb = tt.apps.find((x) => x.id === app.id)?.binds[i];
@@ -362,6 +357,19 @@ function appCandidates(t: Topology): Candidate[] {
     if (fw) out.push(...frameworkCandidates(app, fw, peer, xffEntriesAppended(t, links[0])));
   }
   return out;
+}
+
+/** The app server's own way of saying "listen on loopback only", in the syntax of the file that sets its bind. */
+function loopbackBindLine(app: AppServer, port: number): string {
+  if (app.kind === 'node') return `listen(${port}, '127.0.0.1')`;
+  const name = (app.name ?? app.label.split(' ')[0] ?? '').toLowerCase();
+  if (name === 'puma') return `bind "tcp://127.0.0.1:${port}"`;
+  if (name === 'tomcat') return `<Connector port="${port}" address="127.0.0.1" ... />`;
+  if (name === 'cowboy' || name === 'bandit') return `http: [ip: {127, 0, 0, 1}, port: ${port}]`;
+  if (name === 'spring-boot') return 'server.address=127.0.0.1';
+  if (name === 'jetty') return 'jetty.http.host=127.0.0.1';
+  if (name === 'kestrel') return `ASPNETCORE_URLS=http://127.0.0.1:${port}`;
+  return `--bind 127.0.0.1:${port}`;
 }
 
 /**
@@ -809,7 +817,7 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
       const binds = app.binds
         .map((b) => (b.address.kind === 'tcp' ? `${b.address.host}:${b.address.port}` : `unix:${b.address.path}`))
         .join(', ');
-      notes.push(`${app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
+      notes.push(`${app.name ?? app.kind} binds ${binds || '(unknown)'}: the backend port is not public`);
     }
   }
   return { fixes, notes, complete };

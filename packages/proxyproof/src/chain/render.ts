@@ -79,7 +79,15 @@ function arrowFrom(s: Step, next: Step | undefined): string {
     const fwd = sent.forwarded;
     const scheme = s.kind === 'proxy' && s.conveys?.why.startsWith('proxies over TLS') ? 'https' : 'http';
     const info =
-      xfp !== undefined ? `X-Forwarded-Proto: ${xfp}` : fwd !== undefined ? `Forwarded: ${fwd}` : 'X-Forwarded-Proto missing';
+      xfp !== undefined
+        ? `X-Forwarded-Proto: ${xfp}`
+        : fwd !== undefined
+          ? `Forwarded: ${fwd}`
+          : s.conveys?.header === 'HTTPS'
+            ? s.conveys.scheme === 'absent'
+              ? 'param HTTPS missing'
+              : `param HTTPS ${sent.https ?? ''}`.trim()
+            : 'X-Forwarded-Proto missing';
     return `--${scheme}, ${info}-->`;
   }
   return '-->';

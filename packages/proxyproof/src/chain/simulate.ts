@@ -195,9 +195,12 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
         `assumes ${hop.trustedPeers.list.join(' ')} (${hop.trustedPeers.ref.file}:${hop.trustedPeers.ref.line}) is the address of the hop in front`,
       );
   }
-  // Client address (nginx real_ip).
-  let remoteAddr = req.peerAddr;
-  let clientWhy = 'the TCP peer';
+  // Client address (nginx real_ip), after a node's SNAT when the Service in front applies one.
+  const peerAddr = hop.peerSnat ? hop.peerSnat.addr : req.peerAddr;
+  let remoteAddr = peerAddr;
+  let clientWhy = hop.peerSnat
+    ? `the TCP peer: ${hop.peerSnat.why} (${hop.peerSnat.ref.file}:${hop.peerSnat.ref.line})`
+    : 'the TCP peer';
   if (hop.clientAddress) {
     const ca = hop.clientAddress;
     const trusted = trustsPeer(ca.trustedFrom, req.peer, false);
@@ -252,7 +255,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     httpHost,
     serverPort: port,
     remoteAddr,
-    peerAddr: req.peerAddr,
+    peerAddr,
     proxyHost: proxyHost.replace(/^unix:.*/, 'localhost'),
     incoming: req.headers,
     peerTrusted,
@@ -262,6 +265,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   for (const rule of route.headers) {
     const name = rule.name.toLowerCase();
     if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
+    if (rule.ifPresent && !out.has(name)) continue;
     decided.set(name, rule);
     if (rule.value === null) {
       out.delete(name);
@@ -348,6 +352,13 @@ function conveyedScheme(
       why: `X-Forwarded-Proto missing: this route's own proxy_set_header (${route.ownHeadersRef?.file}:${route.ownHeadersRef?.line}) stops inheriting the one at ${dropped.ref.file}:${dropped.ref.line}`,
     };
   }
+  if (route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi')
+    return {
+      scheme: 'absent',
+      header: 'HTTPS',
+      ref: route.ref,
+      why: `no HTTPS param and no X-Forwarded-Proto (${route.protocol})`,
+    };
   return { scheme: 'absent', header: 'x-forwarded-proto', ref: route.ref, why: 'X-Forwarded-Proto missing' };
 }
 
@@ -370,7 +381,7 @@ function trustText(app: AppServer): string {
   const t = app.trusted;
   const list = t.value.length ? t.value.join(',') : '(nobody)';
   const origin = t.origin === 'default' ? ', default' : t.origin === 'env' ? `, from ${t.envVar ?? 'environment'}` : '';
-  return `forwarded_allow_ips=${list}${origin}`;
+  return `${app.name === 'waitress' ? 'trusted_proxy' : 'forwarded_allow_ips'}=${list}${origin}`;
 }
 
 export function appTrusts(app: AppServer, peer: Peer): TrustAnswer {
@@ -384,7 +395,9 @@ export function appTrusts(app: AppServer, peer: Peer): TrustAnswer {
     case 'daphne':
       return app.proxyHeaders.value ? 'yes' : 'no';
     default:
-      return 'no';
+      // A server of its own kind with a trusted-proxy list (waitress trusted_proxy + trusted_proxy_headers)
+      // applies its scheme headers from those peers only; the others (Puma, Tomcat...) pass headers on.
+      return app.proxyHeaders.value ? trustsPeer(app.trusted.value, peer, false) : 'no';
   }
 }
 
@@ -399,7 +412,26 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   let clientWhy = 'the TCP peer (REMOTE_ADDR)';
   const trustRef = app.trusted.ref ?? app.ref;
   if (trust === 'assumed') notes.push(`assumes ${app.trusted.value.join(',')} is the proxy's address`);
-  if (app.kind === 'gunicorn') {
+  if (app.kind === 'other' && app.name === 'uwsgi') {
+    // uWSGI (core/protocol.c): UWSGI_SCHEME and HTTP_X_FORWARDED_PROTO both set the scheme, the later one wins
+    // (nginx sends its uwsgi_params before the request's headers); else HTTPS / X-Forwarded-Ssl on|1 means https.
+    // From any peer: uWSGI has no trust list.
+    const xfp = req.headers.get('x-forwarded-proto');
+    const us = req.headers.get('uwsgi_scheme');
+    const https = req.headers.get('https') ?? req.headers.get('x-forwarded-ssl');
+    schemeRef = app.ref;
+    if (xfp !== undefined || us !== undefined) {
+      const v = (xfp ?? us ?? '').trim().toLowerCase();
+      scheme = v === 'https' ? 'https' : 'http';
+      schemeWhy =
+        xfp !== undefined
+          ? `X-Forwarded-Proto: ${xfp} from ${who}: uWSGI takes it as the scheme from any peer`
+          : `UWSGI_SCHEME ${us}: wsgi.url_scheme = ${scheme}`;
+    } else if (https !== undefined) {
+      scheme = /^(on|1)/i.test(https.trim()) ? 'https' : 'http';
+      schemeWhy = `HTTPS ${https}: wsgi.url_scheme = ${scheme}`;
+    } else schemeWhy = `no HTTPS or UWSGI_SCHEME param and no X-Forwarded-Proto: wsgi.url_scheme = ${req.scheme}`;
+  } else if (app.kind === 'gunicorn' || (app.kind === 'other' && app.proxyHeaders.value)) {
     if (trust === 'no') {
       const has = Object.keys(app.schemeHeaders.value).some((h) => req.headers.has(h));
       schemeWhy = has
@@ -429,7 +461,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     const xfp = req.headers.get('x-forwarded-proto');
     const xff = items(req.headers.get('x-forwarded-for'));
     if (!app.proxyHeaders.value) {
-      schemeWhy = `${app.kind} proxy headers are off (${app.proxyHeaders.origin === 'default' ? 'default' : 'configured'})`;
+      schemeWhy = `${app.name ?? app.kind} proxy headers are off (${app.proxyHeaders.origin === 'default' ? 'default' : 'configured'})`;
       schemeRef = app.proxyHeaders.ref ?? app.ref;
     } else if (trust === 'no') {
       schemeWhy =
@@ -462,11 +494,21 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   } else if (app.kind === 'node') {
     schemeWhy = `the Node server sees a plain ${req.scheme} connection`;
     schemeRef = app.ref;
+  } else if (app.name === 'php-fpm') {
+    // PHP sees the FastCGI params as $_SERVER: HTTPS (set by the proxy, `fastcgi_param HTTPS $https`) is the
+    // connection's scheme for PHP code and the frameworks' fallback (Symfony Request::isSecure()).
+    const https = req.headers.get('https');
+    scheme = https !== undefined && https !== '' && https.toLowerCase() !== 'off' ? 'https' : 'http';
+    schemeWhy =
+      https !== undefined
+        ? `FastCGI param HTTPS=${JSON.stringify(https)}: $_SERVER['HTTPS'] says ${scheme}`
+        : `no FastCGI param HTTPS: PHP sees ${scheme}${app.framework?.appEnd ? ` unless ${app.framework.appEnd.name} trusts a forwarded header` : ''}`;
+    schemeRef = app.ref;
   } else if (app.framework?.appEnd) {
     schemeWhy = `${app.label.split(' ')[0]} passes the headers on unchanged (${app.framework.appEnd.name} decides); the connection is ${req.scheme}`;
     schemeRef = app.ref;
   } else {
-    schemeWhy = `${app.kind} does not read forwarded headers: the connection is ${req.scheme}`;
+    schemeWhy = `${app.name ?? app.kind} does not read forwarded headers: the connection is ${req.scheme}`;
     schemeRef = app.ref;
   }
   const host = req.headers.get('host') ?? '';
@@ -482,7 +524,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     client,
     clientWhy,
     sent: headerObj(req.headers),
-    passive: app.kind === 'node' || app.framework?.appEnd !== undefined,
+    passive: app.kind === 'node' || (app.framework?.appEnd !== undefined && app.name !== 'php-fpm'),
     notes,
   };
   return {
@@ -527,7 +569,7 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
   const h = view.headers;
   const notes: string[] = [];
   let scheme: Scheme = view.scheme;
-  let schemeWhy = `uses the server's scheme (${app.kind})`;
+  let schemeWhy = `uses the server's scheme (${app.name ?? app.kind})`;
   let schemeRef: Ref | undefined = view.schemeRef;
   let host = view.host;
   let hostWhy = 'Host header';
@@ -552,7 +594,7 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
           schemeRef = view.scheme === 'https' ? view.schemeRef : (fw.schemeHeader?.ref ?? view.schemeRef);
         }
       } else {
-        schemeWhy = `no SECURE_PROXY_SSL_HEADER: takes wsgi.url_scheme = ${view.scheme} from ${app.kind}`;
+        schemeWhy = `no SECURE_PROXY_SSL_HEADER: takes wsgi.url_scheme = ${view.scheme} from ${app.name ?? app.kind}`;
         schemeRef = view.schemeRef;
       }
       const xfh = h.get('x-forwarded-host');
@@ -594,12 +636,12 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
           client = ff;
           clientWhy = `ProxyFix(x_for=${pf.x_for})`;
         }
-      } else schemeWhy = `no ProxyFix: request.scheme = wsgi.url_scheme = ${view.scheme} from ${app.kind}`;
+      } else schemeWhy = `no ProxyFix: request.scheme = wsgi.url_scheme = ${view.scheme} from ${app.name ?? app.kind}`;
       break;
     }
     case 'fastapi':
     case 'starlette':
-      schemeWhy = `request.url.scheme = the ASGI scope's scheme = ${view.scheme} from ${app.kind}`;
+      schemeWhy = `request.url.scheme = the ASGI scope's scheme = ${view.scheme} from ${app.name ?? app.kind}`;
       break;
     case 'express':
     case 'fastify':
@@ -739,7 +781,8 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
     clientWhy,
     notes,
   };
-  if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http') {
+  const exempt = fw.appEnd?.redirectExempt?.includes(host.replace(/:\d+$/, '')) ?? false;
+  if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http' && !exempt) {
     const location = `https://${host}${url.pathname}`;
     const loop = !hostile && location === `https://${url.host}${url.pathname}`;
     step.redirect = { location, loop, ref: fw.sslRedirect.ref };

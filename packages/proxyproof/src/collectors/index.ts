@@ -8,6 +8,7 @@ import { apacheCollector } from './apache/collector.js';
 import { caddyCollector } from './caddy/collector.js';
 import { deployCollector } from './deploy/collector.js';
 import { dotnetCollector } from './dotnet/collector.js';
+import { elixirCollector } from './elixir/collector.js';
 import { frontCollector } from './front/collector.js';
 import { goCollector } from './golang/collector.js';
 import { haproxyCollector } from './haproxy/collector.js';
@@ -21,6 +22,7 @@ import { pywsgiCollector } from './pywsgi/collector.js';
 import { rubyCollector } from './ruby/collector.js';
 import { synapseCollector } from './synapse/collector.js';
 import { traefikCollector } from './traefik/collector.js';
+import { uwsgiCollector } from './uwsgi/collector.js';
 
 export const COLLECTORS: Collector[] = [
   nginxCollector,
@@ -42,6 +44,8 @@ export const COLLECTORS: Collector[] = [
   jvmCollector,
   dotnetCollector,
   goCollector,
+  elixirCollector,
   pywsgiCollector,
+  uwsgiCollector,
   airflowCollector,
 ];

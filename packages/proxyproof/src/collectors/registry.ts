@@ -40,12 +40,19 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   },
   {
     name: 'php',
-    wants: (n) => /\.php$|^composer\.json$|^\.env/.test(n) || YAML.test(n),
+    // php-fpm pool files: `www.conf`, `zz-docker.conf`, anything under a `*fpm*` / `pool.d` folder.
+    wants: (n, p) =>
+      /\.php$|^composer\.json$|^\.env/.test(n) ||
+      YAML.test(n) ||
+      (/\.conf/.test(n) && /fpm|pool\.d|^www\.conf|zz-docker/i.test(p)),
     load: async () => (await import('./php/collector.js')).phpCollector,
   },
   {
     name: 'jvm',
-    wants: (n) => /\.(?:properties|java|kt|groovy|xml)$|^server\.xml\.\w+$/.test(n) || YAML.test(n),
+    wants: (n, p) =>
+      /\.(?:properties|java|kt|groovy|xml)$|^server\.xml\.\w+$|^start\.ini$/.test(n) ||
+      YAML.test(n) ||
+      /(?:^|\/)start\.d\/[^/]+\.ini$/.test(p),
     load: async () => (await import('./jvm/collector.js')).jvmCollector,
   },
   {
@@ -54,7 +61,9 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
     load: async () => (await import('./dotnet/collector.js')).dotnetCollector,
   },
   { name: 'golang', wants: (n) => /\.go$/.test(n), load: async () => (await import('./golang/collector.js')).goCollector },
+  { name: 'elixir', wants: (n) => /\.exs?$/.test(n), load: async () => (await import('./elixir/collector.js')).elixirCollector },
   { name: 'pywsgi', wants: (n) => /\.py$/.test(n), load: async () => (await import('./pywsgi/collector.js')).pywsgiCollector },
+  { name: 'uwsgi', wants: (n) => /\.ini$/.test(n), load: async () => (await import('./uwsgi/collector.js')).uwsgiCollector },
   { name: 'airflow', load: async () => (await import('./airflow/collector.js')).airflowCollector },
 ];
 

@@ -148,8 +148,8 @@ export async function checkedPlan(input: {
   const planOptions = input.proxyAddress ? { proxyAddress: input.proxyAddress } : {};
   const plan = planFixes(input.facts, input.withFix, { ...planOptions, cwd });
   if (!input.check) return { plan };
-  const analyze = async (p: string[], at: string): Promise<Analysed> => {
-    const r = await lintPaths(p, { cwd: at, ...(front ? { front } : {}) });
+  const analyze = async (p: string[], at: string, relocated: { from: string; to: string }[]): Promise<Analysed> => {
+    const r = await lintPaths(p, { cwd: at, relocated, ...(front ? { front } : {}) });
     const kept = select ? prepareReport(r.report, { format: 'json', ...select }, at).report.findings : r.report.findings;
     return { facts: r.facts, all: r.report.findings, selected: kept };
   };

@@ -116,8 +116,12 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   const stage = opts.onStage ?? (() => {});
   stage(`looking for files under ${opts.root ? `--root ${opts.root}` : paths.length ? paths.join(', ') : '.'}`);
   const files = opts.root ? discoverSystem(opts.root, cwd) : discoverProject(paths.length ? paths : ['.'], cwd);
-  const collected = await collectAll(files.files, { comments: opts.comments }, undefined, undefined, (name, done, total) =>
-    stage(`reading ${count(files.files.length)} files: ${name}`, done, total),
+  const collected = await collectAll(
+    files.files,
+    { comments: opts.comments, ...(opts.relocated ? { relocated: opts.relocated } : {}) },
+    undefined,
+    undefined,
+    (name, done, total) => stage(`reading ${count(files.files.length)} files: ${name}`, done, total),
   );
   const facts = collected.facts;
   const explicitFiles = new Set(files.files.filter((f) => f.explicit).map((f) => f.display));

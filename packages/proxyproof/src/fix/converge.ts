@@ -10,7 +10,7 @@
  * of every round are composed into one patch per real file, against the file as it is on disk.
  * Nothing here touches the user's files: `write.ts` applies the result.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { SKIP_DIRS } from '../engine/discover.js';
@@ -43,8 +43,11 @@ export interface ConvergeInput {
   plan: FixPlan;
   /** The options of the first plan (`--proxy-address`), for every plan of the later rounds. */
   planOptions?: { proxyAddress?: string };
-  /** Analyse these paths in that folder (the same options as the first analysis). */
-  analyze: (paths: string[], cwd: string) => Promise<Analysed>;
+  /**
+   * Analyse these paths in that folder (the same options as the first analysis); `relocated`: the original folders
+   * and their copies, so an absolute path a file names into an original reads the copy (CollectOptions.relocated).
+   */
+  analyze: (paths: string[], cwd: string, relocated: { from: string; to: string }[]) => Promise<Analysed>;
 }
 
 export interface ConvergeResult {
@@ -112,7 +115,10 @@ function appeared(before: Map<string, number>, after: Finding[]): Finding[] {
 }
 
 /** Copies the inputs (a file's whole folder: its includes live beside it) below a private folder; bounded. */
-function makeStage(paths: string[], cwd: string): { dir: string; paths: string[] } | { reason: string } {
+function makeStage(
+  paths: string[],
+  cwd: string,
+): { dir: string; paths: string[]; relocated: { from: string; to: string }[] } | { reason: string } {
   const roots = new Set<string>();
   const rels: string[] = [];
   for (const p of paths) {
@@ -149,7 +155,17 @@ function makeStage(paths: string[], cwd: string): { dir: string; paths: string[]
     rmSync(dir, { recursive: true, force: true });
     return { reason: `the inputs could not be copied for the check (${(e as Error).message})` };
   }
-  return { dir, paths: rels };
+  const relocated: { from: string; to: string }[] = [];
+  for (const root of roots) {
+    const to = join(dir, relative(cwd, root));
+    relocated.push({ from: root, to });
+    // The same folder as the files may name it (/tmp -> /private/tmp, a symlinked /srv).
+    try {
+      const real = realpathSync(root);
+      if (real !== root) relocated.push({ from: real, to });
+    } catch {}
+  }
+  return { dir, paths: rels, relocated };
 }
 
 /** The changes that turn the original lines into `entries` (lines kept carry their original index). */
@@ -189,13 +205,18 @@ export async function convergePlan(input: ConvergeInput): Promise<ConvergeResult
   const stage = makeStage(input.paths, cwd);
   if ('reason' in stage) return { plan: input.plan, rounds: 1, unchecked: stage.reason };
   try {
-    return await converge(input, stage.dir, stage.paths);
+    return await converge(input, stage.dir, stage.paths, stage.relocated);
   } finally {
     rmSync(stage.dir, { recursive: true, force: true });
   }
 }
 
-async function converge(input: ConvergeInput, dir: string, stagePaths: string[]): Promise<ConvergeResult> {
+async function converge(
+  input: ConvergeInput,
+  dir: string,
+  stagePaths: string[],
+  relocated: { from: string; to: string }[],
+): Promise<ConvergeResult> {
   const { cwd, first } = input;
   const before = severityIndex(first.all);
   const files = new Map<string, StagedFile>();
@@ -265,7 +286,7 @@ async function converge(input: ConvergeInput, dir: string, stagePaths: string[])
   const problemsAfter = async (blame: (f: Finding) => boolean): Promise<{ analysed?: Analysed; problems: Problem[] }> => {
     let a: Analysed;
     try {
-      a = await input.analyze(stagePaths, dir);
+      a = await input.analyze(stagePaths, dir, relocated);
     } catch (e) {
       return { problems: [{ key: 'analysis', text: `lint fails on the patched files: ${(e as Error).message}` }] };
     }

@@ -107,6 +107,22 @@ export function wholeStatementLine(line: string): boolean {
 }
 
 /**
+ * A line that continues its statement on the next (`ExecStart=/usr/bin/daphne \`, a shell or Dockerfile `\`),
+ * replaced by one line that is whole in itself and continues the same way: the statement keeps its other lines.
+ */
+export function sameContinuation(target: string, lines: string[]): boolean {
+  const cont = /\\\s*$/;
+  const head = (l: string) => l.replace(cont, '');
+  return (
+    cont.test(target) &&
+    lines.length === 1 &&
+    cont.test(lines[0] as string) &&
+    wholeStatementLine(head(target)) &&
+    wholeStatementLine(head(lines[0] as string))
+  );
+}
+
+/**
  * The file's quote style: a replacement written with double quotes goes in single quotes when the line
  * it replaces uses single quotes only (and the other way round), when the content allows it.
  */
@@ -301,7 +317,7 @@ function buildChanges(
     }
     const target = file.lines[e.line - 1] as string;
     if (e.placement === 'replace') {
-      if (!wholeStatementLine(target)) {
+      if (!wholeStatementLine(target) && !sameContinuation(target, e.lines)) {
         refused.push({
           edit: e,
           reason: `line ${e.line} is part of a statement that spans several lines: replacing that line alone would break it`,

@@ -12,7 +12,17 @@ import { basename, delimiter, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Facts } from '../model/facts.js';
 
-export type ProgramKind = 'nginx' | 'caddy' | 'haproxy' | 'apache' | 'python' | 'compose' | 'systemd' | 'node' | 'other';
+export type ProgramKind =
+  | 'nginx'
+  | 'caddy'
+  | 'caddy-json'
+  | 'haproxy'
+  | 'apache'
+  | 'python'
+  | 'compose'
+  | 'systemd'
+  | 'node'
+  | 'other';
 
 const SEARCH = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
 
@@ -52,6 +62,9 @@ export function programOf(abs: string, facts: Facts, cwd: string): ProgramKind {
   if (nginxEntries(facts, cwd).has(abs)) return 'nginx';
   const name = basename(abs).toLowerCase();
   if (name === 'caddyfile' || name.endsWith('.caddyfile') || name.endsWith('.caddy')) return 'caddy';
+  // Caddy's native JSON config (collectors/caddy/json.ts) is validated without the Caddyfile adapter.
+  if (facts.proxies?.some((p) => p.kind === 'caddy' && p.caddy?.format === 'json' && resolve(cwd, p.file) === abs))
+    return 'caddy-json';
   if (/haproxy.*\.cfg$/.test(name) || name === 'haproxy.cfg') return 'haproxy';
   if (name.endsWith('.py')) return 'python';
   if (/(^|[-.])(docker-)?compose[^/]*\.ya?ml$/.test(name) || name.endsWith('.yml') || name.endsWith('.yaml')) return 'compose';
@@ -111,16 +124,18 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
         },
       };
     }
-    case 'caddy': {
+    case 'caddy':
+    case 'caddy-json': {
       const bin = findProgram('caddy');
       if (!bin) return undefined;
+      const adapter = kind === 'caddy' ? ['--adapter', 'caddyfile'] : [];
       return {
-        command: `caddy validate --adapter caddyfile --config ${abs}`,
+        command: `caddy validate ${adapter.join(' ')}${adapter.length ? ' ' : ''}--config ${abs}`,
         run: () => {
           // Caddy keeps state in HOME/XDG dirs: a throw-away one, so validating never touches the user's.
           const home = mkdtempSync(join(tmpdir(), 'proxyproof-caddy-'));
           try {
-            return runCmd([bin, 'validate', '--adapter', 'caddyfile', '--config', abs], {
+            return runCmd([bin, 'validate', ...adapter, '--config', abs], {
               HOME: home,
               XDG_DATA_HOME: home,
               XDG_CONFIG_HOME: home,
@@ -183,6 +198,8 @@ export function reloadCommand(kind: ProgramKind, abs: string, facts: Facts, cwd:
       return abs.startsWith('/etc/caddy/')
         ? 'caddy validate --config /etc/caddy/Caddyfile && systemctl reload caddy'
         : `caddy reload --config ${abs} --adapter caddyfile`;
+    case 'caddy-json':
+      return `caddy reload --config ${abs}`;
     case 'haproxy':
       return `haproxy -c -f ${abs} && systemctl reload haproxy`;
     case 'apache':

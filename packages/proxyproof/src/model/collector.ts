@@ -21,6 +21,12 @@ export interface DiscoveredFile {
 export interface CollectOptions {
   /** Keep comments in nginx trees. */
   comments?: boolean;
+  /**
+   * Folders whose files are read from a copy (`fix`'s private check folder, fix/converge.ts): an absolute path
+   * into `from` that a file names (nginx `include /srv/site/nginx/sites-enabled/*;`) is read at the same place
+   * under `to`, so the copy is analysed as a whole and never half from the originals.
+   */
+  relocated?: { from: string; to: string }[];
 }
 
 /**

@@ -126,6 +126,7 @@ export type FrameworkKind =
   | 'wordpress'
   | 'spring'
   | 'tomcat'
+  | 'jetty'
   | 'aspnet'
   | 'gin'
   | 'phoenix'
@@ -155,6 +156,8 @@ export interface AppEndFacts {
   assumeHttps?: Valued<boolean>;
   /** Redirects http requests to https (Rails force_ssl, Spring requiresSecure, UseHttpsRedirection). */
   sslRedirect?: Valued<boolean>;
+  /** Request hosts the redirect never applies to (Plug.SSL's `exclude` default: localhost, 127.0.0.1). */
+  redirectExempt?: Valued<string[]>;
   /** Session / auth cookies get Secure only when the request is https (`auto`), always, or never. */
   secureCookies?: Valued<'auto' | 'always' | 'never'>;
   /** Compares the Origin header with the request's own scheme+host (Rails origin check, Symfony/Laravel none). */

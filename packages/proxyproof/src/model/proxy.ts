@@ -52,6 +52,8 @@ export interface ProxySite {
 }
 
 export interface CaddyExtra {
+  /** Caddyfile (default) or Caddy's native JSON config (collectors/caddy/json.ts): a fix is written in that syntax. */
+  format?: 'caddyfile' | 'json';
   /** Global `servers { trusted_proxies ... }` (Caddy 2.6.3+). */
   globalTrusted?: { list: string[]; ref: Ref };
   /** The global options block, or the first line when there is none (where a global option goes). */
@@ -62,12 +64,25 @@ export interface CaddyExtra {
   /** The first line that holds a directive (a global options block is created above it). */
   firstLine?: { line: number; text: string };
   /** Every `reverse_proxy` / `php_fastcgi` as written, by site: where a per-directive option goes. */
-  proxyDirectives?: Array<{ siteId: string; name: string; line: number; text: string; hasBlock: boolean }>;
+  proxyDirectives?: Array<{
+    siteId: string;
+    name: string;
+    line: number;
+    text: string;
+    hasBlock: boolean;
+    /** JSON: `line` is the handler object's `"handler": "reverse_proxy"` line. */
+    syntax?: 'json';
+  }>;
 }
 
 export interface HaproxyExtra {
   /** Sections that write http-request/reqadd rules without `mode http` anywhere above them. */
   rulesWithoutHttpMode: Array<{ section: string; ref: Ref }>;
+  /**
+   * 1.x header directives (`reqadd`, `reqrep`, `reqirep`, `reqdel`, `reqidel`, `rspadd`, `rsprep`, ...) that HAProxy
+   * 2.1+ refuses, with the `http-request`/`http-response` line that does the same where there is one.
+   */
+  legacy?: Array<{ directive: string; section: string; ref: Ref; replacement?: string }>;
 }
 
 export interface ApacheExtra {
@@ -222,6 +237,17 @@ export interface KubeFacts {
     /** Literal selector labels (placeholders left out). */
     selector: Record<string, string>;
     ports: Array<{ port: string; name?: string; targetPort: string }>;
+  }>;
+  /**
+   * Traefik `Middleware` CRDs (traefik.io / traefik.containo.us) by name: the request headers they set and an https
+   * redirect; an Ingress names them with `traefik.ingress.kubernetes.io/router.middlewares: <ns>-<name>@kubernetescrd`.
+   */
+  traefikMiddlewares?: Array<{
+    name: string;
+    namespace?: string;
+    ref: Ref;
+    headers: Array<{ name: string; value: string; ref: Ref }>;
+    redirectScheme?: Ref;
   }>;
   /** Pod template labels and container ports of each workload (Deployment, StatefulSet, DaemonSet, Pod...). */
   podLabels?: Array<{

@@ -24,7 +24,7 @@ export function forgedHeaders(name: ExchangeName): Record<string, string> {
     case 'host':
       return { 'X-Forwarded-Host': FORGED.host, Forwarded: `host="${FORGED.host}"` };
     case 'client':
-      return { 'X-Forwarded-For': FORGED.ip, Forwarded: `for=${FORGED.ip}` };
+      return { 'X-Forwarded-For': `${FORGED.ip}, ${FORGED.ip2}`, Forwarded: `for=${FORGED.ip}` };
     default:
       return {};
   }

@@ -7,6 +7,11 @@
 export const FORGED = {
   host: 'forged-host.proxyproof.invalid',
   ip: '198.18.0.77',
+  /**
+   * The forged X-Forwarded-For is a list of two (`ip, ip2`): an app that believes it reports one of them alone,
+   * while a page that merely echoes the raw request header shows the whole list (stripped before looking).
+   */
+  ip2: '198.18.0.78',
 } as const;
 
 export type ExchangeName = 'baseline' | 'scheme' | 'host' | 'client';

@@ -91,3 +91,101 @@ test('bad input: broken YAML, binary junk, unterminated PHP array never throw', 
   });
   assert.ok(facts.frameworks.length >= 3);
 });
+
+test('phoenix: force_ssl/rewrite_on/exclude from config, http port through a bound variable, Plug.RewriteOn, Bandit', async () => {
+  const { facts } = await lintFiles({
+    'mix.exs': 'defmodule Shop.MixProject do\n  defp deps do\n    [{:phoenix, "~> 1.7"}, {:bandit, "~> 1.5"}]\n  end\nend\n',
+    'config/dev.exs': 'import Config\nconfig :shop, ShopWeb.Endpoint,\n  force_ssl: [hsts: true]\n',
+    'config/prod.exs':
+      'import Config\n# config :shop, ShopWeb.Endpoint, force_ssl: [hsts: true]\nconfig :shop, ShopWeb.Endpoint,\n  force_ssl: [\n    rewrite_on: [:x_forwarded_proto, {:remote_ip, "fly-client-ip"}],\n    exclude: [hosts: ["localhost"]]\n  ]\n',
+    'config/runtime.exs':
+      'import Config\nport = String.to_integer(System.get_env("PORT") || "8080")\nconfig :shop, ShopWeb.Endpoint,\n  http: [ip: {127, 0, 0, 1}, port: port]\n',
+    'lib/shop_web/endpoint.ex':
+      'defmodule ShopWeb.Endpoint do\n  use Phoenix.Endpoint, otp_app: :shop\n  plug Plug.RewriteOn, [:x_forwarded_host]\nend\n',
+  });
+  const phx = facts.frameworks.find((f) => f.kind === 'phoenix')?.appEnd;
+  assert.ok(phx);
+  assert.deepEqual(
+    [phx.sslRedirect?.value, phx.sslRedirect?.ref?.file, phx.sslRedirect?.ref?.line],
+    [true, 'config/prod.exs', 4],
+  );
+  assert.deepEqual(phx.schemeHeaders, ['x-forwarded-proto']);
+  assert.deepEqual(phx.clientHeaders, ['fly-client-ip']);
+  assert.deepEqual(phx.trustClient.value, ['*']);
+  assert.deepEqual(phx.redirectExempt?.value, ['localhost']);
+  assert.deepEqual(
+    phx.binds?.map((b) => [b.host, b.port, b.exposure, b.ref?.line]),
+    [['127.0.0.1', 8080, 'loopback', 4]],
+  );
+  const server = facts.appServers.find((s) => s.name === 'bandit');
+  assert.equal(server?.binds[0]?.port, 8080);
+  assert.equal(facts.frameworks.find((f) => f.kind === 'phoenix')?.settings.rewriteHost?.ref?.file, 'lib/shop_web/endpoint.ex');
+});
+
+test('phoenix: no endpoint config, a non-Phoenix endpoint.ex and broken Elixir give no facts and no crash', async () => {
+  const { facts } = await lintFiles({
+    'config/config.exs':
+      'import Config\nconfig :logger, level: :info\nconfig :shop, ShopWeb.Endpoint,\n  force_ssl: [rewrite_on: [:x_forwarded_proto\n',
+    'lib/other/endpoint.ex': 'defmodule Other.Endpoint do\n  plug Plug.SSL\nend\n',
+  });
+  const phx = facts.frameworks.filter((f) => f.kind === 'phoenix');
+  assert.equal(phx.length, 1);
+  // An unclosed rewrite_on list is not read as one: force_ssl is on, no header is invented.
+  assert.deepEqual([phx[0]?.appEnd?.sslRedirect?.value, phx[0]?.appEnd?.schemeHeaders], [true, []]);
+  assert.equal(phx[0]?.appEnd?.ref.file, 'config/config.exs');
+});
+
+test('php-fpm: pools with TCP and unix listen lines, [global] and ; comments skipped; the official fpm image without a pool file', async () => {
+  const { facts } = await lintFiles({
+    'docker/php-fpm.d/www.conf':
+      '[global]\nerror_log = /proc/self/fd/2\n\n[www]\n; listen = 0.0.0.0:9001\nlisten = 127.0.0.1:9000\npm = dynamic\n\n[admin]\nlisten = /run/php/admin.sock\npm = ondemand\n',
+    // Not a pool: an ini file without listen.
+    'docker/php.ini.conf': '[PHP]\nmemory_limit = 256M\n',
+  });
+  assert.deepEqual(
+    facts.appServers
+      .filter((s) => s.name === 'php-fpm')
+      .map((s) => [s.service, s.binds[0]?.kind, s.binds[0]?.host ?? s.binds[0]?.path, s.binds[0]?.port, s.binds[0]?.ref?.line]),
+    [
+      ['www', 'tcp', '127.0.0.1', 9000, 6],
+      ['admin', 'unix', '/run/php/admin.sock', undefined, 10],
+    ],
+  );
+  const image = await lintFiles({
+    'docker-compose.yml': 'services:\n  app:\n    image: php:8.3-fpm-alpine\n  db:\n    image: postgres:16\n',
+  });
+  const fpm = image.facts.appServers.filter((s) => s.name === 'php-fpm');
+  assert.deepEqual(
+    fpm.map((s) => [s.service, s.binds[0]?.port, s.binds[0]?.container, s.launch.via]),
+    [['app', 9000, true, 'compose']],
+  );
+});
+
+test('kestrel: ASPNETCORE_URLS of the compose service (http listeners only) over UseUrls; HTTP_PORTS; no listener without URLs', async () => {
+  const program =
+    'var app = WebApplication.CreateBuilder(args).Build();\napp.UseForwardedHeaders();\napp.Urls.Clear();\nbuilder.WebHost.UseUrls("http://localhost:5000");\napp.Run();\n';
+  const { facts } = await lintFiles({
+    'src/Api/Program.cs': program,
+    'docker-compose.yml':
+      'services:\n  api:\n    build: .\n    environment:\n      ASPNETCORE_URLS: "https://+:443;http://+:8080"\n',
+  });
+  const k = facts.appServers.find((s) => s.name === 'kestrel');
+  assert.deepEqual(
+    [k?.service, k?.tls, k?.binds.map((b) => [b.host, b.port, b.exposure, b.container, b.ref?.line])],
+    ['api', true, [['0.0.0.0', 8080, 'all-interfaces', true, 5]]],
+  );
+  assert.equal(facts.frameworks.find((f) => f.kind === 'aspnet')?.module, k?.appTarget);
+  const code = await lintFiles({ 'Program.cs': program });
+  assert.deepEqual(
+    code.facts.appServers.filter((s) => s.name === 'kestrel').map((s) => s.binds.map((b) => [b.host, b.port, b.exposure])),
+    [[['127.0.0.1', 5000, 'loopback']]],
+  );
+  const ports = await lintFiles({
+    'Program.cs': 'app.UseForwardedHeaders();\n',
+    'compose.yaml':
+      'services:\n  api:\n    image: mcr.microsoft.com/dotnet/aspnet:8.0\n    environment:\n      - ASPNETCORE_HTTP_PORTS=8080\n',
+  });
+  assert.deepEqual(ports.facts.appServers.find((s) => s.name === 'kestrel')?.binds[0]?.port, 8080);
+  const none = await lintFiles({ 'Program.cs': 'app.UseForwardedHeaders();\n' });
+  assert.equal(none.facts.appServers.filter((s) => s.name === 'kestrel').length, 0);
+});

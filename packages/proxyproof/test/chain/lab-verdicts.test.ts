@@ -77,6 +77,14 @@ const LOSS_HOP: Record<string, string> = {
   '13-cross-host-uvicorn:daphne': 'daphne',
   // "Rails (force_ssl) redirects every https request": nginx sends no X-Forwarded-Proto (issue 14, scenario 40)
   '40-nginx-puma-rails-force-ssl': 'nginx',
+  // "waitress (no trusted_proxy) ignores it and Flask has no ProxyFix" (issue 14, scenario 41)
+  '41-nginx-waitress-flask': 'waitress',
+  // "nginx passes no HTTPS param (the project's own copy of uWSGI's uwsgi_params has none)" (scenario 42)
+  '42-nginx-uwsgi-django': 'nginx',
+  // "Apache sends X-Forwarded-Proto: https but Tomcat has no RemoteIpValve" (scenario 43)
+  '43-apache-tomcat-remoteipvalve': 'Tomcat',
+  // "Symfony trusts no proxy" behind HAProxy -> nginx -> php-fpm (scenario 44)
+  '44-haproxy-nginx-phpfpm-symfony': 'Symfony',
 };
 
 const scenarios = await lab.listScenarios();

@@ -4,7 +4,7 @@
  * which a finding appears that it cannot resolve is advice that says what lint would report, never written.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runFix } from '../../src/commands/fix.js';
@@ -141,4 +141,156 @@ test('--proxy-address accepts an address or a network, nothing else', async () =
   for (const ok of ['198.51.100.5', '10.0.0.0/8', '::1', 'fd00::/8']) assert.ok(validProxyAddress(ok), ok);
   for (const bad of ['proxy.example', '10.0.0', '1', '10.0.0.0/33', '', '<proxy address>'])
     assert.ok(!validProxyAddress(bad), bad);
+});
+
+// nginx on another host -> Express, as deployed from one folder: nginx.conf includes the site file by its absolute
+// path (sites-enabled/* under this very folder), so the re-analysis must read the copy of the site, not the original.
+function crossHostExpress(dir: string): Record<string, string> {
+  return {
+    'nginx/nginx.conf': `events {}\nhttp {\n    include ${dir}/nginx/sites-enabled/*;\n}\n`,
+    'nginx/sites-enabled/app.test': `server {
+    listen 443 ssl;
+    server_name app.test;
+    ssl_certificate /etc/ssl/app.pem;
+    ssl_certificate_key /etc/ssl/app.key;
+
+    location / {
+        proxy_pass http://10.0.2.6:3000;
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}
+`,
+    'app/package.json': '{ "name": "a", "dependencies": { "express": "^4.19.2" } }\n',
+    'app/server.js': `const express = require('express');
+const app = express();
+app.get('/', (req, res) => res.send(req.protocol + '://' + req.hostname));
+app.listen(3000, '0.0.0.0');
+`,
+  };
+}
+
+test('converge: the trust of a proxy on another host (--proxy-address) brings the nginx X-Forwarded-Host overwrite it needs, also when nginx.conf includes the site by an absolute path', async () => {
+  const dir = treeOf({});
+  try {
+    for (const [name, text] of Object.entries(crossHostExpress(dir))) {
+      const p = join(dir, name);
+      mkdirSync(join(p, '..'), { recursive: true });
+      writeFileSync(p, text);
+    }
+    const dry = await runFix(['.'], { cwd: dir });
+    assert.match(dry.plan.advice.find((a) => a.id === 'express/trust-proxy-unset')?.reason ?? '', /--proxy-address/);
+    const run = await runFix(['.'], { cwd: dir, write: true, proxyAddress: '10.0.2.5' });
+    const diff = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(diff, /^\+app\.set\('trust proxy', '10\.0\.2\.5'\);$/m, diff);
+    // After the last header line of the location (the site file is the location's own file, not an include).
+    assert.match(
+      diff,
+      /^ {9}proxy_set_header X-Forwarded-Proto \$scheme;\n\+ {8}proxy_set_header X-Forwarded-Host \$host;$/m,
+      diff,
+    );
+    assert.ok(!run.plan.advice.some((a) => a.id === 'chain/spoofable-backend'), JSON.stringify(run.plan.advice));
+    const after = await ids(dir);
+    assert.ok(!after.has('express/trust-proxy-unset') && !after.has('chain/spoofable-backend'), [...after].join());
+    assert.deepEqual((await runFix(['.'], { cwd: dir, proxyAddress: '10.0.2.5' })).plan.patches, [], 'idempotent');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('converge: gunicorn on another host started by an ExecStart continued over lines: --proxy-address writes the flag on its first line, the rest of the command kept', async () => {
+  const unit = [
+    '[Service]',
+    'WorkingDirectory=/srv/app',
+    'ExecStart=/srv/app/venv/bin/gunicorn \\',
+    '    --workers 3 \\',
+    '    --bind 0.0.0.0:8000 \\',
+    '    mysite.wsgi:application',
+    '',
+  ].join('\n');
+  const dir = treeOf({
+    'app.service': unit,
+    'site.conf': SITE_CROSS_HOST,
+    'mysite/settings.py': 'DEBUG = False\nALLOWED_HOSTS = ["app.example.com"]\n',
+    'mysite/wsgi.py':
+      "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\nfrom django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
+  });
+  try {
+    const dry = await runFix(['.'], { cwd: dir });
+    assert.match(dry.plan.advice.find((a) => a.id === 'gunicorn/proxy-not-trusted')?.reason ?? '', /--proxy-address/);
+    const run = await runFix(['.'], { cwd: dir, write: true, proxyAddress: '10.0.2.5' });
+    const diff = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(
+      diff,
+      /^-ExecStart=\/srv\/app\/venv\/bin\/gunicorn \\\n\+ExecStart=\/srv\/app\/venv\/bin\/gunicorn --forwarded-allow-ips=10\.0\.2\.5 \\$/m,
+      diff,
+    );
+    assert.deepEqual(
+      readFileSync(join(dir, 'app.service'), 'utf8').split('\n').slice(3),
+      unit.split('\n').slice(3),
+      'the continued lines are kept',
+    );
+    assert.ok(!(await ids(dir)).has('gunicorn/proxy-not-trusted'));
+    assert.deepEqual((await runFix(['.'], { cwd: dir, proxyAddress: '10.0.2.5' })).plan.patches, [], 'idempotent');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const SITE_CROSS_HOST = `server {
+    listen 443 ssl;
+    server_name app.example.com;
+    ssl_certificate /etc/ssl/app.pem;
+    ssl_certificate_key /etc/ssl/app.key;
+
+    location / {
+        proxy_pass http://10.0.2.6:8000;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}
+`;
+
+test('converge: daphne behind nginx on a unix socket (multi-line ExecStart): --proxy-headers, and nginx X-Forwarded-For replaced by $remote_addr since daphne believes its left-most entry', async () => {
+  const dir = treeOf({
+    'daphne.service': [
+      '[Service]',
+      'ExecStart=/srv/app/env/bin/daphne \\',
+      '\t-u /tmp/app.sock \\',
+      '\tconfig.asgi:application',
+      '',
+    ].join('\n'),
+    'nginx.conf': `server {
+    listen 443 ssl;
+    server_name app.example.com;
+    ssl_certificate /etc/ssl/app.pem;
+    ssl_certificate_key /etc/ssl/app.key;
+
+    location /api/ {
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header Host $host;
+        proxy_pass http://unix:/tmp/app.sock;
+    }
+}
+`,
+  });
+  try {
+    const run = await runFix(['.'], { cwd: dir, write: true });
+    const diff = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(diff, /^\+ExecStart=\/srv\/app\/env\/bin\/daphne --proxy-headers \\$/m, diff);
+    assert.match(
+      diff,
+      /^- {8}proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;\n\+ {8}proxy_set_header X-Forwarded-For \$remote_addr;$/m,
+      diff,
+    );
+    assert.deepEqual(run.plan.advice, []);
+    const after = await ids(dir);
+    assert.ok(!after.has('daphne/proxy-not-trusted') && !after.has('chain/spoofable-backend'), [...after].join());
+    assert.deepEqual((await runFix(['.'], { cwd: dir })).plan.patches, [], 'idempotent');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { runFix } from '../../src/commands/fix.js';
 import { lintPaths } from '../../src/engine/lint.js';
 import { applyChanges, splitText, unifiedDiff } from '../../src/fix/diff.js';
-import { matchQuotes, planFixes, wholeStatementLine } from '../../src/fix/plan.js';
+import { matchQuotes, planFixes, sameContinuation, wholeStatementLine } from '../../src/fix/plan.js';
 import { findProgram } from '../../src/fix/programs.js';
 import { writePlan } from '../../src/fix/write.js';
 import type { Finding } from '../../src/model/finding.js';
@@ -73,6 +73,15 @@ test('style helpers: whole-statement lines and quote style', () => {
     ['a = 1; b = 2', false],
   ];
   for (const [line, whole] of table) assert.equal(wholeStatementLine(line), whole, line);
+  // A continued line may be replaced by one line that continues the same way (a flag added to a multi-line command).
+  const continued: Array<[string, string[], boolean]> = [
+    ['ExecStart=/usr/bin/gunicorn \\', ['ExecStart=/usr/bin/gunicorn --forwarded-allow-ips=10.0.0.5 \\'], true],
+    ['ExecStart=/usr/bin/gunicorn \\', ['ExecStart=/usr/bin/gunicorn --forwarded-allow-ips=10.0.0.5'], false],
+    ['ExecStart=/usr/bin/gunicorn \\', ['ExecStart=/usr/bin/gunicorn \\', '  --flag \\'], false],
+    ['CMD ["gunicorn", \\', ['CMD ["gunicorn", "--flag", \\'], false],
+    ['    proxy_set_header Host $host;', ['    proxy_set_header Host $http_host;'], false],
+  ];
+  for (const [target, lines, ok] of continued) assert.equal(sameContinuation(target, lines), ok, `${target} -> ${lines}`);
   assert.equal(matchQuotes("X = 'a'", 'X = ("A", "b")'), "X = ('A', 'b')");
   assert.equal(matchQuotes('X = "a"', "X = ('A', 'b')"), 'X = ("A", "b")');
   assert.equal(matchQuotes('X = 1', 'X = "a"'), 'X = "a"');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readApache } from '../../src/collectors/apache/collector.js';
 import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
+import { readCaddyJson } from '../../src/collectors/caddy/json.js';
 import { templatefileBindings } from '../../src/collectors/front/terraform.js';
 import { readHaproxy } from '../../src/collectors/haproxy/collector.js';
 import { yamlDocs } from '../../src/collectors/proxy/yaml.js';
@@ -114,4 +115,19 @@ test('kube/Traefik CRD/Helm readers, templatefile() and Terraform templates surv
       assert.equal((e as Error).name, 'InputError', (e as Error).stack);
     }
   }
+});
+
+const CADDY_JSON_SEED =
+  '{"apps": {"http": {"http_port": 80, "servers": {"srv0": {"listen": [":443", "tcp/127.0.0.1:8080-8090"], "trusted_proxies": {"source": "static", "ranges": ["10.0.0.0/8"]},\n"listener_wrappers": [{"wrapper": "proxy_protocol"}], "automatic_https": {"skip": ["a.test"], "disable": false},\n"routes": [{"match": [{"host": ["a.test"], "path": ["/api/*"]}], "handle": [{"handler": "headers", "request": {"set": {"X-Forwarded-Proto": ["https"]}}},\n{"handler": "subroute", "routes": [{"handle": [{"handler": "reverse_proxy", "trusted_proxies": ["private_ranges"], "headers": {"request": {"add": {"X-A": ["{http.request.header.X-B}"]}, "delete": ["X-C"], "replace": {"X-D": [{"search": "a", "replace": "b"}]}}},\n"transport": {"protocol": "fastcgi", "tls": {}}, "upstreams": [{"dial": "unix//run/php.sock"}, {"dial": "app:8000"}]}]}]}]}]}}}}}\n';
+
+test('Caddy JSON reader survives 400 mutated configs (warnings with lines, never a throw) and deep nesting', () => {
+  const rnd = seededRandom(1315);
+  for (let i = 0; i < 400; i++) {
+    const r = readCaddyJson('caddy.json', mutate(CADDY_JSON_SEED, rnd));
+    for (const e of r.errors) assert.ok(Number.isInteger(e.line) && e.line >= 1 && e.message.length > 0);
+    if (r.config) assert.ok(Array.isArray(r.config.sites));
+  }
+  const deep = `{"apps": {"http": {"servers": {"s": {"listen": [":80"], "routes": ${'[{"handle": [{"handler": "subroute", "routes": '.repeat(2000)}[]${'}]}]'.repeat(2000)}}}}}}`;
+  const r = readCaddyJson('caddy.json', deep);
+  assert.ok(r.config ? Array.isArray(r.config.sites) : r.errors.length > 0);
 });

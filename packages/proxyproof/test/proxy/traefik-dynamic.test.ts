@@ -155,3 +155,40 @@ test('chain (trap): the same with SECURE_PROXY_SSL_HEADER believes https', async
   });
   assert.equal(f.length, 0);
 });
+
+test('Swarm stack: deploy.labels declare the router (Traefik reads service labels there in swarm mode), with their own lines', async () => {
+  const stack =
+    TRAEFIK(['--providers.swarm=true', '--entrypoints.web.address=:80', '--entrypoints.websecure.address=:443']) +
+    '  app:\n    image: registry.example.org/app:1\n    command: gunicorn --bind 0.0.0.0:8000 site.wsgi\n    deploy:\n      replicas: 2\n      labels:\n        - "traefik.http.routers.app.rule=Host(`app.example.org`)"\n        - "traefik.http.routers.app.entrypoints=websecure"\n        - "traefik.http.routers.app.tls=true"\n        - "traefik.http.services.app.loadbalancer.server.port=8000"\n';
+  const sites = await traefikSites({ 'stack.yml': stack });
+  const secure = sites.find((s) => s.label.includes('websecure'));
+  assert.ok(secure, JSON.stringify(sites.map((s) => s.label)));
+  assert.equal(secure.listeners[0]?.tls, true);
+  assert.deepEqual(secure.names, ['app.example.org']);
+  assert.deepEqual(secure.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'app', port: 8000 });
+  assert.equal(secure.routes[0]?.ref.line, stack.split('\n').findIndex((l) => l.includes('routers.app.rule')) + 1);
+});
+
+const INGRESS_ROUTE = (entryPoint: string, middlewares: string[]) =>
+  `apiVersion: traefik.io/v1alpha1\nkind: IngressRoute\nmetadata:\n  name: app\n  namespace: prod\nspec:\n  entryPoints:\n    - ${entryPoint}\n  routes:\n    - match: Host(\`app.example.org\`)\n      kind: Rule\n${middlewares.length ? `      middlewares:\n${middlewares.map((m) => `        - name: ${m}\n`).join('')}` : ''}      services:\n        - name: app\n          port: 8000\n`;
+const MIDDLEWARES =
+  'apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: proto-https\n  namespace: prod\nspec:\n  headers:\n    customRequestHeaders:\n      X-Forwarded-Proto: https\n---\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: to-https\nspec:\n  redirectScheme:\n    scheme: https\n    permanent: true\n';
+
+test('IngressRoute + Middleware CRDs (another file): the middleware header is a route rule after Traefik’s own; redirectScheme makes a plain route a redirect', async () => {
+  const sites = await traefikSites({ 'k8s/route.yaml': INGRESS_ROUTE('web', ['proto-https']), 'k8s/mw.yaml': MIDDLEWARES });
+  const rule = sites[0]?.routes[0]?.headers.filter((h) => h.name === 'X-Forwarded-Proto').pop();
+  assert.equal(rule?.value, 'https');
+  assert.equal(rule?.from, 'route');
+  assert.deepEqual([rule?.ref.file, rule?.ref.line], ['k8s/mw.yaml', 9]);
+  const { findings } = await lintFiles({ 'k8s/route.yaml': INGRESS_ROUTE('web', ['proto-https']), 'k8s/mw.yaml': MIDDLEWARES });
+  const hard = findings.filter((f) => f.id === 'traefik/custom-header-hardcodes-scheme');
+  assert.equal(hard.length, 1, JSON.stringify(findings.map((f) => f.id)));
+  assert.equal(hard[0]?.evidence[0]?.line, 9);
+  const redirected = await traefikSites({
+    'k8s/route.yaml': INGRESS_ROUTE('web', ['to-https', 'proto-https']),
+    'k8s/mw.yaml': MIDDLEWARES,
+  });
+  assert.equal(redirected[0]?.redirectsToHttps?.line, 16);
+  const none = await traefikSites({ 'k8s/route.yaml': INGRESS_ROUTE('web', ['missing']), 'k8s/mw.yaml': MIDDLEWARES });
+  assert.ok(none[0]?.notes.some((n) => /middleware missing/.test(n)));
+});

@@ -36,7 +36,18 @@ export interface Case {
   name: string;
   files: Record<string, string>;
   /** Expected findings of the check under test: count, and optionally severity and a message fragment. */
-  expect: { count: number; severity?: Finding['severity']; message?: RegExp; file?: string; line?: number; fixLine?: string };
+  expect: {
+    count: number;
+    severity?: Finding['severity'];
+    message?: RegExp;
+    file?: string;
+    line?: number;
+    fixLine?: string;
+    /** Where the fix goes (a mechanical fix): its line and placement. */
+    fixAt?: { line: number; placement: 'after' | 'replace' };
+    /** false: the fix must be advice (no placement). */
+    mechanical?: false;
+  };
 }
 
 /** Runs one check's case table: valid cases expect 0, invalid ones their findings. */
@@ -53,6 +64,10 @@ export async function runCase(check: Check, c: Case): Promise<Finding[]> {
     throw new Error(`${c.name}: message does not match ${c.expect.message}\n${summary}`);
   if (f && c.expect.fixLine && !f.fix?.lines?.includes(c.expect.fixLine))
     throw new Error(`${c.name}: expected fix line ${c.expect.fixLine}, got ${JSON.stringify(f.fix?.lines)}`);
+  if (f && c.expect.fixAt && (f.fix?.line !== c.expect.fixAt.line || f.fix?.placement !== c.expect.fixAt.placement))
+    throw new Error(`${c.name}: expected the fix at ${JSON.stringify(c.expect.fixAt)}, got ${JSON.stringify(f.fix)}`);
+  if (f && c.expect.mechanical === false && f.fix?.placement)
+    throw new Error(`${c.name}: expected advice, got a mechanical fix ${JSON.stringify(f.fix)}`);
   if (f && c.expect.file && f.evidence[0]?.file !== c.expect.file)
     throw new Error(`${c.name}: expected evidence in ${c.expect.file}, got ${f.evidence[0]?.file}`);
   if (f && c.expect.line !== undefined && f.evidence[0]?.line !== c.expect.line)

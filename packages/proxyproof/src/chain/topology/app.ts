@@ -68,6 +68,7 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     type: 'app',
     id: `app:${index}`,
     kind: a.kind,
+    ...(a.name ? { name: a.name } : {}),
     label,
     ref: launchRef,
     placement,
@@ -109,6 +110,8 @@ const FW_LABEL: Record<string, string> = {
   fastify: 'Fastify',
   koa: 'Koa',
   tomcat: 'Tomcat',
+  jetty: 'Jetty',
+  phoenix: 'Phoenix',
 };
 
 export function frameworkOf(f: FrameworkFacts): Framework {
@@ -145,6 +148,7 @@ export function frameworkOf(f: FrameworkFacts): Framework {
       trustClient: valued(a.trustClient, (x) => x, [] as string[]),
     };
     if (a.assumeHttps) fw.appEnd.assumeHttps = valued(a.assumeHttps, Boolean, false);
+    if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
     if (a.sslRedirect) fw.sslRedirect = valued(a.sslRedirect, Boolean, false);
   }
   if (f.hopCounts) {
@@ -170,6 +174,7 @@ function pkg(mod: string | undefined): string | undefined {
 export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], fws: FrameworkFacts[]): FrameworkFacts[] {
   const orphans: FrameworkFacts[] = [];
   const used = new Set<number>();
+  const attached = new Map<number, string | undefined>();
   const score = (fw: FrameworkFacts, i: number): number => {
     const a = appFacts[i];
     if (!a) return 0;
@@ -204,9 +209,15 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
       // Split settings (base + production) resolve to one framework: keep the one the server names.
       if (fw.kind === 'django' && appFacts[best]?.env.DJANGO_SETTINGS_MODULE?.value === fw.module)
         app.framework = frameworkOf(fw);
+      // Profiles (Spring's application-dev.properties beside application.properties): the server's own one wins.
+      else if (fw.module !== undefined && appFacts[best]?.appTarget === fw.module && attached.get(best) !== fw.module) {
+        app.framework = frameworkOf(fw);
+        attached.set(best, fw.module);
+      }
       continue;
     }
     used.add(best);
+    attached.set(best, fw.module);
     app.framework = frameworkOf(fw);
     app.label = `${app.label}`;
   }

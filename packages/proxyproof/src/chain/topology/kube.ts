@@ -14,10 +14,12 @@
  *   provider documents (collectors/front FRONTS).
  */
 import { FRONTS, ingressFronts } from '../../collectors/front/collector.js';
+import { lbKind } from '../../collectors/kube/collector.js';
+import { findMiddlewareCrd } from '../../collectors/traefik/collector.js';
 import { TRAEFIK_DEFAULT_HEADERS } from '../../collectors/traefik/dynamic.js';
 import type { Facts } from '../../model/facts.js';
 import type { KubeFacts, KubeIngress } from '../../model/proxy.js';
-import type { AppServer, HeaderRule, ProxyHop, ProxyKind, ProxyRoute, Ref, Topology } from '../model.js';
+import type { AppServer, ClientAddressPolicy, HeaderRule, ProxyHop, ProxyKind, ProxyRoute, Ref, Topology } from '../model.js';
 
 type Controller = 'ingress-nginx' | 'traefik' | 'cloud' | 'other';
 
@@ -69,9 +71,60 @@ function settingOn(facts: Facts, key: string): boolean {
   return (facts.kube?.ingressNginx ?? []).some((c) => /^true$/i.test(c.settings[key]?.value ?? ''));
 }
 
+function setting(facts: Facts, key: string): { value: string; ref: Ref } | undefined {
+  for (const c of facts.kube?.ingressNginx ?? []) if (c.settings[key]) return c.settings[key];
+  return undefined;
+}
+
+/**
+ * ingress-nginx's real_ip (nginx.tmpl): on with use-forwarded-headers, use-proxy-protocol or enable-real-ip; the
+ * header is `proxy_protocol` or forwarded-for-header (X-Forwarded-For), `real_ip_recursive on`, trusted from
+ * proxy-real-ip-cidr (default 0.0.0.0/0, every peer).
+ */
+function ingressNginxClientAddress(facts: Facts, ingRef: Ref): ClientAddressPolicy | undefined {
+  const on = ['use-forwarded-headers', 'use-proxy-protocol', 'enable-real-ip'].find((k) => settingOn(facts, k));
+  if (!on) return undefined;
+  const header = settingOn(facts, 'use-proxy-protocol')
+    ? 'proxy_protocol'
+    : setting(facts, 'forwarded-for-header')?.value.trim() || 'X-Forwarded-For';
+  const cidr = setting(facts, 'proxy-real-ip-cidr');
+  const trustedFrom = cidr
+    ? cidr.value
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : ['0.0.0.0/0'];
+  return { trustedFrom, header, recursive: true, ref: cidr?.ref ?? setting(facts, on)?.ref ?? ingRef };
+}
+
+/**
+ * kube-proxy's SNAT in front of the controller: its LoadBalancer/NodePort Service keeps the default
+ * `externalTrafficPolicy: Cluster`, so the controller's peer is a node address (unless the load balancer speaks PROXY
+ * protocol to a controller that reads it). k8s docs "Using Source IP".
+ */
+function controllerSnat(facts: Facts, controller: Controller): ProxyHop['peerSnat'] {
+  if (controller !== 'ingress-nginx' && controller !== 'traefik') return undefined;
+  const svc = (facts.kube?.services ?? []).find(
+    (s) => s.controller === controller && (s.type === 'LoadBalancer' || s.type === 'NodePort'),
+  );
+  if (!svc || svc.externalTrafficPolicy?.value === 'Local') return undefined;
+  if (controller === 'ingress-nginx' && lbKind(svc).proxyProtocol && settingOn(facts, 'use-proxy-protocol')) return undefined;
+  return {
+    addr: 'a node address',
+    ref: svc.externalTrafficPolicy?.ref ?? svc.ref,
+    why: `Service ${svc.name} (${svc.type}) with externalTrafficPolicy ${svc.externalTrafficPolicy?.value ?? 'Cluster (default)'}: kube-proxy SNATs to a node's address`,
+  };
+}
+
 function headersOf(facts: Facts, ing: KubeIngress, controller: Controller, ref: Ref): HeaderRule[] {
   const d: Ref = { ...ref, origin: 'default' };
-  if (controller === 'traefik') return TRAEFIK_DEFAULT_HEADERS(d);
+  if (controller === 'traefik') {
+    // `router.middlewares: <ns>-<name>@kubernetescrd, ...`: their headers run after Traefik's own X-Forwarded-*.
+    const rules = TRAEFIK_DEFAULT_HEADERS(d);
+    for (const m of traefikMiddlewaresOf(facts, ing))
+      for (const h of m.headers) rules.push({ name: h.name, value: h.value === '' ? null : h.value, ref: h.ref, from: 'route' });
+    return rules;
+  }
   if (controller === 'cloud') {
     const f = ingressFronts([ing])[0];
     const sends = f ? FRONTS[f.name].sends.map((h) => h.toLowerCase()) : [];
@@ -100,6 +153,18 @@ function headersOf(facts: Facts, ing: KubeIngress, controller: Controller, ref: 
     { name: 'X-Forwarded-Scheme', value: scheme, ref: d, from: 'default' },
     { name: 'X-Scheme', value: scheme, ref: d, from: 'default' },
   ];
+}
+
+/** The Middleware CRDs an Ingress names in `traefik.ingress.kubernetes.io/router.middlewares` (found in the tree). */
+function traefikMiddlewaresOf(facts: Facts, ing: KubeIngress): NonNullable<KubeFacts['traefikMiddlewares']> {
+  const names = ing.annotations['traefik.ingress.kubernetes.io/router.middlewares']?.value ?? '';
+  const crds = facts.kube?.traefikMiddlewares ?? [];
+  return names
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .map((n) => findMiddlewareCrd(crds, n))
+    .filter((m): m is NonNullable<typeof m> => Boolean(m));
 }
 
 /**
@@ -205,6 +270,10 @@ export function ingressHops(facts: Facts, topology: Topology): void {
     const annTls = traefikTls && /^true$/i.test(traefikTls.value) ? traefikTls.ref : undefined;
     const tls = cloud ? cloud.terminatesTls : Boolean(ing.tls ?? annTls);
     const tlsRef = ing.tls ?? annTls ?? cloud?.evidence[1] ?? ing.ref;
+    const redirect =
+      controller === 'traefik' && !tls
+        ? traefikMiddlewaresOf(facts, ing).find((m) => m.redirectScheme)?.redirectScheme
+        : undefined;
     const kind: ProxyKind = controller === 'traefik' ? 'traefik' : controller === 'ingress-nginx' ? 'nginx' : 'other';
     const what = cloud ? FRONTS[cloud.name].what : controller === 'other' ? 'ingress controller' : controller;
     const hop: ProxyHop = {
@@ -218,6 +287,11 @@ export function ingressHops(facts: Facts, topology: Topology): void {
       listeners: [{ port: tls ? 443 : 80, tls, proxyProtocol: false, defaultServer: true, ref: tls ? tlsRef : ing.ref }],
       routes,
       passesIncoming: true,
+      ...(redirect ? { redirectsToHttps: redirect } : {}),
+      ...(controller === 'ingress-nginx' && ingressNginxClientAddress(facts, ing.ref)
+        ? { clientAddress: ingressNginxClientAddress(facts, ing.ref) }
+        : {}),
+      ...(controllerSnat(facts, controller) ? { peerSnat: controllerSnat(facts, controller) } : {}),
       ...(controller === 'traefik'
         ? {
             stripsUntrusted: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'],

@@ -106,7 +106,7 @@ export function resolveUpstream(
           cands.push({
             target: { kind: 'app', appId: app.id, bind: i },
             peer: { kind: 'loopback', ip: peerIp },
-            how: `same ${from.placement.kind === 'container' ? 'container' : 'host'}, ${addressText(a)} -> ${app.kind} bound to ${addressText(b.address)}`,
+            how: `same ${from.placement.kind === 'container' ? 'container' : 'host'}, ${addressText(a)} -> ${app.name ?? app.kind} bound to ${addressText(b.address)}`,
             key: app.id,
           });
         } else if (

@@ -135,8 +135,10 @@ function ruleOf(
   const from: HeaderRule['from'] =
     e.origin === 'default'
       ? 'default'
-      : e.ref?.source === 'builtin' || (e.ref?.includedVia.length ?? 0) > 0
-        ? 'builtin-include'
+      : e.ref?.source === 'builtin' || (e.ref?.includedVia.length ?? 0) > scope.ref.includedVia.length
+        ? // Written in a file included inside the scope (proxy_params), not in the scope's own file: a server
+          // file that nginx.conf includes (sites-enabled/*) is the scope's own file for every line in it.
+          'builtin-include'
         : e.level === scope.kind
           ? 'route'
           : 'inherited';

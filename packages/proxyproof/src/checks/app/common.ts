@@ -43,6 +43,8 @@ export interface ProxyFeed {
   uncertain: boolean;
   /** The X-Forwarded-Host value the location sets ('' when it sets none). */
   forwardedHost: string;
+  /** The Host header the app receives: the value set, or nginx's default `$proxy_host` resolved to the proxy_pass host. */
+  hostSent: string;
 }
 
 function pathMatch(bindPath: string, target: string): boolean {
@@ -70,6 +72,13 @@ function targets(p: NginxPass): Array<{ host?: string; port?: number; unix?: str
   return [{ host: p.host, port: p.port, unix: p.unix }];
 }
 
+/** The Host header nginx sends upstream: `$proxy_host` (its default) is the proxy_pass host or upstream name. */
+function hostSent(value: string | undefined, p: NginxPass): string {
+  const v = value ?? '$proxy_host';
+  if (v !== '$proxy_host') return v;
+  return (p.upstream?.name ?? p.host ?? '').replace(/:\d+$/, '');
+}
+
 /** nginx locations that proxy (HTTP) to one of these binds. */
 export function nginxFeeds(facts: Facts, binds: BindAddress[]): ProxyFeed[] {
   if (binds.length === 0 || facts.nginx.configs.length === 0) return [];
@@ -92,6 +101,7 @@ export function nginxFeeds(facts: Facts, binds: BindAddress[]): ProxyFeed[] {
         tls: s.tls,
         uncertain: sc.unresolvedIncludes.some((r) => !HARMLESS_INCLUDE.test(r.text)),
         forwardedHost: sc.headers.proxy.entries.find((e) => e.name.toLowerCase() === 'x-forwarded-host')?.value ?? '',
+        hostSent: hostSent(sc.headers.proxy.entries.find((e) => e.name.toLowerCase() === 'host')?.value, p),
       });
     }
   return out;
@@ -187,6 +197,10 @@ export const APP_REFS = {
   ginSource: 'https://github.com/gin-gonic/gin/blob/v1.10.0/gin.go',
   ginDocs: 'https://gin-gonic.com/en/docs/deployment/#dont-trust-all-proxies',
   wordpressHttps: 'https://developer.wordpress.org/advanced-administration/security/https/',
+  plugSsl: 'https://github.com/elixir-plug/plug/blob/v1.19.2/lib/plug/ssl.ex',
+  jettyForwarded:
+    'https://github.com/jetty/jetty.project/blob/jetty-12.0.x/jetty-core/jetty-server/src/main/java/org/eclipse/jetty/server/ForwardedRequestCustomizer.java',
+  plugRewriteOn: 'https://github.com/elixir-plug/plug/blob/v1.19.2/lib/plug/rewrite_on.ex',
 };
 
 export const NOT_APP_IMAGE =

@@ -35,6 +35,7 @@ const meta: CheckMeta = {
     APP_REFS.springProxy,
     APP_REFS.aspnetProxy,
     APP_REFS.aspnetOptions,
+    APP_REFS.jettyForwarded,
   ],
 };
 
@@ -47,6 +48,22 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
   const lines = facts.sources.get(r.file) ?? [];
   const text = lines[r.line - 1] ?? '';
   const indent = /^\s*/.exec(text)?.[0] ?? '';
+  if (fw.kind === 'jetty')
+    return /^\s*--modules?=/.test(text)
+      ? {
+          description:
+            'Enable the http-forwarded module (ForwardedRequestCustomizer). It believes X-Forwarded-* from every peer, so let only the proxy reach the Jetty port.',
+          file: r.file,
+          line: r.line,
+          lines: ['--module=http-forwarded'],
+          placement: 'after',
+        }
+      : {
+          description:
+            'Add a ForwardedRequestCustomizer to the HttpConfiguration (or start Jetty with --module=http-forwarded); it believes X-Forwarded-* from every peer, so let only the proxy reach the Jetty port.',
+          file: r.file,
+          line: r.line,
+        };
   if (fw.kind === 'spring' && /forward-headers-strategy/.test(text))
     return {
       description: 'Let Tomcat/Jetty apply X-Forwarded-* from the proxy (native: trusted internal proxies only).',
@@ -113,7 +130,14 @@ export const proxyNotTrusted: Check = {
       const a = fw.appEnd;
       const t = a.trustScheme.value.length > 0 || a.schemeHeaders.length > 0 ? a.trustScheme : a.trustClient;
       if (t.origin === 'env' || t.origin === 'unknown' || t.value.includes('*')) continue;
-      if (a.schemeHeaders.length === 0 && a.clientHeaders.length === 0 && fw.kind !== 'spring' && fw.kind !== 'tomcat') continue;
+      if (
+        a.schemeHeaders.length === 0 &&
+        a.clientHeaders.length === 0 &&
+        fw.kind !== 'spring' &&
+        fw.kind !== 'tomcat' &&
+        fw.kind !== 'jetty'
+      )
+        continue;
       if (a.assumeHttps?.value === true && a.assumeHttps.origin === 'literal') continue;
       const front = frontEvidence(facts, fw);
       const container = containerEvidence(facts);
@@ -123,9 +147,11 @@ export const proxyNotTrusted: Check = {
         problem =
           fw.kind === 'tomcat'
             ? `no RemoteIpValve in ${fw.file}: Tomcat ignores X-Forwarded-Proto/-For, request.getScheme() is the Connector's http`
-            : fw.kind === 'spring'
-              ? `server.forward-headers-strategy is ${t.origin === 'default' ? 'unset (NONE unless Spring Boot detects a cloud platform)' : 'none'}: Tomcat/Jetty ignore X-Forwarded-Proto/-For`
-              : `${a.name} trusts no proxy (${t.note ?? 'no trusted proxies configured'})`;
+            : fw.kind === 'jetty'
+              ? "no ForwardedRequestCustomizer (the http-forwarded module is not enabled): Jetty ignores Forwarded/X-Forwarded-*, request.getScheme() is the connector's http"
+              : fw.kind === 'spring'
+                ? `server.forward-headers-strategy is ${t.origin === 'default' ? 'unset (NONE unless Spring Boot detects a cloud platform)' : 'none'}: Tomcat/Jetty ignore X-Forwarded-Proto/-For`
+                : `${a.name} trusts no proxy (${t.note ?? 'no trusted proxies configured'})`;
         // The app's own plain-HTTP listener (Octane, Kestrel...) on every interface: TLS, if any, ends in front of it.
         const own = (a.binds ?? []).filter((b) => b.kind === 'tcp' && b.exposure === 'all-interfaces');
         severity = front.length > 0 ? 'high' : t.origin === 'default' && own.length === 0 ? 'low' : 'medium';

@@ -4,8 +4,9 @@
  * and nothing marks requests https (Rails assume_ssl): every proxied HTTPS request is redirected again.
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { APP_REFS, appEnds, ev, schemeDelivery } from './common.js';
+import { APP_REFS, type AppEndFramework, appEnds, ev, type ProxyFeed, schemeDelivery } from './common.js';
 
 const meta: CheckMeta = {
   id: 'app/ssl-redirect-loop',
@@ -13,7 +14,7 @@ const meta: CheckMeta = {
   title: 'HTTPS redirect in the app, but the proxy never tells it the request was HTTPS',
   summary:
     'force_ssl (or another app-side redirect to https) behind a proxy that sends no scheme header the app reads: ERR_TOO_MANY_REDIRECTS.',
-  references: [APP_REFS.railsSsl, APP_REFS.rackScheme, APP_REFS.railsAssumeSsl, APP_REFS.wordpressHttps],
+  references: [APP_REFS.railsSsl, APP_REFS.rackScheme, APP_REFS.railsAssumeSsl, APP_REFS.wordpressHttps, APP_REFS.plugSsl],
 };
 
 export const sslRedirectLoop: Check = {
@@ -26,9 +27,17 @@ export const sslRedirectLoop: Check = {
       if (a.assumeHttps?.value === true) continue;
       const d = schemeDelivery(facts, fw);
       if (d.status !== 'missing') continue;
-      const feed = d.feeds[0];
+      // Plug.SSL never redirects requests whose Host is exempt (localhost, 127.0.0.1 by default): a proxy that
+      // sends its own upstream name there (nginx's default Host $proxy_host) gets no redirect, hence no loop.
+      const exempt = a.redirectExempt?.value ?? [];
+      const feeds = d.feeds.filter((f) => !exempt.includes(f.hostSent));
+      const feed = feeds[0];
       if (!feed) continue;
       const gated = a.sslRedirect.origin === 'env' ? ` (on when ${a.sslRedirect.envVar} is set)` : '';
+      if (a.schemeHeaders.length === 0) {
+        out.push(readsNothing(facts, fw, feed, feeds, gated));
+        continue;
+      }
       const reads = a.schemeHeaders.map((h) => h.replace(/(^|-)([a-z])/g, (_m, s, c) => s + c.toUpperCase())).join(', ');
       out.push(
         finding(meta, {
@@ -38,7 +47,7 @@ export const sslRedirectLoop: Check = {
           evidence: [
             ev(a.sslRedirect.ref, `${a.name} redirects http to https here`),
             { ...feed.scope, note: `${feed.scope.note}; sends no scheme header` },
-            ...d.feeds.slice(1, 3).map((f) => f.scope),
+            ...feeds.slice(1, 3).map((f) => f.scope),
           ],
           why:
             `${a.name} decides "is this https?" from the forwarded scheme headers (${reads}); behind a proxy that ends TLS and sends none of them, ` +
@@ -50,10 +59,50 @@ export const sslRedirectLoop: Check = {
             lines: ['    proxy_set_header X-Forwarded-Proto $scheme;'],
             placement: 'after',
           },
-          data: { app: a.name, feeds: d.feeds.length },
+          data: { app: a.name, feeds: feeds.length },
         }),
       );
     }
     return out;
   },
 };
+
+/**
+ * The app's redirect reads no forwarded header at all (Phoenix force_ssl without rewrite_on): no proxy header
+ * can help; the app must be told to read X-Forwarded-Proto (and the proxy must send it).
+ */
+function readsNothing(facts: Facts, fw: AppEndFramework, feed: ProxyFeed, feeds: ProxyFeed[], gated: string): Finding {
+  const a = fw.appEnd;
+  const ref = a.sslRedirect?.ref;
+  const line = ref ? facts.sources.get(ref.file)?.[ref.line - 1] : undefined;
+  // `force_ssl: [hsts: true]` -> `force_ssl: [rewrite_on: [:x_forwarded_proto], hsts: true]` (one-line lists only).
+  const m = line ? /^(.*\bforce_ssl:\s*\[)(.*)$/.exec(line) : null;
+  const oneLine = m && !/rewrite_on/.test(line ?? '') && (line?.split('[').length ?? 0) === (line?.split(']').length ?? 0);
+  const patched =
+    m && oneLine ? `${m[1]}rewrite_on: [:x_forwarded_proto]${/^\s*\]/.test(m[2] as string) ? '' : ', '}${m[2]}` : undefined;
+  return finding(meta, {
+    message:
+      `${a.name} redirects every request it believes is http to https${gated}, but it reads no forwarded scheme header ` +
+      `(force_ssl without rewrite_on) and ${feed.scope.note ?? 'the proxy'} over plain HTTP: each HTTPS request reaches ${a.name} as http and is redirected to the same URL again (ERR_TOO_MANY_REDIRECTS).`,
+    evidence: [
+      ev(ref, `${a.name} redirects http to https here; rewrite_on is not set`),
+      { ...feed.scope, note: `${feed.scope.note} over plain HTTP` },
+      ...feeds.slice(1, 3).map((f) => f.scope),
+    ],
+    why: 'Plug.SSL redirects whenever conn.scheme is http and reads X-Forwarded-Proto only when rewrite_on lists :x_forwarded_proto (its default is []); behind a proxy that ends TLS every request arrives as http.',
+    fix: patched
+      ? {
+          description:
+            'Let Plug.SSL read X-Forwarded-Proto (rewrite_on: [:x_forwarded_proto]) and make the proxy send it; rewrite_on believes the header from any peer, so keep the app port reachable by the proxy only.',
+          file: ref?.file,
+          line: ref?.line,
+          lines: [patched],
+          placement: 'replace',
+        }
+      : {
+          description:
+            'Add rewrite_on: [:x_forwarded_proto] to force_ssl (or plug Plug.RewriteOn, [:x_forwarded_proto] before it) and make the proxy send X-Forwarded-Proto.',
+        },
+    data: { app: a.name, feeds: feeds.length, readsNoHeader: true },
+  });
+}

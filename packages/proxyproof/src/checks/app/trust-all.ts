@@ -14,7 +14,7 @@ const meta: CheckMeta = {
   title: 'The app trusts forwarded headers from every peer',
   summary:
     "Gin's default (no SetTrustedProxies), '*' trust lists, cleared KnownNetworks: a client that reaches the app's port sets its own client IP and scheme.",
-  references: [APP_REFS.ginSource, APP_REFS.ginDocs, APP_REFS.laravelTrust, APP_REFS.aspnetProxy],
+  references: [APP_REFS.ginSource, APP_REFS.ginDocs, APP_REFS.laravelTrust, APP_REFS.aspnetProxy, APP_REFS.plugRewriteOn],
 };
 
 export const trustAll: Check = {
@@ -26,7 +26,8 @@ export const trustAll: Check = {
       const t = a.trustClient.value.includes('*') ? a.trustClient : a.trustScheme.value.includes('*') ? a.trustScheme : undefined;
       if (!t || (a.clientHeaders.length === 0 && a.schemeHeaders.length === 0)) continue;
       // Rails: Rack believes the scheme from anyone by design; the client address is guarded by RemoteIp.
-      if (fw.kind === 'rails' && t === a.trustScheme) continue;
+      // Phoenix's rewrite_on of X-Forwarded-Proto alone: a client that claims https only changes its own answer.
+      if ((fw.kind === 'rails' || fw.kind === 'phoenix') && t === a.trustScheme) continue;
       const port = a.binds?.find((b) => b.port !== undefined)?.port;
       const published = publishedPorts(facts, port);
       // In a container, 0.0.0.0 is the container's network: only published ports count.
@@ -67,7 +68,14 @@ export const trustAll: Check = {
                   ],
                   placement: 'after',
                 }
-              : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
+              : fw.kind === 'phoenix'
+                ? {
+                    description:
+                      'Plug.RewriteOn has no trusted-proxy list: drop :x_forwarded_for from rewrite_on and read the client address with a library that checks the peer (remote_ip with proxies:), or let only the proxy reach the port.',
+                    file: t.ref?.file,
+                    line: t.ref?.line,
+                  }
+                : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
           data: { app: a.name, reachable },
         }),
       );

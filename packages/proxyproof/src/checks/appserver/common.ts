@@ -108,28 +108,74 @@ function trustLoopbackFix(facts: Facts, s: AppServerFacts, fix: Fix): Fix {
 }
 
 /**
+ * The lines of the command that starts at `first` (0-based): continued with `\\` (systemd, shell, Dockerfile), or a
+ * YAML key whose value is the block below it (`command:` followed by `- daphne` items, `command: >` folded text):
+ * its lines indented deeper than the key. Bounded.
+ */
+export function commandLineIndexes(source: string[], first: number): number[] {
+  const out = [first];
+  const head = source[first] ?? '';
+  if (/^\s*(?:-\s+)?[\w.-]+:\s*(?:[>|][-+]?)?\s*(?:#.*)?$/.test(head)) {
+    const depth = (l: string) => (/^\s*/.exec(l)?.[0] ?? '').length;
+    const key = depth(head);
+    for (let i = first + 1; i < source.length && out.length < 40; i++) {
+      const l = source[i] as string;
+      if (l.trim() === '' || /^\s*#/.test(l)) continue;
+      // Deeper lines are the value; a `- item` at the key's own indentation too (YAML allows that for a list).
+      if (depth(l) > key || (depth(l) === key && /^\s*-\s/.test(l) && !/^\s*-\s/.test(head))) out.push(i);
+      else break;
+    }
+    return out;
+  }
+  for (let i = first; i + 1 < source.length && out.length < 40 && /\\\s*$/.test(source[i] as string); i++) out.push(i + 1);
+  return out;
+}
+
+/**
  * The trust flag written into the command line that starts the server (a systemd `ExecStart=`, a shell line,
- * a compose `command:` string), right after the program's name, when the proxy is on another host and the
- * server keeps its default trust: the line with the flag is the fix, its `<proxy address>` filled in by
- * `fix --proxy-address` (else advice). Only a line that names the program once and ends its statement.
+ * a compose or Kubernetes `command:`, a Dockerfile `CMD`), right after the program's name, when the proxy is on
+ * another host and the server keeps its default trust: the line with the flag is the fix, its `<proxy address>`
+ * filled in by `fix --proxy-address` (else advice). The command may span lines: continued with `\\` (the line
+ * keeps its `\\`; fix/plan.ts lets such a line be replaced by one that continues the same way), a YAML list (a new
+ * `- <flag>` item after the program's item), YAML folded text, or a JSON/flow list (`["daphne", ...]`: a new
+ * element after the program's). The program is named exactly once and the flag is on none of the lines.
  */
 function flagOnCommandLine(
   facts: Facts,
   s: AppServerFacts,
   flags: string[] | undefined,
   peers: Array<{ place: string }>,
-): Pick<Fix, 'placement' | 'lines'> {
+): Pick<Fix, 'placement' | 'lines' | 'line'> {
   if (flags?.length !== 1 || s.trustedProxies.origin !== 'default') return {};
   // daphne's flag turns the headers on (it has no allow-list: the chain judges who can reach it); the trust
   // lists of the others are written only for a proxy on another host (a same-host one is trusted by default).
   if (s.kind !== 'daphne' && !peers.every((p) => p.place === 'other-host')) return {};
-  const text = facts.sources.get(s.launch.file)?.[s.launch.line - 1];
-  if (text === undefined || /\\\s*$/.test(text) || /forwarded[-_]allow[-_]ips|proxy[-_]headers/i.test(text)) return {};
-  const program = new RegExp(`(^|[\\s=/"'])${s.kind}(?=\\s)`, 'g');
-  const hits = [...text.matchAll(program)];
-  if (hits.length !== 1) return {};
-  const at = (hits[0]?.index ?? 0) + (hits[0]?.[0].length ?? 0);
-  return { placement: 'replace', lines: [`${text.slice(0, at)} ${flags[0]}${text.slice(at)}`] };
+  const source = facts.sources.get(s.launch.file);
+  if (source?.[s.launch.line - 1] === undefined) return {};
+  const flag = flags[0] as string;
+  const lines = commandLineIndexes(source, s.launch.line - 1);
+  if (lines.some((i) => /forwarded[-_]allow[-_]ips|proxy[-_]headers/i.test(source[i] as string))) return {};
+  const edits: Array<Pick<Fix, 'placement' | 'lines' | 'line'>> = [];
+  const word = new RegExp(`(^|[\\s=/])${s.kind}(?=\\s)`, 'g');
+  const element = new RegExp(`(["'])((?:[^"'\\s]*/)?${s.kind})\\1(\\s*,)`, 'g');
+  const item = new RegExp(`^(\\s*)-\\s+(["']?)(?:[^\\s"']*/)?${s.kind}\\2\\s*(?:#.*)?$`);
+  for (const i of lines) {
+    const text = source[i] as string;
+    const listItem = item.exec(text);
+    if (listItem) {
+      edits.push({ line: i + 1, placement: 'after', lines: [`${listItem[1]}- ${flag}`] });
+      continue;
+    }
+    for (const m of text.matchAll(element)) {
+      const at = (m.index ?? 0) + (m[1] as string).length * 2 + (m[2] as string).length;
+      edits.push({ line: i + 1, placement: 'replace', lines: [`${text.slice(0, at)}, ${m[1]}${flag}${m[1]}${text.slice(at)}`] });
+    }
+    for (const m of text.matchAll(word)) {
+      const at = (m.index ?? 0) + m[0].length;
+      edits.push({ line: i + 1, placement: 'replace', lines: [`${text.slice(0, at)} ${flag}${text.slice(at)}`] });
+    }
+  }
+  return edits.length === 1 ? (edits[0] as Pick<Fix, 'placement' | 'lines' | 'line'>) : {};
 }
 
 /** X-allow-all: trusts forwarded headers from every peer while others than the proxy can connect. */
@@ -214,8 +260,11 @@ export function proxyNotTrusted(
         );
         const fix = fixText(s);
         const remote = peers.some((p) => p.place === 'other-container');
+        // FORWARDED_ALLOW_IPS is gunicorn's and uvicorn's: daphne has no allow-list, its fix is the flag.
         const containerFix =
-          remote && s.trustedProxies.origin === 'default' ? containerTrustFix(facts, s, s.binds[0]?.port) : undefined;
+          remote && s.trustedProxies.origin === 'default' && s.kind !== 'daphne'
+            ? containerTrustFix(facts, s, s.binds[0]?.port)
+            : undefined;
         const first = s.trustedProxies.ref ?? s.launch;
         out.push(
           finding(meta, {

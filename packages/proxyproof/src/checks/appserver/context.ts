@@ -28,6 +28,8 @@ export interface ProxyPeer {
   schemeHeaders?: string[];
   /** nginx sends no scheme header although it ends TLS there. */
   tls?: boolean;
+  /** A Kubernetes proxy workload's image (`nginx:1.22.0`). */
+  proxyImage?: string;
 }
 
 export function ev(ref: SourceRef | undefined, note?: string): Evidence {
@@ -48,6 +50,8 @@ interface PassInfo {
   pass: NginxPass;
   schemeHeaders: string[];
   tls: boolean;
+  /** The config is a Kubernetes ConfigMap's key (collectors/nginx/embedded.ts): this nginx runs in a pod. */
+  inPod?: string;
 }
 
 function passes(facts: Facts): PassInfo[] {
@@ -55,10 +59,18 @@ function passes(facts: Facts): PassInfo[] {
   try {
     const m = nginxModel(facts);
     const out: PassInfo[] = [];
-    for (const s of m.servers)
+    for (const s of m.servers) {
+      const tree = facts.nginx.configs[m.https[s.http]?.config ?? -1];
+      const inPod = tree?.embedded?.kubernetes ? tree.config[0]?.file : undefined;
       for (const sc of s.scopes)
         if (sc.pass && !sc.passInherited && sc.pass.kind === 'proxy')
-          out.push({ pass: sc.pass, schemeHeaders: nginxSchemeHeaders(sc.headers.proxy).map((e) => e.name), tls: s.tls });
+          out.push({
+            pass: sc.pass,
+            schemeHeaders: nginxSchemeHeaders(sc.headers.proxy).map((e) => e.name),
+            tls: s.tls,
+            ...(inPod ? { inPod } : {}),
+          });
+    }
     return out;
   } catch {
     return [];
@@ -106,7 +118,18 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
       const evd = ev(t.ref, 'the proxy connects here');
       const extra = { schemeHeaders: info.schemeHeaders, tls: info.tls };
       if (t.unix) out.push({ place: 'unix', what: `nginx proxy_pass to unix:${t.unix}`, evidence: evd, ...extra });
-      else if (
+      else if (info.inPod && s.launch.via === 'k8s' && !isLoopbackHost(t.host)) {
+        // nginx whose config is a ConfigMap runs in a pod; a pod-started server it reaches by a Service name or
+        // address sees the nginx pod's address. One peer per config and target (its locations are one proxy).
+        const what = `the nginx configured by ${info.inPod}, in another pod (proxy_pass to ${t.host ?? ''}:${t.port ?? ''})`;
+        if (!out.some((o) => o.what === what))
+          out.push({
+            place: 'other-container',
+            what,
+            evidence: evd,
+            ...extra,
+          });
+      } else if (
         // Started by compose, or by code that runs in a compose service's container (a Node app's listen()).
         (s.launch.via === 'compose' || inContainer) &&
         s.service &&
@@ -135,7 +158,9 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
         out.push({ place: 'other-host', what: `nginx proxy_pass to ${t.host}:${t.port ?? ''}`, evidence: evd, ...extra });
     }
   }
-  out.push(...kubePeers(facts, s));
+  // The nginx workload that mounts a ConfigMap config is the proxy already named by that config's own lines.
+  const podNginx = out.some((o) => o.what.startsWith('the nginx configured by '));
+  out.push(...kubePeers(facts, s).filter((p) => !(podNginx && p.proxyImage && /nginx/i.test(p.proxyImage))));
   if (s.platform)
     out.push({
       place: 'other-host',
@@ -201,6 +226,7 @@ function kubePeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
     if (p)
       out.push({
         place: 'other-container',
+        proxyImage: p.image ?? '',
         what: `the ${w.kind} ${w.name || p.name} (${p.image ?? 'a proxy image'}), a proxy in another pod`,
         evidence: ev(p.ref, 'proxy pod: connects from its pod address'),
       });

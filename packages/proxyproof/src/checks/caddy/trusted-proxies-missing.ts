@@ -6,6 +6,7 @@
  * `http` and the proxy's address although the outer proxy sent `https` and the client's.
  */
 import { isLoopbackHost } from '../../chain/addr.js';
+import { PRIVATE_RANGES } from '../../collectors/caddy/collector.js';
 import { nginxModel } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
@@ -102,7 +103,31 @@ function globalFix(p: ProxyConfigFacts, peers: string, version: string): Fix | u
   };
 }
 
+/**
+ * Caddy's JSON config: the handler's own `trusted_proxies` (2.5+) as a member after its `"handler": "reverse_proxy",`
+ * line (a comma already follows it, so the object stays valid JSON). The Caddyfile shorthand `private_ranges`
+ * is spelled out: the JSON takes CIDRs only.
+ */
+function jsonFix(p: ProxyConfigFacts, site: ProxySite, peers: string): Fix {
+  const dirs = (p.caddy?.proxyDirectives ?? []).filter((d) => d.siteId === site.id);
+  const cidrs = peers.split(/\s+/).flatMap((x) => (x === 'private_ranges' ? PRIVATE_RANGES : [x]));
+  const member = `"trusted_proxies": [${cidrs.map((c) => JSON.stringify(c)).join(', ')}],`;
+  const d = dirs[0];
+  if (dirs.length === 1 && d && /^\s*"handler"\s*:\s*"reverse_proxy"\s*,\s*$/.test(d.text))
+    return {
+      description: `Trust the proxy in front on this reverse_proxy handler (Caddy 2.5+): ${member.slice(0, -1)}.`,
+      file: p.file,
+      line: d.line,
+      lines: [member],
+      placement: 'after',
+    };
+  return {
+    description: `No single edit: add ${member.slice(0, -1)} to each reverse_proxy handler of this server (Caddy 2.5+), or the server's "trusted_proxies": {"source": "static", "ranges": [...]} (Caddy 2.6.3+).`,
+  };
+}
+
 function fixFor(p: ProxyConfigFacts, site: ProxySite, peers: string): Fix {
+  if (p.caddy?.format === 'json') return jsonFix(p, site, peers);
   const version = p.container?.version?.value;
   if (hasGlobalTrustedProxies(version)) {
     const g = globalFix(p, peers, version as string);
@@ -148,7 +173,11 @@ export const caddyTrustedProxiesMissing: Check = {
         const routeEv = ev(route?.ref, `${route?.match ?? 'reverse_proxy'} without trusted_proxies`);
         const globalEv = ev(
           p.caddy?.globalRef,
-          p.caddy?.hasGlobalBlock ? 'global options: no servers { trusted_proxies }' : 'no global options block',
+          p.caddy?.format === 'json'
+            ? 'JSON config: no trusted_proxies on the server or the handler'
+            : p.caddy?.hasGlobalBlock
+              ? 'global options: no servers { trusted_proxies }'
+              : 'no global options block',
         );
         // The place the fix writes leads: the global options when the global form applies, else the directive.
         const global =

@@ -43,6 +43,7 @@ export const backendPortPublished: Check = {
           evidence.push(ev(b.ref ?? s.launch, `binds ${describeBind(b)}`));
         } else continue;
         const peers = proxyPeers(facts, s);
+        const crossHost = peers.length > 0 && peers.every((p) => p.place === 'other-host');
         if (s.trustedProxies.value.includes('*') || (s.kind === 'daphne' && s.proxyHeaders.value))
           message += '; it also trusts X-Forwarded-* from anyone, so those clients can claim https';
         const fw = firewallNote(facts, (evidence[0] as Evidence).file) ?? (b.ref ? firewallNote(facts, b.ref.file) : undefined);
@@ -72,18 +73,30 @@ export const backendPortPublished: Check = {
                   new RegExp(`(?<![\\d.:])(?:(?:0\\.0\\.0\\.0|\\[?::\\]?):)?${b.published.hostPort}:${b.port}(?![\\d])`),
                   `127.0.0.1:${b.published.hostPort}:${b.port}`,
                 )
-              : withRewrite(
-                  facts,
-                  {
-                    description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
+              : crossHost
+                ? {
+                    // The proxy connects from another host: a loopback bind (or a unix socket) would cut it off.
+                    description:
+                      `The proxy connects from another host (${peers[0]?.what ?? 'see the evidence'}), so 127.0.0.1 or a unix socket would cut it off: ` +
+                      `bind ${s.kind} to this host's private address that the proxy connects to (not 0.0.0.0), or let only the proxy's address ` +
+                      `reach port ${b.port ?? ''} in the host firewall (e.g. \`ufw allow from <proxy address> to any port ${b.port ?? ''} proto tcp\` ` +
+                      `and deny the rest). On the proxy host, \`ip route get <app address>\` prints the proxy's address after "src".`,
                     file: b.ref?.file ?? s.launch.file,
                     line: b.ref?.line ?? s.launch.line,
-                    lines: [loopbackBindLine(s.kind, b.port)],
-                  },
-                  // Only where the proxy is on this host: a proxy elsewhere could not reach a loopback bind.
-                  peers.length > 0 && peers.every((p) => p.place === 'same-host') ? /(?<![\d.])0\.0\.0\.0(?![\d.])/ : undefined,
-                  '127.0.0.1',
-                ),
+                    lines: [privateBindLine(s.kind, b.port)],
+                  }
+                : withRewrite(
+                    facts,
+                    {
+                      description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
+                      file: b.ref?.file ?? s.launch.file,
+                      line: b.ref?.line ?? s.launch.line,
+                      lines: [loopbackBindLine(s.kind, b.port)],
+                    },
+                    // Only where the proxy is on this host: a proxy elsewhere could not reach a loopback bind.
+                    peers.length > 0 && peers.every((p) => p.place === 'same-host') ? /(?<![\d.])0\.0\.0\.0(?![\d.])/ : undefined,
+                    '127.0.0.1',
+                  ),
             data: { appServer: index, reach: b.reach, published: b.published },
           }),
         );
@@ -119,4 +132,9 @@ function loopbackBindLine(kind: string, port: number | undefined): string {
     default:
       return `--bind 127.0.0.1:${p}`;
   }
+}
+
+/** The bind on the private interface the proxy uses (the address only the person knows: advice). */
+function privateBindLine(kind: string, port: number | undefined): string {
+  return loopbackBindLine(kind, port).replace('127.0.0.1', '<private address of this host>');
 }

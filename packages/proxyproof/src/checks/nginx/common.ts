@@ -15,6 +15,7 @@ import {
   type NginxRef,
   type NginxScope,
   type NginxServer,
+  nginxModel,
   passingScopes,
   setOwner,
   sourceLines,
@@ -455,6 +456,9 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
       if (!svc.image || !PROXY_IMAGE.test(svc.image)) continue;
       const p443 = svc.ports.find((p) => p.containerPort === 443 || p.hostPort === 443);
       if (!p443) continue;
+      // The service publishes a port this very server listens on (TLS in a template branch): it runs this nginx,
+      // it is not a proxy in front of it.
+      if (server.listens.some((l) => l.port !== undefined && l.port === p443.containerPort)) continue;
       return {
         strength: 'inferred',
         refs: [],
@@ -559,4 +563,68 @@ function nginxInstallLine(lines: string[]): number {
     }
   }
   return -1;
+}
+
+/**
+ * The server's config is embedded in a Kubernetes ConfigMap (its nginx runs in a pod) and the tree routes
+ * HTTP to pods through an L7 entry (an Ingress, Route, IngressRoute or HTTPRoute) while no LoadBalancer or
+ * NodePort Service other than an ingress controller's publishes a pod directly. A pod is reachable only through
+ * a Service, so such an nginx receives its forwarded headers from the entry's controller (ingress-nginx, Traefik,
+ * cloud L7 balancers all replace the client's X-Forwarded-Proto by default), not from the client. Returns the
+ * entry that says so, or undefined.
+ */
+export function podBehindL7Entry(facts: Facts, server: NginxServer): Evidence | undefined {
+  const http = nginxModel(facts).https[server.http];
+  const tree = http ? facts.nginx.configs[http.config] : undefined;
+  if (!tree?.embedded?.kubernetes) return undefined;
+  const publicService = (facts.kube?.services ?? []).find(
+    (s) => (s.type === 'LoadBalancer' || s.type === 'NodePort') && s.controller !== 'ingress-nginx' && s.controller !== 'traefik',
+  );
+  if (publicService) return undefined;
+  // ingress-nginx told to keep incoming X-Forwarded-* passes the client's header on.
+  const keeps = (facts.kube?.ingressNginx ?? []).some((c) =>
+    /^["']?true/i.test(c.settings['use-forwarded-headers']?.value ?? ''),
+  );
+  if (keeps) return undefined;
+  const entry = (facts.workloads?.entries ?? []).find((e) => /^(?:Ingress|Route|IngressRoute|HTTPRoute)$/.test(e.kind));
+  const found = entry
+    ? { ref: entry.ref, what: `${entry.kind} ${entry.name}` }
+    : facts.kube?.ingresses?.[0]
+      ? { ref: facts.kube.ingresses[0].ref, what: `Ingress ${facts.kube.ingresses[0].name}` }
+      : undefined;
+  if (!found) return undefined;
+  const ev: Evidence = {
+    file: found.ref.file,
+    line: found.ref.line,
+    note: `${found.what}: the L7 entry that routes to the pods`,
+  };
+  if (found.ref.snippet) ev.snippet = found.ref.snippet;
+  return ev;
+}
+
+/**
+ * Where the lost scheme turns into a redirect loop: the framework's own HTTPS redirect (Django
+ * SECURE_SSL_REDIRECT, Rails force_ssl...) redirects every request that arrives as http to https, which arrives
+ * as http again. Named only when the tree's apps are all of one framework (the proxy's upstream is then that
+ * app); each settings line that turns the redirect on.
+ */
+export function redirectLoopEvidence(facts: Facts): Evidence[] {
+  const frameworks = facts.frameworks ?? [];
+  const kinds = new Set(frameworks.map((f) => (f.appEnd ? f.appEnd.name : f.kind)));
+  if (kinds.size !== 1) return [];
+  const out: Evidence[] = [];
+  for (const r of frameworks.map((f) => f.sslRedirect ?? f.appEnd?.sslRedirect)) {
+    // On, or decided by the deployment's environment (`env.bool('DJANGO_SECURE_SSL_REDIRECT', default=True)`,
+    // `= is_prod`): written to be on in production.
+    if (!r?.ref || r.origin === 'default' || (r.value !== true && r.origin !== 'env' && r.origin !== 'unknown')) continue;
+    if (out.some((e) => e.file === r.ref?.file && e.line === r.ref?.line)) continue;
+    const e: Evidence = {
+      file: r.ref.file,
+      line: r.ref.line,
+      note: `the app redirects what arrives as http to https${r.value === true ? '' : ' (when its environment turns this on, as in production)'}: with the scheme lost here, every https request loops (ERR_TOO_MANY_REDIRECTS)`,
+    };
+    if (r.ref.snippet) e.snippet = r.ref.snippet;
+    out.push(e);
+  }
+  return out.slice(0, 2);
 }

@@ -16,7 +16,7 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { entryEvidence, listJoin, NGINX_DOCS, refEvidence, replaceDirectiveFix, scopeName } from './common.js';
+import { entryEvidence, listJoin, NGINX_DOCS, podBehindL7Entry, refEvidence, replaceDirectiveFix, scopeName } from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/forwarded-proto-client-controlled',
@@ -85,16 +85,24 @@ function run(facts: Facts): Finding[] {
         const http = model.https[server.http];
         const defs = (http?.variables ?? []).filter((d) => trace.variables.includes(d.name));
         const edge = server.tls && frontProxyEvidence(server).length === 0;
+        // In a pod behind an Ingress the header arrives from the ingress controller, which replaces the client's.
+        const behind = edge ? undefined : podBehindL7Entry(facts, server);
         const lines = guardedSchemeLines(server, ref.text.split(' ')[0] ?? 'proxy_set_header', e.name);
         out.push(
           finding(meta, {
             message:
               `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\`, which comes from the client's own ${listJoin(trace.clientVariables)} ` +
               `with no map/geo on $realip_remote_addr deciding whom to believe: any client can send \`X-Forwarded-Proto: https\` over plain HTTP` +
-              (edge ? ', and nginx ends TLS itself, so it knows the scheme already.' : '.'),
+              (edge
+                ? ', and nginx ends TLS itself, so it knows the scheme already.'
+                : behind
+                  ? ". This nginx runs in a pod that only the Ingress reaches, and ingress controllers replace the client's X-Forwarded-Proto by default, so the value is the controller's; it is the client's again if a Service publishes this pod directly or the controller is told to keep forwarded headers (ingress-nginx `use-forwarded-headers`)."
+                  : '.'),
+            ...(behind ? { severity: 'info' as const } : {}),
             evidence: [
               ...entryEvidence(facts, ref, 'value chosen by the client'),
               ...defs.map((d) => refEvidence(facts, d.ref, `${d.kind} ${d.name} follows ${d.source}, not the peer address`)),
+              ...(behind ? [behind] : []),
             ],
             why:
               'The app trusts this header for the scheme: a client that claims https skips the HTTPS redirect, gets Secure cookies on ' +

@@ -16,9 +16,12 @@ import {
   listenEvidence,
   listJoin,
   NGINX_DOCS,
+  redirectLoopEvidence,
   refsEvidence,
   scopeName,
+  terminatorEvidence,
 } from './common.js';
+import { guardedSchemeLines } from './forwarded-proto-client-controlled.js';
 
 const meta: CheckMeta = {
   id: 'nginx/forwarded-proto-missing',
@@ -37,8 +40,14 @@ const meta: CheckMeta = {
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
+  // A server whose TLS a template branch switches on is plain in the other rendering (the same rule as
+  // nginx/scheme-behind-tls-terminator, which would report a `$scheme` line there).
+  const anyNginxTls = model.servers.some((s) => s.tls && !s.tlsOnlyInBranch);
   for (const server of model.servers) {
     if (!server.tls) continue;
+    const term = server.tlsOnlyInBranch ? terminatorEvidence(facts, server, anyNginxTls) : undefined;
+    const bothRenderings = term?.branch;
+    const guarded = guardedSchemeLines(server, 'proxy_set_header', 'X-Forwarded-Proto');
     for (const scope of passingScopes(server)) {
       if (scope.pass?.kind !== 'proxy') continue;
       const set = scope.headers.proxy;
@@ -99,6 +108,8 @@ function run(facts: Facts): Finding[] {
           ),
         );
       }
+      // Where the loss shows as a redirect loop (the app's own HTTPS redirect), for a location browsers reach.
+      if (!severity) evidence.push(...redirectLoopEvidence(facts));
       out.push(
         finding(meta, {
           ...(severity ? { severity } : {}),
@@ -112,12 +123,26 @@ function run(facts: Facts): Finding[] {
             'nginx ends TLS and talks plain HTTP to the app. Without X-Forwarded-Proto the app (Django, Flask, Rails, Express...) builds http:// URLs ' +
             '(mixed content), redirects HTTPS requests to https again with SECURE_SSL_REDIRECT (ERR_TOO_MANY_REDIRECTS), ' +
             'fails CSRF origin checks and issues cookies without Secure.',
-          fix: addLinesFix(
-            `Add X-Forwarded-Proto next to the other proxy_set_header lines${where}, then let the app trust the header from nginx only ` +
-              '(Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"); gunicorn trusts it from 127.0.0.1 by default).',
-            place,
-            [headerLine('proxy', 'X-Forwarded-Proto', '$scheme')],
-          ),
+          fix: bothRenderings
+            ? {
+                // `$scheme` is right only in the rendering that ends TLS here; in the other one a proxy in front ends it
+                // and `$scheme` is always http (nginx/scheme-behind-tls-terminator would report the line): the value
+                // right in both takes the front's header from the front's address only, else `$scheme`.
+                description:
+                  `TLS ends here only when the template is rendered with \`${bothRenderings}\`; rendered without it a proxy in front ends TLS ` +
+                  "and $scheme is always http. Send the scheme that is right in both: the front's X-Forwarded-Proto believed only from its " +
+                  `address, else $scheme. Add the geo and map at the http level (put the front's address in the geo), then add the last line ` +
+                  `below next to the other proxy_set_header lines${where}.`,
+                file: place.file,
+                line: place.line,
+                lines: [...guarded.http, '', `${place.indent}${guarded.scope[0]}`],
+              }
+            : addLinesFix(
+                `Add X-Forwarded-Proto next to the other proxy_set_header lines${where}, then let the app trust the header from nginx only ` +
+                  '(Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"); gunicorn trusts it from 127.0.0.1 by default).',
+                place,
+                [headerLine('proxy', 'X-Forwarded-Proto', '$scheme')],
+              ),
           data: { server: server.index, scope: scope.index, sent: set.entries.map((e) => e.name) },
         }),
       );

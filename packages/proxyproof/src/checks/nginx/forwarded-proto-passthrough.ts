@@ -25,7 +25,9 @@ import {
   NGINX_DOCS,
   refsEvidence,
   scopeName,
+  terminatorEvidence,
 } from './common.js';
+import { guardedSchemeLines } from './forwarded-proto-client-controlled.js';
 
 const meta: CheckMeta = {
   id: 'nginx/forwarded-proto-passthrough',
@@ -77,6 +79,16 @@ function run(facts: Facts): Finding[] {
     // A TCP balancer with no TLS server in nginx may end TLS itself: the scheme is then unknown here (and a
     // $scheme fix would be wrong: nginx/scheme-behind-tls-terminator).
     if (l4Only && !anyTls) continue;
+    // What nginx/scheme-behind-tls-terminator takes for a TLS end in front of this plain server (not PROXY protocol,
+    // whose fix is the literal `http` above).
+    const term = l4Only
+      ? undefined
+      : terminatorEvidence(
+          facts,
+          server,
+          model.servers.some((s) => s.tls && !s.tlsOnlyInBranch),
+        );
+    const behindTerminator = term ? term.what || 'see nginx/scheme-behind-tls-terminator' : undefined;
     for (const scope of passingScopes(server)) {
       if (scope.pass?.kind !== 'proxy' || scope.restricted || !scope.passRequestHeaders) continue;
       const set = scope.headers.proxy;
@@ -118,13 +130,30 @@ function run(facts: Facts): Finding[] {
           why:
             'An app that believes a forged https skips its http->https redirect (force_ssl, SECURE_SSL_REDIRECT), issues Secure cookies over plain http and builds https URLs for a plain-HTTP page; ' +
             'nginx forwards every request header it does not set itself (proxy_pass_request_headers on).',
-          fix: addLinesFix(
-            `Set the header on this server too, so the client's value is replaced${place.where === scope.label ? '' : ` (at ${place.where})`}.`,
-            place,
-            // Behind PROXY protocol, $scheme looks like a balancer-ended scheme to nginx/scheme-behind-tls-terminator;
-            // when nginx ends TLS on another server here, this port's traffic is plain HTTP all the way: say so.
-            [headerLine('proxy', 'X-Forwarded-Proto', l4Only ? 'http' : '$scheme')],
-          ),
+          fix: behindTerminator
+            ? {
+                // A proxy in front ends TLS (an Ingress, a balancer the tree shows): `$scheme` is always http here and
+                // nginx/scheme-behind-tls-terminator would report it. The value right here is the front's header believed
+                // from the front's address only, else $scheme: the geo needs that address, so this is advice.
+                description:
+                  `Replace the client's value with the scheme the proxy in front saw (${behindTerminator}): its X-Forwarded-Proto believed only ` +
+                  `from its address, else $scheme. Add the geo and map at the http level (put the front's address in the geo), then add the ` +
+                  `last line below${place.where === scope.label ? '' : ` at ${place.where}`}.`,
+                file: place.file,
+                line: place.line,
+                lines: [
+                  ...guardedSchemeLines(server, 'proxy_set_header', 'X-Forwarded-Proto').http,
+                  '',
+                  `${place.indent}${guardedSchemeLines(server, 'proxy_set_header', 'X-Forwarded-Proto').scope[0]}`,
+                ],
+              }
+            : addLinesFix(
+                `Set the header on this server too, so the client's value is replaced${place.where === scope.label ? '' : ` (at ${place.where})`}.`,
+                place,
+                // Behind PROXY protocol, $scheme looks like a balancer-ended scheme to nginx/scheme-behind-tls-terminator;
+                // when nginx ends TLS on another server here, this port's traffic is plain HTTP all the way: say so.
+                [headerLine('proxy', 'X-Forwarded-Proto', l4Only ? 'http' : '$scheme')],
+              ),
           data: { server: server.index, scope: scope.index, ...(other ? { toldBy: `${other.ref.file}:${other.ref.line}` } : {}) },
         }),
       );

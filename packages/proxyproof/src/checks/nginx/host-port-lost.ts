@@ -14,7 +14,15 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { describeListen, entryEvidence, listenEvidence, NGINX_DOCS, replaceDirectiveFix, scopeName } from './common.js';
+import {
+  describeListen,
+  entryEvidence,
+  listenEvidence,
+  NGINX_DOCS,
+  replaceDirectiveFix,
+  scopeName,
+  terminatorEvidence,
+} from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/host-port-lost',
@@ -44,15 +52,34 @@ function portCarried(entries: NginxHeaderEntry[]): boolean {
 
 const HOST_NAME = { proxy: 'Host', grpc: 'Host', uwsgi: 'HTTP_HOST', fastcgi: 'HTTP_HOST', scgi: 'HTTP_HOST' } as const;
 
+/** A neutral-facts proxy (collectors/{haproxy,apache,caddy,traefik}) with a route to this port on a local address. */
+function frontedByProxy(facts: Facts, port: number): boolean {
+  return (facts.proxies ?? []).some((p) =>
+    p.sites.some((site) =>
+      site.routes.some((r) =>
+        r.upstreams.some(
+          (u) => u.address?.kind === 'tcp' && u.address.port === port && /^(127\.|localhost$|::1$)/.test(u.address.host),
+        ),
+      ),
+    ),
+  );
+}
+
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
   const seen = new Set<string>();
+  const anyNginxTls = model.servers.some((s) => s.tls && !s.tlsOnlyInBranch);
   for (const server of model.servers) {
-    // Behind a load balancer the public port is the balancer's, not nginx's own listener port.
+    // Behind a load balancer the public port is the balancer's, not nginx's own listener port (written in the
+    // server, or inferred from the tree: then nginx/host-port-behind-front reports the opposite mistake).
     if (frontProxyEvidence(server).length > 0) continue;
-    const odd = server.listens.filter((l) => l.port !== undefined && l.port !== (l.ssl ? 443 : 80));
+    if ((!server.tls || server.tlsOnlyInBranch) && terminatorEvidence(facts, server, anyNginxTls)) continue;
+    const odd = server.listens.filter((l) => l.port !== undefined && !l.portUnknown && l.port !== (l.ssl ? 443 : 80));
     if (odd.length === 0) continue;
+    // Behind another proxy of the tree (HAProxy, Apache, Caddy... forwarding to this listener) the port the
+    // browser used is that proxy's: adding nginx's own port would put it into every URL (lab scenario 44).
+    if (odd.some((l) => frontedByProxy(facts, l.port as number))) continue;
     for (const scope of passingScopes(server)) {
       const kind = scope.pass?.kind;
       if (!kind || kind === 'grpc') continue;

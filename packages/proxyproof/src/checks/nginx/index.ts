@@ -8,6 +8,7 @@ import { forwardedProtoHardcoded } from './forwarded-proto-hardcoded.js';
 import { forwardedProtoMissing } from './forwarded-proto-missing.js';
 import { forwardedProtoPassthrough } from './forwarded-proto-passthrough.js';
 import { hostDefaultProxyHost } from './host-default-proxy-host.js';
+import { hostPortBehindFront } from './host-port-behind-front.js';
 import { hostPortLost } from './host-port-lost.js';
 import { httpNotRedirected } from './http-not-redirected.js';
 import { proxyHeaderInheritance } from './proxy-header-inheritance.js';
@@ -29,6 +30,7 @@ export const NGINX_CHECKS: Check[] = [
   schemeHeaderValue,
   sslDirectiveRemoved,
   hostPortLost,
+  hostPortBehindFront,
   hostDefaultProxyHost,
   uwsgiSchemeMissing,
   fastcgiHttpsMissing,

@@ -15,7 +15,7 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { indentOf, NGINX_DOCS, refEvidence, refsEvidence, scopeName } from './common.js';
+import { indentOf, NGINX_DOCS, refEvidence, refsEvidence, scopeName, terminatorEvidence } from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/proxy-redirect-http',
@@ -30,6 +30,8 @@ function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
   const seen = new Set<string>();
+  // A server whose TLS a template branch switches on is plain in the other rendering: not a TLS end for the tree.
+  const anyNginxTls = model.servers.some((s) => s.tls && !s.tlsOnlyInBranch);
   for (const server of model.servers) {
     // 1. proxy_redirect ... http://... on a TLS-only server.
     if (server.tls && !server.plain) {
@@ -62,26 +64,38 @@ function run(facts: Facts): Finding[] {
         }
       }
     }
-    // 2. nginx's own absolute redirects behind a balancer that ends TLS.
-    if (!server.tls) {
-      const front = frontProxyEvidence(server);
-      if (front.length === 0) continue;
+    // 2. nginx's own absolute redirects behind a balancer that ends TLS (a plain server, or one whose TLS only a
+    // template branch switches on), with evidence written in the server or inferred from the tree.
+    if (!server.tls || server.tlsOnlyInBranch) {
+      const direct = frontProxyEvidence(server);
+      const term = direct.length > 0 ? undefined : terminatorEvidence(facts, server, anyNginxTls);
+      const front = direct.length > 0 ? direct : (term?.refs ?? []);
+      if (direct.length === 0 && !term) continue;
       const top = server.scopes[0] as NginxScope;
       if (top.returns) continue;
       // Requests nginx answers itself and may redirect: static locations (a directory without its
-      // trailing slash gets a 301), and return/rewrite with a relative target. `= /x` exact matches
-      // name files; the server level only serves requests when no `location /` catches them all.
+      // trailing slash gets a 301), return/rewrite with a relative target, and a proxied prefix location
+      // ending in `/` (nginx answers its name without the slash with a 301 to it, checked with nginx 1.22).
+      // `= /x` exact matches name files; the server level only serves requests when no `location /`
+      // catches them all.
       const catchAll = server.scopes.some(
         (s) => s.kind === 'location' && s.parent === 0 && (s.match === '/' || s.match.startsWith('~')),
       );
+      const slashPrefix = (s: NginxScope): string | undefined => {
+        const m = /^(?:\^~\s+)?(\/\S*\/)$/.exec(s.match);
+        return s.kind === 'location' && s.pass && m && m[1] !== '/' ? m[1] : undefined;
+      };
       const selfRedirecting = server.scopes.filter((s) => {
         if (!s.absoluteRedirect.value) return false;
         if (s.redirects.some((r) => r.target.startsWith('/'))) return true;
+        if (slashPrefix(s)) return true;
         if (s.pass || s.returns) return false;
         if (s.kind === 'server') return !catchAll;
         return s.kind === 'location' && !s.match.startsWith('=') && !s.match.startsWith('@') && !/acme-challenge/.test(s.match);
       });
       if (selfRedirecting.length === 0) continue;
+      const proxied = selfRedirecting.map(slashPrefix).find((p) => p !== undefined);
+      const example = proxied ? `${proxied.slice(0, -1)} → ${proxied}` : '/static → /static/';
       const at = selfRedirecting.some((s) => s.absoluteRedirect.ref)
         ? selfRedirecting.find((s) => s.absoluteRedirect.ref)?.absoluteRedirect.ref
         : undefined;
@@ -91,14 +105,16 @@ function run(facts: Facts): Finding[] {
           severity: 'low',
           message:
             `${scopeName(facts, server, top)} listens for plain HTTP behind a load balancer and builds its own redirects as absolute URLs ` +
-            `(absolute_redirect is on${at ? '' : ' by default'}): a directory redirect such as /static → /static/ points to http://` +
+            `(absolute_redirect is on${at ? '' : ' by default'}): a redirect such as ${example} points to http://` +
             `${odd ? ' with the internal port' : ''} even when the browser used https.`,
           evidence: [
             refEvidence(facts, at ?? server.ref, at ? 'absolute redirects on' : 'no absolute_redirect: on by default'),
             ...refsEvidence(facts, front, 'nginx sits behind a load balancer'),
+            ...(term?.evidence ?? []),
           ],
           why:
-            'Redirects nginx makes itself (trailing-slash redirects for static directories, `return 301 /path`, error_page redirects) take the scheme and ' +
+            'Redirects nginx makes itself (a proxied prefix location such as /app/ answering /app, trailing-slash redirects for static ' +
+            'directories, `return 301 /path`, error_page redirects) take the scheme and ' +
             'port of its own connection: the browser leaves HTTPS or hits an internal port.',
           fix: {
             description: 'Send relative Location headers (nginx 1.11.8+): the browser keeps the scheme, host and port it used.',

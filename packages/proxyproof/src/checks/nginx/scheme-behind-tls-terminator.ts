@@ -26,6 +26,7 @@ import {
   isAcmeChallengeScope,
   listJoin,
   NGINX_DOCS,
+  redirectLoopEvidence,
   refsEvidence,
   replaceDirectiveFix,
   scopeName,
@@ -189,6 +190,8 @@ function run(facts: Facts): Finding[] {
             ),
             ...refsEvidence(facts, front, 'nginx sits behind a load balancer'),
             ...term.evidence,
+            // The scheme header decides the app's scheme: its own HTTPS redirect then loops.
+            ...(schemeHeader ? redirectLoopEvidence(facts) : []),
           ],
           why: schemeHeader
             ? 'When the balancer ends TLS the app is told http for every request: SECURE_SSL_REDIRECT loops ' +

@@ -1,6 +1,7 @@
 /**
  * probe/client-ip-spoofable: a forged X-Forwarded-For (or Forwarded for=) is echoed back as the
- * client's address — the app (or a middleware) believes any peer about who the client is.
+ * client's address — the app (or a middleware) believes any peer about who the client is. The forged list has
+ * two addresses, so an app that picks one (left-most or right-most) differs from a page echoing the raw header.
  */
 import type { CheckMeta } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
@@ -18,11 +19,14 @@ const meta: CheckMeta = {
 function run(facts: ProbeFacts): Finding[] {
   const p = pair(facts, 'client');
   if (!p) return [];
-  const where = echoes(p.forged, FORGED_VALUES.ip);
+  // Either forged address reported on its own (the raw header values sent, echoed verbatim, do not count).
+  const forged = [FORGED_VALUES.ip, FORGED_VALUES.ip2];
+  const where = echoes(p.forged, forged, Object.values(p.ex.sent));
+  const shown = forged.filter((ip) => echoes(p.forged, ip, Object.values(p.ex.sent)).length > 0);
   return echoFinding(meta, facts, p, {
     where,
-    forged: FORGED_VALUES.ip,
-    says: `reports the forged client address ${FORGED_VALUES.ip}`,
+    forged,
+    says: `reports the forged client address ${shown.join(' and ') || FORGED_VALUES.ip}`,
     why: 'Rate limits, allow-lists, audit logs and "login from a new address" checks keyed on the client address can be bypassed or poisoned by anyone who reaches the app port directly.',
   });
 }

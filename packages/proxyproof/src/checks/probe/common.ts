@@ -123,14 +123,25 @@ export function sideBySide(facts: ProbeFacts, p: { base: ProbeResponse; forged: 
   ];
 }
 
-/** Where a forged value shows up in a response (Location, other headers, cookies, body). */
-export function echoes(r: ProbeResponse, value: string): string[] {
-  const v = value.toLowerCase();
+/**
+ * Where a forged value shows up in a response (Location, other headers, cookies, body). `raw`: header values sent
+ * verbatim, removed from the text first: a page that echoes the request's headers (a debug view) shows them
+ * without believing them.
+ */
+export function echoes(r: ProbeResponse, value: string | string[], raw: string[] = []): string[] {
+  const vs = (Array.isArray(value) ? value : [value]).map((v) => v.toLowerCase());
+  const strip = [...raw].map((x) => x.toLowerCase()).sort((a, b) => b.length - a.length);
+  const has = (text: string | undefined): boolean => {
+    if (text === undefined) return false;
+    let t = text.toLowerCase();
+    for (const x of strip) if (x) t = t.split(x).join(' ');
+    return vs.some((v) => t.includes(v));
+  };
   const out: string[] = [];
-  if (locationOf(r)?.toLowerCase().includes(v)) out.push('the Location header');
-  if (Object.entries(r.headers).some(([k, x]) => k !== 'location' && x.toLowerCase().includes(v))) out.push('a response header');
-  if (r.setCookies.some((c) => c.toLowerCase().includes(v))) out.push('a Set-Cookie');
-  if (r.body.toLowerCase().includes(v)) out.push('the body');
+  if (has(locationOf(r))) out.push('the Location header');
+  if (Object.entries(r.headers).some(([k, x]) => k !== 'location' && has(x))) out.push('a response header');
+  if (r.setCookies.some((c) => has(c))) out.push('a Set-Cookie');
+  if (has(r.body)) out.push('the body');
   return out;
 }
 
@@ -148,7 +159,7 @@ export function echoFinding(
   meta: CheckMeta,
   facts: ProbeFacts,
   p: { base: ProbeResponse; forged: ProbeResponse; ex: ProbeExchange },
-  o: { where: string[]; forged: string; says: string; why: string },
+  o: { where: string[]; forged: string | string[]; says: string; why: string },
 ): Finding[] {
   if (o.where.length === 0 || echoes(p.base, o.forged).length > 0) return [];
   return [

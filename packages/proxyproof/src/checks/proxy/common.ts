@@ -63,6 +63,8 @@ export function valueFor(rule: HeaderRule, tls: boolean): string | undefined {
   if (rule.value === null) return undefined;
   if (rule.when === 'tls' && !tls) return undefined;
   if (rule.when === 'plain' && tls) return undefined;
+  // Only rewrites what the request carries: with no incoming headers it sends nothing.
+  if (rule.ifPresent) return undefined;
   const r = evaluate(rule.value, {
     scheme: tls ? 'https' : 'http',
     host: 'example.com',

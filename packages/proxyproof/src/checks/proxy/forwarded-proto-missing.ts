@@ -26,7 +26,7 @@ export const proxyForwardedProtoMissing: Check = {
       for (const route of httpRoutes(site)) {
         const scheme = schemeRules(route.headers);
         // Any rule that sends https on a TLS request tells the scheme (a wrong value is another check's job).
-        if (scheme.some((r) => r.value !== null && r.when !== 'plain' && valueFor(r, true) !== '')) continue;
+        if (scheme.some((r) => r.value !== null && !r.ifPresent && r.when !== 'plain' && valueFor(r, true) !== '')) continue;
         const kind = config.kind;
         // A route written in an included file (an Apache partial shared by the :80 and :443 vhosts): the header
         // goes into this site, where only its TLS requests get it, not into the shared file.

@@ -6,6 +6,7 @@ import { frontTlsEndsAtFront } from '../front/tls-ends-at-front.js';
 import { frontTrustListOmitsFront } from '../front/trust-list-omits-front.js';
 import { haproxyForwardforMissing } from '../haproxy/forwardfor-missing.js';
 import { haproxyHttpRulesWithoutHttpMode } from '../haproxy/http-rules-without-http-mode.js';
+import { haproxyLegacyHeaderDirective } from '../haproxy/legacy-header-directive.js';
 import { ingressForwardedHeadersAtEdge } from '../ingress-nginx/forwarded-headers-at-edge.js';
 import { ingressForwardedHeadersOffBehindL7 } from '../ingress-nginx/forwarded-headers-off-behind-l7.js';
 import { ingressTlsAtL4Lb } from '../ingress-nginx/tls-at-l4-lb.js';
@@ -33,6 +34,7 @@ export const PROXY_CHECKS: Check[] = [
   caddyTrustedProxiesMissing,
   haproxyForwardforMissing,
   haproxyHttpRulesWithoutHttpMode,
+  haproxyLegacyHeaderDirective,
   traefikForwardedHeadersUnknownEntrypoint,
   traefikEntrypointUntrustedBehindProxy,
   traefikForwardedHeadersInsecure,

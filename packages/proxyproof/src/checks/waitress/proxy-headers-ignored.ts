@@ -8,6 +8,7 @@
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding } from '../../model/finding.js';
 import { ev, frontEvidence } from '../app/common.js';
+import { proxyFixCounts } from '../flask/common.js';
 
 const meta: CheckMeta = {
   id: 'waitress/proxy-headers-ignored',
@@ -70,7 +71,7 @@ export const waitressProxyHeadersIgnored: Check = {
       const varName = /(\w+)\s*=\s*Flask\s*\(/.exec(appLine?.snippet ?? '')?.[1] ?? 'app';
       const proxyFixLines = [
         `${indentOf(appLine)}from werkzeug.middleware.proxy_fix import ProxyFix`,
-        `${indentOf(appLine)}${varName}.wsgi_app = ProxyFix(${varName}.wsgi_app, x_for=1, x_proto=1, x_host=1)`,
+        `${indentOf(appLine)}${varName}.wsgi_app = ProxyFix(${varName}.wsgi_app, ${proxyFixCounts(facts)})`,
       ];
       const localOnly = s.binds.length > 0 && s.binds.every((b) => b.exposure === 'loopback' || b.exposure === 'unix');
       out.push(

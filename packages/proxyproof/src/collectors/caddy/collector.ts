@@ -13,11 +13,12 @@
  */
 import { parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
-import type { Collector } from '../../model/collector.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { fillCaddyEnv, proxyContainer } from '../proxy/container.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
+import { looksLikeCaddyJson, mayBeCaddyJson, readCaddyJson } from './json.js';
 import { type CaddyNode, parseCaddyfile } from './parse.js';
 
 const PLACEHOLDERS: Record<string, string> = {
@@ -57,6 +58,35 @@ function isMatcher(t: string): boolean {
 }
 
 export { isCaddyfileName } from '../sniff.js';
+
+/**
+ * What reverse_proxy itself sets (reverseproxy.go `addForwardedHeaders`, 2.5+): X-Forwarded-For appended to
+ * and X-Forwarded-Proto/-Host kept only from a trusted peer, else Caddy's own view. One list for the
+ * Caddyfile and the JSON reader.
+ */
+export function caddyDefaultRules(file: string, line: number): HeaderRule[] {
+  const dref: Ref = { file, line, origin: 'default' };
+  return [
+    { name: 'X-Forwarded-For', value: '{xff_append_if_trusted}', ref: dref, from: 'default' },
+    {
+      name: 'X-Forwarded-Proto',
+      value: '{trusted:x-forwarded-proto|scheme}',
+      ref: { ...dref, snippet: 'X-Forwarded-Proto {scheme} (Caddy default; the incoming value only from trusted_proxies)' },
+      from: 'default',
+    },
+    { name: 'X-Forwarded-Host', value: '{trusted:x-forwarded-host|http_host}', ref: dref, from: 'default' },
+  ];
+}
+
+/** The fastcgi transport sets the CGI `HTTPS` param from Caddy's own connection (fastcgi/client.go `buildEnv`). */
+export function caddyFastcgiHttps(file: string, line: number): HeaderRule {
+  return {
+    name: 'HTTPS',
+    value: '{https}',
+    ref: { file, line, origin: 'default', snippet: 'php_fastcgi: HTTPS=on only when Caddy itself received TLS' },
+    from: 'default',
+  };
+}
 
 export function readCaddyfile(
   file: string,
@@ -105,20 +135,9 @@ export function readCaddyfile(
     const bind = site.body.find((d) => d.args[0]?.text === 'bind' && d.args[1]);
     if (bind) for (const l of listeners) l.address = bind.args[1]?.text;
     const routes: ProxyRoute[] = [];
+    const named = namedMatcherPaths(site.body);
     let hopTrusted: { list: string[]; ref: Ref } | undefined;
-    const defaults = (line: number): HeaderRule[] => {
-      const dref: Ref = { file, line, origin: 'default' };
-      return [
-        { name: 'X-Forwarded-For', value: '{xff_append_if_trusted}', ref: dref, from: 'default' },
-        {
-          name: 'X-Forwarded-Proto',
-          value: '{trusted:x-forwarded-proto|scheme}',
-          ref: { ...dref, snippet: 'X-Forwarded-Proto {scheme} (Caddy default; the incoming value only from trusted_proxies)' },
-          from: 'default',
-        },
-        { name: 'X-Forwarded-Host', value: '{trusted:x-forwarded-host|http_host}', ref: dref, from: 'default' },
-      ];
-    };
+    const defaults = (line: number): HeaderRule[] => caddyDefaultRules(file, line);
     const upstream = (u: string, line: number): Upstream => {
       // Caddy's network address syntax: `unix//run/app.sock` is the unix socket /run/app.sock.
       const unix = /^unix\/(\/.+)$/.exec(u);
@@ -126,13 +145,16 @@ export function readCaddyfile(
       const https = u.startsWith('https://');
       return { text: u, address: parseAddress(u.replace(/^(https?|h2c):\/\//, ''), https ? 443 : 80), ref: { file, line } };
     };
-    const walk = (body: CaddyNode[], matcher: string | undefined, depth: number) => {
+    const walk = (body: CaddyNode[], matcher: string | undefined, depth: number, outer: HeaderRule[]) => {
+      // `request_header` sorts before reverse_proxy in Caddy's directive order, wherever it is written in the
+      // block: it changes the request every proxy of this block (and the blocks inside) then sends on.
+      const before = [...outer, ...body.flatMap((d) => requestHeaderRules(file, d))];
       for (const d of body) {
         const name = d.args[0]?.text;
         if (!name || depth > 16) continue;
         if (['handle', 'route', 'handle_path', 'handle_errors'].includes(name) && d.block) {
           const a = d.args[1]?.text;
-          walk(d.block, a && isMatcher(a) ? a : matcher, depth + 1);
+          walk(d.block, a && isMatcher(a) ? a : matcher, depth + 1, before);
           continue;
         }
         if (name !== 'reverse_proxy' && name !== 'php_fastcgi') continue;
@@ -180,16 +202,13 @@ export function readCaddyfile(
               });
           }
         }
-        const rules = [...defaults(d.line)];
-        if (name === 'php_fastcgi')
-          rules.push({
-            name: 'HTTPS',
-            value: '{https}',
-            ref: { file, line: d.line, origin: 'default', snippet: 'php_fastcgi: HTTPS=on only when Caddy itself received TLS' },
-            from: 'default',
-          });
+        // Caddy's own X-Forwarded-* logic runs after request_header: an untrusted peer's values are replaced anyway.
+        const rules = [...before, ...defaults(d.line)];
+        if (name === 'php_fastcgi') rules.push(caddyFastcgiHttps(file, d.line));
         rules.push(...headerUp);
-        const path = m?.startsWith('/') ? m.replace(/\*$/, '') || '/' : '/';
+        // A named matcher (`@api path /v1/*`) routes the path it matches, as an inline path matcher does.
+        const pathOf = m?.startsWith('@') ? named.get(m) : m;
+        const path = pathOf?.startsWith('/') ? pathOf.replace(/\*$/, '') || '/' : '/';
         const first = ups[0]?.text ?? '';
         routes.push({
           id: `caddy:${file}:${d.line}`,
@@ -202,7 +221,7 @@ export function readCaddyfile(
         });
       }
     };
-    walk(site.body, undefined, 0);
+    walk(site.body, undefined, 0, []);
     const trusted = hopTrusted ?? globalTrusted;
     const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
     sites.push({
@@ -239,10 +258,83 @@ export function readCaddyfile(
   return { config, errors: parsed.errors, filled };
 }
 
+/**
+ * Named matchers of a site (`@api path /v1/*`, or `@api { path /v1/* }`): the first path each one matches, so a
+ * route behind one is simulated with a path it serves. Matchers that test anything else than a path are left out.
+ */
+function namedMatcherPaths(body: CaddyNode[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of body) {
+    const name = d.args[0]?.text;
+    if (!name?.startsWith('@')) continue;
+    const lines = d.block ? d.block.map((b) => b.args.map((t) => t.text)) : [d.args.slice(1).map((t) => t.text)];
+    const path = lines.find((l) => l[0] === 'path' && l[1])?.[1];
+    if (path) out.set(name, path);
+  }
+  return out;
+}
+
+/**
+ * `request_header [<matcher>] [+|-]<field> [<value>]` (the `headers` handler's request ops): set, add (`+`),
+ * delete (`-`); a find/replace form is opaque.
+ */
+function requestHeaderRules(file: string, d: CaddyNode): HeaderRule[] {
+  if (d.args[0]?.text !== 'request_header') return [];
+  let args = d.args.slice(1).map((t) => t.text);
+  if (args[0] && isMatcher(args[0])) args = args.slice(1);
+  const ref: Ref = { file, line: d.line, snippet: d.args.map((t) => t.text).join(' ') };
+  const raw = args[0];
+  if (!raw) return [];
+  if (raw.startsWith('-')) return [{ name: raw.slice(1), value: null, ref, from: 'route' }];
+  if (args.length >= 3) return [{ name: raw, value: `{?replace ${raw}}`, ref, from: 'route' }];
+  return [
+    {
+      name: raw.replace(/^\+/, ''),
+      value: caddyToTemplate(args[1] ?? ''),
+      ref,
+      from: 'route',
+      sendEmpty: true,
+      ...(raw.startsWith('+') ? { append: true } : {}),
+    },
+  ];
+}
+
 function firstDirectiveLine(src: string): { line: number; text: string } | undefined {
   const lines = src.split(/\r?\n/);
   const i = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
   return i < 0 ? undefined : { line: i + 1, text: lines[i] as string };
+}
+
+/**
+ * A JSON file that is a Caddy config (`apps.http.servers`): `caddy run --config caddy.json`, `caddy adapt`'s
+ * output, the admin API's autosave.json. Other JSON (package.json, a lock file) is left alone unread.
+ */
+function collectJson(ctx: CollectContext, f: DiscoveredFile, container: ReturnType<typeof proxyContainer>): void {
+  const src = readText(ctx, f);
+  if (src === undefined || !mayBeCaddyJson(src)) return;
+  let value: unknown;
+  try {
+    value = JSON.parse(src);
+  } catch {
+    // Not valid JSON: a Caddy config only if it was named as one (then its error is reported below).
+    if (!/caddy/i.test(baseName(f.display)) && !f.explicit) return;
+  }
+  if (value !== undefined && !looksLikeCaddyJson(value)) return;
+  ctx.claimed.add(f.abs);
+  const { config, errors } = readCaddyJson(f.display, src);
+  for (const e of errors)
+    ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddy JSON: ${e.message}` });
+  if (!config) return;
+  if (container)
+    config.container = {
+      service: container.service,
+      ref: container.ref,
+      published: container.published,
+      why: container.why,
+      filled: [],
+      ...(container.version ? { version: container.version } : {}),
+    };
+  addProxyFacts(ctx, config);
 }
 
 export const caddyCollector: Collector = {
@@ -253,6 +345,10 @@ export const caddyCollector: Collector = {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
+      if (/\.json$/i.test(name)) {
+        collectJson(ctx, f, container);
+        continue;
+      }
       if (!isCaddyfileName(name) && !f.explicit) continue;
       const src = readText(ctx, f);
       if (src === undefined) continue;

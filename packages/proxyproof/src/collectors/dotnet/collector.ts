@@ -9,7 +9,7 @@
  * XForwardedFor|XForwardedProto and clears both lists: every peer is trusted.
  */
 import type { CollectContext, Collector } from '../../model/collector.js';
-import type { FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { codeLines, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 
 export const ASPNET_OPTIONS_SOURCE =
@@ -17,6 +17,44 @@ export const ASPNET_OPTIONS_SOURCE =
 export const ASPNET_ENV_SOURCE =
   'https://github.com/dotnet/aspnetcore/blob/v8.0.0/src/DefaultBuilder/src/ForwardedHeadersOptionsSetup.cs';
 export const ASPNET_DEFAULT_TRUST = ['127.0.0.0/8', '::1'];
+export const KESTREL_URLS_SOURCE = 'https://learn.microsoft.com/en-us/aspnet/core/fundamentals/servers/kestrel/endpoints';
+
+/**
+ * Kestrel's plain-HTTP listeners from an URL list (`ASPNETCORE_URLS=http://+:80;https://+:443`, `UseUrls(...)`,
+ * appsettings `"Urls"`) or a port list (`ASPNETCORE_HTTP_PORTS=8080`, every interface). `+`, `*`, `0.0.0.0` and
+ * `[::]` are every interface; `localhost` is loopback. https URLs end TLS in Kestrel and are not proxied to here.
+ */
+export function kestrelBinds(value: string, ref: SourceRef, portsOnly = false): { binds: BindAddress[]; tls: boolean } {
+  const binds: BindAddress[] = [];
+  let tls = false;
+  for (const item of value
+    .split(/[;,]/)
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    if (portsOnly) {
+      if (/^\d+$/.test(item)) binds.push({ kind: 'tcp', host: '0.0.0.0', port: Number(item), exposure: 'all-interfaces', ref });
+      continue;
+    }
+    const m = /^(https?):\/\/(\[[^\]]*\]|[^:/]+)(?::(\d+))?/i.exec(item);
+    if (!m) continue;
+    if ((m[1] as string).toLowerCase() === 'https') {
+      tls = true;
+      continue;
+    }
+    const h = (m[2] as string).replace(/^\[|\]$/g, '');
+    const port = m[3] ? Number(m[3]) : 80;
+    const all = h === '+' || h === '*' || h === '0.0.0.0' || h === '::';
+    const loop = h === 'localhost' || /^127\./.test(h) || h === '::1';
+    binds.push({
+      kind: 'tcp',
+      host: all ? '0.0.0.0' : loop ? '127.0.0.1' : h,
+      port,
+      exposure: all ? 'all-interfaces' : loop ? 'loopback' : 'specific',
+      ref,
+    });
+  }
+  return { binds, tls };
+}
 
 export const dotnetCollector: Collector = {
   name: 'dotnet',
@@ -27,6 +65,7 @@ export const dotnetCollector: Collector = {
     const cleared: { proxies?: SourceRef; networks?: SourceRef } = {};
     let headers: Valued<string> | undefined;
     let firstFile: string | undefined;
+    const listeners: Array<{ binds: BindAddress[]; tls: boolean; via: 'code' | 'compose' | 'config'; service?: string }> = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs) || !f.display.endsWith('.cs') || f.size > MAX_APP_SOURCE_BYTES) continue;
       const text = ctx.read(f).toString('utf8');
@@ -50,6 +89,8 @@ export const dotnetCollector: Collector = {
           const nets = [...l.matchAll(/Parse\(\s*"([^"]+)"\s*\)\s*,\s*(\d+)/g)].map((m) => `${m[1]}/${m[2]}`);
           addedList.push(...(nets.length > 0 ? nets : quotedStrings(l)));
         }
+        const u = /\.(?:UseUrls|Run)\s*\(\s*"([^"]+)"/.exec(l);
+        if (u) listeners.push({ ...kestrelBinds(u[1] as string, ref), via: 'code' });
         const h = /ForwardedHeaders\s*=\s*(ForwardedHeaders\.[\w.|\s]+)/.exec(l);
         if (h) headers = lit((h[1] as string).replace(/\s+/g, ''), ref);
       });
@@ -61,6 +102,10 @@ export const dotnetCollector: Collector = {
       for (const s of cf.services) {
         const v = s.environment.ASPNETCORE_FORWARDEDHEADERS_ENABLED;
         if (v && /^true$/i.test(v.value)) envEnabled = v.ref;
+        const urls = s.environment.ASPNETCORE_URLS;
+        const ports = s.environment.ASPNETCORE_HTTP_PORTS;
+        if (urls) listeners.push({ ...kestrelBinds(urls.value, urls.ref), via: 'compose', service: s.name });
+        else if (ports) listeners.push({ ...kestrelBinds(ports.value, ports.ref, true), via: 'compose', service: s.name });
         // Options bound from configuration passed in the environment (JSON with ForwardedHeadersOptions...).
         for (const [k, e] of Object.entries(s.environment))
           if (k !== 'ASPNETCORE_FORWARDEDHEADERS_ENABLED' && /ForwardedHeaders/.test(`${k} ${e.value}`)) envOptions ??= e.ref;
@@ -100,6 +145,31 @@ export const dotnetCollector: Collector = {
     };
     if (envEnabled) fw.settings.ASPNETCORE_FORWARDEDHEADERS_ENABLED = lit('true', envEnabled, 'env');
     if (envOptions) fw.settings.optionsFromEnvironment = lit(true, envOptions, 'env');
+    // Kestrel's listener: the compose environment's URLs (what runs) over the code's UseUrls (what a default run does).
+    const listener =
+      listeners.find((l) => l.via === 'compose' && l.binds.length > 0) ?? listeners.find((l) => l.binds.length > 0);
+    if (listener) {
+      const root = fw.file.includes('/') ? fw.file.slice(0, fw.file.lastIndexOf('/')) : '.';
+      fw.module = root;
+      const first = listener.binds[0]?.ref as SourceRef;
+      for (const b of listener.binds) if (listener.via === 'compose') b.container = true;
+      const server: AppServerFacts = {
+        kind: 'other',
+        name: 'kestrel',
+        launch: { ...first, via: listener.via === 'compose' ? 'compose' : 'code' },
+        appTarget: root,
+        binds: listener.binds,
+        proxyHeaders: lit(false, first, 'default'),
+        trustedProxies: lit([] as string[], first, 'default'),
+        schemeHeaders: lit({} as Record<string, string>, first, 'default'),
+        configFiles: [],
+        env: {},
+        notes: ['Kestrel hands forwarded headers to the app unchanged; ForwardedHeadersMiddleware decides'],
+      };
+      if (listener.service) server.service = listener.service;
+      if (listener.tls) server.tls = true;
+      ctx.facts.appServers.push(server);
+    }
     ctx.facts.frameworks.push(fw);
   },
 };

@@ -24,6 +24,8 @@ export interface HaproxySection {
   lines: Array<{ words: string[]; line: number }>;
 }
 
+const ESCAPED: Record<string, string> = { ' ': ' ', '\\': '\\', '#': '#', '"': '"', "'": "'", $: '$', t: '\t', r: '\r', n: '\n' };
+
 /** HAProxy words: quotes group, a backslash escapes the next character (`X-Forwarded-Proto:\ https`). */
 export function haproxyWords(line: string): string[] {
   const out: string[] = [];
@@ -39,7 +41,10 @@ export function haproxyWords(line: string): string[] {
       continue;
     }
     if (c === '\\' && i + 1 < line.length) {
-      cur += line[++i];
+      // HAProxy's parse_line unescapes `\ `, `\\`, `\#`, quotes and `\$`; any other backslash stays, so a
+      // regex keeps `\.` and a replacement keeps its `\1`.
+      const n = line[++i] as string;
+      cur += ESCAPED[n] ?? `\\${n}`;
       has = true;
     } else if (c === '"' || c === "'") {
       q = c;
@@ -165,6 +170,8 @@ function headerRules(
       const act = w[1];
       const name = w[2] ?? '';
       if (act === 'del-header') out.push({ name, value: null, ref, from: 'route', when });
+      else if ((act === 'replace-header' || act === 'replace-value') && w[4] !== undefined)
+        out.push(replaceRule(name, w[3] ?? '', w[4], ref, when, notes));
       else if (act === 'set-header' || act === 'add-header')
         out.push({
           name,
@@ -181,9 +188,79 @@ function headerRules(
     } else if ((w[0] === 'reqdel' || w[0] === 'reqidel') && w[1]) {
       const m = /^\^?([A-Za-z0-9-]+):/.exec(w[1]);
       if (m) out.push({ name: m[1] as string, value: null, ref, from: 'route', when });
+    } else if ((w[0] === 'reqrep' || w[0] === 'reqirep') && w[1] && w[2] !== undefined) {
+      // 1.x: a regex over the whole header line, `^Name:\ value` -> `Name:\ new`; one over the request line
+      // (`^GET\ /old`) rewrites the path, not a header.
+      const search = /^\^([A-Za-z0-9-]+):\s?(.*)$/.exec(w[1]);
+      const repl = /^([A-Za-z0-9-]+):\s?(.*)$/.exec(w[2]);
+      if (search && repl && (search[1] as string).toLowerCase() === (repl[1] as string).toLowerCase())
+        out.push(replaceRule(search[1] as string, search[2] as string, repl[2] as string, ref, when, notes));
+      else if (search) {
+        notes.push(`${file}:${l.line}: ${w[0]} renames or rewrites header ${search[1]} in a way the model does not follow`);
+        out.push({ name: search[1] as string, value: `{?${w[0]} ${w[2]}}`, ref, from: 'route', when, ifPresent: true });
+      }
     }
   }
   return out;
+}
+
+/**
+ * `http-request replace-header NAME REGEX FMT` (and 1.x `reqrep ^NAME:\ REGEX NAME:\ FMT`): only a header the
+ * request carries is rewritten. A regex matching the whole value with a replacement that uses no capture sets a
+ * known value; anything else depends on what the client sent.
+ */
+function replaceRule(name: string, regex: string, fmt: string, ref: Ref, when: HeaderRule['when'], notes: string[]): HeaderRule {
+  const whole = /^\^?\(?\.[*+]\)?\$?$/.test(regex);
+  const fixed = whole && !/\\\d/.test(fmt);
+  if (!fixed)
+    notes.push(`${ref.file}:${ref.line}: ${name} is rewritten from the incoming value; the model does not evaluate the regex`);
+  return {
+    name,
+    value: fixed ? haproxyToTemplate(fmt) : `{?replace ${name} ${regex} ${fmt}}`,
+    ref,
+    from: 'route',
+    when,
+    ifPresent: true,
+    sendEmpty: true,
+  };
+}
+
+/** The 1.x regex header directives HAProxy 2.1 removed (cfgparse-listen.c: "not supported anymore since HAProxy 2.1"). */
+const LEGACY = /^(req|rsp)(i?rep|i?del|add|i?allow|i?deny|i?pass|i?tarpit)$/;
+
+/** A word as HAProxy reads it unquoted: spaces (and `#`) escaped with a backslash, other backslashes kept. */
+function escapeWord(w: string): string {
+  return w.replace(/([ #"'])/g, '\\$1');
+}
+
+/**
+ * What HAProxy 2.1+ writes for a 1.x header directive (its own error message names the action):
+ * `reqadd Name:\ v` -> `http-request add-header Name v`; `reqdel ^Name:.*` -> `http-request del-header Name`;
+ * `reqirep ^Name:\ re Name:\ fmt` -> `http-request replace-header Name (?i)re fmt`; the `rsp*` ones likewise with
+ * `http-response`. A directive over the request line, or that renames a header, has no one-line equivalent.
+ */
+export function modernEquivalent(words: string[]): string | undefined {
+  const m = /^(req|rsp)(i?)(rep|del|add)$/.exec(words[0] ?? '');
+  if (!m) return undefined;
+  const action = m[1] === 'req' ? 'http-request' : 'http-response';
+  const insensitive = m[2] === 'i';
+  const ci = words.findIndex((x, i) => i > 0 && (x === 'if' || x === 'unless'));
+  const args = ci > 0 ? words.slice(1, ci) : words.slice(1);
+  const cond = ci > 0 ? ` ${words.slice(ci).map(escapeWord).join(' ')}` : '';
+  if (m[3] === 'add') {
+    const h = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(args[0] ?? '');
+    return h?.[2] && args.length === 1 ? `${action} add-header ${h[1]} ${escapeWord(h[2])}${cond}` : undefined;
+  }
+  if (m[3] === 'del') {
+    const h = /^\^([A-Za-z0-9-]+):(?:\s?\.\*)?$/.exec(args[0] ?? '');
+    return h && args.length === 1 ? `${action} del-header ${h[1]}${cond}` : undefined;
+  }
+  const search = /^\^([A-Za-z0-9-]+):\s?(.*)$/.exec(args[0] ?? '');
+  const repl = /^([A-Za-z0-9-]+):\s?(.*)$/.exec(args[1] ?? '');
+  if (!search || !repl || args.length !== 2 || (search[1] as string).toLowerCase() !== (repl[1] as string).toLowerCase())
+    return undefined;
+  const regex = `${insensitive ? '(?i)' : ''}${search[2] || '.*'}`;
+  return `${action} replace-header ${search[1]} ${escapeWord(regex)} ${escapeWord(repl[2] as string)}${cond}`;
 }
 
 function forwardfor(sec: HaproxySection | undefined): { ref: Ref; except?: string } | undefined {
@@ -212,9 +289,17 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
     if (s.kind === 'defaults') lastDefaults = s;
     else defaultsOf.set(s, lastDefaults);
   }
-  const extra: HaproxyExtra = { rulesWithoutHttpMode: [] };
+  const extra: HaproxyExtra = { rulesWithoutHttpMode: [], legacy: [] };
   const sites: ProxySite[] = [];
   for (const s of secs) {
+    for (const l of s.lines)
+      if (LEGACY.test(l.words[0] ?? ''))
+        extra.legacy?.push({
+          directive: l.words[0] as string,
+          section: `${s.kind} ${s.name}`,
+          ref: { file, line: l.line, snippet: l.words.join(' ') },
+          replacement: modernEquivalent(l.words),
+        });
     if (s.kind !== 'frontend' && s.kind !== 'backend' && s.kind !== 'listen') continue;
     const hasRules = s.lines.find((l) => /^(http-request|reqadd|reqrep|reqirep|reqdel|reqidel)$/.test(l.words[0] ?? ''));
     if (hasRules && !modeOf(s) && !modeOf(defaultsOf.get(s)))

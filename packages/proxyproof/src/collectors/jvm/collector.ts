@@ -9,9 +9,10 @@
  */
 import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
 import type { CollectContext, Collector } from '../../model/collector.js';
-import type { FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
+import { type JettyFile, jettyFacts, jettyKind } from './jetty.js';
 import { isTomcatServerXml, readServerXml } from './tomcat.js';
 
 export const SPRING_FORWARD_SOURCE =
@@ -19,6 +20,54 @@ export const SPRING_FORWARD_SOURCE =
 export { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
 
 const KEYS = ['server.forward-headers-strategy', 'server.use-forward-headers', 'server.tomcat.remoteip.internal-proxies'];
+
+/** Spring Boot's embedded server listens on `server.port` (default 8080) at `server.address` (default every interface). */
+const SPRING_DEFAULT_PORT = 8080;
+
+function springServer(
+  file: string,
+  module: string,
+  flat: Map<string, { value: unknown; ref: SourceRef }>,
+  anchor: SourceRef,
+): AppServerFacts | undefined {
+  const port = flat.get('server.port');
+  const address = flat.get('server.address');
+  const portText = port ? String(port.value) : undefined;
+  // `${PORT:8080}`: the environment's PORT, else 8080.
+  const envVar = portText ? envVarIn(portText) : undefined;
+  const n = portText
+    ? /^\d+$/.test(portText)
+      ? Number(portText)
+      : /\$\{[A-Za-z_][\w.]*:(\d+)\}/.exec(portText)?.[1]
+    : SPRING_DEFAULT_PORT;
+  if (n === undefined || Number(n) === 0 || Number(n) < 0) return undefined;
+  const host = address ? String(address.value) : '0.0.0.0';
+  const ref = port?.ref ?? address?.ref ?? anchor;
+  const bind: BindAddress = {
+    kind: 'tcp',
+    host,
+    port: Number(n),
+    exposure:
+      host === '0.0.0.0' || host === '::' ? 'all-interfaces' : /^127\.|^::1$|^localhost$/.test(host) ? 'loopback' : 'specific',
+    ref,
+  };
+  const notes = ['the embedded server hands forwarded headers to Spring unchanged; server.forward-headers-strategy decides'];
+  if (!port) notes.push(`server.port unset: Spring Boot's default ${SPRING_DEFAULT_PORT}`);
+  if (envVar) notes.push(`server.port from ${envVar} (default ${n})`);
+  return {
+    kind: 'other',
+    name: 'spring-boot',
+    launch: { ...ref, via: 'config' },
+    appTarget: module,
+    binds: [bind],
+    proxyHeaders: lit(false, ref, 'default'),
+    trustedProxies: lit([] as string[], ref, 'default'),
+    schemeHeaders: lit({} as Record<string, string>, ref, 'default'),
+    configFiles: [file],
+    env: {},
+    notes,
+  };
+}
 
 function flattenYaml(file: string, raw: string[]): Map<string, { value: unknown; ref: SourceRef }> {
   const out = new Map<string, { value: unknown; ref: SourceRef }>();
@@ -56,9 +105,19 @@ function flattenProperties(file: string, raw: string[]): Map<string, { value: un
 export const jvmCollector: Collector = {
   name: 'jvm',
   collect(ctx: CollectContext) {
+    const jetty: JettyFile[] = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs) || f.size > MAX_APP_SOURCE_BYTES) continue;
       const d = f.display.replace(/\\/g, '/');
+      if (/\.(?:ini|xml)$/.test(d) && /(?:^|\/)(?:start\.ini|start\.d\/[^/]+|jetty[\w.-]*\.xml)$/.test(d)) {
+        const text = ctx.read(f).toString('utf8');
+        const kind = jettyKind(d, text);
+        if (kind) {
+          jetty.push({ file: f.display, raw: text.split(/\r?\n/), kind });
+          ctx.claimed.add(f.abs);
+          continue;
+        }
+      }
       if (/(?:^|\/)server\.xml(?:\.\w+)?$/.test(d)) {
         const text = ctx.read(f).toString('utf8');
         if (!isTomcatServerXml(d, text)) continue;
@@ -70,7 +129,8 @@ export const jvmCollector: Collector = {
         continue;
       }
       const m = /(?:^|\/)application(?:-([A-Za-z0-9_]+))?\.(ya?ml|properties)$/.exec(d);
-      if (!m) continue;
+      // Test resources configure the test run, not the deployed app.
+      if (!m || /(?:^|\/)src\/test\//.test(d)) continue;
       const raw = ctx.read(f).toString('utf8').split(/\r?\n/);
       const flat = m[2] === 'properties' ? flattenProperties(f.display, raw) : flattenYaml(f.display, raw);
       // Spring configuration: a `server.*` or `spring.*` key.
@@ -130,6 +190,16 @@ export const jvmCollector: Collector = {
       };
       if (!decided) fw.settings['forward-headers-strategy'] = lit('none', anchor, 'default');
       ctx.facts.frameworks.push(fw);
+      // The listener of the main configuration (not a profile's, not a test resource) is the chain's app hop.
+      if (!m[1]) {
+        const server = springServer(f.display, fw.module as string, flat, anchorLine);
+        if (server) ctx.facts.appServers.push(server);
+      }
+    }
+    const j = jettyFacts(jetty);
+    if (j) {
+      ctx.facts.frameworks.push(j.framework);
+      ctx.facts.appServers.push(j.server);
     }
   },
 };

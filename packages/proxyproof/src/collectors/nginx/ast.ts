@@ -55,4 +55,7 @@ export interface NginxConfigTree {
   errors: NginxParseError[];
   /** config[0] is the entry file; includes follow in the order they were first reached. */
   config: NginxConfigFile[];
+  /** Our addition: the entry is a key of a YAML file (collectors/nginx/embedded.ts); `kubernetes` when that file
+   * is a Kubernetes manifest (a ConfigMap) or a Helm template of one: the nginx runs in a pod. */
+  embedded?: { key: string; line: number; kubernetes: boolean };
 }

@@ -23,6 +23,7 @@ import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
 import { detemplate, isPlaceholder, isTemplateName, renderedName } from '../template/index.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
 import { analysedBlock, suggestDirective } from './directives.js';
+import { type EmbeddedNginx, embeddedNginx, mayEmbedNginx } from './embedded.js';
 import { errorReason, MAX_CONFIG_BYTES, parseNginxFile, relabelTree } from './parser.js';
 import { STOCK_FILES, stockFileFor, stockSummary } from './stock.js';
 
@@ -43,6 +44,8 @@ interface Candidate {
   file: DiscoveredFile;
   kind: Kind;
   prefix: string;
+  /** An nginx config embedded in this YAML file (a ConfigMap key): parsed from its line-preserving text, never claimed. */
+  embedded?: EmbeddedNginx;
 }
 
 function parentName(abs: string): string {
@@ -195,6 +198,18 @@ export const nginxCollector: Collector = {
       if (kind) candidates.push({ file: f, kind, prefix: prefixFor(f.abs) });
     }
     candidates.sort((a, b) => order[a.kind] - order[b.kind]);
+    // nginx configs inside YAML (a ConfigMap's `nginx.conf: |`, a Helm template of one): after the files, as
+    // heuristic entries; the YAML file stays unclaimed for the Kubernetes collectors.
+    for (const f of ctx.files) {
+      if (ctx.claimed.has(f.abs) || !mayEmbedNginx(basename(f.abs))) continue;
+      const text = sniff(f);
+      if (!text) continue;
+      for (const e of embeddedNginx(text)) {
+        const format = sniffConfigFormat(e.text);
+        if (format && format !== 'nginx') continue;
+        candidates.push({ file: f, kind: 'heuristic', prefix: dirname(f.abs), embedded: e });
+      }
+    }
 
     interface Entry {
       cand: Candidate;
@@ -234,19 +249,25 @@ export const nginxCollector: Collector = {
 
     for (const cand of candidates) {
       const f = cand.file;
-      if (covered.has(f.abs)) continue;
+      if (covered.has(f.abs) && !cand.embedded) continue;
       if (f.size > MAX_CONFIG_BYTES && cand.kind === 'heuristic') continue;
       const texts: Entry['texts'] = new Map();
       const tree = parseNginxFile(f.abs, {
         prefix: cand.prefix,
         // A copy of a conf folder (nginx.conf, sites-*, conf.d in it) stands for the server's /etc/nginx: its
         // absolute /etc/nginx includes never read this machine's files (stock params aside).
-        rebase:
-          cand.prefix === '/etc/nginx' ? [] : [{ from: '/etc/nginx', to: cand.prefix, always: looksLikeConfRoot(cand.prefix) }],
+        rebase: [
+          ...(cand.prefix === '/etc/nginx'
+            ? []
+            : [{ from: '/etc/nginx', to: cand.prefix, always: cand.embedded !== undefined || looksLikeConfRoot(cand.prefix) }]),
+          // A copy being analysed in place of its originals (fix's check): its absolute includes read the copy.
+          ...(ctx.options.relocated ?? []).map((r) => ({ ...r, always: true })),
+        ],
         comments: ctx.options.comments,
         stockDirs: stockDirsFor(f.abs),
         resolveInclude: resolveTemplatedInclude,
         onFileText: (_file, abs, text, source) => texts.set(abs, { display: display(abs), text, source }),
+        ...(cand.embedded ? { entryText: cand.embedded.text } : {}),
       });
       const entryText = texts.get(f.abs)?.text ?? '';
       // A file that parsed but names an include that is not here (`include {{ app.key }}_params;` in a template)
@@ -255,7 +276,21 @@ export const nginxCollector: Collector = {
         tree.config[0]?.status === 'ok' ||
         (tree.config[0]?.parsed !== undefined &&
           (tree.config[0]?.errors ?? []).every((x) => (x as { kind?: string }).kind === 'include-missing'));
-      if (cand.kind === 'heuristic') {
+      if (cand.embedded) {
+        // Embedded in YAML: the key's content decided it is nginx; one that does not parse is said once, as a
+        // warning (a Helm construct the reader cannot render), never as a config error of the manifest.
+        const err = tree.config[0]?.errors.find((x) => x.kind !== 'include-missing');
+        if (!parsedOk || !hasEntryBlock(tree.config[0]?.parsed ?? [])) {
+          if (err)
+            ctx.facts.diagnostics.push({
+              level: 'warning',
+              file: f.display,
+              line: err.line ?? cand.embedded.line,
+              message: `nginx: the config in key "${cand.embedded.key}" was not read: ${errorReason(err)}`,
+            });
+          continue;
+        }
+      } else if (cand.kind === 'heuristic') {
         const nginxLike = parsedOk
           ? hasEntryBlock(tree.config[0]?.parsed ?? [])
           : (/nginx/i.test(dirname(f.abs)) || SITE_DIRS.has(parentName(f.abs))) && OPENS_BLOCK.test(entryText);
@@ -264,7 +299,7 @@ export const nginxCollector: Collector = {
       const heavy = tree.config[0]?.errors.find((x) => errorReason(x).startsWith('template: '));
       if (heavy) {
         // Too template-heavy to read: said once (the read path may have said it already for this file).
-        ctx.claimed.add(f.abs);
+        if (!cand.embedded) ctx.claimed.add(f.abs);
         ctx.read(f);
         if (!ctx.facts.diagnostics.some((x) => x.file === f.display && x.message.startsWith('template: '))) {
           ctx.facts.diagnostics.push({
@@ -281,7 +316,7 @@ export const nginxCollector: Collector = {
       if (placeholder) {
         // One clear note instead of the cascade of syntax errors `{{VAR}}` causes; the file is not linted.
         const line = entryText.slice(0, placeholder.index).split('\n').length;
-        ctx.claimed.add(f.abs);
+        if (!cand.embedded) ctx.claimed.add(f.abs);
         ctx.facts.diagnostics.push({
           level: f.explicit ? 'error' : 'warning',
           file: f.display,
@@ -308,6 +343,8 @@ export const nginxCollector: Collector = {
     const seen = new Set<string>();
     for (const e of kept) {
       const tree = relabelTree(e.tree, display);
+      const em = e.cand.embedded;
+      if (em) tree.embedded = { key: em.key, line: em.line, kubernetes: em.kubernetes };
       ctx.facts.nginx.configs.push(tree);
       // A well-known file that is neither in the linted files nor on this machine was read from its known
       // content: say so where it is included, with what it sets.
@@ -321,12 +358,12 @@ export const nginxCollector: Collector = {
         const known = byAbs.get(abs);
         if (known) {
           ctx.read(known);
-          ctx.claimed.add(abs);
+          if (!(e.cand.embedded && abs === e.cand.file.abs)) ctx.claimed.add(abs);
         } else if (!ctx.facts.sources.has(t.display)) {
           ctx.facts.sources.set(t.display, t.text.split(/\r?\n/));
         }
       }
-      ctx.claimed.add(e.cand.file.abs);
+      if (!e.cand.embedded) ctx.claimed.add(e.cand.file.abs);
       for (const err of tree.errors) {
         const reason = errorReason(err);
         if (reason.startsWith('template: ')) {

@@ -70,6 +70,8 @@ export interface ParseOptions {
   resolveInclude?: (arg: string) => string | undefined;
   /** Size cap per file, bytes. Default MAX_CONFIG_BYTES. */
   maxBytes?: number;
+  /** The entry file's text, read by the caller (an nginx config embedded in a YAML ConfigMap: collectors/nginx/embedded.ts). */
+  entryText?: string;
   /** Filled with the work done (tests bound the parser's work with these counts, never with a clock). */
   stats?: ParseStats;
 }
@@ -670,7 +672,9 @@ function reportCycles(config: NginxConfigFile[], edges: IncludeEdge[]): void {
  * includes are joined to the prefix. Never throws for bad input: problems are in `errors`.
  */
 export function parseNginxFile(path: string, options: ParseOptions = {}): NginxConfigTree {
-  return parseEntry({ file: path, abs: resolve(path), ctx: [] }, options);
+  const entry: PendingFile = { file: path, abs: resolve(path), ctx: [] };
+  if (options.entryText !== undefined) entry.text = options.entryText;
+  return parseEntry(entry, options);
 }
 
 /**

@@ -12,8 +12,9 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
-import type { AppEndFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+import { fpmServers, isFpmPool, poolServers } from './fpm.js';
 
 export const LARAVEL_TRUST_SOURCE =
   'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php';
@@ -186,7 +187,9 @@ function yamlGet(file: string, raw: string[], path: string[]): { hit?: YamlHit; 
 }
 
 function symfonyFacts(root: Root): FrameworkFacts | undefined {
-  if (root.symfony.length === 0) return undefined;
+  // A Symfony app: its framework.yaml, or a front controller that builds the Request itself (HttpFoundation
+  // without the framework bundle: `Request::createFromGlobals()`, trusting whatever setTrustedProxies says).
+  if (root.symfony.length === 0 && !root.symfonyIndex) return undefined;
   // prod overrides the base file.
   const files = [...root.symfony].sort((a, b) => (a.env === 'prod' ? 1 : 0) - (b.env === 'prod' ? 1 : 0));
   let trust: Valued<string[]> | undefined;
@@ -225,9 +228,17 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
       anchor = ref;
     });
   }
-  const first = files[0] as Root['symfony'][number];
-  if (!anchor) anchor = refAt(first.file, first.raw, 1);
-  if (!trust) trust = lit([] as string[], anchor, 'default', { note: 'framework.trusted_proxies unset: nobody is trusted' });
+  const first = files[0] ?? (root.symfonyIndex as NonNullable<Root['symfonyIndex']>);
+  if (!anchor) {
+    const create = root.symfonyIndex?.raw.findIndex((l) => /Request::createFromGlobals\s*\(/.test(l)) ?? -1;
+    anchor = files[0] || create < 0 ? refAt(first.file, first.raw, 1) : refAt(first.file, first.raw, create + 1);
+  }
+  if (!trust)
+    trust = lit([] as string[], anchor, 'default', {
+      note: files[0]
+        ? 'framework.trusted_proxies unset: nobody is trusted'
+        : 'no Request::setTrustedProxies(): nobody is trusted',
+    });
   const schemeHeaders =
     headers && Array.isArray(headers.value) && !headers.value.map(String).some((x) => /proto|forwarded$/i.test(x))
       ? []
@@ -322,6 +333,58 @@ function octaneFacts(ctx: CollectContext): { binds: BindAddress[]; https?: Value
   return { binds, https };
 }
 
+/**
+ * php-fpm pools (`[www]` ... `listen = 127.0.0.1:9000` / a unix socket, `pm = ...`: pool.d/*.conf, www.conf) as
+ * the app server in front of a PHP framework: FastCGI hands the params and the request's headers (HTTP_*) to
+ * PHP unchanged, so the framework (Symfony's Request, Laravel's TrustProxies) decides the scheme.
+ */
+function phpFpmPools(ctx: CollectContext): AppServerFacts[] {
+  const out: AppServerFacts[] = [];
+  for (const f of ctx.files) {
+    if (ctx.claimed.has(f.abs) || !/\.conf$/.test(f.display) || f.size > MAX_APP_SOURCE_BYTES) continue;
+    const text = ctx.read(f).toString('utf8');
+    if (!/^\s*listen\s*=/m.test(text) || !/^\s*pm\s*=/m.test(text) || !/^\s*\[[^\]]+\]\s*$/m.test(text)) continue;
+    const raw = text.split(/\r?\n/);
+    raw.forEach((l, i) => {
+      const m = /^\s*listen\s*=\s*(\S+)\s*$/.exec(l);
+      if (!m) return;
+      const v = m[1] as string;
+      const ref = refAt(f.display, raw, i + 1);
+      let bind: BindAddress | undefined;
+      if (v.startsWith('/')) bind = { kind: 'unix', path: v, exposure: 'unix', ref };
+      else {
+        const hp = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(v);
+        if (hp) {
+          // php-fpm: a bare port listens on every interface.
+          const host = hp[1] || '0.0.0.0';
+          const exposure =
+            host === '0.0.0.0' || host === '::'
+              ? 'all-interfaces'
+              : /^127\.|^::1$|^localhost$/.test(host)
+                ? 'loopback'
+                : 'specific';
+          bind = { kind: 'tcp', host, port: Number(hp[2]), exposure, ref };
+        }
+      }
+      if (!bind) return;
+      out.push({
+        kind: 'other',
+        name: 'php-fpm',
+        launch: { ...ref, via: 'config' },
+        binds: [bind],
+        proxyHeaders: lit(false, ref, 'default'),
+        trustedProxies: lit([] as string[], ref, 'default'),
+        schemeHeaders: lit({} as Record<string, string>, ref, 'default'),
+        configFiles: [f.display],
+        env: {},
+        notes: ['php-fpm hands FastCGI params and headers to PHP unchanged; the framework decides the scheme'],
+      });
+    });
+    ctx.claimed.add(f.abs);
+  }
+  return out;
+}
+
 export const phpCollector: Collector = {
   name: 'php',
   collect(ctx: CollectContext) {
@@ -346,9 +409,18 @@ export const phpCollector: Collector = {
       ['index', /^(.*?)(?:^|\/)public\/index\.php$/],
       ['wordpress', /^(.*?)(?:^|\/)wp-config\.php$/],
     ];
+    const pools: AppServerFacts[] = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const d = f.display.replace(/\\/g, '/');
+      if (/\.conf(?:\.\w+)?$/.test(d) && f.size <= MAX_APP_SOURCE_BYTES) {
+        const raw = ctx.read(f).toString('utf8').split(/\r?\n/);
+        if (isFpmPool(d, raw.join('\n'))) {
+          pools.push(...poolServers(f.display, raw));
+          ctx.claimed.add(f.abs);
+          continue;
+        }
+      }
       const hit = ROLES.map(([role, re]) => ({ role, dir: rootOf(d, re) })).find((x) => x.dir !== undefined);
       if (!hit || hit.dir === undefined) continue;
       const raw = read(f);
@@ -373,7 +445,7 @@ export const phpCollector: Collector = {
           get(dir).symfony.push({ file: f.display, raw, env: /config\/packages\/([a-z]+)\/framework/.exec(d)?.[1] });
           break;
         case 'index':
-          if (!/setTrustedProxies/.test(text)) continue;
+          if (!/setTrustedProxies|Request::createFromGlobals\s*\(/.test(text)) continue;
           get(dir).symfonyIndex = { file: f.display, raw };
           break;
         case 'wordpress':
@@ -382,6 +454,8 @@ export const phpCollector: Collector = {
       }
       ctx.claimed.add(f.abs);
     }
+    const pools = phpFpmPools(ctx);
+    if (pools.length > 0 && roots.size > 0) ctx.facts.appServers.push(...pools);
     const octane = octaneFacts(ctx);
     for (const r of roots.values()) {
       // A Laravel app is one with its middleware or bootstrap; a lone provider file is not enough.
@@ -405,5 +479,6 @@ export const phpCollector: Collector = {
       const wp = wordpressFacts(r);
       if (wp) ctx.facts.frameworks.push(wp);
     }
+    ctx.facts.appServers.push(...fpmServers(ctx.facts, pools));
   },
 };

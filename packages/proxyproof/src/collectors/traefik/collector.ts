@@ -15,7 +15,7 @@
 import { parse as parseToml } from 'smol-toml';
 import type { Ref } from '../../chain/model.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
-import type { ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
+import type { KubeFacts, ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 import {
@@ -310,7 +310,12 @@ export function traefikFromHelmValues(
  * entrypoints' static options live elsewhere: `websecure`/`web` get the ports of Traefik's conventions
  * (443 with `tls:`, else 80), and peer trust is Traefik's default (none) unless the static config says.
  */
-function ingressRouteSite(file: string, doc: YDoc, v: Record<string, unknown>): ProxySite | undefined {
+function ingressRouteSite(
+  file: string,
+  doc: YDoc,
+  v: Record<string, unknown>,
+  middlewares: Map<string, Array<{ name: string; namespace?: string }>>,
+): ProxySite | undefined {
   const name = String(get(v, ['metadata', 'name']) ?? '');
   const spec = obj(v.spec) ?? {};
   const tls = spec.tls !== undefined && spec.tls !== null;
@@ -339,6 +344,14 @@ function ingressRouteSite(file: string, doc: YDoc, v: Record<string, unknown>): 
       ];
     });
     if (upstreams.length === 0) return;
+    const mws = Array.isArray(get(r, ['middlewares'])) ? (get(r, ['middlewares']) as unknown[]) : [];
+    middlewares.set(
+      `traefik:${file}:${rref.line}`,
+      mws.flatMap((m) => {
+        const o = obj(m);
+        return o?.name ? [{ name: String(o.name), ...(o.namespace ? { namespace: String(o.namespace) } : {}) }] : [];
+      }),
+    );
     routes.push({
       id: `traefik:${file}:${rref.line}`,
       match,
@@ -377,6 +390,9 @@ interface RunState {
   dyns: TraefikDynamic[];
   /** Compose services with their labels, for `exposedByDefault=false`: those without `traefik.enable=true`. */
   labelled: Array<{ container: string; enabled?: boolean }>;
+  /** IngressRoutes waiting for the Middleware CRDs their routes name (any file of the tree may hold them). */
+  ingressRoutes: Array<{ file: string; site: ProxySite; middlewares: Map<string, Array<{ name: string; namespace?: string }>> }>;
+  middlewareCrds: NonNullable<KubeFacts['traefikMiddlewares']>;
 }
 
 function hasDynamic(d: TraefikDynamic | undefined): d is TraefikDynamic {
@@ -460,23 +476,29 @@ function containerPorts(s: Record<string, unknown>): number[] {
   return out;
 }
 
-/** `traefik.*` labels of a compose service (list `k=v` or map form), with their lines. */
+/**
+ * `traefik.*` labels of a compose service (list `k=v` or map form), with their lines: the container's `labels`
+ * (docker provider) and the service's `deploy.labels` (a Swarm stack: Traefik's swarm provider, or v2's
+ * `providers.docker.swarmMode`, reads only these; a stack file usually has one set, so both are read).
+ */
 function traefikLabels(
   doc: YDoc,
   path: Array<string | number>,
   s: Record<string, unknown>,
 ): Array<{ key: string; value: string; line: number }> {
   const out: Array<{ key: string; value: string; line: number }> = [];
-  const labels = s.labels;
-  if (Array.isArray(labels))
-    labels.forEach((l, i) => {
-      const m = /^\s*(traefik\.[^=\s]+)\s*=(.*)$/i.exec(String(l));
-      if (m) out.push({ key: m[1] as string, value: (m[2] as string).trim(), line: at(doc, [...path, 'labels', i])?.line ?? 0 });
-    });
-  else if (obj(labels))
-    for (const [k, v] of Object.entries(obj(labels) ?? {}))
-      if (/^traefik\./i.test(k))
-        out.push({ key: k, value: String(v ?? ''), line: at(doc, [...path, 'labels', k])?.keyLine ?? 0 });
+  const read = (labels: unknown, at0: Array<string | number>) => {
+    if (Array.isArray(labels))
+      labels.forEach((l, i) => {
+        const m = /^\s*(traefik\.[^=\s]+)\s*=(.*)$/i.exec(String(l));
+        if (m) out.push({ key: m[1] as string, value: (m[2] as string).trim(), line: at(doc, [...at0, i])?.line ?? 0 });
+      });
+    else if (obj(labels))
+      for (const [k, v] of Object.entries(obj(labels) ?? {}))
+        if (/^traefik\./i.test(k)) out.push({ key: k, value: String(v ?? ''), line: at(doc, [...at0, k])?.keyLine ?? 0 });
+  };
+  read(s.labels, [...path, 'labels']);
+  read(get(s, ['deploy', 'labels']), [...path, 'deploy', 'labels']);
   return out;
 }
 
@@ -499,17 +521,15 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       if (hasDynamic(r.dynamic)) st.dyns.push(r.dynamic);
       continue;
     }
-    // Traefik's Kubernetes CRD router: entrypoints, Host() rules, Services.
+    // Traefik's Kubernetes CRD router: entrypoints, Host() rules, Services; its middlewares are joined at the end.
     if (v.kind === 'IngressRoute' && /traefik/.test(String(v.apiVersion ?? ''))) {
-      const site = ingressRouteSite(file, doc, v);
-      if (site)
-        addProxyFacts(ctx, {
-          kind: 'traefik',
-          file,
-          sites: [site],
-          assumedVersion: '2.x/3.x',
-          traefik: { entryPoints: [], customRequestHeaders: [] },
-        });
+      const middlewares = new Map<string, Array<{ name: string; namespace?: string }>>();
+      const site = ingressRouteSite(file, doc, v, middlewares);
+      if (site) st.ingressRoutes.push({ file, site, middlewares });
+      continue;
+    }
+    if (v.kind === 'Middleware' && /traefik/.test(String(v.apiVersion ?? ''))) {
+      st.middlewareCrds.push(middlewareCrd(file, doc, v));
       continue;
     }
     // k3s/RKE2 HelmChartConfig / HelmChart of the bundled Traefik: chart values in spec.valuesContent.
@@ -620,7 +640,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
 export const traefikCollector: Collector = {
   name: 'traefik',
   collect(ctx) {
-    const st: RunState = { statics: [], dyns: [], labelled: [] };
+    const st: RunState = { statics: [], dyns: [], labelled: [], ingressRoutes: [], middlewareCrds: [] };
     for (const f of ctx.files) {
       const name = configName(f.display);
       if (/^traefik.*\.toml$/i.test(name)) {
@@ -650,8 +670,89 @@ export const traefikCollector: Collector = {
       readYamlFile(ctx, f, src, st);
     }
     joinRoutes(ctx, st);
+    joinIngressRoutes(ctx, st);
   },
 };
+
+/** A Traefik `Middleware` CRD: `headers.customRequestHeaders` (with their lines) and `redirectScheme`. */
+function middlewareCrd(
+  file: string,
+  doc: YDoc,
+  v: Record<string, unknown>,
+): NonNullable<KubeFacts['traefikMiddlewares']>[number] {
+  const name = String(get(v, ['metadata', 'name']) ?? '');
+  const namespace = get(v, ['metadata', 'namespace']);
+  const ref: Ref = { file, line: at(doc, ['kind'])?.keyLine || 1, snippet: `Middleware ${name}` };
+  const headers = Object.entries(obj(get(v, ['spec', 'headers', 'customRequestHeaders'])) ?? {}).map(([h, val]) => {
+    const line = at(doc, ['spec', 'headers', 'customRequestHeaders', h])?.keyLine ?? ref.line;
+    return { name: h, value: String(val ?? ''), ref: { file, line, snippet: `${h}: ${String(val ?? '')}` } };
+  });
+  const redirect = obj(get(v, ['spec', 'redirectScheme']));
+  const redirectScheme =
+    redirect && /^https$/i.test(String(redirect.scheme ?? ''))
+      ? { file, line: at(doc, ['spec', 'redirectScheme'])?.keyLine ?? ref.line, snippet: 'redirectScheme: https' }
+      : undefined;
+  return {
+    name,
+    ...(typeof namespace === 'string' ? { namespace } : {}),
+    ref,
+    headers,
+    ...(redirectScheme ? { redirectScheme } : {}),
+  };
+}
+
+/**
+ * The Middleware CRD a reference names: an IngressRoute's `{name, namespace}`, or an Ingress annotation's
+ * `<namespace>-<name>@kubernetescrd` (Traefik's Kubernetes providers). A name whose namespace the files leave out
+ * matches by name alone.
+ */
+export function findMiddlewareCrd(
+  crds: NonNullable<KubeFacts['traefikMiddlewares']>,
+  ref: { name: string; namespace?: string } | string,
+): NonNullable<KubeFacts['traefikMiddlewares']>[number] | undefined {
+  if (typeof ref !== 'string')
+    return crds.find((m) => m.name === ref.name && (!ref.namespace || !m.namespace || m.namespace === ref.namespace));
+  const bare = ref.replace(/@kubernetescrd$/, '');
+  return crds.find(
+    (m) => (m.namespace ? `${m.namespace}-${m.name}` === bare : false) || m.name === bare || bare.endsWith(`-${m.name}`),
+  );
+}
+
+/**
+ * IngressRoutes with the headers of the Middleware CRDs their routes name (applied after Traefik's own
+ * X-Forwarded-*, as for any headers middleware; a redirectScheme on a plain route makes it a redirect). The CRDs go
+ * into the Kubernetes facts too, for Ingresses that name them by annotation (chain/topology/kube.ts).
+ */
+function joinIngressRoutes(ctx: CollectContext, st: RunState): void {
+  if (st.middlewareCrds.length) {
+    ctx.facts.kube ??= { ingressNginx: [], services: [] };
+    ctx.facts.kube.traefikMiddlewares = [...(ctx.facts.kube.traefikMiddlewares ?? []), ...st.middlewareCrds];
+  }
+  const custom: TraefikExtra['customRequestHeaders'] = [];
+  for (const ir of st.ingressRoutes) {
+    const tls = ir.site.listeners.some((l) => l.tls);
+    for (const route of ir.site.routes)
+      for (const ref of ir.middlewares.get(route.id) ?? []) {
+        const m = findMiddlewareCrd(st.middlewareCrds, ref);
+        if (!m) {
+          ir.site.notes.push(`middleware ${ref.name} of ${route.match}: no Middleware of that name in these files`);
+          continue;
+        }
+        if (m.redirectScheme && !tls) ir.site.redirectsToHttps ??= m.redirectScheme;
+        for (const h of m.headers) {
+          route.headers.push({ name: h.name, value: h.value === '' ? null : h.value, ref: h.ref, from: 'route' });
+          custom.push(h);
+        }
+      }
+    addProxyFacts(ctx, {
+      kind: 'traefik',
+      file: ir.file,
+      sites: [ir.site],
+      assumedVersion: '2.x/3.x',
+      traefik: { entryPoints: [], customRequestHeaders: custom.splice(0) },
+    });
+  }
+}
 
 /**
  * Routers of every file onto the entrypoint sites of the static configuration (the chain then follows Traefik to

@@ -211,6 +211,22 @@ export function parseListen(args: string[], ref: NginxRef): NginxListen {
     l.port = Number(spec);
     return l;
   }
+  if (/__tpl_|\$\{|\{\{/.test(spec)) {
+    // A template placeholder (`{{ port }}`, `${PORT_PREFIX}442`, `[::]:{{ port }}`): the port is unknown unless
+    // written after the last colon.
+    const close = spec.startsWith('[') ? spec.indexOf(']') : -1;
+    const colon = spec.lastIndexOf(':');
+    const split = close >= 0 ? (spec[close + 1] === ':' ? close + 1 : -1) : colon;
+    l.address = split > 0 ? spec.slice(0, split) : close >= 0 ? spec : '*';
+    const portPart = split > 0 ? spec.slice(split + 1) : close >= 0 ? '' : spec;
+    if (/^\d+$/.test(portPart)) {
+      l.port = Number(portPart);
+      return l;
+    }
+    l.port = 80;
+    l.portUnknown = true;
+    return l;
+  }
   const v6 = /^(\[[^\]]*\])(?::(\d+))?$/.exec(spec);
   if (v6) {
     l.address = v6[1] as string;

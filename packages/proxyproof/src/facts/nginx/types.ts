@@ -43,6 +43,9 @@ export interface NginxListen {
   address: string;
   /** TCP port; absent for unix sockets. */
   port?: number;
+  /** The port is a template placeholder (`listen {{ port }}`, `listen ${PORT_PREFIX}442`): `port` is nginx's
+   * default 80 only nominally, so no check may judge the number. */
+  portUnknown?: boolean;
   unix?: string;
   ssl: boolean;
   http2: boolean;

@@ -87,3 +87,54 @@ export function ginServer(extra: string[]): string {
     '',
   ].join('\n');
 }
+
+/** A Phoenix app: config/prod.exs with the given endpoint lines, the generated runtime.exs (PORT, default 4000). */
+export function phoenixApp(prodEndpoint: string[], endpointPlugs: string[] = []): Record<string, string> {
+  return {
+    'config/prod.exs': [
+      'import Config',
+      '',
+      'config :shop, ShopWeb.Endpoint,',
+      ...prodEndpoint.map((l, i) => `  ${l}${i < prodEndpoint.length - 1 ? ',' : ''}`),
+      '',
+      'config :logger, level: :info',
+      '',
+    ].join('\n'),
+    'config/runtime.exs': [
+      'import Config',
+      '',
+      'if config_env() == :prod do',
+      '  port = String.to_integer(System.get_env("PORT") || "4000")',
+      '',
+      '  config :shop, ShopWeb.Endpoint,',
+      '    url: [host: "shop.example.com", port: 443, scheme: "https"],',
+      '    http: [ip: {0, 0, 0, 0, 0, 0, 0, 0}, port: port]',
+      'end',
+      '',
+    ].join('\n'),
+    'lib/shop_web/endpoint.ex': [
+      'defmodule ShopWeb.Endpoint do',
+      '  use Phoenix.Endpoint, otp_app: :shop',
+      '',
+      ...endpointPlugs.map((l) => `  ${l}`),
+      '  plug ShopWeb.Router',
+      'end',
+      '',
+    ].join('\n'),
+  };
+}
+
+/** nginx TLS site proxying to Phoenix on 127.0.0.1:4000 with the given header lines. */
+export function nginxPhoenix(headers: string[]): string {
+  return [
+    'server {',
+    '    listen 443 ssl;',
+    '    server_name shop.example.com;',
+    '    location / {',
+    '        proxy_pass http://127.0.0.1:4000;',
+    ...headers.map((h) => `        ${h}`),
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+}

@@ -153,6 +153,49 @@ const cases: Case[] = [
     files: { 'src/Program.cs': ASPNET('') },
     expect: { count: 0 },
   },
+  {
+    name: 'invalid: Jetty base without the http-forwarded module behind a TLS nginx (fix: the module after --module=http)',
+    files: {
+      'jetty-base/start.d/http.ini': '# --module=http-forwarded\n--module=http\njetty.http.port=8090\n',
+      'site.conf':
+        'server {\n    listen 443 ssl;\n    location / {\n        proxy_pass http://127.0.0.1:8090;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }\n}\n',
+    },
+    expect: {
+      count: 1,
+      severity: 'high',
+      file: 'jetty-base/start.d/http.ini',
+      line: 2,
+      message: /ForwardedRequestCustomizer/,
+      fixLine: '--module=http-forwarded',
+    },
+  },
+  {
+    name: 'valid: Jetty with --module=http,http-forwarded',
+    files: {
+      'jetty-base/start.ini': '--module=http,http-forwarded\njetty.http.port=8090\n',
+      'site.conf':
+        'server {\n    listen 443 ssl;\n    location / {\n        proxy_pass http://127.0.0.1:8090;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }\n}\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: embedded Jetty XML adding a ForwardedRequestCustomizer',
+    files: {
+      'etc/jetty.xml':
+        '<Configure id="Server" class="org.eclipse.jetty.server.Server">\n  <New id="httpConfig" class="org.eclipse.jetty.server.HttpConfiguration">\n    <Call name="addCustomizer"><Arg><New class="org.eclipse.jetty.server.ForwardedRequestCustomizer"/></Arg></Call>\n  </New>\n</Configure>\n',
+      'site.conf':
+        'server {\n    listen 443 ssl;\n    location / {\n        proxy_pass http://127.0.0.1:8080;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }\n}\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): an ini file that is not a Jetty start file (no --module lines)',
+    files: {
+      'start.d/app.ini': '[app]\nport = 8090\n',
+      'site.conf': 'server {\n    listen 443 ssl;\n    location / {\n        proxy_pass http://127.0.0.1:8090;\n    }\n}\n',
+    },
+    expect: { count: 0 },
+  },
 ];
 
 for (const c of cases) test(`app/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { sslRedirectLoop as check } from '../../../src/checks/app/ssl-redirect-loop.js';
 import { type Case, runCase } from '../../python/lint-files.js';
-import { nginxPuma, PUMA_PORT, PUMA_SOCKET, RAILS_APP, railsProduction } from './fixtures.js';
+import { nginxPhoenix, nginxPuma, PUMA_PORT, PUMA_SOCKET, phoenixApp, RAILS_APP, railsProduction } from './fixtures.js';
 
 const rails = (prod: string[], puma = PUMA_SOCKET) => ({
   'config/application.rb': RAILS_APP,
@@ -67,6 +67,75 @@ const cases: Case[] = [
   {
     name: 'valid: no proxy in the files (nothing to judge)',
     files: rails(['config.force_ssl = true']),
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Phoenix force_ssl without rewrite_on behind a TLS nginx (fix: rewrite_on in the same list)',
+    files: {
+      ...phoenixApp(['force_ssl: [hsts: true]']),
+      'site.conf': nginxPhoenix(['proxy_set_header Host $host;', 'proxy_set_header X-Forwarded-Proto $scheme;']),
+    },
+    expect: {
+      count: 1,
+      severity: 'high',
+      file: 'config/prod.exs',
+      line: 4,
+      message: /reads no forwarded scheme header/,
+      fixLine: '  force_ssl: [rewrite_on: [:x_forwarded_proto], hsts: true]',
+    },
+  },
+  {
+    name: 'invalid: Phoenix plug Plug.SSL in the endpoint without rewrite_on',
+    files: {
+      ...phoenixApp([]),
+      'lib/shop_web/endpoint.ex': phoenixApp([], ['plug Plug.SSL'])['lib/shop_web/endpoint.ex'] as string,
+      'site.conf': nginxPhoenix(['proxy_set_header Host $host;']),
+    },
+    expect: { count: 1, file: 'lib/shop_web/endpoint.ex', line: 4 },
+  },
+  {
+    name: 'invalid: Phoenix rewrite_on x_forwarded_proto, but nginx sends no X-Forwarded-Proto',
+    files: {
+      ...phoenixApp(['force_ssl: [rewrite_on: [:x_forwarded_proto]]']),
+      'site.conf': nginxPhoenix(['proxy_set_header Host $host;']),
+    },
+    expect: { count: 1, message: /without any of X-Forwarded-Proto/ },
+  },
+  {
+    name: 'valid: Phoenix rewrite_on x_forwarded_proto and nginx sends it',
+    files: {
+      ...phoenixApp(['force_ssl: [rewrite_on: [:x_forwarded_proto]]']),
+      'site.conf': nginxPhoenix(['proxy_set_header Host $host;', 'proxy_set_header X-Forwarded-Proto $scheme;']),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: Phoenix plug Plug.RewriteOn before force_ssl and nginx sends X-Forwarded-Proto',
+    files: {
+      ...phoenixApp(['force_ssl: [hsts: true]'], ['plug Plug.RewriteOn, [:x_forwarded_proto]']),
+      'site.conf': nginxPhoenix(['proxy_set_header Host $host;', 'proxy_set_header X-Forwarded-Proto $scheme;']),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): nginx's default Host is 127.0.0.1, which Plug.SSL never redirects (exclude default)",
+    files: {
+      ...phoenixApp(['force_ssl: [hsts: true]']),
+      'site.conf': nginxPhoenix(['proxy_set_header X-Real-IP $remote_addr;']),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): force_ssl only in a comment (the generated prod.exs)',
+    files: {
+      ...phoenixApp(['# force_ssl: [hsts: true]', 'cache_static_manifest: "priv/static/cache_manifest.json"']),
+      'site.conf': nginxPhoenix(['proxy_set_header Host $host;']),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): force_ssl: false',
+    files: { ...phoenixApp(['force_ssl: false']), 'site.conf': nginxPhoenix(['proxy_set_header Host $host;']) },
     expect: { count: 0 },
   },
 ];

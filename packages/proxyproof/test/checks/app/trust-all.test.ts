@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { trustAll as check } from '../../../src/checks/app/trust-all.js';
 import { type Case, runCase } from '../../python/lint-files.js';
-import { ginServer, laravelMiddleware } from './fixtures.js';
+import { ginServer, laravelMiddleware, phoenixApp } from './fixtures.js';
 
 const published = 'services:\n  api:\n    build: .\n    ports:\n      - "8080:8080"\n';
 const internal = 'services:\n  api:\n    build: .\n    expose:\n      - "8080"\n';
@@ -48,6 +48,26 @@ const cases: Case[] = [
       'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "80:80"\n',
     },
     expect: { count: 1, severity: 'high', line: 9 },
+  },
+  {
+    name: 'invalid: Phoenix rewrite_on :x_forwarded_for on a port open on every interface',
+    files: phoenixApp(['force_ssl: [rewrite_on: [:x_forwarded_proto, :x_forwarded_for]]']),
+    expect: { count: 1, severity: 'high', file: 'config/prod.exs', line: 4, message: /X-Forwarded-For/ },
+  },
+  {
+    name: 'invalid: Phoenix plug Plug.RewriteOn with :x_forwarded_for',
+    files: phoenixApp([], ['plug Plug.RewriteOn, [:x_forwarded_for, :x_forwarded_proto]']),
+    expect: { count: 1, file: 'lib/shop_web/endpoint.ex', line: 4 },
+  },
+  {
+    name: "valid (trap): Phoenix rewrite_on only :x_forwarded_proto (claiming https changes only the spoofer's own answer)",
+    files: phoenixApp(['force_ssl: [rewrite_on: [:x_forwarded_proto]]']),
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Jetty http-forwarded (no trusted-proxy list) on a port open on every interface',
+    files: { 'jetty-base/start.ini': '--module=http\n--module=http-forwarded\n' },
+    expect: { count: 1, severity: 'high', file: 'jetty-base/start.ini', line: 2 },
   },
 ];
 

@@ -10,6 +10,29 @@ const HOST_NGINX =
   'server {\n  listen 443 ssl;\n  server_name example.org;\n  ssl_certificate /c.pem;\n  ssl_certificate_key /k.pem;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    proxy_pass http://127.0.0.1:8008;\n  }\n}\n';
 const compose = (image: string, extra = '') =>
   `services:\n  www:\n    image: ${image}\n    ports:\n      - 8008:80\n    environment:\n      - SERVER_NAME=:80\n      - UPSTREAM=app:3000\n${extra}  app:\n    image: node:20\n    expose:\n      - 3000\n`;
+// Caddy's native JSON: a server on loopback proxying to an app; line 11 is the handler's `"handler"` line.
+const JSON_LOOPBACK = `{
+  "apps": {
+    "http": {
+      "servers": {
+        "srv0": {
+          "listen": ["127.0.0.1:8080"],
+          "routes": [
+            {
+              "handle": [
+                {
+                  "handler": "reverse_proxy",
+                  "upstreams": [{ "dial": "127.0.0.1:3000" }]
+                }
+              ]
+            }
+          ]
+        }
+      }
+    }
+  }
+}
+`;
 const ENV_CADDYFILE = '{$SERVER_NAME} {\n\treverse_proxy {$UPSTREAM}\n}\n';
 
 const cases: Case[] = [
@@ -98,6 +121,56 @@ const cases: Case[] = [
   {
     name: 'valid (trap): a plain site on every interface with no sign of a proxy in front is not judged',
     files: { Caddyfile: ':8080 {\n\treverse_proxy app:3000\n}\n' },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid (medium): Caddy JSON config (caddy.json), a loopback server proxying without trusted_proxies: the member is written after the handler line',
+    files: { 'caddy.json': JSON_LOOPBACK },
+    expect: { count: 1, severity: 'medium', file: 'caddy.json', line: 11, fixLine: '"trusted_proxies": ["127.0.0.1", "::1"],' },
+  },
+  {
+    name: 'invalid (high): Caddy JSON in a compose container behind the host nginx: private ranges spelled out as CIDRs',
+    files: {
+      'nginx.conf': HOST_NGINX,
+      'docker-compose.yml': compose('caddy:2-alpine'),
+      'caddy/config.json': JSON_LOOPBACK.replace('127.0.0.1:8080', ':80'),
+    },
+    expect: { count: 1, severity: 'high', file: 'caddy/config.json', line: 11 },
+  },
+  {
+    name: 'valid: Caddy JSON with the handler trusted_proxies (the fix)',
+    files: {
+      'caddy.json': JSON_LOOPBACK.replace(
+        '"handler": "reverse_proxy",',
+        '"handler": "reverse_proxy",\n"trusted_proxies": ["127.0.0.1"],',
+      ),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: Caddy JSON with the server trusted_proxies (2.6.3+)',
+    files: {
+      'caddy.json': JSON_LOOPBACK.replace(
+        '"listen":',
+        '"trusted_proxies": {"source": "static", "ranges": ["127.0.0.1/8"]},\n"listen":',
+      ),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): Caddy JSON at the edge: a host matcher on :443 gets automatic HTTPS',
+    files: {
+      'caddy.json':
+        '{"apps": {"http": {"servers": {"srv0": {"listen": [":443"], "routes": [{"match": [{"host": ["app.example.org"]}],\n"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:3000"}]}]}]}}}}}\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): a JSON file that is not a Caddy config (package.json) is not read as one',
+    files: {
+      'package.json': '{"name": "x", "apps": [], "servers": {"listen": ["127.0.0.1:8080"]}}',
+      Caddyfile: 'app.example.org {\n\treverse_proxy 127.0.0.1:3000\n}\n',
+    },
     expect: { count: 0 },
   },
 ];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { backendPortPublished as check } from '../../../src/checks/deploy/backend-port-published.js';
-import { compose, systemdUnit } from '../../python/fixtures.js';
+import { compose, nginxTls, systemdUnit } from '../../python/fixtures.js';
 import { type Case, runCase } from '../../python/lint-files.js';
 
 const cases: Case[] = [
@@ -93,6 +93,31 @@ const cases: Case[] = [
     name: 'invalid: uvicorn --host 0.0.0.0 in a Procfile-less shell script',
     files: { 'start.sh': '#!/bin/sh\nset -e\nexec uvicorn main:app --host 0.0.0.0 --port 8000\n' },
     expect: { count: 1, file: 'start.sh', line: 3 },
+  },
+  {
+    name: 'invalid: the proxy on another host connects to 0.0.0.0:8000: advice to bind the private address or firewall, never 127.0.0.1',
+    files: {
+      'app.service': systemdUnit('/usr/bin/gunicorn --bind 0.0.0.0:8000 app:app'),
+      'site.conf': nginxTls('http://10.0.2.6:8000'),
+    },
+    expect: {
+      count: 1,
+      mechanical: false,
+      fixLine: '--bind <private address of this host>:8000',
+      message: /every interface/,
+    },
+  },
+  {
+    name: 'invalid: the proxy on the same host: rewritten to 127.0.0.1 on the line itself',
+    files: {
+      'app.service': systemdUnit('/usr/bin/gunicorn --bind 0.0.0.0:8000 app:app'),
+      'site.conf': nginxTls('http://127.0.0.1:8000'),
+    },
+    expect: {
+      count: 1,
+      fixLine: 'ExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8000 app:app',
+      fixAt: { line: 6, placement: 'replace' },
+    },
   },
 ];
 

@@ -216,3 +216,62 @@ test('the message names the location, the upstream and what is sent', () => {
   assert.deepEqual(f?.fix?.lines, ['    proxy_set_header X-Forwarded-Proto $scheme;']);
   assert.equal(f?.fix?.line, 5);
 });
+
+// TLS on only in a template branch (Mailu's front: `{% if TLS %} listen 443 ssl; {% endif %}`), run by a compose
+// service that publishes 443 itself: `$scheme` is right only in the TLS rendering; rendered without TLS a proxy in
+// front ends it and nginx/scheme-behind-tls-terminator would report a `$scheme` line. The fix is the guarded value
+// (the front's header from its address, else $scheme), which needs the front's address: advice, never `$scheme`.
+test('template: TLS only in a branch -> the guarded scheme as advice, not a $scheme line the other rendering gets wrong', async () => {
+  const { schemeBehindTlsTerminator } = await import('../../../src/checks/nginx/scheme-behind-tls-terminator.js');
+  const text = `server {
+    listen 80;
+    {% if TLS %}
+    listen 443 ssl;
+    {% endif %}
+    location /admin {
+        proxy_set_header Host $host;
+        proxy_pass http://admin;
+    }
+}`;
+  const facts = factsFromText(text, 'nginx.conf.j2');
+  const ref = { file: 'docker-compose.yml', line: 9, snippet: '- "443:443"' };
+  facts.compose = {
+    files: [
+      {
+        file: 'docker-compose.yml',
+        services: [
+          {
+            name: 'front',
+            file: 'docker-compose.yml',
+            ref,
+            image: 'mailu/nginx:1.5',
+            environment: {},
+            envFiles: [],
+            ports: [{ hostIp: '', hostPort: 443, containerPort: 443, protocol: 'tcp', raw: '443:443', ref }],
+            expose: [],
+            networks: [],
+            role: 'proxy',
+            appServers: [],
+          },
+        ],
+      },
+    ],
+  } as unknown as NonNullable<typeof facts.compose>;
+  const [f, ...more] = forwardedProtoMissing.run(facts);
+  assert.equal(more.length, 0);
+  assert.equal(f?.fix?.placement, undefined, 'advice: the geo needs the front address');
+  assert.match(f?.fix?.description ?? '', /only when the template is rendered with `\{% if TLS %\}`/);
+  assert.ok(f?.fix?.lines?.some((l) => /^geo \$realip_remote_addr \$from_trusted_proxy \{$/.test(l)));
+  assert.ok(f?.fix?.lines?.some((l) => /proxy_set_header X-Forwarded-Proto \$forwarded_proto;$/.test(l)));
+  // The compose service publishing 443 runs this nginx: it is not a TLS-ending proxy in front of it. With the
+  // plain `$scheme` written, the other check names the template branch, not "compose service front".
+  const withScheme = factsFromText(
+    text.replace('proxy_set_header Host $host;', 'proxy_set_header X-Forwarded-Proto $scheme;'),
+    'nginx.conf.j2',
+  );
+  withScheme.compose = facts.compose;
+  const other = schemeBehindTlsTerminator.run(withScheme);
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]?.message ?? '', /compose service front/);
+  assert.match(other[0]?.message ?? '', /rendered without `\{% if TLS %\}`/);
+});

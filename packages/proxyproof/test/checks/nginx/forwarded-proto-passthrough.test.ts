@@ -89,3 +89,20 @@ test('a return inside a template conditional does not end every request: both ER
     [3],
   );
 });
+
+// A plain server behind something that ends TLS in front (here a Kubernetes Ingress with tls:): `$scheme` is always
+// http there, which nginx/scheme-behind-tls-terminator reports, so the fix is the guarded value, as advice.
+test('behind an Ingress that ends TLS: the fix is the guarded scheme (advice), never $scheme', () => {
+  const facts = factsFromText(
+    'server {\n  listen 80;\n  server_name app.internal;\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}',
+  );
+  facts.kube = {
+    ingresses: [{ name: 'web', tls: { file: 'k8s/ingress.yaml', line: 12, snippet: 'tls:' } }],
+  } as unknown as NonNullable<typeof facts.kube>;
+  const [f] = forwardedProtoPassthrough.run(facts);
+  assert.ok(f, 'still reported: the client-sent value is passed on');
+  assert.equal(f.fix?.placement, undefined);
+  assert.match(f.fix?.description ?? '', /Ingress web, which ends TLS/);
+  assert.ok(f.fix?.lines?.some((l) => /proxy_set_header X-Forwarded-Proto \$forwarded_proto;$/.test(l)));
+  assert.ok(!f.fix?.lines?.some((l) => /X-Forwarded-Proto \$scheme;/.test(l)));
+});

@@ -12,6 +12,12 @@ caseTable(hostPortLost, [
     expect: [`${ID}@4`],
   },
   {
+    name: 'a placeholder host with a literal port ({{ bind_ip }}:8443) is judged by the port',
+    config:
+      'server {\n  listen {{ bind_ip }}:8443 ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@4`],
+  },
+  {
     name: 'Host $host on plain 8080',
     config: 'server {\n  listen 8080;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
     expect: [`${ID}@4`],
@@ -34,6 +40,24 @@ caseTable(hostPortLost, [
     expect: [`${ID}@4`],
   },
   // valid
+  {
+    name: "trap: behind an inferred TLS front (TLS only in a template branch) the public port is the front's, not nginx's",
+    config:
+      'server {\n  listen 8080{% if tls %} ssl{% endif %};\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'trap: the listen port is a template placeholder ({{ nginx_port }}): the number is unknown, nothing to judge',
+    config:
+      'server {\n  listen {{ nginx_port }} ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'trap: envsubst prefix before literal digits (${PORT_PREFIX}442): still a placeholder port',
+    config:
+      'server {\n  listen ${PORT_PREFIX}442 ssl;\n  listen [::]:${PORT_PREFIX}442 ssl;\n  location / {\n    proxy_set_header Host $host;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
   {
     name: 'Host $host on the default ports',
     config:
@@ -98,3 +122,23 @@ test('from a built-in include: evidence starts at the include, the fix replaces 
     '    proxy_set_header X-Forwarded-Proto $scheme;',
   ]);
 });
+
+// Lab scenario 44: HAProxy ends TLS on 443 and forwards to nginx on 127.0.0.1:8080. The browser's port is
+// HAProxy's 443, so Host without a port is right there; `$host:$server_port` would put :8080 into every URL.
+const HAPROXY = (to: string) =>
+  `defaults\n  mode http\nfrontend https_in\n  bind :443 ssl crt /etc/ssl/site.pem\n  http-request set-header X-Forwarded-Proto https\n  default_backend web\nbackend web\n  server nginx ${to}\n`;
+const NGINX_8080 =
+  'http {\n  server {\n    listen 127.0.0.1:8080;\n    server_name app.test;\n    location / {\n      include fastcgi_params;\n      fastcgi_pass 127.0.0.1:9000;\n    }\n  }\n}\n';
+
+for (const c of [
+  { name: 'trap: HAProxy on this host forwards to the 8080 listener: its 443 is the public port', to: '127.0.0.1:8080', want: 0 },
+  { name: 'HAProxy forwards elsewhere: the 8080 listener is still reported', to: '127.0.0.1:9999', want: 1 },
+]) {
+  test(`${ID}: ${c.name}`, async () => {
+    const { lintFiles } = await import('../../python/lint-files.js');
+    const { findings } = await lintFiles({ 'haproxy/haproxy.cfg': HAPROXY(c.to), 'nginx/nginx.conf': NGINX_8080 }, [
+      hostPortLost,
+    ]);
+    assert.equal(findings.filter((f) => f.id === ID).length, c.want, JSON.stringify(findings.map((f) => f.message)));
+  });
+}

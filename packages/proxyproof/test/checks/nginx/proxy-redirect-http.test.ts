@@ -49,6 +49,39 @@ caseTable(proxyRedirectHttp, [
     expect: [],
   },
   {
+    name: 'a proxied prefix location ending in / behind a balancer: nginx answers /share with its own 301 to http://host/share/ (nginx 1.22)',
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  location / { proxy_pass http://app; }\n  location /share/ { proxy_pass http://app; }\n}',
+    expect: [`${ID}@1`],
+    severity: 'low',
+  },
+  {
+    name: '^~ prefix ending in / is the same prefix match',
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  location / { proxy_pass http://app; }\n  location ^~ /api/ { proxy_pass http://app; }\n}',
+    expect: [`${ID}@1`],
+    severity: 'low',
+  },
+  {
+    name: 'TLS only in a template branch: the plain rendering is behind whatever ends TLS (inferred front)',
+    config:
+      "server {\n  listen {{ port }}{% if port == '443' %} ssl{% endif %};\n  location / { proxy_pass http://app; }\n  location /share/ { proxy_pass http://app; }\n}",
+    expect: [`${ID}@1`],
+    severity: 'low',
+  },
+  {
+    name: 'trap: a proxied regex or exact location never gets the trailing-slash redirect',
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  location / { proxy_pass http://app; }\n  location ~ ^/share/ { proxy_pass http://app; }\n  location = /api/ { proxy_pass http://app; }\n}',
+    expect: [],
+  },
+  {
+    name: "trap: proxied prefix without a trailing slash (/share): no redirect of nginx's own",
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  location / { proxy_pass http://app; }\n  location /share { proxy_pass http://app; }\n}',
+    expect: [],
+  },
+  {
     name: "a plain server nobody fronts: its own scheme is the client's",
     config: 'server {\n  listen 80;\n  location /static/ { alias /srv/static/; }\n}',
     expect: [],

@@ -1,4 +1,5 @@
 /** ProbeFacts builders for the probe checks' case tables. */
+import { forgedHeaders } from '../../../src/probe/run.js';
 import type { ProbeExchange, ProbeFacts, ProbeResponse } from '../../../src/probe/types.js';
 
 export function resp(
@@ -20,7 +21,7 @@ export function facts(
     base ? { name: 'baseline', sent: {}, response: base } : { name: 'baseline', sent: {}, error: opts.error ?? 'ECONNREFUSED' },
   );
   for (const [name, r] of Object.entries(forged))
-    exchanges.push({ name: name as ProbeExchange['name'], sent: { 'X-Test': name }, response: r });
+    exchanges.push({ name: name as ProbeExchange['name'], sent: forgedHeaders(name as ProbeExchange['name']), response: r });
   const f: ProbeFacts = {
     backend: opts.backend ?? 'http://198.51.100.2:8000/',
     hostHeader: 'app.test',

@@ -27,6 +27,32 @@ const cases: Array<{ name: string; facts: ProbeFacts; expect: { count: number; s
     expect: { count: 1, severity: 'low' },
   },
   {
+    name: 'invalid: one trusted hop takes the right-most forged address',
+    facts: facts(resp(200, { body: '{"remote_addr":"198.51.100.1"}' }), {
+      client: resp(200, { body: `{"remote_addr":"${FORGED.ip2}"}` }),
+    }),
+    expect: { count: 1, message: /198\.18\.0\.78 in the body/ },
+  },
+  {
+    name: 'invalid: the raw headers echoed AND the left-most address believed',
+    facts: facts(resp(200, { body: '{"remote_addr":"198.51.100.1","x_forwarded_for":null}' }), {
+      client: resp(200, {
+        body: `{"remote_addr":"${FORGED.ip}","x_forwarded_for":"${FORGED.ip}, ${FORGED.ip2}","forwarded":"for=${FORGED.ip}"}`,
+      }),
+    }),
+    expect: { count: 1, message: /198\.18\.0\.77 in the body/ },
+  },
+  {
+    name: 'valid (trap): a debug page echoes the raw X-Forwarded-For and Forwarded, the client is the real peer',
+    facts: facts(resp(200, { body: '{"remote_addr":"198.51.100.1","x_forwarded_for":null}' }), {
+      client: resp(200, {
+        body: `{"remote_addr":"198.51.100.1","x_forwarded_for":"${FORGED.ip}, ${FORGED.ip2}","forwarded":"for=${FORGED.ip}"}`,
+        headers: { 'x-echo-forwarded': `for=${FORGED.ip}` },
+      }),
+    }),
+    expect: { count: 0 },
+  },
+  {
     name: 'valid: the real peer is shown',
     facts: facts(resp(200, { body: '198.51.100.1' }), { client: resp(200, { body: '198.51.100.1' }) }),
     expect: { count: 0 },

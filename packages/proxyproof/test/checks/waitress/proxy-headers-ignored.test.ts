@@ -24,9 +24,11 @@ const cases: Case[] = [
   {
     name: 'invalid, loopback only: the ProxyFix wrap is the mechanical fix (0.0.0.0 above gets advice: ProxyFix there is spoofable)',
     files: { 'app/__init__.py': app(), 'main.py': main().replace('"0.0.0.0"', '"127.0.0.1"') },
+    // No proxy in the files sets X-Forwarded-Host, so x_host stays off: ProxyFix would otherwise believe a
+    // client's own X-Forwarded-Host (nginx passes it on). Same counts as flask/proxyfix-missing: one patch.
     expect: {
       count: 1,
-      fixLine: '    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)',
+      fixLine: '    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)',
     },
   },
   {

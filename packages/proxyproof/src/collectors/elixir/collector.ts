@@ -1,0 +1,329 @@
+/**
+ * Elixir app ends: Phoenix endpoints. Read line by line (collectors/appends/lines.ts):
+ * - `config/{config,prod,runtime}.exs` (dev.exs/test.exs are not production): the endpoint's
+ *   `config :app, AppWeb.Endpoint, ...` keyword list — `force_ssl: [rewrite_on: [...], host: nil]`,
+ *   `http: [ip: {..}, port: N]` (a variable bound earlier in the file is followed: the generated
+ *   `port = String.to_integer(System.get_env("PORT") || "4000")`), `https: [...]`, `url: [scheme: ...]`;
+ * - `lib/**\/endpoint.ex` (`use Phoenix.Endpoint`): `plug Plug.RewriteOn, [...]`, `plug Plug.SSL, rewrite_on: [...]`;
+ * - `mix.exs`: `{:bandit, ...}` names the HTTP server (Cowboy otherwise).
+ *
+ * Trust model, from the sources (cited in docs/checks/app/*.md):
+ * - Plug.SSL (plug lib/plug/ssl.ex): redirects every request whose `conn.scheme` is http to https; `rewrite_on`
+ *   defaults to [] (nothing forwarded is read); requests to the hosts `localhost`/`127.0.0.1` are excluded.
+ * - Plug.RewriteOn (plug lib/plug/rewrite_on.ex): rewrites scheme/host/port/remote_ip from the X-Forwarded-*
+ *   headers of EVERY peer (there is no trusted-proxy list).
+ * - Phoenix.Endpoint (phoenix lib/phoenix/endpoint.ex): `force_ssl` is compile-time configuration handed to
+ *   Plug.SSL; absolute URLs come from the `url:` configuration, not from the request.
+ */
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
+import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import { balanced, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+
+export const PLUG_SSL_SOURCE = 'https://github.com/elixir-plug/plug/blob/v1.19.2/lib/plug/ssl.ex';
+export const PLUG_REWRITE_ON_SOURCE = 'https://github.com/elixir-plug/plug/blob/v1.19.2/lib/plug/rewrite_on.ex';
+export const PHOENIX_ENDPOINT_SOURCE = 'https://github.com/phoenixframework/phoenix/blob/v1.7.14/lib/phoenix/endpoint.ex';
+/** Phoenix's generated endpoint port (`System.get_env("PORT") || "4000"`). */
+const PHOENIX_DEFAULT_PORT = 4000;
+
+interface Src {
+  file: string;
+  raw: string[];
+  code: string[];
+}
+
+interface PhoenixApp {
+  root: string;
+  configs: Array<Src & { env: 'config' | 'prod' | 'runtime' }>;
+  endpoints: Src[];
+  bandit?: boolean;
+}
+
+/** `a/b/config/prod.exs` -> root `a/b`, role; `a/lib/x_web/endpoint.ex` -> root `a`. */
+function roleOf(display: string): { root: string; role: 'config' | 'prod' | 'runtime' | 'endpoint' | 'mix' } | undefined {
+  const d = display.replace(/\\/g, '/');
+  const c = /^(?:(.*)\/)?config\/(config|prod|runtime)\.exs$/.exec(d);
+  if (c) return { root: c[1] ?? '', role: c[2] as 'config' | 'prod' | 'runtime' };
+  const e = /^(?:(.*?)\/)?lib\/(?:.*\/)?endpoint\.ex$/.exec(d);
+  if (e) return { root: e[1] ?? '', role: 'endpoint' };
+  const m = /^(?:(.*)\/)?mix\.exs$/.exec(d);
+  if (m) return { root: m[1] ?? '', role: 'mix' };
+  return undefined;
+}
+
+/** The keyword list of one `config :app, X.Endpoint, ...` statement: its lines (bounded). */
+function endpointStatements(s: Src): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  for (let i = 0; i < s.code.length; i++) {
+    const l = s.code[i] as string;
+    if (!/^\s*config\s+:\w+\s*,\s*[\w.]*Endpoint\b/.test(l)) continue;
+    const indent = /^\s*/.exec(l)?.[0].length ?? 0;
+    let end = i;
+    for (let j = i + 1; j < s.code.length && j < i + 200; j++) {
+      const n = s.code[j] as string;
+      if (n.trim() === '') continue;
+      const ni = /^\s*/.exec(n)?.[0].length ?? 0;
+      if (ni <= indent) break;
+      end = j;
+    }
+    out.push({ start: i, end });
+    i = end;
+  }
+  return out;
+}
+
+/** The value text of `key:` inside lines [start, end]: a bracketed value balanced across lines, else the rest of the line. */
+function keyValue(s: Src, start: number, end: number, key: string): { text: string; line: number } | undefined {
+  const re = new RegExp(`(?:^|[\\s,\\[])${key}:\\s*`);
+  for (let i = start; i <= end; i++) {
+    const l = s.code[i] as string;
+    const m = re.exec(l);
+    if (!m) continue;
+    const col = m.index + m[0].length;
+    const first = l.slice(col);
+    if (/^[[{(]/.test(first)) return { text: balanced(s.code, i, col, 40).text, line: i + 1 };
+    return { text: first.replace(/,\s*$/, '').trim(), line: i + 1 };
+  }
+  return undefined;
+}
+
+/** `port = String.to_integer(System.get_env("PORT") || "4000")` earlier in the file. */
+function binding(s: Src, name: string, before: number): string | undefined {
+  for (let i = before; i >= 0; i--) {
+    const m = new RegExp(`^\\s*${name}\\s*=\\s*(.+)$`).exec(s.code[i] as string);
+    if (m) return (m[1] as string).trim();
+  }
+  return undefined;
+}
+
+function portOf(expr: string | undefined, s: Src, before: number): { port?: number; envVar?: string } {
+  if (!expr) return {};
+  let e = expr.trim();
+  if (/^[a-z_]\w*$/.test(e)) e = binding(s, e, before) ?? e;
+  if (/^\d+$/.test(e)) return { port: Number(e) };
+  const envVar = envVarIn(e) ?? /\{:system,\s*"([A-Z_][A-Z0-9_]*)"\}/.exec(e)?.[1];
+  const def = /\|\|\s*"?(\d+)"?|get_env\(\s*"[^"]+"\s*,\s*"?(\d+)"?\s*\)/.exec(e);
+  const port = def ? Number(def[1] ?? def[2]) : undefined;
+  return { port, envVar };
+}
+
+function ipOf(expr: string | undefined): { host: string; exposure: BindAddress['exposure'] } {
+  const t = expr ? /ip:\s*\{([^}]*)\}/.exec(expr)?.[1] : undefined;
+  if (!t) return { host: '0.0.0.0', exposure: 'all-interfaces' };
+  const parts = t.split(',').map((x) => x.trim());
+  if (parts.every((p) => p === '0')) return { host: parts.length > 4 ? '::' : '0.0.0.0', exposure: 'all-interfaces' };
+  if (parts.length === 4 && parts[0] === '127') return { host: parts.join('.'), exposure: 'loopback' };
+  if (parts.length === 8 && parts.slice(0, 7).every((p) => p === '0') && parts[7] === '1')
+    return { host: '::1', exposure: 'loopback' };
+  return { host: parts.length === 4 ? parts.join('.') : '::', exposure: parts.length === 4 ? 'specific' : 'unknown' };
+}
+
+/** `[:x_forwarded_proto, {:scheme, "x-scheme"}]` -> headers read per kind. */
+function rewrites(list: string): { scheme: string[]; client: string[]; host: string[] } {
+  const out = { scheme: [] as string[], client: [] as string[], host: [] as string[] };
+  for (const m of list.matchAll(
+    /:x_forwarded_(proto|for|host|port)\b|\{\s*:(scheme|remote_ip|host|port)\s*,\s*"([^"]+)"\s*\}/g,
+  )) {
+    const kind = m[1] ?? m[2];
+    const header = m[1] ? `x-forwarded-${m[1]}` : (m[3] as string).toLowerCase();
+    if (kind === 'proto' || kind === 'scheme') out.scheme.push(header);
+    else if (kind === 'for' || kind === 'remote_ip') out.client.push(header);
+    else if (kind === 'host') out.host.push(header);
+  }
+  return out;
+}
+
+function phoenixFacts(app: PhoenixApp): { framework?: FrameworkFacts; server?: AppServerFacts } {
+  const order = { config: 0, prod: 1, runtime: 2 };
+  const configs = [...app.configs].sort((a, b) => order[a.env] - order[b.env]);
+  let forceSsl: Valued<boolean> | undefined;
+  let forceSslHost: string | undefined;
+  let rewrite = { scheme: [] as string[], client: [] as string[], host: [] as string[] };
+  let rewriteRef: SourceRef | undefined;
+  let http: { ref: SourceRef; text: string; s: Src; line: number } | undefined;
+  let https: SourceRef | undefined;
+  let urlScheme: Valued<string> | undefined;
+  let anchor: SourceRef | undefined;
+  let exclude: { hosts: string[]; ref: SourceRef } | undefined;
+  const excludeOf = (text: string, ref: SourceRef) => {
+    const e = /exclude:\s*(\[[^\]]*\]|\S+)/.exec(text);
+    if (!e) return undefined;
+    const hosts = /hosts:\s*\[([^\]]*)\]/.exec(text)?.[1] ?? (e[1] as string);
+    return { hosts: [...hosts.matchAll(/"([^"]+)"/g)].map((x) => x[1] as string), ref };
+  };
+  for (const s of configs)
+    for (const st of endpointStatements(s)) {
+      anchor ??= refAt(s.file, s.raw, st.start + 1);
+      const fs = keyValue(s, st.start, st.end, 'force_ssl');
+      if (fs) {
+        const ref = refAt(s.file, s.raw, fs.line);
+        const off = /^(false|nil)\b/.test(fs.text);
+        forceSsl = lit(!off, ref);
+        const envVar = off ? undefined : envVarIn(fs.text);
+        if (envVar) Object.assign(forceSsl, { origin: 'env', envVar });
+        const r = /rewrite_on:\s*(\[[^\]]*\])/.exec(fs.text);
+        rewrite = r ? rewrites(r[1] as string) : { scheme: [], client: [], host: [] };
+        rewriteRef = r ? ref : undefined;
+        forceSslHost = /host:\s*nil\b/.test(fs.text) ? 'request' : 'url';
+        exclude = excludeOf(fs.text, ref);
+      }
+      const h = keyValue(s, st.start, st.end, 'http');
+      if (h && !/^(false|nil)\b/.test(h.text)) http = { ref: refAt(s.file, s.raw, h.line), text: h.text, s, line: h.line };
+      const t = keyValue(s, st.start, st.end, 'https');
+      if (t && !/^(false|nil)\b/.test(t.text)) https = refAt(s.file, s.raw, t.line);
+      const u = keyValue(s, st.start, st.end, 'url');
+      const scheme = u ? /scheme:\s*"(https?)"/.exec(u.text)?.[1] : undefined;
+      if (u && scheme) urlScheme = lit(scheme, refAt(s.file, s.raw, u.line));
+    }
+  // plug Plug.RewriteOn / plug Plug.SSL in the endpoint module.
+  for (const s of app.endpoints)
+    s.code.forEach((l, i) => {
+      const m = /^\s*plug\s+Plug\.(RewriteOn|SSL)\b\s*,?\s*(.*)$/.exec(l);
+      if (!m) return;
+      const ref = refAt(s.file, s.raw, i + 1);
+      const rest = balanced(s.code, i, l.indexOf(m[2] as string), 20).text;
+      if (m[1] === 'SSL') {
+        forceSsl = lit(true, ref);
+        // Plug.SSL's own :host default is conn.host (Phoenix's force_ssl defaults it to the url: host).
+        forceSslHost = /host:\s*"/.test(rest) ? 'fixed' : 'request';
+        exclude = excludeOf(rest, ref);
+      }
+      const r = rewrites(m[1] === 'SSL' ? (/rewrite_on:\s*(\[[^\]]*\])/.exec(rest)?.[1] ?? '') : rest);
+      if (r.scheme.length + r.client.length + r.host.length === 0) return;
+      rewrite = {
+        scheme: [...new Set([...rewrite.scheme, ...r.scheme])],
+        client: [...new Set([...rewrite.client, ...r.client])],
+        host: [...new Set([...rewrite.host, ...r.host])],
+      };
+      rewriteRef = ref;
+    });
+  if (!anchor && !forceSsl && !rewriteRef) return {};
+  const ref = forceSsl?.ref ?? rewriteRef ?? (anchor as SourceRef);
+  const binds: BindAddress[] = [];
+  if (http) {
+    const portExpr = /port:\s*([^,\]]+(?:\([^)]*\)[^,\]]*)?)/.exec(http.text)?.[1];
+    const { port, envVar } = portOf(portExpr, http.s, http.line - 1);
+    const ip = ipOf(http.text);
+    binds.push({
+      kind: 'tcp',
+      host: ip.host,
+      port: port ?? (envVar ? undefined : PHOENIX_DEFAULT_PORT),
+      exposure: ip.exposure,
+      ref: http.ref,
+    });
+  }
+  const trustScheme = rewriteRef
+    ? lit(['*'], rewriteRef, 'literal', { note: 'Plug.RewriteOn believes X-Forwarded-* from every peer' })
+    : lit([] as string[], ref, 'default', { note: 'no rewrite_on: Plug reads no forwarded header' });
+  const trustClient = rewrite.client.length > 0 ? { ...trustScheme } : lit([] as string[], ref, 'default');
+  const appEnd: AppEndFacts = {
+    name: 'Phoenix',
+    ref,
+    schemeHeaders: rewrite.scheme,
+    clientHeaders: rewrite.client,
+    trustScheme,
+    trustClient,
+    binds,
+    defaultsFrom: [PLUG_SSL_SOURCE, PLUG_REWRITE_ON_SOURCE, PHOENIX_ENDPOINT_SOURCE],
+    notes: [
+      urlScheme
+        ? `absolute URLs use url: scheme "${urlScheme.value}" (${urlScheme.ref?.file}:${urlScheme.ref?.line}), not the request`
+        : 'absolute URLs take their scheme from the url: configuration (http unless https: is configured), not from the request',
+    ],
+  };
+  if (forceSsl) {
+    appEnd.sslRedirect = forceSsl;
+    // Plug.SSL (since plug 1.7): `exclude` defaults to hosts localhost and 127.0.0.1; a given list replaces it.
+    appEnd.redirectExempt = exclude
+      ? lit(exclude.hosts, exclude.ref)
+      : lit(['localhost', '127.0.0.1'], forceSsl.ref as SourceRef, 'default', { note: "Plug.SSL's exclude default" });
+  }
+  const settings: FrameworkFacts['settings'] = {};
+  if (forceSsl) settings.force_ssl = forceSsl;
+  if (urlScheme) settings['url.scheme'] = urlScheme;
+  if (forceSslHost) settings['force_ssl.host'] = lit(forceSslHost, forceSsl?.ref ?? ref);
+  if (rewrite.host.length > 0) settings.rewriteHost = lit(rewrite.host, rewriteRef as SourceRef);
+  const framework: FrameworkFacts = {
+    kind: 'phoenix',
+    file: ref.file,
+    module: app.root || '.',
+    usesServerScheme: false,
+    sslRedirect: forceSsl,
+    trustProxy: trustScheme,
+    settings,
+    appEnd,
+  };
+  if (!http && !https) return { framework };
+  const first = http?.ref ?? (https as SourceRef);
+  const server: AppServerFacts = {
+    kind: 'other',
+    name: app.bandit ? 'bandit' : 'cowboy',
+    launch: { ...first, via: 'config' },
+    appTarget: app.root || '.',
+    binds,
+    // Cowboy/Bandit hand the headers to Plug unchanged: the endpoint's plugs decide.
+    proxyHeaders: lit(false, first, 'default'),
+    trustedProxies: lit([] as string[], first, 'default'),
+    schemeHeaders: lit({} as Record<string, string>, first, 'default'),
+    configFiles: [first.file],
+    env: {},
+    notes: [`${app.bandit ? 'Bandit' : 'Cowboy'} passes forwarded headers to Plug unchanged; the Phoenix endpoint decides`],
+  };
+  if (https) server.tls = true;
+  return { framework, server };
+}
+
+export const elixirCollector: Collector = {
+  name: 'elixir',
+  collect(ctx: CollectContext) {
+    const apps = new Map<string, PhoenixApp>();
+    const get = (root: string): PhoenixApp => {
+      let a = apps.get(root);
+      if (!a) {
+        a = { root, configs: [], endpoints: [] };
+        apps.set(root, a);
+      }
+      return a;
+    };
+    const read = (f: DiscoveredFile): Src | null => {
+      if (f.size > MAX_APP_SOURCE_BYTES) return null;
+      const text = ctx.read(f).toString('utf8');
+      return { file: f.display, raw: text.split(/\r?\n/), code: codeLines(text, 'elixir') };
+    };
+    const mixes: Array<{ root: string; f: DiscoveredFile }> = [];
+    for (const f of ctx.files) {
+      if (ctx.claimed.has(f.abs)) continue;
+      const r = roleOf(f.display);
+      if (!r) continue;
+      if (r.role === 'mix') {
+        mixes.push({ root: r.root, f });
+        continue;
+      }
+      const s = read(f);
+      if (!s) continue;
+      const text = s.code.join('\n');
+      if (r.role === 'endpoint') {
+        if (!/use\s+Phoenix\.Endpoint\b/.test(text)) continue;
+        get(r.root).endpoints.push(s);
+      } else {
+        if (!/^\s*config\s+:\w+\s*,\s*[\w.]*Endpoint\b/m.test(text)) continue;
+        get(r.root).configs.push({ ...s, env: r.role });
+      }
+      ctx.claimed.add(f.abs);
+    }
+    for (const { root, f } of mixes) {
+      const a = apps.get(root);
+      if (!a) continue;
+      const s = read(f);
+      if (!s) continue;
+      ctx.claimed.add(f.abs);
+      if (/\{\s*:bandit\s*,/.test(s.code.join('\n'))) a.bandit = true;
+    }
+    for (const app of apps.values()) {
+      // An adapter named in the endpoint configuration wins over the dependency list.
+      if (app.configs.some((c) => /Bandit\.PhoenixAdapter/.test(c.code.join('\n')))) app.bandit = true;
+      const { framework, server } = phoenixFacts(app);
+      if (framework) ctx.facts.frameworks.push(framework);
+      if (server) ctx.facts.appServers.push(server);
+    }
+  },
+};

@@ -1,0 +1,95 @@
+// collectors/uwsgi: a uWSGI ini as an app server (binds, app target, env), and the chain's uWSGI hop: the scheme
+// comes from nginx's HTTPS / UWSGI_SCHEME params or a passed X-Forwarded-Proto (uWSGI's core/protocol.c), as the
+// lab's scenario 42 shows with Debian's uwsgi 2.0.21.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { uwsgiBind } from '../../src/collectors/uwsgi/collector.js';
+import { lintFiles } from '../python/lint-files.js';
+
+const ref = { file: 'uwsgi.ini', line: 1 };
+
+test('uwsgiBind: the address forms uWSGI accepts', () => {
+  assert.deepEqual(uwsgiBind('127.0.0.1:8001', ref), { kind: 'tcp', host: '127.0.0.1', port: 8001, exposure: 'loopback', ref });
+  assert.equal(uwsgiBind(':8000', ref)?.exposure, 'all-interfaces');
+  assert.equal(uwsgiBind('[::]:8000', ref)?.host, '::');
+  assert.equal(uwsgiBind('10.0.0.5:3031', ref)?.exposure, 'specific');
+  assert.deepEqual(uwsgiBind('/run/uwsgi/app.sock', ref), { kind: 'unix', path: '/run/uwsgi/app.sock', exposure: 'unix', ref });
+  assert.equal(uwsgiBind('%(port)', ref)?.port, undefined, 'a placeholder stays unknown');
+  assert.equal(uwsgiBind('not an address', ref), null);
+});
+
+const INI = (socket: string) =>
+  `[uwsgi]\nplugins = python3\nchdir = /srv/app\nmodule = mysite.wsgi:application\nenv = DJANGO_SETTINGS_MODULE=mysite.settings\n${socket}\n`;
+const SETTINGS = "SECRET_KEY = 'x'\nALLOWED_HOSTS = ['a.test']\n";
+const NGINX = (params: string) =>
+  `http { server { listen 443 ssl; server_name a.test; location / { uwsgi_pass 127.0.0.1:8001; ${params} } } }\n`;
+const PARAMS_NO_HTTPS = 'uwsgi_param QUERY_STRING $query_string; uwsgi_param REQUEST_METHOD $request_method;';
+
+for (const c of [
+  {
+    name: 'a uwsgi socket: the app server, its bind, target and env',
+    files: { 'uwsgi.ini': INI('socket = 127.0.0.1:8001'), 'mysite/settings.py': SETTINGS },
+    want: { count: 1, bind: '127.0.0.1:8001' },
+  },
+  {
+    name: 'uwsgi-socket is the same',
+    files: { 'uwsgi.ini': INI('uwsgi-socket = 127.0.0.1:8001') },
+    want: { count: 1, bind: '127.0.0.1:8001' },
+  },
+  {
+    name: 'trap: http-socket only is not modelled yet (listed as not read, no app server invented)',
+    files: { 'uwsgi.ini': INI('http-socket = :8000'), 'mysite/settings.py': SETTINGS },
+    want: { count: 0, notRead: /http-socket/ },
+  },
+  {
+    name: 'trap: an ini of something else is not uWSGI',
+    files: { 'tox.ini': '[tox]\nenvlist = py311\n', 'mysite/settings.py': SETTINGS },
+    want: { count: 0 },
+  },
+]) {
+  test(`uwsgi collector: ${c.name}`, async () => {
+    const { facts, notRead } = await lintFiles(c.files);
+    const servers = facts.appServers.filter((s) => s.name === 'uwsgi');
+    assert.equal(servers.length, c.want.count);
+    const s = servers[0];
+    if (s && c.want.bind) {
+      assert.equal(`${s.binds[0]?.host}:${s.binds[0]?.port}`, c.want.bind);
+      assert.equal(s.appTarget, 'mysite.wsgi:application');
+      assert.equal(s.env.DJANGO_SETTINGS_MODULE?.value, 'mysite.settings');
+    }
+    if (c.want.notRead)
+      assert.ok(
+        notRead.some((n) => n.file.endsWith('uwsgi.ini') && c.want.notRead?.test(n.reason)),
+        JSON.stringify(notRead),
+      );
+  });
+}
+
+test('chain: nginx TLS -> uwsgi_pass without HTTPS: Django believes http, lost at nginx; with HTTPS $https: https', async () => {
+  const { runDoctor } = await import('../../src/chain/run.js');
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  for (const [params, want] of [
+    [PARAMS_NO_HTTPS, 'http'],
+    [`${PARAMS_NO_HTTPS} uwsgi_param HTTPS $https if_not_empty;`, 'https'],
+    [`${PARAMS_NO_HTTPS} uwsgi_param UWSGI_SCHEME $scheme;`, 'https'],
+  ] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-uwsgi-'));
+    try {
+      mkdirSync(join(dir, 'mysite'));
+      writeFileSync(join(dir, 'uwsgi.ini'), INI('socket = 127.0.0.1:8001'));
+      writeFileSync(join(dir, 'mysite', 'settings.py'), SETTINGS);
+      writeFileSync(join(dir, 'nginx.conf'), NGINX(params));
+      const { analysis } = await runDoctor([dir]);
+      const routes = analysis.verdict.routes;
+      assert.ok(routes.length > 0, params);
+      for (const r of routes) {
+        assert.equal(r.scheme.believed, want, `${params}: ${r.scheme.lostAt?.reason ?? r.scheme.status}`);
+        if (want === 'http') assert.equal(r.scheme.lostAt?.label.split(' ')[0], 'nginx');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});

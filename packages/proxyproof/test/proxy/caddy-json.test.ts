@@ -1,0 +1,265 @@
+/**
+ * Caddy's JSON config reader cross-checked against Debian's caddy (2.6.2): each Caddyfile below is adapted by the
+ * real `caddy adapt`, and our JSON reader must see in that JSON exactly the sites, listeners (port, TLS, bind),
+ * routes (protocol, upstream addresses, sample path), header rules and trusted proxies our Caddyfile reader sees in
+ * the Caddyfile. Then: a fix written into a JSON config is accepted by `caddy validate`, and the automatic-HTTPS
+ * rule of the JSON reader is checked against a running caddy (plain or TLS on each listener).
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { addressText } from '../../src/chain/addr.js';
+import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
+import { readCaddyJson } from '../../src/collectors/caddy/json.js';
+import type { ProxyConfigFacts } from '../../src/model/proxy.js';
+import { lintFiles } from '../python/lint-files.js';
+
+function caddyEnv(dir: string) {
+  return { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
+}
+
+function adapt(dir: string, src: string): string {
+  writeFileSync(join(dir, 'Caddyfile'), src);
+  const r = spawnSync('caddy', ['adapt', '--config', 'Caddyfile', '--adapter', 'caddyfile', '--pretty'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: caddyEnv(dir),
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+/** What both readers must agree on: no line numbers, ids or labels (the two files differ in those). */
+function projection(c: ProxyConfigFacts | undefined) {
+  return (c?.sites ?? [])
+    .map((s) => ({
+      names: [...s.names].sort(),
+      listeners: s.listeners.map((l) => `${l.address ?? '*'}:${l.port}${l.tls ? ' tls' : ''}`).sort(),
+      trust: `${s.trust.mode} ${[...new Set(s.trust.list)].sort().join(' ')}`,
+      routes: s.routes
+        .map((r) => ({
+          protocol: r.protocol,
+          samplePath: r.samplePath,
+          upstreams: r.upstreams.map((u) => (u.address ? addressText(u.address) : u.text)),
+          headers: r.headers.map((h) => `${h.name.toLowerCase()}=${h.value}${h.append ? ' (append)' : ''}`).sort(),
+        }))
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+const CADDYFILES: Record<string, string> = {
+  'several sites, handle blocks, header_up set/delete/add, trusted_proxies with private_ranges, php_fastcgi': `{
+	email ops@example.com
+}
+example.com, www.example.com {
+	handle /api/* {
+		reverse_proxy 127.0.0.1:8000 {
+			header_up X-Forwarded-Proto https
+			header_up -X-Real-IP
+			trusted_proxies 10.0.0.0/8 private_ranges
+		}
+	}
+	handle {
+		php_fastcgi unix//run/php/php-fpm.sock
+	}
+}
+http://plain.example.com:8080 {
+	@api path /v1/*
+	reverse_proxy @api backend:8443 app2:9000 {
+		header_up +X-Extra {http.request.header.X-Foo}
+		header_up Host {upstream_hostport}
+		transport http {
+			tls
+		}
+	}
+}
+:9090 {
+	reverse_proxy localhost:3000
+}
+`,
+  'a site without braces (the docs form), header_up from a client header': `jellyfin.example.org
+
+reverse_proxy 127.0.0.1:8096 {
+	header_up X-Real-IP {remote_host}
+}
+`,
+  'bind, request_header, an https upstream, a localhost and an IP site': `:7002 {
+	bind 127.0.0.1
+	reverse_proxy e:1
+}
+localhost:7000 {
+	reverse_proxy c:1
+}
+10.0.0.1:7001 {
+	request_header X-Forwarded-Proto https
+	reverse_proxy https://d.internal
+}
+`,
+  // Caddy 2.6.2 substitutes `{args.0}`; the `{args[0]}` form is newer (2.7), so the cross-check uses the old one.
+  'route with a path matcher, a snippet import and a named matcher': `(proxy) {
+	reverse_proxy {args.0} {
+		header_up X-Forwarded-Ssl on
+	}
+}
+app.example.org {
+	route /admin/* {
+		import proxy admin:9000
+	}
+	@static {
+		path /static/* /media/*
+	}
+	reverse_proxy @static files:8080
+	import proxy web:8000
+}
+`,
+};
+
+for (const [name, src] of Object.entries(CADDYFILES)) {
+  test(`caddy adapt cross-check: ${name}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-json-'));
+    try {
+      const json = adapt(dir, src);
+      const fromJson = readCaddyJson('caddy.json', json);
+      assert.deepEqual(fromJson.errors, []);
+      const fromCaddyfile = readCaddyfile('Caddyfile', src);
+      assert.deepEqual(fromCaddyfile.errors, []);
+      const ours = projection(fromCaddyfile.config);
+      assert.ok(ours.length > 0 && ours.some((s) => s.routes.length > 0));
+      assert.deepEqual(projection(fromJson.config), ours);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('Caddy JSON: bad JSON is a warning with its line, never a throw', () => {
+  const r = readCaddyJson('caddy.json', '{\n  "apps": {\n    "http": {\n      "servers": {,\n');
+  assert.equal(r.config, undefined);
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0]?.message ?? '', /not valid JSON/);
+  assert.ok((r.errors[0]?.line ?? 0) >= 1);
+});
+
+test('Caddy JSON: the trusted_proxies fix the check writes is accepted by caddy validate and read back as trust', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-json-'));
+  try {
+    const json = adapt(dir, ':8080 {\n\tbind 127.0.0.1\n\treverse_proxy 127.0.0.1:3000\n}\n');
+    const { findings } = await lintFiles({ 'caddy.json': json });
+    const f = findings.find((x) => x.id === 'caddy/trusted-proxies-missing');
+    assert.ok(f?.fix?.line && f.fix.lines, JSON.stringify(findings.map((x) => x.id)));
+    const lines = json.split('\n');
+    assert.match(lines[f.fix.line - 1] ?? '', /"handler": "reverse_proxy",/);
+    lines.splice(f.fix.line, 0, ...f.fix.lines);
+    const patched = lines.join('\n');
+    writeFileSync(join(dir, 'caddy.json'), patched);
+    const v = spawnSync('caddy', ['validate', '--config', 'caddy.json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: caddyEnv(dir),
+    });
+    assert.equal(v.status, 0, v.stderr);
+    const back = readCaddyJson('caddy.json', readFileSync(join(dir, 'caddy.json'), 'utf8')).config;
+    assert.equal(back?.sites[0]?.trust.mode, 'list');
+    assert.deepEqual(back?.sites[0]?.trust.list, ['127.0.0.1', '::1']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/**
+ * Is the listener a TLS one? A plain HTTP request tells without depending on a certificate being ready: Go's TLS
+ * server answers it with "Client sent an HTTP request to an HTTPS server", a plain one with the route's body.
+ */
+function speaksTls(port: number): Promise<boolean | undefined> {
+  return new Promise((resolve) => {
+    let got = '';
+    const s = netConnect({ host: '127.0.0.1', port }, () => s.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
+    s.setTimeout(10_000, () => s.destroy());
+    s.on('data', (d) => (got += d));
+    s.once('error', () => resolve(undefined));
+    s.once('close', () =>
+      resolve(/HTTP request to an HTTPS server/.test(got) ? true : /\r\n\r\nok$/.test(got) ? false : undefined),
+    );
+  });
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+test('Caddy JSON automatic HTTPS: our TLS per server matches a running caddy (host matcher, skip, no host, explicit policies)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-run-'));
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const route = (host?: string) => ({
+    ...(host ? { match: [{ host: [host] }] } : {}),
+    handle: [{ handler: 'static_response', body: 'ok' }],
+  });
+  const config = {
+    admin: { disabled: true },
+    apps: {
+      pki: { certificate_authorities: { local: { install_trust: false } } },
+      http: {
+        servers: {
+          hosted: { listen: [`127.0.0.1:${ports[0]}`], routes: [route('localhost')] },
+          nohost: { listen: [`127.0.0.1:${ports[1]}`], routes: [route()] },
+          skipped: {
+            listen: [`127.0.0.1:${ports[2]}`],
+            routes: [route('localhost')],
+            automatic_https: { skip: ['localhost'] },
+          },
+          policies: { listen: [`127.0.0.1:${ports[3]}`], routes: [route()], tls_connection_policies: [{}] },
+        },
+      },
+    },
+  };
+  const text = JSON.stringify(config, null, 2);
+  writeFileSync(join(dir, 'caddy.json'), text);
+  const ours = readCaddyJson('caddy.json', text).config;
+  const expected = (ours?.sites ?? []).map((s) => [s.listeners[0]?.port, s.listeners[0]?.tls]);
+  assert.equal(expected.length, 4);
+  const child = spawn('caddy', ['run', '--config', 'caddy.json'], { cwd: dir, env: caddyEnv(dir), stdio: 'ignore' });
+  try {
+    // Wait on the condition (every listener accepts), bounded by the test runner's own timeout.
+    for (;;) {
+      const up = await Promise.all(ports.map(listening));
+      if (up.every(Boolean)) break;
+      if (child.exitCode !== null) assert.fail(`caddy exited with ${child.exitCode}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const real: Array<[number | undefined, boolean | undefined]> = [];
+    for (const p of ports) real.push([p, await speaksTls(p)]);
+    assert.deepEqual(real, expected);
+    assert.deepEqual(
+      real.map((r) => r[1]),
+      [true, false, false, true],
+    );
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
