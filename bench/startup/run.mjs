@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +60,10 @@ const commands = [
     ? [{ name: 'nginx -t (one file)', cmd: NGINX, args: ['-t', '-q', '-e', join(WORK, 'error.log'), '-p', WORK, '-c', conf], ok: [0] }]
     : []),
   { name: 'proxyproof lint (one file)', cmd: process.execPath, args: [CLI, 'lint', conf], ok: [0, 1] },
+  // doctor now checks its fix plan the way `fix` does (a second analysis of a patched copy when there is a patch).
+  { name: 'proxyproof doctor (one file)', cmd: process.execPath, args: [CLI, 'doctor', conf], ok: [0, 1] },
+  // A refused URL: the scan command's start-up (modules, trust store) and one failed connection, no crawl.
+  { name: 'proxyproof scan (refused)', cmd: process.execPath, args: [CLI, 'scan', 'https://127.0.0.1:9/'], ok: [2] },
 ];
 
 // CPU (user + sys) from GNU time beside the wall time: on a shared machine the wall time of a 40 ms process is
@@ -94,7 +99,7 @@ const stats = (xs) => {
   return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
 };
 const f = (x) => x.toFixed(0).padStart(6);
-console.log(`${RUNS} runs each, alternating; wall ms (min / median / max)`);
+console.log(`${RUNS} runs each, alternating; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}; wall ms (min / median / max)`);
 const st = new Map();
 for (const c of commands) {
   const s = stats(times.get(c.name));
@@ -115,6 +120,8 @@ if (GNU_TIME) {
   }
   const cr = (a, b) => (ct.get(a) && ct.get(b) && ct.get(b).median > 0 ? (ct.get(a).median / ct.get(b).median).toFixed(2) : 'n/a');
   console.log(`  CPU lint one file / node -e 0: ${cr('proxyproof lint (one file)', 'node -e 0')}x; / nginx -t: ${cr('proxyproof lint (one file)', 'nginx -t (one file)')}x`);
+  console.log(`  CPU --version / node -e 0: ${cr('proxyproof --version', 'node -e 0')}x; doctor one file / node -e 0: ${cr('proxyproof doctor (one file)', 'node -e 0')}x; scan start-up / node -e 0: ${cr('proxyproof scan (refused)', 'node -e 0')}x`);
+  console.log(`  load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 }
 
 // Where a one-file lint's time goes (`--profile`): the lint runs under `node --cpu-prof` PROFILE_RUNS times and

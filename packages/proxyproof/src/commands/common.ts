@@ -288,15 +288,44 @@ export async function renderPrepared(
   }
 }
 
+/**
+ * Writes `text` to stdout's descriptor and returns once the reader has it. process.stdout.write on a pipe queues
+ * what the reader has not taken yet in memory: a 40 MB JSON report piped to a slow reader (`| jq`, a CI log
+ * collector) kept every piece queued at once (peak RSS 733 MB against 544 MB to a file, 10,000-server bench).
+ * A full pipe (EAGAIN on a non-blocking descriptor) is waited on 2 ms at a time; a reader that went away (EPIPE)
+ * ends the output quietly, as `| head` expects.
+ */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let stdoutGone = false;
+export function writeStdoutSync(text: string): void {
+  if (stdoutGone) return;
+  const bytes = Buffer.from(text);
+  for (let off = 0; off < bytes.length; ) {
+    try {
+      off += writeSync(1, bytes, off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 2);
+      else if (code === 'EPIPE') {
+        stdoutGone = true;
+        return;
+      } else throw e;
+    }
+  }
+}
+
 /** Writes a renderer's pieces to stdout, or atomically to `abs` (a temporary file renamed over it). */
 function writePieces(abs: string | undefined, produce: (out: (chunk: string) => void) => void, shown?: string): void {
   const tmp = abs ? `${abs}.${process.pid}.tmp` : undefined;
   try {
     const fd = tmp ? openSync(tmp, 'w') : undefined;
+    // Straight to the descriptor once nothing else is queued on process.stdout (so the order stays): see above.
+    const direct = fd === undefined && process.stdout.writableLength === 0;
     let buf = '';
     const flush = () => {
-      if (fd === undefined) process.stdout.write(buf);
-      else writeSync(fd, buf);
+      if (fd !== undefined) writeSync(fd, buf);
+      else if (direct) writeStdoutSync(buf);
+      else process.stdout.write(buf);
       buf = '';
     };
     produce((chunk) => {

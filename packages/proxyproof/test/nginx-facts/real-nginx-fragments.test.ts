@@ -106,7 +106,7 @@ http {
     const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', timeout: 10_000 });
     assert.equal(t.status, 0, `nginx -t: ${t.stderr}`);
     nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    for (const deadline = Date.now() + 10_000; ; ) {
+    for (const deadline = Date.now() + 60_000; ; ) {
       try {
         await get(port, '/plain/', { Host: 'a.test' });
         break;
