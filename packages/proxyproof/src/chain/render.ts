@@ -5,6 +5,7 @@
 import type { Facts } from '../model/facts.js';
 import type { ChainAnalysis } from './analyze.js';
 import type { DeploymentFiles } from './discover.js';
+import { genericAppEnd } from './generic-app.js';
 import { proxyById, refText } from './model.js';
 import type { PlannedFix } from './plan.js';
 import type { Step, Trace } from './simulate.js';
@@ -158,8 +159,17 @@ function stepLine(s: Step, i: number): string {
 
 export function verdictLine(r: RouteVerdict): string {
   const s = r.scheme;
-  if (s.status === 'unknown')
+  if (s.status === 'unknown') {
+    // The app is not linked, but the proxies before it are known: the generic app hop says what arrives there.
+    const end = r.trace.unresolved ? genericAppEnd(r.trace, s.expected) : undefined;
+    if (end && r.trace.unresolved) {
+      const app = `the app there is not linked: ${r.trace.unresolved.what} (${r.trace.unresolved.need})`;
+      return end.lost
+        ? `verdict: https is lost at hop ${end.step} (${end.label}): it sends ${end.scheme === 'absent' ? `no ${end.header}` : `${end.header}: ${end.scheme}`}, so any app behind it builds http:// URLs unless it reads another header; ${app}`
+        : `verdict: https reaches the backend as ${end.header}: https from hop ${end.step} (${end.label}); the app believes it only if it trusts ${end.header} from that proxy's address — ${app}`;
+    }
     return `verdict: unknown — ${r.trace.unresolved ? `${r.trace.unresolved.what} (${r.trace.unresolved.need})` : 'the chain could not be followed'}`;
+  }
   const scheme =
     s.status === 'correct'
       ? 'correct: the app believes https'

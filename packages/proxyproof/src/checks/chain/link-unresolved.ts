@@ -1,4 +1,4 @@
-import type { Ref } from '../../chain/model.js';
+import { type GenericAppEnd, genericAppEnd } from '../../chain/generic-app.js';
 import { proxyById } from '../../chain/model.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
@@ -17,38 +17,10 @@ export const meta: CheckMeta = {
   ],
 };
 
-/**
- * The generic HTTP app at the end of an unresolved link: what the last proxy of the browser's route tells whatever
- * listens there (the scheme it conveys and the header that carries it), so the chain still says where https is
- * lost and what the app must trust, even when the app end is not one we model or not in the files.
- */
-function arrivesAtBackend(
-  a: ReturnType<typeof analysis>,
-  hopId: string,
-  routeId: string,
-): { text: string; scheme: string; ref?: Ref; note: string } | undefined {
+/** The generic HTTP app at the end of an unresolved link (chain/generic-app.ts), for the browser's visit of this route. */
+function arrivesAtBackend(a: ReturnType<typeof analysis>, hopId: string, routeId: string): GenericAppEnd | undefined {
   const v = a.verdict.routes.find((r) => r.hopId === hopId && r.routeId === routeId && r.trace.kind === 'browser');
-  if (!v) return undefined;
-  const last = [...v.trace.steps].reverse().find((s) => s.kind === 'proxy' || s.kind === 'lb');
-  const c = last?.conveys;
-  if (!last || !c) return undefined;
-  const expected = v.scheme.expected;
-  const header = (c.header ?? 'X-Forwarded-Proto').replace(/(^|-)([a-z])/g, (_m, d: string, ch: string) => d + ch.toUpperCase());
-  if (c.scheme === 'https')
-    return {
-      scheme: 'https',
-      ref: c.ref,
-      note: `${header}: https, sent to the backend`,
-      text: `The backend receives ${header}: https from ${last.label} over plain HTTP: an app there believes https only if it trusts ${header} from that proxy's address; otherwise it builds http:// URLs.`,
-    };
-  if (c.scheme === 'unknown') return undefined;
-  const lost = expected === 'https';
-  return {
-    scheme: c.scheme,
-    ref: c.ref ?? last.ref,
-    note: c.scheme === 'absent' ? `no ${header} is sent to the backend` : `${header}: ${c.scheme}, sent to the backend`,
-    text: `The backend receives ${c.scheme === 'absent' ? `no ${header}` : `${header}: ${c.scheme}`} from ${last.label}${lost ? ': an https request is already http there (lost at this proxy), whatever the app trusts' : ''}.`,
-  };
+  return v ? genericAppEnd(v.trace, v.scheme.expected) : undefined;
 }
 
 export const linkUnresolved: Check = {

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { verdictLine } from '../../../src/chain/render.js';
+import { runDoctor } from '../../../src/chain/run.js';
 import { type Case, deployment, findingsFor, gunicornUnit, site } from './cases.js';
 
 const ID = 'chain/link-unresolved';
@@ -41,4 +46,38 @@ describe(ID, () => {
       if (c.match) assert.match(got[0]?.message ?? '', c.match);
     });
   }
+});
+
+/** The generic app hop in the doctor's verdict line: an unlinked app does not make the verdict "unknown". */
+describe('verdict line at an unresolved app (chain/generic-app.ts)', () => {
+  const verdicts = async (files: Record<string, string>): Promise<string[]> => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-generic-app-'));
+    try {
+      for (const [p, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, p)), { recursive: true });
+        writeFileSync(join(dir, p), text);
+      }
+      const r = await runDoctor([dir], { cwd: dir });
+      return r.analysis.verdict.routes.filter((v) => v.trace.kind === 'browser').map(verdictLine);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  it('no X-Forwarded-Proto to an unlinked app: https is lost at the proxy, whatever the app', async () => {
+    const got = await verdicts(deployment(site({ pass: 'http://web:8000', headers: ['proxy_set_header Host $host;'] })));
+    assert.equal(got.length, 1);
+    assert.match(
+      got[0] ?? '',
+      /^verdict: https is lost at hop 1 \(nginx .*\): it sends no X-Forwarded-Proto, so any app behind it builds http:\/\/ URLs/,
+    );
+    assert.match(got[0] ?? '', /the app there is not linked: could not find the app server listening on web:8000/);
+  });
+  it('X-Forwarded-Proto $scheme on a TLS server: the app must trust it from the proxy', async () => {
+    const got = await verdicts(deployment(site({ pass: 'http://web:8000' })));
+    assert.match(
+      got[0] ?? '',
+      /^verdict: https reaches the backend as X-Forwarded-Proto: https from hop 1 .*trusts X-Forwarded-Proto from that proxy's address/,
+    );
+    assert.doesNotMatch(got[0] ?? '', /unknown/);
+  });
 });
