@@ -454,8 +454,9 @@ export const phpCollector: Collector = {
       }
       ctx.claimed.add(f.abs);
     }
-    const pools = phpFpmPools(ctx);
-    if (pools.length > 0 && roots.size > 0) ctx.facts.appServers.push(...pools);
+    // Pool files the loop above did not claim (both readers came in one merge; each file is read once).
+    const otherPools = phpFpmPools(ctx);
+    if (otherPools.length > 0 && roots.size > 0) ctx.facts.appServers.push(...otherPools);
     const octane = octaneFacts(ctx);
     for (const r of roots.values()) {
       // A Laravel app is one with its middleware or bootstrap; a lone provider file is not enough.
