@@ -524,7 +524,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     client,
     clientWhy,
     sent: headerObj(req.headers),
-    passive: app.kind === 'node' || (app.framework?.appEnd !== undefined && app.name !== 'php-fpm'),
+    passive: app.kind === 'node' || app.framework?.appEnd !== undefined,
     notes,
   };
   return {

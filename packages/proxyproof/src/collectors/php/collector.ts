@@ -454,8 +454,8 @@ export const phpCollector: Collector = {
       }
       ctx.claimed.add(f.abs);
     }
-    const pools = phpFpmPools(ctx);
-    if (pools.length > 0 && roots.size > 0) ctx.facts.appServers.push(...pools);
+    // Pool files were claimed by the loop above (fpm.ts); phpFpmPools reads any pool file it left unclaimed.
+    if (roots.size > 0) pools.push(...phpFpmPools(ctx));
     const octane = octaneFacts(ctx);
     for (const r of roots.values()) {
       // A Laravel app is one with its middleware or bootstrap; a lone provider file is not enough.
