@@ -294,3 +294,25 @@ test('converge: daphne behind nginx on a unix socket (multi-line ExecStart): --p
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Express trusting every peer with no proxy in the files and a port on every interface: no blind loopback, advice asking for --proxy-address', async () => {
+  const dir = treeOf({
+    'package.json': '{ "name": "a", "dependencies": { "express": "^4.19.2" } }\n',
+    'server.js': `const express = require('express');
+const app = express();
+app.set('trust proxy', true);
+app.get('/', (req, res) => res.send(req.protocol));
+app.listen(3000);
+`,
+  });
+  try {
+    const run = await runFix(['.'], { cwd: dir });
+    assert.ok(!run.plan.patches.some((p) => /loopback/.test(p.diff)), run.plan.patches.map((p) => p.diff).join(''));
+    const a = run.plan.advice.find((x) => x.id === 'express/trust-proxy-all');
+    assert.match(a?.reason ?? '', /--proxy-address/, JSON.stringify(run.plan.advice));
+    const given = await runFix(['.'], { cwd: dir, proxyAddress: '10.0.2.5' });
+    assert.match(given.plan.patches.map((p) => p.diff).join(''), /^\+app\.set\('trust proxy', '10\.0\.2\.5'\);$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

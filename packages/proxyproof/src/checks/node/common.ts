@@ -154,8 +154,18 @@ export function remotePeer(ctx: ProxyContext): ProxyPeer | undefined {
   return ctx.peers.find((p) => p.place === 'other-container' || p.place === 'other-host');
 }
 
-/** The trust entry to recommend: loopback for a same-host proxy, a placeholder to fill for a remote one. */
+/**
+ * The trust entry to recommend: loopback for a same-host proxy, a placeholder to fill for a remote one — and for
+ * no proxy in the files at all: where it runs is unknown, so its address is asked for (`fix --proxy-address`), never
+ * guessed as loopback — unless the app listens on loopback only, where only a proxy on this host can reach it.
+ */
 export function recommendedTrust(ctx: ProxyContext): string {
+  if (ctx.peers.length === 0) {
+    // Only loopback binds: whatever proxies to it runs on this host and connects from loopback.
+    const binds = ctx.server?.binds ?? [];
+    const local = binds.length > 0 && binds.every((b) => b.exposure === 'loopback' && !b.published);
+    return local ? 'loopback' : '<proxy IP>';
+  }
   const remote = remotePeer(ctx);
   if (!remote) return ctx.peers.some((p) => p.place === 'unix') ? 'unix' : 'loopback';
   return remote.place === 'other-container' ? '172.16.0.0/12' : '<proxy IP>';
