@@ -111,7 +111,8 @@ let byLocale: Intl.Collator['compare'] | undefined;
 /** Most severe first, then by file, line and id (the order of every report). */
 export function sortFindings(findings: Finding[]): Finding[] {
   // The collator is made on first use: ICU's start-up is not paid by commands that never sort findings.
-  const cmp = (byLocale ??= new Intl.Collator().compare);
+  if (!byLocale) byLocale = new Intl.Collator().compare;
+  const cmp = byLocale;
   return [...findings].sort(
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||
