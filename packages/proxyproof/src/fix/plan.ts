@@ -212,15 +212,19 @@ export function planFixes(facts: Facts, findings: Finding[], options: PlanOption
       out.advice.push(advice(f, `the fix has a value to fill in (${value}): never guessed${byOption}`));
       continue;
     }
-    const abs = resolve(cwd, fx.file);
-    if (!existsSync(abs)) {
-      out.advice.push(advice(f, `${fx.file} does not exist on disk (a built-in copy of a stock file): change it by hand`));
+    // The main edit and the same change at the other places the finding names (Fix.also), all or none.
+    const edits = [fx, ...(f.fix?.also ?? [])];
+    const missing = edits.find((e) => !existsSync(resolve(cwd, e.file)));
+    if (missing) {
+      out.advice.push(advice(f, `${missing.file} does not exist on disk (a built-in copy of a stock file): change it by hand`));
       continue;
     }
-    const real = realTarget(abs);
-    const g = byFile.get(real) ?? { named: fx.file, display: displayPath(real, cwd), edits: [] };
-    g.edits.push({ line: fx.line, placement: fx.placement, lines: fx.lines, finding: f });
-    byFile.set(real, g);
+    for (const e of edits) {
+      const real = realTarget(resolve(cwd, e.file));
+      const g = byFile.get(real) ?? { named: e.file, display: displayPath(real, cwd), edits: [] };
+      g.edits.push({ line: e.line, placement: e.placement, lines: e.lines, finding: f });
+      byFile.set(real, g);
+    }
   }
   for (const [abs, g] of byFile) {
     const refuse = (reason: string) => {

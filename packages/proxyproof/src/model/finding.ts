@@ -46,6 +46,19 @@ export interface Fix {
    * Absent: unspecified (older checks); renderers then only name the place.
    */
   placement?: 'after' | 'replace';
+  /**
+   * The same change at further places (one mistake repeated in several locations, reported once): each is
+   * written with the main edit, so one `fix` run leaves none of them and a second run has nothing to do.
+   */
+  also?: FixEdit[];
+}
+
+/** One more edit of a fix: the same shape as the fix's own file, line, lines and placement. */
+export interface FixEdit {
+  file: string;
+  line: number;
+  lines: string[];
+  placement: 'after' | 'replace';
 }
 
 export interface Finding {

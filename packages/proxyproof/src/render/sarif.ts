@@ -78,17 +78,23 @@ function location(e: Evidence, root: string, id?: number): Sarif.Location | null
 function fixOf(f: Finding, root: string): Sarif.Fix[] | undefined {
   const fx = f.fix;
   if (!fx?.file || !fx.line || !fx.placement || !fx.lines?.length) return undefined;
-  const a = artifact(fx.file, root);
-  if (!a) return undefined;
-  const text = `${fx.lines.join('\n')}\n`;
-  const deletedRegion: Sarif.Region =
-    fx.placement === 'replace'
-      ? { startLine: fx.line }
-      : { startLine: fx.line + 1, startColumn: 1, endLine: fx.line + 1, endColumn: 1 };
+  // The main edit and the same change at the other places (Fix.also): one artifactChange per file.
+  const byFile = new Map<string, { location: Sarif.ArtifactLocation; replacements: Sarif.Replacement[] }>();
+  for (const e of [{ file: fx.file, line: fx.line, lines: fx.lines, placement: fx.placement }, ...(fx.also ?? [])]) {
+    const a = artifact(e.file, root);
+    if (!a) return undefined;
+    const deletedRegion: Sarif.Region =
+      e.placement === 'replace'
+        ? { startLine: e.line }
+        : { startLine: e.line + 1, startColumn: 1, endLine: e.line + 1, endColumn: 1 };
+    const g = byFile.get(e.file) ?? { location: a, replacements: [] };
+    g.replacements.push({ deletedRegion, insertedContent: { text: `${e.lines.join('\n')}\n` } });
+    byFile.set(e.file, g);
+  }
   return [
     {
       description: { text: fx.description },
-      artifactChanges: [{ artifactLocation: a, replacements: [{ deletedRegion, insertedContent: { text } }] }],
+      artifactChanges: [...byFile.values()].map((g) => ({ artifactLocation: g.location, replacements: g.replacements })),
     },
   ];
 }

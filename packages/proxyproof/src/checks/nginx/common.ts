@@ -21,7 +21,7 @@ import {
   sourceLines,
 } from '../../facts/nginx/index.js';
 import type { Facts } from '../../model/facts.js';
-import type { Evidence, Fix } from '../../model/finding.js';
+import type { Evidence, Fix, FixEdit } from '../../model/finding.js';
 import { frontReachesProxy } from '../../model/proxy.js';
 
 export const NGINX_DOCS = {
@@ -366,6 +366,21 @@ export function replaceDirectiveFix(
     placement: 'replace',
     lines: sameFile.map((e) => `${indent}${e === entry ? replacement : (e.ref as NginxRef).text}`),
   };
+}
+
+/**
+ * The same change at the other places of a mistake reported once (Fix.also): the placed edits of `others`,
+ * without a second edit of a line the main fix (or an earlier one) already changes.
+ */
+export function alsoEdits(main: Fix, others: Fix[]): FixEdit[] | undefined {
+  const seen = new Set([`${main.file}:${main.line}`]);
+  const out: FixEdit[] = [];
+  for (const o of others) {
+    if (!o.file || !o.line || !o.lines?.length || !o.placement || seen.has(`${o.file}:${o.line}`)) continue;
+    seen.add(`${o.file}:${o.line}`);
+    out.push({ file: o.file, line: o.line, lines: o.lines, placement: o.placement });
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
 import {
+  alsoEdits,
   entryEvidence,
   type HeaderUse,
   headerUses,
@@ -69,6 +70,14 @@ function run(facts: Facts): Finding[] {
       "the browser's host name as the front forwards it, without nginx's port",
     );
     if (others.length > 0) fix.description = `${fix.description} Change the same line at ${listJoin(others)} the same way.`;
+    // Every place is changed in one run: a fix that changes one line per run is not idempotent.
+    const also = alsoEdits(
+      fix,
+      rest.map((u) =>
+        replaceDirectiveFix(facts, u.set, u.entry, `${u.entry.ref.text.split(/\s+/)[0] ?? directive} ${u.entry.name} $host;`, ''),
+      ),
+    );
+    if (also) fix.also = also;
     out.push(
       finding(meta, {
         message:
