@@ -11,6 +11,7 @@ import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument } fro
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { exposureOf } from '../deploy/appserver.js';
 import { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
 import { type JettyFile, jettyFacts, jettyKind } from './jetty.js';
 import { isTomcatServerXml, readServerXml } from './tomcat.js';
@@ -47,8 +48,7 @@ function springServer(
     kind: 'tcp',
     host,
     port: Number(n),
-    exposure:
-      host === '0.0.0.0' || host === '::' ? 'all-interfaces' : /^127\.|^::1$|^localhost$/.test(host) ? 'loopback' : 'specific',
+    exposure: exposureOf(host),
     ref,
   };
   const notes = ['the embedded server hands forwarded headers to Spring unchanged; server.forward-headers-strategy decides'];

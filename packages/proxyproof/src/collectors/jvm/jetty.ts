@@ -9,6 +9,7 @@
  */
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { lit, refAt } from '../appends/lines.js';
+import { exposureOf } from '../deploy/appserver.js';
 
 export const JETTY_FORWARDED_SOURCE =
   'https://github.com/jetty/jetty.project/blob/jetty-12.0.x/jetty-core/jetty-server/src/main/java/org/eclipse/jetty/server/ForwardedRequestCustomizer.java';
@@ -90,7 +91,7 @@ export function jettyFacts(files: JettyFile[]): { framework: FrameworkFacts; ser
     kind: 'tcp',
     host: h,
     port: port?.value ?? JETTY_DEFAULT_PORT,
-    exposure: h === '0.0.0.0' || h === '::' ? 'all-interfaces' : /^127\.|^localhost$|^::1$/.test(h) ? 'loopback' : 'specific',
+    exposure: exposureOf(h),
     ref,
   };
   appEnd.binds = [bind];

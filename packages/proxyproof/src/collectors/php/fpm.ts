@@ -12,6 +12,7 @@
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/facts.js';
 import { lit, refAt } from '../appends/lines.js';
+import { exposureOf } from '../deploy/appserver.js';
 
 export const PHP_FPM_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/fpm/Dockerfile';
 const OFFICIAL_IMAGE_PORT = 9000;
@@ -28,13 +29,7 @@ function bindOf(value: string, ref: SourceRef): BindAddress | undefined {
   const m = /^(?:(\[[^\]]+\]|[^:]+):)?(\d+)$/.exec(v);
   if (!m) return undefined;
   const host = (m[1] ?? '0.0.0.0').replace(/^\[|\]$/g, '');
-  const exposure: BindAddress['exposure'] =
-    host === '0.0.0.0' || host === '::' || host === '*'
-      ? 'all-interfaces'
-      : /^127\.|^::1$|^localhost$/.test(host)
-        ? 'loopback'
-        : 'specific';
-  return { kind: 'tcp', host: host === '*' ? '0.0.0.0' : host, port: Number(m[2]), exposure, ref };
+  return { kind: 'tcp', host: host === '*' ? '0.0.0.0' : host, port: Number(m[2]), exposure: exposureOf(host), ref };
 }
 
 /** One app server per pool (`[www]`) with its listen lines. */

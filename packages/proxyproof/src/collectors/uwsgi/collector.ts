@@ -9,6 +9,7 @@
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { AppServerFacts, BindAddress, SourceRef, Valued } from '../../model/facts.js';
 import { lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { exposureOf } from '../deploy/appserver.js';
 
 export const UWSGI_PROTOCOL_SOURCE = 'https://github.com/unbit/uwsgi/blob/2.0.21/core/protocol.c';
 
@@ -30,9 +31,7 @@ export function uwsgiBind(value: string, ref: SourceRef): BindAddress | null {
   if (!m) return null;
   const raw = (m[1] ?? '').replace(/^\[|\]$/g, '');
   const host = raw === '' || raw === '*' ? '0.0.0.0' : raw;
-  const exposure =
-    host === '0.0.0.0' || host === '::' ? 'all-interfaces' : /^127\.|^::1$|^localhost$/.test(host) ? 'loopback' : 'specific';
-  return { kind: 'tcp', host, port: Number(m[2]), exposure, ref };
+  return { kind: 'tcp', host, port: Number(m[2]), exposure: exposureOf(host), ref };
 }
 
 export const uwsgiCollector: Collector = {
