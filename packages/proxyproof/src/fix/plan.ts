@@ -201,9 +201,13 @@ export function planFixes(facts: Facts, findings: Finding[], options: PlanOption
       continue;
     }
     const given = f.fix as Required<Pick<NonNullable<Finding['fix']>, 'file' | 'line' | 'lines' | 'placement'>>;
+    // The main edit and the same change at the other places the finding names (Fix.also), all or none: the
+    // placeholders are filled, and refused, in every one of them.
     const address = options.proxyAddress;
-    const fx = address ? { ...given, lines: given.lines.map((l) => l.replace(PROXY_PLACEHOLDER, address)) } : given;
-    const hole = fx.lines.find((l) => PLACEHOLDER.test(l));
+    const edits = [given, ...(f.fix?.also ?? [])].map((e) =>
+      address ? { ...e, lines: e.lines.map((l) => l.replace(PROXY_PLACEHOLDER, address)) } : e,
+    );
+    const hole = edits.flatMap((e) => e.lines).find((l) => PLACEHOLDER.test(l));
     if (hole) {
       const value = PLACEHOLDER.exec(hole)?.[0] ?? '';
       const byOption = new RegExp(PROXY_PLACEHOLDER.source, 'i').test(value)
@@ -212,8 +216,6 @@ export function planFixes(facts: Facts, findings: Finding[], options: PlanOption
       out.advice.push(advice(f, `the fix has a value to fill in (${value}): never guessed${byOption}`));
       continue;
     }
-    // The main edit and the same change at the other places the finding names (Fix.also), all or none.
-    const edits = [fx, ...(f.fix?.also ?? [])];
     const missing = edits.find((e) => !existsSync(resolve(cwd, e.file)));
     if (missing) {
       out.advice.push(advice(f, `${missing.file} does not exist on disk (a built-in copy of a stock file): change it by hand`));
