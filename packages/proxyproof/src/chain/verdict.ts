@@ -264,6 +264,13 @@ export interface VerdictScope {
   apps?: Set<string>;
 }
 
+/** Every entry id a route id (`entryId#routeId`) may start with (an id holding `#` gives several candidates). */
+function entryIdsOf(routeIds: Set<string> | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const id of routeIds ?? []) for (let k = id.indexOf('#'); k >= 0; k = id.indexOf('#', k + 1)) out.add(id.slice(0, k));
+  return out;
+}
+
 export function computeVerdict(
   topo: Topology,
   scope?: VerdictScope,
@@ -271,8 +278,11 @@ export function computeVerdict(
 ): ChainVerdict {
   const routes: RouteVerdict[] = [];
   const entrySpoofs: Spoof[] = [];
+  // A scoped verdict (the planner's, one route at a time) skips the other entries without listing their routes.
+  const scopedEntries = scope ? entryIdsOf(scope.routes) : undefined;
   for (const [done, entry] of topo.entries.entries()) {
     onEntry?.(done, topo.entries.length);
+    if (scopedEntries && !scopedEntries.has(entry.id)) continue;
     for (const route of routesOf(topo, entry)) {
       if (scope && !scope.routes?.has(`${entry.id}#${route.id}`)) continue;
       if (isBrowserEntry(entry)) {
