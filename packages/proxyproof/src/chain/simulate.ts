@@ -4,6 +4,7 @@
  * Pure: no I/O. Semantics of each program are cited in docs/doctor.md.
  */
 
+import { compareText } from '../model/finding.js';
 import { siteUrl } from '../model/url.js';
 import { addressText, ipInList, type TrustAnswer, trustsPeer } from './addr.js';
 import {
@@ -117,8 +118,12 @@ const RELEVANT_HEADERS = new Set([
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 
-/** The order `localeCompare` gives, with one collator instead of one per comparison (a hot path: every hop of every trace). */
-const byLocale = new Intl.Collator().compare;
+/**
+ * The order `localeCompare` gives (a hot path: every hop of every trace), with no collator for plain header names
+ * (model/finding.ts compareText): an eager `new Intl.Collator()` here cost every command that loads the chain
+ * ICU's start-up.
+ */
+const byLocale = compareText;
 
 function headerObj(h: Map<string, string>): Record<string, string> {
   return Object.fromEntries([...h.entries()].sort(([a], [b]) => byLocale(a, b)));
