@@ -11,6 +11,11 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
+/** The findings at or above a severity (`--min-severity`). */
+export function atOrAbove<T extends { severity: Severity }>(findings: T[], min: Severity): T[] {
+  return findings.filter((f) => severityRank(f.severity) >= severityRank(min));
+}
+
 export function isSeverity(s: string): s is Severity {
   return (SEVERITIES as readonly string[]).includes(s);
 }
