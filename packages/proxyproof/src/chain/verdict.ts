@@ -71,7 +71,7 @@ export interface RouteVerdict {
   scheme: SchemeVerdict;
   host: HostVerdict;
   client: { believed: string | undefined; expected: string; correct: boolean };
-  redirect?: { location: string; loop: boolean; ref?: Ref };
+  redirect?: { location: string; loop: boolean; ref?: Ref; by?: 'app' | 'proxy' };
   spoofable: Spoof[];
 }
 
@@ -157,7 +157,8 @@ function hostVerdict(t: Trace, expected: string): HostVerdict {
 
 export function spoofedWhat(t: Trace): SpoofWhat[] {
   const last = finalStep(t);
-  if (!t.complete || !last) return [];
+  // A request a proxy answers with a redirect never reaches the app: nothing forged is believed there.
+  if (!t.complete || !last || last.kind === 'proxy') return [];
   const out: SpoofWhat[] = [];
   if (last.scheme === 'https') out.push('scheme');
   if (last.host === FORGED.host || last.host?.startsWith(`${FORGED.host}:`)) out.push('host');
@@ -316,7 +317,7 @@ export function computeVerdict(
           scheme: schemeVerdict(trace, 'https'),
           host: hostVerdict(trace, url.host),
           client: { believed: last?.client, expected: BROWSER_IP, correct: last?.client === BROWSER_IP },
-          redirect: fw?.redirect,
+          redirect: fw?.redirect ?? (last?.kind === 'proxy' ? last.redirect : undefined),
           spoofable: spoofs,
         });
       } else {
