@@ -294,7 +294,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   };
   const decided = new Map<string, HeaderRule>();
   for (const rule of route.headers) {
-    const name = rule.name.toLowerCase();
+    const name = sentName(route, rule.name);
     if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
     if (rule.ifPresent && !out.has(name)) continue;
     decided.set(name, rule);
@@ -330,6 +330,19 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     step,
     out: { scheme, headers: out, peer: { kind: 'unknown' }, peerAddr: '', path: req.path },
   };
+}
+
+/**
+ * The name a route's header rule is sent under, lower case. A uwsgi/FastCGI/SCGI param named `HTTP_X_FORWARDED_PROTO`
+ * is that request header as the backend sees it, and nginx then leaves out the client's own header of that name
+ * (ngx_http_uwsgi_module.c / ngx_http_fastcgi_module.c create_request: request headers whose HTTP_ name a param
+ * sets are skipped), so it replaces the header rather than travelling beside it.
+ */
+export function sentName(route: Pick<ProxyRoute, 'protocol'>, name: string): string {
+  const n = name.toLowerCase();
+  if ((route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi') && n.startsWith('http_'))
+    return n.slice(5).replace(/_/g, '-');
+  return n;
 }
 
 function conveyedScheme(
@@ -1083,7 +1096,7 @@ export function forgedThrough(hop: ProxyHop, route: ProxyRoute): ForgedThrough {
   const ruleRef = (name: string): Ref => {
     for (let i = route.headers.length - 1; i >= 0; i--) {
       const r = route.headers[i] as HeaderRule;
-      if (r.name.toLowerCase() === name) return r.ref;
+      if (sentName(route, r.name) === name) return r.ref;
     }
     return route.ref;
   };
