@@ -79,6 +79,8 @@ export interface BackendVerdict {
   appId: string;
   label: string;
   bind: string;
+  /** The index of this bind in the app's `binds`. */
+  bindIndex: number;
   exposure: string;
   reachableFrom: string | null;
   reach: Spoof['reach'] | null;
@@ -348,6 +350,7 @@ export function computeVerdict(
         appId: app.id,
         label: app.label,
         bind,
+        bindIndex: i,
         exposure: b.published ? 'published' : b.exposure,
         reachableFrom: reach?.from ?? null,
         reach: reach?.reach ?? null,

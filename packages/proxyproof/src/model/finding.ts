@@ -34,6 +34,11 @@ export interface Evidence {
   note?: string;
   /** For stock include files resolved from built-in knowledge rather than a real file. */
   source?: 'file' | 'builtin' | 'live';
+  /**
+   * Two answers to compare (probe: the baseline request and the forged one): a `baseline` evidence followed by its
+   * `compared` one is rendered side by side in every format.
+   */
+  side?: 'baseline' | 'compared';
 }
 
 /** The change that resolves a finding, expressed as lines a person can paste. */

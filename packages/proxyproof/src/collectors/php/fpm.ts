@@ -65,7 +65,7 @@ export function poolServers(file: string, raw: string[]): AppServerFacts[] {
     const m = /^\s*listen\s*=\s*(\S+)\s*$/.exec(line);
     if (m) {
       const b = bindOf(m[1] as string, refAt(file, raw, i + 1));
-      if (b) pool.binds = [b];
+      if (b) pool.binds = [{ ...b, protocol: 'fastcgi' }];
     }
     const a = /^\s*listen\.allowed_clients\s*=\s*(.+)$/.exec(line);
     if (a) pool.allowed = (a[1] as string).split(',').map((x) => x.trim());
@@ -111,6 +111,7 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[]): AppServerFact
           port: OFFICIAL_IMAGE_PORT,
           exposure: 'all-interfaces' as const,
           container: true,
+          protocol: 'fastcgi' as const,
           ref,
         },
       ],
