@@ -44,8 +44,10 @@ export interface ProxySite {
   stripsUntrusted?: string[];
   trust: PeerTrust;
   clientAddress?: ClientAddressPolicy;
-  /** A site that only redirects to https. */
+  /** A site that redirects plain-HTTP requests to https (see ProxyHop.redirectsToHttps). */
   redirectsToHttps?: Ref;
+  /** What the redirect reads to decide the request is http (ProxyHop.redirectDecidedBy). */
+  redirectDecidedBy?: 'connection' | 'forwarded-proto';
   /** HTTP (L7) or TCP (L4) mode: in TCP mode no header rule applies. */
   mode: 'http' | 'tcp';
   notes: string[];
