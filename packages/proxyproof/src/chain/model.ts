@@ -175,6 +175,8 @@ export interface Bind {
   ref?: Ref;
   /** Compose `ports:` publishing the container port on the docker host. */
   published?: { hostIp: string; hostPort: number; ref?: Ref };
+  /** Not HTTP: a uWSGI socket, php-fpm (BindAddress.protocol). */
+  protocol?: 'uwsgi' | 'fastcgi' | 'scgi';
 }
 
 export type AppServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'node' | 'werkzeug' | 'other';

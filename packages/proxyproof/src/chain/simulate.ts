@@ -4,6 +4,7 @@
  * Pure: no I/O. Semantics of each program are cited in docs/doctor.md.
  */
 
+import { compareText } from '../model/finding.js';
 import { siteUrl } from '../model/url.js';
 import { addressText, ipInList, type TrustAnswer, trustsPeer } from './addr.js';
 import {
@@ -118,8 +119,12 @@ const RELEVANT_HEADERS = new Set([
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 
-/** The order `localeCompare` gives, with one collator instead of one per comparison (a hot path: every hop of every trace). */
-const byLocale = new Intl.Collator().compare;
+/**
+ * The order `localeCompare` gives (a hot path: every hop of every trace), with no collator for plain header names
+ * (model/finding.ts compareText): an eager `new Intl.Collator()` here cost every command that loads the chain
+ * ICU's start-up.
+ */
+const byLocale = compareText;
 
 function headerObj(h: Map<string, string>): Record<string, string> {
   return Object.fromEntries([...h.entries()].sort(([a], [b]) => byLocale(a, b)));
@@ -289,7 +294,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   };
   const decided = new Map<string, HeaderRule>();
   for (const rule of route.headers) {
-    const name = rule.name.toLowerCase();
+    const name = sentName(route, rule.name);
     if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
     if (rule.ifPresent && !out.has(name)) continue;
     decided.set(name, rule);
@@ -325,6 +330,19 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     step,
     out: { scheme, headers: out, peer: { kind: 'unknown' }, peerAddr: '', path: req.path },
   };
+}
+
+/**
+ * The name a route's header rule is sent under, lower case. A uwsgi/FastCGI/SCGI param named `HTTP_X_FORWARDED_PROTO`
+ * is that request header as the backend sees it, and nginx then leaves out the client's own header of that name
+ * (ngx_http_uwsgi_module.c / ngx_http_fastcgi_module.c create_request: request headers whose HTTP_ name a param
+ * sets are skipped), so it replaces the header rather than travelling beside it.
+ */
+export function sentName(route: Pick<ProxyRoute, 'protocol'>, name: string): string {
+  const n = name.toLowerCase();
+  if ((route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi') && n.startsWith('http_'))
+    return n.slice(5).replace(/_/g, '-');
+  return n;
 }
 
 function conveyedScheme(
@@ -1078,7 +1096,7 @@ export function forgedThrough(hop: ProxyHop, route: ProxyRoute): ForgedThrough {
   const ruleRef = (name: string): Ref => {
     for (let i = route.headers.length - 1; i >= 0; i--) {
       const r = route.headers[i] as HeaderRule;
-      if (r.name.toLowerCase() === name) return r.ref;
+      if (sentName(route, r.name) === name) return r.ref;
     }
     return route.ref;
   };

@@ -79,6 +79,8 @@ export interface BackendVerdict {
   appId: string;
   label: string;
   bind: string;
+  /** The index of this bind in the app's `binds`. */
+  bindIndex: number;
   exposure: string;
   reachableFrom: string | null;
   reach: Spoof['reach'] | null;
@@ -265,6 +267,13 @@ export interface VerdictScope {
   apps?: Set<string>;
 }
 
+/** Every entry id a route id (`entryId#routeId`) may start with (an id holding `#` gives several candidates). */
+function entryIdsOf(routeIds: Set<string> | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const id of routeIds ?? []) for (let k = id.indexOf('#'); k >= 0; k = id.indexOf('#', k + 1)) out.add(id.slice(0, k));
+  return out;
+}
+
 export function computeVerdict(
   topo: Topology,
   scope?: VerdictScope,
@@ -272,8 +281,11 @@ export function computeVerdict(
 ): ChainVerdict {
   const routes: RouteVerdict[] = [];
   const entrySpoofs: Spoof[] = [];
+  // A scoped verdict (the planner's, one route at a time) skips the other entries without listing their routes.
+  const scopedEntries = scope ? entryIdsOf(scope.routes) : undefined;
   for (const [done, entry] of topo.entries.entries()) {
     onEntry?.(done, topo.entries.length);
+    if (scopedEntries && !scopedEntries.has(entry.id)) continue;
     for (const route of routesOf(topo, entry)) {
       if (scope && !scope.routes?.has(`${entry.id}#${route.id}`)) continue;
       if (isBrowserEntry(entry)) {
@@ -338,6 +350,7 @@ export function computeVerdict(
         appId: app.id,
         label: app.label,
         bind,
+        bindIndex: i,
         exposure: b.published ? 'published' : b.exposure,
         reachableFrom: reach?.from ?? null,
         reach: reach?.reach ?? null,
