@@ -198,6 +198,8 @@ export interface AppServer {
   unknownBind?: Ref;
   /** Set when the process was inferred rather than found (e.g. a Node app that listens itself). */
   notes: string[];
+  /** The protocol its sockets speak when it is not HTTP (AppServerFacts.protocol). */
+  protocol?: 'fastcgi' | 'uwsgi' | 'scgi';
 }
 
 export type FrameworkKind = 'django' | 'flask' | 'fastapi' | 'starlette' | 'express' | 'fastify' | 'koa' | 'other';

@@ -206,10 +206,14 @@ export function chainLines(a: ChainAnalysis): string[] {
   return out;
 }
 
+const PROTOCOL_NAME = { fastcgi: 'FastCGI', uwsgi: 'the uwsgi protocol', scgi: 'SCGI' } as const;
+const PROTOCOL_PARAM = { fastcgi: 'FastCGI param', uwsgi: 'uwsgi variable', scgi: 'SCGI header' } as const;
+
 /**
  * `proxyproof probe` command lines for every TCP backend the doctor found: the address as bound (0.0.0.0
  * and :: become the host's own address, which the files do not hold), with the public site when a route
- * leads there, so the Host header is the one the proxy sends.
+ * leads there, so the Host header is the one the proxy sends. A backend that speaks FastCGI/uwsgi/SCGI gets a
+ * note instead: probe sends HTTP.
  */
 export function probeCommands(a: ChainAnalysis): string[] {
   const out: string[] = [];
@@ -217,6 +221,13 @@ export function probeCommands(a: ChainAnalysis): string[] {
   for (const b of a.verdict.backends) {
     const m = /^(.*):(\d+)$/.exec(b.bind);
     if (!m || b.bind.startsWith('unix:')) continue;
+    if (b.protocol) {
+      // probe speaks HTTP: a FastCGI/uwsgi/SCGI port answers it with garbage or not at all.
+      const note = `${b.label}${b.label.includes(b.bind) ? '' : ` ${b.bind}`}: no probe (it speaks ${PROTOCOL_NAME[b.protocol]}, not HTTP). Whoever reaches this port sets every ${PROTOCOL_PARAM[b.protocol]} itself (HTTPS, REMOTE_ADDR${b.protocol === 'fastcgi' ? ', SCRIPT_FILENAME' : ''}): keep it on loopback, a unix socket or a private network${b.protocol === 'fastcgi' ? ' (php-fpm: listen.allowed_clients)' : ''}.`;
+      if (!seen.has(note)) out.push(`  - ${note}`);
+      seen.add(note);
+      continue;
+    }
     const host = m[1] as string;
     const wildcard = host === '0.0.0.0' || host === '::' || host === '*' || host === '' || host === '[::]';
     const addr = wildcard ? '<this host address>' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;

@@ -86,6 +86,20 @@ export interface BackendVerdict {
   spoof?: Spoof;
   /** The app port is public while a proxy is meant to sit in front. */
   bypassesProxy: boolean;
+  /** The backend speaks FastCGI/uwsgi/SCGI, not HTTP (the server's own protocol, or the routes that reach it). */
+  protocol?: 'fastcgi' | 'uwsgi' | 'scgi';
+}
+
+/** The non-HTTP protocol every route reaching this app speaks (nginx fastcgi_pass/uwsgi_pass/scgi_pass), if any. */
+function nonHttpProtocol(topo: Topology, appId: string): 'fastcgi' | 'uwsgi' | 'scgi' | undefined {
+  const protocols = new Set<string>();
+  for (const l of topo.links) {
+    if (l.target.kind !== 'app' || l.target.appId !== appId) continue;
+    const route = proxyById(topo, l.fromHop)?.routes.find((r) => r.id === l.routeId);
+    protocols.add(route?.protocol ?? 'unknown');
+  }
+  const [only] = [...protocols];
+  return protocols.size === 1 && (only === 'fastcgi' || only === 'uwsgi' || only === 'scgi') ? only : undefined;
 }
 
 export interface ChainVerdict {
@@ -330,6 +344,7 @@ export function computeVerdict(
   for (const app of topo.apps) {
     if (scope && !scope.apps?.has(app.id)) continue;
     const platform = platformOf(topo, app.id);
+    const protocol = app.protocol ?? nonHttpProtocol(topo, app.id);
     app.binds.forEach((b, i) => {
       const reach = reachOf(app, i, platform);
       const bind = b.address.kind === 'unix' ? `unix:${b.address.path}` : `${b.address.host}:${b.address.port}`;
@@ -343,6 +358,7 @@ export function computeVerdict(
         ref: b.published?.ref ?? b.ref,
         bypassesProxy: Boolean(reach && reach.reach === 'network' && linked.has(app.id)),
       };
+      if (protocol) v.protocol = protocol;
       if (reach) {
         const t = simulateDirect(topo, app, i, reach.peer, reach.from);
         const what = spoofedWhat(t);

@@ -105,6 +105,8 @@ export interface AppServerFacts {
   valuesFeeds?: Array<{ path: string; value: unknown; ref: SourceRef; appends: boolean }>;
   /** A platform whose proxy routes to this container (render.yaml / fly.toml naming its Dockerfile). */
   platform?: { name: string; ref: SourceRef };
+  /** The protocol its sockets speak when it is not HTTP (php-fpm: FastCGI): no HTTP request can test it. */
+  protocol?: 'fastcgi' | 'uwsgi' | 'scgi';
 }
 
 export type FrameworkKind =

@@ -69,6 +69,7 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     id: `app:${index}`,
     kind: a.kind,
     ...(a.name ? { name: a.name } : {}),
+    ...(a.protocol ? { protocol: a.protocol } : {}),
     label,
     ref: launchRef,
     placement,
