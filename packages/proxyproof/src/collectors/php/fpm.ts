@@ -168,7 +168,7 @@ function commandWords(line: string): string[][] {
       .filter(
         (w, i, all) =>
           !(['exec', 'sudo', 'nohup', 'with-contenv', 's6-setuidgid', 'gosu', 'su-exec'].includes(w) && i < all.length - 1),
-      )
+      ),
   );
 }
 
