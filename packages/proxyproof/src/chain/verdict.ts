@@ -71,7 +71,7 @@ export interface RouteVerdict {
   scheme: SchemeVerdict;
   host: HostVerdict;
   client: { believed: string | undefined; expected: string; correct: boolean };
-  redirect?: { location: string; loop: boolean; ref?: Ref };
+  redirect?: { location: string; loop: boolean; ref?: Ref; by?: 'app' | 'proxy' };
   spoofable: Spoof[];
 }
 
@@ -79,6 +79,8 @@ export interface BackendVerdict {
   appId: string;
   label: string;
   bind: string;
+  /** The index of this bind in the app's `binds`. */
+  bindIndex: number;
   exposure: string;
   reachableFrom: string | null;
   reach: Spoof['reach'] | null;
@@ -86,20 +88,6 @@ export interface BackendVerdict {
   spoof?: Spoof;
   /** The app port is public while a proxy is meant to sit in front. */
   bypassesProxy: boolean;
-  /** The backend speaks FastCGI/uwsgi/SCGI, not HTTP (the server's own protocol, or the routes that reach it). */
-  protocol?: 'fastcgi' | 'uwsgi' | 'scgi';
-}
-
-/** The non-HTTP protocol every route reaching this app speaks (nginx fastcgi_pass/uwsgi_pass/scgi_pass), if any. */
-function nonHttpProtocol(topo: Topology, appId: string): 'fastcgi' | 'uwsgi' | 'scgi' | undefined {
-  const protocols = new Set<string>();
-  for (const l of topo.links) {
-    if (l.target.kind !== 'app' || l.target.appId !== appId) continue;
-    const route = proxyById(topo, l.fromHop)?.routes.find((r) => r.id === l.routeId);
-    protocols.add(route?.protocol ?? 'unknown');
-  }
-  const [only] = [...protocols];
-  return protocols.size === 1 && (only === 'fastcgi' || only === 'uwsgi' || only === 'scgi') ? only : undefined;
 }
 
 export interface ChainVerdict {
@@ -171,7 +159,8 @@ function hostVerdict(t: Trace, expected: string): HostVerdict {
 
 export function spoofedWhat(t: Trace): SpoofWhat[] {
   const last = finalStep(t);
-  if (!t.complete || !last) return [];
+  // A request a proxy answers with a redirect never reaches the app: nothing forged is believed there.
+  if (!t.complete || !last || last.kind === 'proxy') return [];
   const out: SpoofWhat[] = [];
   if (last.scheme === 'https') out.push('scheme');
   if (last.host === FORGED.host || last.host?.startsWith(`${FORGED.host}:`)) out.push('host');
@@ -278,6 +267,13 @@ export interface VerdictScope {
   apps?: Set<string>;
 }
 
+/** Every entry id a route id (`entryId#routeId`) may start with (an id holding `#` gives several candidates). */
+function entryIdsOf(routeIds: Set<string> | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const id of routeIds ?? []) for (let k = id.indexOf('#'); k >= 0; k = id.indexOf('#', k + 1)) out.add(id.slice(0, k));
+  return out;
+}
+
 export function computeVerdict(
   topo: Topology,
   scope?: VerdictScope,
@@ -285,8 +281,11 @@ export function computeVerdict(
 ): ChainVerdict {
   const routes: RouteVerdict[] = [];
   const entrySpoofs: Spoof[] = [];
+  // A scoped verdict (the planner's, one route at a time) skips the other entries without listing their routes.
+  const scopedEntries = scope ? entryIdsOf(scope.routes) : undefined;
   for (const [done, entry] of topo.entries.entries()) {
     onEntry?.(done, topo.entries.length);
+    if (scopedEntries && !scopedEntries.has(entry.id)) continue;
     for (const route of routesOf(topo, entry)) {
       if (scope && !scope.routes?.has(`${entry.id}#${route.id}`)) continue;
       if (isBrowserEntry(entry)) {
@@ -320,7 +319,7 @@ export function computeVerdict(
           scheme: schemeVerdict(trace, 'https'),
           host: hostVerdict(trace, url.host),
           client: { believed: last?.client, expected: BROWSER_IP, correct: last?.client === BROWSER_IP },
-          redirect: fw?.redirect,
+          redirect: fw?.redirect ?? (last?.kind === 'proxy' ? last.redirect : undefined),
           spoofable: spoofs,
         });
       } else {
@@ -344,7 +343,6 @@ export function computeVerdict(
   for (const app of topo.apps) {
     if (scope && !scope.apps?.has(app.id)) continue;
     const platform = platformOf(topo, app.id);
-    const protocol = app.protocol ?? nonHttpProtocol(topo, app.id);
     app.binds.forEach((b, i) => {
       const reach = reachOf(app, i, platform);
       const bind = b.address.kind === 'unix' ? `unix:${b.address.path}` : `${b.address.host}:${b.address.port}`;
@@ -352,13 +350,13 @@ export function computeVerdict(
         appId: app.id,
         label: app.label,
         bind,
+        bindIndex: i,
         exposure: b.published ? 'published' : b.exposure,
         reachableFrom: reach?.from ?? null,
         reach: reach?.reach ?? null,
         ref: b.published?.ref ?? b.ref,
         bypassesProxy: Boolean(reach && reach.reach === 'network' && linked.has(app.id)),
       };
-      if (protocol) v.protocol = protocol;
       if (reach) {
         const t = simulateDirect(topo, app, i, reach.peer, reach.from);
         const what = spoofedWhat(t);

@@ -61,6 +61,11 @@ export interface BindAddress {
    * systemd binds). Set by collectors/deploy and collectors/python; see model/deploy.ts.
    */
   reach?: Reach;
+  /**
+   * The protocol spoken on it when not HTTP: a uWSGI `socket` (uwsgi), php-fpm (FastCGI). `probe` sends HTTP, so the
+   * doctor suggests no HTTP probe for these (what reaches them is what the proxy's params say).
+   */
+  protocol?: 'uwsgi' | 'fastcgi' | 'scgi';
 }
 
 export type AppServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'node' | 'werkzeug' | 'other';
@@ -105,8 +110,6 @@ export interface AppServerFacts {
   valuesFeeds?: Array<{ path: string; value: unknown; ref: SourceRef; appends: boolean }>;
   /** A platform whose proxy routes to this container (render.yaml / fly.toml naming its Dockerfile). */
   platform?: { name: string; ref: SourceRef };
-  /** The protocol its sockets speak when it is not HTTP (php-fpm: FastCGI): no HTTP request can test it. */
-  protocol?: 'fastcgi' | 'uwsgi' | 'scgi';
 }
 
 export type FrameworkKind =

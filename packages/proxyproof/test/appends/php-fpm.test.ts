@@ -107,7 +107,7 @@ for (const c of [
     assert.equal(b?.kind === 'unix' ? 'unix' : `${b?.host}:${b?.port} ${b?.exposure}`, c.want.bind);
     assert.equal(s?.launch.via, c.want.via);
     assert.equal(s?.launch.line, c.want.line);
-    assert.equal(s?.protocol, 'fastcgi');
+    assert.equal(b?.protocol, 'fastcgi');
   });
 }
 

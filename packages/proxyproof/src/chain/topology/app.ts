@@ -23,13 +23,20 @@ function valued<T, U>(v: FValued<T> | undefined, map: (x: T) => U, fallback: U):
 
 function bindOf(b: BindAddress, placement: Placement): Bind | null {
   const r = ref(b.ref);
-  if (b.kind === 'unix') return { address: { kind: 'unix', path: b.path ?? '' }, exposure: 'unix', ref: r };
+  if (b.kind === 'unix')
+    return {
+      address: { kind: 'unix', path: b.path ?? '' },
+      exposure: 'unix',
+      ref: r,
+      ...(b.protocol ? { protocol: b.protocol } : {}),
+    };
   if (b.kind === 'fd') return null;
   // An address computed at run time (listen(Number(port), host)) is unknown: never invented.
   if (b.port === undefined) return null;
   const host = b.host ?? '0.0.0.0';
   const port = b.port;
   const out: Bind = { address: { kind: 'tcp', host, port }, exposure: b.exposure, ref: r };
+  if (b.protocol) out.protocol = b.protocol;
   if (b.published) out.published = { hostIp: b.published.hostIp, hostPort: b.published.hostPort, ref: ref(b.published.ref) };
   if (b.reach === 'container-network' && placement.kind !== 'container') out.exposure = 'all-interfaces';
   return out;
@@ -69,7 +76,6 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     id: `app:${index}`,
     kind: a.kind,
     ...(a.name ? { name: a.name } : {}),
-    ...(a.protocol ? { protocol: a.protocol } : {}),
     label,
     ref: launchRef,
     placement,

@@ -9,10 +9,11 @@
  * container) in `zz-docker.conf` (docker-library/php, `fpm` variant Dockerfile); Debian's `www.conf` listens
  * on `/run/php/php<ver>-fpm.sock`.
  */
+import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/facts.js';
-import { lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { exposureOf } from '../deploy/appserver.js';
 
 export const PHP_FPM_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/fpm/Dockerfile';
@@ -42,21 +43,17 @@ export function poolServers(file: string, raw: string[]): AppServerFacts[] {
   const flush = () => {
     if (!pool || pool.binds.length === 0) return;
     const first = pool.binds[0]?.ref ?? pool.ref;
-    const s: AppServerFacts = {
-      kind: 'other',
+    const s = passThroughServer({
       name: 'php-fpm',
-      protocol: 'fastcgi',
       launch: { ...first, via: 'config' },
       service: pool.name,
       binds: pool.binds,
-      proxyHeaders: lit(false, first, 'default'),
-      trustedProxies: lit([] as string[], first, 'default'),
-      schemeHeaders: lit({} as Record<string, string>, first, 'default'),
       configFiles: [file],
-      env: {},
-      notes: ['php-fpm passes the FastCGI params (HTTPS, HTTP_X_FORWARDED_PROTO) to PHP unchanged; the framework decides'],
-    };
-    if (pool.allowed) s.notes?.push(`listen.allowed_clients = ${pool.allowed.join(',')}`);
+      notes: [
+        'php-fpm passes the FastCGI params (HTTPS, HTTP_X_FORWARDED_PROTO) to PHP unchanged; the framework decides',
+        ...(pool.allowed ? [`listen.allowed_clients = ${pool.allowed.join(',')}`] : []),
+      ],
+    });
     out.push(s);
   };
   raw.forEach((l, i) => {
@@ -71,7 +68,7 @@ export function poolServers(file: string, raw: string[]): AppServerFacts[] {
     const m = /^\s*listen\s*=\s*(\S+)\s*$/.exec(line);
     if (m) {
       const b = bindOf(m[1] as string, refAt(file, raw, i + 1));
-      if (b) pool.binds = [b];
+      if (b) pool.binds = [{ ...b, protocol: 'fastcgi' }];
     }
     const a = /^\s*listen\.allowed_clients\s*=\s*(.+)$/.exec(line);
     if (a) pool.allowed = (a[1] as string).split(',').map((x) => x.trim());
@@ -107,10 +104,8 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[], launches: FpmL
   if (services.length === 0) return launchedServers(facts, launches);
   return services.map((s) => {
     const ref = s.command?.ref ?? s.ref;
-    return {
-      kind: 'other' as const,
+    return passThroughServer({
       name: 'php-fpm',
-      protocol: 'fastcgi' as const,
       launch: { ...ref, via: 'compose' as const },
       service: s.name,
       binds: [
@@ -120,19 +115,16 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[], launches: FpmL
           port: OFFICIAL_IMAGE_PORT,
           exposure: 'all-interfaces' as const,
           container: true,
+          protocol: 'fastcgi' as const,
           ref,
         },
       ],
-      proxyHeaders: lit(false, ref, 'default'),
-      trustedProxies: lit([] as string[], ref, 'default'),
-      schemeHeaders: lit({} as Record<string, string>, ref, 'default'),
       configFiles: [],
-      env: {},
       notes: [
         `php-fpm listens on ${OFFICIAL_IMAGE_PORT} (the official image's zz-docker.conf, ${PHP_FPM_IMAGE_SOURCE})`,
         'php-fpm passes the FastCGI params to PHP unchanged; the framework decides',
       ],
-    };
+    });
   });
 }
 
@@ -241,22 +233,18 @@ export function launchedServers(facts: Facts, launches: FpmLaunch[]): AppServerF
     const key = bind.kind === 'unix' ? `unix:${bind.path}` : `${bind.host}:${bind.port}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({
-      kind: 'other',
-      name: 'php-fpm',
-      protocol: 'fastcgi',
-      launch: { ...l.ref, via: l.via },
-      binds: [bind],
-      proxyHeaders: lit(false, l.ref, 'default'),
-      trustedProxies: lit([] as string[], l.ref, 'default'),
-      schemeHeaders: lit({} as Record<string, string>, l.ref, 'default'),
-      configFiles: l.config ? [l.config] : [],
-      env: {},
-      notes: [
-        `php-fpm started here; ${why}`,
-        'php-fpm passes the FastCGI params (HTTPS, HTTP_X_FORWARDED_PROTO) to PHP unchanged; the framework decides',
-      ],
-    });
+    out.push(
+      passThroughServer({
+        name: 'php-fpm',
+        launch: { ...l.ref, via: l.via },
+        binds: [{ ...bind, protocol: 'fastcgi' }],
+        configFiles: l.config ? [l.config] : [],
+        notes: [
+          `php-fpm started here; ${why}`,
+          'php-fpm passes the FastCGI params (HTTPS, HTTP_X_FORWARDED_PROTO) to PHP unchanged; the framework decides',
+        ],
+      }),
+    );
   }
   return out;
 }
