@@ -79,6 +79,18 @@ for (const name of cases) {
     totals.expected += items.length;
     const foundBefore = items.filter((x) => reported(x, before));
     const fixed = foundBefore.filter((x) => !reported(x, afterList));
+    // What still reports an item after the fix (--verbose): the finding ids near it, and whether fix gave advice.
+    const near = (item, findings) =>
+      findings
+        .filter(
+          (f) =>
+            RANK[f.severity] >= RANK.low &&
+            locations(f).some((l) => l.file === norm(item.file) && Math.abs(l.line - item.line) <= 3),
+        )
+        .map((f) => f.id);
+    const left = foundBefore
+      .filter((x) => reported(x, afterList))
+      .map((x) => `${norm(x.file)}:${x.line} ${[...new Set(near(x, afterList))].join(',')}`);
     const idsBefore = new Set(before.map((f) => f.id));
     const newIds = [...new Set(afterList.map((f) => f.id))].filter((id) => !idsBefore.has(id));
     const again = written.length ? await runFix(['.'], { cwd: dir }) : { plan: { patches: [] } };
@@ -98,6 +110,8 @@ for (const name of cases) {
       advice: run.plan.advice.length,
       turnedToAdvice: turned.map((a) => `${a.id} ${a.file ?? ''}:${a.line ?? ''}`),
       notes: run.notes,
+      left,
+      adviceList: run.plan.advice.map((a) => `${a.id}: ${a.reason}`),
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -111,6 +125,10 @@ else {
       console.log(
         `${r.name}: wrote ${r.written.length ? r.written.join(', ') : 'nothing'}; expected items ${r.expected}, reported before ${r.foundBefore}, no longer reported ${r.fixed}${r.newIds.length ? `; NEW ids ${r.newIds.join(', ')}` : ''}${r.idempotent ? '' : '; NOT idempotent'}${r.turnedToAdvice.length ? `; advice after the check: ${r.turnedToAdvice.join(', ')}` : ''}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`,
       );
+    if (verbose && !r.error) {
+      for (const l of r.left ?? []) console.log(`    still reported: ${l}`);
+      for (const a of r.adviceList ?? []) console.log(`    advice: ${a}`);
+    }
   }
   console.log(
     `positive cases ${totals.cases}, patched ${totals.patchedCases}; expected items ${totals.expected}, reported before fix ${totals.foundBefore}, no longer reported after fix --write ${totals.fixed}; new finding ids ${totals.newIds}; not idempotent ${totals.notIdempotent}; writes aborted/undone ${totals.rejected}; patches turned into advice by the check ${totals.turnedToAdvice}; plans not checked ${totals.unchecked}`,
