@@ -258,6 +258,16 @@ try {
   const url = `https://127.0.0.1:${httpsPort}/`; // linkinator recurses only below the root path
   const caFile = join(dir, 'ca.pem');
   console.log(`site: ${PAGES} pages, nginx ${execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || '(version on stderr)'} concurrency ${CONCURRENCY}`);
+  if (process.argv.includes('--serve')) {
+    // Keeps the site up for profiling one side by hand (e.g. `node --cpu-prof packages/proxyproof/bin/proxyproof.js
+    // scan URL --ca-cert CA ...`); Ctrl-C stops nginx and removes the folder.
+    console.log(`serving ${url} (CA ${caFile}, access log ${join(dir, 'access.log')}); Ctrl-C to stop`);
+    await new Promise<void>((res) => {
+      process.once('SIGINT', () => res());
+      process.once('SIGTERM', () => res());
+    });
+    process.exitCode = 0;
+  } else {
 
   // Each round runs both sides twice: the whole CLI (as users run it) and the crawler in a child process timed
   // from its first request (the in-process figure). The order alternates between rounds.
@@ -322,6 +332,7 @@ try {
     console.log(`round ${r + 1}: browser engine ${po.toFixed(1)} pages/s (${o.pages} pages, ${o.observed} mixed-content reports) | bare Playwright ${pb.toFixed(1)} pages/s | slowdown ${(pb / po).toFixed(2)}x`);
   }
   if (bRatios.length) console.log(`BROWSER median slowdown vs bare page loads with ${CONTEXTS} contexts: ${median(bRatios).toFixed(2)}x (target <= 1.5x)`);
+  }
 } finally {
   nginx?.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 200));

@@ -21,6 +21,7 @@ import {
   type Ref,
   type Topology,
 } from './model.js';
+import { sentName } from './simulate.js';
 import { type ChainVerdict, computeVerdict, type RouteVerdict, type VerdictScope } from './verdict.js';
 
 export interface PlannedFix {
@@ -189,7 +190,7 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     if (s.what.includes('host')) adds.push(['X-Forwarded-Host', '$host', '{host}']);
     if (s.what.includes('client')) adds.push(['X-Forwarded-For', '$remote_addr', '{remote_addr}']);
     if (adds.length === 0) continue;
-    const setBy = (n: string) => route.headers.find((h) => h.name.toLowerCase() === n.toLowerCase() && h.from !== 'default');
+    const setBy = (n: string) => route.headers.find((h) => sentName(route, h.name) === n.toLowerCase() && h.from !== 'default');
     // One header the route itself already sets from the client's value (`X-Forwarded-For $proxy_add_x_forwarded_for`
     // read left-most, `X-Forwarded-Proto $http_x_forwarded_proto`): that line is replaced, in the route's own file.
     const own = adds.length === 1 ? setBy(adds[0]?.[0] as string) : undefined;
@@ -199,7 +200,7 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
       title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}`,
       ref: replaces ? replaces.ref : insertsSafely(route) ? lastOwnLine(route) : route.ref,
       after: !replaces,
-      lines: adds.map(([n, v]) => `proxy_set_header ${n} ${v};`),
+      lines: adds.map(([n, v]) => headerLine(route, n, v)),
       // Otherwise only new lines: a header the route already sets would then be sent twice.
       placement: replaces ? 'replace' : insertsSafely(route) && !adds.some(([n]) => setBy(n)) ? 'after' : undefined,
       cost: 1,
@@ -207,13 +208,35 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
         const rr = findRoute(tt, hop.id, route.id);
         if (!rr) return;
         for (const [n, , tv] of adds) {
-          rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== n.toLowerCase());
-          rr.headers.push({ name: n, value: tv, ref: rr.ref, from: 'route' });
+          rr.headers = rr.headers.filter((h) => sentName(rr, h.name) !== n.toLowerCase());
+          rr.headers.push({
+            name: cgiParam(rr) ? `HTTP_${n.toUpperCase().replace(/-/g, '_')}` : n,
+            value: tv,
+            ref: rr.ref,
+            from: 'route',
+          });
         }
       },
     });
   }
   return out;
+}
+
+/** The directive a uwsgi/FastCGI/SCGI route passes request variables with, else undefined (proxy_set_header). */
+function cgiParam(route: Pick<ProxyRoute, 'protocol'>): string | undefined {
+  return route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi'
+    ? `${route.protocol}_param`
+    : undefined;
+}
+
+/**
+ * One request header set by this nginx route, in its own directive: `proxy_set_header X-Forwarded-Proto $scheme;`,
+ * or for uwsgi_pass/fastcgi_pass/scgi_pass the HTTP_ param, which nginx sends instead of the client's header of
+ * that name (a `proxy_set_header` there would be ignored).
+ */
+function headerLine(route: Pick<ProxyRoute, 'protocol'>, name: string, value: string): string {
+  const param = cgiParam(route);
+  return param ? `${param} HTTP_${name.toUpperCase().replace(/-/g, '_')} ${value};` : `proxy_set_header ${name} ${value};`;
 }
 
 /**
@@ -224,6 +247,8 @@ function insertsSafely(route: ProxyRoute): boolean {
   return (
     route.ownHeadersRef !== undefined ||
     route.headers.some((h) => h.from === 'route' && h.ref.line > 0) ||
+    // `include uwsgi_params;` / `include proxy_params;` written in the route itself: its lines are the route's own.
+    route.headers.some((h) => h.from === 'builtin-include') ||
     route.headers.every((h) => h.from === 'default')
   );
 }
@@ -354,7 +379,7 @@ function appCandidates(t: Topology): Candidate[] {
         });
       }
     });
-    if (fw) out.push(...frameworkCandidates(app, fw, peer, xffEntriesAppended(t, links[0])));
+    if (fw) out.push(...frameworkCandidates(app, fw, peer, xffEntriesAppended(t, links[0]), setsForwardedHost(t, links[0])));
   }
   return out;
 }
@@ -386,7 +411,22 @@ function xffEntriesAppended(t: Topology, link: Link | undefined): number {
   return 1 + (xff.replace(/\{xff_append(?:_if_trusted)?\}/, '').match(/,/g)?.length ?? 0);
 }
 
-function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] | undefined, hops = 1): Candidate[] {
+/** The proxy route of this link sets X-Forwarded-Host from its own value (not the client's header passed on). */
+function setsForwardedHost(t: Topology, link: Link | undefined): boolean {
+  if (!link) return false;
+  const hop = t.proxies.find((p) => p.id === link.fromHop);
+  const route = hop?.routes.find((r) => r.id === link.routeId) ?? hop?.routes[0];
+  const rule = route?.headers.find((h) => /^x-forwarded-host$/i.test(h.name));
+  return Boolean(rule?.value && !/\{in:/.test(rule.value));
+}
+
+function frameworkCandidates(
+  app: AppServer,
+  fw: Framework,
+  peer: Link['peer'] | undefined,
+  hops = 1,
+  proxySetsForwardedHost = false,
+): Candidate[] {
   const out: Candidate[] = [];
   if (fw.kind === 'django') {
     const cur = fw.schemeHeader?.value;
@@ -436,19 +476,22 @@ function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] |
     }
   }
   if (fw.kind === 'flask') {
+    // x_host=1 only where the proxy writes X-Forwarded-Host itself: else the client's own header reaches ProxyFix
+    // and becomes request.host (a spoof the search would rightly refuse, leaving the planner with no answer).
+    const xHost = proxySetsForwardedHost ? 1 : 0;
     out.push({
       id: `proxyfix:${app.id}`,
       title: 'Flask: apply ProxyFix for the one proxy in front',
       ref: fw.proxyFix?.ref ?? fw.ref,
       lines: [
         'from werkzeug.middleware.proxy_fix import ProxyFix',
-        'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)',
+        `app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1${xHost ? ', x_host=1' : ''})`,
       ],
       cost: 1,
       apply(tt) {
         const a = tt.apps.find((x) => x.id === app.id);
         if (a?.framework)
-          a.framework.proxyFix = { value: { x_for: 1, x_proto: 1, x_host: 1, x_port: 0 }, origin: 'literal', ref: fw.ref };
+          a.framework.proxyFix = { value: { x_for: 1, x_proto: 1, x_host: xHost, x_port: 0 }, origin: 'literal', ref: fw.ref };
       },
     });
   }
@@ -665,8 +708,13 @@ const MAX_PROBLEMS = 400;
  * with the candidates that touch them, on the accumulated fixes; a round that uncovers new
  * problems (SECURE_PROXY_SSL_HEADER on a published port) is followed by another.
  */
-function solveProblems(topo: Topology, verdict: ChainVerdict): { fixed: Topology; chosen: Candidate[]; complete: boolean } {
-  let fixed = clone(topo);
+function solveProblems(
+  topo: Topology,
+  verdict: ChainVerdict,
+): { fixed: Topology; verdict: ChainVerdict; chosen: Candidate[]; complete: boolean } {
+  // No deep copy of the whole topology: every change is applied to a copy-on-write clone (cloneFor) of what the
+  // problem's candidates touch, so `topo` (the analysed chain the checks and reports read) is never mutated.
+  let fixed = topo;
   const chosen: Candidate[] = [];
   let complete = true;
   let v = verdict;
@@ -692,10 +740,25 @@ function solveProblems(topo: Topology, verdict: ChainVerdict): { fixed: Topology
       progress = true;
     }
     v = computeVerdict(fixed);
-    if (isClean(score(v))) return { fixed, chosen, complete: true };
+    if (isClean(score(v))) return { fixed, verdict: v, chosen, complete: true };
     if (!progress) break;
   }
-  return { fixed, chosen, complete: complete && isClean(score(v)) };
+  // `v` is always the verdict of `fixed` (the given one when nothing was applied): the caller reuses it.
+  return { fixed, verdict: v, chosen, complete: complete && isClean(score(v)) };
+}
+
+/**
+ * The routes correct on `fixed` that may break once the proxy moves away: only a route through an app server
+ * that trusts loopback by its default can (proxyMovedAway changes link peers, never the path or the apps).
+ */
+function movableRoutes(fixed: Topology, fixedVerdict: ChainVerdict): Set<string> {
+  const out = new Set<string>();
+  for (const r of fixedVerdict.routes) {
+    if (r.scheme.status !== 'correct') continue;
+    if (r.trace.steps.some((s) => s.kind === 'app-server' && appByLabel(fixed, s.label)?.trusted.origin === 'default'))
+      out.add(r.id);
+  }
+  return out;
 }
 
 /** The proxy moves to another host/container: every loopback/unix link becomes a remote peer. */
@@ -731,9 +794,11 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
   const notes: string[] = [];
   let complete = true;
   let fixed = topo;
+  let fixedVerdict = verdict;
   if (!isClean(score(verdict))) {
     const r = solveProblems(topo, verdict);
     fixed = r.fixed;
+    fixedVerdict = r.verdict;
     r.chosen.sort((a, b) => fixOrder(a.id) - fixOrder(b.id));
     for (const c of r.chosen) fixes.push(toFix(c, 'required', describeRequired(c, verdict)));
     if (!r.complete) {
@@ -745,17 +810,21 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
   }
   // Robustness: does it stay correct once the proxy is no longer on loopback?
   const movedTopo = proxyMovedAway(fixed);
-  const fixedVerdict = computeVerdict(fixed);
-  const moved = computeVerdict(movedTopo);
-  const wasOk = fixedVerdict.routes.filter((r) => r.scheme.status === 'correct').map((r) => r.id);
-  // Only where the app server's own default trust of loopback was what kept it correct.
-  const breaks = moved.routes.filter((r) => {
-    if (!wasOk.includes(r.id) || r.scheme.status !== 'lost' || !r.scheme.lostAt) return false;
-    const step = r.trace.steps[r.scheme.lostAt.step];
-    const app = appByLabel(movedTopo, step?.label);
-    return step?.kind === 'app-server' && app !== undefined && app.trusted.origin === 'default';
-  });
+  // Only where the app server's own default trust of loopback was what kept it correct. The moved chain is
+  // simulated for the routes that can break only (a whole second verdict of 20,000 routes was 40 MB of garbage
+  // on the 10,000-server bench); the full one only when some route does break, for the candidates.
+  const wasOk = movableRoutes(fixed, fixedVerdict);
+  const breaks =
+    wasOk.size === 0
+      ? []
+      : computeVerdict(movedTopo, { routes: wasOk, apps: new Set() }).routes.filter((r) => {
+          if (!wasOk.has(r.id) || r.scheme.status !== 'lost' || !r.scheme.lostAt) return false;
+          const step = r.trace.steps[r.scheme.lostAt.step];
+          const app = appByLabel(movedTopo, step?.label);
+          return step?.kind === 'app-server' && app !== undefined && app.trusted.origin === 'default';
+        });
   if (breaks.length > 0) {
+    const moved = computeVerdict(movedTopo);
     const all = candidatesFor(movedTopo, moved).filter((c) => !c.id.startsWith('bind:') && !c.id.startsWith('narrow:'));
     const set: Candidate[] = [];
     let base = movedTopo;

@@ -23,7 +23,8 @@ export function refineFindings(findings: Finding[], a: ChainAnalysis): Finding[]
   const known = routes.filter((r) => r.scheme.status !== 'unknown');
   const allCorrect = known.length > 0 && known.every((r) => r.scheme.status === 'correct');
   const lostLabels = new Set(routes.flatMap((r) => (r.scheme.lostAt ? [r.scheme.lostAt.label] : [])));
-  const anyLoop = routes.some((r) => r.redirect?.loop);
+  // The app's own https redirect looping (a proxy's redirect loop is the proxy's, not SECURE_SSL_REDIRECT's).
+  const anyLoop = routes.some((r) => r.redirect?.loop && r.redirect.by !== 'proxy');
   const spoofs = [
     ...a.verdict.backends.flatMap((b) => (b.spoof ? [b.spoof] : [])),
     ...a.verdict.entrySpoofs,

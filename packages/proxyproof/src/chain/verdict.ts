@@ -71,7 +71,7 @@ export interface RouteVerdict {
   scheme: SchemeVerdict;
   host: HostVerdict;
   client: { believed: string | undefined; expected: string; correct: boolean };
-  redirect?: { location: string; loop: boolean; ref?: Ref };
+  redirect?: { location: string; loop: boolean; ref?: Ref; by?: 'app' | 'proxy' };
   spoofable: Spoof[];
 }
 
@@ -159,7 +159,8 @@ function hostVerdict(t: Trace, expected: string): HostVerdict {
 
 export function spoofedWhat(t: Trace): SpoofWhat[] {
   const last = finalStep(t);
-  if (!t.complete || !last) return [];
+  // A request a proxy answers with a redirect never reaches the app: nothing forged is believed there.
+  if (!t.complete || !last || last.kind === 'proxy') return [];
   const out: SpoofWhat[] = [];
   if (last.scheme === 'https') out.push('scheme');
   if (last.host === FORGED.host || last.host?.startsWith(`${FORGED.host}:`)) out.push('host');
@@ -266,6 +267,13 @@ export interface VerdictScope {
   apps?: Set<string>;
 }
 
+/** Every entry id a route id (`entryId#routeId`) may start with (an id holding `#` gives several candidates). */
+function entryIdsOf(routeIds: Set<string> | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const id of routeIds ?? []) for (let k = id.indexOf('#'); k >= 0; k = id.indexOf('#', k + 1)) out.add(id.slice(0, k));
+  return out;
+}
+
 export function computeVerdict(
   topo: Topology,
   scope?: VerdictScope,
@@ -273,8 +281,11 @@ export function computeVerdict(
 ): ChainVerdict {
   const routes: RouteVerdict[] = [];
   const entrySpoofs: Spoof[] = [];
+  // A scoped verdict (the planner's, one route at a time) skips the other entries without listing their routes.
+  const scopedEntries = scope ? entryIdsOf(scope.routes) : undefined;
   for (const [done, entry] of topo.entries.entries()) {
     onEntry?.(done, topo.entries.length);
+    if (scopedEntries && !scopedEntries.has(entry.id)) continue;
     for (const route of routesOf(topo, entry)) {
       if (scope && !scope.routes?.has(`${entry.id}#${route.id}`)) continue;
       if (isBrowserEntry(entry)) {
@@ -308,7 +319,7 @@ export function computeVerdict(
           scheme: schemeVerdict(trace, 'https'),
           host: hostVerdict(trace, url.host),
           client: { believed: last?.client, expected: BROWSER_IP, correct: last?.client === BROWSER_IP },
-          redirect: fw?.redirect,
+          redirect: fw?.redirect ?? (last?.kind === 'proxy' ? last.redirect : undefined),
           spoofable: spoofs,
         });
       } else {

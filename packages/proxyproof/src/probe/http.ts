@@ -10,6 +10,12 @@ import type { ProbeResponse } from './types.js';
 
 export const BODY_CAP = 256 * 1024;
 export const TIMEOUT_MS = 5000;
+/**
+ * What a worker process in a network namespace may take to start before its own request timeout begins:
+ * `ip netns exec` plus a fresh node (and tsx, when run from source) took over 10 s on a shared 2-core machine
+ * at load 25, so a tight bound here made a sound probe report "no answer". It only ends a hung worker.
+ */
+const NETNS_START_MS = 60_000;
 
 export interface GetSpec {
   url: string;
@@ -97,7 +103,7 @@ export function httpGetFromNetns(netns: string, spec: GetSpec, ipBin = 'ip'): Ge
   const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const r = spawnSync(ipBin, ['netns', 'exec', netns, process.execPath, ...loader, self, JSON.stringify(spec)], {
     encoding: 'utf8',
-    timeout: timeout + 10_000,
+    timeout: timeout + NETNS_START_MS,
     maxBuffer: BODY_CAP * 4 + 65536,
   });
   if (r.error) return { ok: false, error: `ip netns exec ${netns}: ${r.error.message}` };

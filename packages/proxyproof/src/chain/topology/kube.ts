@@ -71,6 +71,20 @@ function settingOn(facts: Facts, key: string): boolean {
   return (facts.kube?.ingressNginx ?? []).some((c) => /^true$/i.test(c.settings[key]?.value ?? ''));
 }
 
+/**
+ * ingress-nginx's redirect to https on an Ingress without `tls:` (TLS ends before it, at a cloud load balancer):
+ * `force-ssl-redirect` (the annotation, else the controller ConfigMap key; default false). lua_ingress.lua
+ * `redirect_to_https`: redirect when force_ssl_redirect and `$pass_access_scheme` is http, which is the
+ * X-Forwarded-Proto the peer sent with `use-forwarded-headers`, else the connection's own `$scheme`. (`ssl-redirect`,
+ * default true, needs a certificate for the host, so it never applies without `tls:`.)
+ */
+function ingressNginxForceRedirect(facts: Facts, ing: KubeIngress): Ref | undefined {
+  const ann = ing.annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'];
+  const v = ann ?? setting(facts, 'force-ssl-redirect');
+  if (!v || !/^"?true"?$/i.test(v.value.trim())) return undefined;
+  return { ...v.ref, snippet: v.ref.snippet ?? `force-ssl-redirect: ${v.value}` };
+}
+
 function setting(facts: Facts, key: string): { value: string; ref: Ref } | undefined {
   for (const c of facts.kube?.ingressNginx ?? []) if (c.settings[key]) return c.settings[key];
   return undefined;
@@ -273,7 +287,9 @@ export function ingressHops(facts: Facts, topology: Topology): void {
     const redirect =
       controller === 'traefik' && !tls
         ? traefikMiddlewaresOf(facts, ing).find((m) => m.redirectScheme)?.redirectScheme
-        : undefined;
+        : controller === 'ingress-nginx' && !tls
+          ? ingressNginxForceRedirect(facts, ing)
+          : undefined;
     const kind: ProxyKind = controller === 'traefik' ? 'traefik' : controller === 'ingress-nginx' ? 'nginx' : 'other';
     const what = cloud ? FRONTS[cloud.name].what : controller === 'other' ? 'ingress controller' : controller;
     const hop: ProxyHop = {
@@ -287,7 +303,8 @@ export function ingressHops(facts: Facts, topology: Topology): void {
       listeners: [{ port: tls ? 443 : 80, tls, proxyProtocol: false, defaultServer: true, ref: tls ? tlsRef : ing.ref }],
       routes,
       passesIncoming: true,
-      ...(redirect ? { redirectsToHttps: redirect } : {}),
+      // Traefik's RedirectScheme and ingress-nginx's `$pass_access_scheme` read a trusted X-Forwarded-Proto first.
+      ...(redirect ? { redirectsToHttps: redirect, redirectDecidedBy: 'forwarded-proto' as const } : {}),
       ...(controller === 'ingress-nginx' && ingressNginxClientAddress(facts, ing.ref)
         ? { clientAddress: ingressNginxClientAddress(facts, ing.ref) }
         : {}),

@@ -40,11 +40,13 @@ export const schemeLost: Check = {
             (lost
               ? `: lost at hop ${lost.step} (${lost.label}) because ${lost.reason}${lost.ref && lost.ref.line > 0 && !lost.reason.includes(refText(lost.ref)) ? ` (${refText(lost.ref)})` : ''}`
               : '') +
-            (loop
-              ? `. With SECURE_SSL_REDIRECT the app redirects to ${r.redirect?.location} again and again: ERR_TOO_MANY_REDIRECTS`
-              : r.redirect
-                ? `. SECURE_SSL_REDIRECT sends the browser to ${r.redirect.location}`
-                : '') +
+            (loop && r.redirect?.by === 'proxy'
+              ? `. ${fw?.label ?? 'The proxy'} answers with its own redirect to ${r.redirect.location} again and again: ERR_TOO_MANY_REDIRECTS`
+              : loop
+                ? `. With SECURE_SSL_REDIRECT the app redirects to ${r.redirect?.location} again and again: ERR_TOO_MANY_REDIRECTS`
+                : r.redirect
+                  ? `. SECURE_SSL_REDIRECT sends the browser to ${r.redirect.location}`
+                  : '') +
             `.\nchain: ${path(r.trace)}`,
           evidence: evidences(facts, [
             [lost?.ref, `scheme lost here: ${lost?.reason ?? ''}`],

@@ -9,9 +9,10 @@
  * container) in `zz-docker.conf` (docker-library/php, `fpm` variant Dockerfile); Debian's `www.conf` listens
  * on `/run/php/php<ver>-fpm.sock`.
  */
+import { passThroughServer } from '../../model/appserver.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/facts.js';
-import { lit, refAt } from '../appends/lines.js';
+import { refAt } from '../appends/lines.js';
 import { exposureOf } from '../deploy/appserver.js';
 
 export const PHP_FPM_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/fpm/Dockerfile';
@@ -39,20 +40,17 @@ export function poolServers(file: string, raw: string[]): AppServerFacts[] {
   const flush = () => {
     if (!pool || pool.binds.length === 0) return;
     const first = pool.binds[0]?.ref ?? pool.ref;
-    const s: AppServerFacts = {
-      kind: 'other',
+    const s = passThroughServer({
       name: 'php-fpm',
       launch: { ...first, via: 'config' },
       service: pool.name,
       binds: pool.binds,
-      proxyHeaders: lit(false, first, 'default'),
-      trustedProxies: lit([] as string[], first, 'default'),
-      schemeHeaders: lit({} as Record<string, string>, first, 'default'),
       configFiles: [file],
-      env: {},
-      notes: ['php-fpm passes the FastCGI params (HTTPS, HTTP_X_FORWARDED_PROTO) to PHP unchanged; the framework decides'],
-    };
-    if (pool.allowed) s.notes?.push(`listen.allowed_clients = ${pool.allowed.join(',')}`);
+      notes: [
+        'php-fpm passes the FastCGI params (HTTPS, HTTP_X_FORWARDED_PROTO) to PHP unchanged; the framework decides',
+        ...(pool.allowed ? [`listen.allowed_clients = ${pool.allowed.join(',')}`] : []),
+      ],
+    });
     out.push(s);
   };
   raw.forEach((l, i) => {
@@ -102,8 +100,7 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[]): AppServerFact
   }
   return services.map((s) => {
     const ref = s.command?.ref ?? s.ref;
-    return {
-      kind: 'other' as const,
+    return passThroughServer({
       name: 'php-fpm',
       launch: { ...ref, via: 'compose' as const },
       service: s.name,
@@ -118,15 +115,11 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[]): AppServerFact
           ref,
         },
       ],
-      proxyHeaders: lit(false, ref, 'default'),
-      trustedProxies: lit([] as string[], ref, 'default'),
-      schemeHeaders: lit({} as Record<string, string>, ref, 'default'),
       configFiles: [],
-      env: {},
       notes: [
         `php-fpm listens on ${OFFICIAL_IMAGE_PORT} (the official image's zz-docker.conf, ${PHP_FPM_IMAGE_SOURCE})`,
         'php-fpm passes the FastCGI params to PHP unchanged; the framework decides',
       ],
-    };
+    });
   });
 }
