@@ -5,12 +5,16 @@
 // scores) and no longer reports after the patches. Also checked: fix on the patched copy writes nothing more
 // (idempotent) and no finding id appears that was not there before.
 // Usage: npm run build && node scripts/realworld-fix.mjs [--corpus DIR] [--only SUBSTR] [--verbose] [--json]
+//        [--proxy-address ADDR]
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locations, norm, RANK, ROOT, realworldCases, realworldOptions } from './realworld-common.mjs';
 
-const { args, corpus, only, verbose } = realworldOptions();
+const { args, corpus, only, verbose, opt } = realworldOptions();
+// --proxy-address ADDR: what a user gives when the proxy's address is the one fact the files lack (cross-host
+// deployments, a balancer's address for nginx's geo): the fixes that wait for it are written too.
+const proxyAddress = opt('--proxy-address');
 const root = ROOT;
 
 const { lintPaths } = await import(join(root, 'packages/proxyproof/dist/engine/lint.js'));
@@ -66,7 +70,7 @@ for (const name of cases) {
       rows.push({ name, error: before.error });
       continue;
     }
-    const run = await runFix(['.'], { cwd: dir, write: true });
+    const run = await runFix(['.'], { cwd: dir, write: true, proxyAddress });
     const written = run.written.filter((w) => w.status === 'written').map((w) => w.file);
     totals.rejected += run.written.filter((w) => w.status !== 'written').length;
     // Patches the second analysis turned into advice (fix/converge.ts), and plans it could not check.
@@ -93,7 +97,7 @@ for (const name of cases) {
       .map((x) => `${norm(x.file)}:${x.line} ${[...new Set(near(x, afterList))].join(',')}`);
     const idsBefore = new Set(before.map((f) => f.id));
     const newIds = [...new Set(afterList.map((f) => f.id))].filter((id) => !idsBefore.has(id));
-    const again = written.length ? await runFix(['.'], { cwd: dir }) : { plan: { patches: [] } };
+    const again = written.length ? await runFix(['.'], { cwd: dir, proxyAddress }) : { plan: { patches: [] } };
     if (again.plan.patches.length > 0) totals.notIdempotent++;
     if (written.length) totals.patchedCases++;
     totals.foundBefore += foundBefore.length;
