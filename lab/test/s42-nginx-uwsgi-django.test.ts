@@ -29,16 +29,17 @@ test('42 uWSGI without an HTTPS param: Django sees http (mixed content); doctor:
   });
 });
 
-test('42 fixed (uwsgi_param HTTPS / UWSGI_SCHEME): Django sees https, no mixed content; doctor: https', async (t) => {
+test('42 fixed (uwsgi_param HTTPS / UWSGI_SCHEME / HTTP_X_FORWARDED_PROTO): Django sees https, no mixed content, a client cannot downgrade; doctor: https', async (t) => {
   await withScenario(t, `${ID}:fixed`, async (sc) => {
     const obs = await browse(sc);
     assertClean(obs, originOf(sc));
     assert.equal(obs.status, 200);
     assert.equal(obs.cookies.find((c) => c.name === 'csrftoken')?.secure, true, 'CSRF_COOKIE_SECURE');
     const forged = await whoamiViaProxy(sc, { 'X-Forwarded-Proto': 'http' });
-    // The client's X-Forwarded-Proto arrives after nginx's UWSGI_SCHEME and wins: a client can still turn its own
-    // request into http (only `uwsgi_param HTTP_X_FORWARDED_PROTO $scheme;` would replace the client's header).
-    assert.equal(forged.wsgi_url_scheme, 'http');
+    // Without the HTTP_X_FORWARDED_PROTO param the client's X-Forwarded-Proto arrives after nginx's UWSGI_SCHEME and
+    // wins (uWSGI's core/protocol.c: the later variable sets the scheme). With it nginx leaves the client's header
+    // out, so a client can no longer turn its own request into http.
+    assert.equal(forged.wsgi_url_scheme, 'https');
     await assertDoctorAgrees(sc, { scheme: 'https' });
   });
 });

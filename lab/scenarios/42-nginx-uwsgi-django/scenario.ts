@@ -21,7 +21,7 @@ export default defineScenario({
   variants: {
     fixed: {
       title:
-        'uwsgi_param HTTPS $https if_not_empty; uwsgi_param UWSGI_SCHEME $scheme; and SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE (what `proxyproof fix --write` writes)',
+        'uwsgi_param HTTPS $https if_not_empty; uwsgi_param UWSGI_SCHEME $scheme; uwsgi_param HTTP_X_FORWARDED_PROTO $scheme; and SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE (what `proxyproof fix --write` writes)',
       expected: { summary: 'uWSGI sets wsgi.url_scheme = https: every URL is https://, no mixed content, csrftoken Secure', appScheme: 'https', mixedContent: false },
     },
   },

@@ -21,6 +21,7 @@ import {
   type Ref,
   type Topology,
 } from './model.js';
+import { sentName } from './simulate.js';
 import { type ChainVerdict, computeVerdict, type RouteVerdict, type VerdictScope } from './verdict.js';
 
 export interface PlannedFix {
@@ -189,7 +190,7 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     if (s.what.includes('host')) adds.push(['X-Forwarded-Host', '$host', '{host}']);
     if (s.what.includes('client')) adds.push(['X-Forwarded-For', '$remote_addr', '{remote_addr}']);
     if (adds.length === 0) continue;
-    const setBy = (n: string) => route.headers.find((h) => h.name.toLowerCase() === n.toLowerCase() && h.from !== 'default');
+    const setBy = (n: string) => route.headers.find((h) => sentName(route, h.name) === n.toLowerCase() && h.from !== 'default');
     // One header the route itself already sets from the client's value (`X-Forwarded-For $proxy_add_x_forwarded_for`
     // read left-most, `X-Forwarded-Proto $http_x_forwarded_proto`): that line is replaced, in the route's own file.
     const own = adds.length === 1 ? setBy(adds[0]?.[0] as string) : undefined;
@@ -199,7 +200,7 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
       title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}`,
       ref: replaces ? replaces.ref : insertsSafely(route) ? lastOwnLine(route) : route.ref,
       after: !replaces,
-      lines: adds.map(([n, v]) => `proxy_set_header ${n} ${v};`),
+      lines: adds.map(([n, v]) => headerLine(route, n, v)),
       // Otherwise only new lines: a header the route already sets would then be sent twice.
       placement: replaces ? 'replace' : insertsSafely(route) && !adds.some(([n]) => setBy(n)) ? 'after' : undefined,
       cost: 1,
@@ -207,13 +208,35 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
         const rr = findRoute(tt, hop.id, route.id);
         if (!rr) return;
         for (const [n, , tv] of adds) {
-          rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== n.toLowerCase());
-          rr.headers.push({ name: n, value: tv, ref: rr.ref, from: 'route' });
+          rr.headers = rr.headers.filter((h) => sentName(rr, h.name) !== n.toLowerCase());
+          rr.headers.push({
+            name: cgiParam(rr) ? `HTTP_${n.toUpperCase().replace(/-/g, '_')}` : n,
+            value: tv,
+            ref: rr.ref,
+            from: 'route',
+          });
         }
       },
     });
   }
   return out;
+}
+
+/** The directive a uwsgi/FastCGI/SCGI route passes request variables with, else undefined (proxy_set_header). */
+function cgiParam(route: Pick<ProxyRoute, 'protocol'>): string | undefined {
+  return route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi'
+    ? `${route.protocol}_param`
+    : undefined;
+}
+
+/**
+ * One request header set by this nginx route, in its own directive: `proxy_set_header X-Forwarded-Proto $scheme;`,
+ * or for uwsgi_pass/fastcgi_pass/scgi_pass the HTTP_ param, which nginx sends instead of the client's header of
+ * that name (a `proxy_set_header` there would be ignored).
+ */
+function headerLine(route: Pick<ProxyRoute, 'protocol'>, name: string, value: string): string {
+  const param = cgiParam(route);
+  return param ? `${param} HTTP_${name.toUpperCase().replace(/-/g, '_')} ${value};` : `proxy_set_header ${name} ${value};`;
 }
 
 /**
@@ -224,6 +247,8 @@ function insertsSafely(route: ProxyRoute): boolean {
   return (
     route.ownHeadersRef !== undefined ||
     route.headers.some((h) => h.from === 'route' && h.ref.line > 0) ||
+    // `include uwsgi_params;` / `include proxy_params;` written in the route itself: its lines are the route's own.
+    route.headers.some((h) => h.from === 'builtin-include') ||
     route.headers.every((h) => h.from === 'default')
   );
 }
@@ -354,7 +379,7 @@ function appCandidates(t: Topology): Candidate[] {
         });
       }
     });
-    if (fw) out.push(...frameworkCandidates(app, fw, peer, xffEntriesAppended(t, links[0])));
+    if (fw) out.push(...frameworkCandidates(app, fw, peer, xffEntriesAppended(t, links[0]), setsForwardedHost(t, links[0])));
   }
   return out;
 }
@@ -386,7 +411,22 @@ function xffEntriesAppended(t: Topology, link: Link | undefined): number {
   return 1 + (xff.replace(/\{xff_append(?:_if_trusted)?\}/, '').match(/,/g)?.length ?? 0);
 }
 
-function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] | undefined, hops = 1): Candidate[] {
+/** The proxy route of this link sets X-Forwarded-Host from its own value (not the client's header passed on). */
+function setsForwardedHost(t: Topology, link: Link | undefined): boolean {
+  if (!link) return false;
+  const hop = t.proxies.find((p) => p.id === link.fromHop);
+  const route = hop?.routes.find((r) => r.id === link.routeId) ?? hop?.routes[0];
+  const rule = route?.headers.find((h) => /^x-forwarded-host$/i.test(h.name));
+  return Boolean(rule?.value && !/\{in:/.test(rule.value));
+}
+
+function frameworkCandidates(
+  app: AppServer,
+  fw: Framework,
+  peer: Link['peer'] | undefined,
+  hops = 1,
+  proxySetsForwardedHost = false,
+): Candidate[] {
   const out: Candidate[] = [];
   if (fw.kind === 'django') {
     const cur = fw.schemeHeader?.value;
@@ -436,19 +476,22 @@ function frameworkCandidates(app: AppServer, fw: Framework, peer: Link['peer'] |
     }
   }
   if (fw.kind === 'flask') {
+    // x_host=1 only where the proxy writes X-Forwarded-Host itself: else the client's own header reaches ProxyFix
+    // and becomes request.host (a spoof the search would rightly refuse, leaving the planner with no answer).
+    const xHost = proxySetsForwardedHost ? 1 : 0;
     out.push({
       id: `proxyfix:${app.id}`,
       title: 'Flask: apply ProxyFix for the one proxy in front',
       ref: fw.proxyFix?.ref ?? fw.ref,
       lines: [
         'from werkzeug.middleware.proxy_fix import ProxyFix',
-        'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)',
+        `app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1${xHost ? ', x_host=1' : ''})`,
       ],
       cost: 1,
       apply(tt) {
         const a = tt.apps.find((x) => x.id === app.id);
         if (a?.framework)
-          a.framework.proxyFix = { value: { x_for: 1, x_proto: 1, x_host: 1, x_port: 0 }, origin: 'literal', ref: fw.ref };
+          a.framework.proxyFix = { value: { x_for: 1, x_proto: 1, x_host: xHost, x_port: 0 }, origin: 'literal', ref: fw.ref };
       },
     });
   }

@@ -80,7 +80,8 @@ export interface Step {
   sent?: Record<string, string>;
   /** How this hop reaches the next one. */
   linkText?: string;
-  redirect?: { location: string; loop: boolean; ref?: Ref };
+  /** A redirect this step answers with (`by`: the app's https switch, or the proxy's own redirect). */
+  redirect?: { location: string; loop: boolean; ref?: Ref; by?: 'app' | 'proxy' };
   /** The hop does not decide the scheme itself (a Node server: the framework decides). */
   passive?: boolean;
   notes: string[];
@@ -243,6 +244,31 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     clientWhy,
     notes,
   };
+  // The hop's own redirect to https on a plain listener: it answers a request it believes is http itself.
+  if (hop.redirectsToHttps && !listener?.tls) {
+    const r = hop.redirectsToHttps;
+    const xfp = req.headers.get('x-forwarded-proto');
+    const byHeader = hop.redirectDecidedBy === 'forwarded-proto' && peerTrusted && xfp !== undefined;
+    const believed: Scheme = byHeader ? (firstItem(xfp).toLowerCase() === 'https' ? 'https' : 'http') : inScheme;
+    if (believed === 'http') {
+      const why =
+        hop.redirectDecidedBy === 'forwarded-proto'
+          ? byHeader
+            ? `X-Forwarded-Proto: ${xfp} from a trusted peer`
+            : xfp !== undefined
+              ? `X-Forwarded-Proto: ${xfp} from a peer it does not trust is ignored, the connection is plain HTTP`
+              : 'no X-Forwarded-Proto, the connection is plain HTTP'
+          : `the connection on :${port} is plain HTTP (the redirect does not read X-Forwarded-Proto)`;
+      step.scheme = 'http';
+      step.schemeWhy = `redirects to https because it believes the request is http: ${why}`;
+      step.schemeRef = r;
+      step.redirect = { location: `https://${host}${req.path}`, loop: false, ref: r, by: 'proxy' };
+      step.conveys = { scheme: 'http', why: `answers with its own redirect to https (${why})`, ref: r };
+      return { step, out: null };
+    }
+    if (byHeader)
+      notes.push(`X-Forwarded-Proto: ${xfp} from a trusted peer: the redirect to https (${r.file}:${r.line}) does not apply`);
+  }
   // Headers sent upstream.
   const out = new Map<string, string>();
   if (hop.passesIncoming) {
@@ -264,11 +290,12 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     proxyHost: proxyHost.replace(/^unix:.*/, 'localhost'),
     incoming: req.headers,
     peerTrusted,
+    peer: req.peer,
     maps: hop.maps,
   };
   const decided = new Map<string, HeaderRule>();
   for (const rule of route.headers) {
-    const name = rule.name.toLowerCase();
+    const name = sentName(route, rule.name);
     if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
     if (rule.ifPresent && !out.has(name)) continue;
     decided.set(name, rule);
@@ -304,6 +331,19 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     step,
     out: { scheme, headers: out, peer: { kind: 'unknown' }, peerAddr: '', path: req.path },
   };
+}
+
+/**
+ * The name a route's header rule is sent under, lower case. A uwsgi/FastCGI/SCGI param named `HTTP_X_FORWARDED_PROTO`
+ * is that request header as the backend sees it, and nginx then leaves out the client's own header of that name
+ * (ngx_http_uwsgi_module.c / ngx_http_fastcgi_module.c create_request: request headers whose HTTP_ name a param
+ * sets are skipped), so it replaces the header rather than travelling beside it.
+ */
+export function sentName(route: Pick<ProxyRoute, 'protocol'>, name: string): string {
+  const n = name.toLowerCase();
+  if ((route.protocol === 'uwsgi' || route.protocol === 'fastcgi' || route.protocol === 'scgi') && n.startsWith('http_'))
+    return n.slice(5).replace(/_/g, '-');
+  return n;
 }
 
 function conveyedScheme(
@@ -822,6 +862,11 @@ function followFrom(
 ): void {
   const { step, out } = simulateProxy(hop, listenerIdx, route, req);
   trace.steps.push(step);
+  if (step.redirect) {
+    // The browser asked for https (a TLS load balancer in front): the redirect sends it back to the same URL.
+    step.redirect.loop = trace.steps[0]?.scheme === 'https';
+    return;
+  }
   if (!out) return;
   const link = linkFrom(topo, hop.id, route.id);
   if (!link || link.target.kind === 'unresolved') {
@@ -1024,7 +1069,10 @@ export function simulateDirect(topo: Topology, app: AppServer, bindIdx: number, 
 /** The believed outcome at the end of a trace. */
 export function finalStep(t: Trace): Step | undefined {
   const last = t.steps[t.steps.length - 1];
-  return last && (last.kind === 'framework' || last.kind === 'app-server') ? last : undefined;
+  // A proxy that answers with its own redirect is where the request ends.
+  return last && (last.kind === 'framework' || last.kind === 'app-server' || (last.kind === 'proxy' && last.redirect))
+    ? last
+    : undefined;
 }
 
 /** What a client's forged forwarded headers still decide after one proxy route it connects to directly. */
@@ -1049,7 +1097,7 @@ export function forgedThrough(hop: ProxyHop, route: ProxyRoute): ForgedThrough {
   const ruleRef = (name: string): Ref => {
     for (let i = route.headers.length - 1; i >= 0; i--) {
       const r = route.headers[i] as HeaderRule;
-      if (r.name.toLowerCase() === name) return r.ref;
+      if (sentName(route, r.name) === name) return r.ref;
     }
     return route.ref;
   };

@@ -6,13 +6,11 @@
 import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Option } from 'commander';
-import { FRONT_NAMES } from '../collectors/front/collector.js';
 import type { DeclaredFront } from '../engine/analyze.js';
-import { atOrAbove } from '../engine/lint.js';
 import type { ProgressMode } from '../engine/progress.js';
 import type { CheckMeta } from '../model/check.js';
-import { type Finding, InputError, isSeverity, SEVERITIES, type Severity } from '../model/finding.js';
-import type { FrontName } from '../model/proxy.js';
+import { atOrAbove, type Finding, InputError, isSeverity, SEVERITIES, type Severity } from '../model/finding.js';
+import { FRONT_NAMES, type FrontName } from '../model/proxy.js';
 import { docsResolver } from '../render/docs.js';
 import { fingerprints } from '../render/fingerprint.js';
 import { RENDERER_LOADERS, RENDERER_NAMES } from '../render/registry.js';
@@ -128,7 +126,7 @@ export function declaredFront(opts: OutputOptions & { front?: string }, cwd: str
       // Already read once by projectConfig; a file that vanished since has no line to show.
     }
   }
-  if (!(FRONT_NAMES as string[]).includes(name)) {
+  if (!(FRONT_NAMES as readonly string[]).includes(name)) {
     const message = `${fromOption ? '--front' : '"front"'}: unknown front '${name}' (one of ${FRONT_NAMES.join(', ')})`;
     throw fromOption ? new InputError(message) : new InputError(message, config?.file, line);
   }

@@ -11,6 +11,11 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
+/** The findings at or above a severity (`--min-severity`). */
+export function atOrAbove<T extends { severity: Severity }>(findings: T[], min: Severity): T[] {
+  return findings.filter((f) => severityRank(f.severity) >= severityRank(min));
+}
+
 export function isSeverity(s: string): s is Severity {
   return (SEVERITIES as readonly string[]).includes(s);
 }
@@ -29,6 +34,11 @@ export interface Evidence {
   note?: string;
   /** For stock include files resolved from built-in knowledge rather than a real file. */
   source?: 'file' | 'builtin' | 'live';
+  /**
+   * Two answers to compare (probe: the baseline request and the forged one): a `baseline` evidence followed by its
+   * `compared` one is rendered side by side in every format.
+   */
+  side?: 'baseline' | 'compared';
 }
 
 /** The change that resolves a finding, expressed as lines a person can paste. */

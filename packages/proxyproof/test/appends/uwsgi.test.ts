@@ -93,3 +93,46 @@ test('chain: nginx TLS -> uwsgi_pass without HTTPS: Django believes http, lost a
     }
   }
 });
+
+async function doctorOn(files: Record<string, string>) {
+  const { runDoctor } = await import('../../src/chain/run.js');
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'pp-uwsgi-'));
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const r = await runDoctor([dir]);
+    return { verdict: r.analysis.verdict, findings: r.all.findings };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("chain: uwsgi_param HTTP_X_FORWARDED_PROTO replaces the client's header (nginx skips it): a plain listener stops being spoofable", async () => {
+  const nginx = (params: string) =>
+    `http { server { listen 80; server_name a.test; location / { uwsgi_pass 127.0.0.1:8001; ${PARAMS_NO_HTTPS} ${params} } } }\n`;
+  const files = (params: string) => ({
+    'uwsgi.ini': INI('socket = 127.0.0.1:8001'),
+    'mysite/settings.py': SETTINGS,
+    'nginx.conf': nginx(params),
+  });
+  const open = await doctorOn(files('uwsgi_param UWSGI_SCHEME $scheme;'));
+  const spoof = open.verdict.entrySpoofs.find((s) => s.what.includes('scheme'));
+  assert.ok(spoof, 'UWSGI_SCHEME alone: the client X-Forwarded-Proto: https reaches uWSGI after it and wins');
+  const finding = open.findings.find((f) => f.id === 'chain/spoofable-backend');
+  assert.ok(
+    finding?.fix?.lines?.some((l) => /uwsgi_param HTTP_X_FORWARDED_PROTO \$scheme;/.test(l)),
+    JSON.stringify(finding?.fix),
+  );
+  assert.ok(!finding?.fix?.lines?.some((l) => /proxy_set_header/.test(l)), 'a proxy_set_header is ignored by uwsgi_pass');
+  const closed = await doctorOn(files('uwsgi_param UWSGI_SCHEME $scheme; uwsgi_param HTTP_X_FORWARDED_PROTO $scheme;'));
+  assert.deepEqual(
+    closed.verdict.entrySpoofs.filter((s) => s.what.includes('scheme')),
+    [],
+    'the param replaces the client header',
+  );
+});

@@ -17,6 +17,8 @@ export interface CgiSchemeSpec {
   stockFile: string;
   /** The lines to add. */
   fixLines: string[];
+  /** Lines that also go after the stock include (uwsgi: the client's own X-Forwarded-Proto replaced). */
+  clientHeaderLines?: string[];
   why: string;
 }
 
@@ -58,7 +60,7 @@ export function runCgiScheme(meta: CheckMeta, spec: CgiSchemeSpec, facts: Facts)
               ? `Include the stock ${spec.stockFile}: it sets HTTPS $https if_not_empty, and the other params the app needs.`
               : `Add the scheme params in ${place.where}, where the other ${spec.kind}_param lines are.`,
             place,
-            none ? [`include ${spec.stockFile};`] : spec.fixLines,
+            none ? [`include ${spec.stockFile};`, ...(spec.clientHeaderLines ?? [])] : spec.fixLines,
           ),
           data: { kind: spec.kind },
         }),

@@ -21,10 +21,20 @@ export const uwsgiSchemeMissing: Check = {
         kind: 'uwsgi',
         schemeParams: UWSGI_SCHEME_PARAMS,
         stockFile: 'uwsgi_params',
-        fixLines: ['uwsgi_param HTTPS $https if_not_empty;', 'uwsgi_param UWSGI_SCHEME $scheme;'],
+        // HTTP_X_FORWARDED_PROTO too: uWSGI takes a passed X-Forwarded-Proto as the scheme after UWSGI_SCHEME
+        // (core/protocol.c, the later variable wins; nginx sends the request's headers after its params), so with
+        // the first two alone a client's own `X-Forwarded-Proto: http` still wins. nginx leaves out the client's
+        // header when a param of its HTTP_ name is set (ngx_http_uwsgi_module.c).
+        fixLines: [
+          'uwsgi_param HTTPS $https if_not_empty;',
+          'uwsgi_param UWSGI_SCHEME $scheme;',
+          'uwsgi_param HTTP_X_FORWARDED_PROTO $scheme;',
+        ],
+        clientHeaderLines: ['uwsgi_param HTTP_X_FORWARDED_PROTO $scheme;'],
         why:
           'uWSGI sets wsgi.url_scheme from the UWSGI_SCHEME variable, else to https when HTTPS is "on"/"1"; with neither, Django and Flask ' +
-          'see http: http:// URLs (mixed content), SECURE_SSL_REDIRECT loops, cookies without Secure, CSRF origin failures.',
+          'see http: http:// URLs (mixed content), SECURE_SSL_REDIRECT loops, cookies without Secure, CSRF origin failures. ' +
+          'A passed X-Forwarded-Proto outranks both (from any sender), so the fix also sets it.',
       },
       facts,
     ),

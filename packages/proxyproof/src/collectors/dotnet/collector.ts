@@ -8,8 +8,9 @@
  * ASPNETCORE_FORWARDEDHEADERS_ENABLED=true (src/DefaultBuilder/src/ForwardedHeadersOptionsSetup.cs) turns on
  * XForwardedFor|XForwardedProto and clears both lists: every peer is trusted.
  */
+import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
-import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { codeLines, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 
 export const ASPNET_OPTIONS_SOURCE =
@@ -153,21 +154,16 @@ export const dotnetCollector: Collector = {
       fw.module = root;
       const first = listener.binds[0]?.ref as SourceRef;
       for (const b of listener.binds) if (listener.via === 'compose') b.container = true;
-      const server: AppServerFacts = {
-        kind: 'other',
+      const server = passThroughServer({
         name: 'kestrel',
         launch: { ...first, via: listener.via === 'compose' ? 'compose' : 'code' },
         appTarget: root,
         binds: listener.binds,
-        proxyHeaders: lit(false, first, 'default'),
-        trustedProxies: lit([] as string[], first, 'default'),
-        schemeHeaders: lit({} as Record<string, string>, first, 'default'),
         configFiles: [],
-        env: {},
         notes: ['Kestrel hands forwarded headers to the app unchanged; ForwardedHeadersMiddleware decides'],
-      };
-      if (listener.service) server.service = listener.service;
-      if (listener.tls) server.tls = true;
+        ...(listener.service ? { service: listener.service } : {}),
+        tls: Boolean(listener.tls),
+      });
       ctx.facts.appServers.push(server);
     }
     ctx.facts.frameworks.push(fw);

@@ -15,6 +15,7 @@
  * - Phoenix.Endpoint (phoenix lib/phoenix/endpoint.ex): `force_ssl` is compile-time configuration handed to
  *   Plug.SSL; absolute URLs come from the `url:` configuration, not from the request.
  */
+import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
@@ -254,21 +255,16 @@ function phoenixFacts(app: PhoenixApp): { framework?: FrameworkFacts; server?: A
   };
   if (!http && !https) return { framework };
   const first = http?.ref ?? (https as SourceRef);
-  const server: AppServerFacts = {
-    kind: 'other',
+  // Cowboy/Bandit hand the headers to Plug unchanged: the endpoint's plugs decide.
+  const server = passThroughServer({
     name: app.bandit ? 'bandit' : 'cowboy',
     launch: { ...first, via: 'config' },
     appTarget: app.root || '.',
     binds,
-    // Cowboy/Bandit hand the headers to Plug unchanged: the endpoint's plugs decide.
-    proxyHeaders: lit(false, first, 'default'),
-    trustedProxies: lit([] as string[], first, 'default'),
-    schemeHeaders: lit({} as Record<string, string>, first, 'default'),
     configFiles: [first.file],
-    env: {},
     notes: [`${app.bandit ? 'Bandit' : 'Cowboy'} passes forwarded headers to Plug unchanged; the Phoenix endpoint decides`],
-  };
-  if (https) server.tls = true;
+    tls: Boolean(https),
+  });
   return { framework, server };
 }
 

@@ -7,7 +7,9 @@
  * (then NATIVE) — spring-boot ServerProperties.ForwardHeadersStrategy and CloudPlatform#isUsingForwardHeaders.
  * NATIVE on Tomcat installs RemoteIpValve, whose internalProxies default to loopback and private ranges.
  */
+
 import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
+import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
@@ -54,19 +56,14 @@ function springServer(
   const notes = ['the embedded server hands forwarded headers to Spring unchanged; server.forward-headers-strategy decides'];
   if (!port) notes.push(`server.port unset: Spring Boot's default ${SPRING_DEFAULT_PORT}`);
   if (envVar) notes.push(`server.port from ${envVar} (default ${n})`);
-  return {
-    kind: 'other',
+  return passThroughServer({
     name: 'spring-boot',
     launch: { ...ref, via: 'config' },
     appTarget: module,
     binds: [bind],
-    proxyHeaders: lit(false, ref, 'default'),
-    trustedProxies: lit([] as string[], ref, 'default'),
-    schemeHeaders: lit({} as Record<string, string>, ref, 'default'),
     configFiles: [file],
-    env: {},
     notes,
-  };
+  });
 }
 
 function flattenYaml(file: string, raw: string[]): Map<string, { value: unknown; ref: SourceRef }> {

@@ -7,6 +7,7 @@
  * and `X-Proxied-Https` from every peer (jetty.project ForwardedRequestCustomizer.java, Jetty 9.4-12). The HTTP
  * connector listens on `jetty.http.port` (default 8080) at `jetty.http.host` (default every interface).
  */
+import { passThroughServer } from '../../model/appserver.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { lit, refAt } from '../appends/lines.js';
 import { exposureOf } from '../deploy/appserver.js';
@@ -95,18 +96,13 @@ export function jettyFacts(files: JettyFile[]): { framework: FrameworkFacts; ser
     ref,
   };
   appEnd.binds = [bind];
-  const server: AppServerFacts = {
-    kind: 'other',
+  const server = passThroughServer({
     name: 'jetty',
     launch: { ...ref, via: 'config' },
     appTarget: module,
     binds: [bind],
-    proxyHeaders: lit(false, ref, 'default'),
-    trustedProxies: lit([] as string[], ref, 'default'),
-    schemeHeaders: lit({} as Record<string, string>, ref, 'default'),
     configFiles: files.map((f) => f.file),
-    env: {},
     notes: port ? [] : [`jetty.http.port unset: Jetty's default ${JETTY_DEFAULT_PORT}`],
-  };
+  });
   return { framework, server };
 }

@@ -13,6 +13,7 @@
  * XML is read with a small tag scanner (comments blanked, line numbers kept): only Connector and Valve
  * attributes are needed, and a template's `{{ ... }}` attribute values must not stop the reading.
  */
+import { passThroughServer } from '../../model/appserver.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { lit, refAt } from '../appends/lines.js';
 import { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
@@ -201,20 +202,15 @@ export function readServerXml(display: string, text: string): TomcatResult | und
   const first = binds[0]?.ref ?? anchor;
   const server: AppServerFacts | undefined =
     binds.length > 0
-      ? {
-          kind: 'other',
+      ? // Tomcat itself hands the request to the valve chain: the valve (the app end) decides.
+        passThroughServer({
           name: 'tomcat',
           launch: { ...first, via: 'config' },
           appTarget: `tomcat:${display}`,
           binds,
-          // Tomcat itself hands the request to the valve chain: the valve (the app end) decides.
-          proxyHeaders: lit(false, first, 'default'),
-          trustedProxies: lit([] as string[], first, 'default'),
-          schemeHeaders: lit({} as Record<string, string>, first, 'default'),
           configFiles: [display],
-          env: {},
           notes: ['Tomcat Connector: the RemoteIpValve (or its absence) decides the scheme and client address'],
-        }
+        })
       : undefined;
   return server ? { server, framework } : { framework };
 }

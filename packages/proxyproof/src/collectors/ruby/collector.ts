@@ -13,7 +13,9 @@
  *   ActionDispatch::AssumeSSL) marks every request https before it.
  * - `load_defaults 5.0`+ turns on `forgery_protection_origin_check` (Origin vs request.base_url).
  */
+
 import { basename, dirname } from 'node:path';
+import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
@@ -174,20 +176,16 @@ export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers
   for (const p of app.puma) {
     const binds = pumaBinds(p.file, p.lines);
     const first = binds[0]?.ref ?? refAt(p.file, p.lines, 1);
-    servers.push({
-      kind: 'other',
-      name: 'puma',
-      launch: { ...first, via: 'config' },
-      appTarget: app.root || '.',
-      binds,
-      // Puma hands headers to Rack unchanged: the framework decides.
-      proxyHeaders: lit(false, first, 'default'),
-      trustedProxies: lit([] as string[], first, 'default'),
-      schemeHeaders: lit({} as Record<string, string>, first, 'default'),
-      configFiles: [p.file],
-      env: {},
-      notes: ['Puma passes forwarded headers to Rack unchanged; Rails decides the scheme'],
-    });
+    servers.push(
+      passThroughServer({
+        name: 'puma',
+        launch: { ...first, via: 'config' },
+        appTarget: app.root || '.',
+        binds,
+        configFiles: [p.file],
+        notes: ['Puma passes forwarded headers to Rack unchanged; Rails decides the scheme'],
+      }),
+    );
   }
   if (sources.length === 0) return { servers };
   const main = sources.find((s) => s.env) ?? (sources[0] as (typeof sources)[number]);

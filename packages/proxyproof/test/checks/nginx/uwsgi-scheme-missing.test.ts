@@ -61,11 +61,16 @@ test('with other params the fix adds the scheme params next to them', () => {
   );
   const [f] = uwsgiSchemeMissing.run(facts);
   assert.equal(f?.fix?.line, 4);
-  assert.deepEqual(f?.fix?.lines, ['    uwsgi_param HTTPS $https if_not_empty;', '    uwsgi_param UWSGI_SCHEME $scheme;']);
+  // HTTP_X_FORWARDED_PROTO as well: otherwise a client's own X-Forwarded-Proto outranks UWSGI_SCHEME in uWSGI.
+  assert.deepEqual(f?.fix?.lines, [
+    '    uwsgi_param HTTPS $https if_not_empty;',
+    '    uwsgi_param UWSGI_SCHEME $scheme;',
+    '    uwsgi_param HTTP_X_FORWARDED_PROTO $scheme;',
+  ]);
 });
 
 test('with no params the fix is the stock include', () => {
   const facts = factsFromText('server {\n  listen 443 ssl;\n  location / {\n    uwsgi_pass 127.0.0.1:3031;\n  }\n}');
   const [f] = uwsgiSchemeMissing.run(facts);
-  assert.deepEqual(f?.fix?.lines, ['    include uwsgi_params;']);
+  assert.deepEqual(f?.fix?.lines, ['    include uwsgi_params;', '    uwsgi_param HTTP_X_FORWARDED_PROTO $scheme;']);
 });
