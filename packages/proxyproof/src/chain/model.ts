@@ -167,6 +167,12 @@ export interface MapDef {
   entries: Array<{ key: string; value: Template }>;
   default: Template;
   ref: Ref;
+  /**
+   * nginx `geo`: the keys are addresses/CIDRs matched against the source address (`{peer_addr}` for
+   * `$realip_remote_addr`, `{remote_addr}`); a peer known only by role (the load balancer) matches as it would
+   * in a trust list (chain/addr.ts trustsPeer).
+   */
+  geo?: boolean;
 }
 
 export interface Bind {

@@ -290,6 +290,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     proxyHost: proxyHost.replace(/^unix:.*/, 'localhost'),
     incoming: req.headers,
     peerTrusted,
+    peer: req.peer,
     maps: hop.maps,
   };
   const decided = new Map<string, HeaderRule>();

@@ -205,11 +205,25 @@ function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop |
   const sref = nginxRef(facts, server.ref);
   const http = model.https[server.http];
   const mapNames = new Set<string>();
-  for (const v of http?.variables ?? []) if (v.kind === 'map') mapNames.add(v.name);
+  for (const v of http?.variables ?? []) if (v.kind === 'map' || v.kind === 'geo') mapNames.add(v.name);
   const names = server.serverNames.filter((n) => n && n !== '_' && !n.startsWith('~') && n !== '""');
   const serverName = names[0];
   const maps: Record<string, MapDef> = {};
   for (const v of http?.variables ?? []) {
+    if (v.kind === 'geo') {
+      // The address before real_ip ($realip_remote_addr) is the TCP peer; $remote_addr is real_ip's answer.
+      const src = v.source.trim().toLowerCase();
+      const source = src === '$realip_remote_addr' ? '{peer_addr}' : src === '$remote_addr' ? '{remote_addr}' : null;
+      if (!source) continue;
+      maps[v.name] = {
+        source,
+        entries: v.entries.map((e) => ({ key: e.key, value: nginxToTemplate(e.value, mapNames, serverName) })),
+        default: nginxToTemplate(v.default ?? '', mapNames, serverName),
+        ref: nginxRef(facts, v.ref),
+        geo: true,
+      };
+      continue;
+    }
     if (v.kind !== 'map') continue;
     maps[v.name] = {
       source: nginxToTemplate(v.source, mapNames, serverName),
