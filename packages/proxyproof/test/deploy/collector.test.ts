@@ -308,3 +308,50 @@ test('render.yaml envVars and Heroku app.json env are the environment of the ser
   assert.equal(heroku?.env.SSL_REDIRECT?.ref?.line, 4, 'the line of its "value"');
   assert.equal(heroku?.env.HOSTS?.origin, 'unknown');
 });
+
+// ------------------------------------------------------------------ Podman quadlets (podman-systemd.unit(5)) (r5i12)
+
+test('a Podman quadlet .container: Exec= runs after the image, PublishPort= publishes, Environment= is the app env', async () => {
+  const { facts } = await lintFiles({
+    'quadlet/app.container':
+      '[Unit]\nDescription=app\n\n[Container]\nImage=docker.io/library/python:3.12\nEnvironment=FORWARDED_ALLOW_IPS=10.88.0.1 WEB_CONCURRENCY=3\nPublishPort=127.0.0.1:8000:8000\nExec=gunicorn --bind 0.0.0.0:8000 mysite.wsgi\n\n[Install]\nWantedBy=default.target\n',
+  });
+  assert.equal(facts.appServers.length, 1);
+  const s = facts.appServers[0];
+  assert.equal(s?.kind, 'gunicorn');
+  assert.equal(s?.launch.file, 'quadlet/app.container');
+  assert.equal(s?.launch.line, 8);
+  assert.equal(s?.service, 'app');
+  assert.deepEqual(s?.trustedProxies.value, ['10.88.0.1']);
+  assert.equal(s?.binds[0]?.reach, 'host-loopback', 'published on 127.0.0.1 only');
+  assert.equal(s?.binds[0]?.published?.ref?.line, 7);
+});
+
+test("a quadlet in a pod takes the pod's PublishPort=; Network=host shares the host network; Exec= of only options runs under the image ENTRYPOINT", async () => {
+  const { facts } = await lintFiles({
+    'web.pod': '[Pod]\nPublishPort=8000:8000\n',
+    'web.container':
+      '[Container]\nImage=quay.io/example/django:2.0\nPod=web.pod\nExec=-b :8000 --workers=2 --timeout=60 mysite.wsgi\n',
+    'api.container': '[Container]\nImage=python:3.12\nNetwork=host\nExec=uvicorn main:app --host 0.0.0.0 --port 9000\n',
+  });
+  const web = facts.appServers.find((x) => x.service === 'web');
+  assert.equal(web?.kind, 'gunicorn');
+  assert.equal(web?.binds[0]?.reach, 'network');
+  assert.equal(web?.binds[0]?.published?.ref?.file, 'web.pod');
+  assert.ok(web?.notes?.some((n) => /ENTRYPOINT of the base image quay\.io\/example\/django:2\.0/.test(n)));
+  const api = facts.appServers.find((x) => x.service === 'api');
+  assert.equal(api?.kind, 'uvicorn');
+  assert.equal(api?.binds[0]?.reach, 'network', 'host network: 0.0.0.0 is every host interface');
+  assert.equal(api?.binds[0]?.published, undefined);
+});
+
+test('trap: a quadlet without Exec= runs the image CMD the files do not show: no server is guessed', async () => {
+  const { facts } = await lintFiles({
+    'db.container': '[Container]\nImage=postgres:16\nPublishPort=5432:5432\n',
+    'api.container': '[Container]\nImage=python:3.12\nExec=uvicorn main:app --host 0.0.0.0 --port 9000\n',
+  });
+  assert.deepEqual(
+    facts.appServers.map((s) => s.service),
+    ['api'],
+  );
+});

@@ -163,3 +163,81 @@ test('uvicorn.run() in code becomes an app server with its keyword arguments', a
   assert.equal(s?.proxyHeaders.value, false);
   assert.ok(s?.notes?.some((n) => /HOST/.test(n)));
 });
+
+// ------------------------------------------------------------------ DJANGO_SETTINGS_MODULE followed to any module (r5i12)
+
+const anyName = {
+  'manage.py': "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.conf.local')\n",
+  'shop/__init__.py': '',
+  'shop/conf/__init__.py': '',
+  'shop/conf/common.py': settings(["ALLOWED_HOSTS = ['localhost']"]),
+  'shop/conf/local.py': 'from .common import *\nDEBUG = True\n',
+  // Named by nothing but DJANGO_SETTINGS_MODULE: no Django marker, no "settings" in its path.
+  'shop/conf/live.py': 'from .common import *\nDEBUG = False\nSESSION_COOKIE_SECURE = True\n',
+};
+
+test('DJANGO_SETTINGS_MODULE names a module of any name: a systemd Environment= picks shop/conf/live.py', async () => {
+  const { facts } = await lintFiles({
+    ...anyName,
+    'shop.service':
+      '[Service]\nEnvironment=DJANGO_SETTINGS_MODULE=shop.conf.live\nExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8000 shop.wsgi\n',
+  });
+  const dj = facts.frameworks.filter((f) => f.kind === 'django');
+  assert.deepEqual(
+    dj.map((f) => f.file),
+    ['shop/conf/live.py'],
+  );
+  assert.equal(dj[0]?.sessionCookieSecure?.value, true);
+  assert.equal(dj[0]?.sessionCookieSecure?.ref?.line, 3);
+  assert.equal(dj[0]?.settings.DJANGO_SETTINGS_MODULE?.ref?.file, 'shop.service');
+});
+
+test('Dockerfile ENV DJANGO_SETTINGS_MODULE and a wsgi variant module (wsgi_production.py) are followed too', async () => {
+  const docker = await lintFiles({
+    ...anyName,
+    Dockerfile:
+      'FROM python:3.12\nENV DJANGO_SETTINGS_MODULE=shop.conf.live\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "shop.wsgi"]\n',
+  });
+  assert.deepEqual(
+    docker.facts.frameworks.map((f) => f.file),
+    ['shop/conf/live.py'],
+  );
+  // The server's entry module sets it with setdefault: it outranks manage.py's dev default.
+  const variant = await lintFiles({
+    ...anyName,
+    'shop/wsgi_production.py':
+      "import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.conf.live')\napplication = get_wsgi_application()\n",
+  });
+  assert.deepEqual(
+    variant.facts.frameworks.map((f) => f.file),
+    ['shop/conf/live.py'],
+  );
+});
+
+test("os.environ['DJANGO_SETTINGS_MODULE'] = ... in wsgi.py overwrites the deployment's value; in manage.py it is only a dev default", async () => {
+  const forced = await lintFiles({
+    ...anyName,
+    'shop/wsgi.py':
+      "import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ['DJANGO_SETTINGS_MODULE'] = 'shop.conf.live'\napplication = get_wsgi_application()\n",
+    'shop.service':
+      '[Service]\nEnvironment=DJANGO_SETTINGS_MODULE=shop.conf.local\nExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8000 shop.wsgi\n',
+  });
+  assert.deepEqual(
+    forced.facts.frameworks.map(
+      (f) => `${f.file} ${f.settings.DJANGO_SETTINGS_MODULE?.ref?.file}:${f.settings.DJANGO_SETTINGS_MODULE?.ref?.line}`,
+    ),
+    ['shop/conf/live.py shop/wsgi.py:3'],
+  );
+  // Trap: a module name that is no file of the tree is a note, never a guess.
+  const missing = await lintFiles({
+    ...anyName,
+    'shop.service':
+      '[Service]\nEnvironment=DJANGO_SETTINGS_MODULE=shop.conf.staging\nExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8000 shop.wsgi\n',
+  });
+  assert.ok(
+    missing.facts.diagnostics.some((d) =>
+      /DJANGO_SETTINGS_MODULE=shop\.conf\.staging is not among the linted files/.test(d.message),
+    ),
+  );
+  assert.ok(!missing.facts.frameworks.some((f) => f.file === 'shop/conf/live.py'));
+});

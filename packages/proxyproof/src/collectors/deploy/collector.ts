@@ -123,6 +123,7 @@ class DeployRun {
       // Templates render to the unit's own name (`daphne.service.j2`, `app.service.erb`: Ansible/Chef roles).
       const name = renderedName(basename(f.abs));
       if (/\.service$/.test(name)) guarded(this.ctx, f.display, () => this.systemd(f));
+      else if (/\.container$/.test(name)) guarded(this.ctx, f.display, () => this.quadlet(f));
       else if (/^Procfile(\.[\w-]+)?$/.test(name)) guarded(this.ctx, f.display, () => this.procfile(f));
     }
     // supervisord programs live in conf.d/*.conf, which the nginx collector may also have claimed:
@@ -891,6 +892,88 @@ class DeployRun {
       }
       invs = [];
     }
+  }
+
+  /**
+   * A Podman quadlet `.container` unit (podman-systemd.unit(5)): systemd runs `podman run [PublishPort=...]
+   * [Environment=...] [--entrypoint Entrypoint=] Image= Exec=`. Exec= are the arguments after the image (they replace
+   * its CMD; only a server's options run under the image's ENTRYPOINT), PublishPort= has `podman --publish`'s
+   * `[ip:][hostPort:]containerPort` form, `Network=host` shares the host's network, and `Pod=x.pod` takes the pod's
+   * PublishPort= and Network=.
+   */
+  private quadlet(f: DiscoveredFile): void {
+    const text = readText(this.ctx, f);
+    if (text === undefined) return;
+    const unit = parseSystemdUnit(text);
+    const c = unit.sections.get('Container');
+    if (!c) return;
+    this.ctx.claimed.add(f.abs);
+    const env: Record<string, Valued<string>> = {};
+    for (const [k, e] of Object.entries(systemdEnvironment(c.get('Environment') ?? [])))
+      env[k] = {
+        value: e.value,
+        origin: 'env',
+        envVar: k,
+        ref: refIn(this.ctx, f.display, e.line),
+        note: 'quadlet Environment=',
+      };
+    const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
+    // The pod the container joins publishes the ports and owns the network.
+    let portLines: Array<{ value: string; line: number; file: string }> = (c.get('PublishPort') ?? []).map((x) => ({
+      ...x,
+      file: f.display,
+    }));
+    let network = c.get('Network')?.at(-1)?.value;
+    const podName = c.get('Pod')?.at(-1)?.value;
+    const pod = podName
+      ? this.ctx.files.find((x) => renderedName(basename(x.abs)) === basename(podName) && dirname(x.abs) === dirname(f.abs))
+      : undefined;
+    const podText = pod ? readText(this.ctx, pod) : undefined;
+    if (pod && podText !== undefined) {
+      this.ctx.claimed.add(pod.abs);
+      const ps = parseSystemdUnit(podText).sections.get('Pod');
+      portLines = [...portLines, ...(ps?.get('PublishPort') ?? []).map((x) => ({ ...x, file: pod.display }))];
+      network = ps?.get('Network')?.at(-1)?.value ?? network;
+    }
+    const ports: ComposePort[] = portLines.flatMap((x) =>
+      parseComposePort(x.value).map((p) => ({ ...p, ref: refIn(this.ctx, x.file, x.line) }) as ComposePort),
+    );
+    const exec = c.get('Exec')?.at(-1);
+    const ep = c.get('Entrypoint')?.at(-1);
+    if (!exec) return;
+    // Exec= is podman's argument list, not an ExecStart= (no `-`/`@` prefixes): shell-like words.
+    const args = shlexSplit(exec.value);
+    const argv = ep ? [...shlexSplit(ep.value), ...args] : args;
+    const unresolved = argv.flatMap((a) => [...a.matchAll(/\$\{?(\w+)/g)].map((m) => m[1] as string));
+    const image = c.get('Image')?.at(-1)?.value;
+    const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = {
+      via: 'systemd',
+      ref: refIn(this.ctx, f.display, exec.line),
+      service: renderedName(basename(f.abs)).replace(/\.container$/, ''),
+      env,
+      container: true,
+      ports,
+      networkMode: network === 'host' ? 'host' : undefined,
+      notes: [`Podman quadlet: podman run ${image ?? '(no Image=)'} with Exec= as its arguments`],
+    };
+    const near = [dirname(f.abs)];
+    let invs = findInvocations(argv, {}, unresolved);
+    if (invs.length === 0 && !ep) {
+      const inherited = baseEntrypointServer(argv, image);
+      if (inherited) {
+        invs = [inherited.inv];
+        lc.notes = [...lc.notes, inherited.note];
+      }
+    }
+    if (invs.length === 0) {
+      const script = this.scriptIn(argv, near);
+      if (script) {
+        this.consumedScripts.add(script.abs);
+        for (const { inv, line } of this.scriptInvocations(script, stringEnv))
+          this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
+      }
+    }
+    for (const inv of invs) this.push(inv, lc, near);
   }
 
   /**

@@ -203,7 +203,17 @@ class PythonRun {
     }
     for (const p of py) {
       const name = basename(p.f.abs);
-      if (!['manage.py', 'wsgi.py', 'asgi.py'].includes(name)) continue;
+      // manage.py, and the module the server imports: wsgi.py/asgi.py and their variants (`wsgi_production.py`,
+      // `config/asgi/prod.py`, `myproject_wsgi.py`).
+      const entry = /(^|[\\/_.-])[wa]sgi([\\/_.-]|$)/.test(relative(p.f.root, p.f.abs));
+      if (name !== 'manage.py' && !entry) continue;
+      // `os.environ["DJANGO_SETTINGS_MODULE"] = "x"` overwrites the deployment's value when the server imports
+      // this module (setdefault does not): in the server's entry module it outranks the environment.
+      const lines = p.parsed.text.split(/\r?\n/);
+      lines.forEach((l, i) => {
+        const m = /^\s*os\.environ\[\s*(['"])DJANGO_SETTINGS_MODULE\1\s*\]\s*=\s*(['"])([\w.]+)\2/.exec(l);
+        if (m?.[3]) hints.push({ module: m[3], ref: refIn(this.ctx, p.f.display, i + 1), rank: name === 'manage.py' ? 2 : -1 });
+      });
       const scope = evaluateModule(p.parsed);
       // manage.py sets it inside main(): look at calls in function bodies too
       collectCalls(p.parsed, scope, /environ\.setdefault$/);
@@ -222,6 +232,15 @@ class PythonRun {
       }
     }
     return hints;
+  }
+
+  /** The linted file a dotted module name resolves to (`a.b.c` -> `.../a/b/c.py` or `.../a/b/c/__init__.py`), the shallowest. */
+  private moduleFile(module: string): DiscoveredFile | undefined {
+    const rel = module.split('.').filter(Boolean);
+    if (rel.length === 0 || rel.some((x) => !/^[A-Za-z_]\w*$/.test(x))) return undefined;
+    const tails = [`${sep}${rel.join(sep)}.py`, `${sep}${rel.join(sep)}${sep}__init__.py`];
+    const hits = this.ctx.files.filter((f) => tails.some((t) => f.abs.endsWith(t)) && f.size <= MAX_SOURCE_BYTES);
+    return hits.sort((a, b) => a.abs.length - b.abs.length)[0];
   }
 
   private moduleName(f: DiscoveredFile, all: PyFile[]): string {
@@ -256,8 +275,16 @@ class PythonRun {
         (/^\s*from\s+\S+\s+import\s+\*/m.test(p.parsed.text) && /settings/.test(p.f.abs))
       );
     });
-    if (settingsFiles.length === 0) return;
     const hints = this.settingsModuleHints(py);
+    // The module DJANGO_SETTINGS_MODULE names is the settings, whatever it holds (`conf/live.py` with only
+    // `from .common import *` and DEBUG = False) and whatever it is called.
+    for (const h of hints) {
+      const f = this.moduleFile(h.module);
+      if (!f || settingsFiles.some((x) => x.f.abs === f.abs) || /^(manage|wsgi|asgi)\.py$/.test(basename(f.abs))) continue;
+      const p = py.find((x) => x.f.abs === f.abs) ?? this.load(f, true);
+      if (p) settingsFiles.push(p);
+    }
+    if (settingsFiles.length === 0) return;
     const modules = new Map(settingsFiles.map((p) => [p.f.abs, this.moduleName(p.f, py)]));
     // star-imported by another settings file -> not a leaf
     const imported = new Set<string>();
