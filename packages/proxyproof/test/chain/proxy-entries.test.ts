@@ -231,3 +231,43 @@ test('configuration-snippet: a syntax error is a diagnostic at the manifest line
   const hop = analyzeChain(facts).topology.proxies.find((p) => p.label.startsWith('Ingress site'));
   assert.equal(hop?.routes[0]?.headers.filter((h) => h.name === 'X-Forwarded-Proto').length, 1, 'only the controller’s own');
 });
+
+test('HAProxy: `http-request redirect scheme https unless { ssl_fc }` is the site’s redirect (by the connection); a header-conditioned one is not', async () => {
+  const fe = (redirect: string) =>
+    `defaults\n  mode http\nfrontend www\n  bind :80\n  bind :443 ssl crt /etc/haproxy/site.pem\n${redirect}  http-request set-header X-Forwarded-Proto https\n  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n`;
+  const siteOf = async (redirect: string) => {
+    const { facts } = await lintFiles({ 'haproxy.cfg': fe(redirect) }, []);
+    return facts.proxies?.find((p) => p.kind === 'haproxy')?.sites[0];
+  };
+  const a = await siteOf('  http-request redirect scheme https unless { ssl_fc }\n');
+  assert.equal(a?.redirectsToHttps?.line, 6);
+  assert.equal(a?.redirectDecidedBy, 'connection');
+  assert.equal((await siteOf('  redirect scheme https code 301 if !{ ssl_fc }\n'))?.redirectsToHttps?.line, 6);
+  assert.equal((await siteOf('  redirect scheme https if { hdr(x-forwarded-proto) http }\n'))?.redirectsToHttps, undefined);
+  assert.equal((await siteOf(''))?.redirectsToHttps, undefined);
+});
+
+test('HAProxy with gunicorn trusting everyone: the plain :80 bind that sets https is a spoof path only without the redirect', async () => {
+  const cfg = (redirect: string) =>
+    `defaults\n  mode http\nfrontend www\n  bind :80\n  bind :443 ssl crt /etc/haproxy/site.pem\n${redirect}  http-request set-header X-Forwarded-Proto https\n  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n`;
+  const run = async (redirect: string) => {
+    const { facts } = await lintFiles(
+      {
+        'haproxy.cfg': cfg(redirect),
+        'gunicorn.conf.py': 'bind = "127.0.0.1:8000"\nforwarded_allow_ips = "*"\n',
+        'site/settings.py': 'SECRET_KEY = "x"\nSECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n',
+        'site/wsgi.py': '',
+      },
+      [],
+    );
+    return analyzeChain(facts).verdict;
+  };
+  const open = await run('');
+  assert.ok(
+    open.entrySpoofs.some((s) => s.what.includes('scheme')),
+    JSON.stringify(open.entrySpoofs.map((s) => s.what)),
+  );
+  const redirected = await run('  http-request redirect scheme https unless { ssl_fc }\n');
+  assert.deepEqual(redirected.entrySpoofs, []);
+  assert.ok(redirected.routes.length > 0 && redirected.routes.every((r) => r.scheme.status === 'correct'));
+});

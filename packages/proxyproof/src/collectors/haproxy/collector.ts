@@ -375,6 +375,20 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
         headers: rules,
       });
     }
+    // `redirect scheme https [if !{ ssl_fc }]` / `http-request redirect scheme https unless { ssl_fc }`: plain
+    // requests get a redirect, decided by the connection (ssl_fc), never by a forwarded header. A redirect under
+    // another condition (a header, a path) is not modelled.
+    let redirect: Ref | undefined;
+    if (feMode === 'http')
+      for (const l of fe.lines) {
+        const w = l.words[0] === 'http-request' ? l.words.slice(1) : l.words;
+        if (w[0] !== 'redirect' || w[1] !== 'scheme' || w[2]?.toLowerCase() !== 'https') continue;
+        const when = condition(l.words, acls);
+        if (when === undefined || when === 'plain') {
+          redirect = { file, line: l.line, snippet: l.words.join(' ') };
+          break;
+        }
+      }
     const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
     sites.push({
       id: `haproxy:${file}:${fe.line}`,
@@ -386,6 +400,7 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
       siteHeaders: [],
       passesIncoming: true,
       trust: { mode: 'passthrough', list: [], ref: { ...feRef, origin: 'default' } },
+      ...(redirect ? { redirectsToHttps: redirect, redirectDecidedBy: 'connection' as const } : {}),
       mode: feMode,
       notes,
     });
