@@ -192,9 +192,10 @@ export const dotnetCollector: Collector = {
           note: `UseHttpsRedirection with an https port (${httpsPort.port ?? 'from an https URL'}, ${httpsPort.ref.file}:${httpsPort.ref.line})`,
         });
       else
-        (fw.appEnd.notes ??= []).push(
+        fw.appEnd.notes = [
+          ...(fw.appEnd.notes ?? []),
           `UseHttpsRedirection (${httpsRedirection.file}:${httpsRedirection.line}) knows no https port (no HttpsPort, HTTPS_PORT or https URL): it does not redirect`,
-        );
+        ];
     }
     if (envEnabled) fw.settings.ASPNETCORE_FORWARDEDHEADERS_ENABLED = lit('true', envEnabled, 'env');
     if (envOptions) fw.settings.optionsFromEnvironment = lit(true, envOptions, 'env');
