@@ -5,12 +5,16 @@
 // scores) and no longer reports after the patches. Also checked: fix on the patched copy writes nothing more
 // (idempotent) and no finding id appears that was not there before.
 // Usage: npm run build && node scripts/realworld-fix.mjs [--corpus DIR] [--only SUBSTR] [--verbose] [--json]
+//        [--proxy-address ADDR]
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locations, norm, RANK, ROOT, realworldCases, realworldOptions } from './realworld-common.mjs';
 
-const { args, corpus, only, verbose } = realworldOptions();
+const { args, corpus, only, verbose, opt } = realworldOptions();
+// --proxy-address ADDR: what a user gives when the proxy's address is the one fact the files lack (cross-host
+// deployments, a balancer's address for nginx's geo): the fixes that wait for it are written too.
+const proxyAddress = opt('--proxy-address');
 const root = ROOT;
 
 const { lintPaths } = await import(join(root, 'packages/proxyproof/dist/engine/lint.js'));
@@ -66,7 +70,7 @@ for (const name of cases) {
       rows.push({ name, error: before.error });
       continue;
     }
-    const run = await runFix(['.'], { cwd: dir, write: true });
+    const run = await runFix(['.'], { cwd: dir, write: true, proxyAddress });
     const written = run.written.filter((w) => w.status === 'written').map((w) => w.file);
     totals.rejected += run.written.filter((w) => w.status !== 'written').length;
     // Patches the second analysis turned into advice (fix/converge.ts), and plans it could not check.
@@ -79,9 +83,21 @@ for (const name of cases) {
     totals.expected += items.length;
     const foundBefore = items.filter((x) => reported(x, before));
     const fixed = foundBefore.filter((x) => !reported(x, afterList));
+    // What still reports an item after the fix (--verbose): the finding ids near it, and whether fix gave advice.
+    const near = (item, findings) =>
+      findings
+        .filter(
+          (f) =>
+            RANK[f.severity] >= RANK.low &&
+            locations(f).some((l) => l.file === norm(item.file) && Math.abs(l.line - item.line) <= 3),
+        )
+        .map((f) => f.id);
+    const left = foundBefore
+      .filter((x) => reported(x, afterList))
+      .map((x) => `${norm(x.file)}:${x.line} ${[...new Set(near(x, afterList))].join(',')}`);
     const idsBefore = new Set(before.map((f) => f.id));
     const newIds = [...new Set(afterList.map((f) => f.id))].filter((id) => !idsBefore.has(id));
-    const again = written.length ? await runFix(['.'], { cwd: dir }) : { plan: { patches: [] } };
+    const again = written.length ? await runFix(['.'], { cwd: dir, proxyAddress }) : { plan: { patches: [] } };
     if (again.plan.patches.length > 0) totals.notIdempotent++;
     if (written.length) totals.patchedCases++;
     totals.foundBefore += foundBefore.length;
@@ -98,6 +114,8 @@ for (const name of cases) {
       advice: run.plan.advice.length,
       turnedToAdvice: turned.map((a) => `${a.id} ${a.file ?? ''}:${a.line ?? ''}`),
       notes: run.notes,
+      left,
+      adviceList: run.plan.advice.map((a) => `${a.id}: ${a.reason}`),
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -111,6 +129,10 @@ else {
       console.log(
         `${r.name}: wrote ${r.written.length ? r.written.join(', ') : 'nothing'}; expected items ${r.expected}, reported before ${r.foundBefore}, no longer reported ${r.fixed}${r.newIds.length ? `; NEW ids ${r.newIds.join(', ')}` : ''}${r.idempotent ? '' : '; NOT idempotent'}${r.turnedToAdvice.length ? `; advice after the check: ${r.turnedToAdvice.join(', ')}` : ''}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`,
       );
+    if (verbose && !r.error) {
+      for (const l of r.left ?? []) console.log(`    still reported: ${l}`);
+      for (const a of r.adviceList ?? []) console.log(`    advice: ${a}`);
+    }
   }
   console.log(
     `positive cases ${totals.cases}, patched ${totals.patchedCases}; expected items ${totals.expected}, reported before fix ${totals.foundBefore}, no longer reported after fix --write ${totals.fixed}; new finding ids ${totals.newIds}; not idempotent ${totals.notIdempotent}; writes aborted/undone ${totals.rejected}; patches turned into advice by the check ${totals.turnedToAdvice}; plans not checked ${totals.unchecked}`,

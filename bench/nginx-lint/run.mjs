@@ -4,7 +4,7 @@
  * server blocks (~270k lines). Debian's nginx is the physical reference: it is the C parser nginx runs, and
  * `-t` also loads every certificate, which is part of what an nginx config check costs.
  *
- *   node bench/nginx-lint/run.mjs [--servers N] [--runs N] [--work DIR]
+ *   node bench/nginx-lint/run.mjs [--servers N] [--runs N] [--work DIR] [--variant tls|plain] [--generate-only]
  *
  * Needs: the built CLI (npm run build), /usr/sbin/nginx, openssl. Writes only under bench/.work/nginx-lint/ (or --work DIR).
  * Prints the medians and the ratio; bench/RESULTS.md records a run.
@@ -37,6 +37,11 @@ const SERVERS = opt('--servers', 10_000);
 const workArg = argv.indexOf('--work');
 const WORK = workArg >= 0 ? argv[workArg + 1] : join(ROOT, 'bench/.work/nginx-lint');
 const RUNS = opt('--runs', 5);
+// --generate-only: write the configs and stop (for measuring one command by hand, e.g. under a heap profiler).
+const GENERATE_ONLY = argv.includes('--generate-only');
+// --variant tls|plain: run one variant only.
+const variantArg = argv.indexOf('--variant');
+const VARIANT = variantArg >= 0 ? argv[variantArg + 1] : undefined;
 const TIMEOUT_MS = 300_000;
 
 function need(cond, msg) {
@@ -146,6 +151,10 @@ async function runVariant(name, plain) {
   writeFileSync(conf, parts.join(''));
   const lines = readFileSync(conf, 'utf8').split('\n').length - 1;
   const mb = statSync(conf).size / 1048576;
+  if (GENERATE_ONLY) {
+    console.log(`${conf}: ${SERVERS} servers, ${lines} lines, ${mb.toFixed(1)} MB`);
+    return;
+  }
 
   const nginxArgs = ['-t', '-q', '-e', join(WORK, 'error.log'), '-p', dirname(conf), '-c', conf];
   const lintArgs = [CLI, 'lint', conf, '--format', 'json', '--min-severity', 'info'];
@@ -217,6 +226,6 @@ async function runVariant(name, plain) {
   console.log(`  load average at the end: ${load()}`);
 }
 
-await runVariant('tls: listen 443 ssl + a certificate per server, as specified', false);
-await runVariant('plain: listen 80, no certificates (nginx -t is then its parser alone)', true);
+if (VARIANT !== 'plain') await runVariant('tls: listen 443 ssl + a certificate per server, as specified', false);
+if (VARIANT !== 'tls') await runVariant('plain: listen 80, no certificates (nginx -t is then its parser alone)', true);
 rmSync(join(WORK, 'tmp'), { recursive: true, force: true });

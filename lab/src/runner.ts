@@ -35,7 +35,18 @@ export interface StartOptions {
   keep?: boolean;
   /** Extra template variables (override the scenario's). */
   vars?: Record<string, string>;
+  /** Where loopback scenarios' ports come from (default freePort); tests inject a taken port through it. */
+  portSource?: () => Promise<number>;
 }
+
+/**
+ * freePort() releases its probe socket before the program binds, so another process can take the port in
+ * between. The program then fails to bind and says so in its log; such a start is retried with new ports (a
+ * scenario on loopback only: the network namespaces' addresses are the scenario's own), at most this many times.
+ */
+export const PORT_RACE_ATTEMPTS = 3;
+/** How nginx, Apache, HAProxy, Caddy, gunicorn, uvicorn, waitress, uWSGI, Node, Puma, Tomcat... say a port is taken. */
+const ADDRESS_IN_USE = /address already in use|EADDRINUSE|errno 98|cannot bind socket|connection in use|bindexception/i;
 
 async function buildVars(
   def: ScenarioDef,
@@ -43,6 +54,7 @@ async function buildVars(
   dirs: { dir: string; runDir: string; logDir: string },
   topo: Topology | undefined,
   extra?: Record<string, string>,
+  portSource: () => Promise<number> = freePort,
 ) {
   const bin = systemBinaries();
   const certs = ensureCerts(bin.openssl);
@@ -73,7 +85,7 @@ async function buildVars(
       ...def.processes.map((p) => p.listen.addressVar),
     ]);
     for (const v of addressVars) vars[v] = '127.0.0.1';
-    for (const k of Object.keys(def.ports)) vars[k] = String(await freePort());
+    for (const k of Object.keys(def.ports)) vars[k] = String(await portSource());
   }
   Object.assign(vars, def.vars ?? {}, variantVars ?? {}, extra ?? {});
   return vars;
@@ -116,6 +128,30 @@ export async function renderScenario(id: string, dir: string): Promise<{ dir: st
 }
 
 export async function startScenario(id: string, opts: StartOptions = {}): Promise<RunningScenario> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startScenarioOnce(id, opts, attempt);
+    } catch (e) {
+      const retry =
+        e instanceof PortRaceError &&
+        attempt < PORT_RACE_ATTEMPTS &&
+        !Object.keys(e.ports).some((k) => opts.vars?.[k] !== undefined);
+      if (!retry) throw e instanceof PortRaceError ? e.cause : e;
+    }
+  }
+}
+
+/** A start that failed because a program found its (freePort) port taken: startScenario retries it. */
+class PortRaceError extends Error {
+  constructor(
+    override readonly cause: Error,
+    readonly ports: Record<string, string>,
+  ) {
+    super(cause.message);
+  }
+}
+
+async function startScenarioOnce(id: string, opts: StartOptions, attempt: number): Promise<RunningScenario> {
   const { def, variant, expected } = await resolveEntry(id);
   const reason = skipReason(def);
   if (reason) throw new LabSkip(`${id}: ${reason}`);
@@ -164,6 +200,7 @@ export async function startScenario(id: string, opts: StartOptions = {}): Promis
     unregisterFiles();
   };
 
+  let portsUsed: Record<string, string> | undefined;
   try {
     if (def.network) topo = createTopology(def.network, bin.ip);
     const vars = await buildVars(
@@ -172,7 +209,9 @@ export async function startScenario(id: string, opts: StartOptions = {}): Promis
       { dir, runDir, logDir },
       topo,
       opts.vars,
+      opts.portSource,
     );
+    portsUsed = topo ? undefined : Object.fromEntries(Object.keys(def.ports).map((k) => [k, vars[k]!]));
     renderInto(def, variant, dir, vars);
     for (const spec of def.processes) {
       const kind = await getKind(spec.kind);
@@ -263,7 +302,10 @@ export async function startScenario(id: string, opts: StartOptions = {}): Promis
     const logs = collectLogs();
     await stop();
     if (e instanceof LabSkip) throw e;
-    const err = new Error(`${fullId} failed to start: ${(e as Error).message}\n${logs}`);
+    const err = new Error(
+      `${fullId} failed to start${attempt > 1 ? ` (attempt ${attempt}, new ports)` : ''}: ${(e as Error).message}\n${logs}`,
+    );
+    if (portsUsed && ADDRESS_IN_USE.test(`${(e as Error).message}\n${logs}`)) throw new PortRaceError(err, portsUsed);
     throw err;
   }
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { systemBinaries } from '../src/bins.js';
 import { netnsAvailable } from '../src/netns.js';
+import { freePort } from '../src/ports.js';
 import { groupExists, liveMembers, run, waitUntil } from '../src/proc.js';
 import { renderText } from '../src/render.js';
 import { LabSkip, renderScenario, skipReason, startScenario } from '../src/runner.js';
@@ -134,6 +135,53 @@ test('stop() ends every process group and removes the files; a failed start repo
     assert.match(e.message, /----- app \(gunicorn/);
     return true;
   });
+});
+
+test("freePort's race: a port taken between freePort and the program's bind is retried with new ports", async (t) => {
+  const { def } = await resolveEntry('01-nginx-gunicorn-no-xfp');
+  const why = skipReason(def);
+  if (why) return t.skip(why);
+  // Another process holds a port that the port source hands out first (what freePort's race looks like): bound,
+  // not listening, so the program's bind fails (a listening squatter would also answer the readiness probe).
+  const squatter = spawn(
+    systemBinaries().python3,
+    [
+      '-c',
+      "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()",
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const taken = await new Promise<number>((res, rej) => {
+    squatter.stdout.once('data', (d) => res(Number(String(d).trim())));
+    squatter.once('exit', (code) => rej(new Error(`squatter exited ${code}`)));
+  });
+  const handed: number[] = [];
+  const portSource = async () => {
+    const p = handed.length === 0 ? taken : await freePort();
+    handed.push(p);
+    return p;
+  };
+  try {
+    const sc = await startScenario('01-nginx-gunicorn-no-xfp', { portSource });
+    try {
+      const ports = Object.keys(def.ports).map((k) => Number(sc.vars[k]));
+      assert.equal(ports.includes(taken), false, `the taken port ${taken} is not used: ${ports}`);
+      // one set of ports for the failed attempt, one for the retry
+      assert.equal(handed.length, 2 * Object.keys(def.ports).length, `ports handed out: ${handed}`);
+      assert.equal((await fetch(`http://127.0.0.1:${sc.backend.port}/`).catch(() => undefined))?.status !== undefined, true);
+    } finally {
+      await sc.stop();
+    }
+    // The retry is bounded: a port that is always taken fails with the program's own words.
+    await assert.rejects(startScenario('01-nginx-gunicorn-no-xfp', { portSource: async () => taken }), (e: Error) => {
+      assert.match(e.message, /failed to start \(attempt 3, new ports\)/);
+      assert.match(e.message, /[Aa]ddress already in use|Connection in use/);
+      return true;
+    });
+  } finally {
+    squatter.stdin.end();
+    squatter.kill();
+  }
 });
 
 test('network namespaces and veth pairs are deleted on stop', async (t) => {

@@ -47,6 +47,18 @@ for (const { id, fixed, files, lostAt } of [
     lostAt: 'nginx',
   },
   { id: '43-apache-tomcat-remoteipvalve', fixed: 'fixed', files: ['tomcat10/server.xml'], lostAt: 'Tomcat' },
+  {
+    id: '44-haproxy-nginx-phpfpm-symfony',
+    fixed: 'trusted-proxies',
+    files: ['app/public/index.php'],
+    lostAt: 'Symfony',
+  },
+  {
+    id: '45-caddy-nginx-phpfpm-laravel',
+    fixed: 'trusted-proxies',
+    files: ['app/app/Http/Middleware/TrustProxies.php'],
+    lostAt: 'Laravel',
+  },
 ]) {
   test(`loop ${id}: broken in Chromium, fix --write = :${fixed}, restart, clean; doctor agrees before and after`, async (t) => {
     await withScenario(t, id, async (sc) => {

@@ -2,9 +2,9 @@
  * proxyproof command line. Exit codes: 0 nothing at or above --min-severity, 1 findings,
  * 2 usage error or unreadable input. Errors are one line `file:line: message`, never a stack trace.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type Command as CommandT } from 'commander';
 import { InputError } from './model/finding.js';
+import { packageVersion } from './version.js';
 
 /** Exit code of a usage error (commands/common.ts has the same; not imported here to keep start-up light). */
 const EXIT_USAGE = 2;
@@ -30,18 +30,10 @@ function commandIn(argv: string[]): string | undefined {
   return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
 }
 
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('proxyproof')
     .description('find, explain and fix HTTPS-behind-a-reverse-proxy failures')
-    .version(version())
+    .version(packageVersion())
     .showHelpAfterError('(run proxyproof --help for usage)')
     .exitOverride();
   try {

@@ -145,8 +145,19 @@ export interface ProxyHop {
   peerSnat?: { addr: string; ref: Ref; why: string };
   /** Lookup tables referenced by `{map:NAME}` in header templates (nginx `map`). */
   maps?: Record<string, MapDef>;
-  /** Listeners of this hop that only redirect to https (nginx `return 301 https://...`). */
+  /**
+   * The hop answers a request it believes is plain HTTP with a redirect to https on its plain listeners (nginx
+   * `return 301 https://...`, Traefik `redirections`/RedirectScheme, ingress-nginx `ssl-redirect`/`force-ssl-redirect`).
+   * The simulator ends such a request at the hop (chain/simulate.ts): a plain request never reaches the upstream, and
+   * an https request behind a load balancer the hop believes is http loops.
+   */
   redirectsToHttps?: Ref;
+  /**
+   * What the redirect's "is it http?" reads: `connection` (default), the scheme of the connection the hop received;
+   * `forwarded-proto`, X-Forwarded-Proto of a trusted peer first, else the connection (Traefik RedirectScheme,
+   * ingress-nginx's `$pass_access_scheme` with `use-forwarded-headers`).
+   */
+  redirectDecidedBy?: 'connection' | 'forwarded-proto';
   notes: string[];
 }
 
@@ -156,6 +167,12 @@ export interface MapDef {
   entries: Array<{ key: string; value: Template }>;
   default: Template;
   ref: Ref;
+  /**
+   * nginx `geo`: the keys are addresses/CIDRs matched against the source address (`{peer_addr}` for
+   * `$realip_remote_addr`, `{remote_addr}`); a peer known only by role (the load balancer) matches as it would
+   * in a trust list (chain/addr.ts trustsPeer).
+   */
+  geo?: boolean;
 }
 
 export interface Bind {
@@ -164,6 +181,8 @@ export interface Bind {
   ref?: Ref;
   /** Compose `ports:` publishing the container port on the docker host. */
   published?: { hostIp: string; hostPort: number; ref?: Ref };
+  /** Not HTTP: a uWSGI socket, php-fpm (BindAddress.protocol). */
+  protocol?: 'uwsgi' | 'fastcgi' | 'scgi';
 }
 
 export type AppServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'node' | 'werkzeug' | 'other';

@@ -6,7 +6,7 @@ import type { Facts } from '../model/facts.js';
 import type { ChainAnalysis } from './analyze.js';
 import type { DeploymentFiles } from './discover.js';
 import { genericAppEnd } from './generic-app.js';
-import { proxyById, refText } from './model.js';
+import { appById, proxyById, type Ref, refText } from './model.js';
 import type { PlannedFix } from './plan.js';
 import type { Step, Trace } from './simulate.js';
 import { type RouteVerdict, spoofSummary } from './verdict.js';
@@ -159,7 +159,7 @@ function stepLine(s: Step, i: number): string {
 
 export function verdictLine(r: RouteVerdict): string {
   const s = r.scheme;
-  if (s.status === 'unknown') {
+  if (s.status === 'unknown' || (s.arrives && r.trace.unresolved)) {
     // The app is not linked, but the proxies before it are known: the generic app hop says what arrives there.
     const end = r.trace.unresolved ? genericAppEnd(r.trace, s.expected) : undefined;
     if (end && r.trace.unresolved) {
@@ -206,10 +206,36 @@ export function chainLines(a: ChainAnalysis): string[] {
   return out;
 }
 
+const PROTOCOL_NAME = { uwsgi: 'the uwsgi protocol', fastcgi: 'FastCGI', scgi: 'SCGI', grpc: 'gRPC' } as const;
+
 /**
- * `proxyproof probe` command lines for every TCP backend the doctor found: the address as bound (0.0.0.0
+ * What a backend bind speaks when it is not HTTP: the app server's own fact (a uWSGI `socket`, php-fpm), else the
+ * transport of a proxy route the chain linked to it (`fastcgi_pass`, `uwsgi_pass`, `scgi_pass`, `grpc_pass`), with
+ * the line that says so.
+ */
+export function backendProtocol(
+  a: ChainAnalysis,
+  appId: string,
+  bindIndex: number,
+): { protocol: keyof typeof PROTOCOL_NAME; ref?: Ref } | undefined {
+  const t = a.topology;
+  const app = appById(t, appId);
+  const bind = app?.binds[bindIndex];
+  if (bind?.protocol) return { protocol: bind.protocol, ref: bind.ref };
+  for (const l of t.links) {
+    if (l.target.kind !== 'app' || l.target.appId !== appId || l.target.bind !== bindIndex) continue;
+    const route = proxyById(t, l.fromHop)?.routes.find((r) => r.id === l.routeId);
+    if (route && route.protocol !== 'http' && route.protocol !== 'https')
+      return { protocol: route.protocol, ref: route.upstreams[l.upstream]?.ref ?? route.ref };
+  }
+  return undefined;
+}
+
+/**
+ * `proxyproof probe` command lines for every HTTP backend the doctor found: the address as bound (0.0.0.0
  * and :: become the host's own address, which the files do not hold), with the public site when a route
- * leads there, so the Host header is the one the proxy sends.
+ * leads there, so the Host header is the one the proxy sends. A backend that speaks FastCGI or the uwsgi protocol
+ * gets no HTTP probe (it would answer nothing an HTTP request can judge): a line says why and what to check instead.
  */
 export function probeCommands(a: ChainAnalysis): string[] {
   const out: string[] = [];
@@ -220,6 +246,14 @@ export function probeCommands(a: ChainAnalysis): string[] {
     const host = m[1] as string;
     const wildcard = host === '0.0.0.0' || host === '::' || host === '*' || host === '' || host === '[::]';
     const addr = wildcard ? '<this host address>' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    const other = backendProtocol(a, b.appId, b.bindIndex);
+    if (other) {
+      const who = b.label.includes(b.bind) ? b.label : `${b.label} ${b.bind}`;
+      const line = `  ${who} speaks ${PROTOCOL_NAME[other.protocol]}${other.ref ? ` (${refText(other.ref)})` : ''}, not HTTP: no probe to run (probe sends HTTP requests); ${wildcard ? `from another machine the port should refuse connections (nc -z <this host address> ${m[2]}); ` : ''}what the app believes is what the proxy's ${other.protocol === 'grpc' ? 'metadata' : 'params'} say, which lint checks`;
+      if (!seen.has(line)) out.push(line);
+      seen.add(line);
+      continue;
+    }
     const route = a.verdict.routes.find((r) => r.trace.steps.some((s) => s.label === b.label));
     const pub = route ? ` --public ${new URL(route.url).origin}` : '';
     const cmd = `proxyproof probe --backend http://${addr}:${m[2]}${pub}`;

@@ -4,6 +4,7 @@
  * Pure: no I/O. Semantics of each program are cited in docs/doctor.md.
  */
 
+import { compareText } from '../model/finding.js';
 import { siteUrl } from '../model/url.js';
 import { addressText, ipInList, type TrustAnswer, trustsPeer } from './addr.js';
 import {
@@ -79,7 +80,8 @@ export interface Step {
   sent?: Record<string, string>;
   /** How this hop reaches the next one. */
   linkText?: string;
-  redirect?: { location: string; loop: boolean; ref?: Ref };
+  /** A redirect this step answers with (`by`: the app's https switch, or the proxy's own redirect). */
+  redirect?: { location: string; loop: boolean; ref?: Ref; by?: 'app' | 'proxy' };
   /** The hop does not decide the scheme itself (a Node server: the framework decides). */
   passive?: boolean;
   notes: string[];
@@ -117,8 +119,12 @@ const RELEVANT_HEADERS = new Set([
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 
-/** The order `localeCompare` gives, with one collator instead of one per comparison (a hot path: every hop of every trace). */
-const byLocale = new Intl.Collator().compare;
+/**
+ * The order `localeCompare` gives (a hot path: every hop of every trace), with no collator for plain header names
+ * (model/finding.ts compareText): an eager `new Intl.Collator()` here cost every command that loads the chain
+ * ICU's start-up.
+ */
+const byLocale = compareText;
 
 function headerObj(h: Map<string, string>): Record<string, string> {
   return Object.fromEntries([...h.entries()].sort(([a], [b]) => byLocale(a, b)));
@@ -238,6 +244,31 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     clientWhy,
     notes,
   };
+  // The hop's own redirect to https on a plain listener: it answers a request it believes is http itself.
+  if (hop.redirectsToHttps && !listener?.tls) {
+    const r = hop.redirectsToHttps;
+    const xfp = req.headers.get('x-forwarded-proto');
+    const byHeader = hop.redirectDecidedBy === 'forwarded-proto' && peerTrusted && xfp !== undefined;
+    const believed: Scheme = byHeader ? (firstItem(xfp).toLowerCase() === 'https' ? 'https' : 'http') : inScheme;
+    if (believed === 'http') {
+      const why =
+        hop.redirectDecidedBy === 'forwarded-proto'
+          ? byHeader
+            ? `X-Forwarded-Proto: ${xfp} from a trusted peer`
+            : xfp !== undefined
+              ? `X-Forwarded-Proto: ${xfp} from a peer it does not trust is ignored, the connection is plain HTTP`
+              : 'no X-Forwarded-Proto, the connection is plain HTTP'
+          : `the connection on :${port} is plain HTTP (the redirect does not read X-Forwarded-Proto)`;
+      step.scheme = 'http';
+      step.schemeWhy = `redirects to https because it believes the request is http: ${why}`;
+      step.schemeRef = r;
+      step.redirect = { location: `https://${host}${req.path}`, loop: false, ref: r, by: 'proxy' };
+      step.conveys = { scheme: 'http', why: `answers with its own redirect to https (${why})`, ref: r };
+      return { step, out: null };
+    }
+    if (byHeader)
+      notes.push(`X-Forwarded-Proto: ${xfp} from a trusted peer: the redirect to https (${r.file}:${r.line}) does not apply`);
+  }
   // Headers sent upstream.
   const out = new Map<string, string>();
   if (hop.passesIncoming) {
@@ -259,6 +290,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     proxyHost: proxyHost.replace(/^unix:.*/, 'localhost'),
     incoming: req.headers,
     peerTrusted,
+    peer: req.peer,
     maps: hop.maps,
   };
   const decided = new Map<string, HeaderRule>();
@@ -830,6 +862,11 @@ function followFrom(
 ): void {
   const { step, out } = simulateProxy(hop, listenerIdx, route, req);
   trace.steps.push(step);
+  if (step.redirect) {
+    // The browser asked for https (a TLS load balancer in front): the redirect sends it back to the same URL.
+    step.redirect.loop = trace.steps[0]?.scheme === 'https';
+    return;
+  }
   if (!out) return;
   const link = linkFrom(topo, hop.id, route.id);
   if (!link || link.target.kind === 'unresolved') {
@@ -1032,7 +1069,10 @@ export function simulateDirect(topo: Topology, app: AppServer, bindIdx: number, 
 /** The believed outcome at the end of a trace. */
 export function finalStep(t: Trace): Step | undefined {
   const last = t.steps[t.steps.length - 1];
-  return last && (last.kind === 'framework' || last.kind === 'app-server') ? last : undefined;
+  // A proxy that answers with its own redirect is where the request ends.
+  return last && (last.kind === 'framework' || last.kind === 'app-server' || (last.kind === 'proxy' && last.redirect))
+    ? last
+    : undefined;
 }
 
 /** What a client's forged forwarded headers still decide after one proxy route it connects to directly. */

@@ -1,5 +1,6 @@
 /** Evaluates header templates (see `Template` in model.ts) in the context of one hop. */
-import type { MapDef, Template } from './model.js';
+import { ipInList, trustsPeer } from './addr.js';
+import type { MapDef, Peer, Template } from './model.js';
 
 export interface TemplateContext {
   scheme: string;
@@ -13,6 +14,8 @@ export interface TemplateContext {
   /** Whether this hop trusts the peer's forwarded headers (Caddy trusted_proxies). */
   peerTrusted: boolean;
   maps?: Record<string, MapDef>;
+  /** The TCP peer (for a geo on the peer address when the peer is known by role, not by address). */
+  peer?: Peer;
   /** Guards map recursion. */
   depth?: number;
 }
@@ -96,6 +99,19 @@ function evalMap(name: string, ctx: TemplateContext): string | undefined {
   const inner = { ...ctx, depth: depth + 1 };
   const src = evaluate(m.source, inner);
   if (src.unknown) return undefined;
+  if (m.geo) {
+    // nginx geo: the most specific matching network wins; a peer known by role matches as in a trust list.
+    const byRole = m.source === '{peer_addr}' && ctx.peer && ctx.peer.kind !== 'client' && !isAddress(src.value);
+    let best: { bits: number; value: Template } | undefined;
+    for (const e of m.entries) {
+      const hit = byRole ? trustsPeer([e.key], ctx.peer as Peer, false) !== 'no' : ipInList(src.value, [e.key]);
+      if (!hit) continue;
+      const bits = Number(e.key.split('/')[1] ?? 128);
+      if (!best || bits > best.bits) best = { bits, value: e.value };
+    }
+    const v = evaluate(best ? best.value : m.default, inner);
+    return v.unknown ? undefined : v.value;
+  }
   for (const e of m.entries) {
     let hit = false;
     if (e.key.startsWith('~')) {
@@ -113,4 +129,8 @@ function evalMap(name: string, ctx: TemplateContext): string | undefined {
   }
   const d = evaluate(m.default, inner);
   return d.unknown ? undefined : d.value;
+}
+
+function isAddress(v: string): boolean {
+  return /^[0-9.]+$/.test(v) || v.includes(':');
 }

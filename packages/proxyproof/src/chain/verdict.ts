@@ -5,6 +5,7 @@
 
 import { PLATFORM_FRONTS } from '../model/proxy.js';
 import { isLoopbackHost } from './addr.js';
+import { genericAppEnd } from './generic-app.js';
 import type { AppServer, Entry, Peer, ProxyRoute, Ref, Scheme, Topology } from './model.js';
 import { appById, proxyById, refText } from './model.js';
 import {
@@ -32,6 +33,12 @@ export interface SchemeVerdict {
   expected: Scheme;
   believed: Scheme | 'unknown';
   lostAt?: LostAt;
+  /**
+   * The route ends at an app the chain could not link (chain/generic-app.ts): what the last proxy tells whatever
+   * listens there. Scheme-less or http there makes the route `lost` at that proxy whatever the app trusts; https
+   * there leaves it `unknown` (the app decides).
+   */
+  arrives?: { scheme: 'https' | 'http' | 'absent'; header: string; step: number };
 }
 
 export interface HostVerdict {
@@ -71,7 +78,7 @@ export interface RouteVerdict {
   scheme: SchemeVerdict;
   host: HostVerdict;
   client: { believed: string | undefined; expected: string; correct: boolean };
-  redirect?: { location: string; loop: boolean; ref?: Ref };
+  redirect?: { location: string; loop: boolean; ref?: Ref; by?: 'app' | 'proxy' };
   spoofable: Spoof[];
 }
 
@@ -79,6 +86,8 @@ export interface BackendVerdict {
   appId: string;
   label: string;
   bind: string;
+  /** The index of this bind in the app's `binds`. */
+  bindIndex: number;
   exposure: string;
   reachableFrom: string | null;
   reach: Spoof['reach'] | null;
@@ -107,7 +116,26 @@ function reasonOf(s: Step): { reason: string; ref?: Ref } {
 
 export function schemeVerdict(t: Trace, expected: Scheme): SchemeVerdict {
   const last = finalStep(t);
-  if (!t.complete || !last) return { status: 'unknown', expected, believed: 'unknown' };
+  if (!t.complete || !last) {
+    const end = t.unresolved ? genericAppEnd(t, expected) : undefined;
+    if (!end) return { status: 'unknown', expected, believed: 'unknown' };
+    const arrives = { scheme: end.scheme as 'https' | 'http' | 'absent', header: end.header, step: end.step };
+    // No forwarded scheme at all may still be read from another header (X-Scheme, Front-End-Https): unknown. An
+    // explicit `X-Forwarded-Proto: http` over plain HTTP is http to any app, trusting the header or not.
+    if (!end.lost || end.scheme !== 'http') return { status: 'unknown', expected, believed: 'unknown', arrives };
+    return {
+      status: 'lost',
+      expected,
+      believed: 'http',
+      lostAt: {
+        step: end.step,
+        label: end.label,
+        reason: `it sends ${end.header}: http to the backend (the app there is not linked)`,
+        ref: end.ref,
+      },
+      arrives,
+    };
+  }
   const believed = last.scheme;
   if (believed === expected) return { status: 'correct', expected, believed };
   if (believed === 'unknown') return { status: 'unknown', expected, believed };
@@ -157,7 +185,8 @@ function hostVerdict(t: Trace, expected: string): HostVerdict {
 
 export function spoofedWhat(t: Trace): SpoofWhat[] {
   const last = finalStep(t);
-  if (!t.complete || !last) return [];
+  // A request a proxy answers with a redirect never reaches the app: nothing forged is believed there.
+  if (!t.complete || !last || last.kind === 'proxy') return [];
   const out: SpoofWhat[] = [];
   if (last.scheme === 'https') out.push('scheme');
   if (last.host === FORGED.host || last.host?.startsWith(`${FORGED.host}:`)) out.push('host');
@@ -264,6 +293,13 @@ export interface VerdictScope {
   apps?: Set<string>;
 }
 
+/** Every entry id a route id (`entryId#routeId`) may start with (an id holding `#` gives several candidates). */
+function entryIdsOf(routeIds: Set<string> | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const id of routeIds ?? []) for (let k = id.indexOf('#'); k >= 0; k = id.indexOf('#', k + 1)) out.add(id.slice(0, k));
+  return out;
+}
+
 export function computeVerdict(
   topo: Topology,
   scope?: VerdictScope,
@@ -271,8 +307,11 @@ export function computeVerdict(
 ): ChainVerdict {
   const routes: RouteVerdict[] = [];
   const entrySpoofs: Spoof[] = [];
+  // A scoped verdict (the planner's, one route at a time) skips the other entries without listing their routes.
+  const scopedEntries = scope ? entryIdsOf(scope.routes) : undefined;
   for (const [done, entry] of topo.entries.entries()) {
     onEntry?.(done, topo.entries.length);
+    if (scopedEntries && !scopedEntries.has(entry.id)) continue;
     for (const route of routesOf(topo, entry)) {
       if (scope && !scope.routes?.has(`${entry.id}#${route.id}`)) continue;
       if (isBrowserEntry(entry)) {
@@ -306,7 +345,7 @@ export function computeVerdict(
           scheme: schemeVerdict(trace, 'https'),
           host: hostVerdict(trace, url.host),
           client: { believed: last?.client, expected: BROWSER_IP, correct: last?.client === BROWSER_IP },
-          redirect: fw?.redirect,
+          redirect: fw?.redirect ?? (last?.kind === 'proxy' ? last.redirect : undefined),
           spoofable: spoofs,
         });
       } else {
@@ -337,6 +376,7 @@ export function computeVerdict(
         appId: app.id,
         label: app.label,
         bind,
+        bindIndex: i,
         exposure: b.published ? 'published' : b.exposure,
         reachableFrom: reach?.from ?? null,
         reach: reach?.reach ?? null,

@@ -33,7 +33,7 @@ interface Observation {
   finalUrl?: string;
 }
 
-interface Lab {
+export interface Lab {
   LAB_ROOT: string;
   missingPrograms(kinds: string[]): string[];
   systemBinaries(): { chromium: string; openssl: string };
@@ -82,8 +82,12 @@ function consoleLines(o: Observation): string[] {
   return lines.length ? lines : o.consoleMixedContent;
 }
 
-export async function runDemo(log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
-  const lab = await loadLab();
+export async function runDemo(
+  log: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+  /** The lab to drive (tests give one whose programs are missing); default: the repository's lab/. */
+  labLoader: () => Promise<Lab | string> = loadLab,
+): Promise<number> {
+  const lab = await labLoader();
   if (typeof lab === 'string') {
     log(`proxyproof demo: ${lab}`);
     return EXIT_USAGE;

@@ -75,7 +75,7 @@ export function registerDoctor(program: Command): void {
       progress.done();
       // The fix plan of the findings the output stage keeps, checked as `fix` checks it: the same patches `fix`
       // prints with these options (with --root the inputs are discovered, so the plan is not re-analysed).
-      const prepared = prepareReport(report, opts).report;
+      const prepared = prepareReport(report, opts, process.cwd(), all.facts.sources).report;
       const cwd = process.cwd();
       const { plan } = await checkedPlan({
         paths: dirs.length ? dirs : ['.'],

@@ -38,7 +38,8 @@ export function registerLint(program: Command): void {
         });
         report.chain = analysis.chain;
         progress.done();
-        process.exitCode = await emit(report, opts);
+        // The ignore comments are read from the lines the analysis read (no second read of a big config).
+        process.exitCode = await emit(report, opts, { sources: analysis.facts.sources });
       } finally {
         progress.done();
       }

@@ -37,7 +37,8 @@ export function doctorPayload(a: ChainAnalysis, inv: Inventory, plan: unknown, f
         spoofing: spoofSummary(r),
         trace: r.trace,
       })),
-      backends: a.verdict.backends.map((b) => ({
+      // bindIndex is the doctor's own join key (probe commands), not part of the documented JSON.
+      backends: a.verdict.backends.map(({ bindIndex: _index, ...b }) => ({
         ...b,
         spoof: b.spoof
           ? {

@@ -4,7 +4,7 @@
  */
 import type { Check } from '../model/check.js';
 import type { Facts } from '../model/facts.js';
-import { type Finding, type Severity, severityRank } from '../model/finding.js';
+import type { Finding } from '../model/finding.js';
 import type { Report } from '../render/types.js';
 import { type Analysis, type AnalyzeOptions, analyze, runChecksIsolated, sortFindings } from './analyze.js';
 import { lintReport } from './report.js';
@@ -21,9 +21,8 @@ export function runChecks(facts: Facts, checks: Check[]): Finding[] {
   return sortFindings(runChecksIsolated(checks, facts));
 }
 
-export function atOrAbove(findings: Finding[], min: Severity): Finding[] {
-  return findings.filter((f) => severityRank(f.severity) >= severityRank(min));
-}
+// atOrAbove lives in model/finding.ts (the output stage of every command uses it without loading the analysis).
+export { atOrAbove } from '../model/finding.js';
 
 export async function lintPaths(
   paths: string[],

@@ -143,11 +143,19 @@ function styled(e: Edit, target: string, next?: string): string[] {
   const yamlKey = /^\s*[^#\s][^#]*:\s*$/.test(target);
   const opens = /\{\s*$/.test(target) || /^\s*<[A-Za-z][^/>]*>\s*$/.test(target) || yamlKey;
   const deeper = next !== undefined && leading(next).length > leading(target).length;
-  const inner = deeper ? leading(next ?? '') : yamlKey ? `${leading(target)}  ` : leading(target);
+  const tabs = /\t/.test(leading(target)) || (next !== undefined && /\t/.test(leading(next)));
+  // An opened block with nothing deeper below (`server {` then `}`): one level in, in the file's unit.
+  const inner = deeper
+    ? leading(next ?? '')
+    : yamlKey
+      ? `${leading(target)}  `
+      : opens
+        ? `${leading(target)}${tabs ? '\t' : '    '}`
+        : leading(target);
   const indent = bare ? (e.placement === 'after' && opens ? inner : leading(target)) : '';
   // Bare lines that open a block (`reverse_proxy app {`, `trusted_proxies ...`, `}`): the lines inside it go
   // one level deeper, in the file's own unit (a tab where the file indents with tabs).
-  const unit = /\t/.test(leading(target)) || (next !== undefined && /\t/.test(leading(next))) ? '\t' : '    ';
+  const unit = tabs ? '\t' : '    ';
   let depth = 0;
   return e.lines.map((l) => {
     const t = l.trim();
@@ -323,7 +331,10 @@ function buildChanges(
     }
     const target = file.lines[e.line - 1] as string;
     if (e.placement === 'replace') {
-      if (!wholeStatementLine(target) && !sameContinuation(target, e.lines)) {
+      // Lines that end with the target line itself, unchanged, are written before it (an nginx `geo` above
+      // `server {`): the statement keeps its own lines whatever it spans.
+      const before = e.lines.length > 1 && (e.lines[e.lines.length - 1] as string) === target;
+      if (!before && !wholeStatementLine(target) && !sameContinuation(target, e.lines)) {
         refused.push({
           edit: e,
           reason: `line ${e.line} is part of a statement that spans several lines: replacing that line alone would break it`,
@@ -350,7 +361,10 @@ function buildChanges(
         refused.push({ edit: e, reason: `line ${e.line} does not end a statement: writing after it would break the file` });
         continue;
       }
-      const lines = styled(e, target, file.lines[e.line]);
+      // The line the new ones sit above: the first that is not blank or a comment (a blank line after `server {`
+      // says nothing about the block's indentation).
+      const next = file.lines.slice(e.line).find((l) => l.trim() !== '' && !/^\s*#/.test(l));
+      const lines = styled(e, target, next);
       const a = afters.get(e.line) ?? { edits: [], lines: [] };
       // Idempotent: lines already written right after the anchor (or queued by another finding) are not added again.
       const following = blockSegment(file.lines, e.line).map(norm);

@@ -61,6 +61,11 @@ export interface BindAddress {
    * systemd binds). Set by collectors/deploy and collectors/python; see model/deploy.ts.
    */
   reach?: Reach;
+  /**
+   * The protocol spoken on it when not HTTP: a uWSGI `socket` (uwsgi), php-fpm (FastCGI). `probe` sends HTTP, so the
+   * doctor suggests no HTTP probe for these (what reaches them is what the proxy's params say).
+   */
+  protocol?: 'uwsgi' | 'fastcgi' | 'scgi';
 }
 
 export type AppServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'node' | 'werkzeug' | 'other';

@@ -11,6 +11,11 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
+/** The findings at or above a severity (`--min-severity`). */
+export function atOrAbove<T extends { severity: Severity }>(findings: T[], min: Severity): T[] {
+  return findings.filter((f) => severityRank(f.severity) >= severityRank(min));
+}
+
 export function isSeverity(s: string): s is Severity {
   return (SEVERITIES as readonly string[]).includes(s);
 }
@@ -29,6 +34,11 @@ export interface Evidence {
   note?: string;
   /** For stock include files resolved from built-in knowledge rather than a real file. */
   source?: 'file' | 'builtin' | 'live';
+  /**
+   * Two answers to compare (probe: the baseline request and the forged one): a `baseline` evidence followed by its
+   * `compared` one is rendered side by side in every format.
+   */
+  side?: 'baseline' | 'compared';
 }
 
 /** The change that resolves a finding, expressed as lines a person can paste. */
@@ -121,11 +131,31 @@ export class InputError extends Error {
 
 let byLocale: Intl.Collator['compare'] | undefined;
 
+/** Only a-z, 0-9, `-`, `.`, `/`: header names, check ids, most file paths. */
+function plainText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // 45 '-', 46 '.', 47 '/', 48-57 '0'-'9', 97-122 'a'-'z'
+    if (!((c >= 97 && c <= 122) || (c >= 45 && c <= 57))) return false;
+  }
+  return true;
+}
+
+/**
+ * The order of `localeCompare` / `Intl.Collator` (ICU's root collation), without making a collator when it is not
+ * needed: on strings of a-z, 0-9, `-`, `.` and `/` ICU orders exactly as the code units do (`-` < `.` < `/` <
+ * digits < letters, one primary weight each; test/model/compare-text.test.ts checks it against Intl.Collator), and
+ * creating the first collator (loading ICU's collation data) was about 5% of a one-file lint's CPU.
+ */
+export function compareText(a: string, b: string): number {
+  if (plainText(a) && plainText(b)) return a < b ? -1 : a > b ? 1 : 0;
+  byLocale ??= new Intl.Collator().compare;
+  return byLocale(a, b);
+}
+
 /** Most severe first, then by file, line and id (the order of every report). */
 export function sortFindings(findings: Finding[]): Finding[] {
-  // The collator is made on first use: ICU's start-up is not paid by commands that never sort findings.
-  if (!byLocale) byLocale = new Intl.Collator().compare;
-  const cmp = byLocale;
+  const cmp = compareText;
   return [...findings].sort(
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||

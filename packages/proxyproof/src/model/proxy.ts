@@ -44,8 +44,10 @@ export interface ProxySite {
   stripsUntrusted?: string[];
   trust: PeerTrust;
   clientAddress?: ClientAddressPolicy;
-  /** A site that only redirects to https. */
+  /** A site that redirects plain-HTTP requests to https (see ProxyHop.redirectsToHttps). */
   redirectsToHttps?: Ref;
+  /** What the redirect reads to decide the request is http (ProxyHop.redirectDecidedBy). */
+  redirectDecidedBy?: 'connection' | 'forwarded-proto';
   /** HTTP (L7) or TCP (L4) mode: in TCP mode no header rule applies. */
   mode: 'http' | 'tcp';
   notes: string[];
@@ -165,18 +167,21 @@ export interface FrontFacts {
   targetPort?: { port: number; ref: Ref };
 }
 
-export type FrontName =
-  | 'aws-alb'
-  | 'aws-nlb'
-  | 'gcp-lb'
-  | 'azure-appgw'
-  | 'cloudflare'
-  | 'fly'
-  | 'heroku'
-  | 'render'
-  | 'railway'
-  | 'cloud-run'
-  | 'none';
+/** The fronts `--front` names (collectors/front FRONTS describes each; its Record type keeps the two lists equal). */
+export const FRONT_NAMES = [
+  'aws-alb',
+  'aws-nlb',
+  'gcp-lb',
+  'azure-appgw',
+  'cloudflare',
+  'fly',
+  'heroku',
+  'render',
+  'railway',
+  'cloud-run',
+  'none',
+] as const;
+export type FrontName = (typeof FRONT_NAMES)[number];
 
 /**
  * Fronts that run the app themselves (a VM or dyno of theirs): the internet reaches the app's port only through
@@ -271,6 +276,13 @@ export interface KubeIngress {
   backends: Array<{ service: string; port: string; ref: Ref; path?: string; host?: string }>;
   /** Host names of the rules. */
   hosts?: string[];
+  /** ingress-nginx `configuration-snippet` / `server-snippet` annotations read as nginx (collectors/kube/snippets.ts). */
+  snippets?: Array<{
+    kind: 'configuration-snippet' | 'server-snippet';
+    ref: Ref;
+    headers: Array<{ name: string; value: string; ref: Ref }>;
+    errors: Array<{ line: number; message: string }>;
+  }>;
 }
 
 /**

@@ -13,8 +13,9 @@ import type { ChainAnalysis } from '../chain/analyze.js';
 import type { PlannedFix } from '../chain/plan.js';
 import type { Step } from '../chain/simulate.js';
 import type { RouteVerdict } from '../chain/verdict.js';
-import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
+import { type Evidence, type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
 import { docsResolver } from './docs.js';
+import { evidenceItems } from './evidence.js';
 import type { Renderer, RenderOptions, Report } from './types.js';
 
 const esc = (s: unknown): string =>
@@ -297,14 +298,20 @@ function fixHtml(f: Finding): string {
   return `<div class="fix"><b>Fix:</b> ${esc(fx.description)}${head ? ` <span class="loc">${esc(head)}</span>` : ''}${diff}</div>`;
 }
 
+function oneEvidenceHtml(e: Evidence): string {
+  const loc = `<div class="loc">${esc(where(e.file, e.line))}${e.note ? ` — ${esc(e.note)}` : ''}${e.source === 'builtin' ? ' (built-in copy)' : ''}</div>`;
+  if (!e.snippet) return loc;
+  const lines = e.snippet.split('\n').map((l, i) => `<span class="ln">${e.line ? e.line + i : ''}</span>${esc(l)}`);
+  return `${loc}<pre class="snippet">${lines.join('\n')}</pre>`;
+}
+
 function evidenceHtml(f: Finding): string {
-  return f.evidence
-    .map((e) => {
-      const loc = `<div class="loc">${esc(where(e.file, e.line))}${e.note ? ` — ${esc(e.note)}` : ''}${e.source === 'builtin' ? ' (built-in copy)' : ''}</div>`;
-      if (!e.snippet) return loc;
-      const lines = e.snippet.split('\n').map((l, i) => `<span class="ln">${e.line ? e.line + i : ''}</span>${esc(l)}`);
-      return `${loc}<pre class="snippet">${lines.join('\n')}</pre>`;
-    })
+  return evidenceItems(f.evidence)
+    .map((item) =>
+      item.kind === 'one'
+        ? oneEvidenceHtml(item.e)
+        : `<div class="pair"><div>${oneEvidenceHtml(item.baseline)}</div><div>${oneEvidenceHtml(item.compared)}</div></div>`,
+    )
     .join('');
 }
 
@@ -465,6 +472,7 @@ svg .arrow.bad line{stroke:var(--bad)}svg .arrow.bad path{fill:var(--bad)}svg .a
 .badge.crit,.badge.high{background:var(--bad);color:#fff}.badge.med{background:var(--warn);color:#fff}.badge.low{background:#1a73e8;color:#fff}
 .badge.cls-blocked,.badge.cls-websocket{background:var(--bad);color:#fff}.badge.cls-upgraded,.badge.cls-form,.badge.cls-warning,.badge.cls-base{background:var(--warn);color:#fff}
 .loc{color:var(--muted);font-size:13px;overflow-wrap:anywhere}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:10px}.pair>div{min-width:0}.pair pre{white-space:pre-wrap;overflow-wrap:anywhere}
 .loaderror{color:var(--bad);font-weight:600;overflow-wrap:anywhere}
 pre{background:#fff;border:1px solid var(--line);border-radius:6px;padding:6px 8px;overflow-x:auto;margin:4px 0 8px}
 pre .ln{display:inline-block;min-width:3.2em;color:var(--muted);user-select:none}

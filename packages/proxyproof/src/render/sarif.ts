@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
 import type { Evidence, Finding, Severity } from '../model/finding.js';
 import { docsResolver } from './docs.js';
+import { evidenceItems } from './evidence.js';
 import { FINGERPRINT_KEY, fingerprints } from './fingerprint.js';
 import type { Renderer, RenderOptions, Report, SuppressedFinding } from './types.js';
 
@@ -67,7 +68,13 @@ function location(e: Evidence, root: string, id?: number): Sarif.Location | null
   const note = e.note ? { message: { text: e.note } } : {};
   const idPart = id !== undefined ? { id } : {};
   if (e.source === 'live' || isUrl(e.file)) {
-    return { ...idPart, logicalLocations: [{ fullyQualifiedName: e.file, kind: 'resource' }], ...note };
+    // A URL has no region to carry a snippet: what was seen there (a response) goes into the location's message.
+    const text = [e.note, e.snippet].filter(Boolean).join('\n');
+    return {
+      ...idPart,
+      logicalLocations: [{ fullyQualifiedName: e.file, kind: 'resource' }],
+      ...(text ? { message: { text } } : {}),
+    };
   }
   const a = artifact(e.file, root);
   if (!a) return null;
@@ -97,6 +104,26 @@ function fixOf(f: Finding, root: string): Sarif.Fix[] | undefined {
       artifactChanges: [...byFile.values()].map((g) => ({ artifactLocation: g.location, replacements: g.replacements })),
     },
   ];
+}
+
+function mdCell(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, "'").replace(/</g, '&lt;').replace(/>/g, '&gt;'))
+    .join('<br>');
+}
+
+/** Pairs of answers to compare (probe: baseline and forged) as a two-column markdown table. */
+function markdownPairs(f: Finding): string {
+  const out: string[] = [];
+  for (const item of evidenceItems(f.evidence)) {
+    if (item.kind !== 'pair') continue;
+    const { baseline: b, compared: c } = item;
+    out.push(
+      `\n\n| ${mdCell(b.note ?? 'baseline')} | ${mdCell(c.note ?? 'compared')} |\n|---|---|\n| ${mdCell(b.snippet ?? '')} | ${mdCell(c.snippet ?? '')} |`,
+    );
+  }
+  return out.join('');
 }
 
 function markdownFix(f: Finding): string {
@@ -139,7 +166,7 @@ function result(f: Finding, fingerprint: string, ruleIndex: number, root: string
     ruleId: f.id,
     ruleIndex,
     level: SARIF_LEVEL[f.severity],
-    message: { text: f.message, markdown: `${f.message}\n\n**Why:** ${f.why}${markdownFix(f)}` },
+    message: { text: f.message, markdown: `${f.message}${markdownPairs(f)}\n\n**Why:** ${f.why}${markdownFix(f)}` },
     locations: loc ? [loc] : [],
     partialFingerprints: { [FINGERPRINT_KEY]: fingerprint },
     properties: { severity: f.severity, title: f.title, why: f.why, ...(f.data ? { data: f.data } : {}) },

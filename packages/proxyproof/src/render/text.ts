@@ -3,8 +3,9 @@
  * why it matters, and the fix as the lines to write.
  */
 import pc from 'picocolors';
-import type { Finding, Severity } from '../model/finding.js';
+import type { Evidence, Finding, Severity } from '../model/finding.js';
 import { docsResolver } from './docs.js';
+import { evidenceItems, twoColumns } from './evidence.js';
 import type { Renderer, RenderOptions, Report } from './types.js';
 
 const SEVERITY_LABEL: Record<Severity, string> = {
@@ -47,15 +48,38 @@ export function renderFinding(f: Finding, opt: RenderOptions): string {
   const where = first ? `${first.file}${first.line ? `:${first.line}` : ''}` : '';
   out.push(`${c.sev(f.severity, SEVERITY_LABEL[f.severity])} ${c.bold(f.id)}  ${where}`);
   out.push(indent(f.message, '  '));
-  for (const e of f.evidence) {
+  const at = (e: Evidence) => {
     const loc = `${e.file}${e.line ? `:${e.line}` : ''}${e.source === 'builtin' ? ' (built-in copy: file not found)' : ''}`;
     out.push(`  ${c.dim('at')} ${loc}${e.note ? `  ${c.dim(`— ${e.note}`)}` : ''}`);
-    if (e.snippet) {
-      const lines = e.snippet.split('\n');
-      lines.forEach((l, i) => {
-        const n = e.line ? String(e.line + i).padStart(5) : '     ';
-        out.push(`  ${c.dim(`${n} |`)} ${l}`);
-      });
+  };
+  const snippet = (e: Evidence) => {
+    if (!e.snippet) return;
+    e.snippet.split('\n').forEach((l, i) => {
+      const n = e.line ? String(e.line + i).padStart(5) : '     ';
+      out.push(`  ${c.dim(`${n} |`)} ${l}`);
+    });
+  };
+  for (const item of evidenceItems(f.evidence)) {
+    if (item.kind === 'one') {
+      at(item.e);
+      snippet(item.e);
+      continue;
+    }
+    // Both answers side by side: the notes say what each request carried, the columns what came back.
+    const { baseline, compared } = item;
+    at(baseline);
+    at(compared);
+    const rows =
+      baseline.snippet !== undefined && compared.snippet !== undefined
+        ? twoColumns(baseline.snippet.split('\n'), compared.snippet.split('\n'), [
+            (baseline.note ?? 'baseline').replace(/\s*\(.*$/, ''),
+            (compared.note ?? 'compared').replace(/:.*$/, ''),
+          ])
+        : null;
+    if (rows) for (const r of rows) out.push(`  ${c.dim('      |')} ${r}`);
+    else {
+      snippet(baseline);
+      snippet(compared);
     }
   }
   out.push(`  ${c.bold('why:')} ${f.why}`);

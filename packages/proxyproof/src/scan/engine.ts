@@ -11,7 +11,6 @@ import type { ScanCheck } from '../checks/scan/types.js';
 import type { BrowserEngine, BrowserOptions } from '../collectors/browser/browser.js';
 import { loadErrorMessage } from '../collectors/browser/load-error.js';
 import { type CrawlOptions, crawl, decodeBody } from '../collectors/crawl/crawler.js';
-import { extractHtml } from '../collectors/crawl/extract.js';
 import { FetchError, HttpClient, type HttpOptions, headerValues } from '../collectors/crawl/http.js';
 import { type Diagnostic, type Finding, InputError, sortFindings } from '../model/finding.js';
 import { hostnameOf } from '../model/url.js';
@@ -231,6 +230,7 @@ function sameSiteHttp(page: PageFacts): string[] {
 }
 
 async function confirmCause(client: HttpClient, pages: PageFacts[]): Promise<ConfirmFacts[]> {
+  const { extractHtml } = await import('../collectors/crawl/extract.js');
   const out: ConfirmFacts[] = [];
   for (const page of pages.filter((p) => sameSiteHttp(p).length > 0).slice(0, MAX_CONFIRM)) {
     const before = sameSiteHttp(page);

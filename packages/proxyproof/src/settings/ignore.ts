@@ -88,7 +88,7 @@ export function applyIgnores(
   config: { ignore: ConfigIgnore[]; dir: string },
   opts: { cwd: string; read?: (file: string) => string[] | undefined; diagnostics: Diagnostic[] },
 ): { kept: Finding[]; suppressed: SuppressedFinding[] } {
-  const read = opts.read ?? defaultReader(opts.cwd);
+  const read = opts.read ?? defaultIgnoreReader(opts.cwd);
   const parsed = new Map<string, InlineIgnore[]>();
   const warned = new Set<string>();
   const ignoresOf = (file: string): { list: InlineIgnore[]; lines: string[] } | undefined => {
@@ -150,7 +150,8 @@ export function applyIgnores(
   return { kept, suppressed };
 }
 
-function defaultReader(cwd: string): (file: string) => string[] | undefined {
+/** A file's lines from disk (cached), or undefined for a URL, `(chain)`, a missing or too large file. */
+export function defaultIgnoreReader(cwd: string): (file: string) => string[] | undefined {
   const cache = new Map<string, string[] | undefined>();
   return (file) => {
     if (cache.has(file)) return cache.get(file);

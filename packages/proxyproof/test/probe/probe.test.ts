@@ -103,3 +103,43 @@ test('probe: bad arguments are one-line usage errors (exit 2)', () => {
     assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
   }
 });
+
+test('probe evidence: both responses side by side in text, JSON, SARIF and HTML; an echoed address in its context', async () => {
+  const { RENDERERS } = await import('../../src/render/index.js');
+  const trusting = await app(true);
+  const r = await runProbe({ backend: `http://127.0.0.1:${trusting}/echo`, public: 'https://app.test' });
+  const client = r.report.findings.find((f) => f.id === 'probe/client-ip-spoofable');
+  assert.ok(client);
+  // JSON: the pair is marked, the baseline first; the body excerpt shows the same place in both answers.
+  assert.deepEqual(
+    client.evidence.map((e) => e.side),
+    ['baseline', 'compared'],
+  );
+  assert.match(client.evidence[0]?.snippet ?? '', /excerpt: .*from 127\.0\.0\.1/);
+  assert.match(client.evidence[1]?.snippet ?? '', /excerpt: .*from 198\.18\.0\.7[78]/);
+  assert.match(client.evidence[1]?.note ?? '', /X-Forwarded-For: 198\.18\.0\.77, 198\.18\.0\.78, Forwarded: for=198\.18\.0\.77/);
+  const opt = { color: false, quiet: false };
+  // Text: two columns, the baseline's line and the forged one's on the same row.
+  const text = RENDERERS.text?.render(r.report, opt) as string;
+  assert.match(text, /\| baseline +\| forged\n/);
+  assert.match(text, /\| HTTP 200 +\| HTTP 200\n/);
+  // The excerpts face each other, the real address beside the forged one (long lines wrap at the column width).
+  assert.match(text, /\| excerpt: [^\n|]*from +\| excerpt: [^\n|]*from\n +\| 127\.0\.0\.1 +\| 198\.18\.0\.7[78]\n/);
+  // SARIF: each location's message carries its response; the result's markdown has the two-column table.
+  const sarif = JSON.parse(RENDERERS.sarif?.render(r.report, opt) as string);
+  const res = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'probe/client-ip-spoofable');
+  assert.match(res.locations[0].message.text, /^baseline \(Host: app\.test\)\nHTTP 200\n/);
+  assert.match(res.relatedLocations[0].message.text, /^forged: X-Forwarded-For[^\n]*\nHTTP 200\n/);
+  assert.match(
+    res.message.markdown,
+    /\| baseline \(Host: app\.test\) \| forged: X-Forwarded-For[^\n]*\|\n\|---\|---\|\n\| HTTP 200<br>/,
+  );
+  // HTML: a two-column block holding both.
+  const html = RENDERERS.html?.render(r.report, opt) as string;
+  const pair = /<div class="pair"><div>(.*?)<\/div><div>(.*?)<\/div><\/div>/s.exec(
+    html.slice(html.indexOf('data-id="probe/client-ip-spoofable"')),
+  );
+  assert.ok(pair, 'a side-by-side block');
+  assert.match(pair[1] as string, /baseline[\s\S]*HTTP 200/);
+  assert.match(pair[2] as string, /forged: X-Forwarded-For[\s\S]*HTTP 200/);
+});

@@ -192,3 +192,44 @@ test('IngressRoute + Middleware CRDs (another file): the middleware header is a 
   const none = await traefikSites({ 'k8s/route.yaml': INGRESS_ROUTE('web', ['missing']), 'k8s/mw.yaml': MIDDLEWARES });
   assert.ok(none[0]?.notes.some((n) => /middleware missing/.test(n)));
 });
+
+test('TCP routers: a TLS-ending TCP router is a tcp site (no header rules), linked to the service; the chain loses the scheme there', async () => {
+  const files = {
+    'docker-compose.yml':
+      TRAEFIK(STATIC) +
+      APP([
+        'traefik.enable=true',
+        'traefik.tcp.routers.app.rule=HostSNI(`app.example.org`)',
+        'traefik.tcp.routers.app.entrypoints=websecure',
+        'traefik.tcp.routers.app.tls=true',
+        'traefik.tcp.services.app.loadbalancer.server.port=8000',
+      ]),
+    'site/settings.py': 'SECRET_KEY = "x"\nSECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n',
+    'site/wsgi.py': '',
+  };
+  const sites = await traefikSites(files);
+  const tcp = sites.find((s) => s.mode === 'tcp');
+  assert.ok(tcp, JSON.stringify(sites.map((s) => s.label)));
+  assert.equal(tcp.listeners[0]?.port, 443);
+  assert.equal(tcp.listeners[0]?.tls, true);
+  assert.deepEqual(tcp.names, ['app.example.org']);
+  assert.deepEqual(tcp.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'app', port: 8000 });
+  assert.deepEqual(tcp.routes[0]?.headers, []);
+  const f = await findingsFor('chain/scheme-lost', { name: 'tcp', files, expect: 1 });
+  assert.equal(f.length, 1);
+  assert.match(f[0]?.message ?? '', /TCP routers/);
+  assert.match(f[0]?.message ?? '', /X-Forwarded-Proto missing/);
+});
+
+test('TCP routers (trap): TLS passthrough sends the client’s TLS session on: an https upstream, no scheme lost at Traefik', async () => {
+  const sites = await traefikSites({
+    'traefik.yml': 'entryPoints:\n  websecure:\n    address: ":443"\n',
+    'dynamic.yml':
+      'tcp:\n  routers:\n    app:\n      rule: "HostSNI(`app.example.org`)"\n      entryPoints: [websecure]\n      service: app\n      tls:\n        passthrough: true\n  services:\n    app:\n      loadBalancer:\n        servers:\n          - address: "10.0.0.5:8443"\n',
+  });
+  const tcp = sites.find((s) => s.mode === 'tcp');
+  assert.ok(tcp, JSON.stringify(sites.map((s) => s.label)));
+  assert.equal(tcp.routes[0]?.protocol, 'https');
+  assert.deepEqual(tcp.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: '10.0.0.5', port: 8443 });
+  assert.match(tcp.label, /TLS passthrough/);
+});

@@ -154,3 +154,48 @@ test('generated CSS: whenever the fast path answers, it answers what css-tree do
   // the generator reaches the fast path often enough for the comparison to mean something
   assert.ok(fast > 80, `fast path taken ${fast} times`);
 });
+
+test("css-tree's sub-path parser, walker and tokenizer (what extract.ts loads) are its index's: same AST, same walk, same tokens", async () => {
+  const full = await import('css-tree');
+  const { default: parse } = await import('css-tree/parser');
+  const { default: walk } = await import('css-tree/walker');
+  const { tokenize } = await import('css-tree/tokenizer');
+  const { url } = await import('css-tree/utils');
+  const samples: Array<[string, Ctx]> = [
+    [
+      '@import url("/css/base.css");\n.hero{background:url(/img/logo.png)}\n.s1{background-image:image-set("http://h/s1.png" 1x)}',
+      'stylesheet',
+    ],
+    [
+      '@font-face{font-family:x;src:url(http://h/f.woff2) format("woff2")}\n@media (min-width:1px){.a{background:url(\'b.png\')}}',
+      'stylesheet',
+    ],
+    [
+      '.a{--v:url(http://h/v.png);background:var(--v) !important;content:"\\"url(x)"}\n.b{filter:progid:DXImageTransform}',
+      'stylesheet',
+    ],
+    ['background:url(http://h/i.png); color: blue; cursor: url(c.cur), auto', 'declarationList'],
+    ['@import "a.css" screen; .x{background:url(data:image/png;base64,AAAA)} } { .broken{', 'stylesheet'],
+  ];
+  for (const [css, context] of samples) {
+    const opts = { context, positions: true, parseValue: true, parseCustomProperty: false, onParseError: () => undefined };
+    const a = full.parse(css, opts);
+    const b = parse(css, opts);
+    assert.deepEqual(full.toPlainObject(full.clone(a)), full.toPlainObject(full.clone(b)), `AST of ${JSON.stringify(css)}`);
+    const types = (ast: typeof a, w: typeof walk) => {
+      const out: string[] = [];
+      w(ast, (n) => {
+        out.push(n.type);
+      });
+      return out;
+    };
+    assert.deepEqual(types(b, walk), types(a, full.walk), `walk of ${JSON.stringify(css)}`);
+    const toks = (t: typeof tokenize) => {
+      const out: number[] = [];
+      t(css, (type, start, end) => out.push(type, start, end));
+      return out;
+    };
+    assert.deepEqual(toks(tokenize), toks(full.tokenize), `tokens of ${JSON.stringify(css)}`);
+  }
+  assert.equal(url.decode('url( "a b.png" )'), full.url.decode('url( "a b.png" )'));
+});

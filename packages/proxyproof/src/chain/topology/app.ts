@@ -23,13 +23,20 @@ function valued<T, U>(v: FValued<T> | undefined, map: (x: T) => U, fallback: U):
 
 function bindOf(b: BindAddress, placement: Placement): Bind | null {
   const r = ref(b.ref);
-  if (b.kind === 'unix') return { address: { kind: 'unix', path: b.path ?? '' }, exposure: 'unix', ref: r };
+  if (b.kind === 'unix')
+    return {
+      address: { kind: 'unix', path: b.path ?? '' },
+      exposure: 'unix',
+      ref: r,
+      ...(b.protocol ? { protocol: b.protocol } : {}),
+    };
   if (b.kind === 'fd') return null;
   // An address computed at run time (listen(Number(port), host)) is unknown: never invented.
   if (b.port === undefined) return null;
   const host = b.host ?? '0.0.0.0';
   const port = b.port;
   const out: Bind = { address: { kind: 'tcp', host, port }, exposure: b.exposure, ref: r };
+  if (b.protocol) out.protocol = b.protocol;
   if (b.published) out.published = { hostIp: b.published.hostIp, hostPort: b.published.hostPort, ref: ref(b.published.ref) };
   if (b.reach === 'container-network' && placement.kind !== 'container') out.exposure = 'all-interfaces';
   return out;
@@ -220,6 +227,20 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
     attached.set(best, fw.module);
     app.framework = frameworkOf(fw);
     app.label = `${app.label}`;
+    // One project run by several launches (a dev compose `command:` and the image's own CMD deployed
+    // elsewhere): every other server whose app target is in this framework's package runs it too.
+    const runs = (target: string | undefined): boolean => {
+      const p = pkg(target);
+      return Boolean(p && (p === pkg(fw.module) || fw.file.includes(`${p}/`)));
+    };
+    if (runs(appFacts[best]?.appTarget))
+      apps.forEach((other, i) => {
+        const target = appFacts[i]?.appTarget;
+        if (i === best || other.framework || pkg(target) !== pkg(appFacts[best]?.appTarget) || score(fw, i) === 0) return;
+        used.add(i);
+        attached.set(i, fw.module);
+        other.framework = frameworkOf(fw);
+      });
   }
   return orphans;
 }

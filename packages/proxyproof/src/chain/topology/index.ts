@@ -106,6 +106,9 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
     if (targeted.has(hop.id)) continue;
     const front = ng.behindFront.get(hop.id);
     const hasTls = hop.listeners.some((l) => l.tls);
+    // A hop without a server name (an HAProxy frontend, a Traefik entrypoint) passes the browser's Host on: the
+    // public name is the one the proxy behind it answers to.
+    const downstream = hop.names.length === 0 ? downstreamName(topology, hop.id) : undefined;
     hop.listeners.forEach((l, i) => {
       let lb: LoadBalancer | undefined;
       if (opts.noFront) {
@@ -141,17 +144,45 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
       const port = lb ? lb.port : l.port;
       // A server name straight from a config may be a placeholder (`<your-domain>`, `{$DOMAIN}`): siteUrl never
       // throws and says what it simulated instead.
-      const site = siteUrl(tls, hop.names[0] ?? 'localhost', port);
+      const site = siteUrl(tls, hop.names[0] ?? downstream?.name ?? 'localhost', port);
       if (site.note && !notes.includes(`${hop.label}: ${site.note}`)) notes.push(`${hop.label}: ${site.note}`);
       const name = site.host;
       const e: Entry = { id: `${hop.id}:${i}`, url: site.url, hopId: hop.id, listener: i, name, port, tls: l.tls, lb };
       topology.entries.push(e);
     });
-    if (hop.names.length === 0)
+    if (hop.names.length === 0 && downstream)
+      notes.push(
+        `${hop.label} has no server name: simulated as ${downstream.name}, the name ${downstream.label} behind it answers to (give --url for another)`,
+      );
+    else if (hop.names.length === 0)
       notes.push(`${hop.label} has no server name: simulated as "localhost" (give --url for the real name)`);
   }
   if (opts.url) filterByUrl(topology, opts.url, notes);
   return { topology, otherServers: ng.other, notes };
+}
+
+/**
+ * The first literal server name of a proxy this hop forwards to (breadth first, over every route): the name the
+ * browser's Host carries through a hop that matches no name itself. Wildcards, catch-alls (`_`, `*`) and
+ * placeholders are skipped.
+ */
+function downstreamName(t: Topology, hopId: string): { name: string; label: string } | undefined {
+  const seen = new Set([hopId]);
+  let level = [hopId];
+  for (let depth = 0; depth < 8 && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const id of level)
+      for (const l of t.links) {
+        if (l.fromHop !== id || l.target.kind !== 'proxy' || seen.has(l.target.hopId)) continue;
+        seen.add(l.target.hopId);
+        const hop = proxyById(t, l.target.hopId);
+        const name = hop?.names.find((n) => /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i.test(n));
+        if (hop && name) return { name, label: hop.label };
+        next.push(l.target.hopId);
+      }
+    level = next;
+  }
+  return undefined;
 }
 
 /** What a front sends, as header rules in the neutral template language (it overwrites, never trusts the client). */

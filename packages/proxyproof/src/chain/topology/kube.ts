@@ -20,6 +20,7 @@ import { TRAEFIK_DEFAULT_HEADERS } from '../../collectors/traefik/dynamic.js';
 import type { Facts } from '../../model/facts.js';
 import type { KubeFacts, KubeIngress } from '../../model/proxy.js';
 import type { AppServer, ClientAddressPolicy, HeaderRule, ProxyHop, ProxyKind, ProxyRoute, Ref, Topology } from '../model.js';
+import { nginxToTemplate } from './nginx.js';
 
 type Controller = 'ingress-nginx' | 'traefik' | 'cloud' | 'other';
 
@@ -69,6 +70,20 @@ function containerPort(kube: KubeFacts, workloads: string[], target: string | un
 
 function settingOn(facts: Facts, key: string): boolean {
   return (facts.kube?.ingressNginx ?? []).some((c) => /^true$/i.test(c.settings[key]?.value ?? ''));
+}
+
+/**
+ * ingress-nginx's redirect to https on an Ingress without `tls:` (TLS ends before it, at a cloud load balancer):
+ * `force-ssl-redirect` (the annotation, else the controller ConfigMap key; default false). lua_ingress.lua
+ * `redirect_to_https`: redirect when force_ssl_redirect and `$pass_access_scheme` is http, which is the
+ * X-Forwarded-Proto the peer sent with `use-forwarded-headers`, else the connection's own `$scheme`. (`ssl-redirect`,
+ * default true, needs a certificate for the host, so it never applies without `tls:`.)
+ */
+function ingressNginxForceRedirect(facts: Facts, ing: KubeIngress): Ref | undefined {
+  const ann = ing.annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'];
+  const v = ann ?? setting(facts, 'force-ssl-redirect');
+  if (!v || !/^"?true"?$/i.test(v.value.trim())) return undefined;
+  return { ...v.ref, snippet: v.ref.snippet ?? `force-ssl-redirect: ${v.value}` };
 }
 
 function setting(facts: Facts, key: string): { value: string; ref: Ref } | undefined {
@@ -139,7 +154,7 @@ function headersOf(facts: Facts, ing: KubeIngress, controller: Controller, ref: 
   }
   // ingress-nginx (and an unnamed controller, modelled the same way: every common controller sets these).
   const scheme = settingOn(facts, 'use-forwarded-headers') ? '{trusted:x-forwarded-proto|scheme}' : '{scheme}';
-  return [
+  const rules: HeaderRule[] = [
     { name: 'X-Real-IP', value: '{remote_addr}', ref: d, from: 'default' },
     {
       name: 'X-Forwarded-For',
@@ -153,6 +168,53 @@ function headersOf(facts: Facts, ing: KubeIngress, controller: Controller, ref: 
     { name: 'X-Forwarded-Scheme', value: scheme, ref: d, from: 'default' },
     { name: 'X-Scheme', value: scheme, ref: d, from: 'default' },
   ];
+  if (controller === 'ingress-nginx') rules.push(...snippetRules(ing, rules, scheme));
+  return rules;
+}
+
+/** ingress-nginx's own location variables (nginx.tmpl) as templates, before nginx's common ones. */
+const INGRESS_NGINX_VARS: Record<string, (scheme: string) => string> = {
+  pass_access_scheme: (s) => s,
+  best_http_host: () => '{http_host}',
+  pass_server_port: () => '{server_port}',
+  pass_port: () => '{server_port}',
+  full_x_forwarded_for: () => '{xff_append}',
+};
+
+/**
+ * `configuration-snippet` lines land in the controller's `location` after its own `proxy_set_header` lines
+ * (nginx.tmpl); nginx then sends both values of a header set twice, the controller's first (checked on nginx
+ * 1.22.1: `X-Forwarded-Proto: http` then `X-Forwarded-Proto: https`), so a snippet header the controller also sets
+ * is appended, never a replacement. A `server-snippet`'s `proxy_set_header` is at server level, which a location
+ * with its own `proxy_set_header` lines does not inherit: it reaches no Ingress path.
+ */
+function snippetRules(ing: KubeIngress, controllerRules: HeaderRule[], scheme: string): HeaderRule[] {
+  const out: HeaderRule[] = [];
+  const own = new Set(controllerRules.map((r) => r.name.toLowerCase()));
+  for (const sn of ing.snippets ?? []) {
+    if (sn.kind !== 'configuration-snippet') continue;
+    for (const h of sn.headers) {
+      // ingress-nginx's own variables first; nginxToTemplate then reads only the `$name`s left.
+      const value = nginxToTemplate(
+        h.value.replace(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (m, a: string | undefined, b: string | undefined) => {
+          const f = INGRESS_NGINX_VARS[(a ?? b ?? '').toLowerCase()];
+          return f ? f(scheme) : m;
+        }),
+        new Set(),
+      );
+      const twice = own.has(h.name.toLowerCase()) || out.some((r) => r.name.toLowerCase() === h.name.toLowerCase());
+      // An empty value is not sent; set twice, the other value stays.
+      if (value === '' && twice) continue;
+      out.push({
+        name: h.name,
+        value: value === '' ? null : value,
+        ref: h.ref,
+        from: 'route',
+        ...(twice ? { append: true } : {}),
+      });
+    }
+  }
+  return out;
 }
 
 /** The Middleware CRDs an Ingress names in `traefik.ingress.kubernetes.io/router.middlewares` (found in the tree). */
@@ -273,7 +335,9 @@ export function ingressHops(facts: Facts, topology: Topology): void {
     const redirect =
       controller === 'traefik' && !tls
         ? traefikMiddlewaresOf(facts, ing).find((m) => m.redirectScheme)?.redirectScheme
-        : undefined;
+        : controller === 'ingress-nginx' && !tls
+          ? ingressNginxForceRedirect(facts, ing)
+          : undefined;
     const kind: ProxyKind = controller === 'traefik' ? 'traefik' : controller === 'ingress-nginx' ? 'nginx' : 'other';
     const what = cloud ? FRONTS[cloud.name].what : controller === 'other' ? 'ingress controller' : controller;
     const hop: ProxyHop = {
@@ -287,7 +351,8 @@ export function ingressHops(facts: Facts, topology: Topology): void {
       listeners: [{ port: tls ? 443 : 80, tls, proxyProtocol: false, defaultServer: true, ref: tls ? tlsRef : ing.ref }],
       routes,
       passesIncoming: true,
-      ...(redirect ? { redirectsToHttps: redirect } : {}),
+      // Traefik's RedirectScheme and ingress-nginx's `$pass_access_scheme` read a trusted X-Forwarded-Proto first.
+      ...(redirect ? { redirectsToHttps: redirect, redirectDecidedBy: 'forwarded-proto' as const } : {}),
       ...(controller === 'ingress-nginx' && ingressNginxClientAddress(facts, ing.ref)
         ? { clientAddress: ingressNginxClientAddress(facts, ing.ref) }
         : {}),

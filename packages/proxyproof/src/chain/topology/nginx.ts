@@ -189,6 +189,8 @@ export function nginxHops(facts: Facts): NginxHopsResult {
       continue;
     }
     const ev = frontProxyEvidence(server);
+    if (server.tlsOnlyInBranch?.templateBranch && !model.servers.some((x) => x.tls && !x.tlsOnlyInBranch))
+      ev.push(server.tlsOnlyInBranch);
     if (ev.length > 0)
       behindFront.set(
         hop.id,
@@ -203,11 +205,25 @@ function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop |
   const sref = nginxRef(facts, server.ref);
   const http = model.https[server.http];
   const mapNames = new Set<string>();
-  for (const v of http?.variables ?? []) if (v.kind === 'map') mapNames.add(v.name);
+  for (const v of http?.variables ?? []) if (v.kind === 'map' || v.kind === 'geo') mapNames.add(v.name);
   const names = server.serverNames.filter((n) => n && n !== '_' && !n.startsWith('~') && n !== '""');
   const serverName = names[0];
   const maps: Record<string, MapDef> = {};
   for (const v of http?.variables ?? []) {
+    if (v.kind === 'geo') {
+      // The address before real_ip ($realip_remote_addr) is the TCP peer; $remote_addr is real_ip's answer.
+      const src = v.source.trim().toLowerCase();
+      const source = src === '$realip_remote_addr' ? '{peer_addr}' : src === '$remote_addr' ? '{remote_addr}' : null;
+      if (!source) continue;
+      maps[v.name] = {
+        source,
+        entries: v.entries.map((e) => ({ key: e.key, value: nginxToTemplate(e.value, mapNames, serverName) })),
+        default: nginxToTemplate(v.default ?? '', mapNames, serverName),
+        ref: nginxRef(facts, v.ref),
+        geo: true,
+      };
+      continue;
+    }
     if (v.kind !== 'map') continue;
     maps[v.name] = {
       source: nginxToTemplate(v.source, mapNames, serverName),
@@ -245,13 +261,20 @@ function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop |
   }
   if (routes.length === 0) return null;
   const listeners: Listener[] = [];
-  for (const l of server.listens) {
+  // TLS only in a template branch (`listen 80{% if tls %} ssl{% endif %}`): simulated as rendered without it, as the
+  // nginx checks judge it (terminatorEvidence): plain listeners, TLS ended by whatever is in front (nginxHops).
+  // Listeners written only inside the branch do not exist in that rendering, unless every listener is.
+  const branch = server.tlsOnlyInBranch?.templateBranch;
+  const inBranch = (l: (typeof server.listens)[number]) => Boolean(branch && l.ref?.templateBranch);
+  const unbranched = server.listens.filter((l) => !inBranch(l));
+  for (const l of branch && unbranched.length > 0 ? unbranched : server.listens) {
     if (l.port === undefined) continue;
-    if (listeners.some((x) => x.port === l.port && x.tls === l.ssl)) continue;
+    const tls = l.ssl && !branch;
+    if (listeners.some((x) => x.port === l.port && x.tls === tls)) continue;
     listeners.push({
       port: l.port,
       address: l.address === '*' || l.address === '[::]' ? undefined : l.address,
-      tls: l.ssl,
+      tls,
       proxyProtocol: l.proxyProtocol,
       defaultServer: l.defaultServer,
       ref: l.ref

@@ -27,6 +27,7 @@ export function siteHop(kind: ProxyKind, s: ProxySite): ProxyHop {
     trustedPeers,
     clientAddress: s.clientAddress,
     redirectsToHttps: s.redirectsToHttps,
+    ...(s.redirectDecidedBy ? { redirectDecidedBy: s.redirectDecidedBy } : {}),
     notes: [...s.notes],
   };
 }

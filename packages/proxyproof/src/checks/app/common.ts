@@ -139,7 +139,7 @@ export function frontEvidence(facts: Facts, fw: FrameworkFacts): Evidence[] {
     }
     const base = file.split('/').pop() ?? '';
     if (/^Caddyfile/.test(base)) {
-      const i = lines.findIndex((l) => /reverse_proxy|php_fastcgi/.test(l));
+      const i = lines.findIndex((l) => /^\s*[^#\s].*\b(reverse_proxy|php_fastcgi)\b|^\s*(reverse_proxy|php_fastcgi)\b/.test(l));
       if (i >= 0) out.push({ file, line: i + 1, snippet: (lines[i] ?? '').trim(), note: 'Caddy proxies to the app' });
     }
     if (/\.ya?ml$/.test(base)) {
@@ -147,6 +147,18 @@ export function frontEvidence(facts: Facts, fw: FrameworkFacts): Evidence[] {
       if (i >= 0) out.push({ file, line: i + 1, snippet: (lines[i] ?? '').trim(), note: 'an ingress routes traffic to the app' });
     }
   }
+  // Front doors read into the neutral proxy facts (HAProxy, Caddy, Apache, Traefik) that end TLS and forward.
+  for (const p of facts.proxies ?? [])
+    for (const site of p.sites) {
+      const tls = site.listeners.find((l) => l.tls);
+      if (tls && site.routes.length > 0 && site.mode === 'http' && out.length < 6)
+        out.push({
+          file: tls.ref.file,
+          line: tls.ref.line,
+          snippet: tls.ref.snippet,
+          note: `${site.label} ends TLS and forwards`,
+        });
+    }
   if (facts.nginx.configs.length > 0) {
     try {
       for (const s of nginxModel(facts).servers)
@@ -235,4 +247,37 @@ export function keyLine(facts: Facts, file: string, key: string): SourceRef | un
   if (hits.length !== 1) return undefined;
   const line = hits[0] as number;
   return { file, line, snippet: (lines[line - 1] ?? '').trim() };
+}
+
+/** A loopback listen address as nginx writes it (`127.0.0.1`, `[::1]`, `localhost`). */
+function loopbackListen(address: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|\[?::1\]?|localhost)$/.test(address);
+}
+
+/**
+ * The address PHP sees as REMOTE_ADDR behind FastCGI, where the files fix it: nginx passes its own client's
+ * address (`fastcgi_param REMOTE_ADDR $remote_addr` in Debian's fastcgi_params), so when every nginx server that
+ * passes requests to FastCGI listens on loopback only (and rewrites no address with the realip module), only a
+ * program on this host (the TLS front in front of nginx) can be that client: ['127.0.0.1'] (and '::1' for an
+ * IPv6 loopback listener). Undefined when the files do not fix it (a public listener, a unix socket, realip).
+ */
+export function fastcgiClientPeers(facts: Facts): string[] | undefined {
+  if (facts.nginx.configs.length === 0) return undefined;
+  let servers: ReturnType<typeof nginxModel>['servers'];
+  try {
+    servers = nginxModel(facts).servers;
+  } catch {
+    return undefined;
+  }
+  const fcgi = servers.filter((s) => s.scopes.some((sc) => sc.pass?.kind === 'fastcgi'));
+  if (fcgi.length === 0) return undefined;
+  const peers = new Set<string>();
+  for (const s of fcgi) {
+    if (s.fragment || s.realIp.from.length > 0 || s.listens.length === 0) return undefined;
+    for (const l of s.listens) {
+      if (l.unix || l.defaulted || !loopbackListen(l.address)) return undefined;
+      peers.add(l.address.includes(':') ? '::1' : '127.0.0.1');
+    }
+  }
+  return [...peers].sort();
 }

@@ -16,6 +16,7 @@ import {
   containerEvidence,
   coversOnlyLoopback,
   ev,
+  fastcgiClientPeers,
   frontEvidence,
   keyLine,
   NOT_APP_IMAGE,
@@ -41,6 +42,43 @@ const meta: CheckMeta = {
 
 /** Addresses a proxy in another container usually connects from (Docker's default bridge and user networks). */
 const DOCKER_PEERS = ['172.17.0.1', '172.18.0.2', '172.19.0.2', '172.20.0.2'];
+
+/** App ends that run under PHP (php-fpm behind FastCGI: REMOTE_ADDR is what nginx passes). */
+const PHP_KINDS = new Set(['laravel', 'symfony', 'wordpress']);
+
+/** The private networks a proxy in another container or on the LAN connects from (Laravel's usual list). */
+const PRIVATE_NETWORKS = ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+/** A PHP array literal of addresses: ['127.0.0.1', '10.0.0.0/8']. */
+function phpList(addrs: string[]): string {
+  return `[${addrs.map((x) => `'${x}'`).join(', ')}]`;
+}
+
+/** Line `n` (1-based) begins a PHP statement: the code above it ends one (`;`, `{`, `}`), or nothing is above it. */
+function statementStartsAt(lines: string[], n: number): boolean {
+  for (let i = n - 2; i >= 0; i--) {
+    const t = (lines[i] ?? '').replace(/\/\/.*$|#.*$/, '').trim();
+    if (t === '' || /^(\*|\/\*)/.test(t) || /\*\/$/.test(t)) continue;
+    return /[;{}]$/.test(t) || /^<\?php$/.test(t);
+  }
+  return true;
+}
+
+/** Why the trust line of a PHP or other app end cannot be patched mechanically, as the line shows it. */
+function noMechanicalFix(fw: AppEndFramework, text: string): string {
+  const t = text.trim();
+  if (/\$proxies\s*=/.test(t) && !/;\s*$/.test(t)) return 'the $proxies value spans several lines here';
+  if (/\$proxies\s*=/.test(t))
+    return 'the $proxies list already names addresses: which to add depends on where the proxy connects from';
+  if (/trustProxies\s*\(|TrustProxies::at\s*\(/.test(t))
+    return 'trustProxies(at:) already names addresses: which to add depends on where the proxy connects from';
+  if (/setTrustedProxies\s*\(/.test(t))
+    return 'setTrustedProxies() already names addresses: which to add depends on where the proxy connects from';
+  if (/trusted_proxies/.test(t))
+    return 'trusted_proxies already names addresses: which to add depends on where the proxy connects from';
+  if (fw.kind === 'laravel' && /\bclass\s+\w+/.test(t)) return 'the middleware declares no $proxies property to set';
+  return `the setting is not written at ${t ? `\`${t.slice(0, 60)}\`` : 'this line'}, so the files show no place to change`;
+}
 
 function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
   const a = fw.appEnd;
@@ -84,20 +122,48 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
       ],
       placement: 'after',
     };
-  if (fw.kind === 'laravel' && /->withMiddleware\s*\(/.test(text))
+  const peers = fastcgiClientPeers(facts);
+  const trusted = phpList(peers ?? PRIVATE_NETWORKS);
+  const whom = peers
+    ? `the TLS front (it reaches PHP through nginx on loopback: REMOTE_ADDR ${peers.join(', ')})`
+    : "the proxy's address or network";
+  if (fw.kind === 'symfony' && /^\s*\$\w+\s*=\s*Request::createFromGlobals\s*\(\s*\)\s*;\s*$/.test(text)) {
+    // A front controller that builds the Request itself: trust before createFromGlobals(). Only the headers
+    // a front sets (scheme, client): trusting X-Forwarded-Host/-Port too would let a client's own values
+    // through every proxy that does not overwrite them.
+    if (!statementStartsAt(lines, r.line))
+      return {
+        description: `Call Request::setTrustedProxies(${trusted}, Request::HEADER_X_FORWARDED_FOR | Request::HEADER_X_FORWARDED_PROTO) before Request::createFromGlobals() (no mechanical fix: line ${r.line} continues the statement above it).`,
+        file: r.file,
+        line: r.line,
+      };
     return {
-      description: "Laravel 11+: trust the proxy's address (or its network) in bootstrap/app.php.",
+      description: `Trust X-Forwarded-For/-Proto from ${whom} before the Request is built (Symfony believes them only from trusted proxies; Request::isSecure()).`,
       file: r.file,
       line: r.line,
-      lines: [`${indent}    $middleware->trustProxies(at: ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);`],
+      lines: [
+        `Request::setTrustedProxies(${trusted}, Request::HEADER_X_FORWARDED_FOR | Request::HEADER_X_FORWARDED_PROTO);`,
+        '',
+        text.trim(),
+      ],
+      placement: 'replace',
+    };
+  }
+  const closure = /->withMiddleware\s*\(\s*(?:static\s+)?function\s*\(\s*(?:\??[\w\\]+\s+)?(\$\w+)\s*\)[^{]*\{\s*$/.exec(text);
+  if (fw.kind === 'laravel' && closure)
+    return {
+      description: `Laravel 11+: trust ${whom} in bootstrap/app.php.`,
+      file: r.file,
+      line: r.line,
+      lines: [`${indent}    ${closure[1]}->trustProxies(at: ${trusted});`],
       placement: 'after',
     };
-  if (fw.kind === 'laravel' && /\$proxies\s*=\s*(['"][^'"]*['"]|null)\s*;/.test(text))
+  if (fw.kind === 'laravel' && /\$proxies\s*(=\s*(['"][^'"]*['"]|null)\s*)?;/.test(text))
     return {
-      description: "Trust the proxy's address or network (or read it from the environment: env('TRUSTED_PROXIES')).",
+      description: `Trust ${whom} in the TrustProxies middleware (or read it from the environment: env('TRUSTED_PROXIES')).`,
       file: r.file,
       line: r.line,
-      lines: [text.replace(/\$proxies\s*=.*;/, "$proxies = ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];")],
+      lines: [text.replace(/\$proxies\s*(=.*)?;/, `$proxies = ${trusted};`)],
       placement: 'replace',
     };
   const after = fw.settings.valveGoesAfter?.ref;
@@ -116,7 +182,7 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
     description:
       fw.kind === 'aspnet'
         ? 'Add the proxy\'s address or network: options.KnownNetworks.Add(new IPNetwork(IPAddress.Parse("172.16.0.0"), 12)) (or KnownProxies.Add(...)); no mechanical fix because the options object is built in code.'
-        : `List the proxy's address or network in ${a.name}'s trusted proxies (the value spans several lines here, so no mechanical fix).`,
+        : `List the proxy's address or network in ${a.name}'s trusted proxies (no mechanical fix: ${noMechanicalFix(fw, text)}).`,
     file: r.file,
     line: r.line,
   };
@@ -173,6 +239,9 @@ export const proxyNotTrusted: Check = {
           );
       } else if (coversOnlyLoopback(t.value)) {
         if (!container && front.length === 0) continue;
+        // PHP behind nginx on loopback: REMOTE_ADDR is nginx's client, a program on this host (the TLS front).
+        const peers = PHP_KINDS.has(fw.kind) ? fastcgiClientPeers(facts) : undefined;
+        if (!container && peers?.every((p) => ipInList(p, t.value))) continue;
         problem = `${a.name} trusts forwarded headers only from loopback (${trustText(t.value)}${t.origin === 'default' ? ', the default' : ''}), and the proxy connects from another container or host`;
         severity = container ? 'high' : 'medium';
       } else {

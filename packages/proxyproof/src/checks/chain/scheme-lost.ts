@@ -24,7 +24,9 @@ export const schemeLost: Check = {
     const a = analysis(facts);
     const out: Finding[] = [];
     for (const r of a.verdict.routes) {
-      if (r.scheme.status !== 'lost') continue;
+      // A route to an app the chain could not link is reported by chain/link-unresolved (what arrives there) and by
+      // the proxy's own layer checks at the line that loses it.
+      if (r.scheme.status !== 'lost' || r.trace.unresolved) continue;
       const lost = r.scheme.lostAt;
       const fw = r.trace.steps[r.trace.steps.length - 1];
       const entry = r.trace.steps[1];
@@ -40,11 +42,13 @@ export const schemeLost: Check = {
             (lost
               ? `: lost at hop ${lost.step} (${lost.label}) because ${lost.reason}${lost.ref && lost.ref.line > 0 && !lost.reason.includes(refText(lost.ref)) ? ` (${refText(lost.ref)})` : ''}`
               : '') +
-            (loop
-              ? `. With SECURE_SSL_REDIRECT the app redirects to ${r.redirect?.location} again and again: ERR_TOO_MANY_REDIRECTS`
-              : r.redirect
-                ? `. SECURE_SSL_REDIRECT sends the browser to ${r.redirect.location}`
-                : '') +
+            (loop && r.redirect?.by === 'proxy'
+              ? `. ${fw?.label ?? 'The proxy'} answers with its own redirect to ${r.redirect.location} again and again: ERR_TOO_MANY_REDIRECTS`
+              : loop
+                ? `. With SECURE_SSL_REDIRECT the app redirects to ${r.redirect?.location} again and again: ERR_TOO_MANY_REDIRECTS`
+                : r.redirect
+                  ? `. SECURE_SSL_REDIRECT sends the browser to ${r.redirect.location}`
+                  : '') +
             `.\nchain: ${path(r.trace)}`,
           evidence: evidences(facts, [
             [lost?.ref, `scheme lost here: ${lost?.reason ?? ''}`],

@@ -34,8 +34,10 @@ export function guardedSchemeLines(
   headerName: string,
   /** For a CGI `HTTPS` param: a variable that is `on` for HTTPS and empty otherwise. */
   httpsParam = false,
+  /** The addresses to trust, when the caller knows them better (as written in a template, or `<proxy address>`). */
+  given?: string[],
 ): { http: string[]; scope: string[] } {
-  const trusted = server.realIp.from.map((f) => f.value).filter((v) => !v.startsWith('unix:'));
+  const trusted = given ?? server.realIp.from.map((f) => f.value).filter((v) => !v.startsWith('unix:'));
   const ranges = trusted.length > 0 ? trusted : ['192.0.2.10'];
   return {
     http: [

@@ -121,7 +121,8 @@ function run(facts: Facts): Finding[] {
             file: displayFile(facts, server.ref.file),
             line: server.ref.line,
             placement: 'after',
-            lines: [`${indentOf(facts, server.ref)}    absolute_redirect off;`],
+            // Bare: fix writes it at the server block's own indentation.
+            lines: ['absolute_redirect off;'],
           },
           data: { kind: 'absolute_redirect' },
         }),

@@ -14,12 +14,14 @@ import {
   passingScopes,
   schemeExpression,
   schemeHeaders,
+  sourceLines,
   traceValue,
 } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
 import {
+  alsoEdits,
   blockEvidence,
   describePass,
   entryEvidence,
@@ -33,6 +35,50 @@ import {
   terminatorEvidence,
 } from './common.js';
 import { guardedSchemeLines } from './forwarded-proto-client-controlled.js';
+
+/**
+ * The addresses the geo trusts for the balancer's X-Forwarded-Proto: the server's set_real_ip_from as written in
+ * its file (a template's own `${VAR}`, never our opaque placeholder), else `<proxy address>`, which
+ * `fix --proxy-address` fills (without it the fix stays advice).
+ */
+function trustedRanges(facts: Facts, server: NginxServer): string[] {
+  const out: string[] = [];
+  for (const f of server.realIp.from) {
+    if (f.value.startsWith('unix:')) continue;
+    if (!f.value.includes('__tpl_')) {
+      out.push(f.value);
+      continue;
+    }
+    const raw = sourceLines(facts, f.ref.file, f.ref.line)?.[0] ?? '';
+    const arg = /^\s*set_real_ip_from\s+([^\s;]+)\s*;/.exec(raw)?.[1];
+    out.push(arg && !arg.includes('__tpl_') ? arg : '<proxy address>');
+  }
+  return out.length > 0 ? [...new Set(out)] : ['<proxy address>'];
+}
+
+/**
+ * Where the geo and map go: just above the first `server {` of the server's own file at the same indentation (the
+ * http level; one place per file, so several servers share one geo), written as a replacement of that line that
+ * ends with the line itself. Undefined when the server line is not a plain `server {` of a readable file.
+ */
+function httpLevelAnchor(
+  facts: Facts,
+  model: ReturnType<typeof nginxModel>,
+  server: NginxServer,
+): { file: string; line: number; text: string } | undefined {
+  if (server.ref.source === 'builtin' || server.fragment) return undefined;
+  const own = sourceLines(facts, server.ref.file, server.ref.line)?.[0];
+  if (own === undefined || !/^\s*server\s*\{\s*$/.test(own)) return undefined;
+  const indent = /^[ \t]*/.exec(own)?.[0] ?? '';
+  let first = server.ref.line;
+  for (const s of model.servers) {
+    if (s.ref.file !== server.ref.file || s.ref.line >= first || s.fragment) continue;
+    const t = sourceLines(facts, s.ref.file, s.ref.line)?.[0];
+    if (t !== undefined && /^\s*server\s*\{\s*$/.test(t) && (/^[ \t]*/.exec(t)?.[0] ?? '') === indent) first = s.ref.line;
+  }
+  const text = sourceLines(facts, server.ref.file, first)?.[0] as string;
+  return { file: displayFile(facts, server.ref.file), line: first, text };
+}
 
 const meta: CheckMeta = {
   id: 'nginx/scheme-behind-tls-terminator',
@@ -133,14 +179,12 @@ function run(facts: Facts): Finding[] {
     const front = term.refs;
     const viaProxyProtocol = server.listens.some((l) => l.proxyProtocol);
     const hits = schemeHits(facts, model, server, term.strength === 'inferred');
-    // The same header with the same value written in several locations is one mistake with one fix (the geo/map
-    // plus the changed line in each place): one finding listing every place. Behind PROXY protocol each line gets
-    // its own mechanical replacement, so each stays a finding of its own.
+    // The same header with the same value written in several locations is one mistake with one fix (the geo/map,
+    // or behind PROXY protocol the literal, plus the changed line in each place, Fix.also): one finding listing
+    // every place, fixed everywhere in one run.
     const groups = new Map<string, Hit[]>();
     for (const h of hits) {
-      const key = viaProxyProtocol
-        ? `${h.entry.ref?.file}|${h.entry.ref?.line}`
-        : `${h.set.kind}|${h.entry.name.toLowerCase()}|${h.entry.value}`;
+      const key = `${h.set.kind}|${h.entry.name.toLowerCase()}|${h.entry.value}`;
       const g = groups.get(key) ?? [];
       g.push(h);
       groups.set(key, g);
@@ -200,15 +244,16 @@ function run(facts: Facts): Finding[] {
               'a same-origin check (CSRF, WebSocket/Socket.IO origin) rejects the request, or links are built with http://.',
           fix: viaProxyProtocol
             ? (() => {
-                const f = replaceDirectiveFix(
-                  facts,
-                  set,
-                  e,
-                  schemeHeader
-                    ? `${directive} ${e.name} ${httpsParam ? 'on' : 'https'};`
-                    : `${directive} ${e.name} ${quoteArg(e.value.replace(/\$(?:scheme\b|\{scheme\})/g, 'https'))};`,
-                  "for a listener that only receives the balancer's HTTPS traffic",
+                const literal = schemeHeader
+                  ? `${directive} ${e.name} ${httpsParam ? 'on' : 'https'};`
+                  : `${directive} ${e.name} ${quoteArg(e.value.replace(/\$(?:scheme\b|\{scheme\})/g, 'https'))};`;
+                const why = "for a listener that only receives the balancer's HTTPS traffic";
+                const f = replaceDirectiveFix(facts, set, e, literal, why);
+                const also = alsoEdits(
+                  f,
+                  rest.map((h) => replaceDirectiveFix(facts, h.set, h.entry, literal, why)),
                 );
+                if (also) f.also = also;
                 f.description =
                   "With PROXY protocol nginx cannot see the balancer's scheme (nginx 1.22 has no $proxy_protocol_tlv_ssl): give the balancer's " +
                   `HTTPS traffic its own listener and send a literal there. ${f.description}`;
@@ -216,11 +261,37 @@ function run(facts: Facts): Finding[] {
               })()
             : (() => {
                 const f = replaceDirectiveFix(facts, set, e, scopeLine, '');
+                const ranges = trustedRanges(facts, server);
+                const guarded = guardedSchemeLines(server, directive, e.name, httpsParam, ranges);
+                const anchor = httpLevelAnchor(facts, model, server);
+                const indent = anchor ? (/^[ \t]*/.exec(anchor.text)?.[0] ?? '') : '';
+                const others = rest.map((h) => replaceDirectiveFix(facts, h.set, h.entry, scopeLine, ''));
+                const fromWhere = ranges.includes('<proxy address>')
+                  ? "the balancer's address (give it with --proxy-address: the address nginx sees the balancer connect from)"
+                  : `the addresses in set_real_ip_from (${ranges.join(', ')})`;
+                if (anchor && f.file && f.line && f.placement && f.lines?.length) {
+                  // Mechanical: the geo and map above the file's first server (http level), the header line changed
+                  // here and at every other place of the same mistake (Fix.also), in one run.
+                  const http = guarded.http.map((l) => `${indent}${l}`);
+                  return {
+                    description:
+                      `Take the scheme from the balancer's X-Forwarded-Proto, believed only from ${fromWhere}: a geo and a map at the http level ` +
+                      `(above the first server block of ${anchor.file}), and the header built from $forwarded_proto${rest.length > 0 ? ' in every location that sends it' : ''}.`,
+                    file: f.file,
+                    line: f.line,
+                    placement: f.placement,
+                    lines: f.lines,
+                    also: [
+                      { file: anchor.file, line: anchor.line, placement: 'replace' as const, lines: [...http, '', anchor.text] },
+                      ...(alsoEdits(f, others) ?? []),
+                    ],
+                  };
+                }
                 f.description =
-                  "Take the scheme from the balancer's X-Forwarded-Proto, believed only from the addresses in set_real_ip_from: add the geo " +
+                  `Take the scheme from the balancer's X-Forwarded-Proto, believed only from ${fromWhere}: add the geo ` +
                   'and map at the http level (outside any server block).';
                 const n = f.lines?.length ?? 0;
-                const others = rest.map(
+                const otherPlaces = rest.map(
                   (h) => `${displayFile(facts, (h.entry.ref as NginxRef).file)}:${(h.entry.ref as NginxRef).line}`,
                 );
                 f.description +=
@@ -228,8 +299,8 @@ function run(facts: Facts): Finding[] {
                   (n > 1
                     ? ' (the stock include, spelled out with the scheme line changed, so the header is not sent twice)'
                     : '') +
-                  (others.length > 0 ? `, and change the same line at ${listJoin(others)} the same way.` : '.');
-                f.lines = [...lines.http, '', ...(f.lines ?? [])];
+                  (otherPlaces.length > 0 ? `, and change the same line at ${listJoin(otherPlaces)} the same way.` : '.');
+                f.lines = [...guarded.http, '', ...(f.lines ?? [])];
                 delete f.placement;
                 return f;
               })(),

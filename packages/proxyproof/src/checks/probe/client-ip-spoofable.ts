@@ -27,6 +27,7 @@ function run(facts: ProbeFacts): Finding[] {
     where,
     forged,
     says: `reports the forged client address ${shown.join(' and ') || FORGED_VALUES.ip}`,
+    bodyValues: shown,
     why: 'Rate limits, allow-lists, audit logs and "login from a new address" checks keyed on the client address can be bypassed or poisoned by anyone who reaches the app port directly.',
   });
 }

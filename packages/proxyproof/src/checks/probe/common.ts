@@ -103,22 +103,81 @@ function sentText(sent: Record<string, string>): string {
     .join(', ');
 }
 
-/** Both responses side by side: the baseline, then the forged request with the headers it carried. */
-export function sideBySide(facts: ProbeFacts, p: { base: ProbeResponse; forged: ProbeResponse; ex: ProbeExchange }): Evidence[] {
+/** Characters of body shown before and after a value in an excerpt. */
+const EXCERPT_BEFORE = 32;
+const EXCERPT_AFTER = 24;
+
+function oneLine(t: string): string {
+  return t.replace(/\s+/g, ' ');
+}
+
+/**
+ * The body around the first place one of `values` shows in the forged answer, and the baseline's body at the same
+ * place: the text just before the value, found again in the baseline, and what follows it there. So an echoed
+ * client address reads `from 127.0.0.1` against `from 198.18.0.77`.
+ */
+export function bodyExcerpts(
+  base: ProbeResponse,
+  forged: ProbeResponse,
+  values: string[],
+): { base?: string; forged: string } | undefined {
+  const body = forged.body;
+  const lower = body.toLowerCase();
+  let at = -1;
+  let value = '';
+  for (const v of values) {
+    const i = lower.indexOf(v.toLowerCase());
+    if (i >= 0 && (at < 0 || i < at)) {
+      at = i;
+      value = v;
+    }
+  }
+  if (at < 0) return undefined;
+  const start = Math.max(0, at - EXCERPT_BEFORE);
+  const lead = body.slice(start, at);
+  const end = Math.min(body.length, at + value.length + EXCERPT_AFTER);
+  const out: { base?: string; forged: string } = {
+    forged: `${start > 0 ? '…' : ''}${oneLine(body.slice(start, end))}${end < body.length ? '…' : ''}`,
+  };
+  // The same place in the baseline: the longest tail of the lead (at least 6 characters) found there.
+  for (let n = lead.length; n >= 6; n--) {
+    const tail = lead.slice(lead.length - n);
+    const j = base.body.indexOf(tail);
+    if (j < 0) continue;
+    const bEnd = Math.min(base.body.length, j + tail.length + value.length + EXCERPT_AFTER);
+    out.base = `${j > 0 ? '…' : ''}${oneLine(base.body.slice(j, bEnd))}${bEnd < base.body.length ? '…' : ''}`;
+    break;
+  }
+  return out;
+}
+
+/**
+ * Both responses side by side: the baseline, then the forged request with the headers it carried (`side` pairs them
+ * in every output format). `bodyValues`: forged values to show in context when the body carries them.
+ */
+export function sideBySide(
+  facts: ProbeFacts,
+  p: { base: ProbeResponse; forged: ProbeResponse; ex: ProbeExchange },
+  bodyValues: string[] = [],
+): Evidence[] {
+  const excerpt = bodyValues.length ? bodyExcerpts(p.base, p.forged, bodyValues) : undefined;
+  const withExcerpt = (text: string, e: string | undefined) => (e === undefined ? text : `${text}\nexcerpt: ${e}`);
   return [
     {
       file: facts.backend,
       line: 0,
       source: 'live',
+      side: 'baseline',
       note: `baseline (Host: ${facts.hostHeader})`,
-      snippet: summary(p.base, facts.hostHeader),
+      snippet: withExcerpt(summary(p.base, facts.hostHeader), excerpt ? (excerpt.base ?? '(no such place)') : undefined),
     },
     {
       file: facts.backend,
       line: 0,
       source: 'live',
+      side: 'compared',
       note: `forged: ${sentText(p.ex.sent)}`,
-      snippet: summary(p.forged, facts.hostHeader),
+      snippet: withExcerpt(summary(p.forged, facts.hostHeader), excerpt?.forged),
     },
   ];
 }
@@ -159,14 +218,14 @@ export function echoFinding(
   meta: CheckMeta,
   facts: ProbeFacts,
   p: { base: ProbeResponse; forged: ProbeResponse; ex: ProbeExchange },
-  o: { where: string[]; forged: string | string[]; says: string; why: string },
+  o: { where: string[]; forged: string | string[]; says: string; why: string; bodyValues?: string[] },
 ): Finding[] {
   if (o.where.length === 0 || echoes(p.base, o.forged).length > 0) return [];
   return [
     finding(meta, {
       severity: spoofSeverity(facts, meta.severity),
       message: `${facts.backend}${facts.fromNetns ? ` (from ${facts.fromNetns})` : ''} ${o.says} in ${o.where.join(', ')}.${localOnly(facts) ? LOCAL_NOTE : ''}`,
-      evidence: sideBySide(facts, p),
+      evidence: sideBySide(facts, p, o.where.includes('the body') ? (o.bodyValues ?? [o.forged].flat()) : []),
       why: o.why,
       fix: { description: NOT_MECHANICAL },
       data: { where: o.where },

@@ -31,6 +31,7 @@ function run(facts: ProbeFacts): Finding[] {
     where,
     forged: FORGED_VALUES.host,
     says: `uses the forged host ${FORGED_VALUES.host}`,
+    bodyValues: [asHost],
     why: "An app that takes its host from a header anyone can send builds password-reset links, redirects and absolute URLs for an attacker's domain (host header poisoning), and caches may store the poisoned page.",
   });
 }

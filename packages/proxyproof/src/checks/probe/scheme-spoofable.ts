@@ -69,7 +69,11 @@ function run(facts: ProbeFacts): Finding[] {
     finding(meta, {
       severity: spoofSeverity(facts, meta.severity),
       message: `${facts.backend}${facts.fromNetns ? ` (from ${facts.fromNetns})` : ''} takes a forged plain-HTTP request for HTTPS: ${changes.join('; ')}.${localOnly(facts) ? LOCAL_NOTE : ''}`,
-      evidence: sideBySide(facts, p),
+      evidence: sideBySide(
+        facts,
+        p,
+        changes.some((c) => c.startsWith('absolute URLs')) ? [`https://${facts.hostHeader.replace(/:\d+$/, '')}`] : [],
+      ),
       why: "Whoever reaches the app port directly can claim HTTPS: Django's request.is_secure(), SECURE_SSL_REDIRECT, Secure cookies and CSRF referer checks all trust the claim, so the protections that depend on TLS are skipped for a plain-text connection.",
       fix: { description: NOT_MECHANICAL },
       data: { changes, status: [p.base.status, p.forged.status] },

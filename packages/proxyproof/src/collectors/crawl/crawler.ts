@@ -8,7 +8,8 @@ import robotsParserModule from 'robots-parser';
 import { classify } from '../../scan/classify.js';
 import { parseSetCookie } from '../../scan/cookies.js';
 import type { CookieFacts, FetchFailure, PageFacts, UrlRef } from '../../scan/types.js';
-import { decodeBody, extractHtml, extractManifestIcons, type HtmlExtract, MAX_HTML_DEPTH, type RawRef } from './extract.js';
+// page.js, not extract.js: the parsers (htmlparser2, css-tree) are loaded by the parser worker only.
+import { decodeBody, extractManifestIcons, type HtmlExtract, MAX_HTML_DEPTH, type RawRef } from './page.js';
 import { ParserWorker } from './parser-worker.js';
 
 export { decodeBody };
@@ -112,7 +113,7 @@ export async function buildPage(
       return { page };
     }
     ex = parsed.value;
-  } else ex = extractHtml(text, r.finalUrl);
+  } else ex = (await import('./extract.js')).extractHtml(text, r.finalUrl);
   if (ex.depthLimitLine !== undefined) page.depthLimitLine = ex.depthLimitLine;
   page.csp.push(...ex.cspMeta);
   page.linkStats = ex.linkStats;

@@ -3,46 +3,21 @@
  * (css-tree), with its line. Resolution happens at the end so a `<base href>` anywhere applies to all URLs,
  * as in the browser.
  */
-import { isUtf8 } from 'node:buffer';
-import * as csstree from 'css-tree';
+/// <reference path="./css-tree-parts.d.ts" />
+import type * as csstree from 'css-tree';
+// css-tree's parts, not its index: the index also builds the lexer with its syntax data (about 0.1 s of CPU at
+// the parser worker's start-up), which URL extraction never uses. Same functions (test/scan/extract-css-fast).
+import parseCss from 'css-tree/parser';
+import { tokenize, tokenTypes } from 'css-tree/tokenizer';
+import { url as cssUrl } from 'css-tree/utils';
+import walkCss from 'css-tree/walker';
 import { Parser } from 'htmlparser2';
 import type { RefKind } from '../../scan/types.js';
+import { type HtmlExtract, MAX_HTML_DEPTH, type RawRef, resolveRef as resolve } from './page.js';
 
-export interface RawRef {
-  /** Absolute URL (resolved against the base or the stylesheet). */
-  url: string;
-  kind: RefKind;
-  line?: number;
-  snippet?: string;
-  viaBase?: boolean;
-  upgradablePreload?: boolean;
-  /** Written as a relative URL (so a `<base href>` decides its scheme). */
-  relative?: boolean;
-}
-
-export interface HtmlExtract {
-  refs: RawRef[];
-  /** Pages to crawl next: a/area href, iframe/frame src, meta refresh (absolute, fragment removed). */
-  links: string[];
-  /** Linked stylesheets to fetch (absolute). */
-  stylesheets: Array<{ url: string; line?: number }>;
-  manifest?: string;
-  baseHref?: string;
-  canonical?: string;
-  ogUrl?: string;
-  cspMeta: string[];
-  /** Counted on every URL-bearing attribute, before resolution. */
-  linkStats: { sameHostHttp: number; sameHostHttps: number; relative: number };
-  /** Parsing stopped here (1-based line): elements nested deeper than MAX_HTML_DEPTH. */
-  depthLimitLine?: number;
-}
-
-/**
- * Open elements at most. htmlparser2 keeps its stack of open elements with `unshift`/`indexOf`, which costs
- * quadratic time in the depth (100,000 nested divs: seconds of CPU); real pages stay far below (Chromium's
- * tree builder itself stops nesting at 512). Deeper, the page is read up to that point and a note says so.
- */
-export const MAX_HTML_DEPTH = 4096;
+// The types, the body decoder and the manifest reader live in page.ts (no parser loaded): the crawler's main
+// thread uses them, and only the parser worker loads htmlparser2 and css-tree.
+export { decodeBody, extractManifestIcons, type HtmlExtract, MAX_HTML_DEPTH, type RawRef } from './page.js';
 
 /** The trimmed text of a 1-based line, for snippets (the text is split on first use). */
 export function snippetLines(text: string): (line: number) => string {
@@ -104,16 +79,6 @@ export function parseSrcset(srcset: string): string[] {
   return out;
 }
 
-function resolve(raw: string, base: string): string | undefined {
-  const t = raw.trim();
-  if (!t || /^(?:javascript|data|mailto|tel|about|blob):/i.test(t)) return undefined;
-  try {
-    return new URL(t, base).href;
-  } catch {
-    return undefined;
-  }
-}
-
 function isAbsolute(raw: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(raw.trim()) || raw.trim().startsWith('//');
 }
@@ -169,7 +134,7 @@ export function extractCss(
   return extractCssParsed(css, base, context, lineOffset, snippetOf, positions);
 }
 
-const T = csstree.tokenTypes;
+const T = tokenTypes;
 /**
  * Text outside the simple subset: at-rules, escapes, strings, comments, custom properties, CDO/CDC, image-set(),
  * and the line breaks css-tree counts that LineIndex does not (CR, FF).
@@ -193,7 +158,7 @@ export function simpleCssUrls(
   const types: number[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
-  csstree.tokenize(css, (type, start, end) => {
+  tokenize(css, (type, start, end) => {
     types.push(type);
     starts.push(start);
     ends.push(end);
@@ -242,7 +207,7 @@ export function simpleCssUrls(
             break;
           }
           case T.Url:
-            out.push({ value: csstree.url.decode(css.slice(starts[i]!, ends[i]!)), offset: starts[i]! });
+            out.push({ value: cssUrl.decode(css.slice(starts[i]!, ends[i]!)), offset: starts[i]! });
             break;
           case T.Function:
             if (SPECIAL_FUNCTIONS.has(css.slice(starts[i]!, ends[i]!).toLowerCase())) return false;
@@ -317,7 +282,7 @@ export function extractCssParsed(
   const out: RawRef[] = [];
   let ast: csstree.CssNode;
   try {
-    ast = csstree.parse(css, { context, positions, parseValue: true, parseCustomProperty: false, onParseError: () => undefined });
+    ast = parseCss(css, { context, positions, parseValue: true, parseCustomProperty: false, onParseError: () => undefined });
   } catch {
     return out;
   }
@@ -344,9 +309,9 @@ export function extractCssParsed(
       relative: !isAbsolute(raw) || undefined,
     });
   };
-  csstree.walk(ast, {
+  walkCss(ast, {
     enter(this: csstree.WalkContext, node: csstree.CssNode) {
-      if (deadImports.has(node)) return csstree.walk.skip;
+      if (deadImports.has(node)) return walkCss.skip;
       const atrule = this.atrule?.name?.toLowerCase();
       if (node.type === 'Url') {
         const kind: RefKind = atrule === 'import' ? 'css-import' : atrule === 'font-face' ? 'css-font' : 'css-image';
@@ -600,52 +565,4 @@ export function extractHtml(html: string, pageUrl: string): HtmlExtract {
   const out: HtmlExtract = { refs, links, stylesheets, manifest, baseHref, canonical, ogUrl, cspMeta, linkStats };
   if (depthLimitLine !== undefined) out.depthLimitLine = depthLimitLine;
   return out;
-}
-
-/** Icons of a web app manifest (JSON), resolved against the manifest URL. */
-export function extractManifestIcons(json: string, manifestUrl: string): RawRef[] {
-  let m: unknown;
-  try {
-    m = JSON.parse(json);
-  } catch {
-    return [];
-  }
-  const icons = (m as { icons?: unknown })?.icons;
-  if (!Array.isArray(icons)) return [];
-  const out: RawRef[] = [];
-  for (const icon of icons.slice(0, 200)) {
-    const src = (icon as { src?: unknown })?.src;
-    if (typeof src !== 'string') continue;
-    const url = resolve(src, manifestUrl);
-    if (url) out.push({ url, kind: 'manifest-icon', snippet: JSON.stringify(icon).slice(0, 200) });
-  }
-  return out;
-}
-
-const UTF8_LENIENT = new TextDecoder('utf-8');
-/** One decoder per charset label seen (the WHATWG Encoding Standard has a few dozen; unknown labels throw). */
-const decoders = new Map<string, TextDecoder>();
-
-/** Decodes a body by its declared charset (default UTF-8), noting invalid UTF-8 (decoded with U+FFFD). */
-export function decodeBody(body: Buffer, contentType: string | undefined): { text: string; invalidUtf8: boolean } {
-  const charset = contentType?.includes('=') ? /charset\s*=\s*"?([\w-]+)/i.exec(contentType)?.[1]?.toLowerCase() : undefined;
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-    try {
-      let d = decoders.get(charset);
-      if (!d) {
-        d = new TextDecoder(charset);
-        decoders.set(charset, d);
-      }
-      return { text: d.decode(body), invalidUtf8: false };
-    } catch {
-      /* unknown label: fall through to UTF-8 */
-    }
-  }
-  // Valid UTF-8 (nearly every page): validated by simdutf (the same strictness as a fatal TextDecoder), decoded
-  // by V8's fast path, a leading BOM dropped as TextDecoder does. Invalid: WHATWG replacement characters.
-  if (isUtf8(body)) {
-    const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
-    return { text: (bom ? body.subarray(3) : body).toString('utf8'), invalidUtf8: false };
-  }
-  return { text: UTF8_LENIENT.decode(body), invalidUtf8: true };
 }

@@ -2,10 +2,16 @@
  * Site-fed parsing off the main thread, where a deadline can stop it. A parser can run for ever on hostile
  * input (css-tree 3.2.1 did, on a sequence of stylesheets), and a synchronous parse cannot be interrupted by a
  * timer on the thread that runs it. So HTML and linked CSS are parsed in one worker thread, reused across
- * documents (the common case pays one start-up), one document at a time; a document that takes longer than the
- * per-document timeout, or runs past the scan's deadline, gets the worker terminated (a hard kill) and is
- * reported, and the next document starts a fresh worker. The worker's heap is capped, so one document cannot
- * take the process's memory either.
+ * documents (the common case pays one start-up), one document at a time in the order sent; a document that takes
+ * longer than the per-document timeout, or runs past the scan's deadline, gets the worker terminated (a hard
+ * kill) and is reported, and the documents sent after it go to a fresh worker. The worker's heap is capped, so
+ * one document cannot take the process's memory either.
+ *
+ * Up to PIPELINE documents are in the worker's hands at once: the worker starts the next as soon as it answers
+ * one, without waiting for this thread to be scheduled and send it (on a busy machine each such wake-up costs
+ * milliseconds, and one at a time they were paid twice per document, in series). The timer of a document starts
+ * when it becomes the oldest one in the worker (when the answer to the one before arrives here), so it never
+ * gets less than its time.
  */
 import { Worker } from 'node:worker_threads';
 import type { HtmlExtract, RawRef } from './extract.js';
@@ -40,12 +46,17 @@ const TSX_BOOTSTRAP = `import('tsx/esm/api').then((m) => { m.register(); return 
 
 /** The worker's start-up (loading the parsers), bounded apart from the per-document time. */
 const STARTUP_MS = 60_000;
+/** Documents handed to the worker at once (it parses them in order). */
+export const PIPELINE = 8;
 
 export class ParserWorker {
   private worker: Worker | undefined;
   private readonly queue: Pending[] = [];
-  private current: Pending | undefined;
+  /** Sent to the worker, oldest first: the first is being parsed (its timer runs), the others wait there. */
+  private readonly inWorker: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The document the timer is for. */
+  private armedFor: Pending | undefined;
   private seq = 0;
   private closed = false;
   private ready = false;
@@ -71,8 +82,7 @@ export class ParserWorker {
     if (this.timer) clearTimeout(this.timer);
     const w = this.worker;
     this.worker = undefined;
-    this.fail(this.current, 'deadline');
-    this.current = undefined;
+    for (const p of this.inWorker.splice(0)) this.fail(p, 'deadline');
     for (const p of this.queue.splice(0)) this.fail(p, 'deadline');
     if (w) await w.terminate();
   }
@@ -120,14 +130,14 @@ export class ParserWorker {
       if ('ready' in r) {
         // Loaded: a document waiting for the start-up gets its own full time from now.
         this.ready = true;
-        if (this.timer) clearTimeout(this.timer);
-        if (this.current) this.dispatch(this.current);
+        this.disarm();
+        this.next();
         return;
       }
-      const p = this.current;
+      const p = this.inWorker[0];
       if (!p || p.job.id !== r.id) return;
-      if (this.timer) clearTimeout(this.timer);
-      this.current = undefined;
+      this.disarm();
+      this.inWorker.shift();
       this.stats.parsed++;
       if (r.ok) p.resolve({ ok: true, value: (r.html ?? r.refs ?? []) as HtmlExtract | RawRef[] });
       else
@@ -140,11 +150,13 @@ export class ParserWorker {
     });
     const gone = (detail: string) => {
       if (w !== this.worker) return;
-      // Out of memory (the heap cap) or a crash: the document in hand is reported, the next gets a new worker.
+      // Out of memory (the heap cap) or a crash: the document in hand is reported, the ones sent after it go to
+      // a new worker.
       this.worker = undefined;
-      if (this.timer) clearTimeout(this.timer);
-      const p = this.current;
-      this.current = undefined;
+      this.disarm();
+      // Before its start-up ended, the document waiting for it is the one reported (no endless restarts).
+      const p = this.ready ? this.inWorker.shift() : this.queue.shift();
+      this.requeueInWorker();
       if (p) {
         this.stats.crashed++;
         this.fail(p, 'crashed', detail);
@@ -163,46 +175,59 @@ export class ParserWorker {
     this.idle();
   }
 
-  private next(): void {
-    if (this.current || this.closed) {
-      this.idle();
-      return;
-    }
-    const p = this.queue.shift();
-    if (!p) {
-      this.idle();
-      return;
-    }
-    if (this.pastDeadline()) {
-      this.fail(p, 'deadline');
-      this.next();
-      return;
-    }
-    this.worker ??= this.start();
-    this.worker.ref();
-    this.current = p;
-    if (this.ready) this.dispatch(p);
-    else this.arm(p, true); // the start-up is bounded too (generously: a loaded machine can take seconds)
+  /** Documents sent to a worker that is gone, not yet parsed: first in line for the next worker, in order. */
+  private requeueInWorker(): void {
+    this.queue.unshift(...this.inWorker.splice(0));
   }
 
-  private dispatch(p: Pending): void {
-    this.arm(p);
-    this.worker?.postMessage(p.job);
+  private next(): void {
+    if (this.closed) return;
+    while (this.queue.length > 0 && this.pastDeadline()) this.fail(this.queue.shift(), 'deadline');
+    if (this.queue.length > 0) {
+      this.worker ??= this.start();
+      this.worker.ref();
+      if (!this.ready) {
+        // The start-up is bounded too (generously: a loaded machine can take seconds), on the first waiting document.
+        if (this.armedFor !== this.queue[0]) this.arm(this.queue[0]!, true);
+        return;
+      }
+      while (this.queue.length > 0 && this.inWorker.length < PIPELINE) {
+        const p = this.queue.shift()!;
+        this.inWorker.push(p);
+        this.worker.postMessage(p.job);
+      }
+    }
+    // The oldest document in the worker is the one being parsed: its timer starts when it becomes the oldest.
+    const oldest = this.inWorker[0];
+    if (oldest && this.armedFor !== oldest) this.arm(oldest);
+    this.idle();
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedFor = undefined;
   }
 
   /** The per-document timer (or the scan's deadline, when sooner): on expiry, a hard kill of the worker. */
   private arm(p: Pending, startup = false): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.disarm();
+    this.armedFor = p;
     const limit = startup ? Math.max(this.timeoutMs, STARTUP_MS) : this.timeoutMs;
     const left = this.opts.deadline === undefined ? limit : Math.min(limit, this.opts.deadline - Date.now());
     const reason: 'timeout' | 'deadline' | 'crashed' = left < limit ? 'deadline' : startup ? 'crashed' : 'timeout';
     this.timer = setTimeout(
       () => {
-        if (this.current !== p) return;
+        if (this.armedFor !== p) return;
+        this.disarm();
         // The only way to stop a synchronous parse on another thread.
         const w = this.worker;
         this.worker = undefined;
-        this.current = undefined;
+        const list = startup ? this.queue : this.inWorker;
+        const i = list.indexOf(p);
+        if (i !== -1) list.splice(i, 1);
+        // The documents sent after it were not parsed: a new worker gets them first.
+        this.requeueInWorker();
         if (reason === 'timeout') this.stats.timedOut++;
         this.fail(p, reason, `it did not start within ${limit / 1000} s`);
         void w?.terminate();
@@ -214,6 +239,6 @@ export class ParserWorker {
 
   /** An idle worker does not keep the process alive. */
   private idle(): void {
-    if (!this.current) this.worker?.unref();
+    if (this.inWorker.length === 0 && this.queue.length === 0) this.worker?.unref();
   }
 }

@@ -73,7 +73,8 @@ export const FRONTS: Record<
   none: { terminatesTls: false, sends: [], ranges: [], what: 'no front: the proxy or app is the edge' },
 };
 
-export const FRONT_NAMES = Object.keys(FRONTS) as FrontName[];
+// The list itself lives in model/proxy.ts, so the commands' option parsing does not load this collector.
+export { FRONT_NAMES } from '../../model/proxy.js';
 
 function front(name: FrontName, evidence: Ref[], why: string): FrontFacts {
   const f = FRONTS[name];

@@ -158,3 +158,34 @@ export function fillCaddyEnv(src: string, env: Record<string, string>, complete 
   });
   return { text, filled };
 }
+
+/**
+ * The version of `kind` the deployment runs, by image tag: the one compose service that runs it
+ * (`haproxy:2.8-alpine`, or the Dockerfile it is built from), else the Kubernetes containers whose image is that
+ * proxy when they all name one version. Undefined when nothing names an image, or the images disagree.
+ */
+export function deployedProxyVersion(facts: Facts, kind: ContainerProxyKind): { value: string; ref: Ref } | undefined {
+  const c = proxyContainers(facts, kind);
+  if (c.length === 1 && c[0]?.version) return c[0].version;
+  if (c.length > 1) {
+    const vs = new Set(c.map((x) => x.version?.value));
+    return vs.size === 1 && c[0]?.version ? c[0].version : undefined;
+  }
+  const found: Array<{ value: string; ref: Ref }> = [];
+  for (const w of facts.workloads?.workloads ?? [])
+    for (const k of w.containers) {
+      const v = k.image ? imageVersion(kind, k.image) : undefined;
+      if (v) found.push({ value: v, ref: { file: k.ref.file, line: k.ref.line, snippet: `image: ${k.image}` } });
+    }
+  return found.length > 0 && new Set(found.map((f) => f.value)).size === 1 ? found[0] : undefined;
+}
+
+/** Is an image-tag version (`2.8`, `2`, `latest`, `1.8.19`) at least major.minor? `latest` and a bare major above. */
+export function versionAtLeast(v: string, major: number, minor: number): boolean {
+  if (v === 'latest') return true;
+  const [a, b] = v.split('.').map(Number);
+  if (a === undefined || Number.isNaN(a)) return false;
+  if (a !== major) return a > major;
+  // A floating major tag (`2`) is the newest of that major.
+  return b === undefined || Number.isNaN(b) ? true : b >= minor;
+}

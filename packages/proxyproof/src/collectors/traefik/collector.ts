@@ -204,8 +204,11 @@ export function traefikFromFlat(file: string, flat: Flat, flatLists: Map<string,
     const to = flat.get(`entrypoints.${ep.name.toLowerCase()}.http.redirections.entrypoint.to`);
     const scheme = flat.get(`entrypoints.${ep.name.toLowerCase()}.http.redirections.entrypoint.scheme`);
     const site = sites.find((s) => s.id === `traefik:${file}:${ep.name}`);
-    if (to && site && (!scheme || /^https$/i.test(String(scheme.value))))
+    if (to && site && (!scheme || /^https$/i.test(String(scheme.value)))) {
       site.redirectsToHttps = { file, line: to.line, snippet: `redirections.entryPoint.to=${String(to.value)}` };
+      // RedirectScheme takes the scheme from a trusted X-Forwarded-Proto first (Traefik's redirectscheme docs).
+      site.redirectDecidedBy = 'forwarded-proto';
+    }
   }
   const asDefault = eps.filter((e) => truthy(flat.get(`entrypoints.${e.name.toLowerCase()}.asdefault`)?.value));
   const exposed = flat.get('providers.docker.exposedbydefault');
@@ -396,7 +399,7 @@ interface RunState {
 }
 
 function hasDynamic(d: TraefikDynamic | undefined): d is TraefikDynamic {
-  return Boolean(d && (d.routers.length || d.services.length || d.middlewares.length));
+  return Boolean(d && (d.routers.length || d.services.length || d.middlewares.length || d.tcpRouters?.length));
 }
 
 function record(ctx: CollectContext, file: string, r: TraefikRead, st?: RunState): void {
@@ -516,7 +519,11 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       continue;
     }
     // A file provider's dynamic configuration (routers, services, middlewares under `http:`).
-    if (!v.kind && obj(v.http) && ['routers', 'services', 'middlewares'].some((k) => obj(get(v, ['http', k])))) {
+    if (
+      !v.kind &&
+      ((obj(v.http) && ['routers', 'services', 'middlewares'].some((k) => obj(get(v, ['http', k])))) ||
+        (obj(v.tcp) && obj(get(v, ['tcp', 'routers']))))
+    ) {
       const r = fromYamlDoc(file, doc, []);
       if (hasDynamic(r.dynamic)) st.dyns.push(r.dynamic);
       continue;
@@ -659,14 +666,14 @@ export const traefikCollector: Collector = {
       if (/\.toml$/i.test(name)) {
         // A file provider's dynamic TOML (`[http.routers.x]`), whatever its name.
         const src = readText(ctx, f);
-        if (src === undefined || !/^\s*\[+\s*http\.(routers|services|middlewares)\b/m.test(src)) continue;
+        if (src === undefined || !/^\s*\[+\s*(?:http\.(routers|services|middlewares)|tcp\.routers)\b/m.test(src)) continue;
         const d = fromToml(f.display, src, 1)?.dynamic;
         if (hasDynamic(d)) st.dyns.push(d);
         continue;
       }
       if (!/\.ya?ml$/i.test(name)) continue;
       const src = readText(ctx, f);
-      if (src === undefined || !(/traefik/i.test(src) || /^http:\s*$/m.test(src))) continue;
+      if (src === undefined || !(/traefik/i.test(src) || /^(?:http|tcp):\s*$/m.test(src))) continue;
       readYamlFile(ctx, f, src, st);
     }
     joinRoutes(ctx, st);
@@ -738,7 +745,10 @@ function joinIngressRoutes(ctx: CollectContext, st: RunState): void {
           ir.site.notes.push(`middleware ${ref.name} of ${route.match}: no Middleware of that name in these files`);
           continue;
         }
-        if (m.redirectScheme && !tls) ir.site.redirectsToHttps ??= m.redirectScheme;
+        if (m.redirectScheme && !tls && !ir.site.redirectsToHttps) {
+          ir.site.redirectsToHttps = m.redirectScheme;
+          ir.site.redirectDecidedBy = 'forwarded-proto';
+        }
         for (const h of m.headers) {
           route.headers.push({ name: h.name, value: h.value === '' ? null : h.value, ref: h.ref, from: 'route' });
           custom.push(h);

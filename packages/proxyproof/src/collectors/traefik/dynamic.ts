@@ -67,8 +67,26 @@ export interface DynMiddleware {
   redirectScheme?: Ref;
 }
 
+/**
+ * A TCP router (`tcp.routers.<name>`): raw bytes to its service, no HTTP headers at all. `tls` ends TLS at Traefik
+ * (then plain TCP upstream); `passthrough` forwards the client's TLS session itself (the backend ends TLS).
+ */
+export interface DynTcpRouter {
+  name: string;
+  rule: string;
+  ref: Ref;
+  entryPoints?: string[];
+  service?: string;
+  tls: boolean;
+  passthrough: boolean;
+  container?: string;
+}
+
 export interface TraefikDynamic {
   routers: DynRouter[];
+  tcpRouters?: DynTcpRouter[];
+  /** TCP services: servers as `host:port` (`address`), or a label service's `server.port` on the container. */
+  tcpServices?: DynService[];
   services: DynService[];
   middlewares: DynMiddleware[];
 }
@@ -108,9 +126,59 @@ export function dynamicFromFlat(file: string, flat: Flat, container?: string): T
   const middlewares = new Map<string, DynMiddleware>();
   const indexed = (k: string, prefix: string) =>
     new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.\\d+)?$`).test(k);
+  const tcpRouters = new Map<string, DynTcpRouter>();
+  const tcpServices = new Map<string, DynService & { port?: { n: number; ref: Ref } }>();
   for (const [k, v] of flat) {
     const ref: Ref = { file, line: v.line };
-    let m = /^http\.routers\.([^.]+)(?:\.(.+))?$/.exec(k);
+    let m = /^tcp\.routers\.([^.]+)(?:\.(.+))?$/.exec(k);
+    if (m) {
+      const key = (m[1] as string).toLowerCase();
+      let r = tcpRouters.get(key);
+      if (!r) {
+        r = { name: v.path[2] ?? (m[1] as string), rule: '', ref, tls: false, passthrough: false, container };
+        tcpRouters.set(key, r);
+      }
+      const prop = m[2] ?? '';
+      if (v.line && (!r.ref.line || v.line < r.ref.line)) r.ref = { file, line: v.line };
+      if (prop === 'rule') {
+        r.rule = String(v.value);
+        r.ref = { file, line: v.line, snippet: String(v.value) };
+      } else if (indexed(prop, 'entrypoints')) r.entryPoints = [...(r.entryPoints ?? []), ...listOf(v.value)];
+      else if (prop === 'service') r.service = bare(String(v.value));
+      else if (prop === 'tls') {
+        r.tls = typeof v.value === 'object' || !/^false$/i.test(String(v.value));
+        if (v.value && typeof v.value === 'object' && /^true$/i.test(String((v.value as Record<string, unknown>).passthrough)))
+          r.passthrough = true;
+      } else if (prop === 'tls.passthrough') {
+        r.tls = true;
+        r.passthrough = /^true$/i.test(String(v.value));
+      } else if (prop.startsWith('tls.')) r.tls = true;
+      continue;
+    }
+    m = /^tcp\.services\.([^.]+)\.loadbalancer\.(.+)$/.exec(k);
+    if (m) {
+      const key = (m[1] as string).toLowerCase();
+      let sv = tcpServices.get(key);
+      if (!sv) {
+        sv = { name: v.path[2] ?? (m[1] as string), servers: [], ref, container };
+        tcpServices.set(key, sv);
+      }
+      const prop = m[2] as string;
+      const add = (addr: unknown) => {
+        if (typeof addr !== 'string') return;
+        const hp = /^\[?([^\]]+?)\]?:(\d+)$/.exec(addr.trim());
+        sv?.servers.push({ text: addr, host: hp?.[1], port: hp ? Number(hp[2]) : undefined, scheme: 'http', ref });
+      };
+      if (prop === 'servers' && Array.isArray(v.value))
+        for (const x of v.value) add(x && typeof x === 'object' ? (x as Record<string, unknown>).address : undefined);
+      else if (/^servers\.\d+\.address$/.test(prop) || prop === 'server.address') add(v.value);
+      else if (prop === 'server.port') {
+        const n = Number(v.value);
+        if (Number.isInteger(n) && n > 0) sv.port = { n, ref };
+      }
+      continue;
+    }
+    m = /^http\.routers\.([^.]+)(?:\.(.+))?$/.exec(k);
     if (m) {
       const name = v.path[2] ?? (m[1] as string);
       const key = (m[1] as string).toLowerCase();
@@ -179,7 +247,15 @@ export function dynamicFromFlat(file: string, flat: Flat, container?: string): T
         ref: s.port.ref,
       });
   }
-  return { routers: [...routers.values()], services: [...services.values()], middlewares: [...middlewares.values()] };
+  for (const sv of tcpServices.values())
+    if (sv.servers.length === 0 && sv.port && container)
+      sv.servers.push({ text: `${container}:${sv.port.n}`, host: container, port: sv.port.n, scheme: 'http', ref: sv.port.ref });
+  return {
+    routers: [...routers.values()],
+    services: [...services.values()],
+    middlewares: [...middlewares.values()],
+    ...(tcpRouters.size > 0 ? { tcpRouters: [...tcpRouters.values()], tcpServices: [...tcpServices.values()] } : {}),
+  };
 }
 
 /**
@@ -194,12 +270,29 @@ export function dynamicFromLabels(
 ): TraefikDynamic {
   const flat: Flat = new Map();
   for (const l of labels) {
-    if (!/^traefik\.http\./i.test(l.key)) continue;
+    if (!/^traefik\.(?:http|tcp)\./i.test(l.key)) continue;
     const path = l.key.slice('traefik.'.length).split('.');
     flat.set(path.join('.').toLowerCase(), { value: l.value, line: l.line, path });
   }
   const d = dynamicFromFlat(file, flat, container);
   const ports = [...new Set(exposedPorts)];
+  for (const r of d.tcpRouters ?? []) {
+    if (r.service) continue;
+    const only = d.tcpServices?.length === 1 ? d.tcpServices[0] : undefined;
+    if (only) r.service = only.name;
+    else if (!d.tcpServices?.length && ports.length === 1) {
+      const port = ports[0] as number;
+      const name = `${container} (container, tcp)`;
+      d.tcpServices = d.tcpServices ?? [];
+      d.tcpServices.push({
+        name,
+        ref: r.ref,
+        container,
+        servers: [{ text: `${container}:${port}`, host: container, port, scheme: 'http', ref: r.ref }],
+      });
+      r.service = name;
+    }
+  }
   for (const r of d.routers) {
     if (r.service) continue;
     if (d.services.length === 1) r.service = d.services[0]?.name;
@@ -309,6 +402,7 @@ export function attachRoutes(
         const tls = r.tls || site.listeners.some((l) => l.tls);
         if (redirect && !tls) {
           site.redirectsToHttps ??= redirect;
+          site.redirectDecidedBy = 'forwarded-proto';
           continue;
         }
         if (r.tls) for (const l of site.listeners) l.tls = true;
@@ -326,7 +420,97 @@ export function attachRoutes(
       }
     }
   }
+  attachTcpRoutes(statics, dyns, disabled, made, notes);
   return { made, notes };
+}
+
+/**
+ * TCP routers: each entrypoint they are bound to gets a TCP site (mode `tcp`: no header rule applies, the client's
+ * bytes, forged X-Forwarded-* included, reach the service as sent). With `tls` Traefik ends TLS and sends plain TCP;
+ * with `tls.passthrough` the client's TLS session goes to the service (an https upstream). A TCP router without TLS
+ * on a port shared with HTTP routers is only `HostSNI(\`*\`)` in Traefik; that is kept as written.
+ */
+function attachTcpRoutes(
+  statics: StaticSites[],
+  dyns: TraefikDynamic[],
+  disabled: Set<string>,
+  made: Array<{ file: string; site: ProxySite }>,
+  notes: string[],
+): void {
+  const services = new Map<string, DynService>();
+  for (const d of dyns)
+    for (const s of d.tcpServices ?? []) if (!services.has(s.name.toLowerCase())) services.set(s.name.toLowerCase(), s);
+  const sites = new Map<string, ProxySite>();
+  for (const d of dyns)
+    for (const r of d.tcpRouters ?? []) {
+      if (r.container && disabled.has(r.container)) continue;
+      const st = statics.length === 1 ? statics[0] : statics.find((s) => s.file === r.ref.file);
+      if (statics.length > 1 && !st) {
+        notes.push(
+          `TCP router ${r.name} (${r.ref.file}:${r.ref.line}): several Traefik static configurations, none in this file`,
+        );
+        continue;
+      }
+      const servers = (r.service ? services.get(r.service.toLowerCase())?.servers : undefined) ?? [];
+      if (servers.length === 0) continue;
+      const epNames = (r.entryPoints ?? (st ? st.defaults : Object.keys(CONVENTIONAL_PORTS))).map((e) => e.toLowerCase());
+      for (const ep of epNames) {
+        const http = st?.sites.get(ep);
+        const port = http?.listeners[0]?.port ?? CONVENTIONAL_PORTS[ep];
+        if (port === undefined) continue;
+        const key = `${r.ref.file}|${ep}|${r.tls}|${r.passthrough}`;
+        let site = sites.get(key);
+        if (!site) {
+          const ref: Ref = http?.ref ?? { file: r.ref.file, line: r.ref.line, origin: 'default', snippet: `entrypoint ${ep}` };
+          site = {
+            id: `traefik:${r.ref.file}:${ep}:tcp${r.passthrough ? ':passthrough' : r.tls ? ':tls' : ''}`,
+            label: `traefik entrypoint ${ep} :${port} (TCP routers${r.passthrough ? ', TLS passthrough' : ''})`,
+            ref,
+            names: [],
+            listeners: [
+              {
+                port,
+                ...(http?.listeners[0]?.address ? { address: http.listeners[0].address } : {}),
+                tls: r.tls,
+                proxyProtocol: http?.listeners[0]?.proxyProtocol ?? false,
+                defaultServer: false,
+                ref: r.ref,
+              },
+            ],
+            routes: [],
+            siteHeaders: [],
+            passesIncoming: true,
+            trust: { mode: 'passthrough', list: [], ref },
+            mode: 'tcp',
+            notes: [
+              r.passthrough
+                ? `TCP router ${r.name}: TLS passthrough, the service ends TLS itself`
+                : `TCP router ${r.name}: raw TCP${r.tls ? ' after TLS ends at Traefik' : ''}, no X-Forwarded-* added or removed`,
+            ],
+          };
+          sites.set(key, site);
+          made.push({ file: r.ref.file, site });
+        }
+        for (const n of (r.rule.match(/HostSNI\(([^)]*)\)/g) ?? []).flatMap((h) => h.slice(8, -1).split(','))) {
+          const name = n.trim().replace(/^[`"']|[`"']$/g, '');
+          if (name && name !== '*' && !site.names.includes(name)) site.names.push(name);
+        }
+        site.routes.push({
+          id: `${site.id}:router:${r.name}`,
+          match: r.rule || `tcp router ${r.name}`,
+          samplePath: '/',
+          ref: r.ref,
+          // The client's TLS session reaches the service: it is spoken to over TLS.
+          protocol: r.passthrough ? 'https' : 'http',
+          upstreams: servers.map((sv) => ({
+            text: sv.text,
+            address: sv.host && sv.port !== undefined ? { kind: 'tcp', host: sv.host, port: sv.port } : null,
+            ref: sv.ref,
+          })),
+          headers: [],
+        });
+      }
+    }
 }
 
 function syntheticSite(router: Ref, ep: string, port: number): ProxySite {

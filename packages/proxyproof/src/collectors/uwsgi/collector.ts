@@ -70,7 +70,7 @@ export const uwsgiCollector: Collector = {
         if (HTTP_SOCKET_KEYS.has(key)) httpSocket ??= ref;
         else if (SOCKET_KEYS.has(key)) {
           const b = uwsgiBind(value, ref);
-          if (b) binds.push(b);
+          if (b) binds.push({ ...b, protocol: 'uwsgi' });
         } else if (key === 'module' || key === 'wsgi' || key === 'wsgi-file' || key === 'file') {
           target ??= key === 'module' || key === 'wsgi' ? value : value.replace(/\.py$/, '').replace(/\//g, '.');
         } else if (key === 'env') {

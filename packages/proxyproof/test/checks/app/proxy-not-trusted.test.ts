@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { proxyNotTrusted as check } from '../../../src/checks/app/proxy-not-trusted.js';
 import { type Case, runCase } from '../../python/lint-files.js';
@@ -12,7 +13,84 @@ const TOMCAT = (valve: string) =>
 const NGINX_TO_8080 =
   'server {\n    listen 443 ssl;\n    server_name app.example;\n    location / {\n        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n        proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_pass http://127.0.0.1:8080;\n    }\n}\n';
 
+/** A front controller that builds the Symfony Request itself (HttpFoundation without the framework bundle). */
+const SYMFONY_INDEX = (before = '') =>
+  `<?php\nuse Symfony\\Component\\HttpFoundation\\Request;\n\nrequire __DIR__.'/../vendor/autoload.php';\n\n${before}$request = Request::createFromGlobals();\necho $request->getUri();\n`;
+/** nginx passing PHP to php-fpm; `listen` decides who PHP's REMOTE_ADDR can be. */
+const NGINX_FCGI = (listen: string) =>
+  `server {\n    listen ${listen};\n    root /srv/app/public;\n    location ~ \\.php$ {\n        include fastcgi_params;\n        fastcgi_pass 127.0.0.1:9000;\n    }\n}\n`;
+const HAPROXY_FRONT =
+  'defaults\n    mode http\n\nfrontend https_in\n    bind :443 ssl crt /etc/haproxy/site.pem\n    http-request set-header X-Forwarded-Proto https\n    default_backend web\n\nbackend web\n    server nginx 127.0.0.1:8080\n';
+
 const cases: Case[] = [
+  {
+    name: 'invalid: Symfony front controller without setTrustedProxies behind HAProxy -> nginx on loopback (fix: trust loopback before createFromGlobals)',
+    files: { 'public/index.php': SYMFONY_INDEX(), 'nginx/site.conf': NGINX_FCGI('127.0.0.1:8080'), 'haproxy.cfg': HAPROXY_FRONT },
+    expect: {
+      count: 1,
+      severity: 'high',
+      file: 'public/index.php',
+      line: 6,
+      fixLine: "Request::setTrustedProxies(['127.0.0.1'], Request::HEADER_X_FORWARDED_FOR | Request::HEADER_X_FORWARDED_PROTO);",
+      fixAt: { line: 6, placement: 'replace' },
+    },
+  },
+  {
+    name: "invalid: the same front controller, nginx listening on every interface: the proxy's network (private ranges), not loopback",
+    files: { 'public/index.php': SYMFONY_INDEX(), 'nginx/site.conf': NGINX_FCGI('8080'), 'haproxy.cfg': HAPROXY_FRONT },
+    expect: {
+      count: 1,
+      fixLine:
+        "Request::setTrustedProxies(['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'], Request::HEADER_X_FORWARDED_FOR | Request::HEADER_X_FORWARDED_PROTO);",
+    },
+  },
+  {
+    name: 'invalid (advice): createFromGlobals() on a line that continues the statement above it',
+    files: {
+      'public/index.php': SYMFONY_INDEX('$kernel = new Kernel(\n'),
+      'nginx/site.conf': NGINX_FCGI('127.0.0.1:8080'),
+      'haproxy.cfg': HAPROXY_FRONT,
+    },
+    expect: { count: 1, line: 7, mechanical: false },
+  },
+  {
+    name: 'valid: the front controller trusts loopback already',
+    files: {
+      'public/index.php': SYMFONY_INDEX(
+        "Request::setTrustedProxies(['127.0.0.1'], Request::HEADER_X_FORWARDED_FOR | Request::HEADER_X_FORWARDED_PROTO);\n",
+      ),
+      'nginx/site.conf': NGINX_FCGI('127.0.0.1:8080'),
+      'haproxy.cfg': HAPROXY_FRONT,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: "invalid: Laravel's skeleton TrustProxies (`protected $proxies;`) behind a TLS front -> nginx on loopback (fix: that line)",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+      'nginx/site.conf': NGINX_FCGI('127.0.0.1:8080'),
+      'haproxy.cfg': HAPROXY_FRONT,
+    },
+    expect: {
+      count: 1,
+      severity: 'high',
+      line: 9,
+      fixLine: "    protected $proxies = ['127.0.0.1'];",
+      fixAt: { line: 9, placement: 'replace' },
+    },
+  },
+  {
+    name: 'invalid: Laravel 11 bootstrap/app.php whose closure names its Middleware $m (fix uses $m)',
+    files: {
+      'bootstrap/app.php': LARAVEL11_BOOTSTRAP.replace('function (Middleware $middleware): void {', 'function (Middleware $m) {'),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: {
+      count: 1,
+      line: 8,
+      fixLine: "        $m->trustProxies(at: ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);",
+    },
+  },
   {
     name: 'invalid: Tomcat server.xml without RemoteIpValve behind nginx (fix: the valve after <Engine>)',
     files: { 'conf/server.xml': TOMCAT(''), 'nginx/site.conf': NGINX_TO_8080 },
@@ -199,3 +277,23 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`app/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+test('app/proxy-not-trusted: advice says why it is not mechanical, as the line shows it (never a wrong reason)', async () => {
+  const front = { 'nginx/site.conf': NGINX_FCGI('127.0.0.1:8080'), 'haproxy.cfg': HAPROXY_FRONT };
+  const multi = await runCase(check, {
+    name: 'multi-line $proxies',
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = [\n        '10.0.2.2',\n    ]"),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, mechanical: false },
+  });
+  assert.match(multi[0]?.fix?.description ?? '', /the \$proxies value spans several lines here/);
+  const cont = await runCase(check, {
+    name: 'continued statement',
+    files: { 'public/index.php': SYMFONY_INDEX('$kernel = new Kernel(\n'), ...front },
+    expect: { count: 1, mechanical: false },
+  });
+  assert.match(cont[0]?.fix?.description ?? '', /line 7 continues the statement above it/);
+  assert.doesNotMatch(cont[0]?.fix?.description ?? '', /spans several lines/);
+});

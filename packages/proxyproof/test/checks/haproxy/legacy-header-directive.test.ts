@@ -46,6 +46,47 @@ const cases: Case[] = [
     expect: { count: 1, line: 8 },
   },
   {
+    name: 'invalid (high): the compose image is HAProxy 2.8, which refuses the file (the tag is the evidence)',
+    files: {
+      'haproxy.cfg': cfg('  reqadd X-Forwarded-Proto:\\ https\n'),
+      'compose.yaml': 'services:\n  lb:\n    image: haproxy:2.8-alpine\n    ports: ["80:80"]\n',
+    },
+    expect: { count: 1, severity: 'high', line: 8, message: /runs HAProxy 2\.8 \(compose\.yaml:2\), which refuses it/ },
+  },
+  {
+    name: 'invalid (high): a floating haproxy:2 tag is the newest 2.x',
+    files: {
+      'haproxy.cfg': cfg('  reqadd X-Forwarded-Proto:\\ https\n'),
+      'compose.yaml': 'services:\n  lb:\n    image: haproxy:2\n',
+    },
+    expect: { count: 1, severity: 'high' },
+  },
+  {
+    name: 'invalid (high): a Kubernetes Deployment runs haproxy:3.0',
+    files: {
+      'haproxy.cfg': cfg('  reqadd X-Forwarded-Proto:\\ https\n'),
+      'deploy.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: lb\nspec:\n  template:\n    spec:\n      containers:\n        - name: haproxy\n          image: haproxy:3.0.5\n',
+    },
+    expect: { count: 1, severity: 'high', message: /HAProxy 3\.0\.5/ },
+  },
+  {
+    name: 'invalid (low, trap): the image is HAProxy 1.8, which still reads reqadd: it breaks on the upgrade',
+    files: {
+      'haproxy.cfg': cfg('  reqadd X-Forwarded-Proto:\\ https\n'),
+      'compose.yaml': 'services:\n  lb:\n    image: haproxy:1.8.30\n',
+    },
+    expect: { count: 1, severity: 'low', message: /still reads it/ },
+  },
+  {
+    name: 'invalid (low, trap): HAProxy 2.0 deprecates but still loads the 1.x directives',
+    files: {
+      'haproxy.cfg': cfg('  reqadd X-Forwarded-Proto:\\ https\n'),
+      'compose.yaml': 'services:\n  lb:\n    image: haproxy:2.0\n',
+    },
+    expect: { count: 1, severity: 'low' },
+  },
+  {
     name: 'valid: the http-request form',
     files: { 'haproxy.cfg': cfg('  http-request set-header X-Forwarded-Proto https if { ssl_fc }\n') },
     expect: { count: 0 },

@@ -94,7 +94,9 @@ test('fix: absolute_redirect off in the server block', () => {
       'server {\n  listen 8080;\n  set_real_ip_from 10.0.0.0/8;\n  location /static/ { alias /srv/static/; }\n  location / { proxy_pass http://app; }\n}',
     ),
   );
-  assert.deepEqual(f?.fix?.lines, ['    absolute_redirect off;']);
+  // Bare: fix writes it at the server block's own indentation (fix/plan.ts styled()).
+  assert.deepEqual(f?.fix?.lines, ['absolute_redirect off;']);
+  assert.equal(f?.fix?.placement, 'after');
   assert.equal(f?.severity, 'low');
   assert.match(f?.message ?? '', /internal port/);
 });

@@ -92,8 +92,16 @@ test('evidence shows the balancer lines; the fix maps the trusted header with th
   const [f] = schemeBehindTlsTerminator.run(facts);
   assert.equal(f?.evidence[1]?.line, 3);
   assert.equal(f?.evidence[1]?.snippet, '  set_real_ip_from 10.0.0.0/8;\n  real_ip_header X-Forwarded-For;');
-  assert.ok(f?.fix?.lines?.includes('    10.0.0.0/8 1;'));
-  assert.equal(f?.fix?.lines?.at(-1), '    proxy_set_header X-Forwarded-Proto $forwarded_proto;');
+  // Mechanical: the header line replaced, the geo and map written above the server block (Fix.also), ending with
+  // the `server {` line itself.
+  assert.equal(f?.fix?.placement, 'replace');
+  assert.deepEqual(f?.fix?.lines, ['    proxy_set_header X-Forwarded-Proto $forwarded_proto;']);
+  const geo = f?.fix?.also?.[0];
+  assert.equal(geo?.line, 1);
+  assert.equal(geo?.placement, 'replace');
+  assert.ok(geo?.lines.includes('    10.0.0.0/8 1;'));
+  assert.equal(geo?.lines[0], 'geo $realip_remote_addr $from_trusted_proxy {');
+  assert.equal(geo?.lines.at(-1), 'server {');
 });
 
 test('with PROXY protocol the fix is a literal for the HTTPS-only listener', () => {
@@ -104,12 +112,28 @@ test('with PROXY protocol the fix is a literal for the HTTPS-only listener', () 
   assert.deepEqual(f?.fix?.lines, ['    proxy_set_header X-Forwarded-Proto https;']);
 });
 
+test('with PROXY protocol the same line in two locations is one finding fixed at both places (Fix.also)', () => {
+  const facts = factsFromText(
+    'server {\n  listen 80 proxy_protocol;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://app;\n  }\n  location /api/ {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://api;\n  }\n}',
+  );
+  const found = schemeBehindTlsTerminator.run(facts);
+  assert.equal(found.length, 1, found.map((f) => f.message).join('\n'));
+  const f = found[0];
+  assert.equal(f?.fix?.line, 4);
+  assert.deepEqual(f?.fix?.lines, ['    proxy_set_header X-Forwarded-Proto https;']);
+  assert.deepEqual(
+    f?.fix?.also?.map((e) => [e.line, e.placement, e.lines]),
+    [[8, 'replace', ['    proxy_set_header X-Forwarded-Proto https;']]],
+  );
+  assert.match(f?.message ?? '', /and 1 more location/);
+});
+
 test('uwsgi fix: a guarded $forwarded_https, with the stock include spelled out', () => {
   const facts = factsFromText(
     'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  location / {\n    include uwsgi_params;\n    uwsgi_pass unix:/run/uwsgi/app.sock;\n  }\n}',
   );
   const [f] = schemeBehindTlsTerminator.run(facts);
-  const lines = f?.fix?.lines ?? [];
+  const lines = [...(f?.fix?.also?.[0]?.lines ?? []), ...(f?.fix?.lines ?? [])];
   assert.ok(lines.includes('map "$from_trusted_proxy:$http_x_forwarded_proto" $forwarded_https {'));
   assert.ok(lines.includes('    uwsgi_param HTTPS $forwarded_https if_not_empty;'));
   assert.ok(lines.includes('    uwsgi_param REQUEST_METHOD $request_method;'), 'the rest of uwsgi_params is kept');
@@ -251,7 +275,10 @@ test('template: TLS only in an inline branch -> the plain rendering forwards $sc
   assert.ok(f?.evidence.some((e) => e.line === 2 && /only in the template branch/.test(e.note ?? '')));
   assert.match(f?.message ?? '', /rendered without `\{% if item\.listen == '443' %\}`/);
   assert.equal(f?.data?.templateBranch, "{% if item.listen == '443' %}");
-  assert.match(f?.fix?.description ?? '', /change the same line at vhost\.conf\.j2:13/);
+  // One fix changes both places (Fix.also), the geo's address left for --proxy-address (no set_real_ip_from).
+  assert.ok(f?.fix?.also?.some((e) => e.file === 'vhost.conf.j2' && e.line === 13 && e.placement === 'replace'));
+  assert.ok(f?.fix?.also?.some((e) => e.lines.includes('    <proxy address> 1;')));
+  assert.match(f?.fix?.description ?? '', /--proxy-address/);
 });
 
 test('template: listen 443 ssl / listen 80 in the two branches of one if inside the server', () => {

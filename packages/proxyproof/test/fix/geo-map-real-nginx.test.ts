@@ -1,0 +1,171 @@
+/**
+ * nginx/scheme-behind-tls-terminator's mechanical fix, on the real nginx: a plain server behind a balancer it trusts
+ * with realip (set_real_ip_from 127.0.0.2) forwards `X-Forwarded-Proto $scheme`. `fix --write` writes the geo and map
+ * above the server block and `$forwarded_proto` in the location (nginx -t checks it); the patched nginx then passes
+ * the balancer's `X-Forwarded-Proto: https` from 127.0.0.2 and replaces a client's forged one from 127.0.0.1 with
+ * `http`. A second `fix` writes nothing and lint no longer reports the check. Without set_real_ip_from the address
+ * is `--proxy-address`'s, and plain `fix` gives advice.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runFix } from '../../src/commands/fix.js';
+import { lintPaths } from '../../src/engine/lint.js';
+
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
+
+function listen(s: Server): Promise<number> {
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  const port = await listen(s);
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** GET / through nginx from `from` (a loopback source address), with the given headers: the proto the app saw. */
+function seenProto(port: number, from: string, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        localAddress: from,
+        headers: { Host: 'shop.test', ...headers },
+        agent: false,
+        timeout: 5000,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve(body));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const site = (port: number, upstream: number, realIp: string) => `server {
+  listen 127.0.0.1:${port};
+  server_name shop.test;
+${realIp}  real_ip_header X-Forwarded-For;
+
+  location / {
+    proxy_pass http://127.0.0.1:${upstream};
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-Proto $scheme;
+  }
+}
+`;
+
+describe('the geo/map fix of scheme-behind-tls-terminator on the real nginx', {
+  skip: NGINX ? false : 'nginx is not installed',
+}, () => {
+  const dirs: string[] = [];
+  const procs: ChildProcess[] = [];
+  const servers: Server[] = [];
+  after(() => {
+    for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
+    for (const s of servers) s.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function tree(realIp: string): Promise<{ dir: string; port: number }> {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-geo-map-'));
+    dirs.push(dir);
+    for (const d of ['logs', 'tmp', 'conf.d']) mkdirSync(join(dir, d));
+    const app = createServer((req, res) => res.end(String(req.headers['x-forwarded-proto'] ?? '(none)')));
+    servers.push(app);
+    const upstream = await listen(app);
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `daemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/logs/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
+        `  client_body_temp_path ${dir}/tmp/cb;\n  proxy_temp_path ${dir}/tmp/p;\n  fastcgi_temp_path ${dir}/tmp/f;\n` +
+        `  uwsgi_temp_path ${dir}/tmp/u;\n  scgi_temp_path ${dir}/tmp/s;\n  include ${dir}/conf.d/*.conf;\n}\n`,
+    );
+    writeFileSync(join(dir, 'conf.d', 'shop.conf'), site(port, upstream, realIp));
+    return { dir, port };
+  }
+
+  /** nginx -t, start the patched nginx, and check whom it believes (the balancer is 127.0.0.2). */
+  async function believesOnlyTheBalancer(dir: string, port: number): Promise<void> {
+    const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    assert.equal(t.status, 0, t.stderr);
+    const nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    procs.push(nginx);
+    let stderr = '';
+    nginx.stderr?.on('data', (c) => {
+      stderr += String(c);
+    });
+    for (let i = 0; ; i++) {
+      try {
+        await seenProto(port, '127.0.0.1', {});
+        break;
+      } catch (e) {
+        if (i > 300 || nginx.exitCode !== null) throw new Error(`nginx did not start: ${stderr} ${String(e)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    // The balancer (127.0.0.2) ended TLS and says so: believed.
+    assert.equal(await seenProto(port, '127.0.0.2', { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' }), 'https');
+    // Anyone else: nginx's own scheme, whatever they claim.
+    assert.equal(await seenProto(port, '127.0.0.1', { 'X-Forwarded-Proto': 'https' }), 'http');
+    assert.equal(await seenProto(port, '127.0.0.1', {}), 'http');
+  }
+
+  test('fix --write, nginx -t, restart: the balancer is believed, a forged header from anyone else is not', async () => {
+    const { dir, port } = await tree('  set_real_ip_from 127.0.0.2;\n');
+    const run = await runFix([dir], { write: true, cwd: dir });
+    const patch = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(
+      patch,
+      /^\+geo \$realip_remote_addr \$from_trusted_proxy \{\n\+ {4}default 0;\n\+ {4}127\.0\.0\.2 1;\n\+\}$/m,
+      patch,
+    );
+    assert.match(patch, /^\+ {4}proxy_set_header X-Forwarded-Proto \$forwarded_proto;$/m, patch);
+    for (const w of run.written) assert.equal(w.status, 'written', `${w.file}: ${w.reason ?? ''} ${w.validation?.output ?? ''}`);
+    const conf = readFileSync(join(dir, 'conf.d', 'shop.conf'), 'utf8');
+    assert.match(conf, /^map "\$from_trusted_proxy:\$http_x_forwarded_proto" \$forwarded_proto \{$/m);
+    await believesOnlyTheBalancer(dir, port);
+    // Converged: nothing more to write, and the finding is gone.
+    assert.deepEqual((await runFix([dir], { cwd: dir })).plan.patches, []);
+    const left = (await lintPaths([dir], { cwd: dir })).report.findings.map((f) => f.id);
+    assert.ok(!left.includes('nginx/scheme-behind-tls-terminator'), left.join(', '));
+  });
+
+  test('no set_real_ip_from (a balancer known by its redirect on X-Forwarded-Proto): advice naming --proxy-address; with it, the same fix', async () => {
+    const { dir, port } = await tree('');
+    // Elastic Beanstalk's layout: the server redirects on the balancer's header, so a balancer is in front.
+    const file = join(dir, 'conf.d', 'shop.conf');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        '  real_ip_header X-Forwarded-For;\n',
+        "  if ($http_x_forwarded_proto = 'http') {\n    return 301 https://$host$request_uri;\n  }\n",
+      ),
+    );
+    const dry = await runFix([dir], { cwd: dir });
+    const advice = dry.plan.advice.find((a) => a.id === 'nginx/scheme-behind-tls-terminator');
+    assert.match(advice?.reason ?? '', /--proxy-address/, JSON.stringify(dry.plan.advice));
+    assert.ok(!dry.plan.patches.some((p) => p.findings.includes('nginx/scheme-behind-tls-terminator')));
+    const run = await runFix([dir], { write: true, cwd: dir, proxyAddress: '127.0.0.2' });
+    const patch = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(patch, /^\+ {4}127\.0\.0\.2 1;$/m, patch);
+    for (const w of run.written) assert.equal(w.status, 'written', `${w.file}: ${w.reason ?? ''} ${w.validation?.output ?? ''}`);
+    await believesOnlyTheBalancer(dir, port);
+    assert.deepEqual((await runFix([dir], { cwd: dir, proxyAddress: '127.0.0.2' })).plan.patches, []);
+  });
+});

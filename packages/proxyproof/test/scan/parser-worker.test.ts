@@ -1,0 +1,64 @@
+/**
+ * The parser worker holds several documents at once (PIPELINE) and parses them in order: a document that hangs is
+ * killed on its own timer, and the documents sent after it are parsed by a fresh worker, in order, none lost or
+ * answered twice. Counts, not times, are asserted (the timeout is the mechanism under test, not a measurement).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ParserWorker, PIPELINE } from '../../src/collectors/crawl/parser-worker.js';
+
+const HANG = JSON.parse(readFileSync(new URL('./fixtures/css-tree-hang.json', import.meta.url), 'utf8')) as {
+  first: string;
+  second: string;
+};
+
+test('a hanging stylesheet in the middle of a pipeline: it alone times out, the ones after it are parsed by a new worker', {
+  timeout: 180_000,
+}, async () => {
+  const parser = new ParserWorker({ timeoutMs: 5_000 });
+  try {
+    const before = Array.from({ length: 3 }, (_, i) =>
+      parser.css(`.b${i}{background:url(http://h/b${i}.png)}`, `https://s/b${i}.css`),
+    );
+    const first = parser.css(HANG.first, 'https://s/first.css');
+    const second = parser.css(HANG.second, 'https://s/second.css');
+    // more than the pipeline holds, so some wait on this side and some in the killed worker
+    const after = Array.from({ length: PIPELINE + 2 }, (_, i) =>
+      i % 2 === 0
+        ? parser.css(`.a${i}{background:url(http://h/a${i}.png)}`, `https://s/a${i}.css`)
+        : parser.html(`<p><img src="http://h/p${i}.png"><a href="/n${i}">n</a></p>`, `https://s/p${i}.html`),
+    );
+    const b = await Promise.all(before);
+    for (const [i, r] of b.entries())
+      assert.ok(r.ok && (r.value as { url: string }[])[0]?.url === `http://h/b${i}.png`, JSON.stringify(r));
+    assert.equal((await first).ok, true);
+    const s = await second;
+    assert.equal(s.ok, false);
+    assert.equal(!s.ok && s.reason, 'timeout');
+    assert.match(!s.ok ? s.message : '', /CSS at https:\/\/s\/second\.css not parsed within 5 s/);
+    const a = await Promise.all(after);
+    for (const [i, r] of a.entries()) {
+      assert.equal(r.ok, true, `document ${i} after the hang: ${JSON.stringify(r)}`);
+      if (!r.ok) continue;
+      if (i % 2 === 0) assert.equal((r.value as { url: string }[])[0]?.url, `http://h/a${i}.png`);
+      else assert.deepEqual((r.value as { links: string[] }).links, [`https://s/n${i}`]);
+    }
+    assert.deepEqual(parser.stats, { parsed: 3 + 1 + PIPELINE + 2, timedOut: 1, crashed: 0, workersStarted: 2 });
+  } finally {
+    await parser.close();
+  }
+});
+
+test('closing answers every document still queued or in the worker, once', { timeout: 120_000 }, async () => {
+  const parser = new ParserWorker({ timeoutMs: 60_000 });
+  const docs = Array.from({ length: PIPELINE * 2 }, (_, i) => parser.css(`.x${i}{}`, `https://s/x${i}.css`));
+  await parser.close();
+  const answers = await Promise.all(docs);
+  assert.equal(answers.length, PIPELINE * 2);
+  // closed before the worker could answer anything (it answers only on a later turn of the event loop)
+  assert.deepEqual(
+    answers.map((r) => (r.ok ? 'parsed' : r.reason)),
+    docs.map(() => 'deadline'),
+  );
+});
