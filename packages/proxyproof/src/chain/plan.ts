@@ -475,6 +475,36 @@ function frameworkCandidates(
       });
     }
   }
+  if (fw.appEnd?.name === 'ASP.NET Core' && fw.appEnd.schemeHeaders.length === 0) {
+    // No ForwardedHeadersMiddleware at all: register it. Its default KnownNetworks/KnownProxies (loopback) already
+    // cover a proxy on loopback; any other peer must be added, which the files cannot say (advice with the address).
+    const addr = peer?.kind === 'loopback' ? undefined : peer?.kind === 'remote' && peer.ip ? peer.ip : '<proxy address>';
+    out.push({
+      id: `forwarded-headers:${app.id}`,
+      title: `ASP.NET Core: register ForwardedHeadersMiddleware${addr ? ` trusting ${addr}` : ' (the loopback proxy is trusted by default)'}`,
+      ref: fw.ref,
+      lines: [
+        'app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });',
+        ...(addr ? [`// and KnownProxies.Add(IPAddress.Parse("${addr}")) in its options`] : []),
+      ],
+      cost: 1,
+      apply(tt) {
+        const a = tt.apps.find((x) => x.id === app.id)?.framework?.appEnd;
+        if (!a) return;
+        const trusted = addr
+          ? ['127.0.0.0/8', '::1', addr === '<proxy address>' ? '10.255.255.254' : addr]
+          : ['127.0.0.0/8', '::1'];
+        a.schemeHeaders = ['x-forwarded-proto'];
+        a.clientHeaders = ['x-forwarded-for'];
+        a.trustScheme = { ...a.trustScheme, value: trusted };
+        a.trustClient = { ...a.trustClient, value: trusted };
+        if (addr === '<proxy address>')
+          for (const l of tt.links)
+            if (l.target.kind === 'app' && l.target.appId === app.id && l.peer.kind === 'remote')
+              l.peer = { ...l.peer, ip: '10.255.255.254' };
+      },
+    });
+  }
   if (fw.kind === 'flask') {
     // x_host=1 only where the proxy writes X-Forwarded-Host itself: else the client's own header reaches ProxyFix
     // and becomes request.host (a spoof the search would rightly refuse, leaving the planner with no answer).

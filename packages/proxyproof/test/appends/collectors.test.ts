@@ -189,3 +189,36 @@ test('kestrel: ASPNETCORE_URLS of the compose service (http listeners only) over
   const none = await lintFiles({ 'Program.cs': 'app.UseForwardedHeaders();\n' });
   assert.equal(none.facts.appServers.filter((s) => s.name === 'kestrel').length, 0);
 });
+
+test('aspnet without UseForwardedHeaders: an app end that reads no forwarded header; Kestrel default localhost:5000; UseHttpsRedirection redirects only with an https port', async () => {
+  const program = (extra: string) =>
+    `var builder = WebApplication.CreateBuilder(args);\n${extra}var app = builder.Build();\napp.UseHttpsRedirection();\napp.Run();\n`;
+  const bare = await lintFiles({ 'Program.cs': program('') });
+  const fw = bare.facts.frameworks.find((f) => f.kind === 'aspnet');
+  assert.deepEqual([fw?.appEnd?.schemeHeaders, fw?.appEnd?.trustScheme.value, fw?.appEnd?.ref.line], [[], [], 1]);
+  assert.equal(fw?.appEnd?.sslRedirect, undefined, 'no https port: HttpsRedirectionMiddleware does not redirect');
+  assert.ok(fw?.appEnd?.notes?.some((n) => /knows no https port/.test(n)));
+  assert.deepEqual(
+    bare.facts.appServers.filter((s) => s.name === 'kestrel').map((s) => s.binds.map((b) => [b.host, b.port, b.exposure])),
+    [[['127.0.0.1', 5000, 'loopback']]],
+  );
+  const port = await lintFiles({ 'Program.cs': program('builder.Services.AddHttpsRedirection(o => o.HttpsPort = 8443);\n') });
+  const redirect = port.facts.frameworks.find((f) => f.kind === 'aspnet')?.appEnd?.sslRedirect;
+  assert.deepEqual([redirect?.value, redirect?.ref?.line], [true, 4]);
+  const composed = await lintFiles({
+    'src/Program.cs': program(''),
+    'compose.yaml':
+      'services:\n  api:\n    build: src\n    environment:\n      ASPNETCORE_HTTPS_PORT: "443"\n      ASPNETCORE_HTTP_PORTS: "8080"\n',
+  });
+  assert.equal(composed.facts.frameworks.find((f) => f.kind === 'aspnet')?.appEnd?.sslRedirect?.value, true);
+  assert.deepEqual(
+    composed.facts.appServers.filter((s) => s.name === 'kestrel').map((s) => s.binds.map((b) => b.port)),
+    [[8080]],
+    'the compose environment, not the localhost default',
+  );
+  const notAspnet = await lintFiles({
+    'Program.cs': 'Console.WriteLine("hello");\n',
+    'site.conf': 'server { listen 80; location / { proxy_pass http://127.0.0.1:5000; } }\n',
+  });
+  assert.equal(notAspnet.facts.frameworks.filter((f) => f.kind === 'aspnet').length, 0, 'trap: a console program');
+});

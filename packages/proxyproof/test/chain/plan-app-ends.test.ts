@@ -51,3 +51,24 @@ test('trap: where nginx sets X-Forwarded-Host itself, x_host=1 is planned (the c
     proxyFix?.lines.join('\n'),
   );
 });
+
+test('ASP.NET Core without UseForwardedHeaders behind nginx TLS: lost at ASP.NET Core, the plan registers ForwardedHeadersMiddleware', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const dir = join(base, 'aspnet');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'Program.cs'),
+    'var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();\napp.MapGet("/", () => "Hello");\napp.Run();\n',
+  );
+  writeFileSync(
+    join(dir, 'site.conf'),
+    'server {\n  listen 443 ssl;\n  server_name app.example.com;\n  location / {\n    proxy_pass http://127.0.0.1:5000;\n    proxy_set_header X-Forwarded-Proto $scheme;\n  }\n}\n',
+  );
+  const { analysis } = await runDoctor([dir]);
+  const route = analysis.verdict.routes[0];
+  assert.equal(route?.scheme.status, 'lost');
+  assert.equal(route?.scheme.lostAt?.label, 'ASP.NET Core');
+  assert.equal(analysis.plan.complete, true, analysis.plan.notes.join('\n'));
+  const fix = analysis.plan.fixes.find((f) => f.id.startsWith('forwarded-headers:'));
+  assert.ok(fix?.lines[0]?.startsWith('app.UseForwardedHeaders('), JSON.stringify(analysis.plan.fixes));
+});

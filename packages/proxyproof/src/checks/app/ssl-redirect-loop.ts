@@ -73,6 +73,7 @@ export const sslRedirectLoop: Check = {
  */
 function readsNothing(facts: Facts, fw: AppEndFramework, feed: ProxyFeed, feeds: ProxyFeed[], gated: string): Finding {
   const a = fw.appEnd;
+  if (fw.kind === 'aspnet') return aspnetReadsNothing(fw, feed, feeds, gated);
   const ref = a.sslRedirect?.ref;
   const line = ref ? facts.sources.get(ref.file)?.[ref.line - 1] : undefined;
   // `force_ssl: [hsts: true]` -> `force_ssl: [rewrite_on: [:x_forwarded_proto], hsts: true]` (one-line lists only).
@@ -103,6 +104,33 @@ function readsNothing(facts: Facts, fw: AppEndFramework, feed: ProxyFeed, feeds:
           description:
             'Add rewrite_on: [:x_forwarded_proto] to force_ssl (or plug Plug.RewriteOn, [:x_forwarded_proto] before it) and make the proxy send X-Forwarded-Proto.',
         },
+    data: { app: a.name, feeds: feeds.length, readsNoHeader: true },
+  });
+}
+
+/**
+ * ASP.NET Core with UseHttpsRedirection (and an https port it can redirect to) but no ForwardedHeadersMiddleware:
+ * Request.Scheme is the connection's, so behind a TLS proxy every request is redirected again.
+ */
+function aspnetReadsNothing(fw: AppEndFramework, feed: ProxyFeed, feeds: ProxyFeed[], gated: string): Finding {
+  const a = fw.appEnd;
+  return finding(meta, {
+    message:
+      `${a.name} redirects every request it believes is http to https${gated} (UseHttpsRedirection), but it reads no forwarded ` +
+      `scheme header (no UseForwardedHeaders, no ASPNETCORE_FORWARDEDHEADERS_ENABLED) and ${feed.scope.note ?? 'the proxy'} over plain HTTP: ` +
+      `each HTTPS request reaches ${a.name} as http and is redirected to the same URL again (ERR_TOO_MANY_REDIRECTS).`,
+    evidence: [
+      ev(a.sslRedirect?.ref, `${a.name} redirects http to https here; ForwardedHeadersMiddleware is not used`),
+      { ...feed.scope, note: `${feed.scope.note} over plain HTTP` },
+      ...feeds.slice(1, 3).map((f) => f.scope),
+    ],
+    why: 'HttpsRedirectionMiddleware redirects whenever Request.IsHttps is false and it knows an https port; Request.Scheme follows X-Forwarded-Proto only through ForwardedHeadersMiddleware, which nothing here registers, so behind a proxy that ends TLS every request arrives as http.',
+    fix: {
+      description:
+        'Register the forwarded-headers middleware before UseHttpsRedirection: `app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });` ' +
+        '(using Microsoft.AspNetCore.HttpOverrides); it trusts only loopback by default, so add the proxy to KnownProxies/KnownNetworks when it connects from another host or container. ' +
+        'ASPNETCORE_FORWARDEDHEADERS_ENABLED=true does the same but trusts every peer: only where nothing but the proxy reaches the app.',
+    },
     data: { app: a.name, feeds: feeds.length, readsNoHeader: true },
   });
 }

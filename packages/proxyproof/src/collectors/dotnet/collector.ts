@@ -7,6 +7,14 @@
  * 127.0.0.0/8 and KnownProxies ::1 — headers from any other peer are ignored; ForwardLimit 1.
  * ASPNETCORE_FORWARDEDHEADERS_ENABLED=true (src/DefaultBuilder/src/ForwardedHeadersOptionsSetup.cs) turns on
  * XForwardedFor|XForwardedProto and clears both lists: every peer is trusted.
+ *
+ * An ASP.NET Core app (`WebApplication.CreateBuilder`, `CreateDefaultBuilder`, `UseStartup<...>`) with neither reads
+ * no forwarded header at all: behind a TLS proxy `Request.Scheme` is http. `app.UseHttpsRedirection()` redirects
+ * every http request only when it knows an https port (HttpsRedirectionMiddleware.TryGetHttpsPort: the
+ * `HttpsPort` option, `HTTPS_PORT`/`ANCM_HTTPS_PORT` configuration — `ASPNETCORE_HTTPS_PORT`/`ASPNETCORE_HTTPS_PORTS`
+ * in the environment —, else an https server address); without one it logs "Failed to determine the https port
+ * for redirect" and lets the request through. Kestrel with no URL configured listens on http://localhost:5000
+ * (KestrelServerOptions / the endpoints docs).
  */
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
@@ -19,6 +27,11 @@ export const ASPNET_ENV_SOURCE =
   'https://github.com/dotnet/aspnetcore/blob/v8.0.0/src/DefaultBuilder/src/ForwardedHeadersOptionsSetup.cs';
 export const ASPNET_DEFAULT_TRUST = ['127.0.0.0/8', '::1'];
 export const KESTREL_URLS_SOURCE = 'https://learn.microsoft.com/en-us/aspnet/core/fundamentals/servers/kestrel/endpoints';
+export const HTTPS_REDIRECTION_SOURCE =
+  'https://github.com/dotnet/aspnetcore/blob/v8.0.0/src/Middleware/HttpsPolicy/src/HttpsRedirectionMiddleware.cs';
+/** Kestrel's listener when no URL is configured anywhere. */
+export const KESTREL_DEFAULT_URL = 'http://localhost:5000';
+const ENTRY_POINT = /WebApplication\s*\.\s*Create(?:Slim)?Builder\s*\(|\bCreateDefaultBuilder\s*\(|\.UseStartup\s*</;
 
 /**
  * Kestrel's plain-HTTP listeners from an URL list (`ASPNETCORE_URLS=http://+:80;https://+:443`, `UseUrls(...)`,
@@ -66,11 +79,20 @@ export const dotnetCollector: Collector = {
     const cleared: { proxies?: SourceRef; networks?: SourceRef } = {};
     let headers: Valued<string> | undefined;
     let firstFile: string | undefined;
+    /** The app's entry point (an ASP.NET Core host builder), where a fix goes when no middleware is written. */
+    let entry: SourceRef | undefined;
+    let httpsRedirection: SourceRef | undefined;
+    /** An https port the redirection middleware can use: `HttpsPort = N`, an https URL, HTTPS_PORT(S). */
+    let httpsPort: { port?: number; ref: SourceRef } | undefined;
     const listeners: Array<{ binds: BindAddress[]; tls: boolean; via: 'code' | 'compose' | 'config'; service?: string }> = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs) || !f.display.endsWith('.cs') || f.size > MAX_APP_SOURCE_BYTES) continue;
       const text = ctx.read(f).toString('utf8');
-      if (!/UseForwardedHeaders|ForwardedHeadersOptions|KnownProxies|KnownNetworks/.test(text)) continue;
+      if (
+        !/UseForwardedHeaders|ForwardedHeadersOptions|KnownProxies|KnownNetworks|UseHttpsRedirection/.test(text) &&
+        !ENTRY_POINT.test(text)
+      )
+        continue;
       ctx.claimed.add(f.abs);
       firstFile ??= f.display;
       const raw = text.split(/\r?\n/);
@@ -78,6 +100,10 @@ export const dotnetCollector: Collector = {
       code.forEach((l, i) => {
         const ref = refAt(f.display, raw, i + 1);
         if (/\.UseForwardedHeaders\s*\(/.test(l)) uses.push(ref);
+        if (ENTRY_POINT.test(l)) entry ??= ref;
+        if (/\.UseHttpsRedirection\s*\(/.test(l)) httpsRedirection ??= ref;
+        const hp = /\bHttpsPort\s*=\s*(\d+)/.exec(l);
+        if (hp) httpsPort ??= { port: Number(hp[1]), ref };
         if (/KnownProxies\s*\.\s*Clear\s*\(/.test(l)) cleared.proxies = ref;
         if (/KnownNetworks\s*\.\s*Clear\s*\(/.test(l)) cleared.networks = ref;
         if (
@@ -91,7 +117,11 @@ export const dotnetCollector: Collector = {
           addedList.push(...(nets.length > 0 ? nets : quotedStrings(l)));
         }
         const u = /\.(?:UseUrls|Run)\s*\(\s*"([^"]+)"/.exec(l);
-        if (u) listeners.push({ ...kestrelBinds(u[1] as string, ref), via: 'code' });
+        if (u) {
+          const k = kestrelBinds(u[1] as string, ref);
+          listeners.push({ ...k, via: 'code' });
+          if (k.tls) httpsPort ??= { ref };
+        }
         const h = /ForwardedHeaders\s*=\s*(ForwardedHeaders\.[\w.|\s]+)/.exec(l);
         if (h) headers = lit((h[1] as string).replace(/\s+/g, ''), ref);
       });
@@ -105,16 +135,28 @@ export const dotnetCollector: Collector = {
         if (v && /^true$/i.test(v.value)) envEnabled = v.ref;
         const urls = s.environment.ASPNETCORE_URLS;
         const ports = s.environment.ASPNETCORE_HTTP_PORTS;
+        for (const name of ['ASPNETCORE_HTTPS_PORT', 'ASPNETCORE_HTTPS_PORTS', 'HTTPS_PORT', 'ASPNETCORE_ANCM_HTTPS_PORT']) {
+          const e = s.environment[name];
+          const n = e ? /^\s*(\d+)/.exec(e.value)?.[1] : undefined;
+          if (e && n) httpsPort ??= { port: Number(n), ref: e.ref };
+        }
+        if (urls && kestrelBinds(urls.value, urls.ref).tls) httpsPort ??= { ref: urls.ref };
         if (urls) listeners.push({ ...kestrelBinds(urls.value, urls.ref), via: 'compose', service: s.name });
         else if (ports) listeners.push({ ...kestrelBinds(ports.value, ports.ref, true), via: 'compose', service: s.name });
         // Options bound from configuration passed in the environment (JSON with ForwardedHeadersOptions...).
         for (const [k, e] of Object.entries(s.environment))
           if (k !== 'ASPNETCORE_FORWARDEDHEADERS_ENABLED' && /ForwardedHeaders/.test(`${k} ${e.value}`)) envOptions ??= e.ref;
       }
-    if (uses.length === 0 && !envEnabled) return;
-    const anchor = uses[0] ?? (envEnabled as SourceRef);
+    if (uses.length === 0 && !envEnabled && !entry) return;
+    const anchor = uses[0] ?? envEnabled ?? (entry as SourceRef);
+    // Neither the middleware nor the switch: X-Forwarded-* are never read (the app sees the connection's scheme).
+    const readsNone = uses.length === 0 && !envEnabled;
     let trust: Valued<string[]>;
-    if (uses.length === 0 && envEnabled)
+    if (readsNone)
+      trust = lit([] as string[], anchor, 'default', {
+        note: 'no UseForwardedHeaders and no ASPNETCORE_FORWARDEDHEADERS_ENABLED: X-Forwarded-* are ignored',
+      });
+    else if (uses.length === 0 && envEnabled)
       trust = lit(['*'], envEnabled, 'env', {
         envVar: 'ASPNETCORE_FORWARDEDHEADERS_ENABLED',
         note: 'clears KnownNetworks/KnownProxies',
@@ -137,18 +179,31 @@ export const dotnetCollector: Collector = {
       appEnd: {
         name: 'ASP.NET Core',
         ref: anchor,
-        schemeHeaders: ['x-forwarded-proto'],
-        clientHeaders: ['x-forwarded-for'],
+        schemeHeaders: readsNone ? [] : ['x-forwarded-proto'],
+        clientHeaders: readsNone ? [] : ['x-forwarded-for'],
         trustScheme: trust,
         trustClient: trust,
-        defaultsFrom: [ASPNET_OPTIONS_SOURCE, ASPNET_ENV_SOURCE],
+        defaultsFrom: [ASPNET_OPTIONS_SOURCE, ASPNET_ENV_SOURCE, HTTPS_REDIRECTION_SOURCE],
       },
     };
+    if (httpsRedirection && fw.appEnd) {
+      if (httpsPort)
+        fw.appEnd.sslRedirect = lit(true, httpsRedirection, 'literal', {
+          note: `UseHttpsRedirection with an https port (${httpsPort.port ?? 'from an https URL'}, ${httpsPort.ref.file}:${httpsPort.ref.line})`,
+        });
+      else
+        fw.appEnd.notes = [
+          ...(fw.appEnd.notes ?? []),
+          `UseHttpsRedirection (${httpsRedirection.file}:${httpsRedirection.line}) knows no https port (no HttpsPort, HTTPS_PORT or https URL): it does not redirect`,
+        ];
+    }
     if (envEnabled) fw.settings.ASPNETCORE_FORWARDEDHEADERS_ENABLED = lit('true', envEnabled, 'env');
     if (envOptions) fw.settings.optionsFromEnvironment = lit(true, envOptions, 'env');
     // Kestrel's listener: the compose environment's URLs (what runs) over the code's UseUrls (what a default run does).
-    const listener =
-      listeners.find((l) => l.via === 'compose' && l.binds.length > 0) ?? listeners.find((l) => l.binds.length > 0);
+    let listener = listeners.find((l) => l.via === 'compose' && l.binds.length > 0) ?? listeners.find((l) => l.binds.length > 0);
+    // No URL anywhere and no compose file that could run it in a container: Kestrel's default http://localhost:5000.
+    if (!listener && entry && listeners.length === 0 && (ctx.facts.compose?.files.length ?? 0) === 0)
+      listener = { ...kestrelBinds(KESTREL_DEFAULT_URL, entry), via: 'code' };
     if (listener) {
       const root = fw.file.includes('/') ? fw.file.slice(0, fw.file.lastIndexOf('/')) : '.';
       fw.module = root;

@@ -3,6 +3,31 @@ import { sslRedirectLoop as check } from '../../../src/checks/app/ssl-redirect-l
 import { type Case, runCase } from '../../python/lint-files.js';
 import { nginxPhoenix, nginxPuma, PUMA_PORT, PUMA_SOCKET, phoenixApp, RAILS_APP, railsProduction } from './fixtures.js';
 
+// The ASP.NET Core minimal host: the builder on line 1, UseHttpsRedirection after the extra lines.
+const aspnetProgram = (extra: string[]) =>
+  [
+    'var builder = WebApplication.CreateBuilder(args);',
+    ...extra.filter((l) => l.startsWith('builder.')),
+    'var app = builder.Build();',
+    ...extra.filter((l) => !l.startsWith('builder.')),
+    'app.UseHttpsRedirection();',
+    'app.MapGet("/", () => "Hello");',
+    'app.Run();',
+    '',
+  ].join('\n');
+const NGINX_KESTREL = [
+  'server {',
+  '  listen 443 ssl;',
+  '  server_name app.example.com;',
+  '  location / {',
+  '    proxy_pass http://127.0.0.1:5000;',
+  '    proxy_set_header Host $host;',
+  '    proxy_set_header X-Forwarded-Proto $scheme;',
+  '  }',
+  '}',
+  '',
+].join('\n');
+
 const rails = (prod: string[], puma = PUMA_SOCKET) => ({
   'config/application.rb': RAILS_APP,
   'config/environments/production.rb': railsProduction(prod),
@@ -136,6 +161,30 @@ const cases: Case[] = [
   {
     name: 'valid (trap): force_ssl: false',
     files: { ...phoenixApp(['force_ssl: false']), 'site.conf': nginxPhoenix(['proxy_set_header Host $host;']) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: ASP.NET Core UseHttpsRedirection with an https port, no UseForwardedHeaders, behind nginx TLS (Kestrel default localhost:5000)',
+    files: {
+      'Program.cs': aspnetProgram(['builder.Services.AddHttpsRedirection(o => o.HttpsPort = 443);']),
+      'site.conf': NGINX_KESTREL,
+    },
+    expect: { count: 1, message: /no UseForwardedHeaders/, file: 'Program.cs', line: 4, mechanical: false },
+  },
+  {
+    name: 'valid (trap): UseHttpsRedirection without any https port does not redirect ("Failed to determine the https port")',
+    files: { 'Program.cs': aspnetProgram([]), 'site.conf': NGINX_KESTREL },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: an https port and UseForwardedHeaders before the redirect, proxy on loopback (trusted by default)',
+    files: {
+      'Program.cs': aspnetProgram([
+        'builder.Services.AddHttpsRedirection(o => o.HttpsPort = 443);',
+        'app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto });',
+      ]),
+      'site.conf': NGINX_KESTREL,
+    },
     expect: { count: 0 },
   },
 ];
