@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(nginx caddy haproxy apache2 python3-django gunicorn python3-uvicorn python3-flask python3-werkzeug ruby-rails puma
       chromium mkcert libnss3-tools openssl iproute2 procps ca-certificates curl daphne
       python3-waitress uwsgi uwsgi-plugin-python3 tomcat10
-      php-fpm php-symfony-http-foundation)
+      php-fpm php-symfony-http-foundation php-laravel-framework)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -257,6 +257,7 @@ try {
   nginx = await startNginx(dir, root, httpsPort, httpPort);
   const url = `https://127.0.0.1:${httpsPort}/`; // linkinator recurses only below the root path
   const caFile = join(dir, 'ca.pem');
+  console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${new Date().toISOString()})`);
   console.log(`site: ${PAGES} pages, nginx ${execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || '(version on stderr)'} concurrency ${CONCURRENCY}`);
   if (process.argv.includes('--serve')) {
     // Keeps the site up for profiling one side by hand (e.g. `node --cpu-prof packages/proxyproof/bin/proxyproof.js
@@ -311,7 +312,9 @@ try {
     cliRatios.push(lc.wallMs / oc.wallMs);
     inRatios.push(li.ms / oi.ms);
     console.log(
-      `round ${r + 1} (${oursFirst ? 'proxyproof' : 'linkinator'} first): CLI proxyproof ${oc.wallMs.toFixed(0)} ms (CPU ${oc.cpuMs.toFixed(0)}, ${oc.requests} requests, ${oc.maxRssMb.toFixed(0)} MB) | linkinator ${lc.wallMs.toFixed(0)} ms (CPU ${lc.cpuMs.toFixed(0)}, ${lc.requests} requests, ${lc.maxRssMb.toFixed(0)} MB) | ${(lc.wallMs / oc.wallMs).toFixed(2)}x; in-process ${oi.ms.toFixed(0)} vs ${li.ms.toFixed(0)} ms | ${(li.ms / oi.ms).toFixed(2)}x`,
+      `round ${r + 1} (${oursFirst ? 'proxyproof' : 'linkinator'} first, load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}): CLI proxyproof ${oc.wallMs.toFixed(0)} ms (CPU ${oc.cpuMs.toFixed(0)}, ${oc.requests} requests, ${oc.maxRssMb.toFixed(0)} MB) | linkinator ${lc.wallMs.toFixed(0)} ms (CPU ${lc.cpuMs.toFixed(0)}, ${lc.requests} requests, ${lc.maxRssMb.toFixed(0)} MB) | ${(lc.wallMs / oc.wallMs).toFixed(2)}x; in-process ${oi.ms.toFixed(0)} vs ${li.ms.toFixed(0)} ms | ${(li.ms / oi.ms).toFixed(2)}x`,
     );
   }
   const mmm = (xs: number[]) => {
@@ -321,6 +324,7 @@ try {
   for (const [k, v] of Object.entries(rows)) console.log(`${k} (min / median / max of ${v.length}): ${mmm(v)}`);
   console.log(`STATIC CLI vs CLI (linkinator wall / proxyproof wall), min / median / max: ${mmm(cliRatios)} (target >= 3x)`);
   console.log(`STATIC in-process (from the first request), min / median / max: ${mmm(inRatios)}`);
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${new Date().toISOString()})`);
 
   const bRatios: number[] = [];
   for (let r = 0; r < (BROWSER_PAGES > 0 ? ROUNDS : 0); r++) {

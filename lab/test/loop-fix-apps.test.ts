@@ -53,6 +53,12 @@ for (const { id, fixed, files, lostAt } of [
     files: ['app/public/index.php'],
     lostAt: 'Symfony',
   },
+  {
+    id: '45-caddy-nginx-phpfpm-laravel',
+    fixed: 'trusted-proxies',
+    files: ['app/app/Http/Middleware/TrustProxies.php'],
+    lostAt: 'Laravel',
+  },
 ]) {
   test(`loop ${id}: broken in Chromium, fix --write = :${fixed}, restart, clean; doctor agrees before and after`, async (t) => {
     await withScenario(t, id, async (sc) => {

@@ -4,6 +4,8 @@
  * on 127.0.0.1 trusts nginx's header, and the cause once the proxy sits in another container.
  * Refinement never deletes a finding: it adjusts severity and says why in `data.chain`.
  */
+
+import type { Facts } from '../model/facts.js';
 import { type Finding, type Severity, severityRank } from '../model/finding.js';
 import type { ChainAnalysis } from './analyze.js';
 
@@ -18,7 +20,23 @@ function lower(_s: Severity): Severity {
   return 'info';
 }
 
-export function refineFindings(findings: Finding[], a: ChainAnalysis): Finding[] {
+/**
+ * A published app port no proxy of the tree reaches, while the tree's proxies reach other app servers and nothing
+ * says a proxy outside the files sits in front of it (compose `outsideProxy` signs): a stand-alone stack (a
+ * development compose file running the image with its own command), so no proxy is bypassed there.
+ */
+function standAlonePublished(f: Finding, a: ChainAnalysis, facts: Facts | undefined): boolean {
+  if (f.id !== 'deploy/backend-port-published' || typeof f.data?.appServer !== 'number' || !facts) return false;
+  const index = f.data.appServer;
+  const s = facts.appServers[index];
+  if (!s?.service || s.launch.via !== 'compose' || s.platform) return false;
+  const linked = new Set(a.topology.links.flatMap((l) => (l.target.kind === 'app' ? [l.target.appId] : [])));
+  if (linked.has(`app:${index}`) || linked.size === 0) return false;
+  const svc = facts.compose?.files.flatMap((c) => c.services).find((x) => x.name === s.service && x.file === s.launch.file);
+  return Boolean(svc && !svc.outsideProxy?.length);
+}
+
+export function refineFindings(findings: Finding[], a: ChainAnalysis, facts?: Facts): Finding[] {
   const routes = a.verdict.routes;
   const known = routes.filter((r) => r.scheme.status !== 'unknown');
   const allCorrect = known.length > 0 && known.every((r) => r.scheme.status === 'correct');
@@ -58,6 +76,13 @@ export function refineFindings(findings: Finding[], a: ChainAnalysis): Finding[]
       return f;
     }
     if (SPOOF.test(f.id)) {
+      if (standAlonePublished(f, a, facts))
+        return {
+          ...f,
+          severity: 'info',
+          message: `${f.message}\n(chain: no proxy of these files reaches this server, they reach another one; nothing says a proxy sits in front of this stack, so the published port is its own entry, not a way around a proxy)`,
+          data: { ...f.data, chain: 'stand-alone' },
+        };
       if (spoofs.length > 0)
         return {
           ...f,

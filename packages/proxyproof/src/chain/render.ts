@@ -159,7 +159,7 @@ function stepLine(s: Step, i: number): string {
 
 export function verdictLine(r: RouteVerdict): string {
   const s = r.scheme;
-  if (s.status === 'unknown') {
+  if (s.status === 'unknown' || (s.arrives && r.trace.unresolved)) {
     // The app is not linked, but the proxies before it are known: the generic app hop says what arrives there.
     const end = r.trace.unresolved ? genericAppEnd(r.trace, s.expected) : undefined;
     if (end && r.trace.unresolved) {

@@ -5,6 +5,7 @@
 
 import { PLATFORM_FRONTS } from '../model/proxy.js';
 import { isLoopbackHost } from './addr.js';
+import { genericAppEnd } from './generic-app.js';
 import type { AppServer, Entry, Peer, ProxyRoute, Ref, Scheme, Topology } from './model.js';
 import { appById, proxyById, refText } from './model.js';
 import {
@@ -32,6 +33,12 @@ export interface SchemeVerdict {
   expected: Scheme;
   believed: Scheme | 'unknown';
   lostAt?: LostAt;
+  /**
+   * The route ends at an app the chain could not link (chain/generic-app.ts): what the last proxy tells whatever
+   * listens there. Scheme-less or http there makes the route `lost` at that proxy whatever the app trusts; https
+   * there leaves it `unknown` (the app decides).
+   */
+  arrives?: { scheme: 'https' | 'http' | 'absent'; header: string; step: number };
 }
 
 export interface HostVerdict {
@@ -109,7 +116,26 @@ function reasonOf(s: Step): { reason: string; ref?: Ref } {
 
 export function schemeVerdict(t: Trace, expected: Scheme): SchemeVerdict {
   const last = finalStep(t);
-  if (!t.complete || !last) return { status: 'unknown', expected, believed: 'unknown' };
+  if (!t.complete || !last) {
+    const end = t.unresolved ? genericAppEnd(t, expected) : undefined;
+    if (!end) return { status: 'unknown', expected, believed: 'unknown' };
+    const arrives = { scheme: end.scheme as 'https' | 'http' | 'absent', header: end.header, step: end.step };
+    // No forwarded scheme at all may still be read from another header (X-Scheme, Front-End-Https): unknown. An
+    // explicit `X-Forwarded-Proto: http` over plain HTTP is http to any app, trusting the header or not.
+    if (!end.lost || end.scheme !== 'http') return { status: 'unknown', expected, believed: 'unknown', arrives };
+    return {
+      status: 'lost',
+      expected,
+      believed: 'http',
+      lostAt: {
+        step: end.step,
+        label: end.label,
+        reason: `it sends ${end.header}: http to the backend (the app there is not linked)`,
+        ref: end.ref,
+      },
+      arrives,
+    };
+  }
   const believed = last.scheme;
   if (believed === expected) return { status: 'correct', expected, believed };
   if (believed === 'unknown') return { status: 'unknown', expected, believed };

@@ -44,7 +44,11 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
     wants: (n, p) =>
       /\.php$|^composer\.json$|^\.env/.test(n) ||
       YAML.test(n) ||
-      (/\.conf/.test(n) && /fpm|pool\.d|^www\.conf|zz-docker/i.test(p)),
+      (/\.conf/.test(n) && /fpm|pool\.d|^www\.conf|zz-docker/i.test(p)) ||
+      // Files that may start php-fpm (fpm.ts fpmLaunches): images, scripts, s6/runit run files, units, supervisord.
+      /^(Dockerfile|Containerfile|Procfile)|\.Dockerfile$|\.sh$|\.service$|^(docker-)?entrypoint/.test(n) ||
+      /(^|\/)(services\.d|s6-rc\.d|service|sv)\/[^/]+\/run$/.test(p) ||
+      (/supervisor/i.test(p) && /\.(conf|ini)$/.test(n)),
     load: async () => (await import('./php/collector.js')).phpCollector,
   },
   {

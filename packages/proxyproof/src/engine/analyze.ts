@@ -206,6 +206,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     const layer = refineFindings(
       runChecksIsolated(layerChecks, facts, (done, total) => stage(checksText, done, total + CHAIN_CHECKS.length)),
       chain,
+      facts,
     );
     const chainFindings = runChecksIsolated(CHAIN_CHECKS, facts, (done, total) =>
       stage(checksText, layerChecks.length + done, layerChecks.length + total),

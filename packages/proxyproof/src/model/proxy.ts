@@ -276,6 +276,13 @@ export interface KubeIngress {
   backends: Array<{ service: string; port: string; ref: Ref; path?: string; host?: string }>;
   /** Host names of the rules. */
   hosts?: string[];
+  /** ingress-nginx `configuration-snippet` / `server-snippet` annotations read as nginx (collectors/kube/snippets.ts). */
+  snippets?: Array<{
+    kind: 'configuration-snippet' | 'server-snippet';
+    ref: Ref;
+    headers: Array<{ name: string; value: string; ref: Ref }>;
+    errors: Array<{ line: number; message: string }>;
+  }>;
 }
 
 /**

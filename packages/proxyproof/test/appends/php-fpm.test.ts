@@ -47,3 +47,92 @@ for (const c of [
     assert.equal(sf?.appEnd?.ref.line, c.want.line);
   });
 }
+
+// php-fpm started by a script, an image or a process manager with no pool file in the tree (ngx-007: an s6 `run`
+// script `php-fpm7 -F` behind `fastcgi_pass 127.0.0.1:9000`): the app server, on its packaged pool's address.
+const NGINX_FCGI = (pass: string) =>
+  `http {\n  server {\n    listen 80;\n    root /app;\n    location ~ \\.php$ {\n      include fastcgi_params;\n      fastcgi_pass ${pass};\n    }\n  }\n}\n`;
+for (const c of [
+  {
+    name: 'an s6 run script `php-fpm7 -F`: php-src default 127.0.0.1:9000',
+    files: {
+      'rootfs/etc/services.d/phpfpm/run': '#!/usr/bin/with-contenv sh\n\nphp-fpm7 -F\n',
+      'nginx.conf': NGINX_FCGI('127.0.0.1:9000'),
+    },
+    want: { launches: 1, bind: '127.0.0.1:9000 loopback', via: 'shell', line: 3 },
+  },
+  {
+    name: "an entrypoint's `exec php-fpm8.2 -F` behind Debian's socket: that socket",
+    files: {
+      'docker/entrypoint.sh': '#!/bin/sh\nset -e\nchown -R www-data storage\nexec php-fpm8.2 -F\n',
+      'nginx.conf': NGINX_FCGI('unix:/run/php/php8.2-fpm.sock'),
+    },
+    want: { launches: 1, bind: 'unix', via: 'shell', line: 4 },
+  },
+  {
+    name: 'a Dockerfile CMD ["php-fpm", "-F"] and supervisord command=php-fpm: one server per address',
+    files: {
+      Dockerfile: 'FROM alpine:3.19\nRUN apk add --no-cache php82-fpm nginx\nCMD ["php-fpm82", "-F"]\n',
+      'supervisord.conf': '[program:fpm]\ncommand=/usr/sbin/php-fpm -F -R\n',
+      'nginx.conf': NGINX_FCGI('127.0.0.1:9000'),
+    },
+    want: { launches: 1, bind: '127.0.0.1:9000 loopback', via: 'dockerfile', line: 3 },
+  },
+  {
+    name: '(trap) package installs, a config test and a pkill are no launch',
+    files: {
+      Dockerfile: 'FROM debian:12\nRUN apt-get install -y php-fpm && php-fpm8.2 -t\nCMD ["nginx", "-g", "daemon off;"]\n',
+      'stop.sh': '#!/bin/sh\npkill php-fpm\n# php-fpm -F\n',
+      'nginx.conf': NGINX_FCGI('127.0.0.1:9000'),
+    },
+    want: { launches: 0, bind: '', via: '', line: 0 },
+  },
+  {
+    name: '(trap) a pool file in the tree wins over the launch default',
+    files: {
+      'run.sh': '#!/bin/sh\nexec php-fpm -F\n',
+      'php-fpm.d/www.conf': POOL('127.0.0.1:9001'),
+      'nginx.conf': NGINX_FCGI('127.0.0.1:9001'),
+    },
+    want: { launches: 1, bind: '127.0.0.1:9001 loopback', via: 'config', line: 4 },
+  },
+]) {
+  test(`php-fpm started from scripts: ${c.name}`, async () => {
+    const { facts } = await lintFiles(c.files);
+    const fpm = facts.appServers.filter((s) => s.name === 'php-fpm');
+    assert.equal(fpm.length, c.want.launches, JSON.stringify(fpm.map((s) => s.launch)));
+    if (c.want.launches === 0) return;
+    const s = fpm[0];
+    const b = s?.binds[0];
+    assert.equal(b?.kind === 'unix' ? 'unix' : `${b?.host}:${b?.port} ${b?.exposure}`, c.want.bind);
+    assert.equal(s?.launch.via, c.want.via);
+    assert.equal(s?.launch.line, c.want.line);
+    assert.equal(b?.protocol, 'fastcgi');
+  });
+}
+
+test('php-fpm started from an s6 script is the app server nginx reaches (no "could not find the app server")', async () => {
+  const { runDoctor } = await import('../../src/chain/run.js');
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join, dirname } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'pp-fpm-launch-'));
+  try {
+    const files: Record<string, string> = {
+      'rootfs/etc/services.d/phpfpm/run': '#!/usr/bin/with-contenv sh\n\nphp-fpm7 -F\n',
+      'rootfs/etc/nginx/nginx.conf': NGINX_FCGI('127.0.0.1:9000'),
+    };
+    for (const [f, t] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), t);
+    }
+    const { inventory } = await runDoctor([dir]);
+    assert.ok(
+      inventory.found.some((l) => /php-fpm 127\.0\.0\.1:9000/.test(l)),
+      inventory.found.join('\n'),
+    );
+    assert.ok(!inventory.missing.some((l) => /could not find the app server/.test(l)), inventory.missing.join('\n'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

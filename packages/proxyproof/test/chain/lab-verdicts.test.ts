@@ -85,6 +85,8 @@ const LOSS_HOP: Record<string, string> = {
   '43-apache-tomcat-remoteipvalve': 'Tomcat',
   // "Symfony trusts no proxy" behind HAProxy -> nginx -> php-fpm (scenario 44)
   '44-haproxy-nginx-phpfpm-symfony': 'Symfony',
+  // "TrustProxies' $proxies is unset: Laravel trusts nobody" behind Caddy -> nginx -> php-fpm (scenario 45)
+  '45-caddy-nginx-phpfpm-laravel': 'Laravel',
 };
 
 const scenarios = await lab.listScenarios();

@@ -177,3 +177,57 @@ test('simulator: behind a TLS load balancer the redirect loops unless the hop tr
   ).routes[0];
   assert.equal(byConnection?.redirect?.loop, true, 'a redirect on the connection scheme ignores any header');
 });
+
+// ingress-nginx configuration-snippet read as nginx location lines (the nginx collector's parser).
+const SNIPPET_INGRESS = (snippet: string) => INGRESS(`    nginx.ingress.kubernetes.io/configuration-snippet: |\n${snippet}`);
+
+test('configuration-snippet: a proxy_set_header the controller also sets is sent twice (controller first), at the manifest line', async () => {
+  const files = {
+    ...K8S_APP,
+    'k8s/ingress.yaml': SNIPPET_INGRESS(
+      '      proxy_set_header X-Forwarded-Proto https;\n      proxy_set_header X-Original-Scheme $pass_access_scheme;\n',
+    ),
+  };
+  const { facts } = await lintFiles(files, []);
+  const ing = facts.kube?.ingresses?.[0];
+  assert.deepEqual(
+    ing?.snippets?.[0]?.headers.map((h) => [h.name, h.value, h.ref.line]),
+    [
+      ['X-Forwarded-Proto', 'https', 7],
+      ['X-Original-Scheme', '$pass_access_scheme', 8],
+    ],
+  );
+  const a = analyzeChain(facts);
+  const hop = a.topology.proxies.find((p) => p.label.startsWith('Ingress site'));
+  const xfp = hop?.routes[0]?.headers.filter((h) => h.name.toLowerCase() === 'x-forwarded-proto');
+  assert.deepEqual(
+    xfp?.map((h) => [h.value, h.append ?? false, h.ref.line]),
+    [
+      ['{scheme}', false, 2],
+      ['https', true, 7],
+    ],
+  );
+  assert.equal(hop?.routes[0]?.headers.find((h) => h.name === 'X-Original-Scheme')?.value, '{scheme}');
+  // Behind a TLS balancer without use-forwarded-headers: the app gets "http, https" and still believes http.
+  const behind = await findingsFor('chain/scheme-lost', { name: 'snippet', files, options: { behindTlsLb: true }, expect: 1 });
+  assert.equal(behind.length, 1);
+  assert.match(behind[0]?.message ?? '', /X-Forwarded-Proto: http, https/);
+});
+
+test('configuration-snippet: a syntax error is a diagnostic at the manifest line; server-snippet headers reach no path', async () => {
+  const files = {
+    ...K8S_APP,
+    'k8s/ingress.yaml': INGRESS(
+      '    nginx.ingress.kubernetes.io/configuration-snippet: |\n      proxy_set_header X-Forwarded-Proto https\n    nginx.ingress.kubernetes.io/server-snippet: |\n      proxy_set_header X-Forwarded-Proto https;\n',
+    ),
+  };
+  const { facts } = await lintFiles(files, []);
+  const d = facts.diagnostics.find((x) => /configuration-snippet/.test(x.message));
+  assert.ok(d, JSON.stringify(facts.diagnostics));
+  assert.equal(d.file, 'k8s/ingress.yaml');
+  assert.ok(d.line !== undefined && d.line >= 7, String(d.line));
+  const ing = facts.kube?.ingresses?.[0];
+  assert.equal(ing?.snippets?.find((s) => s.kind === 'server-snippet')?.headers[0]?.ref.line, 9);
+  const hop = analyzeChain(facts).topology.proxies.find((p) => p.label.startsWith('Ingress site'));
+  assert.equal(hop?.routes[0]?.headers.filter((h) => h.name === 'X-Forwarded-Proto').length, 1, 'only the controller’s own');
+});

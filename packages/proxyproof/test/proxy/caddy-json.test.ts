@@ -263,3 +263,33 @@ test('Caddy JSON automatic HTTPS: our TLS per server matches a running caddy (ho
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const NESTED_DYNAMIC =
+  '{\n  "apps": {\n    "http": {\n      "servers": {\n        "srv0": {\n          "listen": [":8443"],\n          "tls_connection_policies": [{}],\n          "routes": [\n            {\n              "handle": [\n                {\n                  "handler": "subroute",\n                  "routes": [\n                    {\n                      "match": [{ "host": ["app.example.org"] }],\n                      "handle": [\n                        {\n                          "handler": "reverse_proxy",\n                          "dynamic_upstreams": { "source": "a", "name": "app.internal", "port": "8000" }\n                        }\n                      ]\n                    },\n                    {\n                      "match": [{ "host": ["api.example.org"] }],\n                      "handle": [\n                        {\n                          "handler": "reverse_proxy",\n                          "dynamic_upstreams": { "source": "srv", "name": "_api._tcp.example.internal" }\n                        }\n                      ]\n                    }\n                  ]\n                }\n              ]\n            }\n          ]\n        }\n      }\n    }\n  }\n}\n';
+
+test('Caddy JSON: nested host-matched routes name the site; dynamic_upstreams a -> name:port, srv unresolved (caddy validate accepts the config)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-json-'));
+  try {
+    writeFileSync(join(dir, 'caddy.json'), NESTED_DYNAMIC);
+    const v = spawnSync('caddy', ['validate', '--config', 'caddy.json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: caddyEnv(dir),
+    });
+    assert.equal(v.status, 0, v.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const site = readCaddyJson('caddy.json', NESTED_DYNAMIC).config?.sites[0];
+  assert.ok(site);
+  assert.deepEqual(site.names, ['app.example.org', 'api.example.org']);
+  assert.equal(site.listeners[0]?.tls, true);
+  assert.equal(site.routes.length, 2);
+  const [a, srv] = site.routes;
+  assert.deepEqual(a?.upstreams[0]?.address, { kind: 'tcp', host: 'app.internal', port: 8000 });
+  assert.equal(a?.upstreams[0]?.text, 'dynamic a app.internal:8000');
+  assert.equal(a?.upstreams[0]?.ref.line, 19);
+  assert.equal(srv?.upstreams[0]?.address, null);
+  assert.equal(srv?.upstreams[0]?.text, 'dynamic srv _api._tcp.example.internal');
+});

@@ -7,9 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { BrowserEngine } from '../../src/collectors/browser/browser.js';
 import { findCertutil, makeBrowserHome, scratchDir } from '../../src/collectors/browser/nssdb.js';
@@ -162,6 +164,27 @@ test('loadTrust: system store, NODE_EXTRA_CA_CERTS and --ca-cert, deduplicated; 
     () => loadTrust({ ...bare, caCerts: [garbage] }),
     (e: unknown) => e instanceof InputError && /cannot be parsed/.test(e.message),
   );
+});
+
+test("loadTrust: a system store's copies of Node's bundled roots are parsed only when read, and read the same as a parse", () => {
+  const store = join(certs.dir, 'store-with-bundled.pem');
+  const roots = rootCertificates.slice(0, 3);
+  writeFileSync(store, [...roots, readFileSync(certs.caFile, 'utf8')].join('\n'));
+  const t = loadTrust({ env: {}, systemBundles: [store] });
+  assert.equal(t.systemStore, store);
+  assert.equal(t.anchors.length, 4);
+  for (const [i, pem] of roots.entries()) {
+    const x = new X509Certificate(pem);
+    assert.equal(t.anchors[i]?.ca, x.ca);
+    assert.equal(t.anchors[i]?.subject, x.subject.replace(/\n/g, ', '));
+    assert.equal(t.anchors[i]?.file, store);
+  }
+  assert.ok(t.anchors[3]?.subject.includes('proxyproof test CA') && t.anchors[3].ca);
+  // a certificate Node does not bundle is still checked at once: a broken one makes the store unused, with a warning
+  writeFileSync(store, [roots[0], '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'].join('\n'));
+  const broken = loadTrust({ env: {}, systemBundles: [store] });
+  assert.equal(broken.systemStore, undefined);
+  assert.match(broken.warnings.join('\n'), /system store .* not used: a certificate in it cannot be parsed/);
 });
 
 test('static engine: trusted through NODE_EXTRA_CA_CERTS or --ca-cert, not otherwise; wrong name and expired fail unless --insecure', {

@@ -227,6 +227,20 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
     attached.set(best, fw.module);
     app.framework = frameworkOf(fw);
     app.label = `${app.label}`;
+    // One project run by several launches (a dev compose `command:` and the image's own CMD deployed
+    // elsewhere): every other server whose app target is in this framework's package runs it too.
+    const runs = (target: string | undefined): boolean => {
+      const p = pkg(target);
+      return Boolean(p && (p === pkg(fw.module) || fw.file.includes(`${p}/`)));
+    };
+    if (runs(appFacts[best]?.appTarget))
+      apps.forEach((other, i) => {
+        const target = appFacts[i]?.appTarget;
+        if (i === best || other.framework || pkg(target) !== pkg(appFacts[best]?.appTarget) || score(fw, i) === 0) return;
+        used.add(i);
+        attached.set(i, fw.module);
+        other.framework = frameworkOf(fw);
+      });
   }
   return orphans;
 }

@@ -20,6 +20,7 @@ import { TRAEFIK_DEFAULT_HEADERS } from '../../collectors/traefik/dynamic.js';
 import type { Facts } from '../../model/facts.js';
 import type { KubeFacts, KubeIngress } from '../../model/proxy.js';
 import type { AppServer, ClientAddressPolicy, HeaderRule, ProxyHop, ProxyKind, ProxyRoute, Ref, Topology } from '../model.js';
+import { nginxToTemplate } from './nginx.js';
 
 type Controller = 'ingress-nginx' | 'traefik' | 'cloud' | 'other';
 
@@ -153,7 +154,7 @@ function headersOf(facts: Facts, ing: KubeIngress, controller: Controller, ref: 
   }
   // ingress-nginx (and an unnamed controller, modelled the same way: every common controller sets these).
   const scheme = settingOn(facts, 'use-forwarded-headers') ? '{trusted:x-forwarded-proto|scheme}' : '{scheme}';
-  return [
+  const rules: HeaderRule[] = [
     { name: 'X-Real-IP', value: '{remote_addr}', ref: d, from: 'default' },
     {
       name: 'X-Forwarded-For',
@@ -167,6 +168,53 @@ function headersOf(facts: Facts, ing: KubeIngress, controller: Controller, ref: 
     { name: 'X-Forwarded-Scheme', value: scheme, ref: d, from: 'default' },
     { name: 'X-Scheme', value: scheme, ref: d, from: 'default' },
   ];
+  if (controller === 'ingress-nginx') rules.push(...snippetRules(ing, rules, scheme));
+  return rules;
+}
+
+/** ingress-nginx's own location variables (nginx.tmpl) as templates, before nginx's common ones. */
+const INGRESS_NGINX_VARS: Record<string, (scheme: string) => string> = {
+  pass_access_scheme: (s) => s,
+  best_http_host: () => '{http_host}',
+  pass_server_port: () => '{server_port}',
+  pass_port: () => '{server_port}',
+  full_x_forwarded_for: () => '{xff_append}',
+};
+
+/**
+ * `configuration-snippet` lines land in the controller's `location` after its own `proxy_set_header` lines
+ * (nginx.tmpl); nginx then sends both values of a header set twice, the controller's first (checked on nginx
+ * 1.22.1: `X-Forwarded-Proto: http` then `X-Forwarded-Proto: https`), so a snippet header the controller also sets
+ * is appended, never a replacement. A `server-snippet`'s `proxy_set_header` is at server level, which a location
+ * with its own `proxy_set_header` lines does not inherit: it reaches no Ingress path.
+ */
+function snippetRules(ing: KubeIngress, controllerRules: HeaderRule[], scheme: string): HeaderRule[] {
+  const out: HeaderRule[] = [];
+  const own = new Set(controllerRules.map((r) => r.name.toLowerCase()));
+  for (const sn of ing.snippets ?? []) {
+    if (sn.kind !== 'configuration-snippet') continue;
+    for (const h of sn.headers) {
+      // ingress-nginx's own variables first; nginxToTemplate then reads only the `$name`s left.
+      const value = nginxToTemplate(
+        h.value.replace(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (m, a: string | undefined, b: string | undefined) => {
+          const f = INGRESS_NGINX_VARS[(a ?? b ?? '').toLowerCase()];
+          return f ? f(scheme) : m;
+        }),
+        new Set(),
+      );
+      const twice = own.has(h.name.toLowerCase()) || out.some((r) => r.name.toLowerCase() === h.name.toLowerCase());
+      // An empty value is not sent; set twice, the other value stays.
+      if (value === '' && twice) continue;
+      out.push({
+        name: h.name,
+        value: value === '' ? null : value,
+        ref: h.ref,
+        from: 'route',
+        ...(twice ? { append: true } : {}),
+      });
+    }
+  }
+  return out;
 }
 
 /** The Middleware CRDs an Ingress names in `traefik.ingress.kubernetes.io/router.middlewares` (found in the tree). */

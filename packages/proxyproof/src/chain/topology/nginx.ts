@@ -189,6 +189,8 @@ export function nginxHops(facts: Facts): NginxHopsResult {
       continue;
     }
     const ev = frontProxyEvidence(server);
+    if (server.tlsOnlyInBranch?.templateBranch && !model.servers.some((x) => x.tls && !x.tlsOnlyInBranch))
+      ev.push(server.tlsOnlyInBranch);
     if (ev.length > 0)
       behindFront.set(
         hop.id,
@@ -259,13 +261,20 @@ function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop |
   }
   if (routes.length === 0) return null;
   const listeners: Listener[] = [];
-  for (const l of server.listens) {
+  // TLS only in a template branch (`listen 80{% if tls %} ssl{% endif %}`): simulated as rendered without it, as the
+  // nginx checks judge it (terminatorEvidence): plain listeners, TLS ended by whatever is in front (nginxHops).
+  // Listeners written only inside the branch do not exist in that rendering, unless every listener is.
+  const branch = server.tlsOnlyInBranch?.templateBranch;
+  const inBranch = (l: (typeof server.listens)[number]) => Boolean(branch && l.ref?.templateBranch);
+  const unbranched = server.listens.filter((l) => !inBranch(l));
+  for (const l of branch && unbranched.length > 0 ? unbranched : server.listens) {
     if (l.port === undefined) continue;
-    if (listeners.some((x) => x.port === l.port && x.tls === l.ssl)) continue;
+    const tls = l.ssl && !branch;
+    if (listeners.some((x) => x.port === l.port && x.tls === tls)) continue;
     listeners.push({
       port: l.port,
       address: l.address === '*' || l.address === '[::]' ? undefined : l.address,
-      tls: l.ssl,
+      tls,
       proxyProtocol: l.proxyProtocol,
       defaultServer: l.defaultServer,
       ref: l.ref

@@ -139,7 +139,7 @@ export function frontEvidence(facts: Facts, fw: FrameworkFacts): Evidence[] {
     }
     const base = file.split('/').pop() ?? '';
     if (/^Caddyfile/.test(base)) {
-      const i = lines.findIndex((l) => /reverse_proxy|php_fastcgi/.test(l));
+      const i = lines.findIndex((l) => /^\s*[^#\s].*\b(reverse_proxy|php_fastcgi)\b|^\s*(reverse_proxy|php_fastcgi)\b/.test(l));
       if (i >= 0) out.push({ file, line: i + 1, snippet: (lines[i] ?? '').trim(), note: 'Caddy proxies to the app' });
     }
     if (/\.ya?ml$/.test(base)) {

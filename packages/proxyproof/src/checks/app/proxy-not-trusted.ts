@@ -125,7 +125,7 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
   const peers = fastcgiClientPeers(facts);
   const trusted = phpList(peers ?? PRIVATE_NETWORKS);
   const whom = peers
-    ? `the TLS front reaches PHP through nginx on loopback (REMOTE_ADDR ${peers.join(', ')})`
+    ? `the TLS front (it reaches PHP through nginx on loopback: REMOTE_ADDR ${peers.join(', ')})`
     : "the proxy's address or network";
   if (fw.kind === 'symfony' && /^\s*\$\w+\s*=\s*Request::createFromGlobals\s*\(\s*\)\s*;\s*$/.test(text)) {
     // A front controller that builds the Request itself: trust before createFromGlobals(). Only the headers

@@ -24,7 +24,9 @@ export const schemeLost: Check = {
     const a = analysis(facts);
     const out: Finding[] = [];
     for (const r of a.verdict.routes) {
-      if (r.scheme.status !== 'lost') continue;
+      // A route to an app the chain could not link is reported by chain/link-unresolved (what arrives there) and by
+      // the proxy's own layer checks at the line that loses it.
+      if (r.scheme.status !== 'lost' || r.trace.unresolved) continue;
       const lost = r.scheme.lostAt;
       const fw = r.trace.steps[r.trace.steps.length - 1];
       const entry = r.trace.steps[1];

@@ -10,10 +10,11 @@
  *   matcher qualifies (names in `automatic_https.skip` do not count). A server is TLS or not as a whole;
  * - routes, `subroute` handlers, `match` (host, path), `headers` handlers (`request_header`: they change the
  *   request before reverse_proxy, which then still replaces X-Forwarded-* from untrusted peers);
- * - `reverse_proxy`: `upstreams[].dial`, `transport` (`protocol: fastcgi` is php_fastcgi; `tls` is https),
+ * - `reverse_proxy`: `upstreams[].dial` (or `dynamic_upstreams` `a` name:port; `srv` unresolved), `transport` (`protocol: fastcgi` is php_fastcgi; `tls` is https),
  *   `headers.request` add/set/delete (header_up), `trusted_proxies` (2.5+);
  * - the server's `trusted_proxies` `{source: static, ranges}` (2.6.3+, the global Caddyfile option).
- * One site per distinct host list of a server's top-level routes (a Caddyfile site block becomes one such route).
+ * One site per distinct host list of a server's top-level routes (a Caddyfile site block becomes one such route);
+ * a site without top-level hosts answers to the host matchers of its nested routes.
  */
 import type { Node } from 'yaml';
 import { parseAddress } from '../../chain/addr.js';
@@ -116,6 +117,8 @@ interface Walk {
   siteId: string;
   hopTrusted?: { list: string[]; ref: Ref };
   redirect?: Ref;
+  /** Host matchers of nested routes (a subroute's `match: [{host: [...]}]`): names the site answers to. */
+  nestedHosts: string[];
 }
 
 /** `headers.request` of a handler: add, set, delete in Caddy's order (headers.go `HeaderOps.ApplyTo`). */
@@ -173,6 +176,10 @@ function walkRoutes(
     if (depth > 16) return;
     const own = matcherOf(route);
     const m = own.label ? own : inherited;
+    // A nested route's host matcher narrows the hosts it serves (top-level ones make the site: readCaddyJson).
+    if (depth > 0)
+      for (const set of field(route, 'match')?.items ?? [])
+        for (const h of strs(field(set, 'host'))) if (!w.nestedHosts.includes(h)) w.nestedHosts.push(h);
     for (const h of field(route, 'handle')?.items ?? []) {
       const kind = str(field(h, 'handler'));
       if (kind === 'subroute') walkRoutes(w, field(h, 'routes'), pending, m, depth + 1);
@@ -196,6 +203,23 @@ function proxyRoute(w: Walk, h: J, before: HeaderRule[], m: { label?: string; pa
     .map((u) => ({ dial: str(field(u, 'dial')), line: keyLine(u, 'dial') ?? u.line }))
     .filter((u): u is { dial: string; line: number } => Boolean(u.dial))
     .map((u) => upstreamOf(w, u.dial, u.line, tls));
+  // `dynamic_upstreams` (Caddy 2.6+): `a` looks up `name` (A/AAAA) and dials `port`; `srv` and others are known only
+  // at run time.
+  const dyn = field(h, 'dynamic_upstreams');
+  if (ups.length === 0 && dyn) {
+    const line = keyLine(h, 'dynamic_upstreams') ?? dyn.line;
+    const source = str(field(dyn, 'source')) ?? '';
+    const name = str(field(dyn, 'name'));
+    if (source === 'a' && name) {
+      const port = str(field(dyn, 'port')) || (tls ? '443' : '80');
+      ups.push({ ...upstreamOf(w, `${name}:${port}`, line, tls), text: `dynamic a ${name}:${port}` });
+    } else
+      ups.push({
+        text: `dynamic ${source || 'upstreams'}${name ? ` ${name}` : ''}`,
+        address: null,
+        ref: { file: w.file, line, snippet: w.lineText(line).trim() },
+      });
+  }
   const trusted = field(h, 'trusted_proxies');
   if (trusted) {
     const line = keyLine(h, 'trusted_proxies') ?? trusted.line;
@@ -301,7 +325,7 @@ export function readCaddyJson(
         defaultServer: false,
         ref: { file, line: l.line, snippet: lineText(l.line).trim() },
       }));
-      const w: Walk = { file, lineText, routes: [], directives, siteId };
+      const w: Walk = { file, lineText, routes: [], directives, siteId, nestedHosts: [] };
       walkRoutes(w, { line: g.line, value: undefined, items: g.routes }, [], {}, 0);
       const trusted = w.hopTrusted ?? srvTrusted;
       const ports = listeners.filter((l) => l.tls).map((l) => l.port);
@@ -309,7 +333,10 @@ export function readCaddyJson(
         id: siteId,
         label: `caddy :${(ports.length ? ports : listeners.map((l) => l.port)).join(',')} (${baseName(file)}:${g.line})`,
         ref,
-        names: g.hosts.filter((n) => n && n !== 'localhost' && !n.includes('{')),
+        // Without top-level host matchers, the hosts of nested routes are what the site answers to (a catch-all
+        // server with `match: host` inside its subroute; they do not count for automatic HTTPS, which reads only
+        // top-level host matchers).
+        names: (g.hosts.length ? g.hosts : w.nestedHosts).filter((n) => n && n !== 'localhost' && !n.includes('{')),
         listeners,
         routes: w.routes,
         siteHeaders: [],

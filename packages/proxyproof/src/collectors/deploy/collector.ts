@@ -80,7 +80,10 @@ export function refIn(ctx: CollectContext, file: string, line: number): SourceRe
 
 class DeployRun {
   private readonly byAbs = new Map<string, DiscoveredFile>();
-  private readonly dockerfiles = new Map<string, { f: DiscoveredFile; df: Dockerfile; used: boolean }>();
+  private readonly dockerfiles = new Map<
+    string,
+    { f: DiscoveredFile; df: Dockerfile; used: boolean; overriddenBy?: Array<{ file: string; service: string }> }
+  >();
   private readonly consumedScripts = new Set<string>();
   private readonly pins: Pinned = {};
   private readonly reportedPy = new Set<string>();
@@ -114,7 +117,7 @@ class DeployRun {
     this.platforms();
     this.supervisordImages();
     for (const f of files) if (isComposeFile(basename(f.abs))) guarded(this.ctx, f.display, () => this.compose(f));
-    for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.dockerfileAlone(d.f, d.df));
+    for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.imageDefault(d));
     this.kubernetes(files);
     for (const f of files) {
       // Templates render to the unit's own name (`daphne.service.j2`, `app.service.erb`: Ansible/Chef roles).
@@ -318,7 +321,10 @@ class DeployRun {
       const contextDir = svc.build ? resolve(dir, svc.build.context) : undefined;
       const docker =
         svc.build && contextDir ? this.dockerfiles.get(resolve(contextDir, svc.build.dockerfile ?? 'Dockerfile')) : undefined;
-      if (docker) docker.used = true;
+      // The image's own CMD is what runs wherever the image is deployed without this file (ECS, Kubernetes,
+      // `docker run`); a compose `command:`/`entrypoint:` replaces it only in this stack, so it stays a launch.
+      if (docker && v.command === undefined && v.entrypoint === undefined) docker.used = true;
+      else if (docker) docker.overriddenBy = [...(docker.overriddenBy ?? []), { file: f.display, service: s.name }];
       // environment: Dockerfile ENV < env_file < environment
       const env: Record<string, Valued<string>> = {};
       if (docker)
@@ -458,6 +464,14 @@ class DeployRun {
         };
         const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
         let invs = findInvocations(argv, {}, []);
+        if (invs.length === 0 && !ep && !dockerEp) {
+          // `command:` of only a server's options under the base image's ENTRYPOINT (as a Dockerfile's CMD).
+          const inherited = baseEntrypointServer(argv, docker?.df.from ?? svc.image);
+          if (inherited) {
+            invs = [inherited.inv];
+            lc.notes = [...lc.notes, inherited.note];
+          }
+        }
         if (invs.length === 0) {
           const script = this.scriptIn(argv, near);
           if (script) {
@@ -552,6 +566,29 @@ class DeployRun {
       'i',
     );
     return this.ctx.files.find((f) => dirname(f.abs) === dir && re.test(basename(f.abs)));
+  }
+
+  /**
+   * The image's own CMD, for a Dockerfile no compose service runs as built. When compose services run it with their
+   * own `command:`, the CMD is still what runs wherever the image is deployed without that file (ECS, Kubernetes,
+   * `docker run`), but only a CMD that listens on a port none of those services does is another deployment (a
+   * dev stack's `-b :8081 --reload` against the image's `-b :8080`); the same listener is the same server.
+   */
+  private imageDefault(d: { f: DiscoveredFile; df: Dockerfile; overriddenBy?: Array<{ file: string; service: string }> }): void {
+    const all = this.ctx.facts.appServers;
+    const before = all.length;
+    this.dockerfileAlone(d.f, d.df);
+    if (!d.overriddenBy || all.length === before) return;
+    const portsOf = (s: AppServerFacts) =>
+      s.binds.flatMap((b): string[] => (b.port !== undefined ? [String(b.port)] : b.path ? [`unix:${b.path}`] : []));
+    const overriding = new Set(
+      all
+        .slice(0, before)
+        .filter((s) => s.launch.via === 'compose' && d.overriddenBy?.some((o) => o.service === s.service))
+        .flatMap(portsOf),
+    );
+    const added = all.slice(before);
+    if (added.every((s) => portsOf(s).every((p) => overriding.has(p)))) all.length = before;
   }
 
   private dockerfileAlone(f: DiscoveredFile, df: Dockerfile): void {

@@ -5,6 +5,7 @@
  * the Helm chart's values). Helm templates are read rendered (the shared template reader, via ctx.read).
  * Files are read, not claimed: the deploy collector may read the same manifests for app settings.
  */
+
 import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { Facts } from '../../model/facts.js';
@@ -13,6 +14,7 @@ import type { KubeFacts, KubeIngress, TrustList } from '../../model/proxy.js';
 import { ingressFronts } from '../front/collector.js';
 import { configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
+import { ingressSnippets } from './snippets.js';
 
 type Svc = KubeFacts['services'][number];
 
@@ -252,6 +254,16 @@ export const kubeCollector: Collector = {
         }
         if (kind === 'Ingress') {
           const ing = ingressFrom(doc, file, v);
+          const snippets = ingressSnippets(ing, src.split('\n'));
+          if (snippets.length) ing.snippets = snippets;
+          for (const sn of snippets)
+            for (const e of sn.errors)
+              ctx.facts.diagnostics.push({
+                level: 'warning',
+                file,
+                line: e.line,
+                message: `ingress-nginx ${sn.kind}: ${e.message}`,
+              });
           kube.ingresses ??= [];
           kube.ingresses.push(ing);
           addFronts(ctx.facts, [ing]);

@@ -14,7 +14,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocumen
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
-import { fpmServers, isFpmPool, poolServers } from './fpm.js';
+import { fpmLaunches, fpmServers, isFpmPool, poolServers } from './fpm.js';
 
 export const LARAVEL_TRUST_SOURCE =
   'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php';
@@ -425,6 +425,6 @@ export const phpCollector: Collector = {
       const wp = wordpressFacts(r);
       if (wp) ctx.facts.frameworks.push(wp);
     }
-    ctx.facts.appServers.push(...fpmServers(ctx.facts, pools));
+    ctx.facts.appServers.push(...fpmServers(ctx.facts, pools, pools.length > 0 ? [] : fpmLaunches(ctx)));
   },
 };

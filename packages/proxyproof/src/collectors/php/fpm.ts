@@ -10,12 +10,15 @@
  * on `/run/php/php<ver>-fpm.sock`.
  */
 import { passThroughServer } from '../../model/appserver.js';
+import type { CollectContext } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/facts.js';
-import { refAt } from '../appends/lines.js';
+import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { exposureOf } from '../deploy/appserver.js';
 
 export const PHP_FPM_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/fpm/Dockerfile';
+/** php-src's pool template, which Alpine's and most builds install: `listen = 127.0.0.1:9000`. */
+export const PHP_FPM_POOL_SOURCE = 'https://github.com/php/php-src/blob/PHP-8.3/sapi/fpm/www.conf.in';
 const OFFICIAL_IMAGE_PORT = 9000;
 
 /** A php-fpm pool file: an ini section and a `listen =` line (with a `pm` setting or a name that says fpm). */
@@ -87,7 +90,7 @@ function fpmServices(facts: Facts): ComposeService[] {
 }
 
 /** php-fpm app servers: the pools read, else the compose services running the official fpm image. */
-export function fpmServers(facts: Facts, pools: AppServerFacts[]): AppServerFacts[] {
+export function fpmServers(facts: Facts, pools: AppServerFacts[], launches: FpmLaunch[] = []): AppServerFacts[] {
   const services = fpmServices(facts);
   if (pools.length > 0) {
     // A pool file in a tree with one fpm service is that service's pool: the proxy reaches it by the service name.
@@ -98,6 +101,7 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[]): AppServerFact
       }
     return pools;
   }
+  if (services.length === 0) return launchedServers(facts, launches);
   return services.map((s) => {
     const ref = s.command?.ref ?? s.ref;
     return passThroughServer({
@@ -122,4 +126,125 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[]): AppServerFact
       ],
     });
   });
+}
+
+type LaunchVia = AppServerFacts['launch']['via'];
+
+/** Files that start programs: s6/runit `run` scripts, shell scripts, images, process managers, units. */
+function launchVia(display: string): LaunchVia | undefined {
+  const d = display.replace(/\\/g, '/');
+  const base = d.split('/').pop() ?? '';
+  if (/^Dockerfile|\.Dockerfile$|^Containerfile/.test(base)) return 'dockerfile';
+  if (/^Procfile/.test(base)) return 'procfile';
+  if (/\.service$/.test(base)) return 'systemd';
+  if (/supervisor/i.test(d) && /\.(conf|ini)$/.test(base)) return 'supervisord';
+  if (/\.sh$/.test(base) || /(^|\/)(services\.d|s6-rc\.d|service|sv)\/[^/]+\/run$/.test(d) || /^(docker-)?entrypoint/.test(base))
+    return 'shell';
+  return undefined;
+}
+
+/** The php-fpm program (`php-fpm`, `php-fpm7`, `php-fpm8.2`, `/usr/sbin/php-fpm81`): a word of a command. */
+const FPM_PROGRAM = /^(?:\S*\/)?php-fpm[\d.]*$/;
+/** A service manager starting the packaged php-fpm (`service php8.2-fpm start`, `rc-service php-fpm81 start`). */
+const FPM_SERVICE = /^(?:service|rc-service|systemctl)$/;
+
+/** The command words of one line, as a launch: `exec`, `sudo`, env assignments and JSON-array quoting dropped. */
+function commandWords(line: string): string[][] {
+  const code = line.replace(/^\s*(CMD|ENTRYPOINT|command\s*=|ExecStart\s*=|\w+:)\s*/i, '');
+  return code.split(/&&|\|\||;|\|/).map((seg) =>
+    seg
+      .replace(/[[\]",]/g, ' ')
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== '' && !/^[A-Z_][A-Z0-9_]*=/.test(w))
+      .filter(
+        (w, i, all) =>
+          !(['exec', 'sudo', 'nohup', 'with-contenv', 's6-setuidgid', 'gosu', 'su-exec'].includes(w) && i < all.length - 1),
+      ),
+  );
+}
+
+export interface FpmLaunch {
+  ref: SourceRef;
+  via: LaunchVia;
+  /** `-y FILE`/`--fpm-config FILE` as written. */
+  config?: string;
+}
+
+/**
+ * php-fpm started by a script, an image's CMD/ENTRYPOINT/RUN-less start line, a process manager or a unit
+ * (`php-fpm7 -F` in an s6 `run` file, `exec php-fpm -F` in an entrypoint, `command=php-fpm8.2 -F` in supervisord):
+ * the app server behind `fastcgi_pass` even when its pool file is not in the tree. Package installs and
+ * commands that only mention php-fpm (`apk add php7-fpm`, `php-fpm -t`, `pkill php-fpm`) are not launches.
+ */
+export function fpmLaunches(ctx: CollectContext): FpmLaunch[] {
+  const out: FpmLaunch[] = [];
+  for (const f of ctx.files) {
+    const via = f.size <= MAX_APP_SOURCE_BYTES ? launchVia(f.display) : undefined;
+    if (!via) continue;
+    const raw = ctx.facts.sources.get(f.display) ?? ctx.read(f).toString('utf8').split(/\r?\n/);
+    raw.forEach((l, i) => {
+      if (/^\s*[#;]/.test(l) || !/php[\d.]*-fpm|php-fpm/.test(l)) return;
+      if (via === 'dockerfile' && !/^\s*(CMD|ENTRYPOINT)\b/i.test(l)) return;
+      if (via === 'supervisord' && !/^\s*command\s*=/.test(l)) return;
+      if (via === 'systemd' && !/^\s*ExecStart\s*=/.test(l)) return;
+      for (const words of commandWords(l)) {
+        const [cmd, ...args] = words;
+        if (!cmd) continue;
+        const started =
+          (FPM_PROGRAM.test(cmd) && !args.some((a) => /^(-t|--test|-v|--version|-i|-m|-h|--help)$/.test(a))) ||
+          (FPM_SERVICE.test(cmd) && args.some((a) => /php[\d.-]*fpm/.test(a)) && args.some((a) => /^(start|restart)$/.test(a)));
+        if (!started) continue;
+        const y = args.findIndex((a) => a === '-y' || a === '--fpm-config');
+        const launch: FpmLaunch = { ref: refAt(f.display, raw, i + 1), via };
+        const config = y >= 0 ? args[y + 1] : args.find((a) => /^--fpm-config=/.test(a))?.slice(13);
+        if (config) launch.config = config;
+        out.push(launch);
+        break;
+      }
+    });
+  }
+  return out;
+}
+
+/** Where a php-fpm with no pool file in the tree listens: the socket nginx passes to when it names one, else php-src's default. */
+function defaultBind(facts: Facts, ref: SourceRef): { bind: BindAddress; why: string } {
+  for (const lines of facts.sources.values())
+    for (const line of lines) {
+      const m = /^\s*fastcgi_pass\s+unix:([^;\s]*php[^;\s]*fpm[^;\s]*\.sock)\s*;/.exec(line);
+      if (m)
+        return {
+          bind: { kind: 'unix', path: m[1] as string, exposure: 'unix', ref },
+          why: `its pool is not in these files: taken to listen on ${m[1]}, the packaged pool's socket nginx passes to (Debian's www.conf)`,
+        };
+    }
+  return {
+    bind: { kind: 'tcp', host: '127.0.0.1', port: OFFICIAL_IMAGE_PORT, exposure: 'loopback', ref },
+    why: `its pool is not in these files: taken to listen on 127.0.0.1:9000, php-src's www.conf default (${PHP_FPM_POOL_SOURCE}); Debian's package uses /run/php/php<ver>-fpm.sock, the official image 9000 on every interface`,
+  };
+}
+
+/** php-fpm app servers for launches whose pool the tree does not hold (compose services are fpmServices'). */
+export function launchedServers(facts: Facts, launches: FpmLaunch[]): AppServerFacts[] {
+  const seen = new Set<string>();
+  const out: AppServerFacts[] = [];
+  for (const l of launches) {
+    const { bind, why } = defaultBind(facts, l.ref);
+    const key = bind.kind === 'unix' ? `unix:${bind.path}` : `${bind.host}:${bind.port}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(
+      passThroughServer({
+        name: 'php-fpm',
+        launch: { ...l.ref, via: l.via },
+        binds: [{ ...bind, protocol: 'fastcgi' }],
+        configFiles: l.config ? [l.config] : [],
+        notes: [
+          `php-fpm started here; ${why}`,
+          'php-fpm passes the FastCGI params (HTTPS, HTTP_X_FORWARDED_PROTO) to PHP unchanged; the framework decides',
+        ],
+      }),
+    );
+  }
+  return out;
 }
