@@ -315,10 +315,15 @@ describe('the guarded X-Forwarded-Proto fix works on the real nginx', { skip: NG
         ];
         const [f] = schemeBehindTlsTerminator.run(factsFromText(server.join('\n')));
         assert.ok(f?.fix?.lines, 'the check fires and gives fix lines');
-        const lines = f.fix.lines;
-        const sep = lines.indexOf('');
+        // The fix is the header line plus, in `also`, the geo and map written above the first server block:
+        // applied as the fix command applies them (each a replacement of its line), bottom to top.
+        const edits = [f.fix, ...(f.fix.also ?? [])].sort((a, b) => (b.line as number) - (a.line as number));
         const fixed = [...server];
-        fixed.splice((f.fix.line as number) - 1, 1, ...lines.slice(sep + 1));
+        for (const e of edits) {
+          assert.equal(e.placement, 'replace', JSON.stringify(e));
+          fixed.splice((e.line as number) - 1, 1, ...(e.lines as string[]));
+        }
+        assert.ok(fixed.some((l) => l.startsWith('geo ')) && fixed.some((l) => l.startsWith('map ')), fixed.join('\n'));
         const conf = [
           'daemon off;',
           'master_process off;',
@@ -328,7 +333,6 @@ describe('the guarded X-Forwarded-Proto fix works on the real nginx', { skip: NG
           'http {',
           '  access_log off;',
           ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir};`),
-          ...lines.slice(0, sep).map((l) => `  ${l}`),
           ...fixed.map((l) => `  ${l}`),
           '}',
         ].join('\n');
