@@ -254,15 +254,16 @@ export function* headerUses(
   entries: (set: NginxHeaderSet) => NginxHeaderEntry[] = (set) => set.entries,
   skipAcme = false,
 ): Generator<HeaderUse> {
-  const seen = new Set<string>();
   for (const server of model.servers) {
+    // Per server (a line is one mistake per server): a short-lived set, not one key per entry of the whole config.
+    const seen = new Set<string>();
     for (const scope of passingScopes(server)) {
       const kind = scope.pass?.kind;
       if (!kind || !kinds.includes(kind) || (skipAcme && isAcmeChallengeScope(scope))) continue;
       const set = scope.headers[kind];
       for (const entry of entries(set)) {
         if (!entry.ref) continue;
-        const key = `${server.index}|${entry.ref.file}|${entry.ref.line}|${entry.name}`;
+        const key = `${entry.ref.file}|${entry.ref.line}|${entry.name}`;
         if (seen.has(key)) continue;
         seen.add(key);
         yield { server, scope, set, entry: entry as NginxHeaderEntry & { ref: NginxRef } };

@@ -125,8 +125,9 @@ function meantNameOf(name: string): string | undefined {
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
-  const seen = new Set<string>();
   for (const server of model.servers) {
+    // One finding per line and server: the set lives for one server.
+    const seen = new Set<string>();
     for (const scope of passingScopes(server)) {
       if (scope.pass?.kind !== 'proxy') continue;
       const set = scope.headers.proxy;
@@ -139,12 +140,13 @@ function run(facts: Facts): Finding[] {
       const others = (e: NginxHeaderEntry) => scheme.filter((x) => x !== e && correct(x));
       for (const e of set.entries) {
         if (e.origin !== 'directive' || !e.ref || e.value === '') continue;
-        const key = `${server.index}|${e.ref.file}|${e.ref.line}`;
-        if (seen.has(key)) continue;
         const lower = e.name.toLowerCase();
         const want = SECURE_VALUE[lower];
         const meant = want ? undefined : meantName(e.name);
         if (!want && !meant) continue;
+        // (The tests above and below are pure: asking them before the line's key costs only a repeated line.)
+        const key = `${e.ref.file}|${e.ref.line}`;
+        if (seen.has(key)) continue;
         const values = want ? valuesOverTls(model, server, e.value) : undefined;
         if (want && (values === undefined || values.includes(want))) continue;
         if (want && values?.every((v) => VOCABULARY[lower]?.includes(v.toLowerCase()))) continue;

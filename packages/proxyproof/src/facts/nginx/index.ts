@@ -225,14 +225,28 @@ const MAX_TRACE_DEPTH = 24;
  * (this server), to tell whether the value depends on client-chosen variables and whether each
  * such dependency is guarded by a definition keyed on the peer address.
  */
-export function traceValue(model: NginxModel, server: NginxServer, value: string): NginxValueTrace {
-  const http = model.https[server.http];
+/** The variable definitions a server sees (its http block's, then its own `set`s), by name: built once per server. */
+const defsMemo = new WeakMap<
+  NginxServer,
+  { vars: readonly NginxVariableDef[] | undefined; n: number; sets: number; defs: Map<string, NginxVariableDef[]> }
+>();
+
+function variableDefs(model: NginxModel, server: NginxServer): Map<string, NginxVariableDef[]> {
+  const vars = model.https[server.http]?.variables;
+  const hit = defsMemo.get(server);
+  if (hit && hit.vars === vars && hit.n === (vars?.length ?? 0) && hit.sets === server.sets.length) return hit.defs;
   const defs = new Map<string, NginxVariableDef[]>();
-  for (const d of [...(http?.variables ?? []), ...server.sets]) {
+  for (const d of [...(vars ?? []), ...server.sets]) {
     const list = defs.get(d.name) ?? [];
     list.push(d);
     defs.set(d.name, list);
   }
+  defsMemo.set(server, { vars, n: vars?.length ?? 0, sets: server.sets.length, defs });
+  return defs;
+}
+
+export function traceValue(model: NginxModel, server: NginxServer, value: string): NginxValueTrace {
+  const defs = variableDefs(model, server);
   const variables: string[] = [];
   const clientVariables = new Set<string>();
   const guards = new Map<NginxVariableDef, true>();
