@@ -149,6 +149,17 @@ export interface ProxyConfigFacts {
   traefik?: TraefikExtra;
 }
 
+/**
+ * A proxy's version as the program itself printed it, saved in the tree (`haproxy -v`/`-vv` output: "HAProxy version
+ * 2.6.12-1+deb12u1 2023/..." or 1.x's "HA-Proxy version 1.8.19 2019/02/11"): version evidence when no image tag names one.
+ */
+export interface ProxyVersionOutput {
+  kind: 'haproxy';
+  /** major.minor[.patch] as printed. */
+  value: string;
+  ref: Ref;
+}
+
 /** A cloud/PaaS front door: declared with `--front`, in `.proxyproof.json`, or inferred from the tree. */
 export interface FrontFacts {
   name: FrontName;
