@@ -47,7 +47,7 @@ export interface ProxySite {
   /** A site that redirects plain-HTTP requests to https (see ProxyHop.redirectsToHttps). */
   redirectsToHttps?: Ref;
   /** What the redirect reads to decide the request is http (ProxyHop.redirectDecidedBy). */
-  redirectDecidedBy?: 'connection' | 'forwarded-proto';
+  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
   /** HTTP (L7) or TCP (L4) mode: in TCP mode no header rule applies. */
   mode: 'http' | 'tcp';
   notes: string[];
