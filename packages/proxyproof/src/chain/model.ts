@@ -155,9 +155,10 @@ export interface ProxyHop {
   /**
    * What the redirect's "is it http?" reads: `connection` (default), the scheme of the connection the hop received;
    * `forwarded-proto`, X-Forwarded-Proto of a trusted peer first, else the connection (Traefik RedirectScheme,
-   * ingress-nginx's `$pass_access_scheme` with `use-forwarded-headers`).
+   * ingress-nginx's `$pass_access_scheme` with `use-forwarded-headers`); `forwarded-proto-any`, X-Forwarded-Proto
+   * from whoever sent it (Apache `RewriteCond %{HTTP:X-Forwarded-Proto} !https`: mod_rewrite trusts no list).
    */
-  redirectDecidedBy?: 'connection' | 'forwarded-proto';
+  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
   notes: string[];
 }
 

@@ -248,13 +248,14 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   if (hop.redirectsToHttps && !listener?.tls) {
     const r = hop.redirectsToHttps;
     const xfp = req.headers.get('x-forwarded-proto');
-    const byHeader = hop.redirectDecidedBy === 'forwarded-proto' && peerTrusted && xfp !== undefined;
+    const anyPeer = hop.redirectDecidedBy === 'forwarded-proto-any';
+    const byHeader = ((hop.redirectDecidedBy === 'forwarded-proto' && peerTrusted) || anyPeer) && xfp !== undefined;
     const believed: Scheme = byHeader ? (firstItem(xfp).toLowerCase() === 'https' ? 'https' : 'http') : inScheme;
     if (believed === 'http') {
       const why =
-        hop.redirectDecidedBy === 'forwarded-proto'
+        hop.redirectDecidedBy === 'forwarded-proto' || anyPeer
           ? byHeader
-            ? `X-Forwarded-Proto: ${xfp} from a trusted peer`
+            ? `X-Forwarded-Proto: ${xfp} from ${anyPeer ? 'its peer (the redirect reads the header from anyone)' : 'a trusted peer'}`
             : xfp !== undefined
               ? `X-Forwarded-Proto: ${xfp} from a peer it does not trust is ignored, the connection is plain HTTP`
               : 'no X-Forwarded-Proto, the connection is plain HTTP'
@@ -267,7 +268,9 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
       return { step, out: null };
     }
     if (byHeader)
-      notes.push(`X-Forwarded-Proto: ${xfp} from a trusted peer: the redirect to https (${r.file}:${r.line}) does not apply`);
+      notes.push(
+        `X-Forwarded-Proto: ${xfp} from ${anyPeer ? 'its peer' : 'a trusted peer'}: the redirect to https (${r.file}:${r.line}) does not apply`,
+      );
   }
   // Headers sent upstream.
   const out = new Map<string, string>();

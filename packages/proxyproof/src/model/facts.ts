@@ -10,7 +10,14 @@
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
 import type { Diagnostic } from './finding.js';
-import type { ForwardedForReader, FrontFacts, KubeFacts, ProxyConfigFacts, TemplateBinding } from './proxy.js';
+import type {
+  ForwardedForReader,
+  FrontFacts,
+  KubeFacts,
+  ProxyConfigFacts,
+  ProxyVersionOutput,
+  TemplateBinding,
+} from './proxy.js';
 import type { TemplateNote } from './template.js';
 
 export type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
@@ -246,6 +253,8 @@ export interface Facts {
   templates?: Map<string, TemplateNote>;
   /** Caddy, HAProxy, Apache, Traefik, ingress-nginx configs as neutral proxy facts (model/proxy.ts; issue 13). */
   proxies?: ProxyConfigFacts[];
+  /** Proxy versions printed by the program itself and saved in the tree (`haproxy -v` output; model/proxy.ts). */
+  proxyVersions?: ProxyVersionOutput[];
   /** Cloud/PaaS fronts declared (`--front`, `.proxyproof.json`) or inferred from the tree (issue 13). */
   fronts?: FrontFacts[];
   /** Kubernetes Services and ingress-nginx settings (issue 13). */
