@@ -423,6 +423,8 @@ interface AppView {
   headers: Map<string, string>;
   peer: Peer;
   peerAddr: string;
+  /** The server set the env var HTTPS=on itself (Passenger behind a TLS web server, a TLS listener). */
+  envHttps?: boolean;
 }
 
 function trustText(app: AppServer): string {
@@ -456,6 +458,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   let scheme: Scheme = req.scheme;
   let schemeWhy = `no forwarded scheme used; the connection is ${req.scheme}`;
   let schemeRef: Ref | undefined;
+  let envHttps = false;
   let client = req.peerAddr;
   let clientWhy = 'the TCP peer (REMOTE_ADDR)';
   const trustRef = app.trusted.ref ?? app.ref;
@@ -539,6 +542,16 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
         }
       }
     }
+  } else if (app.name === 'passenger') {
+    // Passenger (phusion_passenger/rack/thread_handler_extension.rb): rack.url_scheme is https when the web server set
+    // HTTPS on|yes|1, which it does only for its own TLS connection; forwarded headers pass on for Rack to read.
+    const https = req.headers.get('https');
+    envHttps = https !== undefined && /^(on|yes|1)$/i.test(https.trim());
+    scheme = envHttps ? 'https' : req.scheme;
+    schemeWhy = envHttps
+      ? `HTTPS=${https} from the web server (its connection is TLS): rack.url_scheme = https`
+      : `no HTTPS=on from the web server: rack.url_scheme = ${scheme}; forwarded headers pass on to the app`;
+    schemeRef = app.ref;
   } else if (app.kind === 'node') {
     schemeWhy = `the Node server sees a plain ${req.scheme} connection`;
     schemeRef = app.ref;
@@ -595,6 +608,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
       headers: req.headers,
       peer: req.peer,
       peerAddr: req.peerAddr,
+      ...(envHttps ? { envHttps } : {}),
     },
   };
 }
@@ -788,6 +802,12 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
         scheme = 'https';
         schemeWhy = `${a.name} treats every request as https (assume-https setting)`;
         schemeRef = a.assumeHttps.ref ?? fw.ref;
+        break;
+      }
+      if (a.serverHttpsFirst && view.envHttps) {
+        scheme = 'https';
+        schemeWhy = `${a.name}: the server's HTTPS=on comes before any forwarded header (${view.schemeWhy})`;
+        schemeRef = view.schemeRef;
         break;
       }
       const ts = a.schemeHeaders.length > 0 ? trustsPeer(a.trustScheme.value, view.peer, false) : 'no';

@@ -166,6 +166,11 @@ export interface AppEndFacts {
   trustClient: Valued<string[]>;
   /** It treats every request as https whatever arrived (Rails assume_ssl, OCTANE_HTTPS, wp-config HTTPS=on). */
   assumeHttps?: Valued<boolean>;
+  /**
+   * The server's own `HTTPS=on` (its connection, or the web server's in front: Passenger, Puma ssl://) decides before
+   * any forwarded header (Rack::Request#scheme), so a forwarded header cannot downgrade a TLS request.
+   */
+  serverHttpsFirst?: boolean;
   /** Redirects http requests to https (Rails force_ssl, Spring requiresSecure, UseHttpsRedirection). */
   sslRedirect?: Valued<boolean>;
   /** Request hosts the redirect never applies to (Plug.SSL's `exclude` default: localhost, 127.0.0.1). */

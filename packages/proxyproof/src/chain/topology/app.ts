@@ -155,6 +155,7 @@ export function frameworkOf(f: FrameworkFacts): Framework {
       trustClient: valued(a.trustClient, (x) => x, [] as string[]),
     };
     if (a.assumeHttps) fw.appEnd.assumeHttps = valued(a.assumeHttps, Boolean, false);
+    if (a.serverHttpsFirst) fw.appEnd.serverHttpsFirst = true;
     if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
     if (a.sslRedirect) fw.sslRedirect = valued(a.sslRedirect, Boolean, false);
   }
