@@ -234,6 +234,10 @@ export interface Framework {
   useForwardedHost?: Valued<boolean>;
   useForwardedPort?: Valued<boolean>;
   sslRedirect?: Valued<boolean>;
+  /** The setting that makes the https redirect (`SECURE_SSL_REDIRECT`, `FORCE_SSL_ADMIN`), for messages. */
+  sslRedirectSetting?: string;
+  /** Path prefixes the redirect applies to (WordPress FORCE_SSL_ADMIN); undefined: every path. */
+  sslRedirectPaths?: string[];
   /** Express trust proxy / Fastify trustProxy / Koa app.proxy. */
   trustProxy?: Valued<TrustSpec>;
   /**
@@ -261,6 +265,10 @@ export interface Framework {
     serverHttpsFirst?: boolean;
     /** Request hosts the app's https redirect skips (Plug.SSL exclude). */
     redirectExempt?: string[];
+    /** How it reads the server variable HTTPS / SERVER_PORT (WordPress is_ssl()); see AppEndFacts.serverHttps. */
+    serverHttps?: { on: string[]; port443: boolean };
+    /** The line the app's trust code goes before (wp-config.php's require of wp-settings.php). */
+    insertBefore?: Ref;
   };
 }
 
