@@ -207,6 +207,11 @@ export interface AppServer {
   placement: Placement;
   /** Compose service / systemd unit name, used to link `proxy_pass http://web:8000`. */
   service?: string;
+  /**
+   * Its compose networks hold no other container than reverse proxies (facts/compose-network.ts): its unpublished
+   * binds are reached by those proxies (and the Docker host) only.
+   */
+  proxiesOnlyBeside?: boolean;
   binds: Bind[];
   proxyHeaders: Valued<boolean>;
   /** Peers whose forwarded headers it trusts: '*', IPs, CIDRs, or [] for none. */

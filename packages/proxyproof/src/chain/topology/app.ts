@@ -3,6 +3,7 @@
  * python, deploy, node) and attaches each framework to the app server that runs it.
  */
 import { dirname } from 'node:path';
+import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, Valued as FValued, SourceRef } from '../../model/facts.js';
 import type { AppServer, Bind, Framework, Placement, Ref, TrustSpec, Valued } from '../model.js';
 
@@ -80,6 +81,7 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     ref: launchRef,
     placement,
     service,
+    ...(placement.kind === 'container' && onlyProxiesBeside(facts, index) ? { proxiesOnlyBeside: true } : {}),
     binds,
     proxyHeaders: valued(a.proxyHeaders, (x) => x, a.kind === 'gunicorn'),
     trusted,
