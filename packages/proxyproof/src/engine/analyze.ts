@@ -13,7 +13,7 @@ import { mergeRootCauses, refineFindings } from '../chain/refine.js';
 import { type Inventory, inventory } from '../chain/render.js';
 import { CHAIN_CHECKS } from '../checks/chain/index.js';
 import { checksFor } from '../checks/registry.js';
-import { FRONTS } from '../collectors/front/collector.js';
+import { FRONTS } from '../collectors/front/fronts.js';
 import type { Check } from '../model/check.js';
 import type { CollectOptions, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
