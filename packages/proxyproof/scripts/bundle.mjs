@@ -105,6 +105,21 @@ const externals = {
   },
 };
 
+/**
+ * version.ts stays tsc's own file (imported as `../version.js` from the chunks): `proxyproof --version` then loads
+ * the bundle's small bin.js and that one module, as before the bundle, not a version chunk and its shared chunks.
+ */
+const VERSION = join(DIST, 'version.js');
+const versionOutside = {
+  name: 'version-outside',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)version\.js$/ }, (args) => {
+      if (join(args.resolveDir, args.path) !== VERSION) return undefined;
+      return { path: '../version.js', external: true };
+    });
+  },
+};
+
 rmSync(OUT, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: [ENTRY],
@@ -120,7 +135,7 @@ const result = await esbuild.build({
   // `__name()` calls it adds cost start-up.
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [externals, ownUrl],
+  plugins: [versionOutside, externals, ownUrl],
   metafile: true,
 });
 if (result.errors.length > 0) process.exit(1);
