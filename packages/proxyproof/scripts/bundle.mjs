@@ -21,7 +21,7 @@
  *   is never run. The test suite runs from source (tsx); its CLI tests run bin/proxyproof.js after
  *   `npm run build`, so they run the bundle.
  *
- * Skipped (with a line on stderr, exit 0) when esbuild is not installed: the CLI then runs dist/bin.js.
+ * Skipped (with a line on stderr, exit 0) when esbuild (a root devDependency) is not installed: the CLI then runs dist/bin.js.
  *   node packages/proxyproof/scripts/bundle.mjs [--force] [--metafile FILE]
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
