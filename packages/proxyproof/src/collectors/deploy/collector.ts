@@ -297,6 +297,7 @@ class DeployRun {
     const dotenv = dotenvFile ? parseEnvFile(readText(this.ctx, dotenvFile) ?? '') : {};
     const lookup = (n: string) => dotenv[n]?.value;
     const cf: ComposeFile = { file: f.display, name: raw.name, services: [] };
+    if (raw.externalNetworks?.length) cf.externalNetworks = raw.externalNetworks;
     for (const s of raw.services) {
       const v = s.value;
       const str = (x: unknown) =>
