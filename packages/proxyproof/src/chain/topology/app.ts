@@ -58,6 +58,18 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
   if (a.launch.via === 'compose' || a.launch.via === 'dockerfile' || a.binds.some((b) => b.container)) {
     placement = { kind: 'container', service: service ?? '(container)' };
   }
+  if (placement.kind === 'container' && a.launch.via !== 'compose') {
+    // Quadlets are systemd units that run `podman run` (collectors/deploy); pods are Kubernetes'.
+    const runtime =
+      a.launch.via === 'k8s'
+        ? 'kubernetes'
+        : a.launch.via === 'systemd'
+          ? 'podman'
+          : a.launch.via === 'dockerfile'
+            ? 'docker'
+            : undefined;
+    if (runtime) placement.runtime = runtime;
+  }
   const binds = a.binds.map((b) => bindOf(b, placement)).filter((b): b is Bind => b !== null);
   const unknown = a.binds.filter((b) => b.kind === 'tcp' && b.port === undefined);
   const notes = [...(a.notes ?? [])];
