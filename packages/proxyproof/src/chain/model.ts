@@ -213,6 +213,11 @@ export interface AppServer {
   placement: Placement;
   /** Compose service / systemd unit name, used to link `proxy_pass http://web:8000`. */
   service?: string;
+  /**
+   * Its compose networks hold no other container than reverse proxies (facts/compose-network.ts): its unpublished
+   * binds are reached by those proxies (and the Docker host) only.
+   */
+  proxiesOnlyBeside?: boolean;
   binds: Bind[];
   proxyHeaders: Valued<boolean>;
   /** Peers whose forwarded headers it trusts: '*', IPs, CIDRs, or [] for none. */
@@ -240,6 +245,10 @@ export interface Framework {
   useForwardedHost?: Valued<boolean>;
   useForwardedPort?: Valued<boolean>;
   sslRedirect?: Valued<boolean>;
+  /** The setting that makes the https redirect (`SECURE_SSL_REDIRECT`, `FORCE_SSL_ADMIN`), for messages. */
+  sslRedirectSetting?: string;
+  /** Path prefixes the redirect applies to (WordPress FORCE_SSL_ADMIN); undefined: every path. */
+  sslRedirectPaths?: string[];
   /** Express trust proxy / Fastify trustProxy / Koa app.proxy. */
   trustProxy?: Valued<TrustSpec>;
   /**
@@ -263,8 +272,14 @@ export interface Framework {
     trustScheme: Valued<string[]>;
     trustClient: Valued<string[]>;
     assumeHttps?: Valued<boolean>;
+    /** The server's HTTPS=on decides before forwarded headers (Rack; AppEndFacts.serverHttpsFirst). */
+    serverHttpsFirst?: boolean;
     /** Request hosts the app's https redirect skips (Plug.SSL exclude). */
     redirectExempt?: string[];
+    /** How it reads the server variable HTTPS / SERVER_PORT (WordPress is_ssl()); see AppEndFacts.serverHttps. */
+    serverHttps?: { on: string[]; port443: boolean };
+    /** The line the app's trust code goes before (wp-config.php's require of wp-settings.php). */
+    insertBefore?: Ref;
   };
 }
 

@@ -17,11 +17,12 @@ import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
+import { appRootOfDocumentRoot, passengerServer, passengerSocket } from '../ruby/passenger.js';
 import { sniffConfigFormat } from '../sniff.js';
 import { type ApacheNode, parseApache, walkApache } from './parse.js';
 
 const APACHE_HINT =
-  /^\s*(<VirtualHost\b|ProxyPass(Match)?\s|RequestHeader\s|RemoteIPHeader\s|SSLEngine\s|ProxyPreserveHost\s|<Proxy\s+balancer:)/im;
+  /^\s*(<VirtualHost\b|ProxyPass(Match)?\s|RequestHeader\s|RemoteIPHeader\s|SSLEngine\s|ProxyPreserveHost\s|<Proxy\s+balancer:|Passenger(AppRoot|Enabled)\s)/im;
 const NGINX_HINT = /^\s*(server\s*\{|location\s+\S+\s*\{|proxy_pass\s|upstream\s+\S+\s*\{|http\s*\{)/m;
 
 export function looksLikeApache(name: string, src: string): boolean {
@@ -61,7 +62,13 @@ interface Scope {
   names: string[];
   remoteIp?: { header: string; ref: Ref };
   remoteTrusted: string[];
+  /** mod_passenger (collectors/ruby/passenger.ts): `PassengerAppRoot`, `PassengerEnabled`, `DocumentRoot`, other Passenger* lines. */
+  passenger?: { root?: string; enabled?: boolean; docRoot?: string; ref?: Ref };
 }
+
+/** Passenger directives that say a vhost runs an app under mod_passenger (besides PassengerAppRoot/PassengerEnabled). */
+const PASSENGER_SIGN =
+  /^(passenger(apptype|startupfile|appenv|ruby|python|nodejs|user|group|friendlyerrorpages|baseuri|minInstances|maxpoolsize)|rackenv|railsenv|rackbaseuri|railsbaseuri)$/i;
 
 function requestHeaderRule(file: string, n: ApacheNode, notes: string[]): HeaderRule | undefined {
   const act = n.args[0]?.toLowerCase();
@@ -97,10 +104,33 @@ function apply(scope: Scope, file: string, n: ApacheNode, notes: string[]): void
   else if (key === 'remoteiptrustedproxy' || key === 'remoteipinternalproxy') scope.remoteTrusted.push(...n.args);
   else if (key === 'remoteiptrustedproxylist' || key === 'remoteipinternalproxylist')
     scope.remoteTrusted.push(`file:${n.args[0] ?? ''}`);
+  else if (key === 'passengerapproot' && n.args[0])
+    scope.passenger = { ...scope.passenger, root: n.args[0].replace(/^["']|["']$/g, ''), ref };
+  else if (key === 'passengerenabled') scope.passenger = { ...scope.passenger, enabled: on, ref: scope.passenger?.ref ?? ref };
+  else if (key === 'documentroot' && n.args[0]) scope.passenger = { ...scope.passenger, docRoot: n.args[0] };
+  else if (PASSENGER_SIGN.test(key)) scope.passenger = { ...scope.passenger, ref: scope.passenger?.ref ?? ref };
+}
+
+/**
+ * The app root a vhost serves through mod_passenger: `PassengerAppRoot`, else (with a Passenger directive or
+ * `PassengerEnabled on` showing Passenger is meant) the DocumentRoot's parent, Passenger's default. `PassengerEnabled
+ * off` turns it off.
+ */
+function passengerApp(scope: Scope): { root: string; ref: Ref } | undefined {
+  const p = scope.passenger;
+  if (!p?.ref || p.enabled === false) return undefined;
+  const root = p.root ?? (p.docRoot ? appRootOfDocumentRoot(p.docRoot) : undefined);
+  return root ? { root, ref: p.ref } : undefined;
 }
 
 function inherit(outer: Scope): Scope {
-  return { ...outer, headers: [...outer.headers], names: [], remoteTrusted: [...outer.remoteTrusted] };
+  return {
+    ...outer,
+    headers: [...outer.headers],
+    names: [],
+    remoteTrusted: [...outer.remoteTrusted],
+    ...(outer.passenger ? { passenger: { ...outer.passenger } } : {}),
+  };
 }
 
 function vhostAddrs(args: string[]): Array<{ host: string; port: number | '*' }> {
@@ -167,7 +197,12 @@ export function readApache(
   file: string,
   src: string,
   resolve?: IncludeResolver,
-): { config: ProxyConfigFacts; errors: Array<{ line: number; message: string }>; included: string[] } {
+): {
+  config: ProxyConfigFacts;
+  errors: Array<{ line: number; message: string }>;
+  included: string[];
+  passenger: Array<{ root: string; ref: Ref }>;
+} {
   const notes: string[] = [];
   const parsed = parseApache(src);
   const errors = parsed.errors;
@@ -212,6 +247,7 @@ export function readApache(
   };
   visitMain(nodes, main, undefined);
   const sites: ProxySite[] = [];
+  const passenger: Array<{ root: string; ref: Ref }> = [];
   const extra: ApacheExtra = { vhosts: [], remoteIp: [] };
   const build = (
     label: string,
@@ -287,6 +323,31 @@ export function readApache(
         headers: rules,
       });
     }
+    const app = passengerApp(scope);
+    if (app && !routes.some((r) => r.samplePath === '/')) {
+      // mod_passenger serves the vhost: client headers pass on, RequestHeader rules apply (mod_headers runs in the
+      // fixups before Passenger's handler), and HTTPS=on is set only on this vhost's own TLS connection.
+      passenger.push(app);
+      routes.push({
+        id: `apache:${app.ref.file}:${app.ref.line}:passenger`,
+        match: `Passenger ${app.root}`,
+        samplePath: '/',
+        ref: app.ref,
+        protocol: 'http',
+        upstreams: [
+          { text: passengerSocket(app.root), address: { kind: 'unix', path: passengerSocket(app.root) }, ref: app.ref },
+        ],
+        headers: [
+          {
+            name: 'HTTPS',
+            value: '{https}',
+            ref: { ...app.ref, origin: 'default', snippet: 'mod_passenger: HTTPS=on only on a TLS connection' },
+            from: 'default',
+          },
+          ...scope.headers,
+        ],
+      });
+    }
     const trusted = scope.remoteTrusted;
     const clientAddress = scope.remoteIp
       ? { trustedFrom: trusted.length ? trusted : ['*'], header: scope.remoteIp.header, recursive: true, ref: scope.remoteIp.ref }
@@ -348,7 +409,7 @@ export function readApache(
   } else if (vhostNodes.length === 0 && main.remoteIp) {
     sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
   }
-  return { config: { kind: 'apache', file, sites, assumedVersion: '2.4', apache: extra }, errors, included };
+  return { config: { kind: 'apache', file, sites, assumedVersion: '2.4', apache: extra }, errors, included, passenger };
 }
 
 export const apacheCollector: Collector = {
@@ -374,7 +435,7 @@ export const apacheCollector: Collector = {
     for (const { f, text } of candidates) {
       ctx.claimed.add(f.abs);
       if (includedBy.has(f.display)) continue;
-      const { config, errors, included } = readApache(f.display, text, resolve);
+      const { config, errors, included, passenger } = readApache(f.display, text, resolve);
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Apache config: ${e.message}` });
       for (const inc of included) {
@@ -382,6 +443,11 @@ export const apacheCollector: Collector = {
         if (g) ctx.claimed.add(g.abs);
       }
       addProxyFacts(ctx, config);
+      for (const p of passenger) {
+        const path = passengerSocket(p.root);
+        if (ctx.facts.appServers.some((a) => a.name === 'passenger' && a.binds.some((b) => b.path === path))) continue;
+        ctx.facts.appServers.push(passengerServer(p.root, p.ref, 'apache'));
+      }
     }
   },
 };

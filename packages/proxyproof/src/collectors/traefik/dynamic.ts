@@ -15,7 +15,7 @@
  * - `entryPoints.<ep>.http.redirections.entryPoint.to` redirects the whole entrypoint (scheme https by default).
  */
 import type { HeaderRule, ProxyRoute, Ref, Upstream } from '../../chain/model.js';
-import type { ProxySite } from '../../model/proxy.js';
+import type { KubeFacts, ProxySite } from '../../model/proxy.js';
 
 /**
  * The headers Traefik removes from a request whose peer is not in the entrypoint's `forwardedHeaders.trustedIPs`
@@ -546,4 +546,22 @@ function syntheticSite(router: Ref, ep: string, port: number): ProxySite {
     mode: 'http',
     notes: [`entrypoint ${ep}: its static configuration is not in these files (port ${port} assumed, forwardedHeaders default)`],
   };
+}
+
+/**
+ * The Middleware CRD a reference names: an IngressRoute's `{name, namespace}`, or an Ingress annotation's
+ * `<namespace>-<name>@kubernetescrd` (Traefik's Kubernetes providers). A name whose namespace the files leave out
+ * matches by name alone.
+ */
+// Here, not in collector.ts: chain/topology/kube.ts asks it without loading the Traefik collector (start-up).
+export function findMiddlewareCrd(
+  crds: NonNullable<KubeFacts['traefikMiddlewares']>,
+  ref: { name: string; namespace?: string } | string,
+): NonNullable<KubeFacts['traefikMiddlewares']>[number] | undefined {
+  if (typeof ref !== 'string')
+    return crds.find((m) => m.name === ref.name && (!ref.namespace || !m.namespace || m.namespace === ref.namespace));
+  const bare = ref.replace(/@kubernetescrd$/, '');
+  return crds.find(
+    (m) => (m.namespace ? `${m.namespace}-${m.name}` === bare : false) || m.name === bare || bare.endsWith(`-${m.name}`),
+  );
 }
