@@ -100,6 +100,12 @@ export interface ProxyRoute {
   dropped?: HeaderRule[];
   /** Where the route's own header block starts (the line that cut inheritance), if any. */
   ownHeadersRef?: Ref;
+  /**
+   * This route (not its whole hop) answers a request it believes is plain HTTP with a redirect to https (a Traefik
+   * router with a RedirectScheme middleware); a request believed https goes on to its upstream. As ProxyHop's.
+   */
+  redirectsToHttps?: Ref;
+  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
 }
 
 export interface Upstream {
