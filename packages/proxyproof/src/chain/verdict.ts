@@ -14,6 +14,7 @@ import {
   finalStep,
   forgedHeaders,
   pickRoute,
+  type Redirect,
   type Step,
   simulateBrowser,
   simulateDirect,
@@ -78,7 +79,7 @@ export interface RouteVerdict {
   scheme: SchemeVerdict;
   host: HostVerdict;
   client: { believed: string | undefined; expected: string; correct: boolean };
-  redirect?: { location: string; loop: boolean; ref?: Ref; by?: 'app' | 'proxy' };
+  redirect?: Redirect;
   spoofable: Spoof[];
 }
 
@@ -227,6 +228,8 @@ export function reachOf(
   }
   if (b.exposure === 'loopback' || b.exposure === 'unix' || b.address.kind === 'unix') return null;
   if (app.placement.kind === 'container') {
+    // Its compose networks hold reverse proxies only: no other container to send a forged request from.
+    if (app.proxiesOnlyBeside) return null;
     return {
       from: `other containers on ${app.service ?? 'the app'}'s compose network (not published)`,
       reach: 'compose-network',

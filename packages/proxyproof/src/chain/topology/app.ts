@@ -3,6 +3,7 @@
  * python, deploy, node) and attaches each framework to the app server that runs it.
  */
 import { dirname } from 'node:path';
+import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, Valued as FValued, SourceRef } from '../../model/facts.js';
 import type { AppServer, Bind, Framework, Placement, Ref, TrustSpec, Valued } from '../model.js';
 
@@ -80,6 +81,7 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     ref: launchRef,
     placement,
     service,
+    ...(placement.kind === 'container' && onlyProxiesBeside(facts, index) ? { proxiesOnlyBeside: true } : {}),
     binds,
     proxyHeaders: valued(a.proxyHeaders, (x) => x, a.kind === 'gunicorn'),
     trusted,
@@ -121,6 +123,19 @@ const FW_LABEL: Record<string, string> = {
   phoenix: 'Phoenix',
 };
 
+/**
+ * The redirect's setting as its line writes it, for messages: `config.force_ssl = true` -> `config.force_ssl`,
+ * `app.UseHttpsRedirection();` -> `app.UseHttpsRedirection()`, `force_ssl: [...]` -> `force_ssl`.
+ */
+function redirectSettingOf(snippet: string | undefined): string | undefined {
+  const t = snippet?.trim().replace(/;$/, '');
+  if (!t) return undefined;
+  const call = /^([\w.$>-]+?)\s*\(/.exec(t);
+  if (call) return `${call[1]}()`;
+  const key = /^([\w.$:>-]+?)\s*(?:=>|=|:(?!:))/.exec(t);
+  return (key?.[1] ?? t).slice(0, 60);
+}
+
 export function frameworkOf(f: FrameworkFacts): Framework {
   const kind = (
     ['django', 'flask', 'fastapi', 'starlette', 'express', 'fastify', 'koa'].includes(f.kind) ? f.kind : 'other'
@@ -130,6 +145,7 @@ export function frameworkOf(f: FrameworkFacts): Framework {
   if (f.useForwardedHost) fw.useForwardedHost = valued(f.useForwardedHost, Boolean, false);
   if (f.useForwardedPort) fw.useForwardedPort = valued(f.useForwardedPort, Boolean, false);
   if (f.sslRedirect) fw.sslRedirect = valued(f.sslRedirect, Boolean, false);
+  if (f.kind === 'django') fw.sslRedirectSetting = 'SECURE_SSL_REDIRECT';
   if (f.trustProxy) fw.trustProxy = valued(f.trustProxy, trustSpecOf, false);
   else if (kind === 'express' || kind === 'fastify' || kind === 'koa') fw.trustProxy = { value: false, origin: 'default' };
   const lib = f.settings['@proxyproof/forwarded'];
@@ -158,6 +174,11 @@ export function frameworkOf(f: FrameworkFacts): Framework {
     if (a.serverHttpsFirst) fw.appEnd.serverHttpsFirst = true;
     if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
     if (a.sslRedirect) fw.sslRedirect = valued(a.sslRedirect, Boolean, false);
+    if (a.serverHttps) fw.appEnd.serverHttps = a.serverHttps;
+    if (a.insertBefore)
+      fw.appEnd.insertBefore = { file: a.insertBefore.file, line: a.insertBefore.line, snippet: a.insertBefore.snippet };
+    fw.sslRedirectSetting = a.sslRedirectSetting ?? redirectSettingOf(a.sslRedirect?.ref?.snippet);
+    if (a.sslRedirectPaths) fw.sslRedirectPaths = a.sslRedirectPaths;
   }
   if (f.hopCounts) {
     fw.proxyFix = valued(

@@ -374,10 +374,12 @@ export function readApache(
   for (const vh of vhostNodes) {
     const scope = inherit(main);
     const proxies: Array<{ node: ApacheNode; path?: string; scope: Scope }> = [];
+    const vhostLevel: ApacheNode[] = [];
     const visit = (list: ApacheNode[], sc: Scope, path: string | undefined, depth: number) => {
       for (const n of list) {
         const k = n.name.toLowerCase();
         if (depth > 16) break;
+        if (path === undefined && !n.block) vhostLevel.push(n);
         if (k === 'ifmodule' || k === 'ifdefine' || k === 'ifversion' || k === 'if' || k === 'else')
           visit(n.block ?? [], sc, path, depth + 1);
         else if (k === 'location' || k === 'locationmatch') visit(n.block ?? [], inherit(sc), n.args[0] ?? '/', depth + 1);
@@ -390,6 +392,11 @@ export function readApache(
     // Location-scoped headers were collected into their own scope; vhost-level rules apply to all.
     const ref: Ref = { file: vh.file ?? file, line: vh.line, snippet: `<VirtualHost ${vh.args.join(' ')}>` };
     const site = build(`apache <VirtualHost ${vh.args.join(' ')}>`, ref, vhostAddrs(vh.args), scope, proxies);
+    const redirect = httpsRedirect(vhostLevel, file, notes);
+    if (redirect && !scope.tls) {
+      site.redirectsToHttps = redirect.ref;
+      site.redirectDecidedBy = redirect.decidedBy;
+    }
     sites.push(site);
     extra.vhosts.push({ addrs: vh.args, ref, proxies: site.routes.length > 0, headerRules: scope.headers });
   }
@@ -451,6 +458,85 @@ export const apacheCollector: Collector = {
  * the file name (a glob, templates by the name they render to) and as many folders above it as match. The files
  * that match most segments win; a match on the file name alone counts only when one file has that name.
  */
+/** A path pattern that matches every request path (`/` unanchored; `^`, `^/?(.*)$`, `(.*)`, `^/(.*)`, `.*` ...). */
+function allPaths(pattern: string | undefined): boolean {
+  if (pattern === undefined) return false;
+  const rest = pattern.replace(/^\^/, '').replace(/^\/\??/, '');
+  return ['', '(.*)', '.*', '(.*)$', '.*$'].includes(rest);
+}
+
+/**
+ * A vhost's redirect of every request to https (mod_alias, mod_rewrite), and what decides "the request is http":
+ * - `Redirect [status] / https://...`, `RedirectMatch [status] ^/?(.*)$ https://...`, `RedirectPermanent / https://`:
+ *   unconditional on that vhost (mod_alias; a plain vhost: the connection);
+ * - `RewriteEngine On` and a `RewriteRule` over every path to `https://...` with `[R]`, whose `RewriteCond`s are only
+ *   about the connection (`%{HTTPS} off`/`!=on`, `%{SERVER_PORT} 80`/`!443`, `%{REQUEST_SCHEME} http`/`!https`, or
+ *   none): the connection; `%{HTTP:X-Forwarded-Proto} !https` reads the header from whoever sent it (mod_rewrite
+ *   trusts no list): `forwarded-proto-any`. Any other condition (a host, a path) makes it partial: not modelled.
+ * mod_rewrite's vhost rules run without `RewriteOptions Inherit` from the server config only when the vhost has its
+ * own `RewriteEngine On` (mod_rewrite docs), so the engine switch is read from the vhost level.
+ */
+export function httpsRedirect(
+  nodes: ApacheNode[],
+  file: string,
+  notes: string[],
+): { ref: Ref; decidedBy: 'connection' | 'forwarded-proto-any' } | undefined {
+  let engine = false;
+  let conds: ApacheNode[] = [];
+  for (const n of nodes) {
+    const k = n.name.toLowerCase();
+    const ref: Ref = { file: n.file ?? file, line: n.line, snippet: n.raw };
+    if (k === 'redirect' || k === 'redirectmatch' || k === 'redirectpermanent' || k === 'redirecttemp') {
+      const a = [...n.args];
+      // `Redirect [status] URL-path URL`: a third argument is the status (permanent, temp, seeother, 301...).
+      if (a.length >= 3) a.shift();
+      const [path, url] = a;
+      const all = k === 'redirectmatch' ? allPaths(path) : path === '/';
+      if (all && /^https:\/\//i.test(url ?? '')) return { ref, decidedBy: 'connection' };
+      continue;
+    }
+    if (k === 'rewriteengine') {
+      engine = /^on$/i.test(n.args[0] ?? '');
+      continue;
+    }
+    if (k === 'rewritecond') {
+      conds.push(n);
+      continue;
+    }
+    if (k !== 'rewriterule') continue;
+    const these = conds;
+    conds = [];
+    if (!engine) continue;
+    const [pattern, target, flags = ''] = n.args;
+    if (!allPaths(pattern) || !/^https:\/\//i.test(target ?? '') || !/\bR\b|\bR=|redirect/i.test(flags)) continue;
+    let decidedBy: 'connection' | 'forwarded-proto-any' = 'connection';
+    let partial = false;
+    for (const c of these) {
+      const [test, cond = '', cflags = ''] = c.args;
+      const t = (test ?? '').toLowerCase();
+      const v = cond
+        .toLowerCase()
+        .replace(/^=/, '')
+        .replace(/^\^(.*)\$$/, '$1');
+      if (/\bOR\b/i.test(cflags)) partial = true;
+      else if (t === '%{https}' && (v === 'off' || v === '!on' || v === '!=on' || v === '!^on$')) continue;
+      else if (t === '%{server_port}' && (v === '80' || v === '!443' || v === '!=443')) continue;
+      else if (t === '%{request_scheme}' && (v === 'http' || v === '!https' || v === '!=https')) continue;
+      else if (t === '%{http:x-forwarded-proto}' && (v === '!https' || v === '!=https' || v === 'http'))
+        decidedBy = 'forwarded-proto-any';
+      else partial = true;
+    }
+    if (partial) {
+      notes.push(
+        `${ref.file}:${n.line}: a RewriteRule to https under conditions other than the connection's scheme is not modelled as a redirect`,
+      );
+      continue;
+    }
+    return { ref: { file: n.file ?? file, line: n.line, snippet: n.raw }, decidedBy };
+  }
+  return undefined;
+}
+
 export function includeResolver(ctx: Parameters<Collector['collect']>[0]): IncludeResolver {
   const files = ctx.files.map((f) => {
     const segs = f.display.split('/');
