@@ -155,9 +155,10 @@ export interface ProxyHop {
   /**
    * What the redirect's "is it http?" reads: `connection` (default), the scheme of the connection the hop received;
    * `forwarded-proto`, X-Forwarded-Proto of a trusted peer first, else the connection (Traefik RedirectScheme,
-   * ingress-nginx's `$pass_access_scheme` with `use-forwarded-headers`).
+   * ingress-nginx's `$pass_access_scheme` with `use-forwarded-headers`); `forwarded-proto-any`, X-Forwarded-Proto
+   * from whoever sent it (Apache `RewriteCond %{HTTP:X-Forwarded-Proto} !https`: mod_rewrite trusts no list).
    */
-  redirectDecidedBy?: 'connection' | 'forwarded-proto';
+  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
   notes: string[];
 }
 
@@ -206,6 +207,11 @@ export interface AppServer {
   placement: Placement;
   /** Compose service / systemd unit name, used to link `proxy_pass http://web:8000`. */
   service?: string;
+  /**
+   * Its compose networks hold no other container than reverse proxies (facts/compose-network.ts): its unpublished
+   * binds are reached by those proxies (and the Docker host) only.
+   */
+  proxiesOnlyBeside?: boolean;
   binds: Bind[];
   proxyHeaders: Valued<boolean>;
   /** Peers whose forwarded headers it trusts: '*', IPs, CIDRs, or [] for none. */
@@ -260,6 +266,8 @@ export interface Framework {
     trustScheme: Valued<string[]>;
     trustClient: Valued<string[]>;
     assumeHttps?: Valued<boolean>;
+    /** The server's HTTPS=on decides before forwarded headers (Rack; AppEndFacts.serverHttpsFirst). */
+    serverHttpsFirst?: boolean;
     /** Request hosts the app's https redirect skips (Plug.SSL exclude). */
     redirectExempt?: string[];
     /** How it reads the server variable HTTPS / SERVER_PORT (WordPress is_ssl()); see AppEndFacts.serverHttps. */

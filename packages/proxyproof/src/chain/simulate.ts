@@ -262,13 +262,14 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   if (hop.redirectsToHttps && !listener?.tls) {
     const r = hop.redirectsToHttps;
     const xfp = req.headers.get('x-forwarded-proto');
-    const byHeader = hop.redirectDecidedBy === 'forwarded-proto' && peerTrusted && xfp !== undefined;
+    const anyPeer = hop.redirectDecidedBy === 'forwarded-proto-any';
+    const byHeader = ((hop.redirectDecidedBy === 'forwarded-proto' && peerTrusted) || anyPeer) && xfp !== undefined;
     const believed: Scheme = byHeader ? (firstItem(xfp).toLowerCase() === 'https' ? 'https' : 'http') : inScheme;
     if (believed === 'http') {
       const why =
-        hop.redirectDecidedBy === 'forwarded-proto'
+        hop.redirectDecidedBy === 'forwarded-proto' || anyPeer
           ? byHeader
-            ? `X-Forwarded-Proto: ${xfp} from a trusted peer`
+            ? `X-Forwarded-Proto: ${xfp} from ${anyPeer ? 'its peer (the redirect reads the header from anyone)' : 'a trusted peer'}`
             : xfp !== undefined
               ? `X-Forwarded-Proto: ${xfp} from a peer it does not trust is ignored, the connection is plain HTTP`
               : 'no X-Forwarded-Proto, the connection is plain HTTP'
@@ -281,7 +282,9 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
       return { step, out: null };
     }
     if (byHeader)
-      notes.push(`X-Forwarded-Proto: ${xfp} from a trusted peer: the redirect to https (${r.file}:${r.line}) does not apply`);
+      notes.push(
+        `X-Forwarded-Proto: ${xfp} from ${anyPeer ? 'its peer' : 'a trusted peer'}: the redirect to https (${r.file}:${r.line}) does not apply`,
+      );
   }
   // Headers sent upstream.
   const out = new Map<string, string>();
@@ -434,6 +437,8 @@ interface AppView {
   headers: Map<string, string>;
   peer: Peer;
   peerAddr: string;
+  /** The server set the env var HTTPS=on itself (Passenger behind a TLS web server, a TLS listener). */
+  envHttps?: boolean;
 }
 
 function trustText(app: AppServer): string {
@@ -467,6 +472,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   let scheme: Scheme = req.scheme;
   let schemeWhy = `no forwarded scheme used; the connection is ${req.scheme}`;
   let schemeRef: Ref | undefined;
+  let envHttps = false;
   let client = req.peerAddr;
   let clientWhy = 'the TCP peer (REMOTE_ADDR)';
   const trustRef = app.trusted.ref ?? app.ref;
@@ -550,6 +556,16 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
         }
       }
     }
+  } else if (app.name === 'passenger') {
+    // Passenger (phusion_passenger/rack/thread_handler_extension.rb): rack.url_scheme is https when the web server set
+    // HTTPS on|yes|1, which it does only for its own TLS connection; forwarded headers pass on for Rack to read.
+    const https = req.headers.get('https');
+    envHttps = https !== undefined && /^(on|yes|1)$/i.test(https.trim());
+    scheme = envHttps ? 'https' : req.scheme;
+    schemeWhy = envHttps
+      ? `HTTPS=${https} from the web server (its connection is TLS): rack.url_scheme = https`
+      : `no HTTPS=on from the web server: rack.url_scheme = ${scheme}; forwarded headers pass on to the app`;
+    schemeRef = app.ref;
   } else if (app.kind === 'node') {
     schemeWhy = `the Node server sees a plain ${req.scheme} connection`;
     schemeRef = app.ref;
@@ -606,6 +622,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
       headers: req.headers,
       peer: req.peer,
       peerAddr: req.peerAddr,
+      ...(envHttps ? { envHttps } : {}),
     },
   };
 }
@@ -820,6 +837,12 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         scheme = 'https';
         schemeWhy = `${a.name} treats every request as https (assume-https setting)`;
         schemeRef = a.assumeHttps.ref ?? fw.ref;
+        break;
+      }
+      if (a.serverHttpsFirst && view.envHttps) {
+        scheme = 'https';
+        schemeWhy = `${a.name}: the server's HTTPS=on comes before any forwarded header (${view.schemeWhy})`;
+        schemeRef = view.schemeRef;
         break;
       }
       const ts = a.schemeHeaders.length > 0 ? trustsPeer(a.trustScheme.value, view.peer, false) : 'no';

@@ -228,6 +228,8 @@ export function reachOf(
   }
   if (b.exposure === 'loopback' || b.exposure === 'unix' || b.address.kind === 'unix') return null;
   if (app.placement.kind === 'container') {
+    // Its compose networks hold reverse proxies only: no other container to send a forged request from.
+    if (app.proxiesOnlyBeside) return null;
     return {
       from: `other containers on ${app.service ?? 'the app'}'s compose network (not published)`,
       reach: 'compose-network',

@@ -6,7 +6,7 @@
  * the patch.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -67,11 +67,88 @@ export function programOf(abs: string, facts: Facts, cwd: string): ProgramKind {
     return 'caddy-json';
   if (/haproxy.*\.cfg$/.test(name) || name === 'haproxy.cfg') return 'haproxy';
   if (name.endsWith('.py')) return 'python';
+  if (apacheMainOf(abs, facts, cwd)) return 'apache';
   if (/(^|[-.])(docker-)?compose[^/]*\.ya?ml$/.test(name) || name.endsWith('.yml') || name.endsWith('.yaml')) return 'compose';
   if (/\.(service|socket)$/.test(name)) return 'systemd';
   if (/\.(c|m)?[jt]s$/.test(name)) return 'node';
   if (/apache|httpd|vhost/.test(abs.toLowerCase()) && name.endsWith('.conf')) return 'apache';
   return 'other';
+}
+
+/** The main file of the Apache config (collectors/apache) that holds this file: itself, or the file that includes it. */
+function apacheMainOf(abs: string, facts: Facts, cwd: string): string | undefined {
+  for (const p of facts.proxies ?? []) {
+    if (p.kind !== 'apache') continue;
+    const main = resolve(cwd, p.file);
+    const files = new Set([
+      main,
+      ...(p.apache?.vhosts ?? []).flatMap((v) => [v.ref.file, ...v.headerRules.map((h) => h.ref?.file ?? '')]),
+      ...(p.apache?.remoteIp ?? []).map((r) => r.ref.file),
+      ...p.sites.flatMap((s) => s.routes.map((r) => r.ref?.file ?? '')),
+    ]);
+    for (const f of files) if (f && resolve(cwd, f) === abs) return main;
+  }
+  return undefined;
+}
+
+const APACHE_MODULES_DIR = '/etc/apache2/mods-available';
+/**
+ * Modules loaded around a site file checked alone (a vhost from sites-available has no LoadModule of its own), in
+ * load order (each after what it depends on): the ones proxy sites use. A site that needs another module fails on
+ * the original too, so the check is then not used (programs.ts runs it on the original first).
+ */
+const APACHE_SITE_MODULES = [
+  'mpm_event',
+  'authz_core',
+  'authz_host',
+  'access_compat',
+  'alias',
+  'dir',
+  'mime',
+  'env',
+  'setenvif',
+  'filter',
+  'deflate',
+  'expires',
+  'headers',
+  'rewrite',
+  'remoteip',
+  'socache_shmcb',
+  'ssl',
+  'http2',
+  'proxy',
+  'proxy_http',
+  'proxy_http2',
+  'proxy_wstunnel',
+  'proxy_fcgi',
+  'slotmem_shm',
+  'lbmethod_byrequests',
+  'proxy_balancer',
+  'unique_id',
+];
+
+/** The LoadModule lines of those modules that this machine has (Debian's mods-available). */
+function apacheSiteModules(): string[] {
+  const out: string[] = [];
+  for (const m of APACHE_SITE_MODULES) {
+    let text: string;
+    try {
+      text = readFileSync(join(APACHE_MODULES_DIR, `${m}.load`), 'utf8');
+    } catch {
+      continue;
+    }
+    out.push(...text.split('\n').filter((l) => /^\s*LoadModule\s/.test(l)));
+  }
+  return out;
+}
+
+/** A whole Apache config (it loads its modules itself), not a site file meant for Debian's `sites-enabled/`. */
+function isApacheMain(abs: string): boolean {
+  try {
+    return /^\s*(LoadModule|ServerRoot)\s/im.test(readFileSync(abs, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 export interface Validation {
@@ -149,12 +226,40 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
     case 'haproxy': {
       const bin = findProgram('haproxy');
       if (!bin) return undefined;
-      return { command: `haproxy -c -f ${abs}`, run: () => runCmd([bin, '-c', '-q', '-f', abs]) };
+      return { command: `haproxy -c -f ${abs}`, run: () => runCmd([bin, '-c', '-f', abs]) };
     }
     case 'apache': {
       const bin = findProgram('apache2ctl') ?? findProgram('apachectl');
       if (!bin) return undefined;
-      return { command: `apache2ctl -t -f ${abs}`, run: () => runCmd([bin, '-t', '-f', abs]) };
+      const main = apacheMainOf(abs, facts, cwd) ?? abs;
+      if (isApacheMain(main)) return { command: `apache2ctl -t -f ${main}`, run: () => runCmd([bin, '-t', '-f', main]) };
+      // A site file (what sites-available holds) is checked the way Debian's apache2.conf reads it: inside a main
+      // config that loads the modules proxy sites use, with its run-time files in a throw-away folder.
+      return {
+        command: `apache2ctl -t (${main} included by a main config loading the proxy modules)`,
+        run: () => {
+          const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-apache-'));
+          try {
+            const conf = join(tmp, 'apache2.conf');
+            writeFileSync(
+              conf,
+              [
+                ...(existsSync('/etc/apache2') ? ['ServerRoot /etc/apache2'] : []),
+                `DefaultRuntimeDir ${tmp}`,
+                `PidFile ${join(tmp, 'apache2.pid')}`,
+                `ErrorLog ${join(tmp, 'error.log')}`,
+                'ServerName localhost',
+                ...apacheSiteModules(),
+                `Include ${main}`,
+                '',
+              ].join('\n'),
+            );
+            return runCmd([bin, '-t', '-f', conf]);
+          } finally {
+            rmSync(tmp, { recursive: true, force: true });
+          }
+        },
+      };
     }
     case 'python': {
       const bin = findProgram('python3');

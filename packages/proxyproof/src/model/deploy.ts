@@ -67,6 +67,8 @@ export interface ComposeFile {
   file: string;
   /** Compose project name (top-level `name:`) when written. */
   name?: string;
+  /** Top-level networks declared `external: true` (made outside this file: other stacks' containers may join). */
+  externalNetworks?: string[];
   services: ComposeService[];
 }
 

@@ -316,3 +316,72 @@ app.listen(3000);
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// daphne in compose behind the nginx container: --proxy-headers makes daphne believe X-Forwarded-* from any peer,
+// which is safe exactly when no other container shares its compose network (facts/compose-network.ts).
+const DAPHNE_COMPOSE = (extra: string) => ({
+  'docker-compose.yml': `services:
+  nginx:
+    image: nginx:1.25
+    ports:
+      - "443:443"
+    volumes:
+      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro
+  web:
+    build: ./app
+    command: daphne -b 0.0.0.0 -p 8000 mysite.asgi:application
+    expose:
+      - "8000"
+${extra}`,
+  'nginx/default.conf': `server {
+    listen 443 ssl;
+    server_name example.com;
+    ssl_certificate /etc/ssl/cert.pem;
+    ssl_certificate_key /etc/ssl/key.pem;
+
+    location / {
+        proxy_pass http://web:8000;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}
+`,
+  'app/Dockerfile': 'FROM python:3.12-slim\nRUN pip install django daphne\n',
+  'app/mysite/settings.py': 'DEBUG = False\nALLOWED_HOSTS = ["example.com"]\nSECURE_SSL_REDIRECT = True\n',
+});
+
+test('converge: daphne in compose with the nginx container as its only neighbour: --proxy-headers is written, lint is clean of it after', async () => {
+  const dir = treeOf(DAPHNE_COMPOSE(''));
+  try {
+    const before = await ids(dir);
+    assert.ok(before.has('daphne/proxy-not-trusted'), [...before].join());
+    const run = await runFix(['.'], { cwd: dir, write: true });
+    const diff = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(diff, /^\+ {4}command: daphne --proxy-headers -b 0\.0\.0\.0 -p 8000 mysite\.asgi:application$/m, diff);
+    assert.deepEqual(run.plan.advice, []);
+    for (const w of run.written) assert.equal(w.status, 'written', JSON.stringify(w));
+    const after = await ids(dir);
+    for (const id of ['daphne/proxy-not-trusted', 'daphne/forwarded-allow-all', 'chain/spoofable-backend', 'chain/scheme-lost'])
+      assert.ok(!after.has(id), `${id} after the fix: ${[...after].join()}`);
+    assert.deepEqual((await runFix(['.'], { cwd: dir })).plan.patches, [], 'idempotent');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('converge: daphne in compose beside a worker container: --proxy-headers would let the worker forge https, so it stays advice naming that', async () => {
+  const dir = treeOf(DAPHNE_COMPOSE('  worker:\n    build: ./app\n    command: python manage.py runworker channels\n'));
+  try {
+    const run = await runFix(['.'], { cwd: dir });
+    assert.ok(!run.plan.patches.some((p) => p.file === 'docker-compose.yml'), run.plan.patches.map((p) => p.diff).join(''));
+    const a = run.plan.advice.find((x) => x.id === 'daphne/proxy-not-trusted');
+    assert.match(
+      a?.reason ?? '',
+      /daphne\/forwarded-allow-all .*every container on its network/,
+      JSON.stringify(run.plan.advice),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

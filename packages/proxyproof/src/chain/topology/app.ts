@@ -3,6 +3,7 @@
  * python, deploy, node) and attaches each framework to the app server that runs it.
  */
 import { dirname } from 'node:path';
+import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, Valued as FValued, SourceRef } from '../../model/facts.js';
 import type { AppServer, Bind, Framework, Placement, Ref, TrustSpec, Valued } from '../model.js';
 
@@ -80,6 +81,7 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     ref: launchRef,
     placement,
     service,
+    ...(placement.kind === 'container' && onlyProxiesBeside(facts, index) ? { proxiesOnlyBeside: true } : {}),
     binds,
     proxyHeaders: valued(a.proxyHeaders, (x) => x, a.kind === 'gunicorn'),
     trusted,
@@ -169,6 +171,7 @@ export function frameworkOf(f: FrameworkFacts): Framework {
       trustClient: valued(a.trustClient, (x) => x, [] as string[]),
     };
     if (a.assumeHttps) fw.appEnd.assumeHttps = valued(a.assumeHttps, Boolean, false);
+    if (a.serverHttpsFirst) fw.appEnd.serverHttpsFirst = true;
     if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
     if (a.sslRedirect) fw.sslRedirect = valued(a.sslRedirect, Boolean, false);
     if (a.serverHttps) fw.appEnd.serverHttps = a.serverHttps;

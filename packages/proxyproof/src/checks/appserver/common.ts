@@ -2,6 +2,8 @@
  * The forwarded-allow-all / proxy-not-trusted pair, shared by gunicorn, uvicorn, daphne and
  * hypercorn. Each check file instantiates one with its server's wording and references.
  */
+
+import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { AppServerFacts, Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
@@ -43,13 +45,24 @@ function trustEvidence(s: AppServerFacts, note: string): Evidence {
   return s.trustedProxies.ref ? ev(s.trustedProxies.ref, note) : launchEvidence(s, note);
 }
 
-/** Severity by reach of the widest bind: network -> high, container network / host loopback -> medium. */
-export function allowAllSeverity(s: AppServerFacts): { severity: Severity; bind: AppServerFacts['binds'][number] } | undefined {
+/**
+ * Severity by reach of the widest bind: network -> high, container network / host loopback -> medium. With
+ * `proxiesOnly` (facts/compose-network.ts: the only other containers on its compose networks are reverse proxies)
+ * a container-network or host-loopback bind is reached by the proxy and the Docker host only, as a loopback bind is.
+ */
+export function allowAllSeverity(
+  s: AppServerFacts,
+  proxiesOnly = false,
+): { severity: Severity; bind: AppServerFacts['binds'][number] } | undefined {
   const order: Array<[string, Severity]> = [
     ['network', 'high'],
     ['unknown', 'medium'],
-    ['container-network', 'medium'],
-    ['host-loopback', 'medium'],
+    ...(proxiesOnly
+      ? []
+      : ([
+          ['container-network', 'medium'],
+          ['host-loopback', 'medium'],
+        ] as Array<[string, Severity]>)),
   ];
   for (const [reach, severity] of order) {
     const b = s.binds.find(
@@ -195,8 +208,8 @@ export function forwardedAllowAll(
         // Procfile platforms (Heroku, Dokku) route to $PORT through their own router, whose addresses
         // are not known in advance: '*' is their documented setting and only the router connects.
         if (s.launch.via === 'procfile') continue;
-        const sev = allowAllSeverity(s);
-        if (!sev) continue; // unix socket / loopback only: only the local proxy can connect
+        const sev = allowAllSeverity(s, onlyProxiesBeside(facts, index));
+        if (!sev) continue; // unix socket / loopback only / a compose network of proxies: only the proxy can connect
         const fix = fixText(s);
         const evidence: Evidence[] = [
           trustEvidence(

@@ -2,6 +2,7 @@
  * hypercorn/forwarded-allow-all: ProxyFixMiddleware trusts by hop count, not by peer address, so a
  * hypercorn bind reachable beyond the proxy lets any client set X-Forwarded-Proto / -For.
  */
+import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { allowAllSeverity, pyServers, REFS, reachText } from './common.js';
@@ -23,7 +24,7 @@ export const hypercornForwardedAllowAll: Check = {
     const mw = facts.frameworks.find((f) => /ProxyFixMiddleware/.test(JSON.stringify(f.trustProxy?.value ?? '')));
     if (!mw) return out;
     for (const { s, index } of pyServers(facts, 'hypercorn')) {
-      const sev = allowAllSeverity(s);
+      const sev = allowAllSeverity(s, onlyProxiesBeside(facts, index));
       if (!sev) continue;
       out.push(
         finding(meta, {

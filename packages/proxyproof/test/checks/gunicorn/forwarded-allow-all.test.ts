@@ -38,7 +38,19 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'high', file: 'gunicorn.conf.py', line: 2 },
   },
   {
-    name: "medium: '*' in a container reachable only on the compose network (expose:)",
+    name: "medium: '*' in a container reachable only on the compose network (expose:), a db container beside it",
+    files: {
+      'compose.yaml': `${compose([
+        'command: gunicorn -b 0.0.0.0:8000 app:app',
+        'environment:',
+        '  FORWARDED_ALLOW_IPS: "*"',
+        'expose: ["8000"]',
+      ])}  db:\n    image: postgres:16\n`,
+    },
+    expect: { count: 1, severity: 'medium', message: /every container/ },
+  },
+  {
+    name: "valid (trap): '*' in a container whose compose network holds only the nginx container",
     files: {
       'compose.yaml': compose([
         'command: gunicorn -b 0.0.0.0:8000 app:app',
@@ -47,17 +59,92 @@ const cases: Case[] = [
         'expose: ["8000"]',
       ]),
     },
-    expect: { count: 1, severity: 'medium', message: /every container/ },
+    expect: { count: 0 },
   },
   {
-    name: 'medium (trap): published on 127.0.0.1 only',
+    name: "medium: '*', nginx alone on the app's own network but the db joins it too (named networks)",
+    files: {
+      'compose.yaml': [
+        'services:',
+        '  nginx:',
+        '    image: nginx:1.25',
+        '    ports: ["443:443"]',
+        '    networks: [front]',
+        '  web:',
+        '    build: .',
+        '    command: gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips "*" app:app',
+        '    networks: [front, back]',
+        '  db:',
+        '    image: postgres:16',
+        '    networks: [back]',
+        '  worker:',
+        '    build: .',
+        '    networks: [jobs]',
+        '',
+      ].join('\n'),
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: "valid (trap): '*', the db is on another named network than the app",
+    files: {
+      'compose.yaml': [
+        'services:',
+        '  nginx:',
+        '    image: nginx:1.25',
+        '    ports: ["443:443"]',
+        '    networks: [front, back]',
+        '  web:',
+        '    build: .',
+        '    command: gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips "*" app:app',
+        '    networks: [front]',
+        '  db:',
+        '    image: postgres:16',
+        '    networks: [back]',
+        '',
+      ].join('\n'),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: "medium: '*', the app's network is external (other stacks' containers may join it)",
+    files: {
+      'compose.yaml': [
+        'services:',
+        '  nginx:',
+        '    image: nginx:1.25',
+        '    ports: ["443:443"]',
+        '  web:',
+        '    build: .',
+        '    command: gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips "*" app:app',
+        'networks:',
+        '  default:',
+        '    external: true',
+        '    name: shared',
+        '',
+      ].join('\n'),
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'medium: published on 127.0.0.1 only, a db container beside it',
+    files: {
+      'compose.yaml': `${compose([
+        'command: ["gunicorn", "-b", "0.0.0.0:8000", "--forwarded-allow-ips", "*", "app:app"]',
+        'ports: ["127.0.0.1:8000:8000"]',
+      ])}  db:\n    image: postgres:16\n`,
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'valid (trap): published on 127.0.0.1 only, the nginx container is its only neighbour',
     files: {
       'compose.yaml': compose([
         'command: ["gunicorn", "-b", "0.0.0.0:8000", "--forwarded-allow-ips", "*", "app:app"]',
         'ports: ["127.0.0.1:8000:8000"]',
       ]),
     },
-    expect: { count: 1, severity: 'medium' },
+    expect: { count: 0 },
   },
   {
     name: "high: GUNICORN_CMD_ARGS carries '*'",

@@ -30,7 +30,19 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'high' },
   },
   {
-    name: 'medium: FORWARDED_ALLOW_IPS=* in a compose service with expose only',
+    name: 'medium: FORWARDED_ALLOW_IPS=* in a compose service with expose only, a redis container beside it',
+    files: {
+      'compose.yaml': `${compose([
+        'command: uvicorn main:app --host 0.0.0.0 --port 8000',
+        'environment:',
+        '  - FORWARDED_ALLOW_IPS=*',
+        'expose: ["8000"]',
+      ])}  redis:\n    image: redis:7\n`,
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'valid (trap): FORWARDED_ALLOW_IPS=* in a compose service whose only neighbour is the nginx container',
     files: {
       'compose.yaml': compose([
         'command: uvicorn main:app --host 0.0.0.0 --port 8000',
@@ -39,7 +51,7 @@ const cases: Case[] = [
         'expose: ["8000"]',
       ]),
     },
-    expect: { count: 1, severity: 'medium' },
+    expect: { count: 0 },
   },
   {
     name: "high: uvicorn.run(..., forwarded_allow_ips='*') in code",

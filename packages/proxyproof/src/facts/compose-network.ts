@@ -1,0 +1,66 @@
+/**
+ * Who shares a compose network with the container an app server runs in. Compose puts every service without
+ * `networks:` on the project's `default` network and a service with `networks:` only on those it names; a service
+ * with `network_mode: service:X` shares X's network stack. Containers of other projects join a network only when
+ * it is declared `external` (then who else is on it is not in the files).
+ * (https://docs.docker.com/compose/how-tos/networking/, https://docs.docker.com/reference/compose-file/networks/)
+ *
+ * Used to tell "reachable by every container on its network" from "reachable by the proxy only": a server whose
+ * only neighbours are reverse proxies can be reached by those proxies and the Docker host itself, as a loopback
+ * bind can. Pure: reads Facts only.
+ */
+import { dirname } from 'node:path';
+import type { ComposeFile, ComposeService } from '../model/deploy.js';
+import type { Facts } from '../model/facts.js';
+
+export interface ComposeNeighbours {
+  /** The compose service that starts the server. */
+  service: ComposeService;
+  /** The other services of its project that share one of its networks (or its network stack). */
+  others: ComposeService[];
+}
+
+const networksOf = (s: ComposeService): string[] => (s.networks.length > 0 ? s.networks : ['default']);
+
+/** The compose files of one project: the same folder and the same `name:` (compose merges `-f` files and overrides). */
+function projectFiles(facts: Facts, file: ComposeFile): ComposeFile[] {
+  return (facts.compose?.files ?? []).filter((f) => dirname(f.file) === dirname(file.file) && f.name === file.name);
+}
+
+/**
+ * The neighbours of app server `index` on its compose networks, or undefined when they are not known from the
+ * files: the server is not started by exactly one compose service, the service sets `network_mode`, or one of
+ * its networks is external (created elsewhere: other stacks' containers may be on it).
+ */
+export function composeNeighbours(facts: Facts, index: number): ComposeNeighbours | undefined {
+  const owners: Array<{ file: ComposeFile; service: ComposeService }> = [];
+  for (const file of facts.compose?.files ?? [])
+    for (const service of file.services) if (service.appServers.includes(index)) owners.push({ file, service });
+  if (owners.length !== 1) return undefined;
+  const { file, service } = owners[0] as { file: ComposeFile; service: ComposeService };
+  if (service.networkMode !== undefined) return undefined;
+  const files = projectFiles(facts, file);
+  const external = new Set(files.flatMap((f) => f.externalNetworks ?? []));
+  const mine = networksOf(service);
+  if (mine.some((n) => external.has(n))) return undefined;
+  const others: ComposeService[] = [];
+  for (const f of files)
+    for (const s of f.services) {
+      if (s.name === service.name) continue; // itself, or its override in another file of the project
+      const shares =
+        s.networkMode === `service:${service.name}` ||
+        (s.networkMode === undefined && networksOf(s).some((n) => mine.includes(n)));
+      if (shares && !others.some((o) => o.name === s.name)) others.push(s);
+    }
+  return { service, others };
+}
+
+/**
+ * True when every other container that can reach app server `index` over its compose network is a reverse proxy
+ * of the project (nginx, Caddy, Traefik, HAProxy, Apache, Envoy by image or build), and at least one is: the
+ * server's container-network reach is then the proxy's own (and the Docker host's), not "every container".
+ */
+export function onlyProxiesBeside(facts: Facts, index: number): boolean {
+  const n = composeNeighbours(facts, index);
+  return Boolean(n && n.others.length > 0 && n.others.every((o) => o.role === 'proxy'));
+}
