@@ -220,7 +220,10 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
     const a = appFacts[i];
     if (!a) return 0;
     const app = apps[i] as AppServer;
-    const nodeFw = ['express', 'fastify', 'koa', 'nestjs', 'sveltekit', 'hono'].includes(fw.kind);
+    // A Next.js app end (collectors/node/next.ts) runs on its `next start` server; Auth.js facts alone do not.
+    const nodeFw =
+      ['express', 'fastify', 'koa', 'nestjs', 'sveltekit', 'hono'].includes(fw.kind) ||
+      (fw.kind === 'nextjs' && fw.appEnd !== undefined);
     if (nodeFw !== (a.kind === 'node')) return 0;
     let s = 1;
     const dsm = a.env.DJANGO_SETTINGS_MODULE?.value;
