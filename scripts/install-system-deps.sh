@@ -7,6 +7,8 @@ PKGS=(nginx caddy haproxy apache2 python3-django gunicorn python3-uvicorn python
       chromium mkcert libnss3-tools openssl iproute2 procps ca-certificates curl daphne
       python3-waitress uwsgi uwsgi-plugin-python3 tomcat10
       php-fpm php-symfony-http-foundation php-laravel-framework)
+# Phusion Passenger for Apache (lab 60: Apache -> Passenger -> Rails).
+PKGS+=(libapache2-mod-passenger)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,7 +3,8 @@
 // also fetches and parses every linked stylesheet and classifies every URL for mixed content; linkinator checks
 // links only. Then the browser engine (N contexts) vs a bare Playwright page-load loop with the same N contexts.
 // Both crawlers run in a fresh child process each round (same cold start), timed inside the child.
-// Run: npx tsc -b packages/forwarded packages/proxyproof && node --import tsx bench/crawl/bench.ts [--pages 2000] [--concurrency 8] [--browser-pages 60] [--contexts 2]
+// Run: `npm run bench:crawl` (builds, then: node --import tsx bench/crawl/bench.ts --pages 500 --concurrency 8 --rounds 5
+// --browser-pages 0, the CLI-against-CLI figure of issue 11); other options: [--pages 2000] [--browser-pages 60] [--contexts 2].
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -273,6 +274,7 @@ try {
   // Each round runs both sides twice: the whole CLI (as users run it) and the crawler in a child process timed
   // from its first request (the in-process figure). The order alternates between rounds.
   const cliRatios: number[] = [];
+  const cpuRatios: number[] = [];
   const inRatios: number[] = [];
   const rows: Record<string, number[]> = {};
   const keep = (k: string, v: number) => {
@@ -310,11 +312,12 @@ try {
     keep('proxyproof in-process ms', oi.ms);
     keep('linkinator in-process ms', li.ms);
     cliRatios.push(lc.wallMs / oc.wallMs);
+    cpuRatios.push(lc.cpuMs / oc.cpuMs);
     inRatios.push(li.ms / oi.ms);
     console.log(
       `round ${r + 1} (${oursFirst ? 'proxyproof' : 'linkinator'} first, load average ${loadavg()
         .map((x) => x.toFixed(1))
-        .join(' ')}): CLI proxyproof ${oc.wallMs.toFixed(0)} ms (CPU ${oc.cpuMs.toFixed(0)}, ${oc.requests} requests, ${oc.maxRssMb.toFixed(0)} MB) | linkinator ${lc.wallMs.toFixed(0)} ms (CPU ${lc.cpuMs.toFixed(0)}, ${lc.requests} requests, ${lc.maxRssMb.toFixed(0)} MB) | ${(lc.wallMs / oc.wallMs).toFixed(2)}x; in-process ${oi.ms.toFixed(0)} vs ${li.ms.toFixed(0)} ms | ${(li.ms / oi.ms).toFixed(2)}x`,
+        .join(' ')}): CLI proxyproof ${oc.wallMs.toFixed(0)} ms (CPU ${oc.cpuMs.toFixed(0)}, ${oc.requests} requests, ${oc.maxRssMb.toFixed(0)} MB) | linkinator ${lc.wallMs.toFixed(0)} ms (CPU ${lc.cpuMs.toFixed(0)}, ${lc.requests} requests, ${lc.maxRssMb.toFixed(0)} MB) | wall ${(lc.wallMs / oc.wallMs).toFixed(2)}x, CPU ${(lc.cpuMs / oc.cpuMs).toFixed(2)}x; in-process ${oi.ms.toFixed(0)} vs ${li.ms.toFixed(0)} ms | ${(li.ms / oi.ms).toFixed(2)}x`,
     );
   }
   const mmm = (xs: number[]) => {
@@ -323,6 +326,9 @@ try {
   };
   for (const [k, v] of Object.entries(rows)) console.log(`${k} (min / median / max of ${v.length}): ${mmm(v)}`);
   console.log(`STATIC CLI vs CLI (linkinator wall / proxyproof wall), min / median / max: ${mmm(cliRatios)} (target >= 3x)`);
+  // CPU (user+sys of the whole process tree, GNU time) is far less sensitive to other load on the machine than
+  // wall time: on a shared machine read this line beside the wall ratio.
+  console.log(`STATIC CLI vs CLI CPU (linkinator CPU / proxyproof CPU), min / median / max: ${mmm(cpuRatios)}`);
   console.log(`STATIC in-process (from the first request), min / median / max: ${mmm(inRatios)}`);
   console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${new Date().toISOString()})`);
 

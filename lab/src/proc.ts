@@ -1,7 +1,7 @@
 // Processes: each in its own process group, registered globally so that teardown always happens — on
 // stop(), on test failure (the test's after hooks), on SIGINT/SIGTERM of the runner and on process exit.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { ExecResult, LabProcess } from './types.js';
 
@@ -278,7 +278,15 @@ export function sleep(ms: number): Promise<void> {
 /** Runs a command to completion with a timeout (killing its process group on timeout). */
 export function execCmd(
   argv: string[],
-  opts: { netns?: string; ipBin?: string; timeoutMs?: number; env?: Record<string, string>; input?: string } = {},
+  opts: {
+    netns?: string;
+    ipBin?: string;
+    timeoutMs?: number;
+    env?: Record<string, string>;
+    input?: string;
+    /** Ends the command's process group early (its result then has the exit status of the kill). */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<ExecResult> {
   const full = opts.netns ? [opts.ipBin ?? 'ip', 'netns', 'exec', opts.netns, ...argv] : argv;
   const [cmd, ...args] = full;
@@ -291,6 +299,11 @@ export function execCmd(
       stderr += `\n[lab] timed out after ${opts.timeoutMs ?? 15000} ms: ${full.join(' ')}`;
       if (child.pid) killGroup(child.pid, 'SIGKILL');
     }, opts.timeoutMs ?? 15000);
+    const abort = () => {
+      if (child.pid) killGroup(child.pid, 'SIGKILL');
+    };
+    if (opts.signal?.aborted) abort();
+    else opts.signal?.addEventListener('abort', abort, { once: true });
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
@@ -301,11 +314,13 @@ export function execCmd(
     else child.stdin.end();
     child.on('error', (e) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', abort);
       unregister();
       resolve({ code: -1, stdout, stderr: `${stderr}${e.message}` });
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', abort);
       unregister();
       resolve({ code, stdout, stderr });
     });
@@ -344,36 +359,163 @@ export function tcpProbe(address: string, port: number, timeoutMs = 500): Promis
   });
 }
 
-/** Waits for address:port to accept connections (from inside netns when given) or the process to die. */
+/** `/proc/net/tcp` local address of an IPv4 address (4 bytes, little-endian hex as the kernel prints it on x86). */
+function procNetV4(address: string): string {
+  return address
+    .split('.')
+    .map((o) => Number(o).toString(16).padStart(2, '0').toUpperCase())
+    .reverse()
+    .join('');
+}
+
+/**
+ * Inodes of the sockets LISTENING on port at address, or on a wildcard address that also accepts it, in the
+ * network namespace of `/proc/<pid>/net` (default: this process's). IPv4 and IPv6 (dual-stack `::`, v4-mapped).
+ */
+export function listeningInodes(address: string, port: number, netOf: number | 'self' = 'self'): number[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const v4 = address.includes(':') ? undefined : procNetV4(address);
+  const accept = new Set<string>(['00000000', '00000000000000000000000000000000']);
+  if (v4) {
+    accept.add(v4);
+    accept.add(`0000000000000000FFFF0000${v4}`); // ::ffff:a.b.c.d
+  }
+  if (address === '::1') accept.add('00000000000000000000000001000000');
+  const out: number[] = [];
+  for (const file of ['tcp', 'tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${netOf}/net/${file}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      if (f.length < 10 || f[3] !== '0A') continue;
+      const [addr, p] = (f[1] ?? '').split(':');
+      if (p === hexPort && addr !== undefined && accept.has(addr)) out.push(Number(f[9]));
+    }
+  }
+  return out.filter((i) => i > 0);
+}
+
+/** Processes holding any of these socket inodes (a scan of /proc/<pid>/fd; unreadable processes are skipped). */
+export function socketOwners(inodes: number[], table = processTable()): ProcEntry[] {
+  const wanted = new Set(inodes.map((i) => `socket:[${i}]`));
+  const owners: ProcEntry[] = [];
+  if (wanted.size === 0) return owners;
+  for (const p of table) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${p.pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${p.pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (wanted.has(target)) {
+        owners.push(p);
+        break;
+      }
+    }
+  }
+  return owners;
+}
+
+/**
+ * Who answers on address:port: the started process (its group, or a descendant of it) or another one. A port
+ * from freePort() can be taken between the probe and the program's bind; a squatter that LISTENS there answers a
+ * TCP readiness probe as well as the program would, so readiness also asks the kernel who owns the listener.
+ * `unknown` when the listener or its owner cannot be read (no /proc, another user's process, the socket just
+ * closed): the caller then keeps the TCP answer, as before.
+ */
+export function listenerOwnership(
+  leader: number,
+  address: string,
+  port: number,
+): { owner: 'started' } | { owner: 'other'; who: string } | { owner: 'unknown' } {
+  const inodes = listeningInodes(address, port);
+  if (inodes.length === 0) return { owner: 'unknown' };
+  const table = processTable();
+  const owners = socketOwners(inodes, table);
+  if (owners.length === 0) return { owner: 'unknown' };
+  const byPid = new Map(table.map((p) => [p.pid, p]));
+  const fromLeader = (p: ProcEntry) => {
+    // the leader's group, or a descendant (a worker that left the group); bounded by the table's size
+    for (let q: ProcEntry | undefined = p, n = 0; q && n < table.length; q = byPid.get(q.ppid), n++)
+      if (q.pid === leader || q.pgid === leader) return true;
+    return false;
+  };
+  if (owners.some(fromLeader)) return { owner: 'started' };
+  return { owner: 'other', who: owners.map((o) => `pid ${o.pid} (${o.comm})`).join(', ') };
+}
+
+/**
+ * Waits for address:port to accept connections (from inside netns when given) or the process to die.
+ *
+ * On this machine's loopback (freePort's ports) the listener must belong to the started process: a squatter
+ * that took the port between freePort and the program's bind and LISTENS there would answer the probe too. That
+ * start fails with "address already in use ... (held by pid N)", which the runner retries with new ports.
+ *
+ * Inside a network namespace the probe is ONE process started there (`ip netns exec NS bash`) that retries the
+ * connection itself until it succeeds: one `ip netns exec` per attempt, each killed after 2 s, could never answer
+ * on a machine so loaded that `ip netns exec` + bash take longer than that (a 90 s readiness timeout was seen at
+ * load 30 while gunicorn had logged "Listening" in its namespace). The probe's own errors are in the message.
+ */
 export async function waitForTcp(
   proc: LabProcess,
   address: string,
   port: number,
   opts: { netns?: string; ipBin?: string; bash?: string; timeoutMs?: number } = {},
 ): Promise<void> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 20000);
+  const timeoutMs = opts.timeoutMs ?? 20000;
+  const deadline = Date.now() + timeoutMs;
   let dead = false;
   void proc.exited.then(() => {
     dead = true;
   });
-  while (Date.now() < deadline) {
-    if (dead) throw new Error(`${proc.name} (${proc.kind}) exited before listening on ${address}:${port}\n${proc.logs()}`);
-    let ok: boolean;
-    if (opts.netns) {
-      const host = address.includes(':') ? `[${address}]` : address;
-      const r = await execCmd([opts.bash ?? 'bash', '-c', `exec 3<>/dev/tcp/${host.replace(/[[\]]/g, '')}/${port}`], {
-        netns: opts.netns,
-        ipBin: opts.ipBin,
-        timeoutMs: 2000,
-      });
-      ok = r.code === 0;
-    } else {
-      ok = await tcpProbe(address, port);
+  const exitedError = () =>
+    new Error(`${proc.name} (${proc.kind}) exited before listening on ${address}:${port}\n${proc.logs()}`);
+  if (opts.netns) {
+    const host = address.replace(/[[\]]/g, '');
+    // A subshell per attempt (a fork, no exec); a local address is refused or accepted at once.
+    const script = `until (exec 3<>/dev/tcp/${host}/${port}) 2>/dev/null; do sleep 0.1; done`;
+    const stopProbe = new AbortController();
+    const probe = execCmd([opts.bash ?? 'bash', '-c', script], {
+      netns: opts.netns,
+      ipBin: opts.ipBin,
+      timeoutMs,
+      signal: stopProbe.signal,
+    });
+    const r = await Promise.race([probe, proc.exited.then(() => 'died' as const)]);
+    if (r === 'died') {
+      stopProbe.abort();
+      await probe;
+      throw exitedError();
     }
-    if (ok) return;
+    if (r.code === 0) return;
+    if (dead) throw exitedError();
+    throw new Error(
+      `${proc.name} (${proc.kind}) not listening on ${address}:${port} after ${timeoutMs} ms (probed from network namespace ${opts.netns}: ${r.stderr.trim() || `exit ${r.code}`})\n${proc.logs()}`,
+    );
+  }
+  while (Date.now() < deadline) {
+    if (dead) throw exitedError();
+    if (await tcpProbe(address, port)) {
+      const who = listenerOwnership(proc.pid, address, port);
+      if (who.owner !== 'other') return;
+      if (dead) throw exitedError();
+      throw new Error(
+        `${proc.name} (${proc.kind}): ${address}:${port}: address already in use: another process listens there (${who.who}), not pid ${proc.pid}\n${proc.logs()}`,
+      );
+    }
     await sleep(100);
   }
-  throw new Error(
-    `${proc.name} (${proc.kind}) not listening on ${address}:${port} after ${opts.timeoutMs ?? 20000} ms\n${proc.logs()}`,
-  );
+  throw new Error(`${proc.name} (${proc.kind}) not listening on ${address}:${port} after ${timeoutMs} ms\n${proc.logs()}`);
 }

@@ -184,6 +184,56 @@ test("freePort's race: a port taken between freePort and the program's bind is r
   }
 });
 
+test("freePort's race, a squatter that LISTENS: readiness asks who owns the listener, and the start is retried with new ports", async (t) => {
+  const { def } = await resolveEntry('01-nginx-gunicorn-no-xfp');
+  const why = skipReason(def);
+  if (why) return t.skip(why);
+  // Bound AND listening: it answers a TCP readiness probe as the program would.
+  const squatter = spawn(
+    systemBinaries().python3,
+    [
+      '-c',
+      "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()",
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const taken = await new Promise<number>((res, rej) => {
+    squatter.stdout.once('data', (d) => res(Number(String(d).trim())));
+    squatter.once('exit', (code) => rej(new Error(`squatter exited ${code}`)));
+  });
+  // every port of the first attempt is the squatter's: whichever program is probed first meets it
+  const handed: number[] = [];
+  const n = Object.keys(def.ports).length;
+  const portSource = async () => {
+    const p = handed.length < n ? taken : await freePort();
+    handed.push(p);
+    return p;
+  };
+  try {
+    const sc = await startScenario('01-nginx-gunicorn-no-xfp', { portSource });
+    try {
+      const ports = Object.keys(def.ports).map((k) => Number(sc.vars[k]));
+      assert.equal(ports.includes(taken), false, `the squatter's port ${taken} is not used: ${ports}`);
+      assert.equal(handed.length, 2 * n, `ports handed out: ${handed}`);
+      // the backend that answers is gunicorn (HTTP), not the squatter (which never answers HTTP)
+      assert.ok((await fetch(`http://127.0.0.1:${sc.backend.port}/`)).status > 0);
+    } finally {
+      await sc.stop();
+    }
+    await assert.rejects(startScenario('01-nginx-gunicorn-no-xfp', { portSource: async () => taken }), (e: Error) => {
+      assert.match(e.message, /failed to start \(attempt 3, new ports\)/);
+      assert.match(
+        e.message,
+        new RegExp(`address already in use: another process listens there \\(pid ${squatter.pid} \\(python3`),
+      );
+      return true;
+    });
+  } finally {
+    squatter.stdin.end();
+    squatter.kill();
+  }
+});
+
 test('network namespaces and veth pairs are deleted on stop', async (t) => {
   const ns = netnsAvailable(systemBinaries().ip);
   if (!ns.ok) return t.skip(ns.reason);

@@ -23,6 +23,28 @@ export interface DeploymentFiles {
   unmodelled: Array<{ what: string; file: string; why: string }>;
   /** Left out on the way (unreadable subfolders, oversized proxy files): listed under "Not read". */
   skipped: NotRead[];
+  /**
+   * Files already read while discovering (a `.conf` file is read to see whether it is Apache's), by absolute
+   * path: the collectors take their bytes from here instead of reading a 9 MB config a second time.
+   */
+  bytes?: Map<string, Buffer>;
+}
+
+/** `/<VirtualHost\b/i` on the bytes read as latin1, without decoding them (a 9 MB nginx config has few `<`). */
+export function hasVirtualHost(b: Buffer): boolean {
+  const word = 'virtualhost';
+  for (let i = b.indexOf(0x3c); i >= 0; i = b.indexOf(0x3c, i + 1)) {
+    let k = 0;
+    // ASCII letters compared case-insensitively (| 0x20 maps A-Z to a-z; no other byte becomes a letter of the word).
+    while (k < word.length && ((b[i + 1 + k] as number) | 0x20) === word.charCodeAt(k)) k++;
+    if (k < word.length) continue;
+    const next = b[i + 1 + word.length];
+    const wordChar =
+      next !== undefined &&
+      ((next >= 0x30 && next <= 0x39) || (next >= 0x41 && next <= 0x5a) || (next >= 0x61 && next <= 0x7a) || next === 0x5f);
+    if (!wordChar) return true;
+  }
+  return false;
 }
 
 /** System locations relative to the root, in the order they are searched. */
@@ -46,15 +68,14 @@ function isCaddyfile(name: string): boolean {
   return name === 'Caddyfile' || /^Caddyfile\./.test(name) || /\.caddyfile$/i.test(name) || /\.Caddyfile$/.test(name);
 }
 
-function proxyKindOf(f: DiscoveredFile, name: string, sniff: () => string): ProxyFile['kind'] | null {
+function proxyKindOf(f: DiscoveredFile, name: string, sniff: () => Buffer): ProxyFile['kind'] | null {
   if (isCaddyfile(name)) return 'caddy';
   if (name === 'haproxy.cfg' || /haproxy.*\.cfg$/.test(name)) return 'haproxy';
-  if ((name.endsWith('.conf') || name === 'httpd.conf') && f.size <= MAX_CONFIG_BYTES && /<VirtualHost\b/i.test(sniff()))
-    return 'apache';
+  if ((name.endsWith('.conf') || name === 'httpd.conf') && f.size <= MAX_CONFIG_BYTES && hasVirtualHost(sniff())) return 'apache';
   return null;
 }
 
-function classifyUnmodelled(f: DiscoveredFile, _sniff: () => string): { what: string; why: string } | null {
+function classifyUnmodelled(f: DiscoveredFile): { what: string; why: string } | null {
   const name = basename(f.abs);
   if (/traefik\.(ya?ml|toml)$/.test(name))
     return { what: 'Traefik', why: 'Traefik configs are not modelled yet: the chain stops there' };
@@ -78,14 +99,20 @@ function safeDiscover(paths: string[], out: DeploymentFiles, cwd: string): Disco
   return got;
 }
 
-function sniffer(f: DiscoveredFile): () => string {
-  let cache: string | undefined;
+/** The file's bytes (empty past the size cap or when unreadable), kept in `out.bytes` for the collectors. */
+function sniffer(f: DiscoveredFile, out: DeploymentFiles): () => Buffer {
+  let cache: Buffer | undefined;
   return () => {
     if (cache === undefined) {
-      try {
-        cache = f.size <= MAX_CONFIG_BYTES ? readFileSync(f.abs, 'latin1') : '';
-      } catch {
-        cache = '';
+      cache = Buffer.alloc(0);
+      if (f.size <= MAX_CONFIG_BYTES) {
+        try {
+          cache = readFileSync(f.abs);
+          out.bytes ??= new Map();
+          out.bytes.set(f.abs, cache);
+        } catch {
+          // Unreadable: the collectors' own read reports it.
+        }
       }
     }
     return cache;
@@ -106,7 +133,7 @@ function finish(files: DiscoveredFile[], out: DeploymentFiles): DeploymentFiles 
     seen.add(real);
     out.files.push(f);
     const name = basename(f.abs);
-    const kind = proxyKindOf(f, name, sniffer(f));
+    const kind = proxyKindOf(f, name, sniffer(f, out));
     if (kind) {
       if (f.size > MAX_CONFIG_BYTES) {
         out.skipped.push({
@@ -116,7 +143,7 @@ function finish(files: DiscoveredFile[], out: DeploymentFiles): DeploymentFiles 
         continue;
       }
       try {
-        const b = readFileSync(f.abs);
+        const b = out.bytes?.get(f.abs) ?? readFileSync(f.abs);
         if (!b.includes(0)) out.proxyFiles.push({ kind, file: f.display, text: b.toString('utf8') });
         else out.skipped.push({ file: f.display, reason: 'a binary file (it contains NUL bytes)' });
       } catch (e) {
@@ -124,7 +151,7 @@ function finish(files: DiscoveredFile[], out: DeploymentFiles): DeploymentFiles 
       }
       continue;
     }
-    const u = classifyUnmodelled(f, sniffer(f));
+    const u = classifyUnmodelled(f);
     if (u) out.unmodelled.push({ ...u, file: f.display });
   }
   return out;

@@ -155,9 +155,10 @@ export interface ProxyHop {
   /**
    * What the redirect's "is it http?" reads: `connection` (default), the scheme of the connection the hop received;
    * `forwarded-proto`, X-Forwarded-Proto of a trusted peer first, else the connection (Traefik RedirectScheme,
-   * ingress-nginx's `$pass_access_scheme` with `use-forwarded-headers`).
+   * ingress-nginx's `$pass_access_scheme` with `use-forwarded-headers`); `forwarded-proto-any`, X-Forwarded-Proto
+   * from whoever sent it (Apache `RewriteCond %{HTTP:X-Forwarded-Proto} !https`: mod_rewrite trusts no list).
    */
-  redirectDecidedBy?: 'connection' | 'forwarded-proto';
+  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
   notes: string[];
 }
 
@@ -238,6 +239,10 @@ export interface Framework {
   useForwardedHost?: Valued<boolean>;
   useForwardedPort?: Valued<boolean>;
   sslRedirect?: Valued<boolean>;
+  /** The setting that makes the https redirect (`SECURE_SSL_REDIRECT`, `FORCE_SSL_ADMIN`), for messages. */
+  sslRedirectSetting?: string;
+  /** Path prefixes the redirect applies to (WordPress FORCE_SSL_ADMIN); undefined: every path. */
+  sslRedirectPaths?: string[];
   /** Express trust proxy / Fastify trustProxy / Koa app.proxy. */
   trustProxy?: Valued<TrustSpec>;
   /**
@@ -261,8 +266,14 @@ export interface Framework {
     trustScheme: Valued<string[]>;
     trustClient: Valued<string[]>;
     assumeHttps?: Valued<boolean>;
+    /** The server's HTTPS=on decides before forwarded headers (Rack; AppEndFacts.serverHttpsFirst). */
+    serverHttpsFirst?: boolean;
     /** Request hosts the app's https redirect skips (Plug.SSL exclude). */
     redirectExempt?: string[];
+    /** How it reads the server variable HTTPS / SERVER_PORT (WordPress is_ssl()); see AppEndFacts.serverHttps. */
+    serverHttps?: { on: string[]; port443: boolean };
+    /** The line the app's trust code goes before (wp-config.php's require of wp-settings.php). */
+    insertBefore?: Ref;
   };
 }
 

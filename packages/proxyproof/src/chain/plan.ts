@@ -505,6 +505,40 @@ function frameworkCandidates(
       },
     });
   }
+  const wp = fw.appEnd;
+  if (wp?.serverHttps && wp.insertBefore && wp.schemeHeaders.length === 0 && !wp.assumeHttps?.value) {
+    // WordPress's documented wp-config.php snippet (developer.wordpress.org, "Administration Over HTTPS"), placed
+    // before wp-settings.php loads, in the file's own style: HTTPS from X-Forwarded-Proto, but only when REMOTE_ADDR
+    // (nginx's client: the TLS front) is a private or loopback address, so a client on the internet cannot claim
+    // https. FILTER_FLAG_NO_PRIV_RANGE | FILTER_FLAG_NO_RES_RANGE rejects RFC 1918, loopback and the reserved ranges.
+    const at = wp.insertBefore;
+    const text = at.snippet ?? '';
+    const indent = /^\s*/.exec(text)?.[0] ?? '';
+    const guard = peer?.kind === 'remote' && peer.ip ? `'${peer.ip}' === $_SERVER['REMOTE_ADDR']` : null;
+    out.push({
+      id: `wp-https:${app.id}`,
+      title: `${wp.name}: set $_SERVER['HTTPS'] from the proxy's X-Forwarded-Proto in wp-config.php (only from ${guard ? peer?.kind === 'remote' && peer.ip : 'a private or loopback REMOTE_ADDR'})`,
+      ref: { file: at.file, line: at.line, snippet: at.snippet },
+      lines: [
+        `${indent}if ( isset( $_SERVER['HTTP_X_FORWARDED_PROTO'] ) && 'https' === $_SERVER['HTTP_X_FORWARDED_PROTO']`,
+        `${indent}\t&& ${guard ?? "false === filter_var( $_SERVER['REMOTE_ADDR'], FILTER_VALIDATE_IP, FILTER_FLAG_NO_PRIV_RANGE | FILTER_FLAG_NO_RES_RANGE )"} ) {`,
+        `${indent}\t$_SERVER['HTTPS'] = 'on';`,
+        `${indent}}`,
+        '',
+        text,
+      ],
+      placement: 'replace',
+      cost: 1,
+      apply(tt) {
+        const a = tt.apps.find((x) => x.id === app.id)?.framework?.appEnd;
+        if (!a) return;
+        a.schemeHeaders = ['x-forwarded-proto'];
+        // PHP's REMOTE_ADDR is the address nginx passes (its own client), which the chain does not carry over a
+        // FastCGI socket: the guard above is PHP's; the simulation believes the header the proxy sends.
+        a.trustScheme = { value: guard ? [peer?.kind === 'remote' ? (peer.ip ?? '*') : '*'] : ['*'], origin: 'literal', ref: at };
+      },
+    });
+  }
   if (fw.kind === 'flask') {
     // x_host=1 only where the proxy writes X-Forwarded-Host itself: else the client's own header reaches ProxyFix
     // and becomes request.host (a spoof the search would rightly refuse, leaving the planner with no answer).

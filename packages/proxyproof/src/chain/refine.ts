@@ -42,7 +42,11 @@ export function refineFindings(findings: Finding[], a: ChainAnalysis, facts?: Fa
   const allCorrect = known.length > 0 && known.every((r) => r.scheme.status === 'correct');
   const lostLabels = new Set(routes.flatMap((r) => (r.scheme.lostAt ? [r.scheme.lostAt.label] : [])));
   // The app's own https redirect looping (a proxy's redirect loop is the proxy's, not SECURE_SSL_REDIRECT's).
-  const anyLoop = routes.some((r) => r.redirect?.loop && r.redirect.by !== 'proxy');
+  const loopRoute = routes.find((r) => r.redirect?.loop && r.redirect.by !== 'proxy');
+  const anyLoop = loopRoute !== undefined;
+  const loopText = loopRoute?.redirect
+    ? `; with ${loopRoute.redirect.setting ?? "the app's https redirect"} this is a redirect loop${loopRoute.redirect.paths ? ` on ${loopRoute.redirect.paths.join(' and ')}` : ''}`
+    : '';
   const spoofs = [
     ...a.verdict.backends.flatMap((b) => (b.spoof ? [b.spoof] : [])),
     ...a.verdict.entrySpoofs,
@@ -69,7 +73,7 @@ export function refineFindings(findings: Finding[], a: ChainAnalysis, facts?: Fa
         return {
           ...f,
           severity: sev,
-          message: `${f.message}\n(chain: the scheme is lost at ${cause || 'a hop'}${anyLoop ? '; with SECURE_SSL_REDIRECT this is a redirect loop' : ''})`,
+          message: `${f.message}\n(chain: the scheme is lost at ${cause || 'a hop'}${loopText})`,
           data: { ...f.data, chain: 'confirmed' },
         };
       }

@@ -81,10 +81,24 @@ export interface Step {
   /** How this hop reaches the next one. */
   linkText?: string;
   /** A redirect this step answers with (`by`: the app's https switch, or the proxy's own redirect). */
-  redirect?: { location: string; loop: boolean; ref?: Ref; by?: 'app' | 'proxy' };
+  redirect?: Redirect;
   /** The hop does not decide the scheme itself (a Node server: the framework decides). */
   passive?: boolean;
   notes: string[];
+}
+
+/**
+ * A redirect a step answers with. `by`: the app's https switch, or the proxy's own redirect; `setting`: what makes
+ * the app redirect (`SECURE_SSL_REDIRECT`, `FORCE_SSL_ADMIN`); `paths`: the only paths it applies to, when it is not
+ * every page (then `location` is the first of them).
+ */
+export interface Redirect {
+  location: string;
+  loop: boolean;
+  ref?: Ref;
+  by?: 'app' | 'proxy';
+  setting?: string;
+  paths?: string[];
 }
 
 export interface Trace {
@@ -248,13 +262,14 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   if (hop.redirectsToHttps && !listener?.tls) {
     const r = hop.redirectsToHttps;
     const xfp = req.headers.get('x-forwarded-proto');
-    const byHeader = hop.redirectDecidedBy === 'forwarded-proto' && peerTrusted && xfp !== undefined;
+    const anyPeer = hop.redirectDecidedBy === 'forwarded-proto-any';
+    const byHeader = ((hop.redirectDecidedBy === 'forwarded-proto' && peerTrusted) || anyPeer) && xfp !== undefined;
     const believed: Scheme = byHeader ? (firstItem(xfp).toLowerCase() === 'https' ? 'https' : 'http') : inScheme;
     if (believed === 'http') {
       const why =
-        hop.redirectDecidedBy === 'forwarded-proto'
+        hop.redirectDecidedBy === 'forwarded-proto' || anyPeer
           ? byHeader
-            ? `X-Forwarded-Proto: ${xfp} from a trusted peer`
+            ? `X-Forwarded-Proto: ${xfp} from ${anyPeer ? 'its peer (the redirect reads the header from anyone)' : 'a trusted peer'}`
             : xfp !== undefined
               ? `X-Forwarded-Proto: ${xfp} from a peer it does not trust is ignored, the connection is plain HTTP`
               : 'no X-Forwarded-Proto, the connection is plain HTTP'
@@ -267,7 +282,9 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
       return { step, out: null };
     }
     if (byHeader)
-      notes.push(`X-Forwarded-Proto: ${xfp} from a trusted peer: the redirect to https (${r.file}:${r.line}) does not apply`);
+      notes.push(
+        `X-Forwarded-Proto: ${xfp} from ${anyPeer ? 'its peer' : 'a trusted peer'}: the redirect to https (${r.file}:${r.line}) does not apply`,
+      );
   }
   // Headers sent upstream.
   const out = new Map<string, string>();
@@ -420,6 +437,8 @@ interface AppView {
   headers: Map<string, string>;
   peer: Peer;
   peerAddr: string;
+  /** The server set the env var HTTPS=on itself (Passenger behind a TLS web server, a TLS listener). */
+  envHttps?: boolean;
 }
 
 function trustText(app: AppServer): string {
@@ -453,6 +472,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   let scheme: Scheme = req.scheme;
   let schemeWhy = `no forwarded scheme used; the connection is ${req.scheme}`;
   let schemeRef: Ref | undefined;
+  let envHttps = false;
   let client = req.peerAddr;
   let clientWhy = 'the TCP peer (REMOTE_ADDR)';
   const trustRef = app.trusted.ref ?? app.ref;
@@ -536,6 +556,16 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
         }
       }
     }
+  } else if (app.name === 'passenger') {
+    // Passenger (phusion_passenger/rack/thread_handler_extension.rb): rack.url_scheme is https when the web server set
+    // HTTPS on|yes|1, which it does only for its own TLS connection; forwarded headers pass on for Rack to read.
+    const https = req.headers.get('https');
+    envHttps = https !== undefined && /^(on|yes|1)$/i.test(https.trim());
+    scheme = envHttps ? 'https' : req.scheme;
+    schemeWhy = envHttps
+      ? `HTTPS=${https} from the web server (its connection is TLS): rack.url_scheme = https`
+      : `no HTTPS=on from the web server: rack.url_scheme = ${scheme}; forwarded headers pass on to the app`;
+    schemeRef = app.ref;
   } else if (app.kind === 'node') {
     schemeWhy = `the Node server sees a plain ${req.scheme} connection`;
     schemeRef = app.ref;
@@ -592,6 +622,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
       headers: req.headers,
       peer: req.peer,
       peerAddr: req.peerAddr,
+      ...(envHttps ? { envHttps } : {}),
     },
   };
 }
@@ -617,7 +648,28 @@ function expressTrust(spec: TrustSpec, addr: string, i: number, peer: Peer): Tru
   return ipInList(addr, spec) ? 'yes' : 'no';
 }
 
-function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: URL, hostile: boolean): Step {
+/**
+ * An app that reads the server variable HTTPS its own way (WordPress is_ssl(), wp-includes/load.php: HTTPS 'on' in
+ * any case or '1'; only when HTTPS is not set at all, SERVER_PORT '443') sees the FastCGI params through that test,
+ * not through PHP's usual "non-empty and not off" the php-fpm step applies.
+ */
+function serverHttpsView(fw: Framework, app: AppServer, view: AppView): AppView {
+  const test = fw.appEnd?.serverHttps;
+  if (!test || app.name !== 'php-fpm') return view;
+  const https = view.headers.get('https');
+  const port = view.headers.get('server_port');
+  const on = https !== undefined ? test.on.includes(https.toLowerCase()) : test.port443 && port !== undefined && port === '443';
+  const scheme: Scheme = on ? 'https' : 'http';
+  if (scheme === view.scheme) return view;
+  const why =
+    https !== undefined
+      ? `${fw.appEnd?.name}: $_SERVER['HTTPS'] ${JSON.stringify(https)} is ${on ? '' : 'not '}'on' or '1' (is_ssl())`
+      : `${fw.appEnd?.name}: no $_SERVER['HTTPS']; SERVER_PORT ${port ?? '(unset)'}${on ? ' is 443' : ''} (is_ssl())`;
+  return { ...view, scheme, schemeWhy: why };
+}
+
+function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: URL, hostile: boolean): Step {
+  const view = serverHttpsView(fw, app, viewIn);
   const h = view.headers;
   const notes: string[] = [];
   let scheme: Scheme = view.scheme;
@@ -787,6 +839,12 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
         schemeRef = a.assumeHttps.ref ?? fw.ref;
         break;
       }
+      if (a.serverHttpsFirst && view.envHttps) {
+        scheme = 'https';
+        schemeWhy = `${a.name}: the server's HTTPS=on comes before any forwarded header (${view.schemeWhy})`;
+        schemeRef = view.schemeRef;
+        break;
+      }
       const ts = a.schemeHeaders.length > 0 ? trustsPeer(a.trustScheme.value, view.peer, false) : 'no';
       if (ts === 'assumed') notes.push(`assumes ${a.trustScheme.value.join(', ')} covers ${peerText(view.peer)}`);
       const got = a.schemeHeaders.map((name) => ({ name, v: h.get(name) })).find((x) => x.v !== undefined);
@@ -835,9 +893,15 @@ function simulateFramework(fw: Framework, app: AppServer, view: AppView, url: UR
   };
   const exempt = fw.appEnd?.redirectExempt?.includes(host.replace(/:\d+$/, '')) ?? false;
   if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http' && !exempt) {
-    const location = `https://${host}${url.pathname}`;
-    const loop = !hostile && location === `https://${url.host}${url.pathname}`;
+    // A redirect of some paths only (WordPress FORCE_SSL_ADMIN: /wp-admin/, /wp-login.php) is shown on its first
+    // path when the route's own path is not one of them: the same request there is redirected.
+    const paths = fw.sslRedirectPaths;
+    const path = !paths || paths.some((p) => url.pathname.startsWith(p)) ? url.pathname : (paths[0] as string);
+    const location = `https://${host}${path}`;
+    const loop = !hostile && location === `https://${url.host}${path}`;
     step.redirect = { location, loop, ref: fw.sslRedirect.ref };
+    if (fw.sslRedirectSetting) step.redirect.setting = fw.sslRedirectSetting;
+    if (paths) step.redirect.paths = paths;
   }
   return step;
 }

@@ -14,6 +14,7 @@ import {
   finalStep,
   forgedHeaders,
   pickRoute,
+  type Redirect,
   type Step,
   simulateBrowser,
   simulateDirect,
@@ -78,7 +79,7 @@ export interface RouteVerdict {
   scheme: SchemeVerdict;
   host: HostVerdict;
   client: { believed: string | undefined; expected: string; correct: boolean };
-  redirect?: { location: string; loop: boolean; ref?: Ref; by?: 'app' | 'proxy' };
+  redirect?: Redirect;
   spoofable: Spoof[];
 }
 

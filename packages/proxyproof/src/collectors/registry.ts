@@ -1,19 +1,133 @@
 /**
  * The collectors of `collectors/index.ts`, in the same order, each loaded only when a file it could read is
- * among the files (issue 10: start-up). The app-end collectors bring parsers (@lezer/python, acorn and its
- * TypeScript plugin, yaml readers) that a one-file nginx lint never needs. A collector whose files cannot be
- * told by name (nginx, Caddy, HAProxy, Apache, deployment files, Traefik, cloud fronts) is always loaded.
- * test/engine/collector-registry.test.ts checks on every example and real-world case that the facts are the
- * same as with every collector.
+ * among the files (issue 10: start-up). Two ways:
+ * - `wants`, by name before the collection starts: the app-end collectors bring parsers (@lezer/python, acorn
+ *   and its TypeScript plugin, yaml readers) that a one-file nginx lint never needs;
+ * - `runs`, at the collector's own turn, for the collectors whose files cannot be told by name alone (HAProxy,
+ *   Apache, deployment files, Caddy, cloud fronts, Traefik, Synapse, Airflow: about 300 KB with the Python
+ *   evaluator and the TOML reader): the same first test the collector applies to each file, on the files the
+ *   collectors before it left unclaimed. Where that test reads content, it reads exactly the files the
+ *   collector would read, in the same order, through the same `ctx.read` (cached), so what is recorded is the
+ *   same whether the collector then loads or not. A one-file nginx lint claims its file in the nginx collector,
+ *   and none of these loads.
+ * Each `runs` mirrors the first file test of its collector (named beside it): a collector whose file test
+ * changes must change its `runs` too. test/engine/collector-registry.test.ts checks on every example and
+ * real-world case that the facts are the same as with every collector, and the named cases of each `runs`.
  */
-import type { Collector, DiscoveredFile } from '../model/collector.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../model/collector.js';
+import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
+import { baseName, configName } from './proxy/common.js';
+import { isCaddyfileName } from './sniff.js';
 import { renderedName } from './template/index.js';
 
 export interface CollectorEntry {
   name: string;
   /** Undefined: always loaded. Else loaded when some file's base name or path matches. */
   wants?: (name: string, path: string) => boolean;
+  /**
+   * Undefined: runs whenever loaded. Else asked at the collector's turn: false when no file can be the
+   * collector's, and the collector is then neither loaded nor run (it would have added nothing).
+   */
+  runs?: (ctx: CollectContext) => boolean;
   load(): Promise<Collector>;
+}
+
+/** A collector loaded at its turn in the collection, only when `runs` says a file can be its own. */
+export interface OnDemandCollector extends Collector {
+  /** Whether it was loaded and run (for tests and `--debug`-style accounting). */
+  loaded(): boolean;
+}
+
+const unclaimed = (ctx: CollectContext) => ctx.files.filter((f) => !ctx.claimed.has(f.abs));
+
+/** The text of a file as the proxy collectors read it (proxy/common.ts readText), without its too-large note. */
+function proxyText(ctx: CollectContext, f: DiscoveredFile): string | undefined {
+  if (f.size > MAX_CONFIG_BYTES) return undefined;
+  const b = ctx.read(f);
+  return b.includes(0) ? undefined : b.toString('utf8');
+}
+
+/** apache/collector.ts looksLikeApache's name test. */
+const APACHE_NAME = /(\.conf|\.partial|\.vhost|\.htaccess|httpd[^/]*|apache2?[^/]*)$/i;
+
+/** haproxy/collector.ts collect(): an unclaimed file named on the command line, or a `.cfg`/haproxy config name. */
+function haproxyRuns(ctx: CollectContext): boolean {
+  return unclaimed(ctx).some(
+    (f) => f.explicit || (/\.(cfg|conf|config)$/i.test(configName(f.display)) && /haproxy|\.cfg$/i.test(f.display)),
+  );
+}
+
+/**
+ * apache/collector.ts collect(): it reads every unclaimed file; one named on the command line may be Apache by
+ * its content (a too-large one gets a note there), others by name (looksLikeApache) or a `<VirtualHost>` line.
+ */
+function apacheRuns(ctx: CollectContext): boolean {
+  return unclaimed(ctx).some((f) => {
+    if (f.explicit || APACHE_NAME.test(configName(f.display))) return true;
+    const text = proxyText(ctx, f);
+    return text !== undefined && /^<VirtualHost\b/im.test(text);
+  });
+}
+
+/**
+ * deploy/collector.ts DeployRun.run(): every file type it reads is unclaimed (requirements, Dockerfiles,
+ * compose, Kubernetes, units, Procfiles, scripts), except `render.yaml`/`fly.toml` (platforms()) and the
+ * supervisord `.conf`/`.ini` files, read claimed or not, that hold a `[program:x]` section (supervisord()).
+ */
+function deployRuns(ctx: CollectContext): boolean {
+  if (unclaimed(ctx).length > 0) return true;
+  return ctx.files.some((f) => {
+    const name = baseName(f.abs);
+    if (name === 'render.yaml' || name === 'fly.toml') return true;
+    if (!/\.(conf|ini)$/.test(name) || f.size > MAX_SOURCE_BYTES) return false;
+    const b = ctx.read(f);
+    return !b.includes(0) && /^\s*\[(program|fcgi-program):/m.test(b.toString('utf8'));
+  });
+}
+
+/** caddy/collector.ts collect(): unclaimed `.json`, Caddyfile names, or a file named on the command line. */
+function caddyRuns(ctx: CollectContext): boolean {
+  return unclaimed(ctx).some((f) => {
+    const name = configName(f.display);
+    return /\.json$/i.test(name) || isCaddyfileName(name) || f.explicit;
+  });
+}
+
+/** front/collector.ts collect(): Elastic Beanstalk folders, Fly/other TOML, Procfile, render.yaml, Terraform. */
+function frontRuns(ctx: CollectContext): boolean {
+  return ctx.files.some((f) => {
+    const name = baseName(f.display);
+    return (
+      /(^|\/)\.ebextensions\/[^/]+\.config$/.test(f.display) ||
+      /(^|\/)\.platform\//.test(f.display) ||
+      /\.toml$/.test(name) ||
+      name === 'Procfile' ||
+      name === 'render.yaml' ||
+      /\.tf$/.test(name)
+    );
+  });
+}
+
+/** traefik/collector.ts collect(): TOML and YAML files only (nothing is added when none is Traefik's). */
+const traefikRuns = (ctx: CollectContext) => ctx.files.some((f) => /\.(toml|ya?ml)$/i.test(configName(f.display)));
+
+/** synapse/collector.ts collect(): `homeserver*.yaml`. */
+const synapseRuns = (ctx: CollectContext) => ctx.files.some((f) => /^homeserver.*\.ya?ml$/i.test(baseName(f.display)));
+
+/**
+ * airflow/collector.ts collect(): adds facts only for a file with a `[webserver]` section among its candidates
+ * (read claimed or not: `.cfg`, `.ini`, YAML, `.conf`, `.tpl`, env files, Dockerfiles).
+ */
+function airflowRuns(ctx: CollectContext): boolean {
+  return ctx.files.some((f) => {
+    const name = baseName(f.abs);
+    if (
+      f.size > MAX_SOURCE_BYTES ||
+      (!/(^airflow\.cfg$|\.(cfg|ini|ya?ml|conf|tpl)$)/i.test(name) && !/(^|\.)env$|Dockerfile/.test(name))
+    )
+      return false;
+    return /^\s*\[webserver\]\s*$/m.test(ctx.read(f).toString('utf8'));
+  });
 }
 
 const PY = /\.py$|^requirements|^constraints|^Pipfile|^pyproject\.toml$|^setup\.cfg$/i;
@@ -23,16 +137,16 @@ const YAML = /\.ya?ml$/i;
 /** In the order of COLLECTORS (collectors/index.ts): the first to claim a file owns it. */
 export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   { name: 'nginx', load: async () => (await import('./nginx/collector.js')).nginxCollector },
-  { name: 'haproxy', load: async () => (await import('./haproxy/collector.js')).haproxyCollector },
-  { name: 'apache', load: async () => (await import('./apache/collector.js')).apacheCollector },
-  { name: 'deploy', load: async () => (await import('./deploy/collector.js')).deployCollector },
-  { name: 'caddy', load: async () => (await import('./caddy/collector.js')).caddyCollector },
-  { name: 'front', load: async () => (await import('./front/collector.js')).frontCollector },
+  { name: 'haproxy', runs: haproxyRuns, load: async () => (await import('./haproxy/collector.js')).haproxyCollector },
+  { name: 'apache', runs: apacheRuns, load: async () => (await import('./apache/collector.js')).apacheCollector },
+  { name: 'deploy', runs: deployRuns, load: async () => (await import('./deploy/collector.js')).deployCollector },
+  { name: 'caddy', runs: caddyRuns, load: async () => (await import('./caddy/collector.js')).caddyCollector },
+  { name: 'front', runs: frontRuns, load: async () => (await import('./front/collector.js')).frontCollector },
   { name: 'python', wants: (n) => PY.test(n), load: async () => (await import('./python/collector.js')).pythonCollector },
   { name: 'node', wants: (n) => JS.test(n), load: async () => (await import('./node/collector.js')).nodeAppCollector },
-  { name: 'traefik', load: async () => (await import('./traefik/collector.js')).traefikCollector },
+  { name: 'traefik', runs: traefikRuns, load: async () => (await import('./traefik/collector.js')).traefikCollector },
   { name: 'kube', wants: (n) => YAML.test(n), load: async () => (await import('./kube/collector.js')).kubeCollector },
-  { name: 'synapse', load: async () => (await import('./synapse/collector.js')).synapseCollector },
+  { name: 'synapse', runs: synapseRuns, load: async () => (await import('./synapse/collector.js')).synapseCollector },
   {
     name: 'ruby',
     wants: (n) => /\.(?:rb|ru)$|^Gemfile/.test(n),
@@ -68,7 +182,7 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   { name: 'elixir', wants: (n) => /\.exs?$/.test(n), load: async () => (await import('./elixir/collector.js')).elixirCollector },
   { name: 'pywsgi', wants: (n) => /\.py$/.test(n), load: async () => (await import('./pywsgi/collector.js')).pywsgiCollector },
   { name: 'uwsgi', wants: (n) => /\.ini$/.test(n), load: async () => (await import('./uwsgi/collector.js')).uwsgiCollector },
-  { name: 'airflow', load: async () => (await import('./airflow/collector.js')).airflowCollector },
+  { name: 'airflow', runs: airflowRuns, load: async () => (await import('./airflow/collector.js')).airflowCollector },
 ];
 
 /** The collectors these files need, in order. */
@@ -79,5 +193,19 @@ export async function collectorsFor(files: DiscoveredFile[]): Promise<Collector[
     return { name: renderedName(path.slice(path.lastIndexOf('/') + 1)), path };
   });
   const needed = COLLECTOR_ENTRIES.filter((e) => !e.wants || names.some((x) => e.wants?.(x.name, x.path)));
-  return Promise.all(needed.map((e) => e.load()));
+  return Promise.all(needed.map((e) => (e.runs ? onDemand(e, e.runs) : e.load())));
+}
+
+/** The entry as a collector that loads the real one at its turn, when `runs` says so. */
+function onDemand(e: CollectorEntry, runs: (ctx: CollectContext) => boolean): OnDemandCollector {
+  let loaded = false;
+  return {
+    name: e.name,
+    loaded: () => loaded,
+    async collect(ctx) {
+      if (!runs(ctx)) return;
+      loaded = true;
+      await (await e.load()).collect(ctx);
+    },
+  };
 }

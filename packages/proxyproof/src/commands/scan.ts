@@ -120,6 +120,8 @@ export function registerScan(program: Command): void {
     .option('--no-third-party-check', 'do not check third-party http:// URLs over https');
   for (const o of outputOptions()) cmd.addOption(o);
   cmd.action(async (url: string, o: ScanCli) => {
+    // The parser worker's thread starts first: its start-up runs on the other core while this one loads the scan.
+    (await import('../collectors/crawl/parser-worker.js')).prewarmParserWorker();
     // Loaded on use: undici, playwright-core and css-tree cost every other command's start-up otherwise.
     const { runScan } = await import('../scan/engine.js');
     const { createProgress } = await import('../scan/progress.js');

@@ -5,6 +5,7 @@
  * Both commands call `analyze` and differ only in what they show (engine/report.ts), so they always agree
  * on findings, ids, severities and exit codes. No printing here.
  */
+import { readFileSync } from 'node:fs';
 import { analyzeChain, type ChainAnalysis, setChainOptions } from '../chain/analyze.js';
 import { type DeploymentFiles, discoverProject, discoverSystem } from '../chain/discover.js';
 import type { Ref } from '../chain/model.js';
@@ -12,7 +13,7 @@ import { mergeRootCauses, refineFindings } from '../chain/refine.js';
 import { type Inventory, inventory } from '../chain/render.js';
 import { CHAIN_CHECKS } from '../checks/chain/index.js';
 import { checksFor } from '../checks/registry.js';
-import { FRONTS } from '../collectors/front/collector.js';
+import { FRONTS } from '../collectors/front/fronts.js';
 import type { Check } from '../model/check.js';
 import type { CollectOptions, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
@@ -116,13 +117,21 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   const stage = opts.onStage ?? (() => {});
   stage(`looking for files under ${opts.root ? `--root ${opts.root}` : paths.length ? paths.join(', ') : '.'}`);
   const files = opts.root ? discoverSystem(opts.root, cwd) : discoverProject(paths.length ? paths : ['.'], cwd);
+  // Bytes discovery already read are used once, then dropped (the collectors keep their own copy).
+  const read = (abs: string): Buffer => {
+    const b = files.bytes?.get(abs);
+    if (!b) return readFileSync(abs);
+    files.bytes?.delete(abs);
+    return b;
+  };
   const collected = await collectAll(
     files.files,
     { comments: opts.comments, ...(opts.relocated ? { relocated: opts.relocated } : {}) },
-    undefined,
+    read,
     undefined,
     (name, done, total) => stage(`reading ${count(files.files.length)} files: ${name}`, done, total),
   );
+  delete files.bytes;
   const facts = collected.facts;
   const explicitFiles = new Set(files.files.filter((f) => f.explicit).map((f) => f.display));
 

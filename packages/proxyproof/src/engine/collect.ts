@@ -81,37 +81,60 @@ export async function collectAll(
   const collectors = collectorsGiven ?? (await collectorsFor(files));
   const facts = emptyFacts();
   const cache = new Map<string, Buffer>();
+  // Decoded once: the rendered bytes' text (what `readText` returns) and the raw text as the nginx parser decodes it.
+  const texts = new Map<string, string>();
+  const configTexts = new Map<string, { text: string; bytes: number }>();
   const out: Collected = { facts, claimed: new Set(), skipped: new Map(), nonUtf8: new Map(), unreadable: new Map() };
+  const read = (file: DiscoveredFile): Buffer => {
+    let b = cache.get(file.abs);
+    if (!b) {
+      let readOk = true;
+      try {
+        b = readFile(file.abs);
+      } catch (e) {
+        readOk = false;
+        const err = e as NodeJS.ErrnoException;
+        const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'a directory' : err.message;
+        out.unreadable.set(file.display, why);
+        b = Buffer.alloc(0);
+      }
+      const decoded = b.toString('utf8');
+      let text = decoded;
+      const replaced = text.includes('\uFFFD');
+      if (replaced) {
+        const at = firstInvalidUtf8(b);
+        if (at >= 0) out.nonUtf8.set(file.display, { line: lineAt(b, at), byte: b[at] as number });
+      }
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      // Without a carriage return the regular expression split gives the same lines.
+      facts.sources.set(file.display, text.includes('\r') ? text.split(/\r?\n/) : text.split('\n'));
+      // The nginx parser decodes with TextDecoder (U+FFFD for bad bytes, the BOM dropped): the same text when
+      // the bytes are valid UTF-8 without NUL; otherwise it reads the file itself.
+      if (readOk && !replaced && !b.includes(0)) configTexts.set(file.abs, { text, bytes: b.length });
+      // Templates (Jinja, ERB, envsubst, Helm) are read rendered, line for line; sources keep the template.
+      facts.templates ??= new Map();
+      const raw = b;
+      b = renderForCollectors(file.display, b, facts.diagnostics, facts.templates, decoded);
+      if (b === raw) texts.set(file.abs, decoded);
+      cache.set(file.abs, b);
+    }
+    return b;
+  };
   const ctx: CollectContext = {
     files,
     facts,
     options,
     claimed: out.claimed,
-    read(file) {
-      let b = cache.get(file.abs);
-      if (!b) {
-        try {
-          b = readFile(file.abs);
-        } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'a directory' : err.message;
-          out.unreadable.set(file.display, why);
-          b = Buffer.alloc(0);
-        }
-        let text = b.toString('utf8');
-        if (text.includes('\uFFFD')) {
-          const at = firstInvalidUtf8(b);
-          if (at >= 0) out.nonUtf8.set(file.display, { line: lineAt(b, at), byte: b[at] as number });
-        }
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        facts.sources.set(file.display, text.split(/\r?\n/));
-        // Templates (Jinja, ERB, envsubst, Helm) are read rendered, line for line; sources keep the template.
-        facts.templates ??= new Map();
-        b = renderForCollectors(file.display, b, facts.diagnostics, facts.templates);
-        cache.set(file.abs, b);
-      }
-      return b;
+    read,
+    readText(file) {
+      const b = read(file);
+      const t = texts.get(file.abs);
+      if (t !== undefined) return t;
+      const decoded = b.toString('utf8');
+      texts.set(file.abs, decoded);
+      return decoded;
     },
+    configText: (abs) => configTexts.get(abs),
     skip(file, reason, line) {
       const display = typeof file === 'string' ? file : file.display;
       if (!out.skipped.has(display)) out.skipped.set(display, line ? { file: display, reason, line } : { file: display, reason });

@@ -47,6 +47,15 @@ export interface CollectContext {
   claimed: Set<string>;
   /** Reads a file once, records its lines for snippets, and returns its bytes (empty when unreadable: noted). */
   read(file: DiscoveredFile): Buffer;
+  /** `read(file).toString('utf8')`, decoded once per file (a 9 MB config is not decoded again by each reader). */
+  readText?(file: DiscoveredFile): string;
+  /**
+   * The text of a file `read` has already read, decoded exactly as the nginx parser's `readConfigText` decodes it
+   * (the raw bytes, not a template's rendering; the BOM dropped), with its size in bytes: the parser uses it instead
+   * of reading and decoding the file again. Undefined when not read yet, or when the bytes hold a NUL or an invalid
+   * UTF-8 sequence (the parser's own reading then reports them as it always has).
+   */
+  configText?(abs: string): { text: string; bytes: number } | undefined;
   /**
    * A collector recognised a file as its own but could not use it (a template, a parse error, too large):
    * it is listed under "Not read" with this reason. Files nobody claims or records are listed by the engine

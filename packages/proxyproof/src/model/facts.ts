@@ -10,7 +10,14 @@
 import type { NginxFacts } from '../facts/nginx/types.js';
 import type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
 import type { Diagnostic } from './finding.js';
-import type { ForwardedForReader, FrontFacts, KubeFacts, ProxyConfigFacts, TemplateBinding } from './proxy.js';
+import type {
+  ForwardedForReader,
+  FrontFacts,
+  KubeFacts,
+  ProxyConfigFacts,
+  ProxyVersionOutput,
+  TemplateBinding,
+} from './proxy.js';
 import type { TemplateNote } from './template.js';
 
 export type { ComposeFacts, Reach, WorkloadFacts } from './deploy.js';
@@ -159,8 +166,27 @@ export interface AppEndFacts {
   trustClient: Valued<string[]>;
   /** It treats every request as https whatever arrived (Rails assume_ssl, OCTANE_HTTPS, wp-config HTTPS=on). */
   assumeHttps?: Valued<boolean>;
+  /**
+   * The server's own `HTTPS=on` (its connection, or the web server's in front: Passenger, Puma ssl://) decides before
+   * any forwarded header (Rack::Request#scheme), so a forwarded header cannot downgrade a TLS request.
+   */
+  serverHttpsFirst?: boolean;
   /** Redirects http requests to https (Rails force_ssl, Spring requiresSecure, UseHttpsRedirection). */
   sslRedirect?: Valued<boolean>;
+  /** The setting that makes that redirect, as the app's docs name it (`FORCE_SSL_ADMIN`, `config.force_ssl`). */
+  sslRedirectSetting?: string;
+  /**
+   * Path prefixes the redirect applies to, when it is not every page (WordPress FORCE_SSL_ADMIN: `/wp-admin/` and
+   * `/wp-login.php`); undefined: every path.
+   */
+  sslRedirectPaths?: string[];
+  /**
+   * How the app reads the server variable `HTTPS` itself (WordPress is_ssl(): 'on' in any case or '1'; else
+   * SERVER_PORT 443 when HTTPS is not set at all). Undefined: PHP's usual "non-empty and not off".
+   */
+  serverHttps?: { on: string[]; port443: boolean };
+  /** The line the app's trust code goes before, when it is code (wp-config.php's `require_once ... wp-settings.php`). */
+  insertBefore?: SourceRef;
   /** Request hosts the redirect never applies to (Plug.SSL's `exclude` default: localhost, 127.0.0.1). */
   redirectExempt?: Valued<string[]>;
   /** Session / auth cookies get Secure only when the request is https (`auto`), always, or never. */
@@ -246,6 +272,8 @@ export interface Facts {
   templates?: Map<string, TemplateNote>;
   /** Caddy, HAProxy, Apache, Traefik, ingress-nginx configs as neutral proxy facts (model/proxy.ts; issue 13). */
   proxies?: ProxyConfigFacts[];
+  /** Proxy versions printed by the program itself and saved in the tree (`haproxy -v` output; model/proxy.ts). */
+  proxyVersions?: ProxyVersionOutput[];
   /** Cloud/PaaS fronts declared (`--front`, `.proxyproof.json`) or inferred from the tree (issue 13). */
   fronts?: FrontFacts[];
   /** Kubernetes Services and ingress-nginx settings (issue 13). */

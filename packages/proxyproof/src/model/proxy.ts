@@ -47,7 +47,7 @@ export interface ProxySite {
   /** A site that redirects plain-HTTP requests to https (see ProxyHop.redirectsToHttps). */
   redirectsToHttps?: Ref;
   /** What the redirect reads to decide the request is http (ProxyHop.redirectDecidedBy). */
-  redirectDecidedBy?: 'connection' | 'forwarded-proto';
+  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
   /** HTTP (L7) or TCP (L4) mode: in TCP mode no header rule applies. */
   mode: 'http' | 'tcp';
   notes: string[];
@@ -147,6 +147,17 @@ export interface ProxyConfigFacts {
   haproxy?: HaproxyExtra;
   apache?: ApacheExtra;
   traefik?: TraefikExtra;
+}
+
+/**
+ * A proxy's version as the program itself printed it, saved in the tree (`haproxy -v`/`-vv` output: "HAProxy version
+ * 2.6.12-1+deb12u1 2023/..." or 1.x's "HA-Proxy version 1.8.19 2019/02/11"): version evidence when no image tag names one.
+ */
+export interface ProxyVersionOutput {
+  kind: 'haproxy';
+  /** major.minor[.patch] as printed. */
+  value: string;
+  ref: Ref;
 }
 
 /** A cloud/PaaS front door: declared with `--front`, in `.proxyproof.json`, or inferred from the tree. */

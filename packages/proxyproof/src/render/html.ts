@@ -71,7 +71,7 @@ function routeSentence(r: RouteVerdict): string {
     const at = l
       ? ` — the scheme is lost at ${l.label}: ${l.reason}${l.ref && l.ref.line > 0 && !l.reason.includes(shortRef(l.ref)) ? ` (${shortRef(l.ref)})` : ''}`
       : '';
-    return `An HTTPS request to ${r.url} reaches ${app} as ${r.scheme.believed}${at}${r.redirect?.loop ? ', so every page is a redirect loop' : ''}.`;
+    return `An HTTPS request to ${r.url} reaches ${app} as ${r.scheme.believed}${at}${r.redirect?.loop ? (r.redirect.paths ? `, so ${r.redirect.paths.join(' and ')} are a redirect loop` : ', so every page is a redirect loop') : ''}.`;
   }
   if (r.host.status === 'lost')
     return `An HTTPS request to ${r.url} reaches ${app} with host ${r.host.believed ?? '?'} instead of ${r.host.expected}${r.host.lostAt ? ` — lost at ${r.host.lostAt.label}: ${r.host.lostAt.reason}` : ''}.`;

@@ -1,5 +1,6 @@
 /** Progress on stderr: a cli-progress bar on a TTY, plain lines otherwise (one per second at most). */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressType from 'cli-progress';
 
 export interface Progress {
   page(done: number, queued: number, findingsSoFar: number): void;
@@ -11,6 +12,8 @@ export function createProgress(mode: 'auto' | 'off', stream: NodeJS.WriteStream 
   const started = Date.now();
   const rate = (done: number) => (done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1);
   if (stream.isTTY) {
+    // Loaded for a terminal only (CommonJS, several files: a cost for every scan's start-up otherwise).
+    const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressType;
     const bar = new cliProgress.SingleBar(
       {
         stream,

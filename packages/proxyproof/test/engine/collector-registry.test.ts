@@ -5,12 +5,13 @@
  * collectors in the same order.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { discoverProject } from '../../src/chain/discover.js';
 import { COLLECTORS } from '../../src/collectors/index.js';
-import { COLLECTOR_ENTRIES, collectorsFor } from '../../src/collectors/registry.js';
+import { COLLECTOR_ENTRIES, collectorsFor, type OnDemandCollector } from '../../src/collectors/registry.js';
 import { type Collected, collectAll } from '../../src/engine/collect.js';
 import { REPO_ROOT, SHARED } from '../helpers.js';
 
@@ -68,4 +69,98 @@ describe('collector registry', () => {
       ['nginx', 'haproxy', 'apache', 'deploy', 'caddy', 'front', 'traefik', 'synapse', 'airflow'],
     );
   });
+
+  it('a one-file nginx lint loads and runs no collector but nginx', async () => {
+    const files = discoverProject([join(REPO_ROOT, 'examples/seed/nginx/sites-enabled/mysite')], REPO_ROOT).files;
+    const lazy = await collectorsFor(files);
+    const c = await collectAll(files, {}, undefined, lazy);
+    assert.ok(c.facts.nginx.configs.length > 0);
+    assert.deepEqual(loadedOf(lazy), []);
+  });
+
+  // Named cases of each collector's `runs` (registry.ts): which on-demand collectors load, and the facts stay
+  // those of every collector. `explicit`: the files are named on the command line, else their folder is.
+  const NGINX = 'server {\n    listen 80;\n    location / { proxy_pass http://127.0.0.1:8000; }\n}\n';
+  const VHOST = '<VirtualHost *:80>\n    ProxyPass / http://127.0.0.1:8000/\n</VirtualHost>\n';
+  const cases: Array<{ name: string; files: Record<string, string>; explicit?: boolean; loads: string[]; not?: string[] }> = [
+    {
+      name: 'trap: an nginx .conf (an Apache-like name) with <VirtualHost> in a comment, named alone',
+      files: { 'site.conf': `# was <VirtualHost *:80>\n${NGINX}` },
+      explicit: true,
+      loads: [],
+      not: ['apache', 'deploy', 'haproxy', 'caddy'],
+    },
+    {
+      name: 'an Apache vhost named site.conf on the command line',
+      files: { 'site.conf': VHOST },
+      explicit: true,
+      loads: ['apache'],
+    },
+    { name: 'an Apache vhost in a folder under a name that says nothing', files: { 'vhost.txt': VHOST }, loads: ['apache'] },
+    {
+      name: 'haproxy.cfg in a folder',
+      files: { 'haproxy.cfg': 'frontend web\n    bind :80\n    default_backend app\nbackend app\n    server a 127.0.0.1:8000\n' },
+      loads: ['haproxy'],
+    },
+    { name: 'a Caddyfile', files: { Caddyfile: 'example.com {\n    reverse_proxy 127.0.0.1:8000\n}\n' }, loads: ['caddy'] },
+    {
+      name: 'a supervisord program beside nginx',
+      files: {
+        'nginx.conf': `events {}\nhttp {\n${NGINX}}\n`,
+        'conf.d/app.conf': '[program:app]\ncommand=gunicorn -b 127.0.0.1:8000 app:app\n',
+      },
+      loads: ['deploy'],
+    },
+    {
+      name: 'fly.toml',
+      files: { 'fly.toml': 'app = "x"\n[http_service]\n  internal_port = 8080\n  force_https = true\n' },
+      loads: ['deploy', 'front', 'traefik'],
+    },
+    {
+      name: 'a Traefik dynamic TOML',
+      files: { 'dyn.toml': '[http.routers.app]\n  rule = "Host(`a`)"\n  service = "app"\n' },
+      loads: ['traefik'],
+    },
+    {
+      name: 'homeserver.yaml (Synapse)',
+      files: { 'homeserver.yaml': 'listeners:\n  - port: 8008\n    type: http\n    x_forwarded: true\n' },
+      loads: ['synapse'],
+    },
+    {
+      name: 'airflow.cfg with a [webserver] section',
+      files: { 'airflow.cfg': '[webserver]\nweb_server_port = 8080\nenable_proxy_fix = False\n' },
+      loads: ['airflow'],
+    },
+    {
+      name: 'trap: an nginx file beside an airflow-like .ini without [webserver]',
+      files: { 'site.conf': NGINX, 'x.ini': '[core]\ndags_folder = /d\n' },
+      loads: [],
+      not: ['airflow', 'synapse', 'front', 'traefik'],
+    },
+  ];
+  for (const c of cases)
+    it(`on demand: ${c.name}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pp-registry-'));
+      try {
+        for (const [rel, text] of Object.entries(c.files)) {
+          mkdirSync(dirname(join(dir, rel)), { recursive: true });
+          writeFileSync(join(dir, rel), text);
+        }
+        const roots = c.explicit ? Object.keys(c.files).map((rel) => join(dir, rel)) : [dir];
+        const files = discoverProject(roots, dir).files;
+        const lazy = await collectorsFor(files);
+        const b = comparable(await collectAll(files, {}, undefined, lazy));
+        const a = comparable(await collectAll(files, {}, undefined, COLLECTORS));
+        assert.equal(b, a);
+        const loaded = loadedOf(lazy);
+        for (const n of c.loads) assert.ok(loaded.includes(n), `${n} not loaded: ${loaded.join(', ')}`);
+        for (const n of c.not ?? []) assert.ok(!loaded.includes(n), `${n} loaded`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 });
+
+function loadedOf(collectors: Awaited<ReturnType<typeof collectorsFor>>): string[] {
+  return collectors.filter((c): c is OnDemandCollector => 'loaded' in c && (c as OnDemandCollector).loaded()).map((c) => c.name);
+}

@@ -210,3 +210,103 @@ test('apache2 -t -D DUMP_VHOSTS -D DUMP_INCLUDES (real): our vhosts (port, name,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reaches the backend on the plain bind too; the fix of haproxy/scheme-https-on-plain-bind sends http there and https on the ssl bind', async () => {
+  const { createServer } = await import('node:http');
+  const { request } = await import('node:https');
+  const { spawn } = await import('node:child_process');
+  const { haproxySchemeHttpsOnPlainBind } = await import('../../src/checks/haproxy/scheme-https-on-plain-bind.js');
+  const dir = mkdtempSync(join(tmpdir(), 'pp-haproxy-xfp-'));
+  const backendPort = await freePort();
+  const backend = createServer((req, res) => res.end(`XFP=${req.headers['x-forwarded-proto'] ?? ''}`));
+  await new Promise<void>((r) => backend.listen(backendPort, '127.0.0.1', () => r()));
+  const children: Array<import('node:child_process').ChildProcess> = [];
+  try {
+    const cert = run(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'k.pem',
+        '-out',
+        'c.pem',
+        '-subj',
+        '/CN=app.test',
+        '-days',
+        '1',
+      ],
+      dir,
+    );
+    assert.equal(cert.status, 0, cert.stderr);
+    writeFileSync(join(dir, 'site.pem'), `${run('cat', ['c.pem', 'k.pem'], dir).stdout}`);
+    const plainPort = await freePort();
+    const tlsPort = await freePort();
+    const lines = [
+      'defaults',
+      '  mode http',
+      '  timeout client 5s',
+      '  timeout server 5s',
+      '  timeout connect 5s',
+      'frontend www',
+      `  bind 127.0.0.1:${plainPort}`,
+      `  bind 127.0.0.1:${tlsPort} ssl crt ${join(dir, 'site.pem')}`,
+      '  http-request set-header X-Forwarded-Proto https',
+      '  default_backend app',
+      'backend app',
+      `  server a 127.0.0.1:${backendPort}`,
+    ];
+    const facts = { proxies: [readHaproxy('haproxy.cfg', `${lines.join('\n')}\n`)] } as Parameters<
+      typeof haproxySchemeHttpsOnPlainBind.run
+    >[0];
+    const [f] = haproxySchemeHttpsOnPlainBind.run(facts);
+    assert.ok(f?.fix?.lines && f.fix.line === 9 && f.fix.placement === 'replace', JSON.stringify(f));
+    const fixed = [...lines.slice(0, 8), ...f.fix.lines.map((l) => `  ${l}`), ...lines.slice(9)];
+    const plainGet = async () => getText(`http://127.0.0.1:${plainPort}/`, { 'X-Forwarded-Proto': 'http' });
+    const tlsGet = () =>
+      new Promise<string | undefined>((res) => {
+        const r = request({ host: '127.0.0.1', port: tlsPort, path: '/', rejectUnauthorized: false, timeout: 3000 }, (rs) => {
+          let b = '';
+          rs.on('data', (c) => {
+            b += c;
+          });
+          rs.on('end', () => res(b));
+        });
+        r.on('error', () => res(undefined));
+        r.on('timeout', () => r.destroy());
+        r.end();
+      });
+    const serve = async (name: string, cfg: string[]) => {
+      writeFileSync(join(dir, name), `${cfg.join('\n')}\n`);
+      const c = run('haproxy', ['-c', '-f', name], dir);
+      assert.equal(c.status, 0, `${c.stdout}${c.stderr}`);
+      const child = spawn('haproxy', ['-db', '-f', join(dir, name)], { stdio: 'ignore' });
+      children.push(child);
+      // Wait on the condition (both binds answering through the backend), bounded in count.
+      for (let i = 0; i < 80; i++) {
+        const [p, t] = [await plainGet(), await tlsGet()];
+        if (p?.startsWith('XFP=') && t?.startsWith('XFP=')) return { plain: p, tls: t, child };
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return { plain: undefined, tls: undefined, child };
+    };
+    const stop = async (child: import('node:child_process').ChildProcess) => {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    };
+    const bad = await serve('bad.cfg', lines);
+    assert.deepEqual([bad.plain, bad.tls], ['XFP=https', 'XFP=https']);
+    await stop(bad.child);
+    const good = await serve('fixed.cfg', fixed);
+    assert.deepEqual([good.plain, good.tls], ['XFP=http', 'XFP=https']);
+    await stop(good.child);
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,9 +4,10 @@
  * answered twice. Counts, not times, are asserted (the timeout is the mechanism under test, not a measurement).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ParserWorker, PIPELINE } from '../../src/collectors/crawl/parser-worker.js';
+import { ParserWorker, PIPELINE, prewarmParserWorker } from '../../src/collectors/crawl/parser-worker.js';
 
 const HANG = JSON.parse(readFileSync(new URL('./fixtures/css-tree-hang.json', import.meta.url), 'utf8')) as {
   first: string;
@@ -44,7 +45,13 @@ test('a hanging stylesheet in the middle of a pipeline: it alone times out, the 
       if (i % 2 === 0) assert.equal((r.value as { url: string }[])[0]?.url, `http://h/a${i}.png`);
       else assert.deepEqual((r.value as { links: string[] }).links, [`https://s/n${i}`]);
     }
-    assert.deepEqual(parser.stats, { parsed: 3 + 1 + PIPELINE + 2, timedOut: 1, crashed: 0, workersStarted: 2 });
+    assert.deepEqual(parser.stats, {
+      parsed: 3 + 1 + PIPELINE + 2,
+      timedOut: 1,
+      crashed: 0,
+      workersStarted: 2,
+      prewarmedUsed: 0,
+    });
   } finally {
     await parser.close();
   }
@@ -61,4 +68,34 @@ test('closing answers every document still queued or in the worker, once', { tim
     answers.map((r) => (r.ok ? 'parsed' : r.reason)),
     docs.map(() => 'deadline'),
   );
+});
+
+test('a prewarmed worker is adopted by the first ParserWorker only, ready or not; a later one starts its own', {
+  timeout: 180_000,
+}, async () => {
+  prewarmParserWorker();
+  const first = new ParserWorker();
+  const second = new ParserWorker();
+  try {
+    const r = await first.html('<img src="http://h/a.png">', 'https://s/a.html');
+    assert.ok(r.ok && r.value.refs.some((x) => x.url === 'http://h/a.png'), JSON.stringify(r));
+    assert.deepEqual([first.stats.workersStarted, first.stats.prewarmedUsed], [1, 1]);
+    const c = await second.css('.x{background:url(http://h/b.png)}', 'https://s/b.css');
+    assert.ok(c.ok && c.value[0]?.url === 'http://h/b.png');
+    assert.deepEqual([second.stats.workersStarted, second.stats.prewarmedUsed], [1, 0]);
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});
+
+test('a prewarmed worker nobody adopts does not keep the process alive', { timeout: 180_000 }, () => {
+  const src = new URL('../../src/collectors/crawl/parser-worker.ts', import.meta.url).href;
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', `(await import(${JSON.stringify(src)})).prewarmParserWorker();`],
+    { encoding: 'utf8', timeout: 170_000 },
+  );
+  assert.equal(r.signal, null, `ended by itself: ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
 });

@@ -123,6 +123,19 @@ const FW_LABEL: Record<string, string> = {
   phoenix: 'Phoenix',
 };
 
+/**
+ * The redirect's setting as its line writes it, for messages: `config.force_ssl = true` -> `config.force_ssl`,
+ * `app.UseHttpsRedirection();` -> `app.UseHttpsRedirection()`, `force_ssl: [...]` -> `force_ssl`.
+ */
+function redirectSettingOf(snippet: string | undefined): string | undefined {
+  const t = snippet?.trim().replace(/;$/, '');
+  if (!t) return undefined;
+  const call = /^([\w.$>-]+?)\s*\(/.exec(t);
+  if (call) return `${call[1]}()`;
+  const key = /^([\w.$:>-]+?)\s*(?:=>|=|:(?!:))/.exec(t);
+  return (key?.[1] ?? t).slice(0, 60);
+}
+
 export function frameworkOf(f: FrameworkFacts): Framework {
   const kind = (
     ['django', 'flask', 'fastapi', 'starlette', 'express', 'fastify', 'koa'].includes(f.kind) ? f.kind : 'other'
@@ -132,6 +145,7 @@ export function frameworkOf(f: FrameworkFacts): Framework {
   if (f.useForwardedHost) fw.useForwardedHost = valued(f.useForwardedHost, Boolean, false);
   if (f.useForwardedPort) fw.useForwardedPort = valued(f.useForwardedPort, Boolean, false);
   if (f.sslRedirect) fw.sslRedirect = valued(f.sslRedirect, Boolean, false);
+  if (f.kind === 'django') fw.sslRedirectSetting = 'SECURE_SSL_REDIRECT';
   if (f.trustProxy) fw.trustProxy = valued(f.trustProxy, trustSpecOf, false);
   else if (kind === 'express' || kind === 'fastify' || kind === 'koa') fw.trustProxy = { value: false, origin: 'default' };
   const lib = f.settings['@proxyproof/forwarded'];
@@ -157,8 +171,14 @@ export function frameworkOf(f: FrameworkFacts): Framework {
       trustClient: valued(a.trustClient, (x) => x, [] as string[]),
     };
     if (a.assumeHttps) fw.appEnd.assumeHttps = valued(a.assumeHttps, Boolean, false);
+    if (a.serverHttpsFirst) fw.appEnd.serverHttpsFirst = true;
     if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
     if (a.sslRedirect) fw.sslRedirect = valued(a.sslRedirect, Boolean, false);
+    if (a.serverHttps) fw.appEnd.serverHttps = a.serverHttps;
+    if (a.insertBefore)
+      fw.appEnd.insertBefore = { file: a.insertBefore.file, line: a.insertBefore.line, snippet: a.insertBefore.snippet };
+    fw.sslRedirectSetting = a.sslRedirectSetting ?? redirectSettingOf(a.sslRedirect?.ref?.snippet);
+    if (a.sslRedirectPaths) fw.sslRedirectPaths = a.sslRedirectPaths;
   }
   if (f.hopCounts) {
     fw.proxyFix = valued(

@@ -3,7 +3,7 @@
  * Caddy/HAProxy/Apache/Traefik from the neutral proxy facts of their collectors); app servers and frameworks come from the python/deploy/node
  * collectors; links are resolved by address; entries are the hops nobody proxies to.
  */
-import { FRONTS } from '../../collectors/front/collector.js';
+import { FRONTS } from '../../collectors/front/fronts.js';
 import type { Facts } from '../../model/facts.js';
 import { type FrontFacts, frontReachesProxy } from '../../model/proxy.js';
 import { siteUrl, tryUrl } from '../../model/url.js';

@@ -13,10 +13,9 @@
  * - the cloud classes (gce, alb, azure/application-gateway): the cloud load balancer itself, with the headers its
  *   provider documents (collectors/front FRONTS).
  */
-import { FRONTS, ingressFronts } from '../../collectors/front/collector.js';
-import { lbKind } from '../../collectors/kube/collector.js';
-import { findMiddlewareCrd } from '../../collectors/traefik/collector.js';
-import { TRAEFIK_DEFAULT_HEADERS } from '../../collectors/traefik/dynamic.js';
+import { FRONTS, ingressFronts } from '../../collectors/front/fronts.js';
+import { lbKind } from '../../collectors/kube/lb.js';
+import { findMiddlewareCrd, TRAEFIK_DEFAULT_HEADERS } from '../../collectors/traefik/dynamic.js';
 import type { Facts } from '../../model/facts.js';
 import type { KubeFacts, KubeIngress } from '../../model/proxy.js';
 import type { AppServer, ClientAddressPolicy, HeaderRule, ProxyHop, ProxyKind, ProxyRoute, Ref, Topology } from '../model.js';

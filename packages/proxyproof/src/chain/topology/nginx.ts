@@ -47,14 +47,29 @@ export function nginxRef(facts: Pick<Facts, 'sources'>, r: NginxRef | undefined,
 
 /** The ref of one nginx default header in one file, shared by every route that gets it (read-only data). */
 const defaultRefs = new Map<string, Ref>();
+/** The same, by file and entry object (the model shares its default entries): no key string per route. */
+const defaultRefsByEntry = new Map<string, Map<NginxHeaderEntry, Ref>>();
 function defaultRef(file: string, e: NginxHeaderEntry): Ref {
+  let byEntry = defaultRefsByEntry.get(file);
+  let ref = byEntry?.get(e);
+  if (ref) return ref;
   const key = `${file}\0${e.name}\0${e.value}`;
-  let ref = defaultRefs.get(key);
+  ref = defaultRefs.get(key);
   if (!ref) {
-    if (defaultRefs.size > 10_000) defaultRefs.clear();
+    if (defaultRefs.size > 10_000) {
+      defaultRefs.clear();
+      defaultRefsByEntry.clear();
+      byEntry = undefined;
+    }
     ref = { file, line: 0, origin: 'default', snippet: `${e.name} ${e.value} (nginx default)` };
     defaultRefs.set(key, ref);
   }
+  if (!byEntry) {
+    byEntry = new Map();
+    defaultRefsByEntry.set(file, byEntry);
+  }
+  if (byEntry.size > 10_000) byEntry.clear();
+  byEntry.set(e, ref);
   return ref;
 }
 
@@ -124,6 +139,21 @@ function upstreamsOf(facts: Pick<Facts, 'sources'>, pass: NginxPass): Upstream[]
   return [{ text: pass.target, address: parseAddress(pass.target), ref }];
 }
 
+/**
+ * nginxToTemplate's answers for the header values of one http block (its map names are fixed), shared by its servers:
+ * only `$server_name` depends on the server, and a value naming it is not kept.
+ */
+type TemplateCache = Map<string, Template>;
+
+function cachedTemplate(value: string, maps: Set<string>, serverName: string | undefined, cache: TemplateCache): Template {
+  let t = cache.get(value);
+  if (t === undefined) {
+    t = nginxToTemplate(value, maps, serverName);
+    if (!/server_name/i.test(value) && cache.size < 100_000) cache.set(value, t);
+  }
+  return t;
+}
+
 function ruleOf(
   facts: Pick<Facts, 'sources'>,
   e: NginxHeaderEntry,
@@ -131,6 +161,7 @@ function ruleOf(
   maps: Set<string>,
   serverName: string | undefined,
   scopeRef: Ref,
+  cache: TemplateCache,
 ): HeaderRule {
   const from: HeaderRule['from'] =
     e.origin === 'default'
@@ -144,7 +175,7 @@ function ruleOf(
           : 'inherited';
   return {
     name: e.name,
-    value: e.value === '' ? null : nginxToTemplate(e.value, maps, serverName),
+    value: e.value === '' ? null : cachedTemplate(e.value, maps, serverName, cache),
     ref: e.origin === 'default' ? defaultRef(scopeRef.file, e) : nginxRef(facts, e.ref, scopeRef),
     from: from === 'builtin-include' && e.level !== scope.kind && e.origin !== 'default' ? 'inherited' : from,
   };
@@ -173,8 +204,14 @@ export function nginxHops(facts: Facts): NginxHopsResult {
     });
     return { hops, other, behindFront };
   }
+  const templates = new Map<number, TemplateCache>();
   for (const server of model.servers) {
-    const hop = hopOf(facts, model, server);
+    let cache = templates.get(server.http);
+    if (!cache) {
+      cache = new Map();
+      templates.set(server.http, cache);
+    }
+    const hop = hopOf(facts, model, server, cache);
     const sref = nginxRef(facts, server.ref);
     const ports = [...new Set(server.listens.map((l) => l.port).filter((p): p is number => p !== undefined))];
     if (!hop) {
@@ -201,7 +238,7 @@ export function nginxHops(facts: Facts): NginxHopsResult {
   return { hops, other, behindFront };
 }
 
-function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop | null {
+function hopOf(facts: Facts, model: NginxModel, server: NginxServer, cache: TemplateCache): ProxyHop | null {
   const sref = nginxRef(facts, server.ref);
   const http = model.https[server.http];
   const mapNames = new Set<string>();
@@ -242,10 +279,13 @@ function hopOf(facts: Facts, model: NginxModel, server: NginxServer): ProxyHop |
     const kind = pass.kind;
     const sset = scope.headers[kind];
     const scopeRef = nginxRef(facts, scope.ref);
-    const rules = sset.entries.map((e) => ruleOf(facts, e, scope, mapNames, serverName, scopeRef));
+    const rules = sset.entries.map((e) => ruleOf(facts, e, scope, mapNames, serverName, scopeRef, cache));
     const innermost = sset.drops[0];
     const dropped = innermost
-      ? innermost.dropped.map((e) => ({ ...ruleOf(facts, e, scope, mapNames, serverName, scopeRef), from: 'inherited' as const }))
+      ? innermost.dropped.map((e) => ({
+          ...ruleOf(facts, e, scope, mapNames, serverName, scopeRef, cache),
+          from: 'inherited' as const,
+        }))
       : undefined;
     routes.push({
       id: `s${server.index}:${scope.index}`,

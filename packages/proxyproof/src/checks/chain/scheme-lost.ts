@@ -1,4 +1,5 @@
 import { SCHEME_FIX } from '../../chain/plan.js';
+import type { Redirect } from '../../chain/simulate.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
@@ -17,6 +18,16 @@ export const meta: CheckMeta = {
     'https://expressjs.com/en/guide/behind-proxies.html',
   ],
 };
+
+/** What makes the app's redirect, from the app end's facts (not one framework's wording). */
+export function redirectSetting(r: Redirect | undefined): string {
+  return r?.setting ?? "the app's https redirect";
+}
+
+/** `(only /wp-admin/ and /wp-login.php; other pages load)` for a redirect of some paths. */
+export function redirectScope(r: Redirect | undefined): string {
+  return r?.paths ? ` (only ${r.paths.join(' and ')} redirect; other pages load)` : '';
+}
 
 export const schemeLost: Check = {
   meta,
@@ -45,9 +56,9 @@ export const schemeLost: Check = {
             (loop && r.redirect?.by === 'proxy'
               ? `. ${fw?.label ?? 'The proxy'} answers with its own redirect to ${r.redirect.location} again and again: ERR_TOO_MANY_REDIRECTS`
               : loop
-                ? `. With SECURE_SSL_REDIRECT the app redirects to ${r.redirect?.location} again and again: ERR_TOO_MANY_REDIRECTS`
+                ? `. With ${redirectSetting(r.redirect)} ${fw?.label ?? 'the app'} redirects ${r.redirect?.location} to itself again and again: ERR_TOO_MANY_REDIRECTS${redirectScope(r.redirect)}`
                 : r.redirect
-                  ? `. SECURE_SSL_REDIRECT sends the browser to ${r.redirect.location}`
+                  ? `. ${redirectSetting(r.redirect)} sends the browser to ${r.redirect.location}${redirectScope(r.redirect)}`
                   : '') +
             `.\nchain: ${path(r.trace)}`,
           evidence: evidences(facts, [
@@ -56,7 +67,9 @@ export const schemeLost: Check = {
             [r.redirect?.ref, 'redirects http to https'],
           ]),
           why: loop
-            ? 'Every page answers with a redirect to itself: the browser stops with ERR_TOO_MANY_REDIRECTS.'
+            ? r.redirect?.paths
+              ? `Every page under ${r.redirect.paths.join(' and ')} answers with a redirect to itself: the browser stops with ERR_TOO_MANY_REDIRECTS there.`
+              : 'Every page answers with a redirect to itself: the browser stops with ERR_TOO_MANY_REDIRECTS.'
             : 'The app builds http:// URLs (stylesheets, form actions, redirects, OAuth redirect_uri): the browser blocks them as mixed content or leaves HTTPS; request.is_secure() is False, so Secure cookies and CSRF origin checks misbehave.',
           fix: fixOf(fix),
           data: { route: r.id, url: r.url, believed: r.scheme.believed, lostAt: lost, redirectLoop: Boolean(loop) },

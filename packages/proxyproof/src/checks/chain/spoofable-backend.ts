@@ -19,11 +19,24 @@ export const meta: CheckMeta = {
   ],
 };
 
+const STEP_DOWN: Record<Severity, Severity> = { critical: 'high', high: 'medium', medium: 'low', low: 'info', info: 'info' };
+
+/**
+ * By reach and what is forged. A forged scheme alone (no host, no client address: uWSGI, Rack, an app that trusts
+ * X-Forwarded-Proto from anyone but the client address from its proxies only) fools the app about the spoofer's own
+ * request only, so it is one step below what the same reach gives a trust-all that forges the scheme and the client
+ * address (gunicorn's `forwarded_allow_ips = *`) — the lead's policy, issue 14.
+ */
 function severityOf(s: Spoof): Severity {
-  if (s.reach === 'compose-network') return 'low';
-  if (s.reach === 'subnet') return 'medium';
-  if (s.what.includes('scheme') || s.what.includes('host')) return 'high';
-  return 'medium';
+  const base: Severity =
+    s.reach === 'compose-network'
+      ? 'low'
+      : s.reach === 'subnet'
+        ? 'medium'
+        : s.what.includes('scheme') || s.what.includes('host')
+          ? 'high'
+          : 'medium';
+  return s.what.length === 1 && s.what[0] === 'scheme' ? STEP_DOWN[base] : base;
 }
 
 export const spoofableBackend: Check = {
@@ -69,9 +82,17 @@ export const spoofableBackend: Check = {
         a.plan.fixes.find((f) => f.kind === 'required' && aimed(f.id)) ??
         a.plan.fixes.find((f) => f.kind === 'recommended' && aimed(f.id));
       const last = s.trace.steps[s.trace.steps.length - 1];
+      // Scheme only, straight to a port only a compose `ports:` publishes, with no proxy in the files: the deployment
+      // puts its own proxy in front (outside these files) and nothing shows the port is public beyond the publish.
+      const bind = appHop && s.via === 'direct' ? a.verdict.backends.find((b) => b.spoof === s) : undefined;
+      const onlyPublished =
+        bind !== undefined &&
+        a.topology.proxies.length === 0 &&
+        appHop?.binds[bind.bindIndex]?.published !== undefined &&
+        appHop.placement.kind === 'container';
       out.push(
         finding(meta, {
-          severity: severityOf(s),
+          severity: s.what.length === 1 && s.what[0] === 'scheme' && onlyPublished ? 'info' : severityOf(s),
           message: `${s.what.join(', ')} spoofable from ${s.from}: a forged request ${s.via === 'direct' ? `straight to ${app?.label ?? 'the backend'}` : 'through the proxy'} makes ${last?.label ?? 'the app'} believe ${[
             s.what.includes('scheme') ? 'https' : '',
             s.what.includes('host') ? `host ${last?.host}` : '',

@@ -29,6 +29,10 @@ export const proxyfixMissing: Check = {
       const verdicts = servers.map((s) => ({ s, v: schemeFromProxy(facts, s) }));
       const schemeOk = verdicts.length > 0 && verdicts.every((x) => x.v.believed === 'yes');
       const app = fw.settings.__app;
+      // An app that already wraps its WSGI app (`app.wsgi_app = PrefixMiddleware(app.wsgi_app)`): ProxyFix joins that
+      // stack, outermost, on the line after it (so it runs first and the other middleware sees the corrected environ).
+      const wrap = fw.settings.__wsgiWrap;
+      const at = wrap?.ref?.line ? wrap : app;
       out.push(
         finding(meta, {
           severity: schemeOk ? 'low' : 'medium',
@@ -36,6 +40,7 @@ export const proxyfixMissing: Check = {
             ? `the Flask app has no ProxyFix: the scheme comes from ${verdicts[0]?.s.kind} (${verdicts[0]?.v.reason}), but request.remote_addr is the proxy's address and X-Forwarded-Host is ignored`
             : 'the Flask app has no ProxyFix: behind the proxy, url_for(_external=True) and redirects use http:// and request.remote_addr is the proxy address',
           evidence: [
+            ...(wrap?.ref?.line ? [ev(wrap.ref, 'the WSGI middleware is assembled here, without ProxyFix')] : []),
             ev(app?.ref ?? { file: fw.file, line: 0 }, 'Flask app created here'),
             ...verdicts.slice(0, 1).map((x) => ev(x.s.launch, `${x.s.kind} started here`)),
             ...(servers.length === 0 && frontRef(facts) ? [frontRef(facts) as Evidence] : []),
@@ -44,10 +49,10 @@ export const proxyfixMissing: Check = {
           // Right after the app is created, under its own name (`application = Flask(...)`, inside a factory too:
           // the lines take the creation line's indentation); one count per proxy that sets each header.
           fix: {
-            description: `Wrap the WSGI app with ProxyFix right after it is created, one count per proxy that sets each header (${proxyFixCounts(facts)}${/x_host/.test(proxyFixCounts(facts)) ? '' : '; x_host only once the proxy sets X-Forwarded-Host itself'}).`,
-            file: app?.ref?.file ?? fw.file,
-            line: app?.ref?.line,
-            ...(typeof app?.value === 'string' && /^[A-Za-z_][\w.]*$/.test(app.value) && app.ref?.line
+            description: `Wrap the WSGI app with ProxyFix right after ${at === wrap ? 'its other middleware is applied' : 'it is created'}, one count per proxy that sets each header (${proxyFixCounts(facts)}${/x_host/.test(proxyFixCounts(facts)) ? '' : '; x_host only once the proxy sets X-Forwarded-Host itself'}).`,
+            file: at?.ref?.file ?? fw.file,
+            line: at?.ref?.line,
+            ...(typeof app?.value === 'string' && /^[A-Za-z_][\w.]*$/.test(app.value) && at?.ref?.line
               ? { placement: 'after' as const }
               : {}),
             lines: [

@@ -4,7 +4,7 @@
  * own findings: the app only learns https from the front's X-Forwarded-Proto, so its server/framework must
  * trust that header from the front.
  */
-import { FRONTS } from '../../collectors/front/collector.js';
+import { FRONTS } from '../../collectors/front/fronts.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { ev } from '../proxy/common.js';

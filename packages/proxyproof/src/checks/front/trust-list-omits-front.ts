@@ -8,7 +8,7 @@
  * followed to the expression it is bound to; a value we cannot see is never judged.
  */
 import { ipInList } from '../../chain/addr.js';
-import { FRONTS } from '../../collectors/front/collector.js';
+import { FRONTS } from '../../collectors/front/fronts.js';
 import { bindingFor } from '../../collectors/front/terraform.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding } from '../../model/finding.js';

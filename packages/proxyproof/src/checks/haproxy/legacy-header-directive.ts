@@ -3,7 +3,8 @@
  * `rspadd`...). HAProxy 2.1 removed them: 2.1 and later refuse the whole configuration ("The 'reqadd' directive is
  * not supported anymore since HAProxy 2.1. Use 'http-request add-header' instead."; checked with Debian's 2.6).
  * The fix writes the `http-request`/`http-response` line that does the same, which every version since 1.5 reads.
- * Where the deployment names the HAProxy it runs (a compose/Kubernetes image tag, a Dockerfile `FROM haproxy:...`),
+ * Where the deployment names the HAProxy it runs (a compose/Kubernetes image tag, a Dockerfile `FROM haproxy:...`, else
+ * `haproxy -v`/`-vv` output saved in the tree),
  * a version of 2.1 or later (a floating `2`/`latest` tag included) refuses to start with this file: high. A 1.x/2.0
  * image still loads it: low, the break comes with the upgrade. No image named: low, with the versions said.
  */
@@ -46,7 +47,14 @@ export const haproxyLegacyHeaderDirective: Check = {
             message: `${l.section}: \`${l.ref.snippet}\` is a HAProxy 1.x directive; HAProxy 2.1 and later refuse the configuration ("The '${l.directive}' directive is not supported anymore since HAProxy 2.1")${deployed}`,
             evidence: [
               ev(l.ref, `${l.directive} (removed in HAProxy 2.1)`),
-              ...(version ? [ev(version.ref, `HAProxy ${version.value} by the image tag`)] : []),
+              ...(version
+                ? [
+                    ev(
+                      version.ref,
+                      `HAProxy ${version.value} ${version.printed ? 'as `haproxy -v` printed it' : 'by the image tag'}`,
+                    ),
+                  ]
+                : []),
             ],
             why: 'The regex-based req*/rsp* directives were deprecated in 2.0 and removed in 2.1. Until the config is moved, it only runs on HAProxy 1.x (end of life), and the header rule it writes is lost the day the package is upgraded.',
             fix: modern

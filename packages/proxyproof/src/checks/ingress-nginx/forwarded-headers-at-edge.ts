@@ -5,7 +5,7 @@
  * (`$pass_access_scheme` takes `$http_x_forwarded_proto` in nginx.tmpl) and, with the default
  * `proxy-real-ip-cidr` 0.0.0.0/0, takes the client address from a client-sent X-Forwarded-For.
  */
-import { lbKind } from '../../collectors/kube/collector.js';
+import { lbKind } from '../../collectors/kube/lb.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { ev } from '../proxy/common.js';

@@ -5,7 +5,7 @@
  * Since 0.22 that option defaults to false: ingress-nginx replaces the ELB's X-Forwarded-Proto https with
  * its own `http`, and `force-ssl-redirect` loops.
  */
-import { lbKind } from '../../collectors/kube/collector.js';
+import { lbKind } from '../../collectors/kube/lb.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { ev } from '../proxy/common.js';

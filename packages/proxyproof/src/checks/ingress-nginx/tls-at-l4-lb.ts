@@ -4,7 +4,7 @@
  * controller sees http and tells every backend the request was http — unless proxy protocol carries
  * nothing about TLS either. Only re-encrypting to the controller's https port keeps the scheme.
  */
-import { lbKind } from '../../collectors/kube/collector.js';
+import { lbKind } from '../../collectors/kube/lb.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { ev } from '../proxy/common.js';

@@ -4,7 +4,7 @@
  * then SNATs the traffic to the node's address: the pods (an nginx that terminates TLS itself, an app)
  * never see the client IP.
  */
-import { lbKind } from '../../collectors/kube/collector.js';
+import { lbKind } from '../../collectors/kube/lb.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { INGRESS_DOCS } from '../ingress-nginx/common.js';

@@ -244,7 +244,7 @@ export interface HeaderUse {
 }
 
 /**
- * The loop the header-value checks share: every entry written in a config line that a scope passing upstream with
+ * The loop the header-value checks share (scheme-header-value, forwarded-host-client-controlled, forwarded-proto-client-controlled, forwarded-proto-hardcoded, host-port-behind-front, variable-always-empty): every entry written in a config line that a scope passing upstream with
  * one of `kinds` sends (`entries` picks which: all, or only the scheme headers), once per server and line — a line
  * inherited by several locations is one mistake. Scopes for the ACME challenge are left out when `skipAcme`.
  */

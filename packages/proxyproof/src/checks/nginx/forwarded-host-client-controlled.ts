@@ -3,18 +3,11 @@
  * upstream is taken from the client's own forwarding headers without a guard on the peer address,
  * so any client chooses the host the app builds absolute URLs from.
  */
-import {
-  displayFile,
-  type NginxHeaderEntry,
-  type NginxRef,
-  nginxModel,
-  passingScopes,
-  traceValue,
-} from '../../facts/nginx/index.js';
+import { displayFile, type NginxHeaderSet, nginxModel, traceValue } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { entryEvidence, listJoin, NGINX_DOCS, refEvidence, replaceDirectiveFix, scopeName } from './common.js';
+import { entryEvidence, headerUses, listJoin, NGINX_DOCS, refEvidence, replaceDirectiveFix, scopeName } from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/forwarded-host-client-controlled',
@@ -46,58 +39,48 @@ const OWN_VALUE: Record<string, string> = {
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
-  const seen = new Set<string>();
-  for (const server of model.servers) {
-    for (const scope of passingScopes(server)) {
-      if (scope.pass?.kind !== 'proxy') continue;
-      const set = scope.headers.proxy;
-      for (const e of set.entries as NginxHeaderEntry[]) {
-        const n = e.name.toLowerCase();
-        if (!HEADERS.includes(n) || !e.ref || e.value === '') continue;
-        const trace = traceValue(model, server, e.value);
-        const bad = trace.clientVariables.filter((v) => FORWARDING_VAR.test(v));
-        if (bad.length === 0 || trace.guarded) continue;
-        const key = `${server.index}|${e.ref.file}|${e.ref.line}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const ref = e.ref as NginxRef;
-        const http = model.https[server.http];
-        const defs = (http?.variables ?? []).filter((d) => trace.variables.includes(d.name));
-        const own = OWN_VALUE[n];
-        const fix = own
-          ? replaceDirectiveFix(
-              facts,
-              set,
-              e,
-              `${ref.text.split(' ')[0]} ${e.name} ${own};`,
-              'with what nginx itself knows about the request',
-            )
-          : {
-              description: `Stop passing the client's ${e.name}: remove ${displayFile(facts, ref.file)}:${ref.line}, or send it only from a map guarded by a geo on $realip_remote_addr.`,
-              file: displayFile(facts, ref.file),
-              line: ref.line,
-              placement: 'replace' as const,
-              lines: [`${ref.text.split(' ')[0]} ${e.name} "";`],
-            };
-        out.push(
-          finding(meta, {
-            message:
-              `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\`, taken from the client's own ${listJoin(bad)} ` +
-              'with no map/geo on $realip_remote_addr: any client chooses the host (or port, or prefix) the app puts in absolute URLs.',
-            evidence: [
-              ...entryEvidence(facts, ref, 'value chosen by the client'),
-              ...defs.map((d) => refEvidence(facts, d.ref, `${d.kind} ${d.name} follows ${d.source}, not the peer address`)),
-            ],
-            why:
-              'An app that trusts X-Forwarded-Host (Django USE_X_FORWARDED_HOST, Rails, Express trust proxy) builds password-reset links, OAuth ' +
-              'redirect_uri values and redirects from it: an attacker sends `X-Forwarded-Host: evil.example` and the victim gets a link to evil.example ' +
-              '(host header poisoning); cached pages can be poisoned for everyone.',
-            fix,
-            data: { header: e.name, clientVariables: bad },
-          }),
-        );
-      }
-    }
+  const forwarding = (set: NginxHeaderSet) => set.entries.filter((e) => HEADERS.includes(e.name.toLowerCase()) && e.value !== '');
+  for (const { server, scope, set, entry: e } of headerUses(model, ['proxy'], forwarding)) {
+    const n = e.name.toLowerCase();
+    const trace = traceValue(model, server, e.value);
+    const bad = trace.clientVariables.filter((v) => FORWARDING_VAR.test(v));
+    if (bad.length === 0 || trace.guarded) continue;
+    const ref = e.ref;
+    const http = model.https[server.http];
+    const defs = (http?.variables ?? []).filter((d) => trace.variables.includes(d.name));
+    const own = OWN_VALUE[n];
+    const fix = own
+      ? replaceDirectiveFix(
+          facts,
+          set,
+          e,
+          `${ref.text.split(' ')[0]} ${e.name} ${own};`,
+          'with what nginx itself knows about the request',
+        )
+      : {
+          description: `Stop passing the client's ${e.name}: remove ${displayFile(facts, ref.file)}:${ref.line}, or send it only from a map guarded by a geo on $realip_remote_addr.`,
+          file: displayFile(facts, ref.file),
+          line: ref.line,
+          placement: 'replace' as const,
+          lines: [`${ref.text.split(' ')[0]} ${e.name} "";`],
+        };
+    out.push(
+      finding(meta, {
+        message:
+          `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\`, taken from the client's own ${listJoin(bad)} ` +
+          'with no map/geo on $realip_remote_addr: any client chooses the host (or port, or prefix) the app puts in absolute URLs.',
+        evidence: [
+          ...entryEvidence(facts, ref, 'value chosen by the client'),
+          ...defs.map((d) => refEvidence(facts, d.ref, `${d.kind} ${d.name} follows ${d.source}, not the peer address`)),
+        ],
+        why:
+          'An app that trusts X-Forwarded-Host (Django USE_X_FORWARDED_HOST, Rails, Express trust proxy) builds password-reset links, OAuth ' +
+          'redirect_uri values and redirects from it: an attacker sends `X-Forwarded-Host: evil.example` and the victim gets a link to evil.example ' +
+          '(host header poisoning); cached pages can be poisoned for everyone.',
+        fix,
+        data: { header: e.name, clientVariables: bad },
+      }),
+    );
   }
   return out;
 }

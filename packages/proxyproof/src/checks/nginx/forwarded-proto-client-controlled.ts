@@ -5,10 +5,8 @@
  */
 import {
   frontProxyEvidence,
-  type NginxRef,
   type NginxServer,
   nginxModel,
-  passingScopes,
   schemeExpression,
   schemeHeaders,
   traceValue,
@@ -16,7 +14,16 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { entryEvidence, listJoin, NGINX_DOCS, podBehindL7Entry, refEvidence, replaceDirectiveFix, scopeName } from './common.js';
+import {
+  entryEvidence,
+  headerUses,
+  listJoin,
+  NGINX_DOCS,
+  podBehindL7Entry,
+  refEvidence,
+  replaceDirectiveFix,
+  scopeName,
+} from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/forwarded-proto-client-controlled',
@@ -72,70 +79,60 @@ export function guardedSchemeLines(
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
-  const seen = new Set<string>();
-  for (const server of model.servers) {
-    for (const scope of passingScopes(server)) {
-      if (scope.pass?.kind !== 'proxy') continue;
-      for (const e of schemeHeaders(scope.headers.proxy)) {
-        if (!e.ref) continue;
-        const trace = traceValue(model, server, schemeExpression(e));
-        if (trace.clientVariables.length === 0 || trace.guarded) continue;
-        const key = `${server.index}|${e.ref.file}|${e.ref.line}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const ref = e.ref as NginxRef;
-        const http = model.https[server.http];
-        const defs = (http?.variables ?? []).filter((d) => trace.variables.includes(d.name));
-        const edge = server.tls && frontProxyEvidence(server).length === 0;
-        // In a pod behind an Ingress the header arrives from the ingress controller, which replaces the client's.
-        const behind = edge ? undefined : podBehindL7Entry(facts, server);
-        const lines = guardedSchemeLines(server, ref.text.split(' ')[0] ?? 'proxy_set_header', e.name);
-        out.push(
-          finding(meta, {
-            message:
-              `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\`, which comes from the client's own ${listJoin(trace.clientVariables)} ` +
-              `with no map/geo on $realip_remote_addr deciding whom to believe: any client can send \`X-Forwarded-Proto: https\` over plain HTTP` +
-              (edge
-                ? ', and nginx ends TLS itself, so it knows the scheme already.'
-                : behind
-                  ? ". This nginx runs in a pod that only the Ingress reaches, and ingress controllers replace the client's X-Forwarded-Proto by default, so the value is the controller's; it is the client's again if a Service publishes this pod directly or the controller is told to keep forwarded headers (ingress-nginx `use-forwarded-headers`)."
-                  : '.'),
-            ...(behind ? { severity: 'info' as const } : {}),
-            evidence: [
-              ...entryEvidence(facts, ref, 'value chosen by the client'),
-              ...defs.map((d) => refEvidence(facts, d.ref, `${d.kind} ${d.name} follows ${d.source}, not the peer address`)),
-              ...(behind ? [behind] : []),
-            ],
-            why:
-              'The app trusts this header for the scheme: a client that claims https skips the HTTPS redirect, gets Secure cookies on ' +
-              'plain HTTP and passes checks meant for TLS; one that claims http triggers redirect loops. Only a proxy you run may set it.',
-            fix: edge
-              ? replaceDirectiveFix(
-                  facts,
-                  scope.headers.proxy,
-                  e,
-                  `${ref.text.split(' ')[0]} ${e.name} $scheme;`,
-                  'with the scheme nginx itself saw (it ends TLS here)',
-                )
-              : (() => {
-                  const f = replaceDirectiveFix(facts, scope.headers.proxy, e, lines.scope[0] as string, '');
-                  f.description =
-                    'Believe the incoming header only from your load balancer: add the geo and map at the http level (outside any server block).';
-                  const n = f.lines?.length ?? 0;
-                  f.description +=
-                    ` Then, in ${f.file}, replace line ${f.line} with the last ${n === 1 ? 'line' : `${n} lines`} below` +
-                    (n > 1
-                      ? ' (the stock include, spelled out with the scheme line changed, so the header is not sent twice).'
-                      : '.');
-                  f.lines = [...lines.http, '', ...(f.lines ?? [])];
-                  delete f.placement;
-                  return f;
-                })(),
-            data: { clientVariables: trace.clientVariables, header: e.name },
-          }),
-        );
-      }
-    }
+  for (const { server, scope, entry: e } of headerUses(model, ['proxy'], schemeHeaders)) {
+    const trace = traceValue(model, server, schemeExpression(e));
+    if (trace.clientVariables.length === 0 || trace.guarded) continue;
+    const ref = e.ref;
+    const http = model.https[server.http];
+    const defs = (http?.variables ?? []).filter((d) => trace.variables.includes(d.name));
+    const edge = server.tls && frontProxyEvidence(server).length === 0;
+    // In a pod behind an Ingress the header arrives from the ingress controller, which replaces the client's.
+    const behind = edge ? undefined : podBehindL7Entry(facts, server);
+    const lines = guardedSchemeLines(server, ref.text.split(' ')[0] ?? 'proxy_set_header', e.name);
+    out.push(
+      finding(meta, {
+        message:
+          `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\`, which comes from the client's own ${listJoin(trace.clientVariables)} ` +
+          `with no map/geo on $realip_remote_addr deciding whom to believe: any client can send \`X-Forwarded-Proto: https\` over plain HTTP` +
+          (edge
+            ? ', and nginx ends TLS itself, so it knows the scheme already.'
+            : behind
+              ? ". This nginx runs in a pod that only the Ingress reaches, and ingress controllers replace the client's X-Forwarded-Proto by default, so the value is the controller's; it is the client's again if a Service publishes this pod directly or the controller is told to keep forwarded headers (ingress-nginx `use-forwarded-headers`)."
+              : '.'),
+        ...(behind ? { severity: 'info' as const } : {}),
+        evidence: [
+          ...entryEvidence(facts, ref, 'value chosen by the client'),
+          ...defs.map((d) => refEvidence(facts, d.ref, `${d.kind} ${d.name} follows ${d.source}, not the peer address`)),
+          ...(behind ? [behind] : []),
+        ],
+        why:
+          'The app trusts this header for the scheme: a client that claims https skips the HTTPS redirect, gets Secure cookies on ' +
+          'plain HTTP and passes checks meant for TLS; one that claims http triggers redirect loops. Only a proxy you run may set it.',
+        fix: edge
+          ? replaceDirectiveFix(
+              facts,
+              scope.headers.proxy,
+              e,
+              `${ref.text.split(' ')[0]} ${e.name} $scheme;`,
+              'with the scheme nginx itself saw (it ends TLS here)',
+            )
+          : (() => {
+              const f = replaceDirectiveFix(facts, scope.headers.proxy, e, lines.scope[0] as string, '');
+              f.description =
+                'Believe the incoming header only from your load balancer: add the geo and map at the http level (outside any server block).';
+              const n = f.lines?.length ?? 0;
+              f.description +=
+                ` Then, in ${f.file}, replace line ${f.line} with the last ${n === 1 ? 'line' : `${n} lines`} below` +
+                (n > 1
+                  ? ' (the stock include, spelled out with the scheme line changed, so the header is not sent twice).'
+                  : '.');
+              f.lines = [...lines.http, '', ...(f.lines ?? [])];
+              delete f.placement;
+              return f;
+            })(),
+        data: { clientVariables: trace.clientVariables, header: e.name },
+      }),
+    );
   }
   return out;
 }

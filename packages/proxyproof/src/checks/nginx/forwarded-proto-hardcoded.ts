@@ -5,9 +5,7 @@
 import {
   frontProxyEvidence,
   type NginxHeaderEntry,
-  type NginxRef,
   nginxModel,
-  passingScopes,
   plainListens,
   schemeExpression,
   schemeHeaders,
@@ -19,7 +17,7 @@ import type { Finding } from '../../model/finding.js';
 import {
   describeListen,
   entryEvidence,
-  isAcmeChallengeScope,
+  headerUses,
   listenEvidence,
   NGINX_DOCS,
   plainRedirectedToHttps,
@@ -48,67 +46,59 @@ function claimedScheme(e: NginxHeaderEntry): 'http' | 'https' | undefined {
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
-  const seen = new Set<string>();
-  for (const server of model.servers) {
-    for (const scope of passingScopes(server)) {
-      if (scope.pass?.kind !== 'proxy' || isAcmeChallengeScope(scope)) continue;
-      for (const e of schemeHeaders(scope.headers.proxy)) {
-        const claim = claimedScheme(e);
-        if (!claim || !e.ref) continue;
-        const key = `${server.index}|${e.ref.file}|${e.ref.line}`;
-        if (seen.has(key)) continue;
-        let wrong: ReturnType<typeof plainListens> = [];
-        let severity: Finding['severity'] = meta.severity;
-        if (claim === 'https') {
-          // Behind a TLS-terminating balancer (realip / PROXY protocol) a literal https on the
-          // plain listener is the usual, deliberate setup: see nginx/scheme-behind-tls-terminator.
-          if (frontProxyEvidence(server).length > 0 || plainRedirectedToHttps(server)) continue;
-          wrong = plainListens(server);
-        } else {
-          wrong = tlsListens(server);
-          severity = 'high';
-        }
-        if (wrong.length === 0) continue;
-        seen.add(key);
-        const ref = e.ref as NginxRef;
-        const listens = wrong.map(describeListen).join(', ');
-        const mixed = server.tls && server.plain;
-        out.push(
-          finding(meta, {
-            severity,
-            message:
-              claim === 'https'
-                ? `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\`, but the server also answers plain HTTP on ${listens}: ` +
-                  'those requests reach the app claiming https.'
-                : `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\` although the server ends TLS on ${listens}: ` +
-                  'the app believes HTTPS requests are plain http.',
-            evidence: [
-              ...entryEvidence(facts, ref, `a literal ${claim}, whatever the client used`),
-              ...listenEvidence(
-                facts,
-                wrong.filter((l) => l.ref),
-                claim === 'https' ? 'plain HTTP listener' : 'TLS listener',
-              ),
-            ],
-            why:
-              claim === 'https'
-                ? 'A plain-HTTP request marked https is never redirected to https by the app (SECURE_SSL_REDIRECT, force_ssl), gets Secure cookies ' +
-                  'it cannot send back, and HSTS/CSRF decisions are made on a false premise.'
-                : 'HTTPS requests marked http make the app redirect to https again (ERR_TOO_MANY_REDIRECTS with SECURE_SSL_REDIRECT), build http:// ' +
-                  'URLs (mixed content) and drop Secure from cookies.',
-            fix: replaceDirectiveFix(
-              facts,
-              scope.headers.proxy,
-              e,
-              `${ref.text.split(' ')[0]} ${e.name} ${e.name.toLowerCase() === 'forwarded' ? `"${e.value.replace(/proto=[^;,"\s]*/i, 'proto=$scheme')}"` : /^(x-forwarded-ssl|front-end-https)$/i.test(e.name) ? '$https' : '$scheme'};`,
-              'with the scheme of the client connection' +
-                (mixed ? ' (the server has both plain and TLS listeners, so it must be a variable)' : ''),
-            ),
-            data: { claimed: claim, header: e.name },
-          }),
-        );
-      }
+  // ACME challenge locations answer the CA over plain HTTP whatever the header says.
+  for (const { server, scope, entry: e } of headerUses(model, ['proxy'], schemeHeaders, true)) {
+    const claim = claimedScheme(e);
+    if (!claim) continue;
+    let wrong: ReturnType<typeof plainListens> = [];
+    let severity: Finding['severity'] = meta.severity;
+    if (claim === 'https') {
+      // Behind a TLS-terminating balancer (realip / PROXY protocol) a literal https on the
+      // plain listener is the usual, deliberate setup: see nginx/scheme-behind-tls-terminator.
+      if (frontProxyEvidence(server).length > 0 || plainRedirectedToHttps(server)) continue;
+      wrong = plainListens(server);
+    } else {
+      wrong = tlsListens(server);
+      severity = 'high';
     }
+    if (wrong.length === 0) continue;
+    const ref = e.ref;
+    const listens = wrong.map(describeListen).join(', ');
+    const mixed = server.tls && server.plain;
+    out.push(
+      finding(meta, {
+        severity,
+        message:
+          claim === 'https'
+            ? `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\`, but the server also answers plain HTTP on ${listens}: ` +
+              'those requests reach the app claiming https.'
+            : `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\` although the server ends TLS on ${listens}: ` +
+              'the app believes HTTPS requests are plain http.',
+        evidence: [
+          ...entryEvidence(facts, ref, `a literal ${claim}, whatever the client used`),
+          ...listenEvidence(
+            facts,
+            wrong.filter((l) => l.ref),
+            claim === 'https' ? 'plain HTTP listener' : 'TLS listener',
+          ),
+        ],
+        why:
+          claim === 'https'
+            ? 'A plain-HTTP request marked https is never redirected to https by the app (SECURE_SSL_REDIRECT, force_ssl), gets Secure cookies ' +
+              'it cannot send back, and HSTS/CSRF decisions are made on a false premise.'
+            : 'HTTPS requests marked http make the app redirect to https again (ERR_TOO_MANY_REDIRECTS with SECURE_SSL_REDIRECT), build http:// ' +
+              'URLs (mixed content) and drop Secure from cookies.',
+        fix: replaceDirectiveFix(
+          facts,
+          scope.headers.proxy,
+          e,
+          `${ref.text.split(' ')[0]} ${e.name} ${e.name.toLowerCase() === 'forwarded' ? `"${e.value.replace(/proto=[^;,"\s]*/i, 'proto=$scheme')}"` : /^(x-forwarded-ssl|front-end-https)$/i.test(e.name) ? '$https' : '$scheme'};`,
+          'with the scheme of the client connection' +
+            (mixed ? ' (the server has both plain and TLS listeners, so it must be a variable)' : ''),
+        ),
+        data: { claimed: claim, header: e.name },
+      }),
+    );
   }
   return out;
 }

@@ -5,9 +5,8 @@
  */
 import {
   type NginxHeaderEntry,
-  type NginxRef,
+  type NginxHeaderSet,
   nginxModel,
-  passingScopes,
   SCHEME_HEADER_NAMES,
   schemeHeaders,
   traceValue,
@@ -15,7 +14,7 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding, Fix } from '../../model/finding.js';
-import { entryEvidence, NGINX_DOCS, replaceDirectiveFix, scopeName } from './common.js';
+import { entryEvidence, headerUses, NGINX_DOCS, replaceDirectiveFix, scopeName } from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/scheme-header-value',
@@ -94,8 +93,18 @@ function distance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
+/** meantName's answers by name (a pure function of the name; a 10,000-server config asks it 90,000 times for a dozen names). */
+const meantNames = new Map<string, string | undefined>();
+
 /** The scheme header a misspelled name was meant to be (`X-Fowarded-Proto` -> X-Forwarded-Proto). */
 function meantName(name: string): string | undefined {
+  if (meantNames.has(name)) return meantNames.get(name);
+  const meant = meantNameOf(name);
+  if (meantNames.size < 10_000) meantNames.set(name, meant);
+  return meant;
+}
+
+function meantNameOf(name: string): string | undefined {
   const n = name.toLowerCase().replace(/_/g, '-');
   if (SCHEME_HEADER_NAMES.some((s) => s.toLowerCase() === name.toLowerCase())) return undefined;
   if (n !== name.toLowerCase() && SCHEME_HEADER_NAMES.some((s) => s.toLowerCase() === n)) return undefined; // underscores: another matter
@@ -115,96 +124,84 @@ function meantName(name: string): string | undefined {
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
-  const seen = new Set<string>();
-  for (const server of model.servers) {
-    for (const scope of passingScopes(server)) {
-      if (scope.pass?.kind !== 'proxy') continue;
-      const set = scope.headers.proxy;
-      const scheme = schemeHeaders(set);
-      const correct = (x: NginxHeaderEntry): boolean => {
-        const want = SECURE_VALUE[x.name.toLowerCase()];
-        const values = want ? valuesOverTls(model, server, x.value) : undefined;
-        return want !== undefined && (values === undefined || values.includes(want));
-      };
-      const others = (e: NginxHeaderEntry) => scheme.filter((x) => x !== e && correct(x));
-      for (const e of set.entries) {
-        if (e.origin !== 'directive' || !e.ref || e.value === '') continue;
-        const key = `${server.index}|${e.ref.file}|${e.ref.line}`;
-        if (seen.has(key)) continue;
-        const lower = e.name.toLowerCase();
-        const want = SECURE_VALUE[lower];
-        const meant = want ? undefined : meantName(e.name);
-        if (!want && !meant) continue;
-        const values = want ? valuesOverTls(model, server, e.value) : undefined;
-        if (want && (values === undefined || values.includes(want))) continue;
-        if (want && values?.every((v) => VOCABULARY[lower]?.includes(v.toLowerCase()))) continue;
-        seen.add(key);
-        const ref = e.ref as NginxRef;
-        const alone = others(e).length === 0;
-        // On a server that only answers plain HTTP the wrong value still says http: harmless until TLS is added.
-        // Beside a right header, a wrong one matters to a reader of both: gunicorn (400, contradictory headers).
-        const gunicorn = facts.appServers.some((a) => a.kind === 'gunicorn');
-        const severity: Finding['severity'] = !server.tls ? 'info' : alone ? 'high' : gunicorn ? 'medium' : 'low';
-        const over = server.tls ? 'for an HTTPS request' : 'here (this server only answers plain HTTP)';
-        const problem = meant
-          ? `\`${e.name}\` is not a header any application reads: it looks like a misspelling of ${meant}`
-          : `${e.name} ${over} carries \`${(values ?? []).join('` or `')}\`, but its readers take only \`${want}\` for https ` +
-            `(gunicorn's default secure_scheme_headers compare exactly; any other value sets the scheme to http)`;
-        const consequence = !alone
-          ? ` Another scheme header says https, so gunicorn answers 400 "Contradictory scheme headers"${gunicorn ? ' (gunicorn runs the app here)' : '; an app that reads only the right header is not affected'}.`
-          : server.tls
-            ? ' No other scheme header is sent, so the application believes every request is plain http.'
-            : ' Harmless while the server is plain HTTP, wrong as soon as it ends TLS.';
-        const target = meant ?? e.name;
-        const right =
-          RIGHT_EXPRESSION[target.toLowerCase()] ?? (target.toLowerCase() === 'x-forwarded-protocol' ? undefined : '$scheme');
-        const replacement =
-          right !== undefined ? `proxy_set_header ${target} ${right};` : 'proxy_set_header X-Forwarded-Proto $scheme;';
-        const sentName = right === undefined ? 'x-forwarded-proto' : target.toLowerCase();
-        const hasProto = set.entries.some((x) => x !== e && x.name.toLowerCase() === sentName && x.value !== '');
-        let fix: Fix;
-        if (hasProto) {
-          // Commented out rather than deleted: the edit stays visible and reversible.
-          fix = replaceDirectiveFix(
-            facts,
-            set,
-            e,
-            `# ${ref.text} # X-Forwarded-Proto carries the scheme`,
-            'commented out: X-Forwarded-Proto already carries the scheme, and the two would disagree',
-          );
-        } else {
-          fix = replaceDirectiveFix(
-            facts,
-            set,
-            e,
-            replacement,
-            right === undefined
-              ? `to send X-Forwarded-Proto $scheme, which gunicorn, Django, Rails and Express all read (X-Forwarded-Protocol would need the literal \`ssl\`)`
-              : `to send ${target} ${right}`,
-          );
-        }
-        if (fix.file === undefined || fix.lines?.length === 1)
-          fix.description = hasProto
-            ? `Comment out \`${ref.text}\`: ${right === undefined ? 'X-Forwarded-Proto' : target} is already sent.`
-            : meant
-              ? `Spell the header ${meant}${right !== undefined ? ` with ${right}` : ''}.`
-              : right === undefined
-                ? `Send X-Forwarded-Proto $scheme instead, which gunicorn, Django, Rails and Express all read (X-Forwarded-Protocol would need the literal \`ssl\`).`
-                : `Send ${target} ${right}.`;
-        out.push(
-          finding(meta, {
-            severity,
-            message: `${scopeName(facts, server, scope)}: ${problem}.${consequence}`,
-            evidence: entryEvidence(facts, ref, meant ? 'misspelled scheme header' : `${e.name} wants \`${want}\``),
-            why:
-              'The application decides http or https from the header it knows and the exact value it expects. A header under another ' +
-              'name, or with another value, is read as http (or ignored): http:// URLs, redirect loops with an SSL redirect, cookies without Secure.',
-            fix,
-            data: { header: e.name, ...(meant ? { meant } : { expected: want }) },
-          }),
-        );
-      }
+  const written = (set: NginxHeaderSet) => set.entries.filter((e) => e.origin === 'directive' && e.value !== '');
+  for (const { server, scope, set, entry: e } of headerUses(model, ['proxy'], written)) {
+    const correct = (x: NginxHeaderEntry): boolean => {
+      const want = SECURE_VALUE[x.name.toLowerCase()];
+      const values = want ? valuesOverTls(model, server, x.value) : undefined;
+      return want !== undefined && (values === undefined || values.includes(want));
+    };
+    const lower = e.name.toLowerCase();
+    const want = SECURE_VALUE[lower];
+    const meant = want ? undefined : meantName(e.name);
+    if (!want && !meant) continue;
+    const values = want ? valuesOverTls(model, server, e.value) : undefined;
+    if (want && (values === undefined || values.includes(want))) continue;
+    if (want && values?.every((v) => VOCABULARY[lower]?.includes(v.toLowerCase()))) continue;
+    const ref = e.ref;
+    const alone = schemeHeaders(set).filter((x) => x !== e && correct(x)).length === 0;
+    // On a server that only answers plain HTTP the wrong value still says http: harmless until TLS is added.
+    // Beside a right header, a wrong one matters to a reader of both: gunicorn (400, contradictory headers).
+    const gunicorn = facts.appServers.some((a) => a.kind === 'gunicorn');
+    const severity: Finding['severity'] = !server.tls ? 'info' : alone ? 'high' : gunicorn ? 'medium' : 'low';
+    const over = server.tls ? 'for an HTTPS request' : 'here (this server only answers plain HTTP)';
+    const problem = meant
+      ? `\`${e.name}\` is not a header any application reads: it looks like a misspelling of ${meant}`
+      : `${e.name} ${over} carries \`${(values ?? []).join('` or `')}\`, but its readers take only \`${want}\` for https ` +
+        `(gunicorn's default secure_scheme_headers compare exactly; any other value sets the scheme to http)`;
+    const consequence = !alone
+      ? ` Another scheme header says https, so gunicorn answers 400 "Contradictory scheme headers"${gunicorn ? ' (gunicorn runs the app here)' : '; an app that reads only the right header is not affected'}.`
+      : server.tls
+        ? ' No other scheme header is sent, so the application believes every request is plain http.'
+        : ' Harmless while the server is plain HTTP, wrong as soon as it ends TLS.';
+    const target = meant ?? e.name;
+    const right =
+      RIGHT_EXPRESSION[target.toLowerCase()] ?? (target.toLowerCase() === 'x-forwarded-protocol' ? undefined : '$scheme');
+    const replacement =
+      right !== undefined ? `proxy_set_header ${target} ${right};` : 'proxy_set_header X-Forwarded-Proto $scheme;';
+    const sentName = right === undefined ? 'x-forwarded-proto' : target.toLowerCase();
+    const hasProto = set.entries.some((x) => x !== e && x.name.toLowerCase() === sentName && x.value !== '');
+    let fix: Fix;
+    if (hasProto) {
+      // Commented out rather than deleted: the edit stays visible and reversible.
+      fix = replaceDirectiveFix(
+        facts,
+        set,
+        e,
+        `# ${ref.text} # X-Forwarded-Proto carries the scheme`,
+        'commented out: X-Forwarded-Proto already carries the scheme, and the two would disagree',
+      );
+    } else {
+      fix = replaceDirectiveFix(
+        facts,
+        set,
+        e,
+        replacement,
+        right === undefined
+          ? `to send X-Forwarded-Proto $scheme, which gunicorn, Django, Rails and Express all read (X-Forwarded-Protocol would need the literal \`ssl\`)`
+          : `to send ${target} ${right}`,
+      );
     }
+    if (fix.file === undefined || fix.lines?.length === 1)
+      fix.description = hasProto
+        ? `Comment out \`${ref.text}\`: ${right === undefined ? 'X-Forwarded-Proto' : target} is already sent.`
+        : meant
+          ? `Spell the header ${meant}${right !== undefined ? ` with ${right}` : ''}.`
+          : right === undefined
+            ? `Send X-Forwarded-Proto $scheme instead, which gunicorn, Django, Rails and Express all read (X-Forwarded-Protocol would need the literal \`ssl\`).`
+            : `Send ${target} ${right}.`;
+    out.push(
+      finding(meta, {
+        severity,
+        message: `${scopeName(facts, server, scope)}: ${problem}.${consequence}`,
+        evidence: entryEvidence(facts, ref, meant ? 'misspelled scheme header' : `${e.name} wants \`${want}\``),
+        why:
+          'The application decides http or https from the header it knows and the exact value it expects. A header under another ' +
+          'name, or with another value, is read as http (or ignored): http:// URLs, redirect loops with an SSL redirect, cookies without Secure.',
+        fix,
+        data: { header: e.name, ...(meant ? { meant } : { expected: want }) },
+      }),
+    );
   }
   return out;
 }

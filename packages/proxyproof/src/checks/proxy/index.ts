@@ -7,6 +7,7 @@ import { frontTrustListOmitsFront } from '../front/trust-list-omits-front.js';
 import { haproxyForwardforMissing } from '../haproxy/forwardfor-missing.js';
 import { haproxyHttpRulesWithoutHttpMode } from '../haproxy/http-rules-without-http-mode.js';
 import { haproxyLegacyHeaderDirective } from '../haproxy/legacy-header-directive.js';
+import { haproxySchemeHttpsOnPlainBind } from '../haproxy/scheme-https-on-plain-bind.js';
 import { ingressForwardedHeadersAtEdge } from '../ingress-nginx/forwarded-headers-at-edge.js';
 import { ingressForwardedHeadersOffBehindL7 } from '../ingress-nginx/forwarded-headers-off-behind-l7.js';
 import { ingressTlsAtL4Lb } from '../ingress-nginx/tls-at-l4-lb.js';
@@ -35,6 +36,7 @@ export const PROXY_CHECKS: Check[] = [
   haproxyForwardforMissing,
   haproxyHttpRulesWithoutHttpMode,
   haproxyLegacyHeaderDirective,
+  haproxySchemeHttpsOnPlainBind,
   traefikForwardedHeadersUnknownEntrypoint,
   traefikEntrypointUntrustedBehindProxy,
   traefikForwardedHeadersInsecure,

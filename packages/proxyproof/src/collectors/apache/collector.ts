@@ -17,11 +17,12 @@ import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
+import { appRootOfDocumentRoot, passengerServer, passengerSocket } from '../ruby/passenger.js';
 import { sniffConfigFormat } from '../sniff.js';
 import { type ApacheNode, parseApache, walkApache } from './parse.js';
 
 const APACHE_HINT =
-  /^\s*(<VirtualHost\b|ProxyPass(Match)?\s|RequestHeader\s|RemoteIPHeader\s|SSLEngine\s|ProxyPreserveHost\s|<Proxy\s+balancer:)/im;
+  /^\s*(<VirtualHost\b|ProxyPass(Match)?\s|RequestHeader\s|RemoteIPHeader\s|SSLEngine\s|ProxyPreserveHost\s|<Proxy\s+balancer:|Passenger(AppRoot|Enabled)\s)/im;
 const NGINX_HINT = /^\s*(server\s*\{|location\s+\S+\s*\{|proxy_pass\s|upstream\s+\S+\s*\{|http\s*\{)/m;
 
 export function looksLikeApache(name: string, src: string): boolean {
@@ -61,7 +62,13 @@ interface Scope {
   names: string[];
   remoteIp?: { header: string; ref: Ref };
   remoteTrusted: string[];
+  /** mod_passenger (collectors/ruby/passenger.ts): `PassengerAppRoot`, `PassengerEnabled`, `DocumentRoot`, other Passenger* lines. */
+  passenger?: { root?: string; enabled?: boolean; docRoot?: string; ref?: Ref };
 }
+
+/** Passenger directives that say a vhost runs an app under mod_passenger (besides PassengerAppRoot/PassengerEnabled). */
+const PASSENGER_SIGN =
+  /^(passenger(apptype|startupfile|appenv|ruby|python|nodejs|user|group|friendlyerrorpages|baseuri|minInstances|maxpoolsize)|rackenv|railsenv|rackbaseuri|railsbaseuri)$/i;
 
 function requestHeaderRule(file: string, n: ApacheNode, notes: string[]): HeaderRule | undefined {
   const act = n.args[0]?.toLowerCase();
@@ -97,10 +104,33 @@ function apply(scope: Scope, file: string, n: ApacheNode, notes: string[]): void
   else if (key === 'remoteiptrustedproxy' || key === 'remoteipinternalproxy') scope.remoteTrusted.push(...n.args);
   else if (key === 'remoteiptrustedproxylist' || key === 'remoteipinternalproxylist')
     scope.remoteTrusted.push(`file:${n.args[0] ?? ''}`);
+  else if (key === 'passengerapproot' && n.args[0])
+    scope.passenger = { ...scope.passenger, root: n.args[0].replace(/^["']|["']$/g, ''), ref };
+  else if (key === 'passengerenabled') scope.passenger = { ...scope.passenger, enabled: on, ref: scope.passenger?.ref ?? ref };
+  else if (key === 'documentroot' && n.args[0]) scope.passenger = { ...scope.passenger, docRoot: n.args[0] };
+  else if (PASSENGER_SIGN.test(key)) scope.passenger = { ...scope.passenger, ref: scope.passenger?.ref ?? ref };
+}
+
+/**
+ * The app root a vhost serves through mod_passenger: `PassengerAppRoot`, else (with a Passenger directive or
+ * `PassengerEnabled on` showing Passenger is meant) the DocumentRoot's parent, Passenger's default. `PassengerEnabled
+ * off` turns it off.
+ */
+function passengerApp(scope: Scope): { root: string; ref: Ref } | undefined {
+  const p = scope.passenger;
+  if (!p?.ref || p.enabled === false) return undefined;
+  const root = p.root ?? (p.docRoot ? appRootOfDocumentRoot(p.docRoot) : undefined);
+  return root ? { root, ref: p.ref } : undefined;
 }
 
 function inherit(outer: Scope): Scope {
-  return { ...outer, headers: [...outer.headers], names: [], remoteTrusted: [...outer.remoteTrusted] };
+  return {
+    ...outer,
+    headers: [...outer.headers],
+    names: [],
+    remoteTrusted: [...outer.remoteTrusted],
+    ...(outer.passenger ? { passenger: { ...outer.passenger } } : {}),
+  };
 }
 
 function vhostAddrs(args: string[]): Array<{ host: string; port: number | '*' }> {
@@ -167,7 +197,12 @@ export function readApache(
   file: string,
   src: string,
   resolve?: IncludeResolver,
-): { config: ProxyConfigFacts; errors: Array<{ line: number; message: string }>; included: string[] } {
+): {
+  config: ProxyConfigFacts;
+  errors: Array<{ line: number; message: string }>;
+  included: string[];
+  passenger: Array<{ root: string; ref: Ref }>;
+} {
   const notes: string[] = [];
   const parsed = parseApache(src);
   const errors = parsed.errors;
@@ -212,6 +247,7 @@ export function readApache(
   };
   visitMain(nodes, main, undefined);
   const sites: ProxySite[] = [];
+  const passenger: Array<{ root: string; ref: Ref }> = [];
   const extra: ApacheExtra = { vhosts: [], remoteIp: [] };
   const build = (
     label: string,
@@ -287,6 +323,31 @@ export function readApache(
         headers: rules,
       });
     }
+    const app = passengerApp(scope);
+    if (app && !routes.some((r) => r.samplePath === '/')) {
+      // mod_passenger serves the vhost: client headers pass on, RequestHeader rules apply (mod_headers runs in the
+      // fixups before Passenger's handler), and HTTPS=on is set only on this vhost's own TLS connection.
+      passenger.push(app);
+      routes.push({
+        id: `apache:${app.ref.file}:${app.ref.line}:passenger`,
+        match: `Passenger ${app.root}`,
+        samplePath: '/',
+        ref: app.ref,
+        protocol: 'http',
+        upstreams: [
+          { text: passengerSocket(app.root), address: { kind: 'unix', path: passengerSocket(app.root) }, ref: app.ref },
+        ],
+        headers: [
+          {
+            name: 'HTTPS',
+            value: '{https}',
+            ref: { ...app.ref, origin: 'default', snippet: 'mod_passenger: HTTPS=on only on a TLS connection' },
+            from: 'default',
+          },
+          ...scope.headers,
+        ],
+      });
+    }
     const trusted = scope.remoteTrusted;
     const clientAddress = scope.remoteIp
       ? { trustedFrom: trusted.length ? trusted : ['*'], header: scope.remoteIp.header, recursive: true, ref: scope.remoteIp.ref }
@@ -313,10 +374,12 @@ export function readApache(
   for (const vh of vhostNodes) {
     const scope = inherit(main);
     const proxies: Array<{ node: ApacheNode; path?: string; scope: Scope }> = [];
+    const vhostLevel: ApacheNode[] = [];
     const visit = (list: ApacheNode[], sc: Scope, path: string | undefined, depth: number) => {
       for (const n of list) {
         const k = n.name.toLowerCase();
         if (depth > 16) break;
+        if (path === undefined && !n.block) vhostLevel.push(n);
         if (k === 'ifmodule' || k === 'ifdefine' || k === 'ifversion' || k === 'if' || k === 'else')
           visit(n.block ?? [], sc, path, depth + 1);
         else if (k === 'location' || k === 'locationmatch') visit(n.block ?? [], inherit(sc), n.args[0] ?? '/', depth + 1);
@@ -329,6 +392,11 @@ export function readApache(
     // Location-scoped headers were collected into their own scope; vhost-level rules apply to all.
     const ref: Ref = { file: vh.file ?? file, line: vh.line, snippet: `<VirtualHost ${vh.args.join(' ')}>` };
     const site = build(`apache <VirtualHost ${vh.args.join(' ')}>`, ref, vhostAddrs(vh.args), scope, proxies);
+    const redirect = httpsRedirect(vhostLevel, file, notes);
+    if (redirect && !scope.tls) {
+      site.redirectsToHttps = redirect.ref;
+      site.redirectDecidedBy = redirect.decidedBy;
+    }
     sites.push(site);
     extra.vhosts.push({ addrs: vh.args, ref, proxies: site.routes.length > 0, headerRules: scope.headers });
   }
@@ -341,7 +409,7 @@ export function readApache(
   } else if (vhostNodes.length === 0 && main.remoteIp) {
     sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
   }
-  return { config: { kind: 'apache', file, sites, assumedVersion: '2.4', apache: extra }, errors, included };
+  return { config: { kind: 'apache', file, sites, assumedVersion: '2.4', apache: extra }, errors, included, passenger };
 }
 
 export const apacheCollector: Collector = {
@@ -367,7 +435,7 @@ export const apacheCollector: Collector = {
     for (const { f, text } of candidates) {
       ctx.claimed.add(f.abs);
       if (includedBy.has(f.display)) continue;
-      const { config, errors, included } = readApache(f.display, text, resolve);
+      const { config, errors, included, passenger } = readApache(f.display, text, resolve);
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Apache config: ${e.message}` });
       for (const inc of included) {
@@ -375,6 +443,11 @@ export const apacheCollector: Collector = {
         if (g) ctx.claimed.add(g.abs);
       }
       addProxyFacts(ctx, config);
+      for (const p of passenger) {
+        const path = passengerSocket(p.root);
+        if (ctx.facts.appServers.some((a) => a.name === 'passenger' && a.binds.some((b) => b.path === path))) continue;
+        ctx.facts.appServers.push(passengerServer(p.root, p.ref, 'apache'));
+      }
     }
   },
 };
@@ -385,6 +458,85 @@ export const apacheCollector: Collector = {
  * the file name (a glob, templates by the name they render to) and as many folders above it as match. The files
  * that match most segments win; a match on the file name alone counts only when one file has that name.
  */
+/** A path pattern that matches every request path (`/` unanchored; `^`, `^/?(.*)$`, `(.*)`, `^/(.*)`, `.*` ...). */
+function allPaths(pattern: string | undefined): boolean {
+  if (pattern === undefined) return false;
+  const rest = pattern.replace(/^\^/, '').replace(/^\/\??/, '');
+  return ['', '(.*)', '.*', '(.*)$', '.*$'].includes(rest);
+}
+
+/**
+ * A vhost's redirect of every request to https (mod_alias, mod_rewrite), and what decides "the request is http":
+ * - `Redirect [status] / https://...`, `RedirectMatch [status] ^/?(.*)$ https://...`, `RedirectPermanent / https://`:
+ *   unconditional on that vhost (mod_alias; a plain vhost: the connection);
+ * - `RewriteEngine On` and a `RewriteRule` over every path to `https://...` with `[R]`, whose `RewriteCond`s are only
+ *   about the connection (`%{HTTPS} off`/`!=on`, `%{SERVER_PORT} 80`/`!443`, `%{REQUEST_SCHEME} http`/`!https`, or
+ *   none): the connection; `%{HTTP:X-Forwarded-Proto} !https` reads the header from whoever sent it (mod_rewrite
+ *   trusts no list): `forwarded-proto-any`. Any other condition (a host, a path) makes it partial: not modelled.
+ * mod_rewrite's vhost rules run without `RewriteOptions Inherit` from the server config only when the vhost has its
+ * own `RewriteEngine On` (mod_rewrite docs), so the engine switch is read from the vhost level.
+ */
+export function httpsRedirect(
+  nodes: ApacheNode[],
+  file: string,
+  notes: string[],
+): { ref: Ref; decidedBy: 'connection' | 'forwarded-proto-any' } | undefined {
+  let engine = false;
+  let conds: ApacheNode[] = [];
+  for (const n of nodes) {
+    const k = n.name.toLowerCase();
+    const ref: Ref = { file: n.file ?? file, line: n.line, snippet: n.raw };
+    if (k === 'redirect' || k === 'redirectmatch' || k === 'redirectpermanent' || k === 'redirecttemp') {
+      const a = [...n.args];
+      // `Redirect [status] URL-path URL`: a third argument is the status (permanent, temp, seeother, 301...).
+      if (a.length >= 3) a.shift();
+      const [path, url] = a;
+      const all = k === 'redirectmatch' ? allPaths(path) : path === '/';
+      if (all && /^https:\/\//i.test(url ?? '')) return { ref, decidedBy: 'connection' };
+      continue;
+    }
+    if (k === 'rewriteengine') {
+      engine = /^on$/i.test(n.args[0] ?? '');
+      continue;
+    }
+    if (k === 'rewritecond') {
+      conds.push(n);
+      continue;
+    }
+    if (k !== 'rewriterule') continue;
+    const these = conds;
+    conds = [];
+    if (!engine) continue;
+    const [pattern, target, flags = ''] = n.args;
+    if (!allPaths(pattern) || !/^https:\/\//i.test(target ?? '') || !/\bR\b|\bR=|redirect/i.test(flags)) continue;
+    let decidedBy: 'connection' | 'forwarded-proto-any' = 'connection';
+    let partial = false;
+    for (const c of these) {
+      const [test, cond = '', cflags = ''] = c.args;
+      const t = (test ?? '').toLowerCase();
+      const v = cond
+        .toLowerCase()
+        .replace(/^=/, '')
+        .replace(/^\^(.*)\$$/, '$1');
+      if (/\bOR\b/i.test(cflags)) partial = true;
+      else if (t === '%{https}' && (v === 'off' || v === '!on' || v === '!=on' || v === '!^on$')) continue;
+      else if (t === '%{server_port}' && (v === '80' || v === '!443' || v === '!=443')) continue;
+      else if (t === '%{request_scheme}' && (v === 'http' || v === '!https' || v === '!=https')) continue;
+      else if (t === '%{http:x-forwarded-proto}' && (v === '!https' || v === '!=https' || v === 'http'))
+        decidedBy = 'forwarded-proto-any';
+      else partial = true;
+    }
+    if (partial) {
+      notes.push(
+        `${ref.file}:${n.line}: a RewriteRule to https under conditions other than the connection's scheme is not modelled as a redirect`,
+      );
+      continue;
+    }
+    return { ref: { file: n.file ?? file, line: n.line, snippet: n.raw }, decidedBy };
+  }
+  return undefined;
+}
+
 export function includeResolver(ctx: Parameters<Collector['collect']>[0]): IncludeResolver {
   const files = ctx.files.map((f) => {
     const segs = f.display.split('/');

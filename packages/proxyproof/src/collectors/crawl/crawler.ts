@@ -3,8 +3,8 @@
  * the total time; robots.txt respected unless told otherwise; the sitemap seeds the queue. Each page becomes
  * PageFacts with every http:// URL classified as Chromium would (one level of linked CSS fetched).
  */
-import picomatch from 'picomatch';
-import robotsParserModule from 'robots-parser';
+import { createRequire } from 'node:module';
+import type picomatchType from 'picomatch';
 import { classify } from '../../scan/classify.js';
 import { parseSetCookie } from '../../scan/cookies.js';
 import type { CookieFacts, FetchFailure, PageFacts, UrlRef } from '../../scan/types.js';
@@ -16,11 +16,18 @@ export { decodeBody };
 
 import { FetchError, type FetchResult, type HttpClient, headerValues } from './http.js';
 
-// robots-parser is CommonJS (`module.exports = fn`) while its types declare a default export.
-const robotsParser = ((robotsParserModule as unknown as { default?: unknown }).default ?? robotsParserModule) as unknown as (
-  url: string,
-  txt: string,
-) => { isAllowed(url: string, ua?: string): boolean | undefined; getSitemaps(): string[] };
+// picomatch (--include/--exclude) and robots-parser (a robots.txt was served) are CommonJS, loaded when used:
+// every scan's start-up paid for them before.
+const requireCjs = createRequire(import.meta.url);
+const picomatch = (globs: string[]) => (requireCjs('picomatch') as typeof picomatchType)(globs);
+// robots-parser is `module.exports = fn` while its types declare a default export.
+const robotsParser = (url: string, txt: string) =>
+  (
+    requireCjs('robots-parser') as (
+      url: string,
+      txt: string,
+    ) => { isAllowed(url: string, ua?: string): boolean | undefined; getSitemaps(): string[] }
+  )(url, txt);
 
 export interface CrawlOptions {
   maxPages: number;

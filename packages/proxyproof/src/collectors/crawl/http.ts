@@ -7,7 +7,8 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { createSecureContext, rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import { setFlagsFromString } from 'node:v8';
 import {
   brotliDecompressSync,
   createBrotliDecompress,
@@ -27,6 +28,15 @@ export { parseResolve, type ResolveEntry } from './resolve.js';
 
 // undici's package index loads all of undici (fetch, WebSocket, caches, mocks: 112 modules, about a quarter of a
 // second of CPU at every scan's start); the crawler uses its Agent's dispatch() only, so only the Agent is loaded.
+//
+// undici parses HTTP/1.1 with llhttp compiled to WebAssembly. V8 starts it on Liftoff (its baseline compiler) and,
+// with dynamic tiering, recompiles the hot parser function with TurboFan on a background thread: llhttp's
+// state machine is one huge function, and that one recompilation cost about 0.2 s of CPU in every scan (the
+// largest item of a one-page scan, seen with `perf record`), on a 2-core machine shared with the crawl's own two
+// threads. Liftoff's code parses a response in microseconds, so wasm tier-up is turned off before llhttp is
+// compiled. It concerns WebAssembly only (llhttp is the only wasm this process runs); JavaScript tiering is
+// unchanged. PROXYPROOF_WASM_TIER_UP=1 keeps V8's default (to measure both).
+if (process.env.PROXYPROOF_WASM_TIER_UP !== '1') setFlagsFromString('--liftoff-only');
 const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
 
 export interface HttpOptions {
@@ -144,9 +154,9 @@ export class HttpClient {
     this.agent = new Agent({
       connect: {
         lookup: lookup as never,
-        // Node's bundled roots plus the scan's anchors (`ca` replaces the list, so the bundled roots are added
-        // back), in ONE secure context: passing `ca` per connection would parse ~170 certificates for every socket.
-        secureContext: trust.insecure ? undefined : createSecureContext({ ca: [...rootCertificates, ...extraAnchors(trust)] }),
+        // Node's bundled roots plus the scan's anchors in ONE secure context (per connection, ~170 certificates
+        // would be parsed for every socket).
+        secureContext: trust.insecure ? undefined : trustContext(trust),
         rejectUnauthorized: !trust.insecure,
         timeout: t,
       },
@@ -348,6 +358,21 @@ export class HttpClient {
       return { url, finalUrl: current, status: r.status, headers: r.headers, body: r.body, truncated: r.truncated, chain };
     }
   }
+}
+
+/**
+ * Node's default context (its bundled roots and NODE_EXTRA_CA_CERTS, parsed once per process in C++ and shared)
+ * with the scan's other anchors added to its own copy of that store. `ca: [...rootCertificates, ...anchors]`
+ * trusts the same certificates but re-parses the ~146 bundled roots one call each (about 25 ms of CPU on a quiet
+ * machine, 175 ms at load 20: the largest single item of a one-page scan's profile).
+ */
+export function trustContext(trust: Trust): SecureContext {
+  const extra = extraAnchors(trust);
+  const ctx = createSecureContext();
+  const native = (ctx as { context?: { addCACert?: (pem: string) => void } }).context;
+  if (typeof native?.addCACert !== 'function') return createSecureContext({ ca: [...rootCertificates, ...extra] });
+  for (const pem of extra) native.addCACert(pem);
+  return ctx;
 }
 
 /** The scan's anchors that Node's bundled roots do not already hold (most of a system store does). */

@@ -49,6 +49,61 @@ const STARTUP_MS = 60_000;
 /** Documents handed to the worker at once (it parses them in order). */
 export const PIPELINE = 8;
 
+function newWorker(maxHeapMb: number): Worker {
+  return new Worker(FROM_SOURCE ? TSX_BOOTSTRAP : WORKER_URL, {
+    eval: FROM_SOURCE,
+    resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
+    stdout: false,
+    stderr: false,
+  });
+}
+
+const DEFAULT_HEAP_MB = 512;
+
+/** A worker started ahead of any ParserWorker (prewarm), waiting to be adopted by the first one. */
+let prewarmed: { worker: Worker; ready: boolean; gone: boolean; detach(): void } | undefined;
+
+/**
+ * Starts the parser worker's thread now, before the scan's own modules load: its start-up (a Node environment
+ * and the parsers, a few hundred ms of CPU) then runs on the other core while this thread loads, instead of after
+ * it, when the first page is already waiting for it. The first ParserWorker adopts it; unadopted, it does not
+ * keep the process alive. The CLI's `scan` calls this first.
+ */
+export function prewarmParserWorker(): void {
+  if (prewarmed) return;
+  const worker = newWorker(DEFAULT_HEAP_MB);
+  const pw = {
+    worker,
+    ready: false,
+    gone: false,
+    detach() {
+      worker.off('message', onMessage);
+      worker.off('error', onGone);
+      worker.off('exit', onGone);
+    },
+  };
+  const onMessage = (m: unknown) => {
+    if ((m as { ready?: boolean })?.ready) pw.ready = true;
+  };
+  const onGone = () => {
+    pw.gone = true;
+  };
+  worker.on('message', onMessage);
+  worker.on('error', onGone);
+  worker.on('exit', onGone);
+  worker.unref();
+  prewarmed = pw;
+}
+
+/** The prewarmed worker, once, if it is alive and has the heap cap asked for. */
+function adoptPrewarmed(maxHeapMb: number): { worker: Worker; ready: boolean } | undefined {
+  const pw = prewarmed;
+  if (!pw || pw.gone || maxHeapMb !== DEFAULT_HEAP_MB) return undefined;
+  prewarmed = undefined;
+  pw.detach();
+  return { worker: pw.worker, ready: pw.ready };
+}
+
 export class ParserWorker {
   private worker: Worker | undefined;
   private readonly queue: Pending[] = [];
@@ -61,7 +116,7 @@ export class ParserWorker {
   private closed = false;
   private ready = false;
   /** Documents parsed, timed out, and workers started (tests bound the work with these counts). */
-  readonly stats = { parsed: 0, timedOut: 0, crashed: 0, workersStarted: 0 };
+  readonly stats = { parsed: 0, timedOut: 0, crashed: 0, workersStarted: 0, prewarmedUsed: 0 };
   readonly timeoutMs: number;
 
   constructor(private readonly opts: ParserWorkerOptions = {}) {
@@ -117,14 +172,13 @@ export class ParserWorker {
   }
 
   private start(): Worker {
-    const w = new Worker(FROM_SOURCE ? TSX_BOOTSTRAP : WORKER_URL, {
-      eval: FROM_SOURCE,
-      resourceLimits: { maxOldGenerationSizeMb: this.opts.maxHeapMb ?? 512 },
-      stdout: false,
-      stderr: false,
-    });
-    this.ready = false;
+    const heap = this.opts.maxHeapMb ?? DEFAULT_HEAP_MB;
+    const adopted = this.stats.workersStarted === 0 ? adoptPrewarmed(heap) : undefined;
+    const w = adopted?.worker ?? newWorker(heap);
+    // A prewarmed worker may have finished its start-up already (its 'ready' came before these listeners).
+    this.ready = adopted?.ready ?? false;
     this.stats.workersStarted++;
+    if (adopted) this.stats.prewarmedUsed++;
     w.on('message', (r: ParseReply | { ready: true }) => {
       if (w !== this.worker) return;
       if ('ready' in r) {

@@ -465,32 +465,30 @@ class DeployRun {
           notes: svc.envFiles.length ? [`env_file: ${svc.envFiles.join(', ')}`] : [],
         };
         const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
-        let invs = findInvocations(argv, {}, []);
-        if (invs.length === 0 && !ep && !dockerEp) {
-          // `command:` of only a server's options under the base image's ENTRYPOINT (as a Dockerfile's CMD).
-          const inherited = baseEntrypointServer(argv, docker?.df.from ?? svc.image);
-          if (inherited) {
-            invs = [inherited.inv];
-            lc.notes = [...lc.notes, inherited.note];
-          }
-        }
-        if (invs.length === 0) {
-          const script = this.scriptIn(argv, near);
-          if (script) {
-            this.consumedScripts.add(script.abs);
-            for (const { inv, line } of this.scriptInvocations(script, stringEnv)) {
-              svc.appServers.push(
-                this.push(
-                  inv,
-                  {
-                    ...lc,
-                    ref: refIn(this.ctx, script.display, line),
-                    notes: [...lc.notes, `started by ${basename(script.abs)} from service ${s.name}`],
-                  },
-                  near,
-                ),
-              );
-            }
+        // `command:` of only a server's options runs under the base image's ENTRYPOINT (as a Dockerfile's CMD).
+        const launched = this.invocationsFor(argv, {
+          unresolved: [],
+          entrypointSet: Boolean(ep || dockerEp),
+          image: docker?.df.from ?? svc.image,
+          near,
+          env: stringEnv,
+        });
+        let invs = launched.invs;
+        if (launched.inheritedNote) lc.notes = [...lc.notes, launched.inheritedNote];
+        if (launched.script) {
+          const script = launched.script.file;
+          for (const { inv, line } of launched.script.found) {
+            svc.appServers.push(
+              this.push(
+                inv,
+                {
+                  ...lc,
+                  ref: refIn(this.ctx, script.display, line),
+                  notes: [...lc.notes, `started by ${basename(script.abs)} from service ${s.name}`],
+                },
+                near,
+              ),
+            );
           }
         }
         // `sh -c "..."` commands: variables expand with the service environment
@@ -958,23 +956,14 @@ class DeployRun {
       notes: [`Podman quadlet: podman run ${image ?? '(no Image=)'} with Exec= as its arguments`],
     };
     const near = [dirname(f.abs)];
-    let invs = findInvocations(argv, {}, unresolved);
-    if (invs.length === 0 && !ep) {
-      const inherited = baseEntrypointServer(argv, image);
-      if (inherited) {
-        invs = [inherited.inv];
-        lc.notes = [...lc.notes, inherited.note];
-      }
+    const launched = this.invocationsFor(argv, { unresolved, entrypointSet: Boolean(ep), image, near, env: stringEnv });
+    if (launched.inheritedNote) lc.notes = [...lc.notes, launched.inheritedNote];
+    if (launched.script) {
+      const script = launched.script.file;
+      for (const { inv, line } of launched.script.found)
+        this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
     }
-    if (invs.length === 0) {
-      const script = this.scriptIn(argv, near);
-      if (script) {
-        this.consumedScripts.add(script.abs);
-        for (const { inv, line } of this.scriptInvocations(script, stringEnv))
-          this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
-      }
-    }
-    for (const inv of invs) this.push(inv, lc, near);
+    for (const inv of launched.invs) this.push(inv, lc, near);
   }
 
   /**
@@ -1268,6 +1257,29 @@ class DeployRun {
         if (image) this.onPlatform(i, image);
       }
     }
+  }
+
+  /**
+   * The servers a container's command starts (a compose service, a quadlet): a server command itself; else, with no
+   * ENTRYPOINT set, a command of only a server's options under the base image's ENTRYPOINT (`inheritedNote` says so);
+   * else the servers of a script the command runs (marked consumed), each with its line.
+   */
+  private invocationsFor(
+    argv: string[],
+    o: { unresolved: string[]; entrypointSet: boolean; image: string | undefined; near: string[]; env: Record<string, string> },
+  ): {
+    invs: FoundInvocation[];
+    inheritedNote?: string;
+    script?: { file: DiscoveredFile; found: Array<{ inv: FoundInvocation; line: number }> };
+  } {
+    const invs = findInvocations(argv, {}, o.unresolved);
+    if (invs.length > 0) return { invs };
+    const inherited = o.entrypointSet ? undefined : baseEntrypointServer(argv, o.image);
+    if (inherited) return { invs: [inherited.inv], inheritedNote: inherited.note };
+    const file = this.scriptIn(argv, o.near);
+    if (!file) return { invs };
+    this.consumedScripts.add(file.abs);
+    return { invs, script: { file, found: this.scriptInvocations(file, o.env) } };
   }
 
   /** Server invocations in a script, each with its line; tracks `export X=...` and `X=...` as it goes. */

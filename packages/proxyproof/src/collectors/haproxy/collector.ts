@@ -414,12 +414,46 @@ export function looksLikeHaproxy(name: string, src: string): boolean {
   return false;
 }
 
+/**
+ * `haproxy -v` / `haproxy -vv` output saved in the tree: its first line is "HAProxy version 2.6.12-1+deb12u1 2023/..."
+ * (1.x and 2.0: "HA-Proxy version 1.8.19 2019/02/11"; src/haproxy.c `display_version`). Read from small text files
+ * whose name says HAProxy and that are not configurations (`haproxy-version.txt`, `haproxy.vv`, `haproxy.log`): the
+ * first such line, at the left margin, as version evidence.
+ */
+export function haproxyVersionLine(src: string): { value: string; line: number; text: string } | undefined {
+  const head = src.length > 4096 ? src.slice(0, 4096) : src;
+  const m = /^HA-?Proxy version (\d+\.\d+(?:\.\d+)?)\S*(?: .*)?$/m.exec(head);
+  if (!m) return undefined;
+  const line = head.slice(0, m.index).split('\n').length;
+  return { value: m[1] as string, line, text: m[0].trim() };
+}
+
+const VERSION_OUTPUT_NAME = /haproxy[^/]*?(?:\.(?:txt|log|out|vv?|version))?$/i;
+
 export const haproxyCollector: Collector = {
   name: 'haproxy',
   collect(ctx) {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
+      const base = baseName(f.display);
+      if (
+        !/\.(cfg|conf|config|ya?ml|json|toml|erb|j2|tmpl|sh|py|md)$/i.test(base) &&
+        VERSION_OUTPUT_NAME.test(base) &&
+        f.size < 65536
+      ) {
+        const text = readText(ctx, f);
+        const v = text === undefined ? undefined : haproxyVersionLine(text);
+        if (v) {
+          ctx.facts.proxyVersions ??= [];
+          ctx.facts.proxyVersions.push({
+            kind: 'haproxy',
+            value: v.value,
+            ref: { file: f.display, line: v.line, snippet: v.text },
+          });
+          continue;
+        }
+      }
       // Named on the command line, the content decides (the name of `site.conf` says nothing).
       if (!f.explicit && (!/\.(cfg|conf|config)$/i.test(name) || !/haproxy|\.cfg$/i.test(f.display))) continue;
       const src = readText(ctx, f);

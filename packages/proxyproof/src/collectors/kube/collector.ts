@@ -11,7 +11,7 @@ import type { Collector } from '../../model/collector.js';
 import type { Facts } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { KubeFacts, KubeIngress, TrustList } from '../../model/proxy.js';
-import { ingressFronts } from '../front/collector.js';
+import { ingressFronts } from '../front/fronts.js';
 import { configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 import { ingressSnippets } from './snippets.js';
@@ -389,41 +389,4 @@ export const kubeCollector: Collector = {
   },
 };
 
-/** What the cloud load balancer of a Service is, from its annotations. */
-export function lbKind(s: Svc): {
-  layer: 'l4' | 'l7' | 'unknown';
-  tlsAtLb: boolean;
-  proxyProtocol: boolean;
-  provider: string;
-  why: Ref[];
-} {
-  const a = s.annotations;
-  const val = (k: string) => a[k]?.value;
-  const why: Ref[] = [];
-  const pick = (k: string) => {
-    if (a[k]) why.push(a[k].ref);
-  };
-  const awsType = val('service.beta.kubernetes.io/aws-load-balancer-type');
-  const backend = val('service.beta.kubernetes.io/aws-load-balancer-backend-protocol');
-  const cert = val('service.beta.kubernetes.io/aws-load-balancer-ssl-cert');
-  const pp = val('service.beta.kubernetes.io/aws-load-balancer-proxy-protocol');
-  const azure = Object.keys(a).some((k) => k.startsWith('service.beta.kubernetes.io/azure-'));
-  if (awsType && /nlb|external/i.test(awsType)) {
-    pick('service.beta.kubernetes.io/aws-load-balancer-type');
-    pick('service.beta.kubernetes.io/aws-load-balancer-ssl-cert');
-    return { layer: 'l4', tlsAtLb: Boolean(cert), proxyProtocol: Boolean(pp), provider: 'aws-nlb', why };
-  }
-  if (backend && /^https?$/i.test(backend)) {
-    pick('service.beta.kubernetes.io/aws-load-balancer-backend-protocol');
-    pick('service.beta.kubernetes.io/aws-load-balancer-ssl-cert');
-    pick('service.beta.kubernetes.io/aws-load-balancer-ssl-ports');
-    return { layer: 'l7', tlsAtLb: Boolean(cert), proxyProtocol: false, provider: 'aws-elb', why };
-  }
-  if (cert || Object.keys(a).some((k) => k.startsWith('service.beta.kubernetes.io/aws-'))) {
-    pick('service.beta.kubernetes.io/aws-load-balancer-ssl-cert');
-    return { layer: 'l4', tlsAtLb: Boolean(cert), proxyProtocol: Boolean(pp), provider: 'aws-elb', why };
-  }
-  if (azure || s.type === 'LoadBalancer')
-    return { layer: 'l4', tlsAtLb: false, proxyProtocol: false, provider: azure ? 'azure-lb' : 'cloud-lb', why };
-  return { layer: 'unknown', tlsAtLb: false, proxyProtocol: false, provider: 'unknown', why };
-}
+export { lbKind } from './lb.js';

@@ -185,7 +185,7 @@ export const nginxCollector: Collector = {
     const sniff = (f: DiscoveredFile): string => {
       if (f.size > MAX_CONFIG_BYTES) return '';
       try {
-        return ctx.read(f).toString('utf8');
+        return ctx.readText ? ctx.readText(f) : ctx.read(f).toString('utf8');
       } catch {
         return '';
       }
@@ -266,6 +266,7 @@ export const nginxCollector: Collector = {
         comments: ctx.options.comments,
         stockDirs: stockDirsFor(f.abs),
         resolveInclude: resolveTemplatedInclude,
+        ...(ctx.configText ? { knownText: ctx.configText } : {}),
         onFileText: (_file, abs, text, source) => texts.set(abs, { display: display(abs), text, source }),
         ...(cand.embedded ? { entryText: cand.embedded.text } : {}),
       });

@@ -37,6 +37,8 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 
 /** Longer token texts (Lua bodies, long paths) are rarely repeated and kept as they are. */
 const MAX_INTERNED = 200;
+/** Slots of TokenList's recent-word table (a power of two). */
+const RECENT_SIZE = 4096;
 
 class TooManyTokens {
   constructor(readonly line: number) {}
@@ -56,13 +58,41 @@ export class TokenList {
    * (`proxy_set_header`, `Host`, `$host`...); a slice per occurrence cost tens of MB on the 10,000-server bench.
    */
   private seen = new Map<string, string>();
+  /**
+   * The last token text seen per small hash of a word's length and three of its characters: a word that is the
+   * same as the one there is taken without slicing the text or looking it up in `seen` (most words of a big
+   * config repeat one of a few hundred texts).
+   */
+  private recent: Array<string | undefined> = new Array(RECENT_SIZE);
   push(value: string, line: number, column: number, kind: Kind): void {
+    this.add(this.intern(value), line, column, kind);
+  }
+  /** Adds a token whose text is interned already (or a single character: V8 keeps one string per character). */
+  pushRaw(value: string, line: number, column: number, kind: Kind): void {
+    this.add(value, line, column, kind);
+  }
+  /** The interned text of text.slice(start, end) (start < end). */
+  sliceOf(text: string, start: number, end: number): string {
+    const len = end - start;
+    if (len > MAX_INTERNED) return text.slice(start, end);
+    const h =
+      (len * 31 + text.charCodeAt(start) * 7 + text.charCodeAt(end - 1) * 13 + text.charCodeAt(start + (len >> 1))) &
+      (RECENT_SIZE - 1);
+    const known = this.recent[h];
+    if (known !== undefined && known.length === len && text.startsWith(known, start)) return known;
+    const value = this.intern(text.slice(start, end));
+    this.recent[h] = value;
+    return value;
+  }
+  private intern(value: string): string {
+    if (value.length > MAX_INTERNED) return value;
+    const same = this.seen.get(value);
+    if (same !== undefined) return same;
+    this.seen.set(value, value);
+    return value;
+  }
+  private add(value: string, line: number, column: number, kind: Kind): void {
     if (this.length >= MAX_TOKENS) throw new TooManyTokens(line);
-    if (value.length <= MAX_INTERNED) {
-      const same = this.seen.get(value);
-      if (same === undefined) this.seen.set(value, value);
-      else value = same;
-    }
     const k = this.length * 3;
     if (k + 3 > this.meta.length) {
       const grown = new Int32Array(this.meta.length * 2);
@@ -207,8 +237,9 @@ function lexInto(text: string, work?: { steps: number }): { tokens: TokenList; e
   let visited = 0;
 
   /** Emits a token and, for a Lua block directive in directive position, reads its raw Lua body. */
-  const emitted = (value: string, tLine: number, tCol: number, kind: Kind): LexError | undefined => {
-    tokens.push(value, tLine, tCol, kind);
+  const emitted = (value: string, tLine: number, tCol: number, kind: Kind, interned = false): LexError | undefined => {
+    if (interned) tokens.pushRaw(value, tLine, tCol, kind);
+    else tokens.push(value, tLine, tCol, kind);
     if (nextIsDirective && LUA_BLOCK_DIRECTIVES.has(value)) {
       const err = lexLua(value);
       nextIsDirective = true;
@@ -220,9 +251,9 @@ function lexInto(text: string, work?: { steps: number }): { tokens: TokenList; e
 
   const flushPlain = (): LexError | undefined => {
     if (tokStart < 0) return undefined;
-    const value = text.slice(tokStart, i);
+    const value = tokens.sliceOf(text, tokStart, i);
     tokStart = -1;
-    return emitted(value, tokLine, tokCol, Kind.Word);
+    return emitted(value, tokLine, tokCol, Kind.Word, true);
   };
 
   const skipSpace = (): void => {
@@ -429,7 +460,7 @@ function lexInto(text: string, work?: { steps: number }): { tokens: TokenList; e
         if (err) return fail(err.message, err.line);
         // `content_by_lua_block{`: flushing the name already read the Lua body and its braces.
         if (i !== before) continue;
-        tokens.push(ch, line, i - lineStart + 1, ch === '{' ? Kind.Open : ch === '}' ? Kind.Close : Kind.Semi);
+        tokens.pushRaw(ch, line, i - lineStart + 1, ch === '{' ? Kind.Open : ch === '}' ? Kind.Close : Kind.Semi);
         nextIsDirective = true;
         i++;
         continue;

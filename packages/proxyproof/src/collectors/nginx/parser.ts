@@ -70,6 +70,12 @@ export interface ParseOptions {
   resolveInclude?: (arg: string) => string | undefined;
   /** Size cap per file, bytes. Default MAX_CONFIG_BYTES. */
   maxBytes?: number;
+  /**
+   * A file's text already read and decoded by the caller exactly as `readConfigText` would decode it, with its size
+   * in bytes (engine/collect.ts reads every file once): used instead of reading the file again when within the size
+   * cap. Undefined: the file is read here.
+   */
+  knownText?: (abs: string) => { text: string; bytes: number } | undefined;
   /** The entry file's text, read by the caller (an nginx config embedded in a YAML ConfigMap: collectors/nginx/embedded.ts). */
   entryText?: string;
   /** Filled with the work done (tests bound the parser's work with these counts, never with a clock). */
@@ -318,6 +324,10 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
 
     let text = pf.text;
     let conditionalLines: TemplateBranch[] = [];
+    if (text === undefined) {
+      const known = options.knownText?.(pf.abs);
+      if (known && known.bytes <= maxBytes) text = known.text;
+    }
     if (text === undefined) {
       const r = readConfigText(pf.abs, maxBytes);
       if ('error' in r) {

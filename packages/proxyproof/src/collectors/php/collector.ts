@@ -262,6 +262,21 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
   };
 }
 
+/** WordPress's own source, where its https decisions are read (Debian's wordpress 6.1.9 carries the same code). */
+export const WORDPRESS_SOURCE = {
+  isSsl: 'https://github.com/WordPress/wordpress-develop/blob/6.1/src/wp-includes/load.php (is_ssl)',
+  authRedirect: 'https://github.com/WordPress/wordpress-develop/blob/6.1/src/wp-includes/pluggable.php (auth_redirect)',
+  login: 'https://github.com/WordPress/wordpress-develop/blob/6.1/src/wp-login.php (force_ssl_admin() && ! is_ssl())',
+  constants: 'https://github.com/WordPress/wordpress-develop/blob/6.1/src/wp-includes/default-constants.php (wp_ssl_constants)',
+  docs: 'https://developer.wordpress.org/advanced-administration/security/https/',
+};
+
+/**
+ * A value is_ssl() takes as https when assigned to $_SERVER['HTTPS']: 'on' in any case, or anything == '1'
+ * (`'1'`, `1`, `true` under PHP's loose comparison).
+ */
+const WP_HTTPS_ON = /^\s*(?:(['"])(?:on|1)\1|1|true)\s*;/i;
+
 function wordpressFacts(root: Root): FrameworkFacts | undefined {
   const wp = root.wordpress;
   if (!wp) return undefined;
@@ -270,10 +285,15 @@ function wordpressFacts(root: Root): FrameworkFacts | undefined {
   let forceAdmin: Valued<boolean> | undefined;
   code.forEach((l, i) => {
     const ref = refAt(wp.file, wp.raw, i + 1);
-    if (/\$_SERVER\s*\[\s*['"]HTTPS['"]\s*\]\s*=\s*['"]on['"]/.test(l)) {
+    // `$_SERVER['HTTPS'] = 'on';` (or '1'), or `$_SERVER['SERVER_PORT'] = 443;`, which is_ssl() reads only when
+    // HTTPS is not set at all (nginx's stock fastcgi_params send HTTPS only on TLS: `$https if_not_empty`).
+    const https = /\$_SERVER\s*\[\s*['"]HTTPS['"]\s*\]\s*=(?!=)(.*)$/.exec(l);
+    const port = /\$_SERVER\s*\[\s*['"]SERVER_PORT['"]\s*\]\s*=(?!=)\s*(['"]?)443\1\s*;/.exec(l);
+    if ((https && WP_HTTPS_ON.test(https[1] as string)) || port) {
       // Conditional on the forwarded header (the documented snippet) or unconditional.
       const cond = code.slice(Math.max(0, i - 3), i + 1).join('\n');
-      assume = lit(true, ref, /HTTP_X_FORWARDED_PROTO|HTTP_X_FORWARDED_SSL/.test(cond) ? 'computed' : 'literal');
+      const computed = /HTTP_X_FORWARDED_PROTO|HTTP_X_FORWARDED_SSL/.test(cond);
+      if (!assume || (assume.origin === 'literal' && computed)) assume = lit(true, ref, computed ? 'computed' : 'literal');
     }
     const f = /define\s*\(\s*['"]FORCE_SSL_ADMIN['"]\s*,\s*(\w+)/.exec(l);
     if (f) forceAdmin = lit(boolLiteral(f[1] as string) ?? true, ref);
@@ -287,11 +307,22 @@ function wordpressFacts(root: Root): FrameworkFacts | undefined {
     clientHeaders: [],
     trustScheme: lit(assume?.origin === 'computed' ? ['*'] : [], anchor, assume ? 'literal' : 'default'),
     trustClient: lit([] as string[], anchor, 'default'),
-    defaultsFrom: ['https://developer.wordpress.org/advanced-administration/security/https/'],
+    serverHttps: { on: ['on', '1'], port443: true },
+    defaultsFrom: [WORDPRESS_SOURCE.isSsl, WORDPRESS_SOURCE.docs],
   };
   if (assume && assume.origin === 'literal') appEnd.assumeHttps = assume;
-  if (forceAdmin) appEnd.sslRedirect = forceAdmin;
-  return { kind: 'wordpress', file: wp.file, module: root.dir || '.', usesServerScheme: true, settings: {}, appEnd };
+  if (forceAdmin) {
+    // FORCE_SSL_ADMIN redirects only the admin: auth_redirect() for a REQUEST_URI containing wp-admin, and
+    // wp-login.php; the rest of the site is served as it arrived.
+    appEnd.sslRedirect = forceAdmin;
+    appEnd.sslRedirectSetting = 'FORCE_SSL_ADMIN';
+    appEnd.sslRedirectPaths = ['/wp-admin/', '/wp-login.php'];
+    appEnd.defaultsFrom?.push(WORDPRESS_SOURCE.authRedirect, WORDPRESS_SOURCE.login);
+  }
+  const settings: Record<string, Valued<unknown>> = {};
+  const req = code.findIndex((l) => /^\s*require(?:_once)?\b.*wp-settings\.php/.test(l));
+  if (req >= 0) appEnd.insertBefore = refAt(wp.file, wp.raw, req + 1);
+  return { kind: 'wordpress', file: wp.file, module: root.dir || '.', usesServerScheme: true, settings, appEnd };
 }
 
 /** Files that may start Laravel Octane (`artisan octane:start`): process managers, images, scripts. */

@@ -162,9 +162,13 @@ export function fillCaddyEnv(src: string, env: Record<string, string>, complete 
 /**
  * The version of `kind` the deployment runs, by image tag: the one compose service that runs it
  * (`haproxy:2.8-alpine`, or the Dockerfile it is built from), else the Kubernetes containers whose image is that
- * proxy when they all name one version. Undefined when nothing names an image, or the images disagree.
+ * proxy when they all name one version; with no image, the program's own version output saved in the tree
+ * (`haproxy -v`, `printed`). Undefined when nothing names a version, or the sources disagree.
  */
-export function deployedProxyVersion(facts: Facts, kind: ContainerProxyKind): { value: string; ref: Ref } | undefined {
+export function deployedProxyVersion(
+  facts: Facts,
+  kind: ContainerProxyKind,
+): { value: string; ref: Ref; printed?: boolean } | undefined {
   const c = proxyContainers(facts, kind);
   if (c.length === 1 && c[0]?.version) return c[0].version;
   if (c.length > 1) {
@@ -177,7 +181,12 @@ export function deployedProxyVersion(facts: Facts, kind: ContainerProxyKind): { 
       const v = k.image ? imageVersion(kind, k.image) : undefined;
       if (v) found.push({ value: v, ref: { file: k.ref.file, line: k.ref.line, snippet: `image: ${k.image}` } });
     }
-  return found.length > 0 && new Set(found.map((f) => f.value)).size === 1 ? found[0] : undefined;
+  if (found.length > 0) return new Set(found.map((f) => f.value)).size === 1 ? found[0] : undefined;
+  // No image names it: the program's own `-v` output saved in the tree, when every such output agrees.
+  const printed = (facts.proxyVersions ?? []).filter((v) => v.kind === kind);
+  return printed.length > 0 && new Set(printed.map((v) => v.value)).size === 1 && printed[0]
+    ? { value: printed[0].value, ref: printed[0].ref, printed: true }
+    : undefined;
 }
 
 /** Is an image-tag version (`2.8`, `2`, `latest`, `1.8.19`) at least major.minor? `latest` and a bare major above. */

@@ -526,8 +526,15 @@ class PythonRun {
       usesServerScheme: true,
       settings: {},
     };
-    if (appCall.assignedTo)
+    if (appCall.assignedTo) {
       fw.settings.__app = { value: appCall.assignedTo, origin: 'literal', ref: refIn(this.ctx, p.f.display, appCall.line) };
+      // The module's last `app.wsgi_app = Middleware(app.wsgi_app)`: where the WSGI middleware stack is built (and
+      // where ProxyFix belongs). Kept only for a one-line statement, so a line added after it stays valid Python.
+      const wrap = scope.bindings.get(`${appCall.assignedTo}.wsgi_app`);
+      const text = wrap && wrap.file === p.parsed.file ? p.parsed.text.split(/\r?\n/)[wrap.line - 1] : undefined;
+      if (wrap && text !== undefined && !wrap.conditional && oneLineStatement(text))
+        fw.settings.__wsgiWrap = { value: text.trim(), origin: 'literal', ref: refIn(this.ctx, p.f.display, wrap.line) };
+    }
     const num = (e: Ev | undefined, d: number): number | undefined =>
       e === undefined ? d : e.value.t === 'num' ? e.value.v : e.value.t === 'bool' ? Number(e.value.v) : undefined;
     let pf = scope.calls.find((c) => /(^|\.)ProxyFix$/.test(c.callee));
@@ -685,3 +692,22 @@ export const pythonCollector: Collector = {
     new PythonRun(ctx).run();
   },
 };
+
+/** A Python line that is a whole statement: brackets balanced (outside strings and comments), no `\\` continuation. */
+function oneLineStatement(line: string): boolean {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '#') break;
+    if (c === '"' || c === "'") quote = c;
+    else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+  }
+  return depth === 0 && !quote && !/\\\s*$/.test(line);
+}

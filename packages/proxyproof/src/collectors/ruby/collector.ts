@@ -19,6 +19,7 @@ import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+import { passengerfileServer } from './passenger.js';
 
 /** ActionDispatch::RemoteIp::TRUSTED_PROXIES (actionpack/lib/action_dispatch/middleware/remote_ip.rb). */
 export const RAILS_TRUSTED_PROXIES = ['127.0.0.0/8', '::1', 'fc00::/7', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
@@ -196,6 +197,8 @@ export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers
     name: 'Rails',
     ref: anchor,
     schemeHeaders: RACK_SCHEME_HEADERS,
+    // Rack::Request#scheme: `HTTPS == 'on'` first, then X-Forwarded-Ssl, X-Forwarded-Scheme, X-Forwarded-Proto.
+    serverHttpsFirst: true,
     clientHeaders: ['x-forwarded-for', 'client-ip'],
     trustScheme: lit(['*'], anchor, 'default', { note: 'Rack believes forwarded scheme headers from every peer' }),
     trustClient: trusted ?? lit(RAILS_TRUSTED_PROXIES, anchor, 'default'),
@@ -238,6 +241,22 @@ export const rubyCollector: Collector = {
     };
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
+      if (basename(f.display) === 'Passengerfile.json' && f.size <= MAX_APP_SOURCE_BYTES) {
+        // Passenger Standalone: its own listener (collectors/ruby/passenger.ts).
+        const dir = dirname(f.display);
+        const server = passengerfileServer(f.display, ctx.read(f).toString('utf8'), dir === '.' ? '' : dir);
+        if (server) {
+          ctx.facts.appServers.push(server);
+          ctx.claimed.add(f.abs);
+        } else
+          ctx.facts.diagnostics.push({
+            level: 'warning',
+            file: f.display,
+            line: 1,
+            message: 'Passengerfile.json: not a JSON object',
+          });
+        continue;
+      }
       const r = railsRoot(f.display);
       if (!r) continue;
       if (r.role === 'lock') {
@@ -266,9 +285,28 @@ export const rubyCollector: Collector = {
       }
       ctx.claimed.add(f.abs);
     }
+    // Web servers that run an app through Passenger (collectors/apache, nginx run before this one).
+    // Passenger Standalone's Passengerfile.json (read above) serves the app of its own folder.
+    const passengerRoots = ctx.facts.appServers
+      .filter((a) => a.name === 'passenger')
+      .flatMap((a) =>
+        a.binds.map((b) =>
+          b.kind === 'unix' ? /^passenger:(.*)$/.exec(b.path ?? '')?.[1] : dirname(a.launch.file).replace(/^\.$/, ''),
+        ),
+      )
+      .filter((r): r is string => r !== undefined);
     for (const app of apps.values()) {
       const { framework, servers } = railsFacts(app);
       if (framework) ctx.facts.frameworks.push(framework);
+      const root = app.root.replace(/\/+$/, '');
+      const viaPassenger = passengerRoots.find((r) =>
+        root === '' ? apps.size === 1 || r === '' : r === root || r.endsWith(`/${root}`) || (r !== '' && root.endsWith(r)),
+      );
+      if (viaPassenger) {
+        // A config/puma.rb (Rails generates one) in an app the web server runs through Passenger starts nothing:
+        // Passenger is this app's server, so that Puma is not a second backend.
+        continue;
+      }
       ctx.facts.appServers.push(...servers);
     }
   },

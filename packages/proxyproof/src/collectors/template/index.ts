@@ -408,9 +408,11 @@ export function renderForCollectors(
   raw: Buffer,
   diagnostics: Diagnostic[],
   notes?: Map<string, TemplateNote>,
+  /** `raw.toString('utf8')` when the caller has it already. */
+  decoded?: string,
 ): Buffer {
   if (raw.length > MAX_CONFIG_BYTES || raw.includes(0)) return raw;
-  const text = raw.toString('utf8');
+  const text = decoded ?? raw.toString('utf8');
   if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]|%\{/.test(text)) return raw;
   const d = detemplate(text, { name: display });
   if (!d) return raw;

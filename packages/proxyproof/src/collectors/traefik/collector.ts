@@ -23,6 +23,7 @@ import {
   dynamicFromFlat,
   dynamicFromLabels,
   type Flat,
+  findMiddlewareCrd,
   type StaticSites,
   TRAEFIK_DEFAULT_HEADERS,
   TRAEFIK_OVERWRITTEN_HEADERS,
@@ -708,22 +709,7 @@ function middlewareCrd(
   };
 }
 
-/**
- * The Middleware CRD a reference names: an IngressRoute's `{name, namespace}`, or an Ingress annotation's
- * `<namespace>-<name>@kubernetescrd` (Traefik's Kubernetes providers). A name whose namespace the files leave out
- * matches by name alone.
- */
-export function findMiddlewareCrd(
-  crds: NonNullable<KubeFacts['traefikMiddlewares']>,
-  ref: { name: string; namespace?: string } | string,
-): NonNullable<KubeFacts['traefikMiddlewares']>[number] | undefined {
-  if (typeof ref !== 'string')
-    return crds.find((m) => m.name === ref.name && (!ref.namespace || !m.namespace || m.namespace === ref.namespace));
-  const bare = ref.replace(/@kubernetescrd$/, '');
-  return crds.find(
-    (m) => (m.namespace ? `${m.namespace}-${m.name}` === bare : false) || m.name === bare || bare.endsWith(`-${m.name}`),
-  );
-}
+export { findMiddlewareCrd } from './dynamic.js';
 
 /**
  * IngressRoutes with the headers of the Middleware CRDs their routes name (applied after Traefik's own

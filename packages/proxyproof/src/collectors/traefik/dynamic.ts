@@ -15,7 +15,7 @@
  * - `entryPoints.<ep>.http.redirections.entryPoint.to` redirects the whole entrypoint (scheme https by default).
  */
 import type { HeaderRule, ProxyRoute, Ref, Upstream } from '../../chain/model.js';
-import type { ProxySite } from '../../model/proxy.js';
+import type { KubeFacts, ProxySite } from '../../model/proxy.js';
 
 /**
  * The headers Traefik removes from a request whose peer is not in the entrypoint's `forwardedHeaders.trustedIPs`
@@ -119,15 +119,38 @@ function serverOf(url: string, ref: Ref): DynServer {
   };
 }
 
+/** A service being read: its servers, and a label service's `server.port` / `server.scheme` until they are resolved. */
+type ServiceRecord = DynService & { port?: { n: number; ref: Ref }; scheme?: string };
+
+/**
+ * The service record of `key` (matched case-insensitively, as Traefik's label keys are), created on first use with
+ * the name as written (`written`, else `key`). One get-or-create for HTTP and TCP services; their server syntax differs.
+ */
+function serviceRecord(
+  map: Map<string, ServiceRecord>,
+  key: string,
+  written: string | undefined,
+  ref: Ref,
+  container: string | undefined,
+): ServiceRecord {
+  const k = key.toLowerCase();
+  let rec = map.get(k);
+  if (!rec) {
+    rec = { name: written ?? key, servers: [], ref, container };
+    map.set(k, rec);
+  }
+  return rec;
+}
+
 /** Routers, services and middlewares of one flat map (`http.` keys; labels without their `traefik.` prefix). */
 export function dynamicFromFlat(file: string, flat: Flat, container?: string): TraefikDynamic {
   const routers = new Map<string, DynRouter>();
-  const services = new Map<string, DynService & { port?: { n: number; ref: Ref }; scheme?: string }>();
+  const services = new Map<string, ServiceRecord>();
   const middlewares = new Map<string, DynMiddleware>();
   const indexed = (k: string, prefix: string) =>
     new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.\\d+)?$`).test(k);
   const tcpRouters = new Map<string, DynTcpRouter>();
-  const tcpServices = new Map<string, DynService & { port?: { n: number; ref: Ref } }>();
+  const tcpServices = new Map<string, ServiceRecord>();
   for (const [k, v] of flat) {
     const ref: Ref = { file, line: v.line };
     let m = /^tcp\.routers\.([^.]+)(?:\.(.+))?$/.exec(k);
@@ -157,17 +180,12 @@ export function dynamicFromFlat(file: string, flat: Flat, container?: string): T
     }
     m = /^tcp\.services\.([^.]+)\.loadbalancer\.(.+)$/.exec(k);
     if (m) {
-      const key = (m[1] as string).toLowerCase();
-      let sv = tcpServices.get(key);
-      if (!sv) {
-        sv = { name: v.path[2] ?? (m[1] as string), servers: [], ref, container };
-        tcpServices.set(key, sv);
-      }
+      const sv = serviceRecord(tcpServices, m[1] as string, v.path[2], ref, container);
       const prop = m[2] as string;
       const add = (addr: unknown) => {
         if (typeof addr !== 'string') return;
         const hp = /^\[?([^\]]+?)\]?:(\d+)$/.exec(addr.trim());
-        sv?.servers.push({ text: addr, host: hp?.[1], port: hp ? Number(hp[2]) : undefined, scheme: 'http', ref });
+        sv.servers.push({ text: addr, host: hp?.[1], port: hp ? Number(hp[2]) : undefined, scheme: 'http', ref });
       };
       if (prop === 'servers' && Array.isArray(v.value))
         for (const x of v.value) add(x && typeof x === 'object' ? (x as Record<string, unknown>).address : undefined);
@@ -201,12 +219,7 @@ export function dynamicFromFlat(file: string, flat: Flat, container?: string): T
     }
     m = /^http\.services\.([^.]+)\.loadbalancer\.(.+)$/.exec(k);
     if (m) {
-      const key = (m[1] as string).toLowerCase();
-      let s = services.get(key);
-      if (!s) {
-        s = { name: v.path[2] ?? (m[1] as string), servers: [], ref, container };
-        services.set(key, s);
-      }
+      const s = serviceRecord(services, m[1] as string, v.path[2], ref, container);
       const prop = m[2] as string;
       if (prop === 'servers' && Array.isArray(v.value)) {
         for (const x of v.value) {
@@ -530,4 +543,22 @@ function syntheticSite(router: Ref, ep: string, port: number): ProxySite {
     mode: 'http',
     notes: [`entrypoint ${ep}: its static configuration is not in these files (port ${port} assumed, forwardedHeaders default)`],
   };
+}
+
+/**
+ * The Middleware CRD a reference names: an IngressRoute's `{name, namespace}`, or an Ingress annotation's
+ * `<namespace>-<name>@kubernetescrd` (Traefik's Kubernetes providers). A name whose namespace the files leave out
+ * matches by name alone.
+ */
+// Here, not in collector.ts: chain/topology/kube.ts asks it without loading the Traefik collector (start-up).
+export function findMiddlewareCrd(
+  crds: NonNullable<KubeFacts['traefikMiddlewares']>,
+  ref: { name: string; namespace?: string } | string,
+): NonNullable<KubeFacts['traefikMiddlewares']>[number] | undefined {
+  if (typeof ref !== 'string')
+    return crds.find((m) => m.name === ref.name && (!ref.namespace || !m.namespace || m.namespace === ref.namespace));
+  const bare = ref.replace(/@kubernetescrd$/, '');
+  return crds.find(
+    (m) => (m.namespace ? `${m.namespace}-${m.name}` === bare : false) || m.name === bare || bare.endsWith(`-${m.name}`),
+  );
 }

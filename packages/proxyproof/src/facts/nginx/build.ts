@@ -184,6 +184,7 @@ const VAR_RE = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g;
 /** Variables named in a value, with `$`: `"$host:$server_port"` -> ['$host', '$server_port']. */
 export function variablesIn(value: string): string[] {
   const out: string[] = [];
+  if (!value.includes('$')) return out;
   for (const m of value.matchAll(VAR_RE)) out.push(`$${m[1] ?? m[2]}`);
   return out;
 }

@@ -95,13 +95,15 @@ export const SCHEME_HEADER_NAMES = [
   'Front-End-Https',
 ] as const;
 
+const SCHEME_HEADER_LOWER = new Set<string>(SCHEME_HEADER_NAMES.map((s) => s.toLowerCase()));
+
 /** Entries of a proxy/grpc set that carry the scheme (Forwarded only when it has a `proto=` element). */
 export function schemeHeaders(set: NginxHeaderSet): NginxHeaderEntry[] {
   return set.entries.filter((e) => {
     if (e.value === '') return false;
     const n = e.name.toLowerCase();
     if (n === 'forwarded') return /(^|[;,\s"])proto=/i.test(e.value);
-    return SCHEME_HEADER_NAMES.some((s) => s.toLowerCase() === n);
+    return SCHEME_HEADER_LOWER.has(n);
   });
 }
 

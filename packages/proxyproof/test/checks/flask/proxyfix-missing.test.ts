@@ -51,6 +51,31 @@ const cases: Case[] = [
     },
     expect: { count: 1, severity: 'medium' },
   },
+  {
+    name: 'medium: the app already wraps its WSGI app: the finding and the fix are at that line (ProxyFix outermost)',
+    files: {
+      'app.py': `${bare}\nclass Prefix:\n    def __init__(self, app):\n        self.app = app\n\n    def __call__(self, environ, start_response):\n        return self.app(environ, start_response)\n\napp.wsgi_app = Prefix(app.wsgi_app)  # (mounted under a prefix)\n`,
+      'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app']),
+      'site.conf': nginxTls('http://web:8000'),
+    },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      file: 'app.py',
+      line: 16,
+      fixAt: { line: 16, placement: 'after' },
+      fixLine: 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)',
+    },
+  },
+  {
+    name: 'trap: a WSGI wrap written over several lines keeps the fix after the creation line (a line inside the call would break it)',
+    files: {
+      'app.py': `${bare}\nclass Prefix:\n    def __init__(self, app):\n        self.app = app\n\napp.wsgi_app = Prefix(\n    app.wsgi_app,\n)\n`,
+      'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app']),
+      'site.conf': nginxTls('http://web:8000'),
+    },
+    expect: { count: 1, severity: 'medium', file: 'app.py', line: 3, fixAt: { line: 3, placement: 'after' } },
+  },
 ];
 
 for (const c of cases) test(`flask/proxyfix-missing: ${c.name}`, () => runCase(check, c).then(() => undefined));

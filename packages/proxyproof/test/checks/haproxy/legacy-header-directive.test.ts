@@ -87,6 +87,40 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'low' },
   },
   {
+    name: 'invalid (high): `haproxy -vv` output saved in the tree says 2.6 (no image names one)',
+    files: {
+      'haproxy.cfg': cfg('  reqadd X-Forwarded-Proto:\\ https\n'),
+      'ops/haproxy-version.txt':
+        '$ haproxy -vv\nHAProxy version 2.6.12-1+deb12u1 2023/12/16 - https://haproxy.org/\nStatus: long-term supported branch - will stop receiving fixes around Q2 2027.\n',
+    },
+    expect: { count: 1, severity: 'high', message: /HAProxy 2\.6\.12 \(ops\/haproxy-version\.txt:2\), which refuses it/ },
+  },
+  {
+    name: 'invalid (low): 1.x `haproxy -v` output ("HA-Proxy version 1.8.19") still reads reqadd',
+    files: {
+      'haproxy.cfg': cfg('  reqadd X-Forwarded-Proto:\\ https\n'),
+      'haproxy.version': 'HA-Proxy version 1.8.19-1+deb10u3 2020/08/01\nCopyright 2000-2019 Willy Tarreau <willy@haproxy.org>\n',
+    },
+    expect: { count: 1, severity: 'low', message: /HAProxy 1\.8\.19 \(haproxy\.version:1\), which still reads it/ },
+  },
+  {
+    name: "invalid (low, trap): a README that mentions a HAProxy version is not the program's output",
+    files: {
+      'haproxy.cfg': cfg('  reqadd X-Forwarded-Proto:\\ https\n'),
+      'haproxy-README.md': 'HAProxy version 2.8 is recommended.\n',
+    },
+    expect: { count: 1, severity: 'low' },
+  },
+  {
+    name: 'invalid (low, trap): the image tag decides over saved `-v` output (the deployment runs the image)',
+    files: {
+      'haproxy.cfg': cfg('  reqadd X-Forwarded-Proto:\\ https\n'),
+      'compose.yaml': 'services:\n  lb:\n    image: haproxy:1.8.30\n',
+      'haproxy-version.txt': 'HAProxy version 2.6.12-1 2023/12/16 - https://haproxy.org/\n',
+    },
+    expect: { count: 1, severity: 'low', message: /HAProxy 1\.8\.30 \(compose\.yaml/ },
+  },
+  {
     name: 'valid: the http-request form',
     files: { 'haproxy.cfg': cfg('  http-request set-header X-Forwarded-Proto https if { ssl_fc }\n') },
     expect: { count: 0 },
@@ -146,4 +180,14 @@ test('replace-header with a whole-value regex and no capture sets a known value,
   assert.equal(rule?.ifPresent, true);
   const partial = readHaproxy('h.cfg', cfg('  http-request replace-header X-Forwarded-Host (.*):80 \\1\n')).sites[0];
   assert.match(partial?.routes[0]?.headers[0]?.value ?? '', /^\{\?replace /);
+});
+
+test('haproxy -vv (real, Debian): the first line the program prints is read as its version', async () => {
+  const { haproxyVersionLine } = await import('../../../src/collectors/haproxy/collector.js');
+  const r = spawnSync('haproxy', ['-vv'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const printed = /^HA-?Proxy version (\d+\.\d+(?:\.\d+)?)/.exec(r.stdout)?.[1];
+  assert.ok(printed, r.stdout.slice(0, 200));
+  assert.deepEqual(haproxyVersionLine(`$ haproxy -vv\n${r.stdout}`)?.value, printed);
+  assert.deepEqual(haproxyVersionLine(`$ haproxy -vv\n${r.stdout}`)?.line, 2);
 });

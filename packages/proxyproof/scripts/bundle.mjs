@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * Build step after `tsc -b` (issue 10, start-up): bundles the CLI's own modules (dist/**\/*.js, tsc's output)
+ * into dist/bundle/ with esbuild, one chunk per set of commands that share code, so a one-file `lint` loads
+ * about 40 files instead of about 135. Each ES module costs the loader about 1.4 ms (resolve, open, read,
+ * compile, link), and that per-module cost was the largest part of the start-up. See ARCHITECTURE.md
+ * ("Start-up") and bench/RESULTS.md.
+ *
+ * - Small pure-JavaScript dependencies on the lint/doctor path (BUNDLED below: commander, ipaddr.js, picomatch,
+ *   smol-toml...) are bundled too: each of their files is one more module to load (commander alone is 7
+ *   CommonJS files). The others (playwright-core, undici, css-tree, htmlparser2, yaml...: scan, probe and the
+ *   parse worker, or loaded through createRequire) stay in node_modules and load as installed.
+ * - Dynamic `import()`s stay dynamic (esbuild's code splitting): a command's modules, and each collector's,
+ *   still load only when used.
+ * - `import.meta.url` in a bundled module is rewritten to that module's own file under dist/ (tsc's output,
+ *   which stays), so every path built from it (package.json, docs/, the crawl's parse worker, the probe's
+ *   netns worker, the lab folder) resolves as in the unbundled build; the worker threads and child processes
+ *   run tsc's unbundled files.
+ * - bin/proxyproof.js runs dist/bundle/bin.js only when it is at least as new as tsc's output
+ *   (tsconfig.tsbuildinfo); after a bare `tsc -b` (`npm run typecheck`) it runs dist/bin.js, so a stale bundle
+ *   is never run. The test suite runs from source (tsx); its CLI tests run bin/proxyproof.js after
+ *   `npm run build`, so they run the bundle.
+ *
+ * Skipped (with a line on stderr, exit 0) when esbuild is not installed: the CLI then runs dist/bin.js.
+ *   node packages/proxyproof/scripts/bundle.mjs [--force] [--metafile FILE]
+ */
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PKG = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(PKG, 'dist');
+const OUT = join(DIST, 'bundle');
+const ENTRY = join(DIST, 'bin.js');
+const BUILDINFO = join(PKG, 'tsconfig.tsbuildinfo');
+
+const mtime = (p) => {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return undefined;
+  }
+};
+
+if (!existsSync(ENTRY)) {
+  console.error('bundle: dist/bin.js is missing; run tsc -b first');
+  process.exit(1);
+}
+// Up to date: the bundle is newer than tsc's last emit (tsc -b writes the build info only when it emits).
+const built = mtime(join(OUT, 'bin.js'));
+if (!process.argv.includes('--force') && built !== undefined && built >= (mtime(BUILDINFO) ?? 0) && built >= mtime(ENTRY))
+  process.exit(0);
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  console.error('bundle: esbuild is not installed; the CLI runs the unbundled dist/bin.js (slower start-up)');
+  rmSync(OUT, { recursive: true, force: true });
+  process.exit(0);
+}
+
+/** import.meta.url of a bundled module -> the URL of that module's own file under dist/, from the chunk's. */
+const ownUrl = {
+  name: 'own-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith(DIST + sep)) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
+      // Chunks are written flat in dist/bundle/, so the module's file is `../<path under dist>` from any chunk.
+      const rel = `../${relative(DIST, args.path).split(sep).join('/')}`;
+      return {
+        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/** Dependencies bundled in (pure JavaScript, no own files read at run time, no native parts). */
+const BUNDLED = new Set([
+  'commander',
+  'ipaddr.js',
+  'picocolors',
+  'picomatch',
+  'smol-toml',
+  'acorn',
+  'acorn-walk',
+  '@sveltejs/acorn-typescript',
+  '@lezer/common',
+  'cli-progress',
+  'robots-parser',
+  '@proxyproof/forwarded',
+]);
+const packageOf = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+/** Bare imports of any other package stay imports of the installed package. */
+const externals = {
+  name: 'externals',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:') || !BUNDLED.has(packageOf(args.path))) return { path: args.path, external: true };
+      return undefined;
+    });
+  },
+};
+
+rmSync(OUT, { recursive: true, force: true });
+const result = await esbuild.build({
+  entryPoints: [ENTRY],
+  outdir: OUT,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // CommonJS dependencies bundled into ES module chunks call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+  // No `keepNames`: nothing reads a function's or class's `.name` (errors set `this.name` themselves), and the
+  // `__name()` calls it adds cost start-up.
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [externals, ownUrl],
+  metafile: true,
+});
+if (result.errors.length > 0) process.exit(1);
+// `--metafile FILE`: esbuild's account of which module went into which chunk (to see what a command loads).
+const at = process.argv.indexOf('--metafile');
+if (at > 0 && process.argv[at + 1]) writeFileSync(process.argv[at + 1], JSON.stringify(result.metafile));

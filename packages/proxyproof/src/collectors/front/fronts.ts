@@ -1,0 +1,111 @@
+/**
+ * The cloud and PaaS fronts' table (what each sends, where it connects from) and the fronts an Ingress's class
+ * creates. Apart from the front collector (collector.ts) so that the analysis, the chain and the checks use
+ * them without loading that collector when no front's file is linted (issue 10: start-up).
+ */
+import type { Ref } from '../../chain/model.js';
+import type { FrontFacts, FrontName, KubeIngress } from '../../model/proxy.js';
+
+/**
+ * What each front sends upstream and where it connects from (provider documentation). `xffOwnEntry`: the front
+ * appends a second X-Forwarded-For entry after the client's, its own address (Fly: "the last address in this
+ * list will be a shared or dedicated IP address assigned to your app", fly.io/docs/networking/request-headers;
+ * Google's load balancers: `<client-ip>,<load-balancer-ip>`, cloud.google.com/load-balancing/docs/https), so an
+ * app must trust two entries to reach the client. The address stands for that documented entry.
+ */
+export const FRONTS: Record<
+  FrontName,
+  { terminatesTls: boolean; sends: string[]; ranges: string[]; what: string; xffOwnEntry?: string }
+> = {
+  'aws-alb': {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'X-Forwarded-Port'],
+    ranges: [],
+    what: 'AWS Application Load Balancer',
+  },
+  'aws-nlb': { terminatesTls: false, sends: [], ranges: [], what: 'AWS Network Load Balancer (L4: no headers)' },
+  'gcp-lb': {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For'],
+    ranges: ['130.211.0.0/22', '35.191.0.0/16'],
+    what: 'Google Cloud external HTTP(S) load balancer (Google Front Ends)',
+    xffOwnEntry: '192.0.2.80',
+  },
+  'azure-appgw': {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'X-Original-Host'],
+    ranges: [],
+    what: 'Azure Application Gateway',
+  },
+  cloudflare: {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'CF-Visitor', 'CF-Connecting-IP', 'X-Forwarded-For'],
+    ranges: [],
+    what: 'Cloudflare proxy',
+  },
+  fly: {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'Fly-Client-IP'],
+    ranges: [],
+    what: "Fly.io's proxy",
+    xffOwnEntry: '192.0.2.81',
+  },
+  heroku: {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For', 'X-Forwarded-Port'],
+    ranges: [],
+    what: 'the Heroku router',
+  },
+  render: { terminatesTls: true, sends: ['X-Forwarded-Proto', 'X-Forwarded-For'], ranges: [], what: "Render's proxy" },
+  railway: { terminatesTls: true, sends: ['X-Forwarded-Proto', 'X-Forwarded-For'], ranges: [], what: "Railway's proxy" },
+  'cloud-run': {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For'],
+    ranges: [],
+    what: 'Google Cloud Run front end',
+  },
+  none: { terminatesTls: false, sends: [], ranges: [], what: 'no front: the proxy or app is the edge' },
+};
+
+export function front(name: FrontName, evidence: Ref[], why: string): FrontFacts {
+  const f = FRONTS[name];
+  return { name, origin: 'inferred', evidence, terminatesTls: f.terminatesTls, sends: f.sends, ranges: f.ranges, why };
+}
+
+/**
+ * Cloud load balancers that an Ingress's class creates (called by the kube collector once it read the Ingresses):
+ * GKE's `gce`/`gce-internal` class is Google's HTTP(S) load balancer, AWS Load Balancer Controller's
+ * `alb` an ALB, AGIC's `azure/application-gateway` an Application Gateway. Each is an L7 proxy that sends
+ * X-Forwarded-Proto/-For; it ends TLS when the Ingress gives it a certificate.
+ */
+export function ingressFronts(ingresses: KubeIngress[]): FrontFacts[] {
+  const out: FrontFacts[] = [];
+  for (const ing of ingresses) {
+    const cls = ing.className?.value ?? '';
+    const keys = Object.keys(ing.annotations);
+    const has = (prefix: string) => keys.some((k) => k.startsWith(prefix));
+    let name: FrontName | undefined;
+    let certs: string[] = [];
+    if (/^gce(-internal)?$/.test(cls)) {
+      name = 'gcp-lb';
+      certs = ['networking.gke.io/managed-certificates', 'ingress.gcp.kubernetes.io/pre-shared-cert'];
+    } else if (cls === 'alb' || has('alb.ingress.kubernetes.io/')) {
+      name = 'aws-alb';
+      certs = ['alb.ingress.kubernetes.io/certificate-arn'];
+    } else if (cls === 'azure/application-gateway' || has('appgw.ingress.kubernetes.io/')) {
+      name = 'azure-appgw';
+      certs = ['appgw.ingress.kubernetes.io/appgw-ssl-certificate'];
+    }
+    if (!name) continue;
+    const cert = certs.map((k) => ing.annotations[k]?.ref).find(Boolean) ?? ing.tls;
+    const listenHttps = /HTTPS/.test(ing.annotations['alb.ingress.kubernetes.io/listen-ports']?.value ?? '');
+    const f = front(
+      name,
+      [ing.className?.ref ?? ing.ref, ...(cert ? [cert] : [])],
+      `${ing.name}: the ${cls || name} Ingress class creates ${FRONTS[name].what}${cert || listenHttps ? ', which ends TLS' : ''}`,
+    );
+    f.terminatesTls = Boolean(cert || listenHttps);
+    out.push(f);
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+/**
+ * The build bundles the CLI (scripts/bundle.mjs -> dist/bundle/, issue 10 start-up). These tests check that
+ * the bundle is the same program as tsc's unbundled dist/: byte-identical output and exit codes on every
+ * example (JSON lint and doctor; text on seed), paths built from `import.meta.url` (docs, package.json) resolving
+ * from the package root, and bin/proxyproof.js choosing the bundle only when it is not older than tsc's output.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { PACKAGE_ROOT, REPO_ROOT } from '../helpers.js';
+
+const BUNDLE = join(PACKAGE_ROOT, 'dist/bundle/bin.js');
+const UNBUNDLED = join(PACKAGE_ROOT, 'dist/bin.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(entry: string, args: string[]): Promise<Run> {
+  return new Promise((res) => {
+    execFile(
+      process.execPath,
+      [entry, ...args],
+      { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => res({ code: typeof err?.code === 'number' ? err.code : err ? -1 : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('the bundled CLI', () => {
+  it('is built by npm run build', () => {
+    assert.ok(existsSync(BUNDLE), 'dist/bundle/bin.js: npm run build bundles the CLI (esbuild through tsx)');
+    // Fewer files than tsc's output: that is its purpose.
+    const chunks = readdirSync(join(PACKAGE_ROOT, 'dist/bundle')).filter((n) => n.endsWith('.js'));
+    assert.ok(chunks.length > 1, 'commands and collectors stay separate chunks (loaded on demand)');
+  });
+
+  const examples = readdirSync(join(REPO_ROOT, 'examples'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+  for (const ex of examples)
+    it(`gives tsc's dist output byte for byte on examples/${ex}`, async () => {
+      const dir = join('examples', ex);
+      for (const args of [
+        ['lint', dir, '--format', 'json'],
+        ['doctor', dir, '--format', 'json'],
+      ]) {
+        const [a, b] = await Promise.all([run(BUNDLE, args), run(UNBUNDLED, args)]);
+        assert.equal(a.code, b.code, `${args.join(' ')}: exit code`);
+        assert.equal(a.stdout, b.stdout, `${args.join(' ')}: stdout`);
+        assert.equal(a.stderr, b.stderr, `${args.join(' ')}: stderr`);
+      }
+    });
+
+  it('resolves the docs and package.json from the package root', async () => {
+    const r = await run(BUNDLE, ['lint', 'examples/seed']);
+    assert.deepEqual(r, await run(UNBUNDLED, ['lint', 'examples/seed']), 'text output');
+    const docs = [...r.stdout.matchAll(/docs: (\S+\.md)/g)].map((m) => m[1] as string);
+    assert.ok(docs.length > 0, r.stdout);
+    for (const d of docs) {
+      // Shown relative to the working directory (the repository root here).
+      const abs = resolve(REPO_ROOT, d);
+      assert.ok(abs.startsWith(join(PACKAGE_ROOT, 'docs/')), d);
+      assert.ok(existsSync(abs), d);
+    }
+    const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const args of [['--version'], ['lint', '--version']]) assert.equal((await run(BUNDLE, args)).stdout, `${version}\n`);
+  });
+});
+
+describe('bin/proxyproof.js', () => {
+  /** A package layout whose two entry points say which one ran; mtimes in seconds since the epoch. */
+  function layout(t: { bundle?: number; dist: number; buildinfo?: number }): string {
+    const root = mkdtempSync(join(tmpdir(), 'pp-bin-'));
+    mkdirSync(join(root, 'bin'));
+    mkdirSync(join(root, 'dist/bundle'), { recursive: true });
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    copyFileSync(join(PACKAGE_ROOT, 'bin/proxyproof.js'), join(root, 'bin/proxyproof.js'));
+    writeFileSync(join(root, 'dist/bin.js'), "process.stdout.write('unbundled');\n");
+    utimesSync(join(root, 'dist/bin.js'), t.dist, t.dist);
+    if (t.bundle !== undefined) {
+      writeFileSync(join(root, 'dist/bundle/bin.js'), "process.stdout.write('bundle');\n");
+      utimesSync(join(root, 'dist/bundle/bin.js'), t.bundle, t.bundle);
+    }
+    if (t.buildinfo !== undefined) {
+      writeFileSync(join(root, 'tsconfig.tsbuildinfo'), '{}');
+      utimesSync(join(root, 'tsconfig.tsbuildinfo'), t.buildinfo, t.buildinfo);
+    }
+    return root;
+  }
+  const cases: Array<{ name: string; t: { bundle?: number; dist: number; buildinfo?: number }; runs: string }> = [
+    { name: 'bundle built after tsc', t: { buildinfo: 1000, dist: 1000, bundle: 1001 }, runs: 'bundle' },
+    {
+      name: 'tsc emitted after the bundle (npm run typecheck)',
+      t: { bundle: 1000, dist: 1000, buildinfo: 1001 },
+      runs: 'unbundled',
+    },
+    { name: 'dist/bin.js newer than the bundle', t: { bundle: 1000, buildinfo: 1000, dist: 1001 }, runs: 'unbundled' },
+    { name: 'no bundle (esbuild missing)', t: { dist: 1000, buildinfo: 1000 }, runs: 'unbundled' },
+    { name: 'installed package (no tsbuildinfo)', t: { dist: 1000, bundle: 1000 }, runs: 'bundle' },
+  ];
+  for (const c of cases)
+    it(`runs the ${c.runs} entry: ${c.name}`, () => {
+      const root = layout(c.t);
+      try {
+        const r = spawnSync(process.execPath, [join(root, 'bin/proxyproof.js')], { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, c.runs);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+});

@@ -1,0 +1,118 @@
+// Phusion Passenger as an app end's server: Apache mod_passenger vhosts (PassengerAppRoot, or the DocumentRoot's parent
+// when a Passenger directive shows it is meant) become a route to a Passenger app server that runs the Rails app, and
+// Passenger Standalone's Passengerfile.json is a listener of its own. The semantics (HTTPS=on only on the web server's
+// TLS connection, before any forwarded header; client headers reach Rack unchanged) were checked on Debian's
+// libapache2-mod-passenger 6.0.17 (lab/test/s60-apache-passenger-rails-force-ssl.test.ts).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { runDoctor } from '../../src/chain/run.js';
+import { passengerfileServer } from '../../src/collectors/ruby/passenger.js';
+import { RAILS_APP, railsProduction } from '../checks/app/fixtures.js';
+
+async function doctor(files: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-passenger-'));
+  try {
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), text);
+    }
+    return await runDoctor([dir], { cwd: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rails = (prod: string[]) => ({
+  'blog/config/application.rb': RAILS_APP,
+  'blog/config/environments/production.rb': railsProduction(prod),
+  // Rails generates a config/puma.rb; under Passenger it starts nothing.
+  'blog/config/puma.rb': 'threads 5, 5\nport ENV.fetch("PORT") { 3000 }\n',
+});
+
+const vhost = (head: string, body: string[]) =>
+  [`<VirtualHost ${head}>`, '    ServerName blog.example.com', ...body.map((l) => `    ${l}`), '</VirtualHost>', ''].join('\n');
+
+const TLS = ['SSLEngine on', 'SSLCertificateFile /etc/ssl/blog.pem', 'SSLCertificateKeyFile /etc/ssl/blog.key'];
+
+test('Apache TLS vhost with PassengerAppRoot: Passenger runs Rails, HTTPS=on wins over a forwarded http (Rack order), no loop', async () => {
+  const r = await doctor({
+    ...rails(['config.force_ssl = true']),
+    // A wrong X-Forwarded-Proto cannot downgrade: Rack reads HTTPS=on (mod_ssl's connection) first.
+    'apache/blog.conf': vhost('*:443', [
+      ...TLS,
+      'DocumentRoot /var/www/blog/public',
+      'PassengerAppRoot /var/www/blog',
+      'RequestHeader set X-Forwarded-Proto "http"',
+    ]),
+  });
+  const found = r.inventory.found.join('\n');
+  assert.match(found, /passenger unix:passenger:\/var\/www\/blog .*runs Rails/);
+  assert.doesNotMatch(found, /puma/, 'the generated puma.rb is not a second backend');
+  const routes = r.analysis.verdict.routes;
+  assert.equal(routes.length, 1);
+  assert.equal(routes[0]?.scheme.believed, 'https', JSON.stringify(routes[0]?.scheme));
+  assert.notEqual(routes[0]?.redirect?.loop, true);
+});
+
+test('Apache plain vhost with Passenger behind nothing: Rails believes http and a client X-Forwarded-Proto is believed (spoofable)', async () => {
+  const r = await doctor({
+    ...rails(['config.force_ssl = true']),
+    'apache/blog.conf': vhost('*:80', ['DocumentRoot /var/www/blog/public', 'PassengerAppEnv production']),
+  });
+  assert.match(
+    r.inventory.found.join('\n'),
+    /passenger unix:passenger:\/var\/www\/blog .*runs Rails/,
+    'app root = DocumentRoot parent',
+  );
+  // No https entry: the plain vhost is where a client's forged X-Forwarded-Proto goes through to Rack.
+  const spoofs = r.analysis.verdict.entrySpoofs;
+  assert.ok(
+    spoofs.some((s) => s.what.includes('scheme')),
+    `a client's X-Forwarded-Proto reaches Rack through Apache and Passenger: ${JSON.stringify(spoofs)}`,
+  );
+});
+
+test('PassengerEnabled off, or no Passenger directive at all: the vhost is not a Passenger route', async () => {
+  for (const body of [
+    ['DocumentRoot /var/www/blog/public', 'PassengerAppRoot /var/www/blog', 'PassengerEnabled off'],
+    ['DocumentRoot /var/www/blog/public'],
+  ]) {
+    const r = await doctor({ ...rails([]), 'apache/blog.conf': vhost('*:80', [...body, 'RequestHeader set X-Test 1']) });
+    assert.doesNotMatch(r.inventory.found.join('\n'), /passenger/, body.join('; '));
+  }
+});
+
+test('Passengerfile.json: Passenger Standalone listens on address/port (defaults 0.0.0.0:3000), ssl makes it TLS', () => {
+  const d = passengerfileServer('app/Passengerfile.json', '{\n  "environment": "production"\n}\n', 'app');
+  assert.deepEqual(
+    d?.binds.map((b) => [b.host, b.port, b.exposure]),
+    [['0.0.0.0', 3000, 'all-interfaces']],
+  );
+  assert.match(d?.notes?.join(' ') ?? '', /0\.0\.0\.0/);
+  const l = passengerfileServer('Passengerfile.json', '{\n  "address": "127.0.0.1",\n  "port": 4000,\n  "ssl": true\n}\n', '');
+  assert.deepEqual(
+    l?.binds.map((b) => [b.host, b.port, b.exposure, b.ref?.line]),
+    [['127.0.0.1', 4000, 'loopback', 3]],
+  );
+  assert.equal(l?.tls, true);
+  assert.equal(l?.name, 'passenger');
+  // Trap: not an object (an array, broken JSON) is no Passenger config.
+  assert.equal(passengerfileServer('Passengerfile.json', '[1]', ''), null);
+  assert.equal(passengerfileServer('Passengerfile.json', '{"port": ', ''), null);
+});
+
+test('Passengerfile.json next to a Rails app: the chain ends at Passenger Standalone running Rails', async () => {
+  const r = await doctor({
+    ...rails([]),
+    'blog/Passengerfile.json': '{\n  "port": 3000,\n  "environment": "production"\n}\n',
+    'nginx/site.conf':
+      'server {\n  listen 443 ssl;\n  server_name blog.example.com;\n  location / {\n    proxy_pass http://127.0.0.1:3000;\n    proxy_set_header Host $host;\n  }\n}\n',
+  });
+  assert.match(r.inventory.found.join('\n'), /passenger 0\.0\.0\.0:3000 .*runs Rails/);
+  const route = r.analysis.verdict.routes[0];
+  assert.equal(route?.scheme.believed, 'http');
+  assert.match(route?.scheme.lostAt?.label ?? '', /^nginx/);
+});
