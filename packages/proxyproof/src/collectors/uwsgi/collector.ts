@@ -152,5 +152,8 @@ function linkComposeService(ctx: CollectContext, server: AppServerFacts, display
     const port = svc.ports.find((p) => p.containerPort === b.port && p.protocol === 'tcp');
     if (port) b.published = { hostIp: port.hostIp, hostPort: port.hostPort ?? 0, ref: port.ref };
   }
-  server.notes = [...(server.notes ?? []), `run by compose service ${svc.name} (${svc.command?.ref.file ?? svc.file}:${svc.command?.ref.line ?? 1})`];
+  server.notes = [
+    ...(server.notes ?? []),
+    `run by compose service ${svc.name} (${svc.command?.ref.file ?? svc.file}:${svc.command?.ref.line ?? 1})`,
+  ];
 }
