@@ -6,7 +6,10 @@
  * Each command runs once to warm the page cache, then N times (default 7), the commands alternating; prints
  * min / median / max wall time and the ratios of the medians.
  *
- *   node bench/startup/run.mjs [--runs N] [--profile]
+ *   node bench/startup/run.mjs [--runs N] [--profile] [--baseline OTHER/bin/proxyproof.js]
+ *
+ * `--baseline`: another build of the CLI (e.g. main's tree) timed in the same alternating rounds, for a
+ * before/after at the same load.
  *
  * Needs the built CLI (npm run build) and /usr/sbin/nginx. Writes only under bench/.work/startup/.
  */
@@ -23,6 +26,8 @@ const argv = process.argv.slice(2);
 const k = argv.indexOf('--runs');
 const RUNS = Math.max(5, k >= 0 ? Number(argv[k + 1]) : 7);
 const WORK = join(ROOT, 'bench/.work/startup');
+const b = argv.indexOf('--baseline');
+const BASELINE = b >= 0 ? argv[b + 1] : undefined;
 
 if (!existsSync(join(ROOT, 'packages/proxyproof/dist/bin.js'))) {
   console.error('bench/startup: build first (npm run build)');
@@ -64,6 +69,12 @@ const commands = [
   { name: 'proxyproof doctor (one file)', cmd: process.execPath, args: [CLI, 'doctor', conf], ok: [0, 1] },
   // A refused URL: the scan command's start-up (modules, trust store) and one failed connection, no crawl.
   { name: 'proxyproof scan (refused)', cmd: process.execPath, args: [CLI, 'scan', 'https://127.0.0.1:9/'], ok: [2] },
+  ...(BASELINE
+    ? [
+        { name: 'baseline --version', cmd: process.execPath, args: [BASELINE, '--version'], ok: [0] },
+        { name: 'baseline lint (one file)', cmd: process.execPath, args: [BASELINE, 'lint', conf], ok: [0, 1] },
+      ]
+    : []),
 ];
 
 // CPU (user + sys) from GNU time beside the wall time: on a shared machine the wall time of a 40 ms process is
@@ -120,6 +131,10 @@ if (GNU_TIME) {
   }
   const cr = (a, b) => (ct.get(a) && ct.get(b) && ct.get(b).median > 0 ? (ct.get(a).median / ct.get(b).median).toFixed(2) : 'n/a');
   console.log(`  CPU lint one file / node -e 0: ${cr('proxyproof lint (one file)', 'node -e 0')}x; / nginx -t: ${cr('proxyproof lint (one file)', 'nginx -t (one file)')}x`);
+  if (BASELINE)
+    console.log(
+      `  baseline (${BASELINE}): CPU lint one file / node -e 0: ${cr('baseline lint (one file)', 'node -e 0')}x; --version / node -e 0: ${cr('baseline --version', 'node -e 0')}x`,
+    );
   console.log(`  CPU --version / node -e 0: ${cr('proxyproof --version', 'node -e 0')}x; doctor one file / node -e 0: ${cr('proxyproof doctor (one file)', 'node -e 0')}x; scan start-up / node -e 0: ${cr('proxyproof scan (refused)', 'node -e 0')}x`);
   // doctor = lint's start-up and analysis + the fix planner's modules + the same analysis again on a patched copy
   // when there is a patch (its converge check): a fair target is within 1.5x of the one-file lint.

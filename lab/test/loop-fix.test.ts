@@ -21,6 +21,22 @@ after(closeBrowsers);
 const TITLE_COLOUR = "getComputedStyle(document.querySelector('h1')).color";
 const CLI = fileURLToPath(new URL('../../packages/proxyproof/bin/proxyproof.js', import.meta.url));
 
+/** The real CLI (dist, as `npx proxyproof` runs it), without blocking the event loop the scenario's processes share. */
+function runCliAsync(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    p.on('close', (code) => resolve({ code, stdout, out: `${stdout}\n${stderr}` }));
+  });
+}
+
 async function look(sc: RunningScenario, path = '/') {
   return observe(new URL(path, sc.entryUrl).href, {
     hostResolverRules: sc.hostResolverRules,
@@ -150,6 +166,25 @@ test('probe from the outside host (06): the spoof is seen; fix gives advice only
       `${ids.join(', ')}\n${JSON.stringify(r.facts.exchanges.map((e) => e.response?.status))}`,
     );
     assert.equal(r.report.findings.find((f) => f.id === 'probe/scheme-spoofable')?.severity, 'high');
+    // The CLI as a user runs it: the same findings from the outside host, one exit code (1: findings).
+    const cli = await runCliAsync([
+      'probe',
+      '--backend',
+      backend,
+      '--public',
+      new URL(sc.entryUrl).origin,
+      '--from-netns',
+      ns,
+      '--format',
+      'json',
+    ]);
+    assert.equal(cli.code, 1, cli.out);
+    const parsed = JSON.parse(cli.stdout) as { findings: Array<{ id: string }>; probe: { fromNetns?: string } };
+    assert.equal(parsed.probe.fromNetns, ns);
+    assert.ok(
+      parsed.findings.some((f) => f.id === 'probe/scheme-spoofable'),
+      cli.stdout,
+    );
     const run = await runFix([sc.dir], { cwd: sc.dir });
     assert.ok(
       run.plan.advice.some((a) => a.id === 'gunicorn/forwarded-allow-all'),
@@ -192,6 +227,32 @@ test('verify on 01: one report of lint + scan + probe; after fix --write and a r
     for (const id of ['nginx/forwarded-proto-missing', 'scan/mixed-content-blocked', 'probe/backend-reachable'])
       assert.ok(ids.has(id), `${id} in ${[...ids].join(', ')}`);
     assert.equal(before.command, 'verify');
+    // The CLI: one report of the three parts and one exit code (1: findings), as CI would run it.
+    const cli = await runCliAsync(
+      [
+        'verify',
+        '--config',
+        sc.dir,
+        '--url',
+        sc.entryUrl,
+        '--backend',
+        opts.backends[0] as string,
+        ...opts.resolve.flatMap((x) => ['--resolve', `${x.host}:${x.port}:${x.address}`]),
+        '--ca-cert',
+        sc.caFile,
+        '--max-pages',
+        '5',
+        '--format',
+        'json',
+      ],
+      sc.dir,
+    );
+    assert.equal(cli.code, 1, cli.out);
+    const cliIds = new Set((JSON.parse(cli.stdout) as { findings: Array<{ id: string }> }).findings.map((f) => f.id));
+    // (the CLI's output stage leaves out info findings such as a loopback backend-reachable; gunicorn trusts the
+    // forged header from 127.0.0.1, where the probe runs)
+    for (const id of ['nginx/forwarded-proto-missing', 'scan/mixed-content-blocked', 'probe/scheme-spoofable'])
+      assert.ok(cliIds.has(id), `CLI: ${id} in ${[...cliIds].join(', ')}`);
     await fixWrite(sc);
     await sc.restart();
     const afterFix = await runVerify(opts);

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { LAB_ROOT } from '../scenarios.js';
 import { readUnit } from '../systemd.js';
 import type { KindContext, LabProcess, ProcessKind } from '../types.js';
+import { ensureNextBuild, isNextApp } from './next-build.js';
 import { waitUntilListening } from './ready.js';
 import { startUnit } from './unit.js';
 
@@ -38,7 +39,11 @@ export const nodeKind: ProcessKind = {
   kind: 'node',
   async start(ctx: KindContext): Promise<LabProcess> {
     if (ctx.file.endsWith('.service')) {
-      linkNodeModules(readUnit(ctx.file).workingDirectory ?? ctx.dir, ctx.dir);
+      const wd = readUnit(ctx.file).workingDirectory ?? ctx.dir;
+      linkNodeModules(wd, ctx.dir);
+      // A Next.js app runs `next start`, which serves the `.next` build only.
+      if (isNextApp(wd) && !existsSync(join(wd, '.next', 'BUILD_ID')))
+        await ensureNextBuild(wd, WORKSPACE_NODE_MODULES, ctx.bin.node);
       return startUnit(ctx, (unit) => {
         const exe = unit.execStart[0];
         if (!exe || !NODE_NAMES.test(exe)) {

@@ -21,7 +21,7 @@
  *   is never run. The test suite runs from source (tsx); its CLI tests run bin/proxyproof.js after
  *   `npm run build`, so they run the bundle.
  *
- * Skipped (with a line on stderr, exit 0) when esbuild is not installed: the CLI then runs dist/bin.js.
+ * Skipped (with a line on stderr, exit 0) when esbuild (a root devDependency) is not installed: the CLI then runs dist/bin.js.
  *   node packages/proxyproof/scripts/bundle.mjs [--force] [--metafile FILE]
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -105,6 +105,21 @@ const externals = {
   },
 };
 
+/**
+ * version.ts stays tsc's own file (imported as `../version.js` from the chunks): `proxyproof --version` then loads
+ * the bundle's small bin.js and that one module, as before the bundle, not a version chunk and its shared chunks.
+ */
+const VERSION = join(DIST, 'version.js');
+const versionOutside = {
+  name: 'version-outside',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)version\.js$/ }, (args) => {
+      if (join(args.resolveDir, args.path) !== VERSION) return undefined;
+      return { path: '../version.js', external: true };
+    });
+  },
+};
+
 rmSync(OUT, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: [ENTRY],
@@ -120,7 +135,7 @@ const result = await esbuild.build({
   // `__name()` calls it adds cost start-up.
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [externals, ownUrl],
+  plugins: [versionOutside, externals, ownUrl],
   metafile: true,
 });
 if (result.errors.length > 0) process.exit(1);

@@ -26,7 +26,24 @@ export interface Ref {
 export type Address = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
 /** Where a process runs: decides what `127.0.0.1` means and what address a peer connects from. */
-export type Placement = { kind: 'host'; name?: string } | { kind: 'container'; service: string; ref?: Ref } | { kind: 'unknown' };
+export type Placement =
+  | { kind: 'host'; name?: string }
+  /** `runtime`: what runs the container (compose when unset): a Podman quadlet, a Kubernetes pod, a plain `docker run`. */
+  | { kind: 'container'; service: string; ref?: Ref; runtime?: ContainerRuntime }
+  | { kind: 'unknown' };
+
+export type ContainerRuntime = 'compose' | 'podman' | 'kubernetes' | 'docker';
+
+/** "compose network", "Podman network", ...: the network a container's unpublished port is reached on. */
+export function runtimeNetwork(r: ContainerRuntime | undefined): string {
+  return r === 'podman'
+    ? 'Podman network'
+    : r === 'kubernetes'
+      ? 'cluster network'
+      : r === 'docker'
+        ? 'Docker network'
+        : 'compose network';
+}
 
 /**
  * A header value template. Plain text is literal; `{var}` is evaluated by the simulator in the
@@ -83,6 +100,12 @@ export interface ProxyRoute {
   dropped?: HeaderRule[];
   /** Where the route's own header block starts (the line that cut inheritance), if any. */
   ownHeadersRef?: Ref;
+  /**
+   * This route (not its whole hop) answers a request it believes is plain HTTP with a redirect to https (a Traefik
+   * router with a RedirectScheme middleware); a request believed https goes on to its upstream. As ProxyHop's.
+   */
+  redirectsToHttps?: Ref;
+  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
 }
 
 export interface Upstream {

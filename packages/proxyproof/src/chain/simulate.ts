@@ -259,15 +259,18 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     notes,
   };
   // The hop's own redirect to https on a plain listener: it answers a request it believes is http itself.
-  if (hop.redirectsToHttps && !listener?.tls) {
-    const r = hop.redirectsToHttps;
+  // The hop's redirect, else the route's own (a Traefik router with a RedirectScheme middleware).
+  const redirectRef = hop.redirectsToHttps ?? route.redirectsToHttps;
+  const decidedBy = hop.redirectsToHttps ? hop.redirectDecidedBy : (route.redirectDecidedBy ?? hop.redirectDecidedBy);
+  if (redirectRef && !listener?.tls) {
+    const r = redirectRef;
     const xfp = req.headers.get('x-forwarded-proto');
-    const anyPeer = hop.redirectDecidedBy === 'forwarded-proto-any';
-    const byHeader = ((hop.redirectDecidedBy === 'forwarded-proto' && peerTrusted) || anyPeer) && xfp !== undefined;
+    const anyPeer = decidedBy === 'forwarded-proto-any';
+    const byHeader = ((decidedBy === 'forwarded-proto' && peerTrusted) || anyPeer) && xfp !== undefined;
     const believed: Scheme = byHeader ? (firstItem(xfp).toLowerCase() === 'https' ? 'https' : 'http') : inScheme;
     if (believed === 'http') {
       const why =
-        hop.redirectDecidedBy === 'forwarded-proto' || anyPeer
+        decidedBy === 'forwarded-proto' || anyPeer
           ? byHeader
             ? `X-Forwarded-Proto: ${xfp} from ${anyPeer ? 'its peer (the redirect reads the header from anyone)' : 'a trusted peer'}`
             : xfp !== undefined

@@ -7,7 +7,7 @@ import { PLATFORM_FRONTS } from '../model/proxy.js';
 import { isLoopbackHost } from './addr.js';
 import { genericAppEnd } from './generic-app.js';
 import type { AppServer, Entry, Peer, ProxyRoute, Ref, Scheme, Topology } from './model.js';
-import { appById, proxyById, refText } from './model.js';
+import { appById, proxyById, refText, runtimeNetwork } from './model.js';
 import {
   BROWSER_IP,
   FORGED,
@@ -231,7 +231,10 @@ export function reachOf(
     // Its compose networks hold reverse proxies only: no other container to send a forged request from.
     if (app.proxiesOnlyBeside) return null;
     return {
-      from: `other containers on ${app.service ?? 'the app'}'s compose network (not published)`,
+      from:
+        app.placement.runtime === 'kubernetes'
+          ? `other pods on the cluster network (${app.service ?? 'the app'}'s port is not published in these files)`
+          : `other containers on ${app.service ?? 'the app'}'s ${runtimeNetwork(app.placement.runtime)} (not published)`,
       reach: 'compose-network',
       peer: { kind: 'container', service: 'another container' },
       ref: b.ref,

@@ -50,11 +50,13 @@ function proxyText(ctx: CollectContext, f: DiscoveredFile): string | undefined {
 /** apache/collector.ts looksLikeApache's name test. */
 const APACHE_NAME = /(\.conf|\.partial|\.vhost|\.htaccess|httpd[^/]*|apache2?[^/]*)$/i;
 
-/** haproxy/collector.ts collect(): an unclaimed file named on the command line, or a `.cfg`/haproxy config name. */
+/**
+ * haproxy/collector.ts collect(): an unclaimed file named on the command line, a `.cfg`, or a file whose path
+ * names HAProxy (its configs, and `haproxy -v`/`-vv` output saved as `haproxy-version.txt`...). Wider than the
+ * collector's own tests on purpose: it may only load the collector for nothing, never skip it.
+ */
 function haproxyRuns(ctx: CollectContext): boolean {
-  return unclaimed(ctx).some(
-    (f) => f.explicit || (/\.(cfg|conf|config)$/i.test(configName(f.display)) && /haproxy|\.cfg$/i.test(f.display)),
-  );
+  return unclaimed(ctx).some((f) => f.explicit || /\.cfg$/i.test(configName(f.display)) || /haproxy/i.test(f.display));
 }
 
 /**
@@ -149,7 +151,8 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   { name: 'synapse', runs: synapseRuns, load: async () => (await import('./synapse/collector.js')).synapseCollector },
   {
     name: 'ruby',
-    wants: (n) => /\.(?:rb|ru)$|^Gemfile/.test(n),
+    // Passengerfile.json: Passenger Standalone's listener (ruby/collector.ts).
+    wants: (n) => /\.(?:rb|ru)$|^Gemfile|^Passengerfile\.json$/.test(n),
     load: async () => (await import('./ruby/collector.js')).rubyCollector,
   },
   {

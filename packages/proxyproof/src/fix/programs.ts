@@ -10,6 +10,7 @@ import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { detemplate, isTemplateName, renderedName } from '../collectors/template/index.js';
 import type { Facts } from '../model/facts.js';
 
 export type ProgramKind =
@@ -60,7 +61,8 @@ function isMainConf(facts: Facts, main: string, cwd: string): boolean {
 
 export function programOf(abs: string, facts: Facts, cwd: string): ProgramKind {
   if (nginxEntries(facts, cwd).has(abs)) return 'nginx';
-  const name = basename(abs).toLowerCase();
+  // A template is the file it renders to (`haproxy.cfg.j2` is HAProxy's).
+  const name = renderedName(basename(abs)).toLowerCase();
   if (name === 'caddyfile' || name.endsWith('.caddyfile') || name.endsWith('.caddy')) return 'caddy';
   // Caddy's native JSON config (collectors/caddy/json.ts) is validated without the Caddyfile adapter.
   if (facts.proxies?.some((p) => p.kind === 'caddy' && p.caddy?.format === 'json' && resolve(cwd, p.file) === abs))
@@ -174,6 +176,36 @@ function runCmd(argv: string[], env?: NodeJS.ProcessEnv): { ok: boolean; output:
   return { ok: r.status === 0, output: r.error ? `${r.error.message}\n${output}` : output };
 }
 
+/**
+ * Runs a program check on the file as the program will read it: a template by its name (`site.conf.j2`,
+ * `haproxy.cfg.erb`, `Caddyfile.tmpl`) is rendered first by the same tolerant reader the collectors use
+ * (collectors/template: the first branch of each conditional, placeholders as opaque words, defaults where written)
+ * into a throw-away folder, under the name it renders to. The check runs on the original's rendering too
+ * (write.ts), so a rendering the program cannot read (a placeholder where a number must be) is not held against the
+ * patch.
+ */
+function onRendering(abs: string, check: (path: string) => { ok: boolean; output: string }): { ok: boolean; output: string } {
+  if (!isTemplateName(basename(abs))) return check(abs);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    return { ok: false, output: (e as Error).message };
+  }
+  const d = detemplate(text, { name: abs });
+  if (!d || d.heavy) return check(abs);
+  const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-render-'));
+  try {
+    const file = join(tmp, renderedName(basename(abs)));
+    writeFileSync(file, d.text);
+    return check(file);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const renderedNote = (abs: string) => (isTemplateName(basename(abs)) ? ' on its rendering' : '');
+
 /** The program check for one patched file, or undefined when none applies or the program is missing. */
 export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: string): Checker | undefined {
   switch (kind) {
@@ -182,23 +214,27 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
       const main = nginxEntries(facts, cwd).get(abs);
       if (!bin || !main) return undefined;
       if (isMainConf(facts, main, cwd))
-        return { command: `nginx -t -c ${main}`, run: () => runCmd([bin, '-t', '-q', '-c', main]) };
+        return {
+          command: `nginx -t -c ${main}${renderedNote(main)}`,
+          run: () => onRendering(main, (m) => runCmd([bin, '-t', '-q', '-c', m])),
+        };
       // A site file (what sites-enabled holds) is checked the way nginx.conf's `http { include ...; }` reads it.
       return {
-        command: `nginx -t (${main} included in http {})`,
-        run: () => {
-          const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-nginx-'));
-          try {
-            const conf = join(tmp, 'nginx.conf');
-            writeFileSync(
-              conf,
-              `error_log ${join(tmp, 'error.log')};\npid ${join(tmp, 'nginx.pid')};\nevents {}\nhttp {\n    include ${main};\n}\n`,
-            );
-            return runCmd([bin, '-t', '-q', '-p', tmp, '-c', conf]);
-          } finally {
-            rmSync(tmp, { recursive: true, force: true });
-          }
-        },
+        command: `nginx -t (${main} included in http {})${renderedNote(main)}`,
+        run: () =>
+          onRendering(main, (site) => {
+            const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-nginx-'));
+            try {
+              const conf = join(tmp, 'nginx.conf');
+              writeFileSync(
+                conf,
+                `error_log ${join(tmp, 'error.log')};\npid ${join(tmp, 'nginx.pid')};\nevents {}\nhttp {\n    include ${site};\n}\n`,
+              );
+              return runCmd([bin, '-t', '-q', '-p', tmp, '-c', conf]);
+            } finally {
+              rmSync(tmp, { recursive: true, force: true });
+            }
+          }),
       };
     }
     case 'caddy':
@@ -207,58 +243,67 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
       if (!bin) return undefined;
       const adapter = kind === 'caddy' ? ['--adapter', 'caddyfile'] : [];
       return {
-        command: `caddy validate ${adapter.join(' ')}${adapter.length ? ' ' : ''}--config ${abs}`,
-        run: () => {
-          // Caddy keeps state in HOME/XDG dirs: a throw-away one, so validating never touches the user's.
-          const home = mkdtempSync(join(tmpdir(), 'proxyproof-caddy-'));
-          try {
-            return runCmd([bin, 'validate', ...adapter, '--config', abs], {
-              HOME: home,
-              XDG_DATA_HOME: home,
-              XDG_CONFIG_HOME: home,
-            });
-          } finally {
-            rmSync(home, { recursive: true, force: true });
-          }
-        },
+        command: `caddy validate ${adapter.join(' ')}${adapter.length ? ' ' : ''}--config ${abs}${renderedNote(abs)}`,
+        run: () =>
+          onRendering(abs, (file) => {
+            // Caddy keeps state in HOME/XDG dirs: a throw-away one, so validating never touches the user's.
+            const home = mkdtempSync(join(tmpdir(), 'proxyproof-caddy-'));
+            try {
+              return runCmd([bin, 'validate', ...adapter, '--config', file], {
+                HOME: home,
+                XDG_DATA_HOME: home,
+                XDG_CONFIG_HOME: home,
+              });
+            } finally {
+              rmSync(home, { recursive: true, force: true });
+            }
+          }),
       };
     }
     case 'haproxy': {
       const bin = findProgram('haproxy');
       if (!bin) return undefined;
-      return { command: `haproxy -c -f ${abs}`, run: () => runCmd([bin, '-c', '-f', abs]) };
+      return {
+        command: `haproxy -c -f ${abs}${renderedNote(abs)}`,
+        run: () => onRendering(abs, (file) => runCmd([bin, '-c', '-f', file])),
+      };
     }
     case 'apache': {
       const bin = findProgram('apache2ctl') ?? findProgram('apachectl');
       if (!bin) return undefined;
       const main = apacheMainOf(abs, facts, cwd) ?? abs;
-      if (isApacheMain(main)) return { command: `apache2ctl -t -f ${main}`, run: () => runCmd([bin, '-t', '-f', main]) };
+      if (isApacheMain(main))
+        return {
+          command: `apache2ctl -t -f ${main}${renderedNote(main)}`,
+          run: () => onRendering(main, (file) => runCmd([bin, '-t', '-f', file])),
+        };
       // A site file (what sites-available holds) is checked the way Debian's apache2.conf reads it: inside a main
       // config that loads the modules proxy sites use, with its run-time files in a throw-away folder.
       return {
-        command: `apache2ctl -t (${main} included by a main config loading the proxy modules)`,
-        run: () => {
-          const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-apache-'));
-          try {
-            const conf = join(tmp, 'apache2.conf');
-            writeFileSync(
-              conf,
-              [
-                ...(existsSync('/etc/apache2') ? ['ServerRoot /etc/apache2'] : []),
-                `DefaultRuntimeDir ${tmp}`,
-                `PidFile ${join(tmp, 'apache2.pid')}`,
-                `ErrorLog ${join(tmp, 'error.log')}`,
-                'ServerName localhost',
-                ...apacheSiteModules(),
-                `Include ${main}`,
-                '',
-              ].join('\n'),
-            );
-            return runCmd([bin, '-t', '-f', conf]);
-          } finally {
-            rmSync(tmp, { recursive: true, force: true });
-          }
-        },
+        command: `apache2ctl -t (${main} included by a main config loading the proxy modules)${renderedNote(main)}`,
+        run: () =>
+          onRendering(main, (site) => {
+            const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-apache-'));
+            try {
+              const conf = join(tmp, 'apache2.conf');
+              writeFileSync(
+                conf,
+                [
+                  ...(existsSync('/etc/apache2') ? ['ServerRoot /etc/apache2'] : []),
+                  `DefaultRuntimeDir ${tmp}`,
+                  `PidFile ${join(tmp, 'apache2.pid')}`,
+                  `ErrorLog ${join(tmp, 'error.log')}`,
+                  'ServerName localhost',
+                  ...apacheSiteModules(),
+                  `Include ${site}`,
+                  '',
+                ].join('\n'),
+              );
+              return runCmd([bin, '-t', '-f', conf]);
+            } finally {
+              rmSync(tmp, { recursive: true, force: true });
+            }
+          }),
       };
     }
     case 'python': {

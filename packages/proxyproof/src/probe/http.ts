@@ -23,7 +23,8 @@ export interface GetSpec {
   timeoutMs?: number;
 }
 
-export type GetResult = { ok: true; response: ProbeResponse } | { ok: false; error: string };
+/** `notRun`: the request was never made (the namespace worker could not start or answer): no network answer. */
+export type GetResult = { ok: true; response: ProbeResponse } | { ok: false; error: string; notRun?: true };
 
 export function httpGet(spec: GetSpec): Promise<GetResult> {
   return new Promise((resolve) => {
@@ -106,13 +107,17 @@ export function httpGetFromNetns(netns: string, spec: GetSpec, ipBin = 'ip'): Ge
     timeout: timeout + NETNS_START_MS,
     maxBuffer: BODY_CAP * 4 + 65536,
   });
-  if (r.error) return { ok: false, error: `ip netns exec ${netns}: ${r.error.message}` };
+  if (r.error) return { ok: false, error: `ip netns exec ${netns}: ${r.error.message}`, notRun: true };
   if (r.status !== 0)
-    return { ok: false, error: `ip netns exec ${netns}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}` };
+    return {
+      ok: false,
+      error: `ip netns exec ${netns}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`,
+      notRun: true,
+    };
   try {
     return JSON.parse(r.stdout) as GetResult;
   } catch {
-    return { ok: false, error: `ip netns exec ${netns}: unreadable answer` };
+    return { ok: false, error: `ip netns exec ${netns}: unreadable answer`, notRun: true };
   }
 }
 

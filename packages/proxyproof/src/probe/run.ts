@@ -3,6 +3,8 @@
  * the baseline, then the same request with forged scheme headers, forged host headers and a forged
  * client address. Reachability is the baseline itself: when it gets no HTTP answer nothing else is sent.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from '../model/finding.js';
 import { type GetResult, type GetSpec, httpGet, httpGetFromNetns } from './http.js';
 import { type ExchangeName, FORGED, type ProbeExchange, type ProbeFacts } from './types.js';
@@ -42,6 +44,17 @@ export function parseBackend(backend: string): URL {
   return u;
 }
 
+/**
+ * `--from-netns NAME` names a namespace `ip netns` made (a file under /run/netns): checked before anything is sent,
+ * so a typo is an input error, not an unreachable backend (a missing `ip` program fails the first request: notRun).
+ */
+export function netnsUsable(name: string): void {
+  if (!/^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/.test(name) || name === '.' || name === '..')
+    throw new InputError(`--from-netns: not a network namespace name: '${name}'`);
+  if (!['/run/netns', '/var/run/netns'].some((d) => existsSync(join(d, name))))
+    throw new InputError(`--from-netns: no network namespace named '${name}' (\`ip netns list\` shows the names)`);
+}
+
 export async function probeBackend(opts: ProbeOptions): Promise<ProbeFacts> {
   const u = parseBackend(opts.backend);
   let pub: URL | undefined;
@@ -52,6 +65,7 @@ export async function probeBackend(opts: ProbeOptions): Promise<ProbeFacts> {
       throw new InputError(`--public: not a URL: ${opts.public}`);
     }
   }
+  if (opts.fromNetns !== undefined) netnsUsable(opts.fromNetns);
   if (opts.path) u.pathname = opts.path;
   const hostHeader = pub ? pub.host : u.host;
   const get = async (spec: GetSpec): Promise<GetResult> =>
@@ -71,6 +85,10 @@ export async function probeBackend(opts: ProbeOptions): Promise<ProbeFacts> {
     if (r.ok) ex.response = r.response;
     else ex.error = r.error;
     facts.exchanges.push(ex);
+    // A worker that never ran is no answer from the network: a probe that could not be made is an error, never
+    // "not reachable" (which would read as "the backend is safe").
+    if (name === 'baseline' && !r.ok && r.notRun)
+      throw new InputError(`--from-netns ${opts.fromNetns}: the probe could not run: ${r.error}`);
     if (name === 'baseline') {
       facts.reachable = r.ok ? { ok: true } : { ok: false, error: r.error };
       if (!r.ok) break;

@@ -37,9 +37,19 @@ for (const c of [
     want: { count: 1, bind: '127.0.0.1:8001' },
   },
   {
-    name: 'trap: http-socket only is not modelled yet (listed as not read, no app server invented)',
-    files: { 'uwsgi.ini': INI('http-socket = :8000'), 'mysite/settings.py': SETTINGS },
-    want: { count: 0, notRead: /http-socket/ },
+    name: 'an http-socket is an HTTP bind of the app server (no uwsgi protocol)',
+    files: { 'uwsgi.ini': INI('http-socket = 127.0.0.1:8000'), 'mysite/settings.py': SETTINGS },
+    want: { count: 1, bind: '127.0.0.1:8000', protocol: undefined },
+  },
+  {
+    name: 'trap: if-not-env / if-env alternatives are one bind (the one used when the variable is unset), not two',
+    files: {
+      'uwsgi.ini': INI(
+        'if-not-env = LISTEN_IPV6\nhttp-socket = 127.0.0.1:8000\nendif =\nif-env = LISTEN_IPV6\nhttp-socket = [::]:8000\nendif =',
+      ),
+      'mysite/settings.py': SETTINGS,
+    },
+    want: { count: 1, bind: '127.0.0.1:8000', binds: 1 },
   },
   {
     name: 'trap: an ini of something else is not uWSGI',
@@ -52,6 +62,8 @@ for (const c of [
     const servers = facts.appServers.filter((s) => s.name === 'uwsgi');
     assert.equal(servers.length, c.want.count);
     const s = servers[0];
+    if (s && 'binds' in c.want) assert.equal(s.binds.length, c.want.binds);
+    if (s && 'protocol' in c.want) assert.equal(s.binds[0]?.protocol, c.want.protocol);
     if (s && c.want.bind) {
       assert.equal(`${s.binds[0]?.host}:${s.binds[0]?.port}`, c.want.bind);
       assert.equal(s.appTarget, 'mysite.wsgi:application');
@@ -135,4 +147,37 @@ test("chain: uwsgi_param HTTP_X_FORWARDED_PROTO replaces the client's header (ng
     [],
     'the param replaces the client header',
   );
+});
+
+test('chain: a published http-socket run by its compose service is that container; a scheme-only spoof is info with no proxy in the files, medium with one', async () => {
+  const compose = (ports: string) =>
+    `services:\n  web:\n    build: .\n    ports:\n      - "${ports}"\n    command: bash -c 'sleep 1; uwsgi /opt/app/docker/uwsgi.ini'\n`;
+  const files = {
+    'docker/uwsgi.ini': INI('http-socket = :8000'),
+    'docker/docker-compose.yml': compose('8000:8000'),
+    'mysite/settings.py': SETTINGS,
+  };
+  const alone = await doctorOn(files);
+  const backend = alone.verdict.backends.find((b) => b.label.startsWith('uwsgi'));
+  assert.match(
+    backend?.reachableFrom ?? '',
+    /published on 0\.0\.0\.0 at .*docker-compose\.yml:5/,
+    "the ini's bind is the compose container's",
+  );
+  const info = alone.findings.filter((f) => f.id === 'chain/spoofable-backend');
+  assert.deepEqual(
+    info.map((f) => [f.severity, f.evidence[0]?.file.split('/').pop(), f.evidence[0]?.line]),
+    [['info', 'uwsgi.ini', 6]],
+    'uWSGI believes X-Forwarded-Proto from anyone (scheme only); the proxy is outside the files: info',
+  );
+  // With a proxy in the files the same published port is a real bypass: one step below gunicorn's trust-all (high).
+  const withProxy = await doctorOn({
+    ...files,
+    'nginx.conf':
+      'http { server { listen 443 ssl; server_name a.test; location / { proxy_pass http://127.0.0.1:8000; proxy_set_header X-Forwarded-Proto $scheme; } } }\n',
+  });
+  const direct = withProxy.findings.filter(
+    (f) => f.id === 'chain/spoofable-backend' && (f.data as { via?: string })?.via === 'direct',
+  );
+  assert.deepEqual([...new Set(direct.map((f) => f.severity))], ['medium'], JSON.stringify(direct.map((f) => f.message)));
 });

@@ -87,6 +87,10 @@ const LOSS_HOP: Record<string, string> = {
   '44-haproxy-nginx-phpfpm-symfony': 'Symfony',
   // "TrustProxies' $proxies is unset: Laravel trusts nobody" behind Caddy -> nginx -> php-fpm (scenario 45)
   '45-caddy-nginx-phpfpm-laravel': 'Laravel',
+  // "next start fills X-Forwarded-Proto with http": nginx sends none (issue 14, scenario 46)
+  '46-nginx-nextjs': 'nginx',
+  // "mod_proxy sends no X-Forwarded-Proto and the Passenger vhost is plain http" (issue 14, scenario 60)
+  '60-apache-passenger-rails-force-ssl': 'apache',
 };
 
 const scenarios = await lab.listScenarios();

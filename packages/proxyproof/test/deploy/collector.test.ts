@@ -1,6 +1,8 @@
 /** The deploy collector on real-looking deployments (through the real engine). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { analyzeChain } from '../../src/chain/analyze.js';
+import { reachOf } from '../../src/chain/verdict.js';
 import { serverFromArgsOnly } from '../../src/collectors/deploy/servers.js';
 import { lintFiles } from '../python/lint-files.js';
 
@@ -354,4 +356,22 @@ test('trap: a quadlet without Exec= runs the image CMD the files do not show: no
     facts.appServers.map((s) => s.service),
     ['api'],
   );
+});
+
+test("the chain says a quadlet's unpublished port is reached on its Podman network (not a compose network), a pod's on the cluster network", async () => {
+  const { facts } = await lintFiles({
+    'app.container': '[Container]\nImage=python:3.12\nExec=gunicorn --bind 0.0.0.0:8000 mysite.wsgi\n',
+    'k8s/web.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: python:3.12\n          command: ["gunicorn", "--bind", "0.0.0.0:9000", "mysite.wsgi"]\n',
+  });
+  const { topology } = analyzeChain(facts);
+  const quadlet = topology.apps.find((a) => a.service === 'app');
+  assert.ok(
+    quadlet?.placement.kind === 'container' && quadlet.placement.runtime === 'podman',
+    JSON.stringify(quadlet?.placement),
+  );
+  assert.match(reachOf(quadlet, 0)?.from ?? '', /Podman network/);
+  const pod = topology.apps.find((a) => a.placement.kind === 'container' && a.placement.runtime === 'kubernetes');
+  assert.ok(pod, JSON.stringify(topology.apps.map((a) => a.placement)));
+  assert.match(reachOf(pod, 0)?.from ?? '', /other pods on the cluster network/);
 });

@@ -102,6 +102,16 @@ describe('collector registry', () => {
       files: { 'haproxy.cfg': 'frontend web\n    bind :80\n    default_backend app\nbackend app\n    server a 127.0.0.1:8000\n' },
       loads: ['haproxy'],
     },
+    {
+      name: 'haproxy -vv output saved in the tree (version evidence, no config)',
+      files: { 'haproxy-version.txt': 'HAProxy version 2.6.12-1+deb12u1 2023/12/16 - https://haproxy.org/\n' },
+      loads: ['haproxy'],
+    },
+    {
+      name: 'Passengerfile.json alone (Passenger Standalone)',
+      files: { 'Passengerfile.json': '{ "port": 3000, "environment": "production" }\n' },
+      loads: [],
+    },
     { name: 'a Caddyfile', files: { Caddyfile: 'example.com {\n    reverse_proxy 127.0.0.1:8000\n}\n' }, loads: ['caddy'] },
     {
       name: 'a supervisord program beside nginx',

@@ -188,3 +188,58 @@ test('fix --write, Caddy: the copied header_up becomes {scheme}, caddy validate 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('fix --write, templates: a Jinja nginx site and an ERB HAProxy config are patched in the template and checked on their rendering (nginx -t, haproxy -c); a change the rendering fails is undone', async (t) => {
+  if (!findProgram('nginx') || !findProgram('haproxy') || !findProgram('openssl'))
+    return t.skip('nginx, haproxy or openssl is not installed');
+  const dir = tree({});
+  try {
+    const { cert, key, combined } = certificate(dir);
+    const site = `server {
+    listen 443 ssl;
+    server_name {{ domain }};
+    ssl_certificate ${cert};
+    ssl_certificate_key ${key};
+
+    location / {
+        proxy_pass http://127.0.0.1:{{ app_port | default(8000) }};
+        proxy_set_header Host $host;
+    }
+}
+`;
+    mkdirSync(join(dir, 'templates'), { recursive: true });
+    writeFileSync(join(dir, 'templates/site.conf.j2'), site);
+    writeFileSync(
+      join(dir, 'templates/haproxy.cfg.erb'),
+      HAPROXY(combined).replace('server gunicorn', 'server <%= @server_name %>'),
+    );
+    const run = await runFix(['templates'], { cwd: dir, write: true });
+    const byFile = new Map(run.written.map((w) => [w.file, w]));
+    const nginx = byFile.get('templates/site.conf.j2');
+    assert.equal(nginx?.status, 'written', JSON.stringify(run.written));
+    assert.equal(nginx?.validation?.status, 'ok', JSON.stringify(nginx?.validation));
+    assert.match(nginx?.validation?.command ?? '', /on its rendering$/);
+    assert.match(
+      readFileSync(join(dir, 'templates/site.conf.j2'), 'utf8'),
+      /server_name \{\{ domain \}\};[\s\S]*X-Forwarded-Proto/,
+    );
+    const haproxy = byFile.get('templates/haproxy.cfg.erb');
+    assert.equal(haproxy?.status, 'written', JSON.stringify(run.written));
+    assert.equal(haproxy?.validation?.status, 'ok', JSON.stringify(haproxy?.validation));
+    assert.match(
+      readFileSync(join(dir, 'templates/haproxy.cfg.erb'), 'utf8'),
+      /server <%= @server_name %> 127\.0\.0\.1:8000/,
+      'the template stays a template',
+    );
+    // A wrong line in the template: its rendering fails nginx -t, the template is restored.
+    const fixed = readFileSync(join(dir, 'templates/site.conf.j2'), 'utf8');
+    const { facts } = await lintPaths(['templates'], { cwd: dir });
+    const plan = planFixes(facts, [bogus('templates/site.conf.j2', 9, '        proxy_set_header_typo X {{ x }};')], { cwd: dir });
+    const r = writePlan(plan, facts, { cwd: dir });
+    assert.equal(r[0]?.status, 'restored', JSON.stringify(r));
+    assert.match(r[0]?.validation?.output ?? '', /unknown directive "proxy_set_header_typo"/);
+    assert.equal(readFileSync(join(dir, 'templates/site.conf.j2'), 'utf8'), fixed);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

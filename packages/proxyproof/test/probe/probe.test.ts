@@ -97,11 +97,23 @@ test('probe: bad arguments are one-line usage errors (exit 2)', () => {
     ['probe', '--backend', 'nope'],
     ['probe', '--backend', 'https://x.test/'],
     ['probe', '--backend', 'http://127.0.0.1:1/', '--public', '::'],
+    ['probe', '--backend', 'http://127.0.0.1:1/', '--from-netns', 'proxyproof-no-such-namespace'],
+    ['probe', '--backend', 'http://127.0.0.1:1/', '--from-netns', '../etc'],
   ]) {
     const r = runCli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
   }
+});
+
+test('probe --from-netns: a namespace that does not exist is an input error, never "not reachable" (which reads as safe)', async () => {
+  await assert.rejects(
+    runProbe({ backend: 'http://127.0.0.1:1/', fromNetns: 'proxyproof-no-such-namespace' }),
+    /--from-netns: no network namespace named 'proxyproof-no-such-namespace'/,
+  );
+  const r = runCli(['probe', '--backend', 'http://127.0.0.1:1/', '--from-netns', 'proxyproof-no-such-namespace']);
+  assert.equal(r.stdout, '', 'nothing probed, no report');
+  assert.match(r.stderr, /^proxyproof: --from-netns: no network namespace named 'proxyproof-no-such-namespace'/);
 });
 
 test('probe evidence: both responses side by side in text, JSON, SARIF and HTML; an echoed address in its context', async () => {

@@ -233,3 +233,56 @@ test('TCP routers (trap): TLS passthrough sends the client’s TLS session on: a
   assert.deepEqual(tcp.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: '10.0.0.5', port: 8443 });
   assert.match(tcp.label, /TLS passthrough/);
 });
+
+test('labels: a router with its own RedirectScheme middleware on web keeps its route (with the redirect); another router there is not redirected', async () => {
+  const sites = await traefikSites({
+    'docker-compose.yml':
+      TRAEFIK(STATIC) +
+      APP([
+        'traefik.http.routers.app.rule=Host(`a.example.org`)',
+        'traefik.http.routers.app.entrypoints=web',
+        'traefik.http.routers.app.middlewares=to-https',
+        'traefik.http.middlewares.to-https.redirectscheme.scheme=https',
+        'traefik.http.routers.other.rule=Host(`b.example.org`)',
+        'traefik.http.routers.other.entrypoints=web',
+        'traefik.http.routers.other.service=app',
+        'traefik.http.services.app.loadbalancer.server.port=8000',
+      ]),
+  });
+  const web = sites.find((s) => s.label.includes('entrypoint web '));
+  assert.ok(web);
+  assert.equal(web.redirectsToHttps, undefined);
+  const app = web.routes.find((r) => r.match.includes('a.example.org'));
+  const other = web.routes.find((r) => r.match.includes('b.example.org'));
+  assert.equal(app?.redirectsToHttps?.line, 18);
+  assert.equal(app?.redirectDecidedBy, 'forwarded-proto');
+  assert.ok(other);
+  assert.equal(other.redirectsToHttps, undefined);
+});
+
+test('chain: behind a TLS load balancer (--front aws-alb) Traefik web with no trustedIPs ignores X-Forwarded-Proto and the router redirect loops', async () => {
+  const { lintPaths } = await import('../../src/engine/lint.js');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'pp-traefik-loop-'));
+  try {
+    writeFileSync(
+      join(dir, 'docker-compose.yml'),
+      TRAEFIK(STATIC) +
+        APP([
+          'traefik.http.routers.app.rule=Host(`a.example.org`)',
+          'traefik.http.routers.app.entrypoints=web',
+          'traefik.http.routers.app.middlewares=to-https',
+          'traefik.http.middlewares.to-https.redirectscheme.scheme=https',
+          'traefik.http.services.app.loadbalancer.server.port=8000',
+        ]),
+    );
+    const { report } = await lintPaths(['.'], { cwd: dir, front: { name: 'aws-alb', origin: 'declared' } });
+    const loop = report.findings.find((f) => f.id === 'chain/scheme-lost' && /ERR_TOO_MANY_REDIRECTS/.test(f.message));
+    assert.ok(loop, report.findings.map((f) => `${f.id} ${f.message}`).join('\n'));
+    assert.equal(loop.severity, 'critical');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

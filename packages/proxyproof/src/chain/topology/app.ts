@@ -58,6 +58,18 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
   if (a.launch.via === 'compose' || a.launch.via === 'dockerfile' || a.binds.some((b) => b.container)) {
     placement = { kind: 'container', service: service ?? '(container)' };
   }
+  if (placement.kind === 'container' && a.launch.via !== 'compose') {
+    // Quadlets are systemd units that run `podman run` (collectors/deploy); pods are Kubernetes'.
+    const runtime =
+      a.launch.via === 'k8s'
+        ? 'kubernetes'
+        : a.launch.via === 'systemd'
+          ? 'podman'
+          : a.launch.via === 'dockerfile'
+            ? 'docker'
+            : undefined;
+    if (runtime) placement.runtime = runtime;
+  }
   const binds = a.binds.map((b) => bindOf(b, placement)).filter((b): b is Bind => b !== null);
   const unknown = a.binds.filter((b) => b.kind === 'tcp' && b.port === undefined);
   const notes = [...(a.notes ?? [])];
@@ -208,7 +220,10 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
     const a = appFacts[i];
     if (!a) return 0;
     const app = apps[i] as AppServer;
-    const nodeFw = ['express', 'fastify', 'koa', 'nestjs', 'sveltekit', 'hono'].includes(fw.kind);
+    // A Next.js app end (collectors/node/next.ts) runs on its `next start` server; Auth.js facts alone do not.
+    const nodeFw =
+      ['express', 'fastify', 'koa', 'nestjs', 'sveltekit', 'hono'].includes(fw.kind) ||
+      (fw.kind === 'nextjs' && fw.appEnd !== undefined);
     if (nodeFw !== (a.kind === 'node')) return 0;
     let s = 1;
     const dsm = a.env.DJANGO_SETTINGS_MODULE?.value;

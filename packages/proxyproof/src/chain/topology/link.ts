@@ -119,7 +119,7 @@ export function resolveUpstream(
           cands.push({
             target: { kind: 'app', appId: app.id, bind: i },
             peer: { kind: 'remote', desc: 'the docker host (bridge gateway)' },
-            how: `${addressText(a)} is published by compose service ${app.service ?? ''} (${b.published.ref?.file ?? ''}:${b.published.ref?.line ?? ''})`,
+            how: `${addressText(a)} is published by ${app.placement.kind === 'container' && app.placement.runtime === 'podman' ? 'the Podman quadlet' : 'compose service'} ${app.service ?? ''} (${b.published.ref?.file ?? ''}:${b.published.ref?.line ?? ''})`,
             key: app.id,
           });
         }

@@ -22,12 +22,11 @@ export const meta: CheckMeta = {
 const STEP_DOWN: Record<Severity, Severity> = { critical: 'high', high: 'medium', medium: 'low', low: 'info', info: 'info' };
 
 /**
- * By reach and what is forged. A forged scheme alone (no host, no client address: uWSGI, Rack, an app that trusts
- * X-Forwarded-Proto from anyone but the client address from its proxies only) fools the app about the spoofer's own
- * request only, so it is one step below what the same reach gives a trust-all that forges the scheme and the client
- * address (gunicorn's `forwarded_allow_ips = *`) — the lead's policy, issue 14.
+ * By reach and what is forged. A built-in trust-all that forges the scheme alone (uWSGI: no trust list to narrow, no
+ * header turned into the client address) fools the app about the spoofer's own request only, so it is one step below
+ * what the same reach gives gunicorn's configured trust-all (`forwarded_allow_ips = *`) — the lead's policy, issue 14.
  */
-function severityOf(s: Spoof): Severity {
+function severityOf(s: Spoof, builtInTrustAll: boolean): Severity {
   const base: Severity =
     s.reach === 'compose-network'
       ? 'low'
@@ -36,7 +35,7 @@ function severityOf(s: Spoof): Severity {
         : s.what.includes('scheme') || s.what.includes('host')
           ? 'high'
           : 'medium';
-  return s.what.length === 1 && s.what[0] === 'scheme' ? STEP_DOWN[base] : base;
+  return builtInTrustAll && s.what.length === 1 && s.what[0] === 'scheme' ? STEP_DOWN[base] : base;
 }
 
 export const spoofableBackend: Check = {
@@ -85,14 +84,16 @@ export const spoofableBackend: Check = {
       // Scheme only, straight to a port only a compose `ports:` publishes, with no proxy in the files: the deployment
       // puts its own proxy in front (outside these files) and nothing shows the port is public beyond the publish.
       const bind = appHop && s.via === 'direct' ? a.verdict.backends.find((b) => b.spoof === s) : undefined;
+      const builtIn = appHop !== undefined && appHop.trusted.origin === 'default' && appHop.trusted.value.includes('*');
       const onlyPublished =
+        builtIn &&
         bind !== undefined &&
         a.topology.proxies.length === 0 &&
         appHop?.binds[bind.bindIndex]?.published !== undefined &&
         appHop.placement.kind === 'container';
       out.push(
         finding(meta, {
-          severity: s.what.length === 1 && s.what[0] === 'scheme' && onlyPublished ? 'info' : severityOf(s),
+          severity: s.what.length === 1 && s.what[0] === 'scheme' && onlyPublished ? 'info' : severityOf(s, builtIn),
           message: `${s.what.join(', ')} spoofable from ${s.from}: a forged request ${s.via === 'direct' ? `straight to ${app?.label ?? 'the backend'}` : 'through the proxy'} makes ${last?.label ?? 'the app'} believe ${[
             s.what.includes('scheme') ? 'https' : '',
             s.what.includes('host') ? `host ${last?.host}` : '',

@@ -1,5 +1,8 @@
 /** The nginx checks. A new one: a file here exporting a Check, listed below, plus docs and a case table. */
+import { nginxRenders, renderTouches } from '../../facts/nginx/renders.js';
 import type { Check } from '../../model/check.js';
+import type { Facts } from '../../model/facts.js';
+import type { Evidence, Finding } from '../../model/finding.js';
 import { fastcgiHttpsMissing } from './fastcgi-https-missing.js';
 import { forwardedForOverwritten } from './forwarded-for-overwritten.js';
 import { forwardedHostClientControlled } from './forwarded-host-client-controlled.js';
@@ -20,7 +23,7 @@ import { sslDirectiveRemoved } from './ssl-directive-removed.js';
 import { uwsgiSchemeMissing } from './uwsgi-scheme-missing.js';
 import { variableAlwaysEmpty } from './variable-always-empty.js';
 
-export const NGINX_CHECKS: Check[] = [
+const CHECKS: Check[] = [
   forwardedProtoMissing,
   proxyHeaderInheritance,
   forwardedProtoHardcoded,
@@ -41,3 +44,41 @@ export const NGINX_CHECKS: Check[] = [
   redirectServerNamePattern,
   variableAlwaysEmpty,
 ];
+
+/**
+ * A finding on a config file that a start-up script renders into place (facts/nginx/renders.ts) also points at that
+ * script line, saying whether its substitutions rewrite the finding's line: the running nginx reads the copy.
+ */
+export function withRenderEvidence(facts: Facts, findings: Finding[]): Finding[] {
+  const renders = nginxRenders(facts);
+  if (renders.length === 0) return findings;
+  return findings.map((f) => {
+    const first = f.evidence.find((e) => e.line > 0 && renders.some((r) => r.source === e.file));
+    if (!first) return f;
+    const added: Evidence[] = [];
+    for (const r of renders) {
+      if (r.source !== first.file || f.evidence.some((e) => e.file === r.script && e.line === r.line)) continue;
+      if (added.some((e) => e.file === r.script && e.line === r.line)) continue;
+      const touch = renderTouches(r, facts.sources.get(first.file)?.[first.line - 1]);
+      const does =
+        touch === 'rewrites'
+          ? `, and its substitutions rewrite line ${first.line}: the running nginx has the rewritten line`
+          : touch === 'keeps'
+            ? `; its substitutions leave line ${first.line} as written, so the running nginx has it too: change it in ${r.source}`
+            : ': the running nginx reads the rendered copy';
+      const snippet = facts.sources.get(r.script)?.[r.line - 1];
+      added.push({
+        file: r.script,
+        line: r.line,
+        ...(snippet !== undefined ? { snippet } : {}),
+        note: `renders ${r.source} into ${r.dest} with ${r.tool} at start-up${does}`,
+      });
+    }
+    return added.length ? { ...f, evidence: [...f.evidence, ...added] } : f;
+  });
+}
+
+export const NGINX_CHECKS: Check[] = CHECKS.map((c) => ({
+  meta: c.meta,
+  run: (facts: Facts) => withRenderEvidence(facts, c.run(facts)),
+}));

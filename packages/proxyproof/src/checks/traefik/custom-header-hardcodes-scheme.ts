@@ -31,10 +31,12 @@ export const traefikCustomHeaderHardcodesScheme: Check = {
     for (const p of facts.proxies ?? []) {
       if (p.kind !== 'traefik') continue;
       for (const site of p.sites) {
-        const plain = site.listeners.some((l) => !l.tls) && !site.redirectsToHttps;
+        const plainSite = site.listeners.some((l) => !l.tls) && !site.redirectsToHttps;
         const tls = site.listeners.some((l) => l.tls);
         for (const route of site.routes)
           for (const r of route.headers) {
+            // A router that redirects plain requests to https sends none of them on with this header.
+            const plain = plainSite && !route.redirectsToHttps;
             if (r.from !== 'route' || r.value === null || !SCHEME.has(r.name.toLowerCase())) continue;
             const v = r.value.trim().toLowerCase();
             const wrong = v === 'https' ? plain && !l4Tls : v === 'http' ? tls : false;

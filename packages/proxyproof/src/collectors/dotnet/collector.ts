@@ -70,6 +70,68 @@ export function kestrelBinds(value: string, ref: SourceRef, portsOnly = false): 
   return { binds, tls };
 }
 
+/** Where the images' default listeners were read (ENV of runtime-deps, which aspnet builds on). */
+export const DOTNET_IMAGE_SOURCES = [
+  'https://github.com/dotnet/dotnet-docker/blob/main/src/runtime-deps/6.0/alpine3.16/amd64/Dockerfile (ASPNETCORE_URLS=http://+:80)',
+  'https://github.com/dotnet/dotnet-docker/blob/main/src/runtime-deps/10.0/trixie-slim/amd64/Dockerfile (ASPNETCORE_HTTP_PORTS=8080, from .NET 8)',
+];
+
+/**
+ * The listener of a Dockerfile whose final stage runs on Microsoft's .NET image (`mcr.microsoft.com/dotnet/aspnet`,
+ * `runtime`, `runtime-deps`; stage aliases followed): its own `ENV ASPNETCORE_URLS`/`ASPNETCORE_HTTP_PORTS`, else the
+ * image's default — `http://+:80` before .NET 8, `ASPNETCORE_HTTP_PORTS=8080` from .NET 8 (DOTNET_IMAGE_SOURCES).
+ */
+export function dotnetImageListener(
+  file: string,
+  text: string,
+): { binds: BindAddress[]; tls: boolean; version: string; fromImage: boolean } | undefined {
+  const raw = text.split(/\r?\n/);
+  const stages: Array<{ from: string; alias?: string; line: number; env: Record<string, { value: string; line: number }> }> = [];
+  raw.forEach((l, i) => {
+    const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(l);
+    if (from) {
+      stages.push({ from: from[1] as string, alias: from[2]?.toLowerCase(), line: i + 1, env: {} });
+      return;
+    }
+    const env = /^\s*ENV\s+(.*)$/i.exec(l);
+    const stage = stages[stages.length - 1];
+    if (!env || !stage) return;
+    const body = env[1] as string;
+    const pairs = [...body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S+)/g)];
+    if (pairs.length > 0)
+      for (const m of pairs) stage.env[m[1] as string] = { value: (m[2] as string).replace(/^"|"$/g, ''), line: i + 1 };
+    else {
+      const sp = /^([A-Za-z_][A-Za-z0-9_]*)\s+(.+)$/.exec(body.trim());
+      if (sp) stage.env[sp[1] as string] = { value: (sp[2] as string).trim(), line: i + 1 };
+    }
+  });
+  // The final stage and the stages it is built FROM (by alias), innermost last.
+  const chain: typeof stages = [];
+  let cur = stages[stages.length - 1];
+  for (let guard = 0; cur && guard < 16; guard++) {
+    chain.push(cur);
+    const base = cur.from.toLowerCase();
+    cur = stages.find((x) => x.alias === base && x !== cur);
+  }
+  const root = chain[chain.length - 1];
+  const image = /^(?:mcr\.microsoft\.com\/)?dotnet\/(?:core\/)?(aspnet|runtime|runtime-deps)(?::(\d+)\.(\d+))?/i.exec(
+    root?.from ?? '',
+  );
+  if (!root || !image) return undefined;
+  const major = image[2] ? Number(image[2]) : undefined;
+  for (const st of chain) {
+    const urls = st.env.ASPNETCORE_URLS;
+    const ports = st.env.ASPNETCORE_HTTP_PORTS;
+    const ref = (line: number) => refAt(file, raw, line);
+    if (urls) return { ...kestrelBinds(urls.value, ref(urls.line)), version: image[2] ?? '', fromImage: false };
+    if (ports) return { ...kestrelBinds(ports.value, ref(ports.line), true), version: image[2] ?? '', fromImage: false };
+  }
+  // A tag without a version (`latest`) is today's image: 8080.
+  const ref = refAt(file, raw, root.line);
+  const def = major !== undefined && major < 8 ? kestrelBinds('http://+:80', ref) : kestrelBinds('8080', ref, true);
+  return { ...def, version: image[2] ?? 'latest', fromImage: true };
+}
+
 export const dotnetCollector: Collector = {
   name: 'dotnet',
   collect(ctx: CollectContext) {
@@ -84,7 +146,13 @@ export const dotnetCollector: Collector = {
     let httpsRedirection: SourceRef | undefined;
     /** An https port the redirection middleware can use: `HttpsPort = N`, an https URL, HTTPS_PORT(S). */
     let httpsPort: { port?: number; ref: SourceRef } | undefined;
-    const listeners: Array<{ binds: BindAddress[]; tls: boolean; via: 'code' | 'compose' | 'config'; service?: string }> = [];
+    const listeners: Array<{
+      binds: BindAddress[];
+      tls: boolean;
+      via: 'code' | 'compose' | 'config';
+      service?: string;
+      dockerfile?: boolean;
+    }> = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs) || !f.display.endsWith('.cs') || f.size > MAX_APP_SOURCE_BYTES) continue;
       const text = ctx.read(f).toString('utf8');
@@ -199,7 +267,36 @@ export const dotnetCollector: Collector = {
     }
     if (envEnabled) fw.settings.ASPNETCORE_FORWARDEDHEADERS_ENABLED = lit('true', envEnabled, 'env');
     if (envOptions) fw.settings.optionsFromEnvironment = lit(true, envOptions, 'env');
-    // Kestrel's listener: the compose environment's URLs (what runs) over the code's UseUrls (what a default run does).
+    // The container image's listener (a Dockerfile on Microsoft's .NET image): its ENV, else the image's default port.
+    let imageNote: string | undefined;
+    if (!listeners.some((l) => l.via === 'compose' && l.binds.length > 0))
+      for (const f of ctx.files) {
+        if (!/(^|\/)([^/]*\.)?Dockerfile(\.[^/]*)?$/i.test(f.display) || f.size > MAX_APP_SOURCE_BYTES) continue;
+        const l = dotnetImageListener(f.display, ctx.read(f).toString('utf8'));
+        if (!l || l.binds.length === 0) continue;
+        for (const b of l.binds) b.container = true;
+        // The compose service built from this Dockerfile runs it: its `ports:` publish the container port.
+        const svc = (ctx.facts.compose?.files ?? [])
+          .flatMap((cf) => cf.services)
+          .find((sv) => {
+            if (!sv.build) return false;
+            const rel = `${sv.build.context}/${sv.build.dockerfile ?? 'Dockerfile'}`
+              .split('/')
+              .filter((x) => x !== '' && x !== '.')
+              .join('/');
+            return f.display === rel || f.display.endsWith(`/${rel}`);
+          });
+        for (const b of l.binds) {
+          const port = svc?.ports.find((p) => p.containerPort === b.port);
+          if (port) b.published = { hostIp: port.hostIp, hostPort: port.hostPort ?? 0, ref: port.ref };
+        }
+        if (l.fromImage)
+          imageNote = `no URL set: the .NET ${l.version} image's default ${l.binds[0]?.port === 80 ? 'ASPNETCORE_URLS=http://+:80' : 'ASPNETCORE_HTTP_PORTS=8080'} (${f.display}:${l.binds[0]?.ref?.line})`;
+        listeners.push({ binds: l.binds, tls: l.tls, via: 'config', dockerfile: true, ...(svc ? { service: svc.name } : {}) });
+        break;
+      }
+    // Kestrel's listener: the compose environment's URLs (what runs), then the code's UseUrls (it overrides the
+    // environment), then the image's ENV or default port.
     let listener = listeners.find((l) => l.via === 'compose' && l.binds.length > 0) ?? listeners.find((l) => l.binds.length > 0);
     // No URL anywhere and no compose file that could run it in a container: Kestrel's default http://localhost:5000.
     if (!listener && entry && listeners.length === 0 && (ctx.facts.compose?.files.length ?? 0) === 0)
@@ -211,11 +308,14 @@ export const dotnetCollector: Collector = {
       for (const b of listener.binds) if (listener.via === 'compose') b.container = true;
       const server = passThroughServer({
         name: 'kestrel',
-        launch: { ...first, via: listener.via === 'compose' ? 'compose' : 'code' },
+        launch: { ...first, via: listener.via === 'compose' ? 'compose' : listener.dockerfile ? 'dockerfile' : 'code' },
         appTarget: root,
         binds: listener.binds,
         configFiles: [],
-        notes: ['Kestrel hands forwarded headers to the app unchanged; ForwardedHeadersMiddleware decides'],
+        notes: [
+          'Kestrel hands forwarded headers to the app unchanged; ForwardedHeadersMiddleware decides',
+          ...(listener.dockerfile && imageNote ? [imageNote] : []),
+        ],
         ...(listener.service ? { service: listener.service } : {}),
         tls: Boolean(listener.tls),
       });

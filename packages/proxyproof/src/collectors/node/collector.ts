@@ -31,6 +31,7 @@ import { ConfigIndex, type ConfigValue } from './config-files.js';
 import { type Eval, parseSource } from './js.js';
 import { containerFor, type NodeKubeFacts, readKube } from './kube.js';
 import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
+import { nextServers } from './next.js';
 
 /** Fronts that run the app themselves (the app's port is behind their router). */
 
@@ -1005,6 +1006,13 @@ export const nodeAppCollector: Collector = {
       addProjectFacts(col, fw, abs);
       ctx.facts.frameworks.push(fw);
       if (server) ctx.facts.appServers.push(server);
+    }
+    // Next.js servers (`next start` from a unit or the start script) and their app end (collectors/node/next.ts).
+    const units = col.units.map((u) => ({ display: u.display, dir: dirname(u.abs), text: ctx.read(u).toString('utf8') }));
+    for (const pkg of col.packages) {
+      const next = nextServers(pkg, units, ctx.facts.sources);
+      ctx.facts.appServers.push(...next.servers);
+      if (next.fw) ctx.facts.frameworks.push(next.fw);
     }
     for (const m of col.modules) {
       const auth = m.facts.authJs.length > 0 ? buildAuthJs(col, m) : undefined;

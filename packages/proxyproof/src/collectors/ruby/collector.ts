@@ -70,14 +70,47 @@ function boolSetting(file: string, code: string[], raw: string[], name: string):
   return lit(true, ref, 'unknown', { note: a.expr });
 }
 
+/**
+ * Constants and variables a puma.rb assigns (`PORT = ENV["PORT"] || 3000`, `host = ENV.fetch("HOST", "127.0.0.1")`,
+ * `PORT = ENV.fetch("PORT") { 3000 }`, `LISTEN = "0.0.0.0"`): the value when the environment sets nothing, so that
+ * `bind "tcp://#{LISTEN}:#{PORT}"` resolves to what a default start binds.
+ */
+function rubyDefaults(code: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const l of code) {
+    const m = /^\s*([A-Za-z_]\w*)\s*=\s*(.+?)\s*$/.exec(l);
+    if (!m) continue;
+    const expr = m[2] as string;
+    const v =
+      /^(["'])([^"'#]*)\1$/.exec(expr)?.[2] ??
+      /^(\d+)$/.exec(expr)?.[1] ??
+      /\|\|\s*(?:(["'])([^"']*)\1|(\d+))\s*\)?(?:\.to_i)?$/
+        .exec(expr)
+        ?.slice(2)
+        .find((x) => x !== undefined) ??
+      /ENV\.fetch\(\s*["'][^"']+["']\s*,\s*(?:(["'])([^"']*)\1|(\d+))\s*\)/
+        .exec(expr)
+        ?.slice(2)
+        .find((x) => x !== undefined) ??
+      /ENV\.fetch\(\s*["'][^"']+["']\s*\)\s*\{\s*(?:(["'])([^"']*)\1|(\d+))\s*\}/
+        .exec(expr)
+        ?.slice(2)
+        .find((x) => x !== undefined);
+    if (v !== undefined) out.set(m[1] as string, v);
+  }
+  return out;
+}
+
 function pumaBinds(file: string, raw: string[]): BindAddress[] {
   const code = codeLines(raw.join('\n'), 'hash');
+  const defaults = rubyDefaults(code);
   const out: BindAddress[] = [];
   code.forEach((l, i) => {
     const ref = refAt(file, raw, i + 1);
     const bind = /^\s*bind\s*\(?\s*(["'])(.+?)\1/.exec(l);
     if (bind) {
-      const uri = bind[2] as string;
+      // `#{NAME}` of a constant assigned above: its default value; others stay (a unix path keeps `*`).
+      const uri = (bind[2] as string).replace(/#\{\s*([A-Za-z_]\w*)\s*\}/g, (all, n: string) => defaults.get(n) ?? all);
       const unix = /^unix:\/\/(.+)$/.exec(uri);
       if (unix) {
         // `#{app_dir}` is computed at run time: keep the fixed tail for matching (`*/tmp/puma.sock`).
@@ -103,7 +136,7 @@ function pumaBinds(file: string, raw: string[]): BindAddress[] {
       return;
     }
     // `port 3000` / `port ENV.fetch("PORT") { 3000 }`: Puma binds tcp://0.0.0.0:PORT (Puma::DSL#port).
-    const port = /^\s*port\s*\(?\s*(.+?)\s*$/.exec(l);
+    const port = /^\s*port\b(?!\s*=[^=])\s*\(?\s*(.+?)\s*$/.exec(l);
     if (port) {
       const expr = port[1] as string;
       const n = /^(\d+)\b/.exec(expr)?.[1] ?? /\{\s*(\d+)\s*\}/.exec(expr)?.[1] ?? /,\s*(\d+)\s*\)/.exec(expr)?.[1];

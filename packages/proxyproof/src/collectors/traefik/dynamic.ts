@@ -411,13 +411,15 @@ export function attachRoutes(
             made.push({ file: r.ref.file, site });
           }
         }
+        // An entrypoint redirection (static `http.redirections`) is a catch-all router of the highest priority in
+        // front of every other router of that entrypoint (Traefik's internal provider): they never run there.
         if (!site || site.redirectsToHttps) continue;
         const tls = r.tls || site.listeners.some((l) => l.tls);
-        if (redirect && !tls) {
-          site.redirectsToHttps ??= redirect;
-          site.redirectDecidedBy = 'forwarded-proto';
-          continue;
-        }
+        // A router's own RedirectScheme middleware: it redirects what it believes is http and passes a request a
+        // trusted X-Forwarded-Proto says is https on to its service, so the route is kept with its redirect (the
+        // chain then runs the loop check on it behind a load balancer).
+        const routeRedirect =
+          redirect && !tls ? { redirectsToHttps: redirect, redirectDecidedBy: 'forwarded-proto' as const } : {};
         if (r.tls) for (const l of site.listeners) l.tls = true;
         for (const n of hostNames(r.rule)) if (!site.names.includes(n)) site.names.push(n);
         const route: ProxyRoute = {
@@ -428,6 +430,7 @@ export function attachRoutes(
           protocol: servers[0]?.scheme === 'https' ? 'https' : 'http',
           upstreams,
           headers,
+          ...routeRedirect,
         };
         site.routes.push(route);
       }

@@ -1,0 +1,113 @@
+/**
+ * Next.js `next start` as an app server and app end (collectors/node/next.ts): next 15.5 keeps X-Forwarded-Proto
+ * from any peer and fills `http` when none arrives (dist/server/base-server.js), so behind a TLS nginx the scheme
+ * is lost at nginx unless it sends the header. The lab's scenario 46 checks the same on the real next and Chromium.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { runDoctor } from '../../src/chain/run.js';
+import { nextStartOptions } from '../../src/collectors/node/next.js';
+
+const base = mkdtempSync(join(tmpdir(), 'pp-next-'));
+after(() => rmSync(base, { recursive: true, force: true }));
+
+const PKG =
+  '{\n  "name": "web",\n  "scripts": { "start": "next start" },\n  "dependencies": { "next": "15.5.29", "react": "19.2.9" }\n}\n';
+const UNIT = (exec: string) =>
+  `[Unit]\nDescription=web\n\n[Service]\nWorkingDirectory=/srv/web\nEnvironment=NODE_ENV=production\nExecStart=${exec}\n`;
+const SITE = (xfp: boolean) =>
+  [
+    'server {',
+    '    listen 443 ssl;',
+    '    server_name app.example.org;',
+    '    ssl_certificate /etc/ssl/a.pem;',
+    '    ssl_certificate_key /etc/ssl/a.key;',
+    '    location / {',
+    '        proxy_pass http://127.0.0.1:3000;',
+    '        proxy_set_header Host $host;',
+    ...(xfp ? ['        proxy_set_header X-Forwarded-Proto $scheme;'] : []),
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+
+function tree(name: string, files: Record<string, string>): string {
+  const dir = join(base, name);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  return dir;
+}
+
+test('nextStartOptions reads -p/-H, --port=/--hostname=, and the next binary by path', () => {
+  const cases: Array<[string, ReturnType<typeof nextStartOptions>]> = [
+    ['next start', {}],
+    ['next start -p 4000 -H 127.0.0.1', { port: '4000', host: '127.0.0.1' }],
+    ['/usr/bin/node node_modules/next/dist/bin/next start --port=3001 --hostname=0.0.0.0', { port: '3001', host: '0.0.0.0' }],
+    ['npx next start --port 8080', { port: '8080' }],
+    // traps: not a start
+    ['next build', null],
+    ['next dev -p 3000', null],
+    ['node server.js', null],
+  ];
+  for (const [cmd, want] of cases) assert.deepEqual(nextStartOptions(cmd.split(' ')), want, cmd);
+});
+
+test('nginx TLS -> next start without X-Forwarded-Proto: lost at nginx; with it: https', async () => {
+  const exec = '/usr/bin/node node_modules/next/dist/bin/next start -H 127.0.0.1 -p 3000';
+  for (const [xfp, status] of [
+    [false, 'lost'],
+    [true, 'correct'],
+  ] as const) {
+    const dir = tree(`chain-${xfp}`, { 'web/package.json': PKG, 'web/web.service': UNIT(exec), 'nginx/site.conf': SITE(xfp) });
+    const { analysis, facts } = await runDoctor([dir]);
+    const next = facts.appServers.find((s) => s.name === 'next');
+    assert.deepEqual(
+      next?.binds.map((b) => [b.host, b.port, b.exposure]),
+      [['127.0.0.1', 3000, 'loopback']],
+    );
+    const fw = facts.frameworks.find((f) => f.kind === 'nextjs');
+    assert.deepEqual(fw?.appEnd?.schemeHeaders, ['x-forwarded-proto']);
+    const r = analysis.verdict.routes[0];
+    assert.equal(r?.scheme.status, status, JSON.stringify(r?.scheme));
+    if (!xfp) assert.equal(r?.scheme.lostAt?.label.split(' ')[0], 'nginx');
+  }
+});
+
+test('next start on every interface (no -H): the app end believes X-Forwarded-Proto from anyone; PORT from the unit', async () => {
+  const dir = tree('public', {
+    'web/package.json': PKG,
+    'web/web.service': UNIT('/usr/bin/node node_modules/.bin/next start').replace(
+      'Environment=NODE_ENV',
+      'Environment=PORT=8081\nEnvironment=NODE_ENV',
+    ),
+  });
+  const { facts } = await runDoctor([dir]);
+  const next = facts.appServers.find((s) => s.name === 'next');
+  assert.deepEqual(
+    next?.binds.map((b) => [b.host, b.port, b.exposure]),
+    [['0.0.0.0', 8081, 'all-interfaces']],
+  );
+  assert.deepEqual(facts.frameworks.find((f) => f.kind === 'nextjs')?.appEnd?.trustScheme.value, ['*']);
+});
+
+test('trap: a package\'s own "start": "next start" script is not a deployment (an image may run server.js)', async () => {
+  const dir = tree('script-only', {
+    'web/package.json': PKG,
+    'web/Dockerfile': 'FROM node:20\nCMD ["node", "server.js"]\n',
+    'nginx/site.conf': SITE(false),
+  });
+  const { facts } = await runDoctor([dir]);
+  assert.equal(
+    facts.appServers.find((s) => s.name === 'next'),
+    undefined,
+  );
+  assert.equal(
+    facts.frameworks.find((f) => f.kind === 'nextjs' && f.appEnd),
+    undefined,
+  );
+});
