@@ -324,6 +324,19 @@ function buildChanges(
   const afters = new Map<number, { edits: Edit[]; lines: string[] }>();
   const ids = new Set<string>();
   const n = file.lines.length;
+  // The block of each anchor line, and the queued insertions per block, kept as edits arrive: asking every
+  // queued anchor's block again for each new edit made a large file's plan quadratic (doctor on thousands of
+  // nginx servers).
+  const blockOfLine = new Map<number, number>();
+  const blockOf = (at: number): number => {
+    let b = blockOfLine.get(at);
+    if (b === undefined) {
+      b = enclosingBlock(file.lines, at);
+      blockOfLine.set(at, b);
+    }
+    return b;
+  };
+  const aftersInBlock = new Map<number, Array<{ at: number; lines: string[] }>>();
   for (const e of edits) {
     if (e.line > n) {
       refused.push({ edit: e, reason: `line ${e.line} is past the end of the file (${n} lines): the file changed` });
@@ -363,20 +376,22 @@ function buildChanges(
       }
       // The line the new ones sit above: the first that is not blank or a comment (a blank line after `server {`
       // says nothing about the block's indentation).
-      const next = file.lines.slice(e.line).find((l) => l.trim() !== '' && !/^\s*#/.test(l));
+      let next: string | undefined;
+      for (let i = e.line; i < n && next === undefined; i++) {
+        const l = file.lines[i] as string;
+        if (l.trim() !== '' && !/^\s*#/.test(l)) next = l;
+      }
       const lines = styled(e, target, next);
       const a = afters.get(e.line) ?? { edits: [], lines: [] };
       // Idempotent: lines already written right after the anchor (or queued by another finding) are not added again.
       const following = blockSegment(file.lines, e.line).map(norm);
       // Two fixes may anchor the same line at different places of one `{ }` block (nginx: one check after
       // `proxy_pass`, another after the last header); the block needs it once.
-      const block = enclosingBlock(file.lines, e.line);
+      const block = blockOf(e.line);
       const queuedInBlock =
         block < 0
           ? []
-          : [...afters.entries()]
-              .filter(([at]) => at !== e.line && enclosingBlock(file.lines, at) === block)
-              .flatMap(([, x]) => x.lines);
+          : (aftersInBlock.get(block) ?? []).filter((x) => x.at !== e.line).flatMap((x) => x.lines);
       const fresh = lines.filter(
         (l) =>
           !a.lines.some((x) => norm(x) === norm(l)) &&
@@ -386,6 +401,11 @@ function buildChanges(
       if (fresh.length === 0 && a.lines.length === 0 && lines.every((l) => following.includes(norm(l)))) continue;
       a.lines.push(...fresh);
       a.edits.push(e);
+      if (!afters.has(e.line) && block >= 0) {
+        const queued = aftersInBlock.get(block) ?? [];
+        queued.push({ at: e.line, lines: a.lines });
+        aftersInBlock.set(block, queued);
+      }
       afters.set(e.line, a);
       ids.add(e.finding.id);
     }
