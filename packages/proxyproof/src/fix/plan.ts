@@ -389,9 +389,7 @@ function buildChanges(
       // `proxy_pass`, another after the last header); the block needs it once.
       const block = blockOf(e.line);
       const queuedInBlock =
-        block < 0
-          ? []
-          : (aftersInBlock.get(block) ?? []).filter((x) => x.at !== e.line).flatMap((x) => x.lines);
+        block < 0 ? [] : (aftersInBlock.get(block) ?? []).filter((x) => x.at !== e.line).flatMap((x) => x.lines);
       const fresh = lines.filter(
         (l) =>
           !a.lines.some((x) => norm(x) === norm(l)) &&
