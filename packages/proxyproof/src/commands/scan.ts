@@ -51,7 +51,7 @@ function int(name: string, min: number, max: number) {
  * PROXYPROOF_V8_TIERING=default keeps V8's default, to measure both.
  */
 export const SCAN_INTERRUPT_BUDGET = 16 * 67_584;
-function lateTierUp(): void {
+export function lateTierUp(): void {
   if (process.env.PROXYPROOF_V8_TIERING === 'default') return;
   setFlagsFromString(`--interrupt-budget=${SCAN_INTERRUPT_BUDGET}`);
 }
