@@ -82,7 +82,9 @@ export function runChecksIsolated(checks: Check[], facts: Facts, onCheck?: (done
 }
 
 /** True when nothing usable was recognised (a folder of unrelated files): a usage error, not "no findings". */
-export function nothingFound(facts: Facts, files: DeploymentFiles): boolean {
+export function nothingFound(facts: Facts, files: DeploymentFiles, notRead: NotRead[] = []): boolean {
+  // A proxy file a collector recognised but could not use (Caddy 1 syntax, too many placeholders) is no input.
+  const unusable = new Set(notRead.map((n) => n.file));
   return (
     facts.nginx.configs.length === 0 &&
     facts.appServers.length === 0 &&
@@ -91,7 +93,7 @@ export function nothingFound(facts: Facts, files: DeploymentFiles): boolean {
     (facts.proxies ?? []).length === 0 &&
     (facts.fronts ?? []).filter((f) => f.origin === 'inferred').length === 0 &&
     (facts.kube?.services.length ?? 0) + (facts.kube?.ingressNginx.length ?? 0) + (facts.kube?.ingresses?.length ?? 0) === 0 &&
-    files.proxyFiles.length === 0
+    files.proxyFiles.every((p) => unusable.has(p.file))
   );
 }
 
@@ -162,7 +164,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     });
   }
 
-  if (nothingFound(facts, files)) {
+  if (nothingFound(facts, files, notRead)) {
     const where = opts.root ? `--root ${opts.root}` : paths.length ? paths.join(', ') : '.';
     const first = notRead.find((n) => explicitFiles.has(n.file)) ?? notRead[0];
     const error = facts.diagnostics.find((d) => d.level === 'error');
