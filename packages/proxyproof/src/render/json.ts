@@ -80,7 +80,10 @@ function writeJson(value: unknown, pad: string, depth: number, out: (chunk: stri
   }
   const inner = `${pad}  `;
   if (Array.isArray(value)) {
-    if (value.length === 0) return out('[]');
+    if (value.length === 0) {
+      out('[]');
+      return;
+    }
     out('[');
     value.forEach((item, i) => {
       out(`${i ? ',' : ''}\n${inner}`);
@@ -90,7 +93,10 @@ function writeJson(value: unknown, pad: string, depth: number, out: (chunk: stri
     return;
   }
   const keys = Object.keys(value).filter((k) => !omitted(value[k]));
-  if (keys.length === 0) return out('{}');
+  if (keys.length === 0) {
+    out('{}');
+    return;
+  }
   out('{');
   keys.forEach((k, i) => {
     out(`${i ? ',' : ''}\n${inner}${JSON.stringify(k)}: `);
