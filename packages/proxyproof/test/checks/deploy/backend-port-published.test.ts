@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backendPortPublished as check } from '../../../src/checks/deploy/backend-port-published.js';
 import { compose, nginxTls, systemdUnit } from '../../python/fixtures.js';
@@ -82,6 +83,17 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'low', message: /docker run -p/ },
   },
   {
+    name: 'low (advice, never 127.0.0.1): a Dockerfile-only gunicorn started by a script, behind an nginx container',
+    files: {
+      'admin/Dockerfile': 'FROM python:3.12-slim\nCOPY start.sh /\nCMD ["/start.sh"]\n',
+      'admin/start.sh': '#!/bin/sh\nflask db upgrade\ngunicorn -w 4 -b 0.0.0.0:80 portal:app\n',
+      'front/Dockerfile': 'FROM nginx:1.27\nCOPY site.conf /etc/nginx/conf.d/default.conf\n',
+      'front/site.conf':
+        'server {\n    listen 443 ssl;\n    ssl_certificate /c.pem;\n    ssl_certificate_key /k.pem;\n    location /admin {\n        proxy_pass http://admin:80;\n    }\n}\n',
+    },
+    expect: { count: 1, severity: 'low', mechanical: false, message: /docker run -p/ },
+  },
+  {
     name: 'valid (trap): Dockerfile used by a compose service without ports',
     files: {
       Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n',
@@ -122,3 +134,13 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`deploy/backend-port-published: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+test('deploy/backend-port-published: a Dockerfile-only bind is never advised onto 127.0.0.1 (it would cut off the proxy container)', async () => {
+  for (const c of cases.filter((x) => /Dockerfile(-only)? alone|Dockerfile-only/.test(x.name))) {
+    const [f] = await runCase(check, c);
+    assert.ok(f?.fix, c.name);
+    assert.equal(f.fix.placement, undefined, c.name);
+    assert.ok(!(f.fix.lines ?? []).some((l) => l.includes('127.0.0.1')), `${c.name}: ${JSON.stringify(f.fix.lines)}`);
+    assert.match(f.fix.description, /^No mechanical fix: .*127\.0\.0\.1 there would cut off the proxy's container/, c.name);
+  }
+});
