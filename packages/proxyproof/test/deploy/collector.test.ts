@@ -413,3 +413,30 @@ test('nginx in a pod -> a Service whose Deployment runs an image without a comma
   );
   assert.match(link.target.need, /command:\/args: or the image's Dockerfile for api/);
 });
+
+test('a LoadBalancer Service that selects a pod makes its 0.0.0.0 bind reachable from outside the cluster (chain reach)', async () => {
+  const deployment =
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    metadata:\n      labels:\n        tier: api\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n        command: ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]\n';
+  const service = (type: string) =>
+    `apiVersion: v1\nkind: Service\nmetadata:\n  name: api-public\nspec:\n  type: ${type}\n  selector:\n    tier: api\n  ports:\n  - port: 443\n    targetPort: 8080\n`;
+  const lb = await lintFiles({ 'k8s/api.yaml': deployment, 'k8s/svc.yaml': service('LoadBalancer') });
+  const bind = lb.facts.appServers[0]?.binds[0];
+  assert.equal(bind?.reach, 'network');
+  assert.deepEqual(bind?.published, {
+    hostIp: '0.0.0.0',
+    hostPort: 443,
+    ref: { file: 'k8s/svc.yaml', line: 11 },
+    by: 'LoadBalancer Service api-public',
+  });
+  const { topology } = analyzeChain(lb.facts);
+  const app = topology.apps[0];
+  assert.ok(app);
+  assert.match(
+    reachOf(app, 0)?.from ?? '',
+    /^any client outside the cluster through LoadBalancer Service api-public's port 443 \(k8s\/svc\.yaml:11\)/,
+  );
+  // ClusterIP: the pod stays on the cluster network.
+  const cluster = await lintFiles({ 'k8s/api.yaml': deployment, 'k8s/svc.yaml': service('ClusterIP') });
+  assert.equal(cluster.facts.appServers[0]?.binds[0]?.published, undefined);
+  assert.notEqual(cluster.facts.appServers[0]?.binds[0]?.reach, 'network');
+});

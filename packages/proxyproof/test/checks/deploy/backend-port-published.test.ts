@@ -131,7 +131,71 @@ const cases: Case[] = [
       fixAt: { line: 6, placement: 'replace' },
     },
   },
+  {
+    name: 'invalid: a LoadBalancer Service selects the gunicorn pods and targets their port',
+    files: { 'k8s/web.yaml': podApp('LoadBalancer', 'app: web') },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      mechanical: false,
+      message: /^LoadBalancer Service web selects web's pods and forwards its port 80 to gunicorn's 8000/,
+    },
+  },
+  {
+    name: 'invalid: a NodePort Service targets the pods by port name',
+    files: { 'k8s/web.yaml': podApp('NodePort', 'app: web', 'http') },
+    expect: { count: 1, message: /^NodePort Service web selects/ },
+  },
+  {
+    name: 'valid (trap): a ClusterIP Service: the 0.0.0.0 pod port is reached from the cluster network only',
+    files: { 'k8s/web.yaml': podApp('ClusterIP', 'app: web') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): the LoadBalancer Service selects other pods (the proxy), not the app',
+    files: { 'k8s/web.yaml': podApp('LoadBalancer', 'app: edge') },
+    expect: { count: 0 },
+  },
 ];
+
+/** A Deployment running gunicorn on 0.0.0.0:8000 (container port named http) and a Service of that type. */
+function podApp(type: string, selector: string, targetPort = '8000'): string {
+  return [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: web',
+    'spec:',
+    '  selector:',
+    '    matchLabels:',
+    '      app: web',
+    '  template:',
+    '    metadata:',
+    '      labels:',
+    '        app: web',
+    '    spec:',
+    '      containers:',
+    '      - name: web',
+    '        image: shop/web:1',
+    '        command: ["gunicorn", "--bind", "0.0.0.0:8000", "shop.wsgi"]',
+    '        ports:',
+    '        - name: http',
+    '          containerPort: 8000',
+    '---',
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    '  name: web',
+    'spec:',
+    `  type: ${type}`,
+    '  selector:',
+    `    ${selector}`,
+    '  ports:',
+    '  - port: 80',
+    `    targetPort: ${targetPort}`,
+    '',
+  ].join('\n');
+}
 
 for (const c of cases) test(`deploy/backend-port-published: ${c.name}`, () => runCase(check, c).then(() => undefined));
 
