@@ -209,7 +209,8 @@ export interface Bind {
   exposure: 'loopback' | 'all-interfaces' | 'specific' | 'unix' | 'unknown';
   ref?: Ref;
   /** Compose `ports:` publishing the container port on the docker host. */
-  published?: { hostIp: string; hostPort: number; ref?: Ref };
+  /** `by`: what publishes it when that is not compose (a Kubernetes LoadBalancer/NodePort Service). */
+  published?: { hostIp: string; hostPort: number; ref?: Ref; by?: string };
   /** Not HTTP: a uWSGI socket, php-fpm (BindAddress.protocol). */
   protocol?: 'uwsgi' | 'fastcgi' | 'scgi';
 }

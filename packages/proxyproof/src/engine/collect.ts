@@ -115,7 +115,10 @@ export async function collectAll(
       const decoded = b.toString('utf8');
       let text = decoded;
       const replaced = text.includes('\uFFFD');
-      if (replaced) {
+      const binary = b.includes(0);
+      // A file with NUL bytes (an image, an archive) is binary: the collectors that sniff every file read it and
+      // use nothing, so a "not UTF-8" warning about it would only be noise.
+      if (replaced && !binary) {
         const at = firstInvalidUtf8(b);
         if (at >= 0) out.nonUtf8.set(file.display, { line: lineAt(b, at), byte: b[at] as number });
       }
@@ -124,7 +127,7 @@ export async function collectAll(
       facts.sources.set(file.display, text.includes('\r') ? text.split(/\r?\n/) : text.split('\n'));
       // The nginx parser decodes with TextDecoder (U+FFFD for bad bytes, the BOM dropped): the same text when
       // the bytes are valid UTF-8 without NUL; otherwise it reads the file itself.
-      if (readOk && !replaced && !b.includes(0)) configTexts.set(file.abs, { text, bytes: b.length });
+      if (readOk && !replaced && !binary) configTexts.set(file.abs, { text, bytes: b.length });
       // Templates (Jinja, ERB, envsubst, Helm) are read rendered, line for line; sources keep the template.
       facts.templates ??= new Map();
       const raw = b;
