@@ -126,12 +126,13 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
       out.push({ file: f.display, reason: `unreadable: ${unreadable}` });
       continue;
     }
+    // A file some collector read is not "not read", whatever discovery guessed of its kind.
+    if (used.has(f.display)) continue;
     const k = known.get(f.display);
     if (k) {
       out.push(k);
       continue;
     }
-    if (used.has(f.display)) continue;
     // Prose is not deployment material; named on the command line it is still said why nothing was read.
     if (isDocumentation(basename(f.abs))) {
       if (f.explicit) out.push({ file: f.display, reason: 'documentation, not a configuration: not analysed' });

@@ -113,6 +113,23 @@ describe('a file named on the command line is read by its own format', () => {
       [],
     );
   });
+  it('a Traefik static traefik.yml that never says "traefik" inside is read, and not listed under "Not read"', async () => {
+    // Traefik's own documented static file: entryPoints and providers, no word "traefik" in it.
+    const file = put(
+      'traefik/traefik.yml',
+      'entryPoints:\n  web:\n    address: ":80"\n  websecure:\n    address: ":443"\n    forwardedHeaders:\n      insecure: true\nproviders:\n  docker: {}\n',
+    );
+    const { analysis } = await lintPaths([file]);
+    assert.equal(analysis.facts.proxies?.[0]?.kind, 'traefik');
+    assert.deepEqual(
+      analysis.notRead.map((n) => n.file),
+      [],
+    );
+    assert.deepEqual(
+      analysis.findings.map((f) => `${f.id}:${f.evidence[0]?.line}`),
+      ['traefik/forwarded-headers-insecure:7'],
+    );
+  });
 });
 
 describe('documentation is not listed under "Not read"', () => {
