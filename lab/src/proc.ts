@@ -466,7 +466,10 @@ export function listenerOwnership(
  * Inside a network namespace the probe is ONE process started there (`ip netns exec NS bash`) that retries the
  * connection itself until it succeeds: one `ip netns exec` per attempt, each killed after 2 s, could never answer
  * on a machine so loaded that `ip netns exec` + bash take longer than that (a 90 s readiness timeout was seen at
- * load 30 while gunicorn had logged "Listening" in its namespace). The probe's own errors are in the message.
+ * load 30 while gunicorn had logged "Listening" in its namespace). That cause is inferred, not shown: in round 7
+ * one such attempt took 0.2-0.9 s (30 timed at load 28) and the teardown test passed 6 of 6 times at load 27-36
+ * with two burners, so the old probe's 2 s kill is not proven to be what failed then. One prober per wait is kept
+ * (it is cheaper, and it reports its own errors). The probe's own errors are in the message.
  */
 export async function waitForTcp(
   proc: LabProcess,
