@@ -123,7 +123,8 @@ export interface TraefikEntryPoint {
   ref: Ref;
   /** TLS configured on the entrypoint (`http.tls`, `tls` options) or via routers bound to it. */
   tls: boolean;
-  forwardedHeaders?: { insecure: boolean; trustedIPs: string[]; ref: Ref };
+  /** `insecureRef`: the line that sets `insecure` (the table header in `ref` may be lines above it). */
+  forwardedHeaders?: { insecure: boolean; trustedIPs: string[]; ref: Ref; insecureRef?: Ref };
   /** Only named by `forwardedHeaders`/`proxyProtocol` options, no address: an entrypoint created by a typo. */
   phantom: boolean;
   /** The Service/port that exposes it, when known (`expose: false` in the Helm chart...). */
