@@ -35,12 +35,6 @@ function members(report: Report): [string, unknown][] {
   return Object.entries(doc).filter(([, v]) => v !== undefined);
 }
 
-/** Array items stringified at once by `write` (a few hundred KB of JSON at most). */
-const ITEMS_PER_PIECE = 128;
-/** What `JSON.stringify([[...]], null, 2)` puts around the inner array's items. */
-const PIECE_HEAD = '[\n  [';
-const PIECE_TAIL = '\n  ]\n]';
-
 /**
  * Stable machine output, always complete (no caps): the common envelope (tool, schemaVersion, command, inputs,
  * summary, findings, diagnostics, suppressed) plus each command's payload. Documented in docs/json-output.md;
@@ -52,26 +46,86 @@ export const jsonRenderer: Renderer = {
     return `${JSON.stringify(Object.fromEntries(members(report)), null, 2)}\n`;
   },
   /**
-   * The same bytes as render(), written member by member and array element by array element, so that a report
-   * with 11,000 findings is never one string of tens of MB (stdout is synchronous for files and pipes on Linux).
+   * The same bytes as render(), written piece by piece: plain objects and arrays are descended into (to
+   * WRITE_DEPTH levels) and only their members are stringified, so that a report with 11,000 findings, or the
+   * doctor's topology of 10,000 proxies, is never one string of tens of MB (stdout is synchronous for files and
+   * pipes on Linux).
    */
   write(report, _options, out) {
-    const indent = (json: string, by: string) => json.replace(/\n/g, `\n${by}`);
-    const list = members(report);
-    out('{');
-    list.forEach(([key, value], k) => {
-      out(`${k ? ',' : ''}\n  ${JSON.stringify(key)}: `);
-      if (Array.isArray(value) && value.length > 0) {
-        out('[');
-        for (let i = 0; i < value.length; i += ITEMS_PER_PIECE) {
-          // `[[a, b]]` stringified puts a and b at this array's depth (4 spaces) natively, instead of indenting
-          // each item's JSON with a regular expression afterwards: the same bytes, written in pieces.
-          const piece = JSON.stringify([value.slice(i, i + ITEMS_PER_PIECE)], null, 2);
-          out(`${i ? ',' : ''}${piece.slice(PIECE_HEAD.length, piece.length - PIECE_TAIL.length)}`);
-        }
-        out('\n  ]');
-      } else out(indent(JSON.stringify(value, null, 2) ?? 'null', '  '));
-    });
-    out(list.length ? '\n}\n' : '}\n');
+    writeJson(Object.fromEntries(members(report)), '', 0, out);
+    out('\n');
   },
 };
+
+/** How deep write() descends before stringifying a member whole (report > doctor > topology > proxies > one proxy). */
+const WRITE_DEPTH = 4;
+
+/** A plain object or array whose JSON.stringify is its members' (no toJSON, no Map/Date/class instance). */
+function descendable(v: unknown): v is Record<string, unknown> | unknown[] {
+  if (Array.isArray(v)) return true;
+  if (v === null || typeof v !== 'object' || typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** What JSON.stringify leaves out of an object (and writes as null in an array). */
+const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+
+const wrappers = new Map<number, { head: number; tail: number; wrap: (v: unknown) => unknown[] }>();
+/** `levels` arrays around a value, and how many characters JSON.stringify(…, null, 2) puts before and after it. */
+function wrapperOf(levels: number): { head: number; tail: number; wrap: (v: unknown) => unknown[] } {
+  let w = wrappers.get(levels);
+  if (!w) {
+    const wrap = (v: unknown): unknown[] => {
+      let out: unknown[] = [v];
+      for (let k = 1; k < levels; k++) out = [out];
+      return out;
+    };
+    const sample = JSON.stringify(wrap(0), null, 2);
+    const at = sample.indexOf('0');
+    w = { head: at, tail: sample.length - at - 1, wrap };
+    wrappers.set(levels, w);
+  }
+  return w;
+}
+
+/** Writes `JSON.stringify(value, null, 2)` with every line after the first prefixed by `pad`, in pieces. */
+function writeJson(value: unknown, pad: string, depth: number, out: (chunk: string) => void): void {
+  if (depth >= WRITE_DEPTH || !descendable(value)) {
+    if (!pad) {
+      out(JSON.stringify(value, null, 2) ?? 'null');
+      return;
+    }
+    // Stringified inside as many arrays as `pad` has levels, the value's lines come indented by `pad` natively (no
+    // regular expression over its text afterwards): the same bytes once the wrapping is cut off.
+    const { head, tail, wrap } = wrapperOf(pad.length / 2);
+    const text = JSON.stringify(wrap(value), null, 2);
+    out(text.slice(head, text.length - tail));
+    return;
+  }
+  const inner = `${pad}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      out('[]');
+      return;
+    }
+    out('[');
+    value.forEach((item, i) => {
+      out(`${i ? ',' : ''}\n${inner}`);
+      writeJson(omitted(item) ? null : item, inner, depth + 1, out);
+    });
+    out(`\n${pad}]`);
+    return;
+  }
+  const keys = Object.keys(value).filter((k) => !omitted(value[k]));
+  if (keys.length === 0) {
+    out('{}');
+    return;
+  }
+  out('{');
+  keys.forEach((k, i) => {
+    out(`${i ? ',' : ''}\n${inner}${JSON.stringify(k)}: `);
+    writeJson(value[k], inner, depth + 1, out);
+  });
+  out(`\n${pad}}`);
+}
