@@ -210,7 +210,9 @@ async function runVariant(name, plain) {
   };
   const fmt = (runs) => `cpu ${mmm(runs, 'cpu')} ms, wall ${mmm(runs, 'wall')} ms (min / median / max)`;
   console.log(`  nginx -t (${nv}):             ${fmt(nginxRuns)}`);
-  console.log(`  proxyproof lint (CLI, all checks): ${fmt(lintRuns)}  ${findings} findings; chain verdict ${chain}`);
+  console.log(
+    `  proxyproof lint --format json (CLI, all checks; JSON is complete: every finding, no cap): ${fmt(lintRuns)}  ${findings} findings; chain verdict ${chain}`,
+  );
   console.log(
     `  peak RSS MB (min / median / max of ${RUNS}): lint --format json ${mmm(lintRuns, 'rssMb')}, lint (text) ${mmm(textRuns, 'rssMb')} (target < 500 MB), nginx -t ${mmm(nginxRuns, 'rssMb')}; ` +
       `text output ${textRuns[0]?.lines.toLocaleString('en')} lines (capped per check; --all for everything)`,

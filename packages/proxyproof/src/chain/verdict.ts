@@ -7,7 +7,7 @@ import { PLATFORM_FRONTS } from '../model/proxy.js';
 import { isLoopbackHost } from './addr.js';
 import { genericAppEnd } from './generic-app.js';
 import type { AppServer, Entry, Peer, ProxyRoute, Ref, Scheme, Topology } from './model.js';
-import { appById, proxyById, refText, runtimeNetwork } from './model.js';
+import { appById, linkFrom, proxyById, refText, runtimeNetwork } from './model.js';
 import {
   BROWSER_IP,
   FORGED,
@@ -315,6 +315,17 @@ function entryIdsOf(routeIds: Set<string> | undefined): Set<string> {
   return out;
 }
 
+/**
+ * Whether a request on this route can get past the entry hop: a forged request counts only when it reaches an app
+ * (`spoofedWhat` is empty for an incomplete trace or one that ends at a proxy), and one whose route has no resolved
+ * link from the entry hop ends incomplete there (simulateBrowser -> followFrom). Its simulation is skipped, not
+ * changed: on a config of unlinked routes (nginx alone) it was half the verdict's work.
+ */
+function reachesLink(topo: Topology, entry: Entry, route: ProxyRoute): boolean {
+  const link = linkFrom(topo, entry.hopId, route.id);
+  return link !== undefined && link.target.kind !== 'unresolved';
+}
+
 export function computeVerdict(
   topo: Topology,
   scope?: VerdictScope,
@@ -334,11 +345,13 @@ export function computeVerdict(
         const url = new URL(trace.url);
         const last = finalStep(trace);
         const fw = [...trace.steps].reverse().find((s) => s.kind === 'framework');
-        const hostile = simulateBrowser(topo, entry, route, { hostileHeaders: forgedHeaders() });
+        const hostile = reachesLink(topo, entry, route)
+          ? simulateBrowser(topo, entry, route, { hostileHeaders: forgedHeaders() })
+          : undefined;
         const spoofs: Spoof[] = [];
         // Over TLS, a forged scheme changes nothing; host and client may still be forged.
-        const what = spoofedWhat(hostile).filter((w) => w !== 'scheme');
-        if (what.length > 0) {
+        const what = hostile ? spoofedWhat(hostile).filter((w) => w !== 'scheme') : [];
+        if (hostile && what.length > 0) {
           spoofs.push({
             from: `anyone, through ${hostile.steps[1]?.label ?? 'the proxy'}`,
             reach: 'internet',
@@ -364,6 +377,7 @@ export function computeVerdict(
           spoofable: spoofs,
         });
       } else {
+        if (!reachesLink(topo, entry, route)) continue;
         const hostile = simulateBrowser(topo, entry, route, { hostileHeaders: forgedHeaders(), plainHttp: true });
         const what = spoofedWhat(hostile);
         if (what.length > 0) {

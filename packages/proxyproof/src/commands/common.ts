@@ -31,7 +31,7 @@ export interface OutputOptions {
   minSeverity?: string;
   quiet?: boolean;
   color?: boolean;
-  /** Text output: every finding, not at most MAX_TEXT_PER_CHECK per check. */
+  /** Text and HTML output: every finding, not at most MAX_TEXT_PER_CHECK per check. */
   all?: boolean;
   /** Write the report to this file instead of stdout. */
   output?: string;
@@ -73,7 +73,7 @@ export function outputOptions(): Option[] {
     new Option('--no-ignore-comments', 'report findings even where a `proxyproof-ignore` comment silences them'),
     new Option('-q, --quiet', 'print only the findings'),
     new Option('--no-color', 'never colour the output'),
-    new Option('--all', 'text output: show every finding (default: at most 20 per check, then a count)'),
+    new Option('--all', 'text and HTML output: show every finding (default: at most 20 per check, then a count)'),
   ];
 }
 

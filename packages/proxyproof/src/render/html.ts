@@ -16,6 +16,7 @@ import type { RouteVerdict } from '../chain/verdict.js';
 import { type Evidence, type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
 import { docsResolver } from './docs.js';
 import { evidenceItems } from './evidence.js';
+import { MAX_TEXT_PER_CHECK, moreLine } from './text.js';
 import type { Renderer, RenderOptions, Report } from './types.js';
 
 const esc = (s: unknown): string =>
@@ -526,13 +527,29 @@ export function renderHtml(report: Report, opt: RenderOptions): string {
         .join('')}</section>`
     : '';
   const groups = groupByHop(report.findings, report.chain);
+  // Capped per check as the text output is (a 10,000-server config's 11,000 copies of one mistake read as the
+  // first ones and a count); --all shows every finding.
+  const cap = opt.all ? Number.POSITIVE_INFINITY : MAX_TEXT_PER_CHECK;
+  const perCheck = new Map<string, number>();
+  const shown = (f: Finding): boolean => {
+    const n = (perCheck.get(f.id) ?? 0) + 1;
+    perCheck.set(f.id, n);
+    return n <= cap;
+  };
+  const groupsHtml = groups
+    .map((g) => {
+      const items = g.findings.filter(shown);
+      return items.length
+        ? `<section class="group">${g.label ? `<h3>${esc(g.label)}</h3>` : ''}${items.map((f) => findingHtml(f, opt)).join('')}</section>`
+        : '';
+    })
+    .join('');
+  const moreHtml = [...perCheck]
+    .filter(([, n]) => n > cap)
+    .map(([id, n]) => `<p class="more">${esc(moreLine(n - cap, id))}</p>`)
+    .join('');
   const findingsHtml = report.findings.length
-    ? `<section id="findings"><h2>Findings (${report.findings.length})</h2>${filters}${groups
-        .map(
-          (g) =>
-            `<section class="group">${g.label ? `<h3>${esc(g.label)}</h3>` : ''}${g.findings.map((f) => findingHtml(f, opt)).join('')}</section>`,
-        )
-        .join('')}</section>`
+    ? `<section id="findings"><h2>Findings (${report.findings.length})</h2>${filters}${groupsHtml}${moreHtml}</section>`
     : '<section id="findings"><h2>Findings</h2><p class="ok">None at or above the threshold.</p></section>';
   const suppressed = report.suppressed ?? [];
   const suppressedHtml = suppressed.length

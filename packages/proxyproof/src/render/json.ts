@@ -71,11 +71,36 @@ function descendable(v: unknown): v is Record<string, unknown> | unknown[] {
 /** What JSON.stringify leaves out of an object (and writes as null in an array). */
 const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
+const wrappers = new Map<number, { head: number; tail: number; wrap: (v: unknown) => unknown[] }>();
+/** `levels` arrays around a value, and how many characters JSON.stringify(…, null, 2) puts before and after it. */
+function wrapperOf(levels: number): { head: number; tail: number; wrap: (v: unknown) => unknown[] } {
+  let w = wrappers.get(levels);
+  if (!w) {
+    const wrap = (v: unknown): unknown[] => {
+      let out: unknown[] = [v];
+      for (let k = 1; k < levels; k++) out = [out];
+      return out;
+    };
+    const sample = JSON.stringify(wrap(0), null, 2);
+    const at = sample.indexOf('0');
+    w = { head: at, tail: sample.length - at - 1, wrap };
+    wrappers.set(levels, w);
+  }
+  return w;
+}
+
 /** Writes `JSON.stringify(value, null, 2)` with every line after the first prefixed by `pad`, in pieces. */
 function writeJson(value: unknown, pad: string, depth: number, out: (chunk: string) => void): void {
   if (depth >= WRITE_DEPTH || !descendable(value)) {
-    const text = JSON.stringify(value, null, 2) ?? 'null';
-    out(pad && text.includes('\n') ? text.replace(/\n/g, `\n${pad}`) : text);
+    if (!pad) {
+      out(JSON.stringify(value, null, 2) ?? 'null');
+      return;
+    }
+    // Stringified inside as many arrays as `pad` has levels, the value's lines come indented by `pad` natively (no
+    // regular expression over its text afterwards): the same bytes once the wrapping is cut off.
+    const { head, tail, wrap } = wrapperOf(pad.length / 2);
+    const text = JSON.stringify(wrap(value), null, 2);
+    out(text.slice(head, text.length - tail));
     return;
   }
   const inner = `${pad}  `;

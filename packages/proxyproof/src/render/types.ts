@@ -57,7 +57,7 @@ export interface RenderOptions {
   color: boolean;
   /** Only the findings, no summary or sections. */
   quiet: boolean;
-  /** Every finding and diagnostic in text output (default: at most MAX_TEXT_PER_CHECK per check, then a summary line). */
+  /** Every finding and diagnostic in text output, every finding in HTML (default: at most MAX_TEXT_PER_CHECK per check, then a summary line). */
   all?: boolean;
   /** Locates docs pages (text `docs:` lines, SARIF helpUri/help); default: the running package's docs. */
   docs?: DocsResolver;

@@ -1,10 +1,11 @@
 /**
  * Output caps: text shows at most MAX_TEXT_PER_CHECK findings per check and one line with the rest's count
- * (`--all` shows everything); JSON is always complete, and written in pieces with the same bytes as one string.
+ * (`--all` shows everything), and so does HTML; JSON is always complete, and written in pieces with the same bytes as one string.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Diagnostic, Finding } from '../../src/model/finding.js';
+import { htmlRenderer } from '../../src/render/html.js';
 import { jsonRenderer } from '../../src/render/json.js';
 import { MAX_TEXT_PER_CHECK, textRenderer } from '../../src/render/text.js';
 import type { Report } from '../../src/render/types.js';
@@ -84,6 +85,8 @@ describe('JSON output', () => {
   for (const [name, r] of [
     ['12,000 findings and diagnostics', report({ 'nginx/forwarded-proto-missing': 12_000, 'x/y': 2 }, 30)],
     ['no findings, no diagnostics', report({})],
+    ['one finding', report({ 'a/b': 1 })],
+    ['129 findings', report({ 'a/b': 129 }, 1)],
   ] as const) {
     it(`is complete and write() gives the bytes of one JSON.stringify: ${name}`, () => {
       const chunks: string[] = [];
@@ -139,5 +142,31 @@ describe('JSON output', () => {
     assert.equal(chunks.join(''), jsonRenderer.render(r, { color: false, quiet: false }));
     const biggest = chunks.reduce((m, c) => Math.max(m, c.length), 0);
     assert.ok(biggest < 2000, `largest piece ${biggest} characters`);
+  });
+});
+
+describe('HTML output caps', () => {
+  const htmlOf = (r: Report, all = false) => htmlRenderer.render(r, { color: false, quiet: false, all });
+  const shownOf = (html: string, id: string) => html.split(`of ${id}<`).length - 1;
+
+  it('12,020 findings of one check: the first 20, then "and 12,000 more like this"; the heading counts all', () => {
+    const html = htmlOf(report({ 'nginx/forwarded-proto-missing': 12_020, 'django/other': 3 }));
+    assert.equal(shownOf(html, 'nginx/forwarded-proto-missing'), MAX_TEXT_PER_CHECK);
+    assert.equal(shownOf(html, 'django/other'), 3);
+    assert.match(html, /\.\.\. and 12,000 more like this \(nginx\/forwarded-proto-missing\); --all to show/);
+    assert.doesNotMatch(html, /more like this \(django\/other\)/);
+    assert.match(html, /Findings \(12023\)/);
+  });
+
+  it('--all shows every finding, with no summary line', () => {
+    const html = htmlOf(report({ 'nginx/forwarded-proto-missing': 150 }), true);
+    assert.equal(shownOf(html, 'nginx/forwarded-proto-missing'), 150);
+    assert.doesNotMatch(html, /more like this/);
+  });
+
+  it('exactly the cap: no summary line', () => {
+    const html = htmlOf(report({ 'a/b': MAX_TEXT_PER_CHECK }));
+    assert.equal(shownOf(html, 'a/b'), MAX_TEXT_PER_CHECK);
+    assert.doesNotMatch(html, /more like this/);
   });
 });
