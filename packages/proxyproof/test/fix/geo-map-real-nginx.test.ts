@@ -168,4 +168,48 @@ describe('the geo/map fix of scheme-behind-tls-terminator on the real nginx', {
     await believesOnlyTheBalancer(dir, port);
     assert.deepEqual((await runFix([dir], { cwd: dir, proxyAddress: '127.0.0.2' })).plan.patches, []);
   });
+
+  // nginx/forwarded-proto-missing on a server whose TLS a template branch switches on (Mailu's front): `$scheme` is
+  // right only in the TLS rendering; rendered without the branch a proxy in front ends TLS. The fix takes the same
+  // shape as above (geo and map at the http level, `$forwarded_proto` in the location), mechanical once the front's
+  // address is given, and the plain rendering of the patched template then believes only that front.
+  test('TLS only in a template branch: forwarded-proto-missing writes the geo/map shape with --proxy-address; the plain rendering believes only the front', async () => {
+    const { dir, port } = await tree('');
+    const upstream = /proxy_pass http:\/\/127\.0\.0\.1:(\d+);/.exec(readFileSync(join(dir, 'conf.d', 'shop.conf'), 'utf8'))?.[1];
+    rmSync(join(dir, 'conf.d', 'shop.conf'));
+    const template = join(dir, 'conf.d', 'shop.conf.j2');
+    writeFileSync(
+      template,
+      `server {\n  listen 127.0.0.1:${port};\n  {% if TLS %}\n  listen 127.0.0.1:${port + 1} ssl;\n  {% endif %}\n` +
+        `  server_name shop.test;\n\n  location / {\n    proxy_pass http://127.0.0.1:${upstream};\n    proxy_set_header Host $host;\n  }\n}\n`,
+    );
+    const before = (await lintPaths([dir], { cwd: dir })).report.findings.map((f) => f.id);
+    assert.ok(before.includes('nginx/forwarded-proto-missing'), before.join(', '));
+    const dry = await runFix([dir], { cwd: dir });
+    const advice = dry.plan.advice.find((a) => a.id === 'nginx/forwarded-proto-missing');
+    assert.match(advice?.reason ?? '', /<proxy address>.*--proxy-address/, JSON.stringify(dry.plan.advice));
+    const run = await runFix([dir], { write: true, cwd: dir, proxyAddress: '127.0.0.2' });
+    for (const w of run.written) assert.equal(w.status, 'written', `${w.file}: ${w.reason ?? ''} ${w.validation?.output ?? ''}`);
+    const patched = readFileSync(template, 'utf8');
+    assert.match(
+      patched,
+      /^geo \$realip_remote_addr \$from_trusted_proxy \{\n {4}default 0;\n {4}127\.0\.0\.2 1;\n\}$/m,
+      patched,
+    );
+    assert.match(
+      patched,
+      /^ {4}proxy_set_header Host \$host;\n {4}proxy_set_header X-Forwarded-Proto \$forwarded_proto;$/m,
+      patched,
+    );
+    assert.equal(patched.match(/^geo /gm)?.length, 1, patched);
+    // The plain rendering (the branch off), the one where `$scheme` would have been wrong.
+    writeFileSync(join(dir, 'conf.d', 'shop.conf'), patched.replace(/ *\{% if TLS %\}\n[\s\S]*?\{% endif %\}\n/, ''));
+    rmSync(template);
+    await believesOnlyTheBalancer(dir, port);
+    writeFileSync(template, patched);
+    rmSync(join(dir, 'conf.d', 'shop.conf'));
+    assert.deepEqual((await runFix([dir], { cwd: dir, proxyAddress: '127.0.0.2' })).plan.patches, []);
+    const left = (await lintPaths([dir], { cwd: dir })).report.findings.map((f) => f.id);
+    assert.ok(!left.includes('nginx/forwarded-proto-missing'), left.join(', '));
+  });
 });

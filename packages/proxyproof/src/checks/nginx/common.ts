@@ -2,6 +2,8 @@
  * Shared pieces of the nginx checks: evidence from directive references, fix placement, and the
  * nginx.org reference URLs. Checks stay pure: everything comes from Facts.
  */
+
+import { proxyContainer } from '../../collectors/proxy/container.js';
 import {
   displayFile,
   frontProxyEvidence,
@@ -467,9 +469,15 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
   }
   if (anyNginxTls) return undefined;
   if ((facts.proxies ?? []).some((p) => p.sites?.some((s) => s.listeners?.some((l) => l.tls)))) return undefined;
+  // The one compose service that runs nginx, publishing a port this server listens on, runs this nginx (the chain
+  // places the hop in it too): publishing 443 without a TLS listener does not make it a proxy in front of itself.
+  // nginx-proxy (jwilder, nginx-proxy-manager) writes its own config from container labels: never this file.
+  const ownContainer = proxyContainer(facts, 'nginx')?.service;
+  const listensOn = (p: { containerPort: number }) => server.listens.some((l) => l.port === p.containerPort);
   for (const file of facts.compose?.files ?? []) {
     for (const svc of file.services) {
       if (!svc.image || !PROXY_IMAGE.test(svc.image)) continue;
+      if (svc.name === ownContainer && !/nginx-proxy/i.test(svc.image) && svc.ports.some(listensOn)) continue;
       const p443 = svc.ports.find((p) => p.containerPort === 443 || p.hostPort === 443);
       if (!p443) continue;
       // The service publishes a port this very server listens on (TLS in a template branch): it runs this nginx,
@@ -643,4 +651,48 @@ export function redirectLoopEvidence(facts: Facts): Evidence[] {
     out.push(e);
   }
   return out.slice(0, 2);
+}
+
+/**
+ * The addresses the geo trusts for the balancer's X-Forwarded-Proto: the server's set_real_ip_from as written in
+ * its file (a template's own `${VAR}`, never our opaque placeholder), else `<proxy address>`, which
+ * `fix --proxy-address` fills (without it the fix stays advice).
+ */
+export function trustedRanges(facts: Facts, server: NginxServer): string[] {
+  const out: string[] = [];
+  for (const f of server.realIp.from) {
+    if (f.value.startsWith('unix:')) continue;
+    if (!f.value.includes('__tpl_')) {
+      out.push(f.value);
+      continue;
+    }
+    const raw = sourceLines(facts, f.ref.file, f.ref.line)?.[0] ?? '';
+    const arg = /^\s*set_real_ip_from\s+([^\s;]+)\s*;/.exec(raw)?.[1];
+    out.push(arg && !arg.includes('__tpl_') ? arg : '<proxy address>');
+  }
+  return out.length > 0 ? [...new Set(out)] : ['<proxy address>'];
+}
+
+/**
+ * Where the geo and map go: just above the first `server {` of the server's own file at the same indentation (the
+ * http level; one place per file, so several servers share one geo), written as a replacement of that line that
+ * ends with the line itself. Undefined when the server line is not a plain `server {` of a readable file.
+ */
+export function httpLevelAnchor(
+  facts: Facts,
+  model: ReturnType<typeof nginxModel>,
+  server: NginxServer,
+): { file: string; line: number; text: string } | undefined {
+  if (server.ref.source === 'builtin' || server.fragment) return undefined;
+  const own = sourceLines(facts, server.ref.file, server.ref.line)?.[0];
+  if (own === undefined || !/^\s*server\s*\{\s*$/.test(own)) return undefined;
+  const indent = /^[ \t]*/.exec(own)?.[0] ?? '';
+  let first = server.ref.line;
+  for (const s of model.servers) {
+    if (s.ref.file !== server.ref.file || s.ref.line >= first || s.fragment) continue;
+    const t = sourceLines(facts, s.ref.file, s.ref.line)?.[0];
+    if (t !== undefined && /^\s*server\s*\{\s*$/.test(t) && (/^[ \t]*/.exec(t)?.[0] ?? '') === indent) first = s.ref.line;
+  }
+  const text = sourceLines(facts, server.ref.file, first)?.[0] as string;
+  return { file: displayFile(facts, server.ref.file), line: first, text };
 }

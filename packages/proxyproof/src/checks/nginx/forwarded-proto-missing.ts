@@ -5,13 +5,14 @@
 import { includesThatMayChange, nginxModel, passingScopes, schemeHeaders, tlsListens } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
-import type { Evidence, Finding } from '../../model/finding.js';
+import type { Evidence, Finding, Fix } from '../../model/finding.js';
 import {
   addLinesFix,
   blockEvidence,
   describePass,
   fixPlacement,
   headerLine,
+  httpLevelAnchor,
   levelName,
   listenEvidence,
   listJoin,
@@ -20,6 +21,7 @@ import {
   refsEvidence,
   scopeName,
   terminatorEvidence,
+  trustedRanges,
 } from './common.js';
 import { guardedSchemeLines } from './forwarded-proto-client-controlled.js';
 
@@ -47,7 +49,10 @@ function run(facts: Facts): Finding[] {
     if (!server.tls) continue;
     const term = server.tlsOnlyInBranch ? terminatorEvidence(facts, server, anyNginxTls) : undefined;
     const bothRenderings = term?.branch;
-    const guarded = guardedSchemeLines(server, 'proxy_set_header', 'X-Forwarded-Proto');
+    // The front's address for the geo: set_real_ip_from as written, else `<proxy address>` (fix --proxy-address).
+    const ranges = bothRenderings ? trustedRanges(facts, server) : [];
+    const guarded = guardedSchemeLines(server, 'proxy_set_header', 'X-Forwarded-Proto', false, ranges);
+    const anchor = bothRenderings ? httpLevelAnchor(facts, model, server) : undefined;
     for (const scope of passingScopes(server)) {
       if (scope.pass?.kind !== 'proxy') continue;
       const set = scope.headers.proxy;
@@ -124,19 +129,7 @@ function run(facts: Facts): Finding[] {
             '(mixed content), redirects HTTPS requests to https again with SECURE_SSL_REDIRECT (ERR_TOO_MANY_REDIRECTS), ' +
             'fails CSRF origin checks and issues cookies without Secure.',
           fix: bothRenderings
-            ? {
-                // `$scheme` is right only in the rendering that ends TLS here; in the other one a proxy in front ends it
-                // and `$scheme` is always http (nginx/scheme-behind-tls-terminator would report the line): the value
-                // right in both takes the front's header from the front's address only, else `$scheme`.
-                description:
-                  `TLS ends here only when the template is rendered with \`${bothRenderings}\`; rendered without it a proxy in front ends TLS ` +
-                  "and $scheme is always http. Send the scheme that is right in both: the front's X-Forwarded-Proto believed only from its " +
-                  `address, else $scheme. Add the geo and map at the http level (put the front's address in the geo), then add the last line ` +
-                  `below next to the other proxy_set_header lines${where}.`,
-                file: place.file,
-                line: place.line,
-                lines: [...guarded.http, '', `${place.indent}${guarded.scope[0]}`],
-              }
+            ? bothRenderingsFix(bothRenderings, place, where, guarded, ranges, anchor)
             : addLinesFix(
                 `Add X-Forwarded-Proto next to the other proxy_set_header lines${where}, then let the app trust the header from nginx only ` +
                   '(Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"); gunicorn trusts it from 127.0.0.1 by default).',
@@ -149,6 +142,56 @@ function run(facts: Facts): Finding[] {
     }
   }
   return out;
+}
+
+/**
+ * The fix of a server whose TLS a template branch switches on: `$scheme` is right only in the rendering that ends TLS
+ * here; in the other one a proxy in front ends it and `$scheme` is always http (nginx/scheme-behind-tls-terminator
+ * would report the line). The value right in both takes the front's X-Forwarded-Proto from the front's address only,
+ * else `$scheme`: the geo and map above the file's first server (the http level, shared by every fix of the file,
+ * as nginx/scheme-behind-tls-terminator writes them) and the header line in the scope. Mechanical once the address
+ * is known (set_real_ip_from, or `fix --proxy-address` filling `<proxy address>`); advice when no plain
+ * `server {` line of a readable file gives the http level.
+ */
+function bothRenderingsFix(
+  branch: string,
+  place: { file: string; line: number; indent: string },
+  where: string,
+  guarded: { http: string[]; scope: string[] },
+  ranges: string[],
+  anchor: { file: string; line: number; text: string } | undefined,
+): Fix {
+  const fromWhere = ranges.includes('<proxy address>')
+    ? "the front's address (give it with --proxy-address: the address nginx sees the front connect from)"
+    : `the addresses in set_real_ip_from (${ranges.join(', ')})`;
+  const lead =
+    `TLS ends here only when the template is rendered with \`${branch}\`; rendered without it a proxy in front ends TLS ` +
+    `and $scheme is always http. Send the scheme that is right in both: the front's X-Forwarded-Proto believed only from ${fromWhere}, else $scheme.`;
+  const header = `${place.indent}${guarded.scope[0]}`;
+  if (anchor) {
+    const indent = /^[ \t]*/.exec(anchor.text)?.[0] ?? '';
+    return {
+      description: `${lead} A geo and a map at the http level (above the first server block of ${anchor.file}), and X-Forwarded-Proto built from $forwarded_proto${where}.`,
+      file: place.file,
+      line: place.line,
+      placement: 'after',
+      lines: [header],
+      also: [
+        {
+          file: anchor.file,
+          line: anchor.line,
+          placement: 'replace',
+          lines: [...guarded.http.map((l) => `${indent}${l}`), '', anchor.text],
+        },
+      ],
+    };
+  }
+  return {
+    description: `${lead} Add the geo and map at the http level (outside any server block), then add the last line below next to the other proxy_set_header lines${where}.`,
+    file: place.file,
+    line: place.line,
+    lines: [...guarded.http, '', header],
+  };
 }
 
 export const forwardedProtoMissing: Check = { meta, run };

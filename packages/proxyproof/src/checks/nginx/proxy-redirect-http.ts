@@ -9,13 +9,14 @@ import {
   frontProxyEvidence,
   type NginxRef,
   type NginxScope,
+  type NginxServer,
   nginxModel,
   passingScopes,
 } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
-import type { Finding } from '../../model/finding.js';
-import { indentOf, NGINX_DOCS, refEvidence, refsEvidence, scopeName, terminatorEvidence } from './common.js';
+import type { Finding, Fix } from '../../model/finding.js';
+import { alsoEdits, indentOf, NGINX_DOCS, refEvidence, refsEvidence, scopeName, terminatorEvidence } from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/proxy-redirect-http',
@@ -116,20 +117,50 @@ function run(facts: Facts): Finding[] {
             'Redirects nginx makes itself (a proxied prefix location such as /app/ answering /app, trailing-slash redirects for static ' +
             'directories, `return 301 /path`, error_page redirects) take the scheme and ' +
             'port of its own connection: the browser leaves HTTPS or hits an internal port.',
-          fix: {
-            description: 'Send relative Location headers (nginx 1.11.8+): the browser keeps the scheme, host and port it used.',
-            file: displayFile(facts, server.ref.file),
-            line: server.ref.line,
-            placement: 'after',
-            // Bare: fix writes it at the server block's own indentation.
-            lines: ['absolute_redirect off;'],
-          },
+          fix: relativeRedirectsFix(facts, server, selfRedirecting),
           data: { kind: 'absolute_redirect' },
         }),
       );
     }
   }
   return out;
+}
+
+/**
+ * `absolute_redirect off;`: a written `absolute_redirect on;` line in the server is changed where it is (a second one
+ * in the same block is a duplicate nginx -t rejects), every such line the redirecting scopes take their value from;
+ * a scope that has it on by default, or from the http level (shared by other servers), gets the line after the
+ * server's own `server {`.
+ */
+function relativeRedirectsFix(facts: Facts, server: NginxServer, scopes: NginxScope[]): Fix {
+  const description = 'Send relative Location headers (nginx 1.11.8+): the browser keeps the scheme, host and port it used.';
+  const serverRef = server.ref;
+  const last = server.scopes[0]?.lastLine ?? serverRef.line;
+  const inServer = (r: NginxRef) =>
+    r.source !== 'builtin' && r.file === serverRef.file && r.line > serverRef.line && r.line <= last;
+  const own = (s: NginxScope) =>
+    s.absoluteRedirect.ref && inServer(s.absoluteRedirect.ref) ? s.absoluteRedirect.ref : undefined;
+  const written = [...new Map(scopes.flatMap((s) => own(s) ?? []).map((r) => [`${r.file}:${r.line}`, r])).values()];
+  const edits: Fix[] = written.map((r) => ({
+    description,
+    file: displayFile(facts, r.file),
+    line: r.line,
+    placement: 'replace',
+    lines: [`${indentOf(facts, r)}absolute_redirect off;`],
+  }));
+  if (written.length === 0 || scopes.some((s) => !own(s))) {
+    // Bare: fix writes it at the server block's own indentation.
+    edits.push({
+      description,
+      file: displayFile(facts, serverRef.file),
+      line: serverRef.line,
+      placement: 'after',
+      lines: ['absolute_redirect off;'],
+    });
+  }
+  const [main, ...rest] = edits as [Fix, ...Fix[]];
+  const also = alsoEdits(main, rest);
+  return also ? { ...main, also } : main;
 }
 
 export const proxyRedirectHttp: Check = { meta, run };

@@ -14,7 +14,6 @@ import {
   passingScopes,
   schemeExpression,
   schemeHeaders,
-  sourceLines,
   traceValue,
 } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
@@ -25,6 +24,7 @@ import {
   blockEvidence,
   describePass,
   entryEvidence,
+  httpLevelAnchor,
   isAcmeChallengeScope,
   listJoin,
   NGINX_DOCS,
@@ -33,52 +33,9 @@ import {
   replaceDirectiveFix,
   scopeName,
   terminatorEvidence,
+  trustedRanges,
 } from './common.js';
 import { guardedSchemeLines } from './forwarded-proto-client-controlled.js';
-
-/**
- * The addresses the geo trusts for the balancer's X-Forwarded-Proto: the server's set_real_ip_from as written in
- * its file (a template's own `${VAR}`, never our opaque placeholder), else `<proxy address>`, which
- * `fix --proxy-address` fills (without it the fix stays advice).
- */
-function trustedRanges(facts: Facts, server: NginxServer): string[] {
-  const out: string[] = [];
-  for (const f of server.realIp.from) {
-    if (f.value.startsWith('unix:')) continue;
-    if (!f.value.includes('__tpl_')) {
-      out.push(f.value);
-      continue;
-    }
-    const raw = sourceLines(facts, f.ref.file, f.ref.line)?.[0] ?? '';
-    const arg = /^\s*set_real_ip_from\s+([^\s;]+)\s*;/.exec(raw)?.[1];
-    out.push(arg && !arg.includes('__tpl_') ? arg : '<proxy address>');
-  }
-  return out.length > 0 ? [...new Set(out)] : ['<proxy address>'];
-}
-
-/**
- * Where the geo and map go: just above the first `server {` of the server's own file at the same indentation (the
- * http level; one place per file, so several servers share one geo), written as a replacement of that line that
- * ends with the line itself. Undefined when the server line is not a plain `server {` of a readable file.
- */
-function httpLevelAnchor(
-  facts: Facts,
-  model: ReturnType<typeof nginxModel>,
-  server: NginxServer,
-): { file: string; line: number; text: string } | undefined {
-  if (server.ref.source === 'builtin' || server.fragment) return undefined;
-  const own = sourceLines(facts, server.ref.file, server.ref.line)?.[0];
-  if (own === undefined || !/^\s*server\s*\{\s*$/.test(own)) return undefined;
-  const indent = /^[ \t]*/.exec(own)?.[0] ?? '';
-  let first = server.ref.line;
-  for (const s of model.servers) {
-    if (s.ref.file !== server.ref.file || s.ref.line >= first || s.fragment) continue;
-    const t = sourceLines(facts, s.ref.file, s.ref.line)?.[0];
-    if (t !== undefined && /^\s*server\s*\{\s*$/.test(t) && (/^[ \t]*/.exec(t)?.[0] ?? '') === indent) first = s.ref.line;
-  }
-  const text = sourceLines(facts, server.ref.file, first)?.[0] as string;
-  return { file: displayFile(facts, server.ref.file), line: first, text };
-}
 
 const meta: CheckMeta = {
   id: 'nginx/scheme-behind-tls-terminator',

@@ -763,12 +763,15 @@ class ModelBuilder {
         returns: false,
         fallbacks: [],
         headers: {} as Record<NginxPassKind, NginxHeaderSet>,
-        passRequestHeaders: innermost(fullChain, (c) => c.passRequestHeaders?.value) ?? true,
-        // nginx's defaults, one shared (read-only) value for every scope that writes none.
+        // Each is inherited from the http level too (all four are allowed in http, server and location), then
+        // nginx's defaults, one shared (read-only) value for every scope where no level writes one.
+        passRequestHeaders:
+          innermost(fullChain, (c) => c.passRequestHeaders?.value) ?? ctx.level.passRequestHeaders?.value ?? true,
         proxyRedirect:
-          innermost(fullChain, (c) => (c.proxyRedirect.length > 0 ? c.proxyRedirect : undefined)) ?? DEFAULT_PROXY_REDIRECT,
-        absoluteRedirect: innermost(fullChain, (c) => c.absoluteRedirect) ?? DEFAULT_ON,
-        portInRedirect: innermost(fullChain, (c) => c.portInRedirect) ?? DEFAULT_ON,
+          innermost(fullChain, (c) => (c.proxyRedirect.length > 0 ? c.proxyRedirect : undefined)) ??
+          (ctx.level.proxyRedirect.length > 0 ? ctx.level.proxyRedirect : DEFAULT_PROXY_REDIRECT),
+        absoluteRedirect: innermost(fullChain, (c) => c.absoluteRedirect) ?? ctx.level.absoluteRedirect ?? DEFAULT_ON,
+        portInRedirect: innermost(fullChain, (c) => c.portInRedirect) ?? ctx.level.portInRedirect ?? DEFAULT_ON,
       };
       if (parent) scope.parent = parent.index;
       // `if`/`limit_except` are parts of their location: they share its reachability.

@@ -220,8 +220,8 @@ test('the message names the location, the upstream and what is sent', () => {
 // TLS on only in a template branch (Mailu's front: `{% if TLS %} listen 443 ssl; {% endif %}`), run by a compose
 // service that publishes 443 itself: `$scheme` is right only in the TLS rendering; rendered without TLS a proxy in
 // front ends it and nginx/scheme-behind-tls-terminator would report a `$scheme` line. The fix is the guarded value
-// (the front's header from its address, else $scheme), which needs the front's address: advice, never `$scheme`.
-test('template: TLS only in a branch -> the guarded scheme as advice, not a $scheme line the other rendering gets wrong', async () => {
+// (the front's header from its address, else $scheme), never `$scheme`.
+test('template: TLS only in a branch -> the guarded scheme in the geo/map shape, not a $scheme line the other rendering gets wrong', async () => {
   const { schemeBehindTlsTerminator } = await import('../../../src/checks/nginx/scheme-behind-tls-terminator.js');
   const text = `server {
     listen 80;
@@ -259,10 +259,24 @@ test('template: TLS only in a branch -> the guarded scheme as advice, not a $sch
   } as unknown as NonNullable<typeof facts.compose>;
   const [f, ...more] = forwardedProtoMissing.run(facts);
   assert.equal(more.length, 0);
-  assert.equal(f?.fix?.placement, undefined, 'advice: the geo needs the front address');
   assert.match(f?.fix?.description ?? '', /only when the template is rendered with `\{% if TLS %\}`/);
-  assert.ok(f?.fix?.lines?.some((l) => /^geo \$realip_remote_addr \$from_trusted_proxy \{$/.test(l)));
-  assert.ok(f?.fix?.lines?.some((l) => /proxy_set_header X-Forwarded-Proto \$forwarded_proto;$/.test(l)));
+  // scheme-behind-tls-terminator's shape: the header after the location's last header line, and the geo and map
+  // written above the file's first `server {` (the http level); the front's address is `<proxy address>`, which
+  // `fix --proxy-address` fills (the plan keeps it advice until then), never a made-up address.
+  assert.equal(f?.fix?.placement, 'after');
+  assert.equal(f?.fix?.line, 7);
+  assert.deepEqual(f?.fix?.lines, ['        proxy_set_header X-Forwarded-Proto $forwarded_proto;']);
+  const geo = f?.fix?.also?.[0];
+  assert.equal(geo?.line, 1);
+  assert.equal(geo?.placement, 'replace');
+  assert.deepEqual(geo?.lines.slice(0, 4), [
+    'geo $realip_remote_addr $from_trusted_proxy {',
+    '    default 0;',
+    '    <proxy address> 1;',
+    '}',
+  ]);
+  assert.equal(geo?.lines.at(-1), 'server {');
+  assert.ok(!JSON.stringify(f?.fix).includes('192.0.2.10'));
   // The compose service publishing 443 runs this nginx: it is not a TLS-ending proxy in front of it. With the
   // plain `$scheme` written, the other check names the template branch, not "compose service front".
   const withScheme = factsFromText(

@@ -43,6 +43,26 @@ caseTable(proxyRedirectHttp, [
     expect: [],
   },
   {
+    // nginx inherits absolute_redirect from the http level (checked on nginx 1.22: `return 301 /foo` answers
+    // `Location: /foo` with it, `http://127.0.0.1:PORT/foo` without it).
+    name: 'trap: absolute_redirect off at the http level is inherited by the server',
+    config:
+      'http {\n  absolute_redirect off;\n  server {\n    listen 8080;\n    set_real_ip_from 10.0.0.0/8;\n    location /static/ { alias /srv/static/; }\n    location / { proxy_pass http://app; }\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'absolute_redirect off at the http level, on again in the server: reported',
+    config:
+      'http {\n  absolute_redirect off;\n  server {\n    listen 8080;\n    absolute_redirect on;\n    set_real_ip_from 10.0.0.0/8;\n    location /static/ { alias /srv/static/; }\n    location / { proxy_pass http://app; }\n  }\n}',
+    expect: [`${ID}@5`],
+  },
+  {
+    name: 'absolute_redirect on at the http level: reported, the fix overrides it in this server only',
+    config:
+      'http {\n  absolute_redirect on;\n  server {\n    listen 8080;\n    set_real_ip_from 10.0.0.0/8;\n    location /static/ { alias /srv/static/; }\n    location / { proxy_pass http://app; }\n  }\n}',
+    expect: [`${ID}@2`],
+  },
+  {
     name: 'behind a balancer, everything proxied: nginx makes no redirects of its own',
     config:
       'server {\n  listen 8080;\n  set_real_ip_from 10.0.0.0/8;\n  location / { proxy_pass http://app; }\n  location = /favicon.ico { root /srv; }\n}',

@@ -244,6 +244,45 @@ test('inferred: an outer reverse proxy service publishes 443 in compose', () => 
   assert.ok(found[0]?.evidence.some((e) => e.file === 'proxy/docker-compose.yml' && e.line === 8));
 });
 
+// The one nginx container of the stack publishes 80 (this server's port) and 443, with no TLS listener in the
+// config it mounts (held-out trial raulsperoni/memoria.uy: TLS ends in front of it): it runs this nginx, it is not
+// a TLS-ending proxy in front of it. The finding stays (the public name is served on plain HTTP only), with that
+// reason instead of "compose service nginx ends TLS".
+test('inferred: the nginx container itself publishes 443 without a TLS listener -> not a proxy in front of itself', () => {
+  const facts = factsFromText(PLAIN_SCHEME.replace('NAME', 'memoria.example.uy'));
+  const ref = (line: number, snippet: string) => ({ file: 'docker-compose.yml', line, snippet });
+  facts.compose = {
+    files: [
+      {
+        file: 'docker-compose.yml',
+        services: [
+          {
+            name: 'nginx',
+            file: 'docker-compose.yml',
+            ref: ref(3, 'nginx:'),
+            image: 'nginx:1.21-alpine',
+            environment: {},
+            envFiles: [],
+            ports: [
+              { hostIp: '', hostPort: 80, containerPort: 80, protocol: 'tcp', raw: '80:80', ref: ref(6, '- "80:80"') },
+              { hostIp: '', hostPort: 443, containerPort: 443, protocol: 'tcp', raw: '443:443', ref: ref(7, '- "443:443"') },
+            ],
+            expose: [],
+            networks: [],
+            role: 'proxy',
+            appServers: [],
+          },
+        ],
+      },
+    ],
+  } as unknown as NonNullable<typeof facts.compose>;
+  const found = schemeBehindTlsTerminator.run(facts);
+  assert.equal(found.length, 1);
+  assert.doesNotMatch(found[0]?.message ?? '', /compose service nginx/);
+  assert.match(found[0]?.message ?? '', /whatever ends TLS for memoria\.example\.uy/);
+  assert.ok(!found[0]?.evidence.some((e) => e.file === 'docker-compose.yml'));
+});
+
 // TLS switched on only inside a template branch: the other rendering is a plain server (issue 12).
 const TPL_INLINE = `server {
     listen {{ item.listen | default('80') }}{% if item.listen == '443' %} ssl{% endif %};
