@@ -84,6 +84,11 @@ export interface Step {
   redirect?: Redirect;
   /** The hop does not decide the scheme itself (a Node server: the framework decides). */
   passive?: boolean;
+  /**
+   * The scheme comes from a setting, not from anything in the request (Rails assume_ssl, OCTANE_HTTPS): every
+   * request is https here, so a forged header changes nothing (chain/verdict.ts `spoofedWhat`).
+   */
+  schemeAssumed?: boolean;
   notes: string[];
 }
 
@@ -678,6 +683,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
   let scheme: Scheme = view.scheme;
   let schemeWhy = `uses the server's scheme (${app.name ?? app.kind})`;
   let schemeRef: Ref | undefined = view.schemeRef;
+  let schemeAssumed = false;
   let host = view.host;
   let hostWhy = 'Host header';
   let hostRef: Ref | undefined;
@@ -838,6 +844,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
       }
       if (a.assumeHttps?.value) {
         scheme = 'https';
+        schemeAssumed = true;
         schemeWhy = `${a.name} treats every request as https (assume-https setting)`;
         schemeRef = a.assumeHttps.ref ?? fw.ref;
         break;
@@ -894,6 +901,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
     clientWhy,
     notes,
   };
+  if (schemeAssumed) step.schemeAssumed = true;
   const exempt = fw.appEnd?.redirectExempt?.includes(host.replace(/:\d+$/, '')) ?? false;
   if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http' && !exempt) {
     // A redirect of some paths only (WordPress FORCE_SSL_ADMIN: /wp-admin/, /wp-login.php) is shown on its first

@@ -189,7 +189,8 @@ export function spoofedWhat(t: Trace): SpoofWhat[] {
   // A request a proxy answers with a redirect never reaches the app: nothing forged is believed there.
   if (!t.complete || !last || last.kind === 'proxy') return [];
   const out: SpoofWhat[] = [];
-  if (last.scheme === 'https') out.push('scheme');
+  // A scheme an assume-https setting fixes is https for every request, forged or not: not a spoof.
+  if (last.scheme === 'https' && !last.schemeAssumed) out.push('scheme');
   if (last.host === FORGED.host || last.host?.startsWith(`${FORGED.host}:`)) out.push('host');
   if (last.client === FORGED.ip) out.push('client');
   return out;

@@ -8,6 +8,7 @@ import { hypercornProxyNotTrusted } from './hypercorn-proxy-not-trusted.js';
 import { trustEntryUnmatchable } from './trust-entry-unmatchable.js';
 import { uvicornForwardedAllowAll } from './uvicorn-forwarded-allow-all.js';
 import { uvicornProxyNotTrusted } from './uvicorn-proxy-not-trusted.js';
+import { uwsgiSchemeDowngrade } from './uwsgi-scheme-downgrade.js';
 
 /** App-server checks; ids are per server family (gunicorn/..., uvicorn/..., daphne/..., hypercorn/...), appserver/... for all. */
 export const APP_SERVER_CHECKS: Check[] = [
@@ -20,4 +21,5 @@ export const APP_SERVER_CHECKS: Check[] = [
   hypercornForwardedAllowAll,
   hypercornProxyNotTrusted,
   trustEntryUnmatchable,
+  uwsgiSchemeDowngrade,
 ];

@@ -360,6 +360,10 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     } else if (n.type === 'AssignmentExpression' && n.operator === '=') {
       target = keyOf(n.left);
       init = n.right;
+    } else if (n.type === 'AssignmentPattern') {
+      // A parameter's default: `function init(app: Koa = new Koa()) { app.proxy = true; ... }`.
+      target = keyOf(n.left);
+      init = n.right;
     } else continue;
     if (!target) continue;
     const app = creation(init, target);

@@ -65,7 +65,32 @@ const CASES: Case[] = [
     ),
     expect: 0,
   },
+  {
+    name: 'invalid: Puma on every interface, Rails without assume_ssl (Rack takes X-Forwarded-Proto from anyone)',
+    files: railsOnPort(['config.force_ssl = true']),
+    expect: 1,
+    match: /scheme spoofable/,
+  },
+  {
+    name: 'trap: Rails assume_ssl: every request is already https, a forged X-Forwarded-Proto changes nothing',
+    files: railsOnPort(['config.assume_ssl = true', 'config.force_ssl = true']),
+    expect: 0,
+  },
 ];
+
+/** Rails run by Puma on its default every-interface port 3000 (a systemd unit), with these production lines. */
+function railsOnPort(lines: string[]): Record<string, string> {
+  return {
+    'config/environments/production.rb': ['Rails.application.configure do', ...lines.map((l) => `  ${l}`), 'end', ''].join('\n'),
+    'config/puma.rb': 'port ENV.fetch("PORT") { 3000 }\n',
+    'deploy/blog.service': [
+      '[Service]',
+      'WorkingDirectory=/srv/blog',
+      'ExecStart=/usr/local/bin/bundle exec puma -C config/puma.rb',
+      '',
+    ].join('\n'),
+  };
+}
 
 describe(ID, () => {
   for (const c of CASES) {

@@ -29,6 +29,24 @@ caseTable(koaProxyAll, [
     expect: ['web/app.js@2'],
     check: ([f]) => assert.equal(f?.severity, 'low'),
   },
+  {
+    name: 'the app is a parameter default (init(app = new Koa())) and app.proxy = true is set inside it',
+    files: {
+      'server/web.ts': [
+        "import Koa from 'koa';",
+        '',
+        'export default function init(app: Koa = new Koa(), trusted = true) {',
+        '  if (trusted) {',
+        '    app.proxy = true;',
+        '  }',
+        '  return app;',
+        '}',
+        '',
+      ].join('\n'),
+    },
+    expect: ['server/web.ts@5'],
+    check: ([f]) => assert.equal(f?.severity, 'medium'),
+  },
   // valid
   {
     name: 'trap: proxy + maxIpsCount 1 + loopback-only bind is the correct Koa setup',
