@@ -115,6 +115,11 @@ export interface Upstream {
   ref: Ref;
   /** Set when the upstream is an `upstream NAME { server ...; }` block. */
   group?: string;
+  /**
+   * The compose service whose container is the target on the one port its image exposes, when the config names
+   * no port (Traefik's docker provider without a `loadbalancer.server.port` label): `address` is null then.
+   */
+  exposedPortOf?: string;
 }
 
 export interface Listener {
@@ -204,7 +209,8 @@ export interface Bind {
   exposure: 'loopback' | 'all-interfaces' | 'specific' | 'unix' | 'unknown';
   ref?: Ref;
   /** Compose `ports:` publishing the container port on the docker host. */
-  published?: { hostIp: string; hostPort: number; ref?: Ref };
+  /** `by`: what publishes it when that is not compose (a Kubernetes LoadBalancer/NodePort Service). */
+  published?: { hostIp: string; hostPort: number; ref?: Ref; by?: string };
   /** Not HTTP: a uWSGI socket, php-fpm (BindAddress.protocol). */
   protocol?: 'uwsgi' | 'fastcgi' | 'scgi';
 }

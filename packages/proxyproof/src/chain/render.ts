@@ -6,7 +6,7 @@ import type { Facts } from '../model/facts.js';
 import type { ChainAnalysis } from './analyze.js';
 import type { DeploymentFiles } from './discover.js';
 import { genericAppEnd } from './generic-app.js';
-import { appById, proxyById, type Ref, refText } from './model.js';
+import { appById, proxyById, type Ref, refText, runtimeNetwork } from './model.js';
 import type { PlannedFix } from './plan.js';
 import type { Step, Trace } from './simulate.js';
 import { type RouteVerdict, spoofSummary } from './verdict.js';
@@ -245,7 +245,18 @@ export function probeCommands(a: ChainAnalysis): string[] {
     if (!m || b.bind.startsWith('unix:')) continue;
     const host = m[1] as string;
     const wildcard = host === '0.0.0.0' || host === '::' || host === '*' || host === '' || host === '[::]';
-    const addr = wildcard ? '<this host address>' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    // A container's or pod's unpublished port (or a platform's private one) is reached only on its own network.
+    const app = appById(a.topology, b.appId);
+    const bind = app?.binds[b.bindIndex];
+    const unpublished = app?.placement.kind === 'container' && !bind?.published;
+    const inside = wildcard && (b.reach === 'compose-network' || unpublished);
+    const addr = inside
+      ? '<its address on that network>'
+      : wildcard
+        ? '<this host address>'
+        : host.includes(':') && !host.startsWith('[')
+          ? `[${host}]`
+          : host;
     const other = backendProtocol(a, b.appId, b.bindIndex);
     if (other) {
       const who = b.label.includes(b.bind) ? b.label : `${b.label} ${b.bind}`;
@@ -259,11 +270,13 @@ export function probeCommands(a: ChainAnalysis): string[] {
     const cmd = `proxyproof probe --backend http://${addr}:${m[2]}${pub}`;
     if (seen.has(cmd)) continue;
     seen.add(cmd);
-    const where = wildcard
-      ? ' (from another machine: the port is open on every interface)'
-      : /^(127\.|localhost$|\[?::1\]?$)/.test(host)
-        ? ' (on this host)'
-        : ' (from this host and from another machine)';
+    const where = inside
+      ? ` (from ${b.reachableFrom ?? `its ${app?.placement.kind === 'container' ? runtimeNetwork(app.placement.runtime) : 'network'}, where only the proxy runs (not published)`})`
+      : wildcard
+        ? ' (from another machine: the port is open on every interface)'
+        : /^(127\.|localhost$|\[?::1\]?$)/.test(host)
+          ? ' (on this host)'
+          : ' (from this host and from another machine)';
     out.push(`  ${cmd}${where}`);
   }
   return out;

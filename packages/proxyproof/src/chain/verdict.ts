@@ -216,6 +216,15 @@ export function reachOf(
     };
   }
   const attacker: Peer = { kind: 'remote', ip: '198.51.100.9', desc: 'an outside host' };
+  if (b.published?.by) {
+    // A Kubernetes LoadBalancer/NodePort Service selecting the pod forwards outside clients to it (L4).
+    return {
+      from: `any client outside the cluster through ${b.published.by}'s port ${b.published.hostPort} (${refText(b.published.ref ?? b.ref)})`,
+      reach: 'network',
+      peer: attacker,
+      ref: b.published.ref ?? b.ref,
+    };
+  }
   if (b.published) {
     if (isLoopbackHost(b.published.hostIp)) return null;
     const hostIp = b.published.hostIp || '0.0.0.0';

@@ -59,8 +59,11 @@ export interface BindAddress {
   path?: string;
   exposure: Exposure;
   ref?: SourceRef;
-  /** A container port published to the host (compose `ports:`), with the host-side address. */
-  published?: { hostIp: string; hostPort: number; ref?: SourceRef };
+  /**
+   * A container port published to the host (compose `ports:`), with the host-side address; `by` names what
+   * publishes it when that is not compose (a Kubernetes `LoadBalancer`/`NodePort` Service selecting the pod).
+   */
+  published?: { hostIp: string; hostPort: number; ref?: SourceRef; by?: string };
   /** The bind is inside a container (compose service, Dockerfile): 0.0.0.0 there means the container's network. */
   container?: boolean;
   /**

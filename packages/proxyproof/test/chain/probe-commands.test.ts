@@ -76,6 +76,30 @@ const cases: Array<{ name: string; files: Record<string, string>; probe?: RegExp
     },
     notHttp: /php-fpm .*9000 speaks FastCGI .*, not HTTP: no probe to run/,
   },
+  {
+    name: "valid: a container's unpublished 0.0.0.0 port is probed from its network, not as open on every host interface",
+    files: {
+      'docker-compose.yml':
+        'services:\n  web:\n    image: shop/api:2\n    command: gunicorn shop.wsgi --bind 0.0.0.0:8000\n    expose:\n      - 8000\n  front:\n    image: nginx:1.27\n    ports:\n      - "443:443"\n    volumes:\n      - ./nginx/sites-enabled/app:/etc/nginx/conf.d/default.conf\n',
+      'nginx/sites-enabled/app': tls(
+        '    location / {\n        proxy_pass http://web:8000;\n        proxy_set_header Host $host;\n    }',
+      ),
+    },
+    probe:
+      /^ {2}proxyproof probe --backend http:\/\/<its address on that network>:8000 --public https:\/\/app\.example\.com \(from its compose network, where only the proxy runs \(not published\)\)$/,
+  },
+  {
+    name: 'valid: the same with another container on its network: the probe names who reaches it',
+    files: {
+      'docker-compose.yml':
+        'services:\n  web:\n    image: shop/api:2\n    command: gunicorn shop.wsgi --bind 0.0.0.0:8000\n    expose:\n      - 8000\n  db:\n    image: postgres:16\n  front:\n    image: nginx:1.27\n    ports:\n      - "443:443"\n    volumes:\n      - ./nginx/sites-enabled/app:/etc/nginx/conf.d/default.conf\n',
+      'nginx/sites-enabled/app': tls(
+        '    location / {\n        proxy_pass http://web:8000;\n        proxy_set_header Host $host;\n    }',
+      ),
+    },
+    probe:
+      /^ {2}proxyproof probe --backend http:\/\/<its address on that network>:8000 --public https:\/\/app\.example\.com \(from other containers on web's compose network \(not published\)\)$/,
+  },
 ];
 
 for (const c of cases) {

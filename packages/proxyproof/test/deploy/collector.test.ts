@@ -53,6 +53,27 @@ test('compose entrypoint script: the script line starts gunicorn, with the servi
   assert.equal(s?.binds[0]?.published?.hostPort, 9000);
 });
 
+test('an entrypoint script that ends in exec "$@" runs the compose command: gunicorn behind it is found', async () => {
+  const files = {
+    'docker-compose.yml':
+      'services:\n  api:\n    build:\n      context: ./svc\n      dockerfile: Dockerfile.live\n    command: gunicorn shop.wsgi:application --bind 0.0.0.0:8000\n    expose:\n      - 8000\n  front:\n    image: nginx:1.27\n    ports:\n      - 8080:80\n',
+    'svc/Dockerfile.live': 'FROM python:3.12-slim\nCOPY wait.sh /srv/\nENTRYPOINT ["/srv/wait.sh"]\n',
+    'svc/wait.sh': '#!/bin/sh\nuntil nc -z db 5432; do sleep 1; done\npython manage.py migrate\nexec "$@"\n',
+  };
+  const { facts } = await lintFiles(files);
+  assert.equal(facts.appServers.length, 1, JSON.stringify(facts.appServers.map((x) => x.launch)));
+  const s = facts.appServers[0];
+  assert.equal(s?.kind, 'gunicorn');
+  assert.equal(s?.service, 'api');
+  assert.equal(s?.launch.file, 'docker-compose.yml');
+  assert.equal(s?.launch.line, 6);
+  assert.equal(s?.binds[0]?.port, 8000);
+  assert.equal(s?.binds[0]?.reach, 'container-network');
+  // Trap: a script that does not hand over to its arguments does not run them.
+  const { facts: other } = await lintFiles({ ...files, 'svc/wait.sh': '#!/bin/sh\npython manage.py migrate\necho "$@"\n' });
+  assert.equal(other.appServers.length, 0);
+});
+
 test('a broken compose file is a diagnostic with its line; other files are still linted', async () => {
   const { facts, findings } = await lintFiles({
     'docker-compose.yml': 'services:\n  web:\n    command: [gunicorn\n    ports:\n',
@@ -374,4 +395,48 @@ test("the chain says a quadlet's unpublished port is reached on its Podman netwo
   const pod = topology.apps.find((a) => a.placement.kind === 'container' && a.placement.runtime === 'kubernetes');
   assert.ok(pod, JSON.stringify(topology.apps.map((a) => a.placement)));
   assert.match(reachOf(pod, 0)?.from ?? '', /other pods on the cluster network/);
+});
+
+test('nginx in a pod -> a Service whose Deployment runs an image without a command: the link names the Service, workload and image', async () => {
+  const { facts } = await lintFiles({
+    'k8s/gateway.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gw-conf\ndata:\n  default.conf: |\n    server {\n        listen 80;\n        location /api/ {\n            proxy_pass http://api:8000/api/;\n            proxy_set_header Host $host;\n        }\n    }\n',
+    'k8s/api.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n      - name: api\n        image: example/api:3\n        ports:\n        - containerPort: 8000\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector:\n    app: api\n  ports:\n  - port: 8000\n    targetPort: 8000\n',
+  });
+  const { topology } = analyzeChain(facts);
+  const link = topology.links.find((l) => l.target.kind === 'unresolved');
+  assert.ok(link && link.target.kind === 'unresolved', JSON.stringify(topology.links));
+  assert.match(
+    link.target.reason,
+    /^Kubernetes Service api \(k8s\/api\.yaml:\d+\) selects the pods of Deployment api \(k8s\/api\.yaml:2\), whose container example\/api:3 starts no app server these files show/,
+  );
+  assert.match(link.target.need, /command:\/args: or the image's Dockerfile for api/);
+});
+
+test('a LoadBalancer Service that selects a pod makes its 0.0.0.0 bind reachable from outside the cluster (chain reach)', async () => {
+  const deployment =
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    metadata:\n      labels:\n        tier: api\n    spec:\n      containers:\n      - name: api\n        image: shop/api:1\n        command: ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080"]\n';
+  const service = (type: string) =>
+    `apiVersion: v1\nkind: Service\nmetadata:\n  name: api-public\nspec:\n  type: ${type}\n  selector:\n    tier: api\n  ports:\n  - port: 443\n    targetPort: 8080\n`;
+  const lb = await lintFiles({ 'k8s/api.yaml': deployment, 'k8s/svc.yaml': service('LoadBalancer') });
+  const bind = lb.facts.appServers[0]?.binds[0];
+  assert.equal(bind?.reach, 'network');
+  assert.deepEqual(bind?.published, {
+    hostIp: '0.0.0.0',
+    hostPort: 443,
+    ref: { file: 'k8s/svc.yaml', line: 11 },
+    by: 'LoadBalancer Service api-public',
+  });
+  const { topology } = analyzeChain(lb.facts);
+  const app = topology.apps[0];
+  assert.ok(app);
+  assert.match(
+    reachOf(app, 0)?.from ?? '',
+    /^any client outside the cluster through LoadBalancer Service api-public's port 443 \(k8s\/svc\.yaml:11\)/,
+  );
+  // ClusterIP: the pod stays on the cluster network.
+  const cluster = await lintFiles({ 'k8s/api.yaml': deployment, 'k8s/svc.yaml': service('ClusterIP') });
+  assert.equal(cluster.facts.appServers[0]?.binds[0]?.published, undefined);
+  assert.notEqual(cluster.facts.appServers[0]?.binds[0]?.reach, 'network');
 });

@@ -38,7 +38,13 @@ function bindOf(b: BindAddress, placement: Placement): Bind | null {
   const port = b.port;
   const out: Bind = { address: { kind: 'tcp', host, port }, exposure: b.exposure, ref: r };
   if (b.protocol) out.protocol = b.protocol;
-  if (b.published) out.published = { hostIp: b.published.hostIp, hostPort: b.published.hostPort, ref: ref(b.published.ref) };
+  if (b.published)
+    out.published = {
+      hostIp: b.published.hostIp,
+      hostPort: b.published.hostPort,
+      ref: ref(b.published.ref),
+      ...(b.published.by ? { by: b.published.by } : {}),
+    };
   if (b.reach === 'container-network' && placement.kind !== 'container') out.exposure = 'all-interfaces';
   return out;
 }

@@ -16,10 +16,10 @@
 import { FRONTS, ingressFronts } from '../../collectors/front/fronts.js';
 import { lbKind } from '../../collectors/kube/lb.js';
 import { findMiddlewareCrd, TRAEFIK_DEFAULT_HEADERS } from '../../collectors/traefik/dynamic.js';
+import { nginxToTemplate } from '../../facts/nginx/sites.js';
 import type { Facts } from '../../model/facts.js';
 import type { KubeFacts, KubeIngress } from '../../model/proxy.js';
 import type { AppServer, ClientAddressPolicy, HeaderRule, ProxyHop, ProxyKind, ProxyRoute, Ref, Topology } from '../model.js';
-import { nginxToTemplate } from './nginx.js';
 
 type Controller = 'ingress-nginx' | 'traefik' | 'cloud' | 'other';
 
@@ -255,6 +255,35 @@ export function kubeServiceTarget(
   return { app, bind: bind?.i ?? 0, port: target, how: `Service ${service} selects the pods of ${w.names.join(', ')}` };
 }
 
+/**
+ * Why a known Service name links to no app server: its pods run containers whose command the files do not show (an
+ * image's own CMD), said with the workload and images instead of asking for a compose file or unit.
+ */
+function kubeServiceUnlinked(
+  facts: Facts,
+  topology: Pick<Topology, 'apps'>,
+  service: string,
+): { reason: string; need: string } | undefined {
+  const kube = facts.kube;
+  if (!kube || !service) return undefined;
+  const svc = (kube.serviceIndex ?? []).find((x) => x.name === service);
+  if (!svc && !(kube.podLabels ?? []).some((p) => p.workload === service)) return undefined;
+  const names = workloadsOf(kube, service).names;
+  if (topology.apps.some((a) => a.service !== undefined && names.includes(a.service))) return undefined;
+  const workloads = (facts.workloads?.workloads ?? []).filter((w) => names.includes(w.name));
+  const what = `Kubernetes Service ${service}${svc ? ` (${svc.ref.file}:${svc.ref.line})` : ''}`;
+  if (workloads.length === 0)
+    return {
+      reason: `${what} selects no workload of these files`,
+      need: `give the Deployment/StatefulSet whose pods Service ${service} selects`,
+    };
+  const images = [...new Set(workloads.flatMap((w) => w.containers.map((c) => c.image ?? c.name)))];
+  return {
+    reason: `${what} selects the pods of ${workloads.map((w) => `${w.kind} ${w.name} (${w.file}:${w.ref.line})`).join(', ')}, whose container${images.length > 1 ? 's' : ''} ${images.join(', ')} start${images.length > 1 ? '' : 's'} no app server these files show (the image's own command)`,
+    need: `give the container's command:/args: or the image's Dockerfile for ${workloads.map((w) => w.name).join(', ')}`,
+  };
+}
+
 /** `web`, `web.prod`, `web.prod.svc`, `web.prod.svc.cluster.local` -> `web`. */
 function serviceNameOf(host: string): string {
   return host.replace(/\.svc(\.cluster\.local)?\.?$/i, '').split('.')[0] ?? host;
@@ -272,7 +301,11 @@ export function resolveKubeLinks(facts: Facts, topology: Topology): void {
     const up = hop?.routes.find((r) => r.id === l.routeId)?.upstreams[l.upstream];
     if (!hop || !up?.address || up.address.kind !== 'tcp') continue;
     const t = kubeServiceTarget(facts, topology, serviceNameOf(up.address.host), String(up.address.port));
-    if (!t) continue;
+    if (!t) {
+      const why = kubeServiceUnlinked(facts, topology, serviceNameOf(up.address.host));
+      if (why) l.target = { kind: 'unresolved', ...why };
+      continue;
+    }
     l.target = { kind: 'app', appId: t.app.id, bind: t.bind };
     l.peer = { kind: 'remote', desc: `${hop.label.split(' (')[0]}'s pod` };
     l.how = t.how;

@@ -28,7 +28,16 @@ export const backendPortPublished: Check = {
         let severity: Severity = meta.severity;
         let message: string;
         const evidence: Evidence[] = [];
-        if (b.reach === 'network' && b.published) {
+        // Published by whoever runs the image (`docker run -p`), not by these files.
+        let imageOnly = false;
+        if (b.reach === 'network' && b.published?.by) {
+          // A Kubernetes LoadBalancer/NodePort Service that selects the pod (collectors/kube/reach.ts).
+          message = `${b.published.by} selects ${s.service ?? s.kind}'s pods and forwards its port ${b.published.hostPort} to ${s.kind}'s ${b.port}: clients outside the cluster reach ${s.kind} without the proxy`;
+          evidence.push(
+            ev(b.published.ref, `${b.published.by}: port ${b.published.hostPort} -> target port ${b.port}`),
+            ev(b.ref ?? s.launch, `${s.kind} listens on ${describeBind(b)} in the pod`),
+          );
+        } else if (b.reach === 'network' && b.published) {
           message = `compose publishes ${s.service ?? s.kind}'s port ${b.port} on ${b.published.hostIp}:${b.published.hostPort}: every interface of the host, so clients reach ${s.kind} without the proxy`;
           evidence.push(
             ev(b.published.ref, `"${b.published.hostPort}:${b.port}" publishes on all interfaces`),
@@ -39,6 +48,7 @@ export const backendPortPublished: Check = {
           evidence.push(ev(b.ref ?? s.launch, `binds ${describeBind(b)}`));
         } else if (b.reach === 'container-network' && s.launch.via === 'dockerfile' && b.exposure === 'all-interfaces') {
           severity = 'low';
+          imageOnly = true;
           message = `the image runs ${s.kind} on ${describeBind(b)}: started with \`docker run -p ${b.port}:${b.port}\` it is published on every host interface; publish it as 127.0.0.1:${b.port}:${b.port} or put it on a network only the proxy shares`;
           evidence.push(ev(b.ref ?? s.launch, `binds ${describeBind(b)}`));
         } else continue;
@@ -59,44 +69,61 @@ export const backendPortPublished: Check = {
             message,
             evidence,
             why: 'Whatever reaches the app server directly skips the proxy: no TLS, no proxy access rules or rate limits, and — if the server trusts forwarded headers from that peer — forged X-Forwarded-Proto/-For. Docker-published ports also bypass host firewalls such as ufw.',
-            fix: b.published
-              ? withRewrite(
-                  facts,
-                  {
-                    description:
-                      'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
+            fix: imageOnly
+              ? {
+                  // Inside a container 127.0.0.1 is the container's own loopback: the proxy's container and
+                  // `docker run -p` (which forwards to the container's network address) could no longer connect.
+                  description:
+                    `No mechanical fix: the port is published by whoever runs the image, not by these files. Keep ${describeBind(b)} inside the container ` +
+                    `(127.0.0.1 there would cut off the proxy's container and \`docker run -p\` itself): publish it on loopback only ` +
+                    `(\`docker run -p 127.0.0.1:${b.port ?? 8000}:${b.port ?? 8000} ...\`), or run it without \`-p\` on a Docker network that only the proxy shares.`,
+                }
+              : b.published?.by
+                ? {
+                    description: `No mechanical fix: which entry should stay public is a deployment choice. Make ${b.published.by} a ClusterIP Service (drop \`type:\`) and let outside traffic in through the proxy (its own Service or an Ingress), or keep it only while no proxy is meant to sit in front.`,
                     file: b.published.ref?.file,
                     line: b.published.ref?.line,
-                    lines: [`- "127.0.0.1:${b.published.hostPort}:${b.port}"`],
-                  },
-                  // `- "8000:8000"` / `- 0.0.0.0:8000:8000` -> the same line publishing on 127.0.0.1
-                  new RegExp(`(?<![\\d.:])(?:(?:0\\.0\\.0\\.0|\\[?::\\]?):)?${b.published.hostPort}:${b.port}(?![\\d])`),
-                  `127.0.0.1:${b.published.hostPort}:${b.port}`,
-                )
-              : crossHost
-                ? {
-                    // The proxy connects from another host: a loopback bind (or a unix socket) would cut it off.
-                    description:
-                      `The proxy connects from another host (${peers[0]?.what ?? 'see the evidence'}), so 127.0.0.1 or a unix socket would cut it off: ` +
-                      `bind ${s.kind} to this host's private address that the proxy connects to (not 0.0.0.0), or let only the proxy's address ` +
-                      `reach port ${b.port ?? ''} in the host firewall (e.g. \`ufw allow from <proxy address> to any port ${b.port ?? ''} proto tcp\` ` +
-                      `and deny the rest). On the proxy host, \`ip route get <app address>\` prints the proxy's address after "src".`,
-                    file: b.ref?.file ?? s.launch.file,
-                    line: b.ref?.line ?? s.launch.line,
-                    lines: [privateBindLine(s.kind, b.port)],
                   }
-                : withRewrite(
-                    facts,
-                    {
-                      description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
-                      file: b.ref?.file ?? s.launch.file,
-                      line: b.ref?.line ?? s.launch.line,
-                      lines: [loopbackBindLine(s.kind, b.port)],
-                    },
-                    // Only where the proxy is on this host: a proxy elsewhere could not reach a loopback bind.
-                    peers.length > 0 && peers.every((p) => p.place === 'same-host') ? /(?<![\d.])0\.0\.0\.0(?![\d.])/ : undefined,
-                    '127.0.0.1',
-                  ),
+                : b.published
+                  ? withRewrite(
+                      facts,
+                      {
+                        description:
+                          'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
+                        file: b.published.ref?.file,
+                        line: b.published.ref?.line,
+                        lines: [`- "127.0.0.1:${b.published.hostPort}:${b.port}"`],
+                      },
+                      // `- "8000:8000"` / `- 0.0.0.0:8000:8000` -> the same line publishing on 127.0.0.1
+                      new RegExp(`(?<![\\d.:])(?:(?:0\\.0\\.0\\.0|\\[?::\\]?):)?${b.published.hostPort}:${b.port}(?![\\d])`),
+                      `127.0.0.1:${b.published.hostPort}:${b.port}`,
+                    )
+                  : crossHost
+                    ? {
+                        // The proxy connects from another host: a loopback bind (or a unix socket) would cut it off.
+                        description:
+                          `The proxy connects from another host (${peers[0]?.what ?? 'see the evidence'}), so 127.0.0.1 or a unix socket would cut it off: ` +
+                          `bind ${s.kind} to this host's private address that the proxy connects to (not 0.0.0.0), or let only the proxy's address ` +
+                          `reach port ${b.port ?? ''} in the host firewall (e.g. \`ufw allow from <proxy address> to any port ${b.port ?? ''} proto tcp\` ` +
+                          `and deny the rest). On the proxy host, \`ip route get <app address>\` prints the proxy's address after "src".`,
+                        file: b.ref?.file ?? s.launch.file,
+                        line: b.ref?.line ?? s.launch.line,
+                        lines: [privateBindLine(s.kind, b.port)],
+                      }
+                    : withRewrite(
+                        facts,
+                        {
+                          description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
+                          file: b.ref?.file ?? s.launch.file,
+                          line: b.ref?.line ?? s.launch.line,
+                          lines: [loopbackBindLine(s.kind, b.port)],
+                        },
+                        // Only where the proxy is on this host: a proxy elsewhere could not reach a loopback bind.
+                        peers.length > 0 && peers.every((p) => p.place === 'same-host')
+                          ? /(?<![\d.])0\.0\.0\.0(?![\d.])/
+                          : undefined,
+                        '127.0.0.1',
+                      ),
             data: { appServer: index, reach: b.reach, published: b.published },
           }),
         );

@@ -263,18 +263,32 @@ class DeployRun {
     return this.ctx.facts.appServers.length - 1;
   }
 
-  /** Finds a linted shell script the argv runs (`./docker-entrypoint.sh`, `sh /app/start.sh`). */
-  private scriptIn(argv: string[], near: string[]): DiscoveredFile | undefined {
-    for (const a of argv.slice(0, 4)) {
+  /**
+   * Finds a linted shell script the argv runs (`./docker-entrypoint.sh`, `sh /app/start.sh`), with the arguments
+   * after it (`args`): an entrypoint that ends in `exec "$@"` runs them (Docker's entrypoint convention).
+   */
+  private scriptIn(argv: string[], near: string[]): (DiscoveredFile & { args: string[] }) | undefined {
+    for (const [i, a] of argv.slice(0, 4).entries()) {
       if (!/[\w-]+(\.sh)?$/.test(a) || (!a.includes('/') && !a.endsWith('.sh'))) continue;
       const b = basename(a);
       const cands = this.ctx.files.filter((f) => basename(f.abs) === b && this.isShellScript(f));
       const pick =
         near.map((d) => cands.find((f) => f.abs.startsWith(d + sep))).find(Boolean) ??
         (cands.length === 1 ? cands[0] : undefined);
-      if (pick) return pick;
+      if (pick) return { ...pick, args: argv.slice(i + 1) };
     }
     return undefined;
+  }
+
+  /**
+   * The servers a script's arguments start when the script hands over to them (`exec "$@"`, `"$@"` as a command):
+   * `ENTRYPOINT ["/entrypoint.sh"]` with `command: gunicorn ...` runs gunicorn after the script's own steps.
+   */
+  private passedThrough(script: DiscoveredFile & { args: string[] }, unresolved: string[] = []): FoundInvocation[] {
+    if (script.args.length === 0) return [];
+    const text = readText(this.ctx, script);
+    if (text === undefined || !/^[ \t]*(?:exec[ \t]+)?(?:"\$@"|"\$\{@\}"|\$@)[ \t]*(?:[;#].*)?$/m.test(text)) return [];
+    return findInvocations(script.args, {}, unresolved);
   }
 
   // ------------------------------------------------------------------ compose
@@ -624,6 +638,7 @@ class DeployRun {
         this.consumedScripts.add(script.abs);
         for (const { inv, line } of this.scriptInvocations(script, stringEnv))
           this.onPlatform(this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near), f);
+        invs = this.passedThrough(script);
       }
     }
     if (invs.length === 0 && !df.entrypoint) {
@@ -772,6 +787,7 @@ class DeployRun {
         const script = this.scriptIn(argv, near);
         if (script) {
           this.consumedScripts.add(script.abs);
+          invs = this.passedThrough(script);
           for (const { inv, line } of this.scriptInvocations(script, stringEnv))
             kc.appServers.push(
               this.push(
@@ -883,6 +899,7 @@ class DeployRun {
           this.consumedScripts.add(script.abs);
           for (const { inv, line } of this.scriptInvocations(script, stringEnv))
             this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
+          invs = this.passedThrough(script, unresolved);
         }
       }
       for (const inv of invs) {
@@ -1279,7 +1296,7 @@ class DeployRun {
     const file = this.scriptIn(argv, o.near);
     if (!file) return { invs };
     this.consumedScripts.add(file.abs);
-    return { invs, script: { file, found: this.scriptInvocations(file, o.env) } };
+    return { invs: this.passedThrough(file, o.unresolved), script: { file, found: this.scriptInvocations(file, o.env) } };
   }
 
   /** Server invocations in a script, each with its line; tracks `export X=...` and `X=...` as it goes. */

@@ -14,6 +14,7 @@ import type { KubeFacts, KubeIngress, TrustList } from '../../model/proxy.js';
 import { ingressFronts } from '../front/fronts.js';
 import { configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
+import { publishPodsThroughServices } from './reach.js';
 import { ingressSnippets } from './snippets.js';
 
 type Svc = KubeFacts['services'][number];
@@ -386,6 +387,7 @@ export const kubeCollector: Collector = {
         }
       }
     }
+    publishPodsThroughServices(ctx.facts);
   },
 };
 

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backendPortPublished as check } from '../../../src/checks/deploy/backend-port-published.js';
 import { compose, nginxTls, systemdUnit } from '../../python/fixtures.js';
@@ -82,6 +83,17 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'low', message: /docker run -p/ },
   },
   {
+    name: 'low (advice, never 127.0.0.1): a Dockerfile-only gunicorn started by a script, behind an nginx container',
+    files: {
+      'admin/Dockerfile': 'FROM python:3.12-slim\nCOPY start.sh /\nCMD ["/start.sh"]\n',
+      'admin/start.sh': '#!/bin/sh\nflask db upgrade\ngunicorn -w 4 -b 0.0.0.0:80 portal:app\n',
+      'front/Dockerfile': 'FROM nginx:1.27\nCOPY site.conf /etc/nginx/conf.d/default.conf\n',
+      'front/site.conf':
+        'server {\n    listen 443 ssl;\n    ssl_certificate /c.pem;\n    ssl_certificate_key /k.pem;\n    location /admin {\n        proxy_pass http://admin:80;\n    }\n}\n',
+    },
+    expect: { count: 1, severity: 'low', mechanical: false, message: /docker run -p/ },
+  },
+  {
     name: 'valid (trap): Dockerfile used by a compose service without ports',
     files: {
       Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n',
@@ -119,6 +131,80 @@ const cases: Case[] = [
       fixAt: { line: 6, placement: 'replace' },
     },
   },
+  {
+    name: 'invalid: a LoadBalancer Service selects the gunicorn pods and targets their port',
+    files: { 'k8s/web.yaml': podApp('LoadBalancer', 'app: web') },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      mechanical: false,
+      message: /^LoadBalancer Service web selects web's pods and forwards its port 80 to gunicorn's 8000/,
+    },
+  },
+  {
+    name: 'invalid: a NodePort Service targets the pods by port name',
+    files: { 'k8s/web.yaml': podApp('NodePort', 'app: web', 'http') },
+    expect: { count: 1, message: /^NodePort Service web selects/ },
+  },
+  {
+    name: 'valid (trap): a ClusterIP Service: the 0.0.0.0 pod port is reached from the cluster network only',
+    files: { 'k8s/web.yaml': podApp('ClusterIP', 'app: web') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): the LoadBalancer Service selects other pods (the proxy), not the app',
+    files: { 'k8s/web.yaml': podApp('LoadBalancer', 'app: edge') },
+    expect: { count: 0 },
+  },
 ];
 
+/** A Deployment running gunicorn on 0.0.0.0:8000 (container port named http) and a Service of that type. */
+function podApp(type: string, selector: string, targetPort = '8000'): string {
+  return [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: web',
+    'spec:',
+    '  selector:',
+    '    matchLabels:',
+    '      app: web',
+    '  template:',
+    '    metadata:',
+    '      labels:',
+    '        app: web',
+    '    spec:',
+    '      containers:',
+    '      - name: web',
+    '        image: shop/web:1',
+    '        command: ["gunicorn", "--bind", "0.0.0.0:8000", "shop.wsgi"]',
+    '        ports:',
+    '        - name: http',
+    '          containerPort: 8000',
+    '---',
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    '  name: web',
+    'spec:',
+    `  type: ${type}`,
+    '  selector:',
+    `    ${selector}`,
+    '  ports:',
+    '  - port: 80',
+    `    targetPort: ${targetPort}`,
+    '',
+  ].join('\n');
+}
+
 for (const c of cases) test(`deploy/backend-port-published: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+test('deploy/backend-port-published: a Dockerfile-only bind is never advised onto 127.0.0.1 (it would cut off the proxy container)', async () => {
+  for (const c of cases.filter((x) => /Dockerfile(-only)? alone|Dockerfile-only/.test(x.name))) {
+    const [f] = await runCase(check, c);
+    assert.ok(f?.fix, c.name);
+    assert.equal(f.fix.placement, undefined, c.name);
+    assert.ok(!(f.fix.lines ?? []).some((l) => l.includes('127.0.0.1')), `${c.name}: ${JSON.stringify(f.fix.lines)}`);
+    assert.match(f.fix.description, /^No mechanical fix: .*127\.0\.0\.1 there would cut off the proxy's container/, c.name);
+  }
+});
