@@ -4,6 +4,7 @@
  * Its own module so that `lint` does not load the fix planner (issue 10: start-up).
  */
 import type { ChainAnalysis } from '../chain/analyze.js';
+import type { HeaderRule, Topology } from '../chain/model.js';
 import { chainLines, type Inventory, probeCommands, verdictLine } from '../chain/render.js';
 import { spoofSummary } from '../chain/verdict.js';
 import { type FixPlan, fixPlanLines, patchData, planFixes } from '../fix/plan.js';
@@ -11,7 +12,40 @@ import type { Report } from '../render/types.js';
 import type { Analysis } from './analyze.js';
 import { common, listed, notReadSection } from './report.js';
 
-export const DOCTOR_SCHEMA_VERSION = 1;
+/** 2: a route's trailing proxy-default header rules are named by index in `topology.defaultHeaders`. */
+export const DOCTOR_SCHEMA_VERSION = 2;
+
+/**
+ * The topology as `doctor --format json` writes it (docs/doctor.md): a route's trailing run of proxy default header
+ * rules (nginx's `Connection close`, `Content-Length $proxy_internal_body_length`...: the same list on every route of
+ * a file, half of the report at 10,000 servers) is written once in `topology.defaultHeaders` and named by its index
+ * in the route's `defaultHeaders`; the route's `headers` keep the rules before it. The rules the route gets are
+ * `headers` followed by `defaultHeaders[route.defaultHeaders]`, in that order. Nothing else changes.
+ */
+export function topologyJson(t: Topology): Topology & { defaultHeaders: HeaderRule[][] } {
+  const sets: HeaderRule[][] = [];
+  const index = new Map<string, number>();
+  const proxies = t.proxies.map((p) => {
+    let shared = false;
+    const routes = p.routes.map((r) => {
+      let k = r.headers.length;
+      while (k > 0 && r.headers[k - 1]?.from === 'default') k--;
+      if (k === r.headers.length) return r;
+      const tail = r.headers.slice(k);
+      const key = JSON.stringify(tail);
+      let i = index.get(key);
+      if (i === undefined) {
+        i = sets.length;
+        sets.push(tail);
+        index.set(key, i);
+      }
+      shared = true;
+      return { ...r, headers: r.headers.slice(0, k), defaultHeaders: i };
+    });
+    return shared ? { ...p, routes } : p;
+  });
+  return { ...t, proxies, defaultHeaders: sets };
+}
 
 /** The JSON payload of `doctor --format json` (schema: docs/doctor.md). */
 export function doctorPayload(a: ChainAnalysis, inv: Inventory, plan: unknown, fix?: FixPlan): Record<string, unknown> {
@@ -20,7 +54,7 @@ export function doctorPayload(a: ChainAnalysis, inv: Inventory, plan: unknown, f
       schemaVersion: DOCTOR_SCHEMA_VERSION,
       found: inv.found,
       notFound: inv.missing,
-      topology: a.topology,
+      topology: topologyJson(a.topology),
       routes: a.verdict.routes.map((r) => ({
         id: r.id,
         url: r.url,

@@ -50,7 +50,7 @@ describe('proxyproof doctor (CLI)', () => {
     assert.equal(r.code, 1);
     const j = JSON.parse(r.stdout);
     assert.equal(j.command, 'doctor');
-    assert.equal(j.doctor.schemaVersion, 1);
+    assert.equal(j.doctor.schemaVersion, 2);
     const route = j.doctor.routes[0];
     assert.equal(route.verdict.scheme.status, 'lost');
     assert.equal(route.verdict.scheme.lostAt.step, 1);
