@@ -93,6 +93,22 @@ describe('nginx collector', () => {
     assert.deepEqual(facts.nginx.configs.map((t) => t.config[0]?.file).sort(), ['deploy/shop.conf', 'nginx/site']);
   });
 
+  it('finds a site file named after its host anywhere, by its content; other dotted names are left alone', async () => {
+    const root = tree({
+      'deploy/quote.example.com': SERVER,
+      'deploy/www.example.org': '# not nginx\nsome text\n',
+      'app/settings.py': SERVER,
+      'config/site.yml': SERVER,
+      'release.v2': SERVER,
+    });
+    const facts = await collect(['.'], root);
+    assert.deepEqual(facts.diagnostics, []);
+    assert.deepEqual(
+      facts.nginx.configs.map((t) => t.config[0]?.file),
+      ['deploy/quote.example.com'],
+    );
+  });
+
   it('reports a broken file under an nginx folder with file:line', async () => {
     const root = tree({ 'nginx/site.conf': 'server {\n  listen 80;\n  location / {\n    proxy_pass http://a;\n' });
     const facts = await collect(['.'], root);

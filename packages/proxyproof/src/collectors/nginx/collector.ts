@@ -10,7 +10,9 @@
  *   reads as nginx: Apache and supervisord use the same folder names);
  * - any other `*.conf`, and extension-less files under a folder whose name contains "nginx", when the file
  *   parses as nginx and has a top-level http/server/location/upstream/events/stream block (a supervisord or
- *   Apache .conf does not parse; a snippet of `proxy_set_header` lines is included by an entry, not one itself).
+ *   Apache .conf does not parse; a snippet of `proxy_set_header` lines is included by an entry, not one itself);
+ * - a file named after a host (`deploy/quote.example.com`, as Debian's sites-available names sites) anywhere,
+ *   on the same content test.
  * A file that another entry includes is not an entry itself. A missing absolute include (a path on the server,
  * `/etc/letsencrypt/options-ssl-nginx.conf` of a site copied off it) is a warning, not an error. The config prefix of a file in sites-enabled,
  * sites-available or conf.d is the folder above it (where nginx.conf lives); otherwise its own folder.
@@ -90,10 +92,26 @@ function classifyByName(f: DiscoveredFile): Kind | undefined {
     return /nginx/i.test(dir) || existsSync(join(dirname(dir), 'nginx.conf')) ? 'site' : 'heuristic';
   }
   if (name.endsWith('.conf')) return 'heuristic';
+  // A site file named after the host it serves (`deploy/quote.example.com`, as Debian's sites-available names
+  // them, kept anywhere in a repository): the content decides.
+  if (namedAfterHost(name)) return 'heuristic';
   // An Ansible/Salt template named after nginx (`nginx.j2`, `nginx_ssl.j2`, `nginx-site.erb`): the content decides.
   if (isTemplateName(basename(f.abs)) && /nginx/i.test(name)) return 'heuristic';
   if (extname(name) === '' && /nginx/i.test(dir)) return 'heuristic';
   return undefined;
+}
+
+/** Extensions of files that are not nginx sites, though their names look like host names (`app.py`, `site.yml`). */
+const NOT_SITE_EXT = new Set(
+  'py js mjs cjs ts tsx jsx json yml yaml toml ini cfg txt md rst html htm css scss sh bash rb php xml lock sum key pem crt csr der p12 log j2 erb tpl tmpl template service socket timer env example sample bak orig old dist png jpg jpeg gif svg ico webp map min gz zip tar tgz bz2 xz pdf go rs java kt cs c h cc cpp swift lua pl sql db sqlite csv tsv properties gradle mod vue svelte dockerfile'.split(
+    ' ',
+  ),
+);
+
+/** `quote.example.com`, `www.example.org`: two or more DNS labels ending in an alphabetic top-level label. */
+function namedAfterHost(name: string): boolean {
+  if (!/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$/i.test(name)) return false;
+  return !NOT_SITE_EXT.has(extname(name).slice(1).toLowerCase());
 }
 
 function looksLikeConfRoot(dir: string): boolean {
