@@ -77,8 +77,6 @@ function proxyKindOf(f: DiscoveredFile, name: string, sniff: () => Buffer): Prox
 
 function classifyUnmodelled(f: DiscoveredFile): { what: string; why: string } | null {
   const name = basename(f.abs);
-  if (/traefik\.(ya?ml|toml)$/.test(name))
-    return { what: 'Traefik', why: 'Traefik configs are not modelled yet: the chain stops there' };
   if (name === 'envoy.yaml' || name === 'envoy.yml')
     return { what: 'Envoy', why: 'Envoy configs are not modelled yet: the chain stops there' };
   return null;

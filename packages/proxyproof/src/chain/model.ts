@@ -115,6 +115,11 @@ export interface Upstream {
   ref: Ref;
   /** Set when the upstream is an `upstream NAME { server ...; }` block. */
   group?: string;
+  /**
+   * The compose service whose container is the target on the one port its image exposes, when the config names
+   * no port (Traefik's docker provider without a `loadbalancer.server.port` label): `address` is null then.
+   */
+  exposedPortOf?: string;
 }
 
 export interface Listener {

@@ -17,6 +17,8 @@ export interface DoctorOptions {
   front?: DeclaredFront;
   cwd?: string;
   onStage?: (text: string) => void;
+  /** False: the report's fix plan is left empty for the caller's withFixPlan (engine/doctor-report.ts). */
+  withPlan?: boolean;
 }
 
 export interface DoctorResult {
@@ -30,7 +32,7 @@ export interface DoctorResult {
 
 export async function runDoctor(paths: string[], opts: DoctorOptions = {}): Promise<DoctorResult> {
   const a = await analyze(paths, opts);
-  const report = doctorReport(a, opts.root ? [`--root ${opts.root}`] : paths, opts.cwd);
+  const report = doctorReport(a, opts.root ? [`--root ${opts.root}`] : paths, opts.cwd, opts.withPlan ?? true);
   return { facts: a.facts, analysis: a.chain, files: a.files, inventory: a.inventory, report, all: a };
 }
 

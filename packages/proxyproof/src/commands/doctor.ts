@@ -70,6 +70,8 @@ export function registerDoctor(program: Command): void {
         behindTlsLb: opts.behindTlsLb,
         front,
         onStage: progress.stage,
+        // The plan shown is made below, from the findings the output stage keeps.
+        withPlan: false,
       });
       report.chain = analysis;
       progress.done();

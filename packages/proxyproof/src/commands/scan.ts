@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseResolve, type ResolveEntry } from '../collectors/crawl/resolve.js';
 import { emit, type OutputOptions, outputOptions } from './common.js';
@@ -36,6 +37,23 @@ function int(name: string, min: number, max: number) {
       throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
     return n;
   };
+}
+
+/**
+ * V8's interrupt budget (the bytecode a function runs before its next tier-up check), set 16x its default of
+ * 67,584 for the scan's process and its worker threads, before the scan's code runs. A scan lives about a
+ * second: at the default, TurboFan compiled hundreds of warm functions on V8's background threads (about a
+ * quarter of a 500-page scan's CPU in `perf record -e cpu-clock`, ~0.5 s), on a 2-core machine shared with the
+ * crawl's own two threads, for code that hardly ran afterwards. With a later tier-up only the truly hot
+ * functions (the parsers' loops) are optimised: 500 pages, 4 alternating runs each at load 22-30, total CPU
+ * median 1.94 s -> 1.46 s, main and parser threads unchanged (bench/RESULTS.md, round 7). 8x and 4x gave less;
+ * 32x slowed the HTML parser. JavaScript semantics are untouched (only when code is optimised).
+ * PROXYPROOF_V8_TIERING=default keeps V8's default, to measure both.
+ */
+export const SCAN_INTERRUPT_BUDGET = 16 * 67_584;
+function lateTierUp(): void {
+  if (process.env.PROXYPROOF_V8_TIERING === 'default') return;
+  setFlagsFromString(`--interrupt-budget=${SCAN_INTERRUPT_BUDGET}`);
 }
 
 const collect =
@@ -120,6 +138,7 @@ export function registerScan(program: Command): void {
     .option('--no-third-party-check', 'do not check third-party http:// URLs over https');
   for (const o of outputOptions()) cmd.addOption(o);
   cmd.action(async (url: string, o: ScanCli) => {
+    lateTierUp();
     // The parser worker's thread starts first: its start-up runs on the other core while this one loads the scan.
     (await import('../collectors/crawl/parser-worker.js')).prewarmParserWorker();
     // Loaded on use: undici, playwright-core and css-tree cost every other command's start-up otherwise.

@@ -20,7 +20,7 @@ import type { Facts } from '../model/facts.js';
 import { type Finding, InputError, sortFindings } from '../model/finding.js';
 import type { FrontFacts, FrontName } from '../model/proxy.js';
 import { collectAll } from './collect.js';
-import { notReadFiles, notReadLine } from './not-read.js';
+import { filesNamedByFacts, notReadFiles, notReadLine } from './not-read.js';
 import { count } from './progress.js';
 
 /** A front door named by the user: `--front` (origin declared) or `.proxyproof.json` `front` (origin config). */
@@ -82,7 +82,9 @@ export function runChecksIsolated(checks: Check[], facts: Facts, onCheck?: (done
 }
 
 /** True when nothing usable was recognised (a folder of unrelated files): a usage error, not "no findings". */
-export function nothingFound(facts: Facts, files: DeploymentFiles): boolean {
+export function nothingFound(facts: Facts, files: DeploymentFiles, notRead: NotRead[] = []): boolean {
+  // A proxy file a collector recognised but could not use (Caddy 1 syntax, too many placeholders) is no input.
+  const unusable = new Set(notRead.map((n) => n.file));
   return (
     facts.nginx.configs.length === 0 &&
     facts.appServers.length === 0 &&
@@ -91,7 +93,7 @@ export function nothingFound(facts: Facts, files: DeploymentFiles): boolean {
     (facts.proxies ?? []).length === 0 &&
     (facts.fronts ?? []).filter((f) => f.origin === 'inferred').length === 0 &&
     (facts.kube?.services.length ?? 0) + (facts.kube?.ingressNginx.length ?? 0) + (facts.kube?.ingresses?.length ?? 0) === 0 &&
-    files.proxyFiles.length === 0
+    files.proxyFiles.every((p) => unusable.has(p.file))
   );
 }
 
@@ -151,9 +153,30 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     facts.diagnostics.push({ level: 'error', file: n.file, ...(n.line ? { line: n.line } : {}), message: n.reason });
   }
   if (explicitFiles.size === 0) for (const d of facts.diagnostics) if (d.level === 'error') d.level = 'warning';
+  // Only about files the analysis used: a collector may have read a file to sniff it (an image beside a
+  // Dockerfile) without using it, and its bytes then change nothing.
+  const used =
+    collected.nonUtf8.size + collected.utf16.size > 0
+      ? new Set([...filesNamedByFacts(facts), ...files.files.filter((f) => collected.claimed.has(f.abs)).map((f) => f.display)])
+      : new Set<string>();
+  // A proxy reads its config as bytes: UTF-16 there is a file the real program would not understand.
+  const proxyConfigs =
+    collected.utf16.size > 0
+      ? new Set([...facts.nginx.configs.flatMap((t) => t.config.map((c) => c.file)), ...(facts.proxies ?? []).map((p) => p.file)])
+      : new Set<string>();
+  for (const file of collected.utf16) {
+    if (!proxyConfigs.has(file) || notRead.some((n) => n.file === file)) continue;
+    facts.diagnostics.push({
+      level: 'warning',
+      file,
+      line: 1,
+      message:
+        'UTF-16 text (it starts with a byte-order mark): read here as UTF-16, but the proxy reads its config as bytes and would not understand it; save it as UTF-8',
+    });
+  }
   for (const [file, at] of collected.nonUtf8) {
     if (notRead.some((n) => n.file === file)) continue;
-    if (!facts.sources.has(file)) continue;
+    if (!facts.sources.has(file) || !used.has(file)) continue;
     facts.diagnostics.push({
       level: 'warning',
       file,
@@ -162,7 +185,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     });
   }
 
-  if (nothingFound(facts, files)) {
+  if (nothingFound(facts, files, notRead)) {
     const where = opts.root ? `--root ${opts.root}` : paths.length ? paths.join(', ') : '.';
     const first = notRead.find((n) => explicitFiles.has(n.file)) ?? notRead[0];
     const error = facts.diagnostics.find((d) => d.level === 'error');

@@ -25,6 +25,8 @@ export interface Collected {
   skipped: Map<string, NotRead>;
   /** Files whose bytes are not valid UTF-8: the first bad byte's line (the rest was read as UTF-8 with U+FFFD). */
   nonUtf8: Map<string, { line: number; byte: number }>;
+  /** Files written in UTF-16 with a byte-order mark (PowerShell's `>` writes UTF-16LE), read transcoded. */
+  utf16: Set<string>;
   /** Files that could not be read, and why. */
   unreadable: Map<string, string>;
 }
@@ -84,13 +86,25 @@ export async function collectAll(
   // Decoded once: the rendered bytes' text (what `readText` returns) and the raw text as the nginx parser decodes it.
   const texts = new Map<string, string>();
   const configTexts = new Map<string, { text: string; bytes: number }>();
-  const out: Collected = { facts, claimed: new Set(), skipped: new Map(), nonUtf8: new Map(), unreadable: new Map() };
+  const out: Collected = {
+    facts,
+    claimed: new Set(),
+    skipped: new Map(),
+    nonUtf8: new Map(),
+    utf16: new Set(),
+    unreadable: new Map(),
+  };
   const read = (file: DiscoveredFile): Buffer => {
     let b = cache.get(file.abs);
     if (!b) {
       let readOk = true;
       try {
         b = readFile(file.abs);
+        const text = utf16AsUtf8(b);
+        if (text !== b) {
+          out.utf16.add(file.display);
+          b = text;
+        }
       } catch (e) {
         readOk = false;
         const err = e as NodeJS.ErrnoException;
@@ -165,4 +179,20 @@ export async function collectFacts(
   readFile: (abs: string) => Buffer = (abs) => readFileSync(abs),
 ): Promise<Facts> {
   return (await collectAll(files, options, readFile)).facts;
+}
+
+/**
+ * A UTF-16 file with its byte-order mark as UTF-8 bytes, lines kept (pip and Python read such a
+ * requirements.txt or settings file; a Windows shell's `>` writes them); any other bytes are returned as they are.
+ */
+export function utf16AsUtf8(b: Buffer): Buffer {
+  const le = b[0] === 0xff && b[1] === 0xfe;
+  const be = b[0] === 0xfe && b[1] === 0xff;
+  // FF FE 00 00 is UTF-32LE's mark: not UTF-16, left alone.
+  if ((!le && !be) || (le && b[2] === 0 && b[3] === 0)) return b;
+  try {
+    return Buffer.from(new TextDecoder(le ? 'utf-16le' : 'utf-16be').decode(b.subarray(2)), 'utf8');
+  } catch {
+    return b;
+  }
 }

@@ -10,7 +10,7 @@ import { basename, extname } from 'node:path';
 import type { DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
 import { MAX_FILE_BYTES, SNIFF_BYTES, tooLarge } from '../model/limits.js';
-import type { Collected } from './collect.js';
+import { type Collected, utf16AsUtf8 } from './collect.js';
 
 /** Names that are deployment material whatever their content. */
 const DEPLOY_NAME =
@@ -126,12 +126,13 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
       out.push({ file: f.display, reason: `unreadable: ${unreadable}` });
       continue;
     }
+    // A file some collector read is not "not read", whatever discovery guessed of its kind.
+    if (used.has(f.display)) continue;
     const k = known.get(f.display);
     if (k) {
       out.push(k);
       continue;
     }
-    if (used.has(f.display)) continue;
     // Prose is not deployment material; named on the command line it is still said why nothing was read.
     if (isDocumentation(basename(f.abs))) {
       if (f.explicit) out.push({ file: f.display, reason: 'documentation, not a configuration: not analysed' });
@@ -142,7 +143,11 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
       if (headBytes === undefined) headBytes = sniff(f);
       return headBytes;
     };
-    const head = () => bytes()?.toString('utf8') ?? '';
+    // A UTF-16 head is judged by its text (a Windows shell's `>` writes UTF-16 with a byte-order mark).
+    const head = () => {
+      const b = bytes();
+      return b ? utf16AsUtf8(b).toString('utf8') : '';
+    };
     // A file some collector read and found nothing in (a wsgi.py, a shell script) is listed only when its
     // content is about serving HTTP; one nobody read, when its name or content says it is deployment material.
     const read = facts.sources.has(f.display);
@@ -154,6 +159,14 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
     }
     if (f.size > MAX_FILE_BYTES) {
       out.push({ file: f.display, reason: tooLarge(f.size, MAX_FILE_BYTES, 'any file') });
+      continue;
+    }
+    if (utf16AsUtf8(b) !== b) {
+      out.push({
+        file: f.display,
+        reason:
+          'UTF-16 text (it starts with a byte-order mark): read as such, but nothing here used it; a proxy reads its config as bytes and would not understand UTF-16: save it as UTF-8',
+      });
       continue;
     }
     if (b.includes(0)) {

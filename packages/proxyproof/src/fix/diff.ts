@@ -33,9 +33,20 @@ export function joinText(f: TextFile): string {
 
 /** The lines after applying non-overlapping changes (sorted or not). */
 export function applyChanges(lines: string[], changes: LineChange[]): string[] {
-  const sorted = [...changes].sort((a, b) => b.oldStart - a.oldStart || b.oldLen - a.oldLen);
-  const out = [...lines];
-  for (const c of sorted) out.splice(c.oldStart, c.oldLen, ...c.newLines);
+  // One pass from the top (linear: 11,000 edits of a 300,000-line file were 11,000 splices of the whole array).
+  // The same result as splicing from the bottom up, the later of two changes at one line first: at one line an
+  // insertion comes before a replacement, and of two equal ones the one given last comes first.
+  const order = changes.map((c, i) => ({ c, i }));
+  order.sort((a, b) => a.c.oldStart - b.c.oldStart || a.c.oldLen - b.c.oldLen || b.i - a.i);
+  const out: string[] = [];
+  let at = 0;
+  for (const { c } of order) {
+    const start = Math.min(c.oldStart, lines.length);
+    for (; at < start; at++) out.push(lines[at] as string);
+    for (const l of c.newLines) out.push(l);
+    at = Math.max(at, Math.min(start + c.oldLen, lines.length));
+  }
+  for (; at < lines.length; at++) out.push(lines[at] as string);
   return out;
 }
 

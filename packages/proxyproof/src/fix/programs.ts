@@ -176,6 +176,16 @@ function runCmd(argv: string[], env?: NodeJS.ProcessEnv): { ok: boolean; output:
   return { ok: r.status === 0, output: r.error ? `${r.error.message}\n${output}` : output };
 }
 
+/** Runs `fn` in a fresh throw-away folder under the system temp dir (`prefix` names it) and removes the folder after. */
+function withTempDir<T>(prefix: string, fn: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Runs a program check on the file as the program will read it: a template by its name (`site.conf.j2`,
  * `haproxy.cfg.erb`, `Caddyfile.tmpl`) is rendered first by the same tolerant reader the collectors use
@@ -194,14 +204,11 @@ function onRendering(abs: string, check: (path: string) => { ok: boolean; output
   }
   const d = detemplate(text, { name: abs });
   if (!d || d.heavy) return check(abs);
-  const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-render-'));
-  try {
+  return withTempDir('proxyproof-render-', (tmp) => {
     const file = join(tmp, renderedName(basename(abs)));
     writeFileSync(file, d.text);
     return check(file);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
 const renderedNote = (abs: string) => (isTemplateName(basename(abs)) ? ' on its rendering' : '');
@@ -222,19 +229,16 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
       return {
         command: `nginx -t (${main} included in http {})${renderedNote(main)}`,
         run: () =>
-          onRendering(main, (site) => {
-            const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-nginx-'));
-            try {
+          onRendering(main, (site) =>
+            withTempDir('proxyproof-nginx-', (tmp) => {
               const conf = join(tmp, 'nginx.conf');
               writeFileSync(
                 conf,
                 `error_log ${join(tmp, 'error.log')};\npid ${join(tmp, 'nginx.pid')};\nevents {}\nhttp {\n    include ${site};\n}\n`,
               );
               return runCmd([bin, '-t', '-q', '-p', tmp, '-c', conf]);
-            } finally {
-              rmSync(tmp, { recursive: true, force: true });
-            }
-          }),
+            }),
+          ),
       };
     }
     case 'caddy':
@@ -245,19 +249,16 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
       return {
         command: `caddy validate ${adapter.join(' ')}${adapter.length ? ' ' : ''}--config ${abs}${renderedNote(abs)}`,
         run: () =>
-          onRendering(abs, (file) => {
+          onRendering(abs, (file) =>
             // Caddy keeps state in HOME/XDG dirs: a throw-away one, so validating never touches the user's.
-            const home = mkdtempSync(join(tmpdir(), 'proxyproof-caddy-'));
-            try {
-              return runCmd([bin, 'validate', ...adapter, '--config', file], {
+            withTempDir('proxyproof-caddy-', (home) =>
+              runCmd([bin, 'validate', ...adapter, '--config', file], {
                 HOME: home,
                 XDG_DATA_HOME: home,
                 XDG_CONFIG_HOME: home,
-              });
-            } finally {
-              rmSync(home, { recursive: true, force: true });
-            }
-          }),
+              }),
+            ),
+          ),
       };
     }
     case 'haproxy': {
@@ -282,9 +283,8 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
       return {
         command: `apache2ctl -t (${main} included by a main config loading the proxy modules)${renderedNote(main)}`,
         run: () =>
-          onRendering(main, (site) => {
-            const tmp = mkdtempSync(join(tmpdir(), 'proxyproof-apache-'));
-            try {
+          onRendering(main, (site) =>
+            withTempDir('proxyproof-apache-', (tmp) => {
               const conf = join(tmp, 'apache2.conf');
               writeFileSync(
                 conf,
@@ -300,10 +300,8 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
                 ].join('\n'),
               );
               return runCmd([bin, '-t', '-f', conf]);
-            } finally {
-              rmSync(tmp, { recursive: true, force: true });
-            }
-          }),
+            }),
+          ),
       };
     }
     case 'python': {

@@ -5,12 +5,13 @@
  * read only this shape, never a proxy's syntax. Header values are templates in the neutral language
  * documented in `chain/model.ts` (`{scheme}`, `{in:x-forwarded-proto}`, `{trusted:NAME|fallback}`...).
  *
- * Ownership: issue 13 (collectors/caddy, haproxy, apache, traefik, kube, front). nginx keeps its own
- * facts (`facts/nginx`) for now.
+ * Ownership: issue 13 (collectors/caddy, haproxy, apache, traefik, kube, front). nginx's sites are derived from its
+ * own facts model by `facts/nginx/sites.ts` `nginxProxyConfigs` (not stored in `Facts.proxies`, which the nginx
+ * checks already cover); `chain/topology/proxy.ts` `proxyConfigs` is every proxy's configs, nginx's first.
  */
-import type { ClientAddressPolicy, HeaderRule, Listener, ProxyKind, ProxyRoute, Ref } from '../chain/model.js';
+import type { ClientAddressPolicy, HeaderRule, Listener, MapDef, ProxyKind, ProxyRoute, Ref } from '../chain/model.js';
 
-export type { ClientAddressPolicy, HeaderRule, Listener, ProxyKind, ProxyRoute, Ref } from '../chain/model.js';
+export type { ClientAddressPolicy, HeaderRule, Listener, MapDef, ProxyKind, ProxyRoute, Ref } from '../chain/model.js';
 
 /** What a site trusts from the peer that connects to it (its forwarded headers). */
 export interface PeerTrust {
@@ -50,6 +51,20 @@ export interface ProxySite {
   redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
   /** HTTP (L7) or TCP (L4) mode: in TCP mode no header rule applies. */
   mode: 'http' | 'tcp';
+  /** Lookup tables referenced by `{map:NAME}` in the header templates (nginx `map`/`geo`). */
+  maps?: Record<string, MapDef>;
+  /**
+   * Signs that a load balancer stands in front of the site (nginx real_ip / proxy_protocol / a balancer's health
+   * check, TLS only in a template branch): a site with only plain listeners gets an inferred TLS load balancer.
+   */
+  frontEvidence?: Ref[];
+  /**
+   * The site's listeners could not be read (an nginx server include read alone, a templated port): it is a hop with
+   * routes but no entry of its own, simulated when another hop reaches it.
+   */
+  listenersUnknown?: boolean;
+  /** A site with no route is not a hop: what it does instead (`redirects to https://$host$request_uri`), listed by the doctor. */
+  notAHop?: string;
   notes: string[];
 }
 
@@ -101,7 +116,8 @@ export interface TraefikEntryPoint {
   ref: Ref;
   /** TLS configured on the entrypoint (`http.tls`, `tls` options) or via routers bound to it. */
   tls: boolean;
-  forwardedHeaders?: { insecure: boolean; trustedIPs: string[]; ref: Ref };
+  /** `insecureRef`: the line that sets `insecure` (the table header in `ref` may be lines above it). */
+  forwardedHeaders?: { insecure: boolean; trustedIPs: string[]; ref: Ref; insecureRef?: Ref };
   /** Only named by `forwardedHeaders`/`proxyProtocol` options, no address: an entrypoint created by a typo. */
   phantom: boolean;
   /** The Service/port that exposes it, when known (`expose: false` in the Helm chart...). */

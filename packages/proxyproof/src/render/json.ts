@@ -46,23 +46,61 @@ export const jsonRenderer: Renderer = {
     return `${JSON.stringify(Object.fromEntries(members(report)), null, 2)}\n`;
   },
   /**
-   * The same bytes as render(), written member by member and array element by array element, so that a report
-   * with 11,000 findings is never one string of tens of MB (stdout is synchronous for files and pipes on Linux).
+   * The same bytes as render(), written piece by piece: plain objects and arrays are descended into (to
+   * WRITE_DEPTH levels) and only their members are stringified, so that a report with 11,000 findings, or the
+   * doctor's topology of 10,000 proxies, is never one string of tens of MB (stdout is synchronous for files and
+   * pipes on Linux).
    */
   write(report, _options, out) {
-    const indent = (json: string, by: string) => json.replace(/\n/g, `\n${by}`);
-    const list = members(report);
-    out('{');
-    list.forEach(([key, value], k) => {
-      out(`${k ? ',' : ''}\n  ${JSON.stringify(key)}: `);
-      if (Array.isArray(value) && value.length > 0) {
-        out('[');
-        value.forEach((item, i) => {
-          out(`${i ? ',' : ''}\n    ${indent(JSON.stringify(item, null, 2) ?? 'null', '    ')}`);
-        });
-        out('\n  ]');
-      } else out(indent(JSON.stringify(value, null, 2) ?? 'null', '  '));
-    });
-    out(list.length ? '\n}\n' : '}\n');
+    writeJson(Object.fromEntries(members(report)), '', 0, out);
+    out('\n');
   },
 };
+
+/** How deep write() descends before stringifying a member whole (report > doctor > topology > proxies > one proxy). */
+const WRITE_DEPTH = 4;
+
+/** A plain object or array whose JSON.stringify is its members' (no toJSON, no Map/Date/class instance). */
+function descendable(v: unknown): v is Record<string, unknown> | unknown[] {
+  if (Array.isArray(v)) return true;
+  if (v === null || typeof v !== 'object' || typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** What JSON.stringify leaves out of an object (and writes as null in an array). */
+const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+
+/** Writes `JSON.stringify(value, null, 2)` with every line after the first prefixed by `pad`, in pieces. */
+function writeJson(value: unknown, pad: string, depth: number, out: (chunk: string) => void): void {
+  if (depth >= WRITE_DEPTH || !descendable(value)) {
+    const text = JSON.stringify(value, null, 2) ?? 'null';
+    out(pad && text.includes('\n') ? text.replace(/\n/g, `\n${pad}`) : text);
+    return;
+  }
+  const inner = `${pad}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      out('[]');
+      return;
+    }
+    out('[');
+    value.forEach((item, i) => {
+      out(`${i ? ',' : ''}\n${inner}`);
+      writeJson(omitted(item) ? null : item, inner, depth + 1, out);
+    });
+    out(`\n${pad}]`);
+    return;
+  }
+  const keys = Object.keys(value).filter((k) => !omitted(value[k]));
+  if (keys.length === 0) {
+    out('{}');
+    return;
+  }
+  out('{');
+  keys.forEach((k, i) => {
+    out(`${i ? ',' : ''}\n${inner}${JSON.stringify(k)}: `);
+    writeJson(value[k], inner, depth + 1, out);
+  });
+  out(`\n${pad}}`);
+}

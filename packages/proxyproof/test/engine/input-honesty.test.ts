@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type ConfigFormat, sniffConfigFormat } from '../../src/collectors/sniff.js';
+import { utf16AsUtf8 } from '../../src/engine/collect.js';
 import { lintPaths } from '../../src/engine/lint.js';
 import { isDocumentation } from '../../src/engine/not-read.js';
 import { siteUrl, tryUrl } from '../../src/model/url.js';
@@ -112,6 +113,23 @@ describe('a file named on the command line is read by its own format', () => {
       [],
     );
   });
+  it('a Traefik static traefik.yml that never says "traefik" inside is read, and not listed under "Not read"', async () => {
+    // Traefik's own documented static file: entryPoints and providers, no word "traefik" in it.
+    const file = put(
+      'traefik/traefik.yml',
+      'entryPoints:\n  web:\n    address: ":80"\n  websecure:\n    address: ":443"\n    forwardedHeaders:\n      insecure: true\nproviders:\n  docker: {}\n',
+    );
+    const { analysis } = await lintPaths([file]);
+    assert.equal(analysis.facts.proxies?.[0]?.kind, 'traefik');
+    assert.deepEqual(
+      analysis.notRead.map((n) => n.file),
+      [],
+    );
+    assert.deepEqual(
+      analysis.findings.map((f) => `${f.id}:${f.evidence[0]?.line}`),
+      ['traefik/forwarded-headers-insecure:7'],
+    );
+  });
 });
 
 describe('documentation is not listed under "Not read"', () => {
@@ -175,5 +193,42 @@ describe('server names that are no host names never end in "Invalid URL"', () =>
     assert.equal(r.code, 1, r.stderr);
     const report = JSON.parse(r.stdout) as { findings: Array<{ id: string }> };
     assert.ok(report.findings.some((f) => f.id === 'proxy/forwarded-proto-missing'));
+  });
+});
+
+describe('UTF-16 files and files read only to sniff them', () => {
+  const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+
+  it('utf16AsUtf8: both byte orders become the same UTF-8 lines; UTF-8, UTF-32LE and bytes without a mark stay', () => {
+    const text = 'gunicorn==20.1.0\r\nDjango==4.2\r\n';
+    assert.equal(utf16AsUtf8(utf16(text)).toString('utf8'), text);
+    const be = Buffer.from(text, 'utf16le').swap16();
+    assert.equal(utf16AsUtf8(Buffer.concat([Buffer.from([0xfe, 0xff]), be])).toString('utf8'), text);
+    const plain = Buffer.from(text);
+    assert.equal(utf16AsUtf8(plain), plain);
+    const utf32 = Buffer.from([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0]);
+    assert.equal(utf16AsUtf8(utf32), utf32);
+    const empty = Buffer.alloc(0);
+    assert.equal(utf16AsUtf8(empty), empty);
+  });
+
+  it('a UTF-16 requirements.txt gives its versions and no warning; a PNG beside a Dockerfile gives no warning', async () => {
+    const dir = join(tmp, 'utf16-dir');
+    put('utf16-dir/Dockerfile', 'FROM python:3.11\nCOPY . /app\nCMD ["gunicorn", "app.wsgi", "--bind", "0.0.0.0:8000"]\n');
+    mkdirSync(join(dir, 'static'), { recursive: true });
+    writeFileSync(join(dir, 'static', 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00]));
+    writeFileSync(join(dir, 'requirements.txt'), utf16('gunicorn==23.0.0\r\nDjango==4.2\r\n'));
+    const { analysis } = await lintPaths([dir]);
+    const diags = analysis.facts.diagnostics.map((d) => `${d.file}: ${d.message}`);
+    assert.ok(!diags.some((d) => /logo\.png|requirements\.txt/.test(d)), diags.join('\n'));
+    const gunicorn = analysis.facts.appServers.find((s) => s.kind === 'gunicorn');
+    assert.equal(gunicorn?.assumedVersion, '23.0.0');
+  });
+
+  it('a UTF-16 nginx site is listed under "Not read" with the reason, not dropped as unknown bytes', async () => {
+    const dir = join(tmp, 'utf16-nginx');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'site.conf'), utf16(NGINX));
+    await assert.rejects(lintPaths([dir]), /site\.conf: UTF-16 text \(it starts with a byte-order mark\)/);
   });
 });

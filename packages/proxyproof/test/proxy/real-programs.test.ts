@@ -310,3 +310,45 @@ test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reache
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('caddy adapt (2.6.2): every directive we read as Caddy 1 syntax is refused, and such a file is Not read', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy1-'));
+  try {
+    // Each Caddy 1 directive alone in an otherwise valid Caddy 2 site: Caddy 2 refuses the file at it.
+    for (const [directive, line] of [
+      ['proxy / app:5000 {\n    header_upstream X-Forwarded-Proto {scheme}\n}', 'proxy'],
+      ['gzip', 'gzip'],
+      ['errors stdout', 'errors'],
+      ['fastcgi / 127.0.0.1:9000 php', 'fastcgi'],
+      ['ext .html', 'ext'],
+      ['internal /secret', 'internal'],
+      ['websocket /ws cat', 'websocket'],
+      ['status 404 /hidden', 'status'],
+    ] as const) {
+      const src = `example.com {\n    ${directive}\n    reverse_proxy app:5000\n}\n`;
+      writeFileSync(join(dir, 'Caddyfile'), src);
+      const r = run('caddy', ['adapt', '--config', 'Caddyfile', '--adapter', 'caddyfile'], dir);
+      assert.notEqual(r.status, 0, `caddy adapt accepted ${line}`);
+      assert.match(r.stderr, new RegExp(`unrecognized directive: ${line}`));
+      assert.deepEqual(readCaddyfile('Caddyfile', src).caddy1, { name: line, line: 2 });
+    }
+    // The same site without it is Caddy 2's, and nothing is flagged.
+    const v2 =
+      'example.com {\n    encode gzip\n    handle_errors {\n        respond "oops"\n    }\n    reverse_proxy app:5000\n}\n';
+    writeFileSync(join(dir, 'Caddyfile'), v2);
+    assert.equal(run('caddy', ['adapt', '--config', 'Caddyfile', '--adapter', 'caddyfile'], dir).status, 0);
+    assert.equal(readCaddyfile('Caddyfile', v2).caddy1, undefined);
+    // In a folder with nothing else, the Caddy 1 file is the only input and it is unusable: exit 2, saying why.
+    writeFileSync(join(dir, 'Caddyfile'), 'example.com {\n    proxy / app:5000 {\n        transparent\n    }\n}\n');
+    const { lintPaths } = await import('../../src/engine/lint.js');
+    await assert.rejects(lintPaths([dir]), /Caddy 1 syntax \(`proxy` at line 2\)/);
+    // Beside a file we do read, it is listed under "Not read" with its line.
+    writeFileSync(join(dir, 'gunicorn.conf.py'), 'bind = "0.0.0.0:8000"\n');
+    const { analysis } = await lintPaths([dir]);
+    const nr = analysis.notRead.find((n) => n.file.endsWith('Caddyfile'));
+    assert.equal(nr?.line, 2);
+    assert.match(nr?.reason ?? '', /Caddy 2 stops at it \("unrecognized directive: proxy"\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -94,8 +94,50 @@ describe('JSON output', () => {
       assert.equal(doc.findings.length, r.findings.length);
       assert.equal(doc.diagnostics.length, r.diagnostics.length);
       // written in pieces: no piece holds more than one finding
-      const biggest = Math.max(...chunks.map((c) => c.length));
+      const biggest = chunks.reduce((m, c) => Math.max(m, c.length), 0);
       assert.ok(biggest < 2000, `largest piece ${biggest} characters`);
     });
   }
+
+  it('a nested payload (a doctor topology of 3,000 hops) is written in pieces with the bytes of one JSON.stringify', () => {
+    class Named {
+      toJSON() {
+        return { named: true };
+      }
+    }
+    const hop = (i: number) => ({
+      id: `nginx:${i}`,
+      gone: undefined,
+      fn: () => 1,
+      names: [`site${i}.test`, undefined, () => 2],
+      listeners: [],
+      empty: {},
+      when: new Date(0),
+      map: new Map([['a', 1]]),
+      named: new Named(),
+      nothing: null,
+      routes: [{ id: `s${i}:1`, headers: [{ name: 'Host', value: '{host}', ref: { file: 'a.conf', line: i } }] }],
+    });
+    const r: Report = {
+      command: 'doctor',
+      inputs: ['a.conf'],
+      findings: [],
+      diagnostics: [],
+      data: {
+        doctor: {
+          schemaVersion: 1,
+          gone: undefined,
+          topology: { proxies: Array.from({ length: 3000 }, (_, i) => hop(i)), apps: [], notes: [] },
+          plan: { steps: [], nested: { deeper: { deepest: [[], {}, [1, [2, [3]]]] } } },
+        },
+        alone: new Named(),
+        list: [undefined, 1],
+      },
+    };
+    const chunks: string[] = [];
+    jsonRenderer.write?.(r, { color: false, quiet: false }, (s) => chunks.push(s));
+    assert.equal(chunks.join(''), jsonRenderer.render(r, { color: false, quiet: false }));
+    const biggest = chunks.reduce((m, c) => Math.max(m, c.length), 0);
+    assert.ok(biggest < 2000, `largest piece ${biggest} characters`);
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * Facts -> Topology. Every proxy kind contributes `ProxyHop`s (nginx from the nginx facts model,
- * Caddy/HAProxy/Apache/Traefik from the neutral proxy facts of their collectors); app servers and frameworks come from the python/deploy/node
+ * Facts -> Topology. Every proxy kind contributes `ProxyHop`s from the neutral proxy facts (nginx through
+ * facts/nginx/sites.ts, Caddy/HAProxy/Apache/Traefik from their collectors); app servers and frameworks come from the python/deploy/node
  * collectors; links are resolved by address; entries are the hops nobody proxies to.
  */
 import { FRONTS } from '../../collectors/front/fronts.js';
@@ -12,8 +12,7 @@ import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
 import { ingressHops, resolveKubeLinks } from './kube.js';
 import { linkAll } from './link.js';
-import { nginxHops } from './nginx.js';
-import { neutralProxyHops, placeProxiesInContainers } from './proxy.js';
+import { placeProxiesInContainers, proxyConfigs, proxyHops } from './proxy.js';
 
 export interface ProxyFile {
   kind: 'caddy' | 'haproxy' | 'apache';
@@ -55,10 +54,10 @@ function matchesName(pattern: string, host: string): boolean {
 
 export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResult {
   const notes: string[] = [];
-  const ng = nginxHops(facts);
-  const proxies: ProxyHop[] = [...ng.hops];
-  // Caddy, HAProxy, Apache, Traefik...: their collectors' neutral facts (model/proxy.ts).
-  proxies.push(...neutralProxyHops(facts));
+  // Every proxy's neutral facts (model/proxy.ts): nginx's sites (facts/nginx/sites.ts), then Caddy, HAProxy,
+  // Apache, Traefik... from their collectors.
+  const ng = proxyHops(proxyConfigs(facts));
+  const proxies: ProxyHop[] = ng.hops;
   // Proxies in containers: the compose service that runs the proxy runs these configs (and publishes their ports).
   placeProxiesInContainers(proxies, facts, notes);
   const composeServices = (facts.compose?.files ?? []).flatMap((f) => f.services);

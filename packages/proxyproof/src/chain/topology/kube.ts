@@ -16,10 +16,10 @@
 import { FRONTS, ingressFronts } from '../../collectors/front/fronts.js';
 import { lbKind } from '../../collectors/kube/lb.js';
 import { findMiddlewareCrd, TRAEFIK_DEFAULT_HEADERS } from '../../collectors/traefik/dynamic.js';
+import { nginxToTemplate } from '../../facts/nginx/sites.js';
 import type { Facts } from '../../model/facts.js';
 import type { KubeFacts, KubeIngress } from '../../model/proxy.js';
 import type { AppServer, ClientAddressPolicy, HeaderRule, ProxyHop, ProxyKind, ProxyRoute, Ref, Topology } from '../model.js';
-import { nginxToTemplate } from './nginx.js';
 
 type Controller = 'ingress-nginx' | 'traefik' | 'cloud' | 'other';
 

@@ -69,6 +69,7 @@ export function resolveUpstream(
   aliases: Map<string, string> = new Map(),
 ): Cand[] | { unresolved: string; need: string } {
   const a = up.address;
+  if (!a && up.exposedPortOf) return exposedPortTarget(topo, from, up.exposedPortOf);
   if (!a)
     return {
       unresolved: `${up.text} is chosen per request (variables)`,
@@ -250,6 +251,43 @@ export function resolveUpstream(
     };
   }
   return cands;
+}
+
+/**
+ * A compose service's container on the one port its image exposes (Traefik's docker provider with no port
+ * label): the app servers of that service listening on the container network. Traefik itself refuses a
+ * container that exposes several ports without a `loadbalancer.server.port` label, so several ports stay unresolved.
+ */
+function exposedPortTarget(
+  topo: Pick<Topology, 'apps'>,
+  from: ProxyHop,
+  service: string,
+): Cand[] | { unresolved: string; need: string } {
+  const cands: Cand[] = [];
+  const ports = new Set<number>();
+  for (const app of topo.apps) {
+    if (app.service !== service || app.placement.kind !== 'container') continue;
+    app.binds.forEach((b, i) => {
+      if (b.address.kind !== 'tcp' || (isLoopbackHost(b.address.host) && !isWildcardHost(b.address.host))) return;
+      ports.add(b.address.port);
+      cands.push({
+        target: { kind: 'app', appId: app.id, bind: i },
+        peer: { kind: 'container', service: from.placement.kind === 'container' ? from.placement.service : 'proxy' },
+        how: `compose service ${service}, container port ${b.address.port} (the only port it listens on; no loadbalancer.server.port label)`,
+        key: app.id,
+      });
+    });
+  }
+  if (ports.size === 1) return cands;
+  return ports.size === 0
+    ? {
+        unresolved: `compose service ${service} has no app server listening on its container network`,
+        need: `give the command that starts the app in service ${service} (compose command:, Dockerfile CMD)`,
+      }
+    : {
+        unresolved: `the container of ${service} listens on ports ${[...ports].sort((x, y) => x - y).join(', ')}, and no traefik.http.services.<name>.loadbalancer.server.port label says which one Traefik uses`,
+        need: 'add the loadbalancer.server.port label',
+      };
 }
 
 export function linkAll(topo: Topology, composeServices: string[], aliases: Map<string, string> = new Map()): void {

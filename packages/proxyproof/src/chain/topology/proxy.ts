@@ -1,12 +1,14 @@
 /**
- * Neutral proxy facts (model/proxy.ts: Caddy, HAProxy, Apache, Traefik, ingress-nginx sites) ->
- * the chain's ProxyHops. The one way in for a proxy other than nginx: its collector fills
- * `Facts.proxies`, this adapter makes hops; the simulator never reads proxy syntax.
+ * Neutral proxy facts (model/proxy.ts: nginx, Caddy, HAProxy, Apache, Traefik, ingress-nginx sites) ->
+ * the chain's ProxyHops. The one way in for every proxy: its collector fills `Facts.proxies` (nginx: the adapter
+ * `facts/nginx/sites.ts` derives its sites from the nginx facts model), this module makes hops; the simulator never
+ * reads proxy syntax.
  */
 import { type ContainerProxyKind, type ProxyContainer, proxyContainers } from '../../collectors/proxy/container.js';
+import { nginxProxyConfigs } from '../../facts/nginx/sites.js';
 import type { Facts } from '../../model/facts.js';
-import type { ProxySite } from '../../model/proxy.js';
-import type { ProxyHop, ProxyKind } from '../model.js';
+import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import type { ProxyHop, ProxyKind, Ref } from '../model.js';
 
 export function siteHop(kind: ProxyKind, s: ProxySite): ProxyHop {
   let trustedPeers: ProxyHop['trustedPeers'];
@@ -28,16 +30,37 @@ export function siteHop(kind: ProxyKind, s: ProxySite): ProxyHop {
     clientAddress: s.clientAddress,
     redirectsToHttps: s.redirectsToHttps,
     ...(s.redirectDecidedBy ? { redirectDecidedBy: s.redirectDecidedBy } : {}),
+    ...(s.maps ? { maps: s.maps } : {}),
     notes: [...s.notes],
   };
 }
 
-/** Hops of every non-nginx proxy in the facts: sites that listen somewhere and forward somewhere. */
-export function neutralProxyHops(facts: Facts): ProxyHop[] {
-  const out: ProxyHop[] = [];
-  for (const p of facts.proxies ?? []) {
+/** Every proxy config of the facts in the neutral shape: nginx's (derived from its facts model) first, then the collectors'. */
+export function proxyConfigs(facts: Facts): ProxyConfigFacts[] {
+  const nginx = facts.nginx.configs.length > 0 ? nginxProxyConfigs(facts) : [];
+  return [...nginx, ...(facts.proxies ?? [])];
+}
+
+export interface ProxyHopsResult {
+  hops: ProxyHop[];
+  /** Sites that are not hops and say why (`ProxySite.notAHop`: an nginx server that only redirects or serves files). */
+  other: Array<{ label: string; ref: Ref; what: string }>;
+  /** Hops whose site shows a load balancer in front (`ProxySite.frontEvidence`), by hop id. */
+  behindFront: Map<string, Ref[]>;
+}
+
+/** Hops of the given proxy configs: sites that listen somewhere and forward somewhere. */
+export function proxyHops(configs: ProxyConfigFacts[]): ProxyHopsResult {
+  const out: ProxyHopsResult = { hops: [], other: [], behindFront: new Map() };
+  for (const p of configs) {
     const kind: ProxyKind = p.kind === 'ingress-nginx' ? 'nginx' : p.kind;
-    for (const s of p.sites) if (s.routes.length > 0 && s.listeners.length > 0) out.push(siteHop(kind, s));
+    for (const s of p.sites) {
+      if (s.routes.length > 0 && (s.listeners.length > 0 || s.listenersUnknown)) {
+        const hop = siteHop(kind, s);
+        if (s.frontEvidence?.length) out.behindFront.set(hop.id, s.frontEvidence);
+        out.hops.push(hop);
+      } else if (s.notAHop) out.other.push({ label: s.label, ref: s.ref, what: s.notAHop });
+    }
   }
   return out;
 }

@@ -37,7 +37,11 @@ export const trustAll: Check = {
       const evidence: Evidence[] = [
         ev(
           t.ref ?? a.ref,
-          t.origin === 'default' ? `${a.name}'s default: ${t.note ?? 'every peer is trusted'}` : 'trusts every peer',
+          t.origin === 'default'
+            ? `${a.name}'s default: ${t.note ?? 'every peer is trusted'}`
+            : t.origin === 'env' && t.envVar
+              ? `trusts every peer while ${t.envVar} is unset`
+              : 'trusts every peer',
         ),
         ...uses.slice(0, 2).map((u) => ev(u, 'the client IP decides something here')),
         ...published.slice(0, 1),
@@ -75,7 +79,13 @@ export const trustAll: Check = {
                     file: t.ref?.file,
                     line: t.ref?.line,
                   }
-                : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
+                : t.origin === 'env' && t.envVar
+                  ? {
+                      description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
+                      file: t.ref?.file,
+                      line: t.ref?.line,
+                    }
+                  : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
           data: { app: a.name, reachable },
         }),
       );

@@ -93,7 +93,13 @@ export function readCaddyfile(
   src: string,
   env: Record<string, string> = {},
   envComplete = false,
-): { config: ProxyConfigFacts; errors: Array<{ line: number; message: string }>; filled: string[] } {
+): {
+  config: ProxyConfigFacts;
+  errors: Array<{ line: number; message: string }>;
+  filled: string[];
+  /** The first Caddy 1 directive of a site, when the file is Caddy 1's syntax. */
+  caddy1?: { name: string; line: number };
+} {
   // `{$VAR}` is replaced in the text before Caddy lexes it; an unknown one stays a placeholder.
   const { text, filled } = fillCaddyEnv(src, env, envComplete);
   const parsed = parseCaddyfile(text);
@@ -255,7 +261,39 @@ export function readCaddyfile(
       proxyDirectives,
     },
   };
-  return { config, errors: parsed.errors, filled };
+  const caddy1 = firstCaddy1Directive(parsed.sites);
+  return { config, errors: parsed.errors, filled, ...(caddy1 ? { caddy1 } : {}) };
+}
+
+/**
+ * Directives of Caddy 1 that Caddy 2 has under no name (v1 docs' directive list minus every directive Caddy 2
+ * registers up to 2.11, `caddyconfig/httpcaddyfile`): a Caddyfile that uses one is Caddy 1's, whose `proxy`
+ * takes `header_upstream` and sends no X-Forwarded-Proto unless told. Caddy 2 rejects such a file with
+ * "unrecognized directive" (checked with Debian's caddy 2.6.2 `caddy adapt`).
+ */
+const CADDY1_ONLY = new Set([
+  'proxy',
+  'gzip',
+  'errors',
+  'ext',
+  'fastcgi',
+  'internal',
+  'browse',
+  'expvar',
+  'limits',
+  'mime',
+  'status',
+  'websocket',
+  'request_id',
+]);
+
+function firstCaddy1Directive(sites: Array<{ body: CaddyNode[] }>): { name: string; line: number } | undefined {
+  for (const site of sites)
+    for (const d of site.body) {
+      const name = d.args[0]?.text;
+      if (name && !d.args[0]?.quoted && CADDY1_ONLY.has(name)) return { name, line: d.line };
+    }
+  return undefined;
 }
 
 /**
@@ -355,7 +393,16 @@ export const caddyCollector: Collector = {
       // Named on the command line under another name, the content decides.
       if (!isCaddyfileName(name) && sniffConfigFormat(src) !== 'caddy') continue;
       ctx.claimed.add(f.abs);
-      const { config, errors, filled } = readCaddyfile(f.display, src, container?.env, container?.envComplete);
+      const { config, errors, filled, caddy1 } = readCaddyfile(f.display, src, container?.env, container?.envComplete);
+      if (caddy1) {
+        // Caddy 2 refuses the whole file at the first Caddy 1 directive, so nothing in it describes what runs.
+        ctx.skip(
+          f,
+          `Caddy 1 syntax (\`${caddy1.name}\` at line ${caddy1.line}): Caddy 2 stops at it ("unrecognized directive: ${caddy1.name}"), and Caddy 1 (end of life) is not modelled; Caddy 2's proxy directive is \`reverse_proxy\``,
+          caddy1.line,
+        );
+        continue;
+      }
       if (container)
         config.container = {
           service: container.service,

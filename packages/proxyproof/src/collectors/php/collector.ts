@@ -54,10 +54,94 @@ const SYMFONY_PRIVATE_SUBNETS = [
   '::/128',
 ];
 
+/**
+ * The expression of one array item or assignment starting at (line, col): up to a `,` or `;` at depth 0, or the
+ * close of the enclosing array, across at most `maxLines` lines; quotes are respected (`explode(',', ...)`).
+ */
+export function phpItemExpr(lines: string[], line: number, col: number, maxLines = 12): string {
+  let depth = 0;
+  let text = '';
+  let quote: string | null = null;
+  for (let l = line; l < lines.length && l < line + maxLines; l++) {
+    const s = l === line ? (lines[l] ?? '').slice(col) : (lines[l] ?? '');
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i] as string;
+      if (quote) {
+        if (c === '\\') {
+          text += c + (s[i + 1] ?? '');
+          i++;
+          continue;
+        }
+        if (c === quote) quote = null;
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '[' || c === '(' || c === '{') depth++;
+      else if (c === ']' || c === ')' || c === '}') {
+        if (depth === 0) return text;
+        depth--;
+      } else if (depth === 0 && (c === ',' || c === ';')) return text;
+      text += c;
+    }
+    text += ' ';
+  }
+  return text;
+}
+
+/** Top-level `cond ? a : b` of a PHP expression (quotes and brackets respected; `?:`/`??` are not ternaries here). */
+function phpTernary(e: string): { cond: string; ifTrue: string; ifFalse: string } | undefined {
+  let depth = 0;
+  let quote: string | null = null;
+  let q = -1;
+  let nested = 0;
+  for (let i = 0; i < e.length; i++) {
+    const c = e[i] as string;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (depth === 0 && c === '?' && e[i + 1] !== '?' && e[i - 1] !== '?' && e[i + 1] !== ':') {
+      if (q < 0) q = i;
+      else nested++;
+    } else if (depth === 0 && c === ':' && q >= 0 && e[i + 1] !== ':' && e[i - 1] !== ':') {
+      if (nested > 0) nested--;
+      else return { cond: e.slice(0, q).trim(), ifTrue: e.slice(q + 1, i).trim(), ifFalse: e.slice(i + 1).trim() };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The value a trust expression that reads an environment variable has when the variable is unset: Laravel's
+ * `env('X', default)`, or a ternary on the variable (`env('X') !== null ? explode(',', env('X')) : '*'`, the
+ * shape of fideloper/proxy's and many apps' config/trustedproxy.php). Undefined when it cannot be told.
+ */
+function unsetDefault(e: string, envVar: string): string | undefined {
+  const t = phpTernary(e);
+  if (t && envVarIn(t.cond) === envVar) {
+    const c = t.cond.replace(/\s+/g, ' ');
+    // Is the condition true when the variable is unset (env() returns null)?
+    const trueWhenUnset =
+      /((?<!!)===?\s*null\b|\bnull\s*===?|\bis_null\s*\(|\bempty\s*\()/i.test(c) && !/^!\s*(empty|is_null)\b/.test(c);
+    return trueWhenUnset ? t.ifTrue : t.ifFalse;
+  }
+  const call = new RegExp(`\\benv\\s*\\(\\s*["']${envVar}["']\\s*,`).exec(e);
+  if (call) return phpItemExpr([e], 0, call.index + call[0].length);
+  return undefined;
+}
+
 function trustList(expr: string, ref: SourceRef): Valued<string[]> {
   const e = expr.trim().replace(/;$/, '').trim();
   if (/^null$/i.test(e)) return lit([] as string[], ref);
   const envVar = envVarIn(e);
+  const dflt = envVar !== undefined ? unsetDefault(e, envVar) : undefined;
+  if (envVar && dflt !== undefined) {
+    const d = dflt.trim();
+    const value = /^null$/i.test(d) || d === '' ? [] : quotedStrings(d).flatMap((s) => s.split(',').map((x) => x.trim()));
+    return lit(value, ref, 'env', { envVar, note: `${envVar} unset: ${d || 'null'}` });
+  }
   const strings = quotedStrings(e).filter((s) => !envVar || s !== envVar);
   if (envVar) return lit(strings, ref, 'env', { envVar, note: e });
   if (strings.length > 0 || /^\[\s*\]$/.test(e.replace(/\s+/g, ''))) return lit(strings, ref);
@@ -77,8 +161,8 @@ function laravelFacts(root: Root): FrameworkFacts | undefined {
   for (const f of byRole('trustedproxy')) {
     const code = codeLines(f.raw.join('\n'), 'php');
     code.forEach((l, i) => {
-      const m = /['"]proxies['"]\s*=>\s*(.+?),?\s*$/.exec(l);
-      if (m) trust = trustList(m[1] as string, refAt(f.file, f.raw, i + 1));
+      const m = /['"]proxies['"]\s*=>\s*/.exec(l);
+      if (m) trust = trustList(phpItemExpr(code, i, m.index + m[0].length), refAt(f.file, f.raw, i + 1));
     });
   }
   for (const f of byRole('middleware')) {

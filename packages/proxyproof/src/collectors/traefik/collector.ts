@@ -163,6 +163,7 @@ export function traefikFromFlat(file: string, flat: Flat, flatLists: Map<string,
                 ? [...listOf(trusted.value), ...(flatLists.get(`entrypoints.${lk}.forwardedheaders.trustedips`) ?? [])]
                 : [],
               ref: { file, line: fhLine, snippet: `entryPoints.${name}.forwardedHeaders` },
+              ...(insecure?.line ? { insecureRef: { file, line: insecure.line } } : {}),
             }
           : undefined,
       phantom: !address,
@@ -290,6 +291,9 @@ export function traefikFromHelmValues(
               insecure: truthy(fh.insecure),
               trustedIPs: trusted,
               ref: { file, line: lineOf(['ports', name, 'forwardedHeaders']), snippet: `ports.${name}.forwardedHeaders` },
+              ...(truthy(fh.insecure) && lineOf(['ports', name, 'forwardedHeaders', 'insecure'])
+                ? { insecureRef: { file, line: lineOf(['ports', name, 'forwardedHeaders', 'insecure']) } }
+                : {}),
             }
           : undefined,
       phantom: false,
@@ -674,7 +678,8 @@ export const traefikCollector: Collector = {
       }
       if (!/\.ya?ml$/i.test(name)) continue;
       const src = readText(ctx, f);
-      if (src === undefined || !(/traefik/i.test(src) || /^(?:http|tcp):\s*$/m.test(src))) continue;
+      // A static config named traefik.yml need not say "traefik" inside (Traefik's own examples do not).
+      if (src === undefined || !(/^traefik/i.test(name) || /traefik/i.test(src) || /^(?:http|tcp):\s*$/m.test(src))) continue;
       readYamlFile(ctx, f, src, st);
     }
     joinRoutes(ctx, st);

@@ -50,6 +50,8 @@ export interface DynServer {
   text: string;
   host?: string;
   port?: number;
+  /** No port given: the one port this compose service's container exposes (what Traefik's docker provider takes). */
+  exposedPortOf?: string;
   scheme: 'http' | 'https';
   ref: Ref;
 }
@@ -319,7 +321,7 @@ export function dynamicFromLabels(
         servers: [
           port !== undefined
             ? { text: `http://${container}:${port}`, host: container, port, scheme: 'http', ref: r.ref }
-            : { text: `${container} (the port its image exposes)`, scheme: 'http', ref: r.ref },
+            : { text: `${container} (the port its image exposes)`, exposedPortOf: container, scheme: 'http', ref: r.ref },
         ],
       });
       r.service = name;
@@ -398,6 +400,7 @@ export function attachRoutes(
         text: s.text,
         address: s.host && s.port !== undefined ? { kind: 'tcp', host: s.host.replace(/^\[|\]$/g, ''), port: s.port } : null,
         ref: s.ref,
+        ...(s.exposedPortOf ? { exposedPortOf: s.exposedPortOf } : {}),
       }));
       const epNames = (r.entryPoints ?? (st ? st.defaults : Object.keys(CONVENTIONAL_PORTS))).map((e) => e.toLowerCase());
       for (const ep of epNames) {

@@ -6,6 +6,11 @@ import { ginServer, laravelMiddleware, phoenixApp } from './fixtures.js';
 const published = 'services:\n  api:\n    build: .\n    ports:\n      - "8080:8080"\n';
 const internal = 'services:\n  api:\n    build: .\n    expose:\n      - "8080"\n';
 
+/** A config/trustedproxy.php whose `'proxies'` entry starts on line 4. */
+function trustedProxyConfig(proxies: string[]): string {
+  return ['<?php', '', 'return [', ...proxies, '];', ''].join('\n');
+}
+
 const cases: Case[] = [
   {
     name: 'invalid: gin.New() without SetTrustedProxies, port published',
@@ -48,6 +53,53 @@ const cases: Case[] = [
       'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "80:80"\n',
     },
     expect: { count: 1, severity: 'high', line: 9 },
+  },
+  {
+    name: "invalid: config/trustedproxy.php falls back to '*' when TRUSTED_PROXIES is unset (ternary over two lines)",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+      'config/trustedproxy.php': trustedProxyConfig([
+        "    'proxies' => env('TRUSTED_PROXIES') !== null ?",
+        "        explode(',', env('TRUSTED_PROXIES')) : '*',",
+      ]),
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: {
+      count: 1,
+      severity: 'high',
+      file: 'config/trustedproxy.php',
+      line: 4,
+      message: /any peer/,
+    },
+  },
+  {
+    name: "invalid: env('TRUSTED_PROXIES', '*') (the default is trust-all)",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+      'config/trustedproxy.php': trustedProxyConfig(["    'proxies' => env('TRUSTED_PROXIES', '*'),"]),
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 1, severity: 'high', file: 'config/trustedproxy.php', line: 4 },
+  },
+  {
+    name: 'valid (trap): the ternary trusts nobody when TRUSTED_PROXIES is unset',
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+      'config/trustedproxy.php': trustedProxyConfig([
+        "    'proxies' => env('TRUSTED_PROXIES') === null ? null : explode(',', env('TRUSTED_PROXIES')),",
+      ]),
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): $proxies in the middleware wins over the config's '*' fallback",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = ['10.0.0.0/8']"),
+      'config/trustedproxy.php': trustedProxyConfig(["    'proxies' => env('TRUSTED_PROXIES', '*'),"]),
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 0 },
   },
   {
     name: 'invalid: Phoenix rewrite_on :x_forwarded_for on a port open on every interface',

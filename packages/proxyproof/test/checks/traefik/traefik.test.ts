@@ -109,7 +109,34 @@ const tables: Array<[Check, Case[]]> = [
       {
         name: 'invalid: insecure flag on a published entrypoint',
         files: { 'compose.yml': compose(['--entrypoints.web.address=:80', '--entrypoints.web.forwardedheaders.insecure']) },
-        expect: { count: 1, severity: 'high', line: 6 },
+        expect: {
+          count: 1,
+          severity: 'high',
+          line: 6,
+          fixLine: '- "--entrypoints.web.forwardedheaders.trustedIPs=<the proxy subnet>"',
+          fixAt: { line: 6, placement: 'replace' },
+        },
+      },
+      {
+        name: 'invalid: insecure under a [entryPoints.X.forwardedHeaders] table: the insecure line is rewritten, not the table line',
+        files: {
+          'traefik.toml':
+            '[entryPoints]\n  [entryPoints.websecure]\n    address = ":443"\n    [entryPoints.websecure.forwardedHeaders]\n      insecure="true"\n',
+        },
+        expect: {
+          count: 1,
+          severity: 'high',
+          line: 5,
+          fixLine: 'trustedIPs = ["<the proxy subnet>"]',
+          fixAt: { line: 5, placement: 'replace' },
+        },
+      },
+      {
+        name: 'invalid: YAML static config, a dotted TOML key and a flow mapping keep their own syntax',
+        files: {
+          'traefik.yml': 'entryPoints:\n  websecure:\n    address: ":443"\n    forwardedHeaders:\n      insecure: true\n',
+        },
+        expect: { count: 1, line: 5, fixLine: 'trustedIPs: ["<the proxy subnet>"]', fixAt: { line: 5, placement: 'replace' } },
       },
       {
         name: 'invalid: insecure from the environment',
@@ -117,7 +144,7 @@ const tables: Array<[Check, Case[]]> = [
           'compose.yml':
             'services:\n  t:\n    image: traefik:v2.11\n    environment:\n      TRAEFIK_ENTRYPOINTS_WEB_ADDRESS: ":80"\n      TRAEFIK_ENTRYPOINTS_WEB_FORWARDEDHEADERS_INSECURE: "true"\n',
         },
-        expect: { count: 1 },
+        expect: { count: 1, fixLine: 'TRAEFIK_ENTRYPOINTS_WEB_FORWARDEDHEADERS_TRUSTEDIPS: "<the proxy subnet>"' },
       },
       { name: 'valid: trustedIPs', files: { 'traefik.toml': toml('websecure') }, expect: { count: 0 } },
       {

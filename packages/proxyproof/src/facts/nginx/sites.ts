@@ -1,0 +1,368 @@
+/**
+ * nginx -> neutral proxy facts (model/proxy.ts). The adapter that puts nginx on the same facts as Caddy, HAProxy,
+ * Apache and Traefik: every server of the nginx facts model (facts/nginx: listeners, scopes with effective headers
+ * and the drops that shaped them, real_ip, map/geo) becomes a `ProxySite` whose header values are written in the
+ * chain's neutral template language, so the chain builder (`chain/topology/proxy.ts` `siteHop`) and the simulator
+ * never read nginx syntax. Owner: issue 13.
+ *
+ * - one `ProxyConfigFacts` (kind `nginx`) per nginx config tree, one site per server (`nginx:<server index>`);
+ * - a location (or the server level) that passes upstream is a route (`s<server>:<scope>`), a named location only
+ *   when another location hands requests to it (`try_files ... @app`, `error_page ... = @app`);
+ * - nginx passes the client's headers on unchanged (`trust.mode: 'passthrough'`); real_ip is `clientAddress`;
+ * - `frontEvidence`: real_ip / proxy_protocol / a balancer's health check, or TLS only in a template branch;
+ * - a server with no route is not a hop (`notAHop` says what it does: a redirect, static files).
+ */
+
+import { parseAddress } from '../../chain/addr.js';
+import type { HeaderRule, Listener, MapDef, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
+import { regexLocationSample } from '../../chain/topology/regex-sample.js';
+import type { Facts } from '../../model/facts.js';
+import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { displayFile, frontProxyEvidence, nginxModel, passingScopes } from './index.js';
+import type { NginxHeaderEntry, NginxModel, NginxPass, NginxRef, NginxScope, NginxServer } from './types.js';
+
+const VAR_MAP: Record<string, string> = {
+  scheme: '{scheme}',
+  https: '{https}',
+  host: '{host}',
+  http_host: '{http_host}',
+  server_port: '{server_port}',
+  remote_addr: '{remote_addr}',
+  realip_remote_addr: '{peer_addr}',
+  binary_remote_addr: '{remote_addr}',
+  proxy_add_x_forwarded_for: '{xff_append}',
+  proxy_host: '{proxy_host}',
+  request_uri: '/',
+  uri: '/',
+  document_uri: '/',
+};
+
+/** One chain Ref per nginx ref and facts (a server's ref is asked for by its hop, routes and listeners). */
+const refsOf = new WeakMap<Facts['sources'], WeakMap<NginxRef, Ref>>();
+
+export function nginxRef(facts: Pick<Facts, 'sources'>, r: NginxRef | undefined, fallback?: Ref): Ref {
+  if (!r) return fallback ?? { file: '(nginx)', line: 0 };
+  let known = refsOf.get(facts.sources);
+  if (!known) {
+    known = new WeakMap();
+    refsOf.set(facts.sources, known);
+  }
+  let ref = known.get(r);
+  if (!ref) {
+    const file = displayFile(facts, r.file);
+    ref = { file, line: r.line, snippet: r.text, origin: r.source === 'builtin' ? 'builtin' : 'literal' };
+    known.set(r, ref);
+  }
+  return ref;
+}
+
+/** The ref of one nginx default header in one file, shared by every route that gets it (read-only data). */
+const defaultRefs = new Map<string, Ref>();
+/** The same, by file and entry object (the model shares its default entries): no key string per route. */
+const defaultRefsByEntry = new Map<string, Map<NginxHeaderEntry, Ref>>();
+function defaultRef(file: string, e: NginxHeaderEntry): Ref {
+  let byEntry = defaultRefsByEntry.get(file);
+  let ref = byEntry?.get(e);
+  if (ref) return ref;
+  const key = `${file}\0${e.name}\0${e.value}`;
+  ref = defaultRefs.get(key);
+  if (!ref) {
+    if (defaultRefs.size > 10_000) {
+      defaultRefs.clear();
+      defaultRefsByEntry.clear();
+      byEntry = undefined;
+    }
+    ref = { file, line: 0, origin: 'default', snippet: `${e.name} ${e.value} (nginx default)` };
+    defaultRefs.set(key, ref);
+  }
+  if (!byEntry) {
+    byEntry = new Map();
+    defaultRefsByEntry.set(file, byEntry);
+  }
+  if (byEntry.size > 10_000) byEntry.clear();
+  byEntry.set(e, ref);
+  return ref;
+}
+
+/** `$host:$server_port` -> `{host}:{server_port}`; unknown variables become `{?$name}`. */
+export function nginxToTemplate(value: string, maps: Set<string>, serverName?: string): Template {
+  return value.replace(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_m, a: string | undefined, b: string | undefined) => {
+    const name = (a ?? b ?? '').toLowerCase();
+    if (VAR_MAP[name] !== undefined) return VAR_MAP[name] as string;
+    if (name === 'server_name' && serverName) return serverName;
+    if (name.startsWith('http_')) return `{in:${name.slice(5).replace(/_/g, '-')}}`;
+    if (maps.has(`$${name}`)) return `{map:$${name}}`;
+    return `{?$${name}}`;
+  });
+}
+
+function basenameOf(f: string): string {
+  return f.split('/').pop() ?? f;
+}
+
+function samplePathOf(scope: NginxScope): string | null {
+  if (scope.kind === 'server') return '/';
+  if (scope.kind !== 'location') return null;
+  const m = scope.match.trim();
+  if (m.startsWith('@')) return null;
+  if (m.startsWith('=')) return m.slice(1).trim() || '/';
+  if (m.startsWith('^~')) return m.slice(2).trim() || '/';
+  if (m.startsWith('~')) return regexLocationSample(m);
+  return m || '/';
+}
+
+/**
+ * A named location is a route when another location hands requests to it (`try_files $uri @app`,
+ * `error_page 404 = @app`): its sample path is that location's (a regex or named one: `/`).
+ */
+function namedSample(server: NginxServer, named: NginxScope): string | null {
+  const name = named.match.trim();
+  for (const s of server.scopes) {
+    if (s === named || !s.fallbacks.some((f) => f.name === name)) continue;
+    return samplePathOf(s) ?? '/';
+  }
+  return null;
+}
+
+function upstreamsOf(facts: Pick<Facts, 'sources'>, pass: NginxPass): Upstream[] {
+  const ref = nginxRef(facts, pass.ref);
+  if (pass.upstream) {
+    return pass.upstream.servers
+      .filter((s) => !s.params.includes('down'))
+      .map((s) => ({
+        text: s.address,
+        address:
+          s.unix !== undefined
+            ? { kind: 'unix' as const, path: s.unix }
+            : s.host !== undefined
+              ? { kind: 'tcp' as const, host: s.host, port: s.port ?? 80 }
+              : null,
+        ref: nginxRef(facts, s.ref),
+        group: pass.upstream?.name,
+      }));
+  }
+  if (pass.variable) return [{ text: pass.target, address: null, ref }];
+  if (pass.unix !== undefined) return [{ text: pass.target, address: { kind: 'unix', path: pass.unix }, ref }];
+  if (pass.host !== undefined) {
+    const port = pass.port ?? (pass.scheme === 'https' || pass.scheme === 'grpcs' ? 443 : 80);
+    return [{ text: pass.target, address: { kind: 'tcp', host: pass.host, port }, ref }];
+  }
+  return [{ text: pass.target, address: parseAddress(pass.target), ref }];
+}
+
+/**
+ * nginxToTemplate's answers for the header values of one http block (its map names are fixed), shared by its servers:
+ * only `$server_name` depends on the server, and a value naming it is not kept.
+ */
+type TemplateCache = Map<string, Template>;
+
+function cachedTemplate(value: string, maps: Set<string>, serverName: string | undefined, cache: TemplateCache): Template {
+  let t = cache.get(value);
+  if (t === undefined) {
+    t = nginxToTemplate(value, maps, serverName);
+    if (!/server_name/i.test(value) && cache.size < 100_000) cache.set(value, t);
+  }
+  return t;
+}
+
+function ruleOf(
+  facts: Pick<Facts, 'sources'>,
+  e: NginxHeaderEntry,
+  scope: NginxScope,
+  maps: Set<string>,
+  serverName: string | undefined,
+  scopeRef: Ref,
+  cache: TemplateCache,
+): HeaderRule {
+  const from: HeaderRule['from'] =
+    e.origin === 'default'
+      ? 'default'
+      : e.ref?.source === 'builtin' || (e.ref?.includedVia.length ?? 0) > scope.ref.includedVia.length
+        ? // Written in a file included inside the scope (proxy_params), not in the scope's own file: a server
+          // file that nginx.conf includes (sites-enabled/*) is the scope's own file for every line in it.
+          'builtin-include'
+        : e.level === scope.kind
+          ? 'route'
+          : 'inherited';
+  return {
+    name: e.name,
+    value: e.value === '' ? null : cachedTemplate(e.value, maps, serverName, cache),
+    ref: e.origin === 'default' ? defaultRef(scopeRef.file, e) : nginxRef(facts, e.ref, scopeRef),
+    from: from === 'builtin-include' && e.level !== scope.kind && e.origin !== 'default' ? 'inherited' : from,
+  };
+}
+
+/**
+ * The nginx servers of the facts as neutral proxy configs (one per config tree that has servers). A model that
+ * cannot be built is a warning diagnostic and no sites.
+ */
+export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
+  let model: NginxModel;
+  try {
+    model = nginxModel(facts);
+  } catch (e) {
+    facts.diagnostics.push({
+      level: 'warning',
+      message: `nginx model could not be built: ${(e as Error).message}`,
+      file: '(nginx)',
+    });
+    return [];
+  }
+  const byConfig = new Map<number, ProxyConfigFacts>();
+  const templates = new Map<number, TemplateCache>();
+  const anyRealTls = model.servers.some((x) => x.tls && !x.tlsOnlyInBranch);
+  for (const server of model.servers) {
+    let cache = templates.get(server.http);
+    if (!cache) {
+      cache = new Map();
+      templates.set(server.http, cache);
+    }
+    const configIndex = model.https[server.http]?.config ?? 0;
+    let config = byConfig.get(configIndex);
+    if (!config) {
+      const tree = facts.nginx.configs[configIndex];
+      const entry = tree?.config[0]?.file;
+      config = { kind: 'nginx', file: entry ? displayFile(facts, entry) : nginxRef(facts, server.ref).file, sites: [] };
+      byConfig.set(configIndex, config);
+    }
+    config.sites.push(siteOf(facts, model, server, cache, anyRealTls));
+  }
+  return [...byConfig.values()];
+}
+
+function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: TemplateCache, anyRealTls: boolean): ProxySite {
+  const sref = nginxRef(facts, server.ref);
+  const http = model.https[server.http];
+  const mapNames = new Set<string>();
+  for (const v of http?.variables ?? []) if (v.kind === 'map' || v.kind === 'geo') mapNames.add(v.name);
+  const names = server.serverNames.filter((n) => n && n !== '_' && !n.startsWith('~') && n !== '""');
+  const serverName = names[0];
+  const routes: ProxyRoute[] = [];
+  for (const scope of passingScopes(server)) {
+    const pass = scope.pass;
+    if (!pass) continue;
+    const sample =
+      scope.kind === 'location' && scope.match.trim().startsWith('@') ? namedSample(server, scope) : samplePathOf(scope);
+    if (sample === null) continue;
+    const kind = pass.kind;
+    const sset = scope.headers[kind];
+    const scopeRef = nginxRef(facts, scope.ref);
+    const rules = sset.entries.map((e) => ruleOf(facts, e, scope, mapNames, serverName, scopeRef, cache));
+    const innermost = sset.drops[0];
+    const dropped = innermost
+      ? innermost.dropped.map((e) => ({
+          ...ruleOf(facts, e, scope, mapNames, serverName, scopeRef, cache),
+          from: 'inherited' as const,
+        }))
+      : undefined;
+    routes.push({
+      id: `s${server.index}:${scope.index}`,
+      match: scope.kind === 'server' ? 'server' : `location ${scope.match}`,
+      samplePath: sample,
+      ref: scopeRef,
+      protocol: kind === 'proxy' ? (pass.scheme === 'https' ? 'https' : 'http') : kind === 'grpc' ? 'grpc' : kind,
+      upstreams: upstreamsOf(facts, pass),
+      headers: rules,
+      dropped,
+      ownHeadersRef: innermost ? nginxRef(facts, innermost.by) : undefined,
+    });
+  }
+  const trust = { mode: 'passthrough' as const, list: [], ref: sref };
+  if (routes.length === 0) {
+    // Not a hop: what the doctor lists under the other servers it found.
+    const ports = [...new Set(server.listens.map((l) => l.port).filter((p): p is number => p !== undefined))];
+    const redirect =
+      server.redirects.find((r) => r.unconditional) ??
+      server.scopes.flatMap((s) => s.redirects).find((r) => r.unconditional && r.targetScheme === 'https');
+    return {
+      id: `nginx:${server.index}`,
+      label: `nginx :${ports.join(',')} (${basenameOf(sref.file)}:${sref.line})`,
+      ref: sref,
+      names,
+      listeners: [],
+      routes,
+      siteHeaders: [],
+      passesIncoming: true,
+      trust,
+      mode: 'http',
+      notes: [],
+      notAHop: redirect ? `redirects to ${redirect.target}` : 'proxies nothing (static files or return only)',
+    };
+  }
+  const maps: Record<string, MapDef> = {};
+  for (const v of http?.variables ?? []) {
+    if (v.kind === 'geo') {
+      // The address before real_ip ($realip_remote_addr) is the TCP peer; $remote_addr is real_ip's answer.
+      const src = v.source.trim().toLowerCase();
+      const source = src === '$realip_remote_addr' ? '{peer_addr}' : src === '$remote_addr' ? '{remote_addr}' : null;
+      if (!source) continue;
+      maps[v.name] = {
+        source,
+        entries: v.entries.map((e) => ({ key: e.key, value: nginxToTemplate(e.value, mapNames, serverName) })),
+        default: nginxToTemplate(v.default ?? '', mapNames, serverName),
+        ref: nginxRef(facts, v.ref),
+        geo: true,
+      };
+      continue;
+    }
+    if (v.kind !== 'map') continue;
+    maps[v.name] = {
+      source: nginxToTemplate(v.source, mapNames, serverName),
+      entries: v.entries.map((e) => ({ key: e.key, value: nginxToTemplate(e.value, mapNames, serverName) })),
+      default: nginxToTemplate(v.default ?? '', mapNames, serverName),
+      ref: nginxRef(facts, v.ref),
+    };
+  }
+  const listeners: Listener[] = [];
+  // TLS only in a template branch (`listen 80{% if tls %} ssl{% endif %}`): simulated as rendered without it, as the
+  // nginx checks judge it (terminatorEvidence): plain listeners, TLS ended by whatever is in front (frontEvidence).
+  // Listeners written only inside the branch do not exist in that rendering, unless every listener is.
+  const branch = server.tlsOnlyInBranch?.templateBranch;
+  const inBranch = (l: (typeof server.listens)[number]) => Boolean(branch && l.ref?.templateBranch);
+  const unbranched = server.listens.filter((l) => !inBranch(l));
+  for (const l of branch && unbranched.length > 0 ? unbranched : server.listens) {
+    if (l.port === undefined) continue;
+    const tls = l.ssl && !branch;
+    if (listeners.some((x) => x.port === l.port && x.tls === tls)) continue;
+    listeners.push({
+      port: l.port,
+      address: l.address === '*' || l.address === '[::]' ? undefined : l.address,
+      tls,
+      proxyProtocol: l.proxyProtocol,
+      defaultServer: l.defaultServer,
+      ref: l.ref
+        ? nginxRef(facts, l.ref)
+        : { ...sref, origin: 'default', snippet: 'listen 80 (nginx default: no listen directive)' },
+    });
+  }
+  const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
+  const ports = tlsPorts.length ? tlsPorts : listeners.map((l) => l.port);
+  const ri = server.realIp;
+  const front = frontProxyEvidence(server);
+  if (server.tlsOnlyInBranch?.templateBranch && !anyRealTls) front.push(server.tlsOnlyInBranch);
+  return {
+    id: `nginx:${server.index}`,
+    label: `nginx :${ports.join(',')} (${basenameOf(sref.file)}:${sref.line})`,
+    ref: sref,
+    names,
+    listeners,
+    routes,
+    siteHeaders: [],
+    passesIncoming: passingScopes(server).every((s) => s.passRequestHeaders),
+    trust,
+    clientAddress:
+      ri.from.length > 0
+        ? {
+            trustedFrom: ri.from.map((f) => f.value),
+            header: ri.header?.value ?? 'X-Real-IP',
+            recursive: ri.recursive?.value ?? false,
+            ref: nginxRef(facts, ri.header?.ref ?? ri.from[0]?.ref),
+          }
+        : undefined,
+    ...(Object.keys(maps).length ? { maps } : {}),
+    ...(front.length ? { frontEvidence: front.map((r) => nginxRef(facts, r)) } : {}),
+    ...(listeners.length === 0 ? { listenersUnknown: true } : {}),
+    mode: 'http',
+    notes: [],
+  };
+}

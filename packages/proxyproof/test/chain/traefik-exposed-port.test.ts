@@ -1,0 +1,57 @@
+/**
+ * Traefik's docker provider with no `loadbalancer.server.port` label sends to the one port the container exposes
+ * (Traefik refuses a container with several): the chain links that router to the app server of the service,
+ * instead of calling the target "chosen per request".
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyzeChain } from '../../src/chain/analyze.js';
+import { lintFiles } from '../python/lint-files.js';
+
+const COMPOSE = (command: string) => `services:
+  web:
+    build: .
+    command: ${command}
+    labels:
+      - "traefik.enable=true"
+      - "traefik.http.routers.web.rule=Host(\`app.example.org\`)"
+      - "traefik.http.routers.web.entrypoints=websecure"
+      - "traefik.http.routers.web.tls=true"
+`;
+
+const CASES: Array<{ name: string; command: string; linked: boolean; unresolved?: RegExp }> = [
+  { name: 'one wildcard bind: linked', command: 'gunicorn app.wsgi --bind 0.0.0.0:8000', linked: true },
+  {
+    name: 'loopback only inside the container: nothing on the container network',
+    command: 'gunicorn app.wsgi --bind 127.0.0.1:8000',
+    linked: false,
+    unresolved: /compose service web has no app server listening on its container network/,
+  },
+  {
+    name: 'two ports: Traefik needs the port label',
+    command: 'gunicorn app.wsgi --bind 0.0.0.0:8000 --bind 0.0.0.0:9000',
+    linked: false,
+    unresolved: /listens on ports 8000, 9000, and no traefik\.http\.services\.<name>\.loadbalancer\.server\.port label/,
+  },
+];
+
+for (const c of CASES)
+  test(`Traefik labels without a port: ${c.name}`, async () => {
+    const { facts } = await lintFiles({ 'docker-compose.yml': COMPOSE(c.command) }, []);
+    const a = analyzeChain(facts);
+    const hop = a.topology.proxies.find((p) => p.kind === 'traefik');
+    assert.ok(hop, 'the Traefik entrypoint is a hop');
+    const links = a.topology.links.filter((l) => l.fromHop === hop.id);
+    assert.ok(links.length > 0);
+    if (c.linked) {
+      assert.ok(
+        links.every((l) => l.target.kind === 'app'),
+        JSON.stringify(links.map((l) => l.target)),
+      );
+      assert.match(links[0]?.how ?? '', /compose service web, container port 8000 \(the only port it listens on/);
+    } else {
+      const t = links[0]?.target;
+      assert.equal(t?.kind, 'unresolved');
+      assert.match(t?.kind === 'unresolved' ? t.reason : '', c.unresolved as RegExp);
+    }
+  });
