@@ -59,6 +59,13 @@ export interface ProxySite {
    */
   frontEvidence?: Ref[];
   /**
+   * The peer address this site sees is not the one in front of it: kube-proxy SNATs a LoadBalancer/NodePort Service
+   * with `externalTrafficPolicy: Cluster` to a node address before the ingress controller's pod.
+   */
+  peerSnat?: { addr: string; ref: Ref; why: string };
+  /** Who runs the site when it is not a program of the tree's hosts (`ingress-nginx`, a cloud load balancer). */
+  runsOn?: string;
+  /**
    * The site's listeners could not be read (an nginx server include read alone, a templated port): it is a hop with
    * routes but no entry of its own, simulated when another hop reaches it.
    */

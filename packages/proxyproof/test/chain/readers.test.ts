@@ -46,6 +46,52 @@ describe('Caddyfile reader', () => {
     );
     assert.deepEqual(hops[0]?.trustedPeers?.list, ['10.1.0.0/16']);
   });
+  it("a host-name site gets Caddy's automatic :80 listener that redirects to https, decided by the connection", () => {
+    const site = readCaddyfile('Caddyfile', 'app.example.com {\n\treverse_proxy 127.0.0.1:8000\n}\n').config.sites[0];
+    assert.deepEqual(
+      site?.listeners.map((l) => `${l.port}:${l.tls}`),
+      ['443:true', '80:false'],
+    );
+    assert.equal(site?.redirectsToHttps?.line, 1);
+    assert.equal(site?.redirectDecidedBy, 'connection');
+  });
+  it('no automatic redirect: auto_https disable_redirects/off, http_port moves it, an http:// site for the name, :port sites', () => {
+    const sites = (src: string) => readCaddyfile('Caddyfile', src).config.sites;
+    const off = sites('{\n\tauto_https disable_redirects\n}\na.test {\n\treverse_proxy 127.0.0.1:1\n}\n')[0];
+    assert.deepEqual(
+      off?.listeners.map((l) => l.port),
+      [443],
+    );
+    assert.equal(off?.redirectsToHttps, undefined);
+    const moved = sites('{\n\thttp_port 8080\n}\na.test {\n\treverse_proxy 127.0.0.1:1\n}\n')[0];
+    assert.deepEqual(
+      moved?.listeners.map((l) => l.port),
+      [443, 8080],
+    );
+    // The name is served on :80 by a site of its own: that site answers, not the automatic redirect.
+    const both = sites('http://a.test {\n\treverse_proxy 127.0.0.1:2\n}\na.test {\n\treverse_proxy 127.0.0.1:1\n}\n');
+    assert.equal(both[1]?.redirectsToHttps, undefined);
+    assert.deepEqual(
+      both[1]?.listeners.map((l) => l.port),
+      [443],
+    );
+    const port = sites(':8080 {\n\treverse_proxy 127.0.0.1:1\n}\n')[0];
+    assert.equal(port?.redirectsToHttps, undefined);
+  });
+  it('redir to https: unconditioned is the connection, behind a header X-Forwarded-Proto matcher it is the header from anyone', () => {
+    const plain = readCaddyfile('Caddyfile', 'http://a.test {\n\tredir https://a.test{uri} permanent\n}\n').config.sites[0];
+    assert.equal(plain?.redirectsToHttps?.line, 2);
+    assert.equal(plain?.redirectDecidedBy, 'connection');
+    const byHeader = readCaddyfile(
+      'Caddyfile',
+      ':80 {\n\t@http header X-Forwarded-Proto http\n\tredir @http https://{host}{uri}\n\treverse_proxy app:8000\n}\n',
+    ).config.sites[0];
+    assert.equal(byHeader?.redirectsToHttps?.line, 3);
+    assert.equal(byHeader?.redirectDecidedBy, 'forwarded-proto-any');
+    // A path-scoped redir, or one to a relative path, is not a site-wide redirect to https.
+    const scoped = readCaddyfile('Caddyfile', ':80 {\n\tredir /old https://a.test/new\n\tredir / /wiki\n}\n').config.sites[0];
+    assert.equal(scoped?.redirectsToHttps, undefined);
+  });
   it('placeholders', () => {
     assert.equal(caddyToTemplate('{http.request.header.X-Forwarded-Proto}'), '{in:x-forwarded-proto}');
     assert.equal(caddyToTemplate('{host}:{upstream_hostport}'), '{host}:{proxy_host}');

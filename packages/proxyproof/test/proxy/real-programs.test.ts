@@ -5,8 +5,10 @@
  * lists the same vhosts (port, name, file:line) and included files as our Apache reader.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -307,6 +309,82 @@ test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reache
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function get(port: number, host: string, headers: Record<string, string> = {}): Promise<{ status: number; location?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/x', headers: { Host: host, ...headers } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+test("caddy run (2.6.2): a host-name site's automatic :80 redirect answers 308 even to X-Forwarded-Proto: https, as our reader models it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-run-'));
+  const httpPort = await freePort();
+  let httpsPort = await freePort();
+  while (httpsPort === httpPort) httpsPort = await freePort();
+  const site = 'app.example.com {\n\treverse_proxy 127.0.0.1:9\n}\n';
+  const global = (extra: string) =>
+    `{\n\thttp_port ${httpPort}\n\thttps_port ${httpsPort}\n\tlocal_certs\n\tskip_install_trust\n\tadmin off\n\tstorage file_system ${dir}/data\n${extra}}\n`;
+  // Caddy's answer on the HTTP port once its HTTPS port accepts connections ('refused' when nothing listens there).
+  const answer = async (src: string): Promise<{ status: number; location?: string } | 'refused'> => {
+    writeFileSync(join(dir, 'Caddyfile'), src);
+    const child = spawn('caddy', ['run', '--config', 'Caddyfile', '--adapter', 'caddyfile'], {
+      cwd: dir,
+      env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    child.stderr?.on('data', (b) => {
+      log += String(b);
+    });
+    try {
+      // Wait on the condition (the HTTPS port accepts), bounded in attempts.
+      for (let i = 0; i < 300; i++) {
+        if (child.exitCode !== null) throw new Error(`caddy exited with ${child.exitCode}: ${log.slice(-2000)}`);
+        const up = await new Promise<boolean>((res) => {
+          const sock = connect(httpsPort, '127.0.0.1', () => {
+            sock.destroy();
+            res(true);
+          });
+          sock.on('error', () => res(false));
+        });
+        if (up) break;
+        if (i === 299) throw new Error(`caddy never listened: ${log.slice(-2000)}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      return await get(httpPort, 'app.example.com', { 'X-Forwarded-Proto': 'https' }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ECONNREFUSED') return 'refused' as const;
+        throw e;
+      });
+    } finally {
+      child.kill();
+      await new Promise((res) => (child.exitCode !== null ? res(null) : child.once('exit', res)));
+    }
+  };
+  try {
+    const on = await answer(global('') + site);
+    assert.notEqual(on, 'refused');
+    assert.equal(on !== 'refused' && on.status, 308);
+    assert.equal(on !== 'refused' && on.location, 'https://app.example.com/x');
+    const ours = readCaddyfile('Caddyfile', global('') + site).config.sites[0];
+    assert.equal(ours?.redirectDecidedBy, 'connection');
+    assert.ok(ours?.listeners.some((l) => l.port === httpPort && !l.tls));
+    // disable_redirects: no HTTP server at all for this site (nothing listens on the HTTP port).
+    const off = await answer(global('\tauto_https disable_redirects\n') + site);
+    assert.equal(off, 'refused');
+    assert.equal(
+      readCaddyfile('Caddyfile', global('\tauto_https disable_redirects\n') + site).config.sites[0]?.redirectsToHttps,
+      undefined,
+    );
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -4,6 +4,7 @@
  * collectors; links are resolved by address; entries are the hops nobody proxies to.
  */
 import { FRONTS } from '../../collectors/front/fronts.js';
+import { proxyConfigs } from '../../facts/proxy-configs.js';
 import type { Facts } from '../../model/facts.js';
 import { type FrontFacts, frontReachesProxy } from '../../model/proxy.js';
 import { siteUrl, tryUrl } from '../../model/url.js';
@@ -12,7 +13,7 @@ import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
 import { ingressHops, resolveKubeLinks } from './kube.js';
 import { linkAll } from './link.js';
-import { placeProxiesInContainers, proxyConfigs, proxyHops } from './proxy.js';
+import { placeProxiesInContainers, proxyHops } from './proxy.js';
 
 export interface ProxyFile {
   kind: 'caddy' | 'haproxy' | 'apache';

@@ -5,7 +5,6 @@
  * reads proxy syntax.
  */
 import { type ContainerProxyKind, type ProxyContainer, proxyContainers } from '../../collectors/proxy/container.js';
-import { nginxProxyConfigs } from '../../facts/nginx/sites.js';
 import type { Facts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import type { ProxyHop, ProxyKind, Ref } from '../model.js';
@@ -20,7 +19,7 @@ export function siteHop(kind: ProxyKind, s: ProxySite): ProxyHop {
     kind,
     label: s.label,
     ref: s.ref,
-    placement: { kind: 'host' },
+    placement: s.runsOn ? { kind: 'host', name: s.runsOn } : { kind: 'host' },
     names: s.names,
     listeners: s.listeners,
     routes: s.mode === 'tcp' ? s.routes.map((r) => ({ ...r, headers: [] })) : s.routes,
@@ -28,17 +27,12 @@ export function siteHop(kind: ProxyKind, s: ProxySite): ProxyHop {
     stripsUntrusted: s.stripsUntrusted,
     trustedPeers,
     clientAddress: s.clientAddress,
+    ...(s.peerSnat ? { peerSnat: s.peerSnat } : {}),
     redirectsToHttps: s.redirectsToHttps,
     ...(s.redirectDecidedBy ? { redirectDecidedBy: s.redirectDecidedBy } : {}),
     ...(s.maps ? { maps: s.maps } : {}),
     notes: [...s.notes],
   };
-}
-
-/** Every proxy config of the facts in the neutral shape: nginx's (derived from its facts model) first, then the collectors'. */
-export function proxyConfigs(facts: Facts): ProxyConfigFacts[] {
-  const nginx = facts.nginx.configs.length > 0 ? nginxProxyConfigs(facts) : [];
-  return [...nginx, ...(facts.proxies ?? [])];
 }
 
 export interface ProxyHopsResult {

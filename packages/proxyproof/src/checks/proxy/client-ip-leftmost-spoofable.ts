@@ -3,9 +3,12 @@
  * client sent (Apache mod_proxy_http, HAProxy `option forwardfor`, nginx `$proxy_add_x_forwarded_for`), and the
  * app behind it takes the LEFT-most entry (Synapse's `x_forwarded`). The left-most entry is then whatever the
  * client wrote: any client can pick its own address (rate limits, IP bans, audit logs).
+ * Runs on every proxy's neutral sites, nginx's included (facts/proxy-configs.ts): no nginx check says this.
  */
 import { isLoopbackHost, isWildcardHost } from '../../chain/addr.js';
+import { proxyConfigs } from '../../facts/proxy-configs.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Facts } from '../../model/facts.js';
 import type { Finding, Fix } from '../../model/finding.js';
 import type { ForwardedForReader, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { ev, PROXY_DOCS } from './common.js';
@@ -47,7 +50,29 @@ function reaches(reader: ForwardedForReader, host: string, port: number): boolea
   return reader.hosts.length === 0 || reader.hosts.some((h) => isLoopbackHost(h) || isWildcardHost(h));
 }
 
-function fixFor(p: ProxyConfigFacts, site: ProxySite): Fix {
+/** nginx: the one-line `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` of the tree, replaced in place. */
+const NGINX_APPEND = /^\s*proxy_set_header\s+X-Forwarded-For\s+["']?\$proxy_add_x_forwarded_for["']?\s*;\s*(#.*)?$/i;
+
+function fixFor(facts: Facts, p: ProxyConfigFacts, site: ProxySite, rule: Rule): Fix {
+  if (p.kind === 'nginx') {
+    // Only a line of the server's own files: an included params file (proxy_params, /etc/nginx's or a snippet
+    // other servers include too) is not this site's to rewrite.
+    const own = rule.ref.origin === 'literal' && (rule.from === 'route' || rule.from === 'inherited');
+    const line = own ? facts.sources.get(rule.ref.file)?.[rule.ref.line - 1] : undefined;
+    if (line !== undefined && NGINX_APPEND.test(line))
+      return {
+        description:
+          "Send the peer address nginx sees instead of appending it to the list the client sent (what Synapse's reverse-proxy docs configure), so the left-most entry is the client's real address.",
+        file: rule.ref.file,
+        line: rule.ref.line,
+        lines: ['proxy_set_header X-Forwarded-For $remote_addr;'],
+        placement: 'replace',
+      };
+    return {
+      description:
+        'Replace `$proxy_add_x_forwarded_for` with `$remote_addr` in the proxy_set_header X-Forwarded-For line this route sends (written in an included params file, or not a one-line statement), or make the app take the right-most untrusted entry.',
+    };
+  }
   if (p.kind === 'apache')
     return {
       description:
@@ -70,10 +95,12 @@ export const proxyClientIpLeftmostSpoofable: Check = {
     const readers = facts.forwardedForReaders ?? [];
     if (readers.length === 0) return out;
     const fronted = (facts.fronts ?? []).some((f) => f.name !== 'none');
-    for (const p of facts.proxies ?? []) {
+    for (const p of proxyConfigs(facts)) {
       for (const site of p.sites) {
-        // The edge: it trusts no peer's forwarded headers and nothing is known in front of it.
+        // The edge: it trusts no peer's forwarded headers and nothing is known in front of it (a front in the tree,
+        // or the site's own signs of one: nginx real_ip / proxy_protocol).
         if (site.mode !== 'http' || site.trust.mode === 'list' || site.trust.mode === 'all' || fronted) continue;
+        if (site.frontEvidence?.length) continue;
         for (const route of site.routes) {
           const rule = appendsClientValue(route.headers);
           const up = route.upstreams[0]?.address;
@@ -89,7 +116,7 @@ export const proxyClientIpLeftmostSpoofable: Check = {
                 ev(reader.ref, `${reader.app} takes the left-most X-Forwarded-For entry`),
               ],
               why: `An appending proxy leaves the client's own list in front: "<what the client wrote>, <real address>". ${reader.app} believes the first entry (${reader.source}).`,
-              fix: fixFor(p, site),
+              fix: fixFor(facts, p, site, rule),
             }),
           );
           break;

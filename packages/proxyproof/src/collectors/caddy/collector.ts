@@ -105,9 +105,14 @@ export function readCaddyfile(
   const parsed = parseCaddyfile(text);
   let globalTrusted: { list: string[]; ref: Ref } | undefined;
   let autoHttpsOff = false;
+  // `auto_https disable_redirects` (or `off`) drops the automatic HTTP->HTTPS redirects; `http_port` moves them.
+  let redirectsOff = false;
+  let httpPort = 80;
   for (const g of parsed.global?.block ?? []) {
     const n = g.args[0]?.text;
     if (n === 'auto_https' && g.args[1]?.text === 'off') autoHttpsOff = true;
+    if (n === 'auto_https' && (g.args[1]?.text === 'off' || g.args[1]?.text === 'disable_redirects')) redirectsOff = true;
+    if (n === 'http_port' && /^\d+$/.test(g.args[1]?.text ?? '')) httpPort = Number(g.args[1]?.text);
     if (n === 'servers' && g.block)
       for (const s of g.block)
         if (s.args[0]?.text === 'trusted_proxies')
@@ -117,6 +122,14 @@ export function readCaddyfile(
           };
   }
   const sites: ProxySite[] = [];
+  // Host names some site serves on the HTTP port itself (`http://a.example`, `a.example:80`): Caddy's automatic
+  // redirect for that name gives way to the site written for it.
+  const servedPlain = new Set<string>();
+  for (const site of parsed.sites)
+    for (const a of site.addrs) {
+      const m = /^(?:(https?):\/\/)?(\[[^\]]*\]|[^:/]*)(?::(\d+))?/.exec(a);
+      if (m?.[1] === 'http' || Number(m?.[3]) === httpPort) servedPlain.add((m?.[2] ?? '').toLowerCase());
+    }
   const proxyDirectives: NonNullable<ProxyConfigFacts['caddy']>['proxyDirectives'] = [];
   parsed.sites.forEach((site) => {
     const siteId = `caddy:${file}:${site.line}`;
@@ -124,6 +137,9 @@ export function readCaddyfile(
     const listeners: Listener[] = [];
     const names: string[] = [];
     const forceTls = site.body.some((d) => d.args[0]?.text === 'tls' && d.args[1]?.text !== 'off');
+    // Automatic HTTPS (modules/caddyhttp/autohttps.go): every host name served over HTTPS by automatic HTTPS
+    // also gets an HTTP->HTTPS redirect on the HTTP port, answered from the connection alone.
+    let autoRedirect: Ref | undefined;
     for (const a of site.addrs) {
       const m = /^(?:(https?):\/\/)?(\[[^\]]*\]|[^:/]*)(?::(\d+|\{[^}]*\}))?/.exec(a);
       const scheme = m?.[1];
@@ -136,7 +152,16 @@ export function readCaddyfile(
         (forceTls && scheme !== 'http');
       const p = port ?? (scheme === 'http' ? 80 : tls ? 443 : 80);
       if (!listeners.some((l) => l.port === p)) listeners.push({ port: p, tls, proxyProtocol: false, defaultServer: false, ref });
+      if (tls && !redirectsOff && host !== '' && !host.startsWith('{') && !servedPlain.has(host.toLowerCase()))
+        autoRedirect ??= {
+          file,
+          line: site.line,
+          origin: 'default',
+          snippet: `${a}: Caddy's automatic HTTPS redirects http://${host} to https on :${httpPort}`,
+        };
     }
+    if (autoRedirect && !listeners.some((l) => l.port === httpPort))
+      listeners.push({ port: httpPort, tls: false, proxyProtocol: false, defaultServer: false, ref: autoRedirect });
     // `bind 127.0.0.1`: the site listens only there (a loopback bind admits only this host's processes).
     const bind = site.body.find((d) => d.args[0]?.text === 'bind' && d.args[1]);
     if (bind) for (const l of listeners) l.address = bind.args[1]?.text;
@@ -229,6 +254,9 @@ export function readCaddyfile(
     };
     walk(site.body, undefined, 0, []);
     const trusted = hopTrusted ?? globalTrusted;
+    // The site's own `redir` to https (its plain listeners answer with it), else the automatic one on :80.
+    const redir = siteRedirect(file, site.body);
+    const redirect = redir ?? (autoRedirect ? { ref: autoRedirect, by: 'connection' as const } : undefined);
     const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
     sites.push({
       id: siteId,
@@ -245,6 +273,7 @@ export function readCaddyfile(
         : { mode: 'none', list: [], ref: { file, line: parsed.global?.line ?? site.line, origin: 'default' } },
       mode: 'http',
       notes: [],
+      ...(redirect ? { redirectsToHttps: redirect.ref, redirectDecidedBy: redirect.by } : {}),
     });
   });
   const config: ProxyConfigFacts = {
@@ -294,6 +323,41 @@ function firstCaddy1Directive(sites: Array<{ body: CaddyNode[] }>): { name: stri
       if (name && !d.args[0]?.quoted && CADDY1_ONLY.has(name)) return { name, line: d.line };
     }
   return undefined;
+}
+
+/**
+ * A site-wide `redir [<matcher>] https://...`: unconditioned (or `*`) it answers every request from the
+ * connection; behind a named matcher that tests `header X-Forwarded-Proto` it reads that header from any peer
+ * (a `header` matcher never asks who sent it); behind `protocol http` it is the connection again. A path-scoped
+ * redir is not a site-wide redirect and is left out.
+ */
+function siteRedirect(file: string, body: CaddyNode[]): { ref: Ref; by: 'connection' | 'forwarded-proto-any' } | undefined {
+  for (const d of body) {
+    if (d.args[0]?.text !== 'redir') continue;
+    let args = d.args.slice(1).map((t) => t.text);
+    let by: 'connection' | 'forwarded-proto-any' = 'connection';
+    if (args[0] === '*') args = args.slice(1);
+    else if (args[0]?.startsWith('@')) {
+      const def = matcherLines(body, args[0]);
+      const forwarded = def.some(
+        (l) => l[0] === 'header' && /^x-forwarded-proto$/i.test(l[1] ?? '') && /^http\b/i.test(l[2] ?? ''),
+      );
+      const protocol = def.some((l) => l[0] === 'protocol' && l[1] === 'http');
+      if (!forwarded && !protocol) continue;
+      if (forwarded) by = 'forwarded-proto-any';
+      args = args.slice(1);
+    } else if (args[0]?.startsWith('/')) continue;
+    if (!args[0]?.startsWith('https://')) continue;
+    return { ref: { file, line: d.line, snippet: d.args.map((t) => t.text).join(' ') }, by };
+  }
+  return undefined;
+}
+
+/** The lines of a named matcher's definition (`@x header A b`, or `@x { ... }`), as token texts. */
+function matcherLines(body: CaddyNode[], name: string): string[][] {
+  const d = body.find((n) => n.args[0]?.text === name);
+  if (!d) return [];
+  return d.block ? d.block.map((b) => b.args.map((t) => t.text)) : [d.args.slice(1).map((t) => t.text)];
 }
 
 /**

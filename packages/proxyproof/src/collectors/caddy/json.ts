@@ -273,6 +273,14 @@ export function readCaddyJson(
   const sites: ProxySite[] = [];
   const directives: NonNullable<CaddyExtra['proxyDirectives']> = [];
   let globalTrusted: CaddyExtra['globalTrusted'];
+  // Host names a server of their own serves on the HTTP port: automatic HTTPS adds no redirect for them.
+  const servedPlain = new Set<string>();
+  for (const [, { node: srv }] of servers.fields) {
+    const ports = (field(srv, 'listen')?.items ?? []).map((l) => listenAddress(str(l) ?? '')?.port);
+    if (ports.length && ports.every((p) => p === httpPort))
+      for (const r of field(srv, 'routes')?.items ?? [])
+        for (const m of field(r, 'match')?.items ?? []) for (const h of strs(field(m, 'host'))) servedPlain.add(h.toLowerCase());
+  }
   for (const [name, { key, node: srv }] of servers.fields) {
     const srvRef: Ref = { file, line: key, snippet: `server ${name}` };
     const wrappers = (field(srv, 'listener_wrappers')?.items ?? []).map((x) => str(field(x, 'wrapper')));
@@ -293,6 +301,7 @@ export function readCaddyJson(
     const policies = (field(srv, 'tls_connection_policies')?.items ?? []).length > 0;
     const onlyHttpPort = listen.length > 0 && listen.every((l) => l.a.port === httpPort);
     const disabled = field(auto, 'disable')?.value === true;
+    const redirectsOff = disabled || field(auto, 'disable_redirects')?.value === true;
     const tls = policies || (!disabled && !onlyHttpPort && qualifying.length > 0);
     const serverTrusted = field(srv, 'trusted_proxies');
     let srvTrusted: { list: string[]; ref: Ref } | undefined;
@@ -325,6 +334,25 @@ export function readCaddyJson(
         defaultServer: false,
         ref: { file, line: l.line, snippet: lineText(l.line).trim() },
       }));
+      // Automatic HTTPS's HTTP->HTTPS redirect (autohttps.go): the site's qualifying names are also answered on the
+      // HTTP port with a redirect decided by the connection alone.
+      const autoRedirect =
+        tls && !disabled && !redirectsOff && !listeners.some((l) => l.port === httpPort)
+          ? g.hosts.find((h) => qualifies(h) && !skip.has(h) && !servedPlain.has(h.toLowerCase()))
+          : undefined;
+      if (autoRedirect)
+        listeners.push({
+          port: httpPort,
+          tls: false,
+          proxyProtocol: false,
+          defaultServer: false,
+          ref: {
+            file,
+            line: g.line,
+            origin: 'default',
+            snippet: `${autoRedirect}: Caddy's automatic HTTPS redirects http://${autoRedirect} to https on :${httpPort}`,
+          },
+        });
       const w: Walk = { file, lineText, routes: [], directives, siteId, nestedHosts: [] };
       walkRoutes(w, { line: g.line, value: undefined, items: g.routes }, [], {}, 0);
       const trusted = w.hopTrusted ?? srvTrusted;
@@ -345,7 +373,11 @@ export function readCaddyJson(
         trust: trusted
           ? { mode: 'list', list: trusted.list, ref: trusted.ref }
           : { mode: 'none', list: [], ref: { ...srvRef, origin: 'default' } },
-        ...(w.redirect ? { redirectsToHttps: w.redirect } : {}),
+        ...(w.redirect
+          ? { redirectsToHttps: w.redirect }
+          : autoRedirect
+            ? { redirectsToHttps: listeners[listeners.length - 1]?.ref as Ref, redirectDecidedBy: 'connection' as const }
+            : {}),
         mode: 'http',
         notes: [],
       });
