@@ -217,7 +217,7 @@ export function reachOf(
     };
   }
   const attacker: Peer = { kind: 'remote', ip: '198.51.100.9', desc: 'an outside host' };
-  if (b.published?.by) {
+  if (b.published?.by && /^(?:LoadBalancer|NodePort) Service /.test(b.published.by)) {
     // A Kubernetes LoadBalancer/NodePort Service selecting the pod forwards outside clients to it (L4).
     return {
       from: `any client outside the cluster through ${b.published.by}'s port ${b.published.hostPort} (${refText(b.published.ref ?? b.ref)})`,
@@ -230,7 +230,9 @@ export function reachOf(
     if (isLoopbackHost(b.published.hostIp)) return null;
     const hostIp = b.published.hostIp || '0.0.0.0';
     return {
-      from: `any host that can reach the docker host's port ${b.published.hostPort} (published on ${hostIp} at ${refText(b.published.ref ?? b.ref)})`,
+      from: b.published.by
+        ? `any host that can reach this host's port ${b.published.hostPort} (${b.published.by} publishes it on ${hostIp} at ${refText(b.published.ref ?? b.ref)})`
+        : `any host that can reach the docker host's port ${b.published.hostPort} (published on ${hostIp} at ${refText(b.published.ref ?? b.ref)})`,
       reach: 'network',
       peer: attacker,
       ref: b.published.ref ?? b.ref,

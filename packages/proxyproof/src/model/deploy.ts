@@ -27,6 +27,8 @@ export interface ComposePort {
   /** As written. */
   raw: string;
   ref: SourceRef;
+  /** What publishes it when not compose (`the Podman quadlet web.kube`). */
+  by?: string;
 }
 
 export interface ComposeService {

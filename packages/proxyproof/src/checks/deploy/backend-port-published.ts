@@ -30,7 +30,8 @@ export const backendPortPublished: Check = {
         const evidence: Evidence[] = [];
         // Published by whoever runs the image (`docker run -p`), not by these files.
         let imageOnly = false;
-        if (b.reach === 'network' && b.published?.by) {
+        const byService = b.published?.by && /^(?:LoadBalancer|NodePort) Service /.test(b.published.by);
+        if (b.reach === 'network' && b.published?.by && byService) {
           // A Kubernetes LoadBalancer/NodePort Service that selects the pod (collectors/kube/reach.ts).
           message = `${b.published.by} selects ${s.service ?? s.kind}'s pods and forwards its port ${b.published.hostPort} to ${s.kind}'s ${b.port}: clients outside the cluster reach ${s.kind} without the proxy`;
           evidence.push(
@@ -38,7 +39,7 @@ export const backendPortPublished: Check = {
             ev(b.ref ?? s.launch, `${s.kind} listens on ${describeBind(b)} in the pod`),
           );
         } else if (b.reach === 'network' && b.published) {
-          message = `compose publishes ${s.service ?? s.kind}'s port ${b.port} on ${b.published.hostIp}:${b.published.hostPort}: every interface of the host, so clients reach ${s.kind} without the proxy`;
+          message = `${b.published.by ?? 'compose'} publishes ${s.service ?? s.kind}'s port ${b.port} on ${b.published.hostIp}:${b.published.hostPort}: every interface of the host, so clients reach ${s.kind} without the proxy`;
           evidence.push(
             ev(b.published.ref, `"${b.published.hostPort}:${b.port}" publishes on all interfaces`),
             ev(b.ref ?? s.launch, `${s.kind} listens on ${describeBind(b)} in the container`),
@@ -78,7 +79,7 @@ export const backendPortPublished: Check = {
                     `(127.0.0.1 there would cut off the proxy's container and \`docker run -p\` itself): publish it on loopback only ` +
                     `(\`docker run -p 127.0.0.1:${b.port ?? 8000}:${b.port ?? 8000} ...\`), or run it without \`-p\` on a Docker network that only the proxy shares.`,
                 }
-              : b.published?.by
+              : b.published?.by && byService
                 ? {
                     description: `No mechanical fix: which entry should stay public is a deployment choice. Make ${b.published.by} a ClusterIP Service (drop \`type:\`) and let outside traffic in through the proxy (its own Service or an Ingress), or keep it only while no proxy is meant to sit in front.`,
                     file: b.published.ref?.file,
@@ -88,11 +89,16 @@ export const backendPortPublished: Check = {
                   ? withRewrite(
                       facts,
                       {
-                        description:
-                          'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
+                        description: b.published.by
+                          ? `Publish on loopback only (PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}), or drop PublishPort= and let the proxy reach the container over the Podman network.`
+                          : 'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
                         file: b.published.ref?.file,
                         line: b.published.ref?.line,
-                        lines: [`- "127.0.0.1:${b.published.hostPort}:${b.port}"`],
+                        lines: [
+                          b.published.by
+                            ? `PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}`
+                            : `- "127.0.0.1:${b.published.hostPort}:${b.port}"`,
+                        ],
                       },
                       // `- "8000:8000"` / `- 0.0.0.0:8000:8000` -> the same line publishing on 127.0.0.1
                       new RegExp(`(?<![\\d.:])(?:(?:0\\.0\\.0\\.0|\\[?::\\]?):)?${b.published.hostPort}:${b.port}(?![\\d])`),

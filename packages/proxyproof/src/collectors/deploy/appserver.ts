@@ -183,7 +183,13 @@ export function buildAppServer(inv: FoundInvocation, ctx: LaunchContext): AppSer
         container: ctx.container && ctx.networkMode !== 'host' ? true : undefined,
         reach: r.reach,
       };
-      if (r.published) bind.published = { hostIp: r.published.hostIp, hostPort: r.published.hostPort ?? 0, ref: r.published.ref };
+      if (r.published)
+        bind.published = {
+          hostIp: r.published.hostIp,
+          hostPort: r.published.hostPort ?? 0,
+          ref: r.published.ref,
+          ...(r.published.by ? { by: r.published.by } : {}),
+        };
       if (ctx.container && ctx.networkMode !== 'host' && b.exposure === 'loopback')
         notes.push(
           `binds ${b.host}:${b.port} inside a container: only the container itself can connect; a proxy in another container cannot`,

@@ -85,6 +85,8 @@ class DeployRun {
     { f: DiscoveredFile; df: Dockerfile; used: boolean; overriddenBy?: Array<{ file: string; service: string }> }
   >();
   private readonly consumedScripts = new Set<string>();
+  /** Kubernetes YAML that a Podman `.kube` quadlet plays (`podman kube play`), by its absolute path: the unit's ports. */
+  private readonly kubePlays = new Map<string, { unit: string; ports: ComposePort[] }>();
   private readonly pins: Pinned = {};
   private readonly reportedPy = new Set<string>();
   private readonly composeFiles: ComposeFile[] = [];
@@ -118,6 +120,8 @@ class DeployRun {
     this.supervisordImages();
     for (const f of files) if (isComposeFile(basename(f.abs))) guarded(this.ctx, f.display, () => this.compose(f));
     for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.imageDefault(d));
+    for (const f of files)
+      if (/\.kube$/.test(renderedName(basename(f.abs)))) guarded(this.ctx, f.display, () => this.kubeQuadlet(f));
     this.kubernetes(files);
     for (const f of files) {
       // Templates render to the unit's own name (`daphne.service.j2`, `app.service.erb`: Ansible/Chef roles).
@@ -701,6 +705,7 @@ class DeployRun {
     };
     out.push(kw);
     const near = [dirname(f.abs), dirname(dirname(f.abs))];
+    const played = this.kubePlays.get(f.abs);
     // A Helm chart's values.yaml (next to templates/) explains placeholders; the chart root is near too.
     for (const c of w.containers) {
       const envKeyText = c.envKey ? (lines[c.envKey.line - 1] ?? '') : '';
@@ -761,9 +766,13 @@ class DeployRun {
         service: w.name || c.name,
         env,
         container: true,
-        ports: [],
+        ports: played?.ports ?? [],
         networkMode: w.hostNetwork ? 'host' : undefined,
-        notes: [...notes, `${w.kind} ${w.name || '(unnamed)'}, container ${c.name || '(unnamed)'}`],
+        notes: [
+          ...notes,
+          `${w.kind} ${w.name || '(unnamed)'}, container ${c.name || '(unnamed)'}`,
+          ...(played ? [`played by the Podman quadlet ${played.unit} (podman kube play)`] : []),
+        ],
       });
       // Helm: `.Values` placeholders in the command take the chart's default values (what `helm template` renders);
       // a value that is a whole word (extraArgs) may hold several arguments.
@@ -981,6 +990,28 @@ class DeployRun {
         this.push(inv, { ...lc, ref: refIn(this.ctx, script.display, line) }, near);
     }
     for (const inv of launched.invs) this.push(inv, lc, near);
+  }
+
+  /**
+   * A Podman quadlet `.kube` unit (podman-systemd.unit(5), [Kube]): systemd runs `podman kube play` of `Yaml=` (a
+   * path relative to the unit's folder) with the unit's `PublishPort=` (`[ip:][hostPort:]containerPort`, as
+   * `podman --publish`). The YAML's workloads are read as Kubernetes manifests; these ports publish their binds.
+   */
+  private kubeQuadlet(f: DiscoveredFile): void {
+    const text = readText(this.ctx, f);
+    if (text === undefined) return;
+    const k = parseSystemdUnit(text).sections.get('Kube');
+    const yamlPath = k?.get('Yaml')?.at(-1)?.value;
+    if (!k || !yamlPath) return;
+    this.ctx.claimed.add(f.abs);
+    const unit = renderedName(basename(f.abs));
+    const abs = resolve(dirname(f.abs), yamlPath);
+    const ports: ComposePort[] = (k.get('PublishPort') ?? []).flatMap((x) =>
+      parseComposePort(x.value).map(
+        (p) => ({ ...p, ref: refIn(this.ctx, f.display, x.line), by: `the Podman quadlet ${unit}` }) as ComposePort,
+      ),
+    );
+    this.kubePlays.set(abs, { unit, ports });
   }
 
   /**

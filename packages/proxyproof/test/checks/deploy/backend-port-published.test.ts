@@ -156,6 +156,29 @@ const cases: Case[] = [
     files: { 'k8s/web.yaml': podApp('LoadBalancer', 'app: edge') },
     expect: { count: 0 },
   },
+  {
+    name: 'invalid: a Podman .kube quadlet publishes the played pod on every interface: rewritten to loopback on its line',
+    files: {
+      'quadlet/shop.kube': '[Kube]\nYaml=shop.yaml\nPublishPort=8000:8000\n',
+      'quadlet/shop.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: shop\nspec:\n  containers:\n  - name: api\n    image: shop/api:1\n    command: ["gunicorn", "--bind", "0.0.0.0:8000", "shop.wsgi"]\n',
+    },
+    expect: {
+      count: 1,
+      message: /^the Podman quadlet shop\.kube publishes shop's port 8000 on 0\.0\.0\.0:8000/,
+      fixLine: 'PublishPort=127.0.0.1:8000:8000',
+      fixAt: { line: 3, placement: 'replace' },
+    },
+  },
+  {
+    name: 'valid (trap): the .kube quadlet publishes on 127.0.0.1 only',
+    files: {
+      'quadlet/shop.kube': '[Kube]\nYaml=shop.yaml\nPublishPort=127.0.0.1:8000:8000\n',
+      'quadlet/shop.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: shop\nspec:\n  containers:\n  - name: api\n    image: shop/api:1\n    command: ["gunicorn", "--bind", "0.0.0.0:8000", "shop.wsgi"]\n',
+    },
+    expect: { count: 0 },
+  },
 ];
 
 /** A Deployment running gunicorn on 0.0.0.0:8000 (container port named http) and a Service of that type. */
