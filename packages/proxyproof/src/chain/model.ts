@@ -89,6 +89,11 @@ export interface ProxyRoute {
   match: string;
   /** A path this route serves, used for the simulated request. */
   samplePath: string;
+  /**
+   * A host name this route alone serves (a Traefik router's `Host()`), used for the simulated request when its hop
+   * serves several names: the request to this route carries this Host, not the hop's first name.
+   */
+  sampleHost?: string;
   ref: Ref;
   /** Transport to the upstream. uwsgi/fastcgi carry params instead of headers. */
   protocol: 'http' | 'https' | 'uwsgi' | 'fastcgi' | 'scgi' | 'grpc';

@@ -1068,6 +1068,9 @@ export function simulateBrowser(
   const url = new URL(entry.url);
   // The entry's own path when --url named one, else a path the route serves.
   if (url.pathname === '/') url.pathname = route.samplePath;
+  // A route of one of the hop's names (a Traefik router's Host()) is visited at that name, unless --url named
+  // another host for the entry.
+  if (route.sampleHost && route.sampleHost !== url.hostname && hop.names.includes(url.hostname)) url.hostname = route.sampleHost;
   if (opts.plainHttp) url.protocol = 'http:';
   const hostile = Boolean(opts.hostileHeaders);
   const trace: Trace = {

@@ -349,6 +349,11 @@ export interface StaticSites {
   exposedByDefault: boolean;
 }
 
+/** `{ sampleHost }` when `name` is a literal host name (not a placeholder, a wildcard or a regexp). */
+export function literalHost(name: string | undefined): { sampleHost?: string } {
+  return name && /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/i.test(name) ? { sampleHost: name.toLowerCase() } : {};
+}
+
 function hostNames(rule: string): string[] {
   const out: string[] = [];
   for (const h of rule.matchAll(/Host\(([^)]*)\)/g))
@@ -429,6 +434,7 @@ export function attachRoutes(
           id: `${site.id}:router:${r.name}`,
           match: r.rule || `router ${r.name}`,
           samplePath: /PathPrefix\(\s*[`"']([^`"']*)[`"']/.exec(r.rule)?.[1] ?? '/',
+          ...literalHost(hostNames(r.rule)[0]),
           ref: r.ref,
           protocol: servers[0]?.scheme === 'https' ? 'https' : 'http',
           upstreams,
