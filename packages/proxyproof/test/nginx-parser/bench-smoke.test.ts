@@ -36,7 +36,7 @@ describe('bench/nginx-lint/run.mjs', () => {
     // Every tenth server omits X-Forwarded-Proto: servers 0 and 10.
     // 22 nginx findings, plus (lint runs the chain since lint and doctor became one analysis) the two
     // chain/link-unresolved notes of the API location whose upstream no file describes.
-    assert.match(out, /proxyproof lint \(CLI, all checks\):.* 24 findings/);
+    assert.match(out, /proxyproof lint --format json \(CLI, all checks; JSON is complete[^)]*\):.* 24 findings/);
     assert.match(out, /lint \/ nginx -t: [\d.]+x wall/);
   });
 });
