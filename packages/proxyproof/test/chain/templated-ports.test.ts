@@ -134,3 +134,17 @@ test('listenerPortsText: TLS ports first, unknown ports as ?, no repeats', () =>
   assert.equal(listenerPortsText([l(443, true, true), l(8443, true)]), '?,8443');
   assert.equal(listenerPortsText([]), '');
 });
+
+test('Apache <VirtualHost *> (every Listen port) is a hop on an unknown port, not dropped', async () => {
+  const { facts, findings } = await lintFiles({
+    'site.conf': '<VirtualHost *>\n  ServerName app.example.org\n  ProxyPass / http://127.0.0.1:8000/\n</VirtualHost>\n',
+  });
+  const hop = analyzeChain(facts).topology.proxies.find((p) => p.kind === 'apache');
+  assert.ok(hop, 'an apache hop');
+  assert.match(hop.label, /^apache :\? \(/);
+  assert.deepEqual(
+    hop.listeners.map((l) => [l.tls, l.portUnknown]),
+    [[false, true]],
+  );
+  assert.ok(findings.some((f) => f.id === 'chain/link-unresolved'));
+});

@@ -262,16 +262,18 @@ export function readApache(
     const tls = Boolean(scope.tls);
     const listeners: Listener[] = [];
     for (const a of addrs) {
-      if (a.port === '*') continue;
+      // `<VirtualHost *>` / `*:*` answers on every `Listen` port, and a templated port is set at render time:
+      // either way a real listener whose number is not known here.
+      const unknownPort = a.port === '*' || a.port === 'templated';
       const wildcard = a.host === '*' || a.host === '_default_' || a.host === '0.0.0.0';
       listeners.push({
-        port: a.port === 'templated' ? (tls ? 443 : 80) : a.port,
+        port: typeof a.port === 'number' ? a.port : tls ? 443 : 80,
         address: wildcard ? undefined : a.host.replace(/^\[|\]$/g, ''),
         tls,
         proxyProtocol: false,
         defaultServer: false,
         ref,
-        ...(a.port === 'templated' ? { portUnknown: true } : {}),
+        ...(unknownPort ? { portUnknown: true } : {}),
       });
     }
     const routes: ProxyRoute[] = [];
