@@ -57,6 +57,36 @@ export function parseAddress(text: string, defaultPort?: number): Address | null
   return defaultPort !== undefined ? { kind: 'tcp', host: t, port: defaultPort } : null;
 }
 
+/** A template placeholder as the shared template reader renders it (collectors/template: `__tpl_<name>__`). */
+const TEMPLATE_VALUE = /__tpl_[A-Za-z0-9_]*__/;
+
+export function hasTemplateValue(text: string): boolean {
+  return TEMPLATE_VALUE.test(text);
+}
+
+/**
+ * A listen address whose port is a template value (`*:__tpl_port__`, `__tpl_port__`, `[::]:__tpl_port__`): the
+ * host as written (`*` when none) and no port. Undefined when the port is not templated (parse it as usual).
+ */
+export function templatedListen(spec: string): { host: string } | undefined {
+  const t = spec.trim();
+  const close = t.startsWith('[') ? t.indexOf(']') : -1;
+  const colon = close >= 0 ? (t[close + 1] === ':' ? close + 1 : -1) : t.lastIndexOf(':');
+  const port = colon >= 0 ? t.slice(colon + 1) : t;
+  if (!TEMPLATE_VALUE.test(port)) return undefined;
+  return { host: colon > 0 ? t.slice(0, colon) : '*' };
+}
+
+/**
+ * The ports part of a hop's label (`443`, `80,8080`, `?` for a templated port): the TLS listeners' ports when it
+ * has any, else all of them.
+ */
+export function listenerPortsText(listeners: ReadonlyArray<{ port: number; tls: boolean; portUnknown?: boolean }>): string {
+  const tls = listeners.filter((l) => l.tls);
+  const shown = tls.length ? tls : listeners;
+  return [...new Set(shown.map((l) => (l.portUnknown ? '?' : String(l.port))))].join(',');
+}
+
 export function addressText(a: Address): string {
   if (a.kind === 'unix') return `unix:${a.path}`;
   return `${isIP(a.host) === 6 ? `[${a.host}]` : a.host}:${a.port}`;

@@ -137,6 +137,11 @@ export interface Listener {
   ref: Ref;
   /** A proxy in a container: the host port compose publishes this listener's port on. */
   published?: { hostIp: string; hostPort: number; ref: Ref };
+  /**
+   * The port is a template value (`bind *:{{ port }} ssl`, `<VirtualHost *:{{ https_port }}>`): `port` is only
+   * nominal (the protocol's default), so the listener still starts a chain but no check may judge the number.
+   */
+  portUnknown?: boolean;
 }
 
 /** How a proxy decides the client address (nginx real_ip module). */

@@ -4,7 +4,15 @@
  * which file would settle it.
  */
 import { isIP } from 'node:net';
-import { addressText, isLoopbackHost, isWildcardHost, loopbackBindAccepts, loopbackPeerIp, stripBrackets } from '../addr.js';
+import {
+  addressText,
+  hasTemplateValue,
+  isLoopbackHost,
+  isWildcardHost,
+  loopbackBindAccepts,
+  loopbackPeerIp,
+  stripBrackets,
+} from '../addr.js';
 import type { AppServer, Link, LinkTarget, Peer, Placement, ProxyHop, Topology, Upstream } from '../model.js';
 
 function samePlace(a: Placement, b: Placement): boolean {
@@ -70,6 +78,11 @@ export function resolveUpstream(
 ): Cand[] | { unresolved: string; need: string } {
   const a = up.address;
   if (!a && up.exposedPortOf) return exposedPortTarget(topo, from, up.exposedPortOf);
+  if (!a && hasTemplateValue(up.text))
+    return {
+      unresolved: `${up.text} is a template value, set when the template is rendered`,
+      need: 'lint the rendered file, or write the upstream literally in the template',
+    };
   if (!a)
     return {
       unresolved: `${up.text} is chosen per request (variables)`,

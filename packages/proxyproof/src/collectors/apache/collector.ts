@@ -11,7 +11,7 @@
  * backend's unless `ProxyPreserveHost On`. In an `expr=` value, `%{REQUEST_SCHEME}` is the variable and
  * any character after the closing brace is literal (`%{REQUEST_SCHEME}s` gives `https` + `s`).
  */
-import { parseAddress } from '../../chain/addr.js';
+import { parseAddress, templatedListen } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
@@ -133,8 +133,11 @@ function inherit(outer: Scope): Scope {
   };
 }
 
-function vhostAddrs(args: string[]): Array<{ host: string; port: number | '*' }> {
+function vhostAddrs(args: string[]): Array<{ host: string; port: number | '*' | 'templated' }> {
   return args.map((a) => {
+    // `<VirtualHost *:{{ https_port }}>` in a template: a real vhost on a port set at render time.
+    const templated = templatedListen(a);
+    if (templated) return { host: templated.host, port: 'templated' as const };
     const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+|\*))?$/.exec(a);
     const host = m?.[1] ?? a;
     const p = m?.[2];
@@ -259,15 +262,18 @@ export function readApache(
     const tls = Boolean(scope.tls);
     const listeners: Listener[] = [];
     for (const a of addrs) {
-      if (a.port === '*') continue;
+      // `<VirtualHost *>` / `*:*` answers on every `Listen` port, and a templated port is set at render time:
+      // either way a real listener whose number is not known here.
+      const unknownPort = a.port === '*' || a.port === 'templated';
       const wildcard = a.host === '*' || a.host === '_default_' || a.host === '0.0.0.0';
       listeners.push({
-        port: a.port,
+        port: typeof a.port === 'number' ? a.port : tls ? 443 : 80,
         address: wildcard ? undefined : a.host.replace(/^\[|\]$/g, ''),
         tls,
         proxyProtocol: false,
         defaultServer: false,
         ref,
+        ...(unknownPort ? { portUnknown: true } : {}),
       });
     }
     const routes: ProxyRoute[] = [];
@@ -357,7 +363,7 @@ export function readApache(
     return {
       id: `apache:${ref.file}:${ref.line}`,
       label: listeners.length
-        ? `apache :${[...new Set(listeners.map((l) => l.port))].join(',')} (${baseName(ref.file)}:${ref.line})`
+        ? `apache :${[...new Set(listeners.map((l) => (l.portUnknown ? '?' : l.port)))].join(',')} (${baseName(ref.file)}:${ref.line})`
         : `${label} (${baseName(ref.file)}:${ref.line})`,
       ref,
       names: [...new Set(scope.names)],

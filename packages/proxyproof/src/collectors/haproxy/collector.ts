@@ -10,7 +10,7 @@
  * `add-header`/`reqadd` append a header line (a client's value survives, and two values contradict),
  * `set-header` replaces it. Without `mode http` a proxy is in TCP mode and http rules do not apply.
  */
-import { parseAddress } from '../../chain/addr.js';
+import { listenerPortsText, parseAddress, templatedListen } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { HaproxyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
@@ -314,16 +314,20 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
     const listeners: Listener[] = [];
     for (const l of fe.lines) {
       if (l.words[0] !== 'bind') continue;
+      const tls = l.words.includes('ssl');
       for (const a0 of (l.words[1] ?? '').split(',')) {
-        const a = parseAddress(a0);
+        // `bind *:{{ port }} ssl crt ...` in a template: the frontend still listens, on a port set at render time.
+        const templated = templatedListen(a0);
+        const a = templated ? { kind: 'tcp' as const, host: templated.host, port: tls ? 443 : 80 } : parseAddress(a0);
         if (a?.kind !== 'tcp') continue;
         listeners.push({
           port: a.port,
           address: a.host === '*' || a.host === '0.0.0.0' || a.host === '' || a.host === '::' ? undefined : a.host,
-          tls: l.words.includes('ssl'),
+          tls,
           proxyProtocol: l.words.includes('accept-proxy'),
           defaultServer: false,
           ref: { file, line: l.line, snippet: l.words.join(' ') },
+          ...(templated ? { portUnknown: true } : {}),
         });
       }
     }
@@ -389,10 +393,9 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
           break;
         }
       }
-    const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
     sites.push({
       id: `haproxy:${file}:${fe.line}`,
-      label: `haproxy :${(tlsPorts.length ? tlsPorts : listeners.map((l) => l.port)).join(',')} (${baseName(file)}:${fe.line})`,
+      label: `haproxy :${listenerPortsText(listeners)} (${baseName(file)}:${fe.line})`,
       ref: feRef,
       names: [],
       listeners,

@@ -9,6 +9,7 @@
  * for names the effective set does not contain. `if` and `limit_except` blocks are nameless
  * locations: they inherit the enclosing location's settings and its content handler.
  */
+import { templatedListen } from '../../chain/addr.js';
 import type { NginxConfigFile, NginxConfigTree, NginxDirective } from '../../collectors/nginx/ast.js';
 import type {
   NginxHeaderEntry,
@@ -303,6 +304,10 @@ export function parsePass(kind: NginxPassKind, target: string, ref: NginxRef, up
     p.upstream = named;
     return p;
   }
+  // `proxy_pass http://127.0.0.1:{{ app_port }}` in a template: the port is set at render time, never the
+  // scheme's default; the target stays unknown (the chain says it is a template value). A placeholder standing
+  // for the whole authority (`proxy_pass {{ url }}`) is a host name, read as one.
+  if (authority.includes(':') && templatedListen(authority)) return p;
   const a = parseAddress(authority, p.scheme ? SCHEME_PORT[p.scheme] : undefined);
   if (a.host !== undefined) p.host = a.host;
   if (a.port !== undefined) p.port = a.port;

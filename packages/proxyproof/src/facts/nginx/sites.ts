@@ -13,7 +13,7 @@
  * - a server with no route is not a hop (`notAHop` says what it does: a redirect, static files).
  */
 
-import { parseAddress } from '../../chain/addr.js';
+import { listenerPortsText, parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, MapDef, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
 import { regexLocationSample } from '../../chain/topology/regex-sample.js';
 import type { Facts } from '../../model/facts.js';
@@ -333,16 +333,15 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
       ref: l.ref
         ? nginxRef(facts, l.ref)
         : { ...sref, origin: 'default', snippet: 'listen 80 (nginx default: no listen directive)' },
+      ...(l.portUnknown ? { portUnknown: true } : {}),
     });
   }
-  const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
-  const ports = tlsPorts.length ? tlsPorts : listeners.map((l) => l.port);
   const ri = server.realIp;
   const front = frontProxyEvidence(server);
   if (server.tlsOnlyInBranch?.templateBranch && !anyRealTls) front.push(server.tlsOnlyInBranch);
   return {
     id: `nginx:${server.index}`,
-    label: `nginx :${ports.join(',')} (${basenameOf(sref.file)}:${sref.line})`,
+    label: `nginx :${listenerPortsText(listeners)} (${basenameOf(sref.file)}:${sref.line})`,
     ref: sref,
     names,
     listeners,
