@@ -147,6 +147,19 @@ const result = await esbuild.build({
 });
 if (result.errors.length > 0) process.exit(1);
 
+/** A one-file build the bundle loads; if it fails, no bundle at all (bin/proxyproof.js then runs dist/bin.js). */
+async function oneFile(outfile, options) {
+  try {
+    const r = await esbuild.build({ bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', outfile, ...options() });
+    if (r.errors.length === 0) return;
+  } catch (e) {
+    console.error(`bundle: ${e.message.split('\n')[0]}`);
+  }
+  rmSync(OUT, { recursive: true, force: true });
+  console.error(`bundle: ${outfile} not built; the bundle was removed (the CLI runs the unbundled dist/bin.js)`);
+  process.exit(1);
+}
+
 /**
  * The scan's parse worker (collectors/crawl/parse-worker.ts) as ONE file with everything it imports, htmlparser2
  * and css-tree's parser included: unbundled, its thread loaded about 125 ES modules (96 of them css-tree's) at
@@ -154,18 +167,10 @@ if (result.errors.length > 0) process.exit(1);
  * bundled, about 120 ms (bench/RESULTS.md, r8i11). Nothing in it reads a file of its own at run time
  * (no import.meta.url, no createRequire), so it runs from dist/bundle/ as is.
  */
-const worker = await esbuild.build({
+await oneFile(join(OUT, 'parse-worker.js'), () => ({
   entryPoints: [join(DIST, 'collectors/crawl/parse-worker.js')],
-  outfile: join(OUT, 'parse-worker.js'),
-  bundle: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  legalComments: 'none',
-  logLevel: 'warning',
-  metafile: true,
-});
-if (worker.errors.length > 0) process.exit(1);
+}));
 
 /**
  * undici's Agent (collectors/crawl/http.ts loads `undici/lib/dispatcher/agent.js`, not the package index) as one
@@ -173,17 +178,10 @@ if (worker.errors.length > 0) process.exit(1);
  * 20 ms less main-thread CPU (65 -> 48 ms, 5 alternating runs). Modules it requires lazily stay lazy (esbuild
  * wraps each in a function run on first require); llhttp's WebAssembly is in its JavaScript already.
  */
-const undiciAgent = await esbuild.build({
+await oneFile(join(OUT, 'undici-agent.cjs'), () => ({
   entryPoints: [createRequire(ENTRY).resolve('undici/lib/dispatcher/agent.js')],
-  outfile: join(OUT, 'undici-agent.cjs'),
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-if (undiciAgent.errors.length > 0) process.exit(1);
+}));
 // `--metafile FILE`: esbuild's account of which module went into which chunk (to see what a command loads).
 const at = process.argv.indexOf('--metafile');
 if (at > 0 && process.argv[at + 1]) writeFileSync(process.argv[at + 1], JSON.stringify(result.metafile));

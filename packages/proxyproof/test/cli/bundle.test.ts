@@ -21,8 +21,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT, REPO_ROOT } from '../helpers.js';
 import { html, makeCerts, startHttps } from '../scan/servers.js';
 
@@ -40,7 +40,13 @@ function run(entry: string, args: string[], nodeArgs: string[] = [], env: Record
     execFile(
       process.execPath,
       [...nodeArgs, entry, ...args],
-      { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000, env: { ...process.env, NO_COLOR: '1', ...env } },
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 300_000,
+        env: { ...process.env, NO_COLOR: '1', ...env },
+      },
       (err, stdout, stderr) => res({ code: typeof err?.code === 'number' ? err.code : err ? -1 : 0, stdout, stderr }),
     );
   });
@@ -124,8 +130,25 @@ describe('the bundled scan', () => {
     try {
       const probe = join(dir, 'probe.mjs');
       writeFileSync(probe, LOADS_PROBE);
-      const args = ['scan', `https://app.test:${site.port}/`, '--resolve', `app.test:${site.port}:127.0.0.1`, '--ca-cert', certs.caFile];
-      args.push('--concurrency', '1', '--max-pages', '12', '--no-robots', '--no-sitemap', '--no-third-party-check', '--format', 'json');
+      const args = [
+        'scan',
+        `https://app.test:${site.port}/`,
+        '--resolve',
+        `app.test:${site.port}:127.0.0.1`,
+        '--ca-cert',
+        certs.caFile,
+      ];
+      args.push(
+        '--concurrency',
+        '1',
+        '--max-pages',
+        '12',
+        '--no-robots',
+        '--no-sitemap',
+        '--no-third-party-check',
+        '--format',
+        'json',
+      );
       const out = (name: string) => join(dir, `${name}.json`);
       const a = await run(BUNDLE, args, ['--import', probe], { LOADS_OUT: out('bundle') });
       const b = await run(UNBUNDLED, args, ['--import', probe], { LOADS_OUT: out('dist') });
@@ -138,7 +161,10 @@ describe('the bundled scan', () => {
       assert.deepEqual(bundled.undici, [join(PACKAGE_ROOT, 'dist/bundle/undici-agent.cjs')]);
       const dist = JSON.parse(readFileSync(out('dist'), 'utf8')) as { workers: string[]; undici: string[] };
       assert.deepEqual(dist.workers, [pathToFileURL(join(PACKAGE_ROOT, 'dist/collectors/crawl/parse-worker.js')).href]);
-      assert.ok(dist.undici.length > 1 && dist.undici.every((f) => f.includes(`${join('node_modules', 'undici')}`)), dist.undici.join('\n'));
+      assert.ok(
+        dist.undici.length > 1 && dist.undici.every((f) => f.includes(`${join('node_modules', 'undici')}`)),
+        dist.undici.join('\n'),
+      );
     } finally {
       await site.close();
       certs.cleanup();

@@ -97,6 +97,10 @@ test('the scan command calls lateTierUp(): the CLI process tiers up later, other
   // The same scan with V8's default kept, and a command that never calls it: both at V8's default.
   const scanDefault = cliCallsBeforeOptimised(scanArgs, { PROXYPROOF_V8_TIERING: 'default' });
   const version = cliCallsBeforeOptimised(['--version']);
-  assert.equal(scanDefault, version, `V8's default: ${scanDefault} calls in scan with PROXYPROOF_V8_TIERING=default, ${version} in --version`);
+  assert.equal(
+    scanDefault,
+    version,
+    `V8's default: ${scanDefault} calls in scan with PROXYPROOF_V8_TIERING=default, ${version} in --version`,
+  );
   assert.ok(scan >= 8 * version, `scan: optimised after ${scan} calls; --version: after ${version}`);
 });
