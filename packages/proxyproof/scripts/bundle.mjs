@@ -9,13 +9,16 @@
  * - Small pure-JavaScript dependencies on the lint/doctor path (BUNDLED below: commander, ipaddr.js, picomatch,
  *   smol-toml...) are bundled too: each of their files is one more module to load (commander alone is 7
  *   CommonJS files). The others (playwright-core, undici, css-tree, htmlparser2, yaml...: scan, probe and the
- *   parse worker, or loaded through createRequire) stay in node_modules and load as installed.
+ *   parse worker, or loaded through createRequire) stay in node_modules and load as installed, except on the
+ *   scan's path: the parse worker (with htmlparser2 and css-tree) and undici's Agent are each written as one more
+ *   file of their own (dist/bundle/parse-worker.js, dist/bundle/undici-agent.cjs), which the bundled CLI loads
+ *   instead (src/bundled.ts `BUNDLED`, defined here).
  * - Dynamic `import()`s stay dynamic (esbuild's code splitting): a command's modules, and each collector's,
  *   still load only when used.
  * - `import.meta.url` in a bundled module is rewritten to that module's own file under dist/ (tsc's output,
- *   which stays), so every path built from it (package.json, docs/, the crawl's parse worker, the probe's
- *   netns worker, the lab folder) resolves as in the unbundled build; the worker threads and child processes
- *   run tsc's unbundled files.
+ *   which stays), so every path built from it (package.json, docs/, the probe's netns worker, the lab folder)
+ *   resolves as in the unbundled build; the probe's worker and child processes run tsc's unbundled files, the
+ *   crawl's parse worker its one-file build below.
  * - bin/proxyproof.js runs dist/bundle/bin.js only when it is at least as new as tsc's output
  *   (tsconfig.tsbuildinfo); after a bare `tsc -b` (`npm run typecheck`) it runs dist/bin.js, so a stale bundle
  *   is never run. The test suite runs from source (tsx); its CLI tests run bin/proxyproof.js after
@@ -25,6 +28,7 @@
  *   node packages/proxyproof/scripts/bundle.mjs [--force] [--metafile FILE]
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -136,9 +140,48 @@ const result = await esbuild.build({
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [versionOutside, externals, ownUrl],
+  // collectors/crawl/parser-worker.ts starts the bundled parse worker below (not tsc's parse-worker.js) when this
+  // is defined: the bundle's main thread and its worker then come from the same build.
+  define: { __PROXYPROOF_BUNDLE__: 'true' },
   metafile: true,
 });
 if (result.errors.length > 0) process.exit(1);
+
+/** A one-file build the bundle loads; if it fails, no bundle at all (bin/proxyproof.js then runs dist/bin.js). */
+async function oneFile(outfile, options) {
+  try {
+    const r = await esbuild.build({ bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', outfile, ...options() });
+    if (r.errors.length === 0) return;
+  } catch (e) {
+    console.error(`bundle: ${e.message.split('\n')[0]}`);
+  }
+  rmSync(OUT, { recursive: true, force: true });
+  console.error(`bundle: ${outfile} not built; the bundle was removed (the CLI runs the unbundled dist/bin.js)`);
+  process.exit(1);
+}
+
+/**
+ * The scan's parse worker (collectors/crawl/parse-worker.ts) as ONE file with everything it imports, htmlparser2
+ * and css-tree's parser included: unbundled, its thread loaded about 125 ES modules (96 of them css-tree's) at
+ * every scan's start, about 100 ms of its ~225 ms start-up CPU (an empty worker thread costs about 85 ms);
+ * bundled, about 120 ms (bench/RESULTS.md, r8i11). Nothing in it reads a file of its own at run time
+ * (no import.meta.url, no createRequire), so it runs from dist/bundle/ as is.
+ */
+await oneFile(join(OUT, 'parse-worker.js'), () => ({
+  entryPoints: [join(DIST, 'collectors/crawl/parse-worker.js')],
+  format: 'esm',
+}));
+
+/**
+ * undici's Agent (collectors/crawl/http.ts loads `undici/lib/dispatcher/agent.js`, not the package index) as one
+ * CommonJS file: 23 files for Node's CommonJS loader to resolve, read and wrap at every scan's start -> 1, about
+ * 20 ms less main-thread CPU (65 -> 48 ms, 5 alternating runs). Modules it requires lazily stay lazy (esbuild
+ * wraps each in a function run on first require); llhttp's WebAssembly is in its JavaScript already.
+ */
+await oneFile(join(OUT, 'undici-agent.cjs'), () => ({
+  entryPoints: [createRequire(ENTRY).resolve('undici/lib/dispatcher/agent.js')],
+  format: 'cjs',
+}));
 // `--metafile FILE`: esbuild's account of which module went into which chunk (to see what a command loads).
 const at = process.argv.indexOf('--metafile');
 if (at > 0 && process.argv[at + 1]) writeFileSync(process.argv[at + 1], JSON.stringify(result.metafile));

@@ -3,6 +3,8 @@
  * the bundle is the same program as tsc's unbundled dist/: byte-identical output and exit codes on every
  * example (JSON lint and doctor; text on seed), paths built from `import.meta.url` (docs, package.json) resolving
  * from the package root, and bin/proxyproof.js choosing the bundle only when it is not older than tsc's output.
+ * The scan's one-file builds (dist/bundle/parse-worker.js, dist/bundle/undici-agent.cjs) are what the bundled scan
+ * loads, and its JSON is tsc's dist output byte for byte.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -20,7 +22,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT, REPO_ROOT } from '../helpers.js';
+import { html, makeCerts, startHttps } from '../scan/servers.js';
 
 const BUNDLE = join(PACKAGE_ROOT, 'dist/bundle/bin.js');
 const UNBUNDLED = join(PACKAGE_ROOT, 'dist/bin.js');
@@ -31,12 +35,18 @@ interface Run {
   stderr: string;
 }
 
-function run(entry: string, args: string[]): Promise<Run> {
+function run(entry: string, args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((res) => {
     execFile(
       process.execPath,
-      [entry, ...args],
-      { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000, env: { ...process.env, NO_COLOR: '1' } },
+      [...nodeArgs, entry, ...args],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 300_000,
+        env: { ...process.env, NO_COLOR: '1', ...env },
+      },
       (err, stdout, stderr) => res({ code: typeof err?.code === 'number' ? err.code : err ? -1 : 0, stdout, stderr }),
     );
   });
@@ -80,6 +90,86 @@ describe('the bundled CLI', () => {
     }
     const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     for (const args of [['--version'], ['lint', '--version']]) assert.equal((await run(BUNDLE, args)).stdout, `${version}\n`);
+  });
+});
+
+// Preloaded into a CLI process: records, at exit, the worker threads it started (their URLs) and the undici files
+// it required (CommonJS's cache is one per process), so a test sees which builds a command loaded.
+const LOADS_PROBE = `
+  import { createRequire, syncBuiltinESMExports } from 'node:module';
+  import { writeFileSync } from 'node:fs';
+  const require = createRequire(import.meta.url);
+  const wt = require('node:worker_threads');
+  const workers = [];
+  const Original = wt.Worker;
+  wt.Worker = class extends Original {
+    constructor(what, options) { workers.push(String(what)); super(what, options); }
+  };
+  syncBuiltinESMExports();
+  process.on('exit', () => {
+    const undici = Object.keys(require.cache).filter((f) => /undici/.test(f));
+    writeFileSync(process.env.LOADS_OUT, JSON.stringify({ workers, undici }));
+  });`;
+
+describe('the bundled scan', () => {
+  it("loads the one-file parse worker and undici Agent, and gives tsc's dist output byte for byte", async () => {
+    const certs = makeCerts();
+    const page = (i: number) =>
+      `<link rel="stylesheet" href="/s.css"><style>.a{background:url(http://app.test/i${i}.png)}</style>` +
+      `<img src="http://app.test/p${i}.png"><a href="/p${i + 1}">next</a><a href="/p${(i * 3) % 7}">x</a>`;
+    const site = await startHttps((req, res) => {
+      if (req.url === '/s.css') {
+        res.writeHead(200, { 'content-type': 'text/css' });
+        res.end('@import url("/b.css");\n.h{background-image:image-set("http://app.test/h.png" 1x)}\n');
+      } else if (req.url === '/b.css') {
+        res.writeHead(200, { 'content-type': 'text/css' });
+        res.end('body{color:red}');
+      } else html(res, page(Number(/\d+/.exec(req.url ?? '')?.[0] ?? 0)));
+    }, certs);
+    const dir = mkdtempSync(join(tmpdir(), 'pp-bundle-scan-'));
+    try {
+      const probe = join(dir, 'probe.mjs');
+      writeFileSync(probe, LOADS_PROBE);
+      const args = [
+        'scan',
+        `https://app.test:${site.port}/`,
+        '--resolve',
+        `app.test:${site.port}:127.0.0.1`,
+        '--ca-cert',
+        certs.caFile,
+      ];
+      args.push(
+        '--concurrency',
+        '1',
+        '--max-pages',
+        '12',
+        '--no-robots',
+        '--no-sitemap',
+        '--no-third-party-check',
+        '--format',
+        'json',
+      );
+      const out = (name: string) => join(dir, `${name}.json`);
+      const a = await run(BUNDLE, args, ['--import', probe], { LOADS_OUT: out('bundle') });
+      const b = await run(UNBUNDLED, args, ['--import', probe], { LOADS_OUT: out('dist') });
+      assert.equal(a.code, 1, a.stderr);
+      assert.equal(a.code, b.code, 'exit code');
+      assert.ok((JSON.parse(a.stdout) as { pages: unknown[] }).pages.length >= 7, a.stdout.slice(0, 2000));
+      assert.equal(a.stdout, b.stdout, 'stdout');
+      const bundled = JSON.parse(readFileSync(out('bundle'), 'utf8')) as { workers: string[]; undici: string[] };
+      assert.deepEqual(bundled.workers, [pathToFileURL(join(PACKAGE_ROOT, 'dist/bundle/parse-worker.js')).href]);
+      assert.deepEqual(bundled.undici, [join(PACKAGE_ROOT, 'dist/bundle/undici-agent.cjs')]);
+      const dist = JSON.parse(readFileSync(out('dist'), 'utf8')) as { workers: string[]; undici: string[] };
+      assert.deepEqual(dist.workers, [pathToFileURL(join(PACKAGE_ROOT, 'dist/collectors/crawl/parse-worker.js')).href]);
+      assert.ok(
+        dist.undici.length > 1 && dist.undici.every((f) => f.includes(`${join('node_modules', 'undici')}`)),
+        dist.undici.join('\n'),
+      );
+    } finally {
+      await site.close();
+      certs.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

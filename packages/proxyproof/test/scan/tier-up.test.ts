@@ -3,7 +3,12 @@
 // synchronous recompilation (--no-concurrent-recompilation), so the count is exact and no clock is involved.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { SCAN_INTERRUPT_BUDGET } from '../../src/commands/scan.js';
 
 const SCAN_TS = new URL('../../src/commands/scan.ts', import.meta.url).href;
@@ -36,4 +41,66 @@ test('scan tiers up later: 16x the interrupt budget, so a warm function is optim
   assert.ok(late >= 8 * byDefault, `optimised after ${late} calls with lateTierUp, ${byDefault} without`);
   // PROXYPROOF_V8_TIERING=default keeps V8's default (to measure both).
   assert.equal(callsBeforeOptimised(true, { PROXYPROOF_V8_TIERING: 'default' }), byDefault);
+});
+
+/** A loopback port nothing listens on (bound, then closed). */
+function closedPort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+// The CLI as users run it (bin/proxyproof.js: the bundle after `npm run build`). A preloaded module counts, when the
+// process exits, the calls before V8 optimises a fresh hot function, as above: the interrupt budget is process-wide
+// and stays as the command left it, so the count says whether the command ran lateTierUp(). `scan` of a refused
+// loopback port runs the scan command's action (lateTierUp is its first statement) and ends at once.
+const BIN = fileURLToPath(new URL('../../bin/proxyproof.js', import.meta.url));
+const PROBE = `
+  import { writeFileSync } from 'node:fs';
+  process.on('exit', () => {
+    const hot = new Function('n', 'let s = 0; for (let i = 0; i < n; i++) s += i; return s;');
+    const status = new Function('f', 'return %GetOptimizationStatus(f);');
+    let calls = 0;
+    while (!(status(hot) & 16) && calls < 1000000) { hot(50); calls++; }
+    writeFileSync(process.env.TIER_UP_OUT, String(calls));
+  });`;
+
+function cliCallsBeforeOptimised(args: string[], env: Record<string, string> = {}): number {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-tier-up-'));
+  try {
+    const probe = join(dir, 'probe.mjs');
+    const out = join(dir, 'calls.txt');
+    writeFileSync(probe, PROBE);
+    const r = spawnSync(
+      process.execPath,
+      ['--allow-natives-syntax', '--no-concurrent-recompilation', '--import', probe, BIN, ...args],
+      { encoding: 'utf8', env: { ...process.env, ...env, TIER_UP_OUT: out }, timeout: 120_000 },
+    );
+    assert.equal(r.error, undefined, String(r.error));
+    const n = Number(readFileSync(out, 'utf8'));
+    assert.ok(Number.isInteger(n) && n > 0 && n < 1000000, `the function was optimised (calls: ${n}; stderr: ${r.stderr})`);
+    return n;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the scan command calls lateTierUp(): the CLI process tiers up later, other commands do not', async () => {
+  const url = `https://127.0.0.1:${await closedPort()}/`;
+  const scanArgs = ['scan', url, '--timeout', '2000', '--no-robots', '--no-sitemap', '--no-progress', '--format', 'json'];
+  const scan = cliCallsBeforeOptimised(scanArgs);
+  // The same scan with V8's default kept, and a command that never calls it: both at V8's default.
+  const scanDefault = cliCallsBeforeOptimised(scanArgs, { PROXYPROOF_V8_TIERING: 'default' });
+  const version = cliCallsBeforeOptimised(['--version']);
+  assert.equal(
+    scanDefault,
+    version,
+    `V8's default: ${scanDefault} calls in scan with PROXYPROOF_V8_TIERING=default, ${version} in --version`,
+  );
+  assert.ok(scan >= 8 * version, `scan: optimised after ${scan} calls; --version: after ${version}`);
 });

@@ -19,6 +19,7 @@ import {
   constants as zlibConstants,
 } from 'node:zlib';
 import type { Dispatcher, Agent as UndiciAgent } from 'undici';
+import { BUNDLED } from '../../bundled.js';
 import { InputError } from '../../model/finding.js';
 import { loadTrust, pemBody, type Trust } from '../../scan/trust.js';
 import type { RedirectHop } from '../../scan/types.js';
@@ -37,7 +38,11 @@ export { parseResolve, type ResolveEntry } from './resolve.js';
 // compiled. It concerns WebAssembly only (llhttp is the only wasm this process runs); JavaScript tiering is
 // unchanged. PROXYPROOF_WASM_TIER_UP=1 keeps V8's default (to measure both).
 if (process.env.PROXYPROOF_WASM_TIER_UP !== '1') setFlagsFromString('--liftoff-only');
-const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+// In the bundled CLI the Agent and the undici files it needs are one CommonJS file (scripts/bundle.mjs): 1 file
+// instead of 23, about 20 ms less CPU on the main thread before the first request.
+const Agent = createRequire(import.meta.url)(
+  BUNDLED ? '../../bundle/undici-agent.cjs' : 'undici/lib/dispatcher/agent.js',
+) as typeof UndiciAgent;
 
 export interface HttpOptions {
   resolve?: ResolveEntry[];

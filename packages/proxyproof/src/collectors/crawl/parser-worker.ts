@@ -14,6 +14,7 @@
  * gets less than its time.
  */
 import { Worker } from 'node:worker_threads';
+import { BUNDLED } from '../../bundled.js';
 import type { HtmlExtract, RawRef } from './extract.js';
 
 export type ParseJob = { id: number; kind: 'html' | 'css'; text: string; url: string };
@@ -38,10 +39,16 @@ interface Pending {
   resolve: (r: ParseOutcome<HtmlExtract | RawRef[]>) => void;
 }
 
-// Built, the worker is parse-worker.js beside this file. Under tsx (the tests run the sources) it is .ts, and a
-// worker thread does not inherit tsx's loader: a two-line bootstrap registers it first.
+// Built by tsc, the worker is parse-worker.js beside this file. In the bundled CLI it is the one-file
+// dist/bundle/parse-worker.js (its thread then loads one module instead of about 125: scripts/bundle.mjs); this
+// module's import.meta.url there is still its tsc file's (dist/collectors/crawl/parser-worker.js). Under tsx (the
+// tests run the sources) it is .ts, and a worker thread does not inherit tsx's loader: a two-line bootstrap
+// registers it first.
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
+const WORKER_URL = new URL(
+  FROM_SOURCE ? './parse-worker.ts' : BUNDLED ? '../../bundle/parse-worker.js' : './parse-worker.js',
+  import.meta.url,
+);
 const TSX_BOOTSTRAP = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
 
 /** The worker's start-up (loading the parsers), bounded apart from the per-document time. */
