@@ -57,6 +57,22 @@ const table: Array<{ name: string; text: string; ports: number[]; line?: number;
     line: 4,
   },
   {
+    name: 'location / { return 301 https://... } beside an ACME challenge folder',
+    text:
+      REDIRECT(
+        'app.example.org',
+        '  location /.well-known/acme-challenge/ {\n    root /var/www/certbot;\n  }\n  location / {\n    return 301 https://$host$request_uri;\n  }\n',
+      ) + TLS('app.example.org'),
+    ports: [80],
+    line: 8,
+  },
+  {
+    name: 'trap: a redirect in another location only',
+    text: REDIRECT('app.example.org', '  location /old {\n    return 301 https://$host/new;\n  }\n') + TLS('app.example.org'),
+    ports: [],
+    other: 1,
+  },
+  {
     name: 'a catch-all redirect (server_name _) and one TLS site',
     text: REDIRECT('_', undefined, '  listen 80 default_server;\n  listen [::]:80 default_server;\n') + TLS('app.example.org'),
     ports: [80],

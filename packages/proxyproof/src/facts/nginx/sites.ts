@@ -239,14 +239,21 @@ export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
 
 /**
  * A server with no route whose every listener is plain and which sends every request to `https://...` (a
- * server-level `return 3xx https://...` or catch-all `rewrite ... https://... permanent`, not inside an `if`): the
+ * server-level or `location /` `return 3xx https://...` or catch-all `rewrite ... https://... permanent`, not inside
+ * an `if`): the
  * plain side of the TLS site of its names. nginx answers every request there with the redirect whatever its
  * headers say (checked on nginx 1.22: `X-Forwarded-Proto: https` changes nothing), so it is decided by the
  * connection.
  */
 function redirectOnly(facts: Facts, server: NginxServer): { listeners: Listener[]; redirect: Ref } | undefined {
   if (server.scopes.some((s) => s.pass)) return undefined;
-  const r = server.redirects.find((x) => x.unconditional);
+  // The server level's, else `location / { return 301 https://...; }` (every path no other location takes:
+  // the other locations of such a server serve files, an ACME challenge folder).
+  const r =
+    server.redirects.find((x) => x.unconditional) ??
+    server.scopes
+      .find((s) => s.kind === 'location' && s.parent === 0 && s.match.trim() === '/')
+      ?.redirects.find((x) => x.unconditional);
   if (r?.targetScheme?.toLowerCase() !== 'https') return undefined;
   const listeners: Listener[] = [];
   for (const l of server.listens) {
