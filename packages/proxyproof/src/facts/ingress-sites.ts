@@ -91,6 +91,21 @@ function ingressNginxForceRedirect(facts: Facts, ing: KubeIngress): Ref | undefi
   return { ...v.ref, snippet: v.ref.snippet ?? `force-ssl-redirect: ${v.value}` };
 }
 
+/**
+ * ingress-nginx's redirect to https on the plain :80 side of an Ingress with `tls:` (lua_ingress.lua
+ * `redirect_to_https`): `force-ssl-redirect`, else `ssl-redirect` (the annotation, else the ConfigMap key; default
+ * true) with the Ingress's certificate. Decided by `$pass_access_scheme` as the force redirect is. Undefined when
+ * `ssl-redirect: "false"` turns it off.
+ */
+function ingressNginxSslRedirect(facts: Facts, ing: KubeIngress, tlsRef: Ref): Ref | undefined {
+  const forced = ingressNginxForceRedirect(facts, ing);
+  if (forced) return forced;
+  const v = ing.annotations['nginx.ingress.kubernetes.io/ssl-redirect'] ?? setting(facts, 'ssl-redirect');
+  if (v && !/^"?true"?$/i.test(v.value.trim())) return undefined;
+  if (v) return { ...v.ref, snippet: v.ref.snippet ?? `ssl-redirect: ${v.value}` };
+  return { ...tlsRef, origin: 'default', snippet: 'ssl-redirect (ingress-nginx default "true" for an Ingress with tls:)' };
+}
+
 function setting(facts: Facts, key: string): { value: string; ref: Ref } | undefined {
   for (const c of facts.kube?.ingressNginx ?? []) if (c.settings[key]) return c.settings[key];
   return undefined;
@@ -288,9 +303,14 @@ export function ingressProxyConfigs(facts: Facts): ProxyConfigFacts[] {
     const redirect =
       controller === 'traefik' && !tls
         ? traefikMiddlewaresOf(facts, ing).find((m) => m.redirectScheme)?.redirectScheme
-        : controller === 'ingress-nginx' && !tls
-          ? ingressNginxForceRedirect(facts, ing)
+        : controller === 'ingress-nginx'
+          ? tls
+            ? ingressNginxSslRedirect(facts, ing, tlsRef)
+            : ingressNginxForceRedirect(facts, ing)
           : undefined;
+    // ingress-nginx serves every Ingress host on :80 too; with `tls:` that plain side redirects to https unless
+    // `ssl-redirect: "false"` (then it proxies plain HTTP, X-Forwarded-Proto: http).
+    const plainSide = controller === 'ingress-nginx' && tls;
     const what = cloud ? FRONTS[cloud.name].what : controller === 'other' ? 'ingress controller' : controller;
     // Traefik keeps incoming X-Forwarded-* from no peer by default (its entrypoint's forwardedHeaders); ingress-nginx
     // with use-forwarded-headers believes them from anyone, else writes its own, as a cloud load balancer does.
@@ -305,7 +325,10 @@ export function ingressProxyConfigs(facts: Facts): ProxyConfigFacts[] {
       label: `Ingress ${ing.name} (${what}) (${ing.ref.file.split('/').pop()}:${ing.ref.line})`,
       ref: ing.ref,
       names: [...new Set(ing.hosts ?? [])],
-      listeners: [{ port: tls ? 443 : 80, tls, proxyProtocol: false, defaultServer: true, ref: tls ? tlsRef : ing.ref }],
+      listeners: [
+        { port: tls ? 443 : 80, tls, proxyProtocol: false, defaultServer: true, ref: tls ? tlsRef : ing.ref },
+        ...(plainSide ? [{ port: 80, tls: false, proxyProtocol: false, defaultServer: true, ref: redirect ?? ing.ref }] : []),
+      ],
       routes,
       siteHeaders: [],
       passesIncoming: true,

@@ -13,6 +13,7 @@
  */
 import { parseAddress, templatedListen } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
+import { joinTlsSite } from '../../facts/redirect-sites.js';
 import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
@@ -406,6 +407,25 @@ export function readApache(
     sites.push(site);
     extra.vhosts.push({ addrs: vh.args, ref, proxies: site.routes.length > 0, headerRules: scope.headers });
   }
+  // A :80 vhost that only redirects to https is the plain side of the TLS vhost of its names (facts/redirect-sites.ts).
+  // Only a redirect by the connection: on a plain listener it answers every request, while one conditioned on
+  // X-Forwarded-Proto lets the others through to the vhost's own content, not to the TLS vhost's ProxyPass.
+  const config: ProxyConfigFacts = { kind: 'apache', file, sites, assumedVersion: '2.4', apache: extra };
+  for (const site of [...sites])
+    if (
+      site.routes.length === 0 &&
+      site.redirectsToHttps &&
+      (site.redirectDecidedBy ?? 'connection') === 'connection' &&
+      site.listeners.length > 0 &&
+      site.listeners.every((l) => !l.tls)
+    )
+      joinTlsSite({
+        config,
+        site,
+        listeners: site.listeners,
+        redirect: site.redirectsToHttps,
+        decidedBy: site.redirectDecidedBy ?? 'connection',
+      });
   if (mainProxies.length > 0) {
     // A fragment (or server-level ProxyPass): included into a vhost the file does not show.
     const ref: Ref = { file: mainProxies[0]?.node.file ?? file, line: mainProxies[0]?.node.line ?? 1 };
@@ -415,7 +435,7 @@ export function readApache(
   } else if (vhostNodes.length === 0 && main.remoteIp) {
     sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
   }
-  return { config: { kind: 'apache', file, sites, assumedVersion: '2.4', apache: extra }, errors, included, passenger };
+  return { config, errors, included, passenger };
 }
 
 export const apacheCollector: Collector = {

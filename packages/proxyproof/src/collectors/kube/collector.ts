@@ -14,6 +14,7 @@ import type { KubeFacts, KubeIngress, TrustList } from '../../model/proxy.js';
 import { ingressFronts } from '../front/fronts.js';
 import { configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
+import { type ContourProxyDoc, type ContourSettings, contourProxyConfigs, contourSettingsOf, isHttpProxy } from './contour.js';
 import { publishPodsThroughServices } from './reach.js';
 import { ingressSnippets } from './snippets.js';
 
@@ -228,13 +229,15 @@ function addFronts(facts: Facts, ingresses: KubeIngress[]): void {
 export const kubeCollector: Collector = {
   name: 'kube',
   collect(ctx) {
+    const contourDocs: ContourProxyDoc[] = [];
+    const contour: ContourSettings = {};
     for (const f of ctx.files) {
       const name = configName(f.display);
       if (!/\.ya?ml$/i.test(name) || f.size > MAX_CONFIG_BYTES) continue;
       const src = readText(ctx, f);
       if (
         src === undefined ||
-        !/kind:\s*(Service|ConfigMap|Ingress\b|Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod\b|Job\b|DeploymentConfig)|controller:|ingress:|trusted[_-]?prox/i.test(
+        !/kind:\s*(Service|ConfigMap|Ingress\b|Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod\b|Job\b|DeploymentConfig|HTTPProxy|ContourConfiguration|ContourDeployment)|controller:|ingress:|trusted[_-]?prox/i.test(
           src,
         )
       )
@@ -253,6 +256,19 @@ export const kubeCollector: Collector = {
           kube.trustLists ??= [];
           kube.trustLists.push(...trusted);
         }
+        // Contour: HTTPProxy roots become sites once every file is read (they include children by name).
+        if (isHttpProxy(v)) {
+          const ns = get(v, ['metadata', 'namespace']);
+          contourDocs.push({
+            file,
+            doc,
+            value: v,
+            name: String(get(v, ['metadata', 'name']) ?? ''),
+            ...(typeof ns === 'string' ? { namespace: ns } : {}),
+          });
+          continue;
+        }
+        if (contourSettingsOf(doc, file, v, contour)) continue;
         if (kind === 'Ingress') {
           const ing = ingressFrom(doc, file, v);
           const snippets = ingressSnippets(ing, src.split('\n'));
@@ -386,6 +402,10 @@ export const kubeCollector: Collector = {
           }
         }
       }
+    }
+    if (contourDocs.length) {
+      ctx.facts.proxies ??= [];
+      ctx.facts.proxies.push(...contourProxyConfigs(contourDocs, contour));
     }
     publishPodsThroughServices(ctx.facts);
   },

@@ -10,7 +10,8 @@
  *   when another location hands requests to it (`try_files ... @app`, `error_page ... = @app`);
  * - nginx passes the client's headers on unchanged (`trust.mode: 'passthrough'`); real_ip is `clientAddress`;
  * - `frontEvidence`: real_ip / proxy_protocol / a balancer's health check, or TLS only in a template branch;
- * - a server with no route is not a hop (`notAHop` says what it does: a redirect, static files).
+ * - a server with no route is not a hop (`notAHop` says what it does: a redirect, static files), except a
+ *   redirect-only server on plain listeners: the plain side of the TLS site of its names (`joinTlsSite`).
  */
 
 import { listenerPortsText, parseAddress } from '../../chain/addr.js';
@@ -18,6 +19,7 @@ import type { HeaderRule, Listener, MapDef, ProxyRoute, Ref, Template, Upstream 
 import { regexLocationSample } from '../../chain/topology/regex-sample.js';
 import type { Facts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { joinTlsSite, type PlainRedirect } from '../redirect-sites.js';
 import { displayFile, frontProxyEvidence, nginxModel, passingScopes } from './index.js';
 import type { NginxHeaderEntry, NginxModel, NginxPass, NginxRef, NginxScope, NginxServer } from './types.js';
 
@@ -211,6 +213,7 @@ export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
   const byConfig = new Map<number, ProxyConfigFacts>();
   const templates = new Map<number, TemplateCache>();
   const anyRealTls = model.servers.some((x) => x.tls && !x.tlsOnlyInBranch);
+  const pending: PlainRedirect[] = [];
   for (const server of model.servers) {
     let cache = templates.get(server.http);
     if (!cache) {
@@ -225,9 +228,49 @@ export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
       config = { kind: 'nginx', file: entry ? displayFile(facts, entry) : nginxRef(facts, server.ref).file, sites: [] };
       byConfig.set(configIndex, config);
     }
-    config.sites.push(siteOf(facts, model, server, cache, anyRealTls));
+    const site = siteOf(facts, model, server, cache, anyRealTls);
+    config.sites.push(site);
+    const plain = redirectOnly(facts, server);
+    if (plain) pending.push({ config, site, ...plain, decidedBy: 'connection' });
   }
+  for (const p of pending) joinTlsSite(p);
   return [...byConfig.values()];
+}
+
+/**
+ * A server with no route whose every listener is plain and which sends every request to `https://...` (a
+ * server-level or `location /` `return 3xx https://...` or catch-all `rewrite ... https://... permanent`, not inside
+ * an `if`): the
+ * plain side of the TLS site of its names. nginx answers every request there with the redirect whatever its
+ * headers say (checked on nginx 1.22: `X-Forwarded-Proto: https` changes nothing), so it is decided by the
+ * connection.
+ */
+function redirectOnly(facts: Facts, server: NginxServer): { listeners: Listener[]; redirect: Ref } | undefined {
+  if (server.scopes.some((s) => s.pass)) return undefined;
+  // The server level's, else `location / { return 301 https://...; }` (every path no other location takes:
+  // the other locations of such a server serve files, an ACME challenge folder).
+  const r =
+    server.redirects.find((x) => x.unconditional) ??
+    server.scopes
+      .find((s) => s.kind === 'location' && s.parent === 0 && s.match.trim() === '/')
+      ?.redirects.find((x) => x.unconditional);
+  if (r?.targetScheme?.toLowerCase() !== 'https') return undefined;
+  const listeners: Listener[] = [];
+  for (const l of server.listens) {
+    if (l.ssl || l.portUnknown || l.unix !== undefined) return undefined;
+    if (l.port === undefined || listeners.some((x) => x.port === l.port)) continue;
+    listeners.push({
+      port: l.port,
+      address: l.address === '*' || l.address === '[::]' ? undefined : l.address,
+      tls: false,
+      proxyProtocol: l.proxyProtocol,
+      defaultServer: l.defaultServer,
+      ref: l.ref
+        ? nginxRef(facts, l.ref)
+        : { ...nginxRef(facts, server.ref), origin: 'default', snippet: 'listen 80 (nginx default: no listen directive)' },
+    });
+  }
+  return listeners.length ? { listeners, redirect: nginxRef(facts, r.ref) } : undefined;
 }
 
 function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: TemplateCache, anyRealTls: boolean): ProxySite {
