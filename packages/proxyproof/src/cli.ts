@@ -3,6 +3,7 @@
  * 2 usage error or unreadable input. Errors are one line `file:line: message`, never a stack trace.
  */
 import { Command, CommanderError, type Command as CommandT } from 'commander';
+import { lateTierUp } from './commands/tier-up.js';
 import { InputError } from './model/finding.js';
 import { packageVersion } from './version.js';
 
@@ -38,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   try {
     const named = commandIn(argv);
+    // Before the command's modules load: every command is a short process (commands/tier-up.ts).
+    if (named) lateTierUp();
     const versionOnly = !named && argv.some((a) => a === '--version' || a === '-V');
     if (!versionOnly)
       for (const n of named ? [named] : Object.keys(COMMANDS))

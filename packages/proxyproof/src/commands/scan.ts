@@ -1,7 +1,7 @@
-import { setFlagsFromString } from 'node:v8';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseResolve, type ResolveEntry } from '../collectors/crawl/resolve.js';
 import { emit, type OutputOptions, outputOptions } from './common.js';
+import { LATE_INTERRUPT_BUDGET, lateTierUp } from './tier-up.js';
 
 interface ScanCli extends OutputOptions {
   browser?: boolean;
@@ -39,22 +39,9 @@ function int(name: string, min: number, max: number) {
   };
 }
 
-/**
- * V8's interrupt budget (the bytecode a function runs before its next tier-up check), set 16x its default of
- * 67,584 for the scan's process and its worker threads, before the scan's code runs. A scan lives about a
- * second: at the default, TurboFan compiled hundreds of warm functions on V8's background threads (about a
- * quarter of a 500-page scan's CPU in `perf record -e cpu-clock`, ~0.5 s), on a 2-core machine shared with the
- * crawl's own two threads, for code that hardly ran afterwards. With a later tier-up only the truly hot
- * functions (the parsers' loops) are optimised: 500 pages, 4 alternating runs each at load 22-30, total CPU
- * median 1.94 s -> 1.46 s, main and parser threads unchanged (bench/RESULTS.md, round 7). 8x and 4x gave less;
- * 32x slowed the HTML parser. JavaScript semantics are untouched (only when code is optimised).
- * PROXYPROOF_V8_TIERING=default keeps V8's default, to measure both.
- */
-export const SCAN_INTERRUPT_BUDGET = 16 * 67_584;
-export function lateTierUp(): void {
-  if (process.env.PROXYPROOF_V8_TIERING === 'default') return;
-  setFlagsFromString(`--interrupt-budget=${SCAN_INTERRUPT_BUDGET}`);
-}
+/** The scan's V8 tiering: the one every command's process gets (commands/tier-up.ts; cli.ts sets it first too). */
+export { lateTierUp };
+export const SCAN_INTERRUPT_BUDGET = LATE_INTERRUPT_BUDGET;
 
 const collect =
   <T>(parse: (v: string) => T) =>
