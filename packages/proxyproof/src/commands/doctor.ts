@@ -5,9 +5,12 @@
  * docs/doctor.md.
  */
 import { type Command, Option } from 'commander';
-import { runDoctor } from '../chain/run.js';
+import { type DoctorOptions, runDoctor } from '../chain/run.js';
+import type { DeclaredFront } from '../engine/analyze.js';
 import { withFixPlan } from '../engine/doctor-report.js';
 import { stageProgress } from '../engine/progress.js';
+import { planningFacts } from '../fix/plan.js';
+import type { Facts } from '../model/facts.js';
 import { InputError } from '../model/finding.js';
 import { textRenderer } from '../render/text.js';
 import type { RenderOptions, Report } from '../render/types.js';
@@ -37,6 +40,37 @@ export function renderDoctorText(report: Report, opts: RenderOptions): string {
   return textRenderer.render(report, opts);
 }
 
+/**
+ * The doctor's analysis, and what the command keeps of it while a second analysis checks the fix plan: the report
+ * (all that is shown but the fix plan), the report after the output stage, the facts fix planning reads and the
+ * chain planner's notes. Not the Analysis itself: its parse trees and the models memoized against its facts would
+ * stay alive through the second analysis (issue 10: the doctor's peak memory at 10,000 servers).
+ */
+async function analysed(
+  dirs: string[],
+  opts: DoctorCliOptions,
+  front: DeclaredFront | undefined,
+  onStage: DoctorOptions['onStage'],
+  cwd: string,
+): Promise<{ report: Report; prepared: Report; facts: Facts; notes: string[] }> {
+  const { report, analysis, all } = await runDoctor(dirs, {
+    root: opts.root,
+    url: opts.url,
+    behindTlsLb: opts.behindTlsLb,
+    front,
+    onStage,
+    // The plan shown is made by the command, from the findings the output stage keeps.
+    withPlan: false,
+  });
+  report.chain = analysis;
+  return {
+    report,
+    prepared: prepareReport(report, opts, cwd, all.facts.sources).report,
+    facts: planningFacts(all.facts),
+    notes: analysis.plan.notes,
+  };
+}
+
 export function registerDoctor(program: Command): void {
   const cmd = program
     .command('doctor')
@@ -64,32 +98,22 @@ export function registerDoctor(program: Command): void {
     const front = declaredFront(opts);
     const progress = stageProgress(progressMode(opts), opts.format);
     try {
-      const { report, analysis, all } = await runDoctor(dirs, {
-        root: opts.root,
-        url: opts.url,
-        behindTlsLb: opts.behindTlsLb,
-        front,
-        onStage: progress.stage,
-        // The plan shown is made below, from the findings the output stage keeps.
-        withPlan: false,
-      });
-      report.chain = analysis;
+      const cwd = process.cwd();
+      const first = await analysed(dirs, opts, front, progress.stage, cwd);
       progress.done();
       // The fix plan of the findings the output stage keeps, checked as `fix` checks it: the same patches `fix`
       // prints with these options (with --root the inputs are discovered, so the plan is not re-analysed).
-      const prepared = prepareReport(report, opts, process.cwd(), all.facts.sources).report;
-      const cwd = process.cwd();
       const { plan } = await checkedPlan({
         paths: dirs.length ? dirs : ['.'],
         cwd,
-        facts: all.facts,
-        all: report.findings,
-        withFix: prepared.findings.filter((f) => f.fix),
+        facts: first.facts,
+        all: first.report.findings,
+        withFix: first.prepared.findings.filter((f) => f.fix),
         ...(front ? { front } : {}),
         select: absoluteSelection(opts, cwd),
         check: !opts.root,
       });
-      const shown = withFixPlan(prepared, all, cwd, plan);
+      const shown = withFixPlan(first.prepared, plan, first.notes);
       await renderPrepared(shown, opts);
       process.exitCode = exitCodeOf(shown, 'info');
     } finally {

@@ -14,7 +14,7 @@ import ipaddr from 'ipaddr.js';
 import type { DeclaredFront } from '../engine/analyze.js';
 import { lintPaths } from '../engine/lint.js';
 import { type Analysed, convergePlan } from '../fix/converge.js';
-import { type FixPlan, patchData, planFixes } from '../fix/plan.js';
+import { type FixPlan, patchData, planFixes, planningFacts } from '../fix/plan.js';
 import { type WriteResult, writePlan } from '../fix/write.js';
 import type { Facts } from '../model/facts.js';
 import { type Finding, InputError } from '../model/finding.js';
@@ -151,7 +151,8 @@ export async function checkedPlan(input: {
   const analyze = async (p: string[], at: string, relocated: { from: string; to: string }[]): Promise<Analysed> => {
     const r = await lintPaths(p, { cwd: at, relocated, ...(front ? { front } : {}) });
     const kept = select ? prepareReport(r.report, { format: 'json', ...select }, at).report.findings : r.report.findings;
-    return { facts: r.facts, all: r.report.findings, selected: kept };
+    // Only the facts planning reads are kept for the next round (fix/plan.ts planningFacts: not the parse trees).
+    return { facts: planningFacts(r.facts), all: r.report.findings, selected: kept };
   };
   const checked = await convergePlan({
     paths: input.paths,

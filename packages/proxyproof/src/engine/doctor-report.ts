@@ -116,25 +116,16 @@ function fixPayload(fix: FixPlan): Record<string, unknown> {
 }
 
 /**
- * The doctor's fix plan re-built from the findings the output stage kept (after `.proxyproof.json`, ignores,
- * baseline and `--min-severity`): what the doctor shows is what `proxyproof fix` with the same options patches.
+ * The doctor's report with the fix plan of the findings the output stage kept (after `.proxyproof.json`, ignores,
+ * baseline and `--min-severity`), as `proxyproof fix` with the same options prints it: `plan` is that plan, already
+ * checked by a second analysis (commands/fix.ts checkedPlan); `notes` are the chain planner's notes.
  */
-export function withFixPlan(report: Report, a: Analysis, cwd: string = process.cwd(), plan?: FixPlan): Report {
-  // `plan`: the plan already checked by a second analysis (commands/fix.ts checkedPlan), as `fix` prints it.
-  const fix =
-    plan ??
-    planFixes(
-      a.facts,
-      report.findings.filter((f) => f.fix),
-      { cwd },
-    );
+export function withFixPlan(report: Report, plan: FixPlan, notes: string[]): Report {
   const doctor = report.data?.doctor as Record<string, unknown> | undefined;
   return {
     ...report,
-    sections: (report.sections ?? []).map((s) =>
-      s.title === 'Fix plan' ? { ...s, lines: fixPlanLines(fix, a.chain.plan.notes) } : s,
-    ),
-    ...(doctor ? { data: { ...report.data, doctor: { ...doctor, fix: fixPayload(fix) } } } : {}),
+    sections: (report.sections ?? []).map((s) => (s.title === 'Fix plan' ? { ...s, lines: fixPlanLines(plan, notes) } : s)),
+    ...(doctor ? { data: { ...report.data, doctor: { ...doctor, fix: fixPayload(plan) } } } : {}),
   };
 }
 

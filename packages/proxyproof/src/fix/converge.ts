@@ -16,7 +16,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { SKIP_DIRS } from '../engine/discover.js';
 import type { Facts } from '../model/facts.js';
 import type { Diagnostic, Finding, Severity } from '../model/finding.js';
-import { joinText, type LineChange, splitText, type TextFile, unifiedDiff } from './diff.js';
+import { applyChanges, joinText, type LineChange, splitText, type TextFile, unifiedDiff } from './diff.js';
 import { type Advice, advice, type FilePatch, type FixPlan, isMechanical, PLACEHOLDER, planFixes } from './plan.js';
 
 /** Rounds of patch -> re-analyse -> patch what is still fixable. */
@@ -66,11 +66,12 @@ interface Problem {
 /** A parse error by file and message, without line numbers (a patch moves lines). */
 const diagKey = (d: Diagnostic) => `${norm(d.file)}\0${d.message.replace(/\d+/g, '#')}`;
 
-interface Entry {
-  text: string;
-  /** 0-based line of the original file, absent for a written line. */
-  orig?: number;
-}
+/**
+ * A line of a staged file: a number is the 0-based line of the original file kept as it was (its text is
+ * `origFile.lines[n]`), a string a line written by a patch. One slot per line and no object per line: at 10,000
+ * nginx servers a staged file has 300,000 lines, kept through the second analysis (issue 10: the doctor's memory).
+ */
+type Entry = number | string;
 
 interface StagedFile {
   realAbs: string;
@@ -178,18 +179,18 @@ function changesOf(entries: Entry[], n: number): LineChange[] {
     pending = undefined;
   };
   for (const e of entries) {
-    if (e.orig === undefined) {
+    if (typeof e === 'string') {
       pending ??= { oldStart: o, oldLen: 0, newLines: [] };
-      pending.newLines.push(e.text);
+      pending.newLines.push(e);
       continue;
     }
-    if (e.orig > o) {
+    if (e > o) {
       pending ??= { oldStart: o, oldLen: 0, newLines: [] };
-      pending.oldLen += e.orig - o;
-      o = e.orig;
+      pending.oldLen += e - o;
+      o = e;
     }
     flush();
-    o = e.orig + 1;
+    o = e + 1;
   }
   if (o < n) {
     pending ??= { oldStart: o, oldLen: 0, newLines: [] };
@@ -225,9 +226,11 @@ async function converge(
   /** Patches that cannot be checked in the copy (their real file is outside the copied folders): kept as planned. */
   const outside: FilePatch[] = [];
 
+  const text = (f: StagedFile) =>
+    joinText({ ...f.origFile, lines: f.entries.map((e) => (typeof e === 'string' ? e : (f.origFile.lines[e] as string))) });
   const write = (f: StagedFile) => {
     mkdirSync(dirname(f.stageAbs), { recursive: true });
-    writeFileSync(f.stageAbs, joinText({ ...f.origFile, lines: f.entries.map((e) => e.text) }));
+    writeFileSync(f.stageAbs, text(f));
   };
   /** Applies one round's patches (`base`: the folder their paths are in) to the staged files. */
   const apply = (patches: FilePatch[], base: string, round: number): boolean => {
@@ -251,27 +254,28 @@ async function converge(
           program: p.program,
           original,
           origFile,
-          entries: origFile.lines.map((text, orig) => ({ text, orig })),
+          entries: origFile.lines.map((_, orig) => orig),
           findings: new Set(),
         };
         files.set(rel, f);
       }
       // The patch was planned on the staged text; anything else means the copy and the plan disagree.
-      if (joinText({ ...f.origFile, lines: f.entries.map((e) => e.text) }) !== p.original) continue;
-      const sorted = [...p.changes].sort((a, b) => b.oldStart - a.oldStart);
-      for (const c of sorted) f.entries.splice(c.oldStart, c.oldLen, ...c.newLines.map((text) => ({ text })));
+      if (text(f) !== p.original) continue;
+      // One pass over the file (fix/diff.ts applyChanges, as planFixes made p.updated), not a splice per change.
+      f.entries = applyChanges<Entry>(f.entries, p.changes);
       for (const id of p.findings) f.findings.add(id);
       write(f);
       any = true;
     }
     return any;
   };
-  const snapshot = () => new Map([...files].map(([k, f]) => [k, { entries: [...f.entries], findings: new Set(f.findings) }]));
+  // applyChanges makes a new array: a round's entries are never changed in place, so they are kept as they are.
+  const snapshot = () => new Map([...files].map(([k, f]) => [k, { entries: f.entries, findings: new Set(f.findings) }]));
   const restore = (s: ReturnType<typeof snapshot>) => {
     for (const [k, f] of files) {
       const saved = s.get(k);
       if (saved) {
-        f.entries = [...saved.entries];
+        f.entries = saved.entries;
         f.findings = new Set(saved.findings);
         write(f);
       } else {
@@ -372,7 +376,7 @@ async function converge(
       abs: f.realAbs,
       ...(f.via ? { via: f.via } : {}),
       original: f.original,
-      updated: joinText({ ...f.origFile, lines: f.entries.map((e) => e.text) }),
+      updated: text(f),
       diff: unifiedDiff(f.display, f.origFile, changes),
       findings: [...f.findings],
       program: f.program,

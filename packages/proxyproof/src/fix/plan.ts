@@ -185,6 +185,26 @@ function sourceFor(facts: Facts, display: string, abs: string, cwd: string): str
   return undefined;
 }
 
+/**
+ * The facts that fix planning reads (planFixes here, programOf in programs.ts): everything but the nginx parse trees,
+ * which keep their files and their top-level directives only (which files a tree holds, and whether its entry is a
+ * whole nginx.conf), and without the nginx model derived from them. The doctor and the fix loop (converge.ts) keep
+ * the facts of an analysis after it only to plan with; at 10,000 nginx servers the trees and the model of two
+ * analyses were about 170 MB of the doctor's peak (issue 10). A new object: the full facts, and what is memoized
+ * against them (the nginx model, the chain analysis), can be collected. Not for writePlan, which walks the trees.
+ */
+export function planningFacts(facts: Facts): Facts {
+  return {
+    ...facts,
+    nginx: {
+      configs: facts.nginx.configs.map((t) => ({
+        ...t,
+        config: t.config.map((f) => ({ ...f, parsed: f.parsed.map(({ block: _block, ...d }) => d) })),
+      })),
+    },
+  };
+}
+
 export interface PlanOptions {
   cwd?: string;
   /**
