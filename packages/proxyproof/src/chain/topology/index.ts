@@ -4,6 +4,7 @@
  * collectors; links are resolved by address; entries are the hops nobody proxies to.
  */
 import { FRONTS } from '../../collectors/front/fronts.js';
+import { composeProjects } from '../../facts/compose-network.js';
 import { proxyConfigs } from '../../facts/proxy-configs.js';
 import type { Facts } from '../../model/facts.js';
 import { type FrontFacts, frontReachesProxy } from '../../model/proxy.js';
@@ -77,6 +78,7 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
     topology,
     composeServices.map((s) => s.name),
     new Map(composeServices.flatMap((s) => (s.aliases ?? []).map((a): [string, string] => [a, s.name]))),
+    composeProjects(facts.compose?.files ?? []),
   );
   // Kubernetes Ingresses whose backend Service selects an app server's pods (chain/topology/kube.ts).
   resolveKubeLinks(facts, topology);

@@ -67,9 +67,10 @@ export function resolveUpstream(
   up: Upstream,
   composeServices: string[],
   aliases: Map<string, string> = new Map(),
+  projects: ReadonlyMap<string, string> = new Map(),
 ): Cand[] | { unresolved: string; need: string } {
   const a = up.address;
-  if (!a && up.exposedPortOf) return exposedPortTarget(topo, from, up.exposedPortOf);
+  if (!a && up.exposedPortOf) return exposedPortTarget(topo, from, up.exposedPortOf, projects.get(up.ref.file), projects);
   if (!a)
     return {
       unresolved: `${up.text} is chosen per request (variables)`,
@@ -262,11 +263,17 @@ function exposedPortTarget(
   topo: Pick<Topology, 'apps'>,
   from: ProxyHop,
   service: string,
+  project: string | undefined,
+  projects: ReadonlyMap<string, string>,
 ): Cand[] | { unresolved: string; need: string } {
   const cands: Cand[] = [];
   const ports = new Set<number>();
+  // The labels' own compose project: alternative files that each define the service are other stacks.
+  const inProject = (p: AppServer['placement']) =>
+    p.kind === 'container' && p.composeFile !== undefined && projects.get(p.composeFile) === project;
+  const own = project !== undefined && topo.apps.some((x) => x.service === service && inProject(x.placement));
   for (const app of topo.apps) {
-    if (app.service !== service || app.placement.kind !== 'container') continue;
+    if (app.service !== service || app.placement.kind !== 'container' || (own && !inProject(app.placement))) continue;
     app.binds.forEach((b, i) => {
       if (b.address.kind !== 'tcp' || (isLoopbackHost(b.address.host) && !isWildcardHost(b.address.host))) return;
       ports.add(b.address.port);
@@ -290,12 +297,54 @@ function exposedPortTarget(
       };
 }
 
-export function linkAll(topo: Topology, composeServices: string[], aliases: Map<string, string> = new Map()): void {
+/**
+ * The candidates that run in the compose project the route is declared in, when the candidates span several
+ * alternative compose files (`projects`: file -> project key, `composeProjects`). The route's own compose file is
+ * its upstream's (a Traefik label of a service in that file), else the file of the container that runs the proxy,
+ * else the proxy config's (Traefik flags in a compose file). Undefined when that settles nothing.
+ */
+function sameProject(
+  topo: Pick<Topology, 'proxies' | 'apps'>,
+  from: ProxyHop,
+  up: Upstream,
+  cands: Cand[],
+  projects: ReadonlyMap<string, string>,
+): Cand[] | undefined {
+  const fileOf = (c: Cand): string | undefined => {
+    const placement =
+      c.target.kind === 'app'
+        ? topo.apps.find((a) => a.id === (c.target as { appId: string }).appId)?.placement
+        : c.target.kind === 'proxy'
+          ? topo.proxies.find((p) => p.id === (c.target as { hopId: string }).hopId)?.placement
+          : undefined;
+    return placement?.kind === 'container' ? placement.composeFile : undefined;
+  };
+  const files = cands.map(fileOf);
+  const keys = new Set(files.flatMap((f) => (f === undefined ? [] : [projects.get(f)])));
+  if (keys.size < 2) return undefined;
+  const own = [up.ref.file, from.placement.kind === 'container' ? from.placement.composeFile : undefined, from.ref.file]
+    .map((f) => (f === undefined ? undefined : projects.get(f)))
+    .find((k) => k !== undefined);
+  if (own === undefined) return undefined;
+  const kept = cands.filter((_, i) => {
+    const f = files[i];
+    return f !== undefined && projects.get(f) === own;
+  });
+  return kept.length > 0 ? kept : undefined;
+}
+
+export function linkAll(
+  topo: Topology,
+  composeServices: string[],
+  aliases: Map<string, string> = new Map(),
+  projects: ReadonlyMap<string, string> = new Map(),
+): void {
   topo.links = [];
   for (const hop of topo.proxies) {
     for (const route of hop.routes) {
       route.upstreams.forEach((up, ui) => {
-        const r = resolveUpstream(topo, hop, up, composeServices, aliases);
+        let r = resolveUpstream(topo, hop, up, composeServices, aliases, projects);
+        if (Array.isArray(r) && projects.size > 1) r = sameProject(topo, hop, up, r, projects) ?? r;
         if (!Array.isArray(r)) {
           topo.links.push({
             fromHop: hop.id,
