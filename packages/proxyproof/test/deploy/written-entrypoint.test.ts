@@ -101,3 +101,9 @@ test('trap: the else branch hands over to the command (exec "$@"): a compose com
     ],
   );
 });
+
+test('parseDockerfile: a comment line inside a continued RUN does not end it (Docker drops it first)', () => {
+  const df = parseDockerfile('FROM x\nRUN apt-get install -y \\\n    tini \\\n    # a note\n    && mkdir /a\nCMD ["x"]\n');
+  assert.deepEqual(df.problems, []);
+  assert.match(df.instructions.find((i) => i.cmd === 'RUN')?.args ?? '', /tini\s+&& mkdir \/a$/);
+});

@@ -297,6 +297,25 @@ function exposedPortTarget(
       };
 }
 
+/** The compose project a route is declared in: its upstream's file, the proxy container's, the proxy config's. */
+function ownProject(from: ProxyHop, up: Upstream, projects: ReadonlyMap<string, string>): string | undefined {
+  return [up.ref.file, from.placement.kind === 'container' ? from.placement.composeFile : undefined, from.ref.file]
+    .map((f) => (f === undefined ? undefined : projects.get(f)))
+    .find((k) => k !== undefined);
+}
+
+/** The compose file of the container a candidate runs in (an app or proxy started by a compose service). */
+function composeFileOf(topo: Pick<Topology, 'proxies' | 'apps'>, c: Cand): string | undefined {
+  const t = c.target;
+  const placement =
+    t.kind === 'app'
+      ? topo.apps.find((a) => a.id === t.appId)?.placement
+      : t.kind === 'proxy'
+        ? topo.proxies.find((p) => p.id === t.hopId)?.placement
+        : undefined;
+  return placement?.kind === 'container' ? placement.composeFile : undefined;
+}
+
 /**
  * The candidates that run in the compose project the route is declared in, when the candidates span several
  * alternative compose files (`projects`: file -> project key, `composeProjects`). The route's own compose file is
@@ -310,21 +329,10 @@ function sameProject(
   cands: Cand[],
   projects: ReadonlyMap<string, string>,
 ): Cand[] | undefined {
-  const fileOf = (c: Cand): string | undefined => {
-    const placement =
-      c.target.kind === 'app'
-        ? topo.apps.find((a) => a.id === (c.target as { appId: string }).appId)?.placement
-        : c.target.kind === 'proxy'
-          ? topo.proxies.find((p) => p.id === (c.target as { hopId: string }).hopId)?.placement
-          : undefined;
-    return placement?.kind === 'container' ? placement.composeFile : undefined;
-  };
-  const files = cands.map(fileOf);
+  const files = cands.map((c) => composeFileOf(topo, c));
   const keys = new Set(files.flatMap((f) => (f === undefined ? [] : [projects.get(f)])));
   if (keys.size < 2) return undefined;
-  const own = [up.ref.file, from.placement.kind === 'container' ? from.placement.composeFile : undefined, from.ref.file]
-    .map((f) => (f === undefined ? undefined : projects.get(f)))
-    .find((k) => k !== undefined);
+  const own = ownProject(from, up, projects);
   if (own === undefined) return undefined;
   const kept = cands.filter((_, i) => {
     const f = files[i];
@@ -333,11 +341,40 @@ function sameProject(
   return kept.length > 0 ? kept : undefined;
 }
 
+/**
+ * A compose service name whose own stack (the route's compose project) defines the service but starts no app server
+ * the files show, while only another stack's service of that name does (a production compose file running a
+ * registry image beside a development file that runs `uvicorn --reload`): that server is not what this route
+ * reaches.
+ */
+function otherStackOnly(
+  topo: Pick<Topology, 'proxies' | 'apps'>,
+  from: ProxyHop,
+  up: Upstream,
+  cands: Cand[],
+  projects: ReadonlyMap<string, string>,
+  serviceProjects: ReadonlyMap<string, ReadonlySet<string>>,
+): { unresolved: string; need: string } | undefined {
+  const name = up.exposedPortOf ?? (up.address?.kind === 'tcp' ? stripBrackets(up.address.host) : undefined);
+  const own = ownProject(from, up, projects);
+  if (name === undefined || own === undefined || !serviceProjects.get(name)?.has(own)) return undefined;
+  const theirs = cands.flatMap((c) => {
+    const f = c.target.kind === 'app' ? composeFileOf(topo, c) : undefined;
+    return f === undefined ? [] : [f];
+  });
+  if (theirs.length !== cands.length || theirs.some((f) => projects.get(f) === own)) return undefined;
+  return {
+    unresolved: `compose service ${name} of ${own} starts no app server these files show; ${[...new Set(theirs)].join(', ')} (another stack) runs the one found`,
+    need: `give the command that starts the app in service ${name} of ${own} (compose command:, the image's Dockerfile)`,
+  };
+}
+
 export function linkAll(
   topo: Topology,
   composeServices: string[],
   aliases: Map<string, string> = new Map(),
   projects: ReadonlyMap<string, string> = new Map(),
+  serviceProjects: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): void {
   topo.links = [];
   for (const hop of topo.proxies) {
@@ -345,6 +382,7 @@ export function linkAll(
       route.upstreams.forEach((up, ui) => {
         let r = resolveUpstream(topo, hop, up, composeServices, aliases, projects);
         if (Array.isArray(r) && projects.size > 1) r = sameProject(topo, hop, up, r, projects) ?? r;
+        if (Array.isArray(r) && projects.size > 1) r = otherStackOnly(topo, hop, up, r, projects, serviceProjects) ?? r;
         if (!Array.isArray(r)) {
           topo.links.push({
             fromHop: hop.id,

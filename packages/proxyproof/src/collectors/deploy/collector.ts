@@ -42,7 +42,7 @@ import { splitCommands } from './shell.js';
 const PROXY_IMAGE = /(^|\/)(nginx|nginxinc\/[\w-]+|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)(:|@|$|-)/i;
 
 export function isComposeFile(name: string): boolean {
-  return /^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(name);
+  return /^(docker-)?compose([._-][\w.-]+)?\.ya?ml$/i.test(name);
 }
 export function isDockerfile(name: string): boolean {
   return (
@@ -209,7 +209,7 @@ class DeployRun {
       }
     this.platforms();
     this.supervisordImages();
-    for (const f of files) if (isComposeFile(basename(f.abs))) guarded(this.ctx, f.display, () => this.compose(f));
+    for (const f of files) if (isComposeFile(renderedName(basename(f.abs)))) guarded(this.ctx, f.display, () => this.compose(f));
     for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.imageDefault(d));
     for (const f of files)
       if (/\.kube$/.test(renderedName(basename(f.abs)))) guarded(this.ctx, f.display, () => this.kubeQuadlet(f));

@@ -278,8 +278,11 @@ export function parseDockerfile(text: string): Dockerfile {
     while (body.endsWith(escapeChar) && i + 1 < lines.length) {
       body = body.slice(0, -1);
       i++;
+      // Docker drops comment lines (and empty ones) inside a continued instruction before joining it: the
+      // instruction goes on after them (`libpq-dev \` / `# a note` / `&& mkdir ...`).
+      while (i + 1 < lines.length && /^\s*(#|$)/.test(lines[i] as string)) i++;
       const next = (lines[i] as string).trim();
-      if (next.startsWith('#')) continue;
+      if (next.startsWith('#')) break;
       body += ` ${next}`;
     }
     const m = /^([A-Za-z]+)\s*(.*)$/s.exec(body);
