@@ -29,7 +29,18 @@ export type Address = { kind: 'tcp'; host: string; port: number } | { kind: 'uni
 export type Placement =
   | { kind: 'host'; name?: string }
   /** `runtime`: what runs the container (compose when unset): a Podman quadlet, a Kubernetes pod, a plain `docker run`. */
-  | { kind: 'container'; service: string; ref?: Ref; runtime?: ContainerRuntime }
+  | {
+      kind: 'container';
+      service: string;
+      ref?: Ref;
+      runtime?: ContainerRuntime;
+      /**
+       * The compose file that defines the container (an app started by a compose service): alternative compose
+       * files of one folder that each define the same service are different stacks (`facts/compose-network.ts`
+       * `composeProjects`), so a route declared in one links to that file's container.
+       */
+      composeFile?: string;
+    }
   | { kind: 'unknown' };
 
 export type ContainerRuntime = 'compose' | 'podman' | 'kubernetes' | 'docker';

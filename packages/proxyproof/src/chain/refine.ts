@@ -162,6 +162,51 @@ function sameEdit(a: Finding['fix'], b: Finding['fix']): boolean {
 const REFINE_NOTE = /\n\(chain: [^\n]*\)$/;
 
 /**
+ * The merged headline (a layer finding with its chain explanation) that chain finding `c` repeats: a headline that
+ * took in several copies of its own layer finding at one place (one launch line several app servers share: the
+ * same service in alternative compose files, each its own stack), the same kind of loss, `c`'s first place is one
+ * of the headline's places, and the same fix (or neither has one). Routes of one stack lost at one server stay
+ * findings of their own (each names its route).
+ */
+function sameLossHeadline(out: Finding[], c: Finding, cause: Cause): number | undefined {
+  const first = c.evidence[0];
+  if (!first || first.line <= 0) return undefined;
+  const copies = (o: Finding) =>
+    Array.isArray(o.data?.merged) ? (o.data.merged as Array<{ id?: string }>).filter((m) => m.id === o.id).length : 0;
+  const i = out.findIndex(
+    (o) =>
+      copies(o) >= 2 &&
+      causeOf(o) === cause &&
+      places(o).has(at(first)) &&
+      (sameEdit(o.fix, c.fix) || (!o.fix?.lines?.length && !c.fix?.lines?.length)),
+  );
+  return i >= 0 ? i : undefined;
+}
+
+/** Chain finding `c` folded into headline `out[i]`: its evidence joins, its route is named once, same severity or higher. */
+function foldInto(out: Finding[], i: number, c: Finding): void {
+  const o = out[i] as Finding;
+  const evidence = [...o.evidence];
+  const seenAt = new Set(evidence.map(at));
+  for (const e of c.evidence) {
+    if (e.line > 0 && seenAt.has(at(e))) continue;
+    seenAt.add(at(e));
+    evidence.push(e);
+  }
+  const merged = Array.isArray(o.data?.merged) ? (o.data.merged as unknown[]) : [];
+  out[i] = {
+    ...o,
+    severity: severityRank(c.severity) > severityRank(o.severity) ? c.severity : o.severity,
+    message: `${o.message}\nsame cause: ${c.id}: ${c.message.split('\n')[0]}`,
+    evidence,
+    data: {
+      ...o.data,
+      merged: [...merged, { id: c.id, severity: c.severity, at: c.evidence[0] ? at(c.evidence[0]) : null }],
+    },
+  };
+}
+
+/**
  * One root cause, one headline. A chain finding (the scheme lost, a spoofable backend, the host lost) and the
  * layer findings that describe the same loss at the same place (a location of the layer finding is one of the
  * chain finding's evidence places, for the same kind of loss) become one finding: the layer finding at the place
@@ -182,7 +227,11 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
         )
       : [];
     if (related.length === 0) {
-      out.push(c);
+      // The same loss on another route (an alternative compose file's stack, a second host name) at the place an
+      // earlier headline already names, with the same fix: one root cause, one headline.
+      const into = cause ? sameLossHeadline(out, c, cause) : undefined;
+      if (into !== undefined) foldInto(out, into, c);
+      else out.push(c);
       continue;
     }
     const primary = c.evidence[0] ? at(c.evidence[0]) : '';
@@ -219,7 +268,9 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
       base.severity,
     );
     const message = head ? `${head.message.replace(REFINE_NOTE, '')}\nchain: ${c.message}` : c.message;
-    const also = others.map((o) => `${o.id}: ${o.message.replace(REFINE_NOTE, '').split('\n')[0]}`);
+    // A repeat of the headline itself (the same server launched by several compose files) is not named again.
+    const firstLine = (o: Finding) => `${o.id}: ${o.message.replace(REFINE_NOTE, '').split('\n')[0]}`;
+    const also = [...new Set(others.map(firstLine))].filter((x) => !head || x !== firstLine(head));
     out.push({
       ...base,
       severity,

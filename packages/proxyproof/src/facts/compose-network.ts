@@ -9,7 +9,7 @@
  * only neighbours are reverse proxies can be reached by those proxies and the Docker host itself, as a loopback
  * bind can. Pure: reads Facts only.
  */
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { ComposeFile, ComposeService } from '../model/deploy.js';
 import type { Facts } from '../model/facts.js';
 
@@ -25,6 +25,38 @@ const networksOf = (s: ComposeService): string[] => (s.networks.length > 0 ? s.n
 /** The compose files of one project: the same folder and the same `name:` (compose merges `-f` files and overrides). */
 function projectFiles(facts: Facts, file: ComposeFile): ComposeFile[] {
   return (facts.compose?.files ?? []).filter((f) => dirname(f.file) === dirname(file.file) && f.name === file.name);
+}
+
+const BASE_NAME = /^(docker-)?compose\.ya?ml$/;
+const OVERRIDE_NAME = /(^|[.-])override\.ya?ml$/;
+
+/**
+ * Which compose files run together, as a key per file: files with the same key are one project (compose merges
+ * them); files with different keys are alternatives that each define the stack (`docker-compose.yml`,
+ * `docker-compose.sandbox.yml`, `docker-compose.test.yml`, each run alone with `-f`). A file is an overlay of its
+ * folder's base file when compose would merge it (`*.override.yml`, read with `compose.yml` by default) or when it
+ * cannot run alone: a service with neither `image` nor `build` is refused by compose unless another file gives
+ * one. An overlay with no single base (none, or several alternatives) keeps its own key.
+ * (https://docs.docker.com/compose/how-tos/multiple-compose-files/merge/)
+ */
+export function composeProjects(files: readonly ComposeFile[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const byDir = new Map<string, ComposeFile[]>();
+  for (const f of files) {
+    const d = dirname(f.file);
+    const list = byDir.get(d);
+    if (list) list.push(f);
+    else byDir.set(d, [f]);
+  }
+  for (const list of byDir.values()) {
+    const base = (f: ComposeFile) => basename(f.file);
+    const overlay = (f: ComposeFile) =>
+      OVERRIDE_NAME.test(base(f)) || f.services.some((s) => s.image === undefined && s.build === undefined);
+    const full = list.filter((f) => !overlay(f));
+    const main = full.find((f) => BASE_NAME.test(base(f))) ?? (full.length === 1 ? full[0] : undefined);
+    for (const f of list) out.set(f.file, overlay(f) && main ? main.file : f.file);
+  }
+  return out;
 }
 
 /**

@@ -58,11 +58,16 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
   // A Procfile process name (`web`) is no host name on any network: only compose services (and the names other
   // launchers give) are linked by name.
   let service = a.launch.via === 'procfile' ? undefined : a.service;
+  let composeFile: string | undefined;
   for (const f of facts.compose?.files ?? []) {
-    for (const s of f.services) if (s.appServers.includes(index)) service = s.name;
+    for (const s of f.services)
+      if (s.appServers.includes(index)) {
+        service = s.name;
+        composeFile = f.file;
+      }
   }
   if (a.launch.via === 'compose' || a.launch.via === 'dockerfile' || a.binds.some((b) => b.container)) {
-    placement = { kind: 'container', service: service ?? '(container)' };
+    placement = { kind: 'container', service: service ?? '(container)', ...(composeFile ? { composeFile } : {}) };
   }
   if (placement.kind === 'container' && a.launch.via !== 'compose') {
     // Quadlets are systemd units that run `podman run` (collectors/deploy); pods are Kubernetes'.

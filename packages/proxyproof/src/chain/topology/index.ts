@@ -4,6 +4,7 @@
  * collectors; links are resolved by address; entries are the hops nobody proxies to.
  */
 import { FRONTS } from '../../collectors/front/fronts.js';
+import { composeProjects } from '../../facts/compose-network.js';
 import { proxyConfigs } from '../../facts/proxy-configs.js';
 import type { Facts } from '../../model/facts.js';
 import { type FrontFacts, frontReachesProxy } from '../../model/proxy.js';
@@ -73,10 +74,23 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
     orphanFrameworks: orphans.map(frameworkOf),
     notes,
   };
+  // Alternative compose files are separate stacks: which project each file and each service name belongs to.
+  const projects = composeProjects(facts.compose?.files ?? []);
+  const serviceProjects = new Map<string, Set<string>>();
+  for (const f of facts.compose?.files ?? [])
+    for (const s of f.services) {
+      const key = projects.get(f.file);
+      if (key === undefined) continue;
+      const set = serviceProjects.get(s.name) ?? new Set<string>();
+      set.add(key);
+      serviceProjects.set(s.name, set);
+    }
   linkAll(
     topology,
     composeServices.map((s) => s.name),
     new Map(composeServices.flatMap((s) => (s.aliases ?? []).map((a): [string, string] => [a, s.name]))),
+    projects,
+    serviceProjects,
   );
   // Kubernetes Ingresses whose backend Service selects an app server's pods (chain/topology/kube.ts).
   resolveKubeLinks(facts, topology);

@@ -75,9 +75,10 @@ export function resolveUpstream(
   up: Upstream,
   composeServices: string[],
   aliases: Map<string, string> = new Map(),
+  projects: ReadonlyMap<string, string> = new Map(),
 ): Cand[] | { unresolved: string; need: string } {
   const a = up.address;
-  if (!a && up.exposedPortOf) return exposedPortTarget(topo, from, up.exposedPortOf);
+  if (!a && up.exposedPortOf) return exposedPortTarget(topo, from, up.exposedPortOf, projects.get(up.ref.file), projects);
   if (!a && hasTemplateValue(up.text))
     return {
       unresolved: `${up.text} is a template value, set when the template is rendered`,
@@ -275,11 +276,17 @@ function exposedPortTarget(
   topo: Pick<Topology, 'apps'>,
   from: ProxyHop,
   service: string,
+  project: string | undefined,
+  projects: ReadonlyMap<string, string>,
 ): Cand[] | { unresolved: string; need: string } {
   const cands: Cand[] = [];
   const ports = new Set<number>();
+  // The labels' own compose project: alternative files that each define the service are other stacks.
+  const inProject = (p: AppServer['placement']) =>
+    p.kind === 'container' && p.composeFile !== undefined && projects.get(p.composeFile) === project;
+  const own = project !== undefined && topo.apps.some((x) => x.service === service && inProject(x.placement));
   for (const app of topo.apps) {
-    if (app.service !== service || app.placement.kind !== 'container') continue;
+    if (app.service !== service || app.placement.kind !== 'container' || (own && !inProject(app.placement))) continue;
     app.binds.forEach((b, i) => {
       if (b.address.kind !== 'tcp' || (isLoopbackHost(b.address.host) && !isWildcardHost(b.address.host))) return;
       ports.add(b.address.port);
@@ -303,12 +310,92 @@ function exposedPortTarget(
       };
 }
 
-export function linkAll(topo: Topology, composeServices: string[], aliases: Map<string, string> = new Map()): void {
+/** The compose project a route is declared in: its upstream's file, the proxy container's, the proxy config's. */
+function ownProject(from: ProxyHop, up: Upstream, projects: ReadonlyMap<string, string>): string | undefined {
+  return [up.ref.file, from.placement.kind === 'container' ? from.placement.composeFile : undefined, from.ref.file]
+    .map((f) => (f === undefined ? undefined : projects.get(f)))
+    .find((k) => k !== undefined);
+}
+
+/** The compose file of the container a candidate runs in (an app or proxy started by a compose service). */
+function composeFileOf(topo: Pick<Topology, 'proxies' | 'apps'>, c: Cand): string | undefined {
+  const t = c.target;
+  const placement =
+    t.kind === 'app'
+      ? topo.apps.find((a) => a.id === t.appId)?.placement
+      : t.kind === 'proxy'
+        ? topo.proxies.find((p) => p.id === t.hopId)?.placement
+        : undefined;
+  return placement?.kind === 'container' ? placement.composeFile : undefined;
+}
+
+/**
+ * The candidates that run in the compose project the route is declared in, when the candidates span several
+ * alternative compose files (`projects`: file -> project key, `composeProjects`). The route's own compose file is
+ * its upstream's (a Traefik label of a service in that file), else the file of the container that runs the proxy,
+ * else the proxy config's (Traefik flags in a compose file). Undefined when that settles nothing.
+ */
+function sameProject(
+  topo: Pick<Topology, 'proxies' | 'apps'>,
+  from: ProxyHop,
+  up: Upstream,
+  cands: Cand[],
+  projects: ReadonlyMap<string, string>,
+): Cand[] | undefined {
+  const files = cands.map((c) => composeFileOf(topo, c));
+  const keys = new Set(files.flatMap((f) => (f === undefined ? [] : [projects.get(f)])));
+  if (keys.size < 2) return undefined;
+  const own = ownProject(from, up, projects);
+  if (own === undefined) return undefined;
+  const kept = cands.filter((_, i) => {
+    const f = files[i];
+    return f !== undefined && projects.get(f) === own;
+  });
+  return kept.length > 0 ? kept : undefined;
+}
+
+/**
+ * A compose service name whose own stack (the route's compose project) defines the service but starts no app server
+ * the files show, while only another stack's service of that name does (a production compose file running a
+ * registry image beside a development file that runs `uvicorn --reload`): that server is not what this route
+ * reaches.
+ */
+function otherStackOnly(
+  topo: Pick<Topology, 'proxies' | 'apps'>,
+  from: ProxyHop,
+  up: Upstream,
+  cands: Cand[],
+  projects: ReadonlyMap<string, string>,
+  serviceProjects: ReadonlyMap<string, ReadonlySet<string>>,
+): { unresolved: string; need: string } | undefined {
+  const name = up.exposedPortOf ?? (up.address?.kind === 'tcp' ? stripBrackets(up.address.host) : undefined);
+  const own = ownProject(from, up, projects);
+  if (name === undefined || own === undefined || !serviceProjects.get(name)?.has(own)) return undefined;
+  const theirs = cands.flatMap((c) => {
+    const f = c.target.kind === 'app' ? composeFileOf(topo, c) : undefined;
+    return f === undefined ? [] : [f];
+  });
+  if (theirs.length !== cands.length || theirs.some((f) => projects.get(f) === own)) return undefined;
+  return {
+    unresolved: `compose service ${name} of ${own} starts no app server these files show; ${[...new Set(theirs)].join(', ')} (another stack) runs the one found`,
+    need: `give the command that starts the app in service ${name} of ${own} (compose command:, the image's Dockerfile)`,
+  };
+}
+
+export function linkAll(
+  topo: Topology,
+  composeServices: string[],
+  aliases: Map<string, string> = new Map(),
+  projects: ReadonlyMap<string, string> = new Map(),
+  serviceProjects: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): void {
   topo.links = [];
   for (const hop of topo.proxies) {
     for (const route of hop.routes) {
       route.upstreams.forEach((up, ui) => {
-        const r = resolveUpstream(topo, hop, up, composeServices, aliases);
+        let r = resolveUpstream(topo, hop, up, composeServices, aliases, projects);
+        if (Array.isArray(r) && projects.size > 1) r = sameProject(topo, hop, up, r, projects) ?? r;
+        if (Array.isArray(r) && projects.size > 1) r = otherStackOnly(topo, hop, up, r, projects, serviceProjects) ?? r;
         if (!Array.isArray(r)) {
           topo.links.push({
             fromHop: hop.id,

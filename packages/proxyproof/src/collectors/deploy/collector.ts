@@ -30,6 +30,7 @@ import {
   supervisordEnvironment,
   systemdEnvironment,
   systemdExecArgv,
+  type WrittenScript,
 } from './formats.js';
 import { valuesForLines, valuesOnLine } from './helm.js';
 import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
@@ -41,7 +42,7 @@ import { splitCommands } from './shell.js';
 const PROXY_IMAGE = /(^|\/)(nginx|nginxinc\/[\w-]+|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)(:|@|$|-)/i;
 
 export function isComposeFile(name: string): boolean {
-  return /^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(name);
+  return /^(docker-)?compose([._-][\w.-]+)?\.ya?ml$/i.test(name);
 }
 export function isDockerfile(name: string): boolean {
   return (
@@ -76,6 +77,96 @@ export function guarded(ctx: CollectContext, file: string, fn: () => void): void
 export function refIn(ctx: CollectContext, file: string, line: number): SourceRef {
   const snippet = ctx.facts.sources.get(file)?.[line - 1]?.trim();
   return snippet ? { file, line, snippet } : { file, line };
+}
+
+/**
+ * A script an image runs: a file of the tree, or one the Dockerfile writes with RUN (`text` then holds it and
+ * `lineOf` maps its lines to the Dockerfile's, where its evidence points).
+ */
+type ScriptFile = DiscoveredFile & { args: string[]; text?: string; lineOf?: (line: number) => number };
+
+const FIRST_ARG = String.raw`"?\$(?:1|\{1\})"?`;
+/** `if [ "$1" = "web" ]; then`, `elif [[ $1 == worker ]]`, `if test "${1}" = beat; then`. */
+const ARG_TEST = new RegExp(
+  String.raw`^\s*(if|elif)\s+(?:\[\[?|test)\s+${FIRST_ARG}\s*==?\s*["']?([\w.:/-]+)["']?\s*(?:\]\]?)?\s*(?:;\s*then)?\s*$`,
+);
+const CASE_ARG = new RegExp(String.raw`^\s*case\s+${FIRST_ARG}\s+in\s*$`);
+
+/**
+ * The lines of a script that run for one first argument: `if [ "$1" = "web" ] ... elif ... else ... fi` and
+ * `case "$1" in web) ... ;; esac` keep the branch that argument selects (an entrypoint that starts gunicorn for
+ * `web` and celery for `worker`). Other conditions are not decided: every branch of them is kept.
+ */
+class FirstArgBranches {
+  private readonly frames: Array<{ arg: boolean; active: boolean; matched: boolean; isCase?: boolean }> = [];
+  constructor(private readonly first: string) {}
+  /** Feeds one logical line; true when it runs for this argument. */
+  take(line: string): boolean {
+    const t = line.trim();
+    const top = this.frames[this.frames.length - 1];
+    const test = ARG_TEST.exec(t);
+    if (test?.[1] === 'if' || (!test && /^if\b/.test(t) && !/\bfi\s*;?\s*$/.test(t))) {
+      const active = test ? test[2] === this.first : true;
+      this.frames.push({ arg: Boolean(test), active, matched: active });
+      return false;
+    }
+    if (/^elif\b/.test(t) && top && !top.isCase) {
+      if (top.arg) {
+        top.active = !top.matched && (test ? test[2] === this.first : true);
+        top.matched ||= top.active;
+      }
+      return false;
+    }
+    if (/^else\b/.test(t) && top && !top.isCase) {
+      if (top.arg) top.active = !top.matched;
+      return false;
+    }
+    if (/^fi\b/.test(t) && top && !top.isCase) {
+      this.frames.pop();
+      return false;
+    }
+    if (CASE_ARG.test(t)) {
+      this.frames.push({ arg: true, active: false, matched: false, isCase: true });
+      return false;
+    }
+    if (top?.isCase) {
+      if (/^esac\b/.test(t)) {
+        this.frames.pop();
+        return false;
+      }
+      const pat = /^\(?\s*([^()]+?)\s*\)\s*(.*)$/.exec(t);
+      if (pat && !/^;;/.test(t) && !top.active) {
+        const words = (pat[1] as string).split('|').map((w) => w.trim().replace(/^["']|["']$/g, ''));
+        top.active = !top.matched && words.some((w) => w === this.first || w === '*');
+        top.matched ||= top.active;
+        return top.active && this.frames.every((f) => f.active) && (pat[2] ?? '') !== '' && !/^;;/.test(pat[2] ?? '');
+      }
+      if (/;;\s*$/.test(t)) {
+        const run = top.active && this.frames.every((f) => f.active);
+        top.active = false;
+        return run && t.replace(/;;\s*$/, '').trim() !== '';
+      }
+    }
+    return this.frames.every((f) => f.active);
+  }
+}
+
+/** The Dockerfile an image is built from, with the scripts its RUN lines write. */
+interface ImageScripts {
+  f: DiscoveredFile;
+  df: Dockerfile;
+}
+
+/** The script the image wrote at the path an ENTRYPOINT/CMD names (absolute, or relative to its WORKDIR). */
+function writtenAt(image: ImageScripts, word: string): WrittenScript | undefined {
+  const written = image.df.written ?? [];
+  if (written.length === 0) return undefined;
+  const norm = (p: string) => p.replace(/\/\.\//g, '/').replace(/^\.\//, '');
+  const abs = word.startsWith('/') ? norm(word) : `${(image.df.workdir ?? '').replace(/\/$/, '')}/${norm(word)}`;
+  return written.find((w) => {
+    const p = w.path.startsWith('/') ? norm(w.path) : `${(image.df.workdir ?? '').replace(/\/$/, '')}/${norm(w.path)}`;
+    return p === abs;
+  });
 }
 
 class DeployRun {
@@ -118,7 +209,7 @@ class DeployRun {
       }
     this.platforms();
     this.supervisordImages();
-    for (const f of files) if (isComposeFile(basename(f.abs))) guarded(this.ctx, f.display, () => this.compose(f));
+    for (const f of files) if (isComposeFile(renderedName(basename(f.abs)))) guarded(this.ctx, f.display, () => this.compose(f));
     for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.imageDefault(d));
     for (const f of files)
       if (/\.kube$/.test(renderedName(basename(f.abs)))) guarded(this.ctx, f.display, () => this.kubeQuadlet(f));
@@ -271,9 +362,19 @@ class DeployRun {
    * Finds a linted shell script the argv runs (`./docker-entrypoint.sh`, `sh /app/start.sh`), with the arguments
    * after it (`args`): an entrypoint that ends in `exec "$@"` runs them (Docker's entrypoint convention).
    */
-  private scriptIn(argv: string[], near: string[]): (DiscoveredFile & { args: string[] }) | undefined {
+  private scriptIn(argv: string[], near: string[], image?: ImageScripts): ScriptFile | undefined {
     for (const [i, a] of argv.slice(0, 4).entries()) {
       if (!/[\w-]+(\.sh)?$/.test(a) || (!a.includes('/') && !a.endsWith('.sh'))) continue;
+      // A script the image's own RUN wrote (`RUN echo '...' > /entrypoint.sh`): its text is in the Dockerfile.
+      const w = image ? writtenAt(image, a) : undefined;
+      if (w && image)
+        return {
+          ...image.f,
+          abs: `${image.f.abs}:${w.path}`,
+          args: argv.slice(i + 1),
+          text: w.text,
+          lineOf: (n) => w.lines[n - 1] ?? w.lines[0] ?? 1,
+        };
       const b = basename(a);
       const cands = this.ctx.files.filter((f) => basename(f.abs) === b && this.isShellScript(f));
       const pick =
@@ -288,9 +389,9 @@ class DeployRun {
    * The servers a script's arguments start when the script hands over to them (`exec "$@"`, `"$@"` as a command):
    * `ENTRYPOINT ["/entrypoint.sh"]` with `command: gunicorn ...` runs gunicorn after the script's own steps.
    */
-  private passedThrough(script: DiscoveredFile & { args: string[] }, unresolved: string[] = []): FoundInvocation[] {
+  private passedThrough(script: ScriptFile, unresolved: string[] = []): FoundInvocation[] {
     if (script.args.length === 0) return [];
-    const text = readText(this.ctx, script);
+    const text = script.text ?? readText(this.ctx, script);
     if (text === undefined || !/^[ \t]*(?:exec[ \t]+)?(?:"\$@"|"\$\{@\}"|\$@)[ \t]*(?:[;#].*)?$/m.test(text)) return [];
     return findInvocations(script.args, {}, unresolved);
   }
@@ -490,6 +591,7 @@ class DeployRun {
           image: docker?.df.from ?? svc.image,
           near,
           env: stringEnv,
+          ...(docker ? { built: { f: docker.f, df: docker.df } } : {}),
         });
         let invs = launched.invs;
         if (launched.inheritedNote) lc.notes = [...lc.notes, launched.inheritedNote];
@@ -637,7 +739,7 @@ class DeployRun {
         ),
       );
     if (invs.length === 0) {
-      const script = this.scriptIn(d.argv, near);
+      const script = this.scriptIn(d.argv, near, { f, df });
       if (script) {
         this.consumedScripts.add(script.abs);
         for (const { inv, line } of this.scriptInvocations(script, stringEnv))
@@ -1314,34 +1416,47 @@ class DeployRun {
    */
   private invocationsFor(
     argv: string[],
-    o: { unresolved: string[]; entrypointSet: boolean; image: string | undefined; near: string[]; env: Record<string, string> },
+    o: {
+      unresolved: string[];
+      entrypointSet: boolean;
+      image: string | undefined;
+      near: string[];
+      env: Record<string, string>;
+      built?: ImageScripts;
+    },
   ): {
     invs: FoundInvocation[];
     inheritedNote?: string;
-    script?: { file: DiscoveredFile; found: Array<{ inv: FoundInvocation; line: number }> };
+    script?: { file: ScriptFile; found: Array<{ inv: FoundInvocation; line: number }> };
   } {
     const invs = findInvocations(argv, {}, o.unresolved);
     if (invs.length > 0) return { invs };
     const inherited = o.entrypointSet ? undefined : baseEntrypointServer(argv, o.image);
     if (inherited) return { invs: [inherited.inv], inheritedNote: inherited.note };
-    const file = this.scriptIn(argv, o.near);
+    const file = this.scriptIn(argv, o.near, o.built);
     if (!file) return { invs };
     this.consumedScripts.add(file.abs);
     return { invs: this.passedThrough(file, o.unresolved), script: { file, found: this.scriptInvocations(file, o.env) } };
   }
 
   /** Server invocations in a script, each with its line; tracks `export X=...` and `X=...` as it goes. */
-  private scriptInvocations(f: DiscoveredFile, baseEnv: Record<string, string>): Array<{ inv: FoundInvocation; line: number }> {
-    const text = readText(this.ctx, f);
+  private scriptInvocations(
+    f: DiscoveredFile & Partial<ScriptFile>,
+    baseEnv: Record<string, string>,
+  ): Array<{ inv: FoundInvocation; line: number }> {
+    const text = f.text ?? readText(this.ctx, f);
     if (text === undefined) return [];
     const vars: Record<string, string> = { ...baseEnv };
     const out: Array<{ inv: FoundInvocation; line: number }> = [];
     const lines = text.split(/\r?\n/);
+    // An entrypoint run with known arguments takes only the branch its first argument selects.
+    const branch = f.args !== undefined ? new FirstArgBranches(f.args[0] ?? '') : undefined;
     for (let i = 0; i < lines.length && i < 100_000; i++) {
       const start = i + 1;
       let l = lines[i] as string;
       while (/\\$/.test(l) && i + 1 < lines.length) l = `${l.slice(0, -1)} ${lines[++i]}`;
       if (/^\s*(#|$)/.test(l)) continue;
+      if (branch && !branch.take(l)) continue;
       for (const c of splitCommands(l, (n) => vars[n])) {
         const argv = c.argv.map((w) => w.text);
         if (argv.length === 0) {
@@ -1356,7 +1471,8 @@ class DeployRun {
           continue;
         }
         const unresolved = c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars);
-        for (const inv of findInvocations(argv, c.assignments, unresolved)) out.push({ inv, line: start });
+        for (const inv of findInvocations(argv, c.assignments, unresolved))
+          out.push({ inv, line: f.lineOf ? f.lineOf(start) : start });
       }
     }
     return out;

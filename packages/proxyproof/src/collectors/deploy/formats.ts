@@ -188,6 +188,8 @@ export interface DockerInstruction {
   line: number;
   /** Exec (JSON) form, when valid JSON array of strings. */
   json?: string[];
+  /** The last line of the instruction (continuation lines). */
+  endLine?: number;
 }
 
 export interface Dockerfile {
@@ -200,7 +202,61 @@ export interface Dockerfile {
   from?: string;
   cmd?: DockerInstruction;
   entrypoint?: DockerInstruction;
+  /**
+   * Scripts the final stage writes with `RUN echo '...' > /path` or `printf '...' > /path` (an entrypoint made in
+   * the image: no file of the tree holds it), by their path in the image: the text as the shell writes it (`\n`
+   * escapes are newlines, as dash's echo and printf write them) and, per line of it, the Dockerfile line it is on.
+   */
+  written?: WrittenScript[];
   problems: Problem[];
+}
+
+export interface WrittenScript {
+  path: string;
+  text: string;
+  /** `lines[k]`: the Dockerfile line of the script's line k + 1. */
+  lines: number[];
+}
+
+/** `echo '...' > /x` / `printf "..." >> /x` in a RUN's shell text: the files written and what goes into them. */
+const WRITE = /\b(echo|printf)\s+(?:-[neE]+\s+)*('[^']*'|"(?:[^"\\]|\\.)*")\s*(>>?)\s*([^\s;&|<>]+)/g;
+
+/** The text an `echo`/`printf` of one quoted word writes: quotes removed, `\n`/`\t`/`\\` as dash writes them. */
+function writtenText(quoted: string, program: string): string {
+  let t = quoted.slice(1, -1);
+  if (quoted.startsWith('"')) t = t.replace(/\\(["\\$`])/g, '$1');
+  t = t.replace(/\\(n|t|\\)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
+  return program === 'echo' ? `${t}\n` : t;
+}
+
+function writtenScripts(ins: DockerInstruction, raw: string[], into: WrittenScript[]): void {
+  for (const m of ins.args.matchAll(WRITE)) {
+    const path = m[4] as string;
+    const text = writtenText(m[2] as string, m[1] as string);
+    let script = into.find((w) => w.path === path);
+    if (!script || m[3] === '>') {
+      if (script) into.splice(into.indexOf(script), 1);
+      script = { path, text: '', lines: [] };
+      into.push(script);
+    }
+    script.text += text;
+  }
+  // Each line of a script back to the Dockerfile line that holds it (continuation lines keep one script line each).
+  for (const w of into) {
+    if (w.lines.length > 0) continue;
+    let at = ins.line - 1;
+    const end = ins.endLine ?? ins.line;
+    w.lines = w.text.split('\n').map((l) => {
+      const probe = l.trim().slice(0, 40);
+      if (probe === '') return at + 1;
+      for (let k = at; k < end && k < raw.length; k++)
+        if ((raw[k] as string).includes(probe)) {
+          at = k;
+          return k + 1;
+        }
+      return ins.line;
+    });
+  }
 }
 
 export function parseDockerfile(text: string): Dockerfile {
@@ -222,8 +278,11 @@ export function parseDockerfile(text: string): Dockerfile {
     while (body.endsWith(escapeChar) && i + 1 < lines.length) {
       body = body.slice(0, -1);
       i++;
+      // Docker drops comment lines (and empty ones) inside a continued instruction before joining it: the
+      // instruction goes on after them (`libpq-dev \` / `# a note` / `&& mkdir ...`).
+      while (i + 1 < lines.length && /^\s*(#|$)/.test(lines[i] as string)) i++;
       const next = (lines[i] as string).trim();
-      if (next.startsWith('#')) continue;
+      if (next.startsWith('#')) break;
       body += ` ${next}`;
     }
     const m = /^([A-Za-z]+)\s*(.*)$/s.exec(body);
@@ -232,6 +291,7 @@ export function parseDockerfile(text: string): Dockerfile {
       continue;
     }
     const ins: DockerInstruction = { cmd: (m[1] as string).toUpperCase(), args: (m[2] as string).trim(), line: start };
+    if (i + 1 > start) ins.endLine = i + 1;
     if (ins.args.startsWith('[')) {
       try {
         const j = JSON.parse(ins.args) as unknown;
@@ -264,7 +324,11 @@ export function parseDockerfile(text: string): Dockerfile {
         if (Number.isInteger(p)) df.expose.push({ port: p, line: ins.line });
       }
     } else if (ins.cmd === 'WORKDIR') df.workdir = ins.args;
-    else if (ins.cmd === 'CMD') df.cmd = ins;
+    else if (ins.cmd === 'RUN' && WRITE.test(ins.args)) {
+      WRITE.lastIndex = 0;
+      df.written ??= [];
+      writtenScripts(ins, lines, df.written);
+    } else if (ins.cmd === 'CMD') df.cmd = ins;
     else if (ins.cmd === 'ENTRYPOINT') {
       df.entrypoint = ins;
       // An ENTRYPOINT resets a CMD inherited from earlier in the stage (Docker semantics).

@@ -24,6 +24,7 @@ import {
   dynamicFromLabels,
   type Flat,
   findMiddlewareCrd,
+  labelledKey,
   literalHost,
   type StaticSites,
   TRAEFIK_DEFAULT_HEADERS,
@@ -398,7 +399,10 @@ function isTraefikImage(image: unknown): boolean {
 interface RunState {
   statics: Array<StaticSites & { read: TraefikRead }>;
   dyns: TraefikDynamic[];
-  /** Compose services with their labels, for `exposedByDefault=false`: those without `traefik.enable=true`. */
+  /**
+   * Compose services with their labels (by `labelledKey`: file and name), for `exposedByDefault=false`: those
+   * without `traefik.enable=true`.
+   */
   labelled: Array<{ container: string; enabled?: boolean }>;
   /** IngressRoutes waiting for the Middleware CRDs their routes name (any file of the tree may hold them). */
   ingressRoutes: Array<{ file: string; site: ProxySite; middlewares: Map<string, Array<{ name: string; namespace?: string }>> }>;
@@ -601,7 +605,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       const labels = isTraefikImage(svc.image) ? [] : traefikLabels(doc, ['services', sname], svc);
       if (labels.length === 0) continue;
       const enable = labels.find((l) => l.key.toLowerCase() === 'traefik.enable');
-      st.labelled.push({ container: sname, enabled: enable ? truthy(enable.value) : undefined });
+      st.labelled.push({ container: labelledKey(file, sname), enabled: enable ? truthy(enable.value) : undefined });
       const d = dynamicFromLabels(file, sname, labels, containerPorts(svc));
       if (hasDynamic(d)) st.dyns.push(d);
     }

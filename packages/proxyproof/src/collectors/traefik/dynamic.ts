@@ -85,6 +85,8 @@ export interface DynTcpRouter {
 }
 
 export interface TraefikDynamic {
+  /** The file it was read from. */
+  file?: string;
   routers: DynRouter[];
   tcpRouters?: DynTcpRouter[];
   /** TCP services: servers as `host:port` (`address`), or a label service's `server.port` on the container. */
@@ -266,6 +268,7 @@ export function dynamicFromFlat(file: string, flat: Flat, container?: string): T
     if (sv.servers.length === 0 && sv.port && container)
       sv.servers.push({ text: `${container}:${sv.port.n}`, host: container, port: sv.port.n, scheme: 'http', ref: sv.port.ref });
   return {
+    file,
     routers: [...routers.values()],
     services: [...services.values()],
     middlewares: [...middlewares.values()],
@@ -364,6 +367,31 @@ function hostNames(rule: string): string[] {
   return out;
 }
 
+/** A labelled compose service, by its compose file and name (`exposedByDefault=false` hides it per file). */
+export function labelledKey(file: string, container: string): string {
+  return `${file}\u0000${container}`;
+}
+
+/**
+ * Services and middlewares by name (Traefik's names are case-insensitive), the router's own file first: alternative
+ * compose files that each label a service `web` are different stacks, so a router of one file uses its own file's
+ * `web`; a name defined in another file only (a file provider's service, an override's labels) is still found,
+ * the first definition winning as before.
+ */
+class ByFile<T> {
+  private readonly any = new Map<string, T>();
+  private readonly own = new Map<string, T>();
+  add(file: string | undefined, name: string, v: T): void {
+    const n = name.toLowerCase();
+    if (!this.any.has(n)) this.any.set(n, v);
+    if (file !== undefined && !this.own.has(`${file}\u0000${n}`)) this.own.set(`${file}\u0000${n}`, v);
+  }
+  get(file: string, name: string): T | undefined {
+    const n = name.toLowerCase();
+    return this.own.get(`${file}\u0000${n}`) ?? this.any.get(n);
+  }
+}
+
 /**
  * Adds every router to the sites of the entrypoints it is bound to. With no static configuration in the tree,
  * sites are made for the entrypoint names routers use that have a conventional port (web/websecure...), their
@@ -376,26 +404,26 @@ export function attachRoutes(
 ): { made: Array<{ file: string; site: ProxySite }>; notes: string[] } {
   const notes: string[] = [];
   const made: Array<{ file: string; site: ProxySite }> = [];
-  const services = new Map<string, DynService>();
-  const middlewares = new Map<string, DynMiddleware>();
+  const services = new ByFile<DynService>();
+  const middlewares = new ByFile<DynMiddleware>();
   for (const d of dyns) {
-    for (const s of d.services) if (!services.has(s.name.toLowerCase())) services.set(s.name.toLowerCase(), s);
-    for (const m of d.middlewares) if (!middlewares.has(m.name.toLowerCase())) middlewares.set(m.name.toLowerCase(), m);
+    for (const s of d.services) services.add(s.ref.file, s.name, s);
+    for (const m of d.middlewares) middlewares.add(d.file, m.name, m);
   }
   const synth = new Map<string, ProxySite>();
   for (const d of dyns) {
     for (const r of d.routers) {
-      if (r.container && disabled.has(r.container)) continue;
+      if (r.container && disabled.has(labelledKey(r.ref.file, r.container))) continue;
       // One static configuration, or the one in the router's own file; several elsewhere would be a guess.
       const st = statics.length === 1 ? statics[0] : statics.find((s) => s.file === r.ref.file);
       if (statics.length > 1 && !st) {
         notes.push(`router ${r.name} (${r.ref.file}:${r.ref.line}): several Traefik static configurations, none in this file`);
         continue;
       }
-      const svc = r.service ? services.get(r.service.toLowerCase()) : undefined;
+      const svc = r.service ? services.get(r.ref.file, r.service) : undefined;
       const servers = svc?.servers ?? [];
       if (servers.length === 0) continue;
-      const mws = r.middlewares.map((n) => middlewares.get(n.toLowerCase())).filter((m): m is DynMiddleware => Boolean(m));
+      const mws = r.middlewares.map((n) => middlewares.get(r.ref.file, n)).filter((m): m is DynMiddleware => Boolean(m));
       const redirect = mws.find((m) => m.redirectScheme)?.redirectScheme;
       const headers: HeaderRule[] = TRAEFIK_DEFAULT_HEADERS({ ...r.ref, origin: 'default' });
       for (const m of mws)
@@ -462,13 +490,12 @@ function attachTcpRoutes(
   made: Array<{ file: string; site: ProxySite }>,
   notes: string[],
 ): void {
-  const services = new Map<string, DynService>();
-  for (const d of dyns)
-    for (const s of d.tcpServices ?? []) if (!services.has(s.name.toLowerCase())) services.set(s.name.toLowerCase(), s);
+  const services = new ByFile<DynService>();
+  for (const d of dyns) for (const s of d.tcpServices ?? []) services.add(s.ref.file, s.name, s);
   const sites = new Map<string, ProxySite>();
   for (const d of dyns)
     for (const r of d.tcpRouters ?? []) {
-      if (r.container && disabled.has(r.container)) continue;
+      if (r.container && disabled.has(labelledKey(r.ref.file, r.container))) continue;
       const st = statics.length === 1 ? statics[0] : statics.find((s) => s.file === r.ref.file);
       if (statics.length > 1 && !st) {
         notes.push(
@@ -476,7 +503,7 @@ function attachTcpRoutes(
         );
         continue;
       }
-      const servers = (r.service ? services.get(r.service.toLowerCase())?.servers : undefined) ?? [];
+      const servers = (r.service ? services.get(r.ref.file, r.service)?.servers : undefined) ?? [];
       if (servers.length === 0) continue;
       const epNames = (r.entryPoints ?? (st ? st.defaults : Object.keys(CONVENTIONAL_PORTS))).map((e) => e.toLowerCase());
       for (const ep of epNames) {
