@@ -31,6 +31,11 @@ caseTable(expressTrustProxyUnset, [
       assert.match(f?.fix?.lines?.join('\n') ?? '', /app\.set\('trust proxy', 'loopback'\)/);
       assert.match(f?.fix?.lines?.join('\n') ?? '', /expressForwarded\(\{ trust: \['loopback'\] \}\)/);
       assert.equal(f?.fix?.placement, 'after');
+      // The app's own read of what is lost is the consequence shown (collectors/node/request-reads.ts).
+      assert.ok(
+        f?.evidence.some((e) => e.line === 3 && /reads the scheme here \(req\.protocol\): it gets http/.test(e.note ?? '')),
+        JSON.stringify(f?.evidence),
+      );
     },
   },
   {
