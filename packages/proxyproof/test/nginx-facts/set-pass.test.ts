@@ -47,6 +47,12 @@ const CASES: Array<{ name: string; conf: string; loc: string; want: string }> = 
     want: 'upstream pool',
   },
   {
+    name: "valid: SWAG's proxy-conf shape (scheme, host and port each a set variable, sets in the location)",
+    conf: 'server {\n  location / {\n    set $upstream_app gitea;\n    set $upstream_port 3000;\n    set $upstream_proto http;\n    proxy_pass $upstream_proto://$upstream_app:$upstream_port;\n  }\n}\n',
+    loc: 'location /',
+    want: 'http://gitea:3000 (set at 5,3,4)',
+  },
+  {
     name: 'invalid: two different values (chosen per request)',
     conf: 'server {\n  set $b a;\n  if ($http_x) { set $b b; }\n  location / { proxy_pass http://$b; }\n}\n',
     loc: 'location /',

@@ -322,26 +322,31 @@ export function resolveSetPass(pass: NginxPass, visible: NginxVariableDef[], ups
   const setBy: NginxRef[] = [];
   let unresolved = false;
   // Only the address decides where requests go: the URI part may keep per-request variables (`$request_uri`).
-  const scheme = /^([a-z][a-z0-9+.-]*:\/\/)?/i.exec(pass.target)?.[0] ?? '';
+  // The scheme may be a variable too (SWAG's `proxy_pass $upstream_proto://$upstream_app:$upstream_port;`).
+  const sep = pass.target.indexOf('://');
+  const scheme = sep >= 0 ? pass.target.slice(0, sep + 3) : '';
   const rest = pass.target.slice(scheme.length);
   const slash = rest.indexOf('/');
   const authority = slash >= 0 && !rest.startsWith('unix:') ? rest.slice(0, slash) : rest;
   const uri = authority.length < rest.length ? rest.slice(authority.length) : undefined;
-  const target = authority.replace(/\$(?:\{(\w+)\}|(\w+))/g, (whole, braced: string | undefined, bare: string | undefined) => {
-    const name = `$${braced ?? bare}`;
-    const defs = visible.filter((d) => d.name === name);
-    const values = new Set(defs.map((d) => d.source));
-    const value = defs[0]?.source;
-    if (values.size !== 1 || value === undefined || value.includes('$')) {
-      unresolved = true;
-      return whole;
-    }
-    for (const d of defs) setBy.push(d.ref);
-    return value;
-  });
+  const target = (scheme + authority).replace(
+    /\$(?:\{(\w+)\}|(\w+))/g,
+    (whole, braced: string | undefined, bare: string | undefined) => {
+      const name = `$${braced ?? bare}`;
+      const defs = visible.filter((d) => d.name === name);
+      const values = new Set(defs.map((d) => d.source));
+      const value = defs[0]?.source;
+      if (values.size !== 1 || value === undefined || value.includes('$')) {
+        unresolved = true;
+        return whole;
+      }
+      for (const d of defs) setBy.push(d.ref);
+      return value;
+    },
+  );
   if (unresolved || setBy.length === 0) return;
   // A value may carry its own scheme (`set $app http://app:8000; proxy_pass $app;`).
-  const literal = parsePass(pass.kind, /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : scheme + target, pass.ref, upstreams);
+  const literal = parsePass(pass.kind, target, pass.ref, upstreams);
   if (literal.variable) return;
   if (uri !== undefined) literal.uri = uri;
   for (const k of ['scheme', 'host', 'port', 'unix', 'uri', 'upstream'] as const) {
