@@ -48,6 +48,16 @@ caseTable(expressTrustProxyUnset, [
     expect: ['app/server.mjs@2'],
   },
   {
+    name: "trap: app.set('trust proxy') with one argument is Express's getter, not a setting (reported as not set)",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.set('trust proxy');\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: ['app/server.js@2'],
+    check: ([f]) => assert.match(f?.message ?? '', /'trust proxy' is not set/),
+  },
+  {
     name: "app.set('trust proxy', false) written explicitly",
     files: {
       'nginx/app.conf': nginxSameHost(8080),
