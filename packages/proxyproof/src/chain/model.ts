@@ -11,6 +11,8 @@
  * proxy's own syntax, only at header rules written in the neutral template language below.
  */
 
+import type { RequestReads } from '../model/facts.js';
+
 export type Scheme = 'http' | 'https';
 
 /** A place in a file that decided something. */
@@ -305,6 +307,8 @@ export interface Framework {
   proxyFix?: Valued<{ x_for: number; x_proto: number; x_host: number; x_port: number }>;
   /** Assumed major version for version-dependent rules (Django 3.2 compares the header exactly). */
   version?: string;
+  /** Where the app's code reads the request's host/scheme (FrameworkFacts.requestReads; Node apps). */
+  requestReads?: RequestReads;
   /**
    * Neutral app end (Rails, Laravel, Symfony, Spring, ASP.NET Core, Gin...): the headers it reads and the
    * peers it believes them from. The simulator needs no framework syntax for these.

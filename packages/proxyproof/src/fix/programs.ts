@@ -6,9 +6,19 @@
  * the patch.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { detemplate, isTemplateName, renderedName } from '../collectors/template/index.js';
 import type { Facts } from '../model/facts.js';
@@ -211,6 +221,73 @@ function onRendering(abs: string, check: (path: string) => { ok: boolean; output
   });
 }
 
+/** nginx's own words for an upstream name it cannot resolve while reading the config (ngx_parse_url's failure). */
+const HOST_NOT_FOUND = /host not found in upstream "([^"]+)" in (.+):(\d+)/;
+/** At most this many names are swapped: every round is one `nginx -t` (nginx stops at the first name it cannot resolve). */
+const MAX_SWAPS = 32;
+
+/**
+ * `nginx -t` on a config whose upstream names resolve only where it runs (compose service names, Kubernetes Services,
+ * hosts of another network): nginx resolves every literal upstream name while reading the config and fails on the
+ * first it cannot. The files of the tree are copied into a throw-away folder (same layout under their common folder,
+ * so relative includes still meet) and each name nginx reports is swapped for 127.0.0.1 in the copy only, on the
+ * line nginx names, until nginx accepts the config or fails for another reason. The user's files are never changed.
+ * `run(mainCopy, dir)` runs nginx on the copy of `main`; the result names the swapped names.
+ */
+export function nginxWithLoopbackNames(
+  main: string,
+  files: string[],
+  run: (mainCopy: string, dir: string) => { ok: boolean; output: string },
+): { ok: boolean; output: string; swapped: string[] } {
+  return withTempDir('proxyproof-nginx-copy-', (tmp) => {
+    const all = [...new Set([main, ...files])];
+    let root = dirname(main);
+    for (const f of all)
+      while (!f.startsWith(root.endsWith(sep) ? root : root + sep) && root !== dirname(root)) root = dirname(root);
+    const copyOf = (f: string) => join(tmp, 'tree', relative(root, f));
+    for (const f of all) {
+      try {
+        mkdirSync(dirname(copyOf(f)), { recursive: true });
+        copyFileSync(f, copyOf(f));
+      } catch {
+        // a file that cannot be read is reported by nginx itself
+      }
+    }
+    // A template main file is checked on its rendering (onRendering's rule), written next to the copy so that its
+    // relative includes still meet and nginx's messages name a file of the copy.
+    let mainCopy = copyOf(main);
+    if (isTemplateName(basename(main))) {
+      const d = detemplate(readFileSync(main, 'utf8'), { name: main });
+      if (d && !d.heavy) {
+        mainCopy = join(dirname(mainCopy), renderedName(basename(main)));
+        writeFileSync(mainCopy, d.text);
+      }
+    }
+    const swapped: string[] = [];
+    let r = run(mainCopy, tmp);
+    while (!r.ok && swapped.length < MAX_SWAPS) {
+      const m = HOST_NOT_FOUND.exec(r.output);
+      if (!m) break;
+      const [, address = '', file = '', line = '0'] = m;
+      const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      if (!file.startsWith(join(tmp, 'tree') + sep) || host === '' || swapped.includes(host)) break;
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const i = Number(line) - 1;
+      const text = lines[i];
+      if (text === undefined) break;
+      // The name as a whole word of the address (`app`, `app:8000`, `http://app/`), never a part of another word.
+      const word = new RegExp(`(^|[\\s/"'=])${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[:/;\\s"']|$)`);
+      if (!word.test(text)) break;
+      lines[i] = text.replace(word, '$1127.0.0.1');
+      writeFileSync(file, lines.join('\n'));
+      swapped.push(host);
+      r = run(mainCopy, tmp);
+    }
+    const note = swapped.length > 0 ? `upstream names swapped for 127.0.0.1 in a temporary copy: ${swapped.join(', ')}` : '';
+    return { ok: r.ok, output: [note, r.output.split(tmp).join('<copy>')].filter(Boolean).join('\n'), swapped };
+  });
+}
+
 const renderedNote = (abs: string) => (isTemplateName(basename(abs)) ? ' on its rendering' : '');
 
 /** The program check for one patched file, or undefined when none applies or the program is missing. */
@@ -220,25 +297,24 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
       const bin = findProgram('nginx');
       const main = nginxEntries(facts, cwd).get(abs);
       if (!bin || !main) return undefined;
+      const files = [...nginxEntries(facts, cwd)].filter(([, m]) => m === main).map(([f]) => f);
       if (isMainConf(facts, main, cwd))
         return {
           command: `nginx -t -c ${main}${renderedNote(main)}`,
-          run: () => onRendering(main, (m) => runCmd([bin, '-t', '-q', '-c', m])),
+          run: () => nginxWithLoopbackNames(main, files, (copy) => runCmd([bin, '-t', '-q', '-c', copy])),
         };
       // A site file (what sites-enabled holds) is checked the way nginx.conf's `http { include ...; }` reads it.
       return {
         command: `nginx -t (${main} included in http {})${renderedNote(main)}`,
         run: () =>
-          onRendering(main, (site) =>
-            withTempDir('proxyproof-nginx-', (tmp) => {
-              const conf = join(tmp, 'nginx.conf');
-              writeFileSync(
-                conf,
-                `error_log ${join(tmp, 'error.log')};\npid ${join(tmp, 'nginx.pid')};\nevents {}\nhttp {\n    include ${site};\n}\n`,
-              );
-              return runCmd([bin, '-t', '-q', '-p', tmp, '-c', conf]);
-            }),
-          ),
+          nginxWithLoopbackNames(main, files, (site, tmp) => {
+            const conf = join(tmp, 'nginx.conf');
+            writeFileSync(
+              conf,
+              `error_log ${join(tmp, 'error.log')};\npid ${join(tmp, 'nginx.pid')};\nevents {}\nhttp {\n    include ${site};\n}\n`,
+            );
+            return runCmd([bin, '-t', '-q', '-p', tmp, '-c', conf]);
+          }),
       };
     }
     case 'caddy':

@@ -260,6 +260,18 @@ export interface FrameworkFacts {
   appEnd?: AppEndFacts;
   /** Proxy trust behind an environment switch (see EnvSwitchFacts). */
   envSwitches?: EnvSwitchFacts[];
+  /**
+   * Where the app's code reads the request's host and scheme (collectors/node/request-reads.ts): whether what the
+   * trust setting decides is used at all. `files`: the sources of the app's package searched (0: none were).
+   */
+  requestReads?: RequestReads;
+}
+
+/** Reads of the request's host/scheme in an app's code; `via: 'trust'` ones go through the trust setting. */
+export interface RequestReads {
+  host: Array<{ via: 'trust' | 'header'; what: string; ref: SourceRef }>;
+  scheme: Array<{ via: 'trust' | 'header'; what: string; ref: SourceRef }>;
+  files: number;
 }
 
 export interface Facts {

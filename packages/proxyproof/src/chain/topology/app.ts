@@ -171,6 +171,7 @@ export function frameworkOf(f: FrameworkFacts): Framework {
   if (f.kind === 'django') fw.sslRedirectSetting = 'SECURE_SSL_REDIRECT';
   if (f.trustProxy) fw.trustProxy = valued(f.trustProxy, trustSpecOf, false);
   else if (kind === 'express' || kind === 'fastify' || kind === 'koa') fw.trustProxy = { value: false, origin: 'default' };
+  if (f.requestReads) fw.requestReads = f.requestReads;
   const lib = f.settings['@proxyproof/forwarded'];
   if (lib) {
     const trust = f.settings['@proxyproof/forwarded.trust'];

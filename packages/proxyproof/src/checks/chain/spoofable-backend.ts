@@ -1,4 +1,4 @@
-import { appById } from '../../chain/model.js';
+import { appById, appByLabel, type Ref } from '../../chain/model.js';
 import type { Spoof } from '../../chain/verdict.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
@@ -91,19 +91,41 @@ export const spoofableBackend: Check = {
         a.topology.proxies.length === 0 &&
         appHop?.binds[bind.bindIndex]?.published !== undefined &&
         appHop.placement.kind === 'container';
+      // A forged host matters only where something reads it (absolute URLs, password-reset links, host checks). A Node
+      // app whose code reads the host nowhere the trust decides it (collectors/node/request-reads.ts) is fooled about
+      // nothing it uses: the host is left out of the severity, and the message says which files were searched.
+      const reads = (appHop ?? appByLabel(a.topology, app?.label))?.framework?.requestReads;
+      const hostReads = reads?.host.filter((r) => r.via === 'trust') ?? [];
+      const hostUnused = s.what.includes('host') && reads !== undefined && reads.files > 0 && hostReads.length === 0;
+      const weighed: Spoof = hostUnused ? { ...s, what: s.what.filter((w) => w !== 'host') } : s;
+      const asForged: Severity = s.what.length === 1 && s.what[0] === 'scheme' && onlyPublished ? 'info' : severityOf(s, builtIn);
+      const severity: Severity = weighed.what.length === 0 ? 'low' : weighed === s ? asForged : severityOf(weighed, builtIn);
+      // Said only where it changed the severity (a forged scheme or client keeps its own weight).
+      const hostNote =
+        hostUnused && severity !== asForged
+          ? ` No code in the ${reads.files} source file${reads.files === 1 ? '' : 's'} of the app read here takes the host from the request (req.hostname, request.hostname, ctx.host, ctx.origin, a relative passport callbackURL), so the forged host changes nothing those files build; code outside them or a library that reads it would.`
+          : '';
       out.push(
         finding(meta, {
-          severity: s.what.length === 1 && s.what[0] === 'scheme' && onlyPublished ? 'info' : severityOf(s, builtIn),
+          severity,
           message: `${s.what.join(', ')} spoofable from ${s.from}: a forged request ${s.via === 'direct' ? `straight to ${app?.label ?? 'the backend'}` : 'through the proxy'} makes ${last?.label ?? 'the app'} believe ${[
             s.what.includes('scheme') ? 'https' : '',
             s.what.includes('host') ? `host ${last?.host}` : '',
             s.what.includes('client') ? `client ${last?.client}` : '',
           ]
             .filter(Boolean)
-            .join(', ')}${s.ref ? ` (decided at ${refText(s.ref)})` : ''}.`,
+            .join(', ')}${s.ref ? ` (decided at ${refText(s.ref)})` : ''}.${hostNote}`,
           evidence: evidences(facts, [
             [s.ref, 'trusts the forged header here'],
             [app?.ref, 'the backend'],
+            ...(s.what.includes('host') && hostReads[0]
+              ? [
+                  [hostReads[0].ref, `the app reads the host here (${hostReads[0].what}): it gets the forged one`] as [
+                    Ref,
+                    string,
+                  ],
+                ]
+              : []),
           ]),
           why: 'Anyone who can send that request can claim HTTPS (bypassing SECURE_SSL_REDIRECT and Secure-cookie logic), poison absolute URLs such as password-reset links with their host, or forge the client address used for logging, rate limits and allow-lists.',
           fix: fixOf(fix),

@@ -207,6 +207,10 @@ export function unsetCheck(family: Family): Check {
         if (peer) evidence.push(peer.evidence);
         else if (ctx.weak) evidence.push(ctx.weak);
         if (ctx.https) evidence.push(ctx.https);
+        // Where the app's own code uses what is lost (collectors/node/request-reads.ts), when it does.
+        const schemeRead = fw.requestReads?.scheme.find((r) => r.via === 'trust');
+        if (schemeRead && severity !== 'low')
+          evidence.push(evidenceOf(schemeRead.ref, `the app reads the scheme here (${schemeRead.what}): it gets http`));
         if (limiter?.ref && severity !== 'low')
           evidence.push(
             evidenceOf(

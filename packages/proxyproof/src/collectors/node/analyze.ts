@@ -450,7 +450,10 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       const server = objKey ? servers.get(objKey) : undefined;
       const first = n.arguments[0] ? unwrap(n.arguments[0]) : undefined;
       const firstIsTrustProxy = first?.type === 'Literal' && first.value === 'trust proxy';
-      if ((method === 'set' || method === 'enable' || method === 'disable') && firstIsTrustProxy) {
+      // Express's `app.set(name)` with one argument is the getter (application.js: `if (arguments.length === 1)
+      // return this.settings[setting]`): it sets nothing.
+      const setter = method === 'set' ? n.arguments.length >= 2 : method === 'enable' || method === 'disable';
+      if (setter && firstIsTrustProxy) {
         const how = method === 'set' ? "app.set('trust proxy', ...)" : `app.${method}('trust proxy')`;
         const ev: Eval =
           method === 'set'

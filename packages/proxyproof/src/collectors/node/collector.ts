@@ -32,6 +32,7 @@ import { type Eval, parseSource } from './js.js';
 import { containerFor, type NodeKubeFacts, readKube } from './kube.js';
 import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
 import { nextServers } from './next.js';
+import { type RequestRead, requestReads } from './request-reads.js';
 
 /** Fronts that run the app themselves (the app's port is behind their router). */
 
@@ -190,6 +191,8 @@ function bindFrom(
 
 class NodeCollection {
   readonly modules: Array<{ file: DiscoveredFile; facts: ModuleFacts }> = [];
+  /** Host/scheme reads of every JS/TS source read (framework or not: route files seldom name the framework). */
+  readonly reads: Array<{ abs: string; reads: RequestRead[] }> = [];
   config?: ConfigIndex;
   private kubeFacts?: NodeKubeFacts;
 
@@ -225,6 +228,7 @@ class NodeCollection {
       return;
     }
     const text = this.ctx.read(f).toString('utf8');
+    this.reads.push({ abs: f.abs, reads: requestReads(text, f.display) });
     if (!KEYWORDS.some((k) => text.includes(k))) return;
     this.ctx.claimed.add(f.abs);
     const parsed = parseSource(f.abs, text);
@@ -878,6 +882,19 @@ function addProjectFacts(col: NodeCollection, fw: FrameworkFacts, absFile: strin
     const lib = RATE_LIMITERS.find((r) => pkg.deps[r] !== undefined);
     if (lib) fw.settings.rateLimiter = valued(lib, 'literal', { file: pkg.file, line: 1 }, { note: `${lib} in package.json` });
   }
+  const sources = col.reads.filter((r) => !pkg || col.packageFor(r.abs) === pkg);
+  const found = sources.flatMap((r) => r.reads);
+  fw.requestReads = {
+    host: found
+      .filter((r) => r.kind === 'host')
+      .slice(0, 20)
+      .map(({ via, what, ref }) => ({ via, what, ref })),
+    scheme: found
+      .filter((r) => r.kind === 'scheme')
+      .slice(0, 20)
+      .map(({ via, what, ref }) => ({ via, what, ref })),
+    files: sources.length,
+  };
   const reads = inPackage.flatMap((m) => m.facts.clientIpReads);
   if (reads.length > 0)
     fw.settings.clientIpReads = valued(

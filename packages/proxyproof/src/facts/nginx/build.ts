@@ -315,6 +315,51 @@ export function parsePass(kind: NginxPassKind, target: string, ref: NginxRef, up
   return p;
 }
 
+/**
+ * `set $backend admin:8080; proxy_pass http://$backend;`: a pass target whose every variable is given one literal
+ * value by the `set` directives the scope sees is that target (nginx evaluates it per request, and with one literal
+ * value every request gets the same one). Fills host/port/unix/upstream as `parsePass` would for the literal target
+ * and records the `set` lines in `setBy`; `variable` stays true (`$proxy_host` and friends still come from the
+ * evaluated URL, which the checks that read it treat as unknown). A variable set to two different values, to a value
+ * with variables of its own, or not set in the scope at all (a map, a geo, `$http_...`) leaves the pass unresolved.
+ */
+export function resolveSetPass(pass: NginxPass, visible: NginxVariableDef[], upstreams: NginxUpstream[]): void {
+  const setBy: NginxRef[] = [];
+  let unresolved = false;
+  // Only the address decides where requests go: the URI part may keep per-request variables (`$request_uri`).
+  // The scheme may be a variable too (SWAG's `proxy_pass $upstream_proto://$upstream_app:$upstream_port;`).
+  const sep = pass.target.indexOf('://');
+  const scheme = sep >= 0 ? pass.target.slice(0, sep + 3) : '';
+  const rest = pass.target.slice(scheme.length);
+  const slash = rest.indexOf('/');
+  const authority = slash >= 0 && !rest.startsWith('unix:') ? rest.slice(0, slash) : rest;
+  const uri = authority.length < rest.length ? rest.slice(authority.length) : undefined;
+  const target = (scheme + authority).replace(
+    /\$(?:\{(\w+)\}|(\w+))/g,
+    (whole, braced: string | undefined, bare: string | undefined) => {
+      const name = `$${braced ?? bare}`;
+      const defs = visible.filter((d) => d.name === name);
+      const values = new Set(defs.map((d) => d.source));
+      const value = defs[0]?.source;
+      if (values.size !== 1 || value === undefined || value.includes('$')) {
+        unresolved = true;
+        return whole;
+      }
+      for (const d of defs) setBy.push(d.ref);
+      return value;
+    },
+  );
+  if (unresolved || setBy.length === 0) return;
+  // A value may carry its own scheme (`set $app http://app:8000; proxy_pass $app;`).
+  const literal = parsePass(pass.kind, target, pass.ref, upstreams);
+  if (literal.variable) return;
+  if (uri !== undefined) literal.uri = uri;
+  for (const k of ['scheme', 'host', 'port', 'unix', 'uri', 'upstream'] as const) {
+    if (literal[k] !== undefined) (pass as unknown as Record<string, unknown>)[k] = literal[k];
+  }
+  pass.setBy = setBy;
+}
+
 function parseUpstream(l: Located, walker: TreeWalker): NginxUpstream {
   const servers: NginxUpstreamServer[] = [];
   for (const c of walker.children(l)) {
@@ -734,6 +779,9 @@ class ModelBuilder {
     } as NginxRealIp;
 
     const upstreams = ctx.http.upstreams;
+    // `set $x value` per scope index: a scope sees its own and its ancestors' (nginx's rewrite phase of the server,
+    // then of the location), never a sibling location's.
+    const setsByScope = new Map<number, NginxVariableDef[]>();
     const addScope = (
       kind: NginxScope['kind'],
       at: Located,
@@ -808,7 +856,7 @@ class ModelBuilder {
         const r = parseRedirect(c, false);
         if (r) scope.redirects.push(r);
         if (c.d.directive === 'set' && c.d.args.length >= 2) {
-          server.sets.push({
+          const def: NginxVariableDef = {
             kind: 'set',
             name: c.d.args[0] as string,
             source: c.d.args[1] as string,
@@ -816,7 +864,9 @@ class ModelBuilder {
             entries: [{ key: '', value: c.d.args[1] as string, ref: c.ref }],
             conditions,
             ref: c.ref,
-          });
+          };
+          server.sets.push(def);
+          setsByScope.set(index, [...(setsByScope.get(index) ?? []), def]);
         }
       }
       if (!scope.pass && parent && (kind === 'if' || kind === 'limit_except') && parent.pass) {
@@ -837,6 +887,22 @@ class ModelBuilder {
       }
     };
     addScope('server', l, directives, undefined, [], [], 0);
+    for (const scope of server.scopes) {
+      if (!scope.pass?.variable || scope.passInherited || scope.pass.setBy) continue;
+      // Its own and its ancestors' sets, and those of the `if` blocks inside them (an `if` runs in its level's
+      // rewrite phase: a server-level `if (...) { set $b x; }` applies to every location).
+      const chain = new Set<number>();
+      for (let s: NginxScope | undefined = scope; s; s = s.parent === undefined ? undefined : server.scopes[s.parent])
+        chain.add(s.index);
+      const visible: NginxVariableDef[] = [];
+      for (const s of server.scopes) {
+        let at: NginxScope | undefined = s;
+        while (at && at.kind === 'if' && !chain.has(at.index))
+          at = at.parent === undefined ? undefined : server.scopes[at.parent];
+        if (at && chain.has(at.index)) visible.push(...(setsByScope.get(s.index) ?? []));
+      }
+      resolveSetPass(scope.pass, visible, upstreams);
+    }
     server.redirects = (server.scopes[0] as NginxScope).redirects;
     // Redirects inside a server-level `if` are conditional; record them on the server too.
     for (const s of server.scopes) {

@@ -143,7 +143,7 @@ function upstreamsOf(facts: Pick<Facts, 'sources'>, pass: NginxPass): Upstream[]
         group: pass.upstream?.name,
       }));
   }
-  if (pass.variable) return [{ text: pass.target, address: null, ref }];
+  if (pass.variable && !pass.setBy) return [{ text: pass.target, address: null, ref }];
   if (pass.unix !== undefined) return [{ text: pass.target, address: { kind: 'unix', path: pass.unix }, ref }];
   if (pass.host !== undefined) {
     const port = pass.port ?? (pass.scheme === 'https' || pass.scheme === 'grpcs' ? 443 : 80);

@@ -119,6 +119,11 @@ export interface NginxPass {
   upstream?: NginxUpstream;
   /** The target contains variables; it is resolved per request. */
   variable: boolean;
+  /**
+   * For a target with variables that `set` directives give one literal value each (`set $b admin; proxy_pass
+   * http://$b;`): the `set` lines; host/port/unix/upstream/uri are then those of the literal target.
+   */
+  setBy?: NginxRef[];
   ref: NginxRef;
 }
 

@@ -76,7 +76,53 @@ const CASES: Case[] = [
     files: railsOnPort(['config.assume_ssl = true', 'config.force_ssl = true']),
     expect: 0,
   },
+  {
+    name: 'invalid: Express trusting loopback behind nginx that passes X-Forwarded-Host; a route file builds a link from req.hostname',
+    files: expressBehindNginx('module.exports = (req, res) => res.send(`${req.protocol}://${req.hostname}/reset`);\n'),
+    expect: 1,
+    match: /^host spoofable from anyone, through nginx .*host evil\.example/,
+  },
+  {
+    name: 'valid (low): the same, but no file reads the host through the trust: the forged host changes nothing the app builds',
+    files: expressBehindNginx("module.exports = (req, res) => res.redirect('/login');\n"),
+    expect: 1,
+    match: /No code in the 2 source files of the app read here takes the host from the request/,
+  },
+  {
+    name: "trap: a raw Host header read (req.get('host')) is not the forged X-Forwarded-Host",
+    files: expressBehindNginx("module.exports = (req, res) => res.send('//' + req.get('host') + '/x');\n"),
+    expect: 1,
+    match: /No code in the 2 source files/,
+  },
 ];
+
+/**
+ * nginx (TLS, Host, X-Forwarded-Proto and X-Forwarded-For set, the client's X-Forwarded-Host passed on) in front of an Express app on
+ * 127.0.0.1:3000 that trusts loopback, so req.hostname is the client's X-Forwarded-Host; `route` is a second source
+ * file that never names the framework.
+ */
+function expressBehindNginx(route: string): Record<string, string> {
+  return {
+    'nginx/sites-enabled/app': site({
+      pass: 'http://127.0.0.1:3000',
+      headers: [
+        'proxy_set_header Host $host;',
+        'proxy_set_header X-Forwarded-Proto $scheme;',
+        'proxy_set_header X-Forwarded-For $remote_addr;',
+      ],
+    }),
+    'app/package.json': '{ "name": "app", "dependencies": { "express": "^4.18.2" } }\n',
+    'app/server.js': [
+      "const express = require('express');",
+      'const app = express();',
+      "app.set('trust proxy', 'loopback');",
+      "app.get('/reset', require('./routes/reset'));",
+      "app.listen(3000, '127.0.0.1');",
+      '',
+    ].join('\n'),
+    'app/routes/reset.js': route,
+  };
+}
 
 /** Rails run by Puma on its default every-interface port 3000 (a systemd unit), with these production lines. */
 function railsOnPort(lines: string[]): Record<string, string> {
@@ -98,6 +144,17 @@ describe(ID, () => {
       const got = await findingsFor(ID, c);
       assert.equal(got.length, c.expect, got.map((f) => f.message).join('\n'));
       if (c.match) assert.match(got[0]?.message ?? '', c.match);
+      if (c.name.startsWith('valid (low)') || c.name.startsWith('trap: a raw Host'))
+        assert.equal(got[0]?.severity, 'low', 'a host nobody reads is not a high finding');
+      if (c.name.startsWith('invalid: Express')) {
+        assert.equal(got[0]?.severity, 'high');
+        assert.ok(
+          got[0]?.evidence.some(
+            (e) => /reads the host here \(req\.hostname\)/.test(e.note ?? '') && /routes\/reset\.js$/.test(e.file),
+          ),
+          JSON.stringify(got[0]?.evidence),
+        );
+      }
     });
   }
 });

@@ -31,6 +31,11 @@ caseTable(expressTrustProxyUnset, [
       assert.match(f?.fix?.lines?.join('\n') ?? '', /app\.set\('trust proxy', 'loopback'\)/);
       assert.match(f?.fix?.lines?.join('\n') ?? '', /expressForwarded\(\{ trust: \['loopback'\] \}\)/);
       assert.equal(f?.fix?.placement, 'after');
+      // The app's own read of what is lost is the consequence shown (collectors/node/request-reads.ts).
+      assert.ok(
+        f?.evidence.some((e) => e.line === 3 && /reads the scheme here \(req\.protocol\): it gets http/.test(e.note ?? '')),
+        JSON.stringify(f?.evidence),
+      );
     },
   },
   {
@@ -41,6 +46,16 @@ caseTable(expressTrustProxyUnset, [
         "import express from 'express';\nconst app = express();\n// app.set('trust proxy', 'loopback')  -- TODO\n/* app.enable('trust proxy') */\napp.listen(3000, '127.0.0.1');\n",
     },
     expect: ['app/server.mjs@2'],
+  },
+  {
+    name: "trap: app.set('trust proxy') with one argument is Express's getter, not a setting (reported as not set)",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.set('trust proxy');\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: ['app/server.js@2'],
+    check: ([f]) => assert.match(f?.message ?? '', /'trust proxy' is not set/),
   },
   {
     name: "app.set('trust proxy', false) written explicitly",
