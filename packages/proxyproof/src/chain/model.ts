@@ -119,6 +119,11 @@ export interface ProxyRoute {
   /** Where the route's own header block starts (the line that cut inheritance), if any. */
   ownHeadersRef?: Ref;
   /**
+   * Files the route's header rules may come from that could not be read (an nginx `include` outside the tree):
+   * `headers` may be incomplete, so a check that relies on a header being absent says nothing.
+   */
+  headersMayChange?: Ref[];
+  /**
    * This route (not its whole hop) answers a request it believes is plain HTTP with a redirect to https (a Traefik
    * router with a RedirectScheme middleware); a request believed https goes on to its upstream. As ProxyHop's.
    */

@@ -635,6 +635,43 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
   return out;
 }
 
+/**
+ * A Caddy site whose automatic HTTPS redirect answers the plain requests of a TLS proxy in front (a redirect loop):
+ * the site's address line also names `http://<host>`, so Caddy serves the name on its HTTP port instead of
+ * redirecting (an `http://` site of a name switches that name's redirect off; its TLS listener stays). Checked on
+ * caddy 2.6.2: `a.example.com, http://a.example.com {` answers 200 on both ports, `a.example.com {` 308 on :80.
+ * Written on the site line as the collector recorded it (`addrs {`); a braceless line fails the fix loop's re-parse
+ * and becomes advice.
+ */
+function caddyRedirectCandidates(t: Topology, v: ChainVerdict): Candidate[] {
+  const out: Candidate[] = [];
+  for (const r of v.routes) {
+    const lost = r.scheme.lostAt ? r.trace.steps[r.scheme.lostAt.step] : undefined;
+    if (lost?.redirect?.by !== 'proxy') continue;
+    const hop = proxyByLabel(t, lost.label);
+    const auto = hop?.redirectsToHttps;
+    if (hop?.kind !== 'caddy' || !auto || auto.origin !== 'default' || auto.line !== hop.ref.line) continue;
+    const addrs = hop.ref.snippet?.trim();
+    const names = hop.names.filter((n) => /^[a-z0-9.-]+$/i.test(n) && n.includes('.'));
+    if (!addrs || names.length === 0 || /[{}]/.test(addrs) || out.some((c) => c.id === `caddy-serve-plain:${hop.id}`)) continue;
+    out.push({
+      id: `caddy-serve-plain:${hop.id}`,
+      title: `${hop.label}: serve ${names.join(', ')} on the HTTP port too, the port the TLS proxy in front sends to (no automatic redirect there)`,
+      ref: hop.ref,
+      lines: [`${addrs}, ${names.map((n) => `http://${n}`).join(', ')} {`],
+      placement: 'replace',
+      cost: 1,
+      apply(tt) {
+        const h = tt.proxies.find((p) => p.id === hop.id);
+        if (!h) return;
+        h.redirectsToHttps = undefined;
+        h.redirectDecidedBy = undefined;
+      },
+    });
+  }
+  return out;
+}
+
 interface Score {
   broken: number;
   spoofs: number;
@@ -658,7 +695,7 @@ function isClean(s: Score): boolean {
 }
 
 function candidatesFor(t: Topology, v: ChainVerdict, all = false): Candidate[] {
-  const list = [...nginxHeaderCandidates(t, v), ...caddyCandidates(t, v), ...appCandidates(t)];
+  const list = [...nginxHeaderCandidates(t, v), ...caddyCandidates(t, v), ...caddyRedirectCandidates(t, v), ...appCandidates(t)];
   const uniq = new Map<string, Candidate>();
   for (const c of list) if (!uniq.has(c.id)) uniq.set(c.id, c);
   return all ? [...uniq.values()] : [...uniq.values()].slice(0, MAX_CANDIDATES);
@@ -957,6 +994,8 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
 }
 
 /** Fixes that carry the scheme to the app (the others fix the host or close a spoof). */
+/** A proxy's own redirect answered where a TLS proxy in front sends plain HTTP. */
+export const REDIRECT_FIX = /^caddy-serve-plain:/;
 export const SCHEME_FIX = /^(nginx-xfp|django-ssl-header|trust:|proxyfix|trust-proxy|caddy-trust)/;
 const HOST_FIX = /^nginx-host/;
 

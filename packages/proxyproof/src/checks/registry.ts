@@ -17,6 +17,7 @@ export interface CheckFamily {
 const appSide = (f: Facts): boolean => f.frameworks.length > 0 || f.appServers.length > 0 || Boolean(f.compose?.files.length);
 const proxySide = (f: Facts): boolean =>
   (f.proxies ?? []).length > 0 ||
+  f.nginx.configs.length > 0 ||
   // proxy/client-ip-leftmost-spoofable reads nginx's neutral sites too (facts/proxy-configs.ts).
   (f.forwardedForReaders ?? []).length > 0 ||
   (f.fronts ?? []).length > 0 ||

@@ -12,6 +12,7 @@ import type { Ref } from '../chain/model.js';
 import { mergeRootCauses, refineFindings } from '../chain/refine.js';
 import { type Inventory, inventory } from '../chain/render.js';
 import { CHAIN_CHECKS } from '../checks/chain/index.js';
+import { mergeGenericTwins } from '../checks/proxy/twins.js';
 import { checksFor } from '../checks/registry.js';
 import { FRONTS } from '../collectors/front/fronts.js';
 import type { Check } from '../model/check.js';
@@ -232,11 +233,14 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   let findings: Finding[];
   const checksText = `checks: ${count(chain.topology.proxies.length)} proxy hops, ${count(chain.topology.entries.length)} entries`;
   stage(checksText);
-  if (opts.checks) findings = runChecksIsolated(opts.checks, facts);
+  if (opts.checks) findings = mergeGenericTwins(runChecksIsolated(opts.checks, facts));
   else {
     const layerChecks = await checksFor(facts);
     const layer = refineFindings(
-      runChecksIsolated(layerChecks, facts, (done, total) => stage(checksText, done, total + CHAIN_CHECKS.length)),
+      // A generic proxy check and a proxy's own check on the same rule: one finding (checks/proxy/twins.ts).
+      mergeGenericTwins(
+        runChecksIsolated(layerChecks, facts, (done, total) => stage(checksText, done, total + CHAIN_CHECKS.length)),
+      ),
       chain,
       facts,
     );

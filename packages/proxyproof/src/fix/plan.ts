@@ -123,6 +123,22 @@ export function sameContinuation(target: string, lines: string[]): boolean {
 }
 
 /**
+ * A line that opens a block (`a.example.com {`, `location / {`) replaced by one line that opens a block the same way:
+ * the block's body and its closing brace stay where they are, so the file keeps its shape.
+ */
+export function sameBlockOpener(target: string, lines: string[]): boolean {
+  const opener = /\{\s*$/;
+  const head = (l: string) => l.replace(opener, '');
+  return (
+    lines.length === 1 &&
+    opener.test(target) &&
+    opener.test(lines[0] as string) &&
+    wholeStatementLine(head(target)) &&
+    wholeStatementLine(head(lines[0] as string))
+  );
+}
+
+/**
  * The file's quote style: a replacement written with double quotes goes in single quotes when the line
  * it replaces uses single quotes only (and the other way round), when the content allows it.
  */
@@ -367,7 +383,7 @@ function buildChanges(
       // Lines that end with the target line itself, unchanged, are written before it (an nginx `geo` above
       // `server {`): the statement keeps its own lines whatever it spans.
       const before = e.lines.length > 1 && (e.lines[e.lines.length - 1] as string) === target;
-      if (!before && !wholeStatementLine(target) && !sameContinuation(target, e.lines)) {
+      if (!before && !wholeStatementLine(target) && !sameContinuation(target, e.lines) && !sameBlockOpener(target, e.lines)) {
         refused.push({
           edit: e,
           reason: `line ${e.line} is part of a statement that spans several lines: replacing that line alone would break it`,

@@ -1,8 +1,8 @@
-import { SCHEME_FIX } from '../../chain/plan.js';
+import { type PlannedFix, REDIRECT_FIX, SCHEME_FIX } from '../../chain/plan.js';
 import type { Redirect } from '../../chain/simulate.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
-import type { Finding } from '../../model/finding.js';
+import type { Finding, Fix } from '../../model/finding.js';
 import { analysis, evidences, fixOf, path, refText } from './common.js';
 
 export const meta: CheckMeta = {
@@ -42,7 +42,11 @@ export const schemeLost: Check = {
       const fw = r.trace.steps[r.trace.steps.length - 1];
       const entry = r.trace.steps[1];
       const loop = r.redirect?.loop;
+      // A loop at a proxy's own redirect is fixed at that redirect (`caddy-serve-plain`); the planned changes of the
+      // same hop that the set needs with it (Caddy's trusted_proxies) are written with it (Fix.also).
+      const atRedirect = loop && r.redirect?.by === 'proxy' ? a.plan.fixes.find((f) => REDIRECT_FIX.test(f.id)) : undefined;
       const fix =
+        atRedirect ??
         a.plan.fixes.find((f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
         a.plan.fixes.find((f) => f.kind === 'required');
       out.push(
@@ -71,7 +75,7 @@ export const schemeLost: Check = {
               ? `Every page under ${r.redirect.paths.join(' and ')} answers with a redirect to itself: the browser stops with ERR_TOO_MANY_REDIRECTS there.`
               : 'Every page answers with a redirect to itself: the browser stops with ERR_TOO_MANY_REDIRECTS.'
             : 'The app builds http:// URLs (stylesheets, form actions, redirects, OAuth redirect_uri): the browser blocks them as mixed content or leaves HTTPS; request.is_secure() is False, so Secure cookies and CSRF origin checks misbehave.',
-          fix: fixOf(fix),
+          fix: atRedirect ? withSameHop(fixOf(atRedirect), atRedirect, a.plan.fixes) : fixOf(fix),
           data: { route: r.id, url: r.url, believed: r.scheme.believed, lostAt: lost, redirectLoop: Boolean(loop) },
         }),
       );
@@ -79,3 +83,12 @@ export const schemeLost: Check = {
     return out;
   },
 };
+
+/** The planned fix plus the other required changes of the same hop, written with it (`<kind>:<hop>` ids). */
+function withSameHop(fix: Fix | undefined, planned: PlannedFix, all: PlannedFix[]): Fix | undefined {
+  const target = (id: string) => id.slice(id.indexOf(':') + 1);
+  const also = all
+    .filter((f) => f !== planned && f.kind === 'required' && target(f.id) === target(planned.id) && f.placement && f.line > 0)
+    .map((f) => ({ file: f.file, line: f.line, lines: f.lines, placement: f.placement as 'after' | 'replace' }));
+  return fix && also.length > 0 ? { ...fix, also } : fix;
+}

@@ -8,7 +8,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding, Severity } from '../../model/finding.js';
-import { eachSite, ev, PROXY_DOCS } from './common.js';
+import { ev, everySite, PROXY_DOCS } from './common.js';
 
 const meta: CheckMeta = {
   id: 'proxy/client-header-copied',
@@ -27,7 +27,7 @@ export const proxyClientHeaderCopied: Check = {
   run(facts) {
     const out: Finding[] = [];
     const seen = new Set<string>();
-    for (const { config, site } of eachSite(facts)) {
+    for (const { config, site } of everySite(facts)) {
       if (site.mode !== 'http') continue;
       for (const r of site.routes.flatMap((x) => x.headers)) {
         if (!FORWARDING.test(r.name) || r.value === null) continue;

@@ -5,6 +5,8 @@
  */
 import type { Ref } from '../../chain/model.js';
 import { evaluate } from '../../chain/template.js';
+import { ingressProxyConfigs } from '../../facts/ingress-sites.js';
+import { proxyConfigs } from '../../facts/proxy-configs.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
 import type { HeaderRule, ProxyConfigFacts, ProxyRoute, ProxySite } from '../../model/proxy.js';
@@ -31,6 +33,16 @@ export function ev(ref: Ref | undefined, note?: string): Evidence {
 
 export function* eachSite(facts: Facts): Generator<{ config: ProxyConfigFacts; site: ProxySite }> {
   for (const config of facts.proxies ?? []) for (const site of config.sites) yield { config, site };
+}
+
+/**
+ * Every site of every proxy: `Facts.proxies`, nginx's servers (facts/nginx/sites.ts) and Kubernetes Ingresses
+ * (facts/ingress-sites.ts). The generic checks read these; where a proxy has its own check for the same mistake,
+ * checks/proxy/twins.ts keeps one finding.
+ */
+export function* everySite(facts: Facts): Generator<{ config: ProxyConfigFacts; site: ProxySite }> {
+  for (const config of [...proxyConfigs(facts), ...(facts.kube ? ingressProxyConfigs(facts) : [])])
+    for (const site of config.sites) yield { config, site };
 }
 
 /** Routes that speak HTTP upstream (headers matter); fastcgi/uwsgi carry params instead. */
@@ -98,6 +110,8 @@ export function setSchemeLine(kind: string, tlsOnly: boolean): string {
       return 'http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]';
     case 'caddy':
       return 'header_up X-Forwarded-Proto {scheme}';
+    case 'nginx':
+      return 'proxy_set_header X-Forwarded-Proto $scheme;';
     default:
       return 'X-Forwarded-Proto: https';
   }

@@ -7,7 +7,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding, Severity } from '../../model/finding.js';
-import { eachSite, ev, PROXY_DOCS, plainListeners, valueFor } from './common.js';
+import { ev, everySite, PROXY_DOCS, plainListeners, valueFor } from './common.js';
 
 const meta: CheckMeta = {
   id: 'proxy/forwarded-proto-appended',
@@ -33,7 +33,7 @@ export const proxyForwardedProtoAppended: Check = {
   run(facts) {
     const out: Finding[] = [];
     const seen = new Set<string>();
-    for (const { config, site } of eachSite(facts)) {
+    for (const { config, site } of everySite(facts)) {
       if (site.mode !== 'http') continue;
       for (const route of site.routes)
         for (const r of route.headers) {

@@ -5,7 +5,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
-import { eachSite, ev, PROXY_DOCS, setSchemeLine, valueFor } from './common.js';
+import { ev, everySite, PROXY_DOCS, setSchemeLine, valueFor } from './common.js';
 
 const meta: CheckMeta = {
   id: 'proxy/forwarded-proto-invalid',
@@ -34,7 +34,7 @@ export const proxyForwardedProtoInvalid: Check = {
   run(facts) {
     const out: Finding[] = [];
     const seen = new Set<string>();
-    for (const { config, site } of eachSite(facts)) {
+    for (const { config, site } of everySite(facts)) {
       const rules = [...site.siteHeaders, ...site.routes.flatMap((r) => r.headers)];
       for (const r of rules) {
         if (!NAMES.has(r.name.toLowerCase()) || r.value === null || r.from === 'default') continue;

@@ -2,10 +2,12 @@
  * proxy/forwarded-proto-missing: a site that terminates TLS and proxies over HTTP but tells the
  * upstream nothing about the scheme. HAProxy and Apache mod_proxy never add X-Forwarded-Proto
  * themselves (Caddy and Traefik do, and are not flagged); the app then sees every request as http.
+ * Runs on every site (`everySite`: nginx's and Ingresses' too); on nginx it is the same finding as
+ * nginx/forwarded-proto-missing, which stays the headline (checks/proxy/twins.ts).
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
-import { eachSite, ev, httpRoutes, PROXY_DOCS, schemeRules, setSchemeLine, tlsListeners, valueFor } from './common.js';
+import { ev, everySite, httpRoutes, PROXY_DOCS, schemeRules, setSchemeLine, tlsListeners, valueFor } from './common.js';
 
 const meta: CheckMeta = {
   id: 'proxy/forwarded-proto-missing',
@@ -20,11 +22,18 @@ export const proxyForwardedProtoMissing: Check = {
   meta,
   run(facts) {
     const out: Finding[] = [];
-    for (const { config, site } of eachSite(facts)) {
+    for (const { config, site } of everySite(facts)) {
       const tls = tlsListeners(site);
       if (tls.length === 0) continue;
       for (const route of httpRoutes(site)) {
+        // An include outside the tree may set the header: say nothing rather than guess.
+        if (route.headersMayChange?.length) continue;
         const scheme = schemeRules(route.headers);
+        // A scheme header copied from the request's own: proxy/client-header-copied is that root cause.
+        if (scheme.some((r) => r.value?.includes('{in:'))) continue;
+        // The route's own header rules cut an outer level's scheme header (nginx inheritance): the cutting line is
+        // the root cause, which nginx/proxy-header-inheritance names.
+        if (schemeRules(route.dropped ?? []).length > 0) continue;
         // Any rule that sends https on a TLS request tells the scheme (a wrong value is another check's job).
         if (scheme.some((r) => r.value !== null && !r.ifPresent && r.when !== 'plain' && valueFor(r, true) !== '')) continue;
         const kind = config.kind;

@@ -18,7 +18,7 @@ import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { fillCaddyEnv, proxyContainer } from '../proxy/container.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
-import { looksLikeCaddyJson, mayBeCaddyJson, readCaddyJson } from './json.js';
+import { caddySiteLabel, looksLikeCaddyJson, mayBeCaddyJson, readCaddyJson } from './json.js';
 import { type CaddyNode, parseCaddyfile } from './parse.js';
 
 const PLACEHOLDERS: Record<string, string> = {
@@ -257,10 +257,9 @@ export function readCaddyfile(
     // The site's own `redir` to https (its plain listeners answer with it), else the automatic one on :80.
     const redir = siteRedirect(file, site.body);
     const redirect = redir ?? (autoRedirect ? { ref: autoRedirect, by: 'connection' as const } : undefined);
-    const tlsPorts = listeners.filter((l) => l.tls).map((l) => l.port);
     sites.push({
       id: siteId,
-      label: `caddy :${(tlsPorts.length ? tlsPorts : listeners.map((l) => l.port)).join(',')} (${baseName(file)}:${site.line})`,
+      label: caddySiteLabel(listeners, file, site.line),
       ref,
       names: names.filter((n) => n && n !== 'localhost' && !n.startsWith('{')),
       listeners,

@@ -78,6 +78,15 @@ function strs(j: J | undefined): string[] {
 }
 
 /** Is this parsed JSON a Caddy config? (`apps.http.servers` is an object.) */
+/**
+ * A Caddy site's hop label: every port it listens on, TLS ones first (`caddy :443,80 (Caddyfile:6)`: the plain
+ * :80 of automatic HTTPS is a listener too, and the one a plain request or a plain proxy in front reaches).
+ */
+export function caddySiteLabel(listeners: { port: number; tls: boolean }[], file: string, line: number): string {
+  const ports = [...new Set([...listeners.filter((l) => l.tls), ...listeners.filter((l) => !l.tls)].map((l) => l.port))];
+  return `caddy :${ports.join(',')} (${baseName(file)}:${line})`;
+}
+
 export function looksLikeCaddyJson(value: unknown): boolean {
   const apps = (value as { apps?: { http?: { servers?: unknown } } } | null)?.apps;
   const servers = apps?.http?.servers;
@@ -356,10 +365,9 @@ export function readCaddyJson(
       const w: Walk = { file, lineText, routes: [], directives, siteId, nestedHosts: [] };
       walkRoutes(w, { line: g.line, value: undefined, items: g.routes }, [], {}, 0);
       const trusted = w.hopTrusted ?? srvTrusted;
-      const ports = listeners.filter((l) => l.tls).map((l) => l.port);
       sites.push({
         id: siteId,
-        label: `caddy :${(ports.length ? ports : listeners.map((l) => l.port)).join(',')} (${baseName(file)}:${g.line})`,
+        label: caddySiteLabel(listeners, file, g.line),
         ref,
         // Without top-level host matchers, the hosts of nested routes are what the site answers to (a catch-all
         // server with `match: host` inside its subroute; they do not count for automatic HTTPS, which reads only

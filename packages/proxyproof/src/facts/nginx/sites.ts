@@ -20,7 +20,7 @@ import { regexLocationSample } from '../../chain/topology/regex-sample.js';
 import type { Facts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { joinTlsSite, type PlainRedirect } from '../redirect-sites.js';
-import { displayFile, frontProxyEvidence, nginxModel, passingScopes } from './index.js';
+import { displayFile, frontProxyEvidence, includesThatMayChange, nginxModel, passingScopes } from './index.js';
 import type { NginxHeaderEntry, NginxModel, NginxPass, NginxRef, NginxScope, NginxServer } from './types.js';
 
 const VAR_MAP: Record<string, string> = {
@@ -292,6 +292,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
     const scopeRef = nginxRef(facts, scope.ref);
     const rules = sset.entries.map((e) => ruleOf(facts, e, scope, mapNames, serverName, scopeRef, cache));
     const innermost = sset.drops[0];
+    const unread = includesThatMayChange(server, scope, sset);
     const dropped = innermost
       ? innermost.dropped.map((e) => ({
           ...ruleOf(facts, e, scope, mapNames, serverName, scopeRef, cache),
@@ -308,6 +309,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
       headers: rules,
       dropped,
       ownHeadersRef: innermost ? nginxRef(facts, innermost.by) : undefined,
+      ...(unread.length > 0 ? { headersMayChange: unread.map((r) => nginxRef(facts, r)) } : {}),
     });
   }
   const trust = { mode: 'passthrough' as const, list: [], ref: sref };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import { proxyForwardedProtoMissing as check } from '../../../src/checks/proxy/forwarded-proto-missing.js';
 import { type Case, runCase } from '../../python/lint-files.js';
+import { INGRESS, NGINX } from './sites.js';
 
 const vhost = (body: string) =>
   `<VirtualHost *:443>\n    ServerName app.example.com\n    SSLEngine on\n${body}\n</VirtualHost>\n`;
@@ -85,6 +86,53 @@ const cases: Case[] = [
     files: {
       'haproxy.cfg': 'frontend fe\n  bind :443 ssl crt /x.pem\n  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n',
     },
+    expect: { count: 0 },
+  },
+  // nginx's servers and Kubernetes Ingresses are sites too (facts/proxy-configs.ts, facts/ingress-sites.ts).
+  {
+    name: 'invalid: an nginx TLS server proxies without X-Forwarded-Proto (nginx sends only Host and Connection)',
+    files: { 'nginx.conf': NGINX('    location / {\n      proxy_pass http://127.0.0.1:8000;\n    }') },
+    expect: { count: 1, severity: 'high', file: 'nginx.conf', line: 5, fixLine: 'proxy_set_header X-Forwarded-Proto $scheme;' },
+  },
+  {
+    name: 'valid: the nginx location inherits X-Forwarded-Proto from the server level',
+    files: {
+      'nginx.conf': NGINX(
+        '    proxy_set_header X-Forwarded-Proto $scheme;\n    location / {\n      proxy_pass http://127.0.0.1:8000;\n    }',
+      ),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): an include outside the tree may set it: nothing is said',
+    files: {
+      'nginx.conf': NGINX(
+        '    location / {\n      include /etc/nginx/snippets/app-headers.conf;\n      proxy_pass http://127.0.0.1:8000;\n    }',
+      ),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): the location's own proxy_set_header drops the server's: nginx/proxy-header-inheritance is that cause",
+    files: {
+      'nginx.conf': NGINX(
+        '    proxy_set_header X-Forwarded-Proto $scheme;\n    location / {\n      proxy_set_header Host $host;\n      proxy_pass http://127.0.0.1:8000;\n    }',
+      ),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): the scheme header is the client's own copy: proxy/client-header-copied is that cause",
+    files: {
+      'nginx.conf': NGINX(
+        '    location / {\n      proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\n      proxy_pass http://127.0.0.1:8000;\n    }',
+      ),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): ingress-nginx sets X-Forwarded-Proto itself on an Ingress with tls:',
+    files: { 'ingress.yaml': INGRESS('') },
     expect: { count: 0 },
   },
 ];
