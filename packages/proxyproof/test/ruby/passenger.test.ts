@@ -225,3 +225,18 @@ test("Passengerfile.json in a compose service's build context: Passenger runs in
   assert.equal(spoof.filter((m) => /scheme spoofable/.test(m)).length, 0, spoof.join('\n'));
   assert.equal(r.analysis.topology.apps.find((a) => a.name === 'passenger')?.binds[0]?.published?.hostIp, '127.0.0.1');
 });
+
+test("nginx Passenger on a plain listener, app root a server path unlike the tree's: the one Rails app is Passenger's; the fix line is passenger_set_header", async () => {
+  const r = await doctor({
+    ...rails([]),
+    'docker/community.example.com': nginxSite('3000', ['location / {', '    passenger_enabled on;', '    root /home/app/community/public;', '}']),
+  });
+  const found = r.inventory.found.join('\n');
+  assert.match(found, /passenger unix:passenger:\/home\/app\/community .*runs Rails/);
+  assert.doesNotMatch(found, /puma/, 'the generated puma.rb starts nothing under Passenger');
+  const spoof = r.all.findings.find((f) => f.id === 'chain/spoofable-backend');
+  assert.ok(spoof, r.all.findings.map((f) => f.id).join(', '));
+  const lines = JSON.stringify(spoof.fix);
+  assert.match(lines, /passenger_set_header X-Forwarded-Proto \$scheme;/);
+  assert.doesNotMatch(lines, /proxy_set_header/, 'proxy_set_header does nothing for a Passenger location');
+});

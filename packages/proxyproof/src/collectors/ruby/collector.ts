@@ -364,9 +364,12 @@ export const rubyCollector: Collector = {
       const { framework, servers } = railsFacts(app);
       if (framework) ctx.facts.frameworks.push(framework);
       const root = app.root.replace(/\/+$/, '');
-      const viaPassenger = passengerRoots.find((r) =>
-        root === '' ? apps.size === 1 || r === '' : r === root || r.endsWith(`/${root}`) || (r !== '' && root.endsWith(r)),
-      );
+      // The app root a web server names is a path on the server (`/home/app/community`), seldom the tree's own path:
+      // one Rails app and one Passenger app in the tree are the same app.
+      const viaPassenger =
+        passengerRoots.find((r) =>
+          root === '' ? apps.size === 1 || r === '' : r === root || r.endsWith(`/${root}`) || (r !== '' && root.endsWith(r)),
+        ) ?? (apps.size === 1 && new Set(passengerRoots).size === 1 ? passengerRoots[0] : undefined);
       if (viaPassenger) {
         // A config/puma.rb (Rails generates one) in an app the web server runs through Passenger starts nothing:
         // Passenger is this app's server, so that Puma is not a second backend.

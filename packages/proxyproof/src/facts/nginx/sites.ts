@@ -283,6 +283,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
             : kind === 'passenger'
               ? 'http'
               : kind,
+      ...(kind === 'passenger' ? { headerDirective: 'passenger_set_header' } : {}),
       upstreams: upstreamsOf(facts, pass),
       headers: rules,
       dropped,
