@@ -229,7 +229,12 @@ test("Passengerfile.json in a compose service's build context: Passenger runs in
 test("nginx Passenger on a plain listener, app root a server path unlike the tree's: the one Rails app is Passenger's; the fix line is passenger_set_header", async () => {
   const r = await doctor({
     ...rails([]),
-    'docker/community.example.com': nginxSite('3000', ['location / {', '    passenger_enabled on;', '    root /home/app/community/public;', '}']),
+    'docker/community.example.com': nginxSite('3000', [
+      'location / {',
+      '    passenger_enabled on;',
+      '    root /home/app/community/public;',
+      '}',
+    ]),
   });
   const found = r.inventory.found.join('\n');
   assert.match(found, /passenger unix:passenger:\/home\/app\/community .*runs Rails/);
