@@ -110,6 +110,8 @@ export interface ProxyRoute {
   ref: Ref;
   /** Transport to the upstream. uwsgi/fastcgi carry params instead of headers. */
   protocol: 'http' | 'https' | 'uwsgi' | 'fastcgi' | 'scgi' | 'grpc';
+  /** The nginx directive this route sets request headers with when not proxy_set_header (Passenger: `passenger_set_header`). */
+  headerDirective?: string;
   /** Upstream servers; the first is simulated, the others are listed. */
   upstreams: Upstream[];
   /** Effective rules, in the order the proxy applies them (later wins). */

@@ -113,8 +113,8 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
               d.name.toLowerCase() !== 'x-forwarded-proto' &&
               !route.headers.some((h) => h.name.toLowerCase() === d.name.toLowerCase() && h.from === 'route'),
           )
-          .map((d) => `proxy_set_header ${d.name} ${nginxTemplate(d.value)};`),
-        `proxy_set_header X-Forwarded-Proto ${nginxValue};`,
+          .map((d) => `${route.headerDirective ?? 'proxy_set_header'} ${d.name} ${nginxTemplate(d.value)};`),
+        `${route.headerDirective ?? 'proxy_set_header'} X-Forwarded-Proto ${nginxValue};`,
       ];
       const existing = route.headers.find((h) => h.name.toLowerCase() === 'x-forwarded-proto' && h.from !== 'default');
       out.push({
@@ -234,9 +234,11 @@ function cgiParam(route: Pick<ProxyRoute, 'protocol'>): string | undefined {
  * or for uwsgi_pass/fastcgi_pass/scgi_pass the HTTP_ param, which nginx sends instead of the client's header of
  * that name (a `proxy_set_header` there would be ignored).
  */
-function headerLine(route: Pick<ProxyRoute, 'protocol'>, name: string, value: string): string {
+function headerLine(route: Pick<ProxyRoute, 'protocol' | 'headerDirective'>, name: string, value: string): string {
   const param = cgiParam(route);
-  return param ? `${param} HTTP_${name.toUpperCase().replace(/-/g, '_')} ${value};` : `proxy_set_header ${name} ${value};`;
+  return param
+    ? `${param} HTTP_${name.toUpperCase().replace(/-/g, '_')} ${value};`
+    : `${route.headerDirective ?? 'proxy_set_header'} ${name} ${value};`;
 }
 
 /**

@@ -116,3 +116,132 @@ test('Passengerfile.json next to a Rails app: the chain ends at Passenger Standa
   assert.equal(route?.scheme.believed, 'http');
   assert.match(route?.scheme.lostAt?.label ?? '', /^nginx/);
 });
+
+// nginx's Passenger module (Passenger 6.0.17 ngx_http_passenger_module, read from Debian's `passenger` package source:
+// Debian ships no nginx build with it, so these are checked against the source, not a running nginx):
+// `passenger_enabled on` is inherited by nested locations, a location with its own `*_pass` keeps that handler,
+// `passenger_set_header` replaces the client's header of that name and is inherited like proxy_set_header, and the
+// app gets HTTPS=on only when nginx's own connection is TLS (the request's `S` flag in ContentHandler.c).
+const nginxSite = (listen: string, body: string[]) =>
+  ['server {', `    listen ${listen};`, '    server_name blog.example.com;', ...body.map((l) => `    ${l}`), '}', ''].join('\n');
+const NGINX_TLS = ['ssl_certificate /etc/ssl/blog.pem;', 'ssl_certificate_key /etc/ssl/blog.key;'];
+
+test("nginx TLS server with passenger_enabled: Passenger runs Rails at the root's parent, HTTPS=on, no loop", async () => {
+  const r = await doctor({
+    ...rails(['config.force_ssl = true']),
+    'nginx/blog.conf': nginxSite('443 ssl', [...NGINX_TLS, 'root /var/www/blog/public;', 'passenger_enabled on;']),
+  });
+  const found = r.inventory.found.join('\n');
+  assert.match(found, /passenger unix:passenger:\/var\/www\/blog .*runs Rails/);
+  assert.doesNotMatch(found, /puma/, 'the generated puma.rb is not a second backend');
+  const route = r.analysis.verdict.routes[0];
+  assert.equal(route?.scheme.believed, 'https', JSON.stringify(route?.scheme));
+  assert.notEqual(route?.redirect?.loop, true);
+});
+
+test('nginx plain server behind a TLS balancer: passenger_set_header X-Forwarded-Proto $scheme loses https (loop), the fix takes it from the balancer', async () => {
+  const r = await doctor({
+    ...rails(['config.force_ssl = true']),
+    'nginx/blog.conf': nginxSite('80', [
+      'set_real_ip_from 10.0.0.0/8;',
+      'real_ip_header X-Forwarded-For;',
+      'root /var/www/blog/public;',
+      'passenger_enabled on;',
+      'passenger_set_header X-Forwarded-Proto $scheme;',
+    ]),
+  });
+  const f = r.all.findings.find((x) => x.id === 'nginx/scheme-behind-tls-terminator');
+  assert.ok(f, r.all.findings.map((x) => x.id).join(', '));
+  assert.equal(f.evidence[0]?.line, 8);
+  assert.match(JSON.stringify(f.fix), /passenger_set_header X-Forwarded-Proto \$forwarded_proto;/);
+  const route = r.analysis.verdict.routes[0];
+  assert.equal(route?.scheme.believed, 'http');
+  assert.equal(route?.redirect?.loop, true);
+});
+
+test("nginx plain server behind a TLS balancer without passenger_set_header: the balancer's X-Forwarded-Proto reaches Rack (trap: no finding)", async () => {
+  const r = await doctor({
+    ...rails(['config.force_ssl = true']),
+    'nginx/blog.conf': nginxSite('80', [
+      'set_real_ip_from 10.0.0.0/8;',
+      'real_ip_header X-Forwarded-For;',
+      'root /var/www/blog/public;',
+      'passenger_enabled on;',
+    ]),
+  });
+  assert.deepEqual(
+    r.all.findings.filter((x) => x.id.startsWith('nginx/')).map((x) => x.id),
+    [],
+  );
+  assert.equal(r.analysis.verdict.routes[0]?.scheme.believed, 'https');
+});
+
+test('nginx passenger_app_root wins over root; passenger_enabled off in a location, and a location that proxies, are not Passenger routes', async () => {
+  const r = await doctor({
+    ...rails([]),
+    'nginx/blog.conf': nginxSite('443 ssl', [
+      ...NGINX_TLS,
+      'root /srv/www/public;',
+      'passenger_app_root /var/www/blog;',
+      'passenger_enabled on;',
+      'location / {',
+      '}',
+      'location /assets/ {',
+      '    passenger_enabled off;',
+      '}',
+      'location /api/ {',
+      '    proxy_pass http://127.0.0.1:9000;',
+      '}',
+    ]),
+  });
+  assert.match(r.inventory.found.join('\n'), /passenger unix:passenger:\/var\/www\/blog /);
+  const sites = r.analysis.topology.proxies.flatMap((h) => h.routes);
+  const byMatch = Object.fromEntries(sites.map((x) => [x.match, x.upstreams.map((u) => u.text).join(',')]));
+  assert.equal(byMatch['location /'], '/var/www/blog');
+  assert.equal(byMatch['location /assets/'], undefined, 'passenger_enabled off');
+  assert.equal(byMatch['location /api/'], 'http://127.0.0.1:9000');
+  assert.equal(byMatch.server, undefined, 'location / takes every path: the server level answers none');
+});
+
+test("Passengerfile.json in a compose service's build context: Passenger runs in that container, linked by service name", async () => {
+  const r = await doctor({
+    'docker-compose.yml':
+      'services:\n  web:\n    image: nginx:1.25\n    ports: ["443:443"]\n  app:\n    build: ./blog\n    ports: ["127.0.0.1:3000:3000"]\n',
+    ...rails(['config.force_ssl = true']),
+    'blog/Passengerfile.json': '{\n  "port": 3000\n}\n',
+    'nginx/site.conf':
+      'server {\n  listen 443 ssl;\n  server_name blog.example.com;\n  location / {\n    proxy_pass http://app:3000;\n    proxy_set_header Host $host;\n    proxy_set_header X-Forwarded-Proto $scheme;\n  }\n}\n',
+  });
+  assert.match(r.inventory.found.join('\n'), /passenger 0\.0\.0\.0:3000 .*\[container app\] runs Rails/);
+  assert.deepEqual(
+    r.inventory.missing.filter((n) => /app server command|no proxy route reaches/.test(n)),
+    [],
+  );
+  const route = r.analysis.verdict.routes[0];
+  assert.equal(route?.scheme.believed, 'https', JSON.stringify(route?.scheme));
+  // Published only on the host's loopback: the scheme is not spoofable from the network straight at Passenger (the
+  // client address still is, through nginx: Rails trusts the nginx container's private address for X-Forwarded-For).
+  const spoof = r.all.findings.filter((x) => x.id === 'chain/spoofable-backend').map((x) => x.message);
+  assert.equal(spoof.filter((m) => /scheme spoofable/.test(m)).length, 0, spoof.join('\n'));
+  assert.equal(r.analysis.topology.apps.find((a) => a.name === 'passenger')?.binds[0]?.published?.hostIp, '127.0.0.1');
+});
+
+test("nginx Passenger on a plain listener, app root a server path unlike the tree's: the one Rails app is Passenger's; the fix line is passenger_set_header", async () => {
+  const r = await doctor({
+    ...rails([]),
+    'docker/community.example.com': nginxSite('3000', [
+      'location / {',
+      '    passenger_enabled on;',
+      '    root /home/app/community/public;',
+      '}',
+    ]),
+  });
+  const found = r.inventory.found.join('\n');
+  assert.match(found, /passenger unix:passenger:\/home\/app\/community .*runs Rails/);
+  assert.doesNotMatch(found, /puma/, 'the generated puma.rb starts nothing under Passenger');
+  const spoof = r.all.findings.find((f) => f.id === 'chain/spoofable-backend');
+  assert.ok(spoof, r.all.findings.map((f) => f.id).join(', '));
+  const lines = JSON.stringify(spoof.fix);
+  assert.match(lines, /passenger_set_header X-Forwarded-Proto \$scheme;/);
+  assert.doesNotMatch(lines, /proxy_set_header/, 'proxy_set_header does nothing for a Passenger location');
+});

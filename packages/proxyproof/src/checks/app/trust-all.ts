@@ -33,6 +33,10 @@ export const trustAll: Check = {
       // In a container, 0.0.0.0 is the container's network: only published ports count.
       const open = containerEvidence(facts) ? [] : (a.binds ?? []).filter((b) => b.exposure === 'all-interfaces' && !b.container);
       const reachable = published.length > 0 || open.length > 0;
+      // An image's own config (the wordpress image's wp-config-docker.php) is nothing in these files to change: it
+      // matters only where the port is published (on the compose network the chain's spoofable-backend says it).
+      const image = fw.settings.imageConfig?.value as string | undefined;
+      if (image && !reachable) continue;
       const uses = (fw.settings.clientIpUses?.value as Array<{ file: string; line: number; snippet?: string }> | undefined) ?? [];
       const evidence: Evidence[] = [
         ev(
@@ -54,7 +58,9 @@ export const trustAll: Check = {
           message:
             `${a.name} takes the ${what} from forwarded headers sent by any peer${t.origin === 'default' ? ' (its default)' : ''}` +
             (reachable ? ', and its port is reachable without the proxy' : '') +
-            `: a client sets X-Forwarded-For itself and becomes any IP${uses.length > 0 ? ' (the app keys decisions on it)' : ''}.`,
+            (a.clientHeaders.length > 0
+              ? `: a client sets X-Forwarded-For itself and becomes any IP${uses.length > 0 ? ' (the app keys decisions on it)' : ''}.`
+              : `: a client sets ${a.schemeHeaders[0] ?? 'X-Forwarded-Proto'} itself and is taken for https.`),
           evidence,
           why:
             fw.kind === 'gin'
@@ -79,13 +85,19 @@ export const trustAll: Check = {
                     file: t.ref?.file,
                     line: t.ref?.line,
                   }
-                : t.origin === 'env' && t.envVar
+                : image
                   ? {
-                      description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
-                      file: t.ref?.file,
-                      line: t.ref?.line,
+                      description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
+                      file: published[0]?.file ?? t.ref?.file,
+                      line: published[0]?.line ?? t.ref?.line,
                     }
-                  : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
+                  : t.origin === 'env' && t.envVar
+                    ? {
+                        description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
+                        file: t.ref?.file,
+                        line: t.ref?.line,
+                      }
+                    : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
           data: { app: a.name, reachable },
         }),
       );

@@ -50,7 +50,14 @@ function portCarried(entries: NginxHeaderEntry[]): boolean {
   });
 }
 
-const HOST_NAME = { proxy: 'Host', grpc: 'Host', uwsgi: 'HTTP_HOST', fastcgi: 'HTTP_HOST', scgi: 'HTTP_HOST' } as const;
+const HOST_NAME = {
+  proxy: 'Host',
+  grpc: 'Host',
+  uwsgi: 'HTTP_HOST',
+  fastcgi: 'HTTP_HOST',
+  scgi: 'HTTP_HOST',
+  passenger: 'Host',
+} as const;
 
 /** A neutral-facts proxy (collectors/{haproxy,apache,caddy,traefik}) with a route to this port on a local address. */
 function frontedByProxy(facts: Facts, port: number): boolean {

@@ -72,20 +72,21 @@ function schemeHits(facts: Facts, model: ReturnType<typeof nginxModel>, server: 
   const seen = new Set<string>();
   for (const scope of passingScopes(server)) {
     const kind = scope.pass?.kind;
-    if ((kind !== 'proxy' && kind !== 'uwsgi' && kind !== 'fastcgi') || isAcmeChallengeScope(scope)) continue;
+    if ((kind !== 'proxy' && kind !== 'uwsgi' && kind !== 'fastcgi' && kind !== 'passenger') || isAcmeChallengeScope(scope))
+      continue;
     const set = scope.headers[kind];
-    // proxy: the scheme headers; uwsgi/fastcgi: the params the app server reads the scheme from.
+    // proxy/passenger: the scheme headers (passenger_set_header replaces the client's header of that name, as
+    // proxy_set_header does); uwsgi/fastcgi: the params the app server reads the scheme from.
     // (`HTTP_X_FORWARDED_PROTO` as a param replaces the request header of that name: nginx skips the client's.)
-    const schemeOnes =
-      kind === 'proxy'
-        ? schemeHeaders(set)
-        : set.entries.filter((x) => /^(HTTPS|UWSGI_SCHEME|HTTP_X_FORWARDED_PROTO)$/i.test(x.name) && x.value !== '');
-    const urlOnes =
-      kind === 'proxy'
-        ? set.entries.filter(
-            (x) => !schemeOnes.includes(x) && x.origin === 'directive' && /\$(?:scheme\b|\{scheme\})/.test(x.value),
-          )
-        : [];
+    const headerKind = kind === 'proxy' || kind === 'passenger';
+    const schemeOnes = headerKind
+      ? schemeHeaders(set)
+      : set.entries.filter((x) => /^(HTTPS|UWSGI_SCHEME|HTTP_X_FORWARDED_PROTO)$/i.test(x.name) && x.value !== '');
+    const urlOnes = headerKind
+      ? set.entries.filter(
+          (x) => !schemeOnes.includes(x) && x.origin === 'directive' && /\$(?:scheme\b|\{scheme\})/.test(x.value),
+        )
+      : [];
     // A param that is always sent carries the scheme; an `if_not_empty` one beside it is not the app's source.
     const alwaysSent = schemeOnes.some((x) => !x.ifNotEmpty);
     for (const e of [...schemeOnes, ...urlOnes]) {
@@ -103,7 +104,7 @@ function schemeHits(facts: Facts, model: ReturnType<typeof nginxModel>, server: 
       // it matters when no app here is known to read that header (a PHP app that reads only $_SERVER['HTTPS']).
       if (
         inferred &&
-        kind !== 'proxy' &&
+        !headerKind &&
         e.ifNotEmpty &&
         facts.frameworks.some((f) => f.appEnd?.schemeHeaders.includes('x-forwarded-proto'))
       )

@@ -19,8 +19,10 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
+import { displayFile, nginxModel } from '../../facts/nginx/index.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { Diagnostic } from '../../model/finding.js';
+import { passengerServer } from '../ruby/passenger.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
 import { detemplate, isPlaceholder, isTemplateName, renderedName } from '../template/index.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
@@ -429,5 +431,32 @@ export const nginxCollector: Collector = {
         ctx.facts.diagnostics.push(d);
       }
     }
+    if (kept.some((e) => [...e.texts.values()].some((t) => PASSENGER_ON.test(t.text)))) addPassengerServers(ctx);
   },
 };
+
+/** `passenger_enabled on` somewhere in a config: only then is the model built here, for Passenger's app servers. */
+const PASSENGER_ON = /^\s*passenger_enabled\s+on\b/im;
+
+/**
+ * Phusion Passenger inside nginx: one app server per app root that a server or location runs with
+ * `passenger_enabled on` (collectors/ruby/passenger.ts), the unix socket its nginx route links to.
+ */
+function addPassengerServers(ctx: CollectContext): void {
+  let model: ReturnType<typeof nginxModel>;
+  try {
+    model = nginxModel(ctx.facts);
+  } catch {
+    return; // said by the analysis (facts/nginx/sites.ts), which builds the same model
+  }
+  for (const server of model.servers) {
+    for (const scope of server.scopes) {
+      const p = scope.pass;
+      if (p?.kind !== 'passenger' || p.unix === undefined || scope.passInherited) continue;
+      const path = p.unix;
+      if (ctx.facts.appServers.some((a) => a.name === 'passenger' && a.binds.some((b) => b.path === path))) continue;
+      const ref = { file: displayFile(ctx.facts, p.ref.file), line: p.ref.line, snippet: p.ref.text };
+      ctx.facts.appServers.push(passengerServer(p.target, ref, 'nginx'));
+    }
+  }
+}

@@ -15,6 +15,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../../model/coll
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 import { fpmLaunches, fpmServers, isFpmPool, poolServers } from './fpm.js';
+import { imageWordpressFrameworks, modPhpServers } from './mod-php.js';
 
 export const LARAVEL_TRUST_SOURCE =
   'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php';
@@ -541,5 +542,10 @@ export const phpCollector: Collector = {
       if (wp) ctx.facts.frameworks.push(wp);
     }
     ctx.facts.appServers.push(...fpmServers(ctx.facts, pools, pools.length > 0 ? [] : fpmLaunches(ctx)));
+    // The official php:*-apache / wordpress images: PHP inside Apache is the app server of its compose service.
+    ctx.facts.appServers.push(...modPhpServers(ctx.facts));
+    // No wp-config.php in the tree: the official wordpress image writes its own (wp-config-docker.php).
+    if (!ctx.facts.frameworks.some((f) => f.kind === 'wordpress'))
+      ctx.facts.frameworks.push(...imageWordpressFrameworks(ctx.facts));
   },
 };

@@ -14,11 +14,12 @@
  * - `load_defaults 5.0`+ turns on `forgery_protection_origin_check` (Origin vs request.base_url).
  */
 
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve, sep } from 'node:path';
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+import { reachOf } from '../deploy/appserver.js';
 import { passengerfileServer } from './passenger.js';
 
 /** ActionDispatch::RemoteIp::TRUSTED_PROXIES (actionpack/lib/action_dispatch/middleware/remote_ip.rb). */
@@ -256,6 +257,36 @@ export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers
   return { framework, servers };
 }
 
+/**
+ * A Passengerfile.json inside the build context of a compose service runs in that service's container: its binds are
+ * container binds (reached through the service's network and its published ports) and the server carries the
+ * service's name, so `proxy_pass http://app:3000` links to it.
+ */
+function placeInComposeService(ctx: CollectContext, server: AppServerFacts, absFile: string): void {
+  for (const cf of ctx.facts.compose?.files ?? []) {
+    const composeAbs = ctx.files.find((x) => x.display === cf.file)?.abs ?? resolve(cf.file);
+    for (const svc of cf.services) {
+      if (!svc.build) continue;
+      const dir = resolve(dirname(composeAbs), svc.build.context);
+      if (!absFile.startsWith(dir + sep)) continue;
+      server.service = svc.name;
+      server.notes = [...(server.notes ?? []), `runs in compose service ${svc.name} (built from ${svc.build.context})`];
+      for (const b of server.binds) {
+        b.container = true;
+        const r = reachOf(b, { container: true, ports: svc.ports, networkMode: svc.networkMode });
+        b.reach = r.reach;
+        if (r.published)
+          b.published = {
+            hostIp: r.published.hostIp,
+            hostPort: r.published.hostPort ?? r.published.containerPort,
+            ref: r.published.ref,
+          };
+      }
+      return;
+    }
+  }
+}
+
 export const rubyCollector: Collector = {
   name: 'ruby',
   collect(ctx: CollectContext) {
@@ -279,6 +310,7 @@ export const rubyCollector: Collector = {
         const dir = dirname(f.display);
         const server = passengerfileServer(f.display, ctx.read(f).toString('utf8'), dir === '.' ? '' : dir);
         if (server) {
+          placeInComposeService(ctx, server, f.abs);
           ctx.facts.appServers.push(server);
           ctx.claimed.add(f.abs);
         } else
@@ -332,9 +364,12 @@ export const rubyCollector: Collector = {
       const { framework, servers } = railsFacts(app);
       if (framework) ctx.facts.frameworks.push(framework);
       const root = app.root.replace(/\/+$/, '');
-      const viaPassenger = passengerRoots.find((r) =>
-        root === '' ? apps.size === 1 || r === '' : r === root || r.endsWith(`/${root}`) || (r !== '' && root.endsWith(r)),
-      );
+      // The app root a web server names is a path on the server (`/home/app/community`), seldom the tree's own path:
+      // one Rails app and one Passenger app in the tree are the same app.
+      const viaPassenger =
+        passengerRoots.find((r) =>
+          root === '' ? apps.size === 1 || r === '' : r === root || r.endsWith(`/${root}`) || (r !== '' && root.endsWith(r)),
+        ) ?? (apps.size === 1 && new Set(passengerRoots).size === 1 ? passengerRoots[0] : undefined);
       if (viaPassenger) {
         // A config/puma.rb (Rails generates one) in an app the web server runs through Passenger starts nothing:
         // Passenger is this app's server, so that Puma is not a second backend.

@@ -11,6 +11,7 @@
  */
 import { templatedListen } from '../../chain/addr.js';
 import type { NginxConfigFile, NginxConfigTree, NginxDirective } from '../../collectors/nginx/ast.js';
+import { appRootOfDocumentRoot, passengerSocket } from '../../collectors/ruby/passenger.js';
 import type {
   NginxHeaderEntry,
   NginxHeaderSet,
@@ -30,7 +31,7 @@ import type {
   NginxVariableDef,
 } from './types.js';
 
-export const PASS_KINDS: readonly NginxPassKind[] = ['proxy', 'grpc', 'uwsgi', 'fastcgi', 'scgi'];
+export const PASS_KINDS: readonly NginxPassKind[] = ['proxy', 'grpc', 'uwsgi', 'fastcgi', 'scgi', 'passenger'];
 
 /** The directive that sets upstream headers/params of each kind. */
 export const HEADER_DIRECTIVE: Record<NginxPassKind, string> = {
@@ -39,6 +40,7 @@ export const HEADER_DIRECTIVE: Record<NginxPassKind, string> = {
   uwsgi: 'uwsgi_param',
   fastcgi: 'fastcgi_param',
   scgi: 'scgi_param',
+  passenger: 'passenger_set_header',
 };
 
 /** The directive that passes a request upstream for each kind. */
@@ -48,9 +50,13 @@ export const PASS_DIRECTIVE: Record<NginxPassKind, string> = {
   uwsgi: 'uwsgi_pass',
   fastcgi: 'fastcgi_pass',
   scgi: 'scgi_pass',
+  passenger: 'passenger_enabled',
 };
 
-const PASS_BY_DIRECTIVE = new Map<string, NginxPassKind>(PASS_KINDS.map((k) => [PASS_DIRECTIVE[k], k]));
+/** The `*_pass` directives (passenger_enabled is a switch inherited by nested locations: `passengerPass`). */
+const PASS_BY_DIRECTIVE = new Map<string, NginxPassKind>(
+  PASS_KINDS.filter((k) => k !== 'passenger').map((k) => [PASS_DIRECTIVE[k], k]),
+);
 const KIND_BY_HEADER_DIRECTIVE = new Map<string, NginxPassKind>(PASS_KINDS.map((k) => [HEADER_DIRECTIVE[k], k]));
 
 /**
@@ -269,6 +275,7 @@ const DEFAULT_SCHEME: Record<NginxPassKind, string> = {
   uwsgi: 'uwsgi',
   fastcgi: 'fastcgi',
   scgi: 'scgi',
+  passenger: 'http',
 };
 const SCHEME_PORT: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443 };
 
@@ -469,10 +476,14 @@ interface LevelConf {
   internal?: NginxRef;
   /** allow/deny rules of this level in order (nginx's access module inherits them when a level has none). */
   access: { allow: boolean; value: string; ref: NginxRef }[];
+  /** `passenger_enabled on|off`, `passenger_app_root`, `root` written at this level (all inherited inward). */
+  passengerEnabled?: { value: boolean; ref: NginxRef };
+  passengerAppRoot?: { value: string; ref: NginxRef };
+  root?: { value: string; ref: NginxRef };
 }
 
 function emptyOwn(): Record<NginxPassKind, NginxHeaderEntry[]> {
-  return { proxy: [], grpc: [], uwsgi: [], fastcgi: [], scgi: [] };
+  return { proxy: [], grpc: [], uwsgi: [], fastcgi: [], scgi: [], passenger: [] };
 }
 
 function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): LevelConf {
@@ -510,6 +521,15 @@ function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): 
         break;
       case 'internal':
         conf.internal = l.ref;
+        break;
+      case 'passenger_enabled':
+        if (d.args[0]) conf.passengerEnabled = { value: d.args[0].toLowerCase() === 'on', ref: l.ref };
+        break;
+      case 'passenger_app_root':
+        if (d.args[0]) conf.passengerAppRoot = { value: d.args[0], ref: l.ref };
+        break;
+      case 'root':
+        if (d.args[0]) conf.root = { value: d.args[0], ref: l.ref };
         break;
       case 'allow':
       case 'deny':
@@ -609,6 +629,21 @@ function innermost<T>(chain: LevelConf[], pick: (l: LevelConf) => T | undefined)
     if (v !== undefined) return v;
   }
   return undefined;
+}
+
+/**
+ * The Passenger route of a level where `passenger_enabled on` is in effect (written here or at an outer level; a
+ * level with its own `*_pass` keeps that handler). Passenger serves what is not a file under `root`; its app root is
+ * `passenger_app_root`, else the parent of `root` (nginx's default root is `html` under its prefix).
+ * Source: Passenger 6.0.17 ngx_http_passenger_module (Configuration.c `passenger_enabled`, ContentHandler.c).
+ */
+function passengerPass(chain: LevelConf[]): NginxPass | undefined {
+  const enabled = innermost(chain, (c) => c.passengerEnabled);
+  if (!enabled?.value) return undefined;
+  const appRoot = innermost(chain, (c) => c.passengerAppRoot);
+  const root = innermost(chain, (c) => c.root);
+  const target = appRoot?.value.replace(/^["']|["']$/g, '') ?? appRootOfDocumentRoot(root?.value ?? '/usr/share/nginx/html');
+  return { kind: 'passenger', target, scheme: 'http', unix: passengerSocket(target), variable: false, ref: enabled.ref };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -868,6 +903,13 @@ class ModelBuilder {
           server.sets.push(def);
           setsByScope.set(index, [...(setsByScope.get(index) ?? []), def]);
         }
+      }
+      if (!scope.pass && !scope.returns && (kind === 'location' || kind === 'server')) {
+        // Requests the server level answers itself reach it only when no `location /` takes every path.
+        const everyPathInLocation =
+          kind === 'server' && body.some((c) => c.d.directive === 'location' && c.d.block && c.d.args.join(' ') === '/');
+        const p = everyPathInLocation ? undefined : passengerPass([ctx.level, ...fullChain]);
+        if (p) scope.pass = p;
       }
       if (!scope.pass && parent && (kind === 'if' || kind === 'limit_except') && parent.pass) {
         scope.pass = parent.pass;

@@ -86,6 +86,16 @@ function defaultRef(file: string, e: NginxHeaderEntry): Ref {
   return ref;
 }
 
+/** The HTTPS variable Passenger's nginx module sets for the app, as a header rule of the route. */
+function passengerHttpsRule(scopeRef: Ref): HeaderRule {
+  return {
+    name: 'HTTPS',
+    value: '{https}',
+    ref: { ...scopeRef, origin: 'default', snippet: 'Passenger (nginx): HTTPS=on only on a TLS connection' },
+    from: 'default',
+  };
+}
+
 /** `$host:$server_port` -> `{host}:{server_port}`; unknown variables become `{?$name}`. */
 export function nginxToTemplate(value: string, maps: Set<string>, serverName?: string): Template {
   return value.replace(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_m, a: string | undefined, b: string | undefined) => {
@@ -291,6 +301,9 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
     const sset = scope.headers[kind];
     const scopeRef = nginxRef(facts, scope.ref);
     const rules = sset.entries.map((e) => ruleOf(facts, e, scope, mapNames, serverName, scopeRef, cache));
+    // Passenger's nginx module hands the app HTTPS=on only when nginx's own connection is TLS (the request's `S`
+    // flag, ContentHandler.c); a client's `HTTPS:` header reaches Rack as HTTP_HTTPS, not HTTPS.
+    if (kind === 'passenger') rules.unshift(passengerHttpsRule(nginxRef(facts, pass.ref)));
     const innermost = sset.drops[0];
     const unread = includesThatMayChange(server, scope, sset);
     const dropped = innermost
@@ -304,7 +317,17 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
       match: scope.kind === 'server' ? 'server' : `location ${scope.match}`,
       samplePath: sample,
       ref: scopeRef,
-      protocol: kind === 'proxy' ? (pass.scheme === 'https' ? 'https' : 'http') : kind === 'grpc' ? 'grpc' : kind,
+      protocol:
+        kind === 'proxy'
+          ? pass.scheme === 'https'
+            ? 'https'
+            : 'http'
+          : kind === 'grpc'
+            ? 'grpc'
+            : kind === 'passenger'
+              ? 'http'
+              : kind,
+      ...(kind === 'passenger' ? { headerDirective: 'passenger_set_header' } : {}),
       upstreams: upstreamsOf(facts, pass),
       headers: rules,
       dropped,

@@ -83,7 +83,11 @@ export interface NginxRedirect {
   ref: NginxRef;
 }
 
-export type NginxPassKind = 'proxy' | 'grpc' | 'uwsgi' | 'fastcgi' | 'scgi';
+/**
+ * `passenger`: Phusion Passenger's nginx module (`passenger_enabled on`, inherited by nested locations; its headers are
+ * `passenger_set_header`, inherited like proxy_set_header, no defaults). Its target is the app root.
+ */
+export type NginxPassKind = 'proxy' | 'grpc' | 'uwsgi' | 'fastcgi' | 'scgi' | 'passenger';
 
 export interface NginxUpstreamServer {
   /** As written: `127.0.0.1:8000`, `unix:/run/app.sock`, `app:8000`. */

@@ -37,7 +37,27 @@ caseTable(schemeBehindTlsTerminator, [
       'server {\n  listen 80 proxy_protocol;\n  location ~ \\.php$ {\n    fastcgi_param HTTPS $https if_not_empty;\n    fastcgi_pass 127.0.0.1:9000;\n  }\n}',
     expect: [`${ID}@3`],
   },
+  {
+    // Passenger's nginx module: passenger_set_header replaces the balancer's header as proxy_set_header would.
+    name: 'Passenger behind a balancer: passenger_set_header X-Forwarded-Proto $scheme, inherited by the location',
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  root /var/www/app/public;\n  passenger_enabled on;\n  passenger_set_header X-Forwarded-Proto $scheme;\n  location / {\n  }\n}',
+    expect: [`${ID}@6`],
+  },
   // valid
+  {
+    // Trap: without passenger_set_header the balancer's own X-Forwarded-Proto reaches Rack unchanged.
+    name: 'Passenger behind a balancer with no passenger_set_header',
+    config: 'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  root /var/www/app/public;\n  passenger_enabled on;\n}',
+    expect: [],
+  },
+  {
+    // Trap: passenger_enabled off: no Passenger route carries the header.
+    name: 'passenger_set_header with Passenger switched off',
+    config:
+      'server {\n  listen 80;\n  set_real_ip_from 10.0.0.0/8;\n  passenger_enabled off;\n  passenger_set_header X-Forwarded-Proto $scheme;\n}',
+    expect: [],
+  },
   {
     name: 'uwsgi on a plain server nobody fronts',
     config: 'server {\n  listen 80;\n  location / {\n    include uwsgi_params;\n    uwsgi_pass 127.0.0.1:3031;\n  }\n}',

@@ -1,0 +1,147 @@
+/**
+ * Apache with mod_php as the chain's app server: a compose service that runs the official `php:*-apache` image (or
+ * the official `wordpress` image in its Apache variants), by its `image:` or the `FROM` of the Dockerfile it is built
+ * from, with no other app server started in it.
+ *
+ * PHP runs inside Apache there: `$_SERVER['HTTPS']` is set only by Apache's own TLS (mod_ssl), which the image does
+ * not turn on, so behind a TLS proxy PHP sees http; request headers (X-Forwarded-Proto...) reach PHP unchanged as
+ * `HTTP_*` and the framework decides (Laravel/Symfony trusted proxies, WordPress's wp-config snippet). The image's
+ * Apache listens on port 80 of the container (docker-library/php `apache` variant: `000-default.conf`,
+ * `EXPOSE 80`; docker-library/wordpress `latest`/`*-apache` tags are built on it).
+ */
+import { passThroughServer } from '../../model/appserver.js';
+import type { ComposeService } from '../../model/deploy.js';
+import type { AppServerFacts, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
+import { reachOf } from '../deploy/appserver.js';
+
+export const PHP_APACHE_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/apache/Dockerfile';
+const IMAGE_PORT = 80;
+
+/**
+ * `php:8.2-apache`, `php:apache`, `wordpress`, `wordpress:6.5-php8.2-apache`, `library/wordpress:latest`: the official
+ * images that run PHP inside Apache. `php:*-fpm`, `php:*-cli`, `wordpress:*-fpm*`, `wordpress:cli` are not.
+ */
+export function modPhpImage(image: string): boolean {
+  const m = /^(?:(?:docker\.io\/)?(?:library\/))?(php|wordpress)(?::([\w.-]+))?(?:@\S+)?$/i.exec(image.trim());
+  if (!m) return false;
+  const tag = (m[2] ?? 'latest').toLowerCase();
+  if (m[1]?.toLowerCase() === 'php') return /(^|-)apache(-|$)/.test(tag);
+  return !/(^|-)(fpm|cli)(-|$)/.test(tag);
+}
+
+/** `a/./b/../c` -> `a/c` (compose and Dockerfile display paths are joined as written). */
+function normalise(p: string): string {
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '.' || part === '') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else out.push(part);
+  }
+  return (p.startsWith('/') ? '/' : '') + out.join('/');
+}
+
+/** The last `FROM` of the Dockerfile a service is built from, when the tree holds it. */
+function builtFrom(facts: Facts, s: ComposeService): { image: string; ref: SourceRef } | undefined {
+  if (!s.build) return undefined;
+  const dir = s.file.replace(/[^/]*$/, '');
+  const want = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
+  const lines = facts.sources.get(want) ?? facts.sources.get(`./${want}`);
+  if (!lines) return undefined;
+  let found: { image: string; ref: SourceRef } | undefined;
+  lines.forEach((l, i) => {
+    const m = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
+    if (m) found = { image: m[1] as string, ref: { file: want, line: i + 1, snippet: l.trim() } };
+  });
+  return found;
+}
+
+/** Apache+mod_php app servers: one per compose service running an official mod_php image and nothing else. */
+export function modPhpServers(facts: Facts): AppServerFacts[] {
+  const out: AppServerFacts[] = [];
+  for (const cf of facts.compose?.files ?? [])
+    for (const s of cf.services) {
+      if (s.role === 'proxy' || s.appServers.length > 0) continue;
+      // A command of its own (`php artisan queue:work`, `cron -f`) runs something else than the image's Apache.
+      const prog = (s.entrypoint?.argv[0] ?? s.command?.argv[0] ?? '').split('/').pop() ?? '';
+      if (prog && !/^(apache2-foreground|apache2ctl|httpd|docker-php-entrypoint)$/.test(prog)) continue;
+      const from = s.image && modPhpImage(s.image) ? { image: s.image, ref: s.ref } : builtFrom(facts, s);
+      if (!from || !modPhpImage(from.image)) continue;
+      const b = {
+        kind: 'tcp' as const,
+        host: '0.0.0.0',
+        port: IMAGE_PORT,
+        exposure: 'all-interfaces' as const,
+        container: true,
+        ref: from.ref,
+      };
+      const r = reachOf(b, { container: true, ports: s.ports, networkMode: s.networkMode });
+      out.push(
+        passThroughServer({
+          name: 'mod_php',
+          launch: { ...from.ref, via: 'compose' },
+          service: s.name,
+          binds: [
+            {
+              ...b,
+              reach: r.reach,
+              ...(r.published
+                ? {
+                    published: {
+                      hostIp: r.published.hostIp,
+                      hostPort: r.published.hostPort ?? r.published.containerPort,
+                      ref: r.published.ref,
+                    },
+                  }
+                : {}),
+            },
+          ],
+          configFiles: [],
+          notes: [
+            `Apache with mod_php listens on ${IMAGE_PORT} (${from.image}: ${PHP_APACHE_IMAGE_SOURCE})`,
+            "PHP's $_SERVER['HTTPS'] is set only by Apache's own TLS; forwarded headers reach PHP unchanged and the framework decides",
+          ],
+        }),
+      );
+    }
+  return out;
+}
+
+export const WORDPRESS_IMAGE_CONFIG_SOURCE = 'https://github.com/docker-library/wordpress/blob/master/wp-config-docker.php';
+
+/**
+ * The official `wordpress` image writes its own wp-config.php (wp-config-docker.php) when the tree has none: it sets
+ * `$_SERVER['HTTPS'] = 'on'` when X-Forwarded-Proto contains `https`, from any peer ("we include this by default
+ * because reverse proxying is extremely common in container environments"). One WordPress app end per such service.
+ */
+export function imageWordpressFrameworks(facts: Facts): FrameworkFacts[] {
+  const out: FrameworkFacts[] = [];
+  for (const cf of facts.compose?.files ?? [])
+    for (const s of cf.services) {
+      if (!s.image || !/^(?:(?:docker\.io\/)?library\/)?wordpress(?::|@|$)/i.test(s.image) || !modPhpImage(s.image)) continue;
+      const ref: SourceRef = {
+        file: s.ref.file,
+        line: s.ref.line,
+        snippet: `${s.ref.snippet ?? s.name} (image ${s.image}: its wp-config.php trusts X-Forwarded-Proto from anyone)`,
+      };
+      out.push({
+        kind: 'wordpress',
+        file: s.ref.file,
+        module: '.',
+        usesServerScheme: true,
+        settings: { imageConfig: { value: s.image, origin: 'default', ref } },
+        appEnd: {
+          name: 'WordPress',
+          ref,
+          schemeHeaders: ['x-forwarded-proto'],
+          clientHeaders: [],
+          trustScheme: { value: ['*'], origin: 'default', ref, note: "the image's wp-config-docker.php" },
+          trustClient: { value: [], origin: 'default', ref },
+          serverHttps: { on: ['on', '1'], port443: true },
+          defaultsFrom: [WORDPRESS_IMAGE_CONFIG_SOURCE],
+          // The image's Apache port: what app/trust-all asks compose about (its published ports).
+          binds: [{ kind: 'tcp', host: '0.0.0.0', port: IMAGE_PORT, exposure: 'all-interfaces', container: true, ref }],
+        },
+      });
+    }
+  return out;
+}
