@@ -1,6 +1,6 @@
 // Calls of a small hot function before V8 optimises it, in a child process that first runs `prelude` (ESM code;
 // tsx loaded), with synchronous recompilation (--no-concurrent-recompilation) so the count is exact and no clock
-// is involved. For the tests of lateTierUp (commands/tier-up.ts); test/scan/tier-up.test.ts has the same loop.
+// is involved. For the tests of lateTierUp (commands/tier-up.ts, test/cli and test/scan).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 

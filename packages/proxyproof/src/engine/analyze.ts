@@ -21,7 +21,7 @@ import type { Facts } from '../model/facts.js';
 import { type Finding, InputError, sortFindings } from '../model/finding.js';
 import type { FrontFacts, FrontName } from '../model/proxy.js';
 import { collectAll } from './collect.js';
-import { filesNamedByFacts, notReadFiles, notReadLine } from './not-read.js';
+import { filesUsed, notReadFiles, notReadLine } from './not-read.js';
 import { count } from './progress.js';
 
 /** A front door named by the user: `--front` (origin declared) or `.proxyproof.json` `front` (origin config). */
@@ -138,11 +138,13 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   const facts = collected.facts;
   const explicitFiles = new Set(files.files.filter((f) => f.explicit).map((f) => f.display));
 
+  const usage = filesUsed(files.files, collected);
   const notRead = notReadFiles({
     files: files.files,
     collected,
     usedElsewhere: new Set(files.proxyFiles.map((p) => p.file)),
     known: files.unmodelled.map((u) => ({ file: u.file, reason: `${u.what}: ${u.why}` })),
+    usage,
   });
   notRead.unshift(...files.skipped);
 
@@ -156,17 +158,15 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   if (explicitFiles.size === 0) for (const d of facts.diagnostics) if (d.level === 'error') d.level = 'warning';
   // Only about files the analysis used: a collector may have read a file to sniff it (an image beside a
   // Dockerfile) without using it, and its bytes then change nothing.
-  const used =
-    collected.nonUtf8.size + collected.utf16.size > 0
-      ? new Set([...filesNamedByFacts(facts), ...files.files.filter((f) => collected.claimed.has(f.abs)).map((f) => f.display)])
-      : new Set<string>();
+  const { used } = usage;
+  const notReadSet = new Set(notRead.map((n) => n.file));
   // A proxy reads its config as bytes: UTF-16 there is a file the real program would not understand.
   const proxyConfigs =
     collected.utf16.size > 0
       ? new Set([...facts.nginx.configs.flatMap((t) => t.config.map((c) => c.file)), ...(facts.proxies ?? []).map((p) => p.file)])
       : new Set<string>();
   for (const file of collected.utf16) {
-    if (!proxyConfigs.has(file) || notRead.some((n) => n.file === file)) continue;
+    if (!proxyConfigs.has(file) || notReadSet.has(file)) continue;
     facts.diagnostics.push({
       level: 'warning',
       file,
@@ -176,7 +176,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     });
   }
   for (const [file, at] of collected.nonUtf8) {
-    if (notRead.some((n) => n.file === file)) continue;
+    if (notReadSet.has(file)) continue;
     if (!facts.sources.has(file) || !used.has(file)) continue;
     facts.diagnostics.push({
       level: 'warning',

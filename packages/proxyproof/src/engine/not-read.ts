@@ -33,8 +33,22 @@ export function isDocumentation(name: string): boolean {
 const DEPLOY_PY = /^(?:settings|.*_settings|gunicorn.*|wsgi|asgi|config|production|prod)\.py$/i;
 /** Generic config extensions: listed only when the content is about serving HTTP. */
 const GENERIC_EXT = new Set(['.conf', '.cfg', '.ini', '.yml', '.yaml', '.toml', '.json', '.tf', '.env', '.properties', '.xml']);
-const DEPLOY_WORDS =
-  /proxy_pass|proxy_set_header|server_name|\bupstream\b|reverse_proxy|ProxyPass|<VirtualHost|\bfrontend\b|\bbackend\b|ingress|traefik|gunicorn|uvicorn|uwsgi|forwarded|X-Forwarded|trusted_?proxies|SECURE_PROXY_SSL_HEADER|containerPort|\bports:/i;
+const DEPLOY_WORDS_ANYWHERE =
+  /proxy_pass|proxy_set_header|server_name|\bupstream\b|reverse_proxy|ProxyPass|<VirtualHost|ingress|traefik|gunicorn|uvicorn|uwsgi|forwarded|X-Forwarded|trusted_?proxies|SECURE_PROXY_SSL_HEADER|containerPort|\bports:/i;
+/** In a config file, "frontend"/"backend" anywhere are about serving (HAProxy sections, a values file's keys). */
+const SECTION_WORDS = /\bfrontend\b|\bbackend\b/i;
+/** In source code they are only a comment's or a name's words ("# Backend Extras" in a Ruby initializer). */
+const SOURCE_CODE = /\.(?:rb|py|js|mjs|cjs|ts|tsx|jsx|rs|go|java|kt|cs|php|ex|exs)$/i;
+/**
+ * A Kamal deploy file's top-level keys (`service:` with `image:` and `servers:`/`proxy:`): kamal-proxy and its
+ * `ssl`/`forward_headers` are not modelled yet, so the file is said to be not read, never dropped.
+ */
+const KAMAL = (t: string): boolean =>
+  /^service:[ \t]*\S/m.test(t) && /^image:[ \t]*\S/m.test(t) && /^(?:servers|proxy):/m.test(t);
+/** Content that makes a file deployment material (`name` decides whether section words count). */
+function deployWords(name: string, t: string): boolean {
+  return DEPLOY_WORDS_ANYWHERE.test(t) || (!SOURCE_CODE.test(name) && SECTION_WORDS.test(t)) || KAMAL(t);
+}
 /** Jinja/Ansible, Go/Helm, Mustache, ERB and envsubst placeholders. */
 const TEMPLATE = /\{\{[^{}\n]{1,80}\}\}|\{%[^\n]{1,200}%\}|<%=?[^\n]{1,200}%>|\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}/;
 
@@ -62,8 +76,8 @@ function looksLikeDeployment(f: DiscoveredFile, head: () => string): boolean {
     ) &&
     !/\.(md|txt|rst|png|jpe?g|gif|svg|ico|lock|sum)$/i.test(name)
   )
-    return DEPLOY_WORDS.test(head()) || GENERIC_EXT.has(extname(name).toLowerCase()) || extname(name) === '';
-  return GENERIC_EXT.has(extname(name).toLowerCase()) && DEPLOY_WORDS.test(head());
+    return deployWords(name, head()) || GENERIC_EXT.has(extname(name).toLowerCase()) || extname(name) === '';
+  return GENERIC_EXT.has(extname(name).toLowerCase()) && deployWords(name, head());
 }
 
 /** Every `file` string named anywhere in the facts (refs, config entries, compose files). */
@@ -96,14 +110,28 @@ export interface NotReadInput {
   usedElsewhere: Set<string>;
   /** Reasons known outside the collectors (configs the chain does not model yet). */
   known: NotRead[];
+  /** `filesUsed(files, collected)` when the caller has it (the proxy files of `usedElsewhere` are added to it). */
+  usage?: FilesUsed;
+}
+
+/** The files the analysis used: named by a fact (`named`), or that plus claimed by a collector (`used`). */
+export interface FilesUsed {
+  named: Set<string>;
+  used: Set<string>;
+}
+
+/** Computed once per analysis (one walk over the facts): `notReadFiles` and the encoding warnings share it. */
+export function filesUsed(files: DiscoveredFile[], collected: Collected): FilesUsed {
+  const named = filesNamedByFacts(collected.facts);
+  const used = new Set(named);
+  for (const f of files) if (collected.claimed.has(f.abs)) used.add(f.display);
+  return { named, used };
 }
 
 export function notReadFiles(input: NotReadInput): NotRead[] {
   const { files, collected } = input;
   const facts = collected.facts;
-  const named = filesNamedByFacts(facts);
-  const used = new Set(named);
-  for (const f of files) if (collected.claimed.has(f.abs)) used.add(f.display);
+  const { named, used } = input.usage ?? filesUsed(files, collected);
   for (const u of input.usedElsewhere) used.add(u);
   const known = new Map(input.known.map((k) => [k.file, k]));
   // The most severe diagnostic about a file says why it was not used.
@@ -151,7 +179,7 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
     // A file some collector read and found nothing in (a wsgi.py, a shell script) is listed only when its
     // content is about serving HTTP; one nobody read, when its name or content says it is deployment material.
     const read = facts.sources.has(f.display);
-    if (!f.explicit && !(read ? DEPLOY_WORDS.test(head()) : looksLikeDeployment(f, head))) continue;
+    if (!f.explicit && !(read ? deployWords(basename(f.abs), head()) : looksLikeDeployment(f, head))) continue;
     const b = bytes();
     if (b === null) {
       out.push({ file: f.display, reason: 'unreadable' });

@@ -164,6 +164,44 @@ describe('documentation is not listed under "Not read"', () => {
   });
 });
 
+describe('"Not read" by what a file says, in its place', () => {
+  const cases: Array<{ name: string; file: string; text: string; listed: boolean }> = [
+    {
+      name: 'a Ruby initializer whose comment says "Backend" (trap)',
+      file: 'config/initializers/pagy.rb',
+      text: '# Backend Extras\n# require "pagy/extras/array"\nPagy::DEFAULT[:items] = 20\n',
+      listed: false,
+    },
+    {
+      name: 'a config file whose keys are the frontend and the backend (words count in a config)',
+      file: 'settings/services.yaml',
+      text: 'frontend:\n  replicas: 2\nbackend:\n  replicas: 3\n',
+      listed: true,
+    },
+    {
+      name: 'a Kamal deploy file (kamal-proxy is not modelled)',
+      file: 'config/deploy.yml',
+      text: 'service: blog\nimage: someone/blog\nservers:\n  web:\n    - 192.0.2.10\nproxy:\n  ssl: true\n  host: blog.example.org\n',
+      listed: true,
+    },
+    {
+      name: 'a YAML file with service: and image: but nothing Kamal serves (trap)',
+      file: 'config/app.yml',
+      text: 'service: blog\nimage: someone/blog\ncolour: blue\n',
+      listed: false,
+    },
+  ];
+  for (const c of cases)
+    it(`${c.name}: ${c.listed ? 'listed' : 'not listed'}`, async () => {
+      const dir = join(tmp, `words-${cases.indexOf(c)}`);
+      put(`words-${cases.indexOf(c)}/nginx/site.conf`, NGINX);
+      put(`words-${cases.indexOf(c)}/${c.file}`, c.text);
+      const { analysis } = await lintPaths([dir]);
+      const listed = analysis.notRead.map((n) => n.file.replace(/.*words-\d+\//, ''));
+      assert.equal(listed.includes(c.file), c.listed, listed.join(', '));
+    });
+});
+
 describe('server names that are no host names never end in "Invalid URL"', () => {
   const cases: Array<{ name: string; tls: boolean; port: number; host: string; noted: boolean }> = [
     { name: 'app.example.com', tls: true, port: 443, host: 'app.example.com', noted: false },
