@@ -34,7 +34,8 @@ const TWO_LOCATIONS = `server {
 `;
 
 // Express behind Fly.io's proxy with trust proxy 0: the hop-count fix (2) gives the right req.ip, but Express
-// then also believes a client's X-Forwarded-Host, which Fly passes through: the chain calls the host spoofable.
+// then also believes a client's X-Forwarded-Host, which Fly passes through, and the app reads the host through
+// that trust (req.hostname): the chain calls the host spoofable.
 const FLY_EXPRESS = {
   'fly.toml': 'app = "demo"\n\n[http_service]\n  internal_port = 8080\n  force_https = true\n',
   'package.json': '{ "name": "demo", "dependencies": { "express": "^4.19.2", "express-rate-limit": "^7.0.0" } }\n',
@@ -43,7 +44,7 @@ const rateLimit = require('express-rate-limit');
 const app = express();
 app.set('trust proxy', 0);
 app.use(rateLimit({ windowMs: 60000, max: 100 }));
-app.get('/', (req, res) => res.send(req.ip));
+app.get('/', (req, res) => res.send(req.ip + ' ' + req.hostname));
 app.listen(8080);
 `,
 };

@@ -21,7 +21,7 @@ const CONTROLLER_CM = (data: string) =>
 const value = (c: ProxyConfigFacts | undefined, name: string) =>
   c?.sites[0]?.routes[0]?.headers.filter((h) => h.name.toLowerCase() === name.toLowerCase()).map((h) => h.value);
 
-test('an ingress-nginx Ingress with tls: one TLS site, a route per path to its Service, the controller headers', async () => {
+test('an ingress-nginx Ingress with tls: one TLS site (and its ssl-redirect :80 side), a route per path to its Service, the controller headers', async () => {
   const configs = await configsOf({ 'ingress.yaml': INGRESS('') });
   assert.equal(configs.length, 1);
   const c = configs[0];
@@ -30,8 +30,12 @@ test('an ingress-nginx Ingress with tls: one TLS site, a route per path to its S
   assert.deepEqual(site?.names, ['app.example.com']);
   assert.deepEqual(
     site?.listeners.map((l) => [l.port, l.tls, l.ref.line]),
-    [[443, true, 7]],
+    [
+      [443, true, 7],
+      [80, false, 7],
+    ],
   );
+  // ssl-redirect (on by default with tls:) answers the plain side with a redirect (checked below).
   assert.deepEqual(
     site?.routes.map((r) => `${r.match} ${r.protocol} ${r.upstreams[0]?.text}`),
     ['app.example.com/ http Service web:8000'],
@@ -40,7 +44,7 @@ test('an ingress-nginx Ingress with tls: one TLS site, a route per path to its S
   assert.deepEqual(value(c, 'X-Forwarded-Proto'), ['{scheme}']);
   assert.deepEqual(value(c, 'X-Forwarded-For'), ['{remote_addr}']);
   assert.equal(site?.trust.mode, 'none');
-  assert.equal(site?.redirectsToHttps, undefined);
+  assert.equal(site?.redirectsToHttps?.origin, 'default');
 });
 
 test('use-forwarded-headers: the scheme comes from a trusted peer and every peer is trusted', async () => {
