@@ -257,8 +257,24 @@ export function ingressBackend(route: ProxyRoute): { service: string; port: stri
   return backendOf.get(route);
 }
 
+/**
+ * Built once per analysis, as `nginxProxyConfigs` is: the chain and each generic proxy check ask for the same sites.
+ * Keyed by the facts, valid while the Ingress list is the same array. Callers only read the sites.
+ */
+const ingressSitesOf = new WeakMap<Facts, { ingresses: KubeIngress[]; configs: ProxyConfigFacts[] }>();
+
 /** The Ingresses of the facts (manifests with backends) as neutral proxy configs, one site each. */
 export function ingressProxyConfigs(facts: Facts): ProxyConfigFacts[] {
+  const ingresses = facts.kube?.ingresses;
+  if (!ingresses?.length) return [];
+  const hit = ingressSitesOf.get(facts);
+  if (hit && hit.ingresses === ingresses) return hit.configs;
+  const configs = buildIngressProxyConfigs(facts);
+  ingressSitesOf.set(facts, { ingresses, configs });
+  return configs;
+}
+
+function buildIngressProxyConfigs(facts: Facts): ProxyConfigFacts[] {
   const kube = facts.kube;
   if (!kube?.ingresses?.length) return [];
   const out: ProxyConfigFacts[] = [];

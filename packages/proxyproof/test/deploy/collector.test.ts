@@ -241,16 +241,27 @@ test('compose env_file missing from the tree: its committed template (env_templa
   );
 });
 
-test('app code that shows a lost scheme or client address is recorded (first per kind and file; tests skipped)', async () => {
+test('app code that shows a lost scheme or client address is recorded (the first three per kind and file; tests skipped)', async () => {
   const { facts } = await lintFiles({
     'app/auth.py': 'def cb(request):\n    # request.url_for in a comment\n    return str(request.url_for("cb"))\n',
     'app/limits.py': 'def key(request):\n    return request.client.host\n',
+    'app/oauth.py': [
+      'def login():',
+      '    back = f"{request.host_url}"',
+      '    uri = urljoin(request.host_url, "/cb")',
+      '    root = request.url_root',
+      '    again = request.host_url',
+      '',
+    ].join('\n'),
     'tests/test_auth.py': 'def test(request):\n    request.url_for("x")\n',
     'app.service': '[Service]\nExecStart=/usr/bin/uvicorn app.main:app\n',
   });
   assert.deepEqual(facts.codeUses?.map((u) => `${u.kind} ${u.ref.file}:${u.ref.line}`).sort(), [
     'client app/limits.py:2',
     'url app/auth.py:3',
+    'url app/oauth.py:2',
+    'url app/oauth.py:3',
+    'url app/oauth.py:4',
   ]);
 });
 

@@ -92,3 +92,15 @@ test('an Ingress whose only backend is a resource, not a Service, is no site', a
   );
   assert.deepEqual(await configsOf({ 'ingress.yaml': noBackend }), []);
 });
+
+test('built once per analysis: the chain and the generic checks get the same sites; a new Ingress list rebuilds them', async () => {
+  const { facts } = await lintFiles({ 'ingress.yaml': INGRESS('') }, []);
+  const first = ingressProxyConfigs(facts);
+  assert.equal(ingressProxyConfigs(facts), first);
+  const kube = facts.kube;
+  assert.ok(kube?.ingresses);
+  kube.ingresses = [...kube.ingresses];
+  const rebuilt = ingressProxyConfigs(facts);
+  assert.notEqual(rebuilt, first);
+  assert.deepEqual(rebuilt, first);
+});

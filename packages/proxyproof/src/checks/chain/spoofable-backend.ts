@@ -38,6 +38,22 @@ function severityOf(s: Spoof, builtInTrustAll: boolean): Severity {
   return builtInTrustAll && s.what.length === 1 && s.what[0] === 'scheme' ? STEP_DOWN[base] : base;
 }
 
+/**
+ * Through a proxy, the hop that lets the client's forged scheme on is where it is stopped (the planned fix
+ * overwrites it there) and comes first; the app's trust, often a framework default with no line of its own (Rack
+ * believes X-Forwarded-Proto from every peer), follows.
+ */
+function passedOn(s: Spoof): Array<[Ref | undefined, string]> {
+  if (s.via !== 'proxy' || !s.what.includes('scheme')) return [];
+  const hop = s.trace.steps.find((x) => (x.kind === 'proxy' || x.kind === 'lb') && x.conveys?.scheme === 'https');
+  if (!hop) return [];
+  // Passed through unchanged, nothing of the hop's own says so: its route, or its site when the route is written in
+  // a file the site includes (an Apache partial shared by :80 and :443), where an overwrite would go.
+  const shared = hop.ref && hop.schemeRef && hop.ref.file !== hop.schemeRef.file;
+  const at = hop.conveys?.ref ?? (shared ? hop.schemeRef : (hop.ref ?? hop.schemeRef));
+  return at ? [[at, `passes the client's own scheme header on here (${hop.label})`]] : [];
+}
+
 export const spoofableBackend: Check = {
   meta,
   run(facts) {
@@ -116,6 +132,7 @@ export const spoofableBackend: Check = {
             .filter(Boolean)
             .join(', ')}${s.ref ? ` (decided at ${refText(s.ref)})` : ''}.${hostNote}`,
           evidence: evidences(facts, [
+            ...passedOn(s),
             [s.ref, 'trusts the forged header here'],
             [app?.ref, 'the backend'],
             ...(s.what.includes('host') && hostReads[0]

@@ -17,6 +17,13 @@ const meta: CheckMeta = {
   references: [REFS.werkzeugProxyFix, REFS.flaskProxies],
 };
 
+/** An absolute URL the app's code builds from the request: in the app's own top folder (a tree may hold several apps). */
+function urlUse(facts: Parameters<Check['run']>[0], appFile: string): Evidence[] {
+  const top = appFile.includes('/') ? `${appFile.slice(0, appFile.indexOf('/'))}/` : '';
+  const urls = (facts.codeUses ?? []).filter((u) => u.kind === 'url' && u.ref.file.startsWith(top)).slice(0, 3);
+  return urls.map((u) => ev(u.ref, `${u.what}: http:// while the scheme is lost`));
+}
+
 export const proxyfixMissing: Check = {
   meta,
   run(facts) {
@@ -44,6 +51,8 @@ export const proxyfixMissing: Check = {
             ev(app?.ref ?? { file: fw.file, line: 0 }, 'Flask app created here'),
             ...verdicts.slice(0, 1).map((x) => ev(x.s.launch, `${x.s.kind} started here`)),
             ...(servers.length === 0 && frontRef(facts) ? [frontRef(facts) as Evidence] : []),
+            // Where the lost scheme shows in the app's own code (an OAuth redirect_uri from request.host_url).
+            ...(schemeOk ? [] : urlUse(facts, fw.file)),
           ],
           why: 'Werkzeug builds request.scheme, request.host and request.remote_addr from the WSGI environ, i.e. from the proxy connection, unless ProxyFix rewrites them from X-Forwarded-* (for exactly the number of proxies in front).',
           // Right after the app is created, under its own name (`application = Flask(...)`, inside a factory too:

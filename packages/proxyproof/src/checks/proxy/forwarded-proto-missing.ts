@@ -39,11 +39,15 @@ export const proxyForwardedProtoMissing: Check = {
         const kind = config.kind;
         // A route written in an included file (an Apache partial shared by the :80 and :443 vhosts): the header
         // goes into this site, where only its TLS requests get it, not into the shared file.
-        const at = route.ref.file !== site.ref.file ? site.ref : route.ref;
+        const shared = route.ref.file !== site.ref.file;
+        const at = shared ? site.ref : route.ref;
+        const forwards = ev(route.ref, 'forwards here without a scheme header');
+        const tlsEnds = ev(tls[0]?.ref, 'TLS ends here');
         out.push(
           finding(meta, {
             message: `${site.label} ends TLS on port ${tls.map((l) => l.port).join(', ')} and forwards ${route.match} to ${route.upstreams[0]?.text ?? 'its upstream'} without X-Forwarded-Proto: ${kind === 'apache' ? 'mod_proxy never adds it' : kind === 'haproxy' ? 'HAProxy never adds it' : 'nothing adds it'}, so the app sees http`,
-            evidence: [ev(route.ref, 'forwards here without a scheme header'), ev(tls[0]?.ref, 'TLS ends here')],
+            // The finding is where the header belongs: the TLS site itself when its route comes from a shared file.
+            evidence: shared ? [tlsEnds, forwards] : [forwards, tlsEnds],
             why: 'Behind a TLS-terminating proxy the app only learns the original scheme from a header the proxy sets. Without it, frameworks build http:// absolute URLs and redirects (mixed content, redirect loops with an https redirect) and mark cookies insecure.',
             fix: {
               description: `Set the scheme header on this site (${setSchemeLine(kind, true)}), and make the app trust it from this proxy only.`,

@@ -146,8 +146,22 @@ function vhostAddrs(args: string[]): Array<{ host: string; port: number | '*' | 
   });
 }
 
-/** Finds the files of the tree an `Include`/`IncludeOptional` argument names (collectors/apache: `includeResolver`). */
-export type IncludeResolver = (pattern: string) => Array<{ file: string; src: string }>;
+/**
+ * Finds the files of the tree an `Include`/`IncludeOptional` argument names (collectors/apache: `includeResolver`),
+ * given the file that includes it. `assumed` says why a file was taken that the argument does not name.
+ */
+export type IncludeResolver = (
+  pattern: string,
+  from: string,
+  optional: boolean,
+) => Array<{ file: string; src: string; assumed?: string }>;
+
+/** An `Include` whose file is not in the tree: the vhost is read without it. */
+export interface MissingInclude {
+  ref: Ref;
+  directive: string;
+  pattern: string;
+}
 
 const MAX_INCLUDE_DEPTH = 8;
 
@@ -161,13 +175,16 @@ function expandIncludes(
   stack: string[],
   notes: string[],
   errors: Array<{ line: number; message: string }>,
+  missing: MissingInclude[],
 ): ApacheNode[] {
   const out: ApacheNode[] = [];
   for (const n of nodes) {
     const k = n.name.toLowerCase();
     if ((k === 'include' || k === 'includeoptional') && resolve && n.args[0]) {
-      const found = resolve(n.args[0]).filter((f) => !stack.includes(f.file));
+      const from = n.file ?? (stack[stack.length - 1] as string);
+      const found = resolve(n.args[0], from, k === 'includeoptional').filter((f) => !stack.includes(f.file));
       if (found.length === 0) {
+        missing.push({ ref: { file: from, line: n.line, snippet: n.raw }, directive: n.name, pattern: n.args[0] });
         out.push(n);
         continue;
       }
@@ -186,12 +203,12 @@ function expandIncludes(
           }
         };
         mark(parsed.nodes);
-        notes.push(`${n.file ?? stack[stack.length - 1]}:${n.line}: ${n.name} ${n.args[0]} -> ${f.file}`);
-        out.push(...expandIncludes(parsed.nodes, resolve, [...stack, f.file], notes, errors));
+        notes.push(`${from}:${n.line}: ${n.name} ${n.args[0]} -> ${f.file}${f.assumed ? ` (assumed: ${f.assumed})` : ''}`);
+        out.push(...expandIncludes(parsed.nodes, resolve, [...stack, f.file], notes, errors, missing));
       }
       continue;
     }
-    if (n.block) n.block = expandIncludes(n.block, resolve, stack, notes, errors);
+    if (n.block) n.block = expandIncludes(n.block, resolve, stack, notes, errors, missing);
     out.push(n);
   }
   return out;
@@ -205,14 +222,26 @@ export function readApache(
   config: ProxyConfigFacts;
   errors: Array<{ line: number; message: string }>;
   included: string[];
+  missing: MissingInclude[];
   passenger: Array<{ root: string; ref: Ref }>;
 } {
   const notes: string[] = [];
   const parsed = parseApache(src);
   const errors = parsed.errors;
   const includeNotes: string[] = [];
-  const nodes = expandIncludes(parsed.nodes, resolve, [file], includeNotes, errors);
-  const included = [...new Set(includeNotes.map((x) => x.split(' -> ').pop() as string))];
+  const missing: MissingInclude[] = [];
+  const nodes = expandIncludes(parsed.nodes, resolve, [file], includeNotes, errors, missing);
+  const included = [
+    ...new Set(
+      includeNotes.map(
+        (x) =>
+          x
+            .split(' -> ')
+            .pop()
+            ?.replace(/ \(assumed: .*$/, '') as string,
+      ),
+    ),
+  ];
   notes.push(...includeNotes);
   // Balancers: <Proxy balancer://NAME> BalancerMember URL ...
   const balancers = new Map<string, Upstream[]>();
@@ -435,7 +464,7 @@ export function readApache(
   } else if (vhostNodes.length === 0 && main.remoteIp) {
     sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
   }
-  return { config, errors, included, passenger };
+  return { config, errors, included, missing, passenger };
 }
 
 export const apacheCollector: Collector = {
@@ -452,18 +481,38 @@ export const apacheCollector: Collector = {
         continue;
       candidates.push({ f, text: head });
     }
-    const resolve = includeResolver(ctx);
+    const named = includeResolver(ctx);
     // A file another Apache file includes is read where it is included (its vhost's port and SSLEngine), not alone.
-    const includedBy = new Map<string, string>();
-    for (const c of candidates)
-      for (const inc of readApache(c.f.display, c.text, resolve).included)
-        if (inc !== c.f.display && !includedBy.has(inc)) includedBy.set(inc, c.f.display);
+    const includersOf = (resolve: IncludeResolver) => {
+      const by = new Map<string, string>();
+      for (const c of candidates)
+        for (const inc of readApache(c.f.display, c.text, resolve).included)
+          if (inc !== c.f.display && !by.has(inc)) by.set(inc, c.f.display);
+      return by;
+    };
+    const byName = includersOf(named);
+    // Fragments (no <VirtualHost>) that no file of the tree includes by name: an Include whose file is not in the
+    // tree may be one of them, rendered or packaged under another name (below).
+    const orphans = candidates.filter((c) => !byName.has(c.f.display) && !/^\s*<VirtualHost\b/im.test(c.text));
+    const resolve = orphans.length > 0 ? withOrphanFragments(named, orphans) : named;
+    const includedBy = orphans.length > 0 ? includersOf(resolve) : byName;
     for (const { f, text } of candidates) {
       ctx.claimed.add(f.abs);
       if (includedBy.has(f.display)) continue;
-      const { config, errors, included, passenger } = readApache(f.display, text, resolve);
+      const { config, errors, included, missing, passenger } = readApache(f.display, text, resolve);
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Apache config: ${e.message}` });
+      for (const m of missing) {
+        // Include of a missing file stops Apache; IncludeOptional (or a wildcard) skips it. Either way what it would
+        // add (ProxyPass, RequestHeader) is unknown here.
+        const optional = m.directive.toLowerCase() === 'includeoptional' || /[*?[]/.test(m.pattern);
+        ctx.facts.diagnostics.push({
+          level: optional ? 'note' : 'warning',
+          file: m.ref.file,
+          line: m.ref.line,
+          message: `Apache config: ${m.directive} ${m.pattern}: not in the tree, so the config was read without it (what it adds, a ProxyPass or a RequestHeader, is unknown)`,
+        });
+      }
       for (const inc of included) {
         const g = ctx.files.find((x) => x.display === inc);
         if (g) ctx.claimed.add(g.abs);
@@ -600,6 +649,50 @@ export function includeResolver(ctx: Parameters<Collector['collect']>[0]): Inclu
       }
     cache.set(pattern, out);
     return out;
+  };
+}
+
+/**
+ * The name's endings after its first dot (`crowbar.conf.partial` -> `.conf.partial`; a template by the name it
+ * renders to). Two files with the same endings are the same kind of fragment.
+ */
+function endings(name: string): string {
+  const base = configName(name);
+  const dot = base.indexOf('.', 1);
+  return dot < 0 ? '' : base.slice(dot).toLowerCase();
+}
+
+/**
+ * An Include the tree has no file for, resolved to a fragment beside the including file: a deployment tool renders
+ * or packages the fragment under the name the Include uses (Chef's `template "conf.d/x.partial"` from `y.partial.erb`),
+ * which the tree does not show. Taken only when exactly one fragment in the including file's folder has the same
+ * endings as the Include's file name (more than `.conf`) and no file includes it by name; the include note says
+ * it was assumed. Only for `Include`, which stops Apache when its file is missing (so it exists where Apache runs);
+ * an absent `IncludeOptional` file is as likely absent there too.
+ */
+function withOrphanFragments(named: IncludeResolver, orphans: Array<{ f: { display: string }; text: string }>): IncludeResolver {
+  return (pattern, from, optional) => {
+    const found = named(pattern, from, optional);
+    if (optional) return found;
+    // `x.partia[l]` (IncludeOptional's idiom for "this file if present") names one file; a real wildcard does not.
+    const literal = pattern.replace(/\[([^\]^!])\]/g, '$1');
+    if (found.length > 0 || /[*?[]/.test(literal)) return found;
+    const want = endings(literal.split('/').pop() ?? '');
+    if (want.split('.').length < 3) return found;
+    const dir = from.slice(0, from.lastIndexOf('/') + 1);
+    const beside = orphans.filter(
+      (o) =>
+        o.f.display !== from && o.f.display.slice(0, o.f.display.lastIndexOf('/') + 1) === dir && endings(o.f.display) === want,
+    );
+    if (beside.length !== 1) return found;
+    const o = beside[0] as (typeof beside)[number];
+    return [
+      {
+        file: o.f.display,
+        src: o.text,
+        assumed: `${pattern} is not in the tree; ${baseName(o.f.display)} is the only ${want} fragment beside it that nothing includes`,
+      },
+    ];
   };
 }
 

@@ -30,6 +30,9 @@ import {
 } from './evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from './versions.js';
 
+/** At most this many code uses of each kind per file (`codeUses`). */
+const CODE_USES_PER_FILE = 3;
+
 /** Text markers that make a .py file worth parsing (others are skipped unread by the parser). */
 const RELEVANT =
   /SECURE_|ALLOWED_HOSTS|INSTALLED_APPS|MIDDLEWARE|DJANGO_SETTINGS_MODULE|CSRF_|SESSION_COOKIE|USE_X_FORWARDED|Flask\(|FastAPI\(|Starlette\(|Quart\(|ProxyFix|ProxyHeadersMiddleware|uvicorn\.run|forwarded_allow_ips|secure_scheme_headers|^bind\s*=/m;
@@ -155,7 +158,8 @@ class PythonRun {
     const patterns: Array<[kind: 'url' | 'client' | 'cookie', re: RegExp, what: string]> = [
       [
         'url',
-        /\brequest\.url_for\(|\brequest\.base_url\b/,
+        // Starlette's request.url_for/base_url; Werkzeug's host_url (`scheme://host/`) and url_root (with the script root).
+        /\brequest\.url_for\(|\brequest\.(?:base_url|host_url|url_root)\b/,
         'builds an absolute URL from the request (scheme and host as the app server saw them)',
       ],
       ['url', /\.build_absolute_uri\(/, 'builds an absolute URL from the request (scheme and host as the app server saw them)'],
@@ -176,13 +180,16 @@ class PythonRun {
       ],
     ];
     const lines = text.split(/\r?\n/);
-    const seen = new Set<string>();
+    // The first few of each kind per file: a finding cites where its consequence shows (an OAuth redirect_uri and
+    // a logout URL built from request.host_url in one routes file are two places the user must look at).
+    const seen = new Map<string, number>();
     for (let i = 0; i < lines.length && i < 50_000; i++) {
       const l = lines[i] as string;
       if (/^\s*#/.test(l)) continue;
       for (const [kind, re, what] of patterns) {
-        if (seen.has(kind) || !re.test(l)) continue;
-        seen.add(kind);
+        const n = seen.get(kind) ?? 0;
+        if (n >= CODE_USES_PER_FILE || !re.test(l)) continue;
+        seen.set(kind, n + 1);
         this.ctx.facts.codeUses ??= [];
         if (this.ctx.facts.codeUses.length < 200)
           this.ctx.facts.codeUses.push({ kind, ref: refIn(this.ctx, f.display, i + 1), what });

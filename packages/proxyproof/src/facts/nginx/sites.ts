@@ -205,15 +205,16 @@ function ruleOf(
 }
 
 /**
- * The nginx servers of the facts as neutral proxy configs (one per config tree that has servers). A model that
- * cannot be built is a warning diagnostic and no sites.
- */
-/**
  * Built once per analysis: the chain and every generic proxy check ask for the same sites (10,000 nginx servers
  * were built five times over, a third of a 10k lint's CPU). Keyed by the facts, valid while the model is the same
  * (the model is rebuilt when configs are added). Callers only read the sites; the planner deep-clones what it edits.
  */
 const sitesOf = new WeakMap<Facts, { model: NginxModel; configs: ProxyConfigFacts[] }>();
+
+/**
+ * The nginx servers of the facts as neutral proxy configs (one per config tree that has servers). A model that
+ * cannot be built is a warning diagnostic and no sites.
+ */
 
 export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
   let model: NginxModel;

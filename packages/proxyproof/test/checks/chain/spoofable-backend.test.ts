@@ -158,3 +158,24 @@ describe(ID, () => {
     });
   }
 });
+
+describe(`${ID}: where a scheme forged through the proxy is reported`, () => {
+  it('first at the hop that passes the client header on (an Apache :80 vhost, its ProxyPass in a shared partial), then the app trust', async () => {
+    const found = await findingsFor(ID, {
+      name: 'Apache :80 and :443 vhosts sharing a ProxyPass partial, Puma on loopback, Rails trusting every peer',
+      files: {
+        'apache/vhosts.d/app.conf':
+          '<VirtualHost *:80>\n    Include /etc/apache2/conf.d/app.conf.partial\n</VirtualHost>\n<VirtualHost *:443>\n    SSLEngine On\n    RequestHeader set X-Forwarded-Proto "https"\n    Include /etc/apache2/conf.d/app.conf.partial\n</VirtualHost>\n',
+        'apache/conf.d/app.conf.partial': 'ProxyPass / http://127.0.0.1:3000/\n',
+        'config/puma.rb': 'bind "tcp://127.0.0.1:3000"\n',
+        'config/environments/production.rb': 'Rails.application.configure do\n  config.force_ssl = false\nend\n',
+        Gemfile: "gem 'rails'\ngem 'puma'\n",
+      },
+      expect: 1,
+    });
+    const mine = found.filter((f) => f.message.includes('through the proxy'));
+    assert.equal(mine.length, 1, found.map((f) => f.message).join('\n'));
+    const at = mine[0]?.evidence.map((e) => `${e.file}:${e.line}`);
+    assert.deepEqual(at?.slice(0, 2), ['apache/vhosts.d/app.conf:1', 'config/environments/production.rb:2']);
+  });
+});

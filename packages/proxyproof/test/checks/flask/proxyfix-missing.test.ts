@@ -1,7 +1,8 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { proxyfixMissing as check } from '../../../src/checks/flask/proxyfix-missing.js';
 import { compose, nginxTls, systemdUnit } from '../../python/fixtures.js';
-import { type Case, runCase } from '../../python/lint-files.js';
+import { type Case, lintFiles, runCase } from '../../python/lint-files.js';
 
 const bare = 'from flask import Flask\n\napp = Flask(__name__)\n\n@app.route("/")\ndef index():\n    return "ok"\n';
 const fixed =
@@ -79,3 +80,29 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`flask/proxyfix-missing: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+test('where the lost scheme shows: the app code that builds absolute URLs from the request is cited (the first three), not when the scheme arrives', async () => {
+  const { findings } = await lintFiles(
+    {
+      'web/app.py': `${bare}\nif __name__ == "__main__":\n    app.run(host="0.0.0.0", port=5000)\n`,
+      'web/routes.py':
+        'from flask import request\n\ndef login():\n    return redirect(oauth.authorize_url(redirect_uri=urljoin(request.host_url, "/cb")))\n',
+      'other/tool.py': 'def x(request):\n    return request.host_url\n',
+      Procfile: 'web: python web/app.py\n',
+    },
+    [check],
+  );
+  const at = findings[0]?.evidence.map((e) => `${e.file}:${e.line}`) ?? [];
+  assert.ok(at.includes('web/routes.py:4'), at.join(' '));
+  assert.ok(!at.includes('other/tool.py:2'), at.join(' '));
+  const loopback = await lintFiles(
+    {
+      'app.py': bare,
+      'routes.py': 'def login():\n    return request.host_url\n',
+      'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 app:app'),
+      'site.conf': nginxTls('http://127.0.0.1:8000'),
+    },
+    [check],
+  );
+  assert.ok(!loopback.findings[0]?.evidence.some((e) => e.file === 'routes.py'));
+});

@@ -9,6 +9,11 @@ const vhost = (body: string) =>
 // the repository keeps the file elsewhere: matched from the end of the path).
 const TWO_VHOSTS =
   '<VirtualHost *:80>\n    ServerName app.example.com\n    Include /etc/apache2/conf.d/app.conf.partial\n</VirtualHost>\n<VirtualHost *:443>\n    ServerName app.example.com\n    SSLEngine On\n    IncludeOptional /etc/apache2/conf.d/app.conf.partia[l]\n</VirtualHost>\n';
+// Both vhosts `Include` it (Apache refuses to start when such a file is missing).
+const INCLUDES_BOTH = TWO_VHOSTS.replace(
+  'IncludeOptional /etc/apache2/conf.d/app.conf.partia[l]',
+  'Include /etc/apache2/conf.d/app.conf.partial',
+);
 const cases: Case[] = [
   {
     name: 'invalid: a TLS vhost whose ProxyPass comes from an included partial; the fix goes into the TLS vhost, not the partial the :80 vhost shares',
@@ -16,13 +21,47 @@ const cases: Case[] = [
       'vhosts.d/app.conf': TWO_VHOSTS,
       'conf.d/app.conf.partial': 'ProxyPass / http://127.0.0.1:3000/\nProxyPassReverse / http://127.0.0.1:3000/\n',
     },
+    // Reported at the TLS vhost, where the header goes (the partial is shared with :80).
     expect: {
       count: 1,
       severity: 'high',
-      file: 'conf.d/app.conf.partial',
-      line: 1,
+      file: 'vhosts.d/app.conf',
+      line: 5,
       fixLine: 'RequestHeader set X-Forwarded-Proto "https"',
     },
+  },
+  {
+    name: 'invalid: the included partial is not in the tree under its name; the only .conf.partial fragment beside the vhost that nothing includes is taken (a Chef template renders it under the Include name)',
+    files: {
+      'templates/apache.conf.erb': INCLUDES_BOTH,
+      'templates/app-rails.conf.partial.erb': 'ProxyPass / http://127.0.0.1:<%= @port %>/\n',
+    },
+    expect: { count: 1, severity: 'high', file: 'templates/apache.conf.erb', line: 5 },
+  },
+  {
+    name: 'valid (not guessed): an absent IncludeOptional file is not taken to be a fragment of another name',
+    files: {
+      'templates/apache.conf.erb': TWO_VHOSTS,
+      'templates/app-rails.conf.partial.erb': 'ProxyPass / http://127.0.0.1:3000/\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (not guessed): two such fragments beside the vhost, so neither is taken',
+    files: {
+      'templates/apache.conf.erb': INCLUDES_BOTH,
+      'templates/app-rails.conf.partial.erb': 'ProxyPass / http://127.0.0.1:3000/\n',
+      'templates/app-api.conf.partial.erb': 'ProxyPass /api http://127.0.0.1:4000/\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (not guessed): the fragment is in another folder than the vhost that includes the missing file',
+    files: {
+      'vhosts/apache.conf': INCLUDES_BOTH,
+      'partials/app-rails.conf.partial': 'ProxyPass / http://127.0.0.1:3000/\n',
+    },
+    expect: { count: 0 },
   },
   {
     name: 'valid: the included partial is read inside the vhost that sets the header',
