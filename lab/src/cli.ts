@@ -18,7 +18,7 @@ function printHowTo(sc: RunningScenario): void {
   console.log(`scenario   ${sc.id}
 expected   ${sc.expected.summary}
 entry      ${sc.entryUrl}
-backend    ${sc.backend.address}:${sc.backend.port} (the app server's listen address)
+backend    ${sc.backend.address}:${sc.backend.port} (where the proxy reaches the app server; it may listen on more addresses)
 rendered   ${sc.dir}
 runtime    ${sc.runDir}
 CA         ${sc.caFile}
@@ -29,9 +29,15 @@ open it:
   curl --cacert ${sc.caFile} --resolve ${r0.host}:${r0.port}:${r0.address} ${sc.entryUrl}whoami
   proxyproof doctor ${sc.dir}`);
   if (sc.outside && sc.def.outside) {
+    // The outside host has a link to the app host only: it reaches the app at the app host's address on that link
+    // (APP_OUTSIDE_ADDR), never at the backend address above, which is on the proxy's link.
     const target = sc.vars.APP_OUTSIDE_ADDR ?? sc.backend.address;
+    const ns = sc.namespaces[sc.def.outside];
     console.log(
-      `  ip netns exec ${sc.namespaces[sc.def.outside]} curl -H 'Host: app.test' -H 'X-Forwarded-Proto: https' http://${target}:${sc.backend.port}/whoami   # from the outside host ${sc.outside.address}`,
+      `  ip netns exec ${ns} curl -H 'Host: app.test' -H 'X-Forwarded-Proto: https' http://${target}:${sc.backend.port}/whoami   # from the outside host ${sc.outside.address}`,
+    );
+    console.log(
+      `  proxyproof probe --backend http://${target}:${sc.backend.port}/ --public ${new URL(sc.entryUrl).origin} --from-netns ${ns}`,
     );
   }
   for (const [host, ns] of Object.entries(sc.namespaces)) console.log(`host       ${host}: ip netns exec ${ns} <command>`);
@@ -82,10 +88,31 @@ async function main(): Promise<number> {
       }
     }
     if (flags.has('--keep')) {
-      console.log('\nrunning; press Ctrl-C to tear down (the rendered files stay on disk)');
+      console.log(
+        `\nrunning; \`kill -HUP ${process.pid}\` restarts every process from the rendered files (after \`proxyproof fix --write\` on them); Ctrl-C tears down (the rendered files stay on disk)`,
+      );
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        // One restart at a time; a signal during a restart waits for it.
+        let restarting = Promise.resolve();
+        const restart = () => {
+          restarting = restarting.then(async () => {
+            console.log('restarting from the rendered files ...');
+            try {
+              await sc.restart();
+              for (const p of sc.processes) console.log(`process    ${p.name} (${p.kind}) pid ${p.pid}: ${p.argv.join(' ')}`);
+              console.log('restarted');
+            } catch (e) {
+              console.error(`restart failed: ${(e as Error).message}\n${sc.logs()}`);
+            }
+          });
+        };
+        process.on('SIGHUP', restart);
+        const stop = () => {
+          process.off('SIGHUP', restart);
+          void restarting.then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
       });
     }
   } catch (e) {

@@ -33,7 +33,7 @@ export async function withScenario(t: TestContext, id: string, fn: (sc: RunningS
 
 /** The stylesheet turns the title this colour; any other colour means it did not load. */
 export const STYLED = 'rgb(0, 128, 0)';
-const TITLE_COLOUR = "getComputedStyle(document.querySelector('h1')).color";
+export const TITLE_COLOUR = "getComputedStyle(document.querySelector('h1')).color";
 
 /**
  * Chromium opens a path of the scenario's site (default: the entry URL). For the entry URL the observation is

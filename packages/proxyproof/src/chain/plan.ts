@@ -5,7 +5,8 @@
  * It then checks robustness: if the chain is correct only because an app server trusts a
  * loopback peer by default, it plans what keeps it correct once the proxy moves elsewhere.
  */
-import { isLoopbackHost } from './addr.js';
+import { isIP } from 'node:net';
+import { ipInList, isLoopbackHost } from './addr.js';
 import {
   type AppServer,
   appById,
@@ -592,6 +593,34 @@ function frameworkCandidates(
   return out;
 }
 
+const PROXY_ADDRESS = '<proxy address>';
+/** Where the planner simulates a `<proxy address>` it cannot know: an address no real peer has. */
+const PLACEHOLDER_PEER = '10.255.255.254';
+const CADDY_PRIVATE = ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
+
+/**
+ * What a Caddy hop's `trusted_proxies` should name for the proxies that reach it. `private_ranges` covers a proxy
+ * reaching it through a container network or a private LAN. It does not cover a peer with a known address outside
+ * those ranges (that address is written), nor one whose address is unknown while Caddy binds a literal address
+ * outside them (the peer is on that network, not a private one): then the address is the one fact the files do
+ * not hold, `<proxy address>` (advice, or `fix --proxy-address`), never a range that leaves the proxy untrusted.
+ */
+function caddyTrustPeers(t: Topology, hop: ProxyHop): { text: string; list: string[] } {
+  const into = t.links.filter((l) => l.target.kind === 'proxy' && l.target.hopId === hop.id);
+  const outside = (ip: string) => !ipInList(ip, CADDY_PRIVATE);
+  const known = [
+    ...new Set(into.flatMap((l) => (l.peer.kind === 'remote' && l.peer.ip && outside(l.peer.ip) ? [l.peer.ip] : []))),
+  ];
+  if (known.length > 0) return { text: known.join(' '), list: known };
+  const unknownOnPublicBind = into.some((l) => {
+    if (l.peer.kind !== 'remote' || l.peer.ip || l.target.kind !== 'proxy') return false;
+    const bind = hop.listeners[l.target.listener]?.address;
+    return bind !== undefined && isIP(bind) !== 0 && outside(bind);
+  });
+  if (unknownOnPublicBind) return { text: PROXY_ADDRESS, list: [PLACEHOLDER_PEER] };
+  return { text: 'private_ranges', list: CADDY_PRIVATE };
+}
+
 function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
   const out: Candidate[] = [];
   for (const r of v.routes) {
@@ -612,25 +641,26 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     const written = route?.ref.line && route.ref.snippet ? route.ref.snippet.trim() : undefined;
     const oneLine = written && /^reverse_proxy\b[^{}#]*$/.test(written) ? written : undefined;
     const opens = written && /^reverse_proxy\b[^{}#]*\{$/.test(written);
+    const peers = caddyTrustPeers(t, hop);
     out.push({
       id: `caddy-trust:${hop.id}`,
       title: `${hop.label}: trust X-Forwarded-* from the proxy in front (trusted_proxies)`,
       ref: (oneLine || opens) && route ? route.ref : hop.ref,
       after: Boolean(opens),
       lines: oneLine
-        ? [`${oneLine} {`, 'trusted_proxies private_ranges', '}']
+        ? [`${oneLine} {`, `trusted_proxies ${peers.text}`, '}']
         : opens
-          ? ['trusted_proxies private_ranges']
-          : ['servers {', '    trusted_proxies static private_ranges', '}'],
+          ? [`trusted_proxies ${peers.text}`]
+          : ['servers {', `    trusted_proxies static ${peers.text}`, '}'],
       placement: oneLine ? 'replace' : opens ? 'after' : undefined,
       cost: 1,
       apply(tt) {
         const h = tt.proxies.find((p) => p.id === hop.id);
-        if (h)
-          h.trustedPeers = {
-            list: ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
-            ref: h.ref,
-          };
+        if (h) h.trustedPeers = { list: peers.list, ref: h.ref };
+        if (peers.text === PROXY_ADDRESS)
+          for (const l of tt.links)
+            if (l.target.kind === 'proxy' && l.target.hopId === hop.id && l.peer.kind === 'remote')
+              l.peer = { ...l.peer, ip: PLACEHOLDER_PEER };
       },
     });
   }
@@ -976,7 +1006,10 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
         ),
       );
     else if (!c)
-      notes.push(`${b.label} ${b.bind} is reachable from ${b.reachableFrom}: make sure only the proxy can reach it (firewall)`);
+      // The label usually names the bind already ("gunicorn 0.0.0.0:8000").
+      notes.push(
+        `${b.label.includes(b.bind) ? b.label : `${b.label} ${b.bind}`} is reachable from ${b.reachableFrom}: make sure only the proxy can reach it (firewall)`,
+      );
   }
   for (const app of topo.apps) {
     if (!appLinks(topo, app).length) continue;

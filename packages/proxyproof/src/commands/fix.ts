@@ -178,7 +178,7 @@ function adviceLines(plan: FixPlan): string[] {
   );
 }
 
-function writtenLines(written: WriteResult[]): string[] {
+export function writtenLines(written: WriteResult[]): string[] {
   const out: string[] = [];
   for (const w of written) {
     if (w.status === 'written') {
@@ -198,7 +198,10 @@ function writtenLines(written: WriteResult[]): string[] {
           .map((l) => `      ${l}`),
       );
   }
-  const reloads = [...new Set(written.filter((w) => w.reload).map((w) => w.reload as string))];
+  const every = [...new Set(written.filter((w) => w.reload).map((w) => w.reload as string))];
+  // A unit file and the app's own settings both changed: `systemctl daemon-reload && systemctl restart x.service`
+  // already does what `systemctl restart x.service` would.
+  const reloads = every.filter((r) => !every.some((o) => o !== r && o.endsWith(` && ${r}`)));
   if (reloads.length) out.push('', 'Reload:', ...reloads.map((r) => `  ${r}`));
   return out;
 }

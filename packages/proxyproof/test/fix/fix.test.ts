@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runFix } from '../../src/commands/fix.js';
+import { runFix, writtenLines } from '../../src/commands/fix.js';
 import { lintPaths } from '../../src/engine/lint.js';
 import { applyChanges, splitText, unifiedDiff } from '../../src/fix/diff.js';
 import { matchQuotes, planFixes, sameContinuation, wholeStatementLine } from '../../src/fix/plan.js';
@@ -272,4 +272,22 @@ test('fix: the same line that two fixes anchor at different places of one nginx 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the Reload list names each service once: a unit file and the app settings it runs both written', () => {
+  const lines = writtenLines([
+    {
+      file: 'gunicorn.service',
+      status: 'written',
+      backup: 'gunicorn.service.orig',
+      reload: 'systemctl daemon-reload && systemctl restart gunicorn.service',
+    },
+    { file: 'app/settings.py', status: 'written', backup: 'app/settings.py.orig', reload: 'systemctl restart gunicorn.service' },
+    { file: 'nginx/site.conf', status: 'written', backup: 'nginx/site.conf.orig', reload: 'nginx -t && systemctl reload nginx' },
+  ]);
+  const reload = lines.slice(lines.indexOf('Reload:') + 1);
+  assert.deepEqual(reload, [
+    '  systemctl daemon-reload && systemctl restart gunicorn.service',
+    '  nginx -t && systemctl reload nginx',
+  ]);
 });

@@ -85,19 +85,26 @@ export const trustAll: Check = {
                     file: t.ref?.file,
                     line: t.ref?.line,
                   }
-                : image
+                : fw.kind === 'nextjs'
                   ? {
-                      description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
-                      file: published[0]?.file ?? t.ref?.file,
-                      line: published[0]?.line ?? t.ref?.line,
+                      description:
+                        "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
+                      file: t.ref?.file,
+                      line: t.ref?.line,
                     }
-                  : t.origin === 'env' && t.envVar
+                  : image
                     ? {
-                        description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
-                        file: t.ref?.file,
-                        line: t.ref?.line,
+                        description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
+                        file: published[0]?.file ?? t.ref?.file,
+                        line: published[0]?.line ?? t.ref?.line,
                       }
-                    : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
+                    : t.origin === 'env' && t.envVar
+                      ? {
+                          description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
+                          file: t.ref?.file,
+                          line: t.ref?.line,
+                        }
+                      : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
           data: { app: a.name, reachable },
         }),
       );

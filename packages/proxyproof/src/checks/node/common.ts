@@ -8,7 +8,7 @@ import { nginxModel } from '../../facts/nginx/index.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
 import { PLATFORM_FRONTS as PLATFORMS } from '../../model/proxy.js';
-import { type FrontRoute, frontRoutesOf } from '../app/front-routes.js';
+import { type FrontRoute, frontRoutesOf, leakyRoutes } from '../app/front-routes.js';
 import { ev, httpsEvidence, type ProxyPeer, proxyPeers } from '../appserver/context.js';
 
 export const NODE_REFS = {
@@ -205,4 +205,42 @@ export function forwardedSnippet(framework: 'express' | 'fastify' | 'koa', trust
 
 export function evidenceOf(ref: SourceRef | undefined, note: string): Evidence {
   return ev(ref, note);
+}
+
+/**
+ * Where the app's own code reads the host and the scheme its trust setting decides (collectors/node/request-reads.ts,
+ * as the chain uses them): with every peer trusted, those reads get whatever a client wrote in X-Forwarded-Host/-Proto
+ * wherever it can send them (the port reachable without the proxy, or a proxy that passes the client's own header on:
+ * `forged`). The first read of each, as evidence; none when the app's files read neither (or were not read).
+ */
+export function forgedReadsEvidence(fw: FrameworkFacts, forged = { host: true, scheme: true }): Evidence[] {
+  const host = forged.host ? fw.requestReads?.host.find((r) => r.via === 'trust') : undefined;
+  const scheme = forged.scheme ? fw.requestReads?.scheme.find((r) => r.via === 'trust') : undefined;
+  if (host && scheme && host.ref.file === scheme.ref.file && host.ref.line === scheme.ref.line)
+    return [
+      ev(
+        host.ref,
+        `the app reads the host and scheme here (${host.what === scheme.what ? host.what : `${host.what}, ${scheme.what}`}): a client's own X-Forwarded-Host/-Proto`,
+      ),
+    ];
+  const out: Evidence[] = [];
+  if (host) out.push(ev(host.ref, `the app reads the host here (${host.what}): a client's own X-Forwarded-Host`));
+  if (scheme) out.push(ev(scheme.ref, `the app reads the scheme here (${scheme.what}): a client's own X-Forwarded-Proto`));
+  return out;
+}
+
+/**
+ * What a client can forge past the proxies in front: all of it where it reaches the app directly (`direct`) or no
+ * proxy route of the tree leads there; else what those routes pass on (a host or scheme header they do not set).
+ */
+export function forgeable(
+  facts: Facts,
+  fw: FrameworkFacts,
+  ctx: ProxyContext,
+  direct: boolean,
+): { host: boolean; scheme: boolean } {
+  const routes = direct ? [] : (ctx.routes ?? frontRoutesOf(facts, fw.file));
+  if (routes.length === 0) return { host: true, scheme: true };
+  const leaky = leakyRoutes(routes);
+  return { host: leaky.some((r) => r.forged.host), scheme: leaky.some((r) => r.forged.scheme) };
 }

@@ -10,6 +10,8 @@ import type { Evidence, Finding, Severity } from '../../model/finding.js';
 import {
   bindText,
   evidenceOf,
+  forgeable,
+  forgedReadsEvidence,
   forwardedSnippet,
   frameworksOf,
   NODE_REFS,
@@ -55,6 +57,9 @@ export const koaProxyAll: Check = {
       const evidence: Evidence[] = [evidenceOf(fw.trustProxy?.ref, 'app.proxy = true here')];
       if (ctx.open) evidence.push(evidenceOf(ctx.open.published?.ref ?? ctx.open.ref, 'reachable without the proxy'));
       if (fw.settings.maxIpsCount?.ref) evidence.push(evidenceOf(fw.settings.maxIpsCount.ref, 'maxIpsCount'));
+      // ctx.host/ctx.protocol/ctx.origin reads take what a client wrote where it reaches the app, or where a proxy in
+      // front passes its own header on (the chain's request-reads fact).
+      evidence.push(...forgedReadsEvidence(fw, forgeable(facts, fw, ctx, ctx.open !== undefined || !reachKnown)));
       out.push(
         finding(meta, {
           severity,

@@ -11,6 +11,8 @@ import { leakText, leakyRoutes } from '../app/front-routes.js';
 import {
   bindText,
   evidenceOf,
+  forgeable,
+  forgedReadsEvidence,
   forwardedSnippet,
   frameworksOf,
   NODE_REFS,
@@ -321,6 +323,8 @@ export function allCheck(family: Family): Check {
         if (other?.ref) evidence.push(evidenceOf(other.ref, `the same app created again here (its own TLS), same ${w.setting}`));
         if (ctx.open) evidence.push(evidenceOf(ctx.open.published?.ref ?? ctx.open.ref, 'reachable without the proxy'));
         if (ctx.peers[0]) evidence.push(ctx.peers[0].evidence);
+        // What a forged header changes in this app's own code (the chain's spoofable-backend reads the same fact).
+        evidence.push(...forgedReadsEvidence(fw, forgeable(facts, fw, ctx, ctx.open !== undefined)));
         for (const r of leaky.slice(0, 4)) {
           const ref = r.forged.refs.client ?? r.forged.refs.host ?? r.forged.refs.scheme ?? r.route.ref;
           evidence.push(

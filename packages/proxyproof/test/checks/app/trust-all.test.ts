@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trustAll as check } from '../../../src/checks/app/trust-all.js';
 import { type Case, runCase } from '../../python/lint-files.js';
@@ -124,3 +125,17 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`app/trust-all: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+test('app/trust-all: next start (no trust setting to narrow) gets advice that names what does work, not "replace \'*\'"', async () => {
+  const [f] = await runCase(check, {
+    name: 'medium: next start on loopback',
+    files: {
+      'web/package.json': '{\n  "name": "web",\n  "dependencies": { "next": "15.5.29" }\n}\n',
+      'web/web.service':
+        '[Service]\nWorkingDirectory=/srv/web\nExecStart=/usr/bin/node node_modules/.bin/next start -H 127.0.0.1 -p 3000\n',
+    },
+    expect: { count: 1, severity: 'medium', mechanical: false },
+  });
+  assert.match(f?.fix?.description ?? '', /next start has no setting/);
+  assert.doesNotMatch(f?.fix?.description ?? '', /Replace '\*'/);
+});

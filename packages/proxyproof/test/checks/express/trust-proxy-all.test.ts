@@ -17,6 +17,34 @@ caseTable(expressTrustProxyAll, [
     },
   },
   {
+    name: "trust proxy true on all interfaces, and the app reads req.hostname and req.protocol: both reads are evidence (the chain's request-reads fact)",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js': app(
+        "app.set('trust proxy', true);\napp.get('/', (req, res) => res.send(`${req.protocol}://${req.hostname}/`));",
+        'app.listen(3000);',
+      ),
+    },
+    expect: ['app/server.js@3'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'high');
+      const notes = f?.evidence.map((e) => `${e.line} ${e.note}`) ?? [];
+      assert.ok(
+        notes.some((n) => /^4 the app reads the host and scheme here \(req\.hostname, req\.protocol\)/.test(n)),
+        notes.join('\n'),
+      );
+    },
+  },
+  {
+    name: 'trap for the reads: trust proxy true but the app reads neither host nor scheme: no read in the evidence',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'app/server.js': app("app.set('trust proxy', true);\napp.get('/', (req, res) => res.send(req.ip));", 'app.listen(3000);'),
+    },
+    expect: ['app/server.js@3'],
+    check: ([f]) => assert.ok(!f?.evidence.some((e) => /the app reads/.test(e.note ?? '')), JSON.stringify(f?.evidence)),
+  },
+  {
     name: "app.enable('trust proxy') and listen(3000) on all interfaces: high",
     files: { 'nginx/app.conf': nginxSameHost(3000), 'app/server.js': app("app.enable('trust proxy');", 'app.listen(3000);') },
     expect: ['app/server.js@3'],
