@@ -3,6 +3,7 @@
 // also fetches and parses every linked stylesheet and classifies every URL for mixed content; linkinator checks
 // links only. Then the browser engine (N contexts) vs a bare Playwright page-load loop with the same N contexts.
 // Both crawlers run in a fresh child process each round (same cold start), timed inside the child.
+// Both sides get the same NODE_EXTRA_CA_CERTS (the bench CA; `SAME_ENV` below), whatever the caller's environment sets.
 // Run: `npm run bench:crawl` (builds, then: node --import tsx bench/crawl/bench.ts --pages 500 --concurrency 8 --rounds 5
 // --browser-pages 0, the CLI-against-CLI figure of issue 11); other options: [--pages 2000] [--browser-pages 60] [--contexts 2].
 import assert from 'node:assert/strict';
@@ -126,7 +127,7 @@ function median(xs: number[]): number {
 
 function oursStatic(url: string, caFile: string): Promise<{ pages: number; ms: number; findings: number; cssRefs: number; cpuMs: number }> {
   const prof = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : [];
-  return child([...prof, join(HERE, 'ours-child.mjs'), url, String(CONCURRENCY), String(PAGES + 10), caFile], {});
+  return child([...prof, join(HERE, 'ours-child.mjs'), url, String(CONCURRENCY), String(PAGES + 10), caFile], SAME_ENV(caFile));
 }
 
 function child<T>(args: string[], env: Record<string, string>): Promise<T> {
@@ -185,11 +186,20 @@ function cli(dir: string, argv: string[], env: Record<string, string>, countPage
 }
 
 const ROOT = join(HERE, '..', '..');
+/**
+ * The environment both sides get (linkinator has no CA option: NODE_EXTRA_CA_CERTS is how it trusts the bench CA).
+ * Ours gets the same value, not the caller's: Node reads NODE_EXTRA_CA_CERTS before any JavaScript runs, and a
+ * machine that sets it to the whole system bundle (this one does: /etc/ssl/certs/ca-certificates.crt, 144
+ * certificates) made our process alone parse 144 more certificates at start-up (~40% of a refused-port scan's
+ * main-thread instructions under callgrind; `node -e 0` 115 against 90 ms CPU at load 20). Ours also passes
+ * --ca-cert, as a user would.
+ */
+const SAME_ENV = (caFile: string): Record<string, string> => ({ NODE_EXTRA_CA_CERTS: caFile });
 function oursCli(dir: string, url: string, caFile: string): Promise<CliRun> {
   // BENCH_PROF=DIR: the CLI process is profiled too (node --cpu-prof), as users run it.
   const prof = process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : [];
   const argv = [process.execPath, ...prof, join(ROOT, 'packages/proxyproof/bin/proxyproof.js'), 'scan', url, '--ca-cert', caFile, '--max-pages', String(PAGES + 10), '--depth', '100', '--concurrency', String(CONCURRENCY), '--timeout', '60000', '--no-robots', '--no-sitemap', '--no-third-party-check', '--no-progress', '--format', 'json', '--min-severity', 'info'];
-  return cli(dir, argv, {}, (out) => {
+  return cli(dir, argv, SAME_ENV(caFile), (out) => {
     const doc = JSON.parse(out) as { pages?: unknown[]; scan?: { pages?: unknown[] } };
     const pages = doc.pages ?? doc.scan?.pages;
     if (!Array.isArray(pages)) throw new Error(`no pages in the JSON: ${Object.keys(doc).join(', ')}`);
@@ -200,14 +210,14 @@ function oursCli(dir: string, url: string, caFile: string): Promise<CliRun> {
 const LINKINATOR_SKIP = '\\.png$';
 function linkinatorCli(dir: string, url: string, caFile: string): Promise<CliRun> {
   const argv = [process.execPath, join(ROOT, 'node_modules/linkinator/build/src/cli.js'), url, '--recurse', '--check-css', '--skip', LINKINATOR_SKIP, '--concurrency', String(CONCURRENCY), '--timeout', '60000', '--format', 'json', '--verbosity', 'warning'];
-  return cli(dir, argv, { NODE_EXTRA_CA_CERTS: caFile }, (out) => {
+  return cli(dir, argv, SAME_ENV(caFile), (out) => {
     const doc = JSON.parse(out) as { links: { url: string; state: string }[] };
     return new Set(doc.links.filter((l) => l.state === 'OK' && /\.html$|\/$/.test(l.url)).map((l) => l.url)).size;
   });
 }
 
 function linkinator(url: string, caFile: string): Promise<{ pages: number; links: number; broken: number; ms: number; cpuMs: number }> {
-  return child([join(HERE, 'linkinator-child.mjs'), url, String(CONCURRENCY), LINKINATOR_SKIP], { NODE_EXTRA_CA_CERTS: caFile });
+  return child([join(HERE, 'linkinator-child.mjs'), url, String(CONCURRENCY), LINKINATOR_SKIP], SAME_ENV(caFile));
 }
 
 async function bareBrowser(urls: string[]) {

@@ -178,9 +178,33 @@ await oneFile(join(OUT, 'parse-worker.js'), () => ({
  * 20 ms less main-thread CPU (65 -> 48 ms, 5 alternating runs). Modules it requires lazily stay lazy (esbuild
  * wraps each in a function run on first require); llhttp's WebAssembly is in its JavaScript already.
  */
+/**
+ * undici's HTTP/2 client (client-h2.js) is required by client.js at load, and requires node:http2 at its own load:
+ * about 20 ms of the Agent's ~60 ms load CPU (5 alternating runs, load 17), for a module run only when a TLS
+ * connection negotiates `h2` by ALPN, which the crawler never offers (its Agent leaves undici's `allowH2` off). In
+ * this one-file build client.js requires it on first use instead (same module, same exports, later). If undici's
+ * line changes, the build says so and keeps the eager require (correct, only slower).
+ */
+const EAGER_H2 = "const connectH2 = require('./client-h2.js')";
+const lazyH2 = {
+  name: 'lazy-undici-h2',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(EAGER_H2)) {
+        console.error(`bundle: ${args.path} no longer has \`${EAGER_H2}\`; undici's HTTP/2 client stays loaded eagerly`);
+        return { contents: text, loader: 'js' };
+      }
+      const lazy = "let h2Module\nconst connectH2 = (...args) => (h2Module ??= require('./client-h2.js'))(...args)";
+      return { contents: text.replace(EAGER_H2, lazy), loader: 'js' };
+    });
+  },
+};
+
 await oneFile(join(OUT, 'undici-agent.cjs'), () => ({
   entryPoints: [createRequire(ENTRY).resolve('undici/lib/dispatcher/agent.js')],
   format: 'cjs',
+  plugins: [lazyH2],
 }));
 // `--metafile FILE`: esbuild's account of which module went into which chunk (to see what a command loads).
 const at = process.argv.indexOf('--metafile');

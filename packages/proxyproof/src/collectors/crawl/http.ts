@@ -3,7 +3,7 @@
  * timeouts, a byte cap per response (counted after decompression, so a gzip bomb stops too), gzip/br/deflate,
  * `--resolve` host mappings, the scan's trust (scan/trust.ts), and `--insecure`.
  */
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -40,9 +40,15 @@ export { parseResolve, type ResolveEntry } from './resolve.js';
 if (process.env.PROXYPROOF_WASM_TIER_UP !== '1') setFlagsFromString('--liftoff-only');
 // In the bundled CLI the Agent and the undici files it needs are one CommonJS file (scripts/bundle.mjs): 1 file
 // instead of 23, about 20 ms less CPU on the main thread before the first request.
-const Agent = createRequire(import.meta.url)(
-  BUNDLED ? '../../bundle/undici-agent.cjs' : 'undici/lib/dispatcher/agent.js',
-) as typeof UndiciAgent;
+const requireHere = createRequire(import.meta.url);
+const Agent = requireHere(BUNDLED ? '../../bundle/undici-agent.cjs' : 'undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+// node:dns on first use: a crawl of an IP address (or of names all given by --resolve) never looks a name up, and
+// net/tls do not load it for an IP; loading it at every scan's start was ~3 ms of main-thread CPU.
+let dns: typeof import('node:dns') | undefined;
+function dnsLookup(hostname: string, options: object, cb: (...a: unknown[]) => void): void {
+  dns ??= requireHere('node:dns') as typeof import('node:dns');
+  dns.lookup(hostname, options as never, cb as never);
+}
 
 export interface HttpOptions {
   resolve?: ResolveEntry[];
