@@ -3,29 +3,16 @@
  * Django fix is advised when SECURE_PROXY_SSL_HEADER has no line of its own to anchor to.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { deploymentBlock, selectsDeployment } from '../../src/collectors/python/deploy-block.js';
 import { parsePython } from '../../src/collectors/python/evaluate.js';
-import { lintPaths } from '../../src/engine/lint.js';
 import { advice } from '../../src/fix/plan.js';
 import type { Finding } from '../../src/model/finding.js';
+import { lintFiles } from './lint-files.js';
 
 /** The chain's planned fixes for a small tree (the plan the doctor prints and the findings' fixes come from). */
 async function plannedFixes(files: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-deploy-block-'));
-  try {
-    for (const [name, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), content);
-    }
-    const { analysis } = await lintPaths(['.'], { cwd: dir });
-    return analysis.chain.plan.fixes;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return (await lintFiles(files)).analysis.chain.plan.fixes;
 }
 
 const tests: Array<[string, boolean]> = [
