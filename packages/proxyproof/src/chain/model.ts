@@ -316,6 +316,8 @@ export interface Framework {
   version?: string;
   /** Where the app's code reads the request's host/scheme (FrameworkFacts.requestReads; Node apps). */
   requestReads?: RequestReads;
+  /** Django: the settings' block for the deployed environment (FrameworkFacts.deployBlock), where fixes are advised. */
+  deployBlock?: { ref: Ref; test: string };
   /**
    * Neutral app end (Rails, Laravel, Symfony, Spring, ASP.NET Core, Gin...): the headers it reads and the
    * peers it believes them from. The simulator needs no framework syntax for these.

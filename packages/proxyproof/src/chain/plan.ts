@@ -434,15 +434,26 @@ function frameworkCandidates(
   if (fw.kind === 'django') {
     const cur = fw.schemeHeader?.value;
     if (cur?.header !== 'HTTP_X_FORWARDED_PROTO' || cur.value !== 'https') {
+      // No line to anchor it to: advised inside the settings' block for the deployed environment, where it belongs
+      // (not mechanical: whether that branch is the one deployed is for the person to say).
+      const block = fw.deployBlock;
+      const anchored = Boolean(
+        (fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal') ||
+          (fw.sslRedirect?.ref && fw.sslRedirect.origin === 'literal'),
+      );
       out.push({
         id: `django-ssl-header:${app.id}`,
-        title: `Django: read the scheme from the proxy's X-Forwarded-Proto`,
+        title: `Django: read the scheme from the proxy's X-Forwarded-Proto${
+          !anchored && block ? ` (inside \`if ${block.test}:\`, the settings for the deployed environment)` : ''
+        }`,
         ref:
           fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal'
             ? fw.schemeHeader.ref
             : fw.sslRedirect?.ref && fw.sslRedirect.origin === 'literal'
               ? fw.sslRedirect.ref
-              : { file: fw.ref.file, line: 0 },
+              : block && block.ref.file === fw.ref.file
+                ? block.ref
+                : { file: fw.ref.file, line: 0 },
         after: !(fw.schemeHeader?.ref && fw.schemeHeader.origin === 'literal'),
         lines: ["SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')"],
         placement:

@@ -63,7 +63,8 @@ export function isMechanical(f: Finding): boolean {
 export function advice(f: Finding, reason: string): Advice {
   const a: Advice = { id: f.id, description: f.fix?.description ?? f.message, reason };
   const file = f.fix?.file ?? f.evidence[0]?.file;
-  const line = f.fix?.line ?? f.evidence[0]?.line;
+  // The evidence's line belongs to the evidence's file: a fix in another file without a line gets none.
+  const line = f.fix?.line || (f.evidence[0]?.file === file ? f.evidence[0]?.line : undefined);
   if (file) a.file = file;
   if (line) a.line = line;
   if (f.fix?.lines?.length) a.lines = f.fix.lines;

@@ -261,6 +261,11 @@ export interface FrameworkFacts {
   /** Proxy trust behind an environment switch (see EnvSwitchFacts). */
   envSwitches?: EnvSwitchFacts[];
   /**
+   * Django: the settings module's top-level `if` that configures the deployed environment (production, staging, a
+   * platform's marker variable; collectors/python/deploy-block.ts): where a missing deployment setting is advised.
+   */
+  deployBlock?: { ref: SourceRef; test: string };
+  /**
    * Where the app's code reads the request's host and scheme (collectors/node/request-reads.ts): whether what the
    * trust setting decides is used at all. `files`: the sources of the app's package searched (0: none were).
    */

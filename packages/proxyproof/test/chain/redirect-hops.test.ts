@@ -5,10 +5,9 @@
  * answers the redirect whatever X-Forwarded-Proto says, which is why the nginx redirect is decided by the connection.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -19,6 +18,7 @@ import type { ProxySite } from '../../src/model/proxy.js';
 import { findingsFor } from '../checks/chain/cases.js';
 import { factsFromText } from '../checks/nginx/harness.js';
 import { lintFiles } from '../python/lint-files.js';
+import { freePort, NGINX } from '../real-nginx.js';
 
 const TLS = (name: string, extra = '') =>
   `server {\n  listen 443 ssl;\n${extra}  server_name ${name};\n  ssl_certificate /etc/ssl/a.pem;\n  ssl_certificate_key /etc/ssl/a.key;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n`;
@@ -299,19 +299,6 @@ test('ingress-nginx with use-forwarded-headers: a client’s own X-Forwarded-Pro
 });
 
 // The real nginx: a redirect-only server answers with the redirect whatever X-Forwarded-Proto says.
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 function get(port: number, headers: Record<string, string>): Promise<{ status: number; location?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Analysis } from '../../src/engine/analyze.js';
 import { lintPaths } from '../../src/engine/lint.js';
 import { isMechanical } from '../../src/fix/plan.js';
 import type { Check } from '../../src/model/check.js';
@@ -17,7 +18,7 @@ import { fixLoop } from '../fix/loop.js';
 export async function lintFiles(
   files: Record<string, string>,
   checks?: Check[],
-): Promise<{ facts: Facts; findings: Finding[]; notRead: NotRead[] }> {
+): Promise<{ facts: Facts; findings: Finding[]; notRead: NotRead[]; analysis: Analysis }> {
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-app-'));
   try {
     for (const [name, content] of Object.entries(files)) {
@@ -26,7 +27,7 @@ export async function lintFiles(
       writeFileSync(p, content);
     }
     const { facts, report, analysis } = await lintPaths(['.'], { cwd: dir, checks });
-    return { facts, findings: report.findings, notRead: analysis.notRead };
+    return { facts, findings: report.findings, notRead: analysis.notRead, analysis };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -172,6 +172,7 @@ export function frameworkOf(f: FrameworkFacts): Framework {
   if (f.trustProxy) fw.trustProxy = valued(f.trustProxy, trustSpecOf, false);
   else if (kind === 'express' || kind === 'fastify' || kind === 'koa') fw.trustProxy = { value: false, origin: 'default' };
   if (f.requestReads) fw.requestReads = f.requestReads;
+  if (f.deployBlock) fw.deployBlock = { ref: f.deployBlock.ref, test: f.deployBlock.test };
   const lib = f.settings['@proxyproof/forwarded'];
   if (lib) {
     const trust = f.settings['@proxyproof/forwarded.trust'];

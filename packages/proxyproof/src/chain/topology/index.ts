@@ -12,7 +12,7 @@ import { siteUrl, tryUrl } from '../../model/url.js';
 import type { Entry, LoadBalancer, ProxyHop, ProxyRoute, Ref, Topology } from '../model.js';
 import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
-import { ingressHops, resolveKubeLinks } from './kube.js';
+import { ingressControllerLb, ingressHops, isIngressNginxHop, resolveKubeLinks } from './kube.js';
 import { linkAll } from './link.js';
 import { placeProxiesInContainers, proxyHops } from './proxy.js';
 
@@ -116,10 +116,15 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
       origin: 'declared',
     };
   const lbInferred = inferred ? frontLb(inferred) : undefined;
+  // The ingress-nginx controller's own Service may be the TLS load balancer (an ACM certificate on an ELB that
+  // forwards 443 to the controller's http port): it stands before every ingress-nginx Ingress's plain listener,
+  // TLS side or not, since that is the port its traffic arrives on.
+  const controllerLb = opts.noFront || named ? undefined : ingressControllerLb(facts);
   for (const hop of proxies) {
     if (targeted.has(hop.id)) continue;
     const front = ng.behindFront.get(hop.id);
     const hasTls = hop.listeners.some((l) => l.tls);
+    const behindController = controllerLb && isIngressNginxHop(hop) ? controllerLb : undefined;
     // A hop without a server name (an HAProxy frontend, a Traefik entrypoint) passes the browser's Host on: the
     // public name is the one the proxy behind it answers to.
     const downstream = hop.names.length === 0 ? downstreamName(topology, hop.id) : undefined;
@@ -127,6 +132,8 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
       let lb: LoadBalancer | undefined;
       if (opts.noFront) {
         // --front none: the proxy is the edge.
+      } else if (behindController && !l.tls) {
+        lb = { ...behindController, mode: behindController.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' };
       } else if (
         !l.tls &&
         !hasTls &&

@@ -5,9 +5,12 @@
  * from its own pod address (never loopback). An Ingress that reaches no app server of the tree adds nothing (no
  * guessed link). A proxy upstream named by a Service (`web`, `web.ns.svc.cluster.local`) reaches those pods too.
  */
+
+import { lbKind } from '../../collectors/kube/lb.js';
 import { containerPort, ingressBackend, ingressProxyConfigs, workloadsOf } from '../../facts/ingress-sites.js';
 import type { Facts } from '../../model/facts.js';
-import type { AppServer, ProxyKind, ProxyRoute, Topology } from '../model.js';
+import type { AppServer, LoadBalancer, ProxyHop, ProxyKind, ProxyRoute, Topology } from '../model.js';
+import { refText } from '../model.js';
 import { siteHop } from './proxy.js';
 
 /**
@@ -124,4 +127,44 @@ export function ingressHops(facts: Facts, topology: Topology): void {
       topology.links.push(...links);
     }
   }
+}
+
+/** What an ingress-nginx controller Service's cloud load balancer is called in a hop label. */
+const CONTROLLER_LB_WHAT: Record<string, string> = {
+  'aws-elb': 'AWS Classic Load Balancer',
+  'aws-nlb': 'AWS Network Load Balancer',
+};
+
+/**
+ * The cloud load balancer of the ingress-nginx controller's Service when it ends TLS and forwards its 443 to the
+ * controller's plain HTTP port (`aws-load-balancer-ssl-cert`, `443 -> targetPort: http`): it stands in front of
+ * every ingress-nginx Ingress's plain listener, so an HTTPS request reaches the controller as http (an L7 ELB
+ * adds X-Forwarded-Proto, which the controller believes only with use-forwarded-headers; an L4 one adds
+ * nothing), and `force-ssl-redirect` / the :80 side's ssl-redirect answer it with a redirect to https again.
+ * Undefined when no such Service is in the files (then nothing is assumed in front).
+ */
+export function ingressControllerLb(facts: Facts): LoadBalancer | undefined {
+  for (const s of facts.kube?.services ?? []) {
+    if (s.controller !== 'ingress-nginx' || s.type !== 'LoadBalancer') continue;
+    const k = lbKind(s);
+    if (!k.tlsAtLb) continue;
+    const p = s.ports.find((x) => x.port === 443 && /^(http|80|8080)$/i.test(x.targetPort));
+    if (!p) continue;
+    const what = CONTROLLER_LB_WHAT[k.provider] ?? 'cloud load balancer';
+    return {
+      type: 'lb',
+      label: `${what} (inferred from ${refText(s.ref)})`,
+      mode: k.layer === 'l7' ? 'http' : 'tcp',
+      port: 443,
+      why: `inferred from ${refText(s.ref)}: Service ${s.name} (${k.layer === 'l7' ? 'L7' : 'L4'}) ends TLS and forwards 443 to the controller's ${p.targetPort} port (${refText(p.ref)})`,
+      ref: k.why[0] ?? s.ref,
+      origin: 'inferred',
+    };
+  }
+  return undefined;
+}
+
+/** A hop made by `ingressHops` from an ingress-nginx Ingress. */
+export function isIngressNginxHop(hop: ProxyHop): boolean {
+  return hop.id.startsWith('ingress:') && hop.kind === 'nginx';
 }

@@ -14,6 +14,7 @@ import { MAX_SOURCE_BYTES } from '../../model/limits.js';
 import { buildAppServer } from '../deploy/appserver.js';
 import { guarded, readText, refIn } from '../deploy/collector.js';
 import type { FoundInvocation } from '../deploy/servers.js';
+import { deploymentBlock } from './deploy-block.js';
 import {
   type Binding,
   type CallSite,
@@ -413,6 +414,8 @@ class PythonRun {
       return set ? [this.switchFacts(p.parsed, scope, sw, set.name, set.line as number)] : [];
     });
     if (switches.length) fw.envSwitches = switches;
+    const block = deploymentBlock(p.parsed);
+    if (block) fw.deployBlock = { ref: refIn(this.ctx, p.f.display, block.line), test: block.test };
     this.ctx.facts.frameworks.push(fw);
   }
 

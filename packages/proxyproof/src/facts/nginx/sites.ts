@@ -419,6 +419,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
   const ri = server.realIp;
   const front = frontProxyEvidence(server);
   if (server.tlsOnlyInBranch?.templateBranch && !anyRealTls) front.push(server.tlsOnlyInBranch);
+  const schemeRedirect = ifSchemeRedirect(server);
   return {
     id: `nginx:${server.index}`,
     label: `nginx :${listenerPortsText(listeners)} (${basenameOf(sref.file)}:${sref.line})`,
@@ -441,7 +442,49 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
     ...(Object.keys(maps).length ? { maps } : {}),
     ...(front.length ? { frontEvidence: front.map((r) => nginxRef(facts, r)) } : {}),
     ...(listeners.length === 0 ? { listenersUnknown: true } : {}),
+    ...(schemeRedirect
+      ? { redirectsToHttps: nginxRef(facts, schemeRedirect.ref), redirectDecidedBy: schemeRedirect.decidedBy }
+      : {}),
     mode: 'http',
     notes: [],
   };
+}
+
+/**
+ * A server that proxies and also redirects plain HTTP to https under an `if` that tests the scheme, at the server
+ * level or in `location /` (every path): `if ($scheme = http)`, `if ($https = "")` decide by nginx's own connection
+ * (behind a TLS load balancer always http: a loop); `if ($http_x_forwarded_proto != "https")` by the request's
+ * header, whoever sent it (nginx's `$http_*` is the raw header). `= http` on the header is not modelled: a request
+ * without the header is not redirected there, which the redirect model cannot say.
+ */
+function ifSchemeRedirect(
+  server: NginxServer,
+): { ref: NginxServer['ref']; decidedBy: 'connection' | 'forwarded-proto-any' } | undefined {
+  for (const s of server.scopes) {
+    if (s.kind !== 'if' || s.parent === undefined) continue;
+    const parent = server.scopes[s.parent];
+    const everyPath =
+      parent?.kind === 'server' || (parent?.kind === 'location' && parent.parent === 0 && parent.match.trim() === '/');
+    // Written inside a template branch (`{% if tls %}`): it exists only in the renderings that keep the branch,
+    // which are not the one simulated when the branch also holds the TLS listener (tlsOnlyInBranch).
+    if (!everyPath || s.ref.templateBranch) continue;
+    const r = s.redirects.find((x) => x.targetScheme?.toLowerCase() === 'https' && !x.ref.templateBranch);
+    const decidedBy = r ? schemeTestOf(s.match) : undefined;
+    if (r && decidedBy) return { ref: r.ref, decidedBy };
+  }
+  return undefined;
+}
+
+/** What an `if` condition that is true for plain HTTP reads: the connection's scheme or X-Forwarded-Proto. */
+export function schemeTestOf(condition: string): 'connection' | 'forwarded-proto-any' | undefined {
+  const c = condition
+    .trim()
+    .replace(/^\(\s*|\s*\)$/g, '')
+    .replace(/["']/g, '')
+    .trim();
+  if (/^\$scheme\s*=\s*http$/i.test(c) || /^\$scheme\s*!=\s*https$/i.test(c)) return 'connection';
+  if (/^\$https\s*=$/.test(c) || /^\$https\s*!=\s*on$/i.test(c)) return 'connection';
+  if (/^\$http_x_forwarded_proto\s*!=\s*https$/i.test(c) || /^\$http_x_forwarded_proto\s*!~\*?\s*\^?https\$?$/i.test(c))
+    return 'forwarded-proto-any';
+  return undefined;
 }

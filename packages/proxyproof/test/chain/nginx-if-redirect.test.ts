@@ -1,0 +1,136 @@
+/**
+ * nginx servers that proxy and also redirect plain HTTP under an `if` that tests the scheme (facts/nginx/sites.ts
+ * `ifSchemeRedirect`): `if ($scheme = http)` / `if ($https = "")` are decided by nginx's own connection, so behind a
+ * TLS load balancer every request loops; `if ($http_x_forwarded_proto != "https")` by the header, whoever sent it.
+ * A table of conditions, the chain verdicts, and the real nginx answering both shapes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { nginxProxyConfigs, schemeTestOf } from '../../src/facts/nginx/sites.js';
+import { factsFromText } from '../checks/nginx/harness.js';
+import { lintFiles } from '../python/lint-files.js';
+import { freePort, getOnce, NGINX, type RunningNginx, startNginx } from '../real-nginx.js';
+import { startHttp } from '../scan/servers.js';
+
+const conditions: Array<[string, ReturnType<typeof schemeTestOf>]> = [
+  ['($scheme = http)', 'connection'],
+  ['($scheme = "http")', 'connection'],
+  ['($scheme != "https")', 'connection'],
+  ['($https = "")', 'connection'],
+  ['($https != on)', 'connection'],
+  ['($http_x_forwarded_proto != "https")', 'forwarded-proto-any'],
+  ["($http_x_forwarded_proto != 'https')", 'forwarded-proto-any'],
+  ['($http_x_forwarded_proto !~ ^https$)', 'forwarded-proto-any'],
+  // traps: true for https requests, or for a header value only (a request without it is not redirected)
+  ['($scheme = https)', undefined],
+  ['($http_x_forwarded_proto = "http")', undefined],
+  ['($host != example.com)', undefined],
+  ['($request_method = POST)', undefined],
+];
+for (const [c, want] of conditions) test(`schemeTestOf(${c}) = ${want}`, () => assert.equal(schemeTestOf(c), want));
+
+const server = (body: string, listen = '  listen 80;\n') =>
+  `server {\n${listen}  server_name app.example.org;\n${body}  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n`;
+
+function redirectOf(text: string) {
+  const site = nginxProxyConfigs(factsFromText(text))
+    .flatMap((c) => c.sites)
+    .find((s) => s.routes.length > 0);
+  return { line: site?.redirectsToHttps?.line, by: site?.redirectDecidedBy };
+}
+
+test('a server-level if ($scheme = http) { return 301 https://... } beside proxy_pass is the site redirect', () => {
+  assert.deepEqual(redirectOf(server('  if ($scheme = http) {\n    return 301 https://$host$request_uri;\n  }\n')), {
+    line: 5,
+    by: 'connection',
+  });
+});
+
+test('inside location / before proxy_pass: the same', () => {
+  const text =
+    'server {\n  listen 80;\n  server_name app.example.org;\n  location / {\n    if ($http_x_forwarded_proto != "https") {\n      return 301 https://$host$request_uri;\n    }\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n';
+  assert.deepEqual(redirectOf(text), { line: 6, by: 'forwarded-proto-any' });
+});
+
+test('traps: a redirect to http://, another location only, an unrelated condition', () => {
+  assert.deepEqual(redirectOf(server('  if ($scheme = http) {\n    return 301 http://other.example.org$request_uri;\n  }\n')), {
+    line: undefined,
+    by: undefined,
+  });
+  const other =
+    'server {\n  listen 80;\n  server_name app.example.org;\n  location /admin {\n    if ($scheme = http) {\n      return 301 https://$host$request_uri;\n    }\n  }\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n';
+  assert.equal(redirectOf(other).line, undefined);
+  assert.equal(
+    redirectOf(server('  if ($request_method = POST) {\n    return 301 https://$host$request_uri;\n  }\n')).line,
+    undefined,
+  );
+});
+
+const behindLb = '  set_real_ip_from 10.0.0.0/8;\n  real_ip_header X-Forwarded-For;\n';
+
+test('chain: behind a TLS load balancer (real_ip), if ($scheme = http) answers every request with a redirect: a loop', async () => {
+  const { findings } = await lintFiles({
+    'site.conf': server(`${behindLb}  if ($scheme = http) {\n    return 301 https://$host$request_uri;\n  }\n`),
+  });
+  const loop = findings.find((f) => f.id === 'chain/scheme-lost' && (f.data as { redirectLoop?: boolean }).redirectLoop);
+  assert.ok(loop, findings.map((f) => `${f.id} ${f.evidence[0]?.line}`).join('\n'));
+  assert.equal(loop.severity, 'critical');
+  assert.equal(loop.evidence[0]?.line, 7);
+});
+
+test('chain: behind the same balancer, if ($http_x_forwarded_proto != "https") lets its https requests through', async () => {
+  const { findings } = await lintFiles({
+    'site.conf': server(
+      `${behindLb}  if ($http_x_forwarded_proto != "https") {\n    return 301 https://$host$request_uri;\n  }\n`,
+    ),
+  });
+  assert.ok(!findings.some((f) => (f.data as { redirectLoop?: boolean } | undefined)?.redirectLoop));
+});
+
+test('trap: an if-redirect written in the template branch that also holds the TLS listener is not simulated', async () => {
+  const text =
+    'server {\n  listen 80;\n  server_name app.example.org;\n  {% if TLS %}\n  listen 443 ssl;\n  ssl_certificate /etc/ssl/a.pem;\n' +
+    '  ssl_certificate_key /etc/ssl/a.key;\n  if ($scheme = http) {\n    return 301 https://$host$request_uri;\n  }\n  {% endif %}\n' +
+    '  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n';
+  const { findings } = await lintFiles({ 'nginx.conf': text });
+  assert.ok(
+    !findings.some((f) => (f.data as { redirectLoop?: boolean } | undefined)?.redirectLoop),
+    findings.map((f) => `${f.id} ${f.evidence[0]?.line}`).join('\n'),
+  );
+});
+
+describe('the real nginx: a proxying server with an if-redirect', { skip: NGINX ? false : 'nginx is not installed' }, () => {
+  let nginx: RunningNginx | undefined;
+  let backend: Awaited<ReturnType<typeof startHttp>> | undefined;
+  let byScheme = 0;
+  let byHeader = 0;
+  before(async () => {
+    backend = await startHttp((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('backend');
+    });
+    byScheme = await freePort();
+    byHeader = await freePort();
+    const site = (port: number, cond: string) =>
+      `server {\n  listen 127.0.0.1:${port};\n  server_name app.example.org;\n  if (${cond}) {\n    return 301 https://$host$request_uri;\n  }\n  location / {\n    proxy_pass http://127.0.0.1:${backend?.port};\n  }\n}\n`;
+    nginx = await startNginx(site(byScheme, '$scheme = http') + site(byHeader, '$http_x_forwarded_proto != "https"'), byScheme);
+  });
+  after(async () => {
+    nginx?.stop();
+    await backend?.close();
+  });
+
+  const host = { Host: 'app.example.org' };
+  test('if ($scheme = http): 301 whatever X-Forwarded-Proto says (decided by the connection)', async () => {
+    for (const h of [host, { ...host, 'X-Forwarded-Proto': 'https' }]) {
+      const a = await getOnce(byScheme, '/x', h);
+      assert.deepEqual([a.status, a.location], [301, 'https://app.example.org/x']);
+    }
+  });
+  test('if ($http_x_forwarded_proto != "https"): 301 without the header, proxied with it (from anyone)', async () => {
+    const plain = await getOnce(byHeader, '/x', host);
+    assert.deepEqual([plain.status, plain.location], [301, 'https://app.example.org/x']);
+    const forged = await getOnce(byHeader, '/x', { ...host, 'X-Forwarded-Proto': 'https' });
+    assert.deepEqual([forged.status, forged.body], [200, 'backend']);
+  });
+});
