@@ -6,7 +6,7 @@
  */
 
 import type { Facts } from '../model/facts.js';
-import { type Finding, type Severity, severityRank } from '../model/finding.js';
+import { type Evidence, type Finding, type Severity, severityRank } from '../model/finding.js';
 import type { ChainAnalysis } from './analyze.js';
 
 /** Layer findings about the app not learning the scheme from the proxy. */
@@ -284,6 +284,41 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
       },
     });
   }
-  for (const l of layer) if (!consumed.has(l)) out.push(l);
+  for (const l of layer) if (!consumed.has(l)) pushCopy(out, l);
   return out;
+}
+
+/**
+ * A layer finding pushed as a headline, or folded into an earlier one that says the same thing at the same place
+ * with the same fix: one server launched by one line in several alternative compose stacks (each stack's app server
+ * gives its own copy; evidence naming each stack's compose file is kept).
+ */
+function pushCopy(out: Finding[], l: Finding): void {
+  const first = l.evidence[0];
+  const i =
+    first && first.line > 0
+      ? out.findIndex(
+          (o) =>
+            o.id === l.id &&
+            o.message === l.message &&
+            o.severity === l.severity &&
+            o.evidence[0] !== undefined &&
+            at(o.evidence[0]) === at(first) &&
+            (sameEdit(o.fix, l.fix) || (o.fix === undefined && l.fix === undefined) || o.fix?.description === l.fix?.description),
+        )
+      : -1;
+  if (i < 0) {
+    out.push(l);
+    return;
+  }
+  const o = out[i] as Finding;
+  const seen = new Set(o.evidence.map((e) => `${at(e)}|${e.note ?? ''}`));
+  const copies = Array.isArray(o.data?.merged)
+    ? (o.data.merged as unknown[])
+    : [{ id: o.id, severity: o.severity, at: at(first as Evidence) }];
+  out[i] = {
+    ...o,
+    evidence: [...o.evidence, ...l.evidence.filter((e) => !seen.has(`${at(e)}|${e.note ?? ''}`))],
+    data: { ...o.data, merged: [...copies, { id: l.id, severity: l.severity, at: at(first as Evidence) }] },
+  };
 }

@@ -61,7 +61,7 @@ export function inventory(facts: Facts, a: ChainAnalysis, files: DeploymentFiles
     }
   }
   for (const app of t.apps) {
-    if (!t.links.some((l) => l.target.kind === 'app' && l.target.appId === app.id))
+    if (!t.links.some((l) => (l.target.kind === 'app' && l.target.appId === app.id) || l.stackTwins?.includes(app.id)))
       missing.push(`no proxy route reaches ${app.label} (${refText(app.ref)})`);
   }
   for (const p of files.problems) missing.push(`could not read: ${p}`);

@@ -23,6 +23,7 @@ import type { FrontFacts, FrontName } from '../model/proxy.js';
 import { collectAll } from './collect.js';
 import { filesUsed, notReadFiles, notReadLine } from './not-read.js';
 import { count } from './progress.js';
+import { withTemplateValues } from './template-values.js';
 
 /** A front door named by the user: `--front` (origin declared) or `.proxyproof.json` `front` (origin config). */
 export interface DeclaredFront {
@@ -260,7 +261,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
       inv ??= inventory(facts, chain, files);
       return inv;
     },
-    findings: sortFindings(findings),
+    findings: sortFindings(withTemplateValues(facts, findings)),
     notRead,
   };
 }

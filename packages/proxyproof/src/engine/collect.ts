@@ -7,9 +7,11 @@
 
 import { readFileSync } from 'node:fs';
 import { collectorsFor } from '../collectors/registry.js';
+import { AnsibleVars } from '../collectors/template/ansible.js';
 import { renderForCollectors } from '../collectors/template/index.js';
 import type { CollectContext, CollectOptions, Collector, DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
+import type { TemplateVars } from '../model/template.js';
 
 export type { CollectContext, CollectOptions, Collector, NotRead } from '../model/collector.js';
 
@@ -94,6 +96,25 @@ export async function collectAll(
     utf16: new Set(),
     unreadable: new Map(),
   };
+  // Ansible's variable files (collectors/template/ansible.ts), read on the first Jinja template that may use them.
+  let ansible: AnsibleVars | undefined;
+  const rawText = (f: DiscoveredFile): string | undefined => {
+    const known = facts.sources.get(f.display);
+    if (known) return known.join('\n');
+    try {
+      const text = utf16AsUtf8(readFile(f.abs)).toString('utf8');
+      // Its lines are a finding's evidence when a value it gives fills a template (engine/template-values.ts).
+      facts.sources.set(f.display, text.split(/\r?\n/));
+      return text;
+    } catch {
+      return undefined;
+    }
+  };
+  const templateVars = (abs: string): TemplateVars | undefined => {
+    if (!/\/templates\/|\.j2$/i.test(abs)) return undefined;
+    ansible ??= new AnsibleVars(files, rawText);
+    return ansible.forTemplate(abs);
+  };
   const read = (file: DiscoveredFile): Buffer => {
     let b = cache.get(file.abs);
     if (!b) {
@@ -131,7 +152,14 @@ export async function collectAll(
       // Templates (Jinja, ERB, envsubst, Helm) are read rendered, line for line; sources keep the template.
       facts.templates ??= new Map();
       const raw = b;
-      b = renderForCollectors(file.display, b, facts.diagnostics, facts.templates, decoded);
+      b = renderForCollectors(
+        file.display,
+        b,
+        facts.diagnostics,
+        facts.templates,
+        decoded,
+        /\{\{/.test(decoded) ? templateVars(file.abs) : undefined,
+      );
       if (b === raw) texts.set(file.abs, decoded);
       cache.set(file.abs, b);
     }
@@ -152,6 +180,7 @@ export async function collectAll(
       return decoded;
     },
     configText: (abs) => configTexts.get(abs),
+    templateVars,
     skip(file, reason, line) {
       const display = typeof file === 'string' ? file : file.display;
       if (!out.skipped.has(display)) out.skipped.set(display, line ? { file: display, reason, line } : { file: display, reason });

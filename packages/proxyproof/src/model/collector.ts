@@ -6,6 +6,8 @@
 import type { Facts } from './facts.js';
 
 /** A candidate file found by engine/discover.ts. */
+import type { TemplateVars } from './template.js';
+
 export interface DiscoveredFile {
   /** Absolute path. */
   abs: string;
@@ -56,6 +58,8 @@ export interface CollectContext {
    * UTF-8 sequence (the parser's own reading then reports them as it always has).
    */
   configText?(abs: string): { text: string; bytes: number } | undefined;
+  /** The variables the tree gives a template file (Ansible vars files: collectors/template/ansible.ts). */
+  templateVars?(abs: string): TemplateVars | undefined;
   /**
    * A collector recognised a file as its own but could not use it (a template, a parse error, too large):
    * it is listed under "Not read" with this reason. Files nobody claims or records are listed by the engine

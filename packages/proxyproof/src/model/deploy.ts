@@ -37,7 +37,8 @@ export interface ComposeService {
   ref: SourceRef;
   image?: string;
   /** Build context folder (relative to the compose file as written) and Dockerfile. */
-  build?: { context: string; dockerfile?: string };
+  /** `target`: the stage of a multi-stage Dockerfile the service's image is (compose `build.target`). */
+  build?: { context: string; dockerfile?: string; target?: string };
   /** The command as argv after compose's own splitting (string form split like a shell, without a shell). */
   command?: { argv: string[]; ref: SourceRef };
   entrypoint?: { argv: string[]; ref: SourceRef };

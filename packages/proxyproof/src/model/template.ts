@@ -8,6 +8,10 @@ export interface TemplatePlaceholder {
   expr: string;
   /** The default written in the template, when there is one (then used as the value). */
   default?: string;
+  /** The value the tree's variable files give it (Ansible: collectors/template/ansible.ts), then used. */
+  value?: string;
+  /** Where that value is written. */
+  from?: { file: string; line: number };
 }
 
 export interface TemplateBranch {
@@ -26,4 +30,18 @@ export interface TemplateNote {
   kinds: TemplateKind[];
   placeholders: TemplatePlaceholder[];
   branches: TemplateBranch[];
+}
+
+/** A variable's value and where the tree gives it (collectors/template/ansible.ts). */
+export interface TemplateValue {
+  value: string;
+  /** Display path of the file that gives the value. */
+  file: string;
+  line: number;
+}
+
+/** The variables visible to one template. */
+export interface TemplateVars {
+  /** The value of a variable path as written (`port`, `nginx.port`, `nginx['port']`), when exactly one is visible. */
+  lookup(path: string): TemplateValue | undefined;
 }

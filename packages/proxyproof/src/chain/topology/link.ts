@@ -26,6 +26,8 @@ interface Cand {
   peer: Peer;
   how: string;
   key: string;
+  /** The same app server in other alternative compose stacks (`stackTwins`). */
+  twins?: string[];
 }
 
 type Listening = { p: ProxyHop; i: number; l: ProxyHop['listeners'][number] };
@@ -407,6 +409,7 @@ export function linkAll(
           });
           return;
         }
+        if (Array.isArray(r) && projects.size > 1) r = stackTwins(topo, r, projects) ?? r;
         const keys = [...new Set(r.map((c) => c.key))];
         if (keys.length > 1) {
           topo.links.push({
@@ -425,10 +428,44 @@ export function linkAll(
         }
         const c = r[0] as Cand;
         const link: Link = { fromHop: hop.id, routeId: route.id, upstream: ui, target: c.target, peer: c.peer, how: c.how };
+        if (c.twins) link.stackTwins = c.twins;
         topo.links.push(link);
       });
     }
   }
+}
+
+/**
+ * One app server launched the same way in each of several alternative compose stacks (one Dockerfile CMD or script
+ * line, the same binds and trust, each stack's own container), reached by a proxy config those stacks share (one
+ * nginx file mounted by `docker-compose.yml` and `docker-compose.prod.yml`): whichever stack runs, the route reaches
+ * the same server, so it links to the first, and `how` names the others. Servers that differ in anything but their
+ * stack (another port, a trust setting from one stack's environment) stay "several listeners".
+ */
+function stackTwins(topo: Pick<Topology, 'apps'>, cands: Cand[], projects: ReadonlyMap<string, string>): Cand[] | undefined {
+  if (cands.length < 2) return undefined;
+  const apps = cands.map((c) =>
+    c.target.kind === 'app' ? topo.apps.find((a) => a.id === (c.target as { appId: string }).appId) : undefined,
+  );
+  const files: string[] = [];
+  const shapes = new Set<string>();
+  for (const [i, a] of apps.entries()) {
+    const target = cands[i]?.target;
+    if (a?.placement.kind !== 'container' || a.placement.composeFile === undefined || target?.kind !== 'app') return undefined;
+    files.push(a.placement.composeFile);
+    const { composeFile: _f, ...place } = a.placement;
+    shapes.add(JSON.stringify({ ...a, id: '', placement: place, bind: target.bind }));
+  }
+  const stacks = new Set(files.map((f) => projects.get(f) ?? f));
+  if (shapes.size !== 1 || stacks.size !== cands.length) return undefined;
+  const first = cands[0] as Cand;
+  return [
+    {
+      ...first,
+      how: `${first.how} (the same server in ${files.slice(1).join(', ')}: alternative compose stacks)`,
+      twins: apps.slice(1).map((a) => (a as AppServer).id),
+    },
+  ];
 }
 
 export function linkedApps(topo: Topology): Set<string> {

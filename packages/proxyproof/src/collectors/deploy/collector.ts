@@ -169,13 +169,20 @@ function writtenAt(image: ImageScripts, word: string): WrittenScript | undefined
   });
 }
 
+/** A Dockerfile as an image: whether a compose service runs its own command, and which override it. */
+interface DockerImage {
+  f: DiscoveredFile;
+  df: Dockerfile;
+  used: boolean;
+  overriddenBy?: Array<{ file: string; service: string }>;
+}
+
 class DeployRun {
   private readonly byAbs = new Map<string, DiscoveredFile>();
-  private readonly dockerfiles = new Map<
-    string,
-    { f: DiscoveredFile; df: Dockerfile; used: boolean; overriddenBy?: Array<{ file: string; service: string }> }
-  >();
+  private readonly dockerfiles = new Map<string, DockerImage>();
   private readonly consumedScripts = new Set<string>();
+  /** A Dockerfile's stage a compose `build.target` names, parsed once per file and stage. */
+  private readonly stages = new Map<string, DockerImage>();
   /** Kubernetes YAML that a Podman `.kube` quadlet plays (`podman kube play`), by its absolute path: the unit's ports. */
   private readonly kubePlays = new Map<string, { unit: string; ports: ComposePort[] }>();
   private readonly pins: Pinned = {};
@@ -233,6 +240,23 @@ class DeployRun {
     }
     if (this.composeFiles.length > 0)
       this.ctx.facts.compose = { files: [...(this.ctx.facts.compose?.files ?? []), ...this.composeFiles] };
+  }
+
+  /** The image a compose `build.target` builds: that stage of the Dockerfile, or the last when it has no such stage. */
+  private stageOf(image: DockerImage, target: string): DockerImage {
+    const key = `${image.f.abs}\0${target.toLowerCase()}`;
+    const known = this.stages.get(key);
+    if (known) return known;
+    const text = readText(this.ctx, image.f);
+    const df = text !== undefined ? parseDockerfile(text, { target }) : undefined;
+    // The last stage is the Dockerfile's own image: the same entry, so its CMD is not reported twice.
+    const last =
+      df === undefined ||
+      df.target === undefined ||
+      (df.cmd?.line === image.df.cmd?.line && df.entrypoint?.line === image.df.entrypoint?.line && df.from === image.df.from);
+    const stage = last ? image : { f: image.f, df, used: false };
+    this.stages.set(key, stage);
+    return stage;
   }
 
   private versions(): LaunchContext['versions'] {
@@ -438,10 +462,14 @@ class DeployRun {
       else if (v.build && typeof v.build === 'object') {
         const b = v.build as Record<string, unknown>;
         svc.build = { context: str(b.context) ?? '.', dockerfile: str(b.dockerfile) };
+        const target = str(b.target);
+        if (target) svc.build.target = target;
       }
       const contextDir = svc.build ? resolve(dir, svc.build.context) : undefined;
-      const docker =
+      const built =
         svc.build && contextDir ? this.dockerfiles.get(resolve(contextDir, svc.build.dockerfile ?? 'Dockerfile')) : undefined;
+      // `build.target`: the image is that stage of a multi-stage Dockerfile (its CMD, ENV, scripts), not the last.
+      const docker = built && svc.build?.target ? this.stageOf(built, svc.build.target) : built;
       // The image's own CMD is what runs wherever the image is deployed without this file (ECS, Kubernetes,
       // `docker run`); a compose `command:`/`entrypoint:` replaces it only in this stack, so it stays a launch.
       if (docker && v.command === undefined && v.entrypoint === undefined) docker.used = true;

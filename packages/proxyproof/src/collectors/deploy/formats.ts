@@ -190,24 +190,43 @@ export interface DockerInstruction {
   json?: string[];
   /** The last line of the instruction (continuation lines). */
   endLine?: number;
+  /** Here-documents after it (`RUN cat <<EOF > /entrypoint.sh`, `COPY <<EOF /start.sh`; BuildKit syntax), in order. */
+  heredocs?: Heredoc[];
+}
+
+export interface Heredoc {
+  /** The delimiter word (`EOF`). */
+  delimiter: string;
+  /** The body as written (`<<-` strips leading tabs), each line ending in a newline. */
+  text: string;
+  /** The Dockerfile line of the body's first line (the body's line k is `firstLine + k`). */
+  firstLine: number;
 }
 
 export interface Dockerfile {
-  /** Instructions of the final stage (after its FROM); earlier stages' ENV do not carry over. */
+  /**
+   * Instructions of the image's stage (the last, or the compose `build.target`), after those of the stages it is
+   * built `FROM` (`FROM base AS web` carries base's ENV, CMD, WORKDIR...); other stages' instructions do not count.
+   */
   instructions: DockerInstruction[];
   env: Record<string, { value: string; line: number }>;
   expose: Array<{ port: number; line: number }>;
   workdir?: string;
-  /** Base image of the final stage (`FROM nginx:1.25 AS web` -> `nginx:1.25`). */
+  /** Base image of the image's stage, through the stages it is built from (`FROM nginx:1.25 AS web` -> `nginx:1.25`). */
   from?: string;
   cmd?: DockerInstruction;
   entrypoint?: DockerInstruction;
   /**
-   * Scripts the final stage writes with `RUN echo '...' > /path` or `printf '...' > /path` (an entrypoint made in
-   * the image: no file of the tree holds it), by their path in the image: the text as the shell writes it (`\n`
-   * escapes are newlines, as dash's echo and printf write them) and, per line of it, the Dockerfile line it is on.
+   * Scripts the image's stage writes with `RUN echo '...' > /path`, `printf '...' > /path` (`>>` appends), a
+   * here-document (`RUN cat <<EOF > /path`, `RUN tee /path <<EOF`, `COPY <<EOF /path`) or copies from another
+   * stage that wrote them (`COPY --from=build /entrypoint.sh /`): an entrypoint made in the image, no file of the
+   * tree holds it. By their path in the image: the text as the shell writes it (`\n` escapes are newlines, as
+   * dash's echo and printf write them; a here-document's body as written) and, per line of it, the Dockerfile line
+   * it is on.
    */
   written?: WrittenScript[];
+  /** The stage the image is (`AS` name), when a `target` was asked for and found. */
+  target?: string;
   problems: Problem[];
 }
 
@@ -221,6 +240,9 @@ export interface WrittenScript {
 /** `echo '...' > /x` / `printf "..." >> /x` in a RUN's shell text: the files written and what goes into them. */
 const WRITE = /\b(echo|printf)\s+(?:-[neE]+\s+)*('[^']*'|"(?:[^"\\]|\\.)*")\s*(>>?)\s*([^\s;&|<>]+)/g;
 
+/** A here-document opener in a RUN/COPY line: `<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"`. */
+const HEREDOC = /(?<!<)<<(-?)\s*(["']?)([A-Za-z_][\w.-]*)\2/g;
+
 /** The text an `echo`/`printf` of one quoted word writes: quotes removed, `\n`/`\t`/`\\` as dash writes them. */
 function writtenText(quoted: string, program: string): string {
   let t = quoted.slice(1, -1);
@@ -229,24 +251,29 @@ function writtenText(quoted: string, program: string): string {
   return program === 'echo' ? `${t}\n` : t;
 }
 
-function writtenScripts(ins: DockerInstruction, raw: string[], into: WrittenScript[]): void {
-  for (const m of ins.args.matchAll(WRITE)) {
-    const path = m[4] as string;
-    const text = writtenText(m[2] as string, m[1] as string);
-    let script = into.find((w) => w.path === path);
-    if (!script || m[3] === '>') {
-      if (script) into.splice(into.indexOf(script), 1);
-      script = { path, text: '', lines: [] };
-      into.push(script);
-    }
-    script.text += text;
+/** Adds text to a written script (`>` starts it again, `>>` appends), with the Dockerfile line of each new line. */
+function writeTo(into: WrittenScript[], path: string, append: boolean, text: string, lines: number[]): void {
+  let script = into.find((w) => w.path === path);
+  if (!script || !append) {
+    if (script) into.splice(into.indexOf(script), 1);
+    script = { path, text: '', lines: [] };
+    into.push(script);
   }
-  // Each line of a script back to the Dockerfile line that holds it (continuation lines keep one script line each).
-  for (const w of into) {
-    if (w.lines.length > 0) continue;
-    let at = ins.line - 1;
-    const end = ins.endLine ?? ins.line;
-    w.lines = w.text.split('\n').map((l) => {
+  // The last segment of the text so far (empty after a newline) and the new text's first one are one line: it
+  // keeps the old line when it had text, else the new one.
+  const n = script.text === '' ? 0 : script.text.split('\n').length;
+  const merged = n > 0 && !script.text.endsWith('\n') ? script.lines[n - 1] : lines[0];
+  script.lines = n > 0 ? [...script.lines.slice(0, n - 1), merged ?? 1, ...lines.slice(1)] : [...lines];
+  script.text += text;
+}
+
+function writtenScripts(ins: DockerInstruction, raw: string[], into: WrittenScript[]): void {
+  // Each line of a text back to the Dockerfile line that holds it (continuation lines keep one script line each).
+  let at = ins.line - 1;
+  const end = ins.endLine ?? ins.line;
+  for (const m of ins.args.matchAll(WRITE)) {
+    const text = writtenText(m[2] as string, m[1] as string);
+    const lines = text.split('\n').map((l) => {
       const probe = l.trim().slice(0, 40);
       if (probe === '') return at + 1;
       for (let k = at; k < end && k < raw.length; k++)
@@ -256,14 +283,60 @@ function writtenScripts(ins: DockerInstruction, raw: string[], into: WrittenScri
         }
       return ins.line;
     });
+    writeTo(into, m[4] as string, m[3] === '>>', text, lines);
   }
 }
 
-export function parseDockerfile(text: string): Dockerfile {
-  const lines = text.split(/\r?\n/);
+/** Files a RUN/COPY writes from its here-documents: `cat <<EOF > /p`, `cat > /p <<EOF`, `tee [-a] /p <<EOF`, `COPY <<EOF /p`. */
+function heredocScripts(ins: DockerInstruction, into: WrittenScript[], workdir: string | undefined): void {
+  const docs = ins.heredocs ?? [];
+  if (docs.length === 0) return;
+  const linesOf = (d: Heredoc): number[] => d.text.split('\n').map((_l, k) => d.firstLine + k);
+  if (ins.cmd === 'COPY' || ins.cmd === 'ADD') {
+    const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+    const dest = words[words.length - 1];
+    if (!dest || dest.startsWith('<<') || docs.length !== 1) return;
+    const d = docs[0] as Heredoc;
+    writeTo(into, imagePath(dest, workdir), false, d.text, linesOf(d));
+    return;
+  }
+  if (ins.cmd !== 'RUN') return;
+  // One command per here-document, in order: the shell text between openers.
+  const parts = ins.args.split(/(?=<<-?\s*["']?[A-Za-z_])/);
+  let k = 0;
+  for (const d of docs) {
+    // The command a here-document feeds: the text before its opener (back to the last `&&`/`;`/`|`) and after it.
+    const before = (parts[k] ?? '').split(/&&|;|\|\|/).pop() ?? '';
+    const after = (parts[k + 1] ?? '').replace(/^<<-?\s*["']?[\w.-]+["']?/, '').split(/&&|;|\|/)[0] ?? '';
+    k++;
+    const cmd = `${before} ${after}`;
+    const cat = /(?:^|[\s(])cat\b/.test(cmd);
+    const redirect = /(>>?)\s*([^\s;&|<>]+)/.exec(cmd);
+    const tee = /(?:^|\s)tee\s+(-a\s+)?([^\s;&|<>-][^\s;&|<>]*)/.exec(cmd);
+    if (tee) writeTo(into, imagePath(tee[2] as string, workdir), tee[1] !== undefined, d.text, linesOf(d));
+    else if (cat && redirect) writeTo(into, imagePath(redirect[2] as string, workdir), redirect[1] === '>>', d.text, linesOf(d));
+  }
+}
+
+/** A path in the image: relative ones under the stage's WORKDIR (Docker's rule for COPY destinations). */
+function imagePath(p: string, workdir: string | undefined): string {
+  if (p.startsWith('/') || !workdir) return p;
+  return `${workdir.replace(/\/$/, '')}/${p.replace(/^\.\//, '')}`;
+}
+
+interface Stage {
+  /** The FROM instruction's index in `all`. */
+  at: number;
+  /** Its `AS` name, lower case (stage names are case-insensitive). */
+  name?: string;
+  /** The image or stage it is built from. */
+  base: string;
+}
+
+/** Reads the instructions and here-documents; `problems` receives what is not an instruction. */
+function dockerInstructions(lines: string[], problems: Problem[]): DockerInstruction[] {
   let escapeChar = '\\';
   const all: DockerInstruction[] = [];
-  const problems: Problem[] = [];
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] as string;
     const dir = /^#\s*escape\s*=\s*(\S)/i.exec(raw);
@@ -300,42 +373,159 @@ export function parseDockerfile(text: string): Dockerfile {
         // Docker treats an invalid JSON array as shell form.
       }
     }
+    // Here-documents (BuildKit): their bodies follow the instruction up to the delimiter line; they are not
+    // instructions. At most 64 per instruction; an opener without its delimiter line is not a here-document.
+    if ((ins.cmd === 'RUN' || ins.cmd === 'COPY' || ins.cmd === 'ADD') && !ins.json && ins.args.includes('<<')) {
+      for (const h of [...ins.args.matchAll(HEREDOC)].slice(0, 64)) {
+        const strip = h[1] === '-';
+        const delimiter = h[3] as string;
+        let j = i + 1;
+        while (
+          j < lines.length &&
+          (strip ? (lines[j] as string).replace(/^\t+/, '') : (lines[j] as string)).trimEnd() !== delimiter
+        )
+          j++;
+        if (j >= lines.length) break;
+        const body = lines.slice(i + 1, j).map((l) => (strip ? l.replace(/^\t+/, '') : l));
+        ins.heredocs ??= [];
+        ins.heredocs.push({ delimiter, text: body.map((l) => `${l}\n`).join(''), firstLine: i + 2 });
+        i = j;
+        ins.endLine = i + 1;
+      }
+    }
     all.push(ins);
   }
-  const lastFrom = all.map((x) => x.cmd).lastIndexOf('FROM');
-  const instructions = all.slice(lastFrom + 1);
-  const df: Dockerfile = { instructions, env: {}, expose: [], problems };
-  if (lastFrom >= 0) df.from = (all[lastFrom] as DockerInstruction).args.split(/\s+/).find((w) => !w.startsWith('--'));
-  for (const ins of instructions) {
-    if (ins.cmd === 'ENV') {
-      const words = shlexSplit(ins.args);
-      if (words.length >= 1 && !(words[0] as string).includes('=')) {
-        // legacy form: ENV KEY value with spaces
-        const sp = ins.args.search(/\s/);
-        if (sp > 0) df.env[ins.args.slice(0, sp)] = { value: ins.args.slice(sp).trim(), line: ins.line };
-      } else
-        for (const w of words) {
-          const eq = w.indexOf('=');
-          if (eq > 0) df.env[w.slice(0, eq)] = { value: substitute(w.slice(eq + 1), df.env), line: ins.line };
+  return all;
+}
+
+export interface DockerfileOptions {
+  /** The stage to build (compose `build.target`, `docker build --target`); default the last. */
+  target?: string;
+}
+
+export function parseDockerfile(text: string, options: DockerfileOptions = {}): Dockerfile {
+  const lines = text.split(/\r?\n/);
+  const problems: Problem[] = [];
+  const all = dockerInstructions(lines, problems);
+  const stages: Stage[] = [];
+  all.forEach((ins, at) => {
+    if (ins.cmd !== 'FROM') return;
+    const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+    const as = words.findIndex((w) => /^as$/i.test(w));
+    stages.push({
+      at,
+      base: words[0] ?? '',
+      ...(as > 0 && words[as + 1] ? { name: (words[as + 1] as string).toLowerCase() } : {}),
+    });
+  });
+  /** The stage a FROM or COPY --from names, if it is an earlier stage of this file (by name or index). */
+  const stageNamed = (ref: string, before: number): number | undefined => {
+    const r = ref.toLowerCase();
+    const k = /^\d+$/.test(r) ? Number(r) : stages.findIndex((s, j) => j < before && s.name === r);
+    return k >= 0 && k < before ? k : undefined;
+  };
+  const memo = new Map<number, Dockerfile>();
+  const build = (k: number): Dockerfile => {
+    const done = memo.get(k);
+    if (done) return done;
+    const stage = stages[k];
+    const parentAt = stage ? stageNamed(stage.base, k) : undefined;
+    const parent = parentAt !== undefined ? build(parentAt) : undefined;
+    const df: Dockerfile = parent
+      ? {
+          instructions: [...parent.instructions],
+          env: { ...parent.env },
+          expose: [...parent.expose],
+          ...(parent.workdir !== undefined ? { workdir: parent.workdir } : {}),
+          ...(parent.from !== undefined ? { from: parent.from } : {}),
+          ...(parent.cmd ? { cmd: parent.cmd } : {}),
+          ...(parent.entrypoint ? { entrypoint: parent.entrypoint } : {}),
+          ...(parent.written ? { written: parent.written.map((w) => ({ ...w, lines: [...w.lines] })) } : {}),
+          problems,
         }
-    } else if (ins.cmd === 'EXPOSE') {
-      for (const w of ins.args.split(/\s+/)) {
-        const p = Number.parseInt(substitute(w, df.env), 10);
-        if (Number.isInteger(p)) df.expose.push({ port: p, line: ins.line });
+      : { instructions: [], env: {}, expose: [], problems, ...(stage ? { from: stage.base } : {}) };
+    const first = stage ? stage.at + 1 : 0;
+    const next = stages[k + 1];
+    const own = all.slice(first, next ? next.at : all.length);
+    df.instructions.push(...own);
+    for (const ins of own)
+      applyInstruction(df, ins, lines, (ref) => {
+        const from = stageNamed(ref, k);
+        return from !== undefined ? build(from) : undefined;
+      });
+    memo.set(k, df);
+    return df;
+  };
+  if (stages.length === 0) return build(-1);
+  const wanted = options.target?.toLowerCase();
+  const targetAt = wanted !== undefined ? stages.findIndex((s) => s.name === wanted) : -1;
+  const df = build(targetAt >= 0 ? targetAt : stages.length - 1);
+  return targetAt >= 0 && options.target !== undefined ? { ...df, target: options.target } : df;
+}
+
+function applyInstruction(
+  df: Dockerfile,
+  ins: DockerInstruction,
+  lines: string[],
+  stage: (ref: string) => Dockerfile | undefined,
+): void {
+  if (ins.cmd === 'ENV') {
+    const words = shlexSplit(ins.args);
+    if (words.length >= 1 && !(words[0] as string).includes('=')) {
+      // legacy form: ENV KEY value with spaces
+      const sp = ins.args.search(/\s/);
+      if (sp > 0) df.env[ins.args.slice(0, sp)] = { value: ins.args.slice(sp).trim(), line: ins.line };
+    } else
+      for (const w of words) {
+        const eq = w.indexOf('=');
+        if (eq > 0) df.env[w.slice(0, eq)] = { value: substitute(w.slice(eq + 1), df.env), line: ins.line };
       }
-    } else if (ins.cmd === 'WORKDIR') df.workdir = ins.args;
-    else if (ins.cmd === 'RUN' && WRITE.test(ins.args)) {
+  } else if (ins.cmd === 'EXPOSE') {
+    for (const w of ins.args.split(/\s+/)) {
+      const p = Number.parseInt(substitute(w, df.env), 10);
+      if (Number.isInteger(p)) df.expose.push({ port: p, line: ins.line });
+    }
+  } else if (ins.cmd === 'WORKDIR') df.workdir = ins.args;
+  else if (ins.cmd === 'RUN' || ins.cmd === 'COPY' || ins.cmd === 'ADD') {
+    const written = df.written ?? [];
+    if (ins.cmd === 'RUN' && WRITE.test(ins.args)) {
       WRITE.lastIndex = 0;
-      df.written ??= [];
-      writtenScripts(ins, lines, df.written);
-    } else if (ins.cmd === 'CMD') df.cmd = ins;
-    else if (ins.cmd === 'ENTRYPOINT') {
-      df.entrypoint = ins;
-      // An ENTRYPOINT resets a CMD inherited from earlier in the stage (Docker semantics).
-      df.cmd = undefined;
+      writtenScripts(ins, lines, written);
+    }
+    heredocScripts(ins, written, df.workdir);
+    const from = ins.cmd === 'COPY' ? /--from=(\S+)/.exec(ins.args)?.[1] : undefined;
+    if (from) copiedScripts(ins, stage(from), written, df.workdir);
+    if (written.length > 0) df.written = written;
+  } else if (ins.cmd === 'CMD') df.cmd = ins;
+  else if (ins.cmd === 'ENTRYPOINT') {
+    df.entrypoint = ins;
+    // An ENTRYPOINT resets a CMD inherited from earlier in the stage (Docker semantics).
+    df.cmd = undefined;
+  }
+}
+
+/** `COPY --from=<stage> src... dest`: the scripts the other stage wrote at a source path, now at the destination. */
+function copiedScripts(ins: DockerInstruction, source: Dockerfile | undefined, into: WrittenScript[], workdir?: string): void {
+  const written = source?.written ?? [];
+  if (written.length === 0) return;
+  const words = (ins.json ?? shlexSplit(ins.args)).filter((w) => !w.startsWith('--'));
+  if (words.length < 2) return;
+  const dest = words[words.length - 1] as string;
+  const srcs = words.slice(0, -1);
+  const intoDir = dest.endsWith('/') || srcs.length > 1;
+  for (const src of srcs) {
+    const from = imagePath(src, source?.workdir).replace(/\/$/, '');
+    for (const w of written) {
+      const p = imagePath(w.path, source?.workdir);
+      // The file itself, or a file inside a copied folder (which lands under the destination folder).
+      const inside = p.startsWith(`${from}/`) ? p.slice(from.length + 1) : p === from ? undefined : null;
+      if (inside === null) continue;
+      const base = p.slice(p.lastIndexOf('/') + 1);
+      const target =
+        inside !== undefined ? `${dest.replace(/\/$/, '')}/${inside}` : intoDir ? `${dest.replace(/\/$/, '')}/${base}` : dest;
+      writeTo(into, imagePath(target, workdir), false, w.text, w.lines);
     }
   }
-  return df;
 }
 
 function substitute(s: string, env: Record<string, { value: string }>): string {

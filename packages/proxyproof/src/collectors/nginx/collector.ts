@@ -287,6 +287,7 @@ export const nginxCollector: Collector = {
         stockDirs: stockDirsFor(f.abs),
         resolveInclude: resolveTemplatedInclude,
         ...(ctx.configText ? { knownText: ctx.configText } : {}),
+        ...(ctx.templateVars ? { templateVars: ctx.templateVars } : {}),
         onFileText: (_file, abs, text, source) => texts.set(abs, { display: display(abs), text, source }),
         ...(cand.embedded ? { entryText: cand.embedded.text } : {}),
       });

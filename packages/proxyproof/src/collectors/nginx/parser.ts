@@ -21,6 +21,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
+import type { TemplateVars } from '../../model/template.js';
 import { detemplate, type TemplateBranch } from '../template/index.js';
 import type { NginxConfigFile, NginxConfigTree, NginxDirective, NginxParseError } from './ast.js';
 import { allowedIn, analyzeWithContextBit, contextBit, enterBlockContext } from './directives.js';
@@ -76,6 +77,8 @@ export interface ParseOptions {
    * cap. Undefined: the file is read here.
    */
   knownText?: (abs: string) => { text: string; bytes: number } | undefined;
+  /** The variables the tree gives a template file (Ansible vars files), for its placeholders. */
+  templateVars?: (abs: string) => TemplateVars | undefined;
   /** The entry file's text, read by the caller (an nginx config embedded in a YAML ConfigMap: collectors/nginx/embedded.ts). */
   entryText?: string;
   /** Filled with the work done (tests bound the parser's work with these counts, never with a clock). */
@@ -341,8 +344,10 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
       // A template of a config (Jinja, ERB, envsubst, Go) is parsed rendered, line for line.
       // Every branch of a conditional is read (the union: a location written only in an `else` is analysed
       // too); when the union does not balance its braces, the first branch of each conditional is read.
-      let rendered = detemplate(text, { name: pf.abs, branch: 'all' });
-      if (rendered && !rendered.heavy && !bracesBalance(rendered.text)) rendered = detemplate(text, { name: pf.abs });
+      const vars = options.templateVars?.(pf.abs);
+      let rendered = detemplate(text, { name: pf.abs, branch: 'all', ...(vars ? { vars } : {}) });
+      if (rendered && !rendered.heavy && !bracesBalance(rendered.text))
+        rendered = detemplate(text, { name: pf.abs, ...(vars ? { vars } : {}) });
       conditionalLines = rendered?.branches ?? [];
       if (rendered?.heavy) {
         addError(`template: too template-heavy to read (${rendered.heavy}); not read`, 1, 'read');

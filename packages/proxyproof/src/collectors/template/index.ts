@@ -20,7 +20,8 @@
 
 import type { Diagnostic } from '../../model/finding.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
-import type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
+import type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder, TemplateVars } from '../../model/template.js';
+import { resolveExpr } from './ansible.js';
 
 export type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
 
@@ -44,6 +45,8 @@ export interface DetemplateOptions {
    * does not parse).
    */
   branch?: 'first' | 'last' | 'all';
+  /** Variables the tree gives a Jinja template (Ansible's vars files): a variable with one value is that value. */
+  vars?: TemplateVars;
 }
 
 export { MAX_CONFIG_BYTES as MAX_TEMPLATE_BYTES };
@@ -339,7 +342,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
         const alone =
           text.slice(lineStart, m.index).trim() === '' && text.slice(last, lineEnd < 0 ? text.length : lineEnd).trim() === '';
         if (useGo && alone && /\b(?:toYaml|nindent|indent|include|tpl)\b/.test(expr)) replacement = '';
-        else replacement = output(expr, startLine);
+        else replacement = output(expr, startLine, useGo ? undefined : options.vars);
       }
     }
     if (syntax && !kinds.includes(syntax)) kinds.push(syntax);
@@ -351,9 +354,14 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   }
   emit(text.slice(last));
 
-  function output(expr: string, at: number): string {
+  function output(expr: string, at: number, vars?: TemplateVars): string {
     // Ansible's `{{ ansible_managed | comment }}` renders as a comment in the file's syntax: nothing to analyse.
     if (/\|\s*comment\b/.test(expr)) return '';
+    const known = vars ? resolveExpr(expr, vars.lookup) : undefined;
+    if (known) {
+      placeholders.push({ line: at, expr: exprName(expr), value: known.value, from: { file: known.file, line: known.line } });
+      return known.value;
+    }
     const def = writtenDefault(expr);
     const name = exprName(expr);
     placeholders.push(def !== undefined ? { line: at, expr: name, default: def } : { line: at, expr: name });
@@ -410,11 +418,13 @@ export function renderForCollectors(
   notes?: Map<string, TemplateNote>,
   /** `raw.toString('utf8')` when the caller has it already. */
   decoded?: string,
+  /** The variables the tree gives this file (collectors/template/ansible.ts). */
+  vars?: TemplateVars,
 ): Buffer {
   if (raw.length > MAX_CONFIG_BYTES || raw.includes(0)) return raw;
   const text = decoded ?? raw.toString('utf8');
   if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]|%\{/.test(text)) return raw;
-  const d = detemplate(text, { name: display });
+  const d = detemplate(text, vars ? { name: display, vars } : { name: display });
   if (!d) return raw;
   if (d.heavy) {
     diagnostics.push({
