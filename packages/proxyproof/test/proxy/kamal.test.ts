@@ -212,6 +212,18 @@ const table: Array<{ name: string; files: Record<string, string>; check: (s: See
     },
   },
   {
+    name: 'ERB as Kamal renders it: a statement tag alone on the first line (no <%= anywhere)',
+    files: {
+      'config/deploy.yml': `<% require "dotenv"; Dotenv.load(".env") %>\n${DEPLOY('proxy:\n  ssl: true\n  host: blog.example.org\n')}`,
+    },
+    check: ({ site, notRead }) => {
+      assert.ok(site, 'the deploy file is read');
+      assert.deepEqual(site?.names, ['blog.example.org']);
+      assert.equal(site?.listeners[0]?.ref.line, 8);
+      assert.ok(!notRead.some((f) => /deploy\.yml$/.test(f)));
+    },
+  },
+  {
     name: 'a YAML named deploy.yml that is not Kamal (an Ansible play list) is not read as Kamal (trap)',
     files: {
       'config/deploy.yml': '- hosts: web\n  tasks:\n    - name: ping\n      ping:\n',

@@ -30,6 +30,7 @@ import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { dockerArgv, parseDockerfile } from '../deploy/formats.js';
 import { addProxyFacts, readText } from '../proxy/common.js';
 import { at, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
+import { detemplate } from '../template/index.js';
 import { isKamalDeployName, looksLikeKamalDeploy } from './claim.js';
 
 /** kamal-proxy's container ports (kamal configuration/proxy/run.rb DEFAULT_HTTP_PORT/DEFAULT_HTTPS_PORT). */
@@ -336,7 +337,14 @@ function appServer(ctx: CollectContext, d: KamalDeploy, role: string): AppServer
 }
 
 export function readKamalDeploy(ctx: CollectContext, f: DiscoveredFile): KamalDeploy | undefined {
-  const text = readText(ctx, f);
+  let text = readText(ctx, f);
+  // Kamal reads its deploy file through ERB (kamal lib/kamal/configuration.rb: `ERB.new(template, trim_mode: "-")`):
+  // a statement tag alone (`<% require "dotenv"; Dotenv.load(".env") %>`) is ERB here, which the shared template
+  // reader cannot tell from text in a file of any name.
+  if (text?.includes('<%')) {
+    const d = detemplate(text, { name: `${f.display}.erb` });
+    if (d && !d.heavy) text = d.text;
+  }
   if (text === undefined || !looksLikeKamalDeploy(text)) return undefined;
   const doc = yamlDocs(text, (p) =>
     ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: p.line, message: p.message }),
