@@ -53,6 +53,20 @@ function builtBy(ctx: CollectContext, facts: Facts, dockerfileAbs: string): Comp
   return undefined;
 }
 
+/** A bind inside a compose service's container: reached on its network, or through the port it publishes. */
+function inService(bind: BindAddress, svc: ComposeService): BindAddress {
+  const b: BindAddress = { ...bind, container: true };
+  const r = reachOf(b, { container: true, ports: svc.ports, networkMode: svc.networkMode });
+  b.reach = r.reach;
+  if (r.published)
+    b.published = {
+      hostIp: r.published.hostIp,
+      hostPort: r.published.hostPort ?? r.published.containerPort,
+      ...(r.published.ref ? { ref: r.published.ref } : {}),
+    };
+  return b;
+}
+
 const NOTE =
   "PHP's built-in server speaks plain HTTP ($_SERVER['HTTPS'] is never set) and hands every request header to PHP unchanged; the framework decides (the PHP manual: not for a public network)";
 
@@ -69,15 +83,7 @@ export function builtinServers(ctx: CollectContext, facts: Facts): AppServerFact
       const a = builtinServerAddress(words);
       if (!a) continue;
       const ref = s.command?.ref ?? s.entrypoint?.ref ?? s.ref;
-      const b: BindAddress = { ...bindOf(a, ref), container: true };
-      const r = reachOf(b, { container: true, ports: s.ports, networkMode: s.networkMode });
-      b.reach = r.reach;
-      if (r.published)
-        b.published = {
-          hostIp: r.published.hostIp,
-          hostPort: r.published.hostPort ?? r.published.containerPort,
-          ...(r.published.ref ? { ref: r.published.ref } : {}),
-        };
+      const b = inService(bindOf(a, ref), s);
       seen.add(`${ref.file}:${ref.line}`);
       out.push(
         passThroughServer({
@@ -104,24 +110,14 @@ export function builtinServers(ctx: CollectContext, facts: Facts): AppServerFact
       for (const words of commandWords(l)) {
         const a = builtinServerAddress(words);
         if (!a) continue;
-        const b = bindOf(a, ref);
         const svc = via === 'dockerfile' ? builtBy(ctx, facts, f.abs) : undefined;
-        if (svc) {
-          // The image of a compose service with no command of its own: that service's container and ports.
-          b.container = true;
-          const r = reachOf(b, { container: true, ports: svc.ports, networkMode: svc.networkMode });
-          b.reach = r.reach;
-          if (r.published)
-            b.published = {
-              hostIp: r.published.hostIp,
-              hostPort: r.published.hostPort ?? r.published.containerPort,
-              ...(r.published.ref ? { ref: r.published.ref } : {}),
-            };
-        } else if (via === 'dockerfile') {
+        // The image of a compose service with no command of its own: that service's container and ports.
+        const b = svc ? inService(bindOf(a, ref), svc) : bindOf(a, ref);
+        if (!svc && via === 'dockerfile') {
           // Published only by whoever runs the image (`docker run -p`), as the deploy collector says of a CMD.
           b.container = true;
           b.reach = reachOf(b, { container: true, dockerOnly: true }).reach;
-        } else b.reach = reachOf(b, { container: false }).reach;
+        } else if (!svc) b.reach = reachOf(b, { container: false }).reach;
         seen.add(`${ref.file}:${ref.line}`);
         out.push(
           passThroughServer({
