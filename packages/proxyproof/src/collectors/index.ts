@@ -13,6 +13,7 @@ import { frontCollector } from './front/collector.js';
 import { goCollector } from './golang/collector.js';
 import { haproxyCollector } from './haproxy/collector.js';
 import { jvmCollector } from './jvm/collector.js';
+import { kamalCollector } from './kamal/collector.js';
 import { kubeCollector } from './kube/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nodeAppCollector } from './node/collector.js';
@@ -40,6 +41,8 @@ export const COLLECTORS: Collector[] = [
   synapseCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
+  // After ruby: Thruster in the Kamal container takes the place of the Puma a config/puma.rb describes.
+  kamalCollector,
   phpCollector,
   jvmCollector,
   dotnetCollector,

@@ -16,6 +16,7 @@
  */
 import type { CollectContext, Collector, DiscoveredFile } from '../model/collector.js';
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
+import { isKamalDeployName } from './kamal/claim.js';
 import { baseName, configName } from './proxy/common.js';
 import { isCaddyfileName } from './sniff.js';
 import { renderedName } from './template/index.js';
@@ -154,6 +155,12 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
     // Passengerfile.json: Passenger Standalone's listener (ruby/collector.ts).
     wants: (n) => /\.(?:rb|ru)$|^Gemfile|^Passengerfile\.json$/.test(n),
     load: async () => (await import('./ruby/collector.js')).rubyCollector,
+  },
+  {
+    name: 'kamal',
+    // config/deploy.yml (collectors/kamal/claim.ts): kamal-proxy and the app container it routes to.
+    wants: (n) => isKamalDeployName(n),
+    load: async () => (await import('./kamal/collector.js')).kamalCollector,
   },
   {
     name: 'php',

@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import { looksLikeKamalDeploy } from '../collectors/kamal/claim.js';
 import type { DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
 import { MAX_FILE_BYTES, SNIFF_BYTES, tooLarge } from '../model/limits.js';
@@ -40,11 +41,10 @@ const SECTION_WORDS = /\bfrontend\b|\bbackend\b/i;
 /** In source code they are only a comment's or a name's words ("# Backend Extras" in a Ruby initializer). */
 const SOURCE_CODE = /\.(?:rb|py|js|mjs|cjs|ts|tsx|jsx|rs|go|java|kt|cs|php|ex|exs)$/i;
 /**
- * A Kamal deploy file's top-level keys (`service:` with `image:` and `servers:`/`proxy:`): kamal-proxy and its
- * `ssl`/`forward_headers` are not modelled yet, so the file is said to be not read, never dropped.
+ * A Kamal deploy file's top-level keys (`service:` with `image:` and `servers:`/`proxy:`): collectors/kamal reads
+ * one by its name (config/deploy.yml); one it could not read (another name, YAML it cannot parse) is listed.
  */
-const KAMAL = (t: string): boolean =>
-  /^service:[ \t]*\S/m.test(t) && /^image:[ \t]*\S/m.test(t) && /^(?:servers|proxy):/m.test(t);
+const KAMAL = looksLikeKamalDeploy;
 /** Content that makes a file deployment material (`name` decides whether section words count). */
 function deployWords(name: string, t: string): boolean {
   return DEPLOY_WORDS_ANYWHERE.test(t) || (!SOURCE_CODE.test(name) && SECTION_WORDS.test(t)) || KAMAL(t);

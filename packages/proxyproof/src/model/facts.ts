@@ -86,7 +86,8 @@ export interface AppServerFacts {
   name?: string;
   /** Where the process is started (the command line's location). */
   launch: SourceRef & {
-    via: 'systemd' | 'compose' | 'dockerfile' | 'procfile' | 'supervisord' | 'shell' | 'config' | 'code' | 'k8s';
+    /** `kamal`: the image's command run by Kamal (collectors/kamal): on Kamal's Docker network, nothing published. */
+    via: 'systemd' | 'compose' | 'dockerfile' | 'procfile' | 'supervisord' | 'shell' | 'config' | 'code' | 'k8s' | 'kamal';
   };
   /** Compose service (or systemd unit) name, used to link `proxy_pass http://web:8000`. */
   service?: string;

@@ -179,8 +179,14 @@ describe('"Not read" by what a file says, in its place', () => {
       listed: true,
     },
     {
-      name: 'a Kamal deploy file (kamal-proxy is not modelled)',
+      name: 'a Kamal deploy file (read by collectors/kamal)',
       file: 'config/deploy.yml',
+      text: 'service: blog\nimage: someone/blog\nservers:\n  web:\n    - 192.0.2.10\nproxy:\n  ssl: true\n  host: blog.example.org\n',
+      listed: false,
+    },
+    {
+      name: 'a Kamal-shaped file under a name Kamal does not load by default (passed with -c)',
+      file: 'config/deploy-prod.yml',
       text: 'service: blog\nimage: someone/blog\nservers:\n  web:\n    - 192.0.2.10\nproxy:\n  ssl: true\n  host: blog.example.org\n',
       listed: true,
     },

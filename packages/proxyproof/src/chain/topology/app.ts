@@ -76,7 +76,7 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
         ? 'kubernetes'
         : a.launch.via === 'systemd'
           ? 'podman'
-          : a.launch.via === 'dockerfile'
+          : a.launch.via === 'dockerfile' || a.launch.via === 'kamal'
             ? 'docker'
             : undefined;
     if (runtime) placement.runtime = runtime;

@@ -21,6 +21,11 @@ function samePlace(a: Placement, b: Placement): boolean {
   return true;
 }
 
+/** What runs a container, as the link's reason names it: a plain Docker container (Kamal, `docker run`) is no compose service. */
+function containerOf(p: Placement | undefined): string {
+  return p?.kind === 'container' && p.runtime === 'docker' ? 'container' : 'compose service';
+}
+
 interface Cand {
   target: LinkTarget;
   peer: Peer;
@@ -163,7 +168,7 @@ export function resolveUpstream(
         cands.push({
           target: { kind: 'proxy', hopId: p.id, listener: i },
           peer: { kind: 'remote', desc: 'the docker host (bridge gateway)' },
-          how: `${addressText(a)} is published by compose service ${p.placement.kind === 'container' ? p.placement.service : ''} (${pub.ref.file}:${pub.ref.line}) -> ${p.label}`,
+          how: `${addressText(a)} is published by ${containerOf(p.placement)} ${p.placement.kind === 'container' ? p.placement.service : ''} (${pub.ref.file}:${pub.ref.line}) -> ${p.label}`,
           key: p.id,
         });
       }
@@ -210,7 +215,7 @@ export function resolveUpstream(
           cands.push({
             target: { kind: 'app', appId: app.id, bind: i },
             peer: { kind: 'container', service: fromService ?? 'proxy' },
-            how: `compose service ${host}, container port ${a.port}`,
+            how: `${containerOf(app.placement)} ${host}, container port ${a.port}`,
             key: app.id,
           });
       });

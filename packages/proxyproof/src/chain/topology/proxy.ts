@@ -82,13 +82,23 @@ export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, note
     return c;
   };
   for (const p of proxies) {
-    if (p.kind === 'cloud-lb' || p.kind === 'other') continue;
     const own = ofSite.get(p.id);
-    const cands = own ? [own] : containersOf(p.kind);
+    // A proxy of no kind compose can run by name (kamal-proxy) is in a container only when its collector says so.
+    const kind = p.kind;
+    if (!own && (kind === 'cloud-lb' || kind === 'other')) continue;
+    const cands = own ? [own] : kind === 'cloud-lb' || kind === 'other' ? [] : containersOf(kind);
     const c = cands.length === 1 ? cands[0] : undefined;
     if (!c) continue;
-    p.placement = { kind: 'container', service: c.service, ref: c.ref };
-    p.notes.push(`runs in compose service ${c.service} (${c.ref.file}:${c.ref.line}; ${c.why})`);
+    // kamal-proxy is a plain Docker container (Kamal runs it with `docker run`), not a compose service.
+    p.placement = {
+      kind: 'container',
+      service: c.service,
+      ref: c.ref,
+      ...(kind === 'other' ? { runtime: 'docker' as const } : {}),
+    };
+    p.notes.push(
+      `runs in ${kind === 'other' ? 'container' : 'compose service'} ${c.service} (${c.ref.file}:${c.ref.line}; ${c.why})`,
+    );
     p.listeners = p.listeners.map((l) => ({ ...l }));
     for (const l of p.listeners) {
       const pub = c.published.find((x) => x.containerPort === l.port);

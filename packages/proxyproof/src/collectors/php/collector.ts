@@ -14,6 +14,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocumen
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+import { builtinServers } from './builtin-server.js';
 import { fpmLaunches, fpmServers, isFpmPool, poolServers } from './fpm.js';
 import { imageWordpressFrameworks, modPhpServers } from './mod-php.js';
 
@@ -544,6 +545,8 @@ export const phpCollector: Collector = {
     ctx.facts.appServers.push(...fpmServers(ctx.facts, pools, pools.length > 0 ? [] : fpmLaunches(ctx)));
     // The official php:*-apache / wordpress images: PHP inside Apache is the app server of its compose service.
     ctx.facts.appServers.push(...modPhpServers(ctx.facts));
+    // PHP's built-in server (`php -S HOST:PORT`) started by compose, an image, a script, a unit or a Procfile.
+    ctx.facts.appServers.push(...builtinServers(ctx, ctx.facts));
     // No wp-config.php in the tree: the official wordpress image writes its own (wp-config-docker.php).
     if (!ctx.facts.frameworks.some((f) => f.kind === 'wordpress'))
       ctx.facts.frameworks.push(...imageWordpressFrameworks(ctx.facts));

@@ -131,7 +131,7 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[], launches: FpmL
 type LaunchVia = AppServerFacts['launch']['via'];
 
 /** Files that start programs: s6/runit `run` scripts, shell scripts, images, process managers, units. */
-function launchVia(display: string): LaunchVia | undefined {
+export function launchVia(display: string): LaunchVia | undefined {
   const d = display.replace(/\\/g, '/');
   const base = d.split('/').pop() ?? '';
   if (/^Dockerfile|\.Dockerfile$|^Containerfile/.test(base)) return 'dockerfile';
@@ -149,7 +149,7 @@ const FPM_PROGRAM = /^(?:\S*\/)?php-fpm[\d.]*$/;
 const FPM_SERVICE = /^(?:service|rc-service|systemctl)$/;
 
 /** The command words of one line, as a launch: `exec`, `sudo`, env assignments and JSON-array quoting dropped. */
-function commandWords(line: string): string[][] {
+export function commandWords(line: string): string[][] {
   const code = line.replace(/^\s*(CMD|ENTRYPOINT|command\s*=|ExecStart\s*=|\w+:)\s*/i, '');
   return code.split(/&&|\|\||;|\|/).map((seg) =>
     seg

@@ -1,0 +1,117 @@
+// PHP's built-in web server (`php -S HOST:PORT`) as an app server (collectors/php/builtin-server.ts): plain HTTP, every
+// request header handed to PHP unchanged (php-src sapi/cli/php_cli_server.c), the framework decides the scheme;
+// started by compose, an image's CMD, a script, a unit or a Procfile, on exactly the address given.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { runDoctor } from '../../src/chain/run.js';
+import { builtinServerAddress } from '../../src/collectors/php/builtin-server.js';
+import { laravelMiddleware } from '../checks/app/fixtures.js';
+import { lintFiles } from '../python/lint-files.js';
+
+test('builtinServerAddress: the -S address of a php command', () => {
+  const table: Array<[string, ReturnType<typeof builtinServerAddress>]> = [
+    ['php -S 0.0.0.0:8080 -t public', { host: '0.0.0.0', port: 8080, text: '0.0.0.0:8080' }],
+    ['php -S localhost:8000', { host: 'localhost', port: 8000, text: 'localhost:8000' }],
+    ['/usr/local/bin/php -S0.0.0.0:80 router.php', { host: '0.0.0.0', port: 80, text: '0.0.0.0:80' }],
+    ['php8.2 -S [::]:8000', { host: '::', port: 8000, text: '[::]:8000' }],
+    ['php -S 0.0.0.0:${PORT}', { host: '0.0.0.0', text: '0.0.0.0:${PORT}' }],
+    // traps: not the built-in server
+    ['php artisan queue:work', undefined],
+    ['php-fpm -F', undefined],
+    ['composer install -S', undefined],
+  ];
+  for (const [cmd, want] of table) assert.deepEqual(builtinServerAddress(cmd.split(' ')), want, cmd);
+});
+
+const servers = async (files: Record<string, string>) =>
+  (await lintFiles(files, [])).facts.appServers.filter((s) => s.name === 'php -S');
+
+test('php -S launches: compose command (container, published port), Dockerfile CMD, systemd unit, Procfile; mentions are not launches', async () => {
+  const compose = await servers({
+    'docker-compose.yml':
+      'services:\n  web:\n    image: php:8.3-cli\n    command: php -S 0.0.0.0:8080 -t public\n    ports:\n      - "8080:8080"\n',
+  });
+  assert.equal(compose.length, 1);
+  assert.equal(compose[0]?.service, 'web');
+  assert.equal(compose[0]?.launch.via, 'compose');
+  assert.deepEqual(
+    compose[0]?.binds.map((b) => [b.host, b.port, b.container, b.reach, b.published?.hostPort]),
+    [['0.0.0.0', 8080, true, 'network', 8080]],
+  );
+  const docker = await servers({
+    Dockerfile: 'FROM php:8.3-cli\nCOPY . /app\nCMD ["php", "-S", "0.0.0.0:8000", "-t", "/app/public"]\n',
+  });
+  assert.deepEqual(
+    docker.map((s) => [s.launch.via, s.launch.line, s.binds[0]?.port, s.binds[0]?.reach]),
+    [['dockerfile', 3, 8000, 'container-network']],
+  );
+  const built = await servers({
+    'docker-compose.yml': 'services:\n  adminer:\n    build: ./adminer\n  db:\n    image: postgres:16\n',
+    'adminer/Dockerfile': 'FROM php:8.3-cli\nCMD ["php", "-S", "0.0.0.0:8080", "-t", "/var/www/html"]\n',
+  });
+  assert.deepEqual(
+    built.map((s) => [s.service, s.launch.via, s.launch.file, s.binds[0]?.reach]),
+    [['adminer', 'compose', 'adminer/Dockerfile', 'container-network']],
+  );
+  const unit = await servers({
+    'deploy/app.service': '[Service]\nExecStart=/usr/bin/php -S 127.0.0.1:8000 -t /srv/app/public\n',
+  });
+  assert.deepEqual(
+    unit.map((s) => [s.launch.via, s.binds[0]?.host, s.binds[0]?.exposure, s.binds[0]?.reach]),
+    [['systemd', '127.0.0.1', 'loopback', 'loopback']],
+  );
+  const proc = await servers({ Procfile: 'web: php -S 0.0.0.0:$PORT -t public\n' });
+  assert.deepEqual(
+    proc.map((s) => [s.launch.via, s.binds[0]?.exposure]),
+    [['procfile', 'unknown']],
+  );
+  const mentions = await servers({
+    Dockerfile:
+      'FROM php:8.3-cli\n# CMD php -S 0.0.0.0:8000\nRUN php -S 0.0.0.0:8000 & sleep 1; curl localhost:8000\nCMD ["php", "artisan", "queue:work"]\n',
+    'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+    'composer.json': '{"require": {"laravel/framework": "^10.0"}}\n',
+  });
+  assert.deepEqual(mentions, []);
+});
+
+async function doctor(files: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-php-s-'));
+  try {
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), text);
+    }
+    return await runDoctor([dir], { cwd: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('chain: nginx -> php -S in compose service app -> Laravel: the hop is linked and Laravel decides the scheme', async () => {
+  const nginx =
+    'server {\n  listen 443 ssl;\n  server_name shop.example.com;\n  ssl_certificate /etc/ssl/a.pem;\n  ssl_certificate_key /etc/ssl/a.key;\n  location / {\n    proxy_pass http://app:8080;\n    proxy_set_header Host $host;\n    proxy_set_header X-Forwarded-Proto $scheme;\n  }\n}\n';
+  const compose =
+    'services:\n  proxy:\n    image: nginx:1.27\n    ports: ["443:443"]\n  app:\n    image: php:8.3-cli\n    command: php -S 0.0.0.0:8080 -t public\n';
+  const trusting = await doctor({
+    'docker-compose.yml': compose,
+    'nginx/site.conf': nginx,
+    'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = '*'"),
+    'composer.json': '{"require": {"laravel/framework": "^10.0"}}\n',
+  });
+  assert.match(trusting.inventory.found.join('\n'), /php -S 0\.0\.0\.0:8080 .*\[container app\] runs Laravel/);
+  assert.deepEqual(
+    trusting.inventory.missing.filter((m) => /app:8080/.test(m)),
+    [],
+  );
+  assert.equal(trusting.analysis.verdict.routes[0]?.scheme.believed, 'https');
+  const nobody = await doctor({
+    'docker-compose.yml': compose,
+    'nginx/site.conf': nginx,
+    'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+    'composer.json': '{"require": {"laravel/framework": "^10.0"}}\n',
+  });
+  assert.equal(nobody.analysis.verdict.routes[0]?.scheme.believed, 'http');
+});
