@@ -333,6 +333,10 @@ export interface Framework {
     serverHttpsFirst?: boolean;
     /** Request hosts the app's https redirect skips (Plug.SSL exclude). */
     redirectExempt?: string[];
+    /** Headers it takes the host from, from every peer, the last value winning (AppEndFacts.hostHeaders). */
+    hostHeaders?: string[];
+    /** The hosts it accepts (AppEndFacts.hostAllowList; empty: every host). */
+    hostAllowList?: Valued<string[]>;
     /** How it reads the server variable HTTPS / SERVER_PORT (WordPress is_ssl()); see AppEndFacts.serverHttps. */
     serverHttps?: { on: string[]; port443: boolean };
     /** The line the app's trust code goes before (wp-config.php's require of wp-settings.php). */

@@ -235,8 +235,15 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
       continue;
     }
     const primary = c.evidence[0] ? at(c.evidence[0]) : '';
+    // A layer finding about the forged host alone (app/forwarded-host-trusted: its fix is the app's host allow-list)
+    // heads a spoof only when the host is all that is forged; with a forged scheme or client too, the chain's finding
+    // and its fix (bind, unpublish, overwrite the headers) lead and the host finding is its "same cause".
+    const what = (c.data?.what as string[] | undefined) ?? [];
+    const canHead = (l: Finding) => l.data?.hostOnly !== true || what.every((w) => w === 'host');
     const head =
-      related.find((l) => l.evidence[0] && at(l.evidence[0]) === primary) ?? related.find((l) => places(l).has(primary)) ?? null;
+      related.find((l) => canHead(l) && l.evidence[0] && at(l.evidence[0]) === primary) ??
+      related.find((l) => canHead(l) && places(l).has(primary)) ??
+      null;
     const base = head ?? c;
     // A related finding whose own mechanical fix is another edit in the same file as the headline's (another
     // location that drops the header, say) stays a finding of its own: merging it would lose a change the loss

@@ -7,6 +7,7 @@
 import { compareText } from '../model/finding.js';
 import { siteUrl } from '../model/url.js';
 import { addressText, ipInList, type TrustAnswer, trustsPeer } from './addr.js';
+import { hostAllowed } from './host-allow.js';
 import {
   type AppServer,
   appById,
@@ -840,6 +841,22 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
       const a = fw.appEnd;
       if (!a) {
         schemeWhy = `assumed to use the server's scheme (${view.scheme})`;
+        break;
+      }
+      // The host first: the branches below that settle the scheme early leave the switch.
+      for (const name of a.hostHeaders ?? []) {
+        const got = h.get(name);
+        if (got === undefined || got === '') continue;
+        const last = items(got).pop() as string;
+        const allow = a.hostAllowList?.value ?? [];
+        if (!hostAllowed(allow, last)) {
+          // HostAuthorization answers 403 before the app: the forwarded host builds nothing.
+          notes.push(`${a.name}'s host allow-list refuses ${name} ${JSON.stringify(last)} (403)`);
+          break;
+        }
+        host = last;
+        hostWhy = `${a.name}: ${name} (last value, from any peer${allow.length === 0 ? ', no host allow-list' : ', allowed'})`;
+        hostRef = a.hostAllowList?.ref ?? fw.ref;
         break;
       }
       if (a.assumeHttps?.value) {

@@ -168,6 +168,18 @@ export interface AppEndFacts {
   trustScheme: Valued<string[]>;
   /** Peers whose client-address header it believes. */
   trustClient: Valued<string[]>;
+  /**
+   * Lower-case headers it takes the request's host from, from every peer, the last comma-separated value winning
+   * (Rails: ActionDispatch::Http::URL#raw_host_with_port takes X-Forwarded-Host's last value, no trusted-proxy test).
+   * Undefined: the host is the Host header.
+   */
+  hostHeaders?: string[];
+  /**
+   * The hosts it accepts (Rails `config.hosts`: HostAuthorization answers 403 to a request whose Host or last
+   * X-Forwarded-Host is not listed). An empty list (Rails' production default) or undefined accepts every host.
+   * Entries as written: `example.com`, `.example.com` (the domain and its subdomains), `/regexp/`.
+   */
+  hostAllowList?: Valued<string[]>;
   /** It treats every request as https whatever arrived (Rails assume_ssl, OCTANE_HTTPS, wp-config HTTPS=on). */
   assumeHttps?: Valued<boolean>;
   /**

@@ -198,6 +198,8 @@ export function frameworkOf(f: FrameworkFacts): Framework {
     if (a.assumeHttps) fw.appEnd.assumeHttps = valued(a.assumeHttps, Boolean, false);
     if (a.serverHttpsFirst) fw.appEnd.serverHttpsFirst = true;
     if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
+    if (a.hostHeaders) fw.appEnd.hostHeaders = a.hostHeaders;
+    if (a.hostAllowList) fw.appEnd.hostAllowList = valued(a.hostAllowList, (x) => x, [] as string[]);
     if (a.sslRedirect) fw.sslRedirect = valued(a.sslRedirect, Boolean, false);
     if (a.serverHttps) fw.appEnd.serverHttps = a.serverHttps;
     if (a.insertBefore)

@@ -45,6 +45,8 @@ export interface ProxyFeed {
   forwardedHost: string;
   /** The Host header the app receives: the value set, or nginx's default `$proxy_host` resolved to the proxy_pass host. */
   hostSent: string;
+  /** The server's names (`server_name`), without `_`, regexps and empty names. */
+  serverNames: string[];
 }
 
 function pathMatch(bindPath: string, target: string): boolean {
@@ -102,6 +104,7 @@ export function nginxFeeds(facts: Facts, binds: BindAddress[]): ProxyFeed[] {
         uncertain: sc.unresolvedIncludes.some((r) => !HARMLESS_INCLUDE.test(r.text)),
         forwardedHost: sc.headers.proxy.entries.find((e) => e.name.toLowerCase() === 'x-forwarded-host')?.value ?? '',
         hostSent: hostSent(sc.headers.proxy.entries.find((e) => e.name.toLowerCase() === 'host')?.value, p),
+        serverNames: s.serverNames.filter((n) => n !== '' && n !== '_' && !n.startsWith('~') && n !== '""'),
       });
     }
   return out;
@@ -198,6 +201,10 @@ export const APP_REFS = {
   railsAssumeSsl: 'https://github.com/rails/rails/blob/v7.1.0/actionpack/lib/action_dispatch/middleware/assume_ssl.rb',
   railsLoadDefaults: 'https://github.com/rails/rails/blob/v7.1.0/railties/lib/rails/application/configuration.rb',
   railsRemoteIp: 'https://github.com/rails/rails/blob/v7.1.0/actionpack/lib/action_dispatch/middleware/remote_ip.rb',
+  railsUrl: 'https://github.com/rails/rails/blob/v6.1.7/actionpack/lib/action_dispatch/http/url.rb',
+  railsHostAuthorization:
+    'https://github.com/rails/rails/blob/v6.1.7/actionpack/lib/action_dispatch/middleware/host_authorization.rb',
+  railsHostsGuide: 'https://guides.rubyonrails.org/configuring.html#actiondispatch-hostauthorization',
   laravelTrust: 'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php',
   laravelDocs: 'https://laravel.com/docs/11.x/requests#configuring-trusted-proxies',
   symfonyProxies: 'https://symfony.com/doc/current/deployment/proxies.html',

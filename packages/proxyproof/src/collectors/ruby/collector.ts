@@ -18,7 +18,7 @@ import { basename, dirname, resolve, sep } from 'node:path';
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
-import { boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 import { reachOf } from '../deploy/appserver.js';
 import { passengerfileServer } from './passenger.js';
 
@@ -155,6 +155,57 @@ function pumaBinds(file: string, raw: string[]): BindAddress[] {
   return out;
 }
 
+/** The entries of a Ruby list or single value as written: quoted strings, `/regexp/`s, anything else as its text. */
+function hostEntries(expr: string): string[] {
+  const body = expr
+    .trim()
+    .replace(/^\[([\s\S]*)\]$/, '$1')
+    .replace(/^\(([\s\S]*)\)$/, '$1');
+  const out: string[] = [];
+  for (const m of body.matchAll(/"([^"\\]*)"|'([^'\\]*)'|(\/(?:[^/\\\n]|\\.)+\/[a-z]*)|([^,\s][^,]*)/g)) {
+    const v = m[1] ?? m[2] ?? m[3] ?? (m[4] as string).trim();
+    if (v !== '' && v !== 'nil') out.push(v);
+  }
+  return out;
+}
+
+/**
+ * `config.hosts` (HostAuthorization) after config/application.rb and then the deployed environment file run:
+ * `<<`, `push`, `concat`, `+=` add, `=` replaces, `clear` / `= nil` / `= []` empty it. Undefined when no line touches
+ * it (the production default: empty, every host accepted; railties 6.1 application/configuration.rb). A conditional
+ * line (`... if ENV["APP_HOST"]`) counts, its origin `env` or `unknown`.
+ */
+function hostsSetting(sources: Array<{ file: string; raw: string[]; code: string[] }>): Valued<string[]> | undefined {
+  let entries: string[] | undefined;
+  let last: { ref: SourceRef; origin: Valued<string[]>['origin']; note?: string; envVar?: string } | undefined;
+  for (const s of sources) {
+    s.code.forEach((l, i) => {
+      const m = /^\s*config\.hosts\s*(?:(<<|\+=|=(?!=))\s*|\.(push|concat|append|clear)\b\s*\(?\s*)(.*)$/.exec(l);
+      if (!m) return;
+      const op = m[1] ?? m[2];
+      let expr = (m[3] ?? '').trim();
+      if (/^[[(]/.test(expr) && !/[\])]/.test(expr)) expr = balanced(s.code, i, l.indexOf(expr)).text;
+      const cond = /\s+(?:if|unless)\s+(.+)$/.exec(expr);
+      if (cond) expr = expr.slice(0, cond.index).trim();
+      if (op === 'clear' || (op === '=' && /^(nil|\[\s*\])$/.test(expr))) entries = [];
+      else if (op === '=') entries = hostEntries(expr);
+      else entries = [...(entries ?? []), ...hostEntries(expr.replace(/\)\s*$/, ''))];
+      const envVar = envVarIn(l);
+      last = {
+        ref: refAt(s.file, s.raw, i + 1),
+        origin: cond ? (envVar ? 'env' : 'unknown') : envVar ? 'env' : 'literal',
+        note: cond ? `only ${cond[0].trim()}` : undefined,
+        envVar,
+      };
+    });
+  }
+  if (!entries || !last) return undefined;
+  const extra: Partial<Valued<string[]>> = {};
+  if (last.note) extra.note = last.note;
+  if (last.envVar) extra.envVar = last.envVar;
+  return lit(entries, last.ref, last.origin, extra);
+}
+
 function versionOf(loadDefaults: string | undefined, lock: string | undefined): string | undefined {
   return lock ?? loadDefaults;
 }
@@ -241,6 +292,16 @@ export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers
       'https://github.com/rails/rails/blob/v7.1.0/actionpack/lib/action_dispatch/middleware/remote_ip.rb',
     ],
   };
+  // ActionDispatch::Http::URL#raw_host_with_port: the last X-Forwarded-Host value, from any peer (no trusted-proxy
+  // test); HostAuthorization (config.hosts) refuses a request whose last X-Forwarded-Host it does not list.
+  appEnd.hostHeaders = ['x-forwarded-host'];
+  const deployed = [...sources.filter((x) => !x.env), ...sources.filter((x) => x.env && x.file === main.file)];
+  appEnd.hostAllowList =
+    hostsSetting(deployed) ??
+    lit([] as string[], refAt(main.file, main.raw, 1), 'default', {
+      note: 'config.hosts is empty in production by default: every host is accepted',
+    });
+  appEnd.defaultsFrom?.push('https://github.com/rails/rails/blob/v6.1.7/actionpack/lib/action_dispatch/http/url.rb');
   if (forceSsl) appEnd.sslRedirect = forceSsl;
   if (assumeSsl) appEnd.assumeHttps = assumeSsl;
   if (originCheck) appEnd.originCheck = originCheck;

@@ -69,12 +69,19 @@ const CASES: Case[] = [
     name: 'invalid: Puma on every interface, Rails without assume_ssl (Rack takes X-Forwarded-Proto from anyone)',
     files: railsOnPort(['config.force_ssl = true']),
     expect: 1,
-    match: /scheme spoofable/,
+    // Rails takes the host from any peer's X-Forwarded-Host too (config.hosts empty: every host accepted).
+    match: /^scheme, host spoofable/,
   },
   {
-    name: 'trap: Rails assume_ssl: every request is already https, a forged X-Forwarded-Proto changes nothing',
-    files: railsOnPort(['config.assume_ssl = true', 'config.force_ssl = true']),
+    name: 'trap: Rails assume_ssl and config.hosts: every request is already https, a forged X-Forwarded-Proto changes nothing, the forged host gets 403',
+    files: railsOnPort(['config.assume_ssl = true', 'config.force_ssl = true', 'config.hosts << "blog.example.com"']),
     expect: 0,
+  },
+  {
+    name: 'invalid: Rails assume_ssl without config.hosts: the scheme is safe, the forged X-Forwarded-Host is believed',
+    files: railsOnPort(['config.assume_ssl = true', 'config.force_ssl = true']),
+    expect: 1,
+    match: /^host spoofable .*makes Rails believe host evil\.example/,
   },
   {
     name: 'invalid: Express trusting loopback behind nginx that passes X-Forwarded-Host; a route file builds a link from req.hostname',

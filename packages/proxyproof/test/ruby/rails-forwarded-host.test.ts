@@ -1,0 +1,163 @@
+/**
+ * Rails' host from X-Forwarded-Host, on the real program: Debian's Puma 5.6 and Rails 6.1 (ruby-rails) run the lab's
+ * one-page Rails app (lab/apps/rails) on loopback, and a request with a forged `X-Forwarded-Host: evil.example`
+ * is answered with that host (the page's request.host_with_port, force_ssl's Location) while config.hosts is empty,
+ * and with 403 once config.hosts lists the site. lint's facts and findings for the same files must say the same:
+ * app/forwarded-host-trusted and chain/spoofable-backend (host) without config.hosts, neither with it.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { hostAllowed } from '../../src/chain/host-allow.js';
+import { forwardedHostTrusted } from '../../src/checks/app/forwarded-host-trusted.js';
+import { spoofableBackend } from '../../src/checks/chain/spoofable-backend.js';
+import { REPO_ROOT } from '../helpers.js';
+import { lintFiles } from '../python/lint-files.js';
+
+const PUMA = '/usr/bin/puma';
+const RAILS_APP = join(REPO_ROOT, 'lab/apps/rails');
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+interface Answer {
+  status: number;
+  location?: string;
+  body: string;
+}
+
+function ask(port: number, headers: Record<string, string>): Promise<Answer | undefined> {
+  return new Promise((res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers, timeout: 10000 }, (r) => {
+      let body = '';
+      r.on('data', (c) => (body += c));
+      r.on('end', () => res({ status: r.statusCode ?? 0, location: r.headers.location, body }));
+    });
+    req.on('error', () => res(undefined));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** The app's files with Puma on 127.0.0.1:port and the given production.rb lines. */
+function appFiles(port: number, production: string[]): Record<string, string> {
+  const read = (p: string) => readFileSync(join(RAILS_APP, p), 'utf8');
+  return {
+    'config.ru': read('config.ru'),
+    'config/application.rb': read('config/application.rb'),
+    'config/puma.rb': read('config/puma.rb').replace('{{APP_ADDR}}', '127.0.0.1').replace('{{APP_PORT}}', String(port)),
+    'config/environments/production.rb': ['Rails.application.configure do', ...production.map((l) => `  ${l}`), 'end', ''].join(
+      '\n',
+    ),
+  };
+}
+
+/** An nginx TLS site in front that passes the client's X-Forwarded-Host on (sets only X-Forwarded-Proto). */
+function nginxSite(port: number): string {
+  return [
+    'server {',
+    '    listen 443 ssl;',
+    '    server_name app.test;',
+    '    location / {',
+    `        proxy_pass http://127.0.0.1:${port};`,
+    '        proxy_set_header Host $host;',
+    '        proxy_set_header X-Forwarded-Proto $scheme;',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+async function withPuma<T>(files: Record<string, string>, port: number, run: () => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-rails-'));
+  cpSync(RAILS_APP, dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const child: ChildProcess = spawn(PUMA, ['-C', 'config/puma.rb', 'config.ru'], {
+    cwd: dir,
+    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', RAILS_ENV: 'production', HOME: dir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (c) => (err += c));
+  try {
+    // Waits on the condition (an answer); the count only ends a hung boot, generously for a loaded machine.
+    for (let i = 0; i < 1200; i++) {
+      if (child.exitCode !== null) throw new Error(`puma exited: ${err}`);
+      if ((await ask(port, { Host: 'app.test', 'X-Forwarded-Proto': 'https' })) !== undefined) return await run();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`puma did not answer: ${err}`);
+  } finally {
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    clearTimeout(t);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const forged = { Host: 'app.test', 'X-Forwarded-Host': 'evil.example' };
+
+test('Rails 6.1 without config.hosts: a forged X-Forwarded-Host is the host (real Puma + Rails); lint says so', {
+  skip: !existsSync(PUMA) && 'Debian puma not installed',
+}, async () => {
+  const port = await freePort();
+  const files = appFiles(port, ['config.force_ssl = true']);
+  const real = await withPuma(files, port, async () => ({
+    page: await ask(port, { ...forged, 'X-Forwarded-Proto': 'https' }),
+    redirect: await ask(port, { ...forged, 'X-Forwarded-Host': 'app.test, evil.example' }),
+  }));
+  assert.equal(real.page?.status, 200);
+  assert.match(real.page?.body ?? '', /"host":"evil\.example"/);
+  // force_ssl's redirect of a plain request: the Location takes the last X-Forwarded-Host value.
+  assert.equal(real.redirect?.status, 301);
+  assert.equal(real.redirect?.location, 'https://evil.example/');
+
+  const { facts, findings } = await lintFiles({ ...files, 'site.conf': nginxSite(port) }, [
+    forwardedHostTrusted,
+    spoofableBackend,
+  ]);
+  const allow = facts.frameworks.find((f) => f.kind === 'rails')?.appEnd?.hostAllowList;
+  assert.deepEqual(allow?.value, []);
+  assert.ok(findings.some((f) => f.id === 'app/forwarded-host-trusted'));
+  const spoof = findings.find((f) => f.id === 'chain/spoofable-backend' || (f.data?.merged as unknown[] | undefined)?.length);
+  assert.match(spoof?.message ?? '', /host evil\.example/);
+});
+
+test('Rails 6.1 with config.hosts << "app.test": a forged X-Forwarded-Host gets 403 (real Puma + Rails); lint agrees', {
+  skip: !existsSync(PUMA) && 'Debian puma not installed',
+}, async () => {
+  const port = await freePort();
+  const files = appFiles(port, ['config.force_ssl = true', 'config.hosts << "app.test"']);
+  const real = await withPuma(files, port, async () => ({
+    forged: await ask(port, { ...forged, 'X-Forwarded-Proto': 'https' }),
+    own: await ask(port, { Host: 'app.test', 'X-Forwarded-Host': 'app.test', 'X-Forwarded-Proto': 'https' }),
+  }));
+  assert.equal(real.forged?.status, 403);
+  assert.equal(real.own?.status, 200);
+
+  const { facts, findings } = await lintFiles({ ...files, 'site.conf': nginxSite(port) }, [
+    forwardedHostTrusted,
+    spoofableBackend,
+  ]);
+  const allow = facts.frameworks.find((f) => f.kind === 'rails')?.appEnd?.hostAllowList?.value ?? [];
+  // application.rb's config.hosts.clear runs first, production.rb's << after it.
+  assert.deepEqual(allow, ['app.test']);
+  assert.equal(hostAllowed(allow, 'evil.example'), false);
+  assert.equal(hostAllowed(allow, 'app.test'), true);
+  assert.equal(findings.filter((f) => f.id === 'app/forwarded-host-trusted').length, 0);
+  assert.ok(!findings.some((f) => /host evil\.example/.test(f.message)), findings.map((f) => f.message).join('\n'));
+});
