@@ -177,7 +177,42 @@ function cachedTemplate(value: string, maps: Set<string>, serverName: string | u
   return t;
 }
 
+/**
+ * The rule of one nginx default header (the model shares its default entries), per http block's template cache and
+ * file: every route that gets the default gets this one read-only object (10,000 servers: ~140,000 rules fewer). Its
+ * value, ref and `from` depend on nothing else (a default value names no `$server_name`).
+ */
+const defaultRules = new WeakMap<TemplateCache, Map<string, Map<NginxHeaderEntry, HeaderRule>>>();
+
 function ruleOf(
+  facts: Pick<Facts, 'sources'>,
+  e: NginxHeaderEntry,
+  scope: NginxScope,
+  maps: Set<string>,
+  serverName: string | undefined,
+  scopeRef: Ref,
+  cache: TemplateCache,
+): HeaderRule {
+  if (e.origin !== 'default') return makeRule(facts, e, scope, maps, serverName, scopeRef, cache);
+  let byFile = defaultRules.get(cache);
+  if (!byFile) {
+    byFile = new Map();
+    defaultRules.set(cache, byFile);
+  }
+  let byEntry = byFile.get(scopeRef.file);
+  if (!byEntry) {
+    byEntry = new Map();
+    byFile.set(scopeRef.file, byEntry);
+  }
+  let rule = byEntry.get(e);
+  if (!rule) {
+    rule = makeRule(facts, e, scope, maps, serverName, scopeRef, cache);
+    byEntry.set(e, rule);
+  }
+  return rule;
+}
+
+function makeRule(
   facts: Pick<Facts, 'sources'>,
   e: NginxHeaderEntry,
   scope: NginxScope,
