@@ -39,16 +39,26 @@ const VAR_MAP: Record<string, string> = {
   document_uri: '/',
 };
 
+/** The value of `key` in a cache, made (and kept) on the first ask. */
+function memberOf<K extends object | string, V>(
+  cache: { get(key: K): V | undefined; set(key: K, value: V): unknown },
+  key: K,
+  make: () => V,
+): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
+}
+
 /** One chain Ref per nginx ref and facts (a server's ref is asked for by its hop, routes and listeners). */
 const refsOf = new WeakMap<Facts['sources'], WeakMap<NginxRef, Ref>>();
 
 export function nginxRef(facts: Pick<Facts, 'sources'>, r: NginxRef | undefined, fallback?: Ref): Ref {
   if (!r) return fallback ?? { file: '(nginx)', line: 0 };
-  let known = refsOf.get(facts.sources);
-  if (!known) {
-    known = new WeakMap();
-    refsOf.set(facts.sources, known);
-  }
+  const known = memberOf(refsOf, facts.sources, () => new WeakMap<NginxRef, Ref>());
   let ref = known.get(r);
   if (!ref) {
     const file = displayFile(facts, r.file);
@@ -194,22 +204,9 @@ function ruleOf(
   cache: TemplateCache,
 ): HeaderRule {
   if (e.origin !== 'default') return makeRule(facts, e, scope, maps, serverName, scopeRef, cache);
-  let byFile = defaultRules.get(cache);
-  if (!byFile) {
-    byFile = new Map();
-    defaultRules.set(cache, byFile);
-  }
-  let byEntry = byFile.get(scopeRef.file);
-  if (!byEntry) {
-    byEntry = new Map();
-    byFile.set(scopeRef.file, byEntry);
-  }
-  let rule = byEntry.get(e);
-  if (!rule) {
-    rule = makeRule(facts, e, scope, maps, serverName, scopeRef, cache);
-    byEntry.set(e, rule);
-  }
-  return rule;
+  const byFile = memberOf(defaultRules, cache, () => new Map<string, Map<NginxHeaderEntry, HeaderRule>>());
+  const byEntry = memberOf(byFile, scopeRef.file, () => new Map<NginxHeaderEntry, HeaderRule>());
+  return memberOf(byEntry, e, () => makeRule(facts, e, scope, maps, serverName, scopeRef, cache));
 }
 
 function makeRule(
