@@ -37,7 +37,7 @@ export const proxyForwardedProtoAppended: Check = {
       if (site.mode !== 'http') continue;
       for (const route of site.routes)
         for (const r of route.headers) {
-          if (r.name.toLowerCase() !== 'x-forwarded-proto' || !r.append || r.value === null || r.from === 'default') continue;
+          if (!r.append || r.value === null || r.from === 'default' || r.name.toLowerCase() !== 'x-forwarded-proto') continue;
           const key = `${r.ref.file}:${r.ref.line}`;
           if (seen.has(key)) continue;
           seen.add(key);

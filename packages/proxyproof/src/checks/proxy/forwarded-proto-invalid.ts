@@ -5,6 +5,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
+import type { ProxySite } from '../../model/proxy.js';
 import { ev, everySite, PROXY_DOCS, setSchemeLine, valueFor } from './common.js';
 
 const meta: CheckMeta = {
@@ -29,15 +30,21 @@ export function sendsInvalidScheme(r: HeaderRule): boolean {
   return [valueFor(r, true), valueFor(r, false)].some((v) => v !== undefined && v !== '' && !/^https?$/i.test(v));
 }
 
+/** The site's own header rules, then each route's. */
+function* rulesOf(site: ProxySite): Generator<HeaderRule> {
+  yield* site.siteHeaders;
+  for (const route of site.routes) yield* route.headers;
+}
+
 export const proxyForwardedProtoInvalid: Check = {
   meta,
   run(facts) {
     const out: Finding[] = [];
     const seen = new Set<string>();
     for (const { config, site } of everySite(facts)) {
-      const rules = [...site.siteHeaders, ...site.routes.flatMap((r) => r.headers)];
-      for (const r of rules) {
-        if (!NAMES.has(r.name.toLowerCase()) || r.value === null || r.from === 'default') continue;
+      for (const r of rulesOf(site)) {
+        // The cheap tests first: most rules of an nginx route are its defaults (no lower-cased name for them).
+        if (r.from === 'default' || r.value === null || !NAMES.has(r.name.toLowerCase())) continue;
         const key = `${r.ref.file}:${r.ref.line}`;
         if (seen.has(key)) continue;
         const onTls = valueFor(r, true);

@@ -90,12 +90,25 @@ const MAX_BLOCK_DEPTH = 64;
 // ---------------------------------------------------------------------------------------------
 // Walking the tree with includes inlined
 
-/** A directive with where it is written (its file and the include chain that reached it). */
-interface Located {
-  d: NginxDirective;
-  ref: NginxRef;
-  file: NginxConfigFile;
-  via: NginxRef[];
+/**
+ * A directive with where it is written (its file and the include chain that reached it). Its `ref` is made on first
+ * read: the model keeps refs only of the directives it records (headers, listens, passes, blocks...), and a ref with
+ * its text for every other line (`expires`, `client_max_body_size`, comments of a 10,000-server config) was a
+ * long-lived object the young-generation collector copied twice for nothing.
+ */
+class Located {
+  private made: NginxRef | undefined;
+  constructor(
+    readonly d: NginxDirective,
+    readonly file: NginxConfigFile,
+    readonly via: NginxRef[],
+    private readonly enclosing: string,
+    private readonly walker: TreeWalker,
+  ) {}
+  get ref(): NginxRef {
+    if (this.made === undefined) this.made = this.walker.ref(this.d, this.file, this.via, this.enclosing);
+    return this.made;
+  }
 }
 
 function needsQuotes(arg: string): boolean {
@@ -140,14 +153,9 @@ class TreeWalker {
     if (!block) return out;
     for (const d of block) {
       if (d.directive === '#') continue;
-      const ref = this.ref(d, file, via, enclosing);
-      if (d.directive === 'include' && (!d.includes || d.includes.length === 0)) {
-        // Unresolved (dangling, unreadable) or an empty glob: kept so levels can report it.
-        out.push({ d, ref, file, via });
-        continue;
-      }
       if (d.directive === 'include' && d.includes && d.includes.length > 0) {
         if (depth >= MAX_INCLUDE_DEPTH) continue;
+        const ref = this.ref(d, file, via, enclosing);
         for (const i of d.includes) {
           const inc = this.tree.config[i];
           if (!inc || via.some((v) => v.file === inc.file && v.line === d.line)) continue;
@@ -155,7 +163,8 @@ class TreeWalker {
         }
         continue;
       }
-      out.push({ d, ref, file, via });
+      // An unresolved include (dangling, unreadable) or an empty glob is kept too, so levels can report it.
+      out.push(new Located(d, file, via, enclosing, this));
     }
     return out;
   }
@@ -710,7 +719,7 @@ class ModelBuilder {
       // has nginx's defaults (listen 80), its directives keeping their own file:line.
       const first = entry.parsed.find((d) => d.directive !== '#');
       const server: NginxDirective = { directive: 'server', args: [], line: first?.line ?? 1, block: entry.parsed };
-      const at: Located = { d: server, ref: walker.ref(server, entry, [], 'main'), file: entry, via: [] };
+      const at = new Located(server, entry, [], 'main', walker);
       this.fragments.add(server);
       at.ref.text = `${entry.file} (read as the body of a server block)`;
       this.addHttp(walker, [...top.filter((l) => HTTP_ONLY.has(l.d.directive)), at], configIndex, undefined);

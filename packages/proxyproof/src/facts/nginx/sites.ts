@@ -39,16 +39,26 @@ const VAR_MAP: Record<string, string> = {
   document_uri: '/',
 };
 
+/** The value of `key` in a cache, made (and kept) on the first ask. */
+function memberOf<K extends object | string, V>(
+  cache: { get(key: K): V | undefined; set(key: K, value: V): unknown },
+  key: K,
+  make: () => V,
+): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
+}
+
 /** One chain Ref per nginx ref and facts (a server's ref is asked for by its hop, routes and listeners). */
 const refsOf = new WeakMap<Facts['sources'], WeakMap<NginxRef, Ref>>();
 
 export function nginxRef(facts: Pick<Facts, 'sources'>, r: NginxRef | undefined, fallback?: Ref): Ref {
   if (!r) return fallback ?? { file: '(nginx)', line: 0 };
-  let known = refsOf.get(facts.sources);
-  if (!known) {
-    known = new WeakMap();
-    refsOf.set(facts.sources, known);
-  }
+  const known = memberOf(refsOf, facts.sources, () => new WeakMap<NginxRef, Ref>());
   let ref = known.get(r);
   if (!ref) {
     const file = displayFile(facts, r.file);
@@ -177,7 +187,29 @@ function cachedTemplate(value: string, maps: Set<string>, serverName: string | u
   return t;
 }
 
+/**
+ * The rule of one nginx default header (the model shares its default entries), per http block's template cache and
+ * file: every route that gets the default gets this one read-only object (10,000 servers: ~140,000 rules fewer). Its
+ * value, ref and `from` depend on nothing else (a default value names no `$server_name`).
+ */
+const defaultRules = new WeakMap<TemplateCache, Map<string, Map<NginxHeaderEntry, HeaderRule>>>();
+
 function ruleOf(
+  facts: Pick<Facts, 'sources'>,
+  e: NginxHeaderEntry,
+  scope: NginxScope,
+  maps: Set<string>,
+  serverName: string | undefined,
+  scopeRef: Ref,
+  cache: TemplateCache,
+): HeaderRule {
+  if (e.origin !== 'default') return makeRule(facts, e, scope, maps, serverName, scopeRef, cache);
+  const byFile = memberOf(defaultRules, cache, () => new Map<string, Map<NginxHeaderEntry, HeaderRule>>());
+  const byEntry = memberOf(byFile, scopeRef.file, () => new Map<NginxHeaderEntry, HeaderRule>());
+  return memberOf(byEntry, e, () => makeRule(facts, e, scope, maps, serverName, scopeRef, cache));
+}
+
+function makeRule(
   facts: Pick<Facts, 'sources'>,
   e: NginxHeaderEntry,
   scope: NginxScope,
