@@ -16,9 +16,19 @@
  */
 import type { CollectContext, Collector, DiscoveredFile } from '../model/collector.js';
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
+import {
+  APACHE_NAME,
+  isSynapseConfig,
+  mayBeAirflowFile,
+  mayBeCaddyFile,
+  mayBeHaproxyConfig,
+  mayBeTraefikFile,
+  mayBeVersionOutput,
+  VIRTUAL_HOST_LINE,
+  WEBSERVER_SECTION,
+} from './claims.js';
 import { isKamalDeployName } from './kamal/claim.js';
 import { baseName, configName } from './proxy/common.js';
-import { isCaddyfileName } from './sniff.js';
 import { renderedName } from './template/index.js';
 
 export interface CollectorEntry {
@@ -48,16 +58,9 @@ function proxyText(ctx: CollectContext, f: DiscoveredFile): string | undefined {
   return b.includes(0) ? undefined : b.toString('utf8');
 }
 
-/** apache/collector.ts looksLikeApache's name test. */
-const APACHE_NAME = /(\.conf|\.partial|\.vhost|\.htaccess|httpd[^/]*|apache2?[^/]*)$/i;
-
-/**
- * haproxy/collector.ts collect(): an unclaimed file named on the command line, a `.cfg`, or a file whose path
- * names HAProxy (its configs, and `haproxy -v`/`-vv` output saved as `haproxy-version.txt`...). Wider than the
- * collector's own tests on purpose: it may only load the collector for nothing, never skip it.
- */
+/** haproxy/collector.ts collect(), by haproxy/claim.ts: saved `haproxy -v` output or a possible config, unclaimed. */
 function haproxyRuns(ctx: CollectContext): boolean {
-  return unclaimed(ctx).some((f) => f.explicit || /\.cfg$/i.test(configName(f.display)) || /haproxy/i.test(f.display));
+  return unclaimed(ctx).some((f) => mayBeVersionOutput(f) || mayBeHaproxyConfig(f));
 }
 
 /**
@@ -68,7 +71,7 @@ function apacheRuns(ctx: CollectContext): boolean {
   return unclaimed(ctx).some((f) => {
     if (f.explicit || APACHE_NAME.test(configName(f.display))) return true;
     const text = proxyText(ctx, f);
-    return text !== undefined && /^<VirtualHost\b/im.test(text);
+    return text !== undefined && VIRTUAL_HOST_LINE.test(text);
   });
 }
 
@@ -88,13 +91,8 @@ function deployRuns(ctx: CollectContext): boolean {
   });
 }
 
-/** caddy/collector.ts collect(): unclaimed `.json`, Caddyfile names, or a file named on the command line. */
-function caddyRuns(ctx: CollectContext): boolean {
-  return unclaimed(ctx).some((f) => {
-    const name = configName(f.display);
-    return /\.json$/i.test(name) || isCaddyfileName(name) || f.explicit;
-  });
-}
+/** caddy/collector.ts collect(), by caddy/claim.ts: unclaimed `.json`, Caddyfile names, or a file named on the command line. */
+const caddyRuns = (ctx: CollectContext) => unclaimed(ctx).some(mayBeCaddyFile);
 
 /** front/collector.ts collect(): Elastic Beanstalk folders, Fly/other TOML, Procfile, render.yaml, Terraform. */
 function frontRuns(ctx: CollectContext): boolean {
@@ -111,26 +109,18 @@ function frontRuns(ctx: CollectContext): boolean {
   });
 }
 
-/** traefik/collector.ts collect(): TOML and YAML files only (nothing is added when none is Traefik's). */
-const traefikRuns = (ctx: CollectContext) => ctx.files.some((f) => /\.(toml|ya?ml)$/i.test(configName(f.display)));
+/** traefik/collector.ts collect(), by traefik/claim.ts: TOML and YAML files only (nothing is added when none is Traefik's). */
+const traefikRuns = (ctx: CollectContext) => ctx.files.some(mayBeTraefikFile);
 
-/** synapse/collector.ts collect(): `homeserver*.yaml`. */
-const synapseRuns = (ctx: CollectContext) => ctx.files.some((f) => /^homeserver.*\.ya?ml$/i.test(baseName(f.display)));
+/** synapse/collector.ts collect(), by synapse/claim.ts: `homeserver*.yaml`. */
+const synapseRuns = (ctx: CollectContext) => ctx.files.some(isSynapseConfig);
 
 /**
  * airflow/collector.ts collect(): adds facts only for a file with a `[webserver]` section among its candidates
  * (read claimed or not: `.cfg`, `.ini`, YAML, `.conf`, `.tpl`, env files, Dockerfiles).
  */
 function airflowRuns(ctx: CollectContext): boolean {
-  return ctx.files.some((f) => {
-    const name = baseName(f.abs);
-    if (
-      f.size > MAX_SOURCE_BYTES ||
-      (!/(^airflow\.cfg$|\.(cfg|ini|ya?ml|conf|tpl)$)/i.test(name) && !/(^|\.)env$|Dockerfile/.test(name))
-    )
-      return false;
-    return /^\s*\[webserver\]\s*$/m.test(ctx.read(f).toString('utf8'));
-  });
+  return ctx.files.some((f) => mayBeAirflowFile(f) && WEBSERVER_SECTION.test(ctx.read(f).toString('utf8')));
 }
 
 const PY = /\.py$|^requirements|^constraints|^Pipfile|^pyproject\.toml$|^setup\.cfg$/i;

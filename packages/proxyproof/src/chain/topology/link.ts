@@ -337,28 +337,38 @@ function composeFileOf(topo: Pick<Topology, 'proxies' | 'apps'>, c: Cand): strin
 }
 
 /**
- * The candidates that run in the compose project the route is declared in, when the candidates span several
- * alternative compose files (`projects`: file -> project key, `composeProjects`). The route's own compose file is
- * its upstream's (a Traefik label of a service in that file), else the file of the container that runs the proxy,
- * else the proxy config's (Traefik flags in a compose file). Undefined when that settles nothing.
+ * Where a route's candidates run, computed once for sameProject and otherStackOnly: the compose file of each
+ * candidate's container (`files[i]` for `cands[i]`, undefined outside a compose container) and the compose project
+ * the route is declared in (`own`, ownProject).
  */
-function sameProject(
+interface Stacks {
+  cands: Cand[];
+  files: (string | undefined)[];
+  own: string | undefined;
+}
+
+function stacksOf(
   topo: Pick<Topology, 'proxies' | 'apps'>,
   from: ProxyHop,
   up: Upstream,
   cands: Cand[],
   projects: ReadonlyMap<string, string>,
-): Cand[] | undefined {
-  const files = cands.map((c) => composeFileOf(topo, c));
-  const keys = new Set(files.flatMap((f) => (f === undefined ? [] : [projects.get(f)])));
-  if (keys.size < 2) return undefined;
-  const own = ownProject(from, up, projects);
-  if (own === undefined) return undefined;
-  const kept = cands.filter((_, i) => {
-    const f = files[i];
-    return f !== undefined && projects.get(f) === own;
-  });
-  return kept.length > 0 ? kept : undefined;
+): Stacks {
+  return { cands, files: cands.map((c) => composeFileOf(topo, c)), own: ownProject(from, up, projects) };
+}
+
+/**
+ * The candidates that run in the compose project the route is declared in, when the candidates span several
+ * alternative compose files (`projects`: file -> project key, `composeProjects`). The route's own compose file is
+ * its upstream's (a Traefik label of a service in that file), else the file of the container that runs the proxy,
+ * else the proxy config's (Traefik flags in a compose file). Undefined when that settles nothing.
+ */
+function sameProject(s: Stacks, projects: ReadonlyMap<string, string>): Stacks | undefined {
+  const keys = new Set(s.files.flatMap((f) => (f === undefined ? [] : [projects.get(f)])));
+  if (keys.size < 2 || s.own === undefined) return undefined;
+  const keep = s.files.map((f) => f !== undefined && projects.get(f) === s.own);
+  const cands = s.cands.filter((_, i) => keep[i]);
+  return cands.length > 0 ? { cands, files: s.files.filter((_, i) => keep[i]), own: s.own } : undefined;
 }
 
 /**
@@ -368,21 +378,20 @@ function sameProject(
  * reaches.
  */
 function otherStackOnly(
-  topo: Pick<Topology, 'proxies' | 'apps'>,
-  from: ProxyHop,
   up: Upstream,
-  cands: Cand[],
+  s: Stacks,
   projects: ReadonlyMap<string, string>,
   serviceProjects: ReadonlyMap<string, ReadonlySet<string>>,
 ): { unresolved: string; need: string } | undefined {
   const name = up.exposedPortOf ?? (up.address?.kind === 'tcp' ? stripBrackets(up.address.host) : undefined);
-  const own = ownProject(from, up, projects);
+  const { own } = s;
   if (name === undefined || own === undefined || !serviceProjects.get(name)?.has(own)) return undefined;
-  const theirs = cands.flatMap((c) => {
-    const f = c.target.kind === 'app' ? composeFileOf(topo, c) : undefined;
+  // Only app servers count: a proxy candidate (or one outside compose) is not another stack's app.
+  const theirs = s.cands.flatMap((c, i) => {
+    const f = c.target.kind === 'app' ? s.files[i] : undefined;
     return f === undefined ? [] : [f];
   });
-  if (theirs.length !== cands.length || theirs.some((f) => projects.get(f) === own)) return undefined;
+  if (theirs.length !== s.cands.length || theirs.some((f) => projects.get(f) === own)) return undefined;
   return {
     unresolved: `compose service ${name} of ${own} starts no app server these files show; ${[...new Set(theirs)].join(', ')} (another stack) runs the one found`,
     need: `give the command that starts the app in service ${name} of ${own} (compose command:, the image's Dockerfile)`,
@@ -401,8 +410,11 @@ export function linkAll(
     for (const route of hop.routes) {
       route.upstreams.forEach((up, ui) => {
         let r = resolveUpstream(topo, hop, up, composeServices, aliases, projects);
-        if (Array.isArray(r) && projects.size > 1) r = sameProject(topo, hop, up, r, projects) ?? r;
-        if (Array.isArray(r) && projects.size > 1) r = otherStackOnly(topo, hop, up, r, projects, serviceProjects) ?? r;
+        if (Array.isArray(r) && projects.size > 1) {
+          const all = stacksOf(topo, hop, up, r, projects);
+          const own = sameProject(all, projects) ?? all;
+          r = otherStackOnly(up, own, projects, serviceProjects) ?? own.cands;
+        }
         if (!Array.isArray(r)) {
           topo.links.push({
             fromHop: hop.id,

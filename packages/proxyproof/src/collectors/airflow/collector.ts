@@ -6,12 +6,10 @@
  * x_for/x_proto/x_host/x_port/x_prefix 1 (airflow/www/extensions/init_wsgi_middlewares.py, 2.x; `[fab]` in 3.x).
  * The gunicorn it starts binds `web_server_host:web_server_port` and keeps gunicorn's forwarded_allow_ips default.
  */
-import { basename } from 'node:path';
 import type { Collector } from '../../model/collector.js';
 import type { FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
-import { MAX_SOURCE_BYTES } from '../../model/limits.js';
+import { mayBeAirflowFile, WEBSERVER_SECTION } from '../claims.js';
 
-const CANDIDATE = /(^airflow\.cfg$|\.(cfg|ini|ya?ml|conf|tpl)$)/i;
 const OVERRIDE = /AIRFLOW__(WEBSERVER|FAB)__ENABLE_PROXY_FIX/;
 
 interface Section {
@@ -55,11 +53,10 @@ export const airflowCollector: Collector = {
     const found: FrameworkFacts[] = [];
     const overrides: Array<{ value: string; ref: SourceRef }> = [];
     for (const f of ctx.files) {
-      if (f.size > MAX_SOURCE_BYTES || (!CANDIDATE.test(basename(f.abs)) && !/(^|\.)env$|Dockerfile/.test(basename(f.abs))))
-        continue;
+      if (!mayBeAirflowFile(f)) continue;
       const text = ctx.read(f).toString('utf8');
       const hasSection =
-        /^\s*\[webserver\]\s*$/m.test(text) && /^\s*(web_server_port|web_server_host|dags_folder|base_url)\s*=/m.test(text);
+        WEBSERVER_SECTION.test(text) && /^\s*(web_server_port|web_server_host|dags_folder|base_url)\s*=/m.test(text);
       if (OVERRIDE.test(text)) {
         const lines = text.split(/\r?\n/);
         lines.forEach((l, i) => {

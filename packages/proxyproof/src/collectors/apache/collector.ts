@@ -17,6 +17,7 @@ import { joinTlsSite } from '../../facts/redirect-sites.js';
 import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { APACHE_NAME, VIRTUAL_HOST_LINE } from '../claims.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { appRootOfDocumentRoot, passengerServer, passengerSocket } from '../ruby/passenger.js';
 import { sniffConfigFormat } from '../sniff.js';
@@ -27,8 +28,7 @@ const APACHE_HINT =
 const NGINX_HINT = /^\s*(server\s*\{|location\s+\S+\s*\{|proxy_pass\s|upstream\s+\S+\s*\{|http\s*\{)/m;
 
 export function looksLikeApache(name: string, src: string): boolean {
-  if (!/(\.conf|\.partial|\.vhost|\.htaccess|httpd[^/]*|apache2?[^/]*)$/i.test(name) && !/^<VirtualHost\b/im.test(src))
-    return false;
+  if (!APACHE_NAME.test(name) && !VIRTUAL_HOST_LINE.test(src)) return false;
   return APACHE_HINT.test(src) && !NGINX_HINT.test(src);
 }
 

@@ -15,6 +15,7 @@ import { parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { mayBeCaddyFile } from '../claims.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { fillCaddyEnv, proxyContainer } from '../proxy/container.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
@@ -444,13 +445,12 @@ export const caddyCollector: Collector = {
     // The compose service that runs Caddy (collected before this collector): its environment fills `{$VAR}`.
     const container = proxyContainer(ctx.facts, 'caddy');
     for (const f of ctx.files) {
-      if (ctx.claimed.has(f.abs)) continue;
+      if (ctx.claimed.has(f.abs) || !mayBeCaddyFile(f)) continue;
       const name = configName(f.display);
       if (/\.json$/i.test(name)) {
         collectJson(ctx, f, container);
         continue;
       }
-      if (!isCaddyfileName(name) && !f.explicit) continue;
       const src = readText(ctx, f);
       if (src === undefined) continue;
       // Named on the command line under another name, the content decides.

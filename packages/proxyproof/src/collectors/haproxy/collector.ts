@@ -14,6 +14,7 @@ import { listenerPortsText, parseAddress, templatedListen } from '../../chain/ad
 import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { HaproxyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { mayBeHaproxyConfig, mayBeVersionOutput } from '../claims.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { sniffConfigFormat } from '../sniff.js';
 
@@ -431,20 +432,13 @@ export function haproxyVersionLine(src: string): { value: string; line: number; 
   return { value: m[1] as string, line, text: m[0].trim() };
 }
 
-const VERSION_OUTPUT_NAME = /haproxy[^/]*?(?:\.(?:txt|log|out|vv?|version))?$/i;
-
 export const haproxyCollector: Collector = {
   name: 'haproxy',
   collect(ctx) {
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
-      const base = baseName(f.display);
-      if (
-        !/\.(cfg|conf|config|ya?ml|json|toml|erb|j2|tmpl|sh|py|md)$/i.test(base) &&
-        VERSION_OUTPUT_NAME.test(base) &&
-        f.size < 65536
-      ) {
+      if (mayBeVersionOutput(f)) {
         const text = readText(ctx, f);
         const v = text === undefined ? undefined : haproxyVersionLine(text);
         if (v) {
@@ -458,7 +452,7 @@ export const haproxyCollector: Collector = {
         }
       }
       // Named on the command line, the content decides (the name of `site.conf` says nothing).
-      if (!f.explicit && (!/\.(cfg|conf|config)$/i.test(name) || !/haproxy|\.cfg$/i.test(f.display))) continue;
+      if (!mayBeHaproxyConfig(f)) continue;
       const src = readText(ctx, f);
       if (src === undefined) continue;
       if (!(looksLikeHaproxy(name, src) || (f.explicit && sniffConfigFormat(src) === 'haproxy'))) continue;

@@ -6,7 +6,8 @@
  */
 import type { Collector } from '../../model/collector.js';
 import type { ForwardedForReader } from '../../model/proxy.js';
-import { baseName, readText } from '../proxy/common.js';
+import { isSynapseConfig } from '../claims.js';
+import { readText } from '../proxy/common.js';
 import { at, obj, yamlDocs } from '../proxy/yaml.js';
 
 const SOURCE = 'https://github.com/element-hq/synapse/blob/develop/synapse/http/site.py (XForwardedForRequest)';
@@ -15,7 +16,7 @@ export const synapseCollector: Collector = {
   name: 'synapse',
   collect(ctx) {
     for (const f of ctx.files) {
-      if (!/^homeserver.*\.ya?ml$/i.test(baseName(f.display))) continue;
+      if (!isSynapseConfig(f)) continue;
       const src = readText(ctx, f);
       if (!src || !/x_forwarded/.test(src)) continue;
       const doc = yamlDocs(src)?.[0];

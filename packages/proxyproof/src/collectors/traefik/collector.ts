@@ -16,6 +16,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { Ref } from '../../chain/model.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { KubeFacts, ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
+import { mayBeTraefikFile } from '../claims.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 import {
@@ -660,6 +661,7 @@ export const traefikCollector: Collector = {
   collect(ctx) {
     const st: RunState = { statics: [], dyns: [], labelled: [], ingressRoutes: [], middlewareCrds: [] };
     for (const f of ctx.files) {
+      if (!mayBeTraefikFile(f)) continue;
       const name = configName(f.display);
       if (/^traefik.*\.toml$/i.test(name)) {
         if (ctx.claimed.has(f.abs)) continue;

@@ -1,0 +1,67 @@
+/**
+ * Which files each collector the registry loads at its turn (collectors/registry.ts `runs`) reads: the one file test
+ * the collector and the registry both import, so the registry never skips a file the collector would read, nor
+ * loads the collector for files it would skip. One small module for all of them: esbuild makes a chunk of every
+ * module shared by the registry and one collector, and a one-file lint would load six more files (issue 10:
+ * start-up; the bundle exists to load fewer files).
+ */
+import { basename } from 'node:path';
+import type { DiscoveredFile } from '../model/collector.js';
+import { MAX_SOURCE_BYTES } from '../model/limits.js';
+import { baseName, configName } from './proxy/common.js';
+import { isCaddyfileName } from './sniff.js';
+
+// haproxy/collector.ts
+
+const VERSION_OUTPUT_NAME = /haproxy[^/]*?(?:\.(?:txt|log|out|vv?|version))?$/i;
+
+/** `haproxy -v`/`-vv` output saved in the tree (`haproxy-version.txt`...): small, and not a config or script by name. */
+export function mayBeVersionOutput(f: DiscoveredFile): boolean {
+  const base = baseName(f.display);
+  return (
+    !/\.(cfg|conf|config|ya?ml|json|toml|erb|j2|tmpl|sh|py|md)$/i.test(base) && VERSION_OUTPUT_NAME.test(base) && f.size < 65536
+  );
+}
+
+/** A file named on the command line (the content decides), or a `.cfg`/`.conf`/`.config` whose path says haproxy or that is a `.cfg`. */
+export function mayBeHaproxyConfig(f: DiscoveredFile): boolean {
+  return f.explicit || (/\.(cfg|conf|config)$/i.test(configName(f.display)) && /haproxy|\.cfg$/i.test(f.display));
+}
+
+// apache/collector.ts
+
+/** Names Apache's files go by. */
+export const APACHE_NAME = /(\.conf|\.partial|\.vhost|\.htaccess|httpd[^/]*|apache2?[^/]*)$/i;
+/** A `<VirtualHost>` line: Apache, whatever the file is called. */
+export const VIRTUAL_HOST_LINE = /^<VirtualHost\b/im;
+
+// caddy/collector.ts
+
+/** A `.json` (Caddy's JSON config), a Caddyfile name, or any file named on the command line (its content decides). */
+export function mayBeCaddyFile(f: DiscoveredFile): boolean {
+  const name = configName(f.display);
+  return /\.json$/i.test(name) || isCaddyfileName(name) || f.explicit;
+}
+
+// traefik/collector.ts
+
+/** TOML and YAML only (static configs, file-provider dynamic configs, compose labels, ConfigMaps, CRDs). */
+export const mayBeTraefikFile = (f: DiscoveredFile): boolean => /\.(toml|ya?ml)$/i.test(configName(f.display));
+
+// synapse/collector.ts
+
+/** `homeserver.yaml` and its variants (`homeserver-prod.yml`). */
+export const isSynapseConfig = (f: DiscoveredFile): boolean => /^homeserver.*\.ya?ml$/i.test(baseName(f.display));
+
+// airflow/collector.ts
+
+const CANDIDATE = /(^airflow\.cfg$|\.(cfg|ini|ya?ml|conf|tpl)$)/i;
+
+/** `airflow.cfg`, other INI/YAML/conf/template files, env files and Dockerfiles, read claimed or not. */
+export function mayBeAirflowFile(f: DiscoveredFile): boolean {
+  const name = basename(f.abs);
+  return f.size <= MAX_SOURCE_BYTES && (CANDIDATE.test(name) || /(^|\.)env$|Dockerfile/.test(name));
+}
+
+/** The `[webserver]` section: the collector adds facts only for a file that has one. */
+export const WEBSERVER_SECTION = /^\s*\[webserver\]\s*$/m;
