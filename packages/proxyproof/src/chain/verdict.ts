@@ -65,6 +65,12 @@ export interface Spoof {
   /** The line that lets it in (bind, trust list, passthrough). */
   ref?: Ref;
   trace: Trace;
+  /**
+   * Through a load balancer the tree does not show but the files imply (`LoadBalancer.origin: 'inferred'`): its
+   * label. What it does with a client's X-Forwarded-Host or X-Forwarded-For is the simulator's assumption (an ALB
+   * passes the host on), not a fact of the deployment.
+   */
+  assumedFront?: string;
 }
 
 export interface RouteVerdict {
@@ -362,6 +368,7 @@ export function computeVerdict(
             what,
             ref: spoofRef(hostile),
             trace: hostile,
+            ...(entry.lb?.origin === 'inferred' ? { assumedFront: entry.lb.label } : {}),
           });
         }
         routes.push({

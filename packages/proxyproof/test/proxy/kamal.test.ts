@@ -303,3 +303,15 @@ test('chain: a host Caddy -> the port proxy.run publishes on loopback -> kamal-p
   // kamal-proxy is reached through Caddy only: not an entry of its own.
   assert.ok(!a.topology.entries.some((e) => e.hopId.startsWith('kamal:')));
 });
+
+test('chain: a host forged through the TLS front the deploy file only implies is a low lead (the front may overwrite it), not a high finding', async () => {
+  const found = await findingsFor('chain/spoofable-backend', {
+    name: 'ssl: false with a host, Rails without config.hosts',
+    files: RAILS8(DEPLOY('proxy:\n  ssl: false\n  host: blog.example.org\n'), ['config.assume_ssl = true']),
+    expect: 1,
+  });
+  const through = found.filter((f) => /through TLS load balancer \(inferred/.test(f.message));
+  assert.equal(through.length, 1, found.map((f) => `${f.severity} ${f.message}`).join('\n'));
+  assert.equal(through[0]?.severity, 'low');
+  assert.match(through[0]?.message ?? '', /rests on TLS load balancer \(inferred .* passing a client's X-Forwarded-Host on/);
+});

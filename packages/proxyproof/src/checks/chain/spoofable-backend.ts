@@ -115,7 +115,13 @@ export const spoofableBackend: Check = {
       const hostUnused = s.what.includes('host') && reads !== undefined && reads.files > 0 && hostReads.length === 0;
       const weighed: Spoof = hostUnused ? { ...s, what: s.what.filter((w) => w !== 'host') } : s;
       const asForged: Severity = s.what.length === 1 && s.what[0] === 'scheme' && onlyPublished ? 'info' : severityOf(s, builtIn);
-      const severity: Severity = weighed.what.length === 0 ? 'low' : weighed === s ? asForged : severityOf(weighed, builtIn);
+      // Through a front the files only imply, the forged host or client rests on what that front is assumed to do
+      // with the client's headers: a lead to check, not a finding of the deployment's own files.
+      const severity: Severity =
+        weighed.what.length === 0 || s.assumedFront ? 'low' : weighed === s ? asForged : severityOf(weighed, builtIn);
+      const frontNote = s.assumedFront
+        ? ` That rests on ${s.assumedFront} passing a client's ${s.what.includes('host') ? 'X-Forwarded-Host' : 'X-Forwarded-For'} on (an AWS ALB does; Caddy, Traefik and an nginx that sets it do not): the files do not show which front it is.`
+        : '';
       // Said only where it changed the severity (a forged scheme or client keeps its own weight).
       const hostNote =
         hostUnused && severity !== asForged
@@ -130,7 +136,7 @@ export const spoofableBackend: Check = {
             s.what.includes('client') ? `client ${last?.client}` : '',
           ]
             .filter(Boolean)
-            .join(', ')}${s.ref ? ` (decided at ${refText(s.ref)})` : ''}.${hostNote}`,
+            .join(', ')}${s.ref ? ` (decided at ${refText(s.ref)})` : ''}.${hostNote}${frontNote}`,
           evidence: evidences(facts, [
             ...passedOn(s),
             [s.ref, 'trusts the forged header here'],
