@@ -65,3 +65,15 @@ export function mayBeAirflowFile(f: DiscoveredFile): boolean {
 
 /** The `[webserver]` section: the collector adds facts only for a file that has one. */
 export const WEBSERVER_SECTION = /^\s*\[webserver\]\s*$/m;
+
+// kamal/collector.ts (and engine/not-read.ts: a file with Kamal's shape the collector could not read)
+
+/** `config/deploy.yml` and its destinations (`config/deploy.staging.yml`), as Kamal loads them (`-d staging`). */
+export function isKamalDeployName(name: string): boolean {
+  return /^deploy(?:\.[\w-]+)?\.ya?ml$/.test(name);
+}
+
+/** Kamal's required top-level keys (`service:` and `image:`) with something it serves (`servers:` or `proxy:`). */
+export function looksLikeKamalDeploy(text: string): boolean {
+  return /^service:[ \t]*\S/m.test(text) && /^image:[ \t]*\S/m.test(text) && /^(?:servers|proxy):/m.test(text);
+}

@@ -18,6 +18,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../model/collect
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
 import {
   APACHE_NAME,
+  isKamalDeployName,
   isSynapseConfig,
   mayBeAirflowFile,
   mayBeCaddyFile,
@@ -27,7 +28,6 @@ import {
   VIRTUAL_HOST_LINE,
   WEBSERVER_SECTION,
 } from './claims.js';
-import { isKamalDeployName } from './kamal/claim.js';
 import { baseName, configName } from './proxy/common.js';
 import { renderedName } from './template/index.js';
 
@@ -148,7 +148,7 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   },
   {
     name: 'kamal',
-    // config/deploy.yml (collectors/kamal/claim.ts): kamal-proxy and the app container it routes to.
+    // config/deploy.yml (collectors/claims.ts `isKamalDeployName`): kamal-proxy and the app container it routes to.
     wants: (n) => isKamalDeployName(n),
     load: async () => (await import('./kamal/collector.js')).kamalCollector,
   },

@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { looksLikeKamalDeploy } from '../collectors/kamal/claim.js';
+import { looksLikeKamalDeploy } from '../collectors/claims.js';
 import type { DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
 import { MAX_FILE_BYTES, SNIFF_BYTES, tooLarge } from '../model/limits.js';

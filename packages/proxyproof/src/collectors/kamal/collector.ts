@@ -27,11 +27,11 @@ import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppServerFacts, BindAddress, SourceRef } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { isKamalDeployName, looksLikeKamalDeploy } from '../claims.js';
 import { dockerArgv, parseDockerfile } from '../deploy/formats.js';
 import { addProxyFacts, readText } from '../proxy/common.js';
 import { at, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 import { detemplate } from '../template/index.js';
-import { isKamalDeployName, looksLikeKamalDeploy } from './claim.js';
 
 /** kamal-proxy's container ports (kamal configuration/proxy/run.rb DEFAULT_HTTP_PORT/DEFAULT_HTTPS_PORT). */
 const PROXY_HTTP = 80;
