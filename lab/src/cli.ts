@@ -89,7 +89,7 @@ async function main(): Promise<number> {
     }
     if (flags.has('--keep')) {
       console.log(
-        `\nrunning; \`kill -HUP ${process.pid}\` restarts every process from the rendered files (after \`proxyproof fix --write\` on them); Ctrl-C tears down (the rendered files stay on disk)`,
+        `\nrunning; press Ctrl-C to tear down (the rendered files stay on disk); \`kill -HUP ${process.pid}\` restarts every process from the rendered files (after \`proxyproof fix --write\` on them)`,
       );
       await new Promise<void>((resolve) => {
         // One restart at a time; a signal during a restart waits for it.

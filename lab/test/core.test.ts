@@ -247,7 +247,8 @@ test('network namespaces and veth pairs are deleted on stop', async (t) => {
   assert.doesNotMatch(run([systemBinaries().ip, '-o', 'link']).stdout, new RegExp(`\\bpl${slot}k\\d+[ab]\\b`));
 });
 
-test('Ctrl-C on `lab run --keep` tears everything down', async (t) => {
+// The timeout is only a safety net: a readiness line that never comes ends the test with the runner's output.
+test('Ctrl-C on `lab run --keep` tears everything down', { timeout: 10 * 60_000 }, async (t) => {
   const { def } = await resolveEntry('01-nginx-gunicorn-no-xfp');
   const why = skipReason(def);
   if (why) return t.skip(why);
@@ -270,9 +271,17 @@ test('Ctrl-C on `lab run --keep` tears everything down', async (t) => {
   try {
     // Readiness is the runner's own line; the test's timeout is only the safety net.
     await new Promise<void>((resolve) => {
+      let ready = false;
       const check = () => {
-        if (out.includes('press Ctrl-C') || child.exitCode !== null) resolve();
+        if (out.includes('press Ctrl-C') || child.exitCode !== null) {
+          ready = true;
+          resolve();
+        }
       };
+      // The test's timeout aborts the wait: it then fails below with the runner's output.
+      t.signal.addEventListener('abort', () => {
+        if (!ready) resolve();
+      });
       child.stdout.on('data', check);
       child.stderr.on('data', check);
       child.on('exit', check);
