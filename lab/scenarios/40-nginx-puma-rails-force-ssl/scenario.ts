@@ -19,7 +19,7 @@ export default defineScenario({
   },
   variants: {
     fixed: {
-      title: 'nginx adds X-Forwarded-Proto $scheme',
+      title: 'nginx adds X-Forwarded-Proto $scheme and overwrites X-Forwarded-Host',
       expected: { summary: 'no redirect: the page loads over https (200), the cookie is Secure', redirectLoop: false, appScheme: 'https', mixedContent: false },
     },
   },
