@@ -13,7 +13,7 @@
  * hypercorn: no proxy-header support in the server; ProxyFixMiddleware (0.15+) in the app does it.
  */
 
-import type { ComposePort, Reach } from '../../model/deploy.js';
+import type { ComposePort, ComposeService, Reach } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Exposure, SourceRef, Valued } from '../../model/facts.js';
 import type { Scope } from '../python/evaluate.js';
 import { show, toJs } from '../python/evaluate.js';
@@ -97,6 +97,23 @@ export function parseTwistedEndpoint(spec: string): Omit<BindAddress, 'exposure'
     if (k === 'interface') host = v.replace(/\\:/g, ':');
   }
   return { kind: 'tcp', host, port: Number.isInteger(port) ? port : undefined, exposure: exposureOf(host) };
+}
+
+/** A published port as a bind records it (a port without a host side publishes the container port itself). */
+export function publishedBind(p: ComposePort): NonNullable<BindAddress['published']> {
+  return { hostIp: p.hostIp, hostPort: p.hostPort ?? p.containerPort, ref: p.ref };
+}
+
+/**
+ * A bind inside a compose service's container (set on `b`, which is returned): reached on the service's network, or
+ * through the port the service publishes.
+ */
+export function inServiceContainer(b: BindAddress, svc: Pick<ComposeService, 'ports' | 'networkMode'>): BindAddress {
+  b.container = true;
+  const r = reachOf(b, { container: true, ports: svc.ports, networkMode: svc.networkMode });
+  b.reach = r.reach;
+  if (r.published) b.published = publishedBind(r.published);
+  return b;
 }
 
 /** Reach of a bind given where the process runs. */

@@ -15,7 +15,7 @@ import type { ComposePort, ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { PLATFORM_FRONTS } from '../../model/proxy.js';
-import { exposureOf, reachOf } from '../deploy/appserver.js';
+import { exposureOf, publishedBind, reachOf } from '../deploy/appserver.js';
 import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 import { splitCommands } from '../deploy/shell.js';
 import {
@@ -180,12 +180,7 @@ function bindFrom(
     b.reach = 'container-network';
     b.container = true;
   }
-  if (r.published)
-    b.published = {
-      hostIp: r.published.hostIp,
-      hostPort: r.published.hostPort ?? r.published.containerPort,
-      ref: r.published.ref,
-    };
+  if (r.published) b.published = publishedBind(r.published);
   return b;
 }
 

@@ -14,7 +14,7 @@ import type { CollectContext } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/facts.js';
 import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
-import { exposureOf, reachOf } from '../deploy/appserver.js';
+import { exposureOf, inServiceContainer, reachOf } from '../deploy/appserver.js';
 import { commandWords, launchVia } from './fpm.js';
 
 /** The php CLI (`php`, `php8.2`, `/usr/local/bin/php`). */
@@ -53,20 +53,6 @@ function builtBy(ctx: CollectContext, facts: Facts, dockerfileAbs: string): Comp
   return undefined;
 }
 
-/** A bind inside a compose service's container: reached on its network, or through the port it publishes. */
-function inService(bind: BindAddress, svc: ComposeService): BindAddress {
-  const b: BindAddress = { ...bind, container: true };
-  const r = reachOf(b, { container: true, ports: svc.ports, networkMode: svc.networkMode });
-  b.reach = r.reach;
-  if (r.published)
-    b.published = {
-      hostIp: r.published.hostIp,
-      hostPort: r.published.hostPort ?? r.published.containerPort,
-      ...(r.published.ref ? { ref: r.published.ref } : {}),
-    };
-  return b;
-}
-
 const NOTE =
   "PHP's built-in server speaks plain HTTP ($_SERVER['HTTPS'] is never set) and hands every request header to PHP unchanged; the framework decides (the PHP manual: not for a public network)";
 
@@ -83,7 +69,7 @@ export function builtinServers(ctx: CollectContext, facts: Facts): AppServerFact
       const a = builtinServerAddress(words);
       if (!a) continue;
       const ref = s.command?.ref ?? s.entrypoint?.ref ?? s.ref;
-      const b = inService(bindOf(a, ref), s);
+      const b = inServiceContainer(bindOf(a, ref), s);
       seen.add(`${ref.file}:${ref.line}`);
       out.push(
         passThroughServer({
@@ -112,7 +98,7 @@ export function builtinServers(ctx: CollectContext, facts: Facts): AppServerFact
         if (!a) continue;
         const svc = via === 'dockerfile' ? builtBy(ctx, facts, f.abs) : undefined;
         // The image of a compose service with no command of its own: that service's container and ports.
-        const b = svc ? inService(bindOf(a, ref), svc) : bindOf(a, ref);
+        const b = svc ? inServiceContainer(bindOf(a, ref), svc) : bindOf(a, ref);
         if (!svc && via === 'dockerfile') {
           // Published only by whoever runs the image (`docker run -p`), as the deploy collector says of a CMD.
           b.container = true;

@@ -12,7 +12,7 @@
 import { passThroughServer } from '../../model/appserver.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
-import { reachOf } from '../deploy/appserver.js';
+import { inServiceContainer } from '../deploy/appserver.js';
 
 export const PHP_APACHE_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/apache/Dockerfile';
 const IMAGE_PORT = 80;
@@ -66,35 +66,16 @@ export function modPhpServers(facts: Facts): AppServerFacts[] {
       if (prog && !/^(apache2-foreground|apache2ctl|httpd|docker-php-entrypoint)$/.test(prog)) continue;
       const from = s.image && modPhpImage(s.image) ? { image: s.image, ref: s.ref } : builtFrom(facts, s);
       if (!from || !modPhpImage(from.image)) continue;
-      const b = {
-        kind: 'tcp' as const,
-        host: '0.0.0.0',
-        port: IMAGE_PORT,
-        exposure: 'all-interfaces' as const,
-        container: true,
-        ref: from.ref,
-      };
-      const r = reachOf(b, { container: true, ports: s.ports, networkMode: s.networkMode });
+      const b = inServiceContainer(
+        { kind: 'tcp', host: '0.0.0.0', port: IMAGE_PORT, exposure: 'all-interfaces', container: true, ref: from.ref },
+        s,
+      );
       out.push(
         passThroughServer({
           name: 'mod_php',
           launch: { ...from.ref, via: 'compose' },
           service: s.name,
-          binds: [
-            {
-              ...b,
-              reach: r.reach,
-              ...(r.published
-                ? {
-                    published: {
-                      hostIp: r.published.hostIp,
-                      hostPort: r.published.hostPort ?? r.published.containerPort,
-                      ref: r.published.ref,
-                    },
-                  }
-                : {}),
-            },
-          ],
+          binds: [b],
           configFiles: [],
           notes: [
             `Apache with mod_php listens on ${IMAGE_PORT} (${from.image}: ${PHP_APACHE_IMAGE_SOURCE})`,

@@ -19,7 +19,7 @@ import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
-import { reachOf } from '../deploy/appserver.js';
+import { inServiceContainer } from '../deploy/appserver.js';
 import { passengerfileServer } from './passenger.js';
 
 /** ActionDispatch::RemoteIp::TRUSTED_PROXIES (actionpack/lib/action_dispatch/middleware/remote_ip.rb). */
@@ -332,17 +332,7 @@ function placeInComposeService(ctx: CollectContext, server: AppServerFacts, absF
       if (!absFile.startsWith(dir + sep)) continue;
       server.service = svc.name;
       server.notes = [...(server.notes ?? []), `runs in compose service ${svc.name} (built from ${svc.build.context})`];
-      for (const b of server.binds) {
-        b.container = true;
-        const r = reachOf(b, { container: true, ports: svc.ports, networkMode: svc.networkMode });
-        b.reach = r.reach;
-        if (r.published)
-          b.published = {
-            hostIp: r.published.hostIp,
-            hostPort: r.published.hostPort ?? r.published.containerPort,
-            ref: r.published.ref,
-          };
-      }
+      for (const b of server.binds) inServiceContainer(b, svc);
       return;
     }
   }
