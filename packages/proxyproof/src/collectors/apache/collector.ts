@@ -485,17 +485,22 @@ export const apacheCollector: Collector = {
     // A file another Apache file includes is read where it is included (its vhost's port and SSLEngine), not alone.
     const includersOf = (resolve: IncludeResolver) => {
       const by = new Map<string, string>();
-      for (const c of candidates)
-        for (const inc of readApache(c.f.display, c.text, resolve).included)
-          if (inc !== c.f.display && !by.has(inc)) by.set(inc, c.f.display);
-      return by;
+      let missingInclude = false;
+      for (const c of candidates) {
+        const read = readApache(c.f.display, c.text, resolve);
+        for (const inc of read.included) if (inc !== c.f.display && !by.has(inc)) by.set(inc, c.f.display);
+        missingInclude ||= read.missing.some((m) => m.directive.toLowerCase() === 'include');
+      }
+      return { by, missingInclude };
     };
     const byName = includersOf(named);
     // Fragments (no <VirtualHost>) that no file of the tree includes by name: an Include whose file is not in the
-    // tree may be one of them, rendered or packaged under another name (below).
-    const orphans = candidates.filter((c) => !byName.has(c.f.display) && !/^\s*<VirtualHost\b/im.test(c.text));
+    // tree may be one of them, rendered or packaged under another name (below). Only then is every file read again.
+    const orphans = byName.missingInclude
+      ? candidates.filter((c) => !byName.by.has(c.f.display) && !/^\s*<VirtualHost\b/im.test(c.text))
+      : [];
     const resolve = orphans.length > 0 ? withOrphanFragments(named, orphans) : named;
-    const includedBy = orphans.length > 0 ? includersOf(resolve) : byName;
+    const includedBy = orphans.length > 0 ? includersOf(resolve).by : byName.by;
     for (const { f, text } of candidates) {
       ctx.claimed.add(f.abs);
       if (includedBy.has(f.display)) continue;
