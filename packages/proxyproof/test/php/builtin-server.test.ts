@@ -2,14 +2,10 @@
 // request header handed to PHP unchanged (php-src sapi/cli/php_cli_server.c), the framework decides the scheme;
 // started by compose, an image's CMD, a script, a unit or a Procfile, on exactly the address given.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { runDoctor } from '../../src/chain/run.js';
 import { builtinServerAddress } from '../../src/collectors/php/builtin-server.js';
 import { laravelMiddleware } from '../checks/app/fixtures.js';
-import { lintFiles } from '../python/lint-files.js';
+import { doctorFiles as doctor, lintFiles } from '../python/lint-files.js';
 
 test('builtinServerAddress: the -S address of a php command', () => {
   const table: Array<[string, ReturnType<typeof builtinServerAddress>]> = [
@@ -76,19 +72,6 @@ test('php -S launches: compose command (container, published port), Dockerfile C
   });
   assert.deepEqual(mentions, []);
 });
-
-async function doctor(files: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'pp-php-s-'));
-  try {
-    for (const [p, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, p)), { recursive: true });
-      writeFileSync(join(dir, p), text);
-    }
-    return await runDoctor([dir], { cwd: dir });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('chain: nginx -> php -S in compose service app -> Laravel: the hop is linked and Laravel decides the scheme', async () => {
   const nginx =

@@ -3,26 +3,10 @@
 // decides from the forwarded headers (docker-library/php apache variant; docker-library/wordpress wp-config-docker.php,
 // which copies X-Forwarded-Proto containing "https" into $_SERVER['HTTPS'] from any peer).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { runDoctor } from '../../src/chain/run.js';
 import { modPhpImage } from '../../src/collectors/php/mod-php.js';
 import { LARAVEL11_BOOTSTRAP, laravelMiddleware } from '../checks/app/fixtures.js';
-
-async function doctor(files: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'pp-modphp-'));
-  try {
-    for (const [p, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, p)), { recursive: true });
-      writeFileSync(join(dir, p), text);
-    }
-    return await runDoctor([dir], { cwd: dir });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { doctorFiles as doctor } from '../python/lint-files.js';
 
 const NGINX = (upstream: string) =>
   `server {\n  listen 443 ssl;\n  server_name shop.example.com;\n  ssl_certificate /etc/ssl/a.pem;\n  ssl_certificate_key /etc/ssl/a.key;\n  location / {\n    proxy_pass http://${upstream};\n    proxy_set_header Host $host;\n    proxy_set_header X-Forwarded-Proto $scheme;\n  }\n}\n`;

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runDoctor } from '../../src/chain/run.js';
 import type { Analysis } from '../../src/engine/analyze.js';
 import { lintPaths } from '../../src/engine/lint.js';
 import { isMechanical } from '../../src/fix/plan.js';
@@ -14,6 +15,21 @@ import type { NotRead } from '../../src/model/collector.js';
 import type { Facts } from '../../src/model/facts.js';
 import type { Finding } from '../../src/model/finding.js';
 import { fixLoop } from '../fix/loop.js';
+
+/** The doctor (`chain/run.ts` runDoctor) on the same kind of temporary deployment. */
+export async function doctorFiles(files: Record<string, string>): Promise<Awaited<ReturnType<typeof runDoctor>>> {
+  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-app-'));
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      const p = join(dir, name);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+    return await runDoctor([dir], { cwd: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export async function lintFiles(
   files: Record<string, string>,

@@ -4,26 +4,10 @@
 // TLS connection, before any forwarded header; client headers reach Rack unchanged) were checked on Debian's
 // libapache2-mod-passenger 6.0.17 (lab/test/s60-apache-passenger-rails-force-ssl.test.ts).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { runDoctor } from '../../src/chain/run.js';
 import { passengerfileServer } from '../../src/collectors/ruby/passenger.js';
 import { RAILS_APP, railsProduction } from '../checks/app/fixtures.js';
-
-async function doctor(files: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'pp-passenger-'));
-  try {
-    for (const [p, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, p)), { recursive: true });
-      writeFileSync(join(dir, p), text);
-    }
-    return await runDoctor([dir], { cwd: dir });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { doctorFiles as doctor } from '../python/lint-files.js';
 
 const rails = (prod: string[]) => ({
   'blog/config/application.rb': RAILS_APP,

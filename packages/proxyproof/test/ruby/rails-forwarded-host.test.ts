@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -18,26 +17,10 @@ import { forwardedHostTrusted } from '../../src/checks/app/forwarded-host-truste
 import { spoofableBackend } from '../../src/checks/chain/spoofable-backend.js';
 import { REPO_ROOT } from '../helpers.js';
 import { lintFiles } from '../python/lint-files.js';
+import { type Answer, freePort } from '../real-nginx.js';
 
 const PUMA = '/usr/bin/puma';
 const RAILS_APP = join(REPO_ROOT, 'lab/apps/rails');
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-interface Answer {
-  status: number;
-  location?: string;
-  body: string;
-}
 
 function ask(port: number, headers: Record<string, string>): Promise<Answer | undefined> {
   return new Promise((res) => {
