@@ -212,54 +212,87 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-test('Caddy JSON automatic HTTPS: our TLS per server matches a running caddy (host matcher, skip, no host, explicit policies)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-run-'));
-  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const route = (host?: string) => ({
-    ...(host ? { match: [{ host: [host] }] } : {}),
-    handle: [{ handler: 'static_response', body: 'ok' }],
+/** One caddy run of `config` in `dir`: every listener's plain/TLS answer, or caddy's exit code and its own words. */
+async function runCaddy(
+  dir: string,
+  config: unknown,
+  ports: number[],
+): Promise<{ real: Array<[number, boolean | undefined]> } | { exit: number; stderr: string }> {
+  writeFileSync(join(dir, 'caddy.json'), JSON.stringify(config, null, 2));
+  const child = spawn('caddy', ['run', '--config', 'caddy.json'], {
+    cwd: dir,
+    env: caddyEnv(dir),
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const config = {
-    admin: { disabled: true },
-    apps: {
-      pki: { certificate_authorities: { local: { install_trust: false } } },
-      http: {
-        servers: {
-          hosted: { listen: [`127.0.0.1:${ports[0]}`], routes: [route('localhost')] },
-          nohost: { listen: [`127.0.0.1:${ports[1]}`], routes: [route()] },
-          skipped: {
-            listen: [`127.0.0.1:${ports[2]}`],
-            routes: [route('localhost')],
-            automatic_https: { skip: ['localhost'] },
-          },
-          policies: { listen: [`127.0.0.1:${ports[3]}`], routes: [route()], tls_connection_policies: [{}] },
-        },
-      },
-    },
-  };
-  const text = JSON.stringify(config, null, 2);
-  writeFileSync(join(dir, 'caddy.json'), text);
-  const ours = readCaddyJson('caddy.json', text).config;
-  const expected = (ours?.sites ?? []).map((s) => [s.listeners[0]?.port, s.listeners[0]?.tls]);
-  assert.equal(expected.length, 4);
-  const child = spawn('caddy', ['run', '--config', 'caddy.json'], { cwd: dir, env: caddyEnv(dir), stdio: 'ignore' });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    if (stderr.length < 20_000) stderr += d;
+  });
   try {
     // Wait on the condition (every listener accepts), bounded by the test runner's own timeout.
     for (;;) {
       const up = await Promise.all(ports.map(listening));
       if (up.every(Boolean)) break;
-      if (child.exitCode !== null) assert.fail(`caddy exited with ${child.exitCode}`);
+      if (child.exitCode !== null) return { exit: child.exitCode, stderr };
       await new Promise((r) => setTimeout(r, 100));
     }
-    const real: Array<[number | undefined, boolean | undefined]> = [];
+    const real: Array<[number, boolean | undefined]> = [];
     for (const p of ports) real.push([p, await speaksTls(p)]);
-    assert.deepEqual(real, expected);
-    assert.deepEqual(
-      real.map((r) => r[1]),
-      [true, false, false, true],
-    );
+    return { real };
   } finally {
     child.kill('SIGTERM');
+  }
+}
+
+test('Caddy JSON automatic HTTPS: our TLS per server matches a running caddy (host matcher, skip, no host, explicit policies)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-run-'));
+  const route = (host?: string) => ({
+    ...(host ? { match: [{ host: [host] }] } : {}),
+    handle: [{ handler: 'static_response', body: 'ok' }],
+  });
+  try {
+    // A port freed by freePort can be taken by a test running beside this one before caddy binds it; caddy then
+    // exits with "address already in use". Only that exit is retried, with new ports, a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+      // Automatic HTTPS also starts HTTP->HTTPS redirects on the HTTP port, by default 80, which another test
+      // (or the machine) may hold: the redirects go to a free port of our own, which our reader models too.
+      const httpPort = await freePort();
+      const config = {
+        admin: { disabled: true },
+        apps: {
+          pki: { certificate_authorities: { local: { install_trust: false } } },
+          http: {
+            http_port: httpPort,
+            servers: {
+              hosted: { listen: [`127.0.0.1:${ports[0]}`], routes: [route('localhost')] },
+              nohost: { listen: [`127.0.0.1:${ports[1]}`], routes: [route()] },
+              skipped: {
+                listen: [`127.0.0.1:${ports[2]}`],
+                routes: [route('localhost')],
+                automatic_https: { skip: ['localhost'] },
+              },
+              policies: { listen: [`127.0.0.1:${ports[3]}`], routes: [route()], tls_connection_policies: [{}] },
+            },
+          },
+        },
+      };
+      const ours = readCaddyJson('caddy.json', JSON.stringify(config, null, 2)).config;
+      const expected = (ours?.sites ?? []).map((s) => [s.listeners[0]?.port, s.listeners[0]?.tls]);
+      assert.equal(expected.length, 4);
+      const run = await runCaddy(dir, config, ports);
+      if ('exit' in run) {
+        if (attempt < 3 && /address already in use/i.test(run.stderr)) continue;
+        assert.fail(`caddy exited with ${run.exit}: ${run.stderr.slice(-2000)}`);
+      }
+      assert.deepEqual(run.real, expected);
+      assert.deepEqual(
+        run.real.map((r) => r[1]),
+        [true, false, false, true],
+      );
+      break;
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
