@@ -294,7 +294,7 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
   // Findings by id, severity and first place, so folding copies stays linear in the findings (a findIndex over
   // every earlier finding made a 10,000-server lint spend seconds here).
   const byPlace = new Map<string, number[]>();
-  out.forEach((o, i) => placeIndex(byPlace, o, i));
+  for (const [i, o] of out.entries()) placeIndex(byPlace, o, i);
   for (const l of layer) if (!consumed.has(l)) pushCopy(out, l, byPlace);
   return out;
 }
