@@ -1,7 +1,7 @@
 /**
  * nginx/ssl-directive-removed: `ssl on;` (deprecated in nginx 1.15.0, removed in 1.25.1) turns TLS on for the
  * server's listeners. Not a scheme loss — the server is TLS either way — but nginx 1.25.1 and later refuse to load
- * the file, so it is reported at info with the equivalent `listen ... ssl`.
+ * the file, so it is reported at low (a defect that takes the site down at the next upgrade, not a note) with the equivalent `listen ... ssl`.
  */
 import { type NginxRef, nginxModel } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
@@ -11,7 +11,7 @@ import { describeListen, NGINX_DOCS, refEvidence, refsEvidence, scopeName } from
 
 const meta: CheckMeta = {
   id: 'nginx/ssl-directive-removed',
-  severity: 'info',
+  severity: 'low',
   title: '`ssl on;` is no longer supported (nginx 1.25.1+): use `listen ... ssl`',
   summary: 'The `ssl` directive was deprecated in nginx 1.15.0 and removed in 1.25.1; current nginx rejects the config.',
   references: [NGINX_DOCS.listen, 'https://nginx.org/en/CHANGES', 'https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl'],

@@ -25,7 +25,7 @@ for (const c of CASES)
     const found = sslDirectiveRemoved.run(factsFromText(c.config));
     assert.deepEqual(summary(found), c.expect);
     for (const f of found) {
-      assert.equal(f.severity, 'info');
+      assert.equal(f.severity, 'low');
       assert.equal(f.fix?.file, undefined, 'no mechanical fix');
       assert.match(f.fix?.description ?? '', /listen 443 ssl/);
     }
