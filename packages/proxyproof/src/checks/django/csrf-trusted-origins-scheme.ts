@@ -31,10 +31,14 @@ export const csrfTrustedOriginsScheme: Check = {
       const pinned = fw.settings.__versionNote?.origin === 'literal';
       // Unpinned: the entries' own form tells which version they were written for; only bare hosts are flagged.
       const v4 = pinned ? pinnedV4 : undefined;
+      // An empty entry is what `os.environ.get('X', '').split(' ')` gives when X is unset: it matches no origin
+      // and names no host to put a scheme on, so it is not an entry of the wrong form.
+      const entries = o.value.filter((x) => x !== '');
+      if (entries.length === 0) continue;
       const problems: string[] = [];
-      const noScheme = o.value.filter((x) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(x) && x !== '<unknown>');
-      const withScheme = o.value.filter((x) => /^[a-z][a-z0-9+.-]*:\/\//i.test(x));
-      const plain = o.value.filter((x) => /^http:\/\//i.test(x));
+      const noScheme = entries.filter((x) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(x) && x !== '<unknown>');
+      const withScheme = entries.filter((x) => /^[a-z][a-z0-9+.-]*:\/\//i.test(x));
+      const plain = entries.filter((x) => /^http:\/\//i.test(x));
       if (v4 !== false && noScheme.length > 0)
         problems.push(
           pinned
@@ -52,7 +56,7 @@ export const csrfTrustedOriginsScheme: Check = {
       if (problems.length === 0) continue;
       const evidence = [ev(o.ref, 'CSRF_TRUSTED_ORIGINS set here')];
       if (https && plain.length > 0) evidence.push(https);
-      const fixed = o.value.map((x) =>
+      const fixed = entries.map((x) =>
         v4 === false
           ? x.replace(/^[a-z]+:\/\//i, '')
           : /^[a-z][a-z0-9+.-]*:\/\//i.test(x)

@@ -66,6 +66,16 @@ const cases: Case[] = [
     files: s("CSRF_TRUSTED_ORIGINS = os.environ.get('ORIGINS', 'example.com').split(',')", 'Django==4.2\n'),
     expect: { count: 1 },
   },
+  {
+    name: 'valid (trap): env read whose default is empty (unset gives [""], no host to fix)',
+    files: s("CSRF_TRUSTED_ORIGINS = os.environ.get('CSRF_TRUSTED_ORIGINS', '').split(' ')", 'Django==4.2\n'),
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: an empty entry beside a bare host: only the host is named and fixed',
+    files: s("CSRF_TRUSTED_ORIGINS = ['', 'example.com']", 'Django==4.2\n'),
+    expect: { count: 1, message: /^"example\.com" has no scheme/ },
+  },
 ];
 
 for (const c of cases) test(`django/csrf-trusted-origins-scheme: ${c.name}`, () => runCase(check, c).then(() => undefined));
