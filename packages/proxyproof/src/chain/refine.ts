@@ -226,6 +226,24 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
           (l) => !consumed.has(l) && causeOf(l) === cause && l.severity !== 'info' && [...places(l)].some((p) => where.has(p)),
         )
       : [];
+    // The chain's fix names a place but is only a plan ("do not publish port 3000", at compose.yaml:23, no insert or
+    // replace): a layer finding of the same cause whose mechanical edit is at that very line is that change written
+    // out. It is related even when the chain's evidence does not cite the line, becomes the one fix, and joins the
+    // headline instead of standing beside it as a second headline for the same cause.
+    const plan = c.fix;
+    const concrete =
+      cause && plan?.file && plan.line !== undefined && !(plan.lines?.length && plan.placement)
+        ? layer.find(
+            (l) =>
+              !consumed.has(l) &&
+              causeOf(l) === cause &&
+              l.severity !== 'info' &&
+              isMechanical(l.fix) &&
+              l.fix.file === plan.file &&
+              l.fix.line === plan.line,
+          )
+        : undefined;
+    if (concrete && !related.includes(concrete)) related.push(concrete);
     if (related.length === 0) {
       // The same loss on another route (an alternative compose file's stack, a second host name) at the place an
       // earlier headline already names, with the same fix: one root cause, one headline.
@@ -248,7 +266,8 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
     // A related finding whose own mechanical fix is another edit in the same file as the headline's (another
     // location that drops the header, say) stays a finding of its own: merging it would lose a change the loss
     // needs. Consequences in other layers (Django's redirect loop behind nginx's missing header) are merged.
-    const headFix = pickFix(base, c);
+    const planned = pickFix(base, c);
+    const headFix = concrete && concrete !== head && !isMechanical(planned) ? concrete.fix : planned;
     const others = related.filter(
       (l) => l !== head && !(isMechanical(l.fix) && l.fix.file === headFix?.file && !sameEdit(l.fix, headFix)),
     );
@@ -283,7 +302,7 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
       severity,
       message: also.length ? `${message}\nsame cause: ${also.join('\nsame cause: ')}` : message,
       evidence,
-      fix: pickFix(base, c),
+      fix: headFix,
       data: {
         ...base.data,
         ...(head ? { chainFinding: { id: c.id, severity: c.severity, message: c.message, ...(c.data ?? {}) } } : {}),

@@ -20,6 +20,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../../model/coll
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 import { inServiceContainer } from '../deploy/appserver.js';
+import { commandLineBind, placeRailsServers, type RailsLaunch, railsLaunches } from './launch.js';
 import { passengerfileServer } from './passenger.js';
 
 /** ActionDispatch::RemoteIp::TRUSTED_PROXIES (actionpack/lib/action_dispatch/middleware/remote_ip.rb). */
@@ -338,6 +339,38 @@ function placeInComposeService(ctx: CollectContext, server: AppServerFacts, absF
   }
 }
 
+/** The app's folder as an absolute path, from one of its files (display paths are relative to the working folder). */
+function rootAbs(ctx: CollectContext, app: RailsApp): string {
+  const d = app.application?.file ?? app.envs[0]?.file ?? app.puma[0]?.file;
+  const f = d === undefined ? undefined : ctx.files.find((x) => x.display === d);
+  if (!f || d === undefined) return resolve(app.root || '.');
+  const rel = d.replace(/\\/g, '/').slice(app.root.length).replace(/^\//, '');
+  return f.abs.slice(0, f.abs.length - rel.length).replace(/[\\/]+$/, '');
+}
+
+/** The Puma a launch starts when the app has no config/puma.rb: its command-line bind, or the launcher's default. */
+function defaultServer(app: RailsApp, launch: RailsLaunch): AppServerFacts {
+  const rails = !/(?:^|\/)puma$/.test(launch.words[0] ?? '');
+  const bind: BindAddress = commandLineBind(launch.words, launch.ref) ?? {
+    kind: 'tcp',
+    host: '0.0.0.0',
+    port: rails ? 3000 : 9292,
+    exposure: 'all-interfaces',
+    ref: launch.ref,
+  };
+  return passThroughServer({
+    name: 'puma',
+    launch: { ...launch.ref, via: launch.service ? 'compose' : 'dockerfile' },
+    appTarget: app.root || '.',
+    binds: [bind],
+    configFiles: [],
+    notes: [
+      `no config/puma.rb: ${rails ? '`rails server` binds 0.0.0.0:3000 outside development' : 'Puma binds tcp://0.0.0.0:9292'} unless its command line says otherwise`,
+      'Puma passes forwarded headers to Rack unchanged; Rails decides the scheme',
+    ],
+  });
+}
+
 export const rubyCollector: Collector = {
   name: 'ruby',
   collect(ctx: CollectContext) {
@@ -411,6 +444,7 @@ export const rubyCollector: Collector = {
         ),
       )
       .filter((r): r is string => r !== undefined);
+    let launches: RailsLaunch[] | undefined;
     for (const app of apps.values()) {
       const { framework, servers } = railsFacts(app);
       if (framework) ctx.facts.frameworks.push(framework);
@@ -426,6 +460,17 @@ export const rubyCollector: Collector = {
         // Passenger is this app's server, so that Puma is not a second backend.
         continue;
       }
+      // A compose service or an image of the tree that starts this app's server runs it in a container
+      // (collectors/ruby/launch.ts); without a config/puma.rb that launch is the server.
+      launches ??= railsLaunches(ctx);
+      const abs = rootAbs(ctx, app);
+      if (servers.length === 0 && framework) {
+        const launch = launches.find(
+          (l) => abs === l.context || abs.startsWith(l.context + sep) || l.context.startsWith(abs + sep),
+        );
+        if (launch) servers.push(defaultServer(app, launch));
+      }
+      placeRailsServers(servers, abs, launches, apps.size === 1);
       ctx.facts.appServers.push(...servers);
     }
   },

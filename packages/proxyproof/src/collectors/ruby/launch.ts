@@ -1,0 +1,193 @@
+/**
+ * Where the tree starts a Rails app's Puma: a compose service's command, the CMD/ENTRYPOINT of an image built from a
+ * Dockerfile in the tree (Rails 7.1+ generates `CMD ["./bin/rails", "server"]`), or an entrypoint script such an
+ * image runs (`exec puma -C config/puma.rb`, `bundle exec rails s`). A Puma started there runs in a container: its
+ * `0.0.0.0` is the container's network, reached only through what compose publishes, not "every host that can reach
+ * this machine" — and a proxy's `proxy_pass http://web:3000` names that compose service.
+ *
+ * Why here and not in collectors/deploy: the deploy collector parses Python servers' command lines option by option
+ * (argparse/click tables); Puma's own options that matter are two (`-b`/`-p`), and the Ruby collector owns Puma's
+ * config file, so it places its own server. Thruster (`thrust`) in front of Puma is the Kamal collector's.
+ */
+import { basename, dirname, resolve, sep } from 'node:path';
+import type { CollectContext, DiscoveredFile } from '../../model/collector.js';
+import type { ComposeService } from '../../model/deploy.js';
+import type { AppServerFacts, BindAddress, SourceRef } from '../../model/facts.js';
+import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { exposureOf, inServiceContainer, reachOf } from '../deploy/appserver.js';
+import { dockerArgv, parseDockerfile } from '../deploy/formats.js';
+import { commandWords, launchVia } from '../php/fpm.js';
+
+/** One place the tree starts Puma (directly, through `rails server`/`rackup`, or through a script). */
+export interface RailsLaunch {
+  ref: SourceRef;
+  /** The words that start the server (`bundle exec puma -C config/puma.rb`). */
+  words: string[];
+  /** The compose service whose container runs it; absent for an image only `docker run` starts. */
+  service?: ComposeService;
+  /** The folder whose files the container holds (the compose build context, or the Dockerfile's folder). */
+  context: string;
+  how: string;
+}
+
+const base = (w: string) => w.split('/').pop() ?? w;
+
+/** The words from the server on (`puma ...`, `rails server ...`), or undefined when these words start no Puma. */
+export function railsServerWords(words: string[]): string[] | undefined {
+  for (let i = 0; i < words.length; i++) {
+    const w = base(words[i] as string);
+    if (w === 'thrust') return undefined;
+    if (w === 'puma') return words.slice(i);
+    if ((w === 'rails' || w === 'rackup') && /^(?:server|s)$/.test(words[i + 1] ?? '')) return words.slice(i);
+    if (w === 'rackup' && i === words.length - 1) return words.slice(i);
+  }
+  return undefined;
+}
+
+/**
+ * The bind a server command line sets itself, which Puma takes over its config file (`-b`/`--bind` a URI for Puma, a
+ * host for `rails server`; `-p`/`--port`).
+ */
+export function commandLineBind(words: string[], ref: SourceRef): BindAddress | undefined {
+  const rails = base(words[0] ?? '') !== 'puma';
+  let host: string | undefined;
+  let port: number | undefined;
+  let unix: string | undefined;
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i] as string;
+    const eq = /^(--[a-z-]+)=(.*)$/.exec(w);
+    const name = eq ? (eq[1] as string) : w;
+    const value = eq ? eq[2] : words[i + 1];
+    if (['-b', '--bind', '--binding'].includes(name) && value !== undefined) {
+      const uri = /^(tcp|ssl|unix):\/\/(.*)$/.exec(value);
+      if (uri?.[1] === 'unix') unix = uri[2];
+      else if (uri) {
+        const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?/.exec(uri[2] ?? '');
+        host = m?.[1]?.replace(/^\[|\]$/g, '');
+        if (m?.[2]) port = Number(m[2]);
+      } else if (rails) host = value;
+    } else if (['-p', '--port'].includes(name) && value !== undefined && /^\d+$/.test(value)) port = Number(value);
+  }
+  if (unix !== undefined) return { kind: 'unix', path: unix, exposure: 'unix', ref };
+  if (host === undefined && port === undefined) return undefined;
+  // Unset halves: `rails server` binds 0.0.0.0 outside development and port 3000; Puma alone tcp://0.0.0.0:9292.
+  const h = host ?? '0.0.0.0';
+  return { kind: 'tcp', host: h, port: port ?? (rails ? 3000 : 9292), exposure: exposureOf(h), ref };
+}
+
+function read(ctx: CollectContext, f: DiscoveredFile): string[] | undefined {
+  if (f.size > MAX_APP_SOURCE_BYTES) return undefined;
+  return ctx.facts.sources.get(f.display) ?? ctx.read(f).toString('utf8').split(/\r?\n/);
+}
+
+/** A script of the tree this argv runs first (`/entrypoint.sh`, `/rails/bin/docker-entrypoint`), by its file name. */
+function scriptLaunch(ctx: CollectContext, argv: string[], near: string): { ref: SourceRef; words: string[] } | undefined {
+  const first = argv[0];
+  if (!first || !/\//.test(first) || /^(?:\S*\/)?(?:ba|da|a|z)?sh$/.test(first)) return undefined;
+  const name = base(first);
+  const candidates = ctx.files.filter((f) => basename(f.display) === name);
+  // The copy nearest the Dockerfile (same folder tree first).
+  const script = candidates.find((f) => f.abs.startsWith(near + sep)) ?? candidates[0];
+  if (!script) return undefined;
+  const lines = read(ctx, script);
+  if (!lines) return undefined;
+  for (const [i, l] of lines.entries()) {
+    if (/^\s*#/.test(l)) continue;
+    for (const words of commandWords(l)) {
+      const server = railsServerWords(words.filter((w) => w !== 'bundle' && w !== 'exec'));
+      if (server) return { ref: refAt(script.display, lines, i + 1), words: server };
+    }
+  }
+  return undefined;
+}
+
+/** The Puma an image starts: its CMD/ENTRYPOINT, or the entrypoint script those run. */
+function imageLaunch(
+  ctx: CollectContext,
+  f: DiscoveredFile,
+  target?: string,
+): { ref: SourceRef; words: string[]; how: string } | undefined {
+  const lines = read(ctx, f);
+  if (!lines) return undefined;
+  const df = parseDockerfile(lines.join('\n'), target ? { target } : {});
+  const a = dockerArgv(df);
+  if (!a) return undefined;
+  const words =
+    a.argv.length === 3 && /sh$/.test(a.argv[0] ?? '') && a.argv[1] === '-c' ? (a.argv[2] ?? '').split(/\s+/) : a.argv;
+  const ref = refAt(f.display, lines, a.line);
+  const direct = railsServerWords(words);
+  if (direct) return { ref, words: direct, how: `${f.display}:${a.line}` };
+  const script = scriptLaunch(ctx, a.argv, dirname(f.abs));
+  if (script) return { ...script, how: `${f.display}:${a.line} through ${script.ref.file}:${script.ref.line}` };
+  return undefined;
+}
+
+/** Every place the tree starts a Rails server in a container. */
+export function railsLaunches(ctx: CollectContext): RailsLaunch[] {
+  const out: RailsLaunch[] = [];
+  const builtByService = new Set<string>();
+  for (const cf of ctx.facts.compose?.files ?? []) {
+    const composeAbs = ctx.files.find((x) => x.display === cf.file)?.abs ?? resolve(cf.file);
+    for (const svc of cf.services) {
+      if (svc.role === 'proxy') continue;
+      const context = svc.build ? resolve(dirname(composeAbs), svc.build.context) : dirname(composeAbs);
+      const dfAbs = svc.build ? resolve(context, svc.build.dockerfile ?? 'Dockerfile') : undefined;
+      if (dfAbs) builtByService.add(dfAbs);
+      const argv = [...(svc.entrypoint?.argv ?? []), ...(svc.command?.argv ?? [])];
+      if (argv.length > 0) {
+        const words = argv.flatMap((w) => w.split(/\s+/).filter(Boolean));
+        const server = railsServerWords(words);
+        const ref = svc.command?.ref ?? svc.entrypoint?.ref ?? svc.ref;
+        if (server)
+          out.push({ ref, words: server, service: svc, context, how: `compose service ${svc.name} (${ref.file}:${ref.line})` });
+        continue;
+      }
+      const df = dfAbs ? ctx.files.find((x) => x.abs === dfAbs) : undefined;
+      const image = df ? imageLaunch(ctx, df, svc.build?.target) : undefined;
+      if (image)
+        out.push({
+          ref: image.ref,
+          words: image.words,
+          service: svc,
+          context,
+          how: `compose service ${svc.name}, its image's ${image.how}`,
+        });
+    }
+  }
+  for (const f of ctx.files) {
+    if (launchVia(f.display) !== 'dockerfile' || builtByService.has(f.abs)) continue;
+    const image = imageLaunch(ctx, f);
+    if (image) out.push({ ref: image.ref, words: image.words, context: dirname(f.abs), how: `the image of ${image.how}` });
+  }
+  return out;
+}
+
+/**
+ * Puts the Puma servers of a Rails app into the container a launch of the tree starts them in. `root` is the app's
+ * folder (absolute); a launch whose container holds it (the build context contains it, or the Dockerfile sits in it)
+ * is this app's, and so is the only launch of a tree with one Rails app. Returns whether a launch was applied.
+ */
+export function placeRailsServers(servers: AppServerFacts[], root: string, launches: RailsLaunch[], onlyApp: boolean): boolean {
+  const mine = launches.filter((l) => root === l.context || root.startsWith(l.context + sep) || l.context.startsWith(root + sep));
+  const launch = mine[0] ?? (onlyApp && launches.length === 1 ? launches[0] : undefined);
+  if (!launch) return false;
+  for (const server of servers) {
+    const own = commandLineBind(launch.words, launch.ref);
+    if (own) server.binds = [own];
+    for (const b of server.binds) {
+      if (launch.service) inServiceContainer(b, launch.service);
+      else {
+        // Published only by whoever runs the image (`docker run -p`), as the deploy collector says of a CMD.
+        b.container = true;
+        b.reach = reachOf(b, { container: true, dockerOnly: true }).reach;
+      }
+    }
+    if (launch.service) server.service = launch.service.name;
+    if (!server.configFiles.includes(launch.ref.file)) server.configFiles.push(launch.ref.file);
+    server.notes = [
+      ...(server.notes ?? []),
+      `started in a container by ${launch.how}: \`${launch.words.join(' ')}\`${own ? ' (its command-line bind wins over the config file)' : ''}`,
+    ];
+  }
+  return true;
+}

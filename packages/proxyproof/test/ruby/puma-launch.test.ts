@@ -1,0 +1,93 @@
+// Where the tree starts Puma (collectors/ruby/launch.ts): a compose service's command, an image's CMD (Rails 7.1+'s
+// `./bin/rails server`), an entrypoint script's `case` branch. A Puma started there runs in a container, so its
+// 0.0.0.0 is the container network (reached through what compose publishes), not every host that reaches the machine.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AppServerFacts } from '../../src/model/facts.js';
+import { lintFiles } from '../python/lint-files.js';
+
+const PROD = 'Rails.application.configure do\n  config.force_ssl = true\nend\n';
+const PUMA = 'port ENV.fetch("PORT") { 3000 }\n';
+const ENTRY =
+  '#!/bin/sh\nset -e\ncase "$1" in\n  app)\n    exec puma -C config/puma.rb\n    ;;\n  worker)\n    exec bundle exec rake resque:work\n    ;;\n  *)\n    exec "$@"\n    ;;\nesac\n';
+
+/** One Puma: its binds as host:port@file:line and reach, and the compose service it runs in. */
+function describe(a: AppServerFacts | undefined): { binds: string[]; service?: string } {
+  return {
+    binds: (a?.binds ?? []).map(
+      (b) => `${b.host}:${b.port}@${b.ref?.file}:${b.ref?.line} ${b.reach ?? '-'}${b.container ? ' container' : ''}`,
+    ),
+    ...(a?.service ? { service: a.service } : {}),
+  };
+}
+
+for (const c of [
+  {
+    name: 'a compose service runs `bundle exec puma -C config/puma.rb`: the config bind, in that container',
+    files: { 'compose.yaml': 'services:\n  web:\n    build: .\n    command: bundle exec puma -C config/puma.rb\n' },
+    want: { binds: ['0.0.0.0:3000@config/puma.rb:1 container-network container'], service: 'web' },
+  },
+  {
+    name: 'published by compose: reached from the network through the published port',
+    files: {
+      'compose.yaml':
+        'services:\n  web:\n    build: .\n    command: bundle exec puma -C config/puma.rb\n    ports:\n      - "3000:3000"\n',
+    },
+    want: { binds: ['0.0.0.0:3000@config/puma.rb:1 network container'], service: 'web' },
+  },
+  {
+    name: "Rails 7.1's Dockerfile (ENTRYPOINT docker-entrypoint, CMD ./bin/rails server), no compose: the image's container",
+    files: {
+      Dockerfile:
+        'FROM ruby:3.2-slim\nWORKDIR /rails\nCOPY . .\nENTRYPOINT ["/rails/bin/docker-entrypoint"]\nEXPOSE 3000\nCMD ["./bin/rails", "server"]\n',
+    },
+    want: { binds: ['0.0.0.0:3000@config/puma.rb:1 container-network container'] },
+  },
+  {
+    name: "an entrypoint script's case branch the image's CMD selects starts Puma",
+    files: {
+      'docker/Dockerfile':
+        'FROM ruby:3.2-alpine\nWORKDIR /app\nCOPY . .\nCOPY ./docker/entrypoint.sh /entrypoint.sh\nENTRYPOINT [ "/entrypoint.sh" ]\nCMD [ "app" ]\n',
+      'docker/entrypoint.sh': ENTRY,
+    },
+    want: { binds: ['0.0.0.0:3000@config/puma.rb:1 container-network container'] },
+  },
+  {
+    name: 'the command line binds: `rails server -b 127.0.0.1 -p 4000` wins over config/puma.rb',
+    files: { 'compose.yaml': 'services:\n  web:\n    build: .\n    command: bin/rails server -b 127.0.0.1 -p 4000\n' },
+    want: { binds: ['127.0.0.1:4000@compose.yaml:4 loopback container'], service: 'web' },
+  },
+  {
+    name: 'trap: config/puma.rb alone (no launch in the tree) stays a server on this machine',
+    files: {},
+    want: { binds: ['0.0.0.0:3000@config/puma.rb:1 -'] },
+  },
+  {
+    name: 'trap: a compose service running something else (sidekiq) does not take the Puma',
+    files: { 'compose.yaml': 'services:\n  worker:\n    build: .\n    command: bundle exec sidekiq\n' },
+    want: { binds: ['0.0.0.0:3000@config/puma.rb:1 -'] },
+  },
+]) {
+  test(`puma launch: ${c.name}`, async () => {
+    const { facts } = await lintFiles({
+      'config/environments/production.rb': PROD,
+      'config/puma.rb': PUMA,
+      ...c.files,
+    });
+    const pumas = facts.appServers.filter((a) => a.name === 'puma');
+    assert.equal(pumas.length, 1, JSON.stringify(pumas.map((p) => p.launch)));
+    assert.deepEqual(describe(pumas[0]), c.want);
+  });
+}
+
+test('puma launch: no config/puma.rb, an image runs `rails server`: Puma on 0.0.0.0:3000 in the container', async () => {
+  const { facts } = await lintFiles({
+    'config/environments/production.rb': PROD,
+    Dockerfile: 'FROM ruby:3.2\nWORKDIR /app\nCOPY . .\nCMD ["bin/rails", "server"]\n',
+  });
+  const pumas = facts.appServers.filter((a) => a.name === 'puma');
+  assert.deepEqual(
+    pumas.map((p) => describe(p)),
+    [{ binds: ['0.0.0.0:3000@Dockerfile:4 container-network container'] }],
+  );
+});
