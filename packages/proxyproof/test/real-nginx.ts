@@ -3,11 +3,11 @@
  * a temporary prefix, waited for (bounded), stopped by its own pid. One request helper that never follows redirects.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startOnFreePorts } from './real-program.js';
+import { pidFileIs, startOnFreePorts } from './real-program.js';
 
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
@@ -87,9 +87,5 @@ export function nginxConf(dir: string, servers: string): string {
 
 /** nginx writes its pid file after it has bound its listeners (`daemon off`: the pid is the child's own). */
 export function nginxPidIs(dir: string, pid: number | undefined): boolean {
-  try {
-    return pid !== undefined && readFileSync(join(dir, 'nginx.pid'), 'utf8').trim() === String(pid);
-  } catch {
-    return false;
-  }
+  return pidFileIs(join(dir, 'nginx.pid'), pid);
 }

@@ -8,8 +8,9 @@
  * that exit, and only that one, is retried with new ports, a bounded number of times.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Server } from 'node:http';
-import { createServer } from 'node:net';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 
 /** A loopback port that was free a moment ago (listen on 0, read it, close). */
 export function freePort(): Promise<number> {
@@ -23,7 +24,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `server` on 127.0.0.1 on a port the kernel picks (no window for another test to take it). */
+/** Starts `server` (net or http) on 127.0.0.1 on a port the kernel picks (no window for another test to take it). */
 export function listenOnFreePort(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -144,4 +145,50 @@ export async function startOnFreePorts(opts: StartOptions): Promise<RealProgram>
         `${ADDRESS_IN_USE.test(stderr) ? ` (a port was taken ${attempt} times)` : ''}: ${stderr.slice(-2000)}`,
     );
   }
+}
+
+/** Pid file content equal to this child's pid: written by nginx and Apache only after they bound every listener. */
+export function pidFileIs(path: string, pid: number | undefined): boolean {
+  try {
+    return pid !== undefined && readFileSync(path, 'utf8').trim() === String(pid);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A whole Apache config that keeps everything Apache writes under `dir` (pid, error log, runtime files such as
+ * mutexes: Debian's default runtime dir is /run/apache2, shared by every Apache on the machine).
+ */
+export function apacheConf(dir: string, name: string, modules: string[], port: number, body: string): string {
+  const mods = modules.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n');
+  return (
+    `ServerRoot ${dir}\nServerName localhost\nDefaultRuntimeDir ${dir}\n${mods}\nPidFile ${dir}/${name}.pid\n` +
+    `ErrorLog ${dir}/${name}.err\nListen 127.0.0.1:${port}\n${body}`
+  );
+}
+
+/**
+ * Debian's apache2 in the foreground (a child of the test, so its exit and stderr are seen; `-k start` daemonizes
+ * after its checks, and a bind failure then only reaches the error log) with `conf(port)` written to
+ * `dir/name.conf`; ready once its pid file names it and `ready(port)` holds.
+ */
+export async function startApache(
+  dir: string,
+  name: string,
+  conf: (port: number) => string,
+  ready: (port: number) => Promise<boolean>,
+): Promise<RealProgram & { port: number }> {
+  const file = join(dir, `${name}.conf`);
+  const program = await startOnFreePorts({
+    name: `apache2 (${name})`,
+    ports: 1,
+    command: ([port]) => {
+      rmSync(join(dir, `${name}.pid`), { force: true });
+      writeFileSync(file, conf(port as number));
+      return { cmd: 'apache2', args: ['-f', file, '-D', 'FOREGROUND'] };
+    },
+    ready: async ([port], child) => pidFileIs(join(dir, `${name}.pid`), child.pid) && (await ready(port as number)),
+  });
+  return { ...program, port: program.ports[0] as number };
 }
