@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pidFileIs, startOnFreePorts } from './real-program.js';
+import { pidFileIs, type RealProgram, startOnFreePorts } from './real-program.js';
 
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
@@ -47,22 +47,15 @@ export interface RunningNginx {
  * the meantime makes nginx exit "address already in use": that start is retried with new ports (see real-program.ts).
  */
 export async function startNginx(servers: (ports: number[]) => string, count = 1): Promise<RunningNginx> {
-  const bin = NGINX;
-  if (!bin) throw new Error('nginx is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'pp-real-nginx-'));
   for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d));
   try {
-    const program = await startOnFreePorts({
-      name: 'nginx',
-      ports: count,
-      command: (ports) => {
-        rmSync(join(dir, 'nginx.pid'), { force: true });
-        writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, servers(ports)));
-        return { cmd: bin, args: ['-p', dir, '-c', join(dir, 'nginx.conf')] };
-      },
-      ready: async (ports, child) =>
-        nginxPidIs(dir, child.pid) && (await getOnce(ports[0] as number, '/', { Host: 'probe.invalid' })).status > 0,
-    });
+    const program = await startNginxConf(
+      dir,
+      count,
+      (ports) => nginxConf(dir, servers(ports)),
+      async ([port]) => (await getOnce(port as number, '/', { Host: 'probe.invalid' })).status > 0,
+    );
     return {
       ports: program.ports,
       stop: () => {
@@ -74,6 +67,37 @@ export async function startNginx(servers: (ports: number[]) => string, count = 1
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * nginx on a test's whole config `conf(ports)` written to `dir/nginx.conf` (it must say `daemon off;` and
+ * `pid <dir>/nginx.pid;`), on `count` free ports: `nginx -t` first (a refusal fails with nginx's words and the
+ * config), then started; ready once its pid file names it (written after it bound every listener) and `ready`
+ * holds. A port taken meanwhile is retried with new ports (real-program.ts).
+ */
+export function startNginxConf(
+  dir: string,
+  count: number,
+  conf: (ports: number[]) => string,
+  ready: (ports: number[]) => Promise<boolean>,
+): Promise<RealProgram> {
+  const bin = NGINX;
+  if (!bin) throw new Error('nginx is not installed');
+  const file = join(dir, 'nginx.conf');
+  return startOnFreePorts({
+    name: 'nginx',
+    ports: count,
+    command: (ports) => {
+      rmSync(join(dir, 'nginx.pid'), { force: true });
+      const text = conf(ports);
+      writeFileSync(file, text);
+      const t = spawnSync(bin, ['-t', '-p', dir, '-c', file], { encoding: 'utf8', timeout: 30_000 });
+      if (t.status !== 0) throw new Error(`nginx -t rejects the config:\n${t.stderr}\n${text}`);
+      return { cmd: bin, args: ['-p', dir, '-c', file] };
+    },
+    ready: async (ports, child) => nginxPidIs(dir, child.pid) && (await ready(ports)),
+    polls: 600,
+  });
 }
 
 /** A whole nginx.conf that keeps every file nginx writes (pid, logs, temp bodies) under `dir`. */
