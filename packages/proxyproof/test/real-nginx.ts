@@ -91,9 +91,11 @@ export function startNginxConf(
       rmSync(join(dir, 'nginx.pid'), { force: true });
       const text = conf(ports);
       writeFileSync(file, text);
-      const t = spawnSync(bin, ['-t', '-p', dir, '-c', file], { encoding: 'utf8', timeout: 30_000 });
+      // -e: the log nginx opens before it reads the config (by default /var/log/nginx/error.log, the machine's).
+      const args = ['-p', dir, '-c', file, '-e', join(dir, 'startup.log')];
+      const t = spawnSync(bin, ['-t', ...args], { encoding: 'utf8', timeout: 30_000 });
       if (t.status !== 0) throw new Error(`nginx -t rejects the config:\n${t.stderr}\n${text}`);
-      return { cmd: bin, args: ['-p', dir, '-c', file] };
+      return { cmd: bin, args };
     },
     ready: async (ports, child) => nginxPidIs(dir, child.pid) && (await ready(ports)),
     polls: 600,

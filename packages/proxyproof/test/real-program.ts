@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
 /** A loopback port that was free a moment ago (listen on 0, read it, close). */
@@ -32,6 +32,17 @@ export function listenOnFreePort(server: Server): Promise<number> {
       const a = server.address();
       typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'));
     });
+  });
+}
+
+/** True when 127.0.0.1:port accepts a TCP connection (readiness of a TLS or non-HTTP listener). */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.on('error', () => resolve(false));
   });
 }
 

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect, createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
 import { readHaproxy } from '../../src/collectors/haproxy/collector.js';
-import { apacheConf, listenOnFreePort, type RealProgram, startApache, startOnFreePorts } from '../real-program.js';
+import { accepts, apacheConf, listenOnFreePort, type RealProgram, startApache, startOnFreePorts } from '../real-program.js';
 
 function run(cmd: string, args: string[], cwd: string) {
   return spawnSync(cmd, args, {
@@ -302,14 +302,6 @@ test("caddy run (2.6.2): a host-name site's automatic :80 redirect answers 308 e
   const site = 'app.example.com {\n\treverse_proxy 127.0.0.1:9\n}\n';
   const global = (httpPort: number, httpsPort: number, extra: string) =>
     `{\n\thttp_port ${httpPort}\n\thttps_port ${httpsPort}\n\tlocal_certs\n\tskip_install_trust\n\tadmin off\n\tstorage file_system ${dir}/data\n${extra}}\n`;
-  const accepts = (port: number) =>
-    new Promise<boolean>((res) => {
-      const sock = connect(port, '127.0.0.1', () => {
-        sock.destroy();
-        res(true);
-      });
-      sock.on('error', () => res(false));
-    });
   // Caddy on free ports (HTTP, HTTPS; or HTTPS only, with the HTTP port given), ready once its HTTPS port accepts.
   const caddy = (caddyfile: (http: number, https: number) => string, heldHttp?: number) =>
     startOnFreePorts({
