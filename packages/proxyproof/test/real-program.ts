@@ -46,8 +46,8 @@ export function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** The words programs use when a listen address is taken: Go/Node/Python, Apache, HAProxy, nginx. */
-export const ADDRESS_IN_USE = /address already in use|could not bind|cannot bind/i;
+/** The words programs use when a listen address is taken: Go/Node/Python, Apache, HAProxy, nginx, gunicorn. */
+export const ADDRESS_IN_USE = /address already in use|could not bind|cannot bind|connection in use/i;
 
 export interface ProgramCommand {
   cmd: string;
