@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { nginxProxyConfigs, schemeTestOf } from '../../src/facts/nginx/sites.js';
 import { factsFromText } from '../checks/nginx/harness.js';
 import { lintFiles } from '../python/lint-files.js';
-import { freePort, getOnce, NGINX, type RunningNginx, startNginx } from '../real-nginx.js';
+import { getOnce, NGINX, type RunningNginx, startNginx } from '../real-nginx.js';
 import { startHttp } from '../scan/servers.js';
 
 const conditions: Array<[string, ReturnType<typeof schemeTestOf>]> = [
@@ -109,11 +109,13 @@ describe('the real nginx: a proxying server with an if-redirect', { skip: NGINX 
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('backend');
     });
-    byScheme = await freePort();
-    byHeader = await freePort();
     const site = (port: number, cond: string) =>
       `server {\n  listen 127.0.0.1:${port};\n  server_name app.example.org;\n  if (${cond}) {\n    return 301 https://$host$request_uri;\n  }\n  location / {\n    proxy_pass http://127.0.0.1:${backend?.port};\n  }\n}\n`;
-    nginx = await startNginx(site(byScheme, '$scheme = http') + site(byHeader, '$http_x_forwarded_proto != "https"'), byScheme);
+    nginx = await startNginx(
+      ([a, b]) => site(a as number, '$scheme = http') + site(b as number, '$http_x_forwarded_proto != "https"'),
+      2,
+    );
+    [byScheme, byHeader] = nginx.ports as [number, number];
   });
   after(async () => {
     nginx?.stop();

@@ -5,8 +5,7 @@
  * answers the redirect whatever X-Forwarded-Proto says, which is why the nginx redirect is decided by the connection.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,8 @@ import type { ProxySite } from '../../src/model/proxy.js';
 import { findingsFor } from '../checks/chain/cases.js';
 import { factsFromText } from '../checks/nginx/harness.js';
 import { lintFiles } from '../python/lint-files.js';
-import { freePort, NGINX } from '../real-nginx.js';
+import { NGINX, nginxConf, startNginxConf } from '../real-nginx.js';
+import type { RealProgram } from '../real-program.js';
 
 const TLS = (name: string, extra = '') =>
   `server {\n  listen 443 ssl;\n${extra}  server_name ${name};\n  ssl_certificate /etc/ssl/a.pem;\n  ssl_certificate_key /etc/ssl/a.key;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n`;
@@ -318,38 +318,23 @@ describe('the real nginx: a return 301 https:// server ignores X-Forwarded-Proto
   skip: NGINX ? false : 'nginx is not installed',
 }, () => {
   let dir = '';
-  let nginx: ChildProcess | undefined;
-  let stderr = '';
+  let nginx: RealProgram | undefined;
   let port = 0;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pp-ngx-redirect-hop-'));
     for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d));
-    port = await freePort();
-    const conf =
-      `daemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/logs/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
-      `  client_body_temp_path ${dir}/tmp/cb;\n  proxy_temp_path ${dir}/tmp/p;\n  fastcgi_temp_path ${dir}/tmp/f;\n` +
-      `  uwsgi_temp_path ${dir}/tmp/u;\n  scgi_temp_path ${dir}/tmp/s;\n` +
-      REDIRECT('app.example.org', undefined, `  listen 127.0.0.1:${port};\n`) +
-      '}\n';
-    writeFileSync(join(dir, 'nginx.conf'), conf);
-    nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    nginx.stderr?.on('data', (c) => {
-      stderr += String(c);
-    });
-    for (let i = 0; ; i++) {
-      try {
-        await get(port, {});
-        break;
-      } catch (e) {
-        if (i > 300 || nginx.exitCode !== null) throw new Error(`nginx did not start: ${stderr} ${String(e)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    nginx = await startNginxConf(
+      dir,
+      1,
+      ([p]) => nginxConf(dir, REDIRECT('app.example.org', undefined, `  listen 127.0.0.1:${p};\n`)),
+      async ([p]) => (await get(p as number, {})).status > 0,
+    );
+    port = nginx.ports[0] as number;
   });
 
   after(() => {
-    if (nginx && nginx.exitCode === null) nginx.kill('SIGTERM');
+    nginx?.child.kill('SIGTERM');
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -6,16 +6,15 @@
  * (schemeFromProxy on the facts of a systemd unit plus an nginx site pointing at it).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { schemeFromProxy } from '../../src/checks/appserver/context.js';
 import { nginxTls, systemdUnit } from '../python/fixtures.js';
 import { lintFiles } from '../python/lint-files.js';
+import { startOnFreePorts } from '../real-program.js';
 
 const APP = `
 def application(environ, start_response):
@@ -28,17 +27,6 @@ async def asgi(scope, receive, send):
     await send({'type': 'http.response.start', 'status': 200, 'headers': [(b'content-type', b'text/plain'), (b'content-length', str(len(body)).encode())]})
     await send({'type': 'http.response.body', 'body': body})
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function ask(target: { port?: number; socketPath?: string }): Promise<string | undefined> {
   return new Promise((res) => {
@@ -62,30 +50,33 @@ function ask(target: { port?: number; socketPath?: string }): Promise<string | u
   });
 }
 
-async function serve(cmd: string[], cwd: string, target: { port?: number; socketPath?: string }): Promise<string> {
-  const child: ChildProcess = spawn(cmd[0] as string, cmd.slice(1), {
-    cwd,
-    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+/**
+ * Starts `cmd(port)` (on a free port; a unix socket when `socketPath` is given) and returns the scheme the app
+ * reports for a request claiming https, with the port used. Only the app answers 'http' or 'https', so readiness
+ * cannot be another test's server on a port taken meanwhile; a start that lost its port is retried with a new one.
+ */
+async function serve(
+  cmd: (port: number) => string[],
+  cwd: string,
+  socketPath?: string,
+): Promise<{ answer: string | undefined; port: number }> {
+  const target = (port: number) => (socketPath === undefined ? { port } : { socketPath });
+  const app = await startOnFreePorts({
+    name: cmd(0)[0] as string,
+    ports: 1,
+    command: ([port]) => {
+      const [bin, ...args] = cmd(port as number);
+      return { cmd: bin as string, args, cwd, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1' } };
+    },
+    ready: async ([port]) =>
+      (socketPath === undefined || existsSync(socketPath)) && /^https?$/.test((await ask(target(port as number))) ?? ''),
+    polls: 600,
   });
-  let err = '';
-  child.stderr?.on('data', (c) => (err += c));
   try {
-    // Waits on the condition (an answer); the count only ends a hung start, generously for a loaded machine.
-    for (let i = 0; i < 600; i++) {
-      if (child.exitCode !== null) throw new Error(`${cmd.join(' ')} exited: ${err}`);
-      if (target.socketPath === undefined || existsSync(target.socketPath)) {
-        const got = await ask(target);
-        if (got !== undefined) return got;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${cmd.join(' ')} did not answer within 60 s: ${err}`);
+    const port = app.ports[0] as number;
+    return { answer: await ask(target(port)), port };
   } finally {
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-    clearTimeout(t);
+    await app.stop();
   }
 }
 
@@ -153,10 +144,10 @@ for (const c of cases) {
     const dir = mkdtempSync(join(tmpdir(), 'pp-real-'));
     try {
       writeFileSync(join(dir, 'ppapp.py'), APP);
-      const port = await freePort();
       const sock = join(dir, 'app.sock');
-      const args = c.args.replace('{PORT}', String(port)).replace('{SOCK}', sock);
-      const real = await serve([c.bin, ...args.split(' ')], dir, c.unix ? { socketPath: sock } : { port });
+      const argsOn = (port: number) => c.args.replace('{PORT}', String(port)).replace('{SOCK}', sock);
+      const { answer: real, port } = await serve((p) => [c.bin, ...argsOn(p).split(' ')], dir, c.unix ? sock : undefined);
+      const args = argsOn(port);
       assert.ok(real === 'https' || real === 'http', `server answered ${real}`);
       const upstream = c.unix ? `http://unix:${sock}` : `http://127.0.0.1:${port}`;
       const { facts } = await lintFiles({ 'app.service': systemdUnit(`${c.bin} ${args}`), 'site.conf': nginxTls(upstream) });
@@ -184,8 +175,8 @@ test('real gunicorn: an exec-form "--forwarded-allow-ips=\\"*\\"" (quotes kept, 
     // The same argv Docker passes for CMD [..., "--forwarded-allow-ips=\"*\""] (exec form: the quotes stay), then the
     // unquoted wildcard: the quoted one matches no peer, the bare one every peer.
     for (const flag of ['--forwarded-allow-ips="*"', '--forwarded-allow-ips=*']) {
-      const port = await freePort();
-      answers.push(await serve(['/usr/bin/gunicorn', '-b', `127.0.0.1:${port}`, flag, 'ppapp:application'], dir, { port }));
+      const { answer } = await serve((port) => ['/usr/bin/gunicorn', '-b', `127.0.0.1:${port}`, flag, 'ppapp:application'], dir);
+      answers.push(answer ?? '(no answer)');
     }
     assert.deepEqual(answers, ['http', 'https']);
     const { facts, findings } = await lintFiles({

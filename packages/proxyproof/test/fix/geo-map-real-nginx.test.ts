@@ -7,7 +7,7 @@
  * is `--proxy-address`'s, and plain `fix` gives advice.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,18 +16,13 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runFix } from '../../src/commands/fix.js';
 import { lintPaths } from '../../src/engine/lint.js';
+import { freePort, nginxPidIs } from '../real-nginx.js';
+import { startOnFreePorts } from '../real-program.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
 function listen(s: Server): Promise<number> {
   return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  const port = await listen(s);
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** GET / through nginx from `from` (a loopback source address), with the given headers: the proto the app saw. */
@@ -100,25 +95,33 @@ describe('the geo/map fix of scheme-behind-tls-terminator on the real nginx', {
     return { dir, port };
   }
 
-  /** nginx -t, start the patched nginx, and check whom it believes (the balancer is 127.0.0.2). */
-  async function believesOnlyTheBalancer(dir: string, port: number): Promise<void> {
-    const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
-    assert.equal(t.status, 0, t.stderr);
-    const nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    procs.push(nginx);
-    let stderr = '';
-    nginx.stderr?.on('data', (c) => {
-      stderr += String(c);
+  /**
+   * nginx -t, start the patched nginx, and check whom it believes (the balancer is 127.0.0.2). The port written in
+   * the tree was free when the tree was made; lint and fix ran since, so another test may hold it now: the start
+   * moves the site's listen line to a fresh free port (the patch under test is elsewhere) and retries only that.
+   */
+  async function believesOnlyTheBalancer(dir: string, written: number): Promise<void> {
+    const shop = join(dir, 'conf.d', 'shop.conf');
+    let current = written;
+    let attempt = 0;
+    const nginx = await startOnFreePorts({
+      name: 'nginx',
+      ports: 1,
+      command: ([fresh]) => {
+        const port = attempt++ === 0 ? written : (fresh as number);
+        const text = readFileSync(shop, 'utf8');
+        writeFileSync(shop, text.replace(`listen 127.0.0.1:${current};`, `listen 127.0.0.1:${port};`));
+        current = port;
+        rmSync(join(dir, 'nginx.pid'), { force: true });
+        const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+        assert.equal(t.status, 0, t.stderr);
+        return { cmd: NGINX as string, args: ['-p', dir, '-c', join(dir, 'nginx.conf')] };
+      },
+      ready: async (_ports, child) => nginxPidIs(dir, child.pid) && (await seenProto(current, '127.0.0.1', {})) !== undefined,
+      polls: 600,
     });
-    for (let i = 0; ; i++) {
-      try {
-        await seenProto(port, '127.0.0.1', {});
-        break;
-      } catch (e) {
-        if (i > 300 || nginx.exitCode !== null) throw new Error(`nginx did not start: ${stderr} ${String(e)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    procs.push(nginx.child);
+    const port = current;
     // The balancer (127.0.0.2) ended TLS and says so: believed.
     assert.equal(await seenProto(port, '127.0.0.2', { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' }), 'https');
     // Anyone else: nginx's own scheme, whatever they claim.

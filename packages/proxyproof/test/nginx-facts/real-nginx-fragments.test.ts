@@ -5,7 +5,7 @@
  * name). The model and the chain's routes must say the same.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,19 +16,10 @@ import { nginxHops } from '../../src/chain/topology/nginx.js';
 import { parseNginxFile } from '../../src/collectors/nginx/index.js';
 import { headerEntry, nginxModel } from '../../src/facts/nginx/index.js';
 import { factsOf } from '../checks/nginx/harness.js';
+import { startNginxConf } from '../real-nginx.js';
+import type { RealProgram } from '../real-program.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -63,7 +54,7 @@ location /plain/ {
 describe('fragments and named locations on the real nginx', { skip: NGINX ? false : 'nginx is not installed' }, () => {
   let dir = '';
   let echo: Server;
-  let nginx: ChildProcess | undefined;
+  let nginx: RealProgram | undefined;
   let port = 0;
 
   before(async () => {
@@ -74,14 +65,11 @@ describe('fragments and named locations on the real nginx', { skip: NGINX ? fals
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     const echoPort = (echo.address() as AddressInfo).port;
-    port = await freePort();
     for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, 'tmp', d), { recursive: true });
     mkdirSync(join(dir, 'root'));
     mkdirSync(join(dir, 'snippets'));
     writeFileSync(join(dir, 'snippets', 'app.conf'), FRAGMENT);
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `daemon off;
+    const conf = (port: number) => `daemon off;
 master_process off;
 pid ${join(dir, 'nginx.pid')};
 error_log stderr warn;
@@ -101,24 +89,18 @@ http {
     include ${join(dir, 'snippets', 'app.conf')};
   }
 }
-`,
+`;
+    nginx = await startNginxConf(
+      dir,
+      1,
+      ([p]) => conf(p as number),
+      async ([p]) => (await get(p as number, '/plain/', { Host: 'a.test' })).status > 0,
     );
-    const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', timeout: 10_000 });
-    assert.equal(t.status, 0, `nginx -t: ${t.stderr}`);
-    nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    for (const deadline = Date.now() + 60_000; ; ) {
-      try {
-        await get(port, '/plain/', { Host: 'a.test' });
-        break;
-      } catch (e) {
-        if (Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    port = nginx.ports[0] as number;
   });
 
   after(() => {
-    nginx?.kill('SIGTERM');
+    nginx?.child.kill('SIGTERM');
     echo?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -5,10 +5,9 @@
  * relative (`/share/`) with absolute_redirect off. The check reports the first server and not the second.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,19 +15,10 @@ import { proxyRedirectHttp } from '../../src/checks/nginx/proxy-redirect-http.js
 import { parseNginxFile } from '../../src/collectors/nginx/index.js';
 import type { Facts } from '../../src/model/facts.js';
 import { factsOf } from '../checks/nginx/harness.js';
+import { freePort, nginxConf, startNginxConf } from '../real-nginx.js';
+import type { RealProgram } from '../real-program.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function head(port: number, path: string): Promise<{ status: number; location?: string }> {
   return new Promise((resolve, reject) => {
@@ -44,8 +34,7 @@ function head(port: number, path: string): Promise<{ status: number; location?: 
 
 describe('nginx builds its own redirects from its own connection', { skip: NGINX ? false : 'nginx is not installed' }, () => {
   let dir = '';
-  let nginx: ChildProcess | undefined;
-  let stderr = '';
+  let nginx: RealProgram | undefined;
   let on = 0;
   let off = 0;
   let facts: Facts;
@@ -53,41 +42,25 @@ describe('nginx builds its own redirects from its own connection', { skip: NGINX
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pp-ngx-redir-'));
     for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d));
-    on = await freePort();
-    off = await freePort();
+    // The upstream is never reached: nginx answers these redirects itself.
     const upstream = await freePort();
     const server = (port: number, extra: string): string =>
       `  server {\n    listen 127.0.0.1:${port};\n    server_name shop.test;\n    set_real_ip_from 10.0.0.0/8;\n${extra}` +
       `    location / { proxy_pass http://127.0.0.1:${upstream}; }\n    location /share/ { proxy_pass http://127.0.0.1:${upstream}; }\n  }\n`;
-    const conf =
-      `daemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/logs/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
-      `  client_body_temp_path ${dir}/tmp/cb;\n  proxy_temp_path ${dir}/tmp/p;\n  fastcgi_temp_path ${dir}/tmp/f;\n` +
-      `  uwsgi_temp_path ${dir}/tmp/u;\n  scgi_temp_path ${dir}/tmp/s;\n` +
-      server(on, '') +
-      server(off, '    absolute_redirect off;\n') +
-      '}\n';
-    writeFileSync(join(dir, 'nginx.conf'), conf);
+    // Ready once both listeners answer.
+    nginx = await startNginxConf(
+      dir,
+      2,
+      ([a, b]) => nginxConf(dir, server(a as number, '') + server(b as number, '    absolute_redirect off;\n')),
+      async ([a, b]) => (await head(a as number, '/share')).status > 0 && (await head(b as number, '/share')).status > 0,
+    );
+    [on, off] = nginx.ports as [number, number];
     const tree = parseNginxFile(join(dir, 'nginx.conf'), { stockDirs: [] });
     facts = factsOf([tree], new Map([[join(dir, 'nginx.conf'), readFileSync(join(dir, 'nginx.conf'), 'utf8').split('\n')]]));
-    nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    nginx.stderr?.on('data', (c) => {
-      stderr += String(c);
-    });
-    // Wait until both listeners answer (bounded by attempts, not by a clock assertion).
-    for (let i = 0; ; i++) {
-      try {
-        await head(on, '/share');
-        await head(off, '/share');
-        break;
-      } catch (e) {
-        if (i > 300 || nginx.exitCode !== null) throw new Error(`nginx did not start: ${stderr} ${String(e)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
   });
 
   after(() => {
-    if (nginx && nginx.exitCode === null) nginx.kill('SIGTERM');
+    nginx?.child.kill('SIGTERM');
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,8 +5,8 @@
  * nginx's defaults give (`Host $proxy_host`, `Connection close`).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,23 +14,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseNginxFile } from '../../src/collectors/nginx/index.js';
 import { headerEntry, type NginxModel, type NginxScope, nginxModel } from '../../src/facts/nginx/index.js';
+import { startNginxConf } from '../real-nginx.js';
+import type { RealProgram } from '../real-program.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
 interface Echo {
   path: string;
   headers: Record<string, string | string[] | undefined>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 function get(port: number, path: string, headers: Record<string, string>): Promise<Echo> {
@@ -55,23 +46,10 @@ function get(port: number, path: string, headers: Record<string, string>): Promi
   });
 }
 
-async function waitFor(port: number, deadline: number): Promise<void> {
-  for (;;) {
-    try {
-      await get(port, '/__ready', { Host: 'a.test' });
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 describe('the model agrees with the real nginx', { skip: NGINX ? false : 'nginx is not installed' }, () => {
   let dir = '';
   let echo: Server;
-  let nginx: ChildProcess | undefined;
-  let stderr = '';
+  let nginx: RealProgram | undefined;
   let model: NginxModel;
   let portA = 0;
   let portB = 0;
@@ -112,16 +90,11 @@ describe('the model agrees with the real nginx', { skip: NGINX ? false : 'nginx 
     });
     await new Promise<void>((r) => uwsgi.listen(0, '127.0.0.1', () => r()));
     const uwsgiPort = (uwsgi.address() as AddressInfo).port;
-    portA = await freePort();
-    portB = await freePort();
-    portC = await freePort();
     for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, 'tmp', d), { recursive: true });
     const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
       .map((k) => `${k}_temp_path ${join(dir, 'tmp', k === 'client_body' ? 'body' : k)};`)
       .join('\n  ');
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `daemon off;
+    const conf = (portA: number, portB: number, portC: number) => `daemon off;
 master_process off;
 pid ${join(dir, 'nginx.pid')};
 error_log stderr warn;
@@ -170,20 +143,21 @@ http {
     location /params/ { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:${uwsgiPort}; }
   }
 }
-`,
+`;
+    const started = await startNginxConf(
+      dir,
+      3,
+      ([a, b, c]) => conf(a as number, b as number, c as number),
+      // Ready once it proxies to our echo.
+      async ([, b]) => (await get(b as number, '/__ready', { Host: 'a.test' })) !== undefined,
     );
-    const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', timeout: 10_000 });
-    assert.equal(t.status, 0, `nginx -t: ${t.stderr}`);
-    nginx = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    nginx.stderr?.on('data', (c) => {
-      stderr += String(c);
-    });
-    await waitFor(portB, Date.now() + 60_000);
+    nginx = started;
+    [portA, portB, portC] = started.ports as [number, number, number];
     model = nginxModel({ nginx: { configs: [parseNginxFile(join(dir, 'nginx.conf'), { prefix: dir })] } });
   });
 
   after(() => {
-    nginx?.kill('SIGTERM');
+    nginx?.child.kill('SIGTERM');
     echo?.close();
     uwsgi?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -229,7 +203,7 @@ http {
       const got = await get(port(), path, CLIENT);
       const scope = scopeAt(port(), label);
       const received = new Set(Object.keys(got.headers));
-      assert.deepEqual([...received].sort(), [...predicted(scope)].sort(), `nginx stderr: ${stderr}`);
+      assert.deepEqual([...received].sort(), [...predicted(scope)].sort(), `nginx stderr: ${nginx?.stderr()}`);
       // Values nginx computes from the defaults and literals the model records.
       const host = headerEntry(scope.headers.proxy, 'Host');
       if (host?.value === '$proxy_host') {
@@ -268,7 +242,7 @@ http {
       const receivedParams = Object.keys(got.headers)
         .filter((n) => !n.startsWith('HTTP_'))
         .sort();
-      assert.deepEqual(receivedParams, predictedParams, `nginx stderr: ${stderr}`);
+      assert.deepEqual(receivedParams, predictedParams, `nginx stderr: ${nginx?.stderr()}`);
       const host = headerEntry(scope.headers.uwsgi, 'HTTP_HOST');
       if (host?.value === '$host') assert.equal(got.headers.HTTP_HOST, 'a.test');
       assert.equal(got.headers.HTTP_X_CLIENT, 'from-client');
@@ -276,14 +250,14 @@ http {
   }
 });
 
-/** Starts nginx on a config (daemon off, single process), waits for `port`, returns a stop function. */
-async function startNginx(dir: string, conf: string, port: number): Promise<() => void> {
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  const t = spawnSync(NGINX as string, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', timeout: 10_000 });
-  assert.equal(t.status, 0, `nginx -t rejects the config:\n${t.stderr}\n${conf}`);
-  const p = spawn(NGINX as string, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-  await waitFor(port, Date.now() + 60_000);
-  return () => p.kill('SIGTERM');
+/** Starts nginx on `conf(port)` (daemon off, single process) on a free port. */
+function startNginx(dir: string, conf: (port: number) => string): Promise<RealProgram> {
+  return startNginxConf(
+    dir,
+    1,
+    ([port]) => conf(port as number),
+    async ([port]) => (await get(port as number, '/__ready', { Host: 'a.test' })) !== undefined,
+  );
 }
 
 describe('the guarded X-Forwarded-Proto fix works on the real nginx', { skip: NGINX ? false : 'nginx is not installed' }, () => {
@@ -296,12 +270,11 @@ describe('the guarded X-Forwarded-Proto fix works on the real nginx', { skip: NG
       const echo = createServer((req, res) => res.end(JSON.stringify({ path: req.url, headers: req.headers })));
       await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
       const echoPort = (echo.address() as AddressInfo).port;
-      const port = await freePort();
-      let stop: (() => void) | undefined;
+      let nginx: RealProgram | undefined;
       try {
         const { schemeBehindTlsTerminator } = await import('../../src/checks/nginx/scheme-behind-tls-terminator.js');
         const { factsFromText } = await import('../checks/nginx/harness.js');
-        const server = [
+        const serverOn = (port: number) => [
           'server {',
           `    listen 127.0.0.1:${port};`,
           '    server_name a.test;',
@@ -313,36 +286,46 @@ describe('the guarded X-Forwarded-Proto fix works on the real nginx', { skip: NG
           '    }',
           '}',
         ];
-        const [f] = schemeBehindTlsTerminator.run(factsFromText(server.join('\n')));
+        // The check on the server as written (its port does not matter to it); nginx runs it on a free port.
+        const [f] = schemeBehindTlsTerminator.run(factsFromText(serverOn(8080).join('\n')));
         assert.ok(f?.fix?.lines, 'the check fires and gives fix lines');
         // The fix is the header line plus, in `also`, the geo and map written above the first server block:
         // applied as the fix command applies them (each a replacement of its line), bottom to top.
         const edits = [f.fix, ...(f.fix.also ?? [])].sort((a, b) => (b.line as number) - (a.line as number));
-        const fixed = [...server];
-        for (const e of edits) {
-          assert.equal(e.placement, 'replace', JSON.stringify(e));
-          fixed.splice((e.line as number) - 1, 1, ...(e.lines as string[]));
-        }
-        assert.ok(fixed.some((l) => l.startsWith('geo ')) && fixed.some((l) => l.startsWith('map ')), fixed.join('\n'));
-        const conf = [
-          'daemon off;',
-          'master_process off;',
-          `pid ${join(dir, 'nginx.pid')};`,
-          'error_log stderr warn;',
-          'events { worker_connections 16; }',
-          'http {',
-          '  access_log off;',
-          ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir};`),
-          ...fixed.map((l) => `  ${l}`),
-          '}',
-        ].join('\n');
-        stop = await startNginx(dir, conf, port);
+        const fixedOn = (port: number) => {
+          const fixed = serverOn(port);
+          for (const e of edits) {
+            assert.equal(e.placement, 'replace', JSON.stringify(e));
+            fixed.splice((e.line as number) - 1, 1, ...(e.lines as string[]));
+          }
+          return fixed;
+        };
+        const fixed8080 = fixedOn(8080);
+        assert.ok(
+          fixed8080.some((l) => l.startsWith('geo ')) && fixed8080.some((l) => l.startsWith('map ')),
+          fixed8080.join('\n'),
+        );
+        const conf = (port: number) =>
+          [
+            'daemon off;',
+            'master_process off;',
+            `pid ${join(dir, 'nginx.pid')};`,
+            'error_log stderr warn;',
+            'events { worker_connections 16; }',
+            'http {',
+            '  access_log off;',
+            ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir};`),
+            ...fixedOn(port).map((l) => `  ${l}`),
+            '}',
+          ].join('\n');
+        nginx = await startNginx(dir, conf);
+        const port = nginx.ports[0] as number;
         const claimed = await get(port, '/', { Host: 'a.test', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' });
         assert.equal(claimed.headers['x-forwarded-proto'], expectHttps ? 'https' : 'http');
         const junk = await get(port, '/', { Host: 'a.test', 'X-Forwarded-Proto': 'javascript' });
         assert.equal(junk.headers['x-forwarded-proto'], 'http', 'anything but http/https falls back to $scheme');
       } finally {
-        stop?.();
+        await nginx?.stop();
         echo.close();
         rmSync(dir, { recursive: true, force: true });
       }

@@ -4,13 +4,13 @@
  * behind a TLS load balancer, and the real apache2 (Debian 2.4) answering as the model says.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readApache } from '../../src/collectors/apache/collector.js';
 import { lintPaths } from '../../src/engine/lint.js';
+import { apacheConf, listenOnFreePort, type RealProgram, startApache } from '../real-program.js';
 
 /** Lints a small tree behind a declared AWS ALB (`--front aws-alb`), as the CLI does. */
 async function behindAlb(files: Record<string, string>) {
@@ -123,56 +123,44 @@ test('chain: the X-Forwarded-Proto form does not loop behind the load balancer (
   assert.equal(loop, undefined, loop?.message);
 });
 
-/** A free loopback port (listen on 0, read it, close). */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 test('apache2 (real): %{HTTPS} off redirects even with X-Forwarded-Proto: https; the %{HTTP:X-Forwarded-Proto} form believes the header from anyone', async () => {
   const { createServer } = await import('node:http');
   const dir = mkdtempSync(join(tmpdir(), 'pp-apache-redir-'));
-  const backendPort = await freePort();
   const backend = createServer((_req, res) => res.end('BACKEND'));
-  await new Promise<void>((r) => backend.listen(backendPort, '127.0.0.1', () => r()));
-  const started: string[] = [];
+  const backendPort = await listenOnFreePort(backend);
+  const started: RealProgram[] = [];
   try {
-    const serve = async (name: string, cond: string) => {
-      const port = await freePort();
-      const mods = ['mpm_event', 'authz_core', 'rewrite', 'proxy', 'proxy_http']
-        .map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`)
-        .join('\n');
-      const conf = `ServerRoot ${dir}\nServerName localhost\n${mods}\nPidFile ${dir}/${name}.pid\nErrorLog ${dir}/${name}.err\nListen 127.0.0.1:${port}\n${vhost(`    RewriteEngine On\n    RewriteCond ${cond}\n    RewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]\n`, port).replace('http://127.0.0.1:8000/', `http://127.0.0.1:${backendPort}/`)}`;
-      writeFileSync(join(dir, `${name}.conf`), conf);
-      // Our reader on the very file apache2 runs.
-      const site = readApache(`${name}.conf`, conf).config.sites[0];
-      const r = spawnSync('apache2', ['-f', join(dir, `${name}.conf`), '-k', 'start'], { encoding: 'utf8', timeout: 30_000 });
-      assert.equal(r.status, 0, r.stderr);
-      started.push(name);
-      return { port, site };
-    };
     const ask = async (port: number, headers: Record<string, string>) => {
-      // Wait on the condition (apache answering), bounded in count.
-      for (let i = 0; i < 80; i++) {
-        try {
-          const res = await fetch(`http://127.0.0.1:${port}/x`, {
-            headers,
-            redirect: 'manual',
-            signal: AbortSignal.timeout(3000),
-          });
-          return `${res.status} ${res.status === 200 ? await res.text() : (res.headers.get('location') ?? '')}`;
-        } catch {
-          await new Promise((r) => setTimeout(r, 250));
-        }
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/x`, { headers, redirect: 'manual', signal: AbortSignal.timeout(3000) });
+        return `${res.status} ${res.status === 200 ? await res.text() : (res.headers.get('location') ?? '')}`;
+      } catch {
+        return undefined;
       }
-      return undefined;
+    };
+    const serve = async (name: string, cond: string) => {
+      const mods = ['mpm_event', 'authz_core', 'rewrite', 'proxy', 'proxy_http'];
+      let conf = '';
+      const apache = await startApache(
+        dir,
+        name,
+        (port) => {
+          const rules = `    RewriteEngine On\n    RewriteCond ${cond}\n    RewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]\n`;
+          conf = apacheConf(
+            dir,
+            name,
+            mods,
+            port,
+            vhost(rules, port).replace('http://127.0.0.1:8000/', `http://127.0.0.1:${backendPort}/`),
+          );
+          return conf;
+        },
+        // Ready once apache (its pid file) answers this request: a redirect or the backend.
+        async (port) => /^(301 https|200 BACKEND)/.test((await ask(port, {})) ?? ''),
+      );
+      started.push(apache);
+      // Our reader on the very file apache2 runs.
+      return { port: apache.port, site: readApache(`${name}.conf`, conf).config.sites[0] };
     };
     const https = await serve('https', '%{HTTPS} off');
     assert.equal(https.site?.redirectDecidedBy, 'connection');
@@ -182,7 +170,7 @@ test('apache2 (real): %{HTTPS} off redirects even with X-Forwarded-Proto: https;
     assert.equal(await ask(xfp.port, { 'X-Forwarded-Proto': 'https' }), '200 BACKEND');
     assert.match((await ask(xfp.port, {})) ?? '', /^301 https:/);
   } finally {
-    for (const name of started) spawnSync('apache2', ['-f', join(dir, `${name}.conf`), '-k', 'stop'], { timeout: 30_000 });
+    for (const apache of started) await apache.stop();
     backend.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -17,6 +17,7 @@ import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
 import { readCaddyJson } from '../../src/collectors/caddy/json.js';
 import type { ProxyConfigFacts } from '../../src/model/proxy.js';
 import { lintFiles } from '../python/lint-files.js';
+import { freePort } from '../real-program.js';
 
 function caddyEnv(dir: string) {
   return { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
@@ -172,17 +173,6 @@ test('Caddy JSON: the trusted_proxies fix the check writes is accepted by caddy 
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /**
  * Is the listener a TLS one? A plain HTTP request tells without depending on a certificate being ready: Go's TLS

@@ -5,15 +5,16 @@
  * lists the same vhosts (port, name, file:line) and included files as our Apache reader.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
 import { readHaproxy } from '../../src/collectors/haproxy/collector.js';
+import { accepts, apacheConf, listenOnFreePort, type RealProgram, startApache, startOnFreePorts } from '../real-program.js';
 
 function run(cmd: string, args: string[], cwd: string) {
   return spawnSync(cmd, args, {
@@ -95,19 +96,6 @@ test('caddy adapt (2.6.2): the global servers trusted_proxies is rejected, the p
   }
 });
 
-/** A free loopback port (listen on 0, read it, close). */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 async function getText(url: string, headers: Record<string, string>): Promise<string | undefined> {
   try {
     const r = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
@@ -120,40 +108,28 @@ async function getText(url: string, headers: Record<string, string>): Promise<st
 test('apache2 (real): mod_proxy_http appends to the client X-Forwarded-For; RequestHeader unset X-Forwarded-For (the fix of proxy/client-ip-leftmost-spoofable) leaves only the peer', async () => {
   const { createServer } = await import('node:http');
   const dir = mkdtempSync(join(tmpdir(), 'pp-apache-'));
-  const backendPort = await freePort();
   const backend = createServer((req, res) => res.end(`XFF=${req.headers['x-forwarded-for'] ?? ''}`));
-  await new Promise<void>((r) => backend.listen(backendPort, '127.0.0.1', () => r()));
-  const started: string[] = [];
+  const backendPort = await listenOnFreePort(backend);
+  const started: RealProgram[] = [];
   try {
-    const conf = async (name: string, extra: string) => {
-      const port = await freePort();
-      const mods = ['mpm_event', 'authz_core', 'headers', 'proxy', 'proxy_http']
-        .map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`)
-        .join('\n');
-      writeFileSync(
-        join(dir, `${name}.conf`),
-        `ServerRoot ${dir}\nServerName localhost\n${mods}\nPidFile ${dir}/${name}.pid\nErrorLog ${dir}/${name}.err\nListen 127.0.0.1:${port}\n<VirtualHost *:*>\n${extra}    ProxyPass / http://127.0.0.1:${backendPort}/\n</VirtualHost>\n`,
+    const ask = (port: number) => getText(`http://127.0.0.1:${port}/`, { 'X-Forwarded-For': '1.2.3.4' });
+    const serve = async (name: string, extra: string) => {
+      const mods = ['mpm_event', 'authz_core', 'headers', 'proxy', 'proxy_http'];
+      const vhost = `<VirtualHost *:*>\n${extra}    ProxyPass / http://127.0.0.1:${backendPort}/\n</VirtualHost>\n`;
+      // Ready once apache (its pid file) answers through the backend.
+      const apache = await startApache(
+        dir,
+        name,
+        (port) => apacheConf(dir, name, mods, port, vhost),
+        async (port) => (await ask(port))?.startsWith('XFF=') === true,
       );
-      const r = spawnSync('apache2', ['-f', join(dir, `${name}.conf`), '-k', 'start'], { encoding: 'utf8', timeout: 30_000 });
-      assert.equal(r.status, 0, r.stderr);
-      started.push(name);
-      return port;
+      started.push(apache);
+      return apache.port;
     };
-    const plain = await conf('plain', '');
-    const fixed = await conf('fixed', '    RequestHeader unset X-Forwarded-For\n');
-    const ask = async (port: number) => {
-      // Wait on the condition (apache answering), bounded in count.
-      for (let i = 0; i < 80; i++) {
-        const t = await getText(`http://127.0.0.1:${port}/`, { 'X-Forwarded-For': '1.2.3.4' });
-        if (t?.startsWith('XFF=')) return t;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      return undefined;
-    };
-    assert.equal(await ask(plain), 'XFF=1.2.3.4, 127.0.0.1');
-    assert.equal(await ask(fixed), 'XFF=127.0.0.1');
+    assert.equal(await ask(await serve('plain', '')), 'XFF=1.2.3.4, 127.0.0.1');
+    assert.equal(await ask(await serve('fixed', '    RequestHeader unset X-Forwarded-For\n')), 'XFF=127.0.0.1');
   } finally {
-    for (const name of started) spawnSync('apache2', ['-f', join(dir, `${name}.conf`), '-k', 'stop'], { timeout: 30_000 });
+    for (const apache of started) await apache.stop();
     backend.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -216,13 +192,11 @@ test('apache2 -t -D DUMP_VHOSTS -D DUMP_INCLUDES (real): our vhosts (port, name,
 test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reaches the backend on the plain bind too; the fix of haproxy/scheme-https-on-plain-bind sends http there and https on the ssl bind', async () => {
   const { createServer } = await import('node:http');
   const { request } = await import('node:https');
-  const { spawn } = await import('node:child_process');
   const { haproxySchemeHttpsOnPlainBind } = await import('../../src/checks/haproxy/scheme-https-on-plain-bind.js');
   const dir = mkdtempSync(join(tmpdir(), 'pp-haproxy-xfp-'));
-  const backendPort = await freePort();
   const backend = createServer((req, res) => res.end(`XFP=${req.headers['x-forwarded-proto'] ?? ''}`));
-  await new Promise<void>((r) => backend.listen(backendPort, '127.0.0.1', () => r()));
-  const children: Array<import('node:child_process').ChildProcess> = [];
+  const backendPort = await listenOnFreePort(backend);
+  const started: RealProgram[] = [];
   try {
     const cert = run(
       'openssl',
@@ -245,9 +219,7 @@ test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reache
     );
     assert.equal(cert.status, 0, cert.stderr);
     writeFileSync(join(dir, 'site.pem'), `${run('cat', ['c.pem', 'k.pem'], dir).stdout}`);
-    const plainPort = await freePort();
-    const tlsPort = await freePort();
-    const lines = [
+    const config = (plainPort: number, tlsPort: number) => [
       'defaults',
       '  mode http',
       '  timeout client 5s',
@@ -261,16 +233,18 @@ test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reache
       'backend app',
       `  server a 127.0.0.1:${backendPort}`,
     ];
-    const facts = { proxies: [readHaproxy('haproxy.cfg', `${lines.join('\n')}\n`)] } as Parameters<
+    // Our check on the config (its ports do not matter to it); the real ones are picked when haproxy starts.
+    const facts = { proxies: [readHaproxy('haproxy.cfg', `${config(8080, 8443).join('\n')}\n`)] } as Parameters<
       typeof haproxySchemeHttpsOnPlainBind.run
     >[0];
     const [f] = haproxySchemeHttpsOnPlainBind.run(facts);
     assert.ok(f?.fix?.lines && f.fix.line === 9 && f.fix.placement === 'replace', JSON.stringify(f));
-    const fixed = [...lines.slice(0, 8), ...f.fix.lines.map((l) => `  ${l}`), ...lines.slice(9)];
-    const plainGet = async () => getText(`http://127.0.0.1:${plainPort}/`, { 'X-Forwarded-Proto': 'http' });
-    const tlsGet = () =>
+    const fixLines = f.fix.lines;
+    const fixed = (lines: string[]) => [...lines.slice(0, 8), ...fixLines.map((l) => `  ${l}`), ...lines.slice(9)];
+    const plainGet = (port: number) => getText(`http://127.0.0.1:${port}/`, { 'X-Forwarded-Proto': 'http' });
+    const tlsGet = (port: number) =>
       new Promise<string | undefined>((res) => {
-        const r = request({ host: '127.0.0.1', port: tlsPort, path: '/', rejectUnauthorized: false, timeout: 3000 }, (rs) => {
+        const r = request({ host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, timeout: 3000 }, (rs) => {
           let b = '';
           rs.on('data', (c) => {
             b += c;
@@ -281,33 +255,31 @@ test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reache
         r.on('timeout', () => r.destroy());
         r.end();
       });
-    const serve = async (name: string, cfg: string[]) => {
-      writeFileSync(join(dir, name), `${cfg.join('\n')}\n`);
-      const c = run('haproxy', ['-c', '-f', name], dir);
-      assert.equal(c.status, 0, `${c.stdout}${c.stderr}`);
-      const child = spawn('haproxy', ['-db', '-f', join(dir, name)], { stdio: 'ignore' });
-      children.push(child);
-      // Wait on the condition (both binds answering through the backend), bounded in count.
-      for (let i = 0; i < 80; i++) {
-        const [p, t] = [await plainGet(), await tlsGet()];
-        if (p?.startsWith('XFP=') && t?.startsWith('XFP=')) return { plain: p, tls: t, child };
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      return { plain: undefined, tls: undefined, child };
+    const serve = async (name: string, cfg: (lines: string[]) => string[]) => {
+      const haproxy = await startOnFreePorts({
+        name: `haproxy (${name})`,
+        ports: 2,
+        command: ([plain, tls]) => {
+          writeFileSync(join(dir, name), `${cfg(config(plain as number, tls as number)).join('\n')}\n`);
+          const c = run('haproxy', ['-c', '-f', name], dir);
+          assert.equal(c.status, 0, `${c.stdout}${c.stderr}`);
+          return { cmd: 'haproxy', args: ['-db', '-f', join(dir, name)] };
+        },
+        // Ready once both binds answer through our backend (nothing else answers 'XFP=').
+        ready: async ([plain, tls]) =>
+          (await plainGet(plain as number))?.startsWith('XFP=') === true &&
+          (await tlsGet(tls as number))?.startsWith('XFP=') === true,
+      });
+      started.push(haproxy);
+      const [plain, tls] = haproxy.ports as [number, number];
+      const answers = [await plainGet(plain), await tlsGet(tls)];
+      await haproxy.stop();
+      return answers;
     };
-    const stop = async (child: import('node:child_process').ChildProcess) => {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await gone;
-    };
-    const bad = await serve('bad.cfg', lines);
-    assert.deepEqual([bad.plain, bad.tls], ['XFP=https', 'XFP=https']);
-    await stop(bad.child);
-    const good = await serve('fixed.cfg', fixed);
-    assert.deepEqual([good.plain, good.tls], ['XFP=http', 'XFP=https']);
-    await stop(good.child);
+    assert.deepEqual(await serve('bad.cfg', (l) => l), ['XFP=https', 'XFP=https']);
+    assert.deepEqual(await serve('fixed.cfg', fixed), ['XFP=http', 'XFP=https']);
   } finally {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    for (const haproxy of started) await haproxy.stop();
     backend.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -327,63 +299,60 @@ function get(port: number, host: string, headers: Record<string, string> = {}): 
 
 test("caddy run (2.6.2): a host-name site's automatic :80 redirect answers 308 even to X-Forwarded-Proto: https, as our reader models it", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-run-'));
-  const httpPort = await freePort();
-  let httpsPort = await freePort();
-  while (httpsPort === httpPort) httpsPort = await freePort();
   const site = 'app.example.com {\n\treverse_proxy 127.0.0.1:9\n}\n';
-  const global = (extra: string) =>
+  const global = (httpPort: number, httpsPort: number, extra: string) =>
     `{\n\thttp_port ${httpPort}\n\thttps_port ${httpsPort}\n\tlocal_certs\n\tskip_install_trust\n\tadmin off\n\tstorage file_system ${dir}/data\n${extra}}\n`;
-  // Caddy's answer on the HTTP port once its HTTPS port accepts connections ('refused' when nothing listens there).
-  const answer = async (src: string): Promise<{ status: number; location?: string } | 'refused'> => {
-    writeFileSync(join(dir, 'Caddyfile'), src);
-    const child = spawn('caddy', ['run', '--config', 'Caddyfile', '--adapter', 'caddyfile'], {
-      cwd: dir,
-      env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
-      stdio: ['ignore', 'ignore', 'pipe'],
+  // Caddy on free ports (HTTP, HTTPS; or HTTPS only, with the HTTP port given), ready once its HTTPS port accepts.
+  const caddy = (caddyfile: (http: number, https: number) => string, heldHttp?: number) =>
+    startOnFreePorts({
+      name: 'caddy',
+      ports: heldHttp === undefined ? 2 : 1,
+      command: (ports) => {
+        const [http, https] = heldHttp === undefined ? ports : [heldHttp, ports[0]];
+        writeFileSync(join(dir, 'Caddyfile'), caddyfile(http as number, https as number));
+        return {
+          cmd: 'caddy',
+          args: ['run', '--config', 'Caddyfile', '--adapter', 'caddyfile'],
+          cwd: dir,
+          env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+        };
+      },
+      ready: async (ports) => accepts(ports.at(-1) as number),
     });
-    let log = '';
-    child.stderr?.on('data', (b) => {
-      log += String(b);
-    });
-    try {
-      // Wait on the condition (the HTTPS port accepts), bounded in attempts.
-      for (let i = 0; i < 300; i++) {
-        if (child.exitCode !== null) throw new Error(`caddy exited with ${child.exitCode}: ${log.slice(-2000)}`);
-        const up = await new Promise<boolean>((res) => {
-          const sock = connect(httpsPort, '127.0.0.1', () => {
-            sock.destroy();
-            res(true);
-          });
-          sock.on('error', () => res(false));
-        });
-        if (up) break;
-        if (i === 299) throw new Error(`caddy never listened: ${log.slice(-2000)}`);
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      return await get(httpPort, 'app.example.com', { 'X-Forwarded-Proto': 'https' }).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ECONNREFUSED') return 'refused' as const;
-        throw e;
-      });
-    } finally {
-      child.kill();
-      await new Promise((res) => (child.exitCode !== null ? res(null) : child.once('exit', res)));
-    }
-  };
   try {
-    const on = await answer(global('') + site);
-    assert.notEqual(on, 'refused');
-    assert.equal(on !== 'refused' && on.status, 308);
-    assert.equal(on !== 'refused' && on.location, 'https://app.example.com/x');
-    const ours = readCaddyfile('Caddyfile', global('') + site).config.sites[0];
-    assert.equal(ours?.redirectDecidedBy, 'connection');
-    assert.ok(ours?.listeners.some((l) => l.port === httpPort && !l.tls));
-    // disable_redirects: no HTTP server at all for this site (nothing listens on the HTTP port).
-    const off = await answer(global('\tauto_https disable_redirects\n') + site);
-    assert.equal(off, 'refused');
-    assert.equal(
-      readCaddyfile('Caddyfile', global('\tauto_https disable_redirects\n') + site).config.sites[0]?.redirectsToHttps,
-      undefined,
-    );
+    const on = await caddy((http, https) => global(http, https, '') + site);
+    try {
+      const [httpPort, httpsPort] = on.ports as [number, number];
+      const answer = await get(httpPort, 'app.example.com', { 'X-Forwarded-Proto': 'https' });
+      assert.equal(answer.status, 308);
+      assert.equal(answer.location, 'https://app.example.com/x');
+      const ours = readCaddyfile('Caddyfile', global(httpPort, httpsPort, '') + site).config.sites[0];
+      assert.equal(ours?.redirectDecidedBy, 'connection');
+      assert.ok(ours?.listeners.some((l) => l.port === httpPort && !l.tls));
+    } finally {
+      await on.stop();
+    }
+    // disable_redirects: no HTTP server at all for this site. Proved by holding the HTTP port ourselves: caddy
+    // starts and serves HTTPS while we hold it (it would exit "address already in use" if it bound the port).
+    // Asking a closed port instead could meet another test's server that took it meanwhile.
+    const held = createNetServer();
+    const heldPort = await listenOnFreePort(held);
+    try {
+      const off = await caddy((http, https) => global(http, https, '\tauto_https disable_redirects\n') + site, heldPort);
+      try {
+        const httpsPort = off.ports[0] as number;
+        assert.ok(await accepts(httpsPort));
+        assert.equal(
+          readCaddyfile('Caddyfile', global(heldPort, httpsPort, '\tauto_https disable_redirects\n') + site).config.sites[0]
+            ?.redirectsToHttps,
+          undefined,
+        );
+      } finally {
+        await off.stop();
+      }
+    } finally {
+      held.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

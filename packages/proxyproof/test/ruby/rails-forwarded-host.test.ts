@@ -6,7 +6,6 @@
  * app/forwarded-host-trusted and chain/spoofable-backend (host) without config.hosts, neither with it.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,8 @@ import { forwardedHostTrusted } from '../../src/checks/app/forwarded-host-truste
 import { spoofableBackend } from '../../src/checks/chain/spoofable-backend.js';
 import { REPO_ROOT } from '../helpers.js';
 import { lintFiles } from '../python/lint-files.js';
-import { type Answer, freePort } from '../real-nginx.js';
+import type { Answer } from '../real-nginx.js';
+import { startOnFreePorts } from '../real-program.js';
 
 const PUMA = '/usr/bin/puma';
 const RAILS_APP = join(REPO_ROOT, 'lab/apps/rails');
@@ -64,30 +64,40 @@ function nginxSite(port: number): string {
   ].join('\n');
 }
 
-async function withPuma<T>(files: Record<string, string>, port: number, run: () => Promise<T>): Promise<T> {
+/**
+ * Puma on the app's files for a free port (`filesOf(port)`), ready once the app itself answers (its JSON names the
+ * host; another test's server on a port taken meanwhile does not), then `run(port)`. A lost port is retried.
+ */
+async function withPuma<T>(
+  filesOf: (port: number) => Record<string, string>,
+  run: (port: number) => Promise<T>,
+): Promise<{ real: T; port: number; files: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-rails-'));
   cpSync(RAILS_APP, dir, { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const child: ChildProcess = spawn(PUMA, ['-C', 'config/puma.rb', 'config.ru'], {
-    cwd: dir,
-    env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', RAILS_ENV: 'production', HOME: dir },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr?.on('data', (c) => (err += c));
   try {
-    // Waits on the condition (an answer); the count only ends a hung boot, generously for a loaded machine.
-    for (let i = 0; i < 1200; i++) {
-      if (child.exitCode !== null) throw new Error(`puma exited: ${err}`);
-      if ((await ask(port, { Host: 'app.test', 'X-Forwarded-Proto': 'https' })) !== undefined) return await run();
-      await new Promise((r) => setTimeout(r, 100));
+    const puma = await startOnFreePorts({
+      name: 'puma',
+      ports: 1,
+      command: ([port]) => {
+        for (const [name, text] of Object.entries(filesOf(port as number))) writeFileSync(join(dir, name), text);
+        return {
+          cmd: PUMA,
+          args: ['-C', 'config/puma.rb', 'config.ru'],
+          cwd: dir,
+          env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', RAILS_ENV: 'production', HOME: dir },
+        };
+      },
+      ready: async ([port]) =>
+        /"host":"app\.test"/.test((await ask(port as number, { Host: 'app.test', 'X-Forwarded-Proto': 'https' }))?.body ?? ''),
+      polls: 1200,
+    });
+    try {
+      const port = puma.ports[0] as number;
+      return { real: await run(port), port, files: filesOf(port) };
+    } finally {
+      await puma.stop();
     }
-    throw new Error(`puma did not answer: ${err}`);
   } finally {
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-    clearTimeout(t);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -97,12 +107,13 @@ const forged = { Host: 'app.test', 'X-Forwarded-Host': 'evil.example' };
 test('Rails 6.1 without config.hosts: a forged X-Forwarded-Host is the host (real Puma + Rails); lint says so', {
   skip: !existsSync(PUMA) && 'Debian puma not installed',
 }, async () => {
-  const port = await freePort();
-  const files = appFiles(port, ['config.force_ssl = true']);
-  const real = await withPuma(files, port, async () => ({
-    page: await ask(port, { ...forged, 'X-Forwarded-Proto': 'https' }),
-    redirect: await ask(port, { ...forged, 'X-Forwarded-Host': 'app.test, evil.example' }),
-  }));
+  const { real, port, files } = await withPuma(
+    (p) => appFiles(p, ['config.force_ssl = true']),
+    async (port) => ({
+      page: await ask(port, { ...forged, 'X-Forwarded-Proto': 'https' }),
+      redirect: await ask(port, { ...forged, 'X-Forwarded-Host': 'app.test, evil.example' }),
+    }),
+  );
   assert.equal(real.page?.status, 200);
   assert.match(real.page?.body ?? '', /"host":"evil\.example"/);
   // force_ssl's redirect of a plain request: the Location takes the last X-Forwarded-Host value.
@@ -123,12 +134,13 @@ test('Rails 6.1 without config.hosts: a forged X-Forwarded-Host is the host (rea
 test('Rails 6.1 with config.hosts << "app.test": a forged X-Forwarded-Host gets 403 (real Puma + Rails); lint agrees', {
   skip: !existsSync(PUMA) && 'Debian puma not installed',
 }, async () => {
-  const port = await freePort();
-  const files = appFiles(port, ['config.force_ssl = true', 'config.hosts << "app.test"']);
-  const real = await withPuma(files, port, async () => ({
-    forged: await ask(port, { ...forged, 'X-Forwarded-Proto': 'https' }),
-    own: await ask(port, { Host: 'app.test', 'X-Forwarded-Host': 'app.test', 'X-Forwarded-Proto': 'https' }),
-  }));
+  const { real, port, files } = await withPuma(
+    (p) => appFiles(p, ['config.force_ssl = true', 'config.hosts << "app.test"']),
+    async (port) => ({
+      forged: await ask(port, { ...forged, 'X-Forwarded-Proto': 'https' }),
+      own: await ask(port, { Host: 'app.test', 'X-Forwarded-Host': 'app.test', 'X-Forwarded-Proto': 'https' }),
+    }),
+  );
   assert.equal(real.forged?.status, 403);
   assert.equal(real.own?.status, 200);
 

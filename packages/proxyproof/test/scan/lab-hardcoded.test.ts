@@ -5,31 +5,22 @@
  * engines must report the same and attribute it to "hard-coded", not to the proxy.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { closeBrowsers, observe } from '../../../../lab/src/index.js';
 import { classifyIssue } from '../../src/collectors/browser/browser.js';
 import { runScan, type ScanOptions } from '../../src/scan/engine.js';
+import { startNginxConf } from '../real-nginx.js';
+import { accepts, type RealProgram } from '../real-program.js';
 import { type Certs, html, makeCerts, type Running, startHttp } from './servers.js';
 
 let certs: Certs;
 let backend: Running;
-let nginx: ChildProcess | undefined;
+let nginx: RealProgram | undefined;
 let dir: string;
 let port: number;
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 before(async () => {
   certs = makeCerts();
@@ -51,10 +42,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pp-scan-nginx-'));
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'tmp'));
-  port = await freePort();
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `pid ${dir}/nginx.pid;
+  const conf = (port: number) => `pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 daemon off;
 worker_processes 1;
@@ -74,24 +62,19 @@ http {
     }
   }
 }
-`,
+`;
+  // Ready once nginx (its pid file) accepts on its TLS port.
+  nginx = await startNginxConf(
+    dir,
+    1,
+    ([p]) => conf(p as number),
+    async ([p]) => accepts(p as number),
   );
-  nginx = spawn('/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-  // Waits for the port (bounded generously: the safety net of a loaded machine, not an assertion).
-  for (let i = 0; i < 1200; i++) {
-    const up = await new Promise<boolean>((res) => {
-      const s = createServer();
-      s.once('error', () => res(true));
-      s.listen(port, '127.0.0.1', () => s.close(() => res(false)));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not start: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+  port = nginx.ports[0] as number;
 });
 
 after(async () => {
-  nginx?.kill('SIGTERM');
+  await nginx?.stop();
   await closeBrowsers();
   await backend?.close();
   certs?.cleanup();
