@@ -194,30 +194,32 @@ function cachedTemplate(value: string, maps: Set<string>, serverName: string | u
  */
 const defaultRules = new WeakMap<TemplateCache, Map<string, Map<NginxHeaderEntry, HeaderRule>>>();
 
-function ruleOf(
-  facts: Pick<Facts, 'sources'>,
-  e: NginxHeaderEntry,
-  scope: NginxScope,
-  maps: Set<string>,
-  serverName: string | undefined,
-  scopeRef: Ref,
-  cache: TemplateCache,
-): HeaderRule {
-  if (e.origin !== 'default') return makeRule(facts, e, scope, maps, serverName, scopeRef, cache);
-  const byFile = memberOf(defaultRules, cache, () => new Map<string, Map<NginxHeaderEntry, HeaderRule>>());
-  const byEntry = memberOf(byFile, scopeRef.file, () => new Map<NginxHeaderEntry, HeaderRule>());
-  return memberOf(byEntry, e, () => makeRule(facts, e, scope, maps, serverName, scopeRef, cache));
+/** What the header rules of one route are made in: built once per route, shared by each of its rules. */
+interface RuleContext {
+  facts: Pick<Facts, 'sources'>;
+  scope: NginxScope;
+  /** The http block's map and geo variable names. */
+  maps: Set<string>;
+  serverName: string | undefined;
+  scopeRef: Ref;
+  cache: TemplateCache;
 }
 
-function makeRule(
-  facts: Pick<Facts, 'sources'>,
-  e: NginxHeaderEntry,
-  scope: NginxScope,
-  maps: Set<string>,
-  serverName: string | undefined,
-  scopeRef: Ref,
-  cache: TemplateCache,
-): HeaderRule {
+function ruleOf(e: NginxHeaderEntry, ctx: RuleContext): HeaderRule {
+  if (e.origin !== 'default') return makeRule(e, ctx);
+  const byFile = memberOf(defaultRules, ctx.cache, () => new Map<string, Map<NginxHeaderEntry, HeaderRule>>());
+  const byEntry = memberOf(byFile, ctx.scopeRef.file, () => new Map<NginxHeaderEntry, HeaderRule>());
+  // Asked for by every route that gets the default: no closure per ask.
+  let rule = byEntry.get(e);
+  if (rule === undefined) {
+    rule = makeRule(e, ctx);
+    byEntry.set(e, rule);
+  }
+  return rule;
+}
+
+function makeRule(e: NginxHeaderEntry, ctx: RuleContext): HeaderRule {
+  const { facts, scope, maps, serverName, scopeRef, cache } = ctx;
   const from: HeaderRule['from'] =
     e.origin === 'default'
       ? 'default'
@@ -344,7 +346,8 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
     const kind = pass.kind;
     const sset = scope.headers[kind];
     const scopeRef = nginxRef(facts, scope.ref);
-    const rules = sset.entries.map((e) => ruleOf(facts, e, scope, mapNames, serverName, scopeRef, cache));
+    const ruleContext: RuleContext = { facts, scope, maps: mapNames, serverName, scopeRef, cache };
+    const rules = sset.entries.map((e) => ruleOf(e, ruleContext));
     // Passenger's nginx module hands the app HTTPS=on only when nginx's own connection is TLS (the request's `S`
     // flag, ContentHandler.c); a client's `HTTPS:` header reaches Rack as HTTP_HTTPS, not HTTPS.
     if (kind === 'passenger') rules.unshift(passengerHttpsRule(nginxRef(facts, pass.ref)));
@@ -352,7 +355,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
     const unread = includesThatMayChange(server, scope, sset);
     const dropped = innermost
       ? innermost.dropped.map((e) => ({
-          ...ruleOf(facts, e, scope, mapNames, serverName, scopeRef, cache),
+          ...ruleOf(e, ruleContext),
           from: 'inherited' as const,
         }))
       : undefined;
