@@ -7,7 +7,7 @@
  */
 import { basename } from 'node:path';
 import type { DiscoveredFile } from '../model/collector.js';
-import { MAX_SOURCE_BYTES } from '../model/limits.js';
+import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
 import { baseName, configName } from './proxy/common.js';
 import { isCaddyfileName } from './sniff.js';
 
@@ -76,4 +76,44 @@ export function isKamalDeployName(name: string): boolean {
 /** Kamal's required top-level keys (`service:` and `image:`) with something it serves (`servers:` or `proxy:`). */
 export function looksLikeKamalDeploy(text: string): boolean {
   return /^service:[ \t]*\S/m.test(text) && /^image:[ \t]*\S/m.test(text) && /^(?:servers|proxy):/m.test(text);
+}
+
+// deploy/collector.ts
+
+/** A supervisord program section, `[program:x]` or `[fcgi-program:x]`: the file is a supervisord config. */
+export const SUPERVISORD_PROGRAM = /^\s*\[(program|fcgi-program):/m;
+
+/** A `.conf`/`.ini` within the source limit: read for supervisord programs whatever else claimed it. */
+export function mayBeSupervisordConfig(f: DiscoveredFile): boolean {
+  return /\.(conf|ini)$/.test(basename(f.abs)) && f.size <= MAX_SOURCE_BYTES;
+}
+
+/** `render.yaml` or `fly.toml`: a platform that builds the tree's Dockerfile and routes to it through its own proxy. */
+export function isPlatformBuildFile(f: DiscoveredFile): boolean {
+  const name = basename(f.abs);
+  return name === 'render.yaml' || name === 'fly.toml';
+}
+
+// front/collector.ts
+
+/** An Elastic Beanstalk folder's file (`.ebextensions/*.config`, anything under `.platform/`). */
+export function isBeanstalkFile(f: DiscoveredFile): boolean {
+  return /(^|\/)\.ebextensions\/[^/]+\.config$/.test(f.display) || /(^|\/)\.platform\//.test(f.display);
+}
+
+/** `fly.toml`, `fly.<name>.toml`, or a TOML file whose path says fly. */
+export function mayBeFlyToml(f: DiscoveredFile): boolean {
+  const name = baseName(f.display);
+  return /^fly(\.[\w-]+)?\.toml$/.test(name) || (/\.toml$/.test(name) && /fly/.test(f.display));
+}
+
+/** A Terraform file within the config limit (an `aws_lb_listener`, `templatefile()` bindings). */
+export function isTerraformFile(f: DiscoveredFile): boolean {
+  return /\.tf$/.test(baseName(f.display)) && f.size <= MAX_CONFIG_BYTES;
+}
+
+/** Every file the front collector reads: the above, a Procfile and render.yaml. */
+export function mayBeFrontFile(f: DiscoveredFile): boolean {
+  const name = baseName(f.display);
+  return isBeanstalkFile(f) || mayBeFlyToml(f) || name === 'Procfile' || name === 'render.yaml' || isTerraformFile(f);
 }

@@ -19,12 +19,16 @@ import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
 import {
   APACHE_NAME,
   isKamalDeployName,
+  isPlatformBuildFile,
   isSynapseConfig,
   mayBeAirflowFile,
   mayBeCaddyFile,
+  mayBeFrontFile,
   mayBeHaproxyConfig,
+  mayBeSupervisordConfig,
   mayBeTraefikFile,
   mayBeVersionOutput,
+  SUPERVISORD_PROGRAM,
   VIRTUAL_HOST_LINE,
   WEBSERVER_SECTION,
 } from './claims.js';
@@ -78,36 +82,24 @@ function apacheRuns(ctx: CollectContext): boolean {
 /**
  * deploy/collector.ts DeployRun.run(): every file type it reads is unclaimed (requirements, Dockerfiles,
  * compose, Kubernetes, units, Procfiles, scripts), except `render.yaml`/`fly.toml` (platforms()) and the
- * supervisord `.conf`/`.ini` files, read claimed or not, that hold a `[program:x]` section (supervisord()).
+ * supervisord `.conf`/`.ini` files, read claimed or not, that hold a `[program:x]` section (supervisord()): the
+ * tests are collectors/claims.ts isPlatformBuildFile, mayBeSupervisordConfig and SUPERVISORD_PROGRAM.
  */
 function deployRuns(ctx: CollectContext): boolean {
   if (unclaimed(ctx).length > 0) return true;
   return ctx.files.some((f) => {
-    const name = baseName(f.abs);
-    if (name === 'render.yaml' || name === 'fly.toml') return true;
-    if (!/\.(conf|ini)$/.test(name) || f.size > MAX_SOURCE_BYTES) return false;
+    if (isPlatformBuildFile(f)) return true;
+    if (!mayBeSupervisordConfig(f)) return false;
     const b = ctx.read(f);
-    return !b.includes(0) && /^\s*\[(program|fcgi-program):/m.test(b.toString('utf8'));
+    return !b.includes(0) && SUPERVISORD_PROGRAM.test(b.toString('utf8'));
   });
 }
 
 /** caddy/collector.ts collect(), by caddy/claim.ts: unclaimed `.json`, Caddyfile names, or a file named on the command line. */
 const caddyRuns = (ctx: CollectContext) => unclaimed(ctx).some(mayBeCaddyFile);
 
-/** front/collector.ts collect(): Elastic Beanstalk folders, Fly/other TOML, Procfile, render.yaml, Terraform. */
-function frontRuns(ctx: CollectContext): boolean {
-  return ctx.files.some((f) => {
-    const name = baseName(f.display);
-    return (
-      /(^|\/)\.ebextensions\/[^/]+\.config$/.test(f.display) ||
-      /(^|\/)\.platform\//.test(f.display) ||
-      /\.toml$/.test(name) ||
-      name === 'Procfile' ||
-      name === 'render.yaml' ||
-      /\.tf$/.test(name)
-    );
-  });
-}
+/** front/collector.ts collect(), by collectors/claims.ts mayBeFrontFile: Beanstalk folders, Fly TOML, Procfile, render.yaml, Terraform. */
+const frontRuns = (ctx: CollectContext) => ctx.files.some(mayBeFrontFile);
 
 /** traefik/collector.ts collect(), by traefik/claim.ts: TOML and YAML files only (nothing is added when none is Traefik's). */
 const traefikRuns = (ctx: CollectContext) => ctx.files.some(mayBeTraefikFile);

@@ -3,7 +3,7 @@
  * `.proxyproof.json` -> fingerprints -> ignores (comments, config) -> baseline -> `--min-severity` ->
  * the renderer -> stdout or `--output FILE` -> the exit code.
  */
-import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { DeclaredFront } from '../engine/analyze.js';
@@ -275,6 +275,89 @@ export async function renderPrepared(
   opts: OutputOptions,
   overrides: { text?: Renderer['render'] } = {},
 ): Promise<void> {
+  const { renderer, ropts } = await rendererFor(shown, opts);
+  const override = opts.format === 'text' ? overrides.text : undefined;
+  if (renderer.write && !override) {
+    // In pieces of about 64 KB: a big report (JSON of 11,000 findings) is never held as one string.
+    const sink = pieceSink(opts.output ? resolve(process.cwd(), opts.output) : undefined, opts.output);
+    sink.run(() => renderer.write?.(shown, ropts, sink.out));
+    sink.end();
+  } else {
+    const text = (override ?? renderer.render.bind(renderer))(shown, ropts);
+    if (opts.output) writeOutput(opts.output, text, process.cwd());
+    else process.stdout.write(text);
+  }
+}
+
+/**
+ * Formats whose renderer writes in pieces and writes a string value whole, in one piece (json, text): what
+ * renderWithHole needs.
+ */
+export const HOLE_FORMATS: ReadonlySet<string> = new Set(['json', 'text']);
+
+/**
+ * Renders `shown` as renderPrepared does, except for one part not known yet: the report holds the text `hole` once,
+ * as a string value (JSON: `hole` is that value's JSON, quotes included) or a line (text). Everything before it is
+ * written now; what follows it is kept (it must be small: the doctor's fix plan is the last part of its JSON and
+ * only the summary line follows it in text). The returned `finish` writes `fill(prefix)` in the hole's place
+ * (`prefix`: the text of the hole's line before it, from which JSON takes its indentation) and then the rest;
+ * `abort` ends the output without it (a `--output` file is then not written). The doctor writes its report
+ * before the fix plan's second analysis so that the report is not alive through it (issue 10: its peak memory).
+ * A hole the renderer never writes (`--quiet` text) fills nothing. Only for HOLE_FORMATS without a text override.
+ */
+export async function renderWithHole(
+  shown: Report,
+  opts: OutputOptions,
+  hole: string,
+): Promise<{ finish: (fill: (prefix: string) => string) => void; abort: () => void }> {
+  const { renderer, ropts } = await rendererFor(shown, opts);
+  if (!HOLE_FORMATS.has(opts.format) || !renderer.write) throw new Error(`renderWithHole: format ${opts.format}`);
+  const sink = pieceSink(opts.output ? resolve(process.cwd(), opts.output) : undefined, opts.output);
+  const { prefix, rest } = writeUntil(renderer, shown, ropts, sink, hole);
+  // The closures below hold the sink and the rest only, not the report.
+  return {
+    finish: (fill) => {
+      sink.run(() => {
+        if (prefix !== undefined) sink.out(fill(prefix));
+        sink.out(rest);
+      });
+      sink.end();
+    },
+    abort: () => sink.abort(),
+  };
+}
+
+/** Writes the report to the sink up to `hole`; returns the hole's line before it and what follows it. */
+function writeUntil(
+  renderer: Renderer,
+  shown: Report,
+  ropts: RenderOptions,
+  sink: PieceSink,
+  hole: string,
+): { prefix: string | undefined; rest: string } {
+  let prefix: string | undefined;
+  let rest = '';
+  sink.run(() =>
+    renderer.write?.(shown, ropts, (chunk) => {
+      if (prefix !== undefined) {
+        rest += chunk;
+        return;
+      }
+      // The renderers of HOLE_FORMATS write a string value (a line) in one piece: the hole is never split.
+      const at = chunk.indexOf(hole);
+      if (at < 0) {
+        sink.out(chunk);
+        return;
+      }
+      sink.out(chunk.slice(0, at));
+      prefix = sink.lineSoFar();
+      rest = chunk.slice(at + hole.length);
+    }),
+  );
+  return { prefix, rest };
+}
+
+async function rendererFor(shown: Report, opts: OutputOptions): Promise<{ renderer: Renderer; ropts: RenderOptions }> {
   const load = RENDERER_LOADERS[opts.format];
   if (!load) throw new InputError(`unknown format '${opts.format}' (one of ${RENDERER_NAMES.join(', ')})`);
   const renderer = await load();
@@ -291,15 +374,7 @@ export async function renderPrepared(
     version: version(),
     ...(opts.format === 'sarif' || opts.format === 'html' ? { rules: await ruleLookup() } : {}),
   };
-  const override = opts.format === 'text' ? overrides.text : undefined;
-  if (renderer.write && !override) {
-    // In pieces of about 64 KB: a big report (JSON of 11,000 findings) is never held as one string.
-    writePieces(opts.output ? resolve(cwd, opts.output) : undefined, (out) => renderer.write?.(shown, ropts, out), opts.output);
-  } else {
-    const text = (override ?? renderer.render.bind(renderer))(shown, ropts);
-    if (opts.output) writeOutput(opts.output, text, cwd);
-    else process.stdout.write(text);
-  }
+  return { renderer, ropts };
 }
 
 /**
@@ -328,33 +403,74 @@ export function writeStdoutSync(text: string): void {
   }
 }
 
-/** Writes a renderer's pieces to stdout, or atomically to `abs` (a temporary file renamed over it). */
-function writePieces(abs: string | undefined, produce: (out: (chunk: string) => void) => void, shown?: string): void {
+/**
+ * Where a renderer's pieces go: stdout, or atomically `abs` (a temporary file renamed over it at `end`), in writes
+ * of about 64 KB. `run` turns a write error into the command's "cannot write the report" error.
+ */
+interface PieceSink {
+  out: (chunk: string) => void;
+  lineSoFar: () => string;
+  run: (f: () => void) => void;
+  end: () => void;
+  abort: () => void;
+}
+
+function pieceSink(abs: string | undefined, shown?: string): PieceSink {
   const tmp = abs ? `${abs}.${process.pid}.tmp` : undefined;
-  try {
-    const fd = tmp ? openSync(tmp, 'w') : undefined;
-    // Straight to the descriptor once nothing else is queued on process.stdout (so the order stays): see above.
-    const direct = fd === undefined && process.stdout.writableLength === 0;
-    let buf = '';
-    const flush = () => {
-      if (fd !== undefined) writeSync(fd, buf);
-      else if (direct) writeStdoutSync(buf);
-      else process.stdout.write(buf);
-      buf = '';
-    };
-    produce((chunk) => {
-      buf += chunk;
-      if (buf.length >= 65536) flush();
-    });
-    if (buf) flush();
-    if (fd !== undefined && tmp && abs) {
-      closeSync(fd);
-      renameSync(tmp, abs);
-    }
-  } catch (e) {
+  let fd: number | undefined;
+  let direct = false;
+  let buf = '';
+  /** The text written since the last newline (kept only while no newline comes: one line of the report). */
+  let line = '';
+  const fail = (e: unknown): never => {
     if (!tmp) throw e;
     throw new InputError(`cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, shown ?? tmp);
-  }
+  };
+  const run = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      fail(e);
+    }
+  };
+  run(() => {
+    fd = tmp ? openSync(tmp, 'w') : undefined;
+    // Straight to the descriptor once nothing else is queued on process.stdout (so the order stays): see above.
+    direct = fd === undefined && process.stdout.writableLength === 0;
+  });
+  const flush = () => {
+    if (fd !== undefined) writeSync(fd, buf);
+    else if (direct) writeStdoutSync(buf);
+    else process.stdout.write(buf);
+    buf = '';
+  };
+  return {
+    out: (chunk) => {
+      buf += chunk;
+      const nl = chunk.lastIndexOf('\n');
+      line = nl < 0 ? line + chunk : chunk.slice(nl + 1);
+      if (buf.length >= 65536) flush();
+    },
+    lineSoFar: () => line,
+    run,
+    end: () =>
+      run(() => {
+        if (buf) flush();
+        if (fd !== undefined && tmp && abs) {
+          closeSync(fd);
+          fd = undefined;
+          renameSync(tmp, abs);
+        }
+      }),
+    abort: () => {
+      if (fd === undefined || !tmp) return;
+      try {
+        closeSync(fd);
+        fd = undefined;
+        rmSync(tmp, { force: true });
+      } catch {}
+    },
+  };
 }
 
 /** Writes atomically (a temporary file renamed over the target), so a watcher never sees half a report. */

@@ -4,26 +4,30 @@
  * `lint` on the same inputs. JSON: the common report plus `doctor` (topology, traces, verdicts, plan), see
  * docs/doctor.md.
  */
+import { randomUUID } from 'node:crypto';
 import { type Command, Option } from 'commander';
 import { type DoctorOptions, runDoctor } from '../chain/run.js';
 import type { DeclaredFront } from '../engine/analyze.js';
-import { withFixPlan } from '../engine/doctor-report.js';
+import { fixPayload, withFixParts, withFixPlan } from '../engine/doctor-report.js';
 import { stageProgress } from '../engine/progress.js';
-import { planningFacts } from '../fix/plan.js';
+import { type SeverityIndex, severityIndex } from '../fix/converge.js';
+import { type FixPlan, fixPlanLines, planningFacts } from '../fix/plan.js';
 import type { Facts } from '../model/facts.js';
-import { InputError } from '../model/finding.js';
+import { type Finding, InputError } from '../model/finding.js';
 import { textRenderer } from '../render/text.js';
 import type { RenderOptions, Report } from '../render/types.js';
 import {
   declaredFront,
   exitCodeOf,
   frontOption,
+  HOLE_FORMATS,
   type OutputOptions,
   outputOptions,
   prepareReport,
   progressMode,
   progressOptions,
   renderPrepared,
+  renderWithHole,
 } from './common.js';
 import { absoluteSelection, checkedPlan } from './fix.js';
 
@@ -73,6 +77,72 @@ async function analysed(
   };
 }
 
+/** What the doctor keeps through the fix plan's second analysis, and how it then shows the plan. */
+interface Planning {
+  facts: Facts;
+  severities: SeverityIndex;
+  withFix: Finding[];
+  exitCode: number;
+  /** Shows the checked plan (writes the rest of the report, or all of it); `abort`: the plan could not be made. */
+  show: (plan: FixPlan) => Promise<void>;
+  abort: () => void;
+}
+
+/**
+ * Analyses and, for JSON and text, writes the report at once with a hole where the fix plan goes (the plan is the
+ * JSON's last member, and only the summary line follows it in text): the report, its findings and the chain's
+ * topology (about 70 MB at 10,000 servers) are then not alive through the plan's second analysis, where the
+ * doctor's peak memory was (issue 10). The bytes are the same as writing the whole report after the plan.
+ */
+async function analysedAndWritten(
+  dirs: string[],
+  opts: DoctorCliOptions,
+  front: DeclaredFront | undefined,
+  onStage: DoctorOptions['onStage'],
+  cwd: string,
+  done: () => void,
+): Promise<Planning> {
+  const first = await analysed(dirs, opts, front, onStage, cwd);
+  done();
+  const kept = {
+    facts: first.facts,
+    severities: severityIndex(first.report.findings),
+    withFix: first.prepared.findings.filter((f) => f.fix),
+    exitCode: exitCodeOf(first.prepared, 'info'),
+  };
+  return {
+    ...kept,
+    ...(HOLE_FORMATS.has(opts.format)
+      ? await writtenWithHole(first.prepared, first.notes, opts)
+      : shownLater(first.prepared, first.notes, opts)),
+  };
+}
+
+/** HTML and SARIF: the whole report is rendered once the plan is known (the report stays alive until then). */
+function shownLater(prepared: Report, notes: string[], opts: DoctorCliOptions): Pick<Planning, 'show' | 'abort'> {
+  return { show: (plan) => renderPrepared(withFixPlan(prepared, plan, notes), opts), abort: () => {} };
+}
+
+/** JSON and text: written now but for the plan (its own function: the closures returned do not hold the report). */
+async function writtenWithHole(
+  prepared: Report,
+  notes: string[],
+  opts: DoctorCliOptions,
+): Promise<Pick<Planning, 'show' | 'abort'>> {
+  const token = `proxyproof-fix-plan-${randomUUID()}`;
+  const json = opts.format === 'json' ? (await import('../render/json.js')).jsonAt : undefined;
+  const { finish, abort } = await renderWithHole(
+    withFixParts(prepared, [token], token),
+    opts,
+    json ? JSON.stringify(token) : token,
+  );
+  return {
+    show: async (plan) =>
+      finish((prefix) => (json ? json(fixPayload(plan), /^ */.exec(prefix)?.[0] ?? '') : fixPlanLines(plan, notes).join('\n'))),
+    abort,
+  };
+}
+
 export function registerDoctor(program: Command): void {
   const cmd = program
     .command('doctor')
@@ -101,23 +171,26 @@ export function registerDoctor(program: Command): void {
     const progress = stageProgress(progressMode(opts), opts.format);
     try {
       const cwd = process.cwd();
-      const first = await analysed(dirs, opts, front, progress.stage, cwd);
-      progress.done();
-      // The fix plan of the findings the output stage keeps, checked as `fix` checks it: the same patches `fix`
-      // prints with these options (with --root the inputs are discovered, so the plan is not re-analysed).
-      const { plan } = await checkedPlan({
-        paths: dirs.length ? dirs : ['.'],
-        cwd,
-        facts: first.facts,
-        all: first.report.findings,
-        withFix: first.prepared.findings.filter((f) => f.fix),
-        ...(front ? { front } : {}),
-        select: absoluteSelection(opts, cwd),
-        check: !opts.root,
-      });
-      const shown = withFixPlan(first.prepared, plan, first.notes);
-      await renderPrepared(shown, opts);
-      process.exitCode = exitCodeOf(shown, 'info');
+      const planning = await analysedAndWritten(dirs, opts, front, progress.stage, cwd, () => progress.done());
+      try {
+        // The fix plan of the findings the output stage keeps, checked as `fix` checks it: the same patches `fix`
+        // prints with these options (with --root the inputs are discovered, so the plan is not re-analysed).
+        const { plan } = await checkedPlan({
+          paths: dirs.length ? dirs : ['.'],
+          cwd,
+          facts: planning.facts,
+          severities: planning.severities,
+          withFix: planning.withFix,
+          ...(front ? { front } : {}),
+          select: absoluteSelection(opts, cwd),
+          check: !opts.root,
+        });
+        await planning.show(plan);
+      } catch (e) {
+        planning.abort();
+        throw e;
+      }
+      process.exitCode = planning.exitCode;
     } finally {
       progress.done();
     }

@@ -12,8 +12,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import ipaddr from 'ipaddr.js';
 import type { DeclaredFront } from '../engine/analyze.js';
+import { fullCollection } from '../engine/full-gc.js';
 import { lintPaths } from '../engine/lint.js';
-import { type Analysed, convergePlan } from '../fix/converge.js';
+import { type Analysed, convergePlan, type SeverityIndex, severityIndex } from '../fix/converge.js';
 import { type FixPlan, patchData, planFixes, planningFacts } from '../fix/plan.js';
 import { type WriteResult, writePlan } from '../fix/write.js';
 import type { Facts } from '../model/facts.js';
@@ -82,7 +83,7 @@ export async function runFix(paths: string[], opts: FixRunOptions = {}): Promise
     paths,
     cwd,
     facts,
-    all: lint.findings,
+    severities: severityIndex(lint.findings),
     withFix,
     ...(opts.front ? { front: opts.front } : {}),
     ...(select ? { select } : {}),
@@ -134,8 +135,8 @@ export async function checkedPlan(input: {
   paths: string[];
   cwd: string;
   facts: Facts;
-  /** Every finding of the first analysis (before the output stage). */
-  all: Finding[];
+  /** severityIndex of every finding of the first analysis (before the output stage). */
+  severities: SeverityIndex;
   /** The findings the output stage kept that have a fix. */
   withFix: Finding[];
   front?: DeclaredFront;
@@ -149,6 +150,8 @@ export async function checkedPlan(input: {
   const plan = planFixes(input.facts, input.withFix, { ...planOptions, cwd });
   if (!input.check) return { plan };
   const analyze = async (p: string[], at: string, relocated: { from: string; to: string }[]): Promise<Analysed> => {
+    // What the analyses before this one made and the check does not keep is garbage now (engine/full-gc.ts).
+    fullCollection();
     const r = await lintPaths(p, { cwd: at, relocated, ...(front ? { front } : {}) });
     const kept = select ? prepareReport(r.report, { format: 'json', ...select }, at).report.findings : r.report.findings;
     // Only the facts planning reads are kept for the next round (fix/plan.ts planningFacts: not the parse trees).
@@ -157,7 +160,7 @@ export async function checkedPlan(input: {
   const checked = await convergePlan({
     paths: input.paths,
     cwd,
-    first: { facts: input.facts, all: input.all, selected: input.withFix },
+    first: { facts: input.facts, severities: input.severities, selected: input.withFix },
     plan,
     planOptions,
     analyze,

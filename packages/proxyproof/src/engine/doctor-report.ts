@@ -111,7 +111,8 @@ export function findingsPlan(a: Analysis, cwd: string = process.cwd()): FixPlan 
   );
 }
 
-function fixPayload(fix: FixPlan): Record<string, unknown> {
+/** `doctor.fix` of the JSON (docs/doctor.md): the plan's patches and advice. */
+export function fixPayload(fix: FixPlan): Record<string, unknown> {
   return { patches: patchData(fix), advice: fix.advice };
 }
 
@@ -121,11 +122,19 @@ function fixPayload(fix: FixPlan): Record<string, unknown> {
  * checked by a second analysis (commands/fix.ts checkedPlan); `notes` are the chain planner's notes.
  */
 export function withFixPlan(report: Report, plan: FixPlan, notes: string[]): Report {
+  return withFixParts(report, fixPlanLines(plan, notes), fixPayload(plan));
+}
+
+/**
+ * The report with `lines` as the `Fix plan` section and `payload` as `doctor.fix` (the last member of the doctor's
+ * JSON); the doctor command writes its report with a placeholder in both before the plan is known.
+ */
+export function withFixParts(report: Report, lines: string[], payload: unknown): Report {
   const doctor = report.data?.doctor as Record<string, unknown> | undefined;
   return {
     ...report,
-    sections: (report.sections ?? []).map((s) => (s.title === 'Fix plan' ? { ...s, lines: fixPlanLines(plan, notes) } : s)),
-    ...(doctor ? { data: { ...report.data, doctor: { ...doctor, fix: fixPayload(plan) } } } : {}),
+    sections: (report.sections ?? []).map((s) => (s.title === 'Fix plan' ? { ...s, lines } : s)),
+    ...(doctor ? { data: { ...report.data, doctor: { ...doctor, fix: payload } } } : {}),
   };
 }
 

@@ -36,10 +36,19 @@ export interface Analysed {
   selected: Finding[];
 }
 
+/** The first analysis as the check compares with it: only the severity index of its findings, not the findings. */
+export interface FirstAnalysis {
+  facts: Facts;
+  /** severityIndex of every finding of the first analysis (what decides "new"). */
+  severities: SeverityIndex;
+  /** The findings the fix command acts on (after the output stage's selection). */
+  selected: Finding[];
+}
+
 export interface ConvergeInput {
   paths: string[];
   cwd: string;
-  first: Analysed;
+  first: FirstAnalysis;
   plan: FixPlan;
   /** The options of the first plan (`--proxy-address`), for every plan of the later rounds. */
   planOptions?: { proxyAddress?: string };
@@ -89,8 +98,15 @@ const norm = (f: string) => f.replace(/^\.\//, '');
 const key = (f: Finding) => `${f.id}\0${norm(f.evidence[0]?.file ?? '')}`;
 const editKey = (f: Finding) => `${f.id}\0${norm(f.fix?.file ?? '')}\0${(f.fix?.lines ?? []).map((l) => l.trim()).join('\n')}`;
 
-/** Highest severity per (id, primary file): a finding "appears" when its id is new in that file or more severe. */
-function severityIndex(findings: Finding[]): Map<string, number> {
+/** Highest severity rank per (id, primary file). */
+export type SeverityIndex = ReadonlyMap<string, number>;
+
+/**
+ * Highest severity per (id, primary file): a finding "appears" when its id is new in that file or more severe. A
+ * handful of keys where the findings are thousands: the doctor keeps this, not its first report's findings,
+ * through the second analysis (issue 10: its peak memory).
+ */
+export function severityIndex(findings: Finding[]): SeverityIndex {
   const m = new Map<string, number>();
   const put = (k: string, sev: Severity | undefined) => m.set(k, Math.max(m.get(k) ?? -1, RANK[sev ?? 'info'] ?? 0));
   for (const f of findings) {
@@ -111,7 +127,7 @@ function severityIndex(findings: Finding[]): Map<string, number> {
  * the proxy only through its loopback default): withholding the patch for it would leave the site broken. Lint
  * shows it after the fix like any other finding.
  */
-function appeared(before: Map<string, number>, after: Finding[]): Finding[] {
+function appeared(before: SeverityIndex, after: Finding[]): Finding[] {
   return after.filter((f) => RANK[f.severity] >= RANK.medium && RANK[f.severity] > (before.get(key(f)) ?? -1));
 }
 
@@ -219,7 +235,7 @@ async function converge(
   relocated: { from: string; to: string }[],
 ): Promise<ConvergeResult> {
   const { cwd, first } = input;
-  const before = severityIndex(first.all);
+  const before = first.severities;
   const files = new Map<string, StagedFile>();
   const demoted: Advice[] = [];
   const demotedEdits = new Set<string>();

@@ -57,6 +57,18 @@ export const jsonRenderer: Renderer = {
   },
 };
 
+/**
+ * What write() writes for `value` as a member at indentation `pad` (the JSON of a member at depth n is written with
+ * n * 2 spaces): `JSON.stringify(value, null, 2)` with every line after the first prefixed by `pad`.
+ */
+export function jsonAt(value: unknown, pad: string): string {
+  let text = '';
+  writeJson(value, pad, pad.length / 2, (chunk) => {
+    text += chunk;
+  });
+  return text;
+}
+
 /** How deep write() descends before stringifying a member whole (report > doctor > topology > proxies > one proxy). */
 const WRITE_DEPTH = 4;
 

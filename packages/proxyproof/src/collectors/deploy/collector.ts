@@ -12,6 +12,7 @@ import type { ComposeFile, ComposePort, ComposeService, KubeWorkload } from '../
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { parseJsonWithLines } from '../../settings/json-positions.js';
+import { isPlatformBuildFile, mayBeSupervisordConfig, SUPERVISORD_PROGRAM } from '../claims.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
 import { renderedName } from '../template/index.js';
@@ -231,8 +232,7 @@ class DeployRun {
     // supervisord programs live in conf.d/*.conf, which the nginx collector may also have claimed:
     // a file with [program:x] sections is read here either way.
     for (const f of this.ctx.files) {
-      const name = basename(f.abs);
-      if (/\.(conf|ini)$/.test(name)) guarded(this.ctx, f.display, () => this.supervisord(f));
+      if (mayBeSupervisordConfig(f)) guarded(this.ctx, f.display, () => this.supervisord(f));
     }
     for (const f of files) {
       if (this.ctx.claimed.has(f.abs) || this.consumedScripts.has(f.abs)) continue;
@@ -1262,8 +1262,8 @@ class DeployRun {
    */
   private platforms(): void {
     for (const f of this.ctx.files) {
+      if (!isPlatformBuildFile(f)) continue;
       const name = basename(f.abs);
-      if (name !== 'render.yaml' && name !== 'fly.toml') continue;
       const text = readText(this.ctx, f);
       if (text === undefined) continue;
       const lines = text.split(/\r?\n/);
@@ -1388,10 +1388,10 @@ class DeployRun {
   }
 
   private supervisord(f: DiscoveredFile): void {
-    // Every .conf is looked at; one over the limit is somebody else's (a generated nginx config), not a note here.
-    if (f.size > MAX_SOURCE_BYTES) return;
+    // Every .conf is looked at; one over the limit (mayBeSupervisordConfig) is somebody else's (a generated nginx
+    // config), not a note here.
     const text = readText(this.ctx, f);
-    if (text === undefined || !/^\s*\[(program|fcgi-program):/m.test(text)) return;
+    if (text === undefined || !SUPERVISORD_PROGRAM.test(text)) return;
     this.ctx.claimed.add(f.abs);
     for (const prog of parseSupervisord(text)) {
       if (!prog.command) continue;

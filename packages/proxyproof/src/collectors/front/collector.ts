@@ -7,8 +7,8 @@
  */
 import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
-import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { FrontFacts } from '../../model/proxy.js';
+import { isBeanstalkFile, isTerraformFile, mayBeFlyToml } from '../claims.js';
 import { baseName, readText } from '../proxy/common.js';
 import { FRONTS, front, ingressFronts } from './fronts.js';
 import { templatefileBindings } from './terraform.js';
@@ -92,7 +92,7 @@ export const frontCollector: Collector = {
           found.push(x);
         }
       };
-      if (/(^|\/)\.ebextensions\/[^/]+\.config$/.test(f.display) || /(^|\/)\.platform\//.test(f.display)) {
+      if (isBeanstalkFile(f)) {
         add(
           front(
             'aws-alb',
@@ -102,7 +102,7 @@ export const frontCollector: Collector = {
         );
         continue;
       }
-      if (/^fly(\.[\w-]+)?\.toml$/.test(name) || (/\.toml$/.test(name) && /fly/.test(f.display))) {
+      if (mayBeFlyToml(f)) {
         const src = readText(ctx, f);
         if (!src || !/internal_port|\[http_service\]|\[\[services\]\]/.test(src)) continue;
         const line = lineOf(src, /handlers\s*=\s*\[[^\]]*"tls"/) || lineOf(src, /^\s*\[http_service\]/);
@@ -139,7 +139,7 @@ export const frontCollector: Collector = {
         if (line) add(front('render', [{ file: f.display, line }], "a Render web service: Render's proxy ends TLS"));
         continue;
       }
-      if (/\.tf$/.test(name) && f.size <= MAX_CONFIG_BYTES) {
+      if (isTerraformFile(f)) {
         const src = readText(ctx, f);
         if (src) tfTexts.push({ file: f.display, src });
         if (src && /\btemplatefile\s*\(/.test(src)) {
