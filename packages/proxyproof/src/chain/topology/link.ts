@@ -128,7 +128,7 @@ export function resolveUpstream(
           cands.push({
             target: { kind: 'app', appId: app.id, bind: i },
             peer: { kind: 'loopback', ip: peerIp },
-            how: `same ${from.placement.kind === 'container' ? 'container' : 'host'}, ${addressText(a)} -> ${app.name ?? app.kind} bound to ${addressText(b.address)}`,
+            how: `same ${from.placement.kind !== 'container' ? 'host' : from.placement.runtime === 'kubernetes' ? 'pod' : 'container'}, ${addressText(a)} -> ${app.name ?? app.kind} bound to ${addressText(b.address)}`,
             key: app.id,
           });
         } else if (
