@@ -111,3 +111,15 @@ test('pod nginx (trap): two workloads mounting the same ConfigMap: where it runs
   const hop = a.topology.proxies.find((p) => /^nginx:/.test(p.id));
   assert.equal(hop?.placement.kind, 'host');
 });
+
+test('pod nginx: an app container with no command (the image CMD) is said as the pod loopback, not as a compose container', async () => {
+  const files = base();
+  files['k8s/deployment.yaml'] = files['k8s/deployment.yaml'].replace(
+    '          command: ["gunicorn", "--bind", "127.0.0.1:8000", "shop.wsgi"]\n',
+    '',
+  );
+  const a = await doctor(files);
+  const link = a.findings.find((f) => f.id === 'chain/link-unresolved');
+  assert.match(link?.message ?? '', /runs in the pod of shop: 127\.0\.0\.1:8000 is the pod's own loopback/);
+  assert.doesNotMatch(link?.message ?? '', /compose/);
+});
