@@ -90,6 +90,11 @@ export interface KubeContainer {
   envKey?: { line: number; itemIndent: string };
   /** Indexes into Facts.appServers started by this container. */
   appServers: number[];
+  /**
+   * Keys of the tree's ConfigMaps this container mounts as files (its `volumeMounts`): where each key is written
+   * (`file`:`line` of the key) and the mount (`ref`). An nginx config embedded in such a key runs in this pod.
+   */
+  configFiles?: Array<{ configMap: string; key: string; file: string; line: number; mountPath: string; ref: SourceRef }>;
 }
 
 export interface KubeWorkload {

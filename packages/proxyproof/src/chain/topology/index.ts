@@ -12,7 +12,7 @@ import { siteUrl, tryUrl } from '../../model/url.js';
 import type { Entry, LoadBalancer, ProxyHop, ProxyRoute, Ref, Topology } from '../model.js';
 import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
-import { ingressControllerLb, ingressHops, isIngressNginxHop, resolveKubeLinks } from './kube.js';
+import { ingressControllerLb, ingressHops, isIngressNginxHop, placeNginxInPods, resolveKubeLinks } from './kube.js';
 import { linkAll } from './link.js';
 import { placeProxiesInContainers, proxyHops } from './proxy.js';
 
@@ -62,6 +62,8 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   const proxies: ProxyHop[] = ng.hops;
   // Proxies in containers: the compose service that runs the proxy runs these configs (and publishes their ports).
   placeProxiesInContainers(proxies, facts, notes);
+  // nginx from a ConfigMap: in the pod that mounts it (its loopback is the app container's).
+  placeNginxInPods(proxies, facts, notes);
   const composeServices = (facts.compose?.files ?? []).flatMap((f) => f.services);
   const apps = facts.appServers.map((a, i) => appServerOf(facts, a, i));
   const orphans = attachFrameworks(apps, facts.appServers, facts.frameworks);

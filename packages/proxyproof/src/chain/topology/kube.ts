@@ -8,8 +8,9 @@
 
 import { lbKind } from '../../collectors/kube/lb.js';
 import { containerPort, ingressBackend, ingressProxyConfigs, workloadsOf } from '../../facts/ingress-sites.js';
+import { displayFile, nginxModel } from '../../facts/nginx/index.js';
 import type { Facts } from '../../model/facts.js';
-import type { AppServer, LoadBalancer, ProxyHop, ProxyKind, ProxyRoute, Topology } from '../model.js';
+import type { AppServer, Link, LoadBalancer, ProxyHop, ProxyKind, ProxyRoute, Topology } from '../model.js';
 import { refText } from '../model.js';
 import { siteHop } from './proxy.js';
 
@@ -98,6 +99,95 @@ export function resolveKubeLinks(facts: Facts, topology: Topology): void {
 }
 
 /**
+ * nginx whose config is a key of a ConfigMap in the tree runs in the pod that mounts that key: a container of a
+ * workload whose `volumeMounts` mount the ConfigMap (`items:`/`subPath` narrowed to that key). The hop is placed in
+ * that pod (a container placement named by the workload, as the app servers its containers start are), so its
+ * `proxy_pass http://127.0.0.1:8000` reaches the app container of the same pod over the pod's shared loopback, and a
+ * Service selecting that workload reaches the nginx (`podProxyTarget`). Several workloads mounting the key: not placed
+ * (which pod runs it is not known).
+ */
+export function placeNginxInPods(proxies: ProxyHop[], facts: Facts, notes: string[]): void {
+  const workloads = facts.workloads?.workloads ?? [];
+  if (!facts.nginx?.configs.some((c) => c.embedded?.kubernetes) || workloads.length === 0) return;
+  let model: ReturnType<typeof nginxModel>;
+  try {
+    model = nginxModel(facts);
+  } catch {
+    return;
+  }
+  for (const hop of proxies) {
+    const m = /^nginx:(\d+)$/.exec(hop.id);
+    if (!m || hop.placement.kind !== 'host' || hop.placement.name) continue;
+    const server = model.servers[Number(m[1])];
+    const tree = server ? facts.nginx.configs[model.https[server.http]?.config ?? -1] : undefined;
+    const emb = tree?.embedded;
+    const file = tree?.config[0]?.file;
+    if (!emb?.kubernetes || !file) continue;
+    const mounts = workloads.flatMap((w) =>
+      w.containers.flatMap((c) =>
+        (c.configFiles ?? []).filter((k) => k.line === emb.line && k.file === displayFile(facts, file)).map((k) => ({ w, c, k })),
+      ),
+    );
+    const pods = [...new Set(mounts.map((x) => x.w))];
+    const one = mounts[0];
+    if (pods.length !== 1 || !one) continue;
+    hop.placement = { kind: 'container', service: one.w.name || one.c.name, ref: one.k.ref, runtime: 'kubernetes' };
+    hop.notes.push(
+      `runs in the pod of ${one.w.kind} ${one.w.name} (container ${one.c.name || '(unnamed)'} mounts ConfigMap ${one.k.configMap} key ${one.k.key} at ${one.k.mountPath}, ${one.k.ref.file}:${one.k.ref.line})`,
+    );
+  }
+  if (mountsUnplaced(proxies, facts))
+    notes.push('an nginx ConfigMap is mounted by several workloads: where it runs is not assumed');
+}
+
+/** True when some embedded nginx hop stays on the host while several workloads mount its key. */
+function mountsUnplaced(proxies: ProxyHop[], facts: Facts): boolean {
+  const lines = new Map<string, Set<string>>();
+  for (const w of facts.workloads?.workloads ?? [])
+    for (const c of w.containers)
+      for (const k of c.configFiles ?? []) {
+        const key = `${k.file}:${k.line}`;
+        const set = lines.get(key) ?? new Set<string>();
+        set.add(w.name);
+        lines.set(key, set);
+      }
+  return (
+    [...lines.values()].some((s) => s.size > 1) && proxies.some((p) => p.id.startsWith('nginx:') && p.placement.kind === 'host')
+  );
+}
+
+/**
+ * The nginx hop placed in the pods a Kubernetes Service selects (`placeNginxInPods`), on the listener of the Service's
+ * target port (the only listener when the files fix no port).
+ */
+export function podProxyTarget(
+  facts: Facts,
+  topology: Pick<Topology, 'proxies'>,
+  service: string,
+  port: string,
+): { hop: ProxyHop; listener: number; how: string } | undefined {
+  const kube = facts.kube;
+  if (!kube || !service) return undefined;
+  const w = workloadsOf(kube, service);
+  const hops = topology.proxies.filter(
+    (p) => p.placement.kind === 'container' && p.placement.runtime === 'kubernetes' && w.names.includes(p.placement.service),
+  );
+  const target = containerPort(kube, w.names, w.targetPort?.(port) ?? port);
+  const hits = hops.flatMap((hop) =>
+    hop.listeners
+      .map((l, i) => ({ hop, l, i }))
+      .filter(({ l }) => (target === undefined ? hop.listeners.length === 1 : l.port === target)),
+  );
+  const hit = hits[0];
+  if (hits.length !== 1 || !hit) return undefined;
+  return {
+    hop: hit.hop,
+    listener: hit.i,
+    how: `Service ${service} selects the pods of ${w.names.join(', ')}, whose nginx listens on ${hit.l.port ?? 'its port'}`,
+  };
+}
+
+/**
  * Adds a hop per Ingress site (facts/ingress-sites.ts) that reaches an app server of the tree, with its links: the
  * routes whose backend Service selects an app server's pods. Runs after the address links: these targets are named
  * by Service, not by address.
@@ -111,6 +201,12 @@ export function ingressHops(facts: Facts, topology: Topology): void {
       for (const route of site.routes) {
         const b = ingressBackend(route);
         const t = b ? kubeServiceTarget(facts, topology, b.service, b.port) : undefined;
+        const viaPod = !t && b ? podProxyTarget(facts, topology, b.service, b.port) : undefined;
+        if (viaPod) {
+          routes.push(route);
+          links.push(podProxyLink(site.id, route.id, kind, viaPod));
+          continue;
+        }
         if (!t) continue;
         routes.push(route);
         links.push({
@@ -127,6 +223,22 @@ export function ingressHops(facts: Facts, topology: Topology): void {
       topology.links.push(...links);
     }
   }
+}
+
+function podProxyLink(
+  fromHop: string,
+  routeId: string,
+  kind: ProxyKind,
+  t: { hop: ProxyHop; listener: number; how: string },
+): Link {
+  return {
+    fromHop,
+    routeId,
+    upstream: 0,
+    target: { kind: 'proxy', hopId: t.hop.id, listener: t.listener },
+    peer: { kind: 'remote', desc: kind === 'cloud-lb' ? 'the cloud load balancer' : 'the ingress controller pod' },
+    how: t.how,
+  };
 }
 
 /** What an ingress-nginx controller Service's cloud load balancer is called in a hop label. */

@@ -128,7 +128,7 @@ export function resolveUpstream(
           cands.push({
             target: { kind: 'app', appId: app.id, bind: i },
             peer: { kind: 'loopback', ip: peerIp },
-            how: `same ${from.placement.kind === 'container' ? 'container' : 'host'}, ${addressText(a)} -> ${app.name ?? app.kind} bound to ${addressText(b.address)}`,
+            how: `same ${from.placement.kind !== 'container' ? 'host' : from.placement.runtime === 'kubernetes' ? 'pod' : 'container'}, ${addressText(a)} -> ${app.name ?? app.kind} bound to ${addressText(b.address)}`,
             key: app.id,
           });
         } else if (
@@ -173,6 +173,12 @@ export function resolveUpstream(
         });
       }
     if (cands.length === 0) {
+      if (from.placement.kind === 'container' && from.placement.runtime === 'kubernetes')
+        // A pod's containers share one loopback: the app container beside the nginx starts nothing these files show.
+        return {
+          unresolved: `${from.label} runs in the pod of ${from.placement.service.includes('__tpl_') ? 'a templated workload' : from.placement.service}: ${addressText(a)} is the pod's own loopback, shared by its containers, and none of them starts an app server on port ${a.port} that these files show (an image's own command)`,
+          need: "give the app container's command:/args: or its image's Dockerfile",
+        };
       if (from.placement.kind === 'container') {
         const elsewhere = topo.apps.filter((x) => x.binds.some((b) => b.address.kind === 'tcp' && b.address.port === a.port));
         return {

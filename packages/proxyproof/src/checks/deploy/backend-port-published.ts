@@ -5,10 +5,10 @@
  * publishing, `expose:` without `ports:`; a firewall comment in the file lowers it to info.
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
-import type { Facts } from '../../model/facts.js';
+import type { AppServerFacts, Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import { REFS } from '../appserver/common.js';
-import { describeBind, ev, firewallNote, proxyPeers } from '../appserver/context.js';
+import { describeBind, ev, firewallNote, type ProxyPeer, proxyPeers } from '../appserver/context.js';
 
 const meta: CheckMeta = {
   id: 'deploy/backend-port-published',
@@ -55,6 +55,15 @@ export const backendPortPublished: Check = {
         } else continue;
         const peers = proxyPeers(facts, s);
         const crossHost = peers.length > 0 && peers.every((p) => p.place === 'other-host');
+        const twin = b.reach === 'network' && !b.published && peers.length === 0 ? containerTwin(facts, s) : undefined;
+        if (twin) {
+          // A host install beside a containerised one (a systemd unit for installs without Docker): the proxy of
+          // these files reaches the container, never this server, so no proxy here is bypassed; the open port
+          // matters once a proxy is put in front of this host.
+          severity = 'low';
+          message = `${s.kind} listens on ${describeBind(b)} (every interface) and no proxy in these files connects to it: ${twin.peer.what} reaches ${twin.app.kind} in compose service ${twin.app.service}, so this ${s.launch.via} launch is another way to install the app, without that proxy; once a proxy is put in front of it, clients can still reach ${s.kind} directly`;
+          evidence.push(twin.peer.evidence);
+        }
         if (s.trustedProxies.value.includes('*') || (s.kind === 'daphne' && s.proxyHeaders.value))
           message += '; it also trusts X-Forwarded-* from anyone, so those clients can claim https';
         const fw = firewallNote(facts, (evidence[0] as Evidence).file) ?? (b.ref ? firewallNote(facts, b.ref.file) : undefined);
@@ -70,66 +79,73 @@ export const backendPortPublished: Check = {
             message,
             evidence,
             why: 'Whatever reaches the app server directly skips the proxy: no TLS, no proxy access rules or rate limits, and — if the server trusts forwarded headers from that peer — forged X-Forwarded-Proto/-For. Docker-published ports also bypass host firewalls such as ufw.',
-            fix: imageOnly
+            fix: twin
               ? {
-                  // Inside a container 127.0.0.1 is the container's own loopback: the proxy's container and
-                  // `docker run -p` (which forwards to the container's network address) could no longer connect.
-                  description:
-                    `No mechanical fix: the port is published by whoever runs the image, not by these files. Keep ${describeBind(b)} inside the container ` +
-                    `(127.0.0.1 there would cut off the proxy's container and \`docker run -p\` itself): publish it on loopback only ` +
-                    `(\`docker run -p 127.0.0.1:${b.port ?? 8000}:${b.port ?? 8000} ...\`), or run it without \`-p\` on a Docker network that only the proxy shares.`,
+                  // Without a proxy in front, 127.0.0.1 would make this install unreachable: advice only.
+                  description: `No mechanical fix: no proxy of these files is in front of this install. Behind a proxy on the same host, bind ${s.kind} to 127.0.0.1 or a unix socket the proxy uses; behind one on another host, bind the private address it connects to, or let only that address reach port ${b.port ?? ''} in the host firewall.`,
+                  file: b.ref?.file ?? s.launch.file,
+                  line: b.ref?.line ?? s.launch.line,
                 }
-              : b.published?.by && byService
+              : imageOnly
                 ? {
-                    description: `No mechanical fix: which entry should stay public is a deployment choice. Make ${b.published.by} a ClusterIP Service (drop \`type:\`) and let outside traffic in through the proxy (its own Service or an Ingress), or keep it only while no proxy is meant to sit in front.`,
-                    file: b.published.ref?.file,
-                    line: b.published.ref?.line,
+                    // Inside a container 127.0.0.1 is the container's own loopback: the proxy's container and
+                    // `docker run -p` (which forwards to the container's network address) could no longer connect.
+                    description:
+                      `No mechanical fix: the port is published by whoever runs the image, not by these files. Keep ${describeBind(b)} inside the container ` +
+                      `(127.0.0.1 there would cut off the proxy's container and \`docker run -p\` itself): publish it on loopback only ` +
+                      `(\`docker run -p 127.0.0.1:${b.port ?? 8000}:${b.port ?? 8000} ...\`), or run it without \`-p\` on a Docker network that only the proxy shares.`,
                   }
-                : b.published
-                  ? withRewrite(
-                      facts,
-                      {
-                        description: b.published.by
-                          ? `Publish on loopback only (PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}), or drop PublishPort= and let the proxy reach the container over the Podman network.`
-                          : 'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
-                        file: b.published.ref?.file,
-                        line: b.published.ref?.line,
-                        lines: [
-                          b.published.by
-                            ? `PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}`
-                            : `- "127.0.0.1:${b.published.hostPort}:${b.port}"`,
-                        ],
-                      },
-                      // `- "8000:8000"` / `- 0.0.0.0:8000:8000` -> the same line publishing on 127.0.0.1
-                      new RegExp(`(?<![\\d.:])(?:(?:0\\.0\\.0\\.0|\\[?::\\]?):)?${b.published.hostPort}:${b.port}(?![\\d])`),
-                      `127.0.0.1:${b.published.hostPort}:${b.port}`,
-                    )
-                  : crossHost
-                    ? {
-                        // The proxy connects from another host: a loopback bind (or a unix socket) would cut it off.
-                        description:
-                          `The proxy connects from another host (${peers[0]?.what ?? 'see the evidence'}), so 127.0.0.1 or a unix socket would cut it off: ` +
-                          `bind ${s.kind} to this host's private address that the proxy connects to (not 0.0.0.0), or let only the proxy's address ` +
-                          `reach port ${b.port ?? ''} in the host firewall (e.g. \`ufw allow from <proxy address> to any port ${b.port ?? ''} proto tcp\` ` +
-                          `and deny the rest). On the proxy host, \`ip route get <app address>\` prints the proxy's address after "src".`,
-                        file: b.ref?.file ?? s.launch.file,
-                        line: b.ref?.line ?? s.launch.line,
-                        lines: [privateBindLine(s.kind, b.port)],
-                      }
-                    : withRewrite(
+                : b.published?.by && byService
+                  ? {
+                      description: `No mechanical fix: which entry should stay public is a deployment choice. Make ${b.published.by} a ClusterIP Service (drop \`type:\`) and let outside traffic in through the proxy (its own Service or an Ingress), or keep it only while no proxy is meant to sit in front.`,
+                      file: b.published.ref?.file,
+                      line: b.published.ref?.line,
+                    }
+                  : b.published
+                    ? withRewrite(
                         facts,
                         {
-                          description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
+                          description: b.published.by
+                            ? `Publish on loopback only (PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}), or drop PublishPort= and let the proxy reach the container over the Podman network.`
+                            : 'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
+                          file: b.published.ref?.file,
+                          line: b.published.ref?.line,
+                          lines: [
+                            b.published.by
+                              ? `PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}`
+                              : `- "127.0.0.1:${b.published.hostPort}:${b.port}"`,
+                          ],
+                        },
+                        // `- "8000:8000"` / `- 0.0.0.0:8000:8000` -> the same line publishing on 127.0.0.1
+                        new RegExp(`(?<![\\d.:])(?:(?:0\\.0\\.0\\.0|\\[?::\\]?):)?${b.published.hostPort}:${b.port}(?![\\d])`),
+                        `127.0.0.1:${b.published.hostPort}:${b.port}`,
+                      )
+                    : crossHost
+                      ? {
+                          // The proxy connects from another host: a loopback bind (or a unix socket) would cut it off.
+                          description:
+                            `The proxy connects from another host (${peers[0]?.what ?? 'see the evidence'}), so 127.0.0.1 or a unix socket would cut it off: ` +
+                            `bind ${s.kind} to this host's private address that the proxy connects to (not 0.0.0.0), or let only the proxy's address ` +
+                            `reach port ${b.port ?? ''} in the host firewall (e.g. \`ufw allow from <proxy address> to any port ${b.port ?? ''} proto tcp\` ` +
+                            `and deny the rest). On the proxy host, \`ip route get <app address>\` prints the proxy's address after "src".`,
                           file: b.ref?.file ?? s.launch.file,
                           line: b.ref?.line ?? s.launch.line,
-                          lines: [loopbackBindLine(s.kind, b.port)],
-                        },
-                        // Only where the proxy is on this host: a proxy elsewhere could not reach a loopback bind.
-                        peers.length > 0 && peers.every((p) => p.place === 'same-host')
-                          ? /(?<![\d.])0\.0\.0\.0(?![\d.])/
-                          : undefined,
-                        '127.0.0.1',
-                      ),
+                          lines: [privateBindLine(s.kind, b.port)],
+                        }
+                      : withRewrite(
+                          facts,
+                          {
+                            description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
+                            file: b.ref?.file ?? s.launch.file,
+                            line: b.ref?.line ?? s.launch.line,
+                            lines: [loopbackBindLine(s.kind, b.port)],
+                          },
+                          // Only where the proxy is on this host: a proxy elsewhere could not reach a loopback bind.
+                          peers.length > 0 && peers.every((p) => p.place === 'same-host')
+                            ? /(?<![\d.])0\.0\.0\.0(?![\d.])/
+                            : undefined,
+                          '127.0.0.1',
+                        ),
             data: { appServer: index, reach: b.reach, published: b.published },
           }),
         );
@@ -138,6 +154,21 @@ export const backendPortPublished: Check = {
     return out;
   },
 };
+
+/**
+ * The same kind of app server started in a compose container that a proxy of these files connects to, when `s` is
+ * started on a host (systemd, a script) and no proxy of the files reaches it: the tree holds two ways to install one
+ * app, and only the containerised one sits behind the proxy.
+ */
+function containerTwin(facts: Facts, s: AppServerFacts): { app: AppServerFacts; peer: ProxyPeer } | undefined {
+  if (s.launch.via === 'compose' || s.launch.via === 'k8s' || s.binds.some((b) => b.container)) return undefined;
+  for (const o of facts.appServers) {
+    if (o === s || o.kind !== s.kind || o.launch.via !== 'compose' || !o.service) continue;
+    const peer = proxyPeers(facts, o).find((p) => p.place === 'other-container');
+    if (peer) return { app: o, peer };
+  }
+  return undefined;
+}
 
 /**
  * The fix as a replacement of the line itself when its text holds the address exactly once (the file's own

@@ -855,6 +855,24 @@ class DeployRun {
           : undefined,
         appServers: [],
       };
+      for (const m of c.configMapMounts) {
+        // The ConfigMap of that name; a templated name only when one ConfigMap matches it.
+        const like = configMaps.filter((x) => sameKubeName(x.name, m.configMap));
+        const cm = configMaps.find((x) => x.name === m.configMap) ?? (like.length === 1 ? like[0] : undefined);
+        if (!cm) continue;
+        for (const [key, d] of Object.entries(cm.data))
+          if (!m.keys || m.keys.includes(key)) {
+            kc.configFiles ??= [];
+            kc.configFiles.push({
+              configMap: cm.name,
+              key,
+              file: cm.file,
+              line: d.line,
+              mountPath: m.mountPath,
+              ref: refIn(this.ctx, f.display, m.line || c.line),
+            });
+          }
+      }
       kw.containers.push(kc);
       if (!c.argv) continue;
       const env: Record<string, Valued<string>> = {};

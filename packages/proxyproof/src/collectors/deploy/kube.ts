@@ -25,6 +25,11 @@ export interface KubeContainerRaw {
   envSources: Array<{ kind: 'configMap' | 'secret'; name: string; line: number }>;
   envKey?: { line: number; itemIndent?: string };
   ports: number[];
+  /**
+   * ConfigMap keys mounted as files (`volumeMounts` of a pod `volumes:` entry with `configMap:` or a projected
+   * `configMap` source): the keys the container sees (`items:` narrows them, a `subPath` picks one), by ConfigMap.
+   */
+  configMapMounts: Array<{ configMap: string; keys?: string[]; mountPath: string; line: number }>;
 }
 
 export interface KubeWorkloadRaw {
@@ -98,6 +103,7 @@ function container(doc: YDoc, base: Array<string | number>, raw: Record<string, 
     envFrom: [],
     envSources: [],
     ports: [],
+    configMapMounts: [],
   };
   const command = strList(raw.command);
   const args = strList(raw.args);
@@ -147,6 +153,64 @@ function container(doc: YDoc, base: Array<string | number>, raw: Record<string, 
   return c;
 }
 
+/** A ConfigMap a pod volume carries, with the `items:` it narrows to (key -> file name in the volume); all keys when unset. */
+interface ConfigMapSource {
+  configMap: string;
+  items?: Array<{ key: string; path: string }>;
+}
+
+/** Pod `volumes:` that carry ConfigMaps (`configMap:` or `projected.sources[].configMap`), by volume name. */
+function configMapVolumes(spec: Record<string, unknown>): Map<string, ConfigMapSource[]> {
+  const out = new Map<string, ConfigMapSource[]>();
+  const sourceOf = (cm: Record<string, unknown> | undefined): ConfigMapSource | undefined => {
+    if (!cm || typeof cm.name !== 'string') return undefined;
+    if (!Array.isArray(cm.items)) return { configMap: cm.name };
+    const items = cm.items
+      .map((i) => obj(i))
+      .filter((i) => i !== undefined && typeof i.key === 'string')
+      .map((i) => ({ key: String(i?.key), path: String(i?.path ?? i?.key) }));
+    return { configMap: cm.name, items };
+  };
+  for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) {
+    const o = obj(v);
+    if (!o || typeof o.name !== 'string') continue;
+    const list: ConfigMapSource[] = [];
+    const direct = sourceOf(obj(o.configMap));
+    if (direct) list.push(direct);
+    const projected = obj(o.projected);
+    for (const src of Array.isArray(projected?.sources) ? projected.sources : []) {
+      const s = sourceOf(obj(obj(src)?.configMap));
+      if (s) list.push(s);
+    }
+    if (list.length) out.set(o.name, list);
+  }
+  return out;
+}
+
+/** The container's mounts of ConfigMap volumes, with the keys it sees (a `subPath` mounts one file of the volume). */
+function mountsOf(
+  doc: YDoc,
+  base: Array<string | number>,
+  raw: Record<string, unknown>,
+  volumes: Map<string, ConfigMapSource[]>,
+): KubeContainerRaw['configMapMounts'] {
+  const out: KubeContainerRaw['configMapMounts'] = [];
+  const mounts = Array.isArray(raw.volumeMounts) ? raw.volumeMounts : [];
+  mounts.forEach((m, i) => {
+    const o = obj(m);
+    if (!o || typeof o.name !== 'string') return;
+    const line = at(doc, [...base, 'volumeMounts', i])?.line ?? 0;
+    const subPath = typeof o.subPath === 'string' && o.subPath !== '' ? o.subPath : undefined;
+    for (const src of volumes.get(o.name) ?? []) {
+      let keys = src.items?.map((x) => x.key);
+      // A subPath is a file name in the volume: the item mapped to it, else the key of that name.
+      if (subPath) keys = src.items ? src.items.filter((x) => x.path === subPath).map((x) => x.key) : [subPath];
+      out.push({ configMap: src.configMap, ...(keys ? { keys } : {}), mountPath: String(o.mountPath ?? ''), line });
+    }
+  });
+  return out;
+}
+
 /** Reads every document of a manifest file; undefined when it is not YAML. */
 export function parseKubeManifest(text: string): KubeManifest | undefined {
   const docs = yamlDocs(text);
@@ -168,9 +232,13 @@ export function parseKubeManifest(text: string): KubeManifest | undefined {
         // init containers run to completion before the app starts: they serve nothing.
         if (key === 'initContainers') continue;
         const list = Array.isArray(spec[key]) ? (spec[key] as unknown[]) : [];
+        const volumes = configMapVolumes(spec);
         list.forEach((c, i) => {
           const o = obj(c);
-          if (o) w.containers.push(container(doc, [...podPath, key, i], o, lines));
+          if (!o) return;
+          const k = container(doc, [...podPath, key, i], o, lines);
+          k.configMapMounts = mountsOf(doc, [...podPath, key, i], o, volumes);
+          w.containers.push(k);
         });
       }
       out.workloads.push(w);

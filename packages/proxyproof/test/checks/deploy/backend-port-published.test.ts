@@ -132,6 +132,41 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'low (advice): a systemd install beside the compose one whose nginx reaches the container, not this unit',
+    files: {
+      'app.service': systemdUnit('/opt/app/venv/bin/gunicorn --bind 0.0.0.0:8000 app:app'),
+      Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n',
+      'compose.yaml': compose(['expose: ["8000"]']),
+      'nginx.conf': nginxTls('http://web:8000'),
+    },
+    expect: {
+      count: 1,
+      severity: 'low',
+      mechanical: false,
+      file: 'app.service',
+      message: /no proxy in these files connects to it/,
+    },
+  },
+  {
+    name: 'invalid (trap): the same systemd unit reached by a host nginx on 127.0.0.1 stays medium',
+    files: {
+      'app.service': systemdUnit('/opt/app/venv/bin/gunicorn --bind 0.0.0.0:8000 app:app'),
+      Dockerfile: 'FROM python:3.12-slim\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n',
+      'compose.yaml': compose(['expose: ["8000"]']),
+      'nginx.conf': nginxTls('http://web:8000'),
+      'host/site.conf': nginxTls('http://127.0.0.1:8000'),
+    },
+    expect: { count: 1, severity: 'medium', file: 'app.service' },
+  },
+  {
+    name: 'invalid (trap): a systemd unit with no containerised twin stays medium',
+    files: {
+      'app.service': systemdUnit('/opt/app/venv/bin/gunicorn --bind 0.0.0.0:8000 app:app'),
+      'nginx.conf': nginxTls('http://web:8000'),
+    },
+    expect: { count: 1, severity: 'medium', file: 'app.service' },
+  },
+  {
     name: 'invalid: a LoadBalancer Service selects the gunicorn pods and targets their port',
     files: { 'k8s/web.yaml': podApp('LoadBalancer', 'app: web') },
     expect: {
