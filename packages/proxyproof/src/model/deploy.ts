@@ -107,6 +107,8 @@ export interface KubeEntry {
   kind: string;
   name: string;
   ref: SourceRef;
+  /** Its `kind:` line (where the object starts; `ref` is its `spec:`). */
+  declared?: SourceRef;
   /** The line that makes it terminate TLS (`tls:`, an HTTPS listener), when written. */
   tls?: SourceRef;
 }

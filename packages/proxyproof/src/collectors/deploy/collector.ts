@@ -812,6 +812,7 @@ class DeployRun {
           kind: e.kind,
           name: e.name,
           ref: refIn(this.ctx, f.display, e.line),
+          declared: refIn(this.ctx, f.display, e.kindLine),
           tls: e.tlsLine ? refIn(this.ctx, f.display, e.tlsLine) : undefined,
         });
       for (const w of m.workloads) guarded(this.ctx, f.display, () => this.kubeWorkload(f, w, configMaps, wf.workloads));
