@@ -42,7 +42,12 @@ export interface ComposeService {
   /** The command as argv after compose's own splitting (string form split like a shell, without a shell). */
   command?: { argv: string[]; ref: SourceRef };
   entrypoint?: { argv: string[]; ref: SourceRef };
-  environment: Record<string, { value: string; ref: SourceRef; origin: 'literal' | 'env'; envVar?: string }>;
+  /** `unresolved`: a compose interpolation of a variable the files do not set (`DOMAIN=${DOMAIN}`): compose makes it
+   * empty unless the shell or a `.env` the tree does not hold sets it. */
+  environment: Record<
+    string,
+    { value: string; ref: SourceRef; origin: 'literal' | 'env'; envVar?: string; unresolved?: boolean }
+  >;
   /** The `environment:` key, with the indentation of its entries and their form (`- K=v` list or `K: v` map). */
   envKey?: SourceRef & { itemIndent: string; list: boolean };
   envFiles: string[];
@@ -112,6 +117,8 @@ export interface KubeEntry {
   kind: string;
   name: string;
   ref: SourceRef;
+  /** Its `kind:` line (where the object starts; `ref` is its `spec:`). */
+  declared?: SourceRef;
   /** The line that makes it terminate TLS (`tls:`, an HTTPS listener), when written. */
   tls?: SourceRef;
 }

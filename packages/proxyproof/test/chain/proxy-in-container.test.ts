@@ -64,6 +64,28 @@ test('fillCaddyEnv: {$VAR} and {$VAR:default}, unknown names kept unless the who
   );
 });
 
+test('fillCaddyEnv: a name the deployment sets from a value the files do not hold is left as written, even with the whole environment known', () => {
+  const src = '{$DOMAIN} {\n\treverse_proxy web:8000\n}\n';
+  assert.equal(fillCaddyEnv(src, {}, true, ['DOMAIN']).text, src);
+  assert.equal(fillCaddyEnv(src, {}, true).text, ' {\n\treverse_proxy web:8000\n}\n');
+});
+
+test('a compose Caddy whose site address comes from DOMAIN=${DOMAIN} (a variable the files do not set) still proxies to its app', async () => {
+  const { facts } = await lintFiles(
+    {
+      'caddy/Caddyfile': '{$DOMAIN} {\n\thandle {\n\t\treverse_proxy web:8000\n\t}\n}\n',
+      'docker-compose.yml':
+        'services:\n  web:\n    image: example/web\n    command: gunicorn app.wsgi --bind 0.0.0.0:8000\n    expose: ["8000"]\n' +
+        '  caddy:\n    image: caddy:2\n    ports: ["80:80", "443:443"]\n    volumes:\n      - ./caddy/Caddyfile:/etc/caddy/Caddyfile:ro\n' +
+        '    environment:\n      - DOMAIN=${DOMAIN}\n',
+    },
+    [],
+  );
+  const routes = analyzeChain(facts).verdict.routes;
+  assert.equal(routes.length, 1, JSON.stringify(routes.map((r) => r.url)));
+  assert.ok(routes[0]?.trace.steps.some((s) => s.kind === 'app-server'));
+});
+
 test('imageVersion: tags of the proxy image, floating tags, other images', () => {
   assert.equal(imageVersion('caddy', 'caddy:2.8.4-builder-alpine'), '2.8.4');
   assert.equal(imageVersion('caddy', 'caddy:2-alpine'), '2');

@@ -7,7 +7,7 @@ import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { AppServerFacts, Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
-import { describeBind, ev, proxyPeers, schemeFromProxy, serversFor } from './context.js';
+import { describeBind, ev, peerEvidence, proxyPeers, schemeFromProxy, serversFor } from './context.js';
 import { consequenceEvidence, containerTrustFix, valuesEvidence } from './trust-fix.js';
 
 export const REFS = {
@@ -290,7 +290,7 @@ export function proxyNotTrusted(
                   ? `trusted proxies: ${s.trustedProxies.value.join(', ') || 'none'} (default)`
                   : 'trusted proxies set here',
               ),
-              ...peers.slice(0, 2).map((p) => p.evidence),
+              ...peers.slice(0, 2).flatMap(peerEvidence),
               ...valuesEvidence(facts, s),
               ...consequenceEvidence(facts, s),
             ],

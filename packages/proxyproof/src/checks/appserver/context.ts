@@ -30,6 +30,14 @@ export interface ProxyPeer {
   tls?: boolean;
   /** A Kubernetes proxy workload's image (`nginx:1.22.0`). */
   proxyImage?: string;
+  /** Where the proxy itself is declared, when `evidence` cites another line of it (an Ingress's `tls:` far below
+   * its `kind: Ingress`, as in a Helm template): a reader sees which object the TLS line belongs to. */
+  declared?: Evidence;
+}
+
+/** A peer's evidence lines: the one that shows the reason, then the object it belongs to when that is elsewhere. */
+export function peerEvidence(p: ProxyPeer): Evidence[] {
+  return p.declared ? [p.evidence, p.declared] : [p.evidence];
 }
 
 export function ev(ref: SourceRef | undefined, note?: string): Evidence {
@@ -240,6 +248,7 @@ function kubePeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
       place: 'other-container',
       what: `the ${e.kind} ${e.name}'s controller, in another pod`,
       evidence: ev(e.tls ?? e.ref, e.tls ? `${e.kind}: TLS ends here, plain HTTP to the pods behind it` : `${e.kind} in front`),
+      ...(e.tls && e.declared ? { declared: ev(e.declared, `the ${e.kind} ${e.name}`) } : {}),
     });
   return out;
 }

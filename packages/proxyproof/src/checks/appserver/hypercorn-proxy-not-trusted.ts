@@ -5,7 +5,7 @@
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { pyServers, REFS } from './common.js';
-import { ev, proxyPeers } from './context.js';
+import { ev, peerEvidence, proxyPeers } from './context.js';
 
 const meta: CheckMeta = {
   id: 'hypercorn/proxy-not-trusted',
@@ -31,7 +31,7 @@ export const hypercornProxyNotTrusted: Check = {
       out.push(
         finding(meta, {
           message: `hypercorn serves the app behind ${peers[0]?.what}, but nothing turns X-Forwarded-Proto into the ASGI scheme`,
-          evidence: [ev(s.launch, 'hypercorn started here'), ...peers.slice(0, 1).map((p) => p.evidence)],
+          evidence: [ev(s.launch, 'hypercorn started here'), ...peers.slice(0, 1).flatMap(peerEvidence)],
           why: 'hypercorn takes scope["scheme"] and scope["client"] from its own connection. Behind a TLS-terminating proxy every request is http from the proxy address unless the app is wrapped in ProxyFixMiddleware.',
           fix: {
             description: 'Wrap the ASGI app: app = ProxyFixMiddleware(app, mode="legacy", trusted_hops=1).',

@@ -12,7 +12,7 @@ import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { AppServerFacts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
 import { REFS } from './common.js';
-import { describeBind, ev, proxyPeers } from './context.js';
+import { describeBind, ev, peerEvidence, proxyPeers } from './context.js';
 
 const meta: CheckMeta = {
   id: 'appserver/trust-entry-unmatchable',
@@ -72,7 +72,7 @@ export const trustEntryUnmatchable: Check = {
           }`,
           evidence: [
             ev(ref, `forwarded_allow_ips = ${s.trustedProxies.value.join(',')}`),
-            ...peers.slice(0, 1).map((p) => p.evidence),
+            ...peers.slice(0, 1).flatMap(peerEvidence),
           ],
           why: 'gunicorn applies secure_scheme_headers, and uvicorn its ProxyHeadersMiddleware, only for a peer whose IP equals an entry (or for "*"). An entry that is not an address never matches, so the setting looks done and changes nothing: url_for/build_absolute_uri keep building http:// URLs behind the TLS proxy.',
           fix: {

@@ -99,6 +99,13 @@ function equivalent(server: string | undefined, what: string): string {
   return server ? `$server_${what}` : `$remote_${what}`;
 }
 
+/** A redirect built from a front's scheme header, with the server and scope it is written in. */
+interface RedirectPlace {
+  server: NginxServer;
+  scope: NginxServer['scopes'][number];
+  r: NginxRedirect;
+}
+
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
@@ -204,6 +211,7 @@ function run(facts: Facts): Finding[] {
   }
 
   // 2. A front's scheme header where no front is: the TLS edge (always empty) or a plain server that shows none.
+  const copies = new Map<string, { edge: boolean; vars: string[]; places: RedirectPlace[] }>();
   for (const server of model.servers) {
     if (server.fragment) continue;
     const edge = tlsEdge(facts, server);
@@ -244,34 +252,73 @@ function run(facts: Facts): Finding[] {
       for (const r of scope.redirects) {
         const vars = schemeVariables(r).filter((v) => FRONT_SCHEME_VAR.test(v));
         if (vars.length === 0) continue;
-        const header = headerName(vars[0] as string);
-        const target = r.target.replace(/^(?:\$\{?\w+\}?)+:\/\//, 'https://');
-        out.push(
-          finding(meta, {
-            message: edge
-              ? `${scopeName(facts, server, scope)} builds its redirect's scheme from ${vars[0]}, but this server ends TLS and nothing is in front: ` +
-                `no browser sends ${header}, so every redirect says \`Location: ://...\` (no scheme), and a client that sends one chooses it.`
-              : `${scopeName(facts, server, scope)} builds its redirect's scheme from ${vars[0]}, and nothing in this server shows a proxy in front ` +
-                `that always sets ${header}: a request without it is redirected to \`://...\` (no scheme), a client that sends one chooses the scheme ` +
-                '(`http`, or anything at all).',
-            evidence: [refEvidence(facts, r.ref, `${vars[0]} is the client's (or nobody's) ${header}`)],
-            why:
-              'Browsers cannot follow `Location: ://host/path` (it is a relative path), and a scheme the client picks is a downgrade or an ' +
-              'open redirect to another scheme.',
-            fix: {
-              description: edge
-                ? 'The server ends TLS: write the scheme (`https://`).'
-                : 'Write the scheme the site is served with: `https://` when every client comes through a TLS front, `$scheme` when clients reach this server directly.',
-              file: displayFile(facts, r.ref.file),
-              line: r.ref.line,
-              ...(edge ? { placement: 'replace' as const } : {}),
-              lines: [`${indentOf(facts, r.ref)}${r.ref.text.replace(r.target, target)}`],
-            },
-            data: { variables: vars, header: r.kind },
-          }),
-        );
+        // One redirect copied into several servers of one file is one mistake: one finding, every place in it.
+        const key = `${r.ref.file}\0${edge}\0${r.ref.text.trim()}`;
+        const same = copies.get(key);
+        if (same) same.places.push({ server, scope, r });
+        else copies.set(key, { edge, vars, places: [{ server, scope, r }] });
       }
     }
+  }
+  for (const { edge, vars, places } of copies.values()) {
+    // The place every rendering of a template has comes first: a copy inside a template branch (`{% if docs %}`)
+    // exists only in the renderings that take it.
+    places.sort((a, b) => Number(Boolean(a.r.ref.templateBranch)) - Number(Boolean(b.r.ref.templateBranch)));
+    const [first, ...rest] = places as [RedirectPlace, ...RedirectPlace[]];
+    const { server, scope, r } = first;
+    const header = headerName(vars[0] as string);
+    const rewritten = (x: NginxRedirect): string =>
+      `${indentOf(facts, x.ref)}${x.ref.text.replace(x.target, x.target.replace(/^(?:\$\{?\w+\}?)+:\/\//, 'https://'))}`;
+    const elsewhere =
+      rest.length > 0
+        ? ` The same redirect is written at ${rest.map((p) => `${displayFile(facts, p.r.ref.file)}:${p.r.ref.line}`).join(', ')}: change every copy.`
+        : '';
+    out.push(
+      finding(meta, {
+        message:
+          (edge
+            ? `${scopeName(facts, server, scope)} builds its redirect's scheme from ${vars[0]}, but this server ends TLS and nothing is in front: ` +
+              `no browser sends ${header}, so every redirect says \`Location: ://...\` (no scheme), and a client that sends one chooses it.`
+            : `${scopeName(facts, server, scope)} builds its redirect's scheme from ${vars[0]}, and nothing in this server shows a proxy in front ` +
+              `that always sets ${header}: a request without it is redirected to \`://...\` (no scheme), a client that sends one chooses the scheme ` +
+              '(`http`, or anything at all).') +
+          (rest.length > 0 ? ` The same redirect is in ${rest.length + 1} servers of this file.` : ''),
+        evidence: places.map((p) =>
+          refEvidence(
+            facts,
+            p.r.ref,
+            p === first
+              ? `${vars[0]} is the client's (or nobody's) ${header}`
+              : `the same redirect in ${scopeName(facts, p.server, p.scope)}`,
+          ),
+        ),
+        why:
+          'Browsers cannot follow `Location: ://host/path` (it is a relative path), and a scheme the client picks is a downgrade or an ' +
+          'open redirect to another scheme.',
+        fix: {
+          description:
+            (edge
+              ? 'The server ends TLS: write the scheme (`https://`).'
+              : 'Write the scheme the site is served with: `https://` when every client comes through a TLS front, `$scheme` when clients reach this server directly.') +
+            elsewhere,
+          file: displayFile(facts, r.ref.file),
+          line: r.ref.line,
+          ...(edge ? { placement: 'replace' as const } : {}),
+          lines: [rewritten(r)],
+          ...(edge && rest.length > 0
+            ? {
+                also: rest.map((p) => ({
+                  file: displayFile(facts, p.r.ref.file),
+                  line: p.r.ref.line,
+                  lines: [rewritten(p.r)],
+                  placement: 'replace' as const,
+                })),
+              }
+            : {}),
+        },
+        data: { variables: vars, header: r.kind },
+      }),
+    );
   }
   return out;
 }

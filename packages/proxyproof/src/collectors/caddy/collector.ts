@@ -94,6 +94,7 @@ export function readCaddyfile(
   src: string,
   env: Record<string, string> = {},
   envComplete = false,
+  unknownEnv: string[] = [],
 ): {
   config: ProxyConfigFacts;
   errors: Array<{ line: number; message: string }>;
@@ -102,7 +103,7 @@ export function readCaddyfile(
   caddy1?: { name: string; line: number };
 } {
   // `{$VAR}` is replaced in the text before Caddy lexes it; an unknown one stays a placeholder.
-  const { text, filled } = fillCaddyEnv(src, env, envComplete);
+  const { text, filled } = fillCaddyEnv(src, env, envComplete, unknownEnv);
   const parsed = parseCaddyfile(text);
   let globalTrusted: { list: string[]; ref: Ref } | undefined;
   let autoHttpsOff = false;
@@ -456,7 +457,13 @@ export const caddyCollector: Collector = {
       // Named on the command line under another name, the content decides.
       if (!isCaddyfileName(name) && sniffConfigFormat(src) !== 'caddy') continue;
       ctx.claimed.add(f.abs);
-      const { config, errors, filled, caddy1 } = readCaddyfile(f.display, src, container?.env, container?.envComplete);
+      const { config, errors, filled, caddy1 } = readCaddyfile(
+        f.display,
+        src,
+        container?.env,
+        container?.envComplete,
+        container?.unknownEnv,
+      );
       if (caddy1) {
         // Caddy 2 refuses the whole file at the first Caddy 1 directive, so nothing in it describes what runs.
         ctx.skip(

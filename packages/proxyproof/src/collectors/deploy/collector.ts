@@ -514,7 +514,13 @@ class DeployRun {
       const setEnv = (k: string, rawv: string, line: number) => {
         const it = interpolate(rawv, lookup);
         const ref = refIn(this.ctx, f.display, line);
-        svc.environment[k] = { value: it.value, ref, origin: it.vars.length ? 'env' : 'literal', envVar: it.vars[0] };
+        svc.environment[k] = {
+          value: it.value,
+          ref,
+          origin: it.vars.length ? 'env' : 'literal',
+          envVar: it.vars[0],
+          ...(it.unresolved.length ? { unresolved: true } : {}),
+        };
         env[k] = {
           value: it.value,
           origin: 'env',
@@ -812,6 +818,7 @@ class DeployRun {
           kind: e.kind,
           name: e.name,
           ref: refIn(this.ctx, f.display, e.line),
+          declared: refIn(this.ctx, f.display, e.kindLine),
           tls: e.tlsLine ? refIn(this.ctx, f.display, e.tlsLine) : undefined,
         });
       for (const w of m.workloads) guarded(this.ctx, f.display, () => this.kubeWorkload(f, w, configMaps, wf.workloads));

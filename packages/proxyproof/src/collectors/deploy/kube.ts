@@ -44,6 +44,8 @@ export interface KubeEntryRaw {
   kind: string;
   name: string;
   line: number;
+  /** The `kind:` line: where the object is declared. */
+  kindLine: number;
   tlsLine?: number;
 }
 
@@ -245,7 +247,7 @@ export function parseKubeManifest(text: string): KubeManifest | undefined {
     } else if (ENTRY_KINDS.has(kind)) {
       // Route is OpenShift's (route.openshift.io); a Traefik IngressRoute has `tls:` like an Ingress.
       if (kind === 'Route' && !/openshift/.test(String(v.apiVersion ?? ''))) continue;
-      const e: KubeEntryRaw = { kind, name, line: at(doc, ['spec'])?.keyLine ?? line };
+      const e: KubeEntryRaw = { kind, name, line: at(doc, ['spec'])?.keyLine ?? line, kindLine: line };
       const tls = at(doc, ['spec', 'tls']);
       if (tls) e.tlsLine = tls.keyLine;
       if (kind === 'Gateway') {

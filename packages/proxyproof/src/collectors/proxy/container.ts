@@ -37,6 +37,8 @@ export interface ProxyContainer {
   why: string;
   /** Every variable of the container is in `env` (no env_file, whose values are not read here). */
   envComplete: boolean;
+  /** Variables set from a compose interpolation the files do not resolve (`DOMAIN=${DOMAIN}`): value not known. */
+  unknownEnv?: string[];
   /**
    * The proxy's version as the image tag says (`caddy:2.8.4-builder-alpine` -> `2.8.4`, `caddy:2-alpine` -> `2`, a
    * floating tag: the newest 2.x); from the service's image or a `FROM` of the Dockerfile it is built from.
@@ -125,7 +127,10 @@ export function proxyContainers(facts: Facts, kind: ContainerProxyKind): ProxyCo
           ? { value: tagged, ref: { file: s.ref.file, line: s.ref.line, snippet: `image: ${s.image}` } }
           : dockerfileVersion(facts, s, kind);
       if (why && !c.why) c.why = why;
-      for (const [k, v] of Object.entries(s.environment)) c.env[k] = v.value;
+      // A value from a variable the files do not set is not known (the shell or a .env outside the tree may set it).
+      for (const [k, v] of Object.entries(s.environment))
+        if (v.unresolved) c.unknownEnv = [...(c.unknownEnv ?? []), k];
+        else c.env[k] = v.value;
       for (const p of s.ports)
         if (p.hostPort !== undefined && p.protocol === 'tcp' && !c.published.some((x) => x.hostPort === p.hostPort))
           c.published.push({
@@ -144,13 +149,20 @@ export function proxyContainers(facts: Facts, kind: ContainerProxyKind): ProxyCo
 /**
  * Caddy's parse-time environment placeholders, `{$NAME}` and `{$NAME:default}` (caddyconfig/caddyfile/parse.go
  * `replaceEnvVars`, applied to the whole file before it is lexed): filled from `env` where the name is set there,
- * else from the written default. A name nobody sets is empty when `complete` (the whole environment of the
+ * else from the written default. A name in `unknown` (set by the deployment from a value the files do not hold) is
+ * left as written. A name nobody sets is empty when `complete` (the whole environment of the
  * container is known: Caddy substitutes an unset variable with nothing), else left as written. Values that span
  * lines are left out so every line keeps its number.
  */
-export function fillCaddyEnv(src: string, env: Record<string, string>, complete = false): { text: string; filled: string[] } {
+export function fillCaddyEnv(
+  src: string,
+  env: Record<string, string>,
+  complete = false,
+  unknown: string[] = [],
+): { text: string; filled: string[] } {
   const filled: string[] = [];
   const text = src.replace(/\{\$([A-Za-z_][A-Za-z0-9_]*)(?::([^{}\n]*))?\}/g, (m, name: string, def?: string) => {
+    if (unknown.includes(name)) return m;
     const v = Object.hasOwn(env, name) ? env[name] : (def ?? (complete ? '' : undefined));
     if (v === undefined || /[\r\n]/.test(v)) return m;
     filled.push(name);

@@ -396,6 +396,55 @@ function isTraefikImage(image: unknown): boolean {
   return typeof image === 'string' && /(^|\/)traefik(:|@|$)/i.test(image);
 }
 
+/** `a/./b/../c` -> `a/c`, for paths joined from a compose file's folder. */
+function joinPath(dir: string, rel: string): string {
+  const out: string[] = [];
+  for (const part of `${dir}${rel}`.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else out.push(part);
+  }
+  return out.join('/');
+}
+
+/**
+ * The tree's files a compose service running Traefik loads: the sources of its bind-mounted volumes (`./traefik.toml:
+ * /etc/traefik/traefik.toml`, `$PWD/...`, the long form's `source:`) and what the Dockerfile it is built from copies
+ * (`COPY ./traefik.prod.toml /etc/traefik/traefik.toml`, when its `FROM` is a traefik image). Display paths.
+ */
+function traefikServiceLoads(ctx: CollectContext, composeFile: string, svc: Record<string, unknown>): string[] {
+  const dir = composeFile.includes('/') ? composeFile.replace(/[^/]*$/, '') : '';
+  const local = (src: string): string | undefined => {
+    const m = /^(?:\$\{?PWD\}?\/|\.\/|\.\.\/)/.exec(src);
+    if (!m) return undefined;
+    return joinPath(dir, src.startsWith('..') ? src : src.slice(m[0].length));
+  };
+  const out: string[] = [];
+  const build = typeof svc.build === 'string' ? { context: svc.build } : obj(svc.build);
+  let runsTraefik = isTraefikImage(svc.image);
+  if (build) {
+    const context = joinPath(dir, `${String(build.context ?? '.')}/`);
+    const dockerfile = joinPath(context ? `${context}/` : '', String(build.dockerfile ?? 'Dockerfile'));
+    const f = ctx.files.find((x) => x.display === dockerfile);
+    const text = f ? (ctx.readText?.(f) ?? ctx.read(f).toString('utf8')) : '';
+    const copies: string[] = [];
+    for (const line of text.split(/\r?\n/)) {
+      const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(line);
+      if (from) runsTraefik = isTraefikImage(from[1]);
+      const cp = /^\s*(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*(.+)$/i.exec(line);
+      if (cp) copies.push(...(cp[1] as string).trim().split(/\s+/).slice(0, -1));
+    }
+    if (runsTraefik) for (const c of copies) out.push(joinPath(context ? `${context}/` : '', c));
+  }
+  if (!runsTraefik) return [];
+  for (const vol of Array.isArray(svc.volumes) ? svc.volumes : []) {
+    const src = typeof vol === 'string' ? vol.split(':')[0] : String(obj(vol)?.source ?? '');
+    const p = src ? local(src) : undefined;
+    if (p) out.push(p);
+  }
+  return out;
+}
+
 /** What one collector run gathered: static configurations (their sites) and dynamic ones, joined at the end. */
 interface RunState {
   statics: Array<StaticSites & { read: TraefikRead }>;
@@ -408,6 +457,8 @@ interface RunState {
   /** IngressRoutes waiting for the Middleware CRDs their routes name (any file of the tree may hold them). */
   ingressRoutes: Array<{ file: string; site: ProxySite; middlewares: Map<string, Array<{ name: string; namespace?: string }>> }>;
   middlewareCrds: NonNullable<KubeFacts['traefikMiddlewares']>;
+  /** Compose file -> the files its Traefik services load (volume sources, files their Dockerfile copies). */
+  loads: Map<string, Set<string>>;
 }
 
 function hasDynamic(d: TraefikDynamic | undefined): d is TraefikDynamic {
@@ -602,6 +653,12 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       const svc = obj(s);
       if (!svc) continue;
       containers.push({ c: svc, path: ['services', sname] });
+      const loads = traefikServiceLoads(ctx, file, svc);
+      if (loads.length > 0) {
+        const set = st.loads.get(file) ?? new Set<string>();
+        for (const x of loads) set.add(x);
+        st.loads.set(file, set);
+      }
       // The docker provider: routers, services and middlewares in the labels of any other container.
       const labels = isTraefikImage(svc.image) ? [] : traefikLabels(doc, ['services', sname], svc);
       if (labels.length === 0) continue;
@@ -659,7 +716,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
 export const traefikCollector: Collector = {
   name: 'traefik',
   collect(ctx) {
-    const st: RunState = { statics: [], dyns: [], labelled: [], ingressRoutes: [], middlewareCrds: [] };
+    const st: RunState = { statics: [], dyns: [], labelled: [], ingressRoutes: [], middlewareCrds: [], loads: new Map() };
     for (const f of ctx.files) {
       if (!mayBeTraefikFile(f)) continue;
       const name = configName(f.display);
@@ -773,6 +830,11 @@ function joinRoutes(ctx: CollectContext, st: RunState): void {
   const disabled = new Set(
     st.labelled.filter((l) => l.enabled === false || (hidden && l.enabled !== true)).map((l) => l.container),
   );
+  // A mounted folder (`./traefik:/etc/traefik`) loads the files under it.
+  for (const s of st.statics)
+    s.loadedBy = [...st.loads]
+      .filter(([, paths]) => [...paths].some((p) => s.file === p || s.file.startsWith(`${p}/`)))
+      .map(([compose]) => compose);
   const { made, notes } = attachRoutes(st.statics, st.dyns, disabled);
   for (const m of made)
     addProxyFacts(ctx, {

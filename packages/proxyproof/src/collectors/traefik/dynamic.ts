@@ -350,6 +350,8 @@ export interface StaticSites {
   /** Entrypoints routers take when they name none. */
   defaults: string[];
   exposedByDefault: boolean;
+  /** Compose files whose Traefik service loads this file (a volume's source, a `COPY` of the image it builds). */
+  loadedBy?: string[];
 }
 
 /** `{ sampleHost }` when `name` is a literal host name (not a placeholder, a wildcard or a regexp). */
@@ -414,8 +416,13 @@ export function attachRoutes(
   for (const d of dyns) {
     for (const r of d.routers) {
       if (r.container && disabled.has(labelledKey(r.ref.file, r.container))) continue;
-      // One static configuration, or the one in the router's own file; several elsewhere would be a guess.
-      const st = statics.length === 1 ? statics[0] : statics.find((s) => s.file === r.ref.file);
+      // One static configuration, or the one in the router's own file, or the one the Traefik service of the
+      // router's compose file loads (a dev and a prod stack side by side); several elsewhere would be a guess.
+      const loaded = statics.filter((s) => s.loadedBy?.includes(r.ref.file));
+      const st =
+        statics.length === 1
+          ? statics[0]
+          : (statics.find((s) => s.file === r.ref.file) ?? (loaded.length === 1 ? loaded[0] : undefined));
       if (statics.length > 1 && !st) {
         notes.push(`router ${r.name} (${r.ref.file}:${r.ref.line}): several Traefik static configurations, none in this file`);
         continue;

@@ -32,6 +32,13 @@ caseTable(variableAlwaysEmpty, [
     config: 'server {\n  listen 443 ssl;\n  location /old {\n    return 301 $http_x_forwarded_proto://$host/new;\n  }\n}',
     expect: [`${ID}@4`],
   },
+  {
+    name: 'the same redirect in two TLS-edge servers: one finding, both patched by one fix run',
+    config:
+      'server {\n  listen 443 ssl;\n  server_name a.example;\n  return 301 $http_x_forwarded_proto://$host/new;\n}\n' +
+      'server {\n  listen 443 ssl;\n  server_name b.example;\n  return 301 $http_x_forwarded_proto://$host/new;\n}',
+    expect: [`${ID}@4`],
+  },
   // valid
   {
     name: 'trap: $proxy_protocol_addr with listen ... proxy_protocol',
@@ -121,4 +128,42 @@ server {
   assert.deepEqual(summary(found), [`${ID}@7`]);
   assert.match(found[0]?.evidence[0]?.note ?? '', /in the template branch `\{% if serve_docs %\}` \(line 4\)/);
   assert.match(found[0]?.message ?? '', /X-Forwarded-Proto/);
+});
+
+test('one redirect copied into several servers of a file is one finding; the copy every rendering has is cited first', () => {
+  const text = `{% if serve_docs %}
+server {
+  listen 8081;
+  rewrite ^([^.]*[^/])$ $http_x_forwarded_proto://$http_host$request_uri/ permanent;
+}
+{% endif %}
+server {
+  listen 8082;
+  rewrite ^([^.]*[^/])$ $http_x_forwarded_proto://$http_host$request_uri/ permanent;
+}
+server {
+  listen 8083;
+  return 301 $http_x_forwarded_proto://$host/other;
+}`;
+  const found = variableAlwaysEmpty.run(factsFromText(text, 'docs.conf.j2'));
+  assert.deepEqual(summary(found), [`${ID}@13`, `${ID}@9`]);
+  const copied = found.find((f) => f.evidence[0]?.line === 9);
+  assert.deepEqual(
+    copied?.evidence.map((e) => e.line),
+    [9, 4],
+  );
+  assert.match(copied?.evidence[1]?.note ?? '', /template branch/);
+  assert.match(copied?.fix?.description ?? '', /docs\.conf\.j2:4/);
+});
+
+test('at the TLS edge the copies are patched together (fix.also)', () => {
+  const text =
+    'server {\n  listen 443 ssl;\n  server_name a.example;\n  return 301 $http_x_forwarded_proto://$host/new;\n}\n' +
+    'server {\n  listen 443 ssl;\n  server_name b.example;\n  return 301 $http_x_forwarded_proto://$host/new;\n}';
+  const found = variableAlwaysEmpty.run(factsFromText(text));
+  assert.equal(found.length, 1);
+  assert.equal(found[0]?.fix?.line, 4);
+  assert.deepEqual(found[0]?.fix?.also, [
+    { file: 'site.conf', line: 9, lines: ['  return 301 https://$host/new;'], placement: 'replace' },
+  ]);
 });

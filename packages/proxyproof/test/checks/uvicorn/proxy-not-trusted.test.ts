@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { uvicornProxyNotTrusted as check } from '../../../src/checks/appserver/uvicorn-proxy-not-trusted.js';
 import { compose, nginxTls, systemdUnit } from '../../python/fixtures.js';
@@ -97,3 +98,21 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`uvicorn/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+test('uvicorn/proxy-not-trusted: the Ingress whose tls: ends https is cited at that line and at its kind: line (a Helm template puts them far apart)', async () => {
+  const found = await runCase(check, {
+    name: 'Ingress in a Helm template',
+    files: {
+      'deploy/web.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: example/web:1\n          command: [uvicorn, main:app, --host, 0.0.0.0]\n',
+      'deploy/ingress.yaml':
+        '{{- if .Values.ingress.enabled }}\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n    a: "1"\n    b: "2"\n    c: "3"\nspec:\n  tls:\n    - hosts: [example.org]\n{{- end }}\n',
+    },
+    expect: { count: 1 },
+  });
+  const ingress = found[0]?.evidence.filter((e) => e.file === 'deploy/ingress.yaml').map((e) => [e.line, e.note]);
+  assert.deepEqual(ingress, [
+    [11, 'Ingress: TLS ends here, plain HTTP to the pods behind it'],
+    [3, 'the Ingress web'],
+  ]);
+});
