@@ -23,6 +23,8 @@ interface Case {
   bind?: [string | undefined, number | undefined];
   /** the app end believes X-Forwarded-Proto from every peer (the code reads it itself) */
   readsProto: boolean;
+  /** no Hono app at all (nothing says the handler is Hono's) */
+  noApp?: boolean;
 }
 
 const CASES: Case[] = [
@@ -69,6 +71,37 @@ const CASES: Case[] = [
     readsProto: true,
   },
   {
+    name: "@hono/zod-openapi's OpenAPIHono (a Hono subclass) served from the same module",
+    files: {
+      'package.json': PKG,
+      'server.ts':
+        "import { serve } from '@hono/node-server';\nimport { OpenAPIHono } from '@hono/zod-openapi';\nconst app = new OpenAPIHono();\nserve({ fetch: app.fetch, port: 8080, hostname: '127.0.0.1' });\n",
+    },
+    bind: ['127.0.0.1', 8080],
+    readsProto: false,
+  },
+  {
+    name: 'the app made by a factory the collector does not follow: the package depends on hono, so the app is at serve()',
+    files: {
+      'package.json': PKG,
+      'src/app.ts': "import createApp from './lib/create-app';\nconst app = createApp();\nexport default app;\n",
+      'src/index.ts':
+        "import { serve } from '@hono/node-server';\nimport app from './app';\nserve({ fetch: app.fetch, port: 3001, hostname: '0.0.0.0' });\n",
+    },
+    bind: ['0.0.0.0', 3001],
+    readsProto: false,
+  },
+  {
+    name: 'trap: the same serve() in a package that does not depend on hono: no app assumed',
+    files: {
+      'package.json': JSON.stringify({ name: 'x', dependencies: { '@hono/node-server': '^1.13.0' } }),
+      'src/index.ts':
+        "import { serve } from '@hono/node-server';\nimport handler from './handler';\nserve({ fetch: handler.fetch, port: 3001 });\n",
+    },
+    readsProto: false,
+    noApp: true,
+  },
+  {
     name: 'trap: serve() of another library is not Hono’s',
     files: {
       'package.json': PKG,
@@ -84,7 +117,7 @@ describe('Hono on @hono/node-server: the collector (case table)', () => {
     it(c.name, async () => {
       const { facts } = await factsFromFiles(c.files);
       const fws = facts.frameworks.filter((f) => f.kind === 'hono');
-      assert.ok(fws.length > 0, 'the Hono app is found');
+      assert.equal(fws.length > 0, !c.noApp, 'the Hono app is found (or, for a trap, not assumed)');
       const servers = facts.appServers.filter((s) => s.appTarget?.startsWith('hono'));
       if (c.bind === undefined) assert.equal(servers.length, 0, JSON.stringify(servers.map((s) => s.binds)));
       else {

@@ -55,6 +55,12 @@ export interface NodeApp {
   alsoCreated?: SourceRef[];
 }
 
+/** A `serve()` call whose handler this module did not create: the call, and the handler's name (`app` of `app.fetch`). */
+export interface DetachedServe {
+  call: ListenCall;
+  handler?: string;
+}
+
 /** `X.set('trust proxy', v)` on an object this module did not create (e.g. `configure(app)` in another file). */
 export interface DetachedSetting extends Setting {
   file: string;
@@ -130,7 +136,7 @@ export interface ModuleFacts {
   /** @proxyproof/forwarded middleware installed on an object this module did not create. */
   detachedForwarded: ForwardedUse[];
   /** @hono/node-server `serve({ fetch: app.fetch })` of a Hono app this module did not create (`import app from './app'`). */
-  detachedServes: ListenCall[];
+  detachedServes: DetachedServe[];
   listenTemplates: ListenTemplate[];
   calls: NamedCall[];
   /** `import adapter from '@sveltejs/adapter-node'` and the adapter call's options. */
@@ -264,7 +270,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
   const servers = new Map<string, { app: NodeApp; tls: boolean }>();
   const detached: DetachedSetting[] = [];
   const detachedForwarded: ModuleFacts['detachedForwarded'] = [];
-  const detachedServes: ListenCall[] = [];
+  const detachedServes: DetachedServe[] = [];
   let adapterNode: ModuleFacts['adapterNode'];
 
   const keyOf = (target: Node): string | undefined => {
@@ -334,7 +340,8 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
         }
         return app;
       }
-      if (is(b, 'hono#Hono')) return base('hono');
+      // @hono/zod-openapi's OpenAPIHono extends Hono (its README: `new OpenAPIHono()` is used as a Hono app).
+      if (is(b, 'hono#Hono', '@hono/zod-openapi#OpenAPIHono')) return base('hono');
     }
     return undefined;
   };
@@ -470,7 +477,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     const key = handler ? keyOf(handler) : undefined;
     const app = key ? byVar.get(key) : undefined;
     if (app?.kind === 'hono') app.listens.push(call);
-    else if (!app) detachedServes.push(call);
+    else if (!app) detachedServes.push(key ? { call, handler: key } : { call });
   };
 
   // Pass 2: settings and listen calls

@@ -20,9 +20,9 @@ import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } f
 import { splitCommands } from '../deploy/shell.js';
 import {
   analyzeModule,
+  type DetachedServe,
   type DetachedSetting,
   type ForwardedUse,
-  type ListenCall,
   type ModuleFacts,
   type NodeApp,
   type SessionUse,
@@ -344,15 +344,22 @@ function attachForwarded(apps: NodeApp[], uses: ForwardedUse[]): void {
 
 /**
  * `serve({ fetch: app.fetch })` in one module of a Hono app created in another (`import app from './app'`): the Hono
- * app of the same file, else the only Hono app of the same package.
+ * app of the same file, else the only Hono app of the same package. With no Hono app found in the package (created
+ * by a factory of another library, `createApp()`), a package that depends on hono has its app at the `serve()` call:
+ * @hono/node-server serves Hono's fetch handler.
  */
-function attachServes(col: NodeCollection, apps: Array<{ app: NodeApp; abs: string }>, serves: ListenCall[]): void {
-  for (const s of serves) {
-    const abs = col.modules.find((m) => m.file.display === s.ref.file)?.file.abs;
+function attachServes(col: NodeCollection, apps: Array<{ app: NodeApp; abs: string }>, serves: DetachedServe[]): void {
+  for (const { call, handler } of serves) {
+    const abs = col.modules.find((m) => m.file.display === call.ref.file)?.file.abs;
     const pkg = abs ? col.packageFor(abs) : undefined;
     const hono = apps.filter((a) => a.app.kind === 'hono' && col.packageFor(a.abs) === pkg);
-    const target = hono.find((a) => a.app.file === s.ref.file) ?? (hono.length === 1 ? hono[0] : undefined);
-    target?.app.listens.push(s);
+    const target = hono.find((a) => a.app.file === call.ref.file) ?? (hono.length === 1 ? hono[0] : undefined);
+    if (target) target.app.listens.push(call);
+    else if (abs && hono.length === 0 && pkg && (pkg.deps.hono !== undefined || pkg.deps['@hono/zod-openapi'] !== undefined))
+      apps.push({
+        app: { kind: 'hono', file: call.ref.file, ref: call.ref, variable: handler ?? '(fetch handler)', listens: [call] },
+        abs,
+      });
   }
 }
 
