@@ -197,6 +197,29 @@ describe('Hono behind nginx: the chain', () => {
     assert.match(JSON.stringify(f), /reaches Hono as http/);
     assert.ok(!findings.some((x) => x.id === 'chain/link-unresolved'), 'serve() is the app server nginx reaches');
   });
+  it('nginx sends the header but Hono never reads it: scheme-lost is high where the code uses c.req.url (cited), low where nothing uses the scheme', async () => {
+    const serveLine = "serve({ fetch: app.fetch, port: 3000, hostname: '127.0.0.1' });\n";
+    const uses = await lintTree({
+      'package.json': PKG,
+      'server.js': `${HEAD}app.get('/', (c) => c.text(new URL('/next', c.req.url).href));\n${serveLine}`,
+      'nginx.conf': NGINX(true),
+    });
+    const high = uses.find((x) => x.id === 'chain/scheme-lost');
+    assert.equal(high?.severity, 'high', JSON.stringify(uses.map((x) => [x.id, x.severity])));
+    assert.ok(high?.evidence.some((e) => e.line === 4 && /c\.req\.url/.test(e.note ?? '')));
+    const csrf = await lintTree({
+      'package.json': PKG,
+      'server.js': `import { csrf } from 'hono/csrf';\n${HEAD}app.use(csrf());\n${serveLine}`,
+      'nginx.conf': NGINX(true),
+    });
+    assert.equal(csrf.find((x) => x.id === 'chain/scheme-lost')?.severity, 'high', 'hono/csrf compares Origin with c.req.url');
+    const none = await lintTree({
+      'package.json': PKG,
+      'server.js': `${HEAD}app.get('/', (c) => c.text('hello'));\n${serveLine}`,
+      'nginx.conf': NGINX(true),
+    });
+    assert.equal(none.find((x) => x.id === 'chain/scheme-lost')?.severity, 'low');
+  });
 });
 
 // ------------------------------------------------------------------------------------ the real hono + node-server
@@ -253,6 +276,44 @@ describe('the real Hono on @hono/node-server', () => {
     assert.equal(r.url, 'http://app.test/');
     assert.equal(r.proto, 'https');
     assert.equal(r.peer, '127.0.0.1');
+  });
+  it("hono/csrf's csrf() refuses a form POST whose https Origin a TLS proxy forwarded (c.req.url is http)", async () => {
+    const { csrf } = await import('hono/csrf');
+    const app = new Hono();
+    app.use(csrf());
+    app.post('/', (c) => c.json({ ok: true }));
+    const s = await new Promise<http.Server>((resolve) => {
+      const x = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(x as http.Server));
+      servers.push(x as http.Server);
+    });
+    const port = (s.address() as AddressInfo).port;
+    const status = (origin: string) =>
+      new Promise<number>((res, rej) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/',
+            method: 'POST',
+            timeout: 5000,
+            headers: {
+              host: 'app.test',
+              origin,
+              'x-forwarded-proto': 'https',
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+          },
+          (r) => {
+            r.resume();
+            res(r.statusCode ?? 0);
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', rej);
+        req.end('a=1');
+      });
+    assert.equal(await status('https://app.test'), 403);
+    assert.equal(await status('http://app.test'), 200);
   });
   it('serve() without hostname listens on every interface (::), as the collector assumes', async () => {
     const s = await start();
