@@ -368,7 +368,11 @@ function appCandidates(t: Topology): Candidate[] {
           id: `bind:${app.id}:${i}`,
           title: `${app.label}: bind to 127.0.0.1 only (the proxy connects over loopback)`,
           ref: b.ref ?? app.ref,
-          lines: [b.published ? `"127.0.0.1:${b.published.hostPort}:${b.address.port}"` : loopbackBindLine(app, b.address.port)],
+          lines: [
+            b.published
+              ? `"127.0.0.1:${b.published.hostPort}:${b.address.port}"`
+              : loopbackBindLine(app, b.address.port, b.ref?.snippet),
+          ],
           cost: 1,
           apply(tt) {
             const bb = tt.apps.find((x) => x.id === app.id)?.binds[i];
@@ -388,8 +392,9 @@ function appCandidates(t: Topology): Candidate[] {
 }
 
 /** The app server's own way of saying "listen on loopback only", in the syntax of the file that sets its bind. */
-function loopbackBindLine(app: AppServer, port: number): string {
-  if (app.kind === 'node') return `listen(${port}, '127.0.0.1')`;
+function loopbackBindLine(app: AppServer, port: number, snippet?: string): string {
+  // @hono/node-server's serve({ fetch, port, hostname }) takes the address as an option, not as listen()'s argument.
+  if (app.kind === 'node') return /\bserve\s*\(/.test(snippet ?? '') ? `hostname: '127.0.0.1'` : `listen(${port}, '127.0.0.1')`;
   const name = (app.name ?? app.label.split(' ')[0] ?? '').toLowerCase();
   if (name === 'puma') return `bind "tcp://127.0.0.1:${port}"`;
   if (name === 'tomcat') return `<Connector port="${port}" address="127.0.0.1" ... />`;

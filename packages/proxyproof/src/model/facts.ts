@@ -285,10 +285,13 @@ export interface FrameworkFacts {
   requestReads?: RequestReads;
 }
 
-/** Reads of the request's host/scheme in an app's code; `via: 'trust'` ones go through the trust setting. */
+/**
+ * Reads of the request's host/scheme in an app's code; `via: 'trust'` ones go through the trust setting, `header`
+ * ones take a header as it arrived, `connection` ones the app's own connection (Hono's `c.req.url`, `hono/csrf`).
+ */
 export interface RequestReads {
-  host: Array<{ via: 'trust' | 'header'; what: string; ref: SourceRef }>;
-  scheme: Array<{ via: 'trust' | 'header'; what: string; ref: SourceRef }>;
+  host: Array<{ via: 'trust' | 'header' | 'connection'; what: string; ref: SourceRef }>;
+  scheme: Array<{ via: 'trust' | 'header' | 'connection'; what: string; ref: SourceRef }>;
   files: number;
 }
 

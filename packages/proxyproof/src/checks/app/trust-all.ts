@@ -26,8 +26,9 @@ export const trustAll: Check = {
       const t = a.trustClient.value.includes('*') ? a.trustClient : a.trustScheme.value.includes('*') ? a.trustScheme : undefined;
       if (!t || (a.clientHeaders.length === 0 && a.schemeHeaders.length === 0)) continue;
       // Rails: Rack believes the scheme from anyone by design; the client address is guarded by RemoteIp.
-      // Phoenix's rewrite_on of X-Forwarded-Proto alone: a client that claims https only changes its own answer.
-      if ((fw.kind === 'rails' || fw.kind === 'phoenix') && t === a.trustScheme) continue;
+      // Phoenix's rewrite_on of X-Forwarded-Proto alone, Hono code that reads the header itself: a client that
+      // claims https only changes its own answer (a port reachable without the proxy is chain/spoofable-backend's).
+      if ((fw.kind === 'rails' || fw.kind === 'phoenix' || fw.kind === 'hono') && t === a.trustScheme) continue;
       const port = a.binds?.find((b) => b.port !== undefined)?.port;
       const published = publishedPorts(facts, port);
       // In a container, 0.0.0.0 is the container's network: only published ports count.

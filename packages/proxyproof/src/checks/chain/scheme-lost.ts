@@ -1,3 +1,4 @@
+import { appByLabel } from '../../chain/model.js';
 import { type PlannedFix, REDIRECT_FIX, SCHEME_FIX } from '../../chain/plan.js';
 import type { Redirect } from '../../chain/simulate.js';
 import type { Check, CheckMeta } from '../../model/check.js';
@@ -49,9 +50,23 @@ export const schemeLost: Check = {
         atRedirect ??
         a.plan.fixes.find((f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
         a.plan.fixes.find((f) => f.kind === 'required');
+      // Hono has no trust setting: only code that uses the scheme (`c.req.url`, hono/csrf's default origin check)
+      // sees the lost https (collectors/node/request-reads.ts). Where no file of the app read here uses it, the loss
+      // is a lead, not a fault of this deployment.
+      // The app server's hop comes before the framework's (the trace's last step).
+      const appFw = appByLabel(a.topology, r.trace.steps[r.trace.steps.length - 2]?.label)?.framework;
+      // The chain keeps Node kinds beyond Express/Fastify/Koa as 'other': Hono by its label.
+      const hono = appFw?.kind === 'other' && /^hono$/i.test(appFw.label);
+      const unused =
+        !loop &&
+        hono &&
+        appFw?.requestReads !== undefined &&
+        appFw.requestReads.files > 0 &&
+        appFw.requestReads.scheme.length === 0;
+      const used = hono ? appFw?.requestReads?.scheme.find((x) => x.via === 'connection') : undefined;
       out.push(
         finding(meta, {
-          severity: loop ? 'critical' : 'high',
+          severity: loop ? 'critical' : unused ? 'low' : 'high',
           message:
             `${r.url} (${r.route}) reaches ${fw?.label ?? 'the app'} as ${r.scheme.believed}` +
             (lost
@@ -64,11 +79,15 @@ export const schemeLost: Check = {
                 : r.redirect
                   ? `. ${redirectSetting(r.redirect)} sends the browser to ${r.redirect.location}${redirectScope(r.redirect)}`
                   : '') +
+            (unused
+              ? `. No code in the ${appFw?.requestReads?.files} source file(s) of the app read here uses the scheme (c.req.url, hono/csrf's csrf()): nothing it builds is affected until it does`
+              : '') +
             `.\nchain: ${path(r.trace)}`,
           evidence: evidences(facts, [
             [lost?.ref, `scheme lost here: ${lost?.reason ?? ''}`],
             [entry?.schemeRef, 'TLS ends here'],
             [r.redirect?.ref, 'redirects http to https'],
+            [used?.ref, `the app uses the scheme here (${used?.what}): it gets http`],
           ]),
           why: loop
             ? r.redirect?.paths

@@ -32,6 +32,8 @@ export interface ListenCall {
   path?: Eval;
   ref: SourceRef;
   tls: boolean;
+  /** The port the call listens on when it names none: @hono/node-server's `serve()` uses 3000 (`options.port ?? 3000`). */
+  defaultPort?: number;
 }
 
 export interface NodeApp {
@@ -51,6 +53,12 @@ export interface NodeApp {
   ownTls?: boolean;
   /** The same variable created again in another branch (`x = fastify({ https, ... })` / `x = fastify({...})`). */
   alsoCreated?: SourceRef[];
+}
+
+/** A `serve()` call whose handler this module did not create: the call, and the handler's name (`app` of `app.fetch`). */
+export interface DetachedServe {
+  call: ListenCall;
+  handler?: string;
 }
 
 /** `X.set('trust proxy', v)` on an object this module did not create (e.g. `configure(app)` in another file). */
@@ -127,6 +135,8 @@ export interface ModuleFacts {
   detached: DetachedSetting[];
   /** @proxyproof/forwarded middleware installed on an object this module did not create. */
   detachedForwarded: ForwardedUse[];
+  /** @hono/node-server `serve({ fetch: app.fetch })` of a Hono app this module did not create (`import app from './app'`). */
+  detachedServes: DetachedServe[];
   listenTemplates: ListenTemplate[];
   calls: NamedCall[];
   /** `import adapter from '@sveltejs/adapter-node'` and the adapter call's options. */
@@ -260,6 +270,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
   const servers = new Map<string, { app: NodeApp; tls: boolean }>();
   const detached: DetachedSetting[] = [];
   const detachedForwarded: ModuleFacts['detachedForwarded'] = [];
+  const detachedServes: DetachedServe[] = [];
   let adapterNode: ModuleFacts['adapterNode'];
 
   const keyOf = (target: Node): string | undefined => {
@@ -329,7 +340,8 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
         }
         return app;
       }
-      if (is(b, 'hono#Hono')) return base('hono');
+      // @hono/zod-openapi's OpenAPIHono extends Hono (its README: `new OpenAPIHono()` is used as a Hono app).
+      if (is(b, 'hono#Hono', '@hono/zod-openapi#OpenAPIHono')) return base('hono');
     }
     return undefined;
   };
@@ -439,8 +451,41 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     return undefined;
   };
 
+  /**
+   * @hono/node-server's `serve(options)` (dist/server.mjs 1.19: `server.listen(options?.port ?? 3e3, options.hostname)`,
+   * the handler is `options.fetch`): `serve({ fetch: app.fetch, port, hostname })` or `serve(app)` (a Hono app has
+   * its own `fetch`). Without `hostname` Node listens on every interface.
+   */
+  const honoServe = (n: Node): void => {
+    const first = n.arguments[0] ? unwrap(n.arguments[0]) : undefined;
+    if (!first) return;
+    const call: ListenCall = { ref: ref(n), tls: false, defaultPort: 3000 };
+    const opts = objectProps(first);
+    let handler: Node | undefined = first;
+    if (opts) {
+      const p = opts.props.get('port');
+      const h = opts.props.get('hostname');
+      if (p) call.port = evaluate(p, src, scope);
+      if (h) call.host = evaluate(h, src, scope);
+      // Its own TLS: `createServer: https.createServer` / http2's createSecureServer with serverOptions.
+      const cs = opts.props.get('createServer');
+      if (cs && /\b(?:https|createSecureServer)\b/.test(textOf(src, cs))) call.tls = true;
+      const f = opts.props.get('fetch');
+      const path = f ? memberPath(f) : undefined;
+      handler = path?.endsWith('.fetch') ? ({ type: 'Identifier', name: path.slice(0, -'.fetch'.length) } as Node) : undefined;
+    }
+    const key = handler ? keyOf(handler) : undefined;
+    const app = key ? byVar.get(key) : undefined;
+    if (app?.kind === 'hono') app.listens.push(call);
+    else if (!app) detachedServes.push(key ? { call, handler: key } : { call });
+  };
+
   // Pass 2: settings and listen calls
   for (const n of nodes(ast)) {
+    if (n.type === 'CallExpression' && is(boundTo(n.callee), '@hono/node-server#serve')) {
+      honoServe(n);
+      continue;
+    }
     if (n.type === 'CallExpression') {
       const callee = unwrap(n.callee);
       if (callee?.type !== 'MemberExpression' || callee.computed) continue;
@@ -597,7 +642,18 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       if (c?.type !== 'MemberExpression' || c.computed || !['get', 'header', 'getHeader'].includes(c.property?.name))
         return undefined;
       const o = unwrap(c.object);
-      if (o?.type !== 'Identifier' || !/^(req|request|ctx|c)$/.test(o.name)) return undefined;
+      // `req.get(h)` (Express), `ctx.get(h)` (Koa), Hono's `c.req.header(h)`, and the Fetch API's
+      // `request.headers.get(h)` (Hono `c.req.raw.headers`, Next.js route handlers, SvelteKit `event.request`).
+      const named = o?.type === 'Identifier' && /^(req|request|ctx|c)$/.test(o.name);
+      const honoReq =
+        o?.type === 'MemberExpression' &&
+        !o.computed &&
+        o.property?.name === 'req' &&
+        unwrap(o.object)?.type === 'Identifier' &&
+        /^(c|ctx|context)$/.test(unwrap(o.object).name);
+      const fetchHeaders =
+        c.property?.name === 'get' && o?.type === 'MemberExpression' && !o.computed && o.property?.name === 'headers';
+      if (!named && !honoReq && !fetchHeaders) return undefined;
       key = e.arguments[0];
     } else return undefined;
     const k = unwrap(key);
@@ -731,6 +787,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     apps,
     detached,
     detachedForwarded,
+    detachedServes,
     listenTemplates,
     calls,
     adapterNode,

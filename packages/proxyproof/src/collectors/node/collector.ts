@@ -20,6 +20,7 @@ import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } f
 import { splitCommands } from '../deploy/shell.js';
 import {
   analyzeModule,
+  type DetachedServe,
   type DetachedSetting,
   type ForwardedUse,
   type ModuleFacts,
@@ -342,6 +343,27 @@ function attachForwarded(apps: NodeApp[], uses: ForwardedUse[]): void {
 }
 
 /**
+ * `serve({ fetch: app.fetch })` in one module of a Hono app created in another (`import app from './app'`): the Hono
+ * app of the same file, else the only Hono app of the same package. With no Hono app found in the package (created
+ * by a factory of another library, `createApp()`), a package that depends on hono has its app at the `serve()` call:
+ * @hono/node-server serves Hono's fetch handler.
+ */
+function attachServes(col: NodeCollection, apps: Array<{ app: NodeApp; abs: string }>, serves: DetachedServe[]): void {
+  for (const { call, handler } of serves) {
+    const abs = col.modules.find((m) => m.file.display === call.ref.file)?.file.abs;
+    const pkg = abs ? col.packageFor(abs) : undefined;
+    const hono = apps.filter((a) => a.app.kind === 'hono' && col.packageFor(a.abs) === pkg);
+    const target = hono.find((a) => a.app.file === call.ref.file) ?? (hono.length === 1 ? hono[0] : undefined);
+    if (target) target.app.listens.push(call);
+    else if (abs && hono.length === 0 && pkg && (pkg.deps.hono !== undefined || pkg.deps['@hono/zod-openapi'] !== undefined))
+      apps.push({
+        app: { kind: 'hono', file: call.ref.file, ref: call.ref, variable: handler ?? '(fetch handler)', listens: [call] },
+        abs,
+      });
+  }
+}
+
+/**
  * `function listenLab(app, host, port) { app.listen(Number(port), host) }` called as `listenLab(app, '10.0.0.5', 3000)`:
  * the call sites give the address the app listens on.
  */
@@ -587,7 +609,7 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
     }
     // Node's server.listen(port) without a host listens on :: (all interfaces); Fastify's default host is localhost.
     const host = evalToValued(l.host, l.ref, fastifyish ? 'localhost' : '::', env);
-    const port = evalToValued(l.port, l.ref, fastifyish ? 3000 : undefined, env);
+    const port = evalToValued(l.port, l.ref, l.defaultPort ?? (fastifyish ? 3000 : undefined), env);
     binds.push(
       bindFrom(host, port, l.ref, {
         container: svc !== undefined,
@@ -899,6 +921,36 @@ function addProjectFacts(col: NodeCollection, fw: FrameworkFacts, absFile: strin
     );
 }
 
+/**
+ * Hono has no trust setting: `c.req.url` takes its scheme from the connection (@hono/node-server: `https` only on a
+ * TLS socket). Code that reads `c.req.header('x-forwarded-proto')` itself takes the scheme from that header, as
+ * any peer wrote it: the app end then believes X-Forwarded-Proto from every peer (a proxy that sets it makes the
+ * app see https; a client that reaches the app directly can claim it).
+ */
+function honoHeaderScheme(fw: FrameworkFacts, server: AppServerFacts | undefined): void {
+  const read = fw.requestReads?.scheme.find((r) => r.via === 'header' && /x-forwarded-proto/i.test(r.what));
+  if (!read) return;
+  const note = `the code reads X-Forwarded-Proto itself (${read.ref.file}:${read.ref.line}), from any peer: Hono checks no sender`;
+  fw.schemeHeader = valued({ header: 'X-Forwarded-Proto', value: 'https' }, 'computed', read.ref, { note });
+  fw.appEnd = {
+    name: 'Hono',
+    ref: read.ref,
+    schemeHeaders: ['x-forwarded-proto'],
+    clientHeaders: [],
+    trustScheme: valued(['*'], 'computed', read.ref, { note }),
+    trustClient: valued([], 'default', fw.trustProxy?.ref ?? read.ref),
+    defaultsFrom: [HONO_NODE_SERVER],
+  };
+  if (!server) return;
+  server.proxyHeaders = valued(true, 'computed', read.ref, { note });
+  server.trustedProxies = valued(['*'], 'computed', read.ref, { note });
+  server.schemeHeaders = valued({ 'X-Forwarded-Proto': 'https' }, 'computed', read.ref);
+  server.notes = [...(server.notes ?? []), note];
+}
+
+/** Where Hono on Node takes the request URL's scheme and the peer address from (read, not assumed). */
+const HONO_NODE_SERVER = 'https://github.com/honojs/node-server/blob/v1.19.19/src/request.ts';
+
 /** Environment sources of a package's production process: Dockerfile ENV, compose, Kubernetes, start scripts. */
 interface AuthEnv {
   vars: Record<string, Valued<string>>;
@@ -1009,6 +1061,11 @@ export const nodeAppCollector: Collector = {
       all,
       col.modules.flatMap((m) => m.facts.detachedForwarded),
     );
+    attachServes(
+      col,
+      apps,
+      col.modules.flatMap((m) => m.facts.detachedServes),
+    );
     resolveListenTemplates(
       all,
       col.modules.map((m) => m.facts),
@@ -1016,6 +1073,7 @@ export const nodeAppCollector: Collector = {
     for (const { app, abs } of apps) {
       const { fw, server } = buildApp(col, app, abs);
       addProjectFacts(col, fw, abs);
+      if (app.kind === 'hono') honoHeaderScheme(fw, server);
       ctx.facts.frameworks.push(fw);
       if (server) ctx.facts.appServers.push(server);
     }

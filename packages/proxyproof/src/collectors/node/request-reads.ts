@@ -16,8 +16,11 @@ import type { SourceRef } from '../../model/facts.js';
 
 export interface RequestRead {
   kind: 'host' | 'scheme';
-  /** `trust`: the value the trust setting decides; `header`: a header read as it arrived (raw Host, X-Forwarded-*). */
-  via: 'trust' | 'header';
+  /**
+   * `trust`: the value the trust setting decides; `header`: a header read as it arrived (raw Host, X-Forwarded-*);
+   * `connection`: the app's own connection decides, no setting can change it (Hono).
+   */
+  via: 'trust' | 'header' | 'connection';
   /** What the code reads, as written (`req.hostname`). */
   what: string;
   ref: SourceRef;
@@ -47,6 +50,9 @@ const PATTERNS: Array<{ kind: RequestRead['kind']; via: RequestRead['via']; re: 
       'i',
     ),
   },
+  // Hono (@hono/node-server): `c.req.url` is built from the connection (`https` only on a TLS socket), and
+  // hono/csrf's `csrf()` without an `origin` option compares the Origin header with that URL's origin.
+  { kind: 'scheme', via: 'connection', re: /\bc\.req\.url\b|\bcsrf\(\s*\)/ },
   // passport-oauth2 (and the strategies built on it): a relative callbackURL is resolved against the request's
   // host and scheme (utils.originalURL: X-Forwarded-Host/-Proto when the app trusts proxies).
   { kind: 'host', via: 'trust', re: new RegExp(String.raw`\bcallbackURL\s*:\s*${Q}\/`) },
@@ -57,7 +63,7 @@ const PATTERNS: Array<{ kind: RequestRead['kind']; via: RequestRead['via']; re: 
 const PER_FILE = 5;
 
 export function requestReads(text: string, file: string): RequestRead[] {
-  if (!/\b(?:req|request|ctx|context|_req)\b|callbackURL/.test(text)) return [];
+  if (!/\b(?:req|request|ctx|context|_req)\b|callbackURL|\bcsrf\(/.test(text)) return [];
   const out: RequestRead[] = [];
   const counts = { host: 0, scheme: 0 };
   const lines = text.split(/\r?\n/);
@@ -69,6 +75,7 @@ export function requestReads(text: string, file: string): RequestRead[] {
       if (counts[p.kind] >= PER_FILE) continue;
       const m = p.re.exec(line);
       if (!m) continue;
+      if (m[0].startsWith('csrf') && !text.includes('hono/csrf')) continue;
       if (out.some((r) => r.kind === p.kind && r.ref.line === i + 1)) continue;
       counts[p.kind]++;
       out.push({ kind: p.kind, via: p.via, what: m[0].trim(), ref: { file, line: i + 1, snippet: t.trimEnd() } });
