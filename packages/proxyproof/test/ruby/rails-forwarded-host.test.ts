@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { hostAllowed } from '../../src/chain/host-allow.js';
 import { forwardedHostTrusted } from '../../src/checks/app/forwarded-host-trusted.js';
@@ -67,7 +67,10 @@ function nginxSite(port: number): string {
 async function withPuma<T>(files: Record<string, string>, port: number, run: () => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-rails-'));
   cpSync(RAILS_APP, dir, { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   const child: ChildProcess = spawn(PUMA, ['-C', 'config/puma.rb', 'config.ru'], {
     cwd: dir,
     env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', RAILS_ENV: 'production', HOME: dir },
@@ -141,6 +144,33 @@ test('Rails 6.1 with config.hosts << "app.test": a forged X-Forwarded-Host gets 
   assert.deepEqual(allow, ['app.test']);
   assert.equal(hostAllowed(allow, 'evil.example'), false);
   assert.equal(hostAllowed(allow, 'app.test'), true);
+  assert.equal(findings.filter((f) => f.id === 'app/forwarded-host-trusted').length, 0);
+  assert.ok(!findings.some((f) => /host evil\.example/.test(f.message)), findings.map((f) => f.message).join('\n'));
+});
+
+test('Rails 6.1 with config.hosts in an initializer (%r{} regexp): a forged X-Forwarded-Host gets 403, a matching one 200 (real Puma + Rails); lint agrees', {
+  skip: !existsSync(PUMA) && 'Debian puma not installed',
+}, async () => {
+  const port = await freePort();
+  const files = {
+    ...appFiles(port, ['config.force_ssl = true']),
+    'config/initializers/hosts.rb': 'Rails.application.config.hosts << %r{[a-z0-9-]+\\.app\\.test}\n',
+  };
+  const real = await withPuma(files, port, async () => ({
+    forged: await ask(port, { ...forged, 'X-Forwarded-Proto': 'https' }),
+    matching: await ask(port, { Host: 'www.app.test', 'X-Forwarded-Host': 'www.app.test', 'X-Forwarded-Proto': 'https' }),
+  }));
+  assert.equal(real.forged?.status, 403);
+  assert.equal(real.matching?.status, 200);
+
+  const { facts, findings } = await lintFiles({ ...files, 'site.conf': nginxSite(port) }, [
+    forwardedHostTrusted,
+    spoofableBackend,
+  ]);
+  const allow = facts.frameworks.find((f) => f.kind === 'rails')?.appEnd?.hostAllowList?.value ?? [];
+  assert.deepEqual(allow, ['/[a-z0-9-]+\\.app\\.test/']);
+  assert.equal(hostAllowed(allow, 'evil.example'), false);
+  assert.equal(hostAllowed(allow, 'www.app.test'), true);
   assert.equal(findings.filter((f) => f.id === 'app/forwarded-host-trusted').length, 0);
   assert.ok(!findings.some((f) => /host evil\.example/.test(f.message)), findings.map((f) => f.message).join('\n'));
 });
