@@ -216,7 +216,9 @@ function pumaBinds(file: string, raw: string[]): BindAddress[] {
 
 /** The entries of a Ruby list or single value as written: quoted strings, `/regexp/`s, anything else as its text. */
 function hostEntries(expr: string): string[] {
+  // `config.hosts << "a" << "b"`: Array#<< returns the array, so a chain appends each operand.
   const body = expr
+    .replace(/\s*<<\s*/g, ', ')
     .trim()
     .replace(/^\[([\s\S]*)\]$/, '$1')
     .replace(/^\(([\s\S]*)\)$/, '$1');

@@ -169,5 +169,13 @@ test('app/forwarded-host-trusted facts: %r{} entries are regexps as HostAuthoriz
   assert.deepEqual(allow?.value, ['/[a-z0-9-]+\\.example\\.com/i']);
   assert.equal(hostAllowed(allow?.value ?? [], 'Blog.Example.com'), true);
   assert.equal(hostAllowed(allow?.value ?? [], 'evil.example'), false);
+  const chained = await lintFiles({
+    ...behindNginx([], [xfp]),
+    'config/initializers/hosts.rb': 'Rails.application.config.hosts << "blog.example.com" << "www.blog.example.com"\n',
+  });
+  assert.deepEqual(chained.facts.frameworks.find((f) => f.kind === 'rails')?.appEnd?.hostAllowList?.value, [
+    'blog.example.com',
+    'www.blog.example.com',
+  ]);
   assert.match(allow?.note ?? '', /host_authorization's exclude \(config\/environments\/production\.rb:4\)/);
 });
