@@ -278,6 +278,10 @@ export function planFixes(facts: Facts, findings: Finding[], options: PlanOption
       continue;
     }
     const missing = edits.find((e) => !existsSync(resolve(cwd, e.file)));
+    // A line that already names the given address, which the fix would add once more (a list the first pass of the
+    // fix loop extended, whose check cannot know that address is the proxy's): nothing left to write.
+    if (address && !missing && edits.every((e) => e.placement === 'replace' && alreadyNames(resolve(cwd, e.file), e, address)))
+      continue;
     if (missing) {
       out.advice.push(advice(f, `${missing.file} does not exist on disk (a built-in copy of a stock file): change it by hand`));
       continue;
@@ -505,4 +509,17 @@ export function patchData(plan: FixPlan): Array<Record<string, unknown>> {
     findings: p.findings,
     diff: p.diff,
   }));
+}
+
+/** The replaced line already holds `address` and the edit only adds more of it. */
+function alreadyNames(path: string, e: { line: number; lines: string[] }, address: string): boolean {
+  let current: string | undefined;
+  try {
+    current = splitText(readFileSync(path, 'utf8')).lines[e.line - 1];
+  } catch {
+    return false;
+  }
+  if (current === undefined || !current.includes(address)) return false;
+  const count = (t: string) => t.split(address).length - 1;
+  return count(e.lines.join('\n')) > count(current);
 }

@@ -6,10 +6,10 @@
  * app/forwarded-host-trusted and chain/spoofable-backend (host) without config.hosts, neither with it.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { hostAllowed } from '../../src/chain/host-allow.js';
 import { forwardedHostTrusted } from '../../src/checks/app/forwarded-host-trusted.js';
@@ -71,6 +71,7 @@ function nginxSite(port: number): string {
 async function withPuma<T>(
   filesOf: (port: number) => Record<string, string>,
   run: (port: number) => Promise<T>,
+  readyHost = 'app.test',
 ): Promise<{ real: T; port: number; files: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-rails-'));
   cpSync(RAILS_APP, dir, { recursive: true });
@@ -79,7 +80,10 @@ async function withPuma<T>(
       name: 'puma',
       ports: 1,
       command: ([port]) => {
-        for (const [name, text] of Object.entries(filesOf(port as number))) writeFileSync(join(dir, name), text);
+        for (const [name, text] of Object.entries(filesOf(port as number))) {
+          mkdirSync(dirname(join(dir, name)), { recursive: true });
+          writeFileSync(join(dir, name), text);
+        }
         return {
           cmd: PUMA,
           args: ['-C', 'config/puma.rb', 'config.ru'],
@@ -88,7 +92,8 @@ async function withPuma<T>(
         };
       },
       ready: async ([port]) =>
-        /"host":"app\.test"/.test((await ask(port as number, { Host: 'app.test', 'X-Forwarded-Proto': 'https' }))?.body ?? ''),
+        (await ask(port as number, { Host: readyHost, 'X-Forwarded-Proto': 'https' }))?.body?.includes(`"host":"${readyHost}"`) ??
+        false,
       polls: 1200,
     });
     try {
@@ -153,6 +158,36 @@ test('Rails 6.1 with config.hosts << "app.test": a forged X-Forwarded-Host gets 
   assert.deepEqual(allow, ['app.test']);
   assert.equal(hostAllowed(allow, 'evil.example'), false);
   assert.equal(hostAllowed(allow, 'app.test'), true);
+  assert.equal(findings.filter((f) => f.id === 'app/forwarded-host-trusted').length, 0);
+  assert.ok(!findings.some((f) => /host evil\.example/.test(f.message)), findings.map((f) => f.message).join('\n'));
+});
+
+test('Rails 6.1 with config.hosts in an initializer (%r{} regexp): a forged X-Forwarded-Host gets 403, a matching one 200 (real Puma + Rails); lint agrees', {
+  skip: !existsSync(PUMA) && 'Debian puma not installed',
+}, async () => {
+  const { real, port, files } = await withPuma(
+    (p) => ({
+      ...appFiles(p, ['config.force_ssl = true']),
+      'config/initializers/hosts.rb': 'Rails.application.config.hosts << %r{[a-z0-9-]+\\.app\\.test}\n',
+    }),
+    async (port) => ({
+      forged: await ask(port, { ...forged, 'X-Forwarded-Proto': 'https' }),
+      matching: await ask(port, { Host: 'www.app.test', 'X-Forwarded-Host': 'www.app.test', 'X-Forwarded-Proto': 'https' }),
+    }),
+    // app.test itself does not match the regexp (403): ready once the app names a host it admits.
+    'www.app.test',
+  );
+  assert.equal(real.forged?.status, 403);
+  assert.equal(real.matching?.status, 200);
+
+  const { facts, findings } = await lintFiles({ ...files, 'site.conf': nginxSite(port) }, [
+    forwardedHostTrusted,
+    spoofableBackend,
+  ]);
+  const allow = facts.frameworks.find((f) => f.kind === 'rails')?.appEnd?.hostAllowList?.value ?? [];
+  assert.deepEqual(allow, ['/[a-z0-9-]+\\.app\\.test/']);
+  assert.equal(hostAllowed(allow, 'evil.example'), false);
+  assert.equal(hostAllowed(allow, 'www.app.test'), true);
   assert.equal(findings.filter((f) => f.id === 'app/forwarded-host-trusted').length, 0);
   assert.ok(!findings.some((f) => /host evil\.example/.test(f.message)), findings.map((f) => f.message).join('\n'));
 });

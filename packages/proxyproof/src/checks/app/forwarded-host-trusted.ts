@@ -7,7 +7,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { BindAddress } from '../../model/facts.js';
-import type { Evidence, Finding, Severity } from '../../model/finding.js';
+import type { Evidence, Finding, FixEdit, Severity } from '../../model/finding.js';
 import { APP_REFS, appEnds, containerEvidence, ev, nginxFeeds, publishedPorts, serversOf } from './common.js';
 
 const meta: CheckMeta = {
@@ -82,6 +82,27 @@ export const forwardedHostTrusted: Check = {
       const envFile = facts.frameworks.includes(fw) ? fw.file : undefined;
       const fixLines = names.length > 0 ? names.map((n) => `  config.hosts << ${JSON.stringify(n)}`) : undefined;
       const endLine = envFile ? lastEndLine(facts.sources.get(envFile)) : undefined;
+      // Only nginx brings the header (the port is not reachable without it) and the files name no host for
+      // config.hosts: the mechanical edit is nginx's own X-Forwarded-Host in every location that passes the client's
+      // on (as the check itself reads it: a route whose nginx sets the header leaves no finding).
+      const nginxEdits: FixEdit[] = direct
+        ? []
+        : passing.map((f) => ({
+            file: f.pass.file,
+            line: f.pass.line as number,
+            lines: [
+              `${indentOf(facts.sources.get(f.pass.file)?.[(f.pass.line as number) - 1])}proxy_set_header X-Forwarded-Host $host;`,
+            ],
+            placement: 'after' as const,
+          }));
+      const editable = nginxEdits.filter((e) => e.line !== undefined && facts.sources.has(e.file));
+      const nginxFix = !fixLines && editable.length === passing.length && editable[0] ? editable : undefined;
+      // The fix overwrites the header at nginx: that route, where the forged header is let on and stopped, comes first
+      // (as chain/spoofable-backend cites a through-proxy spoof at the hop that passes it on).
+      if (nginxFix && !fixLines) {
+        const at = evidence.findIndex((e) => e.file === passing[0]?.scope.file && e.line === passing[0]?.scope.line);
+        if (at > 0) evidence.unshift(...evidence.splice(at, 1));
+      }
       out.push(
         finding(meta, {
           severity,
@@ -98,7 +119,9 @@ export const forwardedHostTrusted: Check = {
             // is the one to apply; the lines here are then a suggestion, not the mechanical edit.
             ...(fixLines && envFile && endLine
               ? { file: envFile, line: endLine - 1, lines: fixLines, ...(direct ? {} : { placement: 'after' as const }) }
-              : { file: envFile }),
+              : nginxFix?.[0]
+                ? { ...nginxFix[0], ...(nginxFix.length > 1 ? { also: nginxFix.slice(1) } : {}) }
+                : { file: envFile }),
           },
           data: { directlyReachable: direct, proxyPassesHeader: passing.length > 0, names, hostOnly: true },
         }),
@@ -113,4 +136,9 @@ function lastEndLine(lines: string[] | undefined): number | undefined {
   if (!lines) return undefined;
   for (let i = lines.length - 1; i >= 0; i--) if (/^end\b/.test((lines[i] ?? '').trim())) return i + 1;
   return undefined;
+}
+
+/** The leading white space of a config line (a new directive goes in at the same depth). */
+function indentOf(line: string | undefined): string {
+  return /^\s*/.exec(line ?? '')?.[0] || '    ';
 }

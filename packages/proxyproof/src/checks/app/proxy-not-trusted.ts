@@ -80,6 +80,35 @@ function noMechanicalFix(fw: AppEndFramework, text: string): string {
   return `the setting is not written at ${t ? `\`${t.slice(0, 60)}\`` : 'this line'}, so the files show no place to change`;
 }
 
+/**
+ * The trust line with the proxy's address added to the addresses it already names, when that list is written on this
+ * one line: Laravel `$proxies = [...]`, `trustProxies(at: [...])` or `at: '...'`, Symfony `trusted_proxies: '...'`
+ * (comma-separated). `<proxy address>` is filled by `fix --proxy-address ADDR`; without it the fix is advice naming
+ * the option (fix/plan.ts). Undefined for any other shape (several lines, an environment value).
+ */
+function withProxyAddress(fw: AppEndFramework, text: string): string | undefined {
+  if (/%env\(|\benv\s*\(|getenv\s*\(|\$_(?:ENV|SERVER)\b/.test(text)) return undefined;
+  const addToList = (m: RegExpExecArray) => {
+    const items = (m[2] ?? '').trim().replace(/,\s*$/, '');
+    return `${m[1]}${items === '' ? '' : `${items}, `}'${PROXY_ADDRESS}'${m[3]}`;
+  };
+  if (fw.kind === 'laravel') {
+    const list = /(\$proxies\s*=\s*\[)([^\]]*)(\]\s*;)/.exec(text) ?? /(trustProxies\s*\(\s*at:\s*\[)([^\]]*)(\])/.exec(text);
+    if (list) return text.slice(0, list.index) + addToList(list) + text.slice(list.index + list[0].length);
+    const one = /(trustProxies\s*\(\s*at:\s*)(['"])([^'"]*)\2/.exec(text);
+    if (one && one[3] !== '*' && one[3] !== '**')
+      return `${text.slice(0, one.index)}${one[1]}['${one[3]}', '${PROXY_ADDRESS}']${text.slice(one.index + one[0].length)}`;
+  }
+  if (fw.kind === 'symfony') {
+    const str = /(trusted_proxies\s*:\s*)(['"])([^'"]*)\2/.exec(text);
+    if (str && str[3] !== '')
+      return `${text.slice(0, str.index)}${str[1]}${str[2]}${str[3]},${PROXY_ADDRESS}${str[2]}${text.slice(str.index + str[0].length)}`;
+  }
+  return undefined;
+}
+
+const PROXY_ADDRESS = '<proxy address>';
+
 function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
   const a = fw.appEnd;
   const r = a.ref;
@@ -110,7 +139,22 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
       lines: [text.replace(/(forward-headers-strategy\s*[:=]\s*).*/, '$1native')],
       placement: 'replace',
     };
-  if (fw.kind === 'symfony' && /^framework\s*:/.test(text))
+  // Symfony's trusted_proxies already written under `framework:` (the app end's line): add the proxy there, never a
+  // second key (a YAML mapping with a duplicate key does not load).
+  const symfonyTrust =
+    fw.kind === 'symfony' && /^framework\s*:/.test(text)
+      ? lines.findIndex((l, i) => i >= r.line && /^\s+trusted_proxies\s*:/.test(l))
+      : -1;
+  const symfonyAdded = symfonyTrust >= 0 ? withProxyAddress(fw, lines[symfonyTrust] ?? '') : undefined;
+  if (symfonyAdded)
+    return {
+      description: `Add the address the proxy connects from to the addresses ${a.name} already trusts (give it with fix --proxy-address ADDR; on the proxy host, \`ip route get <app address>\` prints it after "src").`,
+      file: r.file,
+      line: symfonyTrust + 1,
+      lines: [symfonyAdded],
+      placement: 'replace',
+    };
+  if (fw.kind === 'symfony' && /^framework\s*:/.test(text) && symfonyTrust < 0)
     return {
       description:
         "Trust the proxy's network (private_ranges needs Symfony 5.2+; or list the proxy's address) and the headers it sends.",
@@ -164,6 +208,15 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
       file: r.file,
       line: r.line,
       lines: [text.replace(/\$proxies\s*(=.*)?;/, `$proxies = ${trusted};`)],
+      placement: 'replace',
+    };
+  const added = withProxyAddress(fw, text);
+  if (added)
+    return {
+      description: `Add the address the proxy connects from to the addresses ${a.name} already trusts (give it with fix --proxy-address ADDR; on the proxy host, \`ip route get <app address>\` prints it after "src").`,
+      file: r.file,
+      line: r.line,
+      lines: [added],
       placement: 'replace',
     };
   const after = fw.settings.valveGoesAfter?.ref;

@@ -34,15 +34,21 @@ interface RailsApp {
   application?: { file: string; lines: string[] };
   envs: Array<{ name: string; file: string; lines: string[] }>;
   puma: Array<{ file: string; lines: string[] }>;
+  /** config/initializers/*.rb that configure the app (config.hosts, host_authorization): run after the environment. */
+  initializers: Array<{ file: string; lines: string[] }>;
   railsVersion?: string;
 }
 
-function railsRoot(display: string): { root: string; role: 'application' | 'env' | 'puma' | 'lock'; env?: string } | null {
+function railsRoot(
+  display: string,
+): { root: string; role: 'application' | 'env' | 'puma' | 'lock' | 'initializer'; env?: string } | null {
   const norm = display.replace(/\\/g, '/');
   let m = /^(.*?)(?:^|\/)config\/application\.rb$/.exec(norm);
   if (m) return { root: m[1] ?? '', role: 'application' };
   m = /^(.*?)(?:^|\/)config\/environments\/([A-Za-z0-9_-]+)\.rb$/.exec(norm);
   if (m) return { root: m[1] ?? '', role: 'env', env: m[2] };
+  m = /^(.*?)(?:^|\/)config\/initializers\/[^/]+\.rb$/.exec(norm);
+  if (m) return { root: m[1] ?? '', role: 'initializer' };
   m = /^(.*?)(?:^|\/)config\/puma(?:\/([A-Za-z0-9_-]+))?\.rb$/.exec(norm);
   if (m) return { root: m[1] ?? '', role: 'puma', env: m[2] };
   if (basename(norm) === 'Gemfile.lock') return { root: dirname(norm) === '.' ? '' : dirname(norm), role: 'lock' };
@@ -103,12 +109,66 @@ function rubyDefaults(code: string[]): Map<string, string> {
   return out;
 }
 
+/**
+ * For each code line, the `if`/`unless ENV[...]` branch it sits in (`"<line of the if>:<branch number>"`), or
+ * undefined outside such a conditional. Other blocks (`do ... end`, `def`, `begin`, `case`) are tracked only so that
+ * their `end` closes the right frame.
+ */
+function envBranches(code: string[]): Array<string | undefined> {
+  const stack: Array<{ env: boolean; line: number; branch: number }> = [];
+  return code.map((l, i) => {
+    let here: string | undefined;
+    const envFrame = [...stack].reverse().find((f) => f.env);
+    if (envFrame) here = `${envFrame.line}:${envFrame.branch}`;
+    const cond = /^\s*(?:if|unless)\s+(.+?)\s*(?:then)?\s*$/.exec(l);
+    // A one-line `if x then y end` opens nothing.
+    if (cond && !/\bend\s*$/.test(l)) {
+      stack.push({ env: /\bENV\b/.test(cond[1] as string), line: i + 1, branch: 0 });
+      return here;
+    }
+    if (/^\s*(?:elsif\b|else\s*$)/.test(l)) {
+      const top = stack[stack.length - 1];
+      if (top) top.branch++;
+      return undefined;
+    }
+    if (/^\s*end\b/.test(l)) {
+      stack.pop();
+      return here;
+    }
+    if (/^\s*(?:def|begin|case|while|until|class|module)\b/.test(l) || /\bdo\s*(?:\|[^|]*\|)?\s*$/.test(l))
+      stack.push({ env: false, line: i + 1, branch: 0 });
+    return here;
+  });
+}
+
 function pumaBinds(file: string, raw: string[]): BindAddress[] {
   const code = codeLines(raw.join('\n'), 'hash');
   const defaults = rubyDefaults(code);
   const out: BindAddress[] = [];
+  const branches = envBranches(code);
+  const branchOf = new Map<BindAddress, string>();
   code.forEach((l, i) => {
     const ref = refAt(file, raw, i + 1);
+    const before = out.length;
+    collectBind(l, ref);
+    const branch = branches[i];
+    for (const b of out.slice(before)) if (branch) branchOf.set(b, branch);
+  });
+  // `if ENV["HEROKU"] ... port 3000 else bind "unix://..." end`: the environment picks one of these per deployment.
+  // A network bind in one branch of a conditional whose other branch binds too is not a listener of every deployment
+  // that runs this file: its exposure is unknown (the proxy's link to the other branch says which one runs there).
+  const branchesOfIf = new Map<string, Set<string>>();
+  for (const br of branchOf.values()) {
+    const [ifLine, n] = br.split(':') as [string, string];
+    branchesOfIf.set(ifLine, (branchesOfIf.get(ifLine) ?? new Set()).add(n));
+  }
+  for (const [b, br] of branchOf) {
+    const alternatives = (branchesOfIf.get(br.split(':')[0] as string)?.size ?? 0) > 1;
+    if (alternatives && b.kind === 'tcp' && b.exposure !== 'loopback') b.exposure = 'unknown';
+  }
+  return out;
+
+  function collectBind(l: string, ref: SourceRef): void {
     const bind = /^\s*bind\s*\(?\s*(["'])(.+?)\1/.exec(l);
     if (bind) {
       // `#{NAME}` of a constant assigned above: its default value; others stay (a unix path keeps `*`).
@@ -152,19 +212,22 @@ function pumaBinds(file: string, raw: string[]): BindAddress[] {
         ref,
       });
     }
-  });
-  return out;
+  }
 }
 
 /** The entries of a Ruby list or single value as written: quoted strings, `/regexp/`s, anything else as its text. */
 function hostEntries(expr: string): string[] {
+  // `config.hosts << "a" << "b"`: Array#<< returns the array, so a chain appends each operand.
   const body = expr
+    .replace(/\s*<<\s*/g, ', ')
     .trim()
     .replace(/^\[([\s\S]*)\]$/, '$1')
     .replace(/^\(([\s\S]*)\)$/, '$1');
   const out: string[] = [];
-  for (const m of body.matchAll(/"([^"\\]*)"|'([^'\\]*)'|(\/(?:[^/\\\n]|\\.)+\/[a-z]*)|([^,\s][^,]*)/g)) {
-    const v = m[1] ?? m[2] ?? m[3] ?? (m[4] as string).trim();
+  // `%r{...}flags` (Ruby's other regexp literal, braces may nest once: `%r{\d{1,3}}`) is written `/.../flags`.
+  const re = /"([^"\\]*)"|'([^'\\]*)'|%r\{((?:[^{}\\]|\\.|\{[^{}]*\})*)\}([a-z]*)|(\/(?:[^/\\\n]|\\.)+\/[a-z]*)|([^,\s][^,]*)/g;
+  for (const m of body.matchAll(re)) {
+    const v = m[1] ?? m[2] ?? (m[3] !== undefined ? `/${m[3]}/${m[4] ?? ''}` : undefined) ?? m[5] ?? (m[6] as string).trim();
     if (v !== '' && v !== 'nil') out.push(v);
   }
   return out;
@@ -207,6 +270,67 @@ function hostsSetting(sources: Array<{ file: string; raw: string[]; code: string
   return lit(entries, last.ref, last.origin, extra);
 }
 
+/** `Rails.env.development?`, `Rails.env.test?`, `!Rails.env.production?`, `Rails.env == "test"`: not the deployed one. */
+const NOT_PRODUCTION_TEST =
+  /Rails\.env\.(?:development|test)\?|!\s*Rails\.env\.production\?|Rails\.env\s*==\s*["'](?:development|test)["']/;
+const PRODUCTION_TEST = /Rails\.env\.production\?|Rails\.env\s*==\s*["']production["']/;
+
+/**
+ * The code lines as the production boot runs them: `Rails.application.config.X` (an initializer's spelling) is
+ * `config.X`; a line under `if Rails.env.development?` (or `unless Rails.env.production?`), or ending in such a
+ * modifier, is blanked, since production never runs it. Other conditionals are kept (the deployed value may be either).
+ */
+function productionCode(code: string[]): string[] {
+  // Per open block: whether production skips it, and whether its test names the environment (only then does `else`
+  // flip it).
+  const stack: Array<{ skip: boolean; byEnv: boolean }> = [];
+  return code.map((raw) => {
+    const l = raw.replace(/\bRails\.application\.config\./g, 'config.');
+    const skipped = stack.some((f) => f.skip);
+    const cond = /^\s*(if|unless)\s+(.+?)\s*(?:then)?\s*$/.exec(l);
+    if (cond && !/\bend\s*$/.test(l)) {
+      const test = cond[2] as string;
+      const byEnv = NOT_PRODUCTION_TEST.test(test) || PRODUCTION_TEST.test(test);
+      const skip = cond[1] === 'if' ? NOT_PRODUCTION_TEST.test(test) : PRODUCTION_TEST.test(test) && !/!/.test(test);
+      stack.push({ skip, byEnv });
+      return '';
+    }
+    if (/^\s*(?:elsif\b|else\s*$)/.test(l)) {
+      // The other branch of `if Rails.env.development?` runs in production, and the other of `if production?` does not.
+      const top = stack[stack.length - 1];
+      if (top?.byEnv) top.skip = !top.skip;
+      return '';
+    }
+    if (/^\s*end\b/.test(l)) {
+      stack.pop();
+      return '';
+    }
+    if (/^\s*(?:def|begin|case|while|until|class|module)\b/.test(l) || /\bdo\s*(?:\|[^|]*\|)?\s*$/.test(l))
+      stack.push({ skip: false, byEnv: false });
+    if (skipped) return '';
+    const modifier = /\s+(if|unless)\s+(.+)$/.exec(l);
+    if (modifier && (modifier[1] === 'if' ? NOT_PRODUCTION_TEST : PRODUCTION_TEST).test(modifier[2] as string)) return '';
+    return l;
+  });
+}
+
+/**
+ * `config.host_authorization = { exclude: ->(request) { ... } }` (Rails 7+; 6.1 spells it
+ * `config.host_authorization = { exclude: ... }` too): requests the lambda matches skip HostAuthorization.
+ */
+function hostAuthorizationExclude(sources: Array<{ file: string; raw: string[]; code: string[] }>): string | undefined {
+  let found: string | undefined;
+  for (const s of sources)
+    s.code.forEach((l, i) => {
+      if (
+        /^\s*config\.host_authorization\s*=.*\bexclude:/.test(l) ||
+        (/^\s*config\.host_authorization\s*=\s*\{?\s*$/.test(l) && /\bexclude:/.test(s.code.slice(i + 1, i + 4).join(' ')))
+      )
+        found = `${s.file}:${i + 1}`;
+    });
+  return found;
+}
+
 function versionOf(loadDefaults: string | undefined, lock: string | undefined): string | undefined {
   return lock ?? loadDefaults;
 }
@@ -223,6 +347,11 @@ export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers
     .filter((e) => !NON_PRODUCTION.has(e.name))
     .sort((a, b) => (a.name === 'production' ? -1 : b.name === 'production' ? 1 : a.name.localeCompare(b.name)));
   for (const e of envs) sources.push({ file: e.file, raw: e.lines, code: codeLines(e.lines.join('\n'), 'hash'), env: true });
+  // Initializers run after the environment file (Rails::Engine load_config_initializers, before the middleware stack
+  // that hands config.hosts to HostAuthorization is built), in file name order.
+  const initializers = [...app.initializers]
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+    .map((x) => ({ file: x.file, raw: x.lines, code: productionCode(codeLines(x.lines.join('\n'), 'hash')), env: false }));
   const pick = (name: string): Valued<boolean> | undefined => {
     for (const s of [...sources.filter((x) => x.env), ...sources.filter((x) => !x.env)]) {
       const v = boolSetting(s.file, s.code, s.raw, name);
@@ -296,9 +425,19 @@ export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers
   // ActionDispatch::Http::URL#raw_host_with_port: the last X-Forwarded-Host value, from any peer (no trusted-proxy
   // test); HostAuthorization (config.hosts) refuses a request whose last X-Forwarded-Host it does not list.
   appEnd.hostHeaders = ['x-forwarded-host'];
-  const deployed = [...sources.filter((x) => !x.env), ...sources.filter((x) => x.env && x.file === main.file)];
+  const deployed = [
+    ...sources.filter((x) => !x.env).map((x) => ({ ...x, code: productionCode(x.code) })),
+    ...sources.filter((x) => x.env && x.file === main.file),
+    ...initializers,
+  ];
+  const hosts = hostsSetting(deployed);
+  const exclude = hostAuthorizationExclude(deployed);
+  if (hosts && exclude && hosts.value.length > 0)
+    hosts.note = [hosts.note, `except the requests host_authorization's exclude (${exclude}) lets through`]
+      .filter(Boolean)
+      .join('; ');
   appEnd.hostAllowList =
-    hostsSetting(deployed) ??
+    hosts ??
     lit([] as string[], refAt(main.file, main.raw, 1), 'default', {
       note: 'config.hosts is empty in production by default: every host is accepted',
     });
@@ -378,7 +517,7 @@ export const rubyCollector: Collector = {
     const get = (root: string): RailsApp => {
       let a = apps.get(root);
       if (!a) {
-        a = { root, envs: [], puma: [] };
+        a = { root, envs: [], puma: [], initializers: [] };
         apps.set(root, a);
       }
       return a;
@@ -425,6 +564,10 @@ export const rubyCollector: Collector = {
       if (r.role === 'puma') {
         if (!/^\s*(bind|port|workers|threads|environment)\b/m.test(text)) continue;
         get(r.root).puma.push({ file: f.display, lines });
+      } else if (r.role === 'initializer') {
+        // Only an initializer that configures host authorization is the app's config; the others stay unread.
+        if (!/\bconfig\.(?:hosts|host_authorization)\b/.test(text)) continue;
+        get(r.root).initializers.push({ file: f.display, lines });
       } else if (r.role === 'application') {
         if (!/Rails::Application|config\./.test(text)) continue;
         get(r.root).application = { file: f.display, lines };

@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { hostAllowed } from '../../../src/chain/host-allow.js';
 import { forwardedHostTrusted as check } from '../../../src/checks/app/forwarded-host-trusted.js';
-import { type Case, runCase } from '../../python/lint-files.js';
+import { type Case, lintFiles, runCase } from '../../python/lint-files.js';
 import { nginxPuma, PUMA_PORT, PUMA_SOCKET, RAILS_APP, railsProduction } from './fixtures.js';
 
 const xfp = 'proxy_set_header X-Forwarded-Proto $scheme;';
@@ -88,6 +90,63 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'medium' },
   },
   {
+    name: "invalid: no host name in the files: the fix is nginx's own X-Forwarded-Host, and that route is cited first",
+    files: {
+      ...behindNginx([], [xfp]),
+      'site.conf': nginxPuma([xfp]).replace('server_name blog.example.com;', 'server_name _;'),
+    },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      file: 'site.conf',
+      line: 7,
+      fixLine: '        proxy_set_header X-Forwarded-Host $host;',
+      fixAt: { line: 8, placement: 'after' },
+    },
+  },
+  {
+    name: 'valid: config.hosts in an initializer (Rails.application.config.hosts, run after the environment file)',
+    files: {
+      ...behindNginx([], [xfp]),
+      'config/initializers/hosts.rb': 'Rails.application.config.hosts << "blog.example.com"\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: an initializer with Rails.application.configure and a %r{} regexp',
+    files: {
+      ...behindNginx([], [xfp]),
+      'config/initializers/security.rb':
+        'Rails.application.configure do\n  config.hosts << %r{\\A[a-z0-9-]+\\.example\\.com\\z}\nend\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid (trap): an initializer that adds the host only under if Rails.env.development? does not protect production',
+    files: {
+      ...behindNginx([], [xfp]),
+      'config/initializers/hosts.rb': 'if Rails.env.development?\n  Rails.application.config.hosts << "blog.test"\nend\n',
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'invalid (trap): a modifier unless Rails.env.production? does not run in production',
+    files: {
+      ...behindNginx([], [xfp]),
+      'config/initializers/hosts.rb': 'Rails.application.config.hosts << "blog.test" unless Rails.env.production?\n',
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'valid: the else branch of if Rails.env.development? is production',
+    files: {
+      ...behindNginx([], [xfp]),
+      'config/initializers/hosts.rb':
+        'if Rails.env.development?\n  Rails.application.config.hosts.clear\nelse\n  Rails.application.config.hosts << "blog.example.com"\nend\n',
+    },
+    expect: { count: 0 },
+  },
+  {
     name: 'valid: every nginx route writes X-Forwarded-Host itself and only nginx reaches Puma (unix socket)',
     files: behindNginx([], [xfp, 'proxy_set_header X-Forwarded-Host $host;']),
     expect: { count: 0 },
@@ -95,3 +154,28 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`app/forwarded-host-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+test('app/forwarded-host-trusted facts: %r{} entries are regexps as HostAuthorization matches them; host_authorization exclude is noted', async () => {
+  const { facts } = await lintFiles({
+    ...behindNginx(
+      [
+        'config.hosts << %r{[a-z0-9-]+\\.example\\.com}i',
+        'config.host_authorization = { exclude: ->(request) { request.path == "/up" } }',
+      ],
+      [xfp],
+    ),
+  });
+  const allow = facts.frameworks.find((f) => f.kind === 'rails')?.appEnd?.hostAllowList;
+  assert.deepEqual(allow?.value, ['/[a-z0-9-]+\\.example\\.com/i']);
+  assert.equal(hostAllowed(allow?.value ?? [], 'Blog.Example.com'), true);
+  assert.equal(hostAllowed(allow?.value ?? [], 'evil.example'), false);
+  const chained = await lintFiles({
+    ...behindNginx([], [xfp]),
+    'config/initializers/hosts.rb': 'Rails.application.config.hosts << "blog.example.com" << "www.blog.example.com"\n',
+  });
+  assert.deepEqual(chained.facts.frameworks.find((f) => f.kind === 'rails')?.appEnd?.hostAllowList?.value, [
+    'blog.example.com',
+    'www.blog.example.com',
+  ]);
+  assert.match(allow?.note ?? '', /host_authorization's exclude \(config\/environments\/production\.rb:4\)/);
+});

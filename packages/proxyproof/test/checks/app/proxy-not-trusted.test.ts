@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { proxyNotTrusted as check } from '../../../src/checks/app/proxy-not-trusted.js';
+import { runFix } from '../../../src/commands/fix.js';
 import { type Case, runCase } from '../../python/lint-files.js';
 import { LARAVEL11_BOOTSTRAP, laravelMiddleware, PROXY_COMPOSE } from './fixtures.js';
 
@@ -165,6 +169,42 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'high', line: 9, message: /10\.0\.2\.2/ },
   },
   {
+    name: "invalid: TrustProxies names addresses on one line: the fix adds '<proxy address>' (fix --proxy-address fills it)",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = ['10.0.2.2']"),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: {
+      count: 1,
+      line: 9,
+      fixLine: "    protected $proxies = ['10.0.2.2', '<proxy address>'];",
+      fixAt: { line: 9, placement: 'replace' },
+    },
+  },
+  {
+    name: "invalid: Laravel 11 trustProxies(at: '10.0.2.2') leaves the proxy container out: the fix adds '<proxy address>'",
+    files: {
+      'bootstrap/app.php': LARAVEL11_BOOTSTRAP.replace('        //', "        $middleware->trustProxies(at: '10.0.2.2');"),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: {
+      count: 1,
+      fixLine: "        $middleware->trustProxies(at: ['10.0.2.2', '<proxy address>']);",
+    },
+  },
+  {
+    name: "invalid: Symfony trusted_proxies loopback only, the proxy in another container: the fix adds ',<proxy address>'",
+    files: {
+      'config/packages/framework.yaml': `${SYMFONY}    trusted_proxies: '127.0.0.1'\n`,
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: {
+      count: 1,
+      fixLine: "    trusted_proxies: '127.0.0.1,<proxy address>'",
+      fixAt: { line: 5, placement: 'replace' },
+    },
+  },
+  {
     name: "valid: TrustProxies '*' (trust-all is app/trust-all's business)",
     files: { 'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = '*'"), 'docker-compose.yml': PROXY_COMPOSE },
     expect: { count: 0 },
@@ -296,4 +336,25 @@ test('app/proxy-not-trusted: advice says why it is not mechanical, as the line s
   });
   assert.match(cont[0]?.fix?.description ?? '', /line 7 continues the statement above it/);
   assert.doesNotMatch(cont[0]?.fix?.description ?? '', /spans several lines/);
+});
+
+test('app/proxy-not-trusted: fix --proxy-address writes the address into an existing TrustProxies list; plain fix gives advice naming the option', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-php-proxy-address-'));
+  try {
+    mkdirSync(join(dir, 'app/Http/Middleware'), { recursive: true });
+    writeFileSync(join(dir, 'app/Http/Middleware/TrustProxies.php'), laravelMiddleware(" = ['10.0.2.2']"));
+    writeFileSync(join(dir, 'docker-compose.yml'), PROXY_COMPOSE);
+    const dry = await runFix([dir], { cwd: dir });
+    assert.ok(!dry.plan.patches.some((p) => p.file.endsWith('TrustProxies.php')), dry.plan.patches.map((p) => p.diff).join(''));
+    assert.ok(
+      dry.plan.advice.some((a) => a.id === 'app/proxy-not-trusted' && /give it with --proxy-address/.test(a.reason)),
+      JSON.stringify(dry.plan.advice),
+    );
+    const given = await runFix([dir], { cwd: dir, proxyAddress: '172.18.0.5', write: true });
+    const diff = given.plan.patches.find((p) => p.file.endsWith('TrustProxies.php'))?.diff ?? '';
+    assert.match(diff, /^\+ {4}protected \$proxies = \['10\.0\.2\.2', '172\.18\.0\.5'\];$/m, diff);
+    assert.match(readFileSync(join(dir, 'app/Http/Middleware/TrustProxies.php'), 'utf8'), /'172\.18\.0\.5'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
