@@ -386,7 +386,17 @@ function appCandidates(t: Topology): Candidate[] {
         });
       }
     });
-    if (fw) out.push(...frameworkCandidates(app, fw, peer, xffEntriesAppended(t, links[0]), setsForwardedHost(t, links[0])));
+    if (fw)
+      out.push(
+        ...frameworkCandidates(
+          app,
+          fw,
+          peer,
+          xffEntriesAppended(t, links[0]),
+          setsForwardedHost(t, links[0]),
+          proxiesInFront(t, links[0]),
+        ),
+      );
   }
   return out;
 }
@@ -419,6 +429,32 @@ function xffEntriesAppended(t: Topology, link: Link | undefined): number {
   return 1 + (xff.replace(/\{xff_append(?:_if_trusted)?\}/, '').match(/,/g)?.length ?? 0);
 }
 
+/**
+ * How many proxies stand in front of the app on its first link, the hop in front and every proxy that links to it
+ * in turn (one chain, bounded): each appends to X-Forwarded-For once the whole chain passes the header on, which is
+ * what the fixes make it do (an edge nginx in front of a Caddy on the app host: two). The outermost counts as many
+ * entries as it appends (xffEntriesAppended: 2 for Fly.io's front).
+ */
+function proxiesInFront(t: Topology, link: Link | undefined): number {
+  if (!link) return 1;
+  let n = 0;
+  let at: Link | undefined = link;
+  const seen = new Set<string>();
+  while (at && !seen.has(at.fromHop) && n < 16) {
+    seen.add(at.fromHop);
+    const hopId: string = at.fromHop;
+    const before: Link | undefined = t.links.find((l) => l.target.kind === 'proxy' && l.target.hopId === hopId);
+    n += before ? 1 : xffEntriesAppended(t, at);
+    at = before;
+  }
+  return Math.max(1, n);
+}
+
+/** Proxies in front of each Flask app of the topology on its first link (proxiesInFront), for the flask/ checks. */
+export function flaskProxiesInFront(t: Topology): number[] {
+  return t.apps.filter((a) => a.framework?.kind === 'flask').map((a) => proxiesInFront(t, appLinks(t, a)[0]));
+}
+
 /** The proxy route of this link sets X-Forwarded-Host from its own value (not the client's header passed on). */
 function setsForwardedHost(t: Topology, link: Link | undefined): boolean {
   if (!link) return false;
@@ -434,6 +470,8 @@ function frameworkCandidates(
   peer: Link['peer'] | undefined,
   hops = 1,
   proxySetsForwardedHost = false,
+  /** Proxies in front of the app, the whole chain (proxiesInFront): ProxyFix's x_for. */
+  proxies = hops,
 ): Candidate[] {
   const out: Candidate[] = [];
   if (fw.kind === 'django') {
@@ -564,17 +602,21 @@ function frameworkCandidates(
     const xHost = proxySetsForwardedHost ? 1 : 0;
     out.push({
       id: `proxyfix:${app.id}`,
-      title: 'Flask: apply ProxyFix for the one proxy in front',
+      title: `Flask: apply ProxyFix for the ${proxies === 1 ? 'one proxy' : `${proxies} proxies`} in front`,
       ref: fw.proxyFix?.ref ?? fw.ref,
       lines: [
         'from werkzeug.middleware.proxy_fix import ProxyFix',
-        `app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1${xHost ? ', x_host=1' : ''})`,
+        `app.wsgi_app = ProxyFix(app.wsgi_app, x_for=${proxies}, x_proto=1${xHost ? ', x_host=1' : ''})`,
       ],
       cost: 1,
       apply(tt) {
         const a = tt.apps.find((x) => x.id === app.id);
         if (a?.framework)
-          a.framework.proxyFix = { value: { x_for: 1, x_proto: 1, x_host: xHost, x_port: 0 }, origin: 'literal', ref: fw.ref };
+          a.framework.proxyFix = {
+            value: { x_for: proxies, x_proto: 1, x_host: xHost, x_port: 0 },
+            origin: 'literal',
+            ref: fw.ref,
+          };
       },
     });
   }

@@ -12,7 +12,7 @@
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SKIP_DIRS } from '../engine/discover.js';
 import type { Facts } from '../model/facts.js';
 import type { Diagnostic, Finding, Severity } from '../model/finding.js';
@@ -73,7 +73,7 @@ interface Problem {
 }
 
 /** A parse error by file and message, without line numbers (a patch moves lines). */
-const diagKey = (d: Diagnostic) => `${norm(d.file)}\0${d.message.replace(/\d+/g, '#')}`;
+const diagKey = (d: Diagnostic, norm: Norm) => `${norm(d.file)}\0${d.message.replace(/\d+/g, '#')}`;
 
 /**
  * A line of a staged file: a number is the 0-based line of the original file kept as it was (its text is
@@ -94,9 +94,23 @@ interface StagedFile {
   findings: Set<string>;
 }
 
-const norm = (f: string) => f.replace(/^\.\//, '');
-const key = (f: Finding) => `${f.id}\0${norm(f.evidence[0]?.file ?? '')}`;
-const editKey = (f: Finding) => `${f.id}\0${norm(f.fix?.file ?? '')}\0${(f.fix?.lines ?? []).map((l) => l.trim()).join('\n')}`;
+/** A file name as the first analysis wrote it. */
+type Norm = (file: string) => string;
+const plainNorm: Norm = (f) => f.replace(/^\.\//, '');
+/**
+ * The copy's file names read as the first analysis's: a file outside the working folder is named by its absolute
+ * path, which in the copy is under the stage folder (`<stage>/etc/nginx/...` is `/etc/nginx/...`).
+ */
+function stageNorm(dir: string, base: string): Norm {
+  const prefix = dir + sep;
+  return (f) => {
+    const n = plainNorm(f);
+    return n.startsWith(prefix) ? join(base, n.slice(prefix.length)) : n;
+  };
+}
+const key = (f: Finding, norm: Norm) => `${f.id}\0${norm(f.evidence[0]?.file ?? '')}`;
+const editKey = (f: Finding, norm: Norm) =>
+  `${f.id}\0${norm(f.fix?.file ?? '')}\0${(f.fix?.lines ?? []).map((l) => l.trim()).join('\n')}`;
 
 /** Highest severity rank per (id, primary file). */
 export type SeverityIndex = ReadonlyMap<string, number>;
@@ -106,11 +120,11 @@ export type SeverityIndex = ReadonlyMap<string, number>;
  * handful of keys where the findings are thousands: the doctor keeps this, not its first report's findings,
  * through the second analysis (issue 10: its peak memory).
  */
-export function severityIndex(findings: Finding[]): SeverityIndex {
+export function severityIndex(findings: Finding[], norm: Norm = plainNorm): SeverityIndex {
   const m = new Map<string, number>();
   const put = (k: string, sev: Severity | undefined) => m.set(k, Math.max(m.get(k) ?? -1, RANK[sev ?? 'info'] ?? 0));
   for (const f of findings) {
-    put(key(f), f.severity);
+    put(key(f, norm), f.severity);
     // Findings merged into this one (one finding per root cause, chain/refine.ts) were there too: when a patch
     // changes which finding heads the cause, the chain's own finding shows again under its id.
     const chain = f.data?.chainFinding as { id?: string; severity?: Severity } | undefined;
@@ -127,21 +141,38 @@ export function severityIndex(findings: Finding[]): SeverityIndex {
  * the proxy only through its loopback default): withholding the patch for it would leave the site broken. Lint
  * shows it after the fix like any other finding.
  */
-function appeared(before: SeverityIndex, after: Finding[]): Finding[] {
-  return after.filter((f) => RANK[f.severity] >= RANK.medium && RANK[f.severity] > (before.get(key(f)) ?? -1));
+function appeared(before: SeverityIndex, after: Finding[], norm: Norm): Finding[] {
+  return after.filter((f) => RANK[f.severity] >= RANK.medium && RANK[f.severity] > (before.get(key(f, norm)) ?? -1));
 }
 
-/** Copies the inputs (a file's whole folder: its includes live beside it) below a private folder; bounded. */
+/** The deepest folder that holds every one of these absolute paths. */
+function commonFolder(paths: string[]): string {
+  let base = paths[0] as string;
+  for (const p of paths)
+    while (relative(base, p).startsWith('..') || isAbsolute(relative(base, p))) {
+      const up = dirname(base);
+      if (up === base) break;
+      base = up;
+    }
+  return base;
+}
+
+/**
+ * Copies the inputs (a file's whole folder: its includes live beside it) below a private folder; bounded. The copy
+ * keeps the layout under `base`, the folder that holds the working folder and every input (the working folder
+ * itself unless an input is outside it, `fix /etc/nginx` run from a home folder): the copy is analysed from the
+ * working folder's place in it (`cwd`), so the paths it reports read as the first analysis's.
+ */
 function makeStage(
   paths: string[],
   cwd: string,
-): { dir: string; paths: string[]; relocated: { from: string; to: string }[] } | { reason: string } {
+): { dir: string; base: string; cwd: string; paths: string[]; relocated: { from: string; to: string }[] } | { reason: string } {
   const roots = new Set<string>();
   const rels: string[] = [];
+  const base = commonFolder([cwd, ...paths.map((p) => resolve(cwd, p))]);
   for (const p of paths) {
     const abs = resolve(cwd, p);
     const rel = relative(cwd, abs);
-    if (rel.startsWith('..') || isAbsolute(rel)) return { reason: `${p} is outside the working folder` };
     let isDir = false;
     try {
       isDir = statSync(abs).isDirectory();
@@ -152,11 +183,12 @@ function makeStage(
     rels.push(rel === '' ? '.' : rel);
   }
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-fixcheck-'));
+  const stagedCwd = join(dir, relative(base, cwd));
   let count = 0;
   try {
+    mkdirSync(stagedCwd, { recursive: true });
     for (const root of roots) {
-      const rel = relative(cwd, root);
-      cpSync(root, join(dir, rel), {
+      cpSync(root, join(dir, relative(base, root)), {
         recursive: true,
         verbatimSymlinks: true,
         filter: (src) => {
@@ -167,14 +199,15 @@ function makeStage(
       });
     }
     const config = join(cwd, '.proxyproof.json');
-    if (existsSync(config) && !existsSync(join(dir, '.proxyproof.json'))) cpSync(config, join(dir, '.proxyproof.json'));
+    if (existsSync(config) && !existsSync(join(stagedCwd, '.proxyproof.json')))
+      cpSync(config, join(stagedCwd, '.proxyproof.json'));
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     return { reason: `the inputs could not be copied for the check (${(e as Error).message})` };
   }
   const relocated: { from: string; to: string }[] = [];
   for (const root of roots) {
-    const to = join(dir, relative(cwd, root));
+    const to = join(dir, relative(base, root));
     relocated.push({ from: root, to });
     // The same folder as the files may name it (/tmp -> /private/tmp, a symlinked /srv).
     try {
@@ -182,7 +215,7 @@ function makeStage(
       if (real !== root) relocated.push({ from: real, to });
     } catch {}
   }
-  return { dir, paths: rels, relocated };
+  return { dir, base, cwd: stagedCwd, paths: rels, relocated };
 }
 
 /** The changes that turn the original lines into `entries` (lines kept carry their original index). */
@@ -222,7 +255,7 @@ export async function convergePlan(input: ConvergeInput): Promise<ConvergeResult
   const stage = makeStage(input.paths, cwd);
   if ('reason' in stage) return { plan: input.plan, rounds: 1, unchecked: stage.reason };
   try {
-    return await converge(input, stage.dir, stage.paths, stage.relocated);
+    return await converge(input, stage);
   } finally {
     rmSync(stage.dir, { recursive: true, force: true });
   }
@@ -230,11 +263,15 @@ export async function convergePlan(input: ConvergeInput): Promise<ConvergeResult
 
 async function converge(
   input: ConvergeInput,
-  dir: string,
-  stagePaths: string[],
-  relocated: { from: string; to: string }[],
+  stage: { dir: string; base: string; cwd: string; paths: string[]; relocated: { from: string; to: string }[] },
 ): Promise<ConvergeResult> {
   const { cwd, first } = input;
+  const { dir, paths: stagePaths, relocated } = stage;
+  const norm = stageNorm(dir, stage.base);
+  /** A message of the copy's analysis with the copy's paths read as the real ones (the advice quotes it). */
+  const unstage = (t: string) => t.split(dir + sep).join(stage.base.endsWith(sep) ? stage.base : stage.base + sep);
+  // The first analysis names real files only, so its index (made before this analysis, with the plain names) is the
+  // one `norm` would give.
   const before = first.severities;
   const files = new Map<string, StagedFile>();
   const demoted: Advice[] = [];
@@ -269,16 +306,19 @@ async function converge(
     mkdirSync(dirname(f.stageAbs), { recursive: true });
     writeFileSync(f.stageAbs, text(f));
   };
-  /** Applies one round's patches (`base`: the folder their paths are in) to the staged files. */
-  const apply = (patches: FilePatch[], base: string, round: number): boolean => {
+  /**
+   * Applies one round's patches to the staged files. A patch of the first plan names the real file (under
+   * stage.base), a later round's the staged copy (under stage.dir): both have the same path below their folder.
+   */
+  const apply = (patches: FilePatch[], staged: boolean, round: number): boolean => {
     let any = false;
     for (const p of patches) {
-      const rel = relative(base, p.abs);
+      const rel = relative(staged ? dir : stage.base, p.abs);
       if (rel.startsWith('..') || isAbsolute(rel)) {
         if (round === 0) outside.push(p);
         continue;
       }
-      const realAbs = join(cwd, rel);
+      const realAbs = join(stage.base, rel);
       let f = files.get(rel);
       if (!f) {
         const original = round === 0 ? p.original : readFileSync(realAbs, 'utf8');
@@ -286,7 +326,7 @@ async function converge(
         f = {
           realAbs,
           stageAbs: join(dir, rel),
-          display: p.file,
+          display: norm(p.file),
           ...(p.via ? { via: p.via } : {}),
           program: p.program,
           original,
@@ -322,32 +362,33 @@ async function converge(
     }
   };
 
-  const beforeDiagnostics = new Set(first.facts.diagnostics.filter((d) => d.level === 'error').map(diagKey));
+  const beforeDiagnostics = new Set(first.facts.diagnostics.filter((d) => d.level === 'error').map((d) => diagKey(d, norm)));
   /** What is wrong with the staged files: findings that appeared (`blame` picks those that count), new parse errors, or no analysis at all. */
   const problemsAfter = async (blame: (f: Finding) => boolean): Promise<{ analysed?: Analysed; problems: Problem[] }> => {
     let a: Analysed;
     try {
-      a = await input.analyze(stagePaths, dir, relocated);
+      a = await input.analyze(stagePaths, stage.cwd, relocated);
     } catch (e) {
       return { problems: [{ key: 'analysis', text: `lint fails on the patched files: ${(e as Error).message}` }] };
     }
-    const problems: Problem[] = appeared(before, a.all)
+    const problems: Problem[] = appeared(before, a.all, norm)
       .filter(blame)
       .map((f) => ({
-        key: key(f),
-        text: `lint reports ${f.id} (${f.severity}) at ${f.evidence[0]?.file ?? ''}${f.evidence[0]?.line ? `:${f.evidence[0].line}` : ''}: ${f.message}`,
+        key: key(f, norm),
+        text: `lint reports ${f.id} (${f.severity}) at ${norm(f.evidence[0]?.file ?? '')}${f.evidence[0]?.line ? `:${f.evidence[0].line}` : ''}: ${unstage(f.message)}`,
       }));
     for (const d of a.facts.diagnostics)
-      if (d.level === 'error' && !beforeDiagnostics.has(diagKey(d)))
+      if (d.level === 'error' && !beforeDiagnostics.has(diagKey(d, norm)))
         problems.push({
-          key: `diag\0${diagKey(d)}`,
-          text: `the file no longer parses: ${d.file}${d.line ? `:${d.line}` : ''}: ${d.message}`,
+          key: `diag\0${diagKey(d, norm)}`,
+          text: `the file no longer parses: ${norm(d.file)}${d.line ? `:${d.line}` : ''}: ${unstage(d.message)}`,
         });
     return { analysed: a, problems };
   };
 
   let facts = first.facts;
   let base = cwd;
+  let staged = false;
   let units = first.selected.filter((f) => f.fix);
   let plan = input.plan;
   let rounds = 0;
@@ -355,12 +396,13 @@ async function converge(
     const saved = snapshot();
     let analysed: Analysed | undefined;
     for (let attempt = 0; attempt < 3 && plan.patches.length > 0; attempt++) {
-      if (!apply(plan.patches, base, round)) break;
+      if (!apply(plan.patches, staged, round)) break;
       // A finding the patches bring that has a mechanical fix of its own is fixed in the next round (the header
       // a location now needs because another sends it); one without, or in the last round, is the patch's fault.
       const last = round === MAX_ROUNDS - 1;
       const checked = await problemsAfter(
-        (f) => last || !isMechanical(f) || demotedEdits.has(editKey(f)) || PLACEHOLDER.test((f.fix?.lines ?? []).join('\n')),
+        (f) =>
+          last || !isMechanical(f) || demotedEdits.has(editKey(f, norm)) || PLACEHOLDER.test((f.fix?.lines ?? []).join('\n')),
       );
       analysed = checked.analysed;
       if (checked.problems.length === 0) break;
@@ -372,7 +414,7 @@ async function converge(
         for (const u of candidates) {
           restore(saved);
           const alone = planFixes(facts, [u], { ...input.planOptions, cwd: base });
-          if (!apply(alone.patches, base, -1)) continue;
+          if (!apply(alone.patches, staged, -1)) continue;
           const seen = await problemsAfter(() => true);
           if (seen.problems.some((x) => problemKeys.has(x.key))) culprits.push(u);
         }
@@ -381,7 +423,7 @@ async function converge(
       const blamed = culprits.length > 0 ? culprits : candidates;
       const shown = checked.problems[0] as Problem;
       for (const u of blamed) {
-        demotedEdits.add(editKey(u));
+        demotedEdits.add(editKey(u, norm));
         demoted.push(
           advice(
             u,
@@ -390,7 +432,7 @@ async function converge(
         );
       }
       restore(saved);
-      units = units.filter((u) => !demotedEdits.has(editKey(u)));
+      units = units.filter((u) => !demotedEdits.has(editKey(u, norm)));
       plan = planFixes(facts, units, { ...input.planOptions, cwd: base });
       analysed = undefined;
     }
@@ -398,9 +440,10 @@ async function converge(
     rounds = round + 1;
     // The next round: what is still mechanically fixable in the patched copy (never a fix already turned down).
     facts = analysed.facts;
-    base = dir;
-    units = analysed.selected.filter((f) => f.fix && !demotedEdits.has(editKey(f)));
-    plan = planFixes(facts, units, { ...input.planOptions, cwd: dir });
+    base = stage.cwd;
+    staged = true;
+    units = analysed.selected.filter((f) => f.fix && !demotedEdits.has(editKey(f, norm)));
+    plan = planFixes(facts, units, { ...input.planOptions, cwd: stage.cwd });
     // Advice of later rounds repeats the first round's; only patches carry on.
     plan = { patches: plan.patches.filter((p) => !relative(dir, p.abs).startsWith('..')), advice: [] };
   }

@@ -20,6 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { NginxDirective } from '../collectors/nginx/ast.js';
 import { detemplate, isTemplateName, renderedName } from '../collectors/template/index.js';
 import type { Facts } from '../model/facts.js';
 
@@ -62,6 +63,54 @@ function nginxEntries(facts: Facts, cwd: string): Map<string, string> {
   }
   return out;
 }
+
+/**
+ * An `include` of an nginx tree as the collectors resolved it: the file and line it is written at, the argument as
+ * written, and the files it pulled in. A check on a copy of the tree points it at their copies: as written, an
+ * absolute `include /etc/nginx/sites-enabled/*;` (which the collector reads in the tree's own copy of /etc/nginx)
+ * would read this machine's files, and a relative one in a site file would be resolved against the check's own
+ * wrapper config.
+ */
+export interface NginxIncludeRef {
+  file: string;
+  line: number;
+  column?: number;
+  arg: string;
+  targets: string[];
+}
+
+/** The includes of the tree whose entry is `main`, from its parse tree (blocks too: `http { include ...; }`). */
+function nginxIncludes(facts: Facts, main: string, cwd: string): NginxIncludeRef[] {
+  const tree = facts.nginx.configs.find((t) => t.config[0] && (t.config[0].abs ?? resolve(cwd, t.config[0].file)) === main);
+  if (!tree) return [];
+  const out: NginxIncludeRef[] = [];
+  for (const f of tree.config) {
+    if (f.source === 'builtin') continue;
+    const file = f.abs ?? resolve(cwd, f.file);
+    const walk = (ds: NginxDirective[]): void => {
+      for (const d of ds) {
+        if (d.directive === 'include' && d.args[0] !== undefined) {
+          const files = (d.includes ?? []).map((i) => tree.config[i]);
+          // A stock params file read from our built-in copy is not a file to copy: the include stays as written.
+          if (files.every((x) => x !== undefined && x.source !== 'builtin'))
+            out.push({
+              file,
+              line: d.line,
+              ...(d.column !== undefined ? { column: d.column } : {}),
+              arg: d.args[0],
+              targets: files.map((x) => x?.abs ?? resolve(cwd, x?.file ?? '')),
+            });
+        }
+        if (d.block) walk(d.block);
+      }
+    };
+    walk(f.parsed);
+  }
+  return out;
+}
+
+/** `include ARG;` at the start of a text (ARG bare or quoted). */
+const INCLUDE_AT = /^include\s+(?:"[^"]*"|'[^']*'|[^\s;]+)\s*;/;
 
 /** The entry file is a whole nginx.conf (top-level `events`/`http`), not a site file included inside `http`. */
 function isMainConf(facts: Facts, main: string, cwd: string): boolean {
@@ -238,6 +287,7 @@ export function nginxWithLoopbackNames(
   main: string,
   files: string[],
   run: (mainCopy: string, dir: string) => { ok: boolean; output: string },
+  includes: NginxIncludeRef[] = [],
 ): { ok: boolean; output: string; swapped: string[] } {
   return withTempDir('proxyproof-nginx-copy-', (tmp) => {
     const all = [...new Set([main, ...files])];
@@ -253,11 +303,12 @@ export function nginxWithLoopbackNames(
         // a file that cannot be read is reported by nginx itself
       }
     }
+    pointIncludesAtCopies(includes, all, copyOf);
     // A template main file is checked on its rendering (onRendering's rule), written next to the copy so that its
     // relative includes still meet and nginx's messages name a file of the copy.
     let mainCopy = copyOf(main);
     if (isTemplateName(basename(main))) {
-      const d = detemplate(readFileSync(main, 'utf8'), { name: main });
+      const d = detemplate(readFileSync(mainCopy, 'utf8'), { name: main });
       if (d && !d.heavy) {
         mainCopy = join(dirname(mainCopy), renderedName(basename(main)));
         writeFileSync(mainCopy, d.text);
@@ -288,6 +339,45 @@ export function nginxWithLoopbackNames(
   });
 }
 
+/** Where the first `include` directive of a line starts, or -1. */
+function includeColumn(text: string): number {
+  const m = /(^|[\s;{}])include\s/.exec(text);
+  return m ? m.index + (m[1]?.length ?? 0) : -1;
+}
+
+/**
+ * Each include of the copy that the collectors resolved to files of the tree now names their copies, one `include`
+ * per file on the same line (line numbers, and so nginx's messages, stay as they were); a pattern that matched no
+ * file of the tree is left out, so this machine's own files of that name are never read in its place.
+ */
+function pointIncludesAtCopies(includes: NginxIncludeRef[], copied: string[], copyOf: (f: string) => string): void {
+  const have = new Set(copied);
+  const byFile = new Map<string, NginxIncludeRef[]>();
+  for (const i of includes) if (have.has(i.file)) byFile.set(i.file, [...(byFile.get(i.file) ?? []), i]);
+  for (const [file, refs] of byFile) {
+    let lines: string[];
+    try {
+      lines = readFileSync(copyOf(file), 'utf8').split('\n');
+    } catch {
+      continue;
+    }
+    // Right to left on a line, so the columns of the includes before it still hold.
+    const ordered = [...refs].sort((a, b) => a.line - b.line || (b.column ?? 0) - (a.column ?? 0));
+    for (const ref of ordered) {
+      if (!ref.targets.every((t) => have.has(t))) continue;
+      if (ref.targets.length === 0 && !/[*?[]/.test(ref.arg)) continue;
+      const text = lines[ref.line - 1];
+      if (text === undefined) continue;
+      const at = ref.column !== undefined ? ref.column - 1 : includeColumn(text);
+      const m = at >= 0 ? INCLUDE_AT.exec(text.slice(at)) : null;
+      if (!m) continue;
+      const into = ref.targets.map((t) => `include "${copyOf(t)}";`).join(' ');
+      lines[ref.line - 1] = text.slice(0, at) + into + text.slice(at + m[0].length);
+    }
+    writeFileSync(copyOf(file), lines.join('\n'));
+  }
+}
+
 const renderedNote = (abs: string) => (isTemplateName(basename(abs)) ? ' on its rendering' : '');
 
 /** The program check for one patched file, or undefined when none applies or the program is missing. */
@@ -298,23 +388,29 @@ export function checkerFor(kind: ProgramKind, abs: string, facts: Facts, cwd: st
       const main = nginxEntries(facts, cwd).get(abs);
       if (!bin || !main) return undefined;
       const files = [...nginxEntries(facts, cwd)].filter(([, m]) => m === main).map(([f]) => f);
+      const includes = nginxIncludes(facts, main, cwd);
       if (isMainConf(facts, main, cwd))
         return {
           command: `nginx -t -c ${main}${renderedNote(main)}`,
-          run: () => nginxWithLoopbackNames(main, files, (copy) => runCmd([bin, '-t', '-q', '-c', copy])),
+          run: () => nginxWithLoopbackNames(main, files, (copy) => runCmd([bin, '-t', '-q', '-c', copy]), includes),
         };
       // A site file (what sites-enabled holds) is checked the way nginx.conf's `http { include ...; }` reads it.
       return {
         command: `nginx -t (${main} included in http {})${renderedNote(main)}`,
         run: () =>
-          nginxWithLoopbackNames(main, files, (site, tmp) => {
-            const conf = join(tmp, 'nginx.conf');
-            writeFileSync(
-              conf,
-              `error_log ${join(tmp, 'error.log')};\npid ${join(tmp, 'nginx.pid')};\nevents {}\nhttp {\n    include ${site};\n}\n`,
-            );
-            return runCmd([bin, '-t', '-q', '-p', tmp, '-c', conf]);
-          }),
+          nginxWithLoopbackNames(
+            main,
+            files,
+            (site, tmp) => {
+              const conf = join(tmp, 'nginx.conf');
+              writeFileSync(
+                conf,
+                `error_log ${join(tmp, 'error.log')};\npid ${join(tmp, 'nginx.pid')};\nevents {}\nhttp {\n    include ${site};\n}\n`,
+              );
+              return runCmd([bin, '-t', '-q', '-p', tmp, '-c', conf]);
+            },
+            includes,
+          ),
       };
     }
     case 'caddy':

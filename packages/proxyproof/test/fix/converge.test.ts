@@ -386,3 +386,47 @@ test('converge: daphne in compose beside a worker container: --proxy-headers wou
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A plan with the deployment's folder cut out of every file name, to compare runs from different working folders. */
+function planShape(run: Awaited<ReturnType<typeof runFix>>, dir: string) {
+  const cut = (s: string) =>
+    s
+      .split(`${dir}/`)
+      .join('')
+      .replace(/^([-+]{3} [ab]\/)\//gm, '$1');
+  return {
+    patches: run.plan.patches.map((p) => ({ file: cut(p.file), diff: cut(p.diff), updated: p.updated })),
+    advice: run.plan.advice.map((a) => `${a.id} ${cut(a.file ?? '')}:${a.line ?? ''} ${cut(a.reason)}`),
+  };
+}
+
+test('converge: fix on a folder outside the working folder is checked by the second analysis like one inside (same plan, demotions, rounds)', async () => {
+  const elsewhere = treeOf({});
+  const cases: Array<{ files: Record<string, string>; proxyAddress?: string }> = [
+    { files: { 'site.conf': TWO_LOCATIONS } },
+    { files: FLY_EXPRESS },
+  ];
+  const cross = treeOf({});
+  try {
+    cases.push({ files: crossHostExpress(cross), proxyAddress: '10.0.2.5' });
+    for (const c of cases) {
+      const dir = c === cases[2] ? cross : treeOf({});
+      try {
+        for (const [name, text] of Object.entries(c.files)) {
+          mkdirSync(join(dir, name, '..'), { recursive: true });
+          writeFileSync(join(dir, name), text);
+        }
+        const opts = c.proxyAddress ? { proxyAddress: c.proxyAddress } : {};
+        const inside = await runFix(['.'], { cwd: dir, ...opts });
+        const outside = await runFix([dir], { cwd: elsewhere, ...opts });
+        assert.deepEqual(outside.notes, [], 'the plan was checked');
+        assert.deepEqual(planShape(outside, dir), planShape(inside, dir));
+        assert.ok(inside.plan.patches.length + inside.plan.advice.length > 0, 'a case with something to plan');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
+});

@@ -135,3 +135,67 @@ test('nginxWithLoopbackNames: a failure that is not a name (a bad directive) is 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A copy of a server's /etc/nginx kept in a repository: nginx.conf includes its sites by the server's absolute
+// path, which the collectors read in the repository's copy (never this machine's /etc/nginx).
+const ABSOLUTE_MAIN = `events {}
+http {
+    include /etc/nginx/conf.d/*.conf;
+}
+`;
+// A site file (what sites-enabled holds, no nginx.conf in the tree) with a relative include of its own.
+const SNIPPET_SITE = `server {
+    listen 127.0.0.1:8080;
+    location / {
+        include snippets/proxy.conf;
+        proxy_pass http://webapp:8000;
+    }
+}
+`;
+
+test("the program check reads the tree's own included files (absolute /etc/nginx include; a site file's relative include), never this machine's: a bad patch there is undone", async (t) => {
+  if (!findProgram('nginx')) return t.skip('nginx is not installed');
+  if (resolvable().length > 0) return t.skip(`${resolvable().join(', ')} resolve on this machine`);
+  const cases = [
+    {
+      files: { 'nginx/nginx.conf': ABSOLUTE_MAIN, 'nginx/conf.d/site.conf': SITE },
+      entry: 'nginx/nginx.conf',
+      patched: 'nginx/conf.d/site.conf',
+      line: 4,
+    },
+    {
+      files: { 'sites/app.conf': SNIPPET_SITE, 'sites/snippets/proxy.conf': 'proxy_set_header Host $host;\n' },
+      entry: 'sites',
+      patched: 'sites/snippets/proxy.conf',
+      line: 1,
+    },
+  ];
+  for (const c of cases) {
+    const dir = tree(c.files);
+    try {
+      const lint = async () => (await lintPaths([c.entry], { cwd: dir })).facts;
+      const facts = await lint();
+      const bad = writePlan(
+        planFixes(facts, [addLine(c.patched, c.line, '    proxy_set_header_typo X y;')], { cwd: dir }),
+        facts,
+        {
+          cwd: dir,
+        },
+      );
+      assert.equal(bad[0]?.status, 'restored', `${c.patched}: ${JSON.stringify(bad)}`);
+      assert.match(bad[0]?.validation?.output ?? '', /unknown directive "proxy_set_header_typo"/);
+      assert.equal(readFileSync(join(dir, c.patched), 'utf8'), c.files[c.patched as keyof typeof c.files]);
+      const again = await lint();
+      const good = writePlan(
+        planFixes(again, [addLine(c.patched, c.line, '    proxy_set_header X-Forwarded-Proto https;')], { cwd: dir }),
+        again,
+        { cwd: dir },
+      );
+      assert.equal(good[0]?.status, 'written', JSON.stringify(good));
+      assert.equal(good[0]?.validation?.status, 'ok', JSON.stringify(good[0]?.validation));
+      assert.match(good[0]?.validation?.output ?? '', /swapped for 127\.0\.0\.1 in a temporary copy: webapp/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});

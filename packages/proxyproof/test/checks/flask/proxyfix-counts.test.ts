@@ -7,6 +7,28 @@ const app = (args: string) =>
   `from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\napp = Flask(__name__)\napp.wsgi_app = ProxyFix(${args})\n`;
 const nginx = { 'site.conf': nginxTls('http://127.0.0.1:8000') };
 
+// Two proxies: a TLS edge nginx on its own host -> Caddy on the app host (which trusts the edge, so it appends the
+// edge's address after the client's) -> gunicorn on loopback -> Flask: X-Forwarded-For reaches the app as
+// `client, edge`.
+const twoProxies = (caddyTrust: string) => ({
+  'nginx/sites-enabled/app.test': `server {
+    listen 192.0.2.2:443 ssl;
+    server_name app.test;
+    ssl_certificate /etc/ssl/app.pem;
+    ssl_certificate_key /etc/ssl/app.key;
+    location / {
+        proxy_pass http://198.51.100.6:80;
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}
+`,
+  Caddyfile: `{\n\tadmin off\n\tauto_https off\n}\n\nhttp://:80 {\n\tbind 198.51.100.6\n\treverse_proxy 127.0.0.1:8000${caddyTrust}\n}\n`,
+  'gunicorn.service': '[Service]\nWorkingDirectory=/srv/app\nExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8000 app:app\n',
+});
+const trusting = ' {\n\t\ttrusted_proxies 198.51.100.5\n\t}';
+
 const cases: Case[] = [
   { name: 'valid: defaults (x_for=1, x_proto=1)', files: { 'app.py': app('app.wsgi_app'), ...nginx }, expect: { count: 0 } },
   {
@@ -28,6 +50,26 @@ const cases: Case[] = [
     name: 'invalid: x_for=2 behind one proxy',
     files: { 'app.py': app('app.wsgi_app, x_for=2, x_proto=1'), ...nginx },
     expect: { count: 1, severity: 'high', message: /forged/ },
+  },
+  {
+    name: 'valid: x_for=2 behind an edge nginx and a Caddy that trusts it (two proxies append)',
+    files: { 'app/app.py': app('app.wsgi_app, x_for=2, x_proto=1'), ...twoProxies(trusting) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: x_for=1 behind an edge nginx and a Caddy that trusts it: remote_addr is the edge',
+    files: { 'app/app.py': app('app.wsgi_app, x_for=1, x_proto=1'), ...twoProxies(trusting) },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      message: /x_for=1 while 2 proxies append to X-Forwarded-For/,
+      fixLine: 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=2, x_proto=1, x_host=1)',
+    },
+  },
+  {
+    name: 'valid (trap): x_for=1 when Caddy replaces X-Forwarded-For (it does not trust the edge): one entry reaches the app',
+    files: { 'app/app.py': app('app.wsgi_app, x_for=1, x_proto=1'), ...twoProxies('') },
+    expect: { count: 0 },
   },
   {
     name: 'invalid: positional counts (x_for, x_proto) = (1, 0)',
