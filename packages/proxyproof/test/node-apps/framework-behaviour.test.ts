@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import { getJson as get } from './get-json.js';
 
 const servers: http.Server[] = [];
 after(() => {
@@ -18,30 +19,6 @@ async function serve(handler: http.RequestListener): Promise<number> {
   servers.push(s);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   return (s.address() as AddressInfo).port;
-}
-
-function get(port: number, headers: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((res, rej) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: '/', headers: { host: 'app.test', ...headers }, timeout: 5000 },
-      (r) => {
-        let b = '';
-        r.on('data', (d) => {
-          b += d;
-        });
-        r.on('end', () => {
-          try {
-            res(JSON.parse(b));
-          } catch (e) {
-            rej(new Error(`bad body ${b}: ${e}`));
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', rej);
-    req.end();
-  });
 }
 
 const SPOOF = { 'x-forwarded-for': '6.6.6.6, 203.0.113.9', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' };

@@ -11,6 +11,7 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { lintPaths } from '../../src/engine/lint.js';
+import { getJson as get } from './get-json.js';
 import { factsFromFiles } from './harness.js';
 
 const PKG = JSON.stringify({ name: 'h', dependencies: { hono: '^4.6.0', '@hono/node-server': '^1.13.0' } });
@@ -177,10 +178,13 @@ describe('Hono behind nginx: the chain', () => {
     const findings = await lintTree({ 'package.json': PKG, 'server.js': READS('0.0.0.0'), 'nginx.conf': NGINX(true) });
     const f = findings.find((x) => x.id === 'chain/spoofable-backend');
     assert.ok(f, JSON.stringify(findings.map((x) => x.id)));
+    // The read, the bind, and (from deploy/backend-port-published, the same cause folded in with its bind fix) the
+    // proxy's connection.
     assert.deepEqual(
-      f.evidence.map((e) => e.line),
-      [4, 5],
+      f.evidence.map((e) => `${e.file.split('/').pop()}:${e.line}`),
+      ['server.js:4', 'server.js:5', 'nginx.conf:7'],
     );
+    assert.match(f.fix?.lines?.[0] ?? '', /hostname: '127\.0\.0\.1'/);
     assert.ok(!findings.some((x) => x.id === 'chain/scheme-lost'), 'nginx sends the header and Hono reads it');
   });
   it('on 127.0.0.1 with nginx setting the header: nothing spoofable, no scheme lost', async () => {
@@ -227,30 +231,6 @@ const servers: http.Server[] = [];
 after(() => {
   for (const s of servers) s.close();
 });
-
-function get(port: number, headers: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((res, rej) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: '/', headers: { host: 'app.test', ...headers }, timeout: 5000 },
-      (r) => {
-        let b = '';
-        r.on('data', (d) => {
-          b += d;
-        });
-        r.on('end', () => {
-          try {
-            res(JSON.parse(b));
-          } catch (e) {
-            rej(new Error(`bad body ${b}: ${e}`));
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', rej);
-    req.end();
-  });
-}
 
 function start(hostname?: string): Promise<http.Server> {
   const app = new Hono();
