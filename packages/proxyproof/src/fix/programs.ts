@@ -18,9 +18,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { NginxDirective } from '../collectors/nginx/ast.js';
+import { STOCK_FILES } from '../collectors/nginx/stock.js';
 import { detemplate, isTemplateName, renderedName } from '../collectors/template/index.js';
 import type { Facts } from '../model/facts.js';
 
@@ -314,6 +315,18 @@ export function nginxWithLoopbackNames(
         writeFileSync(mainCopy, d.text);
       }
     }
+    // A stock params file included by its relative name (`include uwsgi_params;`) is looked up by nginx in the folder
+    // of the config it was started with: in the copy, the check's wrapper folder or the main copy's, which seldom hold
+    // one (the collectors read this machine's /etc/nginx copy or our built-in one). Debian's copies
+    // (collectors/nginx/stock.ts) are written there when the tree's copy has none of that name.
+    for (const dir of new Set([tmp, dirname(mainCopy)]))
+      for (const stock of STOCK_FILES) {
+        if (isAbsolute(stock.name)) continue;
+        const at = join(dir, stock.name);
+        if (existsSync(at)) continue;
+        mkdirSync(dirname(at), { recursive: true });
+        writeFileSync(at, stock.content);
+      }
     const swapped: string[] = [];
     let r = run(mainCopy, tmp);
     while (!r.ok && swapped.length < MAX_SWAPS) {
