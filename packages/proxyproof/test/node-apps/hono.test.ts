@@ -1,16 +1,14 @@
 // Hono on Node (@hono/node-server): the collector's reading of `serve()` and of header reads, as a case table, and
 // the behaviour it rests on, pinned against the real hono 4 and @hono/node-server 1.19 installed here (127.0.0.1).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { lintPaths } from '../../src/engine/lint.js';
+import { withFiles } from '../python/lint-files.js';
 import { getJson as get } from './get-json.js';
 import { factsFromFiles } from './harness.js';
 
@@ -155,17 +153,7 @@ describe('Hono on @hono/node-server: the collector (case table)', () => {
 });
 
 async function lintTree(files: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'pp-hono-'));
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), text);
-    }
-    const { report } = await lintPaths([dir], { cwd: dir });
-    return report.findings;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withFiles(files, async (dir) => (await lintPaths([dir], { cwd: dir })).report.findings);
 }
 
 const NGINX = (xfp: boolean) =>

@@ -16,8 +16,8 @@ import type { Facts } from '../../src/model/facts.js';
 import type { Finding } from '../../src/model/finding.js';
 import { fixLoop } from '../fix/loop.js';
 
-/** The doctor (`chain/run.ts` runDoctor) on the same kind of temporary deployment. */
-export async function doctorFiles(files: Record<string, string>): Promise<Awaited<ReturnType<typeof runDoctor>>> {
+/** `run(dir)` on a temporary folder holding `files` (names relative, folders made), removed afterwards. */
+export async function withFiles<T>(files: Record<string, string>, run: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-app-'));
   try {
     for (const [name, content] of Object.entries(files)) {
@@ -25,28 +25,25 @@ export async function doctorFiles(files: Record<string, string>): Promise<Awaite
       mkdirSync(dirname(p), { recursive: true });
       writeFileSync(p, content);
     }
-    return await runDoctor([dir], { cwd: dir });
+    return await run(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The doctor (`chain/run.ts` runDoctor) on the same kind of temporary deployment. */
+export async function doctorFiles(files: Record<string, string>): Promise<Awaited<ReturnType<typeof runDoctor>>> {
+  return withFiles(files, (dir) => runDoctor([dir], { cwd: dir }));
 }
 
 export async function lintFiles(
   files: Record<string, string>,
   checks?: Check[],
 ): Promise<{ facts: Facts; findings: Finding[]; notRead: NotRead[]; analysis: Analysis }> {
-  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-app-'));
-  try {
-    for (const [name, content] of Object.entries(files)) {
-      const p = join(dir, name);
-      mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, content);
-    }
+  return withFiles(files, async (dir) => {
     const { facts, report, analysis } = await lintPaths(['.'], { cwd: dir, checks });
     return { facts, findings: report.findings, notRead: analysis.notRead, analysis };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export interface Case {

@@ -20,7 +20,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../../model/coll
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 import { inServiceContainer } from '../deploy/appserver.js';
-import { commandLineBind, placeRailsServers, type RailsLaunch, railsLaunches } from './launch.js';
+import { commandLineBind, launchFor, placeRailsServers, type RailsLaunch, railsLaunches } from './launch.js';
 import { passengerfileServer } from './passenger.js';
 
 /** ActionDispatch::RemoteIp::TRUSTED_PROXIES (actionpack/lib/action_dispatch/middleware/remote_ip.rb). */
@@ -607,13 +607,10 @@ export const rubyCollector: Collector = {
       // (collectors/ruby/launch.ts); without a config/puma.rb that launch is the server.
       launches ??= railsLaunches(ctx);
       const abs = rootAbs(ctx, app);
-      if (servers.length === 0 && framework) {
-        const launch = launches.find(
-          (l) => abs === l.context || abs.startsWith(l.context + sep) || l.context.startsWith(abs + sep),
-        );
-        if (launch) servers.push(defaultServer(app, launch));
-      }
-      placeRailsServers(servers, abs, launches, apps.size === 1);
+      const own = launchFor(abs, launches, false);
+      if (servers.length === 0 && framework && own) servers.push(defaultServer(app, own));
+      const launch = own ?? launchFor(abs, launches, apps.size === 1);
+      if (launch) placeRailsServers(servers, launch);
       ctx.facts.appServers.push(...servers);
     }
   },

@@ -163,17 +163,20 @@ export function railsLaunches(ctx: CollectContext): RailsLaunch[] {
 }
 
 /**
- * Puts the Puma servers of a Rails app into the container a launch of the tree starts them in. `root` is the app's
- * folder (absolute); a launch whose container holds it (the build context contains it, or the Dockerfile sits in it)
- * is this app's, and so is the only launch of a tree with one Rails app. Returns whether a launch was applied.
+ * The launch that starts the Rails app in folder `root` (absolute): one whose container holds it (the build context
+ * contains it, or the Dockerfile sits in it), else, when `onlyApp` (the tree has one Rails app), the tree's only launch.
  */
-export function placeRailsServers(servers: AppServerFacts[], root: string, launches: RailsLaunch[], onlyApp: boolean): boolean {
-  const mine = launches.filter((l) => root === l.context || root.startsWith(l.context + sep) || l.context.startsWith(root + sep));
-  const launch = mine[0] ?? (onlyApp && launches.length === 1 ? launches[0] : undefined);
-  if (!launch) return false;
+export function launchFor(root: string, launches: RailsLaunch[], onlyApp: boolean): RailsLaunch | undefined {
+  const mine = launches.find((l) => root === l.context || root.startsWith(l.context + sep) || l.context.startsWith(root + sep));
+  return mine ?? (onlyApp && launches.length === 1 ? launches[0] : undefined);
+}
+
+/** Puts the Puma servers of a Rails app into the container `launch` starts them in. */
+export function placeRailsServers(servers: AppServerFacts[], launch: RailsLaunch): void {
+  const own = commandLineBind(launch.words, launch.ref);
   for (const server of servers) {
-    const own = commandLineBind(launch.words, launch.ref);
-    if (own) server.binds = [own];
+    // A copy per server: the container placement below writes into each bind.
+    if (own) server.binds = [{ ...own }];
     for (const b of server.binds) {
       if (launch.service) inServiceContainer(b, launch.service);
       else {
@@ -189,5 +192,4 @@ export function placeRailsServers(servers: AppServerFacts[], root: string, launc
       `started in a container by ${launch.how}: \`${launch.words.join(' ')}\`${own ? ' (its command-line bind wins over the config file)' : ''}`,
     ];
   }
-  return true;
 }
