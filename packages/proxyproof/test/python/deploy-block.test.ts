@@ -56,6 +56,27 @@ test('deploymentBlock: the first top-level if that selects the deployed environm
   assert.equal(deploymentBlock(parsePython('s.py', 'if DEBUG:\n    X = 1\nY = 2\n')), undefined);
 });
 
+test('deploymentBlock: an elif branch of an environment switch, before a later plain if around the database', () => {
+  const text = [
+    "ENVIRONMENT = config('DJANGO_ENV')",
+    "if ENVIRONMENT == 'development':",
+    '    DEBUG = True',
+    "elif ENVIRONMENT == 'production':",
+    '    DEBUG = False',
+    "elif ENVIRONMENT == 'test':",
+    '    DEBUG = True',
+    "if ENVIRONMENT == 'production':",
+    '    DATABASES = {}',
+  ].join('\n');
+  assert.deepEqual(deploymentBlock(parsePython('settings.py', text)), {
+    line: 4,
+    test: "ENVIRONMENT == 'production'",
+  });
+  // A switch with no deployed branch: none (the development branch and the test branch are not the place).
+  const devOnly = "if ENV == 'development':\n    A = 1\nelif ENV == 'test':\n    A = 2\nelse:\n    A = 3\n";
+  assert.equal(deploymentBlock(parsePython('s.py', devOnly)), undefined);
+});
+
 const dockerfile = 'FROM python:3.12\nCMD ["gunicorn", "--bind", ":8000", "mysite.wsgi"]\n';
 const flyToml =
   'app = "x"\n[[services]]\n  internal_port = 8000\n  [[services.ports]]\n    handlers = ["tls", "http"]\n    port = 443\n';

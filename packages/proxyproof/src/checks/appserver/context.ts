@@ -190,7 +190,7 @@ export function proxyPeers(facts: Facts, s: AppServerFacts): ProxyPeer[] {
         if (out.some((o) => o.place === 'other-container')) continue;
         out.push({
           place: 'other-container',
-          what: `the compose service ${other.name} (${other.image ?? 'built image'}) is a reverse proxy in another container`,
+          what: `the reverse proxy in the compose service ${other.name} (${other.image ?? 'built image'}, another container)`,
           evidence: ev(other.ref, 'proxy container'),
         });
       }

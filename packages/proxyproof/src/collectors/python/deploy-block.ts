@@ -25,15 +25,21 @@ export function selectsDeployment(test: string): boolean {
   return dev && !deployed && /!=|\bnot\s+in\b/.test(t) && !/\bor\b/.test(t);
 }
 
-/** The first top-level `if` of the module that selects the deployed environment: its line and test. */
+/**
+ * The first top-level `if` or `elif` branch of the module that selects the deployed environment: its line and test.
+ * An `elif` counts: `if ENV == 'development': ... elif ENV == 'production':` is where such a module keeps its
+ * production settings, and a later plain `if ENV == 'production':` around the database is not that place.
+ */
 export function deploymentBlock(p: ParsedPython): { line: number; test: string } | undefined {
   for (let n: SyntaxNode | null = p.tree.topNode.firstChild; n; n = n.nextSibling) {
     if (n.name !== 'IfStatement') continue;
-    const kw = n.firstChild;
-    const test = kw?.nextSibling;
-    if (kw?.name !== 'if' || !test || test.nextSibling?.name !== 'Body') continue;
-    const text = p.text.slice(test.from, test.to);
-    if (selectsDeployment(text)) return { line: position(p, kw.from).line, test: text.replace(/\s+/g, ' ') };
+    for (let kw: SyntaxNode | null = n.firstChild; kw; kw = kw.nextSibling) {
+      if (kw.name !== 'if' && kw.name !== 'elif') continue;
+      const test = kw.nextSibling;
+      if (!test || test.nextSibling?.name !== 'Body') continue;
+      const text = p.text.slice(test.from, test.to);
+      if (selectsDeployment(text)) return { line: position(p, kw.from).line, test: text.replace(/\s+/g, ' ') };
+    }
   }
   return undefined;
 }
