@@ -36,7 +36,7 @@ export function deploymentBlock(p: ParsedPython): { line: number; test: string }
     for (let kw: SyntaxNode | null = n.firstChild; kw; kw = kw.nextSibling) {
       if (kw.name !== 'if' && kw.name !== 'elif') continue;
       const test = kw.nextSibling;
-      if (!test || test.nextSibling?.name !== 'Body') continue;
+      if (test?.nextSibling?.name !== 'Body') continue;
       const text = p.text.slice(test.from, test.to);
       if (selectsDeployment(text)) return { line: position(p, kw.from).line, test: text.replace(/\s+/g, ' ') };
     }
