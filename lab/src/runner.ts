@@ -7,7 +7,7 @@ import { missingPrograms, systemBinaries } from './bins.js';
 import { ensureCerts } from './certs.js';
 import { getKind } from './kinds/index.js';
 import { createTopology, linkAddress, netnsAvailable, type Topology } from './netns.js';
-import { freePort } from './ports.js';
+import { ADDRESS_IN_USE, freePort, PORT_RACE_ATTEMPTS } from './ports.js';
 import { execCmd, registerCleanup, spawnGroup, waitForTcp } from './proc.js';
 import { renderTree } from './render.js';
 import { APPS_DIR, resolveEntry, SCENARIOS_DIR } from './scenarios.js';
@@ -39,14 +39,8 @@ export interface StartOptions {
   portSource?: () => Promise<number>;
 }
 
-/**
- * freePort() releases its probe socket before the program binds, so another process can take the port in
- * between. The program then fails to bind and says so in its log; such a start is retried with new ports (a
- * scenario on loopback only: the network namespaces' addresses are the scenario's own), at most this many times.
- */
-export const PORT_RACE_ATTEMPTS = 3;
-/** How nginx, Apache, HAProxy, Caddy, gunicorn, uvicorn, waitress, uWSGI, Node, Puma, Tomcat... say a port is taken. */
-const ADDRESS_IN_USE = /address already in use|EADDRINUSE|errno 98|cannot bind socket|connection in use|bindexception/i;
+// Loopback scenarios whose program finds a freePort() port taken are retried with new ports (ports.ts).
+export { PORT_RACE_ATTEMPTS };
 
 async function buildVars(
   def: ScenarioDef,

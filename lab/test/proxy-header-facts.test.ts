@@ -10,7 +10,7 @@ import { missingPrograms, systemBinaries } from '../src/bins.js';
 import { ensureCerts, type LabCerts } from '../src/certs.js';
 import { apacheArgv, apacheErrorLog } from '../src/kinds/apache.js';
 import { caddyArgv, caddyEnv } from '../src/kinds/caddy.js';
-import { freePort } from '../src/ports.js';
+import { onFreePort } from '../src/ports.js';
 import { execCmd, spawnGroup, waitForTcp } from '../src/proc.js';
 import type { LabProcess } from '../src/types.js';
 
@@ -26,7 +26,6 @@ const seen: RawHeaders[] = [];
 before(async () => {
   certs = ensureCerts(systemBinaries().openssl);
   work = mkdtempSync(join(tmpdir(), 'pplab-facts-'));
-  echoPort = await freePort();
   echo = createServer((req, res) => {
     const raw: RawHeaders = [];
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) raw.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
@@ -34,7 +33,9 @@ before(async () => {
     res.setHeader('content-type', 'text/plain');
     res.end('ok');
   });
-  await new Promise<void>((r) => echo.listen(echoPort, '127.0.0.1', r));
+  // Port 0: the kernel picks it while this server binds (no gap for another process to take it).
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  echoPort = (echo.address() as { port: number }).port;
 });
 
 after(async () => {
@@ -66,36 +67,42 @@ async function through(url: string, port: number, headers: Record<string, string
   return seen[before]!;
 }
 
+/**
+ * Starts a proxy on a fresh loopback port (`setup(port)` writes its config and says how to run it) and waits until
+ * it listens there itself; a start that finds the port taken (freePort's race) is retried on a new one (onFreePort).
+ */
 async function startProxy(
   name: string,
-  argv: string[],
-  port: number,
-  opts: { env?: Record<string, string>; logFiles?: string[] } = {},
-): Promise<LabProcess> {
-  const proc = spawnGroup(argv, { name, kind: name, env: opts.env, logFiles: opts.logFiles });
-  try {
-    await waitForTcp(proc, '127.0.0.1', port, { timeoutMs: 15000 });
-  } catch (e) {
-    await proc.stop();
-    throw e;
-  }
-  return proc;
+  setup: (port: number) => { argv: string[]; env?: Record<string, string>; logFiles?: string[] },
+): Promise<{ proc: LabProcess; port: number }> {
+  return onFreePort(async (port) => {
+    const { argv, env, logFiles } = setup(port);
+    const proc = spawnGroup(argv, { name, kind: name, env, logFiles });
+    try {
+      await waitForTcp(proc, '127.0.0.1', port, { timeoutMs: 15000 });
+    } catch (e) {
+      await proc.stop();
+      throw e;
+    }
+    return { proc, port };
+  });
 }
 
 const FORGED = { 'X-Forwarded-Proto': 'http', 'X-Forwarded-For': '203.0.113.7', 'X-Forwarded-Host': 'evil.test' };
 
 describe('Caddy reverse_proxy', { skip: missingPrograms(['caddy'])[0] }, () => {
   async function run(trusted: boolean): Promise<{ raw: RawHeaders; port: number }> {
-    const port = await freePort();
     const dir = join(work, `caddy-${trusted}`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'Caddyfile');
     const tp = trusted ? ' {\n\t\ttrusted_proxies 127.0.0.1/32\n\t}' : '';
-    writeFileSync(
-      file,
-      `{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n}\nhttps://app.test:${port} {\n\tbind 127.0.0.1\n\ttls ${certs.cert} ${certs.key}\n\treverse_proxy 127.0.0.1:${echoPort}${tp}\n}\n`,
-    );
-    const proc = await startProxy('caddy', caddyArgv(systemBinaries().caddy, file), port, { env: caddyEnv(join(dir, 'run')) });
+    const { proc, port } = await startProxy('caddy', (port) => {
+      writeFileSync(
+        file,
+        `{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n}\nhttps://app.test:${port} {\n\tbind 127.0.0.1\n\ttls ${certs.cert} ${certs.key}\n\treverse_proxy 127.0.0.1:${echoPort}${tp}\n}\n`,
+      );
+      return { argv: caddyArgv(systemBinaries().caddy, file), env: caddyEnv(join(dir, 'run')) };
+    });
     try {
       return { raw: await through(`https://app.test:${port}/`, port, FORGED), port };
     } finally {
@@ -121,14 +128,15 @@ describe('Caddy reverse_proxy', { skip: missingPrograms(['caddy'])[0] }, () => {
 
 describe('HAProxy http-request add-header vs set-header', { skip: missingPrograms(['haproxy'])[0] }, () => {
   async function run(action: 'add-header' | 'set-header' | 'none'): Promise<RawHeaders> {
-    const port = await freePort();
     const file = join(work, `haproxy-${action}.cfg`);
     const rule = action === 'none' ? '' : `    http-request ${action} X-Forwarded-Proto https if { ssl_fc }\n`;
-    writeFileSync(
-      file,
-      `global\n    maxconn 64\ndefaults\n    mode http\n    option forwardfor\n    timeout connect 5s\n    timeout client 10s\n    timeout server 10s\nfrontend fe\n    bind 127.0.0.1:${port} ssl crt ${certs.combined}\n${rule}    default_backend be\nbackend be\n    server echo 127.0.0.1:${echoPort}\n`,
-    );
-    const proc = await startProxy('haproxy', [systemBinaries().haproxy, '-db', '-f', file], port);
+    const { proc, port } = await startProxy('haproxy', (port) => {
+      writeFileSync(
+        file,
+        `global\n    maxconn 64\ndefaults\n    mode http\n    option forwardfor\n    timeout connect 5s\n    timeout client 10s\n    timeout server 10s\nfrontend fe\n    bind 127.0.0.1:${port} ssl crt ${certs.combined}\n${rule}    default_backend be\nbackend be\n    server echo 127.0.0.1:${echoPort}\n`,
+      );
+      return { argv: [systemBinaries().haproxy, '-db', '-f', file] };
+    });
     try {
       return await through(`https://app.test:${port}/`, port, FORGED);
     } finally {
@@ -151,44 +159,41 @@ describe('HAProxy http-request add-header vs set-header', { skip: missingProgram
 
 describe('Apache mod_proxy', { skip: missingPrograms(['apache'])[0] }, () => {
   async function run(preserveHost: boolean): Promise<{ raw: RawHeaders; port: number }> {
-    const port = await freePort();
     const dir = join(work, `apache-${preserveHost}`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'apache2.conf');
     const mods = ['mpm_event', 'authz_core', 'headers', 'ssl', 'proxy', 'proxy_http'];
-    writeFileSync(
-      file,
-      [
-        ...mods.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
-        'ServerName app.test',
-        'StartServers 1',
-        'ServerLimit 1',
-        'ThreadsPerChild 4',
-        'MaxRequestWorkers 4',
-        'MinSpareThreads 1',
-        'MaxSpareThreads 4',
-        `Listen 127.0.0.1:${port}`,
-        `<VirtualHost 127.0.0.1:${port}>`,
-        '  ServerName app.test',
-        '  SSLEngine on',
-        `  SSLCertificateFile ${certs.cert}`,
-        `  SSLCertificateKeyFile ${certs.key}`,
-        `  ProxyPreserveHost ${preserveHost ? 'On' : 'Off'}`,
-        `  ProxyPass / http://127.0.0.1:${echoPort}/`,
-        '</VirtualHost>',
-        '',
-      ].join('\n'),
-    );
     const runDir = join(dir, 'run');
-    const proc = await startProxy(
-      'apache',
-      [...apacheArgv(systemBinaries().apache2, file, runDir, process.getuid?.() === 0), '-DFOREGROUND'],
-      port,
-      {
+    const { proc, port } = await startProxy('apache', (port) => {
+      writeFileSync(
+        file,
+        [
+          ...mods.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+          'ServerName app.test',
+          'StartServers 1',
+          'ServerLimit 1',
+          'ThreadsPerChild 4',
+          'MaxRequestWorkers 4',
+          'MinSpareThreads 1',
+          'MaxSpareThreads 4',
+          `Listen 127.0.0.1:${port}`,
+          `<VirtualHost 127.0.0.1:${port}>`,
+          '  ServerName app.test',
+          '  SSLEngine on',
+          `  SSLCertificateFile ${certs.cert}`,
+          `  SSLCertificateKeyFile ${certs.key}`,
+          `  ProxyPreserveHost ${preserveHost ? 'On' : 'Off'}`,
+          `  ProxyPass / http://127.0.0.1:${echoPort}/`,
+          '</VirtualHost>',
+          '',
+        ].join('\n'),
+      );
+      return {
+        argv: [...apacheArgv(systemBinaries().apache2, file, runDir, process.getuid?.() === 0), '-DFOREGROUND'],
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
         logFiles: [apacheErrorLog(runDir)],
-      },
-    );
+      };
+    });
     try {
       return { raw: await through(`https://app.test:${port}/`, port, FORGED), port };
     } finally {

@@ -93,22 +93,28 @@ describe('the bundled CLI', () => {
   });
 });
 
-// Preloaded into a CLI process: records, at exit, the worker threads it started (their URLs) and the undici files
-// it required (CommonJS's cache is one per process), so a test sees which builds a command loaded.
+// Preloaded into a CLI process: records, at exit, the worker threads it started (their URLs and the module lines
+// that started them) and the undici files it required (CommonJS's cache is one per process), so a test sees which
+// builds a command loaded and where the parse worker was started.
 const LOADS_PROBE = `
   import { createRequire, syncBuiltinESMExports } from 'node:module';
   import { writeFileSync } from 'node:fs';
   const require = createRequire(import.meta.url);
   const wt = require('node:worker_threads');
   const workers = [];
+  const startedFrom = [];
   const Original = wt.Worker;
   wt.Worker = class extends Original {
-    constructor(what, options) { workers.push(String(what)); super(what, options); }
+    constructor(what, options) {
+      workers.push(String(what));
+      startedFrom.push(new Error().stack.split('\\n').filter((l) => /dist\\//.test(l)).map((l) => l.trim()));
+      super(what, options);
+    }
   };
   syncBuiltinESMExports();
   process.on('exit', () => {
     const undici = Object.keys(require.cache).filter((f) => /undici/.test(f));
-    writeFileSync(process.env.LOADS_OUT, JSON.stringify({ workers, undici }));
+    writeFileSync(process.env.LOADS_OUT, JSON.stringify({ workers, startedFrom, undici }));
   });`;
 
 describe('the bundled scan', () => {
@@ -156,11 +162,29 @@ describe('the bundled scan', () => {
       assert.equal(a.code, b.code, 'exit code');
       assert.ok((JSON.parse(a.stdout) as { pages: unknown[] }).pages.length >= 7, a.stdout.slice(0, 2000));
       assert.equal(a.stdout, b.stdout, 'stdout');
-      const bundled = JSON.parse(readFileSync(out('bundle'), 'utf8')) as { workers: string[]; undici: string[] };
+      type Loads = { workers: string[]; startedFrom: string[][]; undici: string[] };
+      const bundled = JSON.parse(readFileSync(out('bundle'), 'utf8')) as Loads;
       assert.deepEqual(bundled.workers, [pathToFileURL(join(PACKAGE_ROOT, 'dist/bundle/parse-worker.js')).href]);
       assert.deepEqual(bundled.undici, [join(PACKAGE_ROOT, 'dist/bundle/undici-agent.cjs')]);
-      const dist = JSON.parse(readFileSync(out('dist'), 'utf8')) as { workers: string[]; undici: string[] };
+      const dist = JSON.parse(readFileSync(out('dist'), 'utf8')) as Loads;
       assert.deepEqual(dist.workers, [pathToFileURL(join(PACKAGE_ROOT, 'dist/collectors/crawl/parse-worker.js')).href]);
+      // The one parse worker is started by bin.js itself, before the CLI and the scan command load (its start-up
+      // then runs beside theirs, not after them): the frame that starts it is bin.js's, none is the command's.
+      for (const [loads, bin] of [
+        [bundled, 'dist/bundle/bin.js:'],
+        [dist, 'dist/bin.js:'],
+      ] as const) {
+        const frames = loads.startedFrom[0] ?? [];
+        assert.ok(
+          frames.some((f) => f.includes(bin)),
+          frames.join('\n'),
+        );
+        assert.ok(!frames.some((f) => /commands\/scan\.js|bundle\/(?:scan|cli)-/.test(f)), frames.join('\n'));
+      }
+      // `scan --help` starts none.
+      const help = await run(BUNDLE, ['scan', '--help'], ['--import', probe], { LOADS_OUT: out('help') });
+      assert.equal(help.code, 0, help.stderr);
+      assert.deepEqual((JSON.parse(readFileSync(out('help'), 'utf8')) as Loads).workers, []);
       assert.ok(
         dist.undici.length > 1 && dist.undici.every((f) => f.includes(`${join('node_modules', 'undici')}`)),
         dist.undici.join('\n'),

@@ -6,7 +6,7 @@
  * rule of the JSON reader is checked against a running caddy (plain or TLS on each listener).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
 import { readCaddyJson } from '../../src/collectors/caddy/json.js';
 import type { ProxyConfigFacts } from '../../src/model/proxy.js';
 import { lintFiles } from '../python/lint-files.js';
-import { freePort } from '../real-program.js';
+import { type RealProgram, startOnFreePorts } from '../real-program.js';
 
 function caddyEnv(dir: string) {
   return { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
@@ -191,98 +191,60 @@ function speaksTls(port: number): Promise<boolean | undefined> {
   });
 }
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** One caddy run of `config` in `dir`: every listener's plain/TLS answer, or caddy's exit code and its own words. */
-async function runCaddy(
-  dir: string,
-  config: unknown,
-  ports: number[],
-): Promise<{ real: Array<[number, boolean | undefined]> } | { exit: number; stderr: string }> {
-  writeFileSync(join(dir, 'caddy.json'), JSON.stringify(config, null, 2));
-  const child = spawn('caddy', ['run', '--config', 'caddy.json'], {
-    cwd: dir,
-    env: caddyEnv(dir),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    if (stderr.length < 20_000) stderr += d;
-  });
-  try {
-    // Wait on the condition (every listener accepts), bounded by the test runner's own timeout.
-    for (;;) {
-      const up = await Promise.all(ports.map(listening));
-      if (up.every(Boolean)) break;
-      if (child.exitCode !== null) return { exit: child.exitCode, stderr };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const real: Array<[number, boolean | undefined]> = [];
-    for (const p of ports) real.push([p, await speaksTls(p)]);
-    return { real };
-  } finally {
-    child.kill('SIGTERM');
-  }
-}
-
 test('Caddy JSON automatic HTTPS: our TLS per server matches a running caddy (host matcher, skip, no host, explicit policies)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-run-'));
   const route = (host?: string) => ({
     ...(host ? { match: [{ host: [host] }] } : {}),
     handle: [{ handler: 'static_response', body: 'ok' }],
   });
-  try {
-    // A port freed by freePort can be taken by a test running beside this one before caddy binds it; caddy then
-    // exits with "address already in use". Only that exit is retried, with new ports, a bounded number of times.
-    for (let attempt = 1; ; attempt++) {
-      const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
-      // Automatic HTTPS also starts HTTP->HTTPS redirects on the HTTP port, by default 80, which another test
-      // (or the machine) may hold: the redirects go to a free port of our own, which our reader models too.
-      const httpPort = await freePort();
-      const config = {
-        admin: { disabled: true },
-        apps: {
-          pki: { certificate_authorities: { local: { install_trust: false } } },
-          http: {
-            http_port: httpPort,
-            servers: {
-              hosted: { listen: [`127.0.0.1:${ports[0]}`], routes: [route('localhost')] },
-              nohost: { listen: [`127.0.0.1:${ports[1]}`], routes: [route()] },
-              skipped: {
-                listen: [`127.0.0.1:${ports[2]}`],
-                routes: [route('localhost')],
-                automatic_https: { skip: ['localhost'] },
-              },
-              policies: { listen: [`127.0.0.1:${ports[3]}`], routes: [route()], tls_connection_policies: [{}] },
-            },
+  // Four listeners, and the HTTP port: automatic HTTPS also starts HTTP->HTTPS redirects there, by default on 80,
+  // which another test (or the machine) may hold, so the redirects go to a free port of our own, which our reader
+  // models too. startOnFreePorts picks them just before the start and retries an "address already in use" exit.
+  const configFor = (ports: number[]) => ({
+    admin: { disabled: true },
+    apps: {
+      pki: { certificate_authorities: { local: { install_trust: false } } },
+      http: {
+        http_port: ports[4],
+        servers: {
+          hosted: { listen: [`127.0.0.1:${ports[0]}`], routes: [route('localhost')] },
+          nohost: { listen: [`127.0.0.1:${ports[1]}`], routes: [route()] },
+          skipped: {
+            listen: [`127.0.0.1:${ports[2]}`],
+            routes: [route('localhost')],
+            automatic_https: { skip: ['localhost'] },
           },
+          policies: { listen: [`127.0.0.1:${ports[3]}`], routes: [route()], tls_connection_policies: [{}] },
         },
-      };
-      const ours = readCaddyJson('caddy.json', JSON.stringify(config, null, 2)).config;
-      const expected = (ours?.sites ?? []).map((s) => [s.listeners[0]?.port, s.listeners[0]?.tls]);
-      assert.equal(expected.length, 4);
-      const run = await runCaddy(dir, config, ports);
-      if ('exit' in run) {
-        if (attempt < 3 && /address already in use/i.test(run.stderr)) continue;
-        assert.fail(`caddy exited with ${run.exit}: ${run.stderr.slice(-2000)}`);
-      }
-      assert.deepEqual(run.real, expected);
-      assert.deepEqual(
-        run.real.map((r) => r[1]),
-        [true, false, false, true],
-      );
-      break;
-    }
+      },
+    },
+  });
+  let caddy: RealProgram | undefined;
+  try {
+    caddy = await startOnFreePorts({
+      name: 'caddy',
+      ports: 5,
+      command: (ports) => {
+        writeFileSync(join(dir, 'caddy.json'), JSON.stringify(configFor(ports), null, 2));
+        return { cmd: 'caddy', args: ['run', '--config', 'caddy.json'], cwd: dir, env: caddyEnv(dir) };
+      },
+      // Ready when every listener answers as this caddy does (its body, or Go's answer to plain HTTP on TLS): a
+      // process that took one of the ports gives neither.
+      ready: async (ports) => (await Promise.all(ports.slice(0, 4).map(speaksTls))).every((t) => t !== undefined),
+    });
+    const ports = caddy.ports;
+    const ours = readCaddyJson('caddy.json', JSON.stringify(configFor(ports), null, 2)).config;
+    const expected = (ours?.sites ?? []).map((s) => [s.listeners[0]?.port, s.listeners[0]?.tls]);
+    assert.equal(expected.length, 4);
+    const real: Array<[number, boolean | undefined]> = [];
+    for (const p of ports.slice(0, 4)) real.push([p, await speaksTls(p)]);
+    assert.deepEqual(real, expected, caddy.stderr().slice(-2000));
+    assert.deepEqual(
+      real.map((r) => r[1]),
+      [true, false, false, true],
+    );
   } finally {
+    await caddy?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });
