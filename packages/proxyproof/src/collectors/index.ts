@@ -16,6 +16,7 @@ import { jvmCollector } from './jvm/collector.js';
 import { kamalCollector } from './kamal/collector.js';
 import { kubeCollector } from './kube/collector.js';
 import { nginxCollector } from './nginx/collector.js';
+import { nginxProxyCollector } from './nginx-proxy/collector.js';
 import { nodeAppCollector } from './node/collector.js';
 import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
@@ -43,6 +44,7 @@ export const COLLECTORS: Collector[] = [
   rubyCollector,
   // After ruby: Thruster in the Kamal container takes the place of the Puma a config/puma.rb describes.
   kamalCollector,
+  nginxProxyCollector,
   phpCollector,
   jvmCollector,
   dotnetCollector,

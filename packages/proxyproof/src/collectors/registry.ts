@@ -32,6 +32,7 @@ import {
   VIRTUAL_HOST_LINE,
   WEBSERVER_SECTION,
 } from './claims.js';
+import { NGINX_PROXY_IMAGE } from './nginx-proxy/image.js';
 import { baseName, configName } from './proxy/common.js';
 import { renderedName } from './template/index.js';
 
@@ -143,6 +144,12 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
     // config/deploy.yml (collectors/claims.ts `isKamalDeployName`): kamal-proxy and the app container it routes to.
     wants: (n) => isKamalDeployName(n),
     load: async () => (await import('./kamal/collector.js')).kamalCollector,
+  },
+  {
+    name: 'nginx-proxy',
+    // A compose service running the nginx-proxy image (nginx-proxy/collector.ts reads only compose facts).
+    runs: (ctx) => (ctx.facts.compose?.files ?? []).some((f) => f.services.some((s) => NGINX_PROXY_IMAGE.test(s.image ?? ''))),
+    load: async () => (await import('./nginx-proxy/collector.js')).nginxProxyCollector,
   },
   {
     name: 'php',

@@ -165,6 +165,11 @@ export interface ProxyConfigFacts {
     filled: string[];
     /** The proxy's version by the image tag (`2.8.4`, `2` for a floating tag, `latest`). */
     version?: { value: string; ref: Ref };
+    /**
+     * A proxy of kind `other` runs in a plain Docker container (kamal-proxy) unless this says it is the compose
+     * service `service` (nginx-proxy): which network its peers see it on.
+     */
+    runtime?: 'compose';
   };
   caddy?: CaddyExtra;
   haproxy?: HaproxyExtra;

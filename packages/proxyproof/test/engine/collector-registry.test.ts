@@ -66,7 +66,7 @@ describe('collector registry', () => {
     const files = discoverProject([join(REPO_ROOT, 'examples/seed/nginx/sites-enabled/mysite')], REPO_ROOT).files;
     assert.deepEqual(
       (await collectorsFor(files)).map((c) => c.name),
-      ['nginx', 'haproxy', 'apache', 'deploy', 'caddy', 'front', 'traefik', 'synapse', 'airflow'],
+      ['nginx', 'haproxy', 'apache', 'deploy', 'caddy', 'front', 'traefik', 'synapse', 'nginx-proxy', 'airflow'],
     );
   });
 
@@ -130,6 +130,20 @@ describe('collector registry', () => {
       name: 'a Traefik dynamic TOML',
       files: { 'dyn.toml': '[http.routers.app]\n  rule = "Host(`a`)"\n  service = "app"\n' },
       loads: ['traefik'],
+    },
+    {
+      name: 'a compose file running nginx-proxy (its sites come from the compose facts)',
+      files: {
+        'docker-compose.yml':
+          'services:\n  proxy:\n    image: nginxproxy/nginx-proxy\n    ports: ["443:443"]\n  web:\n    image: app\n    environment:\n      - VIRTUAL_HOST=a.example.org\n',
+      },
+      loads: ['deploy', 'nginx-proxy'],
+    },
+    {
+      name: 'trap: a compose file with a plain nginx image',
+      files: { 'docker-compose.yml': 'services:\n  proxy:\n    image: nginx:1.27\n    ports: ["443:443"]\n' },
+      loads: ['deploy'],
+      not: ['nginx-proxy'],
     },
     {
       name: 'homeserver.yaml (Synapse)',

@@ -94,10 +94,10 @@ export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, note
       kind: 'container',
       service: c.service,
       ref: c.ref,
-      ...(kind === 'other' ? { runtime: 'docker' as const } : {}),
+      ...(kind === 'other' && own?.runtime !== 'compose' ? { runtime: 'docker' as const } : {}),
     };
     p.notes.push(
-      `runs in ${kind === 'other' ? 'container' : 'compose service'} ${c.service} (${c.ref.file}:${c.ref.line}; ${c.why})`,
+      `runs in ${kind === 'other' && own?.runtime !== 'compose' ? 'container' : 'compose service'} ${c.service} (${c.ref.file}:${c.ref.line}; ${c.why})`,
     );
     p.listeners = p.listeners.map((l) => ({ ...l }));
     for (const l of p.listeners) {

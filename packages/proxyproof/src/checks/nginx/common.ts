@@ -475,7 +475,12 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
     };
   }
   if (anyNginxTls) return undefined;
-  if ((facts.proxies ?? []).some((p) => p.sites?.some((s) => s.listeners?.some((l) => l.tls)))) return undefined;
+  // Another proxy of the files that ends TLS is in the chain itself; one that runs as a compose service generated from
+  // the containers' environment (nginx-proxy) is judged below by its published 443 like any proxy image.
+  if (
+    (facts.proxies ?? []).some((p) => p.container?.runtime !== 'compose' && p.sites?.some((s) => s.listeners?.some((l) => l.tls)))
+  )
+    return undefined;
   // The one compose service that runs nginx, publishing a port this server listens on, runs this nginx (the chain
   // places the hop in it too): publishing 443 without a TLS listener does not make it a proxy in front of itself.
   // nginx-proxy (jwilder, nginx-proxy-manager) writes its own config from container labels: never this file.

@@ -12,6 +12,7 @@ import { ingressForwardedHeadersAtEdge } from '../ingress-nginx/forwarded-header
 import { ingressForwardedHeadersOffBehindL7 } from '../ingress-nginx/forwarded-headers-off-behind-l7.js';
 import { ingressTlsAtL4Lb } from '../ingress-nginx/tls-at-l4-lb.js';
 import { k8sLoadBalancerClientIpSnat } from '../k8s/loadbalancer-client-ip-snat.js';
+import { nginxProxyTrustDownstreamProxy } from '../nginx-proxy/trust-downstream-proxy.js';
 import { traefikApiInsecure } from '../traefik/api-insecure.js';
 import { traefikCustomHeaderHardcodesScheme } from '../traefik/custom-header-hardcodes-scheme.js';
 import { traefikEntrypointUntrustedBehindProxy } from '../traefik/entrypoint-untrusted-behind-proxy.js';
@@ -23,7 +24,7 @@ import { proxyForwardedProtoAppended } from './forwarded-proto-appended.js';
 import { proxyForwardedProtoInvalid } from './forwarded-proto-invalid.js';
 import { proxyForwardedProtoMissing } from './forwarded-proto-missing.js';
 
-/** Generic checks on neutral proxy facts, then the per-proxy ones (apache/, haproxy/, caddy/, traefik/, ingress/). */
+/** Generic checks on neutral proxy facts, then the per-proxy ones (apache/, haproxy/, caddy/, traefik/, nginx-proxy/, ingress/). */
 export const PROXY_CHECKS: Check[] = [
   proxyForwardedProtoMissing,
   proxyForwardedProtoInvalid,
@@ -42,6 +43,7 @@ export const PROXY_CHECKS: Check[] = [
   traefikForwardedHeadersInsecure,
   traefikApiInsecure,
   traefikCustomHeaderHardcodesScheme,
+  nginxProxyTrustDownstreamProxy,
   ingressForwardedHeadersAtEdge,
   ingressForwardedHeadersOffBehindL7,
   ingressTlsAtL4Lb,

@@ -6,9 +6,11 @@
  * from that service's environment) and by the chain (the proxy hop runs in that container, reached through its
  * published ports).
  */
+
 import type { Ref } from '../../chain/model.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { Facts } from '../../model/facts.js';
+import { NGINX_PROXY_IMAGE } from '../nginx-proxy/image.js';
 
 export type ContainerProxyKind = 'nginx' | 'caddy' | 'haproxy' | 'apache' | 'traefik';
 
@@ -90,6 +92,9 @@ function program(s: ComposeService): string | undefined {
 }
 
 function runs(kind: ContainerProxyKind, s: ComposeService): string | undefined {
+  // nginx-proxy writes its own nginx config from the containers' environment (collectors/nginx-proxy): it never runs
+  // an nginx file of the tree.
+  if (kind === 'nginx' && NGINX_PROXY_IMAGE.test(s.image ?? '')) return undefined;
   const prog = program(s);
   if (prog && PROGRAM[kind].test(prog)) return `its ${s.entrypoint?.argv.length ? 'entrypoint' : 'command'} runs ${prog}`;
   if (prog && Object.values(PROGRAM).some((re) => re.test(prog))) return undefined;

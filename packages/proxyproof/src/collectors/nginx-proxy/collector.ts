@@ -1,0 +1,220 @@
+/**
+ * nginx-proxy (nginxproxy/nginx-proxy, formerly jwilder/nginx-proxy): a compose service running that image writes its
+ * own nginx config from the other containers' environment (`VIRTUAL_HOST`, `VIRTUAL_PORT`, `VIRTUAL_PROTO`,
+ * `VIRTUAL_PATH`, `HTTPS_METHOD`) through docker-gen, so no nginx file in the tree describes it. This collector turns
+ * that service and the containers it routes to into neutral proxy facts (model/proxy.ts), read from compose facts
+ * (collectors/deploy runs first).
+ *
+ * What the generated config does, read from nginx-proxy's `nginx.tmpl` and docs (nginx-proxy/nginx-proxy 584073d):
+ * - every proxied location sends `Host $host$host_port`, `X-Real-IP $remote_addr`, `X-Forwarded-For
+ *   $proxy_x_forwarded_for`, `X-Forwarded-Host $proxy_x_forwarded_host`, `X-Forwarded-Proto $proxy_x_forwarded_proto`,
+ *   `X-Forwarded-Ssl`, `X-Forwarded-Port`;
+ * - with `TRUST_DOWNSTREAM_PROXY` true (the default: "for legacy compatibility reasons") those maps keep the
+ *   client's own X-Forwarded-Proto/-Host/-Port when present and append to its X-Forwarded-For; with `false` they are
+ *   nginx's own `$scheme`, `$host`, `$server_port` and `$remote_addr`;
+ * - the port is `VIRTUAL_PORT`, else the one port the container exposes (80 when it exposes several);
+ * - `HTTPS_METHOD` (per container, or the proxy's default `redirect`): `redirect` answers plain HTTP with a 301 to
+ *   https when the host has a certificate, `noredirect` serves both, `nohttp` serves only https, `nohttps` only http.
+ * Only containers of the tree are routed (docker-gen sees every container of the Docker host; the others are not
+ * here). `VIRTUAL_PROTO` uwsgi/fastcgi/grpc routes carry params, not headers: they are listed as not modelled.
+ */
+import type { HeaderRule, Listener, ProxyRoute, Ref } from '../../chain/model.js';
+import type { CollectContext, Collector } from '../../model/collector.js';
+import type { ComposeService } from '../../model/deploy.js';
+import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { addProxyFacts } from '../proxy/common.js';
+import { NGINX_PROXY_IMAGE } from './image.js';
+
+/** A compose service that runs nginx-proxy (by its image). */
+export function runsNginxProxy(s: Pick<ComposeService, 'image'>): boolean {
+  return NGINX_PROXY_IMAGE.test(s.image ?? '');
+}
+
+type HttpsMethod = 'redirect' | 'noredirect' | 'nohttp' | 'nohttps';
+
+function httpsMethod(v: string | undefined): HttpsMethod | undefined {
+  const m = v?.trim().toLowerCase();
+  return m === 'redirect' || m === 'noredirect' || m === 'nohttp' || m === 'nohttps' ? m : undefined;
+}
+
+function envRef(s: ComposeService, name: string): Ref | undefined {
+  const e = s.environment[name];
+  return e ? { file: e.ref.file, line: e.ref.line, ...(e.ref.snippet ? { snippet: e.ref.snippet } : {}) } : undefined;
+}
+
+/** A literal value of the service's environment (an unresolved `${VAR}` is not known). */
+function envValue(s: ComposeService, name: string): string | undefined {
+  const e = s.environment[name];
+  return e && !e.unresolved ? e.value : undefined;
+}
+
+/** nginx-proxy's header rules (nginx.tmpl), the same on every route. */
+function headerRules(trustDownstream: boolean, r: Ref): HeaderRule[] {
+  const d = (name: string, value: string): HeaderRule => ({ name, value, ref: r, from: 'default' });
+  return [
+    d('Host', '{host}'),
+    d('X-Real-IP', '{remote_addr}'),
+    d('X-Forwarded-For', trustDownstream ? '{xff_append}' : '{remote_addr}'),
+    d('X-Forwarded-Host', trustDownstream ? '{trusted:x-forwarded-host|host}' : '{host}'),
+    d('X-Forwarded-Proto', trustDownstream ? '{trusted:x-forwarded-proto|scheme}' : '{scheme}'),
+    d('X-Forwarded-Port', trustDownstream ? '{trusted:x-forwarded-port|server_port}' : '{server_port}'),
+  ];
+}
+
+/** The one port a service's container exposes (compose `expose:`/`ports:` targets), when it is one. */
+function onlyPort(s: ComposeService): number | undefined {
+  const ports = new Set([...s.expose.map((e) => e.port), ...s.ports.map((p) => p.containerPort)]);
+  return ports.size === 1 ? [...ports][0] : undefined;
+}
+
+function siteOf(proxy: ComposeService, routed: ComposeService[], notes: string[]): ProxyConfigFacts | undefined {
+  const file = proxy.file;
+  const site: Ref = { file, line: proxy.ref.line, snippet: `${proxy.name}: image ${proxy.image ?? ''}`.trim() };
+  const trustRaw = envValue(proxy, 'TRUST_DOWNSTREAM_PROXY');
+  const trustDownstream = !/^(false|0|no|off)$/i.test(trustRaw?.trim() ?? '');
+  const trustRef: Ref = envRef(proxy, 'TRUST_DOWNSTREAM_PROXY') ?? {
+    ...site,
+    origin: 'default',
+    snippet: `TRUST_DOWNSTREAM_PROXY not set: nginx-proxy's default true keeps the client's X-Forwarded-Proto/-Host/-Port`,
+  };
+  const httpPort = Number.parseInt(envValue(proxy, 'HTTP_PORT') ?? '', 10) || 80;
+  const httpsPort = Number.parseInt(envValue(proxy, 'HTTPS_PORT') ?? '', 10) || 443;
+  const published = proxy.ports
+    .filter((p) => p.protocol === 'tcp' && p.hostPort !== undefined)
+    .map((p) => ({
+      hostIp: p.hostIp,
+      hostPort: p.hostPort as number,
+      containerPort: p.containerPort,
+      ref: { file: p.ref.file, line: p.ref.line, ...(p.ref.snippet ? { snippet: p.ref.snippet } : {}) } as Ref,
+    }));
+  // TLS when the service publishes its HTTPS port (nginx-proxy serves https only for hosts with a certificate,
+  // which its certs volume or the acme companion holds at run time: the published port is what the files show).
+  const tlsPub = published.find((p) => p.containerPort === httpsPort);
+  const defaultMethod = httpsMethod(envValue(proxy, 'HTTPS_METHOD')) ?? 'redirect';
+  const rules = headerRules(trustDownstream, trustRef);
+  const routes: ProxyRoute[] = [];
+  const plainRoutes: ProxyRoute[] = [];
+  const names: string[] = [];
+  let redirect: Ref | undefined;
+  for (const s of routed) {
+    const hostsRaw = envValue(s, 'VIRTUAL_HOST') ?? '';
+    const hosts = hostsRaw
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean);
+    const vhRef = envRef(s, 'VIRTUAL_HOST') as Ref;
+    const proto = (envValue(s, 'VIRTUAL_PROTO') ?? 'http').trim().toLowerCase();
+    if (proto !== 'http' && proto !== 'https') {
+      notes.push(`${s.name} (${vhRef.file}:${vhRef.line}): VIRTUAL_PROTO=${proto} carries params, not headers: not modelled`);
+      continue;
+    }
+    const portText = envValue(s, 'VIRTUAL_PORT');
+    const port = Number.parseInt(portText ?? '', 10) || onlyPort(s);
+    const portRef = envRef(s, 'VIRTUAL_PORT') ?? vhRef;
+    const path = envValue(s, 'VIRTUAL_PATH')?.trim() || '/';
+    const method = httpsMethod(envValue(s, 'HTTPS_METHOD')) ?? defaultMethod;
+    for (const h of hosts) if (!names.includes(h)) names.push(h);
+    const route: ProxyRoute = {
+      id: `nginx-proxy:${file}:${s.name}:${path}`,
+      match: `VIRTUAL_HOST=${hostsRaw}${path === '/' ? '' : ` VIRTUAL_PATH=${path}`}`,
+      samplePath: path,
+      ...(hosts[0] && /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/.test(hosts[0]) ? { sampleHost: hosts[0] } : {}),
+      ref: vhRef,
+      protocol: proto,
+      upstreams: [
+        port !== undefined
+          ? { text: `${s.name}:${port}`, address: { kind: 'tcp', host: s.name, port }, ref: portRef }
+          : { text: s.name, address: null, ref: vhRef, exposedPortOf: s.name },
+      ],
+      headers: rules,
+    };
+    if (!tlsPub || method === 'noredirect' || method === 'nohttps') plainRoutes.push(route);
+    if (tlsPub && method !== 'nohttps') routes.push(route);
+    if (tlsPub && (method === 'redirect' || method === 'nohttp'))
+      redirect ??= envRef(s, 'HTTPS_METHOD') ??
+        envRef(proxy, 'HTTPS_METHOD') ?? {
+          ...vhRef,
+          origin: 'default',
+          snippet: `HTTPS_METHOD=redirect (nginx-proxy's default): plain HTTP is redirected to https`,
+        };
+  }
+  if (routes.length === 0 && plainRoutes.length === 0) return undefined;
+  const common = {
+    names,
+    siteHeaders: [],
+    passesIncoming: true,
+    trust: trustDownstream
+      ? { mode: 'all' as const, list: [], ref: trustRef }
+      : { mode: 'none' as const, list: [], ref: trustRef },
+    ...(trustDownstream ? {} : { stripsUntrusted: ['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'] }),
+    mode: 'http' as const,
+  };
+  const trustNote = trustDownstream
+    ? `TRUST_DOWNSTREAM_PROXY ${trustRaw === undefined ? 'not set (default true)' : `=${trustRaw}`}: the client's own X-Forwarded-Proto/-Host/-Port are passed on unchanged`
+    : 'TRUST_DOWNSTREAM_PROXY=false: nginx-proxy writes X-Forwarded-Proto/-Host/-Port itself';
+  const sites: ProxySite[] = [];
+  if (tlsPub) {
+    const l: Listener = { port: httpsPort, tls: true, proxyProtocol: false, defaultServer: false, ref: tlsPub.ref };
+    sites.push({
+      ...common,
+      id: `nginx-proxy:${file}:${proxy.name}:https`,
+      label: `nginx-proxy :${httpsPort} (compose service ${proxy.name})`,
+      ref: site,
+      listeners: [l],
+      routes,
+      notes: [`nginx-proxy generates its nginx config from the routed containers' VIRTUAL_HOST`, trustNote],
+    });
+  }
+  const plainPub = published.find((p) => p.containerPort === httpPort);
+  const plainRef = plainPub?.ref ?? { ...site, origin: 'default' as const };
+  sites.push({
+    ...common,
+    id: `nginx-proxy:${file}:${proxy.name}:http`,
+    label: `nginx-proxy :${httpPort} (compose service ${proxy.name})`,
+    ref: site,
+    listeners: [{ port: httpPort, tls: false, proxyProtocol: false, defaultServer: false, ref: plainRef }],
+    routes: plainRoutes,
+    ...(plainRoutes.length === 0 && redirect
+      ? { notAHop: 'redirects plain HTTP to https (HTTPS_METHOD redirect)', redirectsToHttps: redirect }
+      : {}),
+    notes: [`nginx-proxy generates its nginx config from the routed containers' VIRTUAL_HOST`, trustNote],
+  });
+  return {
+    kind: 'other',
+    file,
+    sites,
+    container: {
+      service: proxy.name,
+      ref: site,
+      published,
+      why: `image ${proxy.image}`,
+      filled: [],
+      runtime: 'compose',
+    },
+  };
+}
+
+export const nginxProxyCollector: Collector = {
+  name: 'nginx-proxy',
+  collect(ctx: CollectContext) {
+    const files = ctx.facts.compose?.files ?? [];
+    const proxies = files.flatMap((f) => f.services.filter(runsNginxProxy));
+    if (proxies.length === 0) return;
+    const routed = (f: string) =>
+      files
+        .filter((cf) => cf.file === f)
+        .flatMap((cf) => cf.services.filter((s) => !runsNginxProxy(s) && envValue(s, 'VIRTUAL_HOST')));
+    // Containers of compose files without an nginx-proxy of their own go to the tree's one nginx-proxy (its usual
+    // setup: the proxy started once per host, each app's stack joining its network); with several, to none.
+    const orphans = files
+      .filter((cf) => !cf.services.some(runsNginxProxy))
+      .flatMap((cf) => cf.services.filter((s) => envValue(s, 'VIRTUAL_HOST')));
+    for (const p of proxies) {
+      const notes: string[] = [];
+      const config = siteOf(p, [...routed(p.file), ...(proxies.length === 1 ? orphans : [])], notes);
+      if (!config) continue;
+      for (const s of config.sites) s.notes.push(...notes);
+      addProxyFacts(ctx, config);
+    }
+  },
+};

@@ -1,0 +1,168 @@
+/**
+ * nginx-proxy (collectors/nginx-proxy): the sites it generates from compose facts, the chain through it, and the case
+ * table of nginx-proxy/trust-downstream-proxy.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { nginxProxyTrustDownstreamProxy } from '../../../src/checks/nginx-proxy/trust-downstream-proxy.js';
+import { type Case, doctorFiles, lintFiles, runCase } from '../../python/lint-files.js';
+
+/** A compose file with nginx-proxy (its environment lines given) and a gunicorn app with the given environment. */
+function stack(proxyEnv: string[], appEnv: string[], ports = ['"80:80"', '"443:443"'], image = 'nginxproxy/nginx-proxy:1.6') {
+  return [
+    'services:',
+    '  proxy:',
+    `    image: ${image}`,
+    '    ports:',
+    ...ports.map((p) => `      - ${p}`),
+    '    volumes:',
+    '      - /var/run/docker.sock:/tmp/docker.sock:ro',
+    ...(proxyEnv.length ? ['    environment:', ...proxyEnv.map((e) => `      - ${e}`)] : []),
+    '  web:',
+    '    build: .',
+    '    command: gunicorn --bind 0.0.0.0:8000 mysite.wsgi',
+    '    expose:',
+    '      - "8000"',
+    '    environment:',
+    ...appEnv.map((e) => `      - ${e}`),
+    '',
+  ].join('\n');
+}
+
+const app = ['VIRTUAL_HOST=app.example.org', 'LETSENCRYPT_HOST=app.example.org'];
+
+describe('collectors/nginx-proxy: sites from compose', () => {
+  test('TLS site routing VIRTUAL_HOST to the service on its only exposed port; :80 redirects (HTTPS_METHOD default)', async () => {
+    const { facts } = await lintFiles({ 'docker-compose.yml': stack([], app) });
+    const config = (facts.proxies ?? []).find((p) => p.sites.some((s) => s.id.startsWith('nginx-proxy:')));
+    assert.ok(config, 'an nginx-proxy config');
+    assert.equal(config.container?.service, 'proxy');
+    const [tls, plain] = config.sites;
+    assert.ok(tls && plain);
+    assert.deepEqual(
+      tls.listeners.map((l) => [l.port, l.tls]),
+      [[443, true]],
+    );
+    assert.equal(tls.routes[0]?.upstreams[0]?.text, 'web:8000');
+    assert.equal(tls.routes[0]?.sampleHost, 'app.example.org');
+    assert.equal(tls.trust.mode, 'all');
+    assert.equal(tls.routes[0]?.headers.find((h) => h.name === 'X-Forwarded-Proto')?.value, '{trusted:x-forwarded-proto|scheme}');
+    assert.equal(plain.routes.length, 0);
+    assert.match(plain.notAHop ?? '', /redirects plain HTTP to https/);
+  });
+
+  test('TRUST_DOWNSTREAM_PROXY=false: its own scheme and host; VIRTUAL_PORT wins; HTTPS_METHOD=noredirect serves :80 too', async () => {
+    const { facts } = await lintFiles({
+      'docker-compose.yml': stack(['TRUST_DOWNSTREAM_PROXY=false'], [...app, 'VIRTUAL_PORT=9000', 'HTTPS_METHOD=noredirect']),
+    });
+    const config = (facts.proxies ?? []).find((p) => p.sites.some((s) => s.id.startsWith('nginx-proxy:')));
+    const [tls, plain] = config?.sites ?? [];
+    assert.equal(tls?.trust.mode, 'none');
+    assert.equal(tls?.routes[0]?.headers.find((h) => h.name === 'X-Forwarded-Proto')?.value, '{scheme}');
+    assert.equal(tls?.routes[0]?.upstreams[0]?.text, 'web:9000');
+    assert.equal(plain?.routes.length, 1);
+  });
+
+  test('no published 443: a plain-HTTP site only; VIRTUAL_PROTO=uwsgi is noted, not routed', async () => {
+    const { facts } = await lintFiles({
+      'docker-compose.yml': stack([], ['VIRTUAL_HOST=a.example.org', 'VIRTUAL_PROTO=uwsgi'], ['"80:80"']),
+    });
+    const config = (facts.proxies ?? []).find((p) => p.sites.some((s) => s.id.startsWith('nginx-proxy:')));
+    assert.equal(config, undefined, 'nothing routed, no config');
+    const plainOnly = await lintFiles({ 'docker-compose.yml': stack([], ['VIRTUAL_HOST=a.example.org'], ['"80:80"']) });
+    const sites = (plainOnly.facts.proxies ?? []).flatMap((p) => p.sites);
+    assert.deepEqual(
+      sites.map((s) => [s.listeners.map((l) => l.tls).join(), s.routes.length]),
+      [['false', 1]],
+    );
+  });
+
+  test('the jwilder image and an app stack in another compose file (the usual one-proxy-per-host setup)', async () => {
+    const proxyOnly = stack([], [], ['"80:80"', '"443:443"'], 'jwilder/nginx-proxy:alpine').replace(/ {2}web:[\s\S]*$/, '');
+    const appStack = [
+      'services:',
+      '  web:',
+      '    build: .',
+      '    command: gunicorn --bind 0.0.0.0:8000 mysite.wsgi',
+      '    expose: ["8000"]',
+      '    environment:',
+      '      - VIRTUAL_HOST=app.example.org',
+      '',
+    ].join('\n');
+    const { facts } = await lintFiles({ 'proxy/docker-compose.yml': proxyOnly, 'docker-compose.yml': appStack });
+    const route = (facts.proxies ?? []).flatMap((p) => p.sites).find((s) => s.routes.length)?.routes[0];
+    assert.equal(route?.upstreams[0]?.text, 'web:8000');
+    assert.equal(route?.ref.file, 'docker-compose.yml');
+  });
+
+  test('a tree nginx config is never placed in the nginx-proxy container (it writes its own)', async () => {
+    const { analysis } = await lintFiles({
+      'docker-compose.yml': stack([], app),
+      'nginx/site.conf': 'server {\n  listen 80;\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n',
+    });
+    const hop = analysis.chain.topology.proxies.find((p) => p.label.startsWith('nginx :80'));
+    assert.ok(hop, JSON.stringify(analysis.chain.topology.proxies.map((p) => p.label)));
+    assert.notEqual(hop.placement.kind === 'container' ? hop.placement.service : '', 'proxy');
+  });
+});
+
+describe('chain through nginx-proxy', () => {
+  test('gunicorn in its own container ignores nginx-proxy’s X-Forwarded-Proto: lost at the gunicorn hop', async () => {
+    const { report } = await doctorFiles({
+      'docker-compose.yml': stack([], app),
+      'mysite/settings.py': "ALLOWED_HOSTS = ['app.example.org']\nSECURE_SSL_REDIRECT = True\n",
+      'mysite/wsgi.py': "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+      'requirements.txt': 'django==4.2\ngunicorn==21.2\n',
+    });
+    const lost = report.findings.find((f) => f.id === 'gunicorn/proxy-not-trusted');
+    assert.ok(lost, report.findings.map((f) => f.id).join(', '));
+    assert.match(lost.message, /nginx-proxy/);
+  });
+});
+
+const table: Case[] = [
+  {
+    name: 'invalid: TRUST_DOWNSTREAM_PROXY not set, ports published on every interface (fix: the env line)',
+    files: { 'docker-compose.yml': stack(['ENABLE_IPV6=true'], app) },
+    expect: {
+      count: 1,
+      severity: 'low',
+      fixLine: '      - TRUST_DOWNSTREAM_PROXY=false',
+      fixAt: { line: 9, placement: 'after' },
+    },
+  },
+  {
+    name: 'invalid: TRUST_DOWNSTREAM_PROXY=true written: that line is replaced',
+    files: { 'docker-compose.yml': stack(['TRUST_DOWNSTREAM_PROXY=true'], app) },
+    expect: { count: 1, fixAt: { line: 10, placement: 'replace' } },
+  },
+  {
+    name: 'invalid: no environment key on the proxy: advice',
+    files: { 'docker-compose.yml': stack([], app) },
+    expect: { count: 1, mechanical: false },
+  },
+  {
+    name: 'valid: TRUST_DOWNSTREAM_PROXY=false',
+    files: { 'docker-compose.yml': stack(['TRUST_DOWNSTREAM_PROXY=false'], app) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): published only on the host loopback (a host proxy is in front)',
+    files: { 'docker-compose.yml': stack([], app, ['"127.0.0.1:8080:80"', '"127.0.0.1:8443:443"']) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): no container with VIRTUAL_HOST in the files (nothing routed here)',
+    files: { 'docker-compose.yml': stack([], ['OTHER=1']) },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): plain nginx image publishing 443 is not nginx-proxy',
+    files: { 'docker-compose.yml': stack([], app, undefined, 'nginx:1.27') },
+    expect: { count: 0 },
+  },
+];
+
+describe(nginxProxyTrustDownstreamProxy.meta.id, () => {
+  for (const c of table) test(c.name, async () => void (await runCase(nginxProxyTrustDownstreamProxy, c)));
+});
