@@ -141,11 +141,15 @@ describe('documentation is not listed under "Not read"', () => {
     { name: 'CHANGELOG.rst', doc: true },
     { name: 'deploy-notes.txt', doc: true },
     { name: 'index.html', doc: true },
+    { name: 'messages.po', doc: true },
+    { name: 'admin.pot', doc: true },
     // traps: configuration whose name starts like a documentation file
     { name: 'install.sh', doc: false },
     { name: 'security-headers.conf', doc: false },
     { name: 'nginx.conf', doc: false },
     { name: 'docker-compose.yml', doc: false },
+    { name: 'nginx.conf.portal', doc: false },
+    { name: 'policy.json', doc: false },
   ];
   for (const c of cases)
     it(`${c.name} is ${c.doc ? '' : 'not '}documentation`, () => assert.equal(isDocumentation(c.name), c.doc));
@@ -188,6 +192,24 @@ describe('"Not read" by what a file says, in its place', () => {
       name: 'a Kamal-shaped file under a name Kamal does not load by default (passed with -c)',
       file: 'config/deploy-prod.yml',
       text: 'service: blog\nimage: someone/blog\nservers:\n  web:\n    - 192.0.2.10\nproxy:\n  ssl: true\n  host: blog.example.org\n',
+      listed: true,
+    },
+    {
+      name: "a vendored library's PHP source that talks about X-Forwarded-Proto (composer's vendor/)",
+      file: 'web/vendor/acme/http/src/Request.php',
+      text: "<?php\n// Trust X-Forwarded-Proto from the proxy\n$proto = $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? 'http';\n",
+      listed: false,
+    },
+    {
+      name: 'a translation catalog that mentions the reverse proxy (gettext .po)',
+      file: 'locales/de/LC_MESSAGES/messages.po',
+      text: 'msgid "Behind a reverse proxy, set X-Forwarded-Proto"\nmsgstr "Hinter einem Reverse-Proxy X-Forwarded-Proto setzen"\n',
+      listed: false,
+    },
+    {
+      name: 'trap: a config file under vendor/ is still judged by its words (only source code is a library)',
+      file: 'vendor/site/proxy.yaml',
+      text: 'upstream: http://127.0.0.1:8000\nX-Forwarded-Proto: https\n',
       listed: true,
     },
     {
