@@ -220,9 +220,26 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
       out.push({ file: f.display, line, reason: `a template (${t[0]} on line ${line}): lint the rendered file` });
       continue;
     }
-    out.push({ file: f.display, reason: 'no collector reads this format yet' });
+    out.push({ file: f.display, reason: notLoadedByNginx(f.display, text) ?? 'no collector reads this format yet' });
   }
   return out;
+}
+
+/**
+ * nginx server blocks in a `conf.d/` folder under a name without `.conf`: the stock nginx.conf of Debian and of the
+ * official image includes only `conf.d/*.conf`, so nginx never loads this file (and the site it describes is not
+ * served). Said instead of "no collector reads this format".
+ */
+export function notLoadedByNginx(display: string, text: string): string | undefined {
+  const m = /(?:^|\/)conf\.d\/([^/]+)$/.exec(display);
+  if (
+    !m ||
+    m[1]?.endsWith('.conf') ||
+    !/^\s*server\s*\{/m.test(text) ||
+    !/^\s*(?:listen|server_name|proxy_pass|location)\b/m.test(text)
+  )
+    return undefined;
+  return `nginx server blocks in conf.d/ without the .conf ending: the stock nginx.conf (Debian, the nginx image) includes only conf.d/*.conf, so nginx does not load this file; rename it to ${m[1]}.conf`;
 }
 
 export function notReadLine(n: NotRead): string {

@@ -169,7 +169,7 @@ describe('documentation is not listed under "Not read"', () => {
 });
 
 describe('"Not read" by what a file says, in its place', () => {
-  const cases: Array<{ name: string; file: string; text: string; listed: boolean }> = [
+  const cases: Array<{ name: string; file: string; text: string; listed: boolean; reason?: RegExp }> = [
     {
       name: 'a Ruby initializer whose comment says "Backend" (trap)',
       file: 'config/initializers/pagy.rb',
@@ -213,6 +213,13 @@ describe('"Not read" by what a file says, in its place', () => {
       listed: true,
     },
     {
+      name: 'nginx server blocks in conf.d/ under a name without .conf (the stock include does not load it)',
+      file: 'nginx/conf.d/example.com',
+      text: 'server {\n  listen 80;\n  server_name example.com;\n  location / {\n    proxy_pass http://app:3000;\n  }\n}\n',
+      listed: true,
+      reason: /includes only conf\.d\/\*\.conf, so nginx does not load this file; rename it to example\.com\.conf/,
+    },
+    {
       name: 'a YAML file with service: and image: but nothing Kamal serves (trap)',
       file: 'config/app.yml',
       text: 'service: blog\nimage: someone/blog\ncolour: blue\n',
@@ -227,6 +234,10 @@ describe('"Not read" by what a file says, in its place', () => {
       const { analysis } = await lintPaths([dir]);
       const listed = analysis.notRead.map((n) => n.file.replace(/.*words-\d+\//, ''));
       assert.equal(listed.includes(c.file), c.listed, listed.join(', '));
+      if (c.reason) {
+        const why = analysis.notRead.find((n) => n.file.endsWith(c.file))?.reason ?? '';
+        assert.match(why, c.reason);
+      }
     });
 });
 
