@@ -130,8 +130,11 @@ export interface ProxyRoute {
    * router with a RedirectScheme middleware); a request believed https goes on to its upstream. As ProxyHop's.
    */
   redirectsToHttps?: Ref;
-  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
+  redirectDecidedBy?: RedirectDecidedBy;
 }
+
+/** What a redirect to https reads to decide the request is http: see ProxyHop.redirectDecidedBy. */
+export type RedirectDecidedBy = 'connection' | 'forwarded-proto' | 'forwarded-proto-any' | 'forwarded-proto-http';
 
 export interface Upstream {
   /** As written: `http://127.0.0.1:8000`, `app` (an upstream block), `unix:/run/gunicorn.sock`. */
@@ -214,9 +217,13 @@ export interface ProxyHop {
    * What the redirect's "is it http?" reads: `connection` (default), the scheme of the connection the hop received;
    * `forwarded-proto`, X-Forwarded-Proto of a trusted peer first, else the connection (Traefik RedirectScheme,
    * ingress-nginx's `$pass_access_scheme` with `use-forwarded-headers`); `forwarded-proto-any`, X-Forwarded-Proto
-   * from whoever sent it (Apache `RewriteCond %{HTTP:X-Forwarded-Proto} !https`: mod_rewrite trusts no list).
+   * from whoever sent it (Apache `RewriteCond %{HTTP:X-Forwarded-Proto} !https`: mod_rewrite trusts no list), and a
+   * request without the header is http by the connection; `forwarded-proto-http`, only a request whose
+   * X-Forwarded-Proto, from whoever sent it, says `http` (nginx `if ($http_x_forwarded_proto = http)`, Apache
+   * `RewriteCond %{HTTP:X-Forwarded-Proto} =http`, a Caddy `header X-Forwarded-Proto http` matcher): a request without
+   * the header is not redirected, whatever its connection.
    */
-  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
+  redirectDecidedBy?: RedirectDecidedBy;
   notes: string[];
 }
 

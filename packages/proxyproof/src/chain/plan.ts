@@ -101,6 +101,45 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     const entry = entryById(t, r.entryId);
     const key = `${hop.id}/${route.id}`;
     const lostHere = r.scheme.lostAt && r.trace.steps[r.scheme.lostAt.step]?.label === hop.label;
+    // A hop that ends TLS itself and also takes a declared balancer's plain HTTP: neither $scheme (http behind the
+    // balancer) nor $http_x_forwarded_proto (empty, or the client's, on the TLS port) is right on both listeners;
+    // a map on $scheme is. It goes at the http level, which the chain's one-line patch cannot place: advice.
+    const mixed = entry?.lb && !entry.tls && entry.lb.mode !== 'tcp' && hop.listeners.some((l) => l.tls);
+    if (lostHere && !seen.has(`${key}:proto`) && hop.kind === 'nginx' && mixed) {
+      seen.add(`${key}:proto`);
+      const directive = route.headerDirective ?? 'proxy_set_header';
+      out.push({
+        id: `nginx-xfp:${key}`,
+        title: `${hop.label}: ends TLS itself and also takes the balancer's plain HTTP: send X-Forwarded-Proto from a map on $scheme (https on its TLS port, the balancer's header on the plain one), the map at the http level`,
+        ref:
+          route.headers.find((h) => h.name.toLowerCase() === 'x-forwarded-proto' && h.from === 'route')?.ref ??
+          lastOwnLine(route),
+        lines: [
+          'map $scheme $forwarded_proto {',
+          '    https https;',
+          '    default $http_x_forwarded_proto;',
+          '}',
+          `${directive} X-Forwarded-Proto $forwarded_proto;`,
+        ],
+        cost: 1,
+        apply(tt) {
+          const h = proxyById(tt, hop.id);
+          const rr = findRoute(tt, hop.id, route.id);
+          if (!h || !rr) return;
+          h.maps = {
+            ...h.maps,
+            forwarded_proto: {
+              source: '{scheme}',
+              entries: [{ key: 'https', value: 'https' }],
+              default: '{in:x-forwarded-proto}',
+              ref: rr.ref,
+            },
+          };
+          rr.headers = rr.headers.filter((x) => x.name.toLowerCase() !== 'x-forwarded-proto');
+          rr.headers.push({ name: 'X-Forwarded-Proto', value: '{map:forwarded_proto}', ref: rr.ref, from: 'route' });
+        },
+      });
+    }
     if (lostHere && !seen.has(`${key}:proto`) && hop.kind === 'nginx') {
       seen.add(`${key}:proto`);
       const behindLb = entry?.lb && !entry.tls;

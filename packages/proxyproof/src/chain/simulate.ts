@@ -271,10 +271,27 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   if (redirectRef && !listener?.tls) {
     const r = redirectRef;
     const xfp = req.headers.get('x-forwarded-proto');
-    const anyPeer = decidedBy === 'forwarded-proto-any';
+    // `forwarded-proto-http`: only the header's own `http` redirects (nginx compares the raw value); without the
+    // header the test is false, whatever the connection.
+    const onlyHttp = decidedBy === 'forwarded-proto-http';
+    const anyPeer = decidedBy === 'forwarded-proto-any' || onlyHttp;
     const byHeader = ((decidedBy === 'forwarded-proto' && peerTrusted) || anyPeer) && xfp !== undefined;
-    const believed: Scheme = byHeader ? (firstItem(xfp).toLowerCase() === 'https' ? 'https' : 'http') : inScheme;
-    if (believed === 'http') {
+    const believed: Scheme | undefined = onlyHttp
+      ? xfp?.trim().toLowerCase() === 'http'
+        ? 'http'
+        : undefined
+      : byHeader
+        ? firstItem(xfp).toLowerCase() === 'https'
+          ? 'https'
+          : 'http'
+        : inScheme;
+    if (onlyHttp && believed === undefined)
+      notes.push(
+        xfp === undefined
+          ? `no X-Forwarded-Proto: the redirect to https (${r.file}:${r.line}) tests for X-Forwarded-Proto: http only, so the request goes on`
+          : `X-Forwarded-Proto: ${xfp} from its peer is not "http": the redirect to https (${r.file}:${r.line}) does not apply`,
+      );
+    else if (believed === 'http') {
       const why =
         decidedBy === 'forwarded-proto' || anyPeer
           ? byHeader
@@ -289,8 +306,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
       step.redirect = { location: `https://${host}${req.path}`, loop: false, ref: r, by: 'proxy' };
       step.conveys = { scheme: 'http', why: `answers with its own redirect to https (${why})`, ref: r };
       return { step, out: null };
-    }
-    if (byHeader)
+    } else if (byHeader)
       notes.push(
         `X-Forwarded-Proto: ${xfp} from ${anyPeer ? 'its peer' : 'a trusted peer'}: the redirect to https (${r.file}:${r.line}) does not apply`,
       );

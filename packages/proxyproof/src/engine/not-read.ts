@@ -21,7 +21,9 @@ const DEPLOY_NAME =
  * LICENSE, a changelog) is never listed, even when its words are about proxies. A config example in a docs
  * folder (`docs/nginx.conf`) is still configuration and is judged like any other file.
  */
-const DOC_EXT = /\.(?:md|markdown|mdx|rst|txt|adoc|asciidoc|org|textile|rdoc|pod|html?|pdf)$/i;
+// gettext catalogs (`.po`, `.pot`) are translated prose: a web app's messages.po mentions proxies and HTTPS in
+// every language it ships.
+const DOC_EXT = /\.(?:md|markdown|mdx|rst|txt|adoc|asciidoc|org|textile|rdoc|pod|html?|pdf|po|pot)$/i;
 const DOC_NAME =
   /^(?:README|READ\.ME|LICEN[CS]E|COPYING|COPYRIGHT|NOTICE|CHANGELOG|CHANGES|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|CONTRIBUTING|MAINTAINERS|SECURITY|CODE_OF_CONDUCT|CODEOWNERS|UPGRADING|INSTALL)(?:[-_][A-Za-z0-9]+)*$/i;
 
@@ -38,6 +40,8 @@ const DEPLOY_WORDS_ANYWHERE =
   /proxy_pass|proxy_set_header|server_name|\bupstream\b|reverse_proxy|ProxyPass|<VirtualHost|ingress|traefik|gunicorn|uvicorn|uwsgi|forwarded|X-Forwarded|trusted_?proxies|SECURE_PROXY_SSL_HEADER|containerPort|\bports:/i;
 /** In a config file, "frontend"/"backend" anywhere are about serving (HAProxy sections, a values file's keys). */
 const SECTION_WORDS = /\bfrontend\b|\bbackend\b/i;
+/** A path inside a vendored-dependency folder. */
+const VENDORED = /(?:^|[\\/])vendor[\\/]/;
 /** In source code they are only a comment's or a name's words ("# Backend Extras" in a Ruby initializer). */
 const SOURCE_CODE = /\.(?:rb|py|js|mjs|cjs|ts|tsx|jsx|rs|go|java|kt|cs|php|ex|exs)$/i;
 /**
@@ -166,6 +170,9 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
       if (f.explicit) out.push({ file: f.display, reason: 'documentation, not a configuration: not analysed' });
       continue;
     }
+    // Source code of a dependency a package manager vendored (composer's and Go's `vendor/`, Bundler's
+    // `vendor/bundle`) is a library's, not the deployment's: its words about proxies are its own.
+    if (!f.explicit && SOURCE_CODE.test(f.display) && VENDORED.test(f.display)) continue;
     let headBytes: Buffer | null | undefined;
     const bytes = () => {
       if (headBytes === undefined) headBytes = sniff(f);
@@ -213,9 +220,26 @@ export function notReadFiles(input: NotReadInput): NotRead[] {
       out.push({ file: f.display, line, reason: `a template (${t[0]} on line ${line}): lint the rendered file` });
       continue;
     }
-    out.push({ file: f.display, reason: 'no collector reads this format yet' });
+    out.push({ file: f.display, reason: notLoadedByNginx(f.display, text) ?? 'no collector reads this format yet' });
   }
   return out;
+}
+
+/**
+ * nginx server blocks in a `conf.d/` folder under a name without `.conf`: the stock nginx.conf of Debian and of the
+ * official image includes only `conf.d/*.conf`, so nginx never loads this file (and the site it describes is not
+ * served). Said instead of "no collector reads this format".
+ */
+export function notLoadedByNginx(display: string, text: string): string | undefined {
+  const m = /(?:^|\/)conf\.d\/([^/]+)$/.exec(display);
+  if (
+    !m ||
+    m[1]?.endsWith('.conf') ||
+    !/^\s*server\s*\{/m.test(text) ||
+    !/^\s*(?:listen|server_name|proxy_pass|location)\b/m.test(text)
+  )
+    return undefined;
+  return `nginx server blocks in conf.d/ without the .conf ending: the stock nginx.conf (Debian, the nginx image) includes only conf.d/*.conf, so nginx does not load this file; rename it to ${m[1]}.conf`;
 }
 
 export function notReadLine(n: NotRead): string {

@@ -9,7 +9,16 @@
  * own facts model by `facts/nginx/sites.ts` `nginxProxyConfigs` (not stored in `Facts.proxies`, which the nginx
  * checks already cover); `chain/topology/proxy.ts` `proxyConfigs` is every proxy's configs, nginx's first.
  */
-import type { ClientAddressPolicy, HeaderRule, Listener, MapDef, ProxyKind, ProxyRoute, Ref } from '../chain/model.js';
+import type {
+  ClientAddressPolicy,
+  HeaderRule,
+  Listener,
+  MapDef,
+  ProxyKind,
+  ProxyRoute,
+  RedirectDecidedBy,
+  Ref,
+} from '../chain/model.js';
 
 export type { ClientAddressPolicy, HeaderRule, Listener, MapDef, ProxyKind, ProxyRoute, Ref } from '../chain/model.js';
 
@@ -48,7 +57,7 @@ export interface ProxySite {
   /** A site that redirects plain-HTTP requests to https (see ProxyHop.redirectsToHttps). */
   redirectsToHttps?: Ref;
   /** What the redirect reads to decide the request is http (ProxyHop.redirectDecidedBy). */
-  redirectDecidedBy?: 'connection' | 'forwarded-proto' | 'forwarded-proto-any';
+  redirectDecidedBy?: RedirectDecidedBy;
   /** HTTP (L7) or TCP (L4) mode: in TCP mode no header rule applies. */
   mode: 'http' | 'tcp';
   /** Lookup tables referenced by `{map:NAME}` in the header templates (nginx `map`/`geo`). */

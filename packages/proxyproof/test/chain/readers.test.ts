@@ -78,7 +78,7 @@ describe('Caddyfile reader', () => {
     const port = sites(':8080 {\n\treverse_proxy 127.0.0.1:1\n}\n')[0];
     assert.equal(port?.redirectsToHttps, undefined);
   });
-  it('redir to https: unconditioned is the connection, behind a header X-Forwarded-Proto matcher it is the header from anyone', () => {
+  it('redir to https: unconditioned is the connection, behind a header X-Forwarded-Proto http matcher it is that header value from anyone', () => {
     const plain = readCaddyfile('Caddyfile', 'http://a.test {\n\tredir https://a.test{uri} permanent\n}\n').config.sites[0];
     assert.equal(plain?.redirectsToHttps?.line, 2);
     assert.equal(plain?.redirectDecidedBy, 'connection');
@@ -87,7 +87,8 @@ describe('Caddyfile reader', () => {
       ':80 {\n\t@http header X-Forwarded-Proto http\n\tredir @http https://{host}{uri}\n\treverse_proxy app:8000\n}\n',
     ).config.sites[0];
     assert.equal(byHeader?.redirectsToHttps?.line, 3);
-    assert.equal(byHeader?.redirectDecidedBy, 'forwarded-proto-any');
+    // The matcher holds only for a request whose header says http: one without it is not redirected.
+    assert.equal(byHeader?.redirectDecidedBy, 'forwarded-proto-http');
     // A path-scoped redir, or one to a relative path, is not a site-wide redirect to https.
     const scoped = readCaddyfile('Caddyfile', ':80 {\n\tredir /old https://a.test/new\n\tredir / /wiki\n}\n').config.sites[0];
     assert.equal(scoped?.redirectsToHttps, undefined);

@@ -141,11 +141,15 @@ describe('documentation is not listed under "Not read"', () => {
     { name: 'CHANGELOG.rst', doc: true },
     { name: 'deploy-notes.txt', doc: true },
     { name: 'index.html', doc: true },
+    { name: 'messages.po', doc: true },
+    { name: 'admin.pot', doc: true },
     // traps: configuration whose name starts like a documentation file
     { name: 'install.sh', doc: false },
     { name: 'security-headers.conf', doc: false },
     { name: 'nginx.conf', doc: false },
     { name: 'docker-compose.yml', doc: false },
+    { name: 'nginx.conf.portal', doc: false },
+    { name: 'policy.json', doc: false },
   ];
   for (const c of cases)
     it(`${c.name} is ${c.doc ? '' : 'not '}documentation`, () => assert.equal(isDocumentation(c.name), c.doc));
@@ -165,7 +169,7 @@ describe('documentation is not listed under "Not read"', () => {
 });
 
 describe('"Not read" by what a file says, in its place', () => {
-  const cases: Array<{ name: string; file: string; text: string; listed: boolean }> = [
+  const cases: Array<{ name: string; file: string; text: string; listed: boolean; reason?: RegExp }> = [
     {
       name: 'a Ruby initializer whose comment says "Backend" (trap)',
       file: 'config/initializers/pagy.rb',
@@ -191,6 +195,31 @@ describe('"Not read" by what a file says, in its place', () => {
       listed: true,
     },
     {
+      name: "a vendored library's PHP source that talks about X-Forwarded-Proto (composer's vendor/)",
+      file: 'web/vendor/acme/http/src/Request.php',
+      text: "<?php\n// Trust X-Forwarded-Proto from the proxy\n$proto = $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? 'http';\n",
+      listed: false,
+    },
+    {
+      name: 'a translation catalog that mentions the reverse proxy (gettext .po)',
+      file: 'locales/de/LC_MESSAGES/messages.po',
+      text: 'msgid "Behind a reverse proxy, set X-Forwarded-Proto"\nmsgstr "Hinter einem Reverse-Proxy X-Forwarded-Proto setzen"\n',
+      listed: false,
+    },
+    {
+      name: 'trap: a config file under vendor/ is still judged by its words (only source code is a library)',
+      file: 'vendor/site/proxy.yaml',
+      text: 'upstream: http://127.0.0.1:8000\nX-Forwarded-Proto: https\n',
+      listed: true,
+    },
+    {
+      name: 'nginx server blocks in conf.d/ under a name without .conf (the stock include does not load it)',
+      file: 'nginx/conf.d/example.com',
+      text: 'server {\n  listen 80;\n  server_name example.com;\n  location / {\n    proxy_pass http://app:3000;\n  }\n}\n',
+      listed: true,
+      reason: /includes only conf\.d\/\*\.conf, so nginx does not load this file; rename it to example\.com\.conf/,
+    },
+    {
       name: 'a YAML file with service: and image: but nothing Kamal serves (trap)',
       file: 'config/app.yml',
       text: 'service: blog\nimage: someone/blog\ncolour: blue\n',
@@ -205,6 +234,10 @@ describe('"Not read" by what a file says, in its place', () => {
       const { analysis } = await lintPaths([dir]);
       const listed = analysis.notRead.map((n) => n.file.replace(/.*words-\d+\//, ''));
       assert.equal(listed.includes(c.file), c.listed, listed.join(', '));
+      if (c.reason) {
+        const why = analysis.notRead.find((n) => n.file.endsWith(c.file))?.reason ?? '';
+        assert.match(why, c.reason);
+      }
     });
 });
 

@@ -63,6 +63,20 @@ const table: Array<{ name: string; body: string; port?: number; expect?: { line:
     expect: { line: 5, by: 'forwarded-proto-any' },
   },
   {
+    name: 'RewriteCond %{HTTP:X-Forwarded-Proto} =http: only a request whose header says http',
+    body: '    RewriteEngine On\n    RewriteCond %{HTTP:X-Forwarded-Proto} =http\n    RewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]\n',
+    expect: { line: 5, by: 'forwarded-proto-http' },
+  },
+  {
+    name: 'RewriteCond %{HTTP:X-Forwarded-Proto} ^http$ [NC]',
+    body: '    RewriteEngine On\n    RewriteCond %{HTTP:X-Forwarded-Proto} ^http$ [NC]\n    RewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]\n',
+    expect: { line: 5, by: 'forwarded-proto-http' },
+  },
+  {
+    name: 'trap: RewriteCond %{HTTP:X-Forwarded-Proto} http is an unanchored regex "https" matches too: not modelled',
+    body: '    RewriteEngine On\n    RewriteCond %{HTTP:X-Forwarded-Proto} http\n    RewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]\n',
+  },
+  {
     name: 'trap: Redirect of one path only',
     body: '    Redirect / http://other.example.com/\n    Redirect /admin https://app.example.com/admin\n',
   },
@@ -123,7 +137,7 @@ test('chain: the X-Forwarded-Proto form does not loop behind the load balancer (
   assert.equal(loop, undefined, loop?.message);
 });
 
-test('apache2 (real): %{HTTPS} off redirects even with X-Forwarded-Proto: https; the %{HTTP:X-Forwarded-Proto} form believes the header from anyone', async () => {
+test('apache2 (real): %{HTTPS} off redirects even with X-Forwarded-Proto: https; the %{HTTP:X-Forwarded-Proto} forms believe the header from anyone, =http only when it says http', async () => {
   const { createServer } = await import('node:http');
   const dir = mkdtempSync(join(tmpdir(), 'pp-apache-redir-'));
   const backend = createServer((_req, res) => res.end('BACKEND'));
@@ -169,6 +183,12 @@ test('apache2 (real): %{HTTPS} off redirects even with X-Forwarded-Proto: https;
     assert.equal(xfp.site?.redirectDecidedBy, 'forwarded-proto-any');
     assert.equal(await ask(xfp.port, { 'X-Forwarded-Proto': 'https' }), '200 BACKEND');
     assert.match((await ask(xfp.port, {})) ?? '', /^301 https:/);
+    // `=http`: a request without the header goes to the backend; only the header's own http is redirected.
+    const onlyHttp = await serve('xfphttp', '%{HTTP:X-Forwarded-Proto} =http');
+    assert.equal(onlyHttp.site?.redirectDecidedBy, 'forwarded-proto-http');
+    assert.equal(await ask(onlyHttp.port, {}), '200 BACKEND');
+    assert.equal(await ask(onlyHttp.port, { 'X-Forwarded-Proto': 'https' }), '200 BACKEND');
+    assert.match((await ask(onlyHttp.port, { 'X-Forwarded-Proto': 'http' })) ?? '', /^301 https:/);
   } finally {
     for (const apache of started) await apache.stop();
     backend.close();

@@ -130,6 +130,17 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
     // A hop without a server name (an HAProxy frontend, a Traefik entrypoint) passes the browser's Host on: the
     // public name is the one the proxy behind it answers to.
     const downstream = hop.names.length === 0 ? downstreamName(topology, hop.id) : undefined;
+    // A declared balancer (--front, --behind-tls-lb) in front of a hop that also ends TLS itself: the balancer ends
+    // TLS and sends plain HTTP, so it stands before the hop's plain listeners, unless those only redirect to https
+    // (then it most likely targets the TLS port, which stays the entry as it is). Said in a note either way.
+    const plainPorts = hop.listeners.filter((l) => !l.tls).map((l) => l.port);
+    const declaredOnPlain = Boolean(lbDeclared) && (!hasTls || (plainPorts.length > 0 && !hop.redirectsToHttps));
+    if (lbDeclared && hasTls && !opts.noFront && !behindController && plainPorts.length > 0)
+      notes.push(
+        declaredOnPlain
+          ? `${hop.label}: ${lbDeclared.label} simulated as sending plain HTTP to its plain listener :${plainPorts.join(', :')} (a balancer that sends to its TLS port is not simulated)`
+          : `${hop.label}: its plain listener :${plainPorts.join(', :')} only redirects to https, so ${lbDeclared.label} is taken to send to its TLS port: nothing to simulate for it there`,
+      );
     hop.listeners.forEach((l, i) => {
       let lb: LoadBalancer | undefined;
       if (opts.noFront) {
@@ -150,7 +161,7 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
         )
       ) {
         lb = { ...lbInferred, mode: lbInferred.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' };
-      } else if (!l.tls && !hasTls && (lbDeclared || front)) {
+      } else if (!l.tls && ((lbDeclared && declaredOnPlain) || (!hasTls && front))) {
         lb = lbDeclared
           ? { ...lbDeclared, mode: lbDeclared.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' }
           : {

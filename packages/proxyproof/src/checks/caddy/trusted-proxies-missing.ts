@@ -10,7 +10,7 @@ import { PRIVATE_RANGES } from '../../collectors/caddy/collector.js';
 import { nginxModel } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
-import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { frontReachesProxy, type ProxyConfigFacts, type ProxySite } from '../../model/proxy.js';
 import { ev, PROXY_DOCS } from '../proxy/common.js';
 
 const meta: CheckMeta = {
@@ -40,7 +40,9 @@ function inFront(
       peers: 'private_ranges',
       strong: true,
     };
-  const front = (facts.fronts ?? []).find((f) => f.terminatesTls && f.name !== 'none');
+  // As for nginx and Traefik: an inferred platform front stands before the process it runs (frontReachesProxy).
+  const ports = site.listeners.map((l) => l.port);
+  const front = (facts.fronts ?? []).find((f) => f.terminatesTls && f.name !== 'none' && frontReachesProxy(f, 'caddy', ports));
   if (front)
     return {
       evidence: front.evidence.map((r) => ev(r, `${front.name} ends TLS in front of Caddy`)),

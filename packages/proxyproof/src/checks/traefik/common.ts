@@ -1,7 +1,7 @@
 /** Traefik references and the evidence that an entrypoint sits behind another proxy. */
 import type { Ref } from '../../chain/model.js';
 import type { Facts } from '../../model/facts.js';
-import type { ProxyConfigFacts, TraefikEntryPoint } from '../../model/proxy.js';
+import { frontReachesProxy, type ProxyConfigFacts, type TraefikEntryPoint } from '../../model/proxy.js';
 
 export const TRAEFIK_DOCS = {
   forwardedHeaders: 'https://doc.traefik.io/traefik/routing/entrypoints/#forwarded-headers',
@@ -39,9 +39,11 @@ export function behindProxy(
   for (const a of p.traefik?.allowRanges ?? [])
     if (a.ranges.length && a.ranges.every((r) => /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|fd|fc)/i.test(r)))
       out.push({ ref: a.ref, why: `only ${a.ranges.join(', ')} may connect: a proxy on a private network` });
+  // A platform inferred from its manifest (a Procfile's Heroku router) stands in front of the process it runs, not
+  // of a Traefik the tree runs in another deployment (a compose stack beside the Procfile): frontReachesProxy.
   if (!ep.tls)
     for (const f of facts.fronts ?? [])
-      if (f.terminatesTls && f.name !== 'none')
+      if (f.terminatesTls && f.name !== 'none' && frontReachesProxy(f, 'traefik', ep.port ? [ep.port] : []))
         out.push({ ref: f.evidence[0] ?? { file: '(front)', line: 0 }, why: `${f.name} terminates TLS in front` });
   return out;
 }

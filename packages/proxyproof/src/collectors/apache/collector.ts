@@ -12,7 +12,7 @@
  * any character after the closing brace is literal (`%{REQUEST_SCHEME}s` gives `https` + `s`).
  */
 import { parseAddress, templatedListen } from '../../chain/addr.js';
-import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
+import type { HeaderRule, Listener, ProxyRoute, RedirectDecidedBy, Ref, Template, Upstream } from '../../chain/model.js';
 import { joinTlsSite } from '../../facts/redirect-sites.js';
 import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
@@ -552,7 +552,8 @@ function allPaths(pattern: string | undefined): boolean {
  * - `RewriteEngine On` and a `RewriteRule` over every path to `https://...` with `[R]`, whose `RewriteCond`s are only
  *   about the connection (`%{HTTPS} off`/`!=on`, `%{SERVER_PORT} 80`/`!443`, `%{REQUEST_SCHEME} http`/`!https`, or
  *   none): the connection; `%{HTTP:X-Forwarded-Proto} !https` reads the header from whoever sent it (mod_rewrite
- *   trusts no list): `forwarded-proto-any`. Any other condition (a host, a path) makes it partial: not modelled.
+ *   trusts no list): `forwarded-proto-any`; `=http` or `^http$` redirects only a request whose header says http:
+ *   `forwarded-proto-http`. Any other condition (a host, a path) makes it partial: not modelled.
  * mod_rewrite's vhost rules run without `RewriteOptions Inherit` from the server config only when the vhost has its
  * own `RewriteEngine On` (mod_rewrite docs), so the engine switch is read from the vhost level.
  */
@@ -560,7 +561,7 @@ export function httpsRedirect(
   nodes: ApacheNode[],
   file: string,
   notes: string[],
-): { ref: Ref; decidedBy: 'connection' | 'forwarded-proto-any' } | undefined {
+): { ref: Ref; decidedBy: RedirectDecidedBy } | undefined {
   let engine = false;
   let conds: ApacheNode[] = [];
   for (const n of nodes) {
@@ -589,7 +590,7 @@ export function httpsRedirect(
     if (!engine) continue;
     const [pattern, target, flags = ''] = n.args;
     if (!allPaths(pattern) || !/^https:\/\//i.test(target ?? '') || !/\bR\b|\bR=|redirect/i.test(flags)) continue;
-    let decidedBy: 'connection' | 'forwarded-proto-any' = 'connection';
+    let decidedBy: RedirectDecidedBy = 'connection';
     let partial = false;
     for (const c of these) {
       const [test, cond = '', cflags = ''] = c.args;
@@ -602,8 +603,10 @@ export function httpsRedirect(
       else if (t === '%{https}' && (v === 'off' || v === '!on' || v === '!=on' || v === '!^on$')) continue;
       else if (t === '%{server_port}' && (v === '80' || v === '!443' || v === '!=443')) continue;
       else if (t === '%{request_scheme}' && (v === 'http' || v === '!https' || v === '!=https')) continue;
-      else if (t === '%{http:x-forwarded-proto}' && (v === '!https' || v === '!=https' || v === 'http'))
-        decidedBy = 'forwarded-proto-any';
+      else if (t === '%{http:x-forwarded-proto}' && (v === '!https' || v === '!=https')) decidedBy = 'forwarded-proto-any';
+      // `=http` and `^http$` hold only for a request whose header says http (without it, no redirect); a bare `http`
+      // is an unanchored regex that "https" matches too: not modelled.
+      else if (t === '%{http:x-forwarded-proto}' && v === 'http' && /^(=|\^)/.test(cond)) decidedBy = 'forwarded-proto-http';
       else partial = true;
     }
     if (partial) {

@@ -12,7 +12,7 @@
  * from 2.6.3; the per-reverse_proxy `trusted_proxies` from 2.5.
  */
 import { parseAddress } from '../../chain/addr.js';
-import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
+import type { HeaderRule, Listener, ProxyRoute, RedirectDecidedBy, Ref, Template, Upstream } from '../../chain/model.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { mayBeCaddyFile } from '../claims.js';
@@ -328,15 +328,15 @@ function firstCaddy1Directive(sites: Array<{ body: CaddyNode[] }>): { name: stri
 
 /**
  * A site-wide `redir [<matcher>] https://...`: unconditioned (or `*`) it answers every request from the
- * connection; behind a named matcher that tests `header X-Forwarded-Proto` it reads that header from any peer
- * (a `header` matcher never asks who sent it); behind `protocol http` it is the connection again. A path-scoped
+ * connection; behind a named matcher that tests `header X-Forwarded-Proto http` it reads that header from any peer
+ * (a `header` matcher never asks who sent it) and redirects only a request that has it (`forwarded-proto-http`); behind `protocol http` it is the connection again. A path-scoped
  * redir is not a site-wide redirect and is left out.
  */
-function siteRedirect(file: string, body: CaddyNode[]): { ref: Ref; by: 'connection' | 'forwarded-proto-any' } | undefined {
+function siteRedirect(file: string, body: CaddyNode[]): { ref: Ref; by: RedirectDecidedBy } | undefined {
   for (const d of body) {
     if (d.args[0]?.text !== 'redir') continue;
     let args = d.args.slice(1).map((t) => t.text);
-    let by: 'connection' | 'forwarded-proto-any' = 'connection';
+    let by: RedirectDecidedBy = 'connection';
     if (args[0] === '*') args = args.slice(1);
     else if (args[0]?.startsWith('@')) {
       const def = matcherLines(body, args[0]);
@@ -345,7 +345,10 @@ function siteRedirect(file: string, body: CaddyNode[]): { ref: Ref; by: 'connect
       );
       const protocol = def.some((l) => l[0] === 'protocol' && l[1] === 'http');
       if (!forwarded && !protocol) continue;
-      if (forwarded) by = 'forwarded-proto-any';
+      // `header X-Forwarded-Proto http` matches only a request that has the header with that value: one without it
+      // is not redirected. Another pattern (`http*`) is read as before.
+      const exact = def.some((l) => l[0] === 'header' && /^x-forwarded-proto$/i.test(l[1] ?? '') && /^http$/i.test(l[2] ?? ''));
+      if (forwarded) by = exact ? 'forwarded-proto-http' : 'forwarded-proto-any';
       args = args.slice(1);
     } else if (args[0]?.startsWith('/')) continue;
     if (!args[0]?.startsWith('https://')) continue;

@@ -15,7 +15,7 @@
  */
 
 import { listenerPortsText, parseAddress } from '../../chain/addr.js';
-import type { HeaderRule, Listener, MapDef, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
+import type { HeaderRule, Listener, MapDef, ProxyRoute, RedirectDecidedBy, Ref, Template, Upstream } from '../../chain/model.js';
 import { regexLocationSample } from '../../chain/topology/regex-sample.js';
 import type { Facts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
@@ -337,6 +337,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
   const names = server.serverNames.filter((n) => n && n !== '_' && !n.startsWith('~') && n !== '""');
   const serverName = names[0];
   const routes: ProxyRoute[] = [];
+  const routeRedirects = locationIfRedirects(facts, server);
   for (const scope of passingScopes(server)) {
     const pass = scope.pass;
     if (!pass) continue;
@@ -380,6 +381,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
       dropped,
       ownHeadersRef: innermost ? nginxRef(facts, innermost.by) : undefined,
       ...(unread.length > 0 ? { headersMayChange: unread.map((r) => nginxRef(facts, r)) } : {}),
+      ...routeRedirects.get(scope),
     });
   }
   const trust = { mode: 'passthrough' as const, list: [], ref: sref };
@@ -486,32 +488,61 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
 }
 
 /**
- * A server that proxies and also redirects plain HTTP to https under an `if` that tests the scheme, at the server
- * level or in `location /` (every path): `if ($scheme = http)`, `if ($https = "")` decide by nginx's own connection
- * (behind a TLS load balancer always http: a loop); `if ($http_x_forwarded_proto != "https")` by the request's
- * header, whoever sent it (nginx's `$http_*` is the raw header). `= http` on the header is not modelled: a request
- * without the header is not redirected there, which the redirect model cannot say.
+ * The `if (...) { return 301 https://... }` written directly in each location other than `location /` (nginx runs it
+ * only for the requests that location handles): that route's own redirect. One pass over the server's scopes.
  */
-function ifSchemeRedirect(
+function locationIfRedirects(
+  facts: Facts,
   server: NginxServer,
-): { ref: NginxServer['ref']; decidedBy: 'connection' | 'forwarded-proto-any' } | undefined {
+): Map<NginxScope, Pick<ProxyRoute, 'redirectsToHttps' | 'redirectDecidedBy'>> {
+  const out = new Map<NginxScope, Pick<ProxyRoute, 'redirectsToHttps' | 'redirectDecidedBy'>>();
   for (const s of server.scopes) {
     if (s.kind !== 'if' || s.parent === undefined) continue;
     const parent = server.scopes[s.parent];
-    const everyPath =
-      parent?.kind === 'server' || (parent?.kind === 'location' && parent.parent === 0 && parent.match.trim() === '/');
-    // Written inside a template branch (`{% if tls %}`): it exists only in the renderings that keep the branch,
-    // which are not the one simulated when the branch also holds the TLS listener (tlsOnlyInBranch).
-    if (!everyPath || s.ref.templateBranch) continue;
-    const r = s.redirects.find((x) => x.targetScheme?.toLowerCase() === 'https' && !x.ref.templateBranch);
-    const decidedBy = r ? schemeTestOf(s.match) : undefined;
-    if (r && decidedBy) return { ref: r.ref, decidedBy };
+    if (parent?.kind !== 'location' || everyPath(parent) || out.has(parent)) continue;
+    const r = ifRedirect(s);
+    if (r) out.set(parent, { redirectsToHttps: nginxRef(facts, r.ref), redirectDecidedBy: r.decidedBy });
+  }
+  return out;
+}
+
+/** The server level, or `location /` directly in it: the scopes whose `if`s every request runs. */
+function everyPath(scope: NginxScope | undefined): boolean {
+  return scope?.kind === 'server' || (scope?.kind === 'location' && scope.parent === 0 && scope.match.trim() === '/');
+}
+
+/**
+ * A server that proxies and also redirects plain HTTP to https under an `if` that tests the scheme, at the server
+ * level or in `location /` (every path): `if ($scheme = http)`, `if ($https = "")` decide by nginx's own connection
+ * (behind a TLS load balancer always http: a loop); `if ($http_x_forwarded_proto != "https")` by the request's
+ * header, whoever sent it (nginx's `$http_*` is the raw header); `if ($http_x_forwarded_proto = http)` by the header's
+ * own `http` only (a request without it is not redirected).
+ */
+function ifSchemeRedirect(server: NginxServer): { ref: NginxServer['ref']; decidedBy: RedirectDecidedBy } | undefined {
+  for (const s of server.scopes) {
+    if (s.kind !== 'if' || s.parent === undefined || !everyPath(server.scopes[s.parent])) continue;
+    const r = ifRedirect(s);
+    if (r) return r;
   }
   return undefined;
 }
 
-/** What an `if` condition that is true for plain HTTP reads: the connection's scheme or X-Forwarded-Proto. */
-export function schemeTestOf(condition: string): 'connection' | 'forwarded-proto-any' | undefined {
+/** An `if` scope's redirect to https under a scheme test. */
+function ifRedirect(s: NginxScope): { ref: NginxServer['ref']; decidedBy: RedirectDecidedBy } | undefined {
+  // Written inside a template branch (`{% if tls %}`): it exists only in the renderings that keep the branch,
+  // which are not the one simulated when the branch also holds the TLS listener (tlsOnlyInBranch).
+  if (s.ref.templateBranch) return undefined;
+  const r = s.redirects.find((x) => x.targetScheme?.toLowerCase() === 'https' && !x.ref.templateBranch);
+  const decidedBy = r ? schemeTestOf(s.match) : undefined;
+  return r && decidedBy ? { ref: r.ref, decidedBy } : undefined;
+}
+
+/**
+ * What an `if` condition that is true for plain HTTP reads: the connection's scheme, X-Forwarded-Proto when it is
+ * not `https` (true without the header), or X-Forwarded-Proto when it is `http` (false without the header: nginx's
+ * `$http_x_forwarded_proto` is then empty).
+ */
+export function schemeTestOf(condition: string): RedirectDecidedBy | undefined {
   const c = condition
     .trim()
     .replace(/^\(\s*|\s*\)$/g, '')
@@ -521,5 +552,8 @@ export function schemeTestOf(condition: string): 'connection' | 'forwarded-proto
   if (/^\$https\s*=$/.test(c) || /^\$https\s*!=\s*on$/i.test(c)) return 'connection';
   if (/^\$http_x_forwarded_proto\s*!=\s*https$/i.test(c) || /^\$http_x_forwarded_proto\s*!~\*?\s*\^?https\$?$/i.test(c))
     return 'forwarded-proto-any';
+  // `~ ^http$` (anchored both ends; `~ http` would also match "https").
+  if (/^\$http_x_forwarded_proto\s*=\s*http$/i.test(c) || /^\$http_x_forwarded_proto\s*~\*?\s*\^http\$$/i.test(c))
+    return 'forwarded-proto-http';
   return undefined;
 }

@@ -98,6 +98,19 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'high', line: 2 },
   },
   {
+    name: 'invalid (high): a Procfile whose web process is Caddy: the Heroku router ends TLS in front of it',
+    files: {
+      Procfile: 'web: caddy run --config Caddyfile --adapter caddyfile\n',
+      Caddyfile: ':{$PORT} {\n\treverse_proxy 127.0.0.1:3000\n}\n',
+    },
+    expect: { count: 1, severity: 'high', line: 2 },
+  },
+  {
+    name: 'valid (trap): a Procfile for Heroku that runs gunicorn: its router is not in front of the Caddy of another deployment',
+    files: { Procfile: 'web: gunicorn site.wsgi\n', Caddyfile: ':8080 {\n\treverse_proxy 127.0.0.1:3000\n}\n' },
+    expect: { count: 0 },
+  },
+  {
     name: 'valid: trusted_proxies on the directive (the fix)',
     files: {
       Caddyfile:

@@ -67,6 +67,22 @@ const tables: Array<[Check, Case[]]> = [
       },
       { name: 'valid: trusted on websecure', files: { 'traefik.toml': toml('websecure') }, expect: { count: 0 } },
       {
+        name: 'invalid: a Procfile whose web process is Traefik: the Heroku router ends TLS in front of its entrypoint',
+        files: {
+          Procfile: 'web: traefik --configfile=traefik.toml\n',
+          'traefik.toml': '[entryPoints]\n  [entryPoints.web]\n    address = ":8080"\n',
+        },
+        expect: { count: 1, line: 3 },
+      },
+      {
+        name: 'valid (trap): a Procfile for Heroku running gunicorn beside a compose Traefik of another deployment',
+        files: {
+          Procfile: 'web: gunicorn site.wsgi\n',
+          'traefik.toml': '[entryPoints]\n  [entryPoints.web]\n    address = ":8080"\n',
+        },
+        expect: { count: 0 },
+      },
+      {
         name: 'invalid (medium): k3s HelmChartConfig publishes only the plain web entrypoint (websecure expose: false), no forwardedHeaders',
         files: { 'traefik-config.yaml': helmChartConfig('', '        expose: false\n') },
         expect: { count: 1, severity: 'medium', line: 11, fixLine: 'forwardedHeaders: { trustedIPs: ["<the proxy subnet>"] }' },
