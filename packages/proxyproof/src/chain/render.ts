@@ -3,6 +3,7 @@
  * and the fix plan. Plain lines (colour is the text renderer's business); no decisions here.
  */
 import type { Facts } from '../model/facts.js';
+import { CLIENT_IP_PATHS } from '../probe/types.js';
 import type { ChainAnalysis } from './analyze.js';
 import type { DeploymentFiles } from './discover.js';
 import { genericAppEnd } from './generic-app.js';
@@ -232,12 +233,28 @@ export function backendProtocol(
 }
 
 /**
+ * The views of this app that show the client's address (`Facts.codeUses` with a `route`): the code's folder is the
+ * framework's (or the app server's) file's, or any when the chain has one app.
+ */
+function clientIpRoutes(a: ChainAnalysis, appId: string, uses: Facts['codeUses']): string[] {
+  const app = appById(a.topology, appId);
+  if (!app) return [];
+  const file = app.framework?.ref.file ?? app.ref.file;
+  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+  const routes = (uses ?? [])
+    .filter((u) => u.kind === 'client' && u.route && (a.topology.apps.length === 1 || u.ref.file.startsWith(dir)))
+    .map((u) => u.route as string);
+  return [...new Set(routes)].slice(0, CLIENT_IP_PATHS);
+}
+
+/**
  * `proxyproof probe` command lines for every HTTP backend the doctor found: the address as bound (0.0.0.0
  * and :: become the host's own address, which the files do not hold), with the public site when a route
  * leads there, so the Host header is the one the proxy sends. A backend that speaks FastCGI or the uwsgi protocol
  * gets no HTTP probe (it would answer nothing an HTTP request can judge): a line says why and what to check instead.
+ * The views that show the client's address (`clientIpRoutes`) are named with `--client-ip-path`: `/` may only redirect.
  */
-export function probeCommands(a: ChainAnalysis): string[] {
+export function probeCommands(a: ChainAnalysis, uses?: Facts['codeUses']): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const b of a.verdict.backends) {
@@ -267,7 +284,9 @@ export function probeCommands(a: ChainAnalysis): string[] {
     }
     const route = a.verdict.routes.find((r) => r.trace.steps.some((s) => s.label === b.label));
     const pub = route ? ` --public ${new URL(route.url).origin}` : '';
-    const cmd = `proxyproof probe --backend http://${addr}:${m[2]}${pub}`;
+    const paths = clientIpRoutes(a, b.appId, uses).filter((p) => p !== '/');
+    const ipPaths = paths.length ? ` --client-ip-path ${paths.join(' ')}` : '';
+    const cmd = `proxyproof probe --backend http://${addr}:${m[2]}${pub}${ipPaths}`;
     if (seen.has(cmd)) continue;
     seen.add(cmd);
     const where = inside

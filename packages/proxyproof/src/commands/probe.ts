@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { summary } from '../checks/probe/common.js';
 import { runProbeChecks } from '../checks/probe/index.js';
 import { sortFindings } from '../engine/lint.js';
-import { type ProbeOptions, probeBackend } from '../probe/run.js';
+import { CLIENT_IP_PATHS, type ProbeOptions, probeBackend } from '../probe/run.js';
 import type { ProbeFacts } from '../probe/types.js';
 import type { Report, ReportSection } from '../render/types.js';
 import { emit, type OutputOptions, outputOptions } from './common.js';
@@ -23,7 +23,7 @@ function requestLines(facts: ProbeFacts): string[] {
     const sent = Object.entries(ex.sent)
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ');
-    out.push(`  ${ex.name}${sent ? ` (${sent})` : ` (Host: ${facts.hostHeader})`}`);
+    out.push(`  ${ex.name}${ex.url ? ` ${ex.url}` : ''}${sent ? ` (${sent})` : ` (Host: ${facts.hostHeader})`}`);
     if (ex.response)
       out.push(
         ...summary(ex.response, facts.hostHeader)
@@ -67,16 +67,25 @@ export function registerProbe(program: Command): void {
     .requiredOption('--backend <url>', 'the app server, as the proxy reaches it (http://HOST:PORT[/path])')
     .option('--public <url>', 'the public site (https://site): its host is sent as Host, as the proxy would')
     .option('--from-netns <name>', 'make the requests from inside this network namespace (ip netns; needs root)')
+    .option(
+      '--client-ip-path <path...>',
+      `more paths where the app shows the client's address (a baseline and a forged X-Forwarded-For each; at most ${CLIENT_IP_PATHS})`,
+    )
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '5000');
   for (const o of outputOptions()) cmd.addOption(o);
-  cmd.action(async (opts: OutputOptions & { backend: string; public?: string; fromNetns?: string; timeout: string }) => {
-    const timeoutMs = Number(opts.timeout);
-    const { report } = await runProbe({
-      backend: opts.backend,
-      public: opts.public,
-      fromNetns: opts.fromNetns,
-      timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.min(timeoutMs, 60_000) : 5000,
-    });
-    process.exitCode = await emit(report, opts);
-  });
+  cmd.action(
+    async (
+      opts: OutputOptions & { backend: string; public?: string; fromNetns?: string; clientIpPath?: string[]; timeout: string },
+    ) => {
+      const timeoutMs = Number(opts.timeout);
+      const { report } = await runProbe({
+        backend: opts.backend,
+        public: opts.public,
+        fromNetns: opts.fromNetns,
+        clientIpPaths: opts.clientIpPath,
+        timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.min(timeoutMs, 60_000) : 5000,
+      });
+      process.exitCode = await emit(report, opts);
+    },
+  );
 }

@@ -160,7 +160,7 @@ export function doctorReport(a: Analysis, inputs: string[], cwd: string = proces
   const nr = notReadSection(a);
   if (nr) r.sections.push(nr);
   r.sections.push({ title: 'Chain', lines: chainLines(a.chain) });
-  const probes = probeCommands(a.chain);
+  const probes = probeCommands(a.chain, a.facts.codeUses);
   if (probes.length > 0) r.sections.push({ title: 'Probe the live backends (proxyproof probe)', lines: probes });
   const fix = withPlan ? findingsPlan(a, cwd) : undefined;
   r.sections.push({ title: 'Fix plan', lines: fix ? fixPlanLines(fix, a.chain.plan.notes) : [], position: 'after' });

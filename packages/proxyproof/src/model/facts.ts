@@ -321,7 +321,13 @@ export interface Facts {
    * from the request's scheme/host (`request.url_for`, `build_absolute_uri`, `url_for(_external=True)`) and the
    * client address (`request.client.host`, `request.remote_addr`). Findings cite them as the consequence.
    */
-  codeUses?: Array<{ kind: 'url' | 'client' | 'cookie'; ref: SourceRef; what: string }>;
+  codeUses?: Array<{
+    kind: 'url' | 'client' | 'cookie';
+    ref: SourceRef;
+    what: string;
+    /** A client-address read's view route (`@app.get("/ip")`): a path `probe --client-ip-path` asks. */
+    route?: string;
+  }>;
   /** Kubernetes workloads (containers that start app servers) and entries (Ingress, routes) (collectors/deploy). */
   workloads?: WorkloadFacts;
   /** Terraform `templatefile(path, { VAR : expr })` calls: what each template placeholder is bound to (issue 13). */

@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../model/finding.js';
 import { type GetResult, type GetSpec, httpGet, httpGetFromNetns } from './http.js';
-import { type ExchangeName, FORGED, type ProbeExchange, type ProbeFacts } from './types.js';
+import { CLIENT_IP_PATHS, type ExchangeName, FORGED, type ProbeExchange, type ProbeFacts } from './types.js';
+
+export { CLIENT_IP_PATHS };
 
 export interface ProbeOptions {
   backend: string;
@@ -16,6 +18,18 @@ export interface ProbeOptions {
   timeoutMs?: number;
   /** The path to request (default: the backend URL's path, else /). */
   path?: string;
+  /**
+   * More paths where the app shows the client's address (a "what is my IP" view, a log-in page that greets the
+   * address): each gets its own baseline and forged X-Forwarded-For, two GETs, at most CLIENT_IP_PATHS of them.
+   */
+  clientIpPaths?: string[];
+}
+
+/** A path the user (or the doctor's suggestion) gave: an absolute path, with its query, nothing else. */
+export function clientIpPath(path: string): string {
+  if (!/^\/[^\s#]*$/.test(path) || path.startsWith('//'))
+    throw new InputError(`--client-ip-path: not a path on the backend: '${path}' (expected /path, e.g. /whoami)`);
+  return path;
 }
 
 /** The forged headers per exchange: every common spelling of the same claim in one request. */
@@ -67,6 +81,11 @@ export async function probeBackend(opts: ProbeOptions): Promise<ProbeFacts> {
   }
   if (opts.fromNetns !== undefined) netnsUsable(opts.fromNetns);
   if (opts.path) u.pathname = opts.path;
+  const extra = [...new Set((opts.clientIpPaths ?? []).map(clientIpPath))]
+    .map((p) => new URL(p, u).href)
+    .filter((href) => href !== u.href);
+  if (extra.length > CLIENT_IP_PATHS)
+    throw new InputError(`--client-ip-path: at most ${CLIENT_IP_PATHS} paths (the probe sends two requests per path)`);
   const hostHeader = pub ? pub.host : u.host;
   const get = async (spec: GetSpec): Promise<GetResult> =>
     opts.fromNetns ? httpGetFromNetns(opts.fromNetns, spec) : httpGet(spec);
@@ -91,6 +110,18 @@ export async function probeBackend(opts: ProbeOptions): Promise<ProbeFacts> {
       throw new InputError(`--from-netns ${opts.fromNetns}: the probe could not run: ${r.error}`);
     if (name === 'baseline') {
       facts.reachable = r.ok ? { ok: true } : { ok: false, error: r.error };
+      if (!r.ok) return facts;
+    }
+  }
+  // The client-address pairs on the other paths: the same baseline-then-forged comparison, its own baseline each.
+  for (const url of extra) {
+    for (const name of ['baseline', 'client'] as const) {
+      const sent = forgedHeaders(name);
+      const r = await get({ url, headers: { Host: hostHeader, ...sent }, timeoutMs: opts.timeoutMs });
+      const ex: ProbeExchange = { name, sent, url };
+      if (r.ok) ex.response = r.response;
+      else ex.error = r.error;
+      facts.exchanges.push(ex);
       if (!r.ok) break;
     }
   }

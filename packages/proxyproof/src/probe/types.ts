@@ -14,6 +14,9 @@ export const FORGED = {
   ip2: '198.18.0.78',
 } as const;
 
+/** At most this many extra client-address paths (two GETs each): the probe stays a handful of requests. */
+export const CLIENT_IP_PATHS = 3;
+
 export type ExchangeName = 'baseline' | 'scheme' | 'host' | 'client';
 
 export interface ProbeResponse {
@@ -31,6 +34,11 @@ export interface ProbeExchange {
   name: ExchangeName;
   /** The forged headers sent on top of the baseline request (empty for the baseline). */
   sent: Record<string, string>;
+  /**
+   * The URL asked, when not `ProbeFacts.backend`: the client-address pairs (a baseline and a forged X-Forwarded-For)
+   * sent to the other paths `--client-ip-path` names, where the app shows the client's address (`/` may not).
+   */
+  url?: string;
   response?: ProbeResponse;
   error?: string;
 }

@@ -100,6 +100,48 @@ const cases: Array<{ name: string; files: Record<string, string>; probe?: RegExp
     probe:
       /^ {2}proxyproof probe --backend http:\/\/<its address on that network>:8000 --public https:\/\/app\.example\.com \(from other containers on web's compose network \(not published\)\)$/,
   },
+  {
+    name: "valid: a Flask view that shows the client's address is named with --client-ip-path (`/` only redirects)",
+    files: {
+      'nginx/sites-enabled/app': tls(
+        '    location / {\n        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header Host $host;\n    }',
+      ),
+      'gunicorn.service': '[Service]\nWorkingDirectory=/srv/app\nExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8000 app:app\n',
+      'app.py': [
+        'from flask import Flask, redirect, request',
+        'app = Flask(__name__)',
+        '',
+        '@app.get("/")',
+        'def index():',
+        '    return redirect("/login")',
+        '',
+        '@app.route("/whoami")',
+        'def whoami():',
+        '    return {"ip": request.remote_addr}',
+        '',
+      ].join('\n'),
+    },
+    probe:
+      /^ {2}proxyproof probe --backend http:\/\/127\.0\.0\.1:8000 --public https:\/\/app\.example\.com --client-ip-path \/whoami \(on this host\)$/,
+  },
+  {
+    name: 'trap: a client-address read outside any view (a helper with no route) adds no path',
+    files: {
+      'nginx/sites-enabled/app': tls(
+        '    location / {\n        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header Host $host;\n    }',
+      ),
+      'gunicorn.service': '[Service]\nWorkingDirectory=/srv/app\nExecStart=/usr/bin/gunicorn --bind 127.0.0.1:8000 app:app\n',
+      'app.py': [
+        'from flask import Flask, request',
+        'app = Flask(__name__)',
+        '',
+        'def client_ip():',
+        '    return request.remote_addr',
+        '',
+      ].join('\n'),
+    },
+    probe: /^ {2}proxyproof probe --backend http:\/\/127\.0\.0\.1:8000 --public https:\/\/app\.example\.com \(on this host\)$/,
+  },
 ];
 
 for (const c of cases) {

@@ -91,6 +91,49 @@ test('probe: a closed port is one attempt, no finding, exit 0; the CLI renders t
   assert.equal(parsed.probe.exchanges.length, 4);
 });
 
+test('probe --client-ip-path: an app whose / only redirects shows the forged address on the path named, with that pair as evidence', async () => {
+  const trusting = await app(true);
+  const backend = `http://127.0.0.1:${trusting}/`;
+  const atRoot = await runProbe({ backend, public: 'https://app.test' });
+  assert.ok(
+    !atRoot.report.findings.some((f) => f.id === 'probe/client-ip-spoofable'),
+    '/ only redirects: the address is not shown there',
+  );
+  const r = await runProbe({ backend, public: 'https://app.test', clientIpPaths: ['/echo', '/'] });
+  // `/` is the backend's own path: not asked twice. Four GETs, then a baseline and a forged one on /echo.
+  assert.deepEqual(
+    r.facts.exchanges.map((e) => `${e.name}${e.url ? ` ${new URL(e.url).pathname}` : ''}`),
+    ['baseline', 'scheme', 'host', 'client', 'baseline /echo', 'client /echo'],
+  );
+  const client = r.report.findings.find((f) => f.id === 'probe/client-ip-spoofable');
+  assert.ok(client, JSON.stringify(r.report.findings.map((f) => f.id)));
+  assert.equal(client.evidence[0]?.file, `http://127.0.0.1:${trusting}/echo`);
+  assert.match(client.evidence[0]?.snippet ?? '', /excerpt: .*from 127\.0\.0\.1/);
+  assert.match(client.message, new RegExp(`^http://127\\.0\\.0\\.1:${trusting}/echo reports the forged client address`));
+  // The other checks still compare the backend's own path: the redirect is the scheme finding's.
+  assert.match(
+    r.report.findings.find((f) => f.id === 'probe/scheme-spoofable')?.message ?? '',
+    /redirect to https:\/\/app\.test\/ disappears/,
+  );
+  const strict = await app(false);
+  const s = await runProbe({ backend: `http://127.0.0.1:${strict}/`, public: 'https://app.test', clientIpPaths: ['/echo'] });
+  assert.deepEqual(
+    s.report.findings.map((f) => f.id),
+    ['probe/backend-reachable'],
+  );
+  // The CLI's text names the path of each extra exchange.
+  const cli = await new Promise<string>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, 'probe', '--backend', backend, '--public', 'https://app.test', '--client-ip-path', '/echo'],
+      { timeout: 60_000 },
+      (_err, stdout) => resolve(stdout),
+    );
+  });
+  assert.match(cli, new RegExp(`client http://127\\.0\\.0\\.1:${trusting}/echo \\(X-Forwarded-For`));
+  assert.match(cli, /probe\/client-ip-spoofable/);
+});
+
 test('probe: bad arguments are one-line usage errors (exit 2)', () => {
   for (const args of [
     ['probe'],
@@ -99,6 +142,9 @@ test('probe: bad arguments are one-line usage errors (exit 2)', () => {
     ['probe', '--backend', 'http://127.0.0.1:1/', '--public', '::'],
     ['probe', '--backend', 'http://127.0.0.1:1/', '--from-netns', 'proxyproof-no-such-namespace'],
     ['probe', '--backend', 'http://127.0.0.1:1/', '--from-netns', '../etc'],
+    ['probe', '--backend', 'http://127.0.0.1:1/', '--client-ip-path', 'whoami'],
+    ['probe', '--backend', 'http://127.0.0.1:1/', '--client-ip-path', '//evil.test/x'],
+    ['probe', '--backend', 'http://127.0.0.1:1/', '--client-ip-path', '/a', '/b', '/c', '/d'],
   ]) {
     const r = runCli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);

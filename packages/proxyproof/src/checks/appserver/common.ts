@@ -5,7 +5,7 @@
 
 import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
-import type { AppServerFacts, Facts } from '../../model/facts.js';
+import type { AppServerFacts, Facts, FrameworkFacts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import { describeBind, ev, peerEvidence, proxyPeers, schemeFromProxy, serversFor } from './context.js';
 import { consequenceEvidence, containerTrustFix, valuesEvidence } from './trust-fix.js';
@@ -247,8 +247,24 @@ export function forwardedAllowAll(
 /** The Django app this server runs (or the tree's only framework) reads the scheme header itself. */
 function frameworkReadsScheme(facts: Facts, s: AppServerFacts): boolean {
   return facts.frameworks.some(
-    (f) => f.kind === 'django' && !!f.schemeHeader?.value && (facts.frameworks.length === 1 || serversFor(facts, f).includes(s)),
+    (f) =>
+      (djangoReadsScheme(f) || proxyFixReadsScheme(f)) && (facts.frameworks.length === 1 || serversFor(facts, f).includes(s)),
   );
+}
+
+function djangoReadsScheme(f: FrameworkFacts): boolean {
+  return f.kind === 'django' && !!f.schemeHeader?.value;
+}
+
+/**
+ * Werkzeug's ProxyFix with x_proto >= 1 sets wsgi.url_scheme from X-Forwarded-Proto itself: the app server leaves
+ * the header in the environ when it does not trust the peer (gunicorn 20.1 with --forwarded-allow-ips not naming
+ * the peer: a Flask app behind ProxyFix still sees https, checked with the real gunicorn).
+ */
+function proxyFixReadsScheme(f: FrameworkFacts): boolean {
+  const mw = (f.trustProxy?.value as { middleware?: string } | undefined)?.middleware ?? '';
+  const proto = f.hopCounts?.origin !== 'unknown' ? f.hopCounts?.value.x_proto : undefined;
+  return /(^|\.)ProxyFix$/.test(mw) && proto !== undefined && proto >= 1;
 }
 
 export function proxyNotTrusted(
@@ -265,8 +281,8 @@ export function proxyNotTrusted(
         const v = schemeFromProxy(facts, s);
         const peers = v.peers.length > 0 ? v.peers : proxyPeers(facts, s);
         if (v.believed !== 'no' || v.cause === 'not-sent' || peers.length === 0) continue;
-        // Django with SECURE_PROXY_SSL_HEADER reads the header itself (request.is_secure()), whatever the app
-        // server made of it: the server's trust list is not what decides the scheme the app sees.
+        // Django with SECURE_PROXY_SSL_HEADER (request.is_secure()) and Flask behind ProxyFix(x_proto>=1) read the
+        // header themselves, whatever the app server made of it: the server's trust list does not decide the scheme.
         if (frameworkReadsScheme(facts, s)) continue;
         const redirect = facts.frameworks.some(
           (f) => f.kind === 'django' && f.sslRedirect?.value === true && !f.schemeHeader?.value,

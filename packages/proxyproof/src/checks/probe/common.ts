@@ -40,19 +40,35 @@ export function spoofSeverity(facts: ProbeFacts, severity: Severity): Severity {
 export const LOCAL_NOTE =
   ' (over loopback from this host: only local processes can do this, which gunicorn and uvicorn allow by default for a proxy on the same host)';
 
-export function exchange(facts: ProbeFacts, name: ExchangeName): ProbeExchange | undefined {
-  return facts.exchanges.find((e) => e.name === name);
+/** The exchange of that name on the backend URL itself, or on another path (`url`, the client-address pairs). */
+export function exchange(facts: ProbeFacts, name: ExchangeName, url?: string): ProbeExchange | undefined {
+  return facts.exchanges.find((e) => e.name === name && e.url === url);
 }
 
-/** The pair to compare, when both got an HTTP answer. */
+/** The URL an exchange asked. */
+export function urlOf(facts: ProbeFacts, ex: ProbeExchange): string {
+  return ex.url ?? facts.backend;
+}
+
+/** The pair to compare (the forged request and the baseline of the same URL), when both got an HTTP answer. */
 export function pair(
   facts: ProbeFacts,
   name: ExchangeName,
+  url?: string,
 ): { base: ProbeResponse; forged: ProbeResponse; ex: ProbeExchange } | undefined {
-  const b = exchange(facts, 'baseline')?.response;
-  const ex = exchange(facts, name);
+  const b = exchange(facts, 'baseline', url)?.response;
+  const ex = exchange(facts, name, url);
   if (!b || !ex?.response) return undefined;
   return { base: b, forged: ex.response, ex };
+}
+
+/** Every pair of that name: the backend URL's, then each other path's (`--client-ip-path`). */
+export function pairs(
+  facts: ProbeFacts,
+  name: ExchangeName,
+): Array<{ base: ProbeResponse; forged: ProbeResponse; ex: ProbeExchange }> {
+  const urls = [undefined, ...new Set(facts.exchanges.filter((e) => e.url !== undefined).map((e) => e.url))];
+  return urls.flatMap((u) => pair(facts, name, u) ?? []);
 }
 
 export function cookieName(c: string): string {
@@ -164,7 +180,7 @@ export function sideBySide(
   const withExcerpt = (text: string, e: string | undefined) => (e === undefined ? text : `${text}\nexcerpt: ${e}`);
   return [
     {
-      file: facts.backend,
+      file: urlOf(facts, p.ex),
       line: 0,
       source: 'live',
       side: 'baseline',
@@ -172,7 +188,7 @@ export function sideBySide(
       snippet: withExcerpt(summary(p.base, facts.hostHeader), excerpt ? (excerpt.base ?? '(no such place)') : undefined),
     },
     {
-      file: facts.backend,
+      file: urlOf(facts, p.ex),
       line: 0,
       source: 'live',
       side: 'compared',
@@ -224,7 +240,7 @@ export function echoFinding(
   return [
     finding(meta, {
       severity: spoofSeverity(facts, meta.severity),
-      message: `${facts.backend}${facts.fromNetns ? ` (from ${facts.fromNetns})` : ''} ${o.says} in ${o.where.join(', ')}.${localOnly(facts) ? LOCAL_NOTE : ''}`,
+      message: `${urlOf(facts, p.ex)}${facts.fromNetns ? ` (from ${facts.fromNetns})` : ''} ${o.says} in ${o.where.join(', ')}.${localOnly(facts) ? LOCAL_NOTE : ''}`,
       evidence: sideBySide(facts, p, o.where.includes('the body') ? (o.bodyValues ?? [o.forged].flat()) : []),
       why: o.why,
       fix: { description: NOT_MECHANICAL },

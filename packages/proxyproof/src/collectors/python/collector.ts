@@ -29,6 +29,7 @@ import {
   show,
   toJs,
 } from './evaluate.js';
+import { routeOf } from './routes.js';
 import { isRequirementsFile, type Pinned, readPins } from './versions.js';
 
 /** At most this many code uses of each kind per file (`codeUses`). */
@@ -193,7 +194,12 @@ class PythonRun {
         seen.set(kind, n + 1);
         this.ctx.facts.codeUses ??= [];
         if (this.ctx.facts.codeUses.length < 200)
-          this.ctx.facts.codeUses.push({ kind, ref: refIn(this.ctx, f.display, i + 1), what });
+          this.ctx.facts.codeUses.push({
+            kind,
+            ref: refIn(this.ctx, f.display, i + 1),
+            what,
+            ...(kind === 'client' ? routeField(lines, i) : {}),
+          });
       }
     }
   }
@@ -720,4 +726,10 @@ function oneLineStatement(line: string): boolean {
     else if (')]}'.includes(c)) depth--;
   }
   return depth === 0 && !quote && !/\\\s*$/.test(line);
+}
+
+/** The `route` of a client-address read: the view's path, when its decorator names one (routes.ts). */
+function routeField(lines: string[], i: number): { route?: string } {
+  const route = routeOf(lines, i);
+  return route ? { route } : {};
 }

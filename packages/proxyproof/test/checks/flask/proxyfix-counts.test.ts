@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { proxyfixCounts as check } from '../../../src/checks/flask/proxyfix-counts.js';
+import { proxyfixCounts as check, rewriteCounts } from '../../../src/checks/flask/proxyfix-counts.js';
 import { nginxTls } from '../../python/fixtures.js';
 import { type Case, runCase } from '../../python/lint-files.js';
 
@@ -44,12 +45,26 @@ const cases: Case[] = [
   {
     name: 'invalid: x_proto=0',
     files: { 'app.py': app('app.wsgi_app, x_for=1, x_proto=0'), ...nginx },
-    expect: { count: 1, severity: 'medium', message: /x_proto=0/, file: 'app.py', line: 4 },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      message: /x_proto=0/,
+      file: 'app.py',
+      line: 4,
+      fixLine: 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)',
+      fixAt: { line: 4, placement: 'replace' },
+    },
   },
   {
     name: 'invalid: x_for=2 behind one proxy',
     files: { 'app.py': app('app.wsgi_app, x_for=2, x_proto=1'), ...nginx },
-    expect: { count: 1, severity: 'high', message: /forged/ },
+    expect: {
+      count: 1,
+      severity: 'high',
+      message: /forged/,
+      fixLine: 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)',
+      fixAt: { line: 4, placement: 'replace' },
+    },
   },
   {
     name: 'valid: x_for=2 behind an edge nginx and a Caddy that trusts it (two proxies append)',
@@ -63,7 +78,8 @@ const cases: Case[] = [
       count: 1,
       severity: 'medium',
       message: /x_for=1 while 2 proxies append to X-Forwarded-For/,
-      fixLine: 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=2, x_proto=1, x_host=1)',
+      fixLine: 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=2, x_proto=1)',
+      fixAt: { line: 4, placement: 'replace' },
     },
   },
   {
@@ -74,8 +90,45 @@ const cases: Case[] = [
   {
     name: 'invalid: positional counts (x_for, x_proto) = (1, 0)',
     files: { 'app.py': app('app.wsgi_app, 1, 0'), ...nginx },
-    expect: { count: 1, message: /x_proto=0/ },
+    expect: { count: 1, message: /x_proto=0/, fixLine: 'app.wsgi_app = ProxyFix(app.wsgi_app, 1, 1)' },
+  },
+  {
+    name: "invalid: the app's own name, other counts and a comment are kept; x_for added where only the default was",
+    files: {
+      'app/app.py':
+        'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\napplication = Flask(__name__)\napplication.wsgi_app = ProxyFix(application.wsgi_app, x_host=1,  x_port = 1)  # behind the edge\n',
+      ...twoProxies(trusting),
+    },
+    expect: {
+      count: 1,
+      message: /x_for=1 while 2 proxies/,
+      fixLine: 'application.wsgi_app = ProxyFix(application.wsgi_app, x_host=1,  x_port = 1, x_for=2)  # behind the edge',
+      fixAt: { line: 4, placement: 'replace' },
+    },
+  },
+  {
+    name: 'invalid (advice): a call spread over lines is not rewritten',
+    files: {
+      'app.py':
+        'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\napp = Flask(__name__)\napp.wsgi_app = ProxyFix(\n    app.wsgi_app, x_for=1, x_proto=0\n)\n',
+      ...nginx,
+    },
+    expect: { count: 1, message: /x_proto=0/, mechanical: false },
   },
 ];
 
 for (const c of cases) test(`flask/proxyfix-counts: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+// rewriteCounts alone: what is kept, what is refused.
+for (const [line, want, out] of [
+  ['app.wsgi_app = ProxyFix(app.wsgi_app, x_for=3)', { x_for: 1 }, 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)'],
+  ['    app = ProxyFix(app, 2, 0,)', { x_for: 1, x_proto: 1 }, '    app = ProxyFix(app, 1, 1,)'],
+  ['app.wsgi_app = ProxyFix(app.wsgi_app)', { x_for: 2 }, 'app.wsgi_app = ProxyFix(app.wsgi_app, x_for=2)'],
+  ['app.wsgi_app = ProxyFix(app.wsgi_app, x_for=N)', { x_for: 1 }, undefined],
+  ["app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(os.environ['N']))", { x_for: 1 }, undefined],
+  ['app.wsgi_app = ProxyFix(', { x_for: 1 }, undefined],
+] as const) {
+  test(`flask/proxyfix-counts rewriteCounts: ${line} -> ${out ?? '(advice)'}`, () => {
+    assert.equal(rewriteCounts(line, { ...want }), out);
+  });
+}

@@ -76,6 +76,28 @@ const cases: Case[] = [
     expect: { count: 0 },
   },
   {
+    // Checked with the real gunicorn 20.1 (--forwarded-allow-ips not naming the peer): ProxyFix still reads the
+    // header gunicorn leaves in the environ, and request.scheme is https.
+    name: "valid (trap): Flask behind ProxyFix(x_proto=1) reads the header itself, gunicorn's trust does not decide the scheme",
+    files: {
+      'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app']),
+      'site.conf': nginxTls('http://web:8000'),
+      'app.py':
+        'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\napp = Flask(__name__)\napp.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'medium: Flask behind ProxyFix(x_proto=0) does not read the scheme: still reported',
+    files: {
+      'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app']),
+      'site.conf': nginxTls('http://web:8000'),
+      'app.py':
+        'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\napp = Flask(__name__)\napp.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=0)\n',
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
     name: 'invalid: SECURE_PROXY_SSL_HEADER = None does not read the header: still reported',
     files: {
       'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 mysite.wsgi']),
