@@ -11,7 +11,7 @@ import type { ChainAnalysis } from './analyze.js';
 
 /** Layer findings about the app not learning the scheme from the proxy. */
 const SCHEME_SOURCE =
-  /ssl-redirect-without-scheme-source|proxy-ssl-header-missing|proxy-not-trusted|proxy-headers-off|proxyfix-missing|trust-proxy-unset|forwarded-proto-missing|proxy-header-inheritance|scheme-behind-tls-terminator|uwsgi-scheme-missing|fastcgi-https-missing/;
+  /ssl-redirect-without-scheme-source|proxy-ssl-header-missing|proxy-not-trusted|proxy-headers-off|proxyfix-missing|trust-proxy-unset|forwarded-proto-missing|proxy-header-inheritance|scheme-behind-tls-terminator|uwsgi-scheme-missing|fastcgi-https-missing|origin-check-fails/;
 /** Layer findings about trusting forwarded headers from anyone / exposing the backend. */
 const SPOOF =
   /forwarded-allow-all|trust-proxy-all|backend-port-published|forwarded-proto-client-controlled|forwarded-host-trusted|proxy-headers-all/;

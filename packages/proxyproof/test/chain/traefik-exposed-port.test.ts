@@ -25,7 +25,7 @@ const CASES: Array<{ name: string; command: string; linked: boolean; unresolved?
     name: 'loopback only inside the container: nothing on the container network',
     command: 'gunicorn app.wsgi --bind 127.0.0.1:8000',
     linked: false,
-    unresolved: /compose service web has no app server listening on its container network/,
+    unresolved: /compose service web has no app server or proxy listening on its container network/,
   },
   {
     name: 'two ports: Traefik needs the port label',
@@ -55,3 +55,48 @@ for (const c of CASES)
       assert.match(t?.kind === 'unresolved' ? t.reason : '', c.unresolved as RegExp);
     }
   });
+
+// An nginx container between Traefik and php-fpm (the usual Laravel/Symfony compose): the router's target is the
+// nginx of that service (the `nginx:alpine` image exposes 80 only), and the chain goes on to php-fpm through it.
+test('Traefik labels without a port on an nginx service: linked to the nginx in that container, then to php-fpm', async () => {
+  const compose = `services:
+  nginx:
+    image: nginx:alpine
+    volumes:
+      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf
+    labels:
+      - "traefik.enable=true"
+      - "traefik.http.routers.app.rule=Host(\`app.example.org\`)"
+      - "traefik.http.routers.app.entrypoints=websecure"
+      - "traefik.http.routers.app.tls=true"
+  php:
+    image: php:8.2-fpm
+`;
+  const site = `server {
+    listen 80;
+    root /var/www/html/public;
+    location ~ \\.php$ {
+        include fastcgi_params;
+        fastcgi_pass php:9000;
+    }
+}
+`;
+  const { facts } = await lintFiles({ 'docker-compose.yml': compose, 'nginx/default.conf': site }, []);
+  const a = analyzeChain(facts);
+  const traefik = a.topology.proxies.find((p) => p.kind === 'traefik');
+  const nginx = a.topology.proxies.find((p) => p.kind === 'nginx');
+  assert.ok(traefik && nginx, a.topology.proxies.map((p) => p.label).join(', '));
+  const links = a.topology.links.filter((l) => l.fromHop === traefik.id);
+  assert.deepEqual(
+    links.map((l) => l.target),
+    [{ kind: 'proxy', hopId: nginx.id, listener: 0 }],
+  );
+  assert.match(links[0]?.how ?? '', /compose service nginx, container port 80 .* -> nginx/);
+  const route = a.verdict.routes.find((r) => r.trace.steps[1]?.label.startsWith('traefik'));
+  assert.ok(route, a.verdict.routes.map((r) => r.trace.steps.map((s) => s.label).join(' -> ')).join('\n'));
+  assert.ok(!route.trace.unresolved, JSON.stringify(route.trace.unresolved));
+  assert.ok(
+    route.trace.steps.some((s) => /php-fpm/.test(s.label)),
+    route.trace.steps.map((s) => s.label).join(' -> '),
+  );
+});

@@ -282,11 +282,12 @@ export function resolveUpstream(
 
 /**
  * A compose service's container on the one port its image exposes (Traefik's docker provider with no port
- * label): the app servers of that service listening on the container network. Traefik itself refuses a
- * container that exposes several ports without a `loadbalancer.server.port` label, so several ports stay unresolved.
+ * label): the app servers of that service listening on the container network, or the proxy that runs in it (an
+ * nginx container in front of php-fpm: `nginx:alpine` exposes 80 only). Traefik itself refuses a container that
+ * exposes several ports without a `loadbalancer.server.port` label, so several ports stay unresolved.
  */
 function exposedPortTarget(
-  topo: Pick<Topology, 'apps'>,
+  topo: Pick<Topology, 'proxies' | 'apps'>,
   from: ProxyHop,
   service: string,
   project: string | undefined,
@@ -311,10 +312,24 @@ function exposedPortTarget(
       });
     });
   }
+  for (const p of topo.proxies) {
+    if (p.id === from.id || p.placement.kind !== 'container' || p.placement.service !== service) continue;
+    if (own && !inProject(p.placement)) continue;
+    p.listeners.forEach((l, i) => {
+      if (l.port === undefined || (l.address !== undefined && isLoopbackHost(stripBrackets(l.address)))) return;
+      ports.add(l.port);
+      cands.push({
+        target: { kind: 'proxy', hopId: p.id, listener: i },
+        peer: { kind: 'container', service: from.placement.kind === 'container' ? from.placement.service : 'proxy' },
+        how: `compose service ${service}, container port ${l.port} (the only port it listens on; no loadbalancer.server.port label) -> ${p.label}`,
+        key: p.id,
+      });
+    });
+  }
   if (ports.size === 1) return cands;
   return ports.size === 0
     ? {
-        unresolved: `compose service ${service} has no app server listening on its container network`,
+        unresolved: `compose service ${service} has no app server or proxy listening on its container network`,
         need: `give the command that starts the app in service ${service} (compose command:, Dockerfile CMD)`,
       }
     : {

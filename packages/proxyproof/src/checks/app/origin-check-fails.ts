@@ -2,9 +2,14 @@
  * app/origin-check-fails: the app compares the browser's Origin (https://site) with its own idea of the
  * request's base URL (Rails forgery_protection_origin_check, on with load_defaults 5.0+), and the proxy in
  * front sends no scheme header it reads: every form POST fails ("HTTP Origin header didn't match request.base_url").
+ * Django 4.0+ does the same (CsrfViewMiddleware's Origin check) where the chain says an HTTPS route reaches it as http.
  */
+import { SCHEME_FIX } from '../../chain/plan.js';
+import { versionAtLeast } from '../../collectors/python/versions.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
+import { analysis, evidences, fixOf } from '../chain/common.js';
 import { APP_REFS, appEnds, ev, schemeDelivery } from './common.js';
 
 const meta: CheckMeta = {
@@ -13,7 +18,12 @@ const meta: CheckMeta = {
   title: 'CSRF origin check compares https Origin with an http base URL',
   summary:
     'The app checks Origin against its own scheme+host, but the proxy never tells it the request was HTTPS: POSTs are rejected.',
-  references: [APP_REFS.railsLoadDefaults, APP_REFS.rackScheme],
+  references: [
+    APP_REFS.railsLoadDefaults,
+    APP_REFS.rackScheme,
+    'https://github.com/django/django/blob/4.0/django/middleware/csrf.py',
+    'https://docs.djangoproject.com/en/4.0/releases/4.0/#csrf',
+  ],
 };
 
 export const originCheckFails: Check = {
@@ -47,6 +57,91 @@ export const originCheckFails: Check = {
         }),
       );
     }
+    out.push(...djangoOriginChecks(facts));
     return out;
   },
 };
+
+/** `https://*.example.com` covers `app.example.com` (Django's allowed_origin_subdomains); exact entries match exactly. */
+function originListed(entries: string[], origin: string): boolean {
+  const host = origin.replace(/^https:\/\//, '');
+  return entries.some((e) => {
+    if (e === origin) return true;
+    const w = /^https:\/\/\*(\.[^/]+)$/.exec(e);
+    return w !== null && (host.endsWith(w[1] as string) || host === (w[1] as string).slice(1));
+  });
+}
+
+/** The line of `'django.middleware.csrf.CsrfViewMiddleware'` in the settings file (the MIDDLEWARE assignment's when not found). */
+function csrfMiddlewareRef(facts: Facts, fw: FrameworkFacts): SourceRef | undefined {
+  const m = fw.settings.MIDDLEWARE;
+  const lines = facts.sources.get(fw.file);
+  const from = m?.ref?.file === fw.file ? m.ref.line - 1 : 0;
+  const i = lines ? lines.findIndex((l, n) => n >= from && l.includes('CsrfViewMiddleware')) : -1;
+  if (lines && i >= 0) return { file: fw.file, line: i + 1, snippet: (lines[i] as string).trim() };
+  return m?.ref;
+}
+
+/**
+ * Django 4.0+'s CsrfViewMiddleware compares the Origin of every unsafe request with
+ * `('https' if request.is_secure() else 'http') + '://' + request.get_host()`, then with CSRF_TRUSTED_ORIGINS
+ * (django/middleware/csrf.py `_origin_verified`). Where the chain simulation says an HTTPS route reaches Django as
+ * http, the browser's `Origin: https://host` matches neither unless CSRF_TRUSTED_ORIGINS lists it: the admin login
+ * and every form POST answer 403 "Origin checking failed". Before 4.0 Django checked no Origin (and the Referer only
+ * on requests it believed secure), so the same loss breaks no POST there.
+ */
+function djangoOriginChecks(facts: Facts): Finding[] {
+  const djangos = facts.frameworks.filter((f) => f.kind === 'django' && versionAtLeast(f.assumedVersion, 4, 0) === true);
+  if (djangos.length === 0) return [];
+  const out: Finding[] = [];
+  const a = analysis(facts);
+  const seen = new Set<string>();
+  for (const fw of djangos) {
+    const mw = fw.settings.MIDDLEWARE;
+    // Django's own default MIDDLEWARE is empty: only a readable list naming CsrfViewMiddleware turns the check on.
+    if (
+      !mw ||
+      !Array.isArray(mw.value) ||
+      !(mw.value as unknown[]).some((x) => typeof x === 'string' && x.endsWith('.CsrfViewMiddleware'))
+    )
+      continue;
+    const trusted = fw.csrfTrustedOrigins;
+    if (trusted?.origin === 'unknown' || trusted?.value.some((x) => x === '<unknown>')) continue;
+    const entries = trusted?.value ?? [];
+    for (const r of a.verdict.routes) {
+      if (r.scheme.status !== 'lost' || r.trace.unresolved) continue;
+      const last = r.trace.steps[r.trace.steps.length - 1];
+      if (last?.kind !== 'framework' || last.ref?.file !== fw.file) continue;
+      const host = /^https:\/\/([^/?#]+)/.exec(r.url)?.[1];
+      // A host the chain had to invent (a route without a name) is not an Origin a browser sends.
+      if (!host || /[<>{}$*]/.test(host)) continue;
+      const origin = `https://${host}`;
+      if (originListed(entries, origin) || seen.has(`${fw.file}|${origin}`)) continue;
+      seen.add(`${fw.file}|${origin}`);
+      const lost = r.scheme.lostAt;
+      const planned =
+        a.plan.fixes.find((f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
+        a.plan.fixes.find((f) => f.kind === 'required');
+      const version = fw.settings.__versionNote;
+      out.push(
+        finding(meta, {
+          message:
+            `Django ${fw.assumedVersion} checks the Origin of every POST (CsrfViewMiddleware), and ${r.url} reaches it as http` +
+            `${lost ? ` (lost at hop ${lost.step}, ${lost.label})` : ''}: the browser sends Origin ${origin}, Django expects http://${host}` +
+            `${entries.length > 0 ? ' and CSRF_TRUSTED_ORIGINS does not list it' : ' and CSRF_TRUSTED_ORIGINS is empty'}, ` +
+            'so the admin login and every form POST answer 403 "Origin checking failed".',
+          evidence: evidences(facts, [
+            [csrfMiddlewareRef(facts, fw), 'CsrfViewMiddleware: Origin checked against the request scheme (Django 4.0+)'],
+            [lost?.ref, `scheme lost here: ${lost?.reason ?? ''}`],
+            [version?.origin === 'literal' ? version.ref : undefined, String(version?.value ?? '')],
+            [trusted?.origin !== 'default' ? trusted?.ref : undefined, `CSRF_TRUSTED_ORIGINS: ${origin} not listed`],
+          ]),
+          why: "Django 4.0+ accepts an unsafe request only when its Origin equals the request's own scheme://host or is in CSRF_TRUSTED_ORIGINS. Behind a TLS proxy whose scheme Django does not read, request.is_secure() is False, so the browser's https Origin never equals http://host.",
+          fix: fixOf(planned),
+          data: { route: r.id, origin, framework: 'django' },
+        }),
+      );
+    }
+  }
+  return out;
+}

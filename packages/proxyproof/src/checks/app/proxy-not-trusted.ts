@@ -109,6 +109,41 @@ function withProxyAddress(fw: AppEndFramework, text: string): string | undefined
 
 const PROXY_ADDRESS = '<proxy address>';
 
+/**
+ * A Laravel list opened on the trust line and closed on a later one (`protected $proxies = [` ... `];`,
+ * `->trustProxies(at: [` ... `])`): the edit that adds `'<proxy address>'` as its last item, written at the last item's
+ * line (a comma added to it when it has none) or after the opening line of an empty list. Undefined when the items
+ * start on the opening line, an item reads the environment, the last item ends in a comment without a comma, or the
+ * list does not close within 50 lines (nothing is guessed).
+ */
+function multiLineListEdit(
+  fw: AppEndFramework,
+  lines: string[],
+  n: number,
+): { line: number; lines: string[]; placement: 'after' | 'replace' } | undefined {
+  if (fw.kind !== 'laravel') return undefined;
+  const open = lines[n - 1] ?? '';
+  if (!/(\$proxies\s*=\s*\[|trustProxies\s*\(\s*at:\s*\[)\s*(\/\/.*)?$/.test(open)) return undefined;
+  const closeAt = lines.findIndex((l, i) => i >= n && i < n + 50 && /^\s*\]/.test(l));
+  if (closeAt < 0) return undefined;
+  const items = lines.slice(n, closeAt);
+  if (items.some((l) => /%env\(|\benv\s*\(|getenv\s*\(|\$_(?:ENV|SERVER)\b|\[|\]/.test(l))) return undefined;
+  let last = -1;
+  items.forEach((l, i) => {
+    const t = l.trim();
+    if (t !== '' && !t.startsWith('//') && !t.startsWith('#') && !t.startsWith('/*') && !t.startsWith('*')) last = i;
+  });
+  const closeIndent = /^\s*/.exec(lines[closeAt] ?? '')?.[0] ?? '';
+  if (last < 0) return { line: n, lines: [open, `${closeIndent}    '${PROXY_ADDRESS}',`], placement: 'replace' };
+  const text = items[last] as string;
+  const indent = /^\s*/.exec(text)?.[0] ?? '';
+  const code = text.replace(/\s*(\/\/|#).*$/, '');
+  if (!/^\s*(['"])[^'"]*\1\s*,?\s*$/.test(code)) return undefined;
+  const withComma = /,\s*$/.test(code) ? text : code !== text ? undefined : `${text.trimEnd()},`;
+  if (withComma === undefined) return undefined;
+  return { line: n + 1 + last, lines: [withComma, `${indent}'${PROXY_ADDRESS}',`], placement: 'replace' };
+}
+
 function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
   const a = fw.appEnd;
   const r = a.ref;
@@ -209,6 +244,13 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
       line: r.line,
       lines: [text.replace(/\$proxies\s*(=.*)?;/, `$proxies = ${trusted};`)],
       placement: 'replace',
+    };
+  const multi = multiLineListEdit(fw, lines, r.line);
+  if (multi)
+    return {
+      description: `Add the address the proxy connects from to the addresses ${a.name} already trusts (give it with fix --proxy-address ADDR; on the proxy host, \`ip route get <app address>\` prints it after "src").`,
+      file: r.file,
+      ...multi,
     };
   const added = withProxyAddress(fw, text);
   if (added)

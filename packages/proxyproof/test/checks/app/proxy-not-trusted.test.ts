@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { proxyNotTrusted as check } from '../../../src/checks/app/proxy-not-trusted.js';
 import { runFix } from '../../../src/commands/fix.js';
-import { type Case, runCase } from '../../python/lint-files.js';
+import { type Case, lintFiles, runCase } from '../../python/lint-files.js';
 import { LARAVEL11_BOOTSTRAP, laravelMiddleware, PROXY_COMPOSE } from './fixtures.js';
 
 const SYMFONY = "framework:\n    secret: '%env(APP_SECRET)%'\n    session:\n        cookie_secure: auto\n";
@@ -182,6 +183,43 @@ const cases: Case[] = [
     },
   },
   {
+    name: "invalid: a multi-line $proxies list: the fix adds '<proxy address>' after its last item",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(
+        " = [\n        '10.0.2.2',\n        '10.0.2.3', // vagrant\n    ]",
+      ),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, line: 9, fixLine: "        '<proxy address>',", fixAt: { line: 11, placement: 'replace' } },
+  },
+  {
+    name: 'invalid: a multi-line $proxies list whose last item has no comma: the comma is added to it',
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = [\n        '10.0.2.2'\n    ]"),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, fixLine: "        '10.0.2.2',", fixAt: { line: 10, placement: 'replace' } },
+  },
+  {
+    name: 'invalid: Laravel 11 trustProxies(at: [...]) over several lines',
+    files: {
+      'bootstrap/app.php': LARAVEL11_BOOTSTRAP.replace(
+        '        //',
+        "        $middleware->trustProxies(at: [\n            '10.0.2.2',\n        ]);",
+      ),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, fixLine: "            '<proxy address>'," },
+  },
+  {
+    name: 'invalid (trap): a multi-line list whose last item ends in a comment without a comma stays advice',
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = [\n        '10.0.2.2' // vagrant\n    ]"),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, mechanical: false },
+  },
+  {
     name: "invalid: Laravel 11 trustProxies(at: '10.0.2.2') leaves the proxy container out: the fix adds '<proxy address>'",
     files: {
       'bootstrap/app.php': LARAVEL11_BOOTSTRAP.replace('        //', "        $middleware->trustProxies(at: '10.0.2.2');"),
@@ -321,9 +359,9 @@ for (const c of cases) test(`app/proxy-not-trusted: ${c.name}`, () => runCase(ch
 test('app/proxy-not-trusted: advice says why it is not mechanical, as the line shows it (never a wrong reason)', async () => {
   const front = { 'nginx/site.conf': NGINX_FCGI('127.0.0.1:8080'), 'haproxy.cfg': HAPROXY_FRONT };
   const multi = await runCase(check, {
-    name: 'multi-line $proxies',
+    name: 'multi-line $proxies with items on the opening line',
     files: {
-      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = [\n        '10.0.2.2',\n    ]"),
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = ['10.0.2.2',\n        '10.0.2.3',\n    ]"),
       'docker-compose.yml': PROXY_COMPOSE,
     },
     expect: { count: 1, mechanical: false },
@@ -354,6 +392,29 @@ test('app/proxy-not-trusted: fix --proxy-address writes the address into an exis
     const diff = given.plan.patches.find((p) => p.file.endsWith('TrustProxies.php'))?.diff ?? '';
     assert.match(diff, /^\+ {4}protected \$proxies = \['10\.0\.2\.2', '172\.18\.0\.5'\];$/m, diff);
     assert.match(readFileSync(join(dir, 'app/Http/Middleware/TrustProxies.php'), 'utf8'), /'172\.18\.0\.5'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('app/proxy-not-trusted: fix --proxy-address writes into a multi-line $proxies list; real php -l accepts the result and the collector reads both addresses', async () => {
+  const php = spawnSync('php', ['-v'], { encoding: 'utf8' });
+  if (php.status !== 0 && process.env.PROXYPROOF_SKIP_SYSTEM_DEPS === '1') return;
+  const dir = mkdtempSync(join(tmpdir(), 'pp-php-proxy-multi-'));
+  try {
+    const file = join(dir, 'app/Http/Middleware/TrustProxies.php');
+    mkdirSync(join(dir, 'app/Http/Middleware'), { recursive: true });
+    writeFileSync(file, laravelMiddleware(" = [\n        '10.0.2.2'\n    ]"));
+    writeFileSync(join(dir, 'docker-compose.yml'), PROXY_COMPOSE);
+    const given = await runFix([dir], { cwd: dir, proxyAddress: '172.18.0.5', write: true });
+    const diff = given.plan.patches.find((p) => p.file.endsWith('TrustProxies.php'))?.diff ?? '';
+    assert.match(diff, /^- {8}'10\.0\.2\.2'$/m, diff);
+    assert.match(diff, /^\+ {8}'10\.0\.2\.2',\n\+ {8}'172\.18\.0\.5',$/m, diff);
+    const lint = spawnSync('php', ['-l', file], { encoding: 'utf8' });
+    assert.equal(lint.status, 0, `${lint.stdout}${lint.stderr}\n${readFileSync(file, 'utf8')}`);
+    const { facts } = await lintFiles({ 'app/Http/Middleware/TrustProxies.php': readFileSync(file, 'utf8') });
+    const laravel = facts.frameworks.find((f) => f.kind === 'laravel');
+    assert.deepEqual(laravel?.appEnd?.trustScheme?.value, ['10.0.2.2', '172.18.0.5']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
