@@ -523,7 +523,8 @@ class DeployRun {
    */
   private composeOverlays(files: DiscoveredFile[]): void {
     for (const f of files) {
-      const text = readText(this.ctx, f);
+      // A file too large to read is reported once, by `compose`.
+      const text = f.size > MAX_SOURCE_BYTES ? undefined : readText(this.ctx, f);
       if (text !== undefined) this.rawCompose.set(f.abs, parseCompose(text));
     }
     if (files.length < 2) return;
