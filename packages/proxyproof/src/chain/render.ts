@@ -31,8 +31,22 @@ export function inventory(facts: Facts, a: ChainAnalysis, files: DeploymentFiles
       `proxy          ${p.label}: ${p.routes.length} route${p.routes.length === 1 ? '' : 's'} -> ${[...new Set(p.routes.map((r) => r.upstreams[0]?.text ?? '?'))].join(', ')}${p.placement.kind === 'container' ? ` [container ${p.placement.service}]` : ''}`,
     );
   for (const o of a.build.otherServers) found.push(`proxy          ${o.label}: ${o.what}`);
-  for (const f of facts.compose?.files ?? [])
-    found.push(`compose        ${f.file} (services: ${f.services.map((s) => s.name).join(', ')})`);
+  for (const f of facts.compose?.files ?? []) {
+    // Services that only name an image the tree builds (one line per image) and services merged with overrides.
+    const built = new Map<string, string[]>();
+    for (const s of f.services)
+      if (s.imageBuild) {
+        const key = `image ${s.image} built from ${s.imageBuild.dockerfile} (${s.imageBuild.why}, ${refText(s.imageBuild.ref)})`;
+        built.set(key, [...(built.get(key) ?? []), s.name]);
+      }
+    const extra = [
+      ...f.services.flatMap((s) => (s.mergedFrom ? [`${s.name} merged with ${s.mergedFrom.join(', ')}`] : [])),
+      ...[...built].map(([what, names]) => `${names.join(', ')}: ${what}`),
+    ];
+    found.push(
+      `compose        ${f.file} (services: ${f.services.map((s) => s.name).join(', ')})${extra.map((x) => `; ${x}`).join('')}`,
+    );
+  }
   for (const app of t.apps)
     found.push(
       `app server     ${app.label} (${refText(app.ref)})${app.placement.kind === 'container' ? ` [container ${app.placement.service}]` : ''}${app.framework ? ` runs ${app.framework.label} (${app.framework.ref.file})` : ''}`,

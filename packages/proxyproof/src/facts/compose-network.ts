@@ -30,6 +30,12 @@ function projectFiles(facts: Facts, file: ComposeFile): ComposeFile[] {
 const BASE_NAME = /^(docker-)?compose\.ya?ml$/;
 const OVERRIDE_NAME = /(^|[.-])override\.ya?ml$/;
 
+/** What `composeProjects` needs of a compose file (the collector asks it before the facts are made). */
+export interface ComposeFileShape {
+  file: string;
+  services: ReadonlyArray<{ image?: unknown; build?: unknown }>;
+}
+
 /**
  * Which compose files run together, as a key per file: files with the same key are one project (compose merges
  * them); files with different keys are alternatives that each define the stack (`docker-compose.yml`,
@@ -39,9 +45,9 @@ const OVERRIDE_NAME = /(^|[.-])override\.ya?ml$/;
  * one. An overlay with no single base (none, or several alternatives) keeps its own key.
  * (https://docs.docker.com/compose/how-tos/multiple-compose-files/merge/)
  */
-export function composeProjects(files: readonly ComposeFile[]): Map<string, string> {
+export function composeProjects(files: readonly ComposeFileShape[]): Map<string, string> {
   const out = new Map<string, string>();
-  const byDir = new Map<string, ComposeFile[]>();
+  const byDir = new Map<string, ComposeFileShape[]>();
   for (const f of files) {
     const d = dirname(f.file);
     const list = byDir.get(d);
@@ -49,8 +55,8 @@ export function composeProjects(files: readonly ComposeFile[]): Map<string, stri
     else byDir.set(d, [f]);
   }
   for (const list of byDir.values()) {
-    const base = (f: ComposeFile) => basename(f.file);
-    const overlay = (f: ComposeFile) =>
+    const base = (f: ComposeFileShape) => basename(f.file);
+    const overlay = (f: ComposeFileShape) =>
       OVERRIDE_NAME.test(base(f)) || f.services.some((s) => s.image === undefined && s.build === undefined);
     const full = list.filter((f) => !overlay(f));
     const main = full.find((f) => BASE_NAME.test(base(f))) ?? (full.length === 1 ? full[0] : undefined);

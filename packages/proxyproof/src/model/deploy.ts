@@ -67,8 +67,19 @@ export interface ComposeService {
   networkMode?: string;
   /** A reverse proxy by its image or build (nginx, caddy, traefik, haproxy, httpd, envoy). */
   role: 'proxy' | 'app' | 'other';
+  /**
+   * For a service that only names its `image:`: the tree's Dockerfile that builds it and the evidence (a compose
+   * service or a CI/script/README build command tagging it, or the tree's only Dockerfile); `build` is then set.
+   */
+  imageBuild?: { dockerfile: string; why: string; ref: SourceRef };
+  /** Override files whose service of this name compose merges into this one (their values are in it). */
+  mergedFrom?: string[];
+  /** This is an override file's part of the base file's service (the base's record is the merged service). */
+  mergedInto?: string;
   /** Indexes into Facts.appServers started by this service. */
   appServers: number[];
+  /** What its container runs: entrypoint and command as compose resolves them over its image's (when known). */
+  runs?: { argv: string[]; ref: SourceRef };
 }
 
 export interface ComposeFile {
@@ -95,6 +106,8 @@ export interface KubeContainer {
   envKey?: { line: number; itemIndent: string };
   /** Indexes into Facts.appServers started by this container. */
   appServers: number[];
+  /** What the container runs: its command/args, or its image's ENTRYPOINT/CMD when the tree builds the image. */
+  runs?: { argv: string[]; ref: SourceRef };
   /**
    * Keys of the tree's ConfigMaps this container mounts as files (its `volumeMounts`): where each key is written
    * (`file`:`line` of the key) and the mount (`ref`). An nginx config embedded in such a key runs in this pod.

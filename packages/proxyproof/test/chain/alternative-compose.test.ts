@@ -173,12 +173,22 @@ test('composeProjects: alternatives are their own project, overlays join the bas
 });
 
 test('a stack whose own service starts nothing the files show is not linked to another stack’s server', async () => {
-  // The production file runs a registry image (its command is not in the tree); a development file of the same
-  // folder (an underscore name, read as compose too) runs the server under the same service name.
+  // The production file runs a registry image (its command is not in the tree: two Dockerfiles, nothing says which
+  // builds it); a development file of the same folder (an underscore name, read as compose too) runs the server
+  // under the same service name.
   const { routes } = await routesOf({
     'docker-compose.yml': STACK('example.com', '').replace('build: .', 'image: registry.example/app:1'),
     'docker-compose_dev.yml': 'services:\n  web:\n    build: .\n    command: uvicorn app.main:app --host 0.0.0.0 --port 8000\n',
+    'worker/Dockerfile': 'FROM python:3.12\nCMD ["celery", "-A", "app", "worker"]\n',
   });
   assert.equal(routes.length, 1);
   assert.match(routes[0]?.unresolved ?? '', /compose service web of docker-compose\.yml starts no app server.*another stack/);
+});
+
+test("a stack's registry image that the tree's only Dockerfile builds (assumed) runs its CMD in that stack", async () => {
+  const { routes } = await routesOf({
+    'docker-compose.yml': STACK('example.com', '').replace('build: .', 'image: registry.example/app:1'),
+    'docker-compose_dev.yml': 'services:\n  web:\n    build: .\n    command: uvicorn app.main:app --host 0.0.0.0 --port 8001\n',
+  });
+  assert.deepEqual(routes, [{ router: 'docker-compose.yml', app: 'docker-compose.yml', port: 8000 }]);
 });

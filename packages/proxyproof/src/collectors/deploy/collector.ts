@@ -5,8 +5,9 @@
  * gunicorn/hypercorn config files named on (or defaulted by) a command line are evaluated here with
  * the launch environment; the python collector handles config files no launcher references.
  */
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { composeProjects } from '../../facts/compose-network.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ComposeFile, ComposePort, ComposeService, KubeWorkload } from '../../model/deploy.js';
 import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
@@ -17,7 +18,9 @@ import { evaluateModule, type PyValue, parsePython, Scope } from '../python/eval
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
 import { renderedName } from '../template/index.js';
 import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
+import { mergeService } from './compose-merge.js';
 import {
+  type ComposeRaw,
   type Dockerfile,
   dockerArgv,
   interpolate,
@@ -34,6 +37,7 @@ import {
   type WrittenScript,
 } from './formats.js';
 import { valuesForLines, valuesOnLine } from './helm.js';
+import { type BuildCommand, buildCommandsIn, imageRepo, tagNames, wellKnownImage } from './image-source.js';
 import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
 import { type FoundInvocation, findInvocations, type PyServerKind, serverFromArgsOnly, shlexSplit } from './servers.js';
 import { splitCommands } from './shell.js';
@@ -178,6 +182,19 @@ interface DockerImage {
   overriddenBy?: Array<{ file: string; service: string }>;
 }
 
+/** The Dockerfile that builds an image a service or container only names, and why we think so. */
+interface ImageTie {
+  docker: DockerImage;
+  /** Absolute build context. */
+  context: string;
+  why: string;
+  ref: SourceRef;
+}
+
+/** Files that may hold the command that builds an image: CI configs, scripts, Makefiles, READMEs and docs. */
+const BUILD_FILE =
+  /(^|\/)(\.gitlab-ci\.ya?ml|\.github\/workflows\/[^/]+\.ya?ml|\.circleci\/config\.ya?ml|\.drone\.ya?ml|bitbucket-pipelines\.ya?ml|azure-pipelines\.ya?ml|cloudbuild\.ya?ml|Jenkinsfile|[Mm]akefile|GNUmakefile|justfile|Taskfile\.ya?ml|[^/]+\.sh|[^/]*README[^/]*|[^/]+\.md)$/;
+
 class DeployRun {
   private readonly byAbs = new Map<string, DiscoveredFile>();
   private readonly dockerfiles = new Map<string, DockerImage>();
@@ -189,6 +206,10 @@ class DeployRun {
   private readonly pins: Pinned = {};
   private readonly reportedPy = new Set<string>();
   private readonly composeFiles: ComposeFile[] = [];
+  /** Compose files parsed once, by absolute path; override files by their base file and the base of each. */
+  private readonly rawCompose = new Map<string, ComposeRaw>();
+  private readonly overlaysOf = new Map<string, Array<{ file: string; raw: ComposeRaw }>>();
+  private readonly overlayBase = new Map<string, string>();
   /** supervisord config files an image copies and runs (CMD supervisord): their programs run in a container. */
   private readonly imageConfs = new Map<string, DiscoveredFile>();
   /** Dockerfiles a platform builds and routes to through its own proxy (render.yaml, fly.toml). */
@@ -217,11 +238,14 @@ class DeployRun {
       }
     this.platforms();
     this.supervisordImages();
-    for (const f of files) if (isComposeFile(renderedName(basename(f.abs)))) guarded(this.ctx, f.display, () => this.compose(f));
-    for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.imageDefault(d));
+    const composeFiles = files.filter((f) => isComposeFile(renderedName(basename(f.abs))));
+    this.composeOverlays(composeFiles);
+    for (const f of composeFiles) guarded(this.ctx, f.display, () => this.compose(f));
     for (const f of files)
       if (/\.kube$/.test(renderedName(basename(f.abs)))) guarded(this.ctx, f.display, () => this.kubeQuadlet(f));
     this.kubernetes(files);
+    // After the pods: a container that runs an image of the tree without a command of its own uses the image.
+    for (const d of this.dockerfiles.values()) if (!d.used) guarded(this.ctx, d.f.display, () => this.imageDefault(d));
     for (const f of files) {
       // Templates render to the unit's own name (`daphne.service.j2`, `app.service.erb`: Ansible/Chef roles).
       const name = renderedName(basename(f.abs));
@@ -420,13 +444,110 @@ class DeployRun {
     return findInvocations(script.args, {}, unresolved);
   }
 
+  // ------------------------------------------------------------------ images
+
+  /**
+   * The Dockerfile of the tree that builds `image`, for a compose service or Kubernetes container that only names
+   * it (collectors/deploy/image-source.ts says on what evidence). `others`: the other images of that kind in the
+   * files that no evidence ties, for the one-Dockerfile assumption (only when `image` is the one such image).
+   */
+  private imageDockerfile(image: string, others: string[]): ImageTie | undefined {
+    if (this.dockerfiles.size === 0 || /__tpl_|\*/.test(image)) return undefined;
+    const repo = imageRepo(image);
+    // 1. a compose service that builds it under that name
+    for (const [abs, raw] of this.rawCompose)
+      for (const s of raw.services) {
+        const b = s.value.build;
+        if (typeof s.value.image !== 'string' || imageRepo(s.value.image) !== repo || b === undefined) continue;
+        const bm = typeof b === 'string' ? { context: b } : b && typeof b === 'object' ? (b as Record<string, unknown>) : {};
+        const context = resolve(dirname(abs), String(bm.context ?? '.'));
+        const docker = this.dockerfiles.get(resolve(context, String(bm.dockerfile ?? 'Dockerfile')));
+        const f = this.byAbs.get(abs);
+        if (docker && f)
+          return {
+            docker,
+            context,
+            why: `compose service ${s.name} builds it`,
+            ref: refIn(this.ctx, f.display, s.keyLine('build')),
+          };
+      }
+    // 2. a build command of a CI file, script, Makefile or README tagging it
+    for (const b of this.buildCommands()) {
+      if (!b.repos.some((r) => tagNames(r, image))) continue;
+      for (const base of [dirname(b.f.abs), b.f.root]) {
+        const context = resolve(base, b.context ?? '.');
+        const docker = this.dockerfiles.get(b.dockerfile ? resolve(base, b.dockerfile) : join(context, 'Dockerfile'));
+        if (docker) return { docker, context, why: `${basename(b.f.abs)} builds it`, ref: refIn(this.ctx, b.f.display, b.line) };
+      }
+    }
+    // 3. the tree's one app Dockerfile, for the one image of the files that is not a known service or base image
+    if (wellKnownImage(image) || others.some((o) => imageRepo(o) !== repo && !wellKnownImage(o))) return undefined;
+    const apps = [...this.dockerfiles.values()].filter((d) => !PROXY_IMAGE.test(d.df.from ?? ''));
+    const only = apps.length === 1 ? apps[0] : undefined;
+    if (!only || imageRepo(only.df.from ?? '') === repo) return undefined;
+    return {
+      docker: only,
+      context: dirname(only.f.abs),
+      why: `assumed: ${only.f.display} is the tree's only Dockerfile and nothing else in the files builds ${image}`,
+      ref: refIn(this.ctx, only.f.display, 1),
+    };
+  }
+
+  private buildCmds?: Array<BuildCommand & { f: DiscoveredFile }>;
+
+  /** The images compose services run without building them (every compose file of the tree). */
+  private imageOnlyServices(): string[] {
+    return [...this.rawCompose.values()].flatMap((r) =>
+      r.services.flatMap((s) => (typeof s.value.image === 'string' && s.value.build === undefined ? [s.value.image] : [])),
+    );
+  }
+
+  /** Build commands of the files that may hold them (CI, scripts, Makefiles, READMEs), read once. */
+  private buildCommands(): Array<BuildCommand & { f: DiscoveredFile }> {
+    if (this.buildCmds) return this.buildCmds;
+    this.buildCmds = [];
+    for (const f of this.ctx.files) {
+      if (f.size > MAX_CONFIG_BYTES || !BUILD_FILE.test(f.display)) continue;
+      const b = this.ctx.read(f);
+      if (b.includes(0)) continue;
+      for (const c of buildCommandsIn(b.toString('utf8'))) this.buildCmds.push({ ...c, f });
+    }
+    return this.buildCmds;
+  }
+
   // ------------------------------------------------------------------ compose
+
+  /**
+   * Which compose files are overrides of which base file (`composeProjects`: `*.override.yml`, or a file that
+   * cannot run alone), so that `compose` merges each override's services into the base's.
+   */
+  private composeOverlays(files: DiscoveredFile[]): void {
+    for (const f of files) {
+      // A file too large to read is reported once, by `compose`.
+      const text = f.size > MAX_SOURCE_BYTES ? undefined : readText(this.ctx, f);
+      if (text !== undefined) this.rawCompose.set(f.abs, parseCompose(text));
+    }
+    if (files.length < 2) return;
+    const shapes = [...this.rawCompose].map(([abs, raw]) => ({
+      file: abs,
+      services: raw.services.map((s) => ({ image: s.value.image, build: s.value.build })),
+    }));
+    for (const [abs, base] of composeProjects(shapes)) {
+      const raw = this.rawCompose.get(abs);
+      const f = this.byAbs.get(abs);
+      if (base === abs || !raw || !f || raw.problems.length > 0) continue;
+      this.overlayBase.set(abs, base);
+      const list = this.overlaysOf.get(base) ?? [];
+      list.push({ file: f.display, raw });
+      this.overlaysOf.set(base, list);
+    }
+  }
 
   private compose(f: DiscoveredFile): void {
     const text = readText(this.ctx, f);
     if (text === undefined) return;
     this.ctx.claimed.add(f.abs);
-    const raw = parseCompose(text);
+    const raw = this.rawCompose.get(f.abs) ?? parseCompose(text);
     for (const p of raw.problems)
       this.ctx.facts.diagnostics.push({ level: 'error', file: f.display, line: p.line, column: p.column, message: p.message });
     // A compose file that gave no services because it does not parse (or is an alias bomb) was not used.
@@ -441,7 +562,16 @@ class DeployRun {
     const lookup = (n: string) => dotenv[n]?.value;
     const cf: ComposeFile = { file: f.display, name: raw.name, services: [] };
     if (raw.externalNetworks?.length) cf.externalNetworks = raw.externalNetworks;
-    for (const s of raw.services) {
+    const baseAbs = this.overlayBase.get(f.abs);
+    const baseNames = new Set(baseAbs ? (this.rawCompose.get(baseAbs)?.services ?? []).map((b) => b.name) : []);
+    const overlays = this.overlaysOf.get(f.abs) ?? [];
+    for (const own of raw.services) {
+      // An override file's service of a base service is merged into the base's (one container, one launch).
+      const mergedAway = baseNames.has(own.name);
+      const s = mergeService(
+        { file: f.display, raw: own },
+        overlays.flatMap((o) => (o.raw.services ?? []).filter((x) => x.name === own.name).map((x) => ({ file: o.file, raw: x }))),
+      );
       const v = s.value;
       const str = (x: unknown) =>
         typeof x === 'string' || typeof x === 'number' ? interpolate(String(x), lookup).value : undefined;
@@ -465,6 +595,12 @@ class DeployRun {
         const target = str(b.target);
         if (target) svc.build.target = target;
       }
+      // An image-only service runs the tree's Dockerfile that builds its image (the evidence goes in its notes).
+      const tie = !svc.build && svc.image && !mergedAway ? this.imageDockerfile(svc.image, this.imageOnlyServices()) : undefined;
+      if (tie) {
+        svc.build = { context: relative(dir, tie.context) || '.', dockerfile: relative(tie.context, tie.docker.f.abs) };
+        svc.imageBuild = { dockerfile: tie.docker.f.display, why: tie.why, ref: tie.ref };
+      }
       const contextDir = svc.build ? resolve(dir, svc.build.context) : undefined;
       const built =
         svc.build && contextDir ? this.dockerfiles.get(resolve(contextDir, svc.build.dockerfile ?? 'Dockerfile')) : undefined;
@@ -472,7 +608,9 @@ class DeployRun {
       const docker = built && svc.build?.target ? this.stageOf(built, svc.build.target) : built;
       // The image's own CMD is what runs wherever the image is deployed without this file (ECS, Kubernetes,
       // `docker run`); a compose `command:`/`entrypoint:` replaces it only in this stack, so it stays a launch.
-      if (docker && v.command === undefined && v.entrypoint === undefined) docker.used = true;
+      if (mergedAway) {
+        // the base file's service, merged with this one, runs it
+      } else if (docker && v.command === undefined && v.entrypoint === undefined) docker.used = true;
       else if (docker) docker.overriddenBy = [...(docker.overriddenBy ?? []), { file: f.display, service: s.name }];
       // environment: Dockerfile ENV < env_file < environment
       const env: Record<string, Valued<string>> = {};
@@ -511,9 +649,9 @@ class DeployRun {
               };
         }
       }
-      const setEnv = (k: string, rawv: string, line: number) => {
+      const setEnv = (k: string, rawv: string, line: number, file: string) => {
         const it = interpolate(rawv, lookup);
-        const ref = refIn(this.ctx, f.display, line);
+        const ref = refIn(this.ctx, file, line);
         svc.environment[k] = {
           value: it.value,
           ref,
@@ -531,38 +669,38 @@ class DeployRun {
             : 'compose environment',
         };
       };
-      const envLine = s.keyLine('environment');
-      if (envLine > 0 && (Array.isArray(v.environment) || (v.environment && typeof v.environment === 'object'))) {
-        // The indentation and form of the entries (list `- K=v` or map `K: v`), for a fix that adds one.
+      // The indentation and form of the entries (list `- K=v` or map `K: v`), for a fix that adds one: the file's own.
+      const envLine = own.keyLine('environment');
+      const ownEnv = own.value.environment;
+      if (envLine > 0 && (Array.isArray(ownEnv) || (ownEnv && typeof ownEnv === 'object'))) {
         const lines = this.ctx.facts.sources.get(f.display) ?? [];
         const first =
-          Array.isArray(v.environment) || Object.keys(v.environment as object).length
-            ? lines[s.itemLine('environment', 0) - 1]
-            : undefined;
+          Array.isArray(ownEnv) || Object.keys(ownEnv as object).length ? lines[own.itemLine('environment', 0) - 1] : undefined;
         const keyIndent = /^\s*/.exec(lines[envLine - 1] ?? '')?.[0] ?? '';
         const itemIndent = first ? (/^\s*/.exec(first)?.[0] ?? '') : `${keyIndent}  `;
-        svc.envKey = { ...refIn(this.ctx, f.display, envLine), itemIndent, list: Array.isArray(v.environment) };
+        svc.envKey = { ...refIn(this.ctx, f.display, envLine), itemIndent, list: Array.isArray(ownEnv) };
       }
       if (Array.isArray(v.environment)) {
         v.environment.forEach((item, i) => {
           const m = typeof item === 'string' ? /^([^=]+)=(.*)$/s.exec(item) : null;
-          if (m) setEnv(m[1] as string, m[2] as string, s.itemLine('environment', i));
+          if (m) setEnv(m[1] as string, m[2] as string, s.itemLine('environment', i), s.fileOf('environment', i));
         });
       } else if (v.environment && typeof v.environment === 'object') {
         Object.entries(v.environment as Record<string, unknown>).forEach(([k, val], i) => {
-          if (val !== null && val !== undefined) setEnv(k, String(val), s.itemLine('environment', i));
+          if (val !== null && val !== undefined) setEnv(k, String(val), s.itemLine('environment', i), s.fileOf('environment', i));
         });
       }
       if (Array.isArray(v.ports))
         v.ports.forEach((item, i) => {
           const it = typeof item === 'string' ? interpolate(item, lookup).value : item;
           for (const p of parseComposePort(it))
-            svc.ports.push({ ...p, ref: refIn(this.ctx, f.display, s.itemLine('ports', i)) } as ComposePort);
+            svc.ports.push({ ...p, ref: refIn(this.ctx, s.fileOf('ports', i), s.itemLine('ports', i)) } as ComposePort);
         });
       if (Array.isArray(v.expose))
         v.expose.forEach((item, i) => {
           const n = Number.parseInt(String(str(item) ?? ''), 10);
-          if (Number.isInteger(n)) svc.expose.push({ port: n, ref: refIn(this.ctx, f.display, s.itemLine('expose', i)) });
+          if (Number.isInteger(n))
+            svc.expose.push({ port: n, ref: refIn(this.ctx, s.fileOf('expose', i), s.itemLine('expose', i)) });
         });
       const aliases = new Set<string>();
       for (const k of ['container_name', 'hostname']) if (typeof v[k] === 'string') aliases.add(str(v[k]) ?? '');
@@ -584,8 +722,8 @@ class DeployRun {
             : undefined;
       const cmd = argvOf(v.command);
       const ep = argvOf(v.entrypoint);
-      if (cmd) svc.command = { argv: cmd, ref: refIn(this.ctx, f.display, s.keyLine('command')) };
-      if (ep) svc.entrypoint = { argv: ep, ref: refIn(this.ctx, f.display, s.keyLine('entrypoint')) };
+      if (cmd) svc.command = { argv: cmd, ref: refIn(this.ctx, s.fileOf('command'), s.keyLine('command')) };
+      if (ep) svc.entrypoint = { argv: ep, ref: refIn(this.ctx, s.fileOf('entrypoint'), s.keyLine('entrypoint')) };
       svc.role = PROXY_IMAGE.test(svc.image ?? '') || PROXY_IMAGE.test(docker?.df.from ?? '') ? 'proxy' : 'other';
       // What runs: compose entrypoint/command override the image's (Docker semantics).
       let argv: string[] | undefined;
@@ -606,7 +744,8 @@ class DeployRun {
         }
       }
       const near = [contextDir, dir].filter((x): x is string => !!x);
-      if (argv && ref) {
+      if (argv && ref && !mergedAway) svc.runs = { argv, ref };
+      if (argv && ref && !mergedAway) {
         const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = {
           via: 'compose',
           ref,
@@ -615,7 +754,12 @@ class DeployRun {
           container: true,
           ports: svc.ports,
           networkMode: svc.networkMode,
-          notes: svc.envFiles.length ? [`env_file: ${svc.envFiles.join(', ')}`] : [],
+          notes: [
+            ...(svc.envFiles.length ? [`env_file: ${svc.envFiles.join(', ')}`] : []),
+            ...(tie
+              ? [`image ${svc.image} is built from ${tie.docker.f.display}: ${tie.why} (${tie.ref.file}:${tie.ref.line})`]
+              : []),
+          ],
         };
         const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
         // `command:` of only a server's options runs under the base image's ENTRYPOINT (as a Dockerfile's CMD).
@@ -661,6 +805,8 @@ class DeployRun {
       }
       if (svc.appServers.length > 0 && svc.role === 'other') svc.role = 'app';
       if (svc.role === 'app') this.outsideProxy(svc, v, s, raw.externalNetworks ?? [], f.display);
+      if (s.overlays.length) svc.mergedFrom = s.overlays;
+      if (mergedAway) svc.mergedInto = this.byAbs.get(baseAbs as string)?.display;
       cf.services.push(svc);
     }
     this.composeFiles.push(cf);
@@ -674,7 +820,7 @@ class DeployRun {
   private outsideProxy(
     svc: ComposeService,
     v: Record<string, unknown>,
-    s: { keyLine: (k: string) => number; itemLine: (k: string, i: number) => number },
+    s: { keyLine: (k: string) => number; itemLine: (k: string, i: number) => number; fileOf: (k: string, i?: number) => string },
     external: string[],
     file: string,
   ): void {
@@ -688,7 +834,7 @@ class DeployRun {
     if (router)
       out.push({
         why: `label ${router[0].split('=')[0]}: a reverse proxy routes to it`,
-        ref: refIn(this.ctx, file, router[1] || s.keyLine('labels')),
+        ref: refIn(this.ctx, s.fileOf('labels', labels.indexOf(router)), router[1] || s.keyLine('labels')),
       });
     const vh = svc.environment.VIRTUAL_HOST;
     if (vh) out.push({ why: 'VIRTUAL_HOST: nginx-proxy routes to it', ref: vh.ref });
@@ -696,7 +842,7 @@ class DeployRun {
     if (net)
       out.push({
         why: `external network ${net}: created by another stack (the proxy's)`,
-        ref: refIn(this.ctx, file, s.keyLine('networks')),
+        ref: refIn(this.ctx, s.fileOf('networks'), s.keyLine('networks')),
       });
     if (svc.ports.length === 0) {
       const lines = this.ctx.facts.sources.get(file) ?? [];
@@ -881,9 +1027,36 @@ class DeployRun {
           }
       }
       kw.containers.push(kc);
-      if (!c.argv) continue;
+      // No `command:`/`args:`: the container runs its image's ENTRYPOINT/CMD, known when the tree builds the image.
+      const tie =
+        !c.argv && image && !kc.proxy
+          ? this.imageDockerfile(
+              image,
+              w.containers.map((x) => x.image ?? ''),
+            )
+          : undefined;
+      const imageCmd = tie ? dockerArgv(tie.docker.df) : undefined;
+      const cArgv = c.argv ?? imageCmd?.argv;
+      if (!cArgv) continue;
+      kc.runs = {
+        argv: cArgv,
+        ref: tie && imageCmd ? refIn(this.ctx, tie.docker.f.display, imageCmd.line) : refIn(this.ctx, f.display, c.line),
+      };
       const env: Record<string, Valued<string>> = {};
       const notes: string[] = [];
+      if (tie && imageCmd) {
+        tie.docker.used = true;
+        near.push(tie.context);
+        notes.push(`image ${image} is built from ${tie.docker.f.display}: ${tie.why} (${tie.ref.file}:${tie.ref.line})`);
+        for (const [k, e] of Object.entries(tie.docker.df.env))
+          env[k] = {
+            value: e.value,
+            origin: 'env',
+            envVar: k,
+            ref: refIn(this.ctx, tie.docker.f.display, e.line),
+            note: 'Dockerfile ENV',
+          };
+      }
       for (const src of c.envSources) {
         const cm = src.kind === 'configMap' ? configMaps.find((x) => sameKubeName(x.name, src.name)) : undefined;
         if (cm)
@@ -917,7 +1090,7 @@ class DeployRun {
       };
       const lc = (line: number): Omit<LaunchContext, 'loadConfig' | 'versions'> => ({
         via: 'k8s',
-        ref: refIn(this.ctx, f.display, line),
+        ref: tie && imageCmd ? refIn(this.ctx, tie.docker.f.display, imageCmd.line) : refIn(this.ctx, f.display, line),
         service: w.name || c.name,
         env,
         container: true,
@@ -933,10 +1106,10 @@ class DeployRun {
       // a value that is a whole word (extraArgs) may hold several arguments.
       const chart = valuesForLines(this.ctx, f.display, f.abs, from, to);
       const argv = chart.size
-        ? c.argv.flatMap((w) =>
+        ? cArgv.flatMap((w) =>
             chart.has(w) ? shlexSplit(chart.get(w) as string) : [w.replace(/__tpl_[A-Za-z0-9_]*__/g, (m) => chart.get(m) ?? m)],
           )
-        : c.argv;
+        : cArgv;
       let invs = findInvocations(argv, {}, []);
       const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
       if ((invs.length === 0 || invs.some((i) => i.unresolvedVars.length > 0)) && sh > 0 && argv[sh + 1] !== undefined)

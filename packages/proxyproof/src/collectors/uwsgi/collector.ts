@@ -130,18 +130,28 @@ export const uwsgiCollector: Collector = {
  */
 function linkComposeService(ctx: CollectContext, server: AppServerFacts, display: string): void {
   const mine = display.split('/').filter(Boolean);
+  /** How many trailing path parts of an ini the argv names match this file's (0: none). */
+  const matchOf = (argv: string[]): number => {
+    let most = 0;
+    for (const m of argv.join(' ').matchAll(/\buwsgi\b[^;&|]*?\s(?:--ini\s+)?(\S+\.ini)\b/g)) {
+      const segs = (m[1] as string).split('/').filter(Boolean);
+      let n = 0;
+      while (n < segs.length && n < mine.length && segs[segs.length - 1 - n] === mine[mine.length - 1 - n]) n++;
+      most = Math.max(most, n);
+    }
+    return most;
+  };
   let best: { svc: NonNullable<CollectContext['facts']['compose']>['files'][number]['services'][number]; n: number } | undefined;
   for (const file of ctx.facts.compose?.files ?? [])
     for (const svc of file.services) {
-      const text = [...(svc.entrypoint?.argv ?? []), ...(svc.command?.argv ?? [])].join(' ');
-      for (const m of text.matchAll(/\buwsgi\b[^;&|]*?\s(?:--ini\s+)?(\S+\.ini)\b/g)) {
-        const segs = (m[1] as string).split('/').filter(Boolean);
-        let n = 0;
-        while (n < segs.length && n < mine.length && segs[segs.length - 1 - n] === mine[mine.length - 1 - n]) n++;
-        if (n > 0 && (!best || n > best.n)) best = { svc, n };
-      }
+      // What the container runs (its image's CMD too, when the tree builds the image), else what the file writes.
+      const n = matchOf(svc.runs?.argv ?? [...(svc.entrypoint?.argv ?? []), ...(svc.command?.argv ?? [])]);
+      if (n > 0 && (!best || n > best.n)) best = { svc, n };
     }
-  if (!best) return;
+  if (!best) {
+    linkPod(ctx, server, matchOf);
+    return;
+  }
   const { svc } = best;
   svc.appServers.push(ctx.facts.appServers.length);
   server.service = svc.name;
@@ -155,5 +165,34 @@ function linkComposeService(ctx: CollectContext, server: AppServerFacts, display
   server.notes = [
     ...(server.notes ?? []),
     `run by compose service ${svc.name} (${svc.command?.ref.file ?? svc.file}:${svc.command?.ref.line ?? 1})`,
+  ];
+}
+
+/**
+ * The Kubernetes container that runs this ini (its command, or the CMD of the image the tree builds for it): the
+ * server runs in that pod (`via: 'k8s'`, the workload's name), its binds on the pod's network, where a Service
+ * selecting the pod reaches them.
+ */
+function linkPod(ctx: CollectContext, server: AppServerFacts, matchOf: (argv: string[]) => number): void {
+  let best:
+    | { w: string; c: NonNullable<CollectContext['facts']['workloads']>['workloads'][number]['containers'][number]; n: number }
+    | undefined;
+  for (const w of ctx.facts.workloads?.workloads ?? [])
+    for (const c of w.containers) {
+      const n = c.runs ? matchOf(c.runs.argv) : 0;
+      if (n > 0 && (!best || n > best.n)) best = { w: w.name, c, n };
+    }
+  if (!best?.c.runs) return;
+  best.c.appServers.push(ctx.facts.appServers.length);
+  server.service = best.w || best.c.name;
+  server.launch = { ...server.launch, via: 'k8s' };
+  for (const b of server.binds)
+    if (b.kind === 'tcp') {
+      b.container = true;
+      b.reach = 'container-network';
+    }
+  server.notes = [
+    ...(server.notes ?? []),
+    `run by ${best.w ? `workload ${best.w}, ` : ''}container ${best.c.name} (${best.c.runs.ref.file}:${best.c.runs.ref.line})`,
   ];
 }
