@@ -23,6 +23,17 @@ export interface Check {
   run(facts: Facts): Finding[];
 }
 
+/** `docs/checks/<id>.md`, one string per check (a check may have 11,000 findings). */
+const docsPaths = new Map<string, string>();
+function docsPath(meta: CheckMeta): string {
+  let p = docsPaths.get(meta.id);
+  if (p === undefined) {
+    p = `docs/checks/${meta.id}.md`;
+    docsPaths.set(meta.id, p);
+  }
+  return p;
+}
+
 /** Helper so a check only writes occurrence-specific fields. */
 export function finding(
   meta: CheckMeta,
@@ -32,7 +43,7 @@ export function finding(
   return {
     id: meta.id,
     title: meta.title,
-    docs: `docs/checks/${meta.id}.md`,
+    docs: docsPath(meta),
     ...f,
     severity: f.severity ?? meta.severity,
     references: f.references ?? meta.references,

@@ -20,6 +20,7 @@ import {
   nginxModel,
   passingScopes,
   setOwner,
+  sourceLine,
   sourceLines,
 } from '../../facts/nginx/index.js';
 import type { Facts } from '../../model/facts.js';
@@ -80,17 +81,22 @@ export function branchNote(ref: NginxRef, note?: string): string | undefined {
 
 /** Evidence for one directive: its own source line (or the re-serialised directive). */
 export function refEvidence(facts: Facts, ref: NginxRef, note?: string): Evidence {
-  const lines = ref.source === 'builtin' ? undefined : sourceLines(facts, ref.file, ref.line);
+  const line = ref.source === 'builtin' ? undefined : sourceLine(facts, ref.file, ref.line);
   const e: Evidence = {
     file: displayFile(facts, ref.file),
     line: ref.line,
-    snippet: lines?.[0] ?? ref.text,
+    snippet: line ?? ref.text,
     source: ref.source,
   };
   if (ref.column !== undefined) e.column = ref.column;
-  const notes = [note, originNote(facts, ref), branchNote(ref, note)].filter(Boolean);
-  if (notes.length > 0) e.note = notes.join('; ');
+  // The non-empty notes joined by '; ' (no array per evidence: every nginx finding has several).
+  const notes = joinNotes(joinNotes(note, originNote(facts, ref)), branchNote(ref, note));
+  if (notes) e.note = notes;
   return e;
+}
+
+function joinNotes(a: string | undefined, b: string | undefined): string | undefined {
+  return a && b ? `${a}; ${b}` : a || b;
 }
 
 /** Evidence for several directives: consecutive lines of one file are shown as one snippet. */
@@ -249,6 +255,7 @@ export interface HeaderUse {
  * The loop the header-value checks share (scheme-header-value, forwarded-host-client-controlled, forwarded-proto-client-controlled, forwarded-proto-hardcoded, host-port-behind-front, variable-always-empty): every entry written in a config line that a scope passing upstream with
  * one of `kinds` sends (`entries` picks which: all, or only the scheme headers), once per server and line — a line
  * inherited by several locations is one mistake. Scopes for the ACME challenge are left out when `skipAcme`.
+ * The same object is yielded each time with new contents: destructure it, or copy it to keep it.
  */
 export function* headerUses(
   model: NginxModel,
@@ -256,6 +263,9 @@ export function* headerUses(
   entries: (set: NginxHeaderSet) => NginxHeaderEntry[] = (set) => set.entries,
   skipAcme = false,
 ): Generator<HeaderUse> {
+  // One object, refilled for each entry (six checks walk every entry of the config): a caller that keeps a use past
+  // its iteration copies it.
+  const use = {} as HeaderUse;
   for (const server of model.servers) {
     // Per server (a line is one mistake per server): the entries seen, by line number, compared on file and name.
     // No key string per entry: six checks walk every entry of the config (10,000 servers: ~600,000 strings).
@@ -275,7 +285,11 @@ export function* headerUses(
           list.push(entry);
           if (list !== at) seen.set(ref.line, list);
         }
-        yield { server, scope, set, entry: entry as NginxHeaderEntry & { ref: NginxRef } };
+        use.server = server;
+        use.scope = scope;
+        use.set = set;
+        use.entry = entry as NginxHeaderEntry & { ref: NginxRef };
+        yield use;
       }
     }
   }

@@ -85,6 +85,8 @@ function run(facts: Facts): Finding[] {
     // whose fix is the literal `http` above).
     const term = l4Only ? undefined : terminatorEvidence(facts, server, tlsOutsideBranch);
     const behindTerminator = term ? term.what || 'see nginx/scheme-behind-tls-terminator' : undefined;
+    // Per server, on its first finding: whether the site itself is redirected to https.
+    let siteRedirected: boolean | undefined;
     for (const scope of passingScopes(server)) {
       if (scope.pass?.kind !== 'proxy' || scope.restricted || !scope.passRequestHeaders) continue;
       const set = scope.headers.proxy;
@@ -106,7 +108,7 @@ function run(facts: Facts): Finding[] {
         );
       // The site itself is redirected to https (location / or the server level returns to https): only this
       // path (a health check, an ACME hook) answers plain HTTP, so little depends on a forged scheme there.
-      const siteRedirected = server.scopes.some(
+      siteRedirected ??= server.scopes.some(
         (s) =>
           (s.kind === 'server' || isCatchAll(s.match)) &&
           s.returns &&

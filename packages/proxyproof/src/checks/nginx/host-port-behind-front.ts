@@ -42,7 +42,8 @@ function run(facts: Facts): Finding[] {
     set.entries.filter((e) => HOST_NAMES.has(e.name.toLowerCase()) && variablesIn(e.value).includes('$server_port')),
   )) {
     if (use.server.tls && !use.server.tlsOnlyInBranch) continue;
-    byServer.set(use.server.index, [...(byServer.get(use.server.index) ?? []), use]);
+    // headerUses refills one object: keep a copy.
+    byServer.set(use.server.index, [...(byServer.get(use.server.index) ?? []), { ...use }]);
   }
   for (const [index, uses] of byServer) {
     const server = model.servers[index];

@@ -150,13 +150,20 @@ export function scopeChain(server: NginxServer, scope: NginxScope): NginxScope[]
   return out;
 }
 
+/** passingScopes' answer per server (a dozen checks and the chain ask for every server; callers only read it). */
+const passingOf = new WeakMap<NginxServer, { scopes: readonly NginxScope[]; n: number; passing: readonly NginxScope[] }>();
+
 /**
  * Scopes that pass requests upstream with their own configuration: a location (or `if`/`limit_except`
  * with its own *_pass) that does not `return` first. An `if` that only inherits its location's pass
  * sends the same headers (proxy_set_header is not allowed inside `if`), so it is not listed twice.
  */
-export function passingScopes(server: NginxServer): NginxScope[] {
-  return server.scopes.filter((s) => s.pass !== undefined && !s.passInherited && !s.returns);
+export function passingScopes(server: NginxServer): readonly NginxScope[] {
+  const hit = passingOf.get(server);
+  if (hit && hit.scopes === server.scopes && hit.n === server.scopes.length) return hit.passing;
+  const passing = server.scopes.filter((s) => s.pass !== undefined && !s.passInherited && !s.returns);
+  passingOf.set(server, { scopes: server.scopes, n: server.scopes.length, passing });
+  return passing;
 }
 
 /** The scope whose own directives define a set (or undefined: the http level, or no level). */
@@ -235,33 +242,75 @@ export function isPeerAddressVariable(v: string): boolean {
 
 const MAX_TRACE_DEPTH = 24;
 
-/**
- * Follows the variables of a header value through map/geo/split_clients (http level) and `set`
- * (this server), to tell whether the value depends on client-chosen variables and whether each
- * such dependency is guarded by a definition keyed on the peer address.
- */
 /** The variable definitions a server sees (its http block's, then its own `set`s), by name: built once per server. */
 const defsMemo = new WeakMap<
   NginxServer,
   { vars: readonly NginxVariableDef[] | undefined; n: number; sets: number; defs: Map<string, NginxVariableDef[]> }
 >();
 
+/**
+ * The definitions of a server without `set`s are its http block's alone: such servers share one map per http block
+ * (and with it the traces below), keyed by the block's variables array (NO_VARS for a block without any).
+ */
+const httpDefsMemo = new WeakMap<readonly NginxVariableDef[], { n: number; defs: Map<string, NginxVariableDef[]> }>();
+const NO_VARS: readonly NginxVariableDef[] = [];
+
 function variableDefs(model: NginxModel, server: NginxServer): Map<string, NginxVariableDef[]> {
   const vars = model.https[server.http]?.variables;
+  if (server.sets.length === 0) {
+    const key = vars ?? NO_VARS;
+    const shared = httpDefsMemo.get(key);
+    if (shared && shared.n === key.length) return shared.defs;
+    const defs = defsFrom(key);
+    httpDefsMemo.set(key, { n: key.length, defs });
+    return defs;
+  }
   const hit = defsMemo.get(server);
   if (hit && hit.vars === vars && hit.n === (vars?.length ?? 0) && hit.sets === server.sets.length) return hit.defs;
-  const defs = new Map<string, NginxVariableDef[]>();
-  for (const d of [...(vars ?? []), ...server.sets]) {
-    const list = defs.get(d.name) ?? [];
-    list.push(d);
-    defs.set(d.name, list);
-  }
+  const defs = defsFrom([...(vars ?? []), ...server.sets]);
   defsMemo.set(server, { vars, n: vars?.length ?? 0, sets: server.sets.length, defs });
   return defs;
 }
 
+function defsFrom(all: readonly NginxVariableDef[]): Map<string, NginxVariableDef[]> {
+  const defs = new Map<string, NginxVariableDef[]>();
+  for (const d of all) {
+    const list = defs.get(d.name) ?? [];
+    list.push(d);
+    defs.set(d.name, list);
+  }
+  return defs;
+}
+
+/**
+ * traceValue's answers by definitions map and value: a trace depends on nothing else, and five checks trace every
+ * header value of every scope (10,000 servers: ~100,000 traces of a dozen distinct values). The answers are shared:
+ * callers only read them.
+ */
+const tracesOf = new WeakMap<Map<string, NginxVariableDef[]>, Map<string, NginxValueTrace>>();
+const MAX_TRACES_PER_DEFS = 10_000;
+
+/**
+ * Follows the variables of a header value through map/geo/split_clients (http level) and `set`
+ * (this server), to tell whether the value depends on client-chosen variables and whether each
+ * such dependency is guarded by a definition keyed on the peer address.
+ */
 export function traceValue(model: NginxModel, server: NginxServer, value: string): NginxValueTrace {
   const defs = variableDefs(model, server);
+  let traces = tracesOf.get(defs);
+  if (traces === undefined) {
+    traces = new Map();
+    tracesOf.set(defs, traces);
+  }
+  let trace = traces.get(value);
+  if (trace === undefined) {
+    trace = traceIn(defs, value);
+    if (traces.size < MAX_TRACES_PER_DEFS) traces.set(value, trace);
+  }
+  return trace;
+}
+
+function traceIn(defs: Map<string, NginxVariableDef[]>, value: string): NginxValueTrace {
   const variables: string[] = [];
   const clientVariables = new Set<string>();
   const guards = new Map<NginxVariableDef, true>();
@@ -353,8 +402,17 @@ export function sourceLines(facts: Pick<Facts, 'sources'>, file: string, from: n
   return lines.slice(from - 1, Math.min(to, lines.length));
 }
 
-/** Indentation of a source line (for fix lines that match the file's style). */
+/** Source line `n` (1-based) of a file, or undefined when the file was not read: sourceLines' first, with no array. */
+export function sourceLine(facts: Pick<Facts, 'sources'>, file: string, n: number): string | undefined {
+  const lines = facts.sources.get(displayFile(facts, file));
+  return !lines || n < 1 || n > lines.length ? undefined : lines[n - 1];
+}
+
+/** Indentation of a source line (for fix lines that match the file's style): its leading spaces and tabs. */
 export function indentationAt(facts: Pick<Facts, 'sources'>, file: string, line: number): string | undefined {
-  const l = sourceLines(facts, file, line)?.[0];
-  return l === undefined ? undefined : (/^[ \t]*/.exec(l)?.[0] ?? '');
+  const l = sourceLine(facts, file, line);
+  if (l === undefined) return undefined;
+  let end = 0;
+  while (end < l.length && (l[end] === ' ' || l[end] === '\t')) end++;
+  return l.slice(0, end);
 }
