@@ -586,14 +586,16 @@ export function analyzeWithContextBit(
     if (terminator === '}') return { reason: `directive "${directive}" is not terminated by ";"`, notTerminated: true };
     return undefined;
   }
-  const masks = all.length === 1 ? ((all[0] as Mask).ctx & bit ? all : []) : all.filter((m) => (m.ctx & bit) !== 0);
-  if (masks.length === 0) return { reason: `"${directive}" directive is not allowed here`, notTerminated: false };
   const n = args.length;
   let reason = '';
   let notTerminated = false;
-  // Like nginx and crossplane: the last failing mask decides the message; the first is the usual one.
-  for (let k = masks.length - 1; k >= 0; k--) {
-    const m = masks[k] as Mask;
+  let allowed = false;
+  // Like nginx and crossplane: the last failing mask (of those allowed in this context) decides the message; the
+  // first is the usual one. The masks of other contexts are passed over in place (no filtered copy per directive).
+  for (let k = all.length - 1; k >= 0; k--) {
+    const m = all[k] as Mask;
+    if ((m.ctx & bit) === 0) continue;
+    allowed = true;
     if (m.args & BLOCK && terminator !== '{') {
       reason = `directive "${directive}" has no opening "{"`;
       notTerminated = false;
@@ -604,10 +606,9 @@ export function analyzeWithContextBit(
       notTerminated = true;
       continue;
     }
-    const isFlag = n === 1 && /^(on|off)$/i.test(args[0] as string);
     if (
       (n <= 7 && m.args & (1 << n)) ||
-      (m.args & FLAG && isFlag) ||
+      (m.args & FLAG && n === 1 && /^(on|off)$/i.test(args[0] as string)) ||
       m.args & ANY ||
       (m.args & MORE1 && n >= 1) ||
       (m.args & MORE2 && n >= 2)
@@ -621,6 +622,7 @@ export function analyzeWithContextBit(
       reason = `invalid number of arguments in "${directive}" directive`;
     }
   }
+  if (!allowed) return { reason: `"${directive}" directive is not allowed here`, notTerminated: false };
   return { reason, notTerminated };
 }
 

@@ -100,15 +100,21 @@ class Located {
   private made: NginxRef | undefined;
   constructor(
     readonly d: NginxDirective,
-    readonly file: NginxConfigFile,
-    readonly via: NginxRef[],
-    private readonly enclosing: string,
-    private readonly walker: TreeWalker,
+    /** Shared by every directive of one block (one object per block, not four fields per directive). */
+    readonly place: Place,
   ) {}
   get ref(): NginxRef {
-    if (this.made === undefined) this.made = this.walker.ref(this.d, this.file, this.via, this.enclosing);
+    if (this.made === undefined) this.made = this.place.walker.ref(this.d, this.place);
     return this.made;
   }
+}
+
+/** Where the directives of one block are written: their file, the include chain that reached it, the block. */
+interface Place {
+  readonly file: NginxConfigFile;
+  readonly via: NginxRef[];
+  readonly enclosing: string;
+  readonly walker: TreeWalker;
 }
 
 function needsQuotes(arg: string): boolean {
@@ -142,20 +148,56 @@ function tlsOnlyInBranch(server: NginxServer): NginxRef | undefined {
   return refs.length > 0 && refs.every(inBranch) ? refs[0] : undefined;
 }
 
+/**
+ * A node of TreeWalker's text cache: one level per word (the directive name, then each argument). The parser interns
+ * every word, so a lookup by word is a lookup by the same string object, and a directive whose words were seen
+ * before gets its text without building it (the text of 140,000 refs of the 10,000-server bench, each built from an
+ * array of quoted arguments, a spread and a join, was the builder's largest allocation).
+ */
+interface TextNode {
+  next?: Map<string, TextNode>;
+  /** The text of the words down to here, ended by `;` (statement) or ` {` (block). */
+  statement?: string;
+  block?: string;
+}
+
 class TreeWalker {
   constructor(private readonly tree: NginxConfigTree) {}
   /** One string per distinct directive text (10,000 servers repeat `proxy_set_header Host $host;`). */
-  private readonly texts = new Map<string, string>();
+  private readonly texts: TextNode = {};
+
+  /** directiveText(d), the same string for the same words. */
+  private textOf(d: NginxDirective): string {
+    let node = this.step(this.texts, d.directive);
+    for (const a of d.args) node = this.step(node, a);
+    if (d.block) {
+      node.block ??= directiveText(d);
+      return node.block;
+    }
+    node.statement ??= directiveText(d);
+    return node.statement;
+  }
+
+  private step(node: TextNode, word: string): TextNode {
+    node.next ??= new Map();
+    let child = node.next.get(word);
+    if (child === undefined) {
+      child = {};
+      node.next.set(word, child);
+    }
+    return child;
+  }
 
   /** Directives of a block, with `include` replaced by the included files' directives. */
   expand(block: NginxDirective[] | undefined, file: NginxConfigFile, via: NginxRef[], enclosing: string, depth = 0): Located[] {
     const out: Located[] = [];
     if (!block) return out;
+    const place: Place = { file, via, enclosing, walker: this };
     for (const d of block) {
       if (d.directive === '#') continue;
       if (d.directive === 'include' && d.includes && d.includes.length > 0) {
         if (depth >= MAX_INCLUDE_DEPTH) continue;
-        const ref = this.ref(d, file, via, enclosing);
+        const ref = this.ref(d, place);
         for (const i of d.includes) {
           const inc = this.tree.config[i];
           if (!inc || via.some((v) => v.file === inc.file && v.line === d.line)) continue;
@@ -164,22 +206,18 @@ class TreeWalker {
         continue;
       }
       // An unresolved include (dangling, unreadable) or an empty glob is kept too, so levels can report it.
-      out.push(new Located(d, file, via, enclosing, this));
+      out.push(new Located(d, place));
     }
     return out;
   }
 
   children(l: Located): Located[] {
-    return this.expand(l.d.block, l.file, l.via, l.d.directive, l.via.length);
+    return this.expand(l.d.block, l.place.file, l.place.via, l.d.directive, l.place.via.length);
   }
 
-  ref(d: NginxDirective, file: NginxConfigFile, via: NginxRef[], enclosing: string): NginxRef {
-    const computed = directiveText(d);
-    let text = this.texts.get(computed);
-    if (text === undefined) {
-      text = computed;
-      this.texts.set(text, text);
-    }
+  ref(d: NginxDirective, place: Place): NginxRef {
+    const { file, via, enclosing } = place;
+    const text = this.textOf(d);
     const source = file.source ?? 'file';
     // Every property in the literal: one added afterwards moves the object's properties out of line.
     const r: NginxRef =
@@ -491,20 +529,36 @@ interface LevelConf {
   root?: { value: string; ref: NginxRef };
 }
 
-function emptyOwn(): Record<NginxPassKind, NginxHeaderEntry[]> {
-  return { proxy: [], grpc: [], uwsgi: [], fastcgi: [], scgi: [], passenger: [] };
-}
+/**
+ * The lists of a level that writes none of a kind (most levels write no headers of most kinds, no proxy_redirect, no
+ * allow/deny): one frozen empty list shared by all of them instead of nine new arrays per level; a level gets its
+ * own list when it writes the first item. Frozen, so a consumer that pushed into one would fail loudly.
+ */
+const NONE = Object.freeze([]) as unknown as never[];
+const NO_OWN: Record<NginxPassKind, NginxHeaderEntry[]> = Object.freeze({
+  proxy: NONE,
+  grpc: NONE,
+  uwsgi: NONE,
+  fastcgi: NONE,
+  scgi: NONE,
+  passenger: NONE,
+});
 
 function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): LevelConf {
-  const conf: LevelConf = { kind, scope, own: emptyOwn(), proxyRedirect: [], unresolvedIncludes: [], access: [] };
+  const conf: LevelConf = { kind, scope, own: NO_OWN, proxyRedirect: NONE, unresolvedIncludes: NONE, access: NONE };
   for (const l of directives) {
     const d = l.d;
     if (d.directive === 'include') {
-      if (!/[*?[]/.test(d.args[0] ?? '')) conf.unresolvedIncludes.push(l.ref);
+      if (!/[*?[]/.test(d.args[0] ?? '')) {
+        if (conf.unresolvedIncludes === NONE) conf.unresolvedIncludes = [];
+        conf.unresolvedIncludes.push(l.ref);
+      }
       continue;
     }
     const headerKind = KIND_BY_HEADER_DIRECTIVE.get(d.directive);
     if (headerKind && d.args.length >= 1) {
+      if (conf.own === NO_OWN) conf.own = { ...NO_OWN };
+      if (conf.own[headerKind] === NONE) conf.own[headerKind] = [];
       conf.own[headerKind].push({
         name: d.args[0] as string,
         value: d.args[1] ?? '',
@@ -520,6 +574,7 @@ function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): 
         conf.passRequestHeaders = { value: d.args[0] !== 'off', ref: l.ref };
         break;
       case 'proxy_redirect':
+        if (conf.proxyRedirect === NONE) conf.proxyRedirect = [];
         conf.proxyRedirect.push({ value: d.args, ref: l.ref });
         break;
       case 'absolute_redirect':
@@ -542,7 +597,9 @@ function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): 
         break;
       case 'allow':
       case 'deny':
-        if (d.args[0]) conf.access.push({ allow: d.directive === 'allow', value: d.args[0], ref: l.ref });
+        if (!d.args[0]) break;
+        if (conf.access === NONE) conf.access = [];
+        conf.access.push({ allow: d.directive === 'allow', value: d.args[0], ref: l.ref });
         break;
     }
   }
@@ -550,6 +607,9 @@ function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): 
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** PROXY_DEFAULT_HEADERS' names, lowercased, in the same order. */
+const DEFAULT_NAMES_LOWER: readonly string[] = PROXY_DEFAULT_HEADERS.map((h) => h.name.toLowerCase());
 
 /** nginx's default proxy headers as entries of a level, shared by every set of that level (read-only data). */
 const DEFAULT_ENTRIES = new Map<NginxLevelKind, readonly NginxHeaderEntry[]>();
@@ -583,8 +643,18 @@ function effectiveSet(kind: NginxPassKind, chain: LevelConf[]): NginxHeaderSet {
   }
   if (kind === 'proxy') {
     const lvl = chain[eff >= 0 ? eff : chain.length - 1] as LevelConf;
-    for (const def of defaultEntries(lvl.kind)) {
-      if (!set.entries.some((e) => sameName(e.name, def.name))) set.entries.push(def);
+    // Names are lowercased only where the lengths match (a lowercased copy of every name per default compared
+    // was most of what building 20,000 sets allocated).
+    const written = set.entries.length;
+    const defaults = defaultEntries(lvl.kind);
+    for (let k = 0; k < defaults.length; k++) {
+      const lower = DEFAULT_NAMES_LOWER[k] as string;
+      let found = false;
+      for (let j = 0; j < written && !found; j++) {
+        const name = (set.entries[j] as NginxHeaderEntry).name;
+        found = name.length === lower.length && name.toLowerCase() === lower;
+      }
+      if (!found) set.entries.push(defaults[k] as NginxHeaderEntry);
     }
   }
   // Drops: every level at or above the effective one that writes its own set, compared with the
@@ -615,6 +685,23 @@ function effectiveSet(kind: NginxPassKind, chain: LevelConf[]): NginxHeaderSet {
   return set;
 }
 
+/**
+ * The effective set of `kind` for the innermost level of `chain` (outermost first, the http level first). A level
+ * without directives of this kind has exactly its parent's set (shared); a server level without any, the set every
+ * such server of its http context has (computed once per http context, in `inherited`).
+ */
+function headerSetOf(
+  kind: NginxPassKind,
+  chain: LevelConf[],
+  parent: NginxScope | undefined,
+  inherited: Partial<Record<NginxPassKind, NginxHeaderSet>>,
+): NginxHeaderSet {
+  if ((chain[chain.length - 1] as LevelConf).own[kind].length > 0) return effectiveSet(kind, chain);
+  if (parent) return parent.headers[kind];
+  inherited[kind] ??= effectiveSet(kind, chain);
+  return inherited[kind];
+}
+
 /** Loopback addresses and unix sockets: a peer there is on the same host, never a browser on the network. */
 function loopbackSource(v: string): boolean {
   return /^127\.(?:\d{1,3}\.){2}\d{1,3}(?:\/(?:[89]|[12]\d|3[0-2]))?$/.test(v) || v === '::1' || v === '::1/128' || v === 'unix:';
@@ -623,7 +710,7 @@ function loopbackSource(v: string): boolean {
 /** Why browsers cannot reach a level (see NginxScope.restricted), from its own `internal` and the effective access rules. */
 function restriction(level: LevelConf, chain: LevelConf[]): NginxScope['restricted'] {
   if (level.internal) return { kind: 'internal', ref: level.internal };
-  const rules = innermost(chain, (c) => (c.access.length > 0 ? c.access : undefined));
+  const rules = innermost(chain, accessOf);
   const last = rules?.[rules.length - 1];
   if (!rules || !last || last.allow || last.value !== 'all') return undefined;
   // nginx applies the first rule that matches: every allow before the final `deny all` must be loopback.
@@ -631,6 +718,14 @@ function restriction(level: LevelConf, chain: LevelConf[]): NginxScope['restrict
   if (allows.length === 0 || !allows.every((r) => loopbackSource(r.value))) return undefined;
   return { kind: 'loopback-only', ref: last.ref };
 }
+
+// What each level writes of the settings scopes inherit (undefined: nothing, look outward).
+const passRequestHeadersOf = (c: LevelConf): boolean | undefined => c.passRequestHeaders?.value;
+const proxyRedirectOf = (c: LevelConf): LevelConf['proxyRedirect'] | undefined =>
+  c.proxyRedirect.length > 0 ? c.proxyRedirect : undefined;
+const absoluteRedirectOf = (c: LevelConf): LevelConf['absoluteRedirect'] => c.absoluteRedirect;
+const portInRedirectOf = (c: LevelConf): LevelConf['portInRedirect'] => c.portInRedirect;
+const accessOf = (c: LevelConf): LevelConf['access'] | undefined => (c.access.length > 0 ? c.access : undefined);
 
 function innermost<T>(chain: LevelConf[], pick: (l: LevelConf) => T | undefined): T | undefined {
   for (let i = chain.length - 1; i >= 0; i--) {
@@ -658,10 +753,27 @@ function passengerPass(chain: LevelConf[]): NginxPass | undefined {
 // ---------------------------------------------------------------------------------------------
 // The builder
 
-/** Last line of a block's contents written in the block's own file (includes are other files). */
-function lastLineOf(d: NginxDirective, depth = 0): number {
+/**
+ * Last line of a block's contents written in the block's own file (includes are other files). A block's directives
+ * are in the order they are written, each on or after its block's line, so the last line is that of the last
+ * directive of the last directive's block, and so on down: one path, not a walk of the whole block (a server's
+ * scope and each of its locations' walked the same directives again). Comments are passed over: a comment written
+ * among a directive's arguments is put after that directive, with its line.
+ */
+function lastLineOf(d: NginxDirective): number {
   let max = d.line;
-  if (d.block && depth < MAX_BLOCK_DEPTH) for (const c of d.block) max = Math.max(max, lastLineOf(c, depth + 1));
+  let at: NginxDirective | undefined = d;
+  for (let depth = 0; at?.block && depth < MAX_BLOCK_DEPTH; depth++) {
+    const block: NginxDirective[] = at.block;
+    let k = block.length - 1;
+    while (k > 0 && (block[k] as NginxDirective).directive === '#') {
+      const line = (block[k] as NginxDirective).line;
+      if (line > max) max = line;
+      k--;
+    }
+    at = block[k];
+    if (at && at.line > max) max = at.line;
+  }
   return max;
 }
 
@@ -701,7 +813,8 @@ const HTTP_ONLY = new Set(['upstream', 'map', 'geo', 'split_clients']);
 
 class ModelBuilder {
   readonly model: NginxModel = { https: [], servers: [] };
-  private readonly seenServers = new Set<string>();
+  /** Servers added, by file, line and the columns of that line (a server reached twice is added once). */
+  private readonly seenServers = new Map<string, Map<number, number[]>>();
   /** Synthetic `server` blocks around server includes (their listen is not known). */
   private readonly fragments = new WeakSet<NginxDirective>();
 
@@ -719,7 +832,7 @@ class ModelBuilder {
       // has nginx's defaults (listen 80), its directives keeping their own file:line.
       const first = entry.parsed.find((d) => d.directive !== '#');
       const server: NginxDirective = { directive: 'server', args: [], line: first?.line ?? 1, block: entry.parsed };
-      const at = new Located(server, entry, [], 'main', walker);
+      const at = new Located(server, { file: entry, via: [], enclosing: 'main', walker });
       this.fragments.add(server);
       at.ref.text = `${entry.file} (read as the body of a server block)`;
       this.addHttp(walker, [...top.filter((l) => HTTP_ONLY.has(l.d.directive)), at], configIndex, undefined);
@@ -749,10 +862,26 @@ class ModelBuilder {
     }
   }
 
+  /** False when a server written at this place was added already (no string key per server: 10,000 of them). */
+  private firstVisit(ref: NginxRef): boolean {
+    let lines = this.seenServers.get(ref.file);
+    if (lines === undefined) {
+      lines = new Map();
+      this.seenServers.set(ref.file, lines);
+    }
+    const column = ref.column ?? 0;
+    const columns = lines.get(ref.line);
+    if (columns === undefined) {
+      lines.set(ref.line, [column]);
+      return true;
+    }
+    if (columns.includes(column)) return false;
+    columns.push(column);
+    return true;
+  }
+
   private addServer(walker: TreeWalker, l: Located, ctx: HttpCtx): void {
-    const key = `${l.ref.file}:${l.ref.line}:${l.ref.column ?? 0}`;
-    if (this.seenServers.has(key)) return;
-    this.seenServers.add(key);
+    if (!this.firstVisit(l.ref)) return;
     const directives = walker.children(l);
     const server: NginxServer = {
       index: this.model.servers.length,
@@ -838,6 +967,7 @@ class ModelBuilder {
       const index = server.scopes.length;
       const levelKind: NginxLevelKind = kind;
       const level = readLevel(levelKind, index, body);
+      // Outermost first, the http level included.
       const fullChain = [...chain, level];
       const match = kind === 'server' ? '' : at.d.args.join(' ');
       const label =
@@ -854,36 +984,36 @@ class ModelBuilder {
         unresolvedIncludes:
           parent && level.unresolvedIncludes.length === 0
             ? parent.unresolvedIncludes
-            : [ctx.level, ...fullChain].flatMap((c) => c.unresolvedIncludes),
+            : fullChain.flatMap((c) => c.unresolvedIncludes),
         ownUnresolvedIncludes: level.unresolvedIncludes,
         redirects: [],
         returns: false,
         fallbacks: [],
-        headers: {} as Record<NginxPassKind, NginxHeaderSet>,
+        headers:
+          level.own === NO_OWN && parent
+            ? // A level without header directives has exactly its parent's effective sets: share them (10,000
+              // servers x several locations would otherwise rebuild identical sets).
+              parent.headers
+            : {
+                proxy: headerSetOf('proxy', fullChain, parent, ctx.inherited),
+                grpc: headerSetOf('grpc', fullChain, parent, ctx.inherited),
+                uwsgi: headerSetOf('uwsgi', fullChain, parent, ctx.inherited),
+                fastcgi: headerSetOf('fastcgi', fullChain, parent, ctx.inherited),
+                scgi: headerSetOf('scgi', fullChain, parent, ctx.inherited),
+                passenger: headerSetOf('passenger', fullChain, parent, ctx.inherited),
+              },
         // Each is inherited from the http level too (all four are allowed in http, server and location), then
         // nginx's defaults, one shared (read-only) value for every scope where no level writes one.
-        passRequestHeaders:
-          innermost(fullChain, (c) => c.passRequestHeaders?.value) ?? ctx.level.passRequestHeaders?.value ?? true,
-        proxyRedirect:
-          innermost(fullChain, (c) => (c.proxyRedirect.length > 0 ? c.proxyRedirect : undefined)) ??
-          (ctx.level.proxyRedirect.length > 0 ? ctx.level.proxyRedirect : DEFAULT_PROXY_REDIRECT),
-        absoluteRedirect: innermost(fullChain, (c) => c.absoluteRedirect) ?? ctx.level.absoluteRedirect ?? DEFAULT_ON,
-        portInRedirect: innermost(fullChain, (c) => c.portInRedirect) ?? ctx.level.portInRedirect ?? DEFAULT_ON,
+        passRequestHeaders: innermost(fullChain, passRequestHeadersOf) ?? true,
+        proxyRedirect: innermost(fullChain, proxyRedirectOf) ?? DEFAULT_PROXY_REDIRECT,
+        absoluteRedirect: innermost(fullChain, absoluteRedirectOf) ?? DEFAULT_ON,
+        portInRedirect: innermost(fullChain, portInRedirectOf) ?? DEFAULT_ON,
       };
       if (parent) scope.parent = parent.index;
       // `if`/`limit_except` are parts of their location: they share its reachability.
       const restricted =
-        (kind === 'if' || kind === 'limit_except') && parent?.restricted
-          ? parent.restricted
-          : restriction(level, [ctx.level, ...fullChain]);
+        (kind === 'if' || kind === 'limit_except') && parent?.restricted ? parent.restricted : restriction(level, fullChain);
       if (restricted) scope.restricted = restricted;
-      for (const k of PASS_KINDS) {
-        // A level without directives of this kind has exactly its parent's effective set: share it
-        // (10,000 servers x several locations would otherwise rebuild identical sets).
-        if (level.own[k].length === 0 && parent) scope.headers[k] = parent.headers[k];
-        else if (level.own[k].length === 0) scope.headers[k] = ctx.inherited[k] ??= effectiveSet(k, [ctx.level, level]);
-        else scope.headers[k] = effectiveSet(k, [ctx.level, ...fullChain]);
-      }
       server.scopes.push(scope);
 
       for (const c of body) {
@@ -917,7 +1047,7 @@ class ModelBuilder {
         // Requests the server level answers itself reach it only when no `location /` takes every path.
         const everyPathInLocation =
           kind === 'server' && body.some((c) => c.d.directive === 'location' && c.d.block && c.d.args.join(' ') === '/');
-        const p = everyPathInLocation ? undefined : passengerPass([ctx.level, ...fullChain]);
+        const p = everyPathInLocation ? undefined : passengerPass(fullChain);
         if (p) scope.pass = p;
       }
       if (!scope.pass && parent && (kind === 'if' || kind === 'limit_except') && parent.pass) {
@@ -937,7 +1067,7 @@ class ModelBuilder {
         }
       }
     };
-    addScope('server', l, directives, undefined, [], [], 0);
+    addScope('server', l, directives, undefined, [ctx.level], [], 0);
     for (const scope of server.scopes) {
       if (!scope.pass?.variable || scope.passInherited || scope.pass.setBy) continue;
       // Its own and its ancestors' sets, and those of the `if` blocks inside them (an `if` runs in its level's
