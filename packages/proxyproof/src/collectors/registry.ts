@@ -15,7 +15,7 @@
  * real-world case that the facts are the same as with every collector, and the named cases of each `runs`.
  */
 import type { CollectContext, Collector, DiscoveredFile } from '../model/collector.js';
-import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
+import { MAX_CONFIG_BYTES } from '../model/limits.js';
 import {
   APACHE_NAME,
   isKamalDeployName,
@@ -33,7 +33,7 @@ import {
   WEBSERVER_SECTION,
 } from './claims.js';
 import { NGINX_PROXY_IMAGE } from './nginx-proxy/image.js';
-import { baseName, configName } from './proxy/common.js';
+import { configName } from './proxy/common.js';
 import { renderedName } from './template/index.js';
 
 export interface CollectorEntry {
