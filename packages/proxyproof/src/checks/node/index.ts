@@ -9,6 +9,7 @@ import { koaProxyAll } from './koa-proxy-all.js';
 import { koaProxyUnset } from './koa-proxy-unset.js';
 import { secureCookieNeverSetCheck } from './secure-cookie-never-set.js';
 import { sessionCookieInsecure } from './session-cookie-insecure.js';
+import { sveltekitAdapterAutoNodeBuild } from './sveltekit-adapter-auto-node-build.js';
 import { sveltekitProtocolHeaderUnset } from './sveltekit-protocol-header-unset.js';
 
 export const NODE_CHECKS: Check[] = [
@@ -19,6 +20,7 @@ export const NODE_CHECKS: Check[] = [
   koaProxyUnset,
   koaProxyAll,
   sveltekitProtocolHeaderUnset,
+  sveltekitAdapterAutoNodeBuild,
   secureCookieNeverSetCheck,
   sessionCookieInsecure,
   authjsUntrustedHost,
