@@ -3,6 +3,7 @@ import { authjsUntrustedHost } from './authjs-untrusted-host.js';
 import { clientIpHeaderTrusted } from './client-ip-header-trusted.js';
 import { expressTrustProxyAll } from './express-trust-proxy-all.js';
 import { expressTrustProxyUnset } from './express-trust-proxy-unset.js';
+import { fastifyTrustProxyAdvisory } from './fastify-trust-proxy-advisory.js';
 import { fastifyTrustProxyAll } from './fastify-trust-proxy-all.js';
 import { fastifyTrustProxyUnset } from './fastify-trust-proxy-unset.js';
 import { koaProxyAll } from './koa-proxy-all.js';
@@ -17,6 +18,7 @@ export const NODE_CHECKS: Check[] = [
   expressTrustProxyAll,
   fastifyTrustProxyUnset,
   fastifyTrustProxyAll,
+  fastifyTrustProxyAdvisory,
   koaProxyUnset,
   koaProxyAll,
   sveltekitProtocolHeaderUnset,

@@ -529,6 +529,19 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
     }
   }
   settings.trustClass = valued(meaning.cls, 'computed', setting?.ref ?? app.ref);
+  // The declared fastify range, at its package.json line: request.protocol/host of fastify <= 5.8.2 read
+  // X-Forwarded-Proto/-Host from untrusted peers under a restrictive trustProxy (GHSA-444r-cwp2-x5xf).
+  const fastifyRange =
+    app.kind === 'fastify' || (app.kind === 'nestjs' && app.platform === 'fastify') ? pkg?.deps.fastify : undefined;
+  if (pkg && fastifyRange !== undefined) {
+    const lines = col.ctx.facts.sources.get(pkg.file) ?? [];
+    const i = lines.findIndex((l) => /^\s*"fastify"\s*:/.test(l));
+    settings['fastify version'] = valued(
+      fastifyRange,
+      'literal',
+      i >= 0 ? { file: pkg.file, line: i + 1, snippet: (lines[i] as string).trim() } : { file: pkg.file, line: 1 },
+    );
+  }
   if (meaning.hops !== undefined) settings.trustHops = valued(meaning.hops, 'computed', setting?.ref);
   if (app.platform) settings.platform = valued(app.platform, 'computed', app.ref);
   if (app.proxyIpHeader)
