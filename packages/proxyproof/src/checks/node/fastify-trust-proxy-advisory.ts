@@ -4,7 +4,8 @@
  * `request.host` read X-Forwarded-Proto / X-Forwarded-Host from ANY connection, trusted or not: whoever reaches the
  * app without the proxy chooses the scheme and host the app sees (request.ip is not affected: proxy-addr walks it).
  * The version is the package.json range: a range that cannot reach 5.8.3 (an exact 5.8.2, `~5.7.0`, any 4.x/3.x,
- * which got no fix) is medium; a caret 5.x range below 5.8.3 is low (the lockfile decides what is installed).
+ * which got no fix) is medium; a caret 5.x range below 5.8.3 is low (the lockfile decides what is installed), and so
+ * is an app that listens on loopback or a unix socket only (only local processes reach it without the proxy).
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
@@ -64,6 +65,9 @@ export const fastifyTrustProxyAdvisory: Check = {
       const verdict = range ? advisoryRange(range) : undefined;
       if (!version || !range || !verdict) continue;
       const ctx = proxyContext(facts, fw);
+      const binds = ctx.server?.binds ?? [];
+      const localOnly =
+        binds.length > 0 && binds.every((b) => (b.exposure === 'loopback' || b.exposure === 'unix') && !b.published);
       const setting = fw.settings.trustProxy;
       const evidence: Evidence[] = [
         evidenceOf(
@@ -94,7 +98,9 @@ export const fastifyTrustProxyAdvisory: Check = {
       }
       out.push(
         finding(meta, {
-          severity: verdict === 'affected' ? 'medium' : 'low',
+          // Only what reaches the app without the proxy can forge: a loopback-only or unix-socket app leaves that to
+          // local processes.
+          severity: verdict === 'affected' && !localOnly ? 'medium' : 'low',
           message: `Fastify app in ${fw.file}: trustProxy is restrictive, but fastify ${range}${verdict === 'affected' ? ' is' : ' may install a version'} <= 5.8.2 (GHSA-444r-cwp2-x5xf), where request.protocol and request.host take X-Forwarded-Proto/-Host from ANY connection${ctx.open ? `, and the app listens on ${bindText(ctx.open)}, reachable without the proxy` : ''}`,
           evidence,
           why: 'The advisory: with trustProxy set to an address, subnet, hop count or function, fastify up to 5.8.2 applied the trust check to request.ip only; the protocol and host getters read the forwarded headers whoever sent them. A client that reaches the app directly (a published port, a bind on every interface, another container) sets X-Forwarded-Proto: https or X-Forwarded-Host: evil.example and the app believes it: HTTPS-only logic, Secure cookies, CSRF origin checks and absolute URLs follow the forged values.',

@@ -136,7 +136,26 @@ caseTable(expressTrustProxyUnset, [
     expect: ['app/server.js@2'],
     check: ([f]) => assert.equal(f?.severity, 'medium', f?.message),
   },
+  {
+    name: "NestJS: app.getHttpAdapter().getInstance().set('trust proxy', false) inline is the app's setting",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'src/main.ts':
+        "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  app.getHttpAdapter().getInstance().set('trust proxy', false);\n  await app.listen(3000, '127.0.0.1');\n}\nbootstrap();\n",
+    },
+    expect: ['src/main.ts@6'],
+    check: ([f]) => assert.match(f?.message ?? '', /NestJS \(Express\).*set to false/),
+  },
   // valid
+  {
+    name: "NestJS: const instance = app.getHttpAdapter().getInstance(); instance.set('trust proxy', 'loopback') is set",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'src/main.ts':
+        "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  const instance = app.getHttpAdapter().getInstance();\n  instance.set('trust proxy', 'loopback');\n  await app.listen(3000, '127.0.0.1');\n}\nbootstrap();\n",
+    },
+    expect: [],
+  },
   {
     name: "trap: 'loopback' behind a same-host nginx is right",
     files: {

@@ -49,11 +49,21 @@ caseTable(fastifyTrustProxyAdvisory, [
     },
   },
   {
-    name: 'a hop count on fastify ^4.29.1 (4.x got no fix)',
+    name: 'a hop count on fastify ^4.29.1 (4.x got no fix), loopback bind: low',
     files: {
       'nginx/app.conf': nginxSameHost(3000),
       'api/package.json': pkg('^4.29.1'),
       'api/server.mjs': srv('{ trustProxy: 1 }'),
+    },
+    expect: ['api/server.mjs@2'],
+    check: ([f]) => assert.equal(f?.severity, 'low', 'listens on 127.0.0.1 only: only local processes bypass the proxy'),
+  },
+  {
+    name: 'a hop count on fastify ^4.29.1 on every interface: medium',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'api/package.json': pkg('^4.29.1'),
+      'api/server.mjs': srv('{ trustProxy: 1 }', "{ port: 3000, host: '0.0.0.0' }"),
     },
     expect: ['api/server.mjs@2'],
     check: ([f]) => assert.equal(f?.severity, 'medium'),
