@@ -160,8 +160,15 @@ function redirectSettingOf(snippet: string | undefined): string | undefined {
 }
 
 export function frameworkOf(f: FrameworkFacts): Framework {
+  // NestJS on its default Express platform is an Express app (NestExpressApplication.set forwards to Express's
+  // `app.set`, so 'trust proxy' decides req.protocol exactly as in Express); on Fastify it stays 'other' for now.
+  const nestExpress = f.kind === 'nestjs' && (f.settings.platform?.value ?? 'express') === 'express';
   const kind = (
-    ['django', 'flask', 'fastapi', 'starlette', 'express', 'fastify', 'koa'].includes(f.kind) ? f.kind : 'other'
+    nestExpress
+      ? 'express'
+      : ['django', 'flask', 'fastapi', 'starlette', 'express', 'fastify', 'koa'].includes(f.kind)
+        ? f.kind
+        : 'other'
   ) as Framework['kind'];
   const fw: Framework = { kind, label: FW_LABEL[f.kind] ?? f.kind, ref: { file: f.file, line: 0 }, version: f.assumedVersion };
   if (f.schemeHeader) fw.schemeHeader = valued(f.schemeHeader, (x) => x, null);

@@ -4,6 +4,8 @@
  * setting, and @proxyproof/forwarded where a strict per-address policy fits).
  */
 
+import { analyzeChain } from '../../chain/analyze.js';
+import { proxyById } from '../../chain/model.js';
 import { nginxModel } from '../../facts/nginx/index.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
@@ -144,6 +146,39 @@ export function proxyContext(facts: Facts, fw: FrameworkFacts): ProxyContext {
   const h = httpsEvidence(facts);
   if (h) ctx.https = h;
   return ctx;
+}
+
+/**
+ * Where a front of this deployment serves HTTPS, whatever proxy it is: nginx's `ssl` listeners, a proxy container
+ * publishing 443 or Django's HTTPS-only settings (appserver/context.ts httpsEvidence), a TLS-ending cloud/PaaS front
+ * (`Facts.fronts`, the platform that builds the app's image), then every entry of the chain — a Caddy site with a
+ * domain name, a HAProxy `bind ... ssl`, an Apache `*:443` vhost, a Traefik websecure entrypoint, an Ingress `tls:`,
+ * a declared or inferred TLS load balancer, the doctor's `--url https://` or `--behind-tls-lb`. Undefined when no
+ * front in the files ends TLS: then the scheme the app sees is http because the site is http, and a lost
+ * X-Forwarded-Proto changes nothing a browser sees (only the client address is the proxy's).
+ */
+export function tlsInFront(facts: Facts, ctx: ProxyContext): Evidence | undefined {
+  if (ctx.https) return ctx.https;
+  const front = (facts.fronts ?? []).find((x) => x.terminatesTls && x.name !== 'none');
+  if (front) {
+    const e = front.evidence[0];
+    return e ? ev(e, front.why) : { file: '', line: 0, note: front.why };
+  }
+  if (ctx.server?.platform) return ev(ctx.server.platform.ref, `${ctx.server.platform.name} ends TLS in front of this image`);
+  let topology: ReturnType<typeof analyzeChain>['topology'];
+  try {
+    topology = analyzeChain(facts).topology;
+  } catch {
+    return undefined; // no chain: only the direct signs above count
+  }
+  for (const e of topology.entries) {
+    if (e.lb?.mode === 'http') return ev(e.lb.ref, `${e.lb.label} ends TLS in front of the proxy (${e.lb.why})`);
+    if (!e.tls && !e.url.startsWith('https:')) continue;
+    const hop = proxyById(topology, e.hopId);
+    const l = hop?.listeners[e.listener];
+    return ev(l?.ref ?? hop?.ref, `${hop?.label ?? 'the proxy'} serves HTTPS here (${e.url})`);
+  }
+  return undefined;
 }
 
 export function describePeer(p: ProxyPeer): string {

@@ -3,12 +3,14 @@ import { authjsUntrustedHost } from './authjs-untrusted-host.js';
 import { clientIpHeaderTrusted } from './client-ip-header-trusted.js';
 import { expressTrustProxyAll } from './express-trust-proxy-all.js';
 import { expressTrustProxyUnset } from './express-trust-proxy-unset.js';
+import { fastifyTrustProxyAdvisory } from './fastify-trust-proxy-advisory.js';
 import { fastifyTrustProxyAll } from './fastify-trust-proxy-all.js';
 import { fastifyTrustProxyUnset } from './fastify-trust-proxy-unset.js';
 import { koaProxyAll } from './koa-proxy-all.js';
 import { koaProxyUnset } from './koa-proxy-unset.js';
 import { secureCookieNeverSetCheck } from './secure-cookie-never-set.js';
 import { sessionCookieInsecure } from './session-cookie-insecure.js';
+import { sveltekitAdapterAutoNodeBuild } from './sveltekit-adapter-auto-node-build.js';
 import { sveltekitProtocolHeaderUnset } from './sveltekit-protocol-header-unset.js';
 
 export const NODE_CHECKS: Check[] = [
@@ -16,9 +18,11 @@ export const NODE_CHECKS: Check[] = [
   expressTrustProxyAll,
   fastifyTrustProxyUnset,
   fastifyTrustProxyAll,
+  fastifyTrustProxyAdvisory,
   koaProxyUnset,
   koaProxyAll,
   sveltekitProtocolHeaderUnset,
+  sveltekitAdapterAutoNodeBuild,
   secureCookieNeverSetCheck,
   sessionCookieInsecure,
   authjsUntrustedHost,

@@ -12,6 +12,7 @@ import {
   NODE_REFS,
   proxyContext,
   recommendedTrust,
+  tlsInFront,
   trustClass,
   usesForwardedLib,
 } from './common.js';
@@ -35,6 +36,8 @@ export const koaProxyUnset: Check = {
       const peer = ctx.peers[0];
       if (!peer && !ctx.weak) continue;
       const trust = recommendedTrust(ctx);
+      // No front of the files ends TLS: the site is http, so the ignored X-Forwarded-Proto says http too.
+      const plainOnly = !!peer && !ctx.front && !tlsInFront(facts, ctx);
       const evidence: Evidence[] = [
         evidenceOf(
           fw.trustProxy?.ref,
@@ -45,8 +48,8 @@ export const koaProxyUnset: Check = {
       if (ctx.https) evidence.push(ctx.https);
       out.push(
         finding(meta, {
-          severity: peer ? 'medium' : 'low',
-          message: `Koa app in ${fw.file}: app.proxy is ${fw.trustProxy?.origin === 'default' ? 'not set (false)' : JSON.stringify(fw.trustProxy?.value)}; ${peer ? peer.what : 'a reverse proxy is configured in the linted files'}, so ctx.protocol is http and ctx.secure false behind it`,
+          severity: peer && !plainOnly ? 'medium' : 'low',
+          message: `Koa app in ${fw.file}: app.proxy is ${fw.trustProxy?.origin === 'default' ? 'not set (false)' : JSON.stringify(fw.trustProxy?.value)}; ${peer ? peer.what : 'a reverse proxy is configured in the linted files'}, ${plainOnly ? "but no front in the files serves HTTPS: the scheme is http either way today, and ctx.ip is the proxy's address; once TLS ends at the proxy, ctx.protocol is http and ctx.secure false behind it" : 'so ctx.protocol is http and ctx.secure false behind it'}`,
           evidence,
           why: 'Koa reads X-Forwarded-Proto/-Host/-For only when app.proxy is true. Behind a TLS-terminating proxy ctx.protocol stays http: redirects and absolute links come out http://, HTTPS-only middleware loops, and ctx.cookies.set(..., { secure: true }) throws "Cannot send secure cookie over unencrypted connection".',
           fix: {

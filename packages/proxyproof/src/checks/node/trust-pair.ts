@@ -19,6 +19,7 @@ import {
   proxyContext,
   recommendedTrust,
   remotePeer,
+  tlsInFront,
   trustClass,
   usesForwardedLib,
 } from './common.js';
@@ -172,6 +173,7 @@ export function unsetCheck(family: Family): Check {
         const remote = remotePeer(ctx);
         let problem: string | undefined;
         let severity: Severity = meta.severity;
+        let plainOnly = false;
         const limiter = fw.settings.rateLimiter;
         const hops = fw.settings.trustHops?.value as number | undefined;
         if (cls === 'none') {
@@ -181,6 +183,11 @@ export function unsetCheck(family: Family): Check {
           problem = `${w.setting} is ${fw.trustProxy?.origin === 'default' ? 'not set' : `set to ${JSON.stringify(fw.trustProxy?.value ?? null)}`}`;
           if (!peer && !ctx.front) severity = 'low';
           else if (limiter) severity = 'high';
+          else if (!ctx.front && !tlsInFront(facts, ctx)) {
+            // No front of the files ends TLS: the site is http, so the ignored X-Forwarded-Proto says http too.
+            severity = 'low';
+            plainOnly = true;
+          }
         } else if (cls === 'hops' && ctx.front && hops !== undefined && hops < ctx.front.hops) {
           problem = `${w.setting} is ${hops}, but ${ctx.front.what} — it writes ${ctx.front.hops} X-Forwarded-For entries on its side, so ${family === 'express' ? 'req.ip' : 'request.ip'} is the platform's own address, not the client's`;
         } else if (cls === 'list' && remote) {
@@ -226,7 +233,9 @@ export function unsetCheck(family: Family): Check {
             message:
               cls === 'hops'
                 ? `${label(fw, family)} app in ${fw.file}: ${problem}; per-IP rate limits and logs see one address`
-                : `${label(fw, family)} app in ${fw.file}: ${problem}; ${where}, so X-Forwarded-Proto is ignored and ${w.scheme}${limiter ? `; ${String(limiter.value)} keys every client on the proxy's address` : ''}`,
+                : plainOnly
+                  ? `${label(fw, family)} app in ${fw.file}: ${problem}; ${where}, but no front in the files serves HTTPS: the scheme is http either way today, and ${family === 'express' ? 'req.ip' : 'request.ip'} is the proxy's address; once TLS ends at the proxy, X-Forwarded-Proto is ignored and ${w.scheme}`
+                  : `${label(fw, family)} app in ${fw.file}: ${problem}; ${where}, so X-Forwarded-Proto is ignored and ${w.scheme}${limiter ? `; ${String(limiter.value)} keys every client on the proxy's address` : ''}`,
             evidence,
             why: `${w.name} believes X-Forwarded-* only from peers its ${w.setting} trusts. Without the proxy's address there, a TLS-terminating proxy's requests look like plain HTTP: ${w.scheme}; HTTPS-only redirects loop; cookies set with secure: true are refused or dropped; req.ip is the proxy's address.`,
             fix: configFix(facts, fromConfig, ctx.front ? ctx.front.hops : cls === 'none' && peer ? 1 : undefined) ?? {

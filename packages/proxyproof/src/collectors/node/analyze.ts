@@ -141,6 +141,8 @@ export interface ModuleFacts {
   calls: NamedCall[];
   /** `import adapter from '@sveltejs/adapter-node'` and the adapter call's options. */
   adapterNode?: { ref: SourceRef; envPrefix?: Eval };
+  /** `import adapter from '@sveltejs/adapter-auto'` called in the config: it builds no Node server off its platforms. */
+  adapterAuto?: { ref: SourceRef };
   imports: Set<string>;
 }
 
@@ -272,6 +274,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
   const detachedForwarded: ModuleFacts['detachedForwarded'] = [];
   const detachedServes: DetachedServe[] = [];
   let adapterNode: ModuleFacts['adapterNode'];
+  let adapterAuto: ModuleFacts['adapterAuto'];
 
   const keyOf = (target: Node): string | undefined => {
     const t = unwrap(target);
@@ -734,6 +737,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       if (prefix) adapterNode.envPrefix = evaluate(prefix, src, scope);
       break;
     }
+    if (b === '@sveltejs/adapter-auto' || b === '@sveltejs/adapter-auto#default') adapterAuto ??= { ref: ref(n) };
   }
   // Listen templates: named functions whose `.listen(...)` takes their own parameters, and plain named calls.
   const listenTemplates: ListenTemplate[] = [];
@@ -791,6 +795,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     listenTemplates,
     calls,
     adapterNode,
+    adapterAuto,
     imports,
     sessions,
     authJs,

@@ -50,6 +50,7 @@ const KEYWORDS = [
   'trust proxy',
   'trustProxy',
   'adapter-node',
+  'adapter-auto',
   'next-auth',
   '@auth/',
   'convict',
@@ -528,6 +529,19 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
     }
   }
   settings.trustClass = valued(meaning.cls, 'computed', setting?.ref ?? app.ref);
+  // The declared fastify range, at its package.json line: request.protocol/host of fastify <= 5.8.2 read
+  // X-Forwarded-Proto/-Host from untrusted peers under a restrictive trustProxy (GHSA-444r-cwp2-x5xf).
+  const fastifyRange =
+    app.kind === 'fastify' || (app.kind === 'nestjs' && app.platform === 'fastify') ? pkg?.deps.fastify : undefined;
+  if (pkg && fastifyRange !== undefined) {
+    const lines = col.ctx.facts.sources.get(pkg.file) ?? [];
+    const i = lines.findIndex((l) => /^\s*"fastify"\s*:/.test(l));
+    settings['fastify version'] = valued(
+      fastifyRange,
+      'literal',
+      i >= 0 ? { file: pkg.file, line: i + 1, snippet: (lines[i] as string).trim() } : { file: pkg.file, line: 1 },
+    );
+  }
   if (meaning.hops !== undefined) settings.trustHops = valued(meaning.hops, 'computed', setting?.ref);
   if (app.platform) settings.platform = valued(app.platform, 'computed', app.ref);
   if (app.proxyIpHeader)
@@ -864,6 +878,88 @@ function buildSvelteKit(
   return { fw, servers };
 }
 
+/**
+ * Where the tree starts `node build` for a SvelteKit project at `projectDir`: its package.json scripts, a compose
+ * service's command or the CMD of the Dockerfile it builds from that folder, a Dockerfile's CMD in that folder, a
+ * systemd unit. What adapter-auto projects are checked against (it writes no build/ off its platforms).
+ */
+function nodeBuildStarts(col: NodeCollection, projectDir: string): Array<{ ref: SourceRef; what: string }> {
+  const ctx = col.ctx;
+  const out: Array<{ ref: SourceRef; what: string }> = [];
+  const argvOf = (i: { json?: string[]; args: string } | undefined): string[] => i?.json ?? i?.args.split(/\s+/) ?? [];
+  const lineRef = (file: string, line: number): SourceRef => {
+    const snippet = ctx.facts.sources.get(file)?.[line - 1]?.trim();
+    return snippet ? { file, line, snippet } : { file, line };
+  };
+  const pkg = col.packages.find((p) => p.dir === projectDir);
+  for (const sc of pkg?.scripts ?? [])
+    if (splitCommands(sc.command).some((c) => startsAdapterNode(c.argv.map((w) => w.text)).yes))
+      out.push({ ref: sc.ref, what: `the "${sc.name}" script` });
+  const cited = new Set<string>();
+  const dockerCmd = (abs: string): { ref: SourceRef; display: string } | undefined => {
+    const f = col.dockerfiles.find((d) => d.abs === abs);
+    if (!f) return undefined;
+    const df = parseDockerfile(ctx.read(f).toString('utf8'));
+    if (!df.cmd || !startsAdapterNode(argvOf(df.cmd)).yes) return undefined;
+    return { ref: lineRef(f.display, df.cmd.line), display: f.display };
+  };
+  for (const cf of ctx.facts.compose?.files ?? [])
+    for (const svc of cf.services) {
+      if (svc.command && startsAdapterNode(svc.command.argv).yes) {
+        out.push({ ref: svc.command.ref, what: `the compose service ${svc.name}'s command` });
+        continue;
+      }
+      if (svc.command || !svc.build) continue;
+      const ctxDir = resolve(dirname(absOf(ctx, cf.file)), svc.build.context);
+      if (ctxDir !== projectDir) continue;
+      const d = dockerCmd(resolve(ctxDir, svc.build.dockerfile ?? 'Dockerfile'));
+      if (!d) continue;
+      cited.add(d.display);
+      out.push({ ref: d.ref, what: `the compose service ${svc.name}, built from ${d.display}` });
+    }
+  for (const f of col.dockerfiles) {
+    if (dirname(f.abs) !== projectDir || cited.has(f.display)) continue;
+    const d = dockerCmd(f.abs);
+    if (d) out.push({ ref: d.ref, what: `${d.display}'s CMD` });
+  }
+  for (const f of col.units) {
+    const exec = parseSystemdUnit(ctx.read(f).toString('utf8')).sections.get('Service')?.get('ExecStart')?.[0];
+    if (exec && startsAdapterNode(exec.value.replace(/^[-@:+!]+/, '').split(/\s+/)).yes)
+      out.push({ ref: lineRef(f.display, exec.line), what: `the unit ${f.display}` });
+  }
+  return out;
+}
+
+/**
+ * A SvelteKit project whose config calls @sveltejs/adapter-auto while the tree starts it with `node build`:
+ * adapter-auto picks an adapter only from a platform's build variables (VERCEL, CF_PAGES, NETLIFY, SST,
+ * GCP_BUILDPACKS...) and otherwise only warns "Could not detect a supported production environment", writing no
+ * build/ (packages/adapter-auto/index.js). Undefined when nothing starts `node build`.
+ */
+function buildSvelteKitAuto(col: NodeCollection, mod: { file: DiscoveredFile; facts: ModuleFacts }): FrameworkFacts | undefined {
+  const auto = mod.facts.adapterAuto as NonNullable<ModuleFacts['adapterAuto']>;
+  const starts = nodeBuildStarts(col, dirname(mod.file.abs));
+  const first = starts[0];
+  if (!first) return undefined;
+  const fw: FrameworkFacts = {
+    kind: 'sveltekit',
+    file: mod.file.display,
+    usesServerScheme: false,
+    settings: {
+      adapter: valued('@sveltejs/adapter-auto', 'literal', auto.ref),
+      'node build': valued(
+        starts.map((x) => x.what),
+        'literal',
+        first.ref,
+        { note: `${first.what} runs node build` },
+      ),
+    },
+  };
+  const v = majorOf(col.packageFor(mod.file.abs)?.deps['@sveltejs/adapter-auto']);
+  if (v) fw.assumedVersion = `adapter-auto ${v}`;
+  return fw;
+}
+
 /** Rate limiters key on the client address: with the proxy's address as req.ip every client shares one bucket. */
 const RATE_LIMITERS = [
   'express-rate-limit',
@@ -1093,6 +1189,11 @@ export const nodeAppCollector: Collector = {
       const { fw, servers } = buildSvelteKit(col, m);
       ctx.facts.frameworks.push(fw);
       ctx.facts.appServers.push(...servers);
+    }
+    for (const m of col.modules) {
+      if (m.facts.adapterNode || !m.facts.adapterAuto || !/^svelte\.config\.[mc]?[jt]s$/.test(basename(m.file.abs))) continue;
+      const fw = buildSvelteKitAuto(col, m);
+      if (fw) ctx.facts.frameworks.push(fw);
     }
   },
 };

@@ -96,7 +96,66 @@ caseTable(expressTrustProxyUnset, [
     expect: ['app/app.js@2'],
     check: ([f]) => assert.equal(f?.severity, 'low'),
   },
+  {
+    name: 'nginx in front listens on plain :80 only and no front ends TLS: low, the scheme is http either way',
+    files: {
+      'nginx.conf':
+        'upstream api {\n  server 10.0.0.7:3001;\n}\nserver {\n  listen 80;\n  location /api/ {\n    proxy_pass http://api;\n  }\n}\n',
+      'src/main.ts':
+        "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(3001);\n}\nbootstrap();\n",
+    },
+    expect: ['src/main.ts@5'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'low');
+      assert.match(f?.message ?? '', /NestJS \(Express\).*no front in the files serves HTTPS/);
+    },
+  },
+  {
+    name: 'plain nginx :8080 behind a Caddy site with a domain name (automatic HTTPS): medium, TLS evidence is not only nginx',
+    files: {
+      Caddyfile: 'app.example.com {\n  reverse_proxy 127.0.0.1:8080\n}\n',
+      'nginx.conf':
+        'server {\n  listen 127.0.0.1:8080;\n  location / {\n    proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\n    proxy_pass http://127.0.0.1:3000;\n  }\n}\n',
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.get('/', (req, res) => res.send(req.protocol));\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: ['app/server.js@2'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'medium', f?.message);
+      assert.doesNotMatch(f?.message ?? '', /no front in the files serves HTTPS/);
+    },
+  },
+  {
+    name: 'plain nginx :8080 behind a HAProxy `bind :443 ssl`: medium',
+    files: {
+      'haproxy.cfg':
+        'frontend web\n  mode http\n  bind :443 ssl crt /etc/haproxy/site.pem\n  default_backend edge\nbackend edge\n  mode http\n  server a 127.0.0.1:8080\n',
+      'nginx.conf': 'server {\n  listen 127.0.0.1:8080;\n  location / {\n    proxy_pass http://127.0.0.1:3000;\n  }\n}\n',
+      'app/server.js': "const express = require('express');\nconst app = express();\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: ['app/server.js@2'],
+    check: ([f]) => assert.equal(f?.severity, 'medium', f?.message),
+  },
+  {
+    name: "NestJS: app.getHttpAdapter().getInstance().set('trust proxy', false) inline is the app's setting",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'src/main.ts':
+        "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  app.getHttpAdapter().getInstance().set('trust proxy', false);\n  await app.listen(3000, '127.0.0.1');\n}\nbootstrap();\n",
+    },
+    expect: ['src/main.ts@6'],
+    check: ([f]) => assert.match(f?.message ?? '', /NestJS \(Express\).*set to false/),
+  },
   // valid
+  {
+    name: "NestJS: const instance = app.getHttpAdapter().getInstance(); instance.set('trust proxy', 'loopback') is set",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'src/main.ts':
+        "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  const instance = app.getHttpAdapter().getInstance();\n  instance.set('trust proxy', 'loopback');\n  await app.listen(3000, '127.0.0.1');\n}\nbootstrap();\n",
+    },
+    expect: [],
+  },
   {
     name: "trap: 'loopback' behind a same-host nginx is right",
     files: {

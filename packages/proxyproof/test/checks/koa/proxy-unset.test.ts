@@ -33,6 +33,27 @@ caseTable(koaProxyUnset, [
     },
     expect: ['web/index.mjs@3'],
   },
+  {
+    name: 'nginx in front on plain :80 only, no front ends TLS: low, the scheme is http either way',
+    files: {
+      'nginx/app.conf': 'server {\n  listen 80;\n  location / {\n    proxy_pass http://127.0.0.1:3000;\n  }\n}\n',
+      'web/app.js': "const Koa = require('koa');\nconst app = new Koa();\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: ['web/app.js@2'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'low');
+      assert.match(f?.message ?? '', /no front in the files serves HTTPS/);
+    },
+  },
+  {
+    name: 'the same app behind an nginx with `listen 443 ssl`: medium',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'web/app.js': "const Koa = require('koa');\nconst app = new Koa();\napp.listen(3000, '127.0.0.1');\n",
+    },
+    expect: ['web/app.js@2'],
+    check: ([f]) => assert.equal(f?.severity, 'medium'),
+  },
   // valid
   {
     name: 'app.proxy = true (judged by koa/proxy-all)',
