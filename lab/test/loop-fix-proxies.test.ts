@@ -11,7 +11,7 @@ import { runFix } from '../../packages/proxyproof/src/commands/fix.js';
 import { runProbe } from '../../packages/proxyproof/src/commands/probe.js';
 import { closeBrowsers } from '../src/browser.js';
 import { withScenario } from './helpers.js';
-import { assertBrowserOutcome, observeEntry, viaProxy } from './proxies-support.js';
+import { assertBrowserOutcome, observeEntry, viaProxy, whoamiViaProxy } from './proxies-support.js';
 
 after(closeBrowsers);
 
@@ -46,6 +46,33 @@ for (const { id, patched } of [
     });
   });
 }
+
+test('loop 10-haproxy-gunicorn-no-xfp:add-header: a client value survives (gunicorn refuses it as contradictory); fix --write replaces the header; restart: the client value is overwritten, the browser still clean', async (t) => {
+  await withScenario(t, '10-haproxy-gunicorn-no-xfp:add-header', async (sc) => {
+    const before = await viaProxy(sc, '/whoami', { headers: { 'X-Forwarded-Proto': 'http' } });
+    assert.equal(before.status, 400, `broken: a client value is appended (${before.status} ${before.body.slice(0, 200)})`);
+    const run = await runFix([sc.dir], { write: true, cwd: sc.dir });
+    const diffs = run.plan.patches.map((p) => p.diff).join('');
+    assert.ok(run.written.length > 0, `nothing written; advice: ${JSON.stringify(run.plan.advice)}`);
+    for (const w of run.written) assert.equal(w.status, 'written', `${w.file}: ${w.reason ?? ''} ${w.validation?.output ?? ''}`);
+    assert.match(diffs, /^\+\s*http-request set-header X-Forwarded-Proto /m);
+    await sc.restart();
+    try {
+      const forged = await whoamiViaProxy(sc, { 'X-Forwarded-Proto': 'http' });
+      assert.equal(forged.x_forwarded_proto, 'https', 'the client value is replaced, not appended');
+      assert.equal(forged.is_secure, true);
+      const seen = assertBrowserOutcome(sc, await observeEntry(sc), {
+        summary: 'fixed',
+        appScheme: 'https',
+        mixedContent: false,
+      });
+      assert.equal(seen.is_secure, true);
+    } catch (e) {
+      (e as Error).message += `\n(patches:\n${diffs})`;
+      throw e;
+    }
+  });
+});
 
 test('loop 12-nginx-express-trust-proxy: advice without the proxy address; fix --write --proxy-address trusts it and makes nginx set X-Forwarded-Host; restart: clean, no spoof', async (t) => {
   await withScenario(t, '12-nginx-express-trust-proxy', async (sc) => {
