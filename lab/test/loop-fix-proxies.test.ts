@@ -131,3 +131,40 @@ test('loop 12-nginx-express-trust-proxy: advice without the proxy address; fix -
     assert.deepEqual((await runFix([sc.dir], { cwd: sc.dir, proxyAddress: address })).plan.patches, [], 'idempotent');
   });
 });
+
+test('loop 12-nginx-express-trust-proxy:trust-proxy-true: the outside host spoofs the exposed port; fix --write --proxy-address trusts only the proxy; restart: probe from outside finds no spoof, page clean', async (t) => {
+  await withScenario(t, '12-nginx-express-trust-proxy:trust-proxy-true', async (sc) => {
+    const ns = sc.namespaces[sc.def.outside ?? ''];
+    assert.ok(ns, 'outside namespace');
+    const probeIds = async () =>
+      (
+        await runProbe({
+          backend: `http://${sc.vars.APP_OUTSIDE_ADDR}:${sc.backend.port}/whoami`,
+          public: new URL(sc.entryUrl).origin,
+          fromNetns: ns,
+        })
+      ).report.findings.map((f) => f.id);
+    assert.ok((await probeIds()).includes('probe/scheme-spoofable'), 'broken: the spoof is accepted before the fix');
+    const address = sc.vars.PROXY_INNER_ADDR as string;
+    const run = await runFix([sc.dir], { write: true, cwd: sc.dir, proxyAddress: address });
+    const diffs = run.plan.patches.map((p) => p.diff).join('');
+    assert.match(diffs, new RegExp(`^\\+\\s*app\\.set\\('trust proxy', '${address.replace(/\./g, '\\.')}'\\);$`, 'm'), diffs);
+    for (const w of run.written) assert.equal(w.status, 'written', `${w.file}: ${w.reason ?? ''} ${w.validation?.output ?? ''}`);
+    await sc.restart();
+    try {
+      const seen = assertBrowserOutcome(sc, await observeEntry(sc), {
+        summary: 'fixed',
+        appScheme: 'https',
+        mixedContent: false,
+      });
+      assert.equal(seen.trust_proxy, address);
+      const ids = await probeIds();
+      assert.ok(ids.includes('probe/backend-reachable'), ids.join(', '));
+      for (const id of ['probe/scheme-spoofable', 'probe/host-spoofable', 'probe/client-ip-spoofable'])
+        assert.ok(!ids.includes(id), ids.join(', '));
+    } catch (e) {
+      (e as Error).message += `\n(patches:\n${diffs})`;
+      throw e;
+    }
+  });
+});

@@ -110,7 +110,7 @@ function ownFixAt(
   if (family === 'fastify' && open && (fw.assumedVersion === undefined || fw.assumedVersion === '4')) return {};
   if (insertAfter) return { placement: 'after', lines: statement };
   const line = trustRef(fw)?.line;
-  const replaced = valueReplacedLine(facts, fw.file, line, trust);
+  const replaced = valueReplacedLine(facts, settingFile(fw), line, trust);
   if (!replaced) return { lines: statement };
   const own = WORDING[family].ownFix(trust);
   const whole = replaced.trim() === own || /^\s*[\w.$]+\.set\(/.test(replaced);
@@ -130,6 +130,14 @@ function label(fw: FrameworkFacts, family: Family): string {
 
 function trustRef(fw: FrameworkFacts) {
   return fw.trustProxy?.ref;
+}
+
+/**
+ * The file the setting is written in: the app's own file, or the module that sets it on an app another module
+ * created (`app.set('trust proxy', true)` in server.mjs on the app app.mjs exports): the fix edits that line.
+ */
+function settingFile(fw: FrameworkFacts): string {
+  return fw.trustProxy?.origin !== 'default' && fw.trustProxy?.ref?.file ? fw.trustProxy.ref.file : fw.file;
 }
 
 /**
@@ -240,7 +248,7 @@ export function unsetCheck(family: Family): Check {
             why: `${w.name} believes X-Forwarded-* only from peers its ${w.setting} trusts. Without the proxy's address there, a TLS-terminating proxy's requests look like plain HTTP: ${w.scheme}; HTTPS-only redirects loop; cookies set with secure: true are refused or dropped; req.ip is the proxy's address.`,
             fix: configFix(facts, fromConfig, ctx.front ? ctx.front.hops : cls === 'none' && peer ? 1 : undefined) ?? {
               description: `Trust exactly the proxy (${trust === 'loopback' ? 'nginx on the same host connects from 127.0.0.1' : trust === 'unix' ? 'a unix-socket peer' : "replace with the proxy's address or its network"}). With @proxyproof/forwarded the policy also covers RFC 7239 Forwarded, walks X-Forwarded-For from the right and never lets an untrusted peer change scheme, host or client address.`,
-              file: fw.file,
+              file: settingFile(fw),
               line: trustRef(fw)?.line,
               ...ownFixAt(
                 facts,
@@ -348,7 +356,7 @@ export function allCheck(family: Family): Check {
             why: `A trusted peer's X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For become the request's scheme, host and client address. Trusting peers that are not your proxy lets a client claim https (defeating HTTPS-only redirects and secure-cookie logic), poison absolute links with its own host, and forge the client IP used for rate limits and logs.`,
             fix: {
               description: `Trust only the proxy's address (${trust}). @proxyproof/forwarded does this with a strict policy (addresses/CIDRs, hop limit, Forwarded and X-Forwarded-*), and its resolution never takes values from an untrusted hop.`,
-              file: fw.file,
+              file: settingFile(fw),
               line: fw.trustProxy?.ref?.line,
               // Fastify 4 on a port clients reach directly: no trustProxy value keeps them from setting the scheme
               // and host (the message above), so the fix is the bind, not a value this check calls wrong again.

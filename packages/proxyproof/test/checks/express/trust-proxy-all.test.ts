@@ -17,6 +17,25 @@ caseTable(expressTrustProxyAll, [
     },
   },
   {
+    name: "the setting written in another module than the one that creates the app (server.mjs on app.mjs's app): the fix replaces that module's line",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      // The app module's line 3 (the setting's line number in server.mjs) is a comment that names the setting.
+      'app/app.mjs':
+        "import express from 'express';\n// a comment line\n// `trust proxy = true` in a comment\nexport function createApp() {\n  const app = express();\n  app.get('/', (req, res) => res.send(req.protocol));\n  return app;\n}\nexport function listenOn(app, host, port) {\n  app.listen(Number(port), host);\n}\n",
+      'app/server.mjs':
+        "import { createApp, listenOn } from './app.mjs';\nconst app = createApp();\napp.set('trust proxy', true);\nlistenOn(app, '127.0.0.1', 3000);\n",
+    },
+    expect: ['app/server.mjs@3'],
+    check: ([f]) => {
+      assert.equal(f?.fix?.file, 'app/server.mjs');
+      assert.equal(f?.fix?.line, 3);
+      assert.equal(f?.fix?.placement, 'replace');
+      // The value this check recommends (its own table's concern); here: the statement, on that line.
+      assert.match(f?.fix?.lines?.[0] ?? '', /^app\.set\('trust proxy', '[^']+'\);$/);
+    },
+  },
+  {
     name: "trust proxy true on all interfaces, and the app reads req.hostname and req.protocol: both reads are evidence (the chain's request-reads fact)",
     files: {
       'nginx/app.conf': nginxSameHost(3000),
