@@ -54,6 +54,8 @@ async function fixWrite(sc: RunningScenario): Promise<string[]> {
 }
 
 for (const { id, paths } of [
+  // gunicorn's own --forwarded-allow-ips leaves out nginx on 127.0.0.1: the fix adds it to that list.
+  { id: '02-nginx-gunicorn-xfp:gunicorn-distrusts-loopback', paths: ['/'] },
   { id: '03-ssl-redirect-loop', paths: ['/'] },
   // Host $host drops the port: Django's SECURE_SSL_REDIRECT sends https://app.test/ (no port) — nothing listens there.
   { id: '03-ssl-redirect-loop:non-default-port', paths: ['/'] },

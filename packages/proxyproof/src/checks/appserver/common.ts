@@ -121,6 +121,52 @@ function trustLoopbackFix(facts: Facts, s: AppServerFacts, fix: Fix): Fix {
 }
 
 /**
+ * A trust list the person wrote on one line that leaves out the proxy (`--forwarded-allow-ips=192.0.2.10`,
+ * `--forwarded-allow-ips "a,b"`, `forwarded_allow_ips = '192.0.2.10'`): that line with the proxy's address added
+ * (127.0.0.1 for a proxy on this host; `<proxy address>` for one on another host, which `fix --proxy-address` fills
+ * in). Any other shape (a variable, the flag twice, `*`, a proxy in another container whose address is not fixed)
+ * stays advice.
+ */
+function addToWrittenList(facts: Facts, s: AppServerFacts, fix: Fix, peers: Array<{ place: string }>): Fix | undefined {
+  const ref = s.trustedProxies.ref;
+  if (s.trustedProxies.origin === 'default' || !ref || peers.length === 0) return undefined;
+  const addr = peers.every((p) => p.place === 'same-host')
+    ? '127.0.0.1'
+    : peers.every((p) => p.place === 'other-host')
+      ? '<proxy address>'
+      : undefined;
+  const text = facts.sources.get(ref.file)?.[ref.line - 1];
+  const line = addr ? withTrustedAddress(text, addr) : undefined;
+  if (!line) return undefined;
+  return {
+    ...fix,
+    description: `${fix.description} Here: add ${addr === '127.0.0.1' ? 'the proxy on this host, 127.0.0.1,' : "the proxy's address"} to the list written on this line.`,
+    file: ref.file,
+    line: ref.line,
+    placement: 'replace',
+    lines: [line],
+  };
+}
+
+/** `line` with `addr` added to the one trust list written on it; undefined for any other shape or when it is there. */
+export function withTrustedAddress(line: string | undefined, addr: string): string | undefined {
+  if (!line || addr === '*') return undefined;
+  const flag = /(--forwarded-allow-ips(?:=|[ \t]+))(["']?)([0-9A-Fa-f.:/,]+)\2(?=[\s"'\],]|$)/g;
+  const conf = /^(\s*forwarded_allow_ips\s*=\s*)(["'])([0-9A-Fa-f.:/, ]+)\2(\s*(?:#.*)?)$/;
+  const matches = [...line.matchAll(flag)];
+  if (matches.length === 1) {
+    const m = matches[0] as RegExpMatchArray;
+    if ((m[3] as string).split(',').includes(addr)) return undefined;
+    const at = m.index ?? 0;
+    return `${line.slice(0, at)}${m[1]}${m[2]}${m[3]},${addr}${m[2]}${line.slice(at + m[0].length)}`;
+  }
+  const c = conf.exec(line);
+  if (matches.length > 0 || !c) return undefined;
+  if ((c[3] as string).split(',').some((x) => x.trim() === addr)) return undefined;
+  return `${c[1]}${c[2]}${c[3]},${addr}${c[2]}${c[4]}`;
+}
+
+/**
  * The lines of the command that starts at `first` (0-based): continued with `\\` (systemd, shell, Dockerfile), or a
  * YAML key whose value is the block below it (`command:` followed by `- daphne` items, `command: >` folded text):
  * its lines indented deeper than the key. Bounded.
@@ -313,13 +359,13 @@ export function proxyNotTrusted(
             why,
             fix: containerFix
               ? { file: s.launch.file, line: s.launch.line, ...containerFix }
-              : {
+              : (addToWrittenList(facts, s, { description: fix.description, lines: fix.lines }, peers) ?? {
                   description: fix.description,
                   file: s.launch.file,
                   line: s.launch.line,
                   lines: fix.lines,
                   ...flagOnCommandLine(facts, s, fix.lines, peers),
-                },
+                }),
             data: { appServer: index, peers: peers.map((p) => p.place) },
           }),
         );

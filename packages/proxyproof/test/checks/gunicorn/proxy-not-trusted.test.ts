@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { withTrustedAddress } from '../../../src/checks/appserver/common.js';
 import { gunicornProxyNotTrusted as check } from '../../../src/checks/appserver/gunicorn-proxy-not-trusted.js';
 import { compose, nginxTls, settings, systemdUnit } from '../../python/fixtures.js';
 import { type Case, runCase } from '../../python/lint-files.js';
@@ -11,6 +13,29 @@ const INGRESS =
   'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  tls:\n    - hosts: [example.org]\n      secretName: web-tls\n  rules:\n    - host: example.org\n';
 
 const cases: Case[] = [
+  {
+    name: 'invalid: its own --forwarded-allow-ips leaves out nginx on this host: 127.0.0.1 added to that list',
+    files: {
+      'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 --forwarded-allow-ips=192.0.2.10 app:app'),
+      'site.conf': nginxTls('http://127.0.0.1:8000'),
+    },
+    expect: {
+      count: 1,
+      fixAt: { line: 6, placement: 'replace' },
+      fixLine: 'ExecStart=gunicorn -b 127.0.0.1:8000 --forwarded-allow-ips=192.0.2.10,127.0.0.1 app:app',
+    },
+  },
+  {
+    name: 'invalid: a quoted list, the address added inside the quotes',
+    files: {
+      'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 --forwarded-allow-ips "192.0.2.10,192.0.2.11" app:app'),
+      'site.conf': nginxTls('http://127.0.0.1:8000'),
+    },
+    expect: {
+      count: 1,
+      fixLine: 'ExecStart=gunicorn -b 127.0.0.1:8000 --forwarded-allow-ips "192.0.2.10,192.0.2.11,127.0.0.1" app:app',
+    },
+  },
   {
     name: 'valid: nginx on the same host over loopback',
     files: { 'app.service': systemdUnit('gunicorn -b 127.0.0.1:8000 app:app'), 'site.conf': nginxTls('http://127.0.0.1:8000') },
@@ -221,3 +246,26 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`gunicorn/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+const lists: Array<[string, string, string | undefined]> = [
+  ['gunicorn --forwarded-allow-ips=10.0.0.5 app:app', '127.0.0.1', 'gunicorn --forwarded-allow-ips=10.0.0.5,127.0.0.1 app:app'],
+  [
+    "gunicorn --forwarded-allow-ips '10.0.0.5' app:app",
+    '127.0.0.1',
+    "gunicorn --forwarded-allow-ips '10.0.0.5,127.0.0.1' app:app",
+  ],
+  ["forwarded_allow_ips = '10.0.0.5'  # the LB", '127.0.0.1', "forwarded_allow_ips = '10.0.0.5,127.0.0.1'  # the LB"],
+  [
+    'gunicorn --forwarded-allow-ips=10.0.0.5 app:app',
+    '<proxy address>',
+    'gunicorn --forwarded-allow-ips=10.0.0.5,<proxy address> app:app',
+  ],
+  // traps: already listed, a variable, the flag twice, '*', a list built in code
+  ['gunicorn --forwarded-allow-ips=10.0.0.5,127.0.0.1 app:app', '127.0.0.1', undefined],
+  ['gunicorn --forwarded-allow-ips=$TRUSTED app:app', '127.0.0.1', undefined],
+  ['gunicorn --forwarded-allow-ips=10.0.0.5 --forwarded-allow-ips=10.0.0.6 app:app', '127.0.0.1', undefined],
+  ['gunicorn --forwarded-allow-ips=10.0.0.5 app:app', '*', undefined],
+  ["forwarded_allow_ips = ','.join(PROXIES)", '127.0.0.1', undefined],
+];
+for (const [line, addr, want] of lists)
+  test(`withTrustedAddress(${line}, ${addr})`, () => assert.equal(withTrustedAddress(line, addr), want));
