@@ -8,7 +8,7 @@ import { closeBrowsers } from '../src/browser.js';
 import { assertDoctorAgrees } from './doctor-support.js';
 import { withScenario } from './helpers.js';
 import { assertWroteVariant } from './loop-support.js';
-import { assertBrowserOutcome, observeEntry } from './proxies-support.js';
+import { assertBrowserOutcome, assertFixedInBrowser, observeEntry } from './proxies-support.js';
 
 after(closeBrowsers);
 
@@ -43,11 +43,7 @@ for (const { id, fixed, files, lostAt } of [
       const diffs = assertWroteVariant(sc, run, files, fixed);
       await sc.restart();
       try {
-        const seen = assertBrowserOutcome(sc, await observeEntry(sc), {
-          summary: 'fixed',
-          appScheme: 'https',
-          mixedContent: false,
-        });
+        const seen = await assertFixedInBrowser(sc);
         assert.equal(seen.is_secure, true, 'the app believes https');
       } catch (e) {
         (e as Error).message += `\n(patches:\n${diffs})`;

@@ -11,7 +11,7 @@ import { runFix } from '../../packages/proxyproof/src/commands/fix.js';
 import { runProbe } from '../../packages/proxyproof/src/commands/probe.js';
 import { closeBrowsers } from '../src/browser.js';
 import { withScenario } from './helpers.js';
-import { assertBrowserOutcome, observeEntry, viaProxy, whoamiViaProxy } from './proxies-support.js';
+import { assertBrowserOutcome, assertFixedInBrowser, observeEntry, viaProxy, whoamiViaProxy } from './proxies-support.js';
 
 after(closeBrowsers);
 
@@ -33,11 +33,7 @@ for (const { id, patched } of [
       assert.match(diffs, patched);
       await sc.restart();
       try {
-        const seen = assertBrowserOutcome(sc, await observeEntry(sc), {
-          summary: 'fixed',
-          appScheme: 'https',
-          mixedContent: false,
-        });
+        const seen = await assertFixedInBrowser(sc);
         assert.equal(seen.is_secure, true, 'the app believes https');
       } catch (e) {
         (e as Error).message += `\n(patches:\n${diffs})`;
@@ -61,11 +57,7 @@ test('loop 10-haproxy-gunicorn-no-xfp:add-header: a client value survives (gunic
       const forged = await whoamiViaProxy(sc, { 'X-Forwarded-Proto': 'http' });
       assert.equal(forged.x_forwarded_proto, 'https', 'the client value is replaced, not appended');
       assert.equal(forged.is_secure, true);
-      const seen = assertBrowserOutcome(sc, await observeEntry(sc), {
-        summary: 'fixed',
-        appScheme: 'https',
-        mixedContent: false,
-      });
+      const seen = await assertFixedInBrowser(sc);
       assert.equal(seen.is_secure, true);
     } catch (e) {
       (e as Error).message += `\n(patches:\n${diffs})`;
@@ -101,11 +93,7 @@ test('loop 12-nginx-express-trust-proxy: advice without the proxy address; fix -
     );
     await sc.restart();
     try {
-      const seen = assertBrowserOutcome(sc, await observeEntry(sc), {
-        summary: 'fixed',
-        appScheme: 'https',
-        mixedContent: false,
-      });
+      const seen = await assertFixedInBrowser(sc);
       assert.equal(seen.is_secure, true, 'the app believes https');
       assert.equal(seen.trust_proxy, address);
       // Through the proxy, a client's forged X-Forwarded-Host no longer reaches Express.
@@ -152,11 +140,7 @@ test('loop 12-nginx-express-trust-proxy:trust-proxy-true: the outside host spoof
     for (const w of run.written) assert.equal(w.status, 'written', `${w.file}: ${w.reason ?? ''} ${w.validation?.output ?? ''}`);
     await sc.restart();
     try {
-      const seen = assertBrowserOutcome(sc, await observeEntry(sc), {
-        summary: 'fixed',
-        appScheme: 'https',
-        mixedContent: false,
-      });
+      const seen = await assertFixedInBrowser(sc);
       assert.equal(seen.trust_proxy, address);
       const ids = await probeIds();
       assert.ok(ids.includes('probe/backend-reachable'), ids.join(', '));

@@ -17,7 +17,7 @@ import type { RunningScenario } from '../src/types.js';
 import { assertDoctorAgrees } from './doctor-support.js';
 import { assertClean, browse, originOf, TITLE_COLOUR, withScenario } from './helpers.js';
 import { assertWroteVariant } from './loop-support.js';
-import { assertBrowserOutcome, observeEntry } from './proxies-support.js';
+import { assertBrowserOutcome, assertFixedInBrowser, observeEntry } from './proxies-support.js';
 
 after(closeBrowsers);
 
@@ -87,11 +87,7 @@ async function assertBroken(sc: RunningScenario, s: Stack): Promise<void> {
 /** The fixed page: 200 on the https origin, no mixed content, no loop, the app believes https. */
 async function assertFixed(sc: RunningScenario, s: Stack): Promise<void> {
   if (!s.loop) {
-    const seen = assertBrowserOutcome(sc, await observeEntry(sc), {
-      summary: 'fixed',
-      appScheme: 'https',
-      mixedContent: false,
-    });
+    const seen = await assertFixedInBrowser(sc);
     if ('is_secure' in seen) assert.equal(seen.is_secure, true, 'the app believes https');
     return;
   }

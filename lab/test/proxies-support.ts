@@ -35,6 +35,11 @@ function describe(obs: BrowserObservation): string {
   );
 }
 
+/** After a fix and a restart: the entry page loads clean in Chromium (no mixed content, the app believes https). */
+export async function assertFixedInBrowser(sc: RunningScenario): Promise<Record<string, unknown>> {
+  return assertBrowserOutcome(sc, await observeEntry(sc), { summary: 'fixed', appScheme: 'https', mixedContent: false });
+}
+
 /**
  * Asserts the browser-observed outcome against `expected` (mixedContent, appScheme) and returns what the app
  * said it saw (the page's #seen block).
