@@ -101,23 +101,32 @@ export function reachText(b: AppServerFacts['binds'][number]): string {
  */
 function trustLoopbackFix(facts: Facts, s: AppServerFacts, fix: Fix): Fix {
   const ref = s.trustedProxies.ref;
-  const peers = proxyPeers(facts, s);
-  if (!ref || peers.length === 0) return fix;
+  const addr = proxyAddressEntry(proxyPeers(facts, s));
+  if (!ref || !addr) return fix;
   const text = facts.sources.get(ref.file)?.[ref.line - 1];
   if (text === undefined || (text.match(/\*/g) ?? []).length !== 1) return fix;
   // A proxy on another host: its address, which the files do not hold, goes where '*' was (`fix
   // --proxy-address` fills it in; without it the fix is advice).
-  if (peers.every((p) => p.place === 'other-host'))
-    return { ...fix, file: ref.file, line: ref.line, placement: 'replace', lines: [text.replace('*', '<proxy address>')] };
-  if (!peers.every((p) => p.place === 'same-host')) return fix;
   return {
     ...fix,
-    description: `${fix.description} Here the proxy connects from this host: 127.0.0.1.`,
+    ...(addr === '127.0.0.1' ? { description: `${fix.description} Here the proxy connects from this host: 127.0.0.1.` } : {}),
     file: ref.file,
     line: ref.line,
     placement: 'replace',
-    lines: [text.replace('*', '127.0.0.1')],
+    lines: [text.replace('*', addr)],
   };
+}
+
+/**
+ * The trust-list entry for the proxies that reach a server: 127.0.0.1 when every one runs on this host,
+ * `<proxy address>` (filled in by `fix --proxy-address`) when every one is on another host; undefined for none, a
+ * mix, or a proxy in another container (its address is not fixed: containerTrustFix names its network).
+ */
+function proxyAddressEntry(peers: Array<{ place: string }>): '127.0.0.1' | '<proxy address>' | undefined {
+  if (peers.length === 0) return undefined;
+  if (peers.every((p) => p.place === 'same-host')) return '127.0.0.1';
+  if (peers.every((p) => p.place === 'other-host')) return '<proxy address>';
+  return undefined;
 }
 
 /**
@@ -129,14 +138,9 @@ function trustLoopbackFix(facts: Facts, s: AppServerFacts, fix: Fix): Fix {
  */
 function addToWrittenList(facts: Facts, s: AppServerFacts, fix: Fix, peers: Array<{ place: string }>): Fix | undefined {
   const ref = s.trustedProxies.ref;
-  if (s.trustedProxies.origin === 'default' || !ref || peers.length === 0) return undefined;
-  const addr = peers.every((p) => p.place === 'same-host')
-    ? '127.0.0.1'
-    : peers.every((p) => p.place === 'other-host')
-      ? '<proxy address>'
-      : undefined;
-  const text = facts.sources.get(ref.file)?.[ref.line - 1];
-  const line = addr ? withTrustedAddress(text, addr) : undefined;
+  const addr = proxyAddressEntry(peers);
+  if (s.trustedProxies.origin === 'default' || !ref || !addr) return undefined;
+  const line = withTrustedAddress(facts.sources.get(ref.file)?.[ref.line - 1], addr);
   if (!line) return undefined;
   return {
     ...fix,

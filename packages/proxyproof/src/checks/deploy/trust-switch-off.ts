@@ -11,6 +11,7 @@ import type { AppServerFacts, EnvSwitchFacts, Facts, FrameworkFacts } from '../.
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
 import { REFS } from '../appserver/common.js';
 import { ev, proxyPeers, serversFor } from '../appserver/context.js';
+import { composeEnvEdit } from './compose-env.js';
 
 const meta: CheckMeta = {
   id: 'deploy/trust-switch-off',
@@ -85,29 +86,9 @@ function unknownRoutedServices(facts: Facts, envVar: string): ComposeService[] {
 function fixFor(sw: EnvSwitchFacts, svc: ComposeService | undefined, count: number): Fix {
   const value = sw.onValue ?? 'true';
   const description = `Set ${sw.envVar}=${value} in the environment of every deployment that runs the app behind the proxy (and only there: turned on without a proxy in front, clients can forge the forwarded headers).`;
-  if (!svc?.envKey || count !== 1) return { description };
-  const written = svc.environment[sw.envVar];
-  if (written) {
-    // The service sets it to a value that leaves it off: that line, with the value that turns it on.
-    return {
-      description,
-      file: written.ref.file,
-      line: written.ref.line,
-      placement: 'replace',
-      lines: [
-        svc.envKey.list ? `${svc.envKey.itemIndent}- ${sw.envVar}=${value}` : `${svc.envKey.itemIndent}${sw.envVar}: "${value}"`,
-      ],
-    };
-  }
-  return {
-    description,
-    file: svc.envKey.file,
-    line: svc.envKey.line,
-    placement: 'after',
-    lines: [
-      svc.envKey.list ? `${svc.envKey.itemIndent}- ${sw.envVar}=${value}` : `${svc.envKey.itemIndent}${sw.envVar}: "${value}"`,
-    ],
-  };
+  // The service sets it to a value that leaves it off: that line, with the value that turns it on; else a new entry.
+  const edit = svc && count === 1 ? composeEnvEdit(svc, sw.envVar, value) : undefined;
+  return edit ? { description, ...edit } : { description };
 }
 
 function switchFinding(facts: Facts, fw: FrameworkFacts, sw: EnvSwitchFacts): Finding | undefined {

@@ -9,6 +9,7 @@ import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding, Fix } from '../../model/finding.js';
+import { composeEnvEdit } from '../deploy/compose-env.js';
 import { ev } from '../proxy/common.js';
 
 const DOCS = 'https://github.com/nginx-proxy/nginx-proxy/tree/main/docs#trusting-downstream-proxy-headers';
@@ -29,18 +30,17 @@ function composeService(facts: Facts, file: string, name: string): ComposeServic
   return undefined;
 }
 
-/** `TRUST_DOWNSTREAM_PROXY=false` in the service's environment, in the form its other entries use. */
+/**
+ * `TRUST_DOWNSTREAM_PROXY=false` in the service's environment. A value the service takes from an interpolation
+ * (`${TRUST_DOWNSTREAM_PROXY}`) is the person's to change: advice.
+ */
 function fixFor(svc: ComposeService | undefined): Fix {
   const description =
     'Set TRUST_DOWNSTREAM_PROXY=false on the nginx-proxy container (keep it true only when another proxy in front sends these headers and nothing else can connect).';
   const written = svc?.environment.TRUST_DOWNSTREAM_PROXY;
-  const key = svc?.envKey;
-  if (!key) return { description };
-  const line = key.list ? `${key.itemIndent}- TRUST_DOWNSTREAM_PROXY=false` : `${key.itemIndent}TRUST_DOWNSTREAM_PROXY: "false"`;
-  if (written && written.origin === 'literal')
-    return { description, file: written.ref.file, line: written.ref.line, placement: 'replace', lines: [line] };
-  if (written) return { description };
-  return { description, file: key.file, line: key.line, placement: 'after', lines: [line] };
+  const edit =
+    svc && (!written || written.origin === 'literal') ? composeEnvEdit(svc, 'TRUST_DOWNSTREAM_PROXY', 'false') : undefined;
+  return edit ? { description, ...edit } : { description };
 }
 
 export const nginxProxyTrustDownstreamProxy: Check = {
