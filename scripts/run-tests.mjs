@@ -13,7 +13,13 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const TEST_ROOTS = ['packages/forwarded/test', 'packages/proxyproof/test', 'lab/test', 'bench/test'];
+// PROXYPROOF_TEST_ROOTS (comma-separated, from the repository root) replaces them: the runner's own test uses it.
+const TEST_ROOTS = process.env.PROXYPROOF_TEST_ROOTS?.split(',').filter(Boolean) ?? [
+  'packages/forwarded/test',
+  'packages/proxyproof/test',
+  'lab/test',
+  'bench/test',
+];
 
 function walk(dir, out) {
   let names;
@@ -37,8 +43,11 @@ if (process.env.PROXYPROOF_SKIP_SYSTEM_DEPS !== '1' && process.getuid?.() === 0)
   if (r.status !== 0) console.error('warning: system packages could not be installed; lab tests will say what is missing');
 }
 
-// The CLI tests run the built CLI (as users do): build first.
-const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+// The CLI tests run the built CLI (as users do): build first (PROXYPROOF_SKIP_BUILD=1: the caller already did).
+const build =
+  process.env.PROXYPROOF_SKIP_BUILD === '1'
+    ? { status: 0 }
+    : spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
@@ -57,8 +66,17 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const tap = join(tmpdir(), `proxyproof-tests-${process.pid}.tap`);
+const totalsFile = join(tmpdir(), `proxyproof-tests-${process.pid}.totals`);
+rmSync(totalsFile, { force: true });
 const concurrency = process.env.PROXYPROOF_TEST_CONCURRENCY ?? '4';
+// Safety nets, never measurements (no test asserts a time).
+// --test-force-exit: a file whose tests are all done exits even if something it started still holds its event loop
+// (a browser that never answered its close). Without it that file never ends, and node's spec reporter, which prints
+// files in order, prints nothing after it: round 11's CI sat like that until its 90 minutes ran out.
+// No global --test-timeout: node 20 applies it to each whole file, and a lab file runs for many minutes.
+// The whole run is stopped after PROXYPROOF_TEST_MAX_MIN minutes (default 80, inside CI's 90), so even a test that
+// never settles ends in a totals line that says so.
+const maxRunMin = Number(process.env.PROXYPROOF_TEST_MAX_MIN ?? '80');
 
 // A burner: spins in 50 ms slices; between slices it checks that the runner still exists and that its time cap
 // has not passed (it cannot outlive either).
@@ -97,14 +115,19 @@ const child = spawn(
     '--import',
     'tsx',
     '--test',
+    '--test-force-exit',
     `--test-concurrency=${concurrency}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
-    '--test-reporter=tap',
-    `--test-reporter-destination=${tap}`,
+    `--test-reporter=${join(root, 'scripts/totals-reporter.mjs')}`,
+    '--test-reporter-destination=stdout',
     ...files,
   ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0' } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0', PROXYPROOF_TOTALS_FILE: totalsFile },
+  },
 );
 // Ctrl-C / SIGTERM: the tests get the signal (their own teardown runs), the burners are killed.
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -113,23 +136,39 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     child.kill(sig);
   });
 }
+let stoppedAtLimit = false;
+const limit = setTimeout(() => {
+  stoppedAtLimit = true;
+  console.log(
+    `\nthe test run passed ${maxRunMin} minutes (PROXYPROOF_TEST_MAX_MIN): stopping it; unfinished tests count as failed`,
+  );
+  stopBurners();
+  // SIGINT: node's runner reports what it has before it goes (SIGTERM drops more).
+  child.kill('SIGINT');
+  setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+}, maxRunMin * 60_000);
+limit.unref();
 const r = await new Promise((resolve) => {
   child.on('error', (e) => resolve({ status: 1, error: e }));
   child.on('exit', (code, signal) => resolve({ status: code ?? (signal ? 1 : 0), signal }));
 });
+clearTimeout(limit);
 stopBurners();
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 try {
-  const text = readFileSync(tap, 'utf8');
-  passed = Number(/^# pass (\d+)/m.exec(text)?.[1] ?? 0);
-  failed = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0) + Number(/^# cancelled (\d+)/m.exec(text)?.[1] ?? 0);
-  skipped = Number(/^# skipped (\d+)/m.exec(text)?.[1] ?? 0);
-  rmSync(tap, { force: true });
+  const outcomes = readFileSync(totalsFile, 'utf8').split('\n');
+  rmSync(totalsFile, { force: true });
+  passed = outcomes.filter((o) => o === 'pass').length;
+  failed = outcomes.filter((o) => o === 'fail').length;
+  skipped = outcomes.filter((o) => o === 'skip').length;
 } catch {
-  failed = Math.max(failed, 1);
+  // No test reported anything (the runner could not start): a failure, never a silent green.
+  failed = 1;
 }
+// A run stopped at its limit has tests that never reported: the stop itself is a failure.
+if (stoppedAtLimit) failed++;
 if (r.status !== 0 && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);

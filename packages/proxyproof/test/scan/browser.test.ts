@@ -4,12 +4,14 @@
  * screenshots, and the same findings as the static crawler for what both can see.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { BrowserEngine } from '../../src/collectors/browser/browser.js';
 import { InputError } from '../../src/model/finding.js';
 import { runScan, type ScanOptions } from '../../src/scan/engine.js';
+import { loadTrust } from '../../src/scan/trust.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttp, startHttps } from './servers.js';
 
 let certs: Certs;
@@ -108,4 +110,67 @@ test('browser engine: a clear error when the browser binary is missing', { timeo
     runScan(opts('browser', { browser: { executablePath: '/nonexistent/chromium' } })),
     (e: unknown) => e instanceof InputError && /browser not found/.test(e.message),
   );
+});
+
+/** The Chromium this process started whose command line holds `--proxyproof-browser=...` (Linux /proc). */
+function ourBrowserPids(): number[] {
+  const pids: number[] = [];
+  for (const n of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmd = readFileSync(`/proc/${n}/cmdline`, 'utf8');
+      if (ppid === process.pid && cmd.includes('--proxyproof-browser=')) pids.push(Number(n));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
+/** Running (not a zombie) and not gone. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+test('a browser that stops answering (SIGSTOP): the visit ends as browser-stuck, close() kills it; a new browser works', {
+  timeout: 180_000,
+}, async () => {
+  const resolve = resolveAll(site.port, plain.port);
+  const url = `https://app.test:${site.port}/`;
+  const before = new Set(ourBrowserPids());
+  const engine = await BrowserEngine.launch({
+    resolve,
+    trust: loadTrust({ caCerts: [certs.caFile] }),
+    contexts: 1,
+    pageTimeoutMs: 10_000,
+    callBoundMs: 8_000,
+  });
+  const pid = ourBrowserPids().find((p) => !before.has(p));
+  assert.ok(pid, 'the launched browser is found by its marker');
+  try {
+    const warm = await engine.visit(url);
+    assert.equal(warm.status, 200, warm.error?.detail);
+    process.kill(pid, 'SIGSTOP');
+    // Every call now waits on a browser that cannot answer: bounded, so the visit ends with the reason.
+    const stuck = await engine.visit(url);
+    assert.equal(stuck.error?.code, 'browser-stuck', stuck.error?.detail);
+    assert.deepEqual(stuck.observed, []);
+  } finally {
+    await engine.close();
+  }
+  // close() could not close it, so it killed it (SIGKILL ends a stopped process too).
+  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(alive(pid), false, `browser ${pid} still running after close()`);
+  const again = await BrowserEngine.launch({ resolve, trust: loadTrust({ caCerts: [certs.caFile] }), contexts: 1 });
+  try {
+    assert.equal((await again.visit(url)).status, 200);
+  } finally {
+    await again.close();
+  }
 });

@@ -77,6 +77,20 @@ const CASES: Array<{ name: string; detail: string; crashed?: boolean; code: stri
     reason: /closed or crashed/,
   },
   {
+    name: 'the browser stopped answering (a bounded call gave up): not a page timeout',
+    detail: 'a visit: no answer from the browser within 30000 ms',
+    code: 'browser-stuck',
+    reason: /stopped answering/,
+    hint: /--concurrency 1/,
+  },
+  {
+    name: 'trap: a page timeout that mentions the browser is still a page timeout',
+    detail: 'page.goto: Timeout 4000ms exceeded. browser log: no answer',
+    code: 'timeout',
+    reason: /no load event within 4000 ms/,
+    hint: /--timeout/,
+  },
+  {
     name: 'unknown net error: its name',
     detail: `page.goto: net::ERR_BLOCKED_BY_CLIENT${at}`,
     code: 'ERR_BLOCKED_BY_CLIENT',

@@ -7,8 +7,8 @@
  * for real against its own root store plus the NSS database of a fresh HOME (nssdb.ts); only --insecure turns
  * verification off. A page whose document Chromium could not load is returned as an error (load-error.ts).
  */
-import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Frame, type Page } from 'playwright-core';
 import { InputError } from '../../model/finding.js';
@@ -20,6 +20,52 @@ import { type BrowserHome, findCertutil, makeBrowserHome } from './nssdb.js';
 
 /** The longest a loaded page is watched for more activity (its requests and issues) before it is read. */
 const QUIET_CAP_MS = 5_000;
+/**
+ * Bounds for the Playwright calls that have no timeout of their own (new context, page or CDP session, a CDP
+ * command, closing a page or the browser): Chromium that stops answering (a wedged renderer, a browser no longer
+ * reading its pipe) must not hold a scan, or a test, forever. Round 11's CI ran out its 90 minutes behind one.
+ */
+const CALL_BOUND_DEFAULT_MS = 30_000;
+const CLOSE_BOUND_DEFAULT_MS = 10_000;
+
+/** A bounded call that got no answer: the browser, or the context the call went to, is not to be trusted again. */
+class NoAnswer extends Error {}
+
+/** `p`, or a NoAnswer naming `what` once `ms` have passed (the timer never keeps the process alive). */
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswer(`${what}: no answer from the browser within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The pid of the Chromium this process started with `marker` on its command line (Linux /proc; undefined
+ * elsewhere or when gone). Playwright starts Chromium as the leader of its own process group.
+ */
+function browserPid(marker: string): number | undefined {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      // Field 4 (ppid) follows the command name in parentheses, which may itself hold spaces or ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      if (readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0').includes(marker)) return Number(n);
+    } catch {
+      /* gone meanwhile, or not ours to read */
+    }
+  }
+  return undefined;
+}
 export interface BrowserOptions {
   /** Path of the Chromium binary; default: `chromium` (or chromium-browser, google-chrome) found on PATH. */
   executablePath?: string;
@@ -35,6 +81,11 @@ export interface BrowserOptions {
   pageTimeoutMs?: number;
   /** Time given to scripts after `load` (fetch/ws made at start-up). */
   settleMs?: number;
+  /**
+   * How long one Playwright call without a timeout of its own (new page, CDP command, closing) may take before
+   * the browser counts as not answering; default 30 s (closing: 10 s).
+   */
+  callBoundMs?: number;
   screenshotDir?: string;
 }
 
@@ -139,8 +190,10 @@ interface MixedContentIssueDetails {
 
 export class BrowserEngine {
   private readonly free: BrowserContext[] = [];
-  private readonly waiters: Array<(c: BrowserContext) => void> = [];
+  private readonly waiters: Array<{ resolve: (c: BrowserContext) => void; reject: (e: Error) => void }> = [];
   private created = 0;
+  private readonly callBoundMs: number;
+  private readonly closeBoundMs: number;
 
   private constructor(
     private readonly browser: Browser,
@@ -149,12 +202,19 @@ export class BrowserEngine {
     private readonly home: BrowserHome | undefined,
     /** Why Chromium trusts less than the static engine (no certutil), for the report. */
     readonly trustWarning: string | undefined,
-  ) {}
+    /** An argument only this browser's command line holds: finds its process when it must be killed. */
+    private readonly marker: string,
+  ) {
+    this.callBoundMs = opts.callBoundMs ?? CALL_BOUND_DEFAULT_MS;
+    this.closeBoundMs = Math.min(this.callBoundMs, CLOSE_BOUND_DEFAULT_MS);
+  }
 
   static async launch(opts: BrowserOptions = {}): Promise<BrowserEngine> {
     const executablePath = findChromium(opts.executablePath);
     const trust = opts.trust ?? loadTrust();
-    const args = ['--disable-dev-shm-usage', '--no-first-run'];
+    // The marker is a switch Chromium does not know (and ignores): it names this browser's process for close().
+    const marker = `--proxyproof-browser=${process.pid}-${randomUUID()}`;
+    const args = ['--disable-dev-shm-usage', '--no-first-run', marker];
     const rules = hostResolverRules(opts.resolve ?? []);
     if (rules) args.push(`--host-resolver-rules=${rules}`);
     // With --insecure nothing is verified, so no database is needed; else Chromium gets the scan's anchors.
@@ -195,7 +255,7 @@ export class BrowserEngine {
       throw new InputError(`cannot start the browser: ${(e as Error).message.split('\n')[0]}`, executablePath);
     }
     if (opts.screenshotDir) mkdirSync(opts.screenshotDir, { recursive: true });
-    return new BrowserEngine(browser, opts, trust, home, trustWarning);
+    return new BrowserEngine(browser, opts, trust, home, trustWarning, marker);
   }
 
   get version(): string {
@@ -205,21 +265,56 @@ export class BrowserEngine {
   private async acquire(): Promise<BrowserContext> {
     const c = this.free.pop();
     if (c) return c;
-    if (this.created < Math.max(1, this.opts.contexts ?? 2)) {
-      this.created++;
-      return this.browser.newContext({ ignoreHTTPSErrors: this.trust.insecure, serviceWorkers: 'block' });
+    if (this.created < Math.max(1, this.opts.contexts ?? 2)) return this.newContext();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private async newContext(): Promise<BrowserContext> {
+    this.created++;
+    try {
+      return await bounded(
+        this.browser.newContext({ ignoreHTTPSErrors: this.trust.insecure, serviceWorkers: 'block' }),
+        this.callBoundMs,
+        'new browser context',
+      );
+    } catch (e) {
+      this.created--;
+      throw e;
     }
-    return new Promise((res) => this.waiters.push(res));
   }
 
   private release(c: BrowserContext): void {
     const w = this.waiters.shift();
-    if (w) w(c);
+    if (w) w.resolve(c);
     else this.free.push(c);
   }
 
+  /**
+   * A context that did not answer is never reused: it is closed in the background (bounded) and its place goes to
+   * a new one for whoever waits.
+   */
+  private discard(c: BrowserContext): void {
+    this.created--;
+    void bounded(c.close(), this.closeBoundMs, 'closing a browser context').catch(() => undefined);
+    const w = this.waiters.shift();
+    if (w) this.newContext().then(w.resolve, w.reject);
+  }
+
+  /** Closes the browser; one that does not close in time is killed (its whole process group). */
   async close(): Promise<void> {
-    await this.browser.close().catch(() => undefined);
+    try {
+      await bounded(this.browser.close(), this.closeBoundMs, 'closing the browser');
+    } catch {
+      const pid = browserPid(this.marker);
+      if (pid)
+        for (const target of [-pid, pid]) {
+          try {
+            process.kill(target, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }
+    }
     this.home?.cleanup();
   }
 
@@ -235,7 +330,41 @@ export class BrowserEngine {
     } catch (e) {
       return { observed: [], error: describeLoadError((e as Error).message.split('\n')[0] ?? '', { timeoutMs }) };
     }
+    // Every step below is bounded on its own; this bounds their sum (the load, the quiet wait, late frames, a
+    // screenshot, each with room to spare), so no page can hold its context, and the scan, for ever.
+    const settleMs = this.opts.settleMs ?? 100;
+    const wholeMs = 2 * timeoutMs + QUIET_CAP_MS + settleMs + 4 * this.callBoundMs;
+    const state = { abandoned: false };
+    const loading = this.load(ctx, url, timeoutMs, settleMs, state);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Visit>((res) => {
+      timer = setTimeout(() => {
+        // The stuck load keeps running until the context is closed under it; it will not touch the pool again.
+        state.abandoned = true;
+        this.discard(ctx);
+        res({
+          observed: [],
+          error: describeLoadError(`a visit: no answer from the browser within ${wholeMs} ms`, { timeoutMs }),
+        });
+      }, wholeMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([loading, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async load(
+    ctx: BrowserContext,
+    url: string,
+    timeoutMs: number,
+    settleMs: number,
+    state: { abandoned: boolean },
+  ): Promise<Visit> {
     let page: Page | undefined;
+    let answering = true;
     const found = new Map<string, UrlRef>();
     const add = (u: string, classification: Classification, doc: string, resourceType?: string) => {
       const key = `${u}\u0000${classification === 'form' ? 'form' : ''}`;
@@ -275,8 +404,8 @@ export class BrowserEngine {
         const c = classifyIssue(d.resolutionStatus, d.resourceType, d.insecureURL);
         if (c) add(d.insecureURL, c, doc(), d.resourceType);
       });
-      await session.send('Audits.enable');
-      await session.send('Network.enable');
+      await bounded(session.send('Audits.enable'), this.callBoundMs, 'Audits.enable');
+      await bounded(session.send('Network.enable'), this.callBoundMs, 'Network.enable');
     };
     const attached = new WeakSet<Frame>();
     const attaching: Promise<void>[] = [];
@@ -284,7 +413,7 @@ export class BrowserEngine {
       if (!page || f === page.mainFrame() || attached.has(f)) return;
       try {
         // Only out-of-process (cross-site) frames have their own session; same-site frames report through the page.
-        const s = await ctx.newCDPSession(f);
+        const s = await bounded(ctx.newCDPSession(f), this.callBoundMs, "a frame's CDP session");
         attached.add(f);
         await watch(s, () => f.url());
       } catch {
@@ -292,7 +421,7 @@ export class BrowserEngine {
       }
     };
     try {
-      page = await ctx.newPage();
+      page = await bounded(ctx.newPage(), this.callBoundMs, 'new page');
       const p = page;
       let crashed = false;
       let onCrash: () => void = () => undefined;
@@ -303,7 +432,7 @@ export class BrowserEngine {
         crashed = true;
         onCrash();
       });
-      await watch(await ctx.newCDPSession(p), () => p.url());
+      await watch(await bounded(ctx.newCDPSession(p), this.callBoundMs, "the page's CDP session"), () => p.url());
       p.on('console', (m) => {
         const r = classifyConsole(m.text());
         if (r) fallback.push({ ...r, doc: p.url() });
@@ -333,7 +462,6 @@ export class BrowserEngine {
           await Promise.race([crashSeen, new Promise((r) => setTimeout(r, 3000).unref())]);
         return { observed: [], error: describeLoadError(detail, { timeoutMs, crashed }) };
       }
-      const settleMs = this.opts.settleMs ?? 100;
       await p.waitForTimeout(settleMs).catch(() => undefined);
       // Scripts' requests and Chromium's mixed-content issues can arrive well after `load` on a busy machine:
       // wait until a whole settle period passes with nothing new and nothing in flight, bounded (long polls
@@ -360,12 +488,22 @@ export class BrowserEngine {
       for (const f of fallback) if (!issued.has(f.url)) add(f.url, f.classification, f.doc, f.resourceType);
       return { observed: [...found.values()], status, finalUrl: p.url(), screenshot };
     } catch (e) {
-      // The page or the whole browser went away mid-visit.
+      // The page or the whole browser went away mid-visit, or stopped answering.
+      if (e instanceof NoAnswer) answering = false;
       return { observed: [], error: describeLoadError((e as Error).message.split('\n')[0] ?? '', { timeoutMs }) };
     } finally {
-      // Closing the page ends its sessions (no separate detach round trips).
-      await page?.close().catch(() => undefined);
-      this.release(ctx);
+      // Closing the page ends its sessions (no separate detach round trips). A page that does not close, or a
+      // visit given up on, leaves a context nobody should reuse.
+      let closed = true;
+      if (page)
+        closed = await bounded(page.close(), this.closeBoundMs, 'closing a page').then(
+          () => true,
+          () => false,
+        );
+      if (state.abandoned) {
+        // visit() gave up on this page and already discarded its context.
+      } else if (closed && answering) this.release(ctx);
+      else this.discard(ctx);
     }
   }
 }

@@ -60,6 +60,14 @@ export function describeLoadError(detail: string, opts: { timeoutMs: number; cra
     if (net.startsWith('ERR_SSL_')) return { code: net, reason: 'TLS failed', detail };
     return { code: net, reason: `network error ${net}`, detail };
   }
+  // Our own bound on a Playwright call (browser.ts `bounded`): Chromium stopped answering, not a slow server.
+  if (/no answer from the browser within/.test(detail))
+    return {
+      code: 'browser-stuck',
+      reason: 'the browser stopped answering while loading this page',
+      hint: 'retry with --concurrency 1 (less load on Chromium)',
+      detail,
+    };
   if (/Timeout \d+ ?ms exceeded/i.test(detail))
     return {
       code: 'timeout',
