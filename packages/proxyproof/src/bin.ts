@@ -14,6 +14,11 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   if (argv.find((a) => !a.startsWith('-')) === 'scan' && !argv.some((a) => a === '--help' || a === '-h')) {
     (await import('./commands/tier-up.js')).lateTierUp();
     (await import('./collectors/crawl/parser-worker.js')).prewarmParserWorker();
+    // The scan engine's modules (the crawler, undici's Agent, the trust store, the scan checks) start loading now,
+    // beside the CLI's, not after the command table and commander have run: the loader's file reads and
+    // compiles interleave instead of queueing. The command's own import gets this same module; a failure is
+    // said there.
+    import('./scan/engine.js').catch(() => undefined);
   }
   const { main } = await import('./cli.js');
   process.exitCode = await main(argv);

@@ -14,6 +14,45 @@ const HANG = JSON.parse(readFileSync(new URL('./fixtures/css-tree-hang.json', im
   second: string;
 };
 
+test('css-tree is pinned (an exact version, the one installed): the hang fixture is known to hang that version', () => {
+  // hostile.test.ts has the cause. A new css-tree is a deliberate change: check the fixture against it first (a
+  // version that returns on it leaves these tests without a hanging input) and the parse results (extract tests).
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const spec = pkg.dependencies['css-tree'];
+  assert.match(spec ?? '', /^\d+\.\d+\.\d+$/, `css-tree's version range in package.json: ${spec}`);
+  const installed = (
+    JSON.parse(readFileSync(new URL(import.meta.resolve('css-tree/package.json')), 'utf8')) as { version: string }
+  ).version;
+  assert.equal(installed, spec);
+  assert.equal(spec, '3.2.1', 'the version the hang fixture was checked against');
+});
+
+test('the worker sends back only the references the crawler reads: http:// and ws://', { timeout: 120_000 }, async () => {
+  const parser = new ParserWorker({ timeoutMs: 60_000 });
+  try {
+    const h = await parser.html(
+      '<img src="https://h/a.png"><img src="/rel.png"><img src="http://h/b.png"><a href="/n">n</a>' +
+        '<style>.s{background:url(/s.png)}.t{background:url(http://h/t.png)}</style>' +
+        '<script>new WebSocket("ws://h/live"); new WebSocket("wss://h/ok")</script>',
+      'https://s/p.html',
+    );
+    assert.ok(h.ok, JSON.stringify(h));
+    assert.deepEqual(h.value.refs.map((r) => r.url).sort(), ['http://h/b.png', 'http://h/t.png', 'ws://h/live']);
+    // the links to crawl are not references: all of them still come back
+    assert.deepEqual(h.value.links, ['https://s/n']);
+    const c = await parser.css('.a{background:url(/x.png)}.b{background:url(http://h/y.png)}', 'https://s/s.css');
+    assert.ok(c.ok, JSON.stringify(c));
+    assert.deepEqual(
+      c.value.map((r) => r.url),
+      ['http://h/y.png'],
+    );
+  } finally {
+    await parser.close();
+  }
+});
+
 test('a hanging stylesheet in the middle of a pipeline: it alone times out, the ones after it are parsed by a new worker', {
   timeout: 180_000,
 }, async () => {

@@ -9,7 +9,7 @@ import { classify } from '../../scan/classify.js';
 import { parseSetCookie } from '../../scan/cookies.js';
 import type { CookieFacts, FetchFailure, PageFacts, UrlRef } from '../../scan/types.js';
 // page.js, not extract.js: the parsers (htmlparser2, css-tree) are loaded by the parser worker only.
-import { decodeBody, extractManifestIcons, type HtmlExtract, MAX_HTML_DEPTH, type RawRef } from './page.js';
+import { decodeBody, extractManifestIcons, type HtmlExtract, MAX_HTML_DEPTH, mayBeInsecure, type RawRef } from './page.js';
 import { ParserWorker } from './parser-worker.js';
 
 export { decodeBody };
@@ -134,7 +134,7 @@ export async function buildPage(
     // Mixed content exists only on https pages; navigation away to http:// is reported from https pages too.
     if (!https) return;
     // Only http:// and ws:// can be insecure: skip the URL parse for everything else.
-    if (!(raw.url.startsWith('http:') || raw.url.startsWith('ws:'))) return;
+    if (!mayBeInsecure(raw.url)) return;
     const c = classify(raw.url, raw.kind, { upgradablePreload: raw.upgradablePreload });
     if (!c) return;
     const ref: UrlRef = { url: raw.url, kind: raw.kind, classification: c, source, doc, line: raw.line, snippet: raw.snippet };
@@ -180,7 +180,10 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
   try {
     return await crawlWith(parser, onParseFailure);
   } finally {
-    await parser.close();
+    // The worker's thread is stopped (every document still queued is answered now, in close()), but its end is
+    // not waited for: its teardown runs on its own thread while this one builds the report (it was the crawl's
+    // last wait, after the last page; issue 11's tail). An idle worker does not keep the process alive.
+    parser.close().catch(() => undefined);
   }
 
   async function crawlWith(parser: ParserWorker, onParseFailure: (url: string, message: string) => void): Promise<CrawlResult> {

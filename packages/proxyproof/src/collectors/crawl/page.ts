@@ -41,6 +41,15 @@ export interface HtmlExtract {
  */
 export const MAX_HTML_DEPTH = 4096;
 
+/**
+ * A reference the scan can report: only http:// and ws:// URLs can be insecure. The crawler skips every other
+ * reference before classifying it, and the parser worker sends only these back (a page's https and relative
+ * references, each with its snippet, were copied to this thread and dropped here).
+ */
+export function mayBeInsecure(url: string): boolean {
+  return url.startsWith('http:') || url.startsWith('ws:');
+}
+
 /** A URL as written, resolved against a base; undefined for non-fetchable schemes and bad URLs. */
 export function resolveRef(raw: string, base: string): string | undefined {
   const t = raw.trim();

@@ -18,6 +18,7 @@ import { BUNDLED } from '../../bundled.js';
 import type { HtmlExtract, RawRef } from './extract.js';
 
 export type ParseJob = { id: number; kind: 'html' | 'css'; text: string; url: string };
+/** `refs` and `html.refs`: the http:// and ws:// references only (page.ts mayBeInsecure), the ones the crawler reads. */
 export type ParseReply =
   | { id: number; ok: true; html?: HtmlExtract; refs?: RawRef[] }
   | { id: number; ok: false; message: string };
