@@ -108,6 +108,17 @@ describe('HAProxy redirect conditions as the model reads them', () => {
     });
 });
 
+test("a backend section's own redirect answers the requests routed to it (the route's redirect)", async () => {
+  const cfg = frontend('80', 'http-request set-header X-Forwarded-Proto http').replace(
+    '\nbackend app\n',
+    '\nbackend app\n  redirect scheme https if !{ ssl_fc }\n',
+  );
+  const site = await siteOf(cfg);
+  assert.equal(site?.redirectsToHttps, undefined);
+  assert.equal(site?.routes[0]?.redirectsToHttps?.line, 11);
+  assert.equal(site?.routes[0]?.redirectDecidedBy, 'connection');
+});
+
 describe('behind a TLS balancer (--front aws-alb) that sends X-Forwarded-Proto: https', () => {
   const app = {
     'app/gunicorn.conf.py': 'bind = "127.0.0.1:8000"\nforwarded_allow_ips = "*"\n',

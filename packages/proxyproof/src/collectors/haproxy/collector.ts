@@ -235,6 +235,37 @@ export function redirectCondition(
   return undefined;
 }
 
+/**
+ * A section's `redirect scheme https` (`http-request redirect ...` or the legacy form) that redirects a plain
+ * request: its line and what decides it (`redirectCondition`); the first such rule wins. A rule under a condition
+ * the model does not read leaves a note.
+ */
+function httpsRedirect(
+  file: string,
+  sec: HaproxySection,
+  acls: Map<string, 'tls' | 'plain'>,
+  notes: string[],
+): { ref: Ref; by: RedirectDecidedBy } | undefined {
+  const named = headerAcls(sec);
+  for (const l of sec.lines) {
+    const w = l.words[0] === 'http-request' ? l.words.slice(1) : l.words;
+    if (w[0] !== 'redirect' || w[1] !== 'scheme' || w[2]?.toLowerCase() !== 'https') continue;
+    const by = redirectCondition(l.words, acls, named);
+    if (by) return { ref: { file, line: l.line, snippet: l.words.join(' ') }, by };
+    if (by === undefined)
+      notes.push(
+        `${file}:${l.line}: a redirect to https under a condition other than ssl_fc or X-Forwarded-Proto is not modelled`,
+      );
+  }
+  return undefined;
+}
+
+function withAcls(base: Map<string, 'tls' | 'plain'>, sec: HaproxySection): Map<string, 'tls' | 'plain'> {
+  const out = new Map(base);
+  aclsOf(sec, out);
+  return out;
+}
+
 function aclsOf(sec: HaproxySection | undefined, into: Map<string, 'tls' | 'plain'>): void {
   for (const l of sec?.lines ?? []) {
     const w = l.words;
@@ -464,6 +495,8 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
         aclsOf(be, beAcls);
         rules.push(...headerRules(file, fe, acls, notes), ...(be === fe ? [] : headerRules(file, be, beAcls, notes)));
       }
+      // A backend's own `redirect scheme https` (allowed in backend sections) answers the requests routed to it.
+      const beRedirect = mode === 'http' && be !== fe ? httpsRedirect(file, be, withAcls(acls, be), notes) : undefined;
       routes.push({
         id: `haproxy:${file}:${fe.line}:${be.name}`,
         match: `${fe.kind} ${fe.name}${be === fe ? '' : ` -> backend ${be.name}`}${t.cond ? ` ${t.cond}` : ''}`,
@@ -472,29 +505,14 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
         protocol: be.lines.some((l) => l.words[0] === 'server' && l.words.includes('ssl')) ? 'https' : 'http',
         upstreams: ups,
         headers: rules,
+        ...(beRedirect ? { redirectsToHttps: beRedirect.ref, redirectDecidedBy: beRedirect.by } : {}),
       });
     }
     // `redirect scheme https [if !{ ssl_fc }]` / `http-request redirect scheme https unless { ssl_fc }`: plain
     // requests get a redirect, decided by the connection (ssl_fc). Behind a TLS balancer the condition is the
     // header the balancer sends, which HAProxy reads from any peer (`redirectCondition`). A redirect under another
     // condition (a path, a host) is not modelled, and says so.
-    let redirect: { ref: Ref; by: RedirectDecidedBy } | undefined;
-    if (feMode === 'http') {
-      const named = headerAcls(fe);
-      for (const l of fe.lines) {
-        const w = l.words[0] === 'http-request' ? l.words.slice(1) : l.words;
-        if (w[0] !== 'redirect' || w[1] !== 'scheme' || w[2]?.toLowerCase() !== 'https') continue;
-        const by = redirectCondition(l.words, acls, named);
-        if (by) {
-          redirect = { ref: { file, line: l.line, snippet: l.words.join(' ') }, by };
-          break;
-        }
-        if (by === undefined)
-          notes.push(
-            `${file}:${l.line}: a redirect to https under a condition other than ssl_fc or X-Forwarded-Proto is not modelled`,
-          );
-      }
-    }
+    const redirect = feMode === 'http' ? httpsRedirect(file, fe, acls, notes) : undefined;
     sites.push({
       id: `haproxy:${file}:${fe.line}`,
       label: `haproxy :${listenerPortsText(listeners)} (${baseName(file)}:${fe.line})`,
