@@ -11,7 +11,7 @@ import type { ChainAnalysis } from './analyze.js';
 
 /** Layer findings about the app not learning the scheme from the proxy. */
 const SCHEME_SOURCE =
-  /ssl-redirect-without-scheme-source|proxy-ssl-header-missing|proxy-not-trusted|proxy-headers-off|proxyfix-missing|trust-proxy-unset|forwarded-proto-missing|proxy-header-inheritance|scheme-behind-tls-terminator|uwsgi-scheme-missing|fastcgi-https-missing|origin-check-fails/;
+  /ssl-redirect-without-scheme-source|proxy-ssl-header-missing|proxy-not-trusted|proxy-headers-off|proxyfix-missing|trust-proxy-unset|forwarded-proto-missing|proxy-header-inheritance|forwarded-headers-off-behind-l7|scheme-behind-tls-terminator|uwsgi-scheme-missing|fastcgi-https-missing|origin-check-fails/;
 /** Layer findings about trusting forwarded headers from anyone / exposing the backend. */
 const SPOOF =
   /forwarded-allow-all|trust-proxy-all|backend-port-published|forwarded-proto-client-controlled|forwarded-host-trusted|proxy-headers-all/;
@@ -258,9 +258,15 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
     // and its fix (bind, unpublish, overwrite the headers) lead and the host finding is its "same cause".
     const what = (c.data?.what as string[] | undefined) ?? [];
     const canHead = (l: Finding) => l.data?.hostOnly !== true || what.every((w) => w === 'host');
+    // A scheme lost for want of trust names the setting that decides it (LostAt.trustRef): a layer check about that
+    // setting (its first place), with its mechanical edit there, heads when the chain offers no edit of its own.
+    const trustRef = (c.data?.lostAt as { trustRef?: Evidence } | undefined)?.trustRef;
     const head =
       related.find((l) => canHead(l) && l.evidence[0] && at(l.evidence[0]) === primary) ??
       related.find((l) => canHead(l) && places(l).has(primary)) ??
+      (trustRef && !isMechanical(c.fix)
+        ? related.find((l) => isMechanical(l.fix) && l.evidence[0] && at(l.evidence[0]) === at(trustRef))
+        : undefined) ??
       null;
     const base = head ?? c;
     // A related finding whose own mechanical fix is another edit in the same file as the headline's (another

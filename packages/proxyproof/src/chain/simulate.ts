@@ -90,6 +90,12 @@ export interface Step {
    * request is https here, so a forged header changes nothing (chain/verdict.ts `spoofedWhat`).
    */
   schemeAssumed?: boolean;
+  /**
+   * Where this hop's trust of its peer is written, when it ignored (replaced or stripped) the X-Forwarded-Proto its
+   * peer sent because it does not trust that peer: the setting a scheme lost here is fixed at (chain/verdict.ts
+   * `LostAt.trustRef`).
+   */
+  distrustRef?: Ref;
   notes: string[];
 }
 
@@ -264,6 +270,9 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     clientWhy,
     notes,
   };
+  // A peer's X-Forwarded-Proto this hop ignores for want of trust, where that trust is written (not a default).
+  if (hop.trustedPeers && !peerTrusted && req.headers.has('x-forwarded-proto') && hop.trustedPeers.ref.origin !== 'default')
+    step.distrustRef = hop.trustedPeers.ref;
   // The hop's own redirect to https on a plain listener: it answers a request it believes is http itself.
   // The hop's redirect, else the route's own (a Traefik router with a RedirectScheme middleware).
   const redirectRef = hop.redirectsToHttps ?? route.redirectsToHttps;

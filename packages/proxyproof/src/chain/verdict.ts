@@ -27,6 +27,8 @@ export interface LostAt {
   label: string;
   reason: string;
   ref?: Ref;
+  /** Where the hop's trust of its peer is written, when it ignored the peer's X-Forwarded-Proto (Step.distrustRef). */
+  trustRef?: Ref;
 }
 
 export interface SchemeVerdict {
@@ -152,7 +154,12 @@ export function schemeVerdict(t: Trace, expected: Scheme): SchemeVerdict {
     const k = knowledge(s);
     if (k !== expected) {
       const { reason, ref } = reasonOf(s);
-      return { status: 'lost', expected, believed, lostAt: { step: i, label: s.label, reason, ref } };
+      return {
+        status: 'lost',
+        expected,
+        believed,
+        lostAt: { step: i, label: s.label, reason, ref, ...(s.distrustRef ? { trustRef: s.distrustRef } : {}) },
+      };
     }
   }
   return { status: 'lost', expected, believed };

@@ -330,10 +330,16 @@ function buildIngressProxyConfigs(facts: Facts): ProxyConfigFacts[] {
     const what = cloud ? FRONTS[cloud.name].what : controller === 'other' ? 'ingress controller' : controller;
     // Traefik keeps incoming X-Forwarded-* from no peer by default (its entrypoint's forwardedHeaders); ingress-nginx
     // with use-forwarded-headers believes them from anyone, else writes its own, as a cloud load balancer does.
+    // ingress-nginx decides it in the controller ConfigMap: the `use-forwarded-headers` line, else the ConfigMap a
+    // fix adds it to (the chain cites it where a scheme is lost for want of trust: Step.distrustRef).
+    const trustRef =
+      controller === 'ingress-nginx'
+        ? (setting(facts, 'use-forwarded-headers')?.ref ?? facts.kube?.ingressNginx[0]?.ref ?? ing.ref)
+        : ing.ref;
     const trust: PeerTrust =
       controller === 'ingress-nginx' && settingOn(facts, 'use-forwarded-headers')
-        ? { mode: 'all', list: [], ref: ing.ref }
-        : { mode: 'none', list: [], ref: controller === 'traefik' ? { ...ing.ref, origin: 'default' } : ing.ref };
+        ? { mode: 'all', list: [], ref: trustRef }
+        : { mode: 'none', list: [], ref: controller === 'traefik' ? { ...ing.ref, origin: 'default' } : trustRef };
     const clientAddress = controller === 'ingress-nginx' ? ingressNginxClientAddress(facts, ing.ref) : undefined;
     const snat = controllerSnat(facts, controller);
     const site: ProxySite = {

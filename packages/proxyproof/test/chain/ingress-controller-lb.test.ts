@@ -181,3 +181,30 @@ test('a declared --front wins over the inferred controller balancer', async () =
   assert.equal(r.lbs.length, 1);
   assert.match(r.lbs[0]?.label ?? '', /--front aws-alb/);
 });
+
+// One cause, one finding: the chain's loss at the controller and ingress-nginx/forwarded-headers-off-behind-l7 both
+// come from the ConfigMap's use-forwarded-headers. The chain cites that setting (LostAt.trustRef), so the layer
+// check, with its ConfigMap edit, is the one headline and the chain its explanation (chain/refine.ts).
+for (const [name, data, line, placement] of [
+  ['no use-forwarded-headers in the ConfigMap', '  use-proxy-protocol: "false"\n', 6, 'after'],
+  ['use-forwarded-headers "false" written', '  use-forwarded-headers: "false"\n', 7, 'replace'],
+] as const)
+  test(`one headline: the chain's loop and forwarded-headers-off-behind-l7 (${name})`, async () => {
+    const r = await chainOf({
+      ...base,
+      'k8s/ingress.yaml': ingress({ force: true }),
+      'k8s/ctl.yaml': controller([CERT, L7]),
+      'k8s/cm.yaml': configMap(data),
+    });
+    const ids = r.findings.map((f) => f.id);
+    assert.ok(!ids.includes('chain/scheme-lost'), ids.join(', '));
+    const head = r.findings.filter((f) => f.id === 'ingress-nginx/forwarded-headers-off-behind-l7');
+    assert.equal(head.length, 1, ids.join(', '));
+    assert.equal(head[0]?.severity, 'critical');
+    assert.equal((head[0]?.data?.chainFinding as { id?: string } | undefined)?.id, 'chain/scheme-lost');
+    assert.match(head[0]?.message ?? '', /\nchain: .*lost at hop/);
+    assert.equal(head[0]?.fix?.file, 'k8s/cm.yaml');
+    assert.equal(head[0]?.fix?.line, line);
+    assert.equal(head[0]?.fix?.placement, placement);
+    assert.deepEqual(head[0]?.fix?.lines, ['  use-forwarded-headers: "true"']);
+  });

@@ -232,7 +232,7 @@ test('configuration-snippet: a syntax error is a diagnostic at the manifest line
   assert.equal(hop?.routes[0]?.headers.filter((h) => h.name === 'X-Forwarded-Proto').length, 1, 'only the controller’s own');
 });
 
-test('HAProxy: `http-request redirect scheme https unless { ssl_fc }` is the site’s redirect (by the connection); a header-conditioned one is not', async () => {
+test('HAProxy: `http-request redirect scheme https unless { ssl_fc }` is the site’s redirect (by the connection); a header-conditioned one is decided by the header (test/chain/haproxy-header-redirect.test.ts)', async () => {
   const fe = (redirect: string) =>
     `defaults\n  mode http\nfrontend www\n  bind :80\n  bind :443 ssl crt /etc/haproxy/site.pem\n${redirect}  http-request set-header X-Forwarded-Proto https\n  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n`;
   const siteOf = async (redirect: string) => {
@@ -243,7 +243,10 @@ test('HAProxy: `http-request redirect scheme https unless { ssl_fc }` is the sit
   assert.equal(a?.redirectsToHttps?.line, 6);
   assert.equal(a?.redirectDecidedBy, 'connection');
   assert.equal((await siteOf('  redirect scheme https code 301 if !{ ssl_fc }\n'))?.redirectsToHttps?.line, 6);
-  assert.equal((await siteOf('  redirect scheme https if { hdr(x-forwarded-proto) http }\n'))?.redirectsToHttps, undefined);
+  const byHeader = await siteOf('  redirect scheme https if { hdr(x-forwarded-proto) http }\n');
+  assert.equal(byHeader?.redirectsToHttps?.line, 6);
+  assert.equal(byHeader?.redirectDecidedBy, 'forwarded-proto-http');
+  assert.equal((await siteOf('  redirect scheme https if { path_beg /admin }\n'))?.redirectsToHttps, undefined);
   assert.equal((await siteOf(''))?.redirectsToHttps, undefined);
 });
 

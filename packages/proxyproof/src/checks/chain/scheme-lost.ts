@@ -85,6 +85,7 @@ export const schemeLost: Check = {
             `.\nchain: ${path(r.trace)}`,
           evidence: evidences(facts, [
             [lost?.ref, `scheme lost here: ${lost?.reason ?? ''}`],
+            [lost?.trustRef, "does not trust its peer's X-Forwarded-Proto: decided here"],
             [entry?.schemeRef, 'TLS ends here'],
             [r.redirect?.ref, 'redirects http to https'],
             [used?.ref, `the app uses the scheme here (${used?.what}): it gets http`],

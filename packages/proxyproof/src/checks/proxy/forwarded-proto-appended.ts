@@ -35,13 +35,20 @@ export const proxyForwardedProtoAppended: Check = {
     const seen = new Set<string>();
     for (const { config, site } of everySite(facts)) {
       if (site.mode !== 'http') continue;
-      for (const route of site.routes)
+      const plainOnly = plainListeners(site).length > 0 && site.listeners.every((l) => !l.tls);
+      for (const route of site.routes) {
+        // A plain-only site whose route answers every request with its own redirect to https, decided by the
+        // connection (HAProxy `redirect scheme https if !{ ssl_fc }` in the frontend or the backend): nothing it
+        // appends is ever forwarded.
+        const by = route.redirectsToHttps ? route.redirectDecidedBy : site.redirectsToHttps ? site.redirectDecidedBy : undefined;
+        if (plainOnly && (by === 'connection' || (by === undefined && (route.redirectsToHttps ?? site.redirectsToHttps))))
+          continue;
         for (const r of route.headers) {
           if (!r.append || r.value === null || r.from === 'default' || r.name.toLowerCase() !== 'x-forwarded-proto') continue;
           const key = `${r.ref.file}:${r.ref.line}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          const plain = plainListeners(site).length > 0 && site.listeners.every((l) => !l.tls);
+          const plain = plainOnly;
           const value = valueFor(r, !plain) ?? '';
           // A plain listener that appends "http": behind a TLS load balancer the LB's https and this http
           // both reach the app. A TLS listener appending "https" only lets a forged client value survive.
@@ -77,6 +84,7 @@ export const proxyForwardedProtoAppended: Check = {
             }),
           );
         }
+      }
     }
     return out;
   },

@@ -11,7 +11,7 @@
  * `set-header` replaces it. Without `mode http` a proxy is in TCP mode and http rules do not apply.
  */
 import { listenerPortsText, parseAddress, templatedListen } from '../../chain/addr.js';
-import type { HeaderRule, Listener, ProxyRoute, Ref, Template, Upstream } from '../../chain/model.js';
+import type { HeaderRule, Listener, ProxyRoute, RedirectDecidedBy, Ref, Template, Upstream } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { HaproxyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { mayBeHaproxyConfig, mayBeVersionOutput } from '../claims.js';
@@ -139,6 +139,131 @@ function condition(ws: string[], acls: Map<string, 'tls' | 'plain'>): When {
   }
   if (r === 'other') return 'other';
   return neg ? (r === 'tls' ? 'plain' : 'tls') : r;
+}
+
+/**
+ * One term of an ACL condition about the scheme: the connection (`ssl_fc`) or the X-Forwarded-Proto header
+ * (`hdr(x-forwarded-proto) https`, `req.hdr(...) -m str https`, `hdr_beg(...)`, `-i`): `tls`/`plain`, or the header
+ * equals `https`/`http`; `!` negates. Anything else is `other`.
+ */
+type SchemeTerm = 'tls' | 'plain' | 'hdr-https' | 'hdr-not-https' | 'hdr-http' | 'hdr-not-http' | 'other';
+
+const NEGATE: Record<SchemeTerm, SchemeTerm> = {
+  tls: 'plain',
+  plain: 'tls',
+  'hdr-https': 'hdr-not-https',
+  'hdr-not-https': 'hdr-https',
+  'hdr-http': 'hdr-not-http',
+  'hdr-not-http': 'hdr-http',
+  other: 'other',
+};
+
+/** An ACL criterion (`ssl_fc`, `hdr(x-forwarded-proto) -i https`) as a scheme term. */
+function criterionTerm(words: string[]): SchemeTerm {
+  const [fetch, ...rest] = words;
+  if (!fetch) return 'other';
+  if (/^ssl_fc$/i.test(fetch) && rest.length === 0) return 'tls';
+  const h = /^(?:req\.)?hdr(_beg|_str)?\(\s*x-forwarded-proto\s*(?:,\s*-?1\s*)?\)$/i.exec(fetch);
+  if (!h) return 'other';
+  let method = h[1] === '_beg' ? 'beg' : 'str';
+  const values: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const x = rest[i] as string;
+    if (x === '-i') continue;
+    if (x === '-m') method = rest[++i] ?? '';
+    else if (x === '--') continue;
+    else if (x.startsWith('-')) return 'other';
+    else values.push(x.toLowerCase());
+  }
+  // `-m beg https` matches `https` only; `-m beg http` matches `https` too: not a test for http.
+  if (values.length !== 1 || (method !== 'str' && method !== 'beg')) return 'other';
+  if (values[0] === 'https') return 'hdr-https';
+  if (values[0] === 'http' && method === 'str') return 'hdr-http';
+  return 'other';
+}
+
+/** Named ACLs of a section as scheme terms; a name declared twice (an OR) or about anything else is `other`. */
+function headerAcls(sec: HaproxySection): Map<string, SchemeTerm> {
+  const out = new Map<string, SchemeTerm>();
+  for (const l of sec.lines) {
+    const w = l.words;
+    if (w[0] !== 'acl' || !w[1]) continue;
+    out.set(w[1], out.has(w[1]) ? 'other' : criterionTerm(w.slice(2)));
+  }
+  return out;
+}
+
+/**
+ * What decides a `redirect scheme https` rule (HAProxy passes every client header on and trusts no peer, so a
+ * header test reads the header from anyone): no condition, or the plain connection: `connection`; X-Forwarded-Proto
+ * not `https` (`if !{ req.hdr(x-forwarded-proto) -m str https }`, `unless is_https`), with or without `!{ ssl_fc }`:
+ * `forwarded-proto-any`; X-Forwarded-Proto `http` (`if { hdr(x-forwarded-proto) http }`): `forwarded-proto-http`.
+ * `null`: a rule that never redirects a plain request (`if { ssl_fc }`); `undefined`: any other condition (a path,
+ * a host, an OR), not modelled. Terms written side by side are ANDed; `unless` negates a single term.
+ */
+export function redirectCondition(
+  words: string[],
+  connectionAcls: Map<string, 'tls' | 'plain'>,
+  named: Map<string, SchemeTerm>,
+): RedirectDecidedBy | null | undefined {
+  const i = words.findIndex((x) => x === 'if' || x === 'unless');
+  if (i < 0) return 'connection';
+  const text = words.slice(i + 1).join(' ');
+  const terms: SchemeTerm[] = [];
+  for (const m of text.matchAll(/(!?)\s*(?:\{([^}]*)\}|([^\s!{]\S*))/g)) {
+    const [, bang, inner, name] = m;
+    if (name === '||' || name?.toLowerCase() === 'or') return undefined;
+    let t: SchemeTerm;
+    if (inner !== undefined) t = criterionTerm(inner.trim().split(/\s+/));
+    else {
+      const c = connectionAcls.get(name as string);
+      t = c ?? named.get(name as string) ?? 'other';
+    }
+    terms.push(bang ? NEGATE[t] : t);
+  }
+  if (terms.length === 0 || terms.includes('other')) return undefined;
+  if (words[i] === 'unless') {
+    if (terms.length !== 1) return undefined;
+    terms[0] = NEGATE[terms[0] as SchemeTerm];
+  }
+  const set = new Set(terms);
+  if (set.has('tls')) return null;
+  set.delete('plain');
+  if (set.size === 0) return 'connection';
+  if (set.size === 1 && set.has('hdr-not-https')) return 'forwarded-proto-any';
+  if (set.size === 1 && set.has('hdr-http')) return 'forwarded-proto-http';
+  return undefined;
+}
+
+/**
+ * A section's `redirect scheme https` (`http-request redirect ...` or the legacy form) that redirects a plain
+ * request: its line and what decides it (`redirectCondition`); the first such rule wins. A rule under a condition
+ * the model does not read leaves a note.
+ */
+function httpsRedirect(
+  file: string,
+  sec: HaproxySection,
+  acls: Map<string, 'tls' | 'plain'>,
+  notes: string[],
+): { ref: Ref; by: RedirectDecidedBy } | undefined {
+  const named = headerAcls(sec);
+  for (const l of sec.lines) {
+    const w = l.words[0] === 'http-request' ? l.words.slice(1) : l.words;
+    if (w[0] !== 'redirect' || w[1] !== 'scheme' || w[2]?.toLowerCase() !== 'https') continue;
+    const by = redirectCondition(l.words, acls, named);
+    if (by) return { ref: { file, line: l.line, snippet: l.words.join(' ') }, by };
+    if (by === undefined)
+      notes.push(
+        `${file}:${l.line}: a redirect to https under a condition other than ssl_fc or X-Forwarded-Proto is not modelled`,
+      );
+  }
+  return undefined;
+}
+
+function withAcls(base: Map<string, 'tls' | 'plain'>, sec: HaproxySection): Map<string, 'tls' | 'plain'> {
+  const out = new Map(base);
+  aclsOf(sec, out);
+  return out;
 }
 
 function aclsOf(sec: HaproxySection | undefined, into: Map<string, 'tls' | 'plain'>): void {
@@ -370,6 +495,8 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
         aclsOf(be, beAcls);
         rules.push(...headerRules(file, fe, acls, notes), ...(be === fe ? [] : headerRules(file, be, beAcls, notes)));
       }
+      // A backend's own `redirect scheme https` (allowed in backend sections) answers the requests routed to it.
+      const beRedirect = mode === 'http' && be !== fe ? httpsRedirect(file, be, withAcls(acls, be), notes) : undefined;
       routes.push({
         id: `haproxy:${file}:${fe.line}:${be.name}`,
         match: `${fe.kind} ${fe.name}${be === fe ? '' : ` -> backend ${be.name}`}${t.cond ? ` ${t.cond}` : ''}`,
@@ -378,22 +505,14 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
         protocol: be.lines.some((l) => l.words[0] === 'server' && l.words.includes('ssl')) ? 'https' : 'http',
         upstreams: ups,
         headers: rules,
+        ...(beRedirect ? { redirectsToHttps: beRedirect.ref, redirectDecidedBy: beRedirect.by } : {}),
       });
     }
     // `redirect scheme https [if !{ ssl_fc }]` / `http-request redirect scheme https unless { ssl_fc }`: plain
-    // requests get a redirect, decided by the connection (ssl_fc), never by a forwarded header. A redirect under
-    // another condition (a header, a path) is not modelled.
-    let redirect: Ref | undefined;
-    if (feMode === 'http')
-      for (const l of fe.lines) {
-        const w = l.words[0] === 'http-request' ? l.words.slice(1) : l.words;
-        if (w[0] !== 'redirect' || w[1] !== 'scheme' || w[2]?.toLowerCase() !== 'https') continue;
-        const when = condition(l.words, acls);
-        if (when === undefined || when === 'plain') {
-          redirect = { file, line: l.line, snippet: l.words.join(' ') };
-          break;
-        }
-      }
+    // requests get a redirect, decided by the connection (ssl_fc). Behind a TLS balancer the condition is the
+    // header the balancer sends, which HAProxy reads from any peer (`redirectCondition`). A redirect under another
+    // condition (a path, a host) is not modelled, and says so.
+    const redirect = feMode === 'http' ? httpsRedirect(file, fe, acls, notes) : undefined;
     sites.push({
       id: `haproxy:${file}:${fe.line}`,
       label: `haproxy :${listenerPortsText(listeners)} (${baseName(file)}:${fe.line})`,
@@ -404,7 +523,7 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
       siteHeaders: [],
       passesIncoming: true,
       trust: { mode: 'passthrough', list: [], ref: { ...feRef, origin: 'default' } },
-      ...(redirect ? { redirectsToHttps: redirect, redirectDecidedBy: 'connection' as const } : {}),
+      ...(redirect ? { redirectsToHttps: redirect.ref, redirectDecidedBy: redirect.by } : {}),
       mode: feMode,
       notes,
     });

@@ -30,6 +30,26 @@ const cases: Case[] = [
     expect: { count: 1, fixLine: 'RequestHeader set X-Forwarded-Proto "http"' },
   },
   {
+    name: 'valid (trap): the backend redirects every plain request to https (redirect scheme https if !{ ssl_fc }), so nothing appended is forwarded',
+    files: {
+      'haproxy.cfg': fe(':80', 'reqadd X-Forwarded-Proto:\\ http').replace(
+        '\nbackend app\n',
+        '\nbackend app\n  redirect scheme https if !{ ssl_fc }\n',
+      ),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: a backend redirect decided by the header (behind an ELB the https request is forwarded: https,http)',
+    files: {
+      'haproxy.cfg': fe(':80', 'reqadd X-Forwarded-Proto:\\ http').replace(
+        '\nbackend app\n',
+        '\nbackend app\n  http-request redirect scheme https unless { req.hdr(x-forwarded-proto) -m str https }\n',
+      ),
+    },
+    expect: { count: 1, severity: 'high', line: 5 },
+  },
+  {
     name: 'valid (trap): option forwardfor appends X-Forwarded-For, which is how that header chains',
     files: { 'haproxy.cfg': fe(':80', 'option forwardfor') },
     expect: { count: 0 },
