@@ -45,6 +45,23 @@ import { splitCommands } from './shell.js';
 /** Config-like files above this size are skipped with a note (a real one is a few KB). */
 
 const PROXY_IMAGE = /(^|\/)(nginx|nginxinc\/[\w-]+|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)(:|@|$|-)/i;
+/** An image repository whose last part names a proxy as one of its words (`acme/site-nginx`, `shop_caddy`). */
+const PROXY_NAMED = /(^|[/_-])(nginx|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)([_-][\w-]*)?$/i;
+
+/**
+ * A compose `volumes:` item that mounts a host folder (`./src:/app`, `/srv/app:/app:ro`, long syntax `type: bind`):
+ * its source as written and the container path. Named volumes (`data:/var/lib/x`) are not the tree's files.
+ */
+export function bindMountOf(item: unknown): { source: string; target: string } | undefined {
+  if (typeof item === 'string') {
+    const m = /^([.~/][^:]*):([^:]+)(?::[a-z,]+)?$/.exec(item.trim());
+    return m ? { source: m[1] as string, target: m[2] as string } : undefined;
+  }
+  if (!item || typeof item !== 'object') return undefined;
+  const o = item as Record<string, unknown>;
+  if (o.type !== 'bind' || typeof o.source !== 'string' || typeof o.target !== 'string') return undefined;
+  return { source: o.source, target: o.target };
+}
 
 export function isComposeFile(name: string): boolean {
   return /^(docker-)?compose([._-][\w.-]+)?\.ya?ml$/i.test(name);
@@ -481,7 +498,12 @@ class DeployRun {
       }
     }
     // 3. the tree's one app Dockerfile, for the one image of the files that is not a known service or base image
-    if (wellKnownImage(image) || others.some((o) => imageRepo(o) !== repo && !wellKnownImage(o))) return undefined;
+    // A proxy image of the project's own (`acme/site-nginx`) is not a second app image.
+    if (
+      wellKnownImage(image) ||
+      others.some((o) => imageRepo(o) !== repo && !wellKnownImage(o) && !PROXY_NAMED.test(imageRepo(o)))
+    )
+      return undefined;
     const apps = [...this.dockerfiles.values()].filter((d) => !PROXY_IMAGE.test(d.df.from ?? ''));
     const only = apps.length === 1 ? apps[0] : undefined;
     if (!only || imageRepo(only.df.from ?? '') === repo) return undefined;
@@ -614,6 +636,7 @@ class DeployRun {
       else if (docker) docker.overriddenBy = [...(docker.overriddenBy ?? []), { file: f.display, service: s.name }];
       // environment: Dockerfile ENV < env_file < environment
       const env: Record<string, Valued<string>> = {};
+      svc.runEnv = env;
       if (docker)
         for (const [k, e] of Object.entries(docker.df.env))
           env[k] = {
@@ -702,6 +725,19 @@ class DeployRun {
           if (Number.isInteger(n))
             svc.expose.push({ port: n, ref: refIn(this.ctx, s.fileOf('expose', i), s.itemLine('expose', i)) });
         });
+      if (Array.isArray(v.volumes)) {
+        const binds: NonNullable<ComposeService['binds']> = [];
+        v.volumes.forEach((item, i) => {
+          const m = bindMountOf(typeof item === 'string' ? interpolate(item, lookup).value : item);
+          if (m)
+            binds.push({
+              source: resolve(dir, m.source),
+              target: m.target,
+              ref: refIn(this.ctx, s.fileOf('volumes', i), s.itemLine('volumes', i)),
+            });
+        });
+        if (binds.length > 0) svc.binds = binds;
+      }
       const aliases = new Set<string>();
       for (const k of ['container_name', 'hostname']) if (typeof v[k] === 'string') aliases.add(str(v[k]) ?? '');
       if (v.networks && typeof v.networks === 'object' && !Array.isArray(v.networks))
