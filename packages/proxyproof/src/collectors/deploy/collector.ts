@@ -49,6 +49,34 @@ const PROXY_IMAGE = /(^|\/)(nginx|nginxinc\/[\w-]+|openresty|caddy|traefik|hapro
 const PROXY_NAMED = /(^|[/_-])(nginx|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)([_-][\w-]*)?$/i;
 
 /**
+ * The arguments an entrypoint script hands over to, after its top-level `shift`s: `exec "$@"` / `"$@"`, or `cmd="$@"`
+ * (also `$*`) followed by `exec $cmd` (a wait-for script that takes its own arguments first). Undefined when it runs
+ * none of its arguments.
+ */
+export function handedOver(text: string, args: string[]): string[] | undefined {
+  let shifted = 0;
+  let held: string | undefined;
+  for (const raw of text.split(/\r?\n/).slice(0, 10_000)) {
+    const l = raw.replace(/^[ \t]+/, '');
+    const sh = /^shift(?:[ \t]+(\d+))?[ \t]*(?:[;#].*)?$/.exec(l);
+    if (sh) {
+      shifted += Number(sh[1] ?? 1);
+      continue;
+    }
+    const hold = /^([A-Za-z_][A-Za-z0-9_]*)=(?:"\$[@*]"|\$[@*]|"\$\{[@*]\}")[ \t]*(?:[;#].*)?$/.exec(l);
+    if (hold) {
+      held = hold[1];
+      continue;
+    }
+    const all = /^(?:exec[ \t]+)?(?:"\$@"|"\$\{@\}"|\$@)[ \t]*(?:[;#].*)?$/.test(l);
+    const viaHeld =
+      held !== undefined && new RegExp(`^(?:exec[ \\t]+)?(?:"\\$\\{?${held}\\}?"|\\$\\{?${held}\\}?)[ \\t]*(?:[;#].*)?$`).test(l);
+    if (all || viaHeld) return args.slice(shifted);
+  }
+  return undefined;
+}
+
+/**
  * A compose `volumes:` item that mounts a host folder (`./src:/app`, `/srv/app:/app:ro`, long syntax `type: bind`):
  * its source as written and the container path. Named volumes (`data:/var/lib/x`) are not the tree's files.
  */
@@ -455,10 +483,15 @@ class DeployRun {
    * `ENTRYPOINT ["/entrypoint.sh"]` with `command: gunicorn ...` runs gunicorn after the script's own steps.
    */
   private passedThrough(script: ScriptFile, unresolved: string[] = []): FoundInvocation[] {
-    if (script.args.length === 0) return [];
+    const passed = this.passedArgs(script);
+    return passed ? findInvocations(passed, {}, unresolved) : [];
+  }
+
+  /** The arguments a script hands over to (see `passedArgs`), or undefined when it runs none of them. */
+  private passedArgs(script: ScriptFile): string[] | undefined {
+    if (script.args.length === 0) return undefined;
     const text = script.text ?? readText(this.ctx, script);
-    if (text === undefined || !/^[ \t]*(?:exec[ \t]+)?(?:"\$@"|"\$\{@\}"|\$@)[ \t]*(?:[;#].*)?$/m.test(text)) return [];
-    return findInvocations(script.args, {}, unresolved);
+    return text === undefined ? undefined : handedOver(text, script.args);
   }
 
   // ------------------------------------------------------------------ images
@@ -779,7 +812,8 @@ class DeployRun {
           ref = refIn(this.ctx, docker.f.display, d.line);
         }
       }
-      const near = [contextDir, dir].filter((x): x is string => !!x);
+      // Folders the container mounts hold the scripts its command runs (`bash /app/run.sh` with `.:/app`).
+      const near = [contextDir, dir, ...(svc.binds ?? []).map((b) => b.source)].filter((x): x is string => !!x);
       if (argv && ref && !mergedAway) svc.runs = { argv, ref };
       if (argv && ref && !mergedAway) {
         const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = {
@@ -1698,7 +1732,16 @@ class DeployRun {
     const file = this.scriptIn(argv, o.near, o.built);
     if (!file) return { invs };
     this.consumedScripts.add(file.abs);
-    return { invs: this.passedThrough(file, o.unresolved), script: { file, found: this.scriptInvocations(file, o.env) } };
+    const passed = this.passedArgs(file);
+    const found = this.scriptInvocations(file, o.env);
+    const handed = passed ? findInvocations(passed, {}, o.unresolved) : [];
+    // A wait-for entrypoint handing over to `bash /app/run.sh`: the servers are that script's.
+    const next = passed && handed.length === 0 && found.length === 0 ? this.scriptIn(passed, o.near, o.built) : undefined;
+    if (next && next.abs !== file.abs) {
+      this.consumedScripts.add(next.abs);
+      return { invs: [], script: { file: next, found: this.scriptInvocations(next, o.env) } };
+    }
+    return { invs: handed, script: { file, found } };
   }
 
   /** Server invocations in a script, each with its line; tracks `export X=...` and `X=...` as it goes. */
