@@ -3,7 +3,7 @@
  * Filled by collectors/deploy; read by checks (deploy/, appserver/, django/) and the doctor's chain
  * builder (to link `proxy_pass http://web:8000` to the compose service `web`).
  */
-import type { SourceRef } from './facts.js';
+import type { SourceRef, Valued } from './facts.js';
 
 /**
  * Who can connect to a bind:
@@ -48,6 +48,10 @@ export interface ComposeService {
     string,
     { value: string; ref: SourceRef; origin: 'literal' | 'env'; envVar?: string; unresolved?: boolean }
   >;
+  /** Host folders (or files) bind-mounted into the container (`volumes: - ./src:/app`): absolute source, container path. */
+  binds?: Array<{ source: string; target: string; ref: SourceRef }>;
+  /** The container's whole environment as the deploy collector resolves it: Dockerfile ENV < env_file < environment. */
+  runEnv?: Record<string, Valued<string>>;
   /** The `environment:` key, with the indentation of its entries and their form (`- K=v` list or `K: v` map). */
   envKey?: SourceRef & { itemIndent: string; list: boolean };
   envFiles: string[];

@@ -45,6 +45,51 @@ import { splitCommands } from './shell.js';
 /** Config-like files above this size are skipped with a note (a real one is a few KB). */
 
 const PROXY_IMAGE = /(^|\/)(nginx|nginxinc\/[\w-]+|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)(:|@|$|-)/i;
+/** An image repository whose last part names a proxy as one of its words (`acme/site-nginx`, `shop_caddy`). */
+const PROXY_NAMED = /(^|[/_-])(nginx|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)([_-][\w-]*)?$/i;
+
+/**
+ * The arguments an entrypoint script hands over to, after its top-level `shift`s: `exec "$@"` / `"$@"`, or `cmd="$@"`
+ * (also `$*`) followed by `exec $cmd` (a wait-for script that takes its own arguments first). Undefined when it runs
+ * none of its arguments.
+ */
+export function handedOver(text: string, args: string[]): string[] | undefined {
+  let shifted = 0;
+  let held: string | undefined;
+  for (const raw of text.split(/\r?\n/).slice(0, 10_000)) {
+    const l = raw.replace(/^[ \t]+/, '');
+    const sh = /^shift(?:[ \t]+(\d+))?[ \t]*(?:[;#].*)?$/.exec(l);
+    if (sh) {
+      shifted += Number(sh[1] ?? 1);
+      continue;
+    }
+    const hold = /^([A-Za-z_][A-Za-z0-9_]*)=(?:"\$[@*]"|\$[@*]|"\$\{[@*]\}")[ \t]*(?:[;#].*)?$/.exec(l);
+    if (hold) {
+      held = hold[1];
+      continue;
+    }
+    const all = /^(?:exec[ \t]+)?(?:"\$@"|"\$\{@\}"|\$@)[ \t]*(?:[;#].*)?$/.test(l);
+    const viaHeld =
+      held !== undefined && new RegExp(`^(?:exec[ \\t]+)?(?:"\\$\\{?${held}\\}?"|\\$\\{?${held}\\}?)[ \\t]*(?:[;#].*)?$`).test(l);
+    if (all || viaHeld) return args.slice(shifted);
+  }
+  return undefined;
+}
+
+/**
+ * A compose `volumes:` item that mounts a host folder (`./src:/app`, `/srv/app:/app:ro`, long syntax `type: bind`):
+ * its source as written and the container path. Named volumes (`data:/var/lib/x`) are not the tree's files.
+ */
+export function bindMountOf(item: unknown): { source: string; target: string } | undefined {
+  if (typeof item === 'string') {
+    const m = /^([.~/][^:]*):([^:]+)(?::[a-z,]+)?$/.exec(item.trim());
+    return m ? { source: m[1] as string, target: m[2] as string } : undefined;
+  }
+  if (!item || typeof item !== 'object') return undefined;
+  const o = item as Record<string, unknown>;
+  if (o.type !== 'bind' || typeof o.source !== 'string' || typeof o.target !== 'string') return undefined;
+  return { source: o.source, target: o.target };
+}
 
 export function isComposeFile(name: string): boolean {
   return /^(docker-)?compose([._-][\w.-]+)?\.ya?ml$/i.test(name);
@@ -438,10 +483,15 @@ class DeployRun {
    * `ENTRYPOINT ["/entrypoint.sh"]` with `command: gunicorn ...` runs gunicorn after the script's own steps.
    */
   private passedThrough(script: ScriptFile, unresolved: string[] = []): FoundInvocation[] {
-    if (script.args.length === 0) return [];
+    const passed = this.passedArgs(script);
+    return passed ? findInvocations(passed, {}, unresolved) : [];
+  }
+
+  /** The arguments a script hands over to (see `passedArgs`), or undefined when it runs none of them. */
+  private passedArgs(script: ScriptFile): string[] | undefined {
+    if (script.args.length === 0) return undefined;
     const text = script.text ?? readText(this.ctx, script);
-    if (text === undefined || !/^[ \t]*(?:exec[ \t]+)?(?:"\$@"|"\$\{@\}"|\$@)[ \t]*(?:[;#].*)?$/m.test(text)) return [];
-    return findInvocations(script.args, {}, unresolved);
+    return text === undefined ? undefined : handedOver(text, script.args);
   }
 
   // ------------------------------------------------------------------ images
@@ -481,7 +531,12 @@ class DeployRun {
       }
     }
     // 3. the tree's one app Dockerfile, for the one image of the files that is not a known service or base image
-    if (wellKnownImage(image) || others.some((o) => imageRepo(o) !== repo && !wellKnownImage(o))) return undefined;
+    // A proxy image of the project's own (`acme/site-nginx`) is not a second app image.
+    if (
+      wellKnownImage(image) ||
+      others.some((o) => imageRepo(o) !== repo && !wellKnownImage(o) && !PROXY_NAMED.test(imageRepo(o)))
+    )
+      return undefined;
     const apps = [...this.dockerfiles.values()].filter((d) => !PROXY_IMAGE.test(d.df.from ?? ''));
     const only = apps.length === 1 ? apps[0] : undefined;
     if (!only || imageRepo(only.df.from ?? '') === repo) return undefined;
@@ -614,6 +669,7 @@ class DeployRun {
       else if (docker) docker.overriddenBy = [...(docker.overriddenBy ?? []), { file: f.display, service: s.name }];
       // environment: Dockerfile ENV < env_file < environment
       const env: Record<string, Valued<string>> = {};
+      svc.runEnv = env;
       if (docker)
         for (const [k, e] of Object.entries(docker.df.env))
           env[k] = {
@@ -702,6 +758,19 @@ class DeployRun {
           if (Number.isInteger(n))
             svc.expose.push({ port: n, ref: refIn(this.ctx, s.fileOf('expose', i), s.itemLine('expose', i)) });
         });
+      if (Array.isArray(v.volumes)) {
+        const binds: NonNullable<ComposeService['binds']> = [];
+        v.volumes.forEach((item, i) => {
+          const m = bindMountOf(typeof item === 'string' ? interpolate(item, lookup).value : item);
+          if (m)
+            binds.push({
+              source: resolve(dir, m.source),
+              target: m.target,
+              ref: refIn(this.ctx, s.fileOf('volumes', i), s.itemLine('volumes', i)),
+            });
+        });
+        if (binds.length > 0) svc.binds = binds;
+      }
       const aliases = new Set<string>();
       for (const k of ['container_name', 'hostname']) if (typeof v[k] === 'string') aliases.add(str(v[k]) ?? '');
       if (v.networks && typeof v.networks === 'object' && !Array.isArray(v.networks))
@@ -743,7 +812,8 @@ class DeployRun {
           ref = refIn(this.ctx, docker.f.display, d.line);
         }
       }
-      const near = [contextDir, dir].filter((x): x is string => !!x);
+      // Folders the container mounts hold the scripts its command runs (`bash /app/run.sh` with `.:/app`).
+      const near = [contextDir, dir, ...(svc.binds ?? []).map((b) => b.source)].filter((x): x is string => !!x);
       if (argv && ref && !mergedAway) svc.runs = { argv, ref };
       if (argv && ref && !mergedAway) {
         const lc: Omit<LaunchContext, 'loadConfig' | 'versions'> = {
@@ -1662,7 +1732,16 @@ class DeployRun {
     const file = this.scriptIn(argv, o.near, o.built);
     if (!file) return { invs };
     this.consumedScripts.add(file.abs);
-    return { invs: this.passedThrough(file, o.unresolved), script: { file, found: this.scriptInvocations(file, o.env) } };
+    const passed = this.passedArgs(file);
+    const found = this.scriptInvocations(file, o.env);
+    const handed = passed ? findInvocations(passed, {}, o.unresolved) : [];
+    // A wait-for entrypoint handing over to `bash /app/run.sh`: the servers are that script's.
+    const next = passed && handed.length === 0 && found.length === 0 ? this.scriptIn(passed, o.near, o.built) : undefined;
+    if (next && next.abs !== file.abs) {
+      this.consumedScripts.add(next.abs);
+      return { invs: [], script: { file: next, found: this.scriptInvocations(next, o.env) } };
+    }
+    return { invs: handed, script: { file, found } };
   }
 
   /** Server invocations in a script, each with its line; tracks `export X=...` and `X=...` as it goes. */

@@ -61,6 +61,12 @@ export interface DetachedServe {
   handler?: string;
 }
 
+/** A `listen()` of a server created on another module's app: the call and the module specifier as written. */
+export interface DetachedListen {
+  call: ListenCall;
+  module: string;
+}
+
 /** `X.set('trust proxy', v)` on an object this module did not create (e.g. `configure(app)` in another file). */
 export interface DetachedSetting extends Setting {
   file: string;
@@ -137,6 +143,11 @@ export interface ModuleFacts {
   detachedForwarded: ForwardedUse[];
   /** @hono/node-server `serve({ fetch: app.fetch })` of a Hono app this module did not create (`import app from './app'`). */
   detachedServes: DetachedServe[];
+  /**
+   * `http.createServer(app).listen(port)` where `app` is another module's export (`require('../app')`): express-generator's
+   * `bin/www`. The module as written; the collector attaches the listen to the app that module creates.
+   */
+  detachedListens: DetachedListen[];
   listenTemplates: ListenTemplate[];
   calls: NamedCall[];
   /** `import adapter from '@sveltejs/adapter-node'` and the adapter call's options. */
@@ -175,6 +186,52 @@ function* nodes(root: Node): Generator<Node> {
   }
 }
 
+/**
+ * Top-level functions that return their first parameter parsed as a number (`function normalizePort(val) { var port =
+ * parseInt(val, 10); ... }`, express-generator's `bin/www`): a call is read as `Number(argument)`.
+ */
+function numericFunctions(ast: Node): Set<string> {
+  const out = new Set<string>();
+  for (const st of ast.body ?? []) {
+    if (st.type !== 'FunctionDeclaration' || !st.id || st.params[0]?.type !== 'Identifier') continue;
+    const param = st.params[0].name;
+    for (const n of nodes(st.body)) {
+      if (n.type !== 'CallExpression' || unwrap(n.arguments[0])?.name !== param) continue;
+      const callee = unwrap(n.callee);
+      const parses =
+        callee?.type === 'Identifier'
+          ? /^(parseInt|Number)$/.test(callee.name)
+          : callee?.type === 'MemberExpression' && callee.property?.name === 'parseInt';
+      if (parses) {
+        out.add(st.id.name);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Top-level `var`/`let` bindings never assigned again (`var port = normalizePort(...)`), read like a `const` where
+ * no `const` of that name is known.
+ */
+function addSingleAssignedVars(ast: Node, src: string, scope: Scope): void {
+  const assigned = new Set<string>();
+  for (const n of nodes(ast)) {
+    if (n.type === 'AssignmentExpression' && n.left?.type === 'Identifier') assigned.add(n.left.name);
+    else if (n.type === 'UpdateExpression' && n.argument?.type === 'Identifier') assigned.add(n.argument.name);
+  }
+  for (const st of ast.body ?? []) {
+    if (st.type !== 'VariableDeclaration' || st.kind === 'const') continue;
+    for (const d of st.declarations) {
+      const name = d.id?.type === 'Identifier' ? d.id.name : undefined;
+      if (!name || !d.init || assigned.has(name) || scope.consts.has(name)) continue;
+      const v = evaluate(d.init, src, scope);
+      if (v.kind !== 'unknown') scope.consts.set(name, v);
+    }
+  }
+}
+
 export function analyzeModule(ast: Node, src: string, file: string, lines: string[]): ModuleFacts {
   const scope: Scope = topLevelConsts(ast, src);
   const ref = (node: Node): SourceRef => {
@@ -193,8 +250,17 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     if (!stored.has(k.value)) stored.set(k.value, n.arguments[1]);
   }
   const resolving = new Set<string>();
+  const numeric = numericFunctions(ast);
   scope.resolveCall = (call: Node): Eval | undefined => {
     const c = unwrap(call.callee);
+    // `normalizePort(process.env.PORT || '3000')`: a function of this module that parses its argument as a number.
+    if (c?.type === 'Identifier' && numeric.has(c.name) && call.arguments.length >= 1) {
+      const inner = evaluate(call.arguments[0], src, scope);
+      if (inner.kind === 'literal' && /^\d+$/.test(String(inner.value))) return { kind: 'literal', value: Number(inner.value) };
+      if (inner.kind === 'env' && inner.convert === undefined)
+        return { ...inner, convert: 'number', fallback: inner.hasFallback ? Number(inner.fallback) : inner.fallback };
+      return undefined;
+    }
     const k = call.arguments.length === 1 ? unwrap(call.arguments[0]) : undefined;
     if (c?.type !== 'MemberExpression' || c.computed || c.property?.name !== 'get') return undefined;
     if (k?.type !== 'Literal' || typeof k.value !== 'string') return undefined;
@@ -214,6 +280,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       return undefined;
     return { kind: 'unknown', text: textOf(src, call), configKey: key };
   };
+  addSingleAssignedVars(ast, src, scope);
   /** local name -> 'module' (default/namespace) or 'module#export' */
   const bindings = new Map<string, string>();
   const imports = new Set<string>();
@@ -269,7 +336,9 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
 
   const apps: NodeApp[] = [];
   const byVar = new Map<string, NodeApp>();
-  const servers = new Map<string, { app: NodeApp; tls: boolean }>();
+  /** A server on this module's app, or on the app another module exports (`module`, a relative specifier). */
+  const servers = new Map<string, { app?: NodeApp; module?: string; tls: boolean }>();
+  const detachedListens: DetachedListen[] = [];
   const detached: DetachedSetting[] = [];
   const detachedForwarded: ModuleFacts['detachedForwarded'] = [];
   const detachedServes: DetachedServe[] = [];
@@ -403,6 +472,11 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
               : keyOf(arg);
           const linked = k ? byVar.get(k) : undefined;
           if (linked) servers.set(target, { app: linked, tls });
+          else {
+            // `http.createServer(app)` with `var app = require('../app')`, or `createServer(require('../app'))`.
+            const mod = arg?.type === 'Identifier' && !byVar.has(arg.name) ? bindings.get(arg.name) : requireOf(arg);
+            if (mod !== undefined && /^\.\.?\//.test(mod) && !servers.has(target)) servers.set(target, { module: mod, tls });
+          }
         }
       }
     }
@@ -524,9 +598,9 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
         }
         continue;
       }
-      if (method === 'listen' && (app || server)) {
-        const target = app ?? (server as { app: NodeApp }).app;
+      if (method === 'listen' && (app || server?.app || server?.module)) {
         const call: ListenCall = { ref: ref(n), tls: server?.tls ?? false };
+        const owner = app ?? server?.app;
         const opts = first ? objectProps(first) : undefined;
         if (opts) {
           const p = opts.props.get('port');
@@ -545,7 +619,8 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
             if (!(h.kind === 'literal' && typeof h.value === 'number')) call.host = h;
           }
         }
-        target.listens.push(call);
+        if (owner) owner.listens.push(call);
+        else if (server?.module) detachedListens.push({ call, module: server.module });
         continue;
       }
       // @sveltejs/adapter-node: adapter({ envPrefix })
@@ -792,6 +867,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     detached,
     detachedForwarded,
     detachedServes,
+    detachedListens,
     listenTemplates,
     calls,
     adapterNode,

@@ -16,10 +16,11 @@ import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } f
 import { MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { PLATFORM_FRONTS } from '../../model/proxy.js';
 import { exposureOf, publishedBind, reachOf } from '../deploy/appserver.js';
-import { parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
+import { dockerArgv, parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 import { splitCommands } from '../deploy/shell.js';
 import {
   analyzeModule,
+  type DetachedListen,
   type DetachedServe,
   type DetachedSetting,
   type ForwardedUse,
@@ -34,6 +35,7 @@ import { containerFor, type NodeKubeFacts, readKube } from './kube.js';
 import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
 import { nextServers } from './next.js';
 import { type RequestRead, requestReads } from './request-reads.js';
+import { packageScriptRun, scriptTargets } from './start-script.js';
 
 /** Fronts that run the app themselves (the app's port is behind their router). */
 
@@ -145,9 +147,70 @@ function serviceFor(ctx: CollectContext, absFile: string): ComposeService | unde
   return undefined;
 }
 
+/**
+ * The Dockerfile of the tree whose CMD/ENTRYPOINT runs a package script (`CMD ["npm", "run", "start"]`, also inside
+ * `sh -c`) that starts one of `files` (`"start": "node ./bin/www"`), for a package in the Dockerfile's folder: the
+ * app then runs in a container of that image (published only by whoever runs it), with the image's ENV.
+ */
+/** The script of the package holding `file`, in one of `folders`, named `script`, that runs `file` with node. */
+function scriptRunning(col: NodeCollection, files: string[], folders: string[], script: string) {
+  for (const file of files) {
+    const pkg = col.packageFor(file);
+    if (!pkg || !folders.some((dir) => pkg.dir === dir || pkg.dir.startsWith(dir + sep))) continue;
+    const sc = pkg.scripts.find((x) => x.name === script);
+    if (sc && scriptTargets(sc.command, pkg.dir).includes(file)) return sc;
+  }
+  return undefined;
+}
+
+/**
+ * The compose service whose command runs a package script (`sh -c "npm install && npm start"`) of a package it
+ * bind-mounts (`volumes: - ./server:/home/node/app`) that starts one of `files`: the app runs in that container.
+ */
+function serviceRunning(col: NodeCollection, files: string[]): { svc: ComposeService; how: string } | undefined {
+  for (const cf of col.ctx.facts.compose?.files ?? [])
+    for (const svc of cf.services) {
+      const script = svc.runs && svc.role !== 'proxy' ? packageScriptRun(svc.runs.argv) : undefined;
+      if (!svc.runs || script === undefined || !svc.binds?.length) continue;
+      const sc = scriptRunning(
+        col,
+        files,
+        svc.binds.map((b) => b.source),
+        script,
+      );
+      if (sc)
+        return {
+          svc,
+          how: `compose service ${svc.name} (${svc.runs.ref.file}:${svc.runs.ref.line}) runs the "${script}" script (${sc.ref.file}:${sc.ref.line}) of a folder it mounts`,
+        };
+    }
+  return undefined;
+}
+
+function imageRunning(
+  col: NodeCollection,
+  files: string[],
+): { ref: SourceRef; how: string; env: Record<string, Valued<string>> } | undefined {
+  for (const f of col.dockerfiles) {
+    const df = parseDockerfile(col.ctx.read(f).toString('utf8'));
+    const run = dockerArgv(df);
+    const script = run ? packageScriptRun(run.argv) : undefined;
+    const sc = run && script !== undefined ? scriptRunning(col, files, [dirname(f.abs)], script) : undefined;
+    if (!run || !sc) continue;
+    const ref = { file: f.display, line: run.line, snippet: col.ctx.facts.sources.get(f.display)?.[run.line - 1]?.trim() };
+    const env: Record<string, Valued<string>> = {};
+    for (const [k, v] of Object.entries(df.env))
+      env[k] = valued(v.value, 'env', { file: f.display, line: v.line }, { envVar: k, note: 'Dockerfile ENV' });
+    return { ref, how: `${f.display}:${run.line} runs the "${script}" script (${sc.ref.file}:${sc.ref.line})`, env };
+  }
+  return undefined;
+}
+
 function composeEnv(s: ComposeService | undefined): Record<string, Valued<string>> {
   const env: Record<string, Valued<string>> = {};
   if (!s) return env;
+  // The image's ENV and env_file values too (`ENV PORT=80` in the Dockerfile the service is built from).
+  for (const [k, v] of Object.entries(s.runEnv ?? {})) if (s.environment[k] === undefined) env[k] = v;
   for (const [k, v] of Object.entries(s.environment))
     env[k] = valued(v.value, v.origin === 'env' ? 'env' : 'literal', v.ref, v.envVar ? { envVar: v.envVar } : {});
   return env;
@@ -205,17 +268,22 @@ class NodeCollection {
   constructor(readonly ctx: CollectContext) {}
 
   scan(): void {
+    for (const f of this.ctx.files) if (basename(f.abs) === 'package.json') this.packageJson(f);
+    // Files a package's scripts run with node (`"start": "node ./bin/www"`): read whatever their name, and read
+    // even without a framework's name in them (express-generator's bin/www serves `require('../app')`).
+    const entries = new Set(this.packages.flatMap((p) => p.scripts.flatMap((sc) => scriptTargets(sc.command, p.dir))));
     for (const f of this.ctx.files) {
       const name = basename(f.abs);
-      if (name === 'package.json') this.packageJson(f);
-      else if (/^\.env(\.|$)/.test(name)) this.envFiles.push(f);
+      if (name === 'package.json') continue;
+      if (/^\.env(\.|$)/.test(name)) this.envFiles.push(f);
       else if (/\.service$/.test(name)) this.units.push(f);
       else if (/^Dockerfile(\.|$)|\.Dockerfile$/.test(name)) this.dockerfiles.push(f);
-      else if (JS_FILE.test(name) && !SKIP_FILE.test(name) && !this.ctx.claimed.has(f.abs)) this.source(f);
+      else if (((JS_FILE.test(name) && !SKIP_FILE.test(name)) || entries.has(f.abs)) && !this.ctx.claimed.has(f.abs))
+        this.source(f, entries.has(f.abs));
     }
   }
 
-  private source(f: DiscoveredFile): void {
+  private source(f: DiscoveredFile, entry = false): void {
     if (f.size > MAX_SOURCE_BYTES) {
       this.ctx.facts.diagnostics.push({
         level: 'note',
@@ -226,7 +294,7 @@ class NodeCollection {
     }
     const text = this.ctx.read(f).toString('utf8');
     this.reads.push({ abs: f.abs, reads: requestReads(text, f.display) });
-    if (!KEYWORDS.some((k) => text.includes(k))) return;
+    if (!KEYWORDS.some((k) => text.includes(k)) && !(entry && /createServer\s*\(/.test(text))) return;
     this.ctx.claimed.add(f.abs);
     const parsed = parseSource(f.abs, text);
     if ('message' in parsed) {
@@ -365,6 +433,27 @@ function attachServes(col: NodeCollection, apps: Array<{ app: NodeApp; abs: stri
 }
 
 /**
+ * `http.createServer(require('../app')).listen(port)` in another module (express-generator's `bin/www`): the listen
+ * belongs to the Express app the required module creates, else to the package's only Express app. An Express app is
+ * a request handler; other frameworks' apps are not (`koa.callback()`, Fastify's own server), so only Express's.
+ */
+function attachListens(
+  col: NodeCollection,
+  apps: Array<{ app: NodeApp; abs: string }>,
+  listens: Array<{ from: string; listen: DetachedListen }>,
+): void {
+  for (const { from, listen } of listens) {
+    const base = resolve(dirname(from), listen.module);
+    const names = new Set(['', '.js', '.cjs', '.mjs', '.ts', '/index.js', '/index.ts'].map((x) => base + x));
+    const express = apps.filter((a) => a.app.kind === 'express');
+    const pkg = col.packageFor(from);
+    const inPackage = express.filter((a) => col.packageFor(a.abs) === pkg);
+    const target = express.find((a) => names.has(a.abs)) ?? (inPackage.length === 1 ? inPackage[0] : undefined);
+    if (target) target.app.listens.push(listen.call);
+  }
+}
+
+/**
  * `function listenLab(app, host, port) { app.listen(Number(port), host) }` called as `listenLab(app, '10.0.0.5', 3000)`:
  * the call sites give the address the app listens on.
  */
@@ -464,8 +553,12 @@ function sessionsFor(col: NodeCollection, app: NodeApp): SessionUse[] {
 function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: FrameworkFacts; server?: AppServerFacts } {
   const ctx = col.ctx;
   const pkg = col.packageFor(absFile);
-  const svc = serviceFor(ctx, absFile);
-  const env = composeEnv(svc);
+  const listenFiles = [...new Set(app.listens.map((l) => absOf(ctx, l.ref.file)))];
+  // A service that mounts the package and runs its start script says more than a build context holding the file.
+  const mounted = listenFiles.length === 0 ? undefined : serviceRunning(col, listenFiles);
+  const svc = mounted?.svc ?? serviceFor(ctx, absFile);
+  const image = svc || listenFiles.length === 0 ? undefined : imageRunning(col, listenFiles);
+  const env = image ? image.env : composeEnv(svc);
   const fromConf = fromConfig(col, app.trustProxy?.eval);
   if (app.trustProxy && fromConf.cfg) app.trustProxy = { ...app.trustProxy, eval: fromConf.ev as Eval };
   for (const l of app.listens) {
@@ -626,7 +719,7 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
     const port = evalToValued(l.port, l.ref, l.defaultPort ?? (fastifyish ? 3000 : undefined), env);
     binds.push(
       bindFrom(host, port, l.ref, {
-        container: svc !== undefined,
+        container: svc !== undefined || image !== undefined,
         ports: svc?.ports,
         networkMode: svc?.networkMode,
         platform: (ctx.facts.fronts ?? []).some((f) => PLATFORM_FRONTS.has(f.name)),
@@ -661,6 +754,11 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
     notes: [meaning.text],
   };
   if (svc) server.service = svc.name;
+  if (mounted) server.notes?.push(`started in a container: ${mounted.how}`);
+  if (image) {
+    server.configFiles.push(image.ref.file);
+    server.notes?.push(`started in a container by ${image.how}`);
+  }
   if (app.listens.some((l) => l.tls)) server.tls = true;
   if (version) server.assumedVersion = `${depName} ${version}`;
   return { fw, server };
@@ -1161,6 +1259,11 @@ export const nodeAppCollector: Collector = {
       col,
       apps,
       col.modules.flatMap((m) => m.facts.detachedServes),
+    );
+    attachListens(
+      col,
+      apps,
+      col.modules.flatMap((m) => m.facts.detachedListens.map((listen) => ({ from: m.file.abs, listen }))),
     );
     resolveListenTemplates(
       all,
