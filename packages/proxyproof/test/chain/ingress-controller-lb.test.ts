@@ -498,3 +498,28 @@ test('valid (Traefik Helm values trap): no targetPort: 443 goes to websecure, wh
   });
   assert.equal(r.lbs.length, 0);
 });
+
+test('valid (Traefik Helm values): additionalArguments --entryPoints.web.forwardedHeaders.trustedIPs keeps the balancer header', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-config.yaml': helmChartConfig(
+      '    additionalArguments:\n      - --entryPoints.web.forwardedHeaders.trustedIPs=10.0.0.0/8\n',
+    ),
+  });
+  assert.equal(r.lbs.length, 1);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'https');
+});
+
+test('trap (Traefik Helm values): additionalArguments for websecure leaves web untrusting', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-config.yaml': helmChartConfig(
+      '    additionalArguments:\n      - --entryPoints.websecure.forwardedHeaders.trustedIPs=10.0.0.0/8\n',
+    ),
+  });
+  assert.equal(r.lbs.length, 1);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
+});

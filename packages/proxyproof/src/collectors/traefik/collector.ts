@@ -310,6 +310,26 @@ export function traefikFromHelmValues(
       syntax: 'helm',
     });
   }
+  // `additionalArguments` are Traefik's own flags, appended to the chart's: an entrypoint's forwardedHeaders set
+  // there (`--entryPoints.web.forwardedHeaders.trustedIPs=...`, the usual way before `ports.<name>.forwardedHeaders`)
+  // is that entrypoint's, as a flag on the container would be.
+  const args = Array.isArray(values.additionalArguments) ? values.additionalArguments : [];
+  const argFlat = flatFromFlags(args.map((a, i) => ({ text: String(a), line: lineOf(['additionalArguments', i]) })));
+  for (const e of eps) {
+    if (e.forwardedHeaders) continue;
+    const key = `entrypoints.${e.name.toLowerCase()}.forwardedheaders`;
+    const ips = argFlat.get(`${key}.trustedips`);
+    const insecure = argFlat.get(`${key}.insecure`);
+    const trustedIPs = ips ? listOf(ips.value) : [];
+    if (!trustedIPs.length && !(insecure && truthy(insecure.value))) continue;
+    const at = (ips ?? insecure) as { line: number };
+    e.forwardedHeaders = {
+      insecure: Boolean(insecure && truthy(insecure.value)),
+      trustedIPs,
+      ref: { file, line: at.line, snippet: `additionalArguments: --entryPoints.${e.name}.forwardedHeaders` },
+      ...(insecure && truthy(insecure.value) ? { insecureRef: { file, line: insecure.line } } : {}),
+    };
+  }
   const r = traefikFromFlat(file, new Map());
   r.service = chartService(file, values, lineOf, eps);
   r.extra.entryPoints = eps;
