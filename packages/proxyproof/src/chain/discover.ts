@@ -75,9 +75,14 @@ function proxyKindOf(f: DiscoveredFile, name: string, sniff: () => Buffer): Prox
   return null;
 }
 
-function classifyUnmodelled(f: DiscoveredFile): { what: string; why: string } | null {
+/**
+ * A file of a proxy the chain does not model. `envoy.yaml` is Envoy's bootstrap only when it is not a Kubernetes
+ * manifest (`kind:` at the start of a line): Contour's Envoy Service or DaemonSet is often kept under that name, and
+ * the Kubernetes collector reads it.
+ */
+function classifyUnmodelled(f: DiscoveredFile, sniff: () => Buffer): { what: string; why: string } | null {
   const name = basename(f.abs);
-  if (name === 'envoy.yaml' || name === 'envoy.yml')
+  if ((name === 'envoy.yaml' || name === 'envoy.yml') && !/^kind:\s*\w/m.test(sniff().toString('utf8')))
     return { what: 'Envoy', why: 'Envoy configs are not modelled yet: the chain stops there' };
   return null;
 }
@@ -131,7 +136,8 @@ function finish(files: DiscoveredFile[], out: DeploymentFiles): DeploymentFiles 
     seen.add(real);
     out.files.push(f);
     const name = basename(f.abs);
-    const kind = proxyKindOf(f, name, sniffer(f, out));
+    const sniff = sniffer(f, out);
+    const kind = proxyKindOf(f, name, sniff);
     if (kind) {
       if (f.size > MAX_CONFIG_BYTES) {
         out.skipped.push({
@@ -149,7 +155,7 @@ function finish(files: DiscoveredFile[], out: DeploymentFiles): DeploymentFiles 
       }
       continue;
     }
-    const u = classifyUnmodelled(f);
+    const u = classifyUnmodelled(f, sniff);
     if (u) out.unmodelled.push({ ...u, file: f.display });
   }
   return out;

@@ -361,6 +361,8 @@ export interface LoadBalancer {
   why: string;
   ref?: Ref;
   origin: 'declared' | 'inferred';
+  /** An ingress controller's own Service balancer: the controller port it sends 443 to (`web`, `http`, 8080). */
+  controllerPort?: string;
 }
 
 export type LinkTarget =

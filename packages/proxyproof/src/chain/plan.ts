@@ -801,6 +801,69 @@ function caddyRedirectCandidates(t: Topology, v: ChainVerdict): Candidate[] {
   return out;
 }
 
+/** Traefik's trust of the balancer in front, on entrypoint `ep`, in its two usual Kubernetes spellings. */
+function traefikTrustLines(ep: string): string[] {
+  return [
+    `# the static configuration of the ${ep} entrypoint, the one the load balancer sends to; as a container argument:`,
+    `--entryPoints.${ep}.forwardedHeaders.trustedIPs=${PROXY_ADDRESS}`,
+    '# or in the Traefik Helm chart values:',
+    'ports:',
+    `  ${ep}:`,
+    '    forwardedHeaders:',
+    `      trustedIPs: ["${PROXY_ADDRESS}"]`,
+  ];
+}
+
+/**
+ * An ingress controller that writes X-Forwarded-Proto from its own connection while a TLS balancer stands in front
+ * (`controllerLbs`: the controller's own Service ends TLS): tell it to keep the balancer's header. Contour: the
+ * config file's `network: num-trusted-hops: 1` (Envoy then keeps X-Forwarded-Proto from the one hop in front,
+ * whoever sends it: Envoy counts hops, not addresses); Traefik: `forwardedHeaders.trustedIPs` on the entrypoint the
+ * balancer sends to (the balancer's addresses, which no file holds). Advice, written where the setting goes when
+ * the tree has it (a `num-trusted-hops: 0` line is replaced); an L4 balancer sends no header, so the search never
+ * keeps these there.
+ */
+function controllerTrustCandidates(t: Topology, v: ChainVerdict): Candidate[] {
+  const out: Candidate[] = [];
+  for (const r of v.routes) {
+    const lost = r.scheme.lostAt ? r.trace.steps[r.scheme.lostAt.step] : undefined;
+    const hop = proxyByLabel(t, lost?.label);
+    if (!hop || out.some((c) => c.id === `controller-trust:${hop.id}`)) continue;
+    const lb = t.entries.find((e) => e.hopId === hop.id && e.lb?.origin === 'inferred' && e.lb.mode === 'http')?.lb;
+    if (!lb) continue;
+    const contour = hop.id.startsWith('contour:');
+    const traefik = hop.kind === 'traefik' && hop.trustedPeers?.list.length === 0;
+    if (!contour && !traefik) continue;
+    const written = hop.trustedPeers?.ref && hop.trustedPeers.ref.origin !== 'default' ? hop.trustedPeers.ref : undefined;
+    const hopsLine = contour && written && /num-?trusted-?hops/i.test(written.snippet ?? '') ? written : undefined;
+    out.push({
+      id: `controller-trust:${hop.id}`,
+      title: contour
+        ? `${hop.label}: let Envoy keep the X-Forwarded-Proto of the load balancer in front (Contour num-trusted-hops: 1)`
+        : `${hop.label}: trust X-Forwarded-* from the load balancer in front (the entrypoint's forwardedHeaders.trustedIPs)`,
+      ref: hopsLine ?? written ?? hop.ref,
+      lines: contour
+        ? hopsLine
+          ? [/numTrustedHops/.test(hopsLine.snippet ?? '') ? 'numTrustedHops: 1' : 'num-trusted-hops: 1']
+          : ['# the Contour config file (contour.yaml in the contour ConfigMap):', 'network:', '  num-trusted-hops: 1']
+        : traefikTrustLines(lb.controllerPort && /^[a-z][\w-]*$/i.test(lb.controllerPort) ? lb.controllerPort : '<name>'),
+      ...(hopsLine ? { placement: 'replace' as const } : {}),
+      cost: 1,
+      apply(tt) {
+        const h = tt.proxies.find((p) => p.id === hop.id);
+        if (!h) return;
+        h.trustedPeers = { list: ['0.0.0.0/0', '::/0'], ref: h.ref };
+        if (contour)
+          for (const route of h.routes)
+            for (const rule of route.headers)
+              if (/^x-forwarded-proto$/i.test(rule.name) && rule.value === '{scheme}')
+                rule.value = '{trusted:x-forwarded-proto|scheme}';
+      },
+    });
+  }
+  return out;
+}
+
 interface Score {
   broken: number;
   spoofs: number;
@@ -824,7 +887,13 @@ function isClean(s: Score): boolean {
 }
 
 function candidatesFor(t: Topology, v: ChainVerdict, all = false): Candidate[] {
-  const list = [...nginxHeaderCandidates(t, v), ...caddyCandidates(t, v), ...caddyRedirectCandidates(t, v), ...appCandidates(t)];
+  const list = [
+    ...nginxHeaderCandidates(t, v),
+    ...caddyCandidates(t, v),
+    ...caddyRedirectCandidates(t, v),
+    ...controllerTrustCandidates(t, v),
+    ...appCandidates(t),
+  ];
   const uniq = new Map<string, Candidate>();
   for (const c of list) if (!uniq.has(c.id)) uniq.set(c.id, c);
   return all ? [...uniq.values()] : [...uniq.values()].slice(0, MAX_CANDIDATES);

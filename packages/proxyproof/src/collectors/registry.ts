@@ -32,7 +32,7 @@ import {
   VIRTUAL_HOST_LINE,
   WEBSERVER_SECTION,
 } from './claims.js';
-import { NGINX_PROXY_IMAGE } from './nginx-proxy/image.js';
+import { nginxProxyImage } from './nginx-proxy/image.js';
 import { configName } from './proxy/common.js';
 import { renderedName } from './template/index.js';
 
@@ -148,7 +148,7 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   {
     name: 'nginx-proxy',
     // A compose service running the nginx-proxy image (nginx-proxy/collector.ts reads only compose facts).
-    runs: (ctx) => (ctx.facts.compose?.files ?? []).some((f) => f.services.some((s) => NGINX_PROXY_IMAGE.test(s.image ?? ''))),
+    runs: (ctx) => (ctx.facts.compose?.files ?? []).some((f) => f.services.some((s) => nginxProxyImage(ctx.facts, s))),
     load: async () => (await import('./nginx-proxy/collector.js')).nginxProxyCollector,
   },
   {

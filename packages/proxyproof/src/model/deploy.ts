@@ -57,6 +57,12 @@ export interface ComposeService {
   envFiles: string[];
   /** The env_file files found in the linted tree (display path, line 1). */
   envFileRefs?: SourceRef[];
+  /**
+   * The variables of those env_file files (or of their committed templates, `.env.prod-sample` for `.env.prod`): the
+   * container's environment below `environment:`, which wins. Read by what routes by a container's environment
+   * (nginx-proxy's VIRTUAL_HOST), not merged into `environment` (the checks that edit it edit that key's lines).
+   */
+  envFileValues?: Record<string, { value: string; ref: SourceRef }>;
   ports: ComposePort[];
   expose: Array<{ port: number; ref: SourceRef }>;
   /** Networks named under `networks:` (empty: the project's default network). */

@@ -276,8 +276,8 @@ export interface KubeFacts {
     annotations: Record<string, { value: string; ref: Ref }>;
     externalTrafficPolicy?: { value: string; ref: Ref };
     ports: Array<{ port: number; targetPort: string; ref: Ref }>;
-    /** The Service fronts an ingress controller (selector/labels/name say ingress-nginx / traefik). */
-    controller?: 'ingress-nginx' | 'traefik' | 'other';
+    /** The Service fronts an ingress controller (selector/labels/name say ingress-nginx / traefik / Contour's Envoy). */
+    controller?: 'ingress-nginx' | 'traefik' | 'contour' | 'other';
   }>;
   /** Ingress objects, and the `ingress:` blocks of Helm values that a chart renders into one. */
   ingresses?: KubeIngress[];

@@ -1,6 +1,6 @@
 /**
  * The ingress-nginx controller's own Service as the TLS load balancer in front of its Ingresses
- * (chain/topology/kube.ts `ingressControllerLb`): an ACM certificate on the Service's ELB that forwards 443 to the
+ * (chain/topology/kube.ts `controllerLbs`): an ACM certificate on the Service's ELB that forwards 443 to the
  * controller's http port puts a TLS hop before every ingress-nginx Ingress's plain listener, so the classic
  * ELB -> ingress-nginx :80 `force-ssl-redirect` loop (use-forwarded-headers off, the 0.22+ default) is found
  * through the chain, and goes away with the ConfigMap fix. Valid, invalid and trap cases.
@@ -208,3 +208,345 @@ for (const [name, data, line, placement] of [
     assert.equal(head[0]?.fix?.placement, placement);
     assert.deepEqual(head[0]?.fix?.lines, ['  use-forwarded-headers: "true"']);
   });
+
+// Contour: Envoy's own Service as the TLS balancer (Contour's example `envoy` Service in `projectcontour`, with an
+// ACM certificate and 443 sent to Envoy's plain 8080).
+const httpProxy = (tls: boolean) => `apiVersion: projectcontour.io/v1
+kind: HTTPProxy
+metadata:
+  name: web
+spec:
+  virtualhost:
+    fqdn: app.example.com
+${tls ? '    tls:\n      secretName: web-tls\n' : ''}  routes:
+    - conditions:
+        - prefix: /
+      services:
+        - name: web
+          port: 80
+`;
+
+const envoyService = (annotations: string[], httpsTarget = '8080') => `apiVersion: v1
+kind: Service
+metadata:
+  name: envoy
+  namespace: projectcontour
+  annotations:
+${annotations.map((a) => `    ${a}`).join('\n')}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector:
+    app: envoy
+  ports:
+    - name: http
+      port: 80
+      targetPort: 8080
+    - name: https
+      port: 443
+      targetPort: ${httpsTarget}
+`;
+
+const contourConfig = (hops: number) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: contour
+  namespace: projectcontour
+data:
+  contour.yaml: |
+    network:
+      num-trusted-hops: ${hops}
+`;
+
+test('invalid (Contour): an L7 ELB ending TLS in front of Envoy, num-trusted-hops 0: Envoy writes http and Django loops', async () => {
+  const r = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(false), 'k8s/envoy.yaml': envoyService([CERT, L7]) });
+  assert.equal(r.lbs.length, 1);
+  assert.equal(r.lbs[0]?.mode, 'http');
+  assert.match(r.lbs[0]?.label ?? '', /AWS Classic Load Balancer \(inferred from k8s\/envoy\.yaml:\d+\)/);
+  assert.match(r.lbs[0]?.why ?? '', /Contour's Envoy 8080 port/);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
+  assert.ok(r.routes.some((x) => x.redirect?.loop));
+});
+
+test('invalid (Contour): an HTTPProxy with virtualhost.tls behind that ELB loops on Envoy :80 (the HTTPS upgrade answers it)', async () => {
+  const r = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(true), 'k8s/envoy.yaml': envoyService([CERT, L7]) });
+  assert.equal(r.lbs.length, 1);
+  assert.ok(r.routes.some((x) => x.redirect?.loop));
+});
+
+test('valid (Contour): num-trusted-hops 1 keeps the ELB X-Forwarded-Proto, the app sees https', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/proxy.yaml': httpProxy(false),
+    'k8s/envoy.yaml': envoyService([CERT, L7]),
+    'k8s/contour.yaml': contourConfig(1),
+  });
+  assert.equal(r.lbs.length, 1);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) {
+    assert.equal(x.scheme.believed, 'https');
+    assert.ok(!x.redirect?.loop);
+  }
+  assert.ok(!r.findings.some((f) => f.id === 'chain/scheme-lost'));
+});
+
+test('invalid (Contour): an NLB ending TLS sends no header, so num-trusted-hops cannot help: still http', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/proxy.yaml': httpProxy(false),
+    'k8s/envoy.yaml': envoyService([CERT, NLB]),
+    'k8s/contour.yaml': contourConfig(1),
+  });
+  assert.equal(r.lbs[0]?.mode, 'tcp');
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
+});
+
+test('valid (Contour trap): Contour example Service (443 to Envoy 8443, no certificate) puts no balancer in front', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/proxy.yaml': httpProxy(true),
+    'k8s/envoy.yaml': envoyService(['service.beta.kubernetes.io/aws-load-balancer-backend-protocol: tcp'], '8443'),
+  });
+  assert.equal(r.lbs.length, 0);
+});
+
+test('valid (trap): a certificate but 443 sent to Envoy 8443 (TLS re-encrypted to Envoy) is no balancer before :80', async () => {
+  const r = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(true), 'k8s/envoy.yaml': envoyService([CERT, L7], '8443') });
+  assert.equal(r.lbs.length, 0);
+});
+
+test('valid (trap): an Envoy Gateway Service (no Contour) is not taken for Contour', async () => {
+  const svc = envoyService([CERT, L7]).replace('namespace: projectcontour', 'namespace: envoy-gateway-system');
+  const r = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(false), 'k8s/envoy.yaml': svc });
+  assert.equal(r.lbs.length, 0);
+});
+
+test('fix (Contour): the scheme-lost finding carries num-trusted-hops: 1; written in place over a num-trusted-hops: 0 line', async () => {
+  const advice = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(false), 'k8s/envoy.yaml': envoyService([CERT, L7]) });
+  const lost = advice.findings.find((f) => f.id === 'chain/scheme-lost');
+  assert.ok(lost?.fix, JSON.stringify(lost));
+  assert.ok(
+    lost.fix.lines?.some((l) => /^\s*num-trusted-hops: 1$/.test(l)),
+    JSON.stringify(lost.fix),
+  );
+  assert.equal(lost.fix.placement, undefined);
+  const placed = await chainOf({
+    ...base,
+    'k8s/proxy.yaml': httpProxy(false),
+    'k8s/envoy.yaml': envoyService([CERT, L7]),
+    'k8s/contour.yaml': contourConfig(0),
+  });
+  const fix = placed.findings.find((f) => f.id === 'chain/scheme-lost')?.fix;
+  assert.equal(fix?.placement, 'replace');
+  assert.equal(fix?.file, 'k8s/contour.yaml');
+  assert.equal(fix?.line, 9);
+  assert.deepEqual(fix?.lines, ['num-trusted-hops: 1']);
+});
+
+test('unmodelled: a Kubernetes manifest named envoy.yaml is not taken for an Envoy bootstrap config', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-ctl-lb-'));
+  try {
+    mkdirSync(join(dir, 'k8s'));
+    writeFileSync(join(dir, 'k8s/envoy.yaml'), envoyService([CERT, L7]));
+    writeFileSync(join(dir, 'k8s/proxy.yaml'), httpProxy(false));
+    writeFileSync(join(dir, 'envoy.yaml'), 'static_resources:\n  listeners: []\n');
+    const { analysis } = await lintPaths(['.'], { cwd: dir });
+    assert.deepEqual(
+      analysis.chain.topology.unmodelled.map((u) => u.file),
+      ['envoy.yaml'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Traefik: its own Service as the TLS balancer, 443 sent to the `web` entrypoint; IngressRoutes on `web`.
+const ingressRoute = `apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata:
+  name: web
+spec:
+  entryPoints:
+    - web
+  routes:
+    - match: Host(\`app.example.com\`)
+      kind: Rule
+      services:
+        - name: web
+          port: 80
+`;
+
+const traefikService = (annotations: string[], httpsTarget = 'web') => `apiVersion: v1
+kind: Service
+metadata:
+  name: traefik
+  namespace: kube-system
+  labels:
+    app.kubernetes.io/name: traefik
+  annotations:
+${annotations.map((a) => `    ${a}`).join('\n')}
+spec:
+  type: LoadBalancer
+  selector:
+    app.kubernetes.io/name: traefik
+  ports:
+    - name: web
+      port: 80
+      targetPort: web
+    - name: websecure
+      port: 443
+      targetPort: ${httpsTarget}
+`;
+
+const traefikDeployment = (trust: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: traefik
+  namespace: kube-system
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: traefik
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: traefik
+    spec:
+      containers:
+        - name: traefik
+          image: traefik:v3.1
+          args:
+            - --entryPoints.web.address=:8000
+            - --entryPoints.websecure.address=:8443
+            - --providers.kubernetescrd
+${trust ? `            - ${trust}\n` : ''}          ports:
+            - name: web
+              containerPort: 8000
+`;
+
+test('invalid (Traefik): an L7 ELB ending TLS in front of the web entrypoint, no trustedIPs: Traefik writes http, Django loops', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-svc.yaml': traefikService([CERT, L7]),
+    'k8s/traefik.yaml': traefikDeployment(''),
+  });
+  assert.equal(r.lbs.length, 1);
+  assert.match(r.lbs[0]?.why ?? '', /Traefik's web port/);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
+  assert.ok(r.routes.some((x) => x.redirect?.loop));
+  const lost = r.findings.find((f) => f.id === 'chain/scheme-lost');
+  assert.ok(
+    lost?.fix?.lines?.some((l) => /^--entryPoints\.web\.forwardedHeaders\.trustedIPs=/.test(l)),
+    JSON.stringify(lost?.fix),
+  );
+});
+
+test('valid (Traefik): forwardedHeaders.insecure on the web entrypoint (the Deployment args) keeps the ELB header', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-svc.yaml': traefikService([CERT, L7]),
+    'k8s/traefik.yaml': traefikDeployment('--entryPoints.web.forwardedHeaders.insecure'),
+  });
+  assert.equal(r.lbs.length, 1);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'https');
+  assert.ok(!r.findings.some((f) => f.id === 'chain/scheme-lost'));
+});
+
+test('trap (Traefik): trustedIPs on another entrypoint (websecure) does not make web trust the ELB', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-svc.yaml': traefikService([CERT, L7]),
+    'k8s/traefik.yaml': traefikDeployment('--entryPoints.websecure.forwardedHeaders.insecure'),
+  });
+  assert.equal(r.lbs.length, 1);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
+});
+
+test('valid (Traefik trap): 443 sent to websecure (Traefik ends TLS itself) puts no balancer before web', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-svc.yaml': traefikService([CERT, L7], 'websecure'),
+    'k8s/traefik.yaml': traefikDeployment(''),
+  });
+  assert.equal(r.lbs.length, 0);
+});
+
+// k3s's bundled Traefik configured by a HelmChartConfig: the chart's own Service with an ACM certificate and
+// `ports.websecure.targetPort: web` (the balancer's decrypted 443 to the plain entrypoint).
+const helmChartConfig = (extra: string) => `apiVersion: helm.cattle.io/v1
+kind: HelmChartConfig
+metadata:
+  name: traefik
+  namespace: kube-system
+spec:
+  valuesContent: |-
+    service:
+      annotations:
+        ${CERT}
+        ${L7}
+    ports:
+      websecure:
+        targetPort: web
+${extra}`;
+
+test('invalid (Traefik Helm values): the chart Service ends TLS and sends 443 to web; no trust on web: http, loop', async () => {
+  const r = await chainOf({ ...base, 'k8s/route.yaml': ingressRoute, 'k8s/traefik-config.yaml': helmChartConfig('') });
+  assert.equal(r.lbs.length, 1);
+  assert.match(r.lbs[0]?.label ?? '', /inferred from k8s\/traefik-config\.yaml:\d+/);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
+  assert.ok(r.routes.some((x) => x.redirect?.loop));
+});
+
+test('valid (Traefik Helm values): ports.web.forwardedHeaders.trustedIPs keeps the balancer header', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-config.yaml': helmChartConfig(
+      '      web:\n        forwardedHeaders:\n          trustedIPs:\n            - 10.0.0.0/8\n',
+    ),
+  });
+  assert.equal(r.lbs.length, 1);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'https');
+});
+
+test('valid (Traefik Helm values trap): no targetPort: 443 goes to websecure, where Traefik ends TLS itself', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-config.yaml': helmChartConfig('').replace('    ports:\n      websecure:\n        targetPort: web\n', ''),
+  });
+  assert.equal(r.lbs.length, 0);
+});
+
+test('valid (Traefik Helm values): additionalArguments --entryPoints.web.forwardedHeaders.trustedIPs keeps the balancer header', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-config.yaml': helmChartConfig(
+      '    additionalArguments:\n      - --entryPoints.web.forwardedHeaders.trustedIPs=10.0.0.0/8\n',
+    ),
+  });
+  assert.equal(r.lbs.length, 1);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'https');
+});
+
+test('trap (Traefik Helm values): additionalArguments for websecure leaves web untrusting', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/route.yaml': ingressRoute,
+    'k8s/traefik-config.yaml': helmChartConfig(
+      '    additionalArguments:\n      - --entryPoints.websecure.forwardedHeaders.trustedIPs=10.0.0.0/8\n',
+    ),
+  });
+  assert.equal(r.lbs.length, 1);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
+});

@@ -12,7 +12,7 @@ import { siteUrl, tryUrl } from '../../model/url.js';
 import type { Entry, LoadBalancer, ProxyHop, ProxyRoute, Ref, Topology } from '../model.js';
 import { proxyById, refText } from '../model.js';
 import { appServerOf, attachFrameworks, frameworkOf } from './app.js';
-import { ingressControllerLb, ingressHops, isIngressNginxHop, placeNginxInPods, resolveKubeLinks } from './kube.js';
+import { controllerLbOf, controllerLbs, ingressHops, type LbController, placeNginxInPods, resolveKubeLinks } from './kube.js';
 import { linkAll } from './link.js';
 import { placeProxiesInContainers, proxyHops } from './proxy.js';
 
@@ -118,15 +118,15 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
       origin: 'declared',
     };
   const lbInferred = inferred ? frontLb(inferred) : undefined;
-  // The ingress-nginx controller's own Service may be the TLS load balancer (an ACM certificate on an ELB that
-  // forwards 443 to the controller's http port): it stands before every ingress-nginx Ingress's plain listener,
-  // TLS side or not, since that is the port its traffic arrives on.
-  const controllerLb = opts.noFront || named ? undefined : ingressControllerLb(facts);
+  // An ingress controller's own Service (ingress-nginx, Contour's Envoy, Traefik) may be the TLS load balancer (an
+  // ACM certificate on an ELB that forwards 443 to the controller's plain port): it stands before the plain listener
+  // of every Ingress/HTTPProxy/IngressRoute of that controller, TLS side or not, since that is where its traffic arrives.
+  const controllerLb = opts.noFront || named ? new Map<LbController, LoadBalancer>() : controllerLbs(facts);
   for (const hop of proxies) {
     if (targeted.has(hop.id)) continue;
     const front = ng.behindFront.get(hop.id);
     const hasTls = hop.listeners.some((l) => l.tls);
-    const behindController = controllerLb && isIngressNginxHop(hop) ? controllerLb : undefined;
+    const behindController = controllerLbOf(controllerLb, hop);
     // A hop without a server name (an HAProxy frontend, a Traefik entrypoint) passes the browser's Host on: the
     // public name is the one the proxy behind it answers to.
     const downstream = hop.names.length === 0 ? downstreamName(topology, hop.id) : undefined;

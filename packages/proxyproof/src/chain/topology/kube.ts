@@ -241,38 +241,73 @@ function podProxyLink(
   };
 }
 
-/** What an ingress-nginx controller Service's cloud load balancer is called in a hop label. */
+/** What an ingress controller Service's cloud load balancer is called in a hop label. */
 const CONTROLLER_LB_WHAT: Record<string, string> = {
   'aws-elb': 'AWS Classic Load Balancer',
   'aws-nlb': 'AWS Network Load Balancer',
 };
 
+/** An ingress controller whose own Service may be the TLS load balancer in front of it. */
+export type LbController = 'ingress-nginx' | 'contour' | 'traefik';
+
 /**
- * The cloud load balancer of the ingress-nginx controller's Service when it ends TLS and forwards its 443 to the
- * controller's plain HTTP port (`aws-load-balancer-ssl-cert`, `443 -> targetPort: http`): it stands in front of
- * every ingress-nginx Ingress's plain listener, so an HTTPS request reaches the controller as http (an L7 ELB
- * adds X-Forwarded-Proto, which the controller believes only with use-forwarded-headers; an L4 one adds
- * nothing), and `force-ssl-redirect` / the :80 side's ssl-redirect answer it with a redirect to https again.
- * Undefined when no such Service is in the files (then nothing is assumed in front).
+ * The controller's plain-HTTP port, by name or number, as its Service's `targetPort` names it: ingress-nginx's
+ * `http` (80; 8080 when run unprivileged), Contour's Envoy `http` (8080 in Contour's manifests), Traefik's `web`
+ * entrypoint (8000 in the Helm chart; `http`/80 in hand-written manifests).
  */
-export function ingressControllerLb(facts: Facts): LoadBalancer | undefined {
+const PLAIN_TARGET: Record<LbController, RegExp> = {
+  'ingress-nginx': /^(http|80|8080)$/i,
+  contour: /^(http|80|8080)$/i,
+  traefik: /^(web|http|80|8000)$/i,
+};
+
+/** Which hops stand behind that controller's Service: the Ingresses, HTTPProxies and IngressRoutes it serves. */
+export function hopOfController(hop: ProxyHop, controller: LbController): boolean {
+  if (controller === 'ingress-nginx') return isIngressNginxHop(hop);
+  if (controller === 'contour') return hop.id.startsWith('contour:');
+  // Traefik's Kubernetes providers: an Ingress of class traefik, or an IngressRoute. A Traefik run by compose or
+  // from a static file's entrypoints is not behind a cluster's Service.
+  return hop.kind === 'traefik' && (hop.id.startsWith('ingress:') || /\bIngressRoute\b/.test(hop.ref?.snippet ?? ''));
+}
+
+/**
+ * The cloud load balancer of an ingress controller's Service (ingress-nginx, Contour's Envoy, Traefik) when it ends
+ * TLS and forwards its 443 to the controller's plain HTTP port (`aws-load-balancer-ssl-cert`, `443 -> targetPort:
+ * http`/`web`/8080): it stands in front of the plain listener of every Ingress / HTTPProxy / IngressRoute that
+ * controller serves, so an HTTPS request reaches the controller as http. An L7 ELB adds X-Forwarded-Proto, which
+ * the controller believes only when told (ingress-nginx `use-forwarded-headers`, Contour `num-trusted-hops`, Traefik
+ * `forwardedHeaders.trustedIPs` on that entrypoint); an L4 one adds nothing. A redirect to https on that listener
+ * (`force-ssl-redirect`, Contour's HTTPS upgrade, a RedirectScheme) answers it with https again: a loop.
+ * One per controller found in the files; none when no such Service is in the files (then nothing is assumed).
+ */
+export function controllerLbs(facts: Facts): Map<LbController, LoadBalancer> {
+  const out = new Map<LbController, LoadBalancer>();
   for (const s of facts.kube?.services ?? []) {
-    if (s.controller !== 'ingress-nginx' || s.type !== 'LoadBalancer') continue;
+    const c = s.controller;
+    if ((c !== 'ingress-nginx' && c !== 'contour' && c !== 'traefik') || s.type !== 'LoadBalancer' || out.has(c)) continue;
     const k = lbKind(s);
     if (!k.tlsAtLb) continue;
-    const p = s.ports.find((x) => x.port === 443 && /^(http|80|8080)$/i.test(x.targetPort));
+    const p = s.ports.find((x) => x.port === 443 && PLAIN_TARGET[c].test(x.targetPort));
     if (!p) continue;
     const what = CONTROLLER_LB_WHAT[k.provider] ?? 'cloud load balancer';
-    return {
+    const controllerName = c === 'contour' ? "Contour's Envoy" : c === 'traefik' ? "Traefik's" : "the controller's";
+    out.set(c, {
       type: 'lb',
       label: `${what} (inferred from ${refText(s.ref)})`,
       mode: k.layer === 'l7' ? 'http' : 'tcp',
       port: 443,
-      why: `inferred from ${refText(s.ref)}: Service ${s.name} (${k.layer === 'l7' ? 'L7' : 'L4'}) ends TLS and forwards 443 to the controller's ${p.targetPort} port (${refText(p.ref)})`,
+      why: `inferred from ${refText(s.ref)}: Service ${s.name} (${k.layer === 'l7' ? 'L7' : 'L4'}) ends TLS and forwards 443 to ${controllerName} ${p.targetPort} port (${refText(p.ref)})`,
       ref: k.why[0] ?? s.ref,
       origin: 'inferred',
-    };
+      controllerPort: p.targetPort,
+    });
   }
+  return out;
+}
+
+/** The controller balancer (of `controllerLbs`) that stands in front of this hop, if any. */
+export function controllerLbOf(lbs: Map<LbController, LoadBalancer>, hop: ProxyHop): LoadBalancer | undefined {
+  for (const [c, lb] of lbs) if (hopOfController(hop, c)) return lb;
   return undefined;
 }
 

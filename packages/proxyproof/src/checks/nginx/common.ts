@@ -628,7 +628,11 @@ export function podBehindL7Entry(facts: Facts, server: NginxServer): Evidence | 
   const tree = http ? facts.nginx.configs[http.config] : undefined;
   if (!tree?.embedded?.kubernetes) return undefined;
   const publicService = (facts.kube?.services ?? []).find(
-    (s) => (s.type === 'LoadBalancer' || s.type === 'NodePort') && s.controller !== 'ingress-nginx' && s.controller !== 'traefik',
+    (s) =>
+      (s.type === 'LoadBalancer' || s.type === 'NodePort') &&
+      s.controller !== 'ingress-nginx' &&
+      s.controller !== 'traefik' &&
+      s.controller !== 'contour',
   );
   if (publicService) return undefined;
   // ingress-nginx told to keep incoming X-Forwarded-* passes the client's header on.

@@ -692,7 +692,9 @@ class DeployRun {
           svc.envFileRefs.push(refIn(this.ctx, file.display, 1));
           const t = readText(this.ctx, file);
           if (t !== undefined)
-            for (const [k, e] of Object.entries(parseEnvFile(t)))
+            for (const [k, e] of Object.entries(parseEnvFile(t))) {
+              svc.envFileValues ??= {};
+              svc.envFileValues[k] = { value: e.value, ref: refIn(this.ctx, file.display, e.line) };
               env[k] = {
                 value: e.value,
                 origin: 'env',
@@ -703,6 +705,7 @@ class DeployRun {
                     ? `env_file ${p}`
                     : `env_file ${p} (not in the tree; its template ${basename(file.abs)} read)`,
               };
+            }
         }
       }
       const setEnv = (k: string, rawv: string, line: number, file: string) => {

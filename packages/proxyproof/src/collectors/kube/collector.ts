@@ -22,10 +22,22 @@ type Svc = KubeFacts['services'][number];
 
 const NGINX_CM = /ingress-nginx|nginx-configuration|nginx-ingress|ingress-controller/i;
 
+/**
+ * Which ingress controller a Service fronts, from its name, namespace, labels and selector. Contour's Envoy
+ * Service is `envoy` in `projectcontour` (selector `app: envoy`) in Contour's own manifests, `<release>-contour-envoy`
+ * (`app.kubernetes.io/component: envoy`) in Bitnami's chart: an `envoy` word counts only beside a `contour` one, so a
+ * Service of another Envoy-based gateway (Envoy Gateway, Istio) stays `other`.
+ */
 function controllerOf(v: Record<string, unknown>): Svc['controller'] {
-  const text = JSON.stringify([get(v, ['metadata', 'name']), get(v, ['metadata', 'labels']), get(v, ['spec', 'selector'])]);
+  const text = JSON.stringify([
+    get(v, ['metadata', 'name']),
+    get(v, ['metadata', 'namespace']),
+    get(v, ['metadata', 'labels']),
+    get(v, ['spec', 'selector']),
+  ]);
   if (/ingress-nginx|nginx-ingress/i.test(text)) return 'ingress-nginx';
   if (/traefik/i.test(text)) return 'traefik';
+  if (/contour/i.test(text) && /envoy/i.test(text)) return 'contour';
   return 'other';
 }
 

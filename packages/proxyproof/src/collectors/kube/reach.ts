@@ -14,7 +14,7 @@ export function publishPodsThroughServices(facts: Facts): void {
   const pods = kube.podLabels ?? [];
   for (const svc of kube.services) {
     if (svc.type !== 'LoadBalancer' && svc.type !== 'NodePort') continue;
-    if (svc.controller === 'ingress-nginx' || svc.controller === 'traefik') continue;
+    if (svc.controller === 'ingress-nginx' || svc.controller === 'traefik' || svc.controller === 'contour') continue;
     const index = kube.serviceIndex.find((s) => s.name === svc.name && s.ref.file === svc.ref.file);
     // Only a literal selector says which pods it reaches (a templated one is unknown: nothing is assumed).
     if (!index || Object.keys(index.selector).length === 0) continue;

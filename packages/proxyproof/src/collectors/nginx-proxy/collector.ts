@@ -23,12 +23,7 @@ import type { CollectContext, Collector } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { addProxyFacts } from '../proxy/common.js';
-import { NGINX_PROXY_IMAGE } from './image.js';
-
-/** A compose service that runs nginx-proxy (by its image). */
-export function runsNginxProxy(s: Pick<ComposeService, 'image'>): boolean {
-  return NGINX_PROXY_IMAGE.test(s.image ?? '');
-}
+import { nginxProxyImage } from './image.js';
 
 type HttpsMethod = 'redirect' | 'noredirect' | 'nohttp' | 'nohttps';
 
@@ -37,14 +32,19 @@ function httpsMethod(v: string | undefined): HttpsMethod | undefined {
   return m === 'redirect' || m === 'noredirect' || m === 'nohttp' || m === 'nohttps' ? m : undefined;
 }
 
+/** The container's variable: `environment:`, else its env_file (or that file's committed template). */
+function envEntry(s: ComposeService, name: string): { value: string; ref: Ref; unresolved?: boolean } | undefined {
+  return s.environment[name] ?? s.envFileValues?.[name];
+}
+
 function envRef(s: ComposeService, name: string): Ref | undefined {
-  const e = s.environment[name];
+  const e = envEntry(s, name);
   return e ? { file: e.ref.file, line: e.ref.line, ...(e.ref.snippet ? { snippet: e.ref.snippet } : {}) } : undefined;
 }
 
-/** A literal value of the service's environment (an unresolved `${VAR}` is not known). */
+/** A literal value of the container's environment (an unresolved `${VAR}` is not known). */
 function envValue(s: ComposeService, name: string): string | undefined {
-  const e = s.environment[name];
+  const e = envEntry(s, name);
   return e && !e.unresolved ? e.value : undefined;
 }
 
@@ -67,9 +67,19 @@ function onlyPort(s: ComposeService): number | undefined {
   return ports.size === 1 ? [...ports][0] : undefined;
 }
 
-function siteOf(proxy: ComposeService, routed: ComposeService[], notes: string[]): ProxyConfigFacts | undefined {
+function siteOf(
+  proxy: ComposeService,
+  image: { image: string; ref: Ref },
+  routed: ComposeService[],
+  notes: string[],
+): ProxyConfigFacts | undefined {
   const file = proxy.file;
-  const site: Ref = { file, line: proxy.ref.line, snippet: `${proxy.name}: image ${proxy.image ?? ''}`.trim() };
+  const built = image.ref.file !== proxy.ref.file || image.ref.line !== proxy.ref.line;
+  const site: Ref = {
+    file,
+    line: proxy.ref.line,
+    snippet: `${proxy.name}: image ${image.image}${built ? ` (${image.ref.file}:${image.ref.line})` : ''}`,
+  };
   const trustRaw = envValue(proxy, 'TRUST_DOWNSTREAM_PROXY');
   const trustDownstream = !/^(false|0|no|off)$/i.test(trustRaw?.trim() ?? '');
   const trustRef: Ref = envRef(proxy, 'TRUST_DOWNSTREAM_PROXY') ?? {
@@ -187,7 +197,7 @@ function siteOf(proxy: ComposeService, routed: ComposeService[], notes: string[]
       service: proxy.name,
       ref: site,
       published,
-      why: `image ${proxy.image}`,
+      why: built ? `built FROM ${image.image} (${image.ref.file}:${image.ref.line})` : `image ${image.image}`,
       filled: [],
       runtime: 'compose',
     },
@@ -198,6 +208,7 @@ export const nginxProxyCollector: Collector = {
   name: 'nginx-proxy',
   collect(ctx: CollectContext) {
     const files = ctx.facts.compose?.files ?? [];
+    const runsNginxProxy = (s: ComposeService) => nginxProxyImage(ctx.facts, s) !== undefined;
     const proxies = files.flatMap((f) => f.services.filter(runsNginxProxy));
     if (proxies.length === 0) return;
     const routed = (f: string) =>
@@ -211,7 +222,9 @@ export const nginxProxyCollector: Collector = {
       .flatMap((cf) => cf.services.filter((s) => envValue(s, 'VIRTUAL_HOST')));
     for (const p of proxies) {
       const notes: string[] = [];
-      const config = siteOf(p, [...routed(p.file), ...(proxies.length === 1 ? orphans : [])], notes);
+      const image = nginxProxyImage(ctx.facts, p);
+      if (!image) continue;
+      const config = siteOf(p, image, [...routed(p.file), ...(proxies.length === 1 ? orphans : [])], notes);
       if (!config) continue;
       for (const s of config.sites) s.notes.push(...notes);
       addProxyFacts(ctx, config);

@@ -10,9 +10,9 @@
  * `EXPOSE 80`; docker-library/wordpress `latest`/`*-apache` tags are built on it).
  */
 import { passThroughServer } from '../../model/appserver.js';
-import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import { inServiceContainer } from '../deploy/appserver.js';
+import { builtFrom } from '../deploy/built-from.js';
 
 export const PHP_APACHE_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/apache/Dockerfile';
 const IMAGE_PORT = 80;
@@ -27,32 +27,6 @@ export function modPhpImage(image: string): boolean {
   const tag = (m[2] ?? 'latest').toLowerCase();
   if (m[1]?.toLowerCase() === 'php') return /(^|-)apache(-|$)/.test(tag);
   return !/(^|-)(fpm|cli)(-|$)/.test(tag);
-}
-
-/** `a/./b/../c` -> `a/c` (compose and Dockerfile display paths are joined as written). */
-function normalise(p: string): string {
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '.' || part === '') continue;
-    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
-    else out.push(part);
-  }
-  return (p.startsWith('/') ? '/' : '') + out.join('/');
-}
-
-/** The last `FROM` of the Dockerfile a service is built from, when the tree holds it. */
-function builtFrom(facts: Facts, s: ComposeService): { image: string; ref: SourceRef } | undefined {
-  if (!s.build) return undefined;
-  const dir = s.file.replace(/[^/]*$/, '');
-  const want = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
-  const lines = facts.sources.get(want) ?? facts.sources.get(`./${want}`);
-  if (!lines) return undefined;
-  let found: { image: string; ref: SourceRef } | undefined;
-  lines.forEach((l, i) => {
-    const m = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
-    if (m) found = { image: m[1] as string, ref: { file: want, line: i + 1, snippet: l.trim() } };
-  });
-  return found;
 }
 
 /** Apache+mod_php app servers: one per compose service running an official mod_php image and nothing else. */

@@ -10,7 +10,7 @@
 import type { Ref } from '../../chain/model.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { Facts } from '../../model/facts.js';
-import { NGINX_PROXY_IMAGE } from '../nginx-proxy/image.js';
+import { nginxProxyImage } from '../nginx-proxy/image.js';
 
 export type ContainerProxyKind = 'nginx' | 'caddy' | 'haproxy' | 'apache' | 'traefik';
 
@@ -91,10 +91,10 @@ function program(s: ComposeService): string | undefined {
   return argv?.[0]?.split('/').pop();
 }
 
-function runs(kind: ContainerProxyKind, s: ComposeService): string | undefined {
+function runs(facts: Facts, kind: ContainerProxyKind, s: ComposeService): string | undefined {
   // nginx-proxy writes its own nginx config from the containers' environment (collectors/nginx-proxy): it never runs
-  // an nginx file of the tree.
-  if (kind === 'nginx' && NGINX_PROXY_IMAGE.test(s.image ?? '')) return undefined;
+  // an nginx file of the tree (by its image, or the FROM of the Dockerfile it is built from).
+  if (kind === 'nginx' && nginxProxyImage(facts, s)) return undefined;
   const prog = program(s);
   if (prog && PROGRAM[kind].test(prog)) return `its ${s.entrypoint?.argv.length ? 'entrypoint' : 'command'} runs ${prog}`;
   if (prog && Object.values(PROGRAM).some((re) => re.test(prog))) return undefined;
@@ -114,7 +114,7 @@ export function proxyContainers(facts: Facts, kind: ContainerProxyKind): ProxyCo
   const byName = new Map<string, ProxyContainer>();
   for (const f of facts.compose?.files ?? [])
     for (const s of f.services) {
-      const why = runs(kind, s);
+      const why = runs(facts, kind, s);
       const prev = byName.get(s.name);
       if (!why && !prev) continue;
       const c: ProxyContainer = prev ?? {

@@ -129,6 +129,8 @@ export interface TraefikRead {
   exposedByDefault: boolean;
   /** Routers, services and middlewares written in the same file (file provider). */
   dynamic?: TraefikDynamic;
+  /** The chart's own LoadBalancer Service (Helm values `service:`), for the chain's controller balancer. */
+  service?: KubeFacts['services'][number];
 }
 
 export function traefikFromFlat(file: string, flat: Flat, flatLists: Map<string, string[]> = new Map()): TraefikRead {
@@ -308,12 +310,74 @@ export function traefikFromHelmValues(
       syntax: 'helm',
     });
   }
+  // `additionalArguments` are Traefik's own flags, appended to the chart's: an entrypoint's forwardedHeaders set
+  // there (`--entryPoints.web.forwardedHeaders.trustedIPs=...`, the usual way before `ports.<name>.forwardedHeaders`)
+  // is that entrypoint's, as a flag on the container would be.
+  const args = Array.isArray(values.additionalArguments) ? values.additionalArguments : [];
+  const argFlat = flatFromFlags(args.map((a, i) => ({ text: String(a), line: lineOf(['additionalArguments', i]) })));
+  for (const e of eps) {
+    if (e.forwardedHeaders) continue;
+    const key = `entrypoints.${e.name.toLowerCase()}.forwardedheaders`;
+    const ips = argFlat.get(`${key}.trustedips`);
+    const insecure = argFlat.get(`${key}.insecure`);
+    const trustedIPs = ips ? listOf(ips.value) : [];
+    if (!trustedIPs.length && !(insecure && truthy(insecure.value))) continue;
+    const at = (ips ?? insecure) as { line: number };
+    e.forwardedHeaders = {
+      insecure: Boolean(insecure && truthy(insecure.value)),
+      trustedIPs,
+      ref: { file, line: at.line, snippet: `additionalArguments: --entryPoints.${e.name}.forwardedHeaders` },
+      ...(insecure && truthy(insecure.value) ? { insecureRef: { file, line: insecure.line } } : {}),
+    };
+  }
   const r = traefikFromFlat(file, new Map());
+  r.service = chartService(file, values, lineOf, eps);
   r.extra.entryPoints = eps;
   r.extra.customRequestHeaders = [];
   r.sites = sitesOf(file, eps);
   r.defaults = eps.filter((e) => e.name !== 'traefik' && e.name !== 'metrics').map((e) => e.name);
   return r;
+}
+
+/**
+ * The Traefik chart's Service (templates/service.yaml): `service.type` (LoadBalancer by default), `service.annotations`
+ * (where an ACM certificate makes the cloud balancer end TLS), one port per exposed entrypoint, `exposedPort` ->
+ * `targetPort` (the entrypoint's own name unless `ports.<name>.targetPort` says another: `websecure.targetPort: web`
+ * sends the balancer's decrypted 443 to the plain entrypoint). None when `service.enabled: false`.
+ */
+function chartService(
+  file: string,
+  values: Record<string, unknown>,
+  lineOf: (path: Array<string | number>) => number,
+  eps: TraefikEntryPoint[],
+): KubeFacts['services'][number] | undefined {
+  const svc = obj(values.service) ?? {};
+  if (svc.enabled === false || String(svc.enabled) === 'false') return undefined;
+  const ports = obj(values.ports) ?? {};
+  const annotations: Record<string, { value: string; ref: Ref }> = {};
+  for (const [k, v] of Object.entries(obj(svc.annotations) ?? {})) {
+    const line = lineOf(['service', 'annotations', k]);
+    annotations[k] = { value: String(v), ref: { file, line, snippet: `${k}: ${String(v)}` } };
+  }
+  const line = lineOf(['service']) || lineOf(['ports']) || 1;
+  return {
+    name: 'traefik (Helm values)',
+    type: String(svc.type ?? 'LoadBalancer'),
+    ref: { file, line, snippet: 'service' },
+    annotations,
+    ports: eps
+      .filter((e) => e.exposed && e.port !== undefined)
+      .map((e) => {
+        const target = obj(ports[e.name])?.targetPort;
+        const tline = lineOf(['ports', e.name, 'targetPort']);
+        return {
+          port: e.port as number,
+          targetPort: target !== undefined && target !== null && target !== '' ? String(target) : e.name,
+          ref: tline ? { file, line: tline, snippet: `targetPort: ${String(target)}` } : e.ref,
+        };
+      }),
+    controller: 'traefik',
+  };
 }
 
 /**
@@ -455,7 +519,13 @@ interface RunState {
    */
   labelled: Array<{ container: string; enabled?: boolean }>;
   /** IngressRoutes waiting for the Middleware CRDs their routes name (any file of the tree may hold them). */
-  ingressRoutes: Array<{ file: string; site: ProxySite; middlewares: Map<string, Array<{ name: string; namespace?: string }>> }>;
+  ingressRoutes: Array<{
+    file: string;
+    site: ProxySite;
+    middlewares: Map<string, Array<{ name: string; namespace?: string }>>;
+    /** The entrypoints the IngressRoute names (`spec.entryPoints`). */
+    entryPoints: string[];
+  }>;
   middlewareCrds: NonNullable<KubeFacts['traefikMiddlewares']>;
   /** Compose file -> the files its Traefik services load (volume sources, files their Dockerfile copies). */
   loads: Map<string, Set<string>>;
@@ -467,6 +537,10 @@ function hasDynamic(d: TraefikDynamic | undefined): d is TraefikDynamic {
 
 function record(ctx: CollectContext, file: string, r: TraefikRead, st?: RunState): void {
   if (st && hasDynamic(r.dynamic)) st.dyns.push(r.dynamic);
+  if (r.service) {
+    ctx.facts.kube ??= { ingressNginx: [], services: [] };
+    ctx.facts.kube.services.push(r.service);
+  }
   if (r.extra.entryPoints.length === 0 && !r.extra.apiInsecure && r.allowRanges.length === 0) return;
   if (st && r.extra.entryPoints.length)
     st.statics.push({
@@ -595,7 +669,8 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
     if (v.kind === 'IngressRoute' && /traefik/.test(String(v.apiVersion ?? ''))) {
       const middlewares = new Map<string, Array<{ name: string; namespace?: string }>>();
       const site = ingressRouteSite(file, doc, v, middlewares);
-      if (site) st.ingressRoutes.push({ file, site, middlewares });
+      const eps = get(v, ['spec', 'entryPoints']);
+      if (site) st.ingressRoutes.push({ file, site, middlewares, entryPoints: Array.isArray(eps) ? eps.map(String) : [] });
       continue;
     }
     if (v.kind === 'Middleware' && /traefik/.test(String(v.apiVersion ?? ''))) {
@@ -793,6 +868,7 @@ function joinIngressRoutes(ctx: CollectContext, st: RunState): void {
   }
   const custom: TraefikExtra['customRequestHeaders'] = [];
   for (const ir of st.ingressRoutes) {
+    entryPointTrust(ir.site, ir.entryPoints, st);
     const tls = ir.site.listeners.some((l) => l.tls);
     for (const route of ir.site.routes)
       for (const ref of ir.middlewares.get(route.id) ?? []) {
@@ -818,6 +894,34 @@ function joinIngressRoutes(ctx: CollectContext, st: RunState): void {
       traefik: { entryPoints: [], customRequestHeaders: custom.splice(0) },
     });
   }
+}
+
+/**
+ * An IngressRoute's peer trust from the static configuration of the entrypoint it names (a Deployment's
+ * `--entryPoints.web.forwardedHeaders.trustedIPs`, the Helm chart's `ports.web.forwardedHeaders`, a traefik.yml in a
+ * ConfigMap), when the tree holds it: Traefik keeps the incoming X-Forwarded-* only from those addresses (or from
+ * anyone with `insecure`). The first static configuration that defines the entrypoint decides; with several
+ * entrypoints named, only when they all say the same. Without one, the IngressRoute keeps Traefik's default (none).
+ */
+function entryPointTrust(site: ProxySite, names: string[], st: RunState): void {
+  if (names.length === 0) return;
+  const found = names.map((n) =>
+    st.statics.flatMap((s) => s.read.extra.entryPoints).find((e) => e.name.toLowerCase() === n.toLowerCase()),
+  );
+  if (found.some((e) => !e)) return;
+  const trusts = found.map((e) => {
+    const fh = e?.forwardedHeaders;
+    if (fh?.insecure) return { mode: 'all' as const, list: [], ref: fh.insecureRef ?? fh.ref };
+    if (fh?.trustedIPs.length) return { mode: 'list' as const, list: fh.trustedIPs, ref: fh.ref };
+    return undefined;
+  });
+  const first = trusts[0];
+  if (!first || trusts.some((t) => t?.mode !== first.mode || t.list.join(',') !== first.list.join(','))) return;
+  site.trust = first;
+  site.notes = site.notes.filter((n) => !n.startsWith('entrypoints '));
+  site.notes.push(
+    `entrypoint ${names.join(', ')}: forwardedHeaders ${first.mode === 'all' ? 'insecure (keeps X-Forwarded-* from anyone)' : `trustedIPs ${first.list.join(', ')}`} (${first.ref.file}:${first.ref.line})`,
+  );
 }
 
 /**

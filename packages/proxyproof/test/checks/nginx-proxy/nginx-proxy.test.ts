@@ -106,6 +106,48 @@ describe('collectors/nginx-proxy: sites from compose', () => {
   });
 });
 
+describe('collectors/nginx-proxy: built from a Dockerfile, VIRTUAL_HOST from env_file', () => {
+  /** `build: nginx` whose Dockerfile starts FROM `from`; the app's VIRTUAL_HOST only in its env_file's template. */
+  function builtStack(from: string) {
+    const compose = stack([], [], ['"80:80"', '"443:443"'])
+      .replace('    image: nginxproxy/nginx-proxy:1.6\n', '    build: nginx\n')
+      .replace('    environment:\n', '    env_file:\n      - ./.env.prod\n')
+      .replace(/\n$/, '');
+    return {
+      'docker-compose.yml': `${compose}\n`,
+      'nginx/Dockerfile': `FROM ${from}\nCOPY vhost.d/default /etc/nginx/vhost.d/default\n`,
+      '.env.prod-sample': 'DEBUG=0\nVIRTUAL_HOST=app.example.org\nVIRTUAL_PORT=8000\n',
+    };
+  }
+
+  test('invalid before: FROM nginxproxy/nginx-proxy is nginx-proxy; the env_file template routes web:8000', async () => {
+    const { facts } = await lintFiles(builtStack('nginxproxy/nginx-proxy:1.6'));
+    const config = (facts.proxies ?? []).find((p) => p.sites.some((s) => s.id.startsWith('nginx-proxy:')));
+    assert.ok(config, 'an nginx-proxy config');
+    assert.match(config.container?.why ?? '', /^built FROM nginxproxy\/nginx-proxy:1\.6 \(nginx\/Dockerfile:1\)/);
+    const tls = config.sites.find((s) => s.listeners.some((l) => l.tls));
+    assert.equal(tls?.routes[0]?.upstreams[0]?.text, 'web:8000');
+    assert.equal(tls?.routes[0]?.sampleHost, 'app.example.org');
+    assert.deepEqual(tls?.routes[0]?.ref && [tls.routes[0].ref.file, tls.routes[0].ref.line], ['.env.prod-sample', 2]);
+  });
+
+  test('the chain goes through it: lost at gunicorn in its own container', async () => {
+    const { analysis } = await lintFiles(builtStack('jwilder/nginx-proxy'));
+    const r = analysis.chain.verdict.routes[0];
+    assert.ok(r, 'a route');
+    assert.equal(r.scheme.believed, 'http');
+    assert.match(r.trace.steps[r.scheme.lostAt?.step ?? -1]?.label ?? '', /^gunicorn/);
+  });
+
+  test('valid (trap): FROM nginx:alpine is a plain nginx image, not nginx-proxy', async () => {
+    const { facts } = await lintFiles(builtStack('nginx:1.27-alpine'));
+    assert.equal(
+      (facts.proxies ?? []).find((p) => p.sites.some((s) => s.id.startsWith('nginx-proxy:'))),
+      undefined,
+    );
+  });
+});
+
 describe('chain through nginx-proxy', () => {
   test('gunicorn in its own container ignores nginx-proxy’s X-Forwarded-Proto: lost at the gunicorn hop', async () => {
     const { report } = await doctorFiles({

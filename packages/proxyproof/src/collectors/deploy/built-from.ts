@@ -1,0 +1,37 @@
+/**
+ * The image a compose service's container runs when it is built from a Dockerfile of the tree: the last `FROM` of that
+ * Dockerfile (the final stage). Shared by the readers that recognise a program by its image (mod_php's official
+ * images, nginx-proxy), so a `build:` of `FROM nginxproxy/nginx-proxy` is the same container as `image:
+ * nginxproxy/nginx-proxy`. Reads only `facts.sources` (no I/O): light enough for the collector registry's `runs`.
+ */
+import type { ComposeService } from '../../model/deploy.js';
+import type { Facts, SourceRef } from '../../model/facts.js';
+
+/** `a/./b/../c` -> `a/c` (compose and Dockerfile display paths are joined as written). */
+function normalise(p: string): string {
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '.' || part === '') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else out.push(part);
+  }
+  return (p.startsWith('/') ? '/' : '') + out.join('/');
+}
+
+/** The last `FROM` of the Dockerfile a service is built from, when the tree holds it. */
+export function builtFrom(
+  facts: Pick<Facts, 'sources'>,
+  s: Pick<ComposeService, 'build' | 'file'>,
+): { image: string; ref: SourceRef } | undefined {
+  if (!s.build) return undefined;
+  const dir = s.file.replace(/[^/]*$/, '');
+  const want = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
+  const lines = facts.sources.get(want) ?? facts.sources.get(`./${want}`);
+  if (!lines) return undefined;
+  let found: { image: string; ref: SourceRef } | undefined;
+  lines.forEach((l, i) => {
+    const m = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
+    if (m) found = { image: m[1] as string, ref: { file: want, line: i + 1, snippet: l.trim() } };
+  });
+  return found;
+}
