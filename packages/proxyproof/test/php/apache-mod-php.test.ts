@@ -248,3 +248,65 @@ test("apache2 + libapache2-mod-php (real): $_SERVER['HTTPS'] is unset on the pla
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Held-out trial trongtayninh/dockerapachephp@30016fc (minimal, self-written reproduction): Apache in one compose
+// service hands `.php` to `php73:9000`, whose image the tree builds FROM php:7.3-fpm with a `[www]` pool beside its
+// Dockerfile; a README shows an example vhost.
+const POOL = '[www]\nuser = www-data\nlisten = 127.0.0.1:9000\npm = dynamic\n';
+const TRIAL_COMPOSE = [
+  'services:',
+  '  web:',
+  '    image: httpd:2.4',
+  '    ports: ["8443:443"]',
+  '  php73:',
+  '    build: ./php7.3',
+  '  php82:',
+  '    image: example/php:8.2',
+  '',
+].join('\n');
+const TLS_FCGI = (upstream: string) =>
+  VHOST('*:443', `  SSLEngine on\n  <FilesMatch \\.php$>\n    SetHandler "proxy:fcgi://${upstream}"\n  </FilesMatch>\n`);
+
+test("php-fpm pools: a [www] pool beside the Dockerfile of a php:*-fpm image is that service's, on the image's :9000 (zz-docker.conf wins); a pool elsewhere is not", async () => {
+  const r = await doctor({
+    'docker-compose.yml': TRIAL_COMPOSE,
+    'php7.3/Dockerfile': 'FROM php:7.3-fpm\nRUN docker-php-ext-install pdo_mysql\n',
+    'php7.3/www.conf': POOL,
+    'php8.2/www.conf': POOL,
+    'apache/site.conf': TLS_FCGI('php73:9000'),
+    'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+    'composer.json': COMPOSER,
+  });
+  const found = r.inventory.found.join('\n');
+  assert.match(found, /php-fpm 0\.0\.0\.0:9000 \(php7\.3\/www\.conf:3\) \[container php73\]/, found);
+  // php8.2/www.conf is not in php73's build folder: it stays where its own listen says.
+  assert.match(found, /php-fpm 127\.0\.0\.1:9000 \(php8\.2\/www\.conf:3\)$/m, found);
+  const route = r.analysis.verdict.routes[0];
+  assert.ok(route?.complete, JSON.stringify(route?.trace.unresolved));
+  assert.equal(route.scheme.believed, 'https', 'HTTPS=on from the TLS vhost reaches PHP as a FastCGI param');
+});
+
+test("trap: the pool of a php-fpm started by its own command keeps its listen; an image only assumed to be the tree's Dockerfile is no php-fpm", async () => {
+  const r = await doctor({
+    'docker-compose.yml': 'services:\n  php:\n    image: debian:12\n    command: php-fpm8.2 -F\n',
+    'fpm/www.conf': POOL,
+  });
+  assert.match(r.inventory.found.join('\n'), /php-fpm 127\.0\.0\.1:9000 \(fpm\/www\.conf:3\) \[container php\]/);
+  const assumed = await doctor({
+    'docker-compose.yml': 'services:\n  web:\n    image: ubuntu/apache2:2.4-22.04_beta\n',
+    'php/Dockerfile': 'FROM php:8.2-fpm\n',
+    'php/www.conf': POOL,
+  });
+  assert.doesNotMatch(assumed.inventory.found.join('\n'), /php-fpm .*\[container web\]/);
+});
+
+test("a README's <VirtualHost> example is prose: not read as the deployment's Apache", async () => {
+  const r = await doctor({
+    'README.md': `# Setup\n\n\`\`\`\n${TLS_FCGI('php73:9000')}\`\`\`\n`,
+    'apache/site.conf': TLS_FCGI('127.0.0.1:9000'),
+    'php-fpm.d/www.conf': POOL,
+  });
+  const found = r.inventory.found.join('\n');
+  assert.doesNotMatch(found, /README/, found);
+  assert.equal(r.all.findings.filter((f) => f.file === 'README.md').length, 0);
+});

@@ -17,7 +17,7 @@ import { joinTlsSite } from '../../facts/redirect-sites.js';
 import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
-import { APACHE_NAME, VIRTUAL_HOST_LINE } from '../claims.js';
+import { APACHE_NAME, isDocumentation, VIRTUAL_HOST_LINE } from '../claims.js';
 import { apacheModPhpServer, modPhpSocket, type PhpHandler, phpHandler } from '../php/mod-php.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { appRootOfDocumentRoot, passengerServer, passengerSocket } from '../ruby/passenger.js';
@@ -534,6 +534,8 @@ export const apacheCollector: Collector = {
     const candidates: Array<{ f: (typeof ctx.files)[number]; text: string }> = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
+      // A README's `<VirtualHost>` example is prose; a file named on the command line is read whatever its name.
+      if (!f.explicit && isDocumentation(baseName(f.display))) continue;
       const name = configName(f.display);
       const head = readText(ctx, f);
       if (head === undefined) continue;

@@ -41,7 +41,7 @@ function normalise(p: string): string {
 }
 
 /** The last `FROM` of the Dockerfile a service is built from, when the tree holds it. */
-function builtFrom(facts: Facts, s: ComposeService): { image: string; ref: SourceRef } | undefined {
+export function builtFrom(facts: Facts, s: ComposeService): { image: string; ref: SourceRef } | undefined {
   if (!s.build) return undefined;
   const dir = s.file.replace(/[^/]*$/, '');
   const want = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
