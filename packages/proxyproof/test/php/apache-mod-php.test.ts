@@ -310,3 +310,18 @@ test("a README's <VirtualHost> example is prose: not read as the deployment's Ap
   assert.doesNotMatch(found, /README/, found);
   assert.equal(r.all.findings.filter((f) => f.file === 'README.md').length, 0);
 });
+
+// Held-out trial xelber/docker-lamp@c985138 (minimal, self-written reproduction): php-fpm built FROM php:*-fpm with
+// `ports: ["9000:9000"]`: FastCGI on every interface of the host was said to be "not published".
+test('php-fpm of a service built FROM php:*-fpm keeps its compose ports: a published FastCGI port is deploy/backend-port-published', async () => {
+  const r = await doctor({
+    'docker-compose.yml':
+      'services:\n  php:\n    build: ./php\n    ports:\n      - "9000:9000"\n  web:\n    image: httpd:2.4\n    ports: ["80:80"]\n',
+    'php/Dockerfile': 'ARG PHP_VERSION=8.2\nFROM php:${PHP_VERSION}-fpm\n',
+    'apache/site.conf': VHOST('*:80', '  <FilesMatch \\.php$>\n    SetHandler "proxy:fcgi://php:9000"\n  </FilesMatch>\n'),
+  });
+  const published = r.all.findings.find((f) => f.id === 'deploy/backend-port-published');
+  assert.ok(published, r.all.findings.map((f) => f.id).join(', '));
+  assert.equal(published.severity, 'medium');
+  assert.match(published.message, /0\.0\.0\.0:9000/);
+});

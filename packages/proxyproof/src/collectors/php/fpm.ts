@@ -14,7 +14,7 @@ import type { CollectContext } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/facts.js';
 import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
-import { exposureOf } from '../deploy/appserver.js';
+import { exposureOf, inServiceContainer } from '../deploy/appserver.js';
 import { builtFrom } from './mod-php.js';
 
 export const PHP_FPM_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/fpm/Dockerfile';
@@ -147,6 +147,8 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[], launches: FpmL
           `the image's zz-docker.conf (listen = ${OFFICIAL_IMAGE_PORT}) is read after ${file} and wins (${PHP_FPM_IMAGE_SOURCE})`,
         ];
       }
+      // Placed by its build folder: the service's compose `ports:` publish it.
+      if (services.length > 1 || ownDir) p.binds = p.binds.map((b) => inServiceContainer(b, svc));
     }
     return services.length > 1 ? [...pools, ...services.filter((s) => !placed.has(s.name)).map(imageServer)] : pools;
   }
@@ -162,16 +164,20 @@ function imageServer(s: ComposeService): AppServerFacts {
       name: 'php-fpm',
       launch: { ...ref, via: 'compose' as const },
       service: s.name,
+      // Its compose `ports:` publish it (FastCGI on a published port runs any PHP file a client names).
       binds: [
-        {
-          kind: 'tcp' as const,
-          host: '0.0.0.0',
-          port: OFFICIAL_IMAGE_PORT,
-          exposure: 'all-interfaces' as const,
-          container: true,
-          protocol: 'fastcgi' as const,
-          ref,
-        },
+        inServiceContainer(
+          {
+            kind: 'tcp' as const,
+            host: '0.0.0.0',
+            port: OFFICIAL_IMAGE_PORT,
+            exposure: 'all-interfaces' as const,
+            container: true,
+            protocol: 'fastcgi' as const,
+            ref,
+          },
+          s,
+        ),
       ],
       configFiles: [],
       notes: [
