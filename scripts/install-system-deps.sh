@@ -9,6 +9,8 @@ PKGS=(nginx caddy haproxy apache2 python3-django gunicorn python3-uvicorn python
       php-fpm php-symfony-http-foundation php-laravel-framework)
 # Phusion Passenger for Apache (lab 60: Apache -> Passenger -> Rails).
 PKGS+=(libapache2-mod-passenger)
+# mod_php for Apache (test/php/apache-mod-php.test.ts loads it in its own config only; prefork MPM).
+PKGS+=(libapache2-mod-php)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -54,6 +54,11 @@ export interface ProgramCommand {
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Its own process group: Apache's prefork MPM (which mod_php needs) signals its whole process group on shutdown
+   * (`ap_unixd_killpg(getpgrp(), SIGTERM)`), and with `-D FOREGROUND` that group is the test runner's.
+   */
+  detached?: boolean;
 }
 
 export interface RealProgram {
@@ -115,8 +120,8 @@ export async function startOnFreePorts(opts: StartOptions): Promise<RealProgram>
   const polls = opts.polls ?? 300;
   for (let attempt = 1; ; attempt++) {
     const ports = await distinctFreePorts(opts.ports);
-    const { cmd, args, cwd, env } = opts.command(ports);
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const { cmd, args, cwd, env, detached } = opts.command(ports);
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], ...(detached ? { detached } : {}) });
     let stderr = '';
     child.stderr?.on('data', (c) => {
       stderr = (stderr + String(c)).slice(-20_000);
@@ -189,6 +194,7 @@ export async function startApache(
   name: string,
   conf: (port: number) => string,
   ready: (port: number) => Promise<boolean>,
+  opts: { prefork?: boolean } = {},
 ): Promise<RealProgram & { port: number }> {
   const file = join(dir, `${name}.conf`);
   const program = await startOnFreePorts({
@@ -197,7 +203,7 @@ export async function startApache(
     command: ([port]) => {
       rmSync(join(dir, `${name}.pid`), { force: true });
       writeFileSync(file, conf(port as number));
-      return { cmd: 'apache2', args: ['-f', file, '-D', 'FOREGROUND'] };
+      return { cmd: 'apache2', args: ['-f', file, '-D', 'FOREGROUND'], ...(opts.prefork ? { detached: true } : {}) };
     },
     ready: async ([port], child) => pidFileIs(join(dir, `${name}.pid`), child.pid) && (await ready(port as number)),
   });

@@ -499,6 +499,17 @@ export function appTrusts(app: AppServer, peer: Peer): TrustAnswer {
   }
 }
 
+/**
+ * PHP whose $_SERVER['HTTPS'] is what the hop in front sets: php-fpm (the FastCGI param), and mod_php inside an Apache
+ * vhost of the tree (collectors/php/mod-php.ts: its socket `mod_php:<document root>`; Apache's own connection).
+ */
+function phpServerVar(app: AppServer): boolean {
+  return (
+    app.name === 'php-fpm' ||
+    (app.name === 'mod_php' && app.binds.some((b) => b.address.kind === 'unix' && b.address.path.startsWith('mod_php:')))
+  );
+}
+
 function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view: AppView } {
   const notes: string[] = [];
   const trust = appTrusts(app, req.peer);
@@ -603,15 +614,17 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   } else if (app.kind === 'node') {
     schemeWhy = `the Node server sees a plain ${req.scheme} connection`;
     schemeRef = app.ref;
-  } else if (app.name === 'php-fpm') {
+  } else if (phpServerVar(app)) {
     // PHP sees the FastCGI params as $_SERVER: HTTPS (set by the proxy, `fastcgi_param HTTPS $https`) is the
-    // connection's scheme for PHP code and the frameworks' fallback (Symfony Request::isSecure()).
+    // connection's scheme for PHP code and the frameworks' fallback (Symfony Request::isSecure()). mod_php in an
+    // Apache vhost: Apache's HTTPS variable, on only on its own TLS connection.
     const https = req.headers.get('https');
+    const fpm = app.name === 'php-fpm';
     scheme = https !== undefined && https !== '' && https.toLowerCase() !== 'off' ? 'https' : 'http';
     schemeWhy =
       https !== undefined
-        ? `FastCGI param HTTPS=${JSON.stringify(https)}: $_SERVER['HTTPS'] says ${scheme}`
-        : `no FastCGI param HTTPS: PHP sees ${scheme}${app.framework?.appEnd ? ` unless ${app.framework.appEnd.name} trusts a forwarded header` : ''}`;
+        ? `${fpm ? 'FastCGI param HTTPS' : "Apache's HTTPS variable"}=${JSON.stringify(https)}: $_SERVER['HTTPS'] says ${scheme}`
+        : `${fpm ? 'no FastCGI param HTTPS' : 'Apache sets no HTTPS variable (its own connection is plain)'}: PHP sees ${scheme}${app.framework?.appEnd ? ` unless ${app.framework.appEnd.name} trusts a forwarded header` : ''}`;
     schemeRef = app.ref;
   } else if (app.framework?.appEnd) {
     schemeWhy = `${app.label.split(' ')[0]} passes the headers on unchanged (${app.framework.appEnd.name} decides); the connection is ${req.scheme}`;
@@ -638,7 +651,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     passive:
       app.kind === 'node' ||
       (app.framework?.appEnd !== undefined &&
-        (app.name !== 'php-fpm' ||
+        (!phpServerVar(app) ||
           (req.headers.get('https') === undefined &&
             (req.headers.get('x-forwarded-proto') !== undefined || req.headers.get('forwarded') !== undefined)))),
     notes,
@@ -689,7 +702,7 @@ function expressTrust(spec: TrustSpec, addr: string, i: number, peer: Peer): Tru
  */
 function serverHttpsView(fw: Framework, app: AppServer, view: AppView): AppView {
   const test = fw.appEnd?.serverHttps;
-  if (!test || app.name !== 'php-fpm') return view;
+  if (!test || !phpServerVar(app)) return view;
   const https = view.headers.get('https');
   const port = view.headers.get('server_port');
   const on = https !== undefined ? test.on.includes(https.toLowerCase()) : test.port443 && port !== undefined && port === '443';
@@ -1021,6 +1034,12 @@ function followFrom(
   }
   const app = appById(topo, target.appId);
   if (!app) return;
+  if (app.name === 'mod_php' && phpServerVar(app)) {
+    // mod_php runs inside this Apache: REMOTE_ADDR is Apache's own TCP peer, not a socket between them.
+    out.peer = req.peer;
+    out.peerAddr = req.peerAddr;
+    step.linkText = `mod_php inside ${hop.label}`;
+  }
   finishAtApp(app, out, trace, url, hostile);
 }
 

@@ -117,3 +117,18 @@ export function mayBeFrontFile(f: DiscoveredFile): boolean {
   const name = baseName(f.display);
   return isBeanstalkFile(f) || mayBeFlyToml(f) || name === 'Procfile' || name === 'render.yaml' || isTerraformFile(f);
 }
+
+/*
+ * Documentation, not configuration (engine/not-read.ts, and collectors that sniff content: a README showing a
+ * `<VirtualHost>` example is prose, not a vhost of the deployment).
+ */
+// gettext catalogs (`.po`, `.pot`) are translated prose: a web app's messages.po mentions proxies and HTTPS in
+// every language it ships.
+const DOC_EXT = /\.(?:md|markdown|mdx|rst|txt|adoc|asciidoc|org|textile|rdoc|pod|html?|pdf|po|pot)$/i;
+const DOC_NAME =
+  /^(?:README|READ\.ME|LICEN[CS]E|COPYING|COPYRIGHT|NOTICE|CHANGELOG|CHANGES|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|CONTRIBUTING|MAINTAINERS|SECURITY|CODE_OF_CONDUCT|CODEOWNERS|UPGRADING|INSTALL)(?:[-_][A-Za-z0-9]+)*$/i;
+
+/** A documentation file by its name. */
+export function isDocumentation(name: string): boolean {
+  return DOC_EXT.test(name) || DOC_NAME.test(name);
+}

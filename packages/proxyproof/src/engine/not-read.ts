@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { looksLikeKamalDeploy } from '../collectors/claims.js';
+import { isDocumentation, looksLikeKamalDeploy } from '../collectors/claims.js';
 import type { DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
 import { MAX_FILE_BYTES, SNIFF_BYTES, tooLarge } from '../model/limits.js';
@@ -16,21 +16,13 @@ import { type Collected, utf16AsUtf8 } from './collect.js';
 /** Names that are deployment material whatever their content. */
 const DEPLOY_NAME =
   /^(?:Dockerfile|Containerfile|Procfile|Caddyfile|Vagrantfile|docker-compose|compose\.|fly\.toml$|render\.ya?ml$|app\.ya?ml$|app\.json$|Chart\.ya?ml$|netlify\.toml$|vercel\.json$|nginx|haproxy|httpd|apache|traefik|envoy|gunicorn|uwsgi|supervisord|\.env)|(?:\.service|\.socket|\.caddyfile|\.vhost|\.nginx|\.j2|\.jinja2?|\.tpl|\.tmpl|\.erb|\.template)$/i;
+
 /**
  * Documentation, not configuration: prose about a deployment (a README that shows `proxy_pass` lines, a
  * LICENSE, a changelog) is never listed, even when its words are about proxies. A config example in a docs
  * folder (`docs/nginx.conf`) is still configuration and is judged like any other file.
  */
-// gettext catalogs (`.po`, `.pot`) are translated prose: a web app's messages.po mentions proxies and HTTPS in
-// every language it ships.
-const DOC_EXT = /\.(?:md|markdown|mdx|rst|txt|adoc|asciidoc|org|textile|rdoc|pod|html?|pdf|po|pot)$/i;
-const DOC_NAME =
-  /^(?:README|READ\.ME|LICEN[CS]E|COPYING|COPYRIGHT|NOTICE|CHANGELOG|CHANGES|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|CONTRIBUTING|MAINTAINERS|SECURITY|CODE_OF_CONDUCT|CODEOWNERS|UPGRADING|INSTALL)(?:[-_][A-Za-z0-9]+)*$/i;
-
-/** A documentation file by its name. */
-export function isDocumentation(name: string): boolean {
-  return DOC_EXT.test(name) || DOC_NAME.test(name);
-}
+export { isDocumentation };
 
 /** Python modules that carry deployment settings. */
 const DEPLOY_PY = /^(?:settings|.*_settings|gunicorn.*|wsgi|asgi|config|production|prod)\.py$/i;

@@ -269,16 +269,28 @@ function loopbackListen(address: string): boolean {
  * IPv6 loopback listener). Undefined when the files do not fix it (a public listener, a unix socket, realip).
  */
 export function fastcgiClientPeers(facts: Facts): string[] | undefined {
-  if (facts.nginx.configs.length === 0) return undefined;
-  let servers: ReturnType<typeof nginxModel>['servers'];
-  try {
-    servers = nginxModel(facts).servers;
-  } catch {
-    return undefined;
-  }
-  const fcgi = servers.filter((s) => s.scopes.some((sc) => sc.pass?.kind === 'fastcgi'));
-  if (fcgi.length === 0) return undefined;
   const peers = new Set<string>();
+  // PHP run by an Apache vhost of the tree (mod_php, or mod_proxy_fcgi): REMOTE_ADDR is Apache's own client.
+  const apachePhp = (facts.proxies ?? [])
+    .filter((c) => c.kind === 'apache')
+    .flatMap((c) => c.sites)
+    .filter((s) => s.routes.some((r) => /:php$/.test(r.id)));
+  for (const s of apachePhp) {
+    if (s.listeners.length === 0 || s.clientAddress) return undefined;
+    for (const l of s.listeners) {
+      if (l.portUnknown || !l.address || !loopbackListen(l.address)) return undefined;
+      peers.add(l.address.includes(':') ? '::1' : '127.0.0.1');
+    }
+  }
+  let fcgi: ReturnType<typeof nginxModel>['servers'] = [];
+  if (facts.nginx.configs.length > 0) {
+    try {
+      fcgi = nginxModel(facts).servers.filter((s) => s.scopes.some((sc) => sc.pass?.kind === 'fastcgi'));
+    } catch {
+      return undefined;
+    }
+  }
+  if (fcgi.length === 0 && apachePhp.length === 0) return undefined;
   for (const s of fcgi) {
     if (s.fragment || s.realIp.from.length > 0 || s.listens.length === 0) return undefined;
     for (const l of s.listens) {

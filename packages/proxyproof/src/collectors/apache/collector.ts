@@ -17,7 +17,8 @@ import { joinTlsSite } from '../../facts/redirect-sites.js';
 import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
-import { APACHE_NAME, VIRTUAL_HOST_LINE } from '../claims.js';
+import { APACHE_NAME, isDocumentation, VIRTUAL_HOST_LINE } from '../claims.js';
+import { apacheModPhpServer, modPhpSocket, type PhpHandler, phpHandler } from '../php/mod-php.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { appRootOfDocumentRoot, passengerServer, passengerSocket } from '../ruby/passenger.js';
 import { sniffConfigFormat } from '../sniff.js';
@@ -65,6 +66,9 @@ interface Scope {
   remoteTrusted: string[];
   /** mod_passenger (collectors/ruby/passenger.ts): `PassengerAppRoot`, `PassengerEnabled`, `DocumentRoot`, other Passenger* lines. */
   passenger?: { root?: string; enabled?: boolean; docRoot?: string; ref?: Ref };
+  /** The handler of `.php` files (collectors/php/mod-php.ts `phpHandler`): mod_php in this Apache, or php-fpm through mod_proxy_fcgi. */
+  php?: PhpHandler;
+  docRoot?: string;
 }
 
 /** Passenger directives that say a vhost runs an app under mod_passenger (besides PassengerAppRoot/PassengerEnabled). */
@@ -108,8 +112,13 @@ function apply(scope: Scope, file: string, n: ApacheNode, notes: string[]): void
   else if (key === 'passengerapproot' && n.args[0])
     scope.passenger = { ...scope.passenger, root: n.args[0].replace(/^["']|["']$/g, ''), ref };
   else if (key === 'passengerenabled') scope.passenger = { ...scope.passenger, enabled: on, ref: scope.passenger?.ref ?? ref };
-  else if (key === 'documentroot' && n.args[0]) scope.passenger = { ...scope.passenger, docRoot: n.args[0] };
-  else if (PASSENGER_SIGN.test(key)) scope.passenger = { ...scope.passenger, ref: scope.passenger?.ref ?? ref };
+  else if (key === 'documentroot' && n.args[0]) {
+    scope.passenger = { ...scope.passenger, docRoot: n.args[0] };
+    scope.docRoot = n.args[0].replace(/^["']|["']$/g, '');
+  } else if (key === 'sethandler' || key === 'addhandler' || key === 'addtype') {
+    const h = phpHandler(n.name, n.args, ref);
+    if (h) scope.php = h;
+  } else if (PASSENGER_SIGN.test(key)) scope.passenger = { ...scope.passenger, ref: scope.passenger?.ref ?? ref };
 }
 
 /**
@@ -132,6 +141,25 @@ function inherit(outer: Scope): Scope {
     remoteTrusted: [...outer.remoteTrusted],
     ...(outer.passenger ? { passenger: { ...outer.passenger } } : {}),
   };
+}
+
+/** Blocks that scope handlers by file or folder (`<FilesMatch "\.php$"> SetHandler ...`): read for the PHP handler only. */
+const FILE_SCOPES = new Set(['files', 'filesmatch', 'directory', 'directorymatch']);
+
+/** The PHP handler set inside a file/folder scope (bounded depth): a vhost's `.php` files run through it. */
+function applyFileScope(scope: Scope, file: string, list: ApacheNode[], depth: number): void {
+  if (depth > 8) return;
+  for (const n of list) {
+    const k = n.name.toLowerCase();
+    if (n.block) {
+      if (FILE_SCOPES.has(k) || k === 'ifmodule' || k === 'ifdefine' || k === 'ifversion')
+        applyFileScope(scope, file, n.block, depth + 1);
+      continue;
+    }
+    if (k !== 'sethandler' && k !== 'addhandler' && k !== 'addtype') continue;
+    const h = phpHandler(n.name, n.args, { file: n.file ?? file, line: n.line, snippet: n.raw });
+    if (h) scope.php = h;
+  }
 }
 
 function vhostAddrs(args: string[]): Array<{ host: string; port: number | '*' | 'templated' }> {
@@ -224,6 +252,7 @@ export function readApache(
   included: string[];
   missing: MissingInclude[];
   passenger: Array<{ root: string; ref: Ref }>;
+  php: Array<{ root: string; ref: Ref }>;
 } {
   const notes: string[] = [];
   const parsed = parseApache(src);
@@ -273,7 +302,8 @@ export function readApache(
       else if (k === 'location' || k === 'locationmatch') {
         const inner = inherit(scope);
         visitMain(n.block ?? [], inner, n.args[0] ?? '/');
-      } else if (n.block) continue;
+      } else if (FILE_SCOPES.has(k)) applyFileScope(scope, n.file ?? file, n.block ?? [], 0);
+      else if (n.block) continue;
       else if (k === 'proxypass') mainProxies.push({ node: n, path, scope });
       else apply(scope, n.file ?? file, n, notes);
     }
@@ -281,6 +311,7 @@ export function readApache(
   visitMain(nodes, main, undefined);
   const sites: ProxySite[] = [];
   const passenger: Array<{ root: string; ref: Ref }> = [];
+  const php: Array<{ root: string; ref: Ref }> = [];
   const extra: ApacheExtra = { vhosts: [], remoteIp: [] };
   const build = (
     label: string,
@@ -384,6 +415,35 @@ export function readApache(
         ],
       });
     }
+    if (scope.php && !app && !routes.some((r) => r.samplePath === '/')) {
+      // The vhost runs its `.php` files itself (mod_php) or hands them to php-fpm (mod_proxy_fcgi): PHP's
+      // $_SERVER['HTTPS'] is `on` only on this vhost's own TLS connection (mod_ssl's fixup sets it; on a plain one it
+      // is unset, and a client's `HTTPS:` header becomes HTTP_HTTPS), RequestHeader rules apply first (mod_headers).
+      const h = scope.php;
+      const root = scope.docRoot ?? `${baseName(ref.file)}:${ref.line}`;
+      const upstream: Upstream =
+        h.kind === 'mod_php'
+          ? { text: modPhpSocket(root), address: { kind: 'unix', path: modPhpSocket(root) }, ref: h.ref }
+          : { text: h.target, address: urlAddress(h.target.replace(/^proxy:/i, '')), ref: h.ref };
+      if (h.kind === 'mod_php') php.push({ root, ref: h.ref });
+      routes.push({
+        id: `apache:${h.ref.file}:${h.ref.line}:php`,
+        match: h.kind === 'mod_php' ? `mod_php ${root}` : `SetHandler ${h.target}`,
+        samplePath: '/',
+        ref: h.ref,
+        protocol: h.kind === 'mod_php' ? 'http' : 'fastcgi',
+        upstreams: [upstream],
+        headers: [
+          {
+            name: 'HTTPS',
+            value: '{https}',
+            ref: { ...h.ref, origin: 'default', snippet: "mod_ssl: $_SERVER['HTTPS']=on only on a TLS connection" },
+            from: 'default',
+          },
+          ...scope.headers,
+        ],
+      });
+    }
     const trusted = scope.remoteTrusted;
     const clientAddress = scope.remoteIp
       ? { trustedFrom: trusted.length ? trusted : ['*'], header: scope.remoteIp.header, recursive: true, ref: scope.remoteIp.ref }
@@ -419,6 +479,7 @@ export function readApache(
         if (k === 'ifmodule' || k === 'ifdefine' || k === 'ifversion' || k === 'if' || k === 'else')
           visit(n.block ?? [], sc, path, depth + 1);
         else if (k === 'location' || k === 'locationmatch') visit(n.block ?? [], inherit(sc), n.args[0] ?? '/', depth + 1);
+        else if (FILE_SCOPES.has(k) && path === undefined) applyFileScope(sc, n.file ?? file, n.block ?? [], 0);
         else if (n.block) continue;
         else if (k === 'proxypass') proxies.push({ node: n, path, scope: sc });
         else apply(sc, n.file ?? file, n, notes);
@@ -464,7 +525,7 @@ export function readApache(
   } else if (vhostNodes.length === 0 && main.remoteIp) {
     sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
   }
-  return { config, errors, included, missing, passenger };
+  return { config, errors, included, missing, passenger, php };
 }
 
 export const apacheCollector: Collector = {
@@ -473,6 +534,8 @@ export const apacheCollector: Collector = {
     const candidates: Array<{ f: (typeof ctx.files)[number]; text: string }> = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
+      // A README's `<VirtualHost>` example is prose; a file named on the command line is read whatever its name.
+      if (!f.explicit && isDocumentation(baseName(f.display))) continue;
       const name = configName(f.display);
       const head = readText(ctx, f);
       if (head === undefined) continue;
@@ -504,7 +567,7 @@ export const apacheCollector: Collector = {
     for (const { f, text } of candidates) {
       ctx.claimed.add(f.abs);
       if (includedBy.has(f.display)) continue;
-      const { config, errors, included, missing, passenger } = readApache(f.display, text, resolve);
+      const { config, errors, included, missing, passenger, php } = readApache(f.display, text, resolve);
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Apache config: ${e.message}` });
       for (const m of missing) {
@@ -527,6 +590,11 @@ export const apacheCollector: Collector = {
         const path = passengerSocket(p.root);
         if (ctx.facts.appServers.some((a) => a.name === 'passenger' && a.binds.some((b) => b.path === path))) continue;
         ctx.facts.appServers.push(passengerServer(p.root, p.ref, 'apache'));
+      }
+      for (const p of php) {
+        const path = modPhpSocket(p.root);
+        if (ctx.facts.appServers.some((a) => a.name === 'mod_php' && a.binds.some((b) => b.path === path))) continue;
+        ctx.facts.appServers.push(apacheModPhpServer(p.root, p.ref));
       }
     }
   },

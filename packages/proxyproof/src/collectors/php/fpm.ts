@@ -14,7 +14,8 @@ import type { CollectContext } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/facts.js';
 import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
-import { exposureOf } from '../deploy/appserver.js';
+import { exposureOf, inServiceContainer } from '../deploy/appserver.js';
+import { builtFrom } from '../deploy/built-from.js';
 
 export const PHP_FPM_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/fpm/Dockerfile';
 /** php-src's pool template, which Alpine's and most builds install: `listen = 127.0.0.1:9000`. */
@@ -82,11 +83,25 @@ function fpmServices(facts: Facts): ComposeService[] {
   const out: ComposeService[] = [];
   for (const cf of facts.compose?.files ?? [])
     for (const s of cf.services) {
-      const image = /(^|\/)php:[^\s]*fpm/i.test(s.image ?? '');
       const cmd = /(^|\/)php-fpm[\d.]*$/.test(s.command?.argv[0] ?? '');
-      if ((image || cmd) && s.role !== 'proxy') out.push(s);
+      if ((officialFpm(facts, s) || cmd) && s.role !== 'proxy') out.push(s);
     }
   return out;
+}
+
+const FPM_IMAGE = /^(?:(?:docker\.io\/)?library\/)?php:[^\s]*fpm/i;
+
+/**
+ * The service runs the official `php:*-fpm` image: by its `image:`, or the `FROM` of the Dockerfile it is built from
+ * (its `build:`, or the tree's Dockerfile that builds its image, collectors/deploy/image-source.ts). Returns that
+ * Dockerfile's folder ('' for an `image:`), where the pool files it copies or mounts usually sit.
+ */
+function officialFpm(facts: Facts, s: ComposeService): { dir: string } | undefined {
+  if (FPM_IMAGE.test(s.image ?? '')) return { dir: '' };
+  // An image tied to the tree's only Dockerfile by assumption alone (image-source.ts) says nothing about php-fpm.
+  if (s.imageBuild && /^assumed/i.test(s.imageBuild.why)) return undefined;
+  const from = builtFrom(facts, s);
+  return from && FPM_IMAGE.test(from.image) ? { dir: from.ref.file.replace(/[^/]*$/, '') } : undefined;
 }
 
 /** php-fpm app servers: the pools read, else the compose services running the official fpm image. */
@@ -94,30 +109,75 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[], launches: FpmL
   const services = fpmServices(facts);
   if (pools.length > 0) {
     // A pool file in a tree with one fpm service is that service's pool: the proxy reaches it by the service name.
-    if (services.length === 1)
-      for (const p of pools) {
-        p.service = services[0]?.name;
-        for (const b of p.binds) b.container = true;
+    // With several, a pool file in the folder of the Dockerfile a service's official fpm image is built from is that
+    // service's (`php7.3/www.conf` beside `php7.3/Dockerfile`); the services left run the image's own pool.
+    const placed = new Set<string>();
+    for (const p of pools) {
+      const file = p.configFiles[0] ?? '';
+      const inBuildDir = services.filter((s) => {
+        const dir = officialFpm(facts, s)?.dir;
+        return dir !== undefined && dir !== '' && file.startsWith(dir);
+      });
+      // One service: its pool, unless the service is built in a folder of its own and the file sits elsewhere.
+      const ownDir = services.length === 1 ? officialFpm(facts, services[0] as ComposeService)?.dir : undefined;
+      const own = services.length === 1 && (!ownDir || inBuildDir.length === 1) ? services : inBuildDir;
+      const svc = own.length === 1 ? own[0] : undefined;
+      if (!svc) continue;
+      placed.add(svc.name);
+      const poolName = p.service;
+      p.service = svc.name;
+      for (const b of p.binds) b.container = true;
+      // The official image's zz-docker.conf (`[www]` `listen = 9000`) is read after the pool files of php-fpm.d: the
+      // tree's `[www]` pool listens on 9000 on every interface there, whatever its own listen says.
+      if (officialFpm(facts, svc) && poolName === 'www' && !/zz-docker\.conf$/.test(file)) {
+        const ref = p.binds[0]?.ref ?? p.launch;
+        p.binds = [
+          {
+            kind: 'tcp',
+            host: '0.0.0.0',
+            port: OFFICIAL_IMAGE_PORT,
+            exposure: 'all-interfaces',
+            container: true,
+            protocol: 'fastcgi',
+            ref,
+          },
+        ];
+        p.notes = [
+          ...(p.notes ?? []),
+          `the image's zz-docker.conf (listen = ${OFFICIAL_IMAGE_PORT}) is read after ${file} and wins (${PHP_FPM_IMAGE_SOURCE})`,
+        ];
       }
-    return pools;
+      // Placed by its build folder: the service's compose `ports:` publish it.
+      if (services.length > 1 || ownDir) p.binds = p.binds.map((b) => inServiceContainer(b, svc));
+    }
+    return services.length > 1 ? [...pools, ...services.filter((s) => !placed.has(s.name)).map(imageServer)] : pools;
   }
   if (services.length === 0) return launchedServers(facts, launches);
-  return services.map((s) => {
+  return services.map(imageServer);
+}
+
+/** php-fpm as the official image runs it in a compose service: its zz-docker.conf's `listen = 9000`. */
+function imageServer(s: ComposeService): AppServerFacts {
+  {
     const ref = s.command?.ref ?? s.ref;
     return passThroughServer({
       name: 'php-fpm',
       launch: { ...ref, via: 'compose' as const },
       service: s.name,
+      // Its compose `ports:` publish it (FastCGI on a published port runs any PHP file a client names).
       binds: [
-        {
-          kind: 'tcp' as const,
-          host: '0.0.0.0',
-          port: OFFICIAL_IMAGE_PORT,
-          exposure: 'all-interfaces' as const,
-          container: true,
-          protocol: 'fastcgi' as const,
-          ref,
-        },
+        inServiceContainer(
+          {
+            kind: 'tcp' as const,
+            host: '0.0.0.0',
+            port: OFFICIAL_IMAGE_PORT,
+            exposure: 'all-interfaces' as const,
+            container: true,
+            protocol: 'fastcgi' as const,
+            ref,
+          },
+          s,
+        ),
       ],
       configFiles: [],
       notes: [
@@ -125,7 +185,7 @@ export function fpmServers(facts: Facts, pools: AppServerFacts[], launches: FpmL
         'php-fpm passes the FastCGI params to PHP unchanged; the framework decides',
       ],
     });
-  });
+  }
 }
 
 type LaunchVia = AppServerFacts['launch']['via'];

@@ -100,3 +100,45 @@ export function imageWordpressFrameworks(facts: Facts): FrameworkFacts[] {
     }
   return out;
 }
+
+/**
+ * What runs a vhost's `.php` files, by an Apache handler line (in the vhost, the server config, or a
+ * `<FilesMatch "\.php$">`/`<Directory>` inside them):
+ * - `SetHandler application/x-httpd-php`, `AddHandler application/x-httpd-php .php`, the older `AddType
+ *   application/x-httpd-php .php`: mod_php inside this Apache (Debian's mods-available/php8.2.conf writes the first);
+ * - `SetHandler "proxy:fcgi://127.0.0.1:9000"` / `"proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost"`: php-fpm
+ *   through mod_proxy_fcgi (httpd docs, mod_proxy_fcgi "Examples").
+ * `application/x-httpd-php-source` (highlighted source) runs nothing.
+ */
+export type PhpHandler = { kind: 'mod_php'; ref: SourceRef } | { kind: 'fcgi'; target: string; ref: SourceRef };
+
+export function phpHandler(directive: string, args: string[], ref: SourceRef): PhpHandler | undefined {
+  const a = (args[0] ?? '').replace(/^["']|["']$/g, '');
+  if (/^application\/x-httpd-php$/i.test(a)) return { kind: 'mod_php', ref };
+  if (directive.toLowerCase() === 'sethandler' && /^proxy:(fcgi:\/\/|unix:[^|]+\|fcgi:\/\/)/i.test(a))
+    return { kind: 'fcgi', target: a.replace(/^proxy:/i, ''), ref };
+  return undefined;
+}
+
+/** The chain's socket path of mod_php in an Apache vhost (what the vhost's PHP route points at). */
+export function modPhpSocket(docRoot: string): string {
+  return `mod_php:${docRoot.replace(/\/+$/, '') || '/'}`;
+}
+
+/**
+ * mod_php inside an Apache vhost of the tree (checked on Debian's apache2 2.4 with libapache2-mod-php8.2,
+ * test/php/apache-mod-php.test.ts): `$_SERVER['HTTPS']` is `on` only on the vhost's own TLS connection and unset on a
+ * plain one (a client's `HTTPS:` header arrives as HTTP_HTTPS); request headers reach PHP unchanged as `HTTP_*`.
+ */
+export function apacheModPhpServer(docRoot: string, ref: SourceRef): AppServerFacts {
+  const path = modPhpSocket(docRoot);
+  return passThroughServer({
+    name: 'mod_php',
+    launch: { ...ref, via: 'config' },
+    binds: [{ kind: 'unix', path, exposure: 'unix', ref }],
+    configFiles: [ref.file],
+    notes: [
+      `mod_php inside Apache at ${docRoot}: $_SERVER['HTTPS'] is on only when Apache's own connection is TLS; forwarded headers reach PHP unchanged and the framework decides`,
+    ],
+  });
+}
