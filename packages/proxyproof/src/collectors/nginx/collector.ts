@@ -134,7 +134,11 @@ function assumedStockNotes(tree: NginxConfigTree): Diagnostic[] {
   tree.config.forEach((c) => {
     if (c.source === 'builtin') return;
     const walk = (list: NginxDirective[]): void => {
-      for (const d of list) {
+      // Indexed loops in the two walks of every directive (here and `misspellings`): a `for...of` still in V8's
+      // interpreter (commands/tier-up.ts delays optimisation) allocates an iterator result per step, ~5 MB each on
+      // the 10,000-server bench.
+      for (let k = 0; k < list.length; k++) {
+        const d = list[k] as NginxDirective;
         if (d.directive === 'include')
           for (const i of d.includes ?? []) {
             const inc = tree.config[i];
@@ -164,7 +168,8 @@ function misspellings(tree: NginxConfigTree): { file: string; line: number; colu
   for (const c of tree.config) {
     if (c.source === 'builtin') continue;
     const walk = (list: NginxDirective[], depth: number): void => {
-      for (const d of list) {
+      for (let k = 0; k < list.length; k++) {
+        const d = list[k] as NginxDirective;
         const known = suggestDirective(d.directive);
         if (known) out.push({ file: c.file, line: d.line, column: d.column, name: d.directive, known });
         if (d.block && depth < 50 && analysedBlock(d.directive)) walk(d.block, depth + 1);

@@ -494,6 +494,11 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
     };
 
     const analyze = options.analyze ?? true;
+    // Every block's directives are collected on one stack (the nested blocks' above their parent's) and copied out
+    // exactly sized when the block ends: an array per block grown by push kept room for 17 elements and was then
+    // copied to its length anyway (50,000 blocks on the 10,000-server bench).
+    const stack: NginxDirective[] = [];
+    let top = 0;
     const values = tokens.values;
     const meta = tokens.meta;
     const count = tokens.length;
@@ -502,7 +507,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
         throw new SyntaxFailure(`blocks nested more than ${MAX_NESTING} deep`, tokens.line(pos - 1));
       }
       const bit = consume ? undefined : contextBit(blockCtx);
-      const parsed: NginxDirective[] = [];
+      const base = top;
       while (pos < count) {
         parseSteps++;
         const at = pos++;
@@ -514,7 +519,7 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
         }
         const line = meta[at * 3] as number;
         if (kind === Kind.Comment) {
-          if (options.comments) parsed.push({ directive: '#', line, args: [], comment: (values[at] as string).slice(1) });
+          if (options.comments) stack[top++] = { directive: '#', line, args: [], comment: (values[at] as string).slice(1) };
           continue;
         }
         if (kind === Kind.Open || kind === Kind.Semi) {
@@ -564,11 +569,13 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
         }
         if (stmt.directive === 'include' && stmt.args.length >= 1) resolveInclude(stmt, blockCtx);
         if (term === Kind.Open) stmt.block = parseBlock(enterBlockContext(stmt.directive, blockCtx), false, nesting + 1);
-        parsed.push(stmt);
-        if (argComments) for (const c of argComments) parsed.push({ directive: '#', line: stmt.line, args: [], comment: c });
+        stack[top++] = stmt;
+        if (argComments) for (const c of argComments) stack[top++] = { directive: '#', line: stmt.line, args: [], comment: c };
       }
-      // Trimmed to its length, for the same reason as the arguments.
-      return parsed.length > 0 ? parsed.slice() : parsed;
+      // Exactly sized, for the same reason as the arguments.
+      const parsed = stack.slice(base, top);
+      top = base;
+      return parsed;
     };
     const cfgError = (reason: string, line: number): void => addError(reason, line, 'directive');
 

@@ -169,7 +169,8 @@ class TreeWalker {
   /** directiveText(d), the same string for the same words. */
   private textOf(d: NginxDirective): string {
     let node = this.step(this.texts, d.directive);
-    for (const a of d.args) node = this.step(node, a);
+    const args = d.args;
+    for (let k = 0; k < args.length; k++) node = this.step(node, args[k] as string);
     if (d.block) {
       node.block ??= directiveText(d);
       return node.block;
@@ -193,7 +194,8 @@ class TreeWalker {
     const out: Located[] = [];
     if (!block) return out;
     const place: Place = { file, via, enclosing, walker: this };
-    for (const d of block) {
+    for (let k = 0; k < block.length; k++) {
+      const d = block[k] as NginxDirective;
       if (d.directive === '#') continue;
       if (d.directive === 'include' && d.includes && d.includes.length > 0) {
         if (depth >= MAX_INCLUDE_DEPTH) continue;
@@ -243,16 +245,20 @@ export function variablesIn(value: string): string[] {
   return out;
 }
 
+/** A parameter after the address of a `listen` (no Set of them: two listens per server of a 10,000-server config). */
+function hasParam(args: string[], param: string): boolean {
+  return args.indexOf(param, 1) > 0;
+}
+
 export function parseListen(args: string[], ref: NginxRef): NginxListen {
   const spec = args[0] ?? '80';
-  const params = new Set(args.slice(1));
   const l: NginxListen = {
     address: '*',
-    ssl: params.has('ssl'),
-    http2: params.has('http2'),
-    quic: params.has('quic'),
-    proxyProtocol: params.has('proxy_protocol'),
-    defaultServer: params.has('default_server') || params.has('default'),
+    ssl: hasParam(args, 'ssl'),
+    http2: hasParam(args, 'http2'),
+    quic: hasParam(args, 'quic'),
+    proxyProtocol: hasParam(args, 'proxy_protocol'),
+    defaultServer: hasParam(args, 'default_server') || hasParam(args, 'default'),
     defaulted: false,
     sslFromLegacyDirective: false,
     ref,
@@ -546,7 +552,8 @@ const NO_OWN: Record<NginxPassKind, NginxHeaderEntry[]> = Object.freeze({
 
 function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): LevelConf {
   const conf: LevelConf = { kind, scope, own: NO_OWN, proxyRedirect: NONE, unresolvedIncludes: NONE, access: NONE };
-  for (const l of directives) {
+  for (let k = 0; k < directives.length; k++) {
+    const l = directives[k] as Located;
     const d = l.d;
     if (d.directive === 'include') {
       if (!/[*?[]/.test(d.args[0] ?? '')) {
@@ -789,7 +796,8 @@ interface HttpCtx {
 
 function readRealIp(directives: Located[]): NginxRealIp {
   const r: NginxRealIp = { from: [] };
-  for (const l of directives) {
+  for (let k = 0; k < directives.length; k++) {
+    const l = directives[k] as Located;
     if (l.d.directive === 'set_real_ip_from' && l.d.args[0]) r.from.push({ value: l.d.args[0], ref: l.ref });
     else if (l.d.directive === 'real_ip_header' && l.d.args[0]) r.header = { value: l.d.args[0], ref: l.ref };
     else if (l.d.directive === 'real_ip_recursive' && l.d.args[0]) r.recursive = { value: l.d.args[0] === 'on', ref: l.ref };
@@ -846,18 +854,21 @@ class ModelBuilder {
     const http: NginxHttp = { index: this.model.https.length, config: configIndex, upstreams: [], variables: [], servers: [] };
     if (ref) http.ref = ref;
     this.model.https.push(http);
-    for (const l of directives) {
+    for (let k = 0; k < directives.length; k++) {
+      const l = directives[k] as Located;
       if (l.d.directive === 'upstream' && l.d.block) http.upstreams.push(parseUpstream(l, walker));
       else if ((l.d.directive === 'map' || l.d.directive === 'geo' || l.d.directive === 'split_clients') && l.d.block) {
         http.variables.push(parseMapLike(l, walker));
       }
     }
     const ctx: HttpCtx = { http, level: readLevel('http', -1, directives), realIp: readRealIp(directives), inherited: {} };
-    for (const l of directives) {
+    for (let k = 0; k < directives.length; k++) {
+      const l = directives[k] as Located;
       if (l.d.directive === 'ssl' && l.d.args[0] === 'on') ctx.sslOn = l.ref;
       if (l.d.directive === 'http2' && l.d.args[0] === 'on') ctx.http2On = l.ref;
     }
-    for (const l of directives) {
+    for (let k = 0; k < directives.length; k++) {
+      const l = directives[k] as Located;
       if (l.d.directive === 'server' && l.d.block) this.addServer(walker, l, ctx);
     }
   }
@@ -898,7 +909,8 @@ class ModelBuilder {
     };
     let sslOn = ctx.sslOn;
     let http2On = ctx.http2On;
-    for (const c of directives) {
+    for (let k = 0; k < directives.length; k++) {
+      const c = directives[k] as Located;
       switch (c.d.directive) {
         case 'listen':
           server.listens.push(parseListen(c.d.args, c.ref));
@@ -931,7 +943,8 @@ class ModelBuilder {
         sslFromLegacyDirective: false,
       });
     }
-    for (const listen of server.listens) {
+    for (let k = 0; k < server.listens.length; k++) {
+      const listen = server.listens[k] as NginxListen;
       if (sslOn && !listen.ssl && !listen.quic) {
         listen.ssl = true;
         listen.sslFromLegacyDirective = true;
@@ -1016,7 +1029,8 @@ class ModelBuilder {
       if (restricted) scope.restricted = restricted;
       server.scopes.push(scope);
 
-      for (const c of body) {
+      for (let k = 0; k < body.length; k++) {
+        const c = body[k] as Located;
         const passKind = PASS_BY_DIRECTIVE.get(c.d.directive);
         if (passKind && !scope.pass && c.d.args[0] !== undefined) {
           scope.pass = parsePass(passKind, c.d.args[0], c.ref, upstreams);
@@ -1055,7 +1069,8 @@ class ModelBuilder {
         scope.passInherited = true;
       }
       if (depth >= MAX_BLOCK_DEPTH) return;
-      for (const c of body) {
+      for (let k = 0; k < body.length; k++) {
+        const c = body[k] as Located;
         if (!c.d.block) continue;
         if (c.d.directive === 'location') {
           addScope('location', c, walker.children(c), scope, fullChain, conditions, depth + 1);
@@ -1068,7 +1083,9 @@ class ModelBuilder {
       }
     };
     addScope('server', l, directives, undefined, [ctx.level], [], 0);
-    for (const scope of server.scopes) {
+    const scopes = server.scopes;
+    for (let k = 0; k < scopes.length; k++) {
+      const scope = scopes[k] as NginxScope;
       if (!scope.pass?.variable || scope.passInherited || scope.pass.setBy) continue;
       // Its own and its ancestors' sets, and those of the `if` blocks inside them (an `if` runs in its level's
       // rewrite phase: a server-level `if (...) { set $b x; }` applies to every location).
@@ -1086,7 +1103,8 @@ class ModelBuilder {
     }
     server.redirects = (server.scopes[0] as NginxScope).redirects;
     // Redirects inside a server-level `if` are conditional; record them on the server too.
-    for (const s of server.scopes) {
+    for (let k = 0; k < scopes.length; k++) {
+      const s = scopes[k] as NginxScope;
       if (s.kind === 'if' && s.parent === 0) {
         for (const r of s.redirects) server.redirects.push({ ...r, unconditional: false });
       }
