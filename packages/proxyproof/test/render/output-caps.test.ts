@@ -96,9 +96,10 @@ describe('JSON output', () => {
       const doc = JSON.parse(whole);
       assert.equal(doc.findings.length, r.findings.length);
       assert.equal(doc.diagnostics.length, r.diagnostics.length);
-      // written in pieces: no piece holds more than one finding
+      // written in pieces: a piece is one finding, or a value of a few hundred nodes (json.ts WHOLE_NODES), never the
+      // whole findings or diagnostics list
       const biggest = chunks.reduce((m, c) => Math.max(m, c.length), 0);
-      assert.ok(biggest < 2000, `largest piece ${biggest} characters`);
+      assert.ok(biggest < 16_000, `largest piece ${biggest} characters`);
     });
   }
 
@@ -142,6 +143,33 @@ describe('JSON output', () => {
     assert.equal(chunks.join(''), jsonRenderer.render(r, { color: false, quiet: false }));
     const biggest = chunks.reduce((m, c) => Math.max(m, c.length), 0);
     assert.ok(biggest < 2000, `largest piece ${biggest} characters`);
+  });
+});
+
+describe('JSON output: whole values and pieces', () => {
+  const pieces = (r: Report): string[] => {
+    const chunks: string[] = [];
+    jsonRenderer.write?.(r, { color: false, quiet: false }, (s) => chunks.push(s));
+    assert.equal(chunks.join(''), jsonRenderer.render(r, { color: false, quiet: false }));
+    return chunks;
+  };
+  it('a finding of ordinary size is one piece (one JSON.stringify per finding, not one per member)', () => {
+    const r = report({ 'a/b': 600 });
+    const chunks = pieces(r);
+    const first = JSON.stringify(r.findings[0], null, 2).split('\n').join('\n    ');
+    assert.ok(chunks.includes(first), 'the first finding is written as one piece');
+  });
+  it('a finding with thousands of evidence entries is still written in pieces (no one string of the whole)', () => {
+    const r = report({ 'a/b': 2 });
+    const big = r.findings[0] as Finding;
+    big.evidence = Array.from({ length: 5000 }, (_, i) => ({ file: 'big.conf', line: i + 1, snippet: `line ${i}` }));
+    const chunks = pieces(r);
+    const biggest = chunks.reduce((m, c) => Math.max(m, c.length), 0);
+    assert.ok(biggest < 2000, `largest piece ${biggest} characters`);
+  });
+  it('a report of a few findings is written whole, with the same bytes', () => {
+    const chunks = pieces(report({ 'a/b': 1 }));
+    assert.equal(chunks.filter((c) => c.trim()).length, 1);
   });
 });
 

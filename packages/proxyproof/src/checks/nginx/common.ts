@@ -23,6 +23,7 @@ import {
   sourceLine,
   sourceLines,
 } from '../../facts/nginx/index.js';
+import type { ComposeService } from '../../model/deploy.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence, Fix, FixEdit } from '../../model/finding.js';
 import { frontReachesProxy } from '../../model/proxy.js';
@@ -255,16 +256,18 @@ export interface HeaderUse {
  * The loop the header-value checks share (scheme-header-value, forwarded-host-client-controlled, forwarded-proto-client-controlled, forwarded-proto-hardcoded, host-port-behind-front, variable-always-empty): every entry written in a config line that a scope passing upstream with
  * one of `kinds` sends (`entries` picks which: all, or only the scheme headers), once per server and line — a line
  * inherited by several locations is one mistake. Scopes for the ACME challenge are left out when `skipAcme`.
- * The same object is yielded each time with new contents: destructure it, or copy it to keep it.
+ * `visit` gets the same object each time with new contents: destructure it, or copy it to keep it. A callback, not a
+ * generator: six checks walk every entry of the config (10,000 servers: ~600,000 visits), and a generator's resumption
+ * per entry cost more than the checks' own work on most of them.
  */
-export function* headerUses(
+export function forEachHeaderUse(
   model: NginxModel,
-  kinds: readonly NginxPassKind[] = ['proxy'],
-  entries: (set: NginxHeaderSet) => NginxHeaderEntry[] = (set) => set.entries,
-  skipAcme = false,
-): Generator<HeaderUse> {
-  // One object, refilled for each entry (six checks walk every entry of the config): a caller that keeps a use past
-  // its iteration copies it.
+  kinds: readonly NginxPassKind[],
+  entries: ((set: NginxHeaderSet) => NginxHeaderEntry[]) | undefined,
+  skipAcme: boolean,
+  visit: (use: HeaderUse) => void,
+): void {
+  // One object, refilled for each entry: a caller that keeps a use past its visit copies it.
   const use = {} as HeaderUse;
   for (const server of model.servers) {
     // Per server (a line is one mistake per server): the entries seen, by line number, compared on file and name.
@@ -274,7 +277,7 @@ export function* headerUses(
       const kind = scope.pass?.kind;
       if (!kind || !kinds.includes(kind) || (skipAcme && isAcmeChallengeScope(scope))) continue;
       const set = scope.headers[kind];
-      for (const entry of entries(set)) {
+      for (const entry of entries ? entries(set) : set.entries) {
         const ref = entry.ref;
         if (!ref) continue;
         const at = seen.get(ref.line);
@@ -289,7 +292,7 @@ export function* headerUses(
         use.scope = scope;
         use.set = set;
         use.entry = entry as NginxHeaderEntry & { ref: NginxRef };
-        yield use;
+        visit(use);
       }
     }
   }
@@ -451,12 +454,13 @@ const PRIVATE_NAME = /(?:^|\.)(?:localhost|local|localdomain|test|example|invali
 
 /** A server_name that is a public DNS name (a dot, a letter TLD, no wildcard-only, not an address or placeholder). */
 export function publicServerNames(server: NginxServer): string[] {
+  // The documentation domains (example.com and every name under it, `*.example.com` included) first: the cheapest
+  // test, and the one that rejects generated and documented configs.
   return server.serverNames.filter(
     (n) =>
+      !/(?:^|\.)example\.(?:com|org|net)$/i.test(n) &&
       /^(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(n) &&
-      !PRIVATE_NAME.test(n) &&
-      !/^(?:\*\.)?example\.(?:com|org|net)$/i.test(n) &&
-      !/(?:^|\.)example\.(?:com|org|net)$/i.test(n),
+      !PRIVATE_NAME.test(n),
   );
 }
 
@@ -473,58 +477,49 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
   if (server.tls && !server.tlsOnlyInBranch) return undefined;
   const direct = frontProxyEvidence(server);
   if (direct.length > 0) return { strength: 'direct', refs: direct, evidence: [], what: '' };
-  const ports = server.listens.flatMap((l) => (l.port === undefined ? [] : [l.port]));
-  const front = (facts.fronts ?? []).find((f) => f.terminatesTls && f.name !== 'none' && frontReachesProxy(f, 'nginx', ports));
-  if (front && !anyNginxTls) {
-    return {
-      strength: 'direct',
-      refs: [],
-      evidence: front.evidence.map((r) => ({
-        file: r.file,
-        line: r.line,
-        snippet: r.snippet ?? front.name,
-        note: `${front.name} ends TLS in front (${front.origin === 'declared' ? 'declared' : front.why})`,
-      })),
-      what: `${front.name}, which ends TLS`,
-    };
-  }
-  if (anyNginxTls) return undefined;
-  // Another proxy of the files that ends TLS is in the chain itself; one that runs as a compose service generated from
-  // the containers' environment (nginx-proxy) is judged below by its published 443 like any proxy image.
-  if (
-    (facts.proxies ?? []).some((p) => p.container?.runtime !== 'compose' && p.sites?.some((s) => s.listeners?.some((l) => l.tls)))
-  )
-    return undefined;
-  // The one compose service that runs nginx, publishing a port this server listens on, runs this nginx (the chain
-  // places the hop in it too): publishing 443 without a TLS listener does not make it a proxy in front of itself.
-  // nginx-proxy (jwilder, nginx-proxy-manager) writes its own config from container labels: never this file.
-  const ownContainer = proxyContainer(facts, 'nginx')?.service;
-  const listensOn = (p: { containerPort: number }) => server.listens.some((l) => l.port === p.containerPort);
-  for (const file of facts.compose?.files ?? []) {
-    for (const svc of file.services) {
-      if (!svc.image || !PROXY_IMAGE.test(svc.image)) continue;
-      if (svc.name === ownContainer && !/nginx-proxy/i.test(svc.image) && svc.ports.some(listensOn)) continue;
-      const p443 = svc.ports.find((p) => p.containerPort === 443 || p.hostPort === 443);
-      if (!p443) continue;
-      // The service publishes a port this very server listens on (TLS in a template branch): it runs this nginx,
-      // it is not a proxy in front of it.
-      if (server.listens.some((l) => l.port !== undefined && l.port === p443.containerPort)) continue;
+  const deployment = deploymentTlsEnds(facts);
+  if (deployment.tlsFronts.length > 0 && !anyNginxTls) {
+    const ports = server.listens.flatMap((l) => (l.port === undefined ? [] : [l.port]));
+    const front = deployment.tlsFronts.find((f) => frontReachesProxy(f, 'nginx', ports));
+    if (front) {
       return {
-        strength: 'inferred',
+        strength: 'direct',
         refs: [],
-        evidence: [
-          {
-            file: p443.ref.file,
-            line: p443.ref.line,
-            snippet: p443.ref.snippet ?? p443.raw,
-            note: `service ${svc.name} (${svc.image}) publishes 443: a proxy that ends TLS in front`,
-          },
-        ],
-        what: `a TLS-ending proxy (compose service ${svc.name}, ${svc.image})`,
+        evidence: front.evidence.map((r) => ({
+          file: r.file,
+          line: r.line,
+          snippet: r.snippet ?? front.name,
+          note: `${front.name} ends TLS in front (${front.origin === 'declared' ? 'declared' : front.why})`,
+        })),
+        what: `${front.name}, which ends TLS`,
       };
     }
   }
-  const entry = kubeTlsEntry(facts);
+  if (anyNginxTls) return undefined;
+  // Another proxy of the files that ends TLS is in the chain itself (deploymentTlsEnds).
+  if (deployment.otherProxyEndsTls) return undefined;
+  for (const { svc, p443, ownNginx } of deployment.composeProxies) {
+    // The one compose service that runs nginx, publishing a port this server listens on, runs this nginx (the chain
+    // places the hop in it too): publishing 443 without a TLS listener does not make it a proxy in front of itself.
+    if (ownNginx && svc.ports.some((p) => server.listens.some((l) => l.port === p.containerPort))) continue;
+    // The service publishes a port this very server listens on (TLS in a template branch): it runs this nginx,
+    // it is not a proxy in front of it.
+    if (server.listens.some((l) => l.port !== undefined && l.port === p443.containerPort)) continue;
+    return {
+      strength: 'inferred',
+      refs: [],
+      evidence: [
+        {
+          file: p443.ref.file,
+          line: p443.ref.line,
+          snippet: p443.ref.snippet ?? p443.raw,
+          note: `service ${svc.name} (${svc.image}) publishes 443: a proxy that ends TLS in front`,
+        },
+      ],
+      what: `a TLS-ending proxy (compose service ${svc.name}, ${svc.image})`,
+    };
+  }
+  const entry = deployment.kubeEntry;
   if (entry) {
     return {
       strength: 'inferred',
@@ -570,23 +565,103 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
       what: `whatever ends TLS for ${names[0]} (this server answers the public name on plain HTTP only)`,
     };
   }
-  for (const [file, lines] of facts.sources) {
-    if (!/(?:^|\/)(?:Dockerfile|Containerfile)[^/]*$/.test(file)) continue;
-    const cont = nginxInstallLine(lines);
-    if (cont < 0) continue;
+  const install = nginxInstall(facts, deployment.dockerfiles);
+  if (install) {
     return {
       strength: 'inferred',
       refs: [],
       evidence: [
         {
-          file,
-          line: cont + 1,
-          snippet: (lines[cont] ?? '').trim(),
+          ...install,
           note: 'nginx runs in a container image built here and nothing in these files ends TLS: the container sits behind whatever ends it',
         },
       ],
       what: 'whatever ends TLS in front of this container (nothing in these files does)',
     };
+  }
+  return undefined;
+}
+
+/**
+ * The parts of terminatorEvidence that are the same for every server of a deployment: the TLS-ending fronts, whether
+ * another proxy of the files ends TLS, the compose services running a proxy image that publish 443, a Kubernetes
+ * entry that ends TLS, a Dockerfile that installs nginx. Five checks ask for every plain server (10,000 servers:
+ * tens of thousands of walks over the compose files and every source file's name); these are computed once per
+ * facts and stay valid while the facts' members they come from are the same objects.
+ */
+interface DeploymentTlsEnds {
+  inputs: readonly unknown[];
+  /** Fronts (declared or inferred) that end TLS; whether one reaches a server depends on its ports. */
+  tlsFronts: NonNullable<Facts['fronts']>;
+  /** Another proxy of the files ends TLS (it is in the chain itself); nginx-proxy's compose service is judged below. */
+  otherProxyEndsTls: boolean;
+  /** Compose services running a reverse proxy image that publish 443 (`ownNginx`: the one service that runs nginx). */
+  composeProxies: Array<{ svc: ComposeService; p443: ComposeService['ports'][number]; ownNginx: boolean }>;
+  kubeEntry: { what: string; ref: Evidence } | undefined;
+  /** The sources named like a Dockerfile, in the sources' order (their lines are read at each ask: nginxInstall). */
+  dockerfiles: string[];
+}
+
+const deploymentTlsMemo = new WeakMap<Facts, DeploymentTlsEnds>();
+
+function deploymentTlsEnds(facts: Facts): DeploymentTlsEnds {
+  // The members it is computed from, and their sizes (a list a test or a later step adds to in place).
+  const inputs = [
+    facts.fronts,
+    facts.fronts?.length,
+    facts.proxies,
+    facts.proxies?.length,
+    facts.compose,
+    facts.compose?.files.length,
+    facts.kube,
+    facts.kube?.ingresses?.length,
+    facts.workloads,
+    facts.workloads?.entries?.length,
+    facts.sources,
+    facts.sources.size,
+  ] as const;
+  const hit = deploymentTlsMemo.get(facts);
+  if (hit?.inputs.every((v, i) => v === inputs[i])) return hit;
+  // nginx-proxy (jwilder, nginx-proxy-manager) writes its own config from container labels: never this file.
+  const ownContainer = proxyContainer(facts, 'nginx')?.service;
+  const composeProxies: DeploymentTlsEnds['composeProxies'] = [];
+  for (const file of facts.compose?.files ?? []) {
+    for (const svc of file.services) {
+      if (!svc.image || !PROXY_IMAGE.test(svc.image)) continue;
+      const p443 = svc.ports.find((p) => p.containerPort === 443 || p.hostPort === 443);
+      if (!p443) continue;
+      composeProxies.push({ svc, p443, ownNginx: svc.name === ownContainer && !/nginx-proxy/i.test(svc.image) });
+    }
+  }
+  const dockerfiles = [...facts.sources.keys()].filter((file) => /(?:^|\/)(?:Dockerfile|Containerfile)[^/]*$/.test(file));
+  const found: DeploymentTlsEnds = {
+    inputs,
+    tlsFronts: (facts.fronts ?? []).filter((f) => f.terminatesTls && f.name !== 'none'),
+    otherProxyEndsTls: (facts.proxies ?? []).some(
+      (p) => p.container?.runtime !== 'compose' && p.sites?.some((s) => s.listeners?.some((l) => l.tls)),
+    ),
+    composeProxies,
+    kubeEntry: kubeTlsEntry(facts),
+    dockerfiles,
+  };
+  deploymentTlsMemo.set(facts, found);
+  return found;
+}
+
+/** The 0-based install line of each Dockerfile's lines (as read: a file read again is a new array). */
+const installLines = new WeakMap<string[], number>();
+
+/** The first of these Dockerfiles that installs nginx, with that line. */
+function nginxInstall(facts: Facts, dockerfiles: string[]): { file: string; line: number; snippet: string } | undefined {
+  for (const file of dockerfiles) {
+    const lines = facts.sources.get(file);
+    if (!lines) continue;
+    let cont = installLines.get(lines);
+    if (cont === undefined) {
+      cont = nginxInstallLine(lines);
+      installLines.set(lines, cont);
+    }
+    if (cont >= 0) return { file, line: cont + 1, snippet: (lines[cont] ?? '').trim() };
   }
   return undefined;
 }

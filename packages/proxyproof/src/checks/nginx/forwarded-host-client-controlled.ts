@@ -7,7 +7,7 @@ import { displayFile, type NginxHeaderSet, nginxModel, traceValue } from '../../
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { entryEvidence, headerUses, listJoin, NGINX_DOCS, refEvidence, replaceDirectiveFix, scopeName } from './common.js';
+import { entryEvidence, forEachHeaderUse, listJoin, NGINX_DOCS, refEvidence, replaceDirectiveFix, scopeName } from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/forwarded-host-client-controlled',
@@ -40,11 +40,11 @@ function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
   const forwarding = (set: NginxHeaderSet) => set.entries.filter((e) => HEADERS.includes(e.name.toLowerCase()) && e.value !== '');
-  for (const { server, scope, set, entry: e } of headerUses(model, ['proxy'], forwarding)) {
+  forEachHeaderUse(model, ['proxy'], forwarding, false, ({ server, scope, set, entry: e }) => {
     const n = e.name.toLowerCase();
     const trace = traceValue(model, server, e.value);
     const bad = trace.clientVariables.filter((v) => FORWARDING_VAR.test(v));
-    if (bad.length === 0 || trace.guarded) continue;
+    if (bad.length === 0 || trace.guarded) return;
     const ref = e.ref;
     const http = model.https[server.http];
     const defs = (http?.variables ?? []).filter((d) => trace.variables.includes(d.name));
@@ -81,7 +81,7 @@ function run(facts: Facts): Finding[] {
         data: { header: e.name, clientVariables: bad },
       }),
     );
-  }
+  });
   return out;
 }
 

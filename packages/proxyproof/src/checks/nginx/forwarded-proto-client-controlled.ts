@@ -16,7 +16,7 @@ import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
 import {
   entryEvidence,
-  headerUses,
+  forEachHeaderUse,
   listJoin,
   NGINX_DOCS,
   podBehindL7Entry,
@@ -79,9 +79,9 @@ export function guardedSchemeLines(
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
-  for (const { server, scope, entry: e } of headerUses(model, ['proxy'], schemeHeaders)) {
+  forEachHeaderUse(model, ['proxy'], schemeHeaders, false, ({ server, scope, entry: e }) => {
     const trace = traceValue(model, server, schemeExpression(e));
-    if (trace.clientVariables.length === 0 || trace.guarded) continue;
+    if (trace.clientVariables.length === 0 || trace.guarded) return;
     const ref = e.ref;
     const http = model.https[server.http];
     const defs = (http?.variables ?? []).filter((d) => trace.variables.includes(d.name));
@@ -133,7 +133,7 @@ function run(facts: Facts): Finding[] {
         data: { clientVariables: trace.clientVariables, header: e.name },
       }),
     );
-  }
+  });
   return out;
 }
 

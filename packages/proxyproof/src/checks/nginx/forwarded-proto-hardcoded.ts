@@ -17,7 +17,7 @@ import type { Finding } from '../../model/finding.js';
 import {
   describeListen,
   entryEvidence,
-  headerUses,
+  forEachHeaderUse,
   listenEvidence,
   NGINX_DOCS,
   plainRedirectedToHttps,
@@ -47,21 +47,21 @@ function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
   // ACME challenge locations answer the CA over plain HTTP whatever the header says.
-  for (const { server, scope, entry: e } of headerUses(model, ['proxy'], schemeHeaders, true)) {
+  forEachHeaderUse(model, ['proxy'], schemeHeaders, true, ({ server, scope, entry: e }) => {
     const claim = claimedScheme(e);
-    if (!claim) continue;
+    if (!claim) return;
     let wrong: ReturnType<typeof plainListens> = [];
     let severity: Finding['severity'] = meta.severity;
     if (claim === 'https') {
       // Behind a TLS-terminating balancer (realip / PROXY protocol) a literal https on the
       // plain listener is the usual, deliberate setup: see nginx/scheme-behind-tls-terminator.
-      if (frontProxyEvidence(server).length > 0 || plainRedirectedToHttps(server)) continue;
+      if (frontProxyEvidence(server).length > 0 || plainRedirectedToHttps(server)) return;
       wrong = plainListens(server);
     } else {
       wrong = tlsListens(server);
       severity = 'high';
     }
-    if (wrong.length === 0) continue;
+    if (wrong.length === 0) return;
     const ref = e.ref;
     const listens = wrong.map(describeListen).join(', ');
     const mixed = server.tls && server.plain;
@@ -99,7 +99,7 @@ function run(facts: Facts): Finding[] {
         data: { claimed: claim, header: e.name },
       }),
     );
-  }
+  });
   return out;
 }
 

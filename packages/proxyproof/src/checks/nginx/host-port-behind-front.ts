@@ -11,8 +11,8 @@ import type { Finding } from '../../model/finding.js';
 import {
   alsoEdits,
   entryEvidence,
+  forEachHeaderUse,
   type HeaderUse,
-  headerUses,
   listJoin,
   NGINX_DOCS,
   refsEvidence,
@@ -38,13 +38,17 @@ function run(facts: Facts): Finding[] {
   // A server whose TLS a template branch switches on is plain in the other rendering: not a TLS end for the tree.
   const anyNginxTls = model.servers.some((s) => s.tls && !s.tlsOnlyInBranch);
   const byServer = new Map<number, HeaderUse[]>();
-  for (const use of headerUses(model, ['proxy', 'uwsgi', 'fastcgi', 'scgi'], (set) =>
-    set.entries.filter((e) => HOST_NAMES.has(e.name.toLowerCase()) && variablesIn(e.value).includes('$server_port')),
-  )) {
-    if (use.server.tls && !use.server.tlsOnlyInBranch) continue;
-    // headerUses refills one object: keep a copy.
-    byServer.set(use.server.index, [...(byServer.get(use.server.index) ?? []), { ...use }]);
-  }
+  forEachHeaderUse(
+    model,
+    ['proxy', 'uwsgi', 'fastcgi', 'scgi'],
+    (set) => set.entries.filter((e) => HOST_NAMES.has(e.name.toLowerCase()) && variablesIn(e.value).includes('$server_port')),
+    false,
+    (use) => {
+      if (use.server.tls && !use.server.tlsOnlyInBranch) return;
+      // forEachHeaderUse refills one object: keep a copy.
+      byServer.set(use.server.index, [...(byServer.get(use.server.index) ?? []), { ...use }]);
+    },
+  );
   for (const [index, uses] of byServer) {
     const server = model.servers[index];
     if (!server) continue;

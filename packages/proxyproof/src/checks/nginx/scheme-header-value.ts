@@ -14,7 +14,7 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding, Fix } from '../../model/finding.js';
-import { entryEvidence, headerUses, NGINX_DOCS, replaceDirectiveFix, scopeName } from './common.js';
+import { entryEvidence, forEachHeaderUse, NGINX_DOCS, replaceDirectiveFix, scopeName } from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/scheme-header-value',
@@ -125,7 +125,7 @@ function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
   const written = (set: NginxHeaderSet) => set.entries.filter((e) => e.origin === 'directive' && e.value !== '');
-  for (const { server, scope, set, entry: e } of headerUses(model, ['proxy'], written)) {
+  forEachHeaderUse(model, ['proxy'], written, false, ({ server, scope, set, entry: e }) => {
     const correct = (x: NginxHeaderEntry): boolean => {
       const want = SECURE_VALUE[x.name.toLowerCase()];
       const values = want ? valuesOverTls(model, server, x.value) : undefined;
@@ -134,10 +134,10 @@ function run(facts: Facts): Finding[] {
     const lower = e.name.toLowerCase();
     const want = SECURE_VALUE[lower];
     const meant = want ? undefined : meantName(e.name);
-    if (!want && !meant) continue;
+    if (!want && !meant) return;
     const values = want ? valuesOverTls(model, server, e.value) : undefined;
-    if (want && (values === undefined || values.includes(want))) continue;
-    if (want && values?.every((v) => VOCABULARY[lower]?.includes(v.toLowerCase()))) continue;
+    if (want && (values === undefined || values.includes(want))) return;
+    if (want && values?.every((v) => VOCABULARY[lower]?.includes(v.toLowerCase()))) return;
     const ref = e.ref;
     const alone = schemeHeaders(set).filter((x) => x !== e && correct(x)).length === 0;
     // On a server that only answers plain HTTP the wrong value still says http: harmless until TLS is added.
@@ -202,7 +202,7 @@ function run(facts: Facts): Finding[] {
         data: { header: e.name, ...(meant ? { meant } : { expected: want }) },
       }),
     );
-  }
+  });
   return out;
 }
 

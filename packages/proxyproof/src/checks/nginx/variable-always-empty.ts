@@ -26,7 +26,7 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { headerUses, indentOf, NGINX_DOCS, refEvidence, scopeName } from './common.js';
+import { forEachHeaderUse, indentOf, NGINX_DOCS, refEvidence, scopeName } from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/variable-always-empty',
@@ -127,11 +127,11 @@ function run(facts: Facts): Finding[] {
     const l = server.listens.find((x) => x.ref);
     return l?.ref ? `\`${l.ref.text}\`` : 'its default `listen 80`';
   };
-  for (const { server, scope, entry } of headerUses(model, PASS_KINDS)) {
-    if (entry.origin !== 'directive' || entry.value === '' || !noPp(server)) continue;
+  forEachHeaderUse(model, PASS_KINDS, undefined, false, ({ server, scope, entry }) => {
+    if (entry.origin !== 'directive' || entry.value === '' || !noPp(server)) return;
     const trace = traceValue(model, server, entry.value);
     const empty = trace.variables.filter((v) => PROXY_PROTOCOL_VAR.test(v));
-    if (empty.length === 0) continue;
+    if (empty.length === 0) return;
     const ref = entry.ref;
     const directive = ref.text.split(' ')[0] ?? 'proxy_set_header';
     const param = !/_set_header$/.test(directive);
@@ -181,7 +181,7 @@ function run(facts: Facts): Finding[] {
         data: { variables: empty, header: entry.name },
       }),
     );
-  }
+  });
   for (const server of model.servers) {
     const h = server.realIp.header;
     if (h?.value !== 'proxy_protocol' || server.realIp.from.length === 0 || !noPp(server)) continue;
