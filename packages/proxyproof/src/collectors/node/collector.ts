@@ -241,7 +241,7 @@ class NodeCollection {
     }
     const lines = this.ctx.facts.sources.get(f.display) ?? text.split(/\r?\n/);
     try {
-      this.modules.push({ file: f, facts: analyzeModule(parsed.ast, text, f.display, lines) });
+      this.modules.push({ file: f, facts: analyzeModule(parsed.ast, parsed.text, f.display, lines) });
     } catch (e) {
       this.ctx.facts.diagnostics.push({
         level: 'warning',
