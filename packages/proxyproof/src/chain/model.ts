@@ -311,6 +311,8 @@ export interface Framework {
   sslRedirectPaths?: string[];
   /** Express trust proxy / Fastify trustProxy / Koa app.proxy. */
   trustProxy?: Valued<TrustSpec>;
+  /** Fastify: the call whose options carry `trustProxy` when it is not `Fastify()` (NestJS: `new FastifyAdapter`). */
+  trustProxyCall?: string;
   /**
    * `@proxyproof/forwarded` middleware (expressForwarded...): it resolves scheme/host/client from
    * Forwarded / X-Forwarded-* when the socket peer is in `trust` (default: nobody). `trust`

@@ -667,7 +667,7 @@ function frameworkCandidates(
       fw.kind === 'express'
         ? `app.set('trust proxy', ${shown});`
         : fw.kind === 'fastify'
-          ? `Fastify({ trustProxy: ${shown} })`
+          ? `${fw.trustProxyCall ?? 'Fastify'}({ trustProxy: ${shown} })`
           : 'app.proxy = true;';
     out.push({
       id: `trust-proxy:${app.id}`,

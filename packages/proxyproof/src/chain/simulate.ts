@@ -832,8 +832,16 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         schemeRef = lib.ref;
         break;
       }
-      const spec: TrustSpec = fw.trustProxy?.value ?? false;
       const settingName = fw.kind === 'express' ? 'trust proxy' : fw.kind === 'fastify' ? 'trustProxy' : 'app.proxy';
+      if (fw.trustProxy?.origin === 'unknown') {
+        // Written, but not as a value the files hold (a NestJS adapter another module makes, a computed value):
+        // the scheme is not known, never "false".
+        scheme = 'unknown' as Scheme;
+        schemeWhy = `${settingName} is set where its value is not read${fw.trustProxy.ref?.snippet ? ` (${fw.trustProxy.ref.snippet})` : ''}`;
+        schemeRef = fw.trustProxy.ref ?? fw.ref;
+        break;
+      }
+      const spec: TrustSpec = fw.trustProxy?.value ?? false;
       // Koa's app.proxy has no address check: true trusts every peer.
       const t0 = fw.kind === 'koa' ? (spec ? 'yes' : 'no') : expressTrust(spec, view.peerAddr, 0, view.peer);
       const xfp = h.get('x-forwarded-proto');

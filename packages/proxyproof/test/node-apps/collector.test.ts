@@ -125,6 +125,25 @@ describe('node collector: bad input', () => {
     assert.match(d.message, /syntax error/);
     assert.equal(facts.frameworks.filter((f) => f.kind === 'express').length, 1);
   });
+  it('TypeScript: a decorator after a field typed without a semicolon (NestJS DTOs) parses; lines and values kept', async () => {
+    // @sveltejs/acorn-typescript 1.0.13 throws "Unexpected character '@'" here; TypeScript accepts it (js.ts).
+    const { facts } = await factsFromFiles({
+      'src/user.dto.ts':
+        "import { Controller } from '@nestjs/common';\nexport class UserDto {\n  @IsString()\n  name: string // the name\n\n  // the login\n  @IsString()\n  login?: string\r\n  @IsString()\n  x: string\n}\n",
+      'src/main.ts':
+        "import express from 'express';\ninterface Opts { a: string }\n@Injectable()\nexport class S {\n  name: string\n  @Inject() other: string\n}\nconst app = express();\napp.set('trust proxy', 'loopback');\napp.listen(3000, '127.0.0.1');\n",
+      'src/broken.ts':
+        "import { Controller } from '@nestjs/common';\nexport class B {\n  kind: 'a//b' // a string with // before the comment\n  @IsString()\n  x: string\n}\n",
+    });
+    const errors = facts.diagnostics.filter((d) => /syntax error/.test(d.message)).map((d) => `${d.file}:${d.line}`);
+    // A `//` inside a string before the comment: no `;` is guessed there, the error stays (never a silent mis-parse).
+    assert.deepEqual(errors, ['src/broken.ts:4']);
+    const fw = facts.frameworks.find((f) => f.kind === 'express');
+    assert.deepEqual([fw?.trustProxy?.value, fw?.trustProxy?.ref?.line], ['loopback', 9]);
+    assert.equal(fw?.trustProxy?.ref?.snippet, "app.set('trust proxy', 'loopback');");
+    const s = facts.appServers.find((x) => x.kind === 'node');
+    assert.deepEqual([s?.binds[0]?.host, s?.binds[0]?.port, s?.binds[0]?.ref?.line], ['127.0.0.1', 3000, 10]);
+  });
   it('invalid package.json is a Diagnostic with its line', async () => {
     const { facts } = await factsFromFiles({
       'package.json': '{\n  "name": "x",\n  "scripts": {\n    "start": "node build",\n  }\n}\n',

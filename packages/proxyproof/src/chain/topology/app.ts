@@ -161,11 +161,12 @@ function redirectSettingOf(snippet: string | undefined): string | undefined {
 
 export function frameworkOf(f: FrameworkFacts): Framework {
   // NestJS on its default Express platform is an Express app (NestExpressApplication.set forwards to Express's
-  // `app.set`, so 'trust proxy' decides req.protocol exactly as in Express); on Fastify it stays 'other' for now.
-  const nestExpress = f.kind === 'nestjs' && (f.settings.platform?.value ?? 'express') === 'express';
+  // `app.set`, so 'trust proxy' decides req.protocol exactly as in Express); on Fastify it is a Fastify app
+  // (@nestjs/platform-fastify's FastifyAdapter hands its options, `trustProxy` among them, to `fastify()`).
+  const nestPlatform = f.kind === 'nestjs' ? (f.settings.platform?.value ?? 'express') : undefined;
   const kind = (
-    nestExpress
-      ? 'express'
+    nestPlatform === 'express' || nestPlatform === 'fastify'
+      ? nestPlatform
       : ['django', 'flask', 'fastapi', 'starlette', 'express', 'fastify', 'koa'].includes(f.kind)
         ? f.kind
         : 'other'
@@ -176,6 +177,7 @@ export function frameworkOf(f: FrameworkFacts): Framework {
   if (f.useForwardedPort) fw.useForwardedPort = valued(f.useForwardedPort, Boolean, false);
   if (f.sslRedirect) fw.sslRedirect = valued(f.sslRedirect, Boolean, false);
   if (f.kind === 'django') fw.sslRedirectSetting = 'SECURE_SSL_REDIRECT';
+  if (nestPlatform === 'fastify') fw.trustProxyCall = 'new FastifyAdapter';
   if (f.trustProxy) fw.trustProxy = valued(f.trustProxy, trustSpecOf, false);
   else if (kind === 'express' || kind === 'fastify' || kind === 'koa') fw.trustProxy = { value: false, origin: 'default' };
   if (f.requestReads) fw.requestReads = f.requestReads;

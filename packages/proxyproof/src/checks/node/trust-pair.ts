@@ -30,7 +30,8 @@ type Family = 'express' | 'fastify';
 interface Wording {
   name: string;
   setting: string;
-  ownFix: (trust: string) => string;
+  /** The setting as its own statement; `nest`: a NestJS app on this platform. */
+  ownFix: (trust: string, nest?: boolean) => string;
   scheme: string;
   refs: string[];
 }
@@ -46,7 +47,9 @@ const WORDING: Record<Family, Wording> = {
   fastify: {
     name: 'Fastify',
     setting: 'trustProxy',
-    ownFix: (t) => `const app = Fastify({ trustProxy: ${/^\d+$/.test(t) ? t : `'${t}'`} });`,
+    // NestJS: @nestjs/platform-fastify's FastifyAdapter hands its options to fastify(), trustProxy among them.
+    ownFix: (t, nest) =>
+      `${nest ? 'new FastifyAdapter(' : 'const app = Fastify('}{ trustProxy: ${/^\d+$/.test(t) ? t : `'${t}'`} })${nest ? '' : ';'}`,
     scheme: 'request.protocol is http and links/redirects built from it come out http://',
     refs: [NODE_REFS.fastifyTrustProxy, NODE_REFS.fastifyRequest, NODE_REFS.proxyAddr, NODE_REFS.forwarded],
   },
@@ -110,14 +113,26 @@ function ownFixAt(
   if (family === 'fastify' && open && (fw.assumedVersion === undefined || fw.assumedVersion === '4')) return {};
   if (insertAfter) return { placement: 'after', lines: statement };
   const line = trustRef(fw)?.line;
-  const replaced = valueReplacedLine(facts, settingFile(fw), line, trust);
+  const replaced = valueReplacedLine(facts, settingFile(fw), line, trust) ?? adapterOptionsLine(facts, fw, line, trust);
   if (!replaced) return { lines: statement };
-  const own = WORDING[family].ownFix(trust);
+  const own = WORDING[family].ownFix(trust, fw.kind === 'nestjs');
   const whole = replaced.trim() === own || /^\s*[\w.$]+\.set\(/.test(replaced);
   return {
     placement: 'replace',
     lines: whole ? [replaced.trim(), ...statement.filter((l) => l.startsWith('//'))] : [replaced.trim()],
   };
+}
+
+/**
+ * NestJS on Fastify created with an adapter that has no options (`new FastifyAdapter()` on the app's line): that
+ * line with the option written into the adapter, the place FastifyAdapter reads it from.
+ */
+function adapterOptionsLine(facts: Facts, fw: FrameworkFacts, line: number | undefined, trust: string): string | undefined {
+  if (fw.kind !== 'nestjs' || !line) return undefined;
+  const text = facts.sources.get(settingFile(fw))?.[line - 1];
+  const m = text ? /\bnew\s+FastifyAdapter\(\s*\)/.exec(text) : null;
+  if (!text || !m) return undefined;
+  return `${text.slice(0, m.index)}${WORDING.fastify.ownFix(trust, true)}${text.slice(m.index + m[0].length)}`;
 }
 
 function commented(lines: string[]): string[] {
@@ -258,7 +273,7 @@ export function unsetCheck(family: Family): Check {
                 family === 'express' && cls === 'none' && fw.trustProxy?.origin === 'default',
                 [
                   `// ${w.name}'s own setting:`,
-                  w.ownFix(trust),
+                  w.ownFix(trust, fw.kind === 'nestjs'),
                   '// or @proxyproof/forwarded (strict per-address policy):',
                   ...commented(forwardedSnippet(family, trust)),
                 ],
@@ -371,7 +386,11 @@ export function allCheck(family: Family): Check {
                 family,
                 trust,
                 false,
-                [w.ownFix(trust), '// or @proxyproof/forwarded:', ...commented(forwardedSnippet(family, trust))],
+                [
+                  w.ownFix(trust, fw.kind === 'nestjs'),
+                  '// or @proxyproof/forwarded:',
+                  ...commented(forwardedSnippet(family, trust)),
+                ],
                 ctx.open !== undefined,
               ),
             },

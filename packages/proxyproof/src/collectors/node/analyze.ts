@@ -43,6 +43,8 @@ export interface NodeApp {
   variable: string;
   /** NestJS: the platform underneath. */
   platform?: 'express' | 'fastify';
+  /** NestJS on Fastify: the adapter imported from another module of the app (`import { fastifyApp } from './x'`). */
+  adapterImport?: { module: string; name: string };
   trustProxy?: Setting;
   proxyIpHeader?: Setting;
   maxIpsCount?: Setting;
@@ -155,6 +157,8 @@ export interface ModuleFacts {
   /** `import adapter from '@sveltejs/adapter-auto'` called in the config: it builds no Node server off its platforms. */
   adapterAuto?: { ref: SourceRef };
   imports: Set<string>;
+  /** NestJS `FastifyAdapter`s this module exports, by exported name: their `trustProxy` (null: not written). */
+  fastifyAdapters: Map<string, Setting | null>;
 }
 
 const FORWARDED_ADAPTERS = new Set(['expressForwarded', 'fastifyForwarded', 'koaForwarded', 'honoForwarded']);
@@ -283,6 +287,8 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
   addSingleAssignedVars(ast, src, scope);
   /** local name -> 'module' (default/namespace) or 'module#export' */
   const bindings = new Map<string, string>();
+  /** `const name = <init>` anywhere in the module (the first one): an adapter made before NestFactory.create. */
+  const declared = new Map<string, Node>();
   const imports = new Set<string>();
   const requireOf = (n: Node): string | undefined => {
     const c = unwrap(n);
@@ -305,6 +311,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
         else if (s.type === 'ImportSpecifier') bindings.set(s.local.name, `${mod}#${s.imported.name ?? s.imported.value}`);
       }
     } else if (n.type === 'VariableDeclarator' && n.init) {
+      if (n.id.type === 'Identifier' && !declared.has(n.id.name)) declared.set(n.id.name, n.init);
       const mod = requireOf(n.init);
       if (mod === undefined) continue;
       imports.add(mod);
@@ -385,12 +392,36 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
         const app = base('nestjs');
         const typeArgs = init.typeArguments ?? init.typeParameters;
         const typeText = typeArgs ? textOf(src, typeArgs) : '';
-        const adapterArg = init.arguments[1] ? unwrap(init.arguments[1]) : undefined;
+        const written = init.arguments[1] ? unwrap(init.arguments[1]) : undefined;
+        // The adapter inline, or a variable holding it (`const adapter = new FastifyAdapter({...})`).
+        const adapterArg =
+          written?.type === 'Identifier' && declared.has(written.name) ? unwrap(declared.get(written.name)) : written;
+        const imported = written?.type === 'Identifier' ? bindings.get(written.name) : undefined;
         if (adapterArg?.type === 'NewExpression' && is(boundTo(adapterArg.callee), '@nestjs/platform-fastify#FastifyAdapter')) {
           app.platform = 'fastify';
           const opts = adapterArg.arguments[0] ? objectProps(adapterArg.arguments[0]) : undefined;
           const tp = opts?.props.get('trustProxy');
           if (tp) app.trustProxy = { eval: evaluate(tp, src, scope), ref: ref(tp), how: 'new FastifyAdapter({ trustProxy })' };
+          else if (opts?.spread)
+            app.trustProxy = {
+              eval: { kind: 'unknown', text: textOf(src, adapterArg.arguments[0]) },
+              ref: ref(adapterArg),
+              how: 'new FastifyAdapter({ ...options })',
+            };
+        } else if (
+          imported?.startsWith('.') &&
+          (/NestFastifyApplication/.test(typeText) || imports.has('@nestjs/platform-fastify'))
+        ) {
+          // An adapter another module of the app makes (`import { fastifyApp } from './adapter'`): Fastify, its
+          // trustProxy read from that module (collector.ts attachAdapters); until then "set, value not read".
+          const [module, name] = imported.split('#') as [string, string | undefined];
+          app.platform = 'fastify';
+          app.adapterImport = { module, name: name ?? 'default' };
+          app.trustProxy = {
+            eval: { kind: 'unknown', text: `${written?.name} (${module})` },
+            ref: ref(init),
+            how: `the adapter ${written?.name} from ${module}`,
+          };
         } else {
           app.platform = /NestFastifyApplication/.test(typeText) ? 'fastify' : 'express';
         }
@@ -862,7 +893,32 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       listenTemplates.push(t);
     }
   }
+  // NestJS FastifyAdapters this module exports: `export const a = new FastifyAdapter(...)`, `export { a as b }`,
+  // `export default a`.
+  const fastifyAdapters = new Map<string, Setting | null>();
+  const adapterSetting = (local: string): Setting | null | undefined => {
+    const init = unwrap(declared.get(local));
+    if (init?.type !== 'NewExpression' || !is(boundTo(init.callee), '@nestjs/platform-fastify#FastifyAdapter')) return undefined;
+    const opts = init.arguments[0] ? objectProps(init.arguments[0]) : undefined;
+    const tp = opts?.props.get('trustProxy');
+    return tp ? { eval: evaluate(tp, src, scope), ref: ref(tp), how: 'new FastifyAdapter({ trustProxy })' } : null;
+  };
+  for (const n of ast.body ?? []) {
+    const pairs: Array<[string, string]> = [];
+    if (n.type === 'ExportNamedDeclaration' && n.declaration?.type === 'VariableDeclaration')
+      for (const d of n.declaration.declarations) if (d.id.type === 'Identifier') pairs.push([d.id.name, d.id.name]);
+    if (n.type === 'ExportNamedDeclaration' && !n.source)
+      for (const sp of n.specifiers ?? [])
+        if (sp.local?.type === 'Identifier') pairs.push([sp.local.name, sp.exported?.name ?? sp.exported?.value]);
+    if (n.type === 'ExportDefaultDeclaration' && n.declaration?.type === 'Identifier')
+      pairs.push([n.declaration.name, 'default']);
+    for (const [local, exported] of pairs) {
+      const setting = adapterSetting(local);
+      if (setting !== undefined) fastifyAdapters.set(exported, setting);
+    }
+  }
   return {
+    fastifyAdapters,
     apps,
     detached,
     detachedForwarded,

@@ -9,7 +9,7 @@
  * Dockerfiles and .env files of a SvelteKit project are read with collectors/deploy's parsers.
  */
 import { isIP } from 'node:net';
-import { basename, dirname, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ComposePort, ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
@@ -309,7 +309,7 @@ class NodeCollection {
     }
     const lines = this.ctx.facts.sources.get(f.display) ?? text.split(/\r?\n/);
     try {
-      this.modules.push({ file: f, facts: analyzeModule(parsed.ast, text, f.display, lines) });
+      this.modules.push({ file: f, facts: analyzeModule(parsed.ast, parsed.text, f.display, lines) });
     } catch (e) {
       this.ctx.facts.diagnostics.push({
         level: 'warning',
@@ -364,6 +364,30 @@ class NodeCollection {
     for (const p of this.packages)
       if ((abs.startsWith(p.dir + sep) || abs === p.dir) && (!best || p.dir.length > best.dir.length)) best = p;
     return best;
+  }
+}
+
+/**
+ * NestJS on Fastify with the adapter imported from another module of the app: that module's `new FastifyAdapter`
+ * options decide trustProxy (written there: its value and line; not written: unset). A module the lint did not
+ * parse leaves the setting "not read".
+ */
+function attachAdapters(
+  apps: Array<{ app: NodeApp; abs: string }>,
+  modules: Array<{ file: DiscoveredFile; facts: ModuleFacts }>,
+): void {
+  for (const { app, abs } of apps) {
+    const from = app.adapterImport;
+    if (!from) continue;
+    const base = resolve(dirname(abs), from.module);
+    const names = [base, ...['.ts', '.mts', '.js', '.mjs', '.cjs'].flatMap((e) => [`${base}${e}`, join(base, `index${e}`)])];
+    // `./adapter.js` written for a TypeScript source (NodeNext): the .ts file.
+    if (/\.[mc]?js$/.test(base)) names.push(base.replace(/\.([mc]?)js$/, '.$1ts'));
+    const m = modules.find((x) => names.includes(x.file.abs));
+    const setting = m?.facts.fastifyAdapters.get(from.name);
+    if (setting === undefined) continue;
+    if (setting === null) delete app.trustProxy;
+    else app.trustProxy = setting;
   }
 }
 
@@ -1248,6 +1272,7 @@ export const nodeAppCollector: Collector = {
         all.push(a);
       }
     }
+    attachAdapters(apps, col.modules);
     const detached = col.modules.flatMap((m) => m.facts.detached);
     for (const extra of attachDetached(all, detached))
       apps.push({ app: extra, abs: absByDisplay.get(extra.file) ?? resolve(extra.file) });

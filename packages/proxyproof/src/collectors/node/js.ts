@@ -28,6 +28,47 @@ export function isTypeScript(file: string): boolean {
   return /\.(ts|mts|cts|tsx)$/.test(file);
 }
 
+/** How many missing semicolons before decorators one file may get (NestJS DTOs: one per decorated field). */
+const MAX_DECORATOR_SEMICOLONS = 200;
+
+/**
+ * @sveltejs/acorn-typescript 1.0.13 (the newest release) cannot tokenize a decorator that follows a type without a
+ * semicolon: a class field `name: string` on one line and `@IsString()` on the next (every NestJS DTO written without
+ * semicolons) throws "Unexpected character '@'": the tokenizer is still in type context, and core acorn has no `@`
+ * token (sveltejs/acorn-typescript#102, superseded by #110, unreleased; TypeScript accepts it). We end the line before that `@` with the `;` automatic
+ * semicolon insertion would have put there and parse again. Appending at a line's end keeps every line and every
+ * earlier column; node offsets shift, so the caller reads the returned text. Undefined when it is another error.
+ */
+function withDecoratorSemicolons(
+  parser: typeof Parser,
+  text: string,
+  opts: acorn.Options,
+  first: unknown,
+): ParsedSource | undefined {
+  const lines = text.split('\n');
+  let error = first as { message?: string; loc?: { line: number; column: number } };
+  for (let tries = 0; tries < MAX_DECORATOR_SEMICOLONS; tries++) {
+    if (!/^Unexpected character '@'/.test(String(error.message ?? '')) || !error.loc) return undefined;
+    // The line before the decorator that holds code (blank and `//` lines skipped); it must not end with `;` already.
+    let i = error.loc.line - 2;
+    while (i >= 0 && /^\s*(\/\/.*)?\r?$/.test(lines[i] as string)) i--;
+    const before = lines[i];
+    if (before === undefined) return undefined;
+    // A trailing `//` comment: the `;` goes before it, when no quote comes first (`//` inside a string is not one).
+    const comment = before.indexOf('//');
+    const code = comment >= 0 ? before.slice(0, comment) : before.replace(/\r$/, '');
+    if (/;\s*$/.test(code) || (comment >= 0 && /['"`]/.test(code))) return undefined;
+    lines[i] = `${code.replace(/\s*$/, '')};${before.slice(code.replace(/\s*$/, '').length)}`;
+    const mended = lines.join('\n');
+    try {
+      return { ast: parser.parse(mended, opts), text: mended };
+    } catch (next) {
+      error = next as typeof error;
+    }
+  }
+  return undefined;
+}
+
 /** Parses a module (falls back to a script for CommonJS files that use `return` at top level or `with`). */
 export function parseSource(file: string, text: string): ParsedSource | ParseFailure {
   const parser = /\.tsx$/.test(file) ? TsxParser : isTypeScript(file) ? TsParser : TsParser;
@@ -43,6 +84,10 @@ export function parseSource(file: string, text: string): ParsedSource | ParseFai
   try {
     return { ast: parser.parse(text, opts), text };
   } catch (first) {
+    if (isTypeScript(file)) {
+      const mended = withDecoratorSemicolons(parser, text, opts, first);
+      if (mended) return mended;
+    }
     if (!/\.(mjs|mts|ts|tsx)$/.test(file)) {
       try {
         return { ast: parser.parse(text, { ...opts, sourceType: 'script' }), text };

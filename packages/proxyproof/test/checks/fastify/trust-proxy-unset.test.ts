@@ -33,6 +33,28 @@ caseTable(fastifyTrustProxyUnset, [
         "import { NestFactory } from '@nestjs/core';\nimport { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';\nimport { AppModule } from './app.module';\nconst app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter());\nawait app.listen(3000);\n",
     },
     expect: ['src/main.ts@4'],
+    // The option goes into the adapter, in place (before: `const app = Fastify(...)` advice, which NestJS never runs).
+    check: ([f]) => {
+      assert.equal(f?.fix?.placement, 'replace');
+      assert.equal(f?.fix?.line, 4);
+      assert.deepEqual(f?.fix?.lines, [
+        "const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter({ trustProxy: 'loopback' }));",
+      ]);
+    },
+  },
+  {
+    name: 'NestJS, FastifyAdapter on a line of its own (multi-line create): advice naming the adapter option',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'src/main.ts':
+        "import { NestFactory } from '@nestjs/core';\nimport { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';\nimport { AppModule } from './app.module';\nconst app = await NestFactory.create<NestFastifyApplication>(\n  AppModule,\n  new FastifyAdapter(),\n);\nawait app.listen(3000);\n",
+    },
+    expect: ['src/main.ts@4'],
+    check: ([f]) => {
+      assert.equal(f?.fix?.placement, undefined);
+      assert.match(f?.fix?.lines?.join('\n') ?? '', /new FastifyAdapter\(\{ trustProxy: 'loopback' \}\)/);
+      assert.doesNotMatch(f?.fix?.lines?.join('\n') ?? '', /Fastify\(\{ trustProxy: 'loopback' \}\);/);
+    },
   },
   // valid
   {
