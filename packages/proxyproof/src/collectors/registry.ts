@@ -18,6 +18,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../model/collect
 import { MAX_CONFIG_BYTES } from '../model/limits.js';
 import {
   APACHE_NAME,
+  isDocumentation,
   isKamalDeployName,
   isPlatformBuildFile,
   isSynapseConfig,
@@ -33,7 +34,7 @@ import {
   WEBSERVER_SECTION,
 } from './claims.js';
 import { nginxProxyImage } from './nginx-proxy/image.js';
-import { configName } from './proxy/common.js';
+import { baseName, configName } from './proxy/common.js';
 import { renderedName } from './template/index.js';
 
 export interface CollectorEntry {
@@ -69,12 +70,16 @@ function haproxyRuns(ctx: CollectContext): boolean {
 }
 
 /**
- * apache/collector.ts collect(): it reads every unclaimed file; one named on the command line may be Apache by
- * its content (a too-large one gets a note there), others by name (looksLikeApache) or a `<VirtualHost>` line.
+ * apache/collector.ts collect(): it reads every unclaimed file but documentation (a README's `<VirtualHost>` example);
+ * one named on the command line may be Apache by its content (a too-large one gets a note there), others by name
+ * (looksLikeApache) or a `<VirtualHost>` line.
  */
 function apacheRuns(ctx: CollectContext): boolean {
   return unclaimed(ctx).some((f) => {
-    if (f.explicit || APACHE_NAME.test(configName(f.display))) return true;
+    if (f.explicit) return true;
+    // Skipped by the collector unread, so not read here either (the file would count as read).
+    if (isDocumentation(baseName(f.display))) return false;
+    if (APACHE_NAME.test(configName(f.display))) return true;
     const text = proxyText(ctx, f);
     return text !== undefined && VIRTUAL_HOST_LINE.test(text);
   });

@@ -96,7 +96,14 @@ describe('collector registry', () => {
       explicit: true,
       loads: ['apache'],
     },
-    { name: 'an Apache vhost in a folder under a name that says nothing', files: { 'vhost.txt': VHOST }, loads: ['apache'] },
+    { name: 'an Apache vhost in a folder under a name that says nothing', files: { 'vhost.inc': VHOST }, loads: ['apache'] },
+    // Documentation is not read as Apache config (a README's or notes' <VirtualHost> example is prose).
+    {
+      name: 'trap: a <VirtualHost> example in README.md and notes.txt',
+      files: { 'README.md': VHOST, 'notes.txt': VHOST },
+      loads: [],
+      not: ['apache'],
+    },
     {
       name: 'haproxy.cfg in a folder',
       files: { 'haproxy.cfg': 'frontend web\n    bind :80\n    default_backend app\nbackend app\n    server a 127.0.0.1:8000\n' },
