@@ -4,11 +4,11 @@
  * screenshots, and the same findings as the static crawler for what both can see.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BrowserEngine } from '../../src/collectors/browser/browser.js';
+import { BrowserEngine, childPidsWithArg } from '../../src/collectors/browser/browser.js';
 import { InputError } from '../../src/model/finding.js';
 import { runScan, type ScanOptions } from '../../src/scan/engine.js';
 import { loadTrust } from '../../src/scan/trust.js';
@@ -112,21 +112,8 @@ test('browser engine: a clear error when the browser binary is missing', { timeo
   );
 });
 
-/** The Chromium this process started whose command line holds `--proxyproof-browser=...` (Linux /proc). */
-function ourBrowserPids(): number[] {
-  const pids: number[] = [];
-  for (const n of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const cmd = readFileSync(`/proc/${n}/cmdline`, 'utf8');
-      if (ppid === process.pid && cmd.includes('--proxyproof-browser=')) pids.push(Number(n));
-    } catch {
-      /* gone */
-    }
-  }
-  return pids;
-}
+/** The Chromium browsers this process started (each carries a `--proxyproof-browser=` marker). */
+const ourBrowserPids = () => childPidsWithArg((a) => a.startsWith('--proxyproof-browser='));
 
 /** Running (not a zombie) and not gone. */
 function alive(pid: number): boolean {

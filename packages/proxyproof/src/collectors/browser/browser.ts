@@ -42,16 +42,17 @@ function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /**
- * The pid of the Chromium this process started with `marker` on its command line (Linux /proc; undefined
- * elsewhere or when gone). Playwright starts Chromium as the leader of its own process group.
+ * The children of this process whose command line holds an argument `matches` accepts (Linux /proc; none elsewhere).
+ * Playwright starts Chromium as a child of this process and the leader of its own process group.
  */
-function browserPid(marker: string): number | undefined {
+export function childPidsWithArg(matches: (arg: string) => boolean): number[] {
   let names: string[];
   try {
     names = readdirSync('/proc');
   } catch {
-    return undefined;
+    return [];
   }
+  const pids: number[] = [];
   for (const n of names) {
     if (!/^\d+$/.test(n)) continue;
     try {
@@ -59,13 +60,14 @@ function browserPid(marker: string): number | undefined {
       // Field 4 (ppid) follows the command name in parentheses, which may itself hold spaces or ')'.
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (ppid !== process.pid) continue;
-      if (readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0').includes(marker)) return Number(n);
+      if (readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0').some(matches)) pids.push(Number(n));
     } catch {
       /* gone meanwhile, or not ours to read */
     }
   }
-  return undefined;
+  return pids;
 }
+
 export interface BrowserOptions {
   /** Path of the Chromium binary; default: `chromium` (or chromium-browser, google-chrome) found on PATH. */
   executablePath?: string;
@@ -305,7 +307,7 @@ export class BrowserEngine {
     try {
       await bounded(this.browser.close(), this.closeBoundMs, 'closing the browser');
     } catch {
-      const pid = browserPid(this.marker);
+      const [pid] = childPidsWithArg((a) => a === this.marker);
       if (pid)
         for (const target of [-pid, pid]) {
           try {
