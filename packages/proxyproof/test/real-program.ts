@@ -7,8 +7,8 @@
  * files at once) can bind it before our program does. The program then exits with "address already in use";
  * that exit, and only that one, is retried with new ports, a bounded number of times.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
@@ -208,4 +208,24 @@ export async function startApache(
     ready: async ([port], child) => pidFileIs(join(dir, `${name}.pid`), child.pid) && (await ready(port as number)),
   });
   return { ...program, port: program.ports[0] as number };
+}
+
+/**
+ * A self-signed certificate for `cn` under `dir/tls/` (openssl, bounded): the certificate, its key, and both in one
+ * PEM as HAProxy's `crt` wants. Throws with openssl's own words when it fails.
+ */
+export function selfSignedCert(dir: string, cn: string): { cert: string; key: string; combined: string } {
+  const tls = join(dir, 'tls');
+  mkdirSync(tls, { recursive: true });
+  const cert = join(tls, 'cert.pem');
+  const key = join(tls, 'key.pem');
+  const r = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${cn}`, '-keyout', key, '-out', cert],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  if (r.status !== 0) throw new Error(`openssl req for ${cn} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr}`);
+  const combined = join(tls, 'combined.pem');
+  writeFileSync(combined, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
+  return { cert, key, combined };
 }

@@ -7,7 +7,6 @@
  * is not installed.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -17,23 +16,8 @@ import { planFixes } from '../../src/fix/plan.js';
 import { findProgram } from '../../src/fix/programs.js';
 import { writePlan } from '../../src/fix/write.js';
 import type { Finding } from '../../src/model/finding.js';
+import { selfSignedCert } from '../real-program.js';
 import { tree } from './tree.js';
-
-/** A self-signed certificate and key (and both in one PEM, as HAProxy wants) under `dir`. */
-function certificate(dir: string): { cert: string; key: string; combined: string } {
-  const cert = join(dir, 'tls/cert.pem');
-  const key = join(dir, 'tls/key.pem');
-  mkdirSync(join(dir, 'tls'), { recursive: true });
-  const r = spawnSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=app.test', '-keyout', key, '-out', cert],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  const combined = join(dir, 'tls/combined.pem');
-  writeFileSync(combined, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
-  return { cert, key, combined };
-}
 
 /** A finding whose fix is a line the program does not know: what a wrong fix would look like. */
 function bogus(file: string, line: number, text: string): Finding {
@@ -66,7 +50,7 @@ test('fix --write, Apache: a site in sites-available (linked from sites-enabled)
   if (!findProgram('apache2ctl') || !findProgram('openssl')) return t.skip('apache2 or openssl is not installed');
   const dir = tree({});
   try {
-    const { cert, key } = certificate(dir);
+    const { cert, key } = selfSignedCert(dir, 'app.test');
     const site = join(dir, 'apache2/sites-available/app.conf');
     mkdirSync(join(dir, 'apache2/sites-available'), { recursive: true });
     mkdirSync(join(dir, 'apache2/sites-enabled'), { recursive: true });
@@ -92,7 +76,7 @@ test('fix --write, Apache: a change apache2ctl -t rejects is undone from the bac
   if (!findProgram('apache2ctl') || !findProgram('openssl')) return t.skip('apache2 or openssl is not installed');
   const dir = tree({});
   try {
-    const { cert, key } = certificate(dir);
+    const { cert, key } = selfSignedCert(dir, 'app.test');
     writeFileSync(join(dir, 'site.conf'), APACHE_SITE(cert, key));
     const { facts } = await lintPaths(['site.conf'], { cwd: dir });
     const plan = planFixes(facts, [bogus('site.conf', 8, '    RequestHeaderTypo set X-Forwarded-Proto "https"')], { cwd: dir });
@@ -129,7 +113,7 @@ test('fix --write, HAProxy: set-header X-Forwarded-Proto from ssl_fc passes hapr
   if (!findProgram('haproxy') || !findProgram('openssl')) return t.skip('haproxy or openssl is not installed');
   const dir = tree({});
   try {
-    const { combined } = certificate(dir);
+    const { combined } = selfSignedCert(dir, 'app.test');
     mkdirSync(join(dir, 'haproxy'));
     writeFileSync(join(dir, 'haproxy/haproxy.cfg'), HAPROXY(combined));
     const run = await runFix(['haproxy'], { cwd: dir, write: true });
@@ -169,7 +153,7 @@ test('fix --write, Caddy: the copied header_up becomes {scheme}, caddy validate 
   if (!findProgram('caddy') || !findProgram('openssl')) return t.skip('caddy or openssl is not installed');
   const dir = tree({});
   try {
-    const { cert, key } = certificate(dir);
+    const { cert, key } = selfSignedCert(dir, 'app.test');
     writeFileSync(join(dir, 'Caddyfile'), CADDYFILE(cert, key));
     const run = await runFix(['Caddyfile'], { cwd: dir, write: true });
     const diff = run.plan.patches.map((p) => p.diff).join('');
@@ -194,7 +178,7 @@ test('fix --write, templates: a Jinja nginx site and an ERB HAProxy config are p
     return t.skip('nginx, haproxy or openssl is not installed');
   const dir = tree({});
   try {
-    const { cert, key, combined } = certificate(dir);
+    const { cert, key, combined } = selfSignedCert(dir, 'app.test');
     const site = `server {
     listen 443 ssl;
     server_name {{ domain }};

@@ -5,7 +5,6 @@
  * HTTPS variable. The real apache2 2.4 with Debian's libapache2-mod-php8.2 answers as the model says.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -17,7 +16,7 @@ import { readApache } from '../../src/collectors/apache/collector.js';
 import { phpHandler } from '../../src/collectors/php/mod-php.js';
 import { laravelMiddleware } from '../checks/app/fixtures.js';
 import { doctorFiles as doctor } from '../python/lint-files.js';
-import { apacheConf, type RealProgram, startApache } from '../real-program.js';
+import { apacheConf, type RealProgram, selfSignedCert, startApache } from '../real-program.js';
 
 const ref = { file: 'site.conf', line: 1 };
 
@@ -165,26 +164,7 @@ test("apache2 + libapache2-mod-php (real): $_SERVER['HTTPS'] is unset on the pla
       join(www, 'index.php'),
       "<?php header('Content-Type: application/json'); echo json_encode(['https' => $_SERVER['HTTPS'] ?? null, 'xfp' => $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? null, 'remote' => $_SERVER['REMOTE_ADDR']]);\n",
     );
-    const cert = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'k.pem',
-        '-out',
-        'c.pem',
-        '-subj',
-        '/CN=shop.test',
-        '-days',
-        '1',
-      ],
-      { cwd: dir, encoding: 'utf8', timeout: 30_000 },
-    );
-    assert.equal(cert.status, 0, cert.stderr);
+    const pem = selfSignedCert(dir, 'shop.test');
     // One request, bounded; a self-signed certificate on loopback.
     const ask = (port: number, tls: boolean, headers: Record<string, string>) =>
       new Promise<Record<string, string | null> | undefined>((resolve) => {
@@ -215,7 +195,7 @@ test("apache2 + libapache2-mod-php (real): $_SERVER['HTTPS'] is unset on the pla
         name,
         (port) => {
           const body = tls
-            ? `  SSLEngine on\n  SSLCertificateFile ${dir}/c.pem\n  SSLCertificateKeyFile ${dir}/k.pem\n${FILES_MATCH}`
+            ? `  SSLEngine on\n  SSLCertificateFile ${pem.cert}\n  SSLCertificateKeyFile ${pem.key}\n${FILES_MATCH}`
             : FILES_MATCH;
           site = VHOST(`127.0.0.1:${port}`, body).replace('/var/www/shop/public', www);
           const mods = ['mpm_prefork', 'authz_core', ...(tls ? ['socache_shmcb', 'ssl'] : [])];

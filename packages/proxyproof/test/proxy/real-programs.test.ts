@@ -14,7 +14,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
 import { readHaproxy } from '../../src/collectors/haproxy/collector.js';
-import { accepts, apacheConf, listenOnFreePort, type RealProgram, startApache, startOnFreePorts } from '../real-program.js';
+import {
+  accepts,
+  apacheConf,
+  listenOnFreePort,
+  type RealProgram,
+  selfSignedCert,
+  startApache,
+  startOnFreePorts,
+} from '../real-program.js';
 
 function run(cmd: string, args: string[], cwd: string) {
   return spawnSync(cmd, args, {
@@ -198,27 +206,7 @@ test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reache
   const backendPort = await listenOnFreePort(backend);
   const started: RealProgram[] = [];
   try {
-    const cert = run(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'k.pem',
-        '-out',
-        'c.pem',
-        '-subj',
-        '/CN=app.test',
-        '-days',
-        '1',
-      ],
-      dir,
-    );
-    assert.equal(cert.status, 0, cert.stderr);
-    writeFileSync(join(dir, 'site.pem'), `${run('cat', ['c.pem', 'k.pem'], dir).stdout}`);
+    const { combined } = selfSignedCert(dir, 'app.test');
     const config = (plainPort: number, tlsPort: number) => [
       'defaults',
       '  mode http',
@@ -227,7 +215,7 @@ test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reache
       '  timeout connect 5s',
       'frontend www',
       `  bind 127.0.0.1:${plainPort}`,
-      `  bind 127.0.0.1:${tlsPort} ssl crt ${join(dir, 'site.pem')}`,
+      `  bind 127.0.0.1:${tlsPort} ssl crt ${combined}`,
       '  http-request set-header X-Forwarded-Proto https',
       '  default_backend app',
       'backend app',

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { BrowserEngine } from '../../src/collectors/browser/browser.js';
+import { BrowserEngine, type Visit } from '../../src/collectors/browser/browser.js';
 import { findCertutil, makeBrowserHome, scratchDir } from '../../src/collectors/browser/nssdb.js';
 import { FetchError, HttpClient } from '../../src/collectors/crawl/http.js';
 import { InputError } from '../../src/model/finding.js';
@@ -231,8 +231,8 @@ test('browser engine: Chromium verifies against the NSS db of its fresh HOME; ev
   };
   // Not trusted at all (no system store, no extra CA): Chromium refuses, as the static engine does.
   const [untrusted, untrustedSelf] = await visits(loadTrust(bare), [url(good), url(selfSigned)]);
-  assert.equal(untrustedSelf?.error?.code, 'ERR_CERT_AUTHORITY_INVALID');
-  assert.equal(untrusted?.error?.code, 'ERR_CERT_AUTHORITY_INVALID');
+  assert.equal(untrustedSelf?.error?.code, 'ERR_CERT_AUTHORITY_INVALID', seen(untrustedSelf));
+  assert.equal(untrusted?.error?.code, 'ERR_CERT_AUTHORITY_INVALID', seen(untrusted));
   assert.match(untrusted!.error!.hint!, /--ca-cert FILE/);
   assert.deepEqual(untrusted?.observed, []);
   assert.equal(untrusted?.status, undefined);
@@ -245,23 +245,24 @@ test('browser engine: Chromium verifies against the NSS db of its fresh HOME; ev
     url(closedPort),
     'chrome://crash',
   ]);
-  assert.equal(ok?.error, undefined, ok?.error?.detail);
+  assert.equal(ok?.error, undefined, seen(ok));
   assert.equal(ok?.status, 200);
   assert.deepEqual(
     ok?.observed.map((r) => `${r.classification} ${r.url}`),
     [`blocked http://cdn.test:${plain.port}/site.css`],
   );
-  assert.equal(wrong?.error?.code, 'ERR_CERT_COMMON_NAME_INVALID');
+  assert.equal(wrong?.error?.code, 'ERR_CERT_COMMON_NAME_INVALID', seen(wrong));
   assert.match(wrong!.error!.hint!, /--insecure/);
-  assert.equal(old?.error?.code, 'ERR_CERT_DATE_INVALID');
-  assert.equal(refused?.error?.code, 'ERR_CONNECTION_REFUSED');
-  assert.equal(crashed?.error?.code, 'crash');
+  assert.equal(old?.error?.code, 'ERR_CERT_DATE_INVALID', seen(old));
+  assert.equal(refused?.error?.code, 'ERR_CONNECTION_REFUSED', seen(refused));
+  assert.equal(crashed?.error?.code, 'crash', seen(crashed));
 
   // --ca-cert alone (no system store): a CA, and a self-signed server certificate trusted as itself.
   const viaFiles = await visits(loadTrust({ ...bare, caCerts: [certs.caFile, selfLeaf.file] }), [url(good), url(selfSigned)]);
   assert.deepEqual(
     viaFiles.map((v) => v.status ?? v.error?.detail),
     [200, 200],
+    viaFiles.map(seen).join('\n'),
   );
 
   // --insecure: the only way to accept any certificate.
@@ -269,8 +270,16 @@ test('browser engine: Chromium verifies against the NSS db of its fresh HOME; ev
   assert.deepEqual(
     insecure.map((v) => v.status ?? v.error?.code),
     [200, 200, 200],
+    insecure.map(seen).join('\n'),
   );
 });
+
+// What a visit ended with, for an assertion's message: when this test fails on a loaded CI machine, the reason
+// (a page timeout, 'browser-stuck', a certificate error) is the evidence needed, not just the missing code.
+function seen(v: Visit | undefined): string {
+  if (!v) return 'no visit result';
+  return `final URL ${v.finalUrl ?? '-'}, status ${v.status ?? '-'}, error ${v.error ? `${v.error.code}: ${v.error.detail}` : '-'}`;
+}
 
 function run(
   args: string[],
