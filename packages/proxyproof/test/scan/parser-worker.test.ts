@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ParserWorker, PIPELINE, prewarmParserWorker } from '../../src/collectors/crawl/parser-worker.js';
 
 const HANG = JSON.parse(readFileSync(new URL('./fixtures/css-tree-hang.json', import.meta.url), 'utf8')) as {
@@ -164,6 +165,65 @@ test('the guard changes no parse: the same references with and without it on CSS
   const published = await withoutGuard(run);
   assert.deepEqual(guarded, published);
   assert.ok(guarded.flat().length >= 4, JSON.stringify(guarded));
+});
+
+test('a wire body: the worker decompresses (within maxBytes) and decodes it by charset before parsing', {
+  timeout: 120_000,
+}, async () => {
+  const parser = new ParserWorker({ timeoutMs: 60_000 });
+  const page = '<p>caf\u00e9</p><img src="http://h/a.png"><a href="/n">n</a>';
+  try {
+    const gz = await parser.htmlWire(
+      { bytes: new Uint8Array(gzipSync(page)), encoding: 'gzip', maxBytes: 1 << 20 },
+      'https://s/p',
+    );
+    assert.ok(gz.ok, JSON.stringify(gz));
+    assert.deepEqual(
+      gz.value.html.refs.map((r) => r.url),
+      ['http://h/a.png'],
+    );
+    assert.deepEqual(gz.value.html.links, ['https://s/n']);
+    assert.equal(gz.value.invalidUtf8, false);
+    const br = await parser.htmlWire(
+      { bytes: new Uint8Array(brotliCompressSync(page)), encoding: 'br', maxBytes: 1 << 20 },
+      'https://s/b',
+    );
+    assert.deepEqual(br.ok && br.value.html.refs.map((r) => r.url), ['http://h/a.png']);
+    // by the Content-Type's charset, and invalid UTF-8 said
+    const latin1 = await parser.htmlWire(
+      {
+        bytes: new Uint8Array(Buffer.from('<img alt="\u00e9" src="http://h/l.png">', 'latin1')),
+        contentType: 'text/html; charset=iso-8859-1',
+        maxBytes: 1 << 20,
+      },
+      'https://s/l',
+    );
+    assert.ok(
+      latin1.ok && !latin1.value.invalidUtf8 && latin1.value.html.refs[0]?.snippet?.includes('\u00e9'),
+      JSON.stringify(latin1),
+    );
+    const bad = await parser.htmlWire(
+      { bytes: new Uint8Array([0x3c, 0x70, 0x3e, 0xff, 0xfe]), maxBytes: 1 << 20 },
+      'https://s/u',
+    );
+    assert.equal(bad.ok && bad.value.invalidUtf8, true);
+    // larger than maxBytes once decompressed: said, not parsed (the crawler streams the prefix)
+    const big = await parser.htmlWire(
+      { bytes: new Uint8Array(gzipSync(Buffer.alloc(100_000, 0x20))), encoding: 'gzip', maxBytes: 50_000 },
+      'https://s/big',
+    );
+    assert.equal(!big.ok && big.reason, 'too-large');
+    // not gzip at all: zlib's message, as the client's own decoder gives it
+    const corrupt = await parser.htmlWire(
+      { bytes: new Uint8Array(Buffer.from('not gzip')), encoding: 'gzip', maxBytes: 1 << 20 },
+      'https://s/c',
+    );
+    assert.equal(!corrupt.ok && corrupt.reason, 'undecodable');
+    assert.match(!corrupt.ok ? corrupt.message : '', /^cannot decode gzip body: /);
+    assert.deepEqual(parser.stats, { parsed: 6, timedOut: 0, crashed: 0, workersStarted: 1, prewarmedUsed: 0 });
+  } finally {
+    await parser.close();
+  }
 });
 
 test('closing answers every document still queued or in the worker, once', { timeout: 120_000 }, async () => {
