@@ -148,6 +148,8 @@ function plainText(s: string): boolean {
  * creating the first collator (loading ICU's collation data) was about 5% of a one-file lint's CPU.
  */
 export function compareText(a: string, b: string): number {
+  // Equal strings (a scan's findings on one page share its URL as their file) are equal to any collator too.
+  if (a === b) return 0;
   if (plainText(a) && plainText(b)) return a < b ? -1 : a > b ? 1 : 0;
   const decided = asciiFirstDifference(a, b);
   if (decided !== undefined) return decided;

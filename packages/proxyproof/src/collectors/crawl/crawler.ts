@@ -10,11 +10,11 @@ import { parseSetCookie } from '../../scan/cookies.js';
 import type { CookieFacts, FetchFailure, PageFacts, UrlRef } from '../../scan/types.js';
 // page.js, not extract.js: the parsers (htmlparser2, css-tree) are loaded by the parser worker only.
 import { decodeBody, extractManifestIcons, type HtmlExtract, MAX_HTML_DEPTH, mayBeInsecure, type RawRef } from './page.js';
-import { ParserWorker } from './parser-worker.js';
+import { type ParseOutcome, ParserWorker } from './parser-worker.js';
 
 export { decodeBody };
 
-import { FetchError, type FetchResult, type HttpClient, headerValues } from './http.js';
+import { decodeFailure, FetchError, type FetchResult, type HttpClient, headerValues } from './http.js';
 
 // picomatch (--include/--exclude) and robots-parser (a robots.txt was served) are CommonJS, loaded when used:
 // every scan's start-up paid for them before.
@@ -78,9 +78,20 @@ export async function buildPage(
     parser?: ParserWorker;
     /** A document that could not be parsed (timeout): the crawler reports it. */
     onParseFailure?: (url: string, message: string) => void;
+    /**
+     * For a result still compressed (`r.encoding`: fetched with `deferDecode`): decompresses it on this thread
+     * (HttpClient.decoded), where the parse worker cannot (no worker, not an HTML page, over maxBytes).
+     */
+    decode?: (r: FetchResult) => Promise<FetchResult>;
+    /** The client's cap on a decompressed body (the worker decompresses within it). */
+    maxBytes?: number;
   },
 ): Promise<{ page: PageFacts; extract?: HtmlExtract }> {
   const contentType = headerValues(r.headers, 'content-type')[0];
+  const parseable = !(r.error || r.redirectLoop || !HTML_TYPES.test(contentType ?? 'text/html') || r.status >= 400);
+  // A compressed body the worker will not read is decompressed here, as fetch() would have (a body that cannot
+  // be decompressed is then the same fetch failure, thrown before any page is made).
+  if (r.encoding && !(parseable && extra.parser && extra.maxBytes !== undefined)) r = await decodeHere(r, extra.decode);
   const cookies: CookieFacts[] = [];
   for (const hop of r.chain)
     for (const c of hop.setCookie ?? []) {
@@ -108,19 +119,39 @@ export async function buildPage(
     truncated: r.truncated || undefined,
   };
   if (r.error) page.fetchError = `${r.error.url}: ${r.error.message}`;
-  if (r.error || r.redirectLoop || !HTML_TYPES.test(contentType ?? 'text/html') || r.status >= 400) return { page };
-  const { text, invalidUtf8 } = decodeBody(r.body, contentType);
-  if (invalidUtf8) page.invalidUtf8 = true;
+  if (!parseable) return { page };
   let ex: HtmlExtract;
   if (extra.parser) {
-    const parsed = await extra.parser.html(text, r.finalUrl);
+    let parsed: ParseOutcome<HtmlExtract>;
+    if (extra.maxBytes !== undefined) {
+      // The wire body goes to the worker, which decompresses and decodes it there (its own exact-size copy: a
+      // view into a larger buffer would clone all of it).
+      const wire = await extra.parser.htmlWire(
+        { bytes: new Uint8Array(r.body), encoding: r.encoding, contentType, maxBytes: extra.maxBytes },
+        r.finalUrl,
+      );
+      if (!wire.ok && wire.reason === 'undecodable') throw decodeFailure(wire.message, r.finalUrl);
+      if (!wire.ok && wire.reason === 'too-large') {
+        // Over maxBytes once decompressed: its prefix, streamed here as fetch() does, then parsed as text.
+        const cut = await decodeHere(r, extra.decode);
+        if (cut.truncated) page.truncated = true;
+        parsed = await parseText(extra.parser, cut.body, contentType, r.finalUrl, page);
+      } else {
+        if (wire.ok && wire.value.invalidUtf8) page.invalidUtf8 = true;
+        parsed = wire.ok ? { ok: true, value: wire.value.html } : wire;
+      }
+    } else parsed = await parseText(extra.parser, r.body, contentType, r.finalUrl, page);
     if (!parsed.ok) {
       extra.onParseFailure?.(r.finalUrl, parsed.message);
       page.parseError = parsed.message;
       return { page };
     }
     ex = parsed.value;
-  } else ex = (await import('./extract.js')).extractHtml(text, r.finalUrl);
+  } else {
+    const { text, invalidUtf8 } = decodeBody(r.body, contentType);
+    if (invalidUtf8) page.invalidUtf8 = true;
+    ex = (await import('./extract.js')).extractHtml(text, r.finalUrl);
+  }
   if (ex.depthLimitLine !== undefined) page.depthLimitLine = ex.depthLimitLine;
   page.csp.push(...ex.cspMeta);
   page.linkStats = ex.linkStats;
@@ -157,6 +188,24 @@ export async function buildPage(
   }
   if (page.insecure.length >= maxRefs) page.linksNotFollowed = (page.linksNotFollowed ?? 0) + 0;
   return { page, extract: ex };
+}
+
+/** Decodes a body on this thread and parses its text in the worker. */
+function parseText(
+  parser: ParserWorker,
+  body: Buffer,
+  contentType: string | undefined,
+  url: string,
+  page: PageFacts,
+): Promise<ParseOutcome<HtmlExtract>> {
+  const { text, invalidUtf8 } = decodeBody(body, contentType);
+  if (invalidUtf8) page.invalidUtf8 = true;
+  return parser.html(text, url);
+}
+
+async function decodeHere(r: FetchResult, decode: ((r: FetchResult) => Promise<FetchResult>) | undefined): Promise<FetchResult> {
+  if (!decode) throw new Error(`${r.finalUrl}: a compressed body (${r.encoding}) and nothing to decompress it`);
+  return decode(r);
 }
 
 export async function crawl(entry: string, client: HttpClient, opts: CrawlOptions): Promise<CrawlResult> {
@@ -303,6 +352,8 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
         maxStylesheets: opts.maxStylesheetsPerPage,
         parser,
         onParseFailure,
+        decode: (x) => client.decoded(x),
+        maxBytes: client.opts.maxBytes,
       });
       if (opts.visit && !page.redirectLoop && page.status < 400 && page.finalUrl.startsWith('https:') && Date.now() < deadline)
         await opts.visit(page);
@@ -355,7 +406,8 @@ export async function crawl(entry: string, client: HttpClient, opts: CrawlOption
         }
         active++;
         try {
-          const r = await client.fetch(next.url);
+          // The page's body as it came: the parse worker decompresses and decodes it (buildPage).
+          const r = await client.fetch(next.url, { deferDecode: true });
           await handle(r, next.depth);
         } catch (e) {
           const err = e instanceof FetchError ? e : new FetchError((e as Error).message ?? String(e), next.url);

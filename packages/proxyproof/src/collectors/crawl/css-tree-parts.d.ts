@@ -11,6 +11,10 @@ declare module 'css-tree/walker' {
 declare module 'css-tree/tokenizer' {
   export const tokenize: typeof import('css-tree').tokenize;
   export const tokenTypes: typeof import('css-tree').tokenTypes;
+  /** The parser's token stream (css-tree-guard.ts patches its setSource). */
+  export class TokenStream {
+    setSource(source?: string, tokenize?: unknown): void;
+  }
 }
 declare module 'css-tree/utils' {
   export const url: typeof import('css-tree').url;

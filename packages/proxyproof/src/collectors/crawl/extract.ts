@@ -13,6 +13,8 @@ import { url as cssUrl } from 'css-tree/utils';
 import walkCss from 'css-tree/walker';
 import { Parser } from 'htmlparser2';
 import type { RefKind } from '../../scan/types.js';
+// Installs our mend of css-tree's stale-buffer hang before any parse (css-tree-guard.ts).
+import './css-tree-guard.js';
 import { type HtmlExtract, MAX_HTML_DEPTH, type RawRef, resolveRef as resolve } from './page.js';
 
 // The types, the body decoder and the manifest reader live in page.ts (no parser loaded): the crawler's main

@@ -9,21 +9,14 @@ import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { setFlagsFromString } from 'node:v8';
-import {
-  brotliDecompressSync,
-  createBrotliDecompress,
-  createGunzip,
-  createInflate,
-  gunzipSync,
-  inflateSync,
-  constants as zlibConstants,
-} from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate, constants as zlibConstants } from 'node:zlib';
 import type { Dispatcher, Agent as UndiciAgent } from 'undici';
 import { BUNDLED } from '../../bundled.js';
 import { InputError } from '../../model/finding.js';
 import { loadTrust, pemBody, type Trust } from '../../scan/trust.js';
 import type { RedirectHop } from '../../scan/types.js';
 import type { ResolveEntry } from './resolve.js';
+import { type BodyEncoding, bodyEncoding, inflateWhole } from './wire.js';
 
 export { parseResolve, type ResolveEntry } from './resolve.js';
 
@@ -82,6 +75,11 @@ export interface FetchResult {
   redirectLoop?: 'revisit' | 'limit';
   /** A redirect target that could not be fetched (the chain up to it is kept: it is the evidence). */
   error?: FetchError;
+  /**
+   * `body` is still compressed this way (fetched with `deferDecode`): the parse worker decompresses it, or
+   * `HttpClient.decoded()` on this thread. Absent: `body` is the decoded body.
+   */
+  encoding?: BodyEncoding;
 }
 
 export class FetchError extends Error {
@@ -132,6 +130,11 @@ export function describeError(e: unknown, url: string, timeoutMs: number): Fetch
   }
   const msg = err.cause?.message ?? err.message ?? String(e);
   return new FetchError(code ? `${code}: ${msg}` : msg, url, code);
+}
+
+/** The error fetch() throws for a body it cannot decompress (`message` from wire.ts inflateWhole), at `url`. */
+export function decodeFailure(message: string, url: string): FetchError {
+  return describeError(new FetchError(message, '', 'EDECODE'), url, 0);
 }
 
 export class HttpClient {
@@ -186,11 +189,14 @@ export class HttpClient {
     await this.agent.destroy().catch(() => undefined);
   }
 
-  /** One request, no redirect following. Reads at most maxBytes of (decompressed) body. */
+  /**
+   * One request, no redirect following. Reads at most maxBytes of (decompressed) body. With `deferDecode`, a
+   * compressed body is returned as it came (`encoding` says how), for the parse worker to decompress.
+   */
   async fetchOnce(
     url: string,
-    init: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; readBody?: boolean } = {},
-  ): Promise<{ status: number; headers: Array<[string, string]>; body: Buffer; truncated: boolean }> {
+    init: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; readBody?: boolean; deferDecode?: boolean } = {},
+  ): Promise<{ status: number; headers: Array<[string, string]>; body: Buffer; truncated: boolean; encoding?: BodyEncoding }> {
     const t = this.opts.requestTimeoutMs;
     let raw: RawResponse;
     try {
@@ -200,15 +206,29 @@ export class HttpClient {
       throw describeError(e, url, t);
     }
     if (raw.chunks === undefined) return { status: raw.status, headers: raw.headers, body: Buffer.alloc(0), truncated: false };
-    const enc = raw.headers
-      .find(([k]) => k === 'content-encoding')?.[1]
-      ?.trim()
-      .toLowerCase();
+    const enc = bodyEncoding(raw.headers.find(([k]) => k === 'content-encoding')?.[1]);
     const body = raw.chunks.length === 1 ? raw.chunks[0]! : Buffer.concat(raw.chunks, raw.size);
+    if (enc && init.deferDecode)
+      return { status: raw.status, headers: raw.headers, body, truncated: raw.truncated, encoding: enc };
     try {
       return { status: raw.status, headers: raw.headers, ...(await decode(body, raw.truncated, enc, this.opts.maxBytes)) };
     } catch (e) {
       throw describeError(e, url, t);
+    }
+  }
+
+  /**
+   * A result fetched with `deferDecode`, decompressed on this thread as fetch() would have (at most maxBytes,
+   * streaming a prefix of a larger body). A body that cannot be decompressed throws the FetchError fetch() would
+   * have thrown for the same response.
+   */
+  async decoded(r: FetchResult): Promise<FetchResult> {
+    if (!r.encoding) return r;
+    const { encoding, ...rest } = r;
+    try {
+      return { ...rest, ...(await decode(r.body, r.truncated, encoding, this.opts.maxBytes)) };
+    } catch (e) {
+      throw describeError(e, r.finalUrl, this.opts.requestTimeoutMs);
     }
   }
 
@@ -308,7 +328,10 @@ export class HttpClient {
   }
 
   /** GET with manual redirects: records every hop, stops on a revisit or at the limit. */
-  async fetch(url: string, init: { headers?: Record<string, string>; method?: 'GET' | 'HEAD' } = {}): Promise<FetchResult> {
+  async fetch(
+    url: string,
+    init: { headers?: Record<string, string>; method?: 'GET' | 'HEAD'; deferDecode?: boolean } = {},
+  ): Promise<FetchResult> {
     const chain: RedirectHop[] = [];
     const seen = new Set<string>();
     let current = url;
@@ -366,7 +389,17 @@ export class HttpClient {
         current = next;
         continue;
       }
-      return { url, finalUrl: current, status: r.status, headers: r.headers, body: r.body, truncated: r.truncated, chain };
+      const done: FetchResult = {
+        url,
+        finalUrl: current,
+        status: r.status,
+        headers: r.headers,
+        body: r.body,
+        truncated: r.truncated,
+        chain,
+      };
+      if (r.encoding) done.encoding = r.encoding;
+      return done;
     }
   }
 }
@@ -417,37 +450,25 @@ function toPairs(h: Record<string, string | string[] | undefined>): Array<[strin
 }
 
 /** Decompresses at most maxBytes of a (possibly truncated) wire body. */
-async function decode(raw: Buffer, truncated: boolean, encoding: string | undefined, maxBytes: number) {
-  const kind =
-    encoding === 'gzip' || encoding === 'x-gzip'
-      ? 'gzip'
-      : encoding === 'br'
-        ? 'br'
-        : encoding === 'deflate'
-          ? 'deflate'
-          : undefined;
+async function decode(raw: Buffer, truncated: boolean, kind: BodyEncoding | undefined, maxBytes: number) {
   if (!kind) return { body: raw, truncated };
   // In one synchronous call when it fits (most pages: cheaper than a stream per response), else streaming the
   // prefix (a compression bomb stops at the cap).
-  const opts = { maxOutputLength: maxBytes, finishFlush: zlibConstants.Z_SYNC_FLUSH };
+  let out: Buffer | undefined;
   try {
-    const out =
-      kind === 'gzip'
-        ? gunzipSync(raw, opts)
-        : kind === 'br'
-          ? brotliDecompressSync(raw, { maxOutputLength: maxBytes, finishFlush: zlibConstants.BROTLI_OPERATION_FLUSH })
-          : inflateSync(raw, opts);
-    return { body: out, truncated };
+    out = inflateWhole(raw, kind, maxBytes);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE')
-      throw new FetchError(`cannot decode ${kind} body: ${(e as Error).message}`, '', 'EDECODE');
-    const decomp = kind === 'gzip' ? createGunzip(opts) : kind === 'br' ? createBrotliDecompress() : createInflate(opts);
-    decomp.on('error', () => undefined);
-    decomp.end(raw);
-    const prefix = await readPrefix(decomp, maxBytes);
-    decomp.destroy();
-    return { body: prefix, truncated: true };
+    throw new FetchError((e as Error).message, '', 'EDECODE');
   }
+  if (out) return { body: out, truncated };
+  // Over maxBytes: the prefix, streamed.
+  const opts = { maxOutputLength: maxBytes, finishFlush: zlibConstants.Z_SYNC_FLUSH };
+  const decomp = kind === 'gzip' ? createGunzip(opts) : kind === 'br' ? createBrotliDecompress() : createInflate(opts);
+  decomp.on('error', () => undefined);
+  decomp.end(raw);
+  const prefix = await readPrefix(decomp, maxBytes);
+  decomp.destroy();
+  return { body: prefix, truncated: true };
 }
 
 /** The first maxBytes of a stream. */

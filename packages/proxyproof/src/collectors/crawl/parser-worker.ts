@@ -16,15 +16,41 @@
 import { Worker } from 'node:worker_threads';
 import { BUNDLED } from '../../bundled.js';
 import type { HtmlExtract, RawRef } from './extract.js';
+import type { BodyEncoding } from './wire.js';
 
-export type ParseJob = { id: number; kind: 'html' | 'css'; text: string; url: string };
+/**
+ * An HTML page's body as it came over the wire: the worker decompresses it (at most maxBytes) and decodes it by
+ * the Content-Type's charset (page.ts decodeBody), the work the crawler's main thread did for every page.
+ */
+export interface WireBody {
+  /** Its own exact-size buffer (a view into undici's larger one would clone all of that). */
+  bytes: Uint8Array;
+  encoding?: BodyEncoding;
+  contentType?: string;
+  maxBytes: number;
+}
+
+export type ParseJob =
+  | { id: number; kind: 'html' | 'css'; text: string; url: string }
+  | { id: number; kind: 'html-wire'; body: WireBody; url: string };
 /** `refs` and `html.refs`: the http:// and ws:// references only (page.ts mayBeInsecure), the ones the crawler reads. */
 export type ParseReply =
-  | { id: number; ok: true; html?: HtmlExtract; refs?: RawRef[] }
-  | { id: number; ok: false; message: string };
+  | { id: number; ok: true; html?: HtmlExtract; refs?: RawRef[]; invalidUtf8?: boolean }
+  | { id: number; ok: false; message: string; wire?: 'too-large' | 'undecodable' };
 
-/** The outcome of one document: its parse, or why there is none. */
-export type ParseOutcome<T> = { ok: true; value: T } | { ok: false; reason: 'timeout' | 'deadline' | 'crashed'; message: string };
+/** A page parsed from its wire body: the extract, and whether its bytes were invalid UTF-8. */
+export interface WireHtml {
+  html: HtmlExtract;
+  invalidUtf8: boolean;
+}
+
+/**
+ * The outcome of one document: its parse, or why there is none. `too-large` (the decompressed body is over
+ * maxBytes: the caller streams its prefix) and `undecodable` (`message` is zlib's) concern wire bodies only.
+ */
+export type ParseOutcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; reason: 'timeout' | 'deadline' | 'crashed' | 'too-large' | 'undecodable'; message: string };
 
 export interface ParserWorkerOptions {
   /** Per document, ms (default 10,000). */
@@ -37,7 +63,7 @@ export interface ParserWorkerOptions {
 
 interface Pending {
   job: ParseJob;
-  resolve: (r: ParseOutcome<HtmlExtract | RawRef[]>) => void;
+  resolve: (r: ParseOutcome<HtmlExtract | RawRef[] | WireHtml>) => void;
 }
 
 // Built by tsc, the worker is parse-worker.js beside this file. In the bundled CLI it is the one-file
@@ -67,6 +93,8 @@ function newWorker(maxHeapMb: number): Worker {
 }
 
 const DEFAULT_HEAP_MB = 512;
+
+const kindName = (job: ParseJob) => (job.kind === 'css' ? 'CSS' : 'HTML');
 
 /** A worker started ahead of any ParserWorker (prewarm), waiting to be adopted by the first one. */
 let prewarmed: { worker: Worker; ready: boolean; gone: boolean; detach(): void } | undefined;
@@ -139,6 +167,11 @@ export class ParserWorker {
     return this.run({ id: ++this.seq, kind: 'css', text, url }) as Promise<ParseOutcome<RawRef[]>>;
   }
 
+  /** An HTML page from its wire body (compressed or not): decompressed, decoded and parsed in the worker. */
+  htmlWire(body: WireBody, url: string): Promise<ParseOutcome<WireHtml>> {
+    return this.run({ id: ++this.seq, kind: 'html-wire', body, url }) as Promise<ParseOutcome<WireHtml>>;
+  }
+
   /** Ends the worker; queued documents are answered with `deadline`. */
   async close(): Promise<void> {
     this.closed = true;
@@ -150,7 +183,7 @@ export class ParserWorker {
     if (w) await w.terminate();
   }
 
-  private run(job: ParseJob): Promise<ParseOutcome<HtmlExtract | RawRef[]>> {
+  private run(job: ParseJob): Promise<ParseOutcome<HtmlExtract | RawRef[] | WireHtml>> {
     return new Promise((resolve) => {
       const p = { job, resolve };
       if (this.closed || this.pastDeadline()) {
@@ -168,7 +201,7 @@ export class ParserWorker {
 
   private fail(p: Pending | undefined, reason: 'timeout' | 'deadline' | 'crashed', detail?: string): void {
     if (!p) return;
-    const what = p.job.kind === 'css' ? 'CSS' : 'HTML';
+    const what = kindName(p.job);
     const secs = this.timeoutMs / 1000;
     const message =
       reason === 'timeout'
@@ -201,12 +234,20 @@ export class ParserWorker {
       this.disarm();
       this.inWorker.shift();
       this.stats.parsed++;
-      if (r.ok) p.resolve({ ok: true, value: (r.html ?? r.refs ?? []) as HtmlExtract | RawRef[] });
+      if (r.ok)
+        p.resolve({
+          ok: true,
+          value:
+            p.job.kind === 'html-wire'
+              ? { html: r.html as HtmlExtract, invalidUtf8: r.invalidUtf8 === true }
+              : ((r.html ?? r.refs ?? []) as HtmlExtract | RawRef[]),
+        });
+      else if (r.wire) p.resolve({ ok: false, reason: r.wire, message: r.message });
       else
         p.resolve({
           ok: false,
           reason: 'crashed',
-          message: `${p.job.kind === 'css' ? 'CSS' : 'HTML'} at ${p.job.url} not parsed: ${r.message}`,
+          message: `${kindName(p.job)} at ${p.job.url} not parsed: ${r.message}`,
         });
       this.next();
     });
