@@ -809,6 +809,25 @@ function startsAdapterNode(argv: string[]): { yes: boolean; dotenv: boolean } {
   return { yes: target !== undefined && /^(\.\/)?build(\/index\.js|\/)?$/.test(target), dotenv };
 }
 
+/**
+ * The image a compose service builds from a SvelteKit project starts adapter-node: its entrypoint and command (the
+ * service's own, else the Dockerfile stage's it builds, `build.target`), one argv, run `node build`. True when the
+ * Dockerfile is not among the files read or names no base image (nothing says otherwise).
+ */
+function imageStartsAdapterNode(col: NodeCollection, ctxDir: string, svc: ComposeService): boolean {
+  const abs = resolve(ctxDir, svc.build?.dockerfile ?? 'Dockerfile');
+  const f = col.dockerfiles.find((d) => d.abs === abs);
+  if (!f) return true;
+  const df = parseDockerfile(col.ctx.read(f).toString('utf8'), svc.build?.target ? { target: svc.build.target } : {});
+  const argvOf = (i: { json?: string[]; args: string } | undefined): string[] => i?.json ?? i?.args.split(/\s+/) ?? [];
+  const entry = svc.entrypoint?.argv ?? argvOf(df.entrypoint);
+  const cmd = svc.command?.argv ?? (svc.entrypoint ? [] : argvOf(df.cmd));
+  const argv = [...entry, ...cmd].filter((a) => a !== '');
+  // Neither set: the base image's own command (nginx's, node's REPL), never `node build`; unknown without a FROM.
+  if (argv.length === 0) return df.from === undefined;
+  return startsAdapterNode(argv).yes;
+}
+
 function svelteEnvSources(col: NodeCollection, projectDir: string): EnvSource[] {
   const ctx = col.ctx;
   const out: EnvSource[] = [];
@@ -831,6 +850,10 @@ function svelteEnvSources(col: NodeCollection, projectDir: string): EnvSource[] 
       const ctxDir = svc.build ? resolve(dirname(absOf(ctx, cf.file)), svc.build.context) : undefined;
       const argv = svc.command?.argv ?? [];
       if (ctxDir !== projectDir && !startsAdapterNode(argv).yes) continue;
+      // Built from the project but to another program's image (a `target:` stage FROM nginx serving build/client):
+      // its entrypoint and command, the image's where compose sets none, do not start adapter-node.
+      if (ctxDir === projectDir && !startsAdapterNode(argv).yes && svc.build && !imageStartsAdapterNode(col, ctxDir, svc))
+        continue;
       out.push({
         env: composeEnv(svc),
         loadsDotenv: startsAdapterNode(argv).dotenv,

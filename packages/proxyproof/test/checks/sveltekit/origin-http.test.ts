@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { sveltekitOriginHttp } from '../../../src/checks/node/sveltekit-origin-http.js';
 import { lintPaths } from '../../../src/engine/lint.js';
 import type { Finding } from '../../../src/model/finding.js';
+import { factsFromFiles } from '../../node-apps/harness.js';
 import { withFiles } from '../../python/lint-files.js';
 import { caseTable, nginxSameHost } from '../express/harness.js';
 
@@ -154,4 +155,24 @@ test("sveltekit app end: without Host $host nginx sends $proxy_host and the orig
     findings.some((f) => f.id === 'chain/host-lost'),
     findings.map((f) => f.id).join(', '),
   );
+});
+
+test('sveltekit launches: a compose service built from the project to an nginx stage (`target:`) does not run adapter-node', async () => {
+  const dockerfile =
+    'FROM node:20-alpine AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\n\nFROM build AS server\nENV PORT=80\nENTRYPOINT ["node", "build"]\n\nFROM nginx:stable-alpine AS proxy\nCOPY --from=build /app/build/client /srv/static\n';
+  const compose =
+    'services:\n  web:\n    build:\n      context: .\n      dockerfile: Dockerfile\n      target: server\n  rproxy:\n    build:\n      context: .\n      dockerfile: Dockerfile\n      target: proxy\n    environment:\n      ORIGIN: http://app.example\n    ports:\n      - "80:80"\n';
+  const { facts } = await factsFromFiles({
+    'svelte.config.js': CONFIG,
+    'package.json': pkg('vite preview'),
+    Dockerfile: dockerfile,
+    'docker-compose.yml': compose,
+  });
+  const svelte = facts.appServers.filter((s) => s.appTarget?.startsWith('SvelteKit'));
+  assert.deepEqual(
+    svelte.map((s) => s.service),
+    ['web'],
+  );
+  const fw = facts.frameworks.find((f) => f.kind === 'sveltekit');
+  assert.equal(fw?.settings.ORIGIN, undefined, "the nginx service's ORIGIN is not the app's");
 });
