@@ -338,6 +338,10 @@ export interface Framework {
     trustScheme: Valued<string[]>;
     trustClient: Valued<string[]>;
     assumeHttps?: Valued<boolean>;
+    /** The scheme when no scheme header arrived (AppEndFacts.schemeWhenAbsent); undefined: the connection's. */
+    schemeWhenAbsent?: 'https';
+    /** The client address counted from the right of X-Forwarded-For (AppEndFacts.clientFromRight). */
+    clientFromRight?: number;
     /** The server's HTTPS=on decides before forwarded headers (Rack; AppEndFacts.serverHttpsFirst). */
     serverHttpsFirst?: boolean;
     /** Request hosts the app's https redirect skips (Plug.SSL exclude). */

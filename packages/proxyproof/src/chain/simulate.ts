@@ -167,7 +167,8 @@ function firstItem(v: string): string {
   return (v.split(',')[0] ?? '').trim();
 }
 
-function items(v: string | undefined): string[] {
+/** The comma-separated entries of a header value, trimmed. */
+export function items(v: string | undefined): string[] {
   return v === undefined || v === '' ? [] : v.split(',').map((s) => s.trim());
 }
 
@@ -905,6 +906,30 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         hostRef = a.hostAllowList?.ref ?? fw.ref;
         break;
       }
+      // The client next, before the scheme's early exits: an app that assumes https still reads the client header.
+      const tc = a.clientHeaders.length > 0 ? trustsPeer(a.trustClient.value, view.peer, false) : 'no';
+      const xff = items(h.get('x-forwarded-for'));
+      if (tc !== 'no' && a.clientFromRight !== undefined) {
+        // adapter-node: the first client header only; X-Forwarded-For counted from the right, any other whole.
+        const name = a.clientHeaders[0] as string;
+        const got = h.get(name);
+        const list = name === 'x-forwarded-for' ? items(got) : got === undefined ? [] : [got.trim()];
+        const depth = name === 'x-forwarded-for' ? a.clientFromRight : 1;
+        if (list.length >= depth && depth >= 1) {
+          client = list[list.length - depth] as string;
+          clientWhy = `${a.name}: ${name}${name === 'x-forwarded-for' ? ` entry ${depth} from the right` : ''}, from any peer`;
+        } else {
+          notes.push(
+            `${a.name} reads the client address from ${name}, but ${got === undefined ? 'none arrived' : `only ${list.length} entr${list.length === 1 ? 'y' : 'ies'} arrived for depth ${depth}`}: getClientAddress() throws`,
+          );
+        }
+      } else if (tc !== 'no' && a.clientHeaders.includes('x-forwarded-for') && xff.length > 0) {
+        const trusted = a.trustClient.value;
+        client = trusted.includes('*')
+          ? (xff[0] as string)
+          : ([...xff].reverse().find((x) => !ipInList(x, trusted)) ?? (xff[0] as string));
+        clientWhy = `${a.name}: X-Forwarded-For, trusted from ${peerText(view.peer)}`;
+      }
       if (a.assumeHttps?.value) {
         scheme = 'https';
         schemeAssumed = true;
@@ -921,7 +946,12 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
       const ts = a.schemeHeaders.length > 0 ? trustsPeer(a.trustScheme.value, view.peer, false) : 'no';
       if (ts === 'assumed') notes.push(`assumes ${a.trustScheme.value.join(', ')} covers ${peerText(view.peer)}`);
       const got = a.schemeHeaders.map((name) => ({ name, v: h.get(name) })).find((x) => x.v !== undefined);
-      if (a.schemeHeaders.length === 0) {
+      if (a.schemeHeaders.length === 0 && a.schemeWhenAbsent) {
+        scheme = a.schemeWhenAbsent;
+        schemeAssumed = true;
+        schemeWhy = `${a.name} reads no forwarded scheme header and takes ${a.schemeWhenAbsent} whatever the connection`;
+        schemeRef = a.trustScheme.ref ?? fw.ref;
+      } else if (a.schemeHeaders.length === 0) {
         schemeWhy = `${a.name} reads no forwarded scheme header: the connection is ${view.scheme}`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
       } else if (ts === 'no') {
@@ -934,18 +964,14 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         scheme = v === 'https' || v === 'on' ? 'https' : 'http';
         schemeWhy = `${a.name}: ${got.name} ${JSON.stringify(got.v)} from ${peerText(view.peer)}, trusted`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
+      } else if (a.schemeWhenAbsent) {
+        scheme = a.schemeWhenAbsent;
+        schemeAssumed = true;
+        schemeWhy = `${a.name} reads ${a.schemeHeaders.join(', ')} but the proxy sent none: it takes ${a.schemeWhenAbsent}`;
+        schemeRef = a.trustScheme.ref ?? fw.ref;
       } else {
         schemeWhy = `${a.name} reads ${a.schemeHeaders.join(', ')} but the proxy sent none: the connection is ${view.scheme}`;
         schemeRef = view.schemeRef ?? fw.ref;
-      }
-      const tc = a.clientHeaders.length > 0 ? trustsPeer(a.trustClient.value, view.peer, false) : 'no';
-      const xff = items(h.get('x-forwarded-for'));
-      if (tc !== 'no' && a.clientHeaders.includes('x-forwarded-for') && xff.length > 0) {
-        const trusted = a.trustClient.value;
-        client = trusted.includes('*')
-          ? (xff[0] as string)
-          : ([...xff].reverse().find((x) => !ipInList(x, trusted)) ?? (xff[0] as string));
-        clientWhy = `${a.name}: X-Forwarded-For, trusted from ${peerText(view.peer)}`;
       }
     }
   }

@@ -183,6 +183,17 @@ export interface AppEndFacts {
   /** It treats every request as https whatever arrived (Rails assume_ssl, OCTANE_HTTPS, wp-config HTTPS=on). */
   assumeHttps?: Valued<boolean>;
   /**
+   * The scheme it takes when none of `schemeHeaders` arrived (SvelteKit adapter-node's get_origin: `https`, not the
+   * connection's scheme). Undefined: the connection's scheme.
+   */
+  schemeWhenAbsent?: 'https';
+  /**
+   * It takes the client address from the first of `clientHeaders`, counting this many comma-separated entries from
+   * the right of X-Forwarded-For (adapter-node XFF_DEPTH, default 1; any other header: its whole value); it throws
+   * when the header is absent or holds fewer entries. Undefined: the left-most untrusted entry (proxy-addr's walk).
+   */
+  clientFromRight?: number;
+  /**
    * The server's own `HTTPS=on` (its connection, or the web server's in front: Passenger, Puma ssl://) decides before
    * any forwarded header (Rack::Request#scheme), so a forwarded header cannot downgrade a TLS request.
    */

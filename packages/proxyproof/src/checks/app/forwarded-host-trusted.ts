@@ -31,6 +31,9 @@ export const forwardedHostTrusted: Check = {
     for (const fw of appEnds(facts)) {
       const a = fw.appEnd;
       if (!a.hostHeaders?.includes('x-forwarded-host')) continue;
+      // Written for host allow-lists (Rails config.hosts); an app end without one (SvelteKit adapter-node's
+      // HOST_HEADER) has no such setting to advise: its forged host is app/trust-all's and chain/spoofable-backend's.
+      if (fw.kind === 'sveltekit') continue;
       const allow = a.hostAllowList;
       if (allow && allow.value.length > 0) continue;
       const servers = serversOf(facts, fw);

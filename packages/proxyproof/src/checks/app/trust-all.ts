@@ -53,6 +53,11 @@ export const trustAll: Check = {
         ...open.slice(0, 1).map((b) => ev(b.ref, 'listens on every interface')),
       ];
       const what = a.clientHeaders.length > 0 ? `client address (${a.clientHeaders.join(', ')})` : 'scheme';
+      // adapter-node's HOST_HEADER: the forged host (url.origin, absolute links, redirects) is the larger part.
+      const forgedHost =
+        fw.kind === 'sveltekit' && a.hostHeaders?.length
+          ? ` With ${a.hostHeaders.join(', ')} from any peer a client also picks the host url.origin and absolute links are built from.`
+          : '';
       out.push(
         finding(meta, {
           severity: reachable ? 'high' : 'medium',
@@ -61,7 +66,8 @@ export const trustAll: Check = {
             (reachable ? ', and its port is reachable without the proxy' : '') +
             (a.clientHeaders.length > 0
               ? `: a client sets X-Forwarded-For itself and becomes any IP${uses.length > 0 ? ' (the app keys decisions on it)' : ''}.`
-              : `: a client sets ${a.schemeHeaders[0] ?? 'X-Forwarded-Proto'} itself and is taken for https.`),
+              : `: a client sets ${a.schemeHeaders[0] ?? 'X-Forwarded-Proto'} itself and is taken for https.`) +
+            forgedHost,
           evidence,
           why:
             fw.kind === 'gin'
@@ -86,26 +92,37 @@ export const trustAll: Check = {
                     file: t.ref?.file,
                     line: t.ref?.line,
                   }
-                : fw.kind === 'nextjs'
+                : fw.kind === 'sveltekit'
                   ? {
                       description:
-                        "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
+                        'adapter-node has no list of peers it believes PROTOCOL_HEADER/HOST_HEADER/ADDRESS_HEADER from: behind a TLS proxy that passes the public Host, drop PROTOCOL_HEADER (adapter-node then takes https) or set ORIGIN=https://<your site>; otherwise let only the proxy reach the port (HOST=127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy overwrite each header it names.',
                       file: t.ref?.file,
                       line: t.ref?.line,
                     }
-                  : image
+                  : fw.kind === 'nextjs'
                     ? {
-                        description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
-                        file: published[0]?.file ?? t.ref?.file,
-                        line: published[0]?.line ?? t.ref?.line,
+                        description:
+                          "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
+                        file: t.ref?.file,
+                        line: t.ref?.line,
                       }
-                    : t.origin === 'env' && t.envVar
+                    : image
                       ? {
-                          description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
-                          file: t.ref?.file,
-                          line: t.ref?.line,
+                          description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
+                          file: published[0]?.file ?? t.ref?.file,
+                          line: published[0]?.line ?? t.ref?.line,
                         }
-                      : { description: "Replace '*' with the proxy's address or network.", file: t.ref?.file, line: t.ref?.line },
+                      : t.origin === 'env' && t.envVar
+                        ? {
+                            description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
+                            file: t.ref?.file,
+                            line: t.ref?.line,
+                          }
+                        : {
+                            description: "Replace '*' with the proxy's address or network.",
+                            file: t.ref?.file,
+                            line: t.ref?.line,
+                          },
           data: { app: a.name, reachable },
         }),
       );

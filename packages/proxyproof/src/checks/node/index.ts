@@ -11,7 +11,8 @@ import { koaProxyUnset } from './koa-proxy-unset.js';
 import { secureCookieNeverSetCheck } from './secure-cookie-never-set.js';
 import { sessionCookieInsecure } from './session-cookie-insecure.js';
 import { sveltekitAdapterAutoNodeBuild } from './sveltekit-adapter-auto-node-build.js';
-import { sveltekitProtocolHeaderUnset } from './sveltekit-protocol-header-unset.js';
+import { sveltekitAddressHeaderWrong } from './sveltekit-address-header-wrong.js';
+import { sveltekitOriginHttp } from './sveltekit-origin-http.js';
 
 export const NODE_CHECKS: Check[] = [
   expressTrustProxyUnset,
@@ -21,8 +22,9 @@ export const NODE_CHECKS: Check[] = [
   fastifyTrustProxyAdvisory,
   koaProxyUnset,
   koaProxyAll,
-  sveltekitProtocolHeaderUnset,
+  sveltekitOriginHttp,
   sveltekitAdapterAutoNodeBuild,
+  sveltekitAddressHeaderWrong,
   secureCookieNeverSetCheck,
   sessionCookieInsecure,
   authjsUntrustedHost,

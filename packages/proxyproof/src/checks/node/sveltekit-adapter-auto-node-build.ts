@@ -7,9 +7,10 @@
  * run and the proxy in front has no app behind it. The fix is adapter-node, which then needs ORIGIN or
  * PROTOCOL_HEADER behind a TLS-terminating proxy (sveltekit/protocol-header-unset).
  */
+import { posix } from 'node:path';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts, FrameworkFacts } from '../../model/facts.js';
-import type { Evidence, Finding, Fix } from '../../model/finding.js';
+import type { Evidence, Finding, Fix, FixEdit } from '../../model/finding.js';
 import { evidenceOf, frameworksOf, NODE_REFS, proxyContext, tlsInFront } from './common.js';
 
 const meta: CheckMeta = {
@@ -32,6 +33,37 @@ function importLine(facts: Facts, fw: FrameworkFacts): { line: number; text: str
   return i >= 0 ? { line: i + 1, text: lines[i] as string } : undefined;
 }
 
+/**
+ * The project's package.json line that depends on @sveltejs/adapter-auto, rewritten to adapter-node at the major
+ * that fits the project's SvelteKit: adapter-node 5 (peer @sveltejs/kit ^2.4) for kit 2, adapter-node 1 (peer kit
+ * ^1) for kit 1. Without the kit's range, adapter-auto's own major says which kit it was written for (3.x: kit 2;
+ * 1.x-2.x: kit 1). Undefined when neither is readable: the dependency is then advice.
+ */
+function dependencyEdit(facts: Facts, fw: FrameworkFacts): FixEdit | undefined {
+  const dir = posix.dirname(fw.file);
+  const file = dir === '.' ? 'package.json' : `${dir}/package.json`;
+  const lines = facts.sources.get(file);
+  if (!lines) return undefined;
+  const i = lines.findIndex((l) => /"@sveltejs\/adapter-auto"\s*:\s*"/.test(l));
+  if (i < 0) return undefined;
+  const line = lines[i] as string;
+  const major = (name: string): number | undefined => {
+    const m = lines.map((l) => new RegExp(`"${name.replace('/', '\\/')}"\\s*:\\s*"[^\\d"]*(\\d+)`).exec(l)).find(Boolean);
+    return m ? Number(m[1]) : undefined;
+  };
+  const kit = major('@sveltejs/kit');
+  const auto = major('@sveltejs/adapter-auto');
+  const kit2 = kit !== undefined ? kit >= 2 : auto !== undefined ? auto >= 3 : undefined;
+  if (kit2 === undefined) return undefined;
+  const range = kit2 ? '^5.2.0' : '^1.3.1';
+  return {
+    file,
+    line: i + 1,
+    placement: 'replace',
+    lines: [line.replace(/"@sveltejs\/adapter-auto"(\s*:\s*)"[^"]*"/, `"@sveltejs/adapter-node"$1"${range}"`)],
+  };
+}
+
 export const sveltekitAdapterAutoNodeBuild: Check = {
   meta,
   run(facts) {
@@ -48,14 +80,16 @@ export const sveltekitAdapterAutoNodeBuild: Check = {
       const tls = tlsInFront(facts, ctx);
       if (tls) evidence.push(tls);
       const imp = importLine(facts, fw);
+      const dep = dependencyEdit(facts, fw);
       const fix: Fix = {
-        description: `Build with @sveltejs/adapter-node (add it to devDependencies: \`npm i -D @sveltejs/adapter-node\`), which writes the build/ server \`node build\` starts; then start it with ORIGIN=https://<your site> (or PROTOCOL_HEADER=x-forwarded-proto and HOST_HEADER=x-forwarded-host when only the proxy reaches it), or SvelteKit sees http:// behind the TLS proxy and refuses form POSTs.`,
+        description: `Build with @sveltejs/adapter-node, which writes the build/ server \`node build\` starts: the config imports it${dep ? ` and ${dep.file} depends on it in place of adapter-auto (run \`npm install\` to update the lockfile)` : ' (add it to devDependencies: `npm i -D @sveltejs/adapter-node`)'}. adapter-node takes https when neither ORIGIN nor PROTOCOL_HEADER is set, so behind a TLS proxy that passes the public Host (nginx: proxy_set_header Host $host) nothing more is needed; otherwise start it with ORIGIN=https://<your site>.`,
         file: fw.file,
       };
       if (imp) {
         fix.line = imp.line;
         fix.placement = 'replace';
         fix.lines = [imp.text.replace('@sveltejs/adapter-auto', '@sveltejs/adapter-node')];
+        if (dep) fix.also = [dep];
       }
       out.push(
         finding(meta, {

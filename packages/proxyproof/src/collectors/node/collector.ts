@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ComposePort, ComposeService } from '../../model/deploy.js';
-import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { PLATFORM_FRONTS } from '../../model/proxy.js';
 import { exposureOf, publishedBind, reachOf } from '../deploy/appserver.js';
@@ -809,6 +809,25 @@ function startsAdapterNode(argv: string[]): { yes: boolean; dotenv: boolean } {
   return { yes: target !== undefined && /^(\.\/)?build(\/index\.js|\/)?$/.test(target), dotenv };
 }
 
+/**
+ * The image a compose service builds from a SvelteKit project starts adapter-node: its entrypoint and command (the
+ * service's own, else the Dockerfile stage's it builds, `build.target`), one argv, run `node build`. True when the
+ * Dockerfile is not among the files read or names no base image (nothing says otherwise).
+ */
+function imageStartsAdapterNode(col: NodeCollection, ctxDir: string, svc: ComposeService): boolean {
+  const abs = resolve(ctxDir, svc.build?.dockerfile ?? 'Dockerfile');
+  const f = col.dockerfiles.find((d) => d.abs === abs);
+  if (!f) return true;
+  const df = parseDockerfile(col.ctx.read(f).toString('utf8'), svc.build?.target ? { target: svc.build.target } : {});
+  const argvOf = (i: { json?: string[]; args: string } | undefined): string[] => i?.json ?? i?.args.split(/\s+/) ?? [];
+  const entry = svc.entrypoint?.argv ?? argvOf(df.entrypoint);
+  const cmd = svc.command?.argv ?? (svc.entrypoint ? [] : argvOf(df.cmd));
+  const argv = [...entry, ...cmd].filter((a) => a !== '');
+  // Neither set: the base image's own command (nginx's, node's REPL), never `node build`; unknown without a FROM.
+  if (argv.length === 0) return df.from === undefined;
+  return startsAdapterNode(argv).yes;
+}
+
 function svelteEnvSources(col: NodeCollection, projectDir: string): EnvSource[] {
   const ctx = col.ctx;
   const out: EnvSource[] = [];
@@ -831,6 +850,10 @@ function svelteEnvSources(col: NodeCollection, projectDir: string): EnvSource[] 
       const ctxDir = svc.build ? resolve(dirname(absOf(ctx, cf.file)), svc.build.context) : undefined;
       const argv = svc.command?.argv ?? [];
       if (ctxDir !== projectDir && !startsAdapterNode(argv).yes) continue;
+      // Built from the project but to another program's image (a `target:` stage FROM nginx serving build/client):
+      // its entrypoint and command, the image's where compose sets none, do not start adapter-node.
+      if (ctxDir === projectDir && !startsAdapterNode(argv).yes && svc.build && !imageStartsAdapterNode(col, ctxDir, svc))
+        continue;
       out.push({
         env: composeEnv(svc),
         loadsDotenv: startsAdapterNode(argv).dotenv,
@@ -995,9 +1018,56 @@ function buildSvelteKit(
       ...settings,
     },
   };
+  fw.appEnd = svelteKitAppEnd(settings, an.ref, prefix);
   const v = majorOf(pkg?.deps['@sveltejs/adapter-node']);
   if (v) fw.assumedVersion = `adapter-node ${v}`;
   return { fw, servers };
+}
+
+/** adapter-node's handler.js (the same get_origin/getClientAddress in 1.x-5.x). */
+const ADAPTER_NODE_HANDLER = 'https://github.com/sveltejs/kit/blob/main/packages/adapter-node/src/handler.js';
+
+/**
+ * The app end adapter-node makes of the start environment (handler.js, 1.x-5.x): the request's origin is ORIGIN
+ * when set, else `(PROTOCOL_HEADER's value || 'https')://(HOST_HEADER's value || Host)`, so without either
+ * variable every request is https whatever the connection (sveltejs/kit#10078, #10309: a plain-HTTP site then
+ * fails the CSRF origin check); headers are believed from any peer. getClientAddress() is ADDRESS_HEADER's
+ * value from any peer, for X-Forwarded-For the XFF_DEPTH-th entry from the right (default 1), and throws when the
+ * header is absent or too short; without ADDRESS_HEADER it is the TCP peer.
+ */
+function svelteKitAppEnd(settings: Record<string, Valued<unknown>>, adapterRef: SourceRef, prefix: string): AppEndFacts {
+  const str = (name: string): string | undefined => {
+    const v = settings[name]?.value;
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+  };
+  const origin = str('ORIGIN');
+  const protocolHeader = str('PROTOCOL_HEADER')?.toLowerCase();
+  const hostHeader = str('HOST_HEADER')?.toLowerCase();
+  const addressHeader = str('ADDRESS_HEADER')?.toLowerCase();
+  const depth = Number.parseInt(str('XFF_DEPTH') ?? '1', 10);
+  const ref = (name: string): SourceRef => (settings[name]?.ref as SourceRef | undefined) ?? adapterRef;
+  const anyPeer = (name: string): Valued<string[]> =>
+    valued(['*'], settings[name] ? 'env' : 'default', ref(name), {
+      note: `adapter-node believes ${prefix}${name} from any peer`,
+    });
+  const a: AppEndFacts = {
+    name: 'SvelteKit (adapter-node)',
+    ref: adapterRef,
+    schemeHeaders: origin || !protocolHeader ? [] : [protocolHeader],
+    clientHeaders: addressHeader ? [addressHeader] : [],
+    trustScheme: anyPeer(origin ? 'ORIGIN' : 'PROTOCOL_HEADER'),
+    trustClient: addressHeader ? anyPeer('ADDRESS_HEADER') : valued([], 'default', adapterRef),
+    defaultsFrom: [ADAPTER_NODE_HANDLER],
+  };
+  if (origin) {
+    // ORIGIN fixes scheme and host: https:// makes every request https, http:// every request http.
+    if (/^https:\/\//i.test(origin)) a.assumeHttps = valued(true, 'env', ref('ORIGIN'), { note: `${prefix}ORIGIN=${origin}` });
+  } else {
+    a.schemeWhenAbsent = 'https';
+    if (hostHeader) a.hostHeaders = [hostHeader];
+  }
+  if (addressHeader) a.clientFromRight = Number.isNaN(depth) ? 1 : depth;
+  return a;
 }
 
 /**

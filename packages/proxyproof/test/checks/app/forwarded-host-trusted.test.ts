@@ -179,3 +179,16 @@ test('app/forwarded-host-trusted facts: %r{} entries are regexps as HostAuthoriz
   ]);
   assert.match(allow?.note ?? '', /host_authorization's exclude \(config\/environments\/production\.rb:4\)/);
 });
+
+test('app/forwarded-host-trusted: trap: SvelteKit HOST_HEADER (no host allow-list to advise; app/trust-all names the forged host)', async () => {
+  await runCase(check, {
+    name: 'valid: adapter-node HOST_HEADER=x-forwarded-host',
+    files: {
+      'svelte.config.js': "import adapter from '@sveltejs/adapter-node';\nexport default { kit: { adapter: adapter() } };\n",
+      'package.json': '{ "name": "site" }\n',
+      Dockerfile:
+        'FROM node:20-alpine\nENV HOST=0.0.0.0 PORT=3001 PROTOCOL_HEADER=x-forwarded-proto HOST_HEADER=x-forwarded-host\nCMD ["node", "build"]\n',
+    },
+    expect: { count: 0 },
+  });
+});

@@ -139,3 +139,30 @@ test('app/trust-all: next start (no trust setting to narrow) gets advice that na
   assert.match(f?.fix?.description ?? '', /next start has no setting/);
   assert.doesNotMatch(f?.fix?.description ?? '', /Replace '\*'/);
 });
+
+const SVELTE_CONFIG = "import adapter from '@sveltejs/adapter-node';\nexport default { kit: { adapter: adapter() } };\n";
+const SVELTE_DOCKERFILE =
+  'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nENV HOST=0.0.0.0 PORT=3001 PROTOCOL_HEADER=x-forwarded-proto HOST_HEADER=x-forwarded-host\nCMD ["node", "build"]\n';
+
+test('app/trust-all: SvelteKit adapter-node PROTOCOL_HEADER/HOST_HEADER (no peer list) gets adapter-node advice, the forged host named', async () => {
+  const [f] = await runCase(check, {
+    name: 'medium: adapter-node headers from any peer, image port not published',
+    files: { 'svelte.config.js': SVELTE_CONFIG, 'package.json': '{ "name": "site" }\n', Dockerfile: SVELTE_DOCKERFILE },
+    expect: { count: 1, severity: 'medium', file: 'Dockerfile', line: 5, mechanical: false },
+  });
+  assert.match(f?.message ?? '', /x-forwarded-host from any peer a client also picks the host/);
+  assert.match(f?.fix?.description ?? '', /adapter-node has no list of peers/);
+  assert.doesNotMatch(f?.fix?.description ?? '', /Replace '\*'/);
+});
+
+test('app/trust-all: trap: SvelteKit adapter-node without PROTOCOL_HEADER/ADDRESS_HEADER reads no forwarded header', async () => {
+  await runCase(check, {
+    name: 'valid: plain node build',
+    files: {
+      'svelte.config.js': SVELTE_CONFIG,
+      'package.json': '{ "name": "site" }\n',
+      Dockerfile: SVELTE_DOCKERFILE.replace(' PROTOCOL_HEADER=x-forwarded-proto HOST_HEADER=x-forwarded-host', ''),
+    },
+    expect: { count: 0 },
+  });
+});

@@ -36,6 +36,51 @@ caseTable(sveltekitAdapterAutoNodeBuild, [
       assert.equal(f?.fix?.placement, 'replace');
       assert.equal(f?.fix?.line, 1);
       assert.deepEqual(f?.fix?.lines, ["import adapter from '@sveltejs/adapter-node';"]);
+      // The combined fix: the dependency too (adapter-auto 3 is SvelteKit 2's: adapter-node 5).
+      assert.deepEqual(f?.fix?.also, [
+        { file: 'package.json', line: 9, placement: 'replace', lines: ['    "@sveltejs/adapter-node": "^5.2.0"'] },
+      ]);
+    },
+  },
+  {
+    name: 'adapter-auto on SvelteKit 1: the dependency edit is adapter-node 1',
+    files: {
+      'site/svelte.config.js': AUTO,
+      'site/package.json': JSON.stringify(
+        {
+          name: 'site',
+          scripts: { start: 'node build' },
+          devDependencies: { '@sveltejs/adapter-auto': '^2.0.0', '@sveltejs/kit': '^1.20.4' },
+        },
+        null,
+        2,
+      ),
+    },
+    expect: ['site/svelte.config.js@6'],
+    check: ([f]) =>
+      assert.deepEqual(f?.fix?.also, [
+        {
+          file: 'site/package.json',
+          line: 7,
+          placement: 'replace',
+          lines: ['    "@sveltejs/adapter-auto": "^2.0.0",'.replace('adapter-auto": "^2.0.0"', 'adapter-node": "^1.3.1"')],
+        },
+      ]),
+  },
+  {
+    name: 'trap: adapter-auto "latest" and no kit range: no version guessed, the dependency stays advice',
+    files: {
+      'site/svelte.config.js': AUTO,
+      'site/package.json': JSON.stringify(
+        { name: 'site', scripts: { start: 'node build' }, devDependencies: { '@sveltejs/adapter-auto': 'latest' } },
+        null,
+        2,
+      ),
+    },
+    expect: ['site/svelte.config.js@6'],
+    check: ([f]) => {
+      assert.equal(f?.fix?.also, undefined);
+      assert.match(f?.fix?.description ?? '', /npm i -D @sveltejs\/adapter-node/);
     },
   },
   {
@@ -61,7 +106,7 @@ caseTable(sveltekitAdapterAutoNodeBuild, [
     expect: [],
   },
   {
-    name: 'adapter-node (sveltekit/protocol-header-unset judges it)',
+    name: 'adapter-node (sveltekit/origin-http and the chain judge it)',
     files: { 'svelte.config.js': NODE, 'package.json': pkg({ build: 'vite build', start: 'node build' }) },
     expect: [],
   },
