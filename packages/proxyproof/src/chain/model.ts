@@ -197,7 +197,7 @@ export interface ProxyHop {
   /** Headers removed from requests of untrusted peers before the rules run (Caddy X-Forwarded-*). */
   stripsUntrusted?: string[];
   /** Peers whose forwarded headers this hop trusts (Caddy trusted_proxies); empty: nobody. */
-  trustedPeers?: { list: string[]; ref: Ref };
+  trustedPeers?: { list: string[]; ref: Ref; missingAt?: Ref };
   clientAddress?: ClientAddressPolicy;
   /**
    * The peer address this hop sees is not the one in front of it: kube-proxy SNATs a LoadBalancer/NodePort Service

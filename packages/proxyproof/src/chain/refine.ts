@@ -115,9 +115,16 @@ const CHAIN_CAUSE: Record<string, Cause> = {
   'chain/host-lost': 'host',
 };
 
+/**
+ * Layer findings about a proxy's own trust of the proxy in front (Caddy's trusted_proxies, a Traefik entrypoint's
+ * forwardedHeaders): the scheme lost at that hop for want of trust is theirs (LostAt.trustRef). Not SCHEME_SOURCE:
+ * they are not "harmless" when the scheme survives, the client address is lost all the same.
+ */
+const TRUST_SETTING = /caddy\/trusted-proxies-missing|traefik\/entrypoint-untrusted-behind-proxy/;
+
 function causeOf(f: Finding): Cause | undefined {
   if (f.id.startsWith('chain/')) return CHAIN_CAUSE[f.id];
-  if (SCHEME_SOURCE.test(f.id)) return 'scheme';
+  if (SCHEME_SOURCE.test(f.id) || TRUST_SETTING.test(f.id)) return 'scheme';
   if (SPOOF.test(f.id)) return 'spoof';
   if (HOST.test(f.id)) return 'host';
   return undefined;
@@ -260,13 +267,15 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
     const canHead = (l: Finding) => l.data?.hostOnly !== true || what.every((w) => w === 'host');
     // A scheme lost for want of trust names the setting that decides it (LostAt.trustRef): a layer check about that
     // setting (its first place), with its mechanical edit there, heads when the chain offers no edit of its own.
+    // It comes before a finding that only names the loss's place among others (the app's own trust setting, a later
+    // hop: a second cause, which keeps its own fix below).
     const trustRef = (c.data?.lostAt as { trustRef?: Evidence } | undefined)?.trustRef;
+    const byTrust =
+      trustRef && !isMechanical(c.fix) ? related.find((l) => isMechanical(l.fix) && places(l).has(at(trustRef))) : undefined;
     const head =
       related.find((l) => canHead(l) && l.evidence[0] && at(l.evidence[0]) === primary) ??
+      byTrust ??
       related.find((l) => canHead(l) && places(l).has(primary)) ??
-      (trustRef && !isMechanical(c.fix)
-        ? related.find((l) => isMechanical(l.fix) && l.evidence[0] && at(l.evidence[0]) === at(trustRef))
-        : undefined) ??
       null;
     const base = head ?? c;
     // A related finding whose own mechanical fix is another edit in the same file as the headline's (another
@@ -274,8 +283,13 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
     // needs. Consequences in other layers (Django's redirect loop behind nginx's missing header) are merged.
     const planned = pickFix(base, c);
     const headFix = concrete && concrete !== head && !isMechanical(planned) ? concrete.fix : planned;
+    // Headed by the hop's trust setting, a related finding with a mechanical edit in another file is another hop's
+    // own cause (the app that trusts no proxy behind a Caddy that trusts none): both edits are needed, so it stays.
     const others = related.filter(
-      (l) => l !== head && !(isMechanical(l.fix) && l.fix.file === headFix?.file && !sameEdit(l.fix, headFix)),
+      (l) =>
+        l !== head &&
+        !(isMechanical(l.fix) && l.fix.file === headFix?.file && !sameEdit(l.fix, headFix)) &&
+        !(head === byTrust && byTrust !== undefined && isMechanical(l.fix) && l.fix.file !== headFix?.file),
     );
     if (head) consumed.add(head);
     for (const l of others) consumed.add(l);

@@ -271,9 +271,12 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     clientWhy,
     notes,
   };
-  // A peer's X-Forwarded-Proto this hop ignores for want of trust, where that trust is written (not a default).
-  if (hop.trustedPeers && !peerTrusted && req.headers.has('x-forwarded-proto') && hop.trustedPeers.ref.origin !== 'default')
-    step.distrustRef = hop.trustedPeers.ref;
+  // A peer's X-Forwarded-Proto this hop ignores for want of trust, where that trust is written (not a default), or
+  // where the absent setting belongs (Caddy's global options, a Traefik entrypoint: PeerTrust.missingAt).
+  if (hop.trustedPeers && !peerTrusted && req.headers.has('x-forwarded-proto')) {
+    const decided = hop.trustedPeers.ref.origin !== 'default' ? hop.trustedPeers.ref : hop.trustedPeers.missingAt;
+    if (decided) step.distrustRef = decided;
+  }
   // The hop's own redirect to https on a plain listener: it answers a request it believes is http itself.
   // The hop's redirect, else the route's own (a Traefik router with a RedirectScheme middleware).
   const redirectRef = hop.redirectsToHttps ?? route.redirectsToHttps;

@@ -34,6 +34,13 @@ export interface PeerTrust {
   list: string[];
   /** Where this is decided (the option, or the site line with origin 'default'). */
   ref: Ref;
+  /**
+   * Where an absent trust setting belongs, when `ref` is a default (Caddy's global options block, where
+   * `servers { trusted_proxies }` goes; the Traefik entrypoint that lacks `forwardedHeaders`): the chain cites it
+   * as the place that decides a loss for want of trust (Step.distrustRef -> LostAt.trustRef), so the layer check
+   * that writes the setting there is the loss's one headline.
+   */
+  missingAt?: Ref;
 }
 
 /** One virtual host / site block / frontend / entrypoint: a place that accepts and forwards requests. */

@@ -279,9 +279,15 @@ test('chain: behind a TLS load balancer (--front aws-alb) Traefik web with no tr
         ]),
     );
     const { report } = await lintPaths(['.'], { cwd: dir, front: { name: 'aws-alb', origin: 'declared' } });
-    const loop = report.findings.find((f) => f.id === 'chain/scheme-lost' && /ERR_TOO_MANY_REDIRECTS/.test(f.message));
+    // One cause, one headline: the entrypoint's missing trustedIPs (LostAt.trustRef) heads the loop, the chain
+    // finding is its explanation (chain/refine.ts).
+    const loop = report.findings.find(
+      (f) => f.id === 'traefik/entrypoint-untrusted-behind-proxy' && /ERR_TOO_MANY_REDIRECTS/.test(f.message),
+    );
     assert.ok(loop, report.findings.map((f) => `${f.id} ${f.message}`).join('\n'));
     assert.equal(loop.severity, 'critical');
+    assert.equal((loop.data?.chainFinding as { id?: string } | undefined)?.id, 'chain/scheme-lost');
+    assert.ok(!report.findings.some((f) => f.id === 'chain/scheme-lost'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

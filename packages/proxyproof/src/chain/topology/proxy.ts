@@ -11,7 +11,8 @@ import type { ProxyHop, ProxyKind, Ref } from '../model.js';
 
 export function siteHop(kind: ProxyKind, s: ProxySite): ProxyHop {
   let trustedPeers: ProxyHop['trustedPeers'];
-  if (s.trust.mode === 'list' || s.trust.mode === 'none') trustedPeers = { list: s.trust.list, ref: s.trust.ref };
+  if (s.trust.mode === 'list' || s.trust.mode === 'none')
+    trustedPeers = { list: s.trust.list, ref: s.trust.ref, ...(s.trust.missingAt ? { missingAt: s.trust.missingAt } : {}) };
   else if (s.trust.mode === 'all') trustedPeers = { list: ['0.0.0.0/0', '::/0'], ref: s.trust.ref };
   return {
     type: 'proxy',

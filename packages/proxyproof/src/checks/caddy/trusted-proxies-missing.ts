@@ -7,11 +7,11 @@
  */
 import { isLoopbackHost } from '../../chain/addr.js';
 import { PRIVATE_RANGES } from '../../collectors/caddy/collector.js';
-import { nginxModel } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
 import { frontReachesProxy, type ProxyConfigFacts, type ProxySite } from '../../model/proxy.js';
 import { ev, PROXY_DOCS } from '../proxy/common.js';
+import { proxiesForwardingHere } from '../proxy/forwarding-here.js';
 
 const meta: CheckMeta = {
   id: 'caddy/trusted-proxies-missing',
@@ -32,7 +32,11 @@ function inFront(
   site: ProxySite,
   facts: Parameters<Check['run']>[0],
 ): { evidence: Evidence[]; peers: string; strong: boolean } | undefined {
-  const outer = proxiesForwardingHere(p, site, facts);
+  const outer = proxiesForwardingHere(
+    p,
+    site.listeners.map((l) => l.port),
+    facts,
+  );
   if (outer.length > 0)
     return {
       evidence: outer,
@@ -200,50 +204,3 @@ export const caddyTrustedProxiesMissing: Check = {
     return out;
   },
 };
-
-/**
- * Proxies in these files that forward to this Caddy: it runs in a compose service that publishes its port on the
- * host, and an nginx or another proxy of the tree proxies to that host port on loopback (a host nginx in front of
- * a compose Caddy, as projects document).
- */
-function proxiesForwardingHere(p: ProxyConfigFacts, site: ProxySite, facts: Parameters<Check['run']>[0]): Evidence[] {
-  const pubs = (p.container?.published ?? []).filter((x) => site.listeners.some((l) => l.port === x.containerPort));
-  if (pubs.length === 0) return [];
-  const out: Evidence[] = [];
-  const hit = (host: string | undefined, port: number | undefined) =>
-    host !== undefined && isLoopbackHost(host) && pubs.find((x) => x.hostPort === port);
-  for (const server of nginxModel(facts).servers)
-    for (const scope of server.scopes) {
-      const pass = scope.pass;
-      if (!pass || scope.passInherited) continue;
-      const pub = hit(pass.host, pass.port);
-      if (pub && !out.some((e) => e.file === pass.ref.file && e.line === pass.ref.line))
-        out.push(
-          ev(
-            { file: pass.ref.file, line: pass.ref.line, snippet: `proxy_pass ${pass.target}` },
-            `nginx proxies to ${pass.host}:${pass.port}, which compose service ${p.container?.service} publishes (${pub.ref.file}:${pub.ref.line})`,
-          ),
-        );
-    }
-  for (const other of facts.proxies ?? []) {
-    if (other === p) continue;
-    for (const s of other.sites)
-      for (const r of s.routes)
-        for (const u of r.upstreams) {
-          const a = u.address;
-          const pub = a?.kind === 'tcp' ? hit(a.host, a.port) : undefined;
-          if (pub)
-            out.push(
-              ev(
-                r.ref,
-                `${s.label} proxies to ${u.text}, which compose service ${p.container?.service} publishes (${pub.ref.file}:${pub.ref.line})`,
-              ),
-            );
-        }
-  }
-  if (out.length > 0 && p.container)
-    out.push(
-      ev({ file: p.container.ref.file, line: p.container.ref.line }, `compose service ${p.container.service} runs this Caddy`),
-    );
-  return out;
-}

@@ -2,6 +2,7 @@
 import type { Ref } from '../../chain/model.js';
 import type { Facts } from '../../model/facts.js';
 import { frontReachesProxy, type ProxyConfigFacts, type TraefikEntryPoint } from '../../model/proxy.js';
+import { proxiesForwardingHere } from '../proxy/forwarding-here.js';
 
 export const TRAEFIK_DOCS = {
   forwardedHeaders: 'https://doc.traefik.io/traefik/routing/entrypoints/#forwarded-headers',
@@ -41,6 +42,13 @@ export function behindProxy(
       out.push({ ref: a.ref, why: `only ${a.ranges.join(', ')} may connect: a proxy on a private network` });
   // A platform inferred from its manifest (a Procfile's Heroku router) stands in front of the process it runs, not
   // of a Traefik the tree runs in another deployment (a compose stack beside the Procfile): frontReachesProxy.
+  // A proxy of the tree (a host nginx) forwards to the port the compose service running Traefik publishes for this
+  // entrypoint, as for Caddy: the evidence is the proxy's upstream line, then the compose service.
+  if (ep.port !== undefined) {
+    const outer = proxiesForwardingHere(p, [ep.port], facts);
+    const first = outer[0];
+    if (first) out.push({ ref: first, why: first.note ?? 'another proxy forwards to this entrypoint' });
+  }
   if (!ep.tls)
     for (const f of facts.fronts ?? [])
       if (f.terminatesTls && f.name !== 'none' && frontReachesProxy(f, 'traefik', ep.port ? [ep.port] : []))

@@ -271,7 +271,12 @@ export function readCaddyfile(
       stripsUntrusted: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'],
       trust: trusted
         ? { mode: 'list', list: trusted.list, ref: trusted.ref }
-        : { mode: 'none', list: [], ref: { file, line: parsed.global?.line ?? site.line, origin: 'default' } },
+        : {
+            mode: 'none',
+            list: [],
+            ref: { file, line: parsed.global?.line ?? site.line, origin: 'default' },
+            missingAt: { file, line: parsed.global?.line ?? 1 },
+          },
       mode: 'http',
       notes: [],
       ...(redirect ? { redirectsToHttps: redirect.ref, redirectDecidedBy: redirect.by } : {}),

@@ -380,7 +380,12 @@ export function readCaddyJson(
         stripsUntrusted: ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'],
         trust: trusted
           ? { mode: 'list', list: trusted.list, ref: trusted.ref }
-          : { mode: 'none', list: [], ref: { ...srvRef, origin: 'default' } },
+          : {
+              mode: 'none',
+              list: [],
+              ref: { ...srvRef, origin: 'default' },
+              missingAt: { file, line: keyLine(root, 'apps') ?? 1 },
+            },
         ...(w.redirect
           ? { redirectsToHttps: w.redirect }
           : autoRedirect

@@ -245,7 +245,7 @@ function sitesOf(file: string, eps: TraefikEntryPoint[]): ProxySite[] {
         ? { mode: 'all', list: [], ref: e.forwardedHeaders.ref }
         : e.forwardedHeaders?.trustedIPs.length
           ? { mode: 'list', list: e.forwardedHeaders.trustedIPs, ref: e.forwardedHeaders.ref }
-          : { mode: 'none', list: [], ref: { ...e.ref, origin: 'default' } },
+          : { mode: 'none', list: [], ref: { ...e.ref, origin: 'default' }, missingAt: e.ref },
       mode: 'http',
       notes: [],
     }));
