@@ -22,7 +22,7 @@ import {
   type Ref,
   type Topology,
 } from './model.js';
-import { sentName } from './simulate.js';
+import { pickRoute, sentName } from './simulate.js';
 import { type ChainVerdict, computeVerdict, type RouteVerdict, type VerdictScope } from './verdict.js';
 
 export interface PlannedFix {
@@ -425,6 +425,7 @@ function appCandidates(t: Topology): Candidate[] {
         });
       }
     });
+    if (fw?.appEnd) out.push(...appEndCandidates(t, app, fw, links));
     if (fw)
       out.push(
         ...frameworkCandidates(
@@ -438,6 +439,116 @@ function appCandidates(t: Topology): Candidate[] {
       );
   }
   return out;
+}
+
+/** The private networks a proxy in another container or on the LAN connects from (app/proxy-not-trusted's list). */
+const PRIVATE_PEERS = ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+/**
+ * The hop in front of a FastCGI app (nginx before php-fpm) passes its own client as REMOTE_ADDR
+ * (`fastcgi_param REMOTE_ADDR $remote_addr`): the peer a PHP framework's trust list must cover is that hop's peer,
+ * the proxy in front of nginx. Undefined when nothing links to that hop (nginx is the edge: its client is the browser).
+ */
+function fastcgiClientPeer(t: Topology, link: Link): Link['peer'] | undefined {
+  return t.links.find((l) => l.target.kind === 'proxy' && l.target.hopId === link.fromHop)?.peer;
+}
+
+/** Rails' version as the app states it (Gemfile.lock or load_defaults), major.minor; undefined when unknown. */
+function railsAtLeast(version: string | undefined, major: number, minor: number): boolean | undefined {
+  const m = /^(\d+)(?:\.(\d+))?/.exec(version ?? '');
+  if (!m) return undefined;
+  const [a, b] = [Number(m[1]), Number(m[2] ?? 0)];
+  return a > major || (a === major && b >= minor);
+}
+
+/**
+ * Candidates for the neutral app ends (Framework.appEnd) that say where the scheme comes from in the app itself:
+ * - Laravel TrustProxies: trust the peer whose X-Forwarded-Proto reaches it (the proxy in front of nginx for
+ *   php-fpm), in the middleware's `$proxies` line or Laravel 11's `withMiddleware` closure (the lines
+ *   app/proxy-not-trusted writes); elsewhere advice.
+ * - Rails 7.1+ `config.assume_ssl = true` (ActionDispatch::AssumeSSL marks every request https): only where the
+ *   app server is reached through the proxy alone (no published or public bind), since a plain request reaching it
+ *   directly would be taken for https; a plain route through the proxy to it makes the search refuse it.
+ */
+function appEndCandidates(t: Topology, app: AppServer, fw: Framework, links: Link[]): Candidate[] {
+  const out: Candidate[] = [];
+  const a = fw.appEnd;
+  const link = links[0];
+  if (!a || !link) return out;
+  if (a.name === 'Laravel' && a.schemeHeaders.length > 0 && !a.trustScheme.value.includes('*')) {
+    const peer = link.target.kind === 'app' && appViaFastcgi(t, link) ? fastcgiClientPeer(t, link) : link.peer;
+    const list =
+      peer?.kind === 'loopback'
+        ? [peer.ip]
+        : peer?.kind === 'container'
+          ? PRIVATE_PEERS
+          : peer?.kind === 'remote'
+            ? [peer.ip ?? PROXY_ADDRESS]
+            : undefined;
+    if (list) {
+      const php = `[${list.map((x) => `'${x}'`).join(', ')}]`;
+      const text = fw.ref.snippet ?? '';
+      const indent = /^\s*/.exec(text)?.[0] ?? '';
+      const closure = /->withMiddleware\s*\(\s*(?:static\s+)?function\s*\(\s*(?:\??[\w\\]+\s+)?(\$\w+)\s*\)[^{]*\{\s*$/.exec(
+        text,
+      );
+      const property = /\$proxies\s*(=\s*(['"][^'"]*['"]|null)\s*)?;/.test(text);
+      const simulated = list.map((x) => (x === PROXY_ADDRESS ? PLACEHOLDER_PEER : x));
+      out.push({
+        id: `laravel-trust:${app.id}`,
+        title: `Laravel: trust ${peer?.kind === 'container' ? "the proxy's container network" : (list[0] as string)} in TrustProxies (it reads X-Forwarded-Proto only from trusted proxies)`,
+        ref: fw.ref,
+        after: Boolean(closure),
+        lines: closure
+          ? [`${indent}    ${closure[1]}->trustProxies(at: ${php});`]
+          : property
+            ? [text.replace(/\$proxies\s*(=.*)?;/, `$proxies = ${php};`)]
+            : [`protected $proxies = ${php};`],
+        placement: closure ? 'after' : property ? 'replace' : undefined,
+        cost: 1,
+        apply(tt) {
+          const e = tt.apps.find((x) => x.id === app.id)?.framework?.appEnd;
+          if (!e) return;
+          e.trustScheme = { value: simulated, origin: 'literal', ref: fw.ref };
+          e.trustClient = { value: simulated, origin: 'literal', ref: fw.ref };
+          if (list.includes(PROXY_ADDRESS))
+            for (const l of tt.links)
+              if ((l === link || l.target.kind === 'proxy') && l.peer.kind === 'remote' && !l.peer.ip)
+                l.peer = { ...l.peer, ip: PLACEHOLDER_PEER };
+        },
+      });
+    }
+  }
+  const internalOnly = app.binds.every(
+    (b) =>
+      !b.published &&
+      (b.exposure === 'loopback' || b.exposure === 'unix' || (app.placement.kind === 'container' && b.exposure !== 'specific')),
+  );
+  if (a.name === 'Rails' && !a.assumeHttps?.value && railsAtLeast(fw.version, 7, 1) !== false && internalOnly) {
+    const known = railsAtLeast(fw.version, 7, 1) === true;
+    const at = fw.sslRedirect?.origin === 'literal' && fw.sslRedirect.ref ? fw.sslRedirect.ref : undefined;
+    const indent = /^\s*/.exec(at?.snippet ?? '')?.[0] ?? '  ';
+    out.push({
+      id: `rails-assume-ssl:${app.id}`,
+      title: `Rails${known ? '' : ' 7.1+'}: config.assume_ssl = true (every request reaches it through the TLS proxy; the app server is not reachable directly)`,
+      ref: at ?? fw.ref,
+      after: true,
+      lines: [`${indent}config.assume_ssl = true`],
+      // Next to config.force_ssl in the environment file; only where that line is written and the version is known.
+      placement: at && known ? 'after' : undefined,
+      cost: 2,
+      apply(tt) {
+        const e = tt.apps.find((x) => x.id === app.id)?.framework?.appEnd;
+        if (e) e.assumeHttps = { value: true, origin: 'literal', ref: at ?? fw.ref };
+      },
+    });
+  }
+  return out;
+}
+
+/** The link ends at php-fpm through a FastCGI route (nginx `fastcgi_pass`). */
+function appViaFastcgi(t: Topology, link: Link): boolean {
+  return proxyById(t, link.fromHop)?.routes.find((r) => r.id === link.routeId)?.protocol === 'fastcgi';
 }
 
 /** The app server's own way of saying "listen on loopback only", in the syntax of the file that sets its bind. */
@@ -892,6 +1003,7 @@ function candidatesFor(t: Topology, v: ChainVerdict, all = false): Candidate[] {
     ...caddyCandidates(t, v),
     ...caddyRedirectCandidates(t, v),
     ...controllerTrustCandidates(t, v),
+    ...fastcgiHttpsCandidates(t, v),
     ...appCandidates(t),
   ];
   const uniq = new Map<string, Candidate>();
@@ -928,27 +1040,109 @@ function search(
   return null;
 }
 
+/**
+ * The proxy routes a route's request goes through, in order, and the link that ends at its app (if any): each next
+ * hop's route is the one the simulator picks for the request's path (`pickRoute`), not simply its first.
+ */
+function routePath(
+  t: Topology,
+  r: Pick<RouteVerdict, 'hopId' | 'routeId'>,
+): { hops: Array<{ hop: ProxyHop; route: ProxyRoute }>; appLink?: Link } {
+  const hops: Array<{ hop: ProxyHop; route: ProxyRoute }> = [];
+  let hop = proxyById(t, r.hopId);
+  let route = hop?.routes.find((x) => x.id === r.routeId);
+  const path = route?.samplePath ?? '/';
+  for (let i = 0; i < 10 && hop && route; i++) {
+    hops.push({ hop, route });
+    const l = linkFrom(t, hop.id, route.id);
+    if (!l) break;
+    if (l.target.kind === 'app') return { hops, appLink: l };
+    if (l.target.kind !== 'proxy') break;
+    hop = proxyById(t, l.target.hopId);
+    route = hop ? pickRoute(hop, path) : undefined;
+  }
+  return { hops };
+}
+
 /** Hop ids, `hop/route` keys and app ids a route's trace goes through. */
 function problemKeys(t: Topology, r: RouteVerdict): string[] {
+  const { hops, appLink } = routePath(t, r);
   const keys = [r.hopId, `${r.hopId}/${r.routeId}`];
-  let hop = r.hopId;
-  let routeId = r.routeId;
-  for (let i = 0; i < 10; i++) {
-    const l = linkFrom(t, hop, routeId);
-    if (!l) break;
-    if (l.target.kind === 'app') {
-      keys.push(l.target.appId);
-      break;
-    }
-    if (l.target.kind !== 'proxy') break;
-    const next = proxyById(t, (l.target as { hopId: string }).hopId);
-    const nr = next?.routes[0];
-    if (!next || !nr) break;
-    hop = next.id;
-    routeId = nr.id;
-    keys.push(hop, `${hop}/${routeId}`);
-  }
+  for (const { hop, route } of hops.slice(1)) keys.push(hop.id, `${hop.id}/${route.id}`);
+  if (appLink?.target.kind === 'app') keys.push(appLink.target.appId);
   return keys;
+}
+
+/**
+ * A plain-HTTP entry (no TLS, no balancer in front) whose route, not answered by a redirect to https, goes through
+ * the proxy route `key` (`hop/route`): a Traefik `web` entrypoint router to the same nginx. The verdict lists the
+ * routes of the site's https URLs only, so this is read from the topology's entries.
+ */
+function plainReaches(t: Topology, key: string): boolean {
+  for (const e of t.entries) {
+    if (e.tls || e.lb) continue;
+    const hop = proxyById(t, e.hopId);
+    if (!hop || hop.redirectsToHttps) continue;
+    for (const route of hop.routes) {
+      if (route.redirectsToHttps) continue;
+      if (routePath(t, { hopId: hop.id, routeId: route.id }).hops.some((x) => `${x.hop.id}/${x.route.id}` === key)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * php-fpm behind an nginx `fastcgi_pass` whose route sends no `HTTPS` param: PHP's $_SERVER['HTTPS'] (is_ssl(),
+ * Symfony's and Laravel's fallback when no proxy is trusted) says http. nginx that ends TLS itself passes `$https`
+ * (nginx's own fastcgi_params line); an nginx that only a TLS proxy in front reaches, every route through it https,
+ * passes `on` (a plain route through it makes the search refuse it, and so does a route the front sends as http).
+ */
+function fastcgiHttpsCandidates(t: Topology, v: ChainVerdict): Candidate[] {
+  const out: Candidate[] = [];
+  const through = new Map<string, RouteVerdict[]>();
+  const lastHop = new Map<string, { hop: ProxyHop; route: ProxyRoute; app: AppServer }>();
+  for (const r of v.routes) {
+    const { hops, appLink } = routePath(t, r);
+    const last = hops[hops.length - 1];
+    if (last?.route.protocol !== 'fastcgi' || last.hop.kind !== 'nginx' || appLink?.target.kind !== 'app') continue;
+    const app = appById(t, appLink.target.appId);
+    if (app?.name !== 'php-fpm') continue;
+    const key = `${last.hop.id}/${last.route.id}`;
+    through.set(key, [...(through.get(key) ?? []), r]);
+    lastHop.set(key, { ...last, app });
+  }
+  for (const [key, routes] of through) {
+    const at = lastHop.get(key);
+    if (!at || !routes.some((r) => r.scheme.status === 'lost')) continue;
+    const { hop, route } = at;
+    const https = route.headers.find((h) => h.name.toLowerCase() === 'https');
+    const edge = routes.every((r) => r.hopId === hop.id);
+    const ownTls = edge && hop.listeners.some((l) => l.tls);
+    // Already right: `on`, or nginx's own `$https` where nginx ends TLS (behind a front, `$https` is empty).
+    if (https?.value && (/^(on|1)$/i.test(https.value) || (ownTls && https.value === '{https}'))) continue;
+    if (!ownTls && (edge || !routes.every((r) => r.scheme.expected === 'https'))) continue;
+    if (!ownTls && plainReaches(t, key)) continue;
+    const line = ownTls ? 'fastcgi_param HTTPS $https if_not_empty;' : 'fastcgi_param HTTPS on;';
+    const written = https?.from === 'route' && https.ref.line > 0 ? https : undefined;
+    out.push({
+      id: `fastcgi-https:${key}`,
+      title: ownTls
+        ? `${hop.label}: pass the connection's HTTPS to php-fpm in ${route.match}`
+        : `${hop.label}: tell php-fpm the request was https (HTTPS on) in ${route.match}: every request reaches it through the TLS proxy in front`,
+      ref: written ? written.ref : lastOwnLine(route),
+      after: !written,
+      lines: [line],
+      placement: written ? 'replace' : insertsSafely(route) ? 'after' : undefined,
+      cost: 2,
+      apply(tt) {
+        const rr = findRoute(tt, hop.id, route.id);
+        if (!rr) return;
+        rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== 'https');
+        rr.headers.push({ name: 'HTTPS', value: ownTls ? '{https}' : 'on', ref: rr.ref, from: 'route' });
+      },
+    });
+  }
+  return out;
 }
 
 /** A candidate id is `<kind>:<target>`; the target is a hop, `hop/route`, an app, or `app:<bind>`. */
@@ -1197,7 +1391,8 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
 /** Fixes that carry the scheme to the app (the others fix the host or close a spoof). */
 /** A proxy's own redirect answered where a TLS proxy in front sends plain HTTP. */
 export const REDIRECT_FIX = /^caddy-serve-plain:/;
-export const SCHEME_FIX = /^(nginx-xfp|django-ssl-header|trust:|proxyfix|trust-proxy|caddy-trust)/;
+export const SCHEME_FIX =
+  /^(nginx-xfp|django-ssl-header|trust:|proxyfix|trust-proxy|caddy-trust|fastcgi-https|laravel-trust|rails-assume-ssl)/;
 const HOST_FIX = /^nginx-host/;
 
 function fixOrder(id: string): number {

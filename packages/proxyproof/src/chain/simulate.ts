@@ -514,6 +514,16 @@ function phpServerVar(app: AppServer): boolean {
   );
 }
 
+/** An app server that runs inside the web server in front of it (its chain socket is the web server's own). */
+function insideWebServer(app: AppServer): boolean {
+  if (app.name === 'mod_php') return phpServerVar(app);
+  return (
+    app.name === 'passenger' &&
+    app.binds.length > 0 &&
+    app.binds.every((b) => b.address.kind === 'unix' && b.address.path.startsWith('passenger:'))
+  );
+}
+
 function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view: AppView } {
   const notes: string[] = [];
   const trust = appTrusts(app, req.peer);
@@ -1071,11 +1081,13 @@ function followFrom(
   }
   const app = appById(topo, target.appId);
   if (!app) return;
-  if (app.name === 'mod_php' && phpServerVar(app)) {
-    // mod_php runs inside this Apache: REMOTE_ADDR is Apache's own TCP peer, not a socket between them.
+  if (insideWebServer(app)) {
+    // mod_php, and Passenger inside Apache (mod_passenger) or nginx (passenger_enabled), run inside this web server:
+    // REMOTE_ADDR is the web server's own TCP peer, not a socket between them: the web server module hands the app
+    // the connection's REMOTE_ADDR as a CGI variable (Passenger's core socket is not the peer the app sees).
     out.peer = req.peer;
     out.peerAddr = req.peerAddr;
-    step.linkText = `mod_php inside ${hop.label}`;
+    step.linkText = `${app.name} inside ${hop.label}`;
   }
   finishAtApp(app, out, trace, url, hostile);
 }

@@ -127,6 +127,34 @@ test("SetHandler proxy:fcgi to the tree's php-fpm pool: a FastCGI route with HTT
   assert.ok(behind.all.findings.some((x) => x.id === 'app/proxy-not-trusted'));
 });
 
+test("ProxyPassMatch / ProxyPass to fcgi:// (mod_proxy_fcgi): php-fpm's route, HTTPS from the vhost's connection, the client's Host, no X-Forwarded-*", async () => {
+  const pool = '[www]\nlisten = 127.0.0.1:9000\npm = dynamic\n';
+  const match = '  ProxyPassMatch "^/(.*\\.php(/.*)?)$" "fcgi://127.0.0.1:9000/var/www/html/$1"\n';
+  const tls = await doctor({ 'apache/site.conf': VHOST('*:443', `  SSLEngine on\n${match}`), 'php-fpm.d/www.conf': pool });
+  assert.match(tls.inventory.found.join('\n'), /apache :443 .*-> fcgi:\/\/127\.0\.0\.1:9000/);
+  const route = tls.analysis.verdict.routes[0];
+  assert.equal(route?.route.startsWith('ProxyPassMatch '), true, route?.route);
+  assert.ok(route?.url.endsWith('php'), route?.url);
+  assert.equal(route?.scheme.believed, 'https', JSON.stringify(route?.scheme));
+  assert.equal(route?.host.status, 'correct', JSON.stringify(route?.host));
+  const sent = route?.trace.steps[0]?.sent ?? {};
+  assert.deepEqual(
+    Object.keys(sent).filter((k) => /^x-forwarded-/i.test(k)),
+    [],
+    `mod_proxy_fcgi adds no X-Forwarded-*: ${JSON.stringify(sent)}`,
+  );
+  // Trap: the plain vhost behind nginx: no HTTPS, so PHP (and Laravel trusting nobody) sees http.
+  const behind = await doctor({
+    'nginx/site.conf': NGINX_FRONT(8080),
+    'apache/site.conf': VHOST('127.0.0.1:8080', '  ProxyPass "/" "fcgi://127.0.0.1:9000/var/www/html/"\n'),
+    'php-fpm.d/www.conf': pool,
+    'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+    'composer.json': COMPOSER,
+  });
+  assert.equal(behind.analysis.verdict.routes[0]?.scheme.believed, 'http');
+  assert.ok(behind.all.findings.some((x) => x.id === 'app/proxy-not-trusted'));
+});
+
 test('traps: a vhost whose / is a ProxyPass keeps it; the source handler and a Location-scoped handler run nothing', () => {
   const proxied = readApache('a.conf', VHOST('*:80', `${FILES_MATCH}  ProxyPass / http://127.0.0.1:8000/\n`));
   assert.deepEqual(

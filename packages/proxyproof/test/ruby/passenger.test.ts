@@ -229,3 +229,32 @@ test("nginx Passenger on a plain listener, app root a server path unlike the tre
   assert.match(lines, /passenger_set_header X-Forwarded-Proto \$scheme;/);
   assert.doesNotMatch(lines, /proxy_set_header/, 'proxy_set_header does nothing for a Passenger location');
 });
+
+// Passenger inside Apache or nginx hands the app the web server's own REMOTE_ADDR (the browser, or the proxy in
+// front), as mod_php does: its core socket is not the peer Rails sees. So Rails' RemoteIp takes X-Forwarded-For only
+// when the web server's peer is a trusted (private) proxy; a browser's own X-Forwarded-For is not believed.
+test("Apache TLS vhost with Passenger: Rails sees the browser as REMOTE_ADDR (the web server's peer), not Passenger's socket", async () => {
+  const r = await doctor({
+    ...rails(['config.force_ssl = true']),
+    'apache/blog.conf': vhost('*:443', [...TLS, 'DocumentRoot /var/www/blog/public', 'PassengerAppRoot /var/www/blog']),
+  });
+  const route = r.analysis.verdict.routes[0];
+  const rails_ = route?.trace.steps.find((s) => s.kind === 'framework');
+  assert.equal(rails_?.client, '203.0.113.7', JSON.stringify(rails_));
+  assert.match(rails_?.clientWhy ?? '', /REMOTE_ADDR/);
+  const link = route?.trace.steps.find((s) => s.linkText?.includes('passenger inside'));
+  assert.ok(link, JSON.stringify(route?.trace.steps.map((s) => s.linkText)));
+});
+
+test('trap: nginx on the same host in front of Apache+Passenger: REMOTE_ADDR is nginx (loopback), a proxy Rails trusts for X-Forwarded-For', async () => {
+  const r = await doctor({
+    ...rails(['config.force_ssl = true']),
+    'apache/blog.conf': vhost('*:80', ['DocumentRoot /var/www/blog/public', 'PassengerAppRoot /var/www/blog']),
+    'nginx/site.conf':
+      'server {\n  listen 443 ssl;\n  server_name blog.example.com;\n  location / {\n    proxy_pass http://127.0.0.1:80;\n    proxy_set_header Host $host;\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n  }\n}\n',
+  });
+  const route = r.analysis.verdict.routes.find((x) => x.trace.steps.some((s) => s.kind === 'framework'));
+  const rails_ = route?.trace.steps.find((s) => s.kind === 'framework');
+  assert.equal(rails_?.client, '203.0.113.7', JSON.stringify(route?.trace.steps.map((s) => [s.label, s.client, s.clientWhy])));
+  assert.match(rails_?.clientWhy ?? '', /X-Forwarded-For/);
+});

@@ -226,6 +226,19 @@ export function resolveUpstream(
           });
       });
     }
+    // A proxy that runs in that service's container (Traefik -> an nginx container in front of php-fpm): the name
+    // reaches its listeners on the container network, as exposedPortTarget does for a label without a port.
+    if (cands.length === 0)
+      for (const { p, i, l } of listenersOnPort(topo.proxies, a.port)) {
+        if (p.id === from.id || p.placement.kind !== 'container' || p.placement.service !== host) continue;
+        if (l.address !== undefined && isLoopbackHost(stripBrackets(l.address)) && !isWildcardHost(l.address)) continue;
+        cands.push({
+          target: { kind: 'proxy', hopId: p.id, listener: i },
+          peer: { kind: 'container', service: fromService ?? 'proxy' },
+          how: `${containerOf(p.placement)} ${host}, container port ${a.port} -> ${p.label}`,
+          key: p.id,
+        });
+      }
     if (cands.length === 0) {
       const svcApps = topo.apps.filter((x) => x.service === host);
       const why = svcApps.length

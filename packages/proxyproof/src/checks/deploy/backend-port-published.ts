@@ -19,6 +19,11 @@ const meta: CheckMeta = {
   references: [REFS.composePorts, REFS.composeExpose, REFS.dockerFirewall, REFS.gunicornDeploy],
 };
 
+/** The server as messages name it: its display name where its kind is `other` (php-fpm, puma, uwsgi), else the kind. */
+function named(s: AppServerFacts): string {
+  return s.kind === 'other' ? (s.name ?? 'the app server') : s.kind;
+}
+
 export const backendPortPublished: Check = {
   meta,
   run(facts) {
@@ -33,24 +38,24 @@ export const backendPortPublished: Check = {
         const byService = b.published?.by && /^(?:LoadBalancer|NodePort) Service /.test(b.published.by);
         if (b.reach === 'network' && b.published?.by && byService) {
           // A Kubernetes LoadBalancer/NodePort Service that selects the pod (collectors/kube/reach.ts).
-          message = `${b.published.by} selects ${s.service ?? s.kind}'s pods and forwards its port ${b.published.hostPort} to ${s.kind}'s ${b.port}: clients outside the cluster reach ${s.kind} without the proxy`;
+          message = `${b.published.by} selects ${s.service ?? named(s)}'s pods and forwards its port ${b.published.hostPort} to ${named(s)}'s ${b.port}: clients outside the cluster reach ${named(s)} without the proxy`;
           evidence.push(
             ev(b.published.ref, `${b.published.by}: port ${b.published.hostPort} -> target port ${b.port}`),
-            ev(b.ref ?? s.launch, `${s.kind} listens on ${describeBind(b)} in the pod`),
+            ev(b.ref ?? s.launch, `${named(s)} listens on ${describeBind(b)} in the pod`),
           );
         } else if (b.reach === 'network' && b.published) {
-          message = `${b.published.by ?? 'compose'} publishes ${s.service ?? s.kind}'s port ${b.port} on ${b.published.hostIp}:${b.published.hostPort}: every interface of the host, so clients reach ${s.kind} without the proxy`;
+          message = `${b.published.by ?? 'compose'} publishes ${s.service ?? named(s)}'s port ${b.port} on ${b.published.hostIp}:${b.published.hostPort}: every interface of the host, so clients reach ${named(s)} without the proxy`;
           evidence.push(
             ev(b.published.ref, `"${b.published.hostPort}:${b.port}" publishes on all interfaces`),
-            ev(b.ref ?? s.launch, `${s.kind} listens on ${describeBind(b)} in the container`),
+            ev(b.ref ?? s.launch, `${named(s)} listens on ${describeBind(b)} in the container`),
           );
         } else if (b.reach === 'network') {
-          message = `${s.kind} listens on ${describeBind(b)} (every interface): clients can reach it without the proxy`;
+          message = `${named(s)} listens on ${describeBind(b)} (every interface): clients can reach it without the proxy`;
           evidence.push(ev(b.ref ?? s.launch, `binds ${describeBind(b)}`));
         } else if (b.reach === 'container-network' && s.launch.via === 'dockerfile' && b.exposure === 'all-interfaces') {
           severity = 'low';
           imageOnly = true;
-          message = `the image runs ${s.kind} on ${describeBind(b)}: started with \`docker run -p ${b.port}:${b.port}\` it is published on every host interface; publish it as 127.0.0.1:${b.port}:${b.port} or put it on a network only the proxy shares`;
+          message = `the image runs ${named(s)} on ${describeBind(b)}: started with \`docker run -p ${b.port}:${b.port}\` it is published on every host interface; publish it as 127.0.0.1:${b.port}:${b.port} or put it on a network only the proxy shares`;
           evidence.push(ev(b.ref ?? s.launch, `binds ${describeBind(b)}`));
         } else continue;
         const peers = proxyPeers(facts, s);
@@ -61,7 +66,7 @@ export const backendPortPublished: Check = {
           // these files reaches the container, never this server, so no proxy here is bypassed; the open port
           // matters once a proxy is put in front of this host.
           severity = 'low';
-          message = `${s.kind} listens on ${describeBind(b)} (every interface) and no proxy in these files connects to it: ${twin.peer.what} reaches ${twin.app.kind} in compose service ${twin.app.service}, so this ${s.launch.via} launch is another way to install the app, without that proxy; once a proxy is put in front of it, clients can still reach ${s.kind} directly`;
+          message = `${named(s)} listens on ${describeBind(b)} (every interface) and no proxy in these files connects to it: ${twin.peer.what} reaches ${named(twin.app)} in compose service ${twin.app.service}, so this ${s.launch.via} launch is another way to install the app, without that proxy; once a proxy is put in front of it, clients can still reach ${named(s)} directly`;
           evidence.push(twin.peer.evidence);
         }
         if (s.trustedProxies.value.includes('*') || (s.kind === 'daphne' && s.proxyHeaders.value))
@@ -82,7 +87,7 @@ export const backendPortPublished: Check = {
             fix: twin
               ? {
                   // Without a proxy in front, 127.0.0.1 would make this install unreachable: advice only.
-                  description: `No mechanical fix: no proxy of these files is in front of this install. Behind a proxy on the same host, bind ${s.kind} to 127.0.0.1 or a unix socket the proxy uses; behind one on another host, bind the private address it connects to, or let only that address reach port ${b.port ?? ''} in the host firewall.`,
+                  description: `No mechanical fix: no proxy of these files is in front of this install. Behind a proxy on the same host, bind ${named(s)} to 127.0.0.1 or a unix socket the proxy uses; behind one on another host, bind the private address it connects to, or let only that address reach port ${b.port ?? ''} in the host firewall.`,
                   file: b.ref?.file ?? s.launch.file,
                   line: b.ref?.line ?? s.launch.line,
                 }
@@ -125,7 +130,7 @@ export const backendPortPublished: Check = {
                           // The proxy connects from another host: a loopback bind (or a unix socket) would cut it off.
                           description:
                             `The proxy connects from another host (${peers[0]?.what ?? 'see the evidence'}), so 127.0.0.1 or a unix socket would cut it off: ` +
-                            `bind ${s.kind} to this host's private address that the proxy connects to (not 0.0.0.0), or let only the proxy's address ` +
+                            `bind ${named(s)} to this host's private address that the proxy connects to (not 0.0.0.0), or let only the proxy's address ` +
                             `reach port ${b.port ?? ''} in the host firewall (e.g. \`ufw allow from <proxy address> to any port ${b.port ?? ''} proto tcp\` ` +
                             `and deny the rest). On the proxy host, \`ip route get <app address>\` prints the proxy's address after "src".`,
                           file: b.ref?.file ?? s.launch.file,

@@ -11,8 +11,10 @@
  * backend's unless `ProxyPreserveHost On`. In an `expr=` value, `%{REQUEST_SCHEME}` is the variable and
  * any character after the closing brace is literal (`%{REQUEST_SCHEME}s` gives `https` + `s`).
  */
+
 import { parseAddress, templatedListen } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, RedirectDecidedBy, Ref, Template, Upstream } from '../../chain/model.js';
+import { regexLocationSample } from '../../chain/topology/regex-sample.js';
 import { joinTlsSite } from '../../facts/redirect-sites.js';
 import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
@@ -304,7 +306,7 @@ export function readApache(
         visitMain(n.block ?? [], inner, n.args[0] ?? '/');
       } else if (FILE_SCOPES.has(k)) applyFileScope(scope, n.file ?? file, n.block ?? [], 0);
       else if (n.block) continue;
-      else if (k === 'proxypass') mainProxies.push({ node: n, path, scope });
+      else if (k === 'proxypass' || k === 'proxypassmatch') mainProxies.push({ node: n, path, scope });
       else apply(scope, n.file ?? file, n, notes);
     }
   };
@@ -340,11 +342,43 @@ export function readApache(
     const routes: ProxyRoute[] = [];
     for (const p of proxies) {
       const args = p.node.args;
+      // ProxyPassMatch REGEX URL (or URL alone inside <LocationMatch>): the route of the paths the regex matches,
+      // its sample one it matches (chain/topology/regex-sample.ts, as for an nginx `location ~`).
+      const regex = p.node.name.toLowerCase() === 'proxypassmatch';
       const path = p.path ?? args[0] ?? '/';
       const url = p.path !== undefined ? args[0] : args[1];
       if (!url || url === '!') continue;
       const pref: Ref = { file: p.node.file ?? file, line: p.node.line, snippet: p.node.raw };
       const s = p.scope;
+      const match = `${regex ? 'ProxyPassMatch' : 'ProxyPass'} ${path}`;
+      const samplePath = regex
+        ? (regexLocationSample(`~ ${path}`) ?? '/')
+        : path.startsWith('/')
+          ? path.replace(/[$^]/g, '') || '/'
+          : '/';
+      if (/^fcgi:\/\//i.test(url)) {
+        // mod_proxy_fcgi (ProxyPass/ProxyPassMatch to fcgi://, php-fpm) sends the request's CGI environment
+        // (r->subprocess_env: mod_ssl's HTTPS=on on a TLS connection only, the client's headers as HTTP_*, its Host
+        // unchanged); the X-Forwarded-* headers are mod_proxy_http's (ap_proxy_create_hdrbrgd), not sent here.
+        routes.push({
+          id: `apache:${pref.file}:${p.node.line}`,
+          match,
+          samplePath,
+          ref: pref,
+          protocol: 'fastcgi',
+          upstreams: [{ text: url, address: urlAddress(url), ref: pref }],
+          headers: [
+            {
+              name: 'HTTPS',
+              value: '{https}',
+              ref: { ...pref, origin: 'default', snippet: "mod_ssl: $_SERVER['HTTPS']=on only on a TLS connection" },
+              from: 'default',
+            },
+            ...s.headers,
+          ],
+        });
+        continue;
+      }
       const rules: HeaderRule[] = [
         {
           name: 'Host',
@@ -378,8 +412,8 @@ export function readApache(
       const target = ups[0]?.text ?? url;
       routes.push({
         id: `apache:${pref.file}:${p.node.line}`,
-        match: `ProxyPass ${path}`,
-        samplePath: path.startsWith('/') ? path.replace(/[$^]/g, '') || '/' : '/',
+        match,
+        samplePath,
         ref: pref,
         protocol: /^https:|^wss:/i.test(target.replace(/^unix:[^|]*\|/i, ''))
           ? 'https'
@@ -481,7 +515,7 @@ export function readApache(
         else if (k === 'location' || k === 'locationmatch') visit(n.block ?? [], inherit(sc), n.args[0] ?? '/', depth + 1);
         else if (FILE_SCOPES.has(k) && path === undefined) applyFileScope(sc, n.file ?? file, n.block ?? [], 0);
         else if (n.block) continue;
-        else if (k === 'proxypass') proxies.push({ node: n, path, scope: sc });
+        else if (k === 'proxypass' || k === 'proxypassmatch') proxies.push({ node: n, path, scope: sc });
         else apply(sc, n.file ?? file, n, notes);
       }
     };

@@ -206,6 +206,18 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'invalid: php-fpm (the official image) publishes FastCGI on every interface: the message names php-fpm, not its kind',
+    files: {
+      'docker-compose.yml': 'services:\n  php:\n    image: php:8.2-fpm\n    ports:\n      - "9000:9000"\n',
+    },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      message:
+        /^compose publishes php's port 9000 on 0\.0\.0\.0:9000: every interface of the host, so clients reach php-fpm without the proxy/,
+    },
+  },
+  {
     name: 'valid (trap): the .kube quadlet publishes on 127.0.0.1 only',
     files: {
       'quadlet/shop.kube': '[Kube]\nYaml=shop.yaml\nPublishPort=127.0.0.1:8000:8000\n',

@@ -1,0 +1,188 @@
+/**
+ * The chain planner's app-end candidates for PHP and Rails (issue 14): Laravel TrustProxies, php-fpm's `HTTPS`
+ * FastCGI param, Rails 7.1+ `config.assume_ssl`. Each row is a minimal deployment written here; the plan must be
+ * complete where one known change fixes the chain, and must not offer a change that is wrong for the deployment
+ * (traps: `HTTPS on` where a plain route also reaches php-fpm, `$https` vs `on`, assume_ssl on Rails < 7.1 or on a
+ * public app server port). Also: Traefik's router to a compose service that runs nginx links to that nginx hop.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { runDoctor } from '../../src/chain/run.js';
+
+const base = mkdtempSync(join(tmpdir(), 'pp-plan-php-rails-'));
+after(() => rmSync(base, { recursive: true, force: true }));
+
+function write(name: string, files: Record<string, string>): string {
+  const dir = join(base, name);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  return dir;
+}
+
+const traefikCompose = (extraEntrypoint = false) => `services:
+  traefik:
+    image: traefik:v2.10
+    command:
+      - --providers.docker=true
+      - --entrypoints.websecure.address=:443
+${extraEntrypoint ? '      - --entrypoints.web.address=:80\n' : ''}    ports:
+      - "443:443"
+${extraEntrypoint ? '      - "80:80"\n' : ''}  web:
+    image: nginx:1.25
+    volumes:
+      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf
+    labels:
+      - traefik.enable=true
+      - traefik.http.routers.web.rule=Host(\`shop.example.com\`)
+      - traefik.http.routers.web.entrypoints=websecure
+      - traefik.http.routers.web.tls=true
+${extraEntrypoint ? '      - traefik.http.routers.plain.rule=Host(`shop.example.com`)\n      - traefik.http.routers.plain.entrypoints=web\n' : ''}      - traefik.http.services.web.loadbalancer.server.port=80
+  php:
+    image: php:8.2-fpm
+`;
+
+const nginxPhp = (listen = 'listen 80;', include = 'include fastcgi_params;') => `server {
+    ${listen}
+    server_name shop.example.com;
+    root /var/www/html/public;
+
+    location ~ \\.php$ {
+        fastcgi_pass php:9000;
+        ${include}
+        fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+    }
+}
+`;
+
+const trustProxies = (proxies: string) => `<?php
+
+namespace App\\Http\\Middleware;
+
+use Illuminate\\Http\\Middleware\\TrustProxies as Middleware;
+
+class TrustProxies extends Middleware
+{
+    ${proxies}
+}
+`;
+
+const railsFiles = (version: string, puma: string, extra: Record<string, string> = {}) => ({
+  'apache/site.conf': `<VirtualHost *:443>
+    ServerName shop.example.com
+    SSLEngine on
+    ProxyPreserveHost On
+    ProxyPass / http://127.0.0.1:3000/
+    ProxyPassReverse / http://127.0.0.1:3000/
+</VirtualHost>
+`,
+  'config/puma.rb': `${puma}\nworkers 2\n`,
+  'config/application.rb': `module Shop\n  class Application < Rails::Application\n    config.load_defaults ${version}\n  end\nend\n`,
+  'config/environments/production.rb':
+    'Rails.application.configure do\n  config.cache_classes = true\n  config.force_ssl = true\nend\n',
+  'Gemfile.lock': `GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (${version}.3)\n`,
+  ...extra,
+});
+
+interface Row {
+  name: string;
+  files: Record<string, string>;
+  /** The plan is complete (one known change set fixes the chain). */
+  complete: boolean;
+  /** A planned fix with this id prefix, these lines and placement; undefined: no such fix may be planned. */
+  fix?: { id: string; lines: string[]; placement?: 'after' | 'replace' };
+  /** Fix id prefixes that must not be planned. */
+  never?: string[];
+  /** Fix id prefixes that must be planned with `fix`. */
+  with?: string[];
+  lostAt?: string;
+}
+
+const rows: Row[] = [
+  {
+    name: 'Traefik -> nginx -> php-fpm -> Laravel, $proxies unset: trust the container network in TrustProxies',
+    files: {
+      'docker-compose.yml': traefikCompose(),
+      'nginx/default.conf': nginxPhp(),
+      'app/Http/Middleware/TrustProxies.php': trustProxies('protected $proxies;'),
+    },
+    complete: true,
+    lostAt: 'Laravel',
+    fix: {
+      id: 'laravel-trust:',
+      lines: ["protected $proxies = ['127.0.0.1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];"],
+      placement: 'replace',
+    },
+  },
+  {
+    name: 'Traefik -> nginx -> php-fpm, plain PHP: nginx passes HTTPS on (every request came through the TLS front)',
+    files: { 'docker-compose.yml': traefikCompose(), 'nginx/default.conf': nginxPhp() },
+    complete: true,
+    fix: { id: 'fastcgi-https:', lines: ['fastcgi_param HTTPS on;'], placement: 'after' },
+  },
+  {
+    name: 'trap: a plain Traefik entrypoint reaches the same nginx: HTTPS on would be wrong for it',
+    files: { 'docker-compose.yml': traefikCompose(true), 'nginx/default.conf': nginxPhp() },
+    complete: false,
+    never: ['fastcgi-https:'],
+  },
+  {
+    name: 'trap: nginx ends TLS itself and passes no HTTPS param: $https, not on',
+    files: {
+      'docker-compose.yml':
+        'services:\n  web:\n    image: nginx:1.25\n    ports:\n      - "443:443"\n  php:\n    image: php:8.2-fpm\n',
+      'nginx/default.conf': nginxPhp('listen 443 ssl;', 'fastcgi_param QUERY_STRING $query_string;'),
+    },
+    complete: true,
+    fix: { id: 'fastcgi-https:', lines: ['fastcgi_param HTTPS $https if_not_empty;'], placement: 'after' },
+  },
+  {
+    name: 'Apache (no X-Forwarded-Proto) -> Puma 127.0.0.1 -> Rails 7.1 force_ssl: config.assume_ssl after force_ssl',
+    files: railsFiles('7.1', 'bind "tcp://127.0.0.1:3000"'),
+    complete: true,
+    fix: { id: 'rails-assume-ssl:', lines: ['config.assume_ssl = true'], placement: 'after' },
+  },
+  {
+    name: 'trap: Rails 6.1 has no assume_ssl',
+    files: railsFiles('6.1', 'bind "tcp://127.0.0.1:3000"'),
+    complete: false,
+    never: ['rails-assume-ssl:'],
+  },
+  {
+    name: 'trap: Puma on every interface: assume_ssl only together with the loopback bind (else a direct plain request is https)',
+    files: railsFiles('7.1', 'bind "tcp://0.0.0.0:3000"'),
+    complete: true,
+    fix: { id: 'rails-assume-ssl:', lines: ['config.assume_ssl = true'], placement: 'after' },
+    with: ['bind:'],
+  },
+];
+
+for (const row of rows) {
+  test(row.name, async () => {
+    const dir = write(row.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60), row.files);
+    const { analysis } = await runDoctor([dir]);
+    const ids = analysis.plan.fixes.map((f) => `${f.id} ${JSON.stringify(f.lines)} ${f.placement ?? ''}`).join('\n');
+    if (row.lostAt) assert.equal(analysis.verdict.routes[0]?.scheme.lostAt?.label, row.lostAt);
+    assert.equal(analysis.plan.complete, row.complete, `${analysis.plan.notes.join('\n')}\n${ids}`);
+    if (row.fix) {
+      const want = row.fix;
+      const f = analysis.plan.fixes.find((x) => x.id.startsWith(want.id));
+      assert.ok(f, ids);
+      assert.deepEqual(
+        f.lines.map((l) => l.trim()),
+        want.lines,
+      );
+      assert.equal(f.placement, want.placement, ids);
+    }
+    for (const w of row.with ?? [])
+      assert.ok(
+        analysis.plan.fixes.some((f) => f.id.startsWith(w)),
+        ids,
+      );
+    for (const n of row.never ?? []) assert.ok(!analysis.plan.fixes.some((f) => f.id.startsWith(n)), ids);
+  });
+}
