@@ -1026,10 +1026,13 @@ class ModelBuilder {
         lastLine: lastLineOf(at.d),
         passInherited: false,
         // Shared with the parent when this level adds none (scopes are read-only data).
+        // (A server level where no level writes one: the shared empty list, not a new one per server.)
         unresolvedIncludes:
           parent && level.unresolvedIncludes.length === 0
             ? parent.unresolvedIncludes
-            : fullChain.flatMap((c) => c.unresolvedIncludes),
+            : fullChain.every((c) => c.unresolvedIncludes.length === 0)
+              ? NONE
+              : fullChain.flatMap((c) => c.unresolvedIncludes),
         ownUnresolvedIncludes: level.unresolvedIncludes,
         // Shared (frozen) empty lists until the scope has one (most scopes have neither).
         redirects: NONE,
