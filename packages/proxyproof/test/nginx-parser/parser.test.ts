@@ -256,3 +256,74 @@ describe('size limits', () => {
     assert.equal(stats.nodes, 0);
   });
 });
+
+describe('shared argument lists', () => {
+  // Directives that write the same one or two words share one frozen list (the tree of a 10,000-server config repeats
+  // `listen 80` and `proxy_set_header Host $host` in every server); anything else has its own.
+  const conf = [
+    'http {',
+    '  server { listen 80; server_name a.example www.a.example; location / { proxy_set_header Host $host; } }',
+    '  server { listen 80; server_name b.example www.b.example; location / { proxy_set_header Host $http_host; } }',
+    '  server { listen 80; location / { proxy_set_header Host $host; if ($x) { return 404; } } }',
+    '  server { listen 80 default_server reuseport; }',
+    '  server { listen 80 default_server reuseport; }',
+    '}',
+  ].join('\n');
+  const servers = (top(conf)[0]?.block ?? []).filter((d) => d.directive === 'server');
+  const at = (s: number, name: string): NginxDirective => {
+    const d = servers[s]?.block?.find((x) => x.directive === name);
+    assert.ok(d, `server ${s} has ${name}`);
+    return d;
+  };
+  const inLocation = (s: number, name: string): NginxDirective => {
+    const d = at(s, 'location').block?.find((x) => x.directive === name);
+    assert.ok(d, `server ${s}'s location has ${name}`);
+    return d;
+  };
+  const cases: { name: string; a: () => NginxDirective; b: () => NginxDirective; shared: boolean }[] = [
+    { name: 'one word, the same', a: () => at(0, 'listen'), b: () => at(2, 'listen'), shared: true },
+    {
+      name: 'two words, the same',
+      a: () => inLocation(0, 'proxy_set_header'),
+      b: () => inLocation(2, 'proxy_set_header'),
+      shared: true,
+    },
+    {
+      name: 'trap: two words, the first the same',
+      a: () => inLocation(0, 'proxy_set_header'),
+      b: () => inLocation(1, 'proxy_set_header'),
+      shared: false,
+    },
+    { name: 'trap: two words, both different', a: () => at(0, 'server_name'), b: () => at(1, 'server_name'), shared: false },
+    { name: 'three words: each its own', a: () => at(3, 'listen'), b: () => at(4, 'listen'), shared: false },
+    {
+      name: 'no words, different names',
+      a: () => servers[0] as NginxDirective,
+      b: () => top(conf)[0] as NginxDirective,
+      shared: true,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const a = c.a();
+      const b = c.b();
+      assert.notEqual(a, b);
+      assert.equal(a.args === b.args, c.shared);
+      if (c.shared) assert.ok(Object.isFrozen(a.args), 'a shared list cannot be written through one directive');
+    });
+  }
+  it('keeps the words of every directive (the values are unchanged)', () => {
+    assert.deepEqual(inLocation(1, 'proxy_set_header').args, ['Host', '$http_host']);
+    assert.deepEqual(at(3, 'listen').args, ['80', 'default_server', 'reuseport']);
+    assert.deepEqual(at(1, 'server_name').args, ['b.example', 'www.b.example']);
+  });
+  it('trap: `if` arguments are rewritten in place, so never shared', () => {
+    const ifs = top('location / { if ($a) { return 404; } if ($a) { return 404; } }')[0]?.block?.filter(
+      (d) => d.directive === 'if',
+    );
+    assert.equal(ifs?.length, 2);
+    assert.deepEqual(ifs?.[0]?.args, ['$a']);
+    assert.notEqual(ifs?.[0]?.args, ifs?.[1]?.args);
+    assert.ok(!Object.isFrozen(ifs?.[0]?.args));
+  });
+});

@@ -197,6 +197,60 @@ interface IncludeEdge {
   line: number;
 }
 
+/** The argument list of a directive written without arguments (`server {`, `internal;`): one for every tree. */
+const NO_ARGS: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * Argument lists shared by the directives that write the same words (10,000 servers repeat `listen 80`,
+ * `proxy_set_header Host $host`, `location /`): one frozen array per distinct list of one or two words in a parse,
+ * instead of an array per directive that the young-generation collector copied twice (the tree lives as long as the
+ * analysis). Frozen, so a reader that wrote into one would fail loudly instead of changing other directives.
+ * Lists of three or more words are rare and mostly distinct: each gets its own array. The lexer interns words,
+ * so a lookup hashes no new string; a distinct first word costs one map entry, not a map.
+ */
+class ArgLists {
+  private readonly one = new Map<string, string[]>();
+  /** By first word: the one list seen with it, or (after a second) the lists by second word. */
+  private readonly two = new Map<string, string[] | Map<string, string[]>>();
+
+  /** `values[start..end)` as an argument list. */
+  of(values: readonly string[], start: number, end: number): string[] {
+    const n = end - start;
+    if (n === 0) return NO_ARGS;
+    const first = values[start] as string;
+    if (n === 1) {
+      let list = this.one.get(first);
+      if (list === undefined) {
+        list = Object.freeze([first]) as unknown as string[];
+        this.one.set(first, list);
+      }
+      return list;
+    }
+    if (n > 2) return values.slice(start, end);
+    const second = values[start + 1] as string;
+    const known = this.two.get(first);
+    if (known === undefined) {
+      const list = Object.freeze([first, second]) as unknown as string[];
+      this.two.set(first, list);
+      return list;
+    }
+    if (Array.isArray(known)) {
+      if (known[1] === second) return known;
+      const bySecond = new Map<string, string[]>([[known[1] as string, known]]);
+      this.two.set(first, bySecond);
+      const list = Object.freeze([first, second]) as unknown as string[];
+      bySecond.set(second, list);
+      return list;
+    }
+    let list = known.get(second);
+    if (list === undefined) {
+      list = Object.freeze([first, second]) as unknown as string[];
+      known.set(second, list);
+    }
+    return list;
+  }
+}
+
 function formatError(reason: string, file: string, line: number | null): string {
   return line === null ? reason : `${reason} in ${file}:${line}`;
 }
@@ -296,6 +350,8 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
   const builtinStock = options.builtinStock ?? true;
   const maxBytes = options.maxBytes ?? MAX_CONFIG_BYTES;
   const config: NginxConfigFile[] = [];
+  // Shared by every file of the tree (an include's `proxy_set_header Host $host` is the entry's list too).
+  const argLists = new ArgLists();
   const queue: PendingFile[] = [entry];
   const indexByAbs = new Map<string, number>([[entry.abs, 0]]);
   const edges: IncludeEdge[] = [];
@@ -548,9 +604,12 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
         if (term < 0) throw new SyntaxFailure('unexpected end of file, expecting ";" or "}"', line);
         // Exactly sized (an array grown by push keeps room for 17 elements: at 270,000 directives that was the
         // largest part of the tree's memory).
+        // `if` arguments are rewritten in place (stripIfParentheses): never shared.
         const args = argComments
           ? values.slice(argsStart, pos - 1).filter((_, k) => meta[(argsStart + k) * 3 + 2] !== Kind.Comment)
-          : values.slice(argsStart, pos - 1);
+          : values[at] === 'if'
+            ? values.slice(argsStart, pos - 1)
+            : argLists.of(values, argsStart, pos - 1);
         const stmt: NginxDirective = { directive: values[at] as string, line, args, column: meta[at * 3 + 1] as number };
         const termText = term === Kind.Open ? '{' : term === Kind.Close ? '}' : ';';
 
