@@ -1045,7 +1045,9 @@ class ModelBuilder {
         absoluteRedirect: innermost(fullChain, absoluteRedirectOf) ?? DEFAULT_ON,
         portInRedirect: innermost(fullChain, portInRedirectOf) ?? DEFAULT_ON,
       };
-      const addHeaders = innermost(fullChain, addHeadersOf);
+      // O(1) per scope: a level that writes none has its parent's effective list (the server scope: the http level's).
+      const addHeaders =
+        level.addHeaders.length > 0 ? level.addHeaders : parent ? parent.addHeaders : innermost(chain, addHeadersOf);
       if (addHeaders) scope.addHeaders = addHeaders;
       if (parent) scope.parent = parent.index;
       // `if`/`limit_except` are parts of their location: they share its reachability.
