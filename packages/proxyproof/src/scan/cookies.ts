@@ -10,15 +10,23 @@ export function parseSetCookie(line: string, url: string): CookieFacts | undefin
   let secure = false;
   let httpOnly = false;
   let sameSite: string | undefined;
+  let maxAge: number | undefined;
+  let expires = false;
+  let domain: string | undefined;
   for (const p of parts) {
     const [k, ...v] = p.split('=');
     const key = (k ?? '').trim().toLowerCase();
     if (key === 'secure') secure = true;
     else if (key === 'httponly') httpOnly = true;
     else if (key === 'samesite') sameSite = v.join('=').trim().toLowerCase();
+    else if (key === 'max-age' && /^-?\d+$/.test(v.join('=').trim())) maxAge = Number(v.join('=').trim());
+    else if (key === 'expires') expires = true;
+    else if (key === 'domain' && v.join('=').trim()) domain = v.join('=').trim().replace(/^\./, '').toLowerCase();
   }
   const raw = `${name}=…${parts.length ? `;${parts.join(';')}` : ''}`;
-  return { name, secure, httpOnly, sameSite, raw, url };
+  // RFC 6265 5.3 step 3: Max-Age wins over Expires; with neither the cookie ends with the browser session.
+  const lifetime: CookieFacts['lifetime'] = maxAge !== undefined ? Math.max(maxAge, 0) : expires ? 'unknown' : 'session';
+  return { name, secure, httpOnly, sameSite, raw, url, lifetime, ...(domain ? { domain } : {}) };
 }
 
 export interface Hsts {

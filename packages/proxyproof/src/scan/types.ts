@@ -87,6 +87,10 @@ export interface CookieFacts {
   raw: string;
   /** The response URL that set it. */
   url: string;
+  /** Seconds from Max-Age; 'session' with neither Max-Age nor Expires; 'unknown' from Expires alone. */
+  lifetime?: number | 'session' | 'unknown';
+  /** The Domain attribute, lower-cased without a leading dot (absent: a host-only cookie). */
+  domain?: string;
 }
 
 export interface PageFacts {

@@ -7,6 +7,7 @@ import type { FrameworkFacts, SourceRef } from '../../model/facts.js';
 import type { Finding, Fix } from '../../model/finding.js';
 import { REFS } from '../appserver/common.js';
 import { httpsEvidence } from '../appserver/context.js';
+import { type CookieReach, coverSentence, hstsCover } from '../appserver/hsts-cover.js';
 import { djangoApps, settingEvidence } from './common.js';
 
 const meta: CheckMeta = {
@@ -71,6 +72,44 @@ function withoutMiddleware(fw: FrameworkFacts, name: string): boolean {
   return !list.some((x) => (x as string).endsWith(`.${name}`));
 }
 
+/** Django's defaults (django/conf/global_settings.py): SESSION_COOKIE_AGE two weeks, CSRF_COOKIE_AGE 52 weeks. */
+const DJANGO_AGE = { SESSION_COOKIE_AGE: 1_209_600, CSRF_COOKIE_AGE: 31_449_600 } as const;
+
+/** A setting's value as the settings say it: undefined when unset, 'unknown' when not a literal. */
+function literal(fw: FrameworkFacts, name: string): unknown {
+  const v = fw.settings[name];
+  if (!v) return undefined;
+  if (v.origin !== 'literal' && v.origin !== 'default') return 'unknown';
+  return v.value === undefined ? 'unknown' : v.value;
+}
+
+/** Lifetime and Domain of the session or CSRF cookie from the settings (Django's defaults when unset). */
+function reachOf(fw: FrameworkFacts, setting: string): CookieReach {
+  const session = setting === 'SESSION_COOKIE_SECURE';
+  const prefix = session ? 'SESSION_COOKIE' : 'CSRF_COOKIE';
+  const ageName = `${prefix}_AGE` as keyof typeof DJANGO_AGE;
+  const age = literal(fw, ageName);
+  const atClose = session ? literal(fw, 'SESSION_EXPIRE_AT_BROWSER_CLOSE') : undefined;
+  const domain = literal(fw, `${prefix}_DOMAIN`);
+  const lifetime: CookieReach['lifetime'] =
+    atClose === true
+      ? 'session'
+      : atClose === 'unknown'
+        ? 'unknown'
+        : age === undefined
+          ? DJANGO_AGE[ageName]
+          : age === null
+            ? 'session'
+            : typeof age === 'number'
+              ? age
+              : 'unknown';
+  return {
+    name: session ? 'the session cookie' : 'the CSRF cookie',
+    lifetime,
+    ...(domain === undefined || domain === null ? {} : { domain: typeof domain === 'string' ? domain : 'unknown' }),
+  };
+}
+
 export const insecureCookies: Check = {
   meta,
   run(facts) {
@@ -90,10 +129,17 @@ export const insecureCookies: Check = {
         ) as Array<[string, NonNullable<typeof fw.sessionCookieSecure>]>;
       if (off.length === 0) continue;
       const names = off.map(([n]) => n);
+      // HSTS on every HTTPS route keeps a host-only cookie off plain http (see hsts-cover.ts): said at info.
+      const cover = hstsCover(
+        facts,
+        off.map(([n]) => reachOf(fw, n)),
+      );
       out.push(
         finding(meta, {
-          severity: names.includes('SESSION_COOKIE_SECURE') ? 'medium' : 'low',
-          message: `${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} False on a site served over HTTPS: the ${names.map((n) => (n.startsWith('SESSION') ? 'session' : 'CSRF')).join(' and ')} cookie${names.length > 1 ? 's are' : ' is'} sent over plain http too`,
+          severity: cover.covered ? 'info' : names.includes('SESSION_COOKIE_SECURE') ? 'medium' : 'low',
+          message: cover.covered
+            ? `${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} False on a site served over HTTPS; ${coverSentence(cover)}`
+            : `${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} False on a site served over HTTPS: the ${names.map((n) => (n.startsWith('SESSION') ? 'session' : 'CSRF')).join(' and ')} cookie${names.length > 1 ? 's are' : ' is'} sent over plain http too${!cover.covered && cover.evidence ? ` (HSTS does not prevent it: ${cover.reason})` : ''}`,
           evidence: [
             ...off.map(([n, v]) =>
               settingEvidence(
@@ -108,10 +154,13 @@ export const insecureCookies: Check = {
               ),
             ),
             https,
+            ...(cover.covered ? cover.evidence : cover.evidence ? [cover.evidence] : []),
           ],
           why: 'A cookie without the Secure flag is also sent on any http:// request to the site (a typed URL, an http link, a hostile network rewriting one), where it can be read or replaced. Django leaves both flags off unless the settings turn them on.',
           fix: cookieFix(fw, off),
-          data: { settings: names },
+          data: cover.covered
+            ? { settings: names, mitigatedBy: 'hsts' }
+            : { settings: names, ...(cover.evidence ? { hstsNotEnough: cover.reason } : {}) },
         }),
       );
     }

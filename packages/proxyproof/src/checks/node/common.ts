@@ -12,6 +12,7 @@ import type { Evidence } from '../../model/finding.js';
 import { PLATFORM_FRONTS as PLATFORMS } from '../../model/proxy.js';
 import { type FrontRoute, frontRoutesOf, leakyRoutes } from '../app/front-routes.js';
 import { ev, httpsEvidence, type ProxyPeer, proxyPeers } from '../appserver/context.js';
+import type { CookieReach } from '../appserver/hsts-cover.js';
 
 export const NODE_REFS = {
   expressBehindProxies: 'https://expressjs.com/en/guide/behind-proxies.html',
@@ -278,4 +279,34 @@ export function forgeable(
   if (routes.length === 0) return { host: true, scheme: true };
   const leaky = leakyRoutes(routes);
   return { host: leaky.some((r) => r.forged.host), scheme: leaky.some((r) => r.forged.scheme) };
+}
+
+/**
+ * The session cookie's lifetime and Domain (for hsts-cover.ts) from the middleware's options: `maxAge` is milliseconds
+ * in express-session, koa-session and cookie-session; unwritten, express-session and cookie-session set a cookie that
+ * ends with the browser, koa-session one of a day (its default maxAge 86400000); koa-session's `maxAge: 'session'`
+ * ends with the browser too. A value the files do not give is 'unknown' (then HSTS is never counted).
+ */
+export function sessionCookieReach(fw: FrameworkFacts): CookieReach {
+  const lib = String(fw.settings.session?.value ?? '');
+  const age = fw.settings['session.maxAge'];
+  const domain = fw.settings['session.domain'];
+  const literal = (v: typeof age) => (v && v.origin === 'literal' ? v.value : 'unknown');
+  const a = age ? literal(age) : undefined;
+  const lifetime: CookieReach['lifetime'] =
+    a === undefined
+      ? lib === 'koa-session'
+        ? 86_400
+        : 'session'
+      : a === 'session'
+        ? 'session'
+        : typeof a === 'number' && a >= 0
+          ? Math.ceil(a / 1000)
+          : 'unknown';
+  const d = domain ? literal(domain) : undefined;
+  return {
+    name: 'the session cookie',
+    lifetime,
+    ...(d === undefined || d === null ? {} : { domain: typeof d === 'string' ? d : 'unknown' }),
+  };
 }

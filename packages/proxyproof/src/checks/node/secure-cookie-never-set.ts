@@ -10,7 +10,16 @@
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts, FrameworkFacts, Valued } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
-import { evidenceOf, NODE_REFS, proxyContext, recommendedTrust, trustClass, usesForwardedLib } from './common.js';
+import { coverSentence, hstsCover } from '../appserver/hsts-cover.js';
+import {
+  evidenceOf,
+  NODE_REFS,
+  proxyContext,
+  recommendedTrust,
+  sessionCookieReach,
+  trustClass,
+  usesForwardedLib,
+} from './common.js';
 
 export const SESSION_REFS = {
   expressSession: 'https://github.com/expressjs/session/blob/v1.18.1/index.js',
@@ -85,7 +94,9 @@ export const secureCookieNeverSetCheck: Check = {
       const behind = peer?.evidence ?? ctx.front?.evidence ?? ctx.weak;
       const koa = fw.kind === 'koa';
       const setting = koa ? 'app.proxy' : "'trust proxy'";
-      const severity: Severity = d.mode === 'auto' ? 'medium' : behind ? 'high' : 'medium';
+      // 'auto' sets the cookie without Secure: HSTS on every HTTPS route keeps it off plain http (hsts-cover.ts).
+      const cover = d.mode === 'auto' ? hstsCover(facts, [sessionCookieReach(fw)]) : undefined;
+      const severity: Severity = cover?.covered ? 'info' : d.mode === 'auto' ? 'medium' : behind ? 'high' : 'medium';
       const effect =
         d.mode === 'auto'
           ? "secure: 'auto' follows req.secure, which is false behind the proxy: the cookie is set WITHOUT Secure on an https site"
@@ -112,6 +123,7 @@ export const secureCookieNeverSetCheck: Check = {
       ];
       if (behind) evidence.push(behind);
       if (ctx.https) evidence.push(ctx.https);
+      if (cover?.covered) evidence.push(...cover.evidence);
       const trust = ctx.front ? String(ctx.front.hops) : recommendedTrust(ctx);
       const createdAt = fw.trustProxy?.origin === 'default' ? fw.trustProxy.ref?.line : undefined;
       const indent = indentOf(facts, fw.file, fw.trustProxy?.ref?.line);
@@ -133,7 +145,7 @@ export const secureCookieNeverSetCheck: Check = {
       out.push(
         finding(meta, {
           severity,
-          message: `${d.lib} in ${fw.file} marks the session cookie Secure${d.when ? ` ${d.when}` : ''}, but ${setting} is ${fw.trustProxy?.origin === 'default' ? 'not set' : JSON.stringify(fw.trustProxy?.value ?? null)}: ${where} the app sees http, and ${effect}.`,
+          message: `${d.lib} in ${fw.file} marks the session cookie Secure${d.when ? ` ${d.when}` : ''}, but ${setting} is ${fw.trustProxy?.origin === 'default' ? 'not set' : JSON.stringify(fw.trustProxy?.value ?? null)}: ${where} the app sees http, and ${effect}${cover?.covered ? `; ${coverSentence(cover)}` : ''}.`,
           evidence,
           why: `A TLS-ending proxy talks plain HTTP to the app; only a trusted X-Forwarded-Proto makes ${koa ? 'ctx.secure' : 'req.secure'} true. ${d.lib} decides on that value: ${koa ? 'Koa hands ctx.request.secure to the cookies module, which throws for secure cookies on a connection it believes is unencrypted' : 'express-session sends a secure cookie only when issecure(req) holds (req.secure, or X-Forwarded-Proto with its own proxy: true)'}.`,
           fix,

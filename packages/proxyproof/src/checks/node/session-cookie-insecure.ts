@@ -9,7 +9,8 @@
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
-import { evidenceOf, proxyContext } from './common.js';
+import { coverSentence, hstsCover } from '../appserver/hsts-cover.js';
+import { evidenceOf, proxyContext, sessionCookieReach } from './common.js';
 import { SESSION_REFS } from './secure-cookie-never-set.js';
 
 const meta: CheckMeta = {
@@ -50,9 +51,13 @@ export const sessionCookieInsecure: Check = {
       if (!tls) continue;
       const evidence: Evidence[] = [evidenceOf(off.ref, off.note ?? 'turns the Secure flag off')];
       evidence.push(tls);
+      // HSTS on every HTTPS route keeps the cookie off plain http (hsts-cover.ts): said at info.
+      const cover = hstsCover(facts, [sessionCookieReach(fw)]);
+      if (cover.covered) evidence.push(...cover.evidence);
       out.push(
         finding(meta, {
-          message: `${String(fw.settings.session?.value ?? 'the session middleware')} in ${fw.file}: ${off.note ?? 'the session cookie is not Secure'}, while TLS ends in front of the app: the session cookie is also sent with plain-http requests to this host.`,
+          ...(cover.covered ? { severity: 'info' as const } : {}),
+          message: `${String(fw.settings.session?.value ?? 'the session middleware')} in ${fw.file}: ${off.note ?? 'the session cookie is not Secure'}, while TLS ends in front of the app: ${cover.covered ? coverSentence(cover) : 'the session cookie is also sent with plain-http requests to this host'}.`,
           evidence,
           why: 'A cookie without Secure is sent over http:// as well: one plain request (a typed URL, an http:// link before a redirect) exposes the session. The flag is normally turned off because the cookie was never set behind the proxy; trusting the proxy fixes that and keeps Secure.',
           fix: switchFix(facts, off.ref.file, off.ref.line) ?? {

@@ -1,6 +1,7 @@
 import type { CheckMeta } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
-import type { CookieFacts } from '../../scan/types.js';
+import { parseHsts } from '../../scan/cookies.js';
+import type { CookieFacts, PageFacts } from '../../scan/types.js';
 import { finding, type ScanCheck } from './types.js';
 
 const meta: CheckMeta = {
@@ -26,6 +27,28 @@ export function byName(cookies: Iterable<CookieFacts>): Map<string, CookieFacts[
   return m;
 }
 
+/**
+ * The STS that keeps these occurrences off plain http, when every one was set by a final https response that carried
+ * a valid `Strict-Transport-Security` whose max-age outlives the cookie (a browser-session cookie: a day), and the
+ * cookie is host-only or, with Domain, set by that very host under includeSubDomains (RFC 6797 8.3, RFC 6265 5.4;
+ * the reasoning in checks/appserver/hsts-cover.ts). Cookies set on redirect hops are not counted (their STS is not
+ * recorded).
+ */
+function stsCover(occ: CookieFacts[], pages: PageFacts[]): { header: string; maxAge: number } | undefined {
+  let min: { header: string; maxAge: number } | undefined;
+  for (const c of occ) {
+    const p = pages.find((x) => x.finalUrl === c.url && x.hsts !== undefined);
+    if (!p?.hsts) return undefined;
+    const h = parseHsts(p.hsts);
+    if (h.invalid || h.maxAge === undefined) return undefined;
+    const need = c.lifetime === 'session' ? 86_400 : typeof c.lifetime === 'number' ? Math.max(c.lifetime, 86_400) : undefined;
+    if (need === undefined || h.maxAge < need) return undefined;
+    if (c.domain !== undefined && (!h.includeSubDomains || new URL(c.url).hostname.toLowerCase() !== c.domain)) return undefined;
+    if (!min || h.maxAge < min.maxAge) min = { header: p.hsts, maxAge: h.maxAge };
+  }
+  return min;
+}
+
 export const cookieNotSecure: ScanCheck = {
   meta,
   run(facts) {
@@ -35,9 +58,11 @@ export const cookieNotSecure: ScanCheck = {
     const out: Finding[] = [];
     for (const [name, occ] of byName(relevant)) {
       const django = name === 'sessionid' || name === 'csrftoken';
+      const sts = stsCover(occ, facts.pages);
       out.push(
         finding(meta, {
-          message: `cookie ${name} is set without Secure on ${occ[0]!.url}${occ.length > 1 ? ` and ${occ.length - 1} more URL(s)` : ''}${django ? ` (Django: ${name === 'sessionid' ? 'SESSION_COOKIE_SECURE' : 'CSRF_COOKIE_SECURE'} is off)` : ''}`,
+          ...(sts ? { severity: 'info' as const } : {}),
+          message: `cookie ${name} is set without Secure on ${occ[0]!.url}${occ.length > 1 ? ` and ${occ.length - 1} more URL(s)` : ''}${django ? ` (Django: ${name === 'sessionid' ? 'SESSION_COOKIE_SECURE' : 'CSRF_COOKIE_SECURE'} is off)` : ''}${sts ? `; the responses that set it carry Strict-Transport-Security (max-age=${sts.maxAge}), so the browser sends this host no plain http request while it holds the cookie; keep the flag on anyway` : ''}`,
           evidence: occ
             .slice(0, 20)
             .map((c) => ({ file: c.url, line: 0, snippet: `Set-Cookie: ${c.raw}`, source: 'live' as const })),

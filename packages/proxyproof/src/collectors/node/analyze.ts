@@ -102,6 +102,9 @@ export interface SessionUse {
   secureRef?: SourceRef;
   /** express-session's own `proxy` option (true: read X-Forwarded-Proto itself; false: never). */
   proxy?: Eval;
+  /** The cookie's `maxAge` (milliseconds in all three libraries; koa-session also takes 'session') and `domain`, when written. */
+  maxAge?: Eval;
+  domain?: Eval;
   /** The app variable it is installed on (`app.use(session(...))`), when written so. */
   appVar?: string;
   /**
@@ -695,6 +698,10 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       use.secure = evaluate(secure, src, scope);
       use.secureRef = ref(secure);
     }
+    const maxAge = cookieProps?.props.get('maxAge');
+    if (maxAge) use.maxAge = evaluate(maxAge, src, scope);
+    const domain = cookieProps?.props.get('domain');
+    if (domain) use.domain = evaluate(domain, src, scope);
     const proxy = lib === 'express-session' ? props?.props.get('proxy') : undefined;
     if (proxy) use.proxy = evaluate(proxy, src, scope);
     const optsVar = unwrap(n.arguments[0])?.type === 'Identifier' ? unwrap(n.arguments[0]).name : undefined;

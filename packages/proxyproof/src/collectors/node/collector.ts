@@ -629,6 +629,10 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
     if (secure?.kind === 'env' && env[secure.envVar] === undefined)
       settings['session.secure'].note =
         `${settings['session.secure'].note ?? ''}; ${secure.negate ? `true unless ${secure.envVar}=${secure.equals}` : `true when ${secure.envVar}${secure.equals !== undefined ? `=${secure.equals}` : ' is set'}`}`;
+    if (session.maxAge)
+      settings['session.maxAge'] = evalToValued(fromConfig(col, session.maxAge).ev, session.ref, undefined, env);
+    if (session.domain)
+      settings['session.domain'] = evalToValued(fromConfig(col, session.domain).ev, session.ref, undefined, env);
     if (session.proxy) settings['session.proxy'] = evalToValued(fromConfig(col, session.proxy).ev, session.ref, undefined, env);
     // `if (switch) opts.cookie.secure = false`: recorded when the deployment's configuration turns the switch on.
     if (session.forcedOff) {

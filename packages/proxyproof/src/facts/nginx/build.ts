@@ -24,6 +24,7 @@ import type {
   NginxRealIp,
   NginxRedirect,
   NginxRef,
+  NginxResponseHeader,
   NginxScope,
   NginxServer,
   NginxUpstream,
@@ -534,6 +535,8 @@ interface LevelConf {
   /** Only their values are read (a Passenger route's app root): the directive's ref is not made for them. */
   passengerAppRoot?: { value: string };
   root?: { value: string };
+  /** `add_header` lines of this level in order (nginx's headers module inherits them only into a level with none). */
+  addHeaders: NginxResponseHeader[];
 }
 
 /**
@@ -552,7 +555,15 @@ const NO_OWN: Record<NginxPassKind, NginxHeaderEntry[]> = Object.freeze({
 });
 
 function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): LevelConf {
-  const conf: LevelConf = { kind, scope, own: NO_OWN, proxyRedirect: NONE, unresolvedIncludes: NONE, access: NONE };
+  const conf: LevelConf = {
+    kind,
+    scope,
+    own: NO_OWN,
+    proxyRedirect: NONE,
+    unresolvedIncludes: NONE,
+    access: NONE,
+    addHeaders: NONE,
+  };
   for (let k = 0; k < directives.length; k++) {
     const l = directives[k] as Located;
     const d = l.d;
@@ -602,6 +613,17 @@ function readLevel(kind: NginxLevelKind, scope: number, directives: Located[]): 
         break;
       case 'root':
         if (d.args[0]) conf.root = { value: d.args[0] };
+        break;
+      case 'add_header':
+        if (d.args.length < 2) break;
+        if (conf.addHeaders === NONE) conf.addHeaders = [];
+        conf.addHeaders.push({
+          name: d.args[0] as string,
+          value: d.args[1] as string,
+          always: d.args[2] === 'always',
+          level: kind,
+          ref: l.ref,
+        });
         break;
       case 'allow':
       case 'deny':
@@ -746,6 +768,7 @@ const proxyRedirectOf = (c: LevelConf): LevelConf['proxyRedirect'] | undefined =
   c.proxyRedirect.length > 0 ? c.proxyRedirect : undefined;
 const absoluteRedirectOf = (c: LevelConf): LevelConf['absoluteRedirect'] => c.absoluteRedirect;
 const portInRedirectOf = (c: LevelConf): LevelConf['portInRedirect'] => c.portInRedirect;
+const addHeadersOf = (c: LevelConf): LevelConf['addHeaders'] | undefined => (c.addHeaders.length > 0 ? c.addHeaders : undefined);
 const accessOf = (c: LevelConf): LevelConf['access'] | undefined => (c.access.length > 0 ? c.access : undefined);
 
 function innermost<T>(chain: LevelConf[], pick: (l: LevelConf) => T | undefined): T | undefined {
@@ -1058,6 +1081,10 @@ class ModelBuilder {
         absoluteRedirect: innermost(fullChain, absoluteRedirectOf) ?? DEFAULT_ON,
         portInRedirect: innermost(fullChain, portInRedirectOf) ?? DEFAULT_ON,
       };
+      // O(1) per scope: a level that writes none has its parent's effective list (the server scope: the http level's).
+      const addHeaders =
+        level.addHeaders.length > 0 ? level.addHeaders : parent ? parent.addHeaders : innermost(chain, addHeadersOf);
+      if (addHeaders) scope.addHeaders = addHeaders;
       if (parent) scope.parent = parent.index;
       // `if`/`limit_except` are parts of their location: they share its reachability.
       const restricted =

@@ -223,6 +223,21 @@ export interface NginxScope {
   /** Effective absolute_redirect / port_in_redirect (defaults on). */
   absoluteRedirect: { value: boolean; ref?: NginxRef };
   portInRedirect: { value: boolean; ref?: NginxRef };
+  /**
+   * Effective `add_header` lines (response headers nginx adds), absent when no level writes one. nginx's headers
+   * module (1.22) inherits the outer level's list only into a level that writes none, like proxy_set_header.
+   */
+  addHeaders?: NginxResponseHeader[];
+}
+
+/** One `add_header` line: nginx adds it to responses with status 200, 201, 204, 206, 301, 302, 303, 304, 307,
+ * 308 only, unless `always` is given (then to every response). */
+export interface NginxResponseHeader {
+  name: string;
+  value: string;
+  always: boolean;
+  level: NginxLevelKind;
+  ref: NginxRef;
 }
 
 export interface NginxServer {

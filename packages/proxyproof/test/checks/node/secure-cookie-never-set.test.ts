@@ -72,6 +72,45 @@ caseTable(secureCookieNeverSetCheck, [
     check: ([f]) => assert.equal(f?.severity, 'medium'),
   },
   {
+    name: "secure: 'auto' behind nginx that sends HSTS of a year on every route: info (a browser session cookie, host-only)",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000).replace(
+        '    location /',
+        '    add_header Strict-Transport-Security "max-age=31536000";\n    location /',
+      ),
+      'app/server.js': express("{ secret: 's', cookie: { secure: 'auto' } }"),
+    },
+    expect: ['app/server.js@5'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'info');
+      assert.match(f?.message ?? '', /Strict-Transport-Security \(max-age=31536000\)/);
+    },
+  },
+  {
+    name: "trap: secure: 'auto', HSTS of a day, cookie maxAge of 30 days: medium",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000).replace(
+        '    location /',
+        '    add_header Strict-Transport-Security "max-age=86400";\n    location /',
+      ),
+      'app/server.js': express("{ secret: 's', cookie: { secure: 'auto', maxAge: 2592000000 } }"),
+    },
+    expect: ['app/server.js@5'],
+    check: ([f]) => assert.equal(f?.severity, 'medium'),
+  },
+  {
+    name: "trap: secure: 'auto', HSTS without includeSubDomains, cookie domain '.app.example': medium",
+    files: {
+      'nginx/app.conf': nginxSameHost(3000).replace(
+        '    location /',
+        '    add_header Strict-Transport-Security "max-age=31536000";\n    location /',
+      ),
+      'app/server.js': express("{ secret: 's', cookie: { secure: 'auto', domain: '.app.example' } }"),
+    },
+    expect: ['app/server.js@5'],
+    check: ([f]) => assert.equal(f?.severity, 'medium'),
+  },
+  {
     name: 'koa-session secure: true and no app.proxy, no proxy in view: medium (breaks wherever TLS ends before Koa)',
     files: {
       'src/api.js':

@@ -35,6 +35,43 @@ caseTable(sessionCookieInsecure, [
     },
   },
   {
+    name: 'the switch on behind nginx whose every HTTPS route sends HSTS longer than the 1 s cookie: info',
+    files: {
+      'server/app.ts': app,
+      'deploy/prod.toml': 'force_insecure_cookies = true\n',
+      'nginx/app.conf':
+        'server {\n    listen 443 ssl;\n    server_name example.org;\n    add_header Strict-Transport-Security "max-age=31536000" always;\n    location / {\n        proxy_pass http://127.0.0.1:8080;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }\n}\n',
+    },
+    expect: ['deploy/prod.toml@1'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'info');
+      assert.match(f?.message ?? '', /Strict-Transport-Security \(max-age=31536000\)/);
+    },
+  },
+  {
+    name: 'trap: the same behind nginx without HSTS: low',
+    files: {
+      'server/app.ts': app,
+      'deploy/prod.toml': 'force_insecure_cookies = true\n',
+      'nginx/app.conf':
+        'server {\n    listen 443 ssl;\n    server_name example.org;\n    location / {\n        proxy_pass http://127.0.0.1:8080;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }\n}\n',
+    },
+    expect: ['deploy/prod.toml@1'],
+    check: ([f]) => assert.equal(f?.severity, 'low'),
+  },
+  {
+    name: 'trap: HSTS, but TLS also ends at Fly (its responses are not read): low',
+    files: {
+      'server/app.ts': app,
+      'deploy/prod.toml': 'force_insecure_cookies = true\n',
+      'fly.toml': FLY,
+      'nginx/app.conf':
+        'server {\n    listen 443 ssl;\n    server_name example.org;\n    add_header Strict-Transport-Security "max-age=31536000" always;\n    location / {\n        proxy_pass http://127.0.0.1:8080;\n    }\n}\n',
+    },
+    expect: ['deploy/prod.toml@1'],
+    check: ([f]) => assert.equal(f?.severity, 'low'),
+  },
+  {
     name: 'valid: the switch is off in the deployment config',
     files: { 'server/app.ts': app, 'deploy/prod.toml': 'force_insecure_cookies = false\n', 'fly.toml': FLY },
     expect: [],

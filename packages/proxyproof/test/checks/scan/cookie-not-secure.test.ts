@@ -32,4 +32,47 @@ caseTable(cookieNotSecure, [
     facts: facts([page(`${A}login/`, { cookies: [c('sessionid=1; Path=/', `${A}login/`)] })]),
     count: 1,
   },
+  // HSTS on the response that sets the cookie (RFC 6797 8.3): the browser never sends the host plain http.
+  {
+    name: 'info: host-only session cookie on a response with HSTS of a year',
+    facts: facts([page(A, { hsts: 'max-age=31536000', cookies: [c('sessionid=1; Path=/; HttpOnly')] })]),
+    count: 1,
+    expect: ([f]) => {
+      assert.equal(f!.severity, 'info');
+      assert.match(f!.message, /Strict-Transport-Security \(max-age=31536000\)/);
+    },
+  },
+  {
+    name: 'trap: HSTS of a day, cookie Max-Age of two weeks: medium',
+    facts: facts([page(A, { hsts: 'max-age=86400', cookies: [c('sessionid=1; Max-Age=1209600; Path=/')] })]),
+    count: 1,
+    expect: ([f]) => assert.equal(f!.severity, 'medium'),
+  },
+  {
+    name: 'trap: Domain cookie and HSTS without includeSubDomains: medium',
+    facts: facts([page(A, { hsts: 'max-age=31536000', cookies: [c('sid=1; Domain=app.test; Path=/')] })]),
+    count: 1,
+    expect: ([f]) => assert.equal(f!.severity, 'medium'),
+  },
+  {
+    name: 'info: Domain cookie for the host itself under includeSubDomains',
+    facts: facts([page(A, { hsts: 'max-age=31536000; includeSubDomains', cookies: [c('sid=1; Domain=.app.test')] })]),
+    count: 1,
+    expect: ([f]) => assert.equal(f!.severity, 'info'),
+  },
+  {
+    name: 'trap: one of two pages that set it has no HSTS (a location with its own add_header): medium',
+    facts: facts([
+      page(A, { hsts: 'max-age=31536000', cookies: [c('sessionid=1')] }),
+      page(`${A}b`, { cookies: [c('sessionid=1', `${A}b`)] }),
+    ]),
+    count: 1,
+    expect: ([f]) => assert.equal(f!.severity, 'medium'),
+  },
+  {
+    name: 'trap: Expires without Max-Age (lifetime not known here): medium',
+    facts: facts([page(A, { hsts: 'max-age=31536000', cookies: [c('sessionid=1; Expires=Wed, 01 Jan 2031 00:00:00 GMT')] })]),
+    count: 1,
+    expect: ([f]) => assert.equal(f!.severity, 'medium'),
+  },
 ]);
