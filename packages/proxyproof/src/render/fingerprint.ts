@@ -4,7 +4,7 @@
  * number, so an unrelated edit above a finding leaves it unchanged. Two findings with the same key in
  * the same file are told apart by their order (the second identical `proxy_set_header` block is `:2`).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Finding } from '../model/finding.js';
 
 /** Name of the fingerprint in SARIF `partialFingerprints` (versioned: a change of recipe is a new key). */
@@ -19,10 +19,9 @@ export function fingerprintText(f: Finding): string {
 
 export function fingerprintKey(f: Finding): string {
   const file = (f.evidence[0]?.file ?? '').replace(/\\/g, '/').replace(/^\.\//, '');
-  return createHash('sha256')
-    .update(`${f.id}\0${file}\0${fingerprintText(f)}`)
-    .digest('hex')
-    .slice(0, 32);
+  // crypto.hash (Node 20.12+; we need 20.19): the same digest as createHash().update().digest() without a Hash
+  // object per finding (a 10,000-server lint fingerprints ~11,000 findings).
+  return hash('sha256', `${f.id}\0${file}\0${fingerprintText(f)}`, 'hex').slice(0, 32);
 }
 
 /** One fingerprint per finding, in order: `<hash>:<n>` where n counts earlier findings with the same hash. */

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseNginxFile } from '../../src/collectors/nginx/index.js';
 import { headerEntry, type NginxModel, type NginxScope, nginxModel } from '../../src/facts/nginx/index.js';
+import { nginxProxyConfigs } from '../../src/facts/nginx/sites.js';
+import type { Facts } from '../../src/model/facts.js';
 import { startNginxConf } from '../real-nginx.js';
 import type { RealProgram } from '../real-program.js';
 
@@ -22,6 +24,8 @@ const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-
 interface Echo {
   path: string;
   headers: Record<string, string | string[] | undefined>;
+  /** The header lines as received, names as sent, in order (name, value, name, value...). */
+  raw?: string[];
 }
 
 function get(port: number, path: string, headers: Record<string, string>): Promise<Echo> {
@@ -51,6 +55,7 @@ describe('the model agrees with the real nginx', { skip: NGINX ? false : 'nginx 
   let echo: Server;
   let nginx: RealProgram | undefined;
   let model: NginxModel;
+  let configs: ReturnType<typeof parseNginxFile>[] = [];
   let portA = 0;
   let portB = 0;
   let portC = 0;
@@ -60,7 +65,7 @@ describe('the model agrees with the real nginx', { skip: NGINX ? false : 'nginx 
     dir = mkdtempSync(join(tmpdir(), 'pp-real-nginx-'));
     echo = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ path: req.url, headers: req.headers }));
+      res.end(JSON.stringify({ path: req.url, headers: req.headers, raw: req.rawHeaders }));
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     const echoPort = (echo.address() as AddressInfo).port;
@@ -130,6 +135,12 @@ http {
     location /params/ { include /etc/nginx/proxy_params; proxy_pass http://echo; }
     location /noreq/ { proxy_pass_request_headers off; proxy_pass http://echo; }
     location /ws/ { proxy_set_header Connection "upgrade"; proxy_set_header Upgrade $http_upgrade; proxy_pass http://echo; }
+    location /twice/ {
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header x-forwarded-proto https;
+      proxy_set_header X-Forwarded-Proto "";
+      proxy_pass http://echo;
+    }
   }
   server {
     listen 127.0.0.1:${portC};
@@ -153,7 +164,8 @@ http {
     );
     nginx = started;
     [portA, portB, portC] = started.ports as [number, number, number];
-    model = nginxModel({ nginx: { configs: [parseNginxFile(join(dir, 'nginx.conf'), { prefix: dir })] } });
+    configs = [parseNginxFile(join(dir, 'nginx.conf'), { prefix: dir })];
+    model = nginxModel({ nginx: { configs } });
   });
 
   after(() => {
@@ -218,6 +230,27 @@ http {
       if (xfp?.value === '$scheme') assert.equal(got.headers['x-forwarded-proto'], 'http');
     });
   }
+
+  test("a header set twice in one level: nginx sends both lines in order, not the empty one nor the client's; the sites append the repeat", async () => {
+    const got = await get(portB, '/twice/', CLIENT);
+    const raw = got.raw ?? [];
+    const xfp = raw.flatMap((v, i) => (i % 2 === 0 && v.toLowerCase() === 'x-forwarded-proto' ? [raw[i + 1]] : []));
+    assert.deepEqual(xfp, ['http', 'https'], `nginx stderr: ${nginx?.stderr()}`);
+    // The neutral sites the chain simulates: the same two values, the second appended, the empty repeat gone.
+    const facts = { nginx: { configs }, sources: new Map(), diagnostics: [] } as unknown as Facts;
+    const site = nginxProxyConfigs(facts)
+      .flatMap((c) => c.sites)
+      .find((x) => x.listeners.some((l) => l.port === portB));
+    const route = site?.routes.find((r) => r.match === 'location /twice/');
+    const rules = route?.headers.filter((h) => h.name.toLowerCase() === 'x-forwarded-proto') ?? [];
+    assert.deepEqual(
+      rules.map((h) => [h.value, h.append === true]),
+      [
+        ['{scheme}', false],
+        ['https', true],
+      ],
+    );
+  });
 
   const uwsgiCases: [string, string, string][] = [
     [

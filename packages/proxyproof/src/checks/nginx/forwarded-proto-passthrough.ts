@@ -100,7 +100,8 @@ function run(facts: Facts): Finding[] {
       // (an upstream block, a socket, an address, a container name), not another site's DNS name.
       if (!other && !ownBackend(scope.pass)) continue;
       const place = fixPlacement(facts, server, scope, set);
-      const evidence = [blockEvidence(facts, scope, `proxies to ${describePass(scope)} without setting X-Forwarded-Proto`)];
+      const target = describePass(scope);
+      const evidence = [blockEvidence(facts, scope, `proxies to ${target} without setting X-Forwarded-Proto`)];
       evidence.push(...listenEvidence(facts, server.listens, 'plain HTTP: the client talks to nginx directly'));
       if (other)
         evidence.push(
@@ -118,7 +119,7 @@ function run(facts: Facts): Finding[] {
         finding(meta, {
           ...(other && !siteRedirected ? {} : { severity: 'low' as const }),
           message:
-            `${scopeName(facts, server, scope)} answers plain HTTP and proxies to ${describePass(scope)} without setting X-Forwarded-Proto: ` +
+            `${scopeName(facts, server, scope)} answers plain HTTP and proxies to ${target} without setting X-Forwarded-Proto: ` +
             "nginx passes the client's own X-Forwarded-Proto through unchanged, so a plain-HTTP request that says `X-Forwarded-Proto: https` is treated as secure" +
             (other
               ? ' by the app, which reads the header (another server here sends it to the same upstream).'
@@ -152,7 +153,9 @@ function run(facts: Facts): Finding[] {
                 // when nginx ends TLS on another server here, this port's traffic is plain HTTP all the way: say so.
                 [headerLine('proxy', 'X-Forwarded-Proto', l4Only ? 'http' : '$scheme')],
               ),
-          data: { server: server.index, scope: scope.index, ...(other ? { toldBy: `${other.ref.file}:${other.ref.line}` } : {}) },
+          data: other
+            ? { server: server.index, scope: scope.index, toldBy: `${other.ref.file}:${other.ref.line}` }
+            : { server: server.index, scope: scope.index },
         }),
       );
     }

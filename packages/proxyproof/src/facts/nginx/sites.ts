@@ -53,14 +53,22 @@ function memberOf<K extends object | string, V>(
   return v;
 }
 
-/** One chain Ref per nginx ref and facts (a server's ref is asked for by its hop, routes and listeners). */
+/**
+ * One chain Ref per nginx ref and facts (a server's ref is asked for by its hop, routes and listeners). Weak on both
+ * levels: a ref the model no longer holds (doctor's later stages) is not kept for the chain's sake. Looked up without
+ * a closure per call (~700,000 calls at 10,000 servers).
+ */
 const refsOf = new WeakMap<Facts['sources'], WeakMap<NginxRef, Ref>>();
 
 export function nginxRef(facts: Pick<Facts, 'sources'>, r: NginxRef | undefined, fallback?: Ref): Ref {
   if (!r) return fallback ?? { file: '(nginx)', line: 0 };
-  const known = memberOf(refsOf, facts.sources, () => new WeakMap<NginxRef, Ref>());
+  let known = refsOf.get(facts.sources);
+  if (known === undefined) {
+    known = new WeakMap();
+    refsOf.set(facts.sources, known);
+  }
   let ref = known.get(r);
-  if (!ref) {
+  if (ref === undefined) {
     const file = displayFile(facts, r.file);
     ref = { file, line: r.line, snippet: r.text, origin: r.source === 'builtin' ? 'builtin' : 'literal' };
     known.set(r, ref);
@@ -96,6 +104,34 @@ function defaultRef(file: string, e: NginxHeaderEntry): Ref {
   return ref;
 }
 
+/**
+ * Two `proxy_set_header` lines of one name (any case) in the level a route takes its headers from: nginx sends both
+ * header lines, in the order written, and not the client's (checked on nginx 1.22.1: `X-Forwarded-Proto $scheme;`
+ * then `X-Forwarded-Proto https;` reaches the backend as `X-Forwarded-Proto: http` and `X-Forwarded-Proto: https`;
+ * an empty value is not sent and leaves the other). So a repeat with another value is appended, as HAProxy's
+ * `add-header` is, and an empty repeat sends nothing. A repeat of the same value stays a plain rule (the simulated
+ * value is that one value): app servers that compare each header line (gunicorn's `secure_scheme_headers`,
+ * http/message.py: every line must agree, else a 400) see one scheme; `proxy/forwarded-proto-appended` still
+ * reports the repeat. Defaults never repeat (nginx adds them only for names not set). The rules are the route's own
+ * (only defaults are shared, and they are not copied here).
+ */
+function repeatsAppended(rules: HeaderRule[]): HeaderRule[] {
+  let out: HeaderRule[] | undefined;
+  for (let i = 1; i < rules.length; i++) {
+    const r = rules[i] as HeaderRule;
+    let earlier: HeaderRule | undefined;
+    for (let j = 0; j < i && earlier === undefined; j++) {
+      const e = rules[j] as HeaderRule;
+      if (e.name.length === r.name.length && e.name.toLowerCase() === r.name.toLowerCase()) earlier = e;
+    }
+    if (earlier !== undefined && r.value !== earlier.value) {
+      out ??= rules.slice(0, i);
+      if (r.value !== null) out.push({ ...r, append: true });
+    } else out?.push(r);
+  }
+  return out ?? rules;
+}
+
 /** The HTTPS variable Passenger's nginx module sets for the app, as a header rule of the route. */
 function passengerHttpsRule(scopeRef: Ref): HeaderRule {
   return {
@@ -116,6 +152,23 @@ export function nginxToTemplate(value: string, maps: Set<string>, serverName?: s
     if (maps.has(`$${name}`)) return `{map:$${name}}`;
     return `{?$${name}}`;
   });
+}
+
+/** The servers of an `upstream` block that take requests (not `down`). */
+function upstreamBlockServers(facts: Pick<Facts, 'sources'>, upstream: NonNullable<NginxPass['upstream']>): Upstream[] {
+  return upstream.servers
+    .filter((s) => !s.params.includes('down'))
+    .map((s) => ({
+      text: s.address,
+      address:
+        s.unix !== undefined
+          ? { kind: 'unix' as const, path: s.unix }
+          : s.host !== undefined
+            ? { kind: 'tcp' as const, host: s.host, port: s.port ?? 80 }
+            : null,
+      ref: nginxRef(facts, s.ref),
+      group: upstream.name,
+    }));
 }
 
 function basenameOf(f: string): string {
@@ -146,23 +199,17 @@ function namedSample(server: NginxServer, named: NginxScope): string | null {
   return null;
 }
 
-function upstreamsOf(facts: Pick<Facts, 'sources'>, pass: NginxPass): Upstream[] {
-  const ref = nginxRef(facts, pass.ref);
+function upstreamsOf(facts: Pick<Facts, 'sources'>, pass: NginxPass, block: HttpBlock): Upstream[] {
   if (pass.upstream) {
-    return pass.upstream.servers
-      .filter((s) => !s.params.includes('down'))
-      .map((s) => ({
-        text: s.address,
-        address:
-          s.unix !== undefined
-            ? { kind: 'unix' as const, path: s.unix }
-            : s.host !== undefined
-              ? { kind: 'tcp' as const, host: s.host, port: s.port ?? 80 }
-              : null,
-        ref: nginxRef(facts, s.ref),
-        group: pass.upstream?.name,
-      }));
+    // One list per upstream block, shared by every route that passes to it (read-only, like the rest of a site).
+    let list = block.upstreams.get(pass.upstream);
+    if (list === undefined) {
+      list = upstreamBlockServers(facts, pass.upstream);
+      block.upstreams.set(pass.upstream, list);
+    }
+    return list;
   }
+  const ref = nginxRef(facts, pass.ref);
   if (pass.variable && !pass.setBy) return [{ text: pass.target, address: null, ref }];
   if (pass.unix !== undefined) return [{ text: pass.target, address: { kind: 'unix', path: pass.unix }, ref }];
   if (pass.host !== undefined) {
@@ -203,12 +250,18 @@ interface RuleContext {
   serverName: string | undefined;
   scopeRef: Ref;
   cache: TemplateCache;
+  /** The shared default rules of this http block and file: looked up on the route's first default entry. */
+  defaults: Map<NginxHeaderEntry, HeaderRule> | undefined;
 }
 
 function ruleOf(e: NginxHeaderEntry, ctx: RuleContext): HeaderRule {
   if (e.origin !== 'default') return makeRule(e, ctx);
-  const byFile = memberOf(defaultRules, ctx.cache, () => new Map<string, Map<NginxHeaderEntry, HeaderRule>>());
-  const byEntry = memberOf(byFile, ctx.scopeRef.file, () => new Map<NginxHeaderEntry, HeaderRule>());
+  let byEntry = ctx.defaults;
+  if (byEntry === undefined) {
+    const byFile = memberOf(defaultRules, ctx.cache, () => new Map<string, Map<NginxHeaderEntry, HeaderRule>>());
+    byEntry = memberOf(byFile, ctx.scopeRef.file, () => new Map<NginxHeaderEntry, HeaderRule>());
+    ctx.defaults = byEntry;
+  }
   // Asked for by every route that gets the default: no closure per ask.
   let rule = byEntry.get(e);
   if (rule === undefined) {
@@ -265,14 +318,14 @@ export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
   const hit = sitesOf.get(facts);
   if (hit && hit.model === model) return hit.configs;
   const byConfig = new Map<number, ProxyConfigFacts>();
-  const templates = new Map<number, TemplateCache>();
+  const blocks = new Map<number, HttpBlock>();
   const anyRealTls = model.servers.some((x) => x.tls && !x.tlsOnlyInBranch);
   const pending: PlainRedirect[] = [];
   for (const server of model.servers) {
-    let cache = templates.get(server.http);
-    if (!cache) {
-      cache = new Map();
-      templates.set(server.http, cache);
+    let block = blocks.get(server.http);
+    if (!block) {
+      block = httpBlockOf(model, server.http);
+      blocks.set(server.http, block);
     }
     const configIndex = model.https[server.http]?.config ?? 0;
     let config = byConfig.get(configIndex);
@@ -282,7 +335,7 @@ export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
       config = { kind: 'nginx', file: entry ? displayFile(facts, entry) : nginxRef(facts, server.ref).file, sites: [] };
       byConfig.set(configIndex, config);
     }
-    const site = siteOf(facts, model, server, cache, anyRealTls);
+    const site = siteOf(facts, model, server, block, anyRealTls);
     config.sites.push(site);
     const plain = redirectOnly(facts, server);
     if (plain) pending.push({ config, site, ...plain, decidedBy: 'connection' });
@@ -329,11 +382,24 @@ function redirectOnly(facts: Facts, server: NginxServer): { listeners: Listener[
   return listeners.length ? { listeners, redirect: nginxRef(facts, r.ref) } : undefined;
 }
 
-function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: TemplateCache, anyRealTls: boolean): ProxySite {
+/** What every server of one http block shares: its template cache and its map and geo variable names. */
+interface HttpBlock {
+  cache: TemplateCache;
+  mapNames: Set<string>;
+  /** upstreamsOf's answer per `upstream` block of this http block. */
+  upstreams: Map<NonNullable<NginxPass['upstream']>, Upstream[]>;
+}
+
+function httpBlockOf(model: NginxModel, index: number): HttpBlock {
+  const mapNames = new Set<string>();
+  for (const v of model.https[index]?.variables ?? []) if (v.kind === 'map' || v.kind === 'geo') mapNames.add(v.name);
+  return { cache: new Map(), mapNames, upstreams: new Map() };
+}
+
+function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: HttpBlock, anyRealTls: boolean): ProxySite {
   const sref = nginxRef(facts, server.ref);
   const http = model.https[server.http];
-  const mapNames = new Set<string>();
-  for (const v of http?.variables ?? []) if (v.kind === 'map' || v.kind === 'geo') mapNames.add(v.name);
+  const { cache, mapNames } = block;
   const names = server.serverNames.filter((n) => n && n !== '_' && !n.startsWith('~') && n !== '""');
   const serverName = names[0];
   const routes: ProxyRoute[] = [];
@@ -347,8 +413,8 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
     const kind = pass.kind;
     const sset = scope.headers[kind];
     const scopeRef = nginxRef(facts, scope.ref);
-    const ruleContext: RuleContext = { facts, scope, maps: mapNames, serverName, scopeRef, cache };
-    const rules = sset.entries.map((e) => ruleOf(e, ruleContext));
+    const ruleContext: RuleContext = { facts, scope, maps: mapNames, serverName, scopeRef, cache, defaults: undefined };
+    const rules = repeatsAppended(sset.entries.map((e) => ruleOf(e, ruleContext)));
     // Passenger's nginx module hands the app HTTPS=on only when nginx's own connection is TLS (the request's `S`
     // flag, ContentHandler.c); a client's `HTTPS:` header reaches Rack as HTTP_HTTPS, not HTTPS.
     if (kind === 'passenger') rules.unshift(passengerHttpsRule(nginxRef(facts, pass.ref)));
@@ -376,7 +442,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, cache: Tem
               ? 'http'
               : kind,
       ...(kind === 'passenger' ? { headerDirective: 'passenger_set_header' } : {}),
-      upstreams: upstreamsOf(facts, pass),
+      upstreams: upstreamsOf(facts, pass, block),
       headers: rules,
       dropped,
       ownHeadersRef: innermost ? nginxRef(facts, innermost.by) : undefined,
