@@ -179,6 +179,10 @@ export interface ProxyConfigFacts {
      * service `service` (nginx-proxy): which network its peers see it on.
      */
     runtime?: 'compose';
+    /** The template its config is generated from, when the tree holds it (docker-gen's, nginx-proxy's separate containers). */
+    template?: Ref;
+    /** The compose service whose environment the template reads (`$.Env`: docker-gen's), when not `service`. */
+    envService?: string;
   };
   caddy?: CaddyExtra;
   haproxy?: HaproxyExtra;
