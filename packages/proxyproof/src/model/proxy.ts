@@ -106,6 +106,8 @@ export interface CaddyExtra {
     /** JSON: `line` is the handler object's `"handler": "reverse_proxy"` line. */
     syntax?: 'json';
   }>;
+  /** Every `copy_headers` of a `forward_auth` block (Caddyfile): the identity headers copied from the auth reply. */
+  forwardAuthCopies?: Array<{ siteId: string; headers: string[]; ref: Ref }>;
 }
 
 export interface HaproxyExtra {

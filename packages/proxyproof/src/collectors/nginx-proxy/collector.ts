@@ -23,6 +23,7 @@ import type { HeaderRule, Listener, ProxyRoute, Ref } from '../../chain/model.js
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { builtCopies } from '../deploy/built-from.js';
 import { addProxyFacts } from '../proxy/common.js';
 import { type DockerGenPair, dockerGenPairs, NGINX_PROXY_MANAGER_IMAGE, nginxProxyImage } from './image.js';
 
@@ -285,7 +286,17 @@ function dockerGenGenerator(ctx: CollectContext, pair: DockerGenPair, notes: str
         ? bind.source
         : join(bind.source, template.slice(bind.target.replace(/\/+$/, '').length + 1))
       : undefined;
-  const found = abs ? ctx.files.find((f) => f.abs === abs) : undefined;
+  // Else what the Dockerfile docker-gen is built from copies there (`COPY nginx.tmpl /etc/docker-gen/templates/`).
+  const copied = template
+    ? builtCopies(ctx.facts, gen).find(
+        (c) => c.dest === template || (c.dest.endsWith('/') && template === `${c.dest}${c.source.replace(/^.*\//, '')}`),
+      )
+    : undefined;
+  const found = abs
+    ? ctx.files.find((f) => f.abs === abs)
+    : copied
+      ? ctx.files.find((f) => f.display === copied.source || f.display === `./${copied.source}`)
+      : undefined;
   const ref: Ref = {
     file: gen.file,
     line: (gen.command ?? gen).ref.line,

@@ -292,6 +292,28 @@ describe('collectors/nginx-proxy: separate containers (plain nginx + docker-gen 
     assert.equal(t?.trust.ref.file, 'templates/nginx.tmpl');
   });
 
+  test('invalid before: docker-gen built from a Dockerfile that COPYs the template and holds the command (CMD)', async () => {
+    const compose = separate()
+      .replace('    image: nginxproxy/docker-gen:0.14\n', '    build: ./gen\n')
+      .replace(/ {4}command: .*\n/, '')
+      .replace('      - ./nginx.tmpl:/etc/docker-gen/templates/nginx.tmpl:ro\n', '');
+    const { facts, findings } = await lintFiles({
+      'docker-compose.yml': compose,
+      'gen/Dockerfile':
+        'FROM jwilder/docker-gen:0.7.3\nCOPY nginx.tmpl /etc/docker-gen/templates/\nCMD ["-notify-sighup", "web-proxy", "-watch", "/etc/docker-gen/templates/nginx.tmpl", "/etc/nginx/conf.d/default.conf"]\n',
+      'gen/nginx.tmpl': template(legacyMap),
+    });
+    assert.deepEqual(
+      findings.filter((f) => f.id.startsWith('nginx/')).map((f) => f.id),
+      [],
+    );
+    const tls = (configOf(facts)?.sites ?? []).find((s) => s.id.endsWith(':https')) as
+      | { trust: { mode: string; ref: { file: string } } }
+      | undefined;
+    assert.equal(tls?.trust.mode, 'all');
+    assert.equal(tls?.trust.ref.file, 'gen/nginx.tmpl');
+  });
+
   test('valid (traps): docker-gen writing another file, or signalling a container not in the file, makes no nginx-proxy', async () => {
     const other = await lintFiles({
       'docker-compose.yml': separate({ command: '-watch /etc/docker-gen/templates/nginx.tmpl /srv/hosts.txt' }),
