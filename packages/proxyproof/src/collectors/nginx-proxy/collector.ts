@@ -50,6 +50,13 @@ function envValue(s: ComposeService, name: string): string | undefined {
   return e && !e.unresolved ? e.value : undefined;
 }
 
+/** The container sets VIRTUAL_HOST: a literal, or a compose `${VAR}` the files leave to the deploy's environment. */
+function hasVirtualHost(s: ComposeService): boolean {
+  const e = envEntry(s, 'VIRTUAL_HOST');
+  if (!e) return false;
+  return e.unresolved ? 'envVar' in e && Boolean(e.envVar) : e.value.trim() !== '';
+}
+
 /** nginx-proxy's header rules (nginx.tmpl), the same on every route. */
 function headerRules(trustDownstream: boolean, r: Ref): HeaderRule[] {
   const d = (name: string, value: string): HeaderRule => ({ name, value, ref: r, from: 'default' });
@@ -152,8 +159,10 @@ function siteOf(proxy: ComposeService, gen: Generator, routed: ComposeService[],
   const names: string[] = [];
   let redirect: Ref | undefined;
   for (const s of routed) {
-    const hostsRaw = envValue(s, 'VIRTUAL_HOST') ?? '';
-    const hosts = hostsRaw
+    // `VIRTUAL_HOST=${DOMAIN}` from a .env the tree does not hold still routes the container (the host is unknown).
+    const vh = envEntry(s, 'VIRTUAL_HOST');
+    const hostsRaw = envValue(s, 'VIRTUAL_HOST') ?? (vh && 'envVar' in vh && vh.envVar ? `\${${vh.envVar}}` : '');
+    const hosts = (envValue(s, 'VIRTUAL_HOST') ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean);
@@ -342,7 +351,7 @@ export const nginxProxyCollector: Collector = {
     for (const f of files) for (const p of dockerGenPairs(ctx.facts, f.services)) if (!pairs.has(p.nginx)) pairs.set(p.nginx, p);
     const helpers = new Set([...pairs.values()].map((p) => p.gen));
     const runsNginxProxy = (s: ComposeService) => nginxProxyImage(ctx.facts, s) !== undefined || pairs.has(s);
-    const routes = (s: ComposeService) => !runsNginxProxy(s) && !helpers.has(s) && envValue(s, 'VIRTUAL_HOST');
+    const routes = (s: ComposeService) => !runsNginxProxy(s) && !helpers.has(s) && hasVirtualHost(s);
     // nginx-proxy-manager: its proxy hosts are rows of its database (SQLite in /data, or MySQL), made in its web UI;
     // the nginx files it writes from them (/data/nginx/proxy_host/N.conf) are generated at run time. Said, not guessed.
     for (const f of files)

@@ -7,6 +7,19 @@ import { describe, test } from 'node:test';
 import { nginxProxyTrustDownstreamProxy } from '../../../src/checks/nginx-proxy/trust-downstream-proxy.js';
 import { type Case, doctorFiles, lintFiles, runCase } from '../../python/lint-files.js';
 
+/** The routed app: gunicorn on :8000 in service `web`, with the given environment lines. */
+function webService(env: string[]): string[] {
+  return [
+    '  web:',
+    '    build: .',
+    '    command: gunicorn --bind 0.0.0.0:8000 mysite.wsgi',
+    '    expose:',
+    '      - "8000"',
+    '    environment:',
+    ...env.map((e) => `      - ${e}`),
+  ];
+}
+
 /** A compose file with nginx-proxy (its environment lines given) and a gunicorn app with the given environment. */
 function stack(proxyEnv: string[], appEnv: string[], ports = ['"80:80"', '"443:443"'], image = 'nginxproxy/nginx-proxy:1.6') {
   return [
@@ -18,13 +31,7 @@ function stack(proxyEnv: string[], appEnv: string[], ports = ['"80:80"', '"443:4
     '    volumes:',
     '      - /var/run/docker.sock:/tmp/docker.sock:ro',
     ...(proxyEnv.length ? ['    environment:', ...proxyEnv.map((e) => `      - ${e}`)] : []),
-    '  web:',
-    '    build: .',
-    '    command: gunicorn --bind 0.0.0.0:8000 mysite.wsgi',
-    '    expose:',
-    '      - "8000"',
-    '    environment:',
-    ...appEnv.map((e) => `      - ${e}`),
+    ...webService(appEnv),
     '',
   ].join('\n');
 }
@@ -203,13 +210,7 @@ function separate(opts: { command?: string; genEnv?: string[]; nginxImage?: stri
     '      - /var/run/docker.sock:/tmp/docker.sock:ro',
     '      - ./nginx.tmpl:/etc/docker-gen/templates/nginx.tmpl:ro',
     ...(opts.genEnv?.length ? ['    environment:', ...opts.genEnv.map((e) => `      - ${e}`)] : []),
-    '  web:',
-    '    build: .',
-    '    command: gunicorn --bind 0.0.0.0:8000 mysite.wsgi',
-    '    expose:',
-    '      - "8000"',
-    '    environment:',
-    '      - VIRTUAL_HOST=app.example.org',
+    ...webService(['VIRTUAL_HOST=app.example.org']),
     'volumes:',
     '  conf:',
     '',
@@ -312,6 +313,21 @@ describe('collectors/nginx-proxy: separate containers (plain nginx + docker-gen 
       | undefined;
     assert.equal(tls?.trust.mode, 'all');
     assert.equal(tls?.trust.ref.file, 'gen/nginx.tmpl');
+  });
+
+  test('invalid before: VIRTUAL_HOST=${DOMAIN} left to the deploy’s .env still routes the container (host unknown)', async () => {
+    const { facts, analysis } = await lintFiles({
+      'docker-compose.yml': separate().replace('VIRTUAL_HOST=app.example.org', 'VIRTUAL_HOST=${APP_DOMAIN}'),
+      'nginx.tmpl': template(currentMap),
+    });
+    const tls = (configOf(facts)?.sites ?? []).find((s) => s.id.endsWith(':https')) as
+      | { routes: Array<{ match: string; sampleHost?: string; upstreams: Array<{ text: string }> }>; names: string[] }
+      | undefined;
+    assert.equal(tls?.routes[0]?.match, 'VIRTUAL_HOST=${APP_DOMAIN}');
+    assert.equal(tls?.routes[0]?.sampleHost, undefined);
+    assert.deepEqual(tls?.names, []);
+    assert.equal(tls?.routes[0]?.upstreams[0]?.text, 'web:8000');
+    assert.ok(analysis.chain.verdict.routes.length > 0, 'a chain through it');
   });
 
   test('valid (traps): docker-gen writing another file, or signalling a container not in the file, makes no nginx-proxy', async () => {
