@@ -586,6 +586,49 @@ test('valid (Traefik trap): 443 sent to websecure (Traefik ends TLS itself) puts
   assert.equal(r.lbs.length, 0);
 });
 
+// r13i13b: a traefik-class Ingress (not an IngressRoute) takes its entrypoint's forwardedHeaders trust too.
+const traefikIngress = (entrypoints?: string) => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+${entrypoints ? `  annotations:\n    traefik.ingress.kubernetes.io/router.entrypoints: ${entrypoints}\n` : ''}spec:
+  ingressClassName: traefik
+  rules:
+    - host: app.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+`;
+
+test('invalid before (Traefik Ingress): router.entrypoints web with forwardedHeaders.insecure on web keeps the ELB header', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/ingress.yaml': traefikIngress('web'),
+    'k8s/traefik-svc.yaml': traefikService([CERT, L7]),
+    'k8s/traefik.yaml': traefikDeployment('--entryPoints.web.forwardedHeaders.insecure'),
+  });
+  assert.equal(r.lbs.length, 1);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'https');
+});
+
+test('trap (Traefik Ingress): no entrypoints annotation and only web trusts: the router is on websecure too, so no one trust', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/ingress.yaml': traefikIngress(),
+    'k8s/traefik-svc.yaml': traefikService([CERT, L7]),
+    'k8s/traefik.yaml': traefikDeployment('--entryPoints.web.forwardedHeaders.insecure'),
+  });
+  assert.equal(r.lbs.length, 1);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
+});
+
 // k3s's bundled Traefik configured by a HelmChartConfig: the chart's own Service with an ACM certificate and
 // `ports.websecure.targetPort: web` (the balancer's decrypted 443 to the plain entrypoint).
 const helmChartConfig = (extra: string) => `apiVersion: helm.cattle.io/v1
