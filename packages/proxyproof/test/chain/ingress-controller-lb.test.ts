@@ -587,24 +587,13 @@ test('valid (Traefik trap): 443 sent to websecure (Traefik ends TLS itself) puts
 });
 
 // r13i13b: a traefik-class Ingress (not an IngressRoute) takes its entrypoint's forwardedHeaders trust too.
-const traefikIngress = (entrypoints?: string) => `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-${entrypoints ? `  annotations:\n    traefik.ingress.kubernetes.io/router.entrypoints: ${entrypoints}\n` : ''}spec:
-  ingressClassName: traefik
-  rules:
-    - host: app.example.com
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: web
-                port:
-                  number: 80
-`;
+const traefikIngress = (entrypoints?: string) =>
+  ingress({})
+    .replace(
+      '    nginx.ingress.kubernetes.io/proxy-body-size: "10m"\n',
+      entrypoints ? `    traefik.ingress.kubernetes.io/router.entrypoints: ${entrypoints}\n` : '    example.com/owner: web\n',
+    )
+    .replace('ingressClassName: nginx', 'ingressClassName: traefik');
 
 test('invalid before (Traefik Ingress): router.entrypoints web with forwardedHeaders.insecure on web keeps the ELB header', async () => {
   const r = await chainOf({
