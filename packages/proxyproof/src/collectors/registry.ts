@@ -33,7 +33,7 @@ import {
   VIRTUAL_HOST_LINE,
   WEBSERVER_SECTION,
 } from './claims.js';
-import { nginxProxyImage } from './nginx-proxy/image.js';
+import { dockerGenPairs, NGINX_PROXY_MANAGER_IMAGE, nginxProxyImage } from './nginx-proxy/image.js';
 import { baseName, configName } from './proxy/common.js';
 import { renderedName } from './template/index.js';
 
@@ -152,8 +152,14 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   },
   {
     name: 'nginx-proxy',
-    // A compose service running the nginx-proxy image (nginx-proxy/collector.ts reads only compose facts).
-    runs: (ctx) => (ctx.facts.compose?.files ?? []).some((f) => f.services.some((s) => nginxProxyImage(ctx.facts, s))),
+    // A compose service running the nginx-proxy image, or an nginx a docker-gen service writes the config of
+    // (nginx-proxy/collector.ts reads only compose facts and that template), or nginx-proxy-manager (a note).
+    runs: (ctx) =>
+      (ctx.facts.compose?.files ?? []).some(
+        (f) =>
+          f.services.some((s) => nginxProxyImage(ctx.facts, s) || NGINX_PROXY_MANAGER_IMAGE.test(s.image ?? '')) ||
+          dockerGenPairs(ctx.facts, f.services).length > 0,
+      ),
     load: async () => (await import('./nginx-proxy/collector.js')).nginxProxyCollector,
   },
   {

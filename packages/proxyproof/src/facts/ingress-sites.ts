@@ -237,6 +237,34 @@ function snippetRules(ing: KubeIngress, controllerRules: HeaderRule[], scheme: s
   return out;
 }
 
+/**
+ * A traefik-class Ingress's peer trust from the static configuration of its entrypoints (as an IngressRoute's,
+ * collectors/traefik `entryPointTrust`): those named by `traefik.ingress.kubernetes.io/router.entrypoints`, else every
+ * entrypoint of the tree's Traefik static configurations (Traefik attaches an Ingress router to all of them by default).
+ * Only when each is found and all say the same; otherwise Traefik's default (none) stays.
+ */
+function traefikEntryPointTrust(facts: Facts, ing: KubeIngress): PeerTrust | undefined {
+  const eps = (facts.proxies ?? []).flatMap((p) => (p.kind === 'traefik' ? (p.traefik?.entryPoints ?? []) : []));
+  if (eps.length === 0) return undefined;
+  const named = (ing.annotations['traefik.ingress.kubernetes.io/router.entrypoints']?.value ?? '')
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean);
+  const chosen = named.length
+    ? named.map((n) => eps.find((e) => e.name.toLowerCase() === n))
+    : eps.filter((e) => !e.phantom && e.name.toLowerCase() !== 'traefik' && e.name.toLowerCase() !== 'metrics');
+  if (chosen.length === 0 || chosen.some((e) => !e)) return undefined;
+  const trusts = chosen.map((e) => {
+    const fh = e?.forwardedHeaders;
+    if (fh?.insecure) return { mode: 'all' as const, list: [] as string[], ref: fh.insecureRef ?? fh.ref };
+    if (fh?.trustedIPs.length) return { mode: 'list' as const, list: fh.trustedIPs, ref: fh.ref };
+    return undefined;
+  });
+  const first = trusts[0];
+  if (!first || trusts.some((t) => t?.mode !== first.mode || t.list.join(',') !== first.list.join(','))) return undefined;
+  return first;
+}
+
 /** The Middleware CRDs an Ingress names in `traefik.ingress.kubernetes.io/router.middlewares` (found in the tree). */
 function traefikMiddlewaresOf(facts: Facts, ing: KubeIngress): NonNullable<KubeFacts['traefikMiddlewares']> {
   const names = ing.annotations['traefik.ingress.kubernetes.io/router.middlewares']?.value ?? '';
@@ -336,10 +364,11 @@ function buildIngressProxyConfigs(facts: Facts): ProxyConfigFacts[] {
       controller === 'ingress-nginx'
         ? (setting(facts, 'use-forwarded-headers')?.ref ?? facts.kube?.ingressNginx[0]?.ref ?? ing.ref)
         : ing.ref;
+    const epTrust = controller === 'traefik' ? traefikEntryPointTrust(facts, ing) : undefined;
     const trust: PeerTrust =
       controller === 'ingress-nginx' && settingOn(facts, 'use-forwarded-headers')
         ? { mode: 'all', list: [], ref: trustRef }
-        : { mode: 'none', list: [], ref: controller === 'traefik' ? { ...ing.ref, origin: 'default' } : trustRef };
+        : (epTrust ?? { mode: 'none', list: [], ref: controller === 'traefik' ? { ...ing.ref, origin: 'default' } : trustRef });
     const clientAddress = controller === 'ingress-nginx' ? ingressNginxClientAddress(facts, ing.ref) : undefined;
     const snat = controllerSnat(facts, controller);
     const site: ProxySite = {

@@ -113,6 +113,8 @@ export interface CaddyExtra {
     /** JSON: `line` is the handler object's `"handler": "reverse_proxy"` line. */
     syntax?: 'json';
   }>;
+  /** Every `copy_headers` of a `forward_auth` block (Caddyfile): the identity headers copied from the auth reply. */
+  forwardAuthCopies?: Array<{ siteId: string; headers: string[]; ref: Ref }>;
 }
 
 export interface HaproxyExtra {
@@ -186,6 +188,10 @@ export interface ProxyConfigFacts {
      * service `service` (nginx-proxy): which network its peers see it on.
      */
     runtime?: 'compose';
+    /** The template its config is generated from, when the tree holds it (docker-gen's, nginx-proxy's separate containers). */
+    template?: Ref;
+    /** The compose service whose environment the template reads (`$.Env`: docker-gen's), when not `service`. */
+    envService?: string;
   };
   caddy?: CaddyExtra;
   haproxy?: HaproxyExtra;

@@ -344,6 +344,114 @@ test('fix (Contour): the scheme-lost finding carries num-trusted-hops: 1; writte
   assert.deepEqual(fix?.lines, ['num-trusted-hops: 1']);
 });
 
+// r13i13b: Bitnami's contour chart values, Heptio Contour's old `contour` Service, DigitalOcean and GKE Services.
+const bitnamiValues = (annotations: string[], httpsTarget = 'http') => `contour:
+  enabled: true
+configInline:
+  disablePermitInsecure: false
+envoy:
+  service:
+    type: LoadBalancer
+    targetPorts:
+      http: http
+      https: ${httpsTarget}
+    annotations:
+${annotations.map((a) => `      ${a}`).join('\n')}
+`;
+
+test('invalid before (Contour, Bitnami chart values): envoy.service annotations with an ACM certificate put the ELB before Envoy :80', async () => {
+  const r = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(false), 'helm/contour/values.yaml': bitnamiValues([CERT, L7]) });
+  assert.equal(r.lbs.length, 1);
+  assert.match(r.lbs[0]?.why ?? '', /contour-envoy \(Helm values\).*Contour's Envoy http port/);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
+});
+
+test('valid (Contour, Bitnami chart values): configInline network.num-trusted-hops 1 keeps the ELB header: https', async () => {
+  const values = bitnamiValues([CERT, L7]).replace(
+    '  disablePermitInsecure: false\n',
+    '  disablePermitInsecure: false\n  network:\n    num-trusted-hops: 1\n',
+  );
+  const r = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(false), 'helm/contour/values.yaml': values });
+  assert.equal(r.lbs.length, 1);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'https');
+});
+
+test('valid (traps, Bitnami values): no certificate on envoy.service, or the chart default 443 -> Envoy https (8443)', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/proxy.yaml': httpProxy(false),
+    'helm/contour/values.yaml': bitnamiValues(['external-dns.alpha.kubernetes.io/hostname: app.example.com']),
+  });
+  assert.equal(r.lbs.length, 0);
+  const tls = await chainOf({
+    ...base,
+    'k8s/proxy.yaml': httpProxy(false),
+    'helm/contour/values.yaml': bitnamiValues([CERT, L7], 'https'),
+  });
+  assert.equal(tls.lbs.length, 0);
+});
+
+const heptioContour = (annotations: string[]) =>
+  envoyService(annotations)
+    .replace('name: envoy', 'name: contour')
+    .replace('namespace: projectcontour', 'namespace: heptio-contour')
+    .replace('app: envoy', 'app: contour');
+
+test('invalid before (Heptio Contour): the old `contour` Service (Envoy in the contour pod) with an ACM certificate is the TLS balancer', async () => {
+  const r = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(false), 'k8s/contour.yaml': heptioContour([CERT, L7]) });
+  assert.equal(r.lbs.length, 1);
+  assert.match(r.lbs[0]?.why ?? '', /Service contour \(L7\)/);
+});
+
+test("valid (trap): today's `contour` Service is Contour's xDS endpoint (ClusterIP :8001), not Envoy's", async () => {
+  const xds = `apiVersion: v1
+kind: Service
+metadata:
+  name: contour
+  namespace: projectcontour
+  annotations:
+    ${CERT}
+spec:
+  type: ClusterIP
+  selector:
+    app: contour
+  ports:
+    - name: xds
+      port: 8001
+      targetPort: 8001
+`;
+  const r = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(false), 'k8s/contour-svc.yaml': xds });
+  assert.equal(r.lbs.length, 0);
+});
+
+const DO_CERT = 'service.beta.kubernetes.io/do-loadbalancer-certificate-id: "29333fdc-733d-4523-8d79-31acc1544ee0"';
+test('invalid before (DigitalOcean): do-loadbalancer-protocol http with a certificate ends TLS at an L7 balancer before Envoy', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/proxy.yaml': httpProxy(false),
+    'k8s/envoy.yaml': envoyService(['service.beta.kubernetes.io/do-loadbalancer-protocol: "http"', DO_CERT]),
+  });
+  assert.equal(r.lbs.length, 1);
+  assert.equal(r.lbs[0]?.mode, 'http');
+  assert.match(r.lbs[0]?.label ?? '', /DigitalOcean Load Balancer/);
+});
+
+test('valid (traps, DigitalOcean and GKE): TLS passthrough, no certificate, or a GKE Service (always a passthrough L4 balancer)', async () => {
+  for (const ann of [
+    [
+      'service.beta.kubernetes.io/do-loadbalancer-protocol: "https"',
+      DO_CERT,
+      'service.beta.kubernetes.io/do-loadbalancer-tls-passthrough: "true"',
+    ],
+    ['service.beta.kubernetes.io/do-loadbalancer-protocol: "http"'],
+    ['cloud.google.com/l4-rbs: "enabled"', 'networking.gke.io/load-balancer-type: "External"'],
+  ]) {
+    const r = await chainOf({ ...base, 'k8s/proxy.yaml': httpProxy(false), 'k8s/envoy.yaml': envoyService(ann) });
+    assert.equal(r.lbs.length, 0, ann.join(', '));
+  }
+});
+
 test('unmodelled: a Kubernetes manifest named envoy.yaml is not taken for an Envoy bootstrap config', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-ctl-lb-'));
   try {
@@ -476,6 +584,38 @@ test('valid (Traefik trap): 443 sent to websecure (Traefik ends TLS itself) puts
     'k8s/traefik.yaml': traefikDeployment(''),
   });
   assert.equal(r.lbs.length, 0);
+});
+
+// r13i13b: a traefik-class Ingress (not an IngressRoute) takes its entrypoint's forwardedHeaders trust too.
+const traefikIngress = (entrypoints?: string) =>
+  ingress({})
+    .replace(
+      '    nginx.ingress.kubernetes.io/proxy-body-size: "10m"\n',
+      entrypoints ? `    traefik.ingress.kubernetes.io/router.entrypoints: ${entrypoints}\n` : '    example.com/owner: web\n',
+    )
+    .replace('ingressClassName: nginx', 'ingressClassName: traefik');
+
+test('invalid before (Traefik Ingress): router.entrypoints web with forwardedHeaders.insecure on web keeps the ELB header', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/ingress.yaml': traefikIngress('web'),
+    'k8s/traefik-svc.yaml': traefikService([CERT, L7]),
+    'k8s/traefik.yaml': traefikDeployment('--entryPoints.web.forwardedHeaders.insecure'),
+  });
+  assert.equal(r.lbs.length, 1);
+  assert.ok(r.routes.length > 0);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'https');
+});
+
+test('trap (Traefik Ingress): no entrypoints annotation and only web trusts: the router is on websecure too, so no one trust', async () => {
+  const r = await chainOf({
+    ...base,
+    'k8s/ingress.yaml': traefikIngress(),
+    'k8s/traefik-svc.yaml': traefikService([CERT, L7]),
+    'k8s/traefik.yaml': traefikDeployment('--entryPoints.web.forwardedHeaders.insecure'),
+  });
+  assert.equal(r.lbs.length, 1);
+  for (const x of r.routes) assert.equal(x.scheme.believed, 'http');
 });
 
 // k3s's bundled Traefik configured by a HelmChartConfig: the chart's own Service with an ACM certificate and

@@ -131,3 +131,64 @@ test('Caddy JSON reader survives 400 mutated configs (warnings with lines, never
   const r = readCaddyJson('caddy.json', deep);
   assert.ok(r.config ? Array.isArray(r.config.sites) : r.errors.length > 0);
 });
+
+// r13i13b, the parser fuzz audit (issue 13: "every parser passes the fuzz test, clear errors only"): the front-door
+// readers the tests above did not reach, each through the whole analysis (collect, chain, checks) on mutated trees.
+// Clear errors only: no throw but the engine's InputError, and every diagnostic names its file with a message and, when
+// it has one, a line of that file.
+const FRONT_DOOR_TREES: Record<string, Record<string, string>> = {
+  'Traefik static YAML/TOML, dynamic file, compose labels and flags': {
+    'docker-compose.yml':
+      'services:\n  traefik:\n    image: traefik:v3.1\n    command:\n      - --entrypoints.websecure.address=:443\n      - --entrypoints.websecure.forwardedHeaders.trustedIPs=10.0.0.0/8\n      - --providers.docker=true\n      - --providers.file.filename=/etc/traefik/dynamic.toml\n    ports: ["443:443"]\n    volumes:\n      - ./dynamic.toml:/etc/traefik/dynamic.toml:ro\n  web:\n    image: app\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    labels:\n      - traefik.http.routers.web.rule=Host(`a.test`)\n      - traefik.http.routers.web.entrypoints=websecure\n      - traefik.http.routers.web.tls=true\n      - traefik.http.routers.web.middlewares=h@file\n      - traefik.http.services.web.loadbalancer.server.port=8000\n',
+    'traefik.yml':
+      'entryPoints:\n  web:\n    address: ":80"\n    forwardedHeaders:\n      insecure: true\n    http:\n      redirections:\n        entryPoint:\n          to: websecure\n          scheme: https\n  websecure:\n    address: ":443"\n',
+    'dynamic.toml':
+      '[http.middlewares.h.headers.customRequestHeaders]\n  X-Forwarded-Proto = "https"\n[http.routers.r]\n  rule = "Host(`b.test`)"\n  service = "s"\n[[http.services.s.loadBalancer.servers]]\n  url = "http://web:8000"\n',
+  },
+  'ingress-nginx ConfigMap, Helm values and Ingress snippets': {
+    'cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ingress-nginx-controller\n  namespace: ingress-nginx\ndata:\n  use-forwarded-headers: "true"\n  compute-full-forwarded-for: "true"\n  proxy-real-ip-cidr: 10.0.0.0/8\n',
+    'ing.yaml':
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: w\n  annotations:\n    nginx.ingress.kubernetes.io/backend-protocol: HTTP\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n      more_set_input_headers "X-Forwarded-Proto: https";\n      if ($http_x_forwarded_proto = "http") { return 301 https://$host$request_uri; }\nspec:\n  ingressClassName: nginx\n  tls: [{hosts: [a.test], secretName: t}]\n  rules:\n    - host: a.test\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: web\n                port:\n                  number: 80\n',
+    'values.yaml':
+      'controller:\n  config:\n    use-forwarded-headers: "false"\n  service:\n    annotations:\n      service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn\n      service.beta.kubernetes.io/aws-load-balancer-backend-protocol: http\n    targetPorts:\n      https: http\n',
+  },
+  'nginx-proxy with docker-gen, its template and vhost.d': {
+    'docker-compose.yml':
+      'services:\n  nginx:\n    image: nginx:alpine\n    container_name: front\n    ports: ["80:80", "443:443"]\n  gen:\n    image: nginxproxy/docker-gen\n    command: -notify-sighup front -watch /etc/docker-gen/templates/nginx.tmpl /etc/nginx/conf.d/default.conf\n    environment:\n      - TRUST_DOWNSTREAM_PROXY=false\n    volumes:\n      - ./nginx.tmpl:/etc/docker-gen/templates/nginx.tmpl:ro\n  web:\n    image: app\n    expose: ["8000"]\n    environment:\n      - VIRTUAL_HOST=a.test\n      - VIRTUAL_PORT=8000\n',
+    'nginx.tmpl':
+      '{{ $trust := parseBool (coalesce $.Env.TRUST_DOWNSTREAM_PROXY "true") }}\nmap $http_x_forwarded_proto $proxy_x_forwarded_proto {\n  {{ if $trust }}default $http_x_forwarded_proto;{{ end }}\n  \'\' $scheme;\n}\n{{ range $host, $containers := groupByMulti $ "Env.VIRTUAL_HOST" "," }}\nserver {\n  server_name {{ $host }};\n  location / { proxy_pass http://{{ $host }}; }\n}\n{{ end }}\n',
+    'vhost.d/default': 'location /static/ {\n  alias /srv/static/;\n}\n',
+  },
+  'platform fronts and Kamal': {
+    'fly.toml': 'app = "a"\n[http_service]\n  internal_port = 8000\n  force_https = true\n',
+    Procfile: 'web: gunicorn app:app\n',
+    'app.json': '{"name": "a", "stack": "heroku-22", "env": {"FORWARDED_ALLOW_IPS": {"value": "*"}}}\n',
+    'config/deploy.yml':
+      'service: a\nimage: u/a\nservers:\n  web:\n    - 10.0.0.1\nproxy:\n  ssl: true\n  host: a.test\n  app_port: 3000\n',
+    '.proxyproof.json': '{"front": "cloudflare"}\n',
+  },
+};
+
+test('front-door readers through the whole analysis: mutated trees give clear errors only (r13i13b audit)', async () => {
+  const rnd = seededRandom(1316);
+  for (const [name, tree] of Object.entries(FRONT_DOOR_TREES)) {
+    for (let i = 0; i < 20; i++) {
+      const files = Object.fromEntries(Object.entries(tree).map(([f, src]) => [f, rnd() < 0.7 ? mutate(src, rnd) : src]));
+      try {
+        const { facts } = await lintFiles(files);
+        for (const d of facts.diagnostics) {
+          assert.ok(typeof d.file === 'string' && d.file.length > 0 && d.message.length > 0, `${name}: ${JSON.stringify(d)}`);
+          if (d.line !== undefined) assert.ok(Number.isInteger(d.line) && d.line >= 0, `${name}: ${JSON.stringify(d)}`);
+          assert.doesNotMatch(
+            d.message,
+            /\n\s+at |TypeError|ReferenceError|undefined is not|Cannot read prop/,
+            `${name}: ${d.message}`,
+          );
+        }
+      } catch (e) {
+        assert.equal((e as Error).name, 'InputError', `${name}: ${(e as Error).stack}`);
+      }
+    }
+  }
+});

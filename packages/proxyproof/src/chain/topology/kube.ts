@@ -245,6 +245,7 @@ function podProxyLink(
 const CONTROLLER_LB_WHAT: Record<string, string> = {
   'aws-elb': 'AWS Classic Load Balancer',
   'aws-nlb': 'AWS Network Load Balancer',
+  'do-lb': 'DigitalOcean Load Balancer',
 };
 
 /** An ingress controller whose own Service may be the TLS load balancer in front of it. */

@@ -1,6 +1,7 @@
 import type { Check } from '../../model/check.js';
 import { apacheRemoteIpTrustsEveryone } from '../apache/remoteip-trusts-everyone.js';
 import { apacheVhostNeverUsed } from '../apache/vhost-never-used.js';
+import { caddyForwardAuthCopyHeaders } from '../caddy/forward-auth-copy-headers.js';
 import { caddyTrustedProxiesMissing } from '../caddy/trusted-proxies-missing.js';
 import { frontTlsEndsAtFront } from '../front/tls-ends-at-front.js';
 import { frontTrustListOmitsFront } from '../front/trust-list-omits-front.js';
@@ -34,6 +35,7 @@ export const PROXY_CHECKS: Check[] = [
   apacheRemoteIpTrustsEveryone,
   apacheVhostNeverUsed,
   caddyTrustedProxiesMissing,
+  caddyForwardAuthCopyHeaders,
   haproxyForwardforMissing,
   haproxyHttpRulesWithoutHttpMode,
   haproxyLegacyHeaderDirective,

@@ -133,6 +133,7 @@ export function readCaddyfile(
       if (m?.[1] === 'http' || Number(m?.[3]) === httpPort) servedPlain.add((m?.[2] ?? '').toLowerCase());
     }
   const proxyDirectives: NonNullable<ProxyConfigFacts['caddy']>['proxyDirectives'] = [];
+  const forwardAuthCopies: NonNullable<NonNullable<ProxyConfigFacts['caddy']>['forwardAuthCopies']> = [];
   parsed.sites.forEach((site) => {
     const siteId = `caddy:${file}:${site.line}`;
     const ref: Ref = { file, line: site.line, snippet: site.addrs.join(', ') };
@@ -190,6 +191,20 @@ export function readCaddyfile(
           walk(d.block, a && isMatcher(a) ? a : matcher, depth + 1, before);
           continue;
         }
+        if (name === 'forward_auth')
+          for (const sub of d.block ?? [])
+            if (sub.args[0]?.text === 'copy_headers') {
+              // `copy_headers A B` or `copy_headers { A>Renamed ... }`: the names the backend then receives.
+              const inline = sub.args.slice(1).map((t) => t.text);
+              const listed = (sub.block ?? []).map((x) => x.args[0]?.text ?? '').filter(Boolean);
+              const headers = [...inline, ...listed].map((h) => h.replace(/^.*>/, '')).filter((h) => h && h !== '{');
+              if (headers.length > 0)
+                forwardAuthCopies.push({
+                  siteId,
+                  headers,
+                  ref: { file, line: sub.line, snippet: sub.args.map((t) => t.text).join(' ') },
+                });
+            }
         if (name !== 'reverse_proxy' && name !== 'php_fastcgi') continue;
         let args = d.args.slice(1).map((t) => t.text);
         let m = matcher;
@@ -294,6 +309,7 @@ export function readCaddyfile(
       globalServersLine: parsed.global?.block?.find((g) => g.args[0]?.text === 'servers' && g.block)?.line,
       firstLine: firstDirectiveLine(src),
       proxyDirectives,
+      ...(forwardAuthCopies.length ? { forwardAuthCopies } : {}),
     },
   };
   const caddy1 = firstCaddy1Directive(parsed.sites);

@@ -35,3 +35,33 @@ export function builtFrom(
   });
   return found;
 }
+
+/**
+ * What the last stage of the Dockerfile a service is built from copies from its build context (`COPY`/`ADD`, not
+ * `--from` another stage, nor a URL): each source as a display path of the tree and its destination in the image.
+ * Reads only `facts.sources`. (`COPY nginx.tmpl /etc/docker-gen/templates/nginx.tmpl` of a docker-gen image.)
+ */
+export function builtCopies(
+  facts: Pick<Facts, 'sources'>,
+  s: Pick<ComposeService, 'build' | 'file'>,
+): Array<{ source: string; dest: string; ref: SourceRef }> {
+  if (!s.build) return [];
+  const dir = s.file.replace(/[^/]*$/, '');
+  const context = normalise(`${dir}${s.build.context}`);
+  const want = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
+  const lines = facts.sources.get(want) ?? facts.sources.get(`./${want}`);
+  if (!lines) return [];
+  let out: Array<{ source: string; dest: string; ref: SourceRef }> = [];
+  lines.forEach((l, i) => {
+    if (/^\s*FROM\s/i.test(l)) out = [];
+    const cp = /^\s*(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*(.+)$/i.exec(l);
+    if (!cp || cp[1]?.trim().startsWith('[')) return;
+    const words = (cp[1] as string).trim().split(/\s+/);
+    const dest = words.pop();
+    if (!dest) return;
+    for (const w of words)
+      if (!/^[a-z]+:\/\//i.test(w))
+        out.push({ source: normalise(`${context}/${w}`), dest, ref: { file: want, line: i + 1, snippet: l.trim() } });
+  });
+  return out;
+}

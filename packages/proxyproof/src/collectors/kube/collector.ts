@@ -38,6 +38,11 @@ function controllerOf(v: Record<string, unknown>): Svc['controller'] {
   if (/ingress-nginx|nginx-ingress/i.test(text)) return 'ingress-nginx';
   if (/traefik/i.test(text)) return 'traefik';
   if (/contour/i.test(text) && /envoy/i.test(text)) return 'contour';
+  // Heptio Contour before the Envoy split (namespace heptio-contour): Envoy ran in the contour pod and the public
+  // Service was `contour` itself (80 -> 8080, 443 -> 8443). Today's `contour` Service is the xDS one (ClusterIP :8001).
+  const spec = obj(v.spec) ?? {};
+  const web = Array.isArray(spec.ports) && spec.ports.some((p) => [80, 443].includes(Number(get(p, ['port']))));
+  if (/contour/i.test(text) && (spec.type === 'LoadBalancer' || spec.type === 'NodePort') && web) return 'contour';
   return 'other';
 }
 
@@ -249,7 +254,7 @@ export const kubeCollector: Collector = {
       const src = readText(ctx, f);
       if (
         src === undefined ||
-        !/kind:\s*(Service|ConfigMap|Ingress\b|Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod\b|Job\b|DeploymentConfig|HTTPProxy|ContourConfiguration|ContourDeployment)|controller:|ingress:|trusted[_-]?prox/i.test(
+        !/kind:\s*(Service|ConfigMap|Ingress\b|Deployment|StatefulSet|DaemonSet|ReplicaSet|Pod\b|Job\b|DeploymentConfig|HTTPProxy|ContourConfiguration|ContourDeployment)|controller:|ingress:|\benvoy:|trusted[_-]?prox/i.test(
           src,
         )
       )
@@ -371,6 +376,44 @@ export const kubeCollector: Collector = {
               ports,
             ),
           );
+        } else if (!kind && obj(get(v, ['envoy', 'service'])) && (obj(v.contour) || v.configInline !== undefined)) {
+          // Bitnami's contour chart values: its Envoy Service (templates/envoy/service.yaml: `<release>-contour-envoy`,
+          // type LoadBalancer, 80 -> targetPorts.http `http` (8080), 443 -> targetPorts.https `https` (8443)).
+          const svc = obj(get(v, ['envoy', 'service'])) ?? {};
+          // `configInline` is Contour's own configuration file (the chart writes it into its ConfigMap).
+          const hops = get(v, ['configInline', 'network', 'num-trusted-hops']);
+          if (hops !== undefined && contour.numTrustedHops === undefined)
+            contour.numTrustedHops = {
+              value: Number(hops),
+              ref: {
+                file,
+                line: at(doc, ['configInline', 'network', 'num-trusted-hops'])?.keyLine ?? 0,
+                snippet: `num-trusted-hops: ${String(hops)}`,
+              },
+            };
+          if (get(v, ['envoy', 'enabled']) !== false) {
+            const tp = obj(svc.targetPorts) ?? {};
+            const sp = obj(svc.ports) ?? {};
+            const at_ = (k: string) =>
+              at(doc, ['envoy', 'service', 'targetPorts', k])?.keyLine ?? at(doc, ['envoy', 'service'])?.keyLine ?? 0;
+            const ports: Svc['ports'] = [
+              { port: Number(sp.http ?? 80), targetPort: String(tp.http ?? 'http'), ref: { file, line: at_('http') } },
+              { port: Number(sp.https ?? 443), targetPort: String(tp.https ?? 'https'), ref: { file, line: at_('https') } },
+            ];
+            kube.services.push(
+              serviceFrom(
+                doc,
+                file,
+                ['envoy', 'service'],
+                { type: 'LoadBalancer', ...svc },
+                obj(svc.annotations) ?? {},
+                ['envoy', 'service', 'annotations'],
+                `${typeof svc.name === 'string' && svc.name ? svc.name : 'contour-envoy'} (Helm values)`,
+                'contour',
+                ports,
+              ),
+            );
+          }
         } else if (
           !kind &&
           obj(v.controller) &&

@@ -18,12 +18,14 @@
  * Only containers of the tree are routed (docker-gen sees every container of the Docker host; the others are not
  * here). `VIRTUAL_PROTO` uwsgi/fastcgi/grpc routes carry params, not headers: they are listed as not modelled.
  */
+import { join } from 'node:path';
 import type { HeaderRule, Listener, ProxyRoute, Ref } from '../../chain/model.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
+import { builtCopies } from '../deploy/built-from.js';
 import { addProxyFacts } from '../proxy/common.js';
-import { nginxProxyImage } from './image.js';
+import { type DockerGenPair, dockerGenPairs, NGINX_PROXY_MANAGER_IMAGE, nginxProxyImage } from './image.js';
 
 type HttpsMethod = 'redirect' | 'noredirect' | 'nohttp' | 'nohttps';
 
@@ -48,6 +50,13 @@ function envValue(s: ComposeService, name: string): string | undefined {
   return e && !e.unresolved ? e.value : undefined;
 }
 
+/** The container sets VIRTUAL_HOST: a literal, or a compose `${VAR}` the files leave to the deploy's environment. */
+function hasVirtualHost(s: ComposeService): boolean {
+  const e = envEntry(s, 'VIRTUAL_HOST');
+  if (!e) return false;
+  return e.unresolved ? 'envVar' in e && Boolean(e.envVar) : e.value.trim() !== '';
+}
+
 /** nginx-proxy's header rules (nginx.tmpl), the same on every route. */
 function headerRules(trustDownstream: boolean, r: Ref): HeaderRule[] {
   const d = (name: string, value: string): HeaderRule => ({ name, value, ref: r, from: 'default' });
@@ -67,28 +76,71 @@ function onlyPort(s: ComposeService): number | undefined {
   return ports.size === 1 ? [...ports][0] : undefined;
 }
 
-function siteOf(
-  proxy: ComposeService,
-  image: { image: string; ref: Ref },
-  routed: ComposeService[],
-  notes: string[],
-): ProxyConfigFacts | undefined {
+/**
+ * How the nginx of a proxy writes X-Forwarded-Proto. `env`: as nginx-proxy's template does today
+ * (TRUST_DOWNSTREAM_PROXY of the container that renders it, default true); `always`: a template of before that
+ * variable (nginx-proxy < 1.1) whose map keeps the client's value whatever the environment; `never`: a template that
+ * sends nginx's own `$scheme`.
+ */
+type TrustSource = { kind: 'env' } | { kind: 'always' | 'never'; ref: Ref };
+
+/** What generates the config: nginx-proxy's image, or docker-gen with a template beside a plain nginx. */
+interface Generator {
+  /** Its image text and where it is said. */
+  image: string;
+  ref: Ref;
+  /** Why this service is nginx-proxy (`ProxyConfigFacts.container.why`). */
+  why: string;
+  /** The container whose environment the template reads (`$.Env`): nginx-proxy's own, or docker-gen's. */
+  env: ComposeService;
+  trust: TrustSource;
+  /** The template file of the tree docker-gen renders. */
+  template?: Ref;
+}
+
+/** A docker-gen template's X-Forwarded-Proto (see TrustSource), from its text; undefined when it is not recognised. */
+export function templateTrust(text: string, file: string): TrustSource | undefined {
+  if (/\bTRUST_DOWNSTREAM_PROXY\b/.test(text)) return { kind: 'env' };
+  const lineOf = (i: number): number => text.slice(0, i).split('\n').length;
+  const map = /map\s+\$http_x_forwarded_proto\s+\$proxy_x_forwarded_proto\s*\{[^}]*\bdefault\s+\$http_x_forwarded_proto\s*;/.exec(
+    text,
+  );
+  if (map)
+    return {
+      kind: 'always',
+      ref: {
+        file,
+        line: lineOf(map.index),
+        snippet: 'map $http_x_forwarded_proto $proxy_x_forwarded_proto { default $http_x_forwarded_proto; ... }',
+      },
+    };
+  const own = /proxy_set_header\s+X-Forwarded-Proto\s+\$scheme\s*;/i.exec(text);
+  if (own) return { kind: 'never', ref: { file, line: lineOf(own.index), snippet: own[0] } };
+  return undefined;
+}
+
+function siteOf(proxy: ComposeService, gen: Generator, routed: ComposeService[], notes: string[]): ProxyConfigFacts | undefined {
   const file = proxy.file;
+  const image = gen;
   const built = image.ref.file !== proxy.ref.file || image.ref.line !== proxy.ref.line;
   const site: Ref = {
     file,
     line: proxy.ref.line,
-    snippet: `${proxy.name}: image ${image.image}${built ? ` (${image.ref.file}:${image.ref.line})` : ''}`,
+    snippet: `${proxy.name}: ${gen.env === proxy ? 'image ' : ''}${image.image}${built ? ` (${image.ref.file}:${image.ref.line})` : ''}`,
   };
-  const trustRaw = envValue(proxy, 'TRUST_DOWNSTREAM_PROXY');
-  const trustDownstream = !/^(false|0|no|off)$/i.test(trustRaw?.trim() ?? '');
-  const trustRef: Ref = envRef(proxy, 'TRUST_DOWNSTREAM_PROXY') ?? {
-    ...site,
-    origin: 'default',
-    snippet: `TRUST_DOWNSTREAM_PROXY not set: nginx-proxy's default true keeps the client's X-Forwarded-Proto/-Host/-Port`,
-  };
-  const httpPort = Number.parseInt(envValue(proxy, 'HTTP_PORT') ?? '', 10) || 80;
-  const httpsPort = Number.parseInt(envValue(proxy, 'HTTPS_PORT') ?? '', 10) || 443;
+  const trustRaw = gen.trust.kind === 'env' ? envValue(gen.env, 'TRUST_DOWNSTREAM_PROXY') : undefined;
+  const trustDownstream =
+    gen.trust.kind === 'env' ? !/^(false|0|no|off)$/i.test(trustRaw?.trim() ?? '') : gen.trust.kind === 'always';
+  const trustRef: Ref =
+    gen.trust.kind !== 'env'
+      ? gen.trust.ref
+      : (envRef(gen.env, 'TRUST_DOWNSTREAM_PROXY') ?? {
+          ...site,
+          origin: 'default',
+          snippet: `TRUST_DOWNSTREAM_PROXY not set: nginx-proxy's default true keeps the client's X-Forwarded-Proto/-Host/-Port`,
+        });
+  const httpPort = Number.parseInt(envValue(gen.env, 'HTTP_PORT') ?? '', 10) || 80;
+  const httpsPort = Number.parseInt(envValue(gen.env, 'HTTPS_PORT') ?? '', 10) || 443;
   const published = proxy.ports
     .filter((p) => p.protocol === 'tcp' && p.hostPort !== undefined)
     .map((p) => ({
@@ -100,15 +152,17 @@ function siteOf(
   // TLS when the service publishes its HTTPS port (nginx-proxy serves https only for hosts with a certificate,
   // which its certs volume or the acme companion holds at run time: the published port is what the files show).
   const tlsPub = published.find((p) => p.containerPort === httpsPort);
-  const defaultMethod = httpsMethod(envValue(proxy, 'HTTPS_METHOD')) ?? 'redirect';
+  const defaultMethod = httpsMethod(envValue(gen.env, 'HTTPS_METHOD')) ?? 'redirect';
   const rules = headerRules(trustDownstream, trustRef);
   const routes: ProxyRoute[] = [];
   const plainRoutes: ProxyRoute[] = [];
   const names: string[] = [];
   let redirect: Ref | undefined;
   for (const s of routed) {
-    const hostsRaw = envValue(s, 'VIRTUAL_HOST') ?? '';
-    const hosts = hostsRaw
+    // `VIRTUAL_HOST=${DOMAIN}` from a .env the tree does not hold still routes the container (the host is unknown).
+    const vh = envEntry(s, 'VIRTUAL_HOST');
+    const hostsRaw = envValue(s, 'VIRTUAL_HOST') ?? (vh && 'envVar' in vh && vh.envVar ? `\${${vh.envVar}}` : '');
+    const hosts = (envValue(s, 'VIRTUAL_HOST') ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean);
@@ -142,7 +196,7 @@ function siteOf(
     if (tlsPub && method !== 'nohttps') routes.push(route);
     if (tlsPub && (method === 'redirect' || method === 'nohttp'))
       redirect ??= envRef(s, 'HTTPS_METHOD') ??
-        envRef(proxy, 'HTTPS_METHOD') ?? {
+        envRef(gen.env, 'HTTPS_METHOD') ?? {
           ...vhRef,
           origin: 'default',
           snippet: `HTTPS_METHOD=redirect (nginx-proxy's default): plain HTTP is redirected to https`,
@@ -159,9 +213,14 @@ function siteOf(
     ...(trustDownstream ? {} : { stripsUntrusted: ['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'] }),
     mode: 'http' as const,
   };
-  const trustNote = trustDownstream
-    ? `TRUST_DOWNSTREAM_PROXY ${trustRaw === undefined ? 'not set (default true)' : `=${trustRaw}`}: the client's own X-Forwarded-Proto/-Host/-Port are passed on unchanged`
-    : 'TRUST_DOWNSTREAM_PROXY=false: nginx-proxy writes X-Forwarded-Proto/-Host/-Port itself';
+  const trustNote =
+    gen.trust.kind === 'always'
+      ? `its template keeps the client's own X-Forwarded-Proto (${gen.trust.ref.file}:${gen.trust.ref.line}, a template without TRUST_DOWNSTREAM_PROXY)`
+      : gen.trust.kind === 'never'
+        ? `its template sends nginx's own scheme (${gen.trust.ref.file}:${gen.trust.ref.line})`
+        : trustDownstream
+          ? `TRUST_DOWNSTREAM_PROXY ${trustRaw === undefined ? 'not set (default true)' : `=${trustRaw}`}: the client's own X-Forwarded-Proto/-Host/-Port are passed on unchanged`
+          : 'TRUST_DOWNSTREAM_PROXY=false: nginx-proxy writes X-Forwarded-Proto/-Host/-Port itself';
   const sites: ProxySite[] = [];
   if (tlsPub) {
     const l: Listener = { port: httpsPort, tls: true, proxyProtocol: false, defaultServer: false, ref: tlsPub.ref };
@@ -197,10 +256,90 @@ function siteOf(
       service: proxy.name,
       ref: site,
       published,
-      why: built ? `built FROM ${image.image} (${image.ref.file}:${image.ref.line})` : `image ${image.image}`,
+      why: gen.why,
       filled: [],
       runtime: 'compose',
+      ...(gen.template ? { template: gen.template } : {}),
+      ...(gen.env !== proxy ? { envService: gen.env.name } : {}),
     },
+  };
+}
+
+/** The generator of a service that runs nginx-proxy's image (its own environment, TRUST_DOWNSTREAM_PROXY). */
+function imageGenerator(ctx: CollectContext, s: ComposeService): Generator | undefined {
+  const image = nginxProxyImage(ctx.facts, s);
+  if (!image) return undefined;
+  const built = image.ref.file !== s.ref.file || image.ref.line !== s.ref.line;
+  return {
+    image: image.image,
+    ref: image.ref,
+    why: built ? `built FROM ${image.image} (${image.ref.file}:${image.ref.line})` : `image ${image.image}`,
+    env: s,
+    trust: { kind: 'env' },
+  };
+}
+
+/**
+ * The generator of an nginx fed by docker-gen: the template docker-gen renders, found in the tree through the
+ * service's bind mounts (`./nginx.tmpl:/etc/docker-gen/templates/nginx.tmpl`, or a mounted folder holding it).
+ */
+function dockerGenGenerator(ctx: CollectContext, pair: DockerGenPair, notes: string[]): Generator {
+  const { gen, args } = pair;
+  const template = args.template;
+  const bind = template
+    ? (gen.binds ?? []).find((b) => b.target === template || template.startsWith(`${b.target.replace(/\/+$/, '')}/`))
+    : undefined;
+  const abs =
+    bind && template
+      ? bind.target === template
+        ? bind.source
+        : join(bind.source, template.slice(bind.target.replace(/\/+$/, '').length + 1))
+      : undefined;
+  // Else what the Dockerfile docker-gen is built from copies there (`COPY nginx.tmpl /etc/docker-gen/templates/`).
+  const copied = template
+    ? builtCopies(ctx.facts, gen).find(
+        (c) => c.dest === template || (c.dest.endsWith('/') && template === `${c.dest}${c.source.replace(/^.*\//, '')}`),
+      )
+    : undefined;
+  const found = abs
+    ? ctx.files.find((f) => f.abs === abs)
+    : copied
+      ? ctx.files.find((f) => f.display === copied.source || f.display === `./${copied.source}`)
+      : undefined;
+  const ref: Ref = {
+    file: gen.file,
+    line: (gen.command ?? gen).ref.line,
+    snippet: `${gen.name}: docker-gen ${template ?? '(no template argument)'}`,
+  };
+  let trust: TrustSource | undefined;
+  let image = `nginx + docker-gen (${gen.name})`;
+  if (found) {
+    let text = '';
+    try {
+      // As written (sources): `read`/`readText` give a template's rendering, without its `{{ }}`.
+      ctx.read(found);
+      text = ctx.facts.sources.get(found.display)?.join('\n') ?? '';
+    } catch {
+      text = '';
+    }
+    trust = templateTrust(text, found.display);
+    image = `nginx + docker-gen (${gen.name})`;
+    if (!trust)
+      notes.push(
+        `${found.display}: this template's X-Forwarded-Proto was not recognised; read as nginx-proxy's (TRUST_DOWNSTREAM_PROXY)`,
+      );
+  } else {
+    notes.push(
+      `docker-gen's template ${template ?? '(none named)'}${args.config ? ` (or those of -config ${args.config})` : ''} is not in the linted files: read as nginx-proxy's current nginx.tmpl (TRUST_DOWNSTREAM_PROXY)`,
+    );
+  }
+  return {
+    image,
+    ref,
+    ...(found ? { template: { file: found.display, line: 1, snippet: `the template docker-gen (${gen.name}) renders` } } : {}),
+    why: `${pair.why}; its config is written by docker-gen${found ? ` from ${found.display}` : ''}`,
+    env: gen,
+    trust: trust ?? { kind: 'env' },
   };
 }
 
@@ -208,23 +347,34 @@ export const nginxProxyCollector: Collector = {
   name: 'nginx-proxy',
   collect(ctx: CollectContext) {
     const files = ctx.facts.compose?.files ?? [];
-    const runsNginxProxy = (s: ComposeService) => nginxProxyImage(ctx.facts, s) !== undefined;
+    const pairs = new Map<ComposeService, DockerGenPair>();
+    for (const f of files) for (const p of dockerGenPairs(ctx.facts, f.services)) if (!pairs.has(p.nginx)) pairs.set(p.nginx, p);
+    const helpers = new Set([...pairs.values()].map((p) => p.gen));
+    const runsNginxProxy = (s: ComposeService) => nginxProxyImage(ctx.facts, s) !== undefined || pairs.has(s);
+    const routes = (s: ComposeService) => !runsNginxProxy(s) && !helpers.has(s) && hasVirtualHost(s);
+    // nginx-proxy-manager: its proxy hosts are rows of its database (SQLite in /data, or MySQL), made in its web UI;
+    // the nginx files it writes from them (/data/nginx/proxy_host/N.conf) are generated at run time. Said, not guessed.
+    for (const f of files)
+      for (const s of f.services)
+        if (s.image && NGINX_PROXY_MANAGER_IMAGE.test(s.image))
+          ctx.facts.diagnostics.push({
+            level: 'note',
+            file: s.file,
+            line: s.ref.line,
+            message: `nginx-proxy-manager (compose service ${s.name}, image ${s.image}) not read: its proxy hosts live in its database (/data/database.sqlite or MySQL), made in its web UI, so no file here says what it routes or which headers it sends; lint its generated /data/nginx/proxy_host/*.conf to check that hop`,
+          });
     const proxies = files.flatMap((f) => f.services.filter(runsNginxProxy));
     if (proxies.length === 0) return;
-    const routed = (f: string) =>
-      files
-        .filter((cf) => cf.file === f)
-        .flatMap((cf) => cf.services.filter((s) => !runsNginxProxy(s) && envValue(s, 'VIRTUAL_HOST')));
+    const routed = (f: string) => files.filter((cf) => cf.file === f).flatMap((cf) => cf.services.filter(routes));
     // Containers of compose files without an nginx-proxy of their own go to the tree's one nginx-proxy (its usual
     // setup: the proxy started once per host, each app's stack joining its network); with several, to none.
-    const orphans = files
-      .filter((cf) => !cf.services.some(runsNginxProxy))
-      .flatMap((cf) => cf.services.filter((s) => envValue(s, 'VIRTUAL_HOST')));
+    const orphans = files.filter((cf) => !cf.services.some(runsNginxProxy)).flatMap((cf) => cf.services.filter(routes));
     for (const p of proxies) {
       const notes: string[] = [];
-      const image = nginxProxyImage(ctx.facts, p);
-      if (!image) continue;
-      const config = siteOf(p, image, [...routed(p.file), ...(proxies.length === 1 ? orphans : [])], notes);
+      const pair = pairs.get(p);
+      const gen = pair ? dockerGenGenerator(ctx, pair, notes) : imageGenerator(ctx, p);
+      if (!gen) continue;
+      const config = siteOf(p, gen, [...routed(p.file), ...(proxies.length === 1 ? orphans : [])], notes);
       if (!config) continue;
       for (const s of config.sites) s.notes.push(...notes);
       addProxyFacts(ctx, config);

@@ -22,6 +22,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'nod
 import { displayFile, nginxModel } from '../../facts/nginx/index.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { Diagnostic } from '../../model/finding.js';
+import { isDockerGenTemplate } from '../nginx-proxy/docker-gen.js';
 import { passengerServer } from '../ruby/passenger.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
 import { detemplate, isPlaceholder, isTemplateName, renderedName } from '../template/index.js';
@@ -192,6 +193,25 @@ function displayBase(files: DiscoveredFile[]): string {
   return process.cwd();
 }
 
+/**
+ * nginx-proxy's `vhost.d` folder (mounted or copied to /etc/nginx/vhost.d): a file named after a host, `default`, or
+ * `<host>_location`/`default_location`(`_override`), included by the generated config inside that host's `server`
+ * (the `_location` ones inside its `location /`). Without a `server` block of its own it is such a snippet.
+ */
+function vhostSnippet(e: { cand: Candidate; tree: NginxConfigTree }): boolean {
+  if (parentName(e.cand.file.abs) !== 'vhost.d' || e.cand.kind === 'explicit') return false;
+  const parsed = e.tree.config[0]?.parsed ?? [];
+  return !parsed.some((d) => ['server', 'http', 'upstream', 'stream'].includes(d.directive));
+}
+
+function vhostSnippetReason(name: string): string {
+  const loc = /_location(?:_override)?$/.test(name);
+  const host = name.replace(/_location(?:_override)?$/, '');
+  const where = loc ? 'inside `location /` of' : 'inside';
+  const which = host === 'default' ? 'every host without a file of its own' : host;
+  return `nginx-proxy's per-host snippet (vhost.d): included ${where} the server nginx-proxy generates for ${which}; its directives are not simulated`;
+}
+
 export const nginxCollector: Collector = {
   name: 'nginx',
   collect(ctx: CollectContext) {
@@ -215,12 +235,32 @@ export const nginxCollector: Collector = {
         return '';
       }
     };
+    // The file as written (`read`/`readText` give a template's rendering, its `{{ }}` replaced; sources keep it).
+    const rawText = (f: DiscoveredFile): string => {
+      if (f.size > MAX_CONFIG_BYTES) return '';
+      try {
+        ctx.read(f);
+      } catch {
+        return '';
+      }
+      return ctx.facts.sources.get(f.display)?.join('\n') ?? '';
+    };
     const order: Record<Kind, number> = { explicit: 0, main: 1, site: 2, heuristic: 3 };
     const candidates: Candidate[] = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const kind = classify(f, sniff);
-      if (kind) candidates.push({ file: f, kind, prefix: prefixFor(f.abs) });
+      if (!kind) continue;
+      // docker-gen's template (nginx-proxy's separate-containers setup): rendered from the running containers, so its
+      // servers are not the tree's; collectors/nginx-proxy reads it with the compose service that runs docker-gen.
+      if (isTemplateName(basename(f.abs)) && isDockerGenTemplate(rawText(f))) {
+        ctx.skip(
+          f,
+          "a docker-gen template (nginx-proxy's separate containers): rendered from the running containers, so not linted as an nginx config; its proxy is read from compose files that run docker-gen with it and a container with VIRTUAL_HOST (none here)",
+        );
+        continue;
+      }
+      candidates.push({ file: f, kind, prefix: prefixFor(f.abs) });
     }
     candidates.sort((a, b) => order[a.kind] - order[b.kind]);
     // nginx configs inside YAML (a ConfigMap's `nginx.conf: |`, a Helm template of one): after the files, as
@@ -363,6 +403,11 @@ export const nginxCollector: Collector = {
     });
     const kept = entries.filter((e, k) => {
       const by = includedBy.get(e.cand.file.abs);
+      if (by === undefined && !e.cand.embedded && vhostSnippet(e)) {
+        // nginx-proxy's per-host file: the generated server of that host includes it, not a server of its own.
+        ctx.skip(e.cand.file, vhostSnippetReason(basename(e.cand.file.abs)));
+        return false;
+      }
       return by === undefined || by === k || (includedBy.get(entries[by]?.cand.file.abs ?? '') === k && by > k);
     });
 

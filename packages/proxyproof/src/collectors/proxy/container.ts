@@ -10,7 +10,7 @@
 import type { Ref } from '../../chain/model.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { Facts } from '../../model/facts.js';
-import { nginxProxyImage } from '../nginx-proxy/image.js';
+import { fedByDockerGen, nginxProxyImage } from '../nginx-proxy/image.js';
 
 export type ContainerProxyKind = 'nginx' | 'caddy' | 'haproxy' | 'apache' | 'traefik';
 
@@ -94,7 +94,7 @@ function program(s: ComposeService): string | undefined {
 function runs(facts: Facts, kind: ContainerProxyKind, s: ComposeService): string | undefined {
   // nginx-proxy writes its own nginx config from the containers' environment (collectors/nginx-proxy): it never runs
   // an nginx file of the tree (by its image, or the FROM of the Dockerfile it is built from).
-  if (kind === 'nginx' && nginxProxyImage(facts, s)) return undefined;
+  if (kind === 'nginx' && (nginxProxyImage(facts, s) || fedByDockerGen(facts, s))) return undefined;
   const prog = program(s);
   if (prog && PROGRAM[kind].test(prog)) return `its ${s.entrypoint?.argv.length ? 'entrypoint' : 'command'} runs ${prog}`;
   if (prog && Object.values(PROGRAM).some((re) => re.test(prog))) return undefined;

@@ -7,6 +7,19 @@ import { describe, test } from 'node:test';
 import { nginxProxyTrustDownstreamProxy } from '../../../src/checks/nginx-proxy/trust-downstream-proxy.js';
 import { type Case, doctorFiles, lintFiles, runCase } from '../../python/lint-files.js';
 
+/** The routed app: gunicorn on :8000 in service `web`, with the given environment lines. */
+function webService(env: string[]): string[] {
+  return [
+    '  web:',
+    '    build: .',
+    '    command: gunicorn --bind 0.0.0.0:8000 mysite.wsgi',
+    '    expose:',
+    '      - "8000"',
+    '    environment:',
+    ...env.map((e) => `      - ${e}`),
+  ];
+}
+
 /** A compose file with nginx-proxy (its environment lines given) and a gunicorn app with the given environment. */
 function stack(proxyEnv: string[], appEnv: string[], ports = ['"80:80"', '"443:443"'], image = 'nginxproxy/nginx-proxy:1.6') {
   return [
@@ -18,13 +31,7 @@ function stack(proxyEnv: string[], appEnv: string[], ports = ['"80:80"', '"443:4
     '    volumes:',
     '      - /var/run/docker.sock:/tmp/docker.sock:ro',
     ...(proxyEnv.length ? ['    environment:', ...proxyEnv.map((e) => `      - ${e}`)] : []),
-    '  web:',
-    '    build: .',
-    '    command: gunicorn --bind 0.0.0.0:8000 mysite.wsgi',
-    '    expose:',
-    '      - "8000"',
-    '    environment:',
-    ...appEnv.map((e) => `      - ${e}`),
+    ...webService(appEnv),
     '',
   ].join('\n');
 }
@@ -148,6 +155,267 @@ describe('collectors/nginx-proxy: built from a Dockerfile, VIRTUAL_HOST from env
   });
 });
 
+/** A self-written docker-gen template: nginx-proxy's shape in a few lines (`xfp` is its X-Forwarded-Proto part). */
+function template(xfp: string[]) {
+  return [
+    '{{ $CurrentContainer := where $ "ID" .Docker.CurrentContainerID | first }}',
+    ...xfp,
+    '{{ range $host, $containers := groupByMulti $ "Env.VIRTUAL_HOST" "," }}',
+    'upstream {{ $host }} {',
+    '  {{ range $container := $containers }}server {{ $container.IP }}:80;{{ end }}',
+    '}',
+    'server {',
+    '  server_name {{ $host }};',
+    '  listen 80;',
+    '  location / {',
+    '    proxy_pass http://{{ trim $host }};',
+    '  }',
+    '}',
+    '{{ end }}',
+    '',
+  ].join('\n');
+}
+const legacyMap = [
+  'map $http_x_forwarded_proto $proxy_x_forwarded_proto {',
+  '  default $http_x_forwarded_proto;',
+  "  ''      $scheme;",
+  '}',
+  'proxy_set_header X-Forwarded-Proto $proxy_x_forwarded_proto;',
+];
+const currentMap = [
+  '{{ $trust_downstream_proxy := parseBool (coalesce $.Env.TRUST_DOWNSTREAM_PROXY "true") }}',
+  'map $http_x_forwarded_proto $proxy_x_forwarded_proto {',
+  '  {{ if $trust_downstream_proxy }}default $http_x_forwarded_proto;{{ end }}',
+  "  ''      $scheme;",
+  '}',
+];
+/** nginx and docker-gen as nginx-proxy's docs lay them out; `gen` lines replace docker-gen's command/env. */
+function separate(opts: { command?: string; genEnv?: string[]; nginxImage?: string; container?: string } = {}) {
+  return [
+    'services:',
+    '  web-proxy:',
+    `    image: ${opts.nginxImage ?? 'nginx:1.27-alpine'}`,
+    ...(opts.container ? [`    container_name: ${opts.container}`] : []),
+    '    ports:',
+    '      - "80:80"',
+    '      - "443:443"',
+    '    volumes:',
+    '      - conf:/etc/nginx/conf.d',
+    '  gen:',
+    '    image: nginxproxy/docker-gen:0.14',
+    `    command: ${opts.command ?? '-notify-sighup web-proxy -watch /etc/docker-gen/templates/nginx.tmpl /etc/nginx/conf.d/default.conf'}`,
+    '    volumes_from:',
+    '      - web-proxy',
+    '    volumes:',
+    '      - /var/run/docker.sock:/tmp/docker.sock:ro',
+    '      - ./nginx.tmpl:/etc/docker-gen/templates/nginx.tmpl:ro',
+    ...(opts.genEnv?.length ? ['    environment:', ...opts.genEnv.map((e) => `      - ${e}`)] : []),
+    ...webService(['VIRTUAL_HOST=app.example.org']),
+    'volumes:',
+    '  conf:',
+    '',
+  ].join('\n');
+}
+const configOf = (facts: { proxies?: Array<{ sites: Array<{ id: string }> }> }) =>
+  (facts.proxies ?? []).find((p) => p.sites.some((s) => s.id.startsWith('nginx-proxy:')));
+
+describe('collectors/nginx-proxy: separate containers (plain nginx + docker-gen with a template)', () => {
+  test('invalid before: the template is not linted as raw nginx; the nginx service is nginx-proxy, trusting by TRUST_DOWNSTREAM_PROXY of docker-gen', async () => {
+    const { facts, findings, notRead } = await lintFiles({
+      'docker-compose.yml': separate(),
+      'nginx.tmpl': template(currentMap),
+    });
+    assert.deepEqual(
+      findings.filter((f) => f.id.startsWith('nginx/')).map((f) => f.id),
+      [],
+      'no raw-nginx finding on the template',
+    );
+    assert.equal(facts.nginx.configs.length, 0);
+    const config = configOf(facts) as (typeof facts.proxies & object)[number] | undefined;
+    assert.ok(config, 'an nginx-proxy config');
+    assert.equal(config.container?.service, 'web-proxy');
+    assert.match(config.container?.why ?? '', /docker-gen \(gen\) signals it.*from nginx\.tmpl/);
+    const tls = config.sites.find((s) => s.listeners.some((l) => l.tls));
+    assert.equal(tls?.trust.mode, 'all');
+    assert.equal(tls?.routes[0]?.upstreams[0]?.text, 'web:8000');
+    assert.deepEqual(
+      notRead.map((n) => n.file),
+      [],
+      'the template is used, not listed as not read',
+    );
+  });
+
+  test('TRUST_DOWNSTREAM_PROXY=false on the docker-gen service (whose environment the template reads)', async () => {
+    const { facts } = await lintFiles({
+      'docker-compose.yml': separate({ genEnv: ['TRUST_DOWNSTREAM_PROXY=false'] }),
+      'nginx.tmpl': template(currentMap),
+    });
+    const tls = configOf(facts)?.sites.find((s) => s.id.endsWith(':https')) as { trust: { mode: string } } | undefined;
+    assert.equal(tls?.trust.mode, 'none');
+  });
+
+  test('a template of before TRUST_DOWNSTREAM_PROXY keeps the client value whatever the environment; one that sends $scheme trusts none', async () => {
+    const legacy = await lintFiles({
+      'docker-compose.yml': separate({ genEnv: ['TRUST_DOWNSTREAM_PROXY=false'] }),
+      'nginx.tmpl': template(legacyMap),
+    });
+    const lt = (configOf(legacy.facts)?.sites ?? []).find((s) => s.id.endsWith(':https')) as
+      | { trust: { mode: string; ref: { file: string; line: number } } }
+      | undefined;
+    assert.equal(lt?.trust.mode, 'all');
+    assert.deepEqual([lt?.trust.ref.file, lt?.trust.ref.line], ['nginx.tmpl', 2]);
+    const own = await lintFiles({
+      'docker-compose.yml': separate(),
+      'nginx.tmpl': template(['proxy_set_header X-Forwarded-Proto $scheme;']),
+    });
+    const ot = (configOf(own.facts)?.sites ?? []).find((s) => s.id.endsWith(':https')) as { trust: { mode: string } } | undefined;
+    assert.equal(ot?.trust.mode, 'none');
+  });
+
+  test('paired by container_name in -notify-sighup, or as the only nginx; the template in a mounted folder', async () => {
+    const byName = await lintFiles({
+      'docker-compose.yml': separate({
+        container: 'front',
+        command: '-notify-sighup front -watch -wait 5s:30s /etc/docker-gen/templates/nginx.tmpl /etc/nginx/conf.d/default.conf',
+      }),
+      'nginx.tmpl': template(currentMap),
+    });
+    assert.equal(configOf(byName.facts) !== undefined, true);
+    const only = await lintFiles({
+      'docker-compose.yml': separate({
+        command: '-watch /etc/docker-gen/templates/nginx.tmpl /etc/nginx/conf.d/default.conf',
+      }).replace('./nginx.tmpl:/etc/docker-gen/templates/nginx.tmpl:ro', './templates:/etc/docker-gen/templates:ro'),
+      'templates/nginx.tmpl': template(legacyMap),
+    });
+    const t = (configOf(only.facts)?.sites ?? []).find((s) => s.id.endsWith(':https')) as
+      | { trust: { ref: { file: string } } }
+      | undefined;
+    assert.equal(t?.trust.ref.file, 'templates/nginx.tmpl');
+  });
+
+  test('invalid before: docker-gen built from a Dockerfile that COPYs the template and holds the command (CMD)', async () => {
+    const compose = separate()
+      .replace('    image: nginxproxy/docker-gen:0.14\n', '    build: ./gen\n')
+      .replace(/ {4}command: .*\n/, '')
+      .replace('      - ./nginx.tmpl:/etc/docker-gen/templates/nginx.tmpl:ro\n', '');
+    const { facts, findings } = await lintFiles({
+      'docker-compose.yml': compose,
+      'gen/Dockerfile':
+        'FROM jwilder/docker-gen:0.7.3\nCOPY nginx.tmpl /etc/docker-gen/templates/\nCMD ["-notify-sighup", "web-proxy", "-watch", "/etc/docker-gen/templates/nginx.tmpl", "/etc/nginx/conf.d/default.conf"]\n',
+      'gen/nginx.tmpl': template(legacyMap),
+    });
+    assert.deepEqual(
+      findings.filter((f) => f.id.startsWith('nginx/')).map((f) => f.id),
+      [],
+    );
+    const tls = (configOf(facts)?.sites ?? []).find((s) => s.id.endsWith(':https')) as
+      | { trust: { mode: string; ref: { file: string } } }
+      | undefined;
+    assert.equal(tls?.trust.mode, 'all');
+    assert.equal(tls?.trust.ref.file, 'gen/nginx.tmpl');
+  });
+
+  test('invalid before: VIRTUAL_HOST=${DOMAIN} left to the deploy’s .env still routes the container (host unknown)', async () => {
+    const { facts, analysis } = await lintFiles({
+      'docker-compose.yml': separate().replace('VIRTUAL_HOST=app.example.org', 'VIRTUAL_HOST=${APP_DOMAIN}'),
+      'nginx.tmpl': template(currentMap),
+    });
+    const tls = (configOf(facts)?.sites ?? []).find((s) => s.id.endsWith(':https')) as
+      | { routes: Array<{ match: string; sampleHost?: string; upstreams: Array<{ text: string }> }>; names: string[] }
+      | undefined;
+    assert.equal(tls?.routes[0]?.match, 'VIRTUAL_HOST=${APP_DOMAIN}');
+    assert.equal(tls?.routes[0]?.sampleHost, undefined);
+    assert.deepEqual(tls?.names, []);
+    assert.equal(tls?.routes[0]?.upstreams[0]?.text, 'web:8000');
+    assert.ok(analysis.chain.verdict.routes.length > 0, 'a chain through it');
+  });
+
+  test('valid (traps): docker-gen writing another file, or signalling a container not in the file, makes no nginx-proxy', async () => {
+    const other = await lintFiles({
+      'docker-compose.yml': separate({ command: '-watch /etc/docker-gen/templates/nginx.tmpl /srv/hosts.txt' }),
+      'nginx.tmpl': template(currentMap),
+    });
+    assert.equal(configOf(other.facts), undefined);
+    const elsewhere = await lintFiles({
+      'docker-compose.yml': separate({
+        command: '-notify-sighup other-stack-nginx /etc/docker-gen/templates/nginx.tmpl /etc/nginx/conf.d/default.conf',
+      }),
+      'nginx.tmpl': template(currentMap),
+    });
+    assert.equal(configOf(elsewhere.facts), undefined);
+    // The template is still not linted as raw nginx: said under Not read with why.
+    assert.match(elsewhere.notRead.find((n) => n.file === 'nginx.tmpl')?.reason ?? '', /docker-gen template/);
+  });
+
+  test('valid (trap): a Go-templated nginx file without docker-gen functions is still the nginx collector’s', async () => {
+    const { facts } = await lintFiles({
+      'nginx/site.conf.tmpl':
+        'server {\n  listen 80;\n  server_name {{ .Domain }};\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n',
+    });
+    assert.equal(facts.nginx.configs.length, 1);
+  });
+});
+
+describe('collectors/nginx-proxy: nginx-proxy-manager', () => {
+  test('invalid before (silent): its proxy hosts are in its database: a note at the service says it is not read', async () => {
+    const { facts } = await lintFiles({
+      'docker-compose.yml': stack([], app).replace(
+        'image: nginxproxy/nginx-proxy:1.6',
+        "image: 'jc21/nginx-proxy-manager:2.12.1'",
+      ),
+    });
+    const note = facts.diagnostics.find((d) => /nginx-proxy-manager/.test(d.message));
+    assert.equal(note?.level, 'note');
+    assert.deepEqual([note?.file, note?.line], ['docker-compose.yml', 2]);
+    assert.match(note?.message ?? '', /not read: its proxy hosts live in its database/);
+    assert.equal(configOf(facts), undefined, 'not read as nginx-proxy (VIRTUAL_HOST means nothing to it)');
+  });
+
+  test('valid (trap): nginx-proxy itself gets no such note', async () => {
+    const { facts } = await lintFiles({ 'docker-compose.yml': stack([], app) });
+    assert.equal(
+      facts.diagnostics.some((d) => /nginx-proxy-manager/.test(d.message)),
+      false,
+    );
+  });
+});
+
+describe('collectors/nginx: nginx-proxy vhost.d snippets', () => {
+  test('invalid before: vhost.d/default (locations, no server) is not a server that proxies nothing; Not read says what it is', async () => {
+    const { analysis, notRead } = await lintFiles({
+      'nginx/vhost.d/default': 'location /static/ {\n  alias /srv/static/;\n}\n',
+      'nginx/vhost.d/app.example.org': 'location /media/ {\n  alias /srv/media/;\n}\n',
+      'nginx/Dockerfile': 'FROM nginxproxy/nginx-proxy:1.6\nCOPY vhost.d/default /etc/nginx/vhost.d/default\n',
+      'docker-compose.yml': stack([], app).replace('    image: nginxproxy/nginx-proxy:1.6\n', '    build: nginx\n'),
+    });
+    assert.deepEqual(
+      analysis.chain.topology.proxies.map((p) => p.label).filter((l) => !l.startsWith('nginx-proxy')),
+      [],
+    );
+    assert.match(notRead.find((n) => n.file === 'nginx/vhost.d/default')?.reason ?? '', /every host without a file of its own/);
+    assert.match(
+      notRead.find((n) => n.file === 'nginx/vhost.d/app.example.org')?.reason ?? '',
+      /included inside the server nginx-proxy generates for app\.example\.org/,
+    );
+  });
+
+  test('valid (traps): a vhost.d file with its own server block, or one a tree config includes, stays nginx', async () => {
+    const own = await lintFiles({
+      'vhost.d/app.conf': 'server {\n  listen 80;\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n',
+    });
+    assert.equal(own.facts.nginx.configs.length, 1);
+    const included = await lintFiles({
+      'nginx.conf': 'events {}\nhttp {\n  server {\n    listen 80;\n    include vhost.d/extra;\n  }\n}\n',
+      'vhost.d/extra': 'location / {\n  proxy_pass http://127.0.0.1:8000;\n}\n',
+    });
+    assert.equal(included.facts.nginx.configs.length, 1);
+    assert.deepEqual(
+      included.notRead.map((n) => n.file),
+      [],
+    );
+  });
+});
+
 describe('chain through nginx-proxy', () => {
   test('gunicorn in its own container ignores nginx-proxy’s X-Forwarded-Proto: lost at the gunicorn hop', async () => {
     const { report } = await doctorFiles({
@@ -182,6 +450,29 @@ const table: Case[] = [
     name: 'invalid: no environment key on the proxy: advice',
     files: { 'docker-compose.yml': stack([], app) },
     expect: { count: 1, mechanical: false },
+  },
+  {
+    name: 'invalid: docker-gen beside a plain nginx: the setting goes on the docker-gen service, whose environment the template reads',
+    files: { 'docker-compose.yml': separate({ genEnv: ['DEFAULT_HOST=app.example.org'] }), 'nginx.tmpl': template(currentMap) },
+    expect: {
+      count: 1,
+      message: /docker-gen \(gen\)|TRUST_DOWNSTREAM_PROXY not set/,
+      fixLine: '      - TRUST_DOWNSTREAM_PROXY=false',
+      fixAt: { line: 17, placement: 'after' },
+    },
+  },
+  {
+    name: 'invalid: a docker-gen template of before TRUST_DOWNSTREAM_PROXY: the template is to change (advice), whatever the environment',
+    files: {
+      'docker-compose.yml': separate({ genEnv: ['TRUST_DOWNSTREAM_PROXY=false'] }),
+      'nginx.tmpl': template(legacyMap),
+    },
+    expect: { count: 1, message: /its template's map, nginx\.tmpl:2/, mechanical: false },
+  },
+  {
+    name: 'valid: docker-gen with TRUST_DOWNSTREAM_PROXY=false on the docker-gen service',
+    files: { 'docker-compose.yml': separate({ genEnv: ['TRUST_DOWNSTREAM_PROXY=false'] }), 'nginx.tmpl': template(currentMap) },
+    expect: { count: 0 },
   },
   {
     name: 'valid: TRUST_DOWNSTREAM_PROXY=false',
