@@ -454,7 +454,7 @@ const proxyLabelIndex = new WeakMap<ProxyHop[], { n: number; map: Map<string, Pr
 const appIndex = new WeakMap<AppServer[], { n: number; map: Map<string, AppServer> }>();
 const appLabelIndex = new WeakMap<AppServer[], { n: number; map: Map<string, AppServer> }>();
 const entryIndex = new WeakMap<Entry[], { n: number; map: Map<string, Entry> }>();
-const linkIndex = new WeakMap<Link[], { n: number; map: Map<string, Link> }>();
+const linkIndex = new WeakMap<Link[], { n: number; map: Map<string, Map<string, (Link | undefined)[]>> }>();
 
 export function proxyById(t: Pick<Topology, 'proxies'>, id: string): ProxyHop | undefined {
   return indexed(proxyIndex, t.proxies, (p) => p.id).get(id);
@@ -479,7 +479,28 @@ export function entryById(t: Pick<Topology, 'entries'>, id: string | undefined):
 
 /** The first link from a route's upstream (`upstream` index, 0 = the first upstream). */
 export function linkFrom(t: Pick<Topology, 'links'>, hopId: string, routeId: string | undefined, upstream = 0): Link | undefined {
-  return indexed(linkIndex, t.links, (l) => `${l.fromHop}\0${l.routeId}\0${l.upstream}`).get(`${hopId}\0${routeId}\0${upstream}`);
+  let hit = linkIndex.get(t.links);
+  if (!hit || hit.n !== t.links.length) {
+    // By hop, then route, then upstream index: no key string built per lookup (the verdict asks once per entry and
+    // route, about 40,000 times at 10,000 servers). The first link of each triple wins, as before.
+    const map = new Map<string, Map<string, (Link | undefined)[]>>();
+    for (const l of t.links) {
+      let byRoute = map.get(l.fromHop);
+      if (!byRoute) {
+        byRoute = new Map();
+        map.set(l.fromHop, byRoute);
+      }
+      let byUpstream = byRoute.get(l.routeId);
+      if (!byUpstream) {
+        byUpstream = [];
+        byRoute.set(l.routeId, byUpstream);
+      }
+      if (byUpstream[l.upstream] === undefined) byUpstream[l.upstream] = l;
+    }
+    hit = { n: t.links.length, map };
+    linkIndex.set(t.links, hit);
+  }
+  return routeId === undefined ? undefined : hit.map.get(hopId)?.get(routeId)?.[upstream];
 }
 
 export function refText(r: Ref | undefined): string {

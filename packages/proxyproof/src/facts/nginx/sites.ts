@@ -59,13 +59,23 @@ function memberOf<K extends object | string, V>(
  * a closure per call (~700,000 calls at 10,000 servers).
  */
 const refsOf = new WeakMap<Facts['sources'], WeakMap<NginxRef, Ref>>();
+/**
+ * The table of the facts asked last: one WeakMap lookup per call instead of two (every call of one analysis asks with
+ * the same facts). A WeakRef, so holding it keeps no facts' sources alive.
+ */
+let lastTable: { sources: WeakRef<Facts['sources']>; known: WeakMap<NginxRef, Ref> } | undefined;
 
 export function nginxRef(facts: Pick<Facts, 'sources'>, r: NginxRef | undefined, fallback?: Ref): Ref {
   if (!r) return fallback ?? { file: '(nginx)', line: 0 };
-  let known = refsOf.get(facts.sources);
-  if (known === undefined) {
-    known = new WeakMap();
-    refsOf.set(facts.sources, known);
+  let known: WeakMap<NginxRef, Ref> | undefined;
+  if (lastTable !== undefined && lastTable.sources.deref() === facts.sources) known = lastTable.known;
+  else {
+    known = refsOf.get(facts.sources);
+    if (known === undefined) {
+      known = new WeakMap();
+      refsOf.set(facts.sources, known);
+    }
+    lastTable = { sources: new WeakRef(facts.sources), known };
   }
   let ref = known.get(r);
   if (ref === undefined) {
