@@ -119,7 +119,7 @@ function defaultRef(file: string, e: NginxHeaderEntry): Ref {
  * header lines, in the order written, and not the client's (checked on nginx 1.22.1: `X-Forwarded-Proto $scheme;`
  * then `X-Forwarded-Proto https;` reaches the backend as `X-Forwarded-Proto: http` and `X-Forwarded-Proto: https`;
  * an empty value is not sent and leaves the other). So a repeat with another value is appended, as HAProxy's
- * `add-header` is, and an empty repeat sends nothing. A repeat of the same value stays a plain rule (the simulated
+ * `add-header` is, and an empty repeat sends nothing (nor does an empty first line: the line after it is no repeat). A repeat of the same value stays a plain rule (the simulated
  * value is that one value): app servers that compare each header line (gunicorn's `secure_scheme_headers`,
  * http/message.py: every line must agree, else a 400) see one scheme; `proxy/forwarded-proto-appended` still
  * reports the repeat. Defaults never repeat (nginx adds them only for names not set). The rules are the route's own
@@ -132,7 +132,8 @@ function repeatsAppended(rules: HeaderRule[]): HeaderRule[] {
     let earlier: HeaderRule | undefined;
     for (let j = 0; j < i && earlier === undefined; j++) {
       const e = rules[j] as HeaderRule;
-      if (e.name.length === r.name.length && e.name.toLowerCase() === r.name.toLowerCase()) earlier = e;
+      // An earlier empty line sent nothing: the line after it is the only one of that name, not a repeat.
+      if (e.value !== null && e.name.length === r.name.length && e.name.toLowerCase() === r.name.toLowerCase()) earlier = e;
     }
     if (earlier !== undefined && r.value !== earlier.value) {
       out ??= rules.slice(0, i);
@@ -424,7 +425,10 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
     const sset = scope.headers[kind];
     const scopeRef = nginxRef(facts, scope.ref);
     const ruleContext: RuleContext = { facts, scope, maps: mapNames, serverName, scopeRef, cache, defaults: undefined };
-    const rules = repeatsAppended(sset.entries.map((e) => ruleOf(e, ruleContext)));
+    // Only HTTP headers go out twice: a repeated fastcgi/uwsgi/scgi param is a table entry the app server overwrites
+    // (php-fpm keeps the last `SERVER_PORT`), which the rules' order already gives.
+    const written = sset.entries.map((e) => ruleOf(e, ruleContext));
+    const rules = kind === 'proxy' ? repeatsAppended(written) : written;
     // Passenger's nginx module hands the app HTTPS=on only when nginx's own connection is TLS (the request's `S`
     // flag, ContentHandler.c); a client's `HTTPS:` header reaches Rack as HTTP_HTTPS, not HTTPS.
     if (kind === 'passenger') rules.unshift(passengerHttpsRule(nginxRef(facts, pass.ref)));

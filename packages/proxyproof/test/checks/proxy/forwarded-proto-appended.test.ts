@@ -109,6 +109,11 @@ const cases: Case[] = [
     expect: { count: 0 },
   },
   {
+    name: 'valid (nginx trap): an empty first line sends nothing, so the line after it is the only one (no repeat)',
+    files: { 'nginx.conf': ngx('proxy_set_header X-Forwarded-Proto "";\n      proxy_set_header X-Forwarded-Proto $scheme;') },
+    expect: { count: 0 },
+  },
+  {
     name: "valid (nginx trap): the server's line and the location's line: the location's own set drops the server's",
     files: {
       'nginx.conf': ngx('proxy_set_header X-Forwarded-Proto https;').replace(
