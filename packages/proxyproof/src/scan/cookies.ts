@@ -29,6 +29,19 @@ export function parseSetCookie(line: string, url: string): CookieFacts | undefin
   return { name, secure, httpOnly, sameSite, raw, url, lifetime, ...(domain ? { domain } : {}) };
 }
 
+/** The least max-age that counts as keeping a cookie off plain http: a day (a browser session's stand-in). */
+export const STS_MIN_AGE_S = 86_400;
+
+/**
+ * The max-age an HSTS policy needs to outlive a cookie of this lifetime (a browser-session cookie: a day), or
+ * undefined when the lifetime is not known. One rule for the live scan's cookies and the settings' cookies
+ * (checks/scan/cookie-not-secure.ts, checks/appserver/hsts-cover.ts).
+ */
+export function stsAgeNeeded(lifetime: number | 'session' | 'unknown' | undefined): number | undefined {
+  if (lifetime === 'session') return STS_MIN_AGE_S;
+  return typeof lifetime === 'number' ? Math.max(lifetime, STS_MIN_AGE_S) : undefined;
+}
+
 export interface Hsts {
   maxAge?: number;
   includeSubDomains: boolean;

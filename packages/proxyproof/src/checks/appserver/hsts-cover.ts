@@ -23,7 +23,7 @@
 import { type NginxModel, type NginxResponseHeader, nginxModel, passingScopes } from '../../facts/nginx/index.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
-import { parseHsts } from '../../scan/cookies.js';
+import { parseHsts, STS_MIN_AGE_S, stsAgeNeeded } from '../../scan/cookies.js';
 
 /** A cookie the app sets without Secure: its lifetime and Domain as far as the settings say. */
 export interface CookieReach {
@@ -39,15 +39,8 @@ export type HstsCover =
   | { covered: true; evidence: Evidence[]; maxAge: number; always: boolean }
   | { covered: false; reason: string; evidence?: Evidence };
 
-const DAY = 86_400;
-
 function ev(h: NginxResponseHeader, note: string): Evidence {
   return { file: h.ref.file, line: h.ref.line, snippet: h.ref.text, note };
-}
-
-function needed(c: CookieReach): number | undefined {
-  if (c.lifetime === 'unknown') return undefined;
-  return c.lifetime === 'session' ? DAY : Math.max(c.lifetime, DAY);
 }
 
 const isSts = (h: NginxResponseHeader) => h.name.toLowerCase() === 'strict-transport-security';
@@ -81,9 +74,9 @@ export function hstsCover(facts: Facts, cookies: CookieReach[]): HstsCover {
   } catch {
     return { covered: false, reason: 'the nginx configuration could not be modelled' };
   }
-  let need = DAY;
+  let need = STS_MIN_AGE_S;
   for (const c of cookies) {
-    const n = needed(c);
+    const n = stsAgeNeeded(c.lifetime);
     if (n === undefined) return { covered: false, reason: `the lifetime of ${c.name} is not known` };
     need = Math.max(need, n);
   }

@@ -1,6 +1,6 @@
 import type { CheckMeta } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
-import { parseHsts } from '../../scan/cookies.js';
+import { parseHsts, stsAgeNeeded } from '../../scan/cookies.js';
 import type { CookieFacts, PageFacts } from '../../scan/types.js';
 import { finding, type ScanCheck } from './types.js';
 
@@ -41,7 +41,7 @@ function stsCover(occ: CookieFacts[], pages: PageFacts[]): { header: string; max
     if (!p?.hsts) return undefined;
     const h = parseHsts(p.hsts);
     if (h.invalid || h.maxAge === undefined) return undefined;
-    const need = c.lifetime === 'session' ? 86_400 : typeof c.lifetime === 'number' ? Math.max(c.lifetime, 86_400) : undefined;
+    const need = stsAgeNeeded(c.lifetime);
     if (need === undefined || h.maxAge < need) return undefined;
     if (c.domain !== undefined && (!h.includeSubDomains || new URL(c.url).hostname.toLowerCase() !== c.domain)) return undefined;
     if (!min || h.maxAge < min.maxAge) min = { header: p.hsts, maxAge: h.maxAge };
