@@ -435,18 +435,26 @@ export interface Topology {
  * planner's clones (new arrays) get their own, and rebuilt when the array's length changed (links are pushed
  * while the topology is built). Ids never change in place.
  */
-function indexed<T, K>(cache: WeakMap<T[], { n: number; map: Map<K, T> }>, list: T[], key: (x: T) => K): Map<K, T> {
+/** An index of `list` built by `build`, kept per list and rebuilt when the list's length changed. */
+function cachedIndex<T, I>(cache: WeakMap<T[], { n: number; map: I }>, list: T[], build: (list: T[]) => I): I {
   let hit = cache.get(list);
   if (!hit || hit.n !== list.length) {
-    const map = new Map<K, T>();
-    for (const x of list) {
-      const k = key(x);
-      if (!map.has(k)) map.set(k, x);
-    }
-    hit = { n: list.length, map };
+    hit = { n: list.length, map: build(list) };
     cache.set(list, hit);
   }
   return hit.map;
+}
+
+/** `list` by `key`, the first item of each key winning. */
+function indexed<T, K>(cache: WeakMap<T[], { n: number; map: Map<K, T> }>, list: T[], key: (x: T) => K): Map<K, T> {
+  return cachedIndex(cache, list, (xs) => {
+    const map = new Map<K, T>();
+    for (const x of xs) {
+      const k = key(x);
+      if (!map.has(k)) map.set(k, x);
+    }
+    return map;
+  });
 }
 
 const proxyIndex = new WeakMap<ProxyHop[], { n: number; map: Map<string, ProxyHop> }>();
@@ -479,12 +487,12 @@ export function entryById(t: Pick<Topology, 'entries'>, id: string | undefined):
 
 /** The first link from a route's upstream (`upstream` index, 0 = the first upstream). */
 export function linkFrom(t: Pick<Topology, 'links'>, hopId: string, routeId: string | undefined, upstream = 0): Link | undefined {
-  let hit = linkIndex.get(t.links);
-  if (!hit || hit.n !== t.links.length) {
-    // By hop, then route, then upstream index: no key string built per lookup (the verdict asks once per entry and
-    // route, about 40,000 times at 10,000 servers). The first link of each triple wins, as before.
+  if (routeId === undefined) return undefined;
+  // By hop, then route, then upstream index: no key string built per lookup (the verdict asks once per entry and
+  // route, about 40,000 times at 10,000 servers). The first link of each triple wins.
+  const byHop = cachedIndex(linkIndex, t.links, (links) => {
     const map = new Map<string, Map<string, (Link | undefined)[]>>();
-    for (const l of t.links) {
+    for (const l of links) {
       let byRoute = map.get(l.fromHop);
       if (!byRoute) {
         byRoute = new Map();
@@ -497,10 +505,9 @@ export function linkFrom(t: Pick<Topology, 'links'>, hopId: string, routeId: str
       }
       if (byUpstream[l.upstream] === undefined) byUpstream[l.upstream] = l;
     }
-    hit = { n: t.links.length, map };
-    linkIndex.set(t.links, hit);
-  }
-  return routeId === undefined ? undefined : hit.map.get(hopId)?.get(routeId)?.[upstream];
+    return map;
+  });
+  return byHop.get(hopId)?.get(routeId)?.[upstream];
 }
 
 export function refText(r: Ref | undefined): string {
