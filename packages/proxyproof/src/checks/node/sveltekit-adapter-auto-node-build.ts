@@ -4,8 +4,9 @@
  * delegates when a platform's build variables are set (VERCEL, CF_PAGES/WORKERS_CI, NETLIFY, the Azure SWA action,
  * SST, GCP_BUILDPACKS: packages/adapter-auto/adapters.js); anywhere else it logs "Could not detect a supported
  * production environment" and writes no build/ (packages/adapter-auto/index.js), so `node build` has nothing to
- * run and the proxy in front has no app behind it. The fix is adapter-node, which then needs ORIGIN or
- * PROTOCOL_HEADER behind a TLS-terminating proxy (sveltekit/protocol-header-unset).
+ * run and the proxy in front has no app behind it. The fix is adapter-node, which behind a TLS-terminating proxy
+ * needs the public host (without ORIGIN or PROTOCOL_HEADER it takes every request as https); the chain judges that,
+ * and sveltekit/origin-http an http:// ORIGIN.
  */
 import { posix } from 'node:path';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
