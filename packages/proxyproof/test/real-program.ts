@@ -101,6 +101,21 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Waits until a program's output matches, polling 50 ms apart a bounded number of times (default 100), and returns
+ * the output last read. Why: a program may answer a request before it writes its log line about it (uWSGI answers
+ * nginx's broken request by closing, then logs "invalid request block size"); reading once races that write. The
+ * poll count is a safety net, never the assertion: the caller asserts on what is returned.
+ */
+export async function awaitOutput(read: () => string, pattern: RegExp, polls = 100): Promise<string> {
+  let out = read();
+  for (let i = 0; i < polls && !pattern.test(out); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    out = read();
+  }
+  return out;
+}
+
 async function distinctFreePorts(n: number): Promise<number[]> {
   const ports: number[] = [];
   for (let guard = 0; ports.length < n && guard < n * 20; guard++) {

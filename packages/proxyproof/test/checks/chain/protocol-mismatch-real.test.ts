@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { protocolMismatch } from '../../../src/checks/chain/protocol-mismatch.js';
 import { lintFiles } from '../../python/lint-files.js';
 import { getOnce, NGINX, type RunningNginx, startNginx } from '../../real-nginx.js';
-import { accepts, type RealProgram, startOnFreePorts } from '../../real-program.js';
+import { accepts, awaitOutput, type RealProgram, startOnFreePorts } from '../../real-program.js';
 
 const UWSGI = ['/usr/bin/uwsgi'].find((p) => spawnSync(p, ['--version'], { timeout: 10_000 }).status === 0);
 const PY3 = UWSGI && spawnSync(UWSGI, ['--plugin', 'python3', '--help'], { timeout: 10_000 }).status === 0;
@@ -65,7 +65,9 @@ describe('HTTP to a uWSGI socket: the real programs and the lint agree', {
   test('proxy_pass http:// to the uwsgi socket: 502, and uWSGI drops the request', async () => {
     const r = await getOnce(nginx?.ports[0] as number, '/bad/', { Host: 'site.test' });
     assert.equal(r.status, 502);
-    assert.match(uwsgi?.stderr() ?? '', /invalid request block size/);
+    // uWSGI closes the connection before it logs why: wait for the line (bounded), then assert on it.
+    const log = await awaitOutput(() => uwsgi?.stderr() ?? '', /invalid request block size/);
+    assert.match(log, /invalid request block size/);
   });
 
   test('uwsgi_pass to the same socket: 200', async () => {
