@@ -17,6 +17,9 @@
  * Without `always` nginx adds the header to 200/201/204/206/301/302/303/304/307/308 only; the responses that set a
  * session or CSRF cookie (a page, a login redirect) are among them, and an entry lives from the latest such response,
  * so a missing `always` is said, not counted against the rule.
+ * Checked on Debian's Chromium (test/scan/hsts-cookie-chromium.test.ts): without STS the cookie goes out in clear text
+ * to the host's plain port; with it the URL is rewritten to https on the same port; STS over plain http is ignored; a
+ * Domain cookie reaches a sibling host in clear text unless the STS has includeSubDomains.
  * It mitigates, it does not replace the flag: a lost header (a new location, a moved proxy) reopens the leak. The
  * checks keep their finding at info and say so.
  */
