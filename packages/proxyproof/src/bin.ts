@@ -10,9 +10,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // thread starts before the CLI loads, not after. Its start-up (a Node environment and the parsers) is the first
   // page's wait: the crawl's main thread sat idle for it (cpu-prof of the 500-page bench) while the CLI, the
   // command table and the scan's modules loaded first on this thread. Now both run at once, on the two cores.
-  // V8's tiering (commands/tier-up.ts) is set before, as the command's action would set it: the worker gets it.
+  // V8's tiering (commands/tier-up.ts) is NOT set here: the worker's bootstrap and the scan's Node built-ins are
+  // compiled from Node's code cache only while V8's flags are unchanged; the scan sets it when they are loaded
+  // (scan/engine.ts collectScanFacts). The worker gets it then (V8's flags are the process's).
   if (argv.find((a) => !a.startsWith('-')) === 'scan' && !argv.some((a) => a === '--help' || a === '-h')) {
-    (await import('./commands/tier-up.js')).lateTierUp();
     (await import('./collectors/crawl/parser-worker.js')).prewarmParserWorker();
     // The scan engine's modules (the crawler, undici's Agent, the trust store, the scan checks) start loading now,
     // beside the CLI's, not after the command table and commander have run: the loader's file reads and

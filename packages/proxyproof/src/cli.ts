@@ -39,8 +39,10 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   try {
     const named = commandIn(argv);
-    // Before the command's modules load: every command is a short process (commands/tier-up.ts).
-    if (named) lateTierUp();
+    // Before the command's modules load: every command is a short process (commands/tier-up.ts). `scan` sets it
+    // itself once its modules are loaded and its parse worker started (a changed V8 flag makes Node compile every
+    // built-in loaded after it without its code cache: the worker's whole bootstrap).
+    if (named && named !== 'scan') lateTierUp();
     const versionOnly = !named && argv.some((a) => a === '--version' || a === '-V');
     if (!versionOnly)
       for (const n of named ? [named] : Object.keys(COMMANDS))

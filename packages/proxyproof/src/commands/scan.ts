@@ -39,7 +39,7 @@ function int(name: string, min: number, max: number) {
   };
 }
 
-/** The scan's V8 tiering: the one every command's process gets (commands/tier-up.ts; cli.ts sets it first too). */
+/** The scan's V8 tiering: the one every command's process gets (commands/tier-up.ts), set by scan/engine.ts late. */
 export { lateTierUp };
 export const SCAN_INTERRUPT_BUDGET = LATE_INTERRUPT_BUDGET;
 
@@ -125,7 +125,7 @@ export function registerScan(program: Command): void {
     .option('--no-third-party-check', 'do not check third-party http:// URLs over https');
   for (const o of outputOptions()) cmd.addOption(o);
   cmd.action(async (url: string, o: ScanCli) => {
-    lateTierUp();
+    // V8's tiering is set by runScan (scan/engine.ts), once the scan's modules are loaded.
     // The parser worker's thread starts first: its start-up runs on the other core while this one loads the scan.
     (await import('../collectors/crawl/parser-worker.js')).prewarmParserWorker();
     // Loaded on use: undici, playwright-core and css-tree cost every other command's start-up otherwise.

@@ -9,6 +9,15 @@
  *   r8i10cpu); 32x gave the same, 64x and `--no-opt` more.
  * JavaScript semantics are untouched (only when code is optimised). PROXYPROOF_V8_TIERING=default keeps V8's
  * default, to measure both.
+ *
+ * Its price, and why `scan` sets it late (r14i11): Node compiles its own built-in modules (tls, zlib, worker_threads,
+ * the worker thread's whole bootstrap...) from a code cache made with V8's default flags, and V8 rejects that cache
+ * once any flag was changed (the cache records a hash of the flags), so every built-in loaded after this call is
+ * compiled from source. Measured on Node 20 (CPU, 3 runs each): requiring tls, https, zlib, worker_threads, crypto,
+ * stream/web and dns 8-9 ms -> 22-27 ms; starting an empty worker thread 37-39 ms -> 71-73 ms. (The same is why a
+ * V8 flag on the command line cost a scan ~100 ms.) So `scan` calls this only when its modules are loaded and its
+ * parse worker was started (scan/engine.ts collectScanFacts), not before the CLI loads; the other commands start no
+ * worker and load few built-ins after it.
  */
 import { setFlagsFromString } from 'node:v8';
 

@@ -12,6 +12,7 @@ import type { BrowserEngine, BrowserOptions } from '../collectors/browser/browse
 import { loadErrorMessage } from '../collectors/browser/load-error.js';
 import { type CrawlOptions, crawl, decodeBody } from '../collectors/crawl/crawler.js';
 import { FetchError, HttpClient, type HttpOptions, headerValues } from '../collectors/crawl/http.js';
+import { lateTierUp } from '../commands/tier-up.js';
 import { type Diagnostic, type Finding, InputError, sortFindings } from '../model/finding.js';
 import { hostnameOf } from '../model/url.js';
 import type { Report, ReportSection } from '../render/types.js';
@@ -56,6 +57,11 @@ export async function collectScanFacts(
 
   // One trust for both engines: system store + NODE_EXTRA_CA_CERTS + --ca-cert files, or --insecure.
   const trust = loadTrust({ caCerts: opts.http.caCert, insecure: opts.http.insecure });
+  // V8's tiering for the scan's process (commands/tier-up.ts), set now and not at the CLI's start: the Node built-ins
+  // the crawl needs are loaded (this module's imports, the trust store's crypto) and the parse worker, started
+  // first (bin.ts), has had the CLI's whole load to boot; both compiled from Node's code cache only while V8's
+  // flags are unchanged. The crawl's own hot code runs after this.
+  lateTierUp();
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new DOMException('total scan time reached', 'AbortError')), opts.totalTimeoutMs);
   timer.unref();

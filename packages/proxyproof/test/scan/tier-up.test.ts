@@ -1,5 +1,5 @@
-// `scan` sets V8's interrupt budget (commands/tier-up.ts lateTierUp, called by cli.ts for every named command and
-// re-exported by commands/scan.ts): a function runs about 16x more bytecode before
+// `scan` sets V8's interrupt budget (commands/tier-up.ts lateTierUp, called by cli.ts for every other named command,
+// by scan/engine.ts for `scan`, and re-exported by commands/scan.ts): a function runs about 16x more bytecode before
 // TurboFan optimises it. Checked by counting calls until V8 reports the function optimised, in a child process with
 // synchronous recompilation (--no-concurrent-recompilation), so the count is exact and no clock is involved.
 import assert from 'node:assert/strict';
@@ -47,7 +47,7 @@ function closedPort(): Promise<number> {
 // The CLI as users run it (bin/proxyproof.js: the bundle after `npm run build`). A preloaded module counts, when the
 // process exits, the calls before V8 optimises a fresh hot function, as above: the interrupt budget is process-wide
 // and stays as the command left it, so the count says whether the command ran lateTierUp(). `scan` of a refused
-// loopback port runs the scan command's action (lateTierUp is its first statement) and ends at once.
+// loopback port runs the scan command's action (runScan calls lateTierUp before its first request) and ends at once.
 const BIN = fileURLToPath(new URL('../../bin/proxyproof.js', import.meta.url));
 const PROBE = `
   import { writeFileSync } from 'node:fs';
@@ -93,4 +93,85 @@ test("the scan command calls lateTierUp(): the CLI process tiers up later; `--ve
     `V8's default: ${scanDefault} calls in scan with PROXYPROOF_V8_TIERING=default, ${version} in --version`,
   );
   assert.ok(scan >= 8 * version, `scan: optimised after ${scan} calls; --version: after ${version}`);
+});
+
+// The price of a changed V8 flag (commands/tier-up.ts): V8 rejects Node's built-in code cache once any flag differs
+// from the one it was made with (`v8.cachedDataVersionTag()` hashes the flags), so every Node built-in loaded after
+// lateTierUp() or `--liftoff-only` is compiled from source; an empty worker thread's start-up CPU doubled (37 -> 72
+// ms). A preloaded module records, in the CLI's own `scan` process, the flags' tag when each worker thread is created
+// and which Node built-ins were loaded at the first flag change; no clock involved.
+const FLAGS_PROBE = `
+  import { writeFileSync } from 'node:fs';
+  import { createRequire, syncBuiltinESMExports } from 'node:module';
+  const require = createRequire(import.meta.url);
+  const v8 = require('node:v8');
+  const threads = require('node:worker_threads');
+  const seen = { atStart: v8.cachedDataVersionTag(), workers: [], firstChange: null };
+  const Worker = threads.Worker;
+  threads.Worker = class extends Worker {
+    constructor(...args) {
+      seen.workers.push(v8.cachedDataVersionTag());
+      super(...args);
+    }
+  };
+  const setFlags = v8.setFlagsFromString;
+  v8.setFlagsFromString = (flags) => {
+    seen.firstChange ??= {
+      flags,
+      loaded: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)),
+    };
+    return setFlags(flags);
+  };
+  syncBuiltinESMExports();
+  process.on('exit', () => {
+    seen.atExit = v8.cachedDataVersionTag();
+    writeFileSync(process.env.FLAGS_OUT, JSON.stringify(seen));
+  });`;
+
+interface FlagsSeen {
+  atStart: number;
+  atExit: number;
+  workers: number[];
+  firstChange: { flags: string; loaded: string[] } | null;
+}
+
+function cliFlagsSeen(args: string[]): FlagsSeen {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-v8-flags-'));
+  try {
+    const probe = join(dir, 'probe.mjs');
+    const out = join(dir, 'seen.json');
+    writeFileSync(probe, FLAGS_PROBE);
+    const r = spawnSync(process.execPath, ['--import', probe, BIN, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, FLAGS_OUT: out },
+      timeout: 120_000,
+    });
+    assert.equal(r.error, undefined, String(r.error));
+    return JSON.parse(readFileSync(out, 'utf8')) as FlagsSeen;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("scan changes V8's flags only after its parse worker started and its Node built-ins loaded (Node's code cache stays valid for them)", async () => {
+  const url = `https://127.0.0.1:${await closedPort()}/`;
+  const seen = cliFlagsSeen([
+    'scan',
+    url,
+    '--timeout',
+    '2000',
+    '--no-robots',
+    '--no-sitemap',
+    '--no-progress',
+    '--format',
+    'json',
+  ]);
+  // The flags did change (the tiering and llhttp's Liftoff), after the parse worker was created with the default ones.
+  assert.notEqual(seen.atExit, seen.atStart, 'the scan changed no V8 flag');
+  assert.ok(seen.workers.length >= 1, 'no worker thread was created');
+  assert.equal(seen.workers[0], seen.atStart, "the parse worker was created after V8's flags changed");
+  // The built-ins of the crawl's main thread were loaded, with the cache, before the first change.
+  assert.ok(seen.firstChange, 'no flag change seen');
+  for (const m of ['tls', 'zlib', 'worker_threads', 'crypto'])
+    assert.ok(seen.firstChange.loaded.includes(m), `${m} was loaded after the first flag change (${seen.firstChange.flags})`);
 });

@@ -12,7 +12,8 @@
  *
  * The parse still runs in the parser worker under its timers (parser-worker.ts): the guard removes this known
  * hang, the worker stops any other. `PROXYPROOF_CSS_TREE_GUARD=off` leaves css-tree as published: the kill-path
- * tests use it to keep a parse that really never ends.
+ * tests use it to keep a parse that really never ends. The report for css-tree's maintainers (reproductions, the
+ * one-line fix) is docs/upstream/css-tree-setsource.md.
  */
 import { TokenStream } from 'css-tree/tokenizer';
 

@@ -30,7 +30,15 @@ export { parseResolve, type ResolveEntry } from './resolve.js';
 // threads. Liftoff's code parses a response in microseconds, so wasm tier-up is turned off before llhttp is
 // compiled. It concerns WebAssembly only (llhttp is the only wasm this process runs); JavaScript tiering is
 // unchanged. PROXYPROOF_WASM_TIER_UP=1 keeps V8's default (to measure both).
-if (process.env.PROXYPROOF_WASM_TIER_UP !== '1') setFlagsFromString('--liftoff-only');
+// Set when the first client is made (llhttp is compiled at its first connection), not when this module loads: any
+// V8 flag changed at run time makes V8 reject Node's built-in code cache for every built-in module compiled after
+// (commands/tier-up.ts), and the Node built-ins this client needs (tls, net, zlib, undici's) load with this module.
+let liftoffSet = false;
+function liftoffOnly(): void {
+  if (liftoffSet || process.env.PROXYPROOF_WASM_TIER_UP === '1') return;
+  liftoffSet = true;
+  setFlagsFromString('--liftoff-only');
+}
 // In the bundled CLI the Agent and the undici files it needs are one CommonJS file (scripts/bundle.mjs): 1 file
 // instead of 23, about 20 ms less CPU on the main thread before the first request.
 const requireHere = createRequire(import.meta.url);
@@ -142,6 +150,7 @@ export class HttpClient {
   readonly opts: Required<Pick<HttpOptions, 'requestTimeoutMs' | 'maxRedirects' | 'maxBytes' | 'userAgent'>> & HttpOptions;
 
   constructor(opts: HttpOptions = {}) {
+    liftoffOnly();
     this.opts = {
       requestTimeoutMs: 15_000,
       maxRedirects: 10,
