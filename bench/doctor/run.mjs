@@ -15,9 +15,11 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliEntry } from '../cli-entry.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(process.env.BENCH_DIST ?? join(ROOT, 'packages/proxyproof/dist'), 'bin.js');
+// The CLI as a user runs it (bench/cli-entry.mjs), or BENCH_DIST's build.
+const { cli: CLI } = cliEntry(ROOT);
 const argv = process.argv.slice(2);
 const arg = (name, dflt) => {
   const k = argv.indexOf(name);
@@ -55,6 +57,7 @@ function once(command) {
 }
 
 const runs = { lint: [], doctor: [] };
+console.log(`CLI: ${CLI}`);
 console.log(`${CONF}: ${RUNS} rounds, lint then doctor, --format json --output FILE (load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
 for (let i = 0; i < RUNS; i++)
   for (const c of ['lint', 'doctor']) {

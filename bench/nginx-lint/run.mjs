@@ -19,12 +19,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliEntry } from '../cli-entry.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
-// BENCH_DIST: another build (a copy of packages/proxyproof/dist, e.g. main's) to measure or compare side by side.
-const DIST = process.env.BENCH_DIST ?? join(ROOT, 'packages/proxyproof/dist');
-const CLI = join(DIST, 'bin.js');
+// The CLI as a user runs it (bench/cli-entry.mjs); BENCH_DIST: another build (a copy of packages/proxyproof/dist,
+// e.g. main's) to measure or compare side by side. The in-process figures import tsc's modules of that build.
+const { cli: CLI, dist: DIST } = cliEntry(ROOT);
 const PARSER = join(DIST, 'collectors/nginx/index.js');
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 
@@ -178,7 +179,7 @@ async function runVariant(name, plain) {
   const textCheck = (r) => need(r.status === 0 || r.status === 1, `proxyproof lint (text) failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
 
   const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
-  console.log(`\n[${name}] ${conf}\n  ${SERVERS} servers, ${lines} lines, ${mb.toFixed(1)} MB; ${RUNS} runs each after one warm-up; load average ${load()}`);
+  console.log(`\n[${name}] ${conf}\n  CLI: ${CLI}\n  ${SERVERS} servers, ${lines} lines, ${mb.toFixed(1)} MB; ${RUNS} runs each after one warm-up; load average ${load()}`);
   time(NGINX, nginxArgs, nginxCheck);
   time(process.execPath, lintArgs, lintCheck);
   const nginxRuns = [];

@@ -10,7 +10,12 @@ import type { Address, Peer, TrustSpec } from './model.js';
 export function isLoopbackHost(host: string): boolean {
   const h = stripBrackets(host).toLowerCase();
   if (h === 'localhost' || h === 'ip6-localhost' || h === 'ip6-loopback') return true;
-  if (isIP(h) === 0) return false;
+  const family = isIP(h);
+  if (family === 0) return false;
+  // An IPv4 address in node's strict dotted form (no leading zeros, each part 0-255) is in 127.0.0.0/8, ipaddr's
+  // only IPv4 'loopback' range, exactly when its first part is 127: no parse (20,000 upstreams at 10,000 servers
+  // made ipaddr's regex parser ~4% of a lint's CPU). IPv6, IPv4-mapped forms included, still goes through ipaddr.
+  if (family === 4) return h.startsWith('127.');
   try {
     const a = ipaddr.process(h);
     return a.range() === 'loopback';

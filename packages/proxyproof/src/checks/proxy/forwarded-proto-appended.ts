@@ -35,7 +35,8 @@ function replaceLine(kind: string, raw: string, value: string): string {
   return raw;
 }
 
-const isXfp = (h: HeaderRule) => h.name.toLowerCase() === 'x-forwarded-proto';
+// The length first: most rules name another header, and lower-casing each name was a string per rule.
+const isXfp = (h: HeaderRule) => h.name.length === 17 && h.name.toLowerCase() === 'x-forwarded-proto';
 /** Written in a stock params file (Debian's proxy_params), not in the user's own lines. */
 const stock = (h: HeaderRule) => h.from === 'builtin-include' || h.ref.origin === 'builtin';
 
@@ -119,19 +120,36 @@ export const proxyForwardedProtoAppended: Check = {
     const seen = new Set<string>();
     for (const { config, site } of everySite(facts)) {
       if (site.mode !== 'http') continue;
-      const plainOnly = plainListeners(site).length > 0 && site.listeners.every((l) => !l.tls);
+      // Asked only for a site with an appended or repeated scheme header (the rare case: 10,000 nginx sites lint
+      // with none), and once per site.
+      let plainSite: boolean | undefined;
+      const plainOnlySite = () => {
+        plainSite ??= plainListeners(site).length > 0 && site.listeners.every((l) => !l.tls);
+        return plainSite;
+      };
       for (const route of site.routes) {
-        // A plain-only site whose route answers every request with its own redirect to https, decided by the
-        // connection (HAProxy `redirect scheme https if !{ ssl_fc }` in the frontend or the backend): nothing it
-        // appends is ever forwarded.
-        const by = route.redirectsToHttps ? route.redirectDecidedBy : site.redirectsToHttps ? site.redirectDecidedBy : undefined;
-        if (plainOnly && (by === 'connection' || (by === undefined && (route.redirectsToHttps ?? site.redirectsToHttps))))
-          continue;
-        for (const [k, r] of route.headers.entries()) {
-          if (r.value === null || r.from === 'default' || r.name.toLowerCase() !== 'x-forwarded-proto') continue;
+        const headers = route.headers;
+        for (let k = 0; k < headers.length; k++) {
+          const r = headers[k] as HeaderRule;
+          if (r.value === null || r.from === 'default' || !isXfp(r)) continue;
           // nginx: a repeated line (sites.ts appends a repeat with another value and keeps one of the same value).
-          const repeat = config.kind === 'nginx' && route.headers.slice(0, k).some((h) => h.value !== null && isXfp(h));
+          let repeat = false;
+          for (let j = 0; j < k && config.kind === 'nginx' && !repeat; j++) {
+            const h = headers[j] as HeaderRule;
+            repeat = h.value !== null && isXfp(h);
+          }
           if (!r.append && !repeat) continue;
+          const plainOnly = plainOnlySite();
+          // A plain-only site whose route answers every request with its own redirect to https, decided by the
+          // connection (HAProxy `redirect scheme https if !{ ssl_fc }` in the frontend or the backend): nothing it
+          // appends is ever forwarded.
+          const by = route.redirectsToHttps
+            ? route.redirectDecidedBy
+            : site.redirectsToHttps
+              ? site.redirectDecidedBy
+              : undefined;
+          if (plainOnly && (by === 'connection' || (by === undefined && (route.redirectsToHttps ?? site.redirectsToHttps))))
+            break;
           const key = `${r.ref.file}:${r.ref.line}`;
           if (seen.has(key)) continue;
           seen.add(key);

@@ -30,10 +30,14 @@ export function sendsInvalidScheme(r: HeaderRule): boolean {
   return [valueFor(r, true), valueFor(r, false)].some((v) => v !== undefined && v !== '' && !/^https?$/i.test(v));
 }
 
-/** The site's own header rules, then each route's. */
-function* rulesOf(site: ProxySite): Generator<HeaderRule> {
-  yield* site.siteHeaders;
-  for (const route of site.routes) yield* route.headers;
+/** Name lengths of NAMES: a rule of another length is no scheme header, with no lower-cased copy of its name. */
+const NAME_LENGTHS = new Set([...NAMES].map((n) => n.length));
+
+/** The site's own header rules, then each route's (lists, not a generator: no iterator result per rule). */
+function ruleListsOf(site: ProxySite): HeaderRule[][] {
+  const lists = [site.siteHeaders];
+  for (const route of site.routes) lists.push(route.headers);
+  return lists;
 }
 
 export const proxyForwardedProtoInvalid: Check = {
@@ -42,32 +46,34 @@ export const proxyForwardedProtoInvalid: Check = {
     const out: Finding[] = [];
     const seen = new Set<string>();
     for (const { config, site } of everySite(facts)) {
-      for (const r of rulesOf(site)) {
-        // The cheap tests first: most rules of an nginx route are its defaults (no lower-cased name for them).
-        if (r.from === 'default' || r.value === null || !NAMES.has(r.name.toLowerCase())) continue;
-        const key = `${r.ref.file}:${r.ref.line}`;
-        if (seen.has(key)) continue;
-        const onTls = valueFor(r, true);
-        const onPlain = valueFor(r, false);
-        const bad = [onTls, onPlain].filter((v): v is string => v !== undefined && v !== '' && !/^https?$/i.test(v));
-        if (bad.length === 0) continue;
-        seen.add(key);
-        out.push(
-          finding(meta, {
-            message: `${r.name} is sent as ${[onTls !== undefined ? `"${onTls}" on https` : '', onPlain !== undefined ? `"${onPlain}" on http` : ''].filter(Boolean).join(' and ')}: only "http" and "https" mean anything to the app`,
-            evidence: [ev(r.ref, `evaluates to "${bad[0]}"`)],
-            why: 'Apps compare the header to the exact string https (Django SECURE_PROXY_SSL_HEADER, ASP.NET ForwardedHeaders, Rails, Express). A value such as httpss matches nothing, and a plain request sent as https is a false claim of TLS.',
-            fix: {
-              description: 'Send the connection scheme itself.',
-              file: r.ref.file,
-              line: r.ref.line,
-              lines: [setSchemeLine(config.kind, false)],
-              placement: 'replace',
-            },
-            data: { proxy: config.kind, site: site.id, values: { tls: onTls, plain: onPlain } },
-          }),
-        );
-      }
+      for (const list of ruleListsOf(site))
+        for (const r of list) {
+          // The cheap tests first: most rules of an nginx route are its defaults (no lower-cased name for them).
+          if (r.from === 'default' || r.value === null || !NAME_LENGTHS.has(r.name.length) || !NAMES.has(r.name.toLowerCase()))
+            continue;
+          const key = `${r.ref.file}:${r.ref.line}`;
+          if (seen.has(key)) continue;
+          const onTls = valueFor(r, true);
+          const onPlain = valueFor(r, false);
+          const bad = [onTls, onPlain].filter((v): v is string => v !== undefined && v !== '' && !/^https?$/i.test(v));
+          if (bad.length === 0) continue;
+          seen.add(key);
+          out.push(
+            finding(meta, {
+              message: `${r.name} is sent as ${[onTls !== undefined ? `"${onTls}" on https` : '', onPlain !== undefined ? `"${onPlain}" on http` : ''].filter(Boolean).join(' and ')}: only "http" and "https" mean anything to the app`,
+              evidence: [ev(r.ref, `evaluates to "${bad[0]}"`)],
+              why: 'Apps compare the header to the exact string https (Django SECURE_PROXY_SSL_HEADER, ASP.NET ForwardedHeaders, Rails, Express). A value such as httpss matches nothing, and a plain request sent as https is a false claim of TLS.',
+              fix: {
+                description: 'Send the connection scheme itself.',
+                file: r.ref.file,
+                line: r.ref.line,
+                lines: [setSchemeLine(config.kind, false)],
+                placement: 'replace',
+              },
+              data: { proxy: config.kind, site: site.id, values: { tls: onTls, plain: onPlain } },
+            }),
+          );
+        }
     }
     return out;
   },
