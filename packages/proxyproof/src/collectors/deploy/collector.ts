@@ -334,6 +334,7 @@ class DeployRun {
       uvicorn: this.pins.uvicorn?.version,
       daphne: this.pins.daphne?.version,
       hypercorn: this.pins.hypercorn?.version,
+      runserver: this.pins.django?.version,
     };
   }
 
