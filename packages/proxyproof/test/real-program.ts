@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
@@ -243,4 +244,24 @@ export function selfSignedCert(dir: string, cn: string): { cert: string; key: st
   const combined = join(tls, 'combined.pem');
   writeFileSync(combined, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
   return { cert, key, combined };
+}
+
+/**
+ * One `GET /` to a program under test on loopback (a port or a unix socket) with these headers: the body, trimmed,
+ * or undefined when the request fails or takes over 3 s. Readiness polls and assertions alike use it.
+ */
+export function getBody(
+  target: { port?: number; socketPath?: string },
+  headers: Record<string, string>,
+): Promise<string | undefined> {
+  return new Promise((res) => {
+    const req = request({ host: '127.0.0.1', ...target, path: '/', headers, timeout: 3000 }, (r) => {
+      let b = '';
+      r.on('data', (c) => (b += c));
+      r.on('end', () => res(b.trim()));
+    });
+    req.on('error', () => res(undefined));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
 }

@@ -102,6 +102,48 @@ const cases: Array<{
       { port: 8002, service: 'docker-compose.override.yml#admin' },
     ],
   },
+  {
+    name: 'include `path: [base, override]`: the override (another folder, any name) merges into the included base service',
+    files: {
+      'compose.yaml': 'include:\n  - path:\n      - stack/compose.yaml\n      - deploy/prod-env.yml\n',
+      'stack/compose.yaml': 'services:\n  web:\n    build: ..\n',
+      'deploy/prod-env.yml': 'services:\n  web:\n    environment:\n      FORWARDED_ALLOW_IPS: 172.18.0.0/16\n',
+    },
+    want: [{ port: 8000, trusted: '172.18.0.0/16', service: 'stack/compose.yaml#web' }],
+  },
+  {
+    name: 'include: the later files of the list win in order; a string item is one file and merges nothing',
+    files: {
+      'compose.yaml': 'include:\n  - other/compose.yaml\n  - path: [stack/compose.yaml, stack/a.yml, stack/b.yml]\n',
+      'stack/compose.yaml': 'services:\n  web:\n    build: ..\n',
+      'stack/a.yml': 'services:\n  web:\n    environment:\n      FORWARDED_ALLOW_IPS: 10.0.0.1\n',
+      'stack/b.yml': 'services:\n  web:\n    environment:\n      FORWARDED_ALLOW_IPS: 10.0.0.2\n',
+      'other/compose.yaml': 'services:\n  admin:\n    build: ..\n    command: gunicorn app.wsgi:application -b 0.0.0.0:8002\n',
+    },
+    want: [
+      { port: 8000, trusted: '10.0.0.2', service: 'stack/compose.yaml#web' },
+      { port: 8002, service: 'other/compose.yaml#admin' },
+    ],
+  },
+  {
+    name: 'trap: one base included by two stacks with different overrides (nginx / no proxy) takes neither',
+    files: {
+      'run-nginx.yaml': 'include:\n  - path:\n      - stack/compose.yaml\n      - stack/behind-nginx.yaml\n',
+      'run-open.yaml': 'include:\n  - path: [stack/compose.yaml, stack/open.yaml]\n',
+      'stack/compose.yaml': 'services:\n  web:\n    build: ..\n',
+      'stack/behind-nginx.yaml': 'services:\n  web:\n    environment:\n      FORWARDED_ALLOW_IPS: 172.18.0.0/16\n',
+      'stack/open.yaml': 'services:\n  web:\n    environment:\n      FORWARDED_ALLOW_IPS: "*"\n',
+    },
+    want: [{ port: 8000, trusted: '127.0.0.1', service: 'stack/compose.yaml#web' }],
+  },
+  {
+    name: 'trap: the same override file not named by any include stays apart (another folder is another project)',
+    files: {
+      'stack/compose.yaml': 'services:\n  web:\n    build: ..\n',
+      'deploy/compose.prod.yml': 'services:\n  web:\n    environment:\n      FORWARDED_ALLOW_IPS: 172.18.0.0/16\n',
+    },
+    want: [{ port: 8000, trusted: '127.0.0.1', service: 'stack/compose.yaml#web' }],
+  },
 ];
 
 for (const c of cases)

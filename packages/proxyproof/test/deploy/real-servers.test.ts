@@ -7,14 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { schemeFromProxy } from '../../src/checks/appserver/context.js';
 import { nginxTls, systemdUnit } from '../python/fixtures.js';
 import { lintFiles } from '../python/lint-files.js';
-import { startOnFreePorts } from '../real-program.js';
+import { getBody, startOnFreePorts } from '../real-program.js';
 
 const APP = `
 def application(environ, start_response):
@@ -29,25 +28,7 @@ async def asgi(scope, receive, send):
 `;
 
 function ask(target: { port?: number; socketPath?: string }): Promise<string | undefined> {
-  return new Promise((res) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        ...target,
-        path: '/',
-        headers: { Host: 'example.com', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.9' },
-        timeout: 3000,
-      },
-      (r) => {
-        let b = '';
-        r.on('data', (c) => (b += c));
-        r.on('end', () => res(b.trim()));
-      },
-    );
-    req.on('error', () => res(undefined));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
+  return getBody(target, { Host: 'example.com', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.9' });
 }
 
 /**

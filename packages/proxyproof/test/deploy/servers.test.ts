@@ -151,7 +151,9 @@ test('wrappers: exec, env, python -m, poetry run, gosu, sh -c, /venv/bin paths; 
     'gunicorn -b 0.0.0.0:8000 app:app',
   ]);
   assert.deepEqual(kinds('pip install gunicorn uvicorn'), []);
-  assert.deepEqual(kinds('python manage.py runserver'), []);
+  // Django's development server is a server too (test/deploy/runserver.test.ts); other manage.py commands are not.
+  assert.deepEqual(kinds('python manage.py runserver'), ['runserver ']);
+  assert.deepEqual(kinds('python manage.py migrate'), []);
   assert.deepEqual(kinds('echo gunicorn'), []);
 });
 

@@ -2,10 +2,14 @@
 // request header handed to PHP unchanged (php-src sapi/cli/php_cli_server.c), the framework decides the scheme;
 // started by compose, an image's CMD, a script, a unit or a Procfile, on exactly the address given.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { builtinServerAddress } from '../../src/collectors/php/builtin-server.js';
+import { artisanServeAddress, builtinServerAddress } from '../../src/collectors/php/builtin-server.js';
 import { laravelMiddleware } from '../checks/app/fixtures.js';
 import { doctorFiles as doctor, lintFiles } from '../python/lint-files.js';
+import { getBody, startOnFreePorts } from '../real-program.js';
 
 test('builtinServerAddress: the -S address of a php command', () => {
   const table: Array<[string, ReturnType<typeof builtinServerAddress>]> = [
@@ -22,8 +26,78 @@ test('builtinServerAddress: the -S address of a php command', () => {
   for (const [cmd, want] of table) assert.deepEqual(builtinServerAddress(cmd.split(' ')), want, cmd);
 });
 
-const servers = async (files: Record<string, string>) =>
-  (await lintFiles(files, [])).facts.appServers.filter((s) => s.name === 'php -S');
+test("artisanServeAddress: `php artisan serve` as Laravel's ServeCommand resolves host and port", () => {
+  const env = (o: Record<string, string>) =>
+    Object.fromEntries(Object.entries(o).map(([k, value]) => [k, { value, origin: 'env' as const, envVar: k }]));
+  const table: Array<[string, Record<string, string>, ReturnType<typeof artisanServeAddress>]> = [
+    ['php artisan serve', {}, { host: '127.0.0.1', port: 8000, text: '127.0.0.1:8000' }],
+    ['php artisan serve --host=0.0.0.0 --port=8080', {}, { host: '0.0.0.0', port: 8080, text: '0.0.0.0:8080' }],
+    ['php artisan serve --host 0.0.0.0', {}, { host: '0.0.0.0', port: 8000, text: '0.0.0.0:8000' }],
+    // the port may ride on --host; --port still wins
+    ['php artisan serve --host=0.0.0.0:9000', {}, { host: '0.0.0.0', port: 9000, text: '0.0.0.0:9000' }],
+    ['php artisan serve --host=0.0.0.0:9000 --port=9001', {}, { host: '0.0.0.0', port: 9001, text: '0.0.0.0:9001' }],
+    ['./artisan serve --host=[::]', {}, { host: '::', port: 8000, text: '[::]:8000' }],
+    [
+      'php artisan serve',
+      { SERVER_HOST: '0.0.0.0', SERVER_PORT: '8081' },
+      { host: '0.0.0.0', port: 8081, text: '0.0.0.0:8081', fromEnv: ['SERVER_HOST', 'SERVER_PORT'] },
+    ],
+    // the command line wins over the environment (the options' defaults come from it)
+    ['php artisan serve --host=127.0.0.1', { SERVER_HOST: '0.0.0.0' }, { host: '127.0.0.1', port: 8000, text: '127.0.0.1:8000' }],
+    ['php artisan serve --port=${APP_PORT}', {}, { host: '127.0.0.1', text: '127.0.0.1:${APP_PORT}' }],
+    // traps: other artisan commands, a file named like it that is no artisan, Octane
+    ['php artisan queue:work', {}, undefined],
+    ['php artisan octane:start --host=0.0.0.0', {}, undefined],
+    ['cat artisan serve', {}, undefined],
+  ];
+  for (const [cmd, e, want] of table) assert.deepEqual(artisanServeAddress(cmd.split(' '), env(e)), want, cmd);
+});
+
+const servers = async (files: Record<string, string>, name = 'php -S') =>
+  (await lintFiles(files, [])).facts.appServers.filter((s) => s.name === name);
+
+test('artisan serve launches: compose command with SERVER_PORT, an image CMD its compose service runs, an entrypoint script', async () => {
+  const laravel = {
+    'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+    'composer.json': '{"require": {"laravel/framework": "^10.0"}}\n',
+  };
+  const compose = await servers(
+    {
+      ...laravel,
+      'docker-compose.yml':
+        'services:\n  app:\n    image: php:8.3-cli\n    command: php artisan serve --host=0.0.0.0\n    environment:\n      SERVER_PORT: "8080"\n    ports:\n      - "80:8080"\n',
+    },
+    'artisan serve',
+  );
+  assert.deepEqual(
+    compose.map((s) => [s.service, s.launch.via, s.binds[0]?.host, s.binds[0]?.port, s.binds[0]?.published?.hostPort]),
+    [['app', 'compose', '0.0.0.0', 8080, 80]],
+  );
+  assert.match(compose[0]?.notes?.join('\n') ?? '', /SERVER_PORT/);
+  const image = await servers(
+    {
+      ...laravel,
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n',
+      Dockerfile: 'FROM php:8.3-cli\nCOPY . /app\nWORKDIR /app\nCMD php artisan serve --host=0.0.0.0 --port=8000\n',
+    },
+    'artisan serve',
+  );
+  assert.deepEqual(
+    image.map((s) => [s.service, s.launch.file, s.launch.line, s.binds[0]?.reach]),
+    [['app', 'Dockerfile', 4, 'container-network']],
+  );
+  const script = await servers(
+    {
+      ...laravel,
+      'docker/start.sh': '#!/bin/sh\nphp artisan migrate --force\nexec php artisan serve --host=0.0.0.0 --port=80\n',
+    },
+    'artisan serve',
+  );
+  assert.deepEqual(
+    script.map((s) => [s.launch.via, s.launch.line, s.binds[0]?.port, s.binds[0]?.exposure]),
+    [['shell', 3, 80, 'all-interfaces']],
+  );
+});
 
 test('php -S launches: compose command (container, published port), Dockerfile CMD, systemd unit, Procfile; mentions are not launches', async () => {
   const compose = await servers({
@@ -97,4 +171,30 @@ test('chain: nginx -> php -S in compose service app -> Laravel: the hop is linke
     'composer.json': '{"require": {"laravel/framework": "^10.0"}}\n',
   });
   assert.equal(nobody.analysis.verdict.routes[0]?.scheme.believed, 'http');
+});
+
+const ask = (port: number) => getBody({ port }, { Host: 'shop.example.com', 'X-Forwarded-Proto': 'https' });
+
+test('real php -S (Debian PHP 8.2, what artisan serve runs): no HTTPS, the forwarded header reaches PHP unchanged', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'proxyproof-php-s-'));
+  writeFileSync(
+    join(dir, 'router.php'),
+    "<?php echo 'pp ', $_SERVER['HTTPS'] ?? '-', ' ', $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? '-', ' ', $_SERVER['REQUEST_SCHEME'] ?? '-';\n",
+  );
+  try {
+    const php = await startOnFreePorts({
+      name: 'php -S',
+      ports: 1,
+      command: ([port]) => ({ cmd: '/usr/bin/php', args: ['-S', `127.0.0.1:${port}`, 'router.php'], cwd: dir }),
+      // Only this router answers "pp ...".
+      ready: async ([port]) => /^pp /.test((await ask(port as number)) ?? ''),
+    });
+    try {
+      assert.equal(await ask(php.ports[0] as number), 'pp - https -');
+    } finally {
+      await php.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -11,6 +11,12 @@
  *   None, so only '*' trusts the proxy.
  * daphne: --proxy-headers off by default; when on, X-Forwarded-For/-Port/-Proto are taken from ANY peer.
  * hypercorn: no proxy-header support in the server; ProxyFixMiddleware (0.15+) in the app does it.
+ * Django's runserver (3.2 .. 5.x): `[addr:]port`, default 127.0.0.1:8000 (`-6`: ::1; an address alone is no valid
+ *   argument); it reads no forwarded header: wsgiref takes the scheme from the connection (plain HTTP) and hands every
+ *   header to Django's META unchanged, so SECURE_PROXY_SSL_HEADER decides; it drops headers with an underscore in
+ *   the name (django/core/servers/basehttp.py). With Channels/Daphne installed, Daphne's runserver takes over, with
+ *   the same `[addr:]port` and no proxy headers either (daphne/management/commands/runserver.py, Server() without
+ *   proxy_forwarded_* options).
  */
 
 import type { ComposePort, ComposeService, Reach } from '../../model/deploy.js';
@@ -43,6 +49,7 @@ export const DEFAULT_VERSIONS: Record<PyServerKind, string> = {
   uvicorn: '0.17.6',
   daphne: '4.1',
   hypercorn: '0.17',
+  runserver: '3.2.25',
 };
 
 export function isLoopback(host: string): boolean {
@@ -178,7 +185,9 @@ export function buildAppServer(inv: FoundInvocation, ctx: LaunchContext): AppSer
   for (const [k, v] of Object.entries(inv.env))
     env[k] = { value: v, origin: 'env', envVar: k, ref: ctx.ref, note: 'set on the command line' };
   const facts: AppServerFacts = {
-    kind: inv.kind,
+    // runserver is no AppServerKind of its own: a server that turns no header into a scheme, as the other 'other's.
+    kind: inv.kind === 'runserver' ? 'other' : inv.kind,
+    ...(inv.kind === 'runserver' ? { name: 'runserver' } : {}),
     launch: { ...ctx.ref, via: ctx.via },
     service: ctx.service,
     appTarget: parsed.positionals[0],
@@ -217,6 +226,7 @@ export function buildAppServer(inv: FoundInvocation, ctx: LaunchContext): AppSer
   if (inv.kind === 'gunicorn') buildGunicorn(inv, parsed, ctx, facts, finishBinds, env);
   else if (inv.kind === 'uvicorn') buildUvicorn(inv, parsed, ctx, facts, finishBinds, env);
   else if (inv.kind === 'daphne') buildDaphne(parsed, ctx, facts, finishBinds);
+  else if (inv.kind === 'runserver') buildRunserver(parsed, ctx, facts, finishBinds);
   else buildHypercorn(parsed, ctx, facts, finishBinds);
   return facts;
 }
@@ -440,6 +450,47 @@ function buildUvicorn(
 
 function ssl(parsed: ReturnType<typeof parseServerArgs>, dest: string): boolean {
   return parsed.values.has(dest);
+}
+
+/**
+ * `runserver [addr:]port` (Django's naiveip_re: an IPv4 address, a bracketed IPv6 one or a host name, then `:port`;
+ * or a port alone). `0` is a name the resolver turns into 0.0.0.0 (Django 4.2+ prints it so).
+ */
+export function runserverBind(addrport: string | undefined, ipv6: boolean): { host: string; port: number } | undefined {
+  if (addrport === undefined) return { host: ipv6 ? '::1' : '127.0.0.1', port: 8000 };
+  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[a-fA-F0-9:]+\]|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*):)?(\d+)$/.exec(addrport);
+  if (!m) return undefined;
+  const host = m[1] === undefined ? (ipv6 ? '::1' : '127.0.0.1') : m[1] === '0' ? '0.0.0.0' : m[1].replace(/^\[|\]$/g, '');
+  return { host, port: Number(m[2]) };
+}
+
+function buildRunserver(
+  parsed: ReturnType<typeof parseServerArgs>,
+  ctx: LaunchContext,
+  facts: AppServerFacts,
+  finish: Finish,
+): void {
+  const addrport = parsed.positionals[0];
+  // No app target: the project is the one manage.py/--settings names (DJANGO_SETTINGS_MODULE).
+  facts.appTarget = undefined;
+  const settings = parsed.values.get('settings')?.[0];
+  if (settings)
+    facts.env.DJANGO_SETTINGS_MODULE = {
+      value: settings,
+      origin: 'env',
+      envVar: 'DJANGO_SETTINGS_MODULE',
+      ref: ctx.ref,
+      note: 'runserver --settings',
+    };
+  const bind = runserverBind(addrport, parsed.flags.get('use_ipv6') === true);
+  if (bind) finish([{ kind: 'tcp', host: bind.host, port: bind.port, exposure: exposureOf(bind.host) }], ctx.ref);
+  else {
+    facts.binds.push({ kind: 'tcp', exposure: 'unknown', reach: 'unknown', ref: ctx.ref });
+    facts.notes?.push(`runserver address ${addrport} is not a literal [addr:]port`);
+  }
+  facts.notes?.push(
+    "Django's development server: plain HTTP, no forwarded header read; every header reaches Django's META unchanged (names with an underscore dropped), so SECURE_PROXY_SSL_HEADER decides; Django's docs: not for production",
+  );
 }
 
 function buildDaphne(

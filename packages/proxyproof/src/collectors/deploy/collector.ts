@@ -283,7 +283,7 @@ class DeployRun {
       }
     this.platforms();
     this.supervisordImages();
-    const composeFiles = files.filter((f) => isComposeFile(renderedName(basename(f.abs))));
+    const composeFiles = this.composeFilesOf(files);
     this.composeOverlays(composeFiles);
     for (const f of composeFiles) guarded(this.ctx, f.display, () => this.compose(f));
     for (const f of files)
@@ -334,6 +334,7 @@ class DeployRun {
       uvicorn: this.pins.uvicorn?.version,
       daphne: this.pins.daphne?.version,
       hypercorn: this.pins.hypercorn?.version,
+      runserver: this.pins.django?.version,
     };
   }
 
@@ -578,11 +579,13 @@ class DeployRun {
    */
   private composeOverlays(files: DiscoveredFile[]): void {
     for (const f of files) {
+      if (this.rawCompose.has(f.abs)) continue;
       // A file too large to read is reported once, by `compose`.
       const text = f.size > MAX_SOURCE_BYTES ? undefined : readText(this.ctx, f);
       if (text !== undefined) this.rawCompose.set(f.abs, parseCompose(text));
     }
     if (files.length < 2) return;
+    this.includedOverlays();
     const shapes = [...this.rawCompose].map(([abs, raw]) => ({
       file: abs,
       services: raw.services.map((s) => ({ image: s.value.image, build: s.value.build })),
@@ -590,11 +593,80 @@ class DeployRun {
     for (const [abs, base] of composeProjects(shapes)) {
       const raw = this.rawCompose.get(abs);
       const f = this.byAbs.get(abs);
-      if (base === abs || !raw || !f || raw.problems.length > 0) continue;
+      // An include's override list (above) says which base a file overrides, whatever its name and shape.
+      if (base === abs || !raw || !f || raw.problems.length > 0 || this.overlayBase.has(abs)) continue;
       this.overlayBase.set(abs, base);
       const list = this.overlaysOf.get(base) ?? [];
       list.push({ file: f.display, raw });
       this.overlaysOf.set(base, list);
+    }
+  }
+
+  /**
+   * The tree's compose files: by name, and every file a compose file's `include:` names, whatever its name (compose
+   * loads it as a compose file), followed into the files those include.
+   */
+  private composeFilesOf(files: DiscoveredFile[]): DiscoveredFile[] {
+    const out = files.filter((f) => isComposeFile(renderedName(basename(f.abs))));
+    const have = new Set(out.map((f) => f.abs));
+    for (let i = 0; i < out.length; i++) {
+      const f = out[i] as DiscoveredFile;
+      const text = f.size > MAX_SOURCE_BYTES ? undefined : readText(this.ctx, f);
+      if (text === undefined) continue;
+      const raw = parseCompose(text);
+      this.rawCompose.set(f.abs, raw);
+      for (const item of raw.include ?? [])
+        for (const p of item.paths) {
+          const g = this.byAbs.get(resolve(dirname(f.abs), p));
+          if (g && !have.has(g.abs) && /\.ya?ml$/i.test(g.abs)) {
+            have.add(g.abs);
+            out.push(g);
+          }
+        }
+    }
+    return out;
+  }
+
+  /**
+   * `include: - path: [base, override...]` (Compose spec: the files of the list are merged as `-f base -f override`
+   * would, each path relative to the including file's folder): each override of the tree is an overlay of that base,
+   * wherever the two files sit. A base or override the tree lacks leaves the others alone. A base that several
+   * including files merge with different overrides (one stack per proxy choice) is one service record here, so it
+   * takes none of them, and a note says so: merging every stack's override into it would mix alternatives.
+   */
+  private includedOverlays(): void {
+    const lists = new Map<string, { overrides: Map<string, string[]>; by: string[] }>();
+    for (const [abs, raw] of this.rawCompose)
+      for (const item of raw.include ?? []) {
+        if (item.paths.length < 2) continue;
+        const [first, ...rest] = item.paths.map((p) => resolve(dirname(abs), p));
+        const base = first as string;
+        if (!this.rawCompose.has(base)) continue;
+        const overrides = rest.filter((o) => o !== base && this.rawCompose.has(o));
+        const entry = lists.get(base) ?? { overrides: new Map<string, string[]>(), by: [] as string[] };
+        entry.overrides.set(overrides.join('\n'), overrides);
+        entry.by.push(this.byAbs.get(abs)?.display ?? abs);
+        lists.set(base, entry);
+      }
+    for (const [base, { overrides, by }] of lists) {
+      if (overrides.size > 1) {
+        const f = this.byAbs.get(base);
+        this.ctx.facts.diagnostics.push({
+          level: 'note',
+          file: f?.display ?? base,
+          message: `compose \`include:\` merges this file with different override files in ${by.join(', ')}: each stack's overrides are not merged into its services (alternative stacks of one included file are not modelled)`,
+        });
+        continue;
+      }
+      for (const o of [...overrides.values()][0] ?? []) {
+        const oRaw = this.rawCompose.get(o);
+        const f = this.byAbs.get(o);
+        if (!oRaw || !f || oRaw.problems.length > 0 || this.overlayBase.has(o)) continue;
+        this.overlayBase.set(o, base);
+        const list = this.overlaysOf.get(base) ?? [];
+        list.push({ file: f.display, raw: oRaw });
+        this.overlaysOf.set(base, list);
+      }
     }
   }
 

@@ -612,6 +612,12 @@ export interface ComposeRaw {
   name?: string;
   /** Top-level networks declared `external: true` (created outside this file: a reverse proxy's network). */
   externalNetworks?: string[];
+  /**
+   * Top-level `include:` items (Compose 2.20+), each the files of one included model as written, relative to this
+   * file's folder: a string item or `path:` is one file; a `path:` list is a base file and the override files compose
+   * merges over it, in order (the Compose spec's include `path`).
+   */
+  include?: Array<{ paths: string[]; line: number }>;
   services: Array<{
     name: string;
     line: number;
@@ -650,6 +656,19 @@ export function parseCompose(text: string): ComposeRaw {
     out.externalNetworks = Object.entries(root.networks as Record<string, unknown>)
       .filter(([, v]) => v && typeof v === 'object' && (v as Record<string, unknown>).external)
       .map(([k]) => k);
+  if (Array.isArray(root.include)) {
+    const node = doc.get('include', true) as YamlNode | undefined;
+    const at = (i: number): number => {
+      const item = node && isSeq(node) ? (node.items[i] as YamlNode | undefined) : undefined;
+      return item?.range ? lineCounter.linePos(item.range[0]).line : 0;
+    };
+    out.include = root.include.flatMap((item, i) => {
+      const path =
+        typeof item === 'string' ? item : item && typeof item === 'object' ? (item as { path?: unknown }).path : undefined;
+      const paths = (Array.isArray(path) ? path : [path]).filter((p): p is string => typeof p === 'string' && p !== '');
+      return paths.length > 0 ? [{ paths, line: at(i) }] : [];
+    });
+  }
   // Compose file format v1 (docker-compose 1.x, no `version:`): services are the top-level keys themselves.
   const v1 =
     root.services === undefined &&

@@ -4,10 +4,12 @@
  * prefix, `--opt=value`, `-bVALUE`), uvicorn uses click (no abbreviations, `--x/--no-x` flags,
  * `UVICORN_*` environment variables). Option tables were taken from the servers' own sources
  * (gunicorn 20.1 and uvicorn 0.17.6 as installed by Debian, daphne 4.1, hypercorn 0.17).
+ * Django's development server (`manage.py runserver`, `django-admin runserver`, `python -m django runserver`) is the
+ * kind `runserver`: its one positional is `[addr:]port` (django/core/management/commands/runserver.py).
  */
 import { shlexSplit, splitCommands, type VarLookup } from './shell.js';
 
-export type PyServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn';
+export type PyServerKind = 'gunicorn' | 'uvicorn' | 'daphne' | 'hypercorn' | 'runserver';
 
 interface OptSpec {
   names: string[];
@@ -231,11 +233,34 @@ const HYPERCORN_OPTS: OptSpec[] = [
   f(['-h'], 'help'),
 ];
 
+/**
+ * Django's `runserver` (3.2 as Debian ships it .. 5.x): its own, staticfiles' `--insecure`/`--nostatic` (with
+ * django.contrib.staticfiles installed), `--skip-checks` (4.0+; Django 3.2 refuses it, checked), and BaseCommand's.
+ * `--settings` names the settings module (DJANGO_SETTINGS_MODULE for that process).
+ */
+const RUNSERVER_OPTS: OptSpec[] = [
+  f(['-6', '--ipv6'], 'use_ipv6'),
+  f(['--nothreading'], 'nothreading'),
+  f(['--noreload'], 'noreload'),
+  f(['--insecure'], 'insecure'),
+  f(['--nostatic'], 'nostatic'),
+  f(['--skip-checks'], 'skip_checks'),
+  o(['--settings'], 'settings'),
+  o(['--pythonpath'], 'pythonpath'),
+  o(['-v', '--verbosity'], 'verbosity'),
+  f(['--traceback'], 'traceback'),
+  f(['--no-color'], 'no_color'),
+  f(['--force-color'], 'force_color'),
+  f(['--version'], 'version'),
+  f(['-h', '--help'], 'help'),
+];
+
 const TABLES: Record<PyServerKind, { opts: OptSpec[]; abbrev: boolean }> = {
   gunicorn: { opts: GUNICORN_OPTS, abbrev: true },
   uvicorn: { opts: UVICORN_OPTS, abbrev: false },
   daphne: { opts: DAPHNE_OPTS, abbrev: true },
   hypercorn: { opts: HYPERCORN_OPTS, abbrev: true },
+  runserver: { opts: RUNSERVER_OPTS, abbrev: true },
 };
 
 export interface ParsedArgs {
@@ -374,6 +399,11 @@ function isPython(tok: string): boolean {
   return /^python(\d+(\.\d+)?)?$/.test(base(tok));
 }
 
+/** Django's command runners: a project's `manage.py` (any folder) and `django-admin`. */
+function isDjangoManage(tok: string): boolean {
+  return /^(?:manage\.py|django-admin(?:\.py)?)$/.test(base(tok));
+}
+
 /**
  * Finds app-server invocations in one argv (after shell splitting), looking through wrappers
  * (`exec`, `poetry run`, `gosu app`, `python -m gunicorn`, `sh -c "..."`).
@@ -391,14 +421,18 @@ export function findInvocations(
   ];
   const direct = serverName(first);
   if (direct) return found(direct, 1);
+  // `./manage.py runserver 0.0.0.0:8000`, `django-admin runserver`: only the runserver command serves HTTP.
+  if (isDjangoManage(first)) return argv[1] === 'runserver' ? found('runserver', 2) : [];
   if (isPython(first)) {
     for (let i = 1; i < argv.length; i++) {
       const a = argv[i] as string;
       if (a === '-m') {
         const mod = argv[i + 1];
+        if (mod === 'django') return argv[i + 2] === 'runserver' ? found('runserver', i + 3) : [];
         const k = mod ? serverName(mod) : undefined;
         return k && mod === k ? found(k, i + 2) : [];
       }
+      if (isDjangoManage(a)) return argv[i + 1] === 'runserver' ? found('runserver', i + 2) : [];
       if (a === '-c' || !a.startsWith('-')) return [];
     }
     return [];
@@ -431,7 +465,7 @@ export function findInvocations(
       newEnv[m[1] as string] = m[2] as string;
       continue;
     }
-    if (serverName(a) || isPython(a) || base(a) === 'sh' || base(a) === 'bash') {
+    if (serverName(a) || isPython(a) || isDjangoManage(a) || base(a) === 'sh' || base(a) === 'bash') {
       const r = findInvocations(argv.slice(i), newEnv, unresolved, depth + 1);
       if (r.length > 0) return r;
     }

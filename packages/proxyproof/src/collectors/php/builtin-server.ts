@@ -7,15 +7,17 @@
  * framework end (Laravel, Symfony, WordPress...) decides the scheme. It listens on exactly the address given
  * (`localhost:8000` is loopback only, `0.0.0.0:8080` every interface). The PHP manual says it "should not be used on
  * a public network" (https://www.php.net/manual/en/features.commandline.webserver.php).
+ *
+ * Laravel's `php artisan serve` is that server: it runs `php -S HOST:PORT server.php` (laravel/framework
+ * src/Illuminate/Foundation/Console/ServeCommand.php): HOST is `--host` (which may carry `:PORT`), else SERVER_HOST,
+ * else 127.0.0.1; PORT is `--port`, else the port in `--host`, else SERVER_PORT, else 8000 — plus one per port
+ * already taken when `--port` is not given (`--tries`, 10), which the files cannot show.
  */
-import { dirname, resolve } from 'node:path';
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext } from '../../model/collector.js';
-import type { ComposeService } from '../../model/deploy.js';
-import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/facts.js';
-import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
-import { exposureOf, inServiceContainer, reachOf } from '../deploy/appserver.js';
-import { commandWords, launchVia } from './fpm.js';
+import type { AppServerFacts, BindAddress, Facts, SourceRef, Valued } from '../../model/facts.js';
+import { exposureOf } from '../deploy/appserver.js';
+import { commandLaunches, placeBind } from '../deploy/command-launches.js';
 
 /** The php CLI (`php`, `php8.2`, `/usr/local/bin/php`). */
 const PHP_PROGRAM = /^(?:\S*\/)?php[\d.]*$/;
@@ -41,83 +43,86 @@ function bindOf(a: { host: string; port?: number }, ref: SourceRef): BindAddress
   return { kind: 'tcp', host: a.host, port: a.port, exposure: exposureOf(a.host), ref };
 }
 
-/** The compose service built from this Dockerfile that runs its CMD (no `command:`/`entrypoint:` of its own). */
-function builtBy(ctx: CollectContext, facts: Facts, dockerfileAbs: string): ComposeService | undefined {
-  for (const cf of facts.compose?.files ?? []) {
-    const composeAbs = ctx.files.find((x) => x.display === cf.file)?.abs ?? resolve(cf.file);
-    for (const svc of cf.services) {
-      if (!svc.build || svc.command || svc.entrypoint) continue;
-      if (resolve(dirname(composeAbs), svc.build.context, svc.build.dockerfile ?? 'Dockerfile') === dockerfileAbs) return svc;
+/** A launch's PHP server address and how it was given (`php -S 0.0.0.0:8080`, `artisan serve --host=0.0.0.0`). */
+interface PhpServe {
+  host: string;
+  port?: number;
+  text: string;
+  artisan: boolean;
+  /** The environment variable that gave the host or port, when one did. */
+  fromEnv?: string[];
+}
+
+const PHP_OR_ARTISAN = /^(?:\S*\/)?(?:php[\d.]*|artisan)$/;
+
+/**
+ * The address of `php artisan serve` in these words (`php artisan serve --host=0.0.0.0 --port=8000`, `./artisan serve`),
+ * with SERVER_HOST/SERVER_PORT from the process environment the files show; undefined for another command.
+ */
+export function artisanServeAddress(
+  words: string[],
+  env: Record<string, Valued<string> | undefined> = {},
+): Omit<PhpServe, 'artisan'> | undefined {
+  const i = words.findIndex((w, k) => /(?:^|\/)artisan$/.test(w) && (k === 0 || PHP_OR_ARTISAN.test(words[k - 1] ?? '')));
+  if (i < 0 || words[i + 1] !== 'serve') return undefined;
+  const option = (name: string): string | undefined => {
+    for (let k = i + 2; k < words.length; k++) {
+      const w = words[k] as string;
+      if (w === `--${name}`) return words[k + 1];
+      if (w.startsWith(`--${name}=`)) return w.slice(name.length + 3);
     }
+    return undefined;
+  };
+  const fromEnv: string[] = [];
+  let hostText = option('host');
+  if (hostText === undefined && env.SERVER_HOST?.value) {
+    hostText = env.SERVER_HOST.value;
+    fromEnv.push('SERVER_HOST');
   }
-  return undefined;
+  hostText ??= '127.0.0.1';
+  // ServeCommand::getHostAndPort: `[v6]:port`, else `host:port`.
+  const m = /^(\[.*\]):?([0-9]+)?/.exec(hostText) ?? /^([^:]*)(?::([0-9]+))?/.exec(hostText);
+  const host = (m?.[1] ?? hostText).replace(/^\[|\]$/g, '');
+  let portText = option('port') ?? m?.[2];
+  if (portText === undefined && env.SERVER_PORT?.value) {
+    portText = env.SERVER_PORT.value;
+    fromEnv.push('SERVER_PORT');
+  }
+  portText ??= '8000';
+  const port = /^\d+$/.test(portText) ? Number(portText) : undefined;
+  const text = `${host.includes(':') ? `[${host}]` : host}:${portText}`;
+  return { host, ...(port !== undefined ? { port } : {}), text, ...(fromEnv.length > 0 ? { fromEnv } : {}) };
 }
 
 const NOTE =
   "PHP's built-in server speaks plain HTTP ($_SERVER['HTTPS'] is never set) and hands every request header to PHP unchanged; the framework decides (the PHP manual: not for a public network)";
 
-/** `php -S` app servers: compose services first (their container and published ports), then launch files. */
+/** `php -S` and `php artisan serve` app servers: compose services first (their container and published ports), then launch files. */
 export function builtinServers(ctx: CollectContext, facts: Facts): AppServerFacts[] {
-  const out: AppServerFacts[] = [];
-  const seen = new Set<string>();
-  for (const cf of facts.compose?.files ?? [])
-    for (const s of cf.services) {
-      if (s.role === 'proxy') continue;
-      const argv = [...(s.entrypoint?.argv ?? []), ...(s.command?.argv ?? [])];
-      // `sh -c "php -S ..."`: the script's words.
-      const words = argv.flatMap((w) => w.split(/\s+/).filter(Boolean));
-      const a = builtinServerAddress(words);
-      if (!a) continue;
-      const ref = s.command?.ref ?? s.entrypoint?.ref ?? s.ref;
-      const b = inServiceContainer(bindOf(a, ref), s);
-      seen.add(`${ref.file}:${ref.line}`);
-      out.push(
-        passThroughServer({
-          name: 'php -S',
-          launch: { ...ref, via: 'compose' },
-          service: s.name,
-          binds: [b],
-          configFiles: [],
-          notes: [`php -S ${a.text} in compose service ${s.name}`, NOTE],
-        }),
-      );
-    }
-  for (const f of ctx.files) {
-    const via = f.size <= MAX_APP_SOURCE_BYTES ? launchVia(f.display) : undefined;
-    if (!via) continue;
-    const raw = facts.sources.get(f.display) ?? ctx.read(f).toString('utf8').split(/\r?\n/);
-    raw.forEach((l, i) => {
-      if (/^\s*[#;]/.test(l) || !/\bphp[\d.]*\b[^\n]*-S/.test(l)) return;
-      if (via === 'dockerfile' && !/^\s*(CMD|ENTRYPOINT)\b/i.test(l)) return;
-      if (via === 'supervisord' && !/^\s*command\s*=/.test(l)) return;
-      if (via === 'systemd' && !/^\s*ExecStart\s*=/.test(l)) return;
-      const ref = refAt(f.display, raw, i + 1);
-      if (seen.has(`${ref.file}:${ref.line}`)) return;
-      for (const words of commandWords(l)) {
-        const a = builtinServerAddress(words);
-        if (!a) continue;
-        const svc = via === 'dockerfile' ? builtBy(ctx, facts, f.abs) : undefined;
-        // The image of a compose service with no command of its own: that service's container and ports.
-        const b = svc ? inServiceContainer(bindOf(a, ref), svc) : bindOf(a, ref);
-        if (!svc && via === 'dockerfile') {
-          // Published only by whoever runs the image (`docker run -p`), as the deploy collector says of a CMD.
-          b.container = true;
-          b.reach = reachOf(b, { container: true, dockerOnly: true }).reach;
-        } else if (!svc) b.reach = reachOf(b, { container: false }).reach;
-        seen.add(`${ref.file}:${ref.line}`);
-        out.push(
-          passThroughServer({
-            name: 'php -S',
-            launch: { ...ref, via: svc ? 'compose' : via },
-            ...(svc ? { service: svc.name } : {}),
-            binds: [b],
-            configFiles: [],
-            notes: [`php -S ${a.text} started here`, NOTE],
-          }),
-        );
-        break;
-      }
+  // The environment is known per launch, after the words matched: artisan's address is read again with it below.
+  const launches = commandLaunches(ctx, facts, {
+    mentions: /\bphp[\d.]*\b[^\n]*-S|\bartisan\s+serve\b/,
+    match: (words): true | undefined => (builtinServerAddress(words) || artisanServeAddress(words) ? true : undefined),
+  });
+  return launches.map((l) => {
+    const direct = builtinServerAddress(l.words);
+    const a: PhpServe = direct
+      ? { ...direct, artisan: false }
+      : { ...(artisanServeAddress(l.words, l.env) as Omit<PhpServe, 'artisan'>), artisan: true };
+    const b = placeBind(bindOf(a, l.ref), l);
+    const what = a.artisan ? `php artisan serve (php -S ${a.text})` : `php -S ${a.text}`;
+    const where = l.via === 'compose' ? `in compose service ${l.service?.name}` : 'started here';
+    const notes = [`${what} ${where}`, NOTE];
+    if (a.fromEnv) notes.push(`its address comes from ${a.fromEnv.join(' and ')} in the service's environment`);
+    if (a.artisan && !/--port\b/.test(l.words.join(' ')))
+      notes.push('artisan serve moves to the next port when this one is taken (--tries): the files cannot show that');
+    return passThroughServer({
+      name: a.artisan ? 'artisan serve' : 'php -S',
+      launch: { ...l.ref, via: l.service ? 'compose' : l.via },
+      ...(l.service ? { service: l.service.name } : {}),
+      binds: [b],
+      configFiles: [],
+      notes,
     });
-  }
-  return out;
+  });
 }

@@ -13,9 +13,10 @@ import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/facts.js';
-import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { refAt } from '../appends/lines.js';
 import { exposureOf, inServiceContainer } from '../deploy/appserver.js';
 import { builtFrom } from '../deploy/built-from.js';
+import { commandLaunches, type LaunchVia } from '../deploy/command-launches.js';
 
 export const PHP_FPM_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/fpm/Dockerfile';
 /** php-src's pool template, which Alpine's and most builds install: `listen = 127.0.0.1:9000`. */
@@ -188,41 +189,10 @@ function imageServer(s: ComposeService): AppServerFacts {
   }
 }
 
-type LaunchVia = AppServerFacts['launch']['via'];
-
-/** Files that start programs: s6/runit `run` scripts, shell scripts, images, process managers, units. */
-export function launchVia(display: string): LaunchVia | undefined {
-  const d = display.replace(/\\/g, '/');
-  const base = d.split('/').pop() ?? '';
-  if (/^Dockerfile|\.Dockerfile$|^Containerfile/.test(base)) return 'dockerfile';
-  if (/^Procfile/.test(base)) return 'procfile';
-  if (/\.service$/.test(base)) return 'systemd';
-  if (/supervisor/i.test(d) && /\.(conf|ini)$/.test(base)) return 'supervisord';
-  if (/\.sh$/.test(base) || /(^|\/)(services\.d|s6-rc\.d|service|sv)\/[^/]+\/run$/.test(d) || /^(docker-)?entrypoint/.test(base))
-    return 'shell';
-  return undefined;
-}
-
 /** The php-fpm program (`php-fpm`, `php-fpm7`, `php-fpm8.2`, `/usr/sbin/php-fpm81`): a word of a command. */
 const FPM_PROGRAM = /^(?:\S*\/)?php-fpm[\d.]*$/;
 /** A service manager starting the packaged php-fpm (`service php8.2-fpm start`, `rc-service php-fpm81 start`). */
 const FPM_SERVICE = /^(?:service|rc-service|systemctl)$/;
-
-/** The command words of one line, as a launch: `exec`, `sudo`, env assignments and JSON-array quoting dropped. */
-export function commandWords(line: string): string[][] {
-  const code = line.replace(/^\s*(CMD|ENTRYPOINT|command\s*=|ExecStart\s*=|\w+:)\s*/i, '');
-  return code.split(/&&|\|\||;|\|/).map((seg) =>
-    seg
-      .replace(/[[\]",]/g, ' ')
-      .trim()
-      .split(/\s+/)
-      .filter((w) => w !== '' && !/^[A-Z_][A-Z0-9_]*=/.test(w))
-      .filter(
-        (w, i, all) =>
-          !(['exec', 'sudo', 'nohup', 'with-contenv', 's6-setuidgid', 'gosu', 'su-exec'].includes(w) && i < all.length - 1),
-      ),
-  );
-}
 
 export interface FpmLaunch {
   ref: SourceRef;
@@ -236,35 +206,22 @@ export interface FpmLaunch {
  * (`php-fpm7 -F` in an s6 `run` file, `exec php-fpm -F` in an entrypoint, `command=php-fpm8.2 -F` in supervisord):
  * the app server behind `fastcgi_pass` even when its pool file is not in the tree. Package installs and
  * commands that only mention php-fpm (`apk add php7-fpm`, `php-fpm -t`, `pkill php-fpm`) are not launches.
+ * Compose services running php-fpm are fpmServices'.
  */
 export function fpmLaunches(ctx: CollectContext): FpmLaunch[] {
-  const out: FpmLaunch[] = [];
-  for (const f of ctx.files) {
-    const via = f.size <= MAX_APP_SOURCE_BYTES ? launchVia(f.display) : undefined;
-    if (!via) continue;
-    const raw = ctx.facts.sources.get(f.display) ?? ctx.read(f).toString('utf8').split(/\r?\n/);
-    raw.forEach((l, i) => {
-      if (/^\s*[#;]/.test(l) || !/php[\d.]*-fpm|php-fpm/.test(l)) return;
-      if (via === 'dockerfile' && !/^\s*(CMD|ENTRYPOINT)\b/i.test(l)) return;
-      if (via === 'supervisord' && !/^\s*command\s*=/.test(l)) return;
-      if (via === 'systemd' && !/^\s*ExecStart\s*=/.test(l)) return;
-      for (const words of commandWords(l)) {
-        const [cmd, ...args] = words;
-        if (!cmd) continue;
-        const started =
-          (FPM_PROGRAM.test(cmd) && !args.some((a) => /^(-t|--test|-v|--version|-i|-m|-h|--help)$/.test(a))) ||
-          (FPM_SERVICE.test(cmd) && args.some((a) => /php[\d.-]*fpm/.test(a)) && args.some((a) => /^(start|restart)$/.test(a)));
-        if (!started) continue;
-        const y = args.findIndex((a) => a === '-y' || a === '--fpm-config');
-        const launch: FpmLaunch = { ref: refAt(f.display, raw, i + 1), via };
-        const config = y >= 0 ? args[y + 1] : args.find((a) => /^--fpm-config=/.test(a))?.slice(13);
-        if (config) launch.config = config;
-        out.push(launch);
-        break;
-      }
-    });
-  }
-  return out;
+  return commandLaunches(ctx, ctx.facts, {
+    mentions: /php[\d.]*-fpm|php-fpm/,
+    compose: false,
+    match: ([cmd, ...args]) => {
+      if (!cmd) return undefined;
+      const started =
+        (FPM_PROGRAM.test(cmd) && !args.some((a) => /^(-t|--test|-v|--version|-i|-m|-h|--help)$/.test(a))) ||
+        (FPM_SERVICE.test(cmd) && args.some((a) => /php[\d.-]*fpm/.test(a)) && args.some((a) => /^(start|restart)$/.test(a)));
+      if (!started) return undefined;
+      const y = args.findIndex((a) => a === '-y' || a === '--fpm-config');
+      return { config: y >= 0 ? args[y + 1] : args.find((a) => /^--fpm-config=/.test(a))?.slice(13) };
+    },
+  }).map((l) => ({ ref: l.ref, via: l.via, ...(l.match.config ? { config: l.match.config } : {}) }));
 }
 
 /** Where a php-fpm with no pool file in the tree listens: the socket nginx passes to when it names one, else php-src's default. */

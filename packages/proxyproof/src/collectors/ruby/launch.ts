@@ -15,8 +15,8 @@ import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, SourceRef } from '../../model/facts.js';
 import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { exposureOf, inServiceContainer, reachOf } from '../deploy/appserver.js';
+import { commandWords, launchVia } from '../deploy/command-launches.js';
 import { dockerArgv, parseDockerfile } from '../deploy/formats.js';
-import { commandWords, launchVia } from '../php/fpm.js';
 
 /** One place the tree starts Puma (directly, through `rails server`/`rackup`, or through a script). */
 export interface RailsLaunch {
