@@ -80,6 +80,29 @@ test('1.x labels and CLI entrypoints: traefik.frontend.rule + traefik.port route
   assert.ok(sites.find((s) => s.label.includes('entrypoint http '))?.redirectsToHttps);
 });
 
+test('labels for both (trap): a container with 1.x and 2.x router labels gets only its 2.x router', async () => {
+  const { sites } = await traefik({
+    'docker-compose.yml': `services:
+  traefik:
+    image: traefik:v2.11
+    command:
+      - "--entrypoints.websecure.address=:443"
+  rss:
+    image: rssbridge/rss-bridge:latest
+    labels:
+      - traefik.frontend.rule=Host:rss.example.com
+      - traefik.port=80
+      - "traefik.http.routers.rssbridge.rule=Host(\`rss.example.com\`)"
+      - "traefik.http.routers.rssbridge.tls=true"
+      - "traefik.http.services.rssbridge.loadbalancer.server.port=80"
+`,
+  });
+  assert.deepEqual(
+    sites.flatMap((s) => s.routes.map((r) => r.id.replace(/^.*:router:/, ''))),
+    ['rssbridge'],
+  );
+});
+
 test('2.x (trap): a v2 TOML with the same entrypoint names stays 2.x, its trustedIPs a list', async () => {
   const { sites, versions } = await traefik({
     'traefik.toml':

@@ -787,8 +787,10 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       // The docker provider: routers, services and middlewares in the labels of any other container.
       const written = isTraefikImage(svc.image) ? [] : traefikLabels(doc, ['services', sname], svc);
       if (written.length === 0) continue;
-      // 1.x labels (`traefik.frontend.rule`, `traefik.port`) as the 2.x router and service they declare.
-      const labels = hasV1Labels(written) ? [...written, ...v1Labels(sname, written)] : written;
+      // 1.x labels (`traefik.frontend.rule`, `traefik.port`) as the 2.x router and service they declare, unless the
+      // container also has 2.x router labels (a stack labelled for both: each Traefik reads only its own).
+      const v2 = written.some((l) => /^traefik\.(?:http|tcp)\./i.test(l.key));
+      const labels = hasV1Labels(written) && !v2 ? [...written, ...v1Labels(sname, written)] : written;
       const enable = labels.find((l) => l.key.toLowerCase() === 'traefik.enable');
       st.labelled.push({ container: labelledKey(file, sname), enabled: enable ? truthy(enable.value) : undefined });
       const d = dynamicFromLabels(file, sname, labels, containerPorts(svc));
