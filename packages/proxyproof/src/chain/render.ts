@@ -56,8 +56,18 @@ export function inventory(facts: Facts, a: ChainAnalysis, files: DeploymentFiles
   for (const u of t.unmodelled) found.push(`not modelled   ${u.what} ${u.file}: ${u.why}`);
   if (t.proxies.length === 0)
     missing.push(
-      'no reverse-proxy configuration that proxies anywhere (nginx sites with proxy_pass/uwsgi_pass, a Caddyfile with reverse_proxy)',
+      'no reverse-proxy configuration that proxies anywhere (nginx sites with proxy_pass/uwsgi_pass, a Caddyfile with reverse_proxy, HAProxy backends, Apache ProxyPass, Traefik routers from labels, a file provider or IngressRoutes)',
     );
+  // A proxy read with listeners but no route (Traefik entrypoints whose routers were all left out, say): what it
+  // is and why nothing was routed, instead of only the generic line above.
+  for (const p of facts.proxies ?? []) {
+    const sites = p.sites.filter((s) => s.listeners.length > 0);
+    if (sites.length === 0 || p.sites.some((s) => s.routes.length > 0)) continue;
+    const why = [...new Set(p.sites.flatMap((s) => s.notes))];
+    missing.push(
+      `${p.kind} ${p.file}: ${sites.map((s) => s.label).join(', ')} route nothing${why.length ? ` (${why.join('; ')})` : ''}`,
+    );
+  }
   if (t.apps.length === 0)
     missing.push('no app-server launch (systemd unit, compose command, Procfile, Dockerfile CMD, supervisord, gunicorn.conf.py)');
   if (facts.frameworks.length === 0)

@@ -292,3 +292,28 @@ test('chain: behind a TLS load balancer (--front aws-alb) Traefik web with no tr
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Traefik in compose with or without `network_mode: host`, a file-provider route to 127.0.0.1:8000, gunicorn there on the host. */
+const HOST_NET = (hostNetwork: boolean) => ({
+  'docker-compose.yml': `services:\n  traefik:\n    image: traefik:v3.1\n    command:\n      - "--entrypoints.websecure.address=:443"\n      - "--providers.file.filename=/etc/traefik/dynamic.yml"\n${hostNetwork ? '    network_mode: host\n' : '    ports:\n      - "443:443"\n'}    volumes:\n      - ./dynamic.yml:/etc/traefik/dynamic.yml\n`,
+  'dynamic.yml':
+    'http:\n  routers:\n    app:\n      rule: Host(`app.example.org`)\n      entryPoints: [websecure]\n      tls: {}\n      service: app\n  services:\n    app:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:8000\n',
+  'gunicorn.service':
+    '[Service]\nWorkingDirectory=/srv/app\nExecStart=/srv/app/venv/bin/gunicorn --bind 127.0.0.1:8000 site.wsgi\n[Install]\nWantedBy=multi-user.target\n',
+});
+
+test('network_mode: host: a proxy container shares the host network, so its 127.0.0.1:8000 is the host gunicorn', async () => {
+  const { analysis } = await lintFiles(HOST_NET(true));
+  const links = analysis.chain.topology.links;
+  assert.ok(links.length > 0);
+  assert.ok(
+    links.every((l) => l.target.kind === 'app'),
+    JSON.stringify(links.map((l) => l.target)),
+  );
+});
+
+test('network_mode (trap): without it the same 127.0.0.1:8000 is the Traefik container itself (unresolved)', async () => {
+  const { analysis } = await lintFiles(HOST_NET(false));
+  const links = analysis.chain.topology.links;
+  assert.ok(links.some((l) => l.target.kind === 'unresolved' && /that container itself/.test(l.target.reason)));
+});

@@ -90,6 +90,13 @@ export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, note
     const cands = own ? [own] : kind === 'cloud-lb' || kind === 'other' ? [] : containersOf(kind);
     const c = cands.length === 1 ? cands[0] : undefined;
     if (!c) continue;
+    // `network_mode: host`: the proxy's listeners and its loopback are the host's, so it links as a host proxy.
+    if ('hostNetwork' in c && c.hostNetwork) {
+      p.notes.push(
+        `runs in compose service ${c.service} with network_mode: host (${c.ref.file}:${c.ref.line}): on the host's network`,
+      );
+      continue;
+    }
     // kamal-proxy is a plain Docker container (Kamal runs it with `docker run`), not a compose service.
     p.placement = {
       kind: 'container',

@@ -18,13 +18,16 @@
  * Only containers of the tree are routed (docker-gen sees every container of the Docker host; the others are not
  * here). `VIRTUAL_PROTO` uwsgi/fastcgi/grpc routes carry params, not headers: they are listed as not modelled.
  */
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import type { HeaderRule, Listener, ProxyRoute, Ref } from '../../chain/model.js';
+import { nginxToTemplate } from '../../facts/nginx/sites.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { builtCopies } from '../deploy/built-from.js';
 import { addProxyFacts } from '../proxy/common.js';
+import { obj, yamlDocs } from '../proxy/yaml.js';
 import { type DockerGenPair, dockerGenPairs, NGINX_PROXY_MANAGER_IMAGE, nginxProxyImage } from './image.js';
 
 type HttpsMethod = 'redirect' | 'noredirect' | 'nohttp' | 'nohttps';
@@ -52,6 +55,7 @@ function envValue(s: ComposeService, name: string): string | undefined {
 
 /** The container sets VIRTUAL_HOST: a literal, or a compose `${VAR}` the files leave to the deploy's environment. */
 function hasVirtualHost(s: ComposeService): boolean {
+  if (envValue(s, 'VIRTUAL_HOST_MULTIPORTS')?.trim()) return true;
   const e = envEntry(s, 'VIRTUAL_HOST');
   if (!e) return false;
   return e.unresolved ? 'envVar' in e && Boolean(e.envVar) : e.value.trim() !== '';
@@ -119,7 +123,163 @@ export function templateTrust(text: string, file: string): TrustSource | undefin
   return undefined;
 }
 
-function siteOf(proxy: ComposeService, gen: Generator, routed: ComposeService[], notes: string[]): ProxyConfigFacts | undefined {
+/** The `proxy_set_header` lines of one nginx-proxy `vhost.d` snippet, at its own level (not inside a nested block). */
+interface Snippet {
+  file: string;
+  rules: HeaderRule[];
+}
+
+/**
+ * nginx-proxy's `vhost.d` snippets of the tree (files in a folder named `vhost.d`, by file name), with the
+ * `proxy_set_header` lines each sets at its top level. nginx.tmpl writes the proxy headers at the http level and
+ * includes `vhost.d/<host>` (else `default`) in the host's server and `vhost.d/<host>_<sha1(path)>_location` (else
+ * `<host>_location`, else `default_location`) in each location: a snippet that sets any `proxy_set_header` makes that
+ * level inherit none of the template's (nginx's rule), so only its own lines (and nginx's `Host $proxy_host`) are sent.
+ */
+function vhostSnippets(ctx: CollectContext): Map<string, Snippet> {
+  const out = new Map<string, Snippet>();
+  for (const f of ctx.files) {
+    if (basename(dirname(f.abs)) !== 'vhost.d') continue;
+    const text = ctx.readText?.(f) ?? ctx.read(f).toString('utf8');
+    // A file with a server block of its own is an nginx config (the nginx collector's), not a snippet.
+    if (/^\s*(?:server|http)\s*\{/m.test(text)) continue;
+    const rules: HeaderRule[] = [];
+    let depth = 0;
+    text.split(/\r?\n/).forEach((raw, i) => {
+      const line = raw.replace(/#.*$/, '');
+      const m = depth === 0 ? /^\s*proxy_set_header\s+(\S+)\s+("[^"]*"|'[^']*'|[^;\s]+)\s*;/.exec(line) : null;
+      if (m) {
+        const value = (m[2] as string).replace(/^(["'])(.*)\1$/, '$2');
+        rules.push({
+          name: m[1] as string,
+          value: value === '' ? null : nginxToTemplate(value, new Set()),
+          ref: { file: f.display, line: i + 1, snippet: raw.trim() },
+          from: 'route',
+        });
+      }
+      depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
+    });
+    out.set(basename(f.abs), { file: f.display, rules });
+  }
+  return out;
+}
+
+/**
+ * The headers a route of `host` and `path` sends: the template's (`template`), unless the location snippet (or, with
+ * none that sets headers, the server snippet) sets its own `proxy_set_header` lines, which then replace them all.
+ */
+function withSnippets(
+  template: HeaderRule[],
+  snippets: Map<string, Snippet>,
+  host: string | undefined,
+  path: string,
+): HeaderRule[] {
+  if (snippets.size === 0) return template;
+  const sha = createHash('sha1').update(path).digest('hex');
+  const pick = (...names: string[]) => names.map((n) => snippets.get(n)).find((x) => x !== undefined);
+  const loc = pick(...(host ? [`${host}_${sha}_location`, `${host}_location`] : []), 'default_location');
+  const srv = pick(...(host ? [host] : []), 'default');
+  const own = loc?.rules.length ? loc : srv?.rules.length ? srv : undefined;
+  if (!own) return template;
+  const rules = [...own.rules];
+  if (!rules.some((r) => r.name.toLowerCase() === 'host'))
+    rules.push({
+      name: 'Host',
+      value: '{proxy_host}',
+      ref: { ...(own.rules[0]?.ref as Ref), origin: 'default', snippet: "nginx's default Host $proxy_host" },
+      from: 'default',
+    });
+  return rules;
+}
+
+/** One virtual host and path a container is routed on, with its port and protocol. */
+interface VHost {
+  hosts: string[];
+  hostsRaw: string;
+  path: string;
+  port: number | undefined;
+  portRef: Ref;
+  proto: string;
+  ref: Ref;
+  /** The route's match text when it is not `VIRTUAL_HOST=...` (a VIRTUAL_HOST_MULTIPORTS entry). */
+  match?: string;
+  /** Part of the route id that keeps several hosts of one container apart ('' for VIRTUAL_HOST). */
+  idHost: string;
+}
+
+/**
+ * The virtual hosts of a routed container. `VIRTUAL_HOST_MULTIPORTS` (nginx-proxy 1.6+, docs/README.md "Multiple
+ * ports"; nginx.tmpl groups containers by it and drops their VIRTUAL_HOST) is YAML or JSON `host: {path: {port,
+ * proto, dest}}` and overrides VIRTUAL_HOST/PORT/PROTO/PATH: a host with no paths is `/`, a path with no port the
+ * default port (the one exposed port, else 80: nginx.tmpl `$default_port`), proto `http`. A value that does not parse is
+ * a note (nginx-proxy writes a warning into its config and routes nothing for it). Otherwise VIRTUAL_HOST (comma
+ * separated), VIRTUAL_PORT, VIRTUAL_PATH, VIRTUAL_PROTO.
+ */
+function vhostsOf(s: ComposeService, notes: string[]): VHost[] {
+  const multi = envValue(s, 'VIRTUAL_HOST_MULTIPORTS');
+  if (multi?.trim()) {
+    const mref = envRef(s, 'VIRTUAL_HOST_MULTIPORTS') as Ref;
+    const docs = yamlDocs(multi);
+    const top = docs?.length === 1 ? obj(docs[0]?.value) : undefined;
+    if (!top) {
+      notes.push(
+        `${s.name} (${mref.file}:${mref.line}): VIRTUAL_HOST_MULTIPORTS is not a YAML/JSON mapping: nginx-proxy routes nothing for it`,
+      );
+      return [];
+    }
+    const out: VHost[] = [];
+    for (const [host, v] of Object.entries(top)) {
+      const paths = Object.entries(obj(v) ?? {}).filter(([k]) => k !== 'external_http_port' && k !== 'external_https_port');
+      for (const [path, pv] of paths.length ? paths : [['/', {}] as [string, unknown]]) {
+        const o = obj(pv) ?? {};
+        const port = Number.parseInt(String(o.port ?? ''), 10) || onlyPort(s);
+        out.push({
+          hosts: [host.trim().toLowerCase()].filter(Boolean),
+          hostsRaw: host,
+          path,
+          port,
+          portRef: mref,
+          proto: String(o.proto ?? 'http')
+            .trim()
+            .toLowerCase(),
+          ref: mref,
+          match: `VIRTUAL_HOST_MULTIPORTS ${host}${path === '/' ? '' : ` ${path}`}${o.port !== undefined ? ` port ${String(o.port)}` : ''}`,
+          idHost: `${host.toLowerCase()}:`,
+        });
+      }
+    }
+    return out;
+  }
+  // `VIRTUAL_HOST=${DOMAIN}` from a .env the tree does not hold still routes the container (the host is unknown).
+  const vh = envEntry(s, 'VIRTUAL_HOST');
+  const hostsRaw = envValue(s, 'VIRTUAL_HOST') ?? (vh && 'envVar' in vh && vh.envVar ? `\${${vh.envVar}}` : '');
+  const hosts = (envValue(s, 'VIRTUAL_HOST') ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const vhRef = envRef(s, 'VIRTUAL_HOST') as Ref;
+  const portText = envValue(s, 'VIRTUAL_PORT');
+  return [
+    {
+      hosts,
+      hostsRaw,
+      path: envValue(s, 'VIRTUAL_PATH')?.trim() || '/',
+      port: Number.parseInt(portText ?? '', 10) || onlyPort(s),
+      portRef: envRef(s, 'VIRTUAL_PORT') ?? vhRef,
+      proto: (envValue(s, 'VIRTUAL_PROTO') ?? 'http').trim().toLowerCase(),
+      ref: vhRef,
+      idHost: '',
+    },
+  ];
+}
+
+function siteOf(
+  proxy: ComposeService,
+  gen: Generator,
+  routed: ComposeService[],
+  notes: string[],
+  snippets: Map<string, Snippet> = new Map(),
+): ProxyConfigFacts | undefined {
   const file = proxy.file;
   const image = gen;
   const built = image.ref.file !== proxy.ref.file || image.ref.line !== proxy.ref.line;
@@ -158,50 +318,39 @@ function siteOf(proxy: ComposeService, gen: Generator, routed: ComposeService[],
   const plainRoutes: ProxyRoute[] = [];
   const names: string[] = [];
   let redirect: Ref | undefined;
-  for (const s of routed) {
-    // `VIRTUAL_HOST=${DOMAIN}` from a .env the tree does not hold still routes the container (the host is unknown).
-    const vh = envEntry(s, 'VIRTUAL_HOST');
-    const hostsRaw = envValue(s, 'VIRTUAL_HOST') ?? (vh && 'envVar' in vh && vh.envVar ? `\${${vh.envVar}}` : '');
-    const hosts = (envValue(s, 'VIRTUAL_HOST') ?? '')
-      .split(',')
-      .map((h) => h.trim().toLowerCase())
-      .filter(Boolean);
-    const vhRef = envRef(s, 'VIRTUAL_HOST') as Ref;
-    const proto = (envValue(s, 'VIRTUAL_PROTO') ?? 'http').trim().toLowerCase();
-    if (proto !== 'http' && proto !== 'https') {
-      notes.push(`${s.name} (${vhRef.file}:${vhRef.line}): VIRTUAL_PROTO=${proto} carries params, not headers: not modelled`);
-      continue;
+  for (const s of routed)
+    for (const v of vhostsOf(s, notes)) {
+      const { hosts, hostsRaw, path, port, portRef, proto, ref: vhRef } = v;
+      if (proto !== 'http' && proto !== 'https') {
+        notes.push(`${s.name} (${vhRef.file}:${vhRef.line}): VIRTUAL_PROTO=${proto} carries params, not headers: not modelled`);
+        continue;
+      }
+      const method = httpsMethod(envValue(s, 'HTTPS_METHOD')) ?? defaultMethod;
+      for (const h of hosts) if (!names.includes(h)) names.push(h);
+      const route: ProxyRoute = {
+        id: `nginx-proxy:${file}:${s.name}:${v.idHost}${path}`,
+        match: v.match ?? `VIRTUAL_HOST=${hostsRaw}${path === '/' ? '' : ` VIRTUAL_PATH=${path}`}`,
+        samplePath: path,
+        ...(hosts[0] && /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/.test(hosts[0]) ? { sampleHost: hosts[0] } : {}),
+        ref: vhRef,
+        protocol: proto,
+        upstreams: [
+          port !== undefined
+            ? { text: `${s.name}:${port}`, address: { kind: 'tcp', host: s.name, port }, ref: portRef }
+            : { text: s.name, address: null, ref: vhRef, exposedPortOf: s.name },
+        ],
+        headers: withSnippets(rules, snippets, hosts[0], path),
+      };
+      if (!tlsPub || method === 'noredirect' || method === 'nohttps') plainRoutes.push(route);
+      if (tlsPub && method !== 'nohttps') routes.push(route);
+      if (tlsPub && (method === 'redirect' || method === 'nohttp'))
+        redirect ??= envRef(s, 'HTTPS_METHOD') ??
+          envRef(gen.env, 'HTTPS_METHOD') ?? {
+            ...vhRef,
+            origin: 'default',
+            snippet: `HTTPS_METHOD=redirect (nginx-proxy's default): plain HTTP is redirected to https`,
+          };
     }
-    const portText = envValue(s, 'VIRTUAL_PORT');
-    const port = Number.parseInt(portText ?? '', 10) || onlyPort(s);
-    const portRef = envRef(s, 'VIRTUAL_PORT') ?? vhRef;
-    const path = envValue(s, 'VIRTUAL_PATH')?.trim() || '/';
-    const method = httpsMethod(envValue(s, 'HTTPS_METHOD')) ?? defaultMethod;
-    for (const h of hosts) if (!names.includes(h)) names.push(h);
-    const route: ProxyRoute = {
-      id: `nginx-proxy:${file}:${s.name}:${path}`,
-      match: `VIRTUAL_HOST=${hostsRaw}${path === '/' ? '' : ` VIRTUAL_PATH=${path}`}`,
-      samplePath: path,
-      ...(hosts[0] && /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/.test(hosts[0]) ? { sampleHost: hosts[0] } : {}),
-      ref: vhRef,
-      protocol: proto,
-      upstreams: [
-        port !== undefined
-          ? { text: `${s.name}:${port}`, address: { kind: 'tcp', host: s.name, port }, ref: portRef }
-          : { text: s.name, address: null, ref: vhRef, exposedPortOf: s.name },
-      ],
-      headers: rules,
-    };
-    if (!tlsPub || method === 'noredirect' || method === 'nohttps') plainRoutes.push(route);
-    if (tlsPub && method !== 'nohttps') routes.push(route);
-    if (tlsPub && (method === 'redirect' || method === 'nohttp'))
-      redirect ??= envRef(s, 'HTTPS_METHOD') ??
-        envRef(gen.env, 'HTTPS_METHOD') ?? {
-          ...vhRef,
-          origin: 'default',
-          snippet: `HTTPS_METHOD=redirect (nginx-proxy's default): plain HTTP is redirected to https`,
-        };
-  }
   if (routes.length === 0 && plainRoutes.length === 0) return undefined;
   const common = {
     names,
@@ -369,12 +518,13 @@ export const nginxProxyCollector: Collector = {
     // Containers of compose files without an nginx-proxy of their own go to the tree's one nginx-proxy (its usual
     // setup: the proxy started once per host, each app's stack joining its network); with several, to none.
     const orphans = files.filter((cf) => !cf.services.some(runsNginxProxy)).flatMap((cf) => cf.services.filter(routes));
+    const snippets = vhostSnippets(ctx);
     for (const p of proxies) {
       const notes: string[] = [];
       const pair = pairs.get(p);
       const gen = pair ? dockerGenGenerator(ctx, pair, notes) : imageGenerator(ctx, p);
       if (!gen) continue;
-      const config = siteOf(p, gen, [...routed(p.file), ...(proxies.length === 1 ? orphans : [])], notes);
+      const config = siteOf(p, gen, [...routed(p.file), ...(proxies.length === 1 ? orphans : [])], notes, snippets);
       if (!config) continue;
       for (const s of config.sites) s.notes.push(...notes);
       addProxyFacts(ctx, config);

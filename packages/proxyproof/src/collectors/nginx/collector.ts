@@ -209,7 +209,7 @@ function vhostSnippetReason(name: string): string {
   const host = name.replace(/_location(?:_override)?$/, '');
   const where = loc ? 'inside `location /` of' : 'inside';
   const which = host === 'default' ? 'every host without a file of its own' : host;
-  return `nginx-proxy's per-host snippet (vhost.d): included ${where} the server nginx-proxy generates for ${which}; its directives are not simulated`;
+  return `nginx-proxy's per-host snippet (vhost.d): included ${where} the server nginx-proxy generates for ${which}; only its proxy_set_header lines are simulated (on nginx-proxy's routes of that host, where a compose nginx-proxy routes it)`;
 }
 
 export const nginxCollector: Collector = {

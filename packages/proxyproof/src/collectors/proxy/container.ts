@@ -39,6 +39,8 @@ export interface ProxyContainer {
   why: string;
   /** Every variable of the container is in `env` (no env_file, whose values are not read here). */
   envComplete: boolean;
+  /** `network_mode: host`: the proxy binds the host's interfaces and its 127.0.0.1 is the host's (no container). */
+  hostNetwork?: boolean;
   /** Variables set from a compose interpolation the files do not resolve (`DOMAIN=${DOMAIN}`): value not known. */
   unknownEnv?: string[];
   /**
@@ -126,6 +128,7 @@ export function proxyContainers(facts: Facts, kind: ContainerProxyKind): ProxyCo
         envComplete: true,
       };
       if (s.envFiles.length > 0) c.envComplete = false;
+      if (s.networkMode === 'host') c.hostNetwork = true;
       const tagged = s.image ? imageVersion(kind, s.image) : undefined;
       if (why && !c.version)
         c.version = tagged

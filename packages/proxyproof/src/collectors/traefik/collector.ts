@@ -32,6 +32,7 @@ import {
   TRAEFIK_OVERWRITTEN_HEADERS,
   type TraefikDynamic,
 } from './dynamic.js';
+import { hasV1Labels, isTraefikV1, v1FromFlags, v1Labels, v1ToV2 } from './v1.js';
 
 function flattenObject(v: unknown, prefix: string[], out: Array<{ path: string[]; value: unknown }>, depth = 0): void {
   const o = obj(v);
@@ -131,6 +132,8 @@ export interface TraefikRead {
   dynamic?: TraefikDynamic;
   /** The chart's own LoadBalancer Service (Helm values `service:`), for the chain's controller balancer. */
   service?: KubeFacts['services'][number];
+  /** Read as Traefik 1.x (v1.ts): its keys, and its default trust. */
+  v1?: true;
 }
 
 export function traefikFromFlat(file: string, flat: Flat, flatLists: Map<string, string[]> = new Map()): TraefikRead {
@@ -456,6 +459,11 @@ function ingressRouteSite(
   };
 }
 
+/** `traefik:1.7`, `traefik:v1.7.34-alpine` (1.x's code-name tags are not recognised). */
+function isTraefikV1Image(image: unknown): boolean {
+  return typeof image === 'string' && /(^|\/)traefik:v?1(\.|$|-)/i.test(image);
+}
+
 function isTraefikImage(image: unknown): boolean {
   return typeof image === 'string' && /(^|\/)traefik(:|@|$)/i.test(image);
 }
@@ -554,7 +562,7 @@ function record(ctx: CollectContext, file: string, r: TraefikRead, st?: RunState
     kind: 'traefik',
     file,
     sites: r.sites,
-    assumedVersion: '2.x/3.x',
+    assumedVersion: r.v1 ? '1.x' : '2.x/3.x',
     traefik: { ...r.extra, allowRanges: r.allowRanges } as TraefikExtra,
   });
 }
@@ -579,8 +587,50 @@ function fromToml(file: string, text: string, base: number): TraefikRead | undef
     }
     return base;
   });
-  const r = withSyntax(traefikFromFlat(file, flat), 'toml');
-  r.dynamic = dynamicFromFlat(file, flat);
+  const r = withSyntax(traefikOf(file, flat), 'toml');
+  r.dynamic = dynamicFromFlat(file, r.v1 ? v1ToV2(flat).flat : flat);
+  return r;
+}
+
+/**
+ * The static configuration of a flat map, 1.x or 2.x by its keys (v1.ts). A 1.x entrypoint without `forwardedHeaders`
+ * keeps X-Forwarded-* from any peer (1.4-1.7's `SetEffectiveConfiguration`): recorded as `insecure` at the
+ * entrypoint's own line, with `origin: 'default'`, so the checks say it is the default and not a written option.
+ */
+export function traefikOf(file: string, flat: Flat, v1Anyway = false): TraefikRead {
+  if (!v1Anyway && !isTraefikV1(flat)) return traefikFromFlat(file, flat);
+  const v1 = v1ToV2(flat);
+  const r = traefikFromFlat(file, v1.flat);
+  for (const ep of r.extra.entryPoints)
+    ep.forwardedHeaders ??= {
+      insecure: true,
+      trustedIPs: [],
+      ref: {
+        ...ep.ref,
+        origin: 'default',
+        snippet: `entryPoints.${ep.name} (no forwardedHeaders: Traefik 1.x trusts every peer)`,
+      },
+    };
+  r.sites = sitesOf(file, r.extra.entryPoints);
+  for (const ep of r.extra.entryPoints) {
+    const site = r.sites.find((s) => s.id === `traefik:${file}:${ep.name}`);
+    // 1.x's header rewriter tests `trustedIPs` against every X-Forwarded-For entry too (whitelist.NewIP(..., true)):
+    // a client that names a listed address there is trusted, so a list keeps a forged X-Forwarded-Proto as well.
+    if (site && site.trust.mode === 'list') {
+      site.notes.push(
+        `Traefik 1.x: trustedIPs ${site.trust.list.join(', ')} also match a client-sent X-Forwarded-For entry, so any client can be trusted`,
+      );
+      site.trust = { ...site.trust, mode: 'all' };
+    }
+    const to = v1.flat.get(`entrypoints.${ep.name.toLowerCase()}.http.redirections.entrypoint.to`);
+    const scheme = v1.flat.get(`entrypoints.${ep.name.toLowerCase()}.http.redirections.entrypoint.scheme`);
+    if (site && to && scheme?.value === 'https') {
+      site.redirectsToHttps = { file, line: to.line, snippet: `redirect.entryPoint=${String(to.value)}` };
+      site.redirectDecidedBy = 'forwarded-proto';
+    }
+  }
+  r.defaults = v1.defaults;
+  r.v1 = true;
   return r;
 }
 
@@ -592,8 +642,8 @@ function fromYamlDoc(file: string, doc: YDoc, prefix: Array<string | number>, of
     }
     return 0;
   });
-  const r = withSyntax(traefikFromFlat(file, flat), 'yaml');
-  r.dynamic = dynamicFromFlat(file, flat);
+  const r = withSyntax(traefikOf(file, flat), 'yaml');
+  r.dynamic = dynamicFromFlat(file, r.v1 ? v1ToV2(flat).flat : flat);
   return r;
 }
 
@@ -735,8 +785,12 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
         st.loads.set(file, set);
       }
       // The docker provider: routers, services and middlewares in the labels of any other container.
-      const labels = isTraefikImage(svc.image) ? [] : traefikLabels(doc, ['services', sname], svc);
-      if (labels.length === 0) continue;
+      const written = isTraefikImage(svc.image) ? [] : traefikLabels(doc, ['services', sname], svc);
+      if (written.length === 0) continue;
+      // 1.x labels (`traefik.frontend.rule`, `traefik.port`) as the 2.x router and service they declare, unless the
+      // container also has 2.x router labels (a stack labelled for both: each Traefik reads only its own).
+      const v2 = written.some((l) => /^traefik\.(?:http|tcp)\./i.test(l.key));
+      const labels = hasV1Labels(written) && !v2 ? [...written, ...v1Labels(sname, written)] : written;
       const enable = labels.find((l) => l.key.toLowerCase() === 'traefik.enable');
       st.labelled.push({ container: labelledKey(file, sname), enabled: enable ? truthy(enable.value) : undefined });
       const d = dynamicFromLabels(file, sname, labels, containerPorts(svc));
@@ -781,9 +835,11 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       else if (obj(e))
         for (const [k, val] of Object.entries(obj(e) ?? {}))
           env.push({ name: k, value: String(val), line: at(doc, [...path, 'environment', k])?.keyLine ?? 0 });
-      const flat = flatFromFlags(flags);
+      // 1.x's `--entryPoints=Name:http Address::80` form (or a 1.x image) reads through v1FromFlags.
+      const v1Flags = isTraefikV1Image(c.image) || flags.some((f) => /^--?entrypoints=\S*name:/i.test(f.text.trim()));
+      const flat = v1Flags ? v1FromFlags(flags) : flatFromFlags(flags);
       for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
-      record(ctx, file, withSyntax(traefikFromFlat(file, flat), 'flags'), st);
+      record(ctx, file, withSyntax(traefikOf(file, flat, v1Flags), 'flags'), st);
     }
   }
 }
@@ -809,9 +865,13 @@ export const traefikCollector: Collector = {
         continue;
       }
       if (/\.toml$/i.test(name)) {
-        // A file provider's dynamic TOML (`[http.routers.x]`), whatever its name.
+        // A file provider's dynamic TOML (`[http.routers.x]`; 1.x: `[frontends.x]`/`[backends.x]`), whatever its name.
         const src = readText(ctx, f);
-        if (src === undefined || !/^\s*\[+\s*(?:http\.(routers|services|middlewares)|tcp\.routers)\b/m.test(src)) continue;
+        if (
+          src === undefined ||
+          !/^\s*\[+\s*(?:http\.(routers|services|middlewares)|tcp\.routers|frontends|backends)\b/m.test(src)
+        )
+          continue;
         const d = fromToml(f.display, src, 1)?.dynamic;
         if (hasDynamic(d)) st.dyns.push(d);
         continue;

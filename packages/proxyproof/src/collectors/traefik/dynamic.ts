@@ -415,7 +415,14 @@ export function attachRoutes(
   const synth = new Map<string, ProxySite>();
   for (const d of dyns) {
     for (const r of d.routers) {
-      if (r.container && disabled.has(labelledKey(r.ref.file, r.container))) continue;
+      if (r.container && disabled.has(labelledKey(r.ref.file, r.container))) {
+        // Said, not silently dropped: a label set without `traefik.enable=true` under exposedByDefault=false is a
+        // common reason a Traefik stack serves 404 (the docker provider filters the container out).
+        notes.push(
+          `router ${r.name} (${r.ref.file}:${r.ref.line}) is ignored: its container ${r.container} has no traefik.enable=true and the docker provider's exposedByDefault is false (or traefik.enable=false)`,
+        );
+        continue;
+      }
       // One static configuration, or the one in the router's own file, or the one the Traefik service of the
       // router's compose file loads (a dev and a prod stack side by side); several elsewhere would be a guess.
       const loaded = statics.filter((s) => s.loadedBy?.includes(r.ref.file));
@@ -502,7 +509,14 @@ function attachTcpRoutes(
   const sites = new Map<string, ProxySite>();
   for (const d of dyns)
     for (const r of d.tcpRouters ?? []) {
-      if (r.container && disabled.has(labelledKey(r.ref.file, r.container))) continue;
+      if (r.container && disabled.has(labelledKey(r.ref.file, r.container))) {
+        // Said, not silently dropped: a label set without `traefik.enable=true` under exposedByDefault=false is a
+        // common reason a Traefik stack serves 404 (the docker provider filters the container out).
+        notes.push(
+          `router ${r.name} (${r.ref.file}:${r.ref.line}) is ignored: its container ${r.container} has no traefik.enable=true and the docker provider's exposedByDefault is false (or traefik.enable=false)`,
+        );
+        continue;
+      }
       const st = statics.length === 1 ? statics[0] : statics.find((s) => s.file === r.ref.file);
       if (statics.length > 1 && !st) {
         notes.push(

@@ -113,6 +113,60 @@ describe('collectors/nginx-proxy: sites from compose', () => {
   });
 });
 
+describe('collectors/nginx-proxy: VIRTUAL_HOST_MULTIPORTS', () => {
+  /** A container with two services (8000, 9000) published through VIRTUAL_HOST_MULTIPORTS (nginx-proxy 1.6+). */
+  const multi = (value: string[], extra: string[] = []) =>
+    [
+      'services:',
+      '  proxy:',
+      '    image: nginxproxy/nginx-proxy:1.6',
+      '    ports:',
+      '      - "80:80"',
+      '      - "443:443"',
+      '  web:',
+      '    build: .',
+      '    command: gunicorn --bind 0.0.0.0:8000 mysite.wsgi',
+      '    expose:',
+      '      - "8000"',
+      '      - "9000"',
+      '    environment:',
+      ...extra,
+      '      VIRTUAL_HOST_MULTIPORTS: |-',
+      ...value.map((v) => `        ${v}`),
+      '',
+    ].join('\n');
+
+  test('invalid before (nothing routed): one route per host and path, each to its port; a host with no paths takes / on the default port', async () => {
+    const { facts } = await lintFiles({
+      'docker-compose.yml': multi(
+        ['www.example.org:', 'api.example.org:', '  "/":', '    port: 8000', '  "/admin":', '    port: 9000'],
+        ['      VIRTUAL_HOST: ignored.example.org', '      VIRTUAL_PORT: "1234"'],
+      ),
+    });
+    const tls = (facts.proxies ?? []).flatMap((p) => p.sites).find((s) => s.id.endsWith(':https'));
+    assert.ok(tls);
+    assert.deepEqual(
+      tls.routes.map((r) => [r.sampleHost, r.samplePath, r.upstreams[0]?.text]),
+      [
+        ['www.example.org', '/', 'web'],
+        ['api.example.org', '/', 'web:8000'],
+        ['api.example.org', '/admin', 'web:9000'],
+      ],
+    );
+    // VIRTUAL_HOST and VIRTUAL_PORT are overridden (nginx.tmpl drops them for a MULTIPORTS container).
+    assert.ok(!tls.names.includes('ignored.example.org'));
+  });
+
+  test('JSON form; a value that is not a mapping is a note and routes nothing (trap: no guessed route)', async () => {
+    const json = await lintFiles({ 'docker-compose.yml': multi(['{"api.example.org": {"/": {"port": 8000}}}']) });
+    const tls = (json.facts.proxies ?? []).flatMap((p) => p.sites).find((s) => s.id.endsWith(':https'));
+    assert.equal(tls?.routes[0]?.upstreams[0]?.text, 'web:8000');
+    const bad = await lintFiles({ 'docker-compose.yml': multi(['just-a-string']) });
+    const sites = (bad.facts.proxies ?? []).flatMap((p) => p.sites).filter((s) => s.id.startsWith('nginx-proxy:'));
+    assert.equal(sites.flatMap((s) => s.routes).length, 0);
+  });
+});
+
 describe('collectors/nginx-proxy: built from a Dockerfile, VIRTUAL_HOST from env_file', () => {
   /** `build: nginx` whose Dockerfile starts FROM `from`; the app's VIRTUAL_HOST only in its env_file's template. */
   function builtStack(from: string) {
@@ -397,6 +451,44 @@ describe('collectors/nginx: nginx-proxy vhost.d snippets', () => {
       notRead.find((n) => n.file === 'nginx/vhost.d/app.example.org')?.reason ?? '',
       /included inside the server nginx-proxy generates for app\.example\.org/,
     );
+  });
+
+  /** The headers nginx-proxy's TLS route for app.example.org sends, with these vhost.d snippets beside it. */
+  async function routeHeaders(snippets: Record<string, string>): Promise<Array<[string, string | null]>> {
+    const files: Record<string, string> = { 'docker-compose.yml': stack([], app) };
+    for (const [name, text] of Object.entries(snippets)) files[`vhost.d/${name}`] = text;
+    const { facts } = await lintFiles(files);
+    const tls = (facts.proxies ?? []).flatMap((p) => p.sites).find((s) => s.id.endsWith(':https'));
+    return (tls?.routes[0]?.headers ?? []).map((h) => [h.name, h.value]);
+  }
+
+  test('invalid before (not simulated): a proxy_set_header in <host>_location replaces every template header there (nginx inheritance)', async () => {
+    const headers = await routeHeaders({ 'app.example.org_location': 'proxy_set_header X-Real-IP $remote_addr;\n' });
+    assert.deepEqual(headers, [
+      ['X-Real-IP', '{remote_addr}'],
+      ['Host', '{proxy_host}'],
+    ]);
+  });
+
+  test('the server-level snippet (vhost.d/<host>) counts when no location snippet sets headers; default_location for other hosts', async () => {
+    const server = await routeHeaders({
+      'app.example.org': 'proxy_set_header X-Forwarded-Proto https;\nclient_max_body_size 10m;\n',
+    });
+    assert.deepEqual(server, [
+      ['X-Forwarded-Proto', 'https'],
+      ['Host', '{proxy_host}'],
+    ]);
+    const fallback = await routeHeaders({ default_location: 'proxy_set_header Host $host;\n' });
+    assert.deepEqual(fallback, [['Host', '{host}']]);
+  });
+
+  test('valid (traps): snippets without proxy_set_header, another host’s, or one inside a nested block keep the template headers', async () => {
+    const headers = await routeHeaders({
+      'app.example.org_location': 'client_max_body_size 10m;\nif ($request_method = POST) {\n  proxy_set_header X-Post 1;\n}\n',
+      'other.example.org_location': 'proxy_set_header X-Real-IP $remote_addr;\n',
+    });
+    assert.equal(headers.find(([n]) => n === 'X-Forwarded-Proto')?.[1], '{trusted:x-forwarded-proto|scheme}');
+    assert.equal(headers.length, 6);
   });
 
   test('valid (traps): a vhost.d file with its own server block, or one a tree config includes, stays nginx', async () => {

@@ -6,6 +6,7 @@ import { traefikEntrypointUntrustedBehindProxy } from '../../../src/checks/traef
 import { traefikForwardedHeadersInsecure } from '../../../src/checks/traefik/forwarded-headers-insecure.js';
 import { traefikForwardedHeadersUnknownEntrypoint } from '../../../src/checks/traefik/forwarded-headers-unknown-entrypoint.js';
 import type { Check } from '../../../src/model/check.js';
+import { traefikV1Static } from '../../proxy/traefik-v1-files.js';
 import { type Case, runCase } from '../../python/lint-files.js';
 
 const toml = (fh: string) => `[entryPoints]
@@ -122,6 +123,40 @@ const tables: Array<[Check, Case[]]> = [
   [
     traefikForwardedHeadersInsecure,
     [
+      {
+        name: 'invalid: Traefik 1.x TLS entrypoint without forwardedHeaders (1.x default: insecure); the redirecting http one is left out',
+        files: { 'traefik.toml': traefikV1Static('') },
+        expect: {
+          count: 1,
+          severity: 'high',
+          line: 9,
+          message: /Traefik 1\.x entrypoint https has no forwardedHeaders/,
+          mechanical: false,
+        },
+      },
+      {
+        name: 'invalid: Traefik 1.x trustedIPs (also matched against a client-sent X-Forwarded-For)',
+        files: {
+          'traefik.toml': traefikV1Static('    [entryPoints.https.forwardedHeaders]\n      trustedIPs = ["10.0.0.0/8"]\n'),
+        },
+        expect: { count: 1, severity: 'medium', line: 10, message: /X-Forwarded-For naming a listed address/ },
+      },
+      {
+        name: 'invalid: Traefik 1.x CLI form (--entryPoints=Name:https Address::443 TLS) on a traefik:1.7 image',
+        files: {
+          'compose.yml':
+            'services:\n  traefik:\n    image: traefik:1.7\n    command:\n      - "--entryPoints=Name:https Address::443 TLS"\n      - "--defaultEntryPoints=https"\n    ports:\n      - "443:443"\n',
+        },
+        expect: { count: 1, severity: 'high', line: 5 },
+      },
+      {
+        name: 'valid (trap): a 2.x TOML entrypoint without forwardedHeaders (2.x trusts no peer by default)',
+        files: {
+          'traefik.toml':
+            '[entryPoints]\n  [entryPoints.websecure]\n    address = ":443"\n    [entryPoints.websecure.http.tls]\n',
+        },
+        expect: { count: 0 },
+      },
       {
         name: 'invalid: insecure flag on a published entrypoint',
         files: { 'compose.yml': compose(['--entrypoints.web.address=:80', '--entrypoints.web.forwardedheaders.insecure']) },

@@ -1,0 +1,154 @@
+/**
+ * Traefik 1.x (collectors/traefik/v1.ts): entrypoints, frontends/backends and 1.x container labels read into the
+ * same routes as 2.x, with 1.x's trust (every peer, or a trustedIPs list a client-sent X-Forwarded-For satisfies);
+ * and what the doctor says when Traefik routes nothing (labels under exposedByDefault=false).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ProxySite } from '../../src/model/proxy.js';
+import { lintFiles } from '../python/lint-files.js';
+import { traefikV1Static } from './traefik-v1-files.js';
+
+async function traefik(files: Record<string, string>): Promise<{ sites: ProxySite[]; versions: string[] }> {
+  const { facts } = await lintFiles(files);
+  const ps = (facts.proxies ?? []).filter((p) => p.kind === 'traefik');
+  return { sites: ps.flatMap((p) => p.sites), versions: [...new Set(ps.map((p) => p.assumedVersion ?? ''))] };
+}
+
+const STATIC_V1 = traefikV1Static('', '[docker]\nexposedByDefault = false\n');
+
+const RULES_V1 = `[frontends]
+  [frontends.old]
+    backend = "old"
+    [frontends.old.routes.r1]
+      rule = "Host:old.example.com;PathPrefix:/old_app"
+[backends]
+  [backends.old.servers.s0]
+    url = "http://10.0.0.5:8000"
+`;
+
+test('1.x file provider: frontends/backends route on the TLS entrypoint; the redirecting one routes nothing; trust is every peer', async () => {
+  const { sites, versions } = await traefik({ 'traefik.toml': STATIC_V1, 'rules/old.toml': RULES_V1 });
+  assert.deepEqual(versions, ['1.x']);
+  const https = sites.find((s) => s.label.includes('entrypoint https'));
+  const http = sites.find((s) => s.label.includes('entrypoint http '));
+  assert.ok(https && http);
+  assert.equal(https.listeners[0]?.tls, true);
+  assert.equal(https.routes[0]?.match, 'Host(`old.example.com`) && PathPrefix(`/old_app`)');
+  assert.equal(https.routes[0]?.samplePath, '/old_app');
+  assert.deepEqual(https.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: '10.0.0.5', port: 8000 });
+  assert.equal(https.trust.mode, 'all');
+  assert.ok(http.redirectsToHttps);
+  assert.equal(http.routes.length, 0);
+});
+
+test('1.x trustedIPs: kept as the site trust of every peer (1.x also matches X-Forwarded-For entries), with a note', async () => {
+  const { sites } = await traefik({
+    'traefik.toml': traefikV1Static('    [entryPoints.https.forwardedHeaders]\n    trustedIPs = ["10.0.0.0/8"]\n'),
+  });
+  const https = sites.find((s) => s.label.includes('entrypoint https'));
+  assert.equal(https?.trust.mode, 'all');
+  assert.ok(https?.notes.some((n) => /X-Forwarded-For/.test(n)));
+});
+
+test('1.x labels and CLI entrypoints: traefik.frontend.rule + traefik.port route to the compose service', async () => {
+  const { sites, versions } = await traefik({
+    'docker-compose.yml': `services:
+  traefik:
+    image: traefik:1.7-alpine
+    command:
+      - "--docker"
+      - "--defaultEntryPoints=http,https"
+      - "--entryPoints=Name:http Address::80 Redirect.EntryPoint:https"
+      - "--entryPoints=Name:https Address::443 TLS"
+    ports:
+      - "80:80"
+      - "443:443"
+  app:
+    image: python:3.12
+    command: gunicorn --bind 0.0.0.0:8000 site.wsgi
+    labels:
+      - "traefik.frontend.rule=Host:app.example.org"
+      - "traefik.port=8000"
+`,
+  });
+  assert.deepEqual(versions, ['1.x']);
+  const https = sites.find((s) => s.label.includes('entrypoint https'));
+  assert.equal(https?.listeners[0]?.tls, true);
+  assert.deepEqual(https?.names, ['app.example.org']);
+  assert.deepEqual(https?.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'app', port: 8000 });
+  assert.ok(sites.find((s) => s.label.includes('entrypoint http '))?.redirectsToHttps);
+});
+
+test('labels for both (trap): a container with 1.x and 2.x router labels gets only its 2.x router', async () => {
+  const { sites } = await traefik({
+    'docker-compose.yml': `services:
+  traefik:
+    image: traefik:v2.11
+    command:
+      - "--entrypoints.websecure.address=:443"
+  rss:
+    image: rssbridge/rss-bridge:latest
+    labels:
+      - traefik.frontend.rule=Host:rss.example.com
+      - traefik.port=80
+      - "traefik.http.routers.rssbridge.rule=Host(\`rss.example.com\`)"
+      - "traefik.http.routers.rssbridge.tls=true"
+      - "traefik.http.services.rssbridge.loadbalancer.server.port=80"
+`,
+  });
+  assert.deepEqual(
+    sites.flatMap((s) => s.routes.map((r) => r.id.replace(/^.*:router:/, ''))),
+    ['rssbridge'],
+  );
+});
+
+test('2.x (trap): a v2 TOML with the same entrypoint names stays 2.x, its trustedIPs a list', async () => {
+  const { sites, versions } = await traefik({
+    'traefik.toml':
+      '[entryPoints]\n  [entryPoints.https]\n    address = ":443"\n    [entryPoints.https.forwardedHeaders]\n      trustedIPs = ["10.0.0.0/8"]\n    [entryPoints.https.http.tls]\n',
+  });
+  assert.deepEqual(versions, ['2.x/3.x']);
+  assert.equal(sites[0]?.trust.mode, 'list');
+});
+
+const JITSI_LIKE = (enable: boolean) => ({
+  'docker-compose-traefik.yml': `services:
+  traefik:
+    image: "traefik:v2.3.1"
+    command:
+      - --providers.docker=true
+      - --providers.docker.exposedbydefault=false
+      - --entryPoints.web.address=:80
+      - --entryPoints.websecure.address=:443
+    ports:
+      - "443:443"
+`,
+  'docker-compose.yml': `services:
+  web:
+    image: jitsi/web
+    labels:
+${enable ? '      traefik.enable: "true"\n' : ''}      traefik.http.routers.app.entrypoints: websecure
+      traefik.http.routers.app.rule: 'Host(\`meet.example.org\`)'
+      traefik.http.routers.app.tls: 'true'
+      traefik.http.services.app.loadbalancer.server.port: 80
+`,
+});
+
+test('mapping-form labels, static config in another compose file, exposedByDefault=false without traefik.enable: the doctor says why nothing routes', async () => {
+  const { analysis } = await lintFiles(JITSI_LIKE(false));
+  const missing = analysis.inventory.missing;
+  const line = missing.find((m) => m.startsWith('traefik '));
+  assert.ok(line, missing.join('\n'));
+  assert.match(
+    line,
+    /route nothing \(router app \(docker-compose\.yml:\d+\) is ignored: its container web has no traefik\.enable=true/,
+  );
+  assert.ok(missing.some((m) => /Traefik routers/.test(m)));
+});
+
+test('mapping-form labels (trap): with traefik.enable: "true" the router routes to web:80 across the two compose files', async () => {
+  const { sites } = await traefik(JITSI_LIKE(true));
+  const secure = sites.find((s) => s.label.includes('websecure'));
+  assert.deepEqual(secure?.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'web', port: 80 });
+});
