@@ -216,6 +216,13 @@ function shellQuoted(fileLines: string[], e: Edit, lines: string[]): string[] {
   return lines.map((l) => l.replace(/(^|[^\\])\$/g, '$1\\$').replace(/(^|[^\\])\$/g, '$1\\$'));
 }
 
+/** True when the new lines only comment out the target line (`# proxy_set_header ...`): the edit drops it. */
+function commentsOut(lines: string[], target: string): boolean {
+  return (
+    lines.length === 1 && /^\s*#/.test(lines[0] as string) && norm((lines[0] as string).replace(/^\s*#\s*/, '')) === norm(target)
+  );
+}
+
 /** A line compared as a statement: blanks collapsed, quote style ignored (`'https'` = `"https"`). */
 const norm = (s: string) => s.trim().replace(/\s+/g, ' ').replace(/'/g, '"');
 
@@ -448,12 +455,18 @@ function buildChanges(
       if (lines.length === 1 && norm(lines[0] as string) === norm(target)) continue; // already so
       const prev = replaces.get(e.line);
       if (prev) {
-        if (prev.lines.join('\n') !== lines.join('\n'))
+        if (prev.lines.join('\n') === lines.join('\n')) ids.add(e.finding.id);
+        else if (commentsOut(lines, target) !== commentsOut(prev.lines, target)) {
+          // One fix drops the line (a repeated header: another line sends it), the other rewrites its value: the
+          // line goes, so its value no longer matters; the line that stays is judged again in the next round
+          // (fix/converge.ts), which gives it the rewrite. One edit, both findings answered here.
+          if (commentsOut(lines, target)) replaces.set(e.line, { edit: e, lines });
+          ids.add(e.finding.id);
+        } else
           refused.push({
             edit: e,
             reason: `another fix (${prev.edit.finding.id}) changes line ${e.line} too: apply that one and run fix again`,
           });
-        else ids.add(e.finding.id);
         continue;
       }
       replaces.set(e.line, { edit: e, lines });
