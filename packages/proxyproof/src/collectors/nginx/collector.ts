@@ -280,9 +280,11 @@ export const nginxCollector: Collector = {
     // same way, the script left to the collectors that read it as a script.
     for (const f of ctx.files) {
       // Read whatever else claimed the file (the deploy collector reads scripts and Dockerfiles as such).
-      if (f.size > MAX_CONFIG_BYTES) continue;
+      // By name first (a script without an extension by its shebang): no other file of the tree is read for this.
+      const name = basename(f.abs);
+      if (f.size > MAX_CONFIG_BYTES || (name.includes('.') && !mayWriteNginx(name, ''))) continue;
       const text = sniff(f);
-      if (!text || !mayWriteNginx(basename(f.abs), text.slice(0, text.indexOf('\n') >>> 0))) continue;
+      if (!text || !mayWriteNginx(name, text.slice(0, text.indexOf('\n') >>> 0))) continue;
       for (const e of heredocNginx(text)) {
         const format = sniffConfigFormat(e.text);
         if (format && format !== 'nginx') continue;
