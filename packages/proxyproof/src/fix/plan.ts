@@ -183,6 +183,46 @@ function styled(e: Edit, target: string, next?: string): string[] {
   });
 }
 
+/** A here-document opener (`<<EOF`, `<<-EOF`, `<<'EOF'`); not `<<<`, not a YAML merge key `<<:`. */
+const HEREDOC_OPENER = /(?<!<)<<(-?)\s*(["']?)([A-Za-z_][\w.-]*)\2/;
+/** How far up a here-document's opener is looked for (a body longer than this is not recognised). */
+const MAX_HEREDOC_LINES = 2000;
+
+/**
+ * True when 1-based line `at` is inside the body of an unquoted shell here-document (`cat > /etc/nginx/x <<EOF`):
+ * the shell expands `$name` there, so an nginx variable must be written `\$name` (collectors/nginx/heredoc.ts reads
+ * such bodies as nginx). A line equal to a delimiter ends a body; the nearest opener above decides.
+ */
+export function unquotedHeredocAt(lines: string[], at: number, placement: 'after' | 'replace' = 'replace'): boolean {
+  const ends = new Set<string>();
+  // Lines written after `at` sit below it: `at` itself may be the opener (inside) or a delimiter (outside).
+  for (let i = placement === 'after' ? at - 1 : at - 2, seen = 0; i >= 0 && seen < MAX_HEREDOC_LINES; i--, seen++) {
+    const l = (lines[i] as string).replace(/\r$/, '');
+    const m = HEREDOC_OPENER.exec(l);
+    if (m) {
+      const delimiter = m[3] as string;
+      // A body that ended above `at` (its delimiter line seen on the way up) does not hold it.
+      if (ends.has(delimiter)) return false;
+      return m[2] === '';
+    }
+    ends.add(l.replace(/^\t+/, ''));
+  }
+  return false;
+}
+
+/** The new lines as the file must hold them: `$` escaped inside an unquoted here-document, else unchanged. */
+function shellQuoted(fileLines: string[], e: Edit, lines: string[]): string[] {
+  if (!lines.some((l) => /(?:^|[^\\])\$/.test(l)) || !unquotedHeredocAt(fileLines, e.line, e.placement)) return lines;
+  return lines.map((l) => l.replace(/(^|[^\\])\$/g, '$1\\$').replace(/(^|[^\\])\$/g, '$1\\$'));
+}
+
+/** True when the new lines only comment out the target line (`# proxy_set_header ...`): the edit drops it. */
+function commentsOut(lines: string[], target: string): boolean {
+  return (
+    lines.length === 1 && /^\s*#/.test(lines[0] as string) && norm((lines[0] as string).replace(/^\s*#\s*/, '')) === norm(target)
+  );
+}
+
 /** A line compared as a statement: blanks collapsed, quote style ignored (`'https'` = `"https"`). */
 const norm = (s: string) => s.trim().replace(/\s+/g, ' ').replace(/'/g, '"');
 
@@ -411,16 +451,22 @@ function buildChanges(
         });
         continue;
       }
-      const lines = styled(e, target);
+      const lines = shellQuoted(file.lines, e, styled(e, target));
       if (lines.length === 1 && norm(lines[0] as string) === norm(target)) continue; // already so
       const prev = replaces.get(e.line);
       if (prev) {
-        if (prev.lines.join('\n') !== lines.join('\n'))
+        if (prev.lines.join('\n') === lines.join('\n')) ids.add(e.finding.id);
+        else if (commentsOut(lines, target) !== commentsOut(prev.lines, target)) {
+          // One fix drops the line (a repeated header: another line sends it), the other rewrites its value: the
+          // line goes, so its value no longer matters; the line that stays is judged again in the next round
+          // (fix/converge.ts), which gives it the rewrite. One edit, both findings answered here.
+          if (commentsOut(lines, target)) replaces.set(e.line, { edit: e, lines });
+          ids.add(e.finding.id);
+        } else
           refused.push({
             edit: e,
             reason: `another fix (${prev.edit.finding.id}) changes line ${e.line} too: apply that one and run fix again`,
           });
-        else ids.add(e.finding.id);
         continue;
       }
       replaces.set(e.line, { edit: e, lines });
@@ -438,7 +484,7 @@ function buildChanges(
         const l = file.lines[i] as string;
         if (l.trim() !== '' && !/^\s*#/.test(l)) next = l;
       }
-      const lines = styled(e, target, next);
+      const lines = shellQuoted(file.lines, e, styled(e, target, next));
       const a = afters.get(e.line) ?? { edits: [], lines: [] };
       // Idempotent: lines already written right after the anchor (or queued by another finding) are not added again.
       const following = blockSegment(file.lines, e.line).map(norm);

@@ -141,6 +141,13 @@ http {
       proxy_set_header X-Forwarded-Proto "";
       proxy_pass http://echo;
     }
+    location /twice-host/ {
+      proxy_set_header Host $host;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_pass http://echo;
+    }
   }
   server {
     listen 127.0.0.1:${portC};
@@ -250,6 +257,14 @@ http {
         ['https', true],
       ],
     );
+  });
+
+  test('Host and X-Forwarded-For set twice in one level: nginx sends two lines of each (proxy/header-repeated)', async () => {
+    const got = await get(portB, '/twice-host/', { ...CLIENT, Host: 'a.test:8443', 'X-Forwarded-For': '198.51.100.9' });
+    const raw = got.raw ?? [];
+    const linesOf = (name: string) => raw.flatMap((v, i) => (i % 2 === 0 && v.toLowerCase() === name ? [raw[i + 1]] : []));
+    assert.deepEqual(linesOf('host'), ['a.test', 'a.test:8443'], `nginx stderr: ${nginx?.stderr()}`);
+    assert.deepEqual(linesOf('x-forwarded-for'), ['127.0.0.1', '198.51.100.9, 127.0.0.1']);
   });
 
   const uwsgiCases: [string, string, string][] = [

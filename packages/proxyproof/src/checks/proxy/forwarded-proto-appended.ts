@@ -15,6 +15,7 @@ import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding, Severity } from '../../model/finding.js';
 import type { HeaderRule, ProxySite } from '../../model/proxy.js';
 import { ev, everySite, PROXY_DOCS, plainListeners, valueFor } from './common.js';
+import { earlierOfName, nginxRepeatFinding } from './repeated-line.js';
 
 const meta: CheckMeta = {
   id: 'proxy/forwarded-proto-appended',
@@ -37,8 +38,9 @@ function replaceLine(kind: string, raw: string, value: string): string {
 
 // The length first: most rules name another header, and lower-casing each name was a string per rule.
 const isXfp = (h: HeaderRule) => h.name.length === 17 && h.name.toLowerCase() === 'x-forwarded-proto';
-/** Written in a stock params file (Debian's proxy_params), not in the user's own lines. */
-const stock = (h: HeaderRule) => h.from === 'builtin-include' || h.ref.origin === 'builtin';
+
+const NGINX_REPEAT_WHY =
+  'nginx adds one header line per proxy_set_header, duplicates included, in the order written (checked on nginx 1.22.1). Frameworks read such a list differently (Django and Express the first value, a proxy-fix that counts hops the last), so the scheme the app believes depends on the framework, not on the config.';
 
 /**
  * An nginx `proxy_set_header X-Forwarded-Proto` that repeats earlier lines of the same level: both go out. Medium
@@ -46,71 +48,19 @@ const stock = (h: HeaderRule) => h.from === 'builtin-include' || h.ref.origin ==
  * of one value twice, which a framework that wants one value may still refuse).
  */
 function nginxRepeat(site: ProxySite, before: HeaderRule[], r: HeaderRule, tls: boolean): Finding {
-  const earlier = before.filter((h) => h.value !== null && isXfp(h));
-  // The value sent, where the config alone decides it ($scheme, a literal); else nginx's own expression (the
-  // client's $http_x_forwarded_proto, a map), as written.
-  const shown = (h: HeaderRule) => {
-    const v = /\{(?:in|map|\?)/.test(h.value ?? '') ? undefined : valueFor(h, tls);
-    return v || (h.ref.snippet?.replace(/^\s*\S+\s+\S+\s+|;\s*$/g, '') ?? '?');
-  };
-  const values = [...earlier, r].map(shown);
-  const same = values.every((v) => v === values[values.length - 1]) && earlier.every((h) => h.value === r.value);
-  // Lines the user can edit: a stock include (Debian's proxy_params) is not commented out for them.
-  const own = earlier.filter((h) => !stock(h) && h.ref.line > 0);
-  const [first, ...rest] = own;
-  const base = (f: string) => f.split('/').pop() ?? f;
-  const lines = earlier
-    .map((h) => (h.ref.file === r.ref.file ? `line ${h.ref.line}` : `${base(h.ref.file)}:${h.ref.line}`))
-    .join(', ');
-  // The same value after a stock include that already sets it: this line is the one to drop.
-  const dropThis = same && !stock(r) && own.length < earlier.length;
-  return finding(meta, {
-    severity: same ? 'low' : 'medium',
-    message:
-      `${site.label} sets X-Forwarded-Proto again (after ${lines}): nginx sends every proxy_set_header line of a name, so ` +
-      `the app gets "${values.join(', ')}" and reads ${same ? 'a list of one value repeated' : 'whichever end its framework takes (the first value or the last)'}`,
-    // The repeat is in a stock include (Debian's proxy_params): the user's own line leads, the one the fix edits.
-    evidence: (stock(r) && first ? [first, ...earlier.filter((h) => h !== first), r] : [r, ...earlier]).map((h) =>
-      h === r
-        ? ev(r.ref, 'sets the header again: both lines are sent')
-        : ev(h.ref, `X-Forwarded-Proto: ${shown(h)}, sent before it`),
-    ),
-    why: 'nginx adds one header line per proxy_set_header, duplicates included, in the order written (checked on nginx 1.22.1). Frameworks read such a list differently (Django and Express the first value, a proxy-fix that counts hops the last), so the scheme the app believes depends on the framework, not on the config.',
-    fix:
-      first && own.length === earlier.length
-        ? {
-            description: `Keep one line: comment out the earlier ${earlier.length > 1 ? 'lines' : 'line'} of the same header (the last line's value is the one nginx's other checks judge).`,
-            file: first.ref.file,
-            line: first.ref.line,
-            lines: [`# ${first.ref.snippet ?? 'proxy_set_header X-Forwarded-Proto'}`],
-            placement: 'replace',
-            ...(rest.length
-              ? {
-                  also: rest.map((h) => ({
-                    file: h.ref.file,
-                    line: h.ref.line,
-                    lines: [`# ${h.ref.snippet ?? 'proxy_set_header X-Forwarded-Proto'}`],
-                    placement: 'replace' as const,
-                  })),
-                }
-              : {}),
-          }
-        : dropThis
-          ? {
-              description: 'Keep one line: the stock include (proxy_params) already sends this value; comment out this line.',
-              file: r.ref.file,
-              line: r.ref.line,
-              lines: [`# ${r.ref.snippet ?? 'proxy_set_header X-Forwarded-Proto'}`],
-              placement: 'replace',
-            }
-          : {
-              description:
-                'Keep one line: the earlier X-Forwarded-Proto comes from a stock include (proxy_params); either drop this line or replace the include with its lines minus X-Forwarded-Proto.',
-              file: r.ref.file,
-              line: r.ref.line,
-            },
-    data: { proxy: 'nginx', site: site.id },
-  });
+  return nginxRepeatFinding(
+    meta,
+    site,
+    earlierOfName(before, r),
+    r,
+    tls,
+    'X-Forwarded-Proto',
+    NGINX_REPEAT_WHY,
+    (values, same) => ({
+      severity: same ? 'low' : 'medium',
+      consequence: `the app gets "${values.join(', ')}" and reads ${same ? 'a list of one value repeated' : 'whichever end its framework takes (the first value or the last)'}`,
+    }),
+  );
 }
 
 export const proxyForwardedProtoAppended: Check = {

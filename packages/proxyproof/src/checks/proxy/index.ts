@@ -24,12 +24,14 @@ import { proxyClientIpLeftmostSpoofable } from './client-ip-leftmost-spoofable.j
 import { proxyForwardedProtoAppended } from './forwarded-proto-appended.js';
 import { proxyForwardedProtoInvalid } from './forwarded-proto-invalid.js';
 import { proxyForwardedProtoMissing } from './forwarded-proto-missing.js';
+import { proxyHeaderRepeated } from './header-repeated.js';
 
 /** Generic checks on neutral proxy facts, then the per-proxy ones (apache/, haproxy/, caddy/, traefik/, nginx-proxy/, ingress/). */
 export const PROXY_CHECKS: Check[] = [
   proxyForwardedProtoMissing,
   proxyForwardedProtoInvalid,
   proxyForwardedProtoAppended,
+  proxyHeaderRepeated,
   proxyClientHeaderCopied,
   proxyClientIpLeftmostSpoofable,
   apacheRemoteIpTrustsEveryone,

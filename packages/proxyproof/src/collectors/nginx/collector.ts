@@ -29,6 +29,7 @@ import { detemplate, isPlaceholder, isTemplateName, renderedName } from '../temp
 import type { NginxConfigTree, NginxDirective } from './ast.js';
 import { analysedBlock, suggestDirective } from './directives.js';
 import { type EmbeddedNginx, embeddedNginx, mayEmbedNginx } from './embedded.js';
+import { heredocNginx, mayWriteNginx } from './heredoc.js';
 import { errorReason, MAX_CONFIG_BYTES, parseNginxFile, relabelTree } from './parser.js';
 import { STOCK_FILES, stockFileFor, stockSummary } from './stock.js';
 
@@ -275,6 +276,21 @@ export const nginxCollector: Collector = {
         candidates.push({ file: f, kind: 'heuristic', prefix: dirname(f.abs), embedded: e });
       }
     }
+    // nginx configs a shell script or a Dockerfile writes with a here-document (`cat > /etc/nginx/... <<EOF`): the
+    // same way, the script left to the collectors that read it as a script.
+    for (const f of ctx.files) {
+      // Read whatever else claimed the file (the deploy collector reads scripts and Dockerfiles as such).
+      // By name first (a script without an extension by its shebang): no other file of the tree is read for this.
+      const name = basename(f.abs);
+      if (f.size > MAX_CONFIG_BYTES || (name.includes('.') && !mayWriteNginx(name, ''))) continue;
+      const text = sniff(f);
+      if (!text || !mayWriteNginx(name, text.slice(0, text.indexOf('\n') >>> 0))) continue;
+      for (const e of heredocNginx(text)) {
+        const format = sniffConfigFormat(e.text);
+        if (format && format !== 'nginx') continue;
+        candidates.push({ file: f, kind: 'heuristic', prefix: dirname(f.abs), embedded: e });
+      }
+    }
 
     interface Entry {
       cand: Candidate;
@@ -353,7 +369,9 @@ export const nginxCollector: Collector = {
               level: 'warning',
               file: f.display,
               line: err.line ?? cand.embedded.line,
-              message: `nginx: the config in key "${cand.embedded.key}" was not read: ${errorReason(err)}`,
+              message: cand.embedded.heredoc
+                ? `nginx: the config this file writes to ${cand.embedded.key} (here-document at line ${cand.embedded.line}) was not read: ${errorReason(err)}`
+                : `nginx: the config in key "${cand.embedded.key}" was not read: ${errorReason(err)}`,
             });
           continue;
         }

@@ -22,6 +22,8 @@ export interface EmbeddedNginx {
   text: string;
   /** The file is a Kubernetes manifest (`kind: ConfigMap`), rendered or a Helm template: the nginx runs in a pod. */
   kubernetes: boolean;
+  /** Written by a shell or Dockerfile here-document (heredoc.ts): `key` is the path it writes. */
+  heredoc?: boolean;
 }
 
 /** `  nginx.conf: |-` / `"default.conf": |` / `config: |2` (the key, its indentation). */
@@ -29,7 +31,7 @@ const BLOCK_KEY = /^(\s*)(?:-\s+)?(["']?)([^\s"':#][^"':#]*?)\2\s*:\s*\|[-+0-9]*
 /** A line that is only template tags (`{{- if .Values.x }}`, `{% endif %}`): part of the scalar wherever it is indented. */
 const TAG_ONLY = /^\s*(?:\{\{-?[^\n]*?-?\}\}|\{%-?[^\n]*?-?%\})\s*$/;
 /** Text that reads as nginx: a block that makes a file an nginx config of its own, or a proxying directive. */
-const NGINX_BLOCK = /^\s*(?:http|server|location|upstream|events|stream)\b[^;{}\n]*\{/m;
+export const NGINX_BLOCK = /^\s*(?:http|server|location|upstream|events|stream)\b[^;{}\n]*\{/m;
 const NGINX_DIRECTIVE = /^\s*(?:proxy_pass|uwsgi_pass|fastcgi_pass|proxy_set_header|listen|server_name)\s[^;{}\n]*;/m;
 
 /**
