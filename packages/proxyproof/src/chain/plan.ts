@@ -6,6 +6,7 @@
  * loopback peer by default, it plans what keeps it correct once the proxy moves elsewhere.
  */
 import { isIP } from 'node:net';
+import { flagAfterProgram } from '../model/launch-flag.js';
 import { ipInList, isLoopbackHost } from './addr.js';
 import {
   type AppServer,
@@ -371,11 +372,20 @@ function appCandidates(t: Topology): Candidate[] {
           app.kind === 'gunicorn'
             ? `--forwarded-allow-ips=${addr === '*' ? "'*'" : addr}`
             : `--proxy-headers --forwarded-allow-ips=${addr === '*' ? "'*'" : addr}`;
+        // gunicorn keeping its default trust: the flag goes into the line that launches it (a systemd ExecStart, a
+        // Dockerfile CMD, a compose command, a Procfile or shell line), right after the program's name, when that
+        // line names it once and sets no trust already; any other shape (a YAML list item, a variable) is advice.
+        const placed =
+          app.kind === 'gunicorn' && app.trusted.origin === 'default' && app.ref.line > 0 && app.ref.snippet
+            ? flagAfterProgram(app.ref.snippet, 'gunicorn', flag)
+            : [];
+        const onLaunch = placed.length === 1 && !/forwarded[-_]allow[-_]ips/i.test(app.ref.snippet ?? '') ? placed[0] : undefined;
         out.push({
           id: `trust:${app.id}`,
           title: `${app.label}: trust forwarded headers from the proxy's address${addr === '*' ? ' (any container on the internal network: the port is not published)' : ''}`,
           ref: app.trusted.origin !== 'default' && app.trusted.ref ? app.trusted.ref : app.ref,
-          lines: [flag],
+          lines: [onLaunch ?? flag],
+          ...(onLaunch ? { placement: 'replace' as const } : {}),
           cost: 2,
           apply(tt) {
             const a = tt.apps.find((x) => x.id === app.id);

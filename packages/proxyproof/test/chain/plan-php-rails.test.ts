@@ -193,7 +193,87 @@ const rows: Row[] = [
     complete: false,
     never: ['apache-xfp:'],
   },
+  ...gunicornRows(),
 ];
+
+/**
+ * gunicorn keeping its default trust (127.0.0.1) behind nginx in another container: the planner's `trust:` flag is
+ * written into the line that launches gunicorn (r14i14a), after the program's name; in a Dockerfile's JSON CMD
+ * the `*` goes unquoted (nothing unquotes an exec-form element).
+ */
+function gunicornRows(): Row[] {
+  const nginx = `server {
+    listen 443 ssl;
+    server_name shop.example.com;
+    location / {
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_pass http://web:8000;
+    }
+}
+`;
+  const compose = (command = '') => `services:
+  nginx:
+    image: nginx:1.27
+    ports:
+      - "443:443"
+    volumes:
+      - ./nginx.conf:/etc/nginx/conf.d/default.conf
+  web:
+    build: .
+${command}    expose:
+      - "8000"
+`;
+  // Flask takes the scheme from gunicorn's wsgi.url_scheme, which gunicorn sets from X-Forwarded-Proto only for
+  // the peers forwarded_allow_ips names (Django's SECURE_PROXY_SSL_HEADER would read the header itself).
+  const flask = {
+    'app.py':
+      'from flask import Flask, url_for\n\napp = Flask(__name__)\n\n\n@app.route("/")\ndef index():\n    return url_for("index", _external=True)\n',
+  };
+  return [
+    {
+      name: 'nginx container -> gunicorn (Dockerfile JSON CMD, default trust) -> Flask: the flag goes into the CMD',
+      files: {
+        'docker-compose.yml': compose(),
+        'nginx.conf': nginx,
+        Dockerfile: 'FROM python:3.12\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n',
+        ...flask,
+      },
+      complete: true,
+      fix: {
+        id: 'trust:',
+        lines: ['CMD ["gunicorn", "--forwarded-allow-ips=*", "--bind", "0.0.0.0:8000", "app:app"]'],
+        placement: 'replace',
+      },
+    },
+    {
+      name: 'nginx container -> gunicorn (compose command string) -> Flask: the flag goes into the command',
+      files: {
+        'docker-compose.yml': compose('    command: gunicorn --bind 0.0.0.0:8000 app:app\n'),
+        'nginx.conf': nginx,
+        Dockerfile: 'FROM python:3.12\n',
+        ...flask,
+      },
+      complete: true,
+      fix: {
+        id: 'trust:',
+        lines: ["command: gunicorn --forwarded-allow-ips='*' --bind 0.0.0.0:8000 app:app"],
+        placement: 'replace',
+      },
+    },
+    {
+      name: 'trap: a compose command as a YAML list: the flag stays advice (no one-line edit)',
+      files: {
+        'docker-compose.yml': compose('    command:\n      - gunicorn\n      - --bind\n      - 0.0.0.0:8000\n      - app:app\n'),
+        'nginx.conf': nginx,
+        Dockerfile: 'FROM python:3.12\n',
+        ...flask,
+      },
+      complete: true,
+      fix: { id: 'trust:', lines: ["--forwarded-allow-ips='*'"], placement: undefined },
+    },
+  ];
+}
 
 for (const row of rows) {
   test(row.name, async () => {
