@@ -6,6 +6,7 @@
  * loopback peer by default, it plans what keeps it correct once the proxy moves elsewhere.
  */
 import { isIP } from 'node:net';
+import { flagAfterProgram } from '../model/launch-flag.js';
 import { ipInList, isLoopbackHost } from './addr.js';
 import {
   type AppServer,
@@ -180,6 +181,34 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
         },
       });
     }
+    // Apache's mod_proxy sends X-Forwarded-For/-Host/-Server but never X-Forwarded-Proto: where the vhost ends TLS
+    // itself, mod_headers' `RequestHeader set X-Forwarded-Proto "https"` beside the ProxyPass says so (every request
+    // of a TLS vhost is https). Written after the route's ProxyPass line (valid in a vhost and in <Location>), or in
+    // place of a route-level X-Forwarded-Proto rule; a vhost behind a balancer (the scheme is the balancer's) or
+    // a plain vhost gets nothing here.
+    if (lostHere && !seen.has(`${key}:proto`) && hop.kind === 'apache' && entry?.tls && !entry.lb && route.ref.line > 0) {
+      seen.add(`${key}:proto`);
+      const existing = route.headers.find((h) => h.name.toLowerCase() === 'x-forwarded-proto' && h.from === 'route');
+      const indent = /^\s*/.exec(existing?.ref.snippet ?? route.ref.snippet ?? '')?.[0] ?? '    ';
+      out.push({
+        id: `apache-xfp:${key}`,
+        title: `${hop.label}: send X-Forwarded-Proto https from the TLS vhost (${route.match}); mod_proxy never sends it (needs mod_headers: a2enmod headers)`,
+        ref: existing ? existing.ref : route.ref,
+        after: !existing,
+        lines: [`${indent}RequestHeader set X-Forwarded-Proto "https"`],
+        placement: existing ? 'replace' : 'after',
+        // Dearer than an app end's own one-line setting (Rails assume_ssl costs 2), which a search of sets of the
+        // same size then keeps; the header is the fix where the app has none (Rails < 7.1) or where the app's
+        // setting needs a second change (assume_ssl on a public Puma port also needs the loopback bind).
+        cost: 3,
+        apply(tt) {
+          const rr = findRoute(tt, hop.id, route.id);
+          if (!rr) return;
+          rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== 'x-forwarded-proto');
+          rr.headers.push({ name: 'X-Forwarded-Proto', value: 'https', ref: rr.ref, from: 'route' });
+        },
+      });
+    }
     if (
       r.host.status === 'lost' &&
       r.host.lostAt &&
@@ -343,11 +372,20 @@ function appCandidates(t: Topology): Candidate[] {
           app.kind === 'gunicorn'
             ? `--forwarded-allow-ips=${addr === '*' ? "'*'" : addr}`
             : `--proxy-headers --forwarded-allow-ips=${addr === '*' ? "'*'" : addr}`;
+        // gunicorn keeping its default trust: the flag goes into the line that launches it (a systemd ExecStart, a
+        // Dockerfile CMD, a compose command, a Procfile or shell line), right after the program's name, when that
+        // line names it once and sets no trust already; any other shape (a YAML list item, a variable) is advice.
+        const placed =
+          app.kind === 'gunicorn' && app.trusted.origin === 'default' && app.ref.line > 0 && app.ref.snippet
+            ? flagAfterProgram(app.ref.snippet, 'gunicorn', flag)
+            : [];
+        const onLaunch = placed.length === 1 && !/forwarded[-_]allow[-_]ips/i.test(app.ref.snippet ?? '') ? placed[0] : undefined;
         out.push({
           id: `trust:${app.id}`,
           title: `${app.label}: trust forwarded headers from the proxy's address${addr === '*' ? ' (any container on the internal network: the port is not published)' : ''}`,
           ref: app.trusted.origin !== 'default' && app.trusted.ref ? app.trusted.ref : app.ref,
-          lines: [flag],
+          lines: [onLaunch ?? flag],
+          ...(onLaunch ? { placement: 'replace' as const } : {}),
           cost: 2,
           apply(tt) {
             const a = tt.apps.find((x) => x.id === app.id);
@@ -1392,7 +1430,7 @@ export function planFixes(topo: Topology, verdict: ChainVerdict = computeVerdict
 /** A proxy's own redirect answered where a TLS proxy in front sends plain HTTP. */
 export const REDIRECT_FIX = /^caddy-serve-plain:/;
 export const SCHEME_FIX =
-  /^(nginx-xfp|django-ssl-header|trust:|proxyfix|trust-proxy|caddy-trust|fastcgi-https|laravel-trust|rails-assume-ssl)/;
+  /^(nginx-xfp|apache-xfp|django-ssl-header|trust:|proxyfix|trust-proxy|caddy-trust|fastcgi-https|laravel-trust|rails-assume-ssl)/;
 const HOST_FIX = /^nginx-host/;
 
 function fixOrder(id: string): number {

@@ -145,6 +145,8 @@ export type FrameworkKind =
   | 'jetty'
   | 'aspnet'
   | 'gin'
+  | 'echo'
+  | 'chi'
   | 'phoenix'
   | 'other';
 

@@ -81,6 +81,35 @@ test('spring, aspnet, gin facts with lines', async () => {
   );
 });
 
+test('echo and chi facts: IPExtractor trust options, c.Scheme()/HTTPSRedirect scheme headers, binds, RealIP', async () => {
+  const { facts } = await lintFiles({
+    'echo/main.go':
+      'package main\nimport (\n\t"github.com/labstack/echo/v4"\n\t"github.com/labstack/echo/v4/middleware"\n)\nfunc main() {\n\te := echo.New()\n\te.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(false), echo.TrustIPRange(lb))\n\te.Pre(middleware.HTTPSRedirect())\n\te.Logger.Fatal(e.Start("127.0.0.1:1323"))\n}\n',
+    'chi/main.go':
+      'package main\nimport "github.com/go-chi/chi/v5/middleware"\nfunc main() {\n\tr := chi.NewRouter()\n\tr.Use(middleware.RealIP)\n\t// r.Use(middleware.RealIP()) in a comment\n\thttp.ListenAndServe(":3000", r)\n}\n',
+  });
+  const echo = facts.frameworks.find((f) => f.kind === 'echo')?.appEnd;
+  assert.ok(echo);
+  assert.deepEqual(
+    [echo.trustClient.value, echo.trustClient.ref?.line, echo.clientHeaders, echo.ref.line],
+    [['linklocal', 'uniquelocal'], 8, ['x-forwarded-for'], 8],
+  );
+  assert.match(echo.trustClient.note ?? '', /TrustIPRange networks \(not read\)/);
+  assert.deepEqual(
+    [echo.schemeHeaders[0], echo.trustScheme.value, echo.sslRedirect?.value, echo.sslRedirect?.ref?.line],
+    ['x-forwarded-proto', ['*'], true, 9],
+  );
+  assert.deepEqual(
+    echo.binds?.map((b) => [b.host, b.port, b.exposure]),
+    [['127.0.0.1', 1323, 'loopback']],
+  );
+  const chi = facts.frameworks.find((f) => f.kind === 'chi')?.appEnd;
+  assert.deepEqual(
+    [chi?.trustClient.value, chi?.ref.line, chi?.clientHeaders, chi?.binds?.map((b) => [b.host, b.port])],
+    [['*'], 5, ['true-client-ip', 'x-real-ip', 'x-forwarded-for'], [['0.0.0.0', 3000]]],
+  );
+});
+
 test('bad input: broken YAML, binary junk, unterminated PHP array never throw', async () => {
   const { facts } = await lintFiles({
     'config/packages/framework.yaml': 'framework:\n  trusted_proxies: [\n  - :::\n\t\tbad',

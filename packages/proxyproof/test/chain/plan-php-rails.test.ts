@@ -1,6 +1,7 @@
 /**
  * The chain planner's app-end candidates for PHP and Rails (issue 14): Laravel TrustProxies, php-fpm's `HTTPS`
- * FastCGI param, Rails 7.1+ `config.assume_ssl`. Each row is a minimal deployment written here; the plan must be
+ * FastCGI param, Rails 7.1+ `config.assume_ssl`; and Apache's `RequestHeader set X-Forwarded-Proto "https"` in a TLS
+ * vhost where the app has no setting of its own (Rails < 7.1) or its setting would need a second change. Each row is a minimal deployment written here; the plan must be
  * complete where one known change fixes the chain, and must not offer a change that is wrong for the deployment
  * (traps: `HTTPS on` where a plain route also reaches php-fpm, `$https` vs `on`, assume_ssl on Rails < 7.1 or on a
  * public app server port). Also: Traefik's router to a compose service that runs nginx links to that nginx hop.
@@ -147,19 +148,132 @@ const rows: Row[] = [
     fix: { id: 'rails-assume-ssl:', lines: ['config.assume_ssl = true'], placement: 'after' },
   },
   {
-    name: 'trap: Rails 6.1 has no assume_ssl',
+    // Rails 6.1 has no assume_ssl: Apache's own header is the fix (mod_proxy never sends X-Forwarded-Proto; the TLS
+    // vhost says https with mod_headers), written after the ProxyPass line.
+    name: 'trap: Rails 6.1 has no assume_ssl (Apache sends X-Forwarded-Proto instead)',
     files: railsFiles('6.1', 'bind "tcp://127.0.0.1:3000"'),
-    complete: false,
+    complete: true,
+    fix: { id: 'apache-xfp:', lines: ['RequestHeader set X-Forwarded-Proto "https"'], placement: 'after' },
     never: ['rails-assume-ssl:'],
   },
   {
-    name: 'trap: Puma on every interface: assume_ssl only together with the loopback bind (else a direct plain request is https)',
+    // assume_ssl on a public Puma port would need the loopback bind too (a direct plain request would be https);
+    // the one change that needs no second is Apache's header.
+    name: 'trap: Puma on every interface: no assume_ssl without the loopback bind; Apache sends X-Forwarded-Proto',
     files: railsFiles('7.1', 'bind "tcp://0.0.0.0:3000"'),
     complete: true,
-    fix: { id: 'rails-assume-ssl:', lines: ['config.assume_ssl = true'], placement: 'after' },
-    with: ['bind:'],
+    fix: { id: 'apache-xfp:', lines: ['RequestHeader set X-Forwarded-Proto "https"'], placement: 'after' },
+    never: ['rails-assume-ssl:'],
   },
+  {
+    name: 'Apache whose vhost sends X-Forwarded-Proto "http" -> Puma -> Rails 6.1: that line is replaced',
+    files: {
+      ...railsFiles('6.1', 'bind "tcp://127.0.0.1:3000"'),
+      'apache/site.conf': `<VirtualHost *:443>
+    ServerName shop.example.com
+    SSLEngine on
+    ProxyPreserveHost On
+    RequestHeader set X-Forwarded-Proto "http"
+    ProxyPass / http://127.0.0.1:3000/
+</VirtualHost>
+`,
+    },
+    complete: true,
+    fix: { id: 'apache-xfp:', lines: ['RequestHeader set X-Forwarded-Proto "https"'], placement: 'replace' },
+  },
+  {
+    // force_ssl behind a plain-HTTP vhost: the request IS http, so claiming https from Apache would be a lie (and
+    // the redirect has nowhere to go): no header is planned and the plan says it is incomplete.
+    name: 'trap: a plain Apache vhost (no TLS) -> Puma -> Rails force_ssl: http is the truth, no https header planned',
+    files: {
+      ...railsFiles('6.1', 'bind "tcp://127.0.0.1:3000"'),
+      'apache/site.conf':
+        '<VirtualHost *:80>\n    ServerName shop.example.com\n    ProxyPass / http://127.0.0.1:3000/\n</VirtualHost>\n',
+    },
+    complete: false,
+    never: ['apache-xfp:'],
+  },
+  ...gunicornRows(),
 ];
+
+/**
+ * gunicorn keeping its default trust (127.0.0.1) behind nginx in another container: the planner's `trust:` flag is
+ * written into the line that launches gunicorn (r14i14a), after the program's name; in a Dockerfile's JSON CMD
+ * the `*` goes unquoted (nothing unquotes an exec-form element).
+ */
+function gunicornRows(): Row[] {
+  const nginx = `server {
+    listen 443 ssl;
+    server_name shop.example.com;
+    location / {
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_pass http://web:8000;
+    }
+}
+`;
+  const compose = (command = '') => `services:
+  nginx:
+    image: nginx:1.27
+    ports:
+      - "443:443"
+    volumes:
+      - ./nginx.conf:/etc/nginx/conf.d/default.conf
+  web:
+    build: .
+${command}    expose:
+      - "8000"
+`;
+  // Flask takes the scheme from gunicorn's wsgi.url_scheme, which gunicorn sets from X-Forwarded-Proto only for
+  // the peers forwarded_allow_ips names (Django's SECURE_PROXY_SSL_HEADER would read the header itself).
+  const flask = {
+    'app.py':
+      'from flask import Flask, url_for\n\napp = Flask(__name__)\n\n\n@app.route("/")\ndef index():\n    return url_for("index", _external=True)\n',
+  };
+  return [
+    {
+      name: 'nginx container -> gunicorn (Dockerfile JSON CMD, default trust) -> Flask: the flag goes into the CMD',
+      files: {
+        'docker-compose.yml': compose(),
+        'nginx.conf': nginx,
+        Dockerfile: 'FROM python:3.12\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]\n',
+        ...flask,
+      },
+      complete: true,
+      fix: {
+        id: 'trust:',
+        lines: ['CMD ["gunicorn", "--forwarded-allow-ips=*", "--bind", "0.0.0.0:8000", "app:app"]'],
+        placement: 'replace',
+      },
+    },
+    {
+      name: 'nginx container -> gunicorn (compose command string) -> Flask: the flag goes into the command',
+      files: {
+        'docker-compose.yml': compose('    command: gunicorn --bind 0.0.0.0:8000 app:app\n'),
+        'nginx.conf': nginx,
+        Dockerfile: 'FROM python:3.12\n',
+        ...flask,
+      },
+      complete: true,
+      fix: {
+        id: 'trust:',
+        lines: ["command: gunicorn --forwarded-allow-ips='*' --bind 0.0.0.0:8000 app:app"],
+        placement: 'replace',
+      },
+    },
+    {
+      name: 'trap: a compose command as a YAML list: the flag stays advice (no one-line edit)',
+      files: {
+        'docker-compose.yml': compose('    command:\n      - gunicorn\n      - --bind\n      - 0.0.0.0:8000\n      - app:app\n'),
+        'nginx.conf': nginx,
+        Dockerfile: 'FROM python:3.12\n',
+        ...flask,
+      },
+      complete: true,
+      fix: { id: 'trust:', lines: ["--forwarded-allow-ips='*'"], placement: undefined },
+    },
+  ];
+}
 
 for (const row of rows) {
   test(row.name, async () => {

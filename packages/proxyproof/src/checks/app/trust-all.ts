@@ -28,7 +28,9 @@ export const trustAll: Check = {
       // Rails: Rack believes the scheme from anyone by design; the client address is guarded by RemoteIp.
       // Phoenix's rewrite_on of X-Forwarded-Proto alone, Hono code that reads the header itself: a client that
       // claims https only changes its own answer (a port reachable without the proxy is chain/spoofable-backend's).
-      if ((fw.kind === 'rails' || fw.kind === 'phoenix' || fw.kind === 'hono') && t === a.trustScheme) continue;
+      // Echo's c.Scheme() has no trust setting at all: the same holds.
+      if ((fw.kind === 'rails' || fw.kind === 'phoenix' || fw.kind === 'hono' || fw.kind === 'echo') && t === a.trustScheme)
+        continue;
       const port = a.binds?.find((b) => b.port !== undefined)?.port;
       const published = publishedPorts(facts, port);
       // In a container, 0.0.0.0 is the container's network: only published ports count.
@@ -72,7 +74,11 @@ export const trustAll: Check = {
           why:
             fw.kind === 'gin'
               ? 'Gin trusts 0.0.0.0/0 and ::/0 until SetTrustedProxies is called (it logs "You trusted all proxies, this is NOT safe"); c.ClientIP() then returns the left-most X-Forwarded-For entry the client wrote.'
-              : 'A trust-all list accepts forwarded headers from whoever connects; only a network that lets nothing but the proxy reach the app makes that safe.',
+              : fw.kind === 'echo'
+                ? "Echo v3/v4 without an e.IPExtractor: c.RealIP() returns the left-most X-Forwarded-For entry, else X-Real-IP, whoever sent it (context.go's legacy fallback); echo.ExtractIPFromXFFHeader() walks X-Forwarded-For from the right and believes only loopback, link-local and private peers."
+                : fw.kind === 'chi'
+                  ? "chi's middleware.RealIP rewrites r.RemoteAddr to True-Client-IP, else X-Real-IP, else the left-most X-Forwarded-For entry, with no check of who sent it (deprecated upstream for that reason: GHSA-3fxj-6jh8-hvhx)."
+                  : 'A trust-all list accepts forwarded headers from whoever connects; only a network that lets nothing but the proxy reach the app makes that safe.',
           fix:
             fw.kind === 'gin' && t.origin === 'default'
               ? {
@@ -85,44 +91,62 @@ export const trustAll: Check = {
                   ],
                   placement: 'after',
                 }
-              : fw.kind === 'phoenix'
+              : fw.kind === 'echo' && t.origin === 'default'
                 ? {
                     description:
-                      'Plug.RewriteOn has no trusted-proxy list: drop :x_forwarded_for from rewrite_on and read the client address with a library that checks the peer (remote_ip with proxies:), or let only the proxy reach the port.',
-                    file: t.ref?.file,
-                    line: t.ref?.line,
+                      'Set e.IPExtractor = echo.ExtractIPFromXFFHeader(): c.RealIP() then walks X-Forwarded-For from the right and believes only loopback, link-local and private peers (add echo.TrustIPRange for a proxy elsewhere; echo.ExtractIPDirect() believes no header).',
+                    file: a.ref.file,
+                    line: a.ref.line,
+                    lines: [
+                      `${/^\s*/.exec(facts.sources.get(a.ref.file)?.[a.ref.line - 1] ?? '')?.[0] ?? '\t'}${/(\w+)\s*:?=\s*echo\.New/.exec(a.ref.snippet ?? '')?.[1] ?? 'e'}.IPExtractor = echo.ExtractIPFromXFFHeader()`,
+                    ],
+                    placement: 'after',
                   }
-                : fw.kind === 'sveltekit'
+                : fw.kind === 'chi'
                   ? {
                       description:
-                        'adapter-node has no list of peers it believes PROTOCOL_HEADER/HOST_HEADER/ADDRESS_HEADER from: behind a TLS proxy that passes the public Host, drop PROTOCOL_HEADER (adapter-node then takes https) or set ORIGIN=https://<your site>; otherwise let only the proxy reach the port (HOST=127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy overwrite each header it names.',
+                        'Drop middleware.RealIP, or have the proxy overwrite True-Client-IP, X-Real-IP and X-Forwarded-For and let only the proxy reach the app; chi v5.3.0+ has middleware.ClientIPFromXFF("<proxy network>") (read with middleware.GetClientIP(r.Context()); r.RemoteAddr stays the peer).',
                       file: t.ref?.file,
                       line: t.ref?.line,
                     }
-                  : fw.kind === 'nextjs'
+                  : fw.kind === 'phoenix'
                     ? {
                         description:
-                          "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
+                          'Plug.RewriteOn has no trusted-proxy list: drop :x_forwarded_for from rewrite_on and read the client address with a library that checks the peer (remote_ip with proxies:), or let only the proxy reach the port.',
                         file: t.ref?.file,
                         line: t.ref?.line,
                       }
-                    : image
+                    : fw.kind === 'sveltekit'
                       ? {
-                          description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
-                          file: published[0]?.file ?? t.ref?.file,
-                          line: published[0]?.line ?? t.ref?.line,
+                          description:
+                            'adapter-node has no list of peers it believes PROTOCOL_HEADER/HOST_HEADER/ADDRESS_HEADER from: behind a TLS proxy that passes the public Host, drop PROTOCOL_HEADER (adapter-node then takes https) or set ORIGIN=https://<your site>; otherwise let only the proxy reach the port (HOST=127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy overwrite each header it names.',
+                          file: t.ref?.file,
+                          line: t.ref?.line,
                         }
-                      : t.origin === 'env' && t.envVar
+                      : fw.kind === 'nextjs'
                         ? {
-                            description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
+                            description:
+                              "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
                             file: t.ref?.file,
                             line: t.ref?.line,
                           }
-                        : {
-                            description: "Replace '*' with the proxy's address or network.",
-                            file: t.ref?.file,
-                            line: t.ref?.line,
-                          },
+                        : image
+                          ? {
+                              description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
+                              file: published[0]?.file ?? t.ref?.file,
+                              line: published[0]?.line ?? t.ref?.line,
+                            }
+                          : t.origin === 'env' && t.envVar
+                            ? {
+                                description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
+                                file: t.ref?.file,
+                                line: t.ref?.line,
+                              }
+                            : {
+                                description: "Replace '*' with the proxy's address or network.",
+                                file: t.ref?.file,
+                                line: t.ref?.line,
+                              },
           data: { app: a.name, reachable },
         }),
       );

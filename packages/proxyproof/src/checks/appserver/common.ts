@@ -7,6 +7,7 @@ import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { AppServerFacts, Facts, FrameworkFacts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
+import { flagAfterProgram } from '../../model/launch-flag.js';
 import { describeBind, ev, peerEvidence, proxyPeers, schemeFromProxy, serversFor } from './context.js';
 import { consequenceEvidence, containerTrustFix, valuesEvidence } from './trust-fix.js';
 
@@ -219,8 +220,6 @@ function flagOnCommandLine(
   const lines = commandLineIndexes(source, s.launch.line - 1);
   if (lines.some((i) => /forwarded[-_]allow[-_]ips|proxy[-_]headers/i.test(source[i] as string))) return {};
   const edits: Array<Pick<Fix, 'placement' | 'lines' | 'line'>> = [];
-  const word = new RegExp(`(^|[\\s=/])${s.kind}(?=\\s)`, 'g');
-  const element = new RegExp(`(["'])((?:[^"'\\s]*/)?${s.kind})\\1(\\s*,)`, 'g');
   const item = new RegExp(`^(\\s*)-\\s+(["']?)(?:[^\\s"']*/)?${s.kind}\\2\\s*(?:#.*)?$`);
   for (const i of lines) {
     const text = source[i] as string;
@@ -229,14 +228,7 @@ function flagOnCommandLine(
       edits.push({ line: i + 1, placement: 'after', lines: [`${listItem[1]}- ${flag}`] });
       continue;
     }
-    for (const m of text.matchAll(element)) {
-      const at = (m.index ?? 0) + (m[1] as string).length * 2 + (m[2] as string).length;
-      edits.push({ line: i + 1, placement: 'replace', lines: [`${text.slice(0, at)}, ${m[1]}${flag}${m[1]}${text.slice(at)}`] });
-    }
-    for (const m of text.matchAll(word)) {
-      const at = (m.index ?? 0) + m[0].length;
-      edits.push({ line: i + 1, placement: 'replace', lines: [`${text.slice(0, at)} ${flag}${text.slice(at)}`] });
-    }
+    for (const edited of flagAfterProgram(text, s.kind, flag)) edits.push({ line: i + 1, placement: 'replace', lines: [edited] });
   }
   return edits.length === 1 ? (edits[0] as Pick<Fix, 'placement' | 'lines' | 'line'>) : {};
 }

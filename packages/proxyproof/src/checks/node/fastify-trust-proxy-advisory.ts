@@ -5,11 +5,14 @@
  * app without the proxy chooses the scheme and host the app sees (request.ip is not affected: proxy-addr walks it).
  * The version is the package.json range: a range that cannot reach 5.8.3 (an exact 5.8.2, `~5.7.0`, any 4.x/3.x,
  * which got no fix) is medium; a caret 5.x range below 5.8.3 is low (the lockfile decides what is installed), and so
- * is an app that listens on loopback or a unix socket only (only local processes reach it without the proxy).
+ * is an app that listens on loopback or a unix socket only (only local processes reach it without the proxy). When the
+ * package's lockfile pins fastify (`settings['fastify installed']`, collectors/node/lockfile.ts), its versions decide
+ * instead of the range: one <= 5.8.2 is affected, none is no finding.
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
 import { bindText, evidenceOf, frameworksOf, NODE_REFS, proxyContext, trustClass, usesForwardedLib } from './common.js';
+import { parseVersion, type Version, versionBelow } from './versions.js';
 
 export const FASTIFY_ADVISORY = 'https://github.com/fastify/fastify/security/advisories/GHSA-444r-cwp2-x5xf';
 const FIXED = [5, 8, 3] as const;
@@ -22,13 +25,6 @@ const meta: CheckMeta = {
     'GHSA-444r-cwp2-x5xf: with trustProxy set to an address, subnet, hop count or function, fastify up to 5.8.2 takes X-Forwarded-Proto/-Host from untrusted connections too; upgrade to 5.8.3.',
   references: [FASTIFY_ADVISORY, NODE_REFS.fastifyTrustProxy],
 };
-
-type Version = [number, number, number];
-
-function below(v: Version, w: readonly [number, number, number]): boolean {
-  for (let i = 0; i < 3; i++) if ((v[i] as number) !== w[i]) return (v[i] as number) < (w[i] as number);
-  return false;
-}
 
 /**
  * What a package.json range says about the advisory: `affected` when every version it admits is <= 5.8.2, `maybe`
@@ -43,7 +39,7 @@ export function advisoryRange(range: string): 'affected' | 'maybe' | undefined {
   const minor = num(m[3]);
   const patch = num(m[4]);
   const low: Version = [major, minor ?? 0, patch ?? 0];
-  if (!below(low, FIXED)) return undefined;
+  if (!versionBelow(low, FIXED)) return undefined;
   if (major < 5) return 'affected'; // 4.x and 3.x got no fix
   if (major > 5) return undefined;
   if (op === '>=') return 'maybe';
@@ -62,7 +58,16 @@ export const fastifyTrustProxyAdvisory: Check = {
       if (cls !== 'list' && cls !== 'hops' && cls !== 'custom') continue;
       const version = fw.settings['fastify version'];
       const range = typeof version?.value === 'string' ? version.value : undefined;
-      const verdict = range ? advisoryRange(range) : undefined;
+      // The lockfile's fastify is what is installed: it overrides the range (a caret range pinned at 5.8.4 is safe,
+      // one pinned at 5.6.0 is affected).
+      const installed = fw.settings['fastify installed'];
+      const pinned = Array.isArray(installed?.value) ? (installed.value as string[]) : [];
+      const pinnedAffected = pinned.filter((v) => {
+        const parsed = parseVersion(v);
+        return parsed ? versionBelow(parsed, FIXED) : false;
+      });
+      const verdict =
+        pinned.length > 0 ? (pinnedAffected.length > 0 ? 'affected' : undefined) : range ? advisoryRange(range) : undefined;
       if (!version || !range || !verdict) continue;
       const ctx = proxyContext(facts, fw);
       const binds = ctx.server?.binds ?? [];
@@ -76,11 +81,17 @@ export const fastifyTrustProxyAdvisory: Check = {
         ),
         evidenceOf(
           version.ref,
-          verdict === 'affected'
-            ? `fastify ${range}: every version it admits is <= 5.8.2`
-            : `fastify ${range}: admits versions <= 5.8.2; the lockfile decides`,
+          pinnedAffected.length > 0
+            ? `fastify ${range}: the lockfile pins ${pinnedAffected.join(', ')}`
+            : verdict === 'affected'
+              ? `fastify ${range}: every version it admits is <= 5.8.2`
+              : `fastify ${range}: admits versions <= 5.8.2; the lockfile decides`,
         ),
       ];
+      if (installed?.ref && pinnedAffected.length > 0)
+        evidence.push(
+          evidenceOf(installed.ref, `fastify ${pinnedAffected.join(', ')} installed (${installed.note ?? 'lockfile'}): <= 5.8.2`),
+        );
       if (ctx.open?.ref) evidence.push(evidenceOf(ctx.open.ref, `binds ${bindText(ctx.open)}: reachable without the proxy`));
       const reads = fw.requestReads;
       const read = reads?.scheme.find((r) => r.via === 'trust') ?? reads?.host.find((r) => r.via === 'trust');
@@ -101,7 +112,7 @@ export const fastifyTrustProxyAdvisory: Check = {
           // Only what reaches the app without the proxy can forge: a loopback-only or unix-socket app leaves that to
           // local processes.
           severity: verdict === 'affected' && !localOnly ? 'medium' : 'low',
-          message: `Fastify app in ${fw.file}: trustProxy is restrictive, but fastify ${range}${verdict === 'affected' ? ' is' : ' may install a version'} <= 5.8.2 (GHSA-444r-cwp2-x5xf), where request.protocol and request.host take X-Forwarded-Proto/-Host from ANY connection${ctx.open ? `, and the app listens on ${bindText(ctx.open)}, reachable without the proxy` : ''}`,
+          message: `Fastify app in ${fw.file}: trustProxy is restrictive, but fastify ${range}${pinnedAffected.length > 0 ? ` (installed: ${pinnedAffected.join(', ')}) is` : verdict === 'affected' ? ' is' : ' may install a version'} <= 5.8.2 (GHSA-444r-cwp2-x5xf), where request.protocol and request.host take X-Forwarded-Proto/-Host from ANY connection${ctx.open ? `, and the app listens on ${bindText(ctx.open)}, reachable without the proxy` : ''}`,
           evidence,
           why: 'The advisory: with trustProxy set to an address, subnet, hop count or function, fastify up to 5.8.2 applied the trust check to request.ip only; the protocol and host getters read the forwarded headers whoever sent them. A client that reaches the app directly (a published port, a bind on every interface, another container) sets X-Forwarded-Proto: https or X-Forwarded-Host: evil.example and the app believes it: HTTPS-only logic, Secure cookies, CSRF origin checks and absolute URLs follow the forged values.',
           fix,

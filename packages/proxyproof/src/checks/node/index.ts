@@ -8,6 +8,7 @@ import { fastifyTrustProxyAll } from './fastify-trust-proxy-all.js';
 import { fastifyTrustProxyUnset } from './fastify-trust-proxy-unset.js';
 import { koaProxyAll } from './koa-proxy-all.js';
 import { koaProxyUnset } from './koa-proxy-unset.js';
+import { proxyAddrAdvisory } from './proxy-addr-advisory.js';
 import { secureCookieNeverSetCheck } from './secure-cookie-never-set.js';
 import { sessionCookieInsecure } from './session-cookie-insecure.js';
 import { sveltekitAdapterAutoNodeBuild } from './sveltekit-adapter-auto-node-build.js';
@@ -20,6 +21,7 @@ export const NODE_CHECKS: Check[] = [
   fastifyTrustProxyUnset,
   fastifyTrustProxyAll,
   fastifyTrustProxyAdvisory,
+  proxyAddrAdvisory,
   koaProxyUnset,
   koaProxyAll,
   sveltekitOriginHttp,

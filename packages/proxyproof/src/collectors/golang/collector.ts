@@ -1,16 +1,36 @@
 /**
- * Go app ends: Gin engines (`gin.New()` / `gin.Default()`), `SetTrustedProxies(...)`, `TrustedPlatform`,
+ * Go app ends: Gin, Echo and chi. Gin engines (`gin.New()` / `gin.Default()`), `SetTrustedProxies(...)`, `TrustedPlatform`,
  * `r.Run(":8080")`, and the handlers that key on `c.ClientIP()`. Read line by line.
  *
  * Default (gin-gonic/gin gin.go, since v1.7.7): an engine without SetTrustedProxies trusts 0.0.0.0/0 and
  * ::/0, so X-Forwarded-For / X-Real-IP from any peer decide c.ClientIP() (Gin prints a warning about it).
  * `SetTrustedProxies(nil)` trusts nobody.
  */
-import type { CollectContext, Collector } from '../../model/collector.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { codeLines, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 
 export const GIN_SOURCE = 'https://github.com/gin-gonic/gin/blob/v1.10.0/gin.go';
+export const ECHO_SOURCE = 'https://github.com/labstack/echo/blob/v4.15.4/context.go';
+export const ECHO_IP_SOURCE = 'https://github.com/labstack/echo/blob/v4.15.4/ip.go';
+export const CHI_REALIP_SOURCE = 'https://github.com/go-chi/chi/blob/master/middleware/realip.go';
+
+/** Echo's Scheme(): X-Forwarded-Proto, X-Forwarded-Protocol, X-Forwarded-Ssl: on, X-Url-Scheme, in that order. */
+const ECHO_SCHEME_HEADERS = ['x-forwarded-proto', 'x-forwarded-protocol', 'x-forwarded-ssl', 'x-url-scheme'];
+/** Echo's ipChecker defaults (newIPChecker): loopback, link-local unicast and private/unique-local addresses. */
+const ECHO_DEFAULT_TRUST = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `":8080"`, `"127.0.0.1:8080"` as Go's net.Listen reads it (an empty host: every interface). */
+function goBind(host: string, port: string, ref: SourceRef): BindAddress {
+  const h = host || '0.0.0.0';
+  return {
+    kind: 'tcp',
+    host: h,
+    port: Number(port),
+    exposure: h === '0.0.0.0' || h === '::' ? 'all-interfaces' : /^(127\.|localhost$|::1$)/.test(h) ? 'loopback' : 'specific',
+    ref,
+  };
+}
 
 export const goCollector: Collector = {
   name: 'go',
@@ -20,9 +40,15 @@ export const goCollector: Collector = {
     let platform: SourceRef | undefined;
     const clientIpUses: SourceRef[] = [];
     const binds: BindAddress[] = [];
+    const echo: GoFile[] = [];
+    const chi: GoFile[] = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs) || !f.display.endsWith('.go') || f.size > MAX_APP_SOURCE_BYTES) continue;
       const text = ctx.read(f).toString('utf8');
+      // A _test.go file's server is a test's, not the deployment's; vendor/ holds the frameworks' own sources.
+      const test = f.display.endsWith('_test.go') || /(^|\/)vendor\//.test(f.display);
+      if (!test && /labstack\/echo/.test(text)) echo.push({ f, text });
+      if (!test && /go-chi\/chi/.test(text)) chi.push({ f, text });
       if (!/gin-gonic\/gin/.test(text)) continue;
       ctx.claimed.add(f.abs);
       const raw = text.split(/\r?\n/);
@@ -55,6 +81,8 @@ export const goCollector: Collector = {
         }
       });
     }
+    readEcho(ctx, echo);
+    readChi(ctx, chi);
     if (engines.length === 0) return;
     const anchor = engines[0] as SourceRef;
     const t = trust ?? lit(['*'], anchor, 'default', { note: 'no SetTrustedProxies: Gin trusts 0.0.0.0/0 and ::/0' });
@@ -81,3 +109,143 @@ export const goCollector: Collector = {
     ctx.facts.frameworks.push(fw);
   },
 };
+
+interface GoFile {
+  f: DiscoveredFile;
+  text: string;
+}
+
+/**
+ * Echo (labstack/echo v3/v4/v5), read in its source (ECHO_SOURCE, ECHO_IP_SOURCE):
+ * - `c.Scheme()`: https on a TLS connection, else X-Forwarded-Proto, X-Forwarded-Protocol, X-Forwarded-Ssl: on,
+ *   X-Url-Scheme from ANY peer (no trust setting exists); `middleware.HTTPSRedirect()` (and the www variants)
+ *   redirect on that scheme. The scheme headers count only where the code calls them: otherwise Echo, as net/http,
+ *   takes the connection's scheme.
+ * - `c.RealIP()`: with `e.IPExtractor` unset, v3/v4 take the left-most X-Forwarded-For entry, else X-Real-IP, from any
+ *   peer; v5 takes the TCP peer. `echo.ExtractIPFromXFFHeader(opts...)` / `ExtractIPFromRealIPHeader(opts...)` trust
+ *   loopback, link-local and private addresses unless `TrustLoopback(false)` etc.; `TrustIPRange(n)` adds a range;
+ *   `ExtractIPDirect()` reads no header.
+ */
+function readEcho(ctx: CollectContext, files: GoFile[]): void {
+  let engine: SourceRef | undefined;
+  let v5 = false;
+  let extractor: { kind: string; args: string; ref: SourceRef } | undefined;
+  let schemeRead: SourceRef | undefined;
+  let redirect: SourceRef | undefined;
+  const ipUses: SourceRef[] = [];
+  const binds: BindAddress[] = [];
+  for (const { f, text } of files) {
+    ctx.claimed.add(f.abs);
+    if (/labstack\/echo\/v5/.test(text)) v5 = true;
+    const raw = text.split(/\r?\n/);
+    codeLines(text, 'c').forEach((l, i) => {
+      const ref = refAt(f.display, raw, i + 1);
+      if (!engine && /\becho\.New\s*\(\s*\)/.test(l)) engine = ref;
+      const x = /\.IPExtractor\s*=\s*echo\.(ExtractIPFromXFFHeader|ExtractIPFromRealIPHeader|ExtractIPDirect)\s*\((.*)\)/.exec(l);
+      if (x) extractor = { kind: x[1] as string, args: x[2] as string, ref };
+      if (!schemeRead && /\.Scheme\s*\(\s*\)/.test(l)) schemeRead = ref;
+      if (!redirect && /middleware\.HTTPS(?:NonWWW|WWW)?Redirect(?:WithConfig)?\s*\(/.test(l)) redirect = ref;
+      if (/\.RealIP\s*\(\s*\)/.test(l) && ipUses.length < 5) ipUses.push(ref);
+      const start = /\.Start(?:TLS|AutoTLS)?\s*\(\s*"([^"]*):(\d+)"/.exec(l);
+      if (start) binds.push(goBind(start[1] as string, start[2] as string, ref));
+    });
+  }
+  if (!engine) return;
+  const anchor = engine;
+  let clientHeaders: string[];
+  let trustClient: Valued<string[]>;
+  if (!extractor) {
+    clientHeaders = v5 ? [] : ['x-forwarded-for', 'x-real-ip'];
+    trustClient = v5
+      ? lit([] as string[], anchor, 'default', { note: 'Echo v5 without IPExtractor: c.RealIP() is the TCP peer' })
+      : lit(['*'], anchor, 'default', {
+          note: 'no e.IPExtractor: c.RealIP() takes the left-most X-Forwarded-For entry, else X-Real-IP, from any peer',
+        });
+  } else if (extractor.kind === 'ExtractIPDirect') {
+    clientHeaders = [];
+    trustClient = lit([] as string[], extractor.ref);
+  } else {
+    clientHeaders = [extractor.kind === 'ExtractIPFromXFFHeader' ? 'x-forwarded-for' : 'x-real-ip'];
+    const off = (name: string) => new RegExp(`Trust${name}\\s*\\(\\s*false\\s*\\)`).test(extractor?.args ?? '');
+    const list = ECHO_DEFAULT_TRUST.filter(
+      (e) =>
+        !(e === 'loopback' && off('Loopback')) &&
+        !(e === 'linklocal' && off('LinkLocal')) &&
+        !(e === 'uniquelocal' && off('PrivateNet')),
+    );
+    const extra = /TrustIPRange\s*\(/.test(extractor.args);
+    trustClient = lit(list, extractor.ref, 'literal', {
+      note: `echo.${extractor.kind}: trusts ${list.join(', ') || 'no built-in range'}${extra ? ' and the TrustIPRange networks (not read)' : ''}`,
+    });
+  }
+  const readsScheme = schemeRead ?? redirect;
+  const fw: FrameworkFacts = {
+    kind: 'echo',
+    file: anchor.file,
+    usesServerScheme: false,
+    trustProxy: trustClient,
+    settings: {},
+    appEnd: {
+      name: 'Echo',
+      ref: extractor?.ref ?? anchor,
+      schemeHeaders: readsScheme ? ECHO_SCHEME_HEADERS : [],
+      clientHeaders,
+      trustScheme: readsScheme
+        ? lit(['*'], readsScheme, 'default', {
+            note: 'c.Scheme() believes X-Forwarded-Proto (and -Protocol, -Ssl, X-Url-Scheme) from any peer',
+          })
+        : lit([] as string[], anchor, 'default'),
+      trustClient,
+      binds,
+      defaultsFrom: [ECHO_SOURCE, ECHO_IP_SOURCE],
+      notes: ipUses.map((r) => `c.RealIP() used at ${r.file}:${r.line}`),
+    },
+  };
+  if (redirect && fw.appEnd) {
+    fw.appEnd.sslRedirect = lit(true, redirect);
+    fw.appEnd.sslRedirectSetting = 'middleware.HTTPSRedirect()';
+  }
+  fw.settings.clientIpUses = lit(ipUses, ipUses[0] ?? anchor, 'computed');
+  ctx.facts.frameworks.push(fw);
+}
+
+/**
+ * chi (go-chi/chi v5, CHI_REALIP_SOURCE): `middleware.RealIP` sets r.RemoteAddr from True-Client-IP, else X-Real-IP,
+ * else the left-most X-Forwarded-For entry, from ANY peer (deprecated upstream for that reason). Without it chi is
+ * net/http: the TCP peer and the connection's scheme, nothing forwarded believed, so no app end is recorded.
+ */
+function readChi(ctx: CollectContext, files: GoFile[]): void {
+  let realIp: SourceRef | undefined;
+  const binds: BindAddress[] = [];
+  for (const { f, text } of files) {
+    ctx.claimed.add(f.abs);
+    const raw = text.split(/\r?\n/);
+    codeLines(text, 'c').forEach((l, i) => {
+      const ref = refAt(f.display, raw, i + 1);
+      if (!realIp && /\bmiddleware\.RealIP\b(?!\s*\()/.test(l)) realIp = ref;
+      const listen = /http\.ListenAndServe(?:TLS)?\s*\(\s*"([^"]*):(\d+)"/.exec(l);
+      if (listen) binds.push(goBind(listen[1] as string, listen[2] as string, ref));
+    });
+  }
+  if (!realIp) return;
+  const trust = lit(['*'], realIp, 'literal', {
+    note: 'middleware.RealIP: True-Client-IP, X-Real-IP or the left-most X-Forwarded-For entry, from any peer',
+  });
+  ctx.facts.frameworks.push({
+    kind: 'chi',
+    file: realIp.file,
+    usesServerScheme: false,
+    trustProxy: trust,
+    settings: {},
+    appEnd: {
+      name: 'chi',
+      ref: realIp,
+      schemeHeaders: [],
+      clientHeaders: ['true-client-ip', 'x-real-ip', 'x-forwarded-for'],
+      trustScheme: lit([] as string[], realIp, 'default'),
+      trustClient: trust,
+      binds,
+      defaultsFrom: [CHI_REALIP_SOURCE],
+    },
+  });
+}

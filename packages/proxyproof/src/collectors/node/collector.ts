@@ -32,6 +32,7 @@ import {
 import { ConfigIndex, type ConfigValue } from './config-files.js';
 import { type Eval, parseSource } from './js.js';
 import { containerFor, type NodeKubeFacts, readKube } from './kube.js';
+import { Lockfiles } from './lockfile.js';
 import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
 import { nextServers } from './next.js';
 import { type RequestRead, requestReads } from './request-reads.js';
@@ -259,6 +260,13 @@ class NodeCollection {
   kube(): NodeKubeFacts {
     this.kubeFacts ??= readKube(this.ctx);
     return this.kubeFacts;
+  }
+  private lockfileIndex?: Lockfiles;
+
+  /** The tree's lockfiles, indexed on first use (only an app whose trust depends on an installed version asks). */
+  lockfiles(): Lockfiles {
+    this.lockfileIndex ??= new Lockfiles(this.ctx);
+    return this.lockfileIndex;
   }
   readonly packages: PackageJson[] = [];
   readonly envFiles: DiscoveredFile[] = [];
@@ -662,6 +670,24 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
       'literal',
       i >= 0 ? { file: pkg.file, line: i + 1, snippet: (lines[i] as string).trim() } : { file: pkg.file, line: 1 },
     );
+  }
+  // The installed fastify and proxy-addr (which compiles Express's and Fastify's address lists), from the lockfile
+  // that governs the package: the advisories turn on the version npm ci installs, not on the package.json range.
+  if (pkg && app.kind !== 'koa' && app.kind !== 'hono') {
+    const wanted = [...(meaning.cls === 'list' ? ['proxy-addr'] : []), ...(fastifyRange !== undefined ? ['fastify'] : [])];
+    for (const name of wanted) {
+      const pinned = col.lockfiles().versions(pkg.dir, name);
+      const first = pinned?.versions[0];
+      if (!pinned || !first) continue;
+      settings[`${name} installed`] = valued(
+        pinned.versions.map((v) => v.version),
+        'literal',
+        first.ref,
+        {
+          note: `${pinned.lockfile}: ${pinned.versions.map((v) => `${v.version} (line ${v.ref.line})`).join(', ')}`,
+        },
+      );
+    }
   }
   if (meaning.hops !== undefined) settings.trustHops = valued(meaning.hops, 'computed', setting?.ref);
   if (app.platform) settings.platform = valued(app.platform, 'computed', app.ref);

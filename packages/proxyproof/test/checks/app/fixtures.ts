@@ -88,6 +88,48 @@ export function ginServer(extra: string[]): string {
   ].join('\n');
 }
 
+/** An Echo v4 server (`e := echo.New()` on line 10) with the given lines before Start; `c.RealIP()` keys a limiter. */
+export function echoServer(extra: string[], version = 'v4'): string {
+  return [
+    'package main',
+    '',
+    'import (',
+    '	"net/http"',
+    '',
+    `	"github.com/labstack/echo/${version}"`,
+    ')',
+    '',
+    'func main() {',
+    '	e := echo.New()',
+    ...extra.map((l) => `	${l}`),
+    '	e.POST("/login", func(c echo.Context) error { limiter.Allow(c.RealIP()); return c.NoContent(http.StatusOK) })',
+    '	e.Logger.Fatal(e.Start(":8080"))',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** A chi v5 server with the given middleware lines (`r := chi.NewRouter()` on line 10), on :3000. */
+export function chiServer(use: string[]): string {
+  return [
+    'package main',
+    '',
+    'import (',
+    '	"net/http"',
+    '',
+    '	"github.com/go-chi/chi/v5"',
+    '	"github.com/go-chi/chi/v5/middleware"',
+    ')',
+    'func main() {',
+    '	r := chi.NewRouter()',
+    ...use.map((l) => `	${l}`),
+    '	r.Post("/login", func(w http.ResponseWriter, r *http.Request) { limiter.Allow(r.RemoteAddr) })',
+    '	http.ListenAndServe(":3000", r)',
+    '}',
+    '',
+  ].join('\n');
+}
+
 /** A Phoenix app: config/prod.exs with the given endpoint lines, the generated runtime.exs (PORT, default 4000). */
 export function phoenixApp(prodEndpoint: string[], endpointPlugs: string[] = []): Record<string, string> {
   return {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trustAll as check } from '../../../src/checks/app/trust-all.js';
 import { type Case, runCase } from '../../python/lint-files.js';
-import { ginServer, laravelMiddleware, phoenixApp } from './fixtures.js';
+import { chiServer, echoServer, ginServer, laravelMiddleware, phoenixApp } from './fixtures.js';
 
 const published = 'services:\n  api:\n    build: .\n    ports:\n      - "8080:8080"\n';
 const internal = 'services:\n  api:\n    build: .\n    expose:\n      - "8080"\n';
@@ -45,6 +45,54 @@ const cases: Case[] = [
       'api/server.go': 'package api\n\n// uses "github.com/gin-gonic/gin" elsewhere\nfunc New() {}\n',
       'site.conf': 'server {\n    listen 80;\n    location / {\n        proxy_pass http://127.0.0.1:8080;\n    }\n}\n',
     },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Echo v4 without e.IPExtractor (c.RealIP() takes X-Forwarded-For from anyone), port published',
+    files: { 'api/main.go': echoServer([]), 'docker-compose.yml': published },
+    expect: {
+      count: 1,
+      severity: 'high',
+      file: 'api/main.go',
+      line: 10,
+      fixLine: '\te.IPExtractor = echo.ExtractIPFromXFFHeader()',
+      fixAt: { line: 10, placement: 'after' },
+    },
+  },
+  {
+    name: 'valid: Echo v4 with echo.ExtractIPFromXFFHeader() (loopback, link-local and private peers only)',
+    files: { 'api/main.go': echoServer(['e.IPExtractor = echo.ExtractIPFromXFFHeader()']), 'docker-compose.yml': published },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): Echo v5 without IPExtractor (c.RealIP() is the TCP peer in v5)',
+    files: { 'api/main.go': echoServer([], 'v5'), 'docker-compose.yml': published },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): Echo c.Scheme() believes X-Forwarded-Proto from anyone, but a client only fools its own answer',
+    files: {
+      'api/main.go': echoServer([
+        'e.IPExtractor = echo.ExtractIPDirect()',
+        'e.GET("/", func(c echo.Context) error { return c.String(200, c.Scheme()) })',
+      ]),
+      'docker-compose.yml': published,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: chi middleware.RealIP on a published port (advice: no mechanical fix)',
+    files: { 'api/main.go': chiServer(['r.Use(middleware.RealIP)']), 'docker-compose.yml': published.replace(/8080/g, '3000') },
+    expect: { count: 1, severity: 'high', file: 'api/main.go', line: 11, mechanical: false },
+  },
+  {
+    name: 'medium: chi middleware.RealIP, port not published',
+    files: { 'api/main.go': chiServer(['r.Use(middleware.RealIP)']), 'docker-compose.yml': internal.replace(/8080/g, '3000') },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'valid (trap): chi without RealIP (net/http: r.RemoteAddr is the peer)',
+    files: { 'api/main.go': chiServer(['r.Use(middleware.Logger)']), 'docker-compose.yml': published.replace(/8080/g, '3000') },
     expect: { count: 0 },
   },
   {

@@ -5,6 +5,16 @@ import { caseTable, nginxSameHost } from '../express/harness.js';
 
 const srv = (opts: string, listen = "{ port: 3000, host: '127.0.0.1' }") =>
   `import Fastify from 'fastify';\nconst app = Fastify(${opts});\napp.get('/', async (req) => req.protocol);\nawait app.listen(${listen});\n`;
+const lock = (version: string) =>
+  JSON.stringify(
+    {
+      name: 'api',
+      lockfileVersion: 3,
+      packages: { '': { dependencies: { fastify: '^5.2.0' } }, 'node_modules/fastify': { version } },
+    },
+    null,
+    2,
+  );
 const pkg = (range: string) => JSON.stringify({ name: 'api', type: 'module', dependencies: { fastify: range } }, null, 2);
 
 test('fastify/trust-proxy-advisory: package.json ranges against GHSA-444r-cwp2-x5xf (fixed in 5.8.3)', () => {
@@ -78,7 +88,32 @@ caseTable(fastifyTrustProxyAdvisory, [
     expect: ['api/server.mjs@2'],
     check: ([f]) => assert.equal(f?.severity, 'low'),
   },
+  {
+    name: 'a caret 5.x range the package-lock.json pins at 5.6.0, app on every interface: medium, the lockfile line cited',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'api/package.json': pkg('^5.2.0'),
+      'api/package-lock.json': lock('5.6.0'),
+      'api/server.mjs': srv("{ trustProxy: '127.0.0.1' }", "{ port: 3000, host: '0.0.0.0' }"),
+    },
+    expect: ['api/server.mjs@2'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'medium');
+      assert.match(f?.message ?? '', /installed: 5\.6\.0/);
+      assert.ok(f?.evidence.some((e) => e.file.endsWith('api/package-lock.json') && e.line === 11));
+    },
+  },
   // valid
+  {
+    name: 'trap: a caret 5.x range below 5.8.3 that the lockfile pins at 5.8.4',
+    files: {
+      'nginx/app.conf': nginxSameHost(3000),
+      'api/package.json': pkg('^5.2.0'),
+      'api/package-lock.json': lock('5.8.4'),
+      'api/server.mjs': srv("{ trustProxy: '127.0.0.1' }", "{ port: 3000, host: '0.0.0.0' }"),
+    },
+    expect: [],
+  },
   {
     name: 'fastify ^5.8.3',
     files: {
