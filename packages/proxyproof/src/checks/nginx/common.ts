@@ -4,6 +4,7 @@
  */
 
 import { proxyContainer } from '../../collectors/proxy/container.js';
+import { isDockerfileName } from '../../collectors/sniff.js';
 import {
   displayFile,
   frontProxyEvidence,
@@ -633,7 +634,7 @@ function deploymentTlsEnds(facts: Facts): DeploymentTlsEnds {
       composeProxies.push({ svc, p443, ownNginx: svc.name === ownContainer && !/nginx-proxy/i.test(svc.image) });
     }
   }
-  const dockerfiles = [...facts.sources.keys()].filter((file) => /(?:^|\/)(?:Dockerfile|Containerfile)[^/]*$/.test(file));
+  const dockerfiles = [...facts.sources.keys()].filter((file) => isDockerfileName(file.slice(file.lastIndexOf('/') + 1)));
   const found: DeploymentTlsEnds = {
     inputs,
     tlsFronts: (facts.fronts ?? []).filter((f) => f.terminatesTls && f.name !== 'none'),

@@ -16,6 +16,7 @@ import type { AppServerFacts, BindAddress, Facts, SourceRef } from '../../model/
 import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { exposureOf, inServiceContainer } from '../deploy/appserver.js';
 import { builtFrom } from '../deploy/built-from.js';
+import { isDockerfileName } from '../sniff.js';
 
 export const PHP_FPM_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/fpm/Dockerfile';
 /** php-src's pool template, which Alpine's and most builds install: `listen = 127.0.0.1:9000`. */
@@ -194,7 +195,7 @@ type LaunchVia = AppServerFacts['launch']['via'];
 export function launchVia(display: string): LaunchVia | undefined {
   const d = display.replace(/\\/g, '/');
   const base = d.split('/').pop() ?? '';
-  if (/^Dockerfile|\.Dockerfile$|^Containerfile/.test(base)) return 'dockerfile';
+  if (isDockerfileName(base)) return 'dockerfile';
   if (/^Procfile/.test(base)) return 'procfile';
   if (/\.service$/.test(base)) return 'systemd';
   if (/supervisor/i.test(d) && /\.(conf|ini)$/.test(base)) return 'supervisord';
