@@ -35,6 +35,7 @@ import {
 } from './claims.js';
 import { dockerGenPairs, NGINX_PROXY_MANAGER_IMAGE, nginxProxyImage } from './nginx-proxy/image.js';
 import { baseName, configName } from './proxy/common.js';
+import { isDockerfileName } from './sniff.js';
 import { renderedName } from './template/index.js';
 
 export interface CollectorEntry {
@@ -170,7 +171,8 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
       YAML.test(n) ||
       (/\.conf/.test(n) && /fpm|pool\.d|^www\.conf|zz-docker/i.test(p)) ||
       // Files that may start php-fpm (fpm.ts fpmLaunches): images, scripts, s6/runit run files, units, supervisord.
-      /^(Dockerfile|Containerfile|Procfile)|\.Dockerfile$|\.sh$|\.service$|^(docker-)?entrypoint/.test(n) ||
+      isDockerfileName(n) ||
+      /^Procfile|\.sh$|\.service$|^(docker-)?entrypoint/.test(n) ||
       /(^|\/)(services\.d|s6-rc\.d|service|sv)\/[^/]+\/run$/.test(p) ||
       (/supervisor/i.test(p) && /\.(conf|ini)$/.test(n)),
     load: async () => (await import('./php/collector.js')).phpCollector,

@@ -69,3 +69,18 @@ export function sniffConfigFormat(text: string): ConfigFormat | undefined {
 export function isCaddyfileName(name: string): boolean {
   return /^Caddyfile([.-].*)?$/.test(name) || /\.caddy(file)?$/i.test(name);
 }
+
+/**
+ * A file named like a Dockerfile: `Dockerfile`, `Containerfile`, a variant after a separator (`Dockerfile.prod`,
+ * `Dockerfile-dev`, `dockerfile_flyio`) or run together in CamelCase (`DockerfileNginx`, `DockerfileServer`, as projects
+ * name one image per program), and `app.Dockerfile`. Not a BuildKit per-Dockerfile ignore file
+ * (`Dockerfile.dockerignore`) nor notes or data about one (`Dockerfile.md`, `dockerfile-lint.json`), nor a word that
+ * only starts the same (`dockerfiles`).
+ */
+export function isDockerfileName(name: string): boolean {
+  if (/\.(?:dockerignore|md|markdown|rst|txt|json|ya?ml|orig|bak|swp)$/i.test(name)) return false;
+  return (
+    /^(?:[Dd]ockerfile|Containerfile)(?:$|[._-][\w.-]*$|[A-Z0-9][\w.-]*$)/.test(name) ||
+    /\.(?:[Dd]ockerfile|Containerfile)$/.test(name)
+  );
+}

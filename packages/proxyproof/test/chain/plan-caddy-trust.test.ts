@@ -6,6 +6,7 @@
  * address is then the one fact the files do not hold — advice, or `fix --proxy-address`.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,4 +62,38 @@ test('Caddy on a private address: trusted_proxies private_ranges, written withou
   const dry = await runFix([dir], { cwd: dir });
   const diff = dry.plan.patches.find((p) => p.file.endsWith('Caddyfile'))?.diff ?? '';
   assert.match(diff, /^\+\t\ttrusted_proxies private_ranges$/m, diff);
+});
+
+test("lab 30's own files: caddy/trusted-proxies-missing is the one headline (the edge nginx proxies to the address Caddy binds), and its --proxy-address patch is a Caddyfile the real caddy adapts with the handler's trusted_proxies", async () => {
+  const dir = await rendered('headline');
+  const findings = (await runFix([dir], { cwd: dir })).report.findings;
+  const ids = findings.map((f) => `${f.id}@${f.evidence[0]?.file}:${f.evidence[0]?.line}`).join(', ');
+  const head = findings.filter((f) => f.id === 'caddy/trusted-proxies-missing');
+  assert.equal(head.length, 1, ids);
+  assert.equal(head[0]?.severity, 'high');
+  assert.ok(!findings.some((f) => f.id === 'chain/scheme-lost'), ids);
+  assert.ok(
+    head[0]?.evidence.some(
+      (e) => e.file.endsWith('app.test') && /198\.51\.100\.\d+:80, the address this Caddy binds/.test(e.note ?? ''),
+    ),
+    JSON.stringify(head[0]?.evidence),
+  );
+  await runFix([dir], { cwd: dir, proxyAddress: '198.51.100.5', write: true });
+  const r = spawnSync('caddy', ['adapt', '--config', 'Caddyfile', '--adapter', 'caddyfile'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(r.stdout) as {
+    apps: {
+      http: { servers: Record<string, { routes: Array<{ handle: Array<{ handler: string; trusted_proxies?: string[] }> }> }> };
+    };
+  };
+  const handlers = Object.values(json.apps.http.servers).flatMap((s) => s.routes.flatMap((x) => x.handle));
+  assert.deepEqual(
+    handlers.filter((h) => h.handler === 'reverse_proxy').map((h) => h.trusted_proxies),
+    [['198.51.100.5']],
+  );
 });

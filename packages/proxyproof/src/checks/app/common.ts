@@ -4,6 +4,7 @@
  * a proxy. Pure functions of Facts (the neutral AppEndFacts plus nginx/compose facts).
  */
 import { ipInList } from '../../chain/addr.js';
+import { isDockerfileName } from '../../collectors/sniff.js';
 import { nginxModel, schemeHeaders as nginxSchemeHeaders } from '../../facts/nginx/index.js';
 import type { NginxPass } from '../../facts/nginx/types.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
@@ -180,7 +181,7 @@ export function containerEvidence(facts: Facts): Evidence | undefined {
   for (const cf of facts.compose?.files ?? [])
     for (const s of cf.services) if (s.role === 'app' || s.build) return ev(s.ref, `compose service ${s.name}`);
   for (const [file] of facts.sources)
-    if (/(^|\/)Dockerfile[^/]*$/.test(file)) return { file, line: 1, note: 'the app runs in a container' };
+    if (isDockerfileName(file.slice(file.lastIndexOf('/') + 1))) return { file, line: 1, note: 'the app runs in a container' };
   return undefined;
 }
 

@@ -5,13 +5,14 @@
  * X-Forwarded-For/-Proto/-Host from an untrusted peer are replaced by Caddy's own view: the app sees
  * `http` and the proxy's address although the outer proxy sent `https` and the client's.
  */
-import { isLoopbackHost } from '../../chain/addr.js';
+import { ipInList, isLoopbackHost, stripBrackets } from '../../chain/addr.js';
 import { PRIVATE_RANGES } from '../../collectors/caddy/collector.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
 import { frontReachesProxy, type ProxyConfigFacts, type ProxySite } from '../../model/proxy.js';
 import { ev, PROXY_DOCS } from '../proxy/common.js';
-import { proxiesForwardingHere } from '../proxy/forwarding-here.js';
+import { proxiesForwardingHere, proxiesForwardingToBind } from '../proxy/forwarding-here.js';
 
 const meta: CheckMeta = {
   id: 'caddy/trusted-proxies-missing',
@@ -42,6 +43,18 @@ function inFront(
       evidence: outer,
       // The proxy on the host reaches the container through the docker bridge: its gateway is a private address.
       peers: 'private_ranges',
+      strong: true,
+    };
+  // A proxy of the tree on another host proxies to the address this site binds: it connects from an address of
+  // that network, which is one of Caddy's private_ranges when the bind address is private; a public one is the
+  // proxy's own address, which only the person knows (`fix --proxy-address` fills it).
+  const direct = proxiesForwardingToBind(p, site.listeners, facts);
+  if (direct.length > 0)
+    return {
+      evidence: direct,
+      peers: site.listeners.some((l) => l.address && ipInList(stripBrackets(l.address), PRIVATE_RANGES))
+        ? 'private_ranges'
+        : '<proxy address>',
       strong: true,
     };
   // As for nginx and Traefik: an inferred platform front stands before the process it runs (frontReachesProxy).
@@ -132,7 +145,7 @@ function jsonFix(p: ProxyConfigFacts, site: ProxySite, peers: string): Fix {
   };
 }
 
-function fixFor(p: ProxyConfigFacts, site: ProxySite, peers: string): Fix {
+function fixFor(p: ProxyConfigFacts, site: ProxySite, peers: string, sources: Facts['sources']): Fix {
   if (p.caddy?.format === 'json') return jsonFix(p, site, peers);
   const version = p.container?.version?.value;
   if (hasGlobalTrustedProxies(version)) {
@@ -141,12 +154,14 @@ function fixFor(p: ProxyConfigFacts, site: ProxySite, peers: string): Fix {
   }
   const dirs = (p.caddy?.proxyDirectives ?? []).filter((d) => d.siteId === site.id);
   const d = dirs[0];
+  // The directive's own indentation (the edit replaces or follows its line), its block's one tab deeper.
+  const indent = d ? (/^[ \t]*/.exec(sources.get(p.file)?.[d.line - 1] ?? '')?.[0] ?? '') : '';
   if (dirs.length === 1 && d && !d.hasBlock)
     return {
       description: `Trust the proxy in front on this directive (Caddy 2.5+): trusted_proxies ${peers}.`,
       file: p.file,
       line: d.line,
-      lines: [`${d.text} {`, `\ttrusted_proxies ${peers}`, '}'],
+      lines: [`${indent}${d.text} {`, `${indent}\ttrusted_proxies ${peers}`, `${indent}}`],
       placement: 'replace',
     };
   if (dirs.length === 1 && d)
@@ -154,7 +169,7 @@ function fixFor(p: ProxyConfigFacts, site: ProxySite, peers: string): Fix {
       description: `Trust the proxy in front on this directive (Caddy 2.5+): trusted_proxies ${peers}.`,
       file: p.file,
       line: d.line,
-      lines: [`trusted_proxies ${peers}`],
+      lines: [`${indent}\ttrusted_proxies ${peers}`],
       placement: 'after',
     };
   return {
@@ -175,7 +190,7 @@ export const caddyTrustedProxiesMissing: Check = {
         if (!why) continue;
         const fastcgi = site.routes.some((r) => r.protocol === 'fastcgi');
         const route = site.routes[0];
-        const fix = fixFor(p, site, why.peers);
+        const fix = fixFor(p, site, why.peers, facts.sources);
         const routeEv = ev(route?.ref, `${route?.match ?? 'reverse_proxy'} without trusted_proxies`);
         const globalEv = ev(
           p.caddy?.globalRef,

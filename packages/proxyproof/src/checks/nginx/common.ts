@@ -4,6 +4,7 @@
  */
 
 import { proxyContainer } from '../../collectors/proxy/container.js';
+import { isDockerfileName } from '../../collectors/sniff.js';
 import {
   displayFile,
   frontProxyEvidence,
@@ -473,6 +474,11 @@ export function publicServerNames(server: NginxServer): string[] {
  *    nginx runs in a container image built here (a Dockerfile installs nginx or starts from its image) — a
  *    public site's container answers behind whatever ends TLS for it.
  */
+/** A front's own evidence (its flag, config line or manifest), each with `note`. */
+export function frontRefsEvidence(front: NonNullable<Facts['fronts']>[number], note: string): Evidence[] {
+  return front.evidence.map((r) => ({ file: r.file, line: r.line, snippet: r.snippet ?? front.name, note }));
+}
+
 export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTls: boolean): TerminatorEvidence | undefined {
   if (server.tls && !server.tlsOnlyInBranch) return undefined;
   const direct = frontProxyEvidence(server);
@@ -485,12 +491,10 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
       return {
         strength: 'direct',
         refs: [],
-        evidence: front.evidence.map((r) => ({
-          file: r.file,
-          line: r.line,
-          snippet: r.snippet ?? front.name,
-          note: `${front.name} ends TLS in front (${front.origin === 'declared' ? 'declared' : front.why})`,
-        })),
+        evidence: frontRefsEvidence(
+          front,
+          `${front.name} ends TLS in front (${front.origin === 'declared' ? 'declared' : front.why})`,
+        ),
         what: `${front.name}, which ends TLS`,
       };
     }
@@ -633,7 +637,7 @@ function deploymentTlsEnds(facts: Facts): DeploymentTlsEnds {
       composeProxies.push({ svc, p443, ownNginx: svc.name === ownContainer && !/nginx-proxy/i.test(svc.image) });
     }
   }
-  const dockerfiles = [...facts.sources.keys()].filter((file) => /(?:^|\/)(?:Dockerfile|Containerfile)[^/]*$/.test(file));
+  const dockerfiles = [...facts.sources.keys()].filter((file) => isDockerfileName(file.slice(file.lastIndexOf('/') + 1)));
   const found: DeploymentTlsEnds = {
     inputs,
     tlsFronts: (facts.fronts ?? []).filter((f) => f.terminatesTls && f.name !== 'none'),

@@ -19,11 +19,13 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
+import { frontReachesProxy } from '../../model/proxy.js';
 import {
   alsoEdits,
   blockEvidence,
   describePass,
   entryEvidence,
+  frontRefsEvidence,
   httpLevelAnchor,
   isAcmeChallengeScope,
   listJoin,
@@ -32,6 +34,7 @@ import {
   refsEvidence,
   replaceDirectiveFix,
   scopeName,
+  type TerminatorEvidence,
   terminatorEvidence,
   trustedRanges,
 } from './common.js';
@@ -118,6 +121,41 @@ function schemeHits(facts: Facts, model: ReturnType<typeof nginxModel>, server: 
   return hits;
 }
 
+/**
+ * A server that ends TLS itself and also listens for plain HTTP, behind an L7 front the person declared (`--front`,
+ * `.proxyproof.json`) that sends X-Forwarded-Proto: the chain puts the front before the plain listeners
+ * (chain/topology/index.ts), where `$scheme` is http for every request the front took over https. One header line
+ * cannot be right on both listeners as they are; the guarded geo and map can (the front's header from the front's
+ * address, else `$scheme`: https on the server's own TLS port, http from a client on the plain one).
+ */
+function mixedBehindDeclaredFront(
+  facts: Facts,
+  server: NginxServer,
+): (TerminatorEvidence & { plainPorts: number[]; front: string }) | undefined {
+  if (!server.tls || server.tlsOnlyInBranch) return undefined;
+  const plainPorts = server.listens.flatMap((l) => (!l.ssl && !l.unix && l.port !== undefined && !l.portUnknown ? [l.port] : []));
+  if (plainPorts.length === 0) return undefined;
+  const front = (facts.fronts ?? []).find(
+    (f) =>
+      f.origin !== 'inferred' &&
+      f.terminatesTls &&
+      f.sends.some((h) => h.toLowerCase() === 'x-forwarded-proto') &&
+      frontReachesProxy(f, 'nginx', plainPorts),
+  );
+  if (!front) return undefined;
+  return {
+    strength: 'direct',
+    refs: [],
+    evidence: frontRefsEvidence(
+      front,
+      `${front.name} ends TLS in front and sends its plain HTTP to port ${plainPorts.join(', ')} (${front.origin === 'config' ? 'in .proxyproof.json' : 'declared'})`,
+    ),
+    what: `${front.name}, which ends TLS`,
+    plainPorts,
+    front: front.name,
+  };
+}
+
 /** The scope that answers `/` leads a group (the request the chain follows); else document order. */
 function leadFirst(hits: Hit[]): Hit[] {
   const root = hits.findIndex((h) => h.scope.kind === 'location' && /^(?:=\s*)?\/$/.test(h.scope.match.trim()));
@@ -131,8 +169,9 @@ function run(facts: Facts): Finding[] {
   // A server whose TLS a template branch switches on is plain in the other rendering: not a TLS end for the tree.
   const anyNginxTls = model.servers.some((s) => s.tls && !s.tlsOnlyInBranch);
   for (const server of model.servers) {
-    if (server.tls && !server.tlsOnlyInBranch) continue;
-    const term = terminatorEvidence(facts, server, anyNginxTls);
+    const mixed = mixedBehindDeclaredFront(facts, server);
+    if (server.tls && !server.tlsOnlyInBranch && !mixed) continue;
+    const term = mixed ?? terminatorEvidence(facts, server, anyNginxTls);
     if (!term) continue;
     const front = term.refs;
     const viaProxyProtocol = server.listens.some((l) => l.proxyProtocol);
@@ -171,10 +210,13 @@ function run(facts: Facts): Finding[] {
         finding(meta, {
           // Inferred from the tree rather than written in the server: still wrong whenever TLS ends in front.
           ...(term.strength === 'inferred' ? { severity: 'medium' as const } : {}),
-          message:
-            `${scopeName(facts, server, scope)}${more} forwards \`${e.name}: ${e.value}\`, but this server only listens for plain HTTP${where} behind ` +
-            `${viaProxyProtocol ? 'a PROXY-protocol load balancer' : server.realIp.from.length > 0 ? 'a proxy it trusts for the client address (set_real_ip_from)' : term.what || 'a load balancer (see the evidence)'}: ` +
-            `${expr.includes('$https') ? '$https is always empty' : '$scheme is always http'} here, ${consequence}.`,
+          message: mixed
+            ? `${scopeName(facts, server, scope)}${more} forwards \`${e.name}: ${e.value}\`: this server ends TLS itself but also takes ` +
+              `${mixed.front}'s plain HTTP on port ${mixed.plainPorts.join(', ')}, where ` +
+              `${expr.includes('$https') ? '$https is empty' : '$scheme is http'} for the requests ${mixed.front} received over https, ${consequence}.`
+            : `${scopeName(facts, server, scope)}${more} forwards \`${e.name}: ${e.value}\`, but this server only listens for plain HTTP${where} behind ` +
+              `${viaProxyProtocol ? 'a PROXY-protocol load balancer' : server.realIp.from.length > 0 ? 'a proxy it trusts for the client address (set_real_ip_from)' : term.what || 'a load balancer (see the evidence)'}: ` +
+              `${expr.includes('$https') ? '$https is always empty' : '$scheme is always http'} here, ${consequence}.`,
           evidence: [
             // `HTTPS $https if_not_empty` is never sent here: the param is missing for this location, which leads.
             ...(e.ifNotEmpty

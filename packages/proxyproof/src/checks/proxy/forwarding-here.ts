@@ -1,8 +1,9 @@
 /**
- * Which proxies of the tree forward to another proxy of the tree through a port its compose service publishes on
- * the host (shared by caddy/trusted-proxies-missing and traefik/entrypoint-untrusted-behind-proxy).
+ * Which proxies of the tree forward to another proxy of the tree: through a port its compose service publishes on
+ * the host, or straight to the address it binds (shared by caddy/trusted-proxies-missing and
+ * traefik/entrypoint-untrusted-behind-proxy).
  */
-import { isLoopbackHost } from '../../chain/addr.js';
+import { isLoopbackHost, isWildcardHost, stripBrackets } from '../../chain/addr.js';
 import { proxyContainer } from '../../collectors/proxy/container.js';
 import { nginxModel } from '../../facts/nginx/index.js';
 import type { Facts } from '../../model/facts.js';
@@ -23,19 +24,63 @@ export function proxiesForwardingHere(p: ProxyConfigFacts, ports: number[], fact
   const container = p.container ?? (p.kind === 'traefik' ? proxyContainer(facts, 'traefik') : undefined);
   const pubs = (container?.published ?? []).filter((x) => ports.includes(x.containerPort));
   if (pubs.length === 0) return [];
+  const out = upstreamsTo(p, facts, (host, port) => {
+    const pub = isLoopbackHost(host) ? pubs.find((x) => x.hostPort === port) : undefined;
+    return pub && `which compose service ${container?.service} publishes (${pub.ref.file}:${pub.ref.line})`;
+  });
+  if (out.length > 0 && container)
+    out.push(
+      ev(
+        { file: container.ref.file, line: container.ref.line },
+        `compose service ${container.service} runs this ${PROXY_NAMES[p.kind] ?? p.kind}`,
+      ),
+    );
+  return out;
+}
+
+/**
+ * Proxies in these files whose upstream is exactly the address and port a listener of `p` binds (a Caddy site with
+ * `bind 10.0.0.5` on :80, and an nginx on another host with `proxy_pass http://10.0.0.5:80`): the two-host chain
+ * whose files sit in one tree. Only literal, non-wildcard, non-loopback bind addresses count: a wildcard bind or a
+ * host name proves nothing about who connects, and a loopback bind is judged by the caller as "only this host".
+ */
+export function proxiesForwardingToBind(
+  p: ProxyConfigFacts,
+  listeners: ReadonlyArray<{ address?: string; port: number; portUnknown?: boolean }>,
+  facts: Facts,
+): Evidence[] {
+  const binds = listeners
+    .filter((l) => !l.portUnknown && l.address && !isWildcardHost(l.address) && !isLoopbackHost(l.address))
+    .map((l) => ({ host: stripBrackets(l.address as string).toLowerCase(), port: l.port }));
+  if (binds.length === 0) return [];
+  const name = PROXY_NAMES[p.kind] ?? p.kind;
+  return upstreamsTo(p, facts, (host, port) =>
+    binds.some((b) => b.host === stripBrackets(host).toLowerCase() && b.port === port)
+      ? `the address this ${name} binds`
+      : undefined,
+  );
+}
+
+/**
+ * Every nginx `proxy_pass` (written in its scope, not inherited) and every other proxy's upstream of the tree whose
+ * host and port `to` accepts, as evidence: "<who> proxies to <target>, <what `to` says>".
+ */
+function upstreamsTo(
+  p: ProxyConfigFacts,
+  facts: Facts,
+  to: (host: string, port: number | undefined) => string | undefined,
+): Evidence[] {
   const out: Evidence[] = [];
-  const hit = (host: string | undefined, port: number | undefined) =>
-    host !== undefined && isLoopbackHost(host) && pubs.find((x) => x.hostPort === port);
   for (const server of nginxModel(facts).servers)
     for (const scope of server.scopes) {
       const pass = scope.pass;
-      if (!pass || scope.passInherited) continue;
-      const pub = hit(pass.host, pass.port);
-      if (pub && !out.some((e) => e.file === pass.ref.file && e.line === pass.ref.line))
+      if (!pass || scope.passInherited || pass.host === undefined) continue;
+      const why = to(pass.host, pass.port);
+      if (why && !out.some((e) => e.file === pass.ref.file && e.line === pass.ref.line))
         out.push(
           ev(
             { file: pass.ref.file, line: pass.ref.line, snippet: `proxy_pass ${pass.target}` },
-            `nginx proxies to ${pass.host}:${pass.port}, which compose service ${container?.service} publishes (${pub.ref.file}:${pub.ref.line})`,
+            `nginx proxies to ${pass.host}:${pass.port}, ${why}`,
           ),
         );
     }
@@ -45,22 +90,9 @@ export function proxiesForwardingHere(p: ProxyConfigFacts, ports: number[], fact
       for (const r of s.routes)
         for (const u of r.upstreams) {
           const a = u.address;
-          const pub = a?.kind === 'tcp' ? hit(a.host, a.port) : undefined;
-          if (pub)
-            out.push(
-              ev(
-                r.ref,
-                `${s.label} proxies to ${u.text}, which compose service ${container?.service} publishes (${pub.ref.file}:${pub.ref.line})`,
-              ),
-            );
+          const why = a?.kind === 'tcp' ? to(a.host, a.port) : undefined;
+          if (why) out.push(ev(r.ref, `${s.label} proxies to ${u.text}, ${why}`));
         }
   }
-  if (out.length > 0 && container)
-    out.push(
-      ev(
-        { file: container.ref.file, line: container.ref.line },
-        `compose service ${container.service} runs this ${PROXY_NAMES[p.kind] ?? p.kind}`,
-      ),
-    );
   return out;
 }

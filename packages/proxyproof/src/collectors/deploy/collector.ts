@@ -16,6 +16,7 @@ import { parseJsonWithLines } from '../../settings/json-positions.js';
 import { isPlatformBuildFile, mayBeSupervisordConfig, SUPERVISORD_PROGRAM } from '../claims.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
+import { isDockerfileName } from '../sniff.js';
 import { renderedName } from '../template/index.js';
 import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
 import { mergeService } from './compose-merge.js';
@@ -95,12 +96,7 @@ export function isComposeFile(name: string): boolean {
   return /^(docker-)?compose([._-][\w.-]+)?\.ya?ml$/i.test(name);
 }
 export function isDockerfile(name: string): boolean {
-  return (
-    /^(Dockerfile|Containerfile)(\.[\w.-]+)?$/.test(name) ||
-    /\.(dockerfile|Dockerfile)$/.test(name) ||
-    // A project's variants: `dockerfile_flyio`, `Dockerfile-prod`, `dockerfile.j2` (rendered name).
-    /^[Dd]ockerfile[_-][\w.-]+$/.test(name)
-  );
+  return isDockerfileName(name);
 }
 
 export function readText(ctx: CollectContext, f: DiscoveredFile, cap = MAX_SOURCE_BYTES): string | undefined {

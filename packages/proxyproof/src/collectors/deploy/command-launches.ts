@@ -13,6 +13,7 @@ import type { CollectContext } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { isDockerfileName } from '../sniff.js';
 import { inServiceContainer, reachOf } from './appserver.js';
 
 export type LaunchVia = AppServerFacts['launch']['via'];
@@ -35,7 +36,7 @@ export interface CommandLaunch<M> {
 export function launchVia(display: string): LaunchVia | undefined {
   const d = display.replace(/\\/g, '/');
   const base = d.split('/').pop() ?? '';
-  if (/^Dockerfile|\.Dockerfile$|^Containerfile/.test(base)) return 'dockerfile';
+  if (isDockerfileName(base)) return 'dockerfile';
   if (/^Procfile/.test(base)) return 'procfile';
   if (/\.service$/.test(base)) return 'systemd';
   if (/supervisor/i.test(d) && /\.(conf|ini)$/.test(base)) return 'supervisord';

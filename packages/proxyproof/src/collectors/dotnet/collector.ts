@@ -20,6 +20,7 @@ import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { codeLines, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+import { isDockerfileName } from '../sniff.js';
 
 export const ASPNET_OPTIONS_SOURCE =
   'https://github.com/dotnet/aspnetcore/blob/v8.0.0/src/Middleware/HttpOverrides/src/ForwardedHeadersOptions.cs';
@@ -271,7 +272,7 @@ export const dotnetCollector: Collector = {
     let imageNote: string | undefined;
     if (!listeners.some((l) => l.via === 'compose' && l.binds.length > 0))
       for (const f of ctx.files) {
-        if (!/(^|\/)([^/]*\.)?Dockerfile(\.[^/]*)?$/i.test(f.display) || f.size > MAX_APP_SOURCE_BYTES) continue;
+        if (!isDockerfileName(f.display.slice(f.display.lastIndexOf('/') + 1)) || f.size > MAX_APP_SOURCE_BYTES) continue;
         const l = dotnetImageListener(f.display, ctx.read(f).toString('utf8'));
         if (!l || l.binds.length === 0) continue;
         for (const b of l.binds) b.container = true;

@@ -18,6 +18,7 @@ import { PLATFORM_FRONTS } from '../../model/proxy.js';
 import { exposureOf, publishedBind, reachOf } from '../deploy/appserver.js';
 import { dockerArgv, parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 import { splitCommands } from '../deploy/shell.js';
+import { isDockerfileName } from '../sniff.js';
 import {
   analyzeModule,
   type DetachedListen,
@@ -285,7 +286,7 @@ class NodeCollection {
       if (name === 'package.json') continue;
       if (/^\.env(\.|$)/.test(name)) this.envFiles.push(f);
       else if (/\.service$/.test(name)) this.units.push(f);
-      else if (/^Dockerfile(\.|$)|\.Dockerfile$/.test(name)) this.dockerfiles.push(f);
+      else if (isDockerfileName(name)) this.dockerfiles.push(f);
       else if (((JS_FILE.test(name) && !SKIP_FILE.test(name)) || entries.has(f.abs)) && !this.ctx.claimed.has(f.abs))
         this.source(f, entries.has(f.abs));
     }

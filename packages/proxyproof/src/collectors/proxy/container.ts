@@ -59,13 +59,20 @@ export function imageVersion(kind: ContainerProxyKind, image: string): string | 
   return v ? v[1] : tag === 'latest' || /^(alpine|builder)/.test(tag) ? 'latest' : undefined;
 }
 
-/** The version of `kind` a Dockerfile's `FROM` lines name (the last one that names the proxy's image). */
-function dockerfileVersion(facts: Facts, s: ComposeService, kind: ContainerProxyKind): { value: string; ref: Ref } | undefined {
+/** The Dockerfile a compose service is built from, as read (its display path and lines), when it is in the tree. */
+function serviceDockerfile(facts: Facts, s: ComposeService): { file: string; lines: string[] } | undefined {
   if (!s.build) return undefined;
   const dir = s.file.replace(/[^/]*$/, '');
-  const want = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
-  const lines = facts.sources.get(want);
-  if (!lines) return undefined;
+  const file = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
+  const lines = facts.sources.get(file);
+  return lines ? { file, lines } : undefined;
+}
+
+/** The version of `kind` a Dockerfile's `FROM` lines name (the last one that names the proxy's image). */
+function dockerfileVersion(facts: Facts, s: ComposeService, kind: ContainerProxyKind): { value: string; ref: Ref } | undefined {
+  const df = serviceDockerfile(facts, s);
+  if (!df) return undefined;
+  const { file: want, lines } = df;
   let found: { value: string; ref: Ref } | undefined;
   lines.forEach((l, i) => {
     const m = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
@@ -87,6 +94,47 @@ function normalise(p: string): string {
   return out.join('/');
 }
 
+/**
+ * Where each proxy reads its configuration in the images and packages that run it (Debian/Alpine packages, the
+ * official images): a file copied there is that proxy's config.
+ */
+const CONFIG_DIR: Record<ContainerProxyKind, RegExp> = {
+  nginx: /^\/etc\/nginx\/|^\/usr\/local\/openresty\/nginx\/conf\//,
+  caddy: /^\/etc\/caddy\//,
+  haproxy: /^\/usr\/local\/etc\/haproxy\/|^\/etc\/haproxy\//,
+  apache: /^\/etc\/apache2\/|^\/usr\/local\/apache2\/conf\/|^\/etc\/httpd\//,
+  traefik: /^\/etc\/traefik\//,
+};
+
+/**
+ * The `COPY`/`ADD` line of the service's Dockerfile that puts a file into `kind`'s config folder (`COPY nginx.conf
+ * /etc/nginx/http.d/default.conf` in a php-fpm image that also installs nginx and starts both with supervisord): the
+ * image runs that proxy although neither its base image nor the service's command names it. Undefined when none.
+ */
+function copiedConfig(facts: Facts, s: ComposeService, kind: ContainerProxyKind): Ref | undefined {
+  const df = serviceDockerfile(facts, s);
+  if (!df) return undefined;
+  for (let i = 0; i < df.lines.length; i++) {
+    const m = /^\s*(?:COPY|ADD)\s+(?:--\S+\s+)*(.+?)\s*$/i.exec(df.lines[i] ?? '');
+    if (!m) continue;
+    const args = m[1] as string;
+    let words: string[];
+    try {
+      // The exec form, `COPY ["a b", "/etc/nginx/"]`.
+      words = args.startsWith('[') ? (JSON.parse(args) as unknown[]).map(String) : args.split(/\s+/);
+    } catch {
+      continue;
+    }
+    const dest = words.length >= 2 ? words[words.length - 1] : undefined;
+    if (dest && CONFIG_DIR[kind].test(dest.endsWith('/') ? dest : `${dest}/`))
+      return { file: df.file, line: i + 1, snippet: (df.lines[i] as string).trim() };
+  }
+  return undefined;
+}
+
+/** Programs that start others (supervisord's `[program:nginx]`, s6, runit): the proxy they run is not in the argv. */
+const PROCESS_MANAGER = /^(?:supervisord|s6-svscan|runsvdir|init|tini|dumb-init)$/;
+
 /** The program a service starts (its entrypoint's, else its command's first word), without its folder. */
 function program(s: ComposeService): string | undefined {
   const argv = s.entrypoint?.argv.length ? s.entrypoint.argv : s.command?.argv;
@@ -102,6 +150,10 @@ function runs(facts: Facts, kind: ContainerProxyKind, s: ComposeService): string
   if (prog && Object.values(PROGRAM).some((re) => re.test(prog))) return undefined;
   if (s.role === 'proxy' && IMAGE[kind].test(`${s.image ?? ''} ${s.build?.context ?? ''} ${s.name}`))
     return `image ${s.image ?? s.build?.context ?? s.name}`;
+  // The image's config decides only where the image's own command runs (or a process manager the service starts):
+  // a service of the same image whose command is `php-fpm` runs php-fpm alone, whatever the image copies.
+  const copied = !prog || PROCESS_MANAGER.test(prog) ? copiedConfig(facts, s, kind) : undefined;
+  if (copied) return `its image copies ${kind}'s config (${copied.file}:${copied.line}: ${copied.snippet})`;
   return undefined;
 }
 

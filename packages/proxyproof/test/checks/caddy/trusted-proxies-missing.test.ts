@@ -55,7 +55,7 @@ const cases: Case[] = [
   {
     name: 'invalid (high): the same behind a host nginx, but the image pins Caddy 2.6.2 (no global form): trusted_proxies on the directive',
     files: { 'nginx.conf': HOST_NGINX, 'docker-compose.yml': compose('caddy:2.6.2'), Caddyfile: ENV_CADDYFILE },
-    expect: { count: 1, severity: 'high', line: 2, fixLine: '\ttrusted_proxies private_ranges' },
+    expect: { count: 1, severity: 'high', line: 2, fixLine: '\t\ttrusted_proxies private_ranges' },
   },
   {
     name: 'valid (trap): compose Caddy published on 8008 with no proxy of the tree forwarding there is not judged',
@@ -83,14 +83,46 @@ const cases: Case[] = [
   {
     name: 'invalid (medium): a loopback-bound plain site (another proxy on the host forwards to it), php_fastcgi without trusted_proxies',
     files: { Caddyfile: ':8080 {\n\tbind 127.0.0.1\n\troot * /srv/wiki\n\tphp_fastcgi unix//run/php/php8.2-fpm.sock\n}\n' },
-    expect: { count: 1, severity: 'medium', line: 4, fixLine: '\ttrusted_proxies 127.0.0.1 ::1' },
+    expect: { count: 1, severity: 'medium', line: 4, fixLine: '\t\ttrusted_proxies 127.0.0.1 ::1' },
   },
   {
     name: 'invalid (medium): reverse_proxy with its own block gets trusted_proxies inside it',
     files: {
       Caddyfile: ':8080 {\n\tbind 127.0.0.1\n\treverse_proxy 127.0.0.1:3000 {\n\t\theader_up X-Real-IP {remote_host}\n\t}\n}\n',
     },
-    expect: { count: 1, line: 3, fixLine: 'trusted_proxies 127.0.0.1 ::1' },
+    expect: { count: 1, line: 3, fixLine: '\t\ttrusted_proxies 127.0.0.1 ::1' },
+  },
+  {
+    name: "invalid (high): an nginx on another host (TLS) proxies to the public address this Caddy site binds: the proxy's own address is asked for (fix --proxy-address)",
+    files: {
+      'edge/nginx.conf': HOST_NGINX.replace('127.0.0.1:8008', '198.51.100.6:80'),
+      'app/Caddyfile': '{\n\tauto_https off\n}\n\nhttp://:80 {\n\tbind 198.51.100.6\n\treverse_proxy 127.0.0.1:8000\n}\n',
+    },
+    expect: { count: 1, severity: 'high', file: 'app/Caddyfile', line: 7, fixLine: '\t\ttrusted_proxies <proxy address>' },
+  },
+  {
+    name: "invalid (high): the same to a private bind address: Caddy's private_ranges covers the proxy in that network",
+    files: {
+      'edge/nginx.conf': HOST_NGINX.replace('127.0.0.1:8008', '10.0.0.6:8080'),
+      'app/Caddyfile': ':8080 {\n\tbind 10.0.0.6\n\treverse_proxy 127.0.0.1:8000\n}\n',
+    },
+    expect: { count: 1, severity: 'high', file: 'app/Caddyfile', line: 3, fixLine: '\t\ttrusted_proxies private_ranges' },
+  },
+  {
+    name: 'valid (trap): the nginx proxies to the address Caddy binds but another port: not this site',
+    files: {
+      'edge/nginx.conf': HOST_NGINX.replace('127.0.0.1:8008', '10.0.0.6:9090'),
+      'app/Caddyfile': ':8080 {\n\tbind 10.0.0.6\n\treverse_proxy 127.0.0.1:8000\n}\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): Caddy binds every interface: an nginx proxying to some address on its port proves nothing about this host',
+    files: {
+      'edge/nginx.conf': HOST_NGINX.replace('127.0.0.1:8008', '10.0.0.6:8080'),
+      'app/Caddyfile': ':8080 {\n\treverse_proxy 127.0.0.1:8000\n}\n',
+    },
+    expect: { count: 0 },
   },
   {
     name: 'invalid (high): a TLS-terminating front (fly.toml) in front of a plain Caddy site',
