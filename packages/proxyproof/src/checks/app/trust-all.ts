@@ -13,7 +13,7 @@ const meta: CheckMeta = {
   severity: 'high',
   title: 'The app trusts forwarded headers from every peer',
   summary:
-    "Gin's default (no SetTrustedProxies), '*' trust lists, cleared KnownNetworks: a client that reaches the app's port sets its own client IP and scheme.",
+    "Gin's default (no SetTrustedProxies), '*' trust lists, cleared KnownNetworks, Odoo's proxy_mode: a client that reaches the app's port sets its own client IP and scheme.",
   references: [APP_REFS.ginSource, APP_REFS.ginDocs, APP_REFS.laravelTrust, APP_REFS.aspnetProxy, APP_REFS.plugRewriteOn],
 };
 
@@ -34,6 +34,9 @@ export const trustAll: Check = {
       // In a container, 0.0.0.0 is the container's network: only published ports count.
       const open = containerEvidence(facts) ? [] : (a.binds ?? []).filter((b) => b.exposure === 'all-interfaces' && !b.container);
       const reachable = published.length > 0 || open.length > 0;
+      // Bound to loopback only, on the host: nothing but this host's processes (the proxy among them) connects.
+      const loopbackOnly =
+        !reachable && (a.binds ?? []).length > 0 && (a.binds ?? []).every((b) => b.exposure === 'loopback' && !b.container);
       // An image's own config (the wordpress image's wp-config-docker.php) is nothing in these files to change: it
       // matters only where the port is published (on the compose network the chain's spoofable-backend says it).
       const image = fw.settings.imageConfig?.value as string | undefined;
@@ -60,7 +63,9 @@ export const trustAll: Check = {
           : '';
       out.push(
         finding(meta, {
-          severity: reachable ? 'high' : 'medium',
+          // Odoo has no narrower setting than proxy_mode: where only the proxy's network reaches it, the trust is the
+          // only way it learns the scheme, and what is left (another container forging) is the network's to close.
+          severity: reachable ? 'high' : loopbackOnly || fw.kind === 'odoo' ? 'low' : 'medium',
           message:
             `${a.name} takes the ${what} from forwarded headers sent by any peer${t.origin === 'default' ? ' (its default)' : ''}` +
             (reachable ? ', and its port is reachable without the proxy' : '') +
@@ -99,30 +104,37 @@ export const trustAll: Check = {
                       file: t.ref?.file,
                       line: t.ref?.line,
                     }
-                  : fw.kind === 'nextjs'
+                  : fw.kind === 'odoo'
                     ? {
                         description:
-                          "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
+                          "Odoo's proxy_mode has no list of peers it believes X-Forwarded-For/-Proto from: let only the proxy reach Odoo (http_interface = 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host itself (nginx: $proxy_add_x_forwarded_for, $scheme, $host).",
                         file: t.ref?.file,
                         line: t.ref?.line,
                       }
-                    : image
+                    : fw.kind === 'nextjs'
                       ? {
-                          description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
-                          file: published[0]?.file ?? t.ref?.file,
-                          line: published[0]?.line ?? t.ref?.line,
+                          description:
+                            "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
+                          file: t.ref?.file,
+                          line: t.ref?.line,
                         }
-                      : t.origin === 'env' && t.envVar
+                      : image
                         ? {
-                            description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
-                            file: t.ref?.file,
-                            line: t.ref?.line,
+                            description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
+                            file: published[0]?.file ?? t.ref?.file,
+                            line: published[0]?.line ?? t.ref?.line,
                           }
-                        : {
-                            description: "Replace '*' with the proxy's address or network.",
-                            file: t.ref?.file,
-                            line: t.ref?.line,
-                          },
+                        : t.origin === 'env' && t.envVar
+                          ? {
+                              description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
+                              file: t.ref?.file,
+                              line: t.ref?.line,
+                            }
+                          : {
+                              description: "Replace '*' with the proxy's address or network.",
+                              file: t.ref?.file,
+                              line: t.ref?.line,
+                            },
           data: { app: a.name, reachable },
         }),
       );
