@@ -338,10 +338,16 @@ export interface Framework {
     trustScheme: Valued<string[]>;
     trustClient: Valued<string[]>;
     assumeHttps?: Valued<boolean>;
+    /** Every request is http whatever arrived (AppEndFacts.assumeHttp: an http:// SvelteKit ORIGIN). */
+    assumeHttp?: Valued<boolean>;
     /** The scheme when no scheme header arrived (AppEndFacts.schemeWhenAbsent); undefined: the connection's. */
     schemeWhenAbsent?: 'https';
     /** The client address counted from the right of X-Forwarded-For (AppEndFacts.clientFromRight). */
     clientFromRight?: number;
+    /** Too few entries leave the peer the client instead of failing (AppEndFacts.clientShortKeepsPeer). */
+    clientShortKeepsPeer?: boolean;
+    /** Forwarded headers are read only when this header arrived non-empty (AppEndFacts.forwardedOnlyWith). */
+    forwardedOnlyWith?: string;
     /** The server's HTTPS=on decides before forwarded headers (Rack; AppEndFacts.serverHttpsFirst). */
     serverHttpsFirst?: boolean;
     /** Request hosts the app's https redirect skips (Plug.SSL exclude). */

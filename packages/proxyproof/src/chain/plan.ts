@@ -244,6 +244,38 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
       });
     }
   }
+  // An app end that reads forwarded headers only when a gate header arrives (Odoo's proxy_mode: X-Forwarded-Host):
+  // the nginx route in front sends that header too.
+  for (const r of v.routes) {
+    const lost = r.scheme.status === 'lost' ? r.scheme.lostAt : undefined;
+    const gate = lost && t.apps.find((a) => a.framework?.label === lost.label)?.framework?.appEnd?.forwardedOnlyWith;
+    const hop = gate ? proxyById(t, r.hopId) : undefined;
+    const route = hop?.routes.find((x) => x.id === r.routeId);
+    if (!gate || !hop || !route || hop.kind !== 'nginx' || route.headers.some((h) => sentName(route, h.name) === gate)) continue;
+    const key = `${hop.id}/${route.id}:gate`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const name = gate.replace(/(^|-)([a-z])/g, (_m, d, c) => d + c.toUpperCase());
+    out.push({
+      id: `nginx-gate:${hop.id}/${route.id}`,
+      title: `${hop.label}: send ${name} in ${route.match} (${lost?.label} reads its forwarded headers only when it arrives)`,
+      ref: lastOwnLine(route),
+      after: true,
+      lines: [headerLine(route, name, '$host')],
+      placement: insertsSafely(route) ? 'after' : undefined,
+      cost: 1,
+      apply(tt) {
+        const rr = findRoute(tt, hop.id, route.id);
+        if (!rr) return;
+        rr.headers.push({
+          name: cgiParam(rr) ? `HTTP_${name.toUpperCase().replace(/-/g, '_')}` : name,
+          value: '{host}',
+          ref: rr.ref,
+          from: 'route',
+        });
+      },
+    });
+  }
   // Client-controlled forwarded headers passed through a proxy: overwrite them.
   for (const s of [...v.entrySpoofs, ...v.routes.flatMap((r) => r.spoofable.filter((x) => x.via === 'proxy'))]) {
     const hopStep = s.trace.steps.find((x) => x.kind === 'proxy');
@@ -562,6 +594,47 @@ function appEndCandidates(t: Topology, app: AppServer, fw: Framework, links: Lin
       !b.published &&
       (b.exposure === 'loopback' || b.exposure === 'unix' || (app.placement.kind === 'container' && b.exposure !== 'specific')),
   );
+  // An http:// ORIGIN (SvelteKit adapter-node) fixes every request to http: the same line with https://.
+  const fixed = a.assumeHttp?.value ? a.assumeHttp.ref : undefined;
+  const originAt = fixed?.snippet ? fixed.snippet.search(/(?<=ORIGIN["']?\s*[=:]\s*["']?)http:\/\//i) : -1;
+  if (fixed && originAt >= 0) {
+    const snippet = fixed.snippet as string;
+    out.push({
+      id: `origin-https:${app.id}`,
+      title: `${a.name}: ${a.assumeHttp?.envVar ?? 'ORIGIN'} with https:// (the public origin)`,
+      ref: fixed,
+      lines: [`${snippet.slice(0, originAt)}https://${snippet.slice(originAt + 'http://'.length)}`],
+      placement: 'replace',
+      cost: 1,
+      apply(tt) {
+        const e = tt.apps.find((x) => x.id === app.id)?.framework?.appEnd;
+        if (!e) return;
+        e.assumeHttp = undefined;
+        e.assumeHttps = { value: true, origin: 'env', ref: fixed };
+      },
+    });
+  }
+  // Odoo: proxy_mode is its only switch (no list of peers); the search keeps it only where nothing becomes spoofable.
+  if (a.name === 'Odoo' && a.trustScheme.value.length === 0) {
+    const at = a.trustScheme.ref;
+    const snippet = at?.snippet?.trim() ?? '';
+    const placement = /^proxy_mode\s*[=:]/.test(snippet) ? 'replace' : /^\[options\]$/.test(snippet) ? 'after' : undefined;
+    out.push({
+      id: `odoo-proxy-mode:${app.id}`,
+      title: 'Odoo: proxy_mode = True (it then applies X-Forwarded-For/-Proto from the proxy, on requests with X-Forwarded-Host)',
+      ref: at ?? fw.ref,
+      after: placement === 'after',
+      lines: ['proxy_mode = True'],
+      placement,
+      cost: 1,
+      apply(tt) {
+        const e = tt.apps.find((x) => x.id === app.id)?.framework?.appEnd;
+        if (!e) return;
+        e.trustScheme = { value: ['*'], origin: 'literal', ref: at };
+        e.trustClient = { value: ['*'], origin: 'literal', ref: at };
+      },
+    });
+  }
   if (a.name === 'Rails' && !a.assumeHttps?.value && railsAtLeast(fw.version, 7, 1) !== false && internalOnly) {
     const known = railsAtLeast(fw.version, 7, 1) === true;
     const at = fw.sslRedirect?.origin === 'literal' && fw.sslRedirect.ref ? fw.sslRedirect.ref : undefined;

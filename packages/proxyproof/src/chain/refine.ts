@@ -11,7 +11,7 @@ import type { ChainAnalysis } from './analyze.js';
 
 /** Layer findings about the app not learning the scheme from the proxy. */
 const SCHEME_SOURCE =
-  /ssl-redirect-without-scheme-source|proxy-ssl-header-missing|proxy-not-trusted|proxy-headers-off|proxyfix-missing|trust-proxy-unset|forwarded-proto-missing|proxy-header-inheritance|forwarded-headers-off-behind-l7|scheme-behind-tls-terminator|uwsgi-scheme-missing|fastcgi-https-missing|origin-check-fails/;
+  /ssl-redirect-without-scheme-source|proxy-ssl-header-missing|proxy-not-trusted|proxy-headers-off|proxyfix-missing|trust-proxy-unset|forwarded-proto-missing|proxy-header-inheritance|forwarded-headers-off-behind-l7|scheme-behind-tls-terminator|uwsgi-scheme-missing|fastcgi-https-missing|origin-check-fails|sveltekit\/origin-http/;
 /** Layer findings about trusting forwarded headers from anyone / exposing the backend. */
 const SPOOF =
   /forwarded-allow-all|trust-proxy-all|backend-port-published|forwarded-proto-client-controlled|forwarded-host-trusted|proxy-headers-all/;
@@ -53,6 +53,13 @@ export function refineFindings(findings: Finding[], a: ChainAnalysis, facts?: Fa
     ...routes.flatMap((r) => r.spoofable),
   ];
   const robust = a.plan.fixes.some((f) => f.kind === 'robustness');
+  // Every lost route is lost at an app whose own setting fixes the scheme (an http:// SvelteKit ORIGIN): what a proxy
+  // sends or omits changes nothing there, so a proxy-side scheme finding is not the cause.
+  const ownLosses = known.filter((r) => r.scheme.status === 'lost');
+  const ownOnly =
+    ownLosses.length > 0 &&
+    ownLosses.every((r) => r.scheme.lostAt && r.trace.steps[r.scheme.lostAt.step]?.schemeOwnSetting === true);
+  const ownPlaces = new Set(ownLosses.flatMap((r) => (r.scheme.lostAt?.ref ? [at(r.scheme.lostAt.ref)] : [])));
   return findings.map((f) => {
     if (f.id.startsWith('chain/')) return f;
     if (SCHEME_SOURCE.test(f.id)) {
@@ -64,6 +71,16 @@ export function refineFindings(findings: Finding[], a: ChainAnalysis, facts?: Fa
           ...f,
           severity: lower(f.severity),
           message: `${f.message}\n(chain: ${note})`,
+          data: { ...f.data, chain: 'harmless' },
+        };
+      }
+      if (ownOnly && !anyLoop && ![...places(f)].some((p) => ownPlaces.has(p))) {
+        const cause = ownLosses[0]?.scheme.lostAt;
+        return {
+          ...f,
+          severity: lower(f.severity),
+          message: `${f.message}
+(chain: not the cause here: ${cause?.reason ?? "the app's own setting decides the scheme"})`,
           data: { ...f.data, chain: 'harmless' },
         };
       }

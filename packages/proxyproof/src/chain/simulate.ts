@@ -91,6 +91,11 @@ export interface Step {
    */
   schemeAssumed?: boolean;
   /**
+   * The app's own setting fixes the scheme whatever the hops before it send (an http:// SvelteKit ORIGIN): a loss is
+   * this step's, not a proxy's that sent no header (chain/verdict.ts schemeVerdict).
+   */
+  schemeOwnSetting?: boolean;
+  /**
    * Where this hop's trust of its peer is written, when it ignored (replaced or stripped) the X-Forwarded-Proto its
    * peer sent because it does not trust that peer: the setting a scheme lost here is fixed at (chain/verdict.ts
    * `LostAt.trustRef`).
@@ -737,6 +742,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
   let schemeWhy = `uses the server's scheme (${app.name ?? app.kind})`;
   let schemeRef: Ref | undefined = view.schemeRef;
   let schemeAssumed = false;
+  let schemeOwn = false;
   let host = view.host;
   let hostWhy = 'Host header';
   let hostRef: Ref | undefined;
@@ -919,8 +925,13 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         hostRef = a.hostAllowList?.ref ?? fw.ref;
         break;
       }
+      // Odoo's proxy_mode: no forwarded header counts unless the gate header arrived with a value.
+      const gateShut = a.forwardedOnlyWith !== undefined && !h.get(a.forwardedOnlyWith)?.trim();
+      const gateWhy = gateShut
+        ? `${a.name} reads forwarded headers only on a request with ${(a.forwardedOnlyWith as string).replace(/(^|-)([a-z])/g, (_m, d, c) => d + c.toUpperCase())}, and none arrived`
+        : '';
       // The client next, before the scheme's early exits: an app that assumes https still reads the client header.
-      const tc = a.clientHeaders.length > 0 ? trustsPeer(a.trustClient.value, view.peer, false) : 'no';
+      const tc = a.clientHeaders.length > 0 && !gateShut ? trustsPeer(a.trustClient.value, view.peer, false) : 'no';
       const xff = items(h.get('x-forwarded-for'));
       if (tc !== 'no' && a.clientFromRight !== undefined) {
         // adapter-node: the first client header only; X-Forwarded-For counted from the right, any other whole.
@@ -931,7 +942,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         if (list.length >= depth && depth >= 1) {
           client = list[list.length - depth] as string;
           clientWhy = `${a.name}: ${name}${name === 'x-forwarded-for' ? ` entry ${depth} from the right` : ''}, from any peer`;
-        } else {
+        } else if (!a.clientShortKeepsPeer) {
           notes.push(
             `${a.name} reads the client address from ${name}, but ${got === undefined ? 'none arrived' : `only ${list.length} entr${list.length === 1 ? 'y' : 'ies'} arrived for depth ${depth}`}: getClientAddress() throws`,
           );
@@ -942,6 +953,13 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
           ? (xff[0] as string)
           : ([...xff].reverse().find((x) => !ipInList(x, trusted)) ?? (xff[0] as string));
         clientWhy = `${a.name}: X-Forwarded-For, trusted from ${peerText(view.peer)}`;
+      }
+      if (a.assumeHttp?.value) {
+        scheme = 'http';
+        schemeOwn = true;
+        schemeWhy = `${a.name} treats every request as http: ${a.assumeHttp.envVar ? `its ${a.assumeHttp.envVar} is an http:// URL` : 'its own setting'}, whatever the proxy sends`;
+        schemeRef = a.assumeHttp.ref ?? fw.ref;
+        break;
       }
       if (a.assumeHttps?.value) {
         scheme = 'https';
@@ -956,7 +974,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         schemeRef = view.schemeRef;
         break;
       }
-      const ts = a.schemeHeaders.length > 0 ? trustsPeer(a.trustScheme.value, view.peer, false) : 'no';
+      const ts = a.schemeHeaders.length > 0 && !gateShut ? trustsPeer(a.trustScheme.value, view.peer, false) : 'no';
       if (ts === 'assumed') notes.push(`assumes ${a.trustScheme.value.join(', ')} covers ${peerText(view.peer)}`);
       const got = a.schemeHeaders.map((name) => ({ name, v: h.get(name) })).find((x) => x.v !== undefined);
       if (a.schemeHeaders.length === 0 && a.schemeWhenAbsent) {
@@ -966,6 +984,9 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         schemeRef = a.trustScheme.ref ?? fw.ref;
       } else if (a.schemeHeaders.length === 0) {
         schemeWhy = `${a.name} reads no forwarded scheme header: the connection is ${view.scheme}`;
+        schemeRef = a.trustScheme.ref ?? fw.ref;
+      } else if (gateShut && ts === 'no' && trustsPeer(a.trustScheme.value, view.peer, false) !== 'no') {
+        schemeWhy = `${gateWhy}: the connection is ${view.scheme}`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
       } else if (ts === 'no') {
         schemeWhy = got
@@ -1004,6 +1025,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
     notes,
   };
   if (schemeAssumed) step.schemeAssumed = true;
+  if (schemeOwn) step.schemeOwnSetting = true;
   const exempt = fw.appEnd?.redirectExempt?.includes(host.replace(/:\d+$/, '')) ?? false;
   if ((fw.kind === 'django' || fw.appEnd) && fw.sslRedirect?.value && scheme === 'http' && !exempt) {
     // A redirect of some paths only (WordPress FORCE_SSL_ADMIN: /wp-admin/, /wp-login.php) is shown on its first

@@ -148,6 +148,11 @@ export function schemeVerdict(t: Trace, expected: Scheme): SchemeVerdict {
   const believed = last.scheme;
   if (believed === expected) return { status: 'correct', expected, believed };
   if (believed === 'unknown') return { status: 'unknown', expected, believed };
+  // The app's own setting fixed the scheme: what the proxies sent before it changes nothing.
+  if (last.schemeOwnSetting) {
+    const { reason, ref } = reasonOf(last);
+    return { status: 'lost', expected, believed, lostAt: { step: t.steps.indexOf(last), label: last.label, reason, ref } };
+  }
   for (let i = 1; i < t.steps.length; i++) {
     const s = t.steps[i] as Step;
     if (s.kind === 'lb' || s.passive) continue;

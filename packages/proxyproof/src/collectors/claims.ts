@@ -132,3 +132,18 @@ const DOC_NAME =
 export function isDocumentation(name: string): boolean {
   return DOC_EXT.test(name) || DOC_NAME.test(name);
 }
+
+// odoo/collector.ts
+
+/** Files an Odoo configuration may be in: `odoo.conf`, `openerp-server.conf`, `.odoorc`, any `.conf`/`.cfg`/`.ini`. */
+export function mayBeOdooConfig(f: DiscoveredFile): boolean {
+  const name = basename(f.abs).replace(/\.(?:j2|jinja2?|tpl|tmpl|template|erb)$/i, '');
+  return f.size <= MAX_SOURCE_BYTES && /(?:\.(?:conf|cfg|ini)|^\.odoorc|^\.openerp_serverrc)$/i.test(name);
+}
+
+/** An `[options]` section with a key only Odoo's configuration has (uWSGI, supervisord and others use other sections). */
+export const ODOO_OPTIONS =
+  /^\s*\[options\][ \t]*\r?$(?=[\s\S]*^[ \t]*(?:addons_path|admin_passwd|proxy_mode|dbfilter|db_filter|longpolling_port|gevent_port|list_db|without_demo)[ \t]*[=:])/m;
+
+/** The official Odoo image (`odoo:17`, `library/odoo`); `bitnami/odoo` has its own entrypoint and configuration. */
+export const ODOO_IMAGE = /^(?:docker\.io\/)?(?:library\/)?odoo(?::|@|$)/;

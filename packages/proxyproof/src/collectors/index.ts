@@ -18,6 +18,7 @@ import { kubeCollector } from './kube/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nginxProxyCollector } from './nginx-proxy/collector.js';
 import { nodeAppCollector } from './node/collector.js';
+import { odooCollector } from './odoo/collector.js';
 import { phpCollector } from './php/collector.js';
 import { pythonCollector } from './python/collector.js';
 import { pywsgiCollector } from './pywsgi/collector.js';
@@ -53,4 +54,5 @@ export const COLLECTORS: Collector[] = [
   pywsgiCollector,
   uwsgiCollector,
   airflowCollector,
+  odooCollector,
 ];

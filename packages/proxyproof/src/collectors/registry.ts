@@ -26,9 +26,12 @@ import {
   mayBeCaddyFile,
   mayBeFrontFile,
   mayBeHaproxyConfig,
+  mayBeOdooConfig,
   mayBeSupervisordConfig,
   mayBeTraefikFile,
   mayBeVersionOutput,
+  ODOO_IMAGE,
+  ODOO_OPTIONS,
   SUPERVISORD_PROGRAM,
   VIRTUAL_HOST_LINE,
   WEBSERVER_SECTION,
@@ -122,6 +125,16 @@ function airflowRuns(ctx: CollectContext): boolean {
   return ctx.files.some((f) => mayBeAirflowFile(f) && WEBSERVER_SECTION.test(ctx.read(f).toString('utf8')));
 }
 
+/**
+ * odoo/collector.ts collect(): an Odoo configuration (collectors/claims.ts `mayBeOdooConfig` + `ODOO_OPTIONS`), or a
+ * compose service that may run the official image (by `image:`, or any built service: the collector reads its FROM).
+ */
+function odooRuns(ctx: CollectContext): boolean {
+  if ((ctx.facts.compose?.files ?? []).some((f) => f.services.some((s) => ODOO_IMAGE.test(s.image ?? '') || s.build)))
+    return true;
+  return ctx.files.some((f) => mayBeOdooConfig(f) && ODOO_OPTIONS.test(ctx.read(f).toString('utf8')));
+}
+
 const PY = /\.py$|^requirements|^constraints|^Pipfile|^pyproject\.toml$|^setup\.cfg$/i;
 const JS = /\.(?:[cm]?js|[cm]?ts|jsx|tsx|svelte)$|^package\.json$/;
 const YAML = /\.ya?ml$/i;
@@ -195,6 +208,7 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   { name: 'pywsgi', wants: (n) => /\.py$/.test(n), load: async () => (await import('./pywsgi/collector.js')).pywsgiCollector },
   { name: 'uwsgi', wants: (n) => /\.ini$/.test(n), load: async () => (await import('./uwsgi/collector.js')).uwsgiCollector },
   { name: 'airflow', runs: airflowRuns, load: async () => (await import('./airflow/collector.js')).airflowCollector },
+  { name: 'odoo', runs: odooRuns, load: async () => (await import('./odoo/collector.js')).odooCollector },
 ];
 
 /** The collectors these files need, in order. */

@@ -148,6 +148,7 @@ export type FrameworkKind =
   | 'echo'
   | 'chi'
   | 'phoenix'
+  | 'odoo'
   | 'other';
 
 /**
@@ -182,6 +183,16 @@ export interface AppEndFacts {
    * Entries as written: `example.com`, `.example.com` (the domain and its subdomains), `/regexp/`.
    */
   hostAllowList?: Valued<string[]>;
+  /**
+   * It reads its forwarded headers only on a request that carries this (lower-case) header with a non-empty value,
+   * and ignores them all otherwise (Odoo's proxy_mode: X-Forwarded-Host). Undefined: no such condition.
+   */
+  forwardedOnlyWith?: string;
+  /**
+   * It treats every request as http whatever arrived (SvelteKit adapter-node with an `http://` ORIGIN): the scheme
+   * is its own setting's, so nothing a proxy sends changes it.
+   */
+  assumeHttp?: Valued<boolean>;
   /** It treats every request as https whatever arrived (Rails assume_ssl, OCTANE_HTTPS, wp-config HTTPS=on). */
   assumeHttps?: Valued<boolean>;
   /**
@@ -195,6 +206,11 @@ export interface AppEndFacts {
    * when the header is absent or holds fewer entries. Undefined: the left-most untrusted entry (proxy-addr's walk).
    */
   clientFromRight?: number;
+  /**
+   * With `clientFromRight`, a header holding fewer entries leaves the TCP peer the client (werkzeug ProxyFix) instead
+   * of failing (adapter-node).
+   */
+  clientShortKeepsPeer?: boolean;
   /**
    * The server's own `HTTPS=on` (its connection, or the web server's in front: Passenger, Puma ssl://) decides before
    * any forwarded header (Rack::Request#scheme), so a forwarded header cannot downgrade a TLS request.

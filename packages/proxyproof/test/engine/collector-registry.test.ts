@@ -66,7 +66,7 @@ describe('collector registry', () => {
     const files = discoverProject([join(REPO_ROOT, 'examples/seed/nginx/sites-enabled/mysite')], REPO_ROOT).files;
     assert.deepEqual(
       (await collectorsFor(files)).map((c) => c.name),
-      ['nginx', 'haproxy', 'apache', 'deploy', 'caddy', 'front', 'traefik', 'synapse', 'nginx-proxy', 'airflow'],
+      ['nginx', 'haproxy', 'apache', 'deploy', 'caddy', 'front', 'traefik', 'synapse', 'nginx-proxy', 'airflow', 'odoo'],
     );
   });
 
@@ -156,6 +156,17 @@ describe('collector registry', () => {
       name: 'homeserver.yaml (Synapse)',
       files: { 'homeserver.yaml': 'listeners:\n  - port: 8008\n    type: http\n    x_forwarded: true\n' },
       loads: ['synapse'],
+    },
+    {
+      name: 'an Odoo configuration ([options] with addons_path)',
+      files: { 'odoo.conf': '[options]\naddons_path = /mnt/extra-addons\nproxy_mode = True\n' },
+      loads: ['odoo'],
+    },
+    {
+      name: 'trap: an [options] section without an Odoo key',
+      files: { 'site.conf': NGINX, 'tool.cfg': '[options]\nverbose = true\n' },
+      loads: [],
+      not: ['odoo'],
     },
     {
       name: 'airflow.cfg with a [webserver] section',

@@ -205,9 +205,12 @@ export function frameworkOf(f: FrameworkFacts): Framework {
       trustClient: valued(a.trustClient, (x) => x, [] as string[]),
     };
     if (a.assumeHttps) fw.appEnd.assumeHttps = valued(a.assumeHttps, Boolean, false);
+    if (a.assumeHttp) fw.appEnd.assumeHttp = valued(a.assumeHttp, Boolean, false);
     if (a.serverHttpsFirst) fw.appEnd.serverHttpsFirst = true;
     if (a.schemeWhenAbsent) fw.appEnd.schemeWhenAbsent = a.schemeWhenAbsent;
     if (a.clientFromRight !== undefined) fw.appEnd.clientFromRight = a.clientFromRight;
+    if (a.clientShortKeepsPeer) fw.appEnd.clientShortKeepsPeer = true;
+    if (a.forwardedOnlyWith) fw.appEnd.forwardedOnlyWith = a.forwardedOnlyWith;
     if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
     if (a.hostHeaders) fw.appEnd.hostHeaders = a.hostHeaders;
     if (a.hostAllowList) fw.appEnd.hostAllowList = valued(a.hostAllowList, (x) => x, [] as string[]);

@@ -150,6 +150,20 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
   const lines = facts.sources.get(r.file) ?? [];
   const text = lines[r.line - 1] ?? '';
   const indent = /^\s*/.exec(text)?.[0] ?? '';
+  if (fw.kind === 'odoo') {
+    // Odoo has no list of peers, only the proxy_mode switch (collectors/odoo): written in place, or under [options].
+    const written = /^\s*proxy_mode\s*[=:]/.test(text);
+    const section = /^\s*\[options\]\s*$/.test(text);
+    return {
+      description:
+        "Turn on Odoo's proxy_mode (it has no trusted-proxy list: it then believes X-Forwarded-For/-Proto from every peer on requests with X-Forwarded-Host), and let only the proxy reach Odoo's port.",
+      file: r.file,
+      line: r.line,
+      ...(written || section
+        ? { lines: ['proxy_mode = True'], placement: written ? ('replace' as const) : ('after' as const) }
+        : {}),
+    };
+  }
   if (fw.kind === 'jetty')
     return /^\s*--modules?=/.test(text)
       ? {

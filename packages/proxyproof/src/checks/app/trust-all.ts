@@ -5,6 +5,7 @@
  * can claim any client IP (rate limits, lockouts, audit logs) or scheme.
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
+import type { FrameworkKind } from '../../model/facts.js';
 import type { Evidence, Finding } from '../../model/finding.js';
 import { APP_REFS, appEnds, containerEvidence, ev, publishedPorts } from './common.js';
 
@@ -13,8 +14,20 @@ const meta: CheckMeta = {
   severity: 'high',
   title: 'The app trusts forwarded headers from every peer',
   summary:
-    "Gin's default (no SetTrustedProxies), '*' trust lists, cleared KnownNetworks: a client that reaches the app's port sets its own client IP and scheme.",
+    "Gin's default (no SetTrustedProxies), '*' trust lists, cleared KnownNetworks, Odoo's proxy_mode: a client that reaches the app's port sets its own client IP and scheme.",
   references: [APP_REFS.ginSource, APP_REFS.ginDocs, APP_REFS.laravelTrust, APP_REFS.aspnetProxy, APP_REFS.plugRewriteOn],
+};
+
+/** Advice for frameworks whose trust has no list of peers to set: what to do instead of replacing a '*'. */
+const ADVICE_BY_KIND: Partial<Record<FrameworkKind, string>> = {
+  chi: 'Drop middleware.RealIP, or have the proxy overwrite True-Client-IP, X-Real-IP and X-Forwarded-For and let only the proxy reach the app; chi v5.3.0+ has middleware.ClientIPFromXFF("<proxy network>") (read with middleware.GetClientIP(r.Context()); r.RemoteAddr stays the peer).',
+  phoenix:
+    'Plug.RewriteOn has no trusted-proxy list: drop :x_forwarded_for from rewrite_on and read the client address with a library that checks the peer (remote_ip with proxies:), or let only the proxy reach the port.',
+  sveltekit:
+    'adapter-node has no list of peers it believes PROTOCOL_HEADER/HOST_HEADER/ADDRESS_HEADER from: behind a TLS proxy that passes the public Host, drop PROTOCOL_HEADER (adapter-node then takes https) or set ORIGIN=https://<your site>; otherwise let only the proxy reach the port (HOST=127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy overwrite each header it names.',
+  odoo: "Odoo's proxy_mode has no list of peers it believes X-Forwarded-For/-Proto from: let only the proxy reach Odoo (http_interface = 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host itself (nginx: $proxy_add_x_forwarded_for, $scheme, $host).",
+  nextjs:
+    "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
 };
 
 export const trustAll: Check = {
@@ -36,6 +49,9 @@ export const trustAll: Check = {
       // In a container, 0.0.0.0 is the container's network: only published ports count.
       const open = containerEvidence(facts) ? [] : (a.binds ?? []).filter((b) => b.exposure === 'all-interfaces' && !b.container);
       const reachable = published.length > 0 || open.length > 0;
+      // Bound to loopback only, on the host: nothing but this host's processes (the proxy among them) connects.
+      const loopbackOnly =
+        !reachable && (a.binds ?? []).length > 0 && (a.binds ?? []).every((b) => b.exposure === 'loopback' && !b.container);
       // An image's own config (the wordpress image's wp-config-docker.php) is nothing in these files to change: it
       // matters only where the port is published (on the compose network the chain's spoofable-backend says it).
       const image = fw.settings.imageConfig?.value as string | undefined;
@@ -62,7 +78,9 @@ export const trustAll: Check = {
           : '';
       out.push(
         finding(meta, {
-          severity: reachable ? 'high' : 'medium',
+          // Odoo has no narrower setting than proxy_mode: where only the proxy's network reaches it, the trust is the
+          // only way it learns the scheme, and what is left (another container forging) is the network's to close.
+          severity: reachable ? 'high' : loopbackOnly || fw.kind === 'odoo' ? 'low' : 'medium',
           message:
             `${a.name} takes the ${what} from forwarded headers sent by any peer${t.origin === 'default' ? ' (its default)' : ''}` +
             (reachable ? ', and its port is reachable without the proxy' : '') +
@@ -76,77 +94,25 @@ export const trustAll: Check = {
               ? 'Gin trusts 0.0.0.0/0 and ::/0 until SetTrustedProxies is called (it logs "You trusted all proxies, this is NOT safe"); c.ClientIP() then returns the left-most X-Forwarded-For entry the client wrote.'
               : fw.kind === 'echo'
                 ? "Echo v3/v4 without an e.IPExtractor: c.RealIP() returns the left-most X-Forwarded-For entry, else X-Real-IP, whoever sent it (context.go's legacy fallback); echo.ExtractIPFromXFFHeader() walks X-Forwarded-For from the right and believes only loopback, link-local and private peers."
-                : fw.kind === 'chi'
-                  ? "chi's middleware.RealIP rewrites r.RemoteAddr to True-Client-IP, else X-Real-IP, else the left-most X-Forwarded-For entry, with no check of who sent it (deprecated upstream for that reason: GHSA-3fxj-6jh8-hvhx)."
-                  : 'A trust-all list accepts forwarded headers from whoever connects; only a network that lets nothing but the proxy reach the app makes that safe.',
-          fix:
-            fw.kind === 'gin' && t.origin === 'default'
-              ? {
-                  description:
-                    "Trust only the proxy's address or network (nil trusts nobody: c.ClientIP() is then the TCP peer).",
-                  file: a.ref.file,
-                  line: a.ref.line,
-                  lines: [
-                    `${/^\s*/.exec(facts.sources.get(a.ref.file)?.[a.ref.line - 1] ?? '')?.[0] ?? '\t'}_ = ${/(\w+)\s*:?=\s*gin\./.exec(a.ref.snippet ?? '')?.[1] ?? 'r'}.SetTrustedProxies([]string{"127.0.0.1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"})`,
-                  ],
-                  placement: 'after',
-                }
-              : fw.kind === 'echo' && t.origin === 'default'
-                ? {
-                    description:
-                      'Set e.IPExtractor = echo.ExtractIPFromXFFHeader(): c.RealIP() then walks X-Forwarded-For from the right and believes only loopback, link-local and private peers (add echo.TrustIPRange for a proxy elsewhere; echo.ExtractIPDirect() believes no header).',
-                    file: a.ref.file,
-                    line: a.ref.line,
-                    lines: [
-                      `${/^\s*/.exec(facts.sources.get(a.ref.file)?.[a.ref.line - 1] ?? '')?.[0] ?? '\t'}${/(\w+)\s*:?=\s*echo\.New/.exec(a.ref.snippet ?? '')?.[1] ?? 'e'}.IPExtractor = echo.ExtractIPFromXFFHeader()`,
-                    ],
-                    placement: 'after',
-                  }
-                : fw.kind === 'chi'
-                  ? {
-                      description:
-                        'Drop middleware.RealIP, or have the proxy overwrite True-Client-IP, X-Real-IP and X-Forwarded-For and let only the proxy reach the app; chi v5.3.0+ has middleware.ClientIPFromXFF("<proxy network>") (read with middleware.GetClientIP(r.Context()); r.RemoteAddr stays the peer).',
-                      file: t.ref?.file,
-                      line: t.ref?.line,
-                    }
-                  : fw.kind === 'phoenix'
+                : ADVICE_BY_KIND[fw.kind]
+                  ? { description: ADVICE_BY_KIND[fw.kind] as string, file: t.ref?.file, line: t.ref?.line }
+                  : image
                     ? {
-                        description:
-                          'Plug.RewriteOn has no trusted-proxy list: drop :x_forwarded_for from rewrite_on and read the client address with a library that checks the peer (remote_ip with proxies:), or let only the proxy reach the port.',
-                        file: t.ref?.file,
-                        line: t.ref?.line,
+                        description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
+                        file: published[0]?.file ?? t.ref?.file,
+                        line: published[0]?.line ?? t.ref?.line,
                       }
-                    : fw.kind === 'sveltekit'
+                    : t.origin === 'env' && t.envVar
                       ? {
-                          description:
-                            'adapter-node has no list of peers it believes PROTOCOL_HEADER/HOST_HEADER/ADDRESS_HEADER from: behind a TLS proxy that passes the public Host, drop PROTOCOL_HEADER (adapter-node then takes https) or set ORIGIN=https://<your site>; otherwise let only the proxy reach the port (HOST=127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy overwrite each header it names.',
+                          description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
                           file: t.ref?.file,
                           line: t.ref?.line,
                         }
-                      : fw.kind === 'nextjs'
-                        ? {
-                            description:
-                              "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
-                            file: t.ref?.file,
-                            line: t.ref?.line,
-                          }
-                        : image
-                          ? {
-                              description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,
-                              file: published[0]?.file ?? t.ref?.file,
-                              line: published[0]?.line ?? t.ref?.line,
-                            }
-                          : t.origin === 'env' && t.envVar
-                            ? {
-                                description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
-                                file: t.ref?.file,
-                                line: t.ref?.line,
-                              }
-                            : {
-                                description: "Replace '*' with the proxy's address or network.",
-                                file: t.ref?.file,
-                                line: t.ref?.line,
-                              },
+                      : {
+                          description: "Replace '*' with the proxy's address or network.",
+                          file: t.ref?.file,
+                          line: t.ref?.line,
+                        },
           data: { app: a.name, reachable },
         }),
       );

@@ -5,10 +5,12 @@
  * publishing, `expose:` without `ports:`; a firewall comment in the file lowers it to info.
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
-import type { AppServerFacts, Facts } from '../../model/facts.js';
+import type { AppServerFacts, Facts, FrameworkFacts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import { REFS } from '../appserver/common.js';
 import { describeBind, ev, firewallNote, type ProxyPeer, proxyPeers } from '../appserver/context.js';
+import { adapterNodeFrameworkOf, adapterNodeStartLine, isAdapterNodeServer } from '../node/adapter-node-start.js';
+import { proxyContext, tlsInFront } from '../node/common.js';
 
 const meta: CheckMeta = {
   id: 'deploy/backend-port-published',
@@ -137,20 +139,21 @@ export const backendPortPublished: Check = {
                           line: b.ref?.line ?? s.launch.line,
                           lines: [privateBindLine(s.kind, b.port)],
                         }
-                      : withRewrite(
+                      : (adapterNodeFix(facts, s) ??
+                        withRewrite(
                           facts,
                           {
                             description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
                             file: b.ref?.file ?? s.launch.file,
                             line: b.ref?.line ?? s.launch.line,
-                            lines: [loopbackBindLine(s.kind, b.port)],
+                            lines: [loopbackBindLine(isAdapterNodeServer(s) ? 'adapter-node' : s.kind, b.port)],
                           },
                           // Only where the proxy is on this host: a proxy elsewhere could not reach a loopback bind.
                           peers.length > 0 && peers.every((p) => p.place === 'same-host')
                             ? /(?<![\d.])0\.0\.0\.0(?![\d.])/
                             : undefined,
                           '127.0.0.1',
-                        ),
+                        )),
             data: { appServer: index, reach: b.reach, published: b.published },
           }),
         );
@@ -176,6 +179,26 @@ function containerTwin(facts: Facts, s: AppServerFacts): { app: AppServerFacts; 
 }
 
 /**
+ * SvelteKit adapter-node binds HOST (default 0.0.0.0): its start line with HOST=127.0.0.1, and with an http:// ORIGIN
+ * on an HTTPS site also made https:// — the one line sveltekit/origin-http writes too (checks/node/adapter-node-start.ts).
+ */
+function adapterNodeFix(facts: Facts, s: AppServerFacts): Fix | undefined {
+  if (!isAdapterNodeServer(s)) return undefined;
+  const fw = adapterNodeFrameworkOf(facts, s);
+  const origin = fw?.settings.ORIGIN;
+  const https = origin ? tlsInFront(facts, proxyContext(facts, fw as FrameworkFacts)) : undefined;
+  const start = adapterNodeStartLine(facts, s, origin ? { value: String(origin.value), ref: origin.ref } : undefined, https);
+  if (!start?.changes.includes('host')) return undefined;
+  return {
+    description: `Start adapter-node with HOST=127.0.0.1 (its default is 0.0.0.0)${start.changes.includes('origin') ? '; the same line also gets the https:// ORIGIN sveltekit/origin-http asks for' : ''}.`,
+    file: start.file,
+    line: start.line,
+    placement: 'replace',
+    lines: [start.text],
+  };
+}
+
+/**
  * The fix as a replacement of the line itself when its text holds the address exactly once (the file's own
  * syntax, quoting and comments kept); otherwise the generic lines, as advice.
  */
@@ -198,6 +221,9 @@ function loopbackBindLine(kind: string, port: number | undefined): string {
       return `-b 127.0.0.1 -p ${p}`;
     case 'node':
       return `app.listen(${p}, '127.0.0.1')`;
+    case 'adapter-node':
+      // SvelteKit adapter-node reads its bind from the environment (HOST, PORT), not from code.
+      return `HOST=127.0.0.1 PORT=${p}`;
     default:
       return `--bind 127.0.0.1:${p}`;
   }

@@ -11,6 +11,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding } from '../../model/finding.js';
+import { adapterNodeServersOf, adapterNodeStartLine } from './adapter-node-start.js';
 import { evidenceOf, frameworksOf, NODE_REFS, proxyContext, tlsInFront } from './common.js';
 
 const meta: CheckMeta = {
@@ -34,7 +35,8 @@ export const sveltekitOriginHttp: Check = {
       if (fw.settings.adapter?.value !== '@sveltejs/adapter-node') continue;
       const origin = fw.settings.ORIGIN;
       if (!origin || !/^http:\/\//i.test(String(origin.value))) continue;
-      const https = tlsInFront(facts, proxyContext(facts, fw));
+      const context = proxyContext(facts, fw);
+      const https = tlsInFront(facts, context);
       if (!https) continue;
       const prefix = String(fw.settings.envPrefix?.value ?? '');
       const publicOrigin = String(origin.value).replace(/^http:/i, 'https:');
@@ -48,7 +50,18 @@ export const sveltekitOriginHttp: Check = {
       };
       const snippet = origin.ref?.line ? facts.sources.get(origin.ref.file)?.[origin.ref.line - 1] : undefined;
       const at = snippet?.indexOf(String(origin.value)) ?? -1;
-      if (origin.ref && snippet !== undefined && at >= 0 && snippet.indexOf(String(origin.value), at + 1) === -1) {
+      // The start line also binds every interface with the proxy on this host: the one edit deploy/backend-port-published
+      // writes there too (HOST=127.0.0.1), so `fix` applies both as one.
+      const start = adapterNodeServersOf(facts, fw)
+        .map((server) => adapterNodeStartLine(facts, server, { value: String(origin.value), ref: origin.ref }, https))
+        .find((x) => x !== undefined);
+      if (start?.changes.includes('origin') && start.changes.includes('host')) {
+        fix.description = `Set ${prefix}ORIGIN to the public https:// origin (${publicOrigin}); the same line also gets HOST=127.0.0.1 (deploy/backend-port-published: only the proxy on this host should reach adapter-node).`;
+        fix.file = start.file;
+        fix.line = start.line;
+        fix.placement = 'replace';
+        fix.lines = [start.text];
+      } else if (origin.ref && snippet !== undefined && at >= 0 && snippet.indexOf(String(origin.value), at + 1) === -1) {
         // The value written once on its line: the same line with https://.
         fix.file = origin.ref.file;
         fix.line = origin.ref.line;

@@ -1093,6 +1093,8 @@ function svelteKitAppEnd(settings: Record<string, Valued<unknown>>, adapterRef: 
   if (origin) {
     // ORIGIN fixes scheme and host: https:// makes every request https, http:// every request http.
     if (/^https:\/\//i.test(origin)) a.assumeHttps = valued(true, 'env', ref('ORIGIN'), { note: `${prefix}ORIGIN=${origin}` });
+    else if (/^http:\/\//i.test(origin))
+      a.assumeHttp = valued(true, 'env', ref('ORIGIN'), { note: `${prefix}ORIGIN=${origin}`, envVar: `${prefix}ORIGIN` });
   } else {
     a.schemeWhenAbsent = 'https';
     if (hostHeader) a.hostHeaders = [hostHeader];

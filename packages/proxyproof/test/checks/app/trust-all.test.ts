@@ -170,6 +170,30 @@ const cases: Case[] = [
     files: { 'jetty-base/start.ini': '--module=http\n--module=http-forwarded\n' },
     expect: { count: 1, severity: 'high', file: 'jetty-base/start.ini', line: 2 },
   },
+  {
+    // Only this host's processes (the proxy among them) connect to a loopback listener on the host.
+    name: 'low (trap): the same Jetty bound to 127.0.0.1 on the host',
+    files: { 'jetty-base/start.ini': '--module=http\n--module=http-forwarded\njetty.http.host=127.0.0.1\n' },
+    expect: { count: 1, severity: 'low', file: 'jetty-base/start.ini', line: 2 },
+  },
+  {
+    name: 'low: Odoo proxy_mode in a compose container whose port is not published (proxy_mode has no list to narrow)',
+    files: {
+      'docker-compose.yml':
+        'services:\n  odoo:\n    image: odoo:17.0\n    volumes:\n      - ./etc:/etc/odoo\n    expose:\n      - "8069"\n',
+      'etc/odoo.conf': '[options]\naddons_path = /mnt/extra-addons\nproxy_mode = True\n',
+    },
+    expect: { count: 1, severity: 'low', file: 'etc/odoo.conf', line: 3 },
+  },
+  {
+    name: 'invalid: Odoo proxy_mode with 8069 published',
+    files: {
+      'docker-compose.yml':
+        'services:\n  odoo:\n    image: odoo:17.0\n    volumes:\n      - ./etc:/etc/odoo\n    ports:\n      - "8069:8069"\n',
+      'etc/odoo.conf': '[options]\naddons_path = /mnt/extra-addons\nproxy_mode = True\n',
+    },
+    expect: { count: 1, severity: 'high', file: 'etc/odoo.conf', line: 3 },
+  },
 ];
 
 for (const c of cases) test(`app/trust-all: ${c.name}`, () => runCase(check, c).then(() => undefined));

@@ -1,0 +1,168 @@
+/**
+ * Odoo as a chain hop: its own HTTP server (werkzeug's, or the h11 one of recent masters) and its app end, read from
+ * an Odoo configuration file (`odoo.conf`, `openerp-server.conf`, `.odoorc`: INI `[options]`) and from the
+ * `--proxy-mode` flag of a compose command running the official `odoo` image.
+ *
+ * What decides the scheme and client address (odoo/odoo, every series since 8.0):
+ * - `proxy_mode` (default False). With it on, Odoo applies werkzeug's ProxyFix — X-Forwarded-For (one hop) and
+ *   X-Forwarded-Proto — from ANY peer: there is no trusted-proxy list (odoo/http.py `Application.__call__`,
+ *   16.0-18.0; `odoo/service/wsgi_server.py` `application`, <= 14.0; the h11 server's `_make_environ` in master).
+ * - Only on a request that carries a non-empty X-Forwarded-Host (`if config['proxy_mode'] and
+ *   environ.get("HTTP_X_FORWARDED_HOST")`; `'HTTP_X_FORWARDED_HOST' in environ` before 15.0). A proxy that sends
+ *   X-Forwarded-Proto without X-Forwarded-Host leaves Odoo on http even with proxy_mode on.
+ * - Config values: `True`/`true` and `False`/`false` become booleans, anything else stays a string
+ *   (odoo/tools/config.py `load()`), so `proxy_mode = 1` is on and an empty value is off.
+ * - The listener: `http_interface` (default '': every interface) and `http_port` (default 8069; `xmlrpc_interface`
+ *   / `xmlrpc_port` before 11.0).
+ */
+import { passThroughServer } from '../../model/appserver.js';
+import type { CollectContext, Collector } from '../../model/collector.js';
+import type { ComposeService } from '../../model/deploy.js';
+import type { AppEndFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import { lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { mayBeOdooConfig, ODOO_IMAGE, ODOO_OPTIONS } from '../claims.js';
+import { exposureOf, inServiceContainer } from '../deploy/appserver.js';
+import { builtFrom } from '../deploy/built-from.js';
+
+export const ODOO_HTTP_SOURCE = 'https://github.com/odoo/odoo/blob/17.0/odoo/http.py';
+export const ODOO_CONFIG_SOURCE = 'https://github.com/odoo/odoo/blob/17.0/odoo/tools/config.py';
+const ODOO_DEFAULT_PORT = 8069;
+
+interface OdooConfig {
+  file: string;
+  raw: string[];
+  options: SourceRef;
+  keys: Map<string, { value: string; ref: SourceRef }>;
+}
+
+/** The `[options]` section's keys (the only section Odoo reads for server options), comments skipped. */
+function readConfig(file: string, text: string): OdooConfig | undefined {
+  const raw = text.split(/\r?\n/);
+  let options: SourceRef | undefined;
+  let inOptions = false;
+  const keys = new Map<string, { value: string; ref: SourceRef }>();
+  raw.forEach((line, i) => {
+    const head = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (head) {
+      inOptions = (head[1] as string).trim() === 'options';
+      if (inOptions) options ??= refAt(file, raw, i + 1);
+      return;
+    }
+    if (!inOptions || /^\s*[#;]/.test(line)) return;
+    // configparser: `key = value` or `key: value`; the value runs to the end of the line.
+    const kv = /^\s*([A-Za-z_][\w]*)\s*[=:]\s*(.*?)\s*$/.exec(line);
+    if (kv) keys.set((kv[1] as string).toLowerCase(), { value: kv[2] as string, ref: refAt(file, raw, i + 1) });
+  });
+  return options ? { file, raw, options, keys } : undefined;
+}
+
+/** odoo/tools/config.py load(): 'True'/'true' -> True, 'False'/'false' -> False, any other string as it is. */
+function proxyModeOf(w: { value: string; ref: SourceRef }): Valued<boolean> {
+  const v = w.value;
+  if (v === 'True' || v === 'true') return lit(true, w.ref);
+  if (v === 'False' || v === 'false' || v === '') return lit(false, w.ref);
+  return lit(true, w.ref, 'literal', {
+    note: `${JSON.stringify(v)} stays a string in Odoo's config loader: a non-empty string is true`,
+  });
+}
+
+/** The compose services that run the official Odoo image (by `image:` or the FROM of the Dockerfile they build). */
+function odooServices(ctx: CollectContext): ComposeService[] {
+  const out: ComposeService[] = [];
+  for (const f of ctx.facts.compose?.files ?? [])
+    for (const s of f.services) {
+      if (s.role === 'proxy') continue;
+      const from = ODOO_IMAGE.test(s.image ?? '') ? s.image : builtFrom(ctx.facts, s)?.image;
+      if (from && ODOO_IMAGE.test(from)) out.push(s);
+    }
+  return out;
+}
+
+export const odooCollector: Collector = {
+  name: 'odoo',
+  collect(ctx: CollectContext) {
+    const configs: OdooConfig[] = [];
+    for (const f of ctx.files) {
+      if (f.size > MAX_APP_SOURCE_BYTES || !mayBeOdooConfig(f)) continue;
+      const text = ctx.read(f).toString('utf8');
+      if (!ODOO_OPTIONS.test(text)) continue;
+      const c = readConfig(f.display, text);
+      if (!c) continue;
+      configs.push(c);
+      ctx.claimed.add(f.abs);
+    }
+    const services = odooServices(ctx);
+    if (configs.length === 0 && services.length === 0) return;
+    // One Odoo per config file; with none, one per compose service running the image (its built-in defaults).
+    const config = configs[0];
+    // The service that mounts the config file (`./odoo.conf:/etc/odoo/odoo.conf`), else the only one running the image.
+    const mounted = config
+      ? services.filter((s) =>
+          (s.binds ?? []).some((b) => b.source.replace(/\\/g, '/').endsWith(`/${config.file.replace(/^.*\//, '')}`)),
+        )
+      : [];
+    const svc = mounted.length === 1 ? mounted[0] : services.length === 1 ? services[0] : undefined;
+    const flag = svc?.command?.argv.includes('--proxy-mode') ? svc.command.ref : undefined;
+    const anchor = config?.keys.get('proxy_mode')?.ref ?? config?.options ?? svc?.command?.ref ?? (svc?.ref as SourceRef);
+    const written = config?.keys.get('proxy_mode');
+    // A command-line flag wins over the config file (odoo/tools/config.py: the file gives defaults, argv overrides).
+    const proxyMode: Valued<boolean> = flag
+      ? lit(true, flag, 'literal', { note: '--proxy-mode on the command line' })
+      : written
+        ? proxyModeOf(written)
+        : lit(false, anchor, 'default', { note: `proxy_mode unset: Odoo's default False (${ODOO_CONFIG_SOURCE})` });
+    const trust: Valued<string[]> = proxyMode.value
+      ? lit(['*'], proxyMode.ref as SourceRef, proxyMode.origin, {
+          note: 'proxy_mode applies X-Forwarded-For/-Proto from every peer: Odoo has no trusted-proxy list',
+        })
+      : lit([] as string[], proxyMode.ref as SourceRef, proxyMode.origin, {
+          note: 'proxy_mode off: Odoo ignores every forwarded header',
+        });
+    const appEnd: AppEndFacts = {
+      name: 'Odoo',
+      ref: proxyMode.ref as SourceRef,
+      schemeHeaders: ['x-forwarded-proto'],
+      clientHeaders: ['x-forwarded-for'],
+      // werkzeug ProxyFix(x_for=1): the right-most X-Forwarded-For entry; none leaves REMOTE_ADDR the peer.
+      clientFromRight: 1,
+      clientShortKeepsPeer: true,
+      trustScheme: trust,
+      trustClient: { ...trust },
+      forwardedOnlyWith: 'x-forwarded-host',
+      defaultsFrom: [ODOO_HTTP_SOURCE, ODOO_CONFIG_SOURCE],
+      notes: ['proxy_mode takes effect only on a request with a non-empty X-Forwarded-Host (odoo/http.py)'],
+    };
+    const portKey = config?.keys.get('http_port') ?? config?.keys.get('xmlrpc_port');
+    const hostKey = config?.keys.get('http_interface') ?? config?.keys.get('xmlrpc_interface');
+    const port = portKey && /^\d+$/.test(portKey.value) ? Number(portKey.value) : ODOO_DEFAULT_PORT;
+    const host = hostKey?.value ? hostKey.value : '0.0.0.0';
+    const bindRef = portKey?.ref ?? hostKey?.ref ?? anchor;
+    let bind: BindAddress = { kind: 'tcp', host, port, exposure: exposureOf(host), ref: bindRef };
+    if (svc) bind = inServiceContainer(bind, svc);
+    appEnd.binds = [bind];
+    const module = config ? config.file.replace(/\/?[^/]*$/, '') || '.' : (svc?.name ?? '.');
+    const framework: FrameworkFacts = {
+      kind: 'odoo',
+      file: anchor.file,
+      module,
+      usesServerScheme: false,
+      trustProxy: trust,
+      settings: { proxy_mode: proxyMode },
+      appEnd,
+    };
+    const notes: string[] = [];
+    if (!portKey) notes.push(`http_port unset: Odoo's default ${ODOO_DEFAULT_PORT}`);
+    if (!hostKey?.value) notes.push("http_interface unset: Odoo's default '' (every interface)");
+    const server = passThroughServer({
+      name: 'odoo',
+      launch: { ...(svc ? (svc.command?.ref ?? svc.ref) : bindRef), via: svc ? 'compose' : 'config' },
+      appTarget: module,
+      binds: [bind],
+      configFiles: configs.map((c) => c.file),
+      notes,
+      ...(svc ? { service: svc.name } : {}),
+    });
+    ctx.facts.frameworks.push(framework);
+    ctx.facts.appServers.push(server);
+  },
+};

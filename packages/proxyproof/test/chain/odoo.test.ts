@@ -1,0 +1,173 @@
+/**
+ * Odoo as an app end (collectors/odoo, issue 14): `proxy_mode` applies werkzeug's ProxyFix (X-Forwarded-For one hop
+ * from the right, X-Forwarded-Proto) from every peer, and only on a request with a non-empty X-Forwarded-Host
+ * (odoo/http.py, 16.0-18.0; wsgi_server.py before). Config values: 'True'/'true' and 'False'/'false' are booleans,
+ * anything else a string (odoo/tools/config.py load()). Read from Odoo's source: Odoo is not installed here.
+ * Each row is a minimal deployment; the verdict, the findings and the plan are asserted. Traps: `proxy_mode = True`
+ * with X-Forwarded-Proto alone (looks right, is http); `proxy_mode = 1` (looks like a typo, is on); an `[options]`
+ * section of another program (not Odoo).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { runDoctor } from '../../src/chain/run.js';
+
+const base = mkdtempSync(join(tmpdir(), 'pp-odoo-'));
+after(() => rmSync(base, { recursive: true, force: true }));
+
+function write(name: string, files: Record<string, string>): string {
+  const dir = join(base, name);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  return dir;
+}
+
+const odooConf = (proxyMode: string | undefined, iface = '127.0.0.1') =>
+  [
+    '[options]',
+    'addons_path = /usr/lib/python3/dist-packages/odoo/addons',
+    'admin_passwd = change-me',
+    `http_interface = ${iface}`,
+    'http_port = 8069',
+    ...(proxyMode === undefined ? [] : [`proxy_mode = ${proxyMode}`]),
+    '',
+  ].join('\n');
+
+const nginx = (forwardedHost: boolean) => `server {
+    listen 443 ssl;
+    server_name erp.example.com;
+    ssl_certificate /etc/ssl/erp.pem;
+    ssl_certificate_key /etc/ssl/erp.key;
+    location / {
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+${forwardedHost ? '        proxy_set_header X-Forwarded-Host $host;\n' : ''}        proxy_pass http://127.0.0.1:8069;
+    }
+}
+`;
+
+interface Row {
+  name: string;
+  files: Record<string, string>;
+  /** The route's scheme verdict. */
+  scheme?: 'correct' | 'lost';
+  /** The client address Odoo believes on the route. */
+  client?: string;
+  /** Findings at medium or above, `id severity`. */
+  findings: string[];
+  /** Planned fixes: id prefix, lines and placement of each. */
+  fix?: Array<{ id: string; lines: string[]; placement?: string }>;
+  /** No Odoo app end is read. */
+  noOdoo?: boolean;
+}
+
+const rows: Row[] = [
+  {
+    name: 'valid: proxy_mode = True, nginx sends X-Forwarded-Host/-Proto/-For, Odoo on loopback',
+    files: { 'odoo.conf': odooConf('True'), 'nginx/odoo.conf': nginx(true) },
+    scheme: 'correct',
+    // ProxyFix(x_for=1): the right-most entry, the one nginx appended ($remote_addr), not the client's own.
+    client: '203.0.113.7',
+    findings: [],
+  },
+  {
+    name: 'invalid (trap): proxy_mode = True with X-Forwarded-Proto but no X-Forwarded-Host stays http',
+    files: { 'odoo.conf': odooConf('True'), 'nginx/odoo.conf': nginx(false) },
+    scheme: 'lost',
+    findings: ['chain/scheme-lost high'],
+    fix: [{ id: 'nginx-gate:', lines: ['proxy_set_header X-Forwarded-Host $host;'], placement: 'after' }],
+  },
+  {
+    name: 'invalid: proxy_mode unset (default False): the plan adds it under [options]',
+    files: { 'odoo.conf': odooConf(undefined), 'nginx/odoo.conf': nginx(true) },
+    scheme: 'lost',
+    findings: ['app/proxy-not-trusted high'],
+    fix: [{ id: 'odoo-proxy-mode:', lines: ['proxy_mode = True'], placement: 'after' }],
+  },
+  {
+    name: 'invalid: proxy_mode = False: the plan replaces the line',
+    files: { 'odoo.conf': odooConf('False'), 'nginx/odoo.conf': nginx(true) },
+    scheme: 'lost',
+    findings: ['app/proxy-not-trusted high'],
+    fix: [{ id: 'odoo-proxy-mode:', lines: ['proxy_mode = True'], placement: 'replace' }],
+  },
+  {
+    name: "valid (trap): proxy_mode = 1 is on (Odoo keeps a non-boolean value as a string, and '1' is true)",
+    files: { 'odoo.conf': odooConf('1'), 'nginx/odoo.conf': nginx(true) },
+    scheme: 'correct',
+    findings: [],
+  },
+  {
+    name: 'invalid: proxy_mode on every interface: the port reaches Odoo without the proxy, forged headers believed',
+    files: { 'odoo.conf': odooConf('True', '0.0.0.0'), 'nginx/odoo.conf': nginx(true) },
+    scheme: 'correct',
+    findings: ['app/trust-all high', 'chain/spoofable-backend high'],
+  },
+  {
+    name: 'invalid: the official image with --proxy-mode and a published port',
+    files: {
+      'docker-compose.yml':
+        'services:\n  web:\n    image: odoo:17.0\n    ports:\n      - "8069:8069"\n    command: -- --proxy-mode\n  db:\n    image: postgres:15\n',
+    },
+    // The chain's spoofable-backend is merged into the published port's finding (one root cause).
+    findings: ['app/trust-all high', 'deploy/backend-port-published high'],
+  },
+  {
+    name: 'invalid: compose, the official image mounting a config without proxy_mode, nginx in a container sending no X-Forwarded-Host: both changes planned',
+    files: {
+      'docker-compose.yml':
+        'services:\n  odoo:\n    image: odoo:15.0\n    volumes:\n      - ./etc/odoo:/etc/odoo\n    expose:\n      - "8069"\n  nginx:\n    image: nginx:latest\n    ports:\n      - "443:443"\n    volumes:\n      - ./nginx:/etc/nginx/conf.d:ro\n',
+      'etc/odoo/odoo.conf': '[options]\ndb_host = postgres\naddons_path = /mnt/extra-addons\n',
+      'nginx/default.conf': nginx(false).replace('127.0.0.1:8069', 'odoo:8069'),
+    },
+    scheme: 'lost',
+    // One root cause: the chain's scheme-lost is merged into the trust finding that heads it.
+    findings: ['app/proxy-not-trusted high'],
+    fix: [
+      { id: 'odoo-proxy-mode:', lines: ['proxy_mode = True'], placement: 'after' },
+      { id: 'nginx-gate:', lines: ['proxy_set_header X-Forwarded-Host $host;'], placement: 'after' },
+    ],
+  },
+  {
+    name: 'valid (trap): an [options] section of another program is no Odoo configuration',
+    files: { 'tool.cfg': '[options]\nverbose = true\nhttp_port = 8069\n', 'nginx/odoo.conf': nginx(true) },
+    noOdoo: true,
+    findings: [],
+  },
+];
+
+for (const row of rows)
+  test(row.name, async () => {
+    const dir = write(row.name.replace(/\W+/g, '-').slice(0, 60), row.files);
+    const { facts, analysis, all } = await runDoctor([dir]);
+    const odoo = facts.frameworks.filter((f) => f.kind === 'odoo');
+    if (row.noOdoo) {
+      assert.equal(odoo.length, 0);
+      return;
+    }
+    assert.equal(odoo.length, 1);
+    const route = analysis.verdict.routes[0];
+    if (row.scheme) assert.equal(route?.scheme.status, row.scheme, JSON.stringify(route?.scheme));
+    if (row.client) assert.equal(route?.trace.steps.at(-1)?.client, row.client);
+    const got = all.findings
+      .filter((f) => f.severity === 'medium' || f.severity === 'high' || f.severity === 'critical')
+      .map((f) => `${f.id} ${f.severity}`)
+      .sort();
+    assert.deepEqual(got, [...row.findings].sort());
+    for (const want of row.fix ?? []) {
+      const ids = analysis.plan.fixes.map((f) => `${f.id} ${JSON.stringify(f.lines)} ${f.placement ?? ''}`).join('\n');
+      const f = analysis.plan.fixes.find((x) => x.id.startsWith(want.id));
+      assert.ok(f, ids);
+      assert.deepEqual(
+        f.lines?.map((l) => l.trim()),
+        want.lines,
+      );
+      assert.equal(f.placement, want.placement, ids);
+      assert.equal(analysis.plan.complete, true, analysis.plan.notes.join('\n'));
+    }
+  });
