@@ -18,7 +18,7 @@ const meta: CheckMeta = {
   references: [APP_REFS.ginSource, APP_REFS.ginDocs, APP_REFS.laravelTrust, APP_REFS.aspnetProxy, APP_REFS.plugRewriteOn],
 };
 
-/** Advice for frameworks whose trust has no list of peers to set: what to do instead of replacing a '*'. */
+/** Advice for the frameworks whose trust has no list of peers to set: what to do instead of replacing a '*'. */
 const ADVICE_BY_KIND: Partial<Record<FrameworkKind, string>> = {
   chi: 'Drop middleware.RealIP, or have the proxy overwrite True-Client-IP, X-Real-IP and X-Forwarded-For and let only the proxy reach the app; chi v5.3.0+ has middleware.ClientIPFromXFF("<proxy network>") (read with middleware.GetClientIP(r.Context()); r.RemoteAddr stays the peer).',
   phoenix:
@@ -94,6 +94,32 @@ export const trustAll: Check = {
               ? 'Gin trusts 0.0.0.0/0 and ::/0 until SetTrustedProxies is called (it logs "You trusted all proxies, this is NOT safe"); c.ClientIP() then returns the left-most X-Forwarded-For entry the client wrote.'
               : fw.kind === 'echo'
                 ? "Echo v3/v4 without an e.IPExtractor: c.RealIP() returns the left-most X-Forwarded-For entry, else X-Real-IP, whoever sent it (context.go's legacy fallback); echo.ExtractIPFromXFFHeader() walks X-Forwarded-For from the right and believes only loopback, link-local and private peers."
+                : fw.kind === 'chi'
+                  ? "chi's middleware.RealIP rewrites r.RemoteAddr to True-Client-IP, else X-Real-IP, else the left-most X-Forwarded-For entry, with no check of who sent it (deprecated upstream for that reason: GHSA-3fxj-6jh8-hvhx)."
+                  : 'A trust-all list accepts forwarded headers from whoever connects; only a network that lets nothing but the proxy reach the app makes that safe.',
+          fix:
+            fw.kind === 'gin' && t.origin === 'default'
+              ? {
+                  description:
+                    "Trust only the proxy's address or network (nil trusts nobody: c.ClientIP() is then the TCP peer).",
+                  file: a.ref.file,
+                  line: a.ref.line,
+                  lines: [
+                    `${/^\s*/.exec(facts.sources.get(a.ref.file)?.[a.ref.line - 1] ?? '')?.[0] ?? '\t'}_ = ${/(\w+)\s*:?=\s*gin\./.exec(a.ref.snippet ?? '')?.[1] ?? 'r'}.SetTrustedProxies([]string{"127.0.0.1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"})`,
+                  ],
+                  placement: 'after',
+                }
+              : fw.kind === 'echo' && t.origin === 'default'
+                ? {
+                    description:
+                      'Set e.IPExtractor = echo.ExtractIPFromXFFHeader(): c.RealIP() then walks X-Forwarded-For from the right and believes only loopback, link-local and private peers (add echo.TrustIPRange for a proxy elsewhere; echo.ExtractIPDirect() believes no header).',
+                    file: a.ref.file,
+                    line: a.ref.line,
+                    lines: [
+                      `${/^\s*/.exec(facts.sources.get(a.ref.file)?.[a.ref.line - 1] ?? '')?.[0] ?? '\t'}${/(\w+)\s*:?=\s*echo\.New/.exec(a.ref.snippet ?? '')?.[1] ?? 'e'}.IPExtractor = echo.ExtractIPFromXFFHeader()`,
+                    ],
+                    placement: 'after',
+                  }
                 : ADVICE_BY_KIND[fw.kind]
                   ? { description: ADVICE_BY_KIND[fw.kind] as string, file: t.ref?.file, line: t.ref?.line }
                   : image
