@@ -8,23 +8,11 @@
  * section of another program (not Odoo).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runDoctor } from '../../src/chain/run.js';
+import { scratchTrees } from '../scratch-trees.js';
 
-const base = mkdtempSync(join(tmpdir(), 'pp-odoo-'));
-after(() => rmSync(base, { recursive: true, force: true }));
-
-function write(name: string, files: Record<string, string>): string {
-  const dir = join(base, name);
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, f)), { recursive: true });
-    writeFileSync(join(dir, f), text);
-  }
-  return dir;
-}
+const write = scratchTrees('pp-odoo-');
 
 const odooConf = (proxyMode: string | undefined, iface = '127.0.0.1') =>
   [

@@ -7,23 +7,11 @@
  * public app server port). Also: Traefik's router to a compose service that runs nginx links to that nginx hop.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runDoctor } from '../../src/chain/run.js';
+import { scratchTrees } from '../scratch-trees.js';
 
-const base = mkdtempSync(join(tmpdir(), 'pp-plan-php-rails-'));
-after(() => rmSync(base, { recursive: true, force: true }));
-
-function write(name: string, files: Record<string, string>): string {
-  const dir = join(base, name);
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, f)), { recursive: true });
-    writeFileSync(join(dir, f), text);
-  }
-  return dir;
-}
+const write = scratchTrees('pp-plan-php-rails-');
 
 const traefikCompose = (extraEntrypoint = false) => `services:
   traefik:

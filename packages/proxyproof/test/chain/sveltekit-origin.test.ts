@@ -8,24 +8,12 @@
  * ORIGIN (correct), a proxy on another host (127.0.0.1 would cut it off: ORIGIN only), HOST already 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runDoctor } from '../../src/chain/run.js';
 import { planFixes } from '../../src/fix/plan.js';
+import { scratchTrees } from '../scratch-trees.js';
 
-const base = mkdtempSync(join(tmpdir(), 'pp-sveltekit-origin-'));
-after(() => rmSync(base, { recursive: true, force: true }));
-
-function write(name: string, files: Record<string, string>): string {
-  const dir = join(base, name);
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, f)), { recursive: true });
-    writeFileSync(join(dir, f), text);
-  }
-  return dir;
-}
+const write = scratchTrees('pp-sveltekit-origin-');
 
 const CONFIG =
   "import adapter from '@sveltejs/adapter-node';\n\n/** @type {import('@sveltejs/kit').Config} */\nconst config = { kit: { adapter: adapter() } };\nexport default config;\n";
