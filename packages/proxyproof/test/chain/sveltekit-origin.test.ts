@@ -11,22 +11,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runDoctor } from '../../src/chain/run.js';
 import { planFixes } from '../../src/fix/plan.js';
+import { ADAPTER_NODE_CONFIG, adapterNodePackage } from '../checks/sveltekit/files.js';
 import { scratchTrees } from '../scratch-trees.js';
 
 const write = scratchTrees('pp-sveltekit-origin-');
 
-const CONFIG =
-  "import adapter from '@sveltejs/adapter-node';\n\n/** @type {import('@sveltejs/kit').Config} */\nconst config = { kit: { adapter: adapter() } };\nexport default config;\n";
-const pkg = (start: string) =>
-  JSON.stringify(
-    {
-      name: 'site',
-      scripts: { build: 'vite build', start },
-      devDependencies: { '@sveltejs/adapter-node': '^5.2.0', '@sveltejs/kit': '^2.5.0' },
-    },
-    null,
-    2,
-  );
+const CONFIG = ADAPTER_NODE_CONFIG;
+const pkg = adapterNodePackage;
 /** nginx ending TLS, passing the public Host and no X-Forwarded-Proto, to `upstream`. */
 const nginx = (upstream: string) =>
   `server {\n    listen 443 ssl;\n    server_name app.example;\n    ssl_certificate /etc/ssl/app.pem;\n    ssl_certificate_key /etc/ssl/app.key;\n    location / {\n        proxy_set_header Host $host;\n        proxy_pass http://${upstream};\n    }\n}\n`;

@@ -6,23 +6,14 @@ import type { Finding } from '../../../src/model/finding.js';
 import { factsFromFiles } from '../../node-apps/harness.js';
 import { withFiles } from '../../python/lint-files.js';
 import { caseTable, nginxSameHost } from '../express/harness.js';
+import { ADAPTER_NODE_CONFIG, adapterNodePackage } from './files.js';
 
 async function lintFiles(files: Record<string, string>, opts: { behindTlsLb?: boolean } = {}): Promise<{ findings: Finding[] }> {
   return withFiles(files, async (dir) => ({ findings: (await lintPaths([dir], { cwd: dir, ...opts })).report.findings }));
 }
 
-const CONFIG =
-  "import adapter from '@sveltejs/adapter-node';\n\n/** @type {import('@sveltejs/kit').Config} */\nconst config = { kit: { adapter: adapter() } };\nexport default config;\n";
-const pkg = (start: string) =>
-  JSON.stringify(
-    {
-      name: 'site',
-      scripts: { build: 'vite build', start },
-      devDependencies: { '@sveltejs/adapter-node': '^5.2.0', '@sveltejs/kit': '^2.5.0' },
-    },
-    null,
-    2,
-  );
+const CONFIG = ADAPTER_NODE_CONFIG;
+const pkg = adapterNodePackage;
 /** nginx ending TLS that passes the public Host and no X-Forwarded-Proto (adapter-node needs none). */
 const nginxHostOnly = (port: number) =>
   `server {\n    listen 443 ssl;\n    server_name app.example;\n    ssl_certificate /etc/ssl/app.pem;\n    ssl_certificate_key /etc/ssl/app.key;\n    location / {\n        proxy_set_header Host $host;\n        proxy_pass http://127.0.0.1:${port};\n    }\n}\n`;
