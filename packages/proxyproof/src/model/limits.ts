@@ -18,6 +18,12 @@ export const MAX_CONFIG_BYTES = 16 * MIB;
  */
 export const MAX_SOURCE_BYTES = 1 * MIB;
 
+/**
+ * A lockfile (package-lock.json, yarn.lock, pnpm-lock.yaml), read only for the installed version of a package an
+ * advisory names: the largest monorepo lockfiles are tens of MB. Past this the versions are not read (a note says so).
+ */
+export const MAX_LOCKFILE_BYTES = 64 * MIB;
+
 /** The largest file anything reads: bigger files are listed under "Not read" as too large. */
 export const MAX_FILE_BYTES = Math.max(MAX_CONFIG_BYTES, MAX_SOURCE_BYTES);
 

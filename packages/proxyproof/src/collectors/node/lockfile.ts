@@ -16,9 +16,7 @@
 import { basename, dirname } from 'node:path';
 import type { CollectContext, DiscoveredFile } from '../../model/collector.js';
 import type { SourceRef } from '../../model/facts.js';
-
-/** A lockfile bigger than this is skipped with a note (the largest monorepo lockfiles are tens of MB). */
-export const MAX_LOCKFILE_BYTES = 64 * 1024 * 1024;
+import { MAX_LOCKFILE_BYTES, tooLarge } from '../../model/limits.js';
 
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'] as const;
 
@@ -129,7 +127,7 @@ export class Lockfiles {
     if (f.size > MAX_LOCKFILE_BYTES)
       this.ctx.facts.diagnostics.push({
         level: 'note',
-        message: `lockfile larger than ${MAX_LOCKFILE_BYTES / 1024 / 1024} MB: installed versions not read from it`,
+        message: `${tooLarge(f.size, MAX_LOCKFILE_BYTES, 'a lockfile')}: installed versions not known from it`,
         file: f.display,
       });
     else lock = { file: f, lines: this.ctx.read(f).toString('utf8').split(/\r?\n/) };
