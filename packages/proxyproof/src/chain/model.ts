@@ -114,6 +114,12 @@ export interface ProxyRoute {
   headerDirective?: string;
   /** Upstream servers; the first is simulated, the others are listed. */
   upstreams: Upstream[];
+  /**
+   * The route hands the request's headers, as received, to an app running inside this hop (FrankenPHP's
+   * `php_server` in Caddy): the hop's replacing of an untrusted peer's X-Forwarded-* (`stripsUntrusted`, what Caddy's
+   * reverse_proxy does) does not apply to it.
+   */
+  keepsIncoming?: boolean;
   /** Effective rules, in the order the proxy applies them (later wins). */
   headers: HeaderRule[];
   /** Header rules of outer levels that this route dropped by setting its own (nginx inheritance). */

@@ -334,7 +334,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
   if (hop.passesIncoming) {
     for (const [k, v] of req.headers) {
       if (HOP_BY_HOP.includes(k)) continue;
-      if (!peerTrusted && hop.stripsUntrusted?.includes(k)) continue;
+      if (!peerTrusted && !route.keepsIncoming && hop.stripsUntrusted?.includes(k)) continue;
       out.set(k, v);
     }
   }
@@ -509,19 +509,25 @@ export function appTrusts(app: AppServer, peer: Peer): TrustAnswer {
 }
 
 /**
- * PHP whose $_SERVER['HTTPS'] is what the hop in front sets: php-fpm (the FastCGI param), and mod_php inside an Apache
- * vhost of the tree (collectors/php/mod-php.ts: its socket `mod_php:<document root>`; Apache's own connection).
+ * PHP whose $_SERVER['HTTPS'] is what the hop in front sets: php-fpm (the FastCGI param), mod_php inside an Apache
+ * vhost of the tree (collectors/php/mod-php.ts: its socket `mod_php:<document root>`; Apache's own connection), and
+ * FrankenPHP inside Caddy (collectors/caddy: its socket `frankenphp:<file>:<line>`; Caddy's own connection).
  */
 function phpServerVar(app: AppServer): boolean {
+  return app.name === 'php-fpm' || embeddedPhp(app);
+}
+
+/** PHP running inside the web server in front of it: mod_php in Apache, FrankenPHP in Caddy. */
+function embeddedPhp(app: AppServer): boolean {
   return (
-    app.name === 'php-fpm' ||
-    (app.name === 'mod_php' && app.binds.some((b) => b.address.kind === 'unix' && b.address.path.startsWith('mod_php:')))
+    (app.name === 'mod_php' || app.name === 'frankenphp') &&
+    app.binds.some((b) => b.address.kind === 'unix' && b.address.path.startsWith(`${app.name}:`))
   );
 }
 
 /** An app server that runs inside the web server in front of it (its chain socket is the web server's own). */
 function insideWebServer(app: AppServer): boolean {
-  if (app.name === 'mod_php') return phpServerVar(app);
+  if (app.name === 'mod_php' || app.name === 'frankenphp') return embeddedPhp(app);
   return (
     app.name === 'passenger' &&
     app.binds.length > 0 &&
@@ -639,11 +645,12 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     // Apache vhost: Apache's HTTPS variable, on only on its own TLS connection.
     const https = req.headers.get('https');
     const fpm = app.name === 'php-fpm';
+    const server = app.name === 'frankenphp' ? 'Caddy' : 'Apache';
     scheme = https !== undefined && https !== '' && https.toLowerCase() !== 'off' ? 'https' : 'http';
     schemeWhy =
       https !== undefined
-        ? `${fpm ? 'FastCGI param HTTPS' : "Apache's HTTPS variable"}=${JSON.stringify(https)}: $_SERVER['HTTPS'] says ${scheme}`
-        : `${fpm ? 'no FastCGI param HTTPS' : 'Apache sets no HTTPS variable (its own connection is plain)'}: PHP sees ${scheme}${app.framework?.appEnd ? ` unless ${app.framework.appEnd.name} trusts a forwarded header` : ''}`;
+        ? `${fpm ? 'FastCGI param HTTPS' : `${server}'s HTTPS variable`}=${JSON.stringify(https)}: $_SERVER['HTTPS'] says ${scheme}`
+        : `${fpm ? 'no FastCGI param HTTPS' : `${server} sets no HTTPS variable (its own connection is plain)`}: PHP sees ${scheme}${app.framework?.appEnd ? ` unless ${app.framework.appEnd.name} trusts a forwarded header` : ''}`;
     schemeRef = app.ref;
   } else if (app.framework?.appEnd) {
     schemeWhy = `${app.label.split(' ')[0]} passes the headers on unchanged (${app.framework.appEnd.name} decides); the connection is ${req.scheme}`;

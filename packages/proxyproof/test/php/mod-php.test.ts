@@ -7,14 +7,7 @@ import { test } from 'node:test';
 import { modPhpImage } from '../../src/collectors/php/mod-php.js';
 import { LARAVEL11_BOOTSTRAP, laravelMiddleware } from '../checks/app/fixtures.js';
 import { doctorFiles as doctor } from '../python/lint-files.js';
-
-const NGINX = (upstream: string) =>
-  `server {\n  listen 443 ssl;\n  server_name shop.example.com;\n  ssl_certificate /etc/ssl/a.pem;\n  ssl_certificate_key /etc/ssl/a.key;\n  location / {\n    proxy_pass http://${upstream};\n    proxy_set_header Host $host;\n    proxy_set_header X-Forwarded-Proto $scheme;\n  }\n}\n`;
-
-const compose = (app: string[]) =>
-  ['services:', '  proxy:', '    image: nginx:1.27', '    ports: ["443:443"]', '  app:', ...app.map((l) => `    ${l}`), ''].join(
-    '\n',
-  );
+import { compose, NGINX } from './image-fixtures.js';
 
 test('modPhpImage: the official images that run PHP inside Apache', () => {
   const table: Array<[string, boolean]> = [

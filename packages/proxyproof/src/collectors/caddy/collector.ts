@@ -13,7 +13,9 @@
  */
 import { parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, RedirectDecidedBy, Ref, Template, Upstream } from '../../chain/model.js';
+import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
+import type { AppServerFacts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { mayBeCaddyFile } from '../claims.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
@@ -77,6 +79,26 @@ export function caddyDefaultRules(file: string, line: number): HeaderRule[] {
     },
     { name: 'X-Forwarded-Host', value: '{trusted:x-forwarded-host|http_host}', ref: dref, from: 'default' },
   ];
+}
+
+/** The chain's socket of FrankenPHP's PHP inside Caddy, one per `php_server`/`php` directive. */
+export function frankenphpSocket(file: string, line: number): string {
+  return `frankenphp:${file}:${line}`;
+}
+
+/** FrankenPHP's PHP inside Caddy as the pass-through app server its `php_server`/`php` routes reach. */
+function frankenphpServer(route: ProxyRoute): AppServerFacts {
+  const socket = frankenphpSocket(route.ref.file, route.ref.line);
+  const ref = { file: route.ref.file, line: route.ref.line, snippet: route.ref.snippet };
+  return passThroughServer({
+    name: 'frankenphp',
+    launch: { ...ref, via: 'config' },
+    binds: [{ kind: 'unix', path: socket, exposure: 'unix', ref }],
+    configFiles: [route.ref.file],
+    notes: [
+      `FrankenPHP's PHP inside Caddy (${route.match}): $_SERVER['HTTPS'] is on only when Caddy's own connection is TLS, REMOTE_ADDR is Caddy's TCP peer (trusted_proxies does not change it); forwarded headers reach PHP unchanged and the framework decides (php/frankenphp cgi.go)`,
+    ],
+  });
 }
 
 /** The fastcgi transport sets the CGI `HTTPS` param from Caddy's own connection (fastcgi/client.go `buildEnv`). */
@@ -205,6 +227,39 @@ export function readCaddyfile(
                   ref: { file, line: sub.line, snippet: sub.args.map((t) => t.text).join(' ') },
                 });
             }
+        if (name === 'php_server' || name === 'php') {
+          // FrankenPHP (Caddy with PHP built in): PHP runs inside this Caddy. Its $_SERVER comes from Caddy's own
+          // request (php/frankenphp cgi.go addKnownVariablesToServer): HTTPS=on only when Caddy received TLS,
+          // REMOTE_ADDR Caddy's TCP peer (not `trusted_proxies`' client IP), every header as received.
+          const a = d.args[1]?.text;
+          const m = a && isMatcher(a) ? a : matcher;
+          const pathOf = m?.startsWith('@') ? named.get(m) : m;
+          const socket = frankenphpSocket(file, d.line);
+          const ref: Ref = { file, line: d.line, snippet: d.args.map((t) => t.text).join(' ') };
+          routes.push({
+            id: `caddy:${file}:${d.line}`,
+            match: `${name}${m ? ` ${m}` : ''}`,
+            samplePath: pathOf?.startsWith('/') ? pathOf.replace(/\*$/, '') || '/' : '/',
+            ref,
+            protocol: 'http',
+            upstreams: [{ text: socket, address: { kind: 'unix', path: socket }, ref }],
+            headers: [
+              ...before,
+              {
+                name: 'HTTPS',
+                value: '{https}',
+                ref: {
+                  ...ref,
+                  origin: 'default',
+                  snippet: `${name}: FrankenPHP sets HTTPS=on only when Caddy itself received TLS`,
+                },
+                from: 'default',
+              },
+            ],
+            keepsIncoming: true,
+          });
+          continue;
+        }
         if (name !== 'reverse_proxy' && name !== 'php_fastcgi') continue;
         let args = d.args.slice(1).map((t) => t.text);
         let m = matcher;
@@ -509,6 +564,10 @@ export const caddyCollector: Collector = {
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddyfile: ${e.message}` });
       addProxyFacts(ctx, config);
+      for (const site of config.sites)
+        for (const r of site.routes)
+          if (r.upstreams[0]?.address?.kind === 'unix' && r.upstreams[0].address.path.startsWith('frankenphp:'))
+            ctx.facts.appServers.push(frankenphpServer(r));
     }
   },
 };

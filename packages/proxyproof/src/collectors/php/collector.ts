@@ -17,6 +17,7 @@ import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, 
 import { builtinServers } from './builtin-server.js';
 import { fpmLaunches, fpmServers, isFpmPool, poolServers } from './fpm.js';
 import { imageWordpressFrameworks, modPhpServers } from './mod-php.js';
+import { serversideupServers } from './serversideup.js';
 
 export const LARAVEL_TRUST_SOURCE =
   'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php';
@@ -545,6 +546,8 @@ export const phpCollector: Collector = {
     ctx.facts.appServers.push(...fpmServers(ctx.facts, pools, pools.length > 0 ? [] : fpmLaunches(ctx)));
     // The official php:*-apache / wordpress images: PHP inside Apache is the app server of its compose service.
     ctx.facts.appServers.push(...modPhpServers(ctx.facts));
+    // serversideup/php's fpm-nginx / fpm-apache images: their web server in front of php-fpm is the service's app hop.
+    ctx.facts.appServers.push(...serversideupServers(ctx.facts));
     // PHP's built-in server (`php -S HOST:PORT`) started by compose, an image, a script, a unit or a Procfile.
     ctx.facts.appServers.push(...builtinServers(ctx, ctx.facts));
     // No wp-config.php in the tree: the official wordpress image writes its own (wp-config-docker.php).
