@@ -11,6 +11,8 @@ PKGS=(nginx caddy haproxy apache2 python3-django gunicorn python3-uvicorn python
 PKGS+=(libapache2-mod-passenger)
 # mod_php for Apache (test/php/apache-mod-php.test.ts loads it in its own config only; prefork MPM).
 PKGS+=(libapache2-mod-php)
+# mod_wsgi for Apache (test/python/mod-wsgi.test.ts loads it in its own config only).
+PKGS+=(libapache2-mod-wsgi-py3)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
@@ -247,15 +248,18 @@ export function selfSignedCert(dir: string, cn: string): { cert: string; key: st
 }
 
 /**
- * One `GET /` to a program under test on loopback (a port or a unix socket) with these headers: the body, trimmed,
- * or undefined when the request fails or takes over 3 s. Readiness polls and assertions alike use it.
+ * One `GET /` to a program under test on loopback (a port or a unix socket; `tls`: HTTPS, any certificate) with these
+ * headers: the body, trimmed, or undefined when the request fails or takes over 3 s. Readiness polls and assertions
+ * alike use it.
  */
 export function getBody(
-  target: { port?: number; socketPath?: string },
+  target: { port?: number; socketPath?: string; tls?: boolean },
   headers: Record<string, string>,
 ): Promise<string | undefined> {
+  const { tls, ...where } = target;
   return new Promise((res) => {
-    const req = request({ host: '127.0.0.1', ...target, path: '/', headers, timeout: 3000 }, (r) => {
+    const opts = { host: '127.0.0.1', ...where, path: '/', headers, timeout: 3000, rejectUnauthorized: false };
+    const req = (tls ? httpsRequest : request)(opts, (r) => {
       let b = '';
       r.on('data', (c) => (b += c));
       r.on('end', () => res(b.trim()));

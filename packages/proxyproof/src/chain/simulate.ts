@@ -528,11 +528,55 @@ function embeddedPhp(app: AppServer): boolean {
 /** An app server that runs inside the web server in front of it (its chain socket is the web server's own). */
 function insideWebServer(app: AppServer): boolean {
   if (app.name === 'mod_php' || app.name === 'frankenphp') return embeddedPhp(app);
+  if (app.name === 'mod_wsgi') return modWsgiInApache(app);
   return (
     app.name === 'passenger' &&
     app.binds.length > 0 &&
     app.binds.every((b) => b.address.kind === 'unix' && b.address.path.startsWith('passenger:'))
   );
+}
+
+/** mod_wsgi inside an Apache vhost of the tree (collectors/python/mod-wsgi.ts: its socket `mod_wsgi:<script>`). */
+function modWsgiInApache(app: AppServer): boolean {
+  return app.binds.some((b) => b.address.kind === 'unix' && b.address.path.startsWith('mod_wsgi:'));
+}
+
+/**
+ * mod_wsgi's wsgi.url_scheme (src/server/wsgi_adapter.c): https when Apache's HTTPS variable is On (any case) or
+ * exactly 1. Before that, from trusted peers, the scheme headers of the server's facts move the variable: `re:PATTERN`
+ * (SetEnvIf: a match sets HTTPS=1), `string` (WSGITrustedProxyHeaders X-Forwarded-Proto: https sets, http unsets),
+ * `bool` (X-Forwarded-SSL: On/true/1 sets, Off/false/0 unsets). Returns the scheme and why.
+ */
+function modWsgiScheme(app: AppServer, req: WireRequest, trusted: boolean): { scheme: Scheme; why: string; byHeader: boolean } {
+  let https = req.headers.get('https');
+  let why =
+    https !== undefined
+      ? `Apache's HTTPS variable ${https} (its own connection)`
+      : "no HTTPS variable (Apache's own connection is plain)";
+  let byHeader = false;
+  if (trusted)
+    for (const [h, rule] of Object.entries(app.schemeHeaders.value)) {
+      const got = req.headers.get(h.toLowerCase());
+      if (got === undefined) continue;
+      const v = got.trim();
+      let set: boolean | undefined;
+      if (rule.startsWith('re:')) {
+        const src = rule.slice(3);
+        const nocase = src.startsWith('(?i)');
+        try {
+          if (new RegExp(nocase ? src.slice(4) : src, nocase ? 'i' : '').test(got)) set = true;
+        } catch {
+          // A pattern JavaScript cannot read (PCRE-only syntax): the header's effect is unknown, left out.
+        }
+      } else if (rule === 'string') set = /^https$/i.test(v) ? true : /^http$/i.test(v) ? false : undefined;
+      else if (rule === 'bool') set = /^(on|true|1)$/i.test(v) ? true : /^(off|false|0)$/i.test(v) ? false : undefined;
+      if (set === undefined) continue;
+      https = set ? '1' : undefined;
+      byHeader = true;
+      why = `${h}: ${got} ${set ? 'sets' : 'unsets'} HTTPS (${rule.startsWith('re:') ? 'SetEnvIf, from any peer' : 'WSGITrustedProxyHeaders'})`;
+    }
+  const on = https !== undefined && (/^on$/i.test(https) || https === '1');
+  return { scheme: on ? 'https' : 'http', why: `${why}: wsgi.url_scheme = ${on ? 'https' : 'http'}`, byHeader };
 }
 
 function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view: AppView } {
@@ -545,6 +589,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   let envHttps = false;
   let client = req.peerAddr;
   let clientWhy = 'the TCP peer (REMOTE_ADDR)';
+  let appHeaders = req.headers;
   const trustRef = app.trusted.ref ?? app.ref;
   if (trust === 'assumed') notes.push(`assumes ${app.trusted.value.join(',')} is the proxy's address`);
   if (app.kind === 'other' && app.name === 'uwsgi') {
@@ -566,6 +611,23 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
       scheme = /^(on|1)/i.test(https.trim()) ? 'https' : 'http';
       schemeWhy = `HTTPS ${https}: wsgi.url_scheme = ${scheme}`;
     } else schemeWhy = `no HTTPS or UWSGI_SCHEME param and no X-Forwarded-Proto: wsgi.url_scheme = ${req.scheme}`;
+  } else if (app.kind === 'other' && app.name === 'mod_wsgi') {
+    // Forwarded headers other than the scheme ones of its facts reach the app unchanged (the framework decides).
+    const r = modWsgiScheme(app, req, app.proxyHeaders.value && trust !== 'no');
+    if (app.proxyHeaders.value && trust === 'no') {
+      // WSGITrustedProxyHeaders from a peer outside WSGITrustedProxies: mod_wsgi strips those headers from the environ
+      // (its trim loop; checked on Debian's mod_wsgi 4.9.4), so the app does not see them either.
+      const strip = Object.entries(app.schemeHeaders.value).filter(([, rule]) => !rule.startsWith('re:'));
+      if (strip.some(([h]) => req.headers.has(h.toLowerCase()))) {
+        appHeaders = new Map(req.headers);
+        for (const [h] of strip) appHeaders.delete(h.toLowerCase());
+        notes.push(`mod_wsgi drops ${strip.map(([h]) => h).join(', ')} from ${who}: not in WSGITrustedProxies`);
+      }
+    }
+    scheme = r.scheme;
+    schemeWhy = r.why;
+    schemeRef = r.byHeader ? trustRef : app.ref;
+    // No envHttps: mod_wsgi removes HTTPS from the environ once wsgi.url_scheme is set (wsgi_adapter.c).
   } else if (app.kind === 'gunicorn' || (app.kind === 'other' && app.proxyHeaders.value)) {
     if (trust === 'no') {
       const has = Object.keys(app.schemeHeaders.value).some((h) => req.headers.has(h));
@@ -671,7 +733,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     hostWhy: 'Host header',
     client,
     clientWhy,
-    sent: headerObj(req.headers),
+    sent: headerObj(appHeaders),
     // php-fpm loses the scheme only where no forwarded scheme reaches PHP either: with X-Forwarded-Proto or
     // Forwarded in the request, the framework behind it (its trusted proxies) is where it is kept or lost.
     passive:
@@ -692,7 +754,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
       client,
       clientWhy,
       trust,
-      headers: req.headers,
+      headers: appHeaders,
       peer: req.peer,
       peerAddr: req.peerAddr,
       ...(envHttps ? { envHttps } : {}),

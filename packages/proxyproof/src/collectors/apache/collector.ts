@@ -22,6 +22,7 @@ import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy
 import { APACHE_NAME, isDocumentation, VIRTUAL_HOST_LINE } from '../claims.js';
 import { apacheModPhpServer, modPhpSocket, type PhpHandler, phpHandler } from '../php/mod-php.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
+import { applyWsgiDirective, modWsgiServer, modWsgiSocket, type WsgiScope } from '../python/mod-wsgi.js';
 import { appRootOfDocumentRoot, passengerServer, passengerSocket } from '../ruby/passenger.js';
 import { sniffConfigFormat } from '../sniff.js';
 import { type ApacheNode, parseApache, walkApache } from './parse.js';
@@ -71,6 +72,8 @@ interface Scope {
   /** The handler of `.php` files (collectors/php/mod-php.ts `phpHandler`): mod_php in this Apache, or php-fpm through mod_proxy_fcgi. */
   php?: PhpHandler;
   docRoot?: string;
+  /** mod_wsgi (collectors/python/mod-wsgi.ts): WSGIScriptAlias, WSGITrustedProxyHeaders/-Proxies, a SetEnvIf HTTPS. */
+  wsgi: WsgiScope;
 }
 
 /** Passenger directives that say a vhost runs an app under mod_passenger (besides PassengerAppRoot/PassengerEnabled). */
@@ -104,6 +107,7 @@ function apply(scope: Scope, file: string, n: ApacheNode, notes: string[]): void
   else if (key === 'sslengine' && on) scope.tls = ref;
   else if (key === 'servername' || key === 'serveralias')
     scope.names.push(...n.args.map((a) => a.replace(/^[a-z]+:\/\//i, '').replace(/:\d+$/, '')));
+  else if (applyWsgiDirective(scope.wsgi, key, n.args, ref)) return;
   else if (key === 'requestheader') {
     const r = requestHeaderRule(file, n, notes);
     if (r) scope.headers.push(r);
@@ -135,12 +139,39 @@ function passengerApp(scope: Scope): { root: string; ref: Ref } | undefined {
   return root ? { root, ref: p.ref } : undefined;
 }
 
+/**
+ * The route of a vhost whose requests an Apache module handles in-process (mod_passenger, mod_php or a FastCGI
+ * handler, mod_wsgi): `HTTPS={https}` (mod_ssl sets it on the vhost's own TLS connection only; `snippet` says whose
+ * variable it is), then the vhost's RequestHeader rules (mod_headers' fixups run before the handler).
+ */
+function moduleRoute(
+  scope: Scope,
+  kind: string,
+  match: string,
+  samplePath: string,
+  at: Ref,
+  protocol: ProxyRoute['protocol'],
+  upstream: Upstream,
+  snippet: string,
+): ProxyRoute {
+  return {
+    id: `apache:${at.file}:${at.line}:${kind}`,
+    match,
+    samplePath,
+    ref: at,
+    protocol,
+    upstreams: [upstream],
+    headers: [{ name: 'HTTPS', value: '{https}', ref: { ...at, origin: 'default', snippet }, from: 'default' }, ...scope.headers],
+  };
+}
+
 function inherit(outer: Scope): Scope {
   return {
     ...outer,
     headers: [...outer.headers],
     names: [],
     remoteTrusted: [...outer.remoteTrusted],
+    wsgi: { ...outer.wsgi, trustedHeaders: [...outer.wsgi.trustedHeaders] },
     ...(outer.passenger ? { passenger: { ...outer.passenger } } : {}),
   };
 }
@@ -255,6 +286,7 @@ export function readApache(
   missing: MissingInclude[];
   passenger: Array<{ root: string; ref: Ref }>;
   php: Array<{ root: string; ref: Ref }>;
+  wsgi: Array<WsgiScope & { alias: NonNullable<WsgiScope['alias']> }>;
 } {
   const notes: string[] = [];
   const parsed = parseApache(src);
@@ -291,7 +323,7 @@ export function readApache(
       balancers.set(key, members);
     }
   }
-  const main: Scope = { headers: [], names: [], remoteTrusted: [] };
+  const main: Scope = { headers: [], names: [], remoteTrusted: [], wsgi: { trustedHeaders: [] } };
   const vhostNodes: ApacheNode[] = [];
   const mainProxies: Array<{ node: ApacheNode; path?: string; scope: Scope }> = [];
   // Server-level directives (outside <VirtualHost>) set defaults every vhost inherits.
@@ -314,6 +346,7 @@ export function readApache(
   const sites: ProxySite[] = [];
   const passenger: Array<{ root: string; ref: Ref }> = [];
   const php: Array<{ root: string; ref: Ref }> = [];
+  const wsgi: Array<WsgiScope & { alias: NonNullable<WsgiScope['alias']> }> = [];
   const extra: ApacheExtra = { vhosts: [], remoteIp: [] };
   const build = (
     label: string,
@@ -429,25 +462,22 @@ export function readApache(
       // mod_passenger serves the vhost: client headers pass on, RequestHeader rules apply (mod_headers runs in the
       // fixups before Passenger's handler), and HTTPS=on is set only on this vhost's own TLS connection.
       passenger.push(app);
-      routes.push({
-        id: `apache:${app.ref.file}:${app.ref.line}:passenger`,
-        match: `Passenger ${app.root}`,
-        samplePath: '/',
-        ref: app.ref,
-        protocol: 'http',
-        upstreams: [
-          { text: passengerSocket(app.root), address: { kind: 'unix', path: passengerSocket(app.root) }, ref: app.ref },
-        ],
-        headers: [
+      routes.push(
+        moduleRoute(
+          scope,
+          'passenger',
+          `Passenger ${app.root}`,
+          '/',
+          app.ref,
+          'http',
           {
-            name: 'HTTPS',
-            value: '{https}',
-            ref: { ...app.ref, origin: 'default', snippet: 'mod_passenger: HTTPS=on only on a TLS connection' },
-            from: 'default',
+            text: passengerSocket(app.root),
+            address: { kind: 'unix', path: passengerSocket(app.root) },
+            ref: app.ref,
           },
-          ...scope.headers,
-        ],
-      });
+          'mod_passenger: HTTPS=on only on a TLS connection',
+        ),
+      );
     }
     if (scope.php && !app && !routes.some((r) => r.samplePath === '/')) {
       // The vhost runs its `.php` files itself (mod_php) or hands them to php-fpm (mod_proxy_fcgi): PHP's
@@ -460,23 +490,45 @@ export function readApache(
           ? { text: modPhpSocket(root), address: { kind: 'unix', path: modPhpSocket(root) }, ref: h.ref }
           : { text: h.target, address: urlAddress(h.target.replace(/^proxy:/i, '')), ref: h.ref };
       if (h.kind === 'mod_php') php.push({ root, ref: h.ref });
-      routes.push({
-        id: `apache:${h.ref.file}:${h.ref.line}:php`,
-        match: h.kind === 'mod_php' ? `mod_php ${root}` : `SetHandler ${h.target}`,
-        samplePath: '/',
-        ref: h.ref,
-        protocol: h.kind === 'mod_php' ? 'http' : 'fastcgi',
-        upstreams: [upstream],
-        headers: [
+      routes.push(
+        moduleRoute(
+          scope,
+          'php',
+          h.kind === 'mod_php' ? `mod_php ${root}` : `SetHandler ${h.target}`,
+          '/',
+          h.ref,
+          h.kind === 'mod_php' ? 'http' : 'fastcgi',
+          upstream,
+          "mod_ssl: $_SERVER['HTTPS']=on only on a TLS connection",
+        ),
+      );
+    }
+    const w = scope.wsgi;
+    const wsgiPath = w.alias?.url.startsWith('/') ? w.alias.url : '/';
+    if (w.alias && !app && !scope.php && !routes.some((r) => r.samplePath === '/' || r.samplePath === wsgiPath)) {
+      // mod_wsgi runs the Python app inside this Apache: wsgi.url_scheme follows Apache's HTTPS variable (on only on
+      // this vhost's own TLS connection, or set by SetEnvIf / WSGITrustedProxyHeaders: the app server's facts), and
+      // RequestHeader rules apply first (mod_headers' fixups run before mod_wsgi's handler). A ProxyPass of `/` wins
+      // over it (mod_proxy translates names first).
+      const alias = w.alias;
+      const socket = modWsgiSocket(alias.script);
+      wsgi.push({ ...w, alias });
+      routes.push(
+        moduleRoute(
+          scope,
+          'wsgi',
+          `WSGIScriptAlias ${alias.url}`,
+          wsgiPath,
+          alias.ref,
+          'http',
           {
-            name: 'HTTPS',
-            value: '{https}',
-            ref: { ...h.ref, origin: 'default', snippet: "mod_ssl: $_SERVER['HTTPS']=on only on a TLS connection" },
-            from: 'default',
+            text: socket,
+            address: { kind: 'unix', path: socket },
+            ref: alias.ref,
           },
-          ...scope.headers,
-        ],
-      });
+          'mod_ssl: HTTPS=on only on a TLS connection',
+        ),
+      );
     }
     const trusted = scope.remoteTrusted;
     const clientAddress = scope.remoteIp
@@ -559,7 +611,7 @@ export function readApache(
   } else if (vhostNodes.length === 0 && main.remoteIp) {
     sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
   }
-  return { config, errors, included, missing, passenger, php };
+  return { config, errors, included, missing, passenger, php, wsgi };
 }
 
 export const apacheCollector: Collector = {
@@ -601,7 +653,7 @@ export const apacheCollector: Collector = {
     for (const { f, text } of candidates) {
       ctx.claimed.add(f.abs);
       if (includedBy.has(f.display)) continue;
-      const { config, errors, included, missing, passenger, php } = readApache(f.display, text, resolve);
+      const { config, errors, included, missing, passenger, php, wsgi } = readApache(f.display, text, resolve);
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Apache config: ${e.message}` });
       for (const m of missing) {
@@ -629,6 +681,11 @@ export const apacheCollector: Collector = {
         const path = modPhpSocket(p.root);
         if (ctx.facts.appServers.some((a) => a.name === 'mod_php' && a.binds.some((b) => b.path === path))) continue;
         ctx.facts.appServers.push(apacheModPhpServer(p.root, p.ref));
+      }
+      for (const w of wsgi) {
+        const path = modWsgiSocket(w.alias.script);
+        if (ctx.facts.appServers.some((a) => a.name === 'mod_wsgi' && a.binds.some((b) => b.path === path))) continue;
+        ctx.facts.appServers.push(modWsgiServer(w));
       }
     }
   },
