@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { collectorsFor } from '../collectors/registry.js';
 import { AnsibleVars } from '../collectors/template/ansible.js';
+import { EnvsubstVars } from '../collectors/template/envsubst.js';
 import { renderForCollectors } from '../collectors/template/index.js';
 import type { CollectContext, CollectOptions, Collector, DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
@@ -110,10 +111,21 @@ export async function collectAll(
       return undefined;
     }
   };
-  const templateVars = (abs: string): TemplateVars | undefined => {
-    if (!/\/templates\/|\.j2$/i.test(abs)) return undefined;
-    ansible ??= new AnsibleVars(files, rawText);
-    return ansible.forTemplate(abs);
+  // The containers' environments (collectors/template/envsubst.ts), read on the first envsubst name looked up.
+  let envsubst: EnvsubstVars | undefined;
+  const templateVars = (abs: string): TemplateVars => {
+    let jinja: TemplateVars | undefined;
+    if (/\/templates\/|\.j2$/i.test(abs)) {
+      ansible ??= new AnsibleVars(files, rawText);
+      jinja = ansible.forTemplate(abs);
+    }
+    return {
+      lookup: (path) => jinja?.lookup(path),
+      env: (name) => {
+        envsubst ??= new EnvsubstVars(files, rawText);
+        return envsubst.forTemplate(abs)?.(name);
+      },
+    };
   };
   const read = (file: DiscoveredFile): Buffer => {
     let b = cache.get(file.abs);
@@ -158,7 +170,7 @@ export async function collectAll(
         facts.diagnostics,
         facts.templates,
         decoded,
-        /\{\{/.test(decoded) ? templateVars(file.abs) : undefined,
+        /\{\{|\$\{/.test(decoded) ? templateVars(file.abs) : undefined,
       );
       if (b === raw) texts.set(file.abs, decoded);
       cache.set(file.abs, b);

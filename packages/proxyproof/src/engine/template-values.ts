@@ -1,6 +1,7 @@
 /**
  * A finding whose evidence cites a template line with a placeholder the tree's variable files filled (Ansible's
- * `group_vars`, role defaults...: collectors/template/ansible.ts) also points at where that value is written, so
+ * `group_vars`, role defaults...: collectors/template/ansible.ts; a container's environment for an envsubst
+ * template: collectors/template/envsubst.ts) also points at where that value is written, so
  * "proxies to http://127.0.0.1:8000" on `proxy_pass http://127.0.0.1:{{ app_port }};` says where 8000 comes from.
  */
 import type { Facts } from '../model/facts.js';
@@ -30,7 +31,9 @@ export function withTemplateValues(facts: Facts, findings: Finding[]): Finding[]
           file,
           line,
           ...(snippet !== undefined ? { snippet } : {}),
-          note: `{{ ${p.expr} }} in ${e.file}:${p.line} is ${p.value}, from ${file}:${line} (the one value the tree's variable files give it)`,
+          note: p.env
+            ? `\${${p.expr}} in ${e.file}:${p.line} is ${p.value}, from ${file}:${line} (the one value the environment of the container that renders it gives it)`
+            : `{{ ${p.expr} }} in ${e.file}:${p.line} is ${p.value}, from ${file}:${line} (the one value the tree's variable files give it)`,
         });
       }
     }

@@ -12,6 +12,8 @@ export interface TemplatePlaceholder {
   value?: string;
   /** Where that value is written. */
   from?: { file: string; line: number };
+  /** The value is the container's environment (an envsubst `${NAME}`: collectors/template/envsubst.ts). */
+  env?: true;
 }
 
 export interface TemplateBranch {
@@ -44,4 +46,9 @@ export interface TemplateValue {
 export interface TemplateVars {
   /** The value of a variable path as written (`port`, `nginx.port`, `nginx['port']`), when exactly one is visible. */
   lookup(path: string): TemplateValue | undefined;
+  /**
+   * The value the container's environment gives an envsubst `${NAME}` (collectors/template/envsubst.ts: the image's
+   * Dockerfile ENV, the compose service's env_file and environment), when exactly one is visible.
+   */
+  env?(name: string): TemplateValue | undefined;
 }

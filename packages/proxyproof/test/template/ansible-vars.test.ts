@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeChain } from '../../src/chain/analyze.js';
 import { lintFiles } from '../python/lint-files.js';
+import { checkTemplateValueCase, type TemplateValueCase } from './template-value-case.js';
 
 const SITE =
   'server {\n  listen {{ https_port }} ssl;\n  server_name {{ domain }};\n  ssl_certificate /etc/ssl/x.pem;\n' +
@@ -21,16 +22,7 @@ const role = (extra: Record<string, string>, site = SITE): Record<string, string
   ...extra,
 });
 
-interface Case {
-  name: string;
-  files: Record<string, string>;
-  /** The nginx hop's label ports (`?` when the listen port stays a placeholder). */
-  ports: string;
-  /** The upstream the route proxies to, as the doctor lists it. */
-  upstream: RegExp;
-  /** Evidence "from file:line" the forwarded-proto finding must carry, or none. */
-  from?: string;
-}
+type Case = TemplateValueCase;
 
 const CASES: Case[] = [
   {
@@ -166,22 +158,8 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   test(`ansible vars: ${c.name}`, async () => {
-    const { facts, findings } = await lintFiles(c.files);
-    const hop = analyzeChain(facts).topology.proxies.find((p) => p.kind === 'nginx');
-    assert.ok(hop, 'an nginx hop');
-    assert.match(hop.label, new RegExp(`^nginx :${c.ports.replace('?', '\\?')} \\(`), hop.label);
-    const missing = findings.find((f) => f.id === 'nginx/forwarded-proto-missing');
-    assert.ok(missing, findings.map((f) => f.id).join(', '));
-    const upstream = /proxies to (\S+)/.exec(missing.message)?.[1] ?? missing.message;
-    const unresolved = findings.find((f) => f.id === 'chain/link-unresolved')?.message ?? '';
-    assert.ok(c.upstream.test(upstream) || c.upstream.test(unresolved), `${upstream}\n${unresolved}`);
-    const froms = missing.evidence.filter((e) => /the one value the tree's variable files give it/.test(e.note ?? ''));
-    if (c.from) {
-      const hit = froms.find((e) => `${e.file}:${e.line}` === c.from);
-      assert.ok(hit, `evidence from ${c.from} in ${JSON.stringify(missing.evidence)}`);
-      assert.match(hit.note ?? '', new RegExp(`from ${c.from.replace(/[./]/g, '\\$&')}`));
-      assert.ok(hit.snippet && /:/.test(hit.snippet), 'the value line as snippet');
-    }
+    const { froms, hit } = await checkTemplateValueCase(c, /the one value the tree's variable files give it/);
+    if (hit) assert.ok(hit.snippet && /:/.test(hit.snippet), 'the value line as snippet');
     if (c.ports === '?' && /template value/.test(c.upstream.source))
       assert.equal(froms.length, 0, 'no value evidence for an opaque placeholder');
   });

@@ -45,7 +45,10 @@ export interface DetemplateOptions {
    * does not parse).
    */
   branch?: 'first' | 'last' | 'all';
-  /** Variables the tree gives a Jinja template (Ansible's vars files): a variable with one value is that value. */
+  /**
+   * Variables the tree gives a Jinja template (Ansible's vars files) and an envsubst one (`env`: the container's
+   * environment): a variable with one value is that value.
+   */
   vars?: TemplateVars;
 }
 
@@ -324,10 +327,21 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
       const mm = /^\$\{([A-Z][A-Z0-9_]*)(?::?([-=+?])([^}\n]*))?\}$/.exec(tok);
       const nameEnv = mm?.[1] ?? tok;
       const def = mm?.[2] === '-' || mm?.[2] === '=' ? mm?.[3] : undefined;
-      placeholders.push(
-        def !== undefined ? { line: startLine, expr: nameEnv, default: def } : { line: startLine, expr: nameEnv },
-      );
-      replacement = def !== undefined && def !== '' ? def : opaque(nameEnv);
+      // The container's environment, as the tree writes it, fills the name (a set value beats a written default).
+      const known = mm ? options.vars?.env?.(nameEnv) : undefined;
+      if (known)
+        placeholders.push({
+          line: startLine,
+          expr: nameEnv,
+          value: known.value,
+          from: { file: known.file, line: known.line },
+          env: true,
+        });
+      else
+        placeholders.push(
+          def !== undefined ? { line: startLine, expr: nameEnv, default: def } : { line: startLine, expr: nameEnv },
+        );
+      replacement = known ? known.value : def !== undefined && def !== '' ? def : opaque(nameEnv);
     } else {
       // {{ ... }} or ${{ ... }}: Go control, or an output expression.
       const inner = tok.replace(/^\$?\{\{/, '').replace(/\}\}$/, '');
