@@ -1,7 +1,8 @@
 /**
- * Traefik's docker provider with no `loadbalancer.server.port` label sends to the one port the container exposes
- * (Traefik refuses a container with several): the chain links that router to the app server of the service,
- * instead of calling the target "chosen per request".
+ * Traefik's docker provider with no `loadbalancer.server.port` label sends to the port the container exposes, the
+ * lowest one when it exposes several (`getPort` in traefik/traefik pkg/provider/docker, the same from v1.7 to v3):
+ * the chain links that router to the app server of the service on that port, instead of calling the target
+ * "chosen per request".
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -19,8 +20,13 @@ const COMPOSE = (command: string) => `services:
       - "traefik.http.routers.web.tls=true"
 `;
 
-const CASES: Array<{ name: string; command: string; linked: boolean; unresolved?: RegExp }> = [
-  { name: 'one wildcard bind: linked', command: 'gunicorn app.wsgi --bind 0.0.0.0:8000', linked: true },
+const CASES: Array<{ name: string; command: string; linked: boolean; how?: RegExp; unresolved?: RegExp }> = [
+  {
+    name: 'one wildcard bind: linked',
+    command: 'gunicorn app.wsgi --bind 0.0.0.0:8000',
+    linked: true,
+    how: /compose service web, container port 8000 \(the only port it listens on/,
+  },
   {
     name: 'loopback only inside the container: nothing on the container network',
     command: 'gunicorn app.wsgi --bind 127.0.0.1:8000',
@@ -28,10 +34,24 @@ const CASES: Array<{ name: string; command: string; linked: boolean; unresolved?
     unresolved: /compose service web has no app server or proxy listening on its container network/,
   },
   {
-    name: 'two ports: Traefik needs the port label',
+    name: 'two ports: the lowest one',
     command: 'gunicorn app.wsgi --bind 0.0.0.0:8000 --bind 0.0.0.0:9000',
-    linked: false,
-    unresolved: /listens on ports 8000, 9000, and no traefik\.http\.services\.<name>\.loadbalancer\.server\.port label/,
+    linked: true,
+    how: /container port 8000 \(the lowest of the ports it listens on, 8000, 9000: with no loadbalancer\.server\.port label/,
+  },
+  // Trap: the first port written is not the one Traefik takes; it sorts the container's ports by number.
+  {
+    name: 'two ports, the higher written first: still the lowest',
+    command: 'gunicorn app.wsgi --bind 0.0.0.0:9000 --bind 0.0.0.0:8000',
+    linked: true,
+    how: /container port 8000 \(the lowest of the ports it listens on, 8000, 9000/,
+  },
+  // Sorted as numbers, not as text ("10000" < "8000" as strings).
+  {
+    name: 'two ports of different lengths: numeric order',
+    command: 'gunicorn app.wsgi --bind 0.0.0.0:10000 --bind 0.0.0.0:8000',
+    linked: true,
+    how: /container port 8000 \(the lowest of the ports it listens on, 8000, 10000/,
   },
 ];
 
@@ -48,7 +68,11 @@ for (const c of CASES)
         links.every((l) => l.target.kind === 'app'),
         JSON.stringify(links.map((l) => l.target)),
       );
-      assert.match(links[0]?.how ?? '', /compose service web, container port 8000 \(the only port it listens on/);
+      assert.equal(links.length, 1, JSON.stringify(links.map((l) => l.how)));
+      const t = links[0]?.target;
+      const bind = t?.kind === 'app' ? a.topology.apps.find((x) => x.id === t.appId)?.binds[t.bind]?.address : undefined;
+      assert.equal(bind?.kind === 'tcp' ? bind.port : undefined, 8000);
+      assert.match(links[0]?.how ?? '', c.how as RegExp);
     } else {
       const t = links[0]?.target;
       assert.equal(t?.kind, 'unresolved');

@@ -299,14 +299,20 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
       const p = pkg(target);
       return Boolean(p && (p === pkg(fw.module) || fw.file.includes(`${p}/`)));
     };
-    if (runs(appFacts[best]?.appTarget))
-      apps.forEach((other, i) => {
-        const target = appFacts[i]?.appTarget;
-        if (i === best || other.framework || pkg(target) !== pkg(appFacts[best]?.appTarget) || score(fw, i) === 0) return;
-        used.add(i);
-        attached.set(i, fw.module);
-        other.framework = frameworkOf(fw);
-      });
+    // The same Node app target (`express app \`app\` (server.js:3)`, built into two compose services `web` and
+    // `api`) is the same code: each of its servers runs this framework.
+    const bestTarget = appFacts[best]?.appTarget;
+    const runsToo = (i: number): boolean => {
+      const target = appFacts[i]?.appTarget;
+      if (runs(bestTarget) && pkg(target) === pkg(bestTarget)) return true;
+      return appFacts[i]?.kind === 'node' && target !== undefined && target === bestTarget;
+    };
+    apps.forEach((other, i) => {
+      if (i === best || other.framework || score(fw, i) === 0 || !runsToo(i)) return;
+      used.add(i);
+      attached.set(i, fw.module);
+      other.framework = frameworkOf(fw);
+    });
   }
   return orphans;
 }

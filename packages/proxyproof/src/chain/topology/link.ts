@@ -296,8 +296,11 @@ export function resolveUpstream(
 /**
  * A compose service's container on the one port its image exposes (Traefik's docker provider with no port
  * label): the app servers of that service listening on the container network, or the proxy that runs in it (an
- * nginx container in front of php-fpm: `nginx:alpine` exposes 80 only). Traefik itself refuses a container that
- * exposes several ports without a `loadbalancer.server.port` label, so several ports stay unresolved.
+ * nginx container in front of php-fpm: `nginx:alpine` exposes 80 only). With several ports, Traefik's docker
+ * provider (v1.7 to v3, `getPort` in pkg/provider/docker) takes the lowest port of the container
+ * (`NetworkSettings.Ports`, sorted by number): the link goes to the lowest port something listens on there. That
+ * reads the ports it listens on as the ports it exposes (EXPOSE, compose `expose:`/`ports:` are not consulted).
+ * Other proxies that name a container without a port (nginx-proxy) keep several ports unresolved.
  */
 function exposedPortTarget(
   topo: Pick<Topology, 'proxies' | 'apps'>,
@@ -306,8 +309,9 @@ function exposedPortTarget(
   project: string | undefined,
   projects: ReadonlyMap<string, string>,
 ): Cand[] | { unresolved: string; need: string } {
-  const cands: Cand[] = [];
-  const ports = new Set<number>();
+  // Each target on the container network, by port; `how` is written once the port choice is known.
+  const found: Array<{ port: number; cand: (why: string) => Cand }> = [];
+  const peer: Peer = { kind: 'container', service: from.placement.kind === 'container' ? from.placement.service : 'proxy' };
   // The labels' own compose project: alternative files that each define the service are other stacks.
   const inProject = (p: AppServer['placement']) =>
     p.kind === 'container' && p.composeFile !== undefined && projects.get(p.composeFile) === project;
@@ -316,12 +320,15 @@ function exposedPortTarget(
     if (app.service !== service || app.placement.kind !== 'container' || (own && !inProject(app.placement))) continue;
     app.binds.forEach((b, i) => {
       if (b.address.kind !== 'tcp' || (isLoopbackHost(b.address.host) && !isWildcardHost(b.address.host))) return;
-      ports.add(b.address.port);
-      cands.push({
-        target: { kind: 'app', appId: app.id, bind: i },
-        peer: { kind: 'container', service: from.placement.kind === 'container' ? from.placement.service : 'proxy' },
-        how: `compose service ${service}, container port ${b.address.port} (the only port it listens on; no loadbalancer.server.port label)`,
-        key: app.id,
+      const port = b.address.port;
+      found.push({
+        port,
+        cand: (why) => ({
+          target: { kind: 'app', appId: app.id, bind: i },
+          peer,
+          how: `compose service ${service}, container port ${port} (${why})`,
+          key: app.id,
+        }),
       });
     });
   }
@@ -329,25 +336,33 @@ function exposedPortTarget(
     if (p.id === from.id || p.placement.kind !== 'container' || p.placement.service !== service) continue;
     if (own && !inProject(p.placement)) continue;
     p.listeners.forEach((l, i) => {
-      if (l.port === undefined || (l.address !== undefined && isLoopbackHost(stripBrackets(l.address)))) return;
-      ports.add(l.port);
-      cands.push({
-        target: { kind: 'proxy', hopId: p.id, listener: i },
-        peer: { kind: 'container', service: from.placement.kind === 'container' ? from.placement.service : 'proxy' },
-        how: `compose service ${service}, container port ${l.port} (the only port it listens on; no loadbalancer.server.port label) -> ${p.label}`,
-        key: p.id,
+      const port = l.port;
+      if (port === undefined || (l.address !== undefined && isLoopbackHost(stripBrackets(l.address)))) return;
+      found.push({
+        port,
+        cand: (why) => ({
+          target: { kind: 'proxy', hopId: p.id, listener: i },
+          peer,
+          how: `compose service ${service}, container port ${port} (${why}) -> ${p.label}`,
+          key: p.id,
+        }),
       });
     });
   }
-  if (ports.size === 1) return cands;
-  return ports.size === 0
+  const ports = [...new Set(found.map((f) => f.port))].sort((x, y) => x - y);
+  if (ports.length === 1) return found.map((f) => f.cand('the only port it listens on; no loadbalancer.server.port label'));
+  if (ports.length > 1 && from.kind === 'traefik') {
+    const why = `the lowest of the ports it listens on, ${ports.join(', ')}: with no loadbalancer.server.port label Traefik's docker provider takes the container's lowest port`;
+    return found.filter((f) => f.port === ports[0]).map((f) => f.cand(why));
+  }
+  return ports.length === 0
     ? {
         unresolved: `compose service ${service} has no app server or proxy listening on its container network`,
         need: `give the command that starts the app in service ${service} (compose command:, Dockerfile CMD)`,
       }
     : {
-        unresolved: `the container of ${service} listens on ports ${[...ports].sort((x, y) => x - y).join(', ')}, and no traefik.http.services.<name>.loadbalancer.server.port label says which one Traefik uses`,
-        need: 'add the loadbalancer.server.port label',
+        unresolved: `the container of ${service} listens on ports ${ports.join(', ')}, and no port is named for it`,
+        need: 'name the port (nginx-proxy: VIRTUAL_PORT)',
       };
 }
 

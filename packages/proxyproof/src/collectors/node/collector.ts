@@ -150,6 +150,34 @@ function serviceFor(ctx: CollectContext, absFile: string): ComposeService | unde
 }
 
 /**
+ * What a service's container runs, as far as the files say: its image (the build, else the image name), its bind
+ * mounts, and its command (a package script by name: `npm start` and `sh -c "npm install && npm start"` run the same).
+ */
+function launchKey(s: ComposeService): string {
+  const image = s.build
+    ? `build ${s.build.context} ${s.build.dockerfile ?? ''} ${s.build.target ?? ''}`
+    : `image ${s.image ?? ''}`;
+  const binds = (s.binds ?? []).map((b) => `${b.source}:${b.target}`).sort();
+  const script = s.runs ? packageScriptRun(s.runs.argv) : undefined;
+  const runs = script !== undefined ? `script ${script}` : (s.runs?.argv.join('\0') ?? '');
+  return JSON.stringify([image, binds, runs]);
+}
+
+/**
+ * The other services of `placed`'s compose file that launch the same container (`web` and `api` built from one
+ * context with one command, each running the same `server.js`): each runs a server of its own, with its own
+ * environment and published ports. A service of the same build with another command (a worker) or other mounts
+ * (another package over the workdir) runs something else; services of other compose files are alternative stacks
+ * or overlays of the same one, not more servers (chain/topology `stackTwins`).
+ */
+function sameLaunch(ctx: CollectContext, placed: ComposeService): ComposeService[] {
+  const cf = (ctx.facts.compose?.files ?? []).find((f) => f.services.includes(placed));
+  if (!cf) return [];
+  const key = launchKey(placed);
+  return cf.services.filter((s) => s !== placed && s.name !== placed.name && s.role !== 'proxy' && launchKey(s) === key);
+}
+
+/**
  * The Dockerfile of the tree whose CMD/ENTRYPOINT runs a package script (`CMD ["npm", "run", "start"]`, also inside
  * `sh -c`) that starts one of `files` (`"start": "node ./bin/www"`), for a package in the Dockerfile's folder: the
  * app then runs in a container of that image (published only by whoever runs it), with the image's ENV.
@@ -583,13 +611,19 @@ function sessionsFor(col: NodeCollection, app: NodeApp): SessionUse[] {
   return inPackage.flatMap((m) => m.facts.sessions).filter((x) => compatible(x.lib));
 }
 
-function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: FrameworkFacts; server?: AppServerFacts } {
+/** `inService`: the compose service to place the server in (another service building the same context). */
+function buildApp(
+  col: NodeCollection,
+  app: NodeApp,
+  absFile: string,
+  inService?: ComposeService,
+): { fw: FrameworkFacts; server?: AppServerFacts; svc?: ComposeService } {
   const ctx = col.ctx;
   const pkg = col.packageFor(absFile);
   const listenFiles = [...new Set(app.listens.map((l) => absOf(ctx, l.ref.file)))];
   // A service that mounts the package and runs its start script says more than a build context holding the file.
-  const mounted = listenFiles.length === 0 ? undefined : serviceRunning(col, listenFiles);
-  const svc = mounted?.svc ?? serviceFor(ctx, absFile);
+  const mounted = inService || listenFiles.length === 0 ? undefined : serviceRunning(col, listenFiles);
+  const svc = inService ?? mounted?.svc ?? serviceFor(ctx, absFile);
   const image = svc || listenFiles.length === 0 ? undefined : imageRunning(col, listenFiles);
   const env = image ? image.env : composeEnv(svc);
   const fromConf = fromConfig(col, app.trustProxy?.eval);
@@ -816,7 +850,7 @@ function buildApp(col: NodeCollection, app: NodeApp, absFile: string): { fw: Fra
   }
   if (app.listens.some((l) => l.tls)) server.tls = true;
   if (version) server.assumedVersion = `${depName} ${version}`;
-  return { fw, server };
+  return svc ? { fw, server, svc } : { fw, server };
 }
 
 // ------------------------------------------------------------------------------------------------ SvelteKit
@@ -1398,11 +1432,18 @@ export const nodeAppCollector: Collector = {
       col.modules.map((m) => m.facts),
     );
     for (const { app, abs } of apps) {
-      const { fw, server } = buildApp(col, app, abs);
+      const { fw, server, svc } = buildApp(col, app, abs);
       addProjectFacts(col, fw, abs);
       if (app.kind === 'hono') honoHeaderScheme(fw, server);
       ctx.facts.frameworks.push(fw);
       if (server) ctx.facts.appServers.push(server);
+      // One framework (its code is one), a server per container that runs it.
+      for (const other of server && svc ? sameLaunch(ctx, svc) : []) {
+        const more = buildApp(col, app, abs, other).server;
+        if (!more) continue;
+        if (app.kind === 'hono') honoHeaderScheme(fw, more);
+        ctx.facts.appServers.push(more);
+      }
     }
     // Next.js servers (`next start` from a unit or the start script) and their app end (collectors/node/next.ts).
     const units = col.units.map((u) => ({ display: u.display, dir: dirname(u.abs), text: ctx.read(u).toString('utf8') }));
