@@ -84,3 +84,14 @@ export function isDockerfileName(name: string): boolean {
     /\.(?:[Dd]ockerfile|Containerfile)$/.test(name)
   );
 }
+
+/**
+ * A shell script by its name (`*.sh`, `*.bash`) or, for a file without one, by the shebang of its first line (sh,
+ * bash, dash, ash, zsh; directly or through `/usr/bin/env`). Read by the deploy collector (launches) and the nginx
+ * collector (nginx written by a here-document).
+ */
+export function isShellScriptName(name: string, firstLine: string): boolean {
+  return /\.(?:sh|bash)$/i.test(name) || SHELL_SHEBANG.test(firstLine);
+}
+
+const SHELL_SHEBANG = /^#!\s*(?:\/usr\/bin\/env\s+)?\S*\b(?:ba|da|a|z)?sh\b/;

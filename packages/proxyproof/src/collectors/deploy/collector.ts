@@ -16,7 +16,7 @@ import { parseJsonWithLines } from '../../settings/json-positions.js';
 import { isPlatformBuildFile, mayBeSupervisordConfig, SUPERVISORD_PROGRAM } from '../claims.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
-import { isDockerfileName } from '../sniff.js';
+import { isDockerfileName, isShellScriptName } from '../sniff.js';
 import { renderedName } from '../template/index.js';
 import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
 import { mergeService } from './compose-merge.js';
@@ -336,10 +336,9 @@ class DeployRun {
 
   private isShellScript(f: DiscoveredFile): boolean {
     const name = basename(f.abs);
-    if (/\.(sh|bash)$/.test(name)) return true;
+    if (isShellScriptName(name, '')) return true;
     if (name.includes('.') || f.size > MAX_SOURCE_BYTES || f.size < 3) return false;
-    const head = this.ctx.read(f).subarray(0, 64).toString('utf8');
-    return /^#!\s*\S*\b(sh|bash|dash|ash)\b/.test(head) || /^#!\s*\/usr\/bin\/env\s+(sh|bash)\b/.test(head);
+    return isShellScriptName(name, this.ctx.read(f).subarray(0, 64).toString('utf8'));
   }
 
   // ------------------------------------------------------------------ gunicorn / hypercorn config files

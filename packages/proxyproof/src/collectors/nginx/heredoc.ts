@@ -11,6 +11,8 @@
  * delimiter (`<<'EOF'`, `<<"EOF"`) writes the body as is. The fix planner writes `$` as `\$` into such a body
  * (fix/plan.ts `unquotedHeredocAt`). Bounded: one pass over the lines.
  */
+
+import { isDockerfileName, isShellScriptName } from '../sniff.js';
 import type { EmbeddedNginx } from './embedded.js';
 import { NGINX_BLOCK } from './embedded.js';
 
@@ -19,15 +21,9 @@ const OPENER = /(?<!<)<<(-?)\s*(["']?)([A-Za-z_][\w.-]*)\2/;
 /** Where the document goes: a redirection (`> p`, `>> p`) or `tee [-a] p`, or a BuildKit `COPY <<EOF p`. */
 const TARGETS = /(?:(?<![0-9&])>>?\s*|\btee\s+(?:-a\s+|--append\s+)?)(["']?)([^\s"';&|<>]+)\1/g;
 
-/** The file names that may write an nginx config with a here-document: shell scripts and Dockerfiles. */
+/** The files that may write an nginx config with a here-document: shell scripts and Dockerfiles. */
 export function mayWriteNginx(name: string, firstLine: string): boolean {
-  return (
-    /\.(?:sh|bash)$/i.test(name) ||
-    /^(?:Dockerfile|Containerfile)(?:[._-].*)?$/i.test(name) ||
-    /\.(?:dockerfile|containerfile)$/i.test(name) ||
-    /^#!\s*\S*\b(?:ba|da|z)?sh\b/.test(firstLine) ||
-    /^#!\s*\/usr\/bin\/env\s+(?:ba|da|z)?sh\b/.test(firstLine)
-  );
+  return isShellScriptName(name, firstLine) || isDockerfileName(name);
 }
 
 /** The path an opener line writes its document to, when it names one under an nginx folder or an nginx file. */
