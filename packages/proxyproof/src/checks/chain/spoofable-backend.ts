@@ -1,4 +1,4 @@
-import { appById, appByLabel, type Ref } from '../../chain/model.js';
+import { type AppServer, appById, appByLabel, type Ref } from '../../chain/model.js';
 import type { Spoof } from '../../chain/verdict.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
@@ -36,6 +36,19 @@ function severityOf(s: Spoof, builtInTrustAll: boolean): Severity {
           ? 'high'
           : 'medium';
   return builtInTrustAll && s.what.length === 1 && s.what[0] === 'scheme' ? STEP_DOWN[base] : base;
+}
+
+/**
+ * A trust-all of the scheme that is the software's own default and that no setting narrows: the app server's (uWSGI's
+ * `http-socket`: no trust list) or the app end's (Rack's `Request#scheme` reads X-Forwarded-Ssl/-Scheme/-Proto from
+ * every peer; Rails' `trusted_proxies` governs `remote_ip` only, rack 2.2.22 `lib/rack/request.rb` `scheme`,
+ * `forwarded_scheme`; Next.js keeps x-forwarded-proto from any peer). The client address such an app takes goes
+ * through its own trust list, so a forgery of the scheme alone fools it about the forger's own request only.
+ */
+function builtInSchemeTrust(app: AppServer): boolean {
+  const own = app.trusted.origin === 'default' && app.trusted.value.includes('*');
+  const end = app.framework?.appEnd?.trustScheme;
+  return own || (end !== undefined && end.origin === 'default' && end.value.includes('*'));
 }
 
 /**
@@ -100,7 +113,9 @@ export const spoofableBackend: Check = {
       // Scheme only, straight to a port only a compose `ports:` publishes, with no proxy in the files: the deployment
       // puts its own proxy in front (outside these files) and nothing shows the port is public beyond the publish.
       const bind = appHop && s.via === 'direct' ? a.verdict.backends.find((b) => b.spoof === s) : undefined;
-      const builtIn = appHop !== undefined && appHop.trusted.origin === 'default' && appHop.trusted.value.includes('*');
+      // Through a proxy the trace names the app by its label only.
+      const appOf = appHop ?? appByLabel(a.topology, app?.label);
+      const builtIn = appOf !== undefined && builtInSchemeTrust(appOf);
       const onlyPublished =
         builtIn &&
         bind !== undefined &&
@@ -110,7 +125,7 @@ export const spoofableBackend: Check = {
       // A forged host matters only where something reads it (absolute URLs, password-reset links, host checks). A Node
       // app whose code reads the host nowhere the trust decides it (collectors/node/request-reads.ts) is fooled about
       // nothing it uses: the host is left out of the severity, and the message says which files were searched.
-      const reads = (appHop ?? appByLabel(a.topology, app?.label))?.framework?.requestReads;
+      const reads = appOf?.framework?.requestReads;
       const hostReads = reads?.host.filter((r) => r.via === 'trust') ?? [];
       const hostUnused = s.what.includes('host') && reads !== undefined && reads.files > 0 && hostReads.length === 0;
       const weighed: Spoof = hostUnused ? { ...s, what: s.what.filter((w) => w !== 'host') } : s;
