@@ -20,6 +20,7 @@ import { redirectServerNamePattern } from './redirect-server-name-pattern.js';
 import { schemeBehindTlsTerminator } from './scheme-behind-tls-terminator.js';
 import { schemeHeaderValue } from './scheme-header-value.js';
 import { sslDirectiveRemoved } from './ssl-directive-removed.js';
+import { underscoreHeadersPass } from './underscore-headers-pass.js';
 import { uwsgiSchemeMissing } from './uwsgi-scheme-missing.js';
 import { variableAlwaysEmpty } from './variable-always-empty.js';
 
@@ -43,6 +44,7 @@ const CHECKS: Check[] = [
   proxyRedirectHttp,
   redirectServerNamePattern,
   variableAlwaysEmpty,
+  underscoreHeadersPass,
 ];
 
 /**

@@ -255,6 +255,12 @@ export interface NginxServer {
   fragment?: boolean;
   /** The legacy `ssl on;` that applies (the server's own or the http level's), when there is one. */
   sslOn?: NginxRef;
+  /**
+   * The directive that lets client header names with an underscore through to the upstream (`underscores_in_headers
+   * on`, or `ignore_invalid_headers off`, which keeps every invalid name), the server's own or the http level's.
+   * Without either nginx drops such a header (ngx_http_request.c marks it invalid).
+   */
+  underscoreHeaders?: NginxRef;
   /** Any listener has TLS. */
   tls: boolean;
   /**
@@ -301,6 +307,10 @@ export interface NginxHttp {
   variables: NginxVariableDef[];
   /** Servers in this http context (indexes in NginxModel.servers). */
   servers: number[];
+  /** The http level's `underscores_in_headers on` / `ignore_invalid_headers off` (NginxServer.underscoreHeaders). */
+  underscoreHeaders?: NginxRef;
+  /** The http level's first include that matched no file of the tree: it may hold servers not in `servers`. */
+  includesElsewhere?: NginxRef;
 }
 
 export interface NginxModel {
