@@ -87,6 +87,12 @@ export interface HeaderRule {
   from: 'route' | 'inherited' | 'default' | 'builtin-include';
   /** Appends to the header instead of replacing it (HAProxy add-header, Apache RequestHeader append). */
   append?: boolean;
+  /**
+   * Appends as a header line of its own, beside any line of the name already there (HAProxy `add-header`, `reqadd`,
+   * `option forwardfor` without `if-none`; Apache `RequestHeader add`), where `append` alone may join the value into
+   * the existing line (Apache `append`/`merge`). Checked on HAProxy 2.6 and Apache 2.4 (Debian).
+   */
+  newLine?: boolean;
   /** An empty value is still sent (Caddy header_up); nginx drops empty headers. */
   sendEmpty?: boolean;
   /** Applies only on TLS (`if { ssl_fc }`) or plain connections. */

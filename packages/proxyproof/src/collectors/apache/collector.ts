@@ -95,7 +95,10 @@ function requestHeaderRule(file: string, n: ApacheNode, notes: string[]): Header
   if (!['set', 'append', 'add', 'merge', 'setifempty'].includes(act)) return undefined;
   const value = apacheValueToTemplate(n.args[2] ?? '');
   if (act === 'setifempty') notes.push(`${file}:${n.line}: setifempty keeps a value the client sent`);
-  return { name, value, ref, from: 'route', append: act !== 'set', when, sendEmpty: true };
+  const rule: HeaderRule = { name, value, ref, from: 'route', append: act !== 'set', when, sendEmpty: true };
+  // `add` writes a line of its own; `append`/`merge` join the value into the existing line (Apache 2.4, Debian).
+  if (act === 'add') rule.newLine = true;
+  return rule;
 }
 
 function apply(scope: Scope, file: string, n: ApacheNode, notes: string[]): void {

@@ -305,12 +305,23 @@ function headerRules(
           ref,
           from: 'route',
           append: act === 'add-header',
+          ...(act === 'add-header' ? { newLine: true } : {}),
           when,
           sendEmpty: true,
         });
     } else if (w[0] === 'reqadd' && w[1]) {
       const m = /^([^:\s]+):\s*(.*)$/.exec(w[1]);
-      if (m) out.push({ name: m[1] as string, value: m[2] as string, ref, from: 'route', append: true, when, sendEmpty: true });
+      if (m)
+        out.push({
+          name: m[1] as string,
+          value: m[2] as string,
+          ref,
+          from: 'route',
+          append: true,
+          newLine: true,
+          when,
+          sendEmpty: true,
+        });
     } else if ((w[0] === 'reqdel' || w[0] === 'reqidel') && w[1]) {
       const m = /^\^?([A-Za-z0-9-]+):/.exec(w[1]);
       if (m) out.push({ name: m[1] as string, value: null, ref, from: 'route', when });
@@ -389,11 +400,15 @@ export function modernEquivalent(words: string[]): string | undefined {
   return `${action} replace-header ${search[1]} ${escapeWord(regex)} ${escapeWord(repl[2] as string)}${cond}`;
 }
 
-function forwardfor(sec: HaproxySection | undefined): { ref: Ref; except?: string } | undefined {
+function forwardfor(sec: HaproxySection | undefined): { ref: Ref; except?: string; ifNone: boolean } | undefined {
   for (const l of sec?.lines ?? []) {
     if (l.words[0] === 'option' && l.words[1] === 'forwardfor') {
       const ex = l.words.indexOf('except');
-      return { ref: { line: l.line, file: '', snippet: l.words.join(' ') }, except: ex > 0 ? l.words[ex + 1] : undefined };
+      return {
+        ref: { line: l.line, file: '', snippet: l.words.join(' ') },
+        except: ex > 0 ? l.words[ex + 1] : undefined,
+        ifNone: l.words.includes('if-none'),
+      };
     }
     if (l.words[0] === 'no' && l.words[1] === 'option' && l.words[2] === 'forwardfor') return undefined;
   }
@@ -490,7 +505,15 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
       if (mode === 'http') {
         const ff = forwardfor(fe) ?? (be === fe ? undefined : forwardfor(be)) ?? forwardfor(defaults);
         if (ff)
-          rules.push({ name: 'X-Forwarded-For', value: '{remote_addr}', append: true, ref: { ...ff.ref, file }, from: 'route' });
+          rules.push({
+            name: 'X-Forwarded-For',
+            value: '{remote_addr}',
+            append: true,
+            // `if-none` adds nothing where the header is already there (HAProxy's docs).
+            ...(ff.ifNone ? {} : { newLine: true }),
+            ref: { ...ff.ref, file },
+            from: 'route',
+          });
         const beAcls = new Map(acls);
         aclsOf(be, beAcls);
         rules.push(...headerRules(file, fe, acls, notes), ...(be === fe ? [] : headerRules(file, be, beAcls, notes)));

@@ -6,6 +6,15 @@ import { type Case, runCase } from '../../python/lint-files.js';
 const ngx = (lines: string) =>
   `events {}\nhttp {\n  server {\n    listen 80;\n    location / {\n      ${lines}\n      proxy_pass http://127.0.0.1:8000;\n    }\n  }\n}\n`;
 const two = (a: string, b: string) => ngx(`${a}\n      ${b}`);
+/** An Apache vhost on :80 proxying with `lines` (the first on line 2). */
+const vhost = (...lines: string[]) =>
+  `<VirtualHost *:80>\n${lines.map((l) => `  ${l}\n`).join('')}  ProxyPass / http://127.0.0.1:8000/\n</VirtualHost>\n`;
+/** An HAProxy frontend on :80 with `lines` (the first on line 5). */
+const hap = (...lines: string[]) =>
+  `defaults\n  mode http\nfrontend fe\n  bind :80\n${lines.map((l) => `  ${l}\n`).join('')}  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n`;
+// Apache 2.4.62 and HAProxy 2.6.12 (Debian), checked by hand with a raw upstream and in header-repeated-real.test.ts:
+// `RequestHeader add`/`add-header` write a line of their own, `set`/`set-header` replace every earlier line, Apache's
+// `append` joins the value into the existing line, `option forwardfor` adds its line after the http-request rules.
 // Two proxy_set_header lines of one name in one level are both sent (nginx 1.22.1, real-nginx.test.ts); what app
 // servers make of them: header-repeated-real.test.ts.
 const cases: Case[] = [
@@ -106,11 +115,96 @@ const cases: Case[] = [
     expect: { count: 0 },
   },
   {
-    name: "valid (trap): HAProxy's option forwardfor appends X-Forwarded-For by design",
+    // Was a trap while only nginx was judged. Real HAProxy 2.6.12 sends two lines here, the add-header's and then
+    // forwardfor's (after every http-request rule): the peer's address stays right-most, so low, not medium.
+    name: "invalid (low): option forwardfor plus add-header X-Forwarded-For 10.0.0.1: an entry no connection gave, before HAProxy's own line",
     files: {
       'haproxy.cfg':
         'defaults\n  mode http\nfrontend fe\n  bind :80\n  option forwardfor\n  http-request add-header X-Forwarded-For 10.0.0.1\n  default_backend app\nbackend app\n  server a 10.0.0.2:8080\n',
     },
+    expect: { count: 1, severity: 'low', line: 6, message: /HAProxy's own line last/, mechanical: false },
+  },
+  {
+    name: 'invalid: Apache RequestHeader set then add of X-Real-IP: two lines',
+    files: { 'a.conf': vhost('RequestHeader set X-Real-IP "%{REMOTE_ADDR}s"', 'RequestHeader add X-Real-IP "10.0.0.1"') },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      line: 3,
+      message: /adds X-Real-IP as a line of its own beside line 2: Apache sends every line/,
+      fixLine: 'RequestHeader set X-Real-IP "10.0.0.1"',
+      fixAt: { line: 3, placement: 'replace' },
+    },
+  },
+  {
+    name: 'invalid (low): Apache RequestHeader add of one X-Forwarded-Host value twice: a list of one value repeated',
+    files: {
+      'a.conf': vhost('RequestHeader add X-Forwarded-Host "a.example"', 'RequestHeader add X-Forwarded-Host "a.example"'),
+    },
+    expect: { count: 1, severity: 'low', line: 3, message: /repeated/ },
+  },
+  {
+    name: 'valid (trap): Apache RequestHeader set twice: the second replaces the first (one line sent)',
+    files: { 'a.conf': vhost('RequestHeader set X-Real-IP "a"', 'RequestHeader set X-Real-IP "b"') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): Apache add then set: set replaces every earlier line',
+    files: { 'a.conf': vhost('RequestHeader add X-Real-IP "a"', 'RequestHeader set X-Real-IP "b"') },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): Apache RequestHeader append joins the value into one line (mod_proxy's own X-Forwarded-For merges too)",
+    files: { 'a.conf': vhost('RequestHeader append X-Forwarded-Host "a"', 'RequestHeader append X-Forwarded-Host "b"') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): Apache add on TLS only and add on plain only never meet in one request',
+    files: {
+      'a.conf': vhost(
+        'RequestHeader add X-Forwarded-Port "443" env=HTTPS',
+        'RequestHeader set X-Forwarded-Port "80"',
+        'RequestHeader add X-Forwarded-Ssl "on" env=HTTPS',
+      ),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: HAProxy add-header twice of Host with two values',
+    files: { 'haproxy.cfg': hap('http-request add-header Host a.example', 'http-request add-header Host b.example') },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      line: 6,
+      message: /HAProxy sends every line, so the app server gets two Host lines/,
+      fixLine: 'http-request set-header Host b.example',
+    },
+  },
+  {
+    name: "invalid (low): option forwardfor plus add-header X-Forwarded-For %[src]: two lines of the peer's address",
+    files: { 'haproxy.cfg': hap('option forwardfor', 'http-request add-header X-Forwarded-For %[src]') },
+    expect: {
+      count: 1,
+      severity: 'low',
+      line: 6,
+      message: /the same address/,
+      fixLine: '# http-request add-header X-Forwarded-For %[src]',
+      fixAt: { line: 6, placement: 'replace' },
+    },
+  },
+  {
+    name: 'valid (trap): option forwardfor if-none adds nothing where the header is already there',
+    files: { 'haproxy.cfg': hap('option forwardfor if-none', 'http-request add-header X-Forwarded-For %[src]') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): HAProxy set-header twice: one line, the last value',
+    files: { 'haproxy.cfg': hap('http-request set-header X-Real-IP %[src]', 'http-request set-header X-Real-IP 1.2.3.4') },
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): option forwardfor alone: one line appended to the client's (how X-Forwarded-For chains)",
+    files: { 'haproxy.cfg': hap('option forwardfor') },
     expect: { count: 0 },
   },
 ];
