@@ -111,6 +111,16 @@ export async function collectAll(
       return undefined;
     }
   };
+  // A script searched for envsubst commands: its lines become evidence only when a value comes from it.
+  const peekText = (f: DiscoveredFile): string | undefined => {
+    const known = facts.sources.get(f.display);
+    if (known) return known.join('\n');
+    try {
+      return utf16AsUtf8(readFile(f.abs)).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  };
   // The containers' environments (collectors/template/envsubst.ts), read on the first envsubst name looked up.
   let envsubst: EnvsubstVars | undefined;
   const templateVars = (abs: string): TemplateVars => {
@@ -122,7 +132,7 @@ export async function collectAll(
     return {
       lookup: (path) => jinja?.lookup(path),
       env: (name) => {
-        envsubst ??= new EnvsubstVars(files, rawText);
+        envsubst ??= new EnvsubstVars(files, rawText, peekText);
         return envsubst.forTemplate(abs)?.(name);
       },
     };

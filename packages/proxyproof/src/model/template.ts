@@ -48,7 +48,9 @@ export interface TemplateVars {
   lookup(path: string): TemplateValue | undefined;
   /**
    * The value the container's environment gives an envsubst `${NAME}` (collectors/template/envsubst.ts: the image's
-   * Dockerfile ENV, the compose service's env_file and environment), when exactly one is visible.
+   * Dockerfile ENV, the compose service's env_file and environment, a rendering script's own settings), when
+   * exactly one is visible; `literal` when the render leaves `${NAME}` as written (a name an explicit `envsubst
+   * '$A $B'` list or NGINX_ENVSUBST_FILTER leaves out).
    */
-  env?(name: string): TemplateValue | undefined;
+  env?(name: string): TemplateValue | 'literal' | undefined;
 }

@@ -10,7 +10,10 @@
  * folder) as a volume. A variable gets a value only when every such container gives it the same one-line,
  * non-empty value; anything else (not set, set at run time, `${X}` left for compose to interpolate from an unknown
  * shell) stays opaque, as before. The nginx image substitutes only defined variables, and with
- * `NGINX_ENVSUBST_FILTER` only those whose names match it: a name the filter leaves out stays unresolved too.
+ * `NGINX_ENVSUBST_FILTER` only those whose names match it: a name the filter leaves out stays `${NAME}` in the
+ * rendered file (`literal`). A shell script that renders the template adds its own settings and explicit list
+ * (collectors/template/env-scripts.ts), and a `docker run -e ... -v host:ctr` line is a container like a compose
+ * service.
  *
  * The nginx collector runs before the deploy collector, so this reads the Dockerfiles and compose files itself
  * (with the deploy parsers), once per tree, bounded in count.
@@ -21,14 +24,29 @@ import type { DiscoveredFile } from '../../model/collector.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { TemplateValue } from '../../model/template.js';
 import { type ComposeRaw, type Dockerfile, interpolate, parseCompose, parseDockerfile, parseEnvFile } from '../deploy/formats.js';
+import { isShellScriptName } from '../sniff.js';
+import { applyOps, readScriptEnv, type ScriptRender } from './env-scripts.js';
 
 /** At most this many Dockerfiles and compose files are read for template values. */
 const MAX_FILES = 64;
+/** At most this many shell scripts are read for `envsubst` commands and `docker run` lines. */
+const MAX_SCRIPTS = 128;
 
 const DOCKERFILE = /(?:^|\/)(?:Dockerfile|Containerfile)(?:[._-][^/]*)?$|\.dockerfile$/i;
 const COMPOSE = /(?:^|\/)(?:docker-)?compose(?:[._-][^/]*)?\.ya?ml$/i;
 
-type Env = Map<string, TemplateValue>;
+/** A container's environment: a name's value, or null when it is set but unknown here (passed through, interpolated
+ * from an unknown shell; `*`: an env file the tree does not hold, which may set any name). */
+type Env = Map<string, TemplateValue | null>;
+
+/**
+ * A render as the lookup uses it: a Dockerfile's knows its input in the tree (`srcAbs`, through the image's COPY)
+ * and a `RUN` one renders at build time, with only the ENV lines above it (`start`), not the container's.
+ */
+type Render = ScriptRender & { srcAbs?: string; start?: Env };
+
+/** What a lookup gives: the value, `literal` (the render leaves `${NAME}` as written), or undefined (unknown). */
+export type EnvLookup = (name: string) => TemplateValue | 'literal' | undefined;
 
 interface Image {
   file: DiscoveredFile;
@@ -56,11 +74,36 @@ function sourcePattern(context: string, src: string): RegExp | undefined {
 export class EnvsubstVars {
   private images: Image[] = [];
   /** Compose services that mount a host path: the path and the service's environment. */
-  private mounts: Array<{ host: string; project: string; env: Env }> = [];
-  private memo = new Map<string, ((name: string) => TemplateValue | undefined) | undefined>();
+  private mounts: Array<{ host: string; project: string; env: Env; script?: string }> = [];
+  /** Scripts' `envsubst` commands (collectors/template/env-scripts.ts). */
+  private renders: Render[] = [];
+  private byName = new Map<string, string[]>();
+  private memo = new Map<string, EnvLookup | undefined>();
+  /** Scripts whose lines a value was taken from (their lines become a finding's evidence). */
+  private register: (display: string) => void;
 
-  constructor(files: DiscoveredFile[], read: (f: DiscoveredFile) => string | undefined) {
+  /**
+   * `read` gives a file's text and keeps its lines as evidence; `peek` gives the text of a script that is only
+   * searched (kept as evidence through `register` once a value comes from it).
+   */
+  constructor(
+    files: DiscoveredFile[],
+    read: (f: DiscoveredFile) => string | undefined,
+    peek: (f: DiscoveredFile) => string | undefined = read,
+  ) {
     const byAbs = new Map(files.map((f) => [slash(f.abs), f]));
+    const byDisplay = new Map(files.map((f) => [f.display, f]));
+    this.register = (display) => {
+      const f = byDisplay.get(display);
+      if (f) read(f);
+    };
+    for (const f of files) {
+      const abs = slash(f.abs);
+      const base = posix.basename(abs);
+      const list = this.byName.get(base);
+      if (list) list.push(abs);
+      else this.byName.set(base, [abs]);
+    }
     let budget = MAX_FILES;
     const text = (f: DiscoveredFile | undefined): string | undefined =>
       f && f.size <= MAX_CONFIG_BYTES && budget-- > 0 ? read(f) : undefined;
@@ -118,11 +161,11 @@ export class EnvsubstVars {
         const setEnv = (k: string, raw: unknown, line: number): void => {
           // `- NAME` / `NAME:` with no value passes the shell's variable through: unknown here.
           if (raw === null || raw === undefined || typeof raw === 'object') {
-            env.delete(k);
+            env.set(k, null);
             return;
           }
           const it = interpolate(String(raw), (n) => dotenv[n]?.value);
-          if (it.unresolved.length > 0) env.delete(k);
+          if (it.unresolved.length > 0) env.set(k, null);
           else env.set(k, { value: it.value, file: f.display, line });
         };
         if (Array.isArray(v.environment))
@@ -150,10 +193,65 @@ export class EnvsubstVars {
         }
       }
     }
+    // Shell scripts: their envsubst commands, and `docker run -e/--env-file -v` containers mounting a host path.
+    let scripts = MAX_SCRIPTS;
+    for (const f of files) {
+      const abs = slash(f.abs);
+      const base = posix.basename(abs);
+      if (!/\.(?:sh|bash)$/i.test(base) && base.includes('.')) continue;
+      if (f.size > MAX_CONFIG_BYTES || scripts <= 0) continue;
+      scripts--;
+      const t = peek(f);
+      if (
+        t === undefined ||
+        !isShellScriptName(base, t.slice(0, t.indexOf('\n') >>> 0)) ||
+        !/\benvsubst\b|\b(?:docker|podman)\s[^\n]*\brun\b/.test(t)
+      )
+        continue;
+      const found = readScriptEnv(f.display, abs, t, (p) => {
+        const ef = byAbs.get(p);
+        const et = ef ? read(ef) : undefined;
+        return ef && et !== undefined ? { display: ef.display, values: parseEnvFile(et) } : undefined;
+      });
+      this.renders.push(...found.renders);
+      for (const run of found.runs) {
+        // `docker run` options in order: a later `-e` beats an earlier one or an `--env-file` entry.
+        const env: Env = new Map();
+        for (const e of run.env) env.set(e.name, e.value);
+        for (const host of run.mounts) this.mounts.push({ host, project: posix.dirname(abs), env, script: f.display });
+      }
+    }
     // Dockerfiles no compose file builds: built from their own folder (`docker build .`).
     for (const f of files) if (DOCKERFILE.test(slash(f.abs))) image(slash(f.abs));
     for (const img of images.values()) if (img.contexts.length === 0) img.contexts.push(posix.dirname(slash(img.file.abs)));
     this.images = [...images.values()];
+    // A Dockerfile's own envsubst: `RUN envsubst '$A' < /etc/nginx/x.tpl > ...` (build time: the ENV above it) and
+    // `CMD ["sh", "-c", "envsubst ... && nginx ..."]` (the container's environment), input found through its COPY.
+    for (const img of this.images)
+      for (const ins of img.df.instructions) {
+        if (ins.cmd !== 'RUN' && ins.cmd !== 'CMD' && ins.cmd !== 'ENTRYPOINT') continue;
+        const j = ins.json;
+        const text = j
+          ? j.length === 3 && /(?:^|\/)(?:ba|da)?sh$/.test(j[0] ?? '') && j[1] === '-c'
+            ? j[2]
+            : j.join(' ')
+          : ins.args;
+        if (!text || !/\benvsubst\b/.test(text)) continue;
+        const found = readScriptEnv(img.file.display, slash(img.file.abs), text, () => undefined, ins.line);
+        for (const r of found.renders) {
+          const srcAbs = copiedFrom(img, r.src, byAbs);
+          if (!srcAbs) continue;
+          const start: Env | undefined =
+            ins.cmd === 'RUN'
+              ? new Map(
+                  Object.entries(img.df.env)
+                    .filter(([, e]) => e.line < ins.line)
+                    .map(([k, e]) => [k, { value: e.value, file: img.file.display, line: e.line }]),
+                )
+              : undefined;
+          this.renders.push({ ...r, srcAbs, ...(start ? { start } : {}) });
+        }
+      }
   }
 
   /**
@@ -188,29 +286,113 @@ export class EnvsubstVars {
     return named.length > 0 ? named : whole;
   }
 
-  /** The value lookup for one template file, or undefined when no container of the tree holds it. */
-  forTemplate(absPath: string): ((name: string) => TemplateValue | undefined) | undefined {
+  /**
+   * The scripts' `envsubst` commands whose input is this file: the path as written resolves to it (a relative one
+   * from the script's folder), or it names a container path whose file name only this file of the tree has (or
+   * whose tail only this one ends with).
+   */
+  private rendersOf(abs: string): Render[] {
+    const base = posix.basename(abs);
+    const same = this.byName.get(base) ?? [];
+    return this.renders.filter((r) => {
+      if (r.srcAbs !== undefined) return r.srcAbs === abs;
+      const src = r.src.replace(/^\.\//, '');
+      if (posix.basename(src) !== base) return false;
+      const scriptAbs = this.byName.get(posix.basename(r.script))?.find((a) => a.endsWith(r.script.replace(/^\.?\//, '')));
+      if (!src.startsWith('/') && scriptAbs && posix.resolve(posix.dirname(scriptAbs), src) === abs) return true;
+      if (same.length === 1) return true;
+      const tail = same.filter((a) => a.endsWith(`/${src.replace(/^\/+/, '')}`));
+      return tail.length === 1 && tail[0] === abs;
+    });
+  }
+
+  /** The value lookup for one template file, or undefined when no container or script of the tree renders it. */
+  forTemplate(absPath: string): EnvLookup | undefined {
     const abs = slash(absPath);
     if (this.memo.has(abs)) return this.memo.get(abs);
     const holders = this.holders(abs);
-    const lookup =
-      holders.length === 0
-        ? undefined
-        : (name: string): TemplateValue | undefined => {
-            let found: TemplateValue | undefined;
-            for (const env of holders) {
-              const filter = env.get('NGINX_ENVSUBST_FILTER')?.value;
-              if (filter && !safeTest(filter, name)) return undefined;
-              const v = env.get(name);
-              if (!v || v.value === '' || v.value.includes('\n') || v.value.includes('$')) return undefined;
-              if (found && found.value !== v.value) return undefined;
-              found ??= v;
-            }
-            return found;
-          };
+    const renders = this.rendersOf(abs);
+    let lookup: EnvLookup | undefined;
+    if (renders.length > 0) {
+      // A script renders it: its statements run over each container's environment that holds it (or, when none
+      // does, over an environment we do not know: only what the script itself sets is known).
+      const starts = holders.length > 0 ? holders : [new Map() as Env];
+      const states = renders.map((r) => ({ r, states: (r.start ? [r.start] : starts).map((e) => applyOps(e, r.ops)) }));
+      lookup = (name) => {
+        let found: TemplateValue | 'literal' | undefined;
+        for (const { r, states: ss } of states) {
+          if (r.list === null) return undefined;
+          // An explicit list: a name it does not hold stays `${NAME}` in the output.
+          if (r.list && !r.list.has(name)) {
+            if (found !== undefined && found !== 'literal') return undefined;
+            found = 'literal';
+            continue;
+          }
+          for (const st of ss) {
+            const s = st.get(name) ?? st.get('*');
+            const v = s?.exp ? s.v : undefined;
+            if (!v || !usable(v.value) || found === 'literal' || (found && found.value !== v.value)) return undefined;
+            found ??= v;
+          }
+        }
+        if (found && found !== 'literal') this.register(found.file);
+        return found;
+      };
+    } else if (holders.length > 0)
+      lookup = (name) => {
+        let found: TemplateValue | 'literal' | undefined;
+        for (const env of holders) {
+          // The nginx image substitutes only the names NGINX_ENVSUBST_FILTER matches (its awk test, read in
+          // 20-envsubst-on-templates.sh): the others stay `${NAME}` in the rendered file.
+          const filter = env.get('NGINX_ENVSUBST_FILTER')?.value;
+          if (filter && !safeTest(filter, name)) {
+            if (found !== undefined && found !== 'literal') return undefined;
+            found = 'literal';
+            continue;
+          }
+          const v = env.get(name);
+          if (!v || !usable(v.value) || found === 'literal' || (found && found.value !== v.value)) return undefined;
+          found ??= v;
+        }
+        if (found && found !== 'literal') this.register(found.file);
+        return found;
+      };
     this.memo.set(abs, lookup);
     return lookup;
   }
+}
+
+/**
+ * The tree file an image path holds, through the image's COPY/ADD (not `--from`): the path is the destination
+ * itself, a file under a copied folder, or a copied file's name in a destination folder. Absolute destinations only
+ * (a relative one depends on WORKDIR).
+ */
+function copiedFrom(img: Image, path: string, byAbs: Map<string, DiscoveredFile>): string | undefined {
+  if (!path.startsWith('/')) return undefined;
+  for (const ins of img.df.instructions) {
+    if ((ins.cmd !== 'COPY' && ins.cmd !== 'ADD') || /--from=/.test(ins.args)) continue;
+    const words = (ins.json ?? ins.args.split(/\s+/)).filter((w) => w !== '' && !w.startsWith('--'));
+    const dest = words[words.length - 1];
+    if (!dest?.startsWith('/')) continue;
+    const d = dest.replace(/\/+$/, '');
+    for (const src of words.slice(0, -1))
+      for (const c of img.contexts) {
+        const from = posix.resolve(c, src);
+        const candidates = [
+          path === d ? from : undefined,
+          path.startsWith(`${d}/`) ? posix.join(from, path.slice(d.length + 1)) : undefined,
+          path === `${d}/${posix.basename(src)}` ? from : undefined,
+        ];
+        const hit = candidates.find((x) => x !== undefined && byAbs.has(x));
+        if (hit) return hit;
+      }
+  }
+  return undefined;
+}
+
+/** A value used as it is: one line, not empty, no `$` left for another expansion. */
+function usable(value: string): boolean {
+  return value !== '' && !value.includes('\n') && !value.includes('$');
 }
 
 /** The nginx image tests names against the filter with awk's `~` (an extended regular expression). */

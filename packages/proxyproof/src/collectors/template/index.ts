@@ -328,8 +328,11 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
       const nameEnv = mm?.[1] ?? tok;
       const def = mm?.[2] === '-' || mm?.[2] === '=' ? mm?.[3] : undefined;
       // The container's environment, as the tree writes it, fills the name (a set value beats a written default).
-      const known = mm ? options.vars?.env?.(nameEnv) : undefined;
-      if (known)
+      const found = mm ? options.vars?.env?.(nameEnv) : undefined;
+      const known = found === 'literal' ? undefined : found;
+      if (found === 'literal') {
+        // The render leaves it as written: the config holds `${NAME}` (nginx reads that as its own variable).
+      } else if (known)
         placeholders.push({
           line: startLine,
           expr: nameEnv,
@@ -341,7 +344,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
         placeholders.push(
           def !== undefined ? { line: startLine, expr: nameEnv, default: def } : { line: startLine, expr: nameEnv },
         );
-      replacement = known ? known.value : def !== undefined && def !== '' ? def : opaque(nameEnv);
+      replacement = found === 'literal' ? tok : known ? known.value : def !== undefined && def !== '' ? def : opaque(nameEnv);
     } else {
       // {{ ... }} or ${{ ... }}: Go control, or an output expression.
       const inner = tok.replace(/^\$?\{\{/, '').replace(/\}\}$/, '');
