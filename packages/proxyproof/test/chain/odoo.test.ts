@@ -159,3 +159,55 @@ for (const row of rows)
       assert.equal(analysis.plan.complete, true, analysis.plan.notes.join('\n'));
     }
   });
+
+// The prefork server (`workers` > 0) also runs Odoo's gevent server for `/websocket` (`/longpolling` before 16.0) on
+// `gevent_port` (`longpolling_port` before 16.0), default 8072, on the same interface; with workers = 0 (the default)
+// the threaded server answers those routes on the HTTP port and nothing listens on 8072.
+const nginxWebsocket = `server {
+    listen 443 ssl;
+    server_name erp.example.com;
+    ssl_certificate /etc/ssl/erp.pem;
+    ssl_certificate_key /etc/ssl/erp.key;
+    location /websocket {
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $host;
+        proxy_pass http://127.0.0.1:PORT;
+    }
+    location / {
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $host;
+        proxy_pass http://127.0.0.1:8069;
+    }
+}
+`;
+
+test('table: the gevent port (websocket/longpolling) is Odoo only with workers > 0, on gevent_port/longpolling_port', async () => {
+  const rows: Array<{ name: string; extra: string[]; port: number; linked: boolean }> = [
+    { name: 'workers = 4, default gevent port', extra: ['workers = 4'], port: 8072, linked: true },
+    { name: 'workers = 2, gevent_port = 8073', extra: ['workers = 2', 'gevent_port = 8073'], port: 8073, linked: true },
+    {
+      name: 'workers = 2, longpolling_port = 8074 (before 16.0)',
+      extra: ['workers = 2', 'longpolling_port = 8074'],
+      port: 8074,
+      linked: true,
+    },
+    // Traps: the threaded server (workers = 0, or unset) listens on the HTTP port only.
+    { name: 'workers = 0', extra: ['workers = 0'], port: 8072, linked: false },
+    { name: 'workers unset', extra: [], port: 8072, linked: false },
+  ];
+  for (const row of rows) {
+    const dir = write(`gevent-${row.name.replace(/\W+/g, '-')}`, {
+      'odoo.conf': odooConf('True').replace('http_port = 8069\n', `http_port = 8069\n${row.extra.map((l) => `${l}\n`).join('')}`),
+      'nginx/odoo.conf': nginxWebsocket.replace('PORT', String(row.port)),
+    });
+    const { analysis } = await runDoctor([dir]);
+    const ws = analysis.verdict.routes.find((r) => r.route.includes('/websocket'));
+    assert.ok(ws, `${row.name}: ${analysis.verdict.routes.map((r) => r.route).join(', ')}`);
+    assert.equal(ws.complete, row.linked, `${row.name}: ${JSON.stringify(ws.scheme)}`);
+    if (row.linked) assert.equal(ws.scheme.status, 'correct', `${row.name}: ${JSON.stringify(ws.scheme)}`);
+  }
+});

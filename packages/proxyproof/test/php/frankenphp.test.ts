@@ -69,3 +69,100 @@ test('traps: reverse_proxy and php_fastcgi sites are not FrankenPHP', async () =
   });
   assert.doesNotMatch(r.inventory.found.join('\n'), /frankenphp/);
 });
+
+// FrankenPHP in a compose service: the Caddy hop (and the PHP inside it) runs in the service whose container starts
+// `frankenphp run` — by the official image's own CMD, or past an entrypoint script of the tree that hands its
+// arguments over (`exec "$@"`) — so a proxy in front reaching `app:80` links to it.
+const TRAEFIK_LABELS = [
+  '    labels:',
+  '      - "traefik.enable=true"',
+  '      - "traefik.http.routers.shop.rule=Host(`shop.example.com`)"',
+  '      - "traefik.http.routers.shop.entrypoints=websecure"',
+  '      - "traefik.http.routers.shop.tls.certresolver=le"',
+  '      - "traefik.http.services.shop.loadbalancer.server.port=80"',
+];
+const ENTRYPOINT_SCRIPT = (last: string) => `#!/bin/sh\nset -e\nphp artisan migrate --force\n${last}\n`;
+
+test('table: FrankenPHP placed in its compose service, by image CMD or an entrypoint that hands over', async () => {
+  const rows: Array<{ name: string; files: Record<string, string>; placed: boolean }> = [
+    {
+      name: 'built FROM dunglas/frankenphp, custom ENTRYPOINT ending in exec "$@", CMD frankenphp run',
+      files: {
+        Dockerfile: [
+          'FROM dunglas/frankenphp:1-php8.3',
+          'COPY Caddyfile /etc/frankenphp/Caddyfile',
+          'COPY docker/entrypoint.sh /usr/local/bin/app-entrypoint',
+          'ENTRYPOINT ["/usr/local/bin/app-entrypoint"]',
+          'CMD ["frankenphp", "run", "--config", "/etc/frankenphp/Caddyfile"]',
+          '',
+        ].join('\n'),
+        'docker/entrypoint.sh': ENTRYPOINT_SCRIPT('exec "$@"'),
+        'docker-compose.yml': ['services:', '  app:', '    build: .', ...TRAEFIK_LABELS, ''].join('\n'),
+      },
+      placed: true,
+    },
+    {
+      name: 'image dunglas/frankenphp with the Caddyfile mounted, no command of its own',
+      files: {
+        'docker-compose.yml': [
+          'services:',
+          '  app:',
+          '    image: dunglas/frankenphp:latest',
+          '    volumes:',
+          '      - ./Caddyfile:/etc/frankenphp/Caddyfile:ro',
+          ...TRAEFIK_LABELS,
+          '',
+        ].join('\n'),
+      },
+      placed: true,
+    },
+    // Trap: the same image running a queue worker through `frankenphp php-cli` starts no Caddy.
+    {
+      name: 'image dunglas/frankenphp running frankenphp php-cli (a worker)',
+      files: {
+        'docker-compose.yml': [
+          'services:',
+          '  app:',
+          '    image: dunglas/frankenphp:latest',
+          '    command: ["frankenphp", "php-cli", "artisan", "queue:work"]',
+          ...TRAEFIK_LABELS,
+          '',
+        ].join('\n'),
+      },
+      placed: false,
+    },
+    // Trap: an entrypoint script that runs its own steps and never hands over does not start the CMD.
+    {
+      name: 'entrypoint script without exec "$@"',
+      files: {
+        Dockerfile: [
+          'FROM dunglas/frankenphp:1-php8.3',
+          'COPY docker/entrypoint.sh /usr/local/bin/app-entrypoint',
+          'ENTRYPOINT ["/usr/local/bin/app-entrypoint"]',
+          'CMD ["frankenphp", "run", "--config", "/etc/frankenphp/Caddyfile"]',
+          '',
+        ].join('\n'),
+        'docker/entrypoint.sh': ENTRYPOINT_SCRIPT('php artisan queue:work'),
+        'docker-compose.yml': ['services:', '  app:', '    build: .', ...TRAEFIK_LABELS, ''].join('\n'),
+      },
+      placed: false,
+    },
+  ];
+  for (const row of rows) {
+    const r = await doctor({
+      Caddyfile: caddyfile(':80', ['root * /app/public', 'php_server']),
+      ...LARAVEL,
+      ...row.files,
+    });
+    const found = r.inventory.found.join('\n');
+    const missing = r.inventory.missing.join('\n');
+    assert.equal(/proxy +caddy :80 .*\[container app\]/.test(found), row.placed, `${row.name}:\n${found}`);
+    const route = r.analysis.verdict.routes.find((x) => x.url.startsWith('https://shop.example.com'));
+    if (row.placed) {
+      assert.doesNotMatch(missing, /app server listening on unix:frankenphp|no app server command/, `${row.name}: ${missing}`);
+      // Traefik -> Caddy in service app -> PHP; Laravel trusting nobody drops Traefik's X-Forwarded-Proto.
+      assert.equal(route?.scheme.believed, 'http', `${row.name}: ${JSON.stringify(route?.scheme)}`);
+      assert.match(route?.scheme.lostAt?.label ?? '', /Laravel/, `${row.name}: ${JSON.stringify(route?.scheme)}`);
+    } else assert.match(missing, /app:80/, `${row.name}: ${missing}`);
+  }
+});

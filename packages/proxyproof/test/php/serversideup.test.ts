@@ -26,10 +26,12 @@ test('serversideupVariation: the serversideup/php tags whose web server runs PHP
     ['serversideup/php:8.3-fpm-nginx', 'fpm-nginx'],
     ['ghcr.io/serversideup/php:8.2-fpm-apache-bookworm', 'fpm-apache'],
     ['docker.io/serversideup/php:8.4-fpm-apache', 'fpm-apache'],
-    // traps: php-fpm alone, the CLI, FrankenPHP (Caddy, another model), other owners' images
+    ['serversideup/php:8.4-frankenphp', 'frankenphp'],
+    ['ghcr.io/serversideup/php:8.3-frankenphp-alpine', 'frankenphp'],
+    // traps: php-fpm alone, the CLI, other owners' images
     ['serversideup/php:8.4-fpm', undefined],
     ['serversideup/php:8.4-cli', undefined],
-    ['serversideup/php:8.4-frankenphp', undefined],
+    ['dunglas/frankenphp:1-php8.4', undefined],
     ['php:8.2-fpm-nginx', undefined],
     ['myorg/php:8.4-fpm-nginx', undefined],
   ];
@@ -74,4 +76,78 @@ test('traps: a worker service of the same image, SSL_MODE=full (the HTTP port on
     const r = await doctor({ 'docker-compose.yml': compose(app), 'nginx/site.conf': NGINX('app:8080'), ...LARAVEL });
     assert.doesNotMatch(r.inventory.found.join('\n'), /\+php-fpm/, name);
   }
+});
+
+// The `*-frankenphp` variation: Caddy with PHP built in on CADDY_HTTP_PORT (8080), the image's own Caddyfile; its
+// trusted_proxies/client_ip_headers (CF-Connecting-IP) move Caddy's client IP, never PHP's REMOTE_ADDR (cgi.go).
+test('table: serversideup/php frankenphp behind nginx, by port variable, SSL_MODE and what Laravel trusts', async () => {
+  const rows: Array<{ name: string; app: string[]; upstream: string; trusting: boolean; server?: RegExp; believed?: string }> = [
+    {
+      name: 'default port, Laravel trusting nobody',
+      app: ['image: serversideup/php:8.4-frankenphp'],
+      upstream: 'app:8080',
+      trusting: false,
+      server: /FrankenPHP 0\.0\.0\.0:8080 .*\[container app\] runs Laravel/,
+      believed: 'http',
+    },
+    {
+      name: 'CADDY_HTTP_PORT moved, image CMD written out, Laravel trusting the Docker network',
+      app: [
+        'image: serversideup/php:8.3-frankenphp-alpine',
+        'command: ["frankenphp", "run", "--config", "/etc/frankenphp/Caddyfile", "--adapter", "caddyfile"]',
+        'environment:',
+        '  CADDY_HTTP_PORT: "9000"',
+        '  SSL_MODE: mixed',
+      ],
+      upstream: 'app:9000',
+      trusting: true,
+      server: /FrankenPHP 0\.0\.0\.0:9000 .*\[container app\] runs Laravel/,
+      believed: 'https',
+    },
+    // Traps: SSL_MODE=full (the HTTP site only redirects, PHP is on 8443 only); a worker of the same image.
+    {
+      name: 'SSL_MODE full',
+      app: ['image: serversideup/php:8.4-frankenphp', 'environment:', '  SSL_MODE: full'],
+      upstream: 'app:8080',
+      trusting: false,
+    },
+    {
+      name: 'queue worker',
+      app: ['image: serversideup/php:8.4-frankenphp', 'command: ["php", "/var/www/html/artisan", "queue:work"]'],
+      upstream: 'app:8080',
+      trusting: false,
+    },
+  ];
+  for (const row of rows) {
+    const r = await doctor({
+      'docker-compose.yml': compose(row.app),
+      'nginx/site.conf': NGINX(row.upstream),
+      ...LARAVEL,
+      ...(row.trusting ? { 'bootstrap/app.php': TRUSTING_BOOTSTRAP } : {}),
+    });
+    const found = r.inventory.found.join('\n');
+    if (!row.server) {
+      assert.doesNotMatch(found, /FrankenPHP 0\.0\.0\.0/, `${row.name}:\n${found}`);
+      continue;
+    }
+    assert.match(found, row.server, `${row.name}:\n${found}`);
+    const route = r.analysis.verdict.routes[0];
+    assert.equal(route?.scheme.believed, row.believed, `${row.name}: ${JSON.stringify(route?.scheme)}`);
+  }
+});
+
+test("trap: a FrankenPHP image of serversideup running the tree's own Caddyfile is that Caddy, not the image's", async () => {
+  const r = await doctor({
+    'docker-compose.yml': compose([
+      'image: serversideup/php:8.4-frankenphp',
+      'volumes:',
+      '  - ./Caddyfile:/etc/frankenphp/Caddyfile:ro',
+    ]),
+    Caddyfile: ':8080 {\n\troot * /var/www/html/public\n\tphp_server\n}\n',
+    'nginx/site.conf': NGINX('app:8080'),
+    ...LARAVEL,
+  });
+  const found = r.inventory.found.join('\n');
+  assert.doesNotMatch(found, /FrankenPHP 0\.0\.0\.0/, found);
+  assert.match(found, /caddy :8080 .*\[container app\]/, found);
 });

@@ -137,7 +137,7 @@ export const backendPortPublished: Check = {
                             `and deny the rest). On the proxy host, \`ip route get <app address>\` prints the proxy's address after "src".`,
                           file: b.ref?.file ?? s.launch.file,
                           line: b.ref?.line ?? s.launch.line,
-                          lines: [privateBindLine(s.kind, b.port)],
+                          lines: [privateBindLine(bindSyntax(s), b.port)],
                         }
                       : (adapterNodeFix(facts, s) ??
                         withRewrite(
@@ -146,7 +146,7 @@ export const backendPortPublished: Check = {
                             description: 'Bind to 127.0.0.1 or a unix socket the proxy uses.',
                             file: b.ref?.file ?? s.launch.file,
                             line: b.ref?.line ?? s.launch.line,
-                            lines: [loopbackBindLine(isAdapterNodeServer(s) ? 'adapter-node' : s.kind, b.port)],
+                            lines: [loopbackBindLine(isAdapterNodeServer(s) ? 'adapter-node' : bindSyntax(s), b.port)],
                           },
                           // Only where the proxy is on this host: a proxy elsewhere could not reach a loopback bind.
                           peers.length > 0 && peers.every((p) => p.place === 'same-host')
@@ -211,6 +211,16 @@ function withRewrite(facts: Facts, fix: Fix, pattern: RegExp | undefined, replac
   return { ...fix, placement: 'replace', lines: [text.replace(pattern, replacement)] };
 }
 
+/**
+ * Which syntax the server's bind is written in: its kind, or for the PHP servers their command's (`octane swoole`
+ * and `artisan serve` are artisan commands, `php -S` PHP's own option).
+ */
+function bindSyntax(s: AppServerFacts): string {
+  if (s.kind === 'other' && (s.name === 'artisan serve' || s.name?.startsWith('octane '))) return 'artisan';
+  if (s.kind === 'other' && s.name === 'php -S') return 'php -S';
+  return s.kind;
+}
+
 /** The bind to write, in the syntax of the server that binds (a node app binds in its own code). */
 function loopbackBindLine(kind: string, port: number | undefined): string {
   const p = port ?? 8000;
@@ -224,6 +234,11 @@ function loopbackBindLine(kind: string, port: number | undefined): string {
     case 'adapter-node':
       // SvelteKit adapter-node reads its bind from the environment (HOST, PORT), not from code.
       return `HOST=127.0.0.1 PORT=${p}`;
+    case 'artisan':
+      // Laravel Octane and `artisan serve` take --host/--port (collectors/php/octane.ts, builtin-server.ts).
+      return `--host=127.0.0.1 --port=${p}`;
+    case 'php -S':
+      return `-S 127.0.0.1:${p}`;
     default:
       return `--bind 127.0.0.1:${p}`;
   }

@@ -86,14 +86,18 @@ export function frankenphpSocket(file: string, line: number): string {
   return `frankenphp:${file}:${line}`;
 }
 
-/** FrankenPHP's PHP inside Caddy as the pass-through app server its `php_server`/`php` routes reach. */
-function frankenphpServer(route: ProxyRoute): AppServerFacts {
+/**
+ * FrankenPHP's PHP inside Caddy as the pass-through app server its `php_server`/`php` routes reach; in the compose
+ * service that runs that Caddy (`service`), where the chain places the Caddy hop, so the route's socket links.
+ */
+function frankenphpServer(route: ProxyRoute, service?: string): AppServerFacts {
   const socket = frankenphpSocket(route.ref.file, route.ref.line);
   const ref = { file: route.ref.file, line: route.ref.line, snippet: route.ref.snippet };
   return passThroughServer({
     name: 'frankenphp',
     launch: { ...ref, via: 'config' },
-    binds: [{ kind: 'unix', path: socket, exposure: 'unix', ref }],
+    ...(service ? { service } : {}),
+    binds: [{ kind: 'unix', path: socket, exposure: 'unix', ref, ...(service ? { container: true } : {}) }],
     configFiles: [route.ref.file],
     notes: [
       `FrankenPHP's PHP inside Caddy (${route.match}): $_SERVER['HTTPS'] is on only when Caddy's own connection is TLS, REMOTE_ADDR is Caddy's TCP peer (trusted_proxies does not change it); forwarded headers reach PHP unchanged and the framework decides (php/frankenphp cgi.go)`,
@@ -567,7 +571,7 @@ export const caddyCollector: Collector = {
       for (const site of config.sites)
         for (const r of site.routes)
           if (r.upstreams[0]?.address?.kind === 'unix' && r.upstreams[0].address.path.startsWith('frankenphp:'))
-            ctx.facts.appServers.push(frankenphpServer(r));
+            ctx.facts.appServers.push(frankenphpServer(r, config.container?.service));
     }
   },
 };

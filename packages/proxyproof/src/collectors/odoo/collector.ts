@@ -13,7 +13,8 @@
  * - Config values: `True`/`true` and `False`/`false` become booleans, anything else stays a string
  *   (odoo/tools/config.py `load()`), so `proxy_mode = 1` is on and an empty value is off.
  * - The listener: `http_interface` (default '': every interface) and `http_port` (default 8069; `xmlrpc_interface`
- *   / `xmlrpc_port` before 11.0).
+ *   / `xmlrpc_port` before 11.0); with `workers` > 0 also the gevent server on `gevent_port` (`longpolling_port`
+ *   before 16.0; default 8072) for `/websocket` and `/longpolling`.
  */
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
@@ -27,6 +28,8 @@ import { builtFrom } from '../deploy/built-from.js';
 export const ODOO_HTTP_SOURCE = 'https://github.com/odoo/odoo/blob/17.0/odoo/http.py';
 export const ODOO_CONFIG_SOURCE = 'https://github.com/odoo/odoo/blob/17.0/odoo/tools/config.py';
 const ODOO_DEFAULT_PORT = 8069;
+/** odoo/tools/config.py `--gevent-port` (`--longpolling-port` before 16.0): `my_default=8072`. */
+const ODOO_GEVENT_PORT = 8072;
 
 interface OdooConfig {
   file: string;
@@ -139,7 +142,26 @@ export const odooCollector: Collector = {
     const bindRef = portKey?.ref ?? hostKey?.ref ?? anchor;
     let bind: BindAddress = { kind: 'tcp', host, port, exposure: exposureOf(host), ref: bindRef };
     if (svc) bind = inServiceContainer(bind, svc);
-    appEnd.binds = [bind];
+    const binds = [bind];
+    // With `workers` > 0 (the prefork server) Odoo also starts its gevent server for the websocket / longpolling
+    // routes (`/websocket`, `/longpolling`) on `gevent_port` (`longpolling_port` before 16.0; default 8072) of the
+    // same interface; it serves the same application, so proxy_mode applies there alike. With workers = 0 (the
+    // default) the threaded server answers those routes on the HTTP port and nothing listens on 8072.
+    const workers = config?.keys.get('workers');
+    if (workers && /^\d+$/.test(workers.value) && Number(workers.value) > 0) {
+      const geventKey = config?.keys.get('gevent_port') ?? config?.keys.get('longpolling_port');
+      const geventPort = geventKey && /^\d+$/.test(geventKey.value) ? Number(geventKey.value) : ODOO_GEVENT_PORT;
+      let gevent: BindAddress = {
+        kind: 'tcp',
+        host,
+        port: geventPort,
+        exposure: exposureOf(host),
+        ref: geventKey?.ref ?? workers.ref,
+      };
+      if (svc) gevent = inServiceContainer(gevent, svc);
+      binds.push(gevent);
+    }
+    appEnd.binds = binds;
     const module = config ? config.file.replace(/\/?[^/]*$/, '') || '.' : (svc?.name ?? '.');
     const framework: FrameworkFacts = {
       kind: 'odoo',
@@ -157,7 +179,7 @@ export const odooCollector: Collector = {
       name: 'odoo',
       launch: { ...(svc ? (svc.command?.ref ?? svc.ref) : bindRef), via: svc ? 'compose' : 'config' },
       appTarget: module,
-      binds: [bind],
+      binds,
       configFiles: configs.map((c) => c.file),
       notes,
       ...(svc ? { service: svc.name } : {}),

@@ -56,6 +56,29 @@ interface PhpServe {
 const PHP_OR_ARTISAN = /^(?:\S*\/)?(?:php[\d.]*|artisan)$/;
 
 /**
+ * An artisan command in these words (`php artisan octane:start --port=8000`, `./artisan serve`): its name, the value of
+ * a `--name VALUE`/`--name=VALUE` option, and whether a `--name` flag is given.
+ */
+export function artisanCall(
+  words: string[],
+): { command: string; option: (name: string) => string | undefined; flag: (name: string) => boolean } | undefined {
+  const i = words.findIndex((w, k) => /(?:^|\/)artisan$/.test(w) && (k === 0 || PHP_OR_ARTISAN.test(words[k - 1] ?? '')));
+  const command = i < 0 ? undefined : words[i + 1];
+  if (command === undefined) return undefined;
+  const rest = words.slice(i + 2);
+  const option = (name: string): string | undefined => {
+    for (const [k, w] of rest.entries()) {
+      if (w === `--${name}`) return rest[k + 1];
+      if (w.startsWith(`--${name}=`)) return w.slice(name.length + 3);
+    }
+    return undefined;
+  };
+  const flag = (name: string): boolean =>
+    rest.some((w) => w === `--${name}` || /^(?:true|1)$/i.test(w.startsWith(`--${name}=`) ? w.slice(name.length + 3) : ''));
+  return { command, option, flag };
+}
+
+/**
  * The address of `php artisan serve` in these words (`php artisan serve --host=0.0.0.0 --port=8000`, `./artisan serve`),
  * with SERVER_HOST/SERVER_PORT from the process environment the files show; undefined for another command.
  */
@@ -63,16 +86,9 @@ export function artisanServeAddress(
   words: string[],
   env: Record<string, Valued<string> | undefined> = {},
 ): Omit<PhpServe, 'artisan'> | undefined {
-  const i = words.findIndex((w, k) => /(?:^|\/)artisan$/.test(w) && (k === 0 || PHP_OR_ARTISAN.test(words[k - 1] ?? '')));
-  if (i < 0 || words[i + 1] !== 'serve') return undefined;
-  const option = (name: string): string | undefined => {
-    for (let k = i + 2; k < words.length; k++) {
-      const w = words[k] as string;
-      if (w === `--${name}`) return words[k + 1];
-      if (w.startsWith(`--${name}=`)) return w.slice(name.length + 3);
-    }
-    return undefined;
-  };
+  const call = artisanCall(words);
+  if (call?.command !== 'serve') return undefined;
+  const { option } = call;
   const fromEnv: string[] = [];
   let hostText = option('host');
   if (hostText === undefined && env.SERVER_HOST?.value) {

@@ -12,11 +12,12 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
-import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { AppEndFacts, AppServerFacts, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 import { builtinServers } from './builtin-server.js';
 import { fpmLaunches, fpmServers, isFpmPool, poolServers } from './fpm.js';
 import { imageWordpressFrameworks, modPhpServers } from './mod-php.js';
+import { octaneServers } from './octane.js';
 import { serversideupServers } from './serversideup.js';
 
 export const LARAVEL_TRUST_SOURCE =
@@ -412,31 +413,13 @@ function wordpressFacts(root: Root): FrameworkFacts | undefined {
   return { kind: 'wordpress', file: wp.file, module: root.dir || '.', usesServerScheme: true, settings, appEnd };
 }
 
-/** Files that may start Laravel Octane (`artisan octane:start`): process managers, images, scripts. */
-const LAUNCH_FILE = /(^|\/)(supervisord[^/]*\.conf|[^/]*\.ini|Dockerfile[^/]*|Procfile|[^/]*\.sh|(docker-)?compose[^/]*\.ya?ml)$/;
-
 /**
- * Laravel Octane launches (`php artisan octane:start --host=0.0.0.0 --port=8080`) and OCTANE_HTTPS in compose
- * environments. Octane serves plain HTTP; OCTANE_HTTPS=true makes it treat every request as https.
+ * Laravel Octane: its servers (collectors/php/octane.ts, wherever the tree starts one) and OCTANE_HTTPS in compose
+ * environments. Octane serves plain HTTP (FrankenPHP's `--https` aside); OCTANE_HTTPS=true makes it treat every request
+ * as https.
  */
-function octaneFacts(ctx: CollectContext): { binds: BindAddress[]; https?: Valued<string> } {
-  const binds: BindAddress[] = [];
-  for (const f of ctx.files) {
-    if (f.size > MAX_APP_SOURCE_BYTES || !LAUNCH_FILE.test(f.display.replace(/\\/g, '/'))) continue;
-    const raw = ctx.facts.sources.get(f.display) ?? ctx.read(f).toString('utf8').split(/\r?\n/);
-    raw.forEach((l, i) => {
-      if (!/artisan\s+octane:start/.test(l) || /^\s*[#;]/.test(l)) return;
-      const host = /--host[= ]([^\s"']+)/.exec(l)?.[1] ?? '127.0.0.1';
-      const port = Number(/--port[= ](\d+)/.exec(l)?.[1] ?? 8000);
-      binds.push({
-        kind: 'tcp',
-        host,
-        port,
-        exposure: host === '0.0.0.0' || host === '::' ? 'all-interfaces' : /^127\./.test(host) ? 'loopback' : 'specific',
-        ref: refAt(f.display, raw, i + 1),
-      });
-    });
-  }
+function octaneFacts(ctx: CollectContext): { servers: AppServerFacts[]; https?: Valued<string> } {
+  const servers = octaneServers(ctx, ctx.facts);
   let https: Valued<string> | undefined;
   for (const cf of ctx.facts.compose?.files ?? [])
     for (const s of cf.services) {
@@ -448,7 +431,7 @@ function octaneFacts(ctx: CollectContext): { binds: BindAddress[]; https?: Value
           ? lit(dflt ?? v.value, v.ref, 'env', { envVar: 'OCTANE_HTTPS' })
           : lit(v.value, v.ref, 'literal');
     }
-  return { binds, https };
+  return { servers, https };
 }
 
 export const phpCollector: Collector = {
@@ -526,8 +509,8 @@ export const phpCollector: Collector = {
       if (r.laravel.some((x) => x.role !== 'provider')) {
         const fw = laravelFacts(r);
         if (fw?.appEnd) {
-          if (octane.binds.length > 0) {
-            fw.appEnd.binds = octane.binds;
+          if (octane.servers.length > 0) {
+            fw.appEnd.binds = octane.servers.flatMap((x) => x.binds);
             fw.appEnd.notes = [...(fw.appEnd.notes ?? []), 'Laravel Octane serves plain HTTP itself'];
           }
           if (octane.https) {
@@ -550,6 +533,8 @@ export const phpCollector: Collector = {
     ctx.facts.appServers.push(...serversideupServers(ctx.facts));
     // PHP's built-in server (`php -S HOST:PORT`) started by compose, an image, a script, a unit or a Procfile.
     ctx.facts.appServers.push(...builtinServers(ctx, ctx.facts));
+    // Laravel Octane (Swoole, RoadRunner, FrankenPHP): a pass-through server in front of Laravel.
+    ctx.facts.appServers.push(...octane.servers);
     // No wp-config.php in the tree: the official wordpress image writes its own (wp-config-docker.php).
     if (!ctx.facts.frameworks.some((f) => f.kind === 'wordpress'))
       ctx.facts.frameworks.push(...imageWordpressFrameworks(ctx.facts));

@@ -10,6 +10,8 @@
 import type { Ref } from '../../chain/model.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { Facts } from '../../model/facts.js';
+import { builtCopies, builtFrom } from '../deploy/built-from.js';
+import { handedOver } from '../deploy/collector.js';
 import { fedByDockerGen, nginxProxyImage } from '../nginx-proxy/image.js';
 
 export type ContainerProxyKind = 'nginx' | 'caddy' | 'haproxy' | 'apache' | 'traefik';
@@ -100,7 +102,9 @@ function normalise(p: string): string {
  */
 const CONFIG_DIR: Record<ContainerProxyKind, RegExp> = {
   nginx: /^\/etc\/nginx\/|^\/usr\/local\/openresty\/nginx\/conf\//,
-  caddy: /^\/etc\/caddy\//,
+  // FrankenPHP (Caddy with PHP built in): its official image's CMD reads /etc/frankenphp/Caddyfile since 1.6, a hard link
+  // of /etc/caddy/Caddyfile, the path before (php/frankenphp Dockerfile, 5a9785d0); serversideup's reads the former.
+  caddy: /^\/etc\/(?:caddy|frankenphp)\//,
   haproxy: /^\/usr\/local\/etc\/haproxy\/|^\/etc\/haproxy\//,
   apache: /^\/etc\/apache2\/|^\/usr\/local\/apache2\/conf\/|^\/etc\/httpd\//,
   traefik: /^\/etc\/traefik\//,
@@ -141,6 +145,63 @@ function program(s: ComposeService): string | undefined {
   return argv?.[0]?.split('/').pop();
 }
 
+/** `dunglas/frankenphp`, `dunglas/frankenphp:1-php8.3-alpine`: FrankenPHP's official image (CMD `frankenphp run`). */
+const FRANKENPHP_IMAGE = /^(?:(?:docker\.io|ghcr\.io)\/)?dunglas\/frankenphp(?::[\w.-]+)?(?:@\S+)?$/i;
+
+/**
+ * Does this argv start `kind`? `frankenphp run` is Caddy (FrankenPHP is Caddy with PHP built in) reading a Caddyfile;
+ * its other subcommands (`php-server`, `php-cli`) read none.
+ */
+function startsProxy(kind: ContainerProxyKind, argv: string[]): boolean {
+  const prog = argv[0]?.split('/').pop() ?? '';
+  if (kind === 'caddy' && prog === 'frankenphp') return argv[1] === 'run';
+  return PROGRAM[kind].test(prog);
+}
+
+/**
+ * What the service's container starts as the deploy collector resolved it over its image (`runs`: compose's
+ * entrypoint/command, else the Dockerfile's ENTRYPOINT + CMD), looking past an entrypoint script of the tree that
+ * hands its arguments over (`exec "$@"`, Docker's convention): `ENTRYPOINT ["/usr/local/bin/app-entrypoint"]` with
+ * `CMD ["frankenphp", "run", ...]` starts FrankenPHP after the script's own steps. The script is found where the
+ * image copies it from the build context (a script only mounted is not followed). Undefined when nothing is known.
+ */
+function startedProgram(facts: Facts, s: ComposeService): { argv: string[]; why: string } | undefined {
+  const argv = s.runs?.argv;
+  const first = argv?.[0];
+  if (!argv || !first) return undefined;
+  const prog = first.split('/').pop() ?? '';
+  if (Object.values(PROGRAM).some((re) => re.test(prog)) || prog === 'frankenphp')
+    return { argv, why: `it runs ${prog} (${s.runs?.ref.file}:${s.runs?.ref.line})` };
+  const script = scriptSource(facts, s, first);
+  const lines = script ? facts.sources.get(script) : undefined;
+  const passed = lines ? handedOver(lines.join('\n'), argv.slice(1)) : undefined;
+  if (!passed?.[0]) return undefined;
+  return { argv: passed, why: `its entrypoint ${script} hands over to ${passed[0]} (${s.runs?.ref.file}:${s.runs?.ref.line})` };
+}
+
+/** The tree's file (display path) an image path is when the service's Dockerfile copies it there. */
+function scriptSource(facts: Facts, s: ComposeService, path: string): string | undefined {
+  if (!path.startsWith('/')) return undefined;
+  for (const c of builtCopies(facts, s)) {
+    if (c.dest === path) return c.source;
+    if (c.dest.endsWith('/') && `${c.dest}${c.source.split('/').pop()}` === path) return c.source;
+  }
+  return undefined;
+}
+
+/**
+ * A FrankenPHP image (dunglas/frankenphp, serversideup/php `*-frankenphp`, by the service's image or the `FROM` it is
+ * built from) with a Caddyfile bind-mounted at /etc/frankenphp/Caddyfile, the path its CMD `frankenphp run` reads.
+ */
+function mountedFrankenphpConfig(facts: Facts, s: ComposeService): string | undefined {
+  const from = s.image ?? builtFrom(facts, s)?.image;
+  if (!from || !(FRANKENPHP_IMAGE.test(from) || /(^|\/)serversideup\/php:[\w.-]*frankenphp/i.test(from))) return undefined;
+  const bind = (s.binds ?? []).find((b) => b.target === '/etc/frankenphp/Caddyfile');
+  return bind
+    ? `image ${from} runs frankenphp run with the mounted /etc/frankenphp/Caddyfile (${bind.ref.file}:${bind.ref.line})`
+    : undefined;
+}
+
 function runs(facts: Facts, kind: ContainerProxyKind, s: ComposeService): string | undefined {
   // nginx-proxy writes its own nginx config from the containers' environment (collectors/nginx-proxy): it never runs
   // an nginx file of the tree (by its image, or the FROM of the Dockerfile it is built from).
@@ -150,10 +211,21 @@ function runs(facts: Facts, kind: ContainerProxyKind, s: ComposeService): string
   if (prog && Object.values(PROGRAM).some((re) => re.test(prog))) return undefined;
   if (s.role === 'proxy' && IMAGE[kind].test(`${s.image ?? ''} ${s.build?.context ?? ''} ${s.name}`))
     return `image ${s.image ?? s.build?.context ?? s.name}`;
+  // What the container starts, over its image and past an entrypoint script that hands over.
+  const started = startedProgram(facts, s);
+  if (started && startsProxy(kind, started.argv)) return started.why;
+  // FrankenPHP's official image runs `frankenphp run --config /etc/frankenphp/Caddyfile` (its CMD through
+  // docker-php-entrypoint): a service of it whose command the files do not change runs the Caddyfile put there.
+  const from = s.image ?? builtFrom(facts, s)?.image;
+  if (kind === 'caddy' && !s.runs && from && FRANKENPHP_IMAGE.test(from)) return `image ${from} runs frankenphp run`;
   // The image's config decides only where the image's own command runs (or a process manager the service starts):
   // a service of the same image whose command is `php-fpm` runs php-fpm alone, whatever the image copies.
   const copied = !prog || PROCESS_MANAGER.test(prog) ? copiedConfig(facts, s, kind) : undefined;
   if (copied) return `its image copies ${kind}'s config (${copied.file}:${copied.line}: ${copied.snippet})`;
+  // A config mounted where the image's own `frankenphp run` reads it (serversideup's *-frankenphp reads
+  // /etc/frankenphp/Caddyfile as dunglas/frankenphp does): that Caddyfile replaces the image's.
+  const mounted = kind === 'caddy' && !prog ? mountedFrankenphpConfig(facts, s) : undefined;
+  if (mounted) return mounted;
   return undefined;
 }
 

@@ -54,6 +54,23 @@ const cases: Case[] = [
     expect: { count: 1, fixLine: '--host 127.0.0.1 --port 8001' },
   },
   {
+    name: 'invalid: Laravel Octane on 0.0.0.0 gets a fix in artisan syntax',
+    files: {
+      'octane.service': systemdUnit('/usr/bin/php /srv/app/artisan octane:start --server=swoole --host=0.0.0.0 --port=8080'),
+    },
+    expect: { count: 1, message: /octane swoole listens on 0\.0\.0\.0:8080/, fixLine: '--host=127.0.0.1 --port=8080' },
+  },
+  {
+    name: "invalid: PHP's built-in server on 0.0.0.0 gets a fix in php -S syntax",
+    files: { 'php.service': systemdUnit('php -S 0.0.0.0:8081 -t /srv/app/public') },
+    expect: { count: 1, fixLine: '-S 127.0.0.1:8081' },
+  },
+  {
+    name: "valid (trap): Octane's default host is 127.0.0.1",
+    files: { 'octane.service': systemdUnit('php /srv/app/artisan octane:start --server=roadrunner --port=8080') },
+    expect: { count: 0 },
+  },
+  {
     name: 'invalid: compose long syntax without host_ip',
     files: {
       'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app', 'ports:', '  - target: 8000', '    published: 8000']),
