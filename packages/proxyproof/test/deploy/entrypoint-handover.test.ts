@@ -2,7 +2,7 @@
 // over to the compose command `bash /app/docker/run.sh`, a script in a folder the service bind-mounts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { handedOver } from '../../src/collectors/deploy/collector.js';
+import { handedOver } from '../../src/collectors/deploy/shell.js';
 import { factsFromFiles } from '../node-apps/harness.js';
 
 describe('handedOver: the arguments an entrypoint script runs', () => {

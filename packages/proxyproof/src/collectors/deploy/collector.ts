@@ -41,41 +41,13 @@ import { valuesForLines, valuesOnLine } from './helm.js';
 import { type BuildCommand, buildCommandsIn, imageRepo, tagNames, wellKnownImage } from './image-source.js';
 import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
 import { type FoundInvocation, findInvocations, type PyServerKind, serverFromArgsOnly, shlexSplit } from './servers.js';
-import { splitCommands } from './shell.js';
+import { handedOver, splitCommands } from './shell.js';
 
 /** Config-like files above this size are skipped with a note (a real one is a few KB). */
 
 const PROXY_IMAGE = /(^|\/)(nginx|nginxinc\/[\w-]+|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)(:|@|$|-)/i;
 /** An image repository whose last part names a proxy as one of its words (`acme/site-nginx`, `shop_caddy`). */
 const PROXY_NAMED = /(^|[/_-])(nginx|openresty|caddy|traefik|haproxy|httpd|apache|envoy|varnish)([_-][\w-]*)?$/i;
-
-/**
- * The arguments an entrypoint script hands over to, after its top-level `shift`s: `exec "$@"` / `"$@"`, or `cmd="$@"`
- * (also `$*`) followed by `exec $cmd` (a wait-for script that takes its own arguments first). Undefined when it runs
- * none of its arguments.
- */
-export function handedOver(text: string, args: string[]): string[] | undefined {
-  let shifted = 0;
-  let held: string | undefined;
-  for (const raw of text.split(/\r?\n/).slice(0, 10_000)) {
-    const l = raw.replace(/^[ \t]+/, '');
-    const sh = /^shift(?:[ \t]+(\d+))?[ \t]*(?:[;#].*)?$/.exec(l);
-    if (sh) {
-      shifted += Number(sh[1] ?? 1);
-      continue;
-    }
-    const hold = /^([A-Za-z_][A-Za-z0-9_]*)=(?:"\$[@*]"|\$[@*]|"\$\{[@*]\}")[ \t]*(?:[;#].*)?$/.exec(l);
-    if (hold) {
-      held = hold[1];
-      continue;
-    }
-    const all = /^(?:exec[ \t]+)?(?:"\$@"|"\$\{@\}"|\$@)[ \t]*(?:[;#].*)?$/.test(l);
-    const viaHeld =
-      held !== undefined && new RegExp(`^(?:exec[ \\t]+)?(?:"\\$\\{?${held}\\}?"|\\$\\{?${held}\\}?)[ \\t]*(?:[;#].*)?$`).test(l);
-    if (all || viaHeld) return args.slice(shifted);
-  }
-  return undefined;
-}
 
 /**
  * A compose `volumes:` item that mounts a host folder (`./src:/app`, `/srv/app:/app:ro`, long syntax `type: bind`):

@@ -202,3 +202,31 @@ export function shlexSplit(src: string): string[] {
   if (cur !== null) out.push(cur);
   return out;
 }
+
+/**
+ * The arguments an entrypoint script hands over to, after its top-level `shift`s: `exec "$@"` / `"$@"`, or `cmd="$@"`
+ * (also `$*`) followed by `exec $cmd` (a wait-for script that takes its own arguments first). Undefined when it runs
+ * none of its arguments.
+ */
+export function handedOver(text: string, args: string[]): string[] | undefined {
+  let shifted = 0;
+  let held: string | undefined;
+  for (const raw of text.split(/\r?\n/).slice(0, 10_000)) {
+    const l = raw.replace(/^[ \t]+/, '');
+    const sh = /^shift(?:[ \t]+(\d+))?[ \t]*(?:[;#].*)?$/.exec(l);
+    if (sh) {
+      shifted += Number(sh[1] ?? 1);
+      continue;
+    }
+    const hold = /^([A-Za-z_][A-Za-z0-9_]*)=(?:"\$[@*]"|\$[@*]|"\$\{[@*]\}")[ \t]*(?:[;#].*)?$/.exec(l);
+    if (hold) {
+      held = hold[1];
+      continue;
+    }
+    const all = /^(?:exec[ \t]+)?(?:"\$@"|"\$\{@\}"|\$@)[ \t]*(?:[;#].*)?$/.test(l);
+    const viaHeld =
+      held !== undefined && new RegExp(`^(?:exec[ \\t]+)?(?:"\\$\\{?${held}\\}?"|\\$\\{?${held}\\}?)[ \\t]*(?:[;#].*)?$`).test(l);
+    if (all || viaHeld) return args.slice(shifted);
+  }
+  return undefined;
+}

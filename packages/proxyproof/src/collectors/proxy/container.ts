@@ -11,7 +11,7 @@ import type { Ref } from '../../chain/model.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { Facts } from '../../model/facts.js';
 import { builtCopies, builtFrom } from '../deploy/built-from.js';
-import { handedOver } from '../deploy/collector.js';
+import { handedOver } from '../deploy/shell.js';
 import { fedByDockerGen, nginxProxyImage } from '../nginx-proxy/image.js';
 
 export type ContainerProxyKind = 'nginx' | 'caddy' | 'haproxy' | 'apache' | 'traefik';
