@@ -40,6 +40,7 @@ import {
 import { valuesForLines, valuesOnLine } from './helm.js';
 import { type BuildCommand, buildCommandsIn, imageRepo, tagNames, wellKnownImage } from './image-source.js';
 import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
+import { type RunserverDefaults, runserverDefaults } from './runserver-defaults.js';
 import { type FoundInvocation, findInvocations, type PyServerKind, serverFromArgsOnly, shlexSplit } from './servers.js';
 import { splitCommands } from './shell.js';
 
@@ -324,6 +325,18 @@ class DeployRun {
     return stage;
   }
 
+  private runserverCache: RunserverDefaults | undefined;
+
+  /** runserver's defaults as the tree's Python files set them, read once (only when a runserver launch is found). */
+  private runserverDefaults(): RunserverDefaults {
+    this.runserverCache ??= runserverDefaults(
+      this.ctx.files
+        .filter((f) => /\.py$/.test(f.abs) && f.size <= MAX_SOURCE_BYTES)
+        .map((f) => ({ display: f.display, lines: (readText(this.ctx, f) ?? '').split(/\r?\n/) })),
+    );
+    return this.runserverCache;
+  }
+
   private versions(): LaunchContext['versions'] {
     return {
       gunicorn: this.pins.gunicorn?.version,
@@ -436,6 +449,7 @@ class DeployRun {
     const full: LaunchContext = {
       ...lc,
       versions: this.versions(),
+      ...(inv.kind === 'runserver' ? { runserver: this.runserverDefaults() } : {}),
       loadConfig: (p, kind) =>
         this.loadConfig(p, kind, near, {
           ...lc.env,
