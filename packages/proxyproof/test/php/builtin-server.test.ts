@@ -115,6 +115,22 @@ test('artisan serve launches: compose command with SERVER_PORT, an image CMD its
     entry.map((s) => [s.service, s.launch.file, s.launch.line, s.binds[0]?.port, s.binds[0]?.published?.hostPort]),
     [['app', 'docker/entry.sh', 3, 8088, 80]],
   );
+  // An entrypoint that starts the server itself never runs the CMD after it: the script's line is the server; and a
+  // bare `CMD start.sh` (copied onto the PATH) is that script. Trap: the CMD's own artisan serve words look like a launch.
+  const ownStart = await servers(
+    {
+      ...laravel,
+      'docker-compose.yml': 'services:\n  app:\n    build:\n      context: .\n      target: prod\n',
+      Dockerfile:
+        'FROM php:8.3-cli AS dev\nCMD ["php", "artisan", "serve"]\nFROM php:8.3-cli AS prod\nCOPY entry.sh /usr/local/bin/\nENTRYPOINT ["entry.sh"]\nCMD ["php", "artisan", "serve", "--port=3000"]\n',
+      'entry.sh': '#!/bin/sh\nphp artisan migrate --force\nphp artisan serve --host=0.0.0.0 --port=8000\n',
+    },
+    'artisan serve',
+  );
+  assert.deepEqual(
+    ownStart.map((s) => [s.service, s.launch.file, s.launch.line, s.binds[0]?.host, s.binds[0]?.port]),
+    [['app', 'entry.sh', 3, '0.0.0.0', 8000]],
+  );
   const script = await servers(
     {
       ...laravel,

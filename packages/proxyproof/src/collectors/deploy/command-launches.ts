@@ -131,18 +131,24 @@ function scriptLine<M>(
 }
 
 /**
- * A script of the tree an argv runs first (`/entrypoint.sh`, `bin/docker-entrypoint`, `sh ./start.sh`), found by
+ * A script of the tree an argv runs first (`/entrypoint.sh`, `bin/docker-entrypoint`, `sh ./start.sh`, `start.sh`), found by
  * its file name, the copy nearest `near` (the build context or the Dockerfile's folder) first.
  */
 function scriptOf(ctx: CollectContext, argv: string[], near: string): DiscoveredFile | undefined {
   const path = argv[0] !== undefined && SHELL.test(argv[0]) && argv[1] !== '-c' ? argv[1] : argv[0];
-  if (!path || !/\//.test(path) || SHELL.test(path)) return undefined;
+  // A path, or a script's name on the PATH (`CMD start.sh` after `COPY start.sh /usr/local/bin/`); a bare word that is
+  // no script name is a program.
+  if (!path || !/\/|\.sh$/.test(path) || SHELL.test(path)) return undefined;
   const name = basename(path);
   const candidates = ctx.files.filter((f) => basename(f.display) === name);
   return candidates.find((f) => f.abs.startsWith(near + sep)) ?? candidates[0];
 }
 
-/** The launch an argv makes: its own words (each command of an `sh -c` string), else the script it runs. */
+/**
+ * The launch an argv makes: the script of the tree it runs first when that script starts the server itself (an
+ * entrypoint that runs `php artisan serve` and never `exec "$@"` ignores the CMD after it), else its own words (each
+ * command of an `sh -c` string).
+ */
 function argvLaunch<M>(
   ctx: CollectContext,
   facts: Facts,
@@ -153,14 +159,15 @@ function argvLaunch<M>(
   const shC = argv.length === 3 && SHELL.test(argv[0] ?? '') && argv[1] === '-c';
   // `sh -c "a && b"`, compose's `command: sh -c "..."`: each command of the string.
   const commands = shC ? commandWords(argv[2] ?? '') : [argv.flatMap((w) => w.split(/\s+/).filter(Boolean))];
+  const script = scriptOf(ctx, shC ? (commands[0] ?? []) : argv, near);
+  const found = script ? scriptLine(ctx, facts, q, script) : undefined;
+  if (found && script)
+    return { words: found.words, match: found.match, script: { ref: found.ref, via: launchVia(script.display) ?? 'shell' } };
   for (const words of commands) {
     const match = words.length > 0 ? q.match(words) : undefined;
     if (match !== undefined) return { words, match };
   }
-  const script = scriptOf(ctx, shC ? (commands[0] ?? []) : argv, near);
-  const found = script ? scriptLine(ctx, facts, q, script) : undefined;
-  if (!found || !script) return undefined;
-  return { words: found.words, match: found.match, script: { ref: found.ref, via: launchVia(script.display) ?? 'shell' } };
+  return undefined;
 }
 
 /** What an image built from Dockerfile `f` (stage `target`) starts: its CMD/ENTRYPOINT, or the script those run. */
