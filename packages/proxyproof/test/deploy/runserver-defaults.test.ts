@@ -55,6 +55,24 @@ test('runserverDefaults: patches in manage.py/settings, the own command by INSTA
       },
       { default_addr: '0.0.0.0', default_port: '9000' },
     ],
+    [
+      "own command setting the defaults in a method, or its own addrport default: unknown, not Django's",
+      {
+        [OWN_PATH]:
+          'from django.core.management.commands.runserver import Command as B\n\nclass Command(B):\n    def add_arguments(self, parser):\n        super().add_arguments(parser)\n        self.default_addr = "10.0.0.11"\n',
+        'mysite/settings.py': APPS(['devtools', 'django.contrib.staticfiles']),
+      },
+      { default_addr: undefined },
+    ],
+    [
+      'own command with its own addrport default (parser.set_defaults): every default unknown',
+      {
+        'sub/management/commands/runserver.py':
+          'from django.core.management.commands.runserver import Command as B\n\nclass Command(B):\n    def add_arguments(self, parser):\n        parser.set_defaults(addrport="0.0.0.0:8000")\n',
+        'mysite/settings.py': APPS(['sub', 'django.contrib.staticfiles']),
+      },
+      { default_addr: undefined, default_addr_ipv6: undefined, default_port: undefined },
+    ],
     // traps: each looks like a default and is none
     [
       'trap: own command listed after staticfiles (staticfiles runserver wins)',
@@ -65,6 +83,17 @@ test('runserverDefaults: patches in manage.py/settings, the own command by INSTA
       {},
     ],
     ['trap: own command of an app not installed', { [OWN_PATH]: OWN("    default_addr = '0.0.0.0'") }, {}],
+    [
+      "trap: a vendored virtualenv's Django and staticfiles commands are no project command",
+      {
+        'venv/Lib/site-packages/django/core/management/commands/runserver.py':
+          "class Command(BaseCommand):\n    default_addr = '127.0.0.1'\n    default_port = '8000'\n",
+        'venv/Lib/site-packages/django/contrib/staticfiles/management/commands/runserver.py':
+          "class Command(RunserverCommand):\n    default_port = '1'\n",
+        'mysite/settings.py': APPS(['django.contrib.staticfiles']),
+      },
+      {},
+    ],
     [
       'trap: a view reading or setting the attribute (imported after the address is chosen), a comparison',
       {

@@ -70,17 +70,29 @@ function patches(f: PyText): Array<[RunserverAttr, RunserverDefault]> {
   return out;
 }
 
-/** The class attributes a project's own runserver command sets (indented one level under `class Command`). */
+/**
+ * The class attributes a project's own runserver command sets (indented one level under `class Command`). One its
+ * methods set (`self.default_port = ...`), or an `addrport` default of its own (`parser.set_defaults(addrport=...)`,
+ * `options['addrport'] = ...`), is code the files cannot run: those defaults are unknown.
+ */
 function ownCommand(f: PyText): Array<[RunserverAttr, RunserverDefault]> {
   const out: Array<[RunserverAttr, RunserverDefault]> = [];
   let inClass = false;
   f.lines.forEach((l, i) => {
     if (/^class\s+Command\b/.test(l)) inClass = true;
     else if (/^\S/.test(l)) inClass = false;
-    const m = inClass ? /^( {4}|\t)(default_addr_ipv6|default_addr|default_port)\s*=(?!=)\s*(.*)$/.exec(l) : null;
-    if (!m) return;
-    const value = literal(m[3] as string);
-    out.push([m[2] as RunserverAttr, { ...(value !== undefined ? { value } : {}), ref: refAt(f.display, f.lines, i + 1) }]);
+    if (!inClass) return;
+    const ref = refAt(f.display, f.lines, i + 1);
+    const m = /^( {4}|\t)(default_addr_ipv6|default_addr|default_port)\s*=(?!=)\s*(.*)$/.exec(l);
+    if (m) {
+      const value = literal(m[3] as string);
+      out.push([m[2] as RunserverAttr, { ...(value !== undefined ? { value } : {}), ref }]);
+      return;
+    }
+    const self = /\bself\.(default_addr_ipv6|default_addr|default_port)\s*=(?!=)/.exec(l);
+    if (self) out.push([self[1] as RunserverAttr, { ref }]);
+    else if (/addrport['"]?\s*[\]=]|set_defaults\([^)]*addrport|add_argument\(\s*['"]addrport/.test(l))
+      for (const a of ['default_addr', 'default_addr_ipv6', 'default_port'] as const) out.push([a, { ref }]);
   });
   return out;
 }
