@@ -698,6 +698,12 @@ class DeployRun {
     const lookup = (n: string) => dotenv[n]?.value;
     const cf: ComposeFile = { file: f.display, name: raw.name, services: [] };
     if (raw.externalNetworks?.length) cf.externalNetworks = raw.externalNetworks;
+    const includers = [...this.rawCompose]
+      .filter(([abs, r]) =>
+        (r.include ?? []).some((i) => i.paths[0] !== undefined && resolve(dirname(abs), i.paths[0]) === f.abs),
+      )
+      .map(([abs]) => this.byAbs.get(abs)?.display ?? abs);
+    if (includers.length === 1) cf.includedBy = includers[0];
     const baseAbs = this.overlayBase.get(f.abs);
     const baseNames = new Set(baseAbs ? (this.rawCompose.get(baseAbs)?.services ?? []).map((b) => b.name) : []);
     const overlays = this.overlaysOf.get(f.abs) ?? [];
