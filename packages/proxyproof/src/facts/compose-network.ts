@@ -22,9 +22,43 @@ export interface ComposeNeighbours {
 
 const networksOf = (s: ComposeService): string[] => (s.networks.length > 0 ? s.networks : ['default']);
 
-/** The compose files of one project: the same folder and the same `name:` (compose merges `-f` files and overrides). */
+/** The file whose project `file` runs in: followed up its single-file `include:`s (bounded: a cycle stops). */
+function includeRoot(files: readonly ComposeFile[], file: ComposeFile): ComposeFile {
+  let at = file;
+  for (let i = 0; i < 8 && at.includedBy !== undefined; i++) {
+    const up = files.find((f) => f.file === at.includedBy);
+    if (!up) break;
+    at = up;
+  }
+  return at;
+}
+
+/**
+ * The compose files of one project: the same folder and the same `name:` (compose merges `-f` files and overrides),
+ * with the files a project's `include:` brings in (their services join its default network).
+ */
 function projectFiles(facts: Facts, file: ComposeFile): ComposeFile[] {
-  return (facts.compose?.files ?? []).filter((f) => dirname(f.file) === dirname(file.file) && f.name === file.name);
+  const files = facts.compose?.files ?? [];
+  const key = (f: ComposeFile) => {
+    const r = includeRoot(files, f);
+    return `${dirname(r.file)}\n${r.name ?? ''}`;
+  };
+  const mine = key(file);
+  return files.filter((f) => key(f) === mine);
+}
+
+/**
+ * `composeProjects` with the included files in their includer's project: an included file (another folder, often
+ * `app/compose.yml`) is no alternative stack but part of the one that includes it.
+ */
+export function composeProjectsWithIncludes(files: readonly ComposeFile[]): Map<string, string> {
+  const projects = composeProjects(files);
+  for (const f of files) {
+    const root = includeRoot(files, f);
+    const key = projects.get(root.file);
+    if (root !== f && key !== undefined) projects.set(f.file, key);
+  }
+  return projects;
 }
 
 const BASE_NAME = /^(docker-)?compose\.ya?ml$/;

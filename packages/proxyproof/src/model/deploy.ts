@@ -98,6 +98,12 @@ export interface ComposeFile {
   name?: string;
   /** Top-level networks declared `external: true` (made outside this file: other stacks' containers may join). */
   externalNetworks?: string[];
+  /**
+   * The compose file whose top-level `include:` names this one (`include: [app/compose.yml]`, or first in a `- path:`
+   * list): compose copies its services into that file's project, on its networks (its `default` network is the
+   * includer's). Absent when several files include it (alternative stacks).
+   */
+  includedBy?: string;
   services: ComposeService[];
 }
 

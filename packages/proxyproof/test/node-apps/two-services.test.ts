@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeChain } from '../../src/chain/analyze.js';
+import { koaProxyAll } from '../../src/checks/node/koa-proxy-all.js';
 import { lintFiles } from '../python/lint-files.js';
 
 const SERVER = `const express = require('express');
@@ -109,4 +110,32 @@ test('node app built into two services: their own reach, and the chain gives bot
   const apps = a.topology.apps.filter((x) => x.kind === 'node');
   assert.deepEqual(apps.map((x) => x.service).sort(), ['api', 'web']);
   for (const app of apps) assert.equal(app.framework?.kind, 'express', `${app.service}: ${app.label}`);
+});
+
+// The Node checks read every server of the package (checks/node/common.ts serversOf): a Koa app trusting every
+// peer, run by `web` (compose network only, listed first) and `api` (published on every interface), is reachable
+// without the proxy through api; reading only the first server called it proxy-only.
+const KOA =
+  "const Koa = require('koa');\nconst app = new Koa({ proxy: true });\napp.maxIpsCount = 1;\napp.listen(process.env.PORT || 3000);\n";
+const KOA_PKG = JSON.stringify({ name: 'shop', dependencies: { koa: '^2.15.0' }, scripts: { start: 'node server.js' } });
+
+test('node checks read every server of a package: koa/proxy-all sees the second service published on every interface', async () => {
+  const files = (apiExtra: string) => ({
+    'server.js': KOA,
+    'package.json': KOA_PKG,
+    'docker-compose.yml': `services:\n${service('web', 3000)}${service('api', 4000, apiExtra)}`,
+  });
+  const { findings } = await lintFiles(files('    ports:\n      - "4000:4000"\n'), [koaProxyAll]);
+  assert.deepEqual(
+    findings.map((f) => [f.id, f.severity]),
+    [['koa/proxy-all', 'high']],
+  );
+  assert.match(findings[0]?.message ?? '', /\[::\]:4000 \(published on 0\.0\.0\.0:4000\)/);
+  assert.ok(
+    findings[0]?.evidence.some((e) => e.file === 'docker-compose.yml' && /reachable without the proxy/.test(e.note ?? '')),
+  );
+  // Trap: the same two services, neither published: only the compose network reaches them and maxIpsCount is 1, the
+  // correct Koa setup behind one proxy: nothing to say.
+  const closed = await lintFiles(files(''), [koaProxyAll]);
+  assert.deepEqual(closed.findings, []);
 });

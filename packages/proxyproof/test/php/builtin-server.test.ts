@@ -86,6 +86,51 @@ test('artisan serve launches: compose command with SERVER_PORT, an image CMD its
     image.map((s) => [s.service, s.launch.file, s.launch.line, s.binds[0]?.reach]),
     [['app', 'Dockerfile', 4, 'container-network']],
   );
+  // `sh -c "migrate && serve"`: the serve command of the string (the first command is artisan too, not serve).
+  const chained = await servers(
+    {
+      ...laravel,
+      'docker-compose.yml':
+        'services:\n  app:\n    image: php:8.3-cli\n    command: sh -c "php artisan migrate --force && php artisan serve --host=0.0.0.0 --port=9000"\n',
+    },
+    'artisan serve',
+  );
+  assert.deepEqual(
+    chained.map((s) => [s.service, s.launch.via, s.binds[0]?.port, s.binds[0]?.reach]),
+    [['app', 'compose', 9000, 'container-network']],
+  );
+  // An image's ENTRYPOINT script its compose service runs: the server is in that service's container, with its env.
+  const entry = await servers(
+    {
+      ...laravel,
+      'docker-compose.yml':
+        'services:\n  app:\n    build: .\n    environment:\n      SERVER_PORT: "8088"\n    ports:\n      - "80:8088"\n',
+      Dockerfile:
+        'FROM php:8.3-cli\nCOPY . /app\nCOPY docker/entry.sh /usr/local/bin/entry.sh\nENTRYPOINT ["/usr/local/bin/entry.sh"]\n',
+      'docker/entry.sh': '#!/bin/sh\nphp artisan migrate --force\nexec php artisan serve --host=0.0.0.0\n',
+    },
+    'artisan serve',
+  );
+  assert.deepEqual(
+    entry.map((s) => [s.service, s.launch.file, s.launch.line, s.binds[0]?.port, s.binds[0]?.published?.hostPort]),
+    [['app', 'docker/entry.sh', 3, 8088, 80]],
+  );
+  // An entrypoint that starts the server itself never runs the CMD after it: the script's line is the server; and a
+  // bare `CMD start.sh` (copied onto the PATH) is that script. Trap: the CMD's own artisan serve words look like a launch.
+  const ownStart = await servers(
+    {
+      ...laravel,
+      'docker-compose.yml': 'services:\n  app:\n    build:\n      context: .\n      target: prod\n',
+      Dockerfile:
+        'FROM php:8.3-cli AS dev\nCMD ["php", "artisan", "serve"]\nFROM php:8.3-cli AS prod\nCOPY entry.sh /usr/local/bin/\nENTRYPOINT ["entry.sh"]\nCMD ["php", "artisan", "serve", "--port=3000"]\n',
+      'entry.sh': '#!/bin/sh\nphp artisan migrate --force\nphp artisan serve --host=0.0.0.0 --port=8000\n',
+    },
+    'artisan serve',
+  );
+  assert.deepEqual(
+    ownStart.map((s) => [s.service, s.launch.file, s.launch.line, s.binds[0]?.host, s.binds[0]?.port]),
+    [['app', 'entry.sh', 3, '0.0.0.0', 8000]],
+  );
   const script = await servers(
     {
       ...laravel,

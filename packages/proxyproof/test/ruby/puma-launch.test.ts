@@ -58,6 +58,30 @@ for (const c of [
     want: { binds: ['127.0.0.1:4000@compose.yaml:4 loopback container'], service: 'web' },
   },
   {
+    name: 'a compose command that runs a script of the tree (`./bin/start`): the script starts Puma in that container',
+    files: {
+      'compose.yaml': 'services:\n  web:\n    build: .\n    command: ["./bin/start"]\n    ports:\n      - "3000:3000"\n',
+      'bin/start': '#!/bin/sh\nbundle exec rails db:prepare\nexec bundle exec puma -C config/puma.rb\n',
+    },
+    want: { binds: ['0.0.0.0:3000@config/puma.rb:1 network container'], service: 'web' },
+  },
+  {
+    name: '`sh -c "./docker/run.sh && echo done"` in an image: the script the first command runs starts Puma',
+    files: {
+      Dockerfile: 'FROM ruby:3.2\nWORKDIR /app\nCOPY . .\nCMD ["sh", "-c", "./docker/run.sh && echo done"]\n',
+      'docker/run.sh': '#!/bin/sh\nexec bundle exec rails s -b 0.0.0.0 -p 8080\n',
+    },
+    want: { binds: ['0.0.0.0:8080@docker/run.sh:2 container-network container'] },
+  },
+  {
+    name: 'trap: a compose command running a script that starts something else (sidekiq) does not take the Puma',
+    files: {
+      'compose.yaml': 'services:\n  worker:\n    build: .\n    command: ["./bin/worker"]\n',
+      'bin/worker': '#!/bin/sh\n# not puma: the web runs elsewhere\nexec bundle exec sidekiq\n',
+    },
+    want: { binds: ['0.0.0.0:3000@config/puma.rb:1 -'] },
+  },
+  {
     name: 'trap: config/puma.rb alone (no launch in the tree) stays a server on this machine',
     files: {},
     want: { binds: ['0.0.0.0:3000@config/puma.rb:1 -'] },

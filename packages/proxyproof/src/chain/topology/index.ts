@@ -4,7 +4,7 @@
  * collectors; links are resolved by address; entries are the hops nobody proxies to.
  */
 import { FRONTS } from '../../collectors/front/fronts.js';
-import { composeProjects } from '../../facts/compose-network.js';
+import { composeProjectsWithIncludes } from '../../facts/compose-network.js';
 import { proxyConfigs } from '../../facts/proxy-configs.js';
 import type { Facts } from '../../model/facts.js';
 import { type FrontFacts, frontReachesProxy } from '../../model/proxy.js';
@@ -77,7 +77,7 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
     notes,
   };
   // Alternative compose files are separate stacks: which project each file and each service name belongs to.
-  const projects = composeProjects(facts.compose?.files ?? []);
+  const projects = composeProjectsWithIncludes(facts.compose?.files ?? []);
   const serviceProjects = new Map<string, Set<string>>();
   for (const f of facts.compose?.files ?? [])
     for (const s of f.services) {

@@ -36,11 +36,19 @@ export function frameworksOf(facts: Facts, family: 'express' | 'fastify' | 'koa'
   });
 }
 
-/** The node app server started by this framework's listen() call(s), if the collector saw one. */
-export function serverOf(facts: Facts, fw: FrameworkFacts): AppServerFacts | undefined {
-  return facts.appServers.find(
+/**
+ * Every node app server started by this framework's listen() call(s): one per container when a package is built
+ * into several compose services (each with its own environment, published ports and proxy).
+ */
+export function serversOf(facts: Facts, fw: FrameworkFacts): AppServerFacts[] {
+  return facts.appServers.filter(
     (s) => s.kind === 'node' && s.appTarget !== undefined && s.appTarget.includes(`\`${fw.module}\` (${fw.file}:`),
   );
+}
+
+/** The first of them, if the collector saw one. */
+export function serverOf(facts: Facts, fw: FrameworkFacts): AppServerFacts | undefined {
+  return serversOf(facts, fw)[0];
 }
 
 export function usesForwardedLib(fw: FrameworkFacts): SourceRef | undefined {
@@ -58,7 +66,10 @@ export interface ProxyContext {
   weak?: Evidence;
   /** A bind any machine can reach (0.0.0.0/:: on a host, a port published on all interfaces). */
   open?: BindAddress;
+  /** The server the peers reach (the first with a peer), else the first server. */
   server?: AppServerFacts;
+  /** Every server of the framework's package (several compose services may run it). */
+  servers: AppServerFacts[];
   /** Proxy layers the files show in front of the app (1 when one is found), undefined when unknown. */
   chainLength?: number;
   https?: Evidence;
@@ -122,9 +133,18 @@ function anyProxyConfig(facts: Facts): Evidence | undefined {
 }
 
 export function proxyContext(facts: Facts, fw: FrameworkFacts): ProxyContext {
-  const server = serverOf(facts, fw);
-  const peers = server ? proxyPeers(facts, server) : [];
-  const ctx: ProxyContext = { peers };
+  const servers = serversOf(facts, fw);
+  // Every server's proxies: a package run by two services may be proxied in one and published in the other.
+  const peersOf = servers.map((s) => proxyPeers(facts, s));
+  const seen = new Set<string>();
+  const peers = peersOf.flat().filter((p) => {
+    const key = `${p.place}|${p.what}|${p.evidence.file}:${p.evidence.line}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const server = servers[peersOf.findIndex((p) => p.length > 0)] ?? servers[0];
+  const ctx: ProxyContext = { peers, servers };
   if (server) ctx.server = server;
   if (peers.length === 0 && !server) {
     const w = anyProxyConfig(facts);
@@ -135,7 +155,7 @@ export function proxyContext(facts: Facts, fw: FrameworkFacts): ProxyContext {
     ctx.front = front;
     ctx.weak ??= front.evidence;
   }
-  const open = server?.binds.find((b) => b.reach === 'network');
+  const open = servers.flatMap((s) => s.binds).find((b) => b.reach === 'network');
   // On a platform the app's port is reached from the internet only through the platform's router.
   if (open && !front?.platform) ctx.open = open;
   if (peers.length === 0 && !front) {
@@ -198,7 +218,7 @@ export function remotePeer(ctx: ProxyContext): ProxyPeer | undefined {
 export function recommendedTrust(ctx: ProxyContext): string {
   if (ctx.peers.length === 0) {
     // Only loopback binds: whatever proxies to it runs on this host and connects from loopback.
-    const binds = ctx.server?.binds ?? [];
+    const binds = ctx.servers.flatMap((s) => s.binds);
     const local = binds.length > 0 && binds.every((b) => b.exposure === 'loopback' && !b.published);
     return local ? 'loopback' : '<proxy IP>';
   }

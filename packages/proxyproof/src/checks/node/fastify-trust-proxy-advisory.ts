@@ -70,7 +70,7 @@ export const fastifyTrustProxyAdvisory: Check = {
         pinned.length > 0 ? (pinnedAffected.length > 0 ? 'affected' : undefined) : range ? advisoryRange(range) : undefined;
       if (!version || !range || !verdict) continue;
       const ctx = proxyContext(facts, fw);
-      const binds = ctx.server?.binds ?? [];
+      const binds = ctx.servers.flatMap((s) => s.binds);
       const localOnly =
         binds.length > 0 && binds.every((b) => (b.exposure === 'loopback' || b.exposure === 'unix') && !b.published);
       const setting = fw.settings.trustProxy;

@@ -39,7 +39,8 @@ export const koaProxyAll: Check = {
       const maxIps = koaMaxIps(
         fw.settings.maxIpsCount?.value === undefined ? undefined : { kind: 'literal', value: fw.settings.maxIpsCount.value },
       );
-      const reachKnown = ctx.server?.binds.every((b) => b.reach !== 'unknown') === true;
+      const binds = ctx.servers.flatMap((s) => s.binds);
+      const reachKnown = ctx.servers.length > 0 && binds.every((b) => b.reach !== 'unknown');
       let severity: Severity;
       let message: string;
       if (ctx.open) {

@@ -23,6 +23,7 @@ import type { ComposePort, ComposeService, Reach } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Exposure, SourceRef, Valued } from '../../model/facts.js';
 import type { Scope } from '../python/evaluate.js';
 import { show, toJs } from '../python/evaluate.js';
+import type { RunserverAttr, RunserverDefaults } from './runserver-defaults.js';
 import { type FoundInvocation, type PyServerKind, parseServerArgs, shlexSplit } from './servers.js';
 
 export interface LaunchContext {
@@ -42,6 +43,8 @@ export interface LaunchContext {
   /** Evaluates a gunicorn/hypercorn python config file named on the command line (or the default). */
   loadConfig?: (path: string | undefined, kind: PyServerKind) => { scope: Scope; file: string; assumed: boolean } | undefined;
   versions: Partial<Record<PyServerKind, string>>;
+  /** runserver's default address as the project sets it (runserver launches only). */
+  runserver?: RunserverDefaults;
 }
 
 export const DEFAULT_VERSIONS: Record<PyServerKind, string> = {
@@ -454,14 +457,38 @@ function ssl(parsed: ReturnType<typeof parseServerArgs>, dest: string): boolean 
 
 /**
  * `runserver [addr:]port` (Django's naiveip_re: an IPv4 address, a bracketed IPv6 one or a host name, then `:port`;
- * or a port alone). `0` is a name the resolver turns into 0.0.0.0 (Django 4.2+ prints it so).
+ * or a port alone). `0` is a name the resolver turns into 0.0.0.0 (Django 4.2+ prints it so). What the command line
+ * leaves out is the command's `default_addr`/`default_addr_ipv6`/`default_port` (127.0.0.1, ::1, 8000 unless the
+ * project changes them: `defaults`, collectors/deploy/runserver-defaults.ts); `from` names the lines that did, and a
+ * default the files set to something only the run knows gives `unknown` (that line).
  */
-export function runserverBind(addrport: string | undefined, ipv6: boolean): { host: string; port: number } | undefined {
-  if (addrport === undefined) return { host: ipv6 ? '::1' : '127.0.0.1', port: 8000 };
-  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[a-fA-F0-9:]+\]|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*):)?(\d+)$/.exec(addrport);
-  if (!m) return undefined;
-  const host = m[1] === undefined ? (ipv6 ? '::1' : '127.0.0.1') : m[1] === '0' ? '0.0.0.0' : m[1].replace(/^\[|\]$/g, '');
-  return { host, port: Number(m[2]) };
+export function runserverBind(
+  addrport: string | undefined,
+  ipv6: boolean,
+  defaults: RunserverDefaults = {},
+): { host: string; port: number; from?: SourceRef[] } | { unknown: SourceRef } | undefined {
+  let addr: string | undefined;
+  let portText: string | undefined;
+  if (addrport !== undefined) {
+    const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[a-fA-F0-9:]+\]|[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*):)?(\d+)$/.exec(addrport);
+    if (!m) return undefined;
+    addr = m[1]?.replace(/^\[|\]$/g, '');
+    portText = m[2];
+  }
+  const from: SourceRef[] = [];
+  const fallback = (attr: RunserverAttr, django: string): string | { unknown: SourceRef } => {
+    const d = defaults[attr];
+    if (!d) return django;
+    if (d.value === undefined) return { unknown: d.ref };
+    from.push(d.ref);
+    return d.value;
+  };
+  const host = addr ?? fallback(ipv6 ? 'default_addr_ipv6' : 'default_addr', ipv6 ? '::1' : '127.0.0.1');
+  if (typeof host !== 'string') return host;
+  const port = portText ?? fallback('default_port', '8000');
+  if (typeof port !== 'string') return port;
+  if (!/^\d+$/.test(port)) return undefined;
+  return { host: host === '0' ? '0.0.0.0' : host, port: Number(port), ...(from.length > 0 ? { from } : {}) };
 }
 
 function buildRunserver(
@@ -482,11 +509,20 @@ function buildRunserver(
       ref: ctx.ref,
       note: 'runserver --settings',
     };
-  const bind = runserverBind(addrport, parsed.flags.get('use_ipv6') === true);
-  if (bind) finish([{ kind: 'tcp', host: bind.host, port: bind.port, exposure: exposureOf(bind.host) }], ctx.ref);
-  else {
+  const bind = runserverBind(addrport, parsed.flags.get('use_ipv6') === true, ctx.runserver);
+  if (bind && 'host' in bind) {
+    finish([{ kind: 'tcp', host: bind.host, port: bind.port, exposure: exposureOf(bind.host) }], ctx.ref);
+    if (bind.from)
+      facts.notes?.push(
+        `runserver's default address is the project's: ${bind.from.map((r) => `${r.file}:${r.line}`).join(', ')} (Django's own is 127.0.0.1:8000)`,
+      );
+  } else {
     facts.binds.push({ kind: 'tcp', exposure: 'unknown', reach: 'unknown', ref: ctx.ref });
-    facts.notes?.push(`runserver address ${addrport} is not a literal [addr:]port`);
+    facts.notes?.push(
+      bind
+        ? `runserver's default address is set at ${bind.unknown.file}:${bind.unknown.line} from a value the files do not show`
+        : `runserver address ${addrport} is not a literal [addr:]port`,
+    );
   }
   facts.notes?.push(
     "Django's development server: plain HTTP, no forwarded header read; every header reaches Django's META unchanged (names with an underscore dropped), so SECURE_PROXY_SSL_HEADER decides; Django's docs: not for production",

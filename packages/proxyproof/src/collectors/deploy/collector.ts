@@ -40,6 +40,7 @@ import {
 import { valuesForLines, valuesOnLine } from './helm.js';
 import { type BuildCommand, buildCommandsIn, imageRepo, tagNames, wellKnownImage } from './image-source.js';
 import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
+import { type RunserverDefaults, runserverDefaults } from './runserver-defaults.js';
 import { type FoundInvocation, findInvocations, type PyServerKind, serverFromArgsOnly, shlexSplit } from './servers.js';
 import { handedOver, splitCommands } from './shell.js';
 
@@ -296,6 +297,18 @@ class DeployRun {
     return stage;
   }
 
+  private runserverCache: RunserverDefaults | undefined;
+
+  /** runserver's defaults as the tree's Python files set them, read once (only when a runserver launch is found). */
+  private runserverDefaults(): RunserverDefaults {
+    this.runserverCache ??= runserverDefaults(
+      this.ctx.files
+        .filter((f) => /\.py$/.test(f.abs) && f.size <= MAX_SOURCE_BYTES)
+        .map((f) => ({ display: f.display, lines: (readText(this.ctx, f) ?? '').split(/\r?\n/) })),
+    );
+    return this.runserverCache;
+  }
+
   private versions(): LaunchContext['versions'] {
     return {
       gunicorn: this.pins.gunicorn?.version,
@@ -408,6 +421,7 @@ class DeployRun {
     const full: LaunchContext = {
       ...lc,
       versions: this.versions(),
+      ...(inv.kind === 'runserver' ? { runserver: this.runserverDefaults() } : {}),
       loadConfig: (p, kind) =>
         this.loadConfig(p, kind, near, {
           ...lc.env,
@@ -656,6 +670,12 @@ class DeployRun {
     const lookup = (n: string) => dotenv[n]?.value;
     const cf: ComposeFile = { file: f.display, name: raw.name, services: [] };
     if (raw.externalNetworks?.length) cf.externalNetworks = raw.externalNetworks;
+    const includers = [...this.rawCompose]
+      .filter(([abs, r]) =>
+        (r.include ?? []).some((i) => i.paths[0] !== undefined && resolve(dirname(abs), i.paths[0]) === f.abs),
+      )
+      .map(([abs]) => this.byAbs.get(abs)?.display ?? abs);
+    if (includers.length === 1) cf.includedBy = includers[0];
     const baseAbs = this.overlayBase.get(f.abs);
     const baseNames = new Set(baseAbs ? (this.rawCompose.get(baseAbs)?.services ?? []).map((b) => b.name) : []);
     const overlays = this.overlaysOf.get(f.abs) ?? [];

@@ -9,14 +9,12 @@
  * (argparse/click tables); Puma's own options that matter are two (`-b`/`-p`), and the Ruby collector owns Puma's
  * config file, so it places its own server. Thruster (`thrust`) in front of Puma is the Kamal collector's.
  */
-import { basename, dirname, resolve, sep } from 'node:path';
-import type { CollectContext, DiscoveredFile } from '../../model/collector.js';
+import { sep } from 'node:path';
+import type { CollectContext } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, SourceRef } from '../../model/facts.js';
-import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { exposureOf, inServiceContainer, reachOf } from '../deploy/appserver.js';
-import { commandWords, launchVia } from '../deploy/command-launches.js';
-import { dockerArgv, parseDockerfile } from '../deploy/formats.js';
+import { commandLaunches } from '../deploy/command-launches.js';
 
 /** One place the tree starts Puma (directly, through `rails server`/`rackup`, or through a script). */
 export interface RailsLaunch {
@@ -75,91 +73,26 @@ export function commandLineBind(words: string[], ref: SourceRef): BindAddress | 
   return { kind: 'tcp', host: h, port: port ?? (rails ? 3000 : 9292), exposure: exposureOf(h), ref };
 }
 
-function read(ctx: CollectContext, f: DiscoveredFile): string[] | undefined {
-  if (f.size > MAX_APP_SOURCE_BYTES) return undefined;
-  return ctx.facts.sources.get(f.display) ?? ctx.read(f).toString('utf8').split(/\r?\n/);
-}
-
-/** A script of the tree this argv runs first (`/entrypoint.sh`, `/rails/bin/docker-entrypoint`), by its file name. */
-function scriptLaunch(ctx: CollectContext, argv: string[], near: string): { ref: SourceRef; words: string[] } | undefined {
-  const first = argv[0];
-  if (!first || !/\//.test(first) || /^(?:\S*\/)?(?:ba|da|a|z)?sh$/.test(first)) return undefined;
-  const name = base(first);
-  const candidates = ctx.files.filter((f) => basename(f.display) === name);
-  // The copy nearest the Dockerfile (same folder tree first).
-  const script = candidates.find((f) => f.abs.startsWith(near + sep)) ?? candidates[0];
-  if (!script) return undefined;
-  const lines = read(ctx, script);
-  if (!lines) return undefined;
-  for (const [i, l] of lines.entries()) {
-    if (/^\s*#/.test(l)) continue;
-    for (const words of commandWords(l)) {
-      const server = railsServerWords(words.filter((w) => w !== 'bundle' && w !== 'exec'));
-      if (server) return { ref: refAt(script.display, lines, i + 1), words: server };
-    }
-  }
-  return undefined;
-}
-
-/** The Puma an image starts: its CMD/ENTRYPOINT, or the entrypoint script those run. */
-function imageLaunch(
-  ctx: CollectContext,
-  f: DiscoveredFile,
-  target?: string,
-): { ref: SourceRef; words: string[]; how: string } | undefined {
-  const lines = read(ctx, f);
-  if (!lines) return undefined;
-  const df = parseDockerfile(lines.join('\n'), target ? { target } : {});
-  const a = dockerArgv(df);
-  if (!a) return undefined;
-  const words =
-    a.argv.length === 3 && /sh$/.test(a.argv[0] ?? '') && a.argv[1] === '-c' ? (a.argv[2] ?? '').split(/\s+/) : a.argv;
-  const ref = refAt(f.display, lines, a.line);
-  const direct = railsServerWords(words);
-  if (direct) return { ref, words: direct, how: `${f.display}:${a.line}` };
-  const script = scriptLaunch(ctx, a.argv, dirname(f.abs));
-  if (script) return { ...script, how: `${f.display}:${a.line} through ${script.ref.file}:${script.ref.line}` };
-  return undefined;
-}
-
-/** Every place the tree starts a Rails server in a container. */
+/**
+ * Every place the tree starts a Rails server in a container: the one launch reader's compose → image → script path
+ * (collectors/deploy/command-launches.ts), without its line-by-line reading of Procfiles and units, which place no
+ * container.
+ */
 export function railsLaunches(ctx: CollectContext): RailsLaunch[] {
-  const out: RailsLaunch[] = [];
-  const builtByService = new Set<string>();
-  for (const cf of ctx.facts.compose?.files ?? []) {
-    const composeAbs = ctx.files.find((x) => x.display === cf.file)?.abs ?? resolve(cf.file);
-    for (const svc of cf.services) {
-      if (svc.role === 'proxy') continue;
-      const context = svc.build ? resolve(dirname(composeAbs), svc.build.context) : dirname(composeAbs);
-      const dfAbs = svc.build ? resolve(context, svc.build.dockerfile ?? 'Dockerfile') : undefined;
-      if (dfAbs) builtByService.add(dfAbs);
-      const argv = [...(svc.entrypoint?.argv ?? []), ...(svc.command?.argv ?? [])];
-      if (argv.length > 0) {
-        const words = argv.flatMap((w) => w.split(/\s+/).filter(Boolean));
-        const server = railsServerWords(words);
-        const ref = svc.command?.ref ?? svc.entrypoint?.ref ?? svc.ref;
-        if (server)
-          out.push({ ref, words: server, service: svc, context, how: `compose service ${svc.name} (${ref.file}:${ref.line})` });
-        continue;
-      }
-      const df = dfAbs ? ctx.files.find((x) => x.abs === dfAbs) : undefined;
-      const image = df ? imageLaunch(ctx, df, svc.build?.target) : undefined;
-      if (image)
-        out.push({
-          ref: image.ref,
-          words: image.words,
-          service: svc,
-          context,
-          how: `compose service ${svc.name}, its image's ${image.how}`,
-        });
-    }
-  }
-  for (const f of ctx.files) {
-    if (launchVia(f.display) !== 'dockerfile' || builtByService.has(f.abs)) continue;
-    const image = imageLaunch(ctx, f);
-    if (image) out.push({ ref: image.ref, words: image.words, context: dirname(f.abs), how: `the image of ${image.how}` });
-  }
-  return out;
+  return commandLaunches(ctx, ctx.facts, {
+    mentions: /puma|rails|rackup/,
+    match: railsServerWords,
+    lines: false,
+  }).map((l) => {
+    const through = l.startedBy ? ` through ${l.ref.file}:${l.ref.line}` : '';
+    const start = l.startedBy ?? l.ref;
+    const how = !l.service
+      ? `the image of ${start.file}:${start.line}${through}`
+      : l.image
+        ? `compose service ${l.service.name}, its image's ${start.file}:${start.line}${through}`
+        : `compose service ${l.service.name} (${start.file}:${start.line})${through}`;
+    return { ref: l.ref, words: l.match, ...(l.service ? { service: l.service } : {}), context: l.context ?? '', how };
+  });
 }
 
 /**
