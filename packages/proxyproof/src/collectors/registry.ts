@@ -36,6 +36,7 @@ import {
   VIRTUAL_HOST_LINE,
   WEBSERVER_SECTION,
 } from './claims.js';
+import { isMarkdownName } from './fenced.js';
 import { dockerGenPairs, NGINX_PROXY_MANAGER_IMAGE, nginxProxyImage } from './nginx-proxy/image.js';
 import { baseName, configName } from './proxy/common.js';
 import { isDockerfileName } from './sniff.js';
@@ -105,8 +106,19 @@ function deployRuns(ctx: CollectContext): boolean {
   });
 }
 
-/** caddy/collector.ts collect(), by caddy/claim.ts: unclaimed `.json`, Caddyfile names, or a file named on the command line. */
-const caddyRuns = (ctx: CollectContext) => unclaimed(ctx).some(mayBeCaddyFile);
+/**
+ * caddy/collector.ts collect(), by caddy/claim.ts: unclaimed `.json`, Caddyfile names, or a file named on the command
+ * line; or a Markdown/MDX document that proxies in a code fence (collectors/fenced.ts: a guide's host Caddyfile).
+ */
+const caddyRuns = (ctx: CollectContext) =>
+  unclaimed(ctx).some(mayBeCaddyFile) ||
+  ctx.files.some((f) => {
+    if (!isMarkdownName(baseName(f.display)) || f.size > MAX_CONFIG_BYTES) return false;
+    const b = ctx.read(f);
+    return !b.includes(0) && CADDY_PROXYING.test(b.toString('utf8'));
+  });
+/** A Caddy directive that sends requests on: a fenced Caddyfile without one changes nothing of the chain. */
+const CADDY_PROXYING = /^\s*(?:reverse_proxy|php_fastcgi|php_server)\b/m;
 
 /** front/collector.ts collect(), by collectors/claims.ts mayBeFrontFile: Beanstalk folders, Fly TOML, Procfile, render.yaml, Terraform. */
 const frontRuns = (ctx: CollectContext) => ctx.files.some(mayBeFrontFile);
