@@ -20,6 +20,8 @@
  * Bounded: one pass over the lines.
  */
 
+import type { CollectContext, DiscoveredFile } from '../model/collector.js';
+import { MAX_CONFIG_BYTES } from '../model/limits.js';
 import { type ConfigFormat, sniffConfigFormat } from './sniff.js';
 
 export interface FencedBlock {
@@ -149,4 +151,55 @@ export function quotesText(body: string, file: string): boolean {
   if (quote === '') return false;
   const whole = `\n${configLines(file)}\n`;
   return whole.includes(`\n${quote}\n`);
+}
+
+const FORMAT_NAMES: Record<ConfigFormat, string> = { nginx: 'nginx', caddy: 'Caddyfile', haproxy: 'HAProxy', apache: 'Apache' };
+const WHOLE: Record<ConfigFormat, string> = {
+  nginx: 'a server or http block',
+  caddy: 'a site block',
+  haproxy: 'a frontend, backend or listen section',
+  apache: 'a <VirtualHost>',
+};
+
+/** The Markdown/MDX documents of the tree that may hold a fence (name, size, text). */
+function documents(ctx: CollectContext): Array<{ f: DiscoveredFile; text: string }> {
+  const out: Array<{ f: DiscoveredFile; text: string }> = [];
+  for (const f of ctx.files) {
+    if (f.size > MAX_CONFIG_BYTES || !isMarkdownName(f.display.split('/').pop() ?? '')) continue;
+    const b = ctx.read(f);
+    if (b.includes(0)) continue;
+    const text = b.toString('utf8');
+    if (text.includes('```') || text.includes('~~~')) out.push({ f, text });
+  }
+  return out;
+}
+
+/** Whether some document of the tree shows a config of this format in a fence (the registry's `runs`). */
+export function hasFencedConfig(ctx: CollectContext, format: ConfigFormat): boolean {
+  return documents(ctx).some((d) => fencedConfigs(d.text).configs.some((c) => c.format === format));
+}
+
+/**
+ * The fences of the tree's documents that are configs of `format`, less those quoting one of `treeTexts` (the
+ * tree's own files of that format, read as themselves); a document whose format-tagged fence is a fragment gets
+ * one "Not read" line. The documents are never claimed: another collector reads another format from them.
+ */
+export function fencedOfFormat(
+  ctx: CollectContext,
+  format: ConfigFormat,
+  treeTexts: string[],
+): Array<{ f: DiscoveredFile; block: FencedConfig }> {
+  const out: Array<{ f: DiscoveredFile; block: FencedConfig }> = [];
+  for (const { f, text } of documents(ctx)) {
+    const { configs, fragments } = fencedConfigs(text);
+    for (const b of configs) if (b.format === format && !treeTexts.some((t) => quotesText(b.body, t))) out.push({ f, block: b });
+    const fragment = fragments.find((x) => x.format === format);
+    if (fragment)
+      ctx.skip(
+        f,
+        `the ${FORMAT_NAMES[format]} code block at line ${fragment.line} is a fragment (no ${WHOLE[format]} of its own): not read as a config`,
+        fragment.line,
+      );
+  }
+  return out;
 }

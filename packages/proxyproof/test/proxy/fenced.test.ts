@@ -306,3 +306,63 @@ test('lint: an nginx here-document in a Markdown shell fence has findings at the
   assert.equal(f.evidence[0]?.file, 'docs/install.md');
   assert.ok([9, 10].includes(f.evidence[0]?.line ?? 0));
 });
+
+test("lint: a guide's proxy whose upstream is the reader's own app is an info link-unresolved, not low (trap: a tree proxy's is low)", async () => {
+  const guide = tree('doc-only', {
+    'docs/caddy.md': ['## Caddyfile', '```conf', 'localhost {', '    reverse_proxy 127.0.0.1:9005', '}', '```', ''].join('\n'),
+  });
+  const a = await analyze([guide], { cwd: guide });
+  const l = a.findings.filter((x) => x.id === 'chain/link-unresolved');
+  assert.deepEqual(
+    l.map((x) => `${x.severity} ${x.evidence[0]?.file}:${x.evidence[0]?.line}`),
+    ['info docs/caddy.md:4'],
+  );
+  const own = tree('tree-caddy', { Caddyfile: ['localhost {', '    reverse_proxy 127.0.0.1:9005', '}', ''].join('\n') });
+  const b = await analyze([own], { cwd: own });
+  assert.deepEqual(
+    b.findings.filter((x) => x.id === 'chain/link-unresolved').map((x) => x.severity),
+    ['low'],
+  );
+});
+
+test('lint: HAProxy and Apache fences of a guide are their proxies at the document lines (real haproxy -c accepts the block)', async () => {
+  const haproxy = [
+    'defaults',
+    '    mode http',
+    '    timeout connect 5s',
+    '    timeout client 30s',
+    '    timeout server 30s',
+    'frontend fe',
+    '    bind :8443',
+    '    default_backend be',
+    'backend be',
+    '    server app 127.0.0.1:8000',
+  ];
+  const dir = tree('haproxy-apache', {
+    'docs/lb.md': [
+      '# Load balancer',
+      '```haproxy',
+      ...haproxy,
+      '```',
+      '',
+      '# Or Apache',
+      '```apache',
+      '<VirtualHost *:80>',
+      '    ServerName app.example.org',
+      '    ProxyPass / http://127.0.0.1:8000/',
+      '</VirtualHost>',
+      '```',
+    ].join('\n'),
+  });
+  const a = await analyze([dir], { cwd: dir });
+  const hops = (a.chain?.topology.proxies ?? []).map((p) => `${p.kind} ${p.ref.file}:${p.ref.line}`).sort();
+  assert.deepEqual(hops, ['apache docs/lb.md:17', 'haproxy docs/lb.md:8']);
+  const check = mkdtempSync(join(tmpdir(), 'pp-fenced-haproxy-'));
+  try {
+    writeFileSync(join(check, 'haproxy.cfg'), `${haproxy.join('\n')}\n`);
+    const r = spawnSync('haproxy', ['-c', '-f', join(check, 'haproxy.cfg')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+  } finally {
+    rmSync(check, { recursive: true, force: true });
+  }
+});

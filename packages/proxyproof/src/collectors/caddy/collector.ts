@@ -18,7 +18,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../../model/coll
 import type { AppServerFacts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { mayBeCaddyFile } from '../claims.js';
-import { fencedConfigs, isMarkdownName, quotesText } from '../fenced.js';
+import { fencedOfFormat } from '../fenced.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { fillCaddyEnv, proxyContainer } from '../proxy/container.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
@@ -590,26 +590,13 @@ function addCaddyfileFacts(ctx: CollectContext, config: ProxyConfigFacts): void 
 const CADDY_PROXYING = /^\s*(?:reverse_proxy|php_fastcgi|php_server)\b/m;
 
 function collectFenced(ctx: CollectContext, caddyfileTexts: string[]): void {
-  for (const f of ctx.files) {
-    if (!isMarkdownName(baseName(f.display))) continue;
-    const src = readText(ctx, f);
-    if (src === undefined || (!src.includes('```') && !src.includes('~~~'))) continue;
-    const { configs, fragments } = fencedConfigs(src);
-    for (const b of configs) {
-      if (b.format !== 'caddy' || !CADDY_PROXYING.test(b.body) || caddyfileTexts.some((t) => quotesText(b.body, t))) continue;
-      const { config, errors, caddy1 } = readCaddyfile(f.display, b.text);
-      // Caddy 1 syntax in an old guide: Caddy 2 refuses it, and it describes nothing that runs today.
-      if (caddy1 || config.sites.length === 0) continue;
-      for (const e of errors)
-        ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddyfile: ${e.message}` });
-      addCaddyfileFacts(ctx, config);
-    }
-    const fragment = fragments.find((x) => x.format === 'caddy');
-    if (fragment)
-      ctx.skip(
-        f,
-        `the Caddyfile code block at line ${fragment.line} is a fragment (no site block of its own): not read as a config`,
-        fragment.line,
-      );
+  for (const { f, block: b } of fencedOfFormat(ctx, 'caddy', caddyfileTexts)) {
+    if (!CADDY_PROXYING.test(b.body)) continue;
+    const { config, errors, caddy1 } = readCaddyfile(f.display, b.text);
+    // Caddy 1 syntax in an old guide: Caddy 2 refuses it, and it describes nothing that runs today.
+    if (caddy1 || config.sites.length === 0) continue;
+    for (const e of errors)
+      ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddyfile: ${e.message}` });
+    addCaddyfileFacts(ctx, config);
   }
 }
