@@ -203,3 +203,29 @@ export function fencedOfFormat(
   }
   return out;
 }
+
+/** Info strings a guide gives a systemd unit: none, `ini`, `systemd`, a generic one. */
+const UNIT_TAGS = new Set(['', 'ini', 'systemd', 'conf', 'config', 'cfg', 'text', 'txt', 'plain', 'plaintext', 'toml']);
+
+export interface FencedUnit extends FencedBlock {
+  /** The unit's name from the prose just above the fence (`Create /etc/systemd/system/gunicorn.service`). */
+  unitName?: string;
+}
+
+/**
+ * systemd service units shown in fences (a `[Service]` section with `ExecStart=`): the guide's way of starting the
+ * app server, read by the deploy collector as that unit at the document's lines. The unit's name is the `*.service`
+ * the few lines above the fence name, when they name one.
+ */
+export function fencedSystemdUnits(md: string): FencedUnit[] {
+  const out: FencedUnit[] = [];
+  const lines = md.split('\n');
+  for (const b of fencedBlocks(md)) {
+    if (!UNIT_TAGS.has(b.lang) || !/^\s*\[Service\]\s*$/m.test(b.body) || !/^\s*ExecStart\s*=/m.test(b.body)) continue;
+    let unitName: string | undefined;
+    for (let k = b.line - 2; k >= Math.max(0, b.line - 6) && unitName === undefined; k--)
+      unitName = /([\w@.-]+)\.service\b/.exec(lines[k] ?? '')?.[1];
+    out.push(unitName === undefined ? b : { ...b, unitName });
+  }
+  return out;
+}

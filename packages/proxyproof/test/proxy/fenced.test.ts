@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fencedBlocks, fencedConfigs, quotesText } from '../../src/collectors/fenced.js';
+import { fencedBlocks, fencedConfigs, fencedSystemdUnits, quotesText } from '../../src/collectors/fenced.js';
 import { heredocNginx } from '../../src/collectors/nginx/heredoc.js';
 import { analyze } from '../../src/engine/analyze.js';
 import { scratchTrees } from '../scratch-trees.js';
@@ -365,4 +365,72 @@ test('lint: HAProxy and Apache fences of a guide are their proxies at the docume
   } finally {
     rmSync(check, { recursive: true, force: true });
   }
+});
+
+test("fencedSystemdUnits: a guide's unit fence, named by the prose above it (trap: a [Service] without ExecStart, a python fence)", () => {
+  const md = [
+    'Create the file `/etc/systemd/system/app-web.service`:',
+    '',
+    '```ini',
+    '[Service]',
+    'ExecStart=/srv/venv/bin/gunicorn --bind unix:/run/app.sock app.wsgi',
+    '```',
+    '```ini',
+    '[Service]',
+    'Restart=always',
+    '```',
+    '```python',
+    'X = """',
+    '[Service]',
+    'ExecStart=/bin/true',
+    '"""',
+    '```',
+  ].join('\n');
+  assert.deepEqual(
+    fencedSystemdUnits(md).map((u) => `${u.unitName}@${u.line}`),
+    ['app-web@3'],
+  );
+});
+
+test("lint: the guide's nginx fence links to the gunicorn its systemd-unit fence starts (without the unit: unresolved)", async () => {
+  const unit = [
+    'Create `/etc/systemd/system/gunicorn.service`:',
+    '```ini',
+    '[Unit]',
+    'Description=gunicorn',
+    '[Service]',
+    'ExecStart=/srv/app/.venv/bin/gunicorn \\',
+    '    --workers 3 \\',
+    '    --bind unix:/run/gunicorn.sock \\',
+    '    project.wsgi:application',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '```',
+  ];
+  const site = [
+    'Then `/etc/nginx/sites-available/app`:',
+    '```nginx',
+    'server {',
+    '    listen 80;',
+    '    server_name app.example.org;',
+    '    location / {',
+    '        proxy_pass http://unix:/run/gunicorn.sock;',
+    '    }',
+    '}',
+    '```',
+  ];
+  const linked = tree('unit-fence', { 'docs/deploy.md': [...unit, '', ...site].join('\n') });
+  const a = await analyze([linked], { cwd: linked });
+  const app = a.chain?.topology.apps.find((x) => x.ref?.file === 'docs/deploy.md');
+  assert.ok(app, JSON.stringify(a.chain?.topology.apps.map((x) => x.ref)));
+  assert.ok(
+    a.chain?.topology.links.some((l) => l.target.kind === 'app'),
+    JSON.stringify(a.chain?.topology.links.map((l) => l.target.kind)),
+  );
+  const alone = tree('no-unit-fence', { 'docs/deploy.md': site.join('\n') });
+  const b = await analyze([alone], { cwd: alone });
+  assert.deepEqual(
+    b.chain?.topology.links.map((l) => l.target.kind),
+    ['unresolved'],
+  );
 });
