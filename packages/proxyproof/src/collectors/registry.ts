@@ -36,6 +36,7 @@ import {
   VIRTUAL_HOST_LINE,
   WEBSERVER_SECTION,
 } from './claims.js';
+import { hasFencedConfig } from './fenced.js';
 import { dockerGenPairs, NGINX_PROXY_MANAGER_IMAGE, nginxProxyImage } from './nginx-proxy/image.js';
 import { baseName, configName } from './proxy/common.js';
 import { isDockerfileName } from './sniff.js';
@@ -70,23 +71,25 @@ function proxyText(ctx: CollectContext, f: DiscoveredFile): string | undefined {
 
 /** haproxy/collector.ts collect(), by haproxy/claim.ts: saved `haproxy -v` output or a possible config, unclaimed. */
 function haproxyRuns(ctx: CollectContext): boolean {
-  return unclaimed(ctx).some((f) => mayBeVersionOutput(f) || mayBeHaproxyConfig(f));
+  return unclaimed(ctx).some((f) => mayBeVersionOutput(f) || mayBeHaproxyConfig(f)) || hasFencedConfig(ctx, 'haproxy');
 }
 
 /**
- * apache/collector.ts collect(): it reads every unclaimed file but documentation (a README's `<VirtualHost>` example);
- * one named on the command line may be Apache by its content (a too-large one gets a note there), others by name
- * (looksLikeApache) or a `<VirtualHost>` line.
+ * apache/collector.ts collect(): it reads every unclaimed file but documentation (a README's `<VirtualHost>` example,
+ * unless in a code fence that reads as one: collectors/fenced.ts); one named on the command line may be Apache by its
+ * content (a too-large one gets a note there), others by name (looksLikeApache) or a `<VirtualHost>` line.
  */
 function apacheRuns(ctx: CollectContext): boolean {
-  return unclaimed(ctx).some((f) => {
-    if (f.explicit) return true;
-    // Skipped by the collector unread, so not read here either (the file would count as read).
-    if (isDocumentation(baseName(f.display))) return false;
-    if (APACHE_NAME.test(configName(f.display))) return true;
-    const text = proxyText(ctx, f);
-    return text !== undefined && VIRTUAL_HOST_LINE.test(text);
-  });
+  return (
+    unclaimed(ctx).some((f) => {
+      if (f.explicit) return true;
+      // Skipped by the collector unread, so not read here either (the file would count as read).
+      if (isDocumentation(baseName(f.display))) return false;
+      if (APACHE_NAME.test(configName(f.display))) return true;
+      const text = proxyText(ctx, f);
+      return text !== undefined && VIRTUAL_HOST_LINE.test(text);
+    }) || hasFencedConfig(ctx, 'apache')
+  );
 }
 
 /**
@@ -105,8 +108,11 @@ function deployRuns(ctx: CollectContext): boolean {
   });
 }
 
-/** caddy/collector.ts collect(), by caddy/claim.ts: unclaimed `.json`, Caddyfile names, or a file named on the command line. */
-const caddyRuns = (ctx: CollectContext) => unclaimed(ctx).some(mayBeCaddyFile);
+/**
+ * caddy/collector.ts collect(), by caddy/claim.ts: unclaimed `.json`, Caddyfile names, or a file named on the command
+ * line; or a Markdown/MDX document with a Caddyfile in a code fence (collectors/fenced.ts: a guide's host Caddy).
+ */
+const caddyRuns = (ctx: CollectContext) => unclaimed(ctx).some(mayBeCaddyFile) || hasFencedConfig(ctx, 'caddy');
 
 /** front/collector.ts collect(), by collectors/claims.ts mayBeFrontFile: Beanstalk folders, Fly TOML, Procfile, render.yaml, Terraform. */
 const frontRuns = (ctx: CollectContext) => ctx.files.some(mayBeFrontFile);

@@ -4,6 +4,7 @@
  * `facts/nginx/sites.ts` derives its sites from the nginx facts model), this module makes hops; the simulator never
  * reads proxy syntax.
  */
+import { isMarkdownName } from '../../collectors/fenced.js';
 import { type ContainerProxyKind, type ProxyContainer, proxyContainers } from '../../collectors/proxy/container.js';
 import type { Facts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
@@ -82,8 +83,17 @@ export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, note
     }
     return c;
   };
+  // A config shown in a Markdown/MDX document (collectors/fenced.ts) beside the tree's own config of that kind is
+  // the guide's proxy for the host in front (chibisafe's "add this to your Caddyfile" -> localhost:24424), not
+  // a second config of the container that runs the tree's file.
+  const documented = (p: ProxyHop): boolean => isMarkdownName(p.ref.file.split('/').pop() ?? '');
+  const treeKinds = new Set(proxies.filter((p) => !documented(p)).map((p) => p.kind));
   for (const p of proxies) {
     const own = ofSite.get(p.id);
+    if (!own && documented(p) && treeKinds.has(p.kind)) {
+      p.notes.push(`shown in a document (${p.ref.file}:${p.ref.line}) beside the tree's own ${p.kind} config: on the host`);
+      continue;
+    }
     // A proxy of no kind compose can run by name (kamal-proxy) is in a container only when its collector says so.
     const kind = p.kind;
     if (!own && (kind === 'cloud-lb' || kind === 'other')) continue;

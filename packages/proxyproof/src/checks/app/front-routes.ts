@@ -22,8 +22,8 @@ export interface FrontRoute {
 
 /**
  * Proxy routes that may be the app's only way in: plain-HTTP routes whose upstream is unresolved or is this app
- * (`appFile`: the file that creates the app). Routes to another app or proxy of the tree, or over TLS to an
- * outside service, are someone else's. Empty when the tree has no proxy.
+ * (`appFile`: the file that creates the app), also of a proxy that another proxy forwards to. Routes to another
+ * app or proxy of the tree, or over TLS to an outside service, are someone else's. Empty when the tree has no proxy.
  */
 export function frontRoutesOf(facts: Facts, appFile: string): FrontRoute[] {
   let topo: ReturnType<typeof analyzeChain>['topology'];
@@ -32,10 +32,11 @@ export function frontRoutesOf(facts: Facts, appFile: string): FrontRoute[] {
   } catch {
     return [];
   }
-  const inner = new Set(topo.links.flatMap((l) => (l.target.kind === 'proxy' ? [l.target.hopId] : [])));
+  // A proxy another proxy forwards to is still the app's peer: its own routes are the ones that reach the app
+  // (a guide's host Caddy -> the compose Caddy -> the app: the compose Caddy's routes decide what the app sees).
   const out: FrontRoute[] = [];
   for (const hop of topo.proxies) {
-    if (hop.kind === 'cloud-lb' || inner.has(hop.id)) continue;
+    if (hop.kind === 'cloud-lb') continue;
     for (const route of hop.routes) {
       if (route.protocol !== 'http') continue;
       const link = linkFrom(topo, hop.id, route.id, 0);

@@ -1,5 +1,6 @@
 import { type GenericAppEnd, genericAppEnd } from '../../chain/generic-app.js';
 import { proxyById } from '../../chain/model.js';
+import { isMarkdownName } from '../../collectors/fenced.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
@@ -38,8 +39,12 @@ export const linkUnresolved: Check = {
       if (seen.has(key)) continue;
       seen.add(key);
       const arrives = arrivesAtBackend(a, l.fromHop, l.routeId);
+      // A proxy shown in a Markdown guide (collectors/fenced.ts) proxies to the reader's app, which a document
+      // seldom has beside it: what it sends is still said, as information.
+      const documented = hop !== undefined && isMarkdownName(hop.ref.file.split('/').pop() ?? '');
       out.push(
         finding(meta, {
+          ...(documented ? { severity: 'info' as const } : {}),
           message: `${hop?.label ?? 'a proxy'} ${route?.match ?? ''} -> ${up?.text ?? '?'}: ${l.target.reason} — ${l.target.need}.${arrives ? ` ${arrives.text}` : ''}`,
           evidence: evidences(facts, [
             [up?.ref ?? route?.ref, 'upstream'],

@@ -20,6 +20,7 @@ import type { Collector } from '../../model/collector.js';
 import { globToRegExp } from '../../model/glob.js';
 import type { ApacheExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { APACHE_NAME, isDocumentation, VIRTUAL_HOST_LINE } from '../claims.js';
+import { fencedOfFormat } from '../fenced.js';
 import { apacheModPhpServer, modPhpSocket, type PhpHandler, phpHandler } from '../php/mod-php.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { applyWsgiDirective, modWsgiServer, modWsgiSocket, type WsgiScope } from '../python/mod-wsgi.js';
@@ -620,7 +621,7 @@ export function readApache(
 export const apacheCollector: Collector = {
   name: 'apache',
   collect(ctx) {
-    const candidates: Array<{ f: (typeof ctx.files)[number]; text: string }> = [];
+    const candidates: Array<{ f: (typeof ctx.files)[number]; text: string; fenced?: true }> = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       // A README's `<VirtualHost>` example is prose; a file named on the command line is read whatever its name.
@@ -633,6 +634,14 @@ export const apacheCollector: Collector = {
         continue;
       candidates.push({ f, text: head });
     }
+    // A `<VirtualHost>` shown in a Markdown/MDX code fence (collectors/fenced.ts) is the guide's Apache, read at the
+    // document's lines; a fence quoting a file of the tree is that file. The document stays unclaimed.
+    for (const { f, block } of fencedOfFormat(
+      ctx,
+      'apache',
+      candidates.map((c) => c.text),
+    ))
+      candidates.push({ f, text: block.text, fenced: true });
     const named = includeResolver(ctx);
     // A file another Apache file includes is read where it is included (its vhost's port and SSLEngine), not alone.
     const includersOf = (resolve: IncludeResolver) => {
@@ -653,9 +662,9 @@ export const apacheCollector: Collector = {
       : [];
     const resolve = orphans.length > 0 ? withOrphanFragments(named, orphans) : named;
     const includedBy = orphans.length > 0 ? includersOf(resolve).by : byName.by;
-    for (const { f, text } of candidates) {
-      ctx.claimed.add(f.abs);
-      if (includedBy.has(f.display)) continue;
+    for (const { f, text, fenced } of candidates) {
+      if (!fenced) ctx.claimed.add(f.abs);
+      if (!fenced && includedBy.has(f.display)) continue;
       const { config, errors, included, missing, passenger, php, wsgi } = readApache(f.display, text, resolve);
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Apache config: ${e.message}` });

@@ -18,6 +18,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../../model/coll
 import type { AppServerFacts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { mayBeCaddyFile } from '../claims.js';
+import { fencedOfFormat } from '../fenced.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { fillCaddyEnv, proxyContainer } from '../proxy/container.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
@@ -528,6 +529,7 @@ export const caddyCollector: Collector = {
   collect(ctx) {
     // The compose service that runs Caddy (collected before this collector): its environment fills `{$VAR}`.
     const container = proxyContainer(ctx.facts, 'caddy');
+    const caddyfileTexts: string[] = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs) || !mayBeCaddyFile(f)) continue;
       const name = configName(f.display);
@@ -567,11 +569,38 @@ export const caddyCollector: Collector = {
         };
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddyfile: ${e.message}` });
-      addProxyFacts(ctx, config);
-      for (const site of config.sites)
-        for (const r of site.routes)
-          if (r.upstreams[0]?.address?.kind === 'unix' && r.upstreams[0].address.path.startsWith('frankenphp:'))
-            ctx.facts.appServers.push(frankenphpServer(r, config.container?.service));
+      addCaddyfileFacts(ctx, config);
+      caddyfileTexts.push(src);
     }
+    collectFenced(ctx, caddyfileTexts);
   },
 };
+
+function addCaddyfileFacts(ctx: CollectContext, config: ProxyConfigFacts): void {
+  addProxyFacts(ctx, config);
+  for (const site of config.sites)
+    for (const r of site.routes)
+      if (r.upstreams[0]?.address?.kind === 'unix' && r.upstreams[0].address.path.startsWith('frankenphp:'))
+        ctx.facts.appServers.push(frankenphpServer(r, config.container?.service));
+}
+
+/**
+ * Caddyfiles shown in Markdown/MDX code fences (collectors/fenced.ts): a guide's "add this to your Caddyfile" is
+ * the Caddy its users run, on their host (no compose service of the tree mounts a document), so it is read with
+ * no container and no environment. Each fence is a Caddyfile of its own, at the document's lines; one that
+ * quotes a Caddyfile of the tree is that file, already read. The document is never claimed.
+ */
+/** A directive that sends requests on: a fenced site without one (a static `file_server`) is no hop of a chain. */
+const CADDY_PROXYING = /^\s*(?:reverse_proxy|php_fastcgi|php_server)\b/m;
+
+function collectFenced(ctx: CollectContext, caddyfileTexts: string[]): void {
+  for (const { f, block: b } of fencedOfFormat(ctx, 'caddy', caddyfileTexts)) {
+    if (!CADDY_PROXYING.test(b.body)) continue;
+    const { config, errors, caddy1 } = readCaddyfile(f.display, b.text);
+    // Caddy 1 syntax in an old guide: Caddy 2 refuses it, and it describes nothing that runs today.
+    if (caddy1 || config.sites.length === 0) continue;
+    for (const e of errors)
+      ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddyfile: ${e.message}` });
+    addCaddyfileFacts(ctx, config);
+  }
+}

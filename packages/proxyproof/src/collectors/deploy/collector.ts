@@ -14,6 +14,7 @@ import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { parseJsonWithLines } from '../../settings/json-positions.js';
 import { isPlatformBuildFile, mayBeSupervisordConfig, SUPERVISORD_PROGRAM } from '../claims.js';
+import { type FencedUnit, fencedSystemdUnits, isMarkdownName } from '../fenced.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
 import { isDockerfileName, isShellScriptName } from '../sniff.js';
@@ -266,6 +267,12 @@ class DeployRun {
       if (/\.service$/.test(name)) guarded(this.ctx, f.display, () => this.systemd(f));
       else if (/\.container$/.test(name)) guarded(this.ctx, f.display, () => this.quadlet(f));
       else if (/^Procfile(\.[\w-]+)?$/.test(name)) guarded(this.ctx, f.display, () => this.procfile(f));
+      else if (isMarkdownName(name) && f.size <= MAX_CONFIG_BYTES) {
+        // A guide's "create /etc/systemd/system/gunicorn.service" fence (collectors/fenced.ts): that unit.
+        const text = readText(this.ctx, f);
+        if (text?.includes('[Service]'))
+          for (const u of fencedSystemdUnits(text)) guarded(this.ctx, f.display, () => this.systemd(f, u));
+      }
     }
     // supervisord programs live in conf.d/*.conf, which the nginx collector may also have claimed:
     // a file with [program:x] sections is read here either way.
@@ -1299,10 +1306,11 @@ class DeployRun {
 
   // ------------------------------------------------------------------ systemd, Procfile, supervisord, scripts
 
-  private systemd(f: DiscoveredFile): void {
-    const text = readText(this.ctx, f);
+  /** A unit file, or one shown in a Markdown fence (`fenced`: its line-preserving text and the name the guide gives it). */
+  private systemd(f: DiscoveredFile, fenced?: FencedUnit): void {
+    const text = fenced ? fenced.text : readText(this.ctx, f);
     if (text === undefined) return;
-    this.ctx.claimed.add(f.abs);
+    if (!fenced) this.ctx.claimed.add(f.abs);
     const unit = parseSystemdUnit(text);
     const svc = unit.sections.get('Service');
     if (!svc) return;
@@ -1348,8 +1356,9 @@ class DeployRun {
       }
     }
     const stringEnv = Object.fromEntries(Object.entries(env).map(([k, e]) => [k, e.value]));
-    const unitName = renderedName(basename(f.abs)).replace(/\.service$/, '');
-    const activation = this.socketUnitFor(f, unit);
+    const unitName = fenced ? (fenced.unitName ?? 'service') : renderedName(basename(f.abs)).replace(/\.service$/, '');
+    // A fenced unit's socket (the guide's next fence) is not looked up: the service's own --bind is read.
+    const activation = fenced ? undefined : this.socketUnitFor(f, unit);
     for (const ex of svc.get('ExecStart') ?? []) {
       if (!ex.value) continue;
       const { argv, unresolved } = systemdExecArgv(ex.value, stringEnv);

@@ -15,6 +15,7 @@ import type { HeaderRule, Listener, ProxyRoute, RedirectDecidedBy, Ref, Template
 import type { Collector } from '../../model/collector.js';
 import type { HaproxyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { mayBeHaproxyConfig, mayBeVersionOutput } from '../claims.js';
+import { fencedOfFormat } from '../fenced.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { sniffConfigFormat } from '../sniff.js';
 
@@ -577,6 +578,7 @@ export function haproxyVersionLine(src: string): { value: string; line: number; 
 export const haproxyCollector: Collector = {
   name: 'haproxy',
   collect(ctx) {
+    const configTexts: string[] = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
@@ -600,6 +602,11 @@ export const haproxyCollector: Collector = {
       if (!(looksLikeHaproxy(name, src) || (f.explicit && sniffConfigFormat(src) === 'haproxy'))) continue;
       ctx.claimed.add(f.abs);
       addProxyFacts(ctx, readHaproxy(f.display, src));
+      configTexts.push(src);
     }
+    // haproxy.cfg shown in a Markdown/MDX code fence (collectors/fenced.ts): a guide's load balancer, read at the
+    // document's lines; a fence quoting the tree's own config is that file.
+    for (const { f, block } of fencedOfFormat(ctx, 'haproxy', configTexts))
+      addProxyFacts(ctx, readHaproxy(f.display, block.text));
   },
 };

@@ -22,6 +22,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'nod
 import { displayFile, nginxModel } from '../../facts/nginx/index.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { Diagnostic } from '../../model/finding.js';
+import { fencedBlocks, fencedConfigs, isMarkdownName, quotesText, SHELL_TAGS } from '../fenced.js';
 import { isDockerGenTemplate } from '../nginx-proxy/docker-gen.js';
 import { passengerServer } from '../ruby/passenger.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
@@ -292,6 +293,45 @@ export const nginxCollector: Collector = {
       }
     }
 
+    // nginx configs shown in Markdown/MDX code fences (a deployment guide's server block, a here-document in a
+    // shell fence that writes one): read like the here-documents, the document never claimed. A fence that quotes
+    // an nginx file of the tree is that file, read as itself.
+    const nginxFileTexts = (): string[] =>
+      candidates.filter((c) => !c.embedded && c.kind !== 'heuristic').map((c) => sniff(c.file));
+    let treeTexts: string[] | undefined;
+    for (const f of ctx.files) {
+      if (f.size > MAX_CONFIG_BYTES || !isMarkdownName(basename(f.abs))) continue;
+      const text = sniff(f);
+      if (!text.includes('```') && !text.includes('~~~')) continue;
+      const { configs, fragments } = fencedConfigs(text);
+      for (const b of configs) {
+        if (b.format !== 'nginx') continue;
+        treeTexts ??= nginxFileTexts();
+        if (treeTexts.some((t) => quotesText(b.body, t))) continue;
+        candidates.push({
+          file: f,
+          kind: 'heuristic',
+          prefix: dirname(f.abs),
+          embedded: { key: `${b.lang || 'untagged'} code block`, line: b.line, text: b.text, kubernetes: false, fenced: true },
+        });
+      }
+      for (const b of fencedBlocks(text)) {
+        if (!SHELL_TAGS.has(b.lang)) continue;
+        for (const e of heredocNginx(b.text)) {
+          const format = sniffConfigFormat(e.text);
+          if (format && format !== 'nginx') continue;
+          candidates.push({ file: f, kind: 'heuristic', prefix: dirname(f.abs), embedded: e });
+        }
+      }
+      const fragment = fragments.find((x) => x.format === 'nginx');
+      if (fragment)
+        ctx.skip(
+          f,
+          `the nginx code block at line ${fragment.line} is a fragment (no server or http block of its own): not read as a config`,
+          fragment.line,
+        );
+    }
+
     interface Entry {
       cand: Candidate;
       tree: NginxConfigTree;
@@ -371,7 +411,9 @@ export const nginxCollector: Collector = {
               line: err.line ?? cand.embedded.line,
               message: cand.embedded.heredoc
                 ? `nginx: the config this file writes to ${cand.embedded.key} (here-document at line ${cand.embedded.line}) was not read: ${errorReason(err)}`
-                : `nginx: the config in key "${cand.embedded.key}" was not read: ${errorReason(err)}`,
+                : cand.embedded.fenced
+                  ? `nginx: the ${cand.embedded.key} at line ${cand.embedded.line} was not read: ${errorReason(err)}`
+                  : `nginx: the config in key "${cand.embedded.key}" was not read: ${errorReason(err)}`,
             });
           continue;
         }

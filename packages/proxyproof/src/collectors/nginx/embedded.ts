@@ -24,6 +24,8 @@ export interface EmbeddedNginx {
   kubernetes: boolean;
   /** Written by a shell or Dockerfile here-document (heredoc.ts): `key` is the path it writes. */
   heredoc?: boolean;
+  /** Shown in a Markdown/MDX code fence (collectors/fenced.ts): `key` names the block (`nginx code block`). */
+  fenced?: boolean;
 }
 
 /** `  nginx.conf: |-` / `"default.conf": |` / `config: |2` (the key, its indentation). */
