@@ -57,6 +57,9 @@ export const trustAll: Check = {
       const image = fw.settings.imageConfig?.value as string | undefined;
       if (image && !reachable) continue;
       const uses = (fw.settings.clientIpUses?.value as Array<{ file: string; line: number; snippet?: string }> | undefined) ?? [];
+      // Echo's trust decides only what c.RealIP() returns; the collector lists every call of it and the middleware
+      // that reads it (Logger, RequestLogger, RateLimiter, Proxy). With none, the forged address feeds nothing yet.
+      const unread = fw.kind === 'echo' && t === a.trustClient && uses.length === 0;
       const evidence: Evidence[] = [
         ev(
           t.ref ?? a.ref,
@@ -80,12 +83,12 @@ export const trustAll: Check = {
         finding(meta, {
           // Odoo has no narrower setting than proxy_mode: where only the proxy's network reaches it, the trust is the
           // only way it learns the scheme, and what is left (another container forging) is the network's to close.
-          severity: reachable ? 'high' : loopbackOnly || fw.kind === 'odoo' ? 'low' : 'medium',
+          severity: unread ? 'low' : reachable ? 'high' : loopbackOnly || fw.kind === 'odoo' ? 'low' : 'medium',
           message:
             `${a.name} takes the ${what} from forwarded headers sent by any peer${t.origin === 'default' ? ' (its default)' : ''}` +
             (reachable ? ', and its port is reachable without the proxy' : '') +
             (a.clientHeaders.length > 0
-              ? `: a client sets X-Forwarded-For itself and becomes any IP${uses.length > 0 ? ' (the app keys decisions on it)' : ''}.`
+              ? `: a client sets X-Forwarded-For itself and becomes any IP${uses.length > 0 ? ' (the app keys decisions on it)' : unread ? ' wherever c.RealIP() is read; nothing reads it today (no call, no Logger, RequestLogger, RateLimiter or Proxy middleware)' : ''}.`
               : `: a client sets ${a.schemeHeaders[0] ?? 'X-Forwarded-Proto'} itself and is taken for https.`) +
             forgedHost,
           evidence,

@@ -19,6 +19,14 @@ export const CHI_REALIP_SOURCE = 'https://github.com/go-chi/chi/blob/master/midd
 
 /** Echo's Scheme(): X-Forwarded-Proto, X-Forwarded-Protocol, X-Forwarded-Ssl: on, X-Url-Scheme, in that order. */
 const ECHO_SCHEME_HEADERS = ['x-forwarded-proto', 'x-forwarded-protocol', 'x-forwarded-ssl', 'x-url-scheme'];
+/**
+ * Echo middleware that reads c.RealIP() (labstack/echo v4.15.4 middleware/): Logger's default format logs remote_ip,
+ * RequestLogger() sets LogRemoteIP, the rate limiter's default IdentifierExtractor is ctx.RealIP(), Proxy writes it
+ * into X-Real-IP/X-Forwarded-For for the backend.
+ */
+const ECHO_REALIP_MIDDLEWARE =
+  /\bmiddleware\.(?:Logger(?:WithConfig)?|RequestLogger|RateLimiter(?:WithConfig)?|Proxy(?:WithConfig)?)\s*\(|\bLogRemoteIP\s*:\s*true\b/;
+
 /** Echo's ipChecker defaults (newIPChecker): loopback, link-local unicast and private/unique-local addresses. */
 const ECHO_DEFAULT_TRUST = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -196,7 +204,7 @@ function readEcho(ctx: CollectContext, files: GoFile[]): void {
         if (x) extractor = { kind: x[1] as string, args: x[2] as string, ref };
         if (!schemeRead && /\.Scheme\s*\(\s*\)/.test(l)) schemeRead = ref;
         if (!redirect && /middleware\.HTTPS(?:NonWWW|WWW)?Redirect(?:WithConfig)?\s*\(/.test(l)) redirect = ref;
-        if (/\.RealIP\s*\(\s*\)/.test(l) && ipUses.length < 5) ipUses.push(ref);
+        if ((/\.RealIP\s*\(\s*\)/.test(l) || ECHO_REALIP_MIDDLEWARE.test(l)) && ipUses.length < 5) ipUses.push(ref);
         const bind = bindAt(code, i, 'echo', ref, bindNotes);
         if (bind) binds.push(bind);
       });

@@ -60,6 +60,21 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'low: Echo v4 without e.IPExtractor on a published port, but nothing reads c.RealIP() (no call, no middleware that does)',
+    files: { 'api/main.go': echoWithout(['e.Use(middleware.Recover())']), 'docker-compose.yml': published },
+    expect: { count: 1, severity: 'low', file: 'api/main.go', line: 11 },
+  },
+  {
+    name: 'invalid: Echo v4 without e.IPExtractor whose only reader is middleware.Logger() (its default format logs c.RealIP())',
+    files: { 'api/main.go': echoWithout(['e.Use(middleware.Logger())']), 'docker-compose.yml': published },
+    expect: { count: 1, severity: 'high', file: 'api/main.go', line: 11 },
+  },
+  {
+    name: 'invalid (trap): e.Logger.Fatal(...) is Echo’s own logger, not the request Logger middleware: still low',
+    files: { 'api/main.go': echoWithout(['e.Logger.Info("starting")']), 'docker-compose.yml': published },
+    expect: { count: 1, severity: 'low' },
+  },
+  {
     name: 'valid: Echo v4 with echo.ExtractIPFromXFFHeader() (loopback, link-local and private peers only)',
     files: { 'api/main.go': echoServer(['e.IPExtractor = echo.ExtractIPFromXFFHeader()']), 'docker-compose.yml': published },
     expect: { count: 0 },
@@ -238,3 +253,25 @@ test('app/trust-all: trap: SvelteKit adapter-node without PROTOCOL_HEADER/ADDRES
     expect: { count: 0 },
   });
 });
+
+/** An Echo v4 server with no handler calling c.RealIP() (`e := echo.New()` on line 11), the given lines before Start. */
+function echoWithout(extra: string[]): string {
+  return [
+    'package main',
+    '',
+    'import (',
+    '\t"net/http"',
+    '',
+    '\t"github.com/labstack/echo/v4"',
+    '\t"github.com/labstack/echo/v4/middleware"',
+    ')',
+    '',
+    'func main() {',
+    '\te := echo.New()',
+    ...extra.map((l) => `\t${l}`),
+    '\te.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })',
+    '\te.Logger.Fatal(e.Start(":8080"))',
+    '}',
+    '',
+  ].join('\n');
+}
