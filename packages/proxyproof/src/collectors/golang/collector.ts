@@ -16,6 +16,7 @@ export const GIN_SOURCE = 'https://github.com/gin-gonic/gin/blob/v1.10.0/gin.go'
 export const ECHO_SOURCE = 'https://github.com/labstack/echo/blob/v4.15.4/context.go';
 export const ECHO_IP_SOURCE = 'https://github.com/labstack/echo/blob/v4.15.4/ip.go';
 export const CHI_REALIP_SOURCE = 'https://github.com/go-chi/chi/blob/master/middleware/realip.go';
+export const CHI_CLIENT_IP_SOURCE = 'https://github.com/go-chi/chi/blob/v5.3.2/middleware/client_ip.go';
 
 /** Echo's Scheme(): X-Forwarded-Proto, X-Forwarded-Protocol, X-Forwarded-Ssl: on, X-Url-Scheme, in that order. */
 const ECHO_SCHEME_HEADERS = ['x-forwarded-proto', 'x-forwarded-protocol', 'x-forwarded-ssl', 'x-url-scheme'];
@@ -282,6 +283,7 @@ function readChi(ctx: CollectContext, files: GoFile[]): void {
 
 function readChiApp(ctx: CollectContext, group: GoFile[]): void {
   let realIp: SourceRef | undefined;
+  let fromXff: { kind: string; args: string; ref: SourceRef } | undefined;
   const binds: BindAddress[] = [];
   const bindNotes: string[] = [];
   for (const { f, text } of group) {
@@ -290,30 +292,56 @@ function readChiApp(ctx: CollectContext, group: GoFile[]): void {
     code.forEach((l, i) => {
       const ref = refAt(f.display, raw, i + 1);
       if (!realIp && /\bmiddleware\.RealIP\b(?!\s*\()/.test(l)) realIp = ref;
+      const x = /\bmiddleware\.(ClientIPFromXFFTrustedProxies|ClientIPFromXFF|ClientIPFromHeader)\s*\(([^)]*)\)/.exec(l);
+      if (!fromXff && x) fromXff = { kind: x[1] as string, args: x[2] as string, ref };
       const bind = bindAt(code, i, 'http', ref, bindNotes);
       if (bind) binds.push(bind);
     });
   }
-  if (!realIp) return;
-  const trust = lit(['*'], realIp, 'literal', {
-    note: 'middleware.RealIP: True-Client-IP, X-Real-IP or the left-most X-Forwarded-For entry, from any peer',
+  const anchor = realIp ?? fromXff?.ref;
+  if (!anchor) return;
+  // RealIP wins when both are used: it rewrites r.RemoteAddr for everything after it.
+  const client = realIp ? undefined : chiClientIp(fromXff as { kind: string; args: string; ref: SourceRef });
+  const trust = lit(['*'], anchor, 'literal', {
+    note: client?.note ?? 'middleware.RealIP: True-Client-IP, X-Real-IP or the left-most X-Forwarded-For entry, from any peer',
   });
   ctx.facts.frameworks.push({
     kind: 'chi',
-    file: realIp.file,
+    file: anchor.file,
     usesServerScheme: false,
     trustProxy: trust,
-    settings: {},
+    settings: client ? { clientIpFrom: lit(fromXff?.kind as string, anchor) } : {},
     appEnd: {
       name: 'chi',
-      ref: realIp,
+      ref: anchor,
       schemeHeaders: [],
-      clientHeaders: ['true-client-ip', 'x-real-ip', 'x-forwarded-for'],
-      trustScheme: lit([] as string[], realIp, 'default'),
+      clientHeaders: client?.headers ?? ['true-client-ip', 'x-real-ip', 'x-forwarded-for'],
+      ...(client ? { clientFromRight: client.fromRight } : {}),
+      trustScheme: lit([] as string[], anchor, 'default'),
       trustClient: trust,
       binds,
-      defaultsFrom: [CHI_REALIP_SOURCE],
+      defaultsFrom: [client ? CHI_CLIENT_IP_SOURCE : CHI_REALIP_SOURCE],
       ...(bindNotes.length > 0 ? { notes: bindNotes } : {}),
     },
   });
+}
+
+/**
+ * chi's ClientIPFrom* middleware (go-chi/chi v5.3, middleware/client_ip.go): none checks the TCP peer ("guarantee at
+ * the network layer that only your proxies can reach this server"); each takes the address from the right of what the
+ * nearest proxy wrote. ClientIPFromXFF(prefixes...): the right-most X-Forwarded-For entry outside the prefixes (with
+ * none, the right-most: what an appending proxy wrote; read here as the right-most, the proxy's own entry);
+ * ClientIPFromXFFTrustedProxies(n): the n-th entry from the right; ClientIPFromHeader(h): the last value of h.
+ */
+function chiClientIp(x: { kind: string; args: string }): { headers: string[]; fromRight: number; note: string } {
+  if (x.kind === 'ClientIPFromHeader') {
+    const h = (quotedStrings(x.args)[0] ?? 'X-Real-IP').toLowerCase();
+    return { headers: [h], fromRight: 1, note: `middleware.ClientIPFromHeader: the last ${h} value, from any peer` };
+  }
+  const n = x.kind === 'ClientIPFromXFFTrustedProxies' ? Number(/^\s*(\d+)\s*$/.exec(x.args)?.[1] ?? 1) : 1;
+  return {
+    headers: ['x-forwarded-for'],
+    fromRight: n,
+    note: `middleware.${x.kind}: entry ${n} from the right of X-Forwarded-For, from any peer (right only behind a proxy that appends)`,
+  };
 }

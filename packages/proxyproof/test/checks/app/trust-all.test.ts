@@ -106,6 +106,30 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'medium' },
   },
   {
+    name: 'invalid: chi middleware.ClientIPFromXFF() on a published port: a direct client writes the right-most entry itself',
+    files: {
+      'api/main.go': chiServer(['r.Use(middleware.ClientIPFromXFF())']),
+      'docker-compose.yml': published.replace(/8080/g, '3000'),
+    },
+    expect: { count: 1, severity: 'high', file: 'api/main.go', line: 11, mechanical: false },
+  },
+  {
+    name: 'valid (trap): chi ClientIPFromXFF("10.0.0.0/8") on the compose network only: right behind the proxy that appends',
+    files: {
+      'api/main.go': chiServer(['r.Use(middleware.ClientIPFromXFF("10.0.0.0/8"))']),
+      'docker-compose.yml': internal.replace(/8080/g, '3000'),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): chi ClientIPFromHeader("X-Real-IP") not published (medium for RealIP there, nothing for this one)',
+    files: {
+      'api/main.go': chiServer(['r.Use(middleware.ClientIPFromHeader("X-Real-IP"))']),
+      'docker-compose.yml': internal.replace(/8080/g, '3000'),
+    },
+    expect: { count: 0 },
+  },
+  {
     name: 'valid (trap): chi without RealIP (net/http: r.RemoteAddr is the peer)',
     files: { 'api/main.go': chiServer(['r.Use(middleware.Logger)']), 'docker-compose.yml': published.replace(/8080/g, '3000') },
     expect: { count: 0 },
