@@ -23,7 +23,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, Ref, Upstream } from '../../chain/model.js';
 import { nginxToTemplate } from '../../facts/nginx/sites.js';
-import type { CollectContext, Collector } from '../../model/collector.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { builtCopies } from '../deploy/built-from.js';
@@ -177,23 +177,62 @@ function vhostSnippets(ctx: CollectContext): Map<string, Snippet> {
   const out = new Map<string, Snippet>();
   for (const f of ctx.files) {
     if (basename(dirname(f.abs)) !== 'vhost.d') continue;
-    const text = ctx.readText?.(f) ?? ctx.read(f).toString('utf8');
-    // A file with a server block of its own is an nginx config (the nginx collector's), not a snippet.
-    if (/^\s*(?:server|http)\s*\{/m.test(text)) continue;
-    const name = basename(f.abs);
-    const inLocation = /_location$/.test(name);
-    const tree = parseNginxText(text, f.display, {
-      single: true,
-      analyze: false,
-      builtinStock: false,
-      context: inLocation ? ['http', 'server', 'location'] : ['http', 'server'],
-    });
-    const parsed = tree.config[0]?.parsed ?? [];
-    const lines = text.split(/\r?\n/);
-    const locations = parsed
-      .filter((d) => d.directive === 'location' && d.block)
-      .map((d) => ({ args: d.args, ...snippetLevel(d.block ?? [], f.display, lines) }));
-    out.set(name, { file: f.display, ...snippetLevel(parsed, f.display, lines), locations });
+    const snippet = readSnippet(ctx, f, basename(f.abs));
+    if (snippet) out.set(basename(f.abs), snippet);
+  }
+  return out;
+}
+
+/** One file read as the vhost.d snippet `name`; undefined when it holds a server block (an nginx config, not a snippet). */
+function readSnippet(ctx: CollectContext, f: DiscoveredFile, name: string): Snippet | undefined {
+  const text = ctx.readText?.(f) ?? ctx.read(f).toString('utf8');
+  // A file with a server block of its own is an nginx config (the nginx collector's), not a snippet.
+  if (/^\s*(?:server|http)\s*\{/m.test(text)) return undefined;
+  const inLocation = /_location$/.test(name);
+  const tree = parseNginxText(text, f.display, {
+    single: true,
+    analyze: false,
+    builtinStock: false,
+    context: inLocation ? ['http', 'server', 'location'] : ['http', 'server'],
+  });
+  const parsed = tree.config[0]?.parsed ?? [];
+  const lines = text.split(/\r?\n/);
+  const locations = parsed
+    .filter((d) => d.directive === 'location' && d.block)
+    .map((d) => ({ args: d.args, ...snippetLevel(d.block ?? [], f.display, lines) }));
+  return { file: f.display, ...snippetLevel(parsed, f.display, lines), locations };
+}
+
+const VHOST_DIR = '/etc/nginx/vhost.d';
+
+/**
+ * The vhost.d snippets the nginx of proxy service `p` sees: a folder bind-mounted on /etc/nginx/vhost.d replaces the
+ * image's (its files by name, whatever the folder is called), else the tree's `vhost.d` folders (copied in by a
+ * Dockerfile, or mounted); a file mounted on /etc/nginx/vhost.d/NAME is the snippet NAME. Mounted files outside a
+ * `vhost.d` folder that no collector read are listed under "Not read" with what they are.
+ */
+function proxySnippets(ctx: CollectContext, p: ComposeService, tree: Map<string, Snippet>): Map<string, Snippet> {
+  const binds = (p.binds ?? []).filter((b) => b.target.replace(/\/+$/, '') === VHOST_DIR || b.target.startsWith(`${VHOST_DIR}/`));
+  if (binds.length === 0) return tree;
+  const dirBind = binds.find((b) => b.target.replace(/\/+$/, '') === VHOST_DIR);
+  const out = dirBind ? new Map<string, Snippet>() : new Map(tree);
+  const add = (f: DiscoveredFile, name: string) => {
+    const snippet = readSnippet(ctx, f, name);
+    if (!snippet) return;
+    out.set(name, snippet);
+    if (basename(dirname(f.abs)) !== 'vhost.d' && !ctx.claimed.has(f.abs)) {
+      ctx.claimed.add(f.abs);
+      ctx.skip(
+        f,
+        `nginx-proxy's vhost.d snippet ${name} (mounted on ${VHOST_DIR}/${name} in compose service ${p.name}): only its proxy_set_header, return, location and proxy_pass lines are simulated, on nginx-proxy's routes`,
+      );
+    }
+  };
+  if (dirBind) for (const f of ctx.files) if (dirname(f.abs) === dirBind.source.replace(/\/+$/, '')) add(f, basename(f.abs));
+  for (const b of binds) {
+    if (b === dirBind) continue;
+    const f = ctx.files.find((x) => x.abs === b.source);
+    if (f) add(f, basename(b.target));
   }
   return out;
 }
@@ -733,7 +772,13 @@ export const nginxProxyCollector: Collector = {
       const pair = pairs.get(p);
       const gen = pair ? dockerGenGenerator(ctx, pair, notes) : imageGenerator(ctx, p);
       if (!gen) continue;
-      const config = siteOf(p, gen, [...routed(p.file), ...(proxies.length === 1 ? orphans : [])], notes, snippets);
+      const config = siteOf(
+        p,
+        gen,
+        [...routed(p.file), ...(proxies.length === 1 ? orphans : [])],
+        notes,
+        proxySnippets(ctx, p, snippets),
+      );
       if (!config) {
         // No route at all: what was left out (a vhost.d `return`, a params protocol) is said at the proxy service.
         for (const message of notes) ctx.facts.diagnostics.push({ level: 'note', file: p.file, line: p.ref.line, message });

@@ -674,6 +674,38 @@ describe('collectors/nginx: nginx-proxy vhost.d snippets', () => {
     assert.equal(same.routes.length, 1);
   });
 
+  test('invalid before (Not read, not simulated): a folder of another name mounted on /etc/nginx/vhost.d, or one file mounted as a snippet', async () => {
+    const compose = stack([], ['VIRTUAL_HOST=app.example.org,www.example.org']).replace(
+      '      - /var/run/docker.sock:/tmp/docker.sock:ro\n',
+      '      - /var/run/docker.sock:/tmp/docker.sock:ro\n      - ./vhost:/etc/nginx/vhost.d:ro\n      - ./www.conf:/etc/nginx/vhost.d/www.example.org_location:ro\n      - ./big.conf:/etc/nginx/vhost.d/default:ro\n',
+    );
+    const { facts, notRead } = await lintFiles({
+      'docker-compose.yml': compose,
+      'vhost/app.example.org_location': 'proxy_set_header X-Forwarded-Proto https;\n',
+      'www.conf': 'proxy_set_header X-Forwarded-Proto $scheme;\n',
+      'big.conf': 'client_max_body_size 10m;\n',
+      // Trap: the tree's vhost.d folder is not what this proxy mounts there.
+      'vhost.d/default_location': 'return 503;\n',
+    });
+    const tls = (facts.proxies ?? []).flatMap((p) => p.sites).find((s) => s.id.endsWith(':https'));
+    assert.deepEqual(
+      tls?.routes.map((r) => [r.sampleHost, r.headers.find((h) => h.name === 'X-Forwarded-Proto')?.value]),
+      [
+        ['app.example.org', 'https'],
+        ['www.example.org', '{scheme}'],
+      ],
+    );
+    // Read: www.conf's line is in the chain; big.conf changes no header, so "Not read" says what it is.
+    assert.deepEqual(
+      notRead.map((n) => n.file),
+      ['big.conf'],
+    );
+    assert.match(
+      notRead[0]?.reason ?? '',
+      /vhost\.d snippet default \(mounted on \/etc\/nginx\/vhost\.d\/default in compose service proxy\)/,
+    );
+  });
+
   test('valid (traps): a vhost.d file with its own server block, or one a tree config includes, stays nginx', async () => {
     const own = await lintFiles({
       'vhost.d/app.conf': 'server {\n  listen 80;\n  location / {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n',
