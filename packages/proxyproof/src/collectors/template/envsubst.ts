@@ -235,7 +235,7 @@ export class EnvsubstVars {
           ? j.length === 3 && /(?:^|\/)(?:ba|da)?sh$/.test(j[0] ?? '') && j[1] === '-c'
             ? j[2]
             : j.join(' ')
-          : ins.args;
+          : shellFormInner(ins.args);
         if (!text || !/\benvsubst\b/.test(text)) continue;
         const found = readScriptEnv(img.file.display, slash(img.file.abs), text, () => undefined, ins.line);
         for (const r of found.renders) {
@@ -304,6 +304,19 @@ export class EnvsubstVars {
       const tail = same.filter((a) => a.endsWith(`/${src.replace(/^\/+/, '')}`));
       return tail.length === 1 && tail[0] === abs;
     });
+  }
+
+  /**
+   * The render of this file (script or Dockerfile and line) that runs `envsubst` with no SHELL-FORMAT list: GNU
+   * envsubst then replaces every `$name`/`${name}`, nginx's own variables too, with the environment's value (empty
+   * when unset). The nginx image's entrypoint never does (it lists the defined names): only a script's or a
+   * Dockerfile's own command. Its lines become evidence.
+   */
+  everyName(absPath: string): { file: string; line: number } | undefined {
+    const r = this.rendersOf(slash(absPath)).find((x) => x.list === undefined);
+    if (!r) return undefined;
+    this.register(r.script);
+    return { file: r.script, line: r.line };
   }
 
   /** The value lookup for one template file, or undefined when no container or script of the tree renders it. */
@@ -388,6 +401,21 @@ function copiedFrom(img: Image, path: string, byAbs: Map<string, DiscoveredFile>
       }
   }
   return undefined;
+}
+
+/**
+ * A shell-form instruction that runs its own shell (`CMD /bin/sh -c "envsubst < a > b && nginx ..."`): the string
+ * that inner shell runs, as the outer `/bin/sh -c` Docker adds hands it over (inside double quotes `\$`, `\"`, `\\`
+ * and a backquote lose their backslash). Anything else is read as written.
+ */
+function shellFormInner(args: string): string {
+  const m = /^\s*(?:\/(?:usr\/)?bin\/)?(?:ba|da)?sh\s+-c\s+(?:"((?:[^"\\]|\\.)*)"|'([^']*)')\s*$/s.exec(args);
+  if (!m) return args;
+  if (m[2] !== undefined) return m[2];
+  // An unescaped `$NAME` inside the double quotes is expanded by the outer shell first (a list `'${A}'` becomes
+  // A's value): what the inner command sees is unknown here, so the instruction is left as written.
+  if (/(?:^|[^\\])\$[{A-Za-z_]/.test(m[1] as string)) return args;
+  return (m[1] as string).replace(/\\([$"\\`])/g, '$1');
 }
 
 /** A value used as it is: one line, not empty, no `$` left for another expansion. */
