@@ -80,7 +80,9 @@ function run(facts: Facts): Finding[] {
     // would expand `${NAME}` before envsubst sees the list: the dollars are escaped there.
     const quoted =
       (before.replace(/\\./g, '').match(/"/g) ?? []).length % 2 === 1 && !/^\s*(?:CMD|RUN|ENTRYPOINT)\s*\[/i.test(scriptText);
-    const listText = quoted ? list.replace(/\$/g, '\\$') : list;
+    // A compose file interpolates `${NAME}` itself before running the command (no shell): `$$` is its escape.
+    const compose = /(?:^|\/)(?:docker-)?compose[^/]*\.ya?ml$/i.test(all.file);
+    const listText = compose ? list.replace(/\$/g, '$$$$') : quoted ? list.replace(/\$/g, '\\$') : list;
     const effect =
       lost.length > 0
         ? `line ${first.line} becomes \`${first.rendered}\`, which nginx refuses at start-up ("invalid number of arguments" for a directive left short of one, "invalid condition" for an \`if\`)`
@@ -96,13 +98,13 @@ function run(facts: Facts): Finding[] {
         fix: {
           description:
             list !== ''
-              ? `Give envsubst the names it should replace, so nginx's own variables stay as written: \`envsubst '${listText}' < ...\` (${all.file}:${all.line}${quoted ? '; inside the double quotes the dollars are escaped, or the outer shell would expand them' : ''}).`
+              ? `Give envsubst the names it should replace, so nginx's own variables stay as written: \`envsubst '${listText}' < ...\` (${all.file}:${all.line}${compose ? "; `$$` is compose's escape for a `$` it must not interpolate" : quoted ? '; inside the double quotes the dollars are escaped, or the outer shell would expand them' : ''}).`
               : `This template uses no environment variable: copy it instead of running envsubst over it, or give envsubst the list of names it should replace (${all.file}:${all.line}).`,
           ...(fixable
             ? {
                 file: all.file,
                 line: all.line,
-                lines: [scriptText.replace(/\benvsubst\b/, `envsubst '${listText}'`)],
+                lines: [scriptText.replace(/\benvsubst\b/, () => `envsubst '${listText}'`)],
                 placement: 'replace' as const,
               }
             : {}),

@@ -105,6 +105,7 @@ export class EnvsubstVars {
       else this.byName.set(base, [abs]);
     }
     let budget = MAX_FILES;
+    const composeRenders: Array<{ r: ScriptRender; env: Env; built: Image | undefined }> = [];
     const text = (f: DiscoveredFile | undefined): string | undefined =>
       f && f.size <= MAX_CONFIG_BYTES && budget-- > 0 ? read(f) : undefined;
     const images = new Map<string, Image>();
@@ -179,6 +180,26 @@ export class EnvsubstVars {
             setEnv(k, x, s.itemLine('environment', i));
           });
         if (built) built.services.push(env);
+        // `command: /bin/sh -c "envsubst < /etc/nginx/site.tpl > ... && nginx ..."`: compose interpolates the string
+        // first (`$$` is a `$`; a `${X}` from an unknown shell leaves the command unknown), then splits it into argv
+        // without a shell; the render sees this service's environment.
+        const command = v.command;
+        const cmdText = Array.isArray(command)
+          ? command.length === 3 && /(?:^|\/)(?:ba|da)?sh$/.test(String(command[0])) && command[1] === '-c'
+            ? String(command[2])
+            : command.map(String).join(' ')
+          : typeof command === 'string'
+            ? command
+            : undefined;
+        if (cmdText && /\benvsubst\b/.test(cmdText)) {
+          const it = interpolate(cmdText, (n) => dotenv[n]?.value);
+          if (it.unresolved.length === 0) {
+            const inner = Array.isArray(command) ? it.value : shellFormInner(it.value, false);
+            const line = s.keyLine('command');
+            for (const r of readScriptEnv(f.display, abs, inner, () => undefined, line).renders)
+              composeRenders.push({ r, env, built });
+          }
+        }
         const volumes = Array.isArray(v.volumes) ? v.volumes : [];
         for (const vol of volumes) {
           const src =
@@ -192,6 +213,10 @@ export class EnvsubstVars {
             this.mounts.push({ host: posix.resolve(dir, src), project: dir, env });
         }
       }
+    }
+    for (const { r, env, built } of composeRenders) {
+      const srcAbs = built ? copiedFrom(built, r.src, byAbs) : undefined;
+      this.renders.push({ ...r, ...(srcAbs ? { srcAbs } : {}), start: env });
     }
     // Shell scripts: their envsubst commands, and `docker run -e/--env-file -v` containers mounting a host path.
     let scripts = MAX_SCRIPTS;
@@ -408,13 +433,14 @@ function copiedFrom(img: Image, path: string, byAbs: Map<string, DiscoveredFile>
  * that inner shell runs, as the outer `/bin/sh -c` Docker adds hands it over (inside double quotes `\$`, `\"`, `\\`
  * and a backquote lose their backslash). Anything else is read as written.
  */
-function shellFormInner(args: string): string {
+function shellFormInner(args: string, outerShell = true): string {
   const m = /^\s*(?:\/(?:usr\/)?bin\/)?(?:ba|da)?sh\s+-c\s+(?:"((?:[^"\\]|\\.)*)"|'([^']*)')\s*$/s.exec(args);
   if (!m) return args;
   if (m[2] !== undefined) return m[2];
   // An unescaped `$NAME` inside the double quotes is expanded by the outer shell first (a list `'${A}'` becomes
-  // A's value): what the inner command sees is unknown here, so the instruction is left as written.
-  if (/(?:^|[^\\])\$[{A-Za-z_]/.test(m[1] as string)) return args;
+  // A's value): what the inner command sees is unknown here, so the instruction is left as written. Compose splits
+  // a string command without a shell (its own interpolation has run): no outer expansion there.
+  if (outerShell && /(?:^|[^\\])\$[{A-Za-z_]/.test(m[1] as string)) return args;
   return (m[1] as string).replace(/\\([$"\\`])/g, '$1');
 }
 

@@ -79,6 +79,30 @@ const CASES: Case[] = [
     expect: { count: 0 },
   },
   {
+    name: "a compose command (the nginx image README's old recipe): the list is written with compose's `$$` escape",
+    files: {
+      'nginx/mysite.template': SITE(HOST),
+      'docker-compose.yml':
+        'services:\n  web:\n    image: nginx\n    volumes:\n      - ./nginx/mysite.template:/etc/nginx/conf.d/mysite.template\n    environment:\n      - BACKEND=app:8000\n    command: /bin/bash -c "envsubst < /etc/nginx/conf.d/mysite.template > /etc/nginx/conf.d/default.conf && exec nginx -g \'daemon off;\'"\n',
+    },
+    expect: {
+      count: 1,
+      line: 5,
+      message: /\(docker-compose\.yml:8\)/,
+      fixLine:
+        "    command: /bin/bash -c \"envsubst '$${BACKEND}' < /etc/nginx/conf.d/mysite.template > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'\"",
+    },
+  },
+  {
+    name: "trap: a compose command whose list is written `'$$BACKEND'` (compose's escape: envsubst gets `$BACKEND`)",
+    files: {
+      'nginx/mysite.template': SITE(HOST),
+      'docker-compose.yml':
+        "services:\n  web:\n    image: nginx\n    volumes:\n      - ./nginx/mysite.template:/etc/nginx/conf.d/mysite.template\n    command: /bin/bash -c \"envsubst '$$BACKEND' < /etc/nginx/conf.d/mysite.template > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'\"\n",
+    },
+    expect: { count: 0 },
+  },
+  {
     name: '`$$host` is no escape for envsubst: it renders `$`',
     files: { 'nginx/nginx.conf.template': SITE('    proxy_set_header Host $$host;\n'), 'nginx/start.sh': SCRIPT(PLAIN) },
     expect: { count: 1, line: 5, message: /`proxy_set_header Host \$;`/ },
