@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isTraefikV1Image } from '../../src/collectors/traefik/collector.js';
 import type { ProxySite } from '../../src/model/proxy.js';
 import { lintFiles } from '../python/lint-files.js';
 import { traefikV1Static } from './traefik-v1-files.js';
@@ -151,4 +152,72 @@ test('mapping-form labels (trap): with traefik.enable: "true" the router routes 
   const { sites } = await traefik(JITSI_LIKE(true));
   const secure = sites.find((s) => s.label.includes('websecure'));
   assert.deepEqual(secure?.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'web', port: 80 });
+});
+
+test('1.x images by tag: version numbers and 1.x code names; 2.x code names and look-alikes (traps) are not 1.x', () => {
+  const rows: Array<[string, boolean]> = [
+    ['traefik:1.7', true],
+    ['traefik:v1.7.34-alpine', true],
+    ['traefik:1', true],
+    ['traefik:maroilles', true],
+    ['traefik:maroilles-alpine', true],
+    ['traefik:cancoillotte', true],
+    ['containous/traefik:camembert', true],
+    ['docker.io/library/traefik:tetedemoine-alpine', true],
+    ['traefik:reblochon', true],
+    // traps: 2.x/3.x code names, a 10.x-looking tag, another image whose name ends in traefik, a longer tag
+    ['traefik:banon', false],
+    ['traefik:montdor', false],
+    ['traefik:v2.11', false],
+    ['traefik:10', false],
+    ['mytraefik:1.7', false],
+    ['traefik:maroillesx', false],
+  ];
+  for (const [image, v1] of rows) assert.equal(isTraefikV1Image(image), v1, image);
+});
+
+const FLAGS_ONLY = (image: string, extra = '') => ({
+  'docker-compose.yml': `services:
+  traefik:
+    image: ${image}
+    command: --api --docker --docker.exposedByDefault=false
+    ports:
+      - "80:80"
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock
+${extra}  app:
+    image: python:3.12
+    command: gunicorn --bind 0.0.0.0:8000 site.wsgi
+    labels:
+      - "traefik.enable=true"
+      - "traefik.frontend.rule=Host:app.example.org"
+      - "traefik.port=8000"
+`,
+});
+
+test('a 1.x code-name image started with flags only gets 1.x default http :80 entrypoint, trusting every peer', async () => {
+  const { sites, versions } = await traefik(FLAGS_ONLY('traefik:maroilles'));
+  assert.deepEqual(versions, ['1.x']);
+  assert.equal(sites.length, 1);
+  assert.equal(sites[0]?.listeners[0]?.port, 80);
+  assert.equal(sites[0]?.trust.mode, 'all');
+  assert.deepEqual(sites[0]?.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'app', port: 8000 });
+  const { findings } = await lintFiles(FLAGS_ONLY('traefik:maroilles'));
+  const f = findings.find((x) => x.id === 'traefik/forwarded-headers-insecure');
+  assert.equal(f?.severity, 'high');
+  assert.equal(f?.evidence[0]?.line, 3);
+  assert.equal(f?.evidence[0]?.snippet, 'image: traefik:maroilles');
+});
+
+test('flags only (traps): a 2.x code name gets no 1.x entrypoint; a 1.x image with a mounted traefik.toml takes its entrypoints from the file', async () => {
+  const v2 = await traefik(FLAGS_ONLY('traefik:banon'));
+  assert.ok(!v2.versions.includes('1.x'), v2.versions.join());
+  const mounted = await traefik({
+    ...FLAGS_ONLY('traefik:maroilles', '      - ./traefik.toml:/etc/traefik/traefik.toml\n'),
+    'traefik.toml': traefikV1Static(''),
+  });
+  assert.deepEqual(mounted.versions, ['1.x']);
+  // Only the file's entrypoints (http redirecting, https): no second :80 site made up from the flags.
+  assert.deepEqual(mounted.sites.map((s) => s.listeners[0]?.port).sort(), [443, 80]);
+  assert.ok(mounted.sites.every((s) => s.ref.file === 'traefik.toml'));
 });

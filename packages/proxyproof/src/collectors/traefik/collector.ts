@@ -32,7 +32,7 @@ import {
   TRAEFIK_OVERWRITTEN_HEADERS,
   type TraefikDynamic,
 } from './dynamic.js';
-import { hasV1Labels, isTraefikV1, v1FromFlags, v1Labels, v1ToV2 } from './v1.js';
+import { hasV1Labels, isTraefikV1, v1FromFlags, v1Labels, v1ToV2, withV1DefaultEntryPoint } from './v1.js';
 
 function flattenObject(v: unknown, prefix: string[], out: Array<{ path: string[]; value: unknown }>, depth = 0): void {
   const o = obj(v);
@@ -459,9 +459,19 @@ function ingressRouteSite(
   };
 }
 
-/** `traefik:1.7`, `traefik:v1.7.34-alpine` (1.x's code-name tags are not recognised). */
-function isTraefikV1Image(image: unknown): boolean {
-  return typeof image === 'string' && /(^|\/)traefik:v?1(\.|$|-)/i.test(image);
+/**
+ * 1.x's release code names, one per minor version (traefik/traefik's `CODENAME` in .travis.yml at v1.0.0 to v1.7.0:
+ * reblochon 1.0, camembert 1.1, morbier 1.2, raclette 1.3, roquefort 1.4, cancoillotte 1.5, tetedemoine 1.6,
+ * maroilles 1.7). The official image tags each 1.x release with its code name too (docker-library/official-images
+ * `library/traefik`: `v1.7.34, 1.7.34, v1.7, 1.7, maroilles`, `maroilles-alpine`, `maroilles-windowsservercore-1809`).
+ * 2.x and 3.x have code names of their own (montdor, cantal, ..., banon): not these.
+ */
+const V1_CODENAMES = 'reblochon|camembert|morbier|raclette|roquefort|cancoillotte|tetedemoine|maroilles';
+const TRAEFIK_V1_IMAGE = new RegExp(`(^|/)traefik:(?:v?1(?:\\.|$|-)|(?:${V1_CODENAMES})(?:$|-))`, 'i');
+
+/** `traefik:1.7`, `traefik:v1.7.34-alpine`, `traefik:maroilles`, `traefik:cancoillotte-alpine`. */
+export function isTraefikV1Image(image: unknown): boolean {
+  return typeof image === 'string' && TRAEFIK_V1_IMAGE.test(image);
 }
 
 function isTraefikImage(image: unknown): boolean {
@@ -839,7 +849,22 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       const v1Flags = isTraefikV1Image(c.image) || flags.some((f) => /^--?entrypoints=\S*name:/i.test(f.text.trim()));
       const flat = v1Flags ? v1FromFlags(flags) : flatFromFlags(flags);
       for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
-      record(ctx, file, withSyntax(traefikOf(file, flat, v1Flags), 'flags'), st);
+      // A 1.x container started with flags and no configuration file (`--api --docker`): 1.x's own `http` :80
+      // entrypoint. Not when a file may add entrypoints: `--configFile`, a mounted or copied file, k8s volumeMounts.
+      const ownFile =
+        flags.some((f) => /^(?:--?configfile|-c)(?:=|$)/i.test(f.text.trim())) ||
+        traefikServiceLoads(ctx, file, c).length > 0 ||
+        (Array.isArray(c.volumeMounts) && c.volumeMounts.length > 0);
+      const defaulted =
+        isTraefikV1Image(c.image) &&
+        flags.length > 0 &&
+        !ownFile &&
+        withV1DefaultEntryPoint(flat, at(doc, [...path, 'image'])?.line ?? flags[0]?.line ?? 0);
+      const read = withSyntax(traefikOf(file, flat, v1Flags), 'flags');
+      if (defaulted)
+        // The entrypoint is the image's default: its evidence is the image line as written.
+        for (const ep of read.extra.entryPoints) ep.ref = { ...ep.ref, snippet: `image: ${String(c.image)}` };
+      record(ctx, file, read, st);
     }
   }
 }

@@ -174,6 +174,21 @@ export function v1FromFlags(flags: Array<{ text: string; line: number }>): Flat 
   return flat;
 }
 
+/**
+ * 1.x's entrypoint when a configuration names none: `http` on `:80`, the default entrypoint of every frontend, keeping
+ * X-Forwarded-* from any peer (v1.7 configuration/configuration.go `SetEffectiveConfiguration`: `if
+ * len(gc.EntryPoints) == 0` sets `{"http": {Address: ":80", ForwardedHeaders: {Insecure: true}}}` and
+ * `DefaultEntryPoints = ["http"]`). Added to `flat` (at `line`, the container's image) only when it has no
+ * `entrypoints.*` key; the caller decides that no configuration file adds some (a mounted traefik.toml would).
+ */
+export function withV1DefaultEntryPoint(flat: Flat, line: number): boolean {
+  for (const k of flat.keys()) if (k.startsWith('entrypoints.') || k === 'entrypoints') return false;
+  flat.set('entrypoints.http', { value: {}, line, path: ['entryPoints', 'http'] });
+  flat.set('entrypoints.http.address', { value: ':80', line, path: ['entryPoints', 'http', 'address'] });
+  flat.set('defaultentrypoints', { value: ['http'], line, path: ['defaultEntryPoints'] });
+  return true;
+}
+
 /** `K:V||K2:V2` (1.x `traefik.frontend.headers.customRequestHeaders`). */
 function headerPairs(value: string): Array<[string, string]> {
   return value
