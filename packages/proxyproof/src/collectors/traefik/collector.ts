@@ -17,6 +17,7 @@ import type { Ref } from '../../chain/model.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { KubeFacts, ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
 import { mayBeTraefikFile } from '../claims.js';
+import { parseDockerfile } from '../deploy/formats.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 import {
@@ -661,6 +662,56 @@ function linesOfSeq(doc: YDoc, path: Array<string | number>, n: number): number[
   return Array.from({ length: n }, (_, i) => at(doc, [...path, i])?.line ?? 0);
 }
 
+/**
+ * Ports the base images Traefik routes to most often expose (their `EXPOSE`, inherited by an image built FROM them):
+ * docker-library/python and nodejs/docker-node (and the OS images under them) expose none; nginx's official image
+ * `EXPOSE 80`; docker-library/php `EXPOSE 80` in its `-apache` variants and `EXPOSE 9000` in its `-fpm` ones, none in
+ * the CLI ones. Undefined: not known here.
+ */
+function baseImageExposes(image: string): number[] | undefined {
+  const m = /^(?:(?:docker\.io|index\.docker\.io)\/)?(?:library\/)?([a-z0-9._-]+)(?::([^@\s]+))?(?:@\S+)?$/i.exec(image.trim());
+  if (!m) return undefined;
+  const [name, tag = 'latest'] = [(m[1] as string).toLowerCase(), (m[2] ?? 'latest').toLowerCase()];
+  if (/^(python|node|debian|ubuntu|alpine)$/.test(name)) return [];
+  if (name === 'nginx') return [80];
+  if (name === 'php')
+    return /apache/.test(tag) ? [80] : /fpm/.test(tag) ? [9000] : /cli|zts|^\d+(\.\d+)*$/.test(tag) ? [] : undefined;
+  return undefined;
+}
+
+/**
+ * The ports a compose service's container exposes, as Docker lists them in `NetworkSettings.Ports`, where Traefik's
+ * docker provider takes the lowest when no `loadbalancer.server.port` label names one (traefik/traefik
+ * `pkg/provider/docker/shared.go` `getPort`, the same in v1.7): compose `expose:`, the container side of `ports:`, and
+ * the image's `EXPOSE` (the Dockerfile of the tree it is built from, through its stages, and its base image when
+ * `baseImageExposes` knows it). `complete`: the image's own part is known too (else an unknown base may add a lower
+ * port, which the route then misses).
+ */
+function exposedPorts(
+  ctx: CollectContext,
+  file: string,
+  name: string,
+  raw: Record<string, unknown>,
+): { ports: number[]; complete: boolean } {
+  const ports = containerPorts(raw);
+  const svc = ctx.facts.compose?.files.find((f) => f.file === file)?.services.find((s) => s.name === name);
+  let base = svc?.build ? undefined : svc?.image;
+  if (svc?.build) {
+    const dir = file.includes('/') ? file.replace(/[^/]*$/, '') : '';
+    const context = joinPath(dir, `${svc.build.context}/`);
+    const path = joinPath(context ? `${context}/` : '', svc.build.dockerfile ?? 'Dockerfile');
+    const f = ctx.files.find((x) => x.display === path);
+    const text = f ? readText(ctx, f) : undefined;
+    if (text === undefined) return { ports, complete: false };
+    const df = parseDockerfile(text, svc.build.target ? { target: svc.build.target } : {});
+    ports.push(...df.expose.map((e) => e.port));
+    base = df.from;
+  }
+  const fromBase = base ? baseImageExposes(base) : undefined;
+  if (fromBase) ports.push(...fromBase);
+  return { ports: [...new Set(ports)].sort((a, b) => a - b), complete: fromBase !== undefined };
+}
+
 /** Container ports a compose service exposes (`expose:`, the container side of `ports:`). */
 function containerPorts(s: Record<string, unknown>): number[] {
   const out: number[] = [];
@@ -803,7 +854,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       const labels = hasV1Labels(written) && !v2 ? [...written, ...v1Labels(sname, written)] : written;
       const enable = labels.find((l) => l.key.toLowerCase() === 'traefik.enable');
       st.labelled.push({ container: labelledKey(file, sname), enabled: enable ? truthy(enable.value) : undefined });
-      const d = dynamicFromLabels(file, sname, labels, containerPorts(svc));
+      const d = dynamicFromLabels(file, sname, labels, exposedPorts(ctx, file, sname, svc));
       if (hasDynamic(d)) st.dyns.push(d);
     }
     const podSpec = obj(get(v, ['spec', 'template', 'spec'])) ?? obj(v.spec);
