@@ -221,3 +221,35 @@ test('flags only (traps): a 2.x code name gets no 1.x entrypoint; a 1.x image wi
   assert.deepEqual(mounted.sites.map((s) => s.listeners[0]?.port).sort(), [443, 80]);
   assert.ok(mounted.sites.every((s) => s.ref.file === 'traefik.toml'));
 });
+
+const V1_HEADER_LABELS = (label: string) => ({
+  'docker-compose.yml': `services:
+  traefik:
+    image: traefik:1.7
+    command:
+      - "--docker"
+      - "--entryPoints=Name:http Address::80"
+  app:
+    image: python:3.12
+    command: gunicorn --bind 0.0.0.0:8000 site.wsgi
+    labels:
+      - "traefik.frontend.rule=Host:app.example.org"
+      - "traefik.port=8000"
+      - "${label}"
+`,
+});
+
+test('1.x frontend headers: customRequestHeaders (K:V||K2:V2) sets or removes request headers; SSLProxyHeaders (trap) sets none', async () => {
+  const routeRules = async (label: string) => {
+    const { sites } = await traefik(V1_HEADER_LABELS(label));
+    // null: the header removed (an empty value, as 1.7's ModifyRequestHeaders deletes it)
+    return (sites[0]?.routes[0]?.headers ?? []).filter((h) => h.from === 'route').map((h) => [h.name, h.value]);
+  };
+  assert.deepEqual(await routeRules('traefik.frontend.headers.customRequestHeaders=X-Forwarded-Proto:https||X-Real-Ip:'), [
+    ['X-Forwarded-Proto', 'https'],
+    ['X-Real-Ip', null],
+  ]);
+  // unrolled/secure (v1.0.5, what 1.7 uses) reads SSLProxyHeaders only in isSSL, to decide SSLRedirect and STS:
+  // the request goes on with Traefik's own X-Forwarded-Proto, not the label's value.
+  assert.deepEqual(await routeRules('traefik.frontend.headers.SSLProxyHeaders=X-Forwarded-Proto:https'), []);
+});

@@ -12,7 +12,10 @@
  *   `[frontends.<f>.headers.customRequestHeaders]`; `[backends.<b>.servers.<s>] url = "http://..."`.
  * - The docker provider (`[docker]`, `exposedByDefault`) reads container labels `traefik.frontend.rule`,
  *   `traefik.port`, `traefik.protocol`, `traefik.frontend.entryPoints`, `traefik.frontend.headers.customRequestHeaders`
- *   (`K:V||K2:V2`), and per-segment `traefik.<segment>.frontend.rule` / `traefik.<segment>.port`.
+ *   (`K:V||K2:V2`, provider/label `ParseMapValue`; an empty value deletes the header), and per-segment
+ *   `traefik.<segment>.frontend.rule` / `traefik.<segment>.port`. `traefik.frontend.headers.SSLProxyHeaders` is left
+ *   out on purpose: 1.7 hands it to unrolled/secure (v1.0.5), which reads it only in `isSSL` to decide SSLRedirect
+ *   and STS; it sets no request header (the backend gets Traefik's own X-Forwarded-Proto).
  * - CLI: `--entryPoints='Name:http Address::80 Redirect.EntryPoint:https'` (one flag per entrypoint), `TLS` as a
  *   bare word, `ForwardedHeaders.TrustedIPs:a,b` / `ForwardedHeaders.Insecure:true` (configuration/entrypoints.go).
  */
