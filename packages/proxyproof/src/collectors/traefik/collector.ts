@@ -17,6 +17,7 @@ import type { Ref } from '../../chain/model.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { KubeFacts, ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
 import { mayBeTraefikFile } from '../claims.js';
+import { builtDockerfile } from '../deploy/built-from.js';
 import { parseDockerfile } from '../deploy/formats.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
@@ -697,13 +698,9 @@ function exposedPorts(
   const svc = ctx.facts.compose?.files.find((f) => f.file === file)?.services.find((s) => s.name === name);
   let base = svc?.build ? undefined : svc?.image;
   if (svc?.build) {
-    const dir = file.includes('/') ? file.replace(/[^/]*$/, '') : '';
-    const context = joinPath(dir, `${svc.build.context}/`);
-    const path = joinPath(context ? `${context}/` : '', svc.build.dockerfile ?? 'Dockerfile');
-    const f = ctx.files.find((x) => x.display === path);
-    const text = f ? readText(ctx, f) : undefined;
-    if (text === undefined) return { ports, complete: false };
-    const df = parseDockerfile(text, svc.build.target ? { target: svc.build.target } : {});
+    const built = builtDockerfile(ctx.facts, svc);
+    if (!built) return { ports, complete: false };
+    const df = parseDockerfile(built.lines.join('\n'), svc.build.target ? { target: svc.build.target } : {});
     ports.push(...df.expose.map((e) => e.port));
     base = df.from;
   }
