@@ -176,11 +176,11 @@ test('1.x images by tag: version numbers and 1.x code names; 2.x code names and 
   for (const [image, v1] of rows) assert.equal(isTraefikV1Image(image), v1, image);
 });
 
-const FLAGS_ONLY = (image: string, extra = '') => ({
+const FLAGS_ONLY = (image: string, extra = '', command = '--api --docker --docker.exposedByDefault=false') => ({
   'docker-compose.yml': `services:
   traefik:
     image: ${image}
-    command: --api --docker --docker.exposedByDefault=false
+    command: ${command}
     ports:
       - "80:80"
     volumes:
@@ -210,7 +210,8 @@ test('a 1.x code-name image started with flags only gets 1.x default http :80 en
 });
 
 test('flags only (traps): a 2.x code name gets no 1.x entrypoint; a 1.x image with a mounted traefik.toml takes its entrypoints from the file', async () => {
-  const v2 = await traefik(FLAGS_ONLY('traefik:banon'));
+  // (2.x's own flags: `--docker` would make it 1.x whatever the tag, as 2.x refuses to start with it)
+  const v2 = await traefik(FLAGS_ONLY('traefik:banon', '', '--api --providers.docker --providers.docker.exposedByDefault=false'));
   assert.ok(!v2.versions.includes('1.x'), v2.versions.join());
   const mounted = await traefik({
     ...FLAGS_ONLY('traefik:maroilles', '      - ./traefik.toml:/etc/traefik/traefik.toml\n'),
@@ -252,4 +253,38 @@ test('1.x frontend headers: customRequestHeaders (K:V||K2:V2) sets or removes re
   // unrolled/secure (v1.0.5, what 1.7 uses) reads SSLProxyHeaders only in isSSL, to decide SSLRedirect and STS:
   // the request goes on with Traefik's own X-Forwarded-Proto, not the label's value.
   assert.deepEqual(await routeRules('traefik.frontend.headers.SSLProxyHeaders=X-Forwarded-Proto:https'), []);
+});
+
+const UNTAGGED = (args: string[]) => ({
+  'traefik-ds.yaml': `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: traefik
+spec:
+  template:
+    spec:
+      containers:
+      - image: traefik
+        name: traefik
+        ports:
+        - containerPort: 80
+          hostPort: 80
+        args:
+${args.map((a) => `        - ${a}`).join('\n')}
+`,
+});
+
+test('an untagged traefik image with flags only 1.x has (--kubernetes, --logLevel) is 1.x with its default http :80; 2.x flags (traps) are not', async () => {
+  const v1 = await traefik(UNTAGGED(['--api', '--kubernetes', '--logLevel=INFO']));
+  assert.deepEqual(v1.versions, ['1.x']);
+  assert.equal(v1.sites[0]?.listeners[0]?.port, 80);
+  assert.equal(v1.sites[0]?.trust.mode, 'all');
+  // 2.x spellings of the same options: providers.*, log.level; --api alone is both versions'.
+  for (const args of [
+    ['--api', '--providers.kubernetesingress', '--log.level=INFO', '--entrypoints.web.address=:80'],
+    ['--api.insecure=true', '--providers.file.filename=/etc/traefik/rules.yml', '--entrypoints.web.address=:80'],
+  ]) {
+    const v2 = await traefik(UNTAGGED(args));
+    assert.deepEqual(v2.versions, ['2.x/3.x'], args.join(' '));
+  }
 });

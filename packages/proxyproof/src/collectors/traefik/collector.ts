@@ -471,6 +471,15 @@ function ingressRouteSite(
 const V1_CODENAMES = 'reblochon|camembert|morbier|raclette|roquefort|cancoillotte|tetedemoine|maroilles';
 const TRAEFIK_V1_IMAGE = new RegExp(`(^|/)traefik:(?:v?1(?:\\.|$|-)|(?:${V1_CODENAMES})(?:$|-))`, 'i');
 
+/**
+ * Flags whose root only 1.x has: its providers (`--docker`, `--kubernetes`, `--file`, `--consul`...), `--web`,
+ * `--logLevel`, `--defaultEntryPoints`, `--acme`. 2.x/3.x's static configuration has other roots (`global`,
+ * `entryPoints`, `providers`, `api`, `log`, ...: pkg/config/static `Configuration`) and stops at an unknown flag,
+ * so a container started with one of these runs 1.x whatever its tag (`image: traefik`, the 1.x era's latest).
+ */
+const V1_ONLY_FLAG =
+  /^--?(?:docker|kubernetes|web|loglevel|file|consul|consulcatalog|etcd|zookeeper|boltdb|marathon|mesos|rancher|ecs|eureka|servicefabric|defaultentrypoints|traefiklog|acme)(?:[.=]|$)/i;
+
 /** `traefik:1.7`, `traefik:v1.7.34-alpine`, `traefik:maroilles`, `traefik:cancoillotte-alpine`. */
 export function isTraefikV1Image(image: unknown): boolean {
   return typeof image === 'string' && TRAEFIK_V1_IMAGE.test(image);
@@ -893,8 +902,10 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       else if (obj(e))
         for (const [k, val] of Object.entries(obj(e) ?? {}))
           env.push({ name: k, value: String(val), line: at(doc, [...path, 'environment', k])?.keyLine ?? 0 });
-      // 1.x's `--entryPoints=Name:http Address::80` form (or a 1.x image) reads through v1FromFlags.
-      const v1Flags = isTraefikV1Image(c.image) || flags.some((f) => /^--?entrypoints=\S*name:/i.test(f.text.trim()));
+      // 1.x's `--entryPoints=Name:http Address::80` form, a flag only 1.x has (any image: 2.x refuses to start with
+      // it), or a 1.x image reads through v1FromFlags.
+      const v1Only = flags.some((f) => V1_ONLY_FLAG.test(f.text.trim()));
+      const v1Flags = isTraefikV1Image(c.image) || v1Only || flags.some((f) => /^--?entrypoints=\S*name:/i.test(f.text.trim()));
       const flat = v1Flags ? v1FromFlags(flags) : flatFromFlags(flags);
       for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
       // A 1.x container started with flags and no configuration file (`--api --docker`): 1.x's own `http` :80
@@ -904,7 +915,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
         traefikServiceLoads(ctx, file, c).length > 0 ||
         (Array.isArray(c.volumeMounts) && c.volumeMounts.length > 0);
       const defaulted =
-        isTraefikV1Image(c.image) &&
+        (isTraefikV1Image(c.image) || v1Only) &&
         flags.length > 0 &&
         !ownFile &&
         withV1DefaultEntryPoint(flat, at(doc, [...path, 'image'])?.line ?? flags[0]?.line ?? 0);
