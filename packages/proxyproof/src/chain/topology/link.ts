@@ -476,6 +476,7 @@ export function linkAll(
           return;
         }
         if (Array.isArray(r) && projects.size > 1) r = stackTwins(topo, r, projects) ?? r;
+        r = sameWriter(topo, up, r) ?? r;
         const keys = [...new Set(r.map((c) => c.key))];
         if (keys.length > 1) {
           topo.links.push({
@@ -532,6 +533,22 @@ function stackTwins(topo: Pick<Topology, 'apps'>, cands: Cand[], projects: Reado
       twins: apps.slice(1).map((a) => (a as AppServer).id),
     },
   ];
+}
+
+/**
+ * Of several app servers a route may reach, the ones started from the very file that declares the route: a deploy
+ * script (or a guide) that writes the nginx site and the supervisord program or systemd unit it proxies to
+ * (collectors/written.ts) describes one deployment, so its own server is the one this route reaches, not the one
+ * another script of the tree starts on the same socket. Undefined when that settles nothing (none, or all, are
+ * started there).
+ */
+function sameWriter(topo: Pick<Topology, 'apps'>, up: Upstream, cands: Cand[]): Cand[] | undefined {
+  if (new Set(cands.map((c) => c.key)).size < 2) return undefined;
+  const mine = cands.filter(
+    (c) =>
+      c.target.kind === 'app' && topo.apps.find((a) => a.id === (c.target as { appId: string }).appId)?.ref.file === up.ref.file,
+  );
+  return mine.length > 0 && mine.length < cands.length ? mine : undefined;
 }
 
 export function linkedApps(topo: Topology): Set<string> {
