@@ -252,3 +252,35 @@ test('nginx written by a multi-line single-quoted echo is read at the script lin
   // would need escaping there, so it is not read.
   assert.deepEqual(heredocNginx(single.replaceAll("'", '"')), []);
 });
+
+test('alternative launches in one script (supervisord, else a systemd unit) link as one server; different trust stays ambiguous', async () => {
+  const alternatives = (trust: string): string =>
+    [
+      '#!/bin/bash',
+      ...SITE,
+      'if command -v supervisorctl >/dev/null 2>&1; then',
+      "  tee /etc/supervisor/conf.d/app.conf > /dev/null <<'EOF'",
+      '[program:app]',
+      'command=/srv/venv/bin/gunicorn app.wsgi:application --bind unix:/run/app.sock --workers 3',
+      'EOF',
+      'else',
+      "  cat > /etc/systemd/system/app.service <<'EOF'",
+      '[Service]',
+      `ExecStart=/srv/venv/bin/gunicorn app.wsgi:application --bind unix:/run/app.sock ${trust}`,
+      'EOF',
+      'fi',
+      '',
+    ].join('\n');
+  const linkOf = async (name: string, script: string) => {
+    const dir = tree(name, { 'deploy.sh': script });
+    const a = await analyze([dir], { cwd: dir });
+    return a.chain.topology.links[0];
+  };
+  const same = await linkOf('alike', alternatives('--workers 2'));
+  assert.equal(same?.target.kind, 'app', JSON.stringify(same?.target));
+  assert.equal(same?.stackTwins?.length, 1);
+  assert.match(same?.how ?? '', /alternative launches in .*deploy\.sh: the same server is also started at line 20/);
+  // Trap: the systemd alternative trusts every peer: which one runs matters, so the route stays unresolved.
+  const differ = await linkOf('differ', alternatives("--forwarded-allow-ips='*'"));
+  assert.equal(differ?.target.kind, 'unresolved');
+});

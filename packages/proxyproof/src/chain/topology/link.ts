@@ -31,7 +31,7 @@ interface Cand {
   peer: Peer;
   how: string;
   key: string;
-  /** The same app server in other alternative compose stacks (`stackTwins`). */
+  /** The same app server in other alternative compose stacks (`stackTwins`) or launches of one file (`writerTwins`). */
   twins?: string[];
 }
 
@@ -548,7 +548,47 @@ function sameWriter(topo: Pick<Topology, 'apps'>, up: Upstream, cands: Cand[]): 
     (c) =>
       c.target.kind === 'app' && topo.apps.find((a) => a.id === (c.target as { appId: string }).appId)?.ref.file === up.ref.file,
   );
-  return mine.length > 0 && mine.length < cands.length ? mine : undefined;
+  const kept = mine.length > 0 && mine.length < cands.length ? mine : cands;
+  return writerTwins(topo, kept) ?? (kept === cands ? undefined : kept);
+}
+
+/**
+ * Several servers one file starts, alike in all the chain judges (kind, the bind reached, place, trust, scheme
+ * headers, framework): the file's alternative launches (`if supervisorctl ...; then` a supervisord program `else` a
+ * systemd unit), whichever runs the route reaches the same server, so it links to the first and `how` names the
+ * others (as `stackTwins` does for alternative compose stacks).
+ */
+function writerTwins(topo: Pick<Topology, 'apps'>, cands: Cand[]): Cand[] | undefined {
+  if (cands.length < 2) return undefined;
+  const shapes = new Set<string>();
+  const apps: AppServer[] = [];
+  for (const c of cands) {
+    const a = c.target.kind === 'app' ? topo.apps.find((x) => x.id === (c.target as { appId: string }).appId) : undefined;
+    if (!a || c.target.kind !== 'app' || (apps.length > 0 && a.ref.file !== apps[0]?.ref.file)) return undefined;
+    apps.push(a);
+    shapes.add(
+      JSON.stringify([
+        a.kind,
+        a.name,
+        a.binds[c.target.bind]?.address,
+        a.placement,
+        a.proxyHeaders.value,
+        a.trusted.value,
+        a.schemeHeaders.value,
+        a.framework,
+      ]),
+    );
+  }
+  if (shapes.size !== 1) return undefined;
+  const first = cands[0] as Cand;
+  const lines = apps.slice(1).map((a) => a.ref.line);
+  return [
+    {
+      ...first,
+      how: `${first.how} (alternative launches in ${apps[0]?.ref.file}: the same server is also started at line ${lines.join(', ')})`,
+      twins: apps.slice(1).map((a) => a.id),
+    },
+  ];
 }
 
 export function linkedApps(topo: Topology): Set<string> {
