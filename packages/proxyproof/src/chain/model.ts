@@ -410,7 +410,10 @@ export interface Link {
   peer: Peer;
   /** Why this link was made ("compose service web publishes 8000", "same host, 127.0.0.1:8000"). */
   how: string;
-  /** The same app server launched in other alternative compose stacks, reached the same way when that stack runs. */
+  /**
+   * The same app server launched in other alternative compose stacks, reached the same way when that stack runs, or
+   * started by another alternative launch of the same file (topology/link.ts `writerTwins`).
+   */
   stackTwins?: string[];
 }
 

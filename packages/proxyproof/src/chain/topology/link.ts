@@ -31,7 +31,7 @@ interface Cand {
   peer: Peer;
   how: string;
   key: string;
-  /** The same app server in other alternative compose stacks (`stackTwins`). */
+  /** The same app server in other alternative compose stacks (`stackTwins`) or launches of one file (`writerTwins`). */
   twins?: string[];
 }
 
@@ -477,6 +477,7 @@ export function linkAll(
           return;
         }
         if (Array.isArray(r) && projects.size > 1) r = stackTwins(topo, r, projects) ?? r;
+        r = sameWriter(topo, up, r) ?? r;
         const keys = [...new Set(r.map((c) => c.key))];
         if (keys.length > 1) {
           topo.links.push({
@@ -531,6 +532,62 @@ function stackTwins(topo: Pick<Topology, 'apps'>, cands: Cand[], projects: Reado
       ...first,
       how: `${first.how} (the same server in ${files.slice(1).join(', ')}: alternative compose stacks)`,
       twins: apps.slice(1).map((a) => (a as AppServer).id),
+    },
+  ];
+}
+
+/**
+ * Of several app servers a route may reach, the ones started from the very file that declares the route: a deploy
+ * script (or a guide) that writes the nginx site and the supervisord program or systemd unit it proxies to
+ * (collectors/written.ts) describes one deployment, so its own server is the one this route reaches, not the one
+ * another script of the tree starts on the same socket. Undefined when that settles nothing (none, or all, are
+ * started there).
+ */
+function sameWriter(topo: Pick<Topology, 'apps'>, up: Upstream, cands: Cand[]): Cand[] | undefined {
+  if (new Set(cands.map((c) => c.key)).size < 2) return undefined;
+  const mine = cands.filter(
+    (c) =>
+      c.target.kind === 'app' && topo.apps.find((a) => a.id === (c.target as { appId: string }).appId)?.ref.file === up.ref.file,
+  );
+  const kept = mine.length > 0 && mine.length < cands.length ? mine : cands;
+  return writerTwins(topo, kept) ?? (kept === cands ? undefined : kept);
+}
+
+/**
+ * Several servers one file starts, alike in all the chain judges (kind, the bind reached, place, trust, scheme
+ * headers, framework): the file's alternative launches (`if supervisorctl ...; then` a supervisord program `else` a
+ * systemd unit), whichever runs the route reaches the same server, so it links to the first and `how` names the
+ * others (as `stackTwins` does for alternative compose stacks).
+ */
+function writerTwins(topo: Pick<Topology, 'apps'>, cands: Cand[]): Cand[] | undefined {
+  if (cands.length < 2) return undefined;
+  const shapes = new Set<string>();
+  const apps: AppServer[] = [];
+  for (const c of cands) {
+    const a = c.target.kind === 'app' ? topo.apps.find((x) => x.id === (c.target as { appId: string }).appId) : undefined;
+    if (!a || c.target.kind !== 'app' || (apps.length > 0 && a.ref.file !== apps[0]?.ref.file)) return undefined;
+    apps.push(a);
+    shapes.add(
+      JSON.stringify([
+        a.kind,
+        a.name,
+        a.binds[c.target.bind]?.address,
+        a.placement,
+        a.proxyHeaders.value,
+        a.trusted.value,
+        a.schemeHeaders.value,
+        a.framework,
+      ]),
+    );
+  }
+  if (shapes.size !== 1) return undefined;
+  const first = cands[0] as Cand;
+  const lines = apps.slice(1).map((a) => a.ref.line);
+  return [
+    {
+      ...first,
+      how: `${first.how} (alternative launches in ${apps[0]?.ref.file}: the same server is also started at line ${lines.join(', ')})`,
+      twins: apps.slice(1).map((a) => a.id),
     },
   ];
 }

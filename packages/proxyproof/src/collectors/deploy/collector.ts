@@ -14,11 +14,12 @@ import type { AppServerFacts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { parseJsonWithLines } from '../../settings/json-positions.js';
 import { isPlatformBuildFile, mayBeSupervisordConfig, SUPERVISORD_PROGRAM } from '../claims.js';
-import { type FencedUnit, fencedSystemdUnits, isMarkdownName } from '../fenced.js';
+import { type FencedUnit, fencedBlocks, fencedSystemdUnits, isMarkdownName, SHELL_TAGS } from '../fenced.js';
 import { evaluateModule, type PyValue, parsePython, Scope } from '../python/evaluate.js';
 import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js';
 import { isDockerfileName, isShellScriptName } from '../sniff.js';
 import { renderedName } from '../template/index.js';
+import { writtenFiles } from '../written.js';
 import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
 import { mergeService } from './compose-merge.js';
 import {
@@ -279,6 +280,7 @@ class DeployRun {
     for (const f of this.ctx.files) {
       if (mayBeSupervisordConfig(f)) guarded(this.ctx, f.display, () => this.supervisord(f));
     }
+    this.writtenLaunchFiles();
     for (const f of files) {
       if (this.ctx.claimed.has(f.abs) || this.consumedScripts.has(f.abs)) continue;
       if (this.isShellScript(f)) guarded(this.ctx, f.display, () => this.shellScript(f, undefined));
@@ -1726,12 +1728,70 @@ class DeployRun {
     }
   }
 
-  private supervisord(f: DiscoveredFile): void {
+  /**
+   * supervisord configs and systemd units a shell script, a Dockerfile or a Markdown shell fence writes
+   * (collectors/written.ts: `sudo tee /etc/supervisor/conf.d/app.conf <<'EOF'`, `cat > /etc/systemd/system/app.service
+   * <<EOF`, a multi-line `echo '...' > file`): each read as that file at the writer's lines, so the server it starts
+   * links. The writer stays what it is (a script is still read for its own commands).
+   */
+  private writtenLaunchFiles(): void {
+    for (const f of this.ctx.files) {
+      if (f.size > MAX_SOURCE_BYTES) continue;
+      const dockerfile = this.dockerfiles.get(f.abs);
+      if (dockerfile) {
+        // The image's own written files (formats.ts `Dockerfile.written`: echo/printf with `\n` escapes, `>>`
+        // appends, here-documents), each line mapped back to its Dockerfile line: run by the image when its command
+        // is supervisord (a config inside an image that runs something else runs nowhere these files show).
+        const runs = (dockerArgv(dockerfile.df)?.argv ?? []).some((a) => /(^|\/)supervisord(\s|$)/.test(a));
+        if (!runs) continue;
+        for (const w of dockerfile.df.written ?? [])
+          if (/\.(?:conf|ini)$/.test(w.path) && SUPERVISORD_PROGRAM.test(w.text))
+            guarded(this.ctx, f.display, () =>
+              this.supervisord(f, { text: w.text, lineOf: (n) => w.lines[n - 1] ?? 1, image: f }),
+            );
+        continue;
+      }
+      const markdown = isMarkdownName(basename(f.abs));
+      if (!markdown && !this.isShellScript(f)) continue;
+      const text = readText(this.ctx, f);
+      if (text === undefined || (!text.includes('[Service]') && !SUPERVISORD_PROGRAM.test(text))) continue;
+      let writers: Array<{ text: string }> = [{ text }];
+      if (markdown) {
+        // A fence read as a unit already (fencedSystemdUnits: an untagged fence holding `[Service]`) is not read twice.
+        const units = new Set(fencedSystemdUnits(text).map((u) => u.line));
+        writers = fencedBlocks(text).filter((b) => SHELL_TAGS.has(b.lang) && !units.has(b.line));
+      }
+      for (const wr of writers)
+        for (const w of writtenFiles(wr.text)) {
+          const target = basename(w.target);
+          if (/\.service$/.test(target) && /^\s*\[Service\]\s*$/m.test(w.body) && /^\s*ExecStart\s*=/m.test(w.body)) {
+            const unit: FencedUnit = {
+              lang: '',
+              line: w.line,
+              text: w.text,
+              body: w.body,
+              unitName: target.replace(/\.service$/, ''),
+            };
+            guarded(this.ctx, f.display, () => this.systemd(f, unit));
+          } else if (/\.(?:conf|ini)$/.test(target) && SUPERVISORD_PROGRAM.test(w.body))
+            guarded(this.ctx, f.display, () => this.supervisord(f, { text: w.text, lineOf: (n) => n, image: undefined }));
+        }
+    }
+  }
+
+  /**
+   * A supervisord config file, or one a script or Dockerfile writes (`by`: its text, the writer's line of each of
+   * its lines, the image that runs it).
+   */
+  private supervisord(
+    f: DiscoveredFile,
+    by?: { text: string; lineOf: (line: number) => number; image: DiscoveredFile | undefined },
+  ): void {
     // Every .conf is looked at; one over the limit (mayBeSupervisordConfig) is somebody else's (a generated nginx
     // config), not a note here.
-    const text = readText(this.ctx, f);
+    const text = by ? by.text : readText(this.ctx, f);
     if (text === undefined || !SUPERVISORD_PROGRAM.test(text)) return;
-    this.ctx.claimed.add(f.abs);
+    if (!by) this.ctx.claimed.add(f.abs);
     for (const prog of parseSupervisord(text)) {
       if (!prog.command) continue;
       const env: Record<string, Valued<string>> = {};
@@ -1741,11 +1801,11 @@ class DeployRun {
             value: v,
             origin: 'env',
             envVar: k,
-            ref: refIn(this.ctx, f.display, prog.environment.line),
+            ref: refIn(this.ctx, f.display, by ? by.lineOf(prog.environment.line) : prog.environment.line),
             note: 'supervisord environment=',
           };
       const argv = shlexSplit(prog.command.value);
-      const image = this.imageConfs.get(f.abs);
+      const image = by ? by.image : this.imageConfs.get(f.abs);
       let invs = findInvocations(argv, {}, []);
       // `bash -c "cd /app && ... && gunicorn ..."`: the shell string holds the server.
       const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
@@ -1762,7 +1822,7 @@ class DeployRun {
           inv,
           {
             via: 'supervisord',
-            ref: refIn(this.ctx, f.display, prog.command.line),
+            ref: refIn(this.ctx, f.display, by ? by.lineOf(prog.command.line) : prog.command.line),
             service: prog.program,
             env,
             container: image !== undefined,

@@ -1,5 +1,6 @@
 /**
- * nginx configs a shell script or a Dockerfile writes with a here-document: `cat > /etc/nginx/sites-available/app
+ * nginx configs a shell script or a Dockerfile writes with a here-document (or a multi-line `echo '...' > file`,
+ * read by collectors/written.ts): `cat > /etc/nginx/sites-available/app
  * <<EOF`, `cat <<EOF | sudo tee /etc/nginx/conf.d/app.conf`, `sudo tee /etc/nginx/x > /dev/null <<'EOF'`,
  * `RUN cat <<EOF > /etc/nginx/conf.d/default.conf`, `COPY <<EOF /etc/nginx/nginx.conf`. The body IS the nginx file
  * the server reads, so it is analysed as one, like a ConfigMap key (embedded.ts): the text handed to the parser has
@@ -13,61 +14,33 @@
  */
 
 import { isDockerfileName, isShellScriptName } from '../sniff.js';
+import { writtenFiles } from '../written.js';
 import type { EmbeddedNginx } from './embedded.js';
 import { NGINX_BLOCK } from './embedded.js';
-
-/** A here-document opener with its delimiter (`<<EOF`, `<<-EOF`, `<<'EOF'`, `<< "EOF"`); not `<<<`, not a YAML `<<:`. */
-const OPENER = /(?<!<)<<(-?)\s*(["']?)([A-Za-z_][\w.-]*)\2/;
-/** Where the document goes: a redirection (`> p`, `>> p`) or `tee [-a] p`, or a BuildKit `COPY <<EOF p`. */
-const TARGETS = /(?:(?<![0-9&])>>?\s*|\btee\s+(?:-a\s+|--append\s+)?)(["']?)([^\s"';&|<>]+)\1/g;
 
 /** The files that may write an nginx config with a here-document: shell scripts and Dockerfiles. */
 export function mayWriteNginx(name: string, firstLine: string): boolean {
   return isShellScriptName(name, firstLine) || isDockerfileName(name);
 }
 
-/** The path an opener line writes its document to, when it names one under an nginx folder or an nginx file. */
-function nginxTarget(line: string): string | undefined {
-  const copy = /^\s*COPY\s+(?:--\S+\s+)*<<-?\s*["']?[\w.-]+["']?\s+(\S+)\s*$/i.exec(line);
-  const paths = copy ? [copy[1] as string] : [...line.matchAll(TARGETS)].map((m) => m[2] as string);
-  return paths.find(
-    (p) =>
-      p !== '/dev/null' && (/(?:^|\/)nginx(?:[/.-]|$)/i.test(p) || /(?:^|\/)(?:sites-(?:available|enabled)|conf\.d)\//.test(p)),
-  );
+/** The path of those a command writes to that lies under an nginx folder or is an nginx file. */
+function nginxTarget(paths: string[]): string | undefined {
+  return paths.find((p) => /(?:^|\/)nginx(?:[/.-]|$)/i.test(p) || /(?:^|\/)(?:sites-(?:available|enabled)|conf\.d)\//.test(p));
 }
 
-/** Undoes the shell's escapes in an unquoted here-document line: `\$`, `` \` ``, `\\` (and a `\` before a newline). */
-function unescapeLine(l: string): string {
-  return l.replace(/\\([$`\\])/g, '$1');
-}
-
-/** Every here-document of the text that writes an nginx file and reads as nginx (a block of its own). */
+/**
+ * Every file the text writes (collectors/written.ts: a here-document, a single-quoted multi-line `echo`/`printf`)
+ * to an nginx place that reads as nginx (a block of its own).
+ */
 export function heredocNginx(text: string): EmbeddedNginx[] {
-  if (!text.includes('<<') || !NGINX_BLOCK.test(text)) return [];
-  const lines = text.split('\n');
+  if (!NGINX_BLOCK.test(text)) return [];
   const out: EmbeddedNginx[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] as string).replace(/\r$/, '');
-    const m = OPENER.exec(line);
-    if (!m) continue;
-    const strip = m[1] === '-';
-    const quoted = m[2] !== '';
-    const delimiter = m[3] as string;
-    let end = i + 1;
-    for (; end < lines.length; end++) {
-      const l = (lines[end] as string).replace(/\r$/, '');
-      if ((strip ? l.replace(/^\t+/, '') : l) === delimiter) break;
-    }
-    const target = nginxTarget(line);
-    if (target !== undefined && end > i + 1) {
-      const body = lines.slice(i + 1, end).map((l) => (quoted ? l : unescapeLine(l)));
-      if (NGINX_BLOCK.test(body.join('\n'))) {
-        const text = lines.map((_l, k) => (k > i && k < end ? (body[k - i - 1] as string) : '')).join('\n');
-        out.push({ key: target, line: i + 1, text, kubernetes: false, heredoc: true });
-      }
-    }
-    // The body is no shell: an opener-looking line inside it opens nothing.
-    i = end;
+  for (const w of writtenFiles(text)) {
+    // A double-quoted string is not read: the fix planner escapes `$` only inside an unquoted here-document.
+    if (w.via === 'string' && !w.literal) continue;
+    const target = nginxTarget(w.targets);
+    if (target !== undefined && NGINX_BLOCK.test(w.body))
+      out.push({ key: target, line: w.line, text: w.text, kubernetes: false, heredoc: true });
   }
   return out;
 }
