@@ -8,7 +8,8 @@ import { isMarkdownName } from '../../collectors/fenced.js';
 import { type ContainerProxyKind, type ProxyContainer, proxyContainers } from '../../collectors/proxy/container.js';
 import type { Facts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
-import type { ProxyHop, ProxyKind, Ref } from '../model.js';
+import { isLoopbackHost } from '../addr.js';
+import type { ProxyHop, ProxyKind, Ref, Upstream } from '../model.js';
 
 export function siteHop(kind: ProxyKind, s: ProxySite): ProxyHop {
   let trustedPeers: ProxyHop['trustedPeers'];
@@ -84,13 +85,24 @@ export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, note
     return c;
   };
   // A config shown in a Markdown/MDX document (collectors/fenced.ts) beside the tree's own config of that kind is
-  // the guide's proxy for the host in front (chibisafe's "add this to your Caddyfile" -> localhost:24424), not
-  // a second config of the container that runs the tree's file.
+  // either the guide's proxy for the host in front (chibisafe's "add this to your Caddyfile" -> localhost:24424),
+  // not a second config of the container that runs the tree's file, or an example variant of the tree's own config
+  // (a README's <VirtualHost> with another upstream): a host proxy reaches the project only through the host's
+  // loopback (the ports compose publishes), so a documented config none of whose upstreams is on loopback is the
+  // example, and is no hop.
   const documented = (p: ProxyHop): boolean => isMarkdownName(p.ref.file.split('/').pop() ?? '');
   const treeKinds = new Set(proxies.filter((p) => !documented(p)).map((p) => p.kind));
+  const examples = new Set<ProxyHop>();
   for (const p of proxies) {
     const own = ofSite.get(p.id);
     if (!own && documented(p) && treeKinds.has(p.kind)) {
+      if (!p.routes.some((r) => r.upstreams.some(onHostLoopback))) {
+        examples.add(p);
+        notes.push(
+          `${p.ref.file}:${p.ref.line}: a ${p.kind} config shown in a document beside the tree's own ${p.kind} config, with no upstream on the host's loopback: an example of that config, not a proxy in front of it (not a hop)`,
+        );
+        continue;
+      }
       p.notes.push(`shown in a document (${p.ref.file}:${p.ref.line}) beside the tree's own ${p.kind} config: on the host`);
       continue;
     }
@@ -126,4 +138,10 @@ export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, note
       if (pub.hostPort !== l.port) p.notes.push(`container port ${l.port} is published as ${pub.hostPort}`);
     }
   }
+  for (let i = proxies.length - 1; i >= 0; i--) if (examples.has(proxies[i] as ProxyHop)) proxies.splice(i, 1);
+}
+
+/** An upstream on the host's loopback (`localhost:24424`, `127.0.0.1:8008`): how a host proxy reaches a published port. */
+function onHostLoopback(u: Upstream): boolean {
+  return u.address?.kind === 'tcp' && isLoopbackHost(u.address.host);
 }
