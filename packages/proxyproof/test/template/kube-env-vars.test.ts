@@ -6,6 +6,7 @@
  * A name a Secret, a ConfigMap the tree does not hold or a `valueFrom` may set, a container of another image, a mount
  * outside the templates folder, or two containers giving two values leave the value opaque, as before.
  */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkTemplateValueCase, type TemplateValueCase } from './template-value-case.js';
 
@@ -32,6 +33,17 @@ const ENV =
   '              value: api\n            - name: APP_PORT\n              value: "8000"\n';
 const MOUNT = (path = '/etc/nginx/templates', sub = ''): string =>
   `          volumeMounts:\n            - name: templates\n              mountPath: ${path}\n${sub}`;
+
+/**
+ * The ConfigMap (its upstream written bare, `$APP_HOST`, when `bare`) and a stock-image Deployment whose one-line
+ * `sh -c` command renders it with `envsubst '<list>'` (`$$` is Kubernetes' escape of `$`).
+ */
+const LISTED = (list: string, bare: boolean): string => {
+  const cm = CONFIG_MAP('nginx.conf.template');
+  const site = bare ? cm.replace('http://${APP_HOST}:${APP_PORT}', 'http://$APP_HOST:$APP_PORT') : cm;
+  const command = `envsubst '${list}' < /etc/nginx/templates/nginx.conf.template > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'`;
+  return `${site}---\n${DEPLOYMENT('nginx:stable', `          command: ["sh", "-c", "${command}"]\n${ENV}${MOUNT()}`)}`;
+};
 
 const OPAQUE = /a template value|__tpl_APP_/;
 
@@ -91,12 +103,26 @@ const CASES: TemplateValueCase[] = [
     from: 'k8s/proxy.yaml:39',
   },
   {
+    name: 'a listed name written bare (`$APP_HOST`) is substituted too, as GNU envsubst does for its list',
+    files: {
+      'k8s/proxy.yaml': LISTED('$$HTTPS_PORT $$APP_HOST $$APP_PORT', true),
+    },
+    ports: '443',
+    upstream: /api:8000$/,
+    from: 'k8s/proxy.yaml:34',
+  },
+  {
+    name: "trap: bare `$host` and `$APP_HOST` outside the list stay nginx's variables",
+    files: {
+      'k8s/proxy.yaml': LISTED('$$HTTPS_PORT', true),
+    },
+    ports: '443',
+    upstream: /http:\/\/\$APP_HOST:\$APP_PORT/,
+  },
+  {
     name: 'trap: the command lists only HTTPS_PORT: the upstream stays `${APP_HOST}` as written',
     files: {
-      'k8s/proxy.yaml': `${CONFIG_MAP('nginx.conf.template')}---\n${DEPLOYMENT(
-        'nginx:stable',
-        `          command: ["sh", "-c", "envsubst '$$HTTPS_PORT' < /etc/nginx/templates/nginx.conf.template > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'"]\n${ENV}${MOUNT()}`,
-      )}`,
+      'k8s/proxy.yaml': LISTED('$$HTTPS_PORT', false),
     },
     ports: '443',
     upstream: /http:\/\/\$\{APP_HOST\}:\$\{APP_PORT\}/,
@@ -148,6 +174,8 @@ const CASES: TemplateValueCase[] = [
 
 for (const c of CASES) {
   test(`kube envsubst vars: ${c.name}`, async () => {
-    await checkTemplateValueCase(c, /the one value the environment of the container/);
+    const { hit } = await checkTemplateValueCase(c, /the one value the environment of the container/);
+    // The note names the placeholder as written: `$APP_PORT` bare, `${APP_PORT}` braced.
+    if (hit) assert.match(hit.note ?? '', c.name.includes('bare') ? /^\$APP_PORT in / : /^\$\{[A-Z_]+\} in /);
   });
 }

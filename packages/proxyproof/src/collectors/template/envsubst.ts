@@ -38,7 +38,7 @@ const MAX_MANIFESTS = 256;
 
 const DOCKERFILE = /(?:^|\/)(?:Dockerfile|Containerfile)(?:[._-][^/]*)?$|\.dockerfile$/i;
 const COMPOSE = /(?:^|\/)(?:docker-)?compose(?:[._-][^/]*)?\.ya?ml$/i;
-/** Kubernetes manifests: plain YAML (a Helm template whose names are `{{ include ... }}` does not parse as YAML). */
+/** Kubernetes manifests: plain YAML files (Helm templates are left out: see readKube). */
 const KUBE_YAML = /\.ya?ml$/i;
 /**
  * Images whose entrypoint renders `/etc/nginx/templates/*.template`: docker-library's nginx (since 1.19; Docker Hub,
@@ -291,7 +291,8 @@ export class EnvsubstVars {
       budget--;
       // Searched only: a manifest's lines become evidence once a value comes from it (`register`).
       const t = peek(f);
-      if (t === undefined || !looksLikeKubeManifest(t)) continue;
+      // A Helm template (`{{ ... }}`) is not YAML until rendered (the YAML parser would warn on `{{ x }}` keys).
+      if (t === undefined || t.includes('{{') || !looksLikeKubeManifest(t)) continue;
       let m: ReturnType<typeof parseKubeManifest>;
       try {
         m = parseKubeManifest(t);
@@ -413,6 +414,19 @@ export class EnvsubstVars {
       const tail = same.filter((a) => a.endsWith(`/${src.replace(/^\/+/, '')}`));
       return tail.length === 1 && tail[0] === abs;
     });
+  }
+
+  /**
+   * The names the renders of this file substitute also when written bare (`$NAME`): GNU envsubst does so for the
+   * names of its SHELL-FORMAT list. Only when every render of the file has a list we read (the union: a name one
+   * list leaves out is then unknown or literal through the lookup); undefined otherwise.
+   */
+  listNames(absPath: string): ReadonlySet<string> | undefined {
+    const renders = this.rendersOf(slash(absPath));
+    if (renders.length === 0 || renders.some((r) => !r.list)) return undefined;
+    const out = new Set<string>();
+    for (const r of renders) for (const n of r.list ?? []) out.add(n);
+    return out;
   }
 
   /** The value lookup for one template file, or undefined when no container or script of the tree renders it. */
