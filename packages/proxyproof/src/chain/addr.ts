@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { type ProxyAddrGeneration, proxyAddrIpv4Entries, proxyAddrSubnets, proxyAddrTrusts } from '../model/proxy-addr.js';
 import type { Address, Peer, TrustSpec } from './model.js';
 
 export function isLoopbackHost(host: string): boolean {
@@ -195,17 +196,25 @@ export function trustsPeer(list: string[], peer: Peer, unixTrusted: boolean): Tr
   }
 }
 
-/** Express / proxy-addr semantics: may the address at hop `i` (0 = the socket peer) be trusted? */
-export function expressTrusts(spec: TrustSpec, ip: string | undefined, i: number, peer: Peer): TrustAnswer {
+/**
+ * Express / Fastify trust (proxy-addr): may the address at hop `i` (0 = the socket peer, else the X-Forwarded-For
+ * entries walked from the right) be trusted? A list is matched as the pinned proxy-addr generation matches it
+ * (model/proxy-addr.ts: `::ffff:10.0.0.0/8` trusts every IPv4 address up to 2.0.7 and none from 2.0.8); a socket
+ * peer whose address the files do not say is taken as IPv4 (Docker's networks, a host's) and judged by `trustsPeer`
+ * on the IPv4 ranges the list matches under that generation.
+ */
+export function proxyAddrTrust(
+  spec: TrustSpec,
+  addr: string | undefined,
+  i: number,
+  peer: Peer,
+  gen: ProxyAddrGeneration,
+): TrustAnswer {
   if (spec === true) return 'yes';
   if (spec === false) return 'no';
   if (typeof spec === 'number') return i < spec ? 'yes' : 'no';
-  if (i === 0)
-    return trustsPeer(
-      spec,
-      ip ? ({ ...(peer.kind === 'client' ? { kind: 'remote', desc: 'client' } : peer), ip } as Peer) : peer,
-      false,
-    );
-  if (!ip) return 'no';
-  return ipInList(ip, spec) ? 'yes' : 'no';
+  const ip = i === 0 ? ('ip' in peer ? peer.ip : undefined) : addr;
+  if (ip !== undefined && isIP(ip) !== 0) return proxyAddrTrusts(proxyAddrSubnets(spec), ip, gen) ? 'yes' : 'no';
+  if (i > 0) return 'no';
+  return trustsPeer(proxyAddrIpv4Entries(spec, gen), peer, false);
 }

@@ -12,6 +12,7 @@
  */
 
 import type { RequestReads } from '../model/facts.js';
+import type { ProxyAddrGeneration } from '../model/proxy-addr.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -323,6 +324,11 @@ export interface Framework {
   sslRedirectPaths?: string[];
   /** Express trust proxy / Fastify trustProxy / Koa app.proxy. */
   trustProxy?: Valued<TrustSpec>;
+  /**
+   * The proxy-addr generation the lockfile pins (Express and Fastify compile a trust list with it): decides what an
+   * IPv6 entry covering `::ffff:0:0/96` matches. Undefined: no lockfile says (the simulation takes 2.0.8).
+   */
+  proxyAddr?: ProxyAddrGeneration;
   /** Fastify: the call whose options carry `trustProxy` when it is not `Fastify()` (NestJS: `new FastifyAdapter`). */
   trustProxyCall?: string;
   /**

@@ -5,8 +5,9 @@
  */
 
 import { compareText } from '../model/finding.js';
+import { type ProxyAddrGeneration, spansMappedBlock } from '../model/proxy-addr.js';
 import { siteUrl } from '../model/url.js';
-import { addressText, ipInList, type TrustAnswer, trustsPeer } from './addr.js';
+import { addressText, ipInList, proxyAddrTrust, type TrustAnswer, trustsPeer } from './addr.js';
 import { hostAllowed } from './host-allow.js';
 import {
   type AppServer,
@@ -591,7 +592,9 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   let clientWhy = 'the TCP peer (REMOTE_ADDR)';
   let appHeaders = req.headers;
   const trustRef = app.trusted.ref ?? app.ref;
-  if (trust === 'assumed') notes.push(`assumes ${app.trusted.value.join(',')} is the proxy's address`);
+  // A Node server's list is its framework's (Express/Fastify, read by proxy-addr): the framework's step says whether
+  // it covers the peer, as that proxy-addr generation matches it.
+  if (trust === 'assumed' && app.kind !== 'node') notes.push(`assumes ${app.trusted.value.join(',')} is the proxy's address`);
   if (app.kind === 'other' && app.name === 'uwsgi') {
     // uWSGI (core/protocol.c): UWSGI_SCHEME and HTTP_X_FORWARDED_PROTO both set the scheme, the later one wins
     // (nginx sends its uwsgi_params before the request's headers); else HTTPS / X-Forwarded-Ssl on|1 means https.
@@ -775,12 +778,23 @@ function versionAtLeast(v: string | undefined, major: number, minor: number): bo
   return (a ?? 0) > major || ((a ?? 0) === major && (b ?? 0) >= minor);
 }
 
-function expressTrust(spec: TrustSpec, addr: string, i: number, peer: Peer): TrustAnswer {
-  if (spec === true) return 'yes';
-  if (spec === false) return 'no';
-  if (typeof spec === 'number') return i < spec ? 'yes' : 'no';
-  if (i === 0) return trustsPeer(spec, peer, false);
-  return ipInList(addr, spec) ? 'yes' : 'no';
+/**
+ * Why a proxy-addr trust list answers as it does when it holds an entry the two proxy-addr generations read
+ * differently (an IPv6 prefix shorter than /96 covering `::ffff:0:0`): which generation, from where, and what it
+ * makes of those entries. '' for every other list.
+ */
+function generationWhy(spec: TrustSpec, pinned: ProxyAddrGeneration | undefined): string {
+  if (!Array.isArray(spec)) return '';
+  const spanning = spec.filter((e) => spansMappedBlock(e.trim()) !== undefined);
+  if (spanning.length === 0) return '';
+  const gen = pinned ?? '2.0.8';
+  const which =
+    pinned === undefined
+      ? 'no lockfile: proxy-addr 2.0.8, what npm installs today'
+      : gen === '2.0.8'
+        ? 'the lockfile pins proxy-addr 2.0.8 or later'
+        : 'the lockfile pins proxy-addr < 2.0.8';
+  return ` (${which}, which matches ${spanning.join(', ')} against ${gen === '2.0.8' ? 'no' : 'every'} IPv4 address)`;
 }
 
 /**
@@ -931,17 +945,20 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         break;
       }
       const spec: TrustSpec = fw.trustProxy?.value ?? false;
+      // No lockfile: what npm installs today (express ~2.0.7 and fastify ^2.0.7 resolve to 2.0.8).
+      const proxyAddr = fw.proxyAddr ?? '2.0.8';
       // Koa's app.proxy has no address check: true trusts every peer.
-      const t0 = fw.kind === 'koa' ? (spec ? 'yes' : 'no') : expressTrust(spec, view.peerAddr, 0, view.peer);
+      const t0 = fw.kind === 'koa' ? (spec ? 'yes' : 'no') : proxyAddrTrust(spec, view.peerAddr, 0, view.peer, proxyAddr);
       const xfp = h.get('x-forwarded-proto');
       if (t0 === 'no') {
         scheme = view.scheme;
         schemeWhy =
           fw.trustProxy?.origin === 'default' || fw.trustProxy === undefined
             ? `${settingName} unset: ignores X-Forwarded-Proto, protocol = ${view.scheme}`
-            : `${settingName} = ${JSON.stringify(spec)} does not cover ${peerText(view.peer)}: protocol = ${view.scheme}`;
+            : `${settingName} = ${JSON.stringify(spec)} does not cover ${peerText(view.peer)}${generationWhy(spec, fw.proxyAddr)}: protocol = ${view.scheme}`;
         schemeRef = fw.trustProxy?.ref ?? fw.ref;
       } else {
+        if (fw.kind !== 'koa' && generationWhy(spec, fw.proxyAddr)) notes.push(generationWhy(spec, fw.proxyAddr).slice(2, -1));
         if (t0 === 'assumed') notes.push(`assumes ${JSON.stringify(spec)} covers ${peerText(view.peer)}`);
         if (xfp !== undefined) {
           const v = fw.kind === 'fastify' ? (xfp.split(',').pop() ?? '').trim() : firstItem(xfp);
@@ -965,7 +982,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
           // proxy-addr: walk from the socket towards the client while each address is trusted.
           const addrs = [view.peerAddr, ...xff.slice().reverse()];
           let i = 0;
-          for (; i < addrs.length - 1; i++) if (expressTrust(spec, addrs[i] as string, i, view.peer) === 'no') break;
+          for (; i < addrs.length - 1; i++) if (proxyAddrTrust(spec, addrs[i] as string, i, view.peer, proxyAddr) === 'no') break;
           client = addrs[i] as string;
           clientWhy = `${settingName}: proxy-addr walk over X-Forwarded-For`;
         }

@@ -139,6 +139,10 @@ export async function collectAll(
         envsubst ??= new EnvsubstVars(files, rawText, peekText);
         return envsubst.listNames(abs);
       },
+      everyName: () => {
+        envsubst ??= new EnvsubstVars(files, rawText, peekText);
+        return envsubst.everyName(abs);
+      },
     };
   };
   const read = (file: DiscoveredFile): Buffer => {

@@ -34,6 +34,26 @@ export interface TemplateNote {
   kinds: TemplateKind[];
   placeholders: TemplatePlaceholder[];
   branches: TemplateBranch[];
+  /** An `envsubst` with no variable list renders the file (collectors/template/envsubst.ts `everyName`). */
+  envsubstAll?: EnvsubstAll;
+}
+
+/**
+ * What an `envsubst` with no SHELL-FORMAT list does to a template: GNU envsubst replaces every `$name` and `${name}`
+ * (checked with Debian's gettext-base 0.21: `$host` and `${scheme}` become empty, `$$host` becomes `$`, a `\$`
+ * does not escape, `${host:-d}` is left as written), so nginx's own variables take the environment's value.
+ */
+export interface EnvsubstAll {
+  /** The script or Dockerfile line that runs it. */
+  file: string;
+  line: number;
+  /**
+   * References whose name starts with a lower-case letter or `_` (nginx's variables: `$host`, `$remote_addr`,
+   * `$http_x_forwarded_proto`) and that the environment the tree shows does not set: empty once rendered.
+   */
+  blanked: Array<{ line: number; name: string }>;
+  /** The other names the template references (the environment's), in order: the list that fixes it. */
+  names: string[];
 }
 
 /** A variable's value and where the tree gives it (collectors/template/ansible.ts). */
@@ -61,4 +81,19 @@ export interface TemplateVars {
    * nginx's own variable, as before).
    */
   envNames?(): ReadonlySet<string> | undefined;
+  /** The render that runs `envsubst` with no variable list over this file, when one does. */
+  everyName?(): { file: string; line: number } | undefined;
+}
+
+/**
+ * A reference as GNU envsubst reads one (gettext's envsubst.c): `$` then a name, or `${` name `}`; anything else
+ * (`${host:-d}`, `$1`) is left as written. `$$host` is `$` followed by the reference `$host`.
+ */
+export const ENVSUBST_REF = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+
+/** A line as envsubst writes it when the given names are unset (the others as written). */
+export function envsubstBlank(line: string, names: ReadonlySet<string>): string {
+  return line.replace(ENVSUBST_REF, (m, braced: string | undefined, bare: string | undefined) =>
+    names.has((braced ?? bare) as string) ? '' : m,
+  );
 }

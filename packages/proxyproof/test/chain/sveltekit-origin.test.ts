@@ -101,3 +101,94 @@ for (const row of rows)
       assert.ok(patched.diff.split('\n').includes(`+${row.line}`), patched.diff);
     }
   });
+
+// A systemd unit starting adapter-node: ExecStart runs without a shell, so HOST goes into the unit's environment, as
+// an `Environment=HOST=127.0.0.1` line above ExecStart; the http:// ORIGIN is its own Environment= line, rewritten by
+// sveltekit/origin-http. Both edits are patches of the unit (round 14 left the HOST one as advice).
+const unit = (env: string[]) =>
+  [
+    '[Unit]',
+    'Description=site',
+    '',
+    '[Service]',
+    'WorkingDirectory=/srv/site',
+    ...env,
+    'ExecStart=/usr/bin/node build',
+    'Restart=always',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+const bare = JSON.stringify(
+  {
+    name: 'site',
+    scripts: { build: 'vite build' },
+    devDependencies: { '@sveltejs/adapter-node': '^5.2.0', '@sveltejs/kit': '^2.5.0' },
+  },
+  null,
+  2,
+);
+
+const unitRows: Array<{
+  name: string;
+  env: string[];
+  upstream?: string;
+  findings: string[];
+  added: string[];
+  removed: string[];
+}> = [
+  {
+    name: 'invalid: systemd Environment=ORIGIN=http:// and adapter-node on 0.0.0.0 beside nginx: ORIGIN rewritten, HOST added to the unit',
+    env: ['Environment=ORIGIN=http://app.example', 'Environment=PORT=3000'],
+    findings: ['deploy/backend-port-published medium', 'sveltekit/origin-http high'],
+    // The ExecStart line is replaced by the HOST line and itself (the planner's 'replace' of one line by two).
+    added: ['Environment=ORIGIN=https://app.example', 'Environment=HOST=127.0.0.1', 'ExecStart=/usr/bin/node build'],
+    removed: ['Environment=ORIGIN=http://app.example', 'ExecStart=/usr/bin/node build'],
+  },
+  {
+    name: 'invalid (trap): the unit already sets HOST=127.0.0.1: only ORIGIN changes',
+    env: ['Environment=ORIGIN=http://app.example HOST=127.0.0.1 PORT=3000'],
+    findings: ['sveltekit/origin-http high'],
+    added: ['Environment=ORIGIN=https://app.example HOST=127.0.0.1 PORT=3000'],
+    removed: ['Environment=ORIGIN=http://app.example HOST=127.0.0.1 PORT=3000'],
+  },
+  {
+    name: 'invalid (trap): nginx on another host: a loopback HOST would cut it off, only ORIGIN changes',
+    env: ['Environment=ORIGIN=http://app.example', 'Environment=PORT=3000'],
+    upstream: '10.0.0.5:3000',
+    findings: ['deploy/backend-port-published medium', 'sveltekit/origin-http high'],
+    added: ['Environment=ORIGIN=https://app.example'],
+    removed: ['Environment=ORIGIN=http://app.example'],
+  },
+];
+
+for (const row of unitRows)
+  test(row.name, async () => {
+    const dir = write(`unit-${row.name.replace(/\W+/g, '-').slice(0, 60)}`, {
+      'site/svelte.config.js': CONFIG,
+      'site/package.json': bare,
+      'deploy/site.service': unit(row.env),
+      'nginx/site.conf': nginx(row.upstream ?? '127.0.0.1:3000'),
+    });
+    const { all, facts } = await runDoctor([dir]);
+    const got = all.findings
+      .filter((f) => f.severity === 'medium' || f.severity === 'high' || f.severity === 'critical')
+      .map((f) => `${f.id} ${f.severity}`)
+      .sort();
+    assert.deepEqual(got, row.findings);
+    const plan = planFixes(facts, all.findings, { cwd: dir });
+    const patched = plan.patches.find((p) => p.file.endsWith('site.service'));
+    assert.ok(patched, JSON.stringify(plan.advice));
+    const lines = patched.diff.split('\n');
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('+') && !l.startsWith('+++')).map((l) => l.slice(1)),
+      row.added,
+      patched.diff,
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('-') && !l.startsWith('---')).map((l) => l.slice(1)),
+      row.removed,
+      patched.diff,
+    );
+  });

@@ -20,7 +20,17 @@ const COMPOSE = (command: string) => `services:
       - "traefik.http.routers.web.tls=true"
 `;
 
-const CASES: Array<{ name: string; command: string; linked: boolean; how?: RegExp; unresolved?: RegExp }> = [
+const CASES: Array<{
+  name: string;
+  command: string;
+  linked: boolean;
+  how?: RegExp;
+  unresolved?: RegExp;
+  /** The Dockerfile `build: .` builds (none: the image's EXPOSE is not known, the ports listened on stand in). */
+  dockerfile?: string;
+  /** The router's upstream text, when it names the port the collector picked. */
+  text?: RegExp;
+}> = [
   {
     name: 'one wildcard bind: linked',
     command: 'gunicorn app.wsgi --bind 0.0.0.0:8000',
@@ -53,12 +63,63 @@ const CASES: Array<{ name: string; command: string; linked: boolean; how?: RegEx
     linked: true,
     how: /container port 8000 \(the lowest of the ports it listens on, 8000, 10000/,
   },
+  // The image's EXPOSE is what Traefik sees (NetworkSettings.Ports), not the ports something listens on.
+  {
+    name: 'EXPOSE 8000 on python (exposes nothing itself), a second bind on 5000: the exposed port, not the lowest bind',
+    command: 'gunicorn app.wsgi --bind 0.0.0.0:5000 --bind 0.0.0.0:8000',
+    dockerfile: 'FROM python:3.12-slim\nEXPOSE 8000\n',
+    linked: true,
+    how: /compose service web, container port 8000$/,
+    text: /^http:\/\/web:8000$/,
+  },
+  {
+    name: 'EXPOSE 9000 8000: the lowest exposed port, said in the upstream',
+    command: 'gunicorn app.wsgi --bind 0.0.0.0:8000 --bind 0.0.0.0:9000',
+    dockerfile: 'FROM python:3.12-slim\nEXPOSE 9000 8000\n',
+    linked: true,
+    how: /compose service web, container port 8000$/,
+    text: /^http:\/\/web:8000 \(the lowest port the container exposes, of 8000, 9000\)$/,
+  },
+  // Trap: a base image the collector does not know may expose a lower port; the upstream says so.
+  {
+    name: 'EXPOSE 9000 8000 on an unknown base: the lowest known, with the caveat',
+    command: 'gunicorn app.wsgi --bind 0.0.0.0:8000 --bind 0.0.0.0:9000',
+    dockerfile: 'FROM registry.example.com/base:1\nEXPOSE 9000 8000\n',
+    linked: true,
+    how: /compose service web, container port 8000$/,
+    text: /of 8000, 9000, unless its base image exposes a lower one\)$/,
+  },
+  // Trap: the inherited EXPOSE of a multi-stage build counts (the stage is built FROM the one that exposes 8000).
+  {
+    name: 'EXPOSE in the stage the image is built from: inherited',
+    command: 'gunicorn app.wsgi --bind 0.0.0.0:5000 --bind 0.0.0.0:8000',
+    dockerfile: 'FROM python:3.12-slim AS base\nEXPOSE 8000\nFROM base AS web\nRUN true\n',
+    linked: true,
+    how: /compose service web, container port 8000$/,
+  },
+  // Traefik sends to the exposed 8000, where nothing listens: a broken route, not a link to the 9000 bind.
+  {
+    name: 'EXPOSE 8000, the app listens on 9000 only: Traefik sends to 8000, nothing there',
+    command: 'gunicorn app.wsgi --bind 0.0.0.0:9000',
+    dockerfile: 'FROM python:3.12-slim\nEXPOSE 8000\n',
+    linked: false,
+    unresolved: /compose service web runs .* which does not listen on 8000 on the container network/,
+  },
 ];
 
 for (const c of CASES)
   test(`Traefik labels without a port: ${c.name}`, async () => {
-    const { facts } = await lintFiles({ 'docker-compose.yml': COMPOSE(c.command) }, []);
+    const files: Record<string, string> = { 'docker-compose.yml': COMPOSE(c.command) };
+    if (c.dockerfile) files.Dockerfile = c.dockerfile;
+    const { facts } = await lintFiles(files, []);
     const a = analyzeChain(facts);
+    if (c.text) {
+      const ups = (facts.proxies ?? []).flatMap((p) => p.sites.flatMap((x) => x.routes.flatMap((r) => r.upstreams)));
+      assert.ok(
+        ups.some((u) => c.text?.test(u.text)),
+        ups.map((u) => u.text).join(' | '),
+      );
+    }
     const hop = a.topology.proxies.find((p) => p.kind === 'traefik');
     assert.ok(hop, 'the Traefik entrypoint is a hop');
     const links = a.topology.links.filter((l) => l.fromHop === hop.id);
@@ -115,7 +176,7 @@ test('Traefik labels without a port on an nginx service: linked to the nginx in 
     links.map((l) => l.target),
     [{ kind: 'proxy', hopId: nginx.id, listener: 0 }],
   );
-  assert.match(links[0]?.how ?? '', /compose service nginx, container port 80 .* -> nginx/);
+  assert.match(links[0]?.how ?? '', /compose service nginx, container port 80 (.* )?-> nginx/);
   const route = a.verdict.routes.find((r) => r.trace.steps[1]?.label.startsWith('traefik'));
   assert.ok(route, a.verdict.routes.map((r) => r.trace.steps.map((s) => s.label).join(' -> ')).join('\n'));
   assert.ok(!route.trace.unresolved, JSON.stringify(route.trace.unresolved));

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isTraefikV1Image } from '../../src/collectors/traefik/collector.js';
 import type { ProxySite } from '../../src/model/proxy.js';
 import { lintFiles } from '../python/lint-files.js';
 import { traefikV1Static } from './traefik-v1-files.js';
@@ -151,4 +152,139 @@ test('mapping-form labels (trap): with traefik.enable: "true" the router routes 
   const { sites } = await traefik(JITSI_LIKE(true));
   const secure = sites.find((s) => s.label.includes('websecure'));
   assert.deepEqual(secure?.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'web', port: 80 });
+});
+
+test('1.x images by tag: version numbers and 1.x code names; 2.x code names and look-alikes (traps) are not 1.x', () => {
+  const rows: Array<[string, boolean]> = [
+    ['traefik:1.7', true],
+    ['traefik:v1.7.34-alpine', true],
+    ['traefik:1', true],
+    ['traefik:maroilles', true],
+    ['traefik:maroilles-alpine', true],
+    ['traefik:cancoillotte', true],
+    ['containous/traefik:camembert', true],
+    ['docker.io/library/traefik:tetedemoine-alpine', true],
+    ['traefik:reblochon', true],
+    // traps: 2.x/3.x code names, a 10.x-looking tag, another image whose name ends in traefik, a longer tag
+    ['traefik:banon', false],
+    ['traefik:montdor', false],
+    ['traefik:v2.11', false],
+    ['traefik:10', false],
+    ['mytraefik:1.7', false],
+    ['traefik:maroillesx', false],
+  ];
+  for (const [image, v1] of rows) assert.equal(isTraefikV1Image(image), v1, image);
+});
+
+const FLAGS_ONLY = (image: string, extra = '', command = '--api --docker --docker.exposedByDefault=false') => ({
+  'docker-compose.yml': `services:
+  traefik:
+    image: ${image}
+    command: ${command}
+    ports:
+      - "80:80"
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock
+${extra}  app:
+    image: python:3.12
+    command: gunicorn --bind 0.0.0.0:8000 site.wsgi
+    labels:
+      - "traefik.enable=true"
+      - "traefik.frontend.rule=Host:app.example.org"
+      - "traefik.port=8000"
+`,
+});
+
+test('a 1.x code-name image started with flags only gets 1.x default http :80 entrypoint, trusting every peer', async () => {
+  const { sites, versions } = await traefik(FLAGS_ONLY('traefik:maroilles'));
+  assert.deepEqual(versions, ['1.x']);
+  assert.equal(sites.length, 1);
+  assert.equal(sites[0]?.listeners[0]?.port, 80);
+  assert.equal(sites[0]?.trust.mode, 'all');
+  assert.deepEqual(sites[0]?.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'app', port: 8000 });
+  const { findings } = await lintFiles(FLAGS_ONLY('traefik:maroilles'));
+  const f = findings.find((x) => x.id === 'traefik/forwarded-headers-insecure');
+  assert.equal(f?.severity, 'high');
+  assert.equal(f?.evidence[0]?.line, 3);
+  assert.equal(f?.evidence[0]?.snippet, 'image: traefik:maroilles');
+});
+
+test('flags only (traps): a 2.x code name gets no 1.x entrypoint; a 1.x image with a mounted traefik.toml takes its entrypoints from the file', async () => {
+  // (2.x's own flags: `--docker` would make it 1.x whatever the tag, as 2.x refuses to start with it)
+  const v2 = await traefik(FLAGS_ONLY('traefik:banon', '', '--api --providers.docker --providers.docker.exposedByDefault=false'));
+  assert.ok(!v2.versions.includes('1.x'), v2.versions.join());
+  const mounted = await traefik({
+    ...FLAGS_ONLY('traefik:maroilles', '      - ./traefik.toml:/etc/traefik/traefik.toml\n'),
+    'traefik.toml': traefikV1Static(''),
+  });
+  assert.deepEqual(mounted.versions, ['1.x']);
+  // Only the file's entrypoints (http redirecting, https): no second :80 site made up from the flags.
+  assert.deepEqual(mounted.sites.map((s) => s.listeners[0]?.port).sort(), [443, 80]);
+  assert.ok(mounted.sites.every((s) => s.ref.file === 'traefik.toml'));
+});
+
+const V1_HEADER_LABELS = (label: string) => ({
+  'docker-compose.yml': `services:
+  traefik:
+    image: traefik:1.7
+    command:
+      - "--docker"
+      - "--entryPoints=Name:http Address::80"
+  app:
+    image: python:3.12
+    command: gunicorn --bind 0.0.0.0:8000 site.wsgi
+    labels:
+      - "traefik.frontend.rule=Host:app.example.org"
+      - "traefik.port=8000"
+      - "${label}"
+`,
+});
+
+test('1.x frontend headers: customRequestHeaders (K:V||K2:V2) sets or removes request headers; SSLProxyHeaders (trap) sets none', async () => {
+  const routeRules = async (label: string) => {
+    const { sites } = await traefik(V1_HEADER_LABELS(label));
+    // null: the header removed (an empty value, as 1.7's ModifyRequestHeaders deletes it)
+    return (sites[0]?.routes[0]?.headers ?? []).filter((h) => h.from === 'route').map((h) => [h.name, h.value]);
+  };
+  assert.deepEqual(await routeRules('traefik.frontend.headers.customRequestHeaders=X-Forwarded-Proto:https||X-Real-Ip:'), [
+    ['X-Forwarded-Proto', 'https'],
+    ['X-Real-Ip', null],
+  ]);
+  // unrolled/secure (v1.0.5, what 1.7 uses) reads SSLProxyHeaders only in isSSL, to decide SSLRedirect and STS:
+  // the request goes on with Traefik's own X-Forwarded-Proto, not the label's value.
+  assert.deepEqual(await routeRules('traefik.frontend.headers.SSLProxyHeaders=X-Forwarded-Proto:https'), []);
+});
+
+const UNTAGGED = (args: string[]) => ({
+  'traefik-ds.yaml': `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: traefik
+spec:
+  template:
+    spec:
+      containers:
+      - image: traefik
+        name: traefik
+        ports:
+        - containerPort: 80
+          hostPort: 80
+        args:
+${args.map((a) => `        - ${a}`).join('\n')}
+`,
+});
+
+test('an untagged traefik image with flags only 1.x has (--kubernetes, --logLevel) is 1.x with its default http :80; 2.x flags (traps) are not', async () => {
+  const v1 = await traefik(UNTAGGED(['--api', '--kubernetes', '--logLevel=INFO']));
+  assert.deepEqual(v1.versions, ['1.x']);
+  assert.equal(v1.sites[0]?.listeners[0]?.port, 80);
+  assert.equal(v1.sites[0]?.trust.mode, 'all');
+  // 2.x spellings of the same options: providers.*, log.level; --api alone is both versions'.
+  for (const args of [
+    ['--api', '--providers.kubernetesingress', '--log.level=INFO', '--entrypoints.web.address=:80'],
+    ['--api.insecure=true', '--providers.file.filename=/etc/traefik/rules.yml', '--entrypoints.web.address=:80'],
+  ]) {
+    const v2 = await traefik(UNTAGGED(args));
+    assert.deepEqual(v2.versions, ['2.x/3.x'], args.join(' '));
+  }
 });

@@ -5,6 +5,7 @@
 import { dirname } from 'node:path';
 import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, Valued as FValued, SourceRef } from '../../model/facts.js';
+import { proxyAddrGeneration } from '../../model/proxy-addr.js';
 import type { AppServer, Bind, Framework, Placement, Ref, TrustSpec, Valued } from '../model.js';
 
 function ref(r: SourceRef | undefined, origin?: Ref['origin']): Ref | undefined {
@@ -180,6 +181,9 @@ export function frameworkOf(f: FrameworkFacts): Framework {
   if (nestPlatform === 'fastify') fw.trustProxyCall = 'new FastifyAdapter';
   if (f.trustProxy) fw.trustProxy = valued(f.trustProxy, trustSpecOf, false);
   else if (kind === 'express' || kind === 'fastify' || kind === 'koa') fw.trustProxy = { value: false, origin: 'default' };
+  const pinned = f.settings['proxy-addr installed']?.value;
+  const generation = Array.isArray(pinned) ? proxyAddrGeneration(pinned.map(String)) : undefined;
+  if (generation) fw.proxyAddr = generation;
   if (f.requestReads) fw.requestReads = f.requestReads;
   if (f.deployBlock) fw.deployBlock = { ref: f.deployBlock.ref, test: f.deployBlock.test };
   const lib = f.settings['@proxyproof/forwarded'];

@@ -298,8 +298,9 @@ export function resolveUpstream(
  * label): the app servers of that service listening on the container network, or the proxy that runs in it (an
  * nginx container in front of php-fpm: `nginx:alpine` exposes 80 only). With several ports, Traefik's docker
  * provider (v1.7 to v3, `getPort` in pkg/provider/docker) takes the lowest port of the container
- * (`NetworkSettings.Ports`, sorted by number): the link goes to the lowest port something listens on there. That
- * reads the ports it listens on as the ports it exposes (EXPOSE, compose `expose:`/`ports:` are not consulted).
+ * (`NetworkSettings.Ports`, sorted by number). The Traefik collector already picks that port when it knows one the
+ * container exposes (compose `expose:`/`ports:`, the image's EXPOSE); here, where it knows none, the link goes to
+ * the lowest port something listens on there, reading the ports it listens on as the ports it exposes.
  * Other proxies that name a container without a port (nginx-proxy) keep several ports unresolved.
  */
 function exposedPortTarget(

@@ -49,6 +49,11 @@ export const trustAll: Check = {
       // In a container, 0.0.0.0 is the container's network: only published ports count.
       const open = containerEvidence(facts) ? [] : (a.binds ?? []).filter((b) => b.exposure === 'all-interfaces' && !b.container);
       const reachable = published.length > 0 || open.length > 0;
+      // chi's ClientIPFrom* middleware read what the nearest proxy wrote (the right of X-Forwarded-For, the last value
+      // of a header): right behind a proxy, forged only by a client that connects directly. Through a proxy that
+      // passes a client's header on, the chain's spoofable-backend says so.
+      const chiFromRight = fw.kind === 'chi' && fw.settings.clientIpFrom !== undefined;
+      if (chiFromRight && !reachable) continue;
       // Bound to loopback only, on the host: nothing but this host's processes (the proxy among them) connects.
       const loopbackOnly =
         !reachable && (a.binds ?? []).length > 0 && (a.binds ?? []).every((b) => b.exposure === 'loopback' && !b.container);
@@ -57,6 +62,9 @@ export const trustAll: Check = {
       const image = fw.settings.imageConfig?.value as string | undefined;
       if (image && !reachable) continue;
       const uses = (fw.settings.clientIpUses?.value as Array<{ file: string; line: number; snippet?: string }> | undefined) ?? [];
+      // Echo's trust decides only what c.RealIP() returns; the collector lists every call of it and the middleware
+      // that reads it (Logger, RequestLogger, RateLimiter, Proxy). With none, the forged address feeds nothing yet.
+      const unread = fw.kind === 'echo' && t === a.trustClient && uses.length === 0;
       const evidence: Evidence[] = [
         ev(
           t.ref ?? a.ref,
@@ -80,12 +88,12 @@ export const trustAll: Check = {
         finding(meta, {
           // Odoo has no narrower setting than proxy_mode: where only the proxy's network reaches it, the trust is the
           // only way it learns the scheme, and what is left (another container forging) is the network's to close.
-          severity: reachable ? 'high' : loopbackOnly || fw.kind === 'odoo' ? 'low' : 'medium',
+          severity: unread ? 'low' : reachable ? 'high' : loopbackOnly || fw.kind === 'odoo' ? 'low' : 'medium',
           message:
             `${a.name} takes the ${what} from forwarded headers sent by any peer${t.origin === 'default' ? ' (its default)' : ''}` +
             (reachable ? ', and its port is reachable without the proxy' : '') +
             (a.clientHeaders.length > 0
-              ? `: a client sets X-Forwarded-For itself and becomes any IP${uses.length > 0 ? ' (the app keys decisions on it)' : ''}.`
+              ? `: a client sets X-Forwarded-For itself and becomes any IP${uses.length > 0 ? ' (the app keys decisions on it)' : unread ? ' wherever c.RealIP() is read; nothing reads it today (no call, no Logger, RequestLogger, RateLimiter or Proxy middleware)' : ''}.`
               : `: a client sets ${a.schemeHeaders[0] ?? 'X-Forwarded-Proto'} itself and is taken for https.`) +
             forgedHost,
           evidence,
@@ -94,9 +102,11 @@ export const trustAll: Check = {
               ? 'Gin trusts 0.0.0.0/0 and ::/0 until SetTrustedProxies is called (it logs "You trusted all proxies, this is NOT safe"); c.ClientIP() then returns the left-most X-Forwarded-For entry the client wrote.'
               : fw.kind === 'echo'
                 ? "Echo v3/v4 without an e.IPExtractor: c.RealIP() returns the left-most X-Forwarded-For entry, else X-Real-IP, whoever sent it (context.go's legacy fallback); echo.ExtractIPFromXFFHeader() walks X-Forwarded-For from the right and believes only loopback, link-local and private peers."
-                : fw.kind === 'chi'
-                  ? "chi's middleware.RealIP rewrites r.RemoteAddr to True-Client-IP, else X-Real-IP, else the left-most X-Forwarded-For entry, with no check of who sent it (deprecated upstream for that reason: GHSA-3fxj-6jh8-hvhx)."
-                  : 'A trust-all list accepts forwarded headers from whoever connects; only a network that lets nothing but the proxy reach the app makes that safe.',
+                : chiFromRight
+                  ? "chi's ClientIPFrom* middleware take the address from the right of X-Forwarded-For (or a header's last value), what the nearest proxy wrote, and never check who connected: a client that reaches the port directly writes that value itself."
+                  : fw.kind === 'chi'
+                    ? "chi's middleware.RealIP rewrites r.RemoteAddr to True-Client-IP, else X-Real-IP, else the left-most X-Forwarded-For entry, with no check of who sent it (deprecated upstream for that reason: GHSA-3fxj-6jh8-hvhx)."
+                    : 'A trust-all list accepts forwarded headers from whoever connects; only a network that lets nothing but the proxy reach the app makes that safe.',
           fix:
             fw.kind === 'gin' && t.origin === 'default'
               ? {
@@ -121,7 +131,13 @@ export const trustAll: Check = {
                     placement: 'after',
                   }
                 : ADVICE_BY_KIND[fw.kind]
-                  ? { description: ADVICE_BY_KIND[fw.kind] as string, file: t.ref?.file, line: t.ref?.line }
+                  ? {
+                      description: chiFromRight
+                        ? `Let only the proxy reach the app (bind 127.0.0.1 or a network only the proxy is on, publish no port): ${String(fw.settings.clientIpFrom?.value)} believes whoever connects.`
+                        : (ADVICE_BY_KIND[fw.kind] as string),
+                      file: t.ref?.file,
+                      line: t.ref?.line,
+                    }
                   : image
                     ? {
                         description: `${image}'s own config believes X-Forwarded-Proto from any peer: publish the port only on 127.0.0.1 (or not at all) so that only the proxy reaches it, or mount a wp-config.php that checks REMOTE_ADDR before it trusts the header.`,

@@ -194,7 +194,7 @@ function adapterNodeFix(facts: Facts, s: AppServerFacts): Fix | undefined {
     file: start.file,
     line: start.line,
     placement: 'replace',
-    lines: [start.text],
+    lines: start.lines,
   };
 }
 

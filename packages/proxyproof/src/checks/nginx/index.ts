@@ -3,6 +3,7 @@ import { nginxRenders, renderTouches } from '../../facts/nginx/renders.js';
 import type { Check } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence, Finding } from '../../model/finding.js';
+import { envsubstBlanksVariables } from './envsubst-blanks-variables.js';
 import { fastcgiHttpsMissing } from './fastcgi-https-missing.js';
 import { forwardedForOverwritten } from './forwarded-for-overwritten.js';
 import { forwardedHostClientControlled } from './forwarded-host-client-controlled.js';
@@ -45,6 +46,7 @@ const CHECKS: Check[] = [
   redirectServerNamePattern,
   variableAlwaysEmpty,
   underscoreHeadersPass,
+  envsubstBlanksVariables,
 ];
 
 /**

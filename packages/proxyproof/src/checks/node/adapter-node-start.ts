@@ -13,6 +13,12 @@ export interface AdapterNodeStart {
   file: string;
   line: number;
   text: string;
+  /**
+   * What replaces the line: `text`, after an `Environment=HOST=127.0.0.1` line when the start line is a systemd
+   * unit's ExecStart (the unit's environment is where adapter-node's HOST goes; the service's ORIGIN line, if any,
+   * is another line, edited by sveltekit/origin-http on its own).
+   */
+  lines: string[];
   /** What the line changes, for the fix's description. */
   changes: Array<'host' | 'origin'>;
 }
@@ -50,6 +56,7 @@ export function adapterNodeStartLine(
   if (original === undefined) return undefined;
   let text = original;
   const changes: AdapterNodeStart['changes'] = [];
+  const before: string[] = [];
   const value = origin?.value ?? '';
   if (https && /^http:\/\//i.test(value) && origin?.ref?.file === file && origin.ref.line === line) {
     const at = text.indexOf(value);
@@ -78,7 +85,17 @@ export function adapterNodeStartLine(
     ) {
       text = text.replace(/\bnode\s+build\b/, 'HOST=127.0.0.1 $&');
       changes.push('host');
+    } else if (
+      !hostWritten &&
+      zeros.length === 0 &&
+      server.launch.via === 'systemd' &&
+      /^\s*ExecStart=/.test(original) &&
+      !/\bHOST=/.test(text)
+    ) {
+      // systemd runs ExecStart without a shell: the variable goes into the unit's environment, above the line.
+      before.push(`${/^\s*/.exec(original)?.[0] ?? ''}Environment=HOST=127.0.0.1`);
+      changes.push('host');
     }
   }
-  return changes.length > 0 ? { file, line, text, changes } : undefined;
+  return changes.length > 0 ? { file, line, text, lines: [...before, text], changes } : undefined;
 }

@@ -11,8 +11,8 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
+import { parseVersion, type Version, versionBelow } from '../../model/npm-version.js';
 import { bindText, evidenceOf, frameworksOf, NODE_REFS, proxyContext, trustClass, usesForwardedLib } from './common.js';
-import { parseVersion, type Version, versionBelow } from './versions.js';
 
 export const FASTIFY_ADVISORY = 'https://github.com/fastify/fastify/security/advisories/GHSA-444r-cwp2-x5xf';
 const FIXED = [5, 8, 3] as const;

@@ -11,17 +11,13 @@
  * Either way the entry is wrong; which way is decided by the proxy-addr the lockfile pins
  * (`settings['proxy-addr installed']`, collectors/node/lockfile.ts).
  */
-import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { FrameworkFacts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
+import { proxyAddrAffected, spansMappedBlock } from '../../model/proxy-addr.js';
 import { bindText, evidenceOf, NODE_REFS, proxyContext, trustClass, usesForwardedLib } from './common.js';
-import { parseVersion, versionBelow } from './versions.js';
 
 export const PROXY_ADDR_ADVISORY = 'https://github.com/jshttp/proxy-addr/security/advisories/GHSA-jqcg-44mw-7w3h';
-const FIXED = [2, 0, 8] as const;
-const FIRST_AFFECTED = [1, 1, 0] as const;
 
 const meta: CheckMeta = {
   id: 'node/proxy-addr-advisory',
@@ -31,33 +27,6 @@ const meta: CheckMeta = {
     'GHSA-jqcg-44mw-7w3h: an IPv6 trust entry shorter than /96 that covers ::ffff:0:0/96 (e.g. ::ffff:10.0.0.0/8) trusts every IPv4 client in proxy-addr 1.1.0-2.0.7 and none in 2.0.8; write IPv4 ranges as IPv4.',
   references: [PROXY_ADDR_ADVISORY, NODE_REFS.proxyAddr, NODE_REFS.expressBehindProxies],
 };
-
-/** Is this installed proxy-addr version inside the advisory's range (>=1.1.0 <2.0.8)? undefined: not a version. */
-export function proxyAddrAffected(version: string): boolean | undefined {
-  const v = parseVersion(version);
-  return v ? !versionBelow(v, FIRST_AFFECTED) && versionBelow(v, FIXED) : undefined;
-}
-
-const MAPPED_BLOCK = ipaddr.parse('::ffff:0:0') as ipaddr.IPv6;
-
-/**
- * A trust entry an affected proxy-addr matches against every IPv4 address: IPv6, a prefix shorter than /96, and a
- * network that holds `::ffff:0:0`. `ipv4` is the IPv4 form the writer meant when the entry is an IPv4 address on the
- * mapped notation with a prefix that fits IPv4 (`::ffff:10.0.0.0/8` -> `10.0.0.0/8`); presets and IPv4 entries never
- * span it, nor does a prefix-less mapped address (proxy-addr stores it as IPv4).
- */
-export function spansMappedBlock(entry: string): { ipv4?: string } | undefined {
-  const slash = entry.lastIndexOf('/');
-  if (slash === -1) return undefined;
-  const addr = entry.slice(0, slash).trim();
-  const bits = entry.slice(slash + 1).trim();
-  if (isIP(addr) !== 6 || !/^\d+$/.test(bits)) return undefined;
-  const n = Number(bits);
-  if (n <= 0 || n >= 96) return undefined;
-  const ip = ipaddr.parse(addr) as ipaddr.IPv6;
-  if (!MAPPED_BLOCK.match(ip, n)) return undefined;
-  return ip.isIPv4MappedAddress() && n <= 32 ? { ipv4: `${ip.toIPv4Address().toString()}/${n}` } : {};
-}
 
 /** The entries of a list-class trust setting (a comma-separated string or an array of strings). */
 function trustEntries(fw: FrameworkFacts): string[] {

@@ -60,7 +60,7 @@ export const sveltekitOriginHttp: Check = {
         fix.file = start.file;
         fix.line = start.line;
         fix.placement = 'replace';
-        fix.lines = [start.text];
+        fix.lines = start.lines;
       } else if (origin.ref && snippet !== undefined && at >= 0 && snippet.indexOf(String(origin.value), at + 1) === -1) {
         // The value written once on its line: the same line with https://.
         fix.file = origin.ref.file;

@@ -18,16 +18,26 @@ function normalise(p: string): string {
   return (p.startsWith('/') ? '/' : '') + out.join('/');
 }
 
+/** The Dockerfile a service is built from (its display path) and its lines, when the tree holds it. */
+export function builtDockerfile(
+  facts: Pick<Facts, 'sources'>,
+  s: Pick<ComposeService, 'build' | 'file'>,
+): { file: string; lines: string[] } | undefined {
+  if (!s.build) return undefined;
+  const dir = s.file.replace(/[^/]*$/, '');
+  const file = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
+  const lines = facts.sources.get(file) ?? facts.sources.get(`./${file}`);
+  return lines ? { file, lines } : undefined;
+}
+
 /** The last `FROM` of the Dockerfile a service is built from, when the tree holds it. */
 export function builtFrom(
   facts: Pick<Facts, 'sources'>,
   s: Pick<ComposeService, 'build' | 'file'>,
 ): { image: string; ref: SourceRef } | undefined {
-  if (!s.build) return undefined;
-  const dir = s.file.replace(/[^/]*$/, '');
-  const want = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
-  const lines = facts.sources.get(want) ?? facts.sources.get(`./${want}`);
-  if (!lines) return undefined;
+  const built = builtDockerfile(facts, s);
+  if (!built) return undefined;
+  const { file: want, lines } = built;
   let found: { image: string; ref: SourceRef } | undefined;
   lines.forEach((l, i) => {
     const m = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
@@ -45,12 +55,10 @@ export function builtCopies(
   facts: Pick<Facts, 'sources'>,
   s: Pick<ComposeService, 'build' | 'file'>,
 ): Array<{ source: string; dest: string; ref: SourceRef }> {
-  if (!s.build) return [];
-  const dir = s.file.replace(/[^/]*$/, '');
-  const context = normalise(`${dir}${s.build.context}`);
-  const want = normalise(`${dir}${s.build.context}/${s.build.dockerfile ?? 'Dockerfile'}`);
-  const lines = facts.sources.get(want) ?? facts.sources.get(`./${want}`);
-  if (!lines) return [];
+  const built = builtDockerfile(facts, s);
+  if (!s.build || !built) return [];
+  const context = normalise(`${s.file.replace(/[^/]*$/, '')}${s.build.context}`);
+  const { file: want, lines } = built;
   let out: Array<{ source: string; dest: string; ref: SourceRef }> = [];
   lines.forEach((l, i) => {
     if (/^\s*FROM\s/i.test(l)) out = [];

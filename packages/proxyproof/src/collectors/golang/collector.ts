@@ -6,30 +6,59 @@
  * ::/0, so X-Forwarded-For / X-Real-IP from any peer decide c.ClientIP() (Gin prints a warning about it).
  * `SetTrustedProxies(nil)` trusts nobody.
  */
+import { posix } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { codeLines, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+import { goListenAddr, listenArg } from './addr.js';
 
 export const GIN_SOURCE = 'https://github.com/gin-gonic/gin/blob/v1.10.0/gin.go';
 export const ECHO_SOURCE = 'https://github.com/labstack/echo/blob/v4.15.4/context.go';
 export const ECHO_IP_SOURCE = 'https://github.com/labstack/echo/blob/v4.15.4/ip.go';
 export const CHI_REALIP_SOURCE = 'https://github.com/go-chi/chi/blob/master/middleware/realip.go';
+export const CHI_CLIENT_IP_SOURCE = 'https://github.com/go-chi/chi/blob/v5.3.2/middleware/client_ip.go';
 
 /** Echo's Scheme(): X-Forwarded-Proto, X-Forwarded-Protocol, X-Forwarded-Ssl: on, X-Url-Scheme, in that order. */
 const ECHO_SCHEME_HEADERS = ['x-forwarded-proto', 'x-forwarded-protocol', 'x-forwarded-ssl', 'x-url-scheme'];
+/**
+ * Echo middleware that reads c.RealIP() (labstack/echo v4.15.4 middleware/): Logger's default format logs remote_ip,
+ * RequestLogger() sets LogRemoteIP, the rate limiter's default IdentifierExtractor is ctx.RealIP(), Proxy writes it
+ * into X-Real-IP/X-Forwarded-For for the backend.
+ */
+const ECHO_REALIP_MIDDLEWARE =
+  /\bmiddleware\.(?:Logger(?:WithConfig)?|RequestLogger|RateLimiter(?:WithConfig)?|Proxy(?:WithConfig)?)\s*\(|\bLogRemoteIP\s*:\s*true\b/;
+
 /** Echo's ipChecker defaults (newIPChecker): loopback, link-local unicast and private/unique-local addresses. */
 const ECHO_DEFAULT_TRUST = ['loopback', 'linklocal', 'uniquelocal'];
 
 /** `":8080"`, `"127.0.0.1:8080"` as Go's net.Listen reads it (an empty host: every interface). */
-function goBind(host: string, port: string, ref: SourceRef): BindAddress {
+function goBind(host: string, port: string | number | undefined, ref: SourceRef): BindAddress {
   const h = host || '0.0.0.0';
   return {
     kind: 'tcp',
     host: h,
-    port: Number(port),
+    ...(port === undefined ? {} : { port: Number(port) }),
     exposure: h === '0.0.0.0' || h === '::' ? 'all-interfaces' : /^(127\.|localhost$|::1$)/.test(h) ? 'loopback' : 'specific',
     ref,
   };
+}
+
+/** The bind of a listen call at line `i`, its address a literal or a value the file assigns (addr.ts). */
+function bindAt(
+  code: string[],
+  i: number,
+  kind: 'echo' | 'http' | 'gin',
+  ref: SourceRef,
+  notes: string[],
+): BindAddress | undefined {
+  const arg = listenArg(code, i, kind);
+  const addr = arg === undefined ? undefined : goListenAddr(arg, code, i, ref.file);
+  if (!addr) return undefined;
+  if (addr.note)
+    notes.push(
+      `listens on ${addr.host || '0.0.0.0'}:${addr.port ?? '(port from the environment)'} at ${ref.file}:${ref.line}: ${addr.note}`,
+    );
+  return goBind(addr.host, addr.port, ref);
 }
 
 export const goCollector: Collector = {
@@ -40,6 +69,7 @@ export const goCollector: Collector = {
     let platform: SourceRef | undefined;
     const clientIpUses: SourceRef[] = [];
     const binds: BindAddress[] = [];
+    const bindNotes: string[] = [];
     const echo: GoFile[] = [];
     const chi: GoFile[] = [];
     for (const f of ctx.files) {
@@ -68,17 +98,8 @@ export const goCollector: Collector = {
         }
         if (/\.TrustedPlatform\s*=/.test(l)) platform = ref;
         if (/\.ClientIP\s*\(\s*\)/.test(l) && clientIpUses.length < 5) clientIpUses.push(ref);
-        const run = /\.Run\s*\(\s*"([^"]*):(\d+)"/.exec(l);
-        if (run) {
-          const host = run[1] || '0.0.0.0';
-          binds.push({
-            kind: 'tcp',
-            host,
-            port: Number(run[2]),
-            exposure: host === '0.0.0.0' ? 'all-interfaces' : 'specific',
-            ref,
-          });
-        }
+        const run = bindAt(code, i, 'gin', ref, bindNotes);
+        if (run) binds.push(run);
       });
     }
     readEcho(ctx, echo);
@@ -101,7 +122,7 @@ export const goCollector: Collector = {
         trustClient: t,
         binds,
         defaultsFrom: [GIN_SOURCE],
-        notes: clientIpUses.map((r) => `c.ClientIP() used at ${r.file}:${r.line}`),
+        notes: [...clientIpUses.map((r) => `c.ClientIP() used at ${r.file}:${r.line}`), ...bindNotes],
       },
     };
     if (platform) fw.settings.TrustedPlatform = lit(true, platform);
@@ -116,6 +137,38 @@ interface GoFile {
 }
 
 /**
+ * One app per Go package (folder) that holds an anchor (`echo.New()`, `chi.NewRouter()`): a tree with several
+ * services (`cmd/api`, `cmd/admin`, `services/*`) has several servers, each with its own extractor, middleware and
+ * listen address. A file without an anchor (handlers calling `c.RealIP()` in `internal/handler`) joins the anchored
+ * packages nearest to it (the longest common folder; every one of them on a tie: which binary imports it is not read).
+ */
+function appGroups(files: GoFile[], anchored: (text: string) => boolean): GoFile[][] {
+  const dir = (g: GoFile) => posix.dirname(g.f.display);
+  const byDir = new Map<string, GoFile[]>();
+  for (const g of files) if (anchored(g.text)) byDir.set(dir(g), [...(byDir.get(dir(g)) ?? []), g]);
+  if (byDir.size === 0) return [];
+  const common = (a: string, b: string) => {
+    const x = a.split('/');
+    const y = b.split('/');
+    let n = 0;
+    while (n < x.length && n < y.length && x[n] === y[n]) n++;
+    return n;
+  };
+  for (const g of files) {
+    const d = dir(g);
+    if (byDir.get(d)?.includes(g)) continue;
+    if (byDir.has(d)) {
+      byDir.get(d)?.push(g);
+      continue;
+    }
+    const scores = [...byDir.keys()].map((k) => [k, common(k, d)] as const);
+    const best = Math.max(...scores.map(([, n]) => n));
+    for (const [k, n] of scores) if (n === best) byDir.get(k)?.push(g);
+  }
+  return [...byDir.values()];
+}
+
+/**
  * Echo (labstack/echo v3/v4/v5), read in its source (ECHO_SOURCE, ECHO_IP_SOURCE):
  * - `c.Scheme()`: https on a TLS connection, else X-Forwarded-Proto, X-Forwarded-Protocol, X-Forwarded-Ssl: on,
  *   X-Url-Scheme from ANY peer (no trust setting exists); `middleware.HTTPSRedirect()` (and the www variants)
@@ -127,86 +180,94 @@ interface GoFile {
  *   `ExtractIPDirect()` reads no header.
  */
 function readEcho(ctx: CollectContext, files: GoFile[]): void {
-  let engine: SourceRef | undefined;
-  let v5 = false;
-  let extractor: { kind: string; args: string; ref: SourceRef } | undefined;
-  let schemeRead: SourceRef | undefined;
-  let redirect: SourceRef | undefined;
-  const ipUses: SourceRef[] = [];
-  const binds: BindAddress[] = [];
-  for (const { f, text } of files) {
-    ctx.claimed.add(f.abs);
-    if (/labstack\/echo\/v5/.test(text)) v5 = true;
-    const raw = text.split(/\r?\n/);
-    codeLines(text, 'c').forEach((l, i) => {
-      const ref = refAt(f.display, raw, i + 1);
-      if (!engine && /\becho\.New\s*\(\s*\)/.test(l)) engine = ref;
-      const x = /\.IPExtractor\s*=\s*echo\.(ExtractIPFromXFFHeader|ExtractIPFromRealIPHeader|ExtractIPDirect)\s*\((.*)\)/.exec(l);
-      if (x) extractor = { kind: x[1] as string, args: x[2] as string, ref };
-      if (!schemeRead && /\.Scheme\s*\(\s*\)/.test(l)) schemeRead = ref;
-      if (!redirect && /middleware\.HTTPS(?:NonWWW|WWW)?Redirect(?:WithConfig)?\s*\(/.test(l)) redirect = ref;
-      if (/\.RealIP\s*\(\s*\)/.test(l) && ipUses.length < 5) ipUses.push(ref);
-      const start = /\.Start(?:TLS|AutoTLS)?\s*\(\s*"([^"]*):(\d+)"/.exec(l);
-      if (start) binds.push(goBind(start[1] as string, start[2] as string, ref));
-    });
+  for (const f of files) ctx.claimed.add(f.f.abs);
+  for (const group of appGroups(files, (text) => /\becho\.New\s*\(\s*\)/.test(text))) readEchoApp(group);
+
+  function readEchoApp(group: GoFile[]): void {
+    let engine: SourceRef | undefined;
+    let v5 = false;
+    let extractor: { kind: string; args: string; ref: SourceRef } | undefined;
+    let schemeRead: SourceRef | undefined;
+    let redirect: SourceRef | undefined;
+    const ipUses: SourceRef[] = [];
+    const binds: BindAddress[] = [];
+    const bindNotes: string[] = [];
+    for (const { f, text } of group) {
+      if (/labstack\/echo\/v5/.test(text)) v5 = true;
+      const raw = text.split(/\r?\n/);
+      const code = codeLines(text, 'c');
+      code.forEach((l, i) => {
+        const ref = refAt(f.display, raw, i + 1);
+        if (!engine && /\becho\.New\s*\(\s*\)/.test(l)) engine = ref;
+        const x = /\.IPExtractor\s*=\s*echo\.(ExtractIPFromXFFHeader|ExtractIPFromRealIPHeader|ExtractIPDirect)\s*\((.*)\)/.exec(
+          l,
+        );
+        if (x) extractor = { kind: x[1] as string, args: x[2] as string, ref };
+        if (!schemeRead && /\.Scheme\s*\(\s*\)/.test(l)) schemeRead = ref;
+        if (!redirect && /middleware\.HTTPS(?:NonWWW|WWW)?Redirect(?:WithConfig)?\s*\(/.test(l)) redirect = ref;
+        if ((/\.RealIP\s*\(\s*\)/.test(l) || ECHO_REALIP_MIDDLEWARE.test(l)) && ipUses.length < 5) ipUses.push(ref);
+        const bind = bindAt(code, i, 'echo', ref, bindNotes);
+        if (bind) binds.push(bind);
+      });
+    }
+    if (!engine) return;
+    const anchor = engine;
+    let clientHeaders: string[];
+    let trustClient: Valued<string[]>;
+    if (!extractor) {
+      clientHeaders = v5 ? [] : ['x-forwarded-for', 'x-real-ip'];
+      trustClient = v5
+        ? lit([] as string[], anchor, 'default', { note: 'Echo v5 without IPExtractor: c.RealIP() is the TCP peer' })
+        : lit(['*'], anchor, 'default', {
+            note: 'no e.IPExtractor: c.RealIP() takes the left-most X-Forwarded-For entry, else X-Real-IP, from any peer',
+          });
+    } else if (extractor.kind === 'ExtractIPDirect') {
+      clientHeaders = [];
+      trustClient = lit([] as string[], extractor.ref);
+    } else {
+      clientHeaders = [extractor.kind === 'ExtractIPFromXFFHeader' ? 'x-forwarded-for' : 'x-real-ip'];
+      const off = (name: string) => new RegExp(`Trust${name}\\s*\\(\\s*false\\s*\\)`).test(extractor?.args ?? '');
+      const list = ECHO_DEFAULT_TRUST.filter(
+        (e) =>
+          !(e === 'loopback' && off('Loopback')) &&
+          !(e === 'linklocal' && off('LinkLocal')) &&
+          !(e === 'uniquelocal' && off('PrivateNet')),
+      );
+      const extra = /TrustIPRange\s*\(/.test(extractor.args);
+      trustClient = lit(list, extractor.ref, 'literal', {
+        note: `echo.${extractor.kind}: trusts ${list.join(', ') || 'no built-in range'}${extra ? ' and the TrustIPRange networks (not read)' : ''}`,
+      });
+    }
+    const readsScheme = schemeRead ?? redirect;
+    const fw: FrameworkFacts = {
+      kind: 'echo',
+      file: anchor.file,
+      usesServerScheme: false,
+      trustProxy: trustClient,
+      settings: {},
+      appEnd: {
+        name: 'Echo',
+        ref: extractor?.ref ?? anchor,
+        schemeHeaders: readsScheme ? ECHO_SCHEME_HEADERS : [],
+        clientHeaders,
+        trustScheme: readsScheme
+          ? lit(['*'], readsScheme, 'default', {
+              note: 'c.Scheme() believes X-Forwarded-Proto (and -Protocol, -Ssl, X-Url-Scheme) from any peer',
+            })
+          : lit([] as string[], anchor, 'default'),
+        trustClient,
+        binds,
+        defaultsFrom: [ECHO_SOURCE, ECHO_IP_SOURCE],
+        notes: [...ipUses.map((r) => `c.RealIP() used at ${r.file}:${r.line}`), ...bindNotes],
+      },
+    };
+    if (redirect && fw.appEnd) {
+      fw.appEnd.sslRedirect = lit(true, redirect);
+      fw.appEnd.sslRedirectSetting = 'middleware.HTTPSRedirect()';
+    }
+    fw.settings.clientIpUses = lit(ipUses, ipUses[0] ?? anchor, 'computed');
+    ctx.facts.frameworks.push(fw);
   }
-  if (!engine) return;
-  const anchor = engine;
-  let clientHeaders: string[];
-  let trustClient: Valued<string[]>;
-  if (!extractor) {
-    clientHeaders = v5 ? [] : ['x-forwarded-for', 'x-real-ip'];
-    trustClient = v5
-      ? lit([] as string[], anchor, 'default', { note: 'Echo v5 without IPExtractor: c.RealIP() is the TCP peer' })
-      : lit(['*'], anchor, 'default', {
-          note: 'no e.IPExtractor: c.RealIP() takes the left-most X-Forwarded-For entry, else X-Real-IP, from any peer',
-        });
-  } else if (extractor.kind === 'ExtractIPDirect') {
-    clientHeaders = [];
-    trustClient = lit([] as string[], extractor.ref);
-  } else {
-    clientHeaders = [extractor.kind === 'ExtractIPFromXFFHeader' ? 'x-forwarded-for' : 'x-real-ip'];
-    const off = (name: string) => new RegExp(`Trust${name}\\s*\\(\\s*false\\s*\\)`).test(extractor?.args ?? '');
-    const list = ECHO_DEFAULT_TRUST.filter(
-      (e) =>
-        !(e === 'loopback' && off('Loopback')) &&
-        !(e === 'linklocal' && off('LinkLocal')) &&
-        !(e === 'uniquelocal' && off('PrivateNet')),
-    );
-    const extra = /TrustIPRange\s*\(/.test(extractor.args);
-    trustClient = lit(list, extractor.ref, 'literal', {
-      note: `echo.${extractor.kind}: trusts ${list.join(', ') || 'no built-in range'}${extra ? ' and the TrustIPRange networks (not read)' : ''}`,
-    });
-  }
-  const readsScheme = schemeRead ?? redirect;
-  const fw: FrameworkFacts = {
-    kind: 'echo',
-    file: anchor.file,
-    usesServerScheme: false,
-    trustProxy: trustClient,
-    settings: {},
-    appEnd: {
-      name: 'Echo',
-      ref: extractor?.ref ?? anchor,
-      schemeHeaders: readsScheme ? ECHO_SCHEME_HEADERS : [],
-      clientHeaders,
-      trustScheme: readsScheme
-        ? lit(['*'], readsScheme, 'default', {
-            note: 'c.Scheme() believes X-Forwarded-Proto (and -Protocol, -Ssl, X-Url-Scheme) from any peer',
-          })
-        : lit([] as string[], anchor, 'default'),
-      trustClient,
-      binds,
-      defaultsFrom: [ECHO_SOURCE, ECHO_IP_SOURCE],
-      notes: ipUses.map((r) => `c.RealIP() used at ${r.file}:${r.line}`),
-    },
-  };
-  if (redirect && fw.appEnd) {
-    fw.appEnd.sslRedirect = lit(true, redirect);
-    fw.appEnd.sslRedirectSetting = 'middleware.HTTPSRedirect()';
-  }
-  fw.settings.clientIpUses = lit(ipUses, ipUses[0] ?? anchor, 'computed');
-  ctx.facts.frameworks.push(fw);
 }
 
 /**
@@ -215,37 +276,72 @@ function readEcho(ctx: CollectContext, files: GoFile[]): void {
  * net/http: the TCP peer and the connection's scheme, nothing forwarded believed, so no app end is recorded.
  */
 function readChi(ctx: CollectContext, files: GoFile[]): void {
+  for (const f of files) ctx.claimed.add(f.f.abs);
+  for (const group of appGroups(files, (text) => /\bchi\.NewRouter\s*\(\s*\)|\bmiddleware\.RealIP\b/.test(text)))
+    readChiApp(ctx, group);
+}
+
+function readChiApp(ctx: CollectContext, group: GoFile[]): void {
   let realIp: SourceRef | undefined;
+  let fromXff: { kind: string; args: string; ref: SourceRef } | undefined;
   const binds: BindAddress[] = [];
-  for (const { f, text } of files) {
-    ctx.claimed.add(f.abs);
+  const bindNotes: string[] = [];
+  for (const { f, text } of group) {
     const raw = text.split(/\r?\n/);
-    codeLines(text, 'c').forEach((l, i) => {
+    const code = codeLines(text, 'c');
+    code.forEach((l, i) => {
       const ref = refAt(f.display, raw, i + 1);
       if (!realIp && /\bmiddleware\.RealIP\b(?!\s*\()/.test(l)) realIp = ref;
-      const listen = /http\.ListenAndServe(?:TLS)?\s*\(\s*"([^"]*):(\d+)"/.exec(l);
-      if (listen) binds.push(goBind(listen[1] as string, listen[2] as string, ref));
+      const x = /\bmiddleware\.(ClientIPFromXFFTrustedProxies|ClientIPFromXFF|ClientIPFromHeader)\s*\(([^)]*)\)/.exec(l);
+      if (!fromXff && x) fromXff = { kind: x[1] as string, args: x[2] as string, ref };
+      const bind = bindAt(code, i, 'http', ref, bindNotes);
+      if (bind) binds.push(bind);
     });
   }
-  if (!realIp) return;
-  const trust = lit(['*'], realIp, 'literal', {
-    note: 'middleware.RealIP: True-Client-IP, X-Real-IP or the left-most X-Forwarded-For entry, from any peer',
+  const anchor = realIp ?? fromXff?.ref;
+  if (!anchor) return;
+  // RealIP wins when both are used: it rewrites r.RemoteAddr for everything after it.
+  const client = realIp ? undefined : chiClientIp(fromXff as { kind: string; args: string; ref: SourceRef });
+  const trust = lit(['*'], anchor, 'literal', {
+    note: client?.note ?? 'middleware.RealIP: True-Client-IP, X-Real-IP or the left-most X-Forwarded-For entry, from any peer',
   });
   ctx.facts.frameworks.push({
     kind: 'chi',
-    file: realIp.file,
+    file: anchor.file,
     usesServerScheme: false,
     trustProxy: trust,
-    settings: {},
+    settings: client ? { clientIpFrom: lit(fromXff?.kind as string, anchor) } : {},
     appEnd: {
       name: 'chi',
-      ref: realIp,
+      ref: anchor,
       schemeHeaders: [],
-      clientHeaders: ['true-client-ip', 'x-real-ip', 'x-forwarded-for'],
-      trustScheme: lit([] as string[], realIp, 'default'),
+      clientHeaders: client?.headers ?? ['true-client-ip', 'x-real-ip', 'x-forwarded-for'],
+      ...(client ? { clientFromRight: client.fromRight } : {}),
+      trustScheme: lit([] as string[], anchor, 'default'),
       trustClient: trust,
       binds,
-      defaultsFrom: [CHI_REALIP_SOURCE],
+      defaultsFrom: [client ? CHI_CLIENT_IP_SOURCE : CHI_REALIP_SOURCE],
+      ...(bindNotes.length > 0 ? { notes: bindNotes } : {}),
     },
   });
+}
+
+/**
+ * chi's ClientIPFrom* middleware (go-chi/chi v5.3, middleware/client_ip.go): none checks the TCP peer ("guarantee at
+ * the network layer that only your proxies can reach this server"); each takes the address from the right of what the
+ * nearest proxy wrote. ClientIPFromXFF(prefixes...): the right-most X-Forwarded-For entry outside the prefixes (with
+ * none, the right-most: what an appending proxy wrote; read here as the right-most, the proxy's own entry);
+ * ClientIPFromXFFTrustedProxies(n): the n-th entry from the right; ClientIPFromHeader(h): the last value of h.
+ */
+function chiClientIp(x: { kind: string; args: string }): { headers: string[]; fromRight: number; note: string } {
+  if (x.kind === 'ClientIPFromHeader') {
+    const h = (quotedStrings(x.args)[0] ?? 'X-Real-IP').toLowerCase();
+    return { headers: [h], fromRight: 1, note: `middleware.ClientIPFromHeader: the last ${h} value, from any peer` };
+  }
+  const n = x.kind === 'ClientIPFromXFFTrustedProxies' ? Number(/^\s*(\d+)\s*$/.exec(x.args)?.[1] ?? 1) : 1;
+  return {
+    headers: ['x-forwarded-for'],
+    fromRight: n,
+    note: `middleware.${x.kind}: entry ${n} from the right of X-Forwarded-For, from any peer (right only behind a proxy that appends)`,
+  };
 }

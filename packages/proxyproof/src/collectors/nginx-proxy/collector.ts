@@ -20,12 +20,15 @@
  */
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import type { HeaderRule, Listener, ProxyRoute, Ref } from '../../chain/model.js';
+import { parseAddress } from '../../chain/addr.js';
+import type { HeaderRule, Listener, ProxyRoute, Ref, Upstream } from '../../chain/model.js';
 import { nginxToTemplate } from '../../facts/nginx/sites.js';
-import type { CollectContext, Collector } from '../../model/collector.js';
+import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { builtCopies } from '../deploy/built-from.js';
+import type { NginxDirective } from '../nginx/ast.js';
+import { parseNginxText } from '../nginx/parser.js';
 import { addProxyFacts } from '../proxy/common.js';
 import { obj, yamlDocs } from '../proxy/yaml.js';
 import { type DockerGenPair, dockerGenPairs, NGINX_PROXY_MANAGER_IMAGE, nginxProxyImage } from './image.js';
@@ -123,78 +126,234 @@ export function templateTrust(text: string, file: string): TrustSource | undefin
   return undefined;
 }
 
-/** The `proxy_set_header` lines of one nginx-proxy `vhost.d` snippet, at its own level (not inside a nested block). */
-interface Snippet {
-  file: string;
+/**
+ * One level of a `vhost.d` snippet (the file itself, or a `location` block at its top): its own `proxy_set_header`
+ * lines, a `return` and a `proxy_pass` written at that level (not inside a nested `if`/`location`, which applies only
+ * to some requests).
+ */
+interface SnippetLevel {
   rules: HeaderRule[];
+  /** A `return` at this level: nginx answers every request that reaches it itself (rewrite phase, before proxying). */
+  returns?: Ref;
+  proxyPass?: { target: string; ref: Ref };
+  /** A `fastcgi_pass`/`uwsgi_pass`/`scgi_pass`/`grpc_pass` at this level (params, not headers: not modelled). */
+  otherPass?: string;
 }
 
-/**
- * nginx-proxy's `vhost.d` snippets of the tree (files in a folder named `vhost.d`, by file name), with the
- * `proxy_set_header` lines each sets at its top level. nginx.tmpl writes the proxy headers at the http level and
- * includes `vhost.d/<host>` (else `default`) in the host's server and `vhost.d/<host>_<sha1(path)>_location` (else
- * `<host>_location`, else `default_location`) in each location: a snippet that sets any `proxy_set_header` makes that
- * level inherit none of the template's (nginx's rule), so only its own lines (and nginx's `Host $proxy_host`) are sent.
- */
-function vhostSnippets(ctx: CollectContext): Map<string, Snippet> {
-  const out = new Map<string, Snippet>();
-  for (const f of ctx.files) {
-    if (basename(dirname(f.abs)) !== 'vhost.d') continue;
-    const text = ctx.readText?.(f) ?? ctx.read(f).toString('utf8');
-    // A file with a server block of its own is an nginx config (the nginx collector's), not a snippet.
-    if (/^\s*(?:server|http)\s*\{/m.test(text)) continue;
-    const rules: HeaderRule[] = [];
-    let depth = 0;
-    text.split(/\r?\n/).forEach((raw, i) => {
-      const line = raw.replace(/#.*$/, '');
-      const m = depth === 0 ? /^\s*proxy_set_header\s+(\S+)\s+("[^"]*"|'[^']*'|[^;\s]+)\s*;/.exec(line) : null;
-      if (m) {
-        const value = (m[2] as string).replace(/^(["'])(.*)\1$/, '$2');
-        rules.push({
-          name: m[1] as string,
-          value: value === '' ? null : nginxToTemplate(value, new Set()),
-          ref: { file: f.display, line: i + 1, snippet: raw.trim() },
-          from: 'route',
-        });
-      }
-      depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
-    });
-    out.set(basename(f.abs), { file: f.display, rules });
+interface Snippet extends SnippetLevel {
+  file: string;
+  /** The `location` blocks at its top level (what a `_location_override` file holds), with their arguments. */
+  locations: Array<SnippetLevel & { args: string[] }>;
+}
+
+function snippetLevel(dirs: NginxDirective[], file: string, lines: string[]): SnippetLevel {
+  const ref = (d: NginxDirective): Ref => ({ file, line: d.line, snippet: (lines[d.line - 1] ?? '').trim() });
+  const out: SnippetLevel = { rules: [] };
+  for (const d of dirs) {
+    if (d.directive === 'proxy_set_header' && d.args.length === 2) {
+      const value = d.args[1] as string;
+      out.rules.push({
+        name: d.args[0] as string,
+        value: value === '' ? null : nginxToTemplate(value, new Set()),
+        ref: ref(d),
+        from: 'route',
+      });
+    } else if (d.directive === 'return') out.returns ??= ref(d);
+    else if (d.directive === 'proxy_pass' && d.args[0]) out.proxyPass ??= { target: d.args[0], ref: ref(d) };
+    else if (/^(?:fastcgi|uwsgi|scgi|grpc)_pass$/.test(d.directive) && d.args[0]) out.otherPass ??= `${d.directive} ${d.args[0]}`;
   }
   return out;
 }
 
 /**
- * The headers a route of `host` and `path` sends: the template's (`template`), unless the location snippet (or, with
- * none that sets headers, the server snippet) sets its own `proxy_set_header` lines, which then replace them all.
+ * nginx-proxy's `vhost.d` snippets of the tree (files in a folder named `vhost.d`, by file name), read with the nginx
+ * parser. nginx.tmpl writes the proxy headers at the http level and includes `vhost.d/<host>` (else `default`) in the
+ * host's server, and in each location `vhost.d/<host>_<sha1(path)>_location` (else `<host>_location`, else
+ * `default_location`) — unless `vhost.d/<host>_<sha1(path)>_location_override` (for `/` also
+ * `<host>_location_override`) exists, which is included at the server level instead of the whole location block.
+ * `<host>` is the VIRTUAL_HOST as written (a `*` in it is a literal file name), or its sha1 when it is a regex (`~`).
+ */
+function vhostSnippets(ctx: CollectContext): Map<string, Snippet> {
+  const out = new Map<string, Snippet>();
+  for (const f of ctx.files) {
+    if (basename(dirname(f.abs)) !== 'vhost.d') continue;
+    const snippet = readSnippet(ctx, f, basename(f.abs));
+    if (snippet) out.set(basename(f.abs), snippet);
+  }
+  return out;
+}
+
+/** One file read as the vhost.d snippet `name`; undefined when it holds a server block (an nginx config, not a snippet). */
+function readSnippet(ctx: CollectContext, f: DiscoveredFile, name: string): Snippet | undefined {
+  const text = ctx.readText?.(f) ?? ctx.read(f).toString('utf8');
+  // A file with a server block of its own is an nginx config (the nginx collector's), not a snippet.
+  if (/^\s*(?:server|http)\s*\{/m.test(text)) return undefined;
+  const inLocation = /_location$/.test(name);
+  const tree = parseNginxText(text, f.display, {
+    single: true,
+    analyze: false,
+    builtinStock: false,
+    context: inLocation ? ['http', 'server', 'location'] : ['http', 'server'],
+  });
+  const parsed = tree.config[0]?.parsed ?? [];
+  const lines = text.split(/\r?\n/);
+  const locations = parsed
+    .filter((d) => d.directive === 'location' && d.block)
+    .map((d) => ({ args: d.args, ...snippetLevel(d.block ?? [], f.display, lines) }));
+  return { file: f.display, ...snippetLevel(parsed, f.display, lines), locations };
+}
+
+const VHOST_DIR = '/etc/nginx/vhost.d';
+
+/**
+ * The vhost.d snippets the nginx of proxy service `p` sees: a folder bind-mounted on /etc/nginx/vhost.d replaces the
+ * image's (its files by name, whatever the folder is called), else the tree's `vhost.d` folders (copied in by a
+ * Dockerfile, or mounted); a file mounted on /etc/nginx/vhost.d/NAME is the snippet NAME. Mounted files outside a
+ * `vhost.d` folder that no collector read are listed under "Not read" with what they are.
+ */
+function proxySnippets(ctx: CollectContext, p: ComposeService, tree: Map<string, Snippet>): Map<string, Snippet> {
+  const binds = (p.binds ?? []).filter((b) => b.target.replace(/\/+$/, '') === VHOST_DIR || b.target.startsWith(`${VHOST_DIR}/`));
+  if (binds.length === 0) return tree;
+  const dirBind = binds.find((b) => b.target.replace(/\/+$/, '') === VHOST_DIR);
+  const out = dirBind ? new Map<string, Snippet>() : new Map(tree);
+  const add = (f: DiscoveredFile, name: string) => {
+    const snippet = readSnippet(ctx, f, name);
+    if (!snippet) return;
+    out.set(name, snippet);
+    if (basename(dirname(f.abs)) !== 'vhost.d' && !ctx.claimed.has(f.abs)) {
+      ctx.claimed.add(f.abs);
+      ctx.skip(
+        f,
+        `nginx-proxy's vhost.d snippet ${name} (mounted on ${VHOST_DIR}/${name} in compose service ${p.name}): only its proxy_set_header, return, location and proxy_pass lines are simulated, on nginx-proxy's routes`,
+      );
+    }
+  };
+  if (dirBind) for (const f of ctx.files) if (dirname(f.abs) === dirBind.source.replace(/\/+$/, '')) add(f, basename(f.abs));
+  for (const b of binds) {
+    if (b === dirBind) continue;
+    const f = ctx.files.find((x) => x.abs === b.source);
+    if (f) add(f, basename(b.target));
+  }
+  return out;
+}
+
+/**
+ * The `location` block of a snippet written for the template's `location <path>` itself (same match text, or `^~` and
+ * the same prefix): in an override file, the location that replaces it; in a location snippet, a nested location that
+ * takes every request of the outer one (checked on nginx 1.22: `location / { proxy_pass ...; location / { root ...; } }`
+ * serves every path from the nested block, never proxied).
+ */
+function sameLocation(ov: Snippet, path: string): (SnippetLevel & { args: string[] }) | undefined {
+  const want = path.replace(/\s+/g, '');
+  return ov.locations.find((l) => l.args.join('') === want || (l.args.length === 2 && l.args[0] === '^~' && l.args[1] === path));
+}
+
+/** What nginx-proxy's generated config does with requests of one host and path, once its vhost.d snippets apply. */
+type SnippetOutcome =
+  | { proxied: true; headers: HeaderRule[]; proxyPass?: { target: string; ref: Ref }; files: string[] }
+  | { proxied: false; why: string; files: string[] };
+
+/** A snippet's own header lines replace every inherited one; nginx adds its default `Host $proxy_host` without one. */
+function ownHeaders(rules: HeaderRule[]): HeaderRule[] {
+  const out = [...rules];
+  if (!out.some((r) => r.name.toLowerCase() === 'host'))
+    out.push({
+      name: 'Host',
+      value: '{proxy_host}',
+      ref: { ...(rules[0]?.ref as Ref), origin: 'default', snippet: "nginx's default Host $proxy_host" },
+      from: 'default',
+    });
+  return out;
+}
+
+/**
+ * The headers (or the answer) of a route of `host` (as written; undefined when it is left to the deploy's
+ * environment) and `path`: the template's (`template`) unless a snippet changes them — a `return` at the server
+ * snippet's top level answers every request of the host; an override replaces the location (its own
+ * `proxy_set_header`, `proxy_pass` and `return` count; no location for the path, or one without `proxy_pass`, is
+ * not a proxied route); else a location snippet's `return` answers, and its (or, with none, the server snippet's)
+ * `proxy_set_header` lines replace the template's at that level (nginx's inheritance).
  */
 function withSnippets(
   template: HeaderRule[],
   snippets: Map<string, Snippet>,
   host: string | undefined,
   path: string,
-): HeaderRule[] {
-  if (snippets.size === 0) return template;
+): SnippetOutcome {
+  if (snippets.size === 0) return { proxied: true, headers: template, files: [] };
+  const fileHost = host === undefined ? undefined : host.startsWith('~') ? createHash('sha1').update(host).digest('hex') : host;
   const sha = createHash('sha1').update(path).digest('hex');
-  const pick = (...names: string[]) => names.map((n) => snippets.get(n)).find((x) => x !== undefined);
-  const loc = pick(...(host ? [`${host}_${sha}_location`, `${host}_location`] : []), 'default_location');
-  const srv = pick(...(host ? [host] : []), 'default');
-  const own = loc?.rules.length ? loc : srv?.rules.length ? srv : undefined;
-  if (!own) return template;
-  const rules = [...own.rules];
-  if (!rules.some((r) => r.name.toLowerCase() === 'host'))
-    rules.push({
-      name: 'Host',
-      value: '{proxy_host}',
-      ref: { ...(own.rules[0]?.ref as Ref), origin: 'default', snippet: "nginx's default Host $proxy_host" },
-      from: 'default',
-    });
-  return rules;
+  const pick = (...names: string[]) => {
+    for (const n of names) {
+      const s = snippets.get(n) ?? snippets.get(n.toLowerCase());
+      if (s) return s;
+    }
+    return undefined;
+  };
+  const srv = pick(...(fileHost ? [fileHost] : []), 'default');
+  const files = srv ? [srv.file] : [];
+  if (srv?.returns)
+    return {
+      proxied: false,
+      why: `${srv.file}:${srv.returns.line} answers every request of the host (${srv.returns.snippet})`,
+      files,
+    };
+  const ov = fileHost
+    ? pick(`${fileHost}_${sha}_location_override`, ...(path === '/' ? [`${fileHost}_location_override`] : []))
+    : undefined;
+  if (ov) {
+    files.push(ov.file);
+    const loc = sameLocation(ov, path);
+    if (!loc) return { proxied: false, why: `${ov.file} replaces location ${path} and holds no location ${path}`, files };
+    if (loc.returns)
+      return {
+        proxied: false,
+        why: `${ov.file}:${loc.returns.line} replaces location ${path} with ${loc.returns.snippet}`,
+        files,
+      };
+    if (!loc.proxyPass)
+      return { proxied: false, why: `${ov.file} replaces location ${path} with one that proxies nothing`, files };
+    const own = loc.rules.length ? loc.rules : srv?.rules.length ? srv.rules : undefined;
+    return { proxied: true, headers: own ? ownHeaders(own) : template, proxyPass: loc.proxyPass, files };
+  }
+  const loc = pick(...(fileHost ? [`${fileHost}_${sha}_location`, `${fileHost}_location`] : []), 'default_location');
+  if (loc) files.push(loc.file);
+  if (loc?.returns)
+    return {
+      proxied: false,
+      why: `${loc.file}:${loc.returns.line} answers location ${path} itself (${loc.returns.snippet})`,
+      files,
+    };
+  const inner = loc ? sameLocation(loc, path) : undefined;
+  if (inner?.returns)
+    return {
+      proxied: false,
+      why: `${loc?.file}:${inner.returns.line} answers location ${path} itself (${inner.returns.snippet})`,
+      files,
+    };
+  if (inner && !inner.proxyPass) {
+    // What its other nested locations pass on (a PHP app behind `location ~ \.php$ { fastcgi_pass ... }`) is said.
+    const passes = (loc?.locations ?? []).filter((l) => l.otherPass).map((l) => `location ${l.args.join(' ')}: ${l.otherPass}`);
+    return {
+      proxied: false,
+      why: `${loc?.file} nests a location ${inner.args.join(' ')} that takes every request of location ${path} and proxies none${passes.length ? ` (passed on, not modelled: ${passes.join('; ')})` : ''}`,
+      files,
+    };
+  }
+  const own = inner?.rules.length ? inner.rules : loc?.rules.length ? loc.rules : srv?.rules.length ? srv.rules : undefined;
+  return {
+    proxied: true,
+    headers: own ? ownHeaders(own) : template,
+    ...(inner?.proxyPass ? { proxyPass: inner.proxyPass } : {}),
+    files,
+  };
 }
 
 /** One virtual host and path a container is routed on, with its port and protocol. */
 interface VHost {
   hosts: string[];
+  /** The same host names as written (nginx-proxy names its vhost.d files after them, or their sha1 for a regex). */
+  rawHosts: string[];
   hostsRaw: string;
   path: string;
   port: number | undefined;
@@ -205,6 +364,16 @@ interface VHost {
   match?: string;
   /** Part of the route id that keeps several hosts of one container apart ('' for VIRTUAL_HOST). */
   idHost: string;
+  /** The vhost's own listening ports (MULTIPORTS `external_http(s)_port`, EXTERNAL_HTTP(S)_PORT), else the proxy's. */
+  extHttp?: number;
+  extHttps?: number;
+  /** What replaces the matched path in the upstream request (MULTIPORTS `dest`, VIRTUAL_DEST): nginx.tmpl's proxy_pass URI. */
+  dest?: string;
+}
+
+function portNumber(v: unknown): number | undefined {
+  const n = Number.parseInt(String(v ?? ''), 10);
+  return n > 0 && n < 65536 ? n : undefined;
 }
 
 /**
@@ -229,13 +398,28 @@ function vhostsOf(s: ComposeService, notes: string[]): VHost[] {
     }
     const out: VHost[] = [];
     for (const [host, v] of Object.entries(top)) {
-      const paths = Object.entries(obj(v) ?? {}).filter(([k]) => k !== 'external_http_port' && k !== 'external_https_port');
-      for (const [path, pv] of paths.length ? paths : [['/', {}] as [string, unknown]]) {
+      // nginx.tmpl: an empty host entry is `/`; of a host's keys only those starting with `/` are paths (the
+      // others are its external ports), so a host with only external ports has no location.
+      const entry = obj(v) ?? {};
+      const empty = Object.keys(entry).length === 0;
+      const paths = empty ? [['/', {}] as [string, unknown]] : Object.entries(entry).filter(([k]) => k.startsWith('/'));
+      if (paths.length === 0)
+        notes.push(
+          `${s.name} (${mref.file}:${mref.line}): VIRTUAL_HOST_MULTIPORTS ${host} has no path (a key starting with /): nginx-proxy routes nothing for it`,
+        );
+      const extHttp = portNumber(entry.external_http_port);
+      const extHttps = portNumber(entry.external_https_port);
+      for (const [path, pv] of paths) {
         const o = obj(pv) ?? {};
         const port = Number.parseInt(String(o.port ?? ''), 10) || onlyPort(s);
+        const dest = o.dest === undefined || o.dest === null ? '' : String(o.dest).trim();
         out.push({
           hosts: [host.trim().toLowerCase()].filter(Boolean),
+          rawHosts: [host.trim()].filter(Boolean),
           hostsRaw: host,
+          ...(extHttp ? { extHttp } : {}),
+          ...(extHttps ? { extHttps } : {}),
+          ...(dest ? { dest } : {}),
           path,
           port,
           portRef: mref,
@@ -243,7 +427,7 @@ function vhostsOf(s: ComposeService, notes: string[]): VHost[] {
             .trim()
             .toLowerCase(),
           ref: mref,
-          match: `VIRTUAL_HOST_MULTIPORTS ${host}${path === '/' ? '' : ` ${path}`}${o.port !== undefined ? ` port ${String(o.port)}` : ''}`,
+          match: `VIRTUAL_HOST_MULTIPORTS ${host}${path === '/' ? '' : ` ${path}`}${o.port !== undefined ? ` port ${String(o.port)}` : ''}${dest ? ` dest ${dest}` : ''}`,
           idHost: `${host.toLowerCase()}:`,
         });
       }
@@ -253,16 +437,24 @@ function vhostsOf(s: ComposeService, notes: string[]): VHost[] {
   // `VIRTUAL_HOST=${DOMAIN}` from a .env the tree does not hold still routes the container (the host is unknown).
   const vh = envEntry(s, 'VIRTUAL_HOST');
   const hostsRaw = envValue(s, 'VIRTUAL_HOST') ?? (vh && 'envVar' in vh && vh.envVar ? `\${${vh.envVar}}` : '');
-  const hosts = (envValue(s, 'VIRTUAL_HOST') ?? '')
+  const rawHosts = (envValue(s, 'VIRTUAL_HOST') ?? '')
     .split(',')
-    .map((h) => h.trim().toLowerCase())
+    .map((h) => h.trim())
     .filter(Boolean);
+  const hosts = rawHosts.map((h) => h.toLowerCase());
+  const extHttp = portNumber(envValue(s, 'EXTERNAL_HTTP_PORT'));
+  const extHttps = portNumber(envValue(s, 'EXTERNAL_HTTPS_PORT'));
+  const dest = envValue(s, 'VIRTUAL_DEST')?.trim();
   const vhRef = envRef(s, 'VIRTUAL_HOST') as Ref;
   const portText = envValue(s, 'VIRTUAL_PORT');
   return [
     {
       hosts,
+      rawHosts,
       hostsRaw,
+      ...(extHttp ? { extHttp } : {}),
+      ...(extHttps ? { extHttps } : {}),
+      ...(dest ? { dest } : {}),
       path: envValue(s, 'VIRTUAL_PATH')?.trim() || '/',
       port: Number.parseInt(portText ?? '', 10) || onlyPort(s),
       portRef: envRef(s, 'VIRTUAL_PORT') ?? vhRef,
@@ -309,15 +501,22 @@ function siteOf(
       containerPort: p.containerPort,
       ref: { file: p.ref.file, line: p.ref.line, ...(p.ref.snippet ? { snippet: p.ref.snippet } : {}) } as Ref,
     }));
-  // TLS when the service publishes its HTTPS port (nginx-proxy serves https only for hosts with a certificate,
+  // TLS on a port when the service publishes it (nginx-proxy serves https only for hosts with a certificate,
   // which its certs volume or the acme companion holds at run time: the published port is what the files show).
-  const tlsPub = published.find((p) => p.containerPort === httpsPort);
+  const pubOf = (port: number) => published.find((p) => p.containerPort === port);
   const defaultMethod = httpsMethod(envValue(gen.env, 'HTTPS_METHOD')) ?? 'redirect';
+  // nginx.tmpl names a host's upstream after it, or its sha1 (a regex host, SHA1_UPSTREAM_NAME true), `-<sha1(path)>`
+  // added for another path than `/`: an override's `proxy_pass http://<that name>` is the container.
+  const sha1Names = /^(1|t|true)$/i.test(envValue(gen.env, 'SHA1_UPSTREAM_NAME')?.trim() ?? '');
+  const sha1 = (t: string) => createHash('sha1').update(t).digest('hex');
+  const upstreamName = (host: string, path: string) => {
+    const base = host.startsWith('~') || sha1Names ? sha1(host) : host;
+    return path === '/' ? base : `${base}-${sha1(path)}`;
+  };
   const rules = headerRules(trustDownstream, trustRef);
-  const routes: ProxyRoute[] = [];
-  const plainRoutes: ProxyRoute[] = [];
+  /** A route with the listening ports of its vhost and how its plain-HTTP side behaves. */
+  const placed: Array<{ route: ProxyRoute; http: number; https: number; tls: boolean; method: HttpsMethod; redirect?: Ref }> = [];
   const names: string[] = [];
-  let redirect: Ref | undefined;
   for (const s of routed)
     for (const v of vhostsOf(s, notes)) {
       const { hosts, hostsRaw, path, port, portRef, proto, ref: vhRef } = v;
@@ -327,31 +526,70 @@ function siteOf(
       }
       const method = httpsMethod(envValue(s, 'HTTPS_METHOD')) ?? defaultMethod;
       for (const h of hosts) if (!names.includes(h)) names.push(h);
-      const route: ProxyRoute = {
-        id: `nginx-proxy:${file}:${s.name}:${v.idHost}${path}`,
-        match: v.match ?? `VIRTUAL_HOST=${hostsRaw}${path === '/' ? '' : ` VIRTUAL_PATH=${path}`}`,
-        samplePath: path,
-        ...(hosts[0] && /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/.test(hosts[0]) ? { sampleHost: hosts[0] } : {}),
-        ref: vhRef,
-        protocol: proto,
-        upstreams: [
-          port !== undefined
-            ? { text: `${s.name}:${port}`, address: { kind: 'tcp', host: s.name, port }, ref: portRef }
-            : { text: s.name, address: null, ref: vhRef, exposedPortOf: s.name },
-        ],
-        headers: withSnippets(rules, snippets, hosts[0], path),
-      };
-      if (!tlsPub || method === 'noredirect' || method === 'nohttps') plainRoutes.push(route);
-      if (tlsPub && method !== 'nohttps') routes.push(route);
-      if (tlsPub && (method === 'redirect' || method === 'nohttp'))
-        redirect ??= envRef(s, 'HTTPS_METHOD') ??
-          envRef(gen.env, 'HTTPS_METHOD') ?? {
-            ...vhRef,
-            origin: 'default',
-            snippet: `HTTPS_METHOD=redirect (nginx-proxy's default): plain HTTP is redirected to https`,
-          };
+      const http = v.extHttp ?? httpPort;
+      const https = v.extHttps ?? httpsPort;
+      const tls = pubOf(https) !== undefined;
+      const redirect =
+        tls && (method === 'redirect' || method === 'nohttp')
+          ? (envRef(s, 'HTTPS_METHOD') ??
+            envRef(gen.env, 'HTTPS_METHOD') ?? {
+              ...vhRef,
+              origin: 'default',
+              snippet: `HTTPS_METHOD=redirect (nginx-proxy's default): plain HTTP is redirected to https`,
+            })
+          : undefined;
+      const templateUpstream: Upstream =
+        port !== undefined
+          ? { text: `${s.name}:${port}`, address: { kind: 'tcp', host: s.name, port }, ref: portRef }
+          : { text: s.name, address: null, ref: vhRef, exposedPortOf: s.name };
+      // nginx-proxy writes one server per host name: hosts whose vhost.d files differ are routes of their own.
+      const groups: Array<{ hosts: string[]; raw: string[]; outcome: SnippetOutcome }> = [];
+      const raws: Array<string | undefined> = v.rawHosts.length ? v.rawHosts : [undefined];
+      raws.forEach((raw, i) => {
+        const outcome = withSnippets(rules, snippets, raw, path);
+        const g = groups.find((x) => x.outcome.files.join('\n') === outcome.files.join('\n'));
+        const host = hosts[i];
+        if (g) {
+          if (host !== undefined) g.hosts.push(host);
+          if (raw !== undefined) g.raw.push(raw);
+        } else groups.push({ hosts: host !== undefined ? [host] : [], raw: raw !== undefined ? [raw] : [], outcome });
+      });
+      const split = groups.length > 1;
+      for (const g of groups) {
+        const { outcome } = g;
+        const which = `${split ? g.raw.join(',') : hostsRaw}${path === '/' ? '' : path}`;
+        if (!outcome.proxied) {
+          notes.push(`${s.name} (${vhRef.file}:${vhRef.line}): ${which} is not proxied to it: ${outcome.why}`);
+          continue;
+        }
+        let upstream = templateUpstream;
+        let protocol: 'http' | 'https' = proto;
+        const pp = outcome.proxyPass;
+        if (pp) {
+          const scheme = /^(https?):\/\//i.exec(pp.target)?.[1]?.toLowerCase();
+          const hostPart = pp.target.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+          if (scheme === 'http' || scheme === 'https') protocol = scheme;
+          if (!g.raw.some((h) => upstreamName(h, path) === hostPart)) {
+            const address = scheme && !hostPart.includes('$') ? parseAddress(hostPart, scheme === 'https' ? 443 : 80) : null;
+            upstream = { text: pp.target, address, ref: pp.ref };
+          }
+        }
+        const sampleHost = g.hosts[0];
+        const dest = v.dest ? (v.match ? '' : ` VIRTUAL_DEST=${v.dest}`) : '';
+        const route: ProxyRoute = {
+          id: `nginx-proxy:${file}:${s.name}:${split ? `${sampleHost}:` : v.idHost}${path}`,
+          match: `${v.match ?? `VIRTUAL_HOST=${hostsRaw}${path === '/' ? '' : ` VIRTUAL_PATH=${path}`}${dest}`}${split ? ` (${g.raw.join(', ')})` : ''}`,
+          samplePath: path,
+          ...(sampleHost && /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/.test(sampleHost) ? { sampleHost } : {}),
+          ref: vhRef,
+          protocol,
+          upstreams: [upstream],
+          headers: outcome.headers,
+        };
+        placed.push({ route, http, https, tls, method, ...(redirect ? { redirect } : {}) });
+      }
     }
-  if (routes.length === 0 && plainRoutes.length === 0) return undefined;
+  if (placed.length === 0) return undefined;
   const common = {
     names,
     siteHeaders: [],
@@ -370,33 +608,43 @@ function siteOf(
         : trustDownstream
           ? `TRUST_DOWNSTREAM_PROXY ${trustRaw === undefined ? 'not set (default true)' : `=${trustRaw}`}: the client's own X-Forwarded-Proto/-Host/-Port are passed on unchanged`
           : 'TRUST_DOWNSTREAM_PROXY=false: nginx-proxy writes X-Forwarded-Proto/-Host/-Port itself';
+  const siteNotes = () => [`nginx-proxy generates its nginx config from the routed containers' VIRTUAL_HOST`, trustNote];
   const sites: ProxySite[] = [];
-  if (tlsPub) {
-    const l: Listener = { port: httpsPort, tls: true, proxyProtocol: false, defaultServer: false, ref: tlsPub.ref };
+  // The proxy's own ports first (as before), then the vhosts' external ports in the order routes name them.
+  const httpsPorts = [...new Set([httpsPort, ...placed.map((p) => p.https)])].filter((p) => pubOf(p) !== undefined);
+  const httpPorts = [...new Set([httpPort, ...placed.map((p) => p.http)])];
+  for (const port of httpsPorts) {
+    const pub = pubOf(port) as { ref: Ref };
+    const l: Listener = { port, tls: true, proxyProtocol: false, defaultServer: false, ref: pub.ref };
     sites.push({
       ...common,
-      id: `nginx-proxy:${file}:${proxy.name}:https`,
-      label: `nginx-proxy :${httpsPort} (compose service ${proxy.name})`,
+      id: `nginx-proxy:${file}:${proxy.name}:https${port === httpsPort ? '' : `:${port}`}`,
+      label: `nginx-proxy :${port} (compose service ${proxy.name})`,
       ref: site,
       listeners: [l],
-      routes,
-      notes: [`nginx-proxy generates its nginx config from the routed containers' VIRTUAL_HOST`, trustNote],
+      routes: placed.filter((p) => p.tls && p.https === port && p.method !== 'nohttps').map((p) => p.route),
+      notes: siteNotes(),
     });
   }
-  const plainPub = published.find((p) => p.containerPort === httpPort);
-  const plainRef = plainPub?.ref ?? { ...site, origin: 'default' as const };
-  sites.push({
-    ...common,
-    id: `nginx-proxy:${file}:${proxy.name}:http`,
-    label: `nginx-proxy :${httpPort} (compose service ${proxy.name})`,
-    ref: site,
-    listeners: [{ port: httpPort, tls: false, proxyProtocol: false, defaultServer: false, ref: plainRef }],
-    routes: plainRoutes,
-    ...(plainRoutes.length === 0 && redirect
-      ? { notAHop: 'redirects plain HTTP to https (HTTPS_METHOD redirect)', redirectsToHttps: redirect }
-      : {}),
-    notes: [`nginx-proxy generates its nginx config from the routed containers' VIRTUAL_HOST`, trustNote],
-  });
+  for (const port of httpPorts) {
+    const mine = placed.filter((p) => p.http === port);
+    if (port !== httpPort && mine.length === 0) continue;
+    const plainRoutes = mine.filter((p) => !p.tls || p.method === 'noredirect' || p.method === 'nohttps').map((p) => p.route);
+    const redirect = mine.find((p) => p.redirect)?.redirect;
+    const plainRef = pubOf(port)?.ref ?? { ...site, origin: 'default' as const };
+    sites.push({
+      ...common,
+      id: `nginx-proxy:${file}:${proxy.name}:http${port === httpPort ? '' : `:${port}`}`,
+      label: `nginx-proxy :${port} (compose service ${proxy.name})`,
+      ref: site,
+      listeners: [{ port, tls: false, proxyProtocol: false, defaultServer: false, ref: plainRef }],
+      routes: plainRoutes,
+      ...(plainRoutes.length === 0 && redirect
+        ? { notAHop: 'redirects plain HTTP to https (HTTPS_METHOD redirect)', redirectsToHttps: redirect }
+        : {}),
+      notes: siteNotes(),
+    });
+  }
   return {
     kind: 'other',
     file,
@@ -524,8 +772,18 @@ export const nginxProxyCollector: Collector = {
       const pair = pairs.get(p);
       const gen = pair ? dockerGenGenerator(ctx, pair, notes) : imageGenerator(ctx, p);
       if (!gen) continue;
-      const config = siteOf(p, gen, [...routed(p.file), ...(proxies.length === 1 ? orphans : [])], notes, snippets);
-      if (!config) continue;
+      const config = siteOf(
+        p,
+        gen,
+        [...routed(p.file), ...(proxies.length === 1 ? orphans : [])],
+        notes,
+        proxySnippets(ctx, p, snippets),
+      );
+      if (!config) {
+        // No route at all: what was left out (a vhost.d `return`, a params protocol) is said at the proxy service.
+        for (const message of notes) ctx.facts.diagnostics.push({ level: 'note', file: p.file, line: p.ref.line, message });
+        continue;
+      }
       for (const s of config.sites) s.notes.push(...notes);
       addProxyFacts(ctx, config);
     }

@@ -207,11 +207,12 @@ function vhostSnippet(e: { cand: Candidate; tree: NginxConfigTree }): boolean {
 }
 
 function vhostSnippetReason(name: string): string {
-  const loc = /_location(?:_override)?$/.test(name);
-  const host = name.replace(/_location(?:_override)?$/, '');
-  const where = loc ? 'inside `location /` of' : 'inside';
+  const override = /_location_override$/.test(name);
+  const loc = !override && /_location$/.test(name);
+  const host = name.replace(/_location(?:_override)?$/, '').replace(/_[0-9a-f]{40}$/, '');
+  const where = override ? 'instead of the `location` block of' : loc ? 'inside the `location` block of' : 'inside';
   const which = host === 'default' ? 'every host without a file of its own' : host;
-  return `nginx-proxy's per-host snippet (vhost.d): included ${where} the server nginx-proxy generates for ${which}; only its proxy_set_header lines are simulated (on nginx-proxy's routes of that host, where a compose nginx-proxy routes it)`;
+  return `nginx-proxy's per-host snippet (vhost.d): included ${where} the server nginx-proxy generates for ${which}; only its proxy_set_header, return${override ? ', location and proxy_pass' : ''} lines are simulated (on nginx-proxy's routes of that host, where a compose nginx-proxy routes it)`;
 }
 
 export const nginxCollector: Collector = {

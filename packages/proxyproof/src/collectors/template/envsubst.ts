@@ -122,6 +122,7 @@ export class EnvsubstVars {
       else this.byName.set(base, [abs]);
     }
     let budget = MAX_FILES;
+    const composeRenders: Array<{ r: ScriptRender; env: Env; built: Image | undefined }> = [];
     const text = (f: DiscoveredFile | undefined): string | undefined =>
       f && f.size <= MAX_CONFIG_BYTES && budget-- > 0 ? read(f) : undefined;
     const images = new Map<string, Image>();
@@ -196,6 +197,26 @@ export class EnvsubstVars {
             setEnv(k, x, s.itemLine('environment', i));
           });
         if (built) built.services.push(env);
+        // `command: /bin/sh -c "envsubst < /etc/nginx/site.tpl > ... && nginx ..."`: compose interpolates the string
+        // first (`$$` is a `$`; a `${X}` from an unknown shell leaves the command unknown), then splits it into argv
+        // without a shell; the render sees this service's environment.
+        const command = v.command;
+        const cmdText = Array.isArray(command)
+          ? command.length === 3 && /(?:^|\/)(?:ba|da)?sh$/.test(String(command[0])) && command[1] === '-c'
+            ? String(command[2])
+            : command.map(String).join(' ')
+          : typeof command === 'string'
+            ? command
+            : undefined;
+        if (cmdText && /\benvsubst\b/.test(cmdText)) {
+          const it = interpolate(cmdText, (n) => dotenv[n]?.value);
+          if (it.unresolved.length === 0) {
+            const inner = Array.isArray(command) ? it.value : shellFormInner(it.value, false);
+            const line = s.keyLine('command');
+            for (const r of readScriptEnv(f.display, abs, inner, () => undefined, line).renders)
+              composeRenders.push({ r, env, built });
+          }
+        }
         const volumes = Array.isArray(v.volumes) ? v.volumes : [];
         for (const vol of volumes) {
           const src =
@@ -211,6 +232,10 @@ export class EnvsubstVars {
       }
     }
     this.readKube(files, peek);
+    for (const { r, env, built } of composeRenders) {
+      const srcAbs = built ? copiedFrom(built, r.src, byAbs) : undefined;
+      this.renders.push({ ...r, ...(srcAbs ? { srcAbs } : {}), start: env });
+    }
     // Shell scripts: their envsubst commands, and `docker run -e/--env-file -v` containers mounting a host path.
     let scripts = MAX_SCRIPTS;
     for (const f of files) {
@@ -253,7 +278,7 @@ export class EnvsubstVars {
           ? j.length === 3 && /(?:^|\/)(?:ba|da)?sh$/.test(j[0] ?? '') && j[1] === '-c'
             ? j[2]
             : j.join(' ')
-          : ins.args;
+          : shellFormInner(ins.args);
         if (!text || !/\benvsubst\b/.test(text)) continue;
         const found = readScriptEnv(img.file.display, slash(img.file.abs), text, () => undefined, ins.line);
         for (const r of found.renders) {
@@ -429,6 +454,19 @@ export class EnvsubstVars {
     return out;
   }
 
+  /**
+   * The render of this file (script or Dockerfile and line) that runs `envsubst` with no SHELL-FORMAT list: GNU
+   * envsubst then replaces every `$name`/`${name}`, nginx's own variables too, with the environment's value (empty
+   * when unset). The nginx image's entrypoint never does (it lists the defined names): only a script's or a
+   * Dockerfile's own command. Its lines become evidence.
+   */
+  everyName(absPath: string): { file: string; line: number } | undefined {
+    const r = this.rendersOf(slash(absPath)).find((x) => x.list === undefined);
+    if (!r) return undefined;
+    this.register(r.script);
+    return { file: r.script, line: r.line };
+  }
+
   /** The value lookup for one template file, or undefined when no container or script of the tree renders it. */
   forTemplate(absPath: string): EnvLookup | undefined {
     const abs = slash(absPath);
@@ -511,6 +549,22 @@ function copiedFrom(img: Image, path: string, byAbs: Map<string, DiscoveredFile>
       }
   }
   return undefined;
+}
+
+/**
+ * A shell-form instruction that runs its own shell (`CMD /bin/sh -c "envsubst < a > b && nginx ..."`): the string
+ * that inner shell runs, as the outer `/bin/sh -c` Docker adds hands it over (inside double quotes `\$`, `\"`, `\\`
+ * and a backquote lose their backslash). Anything else is read as written.
+ */
+function shellFormInner(args: string, outerShell = true): string {
+  const m = /^\s*(?:\/(?:usr\/)?bin\/)?(?:ba|da)?sh\s+-c\s+(?:"((?:[^"\\]|\\.)*)"|'([^']*)')\s*$/s.exec(args);
+  if (!m) return args;
+  if (m[2] !== undefined) return m[2];
+  // An unescaped `$NAME` inside the double quotes is expanded by the outer shell first (a list `'${A}'` becomes
+  // A's value): what the inner command sees is unknown here, so the instruction is left as written. Compose splits
+  // a string command without a shell (its own interpolation has run): no outer expansion there.
+  if (outerShell && /(?:^|[^\\])\$[{A-Za-z_]/.test(m[1] as string)) return args;
+  return (m[1] as string).replace(/\\([$"\\`])/g, '$1');
 }
 
 /** A value used as it is: one line, not empty, no `$` left for another expansion. */

@@ -20,7 +20,15 @@
 
 import type { Diagnostic } from '../../model/finding.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
-import type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder, TemplateVars } from '../../model/template.js';
+import {
+  ENVSUBST_REF,
+  type EnvsubstAll,
+  type TemplateBranch,
+  type TemplateKind,
+  type TemplateNote,
+  type TemplatePlaceholder,
+  type TemplateVars,
+} from '../../model/template.js';
 import { resolveExpr } from './ansible.js';
 
 export type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
@@ -33,6 +41,8 @@ export interface Detemplated {
   branches: TemplateBranch[];
   /** Why the file is too template-heavy to read (then `text` should not be analysed). */
   heavy?: string;
+  /** An `envsubst` with no variable list renders it: the references it empties (model/template.ts). */
+  envsubstAll?: EnvsubstAll;
 }
 
 export interface DetemplateOptions {
@@ -405,10 +415,34 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
 
   const rendered = out.join('');
   const result: Detemplated = { text: rendered, kinds, placeholders, branches };
+  const every = useEnv ? options.vars?.everyName?.() : undefined;
+  if (every && options.vars) result.envsubstAll = everyNameRefs(text, every, options.vars);
   const heavy = heaviness(text, rendered, codeLines);
   if (heavy) result.heavy = heavy;
   codeLines = new Set();
   return result;
+}
+
+/**
+ * The references an `envsubst` with no list empties: every `$name`/`${name}` outside a `#` comment whose name starts
+ * with a lower-case letter or `_` (nginx's own variables; an environment variable is upper-case by convention) and
+ * that the environment the tree shows does not set. The other names make the list that fixes it.
+ */
+function everyNameRefs(text: string, at: { file: string; line: number }, vars: TemplateVars): EnvsubstAll {
+  const blanked: EnvsubstAll['blanked'] = [];
+  const names: string[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    // A comment is rendered too, but nginx does not read it.
+    const code = (lines[i] as string).replace(/(^|[\s;{}])#.*$/, '$1');
+    for (const m of code.matchAll(ENVSUBST_REF)) {
+      const name = (m[1] ?? m[2]) as string;
+      if (!/^[a-z_]/.test(name)) {
+        if (!names.includes(name)) names.push(name);
+      } else if (vars.env?.(name) === undefined) blanked.push({ line: i + 1, name });
+    }
+  }
+  return { file: at.file, line: at.line, blanked, names };
 }
 
 /** Too template-heavy: most non-blank lines are template code, or what remains is mostly placeholders. */
@@ -470,6 +504,11 @@ export function renderForCollectors(
     });
     return Buffer.alloc(0);
   }
-  notes?.set(display, { kinds: d.kinds, placeholders: d.placeholders, branches: d.branches });
+  notes?.set(display, {
+    kinds: d.kinds,
+    placeholders: d.placeholders,
+    branches: d.branches,
+    ...(d.envsubstAll ? { envsubstAll: d.envsubstAll } : {}),
+  });
   return Buffer.from(d.text, 'utf8');
 }

@@ -17,6 +17,8 @@ import type { Ref } from '../../chain/model.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { KubeFacts, ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
 import { mayBeTraefikFile } from '../claims.js';
+import { builtDockerfile } from '../deploy/built-from.js';
+import { parseDockerfile } from '../deploy/formats.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 import {
@@ -32,7 +34,7 @@ import {
   TRAEFIK_OVERWRITTEN_HEADERS,
   type TraefikDynamic,
 } from './dynamic.js';
-import { hasV1Labels, isTraefikV1, v1FromFlags, v1Labels, v1ToV2 } from './v1.js';
+import { hasV1Labels, isTraefikV1, v1FromFlags, v1Labels, v1ToV2, withV1DefaultEntryPoint } from './v1.js';
 
 function flattenObject(v: unknown, prefix: string[], out: Array<{ path: string[]; value: unknown }>, depth = 0): void {
   const o = obj(v);
@@ -459,9 +461,28 @@ function ingressRouteSite(
   };
 }
 
-/** `traefik:1.7`, `traefik:v1.7.34-alpine` (1.x's code-name tags are not recognised). */
-function isTraefikV1Image(image: unknown): boolean {
-  return typeof image === 'string' && /(^|\/)traefik:v?1(\.|$|-)/i.test(image);
+/**
+ * 1.x's release code names, one per minor version (traefik/traefik's `CODENAME` in .travis.yml at v1.0.0 to v1.7.0:
+ * reblochon 1.0, camembert 1.1, morbier 1.2, raclette 1.3, roquefort 1.4, cancoillotte 1.5, tetedemoine 1.6,
+ * maroilles 1.7). The official image tags each 1.x release with its code name too (docker-library/official-images
+ * `library/traefik`: `v1.7.34, 1.7.34, v1.7, 1.7, maroilles`, `maroilles-alpine`, `maroilles-windowsservercore-1809`).
+ * 2.x and 3.x have code names of their own (montdor, cantal, ..., banon): not these.
+ */
+const V1_CODENAMES = 'reblochon|camembert|morbier|raclette|roquefort|cancoillotte|tetedemoine|maroilles';
+const TRAEFIK_V1_IMAGE = new RegExp(`(^|/)traefik:(?:v?1(?:\\.|$|-)|(?:${V1_CODENAMES})(?:$|-))`, 'i');
+
+/**
+ * Flags whose root only 1.x has: its providers (`--docker`, `--kubernetes`, `--file`, `--consul`...), `--web`,
+ * `--logLevel`, `--defaultEntryPoints`, `--acme`. 2.x/3.x's static configuration has other roots (`global`,
+ * `entryPoints`, `providers`, `api`, `log`, ...: pkg/config/static `Configuration`) and stops at an unknown flag,
+ * so a container started with one of these runs 1.x whatever its tag (`image: traefik`, the 1.x era's latest).
+ */
+const V1_ONLY_FLAG =
+  /^--?(?:docker|kubernetes|web|loglevel|file|consul|consulcatalog|etcd|zookeeper|boltdb|marathon|mesos|rancher|ecs|eureka|servicefabric|defaultentrypoints|traefiklog|acme)(?:[.=]|$)/i;
+
+/** `traefik:1.7`, `traefik:v1.7.34-alpine`, `traefik:maroilles`, `traefik:cancoillotte-alpine`. */
+export function isTraefikV1Image(image: unknown): boolean {
+  return typeof image === 'string' && TRAEFIK_V1_IMAGE.test(image);
 }
 
 function isTraefikImage(image: unknown): boolean {
@@ -651,6 +672,52 @@ function linesOfSeq(doc: YDoc, path: Array<string | number>, n: number): number[
   return Array.from({ length: n }, (_, i) => at(doc, [...path, i])?.line ?? 0);
 }
 
+/**
+ * Ports the base images Traefik routes to most often expose (their `EXPOSE`, inherited by an image built FROM them):
+ * docker-library/python and nodejs/docker-node (and the OS images under them) expose none; nginx's official image
+ * `EXPOSE 80`; docker-library/php `EXPOSE 80` in its `-apache` variants and `EXPOSE 9000` in its `-fpm` ones, none in
+ * the CLI ones. Undefined: not known here.
+ */
+function baseImageExposes(image: string): number[] | undefined {
+  const m = /^(?:(?:docker\.io|index\.docker\.io)\/)?(?:library\/)?([a-z0-9._-]+)(?::([^@\s]+))?(?:@\S+)?$/i.exec(image.trim());
+  if (!m) return undefined;
+  const [name, tag = 'latest'] = [(m[1] as string).toLowerCase(), (m[2] ?? 'latest').toLowerCase()];
+  if (/^(python|node|debian|ubuntu|alpine)$/.test(name)) return [];
+  if (name === 'nginx') return [80];
+  if (name === 'php')
+    return /apache/.test(tag) ? [80] : /fpm/.test(tag) ? [9000] : /cli|zts|^\d+(\.\d+)*$/.test(tag) ? [] : undefined;
+  return undefined;
+}
+
+/**
+ * The ports a compose service's container exposes, as Docker lists them in `NetworkSettings.Ports`, where Traefik's
+ * docker provider takes the lowest when no `loadbalancer.server.port` label names one (traefik/traefik
+ * `pkg/provider/docker/shared.go` `getPort`, the same in v1.7): compose `expose:`, the container side of `ports:`, and
+ * the image's `EXPOSE` (the Dockerfile of the tree it is built from, through its stages, and its base image when
+ * `baseImageExposes` knows it). `complete`: the image's own part is known too (else an unknown base may add a lower
+ * port, which the route then misses).
+ */
+function exposedPorts(
+  ctx: CollectContext,
+  file: string,
+  name: string,
+  raw: Record<string, unknown>,
+): { ports: number[]; complete: boolean } {
+  const ports = containerPorts(raw);
+  const svc = ctx.facts.compose?.files.find((f) => f.file === file)?.services.find((s) => s.name === name);
+  let base = svc?.build ? undefined : svc?.image;
+  if (svc?.build) {
+    const built = builtDockerfile(ctx.facts, svc);
+    if (!built) return { ports, complete: false };
+    const df = parseDockerfile(built.lines.join('\n'), svc.build.target ? { target: svc.build.target } : {});
+    ports.push(...df.expose.map((e) => e.port));
+    base = df.from;
+  }
+  const fromBase = base ? baseImageExposes(base) : undefined;
+  if (fromBase) ports.push(...fromBase);
+  return { ports: [...new Set(ports)].sort((a, b) => a - b), complete: fromBase !== undefined };
+}
+
 /** Container ports a compose service exposes (`expose:`, the container side of `ports:`). */
 function containerPorts(s: Record<string, unknown>): number[] {
   const out: number[] = [];
@@ -793,7 +860,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       const labels = hasV1Labels(written) && !v2 ? [...written, ...v1Labels(sname, written)] : written;
       const enable = labels.find((l) => l.key.toLowerCase() === 'traefik.enable');
       st.labelled.push({ container: labelledKey(file, sname), enabled: enable ? truthy(enable.value) : undefined });
-      const d = dynamicFromLabels(file, sname, labels, containerPorts(svc));
+      const d = dynamicFromLabels(file, sname, labels, exposedPorts(ctx, file, sname, svc));
       if (hasDynamic(d)) st.dyns.push(d);
     }
     const podSpec = obj(get(v, ['spec', 'template', 'spec'])) ?? obj(v.spec);
@@ -835,11 +902,28 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       else if (obj(e))
         for (const [k, val] of Object.entries(obj(e) ?? {}))
           env.push({ name: k, value: String(val), line: at(doc, [...path, 'environment', k])?.keyLine ?? 0 });
-      // 1.x's `--entryPoints=Name:http Address::80` form (or a 1.x image) reads through v1FromFlags.
-      const v1Flags = isTraefikV1Image(c.image) || flags.some((f) => /^--?entrypoints=\S*name:/i.test(f.text.trim()));
+      // 1.x's `--entryPoints=Name:http Address::80` form, a flag only 1.x has (any image: 2.x refuses to start with
+      // it), or a 1.x image reads through v1FromFlags.
+      const v1Only = flags.some((f) => V1_ONLY_FLAG.test(f.text.trim()));
+      const v1Flags = isTraefikV1Image(c.image) || v1Only || flags.some((f) => /^--?entrypoints=\S*name:/i.test(f.text.trim()));
       const flat = v1Flags ? v1FromFlags(flags) : flatFromFlags(flags);
       for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
-      record(ctx, file, withSyntax(traefikOf(file, flat, v1Flags), 'flags'), st);
+      // A 1.x container started with flags and no configuration file (`--api --docker`): 1.x's own `http` :80
+      // entrypoint. Not when a file may add entrypoints: `--configFile`, a mounted or copied file, k8s volumeMounts.
+      const ownFile =
+        flags.some((f) => /^(?:--?configfile|-c)(?:=|$)/i.test(f.text.trim())) ||
+        traefikServiceLoads(ctx, file, c).length > 0 ||
+        (Array.isArray(c.volumeMounts) && c.volumeMounts.length > 0);
+      const defaulted =
+        (isTraefikV1Image(c.image) || v1Only) &&
+        flags.length > 0 &&
+        !ownFile &&
+        withV1DefaultEntryPoint(flat, at(doc, [...path, 'image'])?.line ?? flags[0]?.line ?? 0);
+      const read = withSyntax(traefikOf(file, flat, v1Flags), 'flags');
+      if (defaulted)
+        // The entrypoint is the image's default: its evidence is the image line as written.
+        for (const ep of read.extra.entryPoints) ep.ref = { ...ep.ref, snippet: `image: ${String(c.image)}` };
+      record(ctx, file, read, st);
     }
   }
 }

@@ -278,13 +278,15 @@ export function dynamicFromFlat(file: string, flat: Flat, container?: string): T
 
 /**
  * The dynamic configuration of one compose service's labels. A router without `service` uses the container's
- * only labelled service, or the one Traefik creates for the container on the single port it exposes.
+ * only labelled service, or the one Traefik creates for the container on the port it exposes (the lowest, when it
+ * exposes several: `getPort` sorts `NetworkSettings.Ports`). `exposed.ports`: sorted; `complete`: the image's own
+ * EXPOSE is known too.
  */
 export function dynamicFromLabels(
   file: string,
   container: string,
   labels: Array<{ key: string; value: string; line: number }>,
-  exposedPorts: number[],
+  exposed: { ports: number[]; complete: boolean },
 ): TraefikDynamic {
   const flat: Flat = new Map();
   for (const l of labels) {
@@ -293,12 +295,12 @@ export function dynamicFromLabels(
     flat.set(path.join('.').toLowerCase(), { value: l.value, line: l.line, path });
   }
   const d = dynamicFromFlat(file, flat, container);
-  const ports = [...new Set(exposedPorts)];
+  const ports = exposed.ports;
   for (const r of d.tcpRouters ?? []) {
     if (r.service) continue;
     const only = d.tcpServices?.length === 1 ? d.tcpServices[0] : undefined;
     if (only) r.service = only.name;
-    else if (!d.tcpServices?.length && ports.length === 1) {
+    else if (!d.tcpServices?.length && ports.length > 0) {
       const port = ports[0] as number;
       const name = `${container} (container, tcp)`;
       d.tcpServices = d.tcpServices ?? [];
@@ -316,14 +318,19 @@ export function dynamicFromLabels(
     if (d.services.length === 1) r.service = d.services[0]?.name;
     else if (d.services.length === 0) {
       const name = `${container} (container)`;
-      const port = ports.length === 1 ? ports[0] : undefined;
+      const port = ports[0];
+      // Several ports: Traefik's lowest, said in the text (with the caveat when the base image is not known).
+      const why =
+        ports.length > 1
+          ? ` (the lowest port the container exposes, of ${ports.join(', ')}${exposed.complete ? '' : ', unless its base image exposes a lower one'})`
+          : '';
       d.services.push({
         name,
         ref: r.ref,
         container,
         servers: [
           port !== undefined
-            ? { text: `http://${container}:${port}`, host: container, port, scheme: 'http', ref: r.ref }
+            ? { text: `http://${container}:${port}${why}`, host: container, port, scheme: 'http', ref: r.ref }
             : { text: `${container} (the port its image exposes)`, exposedPortOf: container, scheme: 'http', ref: r.ref },
         ],
       });

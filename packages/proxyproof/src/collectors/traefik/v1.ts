@@ -12,7 +12,10 @@
  *   `[frontends.<f>.headers.customRequestHeaders]`; `[backends.<b>.servers.<s>] url = "http://..."`.
  * - The docker provider (`[docker]`, `exposedByDefault`) reads container labels `traefik.frontend.rule`,
  *   `traefik.port`, `traefik.protocol`, `traefik.frontend.entryPoints`, `traefik.frontend.headers.customRequestHeaders`
- *   (`K:V||K2:V2`), and per-segment `traefik.<segment>.frontend.rule` / `traefik.<segment>.port`.
+ *   (`K:V||K2:V2`, provider/label `ParseMapValue`; an empty value deletes the header), and per-segment
+ *   `traefik.<segment>.frontend.rule` / `traefik.<segment>.port`. `traefik.frontend.headers.SSLProxyHeaders` is left
+ *   out on purpose: 1.7 hands it to unrolled/secure (v1.0.5), which reads it only in `isSSL` to decide SSLRedirect
+ *   and STS; it sets no request header (the backend gets Traefik's own X-Forwarded-Proto).
  * - CLI: `--entryPoints='Name:http Address::80 Redirect.EntryPoint:https'` (one flag per entrypoint), `TLS` as a
  *   bare word, `ForwardedHeaders.TrustedIPs:a,b` / `ForwardedHeaders.Insecure:true` (configuration/entrypoints.go).
  */
@@ -172,6 +175,21 @@ export function v1FromFlags(flags: Array<{ text: string; line: number }>): Flat 
     }
   }
   return flat;
+}
+
+/**
+ * 1.x's entrypoint when a configuration names none: `http` on `:80`, the default entrypoint of every frontend, keeping
+ * X-Forwarded-* from any peer (v1.7 configuration/configuration.go `SetEffectiveConfiguration`: `if
+ * len(gc.EntryPoints) == 0` sets `{"http": {Address: ":80", ForwardedHeaders: {Insecure: true}}}` and
+ * `DefaultEntryPoints = ["http"]`). Added to `flat` (at `line`, the container's image) only when it has no
+ * `entrypoints.*` key; the caller decides that no configuration file adds some (a mounted traefik.toml would).
+ */
+export function withV1DefaultEntryPoint(flat: Flat, line: number): boolean {
+  for (const k of flat.keys()) if (k.startsWith('entrypoints.') || k === 'entrypoints') return false;
+  flat.set('entrypoints.http', { value: {}, line, path: ['entryPoints', 'http'] });
+  flat.set('entrypoints.http.address', { value: ':80', line, path: ['entryPoints', 'http', 'address'] });
+  flat.set('defaultentrypoints', { value: ['http'], line, path: ['defaultEntryPoints'] });
+  return true;
 }
 
 /** `K:V||K2:V2` (1.x `traefik.frontend.headers.customRequestHeaders`). */

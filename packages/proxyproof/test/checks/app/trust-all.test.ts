@@ -60,6 +60,21 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'low: Echo v4 without e.IPExtractor on a published port, but nothing reads c.RealIP() (no call, no middleware that does)',
+    files: { 'api/main.go': echoWithout(['e.Use(middleware.Recover())']), 'docker-compose.yml': published },
+    expect: { count: 1, severity: 'low', file: 'api/main.go', line: 11 },
+  },
+  {
+    name: 'invalid: Echo v4 without e.IPExtractor whose only reader is middleware.Logger() (its default format logs c.RealIP())',
+    files: { 'api/main.go': echoWithout(['e.Use(middleware.Logger())']), 'docker-compose.yml': published },
+    expect: { count: 1, severity: 'high', file: 'api/main.go', line: 11 },
+  },
+  {
+    name: 'invalid (trap): e.Logger.Fatal(...) is Echo’s own logger, not the request Logger middleware: still low',
+    files: { 'api/main.go': echoWithout(['e.Logger.Info("starting")']), 'docker-compose.yml': published },
+    expect: { count: 1, severity: 'low' },
+  },
+  {
     name: 'valid: Echo v4 with echo.ExtractIPFromXFFHeader() (loopback, link-local and private peers only)',
     files: { 'api/main.go': echoServer(['e.IPExtractor = echo.ExtractIPFromXFFHeader()']), 'docker-compose.yml': published },
     expect: { count: 0 },
@@ -89,6 +104,30 @@ const cases: Case[] = [
     name: 'medium: chi middleware.RealIP, port not published',
     files: { 'api/main.go': chiServer(['r.Use(middleware.RealIP)']), 'docker-compose.yml': internal.replace(/8080/g, '3000') },
     expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'invalid: chi middleware.ClientIPFromXFF() on a published port: a direct client writes the right-most entry itself',
+    files: {
+      'api/main.go': chiServer(['r.Use(middleware.ClientIPFromXFF())']),
+      'docker-compose.yml': published.replace(/8080/g, '3000'),
+    },
+    expect: { count: 1, severity: 'high', file: 'api/main.go', line: 11, mechanical: false },
+  },
+  {
+    name: 'valid (trap): chi ClientIPFromXFF("10.0.0.0/8") on the compose network only: right behind the proxy that appends',
+    files: {
+      'api/main.go': chiServer(['r.Use(middleware.ClientIPFromXFF("10.0.0.0/8"))']),
+      'docker-compose.yml': internal.replace(/8080/g, '3000'),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): chi ClientIPFromHeader("X-Real-IP") not published (medium for RealIP there, nothing for this one)',
+    files: {
+      'api/main.go': chiServer(['r.Use(middleware.ClientIPFromHeader("X-Real-IP"))']),
+      'docker-compose.yml': internal.replace(/8080/g, '3000'),
+    },
+    expect: { count: 0 },
   },
   {
     name: 'valid (trap): chi without RealIP (net/http: r.RemoteAddr is the peer)',
@@ -238,3 +277,25 @@ test('app/trust-all: trap: SvelteKit adapter-node without PROTOCOL_HEADER/ADDRES
     expect: { count: 0 },
   });
 });
+
+/** An Echo v4 server with no handler calling c.RealIP() (`e := echo.New()` on line 11), the given lines before Start. */
+function echoWithout(extra: string[]): string {
+  return [
+    'package main',
+    '',
+    'import (',
+    '\t"net/http"',
+    '',
+    '\t"github.com/labstack/echo/v4"',
+    '\t"github.com/labstack/echo/v4/middleware"',
+    ')',
+    '',
+    'func main() {',
+    '\te := echo.New()',
+    ...extra.map((l) => `\t${l}`),
+    '\te.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })',
+    '\te.Logger.Fatal(e.Start(":8080"))',
+    '}',
+    '',
+  ].join('\n');
+}

@@ -3,6 +3,7 @@
  * table of nginx-proxy/trust-downstream-proxy.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { nginxProxyTrustDownstreamProxy } from '../../../src/checks/nginx-proxy/trust-downstream-proxy.js';
 import { type Case, doctorFiles, lintFiles, runCase } from '../../python/lint-files.js';
@@ -164,6 +165,66 @@ describe('collectors/nginx-proxy: VIRTUAL_HOST_MULTIPORTS', () => {
     const bad = await lintFiles({ 'docker-compose.yml': multi(['just-a-string']) });
     const sites = (bad.facts.proxies ?? []).flatMap((p) => p.sites).filter((s) => s.id.startsWith('nginx-proxy:'));
     assert.equal(sites.flatMap((s) => s.routes).length, 0);
+  });
+});
+
+describe('collectors/nginx-proxy: external ports and dest', () => {
+  /** Sites of nginx-proxy (id, port, routes' matches) for this compose file. */
+  async function sitesOf(compose: string) {
+    const { facts } = await lintFiles({ 'docker-compose.yml': compose });
+    const sites = (facts.proxies ?? []).flatMap((p) => p.sites).filter((s) => s.id.startsWith('nginx-proxy:'));
+    return { sites, notes: [...sites.flatMap((s) => s.notes), ...facts.diagnostics.map((d) => d.message)] };
+  }
+  const ports = ['"80:80"', '"443:443"', '"8080:8080"', '"8443:8443"'];
+  /** The stack publishing `ports`, its app routed by these VIRTUAL_HOST_MULTIPORTS YAML lines. */
+  const multiports = (yaml: string[]) =>
+    stack([], [], ports).replace(
+      '    environment:\n',
+      ['    environment:', '      VIRTUAL_HOST_MULTIPORTS: |-', ...yaml.map((l) => `        ${l}`), ''].join('\n'),
+    );
+
+  test('invalid before: MULTIPORTS external_http(s)_port put the host on those listeners (the proxy publishes them); dest is in the match', async () => {
+    const compose = multiports([
+      'web1.example.org:',
+      '  external_http_port: 8080',
+      '  external_https_port: 8443',
+      '  "/sub":',
+      '    port: 8000',
+      '    dest: "/"',
+      'web4.example.org:',
+    ]);
+    const { sites } = await sitesOf(compose);
+    assert.deepEqual(
+      sites.map((s) => [s.id.replace(/^.*:proxy:/, ''), s.listeners[0]?.port, s.routes.map((r) => r.match), s.notAHop ?? '']),
+      [
+        ['https', 443, ['VIRTUAL_HOST_MULTIPORTS web4.example.org'], ''],
+        ['https:8443', 8443, ['VIRTUAL_HOST_MULTIPORTS web1.example.org /sub port 8000 dest /'], ''],
+        ['http', 80, [], 'redirects plain HTTP to https (HTTPS_METHOD redirect)'],
+        ['http:8080', 8080, [], 'redirects plain HTTP to https (HTTPS_METHOD redirect)'],
+      ],
+    );
+  });
+
+  test('EXTERNAL_HTTPS_PORT on a VIRTUAL_HOST container; trap: an external port the proxy does not publish serves plain HTTP only', async () => {
+    const { sites } = await sitesOf(stack([], [...app, 'EXTERNAL_HTTPS_PORT=8443', 'VIRTUAL_DEST=/'], ports));
+    const tls = sites.find((s) => s.listeners[0]?.port === 8443);
+    assert.equal(tls?.routes[0]?.match, 'VIRTUAL_HOST=app.example.org VIRTUAL_DEST=/');
+    assert.equal(sites.find((s) => s.id.endsWith(':https'))?.routes.length, 0);
+    const unpublished = await sitesOf(stack([], [...app, 'EXTERNAL_HTTPS_PORT=9443'], ports));
+    assert.deepEqual(
+      unpublished.sites.map((s) => [s.listeners[0]?.port, s.routes.length]),
+      [
+        [443, 0],
+        [80, 1],
+      ],
+    );
+  });
+
+  test('valid (trap): a MULTIPORTS host with only external ports has no path: no route, a note', async () => {
+    const compose = multiports(['web1.example.org:', '  external_http_port: 8080']);
+    const { sites, notes } = await sitesOf(compose);
+    assert.equal(sites.flatMap((s) => s.routes).length, 0);
+    assert.ok(notes.some((n) => /web1\.example\.org has no path/.test(n)));
   });
 });
 
@@ -489,6 +550,160 @@ describe('collectors/nginx: nginx-proxy vhost.d snippets', () => {
     });
     assert.equal(headers.find(([n]) => n === 'X-Forwarded-Proto')?.[1], '{trusted:x-forwarded-proto|scheme}');
     assert.equal(headers.length, 6);
+  });
+
+  /** nginx-proxy's TLS routes with these vhost.d files beside the stack (app environment `env`), and its notes. */
+  async function tlsRoutes(snippets: Record<string, string>, env: string[] = app) {
+    const files: Record<string, string> = { 'docker-compose.yml': stack([], env) };
+    for (const [name, text] of Object.entries(snippets)) files[`vhost.d/${name}`] = text;
+    const { facts } = await lintFiles(files);
+    const tls = (facts.proxies ?? []).flatMap((p) => p.sites).find((s) => s.id.endsWith(':https'));
+    const notes = [...(tls?.notes ?? []), ...facts.diagnostics.map((d) => d.message)];
+    return { routes: tls?.routes ?? [], notes };
+  }
+  const sha1 = (t: string) => createHash('sha1').update(t).digest('hex');
+
+  test('invalid before (not simulated): <host>_location_override replaces the location — its own headers and proxy_pass count, <host>_location no longer applies', async () => {
+    const named = await tlsRoutes({
+      'app.example.org_location_override':
+        'location / {\n  proxy_pass http://app.example.org;\n  proxy_set_header X-Forwarded-Proto https;\n}\n',
+      'app.example.org_location': 'proxy_set_header X-Real-IP $remote_addr;\n',
+    });
+    assert.deepEqual(
+      named.routes.map((r) => [r.upstreams[0]?.text, r.headers.map((h) => [h.name, h.value])]),
+      [
+        [
+          'web:8000',
+          [
+            ['X-Forwarded-Proto', 'https'],
+            ['Host', '{proxy_host}'],
+          ],
+        ],
+      ],
+    );
+    assert.equal(named.routes[0]?.headers[0]?.ref.file, 'vhost.d/app.example.org_location_override');
+    // Another upstream than the template's (named after the host) is that address; no proxy_set_header: the template's.
+    const elsewhere = await tlsRoutes({
+      'app.example.org_location_override': 'location / {\n  proxy_pass http://api:9000;\n}\n',
+    });
+    assert.deepEqual(elsewhere.routes[0]?.upstreams[0]?.address, { kind: 'tcp', host: 'api', port: 9000 });
+    assert.equal(elsewhere.routes[0]?.headers.length, 6);
+  });
+
+  test('an override that answers itself (return), or holds no location for the path, proxies nothing and says why; the hashed name wins for a VIRTUAL_PATH', async () => {
+    const answered = await tlsRoutes({ 'app.example.org_location_override': 'location / {\n  return 418;\n}\n' });
+    assert.equal(answered.routes.length, 0);
+    assert.ok(
+      answered.notes.some((n) =>
+        /app\.example\.org is not proxied to it: .*_location_override:2 replaces location \/ with return 418;/.test(n),
+      ),
+    );
+    const path = [...app, 'VIRTUAL_PATH=/api/'];
+    const other = await tlsRoutes(
+      { [`app.example.org_${sha1('/api/')}_location_override`]: 'location /other/ {\n  proxy_pass http://web:8000;\n}\n' },
+      path,
+    );
+    assert.equal(other.routes.length, 0);
+    assert.ok(other.notes.some((n) => /holds no location \/api\//.test(n)));
+    const hashed = await tlsRoutes(
+      {
+        [`app.example.org_${sha1('/api/')}_location_override`]:
+          'location /api/ {\n  proxy_pass http://web:8000;\n  proxy_set_header X-A 1;\n}\n',
+      },
+      path,
+    );
+    assert.deepEqual(
+      hashed.routes[0]?.headers.map((h) => h.name),
+      ['X-A', 'Host'],
+    );
+  });
+
+  test('valid (traps): an unhashed override is only for /; a return inside if or a nested location leaves the route proxied', async () => {
+    const notRoot = await tlsRoutes({ 'app.example.org_location_override': 'location / {\n  return 418;\n}\n' }, [
+      ...app,
+      'VIRTUAL_PATH=/api/',
+    ]);
+    assert.equal(notRoot.routes.length, 1);
+    const nested = await tlsRoutes({
+      'app.example.org': 'if ($request_method = TRACE) {\n  return 405;\n}\nlocation /private/ {\n  return 403;\n}\n',
+      'app.example.org_location': 'if ($http_x_bad) {\n  return 400;\n}\n',
+    });
+    assert.equal(nested.routes.length, 1);
+    assert.equal(nested.routes[0]?.headers.length, 6);
+  });
+
+  test('invalid before: a return at the top of vhost.d/<host> (or of <host>_location) answers every request of that host', async () => {
+    const server = await tlsRoutes({ 'app.example.org': 'return 301 https://www.example.org$request_uri;\n' });
+    assert.equal(server.routes.length, 0);
+    assert.ok(server.notes.some((n) => /answers every request of the host \(return 301/.test(n)));
+    const loc = await tlsRoutes({ default_location: 'return 503;\n' });
+    assert.equal(loc.routes.length, 0);
+  });
+
+  test('invalid before: a location snippet nesting `location /` (files served) takes every request of the generated location /; trap: other nested locations leave it proxied', async () => {
+    const nested = await tlsRoutes({
+      default_location:
+        'location = / {\n  return 301 /index.php;\n}\nlocation / {\n  root /app;\n  try_files $uri /index.php;\n}\n',
+    });
+    assert.equal(nested.routes.length, 0);
+    assert.ok(nested.notes.some((n) => /nests a location \/ that takes every request of location \/ and proxies none/.test(n)));
+    const some = await tlsRoutes({
+      default_location: 'location = / {\n  return 301 /index.php;\n}\nlocation /static/ {\n  alias /app/static/;\n}\n',
+    });
+    assert.equal(some.routes.length, 1);
+  });
+
+  test('invalid before: each host of VIRTUAL_HOST takes its own files (a * host by its literal name, a regex host by its sha1)', async () => {
+    const two = await tlsRoutes({ '*.example.org_location': 'proxy_set_header X-Forwarded-Proto https;\n' }, [
+      'VIRTUAL_HOST=app.example.org,*.example.org',
+    ]);
+    assert.deepEqual(
+      two.routes.map((r) => [r.match, r.headers.find((h) => h.name === 'X-Forwarded-Proto')?.value]),
+      [
+        ['VIRTUAL_HOST=app.example.org,*.example.org (app.example.org)', '{trusted:x-forwarded-proto|scheme}'],
+        ['VIRTUAL_HOST=app.example.org,*.example.org (*.example.org)', 'https'],
+      ],
+    );
+    const regex = '~^app\\..*\\.org$';
+    const re = await tlsRoutes({ [`${sha1(regex)}_location`]: 'proxy_set_header X-Forwarded-Proto https;\n' }, [
+      `VIRTUAL_HOST=${regex}`,
+    ]);
+    assert.equal(re.routes[0]?.headers.find((h) => h.name === 'X-Forwarded-Proto')?.value, 'https');
+    // Trap: hosts sharing the same files stay one route.
+    const same = await tlsRoutes({ default_location: 'proxy_set_header X-A 1;\n' }, ['VIRTUAL_HOST=a.example.org,b.example.org']);
+    assert.equal(same.routes.length, 1);
+  });
+
+  test('invalid before (Not read, not simulated): a folder of another name mounted on /etc/nginx/vhost.d, or one file mounted as a snippet', async () => {
+    const compose = stack([], ['VIRTUAL_HOST=app.example.org,www.example.org']).replace(
+      '      - /var/run/docker.sock:/tmp/docker.sock:ro\n',
+      '      - /var/run/docker.sock:/tmp/docker.sock:ro\n      - ./vhost:/etc/nginx/vhost.d:ro\n      - ./www.conf:/etc/nginx/vhost.d/www.example.org_location:ro\n      - ./big.conf:/etc/nginx/vhost.d/default:ro\n',
+    );
+    const { facts, notRead } = await lintFiles({
+      'docker-compose.yml': compose,
+      'vhost/app.example.org_location': 'proxy_set_header X-Forwarded-Proto https;\n',
+      'www.conf': 'proxy_set_header X-Forwarded-Proto $scheme;\n',
+      'big.conf': 'client_max_body_size 10m;\n',
+      // Trap: the tree's vhost.d folder is not what this proxy mounts there.
+      'vhost.d/default_location': 'return 503;\n',
+    });
+    const tls = (facts.proxies ?? []).flatMap((p) => p.sites).find((s) => s.id.endsWith(':https'));
+    assert.deepEqual(
+      tls?.routes.map((r) => [r.sampleHost, r.headers.find((h) => h.name === 'X-Forwarded-Proto')?.value]),
+      [
+        ['app.example.org', 'https'],
+        ['www.example.org', '{scheme}'],
+      ],
+    );
+    // Read: www.conf's line is in the chain; big.conf changes no header, so "Not read" says what it is.
+    assert.deepEqual(
+      notRead.map((n) => n.file),
+      ['big.conf'],
+    );
+    assert.match(
+      notRead[0]?.reason ?? '',
+      /vhost\.d snippet default \(mounted on \/etc\/nginx\/vhost\.d\/default in compose service proxy\)/,
+    );
   });
 
   test('valid (traps): a vhost.d file with its own server block, or one a tree config includes, stays nginx', async () => {

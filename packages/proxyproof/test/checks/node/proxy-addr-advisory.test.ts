@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import proxyaddr from 'proxy-addr';
-import { proxyAddrAdvisory, proxyAddrAffected, spansMappedBlock } from '../../../src/checks/node/proxy-addr-advisory.js';
+import { proxyAddrAdvisory } from '../../../src/checks/node/proxy-addr-advisory.js';
 import { versionsIn } from '../../../src/collectors/node/lockfile.js';
+import { proxyAddrAffected, spansMappedBlock } from '../../../src/model/proxy-addr.js';
 import { caseTable, nginxSameHost } from '../express/harness.js';
 
 test('proxyAddrAffected: >=1.1.0 <2.0.8 (GHSA-jqcg-44mw-7w3h)', () => {
