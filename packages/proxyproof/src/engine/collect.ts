@@ -135,6 +135,10 @@ export async function collectAll(
         envsubst ??= new EnvsubstVars(files, rawText, peekText);
         return envsubst.forTemplate(abs)?.(name);
       },
+      envNames: () => {
+        envsubst ??= new EnvsubstVars(files, rawText, peekText);
+        return envsubst.listNames(abs);
+      },
       everyName: () => {
         envsubst ??= new EnvsubstVars(files, rawText, peekText);
         return envsubst.everyName(abs);

@@ -32,7 +32,7 @@ export function withTemplateValues(facts: Facts, findings: Finding[]): Finding[]
           line,
           ...(snippet !== undefined ? { snippet } : {}),
           note: p.env
-            ? `\${${p.expr}} in ${e.file}:${p.line} is ${p.value}, from ${file}:${line} (the one value the environment of the container that renders it gives it)`
+            ? `${p.bare ? `$${p.expr}` : `\${${p.expr}}`} in ${e.file}:${p.line} is ${p.value}, from ${file}:${line} (the one value the environment of the container that renders it gives it)`
             : `{{ ${p.expr} }} in ${e.file}:${p.line} is ${p.value}, from ${file}:${line} (the one value the tree's variable files give it)`,
         });
       }

@@ -14,6 +14,8 @@ export interface TemplatePlaceholder {
   from?: { file: string; line: number };
   /** The value is the container's environment (an envsubst `${NAME}`: collectors/template/envsubst.ts). */
   env?: true;
+  /** Written bare (`$NAME`, a name of an explicit envsubst list), not `${NAME}`. */
+  bare?: true;
 }
 
 export interface TemplateBranch {
@@ -73,6 +75,12 @@ export interface TemplateVars {
    * '$A $B'` list or NGINX_ENVSUBST_FILTER leaves out).
    */
   env?(name: string): TemplateValue | 'literal' | undefined;
+  /**
+   * The names the render also substitutes written bare (`$NAME`, not only `${NAME}`): GNU envsubst does for the
+   * names of an explicit list (`envsubst '$A $B'`); undefined when no render with a list is known (then `$NAME` is
+   * nginx's own variable, as before).
+   */
+  envNames?(): ReadonlySet<string> | undefined;
   /** The render that runs `envsubst` with no variable list over this file, when one does. */
   everyName?(): { file: string; line: number } | undefined;
 }

@@ -16,6 +16,8 @@ export interface KubeContainerRaw {
   line: number;
   /** command + args as Kubernetes passes them; undefined when neither is written (the image's own CMD runs). */
   argv?: string[];
+  /** `command` is written: it replaces the image's ENTRYPOINT (its start-up scripts do not run). */
+  command?: true;
   /** Lines spanned by the command/args values (the server's own line is searched for in them). */
   argvLines?: [number, number];
   env: Record<string, { value: string; line: number }>;
@@ -29,7 +31,16 @@ export interface KubeContainerRaw {
    * ConfigMap keys mounted as files (`volumeMounts` of a pod `volumes:` entry with `configMap:` or a projected
    * `configMap` source): the keys the container sees (`items:` narrows them, a `subPath` picks one), by ConfigMap.
    */
-  configMapMounts: Array<{ configMap: string; keys?: string[]; mountPath: string; line: number }>;
+  configMapMounts: Array<{
+    configMap: string;
+    keys?: string[];
+    mountPath: string;
+    line: number;
+    /** Mounted with `subPath`: `mountPath` is the one file itself, not a folder. */
+    subPath?: boolean;
+    /** `items:` that give a key another file name in the folder (key -> path). */
+    paths?: Record<string, string>;
+  }>;
 }
 
 export interface KubeWorkloadRaw {
@@ -111,6 +122,7 @@ function container(doc: YDoc, base: Array<string | number>, raw: Record<string, 
   const args = strList(raw.args);
   if (command || args) {
     c.argv = [...(command ?? []), ...(args ?? [])];
+    if (command) c.command = true;
     const nodes = ['command', 'args'].map((k) => at(doc, [...base, k])).filter((x) => x !== undefined);
     const first = Math.min(...nodes.map((n) => n.keyLine));
     const last = Math.max(...nodes.map((n) => endLineOfNode(doc, n.node)));
@@ -207,7 +219,15 @@ function mountsOf(
       let keys = src.items?.map((x) => x.key);
       // A subPath is a file name in the volume: the item mapped to it, else the key of that name.
       if (subPath) keys = src.items ? src.items.filter((x) => x.path === subPath).map((x) => x.key) : [subPath];
-      out.push({ configMap: src.configMap, ...(keys ? { keys } : {}), mountPath: String(o.mountPath ?? ''), line });
+      const renamed = src.items?.filter((x) => x.path !== x.key) ?? [];
+      out.push({
+        configMap: src.configMap,
+        ...(keys ? { keys } : {}),
+        mountPath: String(o.mountPath ?? ''),
+        line,
+        ...(subPath ? { subPath: true } : {}),
+        ...(renamed.length > 0 && !subPath ? { paths: Object.fromEntries(renamed.map((x) => [x.key, x.path])) } : {}),
+      });
     }
   });
   return out;

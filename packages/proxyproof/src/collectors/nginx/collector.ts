@@ -374,6 +374,8 @@ export const nginxCollector: Collector = {
       if (covered.has(f.abs) && !cand.embedded) continue;
       if (f.size > MAX_CONFIG_BYTES && cand.kind === 'heuristic') continue;
       const texts: Entry['texts'] = new Map();
+      // A ConfigMap key named as a template (`default.conf.template`) is rendered like a file of that name.
+      const templateKey = cand.embedded?.kubernetes && isTemplateName(cand.embedded.key) ? cand.embedded.key : undefined;
       const tree = parseNginxFile(f.abs, {
         prefix: cand.prefix,
         // A copy of a conf folder (nginx.conf, sites-*, conf.d in it) stands for the server's /etc/nginx: its
@@ -392,7 +394,9 @@ export const nginxCollector: Collector = {
         ...(ctx.templateVars ? { templateVars: ctx.templateVars } : {}),
         onFileText: (_file, abs, text, source) => texts.set(abs, { display: display(abs), text, source }),
         ...(cand.embedded ? { entryText: cand.embedded.text } : {}),
+        ...(templateKey ? { entryTemplateName: templateKey } : {}),
       });
+      if (templateKey && cand.embedded) noteEmbeddedValues(ctx, f, cand.embedded.text, templateKey);
       const entryText = texts.get(f.abs)?.text ?? '';
       // A file that parsed but names an include that is not here (`include {{ app.key }}_params;` in a template)
       // still shows what it is: its own blocks decide.
@@ -571,4 +575,22 @@ function addPassengerServers(ctx: CollectContext): void {
       ctx.facts.appServers.push(passengerServer(p.target, ref, 'nginx'));
     }
   }
+}
+
+/**
+ * The values the tree gives an embedded template key's `${NAME}`s (a Kubernetes container's environment:
+ * collectors/template/envsubst.ts) are noted with the manifest's other template notes, so a finding on those lines
+ * says where each value is written (engine/template-values.ts). The manifest itself is YAML, so the shared reader
+ * (engine/collect.ts) did not render them.
+ */
+function noteEmbeddedValues(ctx: CollectContext, f: DiscoveredFile, text: string, key: string): void {
+  const vars = ctx.templateVars?.(f.abs);
+  if (!vars) return;
+  const filled = (detemplate(text, { name: key, vars })?.placeholders ?? []).filter((p) => p.env && p.from);
+  if (filled.length === 0) return;
+  ctx.facts.templates ??= new Map();
+  const note = ctx.facts.templates.get(f.display);
+  if (note)
+    note.placeholders.push(...filled.filter((p) => !note.placeholders.some((q) => q.line === p.line && q.expr === p.expr)));
+  else ctx.facts.templates.set(f.display, { kinds: ['envsubst'], placeholders: filled, branches: [] });
 }

@@ -81,6 +81,12 @@ export interface ParseOptions {
   templateVars?: (abs: string) => TemplateVars | undefined;
   /** The entry file's text, read by the caller (an nginx config embedded in a YAML ConfigMap: collectors/nginx/embedded.ts). */
   entryText?: string;
+  /**
+   * The name whose suffix decides the entry's template syntaxes instead of its path: a ConfigMap key
+   * (`default.conf.template`) is read as the file it becomes, so its `${NAME}`s are envsubst's although the
+   * file holding it is YAML (where `${...}` is not envsubst's).
+   */
+  entryTemplateName?: string;
   /** Filled with the work done (tests bound the parser's work with these counts, never with a clock). */
   stats?: ParseStats;
 }
@@ -401,9 +407,10 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
       // Every branch of a conditional is read (the union: a location written only in an `else` is analysed
       // too); when the union does not balance its braces, the first branch of each conditional is read.
       const vars = options.templateVars?.(pf.abs);
-      let rendered = detemplate(text, { name: pf.abs, branch: 'all', ...(vars ? { vars } : {}) });
+      const name = qi === 0 && options.entryTemplateName !== undefined ? options.entryTemplateName : pf.abs;
+      let rendered = detemplate(text, { name, branch: 'all', ...(vars ? { vars } : {}) });
       if (rendered && !rendered.heavy && !bracesBalance(rendered.text))
-        rendered = detemplate(text, { name: pf.abs, ...(vars ? { vars } : {}) });
+        rendered = detemplate(text, { name, ...(vars ? { vars } : {}) });
       conditionalLines = rendered?.branches ?? [];
       if (rendered?.heavy) {
         addError(`template: too template-heavy to read (${rendered.heavy}); not read`, 1, 'read');

@@ -24,6 +24,8 @@ import type { DiscoveredFile } from '../../model/collector.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { TemplateValue } from '../../model/template.js';
 import { type ComposeRaw, type Dockerfile, interpolate, parseCompose, parseDockerfile, parseEnvFile } from '../deploy/formats.js';
+import { imageRepo } from '../deploy/image-source.js';
+import { type KubeContainerRaw, looksLikeKubeManifest, parseKubeManifest } from '../deploy/kube.js';
 import { isShellScriptName } from '../sniff.js';
 import { applyOps, readScriptEnv, type ScriptRender } from './env-scripts.js';
 
@@ -31,9 +33,19 @@ import { applyOps, readScriptEnv, type ScriptRender } from './env-scripts.js';
 const MAX_FILES = 64;
 /** At most this many shell scripts are read for `envsubst` commands and `docker run` lines. */
 const MAX_SCRIPTS = 128;
+/** At most this many YAML files are read for Kubernetes containers and ConfigMaps. */
+const MAX_MANIFESTS = 256;
 
 const DOCKERFILE = /(?:^|\/)(?:Dockerfile|Containerfile)(?:[._-][^/]*)?$|\.dockerfile$/i;
 const COMPOSE = /(?:^|\/)(?:docker-)?compose(?:[._-][^/]*)?\.ya?ml$/i;
+/** Kubernetes manifests: plain YAML files (Helm templates are left out: see readKube). */
+const KUBE_YAML = /\.ya?ml$/i;
+/**
+ * Images whose entrypoint renders `/etc/nginx/templates/*.template`: docker-library's nginx (since 1.19; Docker Hub,
+ * its mirrors, ECR Public's `nginx/nginx`) and nginxinc's unprivileged build of it. Not bitnami/nginx or OpenResty,
+ * whose entrypoints render nothing there. Matched on the repository (collectors/deploy/image-source.ts imageRepo).
+ */
+const NGINX_IMAGE = /^(?:[^/]+\.[^/]+\/)?(?:library\/|nginx\/)?nginx$|(?:^|\/)nginxinc\/nginx-unprivileged$/;
 
 /** A container's environment: a name's value, or null when it is set but unknown here (passed through, interpolated
  * from an unknown shell; `*`: an env file the tree does not hold, which may set any name). */
@@ -75,6 +87,11 @@ export class EnvsubstVars {
   private images: Image[] = [];
   /** Compose services that mount a host path: the path and the service's environment. */
   private mounts: Array<{ host: string; project: string; env: Env; script?: string }> = [];
+  /**
+   * Manifest files (absolute) holding a ConfigMap with a `*.template` key, and the environments of the Kubernetes
+   * containers that mount that key where the nginx image renders it (`/etc/nginx/templates`).
+   */
+  private kube = new Map<string, Env[]>();
   /** Scripts' `envsubst` commands (collectors/template/env-scripts.ts). */
   private renders: Render[] = [];
   private byName = new Map<string, string[]>();
@@ -214,6 +231,7 @@ export class EnvsubstVars {
         }
       }
     }
+    this.readKube(files, peek);
     for (const { r, env, built } of composeRenders) {
       const srcAbs = built ? copiedFrom(built, r.src, byAbs) : undefined;
       this.renders.push({ ...r, ...(srcAbs ? { srcAbs } : {}), start: env });
@@ -280,6 +298,97 @@ export class EnvsubstVars {
   }
 
   /**
+   * Kubernetes: a ConfigMap whose `*.template` key a container mounts in `/etc/nginx/templates` (the folder, or the
+   * file through `subPath`) with the nginx image, which renders it at start with the container's environment
+   * (`20-envsubst-on-templates.sh`). That environment is the container's `envFrom` sources in order (a ConfigMap of
+   * the tree gives its `data:`; a Secret or a ConfigMap the tree does not hold may set any name: unknown), then its
+   * `env:` entries, which win (Kubernetes: "a value defined by env with a duplicate key takes precedence"); an
+   * `env` entry with `valueFrom` is unknown, a value with `$(OTHER)` is not used (`usable`).
+   */
+  private readKube(files: DiscoveredFile[], peek: (f: DiscoveredFile) => string | undefined): void {
+    type Cm = KubeConfigMap;
+    const configMaps = new Map<string, Cm[]>();
+    const containers: Array<{ c: KubeContainerRaw; display: string }> = [];
+    let budget = MAX_MANIFESTS;
+    for (const f of files) {
+      const abs = slash(f.abs);
+      if (!KUBE_YAML.test(abs) || COMPOSE.test(abs) || f.size > MAX_CONFIG_BYTES || budget <= 0) continue;
+      budget--;
+      // Searched only: a manifest's lines become evidence once a value comes from it (`register`).
+      const t = peek(f);
+      // A Helm template (`{{ ... }}`) is not YAML until rendered (the YAML parser would warn on `{{ x }}` keys).
+      if (t === undefined || t.includes('{{') || !looksLikeKubeManifest(t)) continue;
+      let m: ReturnType<typeof parseKubeManifest>;
+      try {
+        m = parseKubeManifest(t);
+      } catch {
+        continue;
+      }
+      if (!m) continue;
+      for (const cm of m.configMaps) {
+        const list = configMaps.get(cm.name) ?? [];
+        list.push({ file: abs, data: cm.data, display: f.display });
+        configMaps.set(cm.name, list);
+      }
+      for (const w of m.workloads) for (const c of w.containers) containers.push({ c, display: f.display });
+    }
+    if (configMaps.size === 0) return;
+    for (const { c, display } of containers) {
+      if (!c.image || !NGINX_IMAGE.test(imageRepo(c.image))) continue;
+      const env: Env = new Map();
+      for (const src of c.envSources) {
+        const cms = src.kind === 'configMap' ? (configMaps.get(src.name) ?? []) : [];
+        // A Secret, a ConfigMap the tree does not hold, or two of that name (overlays): any name may be set.
+        if (cms.length !== 1) {
+          env.set('*', null);
+          continue;
+        }
+        const cm = cms[0] as Cm;
+        for (const [k, e] of Object.entries(cm.data)) env.set(k, { value: e.value, file: cm.display, line: e.line });
+      }
+      for (const [k, e] of Object.entries(c.env)) env.set(k, { value: e.value, file: display, line: e.line });
+      for (const k of c.envFrom) env.set(k, null);
+      // The image's script: `${NGINX_ENVSUBST_TEMPLATE_DIR:-/etc/nginx/templates}`, files named `*${SUFFIX:-.template}`
+      // in it or below (`find -follow -type f -name`). A setting written with a value we do not know (`valueFrom`)
+      // skips the container; a Secret's unknown names are taken not to move the image's own folders.
+      const setting = (name: string, dflt: string): string | undefined => {
+        const v = env.get(name);
+        return v === null ? undefined : v && v.value !== '' ? v.value : dflt;
+      };
+      const templateDir = setting('NGINX_ENVSUBST_TEMPLATE_DIR', '/etc/nginx/templates')?.replace(/\/+$/, '');
+      const suffix = setting('NGINX_ENVSUBST_TEMPLATE_SUFFIX', '.template');
+      // The container's own command: `sh -c "envsubst '$$A' < /etc/nginx/templates/x.template > ... && nginx"`
+      // renders a mounted key with this environment (Kubernetes turns `$$` into `$` before the shell sees it).
+      const shell = c.argv && c.argv.length >= 3 && /(?:^|\/)(?:ba|da|a)?sh$/.test(c.argv[0] ?? '') && c.argv[1] === '-c';
+      if (shell && c.argv) {
+        const script = (c.argv.slice(2).join(' ') ?? '').replace(/\$\$/g, '$');
+        for (const r of readScriptEnv(display, `/${display}`, script, () => undefined, c.argvLines?.[0] ?? c.line).renders) {
+          const src = posix.normalize(r.src);
+          for (const mount of c.configMapMounts)
+            for (const [key, cm] of mountedKeys(mount, configMaps))
+              if (mountedPath(mount, key) === src) this.renders.push({ ...r, srcAbs: cm.file, start: env });
+        }
+      }
+      // The image's entrypoint renders the templates folder only when it runs and is asked to start nginx
+      // (docker-entrypoint.sh: `if [ "$1" = "nginx" ] || [ "$1" = "nginx-debug" ]`): no `command`, and `args`
+      // (the CMD) that start with nginx when written.
+      const entrypoint = !c.command && (c.argv === undefined || /^nginx(?:-debug)?$/.test(c.argv[0] ?? ''));
+      if (!templateDir || !suffix || !entrypoint) continue;
+      const targets: string[] = [];
+      for (const mount of c.configMapMounts)
+        for (const [key, cm] of mountedKeys(mount, configMaps)) {
+          const path = mountedPath(mount, key);
+          if (path.startsWith(`${templateDir}/`) && path.endsWith(suffix) && !targets.includes(cm.file)) targets.push(cm.file);
+        }
+      for (const file of targets) {
+        const list = this.kube.get(file) ?? [];
+        list.push(env);
+        this.kube.set(file, list);
+      }
+    }
+  }
+
+  /**
    * The environments of the containers that hold this file (absolute path). A container that names the file or a
    * folder of it beats one that only copies or mounts its whole build context or project (`COPY . /app`,
    * `.:/app`): the app's image carries the proxy's templates as a side effect, it does not render them.
@@ -308,6 +417,7 @@ export class EnvsubstVars {
     }
     for (const m of this.mounts)
       if (abs === m.host || abs.startsWith(`${m.host}/`)) (m.host === m.project ? whole : named).push(m.env);
+    named.push(...(this.kube.get(abs) ?? []));
     return named.length > 0 ? named : whole;
   }
 
@@ -329,6 +439,19 @@ export class EnvsubstVars {
       const tail = same.filter((a) => a.endsWith(`/${src.replace(/^\/+/, '')}`));
       return tail.length === 1 && tail[0] === abs;
     });
+  }
+
+  /**
+   * The names the renders of this file substitute also when written bare (`$NAME`): GNU envsubst does so for the
+   * names of its SHELL-FORMAT list. Only when every render of the file has a list we read (the union: a name one
+   * list leaves out is then unknown or literal through the lookup); undefined otherwise.
+   */
+  listNames(absPath: string): ReadonlySet<string> | undefined {
+    const renders = this.rendersOf(slash(absPath));
+    if (renders.length === 0 || renders.some((r) => !r.list)) return undefined;
+    const out = new Set<string>();
+    for (const r of renders) for (const n of r.list ?? []) out.add(n);
+    return out;
   }
 
   /**
@@ -456,4 +579,21 @@ function safeTest(filter: string, name: string): boolean {
   } catch {
     return false;
   }
+}
+
+type KubeMount = KubeContainerRaw['configMapMounts'][number];
+type KubeConfigMap = { file: string; data: Record<string, { value: string; line: number }>; display: string };
+
+/** The keys a mount shows of the tree's ConfigMaps of its name (all, or those `items:`/`subPath` pick). */
+function mountedKeys(mount: KubeMount, configMaps: Map<string, KubeConfigMap[]>): Array<[string, KubeConfigMap]> {
+  const out: Array<[string, KubeConfigMap]> = [];
+  for (const cm of configMaps.get(mount.configMap) ?? [])
+    for (const key of Object.keys(cm.data)) if (!mount.keys || mount.keys.includes(key)) out.push([key, cm]);
+  return out;
+}
+
+/** Where a mounted key is in the container: the mount path itself with `subPath`, else the key's (or its item's) file. */
+function mountedPath(mount: KubeMount, key: string): string {
+  const dir = mount.mountPath.replace(/\/+$/, '');
+  return mount.subPath ? dir : `${dir}/${mount.paths?.[key] ?? key}`;
 }

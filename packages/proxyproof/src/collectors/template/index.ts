@@ -198,7 +198,7 @@ function erbTag(body: string): Tag {
 }
 
 /** Which syntaxes a file may use, from its name and content. */
-export function templateKinds(text: string, name = ''): TemplateKind[] {
+export function templateKinds(text: string, name = '', bare?: RegExp): TemplateKind[] {
   const kinds: TemplateKind[] = [];
   const base = name.replace(/^.*\//, '');
   const source = SOURCE_FILE.test(renderedName(base));
@@ -209,7 +209,11 @@ export function templateKinds(text: string, name = ''): TemplateKind[] {
   if (/\{%-?[^%\n]*-?%\}|\{#[\s\S]*?#\}|\{\{[^{}\n]+\}\}/.test(text) && !kinds.includes('go')) kinds.push('jinja');
   if (/<%[=#-]?[^%]*%>/.test(text) && (/\.erb$/i.test(base) || /<%=|<%\s*(?:if|end|else)\b/.test(text))) kinds.push('erb');
   if (TERRAFORM_DIRECTIVE.test(text) || /\.tftpl$/i.test(base)) kinds.push('terraform');
-  else if (!OWN_DOLLAR.test(renderedName(base)) && /\$\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\n]*)?\}/.test(text)) kinds.push('envsubst');
+  else if (
+    !OWN_DOLLAR.test(renderedName(base)) &&
+    (/\$\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\n]*)?\}/.test(text) || bare?.test(text) === true)
+  )
+    kinds.push('envsubst');
   return kinds;
 }
 
@@ -218,8 +222,18 @@ export function templateKinds(text: string, name = ''): TemplateKind[] {
  * template syntax that applies to this file.
  */
 export function detemplate(text: string, options: DetemplateOptions = {}): Detemplated | undefined {
-  if (text.length > MAX_CONFIG_BYTES || !/\{\{|\{%|\{#|<%|\$\{[A-Z]|%\{|\$\{\w/.test(text)) return undefined;
-  const kinds = templateKinds(text, options.name ?? '');
+  if (text.length > MAX_CONFIG_BYTES) return undefined;
+  // Names a render with an explicit list substitutes written bare (`$API_HOST`): asked only for a file whose name
+  // lets envsubst apply and that has a `$name` at all.
+  const bareNames =
+    options.vars?.envNames &&
+    !OWN_DOLLAR.test(renderedName((options.name ?? '').replace(/^.*\//, ''))) &&
+    /\$[A-Za-z_]/.test(text)
+      ? options.vars.envNames()
+      : undefined;
+  const bare = bareNames && bareNames.size > 0 ? new RegExp(`\\$(?:${[...bareNames].join('|')})(?![A-Za-z0-9_])`) : undefined;
+  if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]|%\{|\$\{\w/.test(text) && !bare?.test(text)) return undefined;
+  const kinds = templateKinds(text, options.name ?? '', bare);
   if (kinds.length === 0) return undefined;
   const branchMode = options.branch ?? 'first';
   const useJinja = kinds.includes('jinja');
@@ -233,6 +247,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   if (useGo) alts.push('\\{\\{[\\s\\S]*?\\}\\}');
   if (useErb) alts.push('<%[\\s\\S]*?%>');
   if (useEnv) alts.push('\\$\\{[A-Z][A-Z0-9_]*(?::?[-=+?][^}\\n]*)?\\}');
+  if (useEnv && bare) alts.push(bare.source);
   // Terraform: `%{ directive }` and `${expr}` (not `$${`, an escaped literal).
   if (useTf) alts.push('%\\{[^}\\n]*\\}', '(?<!\\$)\\$\\{[^{}\\n]*\\}');
   const re = new RegExp(alts.join('|'), 'g');
@@ -332,9 +347,11 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
     } else if (useTf && tok.startsWith('${')) {
       syntax = 'terraform';
       replacement = output(tok.slice(2, -1), startLine);
-    } else if (tok.startsWith('${') && !tok.startsWith('${{')) {
+    } else if ((tok.startsWith('${') && !tok.startsWith('${{')) || (bare && /^\$[A-Za-z_]/.test(tok))) {
       syntax = 'envsubst';
-      const mm = /^\$\{([A-Z][A-Z0-9_]*)(?::?([-=+?])([^}\n]*))?\}$/.exec(tok);
+      const mm = tok.startsWith('${')
+        ? /^\$\{([A-Z][A-Z0-9_]*)(?::?([-=+?])([^}\n]*))?\}$/.exec(tok)
+        : /^\$([A-Za-z_][A-Za-z0-9_]*)()()$/.exec(tok);
       const nameEnv = mm?.[1] ?? tok;
       const def = mm?.[2] === '-' || mm?.[2] === '=' ? mm?.[3] : undefined;
       // The container's environment, as the tree writes it, fills the name (a set value beats a written default).
@@ -349,6 +366,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
           value: known.value,
           from: { file: known.file, line: known.line },
           env: true,
+          ...(tok.startsWith('${') ? {} : { bare: true as const }),
         });
       else
         placeholders.push(
