@@ -114,6 +114,9 @@ const child = spawn(
   [
     '--import',
     'tsx',
+    // Every child's results reach the report even on --test-force-exit (the file says why).
+    '--import',
+    join(root, 'scripts/test-child-stdout.mjs'),
     '--test',
     '--test-force-exit',
     `--test-concurrency=${concurrency}`,
