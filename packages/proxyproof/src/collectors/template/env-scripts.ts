@@ -19,7 +19,7 @@
  */
 
 import { posix } from 'node:path';
-import type { TemplateValue } from '../../model/template.js';
+import { ENVSUBST_REF, type TemplateValue } from '../../model/template.js';
 import { type SimpleCommand, splitCommands } from '../deploy/shell.js';
 
 /** One change a script makes to its environment, in order. `raw` is the value as written (quotes removed). */
@@ -109,10 +109,13 @@ const RUN_VALUE_OPTS = new Set([
 
 const MAX_LINES = 20_000;
 
-/** The names a SHELL-FORMAT list holds (`$A ${B},C`: envsubst takes every `$NAME`/`${NAME}` in it). */
+/**
+ * The names a SHELL-FORMAT list holds (`$A ${B},C`): envsubst reads the list with the reference syntax it substitutes
+ * (`ENVSUBST_REF`, gettext's envsubst.c).
+ */
 function listNames(text: string): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g)) out.add(m[1] as string);
+  for (const m of text.matchAll(ENVSUBST_REF)) out.add((m[1] ?? m[2]) as string);
   return out;
 }
 
