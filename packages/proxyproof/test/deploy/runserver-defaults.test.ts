@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { runserverBind } from '../../src/collectors/deploy/appserver.js';
-import { type PyText, runserverDefaults } from '../../src/collectors/deploy/runserver-defaults.js';
+import { type PyText, runserverDefaults, runserverSubclasses } from '../../src/collectors/deploy/runserver-defaults.js';
+import { findInvocations, shlexSplit } from '../../src/collectors/deploy/servers.js';
 import { compose, settings, WSGI } from '../python/fixtures.js';
 import { lintFiles } from '../python/lint-files.js';
 import { getBody, startOnFreePorts } from '../real-program.js';
@@ -131,6 +132,161 @@ const PROJECT = {
   'mysite/wsgi.py': WSGI,
 };
 
+const DEVSERVER = 'devtools/management/commands/devserver.py';
+
+test('a project command under another name subclassing runserver: found by name, its class attributes over the patches', () => {
+  const table: Array<[string, Record<string, string>, string, Record<string, string | undefined>, number]> = [
+    [
+      'subclass of core runserver',
+      { [DEVSERVER]: OWN("    default_addr = '0.0.0.0'\n    default_port = '9000'") },
+      'devserver',
+      { default_addr: '0.0.0.0', default_port: '9000' },
+      1,
+    ],
+    [
+      'module import, staticfiles base; a manage.py patch of the base class still applies to what the subclass leaves',
+      {
+        'manage.py': `${PATCH_CLASS}runserver.default_addr = "0.0.0.0"\n`,
+        [DEVSERVER]:
+          'from django.contrib.staticfiles.management.commands import runserver\n\nclass Command(runserver.Command):\n    default_port = 8800\n',
+      },
+      'devserver',
+      { default_addr: '0.0.0.0', default_port: '8800' },
+      1,
+    ],
+    [
+      "Channels' runserver after a mixin",
+      {
+        [DEVSERVER]:
+          "from channels.management.commands.runserver import Command as RunServerCommand\nfrom .command import DjangoCommand\n\nclass Command(DjangoCommand, RunServerCommand):\n    default_addr = '0.0.0.0'\n",
+      },
+      'devserver',
+      { default_addr: '0.0.0.0' },
+      1,
+    ],
+    [
+      'a parenthesised import over several lines',
+      {
+        [DEVSERVER]:
+          'from django.contrib.staticfiles.management.commands.runserver import (\n    Command as RunserverCommand,\n)\n\n\nclass Command(RunserverCommand):\n    default_port = "8002"\n',
+      },
+      'devserver',
+      { default_port: '8002' },
+      1,
+    ],
+    [
+      "Daphne's runserver as the base",
+      {
+        [DEVSERVER]:
+          "from daphne.management.commands.runserver import Command as RunserverCommand\n\nclass Command(RunserverCommand):\n    default_port = '8001'\n",
+      },
+      'devserver',
+      { default_port: '8001' },
+      1,
+    ],
+    [
+      'two apps define it: the one listed first in INSTALLED_APPS',
+      {
+        [DEVSERVER]: OWN("    default_port = '9000'"),
+        'other/management/commands/devserver.py': OWN("    default_port = '9999'"),
+        'mysite/settings.py': APPS(['other', 'devtools']),
+      },
+      'devserver',
+      { default_port: '9999' },
+      1,
+    ],
+    // traps
+    [
+      'trap: a command of that name that is a plain BaseCommand (it serves nothing)',
+      {
+        [DEVSERVER]:
+          'from django.core.management.base import BaseCommand\n\nclass Command(BaseCommand):\n    default_port = "9000"\n',
+      },
+      'devserver',
+      {},
+      0,
+    ],
+    [
+      "trap: the file imports runserver's Command but its own Command subclasses something else",
+      {
+        [DEVSERVER]:
+          'from django.core.management.base import BaseCommand\nfrom django.core.management.commands.runserver import Command as RS\n\nclass Command(BaseCommand):\n    default_port = RS.default_port\n',
+      },
+      'devserver',
+      {},
+      0,
+    ],
+    ['trap: a subclass under another command name', { [DEVSERVER]: OWN("    default_port = '9000'") }, 'serve', {}, 0],
+    [
+      "trap: a vendored package's command",
+      { 'venv/lib/python3.11/site-packages/devtools/management/commands/devserver.py': OWN("    default_port = '1'") },
+      'devserver',
+      {},
+      0,
+    ],
+  ];
+  for (const [name, files, command, want, count] of table) {
+    assert.equal(runserverSubclasses(py(files), command).length, count, name);
+    if (count === 0) continue;
+    const got = runserverDefaults(py(files), command);
+    assert.deepEqual(Object.fromEntries(Object.entries(got).map(([k, v]) => [k, v?.value])), want, name);
+  }
+  // runserver's own defaults are not the subclass's: `manage.py runserver` keeps Django's 127.0.0.1:8000
+  assert.deepEqual(runserverDefaults(py({ [DEVSERVER]: OWN("    default_port = '9000'") })), {});
+});
+
+test('findInvocations: a management command is runserver only when the project says it subclasses runserver', () => {
+  const isOwn = (name: string) => name === 'devserver';
+  const table: Array<[string, Array<[string, string[], string | undefined]>]> = [
+    ['python manage.py devserver 0.0.0.0:9000', [['runserver', ['0.0.0.0:9000'], 'devserver']]],
+    ['sh -c "python manage.py migrate && exec python manage.py devserver"', [['runserver', [], 'devserver']]],
+    ['python -m django devserver --settings=mysite.settings', [['runserver', ['--settings=mysite.settings'], 'devserver']]],
+    ['python manage.py runserver 8080', [['runserver', ['8080'], undefined]]],
+    // traps: other commands; a subclass name the predicate does not know
+    ['python manage.py migrate', []],
+    ['python manage.py serve 0.0.0.0:9000', []],
+  ];
+  for (const [cmd, want] of table)
+    assert.deepEqual(
+      findInvocations(shlexSplit(cmd), {}, [], isOwn).map((i) => [i.kind, i.args, i.command]),
+      want,
+      cmd,
+    );
+  // without the project's commands (the default) `devserver` is nothing
+  assert.deepEqual(findInvocations(shlexSplit('python manage.py devserver')), []);
+});
+
+test('lint: compose runs the project command devserver (a runserver subclass binding 0.0.0.0): placed, published, noted', async () => {
+  const servers = async (command: string, own: string) =>
+    (
+      await lintFiles({
+        ...PROJECT,
+        'mysite/settings.py': settings([]),
+        [DEVSERVER]: own,
+        'docker-compose.yml': compose([`command: ${command}`, 'ports:', '  - "8000:8000"'], { proxy: false }),
+      })
+    ).facts.appServers.filter((s) => s.name === 'runserver');
+  const dev = await servers('python manage.py devserver', OWN("    default_addr = '0.0.0.0'"));
+  assert.deepEqual(
+    dev.map((s) => [s.service, s.binds[0]?.host, s.binds[0]?.port, s.binds[0]?.reach, s.binds[0]?.published?.hostPort]),
+    [['web', '0.0.0.0', 8000, 'network', 8000]],
+  );
+  assert.match(
+    dev[0]?.notes?.join('\n') ?? '',
+    /manage\.py devserver is the project's own command subclassing runserver \(devtools\/management\/commands\/devserver\.py:4\)/,
+  );
+  assert.match(
+    dev[0]?.notes?.join('\n') ?? '',
+    /default address is the project's: devtools\/management\/commands\/devserver\.py:5/,
+  );
+  // trap: a project command of that name that is no runserver starts no server
+  const plain = await servers(
+    'python manage.py devserver',
+    'from django.core.management.base import BaseCommand\n\nclass Command(BaseCommand):\n    def handle(self, *a, **kw):\n        pass\n',
+  );
+  assert.deepEqual(plain, []);
+});
+
 test('lint: runserver in compose with a patched default_addr binds 0.0.0.0 (reached through the published port), with the line', async () => {
   const servers = async (manage: string, command: string) =>
     (
@@ -179,7 +335,7 @@ const APP_FILES = {
 };
 
 /** Starts `manage.py runserver` with no address in the tree `files` makes; the port it answers on (the one the files set). */
-async function listensWhereTheFilesSay(files: (port: number) => Record<string, string>): Promise<number> {
+async function listensWhereTheFilesSay(files: (port: number) => Record<string, string>, command = 'runserver'): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'proxyproof-runserver-defaults-'));
   try {
     const app = await startOnFreePorts({
@@ -187,7 +343,7 @@ async function listensWhereTheFilesSay(files: (port: number) => Record<string, s
       ports: 1,
       command: ([port]) => {
         writeTree(dir, files(port as number));
-        return { cmd: '/usr/bin/python3', args: ['manage.py', 'runserver', '--noreload'], cwd: dir, env: ENV(dir) };
+        return { cmd: '/usr/bin/python3', args: ['manage.py', command, '--noreload'], cwd: dir, env: ENV(dir) };
       },
       ready: async ([port]) => (await getBody({ port: port as number }, { Host: 'example.com' })) === 'pp runserver',
       polls: 600,
@@ -223,6 +379,19 @@ test('real Django runserver (Debian 3.2): a manage.py patch and the own command 
   const p2 = await listensWhereTheFilesSay(viaOwn);
   const bind = runserverBind(undefined, false, runserverDefaults(py(viaOwn(p2))));
   assert.deepEqual(bind && 'host' in bind ? [bind.host, bind.port] : bind, ['127.0.0.1', p2]);
+  // A project command under another name subclassing staticfiles' runserver: `manage.py devserver` serves HTTP where
+  // its class says; the reader finds it by that name.
+  const viaSubclass = (port: number) => ({
+    'manage.py': MANAGE(''),
+    'ppsite.py': SITE(['devtools', 'django.contrib.staticfiles']),
+    ...APP_FILES,
+    [DEVSERVER]: `from django.contrib.staticfiles.management.commands.runserver import Command as StaticRunserver\n\n\nclass Command(StaticRunserver):\n    default_port = '${port}'\n`,
+  });
+  const p3 = await listensWhereTheFilesSay(viaSubclass, 'devserver');
+  const files3 = py(viaSubclass(p3));
+  assert.equal(runserverSubclasses(files3, 'devserver').length, 1);
+  const bind3 = runserverBind(undefined, false, runserverDefaults(files3, 'devserver'));
+  assert.deepEqual(bind3 && 'host' in bind3 ? [bind3.host, bind3.port] : bind3, ['127.0.0.1', p3]);
 });
 
 test('real Django (Debian 3.2): get_commands() takes the runserver of the app listed first; the reader agrees', () => {

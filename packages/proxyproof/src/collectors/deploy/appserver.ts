@@ -45,6 +45,8 @@ export interface LaunchContext {
   versions: Partial<Record<PyServerKind, string>>;
   /** runserver's default address as the project sets it (runserver launches only). */
   runserver?: RunserverDefaults;
+  /** The project's own management command the launch runs, a runserver subclass (`manage.py devserver`), and its class lines. */
+  runserverCommand?: { name: string; refs: SourceRef[] };
 }
 
 export const DEFAULT_VERSIONS: Record<PyServerKind, string> = {
@@ -509,6 +511,10 @@ function buildRunserver(
       ref: ctx.ref,
       note: 'runserver --settings',
     };
+  if (ctx.runserverCommand)
+    facts.notes?.push(
+      `manage.py ${ctx.runserverCommand.name} is the project's own command subclassing runserver (${ctx.runserverCommand.refs.map((r) => `${r.file}:${r.line}`).join(', ')}): it serves HTTP as runserver does`,
+    );
   const bind = runserverBind(addrport, parsed.flags.get('use_ipv6') === true, ctx.runserver);
   if (bind && 'host' in bind) {
     finish([{ kind: 'tcp', host: bind.host, port: bind.port, exposure: exposureOf(bind.host) }], ctx.ref);

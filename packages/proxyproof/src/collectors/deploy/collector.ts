@@ -42,7 +42,7 @@ import {
 import { valuesForLines, valuesOnLine } from './helm.js';
 import { type BuildCommand, buildCommandsIn, imageRepo, tagNames, wellKnownImage } from './image-source.js';
 import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
-import { type RunserverDefaults, runserverDefaults } from './runserver-defaults.js';
+import { type PyText, type RunserverDefaults, runserverDefaults, runserverSubclasses } from './runserver-defaults.js';
 import { type FoundInvocation, findInvocations, type PyServerKind, serverFromArgsOnly, shlexSplit } from './servers.js';
 import { handedOver, splitCommands } from './shell.js';
 
@@ -306,17 +306,46 @@ class DeployRun {
     return stage;
   }
 
-  private runserverCache: RunserverDefaults | undefined;
+  private pyTexts: PyText[] | undefined;
+  private readonly runserverCache = new Map<string, RunserverDefaults>();
+  private readonly subclassCache = new Map<string, Array<{ ref: SourceRef }>>();
 
-  /** runserver's defaults as the tree's Python files set them, read once (only when a runserver launch is found). */
-  private runserverDefaults(): RunserverDefaults {
-    this.runserverCache ??= runserverDefaults(
-      this.ctx.files
-        .filter((f) => /\.py$/.test(f.abs) && f.size <= MAX_SOURCE_BYTES)
-        .map((f) => ({ display: f.display, lines: (readText(this.ctx, f) ?? '').split(/\r?\n/) })),
-    );
-    return this.runserverCache;
+  /** The tree's Python files as lines, read once (only when a runserver launch is found). */
+  private pyFiles(): PyText[] {
+    this.pyTexts ??= this.ctx.files
+      .filter((f) => /\.py$/.test(f.abs) && f.size <= MAX_SOURCE_BYTES)
+      .map((f) => ({ display: f.display, lines: (readText(this.ctx, f) ?? '').split(/\r?\n/) }));
+    return this.pyTexts;
   }
+
+  /** runserver's defaults as the tree's Python files set them for management command `command`, read once. */
+  private runserverDefaults(command = 'runserver'): RunserverDefaults {
+    const known = this.runserverCache.get(command);
+    if (known) return known;
+    const d = runserverDefaults(this.pyFiles(), command);
+    this.runserverCache.set(command, d);
+    return d;
+  }
+
+  /**
+   * The project's management command `name` that subclasses runserver's Command (`manage.py devserver`); only the
+   * files at `<app>/management/commands/<name>.py` are read, once per name.
+   */
+  private runserverSubclass(name: string): Array<{ ref: SourceRef }> {
+    let found = this.subclassCache.get(name);
+    if (!found) {
+      const suffix = `/management/commands/${name}.py`;
+      const files = this.ctx.files
+        .filter((f) => f.display.replace(/\\/g, '/').endsWith(suffix) && f.size <= MAX_SOURCE_BYTES)
+        .map((f) => ({ display: f.display, lines: (readText(this.ctx, f) ?? '').split(/\r?\n/) }));
+      found = files.length > 0 ? runserverSubclasses(files.length > 1 ? this.pyFiles() : files, name) : [];
+      this.subclassCache.set(name, found);
+    }
+    return found;
+  }
+
+  /** Whether `manage.py <name>` runs the project's own runserver subclass (findInvocations' `runserverLike`). */
+  private readonly runserverLike = (name: string): boolean => this.runserverSubclass(name).length > 0;
 
   private versions(): LaunchContext['versions'] {
     return {
@@ -430,7 +459,10 @@ class DeployRun {
     const full: LaunchContext = {
       ...lc,
       versions: this.versions(),
-      ...(inv.kind === 'runserver' ? { runserver: this.runserverDefaults() } : {}),
+      ...(inv.kind === 'runserver' ? { runserver: this.runserverDefaults(inv.command) } : {}),
+      ...(inv.command
+        ? { runserverCommand: { name: inv.command, refs: this.runserverSubclass(inv.command).map((c) => c.ref) } }
+        : {}),
       loadConfig: (p, kind) =>
         this.loadConfig(p, kind, near, {
           ...lc.env,
@@ -475,7 +507,7 @@ class DeployRun {
    */
   private passedThrough(script: ScriptFile, unresolved: string[] = []): FoundInvocation[] {
     const passed = this.passedArgs(script);
-    return passed ? findInvocations(passed, {}, unresolved) : [];
+    return passed ? findInvocations(passed, {}, unresolved, this.runserverLike) : [];
   }
 
   /** The arguments a script hands over to (see `passedArgs`), or undefined when it runs none of them. */
@@ -939,6 +971,7 @@ class DeployRun {
                 c.argv.map((w) => w.text),
                 c.assignments,
                 c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
+                this.runserverLike,
               ),
             );
         }
@@ -1050,13 +1083,14 @@ class DeployRun {
         : [],
     };
     const near = [dirname(f.abs)];
-    let invs = findInvocations(d.argv, {}, []);
+    let invs = findInvocations(d.argv, {}, [], this.runserverLike);
     if (d.argv[0] === '/bin/sh' && d.argv[1] === '-c')
       invs = splitCommands(d.argv[2] ?? '', (n) => stringEnv[n]).flatMap((c) =>
         findInvocations(
           c.argv.map((w) => w.text),
           c.assignments,
           c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
+          this.runserverLike,
         ),
       );
     if (invs.length === 0) {
@@ -1251,7 +1285,7 @@ class DeployRun {
             chart.has(w) ? shlexSplit(chart.get(w) as string) : [w.replace(/__tpl_[A-Za-z0-9_]*__/g, (m) => chart.get(m) ?? m)],
           )
         : cArgv;
-      let invs = findInvocations(argv, {}, []);
+      let invs = findInvocations(argv, {}, [], this.runserverLike);
       const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
       if ((invs.length === 0 || invs.some((i) => i.unresolvedVars.length > 0)) && sh > 0 && argv[sh + 1] !== undefined)
         invs = splitCommands(argv[sh + 1] as string, (n) => stringEnv[n]).flatMap((cmd) =>
@@ -1259,6 +1293,7 @@ class DeployRun {
             cmd.argv.map((x) => x.text),
             cmd.assignments,
             cmd.argv.filter((x) => x.unresolved).flatMap((x) => x.vars),
+            this.runserverLike,
           ),
         );
       if (invs.length === 0) {
@@ -1372,7 +1407,7 @@ class DeployRun {
         container: false,
         notes,
       };
-      let invs = findInvocations(argv, {}, unresolved);
+      let invs = findInvocations(argv, {}, unresolved, this.runserverLike);
       if (invs.length === 0) {
         const script = this.scriptIn(argv, near);
         if (script) {
@@ -1579,6 +1614,7 @@ class DeployRun {
             .filter((w) => w.unresolved)
             .flatMap((w) => w.vars)
             .filter((v) => v !== 'PORT'),
+          this.runserverLike,
         )) {
           this.push(
             inv,
@@ -1806,7 +1842,7 @@ class DeployRun {
           };
       const argv = shlexSplit(prog.command.value);
       const image = by ? by.image : this.imageConfs.get(f.abs);
-      let invs = findInvocations(argv, {}, []);
+      let invs = findInvocations(argv, {}, [], this.runserverLike);
       // `bash -c "cd /app && ... && gunicorn ..."`: the shell string holds the server.
       const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
       if (invs.length === 0 && sh > 0 && argv[sh + 1] !== undefined)
@@ -1815,6 +1851,7 @@ class DeployRun {
             c.argv.map((w) => w.text),
             c.assignments,
             c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
+            this.runserverLike,
           ),
         );
       for (const inv of invs) {
@@ -1856,7 +1893,7 @@ class DeployRun {
     inheritedNote?: string;
     script?: { file: ScriptFile; found: Array<{ inv: FoundInvocation; line: number }> };
   } {
-    const invs = findInvocations(argv, {}, o.unresolved);
+    const invs = findInvocations(argv, {}, o.unresolved, this.runserverLike);
     if (invs.length > 0) return { invs };
     const inherited = o.entrypointSet ? undefined : baseEntrypointServer(argv, o.image);
     if (inherited) return { invs: [inherited.inv], inheritedNote: inherited.note };
@@ -1865,7 +1902,7 @@ class DeployRun {
     this.consumedScripts.add(file.abs);
     const passed = this.passedArgs(file);
     const found = this.scriptInvocations(file, o.env);
-    const handed = passed ? findInvocations(passed, {}, o.unresolved) : [];
+    const handed = passed ? findInvocations(passed, {}, o.unresolved, this.runserverLike) : [];
     // A wait-for entrypoint handing over to `bash /app/run.sh`: the servers are that script's.
     const next = passed && handed.length === 0 && found.length === 0 ? this.scriptIn(passed, o.near, o.built) : undefined;
     if (next && next.abs !== file.abs) {
@@ -1907,7 +1944,7 @@ class DeployRun {
           continue;
         }
         const unresolved = c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars);
-        for (const inv of findInvocations(argv, c.assignments, unresolved))
+        for (const inv of findInvocations(argv, c.assignments, unresolved, this.runserverLike))
           out.push({ inv, line: f.lineOf ? f.lineOf(start) : start });
       }
     }

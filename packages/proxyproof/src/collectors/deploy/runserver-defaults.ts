@@ -11,6 +11,9 @@
  *   listed app with a `runserver` wins — the project's only when it is listed before `django.contrib.staticfiles`,
  *   `daphne` or `channels` (checked on Debian's Django 3.2, test/deploy/runserver.test.ts).
  * A value that is not a literal (`os.environ['PORT']`) or two patches that disagree make the default unknown.
+ * A project command under another name whose `class Command` subclasses a runserver `Command` (Django's, staticfiles',
+ * Daphne's or Channels') — `<app>/management/commands/devserver.py`, run as `manage.py devserver` — is runserver with
+ * that class's attributes over the patches (checked on Debian's Django 3.2, test/deploy/runserver-defaults.test.ts).
  * Files are read as text, line by line: the patch is one assignment statement.
  */
 import { basename } from 'node:path';
@@ -44,21 +47,34 @@ function literal(expr: string): string | undefined {
   return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
 }
 
+/** Where runserver's `Command` classes live: Django's own and staticfiles' (the ones a patch changes). */
+const DJANGO_RUNSERVER = String.raw`django\.(?:core|contrib\.staticfiles)`;
+/** Daphne's and Channels' runserver too: a project command may subclass any of them (same `[addr:]port`, same defaults). */
+const ANY_RUNSERVER = String.raw`(?:django\.core|django\.contrib\.staticfiles|daphne|channels)`;
+
+/** The names a file's imports give runserver's `Command` class (`runserver`, `Base`, `runserver.Command`). */
+function runserverClassNames(lines: string[], modules: string): Set<string> {
+  const cls = new RegExp(String.raw`^\s*from\s+${modules}\.management\.commands\.runserver\s+import\s+Command(?:\s+as\s+(\w+))?`);
+  const mod = new RegExp(String.raw`^\s*from\s+${modules}\.management\.commands\s+import\s+runserver(?:\s+as\s+(\w+))?`);
+  const names = new Set<string>();
+  // A parenthesised import (`import (\n    Command as RunserverCommand,\n)`) read as one line.
+  const joined = lines
+    .join('\n')
+    .replace(/\bimport\s*\(([^)]*)\)/g, (_, inner: string) => `import ${inner.replace(/\s+/g, ' ').trim()}`);
+  for (const l of joined.split('\n')) {
+    const c = cls.exec(l);
+    if (c) names.add(c[1] ?? 'Command');
+    const m = mod.exec(l);
+    if (m) names.add(`${m[1] ?? 'runserver'}.Command`);
+  }
+  return names;
+}
+
 /** `X.default_port = ...` where X names runserver's Command class in this file. */
 function patches(f: PyText): Array<[RunserverAttr, RunserverDefault]> {
   const text = f.lines.join('\n');
   if (!/management\.commands(?:\.runserver|\s+import\s+[^\n]*\brunserver\b)/.test(text)) return [];
-  const names = new Set<string>();
-  for (const l of f.lines) {
-    const cls =
-      /^\s*from\s+django\.(?:core|contrib\.staticfiles)\.management\.commands\.runserver\s+import\s+Command(?:\s+as\s+(\w+))?/.exec(
-        l,
-      );
-    if (cls) names.add(cls[1] ?? 'Command');
-    const mod =
-      /^\s*from\s+django\.(?:core|contrib\.staticfiles)\.management\.commands\s+import\s+runserver(?:\s+as\s+(\w+))?/.exec(l);
-    if (mod) names.add(`${mod[1] ?? 'runserver'}.Command`);
-  }
+  const names = runserverClassNames(f.lines, DJANGO_RUNSERVER);
   if (names.size === 0) return [];
   const out: Array<[RunserverAttr, RunserverDefault]> = [];
   f.lines.forEach((l, i) => {
@@ -105,24 +121,71 @@ function installedApps(files: PyText[]): string[][] {
 }
 
 /** Whether the app in folder `appDir` (display path) is listed before every other app with a runserver. */
-function ownCommandWins(appDir: string, settings: string[][]): boolean {
+/** Whether INSTALLED_APPS entry `s` (`shop`, `shop.apps.ShopConfig`) names the app in folder `appDir`. */
+function listedAs(appDir: string, s: string): boolean {
   const path = appDir.replace(/\\/g, '/');
-  const isMine = (s: string) => {
-    const dotted = s.replace(/\.apps\.\w+$/, '').replace(/\.\w*Config$/, '');
-    return path === dotted.replace(/\./g, '/') || path.endsWith(`/${dotted.replace(/\./g, '/')}`);
-  };
+  const dotted = s.replace(/\.apps\.\w+$/, '').replace(/\.\w*Config$/, '');
+  return path === dotted.replace(/\./g, '/') || path.endsWith(`/${dotted.replace(/\./g, '/')}`);
+}
+
+function ownCommandWins(appDir: string, settings: string[][]): boolean {
   return settings.some((strings) => {
-    const mine = strings.findIndex(isMine);
+    const mine = strings.findIndex((s) => listedAs(appDir, s));
     const other = strings.findIndex((s) => RUNSERVER_APPS.has(s));
     return mine >= 0 && (other < 0 || mine < other);
   });
 }
 
+/** Folders of installed packages: a vendored virtualenv's commands are no project command. */
+const VENDORED = /(^|\/)(site-packages|dist-packages|node_modules)\//;
+
+/** The `class Command(...)` line of a file whose Command subclasses a runserver `Command`, if it is one. */
+function subclassLine(f: PyText): SourceRef | undefined {
+  const names = runserverClassNames(f.lines, ANY_RUNSERVER);
+  if (names.size === 0) return undefined;
+  // Any of its bases (`class Command(DjangoCommand, RunServerCommand)`: a mixin first).
+  const i = f.lines.findIndex((l) => {
+    const m = /^class\s+Command\s*\(([^)]*)\)/.exec(l);
+    return m !== null && (m[1] as string).split(',').some((b) => names.has(b.trim()));
+  });
+  return i < 0 ? undefined : refAt(f.display, f.lines, i + 1);
+}
+
+/** The app folder of a project management command `name` (`shop/management/commands/devserver.py` -> `shop`). */
+function commandApp(f: PyText, name: string): string | undefined {
+  const path = f.display.replace(/\\/g, '/');
+  if (VENDORED.test(path) || !path.endsWith(`/management/commands/${name}.py`)) return undefined;
+  return path.slice(0, -`/management/commands/${name}.py`.length);
+}
+
+/**
+ * The project's own management command `name` (not `runserver`) that subclasses a runserver `Command`: its file and
+ * `class Command(...)` line. Several apps defining it: Django runs the one listed first in INSTALLED_APPS
+ * (get_commands()); with none of them listed in the settings read, each one found (their defaults must agree).
+ */
+export function runserverSubclasses(files: PyText[], name: string): Array<{ file: PyText; ref: SourceRef }> {
+  if (name === 'runserver') return [];
+  const found = files.flatMap((f) => {
+    const app = commandApp(f, name);
+    const ref = app !== undefined ? subclassLine(f) : undefined;
+    return ref && app !== undefined ? [{ file: f, ref, app }] : [];
+  });
+  if (found.length < 2) return found.map(({ file, ref }) => ({ file, ref }));
+  for (const strings of installedApps(files)) {
+    const at = (app: string) => strings.findIndex((s) => listedAs(app, s));
+    const listed = found.filter((c) => at(c.app) >= 0).sort((a, b) => at(a.app) - at(b.app));
+    if (listed[0]) return [{ file: listed[0].file, ref: listed[0].ref }];
+  }
+  return found.map(({ file, ref }) => ({ file, ref }));
+}
+
 /**
  * What the tree makes runserver's defaults: the project's own command's class attributes when it wins, over patches
  * of Django's class; an attribute set to different literals in several places, or to a non-literal, is unknown.
+ * `command` is the management command the launch runs: `runserver`, or a project command subclassing it (its class
+ * attributes over the patches of the class it inherits from).
  */
-export function runserverDefaults(files: PyText[]): RunserverDefaults {
+export function runserverDefaults(files: PyText[], command = 'runserver'): RunserverDefaults {
   const out: RunserverDefaults = {};
   const settle = (found: Array<[RunserverAttr, RunserverDefault]>) => {
     const byAttr = new Map<RunserverAttr, RunserverDefault[]>();
@@ -140,6 +203,10 @@ export function runserverDefaults(files: PyText[]): RunserverDefaults {
       })
       .flatMap(patches),
   );
+  if (command !== 'runserver') {
+    settle(runserverSubclasses(files, command).flatMap((c) => ownCommand(c.file)));
+    return out;
+  }
   const settings = installedApps(files);
   const own = files.filter((f) => {
     const m = /^(.*)\/management\/commands\/runserver\.py$/.exec(f.display.replace(/\\/g, '/'));

@@ -347,7 +347,14 @@ export interface FoundInvocation {
   env: Record<string, string>;
   /** A `$VAR` in the command had no known value. */
   unresolvedVars: string[];
+  /** The project's own management command that subclasses runserver's `Command` (`manage.py devserver`). */
+  command?: string;
 }
+
+/** Whether a management command of the project (not `runserver` itself) is a runserver subclass. */
+export type RunserverLike = (command: string) => boolean;
+
+const NO_OWN_COMMANDS: RunserverLike = () => false;
 
 const SERVERS = new Set<PyServerKind>(['gunicorn', 'uvicorn', 'daphne', 'hypercorn']);
 /** Programs that run another program given later on their command line. */
@@ -406,12 +413,14 @@ function isDjangoManage(tok: string): boolean {
 
 /**
  * Finds app-server invocations in one argv (after shell splitting), looking through wrappers
- * (`exec`, `poetry run`, `gosu app`, `python -m gunicorn`, `sh -c "..."`).
+ * (`exec`, `poetry run`, `gosu app`, `python -m gunicorn`, `sh -c "..."`). `runserverLike` names the project's own
+ * management commands that subclass runserver's `Command` (a `devserver` command serves HTTP as runserver does).
  */
 export function findInvocations(
   argv: string[],
   env: Record<string, string> = {},
   unresolved: string[] = [],
+  runserverLike: RunserverLike = NO_OWN_COMMANDS,
   depth = 0,
 ): FoundInvocation[] {
   if (argv.length === 0 || depth > 4) return [];
@@ -419,20 +428,27 @@ export function findInvocations(
   const found = (kind: PyServerKind, at: number): FoundInvocation[] => [
     { kind, args: argv.slice(at), env, unresolvedVars: unresolved },
   ];
+  // `./manage.py runserver 0.0.0.0:8000`, `django-admin runserver`: only the runserver command (or a project command
+  // subclassing it) serves HTTP.
+  const manage = (at: number): FoundInvocation[] => {
+    const command = argv[at];
+    if (command === 'runserver') return found('runserver', at + 1);
+    if (command === undefined || !/^[a-z_][a-z0-9_]*$/i.test(command) || !runserverLike(command)) return [];
+    return [{ kind: 'runserver', args: argv.slice(at + 1), env, unresolvedVars: unresolved, command }];
+  };
   const direct = serverName(first);
   if (direct) return found(direct, 1);
-  // `./manage.py runserver 0.0.0.0:8000`, `django-admin runserver`: only the runserver command serves HTTP.
-  if (isDjangoManage(first)) return argv[1] === 'runserver' ? found('runserver', 2) : [];
+  if (isDjangoManage(first)) return manage(1);
   if (isPython(first)) {
     for (let i = 1; i < argv.length; i++) {
       const a = argv[i] as string;
       if (a === '-m') {
         const mod = argv[i + 1];
-        if (mod === 'django') return argv[i + 2] === 'runserver' ? found('runserver', i + 3) : [];
+        if (mod === 'django') return manage(i + 2);
         const k = mod ? serverName(mod) : undefined;
         return k && mod === k ? found(k, i + 2) : [];
       }
-      if (isDjangoManage(a)) return argv[i + 1] === 'runserver' ? found('runserver', i + 2) : [];
+      if (isDjangoManage(a)) return manage(i + 1);
       if (a === '-c' || !a.startsWith('-')) return [];
     }
     return [];
@@ -450,6 +466,7 @@ export function findInvocations(
           cmd.argv.map((w) => w.text),
           { ...env, ...cmd.assignments },
           [...unresolved, ...u],
+          runserverLike,
           depth + 1,
         ),
       );
@@ -466,7 +483,7 @@ export function findInvocations(
       continue;
     }
     if (serverName(a) || isPython(a) || isDjangoManage(a) || base(a) === 'sh' || base(a) === 'bash') {
-      const r = findInvocations(argv.slice(i), newEnv, unresolved, depth + 1);
+      const r = findInvocations(argv.slice(i), newEnv, unresolved, runserverLike, depth + 1);
       if (r.length > 0) return r;
     }
   }
