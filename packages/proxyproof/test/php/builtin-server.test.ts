@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { artisanServeAddress, builtinServerAddress } from '../../src/collectors/php/builtin-server.js';
+import { artisanMayMovePort, artisanServeAddress, builtinServerAddress } from '../../src/collectors/php/builtin-server.js';
 import { laravelMiddleware } from '../checks/app/fixtures.js';
 import { doctorFiles as doctor, lintFiles } from '../python/lint-files.js';
 import { getBody, startOnFreePorts } from '../real-program.js';
@@ -26,9 +26,10 @@ test('builtinServerAddress: the -S address of a php command', () => {
   for (const [cmd, want] of table) assert.deepEqual(builtinServerAddress(cmd.split(' ')), want, cmd);
 });
 
+const env = (o: Record<string, string>) =>
+  Object.fromEntries(Object.entries(o).map(([k, value]) => [k, { value, origin: 'env' as const, envVar: k }]));
+
 test("artisanServeAddress: `php artisan serve` as Laravel's ServeCommand resolves host and port", () => {
-  const env = (o: Record<string, string>) =>
-    Object.fromEntries(Object.entries(o).map(([k, value]) => [k, { value, origin: 'env' as const, envVar: k }]));
   const table: Array<[string, Record<string, string>, ReturnType<typeof artisanServeAddress>]> = [
     ['php artisan serve', {}, { host: '127.0.0.1', port: 8000, text: '127.0.0.1:8000' }],
     ['php artisan serve --host=0.0.0.0 --port=8080', {}, { host: '0.0.0.0', port: 8080, text: '0.0.0.0:8080' }],
@@ -56,6 +57,25 @@ test("artisanServeAddress: `php artisan serve` as Laravel's ServeCommand resolve
 const servers = async (files: Record<string, string>, name = 'php -S') =>
   (await lintFiles(files, [])).facts.appServers.filter((s) => s.name === name);
 
+test("artisanMayMovePort: Laravel's canTryAnotherPort (no --port, no SERVER_PORT, --tries above 0)", () => {
+  const table: Array<[string, Record<string, string>, boolean]> = [
+    ['php artisan serve', {}, true],
+    ['php artisan serve --host=0.0.0.0', {}, true],
+    // trap: the port inside --host looks pinned, but it is no --port option: it can still move
+    ['php artisan serve --host=0.0.0.0:8080', {}, true],
+    ['php artisan serve --tries=3', {}, true],
+    ['php artisan serve --port=8000', {}, false],
+    ['php artisan serve --port 8000', {}, false],
+    ['php artisan serve --host=0.0.0.0', { SERVER_PORT: '8080' }, false],
+    ['php artisan serve --tries=0', {}, false],
+    ['php artisan serve --host 0.0.0.0 --tries 0', {}, false],
+    // trap: another artisan command with no --port starts no server that could move
+    ['php artisan migrate --force', {}, false],
+  ];
+  for (const [cmd, e, want] of table)
+    assert.equal(artisanMayMovePort(cmd.split(' '), env(e)), want, `${cmd} ${JSON.stringify(e)}`);
+});
+
 test('artisan serve launches: compose command with SERVER_PORT, an image CMD its compose service runs, an entrypoint script', async () => {
   const laravel = {
     'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
@@ -74,6 +94,8 @@ test('artisan serve launches: compose command with SERVER_PORT, an image CMD its
     [['app', 'compose', '0.0.0.0', 8080, 80]],
   );
   assert.match(compose[0]?.notes?.join('\n') ?? '', /SERVER_PORT/);
+  // SERVER_PORT is the --port option's default: the port cannot move
+  assert.doesNotMatch(compose[0]?.notes?.join('\n') ?? '', /moves to the next port/);
   const image = await servers(
     {
       ...laravel,

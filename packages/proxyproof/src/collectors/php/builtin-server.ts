@@ -110,6 +110,20 @@ export function artisanServeAddress(
   return { host, ...(port !== undefined ? { port } : {}), text, ...(fromEnv.length > 0 ? { fromEnv } : {}) };
 }
 
+/**
+ * Whether `artisan serve` may move to the next port when its port is taken: Laravel's ServeCommand::canTryAnotherPort
+ * (5.8 .. 11.x) is `is_null(port option) && tries > portOffset`, and the port option's default is SERVER_PORT from the
+ * environment (Env::get) — so `--port`, a SERVER_PORT the files show, or `--tries=0` (also `--tries 0`) pins the port;
+ * a port given inside `--host=0.0.0.0:8080` does not.
+ */
+export function artisanMayMovePort(words: string[], env: Record<string, Valued<string> | undefined> = {}): boolean {
+  const call = artisanCall(words);
+  if (call?.command !== 'serve') return false;
+  if (call.option('port') !== undefined || env.SERVER_PORT?.value) return false;
+  const tries = call.option('tries');
+  return !(tries !== undefined && /^\d+$/.test(tries) && Number(tries) === 0);
+}
+
 const NOTE =
   "PHP's built-in server speaks plain HTTP ($_SERVER['HTTPS'] is never set) and hands every request header to PHP unchanged; the framework decides (the PHP manual: not for a public network)";
 
@@ -130,7 +144,7 @@ export function builtinServers(ctx: CollectContext, facts: Facts): AppServerFact
     const where = l.via === 'compose' ? `in compose service ${l.service?.name}` : 'started here';
     const notes = [`${what} ${where}`, NOTE];
     if (a.fromEnv) notes.push(`its address comes from ${a.fromEnv.join(' and ')} in the service's environment`);
-    if (a.artisan && !/--port\b/.test(l.words.join(' ')))
+    if (a.artisan && artisanMayMovePort(l.words, l.env))
       notes.push('artisan serve moves to the next port when this one is taken (--tries): the files cannot show that');
     return passThroughServer({
       name: a.artisan ? 'artisan serve' : 'php -S',
