@@ -7,7 +7,7 @@
  * libapache2-mod-wsgi-py3 4.9.4 (the last test runs it).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -131,6 +131,51 @@ test('a TLS vhost with mod_wsgi: https from its own connection; with no WSGIScri
   assert.doesNotMatch(none.inventory.found.join('\n'), /mod_wsgi/);
 });
 
+test('a server-level WSGIScriptAlias with no <VirtualHost>: the main server runs the app on its Listen addresses', async () => {
+  const server = (lines: string[]) => ({
+    ...django(['SECURE_SSL_REDIRECT = True']),
+    'nginx/site.conf': NGINX_FRONT(8080),
+    'apache/wsgi.conf': [...lines, '<Directory /srv/mysite/mysite>', '  Require all granted', '</Directory>', ''].join('\n'),
+  });
+  const trusted = await doctor(
+    server([
+      'Listen 127.0.0.1:8080',
+      'WSGIScriptAlias / /srv/mysite/mysite/wsgi.py',
+      'WSGITrustedProxyHeaders X-Forwarded-Proto',
+    ]),
+  );
+  const route = trusted.analysis.verdict.routes[0];
+  assert.ok(route?.complete, JSON.stringify(route?.trace.unresolved));
+  assert.equal(appStep(route.trace.steps)?.label.split(' ')[0], 'mod_wsgi');
+  assert.equal(route.scheme.believed, 'https');
+  assert.notEqual(route.redirect?.loop, true);
+  // No trusted header: mod_wsgi's scheme is Apache's own (plain) connection, and SECURE_SSL_REDIRECT loops.
+  const plain = await doctor(server(['Listen 8080', 'WSGIScriptAlias / /srv/mysite/mysite/wsgi.py']));
+  const lost = plain.analysis.verdict.routes[0];
+  assert.ok(lost?.complete, 'a port alone listens on every address, 127.0.0.1 included');
+  assert.equal(lost.scheme.believed, 'http');
+  assert.equal(lost.redirect?.loop, true);
+  // With no Listen in the file (Debian's ports.conf sets it) the main server still runs the app, on a port unknown here.
+  const noListen = await doctor(server(['WSGIScriptAlias / /srv/mysite/mysite/wsgi.py']));
+  assert.match(
+    noListen.inventory.found.join('\n'),
+    /mod_wsgi unix:mod_wsgi:\/srv\/mysite\/mysite\/wsgi\.py \(apache\/wsgi\.conf:1\) runs Django/,
+  );
+  // Traps: with a <VirtualHost> the vhost inherits the alias (no second, server-level site); a daemon process
+  // definition alone runs no app.
+  const withVhost = await doctor({
+    ...server([]),
+    'apache/wsgi.conf': `Listen 127.0.0.1:8080\nWSGIScriptAlias / /srv/mysite/mysite/wsgi.py\n${vhost('127.0.0.1:8080', [])}`,
+  });
+  assert.deepEqual(
+    withVhost.inventory.found.filter((l) => /^proxy +apache/.test(l)).map((l) => /\((wsgi\.conf:\d+)\)/.exec(l)?.[1]),
+    ['wsgi.conf:3'],
+  );
+  assert.equal(withVhost.analysis.verdict.routes[0]?.scheme.believed, 'http');
+  const daemonOnly = await doctor(server(['Listen 8080', 'WSGIDaemonProcess mysite python-path=/srv/mysite']));
+  assert.doesNotMatch(daemonOnly.inventory.found.join('\n'), /mod_wsgi/);
+});
+
 const MOD_WSGI = '/usr/lib/apache2/modules/mod_wsgi.so';
 const WSGI_APP = [
   'import json',
@@ -204,6 +249,22 @@ test('the real Apache with mod_wsgi 4.9.4 answers as the model says (SetEnvIf, W
       assert.equal(step?.scheme, scheme, name);
       assert.equal(step?.sent?.['x-forwarded-proto'], xfp ?? undefined, name);
     }
+    // The main server, no <VirtualHost> (a server-level WSGIScriptAlias): it runs the app and trusts the header alike.
+    const main = await startApache(
+      dir,
+      'main',
+      (port) =>
+        `${apacheConf(dir, 'main', ['mpm_prefork', 'authz_core'], port, `LoadModule wsgi_module ${MOD_WSGI}\n`)}\nWSGIScriptAlias / ${dir}/app.wsgi\nWSGITrustedProxyHeaders X-Forwarded-Proto\n<Directory ${dir}>\n  Require all granted\n</Directory>\n`,
+      async (port) => (await ask(port, false, {})) !== undefined,
+      { prefork: true },
+    );
+    started.push(main);
+    assert.equal((await ask(main.port, false, forged))?.['wsgi.url_scheme'], 'https');
+    const mainConf = readFileSync(join(dir, 'main.conf'), 'utf8');
+    const viaMain = await doctor({ 'nginx/site.conf': NGINX_FRONT(main.port), 'apache/main.conf': mainConf });
+    const mainStep = appStep(viaMain.analysis.verdict.routes[0]?.trace.steps ?? []);
+    assert.equal(mainStep?.label.split(' ')[0], 'mod_wsgi');
+    assert.equal(mainStep?.scheme, 'https');
     const tls = await serve('tls', [], true);
     assert.equal((await ask(tls.port, true, {}))?.['wsgi.url_scheme'], 'https');
     const own = await doctor({ 'apache/site.conf': tls.site });

@@ -29,7 +29,7 @@ import { sniffConfigFormat } from '../sniff.js';
 import { type ApacheNode, parseApache, walkApache } from './parse.js';
 
 const APACHE_HINT =
-  /^\s*(<VirtualHost\b|ProxyPass(Match)?\s|RequestHeader\s|RemoteIPHeader\s|SSLEngine\s|ProxyPreserveHost\s|<Proxy\s+balancer:|Passenger(AppRoot|Enabled)\s)/im;
+  /^\s*(<VirtualHost\b|ProxyPass(Match)?\s|RequestHeader\s|RemoteIPHeader\s|SSLEngine\s|ProxyPreserveHost\s|<Proxy\s+balancer:|Passenger(AppRoot|Enabled)\s|WSGIScriptAlias\s)/im;
 const NGINX_HINT = /^\s*(server\s*\{|location\s+\S+\s*\{|proxy_pass\s|upstream\s+\S+\s*\{|http\s*\{)/m;
 
 export function looksLikeApache(name: string, src: string): boolean {
@@ -330,6 +330,8 @@ export function readApache(
   const main: Scope = { headers: [], names: [], remoteTrusted: [], wsgi: { trustedHeaders: [] } };
   const vhostNodes: ApacheNode[] = [];
   const mainProxies: Array<{ node: ApacheNode; path?: string; scope: Scope }> = [];
+  /** `Listen [addr:]port [protocol]` lines: where the main server (no `<VirtualHost>`) answers. */
+  const listens: string[] = [];
   // Server-level directives (outside <VirtualHost>) set defaults every vhost inherits.
   const visitMain = (list: ApacheNode[], scope: Scope, path: string | undefined) => {
     for (const n of list) {
@@ -343,6 +345,7 @@ export function readApache(
       } else if (FILE_SCOPES.has(k)) applyFileScope(scope, n.file ?? file, n.block ?? [], 0);
       else if (n.block) continue;
       else if (k === 'proxypass' || k === 'proxypassmatch') mainProxies.push({ node: n, path, scope });
+      else if (k === 'listen' && n.args[0] && path === undefined) listens.push(n.args[0]);
       else apply(scope, n.file ?? file, n, notes);
     }
   };
@@ -612,6 +615,12 @@ export function readApache(
     const site = build('apache (included fragment)', ref, [], main, mainProxies);
     site.notes.push('server-level or fragment ProxyPass: the including <VirtualHost> (port, SSLEngine) is not in this file');
     sites.push(site);
+  } else if (vhostNodes.length === 0 && main.wsgi.alias) {
+    // A server-level WSGIScriptAlias with no <VirtualHost>: the main server runs the app itself, on every `Listen`
+    // address (a port alone: every interface); with none in this file, on a port set elsewhere (Debian's ports.conf).
+    // Checked on Debian's apache2 with mod_wsgi 4.9.4 (test/python/mod-wsgi.test.ts).
+    const addrs = listens.length > 0 ? vhostAddrs(listens.map((l) => (/^\d+$/.test(l) ? `*:${l}` : l))) : vhostAddrs(['*']);
+    sites.push(build('apache (server config)', { file, line: 1 }, addrs, main, []));
   } else if (vhostNodes.length === 0 && main.remoteIp) {
     sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
   }
