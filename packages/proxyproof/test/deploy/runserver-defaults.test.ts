@@ -248,7 +248,11 @@ test('findInvocations: a management command is runserver only when the project s
   ];
   for (const [cmd, want] of table)
     assert.deepEqual(
-      findInvocations(shlexSplit(cmd), {}, [], isOwn).map((i) => [i.kind, i.args, i.command]),
+      findInvocations(shlexSplit(cmd), {}, [], { runserverLike: isOwn, notDjango: () => false }).map((i) => [
+        i.kind,
+        i.args,
+        i.command,
+      ]),
       want,
       cmd,
     );

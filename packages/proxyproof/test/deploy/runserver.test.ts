@@ -54,6 +54,44 @@ test('findInvocations: runserver through manage.py, django-admin, python -m djan
     );
 });
 
+const FLASK_SCRIPT_MANAGE =
+  'from app import create_app, db\nfrom flask_script import Manager, Shell\n\napp = create_app("default")\nmanager = Manager(app)\n\nif __name__ == "__main__":\n    manager.run()\n';
+
+test("a Flask-Script manage.py's runserver is Werkzeug's, not Django's: no runserver server; a Django manage.py beside it still is", async () => {
+  const notDjango = (path: string) => path.endsWith('manage.py') && !path.includes('web/');
+  assert.deepEqual(
+    findInvocations(shlexSplit('python manage.py runserver --host 0.0.0.0'), {}, [], { runserverLike: () => false, notDjango }),
+    [],
+  );
+  assert.deepEqual(
+    findInvocations(shlexSplit('python web/manage.py runserver 0.0.0.0:8000'), {}, [], {
+      runserverLike: () => false,
+      notDjango,
+    }).map((i) => i.kind),
+    ['runserver'],
+  );
+  const servers = async (files: Record<string, string>) =>
+    (await lintFiles(files)).facts.appServers.filter((s) => s.name === 'runserver');
+  const flask = await servers({
+    'manage.py': FLASK_SCRIPT_MANAGE,
+    'app/__init__.py': 'from flask import Flask\ndef create_app(name):\n    return Flask(__name__)\n',
+    Dockerfile:
+      'FROM python:3\nCOPY . /app\nWORKDIR /app\nENTRYPOINT [ "python", "manage.py"]\nCMD ["runserver", "--host", "0.0.0.0"]\n',
+  });
+  assert.deepEqual(flask, []);
+  // trap: the launch names the Django project's manage.py; a Flask-Script manage.py elsewhere in the tree changes nothing
+  const django = await servers({
+    ...Object.fromEntries(Object.entries(PROJECT).map(([k, v]) => [`web/${k}`, v])),
+    'web/mysite/settings.py': settings([]),
+    'tools/manage.py': FLASK_SCRIPT_MANAGE,
+    'docker-compose.yml': compose(['command: python web/manage.py runserver 0.0.0.0:8000'], { proxy: false }),
+  });
+  assert.deepEqual(
+    django.map((s) => [s.binds[0]?.host, s.binds[0]?.port]),
+    [['0.0.0.0', 8000]],
+  );
+});
+
 const PROJECT = {
   'manage.py': "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
   'mysite/__init__.py': '',

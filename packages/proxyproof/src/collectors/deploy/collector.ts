@@ -43,7 +43,14 @@ import { valuesForLines, valuesOnLine } from './helm.js';
 import { type BuildCommand, buildCommandsIn, imageRepo, tagNames, wellKnownImage } from './image-source.js';
 import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
 import { type PyText, type RunserverDefaults, runserverDefaults, runserverSubclasses } from './runserver-defaults.js';
-import { type FoundInvocation, findInvocations, type PyServerKind, serverFromArgsOnly, shlexSplit } from './servers.js';
+import {
+  type FoundInvocation,
+  findInvocations,
+  type ManageCommands,
+  type PyServerKind,
+  serverFromArgsOnly,
+  shlexSplit,
+} from './servers.js';
 import { handedOver, splitCommands } from './shell.js';
 
 /** Config-like files above this size are skipped with a note (a real one is a few KB). */
@@ -66,6 +73,9 @@ export function bindMountOf(item: unknown): { source: string; target: string } |
   if (o.type !== 'bind' || typeof o.source !== 'string' || typeof o.target !== 'string') return undefined;
   return { source: o.source, target: o.target };
 }
+
+/** A Flask-Script manager script (`from flask_script import Manager`): its `runserver` is Werkzeug's, not Django's. */
+const FLASK_SCRIPT = /^\s*(?:from\s+flask(?:_script|\.ext\.script)\s+import|import\s+flask_script)\b/m;
 
 export function isComposeFile(name: string): boolean {
   return /^(docker-)?compose([._-][\w.-]+)?\.ya?ml$/i.test(name);
@@ -344,8 +354,29 @@ class DeployRun {
     return found;
   }
 
-  /** Whether `manage.py <name>` runs the project's own runserver subclass (findInvocations' `runserverLike`). */
-  private readonly runserverLike = (name: string): boolean => this.runserverSubclass(name).length > 0;
+  private readonly notDjangoCache = new Map<string, boolean>();
+
+  /**
+   * Whether the `manage.py` a launch names is a Flask-Script manager, not Django's: the tree's files of that name (those
+   * whose path ends with the launch's path first) all import flask_script and none mentions django.
+   */
+  private notDjangoManage(path: string): boolean {
+    const known = this.notDjangoCache.get(path);
+    if (known !== undefined) return known;
+    const tail = path.replace(/^(\.\/)+/, '');
+    const named = this.ctx.files.filter((f) => basename(f.display) === 'manage.py' && f.size <= MAX_SOURCE_BYTES);
+    const exact = named.filter((f) => f.display.replace(/\\/g, '/').endsWith(tail.includes('/') ? `/${tail}` : tail));
+    const texts = (exact.length > 0 ? exact : named).map((f) => readText(this.ctx, f) ?? '');
+    const flask = texts.length > 0 && texts.every((t) => FLASK_SCRIPT.test(t) && !/django/i.test(t));
+    this.notDjangoCache.set(path, flask);
+    return flask;
+  }
+
+  /** What the tree says of `manage.py` commands (findInvocations' `commands`). */
+  private readonly manageCommands: ManageCommands = {
+    runserverLike: (name) => this.runserverSubclass(name).length > 0,
+    notDjango: (path) => this.notDjangoManage(path),
+  };
 
   private versions(): LaunchContext['versions'] {
     return {
@@ -507,7 +538,7 @@ class DeployRun {
    */
   private passedThrough(script: ScriptFile, unresolved: string[] = []): FoundInvocation[] {
     const passed = this.passedArgs(script);
-    return passed ? findInvocations(passed, {}, unresolved, this.runserverLike) : [];
+    return passed ? findInvocations(passed, {}, unresolved, this.manageCommands) : [];
   }
 
   /** The arguments a script hands over to (see `passedArgs`), or undefined when it runs none of them. */
@@ -971,7 +1002,7 @@ class DeployRun {
                 c.argv.map((w) => w.text),
                 c.assignments,
                 c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
-                this.runserverLike,
+                this.manageCommands,
               ),
             );
         }
@@ -1083,14 +1114,14 @@ class DeployRun {
         : [],
     };
     const near = [dirname(f.abs)];
-    let invs = findInvocations(d.argv, {}, [], this.runserverLike);
+    let invs = findInvocations(d.argv, {}, [], this.manageCommands);
     if (d.argv[0] === '/bin/sh' && d.argv[1] === '-c')
       invs = splitCommands(d.argv[2] ?? '', (n) => stringEnv[n]).flatMap((c) =>
         findInvocations(
           c.argv.map((w) => w.text),
           c.assignments,
           c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
-          this.runserverLike,
+          this.manageCommands,
         ),
       );
     if (invs.length === 0) {
@@ -1285,7 +1316,7 @@ class DeployRun {
             chart.has(w) ? shlexSplit(chart.get(w) as string) : [w.replace(/__tpl_[A-Za-z0-9_]*__/g, (m) => chart.get(m) ?? m)],
           )
         : cArgv;
-      let invs = findInvocations(argv, {}, [], this.runserverLike);
+      let invs = findInvocations(argv, {}, [], this.manageCommands);
       const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
       if ((invs.length === 0 || invs.some((i) => i.unresolvedVars.length > 0)) && sh > 0 && argv[sh + 1] !== undefined)
         invs = splitCommands(argv[sh + 1] as string, (n) => stringEnv[n]).flatMap((cmd) =>
@@ -1293,7 +1324,7 @@ class DeployRun {
             cmd.argv.map((x) => x.text),
             cmd.assignments,
             cmd.argv.filter((x) => x.unresolved).flatMap((x) => x.vars),
-            this.runserverLike,
+            this.manageCommands,
           ),
         );
       if (invs.length === 0) {
@@ -1407,7 +1438,7 @@ class DeployRun {
         container: false,
         notes,
       };
-      let invs = findInvocations(argv, {}, unresolved, this.runserverLike);
+      let invs = findInvocations(argv, {}, unresolved, this.manageCommands);
       if (invs.length === 0) {
         const script = this.scriptIn(argv, near);
         if (script) {
@@ -1614,7 +1645,7 @@ class DeployRun {
             .filter((w) => w.unresolved)
             .flatMap((w) => w.vars)
             .filter((v) => v !== 'PORT'),
-          this.runserverLike,
+          this.manageCommands,
         )) {
           this.push(
             inv,
@@ -1842,7 +1873,7 @@ class DeployRun {
           };
       const argv = shlexSplit(prog.command.value);
       const image = by ? by.image : this.imageConfs.get(f.abs);
-      let invs = findInvocations(argv, {}, [], this.runserverLike);
+      let invs = findInvocations(argv, {}, [], this.manageCommands);
       // `bash -c "cd /app && ... && gunicorn ..."`: the shell string holds the server.
       const sh = argv.findIndex((x) => /^-[a-z]*c$/.test(x));
       if (invs.length === 0 && sh > 0 && argv[sh + 1] !== undefined)
@@ -1851,7 +1882,7 @@ class DeployRun {
             c.argv.map((w) => w.text),
             c.assignments,
             c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars),
-            this.runserverLike,
+            this.manageCommands,
           ),
         );
       for (const inv of invs) {
@@ -1893,7 +1924,7 @@ class DeployRun {
     inheritedNote?: string;
     script?: { file: ScriptFile; found: Array<{ inv: FoundInvocation; line: number }> };
   } {
-    const invs = findInvocations(argv, {}, o.unresolved, this.runserverLike);
+    const invs = findInvocations(argv, {}, o.unresolved, this.manageCommands);
     if (invs.length > 0) return { invs };
     const inherited = o.entrypointSet ? undefined : baseEntrypointServer(argv, o.image);
     if (inherited) return { invs: [inherited.inv], inheritedNote: inherited.note };
@@ -1902,7 +1933,7 @@ class DeployRun {
     this.consumedScripts.add(file.abs);
     const passed = this.passedArgs(file);
     const found = this.scriptInvocations(file, o.env);
-    const handed = passed ? findInvocations(passed, {}, o.unresolved, this.runserverLike) : [];
+    const handed = passed ? findInvocations(passed, {}, o.unresolved, this.manageCommands) : [];
     // A wait-for entrypoint handing over to `bash /app/run.sh`: the servers are that script's.
     const next = passed && handed.length === 0 && found.length === 0 ? this.scriptIn(passed, o.near, o.built) : undefined;
     if (next && next.abs !== file.abs) {
@@ -1944,7 +1975,7 @@ class DeployRun {
           continue;
         }
         const unresolved = c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars);
-        for (const inv of findInvocations(argv, c.assignments, unresolved, this.runserverLike))
+        for (const inv of findInvocations(argv, c.assignments, unresolved, this.manageCommands))
           out.push({ inv, line: f.lineOf ? f.lineOf(start) : start });
       }
     }

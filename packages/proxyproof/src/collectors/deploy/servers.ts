@@ -351,10 +351,17 @@ export interface FoundInvocation {
   command?: string;
 }
 
-/** Whether a management command of the project (not `runserver` itself) is a runserver subclass. */
-export type RunserverLike = (command: string) => boolean;
+/**
+ * What the tree says of `manage.py` commands: whether a project command (not `runserver` itself) is a runserver
+ * subclass, and whether the `manage.py` a launch names is no Django one (a Flask-Script `Manager` has a `runserver`
+ * of its own: Werkzeug's, `--host`/`--port`).
+ */
+export interface ManageCommands {
+  runserverLike: (command: string) => boolean;
+  notDjango: (manage: string) => boolean;
+}
 
-const NO_OWN_COMMANDS: RunserverLike = () => false;
+const NO_OWN_COMMANDS: ManageCommands = { runserverLike: () => false, notDjango: () => false };
 
 const SERVERS = new Set<PyServerKind>(['gunicorn', 'uvicorn', 'daphne', 'hypercorn']);
 /** Programs that run another program given later on their command line. */
@@ -413,14 +420,15 @@ function isDjangoManage(tok: string): boolean {
 
 /**
  * Finds app-server invocations in one argv (after shell splitting), looking through wrappers
- * (`exec`, `poetry run`, `gosu app`, `python -m gunicorn`, `sh -c "..."`). `runserverLike` names the project's own
- * management commands that subclass runserver's `Command` (a `devserver` command serves HTTP as runserver does).
+ * (`exec`, `poetry run`, `gosu app`, `python -m gunicorn`, `sh -c "..."`). `commands` says which of the project's own
+ * management commands subclass runserver's `Command` (a `devserver` command serves HTTP as runserver does) and which
+ * `manage.py` is no Django one.
  */
 export function findInvocations(
   argv: string[],
   env: Record<string, string> = {},
   unresolved: string[] = [],
-  runserverLike: RunserverLike = NO_OWN_COMMANDS,
+  commands: ManageCommands = NO_OWN_COMMANDS,
   depth = 0,
 ): FoundInvocation[] {
   if (argv.length === 0 || depth > 4) return [];
@@ -432,8 +440,10 @@ export function findInvocations(
   // subclassing it) serves HTTP.
   const manage = (at: number): FoundInvocation[] => {
     const command = argv[at];
+    const file = argv[at - 1] ?? '';
+    if (base(file) === 'manage.py' && commands.notDjango(file)) return [];
     if (command === 'runserver') return found('runserver', at + 1);
-    if (command === undefined || !/^[a-z_][a-z0-9_]*$/i.test(command) || !runserverLike(command)) return [];
+    if (command === undefined || !/^[a-z_][a-z0-9_]*$/i.test(command) || !commands.runserverLike(command)) return [];
     return [{ kind: 'runserver', args: argv.slice(at + 1), env, unresolvedVars: unresolved, command }];
   };
   const direct = serverName(first);
@@ -466,7 +476,7 @@ export function findInvocations(
           cmd.argv.map((w) => w.text),
           { ...env, ...cmd.assignments },
           [...unresolved, ...u],
-          runserverLike,
+          commands,
           depth + 1,
         ),
       );
@@ -483,7 +493,7 @@ export function findInvocations(
       continue;
     }
     if (serverName(a) || isPython(a) || isDjangoManage(a) || base(a) === 'sh' || base(a) === 'bash') {
-      const r = findInvocations(argv.slice(i), newEnv, unresolved, runserverLike, depth + 1);
+      const r = findInvocations(argv.slice(i), newEnv, unresolved, commands, depth + 1);
       if (r.length > 0) return r;
     }
   }
