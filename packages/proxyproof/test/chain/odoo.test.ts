@@ -39,6 +39,9 @@ ${forwardedHost ? '        proxy_set_header X-Forwarded-Host $host;\n' : ''}    
 }
 `;
 
+const UNIT = (exec: string) =>
+  `[Unit]\nDescription=Odoo\n\n[Service]\nUser=odoo\nExecStart=${exec}\n\n[Install]\nWantedBy=multi-user.target\n`;
+
 interface Row {
   name: string;
   files: Record<string, string>;
@@ -120,6 +123,50 @@ const rows: Row[] = [
       { id: 'odoo-proxy-mode:', lines: ['proxy_mode = True'], placement: 'after' },
       { id: 'nginx-gate:', lines: ['proxy_set_header X-Forwarded-Host $host;'], placement: 'after' },
     ],
+  },
+  {
+    name: 'valid: --proxy-mode on the systemd ExecStart line (the config file leaves proxy_mode unset)',
+    files: {
+      'odoo.conf': odooConf(undefined),
+      'deploy/odoo.service': UNIT('/opt/odoo/venv/bin/python3 /opt/odoo/odoo-bin -c /etc/odoo/odoo.conf --proxy-mode'),
+      'nginx/odoo.conf': nginx(true),
+    },
+    scheme: 'correct',
+    client: '203.0.113.7',
+    findings: [],
+  },
+  {
+    name: 'valid: --proxy-mode in the CMD of an image a compose service builds (--config=) wins over proxy_mode = False',
+    files: {
+      'odoo.conf': odooConf('False', '0.0.0.0'),
+      Dockerfile:
+        'FROM python:3.11\nCOPY . /opt/odoo\nCMD ["/opt/odoo/odoo-bin", "--config=/etc/odoo/odoo.conf", "--proxy-mode"]\n',
+      'docker-compose.yml':
+        'services:\n  odoo:\n    build: .\n    expose:\n      - "8069"\n  nginx:\n    image: nginx:latest\n    ports:\n      - "443:443"\n    volumes:\n      - ./nginx:/etc/nginx/conf.d:ro\n',
+      'nginx/odoo.conf': nginx(true).replace('127.0.0.1:8069', 'odoo:8069'),
+    },
+    scheme: 'correct',
+    findings: [],
+  },
+  {
+    name: 'valid (trap): a unit running a one-off update without --proxy-mode leaves the file proxy_mode = True on',
+    files: {
+      'odoo.conf': odooConf('True'),
+      'deploy/odoo-update.service': UNIT('/opt/odoo/odoo-bin -c /etc/odoo/odoo.conf -u all --stop-after-init'),
+      'nginx/odoo.conf': nginx(true),
+    },
+    scheme: 'correct',
+    findings: [],
+  },
+  {
+    name: 'invalid (trap): --proxy-mode on `odoo shell` (no server) does not turn proxy_mode on',
+    files: {
+      'odoo.conf': odooConf(undefined),
+      'deploy/shell.sh': '#!/bin/sh\nexec odoo shell -c /etc/odoo/odoo.conf --proxy-mode\n',
+      'nginx/odoo.conf': nginx(true),
+    },
+    scheme: 'lost',
+    findings: ['app/proxy-not-trusted high'],
   },
   {
     name: 'valid (trap): an [options] section of another program is no Odoo configuration',

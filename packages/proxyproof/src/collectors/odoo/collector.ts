@@ -1,7 +1,9 @@
 /**
  * Odoo as a chain hop: its own HTTP server (werkzeug's, or the h11 one of recent masters) and its app end, read from
  * an Odoo configuration file (`odoo.conf`, `openerp-server.conf`, `.odoorc`: INI `[options]`) and from the
- * `--proxy-mode` flag of a compose command running the official `odoo` image.
+ * `--proxy-mode` flag of a compose command running the official `odoo` image, or of a command line outside compose
+ * that starts Odoo (`ExecStart=/opt/odoo/odoo-bin -c /etc/odoo/odoo.conf --proxy-mode`, a Dockerfile CMD, a supervisord
+ * `command=`, a script: deploy/command-launches.ts), the one naming the config file (`-c`/`--config`) first.
  *
  * What decides the scheme and client address (odoo/odoo, every series since 8.0):
  * - `proxy_mode` (default False). With it on, Odoo applies werkzeug's ProxyFix — X-Forwarded-For (one hop) and
@@ -24,6 +26,7 @@ import { lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { mayBeOdooConfig, ODOO_IMAGE, ODOO_OPTIONS } from '../claims.js';
 import { exposureOf, inServiceContainer } from '../deploy/appserver.js';
 import { builtFrom } from '../deploy/built-from.js';
+import { type CommandLaunch, commandLaunches, placeBind } from '../deploy/command-launches.js';
 
 export const ODOO_HTTP_SOURCE = 'https://github.com/odoo/odoo/blob/17.0/odoo/http.py';
 export const ODOO_CONFIG_SOURCE = 'https://github.com/odoo/odoo/blob/17.0/odoo/tools/config.py';
@@ -81,6 +84,44 @@ function odooServices(ctx: CollectContext): ComposeService[] {
   return out;
 }
 
+/** What an Odoo command line says: `odoo`, `odoo-bin`, `openerp-server` (also after `python`), its flags. */
+interface OdooArgs {
+  proxyMode: boolean;
+  /** `-c FILE`, `--config FILE`, `--config=FILE`. */
+  config?: string;
+}
+
+const ODOO_PROGRAM = /^(?:odoo(?:-bin)?|openerp-server)(?:\.py)?$/;
+
+export function odooArgs(words: string[]): OdooArgs | undefined {
+  const at = words.findIndex(
+    (w, i) => ODOO_PROGRAM.test(w.replace(/^.*\//, '')) && (i === 0 || /(?:^|\/)python[\d.]*$/.test(words[i - 1] ?? '')),
+  );
+  if (at < 0) return undefined;
+  const rest = words.slice(at + 1);
+  // `odoo shell`, `odoo scaffold`...: subcommands that serve nothing (`server` is the default one).
+  const sub = rest[0];
+  if (sub !== undefined && /^[a-z][\w-]*$/.test(sub) && sub !== 'server') return undefined;
+  let config: string | undefined;
+  for (const [i, w] of rest.entries()) {
+    if (w === '-c' || w === '--config') config = rest[i + 1];
+    else if (w.startsWith('--config=')) config = w.slice('--config='.length);
+  }
+  return { proxyMode: rest.includes('--proxy-mode'), ...(config ? { config } : {}) };
+}
+
+/**
+ * The command line outside compose that starts this Odoo: the one whose `-c` names the config file, else the only one.
+ * Compose services are read by `odooServices` (the official image's own entrypoint).
+ */
+function odooLaunch(ctx: CollectContext, config: OdooConfig | undefined): CommandLaunch<OdooArgs> | undefined {
+  const launches = commandLaunches(ctx, ctx.facts, { mentions: /odoo|openerp/, match: odooArgs, compose: false });
+  const name = config?.file.replace(/^.*\//, '');
+  const named = name ? launches.filter((l) => l.match.config?.replace(/^.*\//, '') === name) : [];
+  if (named.length > 0) return named[0];
+  return launches.length === 1 ? launches[0] : undefined;
+}
+
 export const odooCollector: Collector = {
   name: 'odoo',
   collect(ctx: CollectContext) {
@@ -105,7 +146,8 @@ export const odooCollector: Collector = {
         )
       : [];
     const svc = mounted.length === 1 ? mounted[0] : services.length === 1 ? services[0] : undefined;
-    const flag = svc?.command?.argv.includes('--proxy-mode') ? svc.command.ref : undefined;
+    const launch = svc ? undefined : odooLaunch(ctx, config);
+    const flag = svc?.command?.argv.includes('--proxy-mode') ? svc.command.ref : launch?.match.proxyMode ? launch.ref : undefined;
     const anchor = config?.keys.get('proxy_mode')?.ref ?? config?.options ?? svc?.command?.ref ?? (svc?.ref as SourceRef);
     const written = config?.keys.get('proxy_mode');
     // A command-line flag wins over the config file (odoo/tools/config.py: the file gives defaults, argv overrides).
@@ -142,6 +184,7 @@ export const odooCollector: Collector = {
     const bindRef = portKey?.ref ?? hostKey?.ref ?? anchor;
     let bind: BindAddress = { kind: 'tcp', host, port, exposure: exposureOf(host), ref: bindRef };
     if (svc) bind = inServiceContainer(bind, svc);
+    else if (launch) bind = placeBind(bind, launch);
     const binds = [bind];
     // With `workers` > 0 (the prefork server) Odoo also starts its gevent server for the websocket / longpolling
     // routes (`/websocket`, `/longpolling`) on `gevent_port` (`longpolling_port` before 16.0; default 8072) of the
@@ -159,6 +202,7 @@ export const odooCollector: Collector = {
         ref: geventKey?.ref ?? workers.ref,
       };
       if (svc) gevent = inServiceContainer(gevent, svc);
+      else if (launch) gevent = placeBind(gevent, launch);
       binds.push(gevent);
     }
     appEnd.binds = binds;
@@ -177,7 +221,12 @@ export const odooCollector: Collector = {
     if (!hostKey?.value) notes.push("http_interface unset: Odoo's default '' (every interface)");
     const server = passThroughServer({
       name: 'odoo',
-      launch: { ...(svc ? (svc.command?.ref ?? svc.ref) : bindRef), via: svc ? 'compose' : 'config' },
+      launch: svc
+        ? { ...(svc.command?.ref ?? svc.ref), via: 'compose' }
+        : launch
+          ? { ...launch.ref, via: launch.service ? 'compose' : launch.via }
+          : { ...bindRef, via: 'config' },
+      ...(launch?.service ? { service: launch.service.name } : {}),
       appTarget: module,
       binds,
       configFiles: configs.map((c) => c.file),
