@@ -383,6 +383,8 @@ export interface ForwardedForReader {
   port: number;
   /** Bind addresses ([] = every interface). */
   hosts: string[];
+  /** The compose service running it, and its other names on the network: a proxy's upstream host that names it. */
+  serviceNames?: string[];
   entry: 'leftmost';
   ref: Ref;
   /** Where the program's behaviour was read. */
