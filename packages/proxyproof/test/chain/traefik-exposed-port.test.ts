@@ -224,6 +224,15 @@ const REFUSED: Array<{ name: string; files: Record<string, string>; refused: boo
     },
     refused: false,
   },
+  // Trap: a registry image tied to the tree's only Dockerfile (assumed): the registry's image may expose more.
+  {
+    name: "trap: a registry image the tree's only Dockerfile is assumed to build: not called refused",
+    files: {
+      'docker-compose.yml': COMPOSE('gunicorn app.wsgi --bind 0.0.0.0:8000').replace('build: .', 'image: example/app:1'),
+      Dockerfile: 'FROM python:3.12-slim\n',
+    },
+    refused: false,
+  },
   // Trap: no Dockerfile in the tree for `build: .`: the image's EXPOSE is not known.
   {
     name: 'trap: the built Dockerfile is not in the tree: not called refused',
