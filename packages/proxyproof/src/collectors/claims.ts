@@ -7,9 +7,10 @@
  */
 import { basename } from 'node:path';
 import type { DiscoveredFile } from '../model/collector.js';
+import type { AppServerFacts } from '../model/facts.js';
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
 import { baseName, configName } from './proxy/common.js';
-import { isCaddyfileName } from './sniff.js';
+import { isCaddyfileName, isDockerfileName } from './sniff.js';
 
 // haproxy/collector.ts
 
@@ -147,3 +148,16 @@ export const ODOO_OPTIONS =
 
 /** The official Odoo image (`odoo:17`, `library/odoo`); `bitnami/odoo` has its own entrypoint and configuration. */
 export const ODOO_IMAGE = /^(?:docker\.io\/)?(?:library\/)?odoo(?::|@|$)/;
+
+/** Files that start programs: s6/runit `run` scripts, shell scripts, images, process managers, units. */
+export function launchVia(display: string): AppServerFacts['launch']['via'] | undefined {
+  const d = display.replace(/\\/g, '/');
+  const base = d.split('/').pop() ?? '';
+  if (isDockerfileName(base)) return 'dockerfile';
+  if (/^Procfile/.test(base)) return 'procfile';
+  if (/\.service$/.test(base)) return 'systemd';
+  if (/supervisor/i.test(d) && /\.(conf|ini)$/.test(base)) return 'supervisord';
+  if (/\.sh$/.test(base) || /(^|\/)(services\.d|s6-rc\.d|service|sv)\/[^/]+\/run$/.test(d) || /^(docker-)?entrypoint/.test(base))
+    return 'shell';
+  return undefined;
+}

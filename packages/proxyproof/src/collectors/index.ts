@@ -15,6 +15,7 @@ import { haproxyCollector } from './haproxy/collector.js';
 import { jvmCollector } from './jvm/collector.js';
 import { kamalCollector } from './kamal/collector.js';
 import { kubeCollector } from './kube/collector.js';
+import { minioCollector } from './minio/collector.js';
 import { nginxCollector } from './nginx/collector.js';
 import { nginxProxyCollector } from './nginx-proxy/collector.js';
 import { nodeAppCollector } from './node/collector.js';
@@ -41,6 +42,7 @@ export const COLLECTORS: Collector[] = [
   traefikCollector,
   kubeCollector,
   synapseCollector,
+  minioCollector,
   // App ends of other ecosystems (issue 14): after deploy, so compose environments are known.
   rubyCollector,
   // After ruby: Thruster in the Kamal container takes the place of the Puma a config/puma.rb describes.

@@ -15,13 +15,14 @@
  * real-world case that the facts are the same as with every collector, and the named cases of each `runs`.
  */
 import type { CollectContext, Collector, DiscoveredFile } from '../model/collector.js';
-import { MAX_CONFIG_BYTES } from '../model/limits.js';
+import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
 import {
   APACHE_NAME,
   isDocumentation,
   isKamalDeployName,
   isPlatformBuildFile,
   isSynapseConfig,
+  launchVia,
   mayBeAirflowFile,
   mayBeCaddyFile,
   mayBeFrontFile,
@@ -124,6 +125,17 @@ const traefikRuns = (ctx: CollectContext) => ctx.files.some(mayBeTraefikFile);
 const synapseRuns = (ctx: CollectContext) => ctx.files.some(isSynapseConfig);
 
 /**
+ * minio/collector.ts collect(): a compose service running MinIO's image, or a launch file (unit, script, Dockerfile,
+ * supervisord, Procfile) that names `minio`.
+ */
+function minioRuns(ctx: CollectContext): boolean {
+  if ((ctx.facts.compose?.files ?? []).some((f) => f.services.some((s) => /minio/i.test(s.image ?? '')))) return true;
+  return ctx.files.some(
+    (f) => launchVia(f.display) !== undefined && f.size <= MAX_SOURCE_BYTES && /\bminio\b/.test(ctx.read(f).toString('utf8')),
+  );
+}
+
+/**
  * airflow/collector.ts collect(): adds facts only for a file with a `[webserver]` section among its candidates
  * (read claimed or not: `.cfg`, `.ini`, YAML, `.conf`, `.tpl`, env files, Dockerfiles).
  */
@@ -158,6 +170,7 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   { name: 'traefik', runs: traefikRuns, load: async () => (await import('./traefik/collector.js')).traefikCollector },
   { name: 'kube', wants: (n) => YAML.test(n), load: async () => (await import('./kube/collector.js')).kubeCollector },
   { name: 'synapse', runs: synapseRuns, load: async () => (await import('./synapse/collector.js')).synapseCollector },
+  { name: 'minio', runs: minioRuns, load: async () => (await import('./minio/collector.js')).minioCollector },
   {
     name: 'ruby',
     // Passengerfile.json: Passenger Standalone's listener (ruby/collector.ts).

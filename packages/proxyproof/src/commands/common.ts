@@ -107,12 +107,17 @@ export function frontOption(): Option {
 }
 
 /**
- * The front door declared with `--front` or `.proxyproof.json`'s `front`, validated: an unknown name is a usage
+ * The front door declared with `--front` or `.proxyproof.json`'s `front` (else `--behind-tls-lb`'s), validated: an unknown name is a usage
  * error listing the valid names (naming the config file, and the line of its "front", when it came from there).
  */
-export function declaredFront(opts: OutputOptions & { front?: string }, cwd: string = process.cwd()): DeclaredFront | undefined {
+export function declaredFront(
+  opts: OutputOptions & { front?: string; behindTlsLb?: boolean },
+  cwd: string = process.cwd(),
+): DeclaredFront | undefined {
   const name = frontDoor(opts, cwd);
-  if (name === undefined) return undefined;
+  // --behind-tls-lb alone is the generic TLS balancer (engine/analyze.ts TLS_LB_FRONT): carried as the front, it reaches
+  // every analysis of the command, the fix plan's check of its patches included.
+  if (name === undefined) return opts.behindTlsLb ? { name: 'tls-lb', origin: 'declared' } : undefined;
   const fromOption = opts.front !== undefined;
   const config = fromOption ? undefined : projectConfig(opts, cwd);
   let line: number | undefined;

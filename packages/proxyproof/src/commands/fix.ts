@@ -37,6 +37,7 @@ export interface FixCliOptions extends OutputOptions {
   write?: boolean;
   backupDir?: string;
   front?: string;
+  behindTlsLb?: boolean;
   proxyAddress?: string;
 }
 
@@ -220,6 +221,7 @@ export function registerFix(program: Command): void {
       '--proxy-address <addr>',
       "the address (or network) the proxy connects to the app from, when the files do not hold it (a proxy on another host): fills the fixes' <proxy address>",
     )
+    .option('--behind-tls-lb', 'a TLS-terminating load balancer sits in front of the proxy')
     .addOption(frontOption());
   for (const o of outputOptions()) cmd.addOption(o);
   cmd.action(async (paths: string[], opts: FixCliOptions) => {

@@ -19,7 +19,7 @@ import type { Check } from '../model/check.js';
 import type { CollectOptions, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
 import { type Finding, InputError, sortFindings } from '../model/finding.js';
-import type { FrontFacts, FrontName } from '../model/proxy.js';
+import type { FrontFacts, FrontKind } from '../model/proxy.js';
 import { collectAll } from './collect.js';
 import { filesUsed, notReadFiles, notReadLine } from './not-read.js';
 import { count } from './progress.js';
@@ -27,7 +27,7 @@ import { withTemplateValues } from './template-values.js';
 
 /** A front door named by the user: `--front` (origin declared) or `.proxyproof.json` `front` (origin config). */
 export interface DeclaredFront {
-  name: FrontName;
+  name: FrontKind;
   origin: 'declared' | 'config';
   /** The config file's "front" line. */
   ref?: Ref;
@@ -99,12 +99,17 @@ export function nothingFound(facts: Facts, files: DeploymentFiles, notRead: NotR
   );
 }
 
+/** What `--behind-tls-lb` declares when no front is named. */
+export const TLS_LB_FRONT: DeclaredFront = { name: 'tls-lb', origin: 'declared' };
+
 function declaredFrontFacts(d: DeclaredFront): FrontFacts {
   const f = FRONTS[d.name];
   const how =
-    d.origin === 'declared'
-      ? `declared with --front ${d.name}`
-      : `declared with --front ${d.name} (the "front" of ${d.ref?.file ?? '.proxyproof.json'})`;
+    d.name === 'tls-lb'
+      ? 'declared with --behind-tls-lb'
+      : d.origin === 'declared'
+        ? `declared with --front ${d.name}`
+        : `declared with --front ${d.name} (the "front" of ${d.ref?.file ?? '.proxyproof.json'})`;
   return {
     name: d.name,
     origin: d.origin,
@@ -204,12 +209,15 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     );
   }
 
-  if (opts.front) facts.fronts = opts.front.name === 'none' ? [] : [declaredFrontFacts(opts.front)];
+  // --behind-tls-lb with no named front declares the generic balancer as the front (`tls-lb`), so the layer checks and
+  // the fix planner stand behind it as the chain does; a named front (--front, .proxyproof.json) wins over it.
+  const front = opts.front ?? (opts.behindTlsLb ? TLS_LB_FRONT : undefined);
+  if (front) facts.fronts = front.name === 'none' ? [] : [declaredFrontFacts(front)];
 
   setChainOptions(facts, {
     proxyFiles: files.proxyFiles,
     url: opts.url,
-    behindTlsLb: opts.behindTlsLb,
+    behindTlsLb: opts.behindTlsLb || front?.name === 'tls-lb',
     noFront: opts.front?.name === 'none',
     unmodelled: files.unmodelled,
     onProgress: stage,

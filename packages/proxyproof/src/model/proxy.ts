@@ -212,7 +212,7 @@ export interface ProxyVersionOutput {
 
 /** A cloud/PaaS front door: declared with `--front`, in `.proxyproof.json`, or inferred from the tree. */
 export interface FrontFacts {
-  name: FrontName;
+  name: FrontKind;
   origin: 'declared' | 'config' | 'inferred';
   /** The file (and line) that shows it: `fly.toml:30`, `container_service.tf:79`. */
   evidence: Ref[];
@@ -243,6 +243,12 @@ export const FRONT_NAMES = [
   'none',
 ] as const;
 export type FrontName = (typeof FRONT_NAMES)[number];
+/**
+ * A front's kind: a named one, or `tls-lb`, the TLS-ending HTTP load balancer of no named kind that `--behind-tls-lb`
+ * declares. Not a `--front` name: the flag says it. A declared front so that the layer checks and the fix planner
+ * see the balancer the chain puts in front (a `$scheme` patch on a proxy behind it would overwrite its https).
+ */
+export type FrontKind = FrontName | 'tls-lb';
 
 /**
  * Fronts that run the app themselves (a VM or dyno of theirs): the internet reaches the app's port only through
@@ -377,6 +383,8 @@ export interface ForwardedForReader {
   port: number;
   /** Bind addresses ([] = every interface). */
   hosts: string[];
+  /** The compose service running it, and its other names on the network: a proxy's upstream host that names it. */
+  serviceNames?: string[];
   entry: 'leftmost';
   ref: Ref;
   /** Where the program's behaviour was read. */

@@ -12,6 +12,11 @@ import { composeProjects } from '../../src/facts/compose-network.js';
 import type { ComposeFile } from '../../src/model/deploy.js';
 import { lintFiles } from '../python/lint-files.js';
 
+/**
+ * The port the web container exposes: its bind (or the Dockerfile CMD's 8000). A python image without EXPOSE and no
+ * `expose:` is refused by Traefik's docker provider ("port is missing": test/chain/traefik-exposed-port.test.ts).
+ */
+const exposed = (command: string) => /--bind 0\.0\.0\.0:(\d+)/.exec(command)?.[1] ?? '8000';
 const STACK = (host: string, command: string, extraLabel = '') => `services:
   traefik:
     image: traefik:v2.10
@@ -22,6 +27,8 @@ const STACK = (host: string, command: string, extraLabel = '') => `services:
       - "443:443"
   web:
     build: .
+    expose:
+      - "${exposed(command)}"
     ${command ? `command: ${command}` : ''}
     labels:
       - traefik.enable=true
@@ -95,7 +102,7 @@ test('alternative compose files: a label service of the same name is the one of 
 test('an override file joins its base: the router of the base links to the command the override gives', async () => {
   const { routes } = await routesOf({
     // An image without a CMD in the tree: the override's command is the one server of the service.
-    'docker-compose.yml': STACK('example.com', '').replace('build: .', 'image: example/app:1'),
+    'docker-compose.yml': STACK('example.com', '').replace('build: .', 'image: example/app:1').replace('- "8000"', '- "8005"'),
     'docker-compose.override.yml': 'services:\n  web:\n    command: gunicorn app.wsgi:application --bind 0.0.0.0:8005\n',
   });
   assert.equal(routes.length, 1);

@@ -185,3 +185,78 @@ test('Traefik labels without a port on an nginx service: linked to the nginx in 
     route.trace.steps.map((s) => s.label).join(' -> '),
   );
 });
+
+/**
+ * A container that exposes nothing, whose image is known to expose nothing either (python, node...), and no label
+ * naming a port: Traefik's docker provider refuses the container — 2.x/3.x `addServer` "port is missing" skips its
+ * whole configuration (pkg/provider/docker/config.go), 1.7's `containerFilter` logs "Filtering container without
+ * port" — so the router serves 404 and the app behind it is never reached through it. Said in the proxy's notes, no
+ * link to the app.
+ */
+const REFUSED: Array<{ name: string; files: Record<string, string>; refused: boolean }> = [
+  {
+    name: 'python base, no EXPOSE, no expose:/ports:, no port label: refused',
+    files: { 'docker-compose.yml': COMPOSE('gunicorn app.wsgi --bind 0.0.0.0:8000'), Dockerfile: 'FROM python:3.12-slim\n' },
+    refused: true,
+  },
+  {
+    name: 'the same with a loadbalancer.server.port label: served on that port',
+    files: {
+      'docker-compose.yml': `${COMPOSE('gunicorn app.wsgi --bind 0.0.0.0:8000')}      - "traefik.http.services.web.loadbalancer.server.port=8000"\n`,
+      Dockerfile: 'FROM python:3.12-slim\n',
+    },
+    refused: false,
+  },
+  {
+    name: 'the same with compose expose: 8000: served',
+    files: {
+      'docker-compose.yml': `${COMPOSE('gunicorn app.wsgi --bind 0.0.0.0:8000')}    expose:\n      - "8000"\n`,
+      Dockerfile: 'FROM python:3.12-slim\n',
+    },
+    refused: false,
+  },
+  // Trap: an unknown base image may EXPOSE a port of its own; not called refused.
+  {
+    name: 'trap: an unknown base image (its EXPOSE not known): not called refused',
+    files: {
+      'docker-compose.yml': COMPOSE('gunicorn app.wsgi --bind 0.0.0.0:8000'),
+      Dockerfile: 'FROM registry.example.com/base:1\n',
+    },
+    refused: false,
+  },
+  // Trap: a registry image tied to the tree's only Dockerfile (assumed): the registry's image may expose more.
+  {
+    name: "trap: a registry image the tree's only Dockerfile is assumed to build: not called refused",
+    files: {
+      'docker-compose.yml': COMPOSE('gunicorn app.wsgi --bind 0.0.0.0:8000').replace('build: .', 'image: example/app:1'),
+      Dockerfile: 'FROM python:3.12-slim\n',
+    },
+    refused: false,
+  },
+  // Trap: no Dockerfile in the tree for `build: .`: the image's EXPOSE is not known.
+  {
+    name: 'trap: the built Dockerfile is not in the tree: not called refused',
+    files: { 'docker-compose.yml': COMPOSE('gunicorn app.wsgi --bind 0.0.0.0:8000') },
+    refused: false,
+  },
+];
+
+for (const c of REFUSED)
+  test(`Traefik labels, a container exposing nothing: ${c.name}`, async () => {
+    const { facts } = await lintFiles(c.files, []);
+    const a = analyzeChain(facts);
+    // No Traefik static configuration in these trees: the notes are the run's diagnostics.
+    const notes = [
+      ...(facts.proxies ?? []).flatMap((p) => p.sites.flatMap((s) => s.notes)),
+      ...facts.diagnostics.map((d) => d.message),
+    ];
+    const said = notes.filter((n) => /router web \(docker-compose\.yml:\d+\) is not served: .*"port is missing"/.test(n));
+    const links = a.topology.links.filter((l) => a.topology.proxies.some((p) => p.kind === 'traefik' && p.id === l.fromHop));
+    if (c.refused) {
+      assert.equal(said.length, 1, notes.join('\n'));
+      assert.equal(links.length, 0, JSON.stringify(links.map((l) => l.target)));
+    } else {
+      assert.equal(said.length, 0, notes.join('\n'));
+      assert.ok(links.length > 0, 'the router is linked');
+    }
+  });

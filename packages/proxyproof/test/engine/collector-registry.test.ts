@@ -66,7 +66,7 @@ describe('collector registry', () => {
     const files = discoverProject([join(REPO_ROOT, 'examples/seed/nginx/sites-enabled/mysite')], REPO_ROOT).files;
     assert.deepEqual(
       (await collectorsFor(files)).map((c) => c.name),
-      ['nginx', 'haproxy', 'apache', 'deploy', 'caddy', 'front', 'traefik', 'synapse', 'nginx-proxy', 'airflow', 'odoo'],
+      ['nginx', 'haproxy', 'apache', 'deploy', 'caddy', 'front', 'traefik', 'synapse', 'minio', 'nginx-proxy', 'airflow', 'odoo'],
     );
   });
 
@@ -156,6 +156,22 @@ describe('collector registry', () => {
       name: 'homeserver.yaml (Synapse)',
       files: { 'homeserver.yaml': 'listeners:\n  - port: 8008\n    type: http\n    x_forwarded: true\n' },
       loads: ['synapse'],
+    },
+    {
+      name: 'a compose service running MinIO (its image starts `minio server`)',
+      files: { 'docker-compose.yml': 'services:\n  s3:\n    image: minio/minio\n    command: server /data\n' },
+      loads: ['deploy', 'minio'],
+    },
+    {
+      name: 'a systemd unit starting `minio server`',
+      files: { 'minio.service': '[Service]\nExecStart=/usr/local/bin/minio server /data\n' },
+      loads: ['deploy', 'minio'],
+    },
+    {
+      name: 'trap: a unit starting gunicorn (no MinIO in any launch file)',
+      files: { 'app.service': '[Service]\nExecStart=/usr/bin/gunicorn -b 127.0.0.1:8000 app:app\n' },
+      loads: ['deploy'],
+      not: ['minio'],
     },
     {
       name: 'an Odoo configuration ([options] with addons_path)',

@@ -105,7 +105,8 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   // A front door named with --front / .proxyproof.json (facts.fronts then holds only it) is more specific than
   // --behind-tls-lb; one inferred from the tree is used only when nothing is declared and nginx shows no balancer.
   const fronts = facts.fronts ?? [];
-  const named = fronts.find((f) => f.origin !== 'inferred' && f.name !== 'none');
+  // The generic balancer --behind-tls-lb declares (`tls-lb`) is that option's balancer below.
+  const named = fronts.find((f) => f.origin !== 'inferred' && f.name !== 'none' && f.name !== 'tls-lb');
   const inferred = named ? undefined : fronts.find((f) => f.origin === 'inferred' && f.name !== 'none');
   if (named) lbDeclared = frontLb(named);
   else if (opts.behindTlsLb)
@@ -262,7 +263,10 @@ function frontHops(topology: Topology, fronts: FrontFacts[]): void {
     type: 'proxy',
     id,
     kind: 'cloud-lb',
-    label: `${what} (${f.origin === 'inferred' ? `inferred from ${refText(f.evidence[0] ?? ref)}` : `--front ${f.name}`})`,
+    label:
+      f.name === 'tls-lb'
+        ? what
+        : `${what} (${f.origin === 'inferred' ? `inferred from ${refText(f.evidence[0] ?? ref)}` : `--front ${f.name}`})`,
     ref: f.evidence[0] ?? ref,
     placement: { kind: 'host', name: what },
     names: [],

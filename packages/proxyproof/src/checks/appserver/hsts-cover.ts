@@ -23,6 +23,7 @@
  * It mitigates, it does not replace the flag: a lost header (a new location, a moved proxy) reopens the leak. The
  * checks keep their finding at info and say so.
  */
+import { frontName } from '../../collectors/front/fronts.js';
 import { type NginxModel, type NginxResponseHeader, nginxModel, passingScopes } from '../../facts/nginx/index.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
@@ -56,7 +57,7 @@ function sendsStsAnywhere(m: NginxModel): boolean {
 /** Other TLS ends in the tree whose response headers are not read here. */
 function otherTlsEnd(facts: Facts): string | undefined {
   const front = facts.fronts?.find((f) => f.terminatesTls);
-  if (front) return `TLS also ends at ${front.name}, whose responses are not read`;
+  if (front) return `TLS also ends at ${frontName(front)}, whose responses are not read`;
   const proxy = facts.proxies?.find((p) => p.kind !== 'nginx');
   if (proxy) return `a ${proxy.kind} proxy in ${proxy.file} may answer without the header`;
   if ((facts.kube?.ingressNginx.length ?? 0) > 0) return 'an ingress controller may answer without the header';

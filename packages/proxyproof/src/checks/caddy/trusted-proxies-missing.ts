@@ -5,8 +5,10 @@
  * X-Forwarded-For/-Proto/-Host from an untrusted peer are replaced by Caddy's own view: the app sees
  * `http` and the proxy's address although the outer proxy sent `https` and the client's.
  */
+
 import { ipInList, isLoopbackHost, stripBrackets } from '../../chain/addr.js';
 import { PRIVATE_RANGES } from '../../collectors/caddy/collector.js';
+import { frontName } from '../../collectors/front/fronts.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
@@ -62,7 +64,7 @@ function inFront(
   const front = (facts.fronts ?? []).find((f) => f.terminatesTls && f.name !== 'none' && frontReachesProxy(f, 'caddy', ports));
   if (front)
     return {
-      evidence: front.evidence.map((r) => ev(r, `${front.name} ends TLS in front of Caddy`)),
+      evidence: front.evidence.map((r) => ev(r, `${frontName(front)} ends TLS in front of Caddy`)),
       peers: front.ranges.length ? front.ranges.join(' ') : 'private_ranges',
       strong: true,
     };

@@ -5,6 +5,7 @@
  * proxy does not set it. The finding names the switch, its default, and each deployment file that leaves it off.
  */
 
+import { frontName } from '../../collectors/front/fronts.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, EnvSwitchFacts, Facts, FrameworkFacts } from '../../model/facts.js';
@@ -54,7 +55,7 @@ function behind(facts: Facts, s: AppServerFacts): Evidence | undefined {
   const front = (facts.fronts ?? []).find((f) => f.terminatesTls);
   const e = front?.evidence[0];
   if (front && e && s.launch.via === 'procfile')
-    return { file: e.file, line: e.line, snippet: e.snippet, note: `${front.name} ends TLS in front of it` };
+    return { file: e.file, line: e.line, snippet: e.snippet, note: `${frontName(front)} ends TLS in front of it` };
   return undefined;
 }
 

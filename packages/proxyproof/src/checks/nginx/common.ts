@@ -3,6 +3,7 @@
  * nginx.org reference URLs. Checks stay pure: everything comes from Facts.
  */
 
+import { frontName } from '../../collectors/front/fronts.js';
 import { proxyContainer } from '../../collectors/proxy/container.js';
 import { isDockerfileName } from '../../collectors/sniff.js';
 import {
@@ -476,7 +477,7 @@ export function publicServerNames(server: NginxServer): string[] {
  */
 /** A front's own evidence (its flag, config line or manifest), each with `note`. */
 export function frontRefsEvidence(front: NonNullable<Facts['fronts']>[number], note: string): Evidence[] {
-  return front.evidence.map((r) => ({ file: r.file, line: r.line, snippet: r.snippet ?? front.name, note }));
+  return front.evidence.map((r) => ({ file: r.file, line: r.line, snippet: r.snippet ?? frontName(front), note }));
 }
 
 export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTls: boolean): TerminatorEvidence | undefined {
@@ -493,9 +494,9 @@ export function terminatorEvidence(facts: Facts, server: NginxServer, anyNginxTl
         refs: [],
         evidence: frontRefsEvidence(
           front,
-          `${front.name} ends TLS in front (${front.origin === 'declared' ? 'declared' : front.why})`,
+          `${frontName(front)} ends TLS in front (${front.origin === 'declared' ? 'declared' : front.why})`,
         ),
-        what: `${front.name}, which ends TLS`,
+        what: `${frontName(front)}, which ends TLS`,
       };
     }
   }

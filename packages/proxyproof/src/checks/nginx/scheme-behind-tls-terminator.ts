@@ -3,6 +3,7 @@
  * (realip trusts it, or it speaks PROXY protocol) and forwards `$scheme` — which is then always
  * `http`, even for clients that used HTTPS at the balancer.
  */
+import { frontName } from '../../collectors/front/fronts.js';
 import {
   displayFile,
   type NginxHeaderEntry,
@@ -148,11 +149,11 @@ function mixedBehindDeclaredFront(
     refs: [],
     evidence: frontRefsEvidence(
       front,
-      `${front.name} ends TLS in front and sends its plain HTTP to port ${plainPorts.join(', ')} (${front.origin === 'config' ? 'in .proxyproof.json' : 'declared'})`,
+      `${frontName(front)} ends TLS in front and sends its plain HTTP to port ${plainPorts.join(', ')} (${front.origin === 'config' ? 'in .proxyproof.json' : 'declared'})`,
     ),
-    what: `${front.name}, which ends TLS`,
+    what: `${frontName(front)}, which ends TLS`,
     plainPorts,
-    front: front.name,
+    front: frontName(front),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * proxy/client-ip-leftmost-spoofable: the edge proxy appends the client address to the X-Forwarded-For the
  * client sent (Apache mod_proxy_http, HAProxy `option forwardfor`, nginx `$proxy_add_x_forwarded_for`), and the
- * app behind it takes the LEFT-most entry (Synapse's `x_forwarded`). The left-most entry is then whatever the
+ * app behind it takes the LEFT-most entry (Synapse's `x_forwarded`, MinIO's source IP). The left-most entry is then whatever the
  * client wrote: any client can pick its own address (rate limits, IP bans, audit logs).
  * Runs on every proxy's neutral sites, nginx's included (facts/proxy-configs.ts): no nginx check says this.
  */
@@ -22,6 +22,7 @@ const meta: CheckMeta = {
   references: [
     PROXY_DOCS.apacheProxyHeaders,
     'https://github.com/element-hq/synapse/blob/develop/synapse/http/site.py',
+    'https://github.com/minio/minio/blob/master/internal/handlers/proxy.go',
     'https://element-hq.github.io/synapse/latest/reverse_proxy.html',
   ],
 };
@@ -46,6 +47,8 @@ function appendsClientValue(rules: Rule[]): Rule | undefined {
 
 function reaches(reader: ForwardedForReader, host: string, port: number): boolean {
   if (port !== reader.port) return false;
+  // A compose service's app: the proxy names its service (or an alias) as the upstream host.
+  if (reader.serviceNames?.includes(host)) return true;
   if (!isLoopbackHost(host)) return false;
   return reader.hosts.length === 0 || reader.hosts.some((h) => isLoopbackHost(h) || isWildcardHost(h));
 }
@@ -53,7 +56,7 @@ function reaches(reader: ForwardedForReader, host: string, port: number): boolea
 /** nginx: the one-line `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` of the tree, replaced in place. */
 const NGINX_APPEND = /^\s*proxy_set_header\s+X-Forwarded-For\s+["']?\$proxy_add_x_forwarded_for["']?\s*;\s*(#.*)?$/i;
 
-function fixFor(facts: Facts, p: ProxyConfigFacts, site: ProxySite, rule: Rule): Fix {
+function fixFor(facts: Facts, p: ProxyConfigFacts, site: ProxySite, rule: Rule, reader: ForwardedForReader): Fix {
   if (p.kind === 'nginx') {
     // Only a line of the server's own files: an included params file (proxy_params, /etc/nginx's or a snippet
     // other servers include too) is not this site's to rewrite.
@@ -61,8 +64,7 @@ function fixFor(facts: Facts, p: ProxyConfigFacts, site: ProxySite, rule: Rule):
     const line = own ? facts.sources.get(rule.ref.file)?.[rule.ref.line - 1] : undefined;
     if (line !== undefined && NGINX_APPEND.test(line))
       return {
-        description:
-          "Send the peer address nginx sees instead of appending it to the list the client sent (what Synapse's reverse-proxy docs configure), so the left-most entry is the client's real address.",
+        description: `Send the peer address nginx sees instead of appending it to the list the client sent${reader.app === 'Synapse' ? " (what Synapse's reverse-proxy docs configure)" : ''}, so the left-most entry is the client's real address.`,
         file: rule.ref.file,
         line: rule.ref.line,
         lines: ['proxy_set_header X-Forwarded-For $remote_addr;'],
@@ -116,7 +118,7 @@ export const proxyClientIpLeftmostSpoofable: Check = {
                 ev(reader.ref, `${reader.app} takes the left-most X-Forwarded-For entry`),
               ],
               why: `An appending proxy leaves the client's own list in front: "<what the client wrote>, <real address>". ${reader.app} believes the first entry (${reader.source}).`,
-              fix: fixFor(facts, p, site, rule),
+              fix: fixFor(facts, p, site, rule, reader),
             }),
           );
           break;

@@ -1,5 +1,7 @@
 /** Traefik references and the evidence that an entrypoint sits behind another proxy. */
+
 import type { Ref } from '../../chain/model.js';
+import { frontName } from '../../collectors/front/fronts.js';
 import type { Facts } from '../../model/facts.js';
 import { frontReachesProxy, type ProxyConfigFacts, type TraefikEntryPoint } from '../../model/proxy.js';
 import { proxiesForwardingHere } from '../proxy/forwarding-here.js';
@@ -52,6 +54,6 @@ export function behindProxy(
   if (!ep.tls)
     for (const f of facts.fronts ?? [])
       if (f.terminatesTls && f.name !== 'none' && frontReachesProxy(f, 'traefik', ep.port ? [ep.port] : []))
-        out.push({ ref: f.evidence[0] ?? { file: '(front)', line: 0 }, why: `${f.name} terminates TLS in front` });
+        out.push({ ref: f.evidence[0] ?? { file: '(front)', line: 0 }, why: `${frontName(f)} terminates TLS in front` });
   return out;
 }

@@ -4,6 +4,7 @@
  * claims https, any host and any IP. Also Traefik 1.x's default: a 1.x entrypoint without `forwardedHeaders` is
  * insecure (the collector records it with `origin: 'default'`), unless it only redirects (nothing reaches a backend).
  */
+import { frontName } from '../../collectors/front/fronts.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import type { TraefikEntryPoint } from '../../model/proxy.js';
@@ -59,7 +60,7 @@ export const traefikForwardedHeadersInsecure: Check = {
         out.push(
           finding(meta, {
             severity: front ? 'medium' : 'high',
-            message: `entrypoint ${ep.name} sets forwardedHeaders.insecure: Traefik keeps X-Forwarded-* from any peer${front ? ` (a ${front.name} front is declared; only safe if nothing else can connect)` : ', so any client that reaches it picks its scheme, host and IP'}`,
+            message: `entrypoint ${ep.name} sets forwardedHeaders.insecure: Traefik keeps X-Forwarded-* from any peer${front ? ` (a ${frontName(front)} front is declared; only safe if nothing else can connect)` : ', so any client that reaches it picks its scheme, host and IP'}`,
             evidence: [ev(at, 'insecure = true')],
             why: 'With insecure, Traefik skips its trusted-IP test and forwards whatever X-Forwarded-* the client sent. Apps that trust Traefik then believe forged values.',
             fix: instead

@@ -14,11 +14,14 @@ import type { CollectContext, DiscoveredFile } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppServerFacts, BindAddress, Facts, SourceRef, Valued } from '../../model/facts.js';
 import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
-import { isDockerfileName } from '../sniff.js';
+import { launchVia } from '../claims.js';
 import { inServiceContainer, reachOf } from './appserver.js';
 import { dockerArgv, parseDockerfile } from './formats.js';
 
 export type LaunchVia = AppServerFacts['launch']['via'];
+
+// Which launch file a path is: collectors/claims.ts (the collector registry asks it at start-up, without this module).
+export { launchVia };
 
 /** One line of the tree that starts a server. */
 export interface CommandLaunch<M> {
@@ -38,19 +41,6 @@ export interface CommandLaunch<M> {
   startedBy?: SourceRef;
   /** The folder whose files the container holds (the compose build context, or the unbuilt Dockerfile's folder). */
   context?: string;
-}
-
-/** Files that start programs: s6/runit `run` scripts, shell scripts, images, process managers, units. */
-export function launchVia(display: string): LaunchVia | undefined {
-  const d = display.replace(/\\/g, '/');
-  const base = d.split('/').pop() ?? '';
-  if (isDockerfileName(base)) return 'dockerfile';
-  if (/^Procfile/.test(base)) return 'procfile';
-  if (/\.service$/.test(base)) return 'systemd';
-  if (/supervisor/i.test(d) && /\.(conf|ini)$/.test(base)) return 'supervisord';
-  if (/\.sh$/.test(base) || /(^|\/)(services\.d|s6-rc\.d|service|sv)\/[^/]+\/run$/.test(d) || /^(docker-)?entrypoint/.test(base))
-    return 'shell';
-  return undefined;
 }
 
 /** The command words of one line, as a launch: `exec`, `sudo`, env assignments and JSON-array quoting dropped. */

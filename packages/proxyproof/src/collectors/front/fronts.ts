@@ -4,7 +4,7 @@
  * them without loading that collector when no front's file is linted (issue 10: start-up).
  */
 import type { Ref } from '../../chain/model.js';
-import type { FrontFacts, FrontName, KubeIngress } from '../../model/proxy.js';
+import type { FrontFacts, FrontKind, FrontName, KubeIngress } from '../../model/proxy.js';
 
 /**
  * What each front sends upstream and where it connects from (provider documentation). `xffOwnEntry`: the front
@@ -14,7 +14,7 @@ import type { FrontFacts, FrontName, KubeIngress } from '../../model/proxy.js';
  * app must trust two entries to reach the client. The address stands for that documented entry.
  */
 export const FRONTS: Record<
-  FrontName,
+  FrontKind,
   { terminatesTls: boolean; sends: string[]; ranges: string[]; what: string; xffOwnEntry?: string }
 > = {
   'aws-alb': {
@@ -65,7 +65,19 @@ export const FRONTS: Record<
     what: 'Google Cloud Run front end',
   },
   none: { terminatesTls: false, sends: [], ranges: [], what: 'no front: the proxy or app is the edge' },
+  // --behind-tls-lb: what any TLS-ending HTTP balancer sends (the scheme and the client address); its ranges unknown.
+  'tls-lb': {
+    terminatesTls: true,
+    sends: ['X-Forwarded-Proto', 'X-Forwarded-For'],
+    ranges: [],
+    what: 'TLS load balancer (--behind-tls-lb)',
+  },
 };
+
+/** A front as messages name it: its `--front` name, or what `--behind-tls-lb` declared. */
+export function frontName(f: Pick<FrontFacts, 'name'>): string {
+  return f.name === 'tls-lb' ? 'the TLS load balancer (--behind-tls-lb)' : f.name;
+}
 
 export function front(name: FrontName, evidence: Ref[], why: string): FrontFacts {
   const f = FRONTS[name];

@@ -702,7 +702,7 @@ function exposedPorts(
   file: string,
   name: string,
   raw: Record<string, unknown>,
-): { ports: number[]; complete: boolean } {
+): { ports: number[]; complete: boolean; tiedImage?: boolean } {
   const ports = containerPorts(raw);
   const svc = ctx.facts.compose?.files.find((f) => f.file === file)?.services.find((s) => s.name === name);
   let base = svc?.build ? undefined : svc?.image;
@@ -715,7 +715,13 @@ function exposedPorts(
   }
   const fromBase = base ? baseImageExposes(base) : undefined;
   if (fromBase) ports.push(...fromBase);
-  return { ports: [...new Set(ports)].sort((a, b) => a - b), complete: fromBase !== undefined };
+  return {
+    ports: [...new Set(ports)].sort((a, b) => a - b),
+    complete: fromBase !== undefined,
+    // A registry image tied to the tree's Dockerfile (svc.imageBuild: a build command, or assumed): what the registry
+    // holds may expose more than that file says.
+    ...(svc?.imageBuild ? { tiedImage: true } : {}),
+  };
 }
 
 /** Container ports a compose service exposes (`expose:`, the container side of `ports:`). */
@@ -1092,6 +1098,10 @@ function joinRoutes(ctx: CollectContext, st: RunState): void {
       assumedVersion: '2.x/3.x',
       traefik: { entryPoints: [], customRequestHeaders: [] },
     });
-  const first = st.statics[0]?.read.sites[0];
+  const first = st.statics[0]?.read.sites[0] ?? made[0]?.site;
   if (first) first.notes.push(...notes);
+  // No entrypoint of the tree to hang them on (labels only, the routers refused): still said, as notes of the run.
+  else
+    for (const n of notes)
+      ctx.facts.diagnostics.push({ level: 'note', file: st.dyns[0]?.file ?? '(traefik)', message: `Traefik: ${n}` });
 }

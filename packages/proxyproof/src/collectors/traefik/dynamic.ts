@@ -93,6 +93,12 @@ export interface TraefikDynamic {
   tcpServices?: DynService[];
   services: DynService[];
   middlewares: DynMiddleware[];
+  /**
+   * Why Traefik's docker provider serves none of this container's routers: it exposes no port and no label names
+   * one (2.x/3.x `addServer` "port is missing", the container's whole configuration skipped; 1.7 `containerFilter`
+   * "Filtering container without port").
+   */
+  refused?: string;
 }
 
 function listOf(v: unknown): string[] {
@@ -286,7 +292,7 @@ export function dynamicFromLabels(
   file: string,
   container: string,
   labels: Array<{ key: string; value: string; line: number }>,
-  exposed: { ports: number[]; complete: boolean },
+  exposed: { ports: number[]; complete: boolean; tiedImage?: boolean },
 ): TraefikDynamic {
   const flat: Flat = new Map();
   for (const l of labels) {
@@ -324,6 +330,9 @@ export function dynamicFromLabels(
         ports.length > 1
           ? ` (the lowest port the container exposes, of ${ports.join(', ')}${exposed.complete ? '' : ', unless its base image exposes a lower one'})`
           : '';
+      // Nothing exposed, and the image's own EXPOSE known to add none (python, node...): Traefik refuses the container.
+      if (port === undefined && exposed.complete && !exposed.tiedImage)
+        d.refused = `its container ${container} exposes no port (no compose expose:/ports:, no EXPOSE in its image) and no loadbalancer.server.port (1.x: traefik.port) label names one: Traefik's docker provider refuses the container ("port is missing"; 1.x: "Filtering container without port"), so every request for the router is answered 404 by Traefik`;
       d.services.push({
         name,
         ref: r.ref,
@@ -422,6 +431,11 @@ export function attachRoutes(
   const synth = new Map<string, ProxySite>();
   for (const d of dyns) {
     for (const r of d.routers) {
+      if (d.refused) {
+        // Said, not linked: the app behind it is never reached through this router.
+        notes.push(`router ${r.name} (${r.ref.file}:${r.ref.line}) is not served: ${d.refused}`);
+        continue;
+      }
       if (r.container && disabled.has(labelledKey(r.ref.file, r.container))) {
         // Said, not silently dropped: a label set without `traefik.enable=true` under exposedByDefault=false is a
         // common reason a Traefik stack serves 404 (the docker provider filters the container out).

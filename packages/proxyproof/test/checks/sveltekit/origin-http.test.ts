@@ -129,7 +129,12 @@ test('sveltekit app end: PROTOCOL_HEADER=x-forwarded-proto with nginx sending $s
     },
     { behindTlsLb: true },
   );
-  const lost = findings.find((f) => f.id === 'chain/scheme-lost');
+  // --behind-tls-lb declares the balancer to the layer checks too: nginx/scheme-behind-tls-terminator names the `$scheme`
+  // line, and the chain's loss at the same place is its explanation (one root cause: data.chainFinding).
+  const lost = findings.find(
+    (f) => f.id === 'chain/scheme-lost' || (f.data?.chainFinding as { id?: string } | undefined)?.id === 'chain/scheme-lost',
+  );
+  assert.equal(lost?.id, 'nginx/scheme-behind-tls-terminator');
   assert.match(
     lost?.message ?? '',
     /reaches SvelteKit \(adapter-node\) as http: lost at hop 2 \(nginx :80/,
