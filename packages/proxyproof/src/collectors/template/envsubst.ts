@@ -28,6 +28,7 @@ import { BUILD_FILE, type BuildCommand, buildCommandsIn, imageRepo, tagNames, we
 import { type KubeContainerRaw, looksLikeKubeManifest, parseKubeManifest, valueFromConfigMap } from '../deploy/kube.js';
 import { isShellScriptName } from '../sniff.js';
 import { applyOps, readScriptEnv, type ScriptRender } from './env-scripts.js';
+import { chartDir, type HelmRendered, helmFileOf, parseValues, renderHelmTemplate } from './helm-render.js';
 
 /** At most this many Dockerfiles and compose files are read for template values. */
 const MAX_FILES = 64;
@@ -236,7 +237,7 @@ export class EnvsubstVars {
         }
       }
     }
-    this.readKube(files, peek);
+    this.readKube(files, peek, byAbs);
     for (const { r, env, built } of composeRenders) {
       const srcAbs = built ? copiedFrom(built, r.src, byAbs) : undefined;
       this.renders.push({ ...r, ...(srcAbs ? { srcAbs } : {}), start: env });
@@ -311,19 +312,36 @@ export class EnvsubstVars {
    * `env:` entries, which win (Kubernetes: "a value defined by env with a duplicate key takes precedence"); an
    * `env` entry with `valueFrom` is unknown, a value with `$(OTHER)` is not used (`usable`).
    */
-  private readKube(files: DiscoveredFile[], peek: (f: DiscoveredFile) => string | undefined): void {
+  private readKube(
+    files: DiscoveredFile[],
+    peek: (f: DiscoveredFile) => string | undefined,
+    byAbs: Map<string, DiscoveredFile>,
+  ): void {
     type Cm = KubeConfigMap;
     const configMaps = new Map<string, Cm[]>();
     const containers: Array<{ c: KubeContainerRaw; display: string }> = [];
+    const chartValues = new Map<string, unknown>();
     let budget = MAX_MANIFESTS;
     for (const f of files) {
       const abs = slash(f.abs);
       if (!KUBE_YAML.test(abs) || COMPOSE.test(abs) || f.size > MAX_CONFIG_BYTES || budget <= 0) continue;
       budget--;
       // Searched only: a manifest's lines become evidence once a value comes from it (`register`).
-      const t = peek(f);
-      // A Helm template (`{{ ... }}`) is not YAML until rendered (the YAML parser would warn on `{{ x }}` keys).
-      if (t === undefined || t.includes('{{') || !looksLikeKubeManifest(t)) continue;
+      let t = peek(f);
+      // A Helm template (`{{ ... }}`) is not YAML until rendered (the YAML parser would warn on `{{ x }}` keys): a
+      // chart's template is rendered with its values.yaml defaults and its `.Files.Get` files (helm-render.ts).
+      let helm: HelmRendered | undefined;
+      if (t?.includes('{{')) {
+        const has = (a: string): boolean => byAbs.has(a);
+        const chart = chartDir(abs, has);
+        if (chart && !chartValues.has(chart)) {
+          const vf = byAbs.get(`${chart}/values.yaml`) ?? byAbs.get(`${chart}/values.yml`);
+          chartValues.set(chart, vf && vf.size <= MAX_CONFIG_BYTES ? parseValues(peek(vf)) : undefined);
+        }
+        helm = chart ? renderHelmTemplate(t, f.display, chart, chartValues.get(chart), has) : undefined;
+        t = helm?.text;
+      }
+      if (t === undefined || !looksLikeKubeManifest(t)) continue;
       let m: ReturnType<typeof parseKubeManifest>;
       try {
         m = parseKubeManifest(t);
@@ -333,7 +351,12 @@ export class EnvsubstVars {
       if (!m) continue;
       for (const cm of m.configMaps) {
         const list = configMaps.get(cm.name) ?? [];
-        list.push({ name: cm.name, file: abs, data: cm.data, display: f.display });
+        const keyFiles: Record<string, string> = {};
+        for (const [k, e] of Object.entries(cm.data)) {
+          const file = helm ? helmFileOf(e.value, helm) : undefined;
+          if (file) keyFiles[k] = file;
+        }
+        list.push({ name: cm.name, file: abs, data: cm.data, display: f.display, keyFiles });
         configMaps.set(cm.name, list);
       }
       for (const w of m.workloads) for (const c of w.containers) containers.push({ c, display: f.display });
@@ -391,7 +414,7 @@ export class EnvsubstVars {
           const src = posix.normalize(r.src);
           for (const mount of c.configMapMounts)
             for (const [key, cm] of mountedKeys(mount, configMaps))
-              if (mountedPath(mount, key) === src) this.renders.push({ ...r, srcAbs: cm.file, start: env });
+              if (mountedPath(mount, key) === src) this.renders.push({ ...r, srcAbs: keyFile(cm, key), start: env });
         }
       }
       // The image's entrypoint renders the templates folder only when it runs and is asked to start nginx
@@ -403,7 +426,8 @@ export class EnvsubstVars {
       for (const mount of c.configMapMounts)
         for (const [key, cm] of mountedKeys(mount, configMaps)) {
           const path = mountedPath(mount, key);
-          if (path.startsWith(`${templateDir}/`) && path.endsWith(suffix) && !targets.includes(cm.file)) targets.push(cm.file);
+          const file = keyFile(cm, key);
+          if (path.startsWith(`${templateDir}/`) && path.endsWith(suffix) && !targets.includes(file)) targets.push(file);
         }
       for (const file of targets) {
         const list = this.kube.get(file) ?? [];
@@ -647,7 +671,8 @@ function shellFormInner(args: string, outerShell = true): string {
 
 /** A value used as it is: one line, not empty, no `$` left for another expansion. */
 function usable(value: string): boolean {
-  return value !== '' && !value.includes('\n') && !value.includes('$');
+  // `__tpl_`: a Helm expression left opaque (`include`, `.Release`, a value values.yaml lacks).
+  return value !== '' && !value.includes('\n') && !value.includes('$') && !value.includes('__tpl_');
 }
 
 /** The nginx image tests names against the filter with awk's `~` (an extended regular expression). */
@@ -660,7 +685,19 @@ function safeTest(filter: string, name: string): boolean {
 }
 
 type KubeMount = KubeContainerRaw['configMapMounts'][number];
-type KubeConfigMap = { name: string; file: string; data: Record<string, { value: string; line: number }>; display: string };
+type KubeConfigMap = {
+  name: string;
+  file: string;
+  data: Record<string, { value: string; line: number }>;
+  display: string;
+  /** Keys a Helm template fills with a chart file (`.Files.Get`): key -> that file (absolute). */
+  keyFiles?: Record<string, string>;
+};
+
+/** The file a mounted key's content is: the chart file `.Files.Get` put there, else the manifest itself. */
+function keyFile(cm: KubeConfigMap, key: string): string {
+  return cm.keyFiles?.[key] ?? cm.file;
+}
 
 /** The keys a mount shows of the tree's ConfigMaps of its name (all, or those `items:`/`subPath` pick). */
 function mountedKeys(mount: KubeMount, configMaps: Map<string, KubeConfigMap[]>): Array<[string, KubeConfigMap]> {
