@@ -153,6 +153,15 @@ function envValue(ctx: LaunchContext, inv: FoundInvocation, name: string): Value
   return ctx.env[name];
 }
 
+/**
+ * A trust list from the environment. A variable set where the files cannot see its value (a Kubernetes
+ * `secretKeyRef`, a ConfigMap not in the tree) is unknown, not an empty list that trusts nobody.
+ */
+function envTrust(e: Valued<string>, envVar: string): Valued<string[]> {
+  if (e.origin === 'unknown') return valued([], 'unknown', e.ref, { envVar, note: e.note ?? 'not known statically' });
+  return valued(splitIps(e.value), 'env', e.ref, { envVar });
+}
+
 const valued = <T>(value: T, origin: Valued<T>['origin'], ref?: SourceRef, extra: Partial<Valued<T>> = {}): Valued<T> => ({
   value,
   origin,
@@ -346,7 +355,7 @@ function buildGunicorn(
       envVar: cfgIps.ev?.envVar,
       note: 'not known statically',
     });
-  else if (envIps) facts.trustedProxies = valued(splitIps(envIps.value), 'env', envIps.ref, { envVar: 'FORWARDED_ALLOW_IPS' });
+  else if (envIps) facts.trustedProxies = envTrust(envIps, 'FORWARDED_ALLOW_IPS');
   else
     facts.trustedProxies = valued(defaultIps, 'default', undefined, {
       envVar: 'FORWARDED_ALLOW_IPS',
@@ -437,9 +446,8 @@ function buildUvicorn(
   const ipsEnvU = envValue(ctx, inv, 'UVICORN_FORWARDED_ALLOW_IPS');
   const ipsEnv = envValue(ctx, inv, 'FORWARDED_ALLOW_IPS');
   if (ips !== undefined) facts.trustedProxies = valued(splitIps(ips), 'literal', ctx.ref);
-  else if (ipsEnvU)
-    facts.trustedProxies = valued(splitIps(ipsEnvU.value), 'env', ipsEnvU.ref, { envVar: 'UVICORN_FORWARDED_ALLOW_IPS' });
-  else if (ipsEnv) facts.trustedProxies = valued(splitIps(ipsEnv.value), 'env', ipsEnv.ref, { envVar: 'FORWARDED_ALLOW_IPS' });
+  else if (ipsEnvU) facts.trustedProxies = envTrust(ipsEnvU, 'UVICORN_FORWARDED_ALLOW_IPS');
+  else if (ipsEnv) facts.trustedProxies = envTrust(ipsEnv, 'FORWARDED_ALLOW_IPS');
   else
     facts.trustedProxies = valued(['127.0.0.1'], 'default', undefined, {
       envVar: 'FORWARDED_ALLOW_IPS',

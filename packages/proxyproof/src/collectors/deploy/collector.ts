@@ -40,8 +40,14 @@ import {
   type WrittenScript,
 } from './formats.js';
 import { valuesForLines, valuesOnLine } from './helm.js';
-import { type BuildCommand, buildCommandsIn, imageRepo, tagNames, wellKnownImage } from './image-source.js';
-import { type KubeConfigMapRaw, type KubeManifest, looksLikeKubeManifest, parseKubeManifest } from './kube.js';
+import { BUILD_FILE, type BuildCommand, buildCommandsIn, imageRepo, tagNames, wellKnownImage } from './image-source.js';
+import {
+  type KubeConfigMapRaw,
+  type KubeManifest,
+  looksLikeKubeManifest,
+  parseKubeManifest,
+  valueFromConfigMap,
+} from './kube.js';
 import { type PyText, type RunserverDefaults, runserverDefaults, runserverSubclasses } from './runserver-defaults.js';
 import {
   type FoundInvocation,
@@ -218,9 +224,6 @@ interface ImageTie {
 }
 
 /** Files that may hold the command that builds an image: CI configs, scripts, Makefiles, READMEs and docs. */
-const BUILD_FILE =
-  /(^|\/)(\.gitlab-ci\.ya?ml|\.github\/workflows\/[^/]+\.ya?ml|\.circleci\/config\.ya?ml|\.drone\.ya?ml|bitbucket-pipelines\.ya?ml|azure-pipelines\.ya?ml|cloudbuild\.ya?ml|Jenkinsfile|[Mm]akefile|GNUmakefile|justfile|Taskfile\.ya?ml|[^/]+\.sh|[^/]*README[^/]*|[^/]+\.md)$/;
-
 class DeployRun {
   private readonly byAbs = new Map<string, DiscoveredFile>();
   private readonly dockerfiles = new Map<string, DockerImage>();
@@ -1281,8 +1284,27 @@ class DeployRun {
       }
       for (const [k, e] of Object.entries(c.env))
         env[k] = { value: e.value, origin: 'env', envVar: k, ref: refIn(this.ctx, f.display, e.line), note: 'container env' };
-      for (const k of c.envFrom)
-        env[k] = { value: '', origin: 'unknown', envVar: k, note: 'container env valueFrom (a Secret, ConfigMap or field)' };
+      for (const k of c.envFrom) {
+        const ref = c.valueFrom[k];
+        const got = ref ? valueFromConfigMap(ref, configMaps, sameKubeName) : undefined;
+        if (got && 'value' in got)
+          env[k] = {
+            value: got.value,
+            origin: 'env',
+            envVar: k,
+            ref: refIn(this.ctx, got.file, got.line),
+            note: `ConfigMap ${got.configMap} (container env valueFrom, ${f.display}:${ref?.line})`,
+          };
+        // The kubelet skips an optional reference to a missing key: the image's or envFrom's value stays.
+        else if (got && 'unset' in got) notes.push(`${k}: ${got.why}`);
+        else
+          env[k] = {
+            value: '',
+            origin: 'unknown',
+            envVar: k,
+            note: `container env valueFrom ${got?.unknown ?? '(a Secret, ConfigMap or field)'}`,
+          };
+      }
       const stringEnv = Object.fromEntries(
         Object.entries(env)
           .filter(([, e]) => e.origin !== 'unknown')

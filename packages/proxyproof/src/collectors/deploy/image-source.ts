@@ -12,6 +12,10 @@
  */
 import { shlexSplit } from './shell.js';
 
+/** Files that may hold an image build command: CI configurations, scripts, Makefiles, READMEs. */
+export const BUILD_FILE =
+  /(^|\/)(\.gitlab-ci\.ya?ml|\.github\/workflows\/[^/]+\.ya?ml|\.circleci\/config\.ya?ml|\.drone\.ya?ml|bitbucket-pipelines\.ya?ml|azure-pipelines\.ya?ml|cloudbuild\.ya?ml|Jenkinsfile|[Mm]akefile|GNUmakefile|justfile|Taskfile\.ya?ml|[^/]+\.sh|[^/]*README[^/]*|[^/]+\.md)$/;
+
 /** The repository an image reference names: no tag, no digest, Docker Hub's `docker.io/library/` dropped. */
 export function imageRepo(image: string): string {
   let s = image.trim().replace(/@sha256:[0-9a-f]+$/i, '');

@@ -21,8 +21,13 @@ export interface KubeContainerRaw {
   /** Lines spanned by the command/args values (the server's own line is searched for in them). */
   argvLines?: [number, number];
   env: Record<string, { value: string; line: number }>;
-  /** `env` entries whose value comes from elsewhere (valueFrom): unknown. */
+  /** `env` entries whose value comes from elsewhere (valueFrom): unknown unless `valueFrom` finds it in the tree. */
   envFrom: string[];
+  /**
+   * Where each `valueFrom` entry's value is: a ConfigMap's key (`configMapKeyRef`), a Secret's (`secretKeyRef`: never
+   * in the files we read), or the pod's own field/resource (`fieldRef`, `resourceFieldRef`: known only at run time).
+   */
+  valueFrom: Record<string, EnvValueFrom>;
   /** envFrom sources (configMapRef / secretRef names). */
   envSources: Array<{ kind: 'configMap' | 'secret'; name: string; line: number }>;
   envKey?: { line: number; itemIndent?: string };
@@ -41,6 +46,16 @@ export interface KubeContainerRaw {
     /** `items:` that give a key another file name in the folder (key -> path). */
     paths?: Record<string, string>;
   }>;
+}
+
+export interface EnvValueFrom {
+  line: number;
+  kind: 'configMap' | 'secret' | 'field';
+  /** The ConfigMap or Secret named. */
+  name?: string;
+  key?: string;
+  /** `optional: true`: a missing ConfigMap or key leaves the variable unset instead of stopping the pod. */
+  optional?: boolean;
 }
 
 export interface KubeWorkloadRaw {
@@ -114,6 +129,7 @@ function container(doc: YDoc, base: Array<string | number>, raw: Record<string, 
     line: at(doc, base)?.line ?? 0,
     env: {},
     envFrom: [],
+    valueFrom: {},
     envSources: [],
     ports: [],
     configMapMounts: [],
@@ -146,8 +162,20 @@ function container(doc: YDoc, base: Array<string | number>, raw: Record<string, 
       if (!o || typeof o.name !== 'string') return;
       const line = at(doc, [...base, 'env', i])?.line ?? envAt?.keyLine ?? c.line;
       if (o.value !== undefined && o.value !== null) c.env[o.name] = { value: String(o.value), line };
-      else if (o.valueFrom !== undefined) c.envFrom.push(o.name);
-      else c.env[o.name] = { value: '', line };
+      else if (o.valueFrom !== undefined) {
+        c.envFrom.push(o.name);
+        const vf = obj(o.valueFrom);
+        const cm = obj(vf?.configMapKeyRef);
+        const sec = obj(vf?.secretKeyRef);
+        const ref = cm ?? sec;
+        c.valueFrom[o.name] = {
+          line,
+          kind: cm ? 'configMap' : sec ? 'secret' : 'field',
+          ...(ref && typeof ref.name === 'string' ? { name: ref.name } : {}),
+          ...(ref && typeof ref.key === 'string' ? { key: ref.key } : {}),
+          ...(ref?.optional === true ? { optional: true } : {}),
+        };
+      } else c.env[o.name] = { value: '', line };
     });
   if (Array.isArray(raw.envFrom))
     raw.envFrom.forEach((item, i) => {
@@ -165,6 +193,52 @@ function container(doc: YDoc, base: Array<string | number>, raw: Record<string, 
       if (Number.isInteger(n)) c.ports.push(n);
     }
   return c;
+}
+
+/** A ConfigMap of the tree as the lookups see it (the file it is in, shown as the user named it). */
+export interface TreeConfigMap {
+  name: string;
+  data: Record<string, { value: string; line: number }>;
+  file: string;
+}
+
+/** What an `env` entry's `valueFrom` gives, as the files tell it. */
+export type ValueFromResult =
+  | { value: string; line: number; file: string; configMap: string }
+  /** The variable is not set (an `optional` reference to a key the ConfigMap does not hold). */
+  | { unset: true; why: string }
+  | { unknown: string };
+
+/**
+ * The value of a `valueFrom` entry: a `configMapKeyRef` to a ConfigMap the tree holds (one of that name, or several
+ * that agree on the key: a kustomize base and its overlays) gives that key's value, as the kubelet puts it in the
+ * container's environment. A Secret, a field/resource reference, a ConfigMap the files do not hold, several that
+ * disagree, or a key it lacks (the pod would not start unless `optional`) stay unknown, and say why. `same` matches
+ * a name that is a template (`{{ include "x.fullname" . }}-config`).
+ */
+export function valueFromConfigMap(
+  ref: EnvValueFrom,
+  configMaps: readonly TreeConfigMap[],
+  same: (a: string, b: string) => boolean = (a, b) => a === b,
+): ValueFromResult {
+  if (ref.kind === 'secret')
+    return { unknown: `from Secret ${ref.name ?? '?'}${ref.key ? ` key ${ref.key}` : ''}: a Secret's value is not in the files` };
+  if (ref.kind === 'field' || !ref.name || !ref.key)
+    return { unknown: 'from the pod itself (fieldRef/resourceFieldRef): known only at run time' };
+  const name = ref.name;
+  const exact = configMaps.filter((c) => c.name === name);
+  const cms = exact.length > 0 ? exact : configMaps.filter((c) => same(c.name, name));
+  if (cms.length === 0) return { unknown: `from ConfigMap ${name}, which is not among the linted files` };
+  const key = ref.key;
+  const hits = cms.map((c) => ({ c, e: c.data[key] }));
+  if (hits.every((h) => h.e === undefined))
+    return ref.optional
+      ? { unset: true, why: `ConfigMap ${name} has no key ${key} (optional: the variable is not set)` }
+      : { unknown: `ConfigMap ${name} has no key ${key} in the files (the pod would not start with it)` };
+  const first = hits[0];
+  if (!first?.e || hits.some((h) => h.e?.value !== first.e?.value))
+    return { unknown: `ConfigMap ${name} is written ${cms.length} times with different values of ${key}` };
+  return { value: first.e.value, line: first.e.line, file: first.c.file, configMap: first.c.name };
 }
 
 /** A ConfigMap a pod volume carries, with the `items:` it narrows to (key -> file name in the volume); all keys when unset. */

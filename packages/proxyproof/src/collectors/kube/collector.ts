@@ -11,6 +11,7 @@ import type { Collector } from '../../model/collector.js';
 import type { Facts } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { KubeFacts, KubeIngress, TrustList } from '../../model/proxy.js';
+import { valuesForLines } from '../deploy/helm.js';
 import { ingressFronts } from '../front/fronts.js';
 import { configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
@@ -126,17 +127,26 @@ function ingressFrom(doc: YDoc, file: string, v: Record<string, unknown>): KubeI
 }
 
 /** String labels of a mapping, placeholders (`__tpl_x__`, an unrendered include) left out. */
-function literalLabels(v: unknown): Record<string, string> {
+/** Labels written literally, or filled from a chart's values (`fill`); a label still holding a template is left out. */
+function literalLabels(v: unknown, fill: (x: string) => string = (x) => x): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(obj(v) ?? {}))
-    if ((typeof x === 'string' || typeof x === 'number') && !/__tpl_/.test(`${k}${x}`)) out[k] = String(x);
+  for (const [k, x] of Object.entries(obj(v) ?? {})) {
+    if (typeof x !== 'string' && typeof x !== 'number') continue;
+    const value = fill(String(x));
+    if (!/__tpl_/.test(`${k}${value}`)) out[k] = value;
+  }
   return out;
 }
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod', 'Job', 'DeploymentConfig']);
 
 /** A workload's pod template labels and container ports (what a Service selects and targets). */
-function podLabelsFrom(doc: YDoc, file: string, v: Record<string, unknown>): NonNullable<KubeFacts['podLabels']>[number] {
+function podLabelsFrom(
+  doc: YDoc,
+  file: string,
+  v: Record<string, unknown>,
+  fill?: (x: string) => string,
+): NonNullable<KubeFacts['podLabels']>[number] {
   const pod = v.kind === 'Pod' ? v : (obj(get(v, ['spec', 'template'])) ?? {});
   const containers = get(pod, ['spec', 'containers']);
   const ports: Array<{ name?: string; port: number }> = [];
@@ -150,7 +160,7 @@ function podLabelsFrom(doc: YDoc, file: string, v: Record<string, unknown>): Non
   return {
     workload: name,
     ref: { file, line: at(doc, ['kind'])?.keyLine || 1, snippet: `${String(v.kind)} ${name}` },
-    labels: literalLabels(get(pod, ['metadata', 'labels'])),
+    labels: literalLabels(get(pod, ['metadata', 'labels']), fill),
     ports,
   };
 }
@@ -262,6 +272,14 @@ export const kubeCollector: Collector = {
       const docs = yamlDocs(src, (p) => ctx.skip(f, p.message, p.line));
       if (!docs) continue;
       const file = f.display;
+      // A chart template's `{{ .Values.x }}` placeholders with values.yaml's defaults (Service names, selectors and
+      // pod labels as `helm template` renders them); nothing for a plain manifest.
+      let helmValues: Map<string, string> | undefined;
+      const fill = (x: string): string => {
+        if (!x.includes('__tpl_')) return x;
+        helmValues ??= valuesForLines(ctx, f.display, f.abs, 1, Number.MAX_SAFE_INTEGER);
+        return x.replace(/__tpl_[A-Za-z0-9_]*__/g, (m) => helmValues?.get(m) ?? m);
+      };
       ctx.facts.kube ??= { ingressNginx: [], services: [] };
       const kube = ctx.facts.kube;
       for (const doc of docs) {
@@ -326,24 +344,26 @@ export const kubeCollector: Collector = {
           });
         } else if (typeof kind === 'string' && WORKLOADS.has(kind)) {
           kube.podLabels ??= [];
-          kube.podLabels.push(podLabelsFrom(doc, file, v));
+          kube.podLabels.push(podLabelsFrom(doc, file, v, fill));
         } else if (kind === 'Service') {
           const spec = obj(v.spec) ?? {};
           const type = String(spec.type ?? 'ClusterIP');
-          const sname = String(get(v, ['metadata', 'name']) ?? '');
+          // A chart's Service is named by its values (`{{ .Values.api.name }}-svc`): the name another template or
+          // config uses as the upstream host is the rendered one, with values.yaml's defaults (helm template).
+          const sname = fill(String(get(v, ['metadata', 'name']) ?? ''));
           kube.serviceIndex ??= [];
           kube.serviceIndex.push({
             name: sname,
             ref: { file, line: at(doc, ['kind'])?.keyLine || 1, snippet: `Service ${sname}` },
-            selector: literalLabels(spec.selector),
+            selector: literalLabels(spec.selector, fill),
             ports: (Array.isArray(spec.ports) ? spec.ports : []).flatMap((p) => {
               const o = obj(p);
               if (!o) return [];
               return [
                 {
-                  port: String(o.port ?? ''),
+                  port: fill(String(o.port ?? '')),
                   ...(typeof o.name === 'string' ? { name: o.name } : {}),
-                  targetPort: String(o.targetPort ?? o.port ?? ''),
+                  targetPort: fill(String(o.targetPort ?? o.port ?? '')),
                 },
               ];
             }),

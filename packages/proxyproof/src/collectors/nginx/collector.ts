@@ -397,6 +397,12 @@ export const nginxCollector: Collector = {
         ...(templateKey ? { entryTemplateName: templateKey } : {}),
       });
       if (templateKey && cand.embedded) noteEmbeddedValues(ctx, f, cand.embedded.text, templateKey);
+      // A file of only bare `$NAME`s an envsubst list substitutes (no `${`): the shared reader (engine/collect.ts)
+      // did not render it, the parser did; its filled values are noted here the same way.
+      else if (!cand.embedded && !ctx.facts.templates?.has(f.display)) {
+        const raw = texts.get(f.abs)?.text;
+        if (raw !== undefined && (ctx.templateVars?.(f.abs)?.envNames?.()?.size ?? 0) > 0) noteEmbeddedValues(ctx, f, raw, f.abs);
+      }
       const entryText = texts.get(f.abs)?.text ?? '';
       // A file that parsed but names an include that is not here (`include {{ app.key }}_params;` in a template)
       // still shows what it is: its own blocks decide.
@@ -579,7 +585,8 @@ function addPassengerServers(ctx: CollectContext): void {
 
 /**
  * The values the tree gives an embedded template key's `${NAME}`s (a Kubernetes container's environment:
- * collectors/template/envsubst.ts) are noted with the manifest's other template notes, so a finding on those lines
+ * collectors/template/envsubst.ts), or a standalone file's bare listed `$NAME`s, are noted with the file's other
+ * template notes, so a finding on those lines
  * says where each value is written (engine/template-values.ts). The manifest itself is YAML, so the shared reader
  * (engine/collect.ts) did not render them.
  */

@@ -24,10 +24,11 @@ import type { DiscoveredFile } from '../../model/collector.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import type { TemplateValue } from '../../model/template.js';
 import { type ComposeRaw, type Dockerfile, interpolate, parseCompose, parseDockerfile, parseEnvFile } from '../deploy/formats.js';
-import { imageRepo } from '../deploy/image-source.js';
-import { type KubeContainerRaw, looksLikeKubeManifest, parseKubeManifest } from '../deploy/kube.js';
+import { BUILD_FILE, type BuildCommand, buildCommandsIn, imageRepo, tagNames, wellKnownImage } from '../deploy/image-source.js';
+import { type KubeContainerRaw, looksLikeKubeManifest, parseKubeManifest, valueFromConfigMap } from '../deploy/kube.js';
 import { isShellScriptName } from '../sniff.js';
 import { applyOps, readScriptEnv, type ScriptRender } from './env-scripts.js';
+import { chartDir, type HelmRendered, helmFileOf, parseValues, renderHelmTemplate } from './helm-render.js';
 
 /** At most this many Dockerfiles and compose files are read for template values. */
 const MAX_FILES = 64;
@@ -92,6 +93,8 @@ export class EnvsubstVars {
    * containers that mount that key where the nginx image renders it (`/etc/nginx/templates`).
    */
   private kube = new Map<string, Env[]>();
+  /** Kubernetes containers running an image that is not the stock nginx one, with their environment. */
+  private kubeImages: Array<{ image: string; env: Env }> = [];
   /** Scripts' `envsubst` commands (collectors/template/env-scripts.ts). */
   private renders: Render[] = [];
   private byName = new Map<string, string[]>();
@@ -123,6 +126,7 @@ export class EnvsubstVars {
     }
     let budget = MAX_FILES;
     const composeRenders: Array<{ r: ScriptRender; env: Env; built: Image | undefined }> = [];
+    const composeTags: Array<{ repo: string; img: Image }> = [];
     const text = (f: DiscoveredFile | undefined): string | undefined =>
       f && f.size <= MAX_CONFIG_BYTES && budget-- > 0 ? read(f) : undefined;
     const images = new Map<string, Image>();
@@ -197,6 +201,8 @@ export class EnvsubstVars {
             setEnv(k, x, s.itemLine('environment', i));
           });
         if (built) built.services.push(env);
+        // `image:` beside `build:` is the name compose tags the build with: a pod running it runs this Dockerfile.
+        if (built && typeof v.image === 'string') composeTags.push({ repo: imageRepo(v.image), img: built });
         // `command: /bin/sh -c "envsubst < /etc/nginx/site.tpl > ... && nginx ..."`: compose interpolates the string
         // first (`$$` is a `$`; a `${X}` from an unknown shell leaves the command unknown), then splits it into argv
         // without a shell; the render sees this service's environment.
@@ -231,7 +237,7 @@ export class EnvsubstVars {
         }
       }
     }
-    this.readKube(files, peek);
+    this.readKube(files, peek, byAbs);
     for (const { r, env, built } of composeRenders) {
       const srcAbs = built ? copiedFrom(built, r.src, byAbs) : undefined;
       this.renders.push({ ...r, ...(srcAbs ? { srcAbs } : {}), start: env });
@@ -266,6 +272,7 @@ export class EnvsubstVars {
     }
     // Dockerfiles no compose file builds: built from their own folder (`docker build .`).
     for (const f of files) if (DOCKERFILE.test(slash(f.abs))) image(slash(f.abs));
+    this.tieKubeImages(files, peek, composeTags, image);
     for (const img of images.values()) if (img.contexts.length === 0) img.contexts.push(posix.dirname(slash(img.file.abs)));
     this.images = [...images.values()];
     // A Dockerfile's own envsubst: `RUN envsubst '$A' < /etc/nginx/x.tpl > ...` (build time: the ENV above it) and
@@ -305,19 +312,36 @@ export class EnvsubstVars {
    * `env:` entries, which win (Kubernetes: "a value defined by env with a duplicate key takes precedence"); an
    * `env` entry with `valueFrom` is unknown, a value with `$(OTHER)` is not used (`usable`).
    */
-  private readKube(files: DiscoveredFile[], peek: (f: DiscoveredFile) => string | undefined): void {
+  private readKube(
+    files: DiscoveredFile[],
+    peek: (f: DiscoveredFile) => string | undefined,
+    byAbs: Map<string, DiscoveredFile>,
+  ): void {
     type Cm = KubeConfigMap;
     const configMaps = new Map<string, Cm[]>();
     const containers: Array<{ c: KubeContainerRaw; display: string }> = [];
+    const chartValues = new Map<string, unknown>();
     let budget = MAX_MANIFESTS;
     for (const f of files) {
       const abs = slash(f.abs);
       if (!KUBE_YAML.test(abs) || COMPOSE.test(abs) || f.size > MAX_CONFIG_BYTES || budget <= 0) continue;
       budget--;
       // Searched only: a manifest's lines become evidence once a value comes from it (`register`).
-      const t = peek(f);
-      // A Helm template (`{{ ... }}`) is not YAML until rendered (the YAML parser would warn on `{{ x }}` keys).
-      if (t === undefined || t.includes('{{') || !looksLikeKubeManifest(t)) continue;
+      let t = peek(f);
+      // A Helm template (`{{ ... }}`) is not YAML until rendered (the YAML parser would warn on `{{ x }}` keys): a
+      // chart's template is rendered with its values.yaml defaults and its `.Files.Get` files (helm-render.ts).
+      let helm: HelmRendered | undefined;
+      if (t?.includes('{{')) {
+        const has = (a: string): boolean => byAbs.has(a);
+        const chart = chartDir(abs, has);
+        if (chart && !chartValues.has(chart)) {
+          const vf = byAbs.get(`${chart}/values.yaml`) ?? byAbs.get(`${chart}/values.yml`);
+          chartValues.set(chart, vf && vf.size <= MAX_CONFIG_BYTES ? parseValues(peek(vf)) : undefined);
+        }
+        helm = chart ? renderHelmTemplate(t, f.display, chart, chartValues.get(chart), has) : undefined;
+        t = helm?.text;
+      }
+      if (t === undefined || !looksLikeKubeManifest(t)) continue;
       let m: ReturnType<typeof parseKubeManifest>;
       try {
         m = parseKubeManifest(t);
@@ -327,14 +351,18 @@ export class EnvsubstVars {
       if (!m) continue;
       for (const cm of m.configMaps) {
         const list = configMaps.get(cm.name) ?? [];
-        list.push({ file: abs, data: cm.data, display: f.display });
+        const keyFiles: Record<string, string> = {};
+        for (const [k, e] of Object.entries(cm.data)) {
+          const file = helm ? helmFileOf(e.value, helm) : undefined;
+          if (file) keyFiles[k] = file;
+        }
+        list.push({ name: cm.name, file: abs, data: cm.data, display: f.display, keyFiles });
         configMaps.set(cm.name, list);
       }
       for (const w of m.workloads) for (const c of w.containers) containers.push({ c, display: f.display });
     }
-    if (configMaps.size === 0) return;
-    for (const { c, display } of containers) {
-      if (!c.image || !NGINX_IMAGE.test(imageRepo(c.image))) continue;
+    const treeMaps = [...configMaps.values()].flat().map((x) => ({ name: x.name, data: x.data, file: x.display }));
+    const containerEnv = (c: KubeContainerRaw, display: string): Env => {
       const env: Env = new Map();
       for (const src of c.envSources) {
         const cms = src.kind === 'configMap' ? (configMaps.get(src.name) ?? []) : [];
@@ -347,7 +375,27 @@ export class EnvsubstVars {
         for (const [k, e] of Object.entries(cm.data)) env.set(k, { value: e.value, file: cm.display, line: e.line });
       }
       for (const [k, e] of Object.entries(c.env)) env.set(k, { value: e.value, file: display, line: e.line });
-      for (const k of c.envFrom) env.set(k, null);
+      // `valueFrom.configMapKeyRef` takes the key's value from a ConfigMap of the tree; a Secret, a field or a
+      // ConfigMap we do not hold stays unknown; an optional missing key leaves what envFrom gave.
+      for (const k of c.envFrom) {
+        const ref = c.valueFrom[k];
+        const got = ref ? valueFromConfigMap(ref, treeMaps) : undefined;
+        if (got && 'value' in got) env.set(k, { value: got.value, file: got.file, line: got.line });
+        else if (!got || !('unset' in got)) env.set(k, null);
+      }
+      return env;
+    };
+    for (const { c, display } of containers) {
+      if (!c.image) continue;
+      if (!NGINX_IMAGE.test(imageRepo(c.image))) {
+        // Maybe an image the tree builds FROM nginx that COPYs the template: tied to its Dockerfile once every
+        // image is known (`tieKubeImages`). Its ENTRYPOINT/CMD must run: no `command`, no `args` but nginx's.
+        const ownStart = c.argv === undefined || (!c.command && /^nginx(?:-debug)?$/.test(c.argv[0] ?? ''));
+        if (ownStart && !wellKnownImage(c.image)) this.kubeImages.push({ image: c.image, env: containerEnv(c, display) });
+        continue;
+      }
+      if (configMaps.size === 0) continue;
+      const env = containerEnv(c, display);
       // The image's script: `${NGINX_ENVSUBST_TEMPLATE_DIR:-/etc/nginx/templates}`, files named `*${SUFFIX:-.template}`
       // in it or below (`find -follow -type f -name`). A setting written with a value we do not know (`valueFrom`)
       // skips the container; a Secret's unknown names are taken not to move the image's own folders.
@@ -366,7 +414,7 @@ export class EnvsubstVars {
           const src = posix.normalize(r.src);
           for (const mount of c.configMapMounts)
             for (const [key, cm] of mountedKeys(mount, configMaps))
-              if (mountedPath(mount, key) === src) this.renders.push({ ...r, srcAbs: cm.file, start: env });
+              if (mountedPath(mount, key) === src) this.renders.push({ ...r, srcAbs: keyFile(cm, key), start: env });
         }
       }
       // The image's entrypoint renders the templates folder only when it runs and is asked to start nginx
@@ -378,13 +426,67 @@ export class EnvsubstVars {
       for (const mount of c.configMapMounts)
         for (const [key, cm] of mountedKeys(mount, configMaps)) {
           const path = mountedPath(mount, key);
-          if (path.startsWith(`${templateDir}/`) && path.endsWith(suffix) && !targets.includes(cm.file)) targets.push(cm.file);
+          const file = keyFile(cm, key);
+          if (path.startsWith(`${templateDir}/`) && path.endsWith(suffix) && !targets.includes(file)) targets.push(file);
         }
       for (const file of targets) {
         const list = this.kube.get(file) ?? [];
         list.push(env);
         this.kube.set(file, list);
       }
+    }
+  }
+
+  /**
+   * Kubernetes containers whose image the tree builds (collectors/deploy/image-source.ts, the evidence the deploy
+   * collector uses for app images, strongest first): a compose service that builds it under that `image:` name, or
+   * a `docker build -t` / `podman build --tag` of a CI file, script, Makefile or README whose tag names its
+   * repository (the Dockerfile `-f` names, or the context's, with that context). The container then holds what the
+   * Dockerfile COPYs, with the image's ENV under the container's own environment (a Secret or unknown envFrom may
+   * override any ENV name: those become unknown). No tie on a guess: an image nothing in the tree builds by that
+   * name keeps its templates' values opaque.
+   */
+  private tieKubeImages(
+    files: DiscoveredFile[],
+    peek: (f: DiscoveredFile) => string | undefined,
+    composeTags: Array<{ repo: string; img: Image }>,
+    image: (abs: string) => Image | undefined,
+  ): void {
+    if (this.kubeImages.length === 0) return;
+    let builds: Array<BuildCommand & { dir: string; root: string }> | undefined;
+    const buildCommands = (): Array<BuildCommand & { dir: string; root: string }> => {
+      if (builds) return builds;
+      builds = [];
+      let budget = MAX_SCRIPTS;
+      for (const f of files) {
+        if (f.size > MAX_CONFIG_BYTES || !BUILD_FILE.test(f.display) || budget-- <= 0) continue;
+        const t = peek(f);
+        if (t !== undefined)
+          for (const b of buildCommandsIn(t)) builds.push({ ...b, dir: posix.dirname(slash(f.abs)), root: slash(f.root) });
+      }
+      return builds;
+    };
+    for (const k of this.kubeImages) {
+      const repo = imageRepo(k.image);
+      let img = composeTags.find((t) => t.repo === repo)?.img;
+      for (const b of img || /__tpl_|\*/.test(k.image) ? [] : buildCommands()) {
+        if (img || !b.repos.some((r) => tagNames(r, k.image))) continue;
+        for (const base of [b.dir, b.root]) {
+          const context = posix.resolve(base, b.context ?? '.');
+          const built = image(b.dockerfile ? posix.resolve(base, b.dockerfile) : posix.join(context, 'Dockerfile'));
+          if (!built) continue;
+          if (!built.contexts.includes(context)) built.contexts.push(context);
+          img = built;
+          break;
+        }
+      }
+      if (!img) continue;
+      const env: Env = new Map();
+      const secretOpen = k.env.has('*');
+      for (const [n, e] of Object.entries(img.df.env))
+        env.set(n, secretOpen ? null : { value: e.value, file: img.file.display, line: e.line });
+      for (const [n, v] of k.env) env.set(n, v);
+      img.services.push(env);
     }
   }
 
@@ -569,7 +671,8 @@ function shellFormInner(args: string, outerShell = true): string {
 
 /** A value used as it is: one line, not empty, no `$` left for another expansion. */
 function usable(value: string): boolean {
-  return value !== '' && !value.includes('\n') && !value.includes('$');
+  // `__tpl_`: a Helm expression left opaque (`include`, `.Release`, a value values.yaml lacks).
+  return value !== '' && !value.includes('\n') && !value.includes('$') && !value.includes('__tpl_');
 }
 
 /** The nginx image tests names against the filter with awk's `~` (an extended regular expression). */
@@ -582,7 +685,19 @@ function safeTest(filter: string, name: string): boolean {
 }
 
 type KubeMount = KubeContainerRaw['configMapMounts'][number];
-type KubeConfigMap = { file: string; data: Record<string, { value: string; line: number }>; display: string };
+type KubeConfigMap = {
+  name: string;
+  file: string;
+  data: Record<string, { value: string; line: number }>;
+  display: string;
+  /** Keys a Helm template fills with a chart file (`.Files.Get`): key -> that file (absolute). */
+  keyFiles?: Record<string, string>;
+};
+
+/** The file a mounted key's content is: the chart file `.Files.Get` put there, else the manifest itself. */
+function keyFile(cm: KubeConfigMap, key: string): string {
+  return cm.keyFiles?.[key] ?? cm.file;
+}
 
 /** The keys a mount shows of the tree's ConfigMaps of its name (all, or those `items:`/`subPath` pick). */
 function mountedKeys(mount: KubeMount, configMaps: Map<string, KubeConfigMap[]>): Array<[string, KubeConfigMap]> {
