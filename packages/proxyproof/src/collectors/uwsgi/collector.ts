@@ -9,6 +9,7 @@
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { AppServerFacts, BindAddress, SourceRef, Valued } from '../../model/facts.js';
 import { lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { mayBeUwsgiConfig } from '../claims.js';
 import { exposureOf } from '../deploy/appserver.js';
 
 export const UWSGI_PROTOCOL_SOURCE = 'https://github.com/unbit/uwsgi/blob/2.0.21/core/protocol.c';
@@ -42,7 +43,7 @@ export const uwsgiCollector: Collector = {
   name: 'uwsgi',
   collect(ctx: CollectContext) {
     for (const f of ctx.files) {
-      if (ctx.claimed.has(f.abs) || !/\.ini$/.test(f.display) || f.size > MAX_APP_SOURCE_BYTES) continue;
+      if (ctx.claimed.has(f.abs) || !mayBeUwsgiConfig(f.display) || f.size > MAX_APP_SOURCE_BYTES) continue;
       const text = ctx.read(f).toString('utf8');
       if (!/^\s*\[uwsgi\]\s*$/m.test(text)) continue;
       ctx.claimed.add(f.abs);
@@ -133,8 +134,9 @@ function linkComposeService(ctx: CollectContext, server: AppServerFacts, display
   /** How many trailing path parts of an ini the argv names match this file's (0: none). */
   const matchOf = (argv: string[]): number => {
     let most = 0;
-    for (const m of argv.join(' ').matchAll(/\buwsgi\b[^;&|]*?\s(?:--ini\s+)?(\S+\.ini)\b/g)) {
-      const segs = (m[1] as string).split('/').filter(Boolean);
+    // `--ini FILE` names a config of any suffix; a bare argument is one only as `*.ini` (uWSGI's own shortcut).
+    for (const m of argv.join(' ').matchAll(/\buwsgi\b[^;&|]*?\s(?:--ini[=\s]+(\S+)|(\S+\.ini)\b)/g)) {
+      const segs = ((m[1] ?? m[2]) as string).split('/').filter(Boolean);
       let n = 0;
       while (n < segs.length && n < mine.length && segs[segs.length - 1 - n] === mine[mine.length - 1 - n]) n++;
       most = Math.max(most, n);
