@@ -221,3 +221,25 @@ for (const c of [
       [c.want],
     );
   });
+
+// The compose command runs a script of the tree (`command: /opt/app/run.sh`) whose last line starts uWSGI.
+for (const c of [
+  { name: 'the script starts uWSGI with the ini: the server runs in that service', line: 'uwsgi /etc/uwsgi.ini', want: 'web' },
+  {
+    name: 'trap: the ini only in a comment of the script: not placed',
+    line: '# uwsgi /etc/uwsgi.ini\ncelery worker',
+    want: undefined,
+  },
+])
+  test(`uwsgi collector, compose script launch: ${c.name}`, async () => {
+    const { facts } = await lintFiles({
+      'worker/uwsgi.ini': INI('http-socket = 0.0.0.0:59999'),
+      'worker/run.sh': `#!/bin/bash\necho 'Starting...'\n${c.line}\n`,
+      'docker-compose.yml': 'services:\n  web:\n    build: worker\n    command: /opt/app/run.sh\n',
+      'mysite/settings.py': SETTINGS,
+    });
+    assert.deepEqual(
+      facts.appServers.filter((s) => s.name === 'uwsgi').map((s) => s.service),
+      [c.want],
+    );
+  });

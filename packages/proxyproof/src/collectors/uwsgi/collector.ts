@@ -146,8 +146,10 @@ function linkComposeService(ctx: CollectContext, server: AppServerFacts, display
   let best: { svc: NonNullable<CollectContext['facts']['compose']>['files'][number]['services'][number]; n: number } | undefined;
   for (const file of ctx.facts.compose?.files ?? [])
     for (const svc of file.services) {
-      // What the container runs (its image's CMD too, when the tree builds the image), else what the file writes.
-      const n = matchOf(svc.runs?.argv ?? [...(svc.entrypoint?.argv ?? []), ...(svc.command?.argv ?? [])]);
+      // What the container runs (its image's CMD too, when the tree builds the image), else what the file writes,
+      // and the lines of a script of the tree it runs (`command: /opt/app/run.sh`, whose last line is `uwsgi ...`).
+      const argv = svc.runs?.argv ?? [...(svc.entrypoint?.argv ?? []), ...(svc.command?.argv ?? [])];
+      const n = Math.max(matchOf(argv), ...scriptLines(ctx, argv).map((l) => matchOf([l])));
       if (n > 0 && (!best || n > best.n)) best = { svc, n };
     }
   if (!best) {
@@ -168,6 +170,24 @@ function linkComposeService(ctx: CollectContext, server: AppServerFacts, display
     ...(server.notes ?? []),
     `run by compose service ${svc.name} (${svc.command?.ref.file ?? svc.file}:${svc.command?.ref.line ?? 1})`,
   ];
+}
+
+/**
+ * The lines of the shell scripts an argv runs (its first words that name a `*.sh` file, each matched by base name
+ * with the tree's one file of that name: an entrypoint script and the command script it hands over to), comments
+ * left out: uWSGI started from an entrypoint or command script.
+ */
+function scriptLines(ctx: CollectContext, argv: string[]): string[] {
+  const out: string[] = [];
+  for (const a of argv.slice(0, 4)) {
+    if (!/\.sh$/.test(a)) continue;
+    const name = a.slice(a.lastIndexOf('/') + 1);
+    const files = ctx.files.filter((f) => f.display.endsWith(`/${name}`) || f.display === name);
+    const f = files.length === 1 ? files[0] : undefined;
+    if (!f || f.size > MAX_APP_SOURCE_BYTES) continue;
+    for (const l of ctx.read(f).toString('utf8').split(/\r?\n/)) if (!/^\s*#/.test(l)) out.push(l);
+  }
+  return out;
 }
 
 /**
