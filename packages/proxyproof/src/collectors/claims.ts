@@ -82,6 +82,15 @@ export function looksLikeKamalDeploy(text: string): boolean {
 // deploy/collector.ts
 
 /** A supervisord program section, `[program:x]` or `[fcgi-program:x]`: the file is a supervisord config. */
+/**
+ * A file that may be a uWSGI config, by its path: any `.ini`, or a `.conf`/`.cfg` whose path names uWSGI
+ * (`etc/uwsgi.conf`, `uwsgi/app.cfg`: uWSGI loads any file given to `--ini`, whatever its suffix). Its `[uwsgi]`
+ * section decides (collectors/uwsgi/collector.ts).
+ */
+export function mayBeUwsgiConfig(path: string): boolean {
+  return /\.ini$/.test(path) || (/\.(?:conf|cfg)$/i.test(path) && /uwsgi/i.test(path));
+}
+
 export const SUPERVISORD_PROGRAM = /^\s*\[(program|fcgi-program):/m;
 
 /** A `.conf`/`.ini` within the source limit: read for supervisord programs whatever else claimed it. */

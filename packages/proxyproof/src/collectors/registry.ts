@@ -30,6 +30,7 @@ import {
   mayBeOdooConfig,
   mayBeSupervisordConfig,
   mayBeTraefikFile,
+  mayBeUwsgiConfig,
   mayBeVersionOutput,
   ODOO_IMAGE,
   ODOO_OPTIONS,
@@ -225,7 +226,11 @@ export const COLLECTOR_ENTRIES: CollectorEntry[] = [
   { name: 'golang', wants: (n) => /\.go$/.test(n), load: async () => (await import('./golang/collector.js')).goCollector },
   { name: 'elixir', wants: (n) => /\.exs?$/.test(n), load: async () => (await import('./elixir/collector.js')).elixirCollector },
   { name: 'pywsgi', wants: (n) => /\.py$/.test(n), load: async () => (await import('./pywsgi/collector.js')).pywsgiCollector },
-  { name: 'uwsgi', wants: (n) => /\.ini$/.test(n), load: async () => (await import('./uwsgi/collector.js')).uwsgiCollector },
+  {
+    name: 'uwsgi',
+    wants: (n, path) => mayBeUwsgiConfig(n) || mayBeUwsgiConfig(path),
+    load: async () => (await import('./uwsgi/collector.js')).uwsgiCollector,
+  },
   { name: 'airflow', runs: airflowRuns, load: async () => (await import('./airflow/collector.js')).airflowCollector },
   { name: 'odoo', runs: odooRuns, load: async () => (await import('./odoo/collector.js')).odooCollector },
 ];

@@ -52,6 +52,21 @@ for (const c of [
     want: { count: 1, bind: '127.0.0.1:8000', binds: 1 },
   },
   {
+    name: 'a .conf whose path names uWSGI (`uwsgi --ini /app/etc/uwsgi.conf`) is read like an ini',
+    files: { 'etc/uwsgi.conf': INI('socket = 127.0.0.1:8001'), 'mysite/settings.py': SETTINGS },
+    want: { count: 1, bind: '127.0.0.1:8001' },
+  },
+  {
+    name: 'a .cfg under a uwsgi folder is read too',
+    files: { 'deploy/uwsgi/site.cfg': INI('http-socket = 127.0.0.1:8000'), 'mysite/settings.py': SETTINGS },
+    want: { count: 1, bind: '127.0.0.1:8000' },
+  },
+  {
+    name: 'trap: a .conf named uwsgi without a [uwsgi] section (nginx params) is no app server',
+    files: { 'nginx/uwsgi.conf': 'uwsgi_param QUERY_STRING $query_string;\n', 'mysite/settings.py': SETTINGS },
+    want: { count: 0 },
+  },
+  {
     name: 'trap: an ini of something else is not uWSGI',
     files: { 'tox.ini': '[tox]\nenvlist = py311\n', 'mysite/settings.py': SETTINGS },
     want: { count: 0 },
@@ -181,3 +196,50 @@ test('chain: a published http-socket run by its compose service is that containe
   );
   assert.deepEqual([...new Set(direct.map((f) => f.severity))], ['medium'], JSON.stringify(direct.map((f) => f.message)));
 });
+
+// `uwsgi --ini FILE` loads a config of any suffix; a bare argument is a config only as `*.ini` (checked on Debian's
+// uwsgi 2.0.21: `uwsgi a.conf` says "unable to load configuration from a.conf", `uwsgi --ini a.conf` and
+// `uwsgi a.ini` start).
+for (const c of [
+  { name: '`--ini` naming a .conf: the server runs in that service', command: 'uwsgi --ini /srv/etc/uwsgi.conf', want: 'web' },
+  { name: '`--ini=` naming a .conf: the same', command: 'uwsgi --ini=/srv/etc/uwsgi.conf', want: 'web' },
+  {
+    name: 'trap: a bare .conf argument is no config uWSGI loads: not placed',
+    command: 'uwsgi /srv/etc/uwsgi.conf',
+    want: undefined,
+  },
+])
+  test(`uwsgi collector, compose launch: ${c.name}`, async () => {
+    const { facts } = await lintFiles({
+      'etc/uwsgi.conf': INI('http-socket = :8000'),
+      'docker-compose.yml': `services:\n  web:\n    build: .\n    command: ${c.command}\n`,
+      'mysite/settings.py': SETTINGS,
+    });
+    const servers = facts.appServers.filter((s) => s.name === 'uwsgi');
+    assert.deepEqual(
+      servers.map((s) => s.service),
+      [c.want],
+    );
+  });
+
+// The compose command runs a script of the tree (`command: /opt/app/run.sh`) whose last line starts uWSGI.
+for (const c of [
+  { name: 'the script starts uWSGI with the ini: the server runs in that service', line: 'uwsgi /etc/uwsgi.ini', want: 'web' },
+  {
+    name: 'trap: the ini only in a comment of the script: not placed',
+    line: '# uwsgi /etc/uwsgi.ini\ncelery worker',
+    want: undefined,
+  },
+])
+  test(`uwsgi collector, compose script launch: ${c.name}`, async () => {
+    const { facts } = await lintFiles({
+      'worker/uwsgi.ini': INI('http-socket = 0.0.0.0:59999'),
+      'worker/run.sh': `#!/bin/bash\necho 'Starting...'\n${c.line}\n`,
+      'docker-compose.yml': 'services:\n  web:\n    build: worker\n    command: /opt/app/run.sh\n',
+      'mysite/settings.py': SETTINGS,
+    });
+    assert.deepEqual(
+      facts.appServers.filter((s) => s.name === 'uwsgi').map((s) => s.service),
+      [c.want],
+    );
+  });

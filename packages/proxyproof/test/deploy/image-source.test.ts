@@ -139,6 +139,56 @@ for (const t of TRAPS)
     );
   });
 
+/**
+ * A service of the same compose project builds the tree's only Dockerfile: the project's other, pulled images are
+ * someone else's programs (an ACME companion, a mail catcher), not a second copy of the app.
+ */
+const BUILT_BESIDE: Array<{ name: string; files: Record<string, string>; tied: Record<string, string> }> = [
+  {
+    name: 'invalid: a pulled companion beside the service that builds the Dockerfile is not tied to it',
+    files: {
+      Dockerfile: DOCKERFILE,
+      'docker-compose.yml':
+        'services:\n  web:\n    build: .\n  acme:\n    image: nginxproxy/acme-companion\n  db:\n    image: postgres:16\n',
+    },
+    tied: {},
+  },
+  {
+    name: 'invalid: the Dockerfile built by the base file, the pulled image in its override file (one project)',
+    files: {
+      'backend/Dockerfile': DOCKERFILE,
+      'docker-compose.yml': 'services:\n  backend:\n    image: reg.example.com/app:latest\n    build: ./backend\n',
+      'docker-compose.override.yml':
+        'services:\n  backend:\n    ports:\n      - "8000:8000"\n  mailcatcher:\n    image: schickling/mailcatcher\n',
+    },
+    tied: {},
+  },
+  {
+    name: 'valid: a pulled image in a project where no service builds the Dockerfile is still the assumed one',
+    files: {
+      Dockerfile: DOCKERFILE,
+      'deploy/docker-compose.yml': 'services:\n  app:\n    image: reg.example.com/team/app:latest\n',
+      'dev/docker-compose.yml': 'services:\n  app:\n    build: ..\n',
+    },
+    tied: { app: 'deploy/docker-compose.yml' },
+  },
+];
+
+for (const t of BUILT_BESIDE)
+  test(`built beside: ${t.name}`, async () => {
+    const { facts } = await lintFiles({ 'app/wsgi.py': 'application = None\n', ...t.files });
+    const tied = (facts.compose?.files ?? []).flatMap((f) =>
+      f.services.filter((s) => s.imageBuild).map((s) => [s.name, f.file] as const),
+    );
+    assert.deepEqual(Object.fromEntries(tied), t.tied);
+    // No gunicorn is placed in a container that runs someone else's image.
+    const r = await ties(t.files);
+    assert.ok(
+      r.servers.every((s) => s.service === undefined || ['web', 'backend', 'app'].includes(s.service)),
+      JSON.stringify(r.servers),
+    );
+  });
+
 const DEPLOYMENT = (extra = '') => `apiVersion: apps/v1
 kind: Deployment
 metadata:

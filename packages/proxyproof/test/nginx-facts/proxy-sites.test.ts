@@ -146,3 +146,61 @@ test('client-sent headers copied upstream read the request ({in:...}); $proxy_ad
     [[80, false]],
   );
 });
+
+// An `if` that holds its location's only proxy_pass (`if (!-f $request_filename) { proxy_pass ...; break; }`, the
+// old Django/gunicorn guides' pattern) is that location's route: checked on Debian's nginx 1.22.1, the `if`'s
+// proxy_pass sends the location's proxy_set_header lines (an `if` in a location inherits its configuration), and a
+// file that exists is served statically.
+const IF_PASS = (location: string) => `http {
+  upstream app_server { server unix:/srv/run/gunicorn.sock fail_timeout=0; }
+  server {
+    listen 443 ssl;
+    server_name a.example.com;
+    location / {
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header Host $host;
+${location}
+    }
+  }
+}
+`;
+
+for (const c of [
+  {
+    name: "valid: the `if`'s proxy_pass is the location's route, with the location's headers",
+    location: '      if (!-f $request_filename) {\n        proxy_pass http://app_server;\n        break;\n      }',
+    want: [
+      {
+        match: 'location / if (!-f $request_filename)',
+        sample: '/',
+        ref: 9,
+        headers: ['Host={host} (inherited, :8)', 'X-Forwarded-Proto={scheme} (inherited, :7)'],
+      },
+    ],
+  },
+  {
+    name: 'trap: a location that proxies itself keeps one route; its `if` is a variant of it, not a second route',
+    location:
+      '      proxy_pass http://app_server;\n      if ($request_method = POST) {\n        proxy_pass http://127.0.0.1:9000;\n      }',
+    want: [
+      {
+        match: 'location /',
+        sample: '/',
+        ref: 6,
+        headers: ['Host={host} (route, :8)', 'X-Forwarded-Proto={scheme} (route, :7)'],
+      },
+    ],
+  },
+])
+  test(`if-held proxy_pass: ${c.name}`, async () => {
+    const [site] = await sitesOf(IF_PASS(c.location));
+    assert.deepEqual(
+      (site?.routes ?? []).map((r) => ({
+        match: r.match,
+        sample: r.samplePath,
+        ref: r.ref.line,
+        headers: written(r).sort(),
+      })),
+      c.want,
+    );
+  });

@@ -164,6 +164,44 @@ test('uvicorn.run() in code becomes an app server with its keyword arguments', a
   assert.ok(s?.notes?.some((n) => /HOST/.test(n)));
 });
 
+// uvicorn.run() keywords whose value only the run knows, and the development reloader in a function only the main
+// block calls. `bind`: the first bind's host:port and exposure; `trusted`: forwarded_allow_ips as read; undefined
+// server: not a deployed server.
+const APP_HEAD = 'import uvicorn\nfrom fastapi import FastAPI\nfrom .config import settings\napp = FastAPI()\n\n';
+for (const c of [
+  {
+    name: 'invalid before: host=/port=/forwarded_allow_ips= from a settings object are unknown, not 127.0.0.1:8000 and 127.0.0.1',
+    code: 'def main():\n    uvicorn.run("main:app", host=settings.API_HOST, port=settings.API_PORT, forwarded_allow_ips=settings.HOST_IP)\n\n\nif __name__ == "__main__":\n    main()\n',
+    want: { bind: '$host:undefined unknown', trusted: '$forwarded_allow_ips' },
+  },
+  {
+    name: 'literal keywords keep their values',
+    code: 'def main():\n    uvicorn.run("main:app", host="0.0.0.0", port=9000, forwarded_allow_ips="*")\n\n\nif __name__ == "__main__":\n    main()\n',
+    want: { bind: '0.0.0.0:9000 all-interfaces', trusted: '*' },
+  },
+  {
+    name: 'reload=True in a function only the main block calls: a development entry point, no server',
+    code: 'def main():\n    uvicorn.run("main:app", host="0.0.0.0", port=8000, reload=True, forwarded_allow_ips="*")\n\n\nif __name__ == "__main__":\n    main()\n',
+    want: undefined,
+  },
+  {
+    name: 'trap: reload=True in a function the module itself calls at import time is not only a hand start: kept',
+    code: 'def serve():\n    uvicorn.run("main:app", host="0.0.0.0", port=8000, reload=True)\n\n\nserve()\n\nif __name__ == "__main__":\n    serve()\n',
+    want: { bind: '0.0.0.0:8000 all-interfaces', trusted: '127.0.0.1' },
+  },
+])
+  test(`uvicorn.run(): ${c.name}`, async () => {
+    const { facts } = await lintFiles({ 'main.py': APP_HEAD + c.code, 'config.py': 'settings = None\n' });
+    const s = facts.appServers.find((x) => x.kind === 'uvicorn');
+    if (!c.want) {
+      assert.equal(s, undefined, JSON.stringify(s?.binds));
+      return;
+    }
+    const b = s?.binds[0];
+    assert.equal(`${b?.host}:${b?.port} ${b?.exposure}`, c.want.bind);
+    assert.equal(s?.trustedProxies.value.join(','), c.want.trusted);
+  });
+
 // ------------------------------------------------------------------ DJANGO_SETTINGS_MODULE followed to any module (r5i12)
 
 const anyName = {

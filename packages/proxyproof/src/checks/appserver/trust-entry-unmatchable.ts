@@ -33,6 +33,8 @@ const meta: CheckMeta = {
 export function unmatchableEntry(entry: string): string | undefined {
   const e = entry.trim();
   if (e === '*' || e === '') return undefined;
+  // A variable the files do not set (`--forwarded-allow-ips $FWD`, a keyword only the run knows): its value is not known.
+  if (/\$\{?[A-Za-z_]/.test(e)) return undefined;
   if (/["']/.test(e))
     return `its quotes are part of the value (${e}): no shell removed them (JSON exec form, an env file or a config string keeps them)`;
   const bare = e.replace(/^\[|\]$/g, '');

@@ -558,7 +558,7 @@ class DeployRun {
    * it (collectors/deploy/image-source.ts says on what evidence). `others`: the other images of that kind in the
    * files that no evidence ties, for the one-Dockerfile assumption (only when `image` is the one such image).
    */
-  private imageDockerfile(image: string, others: string[]): ImageTie | undefined {
+  private imageDockerfile(image: string, others: string[], builtBeside?: Set<string>): ImageTie | undefined {
     if (this.dockerfiles.size === 0 || /__tpl_|\*/.test(image)) return undefined;
     const repo = imageRepo(image);
     // 1. a compose service that builds it under that name
@@ -566,9 +566,8 @@ class DeployRun {
       for (const s of raw.services) {
         const b = s.value.build;
         if (typeof s.value.image !== 'string' || imageRepo(s.value.image) !== repo || b === undefined) continue;
-        const bm = typeof b === 'string' ? { context: b } : b && typeof b === 'object' ? (b as Record<string, unknown>) : {};
-        const context = resolve(dirname(abs), String(bm.context ?? '.'));
-        const docker = this.dockerfiles.get(resolve(context, String(bm.dockerfile ?? 'Dockerfile')));
+        const { context, dockerfile } = composeBuildPaths(abs, b);
+        const docker = this.dockerfiles.get(dockerfile);
         const f = this.byAbs.get(abs);
         if (docker && f)
           return {
@@ -597,6 +596,10 @@ class DeployRun {
     const apps = [...this.dockerfiles.values()].filter((d) => !PROXY_IMAGE.test(d.df.from ?? ''));
     const only = apps.length === 1 ? apps[0] : undefined;
     if (!only || imageRepo(only.df.from ?? '') === repo) return undefined;
+    // A service of the same compose project builds that Dockerfile (`build: .`): compose tags that build with its
+    // own name, so a service of the project that pulls another image (`nginxproxy/acme-companion`) runs someone
+    // else's program, not a second copy of the app.
+    if (builtBeside?.has(only.f.abs)) return undefined;
     return {
       docker: only,
       context: dirname(only.f.abs),
@@ -606,6 +609,20 @@ class DeployRun {
   }
 
   private buildCmds?: Array<BuildCommand & { f: DiscoveredFile }>;
+
+  /**
+   * The Dockerfiles (absolute paths) that the services of a compose file's project build with `build:`: the file,
+   * the base it overrides and that base's other override files (one project, one set of containers).
+   */
+  private projectBuilds(abs: string): Set<string> {
+    const base = this.overlayBase.get(abs) ?? abs;
+    const members = [base, ...[...this.overlayBase].filter(([, b]) => b === base).map(([o]) => o)];
+    const out = new Set<string>();
+    for (const m of members)
+      for (const s of this.rawCompose.get(m)?.services ?? [])
+        if (s.value.build !== undefined) out.add(composeBuildPaths(m, s.value.build).dockerfile);
+    return out;
+  }
 
   /** The images compose services run without building them (every compose file of the tree). */
   private imageOnlyServices(): string[] {
@@ -785,7 +802,10 @@ class DeployRun {
         if (target) svc.build.target = target;
       }
       // An image-only service runs the tree's Dockerfile that builds its image (the evidence goes in its notes).
-      const tie = !svc.build && svc.image && !mergedAway ? this.imageDockerfile(svc.image, this.imageOnlyServices()) : undefined;
+      const tie =
+        !svc.build && svc.image && !mergedAway
+          ? this.imageDockerfile(svc.image, this.imageOnlyServices(), this.projectBuilds(f.abs))
+          : undefined;
       if (tie) {
         svc.build = { context: relative(dir, tie.context) || '.', dockerfile: relative(tie.context, tie.docker.f.abs) };
         svc.imageBuild = { dockerfile: tie.docker.f.display, why: tie.why, ref: tie.ref };
@@ -2047,3 +2067,11 @@ export const deployCollector: Collector = {
     new DeployRun(ctx).run();
   },
 };
+
+/** The build context and Dockerfile (absolute) of a compose service's `build:` (a string or a mapping) in file `abs`. */
+function composeBuildPaths(abs: string, build: unknown): { context: string; dockerfile: string } {
+  const bm =
+    typeof build === 'string' ? { context: build } : build && typeof build === 'object' ? (build as Record<string, unknown>) : {};
+  const context = resolve(dirname(abs), String(bm.context ?? '.'));
+  return { context, dockerfile: resolve(context, String(bm.dockerfile ?? 'Dockerfile')) };
+}

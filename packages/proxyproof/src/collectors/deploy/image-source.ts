@@ -7,7 +7,9 @@
  *   `podman build`, `docker buildx build`, `--tag`), whose tag names the image's repository; `$VAR`s set in the
  *   same file are filled in (GitLab `variables:`, shell and Makefile assignments), others match any one path part;
  * - the tree holds one Dockerfile (not a proxy's) and the image is the one image of that kind the files name
- *   that is neither a well-known service (postgres, redis...) nor a language base image: said as an assumption.
+ *   that is neither a well-known service (postgres, redis...) nor a language base image: said as an assumption;
+ *   never for a compose service whose project (the file, its base, their override files) already builds that
+ *   Dockerfile with `build:` (compose tags that build under its own name: a pulled image beside it is another program).
  * Pure text functions here; the collector (collectors/deploy/collector.ts `imageDockerfile`) picks the files.
  */
 import { shlexSplit } from './shell.js';

@@ -653,7 +653,10 @@ class PythonRun {
   private devEntryPoint(p: PyFile, c: CallSite): boolean {
     const lines = p.parsed.text.split(/\r?\n/);
     const main = lines.findIndex((l) => /^if\s+__name__\s*==\s*['"]__main__['"]\s*:/.test(l));
-    if (main < 0 || c.line <= main + 1 || !/^\s+\S/.test(lines[c.line - 1] ?? '')) return false;
+    if (main < 0 || !/^\s+\S/.test(lines[c.line - 1] ?? '')) return false;
+    // Under the main block, or in a top-level function only the main block calls (`def main(): uvicorn.run(...)`
+    // then `if __name__ == "__main__": main()`): both run only when the module is started by hand.
+    if (c.line <= main + 1 && !calledOnlyFromMain(lines, c.line, main)) return false;
     if (c.kwargs.reload && toJs(c.kwargs.reload.value) === true) return true;
     const mod = this.moduleName(p.f, []);
     const same = (m: string) => m === mod || mod.endsWith(`.${m}`) || m.endsWith(`.${mod}`);
@@ -674,11 +677,14 @@ class PythonRun {
       if (e.origin === 'env') notes.push(`${k} depends on ${e.envVar}; its default was used`);
       if (v === undefined) {
         notes.push(`${k}= is not known statically`);
+        // A value only the run knows (`host=settings.API_HOST`) is not uvicorn's default: it stays unknown, written
+        // as the command-line readers write an unset `$VAR` (no bind address, no trusted peer it could match).
+        if (BIND_AND_TRUST_KWARGS.includes(k)) args.push(`--${k.replace(/_/g, '-')}`, `$${k}`);
         continue;
       }
       if (k === 'proxy_headers') args.push(v ? '--proxy-headers' : '--no-proxy-headers');
       else if (k === 'forwarded_allow_ips') args.push('--forwarded-allow-ips', Array.isArray(v) ? v.join(',') : String(v));
-      else if (['host', 'port', 'uds', 'fd'].includes(k)) args.push(`--${k}`, String(v));
+      else if (BIND_AND_TRUST_KWARGS.includes(k)) args.push(`--${k}`, String(v));
     }
     if (c.conditional) notes.push(c.conditional);
     const facts = buildAppServer(
@@ -692,9 +698,38 @@ class PythonRun {
         versions: { uvicorn: this.pins.uvicorn?.version },
       },
     );
+    // forwarded_allow_ips only the run knows: the trust is unknown, not a list to judge.
+    if (c.kwargs.forwarded_allow_ips && toJs(c.kwargs.forwarded_allow_ips.value) === undefined)
+      facts.trustedProxies = { ...facts.trustedProxies, origin: 'unknown' };
     this.ctx.facts.appServers.push(facts);
   }
 }
+
+/**
+ * The call on line `line` (1-based) sits in a top-level `def NAME(...)` that the `if __name__ == "__main__":` block
+ * (0-based index `main`) calls and that nothing else in the file calls: the function runs only when the module is
+ * started by hand (an importer calling it is outside this file; a launcher naming it, `python -c`, is rare).
+ */
+function calledOnlyFromMain(lines: string[], line: number, main: number): boolean {
+  let def: string | undefined;
+  for (let i = line - 2; i >= 0; i--) {
+    const l = lines[i] ?? '';
+    const m = /^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(/.exec(l);
+    if (m) {
+      def = m[1];
+      break;
+    }
+    if (/^\S/.test(l) && !/^[#@)]/.test(l)) return false;
+  }
+  if (!def) return false;
+  const call = new RegExp(`(?<![\\w.])${def}\\s*\\(`);
+  const outside = lines.some((l, i) => i !== main && i < main && call.test(l) && !/^(?:async\s+)?def\s/.test(l));
+  const inMain = lines.slice(main + 1).some((l) => /^\s+\S/.test(l) && call.test(l));
+  return inMain && !outside;
+}
+
+/** `uvicorn.run` keywords that place the server or choose whom it trusts (`forwarded_allow_ips` has its own branch). */
+const BIND_AND_TRUST_KWARGS = ['host', 'port', 'uds', 'fd', 'forwarded_allow_ips'];
 
 function commonPrefix(a: string, b: string): number {
   let i = 0;

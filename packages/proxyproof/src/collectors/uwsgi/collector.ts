@@ -9,6 +9,7 @@
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { AppServerFacts, BindAddress, SourceRef, Valued } from '../../model/facts.js';
 import { lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
+import { mayBeUwsgiConfig } from '../claims.js';
 import { exposureOf } from '../deploy/appserver.js';
 
 export const UWSGI_PROTOCOL_SOURCE = 'https://github.com/unbit/uwsgi/blob/2.0.21/core/protocol.c';
@@ -42,7 +43,7 @@ export const uwsgiCollector: Collector = {
   name: 'uwsgi',
   collect(ctx: CollectContext) {
     for (const f of ctx.files) {
-      if (ctx.claimed.has(f.abs) || !/\.ini$/.test(f.display) || f.size > MAX_APP_SOURCE_BYTES) continue;
+      if (ctx.claimed.has(f.abs) || !mayBeUwsgiConfig(f.display) || f.size > MAX_APP_SOURCE_BYTES) continue;
       const text = ctx.read(f).toString('utf8');
       if (!/^\s*\[uwsgi\]\s*$/m.test(text)) continue;
       ctx.claimed.add(f.abs);
@@ -133,8 +134,9 @@ function linkComposeService(ctx: CollectContext, server: AppServerFacts, display
   /** How many trailing path parts of an ini the argv names match this file's (0: none). */
   const matchOf = (argv: string[]): number => {
     let most = 0;
-    for (const m of argv.join(' ').matchAll(/\buwsgi\b[^;&|]*?\s(?:--ini\s+)?(\S+\.ini)\b/g)) {
-      const segs = (m[1] as string).split('/').filter(Boolean);
+    // `--ini FILE` names a config of any suffix; a bare argument is one only as `*.ini` (uWSGI's own shortcut).
+    for (const m of argv.join(' ').matchAll(/\buwsgi\b[^;&|]*?\s(?:--ini[=\s]+(\S+)|(\S+\.ini)\b)/g)) {
+      const segs = ((m[1] ?? m[2]) as string).split('/').filter(Boolean);
       let n = 0;
       while (n < segs.length && n < mine.length && segs[segs.length - 1 - n] === mine[mine.length - 1 - n]) n++;
       most = Math.max(most, n);
@@ -144,8 +146,10 @@ function linkComposeService(ctx: CollectContext, server: AppServerFacts, display
   let best: { svc: NonNullable<CollectContext['facts']['compose']>['files'][number]['services'][number]; n: number } | undefined;
   for (const file of ctx.facts.compose?.files ?? [])
     for (const svc of file.services) {
-      // What the container runs (its image's CMD too, when the tree builds the image), else what the file writes.
-      const n = matchOf(svc.runs?.argv ?? [...(svc.entrypoint?.argv ?? []), ...(svc.command?.argv ?? [])]);
+      // What the container runs (its image's CMD too, when the tree builds the image), else what the file writes,
+      // and the lines of a script of the tree it runs (`command: /opt/app/run.sh`, whose last line is `uwsgi ...`).
+      const argv = svc.runs?.argv ?? [...(svc.entrypoint?.argv ?? []), ...(svc.command?.argv ?? [])];
+      const n = Math.max(matchOf(argv), ...scriptLines(ctx, argv).map((l) => matchOf([l])));
       if (n > 0 && (!best || n > best.n)) best = { svc, n };
     }
   if (!best) {
@@ -166,6 +170,24 @@ function linkComposeService(ctx: CollectContext, server: AppServerFacts, display
     ...(server.notes ?? []),
     `run by compose service ${svc.name} (${svc.command?.ref.file ?? svc.file}:${svc.command?.ref.line ?? 1})`,
   ];
+}
+
+/**
+ * The lines of the shell scripts an argv runs (its first words that name a `*.sh` file, each matched by base name
+ * with the tree's one file of that name: an entrypoint script and the command script it hands over to), comments
+ * left out: uWSGI started from an entrypoint or command script.
+ */
+function scriptLines(ctx: CollectContext, argv: string[]): string[] {
+  const out: string[] = [];
+  for (const a of argv.slice(0, 4)) {
+    if (!/\.sh$/.test(a)) continue;
+    const name = a.slice(a.lastIndexOf('/') + 1);
+    const files = ctx.files.filter((f) => f.display.endsWith(`/${name}`) || f.display === name);
+    const f = files.length === 1 ? files[0] : undefined;
+    if (!f || f.size > MAX_APP_SOURCE_BYTES) continue;
+    for (const l of ctx.read(f).toString('utf8').split(/\r?\n/)) if (!/^\s*#/.test(l)) out.push(l);
+  }
+  return out;
 }
 
 /**

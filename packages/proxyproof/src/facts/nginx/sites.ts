@@ -186,6 +186,23 @@ function basenameOf(f: string): string {
   return f.split('/').pop() ?? f;
 }
 
+/**
+ * The location (or server) an `if` block with its own pass belongs to, when that block holds the level's only pass:
+ * `location / { proxy_set_header ...; if (!-f $request_filename) { proxy_pass http://app; break; } }` (the old
+ * Django/gunicorn guides' pattern) proxies every request its condition takes, with the location's headers (nginx gives
+ * an `if` in a location a nested configuration that inherits the location's). Undefined when the location (or an
+ * `if` between) passes on its own: the `if` is then a variant of that route.
+ */
+function ifOwner(server: NginxServer, scope: NginxScope): NginxScope | undefined {
+  let at = scope.parent === undefined ? undefined : server.scopes[scope.parent];
+  while (at?.kind === 'if') {
+    if (at.pass && !at.passInherited) return undefined;
+    at = at.parent === undefined ? undefined : server.scopes[at.parent];
+  }
+  if (!at || (at.kind !== 'location' && at.kind !== 'server') || (at.pass && !at.passInherited)) return undefined;
+  return at;
+}
+
 function samplePathOf(scope: NginxScope): string | null {
   if (scope.kind === 'server') return '/';
   if (scope.kind !== 'location') return null;
@@ -418,8 +435,12 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
   for (const scope of passingScopes(server)) {
     const pass = scope.pass;
     if (!pass) continue;
+    // An `if` that holds its location's only pass is that location's route (see ifOwner): the location's path, the
+    // headers the `if` inherits from it (proxy_set_header is not allowed in `if`), the `if` as the place it proxies.
+    const owner = scope.kind === 'if' ? ifOwner(server, scope) : scope;
+    if (!owner) continue;
     const sample =
-      scope.kind === 'location' && scope.match.trim().startsWith('@') ? namedSample(server, scope) : samplePathOf(scope);
+      owner.kind === 'location' && owner.match.trim().startsWith('@') ? namedSample(server, owner) : samplePathOf(owner);
     if (sample === null) continue;
     const kind = pass.kind;
     const sset = scope.headers[kind];
@@ -442,7 +463,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
       : undefined;
     routes.push({
       id: `s${server.index}:${scope.index}`,
-      match: scope.kind === 'server' ? 'server' : `location ${scope.match}`,
+      match: `${owner.kind === 'server' ? 'server' : `location ${owner.match}`}${owner === scope ? '' : ` if (${scope.match})`}`,
       samplePath: sample,
       ref: scopeRef,
       protocol:

@@ -47,6 +47,19 @@ const cases: Case[] = [
     files: { 'app.service': systemdUnit('uvicorn main:app --no-proxy-headers --forwarded-allow-ips=proxy') },
     expect: { count: 0 },
   },
+  {
+    name: 'valid (trap): a variable the files do not set is no host name (its run-time value is not known)',
+    files: { Procfile: 'web: gunicorn -b 0.0.0.0:$PORT --forwarded-allow-ips $TRUSTED app:app\n' },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): uvicorn.run(forwarded_allow_ips=settings.HOST_IP): only the run knows the list',
+    files: {
+      'main.py':
+        'import uvicorn\nfrom fastapi import FastAPI\nfrom .config import settings\napp = FastAPI()\nuvicorn.run(app, host="0.0.0.0", port=9000, forwarded_allow_ips=settings.HOST_IP)\n',
+    },
+    expect: { count: 0 },
+  },
 ];
 
 for (const c of cases) test(`appserver/trust-entry-unmatchable: ${c.name}`, () => runCase(check, c).then(() => undefined));
