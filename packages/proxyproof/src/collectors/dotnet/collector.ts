@@ -78,8 +78,28 @@ export const DOTNET_IMAGE_SOURCES = [
 ];
 
 /**
+ * Microsoft's .NET runtime images by their current and former names, with the tag's major version:
+ * `mcr.microsoft.com/dotnet/{aspnet,runtime,runtime-deps}:X` (`dotnet/core/...` for 2.1-3.1), and the retired Docker
+ * Hub names `microsoft/dotnet:2.2-aspnetcore-runtime`, `microsoft/dotnet:2.1-runtime(-deps)-alpine`,
+ * `microsoft/aspnetcore:2.0` (`legacy`: every one of them sets ASPNETCORE_URLS=http://+:80 —
+ * dotnet/dotnet-docker 2.2/runtime-deps/alpine3.8/amd64/Dockerfile, aspnet/aspnet-docker 2.0/stretch/runtime/Dockerfile).
+ * SDK images are not runtime images.
+ */
+export function dotnetRuntimeImage(from: string): { major?: string; legacy: boolean } | undefined {
+  const current = /^(?:mcr\.microsoft\.com\/)?dotnet\/(?:core\/)?(?:aspnet|runtime|runtime-deps)(?::(\d+)\.(\d+))?/i.exec(from);
+  if (current) return { ...(current[1] ? { major: current[1] } : {}), legacy: false };
+  const hub = /^(?:docker\.io\/)?microsoft\/dotnet:(\d+)\.\d+[\w.]*-(?:aspnetcore-runtime|runtime-deps|runtime)(?:-|$)/i.exec(
+    from,
+  );
+  if (hub) return { major: hub[1] as string, legacy: true };
+  const aspnetcore = /^(?:docker\.io\/)?microsoft\/aspnetcore(?::(\d+)\.\d+[\w.-]*)?$/i.exec(from);
+  if (aspnetcore) return { ...(aspnetcore[1] ? { major: aspnetcore[1] } : {}), legacy: true };
+  return undefined;
+}
+
+/**
  * The listener of a Dockerfile whose final stage runs on Microsoft's .NET image (`mcr.microsoft.com/dotnet/aspnet`,
- * `runtime`, `runtime-deps`; stage aliases followed): its own `ENV ASPNETCORE_URLS`/`ASPNETCORE_HTTP_PORTS`, else the
+ * `runtime`, `runtime-deps`, or a retired name: dotnetRuntimeImage; stage aliases followed): its own `ENV ASPNETCORE_URLS`/`ASPNETCORE_HTTP_PORTS`, else the
  * image's default — `http://+:80` before .NET 8, `ASPNETCORE_HTTP_PORTS=8080` from .NET 8 (DOTNET_IMAGE_SOURCES).
  */
 export function dotnetImageListener(
@@ -115,22 +135,20 @@ export function dotnetImageListener(
     cur = stages.find((x) => x.alias === base && x !== cur);
   }
   const root = chain[chain.length - 1];
-  const image = /^(?:mcr\.microsoft\.com\/)?dotnet\/(?:core\/)?(aspnet|runtime|runtime-deps)(?::(\d+)\.(\d+))?/i.exec(
-    root?.from ?? '',
-  );
+  const image = root ? dotnetRuntimeImage(root.from) : undefined;
   if (!root || !image) return undefined;
-  const major = image[2] ? Number(image[2]) : undefined;
   for (const st of chain) {
     const urls = st.env.ASPNETCORE_URLS;
     const ports = st.env.ASPNETCORE_HTTP_PORTS;
     const ref = (line: number) => refAt(file, raw, line);
-    if (urls) return { ...kestrelBinds(urls.value, ref(urls.line)), version: image[2] ?? '', fromImage: false };
-    if (ports) return { ...kestrelBinds(ports.value, ref(ports.line), true), version: image[2] ?? '', fromImage: false };
+    if (urls) return { ...kestrelBinds(urls.value, ref(urls.line)), version: image.major ?? '', fromImage: false };
+    if (ports) return { ...kestrelBinds(ports.value, ref(ports.line), true), version: image.major ?? '', fromImage: false };
   }
-  // A tag without a version (`latest`) is today's image: 8080.
+  // A tag without a version (`latest`) is today's image: 8080 (the retired Docker Hub names never reached .NET 8).
   const ref = refAt(file, raw, root.line);
+  const major = image.major !== undefined ? Number(image.major) : image.legacy ? 2 : undefined;
   const def = major !== undefined && major < 8 ? kestrelBinds('http://+:80', ref) : kestrelBinds('8080', ref, true);
-  return { ...def, version: image[2] ?? 'latest', fromImage: true };
+  return { ...def, version: image.major ?? 'latest', fromImage: true };
 }
 
 export const dotnetCollector: Collector = {
