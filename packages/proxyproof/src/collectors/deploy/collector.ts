@@ -496,22 +496,9 @@ class DeployRun {
     if (this.dockerfiles.size === 0 || /__tpl_|\*/.test(image)) return undefined;
     const repo = imageRepo(image);
     // 1. a compose service that builds it under that name
-    for (const [abs, raw] of this.rawCompose)
-      for (const s of raw.services) {
-        const b = s.value.build;
-        if (typeof s.value.image !== 'string' || imageRepo(s.value.image) !== repo || b === undefined) continue;
-        const bm = typeof b === 'string' ? { context: b } : b && typeof b === 'object' ? (b as Record<string, unknown>) : {};
-        const context = resolve(dirname(abs), String(bm.context ?? '.'));
-        const docker = this.dockerfiles.get(resolve(context, String(bm.dockerfile ?? 'Dockerfile')));
-        const f = this.byAbs.get(abs);
-        if (docker && f)
-          return {
-            docker,
-            context,
-            why: `compose service ${s.name} builds it`,
-            ref: refIn(this.ctx, f.display, s.keyLine('build')),
-          };
-      }
+    for (const b of this.composeBuilds())
+      if (b.image !== undefined && imageRepo(b.image) === repo)
+        return { docker: b.docker, context: b.context, why: `compose service ${b.service} builds it`, ref: b.ref };
     // 2. a build command of a CI file, script, Makefile or README tagging it
     for (const b of this.buildCommands()) {
       if (!b.repos.some((r) => tagNames(r, image))) continue;
@@ -531,6 +518,10 @@ class DeployRun {
     const apps = [...this.dockerfiles.values()].filter((d) => !PROXY_IMAGE.test(d.df.from ?? ''));
     const only = apps.length === 1 ? apps[0] : undefined;
     if (!only || imageRepo(only.df.from ?? '') === repo) return undefined;
+    // A compose service tags that Dockerfile's build with another name (`image: laravel`): the image it builds is that
+    // one, not this. A build with no name of its own (a development stack's `build: .`) says nothing against it.
+    if (this.composeBuilds().some((b) => b.docker === only && b.image !== undefined && imageRepo(b.image) !== repo))
+      return undefined;
     return {
       docker: only,
       context: dirname(only.f.abs),
@@ -540,6 +531,29 @@ class DeployRun {
   }
 
   private buildCmds?: Array<BuildCommand & { f: DiscoveredFile }>;
+
+  /** The compose services of the tree that build one of its Dockerfiles: the Dockerfile, context, image name, line. */
+  private composeBuilds(): Array<{ service: string; image?: string; docker: DockerImage; context: string; ref: SourceRef }> {
+    const out: Array<{ service: string; image?: string; docker: DockerImage; context: string; ref: SourceRef }> = [];
+    for (const [abs, raw] of this.rawCompose)
+      for (const s of raw.services) {
+        const b = s.value.build;
+        const f = this.byAbs.get(abs);
+        if (b === undefined || !f) continue;
+        const bm = typeof b === 'string' ? { context: b } : b && typeof b === 'object' ? (b as Record<string, unknown>) : {};
+        const context = resolve(dirname(abs), String(bm.context ?? '.'));
+        const docker = this.dockerfiles.get(resolve(context, String(bm.dockerfile ?? 'Dockerfile')));
+        if (docker)
+          out.push({
+            service: s.name,
+            ...(typeof s.value.image === 'string' ? { image: s.value.image } : {}),
+            docker,
+            context,
+            ref: refIn(this.ctx, f.display, s.keyLine('build')),
+          });
+      }
+    return out;
+  }
 
   /** The images compose services run without building them (every compose file of the tree). */
   private imageOnlyServices(): string[] {
