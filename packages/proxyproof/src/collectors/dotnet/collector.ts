@@ -158,6 +158,16 @@ export const dotnetCollector: Collector = {
     const added: SourceRef[] = [];
     const addedList: string[] = [];
     const cleared: { proxies?: SourceRef; networks?: SourceRef } = {};
+    /** Trust entries from `Configure<ForwardedHeadersOptions>(...)` (DI options), kept apart: see `explicitOptions`. */
+    const configured: { added: SourceRef[]; list: string[]; cleared: { proxies?: SourceRef; networks?: SourceRef } } = {
+      added: [],
+      list: [],
+      cleared: {},
+    };
+    /** A `UseForwardedHeaders(options)` call: that object, not the DI-configured one, is what the middleware uses. */
+    let explicitOptions: SourceRef | undefined;
+    /** Entries resolved by DNS at start-up (`Dns.GetHostEntry("nginx")`): an address the files do not say. */
+    const resolvedNames: string[] = [];
     let headers: Valued<string> | undefined;
     let firstFile: string | undefined;
     /** The app's entry point (an ASP.NET Core host builder), where a fix goes when no middleware is written. */
@@ -184,24 +194,40 @@ export const dotnetCollector: Collector = {
       firstFile ??= f.display;
       const raw = text.split(/\r?\n/);
       const code = codeLines(text, 'c');
+      // The lines of a `Configure<ForwardedHeadersOptions>(o => { ... })` block: from its line until its parentheses close.
+      let configureDepth = 0;
       code.forEach((l, i) => {
         const ref = refAt(f.display, raw, i + 1);
+        const opensConfigure = configureDepth === 0 && /\bConfigure\s*<\s*ForwardedHeadersOptions\s*>\s*\(/.test(l);
+        const inConfigure = configureDepth > 0 || opensConfigure;
+        if (inConfigure) {
+          const from = opensConfigure ? l.search(/\bConfigure\s*</) : 0;
+          for (const ch of l.slice(from)) configureDepth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+          if (configureDepth < 0) configureDepth = 0;
+        }
+        const sink = inConfigure ? configured : { added, list: addedList, cleared };
+        if (/\.UseForwardedHeaders\s*\(\s*[^)\s]/.test(l)) explicitOptions ??= ref;
         if (/\.UseForwardedHeaders\s*\(/.test(l)) uses.push(ref);
         if (ENTRY_POINT.test(l)) entry ??= ref;
         if (/\.UseHttpsRedirection\s*\(/.test(l)) httpsRedirection ??= ref;
         const hp = /\bHttpsPort\s*=\s*(\d+)/.exec(l);
         if (hp) httpsPort ??= { port: Number(hp[1]), ref };
-        if (/KnownProxies\s*\.\s*Clear\s*\(/.test(l)) cleared.proxies = ref;
-        if (/KnownNetworks\s*\.\s*Clear\s*\(/.test(l)) cleared.networks = ref;
+        if (/KnownProxies\s*\.\s*Clear\s*\(/.test(l)) sink.cleared.proxies = ref;
+        if (/KnownNetworks\s*\.\s*Clear\s*\(/.test(l)) sink.cleared.networks = ref;
         if (
           /Known(?:Proxies|Networks)\s*\.\s*Add\s*\(|Known(?:Proxies|Networks)\s*=\s*\{|Known(?:Proxies|Networks)\s*\.\s*AddRange/.test(
             l,
           )
         ) {
-          added.push(ref);
+          sink.added.push(ref);
+          // Dns.GetHostEntry("nginx") / GetHostAddresses: the address a name has when the app starts, not the name.
+          const dns = [...l.matchAll(/\bDns\s*\.\s*GetHost(?:Entry|Addresses)(?:Async)?\s*\(\s*"([^"]+)"/g)].map(
+            (m) => m[1] as string,
+          );
+          if (dns.length > 0) resolvedNames.push(...dns);
           // new IPNetwork(IPAddress.Parse("172.16.0.0"), 12) -> 172.16.0.0/12; IPAddress.Parse("10.0.0.5") -> itself.
           const nets = [...l.matchAll(/Parse\(\s*"([^"]+)"\s*\)\s*,\s*(\d+)/g)].map((m) => `${m[1]}/${m[2]}`);
-          addedList.push(...(nets.length > 0 ? nets : quotedStrings(l)));
+          if (dns.length === 0) sink.list.push(...(nets.length > 0 ? nets : quotedStrings(l)));
         }
         const u = /\.(?:UseUrls|Run)\s*\(\s*"([^"]+)"/.exec(l);
         if (u) {
@@ -234,6 +260,17 @@ export const dotnetCollector: Collector = {
         for (const [k, e] of Object.entries(s.environment))
           if (k !== 'ASPNETCORE_FORWARDEDHEADERS_ENABLED' && /ForwardedHeaders/.test(`${k} ${e.value}`)) envOptions ??= e.ref;
       }
+    // `UseForwardedHeaders(new ForwardedHeadersOptions { ... })` (or any options object) replaces the DI-configured
+    // options: Configure<ForwardedHeadersOptions> then changes nothing (UseForwardedHeaders(options) wraps that object:
+    // aspnetcore src/Middleware/HttpOverrides/src/ForwardedHeadersExtensions.cs). Otherwise its entries count.
+    const ignoredConfigure =
+      explicitOptions !== undefined && configured.added.length + Object.keys(configured.cleared).length > 0;
+    if (!explicitOptions) {
+      added.push(...configured.added);
+      addedList.push(...configured.list);
+      cleared.proxies ??= configured.cleared.proxies;
+      cleared.networks ??= configured.cleared.networks;
+    }
     if (uses.length === 0 && !envEnabled && !entry) return;
     const anchor = uses[0] ?? envEnabled ?? (entry as SourceRef);
     // Neither the middleware nor the switch: X-Forwarded-* are never read (the app sees the connection's scheme).
@@ -249,14 +286,24 @@ export const dotnetCollector: Collector = {
         note: 'clears KnownNetworks/KnownProxies',
       });
     else if (added.length > 0)
-      trust = lit(
-        addedList.length > 0 ? addedList : ['(configured)'],
-        added[0] as SourceRef,
-        addedList.length > 0 ? 'literal' : 'unknown',
-      );
+      trust =
+        addedList.length > 0 || resolvedNames.length === 0
+          ? lit(
+              addedList.length > 0 ? addedList : ['(configured)'],
+              added[0] as SourceRef,
+              addedList.length > 0 ? 'literal' : 'unknown',
+            )
+          : lit(['(configured)'], added[0] as SourceRef, 'unknown', {
+              note: `the address of ${resolvedNames.join(', ')} looked up by DNS when the app starts`,
+            });
     else if (cleared.proxies && cleared.networks)
       trust = lit(['*'], cleared.networks, 'literal', { note: 'KnownNetworks and KnownProxies cleared' });
-    else trust = lit(ASPNET_DEFAULT_TRUST, anchor, 'default', { note: 'KnownNetworks 127.0.0.0/8, KnownProxies ::1' });
+    else
+      trust = lit(ASPNET_DEFAULT_TRUST, anchor, 'default', {
+        note: ignoredConfigure
+          ? `KnownNetworks 127.0.0.0/8, KnownProxies ::1: UseForwardedHeaders is given its own options (${explicitOptions?.file}:${explicitOptions?.line}), so Configure<ForwardedHeadersOptions> (${configured.added[0]?.file ?? configured.cleared.proxies?.file}:${configured.added[0]?.line ?? configured.cleared.proxies?.line}) does not apply`
+          : 'KnownNetworks 127.0.0.0/8, KnownProxies ::1',
+      });
     const fw: FrameworkFacts = {
       kind: 'aspnet',
       file: anchor.file || (firstFile ?? ''),
