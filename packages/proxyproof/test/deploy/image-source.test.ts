@@ -103,6 +103,27 @@ test("the tree's only Dockerfile, for the one own image of the files: tied, said
   );
 });
 
+// Held-out trial: mikovp/laravel-nginx-ssl-docker@231223c (`app` builds the only Dockerfile as image `laravel`; the
+// proxy service runs `staticfloat/nginx-certbot`) said the proxy's image was built from that Dockerfile.
+test("trap: the only Dockerfile is another service's build: an image-only service is not assumed built from it", async () => {
+  const r = await ties({
+    Dockerfile: DOCKERFILE,
+    'docker-compose.yml':
+      'services:\n  app:\n    build:\n      context: ./\n      dockerfile: Dockerfile\n    image: laravel\n  proxy:\n    image: staticfloat/nginx-certbot\n    ports: ["443:443"]\n',
+  });
+  assert.equal(r.built.proxy, undefined, JSON.stringify(r.built));
+  assert.deepEqual(
+    r.servers.map((s) => s.service),
+    ['app'],
+  );
+  // Without the building service, the same image-only service is still tied by the assumption, said as one.
+  const alone = await ties({
+    Dockerfile: DOCKERFILE,
+    'docker-compose.yml': 'services:\n  proxy:\n    image: staticfloat/nginx-certbot\n',
+  });
+  assert.match(alone.built.proxy?.why ?? '', /^assumed: Dockerfile is the tree's only Dockerfile/);
+});
+
 const TRAPS: Array<{ name: string; files: Record<string, string> }> = [
   {
     name: 'two own images and one Dockerfile, no build evidence: neither is guessed',

@@ -26,6 +26,30 @@ for (const c of [
     df: 'FROM mcr.microsoft.com/dotnet/aspnet:8.0\nENV ASPNETCORE_HTTP_PORTS 5080\n',
     want: ['0.0.0.0:5080@2'],
   },
+  // Retired Docker Hub names (dotnet/dotnet-docker 2.2/runtime-deps, aspnet/aspnet-docker 2.0/stretch/runtime: both set
+  // ASPNETCORE_URLS=http://+:80). Held-out trial: OllieDay/asp-net-core-nginx-https-docker-compose-example.
+  {
+    name: 'microsoft/dotnet 2.2 aspnetcore-runtime (Docker Hub): port 80',
+    df: 'FROM microsoft/dotnet:2.2.100-sdk-alpine3.8 AS build\nRUN dotnet publish\nFROM microsoft/dotnet:2.2.0-aspnetcore-runtime-alpine3.8\nCOPY --from=build /app/out .\n',
+    want: ['0.0.0.0:80@3'],
+  },
+  {
+    name: 'microsoft/dotnet 2.1 runtime-deps: port 80',
+    df: 'FROM microsoft/dotnet:2.1-runtime-deps-alpine\n',
+    want: ['0.0.0.0:80@1'],
+  },
+  { name: 'microsoft/aspnetcore 2.0: port 80', df: 'FROM microsoft/aspnetcore:2.0\n', want: ['0.0.0.0:80@1'] },
+  { name: 'microsoft/aspnetcore without a tag: port 80', df: 'FROM microsoft/aspnetcore\n', want: ['0.0.0.0:80@1'] },
+  {
+    name: 'trap: a retired SDK image is no runtime image',
+    df: 'FROM microsoft/dotnet:2.2-sdk\nRUN dotnet publish\n',
+    want: undefined,
+  },
+  {
+    name: 'trap: another publisher under a similar name',
+    df: 'FROM myorg/microsoft-dotnet:2.2-aspnetcore-runtime\n',
+    want: undefined,
+  },
   {
     name: 'trap: the final stage is not a .NET image (only the build is)',
     df: 'FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nRUN dotnet publish\nFROM nginx:1.25\n',
@@ -50,4 +74,21 @@ test('a compose service built from a .NET 8 Dockerfile: Kestrel listens on the i
   );
   assert.equal(kestrel?.service, 'api');
   assert.match(kestrel?.notes?.join(' ') ?? '', /\.NET 8 image's default ASPNETCORE_HTTP_PORTS=8080/);
+});
+
+test('a compose service built on the retired microsoft/dotnet 2.2 runtime image: Kestrel on :80 is the hop nginx reaches', async () => {
+  const { facts } = await lintFiles({
+    'Example.App/Program.cs':
+      'public static class Program {\n  public static void Main(string[] args) {\n    WebHost.CreateDefaultBuilder(args).UseStartup<Startup>().Build().Run();\n  }\n}\n',
+    'Example.App/Dockerfile':
+      'FROM microsoft/dotnet:2.2.100-sdk-alpine3.8 AS build\nRUN dotnet publish -o out\nFROM microsoft/dotnet:2.2.0-aspnetcore-runtime-alpine3.8\nCOPY --from=build /app/out .\nENTRYPOINT ["dotnet", "Example.App.dll"]\n',
+    'docker-compose.yml':
+      'services:\n  example.app:\n    build: Example.App\n  proxy:\n    image: nginx:1.25\n    ports: ["443:443"]\n',
+  });
+  const kestrel = facts.appServers.find((a) => a.name === 'kestrel');
+  assert.deepEqual(
+    kestrel?.binds.map((b) => [b.host, b.port, b.container]),
+    [['0.0.0.0', 80, true]],
+  );
+  assert.equal(kestrel?.service, 'example.app');
 });

@@ -73,6 +73,32 @@ for (const c of [
     },
     want: { binds: ['0.0.0.0:8080@docker/run.sh:2 container-network container'] },
   },
+  // The script's line is split as the shell splits it (collectors/deploy/command-launches.ts commandWords). Held-out
+  // trial: maltesa/surfnotify@a67bd8d (start_app.sh) was read as puma '0.0.0.0':3000, quotes and all.
+  {
+    name: "a script's `rails s -b '0.0.0.0'` (shell quotes, a comment after): the quotes are the shell's, the comment is none",
+    files: {
+      'compose.yaml': 'services:\n  app:\n    build: .\n    command: sh ./start_app.sh\n',
+      'start_app.sh': "#!/bin/sh\nrm tmp/pids/*\nbundle exec rails s -p 3000 -b '0.0.0.0' # '127.0.0.1'\n",
+    },
+    want: { binds: ['0.0.0.0:3000@start_app.sh:3 container-network container'], service: 'app' },
+  },
+  {
+    name: 'trap: a commented-out bind after the real one: `-b "127.0.0.1" # -b 0.0.0.0` binds loopback',
+    files: {
+      'compose.yaml': 'services:\n  app:\n    build: .\n    command: ./run.sh\n',
+      'run.sh': '#!/bin/sh\nexec bundle exec puma -b "tcp://127.0.0.1:9292" # -b tcp://0.0.0.0:9292\n',
+    },
+    want: { binds: ['127.0.0.1:9292@run.sh:2 loopback container'], service: 'app' },
+  },
+  {
+    name: 'trap: a pipe inside quotes is no pipe: `sh -c "bundle exec puma -b \'tcp://0.0.0.0:8080\' 2>&1 | tee x"`',
+    files: {
+      Dockerfile:
+        'FROM ruby:3.2\nWORKDIR /app\nCOPY . .\nCMD sh -c "bundle exec puma -b \'tcp://0.0.0.0:8080\' | tee /tmp/log"\n',
+    },
+    want: { binds: ['0.0.0.0:8080@Dockerfile:4 container-network container'] },
+  },
   {
     name: 'trap: a compose command running a script that starts something else (sidekiq) does not take the Puma',
     files: {

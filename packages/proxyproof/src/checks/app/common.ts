@@ -9,6 +9,7 @@ import { nginxModel, schemeHeaders as nginxSchemeHeaders } from '../../facts/ngi
 import type { NginxPass } from '../../facts/nginx/types.js';
 import type { AppEndFacts, AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
+import { fixPlacement } from '../nginx/common.js';
 
 export function ev(ref: SourceRef | undefined, note?: string): Evidence {
   if (!ref) return { file: '', line: 0, note };
@@ -48,6 +49,11 @@ export interface ProxyFeed {
   hostSent: string;
   /** The server's names (`server_name`), without `_`, regexps and empty names. */
   serverNames: string[];
+  /**
+   * Where a `proxy_set_header` line reaches this location (checks/nginx/common.ts fixPlacement: the level that owns
+   * its header set, never an `if`/`limit_except` block, which nginx refuses it in).
+   */
+  headerPlace: { file: string; line: number; indent: string };
 }
 
 function pathMatch(bindPath: string, target: string): boolean {
@@ -106,6 +112,7 @@ export function nginxFeeds(facts: Facts, binds: BindAddress[]): ProxyFeed[] {
         forwardedHost: sc.headers.proxy.entries.find((e) => e.name.toLowerCase() === 'x-forwarded-host')?.value ?? '',
         hostSent: hostSent(sc.headers.proxy.entries.find((e) => e.name.toLowerCase() === 'host')?.value, p),
         serverNames: s.serverNames.filter((n) => n !== '' && n !== '_' && !n.startsWith('~') && n !== '""'),
+        headerPlace: fixPlacement(facts, s, sc, sc.headers.proxy),
       });
     }
   return out;

@@ -49,9 +49,9 @@ export const originCheckFails: Check = {
           fix: {
             description:
               'Forward the scheme from the proxy (the same fix as app/ssl-redirect-loop); do not turn the origin check off.',
-            file: feed.pass.file,
-            line: feed.pass.line,
-            lines: ['    proxy_set_header X-Forwarded-Proto $scheme;'],
+            file: feed.headerPlace.file,
+            line: feed.headerPlace.line,
+            lines: [`${feed.headerPlace.indent}proxy_set_header X-Forwarded-Proto $scheme;`],
             placement: 'after',
           },
         }),

@@ -54,9 +54,9 @@ export const sslRedirectLoop: Check = {
             'the request looks like plain http, so the app answers with a redirect to https, which comes back through the same proxy as http.',
           fix: {
             description: `Make the proxy send X-Forwarded-Proto (nginx: proxy_set_header X-Forwarded-Proto $scheme; in the TLS server).${a.name === 'Rails' ? ' Rails 7.1+: config.assume_ssl = true also works when every request reaches Rails through the TLS proxy.' : ''}`,
-            file: feed.pass.file,
-            line: feed.pass.line,
-            lines: ['    proxy_set_header X-Forwarded-Proto $scheme;'],
+            file: feed.headerPlace.file,
+            line: feed.headerPlace.line,
+            lines: [`${feed.headerPlace.indent}proxy_set_header X-Forwarded-Proto $scheme;`],
             placement: 'after',
           },
           data: { app: a.name, feeds: feeds.length },

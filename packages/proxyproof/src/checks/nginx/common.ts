@@ -189,12 +189,18 @@ export function fixPlacement(
   const last = directives[directives.length - 1];
   let anchor: NginxRef | undefined;
   let where: string;
+  /** The anchor opens the block the line goes into (`location / {`): one level deeper than it. */
+  let opening = false;
   if (last) {
     anchor = anchorForEntry(last, owner?.ref);
     where = owner ? (owner.kind === 'server' ? 'the server block' : owner.label) : 'the http level';
   } else {
-    anchor = scope.pass?.ref ?? scope.ref;
-    where = scope.kind === 'server' ? 'the server block' : scope.label;
+    // A header directive is not allowed in `if` or `limit_except` (nginx 1.22 -t: "directive is not allowed here"):
+    // such a block inherits the sets of the location that holds it, so the line goes there.
+    const host = settableScope(server, scope);
+    anchor = host === scope ? (scope.pass?.ref ?? scope.ref) : host.pass && !host.passInherited ? host.pass.ref : host.ref;
+    opening = host !== scope && anchor === host.ref;
+    where = host.kind === 'server' ? 'the server block' : host.label;
     // Nothing of this kind is written anywhere: with several locations passing upstream, the server level reaches
     // them all — and every check that adds a line here agrees on the place, so two fixes never split the set.
     const first = serverBodyAnchor(server);
@@ -204,14 +210,26 @@ export function fixPlacement(
       );
       if (siblings.length > 1) {
         anchor = first;
+        opening = false;
         where = 'the server block';
       }
     }
   }
   const a = anchor ?? scope.ref;
+  const at = indentationAt(facts, a.file, a.line);
   const indent =
-    indentationAt(facts, a.file, a.line) ?? indentationAt(facts, scope.ref.file, scope.ref.line)?.concat('    ') ?? '    ';
+    (opening && at !== undefined ? `${at}    ` : at) ??
+    indentationAt(facts, scope.ref.file, scope.ref.line)?.concat('    ') ??
+    '    ';
   return { file: displayFile(facts, a.file), line: a.line, indent, where };
+}
+
+/** The nearest scope from `scope` outwards where header directives may be written (not an `if`/`limit_except`). */
+function settableScope(server: NginxServer, scope: NginxScope): NginxScope {
+  let cur: NginxScope | undefined = scope;
+  for (let guard = 0; cur && (cur.kind === 'if' || cur.kind === 'limit_except') && guard < 64; guard++)
+    cur = cur.parent === undefined ? undefined : server.scopes[cur.parent];
+  return cur ?? scope;
 }
 
 /** The server's first `listen` written in its own file: new server-level lines go after it. */

@@ -562,21 +562,9 @@ class DeployRun {
     if (this.dockerfiles.size === 0 || /__tpl_|\*/.test(image)) return undefined;
     const repo = imageRepo(image);
     // 1. a compose service that builds it under that name
-    for (const [abs, raw] of this.rawCompose)
-      for (const s of raw.services) {
-        const b = s.value.build;
-        if (typeof s.value.image !== 'string' || imageRepo(s.value.image) !== repo || b === undefined) continue;
-        const { context, dockerfile } = composeBuildPaths(abs, b);
-        const docker = this.dockerfiles.get(dockerfile);
-        const f = this.byAbs.get(abs);
-        if (docker && f)
-          return {
-            docker,
-            context,
-            why: `compose service ${s.name} builds it`,
-            ref: refIn(this.ctx, f.display, s.keyLine('build')),
-          };
-      }
+    for (const b of this.composeBuilds())
+      if (b.image !== undefined && imageRepo(b.image) === repo)
+        return { docker: b.docker, context: b.context, why: `compose service ${b.service} builds it`, ref: b.ref };
     // 2. a build command of a CI file, script, Makefile or README tagging it
     for (const b of this.buildCommands()) {
       if (!b.repos.some((r) => tagNames(r, image))) continue;
@@ -600,6 +588,11 @@ class DeployRun {
     // own name, so a service of the project that pulls another image (`nginxproxy/acme-companion`) runs someone
     // else's program, not a second copy of the app.
     if (builtBeside?.has(only.f.abs)) return undefined;
+    // A compose service of any project tags that Dockerfile's build with another name (`image: laravel`): the image it
+    // builds is that one, not this. An unnamed build in another project (a development stack's `build: .`) says
+    // nothing against it.
+    if (this.composeBuilds().some((b) => b.docker === only && b.image !== undefined && imageRepo(b.image) !== repo))
+      return undefined;
     return {
       docker: only,
       context: dirname(only.f.abs),
@@ -621,6 +614,28 @@ class DeployRun {
     for (const m of members)
       for (const s of this.rawCompose.get(m)?.services ?? [])
         if (s.value.build !== undefined) out.add(composeBuildPaths(m, s.value.build).dockerfile);
+    return out;
+  }
+
+  /** The compose services of the tree that build one of its Dockerfiles: the Dockerfile, context, image name, line. */
+  private composeBuilds(): Array<{ service: string; image?: string; docker: DockerImage; context: string; ref: SourceRef }> {
+    const out: Array<{ service: string; image?: string; docker: DockerImage; context: string; ref: SourceRef }> = [];
+    for (const [abs, raw] of this.rawCompose)
+      for (const s of raw.services) {
+        const b = s.value.build;
+        const f = this.byAbs.get(abs);
+        if (b === undefined || !f) continue;
+        const { context, dockerfile } = composeBuildPaths(abs, b);
+        const docker = this.dockerfiles.get(dockerfile);
+        if (docker)
+          out.push({
+            service: s.name,
+            ...(typeof s.value.image === 'string' ? { image: s.value.image } : {}),
+            docker,
+            context,
+            ref: refIn(this.ctx, f.display, s.keyLine('build')),
+          });
+      }
     return out;
   }
 

@@ -17,6 +17,7 @@ import { MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { launchVia } from '../claims.js';
 import { inServiceContainer, reachOf } from './appserver.js';
 import { dockerArgv, parseDockerfile } from './formats.js';
+import { splitCommands } from './shell.js';
 
 export type LaunchVia = AppServerFacts['launch']['via'];
 
@@ -43,20 +44,39 @@ export interface CommandLaunch<M> {
   context?: string;
 }
 
-/** The command words of one line, as a launch: `exec`, `sudo`, env assignments and JSON-array quoting dropped. */
+/**
+ * The command words of one line, as a launch: `exec`, `sudo`, env assignments and JSON-array quoting dropped. A shell
+ * line is split as the shell splits it (collectors/deploy/shell.ts, variables left as written): quotes removed
+ * (`rails s -b '0.0.0.0'` binds 0.0.0.0, not `'0.0.0.0'`), a `#` comment dropped, operators inside quotes kept.
+ */
 export function commandWords(line: string): string[][] {
   const code = line.replace(/^\s*(CMD|ENTRYPOINT|command\s*=|ExecStart\s*=|\w+:)\s*/i, '');
-  return code.split(/&&|\|\||;|\|/).map((seg) =>
-    seg
-      .replace(/[[\]",]/g, ' ')
-      .trim()
-      .split(/\s+/)
+  const segments = /^\s*\[/.test(code)
+    ? code.split(/&&|\|\||;|\|/).map((seg) =>
+        seg
+          .replace(/[[\]",]/g, ' ')
+          .trim()
+          .split(/\s+/),
+      )
+    : shellCommands(code, 0);
+  return segments.map((words) =>
+    words
       .filter((w) => w !== '' && !/^[A-Z_][A-Z0-9_]*=/.test(w))
       .filter(
         (w, i, all) =>
           !(['exec', 'sudo', 'nohup', 'with-contenv', 's6-setuidgid', 'gosu', 'su-exec'].includes(w) && i < all.length - 1),
       ),
   );
+}
+
+/** A shell line's simple commands; `sh -c "a | b"` stands for the commands of its string (two levels at the most). */
+function shellCommands(code: string, depth: number): string[][] {
+  return splitCommands(code, undefined, { expand: false }).flatMap((c) => {
+    const argv = c.argv.map((w) => w.text);
+    return depth < 2 && argv.length === 3 && SHELL.test(argv[0] ?? '') && argv[1] === '-c'
+      ? shellCommands(argv[2] ?? '', depth + 1)
+      : [argv];
+  });
 }
 
 /** The compose service built from this Dockerfile that runs its CMD (no `command:`/`entrypoint:` of its own). */

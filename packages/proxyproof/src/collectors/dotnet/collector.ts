@@ -78,8 +78,28 @@ export const DOTNET_IMAGE_SOURCES = [
 ];
 
 /**
+ * Microsoft's .NET runtime images by their current and former names, with the tag's major version:
+ * `mcr.microsoft.com/dotnet/{aspnet,runtime,runtime-deps}:X` (`dotnet/core/...` for 2.1-3.1), and the retired Docker
+ * Hub names `microsoft/dotnet:2.2-aspnetcore-runtime`, `microsoft/dotnet:2.1-runtime(-deps)-alpine`,
+ * `microsoft/aspnetcore:2.0` (`legacy`: every one of them sets ASPNETCORE_URLS=http://+:80 —
+ * dotnet/dotnet-docker 2.2/runtime-deps/alpine3.8/amd64/Dockerfile, aspnet/aspnet-docker 2.0/stretch/runtime/Dockerfile).
+ * SDK images are not runtime images.
+ */
+export function dotnetRuntimeImage(from: string): { major?: string; legacy: boolean } | undefined {
+  const current = /^(?:mcr\.microsoft\.com\/)?dotnet\/(?:core\/)?(?:aspnet|runtime|runtime-deps)(?::(\d+)\.(\d+))?/i.exec(from);
+  if (current) return { ...(current[1] ? { major: current[1] } : {}), legacy: false };
+  const hub = /^(?:docker\.io\/)?microsoft\/dotnet:(\d+)\.\d+[\w.]*-(?:aspnetcore-runtime|runtime-deps|runtime)(?:-|$)/i.exec(
+    from,
+  );
+  if (hub) return { major: hub[1] as string, legacy: true };
+  const aspnetcore = /^(?:docker\.io\/)?microsoft\/aspnetcore(?::(\d+)\.\d+[\w.-]*)?$/i.exec(from);
+  if (aspnetcore) return { ...(aspnetcore[1] ? { major: aspnetcore[1] } : {}), legacy: true };
+  return undefined;
+}
+
+/**
  * The listener of a Dockerfile whose final stage runs on Microsoft's .NET image (`mcr.microsoft.com/dotnet/aspnet`,
- * `runtime`, `runtime-deps`; stage aliases followed): its own `ENV ASPNETCORE_URLS`/`ASPNETCORE_HTTP_PORTS`, else the
+ * `runtime`, `runtime-deps`, or a retired name: dotnetRuntimeImage; stage aliases followed): its own `ENV ASPNETCORE_URLS`/`ASPNETCORE_HTTP_PORTS`, else the
  * image's default — `http://+:80` before .NET 8, `ASPNETCORE_HTTP_PORTS=8080` from .NET 8 (DOTNET_IMAGE_SOURCES).
  */
 export function dotnetImageListener(
@@ -115,22 +135,20 @@ export function dotnetImageListener(
     cur = stages.find((x) => x.alias === base && x !== cur);
   }
   const root = chain[chain.length - 1];
-  const image = /^(?:mcr\.microsoft\.com\/)?dotnet\/(?:core\/)?(aspnet|runtime|runtime-deps)(?::(\d+)\.(\d+))?/i.exec(
-    root?.from ?? '',
-  );
+  const image = root ? dotnetRuntimeImage(root.from) : undefined;
   if (!root || !image) return undefined;
-  const major = image[2] ? Number(image[2]) : undefined;
   for (const st of chain) {
     const urls = st.env.ASPNETCORE_URLS;
     const ports = st.env.ASPNETCORE_HTTP_PORTS;
     const ref = (line: number) => refAt(file, raw, line);
-    if (urls) return { ...kestrelBinds(urls.value, ref(urls.line)), version: image[2] ?? '', fromImage: false };
-    if (ports) return { ...kestrelBinds(ports.value, ref(ports.line), true), version: image[2] ?? '', fromImage: false };
+    if (urls) return { ...kestrelBinds(urls.value, ref(urls.line)), version: image.major ?? '', fromImage: false };
+    if (ports) return { ...kestrelBinds(ports.value, ref(ports.line), true), version: image.major ?? '', fromImage: false };
   }
-  // A tag without a version (`latest`) is today's image: 8080.
+  // A tag without a version (`latest`) is today's image: 8080 (the retired Docker Hub names never reached .NET 8).
   const ref = refAt(file, raw, root.line);
+  const major = image.major !== undefined ? Number(image.major) : image.legacy ? 2 : undefined;
   const def = major !== undefined && major < 8 ? kestrelBinds('http://+:80', ref) : kestrelBinds('8080', ref, true);
-  return { ...def, version: image[2] ?? 'latest', fromImage: true };
+  return { ...def, version: image.major ?? 'latest', fromImage: true };
 }
 
 export const dotnetCollector: Collector = {
@@ -140,6 +158,16 @@ export const dotnetCollector: Collector = {
     const added: SourceRef[] = [];
     const addedList: string[] = [];
     const cleared: { proxies?: SourceRef; networks?: SourceRef } = {};
+    /** Trust entries from `Configure<ForwardedHeadersOptions>(...)` (DI options), kept apart: see `explicitOptions`. */
+    const configured: { added: SourceRef[]; list: string[]; cleared: { proxies?: SourceRef; networks?: SourceRef } } = {
+      added: [],
+      list: [],
+      cleared: {},
+    };
+    /** A `UseForwardedHeaders(options)` call: that object, not the DI-configured one, is what the middleware uses. */
+    let explicitOptions: SourceRef | undefined;
+    /** Entries resolved by DNS at start-up (`Dns.GetHostEntry("nginx")`): an address the files do not say. */
+    const resolvedNames: string[] = [];
     let headers: Valued<string> | undefined;
     let firstFile: string | undefined;
     /** The app's entry point (an ASP.NET Core host builder), where a fix goes when no middleware is written. */
@@ -166,24 +194,40 @@ export const dotnetCollector: Collector = {
       firstFile ??= f.display;
       const raw = text.split(/\r?\n/);
       const code = codeLines(text, 'c');
+      // The lines of a `Configure<ForwardedHeadersOptions>(o => { ... })` block: from its line until its parentheses close.
+      let configureDepth = 0;
       code.forEach((l, i) => {
         const ref = refAt(f.display, raw, i + 1);
+        const opensConfigure = configureDepth === 0 && /\bConfigure\s*<\s*ForwardedHeadersOptions\s*>\s*\(/.test(l);
+        const inConfigure = configureDepth > 0 || opensConfigure;
+        if (inConfigure) {
+          const from = opensConfigure ? l.search(/\bConfigure\s*</) : 0;
+          for (const ch of l.slice(from)) configureDepth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+          if (configureDepth < 0) configureDepth = 0;
+        }
+        const sink = inConfigure ? configured : { added, list: addedList, cleared };
+        if (/\.UseForwardedHeaders\s*\(\s*[^)\s]/.test(l)) explicitOptions ??= ref;
         if (/\.UseForwardedHeaders\s*\(/.test(l)) uses.push(ref);
         if (ENTRY_POINT.test(l)) entry ??= ref;
         if (/\.UseHttpsRedirection\s*\(/.test(l)) httpsRedirection ??= ref;
         const hp = /\bHttpsPort\s*=\s*(\d+)/.exec(l);
         if (hp) httpsPort ??= { port: Number(hp[1]), ref };
-        if (/KnownProxies\s*\.\s*Clear\s*\(/.test(l)) cleared.proxies = ref;
-        if (/KnownNetworks\s*\.\s*Clear\s*\(/.test(l)) cleared.networks = ref;
+        if (/KnownProxies\s*\.\s*Clear\s*\(/.test(l)) sink.cleared.proxies = ref;
+        if (/KnownNetworks\s*\.\s*Clear\s*\(/.test(l)) sink.cleared.networks = ref;
         if (
           /Known(?:Proxies|Networks)\s*\.\s*Add\s*\(|Known(?:Proxies|Networks)\s*=\s*\{|Known(?:Proxies|Networks)\s*\.\s*AddRange/.test(
             l,
           )
         ) {
-          added.push(ref);
+          sink.added.push(ref);
+          // Dns.GetHostEntry("nginx") / GetHostAddresses: the address a name has when the app starts, not the name.
+          const dns = [...l.matchAll(/\bDns\s*\.\s*GetHost(?:Entry|Addresses)(?:Async)?\s*\(\s*"([^"]+)"/g)].map(
+            (m) => m[1] as string,
+          );
+          if (dns.length > 0) resolvedNames.push(...dns);
           // new IPNetwork(IPAddress.Parse("172.16.0.0"), 12) -> 172.16.0.0/12; IPAddress.Parse("10.0.0.5") -> itself.
           const nets = [...l.matchAll(/Parse\(\s*"([^"]+)"\s*\)\s*,\s*(\d+)/g)].map((m) => `${m[1]}/${m[2]}`);
-          addedList.push(...(nets.length > 0 ? nets : quotedStrings(l)));
+          if (dns.length === 0) sink.list.push(...(nets.length > 0 ? nets : quotedStrings(l)));
         }
         const u = /\.(?:UseUrls|Run)\s*\(\s*"([^"]+)"/.exec(l);
         if (u) {
@@ -216,6 +260,17 @@ export const dotnetCollector: Collector = {
         for (const [k, e] of Object.entries(s.environment))
           if (k !== 'ASPNETCORE_FORWARDEDHEADERS_ENABLED' && /ForwardedHeaders/.test(`${k} ${e.value}`)) envOptions ??= e.ref;
       }
+    // `UseForwardedHeaders(new ForwardedHeadersOptions { ... })` (or any options object) replaces the DI-configured
+    // options: Configure<ForwardedHeadersOptions> then changes nothing (UseForwardedHeaders(options) wraps that object:
+    // aspnetcore src/Middleware/HttpOverrides/src/ForwardedHeadersExtensions.cs). Otherwise its entries count.
+    const ignoredConfigure =
+      explicitOptions !== undefined && configured.added.length + Object.keys(configured.cleared).length > 0;
+    if (!explicitOptions) {
+      added.push(...configured.added);
+      addedList.push(...configured.list);
+      cleared.proxies ??= configured.cleared.proxies;
+      cleared.networks ??= configured.cleared.networks;
+    }
     if (uses.length === 0 && !envEnabled && !entry) return;
     const anchor = uses[0] ?? envEnabled ?? (entry as SourceRef);
     // Neither the middleware nor the switch: X-Forwarded-* are never read (the app sees the connection's scheme).
@@ -231,14 +286,24 @@ export const dotnetCollector: Collector = {
         note: 'clears KnownNetworks/KnownProxies',
       });
     else if (added.length > 0)
-      trust = lit(
-        addedList.length > 0 ? addedList : ['(configured)'],
-        added[0] as SourceRef,
-        addedList.length > 0 ? 'literal' : 'unknown',
-      );
+      trust =
+        addedList.length > 0 || resolvedNames.length === 0
+          ? lit(
+              addedList.length > 0 ? addedList : ['(configured)'],
+              added[0] as SourceRef,
+              addedList.length > 0 ? 'literal' : 'unknown',
+            )
+          : lit(['(configured)'], added[0] as SourceRef, 'unknown', {
+              note: `the address of ${resolvedNames.join(', ')} looked up by DNS when the app starts`,
+            });
     else if (cleared.proxies && cleared.networks)
       trust = lit(['*'], cleared.networks, 'literal', { note: 'KnownNetworks and KnownProxies cleared' });
-    else trust = lit(ASPNET_DEFAULT_TRUST, anchor, 'default', { note: 'KnownNetworks 127.0.0.0/8, KnownProxies ::1' });
+    else
+      trust = lit(ASPNET_DEFAULT_TRUST, anchor, 'default', {
+        note: ignoredConfigure
+          ? `KnownNetworks 127.0.0.0/8, KnownProxies ::1: UseForwardedHeaders is given its own options (${explicitOptions?.file}:${explicitOptions?.line}), so Configure<ForwardedHeadersOptions> (${configured.added[0]?.file ?? configured.cleared.proxies?.file}:${configured.added[0]?.line ?? configured.cleared.proxies?.line}) does not apply`
+          : 'KnownNetworks 127.0.0.0/8, KnownProxies ::1',
+      });
     const fw: FrameworkFacts = {
       kind: 'aspnet',
       file: anchor.file || (firstFile ?? ''),

@@ -1,7 +1,7 @@
 /**
  * php-fpm as the chain's app server: pool configurations (`[www]` ... `listen = ...`, Debian's
  * `/etc/php/X/fpm/pool.d/www.conf`, the official image's `zz-docker.conf`) and compose services that run the
- * official `php:*-fpm` image (or `command: php-fpm`) with no pool file in the tree.
+ * official `php:*-fpm` or `wordpress:*-fpm*` image (or `command: php-fpm`) with no pool file in the tree.
  *
  * php-fpm passes the FastCGI params nginx sends (`HTTPS`, `HTTP_X_FORWARDED_PROTO`...) to PHP as `$_SERVER`
  * unchanged; the framework decides (Symfony/Laravel Request::isSecure(): a trusted proxy's X-Forwarded-Proto,
@@ -90,7 +90,12 @@ function fpmServices(facts: Facts): ComposeService[] {
   return out;
 }
 
-const FPM_IMAGE = /^(?:(?:docker\.io\/)?library\/)?php:[^\s]*fpm/i;
+/**
+ * The official images that run php-fpm on :9000: `php:*-fpm*`, and WordPress's fpm variants (`wordpress:fpm`,
+ * `wordpress:6.4-php8.2-fpm-alpine`), which are built `FROM php:X-fpm` with `CMD ["php-fpm"]`
+ * (docker-library/wordpress latest/php8.2/fpm/Dockerfile, bf223d1c).
+ */
+const FPM_IMAGE = /^(?:(?:docker\.io\/)?library\/)?(?:php|wordpress):[^\s]*fpm/i;
 
 /**
  * The service runs the official `php:*-fpm` image: by its `image:`, or the `FROM` of the Dockerfile it is built from

@@ -10,23 +10,23 @@
  * `EXPOSE 80`; docker-library/wordpress `latest`/`*-apache` tags are built on it).
  */
 import { passThroughServer } from '../../model/appserver.js';
-import type { AppServerFacts, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
+import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import { inServiceContainer } from '../deploy/appserver.js';
 import { builtFrom } from '../deploy/built-from.js';
 
 export const PHP_APACHE_IMAGE_SOURCE = 'https://github.com/docker-library/php/blob/master/8.3/bookworm/apache/Dockerfile';
 const IMAGE_PORT = 80;
+/** php-fpm's port in the official fpm images (docker-library/php zz-docker.conf `listen = 9000`). */
+const FPM_IMAGE_PORT = 9000;
 
 /**
  * `php:8.2-apache`, `php:apache`, `wordpress`, `wordpress:6.5-php8.2-apache`, `library/wordpress:latest`: the official
  * images that run PHP inside Apache. `php:*-fpm`, `php:*-cli`, `wordpress:*-fpm*`, `wordpress:cli` are not.
  */
 export function modPhpImage(image: string): boolean {
-  const m = /^(?:(?:docker\.io\/)?(?:library\/))?(php|wordpress)(?::([\w.-]+))?(?:@\S+)?$/i.exec(image.trim());
-  if (!m) return false;
-  const tag = (m[2] ?? 'latest').toLowerCase();
-  if (m[1]?.toLowerCase() === 'php') return /(^|-)apache(-|$)/.test(tag);
-  return !/(^|-)(fpm|cli)(-|$)/.test(tag);
+  const m = /^(?:(?:docker\.io\/)?(?:library\/))?php(?::([\w.-]+))?(?:@\S+)?$/i.exec(image.trim());
+  if (m) return /(^|-)apache(-|$)/.test((m[1] ?? 'latest').toLowerCase());
+  return wordpressImage(image) === 'apache';
 }
 
 /** Apache+mod_php app servers: one per compose service running an official mod_php image and nothing else. */
@@ -64,26 +64,60 @@ export function modPhpServers(facts: Facts): AppServerFacts[] {
 export const WORDPRESS_IMAGE_CONFIG_SOURCE = 'https://github.com/docker-library/wordpress/blob/master/wp-config-docker.php';
 
 /**
+ * Which variant of the official `wordpress` image this is: `apache` (mod_php on :80, the `latest`/`*-apache` tags) or
+ * `fpm` (php-fpm on :9000, the `*-fpm*` tags). `wordpress:cli` (wp-cli, no server) and other images: undefined.
+ */
+export function wordpressImage(image: string): 'apache' | 'fpm' | undefined {
+  const m = /^(?:(?:docker\.io\/)?(?:library\/))?wordpress(?::([\w.-]+))?(?:@\S+)?$/i.exec(image.trim());
+  if (!m) return undefined;
+  const tag = (m[1] ?? 'latest').toLowerCase();
+  if (/(^|-)cli(-|$)/.test(tag)) return undefined;
+  return /(^|-)fpm(-|$)/.test(tag) ? 'fpm' : 'apache';
+}
+
+/**
  * The official `wordpress` image writes its own wp-config.php (wp-config-docker.php) when the tree has none: it sets
  * `$_SERVER['HTTPS'] = 'on'` when X-Forwarded-Proto contains `https`, from any peer ("we include this by default
- * because reverse proxying is extremely common in container environments"). One WordPress app end per such service.
+ * because reverse proxying is extremely common in container environments"). Its entrypoint does so before starting
+ * Apache or php-fpm alike (docker-entrypoint.sh: `apache2*` or `php-fpm`), so the fpm variants carry the same app end.
+ * One WordPress app end per service running the image, by its `image:` or the `FROM` of the Dockerfile it is built
+ * from, with no command of its own.
  */
 export function imageWordpressFrameworks(facts: Facts): FrameworkFacts[] {
   const out: FrameworkFacts[] = [];
   for (const cf of facts.compose?.files ?? [])
     for (const s of cf.services) {
-      if (!s.image || !/^(?:(?:docker\.io\/)?library\/)?wordpress(?::|@|$)/i.test(s.image) || !modPhpImage(s.image)) continue;
+      if (s.role === 'proxy') continue;
+      const from = s.image && wordpressImage(s.image) ? { image: s.image, ref: s.ref } : builtFrom(facts, s);
+      const variant = from && wordpressImage(from.image);
+      if (!from || !variant) continue;
+      // The entrypoint writes wp-config.php only for the image's own servers; another command runs something else.
+      const prog = (s.entrypoint?.argv[0] ?? s.command?.argv[0] ?? '').split('/').pop() ?? '';
+      if (prog && !/^(apache2.*|php-fpm[\d.]*|docker-entrypoint\.sh)$/.test(prog)) continue;
       const ref: SourceRef = {
         file: s.ref.file,
         line: s.ref.line,
-        snippet: `${s.ref.snippet ?? s.name} (image ${s.image}: its wp-config.php trusts X-Forwarded-Proto from anyone)`,
+        snippet: `${s.ref.snippet ?? s.name} (image ${from.image}: its wp-config.php trusts X-Forwarded-Proto from anyone)`,
       };
+      // The image's server port (Apache's :80, php-fpm's FastCGI :9000): what app/trust-all asks compose about.
+      const bind: BindAddress =
+        variant === 'fpm'
+          ? {
+              kind: 'tcp',
+              host: '0.0.0.0',
+              port: FPM_IMAGE_PORT,
+              exposure: 'all-interfaces',
+              container: true,
+              protocol: 'fastcgi',
+              ref,
+            }
+          : { kind: 'tcp', host: '0.0.0.0', port: IMAGE_PORT, exposure: 'all-interfaces', container: true, ref };
       out.push({
         kind: 'wordpress',
         file: s.ref.file,
         module: '.',
         usesServerScheme: true,
-        settings: { imageConfig: { value: s.image, origin: 'default', ref } },
+        settings: { imageConfig: { value: from.image, origin: 'default', ref } },
         appEnd: {
           name: 'WordPress',
           ref,
@@ -93,8 +127,7 @@ export function imageWordpressFrameworks(facts: Facts): FrameworkFacts[] {
           trustClient: { value: [], origin: 'default', ref },
           serverHttps: { on: ['on', '1'], port443: true },
           defaultsFrom: [WORDPRESS_IMAGE_CONFIG_SOURCE],
-          // The image's Apache port: what app/trust-all asks compose about (its published ports).
-          binds: [{ kind: 'tcp', host: '0.0.0.0', port: IMAGE_PORT, exposure: 'all-interfaces', container: true, ref }],
+          binds: [bind],
         },
       });
     }
