@@ -553,12 +553,23 @@ export const nginxCollector: Collector = {
         ctx.facts.diagnostics.push(d);
       }
     }
-    if (kept.some((e) => [...e.texts.values()].some((t) => PASSENGER_ON.test(t.text)))) addPassengerServers(ctx);
+    if (kept.some((e) => [...e.texts.values()].some((t) => mentionsPassengerOn(t.text)))) addPassengerServers(ctx);
   },
 };
 
 /** `passenger_enabled on` somewhere in a config: only then is the model built here, for Passenger's app servers. */
 const PASSENGER_ON = /^\s*passenger_enabled\s+on\b/im;
+
+/** The directive's name anywhere, in PASSENGER_ON's case-insensitive terms. */
+const PASSENGER_NAME = /passenger_enabled/i;
+
+/**
+ * PASSENGER_ON on a text that names the directive at all: PASSENGER_ON alone tries `^\s*` at every position of every
+ * config (8 MB at 10,000 servers: 60-90 ms), the plain name is a fast literal search (about 1 ms).
+ */
+function mentionsPassengerOn(text: string): boolean {
+  return PASSENGER_NAME.test(text) && PASSENGER_ON.test(text);
+}
 
 /**
  * Phusion Passenger inside nginx: one app server per app root that a server or location runs with

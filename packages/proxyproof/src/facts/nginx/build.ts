@@ -223,10 +223,30 @@ class TreeWalker {
     const text = this.textOf(d);
     const source = file.source ?? 'file';
     // Every property in the literal: one added afterwards moves the object's properties out of line.
+    // The chain's ref slots (facts/nginx/sites.ts nginxRef) too, empty until it is asked for.
     const r: NginxRef =
       d.column !== undefined
-        ? { file: file.file, line: d.line, column: d.column, source, text, includedVia: via, enclosing }
-        : { file: file.file, line: d.line, source, text, includedVia: via, enclosing };
+        ? {
+            file: file.file,
+            line: d.line,
+            column: d.column,
+            source,
+            text,
+            includedVia: via,
+            enclosing,
+            chainRef: undefined,
+            chainRefOf: undefined,
+          }
+        : {
+            file: file.file,
+            line: d.line,
+            source,
+            text,
+            includedVia: via,
+            enclosing,
+            chainRef: undefined,
+            chainRefOf: undefined,
+          };
     // Template branches are rare (only in templates): the one exception to the rule above.
     if (d.templateBranch) r.templateBranch = d.templateBranch;
     return r;

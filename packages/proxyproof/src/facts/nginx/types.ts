@@ -32,6 +32,13 @@ export interface NginxRef {
   enclosing: string;
   /** Templates: the innermost template branch the directive is written in (`{% if tls %}` at its line). */
   templateBranch?: { line: number; endLine: number; tag: string };
+  /**
+   * The chain's ref of this directive, made by `nginxRef` (facts/nginx/sites.ts) for the facts' sources in
+   * `chainRefOf` (its display path depends on them): one per directive, kept here rather than in a WeakMap of
+   * ~120,000 ephemeron entries at 10,000 servers, which every scavenge traces. Undefined until asked for.
+   */
+  chainRef?: unknown;
+  chainRefOf?: unknown;
 }
 
 /** The configuration levels whose directives nginx merges outer-to-inner. */
