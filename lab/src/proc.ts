@@ -6,6 +6,8 @@ import { connect } from 'node:net';
 import type { ExecResult, LabProcess } from './types.js';
 
 const MAX_LOG = 256 * 1024;
+/** How long `exited` waits, after the exit, for output a descendant still holds open (see spawnGroup). */
+export const OUTPUT_DRAIN_MS = 2000;
 
 /** Cleanups that must run even when the runner dies: kill process groups, delete namespaces. */
 const syncCleanups = new Map<number, () => void>();
@@ -223,11 +225,26 @@ export function spawnGroup(argv: string[], opts: SpawnOptions): LabProcess {
       exitCode = -1;
       resolve(-1);
     });
+    // Resolved once the process has exited AND its output pipes are closed: node emits 'exit' before the stdio
+    // streams end, and callers read logs() right after (the start's error message, the runner's port-race retry on
+    // "address already in use"), so output still in a pipe, or written by a child that outlives the leader, was
+    // missing from them. Bounded: a descendant that keeps a pipe open (a daemon) delays it by OUTPUT_DRAIN_MS at most.
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let done = false;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      if (done || !exit) return;
+      done = true;
+      clearTimeout(drainTimer);
+      out.push(`[lab] exited with ${exit.code ?? exit.signal}\n`);
+      exitCode = exit.code;
+      resolve(exit.code);
+    };
     child.on('exit', (code, signal) => {
-      out.push(`[lab] exited with ${code ?? signal}\n`);
-      exitCode = code;
-      resolve(code);
+      exit = { code, signal };
+      drainTimer = setTimeout(finish, OUTPUT_DRAIN_MS);
     });
+    child.on('close', finish);
   });
   // On exit or a signal the runner cannot wait: SIGKILL the group and every group its descendants made.
   const unregister =

@@ -124,7 +124,10 @@ export interface LabProcess {
   kind: string;
   pid: number;
   argv: string[];
-  /** Resolves with the exit code (or null when killed by a signal). */
+  /**
+   * Resolves with the exit code (or null when killed by a signal) once the output is read too (logs() then holds
+   * everything it wrote; at most OUTPUT_DRAIN_MS after the exit when a descendant keeps the pipes open).
+   */
   exited: Promise<number | null>;
   logs(): string;
   stop(): Promise<void>;

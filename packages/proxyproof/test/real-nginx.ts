@@ -7,7 +7,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pidFileIs, type RealProgram, startOnFreePorts } from './real-program.js';
+import {
+  pidFileIs,
+  REQUEST_SAFETY_TIMEOUT_MS,
+  type RealProgram,
+  RUN_SAFETY_TIMEOUT_MS,
+  startOnFreePorts,
+} from './real-program.js';
 
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
@@ -22,7 +28,7 @@ export interface Answer {
 /** One GET to 127.0.0.1:port with these headers (Host given by the caller); 5 s safety timeout. */
 export function getOnce(port: number, path: string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: 5000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: REQUEST_SAFETY_TIMEOUT_MS }, (res) => {
       let body = '';
       res.on('data', (c) => {
         body += String(c);
@@ -93,7 +99,7 @@ export function startNginxConf(
       writeFileSync(file, text);
       // -e: the log nginx opens before it reads the config (by default /var/log/nginx/error.log, the machine's).
       const args = ['-p', dir, '-c', file, '-e', join(dir, 'startup.log')];
-      const t = spawnSync(bin, ['-t', ...args], { encoding: 'utf8', timeout: 30_000 });
+      const t = spawnSync(bin, ['-t', ...args], { encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS });
       if (t.status !== 0) throw new Error(`nginx -t rejects the config:\n${t.stderr}\n${text}`);
       return { cmd: bin, args };
     },

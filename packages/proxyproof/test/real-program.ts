@@ -14,6 +14,18 @@ import { request as httpsRequest } from 'node:https';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
+/**
+ * Safety nets, never assertions, for work a test hands to a real program: one run of a short command (nginx -t,
+ * gunicorn --print-config, python -c, openssl, bash, a program's --version) and one request to a program under
+ * test. They end a hung run with a clear message; a run that is only slow must pass. Generous because CI runs the
+ * suite under its stress bar (two CPU burners) beside three other test files: at load ~50 on the 2-core machine
+ * `gunicorn --print-config` took 8-19 s wall for 0.18 s of CPU, near or past the 20 s net it had (b251bfd recorded two
+ * such failures), `npm pack` was killed by its 120 s net, and a program-detection run that timed out silently
+ * skipped its whole test file. The run's net is the CLI's (helpers.ts CLI_SAFETY_TIMEOUT_MS).
+ */
+export const RUN_SAFETY_TIMEOUT_MS = 300_000;
+export const REQUEST_SAFETY_TIMEOUT_MS = 60_000;
+
 /** A loopback port that was free a moment ago (listen on 0, read it, close). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -104,12 +116,12 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Waits until a program's output matches, polling 50 ms apart a bounded number of times (default 100), and returns
- * the output last read. Why: a program may answer a request before it writes its log line about it (uWSGI answers
+ * Waits until a program's output matches, polling 50 ms apart a bounded number of times (default 600: at least 30 s), and
+ * returns the output last read. Why: a program may answer a request before it writes its log line about it (uWSGI answers
  * nginx's broken request by closing, then logs "invalid request block size"); reading once races that write. The
  * poll count is a safety net, never the assertion: the caller asserts on what is returned.
  */
-export async function awaitOutput(read: () => string, pattern: RegExp, polls = 100): Promise<string> {
+export async function awaitOutput(read: () => string, pattern: RegExp, polls = 600): Promise<string> {
   let out = read();
   for (let i = 0; i < polls && !pattern.test(out); i++) {
     await new Promise((r) => setTimeout(r, 50));
@@ -239,7 +251,7 @@ export function selfSignedCert(dir: string, cn: string): { cert: string; key: st
   const r = spawnSync(
     'openssl',
     ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${cn}`, '-keyout', key, '-out', cert],
-    { encoding: 'utf8', timeout: 30_000 },
+    { encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS },
   );
   if (r.status !== 0) throw new Error(`openssl req for ${cn} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr}`);
   const combined = join(tls, 'combined.pem');
@@ -249,8 +261,8 @@ export function selfSignedCert(dir: string, cn: string): { cert: string; key: st
 
 /**
  * One `GET /` to a program under test on loopback (a port or a unix socket; `tls`: HTTPS, any certificate) with these
- * headers: the body, trimmed, or undefined when the request fails or takes over 3 s. Readiness polls and assertions
- * alike use it.
+ * headers: the body, trimmed, or undefined when the request fails or gets no answer within REQUEST_SAFETY_TIMEOUT_MS.
+ * Readiness polls and assertions alike use it.
  */
 export function getBody(
   target: { port?: number; socketPath?: string; tls?: boolean },
@@ -258,7 +270,14 @@ export function getBody(
 ): Promise<string | undefined> {
   const { tls, ...where } = target;
   return new Promise((res) => {
-    const opts = { host: '127.0.0.1', ...where, path: '/', headers, timeout: 3000, rejectUnauthorized: false };
+    const opts = {
+      host: '127.0.0.1',
+      ...where,
+      path: '/',
+      headers,
+      timeout: REQUEST_SAFETY_TIMEOUT_MS,
+      rejectUnauthorized: false,
+    };
     const req = (tls ? httpsRequest : request)(opts, (r) => {
       let b = '';
       r.on('data', (c) => (b += c));

@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { lintPaths } from '../../src/engine/lint.js';
 import type { ProxySite } from '../../src/model/proxy.js';
 import { withFiles } from '../python/lint-files.js';
-import { listenOnFreePort, type RealProgram, startOnFreePorts } from '../real-program.js';
+import { listenOnFreePort, REQUEST_SAFETY_TIMEOUT_MS, type RealProgram, startOnFreePorts } from '../real-program.js';
 
 const frontend = (port: string, rule: string, acls = '') =>
   `defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n` +
@@ -161,7 +161,7 @@ describe('the real haproxy answers each header as the model says', () => {
   /** One bounded GET; the status code, or the error. */
   function get(port: number, headers: Record<string, string>): Promise<{ status: number; id?: string }> {
     return new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/', headers, timeout: 5000 }, (res) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', headers, timeout: REQUEST_SAFETY_TIMEOUT_MS }, (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, id: res.headers['x-test-id'] as string | undefined }));
       });

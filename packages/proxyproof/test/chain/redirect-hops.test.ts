@@ -19,6 +19,7 @@ import { factsFromText } from '../checks/nginx/harness.js';
 import { lintFiles } from '../python/lint-files.js';
 import { NGINX, nginxConf, startNginxConf } from '../real-nginx.js';
 import type { RealProgram } from '../real-program.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 const TLS = (name: string, extra = '') =>
   `server {\n  listen 443 ssl;\n${extra}  server_name ${name};\n  ssl_certificate /etc/ssl/a.pem;\n  ssl_certificate_key /etc/ssl/a.key;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n`;
@@ -302,7 +303,14 @@ test('ingress-nginx with use-forwarded-headers: a client’s own X-Forwarded-Pro
 function get(port: number, headers: Record<string, string>): Promise<{ status: number; location?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/x', headers: { Host: 'app.example.org', ...headers }, agent: false, timeout: 5000 },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/x',
+        headers: { Host: 'app.example.org', ...headers },
+        agent: false,
+        timeout: REQUEST_SAFETY_TIMEOUT_MS,
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location }));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseBindSpec } from '../../src/collectors/deploy/appserver.js';
 import { lintPaths } from '../../src/engine/lint.js';
+import { RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 const GUNICORN = '/usr/bin/gunicorn';
 const have = existsSync(GUNICORN);
@@ -67,8 +68,14 @@ const cases: Case[] = [
 
 function printConfig(dir: string, c: Case): { bind: string[]; fai: string[] } {
   const env: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', ...c.env };
-  const r = spawnSync(GUNICORN, ['--print-config', ...c.args, 'app:app'], { cwd: dir, env, encoding: 'utf8', timeout: 20_000 });
-  const out = `${r.stdout}${r.stderr}`;
+  const r = spawnSync(GUNICORN, ['--print-config', ...c.args, 'app:app'], {
+    cwd: dir,
+    env,
+    encoding: 'utf8',
+    timeout: RUN_SAFETY_TIMEOUT_MS,
+  });
+  // A run the safety net killed says so (its output is cut short).
+  const out = `${r.stdout}${r.stderr}${r.error ? `\n[${r.error.message}]` : ''}`;
   const list = (name: string) => {
     const m = new RegExp(`^${name}\\s+=\\s+\\[(.*)\\]$`, 'm').exec(out);
     assert.ok(m, `gunicorn printed ${name}:\n${out}`);

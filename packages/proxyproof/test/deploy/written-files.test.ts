@@ -14,6 +14,7 @@ import { heredocNginx } from '../../src/collectors/nginx/heredoc.js';
 import { writtenFiles } from '../../src/collectors/written.js';
 import { analyze } from '../../src/engine/analyze.js';
 import { lintFiles } from '../python/lint-files.js';
+import { RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { scratchTrees } from '../scratch-trees.js';
 
 const tree = scratchTrees('pp-written-');
@@ -107,7 +108,10 @@ for (const row of rows)
     const dir = mkdtempSync(join(tmpdir(), 'pp-written-'));
     try {
       const out = join(dir, 'out');
-      const r = spawnSync('bash', ['-c', row.script.join('\n').replaceAll('OUT', out)], { encoding: 'utf8', timeout: 10_000 });
+      const r = spawnSync('bash', ['-c', row.script.join('\n').replaceAll('OUT', out)], {
+        encoding: 'utf8',
+        timeout: RUN_SAFETY_TIMEOUT_MS,
+      });
       assert.equal(r.status, 0, r.stderr);
       const written = readFileSync(out, 'utf8');
       assert.equal(written.replace(/\n+$/, ''), row.body.replace(/\n+$/, ''));

@@ -17,7 +17,7 @@ import { after, describe, test } from 'node:test';
 import { runFix } from '../../src/commands/fix.js';
 import { lintPaths } from '../../src/engine/lint.js';
 import { freePort, nginxPidIs } from '../real-nginx.js';
-import { startOnFreePorts } from '../real-program.js';
+import { REQUEST_SAFETY_TIMEOUT_MS, startOnFreePorts } from '../real-program.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
@@ -36,7 +36,7 @@ function seenProto(port: number, from: string, headers: Record<string, string>):
         localAddress: from,
         headers: { Host: 'shop.test', ...headers },
         agent: false,
-        timeout: 5000,
+        timeout: REQUEST_SAFETY_TIMEOUT_MS,
       },
       (res) => {
         let body = '';

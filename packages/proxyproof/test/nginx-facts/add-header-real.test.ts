@@ -15,14 +15,18 @@ import { parseNginxFile } from '../../src/collectors/nginx/index.js';
 import { type NginxModel, nginxModel } from '../../src/facts/nginx/index.js';
 import { NGINX, nginxConf, startNginxConf } from '../real-nginx.js';
 import type { RealProgram } from '../real-program.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 /** One GET; the status and the response headers (5 s safety timeout). */
 function head(port: number, path: string): Promise<{ status: number; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { Host: 'site.test' }, agent: false, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { Host: 'site.test' }, agent: false, timeout: REQUEST_SAFETY_TIMEOUT_MS },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${path}: timeout`)));
     req.on('error', reject);
     req.end();

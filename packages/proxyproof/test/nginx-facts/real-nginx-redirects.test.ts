@@ -17,15 +17,19 @@ import type { Facts } from '../../src/model/facts.js';
 import { factsOf } from '../checks/nginx/harness.js';
 import { freePort, nginxConf, startNginxConf } from '../real-nginx.js';
 import type { RealProgram } from '../real-program.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
 function head(port: number, path: string): Promise<{ status: number; location?: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { Host: 'shop.test' }, agent: false, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { Host: 'shop.test' }, agent: false, timeout: REQUEST_SAFETY_TIMEOUT_MS },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${path}: timeout`)));
     req.on('error', reject);
     req.end();

@@ -18,6 +18,7 @@ import { nginxProxyConfigs } from '../../src/facts/nginx/sites.js';
 import type { Facts } from '../../src/model/facts.js';
 import { startNginxConf } from '../real-nginx.js';
 import type { RealProgram } from '../real-program.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
@@ -30,7 +31,7 @@ interface Echo {
 
 function get(port: number, path: string, headers: Record<string, string>): Promise<Echo> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: 5000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: REQUEST_SAFETY_TIMEOUT_MS }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { allowedIn, analyzeDirective, isKnownDirective } from '../../src/collectors/nginx/index.js';
+import { RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 const NGINX = '/usr/sbin/nginx';
 const FULL = process.env.PROXYPROOF_FULL_NGINX_TABLE === '1';
@@ -81,7 +82,7 @@ function nginxT(body: string): string {
   writeFileSync(conf, `error_log ${dir}/error.log;\npid ${dir}/nginx.pid;\n${body}`);
   const r = spawnSync(NGINX, ['-t', '-q', '-e', `${dir}/error.log`, '-p', dir, '-c', conf], {
     encoding: 'utf8',
-    timeout: 10_000,
+    timeout: RUN_SAFETY_TIMEOUT_MS,
   });
   return r.stderr ?? '';
 }

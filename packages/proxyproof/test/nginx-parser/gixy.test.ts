@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseNginxFile } from '../../src/collectors/nginx/index.js';
 import { SHARED } from '../helpers.js';
+import { RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 const CORPUS = join(SHARED, 'corpus/nginx/gixy');
 const NGINX = '/usr/sbin/nginx';
@@ -36,7 +37,10 @@ function nginxVerdict(fragment: string): { ok: boolean; stderr: string } {
     const conf = `error_log ${dir}/error.log;\npid ${dir}/nginx.pid;\nevents {}\nhttp {\naccess_log off;\nserver {\nlisten 127.0.0.1:1;\n${body}\n}\n}\n`;
     const main = join(dir, 'nginx.conf');
     writeFileSync(main, conf);
-    const r = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', main, '-g', 'daemon off;'], { encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', main, '-g', 'daemon off;'], {
+      encoding: 'utf8',
+      timeout: RUN_SAFETY_TIMEOUT_MS,
+    });
     return { ok: r.status === 0, stderr: r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

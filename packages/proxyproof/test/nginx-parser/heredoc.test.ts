@@ -14,6 +14,7 @@ import { heredocNginx, mayWriteNginx } from '../../src/collectors/nginx/heredoc.
 import { analyze } from '../../src/engine/analyze.js';
 import { planFixes, unquotedHeredocAt } from '../../src/fix/plan.js';
 import { NGINX, nginxConf } from '../real-nginx.js';
+import { RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 const SITE = [
   'server {',
@@ -164,7 +165,7 @@ test("lint reads a script's here-document as nginx: findings at the script's lin
     const site = join(dir, 'site.conf');
     const run = join(dir, 'run.sh');
     writeFileSync(run, patch.updated.replace('/etc/nginx/sites-available/app', site).replace('nginx -t', 'true'));
-    const bash = spawnSync('/bin/bash', [run], { encoding: 'utf8', timeout: 10_000 });
+    const bash = spawnSync('/bin/bash', [run], { encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS });
     assert.equal(bash.status, 0, bash.stderr);
     const written = readFileSync(site, 'utf8');
     assert.match(written, /# proxy_set_header X-Real-IP \$remote_addr;/);
@@ -178,7 +179,10 @@ test("lint reads a script's here-document as nginx: findings at the script's lin
       .replace(/^\s*ssl_certificate.*$/gm, '')
       .replace('include proxy_params;', 'include /etc/nginx/proxy_params;');
     writeFileSync(join(ngx, 'nginx.conf'), nginxConf(ngx, plain));
-    const t = spawnSync(NGINX, ['-t', '-p', ngx, '-c', join(ngx, 'nginx.conf')], { encoding: 'utf8', timeout: 10_000 });
+    const t = spawnSync(NGINX, ['-t', '-p', ngx, '-c', join(ngx, 'nginx.conf')], {
+      encoding: 'utf8',
+      timeout: RUN_SAFETY_TIMEOUT_MS,
+    });
     assert.equal(t.status, 0, t.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });

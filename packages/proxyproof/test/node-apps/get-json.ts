@@ -3,11 +3,12 @@
  * apps under test echo what their framework believes: protocol, host, client address). Bounded by a 5 s timeout.
  */
 import http from 'node:http';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 export function getJson(port: number, headers: Record<string, string>): Promise<Record<string, unknown>> {
   return new Promise((res, rej) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/', headers: { host: 'app.test', ...headers }, timeout: 5000 },
+      { host: '127.0.0.1', port, path: '/', headers: { host: 'app.test', ...headers }, timeout: REQUEST_SAFETY_TIMEOUT_MS },
       (r) => {
         let b = '';
         r.on('data', (d) => {

@@ -9,6 +9,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { lintPaths } from '../../src/engine/lint.js';
 import { withFiles } from '../python/lint-files.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { getJson as get } from './get-json.js';
 import { factsFromFiles } from './harness.js';
 
@@ -263,7 +264,7 @@ describe('the real Hono on @hono/node-server', () => {
             port,
             path: '/',
             method: 'POST',
-            timeout: 5000,
+            timeout: REQUEST_SAFETY_TIMEOUT_MS,
             headers: {
               host: 'app.test',
               origin,

@@ -16,7 +16,7 @@ import { readApache } from '../../src/collectors/apache/collector.js';
 import { phpHandler } from '../../src/collectors/php/mod-php.js';
 import { laravelMiddleware } from '../checks/app/fixtures.js';
 import { doctorFiles as doctor } from '../python/lint-files.js';
-import { apacheConf, type RealProgram, selfSignedCert, startApache } from '../real-program.js';
+import { apacheConf, REQUEST_SAFETY_TIMEOUT_MS, type RealProgram, selfSignedCert, startApache } from '../real-program.js';
 
 const ref = { file: 'site.conf', line: 1 };
 
@@ -197,7 +197,14 @@ test("apache2 + libapache2-mod-php (real): $_SERVER['HTTPS'] is unset on the pla
     const ask = (port: number, tls: boolean, headers: Record<string, string>) =>
       new Promise<Record<string, string | null> | undefined>((resolve) => {
         const done = (v: Record<string, string | null> | undefined) => resolve(v);
-        const opts = { host: '127.0.0.1', port, path: '/index.php', headers, timeout: 3000, rejectUnauthorized: false };
+        const opts = {
+          host: '127.0.0.1',
+          port,
+          path: '/index.php',
+          headers,
+          timeout: REQUEST_SAFETY_TIMEOUT_MS,
+          rejectUnauthorized: false,
+        };
         const req = (tls ? httpsRequest : httpRequest)(opts, (res) => {
           let body = '';
           res.setEncoding('utf8');

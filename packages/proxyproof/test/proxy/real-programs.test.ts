@@ -18,7 +18,9 @@ import {
   accepts,
   apacheConf,
   listenOnFreePort,
+  REQUEST_SAFETY_TIMEOUT_MS,
   type RealProgram,
+  RUN_SAFETY_TIMEOUT_MS,
   selfSignedCert,
   startApache,
   startOnFreePorts,
@@ -28,7 +30,7 @@ function run(cmd: string, args: string[], cwd: string) {
   return spawnSync(cmd, args, {
     cwd,
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: RUN_SAFETY_TIMEOUT_MS,
     env: { ...process.env, HOME: cwd, XDG_DATA_HOME: cwd, XDG_CONFIG_HOME: cwd },
   });
 }
@@ -106,7 +108,7 @@ test('caddy adapt (2.6.2): the global servers trusted_proxies is rejected, the p
 
 async function getText(url: string, headers: Record<string, string>): Promise<string | undefined> {
   try {
-    const r = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
+    const r = await fetch(url, { headers, signal: AbortSignal.timeout(REQUEST_SAFETY_TIMEOUT_MS) });
     return await r.text();
   } catch {
     return undefined;
@@ -232,13 +234,16 @@ test('haproxy (real): an unconditional set-header X-Forwarded-Proto https reache
     const plainGet = (port: number) => getText(`http://127.0.0.1:${port}/`, { 'X-Forwarded-Proto': 'http' });
     const tlsGet = (port: number) =>
       new Promise<string | undefined>((res) => {
-        const r = request({ host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, timeout: 3000 }, (rs) => {
-          let b = '';
-          rs.on('data', (c) => {
-            b += c;
-          });
-          rs.on('end', () => res(b));
-        });
+        const r = request(
+          { host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, timeout: REQUEST_SAFETY_TIMEOUT_MS },
+          (rs) => {
+            let b = '';
+            rs.on('data', (c) => {
+              b += c;
+            });
+            rs.on('end', () => res(b));
+          },
+        );
         r.on('error', () => res(undefined));
         r.on('timeout', () => r.destroy());
         r.end();
@@ -280,7 +285,7 @@ function get(port: number, host: string, headers: Record<string, string> = {}): 
       resolve({ status: res.statusCode ?? 0, location: res.headers.location });
     });
     req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.setTimeout(REQUEST_SAFETY_TIMEOUT_MS, () => req.destroy(new Error('timeout')));
     req.end();
   });
 }

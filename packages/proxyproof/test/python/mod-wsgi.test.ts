@@ -194,7 +194,7 @@ test('the real Apache with mod_wsgi 4.9.4 answers as the model says (SetEnvIf, W
   try {
     writeFileSync(join(dir, 'app.wsgi'), WSGI_APP);
     const pem = selfSignedCert(dir, 'app.test');
-    // One request, bounded (getBody: 3 s); the app's environ as JSON.
+    // One request, bounded (getBody: REQUEST_SAFETY_TIMEOUT_MS); the app's environ as JSON.
     const ask = async (port: number, tls: boolean, headers: Record<string, string>) => {
       const body = await getBody({ port, tls }, headers);
       try {

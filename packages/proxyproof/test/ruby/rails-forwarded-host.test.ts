@@ -17,14 +17,14 @@ import { spoofableBackend } from '../../src/checks/chain/spoofable-backend.js';
 import { REPO_ROOT } from '../helpers.js';
 import { lintFiles } from '../python/lint-files.js';
 import type { Answer } from '../real-nginx.js';
-import { startOnFreePorts } from '../real-program.js';
+import { REQUEST_SAFETY_TIMEOUT_MS, startOnFreePorts } from '../real-program.js';
 
 const PUMA = '/usr/bin/puma';
 const RAILS_APP = join(REPO_ROOT, 'lab/apps/rails');
 
 function ask(port: number, headers: Record<string, string>): Promise<Answer | undefined> {
   return new Promise((res) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers, timeout: 10000 }, (r) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers, timeout: REQUEST_SAFETY_TIMEOUT_MS }, (r) => {
       let body = '';
       r.on('data', (c) => (body += c));
       r.on('end', () => res({ status: r.statusCode ?? 0, location: r.headers.location, body }));

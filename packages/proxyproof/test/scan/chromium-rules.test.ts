@@ -11,6 +11,7 @@ import { buildPage } from '../../src/collectors/crawl/crawler.js';
 import { HttpClient } from '../../src/collectors/crawl/http.js';
 import { loadTrust } from '../../src/scan/trust.js';
 import type { Classification, UrlRef } from '../../src/scan/types.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttp, startHttps } from './servers.js';
 
 interface Case {
@@ -240,12 +241,18 @@ before(async () => {
     if (body === undefined) return html(res, 'nope', {}, 404);
     html(res, body, req.url === '/uir' ? { 'content-security-policy': 'upgrade-insecure-requests' } : {});
   }, certs);
-  client = new HttpClient({ resolve: resolveAll(site.port, plain.port), caCert: certs.caFile, requestTimeoutMs: 5000 });
+  client = new HttpClient({
+    resolve: resolveAll(site.port, plain.port),
+    caCert: certs.caFile,
+    requestTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS,
+  });
   engine = await BrowserEngine.launch({
     resolve: resolveAll(site.port, plain.port),
     trust: loadTrust({ caCerts: certs.caFile }),
     contexts: 2,
     settleMs: 1000,
+    // A safety net (test/real-program.ts): at load ~60 the classification test took 52 s of its old 90 s.
+    pageTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS,
   });
   pages.set(
     '/all',
@@ -282,7 +289,7 @@ async function both(path: string): Promise<{ stat: UrlRef[]; seen: UrlRef[] }> {
   return { stat: page.insecure, seen: v.observed };
 }
 
-test('Chromium 156 classifies each element as our static rules say', { timeout: 90_000 }, async () => {
+test('Chromium 156 classifies each element as our static rules say', { timeout: 10 * REQUEST_SAFETY_TIMEOUT_MS }, async () => {
   assert.match(engine.version, /^\d+\./);
   const { stat, seen } = await both('/all');
   const problems: string[] = [];
@@ -303,7 +310,9 @@ test('Chromium 156 classifies each element as our static rules say', { timeout: 
   assert.deepEqual(problems, []);
 });
 
-test('<base href="http://..."> makes relative URLs insecure, as in Chromium', { timeout: 60_000 }, async () => {
+test('<base href="http://..."> makes relative URLs insecure, as in Chromium', {
+  timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
+}, async () => {
   const { stat, seen } = await both('/base');
   const rel = sub('H/rel.js');
   const img = sub('H/relimg.png');
@@ -316,7 +325,7 @@ test('<base href="http://..."> makes relative URLs insecure, as in Chromium', { 
 });
 
 test('with CSP upgrade-insecure-requests Chromium reports nothing, the raw HTML still has the http:// URLs', {
-  timeout: 60_000,
+  timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async () => {
   const { stat, seen } = await both('/uir');
   assert.deepEqual(seen, []);

@@ -13,7 +13,7 @@ import { closeBrowsers, observe } from '../../../../lab/src/index.js';
 import { classifyIssue } from '../../src/collectors/browser/browser.js';
 import { runScan, type ScanOptions } from '../../src/scan/engine.js';
 import { startNginxConf } from '../real-nginx.js';
-import { accepts, type RealProgram } from '../real-program.js';
+import { accepts, REQUEST_SAFETY_TIMEOUT_MS, type RealProgram } from '../real-program.js';
 import { type Certs, html, makeCerts, type Running, startHttp } from './servers.js';
 
 let certs: Certs;
@@ -85,17 +85,22 @@ function opts(engine: 'static' | 'browser', extra: Partial<ScanOptions> = {}): S
   return {
     entry: `https://app.test:${port}/`,
     engine,
-    http: { resolve: [{ host: 'app.test', port, address: '127.0.0.1' }], caCert: certs.caFile, requestTimeoutMs: 8000 },
+    http: {
+      resolve: [{ host: 'app.test', port, address: '127.0.0.1' }],
+      caCert: certs.caFile,
+      requestTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS,
+    },
     crawl: { maxPages: 3, depth: 1, concurrency: 2 },
-    totalTimeoutMs: 60_000,
-    browser: { settleMs: 500 },
+    // Safety nets, never the assertion (test/real-program.ts): at load ~60 this file's first test took 113 s.
+    totalTimeoutMs: 4 * REQUEST_SAFETY_TIMEOUT_MS,
+    browser: { settleMs: 500, pageTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS },
     thirdPartyCheck: false,
     ...extra,
   };
 }
 
 test('real nginx passing X-Forwarded-Proto + one literal http:// image: same as the lab browser, attributed hard-coded', {
-  timeout: 180_000,
+  timeout: 10 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async () => {
   const obs = await observe(`https://app.test:${port}/`, {
     hostResolverRules: 'MAP app.test 127.0.0.1',

@@ -10,6 +10,7 @@ import { closeBrowsers, LabSkip, observe, type RunningScenario, startScenario } 
 import { classifyIssue } from '../../src/collectors/browser/browser.js';
 import { runScan, type ScanOptions } from '../../src/scan/engine.js';
 import { MIXED_CONTENT } from '../../src/scan/types.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 after(closeBrowsers);
 
@@ -35,10 +36,11 @@ function scanOpts(sc: RunningScenario, engine: 'static' | 'browser'): ScanOption
   return {
     entry: sc.entryUrl,
     engine,
-    http: { resolve: sc.resolve, caCert: sc.caFile, requestTimeoutMs: 10_000 },
+    http: { resolve: sc.resolve, caCert: sc.caFile, requestTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS },
     crawl: { maxPages: 5, depth: 1, concurrency: 2 },
-    totalTimeoutMs: 90_000,
-    browser: { settleMs: 500 },
+    // Safety nets, never the assertion (test/real-program.ts): at load ~60 lab 01's test took 124 s.
+    totalTimeoutMs: 4 * REQUEST_SAFETY_TIMEOUT_MS,
+    browser: { settleMs: 500, pageTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS },
     thirdPartyCheck: false,
   };
 }
@@ -63,7 +65,7 @@ async function harness(sc: RunningScenario) {
 }
 
 test('lab 01 (nginx without X-Forwarded-Proto): both engines report what the lab browser recorded, backend-generated', {
-  timeout: 240_000,
+  timeout: 10 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async (t) => {
   await withLab(t, '01-nginx-gunicorn-no-xfp', async (sc) => {
     const { recorded } = await harness(sc);
@@ -87,7 +89,9 @@ test('lab 01 (nginx without X-Forwarded-Proto): both engines report what the lab
   });
 });
 
-test('lab 02 (nginx with X-Forwarded-Proto): clean for the lab browser and for both engines', { timeout: 240_000 }, async (t) => {
+test('lab 02 (nginx with X-Forwarded-Proto): clean for the lab browser and for both engines', {
+  timeout: 10 * REQUEST_SAFETY_TIMEOUT_MS,
+}, async (t) => {
   await withLab(t, '02-nginx-gunicorn-xfp', async (sc) => {
     const { recorded, obs } = await harness(sc);
     assert.equal(obs.error, undefined);
@@ -105,7 +109,7 @@ test('lab 02 (nginx with X-Forwarded-Proto): clean for the lab browser and for b
 });
 
 test('lab 03 (SECURE_SSL_REDIRECT, no X-Forwarded-Proto): the lab browser gets ERR_TOO_MANY_REDIRECTS, the scan a redirect-loop with its chain', {
-  timeout: 240_000,
+  timeout: 10 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async (t) => {
   await withLab(t, '03-ssl-redirect-loop', async (sc) => {
     const { obs } = await harness(sc);

@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 export const NAMES = ['app.test', 'cdn.test', 'other.test', 'www.app.test'];
 
@@ -20,7 +21,7 @@ export interface Certs {
 }
 
 function ossl(args: string[], cwd: string) {
-  execFileSync('openssl', args, { cwd, stdio: 'ignore', timeout: 20_000 });
+  execFileSync('openssl', args, { cwd, stdio: 'ignore', timeout: RUN_SAFETY_TIMEOUT_MS });
 }
 
 export function makeCerts(): Certs {

@@ -18,6 +18,7 @@ import { findCertutil, makeBrowserHome, scratchDir } from '../../src/collectors/
 import { FetchError, HttpClient } from '../../src/collectors/crawl/http.js';
 import { InputError } from '../../src/model/finding.js';
 import { loadTrust, type Trust } from '../../src/scan/trust.js';
+import { RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttp, startHttps } from './servers.js';
 
 const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
@@ -34,7 +35,7 @@ let expiredLeaf: { key: Buffer; cert: Buffer };
 let selfLeaf: { key: Buffer; cert: Buffer; file: string };
 
 function ossl(args: string[]) {
-  execFileSync('openssl', args, { cwd: certs.dir, stdio: 'ignore', timeout: 20_000 });
+  execFileSync('openssl', args, { cwd: certs.dir, stdio: 'ignore', timeout: RUN_SAFETY_TIMEOUT_MS });
 }
 
 /** Leaves signed by the test CA: one for a name the site does not have, one whose validity ended in 2020. */

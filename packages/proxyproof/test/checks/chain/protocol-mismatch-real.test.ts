@@ -13,10 +13,10 @@ import { after, before, describe, test } from 'node:test';
 import { protocolMismatch } from '../../../src/checks/chain/protocol-mismatch.js';
 import { lintFiles } from '../../python/lint-files.js';
 import { getOnce, NGINX, type RunningNginx, startNginx } from '../../real-nginx.js';
-import { accepts, awaitOutput, type RealProgram, startOnFreePorts } from '../../real-program.js';
+import { accepts, awaitOutput, type RealProgram, RUN_SAFETY_TIMEOUT_MS, startOnFreePorts } from '../../real-program.js';
 
-const UWSGI = ['/usr/bin/uwsgi'].find((p) => spawnSync(p, ['--version'], { timeout: 10_000 }).status === 0);
-const PY3 = UWSGI && spawnSync(UWSGI, ['--plugin', 'python3', '--help'], { timeout: 10_000 }).status === 0;
+const UWSGI = ['/usr/bin/uwsgi'].find((p) => spawnSync(p, ['--version'], { timeout: RUN_SAFETY_TIMEOUT_MS }).status === 0);
+const PY3 = UWSGI && spawnSync(UWSGI, ['--plugin', 'python3', '--help'], { timeout: RUN_SAFETY_TIMEOUT_MS }).status === 0;
 
 const locations = (uwsgiPort: number) => `
       location /bad/ {

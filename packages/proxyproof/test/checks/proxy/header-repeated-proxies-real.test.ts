@@ -15,9 +15,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { proxyHeaderRepeated as check } from '../../../src/checks/proxy/header-repeated.js';
 import { lintFiles } from '../../python/lint-files.js';
-import { apacheConf, listenOnFreePort, type RealProgram, startApache, startOnFreePorts } from '../../real-program.js';
+import {
+  apacheConf,
+  listenOnFreePort,
+  REQUEST_SAFETY_TIMEOUT_MS,
+  type RealProgram,
+  RUN_SAFETY_TIMEOUT_MS,
+  startApache,
+  startOnFreePorts,
+} from '../../real-program.js';
 
-const have = (cmd: string, arg: string) => spawnSync(cmd, [arg], { timeout: 10_000 }).status === 0;
+const have = (cmd: string, arg: string) => spawnSync(cmd, [arg], { timeout: RUN_SAFETY_TIMEOUT_MS }).status === 0;
 const HAVE = have('apache2', '-v') && have('haproxy', '-v');
 
 /** The header lines the upstream received for the last request, as `name: value` with names lower-cased. */
@@ -29,7 +37,7 @@ function get(port: number): Promise<number> {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.setTimeout(REQUEST_SAFETY_TIMEOUT_MS, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
   });

@@ -13,7 +13,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { listenOnFreePort, type RealProgram, startOnFreePorts } from '../../real-program.js';
+import {
+  listenOnFreePort,
+  REQUEST_SAFETY_TIMEOUT_MS,
+  type RealProgram,
+  RUN_SAFETY_TIMEOUT_MS,
+  startOnFreePorts,
+} from '../../real-program.js';
 
 const PYTHON = '/usr/bin/python3';
 const GUNICORN = '/usr/bin/gunicorn';
@@ -24,7 +30,9 @@ function rawRequest(port: number, lines: string[]): Promise<{ status: string; bo
   return new Promise((resolve, reject) => {
     const sock = connect({ host: '127.0.0.1', port });
     let data = '';
-    sock.setTimeout(5000, () => sock.destroy(new Error(`no answer from :${port} in 5 s`)));
+    sock.setTimeout(REQUEST_SAFETY_TIMEOUT_MS, () =>
+      sock.destroy(new Error(`no answer from :${port} in ${REQUEST_SAFETY_TIMEOUT_MS / 1000} s`)),
+    );
     sock.on('connect', () => sock.write(`GET / HTTP/1.1\r\n${lines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`));
     sock.on('data', (c) => {
       data += String(c);
@@ -126,7 +134,7 @@ describe('two header lines of one name at real app servers', { skip: have ? fals
           'for h in ("a.example,a.example:443", "a.example,a.example", "a.example"):\n' +
           '    d, _ = split_domain_port(h); print(h, bool(d) and validate_host(d, ["a.example"]))',
       ],
-      { encoding: 'utf8', timeout: 20_000 },
+      { encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS },
     );
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), [
