@@ -538,6 +538,70 @@ function traefikServiceLoads(ctx: CollectContext, composeFile: string, svc: Reco
   return out;
 }
 
+/** Where Traefik 2.x/3.x looks for its static configuration file (pkg/cli/loader_file.go; the image's cwd is `/`). */
+const STATIC_FILE_TARGET = /^(?:\/etc\/traefik\/|\/|\/root\/\.config\/)traefik\.(?:toml|ya?ml)$/;
+
+/**
+ * The static configuration file a 2.x/3.x Traefik container finds (display path of the tree's file when known, and
+ * the line that puts it there): a `--configFile` flag's path, else a bind mount or a COPY of its image onto a path
+ * Traefik looks in (`/etc/traefik/traefik.yml`, `./traefik.yml` in the image's `/`, `$HOME/.config/traefik.yml`), or a
+ * folder of the tree holding such a file mounted on `/etc/traefik`. Undefined when nothing shows one.
+ */
+function foundStaticFile(
+  ctx: CollectContext,
+  doc: YDoc,
+  composeFile: string,
+  path: Array<string | number>,
+  svc: Record<string, unknown>,
+  flags: Array<{ text: string; line: number }>,
+): { target: string; where: string } | undefined {
+  const cf = flags.findIndex((f) => /^--?configfile(?:=|$)/i.test(f.text.trim()));
+  if (cf >= 0) {
+    const f = flags[cf] as { text: string; line: number };
+    const value = /=/.test(f.text) ? f.text.replace(/^[^=]*=/, '') : (flags[cf + 1]?.text ?? '');
+    if (value) return { target: value.trim(), where: `${composeFile}:${f.line}` };
+  }
+  const dir = composeFile.includes('/') ? composeFile.replace(/[^/]*$/, '') : '';
+  const volumes = Array.isArray(svc.volumes) ? svc.volumes : [];
+  for (const [i, vol] of volumes.entries()) {
+    const parts = typeof vol === 'string' ? vol.split(':') : [String(obj(vol)?.source ?? ''), String(obj(vol)?.target ?? '')];
+    const source = parts[0] ?? '';
+    const target = (parts[1] ?? '').replace(/\/+$/, '');
+    const line = at(doc, [...path, 'volumes', i])?.line ?? 0;
+    if (STATIC_FILE_TARGET.test(target)) return { target, where: `${composeFile}:${line}` };
+    if (target === '/etc/traefik' && /^(?:\.\/|\.\.\/|\$\{?PWD\}?\/)/.test(source)) {
+      const folder = joinPath(dir, source.replace(/^(?:\.\/|\$\{?PWD\}?\/)/, ''));
+      const inside = ctx.files.find((x) => new RegExp(`^${escapeRe(folder)}/traefik\\.(?:toml|ya?ml)$`).test(x.display));
+      if (inside) return { target: `/etc/traefik/${baseName(inside.display)}`, where: `${composeFile}:${line}` };
+    }
+  }
+  // The image it is built from copies one there (`FROM traefik:v3` ... `COPY traefik.yml /etc/traefik/`).
+  const build = typeof svc.build === 'string' ? { context: svc.build } : obj(svc.build);
+  if (build) {
+    const context = joinPath(dir, `${String(build.context ?? '.')}/`);
+    const dockerfile = joinPath(context ? `${context}/` : '', String(build.dockerfile ?? 'Dockerfile'));
+    const f = ctx.files.find((x) => x.display === dockerfile);
+    const text = f ? (ctx.readText?.(f) ?? ctx.read(f).toString('utf8')) : '';
+    let traefik = false;
+    for (const [i, l] of text.split(/\r?\n/).entries()) {
+      const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
+      if (from) traefik = isTraefikImage(from[1]);
+      const cp = /^\s*(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*(.+)$/i.exec(l);
+      if (!traefik || !cp) continue;
+      const words = (cp[1] as string).trim().split(/\s+/);
+      const dest = words[words.length - 1] ?? '';
+      const srcs = words.slice(0, -1);
+      const target = /\/$/.test(dest) ? srcs.map((x) => `${dest}${baseName(x)}`).find((t) => STATIC_FILE_TARGET.test(t)) : dest;
+      if (target && STATIC_FILE_TARGET.test(target)) return { target, where: `${dockerfile}:${i + 1}` };
+    }
+  }
+  return undefined;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** What one collector run gathered: static configurations (their sites) and dynamic ones, joined at the end. */
 interface RunState {
   statics: Array<StaticSites & { read: TraefikRead }>;
@@ -763,7 +827,8 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
   const docs = yamlDocs(src, (p) => ctx.skip(f, p.message, p.line));
   if (!docs) return;
   const file = f.display;
-  const name = baseName(file);
+  // A template's rendered name (`traefik.yml.j2`, Ansible's `traefik.yml.tpl`) is the file Traefik reads.
+  const name = configName(file);
   for (const doc of docs) {
     const v = obj(doc.value);
     if (!v) continue;
@@ -906,8 +971,28 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       // it), or a 1.x image reads through v1FromFlags.
       const v1Only = flags.some((f) => V1_ONLY_FLAG.test(f.text.trim()));
       const v1Flags = isTraefikV1Image(c.image) || v1Only || flags.some((f) => /^--?entrypoints=\S*name:/i.test(f.text.trim()));
+      // 2.x/3.x take their static configuration from ONE source, the first found: a file, else the flags, else the
+      // TRAEFIK_* variables (cmd/traefik: FileLoader, FlagLoader, EnvLoader; paerser stops at the first that loads).
+      // 1.x merged them, flags over the file.
+      const realFlags = flags.filter((f) => /^-/.test(f.text.trim()));
+      if (!v1Flags && path[0] === 'services') {
+        const found = foundStaticFile(ctx, doc, file, path, c, flags);
+        const dead = realFlags.filter((f) => !/^--?configfile(?:=|$)/i.test(f.text.trim()));
+        const envDead = env.filter((e) => /^TRAEFIK_/i.test(e.name));
+        if (found) {
+          if (dead.length > 0 || envDead.length > 0)
+            ctx.facts.diagnostics.push({
+              level: 'warning',
+              file,
+              line: (dead[0] ?? envDead[0])?.line,
+              message: `Traefik 2.x/3.x reads its static configuration from one source only: the file at ${found.target} (${found.where}) wins, so this service's ${dead.length > 0 ? `${dead.length} command flag(s)` : ''}${dead.length > 0 && envDead.length > 0 ? ' and ' : ''}${envDead.length > 0 ? 'TRAEFIK_* variables' : ''} are ignored (not read)`,
+            });
+          continue;
+        }
+      }
       const flat = v1Flags ? v1FromFlags(flags) : flatFromFlags(flags);
-      for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
+      // 2.x/3.x: the TRAEFIK_* variables only when no flag is given (1.x: below the flags).
+      if (v1Flags || realFlags.length === 0) for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
       // A 1.x container started with flags and no configuration file (`--api --docker`): 1.x's own `http` :80
       // entrypoint. Not when a file may add entrypoints: `--configFile`, a mounted or copied file, k8s volumeMounts.
       const ownFile =
