@@ -501,6 +501,43 @@ function joinPath(dir: string, rel: string): string {
 }
 
 /**
+ * The COPY/ADD lines (not `--from` a stage) of the Dockerfile a compose service builds, each with whether its stage
+ * is `FROM` a traefik image, and whether the final stage is (`runsTraefik`). Undefined for a service with no `build`.
+ */
+function builtImageCopies(
+  ctx: CollectContext,
+  dir: string,
+  svc: Record<string, unknown>,
+):
+  | {
+      dockerfile: string;
+      /** The build context as a display-path prefix (`proxy/`, or `` for the tree's root). */
+      context: string;
+      runsTraefik: boolean;
+      copies: Array<{ srcs: string[]; dest: string; line: number; traefikStage: boolean }>;
+    }
+  | undefined {
+  const build = typeof svc.build === 'string' ? { context: svc.build } : obj(svc.build);
+  if (!build) return undefined;
+  const ctxDir = joinPath(dir, `${String(build.context ?? '.')}/`);
+  const context = ctxDir ? `${ctxDir}/` : '';
+  const dockerfile = joinPath(context, String(build.dockerfile ?? 'Dockerfile'));
+  const f = ctx.files.find((x) => x.display === dockerfile);
+  const text = f ? (ctx.readText?.(f) ?? ctx.read(f).toString('utf8')) : '';
+  let stage = isTraefikImage(svc.image);
+  const copies: Array<{ srcs: string[]; dest: string; line: number; traefikStage: boolean }> = [];
+  for (const [i, l] of text.split(/\r?\n/).entries()) {
+    const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
+    if (from) stage = isTraefikImage(from[1]);
+    const cp = /^\s*(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*(.+)$/i.exec(l);
+    if (!cp) continue;
+    const words = (cp[1] as string).trim().split(/\s+/);
+    copies.push({ srcs: words.slice(0, -1), dest: words[words.length - 1] ?? '', line: i + 1, traefikStage: stage });
+  }
+  return { dockerfile, context, runsTraefik: stage, copies };
+}
+
+/**
  * The tree's files a compose service running Traefik loads: the sources of its bind-mounted volumes (`./traefik.toml:
  * /etc/traefik/traefik.toml`, `$PWD/...`, the long form's `source:`) and what the Dockerfile it is built from copies
  * (`COPY ./traefik.prod.toml /etc/traefik/traefik.toml`, when its `FROM` is a traefik image). Display paths.
@@ -513,22 +550,9 @@ function traefikServiceLoads(ctx: CollectContext, composeFile: string, svc: Reco
     return joinPath(dir, src.startsWith('..') ? src : src.slice(m[0].length));
   };
   const out: string[] = [];
-  const build = typeof svc.build === 'string' ? { context: svc.build } : obj(svc.build);
-  let runsTraefik = isTraefikImage(svc.image);
-  if (build) {
-    const context = joinPath(dir, `${String(build.context ?? '.')}/`);
-    const dockerfile = joinPath(context ? `${context}/` : '', String(build.dockerfile ?? 'Dockerfile'));
-    const f = ctx.files.find((x) => x.display === dockerfile);
-    const text = f ? (ctx.readText?.(f) ?? ctx.read(f).toString('utf8')) : '';
-    const copies: string[] = [];
-    for (const line of text.split(/\r?\n/)) {
-      const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(line);
-      if (from) runsTraefik = isTraefikImage(from[1]);
-      const cp = /^\s*(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*(.+)$/i.exec(line);
-      if (cp) copies.push(...(cp[1] as string).trim().split(/\s+/).slice(0, -1));
-    }
-    if (runsTraefik) for (const c of copies) out.push(joinPath(context ? `${context}/` : '', c));
-  }
+  const built = builtImageCopies(ctx, dir, svc);
+  const runsTraefik = built ? built.runsTraefik : isTraefikImage(svc.image);
+  if (built && runsTraefik) for (const c of built.copies) for (const x of c.srcs) out.push(joinPath(built.context, x));
   if (!runsTraefik) return [];
   for (const vol of Array.isArray(svc.volumes) ? svc.volumes : []) {
     const src = typeof vol === 'string' ? vol.split(':')[0] : String(obj(vol)?.source ?? '');
@@ -576,24 +600,13 @@ function foundStaticFile(
     }
   }
   // The image it is built from copies one there (`FROM traefik:v3` ... `COPY traefik.yml /etc/traefik/`).
-  const build = typeof svc.build === 'string' ? { context: svc.build } : obj(svc.build);
-  if (build) {
-    const context = joinPath(dir, `${String(build.context ?? '.')}/`);
-    const dockerfile = joinPath(context ? `${context}/` : '', String(build.dockerfile ?? 'Dockerfile'));
-    const f = ctx.files.find((x) => x.display === dockerfile);
-    const text = f ? (ctx.readText?.(f) ?? ctx.read(f).toString('utf8')) : '';
-    let traefik = false;
-    for (const [i, l] of text.split(/\r?\n/).entries()) {
-      const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
-      if (from) traefik = isTraefikImage(from[1]);
-      const cp = /^\s*(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*(.+)$/i.exec(l);
-      if (!traefik || !cp) continue;
-      const words = (cp[1] as string).trim().split(/\s+/);
-      const dest = words[words.length - 1] ?? '';
-      const srcs = words.slice(0, -1);
-      const target = /\/$/.test(dest) ? srcs.map((x) => `${dest}${baseName(x)}`).find((t) => STATIC_FILE_TARGET.test(t)) : dest;
-      if (target && STATIC_FILE_TARGET.test(target)) return { target, where: `${dockerfile}:${i + 1}` };
-    }
+  const built = builtImageCopies(ctx, dir, svc);
+  for (const c of built?.copies ?? []) {
+    if (!c.traefikStage) continue;
+    const target = /\/$/.test(c.dest)
+      ? c.srcs.map((x) => `${c.dest}${baseName(x)}`).find((t) => STATIC_FILE_TARGET.test(t))
+      : c.dest;
+    if (target && STATIC_FILE_TARGET.test(target)) return { target, where: `${built?.dockerfile}:${c.line}` };
   }
   return undefined;
 }
