@@ -176,3 +176,45 @@ describe('chain behind a tunnel', () => {
     assert.match(f[0]?.message ?? '', /gunicorn/);
   });
 });
+
+describe('caddy/trusted-proxies-missing behind a tunnel', () => {
+  const caddy = (headers: string[]) =>
+    `{\n  auto_https off\n}\n\nhttp://app.example.com {\n  reverse_proxy 127.0.0.1:8000 {\n${headers.map((h) => `    header_up ${h}\n`).join('')}  }\n}\n`;
+  const files = (headers: string[]) => ({
+    'cloudflared/config.yml': CONFIG('http://localhost:80'),
+    Caddyfile: caddy(headers),
+  });
+  test('invalid: Caddy :80 behind the tunnel, no trusted_proxies: the tunnel is the evidence', async () => {
+    const f = await findingsFor('caddy/trusted-proxies-missing', { name: 'caddy tunnel', files: files([]), expect: 1 });
+    assert.equal(f.length, 1);
+    assert.ok(f[0]?.evidence.some((e) => e.file === 'cloudflared/config.yml' && e.line === 4));
+  });
+  test('invalid: the route sets X-Forwarded-Proto only: the client address is still replaced', async () => {
+    const f = await findingsFor('caddy/trusted-proxies-missing', {
+      name: 'caddy tunnel proto only',
+      files: files(['X-Forwarded-Proto https']),
+      expect: 1,
+    });
+    assert.equal(f.length, 1);
+  });
+  test("valid (trap): a guide's fenced excerpt (imports the tree's snippet) beside the tree's Caddyfile is an example, not behind the tunnel", async () => {
+    const f = await findingsFor('caddy/trusted-proxies-missing', {
+      name: 'caddy tunnel guide',
+      files: {
+        ...files(['X-Forwarded-Proto https', 'X-Forwarded-For {http.request.header.CF-Connecting-IP}']),
+        'docs/apps.md':
+          '# Add an app\n\n```caddyfile\nhttp://new.example.com {\n  reverse_proxy new:80 {\n    import proxy_headers\n  }\n}\n```\n',
+      },
+      expect: 0,
+    });
+    assert.equal(f.length, 0);
+  });
+  test('valid (trap): every route writes X-Forwarded-Proto and X-Forwarded-For itself (header_up runs last)', async () => {
+    const f = await findingsFor('caddy/trusted-proxies-missing', {
+      name: 'caddy tunnel own headers',
+      files: files(['X-Forwarded-Proto https', 'X-Forwarded-For {http.request.header.CF-Connecting-IP}']),
+      expect: 0,
+    });
+    assert.equal(f.length, 0);
+  });
+});
