@@ -270,3 +270,37 @@ describe("node collector: an app handed to a callback by another module's export
     assert.equal(fw?.settings['listen.tls-only']?.value, true);
   });
 });
+
+describe('node collector: listen() called on the server createServer returns', () => {
+  // Koa's own-TLS idiom and Express's: the server is made and listened on in one expression.
+  const cases: Array<[string, Record<string, string>, string[], number | undefined]> = [
+    [
+      'Koa: http.createServer(app.callback()).listen(80) and https.createServer(opts, app.callback()).listen(443)',
+      {
+        'app.js':
+          "const Koa = require('koa');\nconst http = require('http');\nconst https = require('https');\nconst app = new Koa();\nhttp.createServer(app.callback()).listen(80);\nhttps.createServer({}, app.callback()).listen(443);\n",
+      },
+      [':::80@5', ':::443@6'],
+      5,
+    ],
+    [
+      "Express: http.createServer(app).listen(3000, '127.0.0.1')",
+      {
+        'server.js':
+          "const express = require('express');\nconst http = require('http');\nconst app = express();\nhttp.createServer(app).listen(3000, '127.0.0.1');\n",
+      },
+      ['127.0.0.1:3000@4'],
+      undefined,
+    ],
+  ];
+  for (const [name, files, binds, plainLine] of cases)
+    it(name, async () => {
+      const { facts } = await factsFromFiles(files);
+      const s = facts.appServers.find((x) => x.kind === 'node');
+      assert.deepEqual(
+        s?.binds.map((b) => `${b.host}:${b.port}@${b.ref?.line}`),
+        binds,
+      );
+      assert.equal(facts.frameworks[0]?.settings['listen.plain-http']?.ref?.line, plainLine);
+    });
+});

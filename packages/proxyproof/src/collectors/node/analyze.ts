@@ -490,6 +490,34 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     byVar.set(app.variable, app);
   };
 
+  /**
+   * `http.createServer(app)` / `https.createServer(opts, app.callback())` on an app of this module, or on another
+   * module's (`var app = require('../app')`, `createServer(require('../app'))`): the app and whether TLS ends there.
+   */
+  const serverOf = (expr: Node): { app?: NodeApp; module?: string; tls: boolean } | undefined => {
+    const c = unwrap(expr);
+    if (c?.type !== 'CallExpression') return undefined;
+    const callee = unwrap(c.callee);
+    const fn =
+      callee?.type === 'MemberExpression' ? callee.property?.name : callee?.type === 'Identifier' ? callee.name : undefined;
+    if (fn !== 'createServer' && fn !== 'createSecureServer') return undefined;
+    const mod = callee.type === 'MemberExpression' ? bindings.get(callee.object?.name) : bindings.get(callee.name)?.split('#')[0];
+    const tls = /^(node:)?(https|http2)$/.test(mod ?? '');
+    let found: { module: string; tls: boolean } | undefined;
+    for (const a of c.arguments) {
+      const arg = unwrap(a);
+      const k =
+        arg?.type === 'CallExpression' && arg.callee?.type === 'MemberExpression' && arg.callee.property?.name === 'callback'
+          ? keyOf(arg.callee.object)
+          : keyOf(arg);
+      const linked = k ? byVar.get(k) : undefined;
+      if (linked) return { app: linked, tls };
+      const other = arg?.type === 'Identifier' && !byVar.has(arg.name) ? bindings.get(arg.name) : requireOf(arg);
+      if (other !== undefined && /^\.\.?\//.test(other)) found ??= { module: other, tls };
+    }
+    return found;
+  };
+
   // Pass 1: creations and http(s).createServer(app)
   for (const n of nodes(ast)) {
     let target: string | undefined;
@@ -511,31 +539,9 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       register(app);
       continue;
     }
-    const c = unwrap(init);
-    if (c?.type === 'CallExpression') {
-      const callee = unwrap(c.callee);
-      const fn =
-        callee?.type === 'MemberExpression' ? callee.property?.name : callee?.type === 'Identifier' ? callee.name : undefined;
-      if (fn === 'createServer' || fn === 'createSecureServer') {
-        const mod =
-          callee.type === 'MemberExpression' ? bindings.get(callee.object?.name) : bindings.get(callee.name)?.split('#')[0];
-        const tls = /^(node:)?(https|http2)$/.test(mod ?? '');
-        for (const a of c.arguments) {
-          const arg = unwrap(a);
-          const k =
-            arg?.type === 'CallExpression' && arg.callee?.type === 'MemberExpression' && arg.callee.property?.name === 'callback'
-              ? keyOf(arg.callee.object)
-              : keyOf(arg);
-          const linked = k ? byVar.get(k) : undefined;
-          if (linked) servers.set(target, { app: linked, tls });
-          else {
-            // `http.createServer(app)` with `var app = require('../app')`, or `createServer(require('../app'))`.
-            const mod = arg?.type === 'Identifier' && !byVar.has(arg.name) ? bindings.get(arg.name) : requireOf(arg);
-            if (mod !== undefined && /^\.\.?\//.test(mod) && !servers.has(target)) servers.set(target, { module: mod, tls });
-          }
-        }
-      }
-    }
+    const server = serverOf(init);
+    if (server && !servers.has(target)) servers.set(target, server);
+    else if (server?.app) servers.set(target, server);
   }
   // Apps created inline, never assigned: `express().listen(3000)` is rare; `export default new Hono()` is common.
   for (const n of nodes(ast)) {
@@ -625,7 +631,8 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       const method = callee.property?.name as string | undefined;
       const objKey = keyOf(callee.object);
       const app = objKey ? byVar.get(objKey) : undefined;
-      const server = objKey ? servers.get(objKey) : undefined;
+      // `https.createServer(opts, app.callback()).listen(443)`: the server made on the spot.
+      const server = objKey ? servers.get(objKey) : method === 'listen' ? serverOf(callee.object) : undefined;
       const first = n.arguments[0] ? unwrap(n.arguments[0]) : undefined;
       const firstIsTrustProxy = first?.type === 'Literal' && first.value === 'trust proxy';
       // Express's `app.set(name)` with one argument is the getter (application.js: `if (arguments.length === 1)

@@ -150,6 +150,14 @@ caseTable(secureCookieNeverSetCheck, [
     expect: [],
   },
   {
+    name: 'trap: one module, koa-session secure: true, served only by https.createServer(opts, app.callback()).listen(443)',
+    files: {
+      'app.js':
+        "const Koa = require('koa');\nconst https = require('https');\nconst session = require('koa-session');\nconst app = new Koa();\napp.use(session({ secure: true }, app));\nhttps.createServer({}, app.callback()).listen(443);\n",
+    },
+    expect: [],
+  },
+  {
     name: "trap: trust proxy set ('loopback')",
     files: {
       ...BEHIND,
