@@ -295,11 +295,12 @@ const cases: Case[] = [
     expect: { count: 1, severity: 'high', file: 'src/Program.cs', line: 3 },
   },
   {
+    // The network goes into the options the middleware uses: Configure<ForwardedHeadersOptions> feeds only a bare
+    // UseForwardedHeaders(); UseForwardedHeaders(options) wraps its own object (test/dotnet/forwarded-options.test.ts).
     name: 'valid: ASP.NET Core with the proxy network added',
     files: {
-      'src/Program.cs': ASPNET(
-        'builder.Services.Configure<ForwardedHeadersOptions>(o => { o.KnownNetworks.Add(new IPNetwork(IPAddress.Parse("172.16.0.0"), 12)); });\n',
-      ),
+      'src/Program.cs':
+        'var builder = WebApplication.CreateBuilder(args);\nbuilder.Services.Configure<ForwardedHeadersOptions>(o => { o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto; o.KnownNetworks.Add(new IPNetwork(IPAddress.Parse("172.16.0.0"), 12)); });\nvar app = builder.Build();\napp.UseForwardedHeaders();\napp.Run();\n',
       'src/Dockerfile': 'FROM mcr.microsoft.com/dotnet/aspnet:8.0\n',
     },
     expect: { count: 0 },
