@@ -505,19 +505,21 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
       const rules: HeaderRule[] = [];
       if (mode === 'http') {
         const ff = forwardfor(fe) ?? (be === fe ? undefined : forwardfor(be)) ?? forwardfor(defaults);
+        const beAcls = new Map(acls);
+        aclsOf(be, beAcls);
+        rules.push(...headerRules(file, fe, acls, notes), ...(be === fe ? [] : headerRules(file, be, beAcls, notes)));
+        // HAProxy adds forwardfor's line after every http-request rule (a `set-header X-Forwarded-For` does not
+        // replace it, a `del-header` does not remove it); `if-none` adds nothing where the header is then there
+        // (both checked on HAProxy 2.6.12: test/checks/proxy/header-repeated-proxies-real.test.ts).
         if (ff)
           rules.push({
             name: 'X-Forwarded-For',
             value: '{remote_addr}',
             append: true,
-            // `if-none` adds nothing where the header is already there (HAProxy's docs).
-            ...(ff.ifNone ? {} : { newLine: true }),
+            ...(ff.ifNone ? { ifAbsent: true } : { newLine: true }),
             ref: { ...ff.ref, file },
             from: 'route',
           });
-        const beAcls = new Map(acls);
-        aclsOf(be, beAcls);
-        rules.push(...headerRules(file, fe, acls, notes), ...(be === fe ? [] : headerRules(file, be, beAcls, notes)));
       }
       // A backend's own `redirect scheme https` (allowed in backend sections) answers the requests routed to it.
       const beRedirect = mode === 'http' && be !== fe ? httpsRedirect(file, be, withAcls(acls, be), notes) : undefined;
