@@ -100,6 +100,11 @@ export interface HeaderRule {
   when?: 'tls' | 'plain';
   /** Rewrites the header only when the request already carries it (HAProxy `replace-header`, 1.x `reqrep`). */
   ifPresent?: boolean;
+  /**
+   * Adds the header only when the request, after the rules before it, does not carry it (HAProxy `option forwardfor
+   * if-none`: a client's X-Forwarded-For is then sent alone, without the peer's address; checked on HAProxy 2.6.12).
+   */
+  ifAbsent?: boolean;
   /** nginx `proxy_set_header` lines of an outer level that this route no longer inherits. */
 }
 

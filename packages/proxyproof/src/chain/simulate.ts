@@ -213,12 +213,13 @@ export function authorityOf(url: URL): string {
 
 // ---------------------------------------------------------------- proxy hop
 
-interface ProxyOutcome {
+export interface ProxyOutcome {
   step: Step;
   out: WireRequest | null;
 }
 
-function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, req: WireRequest): ProxyOutcome {
+/** One hop's handling of one request: what it answers or sends upstream (exported for tests against real proxies). */
+export function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, req: WireRequest): ProxyOutcome {
   const listener = hop.listeners[listenerIdx] ?? hop.listeners[0];
   const port = listener?.port ?? 80;
   const notes: string[] = [];
@@ -359,6 +360,7 @@ function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRoute, re
     const name = sentName(route, rule.name);
     if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
     if (rule.ifPresent && !out.has(name)) continue;
+    if (rule.ifAbsent && out.has(name)) continue;
     decided.set(name, rule);
     if (rule.value === null) {
       out.delete(name);

@@ -29,6 +29,13 @@ export function mayBeHaproxyConfig(f: DiscoveredFile): boolean {
   return f.explicit || (/\.(cfg|conf|config)$/i.test(configName(f.display)) && /haproxy|\.cfg$/i.test(f.display));
 }
 
+/**
+ * A Dockerfile that may copy a tree file to HAProxy's config path (haproxy/collector.ts copiedToHaproxyPath): its
+ * name says Dockerfile and its text names HAProxy (`FROM haproxy:alpine`, `COPY x /usr/local/etc/haproxy/...`).
+ */
+export const mayBeHaproxyImage = (name: string, text: string | undefined): boolean =>
+  isDockerfileName(name) && text !== undefined && /haproxy/i.test(text);
+
 // apache/collector.ts
 
 /** Names Apache's files go by. */

@@ -27,6 +27,7 @@ import {
   mayBeCaddyFile,
   mayBeFrontFile,
   mayBeHaproxyConfig,
+  mayBeHaproxyImage,
   mayBeOdooConfig,
   mayBeSupervisordConfig,
   mayBeTraefikFile,
@@ -73,9 +74,19 @@ function proxyText(ctx: CollectContext, f: DiscoveredFile): string | undefined {
   return b.includes(0) ? undefined : b.toString('utf8');
 }
 
-/** haproxy/collector.ts collect(), by haproxy/claim.ts: saved `haproxy -v` output or a possible config, unclaimed. */
+/**
+ * haproxy/collector.ts collect(), by haproxy/claim.ts: saved `haproxy -v` output or a possible config, unclaimed; or a
+ * Dockerfile naming HAProxy (copiedToHaproxyPath: a tree file it copies to HAProxy's config path).
+ */
 function haproxyRuns(ctx: CollectContext): boolean {
-  return unclaimed(ctx).some((f) => mayBeVersionOutput(f) || mayBeHaproxyConfig(f)) || hasFencedConfig(ctx, 'haproxy');
+  return (
+    unclaimed(ctx).some(
+      (f) =>
+        mayBeVersionOutput(f) ||
+        mayBeHaproxyConfig(f) ||
+        (isDockerfileName(configName(f.display)) && mayBeHaproxyImage(configName(f.display), proxyText(ctx, f))),
+    ) || hasFencedConfig(ctx, 'haproxy')
+  );
 }
 
 /**

@@ -72,7 +72,7 @@ export function isCaddyfileName(name: string): boolean {
 
 /**
  * A file named like a Dockerfile: `Dockerfile`, `Containerfile`, a variant after a separator (`Dockerfile.prod`,
- * `Dockerfile-dev`, `dockerfile_flyio`) or run together in CamelCase (`DockerfileNginx`, `DockerfileServer`, as projects
+ * `Dockerfile-dev`, `dockerfile_flyio`; `DockerFile` as some projects spell it) or run together in CamelCase (`DockerfileNginx`, `DockerfileServer`, as projects
  * name one image per program), and `app.Dockerfile`. Not a BuildKit per-Dockerfile ignore file
  * (`Dockerfile.dockerignore`) nor notes or data about one (`Dockerfile.md`, `dockerfile-lint.json`), nor a word that
  * only starts the same (`dockerfiles`).
@@ -80,8 +80,8 @@ export function isCaddyfileName(name: string): boolean {
 export function isDockerfileName(name: string): boolean {
   if (/\.(?:dockerignore|md|markdown|rst|txt|json|ya?ml|orig|bak|swp)$/i.test(name)) return false;
   return (
-    /^(?:[Dd]ockerfile|Containerfile)(?:$|[._-][\w.-]*$|[A-Z0-9][\w.-]*$)/.test(name) ||
-    /\.(?:[Dd]ockerfile|Containerfile)$/.test(name)
+    /^(?:[Dd]ocker[Ff]ile|Container[Ff]ile)(?:$|[._-][\w.-]*$|[A-Z0-9][\w.-]*$)/.test(name) ||
+    /\.(?:[Dd]ocker[Ff]ile|Container[Ff]ile)$/.test(name)
   );
 }
 

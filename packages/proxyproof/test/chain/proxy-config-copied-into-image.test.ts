@@ -78,6 +78,8 @@ test('isDockerfileName: CamelCase and separated variants are Dockerfiles; notes,
     'dockerfile_flyio',
     'DockerfileNginx',
     'DockerfileServer',
+    'DockerFile',
+    'Dockerfile.HAProxy',
     'Dockerfile2',
     'app.Dockerfile',
     'web.dockerfile',
@@ -91,6 +93,7 @@ test('isDockerfileName: CamelCase and separated variants are Dockerfiles; notes,
     'dockerfiles',
     'Dockerfileish',
     'MyDockerfile',
+    'DockerFiles',
   ])
     assert.ok(!isDockerfileName(n), n);
 });
@@ -122,4 +125,42 @@ test('valid (trap): two services of one image that copies the config, one starte
   const { topo } = await topologyOf(files);
   const nginx = topo.proxies.find((p) => p.kind === 'nginx');
   assert.equal(nginx?.placement.kind === 'container' ? nginx.placement.service : nginx?.placement.kind, 'laravel');
+});
+
+/**
+ * HAProxy's config copied into the official image's config path under a name that says nothing
+ * (`COPY proxy-server-config.conf /usr/local/etc/haproxy/haproxy.cfg`, the Dockerfile spelled `DockerFile` and named by
+ * the compose `build.dockerfile`): read as HAProxy because of where it goes (held out: sandialabs/slycat@41f653e4cf4d).
+ */
+const HAPROXY_CFG =
+  'global\n  maxconn 2000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 50s\n  timeout server 50s\n' +
+  'frontend http-in\n  bind *:80\n  redirect scheme https if !{ ssl_fc }\n  bind *:443 ssl crt /etc/site.pem\n  default_backend web\n' +
+  'backend web\n  option forwardfor\n  server s1 web:8092\n';
+const haproxyStack = (copyLine: string, config = HAPROXY_CFG) => ({
+  'docker-compose.yml':
+    'services:\n  web:\n    image: example/web\n  haproxy:\n    build:\n      context: .\n      dockerfile: ./haproxy/DockerFile\n    ports:\n      - 80:80\n      - 443:443\n',
+  'haproxy/DockerFile': `FROM haproxy:alpine\n${copyLine}\n`,
+  'proxy-server-config.conf': config,
+});
+
+test('invalid before: a config COPYed to /usr/local/etc/haproxy/haproxy.cfg under another name is read as HAProxy, in its container', async () => {
+  const { topo } = await topologyOf(haproxyStack('COPY proxy-server-config.conf /usr/local/etc/haproxy/haproxy.cfg'));
+  const haproxy = topo.proxies.find((p) => p.kind === 'haproxy');
+  assert.ok(haproxy, 'the copied config is a hop');
+  assert.equal(haproxy.placement.kind === 'container' ? haproxy.placement.service : haproxy.placement.kind, 'haproxy');
+  assert.deepEqual(haproxy.listeners.map((l) => [l.port, l.tls]).sort(), [
+    [443, true],
+    [80, false],
+  ]);
+});
+
+test('valid (trap): the same file copied somewhere HAProxy does not read its config from is not read as HAProxy', async () => {
+  const { topo } = await topologyOf(haproxyStack('COPY proxy-server-config.conf /usr/local/etc/haproxy/errors/x.conf'));
+  assert.equal(topo.proxies.filter((p) => p.kind === 'haproxy').length, 0);
+});
+
+test("valid (trap): an nginx config copied to HAProxy's path is not read as HAProxy (its content decides)", async () => {
+  const nginx = 'server {\n  listen 80;\n  location / {\n    proxy_pass http://web:8092;\n  }\n}\n';
+  const { topo } = await topologyOf(haproxyStack('COPY proxy-server-config.conf /usr/local/etc/haproxy/haproxy.cfg', nginx));
+  assert.equal(topo.proxies.filter((p) => p.kind === 'haproxy').length, 0);
 });

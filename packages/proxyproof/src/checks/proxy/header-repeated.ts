@@ -82,7 +82,7 @@ const LINE_WHY =
 /** The two rules can apply to one request (neither is limited to TLS while the other is limited to plain HTTP). */
 const together = (a: HeaderRule, b: HeaderRule) => !a.when || !b.when || a.when === b.when;
 
-/** HAProxy's `option forwardfor` line (the model keeps it first; HAProxy adds it after the http-request rules). */
+/** HAProxy's `option forwardfor` line (HAProxy adds it after the http-request rules; the model lists it there). */
 const isForwardfor = (h: HeaderRule) => /^option\s+forwardfor\b/.test(h.ref.snippet ?? '');
 
 /**
@@ -97,9 +97,8 @@ function earlierLines(headers: HeaderRule[], k: number): HeaderRule[] {
   let earlier: HeaderRule[] = [];
   for (let i = 0; i < k; i++) {
     const h = headers[i] as HeaderRule;
-    if (h.from === 'default' || h.ifPresent || h.name.toLowerCase() !== name || !together(h, r)) continue;
-    // `option forwardfor if-none` runs after the http-request rules and adds nothing once they wrote a line.
-    if (isForwardfor(h) && !h.newLine) continue;
+    // `option forwardfor if-none` (ifAbsent) adds nothing once a line is there.
+    if (h.from === 'default' || h.ifPresent || h.ifAbsent || h.name.toLowerCase() !== name || !together(h, r)) continue;
     if (h.value === null || !h.append) earlier = [];
     if (h.value !== null) earlier.push(h);
   }
@@ -133,6 +132,10 @@ function lineRepeatFinding(
   const snippet = r.ref.snippet ?? '';
   // `option forwardfor` already sends the peer's address: the added line only repeats it.
   const byForwardfor = kind === 'haproxy' && earlier.every(isForwardfor) && endsWithPeer(r.value);
+  // A `set-header` the forwardfor line comes after (r writes no line of its own): it replaces the client's lines only.
+  const setBeforeForwardfor = !r.newLine;
+  // Deleting the client's lines instead leaves forwardfor's one line of the peer's address: what the set-header meant.
+  const deleted = snippet.replace(/^(\s*http-request\s+)set-header\s+(\S+)\s+\S+/, '$1del-header $2');
   const replaced =
     kind === 'apache'
       ? snippet.replace(/^(\s*RequestHeader\s+)add\b/i, '$1set')
@@ -140,9 +143,16 @@ function lineRepeatFinding(
   const mechanical = !byForwardfor && replaced !== snippet && !earlier.some(isForwardfor);
   return finding(meta, {
     severity,
-    message: `${site.label} adds ${display} as a line of its own beside ${lines}: ${program} sends every line, so ${consequence}`,
+    message: setBeforeForwardfor
+      ? `${site.label} sets ${display}, and \`option forwardfor\` (${lines}) adds a line of its own after every http-request rule: ${program} sends both lines, so ${consequence}`
+      : `${site.label} adds ${display} as a line of its own beside ${lines}: ${program} sends every line, so ${consequence}`,
     evidence: [
-      ev(r.ref, 'adds a second line: both are sent'),
+      ev(
+        r.ref,
+        setBeforeForwardfor
+          ? "replaces the client's lines, not the one option forwardfor adds after it"
+          : 'adds a second line: both are sent',
+      ),
       ...earlier.map((h) =>
         ev(
           h.ref,
@@ -153,27 +163,36 @@ function lineRepeatFinding(
       ),
     ],
     why: LINE_WHY,
-    fix: byForwardfor
-      ? {
-          description: `Keep one line: \`option forwardfor\` already sends the client's address as an ${display} line; comment out this one.`,
-          file: r.ref.file,
-          line: r.ref.line,
-          lines: [`# ${snippet.trim()}`],
-          placement: 'replace',
-        }
-      : mechanical
+    fix:
+      setBeforeForwardfor && byForwardfor && deleted !== snippet
         ? {
-            description: `Keep one line: make this rule replace the earlier ${earlier.length > 1 ? 'lines' : 'line'} (${kind === 'apache' ? '`RequestHeader set`' : '`set-header`'}), so its value is the one sent.`,
+            description: `Keep one line: delete the client's ${display} here instead of setting it; \`option forwardfor\` then sends the peer's address as the only line.`,
             file: r.ref.file,
             line: r.ref.line,
-            lines: [replaced],
+            lines: [deleted],
             placement: 'replace',
           }
-        : {
-            description: `Keep one line of ${display}: drop the earlier rule or this one${earlier.some(isForwardfor) ? ' (`option forwardfor` adds its line after every http-request rule, so a set-header does not replace it)' : ''}.`,
-            file: r.ref.file,
-            line: r.ref.line,
-          },
+        : byForwardfor && !setBeforeForwardfor
+          ? {
+              description: `Keep one line: \`option forwardfor\` already sends the client's address as an ${display} line; comment out this one.`,
+              file: r.ref.file,
+              line: r.ref.line,
+              lines: [`# ${snippet.trim()}`],
+              placement: 'replace',
+            }
+          : mechanical
+            ? {
+                description: `Keep one line: make this rule replace the earlier ${earlier.length > 1 ? 'lines' : 'line'} (${kind === 'apache' ? '`RequestHeader set`' : '`set-header`'}), so its value is the one sent.`,
+                file: r.ref.file,
+                line: r.ref.line,
+                lines: [replaced],
+                placement: 'replace',
+              }
+            : {
+                description: `Keep one line of ${display}: drop the earlier rule or this one${earlier.some(isForwardfor) ? ' (`option forwardfor` adds its line after every http-request rule, so a set-header does not replace it)' : ''}.`,
+                file: r.ref.file,
+                line: r.ref.line,
+              },
     data: { proxy: kind, site: site.id },
   });
 }
@@ -189,10 +208,23 @@ export const proxyHeaderRepeated: Check = {
       if (config.kind === 'apache' || config.kind === 'haproxy') {
         // A line added beside a line the config already sends (a client's own line is the spoofing checks'; the
         // scheme header is proxy/forwarded-proto-appended's).
-        for (const route of site.routes)
+        for (const route of site.routes) {
+          // HAProxy's forwardfor line first: it comes after every http-request rule, so the lines still sent before it
+          // are all the config's own (a `set-header` included, which replaces the client's lines but not this one).
+          // The finding goes on the last of them, the user's line, with forwardfor's listed beside it.
+          const ffAt = route.headers.findIndex((h) => isForwardfor(h) && h.newLine);
+          const ff = route.headers[ffAt];
+          const beforeFf = ff ? earlierLines(route.headers, ffAt) : [];
+          const last = beforeFf.at(-1);
+          if (ff && last) {
+            seen.add(`${last.ref.file}:${last.ref.line}`);
+            out.push(
+              lineRepeatFinding(config.kind, site, [...beforeFf.slice(0, -1), ff], last, tls, NAMES['x-forwarded-for'] as string),
+            );
+          }
           for (const [k, h] of route.headers.entries()) {
             const display = NAMES[h.name.toLowerCase()];
-            if (display === undefined) continue;
+            if (display === undefined || isForwardfor(h)) continue;
             const earlier = earlierLines(route.headers, k);
             if (earlier.length === 0) continue;
             const key = `${h.ref.file}:${h.ref.line}`;
@@ -200,6 +232,7 @@ export const proxyHeaderRepeated: Check = {
             seen.add(key);
             out.push(lineRepeatFinding(config.kind, site, earlier, h, tls, display));
           }
+        }
         continue;
       }
       if (config.kind !== 'nginx') continue;

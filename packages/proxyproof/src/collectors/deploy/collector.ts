@@ -37,6 +37,7 @@ import {
   supervisordEnvironment,
   systemdEnvironment,
   systemdExecArgv,
+  treeCopies,
   type WrittenScript,
 } from './formats.js';
 import { valuesForLines, valuesOnLine } from './helm.js';
@@ -1839,16 +1840,8 @@ class DeployRun {
     for (const d of this.dockerfiles.values()) {
       const argv = dockerArgv(d.df)?.argv ?? [];
       if (!argv.some((a) => /(^|\/)supervisord(\s|$)/.test(a))) continue;
-      for (const ins of d.df.instructions) {
-        if (ins.cmd !== 'COPY' && ins.cmd !== 'ADD') continue;
-        const words = (ins.json ?? shlexSplit(ins.args)).filter((w) => !w.startsWith('--'));
-        for (const src of words.slice(0, -1)) {
-          const tail = src.replace(/^\.?\//, '');
-          if (!tail || /[*?]/.test(tail)) continue;
-          const hit = this.ctx.files.find((x) => x.display === tail || x.display.endsWith(`/${tail}`));
-          if (hit && /\.(conf|ini)$/.test(hit.abs)) this.imageConfs.set(hit.abs, d.f);
-        }
-      }
+      for (const { file } of treeCopies(d.df, this.ctx.files))
+        if (/\.(conf|ini)$/.test(file.abs)) this.imageConfs.set(file.abs, d.f);
     }
   }
 

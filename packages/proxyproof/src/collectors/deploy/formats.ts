@@ -240,6 +240,31 @@ export interface WrittenScript {
 /** `echo '...' > /x` / `printf "..." >> /x` in a RUN's shell text: the files written and what goes into them. */
 const WRITE = /\b(echo|printf)\s+(?:-[neE]+\s+)*('[^']*'|"(?:[^"\\]|\\.)*")\s*(>>?)\s*([^\s;&|<>]+)/g;
 
+/**
+ * The tree files a Dockerfile's `COPY`/`ADD` lines copy, with the destination each goes to (`COPY proxy.conf
+ * /usr/local/etc/haproxy/haproxy.cfg`). The build context is not known here: a source is the tree file whose path ends
+ * with it. Globs are left out; `fromStage` marks a `--from` copy, whose source is another stage's file.
+ */
+export function treeCopies<F extends { display: string }>(
+  df: Pick<Dockerfile, 'instructions'>,
+  files: readonly F[],
+): { file: F; dest: string; fromStage: boolean }[] {
+  const out: { file: F; dest: string; fromStage: boolean }[] = [];
+  for (const ins of df.instructions) {
+    if (ins.cmd !== 'COPY' && ins.cmd !== 'ADD') continue;
+    const words = (ins.json ?? shlexSplit(ins.args)).filter((w) => !w.startsWith('--'));
+    const dest = words[words.length - 1] ?? '';
+    const fromStage = ins.cmd === 'COPY' && /--from=/.test(ins.args);
+    for (const src of words.slice(0, -1)) {
+      const tail = src.replace(/^\.?\//, '');
+      if (!tail || /[*?]/.test(tail)) continue;
+      const hit = files.find((x) => x.display === tail || x.display.endsWith(`/${tail}`));
+      if (hit) out.push({ file: hit, dest, fromStage });
+    }
+  }
+  return out;
+}
+
 /** A here-document opener in a RUN/COPY line: `<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"`. */
 const HEREDOC = /(?<!<)<<(-?)\s*(["']?)([A-Za-z_][\w.-]*)\2/g;
 

@@ -3,7 +3,9 @@
  * `defaults` above it), several `bind` lines (`ssl`, `accept-proxy`), `mode http|tcp`, `option
  * forwardfor [except NET]`, `http-request set-header/add-header/del-header` with `if`/`unless`
  * conditions (`{ ssl_fc }`, `!{ ssl_fc }`, named `acl NAME ssl_fc`), legacy 1.x `reqadd`/`reqidel`/
- * `reqdel`, `default_backend` and `use_backend`, `server` lines with `ssl`.
+ * `reqdel`, `default_backend` and `use_backend`, `server` lines with `ssl`. A file is HAProxy's by its name
+ * (`haproxy*.cfg`, `*.cfg`), by its content when named on the command line, or by where a Dockerfile copies it
+ * (`/usr/local/etc/haproxy/haproxy.cfg`, `/etc/haproxy/haproxy.cfg`) when its content reads as HAProxy.
  *
  * HAProxy semantics (configuration manual 2.6): every client header passes unchanged; HAProxy sets no
  * X-Forwarded-Proto itself; `option forwardfor` appends the client address to X-Forwarded-For;
@@ -14,10 +16,11 @@ import { listenerPortsText, parseAddress, templatedListen } from '../../chain/ad
 import type { HeaderRule, Listener, ProxyRoute, RedirectDecidedBy, Ref, Template, Upstream } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { HaproxyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
-import { mayBeHaproxyConfig, mayBeVersionOutput } from '../claims.js';
+import { mayBeHaproxyConfig, mayBeHaproxyImage, mayBeVersionOutput } from '../claims.js';
+import { parseDockerfile, treeCopies } from '../deploy/formats.js';
 import { fencedOfFormat } from '../fenced.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
-import { sniffConfigFormat } from '../sniff.js';
+import { isDockerfileName, sniffConfigFormat } from '../sniff.js';
 
 export interface HaproxySection {
   kind: 'global' | 'defaults' | 'frontend' | 'backend' | 'listen' | 'other';
@@ -505,19 +508,21 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
       const rules: HeaderRule[] = [];
       if (mode === 'http') {
         const ff = forwardfor(fe) ?? (be === fe ? undefined : forwardfor(be)) ?? forwardfor(defaults);
+        const beAcls = new Map(acls);
+        aclsOf(be, beAcls);
+        rules.push(...headerRules(file, fe, acls, notes), ...(be === fe ? [] : headerRules(file, be, beAcls, notes)));
+        // HAProxy adds forwardfor's line after every http-request rule (a `set-header X-Forwarded-For` does not
+        // replace it, a `del-header` does not remove it); `if-none` adds nothing where the header is then there
+        // (both checked on HAProxy 2.6.12: test/checks/proxy/header-repeated-proxies-real.test.ts).
         if (ff)
           rules.push({
             name: 'X-Forwarded-For',
             value: '{remote_addr}',
             append: true,
-            // `if-none` adds nothing where the header is already there (HAProxy's docs).
-            ...(ff.ifNone ? {} : { newLine: true }),
+            ...(ff.ifNone ? { ifAbsent: true } : { newLine: true }),
             ref: { ...ff.ref, file },
             from: 'route',
           });
-        const beAcls = new Map(acls);
-        aclsOf(be, beAcls);
-        rules.push(...headerRules(file, fe, acls, notes), ...(be === fe ? [] : headerRules(file, be, beAcls, notes)));
       }
       // A backend's own `redirect scheme https` (allowed in backend sections) answers the requests routed to it.
       const beRedirect = mode === 'http' && be !== fe ? httpsRedirect(file, be, withAcls(acls, be), notes) : undefined;
@@ -575,10 +580,30 @@ export function haproxyVersionLine(src: string): { value: string; line: number; 
   return { value: m[1] as string, line, text: m[0].trim() };
 }
 
+/** Where the official image and Debian's package read their config (`haproxy -f`'s default in each). */
+const HAPROXY_CONFIG_PATH = /^\/(?:usr\/local\/)?etc\/haproxy\/haproxy\.cfg$/;
+
+/**
+ * Tree files a Dockerfile copies to HAProxy's config path (`COPY proxy-server-config.conf
+ * /usr/local/etc/haproxy/haproxy.cfg`): HAProxy's config whatever their own name says.
+ */
+function copiedToHaproxyPath(ctx: Parameters<Collector['collect']>[0]): Set<string> {
+  const out = new Set<string>();
+  for (const f of ctx.files) {
+    if (ctx.claimed.has(f.abs) || !isDockerfileName(configName(f.display))) continue;
+    const text = readText(ctx, f);
+    if (!mayBeHaproxyImage(configName(f.display), text)) continue;
+    for (const c of treeCopies(parseDockerfile(text as string), ctx.files))
+      if (!c.fromStage && HAPROXY_CONFIG_PATH.test(c.dest)) out.add(c.file.abs);
+  }
+  return out;
+}
+
 export const haproxyCollector: Collector = {
   name: 'haproxy',
   collect(ctx) {
     const configTexts: string[] = [];
+    const copied = copiedToHaproxyPath(ctx);
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs)) continue;
       const name = configName(f.display);
@@ -596,10 +621,11 @@ export const haproxyCollector: Collector = {
         }
       }
       // Named on the command line, the content decides (the name of `site.conf` says nothing).
-      if (!mayBeHaproxyConfig(f)) continue;
+      const inPlace = copied.has(f.abs);
+      if (!mayBeHaproxyConfig(f) && !inPlace) continue;
       const src = readText(ctx, f);
       if (src === undefined) continue;
-      if (!(looksLikeHaproxy(name, src) || (f.explicit && sniffConfigFormat(src) === 'haproxy'))) continue;
+      if (!(looksLikeHaproxy(name, src) || ((f.explicit || inPlace) && sniffConfigFormat(src) === 'haproxy'))) continue;
       ctx.claimed.add(f.abs);
       addProxyFacts(ctx, readHaproxy(f.display, src));
       configTexts.push(src);

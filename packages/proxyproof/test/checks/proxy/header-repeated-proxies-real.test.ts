@@ -13,7 +13,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { simulateProxy } from '../../../src/chain/simulate.js';
+import { siteHop } from '../../../src/chain/topology/proxy.js';
 import { proxyHeaderRepeated as check } from '../../../src/checks/proxy/header-repeated.js';
+import { readHaproxy } from '../../../src/collectors/haproxy/collector.js';
 import { lintFiles } from '../../python/lint-files.js';
 import {
   apacheConf,
@@ -31,9 +34,10 @@ const HAVE = have('apache2', '-v') && have('haproxy', '-v');
 /** The header lines the upstream received for the last request, as `name: value` with names lower-cased. */
 let lastLines: string[] = [];
 
-function get(port: number): Promise<number> {
+function get(port: number, extra: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { Host: 'site.test' }, agent: false }, (res) => {
+    const headers = { Host: 'site.test', ...extra };
+    const req = request({ host: '127.0.0.1', port, path: '/', headers, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -58,6 +62,23 @@ const APACHE_RULES = [
   'RequestHeader add X-Url-Scheme u1',
   'RequestHeader set X-Url-Scheme u2',
 ];
+/**
+ * `option forwardfor` beside X-Forwarded-For rules, a client sending its own X-Forwarded-For: the lines HAProxy sends
+ * (forwardfor's comes after every http-request rule; `if-none` adds nothing where a line is there), what the simulator
+ * sends (lines joined as the app servers join them), and the lines proxy/header-repeated reports.
+ */
+const FORWARDFOR_ROWS: { rules: string[]; lines: string[]; reported: number[] }[] = [
+  {
+    rules: ['option forwardfor', 'http-request set-header X-Forwarded-For %[src]'],
+    lines: ['127.0.0.1', '127.0.0.1'],
+    reported: [1],
+  },
+  { rules: ['option forwardfor', 'http-request del-header X-Forwarded-For'], lines: ['127.0.0.1'], reported: [] },
+  { rules: ['option forwardfor if-none'], lines: ['6.6.6.6'], reported: [] },
+  { rules: ['option forwardfor if-none', 'http-request set-header X-Forwarded-For 10.0.0.1'], lines: ['10.0.0.1'], reported: [] },
+  { rules: ['option forwardfor'], lines: ['6.6.6.6', '127.0.0.1'], reported: [] },
+];
+
 const HAPROXY_RULES = [
   'option forwardfor',
   'http-request add-header X-Forwarded-For %[src]',
@@ -152,6 +173,72 @@ describe('proxy/header-repeated on real Apache and HAProxy', { skip: HAVE ? fals
     assert.deepEqual(
       findings.map((f) => f.evidence[0]?.line).sort((a, b) => (a ?? 0) - (b ?? 0)),
       [9, 11, 15],
+    );
+  });
+
+  test('HAProxy 2.6: option forwardfor after set-header / del-header, and if-none: the simulator and the check agree', async () => {
+    const cfg = (fronts: number[]) =>
+      `defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n${FORWARDFOR_ROWS.map(
+        (row, i) =>
+          `frontend fe${i}\n  bind 127.0.0.1:${fronts[i]}\n${row.rules.map((r) => `  ${r}\n`).join('')}  default_backend be\n`,
+      ).join('')}backend be\n  server s 127.0.0.1:${port}\n`;
+    let haproxy: RealProgram | undefined;
+    const got: string[][] = [];
+    try {
+      haproxy = await startOnFreePorts({
+        name: 'haproxy (forwardfor)',
+        ports: FORWARDFOR_ROWS.length,
+        command: (fronts) => {
+          writeFileSync(join(dir, 'forwardfor.cfg'), cfg(fronts));
+          return { cmd: 'haproxy', args: ['-db', '-f', join(dir, 'forwardfor.cfg')] };
+        },
+        ready: async (fronts) => {
+          for (const f of fronts) if ((await get(f).catch(() => 0)) !== 200) return false;
+          return true;
+        },
+      });
+      for (const front of haproxy.ports) {
+        assert.equal(await get(front, { 'X-Forwarded-For': '6.6.6.6' }), 200);
+        got.push(linesOf('X-Forwarded-For'));
+      }
+    } finally {
+      await haproxy?.stop();
+    }
+    assert.deepEqual(
+      got,
+      FORWARDFOR_ROWS.map((r) => r.lines),
+    );
+    const text = cfg(FORWARDFOR_ROWS.map((_, i) => 8080 + i));
+    const config = readHaproxy('haproxy.cfg', text);
+    for (const [i, row] of FORWARDFOR_ROWS.entries()) {
+      const site = config.sites.find((s) => s.listeners.some((l) => l.port === 8080 + i));
+      assert.ok(site, `fe${i}`);
+      const hop = siteHop('haproxy', site);
+      const route = hop.routes[0];
+      assert.ok(route);
+      const { out } = simulateProxy(hop, 0, route, {
+        scheme: 'http',
+        headers: new Map([
+          ['host', 'site.test'],
+          ['x-forwarded-for', '6.6.6.6'],
+        ]),
+        peer: { kind: 'client' },
+        peerAddr: '127.0.0.1',
+        path: '/',
+      });
+      assert.equal(out?.headers.get('x-forwarded-for'), row.lines.join(', '), row.rules.join(' + '));
+    }
+    const { findings } = await lintFiles({ 'haproxy.cfg': text }, [check]);
+    // The frontend's first rule is on its line + 2; a reported rule index within the row's rules.
+    let line = 6;
+    const expected: number[] = [];
+    for (const row of FORWARDFOR_ROWS) {
+      for (const k of row.reported) expected.push(line + 2 + k);
+      line += 3 + row.rules.length;
+    }
+    assert.deepEqual(
+      findings.map((f) => f.evidence[0]?.line),
+      expected,
     );
   });
 });

@@ -12,6 +12,9 @@ const vhost = (...lines: string[]) =>
 /** An HAProxy frontend on :80 with `lines` (the first on line 5). */
 const hap = (...lines: string[]) =>
   `defaults\n  mode http\nfrontend fe\n  bind :80\n${lines.map((l) => `  ${l}\n`).join('')}  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n`;
+/** The same frontend with `option forwardfor`-style `defaultsLine` in defaults (the frontend's first line is 6). */
+const hapDefaults = (defaultsLine: string, ...lines: string[]) =>
+  hap(...lines).replace('mode http\n', `mode http\n  ${defaultsLine}\n`);
 // Apache 2.4.62 and HAProxy 2.6.12 (Debian), checked by hand with a raw upstream and in header-repeated-real.test.ts:
 // `RequestHeader add`/`add-header` write a line of their own, `set`/`set-header` replace every earlier line, Apache's
 // `append` joins the value into the existing line, `option forwardfor` adds its line after the http-request rules.
@@ -198,6 +201,27 @@ const cases: Case[] = [
     expect: { count: 0 },
   },
   {
+    // HAProxy 2.6.12: the set-header's line and then forwardfor's ("%[src]" twice: "127.0.0.1", "127.0.0.1"); deleting
+    // the client's lines instead leaves forwardfor's one line (header-repeated-proxies-real.test.ts).
+    name: "invalid (low): option forwardfor plus set-header X-Forwarded-For %[src]: forwardfor's line is added after the set",
+    files: { 'haproxy.cfg': hap('option forwardfor', 'http-request set-header X-Forwarded-For %[src]') },
+    expect: {
+      count: 1,
+      severity: 'low',
+      line: 6,
+      message: /sets X-Forwarded-For, and `option forwardfor` \(line 5\) adds a line of its own after every http-request rule/,
+      fixLine: 'http-request del-header X-Forwarded-For',
+      fixAt: { line: 6, placement: 'replace' },
+    },
+  },
+  {
+    name: "invalid (low): forwardfor in defaults plus a set-header of another header's value: that value, then the peer's",
+    files: {
+      'haproxy.cfg': hapDefaults('option forwardfor', 'http-request set-header X-Forwarded-For %[req.hdr(CF-Connecting-IP)]'),
+    },
+    expect: { count: 1, severity: 'low', line: 6, message: /HAProxy's own line last/, mechanical: false },
+  },
+  {
     name: 'valid (trap): HAProxy set-header twice: one line, the last value',
     files: { 'haproxy.cfg': hap('http-request set-header X-Real-IP %[src]', 'http-request set-header X-Real-IP 1.2.3.4') },
     expect: { count: 0 },
@@ -208,5 +232,18 @@ const cases: Case[] = [
     expect: { count: 0 },
   },
 ];
+
+// forwardfor beside rules that leave one line (real HAProxy 2.6.12: header-repeated-proxies-real.test.ts).
+const forwardforTraps: [string, string[]][] = [
+  [
+    'valid (trap): option forwardfor if-none plus set-header X-Forwarded-For: forwardfor adds nothing (one line)',
+    ['option forwardfor if-none', 'http-request set-header X-Forwarded-For %[src]'],
+  ],
+  [
+    "valid (trap): option forwardfor plus del-header X-Forwarded-For: the client's lines go, forwardfor's one is sent",
+    ['option forwardfor', 'http-request del-header X-Forwarded-For'],
+  ],
+];
+for (const [name, rules] of forwardforTraps) cases.push({ name, files: { 'haproxy.cfg': hap(...rules) }, expect: { count: 0 } });
 
 for (const c of cases) test(c.name, async () => void (await runCase(check, c)));
