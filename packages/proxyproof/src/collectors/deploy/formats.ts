@@ -712,10 +712,15 @@ export function parseCompose(text: string): ComposeRaw {
   return out;
 }
 
-/** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $VAR, $$. */
+/**
+ * Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $VAR, $$. A variable `lookup` does not
+ * know is empty (what compose makes of an unset one), or with `keepUnknown` left as `${VAR}`: a value the shell or a
+ * `.env` outside the tree may give, kept visibly unknown rather than invented.
+ */
 export function interpolate(
   s: string,
   lookup: (n: string) => string | undefined,
+  keepUnknown = false,
 ): { value: string; vars: string[]; unresolved: string[] } {
   const vars: string[] = [];
   const unresolved: string[] = [];
@@ -733,7 +738,7 @@ export function interpolate(
       if (op === ':+' || op === '+') return v !== undefined && (op === '+' || v !== '') ? (arg ?? '') : '';
       if (v === undefined) {
         unresolved.push(n);
-        return '';
+        return keepUnknown ? `\${${n}}` : '';
       }
       return v;
     },
