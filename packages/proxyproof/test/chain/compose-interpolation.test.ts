@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeChain } from '../../src/chain/analyze.js';
-import { interpolate } from '../../src/collectors/deploy/formats.js';
+import { interpolate, parseDockerfile } from '../../src/collectors/deploy/formats.js';
 import { lintFiles } from '../python/lint-files.js';
 
 const LABELLED = `services:
@@ -135,4 +135,55 @@ test('trap: environment: GUNICORN_PORT=${GUNICORN_PORT} (a shell variable) wins 
   const caddy = a.topology.proxies.find((p) => p.kind === 'caddy');
   const link = a.topology.links.find((l) => l.fromHop === caddy?.id);
   assert.notEqual(link?.target.kind, 'app', JSON.stringify(link?.target));
+});
+
+test('Dockerfile ARG defaults in ENV and EXPOSE (ENV wins, scope per stage, build args win, unknown stays out)', () => {
+  const ports = (text: string, buildArgs?: Record<string, string | undefined>) =>
+    parseDockerfile(text, buildArgs ? { buildArgs } : {}).expose.map((e) => e.port);
+  const rows: Array<[string, string, Record<string, string | undefined> | undefined, number[]]> = [
+    ['ARG default', 'FROM python:3.11\nARG PORT=8000\nEXPOSE $PORT\n', undefined, [8000]],
+    ['ARG through ENV', 'FROM python:3.11\nARG PORT=8000\nENV PORT=$PORT\nEXPOSE ${PORT}\n', undefined, [8000]],
+    ['trap: ENV of the same name wins', 'FROM python:3.11\nARG PORT=8000\nENV PORT=9000\nEXPOSE $PORT\n', undefined, [9000]],
+    ['ARG without a default: unknown', 'FROM python:3.11\nARG PORT\nEXPOSE $PORT\n', undefined, []],
+    ['global ARG redeclared in the stage', 'ARG PORT=7000\nFROM python:3.11\nARG PORT\nEXPOSE $PORT\n', undefined, [7000]],
+    ['global ARG not redeclared: out of scope', 'ARG PORT=7000\nFROM python:3.11\nEXPOSE $PORT\n', undefined, []],
+    ['an earlier stage’s ARG ends with it', 'FROM python:3.11 AS base\nARG PORT=8000\nFROM base\nEXPOSE $PORT\n', undefined, []],
+    ['a build arg wins over the default', 'FROM python:3.11\nARG PORT=8000\nEXPOSE $PORT\n', { PORT: '9100' }, [9100]],
+    ['a build arg of unknown value', 'FROM python:3.11\nARG PORT=8000\nEXPOSE $PORT\n', { PORT: undefined }, []],
+  ];
+  for (const [what, text, args, want] of rows) assert.deepEqual(ports(text, args), want, what);
+  const df = parseDockerfile('FROM python:3.11\nARG PORT=8000\nEXPOSE $PORT\n');
+  assert.equal(df.env.PORT, undefined, 'an ARG is not in the container environment');
+});
+
+test('Traefik routes to a built image whose EXPOSE port is an ARG default; build.args override it', async () => {
+  const compose = (args: string) => `services:
+  traefik:
+    image: traefik:v2.9
+    ports: ["443:443"]
+    command: ["--providers.docker=true", "--entrypoints.websecure.address=:443"]
+  django:
+    build:
+      context: .
+${args}    command: gunicorn app.wsgi --bind 0.0.0.0:8000
+    labels:
+      - traefik.http.routers.app.rule=Host(\`app.example.org\`)
+      - traefik.http.routers.app.entrypoints=websecure
+      - traefik.http.routers.app.tls=true
+`;
+  const dockerfile = 'FROM python:3.11-alpine\nARG GUNICORN_PORT=8000\nENV GUNICORN_PORT=$GUNICORN_PORT\nEXPOSE $GUNICORN_PORT\n';
+  const { a } = await chain({ 'docker-compose.yml': compose(''), Dockerfile: dockerfile });
+  const route = a.verdict.routes.find((r) => r.url === 'https://app.example.org/');
+  assert.ok(
+    route?.trace.steps.some((s) => s.kind === 'app-server'),
+    JSON.stringify(a.verdict.routes.map((r) => r.url)),
+  );
+  const other = await chain({
+    'docker-compose.yml': compose('      args:\n        - GUNICORN_PORT=${PORT}\n'),
+    Dockerfile: dockerfile,
+  });
+  assert.ok(
+    !other.a.verdict.routes.some((r) => r.trace.steps.some((s) => s.kind === 'app-server')),
+    'an unknown build arg: the exposed port is not known, so no link is invented',
+  );
 });

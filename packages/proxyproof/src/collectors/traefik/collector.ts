@@ -710,7 +710,10 @@ function exposedPorts(
   if (svc?.build) {
     const built = builtDockerfile(ctx.facts, svc);
     if (!built) return { ports, complete: false };
-    const df = parseDockerfile(built.lines.join('\n'), svc.build.target ? { target: svc.build.target } : {});
+    const df = parseDockerfile(built.lines.join('\n'), {
+      ...(svc.build.target ? { target: svc.build.target } : {}),
+      buildArgs: composeBuildArgs(get(raw, ['build', 'args'])),
+    });
     ports.push(...df.expose.map((e) => e.port));
     base = df.from;
   }
@@ -764,6 +767,25 @@ function composeEnv(ctx: CollectContext, f: DiscoveredFile): ComposeEnv {
       return r.value;
     },
   };
+}
+
+/**
+ * A compose service's `build.args` (`- PORT=8000` or `PORT: 8000`): literal values; one from an interpolation or
+ * the shell (`- PORT`, `PORT: ${PORT}`) is not known here.
+ */
+function composeBuildArgs(args: unknown): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  const put = (k: string, v: unknown) => {
+    out[k] = (typeof v === 'string' || typeof v === 'number') && !String(v).includes('$') ? String(v) : undefined;
+  };
+  if (Array.isArray(args))
+    for (const a of args) {
+      const t = String(a);
+      const eq = t.indexOf('=');
+      put(eq > 0 ? t.slice(0, eq) : t, eq > 0 ? t.slice(eq + 1) : undefined);
+    }
+  else for (const [k, v] of Object.entries(obj(args) ?? {})) put(k, v);
+  return out;
 }
 
 /**
