@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { systemBinaries } from './bins.js';
-import { registerCleanup, run } from './proc.js';
+import { REQUEST_SAFETY_TIMEOUT_MS, registerCleanup, run } from './proc.js';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -241,7 +241,7 @@ async function observeOnce(url: string, opts: ObserveOptions): Promise<BrowserOb
   try {
     const rec = await record(page, context, url, trusted);
     try {
-      const resp = await page.goto(url, { waitUntil: 'load', timeout: opts.timeoutMs ?? 20000 });
+      const resp = await page.goto(url, { waitUntil: 'load', timeout: opts.timeoutMs ?? REQUEST_SAFETY_TIMEOUT_MS });
       rec.obs.status = resp?.status();
       rec.obs.finalUrl = page.url();
       rec.obs.html = await page.content();
@@ -294,7 +294,7 @@ async function submitOnce(
   try {
     const rec = await record(page, context, url, trusted);
     const pageObs = rec.obs;
-    const resp = await page.goto(url, { waitUntil: 'load', timeout: opts.timeoutMs ?? 20000 });
+    const resp = await page.goto(url, { waitUntil: 'load', timeout: opts.timeoutMs ?? REQUEST_SAFETY_TIMEOUT_MS });
     pageObs.status = resp?.status();
     pageObs.finalUrl = page.url();
     pageObs.html = await page.content();

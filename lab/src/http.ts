@@ -1,6 +1,7 @@
 // HTTP requests as a user's curl would make them, from any host of the topology (the machine itself or a
 // namespace), with the lab CA and --resolve for the test names. Bounded by --max-time.
 import { systemBinaries } from './bins.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from './proc.js';
 import type { RunningScenario } from './types.js';
 
 export interface HttpResult {
@@ -13,6 +14,9 @@ export interface HttpResult {
   error?: string;
   exitCode: number | null;
 }
+
+// curl's --max-time when the caller gives none: a safety net (proc.ts); with 5 s a slow answer was a failed request.
+const DEFAULT_MAX_TIME_S = REQUEST_SAFETY_TIMEOUT_MS / 1000;
 
 export async function curlVia(
   sc: Pick<RunningScenario, 'execOn' | 'resolve' | 'caFile'>,
@@ -27,13 +31,13 @@ export async function curlVia(
   } = {},
 ): Promise<HttpResult> {
   const bin = systemBinaries();
-  const argv = [bin.curl, '-sS', '-i', '--max-time', String(opts.maxTimeS ?? 5), '--cacert', sc.caFile];
+  const argv = [bin.curl, '-sS', '-i', '--max-time', String(opts.maxTimeS ?? DEFAULT_MAX_TIME_S), '--cacert', sc.caFile];
   if (opts.method) argv.push('-X', opts.method);
   if (opts.data !== undefined) argv.push('--data-raw', opts.data);
   if (opts.resolve !== false) for (const r of sc.resolve) argv.push('--resolve', `${r.host}:${r.port}:${r.address}`);
   for (const [k, v] of Object.entries(opts.headers ?? {})) argv.push('-H', `${k}: ${v}`);
   argv.push(url);
-  const r = await sc.execOn(opts.from ?? 'client', argv, (opts.maxTimeS ?? 5) * 1000 + 3000);
+  const r = await sc.execOn(opts.from ?? 'client', argv, (opts.maxTimeS ?? DEFAULT_MAX_TIME_S) * 1000 + 3000);
   if (r.code !== 0)
     return { ok: false, status: 0, headers: {}, setCookies: [], body: '', error: r.stderr.trim(), exitCode: r.code };
   const raw = r.stdout.replace(/\r\n/g, '\n');

@@ -293,6 +293,15 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Runs a command to completion with a timeout (killing its process group on timeout). */
+/**
+ * Safety nets, never assertions, for the lab's own runs, start waits and requests: the values of proxyproof's
+ * RUN_SAFETY_TIMEOUT_MS and REQUEST_SAFETY_TIMEOUT_MS (packages/proxyproof/test/real-program.ts has the evidence:
+ * under the CI's CPU burners, beside three other test files, a 0.18 s CPU command took 8-19 s wall). A limit
+ * below them turned a slow command, start, page or request into a failed one; a hung one still ends, with a message.
+ */
+export const RUN_SAFETY_TIMEOUT_MS = 300_000;
+export const REQUEST_SAFETY_TIMEOUT_MS = 60_000;
+
 export function execCmd(
   argv: string[],
   opts: {
@@ -313,9 +322,9 @@ export function execCmd(
     const child = spawn(cmd!, args, { env: opts.env ?? (process.env as Record<string, string>), detached: true });
     const unregister = child.pid ? registerCleanup(() => killGroup(child.pid!, 'SIGKILL')) : () => {};
     const timer = setTimeout(() => {
-      stderr += `\n[lab] timed out after ${opts.timeoutMs ?? 15000} ms: ${full.join(' ')}`;
+      stderr += `\n[lab] timed out after ${opts.timeoutMs ?? RUN_SAFETY_TIMEOUT_MS} ms: ${full.join(' ')}`;
       if (child.pid) killGroup(child.pid, 'SIGKILL');
-    }, opts.timeoutMs ?? 15000);
+    }, opts.timeoutMs ?? RUN_SAFETY_TIMEOUT_MS);
     const abort = () => {
       if (child.pid) killGroup(child.pid, 'SIGKILL');
     };
@@ -347,7 +356,7 @@ export function execCmd(
 /** Synchronous variant for setup/teardown steps (ip, openssl). Throws with the output on failure. */
 export function run(argv: string[], opts: { allowFail?: boolean; timeoutMs?: number } = {}): ExecResult {
   const [cmd, ...args] = argv;
-  const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? 20000 });
+  const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? RUN_SAFETY_TIMEOUT_MS });
   const res = { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
   if (!opts.allowFail && r.status !== 0) {
     throw new Error(`command failed (${r.status ?? r.signal ?? r.error}): ${argv.join(' ')}\n${res.stderr}${res.stdout}`);
@@ -494,7 +503,7 @@ export async function waitForTcp(
   port: number,
   opts: { netns?: string; ipBin?: string; bash?: string; timeoutMs?: number } = {},
 ): Promise<void> {
-  const timeoutMs = opts.timeoutMs ?? 20000;
+  const timeoutMs = opts.timeoutMs ?? REQUEST_SAFETY_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   let dead = false;
   void proc.exited.then(() => {

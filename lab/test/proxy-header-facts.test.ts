@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../../packages/proxyproof/test/real-program.js';
 import { missingPrograms, systemBinaries } from '../src/bins.js';
 import { ensureCerts, type LabCerts } from '../src/certs.js';
 import { apacheArgv, apacheErrorLog } from '../src/kinds/apache.js';
@@ -47,22 +48,32 @@ function values(raw: RawHeaders, name: string): string[] {
   return raw.filter(([n]) => n === name).map(([, v]) => v);
 }
 
-/** One request through the proxy (curl with the lab CA); returns the headers the echo server received. */
+/**
+ * One request through the proxy (curl with the lab CA); returns the headers the echo server received. curl's
+ * --max-time and the run's bound are safety nets, never the assertion (test/real-program.ts): the echo server
+ * records the request before it answers, so a curl that exits 0 has been seen.
+ */
 async function through(url: string, port: number, headers: Record<string, string>): Promise<RawHeaders> {
   const before = seen.length;
   const argv = [
     systemBinaries().curl,
     '-sS',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
     '--max-time',
-    '5',
+    String(REQUEST_SAFETY_TIMEOUT_MS / 1000),
     '--cacert',
     certs.caFile,
     '--resolve',
     `app.test:${port}:127.0.0.1`,
   ];
   for (const [k, v] of Object.entries(headers)) argv.push('-H', `${k}: ${v}`);
-  const r = await execCmd([...argv, url], { timeoutMs: 8000 });
+  // curl's own limit ends it first, with its message; the run's bound only catches a curl that hangs past it.
+  const r = await execCmd([...argv, url], { timeoutMs: 2 * REQUEST_SAFETY_TIMEOUT_MS });
   assert.equal(r.code, 0, `curl ${url}: ${r.stderr}`);
+  assert.equal(r.stdout, '200', `curl ${url}: the proxy's answer`);
   assert.equal(seen.length, before + 1, 'exactly one request reached the backend');
   return seen[before]!;
 }
@@ -79,7 +90,9 @@ async function startProxy(
     const { argv, env, logFiles } = setup(port);
     const proc = spawnGroup(argv, { name, kind: name, env, logFiles });
     try {
-      await waitForTcp(proc, '127.0.0.1', port, { timeoutMs: 15000 });
+      // A safety net (a program that exits, e.g. on a taken port, ends the wait at once): at least real-program.ts's
+      // readiness bound.
+      await waitForTcp(proc, '127.0.0.1', port, { timeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
     } catch (e) {
       await proc.stop();
       throw e;
@@ -130,10 +143,12 @@ describe('HAProxy http-request add-header vs set-header', { skip: missingProgram
   async function run(action: 'add-header' | 'set-header' | 'none'): Promise<RawHeaders> {
     const file = join(work, `haproxy-${action}.cfg`);
     const rule = action === 'none' ? '' : `    http-request ${action} X-Forwarded-Proto https if { ssl_fc }\n`;
+    // HAProxy's own timeouts are safety nets too: a 504 after a slow echo would be a wrong fact, not a slow one.
+    const SAFETY_S = REQUEST_SAFETY_TIMEOUT_MS / 1000;
     const { proc, port } = await startProxy('haproxy', (port) => {
       writeFileSync(
         file,
-        `global\n    maxconn 64\ndefaults\n    mode http\n    option forwardfor\n    timeout connect 5s\n    timeout client 10s\n    timeout server 10s\nfrontend fe\n    bind 127.0.0.1:${port} ssl crt ${certs.combined}\n${rule}    default_backend be\nbackend be\n    server echo 127.0.0.1:${echoPort}\n`,
+        `global\n    maxconn 64\ndefaults\n    mode http\n    option forwardfor\n    timeout connect ${SAFETY_S}s\n    timeout client ${SAFETY_S}s\n    timeout server ${SAFETY_S}s\nfrontend fe\n    bind 127.0.0.1:${port} ssl crt ${certs.combined}\n${rule}    default_backend be\nbackend be\n    server echo 127.0.0.1:${echoPort}\n`,
       );
       return { argv: [systemBinaries().haproxy, '-db', '-f', file] };
     });

@@ -21,7 +21,8 @@ const nginx: ProcessKind = {
     const address = ctx.vars[ctx.spec.listen.addressVar]!;
     const port = Number(ctx.vars[ctx.spec.listen.portVar]);
     try {
-      await ctx.waitForTcp(proc, address === '0.0.0.0' ? '127.0.0.1' : address, port, 15000);
+      // The safety net of every other kind's start (ready.ts waitUntilListening): a start ends the wait at once.
+      await ctx.waitForTcp(proc, address === '0.0.0.0' ? '127.0.0.1' : address, port, 90_000);
     } catch (e) {
       await proc.stop();
       throw e;

@@ -28,6 +28,13 @@ import {
   resolve,
 } from '../src/index.js';
 
+/**
+ * One request's safety net, never the assertion: the value of proxyproof's REQUEST_SAFETY_TIMEOUT_MS
+ * (packages/proxyproof/test/real-program.ts, which this package's tests cannot import: their rootDir is the
+ * package). The old 5 s net was the assertion on a loaded CI machine, where a start-up took 8-19 s wall.
+ */
+const REQUEST_SAFETY_TIMEOUT_MS = 60_000;
+
 interface Reply {
   status: number;
   location?: string;
@@ -41,7 +48,7 @@ function send(
   method = 'GET',
 ): Promise<Reply> {
   return new Promise((res, rej) => {
-    const req = http.request({ host: '127.0.0.1', ...target, path, method, headers, timeout: 5000 }, (r) => {
+    const req = http.request({ host: '127.0.0.1', ...target, path, method, headers, timeout: REQUEST_SAFETY_TIMEOUT_MS }, (r) => {
       let body = '';
       r.setEncoding('utf8');
       r.on('data', (d) => {
@@ -49,7 +56,7 @@ function send(
       });
       r.on('end', () => res({ status: r.statusCode ?? 0, location: r.headers.location, body }));
     });
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_SAFETY_TIMEOUT_MS / 1000} s`)));
     req.on('error', rej);
     req.end();
   });

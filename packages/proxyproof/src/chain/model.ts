@@ -393,6 +393,8 @@ export interface LoadBalancer {
   origin: 'declared' | 'inferred';
   /** An ingress controller's own Service balancer: the controller port it sends 443 to (`web`, `http`, 8080). */
   controllerPort?: string;
+  /** How the hop behind sees it when that is not a remote host: a tunnel daemon on the same host (loopback). */
+  peer?: Peer;
 }
 
 export type LinkTarget =

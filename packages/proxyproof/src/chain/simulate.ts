@@ -1267,8 +1267,8 @@ function lbStep(lb: LoadBalancer, req: WireRequest): { step: Step; out: WireRequ
     out: {
       scheme: 'http',
       headers: out,
-      peer: { kind: 'remote', desc: 'the load balancer' },
-      peerAddr: 'load balancer',
+      peer: lb.peer ?? { kind: 'remote', desc: 'the load balancer' },
+      peerAddr: lb.peer?.kind === 'loopback' ? lb.peer.ip : 'load balancer',
       path: req.path,
       proxyProtocolClient,
     },

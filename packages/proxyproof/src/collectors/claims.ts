@@ -122,6 +122,18 @@ export function isTerraformFile(f: DiscoveredFile): boolean {
   return /\.tf$/.test(baseName(f.display)) && f.size <= MAX_CONFIG_BYTES;
 }
 
+/**
+ * Files that may show a tunnel: YAML (a cloudflared config, also a committed `.example`), a Procfile, systemd units
+ * and shell scripts. The front collector reads their text (registry.ts: it runs when one of them names cloudflared
+ * or holds top-level `ingress:` rules).
+ */
+export function mayBeTunnelFile(f: DiscoveredFile): boolean {
+  return /\.ya?ml(?:\.(?:example|sample|dist))?$|^Procfile$|\.service$|\.sh$/i.test(baseName(f.display));
+}
+
+/** Text that can hold a tunnel (for the registry's cheap test): cloudflared named, or top-level ingress rules. */
+export const TUNNEL_TEXT = /cloudflared|^ingress:\s*$/m;
+
 /** Every file the front collector reads: the above, a Procfile and render.yaml. */
 export function mayBeFrontFile(f: DiscoveredFile): boolean {
   const name = baseName(f.display);

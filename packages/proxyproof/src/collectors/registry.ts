@@ -30,11 +30,13 @@ import {
   mayBeOdooConfig,
   mayBeSupervisordConfig,
   mayBeTraefikFile,
+  mayBeTunnelFile,
   mayBeUwsgiConfig,
   mayBeVersionOutput,
   ODOO_IMAGE,
   ODOO_OPTIONS,
   SUPERVISORD_PROGRAM,
+  TUNNEL_TEXT,
   VIRTUAL_HOST_LINE,
   WEBSERVER_SECTION,
 } from './claims.js';
@@ -116,8 +118,16 @@ function deployRuns(ctx: CollectContext): boolean {
  */
 const caddyRuns = (ctx: CollectContext) => unclaimed(ctx).some(mayBeCaddyFile) || hasFencedConfig(ctx, 'caddy');
 
-/** front/collector.ts collect(), by collectors/claims.ts mayBeFrontFile: Beanstalk folders, Fly TOML, Procfile, render.yaml, Terraform. */
-const frontRuns = (ctx: CollectContext) => ctx.files.some(mayBeFrontFile);
+/**
+ * front/collector.ts collect(), by collectors/claims.ts mayBeFrontFile: Beanstalk folders, Fly TOML, Procfile, render.yaml,
+ * Terraform; or a file that may show a Cloudflare Tunnel (mayBeTunnelFile: YAML, units, scripts) naming cloudflared
+ * or holding top-level `ingress:` rules (TUNNEL_TEXT; compose services running it are in such a YAML file).
+ */
+const frontRuns = (ctx: CollectContext) =>
+  ctx.files.some(
+    (f) =>
+      mayBeFrontFile(f) || (mayBeTunnelFile(f) && f.size <= MAX_CONFIG_BYTES && TUNNEL_TEXT.test(ctx.read(f).toString('utf8'))),
+  );
 
 /** traefik/collector.ts collect(), by traefik/claim.ts: TOML and YAML files only (nothing is added when none is Traefik's). */
 const traefikRuns = (ctx: CollectContext) => ctx.files.some(mayBeTraefikFile);

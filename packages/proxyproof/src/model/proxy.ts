@@ -226,6 +226,12 @@ export interface FrontFacts {
   why: string;
   /** The app port it forwards to, when the tree says (fly.toml `internal_port`). */
   targetPort?: { port: number; ref: Ref };
+  /**
+   * The origins a tunnel forwards to (cloudflared ingress rules, `--url`): only a server listening on one of these
+   * ports is behind it. `loopback`: every origin is on the tunnel's own host (`localhost`), so it connects from there.
+   */
+  targets?: Array<{ host: string; port: number; tls: boolean; ref: Ref }>;
+  loopback?: boolean;
 }
 
 /** The fronts `--front` names (collectors/front FRONTS describes each; its Record type keeps the two lists equal). */
@@ -273,6 +279,9 @@ const PROXY_PROGRAM: Record<string, RegExp> = {
  * Declared fronts and other fronts (a cloud load balancer) stand in front of whatever is the edge.
  */
 export function frontReachesProxy(front: FrontFacts, kind: string, ports: number[]): boolean {
+  // A tunnel names its origins: a server on another port (a metrics proxy beside the site) is not behind it.
+  if (front.origin === 'inferred' && front.targets?.length)
+    return ports.length === 0 || front.targets.some((t) => ports.includes(t.port));
   if (front.origin !== 'inferred' || !PLATFORM_FRONTS.has(front.name)) return true;
   if (front.targetPort) return ports.length === 0 || ports.includes(front.targetPort.port);
   const program = PROXY_PROGRAM[kind];

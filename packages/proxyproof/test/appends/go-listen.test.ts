@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { goListenAddr, listenArg } from '../../src/collectors/golang/addr.js';
 import { lintFiles } from '../python/lint-files.js';
+import { echoMain } from './go-sources.js';
 
 /** The first listen address found in `lines` (a Go function body), as `host:port (note)`. */
 function addrIn(kind: 'echo' | 'http' | 'gin', lines: string[]): string | undefined {
@@ -72,22 +73,6 @@ const TABLE: Array<[string, 'echo' | 'http' | 'gin', string[], string | undefine
 ];
 
 for (const [name, kind, lines, want] of TABLE) test(`goListenAddr: ${name}`, () => assert.equal(addrIn(kind, lines), want));
-
-const echoMain = (body: string[]) =>
-  [
-    'package main',
-    '',
-    'import (',
-    '\t"os"',
-    '',
-    '\t"github.com/labstack/echo/v4"',
-    ')',
-    '',
-    'func main() {',
-    ...body.map((l) => `\t${l}`),
-    '}',
-    '',
-  ].join('\n');
 
 test('invalid: two Echo services in one tree, only one with an IPExtractor: the other is its own app end, HIGH', async () => {
   const { facts, findings } = await lintFiles({

@@ -235,3 +235,72 @@ describe('node collector: the lab layout (factory + listen helper + setup callba
     assert.deepEqual([s?.trustedProxies.value, s?.proxyHeaders.value], [['198.51.100.5'], true]);
   });
 });
+
+describe("node collector: an app handed to a callback by another module's exported factory", () => {
+  // OpenHIM's layout: `koaApi.setupApp((app) => startApiHttpServer(port, host, app))` in server.js, the factory in
+  // koaApi.js creating the Koa app and calling `done(app)`; the start helpers serve their `app` parameter.
+  const API =
+    "import Koa from 'koa';\nimport session from 'koa-session';\nexport function setupApp(done) {\n  const app = new Koa();\n  app.keys = ['k'];\n  app.use(session({ secure: true, sameSite: 'none' }, app));\n  return done(app);\n}\n";
+  const server = (tail: string) =>
+    `import http from 'http';\nimport https from 'https';\nimport * as api from './api';\nimport * as core from './core';\n\nfunction startCore(port, host, app) {\n  const s = http.createServer(app.callback());\n  s.listen(port, host);\n}\nfunction startApiHttps(port, host, app) {\n  const s = https.createServer({}, app.callback());\n  s.listen(port, host);\n}\nfunction startApiHttp(port, host, app) {\n  const s = http.createServer(app.callback());\n  s.listen(port, host);\n}\ncore.setupApp((app) => startCore(5001, '0.0.0.0', app));\n${tail}`;
+  const bindsOf = (facts: Awaited<ReturnType<typeof factsFromFiles>>['facts']) =>
+    facts.appServers.find((x) => x.kind === 'node')?.binds.map((b) => `${b.ref?.file}:${b.ref?.line} ${b.port}`);
+  it('each start helper call belongs to the app its callback receives: the API app gets the API listeners only', async () => {
+    const { facts } = await factsFromFiles({
+      'src/api.js': API,
+      'src/server.js': server(
+        "if (process.env.API_PROTOCOL === 'http') api.setupApp((app) => startApiHttp(8080, '0.0.0.0', app));\nelse api.setupApp((app) => startApiHttps(8080, '0.0.0.0', app));\n",
+      ),
+    });
+    // startCore's app comes from ./core (not in the files): its listener is no listener of the API app.
+    assert.deepEqual(bindsOf(facts), ['src/server.js:19 8080', 'src/server.js:20 8080']);
+    const fw = facts.frameworks.find((f) => f.kind === 'koa');
+    assert.equal(fw?.settings['listen.plain-http']?.ref?.line, 19);
+    assert.match(fw?.settings['listen.plain-http']?.note ?? '', /own TLS at src\/server\.js:20/);
+    assert.equal(fw?.settings['listen.tls-only'], undefined);
+  });
+  it('trap: served with its own TLS only: every listener is https (no plain-HTTP listener recorded)', async () => {
+    const { facts } = await factsFromFiles({
+      'src/api.js': API,
+      'src/server.js': server("api.setupApp((app) => startApiHttps(8080, '0.0.0.0', app));\n"),
+    });
+    assert.deepEqual(bindsOf(facts), ['src/server.js:19 8080']);
+    const fw = facts.frameworks.find((f) => f.kind === 'koa');
+    assert.equal(fw?.settings['listen.plain-http'], undefined);
+    assert.equal(fw?.settings['listen.tls-only']?.value, true);
+  });
+});
+
+describe('node collector: listen() called on the server createServer returns', () => {
+  // Koa's own-TLS idiom and Express's: the server is made and listened on in one expression.
+  const cases: Array<[string, Record<string, string>, string[], number | undefined]> = [
+    [
+      'Koa: http.createServer(app.callback()).listen(80) and https.createServer(opts, app.callback()).listen(443)',
+      {
+        'app.js':
+          "const Koa = require('koa');\nconst http = require('http');\nconst https = require('https');\nconst app = new Koa();\nhttp.createServer(app.callback()).listen(80);\nhttps.createServer({}, app.callback()).listen(443);\n",
+      },
+      [':::80@5', ':::443@6'],
+      5,
+    ],
+    [
+      "Express: http.createServer(app).listen(3000, '127.0.0.1')",
+      {
+        'server.js':
+          "const express = require('express');\nconst http = require('http');\nconst app = express();\nhttp.createServer(app).listen(3000, '127.0.0.1');\n",
+      },
+      ['127.0.0.1:3000@4'],
+      undefined,
+    ],
+  ];
+  for (const [name, files, binds, plainLine] of cases)
+    it(name, async () => {
+      const { facts } = await factsFromFiles(files);
+      const s = facts.appServers.find((x) => x.kind === 'node');
+      assert.deepEqual(
+        s?.binds.map((b) => `${b.host}:${b.port}@${b.ref?.line}`),
+        binds,
+      );
+      assert.equal(facts.frameworks[0]?.settings['listen.plain-http']?.ref?.line, plainLine);
+    });
+});

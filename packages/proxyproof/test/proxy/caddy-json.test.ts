@@ -17,7 +17,7 @@ import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
 import { readCaddyJson } from '../../src/collectors/caddy/json.js';
 import type { ProxyConfigFacts } from '../../src/model/proxy.js';
 import { lintFiles } from '../python/lint-files.js';
-import { type RealProgram, startOnFreePorts } from '../real-program.js';
+import { REQUEST_SAFETY_TIMEOUT_MS, type RealProgram, startOnFreePorts } from '../real-program.js';
 
 function caddyEnv(dir: string) {
   return { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
@@ -182,7 +182,8 @@ function speaksTls(port: number): Promise<boolean | undefined> {
   return new Promise((resolve) => {
     let got = '';
     const s = netConnect({ host: '127.0.0.1', port }, () => s.write('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
-    s.setTimeout(10_000, () => s.destroy());
+    // A safety net (test/real-program.ts): a cut-short answer read as neither TLS nor plain.
+    s.setTimeout(REQUEST_SAFETY_TIMEOUT_MS, () => s.destroy());
     s.on('data', (d) => (got += d));
     s.once('error', () => resolve(undefined));
     s.once('close', () =>

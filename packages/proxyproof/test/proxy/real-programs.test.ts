@@ -166,7 +166,7 @@ test('apache2 -t -D DUMP_VHOSTS -D DUMP_INCLUDES (real): our vhosts (port, name,
     }
     const r = spawnSync('apache2', ['-f', join(dir, 'apache2.conf'), '-t', '-D', 'DUMP_VHOSTS', '-D', 'DUMP_INCLUDES'], {
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: RUN_SAFETY_TIMEOUT_MS,
     });
     assert.equal(r.status, 0, r.stderr);
     const out = `${r.stdout}\n${r.stderr}`;

@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { REPO_ROOT, runCli } from '../helpers.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { type Certs, html, makeCerts, type Running, startHttps } from '../scan/servers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -69,7 +70,7 @@ async function open(file: string, width: number, height: number): Promise<Opened
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   const url = pathToFileURL(file).href;
-  await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+  await page.goto(url, { waitUntil: 'load', timeout: REQUEST_SAFETY_TIMEOUT_MS });
   return { page, requests: requests.filter((r) => r !== url), close: () => context.close() };
 }
 

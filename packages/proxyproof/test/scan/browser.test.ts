@@ -123,7 +123,7 @@ test('static and browser engines agree on what both can see', { timeout: 8 * SLO
   assert.ok(mixed(s.report).length >= 4);
 });
 
-test('browser engine: a clear error when the browser binary is missing', { timeout: 30_000 }, async () => {
+test('browser engine: a clear error when the browser binary is missing', { timeout: SLOW_MS }, async () => {
   await assert.rejects(
     runScan(opts('browser', { browser: { executablePath: '/nonexistent/chromium' } })),
     (e: unknown) => e instanceof InputError && /browser not found/.test(e.message),

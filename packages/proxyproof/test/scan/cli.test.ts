@@ -3,21 +3,31 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CLI_SAFETY_TIMEOUT_MS } from '../helpers.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { type Certs, html, makeCerts, type Running, startHttps } from './servers.js';
 
 const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 
-function run(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+// Safety nets, never the assertion (test/real-program.ts, helpers.ts): a run killed by its net says so in its stderr.
+function run(
+  args: string[],
+  timeoutMs = CLI_SAFETY_TIMEOUT_MS,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
     const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    let killed = false;
+    const t = setTimeout(() => {
+      killed = true;
+      p.kill('SIGKILL');
+    }, timeoutMs);
     p.on('close', (code) => {
       clearTimeout(t);
-      res({ code, stdout, stderr });
+      res({ code, stdout, stderr: killed ? `${stderr}\n[test: killed after ${timeoutMs / 1000} s]` : stderr });
     });
   });
 }
@@ -47,10 +57,17 @@ after(async () => {
   certs?.cleanup();
 });
 
-const common = (port: number) => ['--resolve', `app.test:${port}:127.0.0.1`, '--ca-cert', certs.caFile, '--timeout', '3000'];
+const common = (port: number) => [
+  '--resolve',
+  `app.test:${port}:127.0.0.1`,
+  '--ca-cert',
+  certs.caFile,
+  '--timeout',
+  String(REQUEST_SAFETY_TIMEOUT_MS),
+];
 
 test('findings: exit 1, JSON with findings, pages and redirect chains; plain progress lines on a non-TTY stderr', {
-  timeout: 180_000,
+  timeout: CLI_SAFETY_TIMEOUT_MS + 60_000,
 }, async () => {
   const r = await run(['scan', `https://app.test:${broken.port}/`, ...common(broken.port), '--format', 'json']);
   assert.equal(r.code, 1, r.stderr);
@@ -63,7 +80,7 @@ test('findings: exit 1, JSON with findings, pages and redirect chains; plain pro
   assert.match(r.stderr, /^scan: \d+ pages done/m);
 });
 
-test('a clean site: exit 0 (text output says no findings)', { timeout: 180_000 }, async () => {
+test('a clean site: exit 0 (text output says no findings)', { timeout: CLI_SAFETY_TIMEOUT_MS + 60_000 }, async () => {
   const r = await run(['scan', `https://app.test:${clean.port}/`, ...common(clean.port), '--no-progress']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /no findings/);
@@ -71,27 +88,26 @@ test('a clean site: exit 0 (text output says no findings)', { timeout: 180_000 }
 });
 
 test('a self-signed certificate: exit 2, one line naming the URL and the TLS code; --insecure accepts it', {
-  timeout: 180_000,
+  timeout: 2 * CLI_SAFETY_TIMEOUT_MS + 60_000,
 }, async () => {
   const url = `https://app.test:${selfSigned.port}/`;
-  const r = await run(['scan', url, '--resolve', `app.test:${selfSigned.port}:127.0.0.1`, '--no-progress']);
-  assert.equal(r.code, 2);
-  assert.equal(r.stderr.trim().split('\n').length, 1);
-  assert.match(r.stderr, new RegExp(`^proxyproof: ${url.replace(/[.]/g, '\\.')}: TLS error DEPTH_ZERO_SELF_SIGNED_CERT`));
-  const ok = await run([
+  const base = [
     'scan',
     url,
     '--resolve',
     `app.test:${selfSigned.port}:127.0.0.1`,
-    '--insecure',
-    '--no-progress',
-    '--min-severity',
-    'high',
-  ]);
+    '--timeout',
+    String(REQUEST_SAFETY_TIMEOUT_MS),
+  ];
+  const r = await run([...base, '--no-progress']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, new RegExp(`^proxyproof: ${url.replace(/[.]/g, '\\.')}: TLS error DEPTH_ZERO_SELF_SIGNED_CERT`));
+  const ok = await run([...base, '--insecure', '--no-progress', '--min-severity', 'high']);
   assert.equal(ok.code, 0, ok.stderr);
 });
 
-test('bad arguments: exit 2 with a clear message', { timeout: 180_000 }, async () => {
+test('bad arguments: exit 2 with a clear message', { timeout: 3 * CLI_SAFETY_TIMEOUT_MS + 60_000 }, async () => {
   const a = await run(['scan', 'https://app.test/', '--resolve', 'app.test:443']);
   assert.equal(a.code, 2);
   assert.match(a.stderr, /expected HOST:PORT:ADDRESS/);

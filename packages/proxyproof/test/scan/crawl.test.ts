@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runScan, type ScanOptions } from '../../src/scan/engine.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttps } from './servers.js';
 
 let certs: Certs;
@@ -41,7 +42,7 @@ function opts(extra: Partial<ScanOptions['crawl']> = {}): ScanOptions {
   return {
     entry: `https://app.test:${site.port}/`,
     engine: 'static',
-    http: { resolve: resolveAll(site.port), caCert: certs.caFile, requestTimeoutMs: 30_000 },
+    http: { resolve: resolveAll(site.port), caCert: certs.caFile, requestTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS },
     crawl: { maxPages: 50, depth: 2, concurrency: 3, ...extra },
     totalTimeoutMs: 120_000,
     thirdPartyCheck: false,

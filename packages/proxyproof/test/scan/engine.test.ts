@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runScan, type ScanOptions } from '../../src/scan/engine.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttp, startHttps } from './servers.js';
 
 let certs: Certs;
@@ -83,7 +84,7 @@ function opts(port: number, extra: Partial<ScanOptions> = {}): ScanOptions {
   return {
     entry: `https://app.test:${port}/`,
     engine: 'static',
-    http: { resolve: resolveAll(port, plain.port), caCert: certs.caFile, requestTimeoutMs: 30_000 },
+    http: { resolve: resolveAll(port, plain.port), caCert: certs.caFile, requestTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS },
     crawl: { maxPages: 20, depth: 3, concurrency: 4 },
     totalTimeoutMs: 120_000,
     httpPort: plain.port,

@@ -21,6 +21,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { findChromium } from '../../src/collectors/browser/browser.js';
 import { type BrowserHome, findCertutil, makeBrowserHome } from '../../src/collectors/browser/nssdb.js';
 import { loadTrust } from '../../src/scan/trust.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { type Certs, makeCerts, type Running, startHttps } from './servers.js';
 
 let chromiumPath: string | undefined;
@@ -85,7 +86,7 @@ const pageRequests = (seen: Seen[]) => seen.filter((s) => !s.tls && s.head.start
 
 describe('HSTS keeps a cookie without Secure off plain http (real Chromium)', {
   skip: !chromiumPath ? 'chromium is not installed' : !certutil ? 'certutil (libnss3-tools) is not installed' : false,
-  timeout: 180_000,
+  timeout: 10 * REQUEST_SAFETY_TIMEOUT_MS,
 }, () => {
   let certs: Certs;
   let tlsSite: Running;
@@ -143,8 +144,9 @@ describe('HSTS keeps a cookie without Secure off plain http (real Chromium)', {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      if (first) await page.goto(first, { timeout: 20_000 }).catch(() => undefined);
-      const r = await page.goto(login, { timeout: 20_000 });
+      // Safety nets (test/real-program.ts): a navigation cut short hid the plain request it should have recorded.
+      if (first) await page.goto(first, { timeout: REQUEST_SAFETY_TIMEOUT_MS }).catch(() => undefined);
+      const r = await page.goto(login, { timeout: REQUEST_SAFETY_TIMEOUT_MS });
       assert.equal(r?.status(), 200, `the HTTPS login loads (${login})`);
       const cookies = await context.cookies(login);
       assert.deepEqual(
@@ -153,7 +155,7 @@ describe('HSTS keeps a cookie without Secure off plain http (real Chromium)', {
         'the cookie is set, without Secure',
       );
       const from = plain.seen.length;
-      await page.goto(plainUrl, { timeout: 20_000 }).catch(() => undefined);
+      await page.goto(plainUrl, { timeout: REQUEST_SAFETY_TIMEOUT_MS }).catch(() => undefined);
       return plain.seen.slice(from);
     } finally {
       await context.close();

@@ -2,6 +2,11 @@
  * The parser worker holds several documents at once (PIPELINE) and parses them in order: a document that hangs is
  * killed on its own timer, and the documents sent after it are parsed by a fresh worker, in order, none lost or
  * answered twice. Counts, not times, are asserted (the timeout is the mechanism under test, not a measurement).
+ *
+ * Every per-document limit here is the shared request net (test/real-program.ts REQUEST_SAFETY_TIMEOUT_MS), the
+ * hang test's too: its hanging document never ends, so any limit kills it, and only the others' limits can fail
+ * the test wrongly, by a parse (about 10 ms here) that a loaded machine does not schedule in time. With 5 s the
+ * kill was 5 s sooner, and the documents around the hang had 5 s each.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ParserWorker, PIPELINE, prewarmParserWorker } from '../../src/collectors/crawl/parser-worker.js';
+import { REQUEST_SAFETY_TIMEOUT_MS, RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
 
 const HANG = JSON.parse(readFileSync(new URL('./fixtures/css-tree-hang.json', import.meta.url), 'utf8')) as {
   first: string;
@@ -47,8 +53,10 @@ test('css-tree is pinned (an exact version, the one installed): the hang fixture
   assert.equal(spec, '3.2.1', 'the version the hang fixture was checked against');
 });
 
-test('the worker sends back only the references the crawler reads: http:// and ws://', { timeout: 120_000 }, async () => {
-  const parser = new ParserWorker({ timeoutMs: 60_000 });
+test('the worker sends back only the references the crawler reads: http:// and ws://', {
+  timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
+}, async () => {
+  const parser = new ParserWorker({ timeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
   try {
     const h = await parser.html(
       '<img src="https://h/a.png"><img src="/rel.png"><img src="http://h/b.png"><a href="/n">n</a>' +
@@ -74,11 +82,11 @@ test('the worker sends back only the references the crawler reads: http:// and w
 test(
   'a hanging stylesheet in the middle of a pipeline: it alone times out, the ones after it are parsed by a new worker',
   {
-    timeout: 180_000,
+    timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
   },
   () =>
     withoutGuard(async () => {
-      const parser = new ParserWorker({ timeoutMs: 5_000 });
+      const parser = new ParserWorker({ timeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
       try {
         const before = Array.from({ length: 3 }, (_, i) =>
           parser.css(`.b${i}{background:url(http://h/b${i}.png)}`, `https://s/b${i}.css`),
@@ -98,7 +106,10 @@ test(
         const s = await second;
         assert.equal(s.ok, false);
         assert.equal(!s.ok && s.reason, 'timeout');
-        assert.match(!s.ok ? s.message : '', /CSS at https:\/\/s\/second\.css not parsed within 5 s/);
+        assert.match(
+          !s.ok ? s.message : '',
+          new RegExp(`CSS at https://s/second\\.css not parsed within ${REQUEST_SAFETY_TIMEOUT_MS / 1000} s`),
+        );
         const a = await Promise.all(after);
         for (const [i, r] of a.entries()) {
           assert.equal(r.ok, true, `document ${i} after the hang: ${JSON.stringify(r)}`);
@@ -120,9 +131,9 @@ test(
 );
 
 test('with our css-tree guard (the default) the hang pair parses in one worker: nothing times out', {
-  timeout: 180_000,
+  timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async () => {
-  const parser = new ParserWorker({ timeoutMs: 30_000 });
+  const parser = new ParserWorker({ timeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
   try {
     const first = await parser.css(HANG.first, 'https://s/first.css');
     const second = await parser.css(HANG.second, 'https://s/second.css');
@@ -137,7 +148,7 @@ test('with our css-tree guard (the default) the hang pair parses in one worker: 
 });
 
 test('the guard changes no parse: the same references with and without it on CSS that css-tree parses either way', {
-  timeout: 180_000,
+  timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async () => {
   // A long stylesheet then short ones (the buffer reuse the guard concerns), none with a closing bracket that
   // opens nothing (what the stale slot turns into a hang).
@@ -148,7 +159,7 @@ test('the guard changes no parse: the same references with and without it on CSS
     '@font-face{src:url(http://h/f.woff)}(',
   ];
   const run = async () => {
-    const parser = new ParserWorker({ timeoutMs: 30_000 });
+    const parser = new ParserWorker({ timeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
     try {
       const out: string[][] = [];
       for (const [i, d] of docs.entries()) {
@@ -168,9 +179,9 @@ test('the guard changes no parse: the same references with and without it on CSS
 });
 
 test('a wire body: the worker decompresses (within maxBytes) and decodes it by charset before parsing', {
-  timeout: 120_000,
+  timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async () => {
-  const parser = new ParserWorker({ timeoutMs: 60_000 });
+  const parser = new ParserWorker({ timeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
   const page = '<p>caf\u00e9</p><img src="http://h/a.png"><a href="/n">n</a>';
   try {
     const gz = await parser.htmlWire(
@@ -226,8 +237,10 @@ test('a wire body: the worker decompresses (within maxBytes) and decodes it by c
   }
 });
 
-test('closing answers every document still queued or in the worker, once', { timeout: 120_000 }, async () => {
-  const parser = new ParserWorker({ timeoutMs: 60_000 });
+test('closing answers every document still queued or in the worker, once', {
+  timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
+}, async () => {
+  const parser = new ParserWorker({ timeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
   const docs = Array.from({ length: PIPELINE * 2 }, (_, i) => parser.css(`.x${i}{}`, `https://s/x${i}.css`));
   await parser.close();
   const answers = await Promise.all(docs);
@@ -240,11 +253,11 @@ test('closing answers every document still queued or in the worker, once', { tim
 });
 
 test('a prewarmed worker is adopted by the first ParserWorker only, ready or not; a later one starts its own', {
-  timeout: 180_000,
+  timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async () => {
   prewarmParserWorker();
-  const first = new ParserWorker();
-  const second = new ParserWorker();
+  const first = new ParserWorker({ timeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
+  const second = new ParserWorker({ timeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
   try {
     const r = await first.html('<img src="http://h/a.png">', 'https://s/a.html');
     assert.ok(r.ok && r.value.refs.some((x) => x.url === 'http://h/a.png'), JSON.stringify(r));
@@ -258,12 +271,12 @@ test('a prewarmed worker is adopted by the first ParserWorker only, ready or not
   }
 });
 
-test('a prewarmed worker nobody adopts does not keep the process alive', { timeout: 180_000 }, () => {
+test('a prewarmed worker nobody adopts does not keep the process alive', { timeout: 2 * RUN_SAFETY_TIMEOUT_MS }, () => {
   const src = new URL('../../src/collectors/crawl/parser-worker.ts', import.meta.url).href;
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', '--input-type=module', '-e', `(await import(${JSON.stringify(src)})).prewarmParserWorker();`],
-    { encoding: 'utf8', timeout: 170_000 },
+    { encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS },
   );
   assert.equal(r.signal, null, `ended by itself: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);

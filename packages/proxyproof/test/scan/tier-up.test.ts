@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SCAN_INTERRUPT_BUDGET } from '../../src/commands/scan.js';
+import { CLI_SAFETY_TIMEOUT_MS } from '../helpers.js';
+import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { callsBeforeOptimised } from '../v8-tier.js';
 
 const SCAN_TS = new URL('../../src/commands/scan.ts', import.meta.url).href;
@@ -48,6 +50,25 @@ function closedPort(): Promise<number> {
 // process exits, the calls before V8 optimises a fresh hot function, as above: the interrupt budget is process-wide
 // and stays as the command left it, so the count says whether the command ran lateTierUp(). `scan` of a refused
 // loopback port runs the scan command's action (runScan calls lateTierUp before its first request) and ends at once.
+/**
+ * A whole scan that fetches nothing: its port is closed, so the request is refused at once, and --timeout is only a
+ * net (test/real-program.ts).
+ */
+async function scanOfClosedPort(): Promise<string[]> {
+  const url = `https://127.0.0.1:${await closedPort()}/`;
+  return [
+    'scan',
+    url,
+    '--timeout',
+    String(REQUEST_SAFETY_TIMEOUT_MS),
+    '--no-robots',
+    '--no-sitemap',
+    '--no-progress',
+    '--format',
+    'json',
+  ];
+}
+
 const BIN = fileURLToPath(new URL('../../bin/proxyproof.js', import.meta.url));
 const PROBE = `
   import { writeFileSync } from 'node:fs';
@@ -68,7 +89,7 @@ function cliCallsBeforeOptimised(args: string[], env: Record<string, string> = {
     const r = spawnSync(
       process.execPath,
       ['--allow-natives-syntax', '--no-concurrent-recompilation', '--import', probe, BIN, ...args],
-      { encoding: 'utf8', env: { ...process.env, ...env, TIER_UP_OUT: out }, timeout: 120_000 },
+      { encoding: 'utf8', env: { ...process.env, ...env, TIER_UP_OUT: out }, timeout: CLI_SAFETY_TIMEOUT_MS },
     );
     assert.equal(r.error, undefined, String(r.error));
     const n = Number(readFileSync(out, 'utf8'));
@@ -80,8 +101,7 @@ function cliCallsBeforeOptimised(args: string[], env: Record<string, string> = {
 }
 
 test("the scan command calls lateTierUp(): the CLI process tiers up later; `--version` (no command) keeps V8's default", async () => {
-  const url = `https://127.0.0.1:${await closedPort()}/`;
-  const scanArgs = ['scan', url, '--timeout', '2000', '--no-robots', '--no-sitemap', '--no-progress', '--format', 'json'];
+  const scanArgs = await scanOfClosedPort();
   const scan = cliCallsBeforeOptimised(scanArgs);
   // The same scan with V8's default kept, and `--version` (no named command: cli.ts calls lateTierUp() only for a
   // named command, every one of which tiers up): both at V8's default.
@@ -144,7 +164,7 @@ function cliFlagsSeen(args: string[]): FlagsSeen {
     const r = spawnSync(process.execPath, ['--import', probe, BIN, ...args], {
       encoding: 'utf8',
       env: { ...process.env, FLAGS_OUT: out },
-      timeout: 120_000,
+      timeout: CLI_SAFETY_TIMEOUT_MS,
     });
     assert.equal(r.error, undefined, String(r.error));
     return JSON.parse(readFileSync(out, 'utf8')) as FlagsSeen;
@@ -154,18 +174,7 @@ function cliFlagsSeen(args: string[]): FlagsSeen {
 }
 
 test("scan changes V8's flags only after its parse worker started and its Node built-ins loaded (Node's code cache stays valid for them)", async () => {
-  const url = `https://127.0.0.1:${await closedPort()}/`;
-  const seen = cliFlagsSeen([
-    'scan',
-    url,
-    '--timeout',
-    '2000',
-    '--no-robots',
-    '--no-sitemap',
-    '--no-progress',
-    '--format',
-    'json',
-  ]);
+  const seen = cliFlagsSeen(await scanOfClosedPort());
   // The flags did change (the tiering and llhttp's Liftoff), after the parse worker was created with the default ones.
   assert.notEqual(seen.atExit, seen.atStart, 'the scan changed no V8 flag');
   assert.ok(seen.workers.length >= 1, 'no worker thread was created');

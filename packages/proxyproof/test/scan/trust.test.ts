@@ -18,7 +18,8 @@ import { findCertutil, makeBrowserHome, scratchDir } from '../../src/collectors/
 import { FetchError, HttpClient } from '../../src/collectors/crawl/http.js';
 import { InputError } from '../../src/model/finding.js';
 import { loadTrust, type Trust } from '../../src/scan/trust.js';
-import { RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
+import { CLI_SAFETY_TIMEOUT_MS } from '../helpers.js';
+import { REQUEST_SAFETY_TIMEOUT_MS, RUN_SAFETY_TIMEOUT_MS } from '../real-program.js';
 import { type Certs, html, makeCerts, type Running, resolveAll, startHttp, startHttps } from './servers.js';
 
 const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
@@ -188,12 +189,14 @@ test("loadTrust: a system store's copies of Node's bundled roots are parsed only
   assert.match(broken.warnings.join('\n'), /system store .* not used: a certificate in it cannot be parsed/);
 });
 
+// The request, page, CLI and test timeouts below are safety nets, never the assertion (test/real-program.ts): every
+// failure asserted here is a certificate or a refused connection, known at once, so only a hang reaches a net.
 test('static engine: trusted through NODE_EXTRA_CA_CERTS or --ca-cert, not otherwise; wrong name and expired fail unless --insecure', {
-  timeout: 60_000,
+  timeout: 15 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async () => {
   const resolve = resolveAll(good.port, wrongName.port, expired.port, selfSigned.port);
   const fetchWith = async (trust: Trust, s: Running) => {
-    const c = new HttpClient({ resolve, trust, requestTimeoutMs: 5000 });
+    const c = new HttpClient({ resolve, trust, requestTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS });
     try {
       return (await c.fetch(url(s))).status;
     } catch (e) {
@@ -217,11 +220,17 @@ test('static engine: trusted through NODE_EXTRA_CA_CERTS or --ca-cert, not other
 });
 
 test('browser engine: Chromium verifies against the NSS db of its fresh HOME; every load failure has its reason and flag', {
-  timeout: 240_000,
+  timeout: 20 * REQUEST_SAFETY_TIMEOUT_MS,
 }, async () => {
   const resolve = resolveAll(good.port, wrongName.port, expired.port, selfSigned.port, closedPort);
   const visits = async (trust: Trust, urls: string[]) => {
-    const b = await BrowserEngine.launch({ resolve, trust, contexts: 1, pageTimeoutMs: 15_000, settleMs: 200 });
+    const b = await BrowserEngine.launch({
+      resolve,
+      trust,
+      contexts: 1,
+      pageTimeoutMs: REQUEST_SAFETY_TIMEOUT_MS,
+      settleMs: 200,
+    });
     try {
       const out = [];
       for (const u of urls) out.push(await b.visit(u));
@@ -294,10 +303,14 @@ function run(
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    let killed = false;
+    const t = setTimeout(() => {
+      killed = true;
+      p.kill('SIGKILL');
+    }, CLI_SAFETY_TIMEOUT_MS);
     p.on('close', (code) => {
       clearTimeout(t);
-      res({ code, stdout, stderr });
+      res({ code, stdout, stderr: killed ? `${stderr}\n[test: killed after ${CLI_SAFETY_TIMEOUT_MS / 1000} s]` : stderr });
     });
   });
 }
@@ -311,7 +324,7 @@ const cli = (s: Running, engine: 'static' | 'browser', extra: string[] = []) => 
   `cdn.test:${plain.port}:127.0.0.1`,
   '--no-progress',
   '--timeout',
-  '15000',
+  String(REQUEST_SAFETY_TIMEOUT_MS),
   '--format',
   'json',
   ...(engine === 'browser' ? ['--browser'] : []),
@@ -325,7 +338,7 @@ const mixed = (stdout: string) =>
     .sort();
 
 test('CLI: both engines find the same mixed content when the CA is trusted through NODE_EXTRA_CA_CERTS or --ca-cert', {
-  timeout: 300_000,
+  timeout: 4 * CLI_SAFETY_TIMEOUT_MS,
 }, async () => {
   const expected = [`scan/mixed-content-blocked http://cdn.test:${plain.port}/site.css`];
   for (const engine of ['static', 'browser'] as const) {
@@ -343,7 +356,7 @@ test('CLI: both engines find the same mixed content when the CA is trusted throu
 });
 
 test('CLI: untrusted, wrong-name and expired certificates fail in both engines (exit 2, the reason and the flag); --insecure accepts them and says so', {
-  timeout: 300_000,
+  timeout: 6 * CLI_SAFETY_TIMEOUT_MS,
 }, async () => {
   for (const engine of ['static', 'browser'] as const) {
     // The three failures end at the entry, before any browser starts: run side by side.
@@ -371,7 +384,7 @@ test('CLI: untrusted, wrong-name and expired certificates fail in both engines (
 });
 
 test('the browser HOME: a fresh NSS db per scan, removed on close; homes left by killed scans are swept', {
-  timeout: 60_000,
+  timeout: 2 * RUN_SAFETY_TIMEOUT_MS,
 }, async () => {
   const certutil = findCertutil();
   assert.ok(certutil, 'certutil (libnss3-tools) is installed');
@@ -382,7 +395,10 @@ test('the browser HOME: a fresh NSS db per scan, removed on close; homes left by
   const home = await makeBrowserHome(loadTrust({ ...bare, caCerts: [certs.caFile] }).anchors, certutil);
   try {
     assert.equal(existsSync(stale), false, 'the home of a dead pid is removed');
-    const listed = execFileSync(certutil, ['-L', '-d', `sql:${join(home.home, '.pki', 'nssdb')}`], { encoding: 'utf8' });
+    const listed = execFileSync(certutil, ['-L', '-d', `sql:${join(home.home, '.pki', 'nssdb')}`], {
+      encoding: 'utf8',
+      timeout: RUN_SAFETY_TIMEOUT_MS,
+    });
     assert.match(listed, /proxyproof-anchor-0\s+C,,/);
   } finally {
     home.cleanup();

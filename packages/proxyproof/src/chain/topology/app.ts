@@ -258,6 +258,8 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
       ['express', 'fastify', 'koa', 'nestjs', 'sveltekit', 'hono'].includes(fw.kind) ||
       (fw.kind === 'nextjs' && fw.appEnd !== undefined);
     if (nodeFw !== (a.kind === 'node')) return 0;
+    // A Go framework (collectors/golang) runs in the Go binary's own net/http server, and only there.
+    if (['gin', 'echo', 'chi'].includes(fw.kind) !== (a.kind === 'other' && a.name === 'go')) return 0;
     let s = 1;
     const dsm = a.env.DJANGO_SETTINGS_MODULE?.value;
     if (fw.kind === 'django' && dsm && fw.module && dsm === fw.module) s += 10;

@@ -162,6 +162,9 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
         )
       ) {
         lb = { ...lbInferred, mode: lbInferred.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' };
+        // A tunnel on the host reaches a container through its published port: the container sees Docker's
+        // gateway, not loopback.
+        if (hop.placement.kind === 'container') delete lb.peer;
       } else if (!l.tls && ((lbDeclared && declaredOnPlain) || (!hasTls && front))) {
         lb = lbDeclared
           ? { ...lbDeclared, mode: lbDeclared.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' }
@@ -251,8 +254,8 @@ function frontHops(topology: Topology, fronts: FrontFacts[]): void {
   const tcpApps = topology.apps.flatMap((app) =>
     app.binds.flatMap((b, i) => (b.address.kind === 'tcp' ? [{ app, bind: i, port: b.address.port }] : [])),
   );
-  const want = f.targetPort?.port;
-  const cands = want !== undefined ? tcpApps.filter((x) => x.port === want) : tcpApps;
+  const want = f.targets?.length ? f.targets.map((t) => t.port) : f.targetPort ? [f.targetPort.port] : undefined;
+  const cands = want !== undefined ? tcpApps.filter((x) => want.includes(x.port)) : tcpApps;
   if (new Set(cands.map((c) => c.app.id)).size !== 1) return;
   const c = cands[0];
   if (!c) return;
@@ -291,8 +294,10 @@ function frontHops(topology: Topology, fronts: FrontFacts[]): void {
     routeId: `${id}:route`,
     upstream: 0,
     target: { kind: 'app', appId: c.app.id, bind: c.bind },
-    peer: { kind: 'remote', desc: what },
-    how: `${what} forwards to port ${c.port}${f.targetPort ? ` (${refText(f.targetPort.ref)})` : ' (the only app)'}`,
+    // A tunnel daemon on the app's own host connects from loopback; to a container it comes through Docker's gateway.
+    peer:
+      f.loopback && c.app.placement.kind !== 'container' ? { kind: 'loopback', ip: '127.0.0.1' } : { kind: 'remote', desc: what },
+    how: `${what} forwards to port ${c.port}${f.targetPort ? ` (${refText(f.targetPort.ref)})` : f.targets?.length ? ` (${refText(f.targets.find((t) => t.port === c.port)?.ref ?? ref)})` : ' (the only app)'}`,
   });
 }
 
@@ -313,6 +318,7 @@ function frontLb(f: FrontFacts): LoadBalancer {
     why: `${f.origin === 'inferred' ? `${how}: ` : ''}${f.why}`,
     ...(ref ? { ref } : {}),
     origin: f.origin === 'inferred' ? 'inferred' : 'declared',
+    ...(f.loopback ? { peer: { kind: 'loopback', ip: '127.0.0.1' } as const } : {}),
   };
 }
 

@@ -241,6 +241,13 @@ export function resolveUpstream(
       }
     if (cands.length === 0) {
       const svcApps = topo.apps.filter((x) => x.service === host);
+      // Every server there listens where the files do not say (a port from a config library or an env_file the
+      // tree lacks): the link is unknown, not refuted.
+      if (svcApps.length > 0 && svcApps.every((x) => x.unknownBind))
+        return {
+          unresolved: `compose service ${host} runs ${svcApps.map((x) => `${x.label} (listen address at ${x.unknownBind?.file}:${x.unknownBind?.line})`).join(', ')}, whose port these files do not fix`,
+          need: `a literal listen address, or the value of the variable it reads in service ${host}`,
+        };
       const why = svcApps.length
         ? `compose service ${host} runs ${svcApps.map((x) => x.label).join(', ')}, which does not listen on ${a.port} on the container network${svcApps.some((x) => x.binds.some((b) => b.address.kind === 'tcp' && isLoopbackHost(b.address.host))) ? ' (it binds loopback inside its container)' : ''}`
         : `compose service ${host} exists but no app server command was found in it`;

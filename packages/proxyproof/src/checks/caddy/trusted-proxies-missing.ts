@@ -8,6 +8,7 @@
 
 import { ipInList, isLoopbackHost, stripBrackets } from '../../chain/addr.js';
 import { PRIVATE_RANGES } from '../../collectors/caddy/collector.js';
+import { isMarkdownName } from '../../collectors/fenced.js';
 import { frontName } from '../../collectors/front/fronts.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
@@ -62,7 +63,14 @@ function inFront(
   // As for nginx and Traefik: an inferred platform front stands before the process it runs (frontReachesProxy).
   const ports = site.listeners.map((l) => l.port);
   const front = (facts.fronts ?? []).find((f) => f.terminatesTls && f.name !== 'none' && frontReachesProxy(f, 'caddy', ports));
-  if (front)
+  // A Caddyfile shown in a document beside the tree's own Caddy config, with no upstream on the host's loopback, is an
+  // example of that config (chain/topology/proxy.ts: no hop), often an excerpt whose `import`ed snippets set the
+  // headers: the front stands before the tree's Caddy, not before the example.
+  const documentedExample =
+    isMarkdownName(p.file.split('/').pop() ?? '') &&
+    (facts.proxies ?? []).some((q) => q.kind === 'caddy' && !isMarkdownName(q.file.split('/').pop() ?? '')) &&
+    !site.routes.some((r) => r.upstreams.some((u) => u.address?.kind === 'tcp' && isLoopbackHost(u.address.host)));
+  if (front && !documentedExample)
     return {
       evidence: front.evidence.map((r) => ev(r, `${frontName(front)} ends TLS in front of Caddy`)),
       peers: front.ranges.length ? front.ranges.join(' ') : 'private_ranges',
@@ -190,6 +198,15 @@ export const caddyTrustedProxiesMissing: Check = {
         if (site.listeners.some((l) => l.tls)) continue;
         const why = inFront(p, site, facts);
         if (!why) continue;
+        // Every route writes X-Forwarded-Proto and X-Forwarded-For itself (`header_up X-Forwarded-Proto https`,
+        // `header_up X-Forwarded-For {http.request.header.CF-Connecting-IP}`): header_up runs after Caddy's own
+        // X-Forwarded-* (reverseproxy.go: the user's header ops apply to the prepared request), so nothing that
+        // trusted_proxies would keep is lost.
+        const own = (name: string) =>
+          site.routes.every((r) =>
+            r.headers.some((h) => h.name.toLowerCase() === name && h.from !== 'default' && h.value !== null && !h.ifPresent),
+          );
+        if (own('x-forwarded-proto') && own('x-forwarded-for')) continue;
         const fastcgi = site.routes.some((r) => r.protocol === 'fastcgi');
         const route = site.routes[0];
         const fix = fixFor(p, site, why.peers, facts.sources);

@@ -30,6 +30,9 @@ export function redirectScope(r: Redirect | undefined): string {
   return r?.paths ? ` (only ${r.paths.join(' and ')} redirect; other pages load)` : '';
 }
 
+/** The Go app ends (collectors/golang): net/http underneath, no framework-wide request scheme unless the end reads one. */
+const GO_ENDS = ['Gin', 'Echo', 'chi'];
+
 export const schemeLost: Check = {
   meta,
   run(facts) {
@@ -64,9 +67,18 @@ export const schemeLost: Check = {
         appFw.requestReads.files > 0 &&
         appFw.requestReads.scheme.length === 0;
       const used = hono ? appFw?.requestReads?.scheme.find((x) => x.via === 'connection') : undefined;
+      // Gin, chi, and Echo without c.Scheme()/HTTPSRedirect() have no request scheme of their own: net/http's
+      // r.TLS is nil behind any proxy, whatever arrives. Only the app's own code reading it would build http:// URLs
+      // (collectors/golang): a lead, not a fault the files show.
+      const goNoScheme =
+        !loop &&
+        appFw?.appEnd !== undefined &&
+        GO_ENDS.includes(appFw.appEnd.name) &&
+        appFw.appEnd.schemeHeaders.length === 0 &&
+        !appFw.sslRedirect?.value;
       out.push(
         finding(meta, {
-          severity: loop ? 'critical' : unused ? 'low' : 'high',
+          severity: loop ? 'critical' : unused || goNoScheme ? 'low' : 'high',
           message:
             `${r.url} (${r.route}) reaches ${fw?.label ?? 'the app'} as ${r.scheme.believed}` +
             (lost
@@ -81,6 +93,9 @@ export const schemeLost: Check = {
                   : '') +
             (unused
               ? `. No code in the ${appFw?.requestReads?.files} source file(s) of the app read here uses the scheme (c.req.url, hono/csrf's csrf()): nothing it builds is affected until it does`
+              : '') +
+            (goNoScheme
+              ? `. ${appFw?.appEnd?.name} itself reads no scheme (net/http's r.TLS is nil behind a proxy): only the app's own code that builds absolute URLs from the request is affected`
               : '') +
             `.\nchain: ${path(r.trace)}`,
           evidence: evidences(facts, [

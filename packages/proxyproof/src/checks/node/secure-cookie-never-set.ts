@@ -59,6 +59,8 @@ export function secureCookieNeverSet(_facts: Facts, fw: FrameworkFacts): Dropped
   const secure = fw.settings['session.secure'];
   if (typeof lib !== 'string' || !secure) return undefined;
   if (usesForwardedLib(fw) || trustClass(fw) !== 'none') return undefined;
+  // TLS ends in the app on every listener it has: req.secure / ctx.secure come from the encrypted socket.
+  if (fw.settings['listen.tls-only']?.value === true) return undefined;
   // express-session's own `proxy: true` reads X-Forwarded-Proto itself.
   const proxyOpt = fw.settings['session.proxy'];
   if (lib === 'express-session' && proxyOpt && proxyOpt.value !== false && proxyOpt.value !== undefined) return undefined;
@@ -122,6 +124,12 @@ export const secureCookieNeverSetCheck: Check = {
         ),
       ];
       if (behind) evidence.push(behind);
+      // The app serves its own TLS on one listener and plain HTTP on another: the plain one is where it sees http.
+      const plain = fw.settings['listen.plain-http'];
+      if (!behind && plain?.ref)
+        evidence.push(
+          evidenceOf(plain.ref, 'served over plain HTTP here: behind a TLS-ending front this is the hop that sees http'),
+        );
       if (ctx.https) evidence.push(ctx.https);
       if (cover?.covered) evidence.push(...cover.evidence);
       const trust = ctx.front ? String(ctx.front.hops) : recommendedTrust(ctx);

@@ -389,6 +389,18 @@ export function readApache(
       const url = p.path !== undefined ? args[0] : args[1];
       if (!url || url === '!') continue;
       const pref: Ref = { file: p.node.file ?? file, line: p.node.line, snippet: p.node.raw };
+      // mod_proxy's add_pass: outside <Location> the first word is the path, the second the URL, which must be
+      // absolute (`scheme://`, or `unix:/sock|http://`; `app:5000/` is refused too), else Apache refuses the whole configuration (2.4: AH00526 "ProxyPass URL must be
+      // absolute!"). The one-word form (`ProxyPass http://app:8000/ keepalive=On`) belongs inside <Location>. A URL
+      // with a variable (`${BACKEND}`, Define'd) is left to the upstream resolution.
+      if (!/^(?:[a-z][a-z0-9+.-]*:\/\/|unix:)/i.test(url) && !/[$%]\{/.test(url)) {
+        const where = p.node.file && p.node.file !== file ? `${p.node.file}:${p.node.line}: ` : '';
+        errors.push({
+          line: p.node.line,
+          message: `${where}${p.node.name} ${args.join(' ')}: the URL \`${url}\` is not absolute; Apache refuses to start ("ProxyPass URL must be absolute!")${p.path === undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? ': outside <Location> the path comes first' : ''}. This ProxyPass is not read`,
+        });
+        continue;
+      }
       const s = p.scope;
       const match = `${regex ? 'ProxyPassMatch' : 'ProxyPass'} ${path}`;
       const samplePath = regex

@@ -599,8 +599,23 @@ function collectFenced(ctx: CollectContext, caddyfileTexts: string[]): void {
     const { config, errors, caddy1 } = readCaddyfile(f.display, b.text);
     // Caddy 1 syntax in an old guide: Caddy 2 refuses it, and it describes nothing that runs today.
     if (caddy1 || config.sites.length === 0) continue;
-    for (const e of errors)
-      ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddyfile: ${e.message}` });
+    for (const e of errors) {
+      // A fence is an excerpt: `import proxy_headers` names a snippet of the Caddyfile it is an excerpt of. One the
+      // tree's own Caddyfile defines is no problem of the document; one nowhere in the tree is a note, not a warning.
+      const snippet = /^import (\S+): not a snippet of this file/.exec(e.message)?.[1];
+      if (snippet && caddyfileTexts.some((t) => snippetDefined(t, snippet))) continue;
+      ctx.facts.diagnostics.push({
+        level: snippet ? 'note' : 'warning',
+        file: f.display,
+        line: e.line,
+        message: `Caddyfile: ${e.message}${snippet ? ' (a fenced excerpt: its snippets are in a Caddyfile the document does not show)' : ''}`,
+      });
+    }
     addCaddyfileFacts(ctx, config);
   }
+}
+
+/** True when a Caddyfile text defines the snippet `(name) {` at the top level. */
+function snippetDefined(text: string, name: string): boolean {
+  return text.split(/\r?\n/).some((l) => l.trim().startsWith(`(${name})`) && /^\(\S+\)\s*\{/.test(l.trim()));
 }

@@ -2,14 +2,16 @@
  * Cloud and PaaS fronts inferred from the tree, each naming its evidence (file:line): a `fly.toml` port
  * with the `tls` handler (Fly's proxy ends TLS), an Elastic Beanstalk `.ebextensions`/`.platform` folder
  * (an ELB/ALB in front), a Terraform `aws_lb_listener` with `protocol = "HTTPS"` (an ALB ending TLS),
- * a `Procfile` (a Heroku-style router), `render.yaml` (Render's proxy). What each front sends and its
- * address ranges are in FRONTS (model/proxy.ts names).
+ * a `Procfile` (a Heroku-style router, unless a fly.toml beside it says Fly runs it), `render.yaml` (Render's
+ * proxy), a Cloudflare Tunnel (cloudflared.ts: its ingress rules or `--url` name the origins). What each front sends
+ * and its address ranges are in FRONTS (model/proxy.ts names).
  */
 import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { FrontFacts } from '../../model/proxy.js';
-import { isBeanstalkFile, isTerraformFile, mayBeFlyToml } from '../claims.js';
-import { baseName, readText } from '../proxy/common.js';
+import { isBeanstalkFile, isTerraformFile, mayBeFlyToml, mayBeTunnelFile, TUNNEL_TEXT } from '../claims.js';
+import { baseName, readText, splitWords } from '../proxy/common.js';
+import { CLOUDFLARED_IMAGE, joinTunnels, tunnelCommandFront, tunnelConfigFronts } from './cloudflared.js';
 import { FRONTS, front, ingressFronts } from './fronts.js';
 import { templatefileBindings } from './terraform.js';
 
@@ -17,6 +19,30 @@ import { templatefileBindings } from './terraform.js';
 export { FRONT_NAMES } from '../../model/proxy.js';
 // Apart from the collector (fronts.ts): the analysis and the chain use them without loading it (start-up).
 export { FRONTS, ingressFronts };
+
+function dirOf(p: string): string {
+  return p.includes('/') ? p.replace(/\/[^/]*$/, '') : '';
+}
+
+/**
+ * The tunnels one file shows: a cloudflared configuration's ingress rules (YAML), or command lines that run
+ * cloudflared (a Procfile's processes, a unit's ExecStart, a script's lines).
+ */
+function tunnelFronts(file: string, name: string, src: string): FrontFacts[] {
+  if (!TUNNEL_TEXT.test(src)) return [];
+  if (/\.ya?ml(?:\.(?:example|sample|dist))?$/i.test(name)) return tunnelConfigFronts(file, src);
+  const out: FrontFacts[] = [];
+  src.split(/\r?\n/).forEach((raw, i) => {
+    if (!/cloudflared/.test(raw) || /^\s*#/.test(raw)) return;
+    const text = raw.replace(/^[\w-]+:\s*/, name === 'Procfile' ? '' : '$&').replace(/^\s*ExecStart=-?/, '');
+    const t = tunnelCommandFront(
+      splitWords(text).map((w) => w.text),
+      { file, line: i + 1, snippet: raw.trim() },
+    );
+    if (t) out.push(t);
+  });
+  return out;
+}
 
 function lineOf(src: string, re: RegExp): number {
   const i = src.split(/\r?\n/).findIndex((l) => re.test(l));
@@ -81,8 +107,11 @@ export const frontCollector: Collector = {
   name: 'front',
   collect(ctx) {
     const found: FrontFacts[] = [];
+    const tunnels: FrontFacts[] = [];
     const tfTexts: Array<{ file: string; src: string }> = [];
     const seen = new Set<string>();
+    // Folders that deploy to Fly: a Procfile there is run by a process manager in Fly's VM, not by Heroku's router.
+    const flyDirs = new Set(ctx.files.filter((f) => mayBeFlyToml(f)).map((f) => dirOf(f.display)));
     for (const f of ctx.files) {
       const name = baseName(f.display);
       const add = (x: FrontFacts) => {
@@ -120,10 +149,14 @@ export const frontCollector: Collector = {
         }
         continue;
       }
+      if (mayBeTunnelFile(f)) {
+        const src = readText(ctx, f);
+        if (src) tunnels.push(...tunnelFronts(f.display, name, src));
+      }
       if (name === 'Procfile') {
         const src = readText(ctx, f);
         const line = src ? lineOf(src, /^web:/) : 0;
-        if (line)
+        if (line && !flyDirs.has(dirOf(f.display)))
           add(
             front(
               'heroku',
@@ -170,6 +203,18 @@ export const frontCollector: Collector = {
       const port = albTargetPort(tfTexts, tfVariables(tfTexts));
       if (port) for (const a of albs) a.targetPort = port;
     }
+    // A compose service running cloudflared (its image, or a command that names it).
+    for (const file of ctx.facts.compose?.files ?? [])
+      for (const svc of file.services) {
+        const image = CLOUDFLARED_IMAGE.test(svc.image ?? '');
+        const argv = [...(svc.entrypoint?.argv ?? []), ...(svc.command?.argv ?? [])];
+        const ref = svc.command?.ref ?? svc.entrypoint?.ref ?? svc.ref;
+        const t = tunnelCommandFront(argv, { file: ref.file, line: ref.line, snippet: argv.join(' ') }, image && !svc.entrypoint);
+        if (t) tunnels.push(t);
+      }
+    // The tunnel is the most specific front the tree shows (it names its origins): it goes first.
+    const tunnel = joinTunnels(tunnels);
+    if (tunnel) found.unshift(tunnel);
     if (found.length) {
       ctx.facts.fronts ??= [];
       ctx.facts.fronts.push(...found);

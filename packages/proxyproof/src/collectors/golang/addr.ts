@@ -14,8 +14,17 @@ export interface GoAddr {
    * compose `env_file:`/`environment:` may set it (the note keeps the fallback); the host part still decides the reach.
    */
   port?: number;
+  /** The environment variable the port comes from (`PORT`), and the file's fallback for when it is unset. */
+  envVar?: string;
+  fallback?: number;
   /** How the address was found when it is not a literal at the call: `addr (main.go:12)`, `PORT unset: 8080`. */
   note?: string;
+}
+
+/** How far a Go listen host reaches (an empty host is every interface: net.Listen). */
+export function goExposure(host: string): 'all-interfaces' | 'loopback' | 'specific' {
+  const h = host || '0.0.0.0';
+  return h === '0.0.0.0' || h === '::' ? 'all-interfaces' : /^(127\.|localhost$|::1$)/.test(h) ? 'loopback' : 'specific';
 }
 
 /** Nested resolution of names (addr -> port -> os.Getenv) stops here. */
@@ -57,6 +66,8 @@ interface Value {
   notes: string[];
   /** Part of it comes from an environment variable (with the file's fallback in `text`). */
   env?: boolean;
+  /** That variable's name, when the file names it. */
+  envVar?: string;
 }
 
 /**
@@ -74,7 +85,12 @@ function goValue(expr: string, code: string[], at: number, file: string, depth: 
   if (parts.length > 1) {
     const vals = parts.map((p) => goValue(p, code, at, file, depth + 1));
     if (vals.some((v) => v === undefined)) return undefined;
-    return { text: vals.map((v) => v?.text).join(''), notes: vals.flatMap((v) => v?.notes ?? []), env: vals.some((v) => v?.env) };
+    return {
+      text: vals.map((v) => v?.text).join(''),
+      notes: vals.flatMap((v) => v?.notes ?? []),
+      env: vals.some((v) => v?.env),
+      envVar: vals.find((v) => v?.envVar)?.envVar,
+    };
   }
   const itoa = /^strconv\.Itoa\s*\((.*)\)$/.exec(e);
   if (itoa) return goValue(itoa[1] as string, code, at, file, depth + 1);
@@ -85,7 +101,12 @@ function goValue(expr: string, code: string[], at: number, file: string, depth: 
     if (vals.some((v) => v === undefined)) return undefined;
     let i = 0;
     const text = (sprintf[1] as string).replace(/%[sdv]/g, () => vals[i++]?.text ?? '');
-    return { text, notes: vals.flatMap((v) => v?.notes ?? []), env: vals.some((v) => v?.env) };
+    return {
+      text,
+      notes: vals.flatMap((v) => v?.notes ?? []),
+      env: vals.some((v) => v?.env),
+      envVar: vals.find((v) => v?.envVar)?.envVar,
+    };
   }
   if (/^os\.(Getenv|LookupEnv)\s*\(/.test(e)) return undefined;
   if (!IDENT.test(e)) return undefined;
@@ -114,7 +135,7 @@ function nameValue(name: string, code: string[], at: number, file: string, depth
   const note = env
     ? `${name} from ${envName ?? 'the environment'} (${file}:${env.line + 1}), ${v.text} when unset (${file}:${pick.line + 1})`
     : `${name} (${file}:${pick.line + 1})`;
-  return { text: v.text, notes: [...v.notes, note], env: Boolean(env) || v.env };
+  return { text: v.text, notes: [...v.notes, note], env: Boolean(env) || v.env, envVar: envName ?? v.envVar };
 }
 
 /** `host:port` as net.Listen reads it, from the expression passed as the address. */
@@ -126,7 +147,7 @@ export function goListenAddr(expr: string, code: string[], at: number, file: str
   const literal = /^\s*"/.test(expr) && v.notes.length === 0;
   return {
     host: m[1] as string,
-    ...(v.env ? {} : { port: Number(m[2]) }),
+    ...(v.env ? { fallback: Number(m[2]), ...(v.envVar ? { envVar: v.envVar } : {}) } : { port: Number(m[2]) }),
     ...(literal ? {} : { note: v.notes.join('; ') || expr.trim() }),
   };
 }

@@ -10,7 +10,8 @@ import { posix } from 'node:path';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { codeLines, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
-import { goListenAddr, listenArg } from './addr.js';
+import { goExposure, goListenAddr, listenArg } from './addr.js';
+import { type GoListen, ginRunDefault, goServers } from './server.js';
 
 export const GIN_SOURCE = 'https://github.com/gin-gonic/gin/blob/v1.10.0/gin.go';
 export const ECHO_SOURCE = 'https://github.com/labstack/echo/blob/v4.15.4/context.go';
@@ -38,7 +39,7 @@ function goBind(host: string, port: string | number | undefined, ref: SourceRef)
     kind: 'tcp',
     host: h,
     ...(port === undefined ? {} : { port: Number(port) }),
-    exposure: h === '0.0.0.0' || h === '::' ? 'all-interfaces' : /^(127\.|localhost$|::1$)/.test(h) ? 'loopback' : 'specific',
+    exposure: goExposure(h),
     ref,
   };
 }
@@ -61,6 +62,41 @@ function bindAt(
   return goBind(addr.host, addr.port, ref);
 }
 
+/** `r := gin.Default()`, `e = echo.New()`, `s.router = gin.New()`: the names an engine is held by. */
+const ENGINE_VAR = /(\w+)\s*:?=\s*(?:gin\.(?:New|Default)|echo\.New)\s*\(/;
+
+/**
+ * The listen call at line `i` for the app's server (server.ts): its address when addr.ts reads it; otherwise the call
+ * is kept (an unknown bind) only where it surely listens — an engine's `Run`/`Start` on a name the files assign an
+ * engine to, `http.ListenAndServe`, an `http.Server` literal — not a tracer's `Start(ctx, ...)`. Gin's `Run()`
+ * without an address is its PORT default.
+ */
+function listenAt(
+  code: string[],
+  i: number,
+  kind: 'echo' | 'http' | 'gin',
+  ref: SourceRef,
+  engines: Set<string>,
+): GoListen | undefined {
+  const line = code[i] ?? '';
+  const recv = /(\w+)\s*\.\s*(?:Run(?:TLS)?|Start(?:TLS|AutoTLS)?)\s*\(\s*(\)?)/.exec(line);
+  if (kind === 'gin' && recv?.[2] && /\.Run\s*\(/.test(recv[0]) && engines.has(recv[1] as string))
+    return { ref, addr: ginRunDefault() };
+  const arg = listenArg(code, i, kind);
+  if (arg === undefined) return undefined;
+  const addr = goListenAddr(arg, code, i, ref.file);
+  if (addr) return { ref, addr };
+  const sure = recv ? engines.has(recv[1] as string) : /\bhttp\.ListenAndServe|\bAddr\s*:/.test(line);
+  return sure ? { ref, expr: arg.trim() } : undefined;
+}
+
+/** The names the app's files assign an engine to. */
+function engineNames(texts: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of texts) for (const m of t.matchAll(new RegExp(ENGINE_VAR.source, 'g'))) out.add(m[1] as string);
+  return out;
+}
+
 export const goCollector: Collector = {
   name: 'go',
   collect(ctx: CollectContext) {
@@ -72,6 +108,7 @@ export const goCollector: Collector = {
     const bindNotes: string[] = [];
     const echo: GoFile[] = [];
     const chi: GoFile[] = [];
+    const gin: GoFile[] = [];
     for (const f of ctx.files) {
       if (ctx.claimed.has(f.abs) || !f.display.endsWith('.go') || f.size > MAX_APP_SOURCE_BYTES) continue;
       const text = ctx.read(f).toString('utf8');
@@ -81,11 +118,20 @@ export const goCollector: Collector = {
       if (!test && /go-chi\/chi/.test(text)) chi.push({ f, text });
       if (!/gin-gonic\/gin/.test(text)) continue;
       ctx.claimed.add(f.abs);
+      gin.push({ f, text });
+    }
+    const ginEngines = engineNames(gin.map((g) => g.text));
+    const listens: GoListen[] = [];
+    let anchorAbs: string | undefined;
+    for (const { f, text } of gin) {
       const raw = text.split(/\r?\n/);
       const code = codeLines(text, 'c');
       code.forEach((l, i) => {
         const ref = refAt(f.display, raw, i + 1);
-        if (/\bgin\.(New|Default)\s*\(/.test(l)) engines.push(ref);
+        if (/\bgin\.(New|Default)\s*\(/.test(l)) {
+          engines.push(ref);
+          anchorAbs ??= f.abs;
+        }
         const t = /\.SetTrustedProxies\s*\((.*)\)/.exec(l);
         if (t) {
           const arg = (t[1] as string).trim();
@@ -100,6 +146,8 @@ export const goCollector: Collector = {
         if (/\.ClientIP\s*\(\s*\)/.test(l) && clientIpUses.length < 5) clientIpUses.push(ref);
         const run = bindAt(code, i, 'gin', ref, bindNotes);
         if (run) binds.push(run);
+        const listen = listenAt(code, i, 'gin', ref, ginEngines);
+        if (listen) listens.push(listen);
       });
     }
     readEcho(ctx, echo);
@@ -128,6 +176,7 @@ export const goCollector: Collector = {
     if (platform) fw.settings.TrustedPlatform = lit(true, platform);
     fw.settings.clientIpUses = lit(clientIpUses, clientIpUses[0] ?? anchor, 'computed');
     ctx.facts.frameworks.push(fw);
+    goServers(ctx, { anchor, anchorAbs: anchorAbs as string, listens, framework: 'Gin' });
   },
 };
 
@@ -185,6 +234,9 @@ function readEcho(ctx: CollectContext, files: GoFile[]): void {
 
   function readEchoApp(group: GoFile[]): void {
     let engine: SourceRef | undefined;
+    let engineAbs: string | undefined;
+    const names = engineNames(group.map((g) => g.text));
+    const listens: GoListen[] = [];
     let v5 = false;
     let extractor: { kind: string; args: string; ref: SourceRef } | undefined;
     let schemeRead: SourceRef | undefined;
@@ -198,7 +250,10 @@ function readEcho(ctx: CollectContext, files: GoFile[]): void {
       const code = codeLines(text, 'c');
       code.forEach((l, i) => {
         const ref = refAt(f.display, raw, i + 1);
-        if (!engine && /\becho\.New\s*\(\s*\)/.test(l)) engine = ref;
+        if (!engine && /\becho\.New\s*\(\s*\)/.test(l)) {
+          engine = ref;
+          engineAbs = f.abs;
+        }
         const x = /\.IPExtractor\s*=\s*echo\.(ExtractIPFromXFFHeader|ExtractIPFromRealIPHeader|ExtractIPDirect)\s*\((.*)\)/.exec(
           l,
         );
@@ -208,6 +263,8 @@ function readEcho(ctx: CollectContext, files: GoFile[]): void {
         if ((/\.RealIP\s*\(\s*\)/.test(l) || ECHO_REALIP_MIDDLEWARE.test(l)) && ipUses.length < 5) ipUses.push(ref);
         const bind = bindAt(code, i, 'echo', ref, bindNotes);
         if (bind) binds.push(bind);
+        const listen = listenAt(code, i, 'echo', ref, names);
+        if (listen) listens.push(listen);
       });
     }
     if (!engine) return;
@@ -267,6 +324,7 @@ function readEcho(ctx: CollectContext, files: GoFile[]): void {
     }
     fw.settings.clientIpUses = lit(ipUses, ipUses[0] ?? anchor, 'computed');
     ctx.facts.frameworks.push(fw);
+    goServers(ctx, { anchor, anchorAbs: engineAbs as string, listens, framework: 'Echo' });
   }
 }
 
@@ -283,6 +341,8 @@ function readChi(ctx: CollectContext, files: GoFile[]): void {
 
 function readChiApp(ctx: CollectContext, group: GoFile[]): void {
   let realIp: SourceRef | undefined;
+  let anchorAbs: string | undefined;
+  const listens: GoListen[] = [];
   let fromXff: { kind: string; args: string; ref: SourceRef } | undefined;
   const binds: BindAddress[] = [];
   const bindNotes: string[] = [];
@@ -291,11 +351,19 @@ function readChiApp(ctx: CollectContext, group: GoFile[]): void {
     const code = codeLines(text, 'c');
     code.forEach((l, i) => {
       const ref = refAt(f.display, raw, i + 1);
-      if (!realIp && /\bmiddleware\.RealIP\b(?!\s*\()/.test(l)) realIp = ref;
+      if (!realIp && /\bmiddleware\.RealIP\b(?!\s*\()/.test(l)) {
+        realIp = ref;
+        anchorAbs = f.abs;
+      }
       const x = /\bmiddleware\.(ClientIPFromXFFTrustedProxies|ClientIPFromXFF|ClientIPFromHeader)\s*\(([^)]*)\)/.exec(l);
-      if (!fromXff && x) fromXff = { kind: x[1] as string, args: x[2] as string, ref };
+      if (!fromXff && x) {
+        fromXff = { kind: x[1] as string, args: x[2] as string, ref };
+        if (!realIp) anchorAbs = f.abs;
+      }
       const bind = bindAt(code, i, 'http', ref, bindNotes);
       if (bind) binds.push(bind);
+      const listen = listenAt(code, i, 'http', ref, new Set());
+      if (listen) listens.push(listen);
     });
   }
   const anchor = realIp ?? fromXff?.ref;
@@ -324,6 +392,7 @@ function readChiApp(ctx: CollectContext, group: GoFile[]): void {
       ...(bindNotes.length > 0 ? { notes: bindNotes } : {}),
     },
   });
+  goServers(ctx, { anchor, anchorAbs: anchorAbs as string, listens, framework: 'chi' });
 }
 
 /**

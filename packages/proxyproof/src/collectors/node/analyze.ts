@@ -83,6 +83,25 @@ export interface ListenTemplate {
   host?: number | Eval;
   /** the listen call inside the function */
   ref: SourceRef;
+  /**
+   * The parameter whose app the function serves (`function start(port, host, app) { http.createServer(app.callback())
+   * ... }`) and whether that server is https/http2's.
+   */
+  appParam?: number;
+  tls?: boolean;
+}
+
+/** An app another module's exported function hands to a callback: `mod.setupApp((app) => ...)`. */
+export interface AppHandoff {
+  /** the module as written (relative) and the function's exported name */
+  module: string;
+  export: string;
+}
+
+/** An exported function that creates an app and passes it to one of its parameters: `export function setupApp(done)`. */
+export interface AppFactory {
+  export: string;
+  app: NodeApp;
 }
 
 /** A call `name(args...)` by plain identifier, with its arguments evaluated. */
@@ -90,6 +109,8 @@ export interface NamedCall {
   name: string;
   args: Eval[];
   ref: SourceRef;
+  /** Arguments that are the app a callback receives from another module's exported factory (by index). */
+  handed?: Array<AppHandoff | undefined>;
 }
 
 /** A session middleware and how its cookie's Secure flag is decided. */
@@ -155,6 +176,7 @@ export interface ModuleFacts {
   detachedListens: DetachedListen[];
   listenTemplates: ListenTemplate[];
   calls: NamedCall[];
+  appFactories: AppFactory[];
   /** `import adapter from '@sveltejs/adapter-node'` and the adapter call's options. */
   adapterNode?: { ref: SourceRef; envPrefix?: Eval };
   /** `import adapter from '@sveltejs/adapter-auto'` called in the config: it builds no Node server off its platforms. */
@@ -468,6 +490,34 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     byVar.set(app.variable, app);
   };
 
+  /**
+   * `http.createServer(app)` / `https.createServer(opts, app.callback())` on an app of this module, or on another
+   * module's (`var app = require('../app')`, `createServer(require('../app'))`): the app and whether TLS ends there.
+   */
+  const serverOf = (expr: Node): { app?: NodeApp; module?: string; tls: boolean } | undefined => {
+    const c = unwrap(expr);
+    if (c?.type !== 'CallExpression') return undefined;
+    const callee = unwrap(c.callee);
+    const fn =
+      callee?.type === 'MemberExpression' ? callee.property?.name : callee?.type === 'Identifier' ? callee.name : undefined;
+    if (fn !== 'createServer' && fn !== 'createSecureServer') return undefined;
+    const mod = callee.type === 'MemberExpression' ? bindings.get(callee.object?.name) : bindings.get(callee.name)?.split('#')[0];
+    const tls = /^(node:)?(https|http2)$/.test(mod ?? '');
+    let found: { module: string; tls: boolean } | undefined;
+    for (const a of c.arguments) {
+      const arg = unwrap(a);
+      const k =
+        arg?.type === 'CallExpression' && arg.callee?.type === 'MemberExpression' && arg.callee.property?.name === 'callback'
+          ? keyOf(arg.callee.object)
+          : keyOf(arg);
+      const linked = k ? byVar.get(k) : undefined;
+      if (linked) return { app: linked, tls };
+      const other = arg?.type === 'Identifier' && !byVar.has(arg.name) ? bindings.get(arg.name) : requireOf(arg);
+      if (other !== undefined && /^\.\.?\//.test(other)) found ??= { module: other, tls };
+    }
+    return found;
+  };
+
   // Pass 1: creations and http(s).createServer(app)
   for (const n of nodes(ast)) {
     let target: string | undefined;
@@ -489,31 +539,9 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       register(app);
       continue;
     }
-    const c = unwrap(init);
-    if (c?.type === 'CallExpression') {
-      const callee = unwrap(c.callee);
-      const fn =
-        callee?.type === 'MemberExpression' ? callee.property?.name : callee?.type === 'Identifier' ? callee.name : undefined;
-      if (fn === 'createServer' || fn === 'createSecureServer') {
-        const mod =
-          callee.type === 'MemberExpression' ? bindings.get(callee.object?.name) : bindings.get(callee.name)?.split('#')[0];
-        const tls = /^(node:)?(https|http2)$/.test(mod ?? '');
-        for (const a of c.arguments) {
-          const arg = unwrap(a);
-          const k =
-            arg?.type === 'CallExpression' && arg.callee?.type === 'MemberExpression' && arg.callee.property?.name === 'callback'
-              ? keyOf(arg.callee.object)
-              : keyOf(arg);
-          const linked = k ? byVar.get(k) : undefined;
-          if (linked) servers.set(target, { app: linked, tls });
-          else {
-            // `http.createServer(app)` with `var app = require('../app')`, or `createServer(require('../app'))`.
-            const mod = arg?.type === 'Identifier' && !byVar.has(arg.name) ? bindings.get(arg.name) : requireOf(arg);
-            if (mod !== undefined && /^\.\.?\//.test(mod) && !servers.has(target)) servers.set(target, { module: mod, tls });
-          }
-        }
-      }
-    }
+    const server = serverOf(init);
+    if (server && !servers.has(target)) servers.set(target, server);
+    else if (server?.app) servers.set(target, server);
   }
   // Apps created inline, never assigned: `express().listen(3000)` is rare; `export default new Hono()` is common.
   for (const n of nodes(ast)) {
@@ -603,7 +631,8 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       const method = callee.property?.name as string | undefined;
       const objKey = keyOf(callee.object);
       const app = objKey ? byVar.get(objKey) : undefined;
-      const server = objKey ? servers.get(objKey) : undefined;
+      // `https.createServer(opts, app.callback()).listen(443)`: the server made on the spot.
+      const server = objKey ? servers.get(objKey) : method === 'listen' ? serverOf(callee.object) : undefined;
       const first = n.arguments[0] ? unwrap(n.arguments[0]) : undefined;
       const firstIsTrustProxy = first?.type === 'Literal' && first.value === 'trust proxy';
       // Express's `app.set(name)` with one argument is the getter (application.js: `if (arguments.length === 1)
@@ -852,6 +881,30 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     }
     if (b === '@sveltejs/adapter-auto' || b === '@sveltejs/adapter-auto#default') adapterAuto ??= { ref: ref(n) };
   }
+  // `koaApi.setupApp((app) => start(port, host, app))`: the callback's first parameter is the app the imported
+  // function hands over; a plain call inside the callback that passes it on is marked with where it came from.
+  const handed = new Map<Node, Array<AppHandoff | undefined>>();
+  for (const n of nodes(ast)) {
+    if (n.type !== 'CallExpression') continue;
+    const b = boundTo(n.callee);
+    const hash = b?.indexOf('#') ?? -1;
+    if (!b || hash < 0 || !/^\.\.?\//.test(b)) continue;
+    const from: AppHandoff = { module: b.slice(0, hash), export: b.slice(hash + 1) };
+    for (const a of n.arguments) {
+      const cb = unwrap(a);
+      if (cb?.type !== 'ArrowFunctionExpression' && cb?.type !== 'FunctionExpression') continue;
+      if (cb.params[0]?.type !== 'Identifier') continue;
+      const param = cb.params[0].name;
+      for (const x of nodes(cb.body)) {
+        if (x.type !== 'CallExpression' || x.callee?.type !== 'Identifier') continue;
+        const args = x.arguments.map((y: Node) => {
+          const u = unwrap(y);
+          return u?.type === 'Identifier' && u.name === param ? from : undefined;
+        });
+        if (args.some((y: AppHandoff | undefined) => y !== undefined)) handed.set(x, args);
+      }
+    }
+  }
   // Listen templates: named functions whose `.listen(...)` takes their own parameters, and plain named calls.
   const listenTemplates: ListenTemplate[] = [];
   const calls: NamedCall[] = [];
@@ -880,12 +933,36 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       name = n.id.name;
       fn = n.init;
     } else if (n.type === 'CallExpression' && n.callee?.type === 'Identifier' && n.callee.name !== 'require') {
-      calls.push({ name: n.callee.name, args: n.arguments.map((a: Node) => evaluate(a, src, scope)), ref: ref(n) });
+      const call: NamedCall = { name: n.callee.name, args: n.arguments.map((a: Node) => evaluate(a, src, scope)), ref: ref(n) };
+      const from = handed.get(n);
+      if (from) call.handed = from;
+      calls.push(call);
       continue;
     } else continue;
     const params: string[] = fn.params.map((p: Node) =>
       p.type === 'Identifier' ? p.name : p.type === 'AssignmentPattern' && p.left.type === 'Identifier' ? p.left.name : '',
     );
+    // The server the function makes of a parameter: `http.createServer(app.callback())`, `https.createServer(opts, app)`.
+    let served: { param: number; tls: boolean } | undefined;
+    for (const c of nodes(fn.body)) {
+      if (served || c.type !== 'CallExpression') continue;
+      const callee = unwrap(c.callee);
+      const fnName =
+        callee?.type === 'MemberExpression' ? callee.property?.name : callee?.type === 'Identifier' ? callee.name : undefined;
+      if (fnName !== 'createServer' && fnName !== 'createSecureServer') continue;
+      const mod =
+        callee.type === 'MemberExpression' ? bindings.get(callee.object?.name) : bindings.get(callee.name)?.split('#')[0];
+      if (!/^(node:)?(https?|http2)$/.test(mod ?? '')) continue;
+      for (const a of c.arguments) {
+        const arg = unwrap(a);
+        const target =
+          arg?.type === 'CallExpression' && arg.callee?.type === 'MemberExpression' && arg.callee.property?.name === 'callback'
+            ? unwrap(arg.callee.object)
+            : arg;
+        const idx = target?.type === 'Identifier' ? params.indexOf(target.name) : -1;
+        if (idx >= 0) served = { param: idx, tls: /^(node:)?(https|http2)$/.test(mod ?? '') };
+      }
+    }
     for (const c of nodes(fn.body)) {
       if (c.type !== 'CallExpression') continue;
       const callee = unwrap(c.callee);
@@ -897,7 +974,51 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
       const t: ListenTemplate = { name: name as string, ref: ref(c) };
       t.port = portIdx ?? evaluate(c.arguments[0], src, scope);
       if (c.arguments[1]) t.host = hostIdx ?? evaluate(c.arguments[1], src, scope);
+      if (served) {
+        t.appParam = served.param;
+        t.tls = served.tls;
+      }
       listenTemplates.push(t);
+    }
+  }
+  // Exported functions that create an app and hand it to a parameter: `export function setupApp(done) { const app =
+  // new Koa(); ...; return done(app) }`, `exports.setupApp = function (done) {...}`.
+  const appFactories: AppFactory[] = [];
+  for (const n of ast.body ?? []) {
+    const found: Array<[string, Node]> = [];
+    const d = n.type === 'ExportNamedDeclaration' ? n.declaration : undefined;
+    if (d?.type === 'FunctionDeclaration' && d.id) found.push([d.id.name, d]);
+    if (d?.type === 'VariableDeclaration')
+      for (const v of d.declarations) {
+        const init = unwrap(v.init);
+        if (v.id.type === 'Identifier' && (init?.type === 'ArrowFunctionExpression' || init?.type === 'FunctionExpression'))
+          found.push([v.id.name, init]);
+      }
+    const e = n.type === 'ExpressionStatement' ? n.expression : undefined;
+    const right = e?.type === 'AssignmentExpression' ? unwrap(e.right) : undefined;
+    if ((right?.type === 'ArrowFunctionExpression' || right?.type === 'FunctionExpression') && !e.left.computed) {
+      const left = e.left;
+      const obj = left.type === 'MemberExpression' ? left.object : undefined;
+      const isExports =
+        (obj?.type === 'Identifier' && obj.name === 'exports') ||
+        (obj?.type === 'MemberExpression' && obj.object?.name === 'module' && obj.property?.name === 'exports');
+      if (isExports && left.property?.type === 'Identifier') found.push([left.property.name, right]);
+    }
+    for (const [name, fn] of found) {
+      const params = new Set(fn.params.filter((p: Node) => p.type === 'Identifier').map((p: Node) => p.name));
+      const start = fn.loc?.start?.line ?? 0;
+      const end = fn.loc?.end?.line ?? 0;
+      const inside = apps.filter((a) => a.ref.line >= start && a.ref.line <= end);
+      for (const c of nodes(fn.body)) {
+        if (c.type !== 'CallExpression' || c.callee?.type !== 'Identifier' || !params.has(c.callee.name)) continue;
+        const app = inside.find((a) =>
+          c.arguments.some((x: Node) => unwrap(x)?.type === 'Identifier' && unwrap(x).name === a.variable),
+        );
+        if (app) {
+          appFactories.push({ export: name, app });
+          break;
+        }
+      }
     }
   }
   // NestJS FastifyAdapters this module exports: `export const a = new FastifyAdapter(...)`, `export { a as b }`,
@@ -933,6 +1054,7 @@ export function analyzeModule(ast: Node, src: string, file: string, lines: strin
     detachedListens,
     listenTemplates,
     calls,
+    appFactories,
     adapterNode,
     adapterAuto,
     imports,

@@ -20,12 +20,14 @@ import { dockerArgv, parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnv
 import { splitCommands } from '../deploy/shell.js';
 import { isDockerfileName } from '../sniff.js';
 import {
+  type AppHandoff,
   analyzeModule,
   type DetachedListen,
   type DetachedServe,
   type DetachedSetting,
   type ForwardedUse,
   type ModuleFacts,
+  type NamedCall,
   type NodeApp,
   type SessionUse,
   type Setting,
@@ -331,7 +333,10 @@ class NodeCollection {
     }
     const text = this.ctx.read(f).toString('utf8');
     this.reads.push({ abs: f.abs, reads: requestReads(text, f.display) });
-    if (!KEYWORDS.some((k) => text.includes(k)) && !(entry && /createServer\s*\(/.test(text))) return;
+    // A module serving a Koa app's handler (`http.createServer(app.callback())`) with the app from another module
+    // (a factory's callback) names no framework itself.
+    const serves = /createServer\s*\(/.test(text) && (entry || /\.callback\(\)/.test(text));
+    if (!KEYWORDS.some((k) => text.includes(k)) && !serves) return;
     this.ctx.claimed.add(f.abs);
     const parsed = parseSource(f.abs, text);
     if ('message' in parsed) {
@@ -493,6 +498,12 @@ function attachServes(col: NodeCollection, apps: Array<{ app: NodeApp; abs: stri
   }
 }
 
+/** The files a relative specifier written in `from` may name (`./app` -> app.js, app.ts, app/index.js, ...). */
+function moduleFiles(from: string, specifier: string): Set<string> {
+  const base = resolve(dirname(from), specifier);
+  return new Set(['', '.js', '.cjs', '.mjs', '.ts', '/index.js', '/index.ts'].map((x) => base + x));
+}
+
 /**
  * `http.createServer(require('../app')).listen(port)` in another module (express-generator's `bin/www`): the listen
  * belongs to the Express app the required module creates, else to the package's only Express app. An Express app is
@@ -504,8 +515,7 @@ function attachListens(
   listens: Array<{ from: string; listen: DetachedListen }>,
 ): void {
   for (const { from, listen } of listens) {
-    const base = resolve(dirname(from), listen.module);
-    const names = new Set(['', '.js', '.cjs', '.mjs', '.ts', '/index.js', '/index.ts'].map((x) => base + x));
+    const names = moduleFiles(from, listen.module);
     const express = apps.filter((a) => a.app.kind === 'express');
     const pkg = col.packageFor(from);
     const inPackage = express.filter((a) => col.packageFor(a.abs) === pkg);
@@ -516,32 +526,52 @@ function attachListens(
 
 /**
  * `function listenLab(app, host, port) { app.listen(Number(port), host) }` called as `listenLab(app, '10.0.0.5', 3000)`:
- * the call sites give the address the app listens on.
+ * the call sites give the address the app listens on. A site that passes on the app another module's exported factory
+ * hands to a callback (`koaApi.setupApp((app) => startApiHttpServer(port, host, app))`, the function serving its
+ * `app` parameter with `http.createServer(app.callback())`) belongs to the app that factory creates, and to no other:
+ * a factory whose module is not in the tree serves an app the files do not show.
  */
-function resolveListenTemplates(apps: NodeApp[], modules: ModuleFacts[]): void {
+function resolveListenTemplates(apps: NodeApp[], modules: Array<{ file: DiscoveredFile; facts: ModuleFacts }>): void {
+  const handedApp = (from: AppHandoff, site: NamedCall): NodeApp | undefined => {
+    const abs = modules.find((x) => x.file.display === site.ref.file)?.file.abs;
+    if (!abs) return undefined;
+    const names = moduleFiles(abs, from.module);
+    const factory = modules.find((x) => names.has(x.file.abs))?.facts.appFactories.find((f) => f.export === from.export);
+    return factory && apps.includes(factory.app) ? factory.app : undefined;
+  };
+  // Call sites added to each app, put back in source order at the end (the first is where the server is said to start).
+  const added = new Map<NodeApp, Array<NodeApp['listens'][number]>>();
   for (const m of modules) {
-    for (const t of m.listenTemplates) {
+    for (const t of m.facts.listenTemplates) {
       const sameLine = (l: NodeApp['listens'][number]) => l.ref.file === t.ref.file && l.ref.line === t.ref.line;
       // The app whose listen() this is; else (the object is a parameter named differently) the module's only app.
       const inFile = apps.filter((a) => a.file === t.ref.file);
       const owner =
         apps.find((a) => a.listens.some(sameLine)) ?? (inFile.length === 1 ? inFile[0] : apps.length === 1 ? apps[0] : undefined);
-      if (!owner) continue;
-      const sites = modules.flatMap((x) => x.calls.filter((c) => c.name === t.name));
-      if (sites.length === 0) continue;
-      const template = owner.listens.find(sameLine);
-      owner.listens = owner.listens.filter((l) => l !== template);
-      for (const site of sites) {
+      const sites = modules.flatMap((x) => x.facts.calls.filter((c) => c.name === t.name));
+      const targets = sites.map((site) => {
+        const from = t.appParam === undefined ? undefined : site.handed?.[t.appParam];
+        return from ? handedApp(from, site) : owner;
+      });
+      if (targets.every((x) => x === undefined)) continue;
+      const template = owner?.listens.find(sameLine);
+      if (owner) owner.listens = owner.listens.filter((l) => l !== template);
+      sites.forEach((site, i) => {
+        const target = targets[i];
+        if (!target) return;
         const pick = (x: number | Eval | undefined): Eval | undefined => (typeof x === 'number' ? site.args[x] : x);
-        const call: NodeApp['listens'][number] = { ref: site.ref, tls: template?.tls ?? false };
+        const call: NodeApp['listens'][number] = { ref: site.ref, tls: template?.tls ?? t.tls ?? false };
         const port = pick(t.port);
         const host = pick(t.host);
         if (port) call.port = port;
         if (host) call.host = host;
-        owner.listens.push(call);
-      }
+        added.set(target, [...(added.get(target) ?? []), call]);
+      });
     }
   }
+  const bySource = (a: { ref: SourceRef }, b: { ref: SourceRef }) =>
+    a.ref.file === b.ref.file ? a.ref.line - b.ref.line : a.ref.file < b.ref.file ? -1 : 1;
+  for (const [app, calls] of added) app.listens.push(...calls.sort(bySource));
 }
 
 function frameworkLabel(app: NodeApp): 'Express' | 'Fastify' {
@@ -663,6 +693,18 @@ function buildApp(
       ...(c.envVar ? { envVar: c.envVar } : {}),
     });
   }
+  // Served both over TLS and plain HTTP (a switch between https.createServer and http.createServer): the plain
+  // listener is the one a TLS-ending front reaches, where the app sees http.
+  const plain = app.listens.find((l) => !l.tls && !l.path);
+  const tlsListen = app.listens.find((l) => l.tls);
+  if (plain && tlsListen)
+    settings['listen.plain-http'] = valued(true, 'literal', plain.ref, {
+      note: `plain-HTTP listener; the same app is served with its own TLS at ${tlsListen.ref.file}:${tlsListen.ref.line}`,
+    });
+  // Every listener of the app is https/http2's: the socket is encrypted, so Koa's ctx.protocol and Express's
+  // req.protocol say https without any forwarded header (koa lib/request.js, express lib/request.js).
+  if (tlsListen && app.listens.every((l) => l.tls))
+    settings['listen.tls-only'] = valued(true, 'literal', tlsListen.ref, { note: 'TLS ends in the app on every listener' });
   const sessions = sessionsFor(col, app);
   const session = sessions[0];
   if (session) {
@@ -1427,10 +1469,7 @@ export const nodeAppCollector: Collector = {
       apps,
       col.modules.flatMap((m) => m.facts.detachedListens.map((listen) => ({ from: m.file.abs, listen }))),
     );
-    resolveListenTemplates(
-      all,
-      col.modules.map((m) => m.facts),
-    );
+    resolveListenTemplates(all, col.modules);
     for (const { app, abs } of apps) {
       const { fw, server, svc } = buildApp(col, app, abs);
       addProjectFacts(col, fw, abs);

@@ -79,9 +79,24 @@ export function yamlDocs(src: string, onProblem?: (p: YamlProblem) => void): YDo
       onProblem?.(yamlValueProblem(e, src));
       continue;
     }
-    out.push({ value, root: d.contents as Node | null, lines });
+    out.push(...(listItems(value, d.contents as Node | null, lines) ?? [{ value, root: d.contents as Node | null, lines }]));
   }
   return out.length ? out : undefined;
+}
+
+/**
+ * A Kubernetes `kind: List` (what `kubectl get -o yaml` writes, and manifests saved from it): each of its `items` is a
+ * manifest of its own, as `kubectl apply` reads them. Each item becomes a document rooted at its node, so paths and
+ * lines are the item's own (`spec.template.spec.containers` at the item's lines).
+ */
+function listItems(value: unknown, root: Node | null, lines: LineCounter): YDoc[] | undefined {
+  const v = obj(value);
+  if (!v || typeof v.kind !== 'string' || !/List$/.test(v.kind) || !Array.isArray(v.items) || !yaml().isMap(root))
+    return undefined;
+  const pair = root.items.find((p) => yaml().isScalar(p.key) && String(p.key.value) === 'items');
+  const seq = pair?.value;
+  if (!yaml().isSeq(seq) || seq.items.length !== v.items.length) return undefined;
+  return v.items.map((item, i) => ({ value: item, root: seq.items[i] as Node | null, lines }));
 }
 
 /** The node at a key path (case-sensitive keys), with the 1-based line of its key. */

@@ -502,6 +502,43 @@ function joinPath(dir: string, rel: string): string {
 }
 
 /**
+ * The COPY/ADD lines (not `--from` a stage) of the Dockerfile a compose service builds, each with whether its stage
+ * is `FROM` a traefik image, and whether the final stage is (`runsTraefik`). Undefined for a service with no `build`.
+ */
+function builtImageCopies(
+  ctx: CollectContext,
+  dir: string,
+  svc: Record<string, unknown>,
+):
+  | {
+      dockerfile: string;
+      /** The build context as a display-path prefix (`proxy/`, or `` for the tree's root). */
+      context: string;
+      runsTraefik: boolean;
+      copies: Array<{ srcs: string[]; dest: string; line: number; traefikStage: boolean }>;
+    }
+  | undefined {
+  const build = typeof svc.build === 'string' ? { context: svc.build } : obj(svc.build);
+  if (!build) return undefined;
+  const ctxDir = joinPath(dir, `${String(build.context ?? '.')}/`);
+  const context = ctxDir ? `${ctxDir}/` : '';
+  const dockerfile = joinPath(context, String(build.dockerfile ?? 'Dockerfile'));
+  const f = ctx.files.find((x) => x.display === dockerfile);
+  const text = f ? (ctx.readText?.(f) ?? ctx.read(f).toString('utf8')) : '';
+  let stage = isTraefikImage(svc.image);
+  const copies: Array<{ srcs: string[]; dest: string; line: number; traefikStage: boolean }> = [];
+  for (const [i, l] of text.split(/\r?\n/).entries()) {
+    const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
+    if (from) stage = isTraefikImage(from[1]);
+    const cp = /^\s*(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*(.+)$/i.exec(l);
+    if (!cp) continue;
+    const words = (cp[1] as string).trim().split(/\s+/);
+    copies.push({ srcs: words.slice(0, -1), dest: words[words.length - 1] ?? '', line: i + 1, traefikStage: stage });
+  }
+  return { dockerfile, context, runsTraefik: stage, copies };
+}
+
+/**
  * The tree's files a compose service running Traefik loads: the sources of its bind-mounted volumes (`./traefik.toml:
  * /etc/traefik/traefik.toml`, `$PWD/...`, the long form's `source:`) and what the Dockerfile it is built from copies
  * (`COPY ./traefik.prod.toml /etc/traefik/traefik.toml`, when its `FROM` is a traefik image). Display paths.
@@ -514,22 +551,9 @@ function traefikServiceLoads(ctx: CollectContext, composeFile: string, svc: Reco
     return joinPath(dir, src.startsWith('..') ? src : src.slice(m[0].length));
   };
   const out: string[] = [];
-  const build = typeof svc.build === 'string' ? { context: svc.build } : obj(svc.build);
-  let runsTraefik = isTraefikImage(svc.image);
-  if (build) {
-    const context = joinPath(dir, `${String(build.context ?? '.')}/`);
-    const dockerfile = joinPath(context ? `${context}/` : '', String(build.dockerfile ?? 'Dockerfile'));
-    const f = ctx.files.find((x) => x.display === dockerfile);
-    const text = f ? (ctx.readText?.(f) ?? ctx.read(f).toString('utf8')) : '';
-    const copies: string[] = [];
-    for (const line of text.split(/\r?\n/)) {
-      const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(line);
-      if (from) runsTraefik = isTraefikImage(from[1]);
-      const cp = /^\s*(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*(.+)$/i.exec(line);
-      if (cp) copies.push(...(cp[1] as string).trim().split(/\s+/).slice(0, -1));
-    }
-    if (runsTraefik) for (const c of copies) out.push(joinPath(context ? `${context}/` : '', c));
-  }
+  const built = builtImageCopies(ctx, dir, svc);
+  const runsTraefik = built ? built.runsTraefik : isTraefikImage(svc.image);
+  if (built && runsTraefik) for (const c of built.copies) for (const x of c.srcs) out.push(joinPath(built.context, x));
   if (!runsTraefik) return [];
   for (const vol of Array.isArray(svc.volumes) ? svc.volumes : []) {
     const src = typeof vol === 'string' ? vol.split(':')[0] : String(obj(vol)?.source ?? '');
@@ -537,6 +561,59 @@ function traefikServiceLoads(ctx: CollectContext, composeFile: string, svc: Reco
     if (p) out.push(p);
   }
   return out;
+}
+
+/** Where Traefik 2.x/3.x looks for its static configuration file (pkg/cli/loader_file.go; the image's cwd is `/`). */
+const STATIC_FILE_TARGET = /^(?:\/etc\/traefik\/|\/|\/root\/\.config\/)traefik\.(?:toml|ya?ml)$/;
+
+/**
+ * The static configuration file a 2.x/3.x Traefik container finds (display path of the tree's file when known, and
+ * the line that puts it there): a `--configFile` flag's path, else a bind mount or a COPY of its image onto a path
+ * Traefik looks in (`/etc/traefik/traefik.yml`, `./traefik.yml` in the image's `/`, `$HOME/.config/traefik.yml`), or a
+ * folder of the tree holding such a file mounted on `/etc/traefik`. Undefined when nothing shows one.
+ */
+function foundStaticFile(
+  ctx: CollectContext,
+  doc: YDoc,
+  composeFile: string,
+  path: Array<string | number>,
+  svc: Record<string, unknown>,
+  flags: Array<{ text: string; line: number }>,
+): { target: string; where: string } | undefined {
+  const cf = flags.findIndex((f) => /^--?configfile(?:=|$)/i.test(f.text.trim()));
+  if (cf >= 0) {
+    const f = flags[cf] as { text: string; line: number };
+    const value = /=/.test(f.text) ? f.text.replace(/^[^=]*=/, '') : (flags[cf + 1]?.text ?? '');
+    if (value) return { target: value.trim(), where: `${composeFile}:${f.line}` };
+  }
+  const dir = composeFile.includes('/') ? composeFile.replace(/[^/]*$/, '') : '';
+  const volumes = Array.isArray(svc.volumes) ? svc.volumes : [];
+  for (const [i, vol] of volumes.entries()) {
+    const parts = typeof vol === 'string' ? vol.split(':') : [String(obj(vol)?.source ?? ''), String(obj(vol)?.target ?? '')];
+    const source = parts[0] ?? '';
+    const target = (parts[1] ?? '').replace(/\/+$/, '');
+    const line = at(doc, [...path, 'volumes', i])?.line ?? 0;
+    if (STATIC_FILE_TARGET.test(target)) return { target, where: `${composeFile}:${line}` };
+    if (target === '/etc/traefik' && /^(?:\.\/|\.\.\/|\$\{?PWD\}?\/)/.test(source)) {
+      const folder = joinPath(dir, source.replace(/^(?:\.\/|\$\{?PWD\}?\/)/, ''));
+      const inside = ctx.files.find((x) => new RegExp(`^${escapeRe(folder)}/traefik\\.(?:toml|ya?ml)$`).test(x.display));
+      if (inside) return { target: `/etc/traefik/${baseName(inside.display)}`, where: `${composeFile}:${line}` };
+    }
+  }
+  // The image it is built from copies one there (`FROM traefik:v3` ... `COPY traefik.yml /etc/traefik/`).
+  const built = builtImageCopies(ctx, dir, svc);
+  for (const c of built?.copies ?? []) {
+    if (!c.traefikStage) continue;
+    const target = /\/$/.test(c.dest)
+      ? c.srcs.map((x) => `${c.dest}${baseName(x)}`).find((t) => STATIC_FILE_TARGET.test(t))
+      : c.dest;
+    if (target && STATIC_FILE_TARGET.test(target)) return { target, where: `${built?.dockerfile}:${c.line}` };
+  }
+  return undefined;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** What one collector run gathered: static configurations (their sites) and dynamic ones, joined at the end. */
@@ -824,7 +901,8 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
   const docs = yamlDocs(src, (p) => ctx.skip(f, p.message, p.line));
   if (!docs) return;
   const file = f.display;
-  const name = baseName(file);
+  // A template's rendered name (`traefik.yml.j2`, Ansible's `traefik.yml.tpl`) is the file Traefik reads.
+  const name = configName(file);
   const env = composeEnv(ctx, f);
   for (const doc of docs) {
     const v = obj(doc.value);
@@ -976,8 +1054,28 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       // it), or a 1.x image reads through v1FromFlags.
       const v1Only = flags.some((f) => V1_ONLY_FLAG.test(f.text.trim()));
       const v1Flags = isTraefikV1Image(c.image) || v1Only || flags.some((f) => /^--?entrypoints=\S*name:/i.test(f.text.trim()));
+      // 2.x/3.x take their static configuration from ONE source, the first found: a file, else the flags, else the
+      // TRAEFIK_* variables (cmd/traefik: FileLoader, FlagLoader, EnvLoader; paerser stops at the first that loads).
+      // 1.x merged them, flags over the file.
+      const realFlags = flags.filter((f) => /^-/.test(f.text.trim()));
+      if (!v1Flags && path[0] === 'services') {
+        const found = foundStaticFile(ctx, doc, file, path, c, flags);
+        const dead = realFlags.filter((f) => !/^--?configfile(?:=|$)/i.test(f.text.trim()));
+        const envDead = env.filter((e) => /^TRAEFIK_/i.test(e.name));
+        if (found) {
+          if (dead.length > 0 || envDead.length > 0)
+            ctx.facts.diagnostics.push({
+              level: 'warning',
+              file,
+              line: (dead[0] ?? envDead[0])?.line,
+              message: `Traefik 2.x/3.x reads its static configuration from one source only: the file at ${found.target} (${found.where}) wins, so this service's ${dead.length > 0 ? `${dead.length} command flag(s)` : ''}${dead.length > 0 && envDead.length > 0 ? ' and ' : ''}${envDead.length > 0 ? 'TRAEFIK_* variables' : ''} are ignored (not read)`,
+            });
+          continue;
+        }
+      }
       const flat = v1Flags ? v1FromFlags(flags) : flatFromFlags(flags);
-      for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
+      // 2.x/3.x: the TRAEFIK_* variables only when no flag is given (1.x: below the flags).
+      if (v1Flags || realFlags.length === 0) for (const [k, val] of flatFromEnv(env)) if (!flat.has(k)) flat.set(k, val);
       // A 1.x container started with flags and no configuration file (`--api --docker`): 1.x's own `http` :80
       // entrypoint. Not when a file may add entrypoints: `--configFile`, a mounted or copied file, k8s volumeMounts.
       const ownFile =

@@ -1,7 +1,8 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { csrfTrustedOriginsScheme as check } from '../../../src/checks/django/csrf-trusted-origins-scheme.js';
 import { nginxTls, settings } from '../../python/fixtures.js';
-import { type Case, runCase } from '../../python/lint-files.js';
+import { type Case, lintFiles, runCase } from '../../python/lint-files.js';
 
 const s = (line: string, req?: string) => ({
   'mysite/settings.py': settings([line]),
@@ -79,3 +80,61 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`django/csrf-trusted-origins-scheme: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+/** A compose deployment whose web service gets the setting from an env file or its own environment: list. */
+function deployed(settingsLine: string, env: Record<string, string>): Record<string, string> {
+  return {
+    'mysite/settings.py': settings([settingsLine]),
+    'requirements.txt': 'Django==4.2\n',
+    'compose.yaml': [
+      'services:',
+      '  web:',
+      '    build: .',
+      '    command: gunicorn -b 0.0.0.0:8000 mysite.wsgi',
+      '    env_file: .env',
+      '    environment:',
+      '      - DJANGO_SETTINGS_MODULE=mysite.settings',
+      '',
+    ].join('\n'),
+    ...env,
+  };
+}
+
+const READ = "CSRF_TRUSTED_ORIGINS = os.environ.get('CSRF_TRUSTED_ORIGINS', 'https://localhost').split(',')";
+
+test('a setting read from the environment is fixed on the deployment line that sets it (separators kept), not by a literal in the settings', async () => {
+  const { findings } = await lintFiles(
+    deployed(READ, { '.env': 'DEBUG=0\nCSRF_TRUSTED_ORIGINS=example.com,https://www.example.com,api.example.com\n' }),
+    [check],
+  );
+  assert.equal(findings.length, 1, JSON.stringify(findings));
+  const fix = findings[0]?.fix;
+  assert.equal(fix?.file, '.env');
+  assert.equal(fix?.line, 2);
+  assert.equal(fix?.placement, 'replace');
+  assert.deepEqual(fix?.lines, ['CSRF_TRUSTED_ORIGINS=https://example.com,https://www.example.com,https://api.example.com']);
+  assert.match(fix?.description ?? '', /comes from the deployment \(\.env:2\)/);
+});
+
+test('trap: the code default is what runs (the deployment does not set the variable): advice to set it, no patch of the settings line', async () => {
+  const { findings } = await lintFiles(
+    deployed("CSRF_TRUSTED_ORIGINS = os.environ.get('CSRF_TRUSTED_ORIGINS', 'example.com').split(',')", {
+      '.env': 'DEBUG=0\n',
+    }),
+    [check],
+  );
+  assert.equal(findings.length, 1, JSON.stringify(findings));
+  const fix = findings[0]?.fix;
+  assert.equal(fix?.placement, undefined);
+  assert.equal(fix?.lines, undefined);
+  assert.match(fix?.description ?? '', /set it in the deployment's environment .*"https:\/\/example\.com"/);
+});
+
+test('trap: a literal setting keeps its settings-line fix', async () => {
+  const { findings } = await lintFiles(
+    deployed("CSRF_TRUSTED_ORIGINS = ['example.com']", { '.env': 'CSRF_TRUSTED_ORIGINS=other.example\n' }),
+    [check],
+  );
+  assert.equal(findings[0]?.fix?.file, 'mysite/settings.py');
+  assert.equal(findings[0]?.fix?.placement, 'replace');
+});

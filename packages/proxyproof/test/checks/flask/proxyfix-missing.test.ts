@@ -10,6 +10,11 @@ const fixed =
 const factory =
   'from flask import Flask\nfrom werkzeug.middleware.proxy_fix import ProxyFix\n\ndef create_app():\n    app = Flask(__name__)\n    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1)\n    return app\n';
 
+/** nginx ending TLS and handing requests to uWSGI with the stock uwsgi_params (HTTPS $https, REMOTE_ADDR ...). */
+function uwsgiTls(pass: string): string {
+  return nginxTls('http://unused', []).replace('proxy_pass http://unused;', `include uwsgi_params;\n        ${pass}`);
+}
+
 const cases: Case[] = [
   {
     name: 'valid: ProxyFix applied',
@@ -76,6 +81,43 @@ const cases: Case[] = [
       'site.conf': nginxTls('http://web:8000'),
     },
     expect: { count: 1, severity: 'medium', file: 'app.py', line: 3, fixAt: { line: 3, placement: 'after' } },
+  },
+  {
+    name: "low (trap): uWSGI behind nginx's uwsgi_pass already takes the scheme (X-Forwarded-Proto / HTTPS param): only the client address is in question",
+    files: {
+      'app.py': bare,
+      'uwsgi.ini': '[uwsgi]\nmodule = app:app\nsocket = 127.0.0.1:8001\n',
+      'site.conf': uwsgiTls('uwsgi_pass 127.0.0.1:8001;'),
+    },
+    expect: { count: 1, severity: 'low', message: /scheme comes from uwsgi .*REMOTE_ADDR/, file: 'app.py', line: 3 },
+  },
+  {
+    name: 'low (trap): an ini naming only the module (the image supplies the socket) still runs the app under uWSGI',
+    files: {
+      'app.py': bare,
+      'uwsgi.ini': '[uwsgi]\nmodule = app\ncallable = app\n',
+      'site.conf': uwsgiTls('uwsgi_pass unix:///tmp/uwsgi.sock;'),
+    },
+    expect: { count: 1, severity: 'low', message: /scheme comes from uwsgi/ },
+  },
+  {
+    name: 'medium: uWSGI http-socket behind an nginx that ends TLS and sends no X-Forwarded-Proto',
+    files: {
+      'app.py': bare,
+      'uwsgi.ini': '[uwsgi]\nmodule = app:app\nhttp-socket = 127.0.0.1:8000\n',
+      'site.conf': nginxTls('http://127.0.0.1:8000', ['proxy_set_header Host $host;']),
+    },
+    expect: { count: 1, severity: 'medium' },
+  },
+  {
+    name: 'medium: a uWSGI ini for another package does not vouch for this app when gunicorn runs it',
+    files: {
+      'app.py': bare,
+      'other.ini': '[uwsgi]\nmodule = other:app\nsocket = 127.0.0.1:8001\n',
+      'compose.yaml': compose(['command: gunicorn -b 0.0.0.0:8000 app:app']),
+      'site.conf': nginxTls('http://web:8000'),
+    },
+    expect: { count: 1, severity: 'medium' },
   },
 ];
 

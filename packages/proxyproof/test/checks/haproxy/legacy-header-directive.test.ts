@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { haproxyLegacyHeaderDirective as check } from '../../../src/checks/haproxy/legacy-header-directive.js';
 import { modernEquivalent, parseHaproxy, readHaproxy } from '../../../src/collectors/haproxy/collector.js';
 import { type Case, runCase } from '../../python/lint-files.js';
+import { RUN_SAFETY_TIMEOUT_MS } from '../../real-program.js';
 
 const cfg = (rules: string) =>
   `defaults\n  mode http\n  timeout client 5s\n  timeout server 5s\n  timeout connect 5s\nfrontend www\n  bind 127.0.0.1:18080\n${rules}  default_backend app\nbackend app\n  server app 127.0.0.1:3000\n`;
@@ -152,10 +153,10 @@ test('haproxy -c (2.6): each 1.x line is refused, the line the fix writes is acc
       assert.ok(modern, legacy);
       writeFileSync(join(dir, 'old.cfg'), cfg(`  ${legacy}\n`));
       writeFileSync(join(dir, 'new.cfg'), cfg(`  ${modern}\n`));
-      const old = spawnSync('haproxy', ['-c', '-f', 'old.cfg'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      const old = spawnSync('haproxy', ['-c', '-f', 'old.cfg'], { cwd: dir, encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS });
       assert.notEqual(old.status, 0, legacy);
       assert.match(old.stderr, new RegExp(`The '${words[0]}' directive is not supported anymore since HAProxy 2\\.1`));
-      const now = spawnSync('haproxy', ['-c', '-f', 'new.cfg'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      const now = spawnSync('haproxy', ['-c', '-f', 'new.cfg'], { cwd: dir, encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS });
       assert.equal(now.status, 0, `${modern}\n${now.stderr}`);
       if (words[0]?.startsWith('rsp')) continue;
       const rules = (src: string) =>
@@ -184,7 +185,7 @@ test('replace-header with a whole-value regex and no capture sets a known value,
 
 test('haproxy -vv (real, Debian): the first line the program prints is read as its version', async () => {
   const { haproxyVersionLine } = await import('../../../src/collectors/haproxy/collector.js');
-  const r = spawnSync('haproxy', ['-vv'], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('haproxy', ['-vv'], { encoding: 'utf8', timeout: RUN_SAFETY_TIMEOUT_MS });
   assert.equal(r.status, 0, r.stderr);
   const printed = /^HA-?Proxy version (\d+\.\d+(?:\.\d+)?)/.exec(r.stdout)?.[1];
   assert.ok(printed, r.stdout.slice(0, 200));

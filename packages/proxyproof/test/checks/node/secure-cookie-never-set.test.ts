@@ -7,6 +7,12 @@ import { caseTable, nginxSameHost } from '../express/harness.js';
 const express = (session: string, extra = '', listen = "app.listen(3000, '127.0.0.1');") =>
   `const express = require('express');\nconst session = require('express-session');\nconst app = express();\n${extra}\napp.use(session(${session}));\n${listen}\n`;
 
+/** A Koa app created by an exported factory that hands it to its callback (OpenHIM's koaApi.setupApp). */
+const KOA_FACTORY =
+  "import Koa from 'koa';\nimport session from 'koa-session';\nexport function setupApp(done) {\n  const app = new Koa();\n  app.keys = ['k'];\n  app.use(session({ secure: true, sameSite: 'none' }, app));\n  return done(app);\n}\n";
+const koaServer = (tail: string) =>
+  `import http from 'http';\nimport https from 'https';\nimport * as api from './api';\n\nfunction startHttps(port, app) {\n  const s = https.createServer({}, app.callback());\n  s.listen(port);\n}\nfunction startHttp(port, app) {\n  const s = http.createServer(app.callback());\n  s.listen(port);\n}\n\n${tail}`;
+
 const BEHIND = {
   'nginx/app.conf': nginxSameHost(3000),
   'app/server.js': express("{ secret: 's', cookie: { secure: true } }"),
@@ -122,7 +128,35 @@ caseTable(secureCookieNeverSetCheck, [
       assert.match(f?.message ?? '', /Cannot send secure cookie over unencrypted connection/);
     },
   },
+  {
+    name: 'koa-session on an app a factory hands to an http or an https start helper: the plain-HTTP listener is cited',
+    files: {
+      'src/api.js': KOA_FACTORY,
+      'src/server.js': koaServer(
+        "if (process.env.API_PROTOCOL === 'http') api.setupApp((app) => startHttp(8080, app));\nelse api.setupApp((app) => startHttps(8080, app));\n",
+      ),
+    },
+    expect: ['src/api.js@6'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'medium');
+      const plain = f?.evidence.find((e) => /served over plain HTTP/.test(e.note ?? ''));
+      assert.deepEqual([plain?.file, plain?.line], ['src/server.js', 14]);
+    },
+  },
   // valid
+  {
+    name: 'trap: koa-session secure: true, no app.proxy, but the app is only served by https.createServer (ctx.secure from the socket)',
+    files: { 'src/api.js': KOA_FACTORY, 'src/server.js': koaServer('api.setupApp((app) => startHttps(8080, app));\n') },
+    expect: [],
+  },
+  {
+    name: 'trap: one module, koa-session secure: true, served only by https.createServer(opts, app.callback()).listen(443)',
+    files: {
+      'app.js':
+        "const Koa = require('koa');\nconst https = require('https');\nconst session = require('koa-session');\nconst app = new Koa();\napp.use(session({ secure: true }, app));\nhttps.createServer({}, app.callback()).listen(443);\n",
+    },
+    expect: [],
+  },
   {
     name: "trap: trust proxy set ('loopback')",
     files: {
