@@ -227,6 +227,11 @@ export interface Dockerfile {
   written?: WrittenScript[];
   /** The stage the image is (`AS` name), when a `target` was asked for and found. */
   target?: string;
+  /**
+   * The stage's build arguments with a known value (`ARG PORT=8000`, or the value a build passes): substituted into
+   * its ENV and EXPOSE, not in the container's environment. An ARG goes out of scope at the end of its stage.
+   */
+  args?: Record<string, { value: string; line: number }>;
   problems: Problem[];
 }
 
@@ -426,6 +431,8 @@ function dockerInstructions(lines: string[], problems: Problem[]): DockerInstruc
 export interface DockerfileOptions {
   /** The stage to build (compose `build.target`, `docker build --target`); default the last. */
   target?: string;
+  /** Build arguments the build passes (compose `build.args`): a value, or undefined when it is not known. */
+  buildArgs?: Record<string, string | undefined>;
 }
 
 export function parseDockerfile(text: string, options: DockerfileOptions = {}): Dockerfile {
@@ -449,6 +456,9 @@ export function parseDockerfile(text: string, options: DockerfileOptions = {}): 
     const k = /^\d+$/.test(r) ? Number(r) : stages.findIndex((s, j) => j < before && s.name === r);
     return k >= 0 && k < before ? k : undefined;
   };
+  // ARGs before the first FROM: their defaults are what an `ARG NAME` without a value inside a stage takes.
+  const globalArgs: Record<string, { value: string; line: number }> = {};
+  for (const ins of all.slice(0, stages[0]?.at ?? 0)) if (ins.cmd === 'ARG') declareArgs(globalArgs, ins, {}, options);
   const memo = new Map<number, Dockerfile>();
   const build = (k: number): Dockerfile => {
     const done = memo.get(k);
@@ -474,10 +484,14 @@ export function parseDockerfile(text: string, options: DockerfileOptions = {}): 
     const own = all.slice(first, next ? next.at : all.length);
     df.instructions.push(...own);
     for (const ins of own)
-      applyInstruction(df, ins, lines, (ref) => {
-        const from = stageNamed(ref, k);
-        return from !== undefined ? build(from) : undefined;
-      });
+      if (ins.cmd === 'ARG') {
+        df.args ??= {};
+        declareArgs(df.args, ins, globalArgs, options, df.env);
+      } else
+        applyInstruction(df, ins, lines, (ref) => {
+          const from = stageNamed(ref, k);
+          return from !== undefined ? build(from) : undefined;
+        });
     memo.set(k, df);
     return df;
   };
@@ -486,6 +500,32 @@ export function parseDockerfile(text: string, options: DockerfileOptions = {}): 
   const targetAt = wanted !== undefined ? stages.findIndex((s) => s.name === wanted) : -1;
   const df = build(targetAt >= 0 ? targetAt : stages.length - 1);
   return targetAt >= 0 && options.target !== undefined ? { ...df, target: options.target } : df;
+}
+
+/**
+ * `ARG NAME=default` / `ARG NAME` (several per line): the value a build passes wins over the written default (an
+ * unknown one leaves the name unknown); a bare `ARG NAME` in a stage takes the global ARG's default.
+ */
+function declareArgs(
+  args: Record<string, { value: string; line: number }>,
+  ins: DockerInstruction,
+  globals: Record<string, { value: string; line: number }>,
+  options: DockerfileOptions,
+  env: Record<string, { value: string }> = {},
+): void {
+  for (const w of shlexSplit(ins.args)) {
+    const eq = w.indexOf('=');
+    const name = eq > 0 ? w.slice(0, eq) : w;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+    const given = options.buildArgs && Object.hasOwn(options.buildArgs, name);
+    const value = given
+      ? options.buildArgs?.[name]
+      : eq > 0
+        ? substitute(w.slice(eq + 1), { ...args, ...env })
+        : globals[name]?.value;
+    if (value === undefined || /\$/.test(value)) delete args[name];
+    else args[name] = { value, line: ins.line };
+  }
 }
 
 function applyInstruction(
@@ -503,11 +543,12 @@ function applyInstruction(
     } else
       for (const w of words) {
         const eq = w.indexOf('=');
-        if (eq > 0) df.env[w.slice(0, eq)] = { value: substitute(w.slice(eq + 1), df.env), line: ins.line };
+        // ENV wins over an ARG of the same name; an ARG fills what ENV does not set.
+        if (eq > 0) df.env[w.slice(0, eq)] = { value: substitute(w.slice(eq + 1), { ...df.args, ...df.env }), line: ins.line };
       }
   } else if (ins.cmd === 'EXPOSE') {
     for (const w of ins.args.split(/\s+/)) {
-      const p = Number.parseInt(substitute(w, df.env), 10);
+      const p = Number.parseInt(substitute(w, { ...df.args, ...df.env }), 10);
       if (Number.isInteger(p)) df.expose.push({ port: p, line: ins.line });
     }
   } else if (ins.cmd === 'WORKDIR') df.workdir = ins.args;
@@ -737,10 +778,15 @@ export function parseCompose(text: string): ComposeRaw {
   return out;
 }
 
-/** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $VAR, $$. */
+/**
+ * Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, $VAR, $$. A variable `lookup` does not
+ * know is empty (what compose makes of an unset one), or with `keepUnknown` left as `${VAR}`: a value the shell or a
+ * `.env` outside the tree may give, kept visibly unknown rather than invented.
+ */
 export function interpolate(
   s: string,
   lookup: (n: string) => string | undefined,
+  keepUnknown = false,
 ): { value: string; vars: string[]; unresolved: string[] } {
   const vars: string[] = [];
   const unresolved: string[] = [];
@@ -758,7 +804,7 @@ export function interpolate(
       if (op === ':+' || op === '+') return v !== undefined && (op === '+' || v !== '') ? (arg ?? '') : '';
       if (v === undefined) {
         unresolved.push(n);
-        return '';
+        return keepUnknown ? `\${${n}}` : '';
       }
       return v;
     },

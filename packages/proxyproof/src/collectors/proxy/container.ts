@@ -260,9 +260,14 @@ export function proxyContainers(facts: Facts, kind: ContainerProxyKind): ProxyCo
           : dockerfileVersion(facts, s, kind);
       if (why && !c.why) c.why = why;
       // A value from a variable the files do not set is not known (the shell or a .env outside the tree may set it).
+      // The env_file values the tree holds sit below `environment:` (compose: `environment` wins over env_file).
+      for (const [k, v] of Object.entries(s.envFileValues ?? {}))
+        if (!Object.hasOwn(s.environment, k) && !c.unknownEnv?.includes(k)) c.env[k] = v.value;
       for (const [k, v] of Object.entries(s.environment))
-        if (v.unresolved) c.unknownEnv = [...(c.unknownEnv ?? []), k];
-        else c.env[k] = v.value;
+        if (v.unresolved) {
+          c.unknownEnv = [...(c.unknownEnv ?? []), k];
+          delete c.env[k];
+        } else c.env[k] = v.value;
       for (const p of s.ports)
         if (p.hostPort !== undefined && p.protocol === 'tcp' && !c.published.some((x) => x.hostPort === p.hostPort))
           c.published.push({

@@ -12,13 +12,14 @@
  * and writes its own view (so behind a TLS load balancer it sends `http`). Options are per entrypoint
  * name: `[entryPoints.web.forwardedHeaders]` configures (or creates) `web`, never `websecure`.
  */
+import { dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { Ref } from '../../chain/model.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { KubeFacts, ProxySite, TraefikEntryPoint, TraefikExtra } from '../../model/proxy.js';
 import { mayBeTraefikFile } from '../claims.js';
 import { builtDockerfile } from '../deploy/built-from.js';
-import { parseDockerfile } from '../deploy/formats.js';
+import { interpolate, parseDockerfile, parseEnvFile } from '../deploy/formats.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 import {
@@ -786,7 +787,10 @@ function exposedPorts(
   if (svc?.build) {
     const built = builtDockerfile(ctx.facts, svc);
     if (!built) return { ports, complete: false };
-    const df = parseDockerfile(built.lines.join('\n'), svc.build.target ? { target: svc.build.target } : {});
+    const df = parseDockerfile(built.lines.join('\n'), {
+      ...(svc.build.target ? { target: svc.build.target } : {}),
+      buildArgs: composeBuildArgs(get(raw, ['build', 'args'])),
+    });
     ports.push(...df.expose.map((e) => e.port));
     base = df.from;
   }
@@ -816,6 +820,51 @@ function containerPorts(s: Record<string, unknown>): number[] {
   return out;
 }
 
+/** Compose interpolation of a compose file's text, with the variables it could not resolve. */
+interface ComposeEnv {
+  fill: (t: string) => string;
+  unresolved: Set<string>;
+}
+
+/**
+ * The project `.env` beside a compose file (what compose reads for `${VAR}` in it): a variable it sets is filled, a
+ * `${VAR:-default}` takes its default, any other stays `${VAR}` (the shell may set it: unknown, not invented).
+ */
+function composeEnv(ctx: CollectContext, f: DiscoveredFile): ComposeEnv {
+  const envAbs = join(dirname(f.abs), '.env');
+  const envFile = ctx.files.find((x) => x.abs === envAbs);
+  const values = envFile ? parseEnvFile(readText(ctx, envFile) ?? '') : {};
+  const unresolved = new Set<string>();
+  return {
+    unresolved,
+    fill: (t) => {
+      if (!t.includes('$')) return t;
+      const r = interpolate(t, (n) => values[n]?.value, true);
+      for (const n of r.unresolved) unresolved.add(n);
+      return r.value;
+    },
+  };
+}
+
+/**
+ * A compose service's `build.args` (`- PORT=8000` or `PORT: 8000`): literal values; one from an interpolation or
+ * the shell (`- PORT`, `PORT: ${PORT}`) is not known here.
+ */
+function composeBuildArgs(args: unknown): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  const put = (k: string, v: unknown) => {
+    out[k] = (typeof v === 'string' || typeof v === 'number') && !String(v).includes('$') ? String(v) : undefined;
+  };
+  if (Array.isArray(args))
+    for (const a of args) {
+      const t = String(a);
+      const eq = t.indexOf('=');
+      put(eq > 0 ? t.slice(0, eq) : t, eq > 0 ? t.slice(eq + 1) : undefined);
+    }
+  else for (const [k, v] of Object.entries(obj(args) ?? {})) put(k, v);
+  return out;
+}
+
 /**
  * `traefik.*` labels of a compose service (list `k=v` or map form), with their lines: the container's `labels`
  * (docker provider) and the service's `deploy.labels` (a Swarm stack: Traefik's swarm provider, or v2's
@@ -825,17 +874,23 @@ function traefikLabels(
   doc: YDoc,
   path: Array<string | number>,
   s: Record<string, unknown>,
+  env: ComposeEnv,
 ): Array<{ key: string; value: string; line: number }> {
   const out: Array<{ key: string; value: string; line: number }> = [];
+  // Compose interpolates a label's whole text (key and value) before the container gets it, so Traefik sees the
+  // substituted key (`traefik.http.routers.${STACK_NAME?…}-web.rule` → `…routers.app-web.rule`).
+  const fill = (t: string) => env.fill(t);
   const read = (labels: unknown, at0: Array<string | number>) => {
     if (Array.isArray(labels))
       labels.forEach((l, i) => {
-        const m = /^\s*(traefik\.[^=\s]+)\s*=(.*)$/i.exec(String(l));
+        const m = /^\s*(traefik\.[^=\s]+)\s*=(.*)$/i.exec(fill(String(l)));
         if (m) out.push({ key: m[1] as string, value: (m[2] as string).trim(), line: at(doc, [...at0, i])?.line ?? 0 });
       });
     else if (obj(labels))
-      for (const [k, v] of Object.entries(obj(labels) ?? {}))
-        if (/^traefik\./i.test(k)) out.push({ key: k, value: String(v ?? ''), line: at(doc, [...at0, k])?.keyLine ?? 0 });
+      for (const [k0, v] of Object.entries(obj(labels) ?? {})) {
+        const k = fill(k0);
+        if (/^traefik\./i.test(k)) out.push({ key: k, value: fill(String(v ?? '')), line: at(doc, [...at0, k0])?.keyLine ?? 0 });
+      }
   };
   read(s.labels, [...path, 'labels']);
   read(get(s, ['deploy', 'labels']), [...path, 'deploy', 'labels']);
@@ -848,6 +903,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
   const file = f.display;
   // A template's rendered name (`traefik.yml.j2`, Ansible's `traefik.yml.tpl`) is the file Traefik reads.
   const name = configName(file);
+  const env = composeEnv(ctx, f);
   for (const doc of docs) {
     const v = obj(doc.value);
     if (!v) continue;
@@ -936,7 +992,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
         st.loads.set(file, set);
       }
       // The docker provider: routers, services and middlewares in the labels of any other container.
-      const written = isTraefikImage(svc.image) ? [] : traefikLabels(doc, ['services', sname], svc);
+      const written = isTraefikImage(svc.image) ? [] : traefikLabels(doc, ['services', sname], svc, env);
       if (written.length === 0) continue;
       // 1.x labels (`traefik.frontend.rule`, `traefik.port`) as the 2.x router and service they declare, unless the
       // container also has 2.x router labels (a stack labelled for both: each Traefik reads only its own).
@@ -946,6 +1002,14 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
       st.labelled.push({ container: labelledKey(file, sname), enabled: enable ? truthy(enable.value) : undefined });
       const d = dynamicFromLabels(file, sname, labels, exposedPorts(ctx, file, sname, svc));
       if (hasDynamic(d)) st.dyns.push(d);
+    }
+    if (env.unresolved.size > 0) {
+      ctx.facts.diagnostics.push({
+        level: 'note',
+        file,
+        message: `Traefik labels use ${[...env.unresolved].map((n) => `\${${n}}`).join(', ')}, which no .env beside the compose file sets: kept as written (its value comes from the shell that runs compose)`,
+      });
+      env.unresolved.clear();
     }
     const podSpec = obj(get(v, ['spec', 'template', 'spec'])) ?? obj(v.spec);
     const podContainers: unknown[] = Array.isArray(podSpec?.containers) ? (podSpec.containers as unknown[]) : [];
