@@ -281,9 +281,9 @@ export const dotnetCollector: Collector = {
         note: 'no UseForwardedHeaders and no ASPNETCORE_FORWARDEDHEADERS_ENABLED: X-Forwarded-* are ignored',
       });
     else if (uses.length === 0 && envEnabled)
+      // Set, not a default the variable would replace (Valued.envVar): the switch itself clears the lists.
       trust = lit(['*'], envEnabled, 'env', {
-        envVar: 'ASPNETCORE_FORWARDEDHEADERS_ENABLED',
-        note: 'clears KnownNetworks/KnownProxies',
+        note: 'ASPNETCORE_FORWARDEDHEADERS_ENABLED=true clears KnownNetworks and KnownProxies',
       });
     else if (added.length > 0)
       trust =
