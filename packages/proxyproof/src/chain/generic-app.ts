@@ -47,7 +47,8 @@ export function genericAppEnd(trace: Trace, expected: string): GenericAppEnd | u
       ref: c.ref,
       lost: false,
       note: `${header}: https, sent to the backend`,
-      text: `The backend receives ${header}: https from ${last.label} over plain HTTP: an app there believes https only if it trusts ${header} from that proxy's address; otherwise it builds http:// URLs.`,
+      // The link to the backend may be TLS (HAProxy `server ... ssl`, proxy_pass https://): not said to be plain.
+      text: `The backend receives ${header}: https from ${last.label}: an app there believes https only if it trusts ${header} from that proxy's address or the link to it is TLS; otherwise it builds http:// URLs.`,
     };
   const lost = expected === 'https';
   return {

@@ -6,7 +6,7 @@
 import { type Command, Option } from 'commander';
 import { lintPaths } from '../engine/lint.js';
 import { makeBaseline } from '../settings/baseline.js';
-import { EXIT_OK, EXIT_USAGE, prepareReport, writeOutput } from './common.js';
+import { EXIT_OK, EXIT_USAGE, prepareReport, useTreeConfig, writeOutput } from './common.js';
 
 export const DEFAULT_BASELINE_FILE = '.proxyproof-baseline.json';
 
@@ -24,11 +24,15 @@ export function registerBaseline(program: Command): void {
     .argument('[paths...]', 'files and folders, as for lint / doctor (default: .)')
     .addOption(new Option('-o, --output <file>', 'baseline file to write').default(DEFAULT_BASELINE_FILE))
     .addOption(new Option('--from <command>', 'whose findings to record').choices(['lint', 'doctor']).default('lint'))
-    .option('--config-file <file>', 'project settings (default: .proxyproof.json here or in a parent folder)')
+    .option(
+      '--config-file <file>',
+      'project settings (default: .proxyproof.json of the analysed folder or here, or in a parent folder)',
+    )
     .option('--no-config-file', 'do not read .proxyproof.json')
     .option('--no-ignore-comments', 'record findings even where a `proxyproof-ignore` comment silences them')
     .action(async (paths: string[], o: BaselineCli) => {
       const inputs = paths.length ? paths : ['.'];
+      useTreeConfig(o, inputs);
       const report =
         o.from === 'doctor'
           ? (await (await import('../chain/run.js')).runDoctor(paths)).report

@@ -3,8 +3,8 @@
  * `.proxyproof.json` -> fingerprints -> ignores (comments, config) -> baseline -> `--min-severity` ->
  * the renderer -> stdout or `--output FILE` -> the exit code.
  */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { DeclaredFront } from '../engine/analyze.js';
 import type { ProgressMode } from '../engine/progress.js';
@@ -17,7 +17,7 @@ import { RENDERER_LOADERS, RENDERER_NAMES } from '../render/registry.js';
 import type { Renderer, RenderOptions, Report, SuppressedFinding } from '../render/types.js';
 import { applyBaseline, readBaseline } from '../settings/baseline.js';
 import { applyIgnores, defaultIgnoreReader } from '../settings/ignore.js';
-import { loadProjectConfig, type ProjectConfig } from '../settings/project-config.js';
+import { findConfigFile, loadProjectConfig, type ProjectConfig } from '../settings/project-config.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -68,7 +68,10 @@ export function outputOptions(): Option[] {
     ).choices([...SEVERITIES]),
     new Option('--baseline <file>', 'report only findings not recorded in this baseline (see `proxyproof baseline`)'),
     new Option('--no-baseline', 'ignore the baseline named in .proxyproof.json'),
-    new Option('--config-file <file>', 'project settings (default: .proxyproof.json here or in a parent folder)'),
+    new Option(
+      '--config-file <file>',
+      'project settings (default: .proxyproof.json of the analysed folder or here, or in a parent folder)',
+    ),
     new Option('--no-config-file', 'do not read .proxyproof.json'),
     new Option('--no-ignore-comments', 'report findings even where a `proxyproof-ignore` comment silences them'),
     new Option('-q, --quiet', 'print only the findings'),
@@ -88,6 +91,30 @@ export function projectConfig(opts: Pick<OutputOptions, 'configFile'>, cwd: stri
     configs.set(key, c);
   }
   return c;
+}
+
+/**
+ * The analysed tree's `.proxyproof.json`: without --config-file/--no-config-file, the one found from the analysed
+ * paths (a folder, or a file's folder, then its parents up to the repository root) when they all find the same file,
+ * so `proxyproof lint ../app` reads `../app/.proxyproof.json` wherever it is run from. Paths that find none, or
+ * different files, leave the lookup from the current folder. Set as `opts.configFile` before anything reads it
+ * (front, min severity, ignores, baseline); a path that does not exist is left to the analysis to report.
+ */
+export function useTreeConfig(opts: Pick<OutputOptions, 'configFile'>, paths: string[], cwd: string = process.cwd()): void {
+  if (opts.configFile !== undefined) return;
+  const found = new Set<string | undefined>();
+  for (const p of paths.length ? paths : ['.']) {
+    const abs = resolve(cwd, p);
+    let dir = abs;
+    try {
+      if (!statSync(abs).isDirectory()) dir = dirname(abs);
+    } catch {
+      continue;
+    }
+    found.add(findConfigFile(dir));
+  }
+  const [only] = [...found];
+  if (found.size === 1 && only !== undefined) opts.configFile = only;
 }
 
 /**

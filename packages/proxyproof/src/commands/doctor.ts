@@ -28,6 +28,7 @@ import {
   progressOptions,
   renderPrepared,
   renderWithHole,
+  useTreeConfig,
 } from './common.js';
 import { absoluteSelection, checkedPlan } from './fix.js';
 
@@ -167,6 +168,7 @@ export function registerDoctor(program: Command): void {
       }
     }
     if (opts.root && dirs.length > 0) throw new InputError('give either folders or --root, not both');
+    if (!opts.root) useTreeConfig(opts, dirs);
     const front = declaredFront(opts);
     const progress = stageProgress(progressMode(opts), opts.format);
     try {

@@ -30,6 +30,7 @@ import {
   outputOptions,
   prepareReport,
   renderPrepared,
+  useTreeConfig,
   writeOutput,
 } from './common.js';
 
@@ -228,6 +229,7 @@ export function registerFix(program: Command): void {
     if (opts.backupDir && !opts.write) throw new InputError('--backup-dir needs --write');
     if (opts.proxyAddress !== undefined && !validProxyAddress(opts.proxyAddress))
       throw new InputError(`--proxy-address: '${opts.proxyAddress}' is not an IP address or network (CIDR)`);
+    useTreeConfig(opts, paths);
     const run = await runFix(paths.length ? paths : ['.'], {
       write: opts.write,
       backupDir: opts.backupDir,

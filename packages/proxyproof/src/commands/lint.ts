@@ -2,7 +2,16 @@ import type { Command } from 'commander';
 import { lintPaths } from '../engine/lint.js';
 import { stageProgress } from '../engine/progress.js';
 import { InputError } from '../model/finding.js';
-import { declaredFront, emit, frontOption, type OutputOptions, outputOptions, progressMode, progressOptions } from './common.js';
+import {
+  declaredFront,
+  emit,
+  frontOption,
+  type OutputOptions,
+  outputOptions,
+  progressMode,
+  progressOptions,
+  useTreeConfig,
+} from './common.js';
 
 export function registerLint(program: Command): void {
   const cmd = program
@@ -26,6 +35,7 @@ export function registerLint(program: Command): void {
           throw new InputError(`--url: not a URL: ${opts.url}`);
         }
       }
+      useTreeConfig(opts, paths);
       const front = declaredFront(opts);
       const progress = stageProgress(progressMode(opts), opts.format);
       try {

@@ -8,7 +8,8 @@
  *     "ignore": [{ "id": "nginx/host-port-lost", "path": "deploy/nginx/**", "reason": "port 443 only" }]
  *   }
  *
- * Looked up in the current folder, then its parents up to the repository root (a folder with `.git`);
+ * Looked up from the analysed folders (commands/common.ts useTreeConfig), else the current folder, then the
+ * parents up to the repository root (a folder with `.git`);
  * `--config-file FILE` names one, `--no-config-file` skips it. Unknown keys, wrong types and ignores
  * without a reason are errors with `file:line` (exit 2): a typo must not silently turn a rule off.
  * The schema is `schema/proxyproof-config.schema.json`.

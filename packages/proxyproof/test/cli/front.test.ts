@@ -187,3 +187,37 @@ describe('--front', () => {
     });
   }
 });
+
+describe('.proxyproof.json of the analysed tree', () => {
+  const lostIn = (args: string[], cwd: string) => {
+    const { out } = json(args, cwd);
+    return out.findings.some(
+      (f) =>
+        (f.id === 'chain/scheme-lost' || f.data?.chainFinding?.id === 'chain/scheme-lost') &&
+        f.evidence.some((e) => e.file.endsWith('site.conf') && e.line === 7),
+    );
+  };
+  const app = () =>
+    tree({ 'site.conf': NGINX_SCHEME, 'gunicorn.conf.py': GUNICORN, '.proxyproof.json': '{ "front": "gcp-lb" }\n' });
+
+  for (const cmd of ['lint', 'doctor'])
+    it(`${cmd} DIR from another folder reads DIR/.proxyproof.json (its "front" applies)`, () => {
+      const dir = app();
+      assert.equal(lostIn([cmd, dir], tree({})), true);
+    });
+
+  it('a file of the tree named on the command line: its folder’s .proxyproof.json', () => {
+    const dir = app();
+    assert.equal(lostIn(['lint', join(dir, 'site.conf'), join(dir, 'gunicorn.conf.py')], tree({})), true);
+  });
+
+  it('trap: --no-config-file still reads none', () => {
+    assert.equal(lostIn(['lint', app(), '--no-config-file'], tree({})), false);
+  });
+
+  it("trap: an analysed folder with none leaves the current folder's (unchanged)", () => {
+    const dir = tree({ 'site.conf': NGINX_SCHEME, 'gunicorn.conf.py': GUNICORN });
+    assert.equal(lostIn(['lint', dir], tree({ '.proxyproof.json': '{ "front": "gcp-lb" }\n' })), true);
+    assert.equal(lostIn(['lint', dir], tree({})), false);
+  });
+});

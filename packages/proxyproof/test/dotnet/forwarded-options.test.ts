@@ -77,3 +77,50 @@ test('valid (trap): an options object of its own with its own list, passed to Us
   );
   assert.deepEqual(r.trust, [['172.16.0.0/12'], 'literal', 5]);
 });
+
+// ForwardLimit (ForwardedHeadersOptions, default 1; ForwardedHeadersMiddleware.ApplyForwarders): at most that many
+// X-Forwarded-For entries are read from the right, so by default the client is the right-most entry (what the
+// nearest proxy wrote), not the left-most one a client can write; an absent header leaves the peer.
+const LIMIT_ROWS: Array<{ name: string; program: string; fromRight: number | undefined; note?: RegExp }> = [
+  {
+    name: 'default (no ForwardLimit): the right-most entry',
+    program: program(
+      CONFIGURE('KnownNetworks.Add(new IPNetwork(IPAddress.Parse("172.16.0.0"), 12))'),
+      'app.UseForwardedHeaders();',
+    ),
+    fromRight: 1,
+  },
+  {
+    name: 'ForwardLimit = null: the walk over trusted entries',
+    program: program(CONFIGURE('ForwardLimit = null'), 'app.UseForwardedHeaders();'),
+    fromRight: undefined,
+  },
+  {
+    name: 'ForwardLimit = 2: not a fixed depth, said',
+    program: program(CONFIGURE('ForwardLimit = 2'), 'app.UseForwardedHeaders();'),
+    fromRight: undefined,
+    note: /ForwardLimit = 2 \(src\/Program\.cs:5\): at most 2 X-Forwarded-For entries/,
+  },
+  {
+    name: 'trap: no UseForwardedHeaders reads no header at all (no depth)',
+    program: program('', 'app.MapGet("/", () => "ok");'),
+    fromRight: undefined,
+  },
+];
+for (const row of LIMIT_ROWS)
+  test(`ForwardLimit: ${row.name}`, async () => {
+    const { facts } = await lintFiles({
+      'src/Program.cs': row.program,
+      'src/Dockerfile': 'FROM mcr.microsoft.com/dotnet/aspnet:8.0\nENTRYPOINT ["dotnet", "App.dll"]\n',
+      'docker-compose.yml': COMPOSE,
+      'nginx.conf': NGINX,
+    });
+    const a = facts.frameworks.find((f) => f.kind === 'aspnet')?.appEnd;
+    assert.equal(a?.clientFromRight, row.fromRight);
+    assert.equal(a?.clientShortKeepsPeer, row.fromRight === 1 ? true : undefined);
+    if (row.note)
+      assert.ok(
+        a?.notes?.some((n) => row.note?.test(n)),
+        a?.notes?.join('\n'),
+      );
+  });

@@ -26,6 +26,11 @@ const ADVICE_BY_KIND: Partial<Record<FrameworkKind, string>> = {
   sveltekit:
     'adapter-node has no list of peers it believes PROTOCOL_HEADER/HOST_HEADER/ADDRESS_HEADER from: behind a TLS proxy that passes the public Host, drop PROTOCOL_HEADER (adapter-node then takes https) or set ORIGIN=https://<your site>; otherwise let only the proxy reach the port (HOST=127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy overwrite each header it names.',
   odoo: "Odoo's proxy_mode has no list of peers it believes X-Forwarded-For/-Proto from: let only the proxy reach Odoo (http_interface = 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host itself (nginx: $proxy_add_x_forwarded_for, $scheme, $host).",
+  // ForwardedHeadersOptionsSetup (ASPNETCORE_FORWARDEDHEADERS_ENABLED) is registered by the host's defaults
+  // (aspnetcore src/DefaultBuilder/src/WebHost.cs ConfigureWebDefaults) before the app's services, so the app's own
+  // Configure<ForwardedHeadersOptions> runs after it has cleared the lists: the entries the app adds are kept.
+  aspnet:
+    'List the proxy in the app: builder.Services.Configure<ForwardedHeadersOptions>(o => { o.KnownProxies.Add(IPAddress.Parse("<proxy address>")); }) (or o.KnownNetworks.Add(new IPNetwork(IPAddress.Parse("<network>"), <prefix>)) for its network). With ASPNETCORE_FORWARDEDHEADERS_ENABLED=true that Configure runs after the switch has cleared both lists, so only the entries added there are trusted; where the code calls KnownNetworks.Clear()/KnownProxies.Clear(), add the proxy after them. Or let only the proxy reach the app (publish no port).',
   nextjs:
     "next start has no setting for which peers it believes X-Forwarded-Proto from: let only the proxy reach it (-H 127.0.0.1 with the proxy on this host, or a network only the proxy is on) and have the proxy set the header (nginx proxy_set_header X-Forwarded-Proto $scheme replaces a client's own).",
 };
@@ -72,7 +77,9 @@ export const trustAll: Check = {
             ? `${a.name}'s default: ${t.note ?? 'every peer is trusted'}`
             : t.origin === 'env' && t.envVar
               ? `trusts every peer while ${t.envVar} is unset`
-              : 'trusts every peer',
+              : t.origin === 'env' && t.note
+                ? `trusts every peer: ${t.note}`
+                : 'trusts every peer',
         ),
         ...uses.slice(0, 2).map((u) => ev(u, 'the client IP decides something here')),
         ...published.slice(0, 1),

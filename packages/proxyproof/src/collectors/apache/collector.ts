@@ -28,8 +28,10 @@ import { appRootOfDocumentRoot, passengerServer, passengerSocket } from '../ruby
 import { sniffConfigFormat } from '../sniff.js';
 import { type ApacheNode, parseApache, walkApache } from './parse.js';
 
+// The server config (apache2.conf, httpd.conf) shows itself by `ServerRoot`, `IncludeOptional` (Apache's word) or an
+// `Include` of the enabled sites/confs (without nginx's `;`): the files it includes are read inside it.
 const APACHE_HINT =
-  /^\s*(<VirtualHost\b|ProxyPass(Match)?\s|RequestHeader\s|RemoteIPHeader\s|SSLEngine\s|ProxyPreserveHost\s|<Proxy\s+balancer:|Passenger(AppRoot|Enabled)\s|WSGIScriptAlias\s)/im;
+  /^\s*(<VirtualHost\b|ProxyPass(Match)?\s|RequestHeader\s|RemoteIPHeader\s|SSLEngine\s|ProxyPreserveHost\s|<Proxy\s+balancer:|Passenger(AppRoot|Enabled)\s|WSGIScriptAlias\s|ServerRoot\s|IncludeOptional\s|Include\s+[^;\n]*(?:sites|conf)-enabled\/[^;\n]*$)/im;
 const NGINX_HINT = /^\s*(server\s*\{|location\s+\S+\s*\{|proxy_pass\s|upstream\s+\S+\s*\{|http\s*\{)/m;
 
 export function looksLikeApache(name: string, src: string): boolean {
@@ -230,6 +232,14 @@ export interface MissingInclude {
 
 const MAX_INCLUDE_DEPTH = 8;
 
+/** Marks an included file's directives (and their blocks') with the file they are written in. */
+function markFile(list: ApacheNode[], file: string): void {
+  for (const c of list) {
+    c.file = file;
+    if (c.block) markFile(c.block, file);
+  }
+}
+
 /**
  * `Include` / `IncludeOptional` (core): the named files' directives take the directive's place, in their own
  * file's lines. Bounded in depth; a file never includes itself again on the same path.
@@ -261,13 +271,7 @@ function expandIncludes(
       for (const f of found) {
         const parsed = parseApache(f.src);
         for (const e of parsed.errors) errors.push({ line: n.line, message: `${f.file}:${e.line}: ${e.message}` });
-        const mark = (list: ApacheNode[]) => {
-          for (const c of list) {
-            c.file = f.file;
-            if (c.block) mark(c.block);
-          }
-        };
-        mark(parsed.nodes);
+        markFile(parsed.nodes, f.file);
         notes.push(`${from}:${n.line}: ${n.name} ${n.args[0]} -> ${f.file}${f.assumed ? ` (assumed: ${f.assumed})` : ''}`);
         out.push(...expandIncludes(parsed.nodes, resolve, [...stack, f.file], notes, errors, missing));
       }
@@ -279,10 +283,24 @@ function expandIncludes(
   return out;
 }
 
+/**
+ * Server-level fragments the file is read after, though no file of the tree includes them: Debian's apache2.conf
+ * (not in the tree) has `IncludeOptional conf-enabled/*.conf` and `IncludeOptional sites-enabled/*.conf`, so a
+ * `conf-enabled/` fragment's RequestHeader / RemoteIP* rules are the main server's, which every vhost inherits
+ * (mod_headers merges the server's rules before the vhost's, whatever the order of the two includes: checked on
+ * Debian's apache2 2.4 with a real request). `why` is said in the include note.
+ */
+export interface ApachePrelude {
+  file: string;
+  src: string;
+  why: string;
+}
+
 export function readApache(
   file: string,
   src: string,
   resolve?: IncludeResolver,
+  prelude: ApachePrelude[] = [],
 ): {
   config: ProxyConfigFacts;
   errors: Array<{ line: number; message: string }>;
@@ -291,13 +309,23 @@ export function readApache(
   passenger: Array<{ root: string; ref: Ref }>;
   php: Array<{ root: string; ref: Ref }>;
   wsgi: Array<WsgiScope & { alias: NonNullable<WsgiScope['alias']> }>;
+  /** A ProxyPass outside any `<VirtualHost>`: where the file (or what includes it) puts it is unknown. */
+  fragment?: Ref;
 } {
   const notes: string[] = [];
   const parsed = parseApache(src);
   const errors = parsed.errors;
   const includeNotes: string[] = [];
   const missing: MissingInclude[] = [];
-  const nodes = expandIncludes(parsed.nodes, resolve, [file], includeNotes, errors, missing);
+  const before: ApacheNode[] = [];
+  for (const p of prelude) {
+    const pre = parseApache(p.src);
+    for (const e of pre.errors) errors.push({ line: 1, message: `${p.file}:${e.line}: ${e.message}` });
+    markFile(pre.nodes, p.file);
+    notes.push(`${file}: read after ${p.file} (assumed: ${p.why})`);
+    before.push(...expandIncludes(pre.nodes, resolve, [file, p.file], includeNotes, errors, missing));
+  }
+  const nodes = [...before, ...expandIncludes(parsed.nodes, resolve, [file], includeNotes, errors, missing)];
   const included = [
     ...new Set(
       includeNotes.map(
@@ -309,6 +337,7 @@ export function readApache(
       ),
     ),
   ];
+  for (const p of prelude) if (!included.includes(p.file)) included.push(p.file);
   notes.push(...includeNotes);
   // Balancers: <Proxy balancer://NAME> BalancerMember URL ...
   const balancers = new Map<string, Upstream[]>();
@@ -351,6 +380,7 @@ export function readApache(
   };
   visitMain(nodes, main, undefined);
   const sites: ProxySite[] = [];
+  let fragment: Ref | undefined;
   const passenger: Array<{ root: string; ref: Ref }> = [];
   const php: Array<{ root: string; ref: Ref }> = [];
   const wsgi: Array<WsgiScope & { alias: NonNullable<WsgiScope['alias']> }> = [];
@@ -627,6 +657,7 @@ export function readApache(
     const site = build('apache (included fragment)', ref, [], main, mainProxies);
     site.notes.push('server-level or fragment ProxyPass: the including <VirtualHost> (port, SSLEngine) is not in this file');
     sites.push(site);
+    fragment = ref;
   } else if (vhostNodes.length === 0 && main.wsgi.alias) {
     // A server-level WSGIScriptAlias with no <VirtualHost>: the main server runs the app itself, on every `Listen`
     // address (a port alone: every interface); with none in this file, on a port set elsewhere (Debian's ports.conf).
@@ -636,7 +667,42 @@ export function readApache(
   } else if (vhostNodes.length === 0 && main.remoteIp) {
     sites.push(build('apache (server config)', { file, line: 1 }, [], main, []));
   }
-  return { config, errors, included, missing, passenger, php, wsgi };
+  return { config, errors, included, missing, passenger, php, wsgi, fragment };
+}
+
+const DEBIAN_LAYOUT =
+  "Debian's apache2.conf includes conf-enabled/*.conf and sites-enabled/*.conf: a server-level rule there applies to every vhost";
+
+/**
+ * Debian's layout when its apache2.conf is not in the tree: for each `X/sites-enabled/*` file, the server-level
+ * fragments of the sibling `X/conf-enabled/` (no `<VirtualHost>`, no ProxyPass: their RequestHeader and RemoteIP*
+ * rules are the main server's). Only files no file of the tree includes (an apache2.conf in the tree says itself
+ * what it includes). Keyed by the sites-enabled file.
+ */
+export function debianPreludes(files: Array<{ file: string; src: string }>): Map<string, ApachePrelude[]> {
+  const split = (file: string) => {
+    const segs = file.split('/');
+    return { dir: segs[segs.length - 2] ?? '', parent: segs.slice(0, -2).join('/') };
+  };
+  const byParent = new Map<string, ApachePrelude[]>();
+  for (const x of files) {
+    const { dir, parent } = split(x.file);
+    if (dir !== 'conf-enabled' || VIRTUAL_HOST_LINE.test(x.src) || /^\s*ProxyPass(Match)?\s/im.test(x.src)) continue;
+    const list = byParent.get(parent) ?? [];
+    list.push({ file: x.file, src: x.src, why: DEBIAN_LAYOUT });
+    byParent.set(parent, list);
+  }
+  const out = new Map<string, ApachePrelude[]>();
+  for (const x of files) {
+    const { dir, parent } = split(x.file);
+    const pre = dir === 'sites-enabled' ? byParent.get(parent) : undefined;
+    if (pre)
+      out.set(
+        x.file,
+        [...pre].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+      );
+  }
+  return out;
 }
 
 export const apacheCollector: Collector = {
@@ -683,10 +749,31 @@ export const apacheCollector: Collector = {
       : [];
     const resolve = orphans.length > 0 ? withOrphanFragments(named, orphans) : named;
     const includedBy = orphans.length > 0 ? includersOf(resolve).by : byName.by;
+    const preludes = debianPreludes(
+      candidates.filter((c) => !c.fenced && !includedBy.has(c.f.display)).map((c) => ({ file: c.f.display, src: c.text })),
+    );
+    const usedPrelude = new Set([...preludes.values()].flat().map((p) => p.file));
     for (const { f, text, fenced } of candidates) {
       if (!fenced) ctx.claimed.add(f.abs);
       if (!fenced && includedBy.has(f.display)) continue;
-      const { config, errors, included, missing, passenger, php, wsgi } = readApache(f.display, text, resolve);
+      // A conf-enabled fragment is read as part of the sites-enabled vhosts that inherit it, not alone.
+      if (!fenced && usedPrelude.has(f.display)) continue;
+      const { config, errors, included, missing, passenger, php, wsgi, fragment } = readApache(
+        f.display,
+        text,
+        resolve,
+        fenced ? [] : (preludes.get(f.display) ?? []),
+      );
+      if (fragment && !fenced)
+        // No file of the tree includes it (else it would be read there): its routes reach the chain without a
+        // listener, so nothing judges the scheme they forward. Said, not silent.
+        ctx.facts.diagnostics.push({
+          level: 'note',
+          file: fragment.file,
+          line: fragment.line,
+          message:
+            'Apache config: a ProxyPass outside any <VirtualHost>, in a file no file of the tree includes: the vhost or server config that includes it (its port, SSLEngine) is not here, so what reaches these routes is unknown',
+        });
       for (const e of errors)
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Apache config: ${e.message}` });
       for (const m of missing) {

@@ -169,6 +169,8 @@ export const dotnetCollector: Collector = {
     /** Entries resolved by DNS at start-up (`Dns.GetHostEntry("nginx")`): an address the files do not say. */
     const resolvedNames: string[] = [];
     let headers: Valued<string> | undefined;
+    /** `ForwardLimit = N | null` (ForwardedHeadersOptions; default 1): how many X-Forwarded-For entries are read. */
+    let forwardLimit: { value: number | null; ref: SourceRef } | undefined;
     let firstFile: string | undefined;
     /** The app's entry point (an ASP.NET Core host builder), where a fix goes when no middleware is written. */
     let entry: SourceRef | undefined;
@@ -235,6 +237,8 @@ export const dotnetCollector: Collector = {
           listeners.push({ ...k, via: 'code' });
           if (k.tls) httpsPort ??= { ref };
         }
+        const fl = /\bForwardLimit\s*=\s*(null|\d+)\b/.exec(l);
+        if (fl) forwardLimit = { value: fl[1] === 'null' ? null : Number(fl[1]), ref };
         const h = /ForwardedHeaders\s*=\s*(ForwardedHeaders\.[\w.|\s]+)/.exec(l);
         if (h) headers = lit((h[1] as string).replace(/\s+/g, ''), ref);
       });
@@ -281,9 +285,9 @@ export const dotnetCollector: Collector = {
         note: 'no UseForwardedHeaders and no ASPNETCORE_FORWARDEDHEADERS_ENABLED: X-Forwarded-* are ignored',
       });
     else if (uses.length === 0 && envEnabled)
+      // Set, not a default the variable would replace (Valued.envVar): the switch itself clears the lists.
       trust = lit(['*'], envEnabled, 'env', {
-        envVar: 'ASPNETCORE_FORWARDEDHEADERS_ENABLED',
-        note: 'clears KnownNetworks/KnownProxies',
+        note: 'ASPNETCORE_FORWARDEDHEADERS_ENABLED=true clears KnownNetworks and KnownProxies',
       });
     else if (added.length > 0)
       trust =
@@ -330,6 +334,22 @@ export const dotnetCollector: Collector = {
           ...(fw.appEnd.notes ?? []),
           `UseHttpsRedirection (${httpsRedirection.file}:${httpsRedirection.line}) knows no https port (no HttpsPort, HTTPS_PORT or https URL): it does not redirect`,
         ];
+    }
+    // ForwardedHeadersMiddleware.ApplyForwarders reads X-Forwarded-For from the right, at most ForwardLimit entries
+    // (default 1), each only while the previous sender is trusted, and leaves the peer when the header is absent.
+    // At 1: the right-most entry, the one the nearest proxy wrote; `null`: the walk until an untrusted entry (what
+    // the simulator does without a depth). Above 1 the walk stops at N entries: not modelled, said in a note.
+    if (fw.appEnd && !readsNone) {
+      const limit = forwardLimit ? forwardLimit.value : 1;
+      if (limit === 1) {
+        fw.appEnd.clientFromRight = 1;
+        fw.appEnd.clientShortKeepsPeer = true;
+      } else if (limit !== null)
+        fw.appEnd.notes = [
+          ...(fw.appEnd.notes ?? []),
+          `ForwardLimit = ${limit} (${forwardLimit?.ref.file}:${forwardLimit?.ref.line}): at most ${limit} X-Forwarded-For entries are read from the right; taken here as the walk over trusted entries`,
+        ];
+      if (forwardLimit) fw.settings.ForwardLimit = lit(String(forwardLimit.value), forwardLimit.ref);
     }
     if (envEnabled) fw.settings.ASPNETCORE_FORWARDEDHEADERS_ENABLED = lit('true', envEnabled, 'env');
     if (envOptions) fw.settings.optionsFromEnvironment = lit(true, envOptions, 'env');

@@ -299,3 +299,46 @@ function echoWithout(extra: string[]): string {
     '',
   ].join('\n');
 }
+
+// ASP.NET Core: ASPNETCORE_FORWARDEDHEADERS_ENABLED=true (ForwardedHeadersOptionsSetup) clears KnownNetworks and
+// KnownProxies: the variable being set is the trust-all, not a default it would replace.
+const ASPNET_PROGRAM =
+  'var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();\napp.MapGet("/", () => "ok");\napp.Run();\n';
+const aspnetCompose = (env: string, ports: string) =>
+  `services:\n  web:\n    build: ./app\n    environment:\n      ${env}\n      ASPNETCORE_URLS: "http://+:8080"\n${ports}`;
+const ASPNET_CASES: Array<Case & { evidence?: RegExp }> = [
+  {
+    name: 'invalid: ASPNETCORE_FORWARDEDHEADERS_ENABLED=true, port published',
+    files: {
+      'app/Program.cs': ASPNET_PROGRAM,
+      'docker-compose.yml': aspnetCompose('ASPNETCORE_FORWARDEDHEADERS_ENABLED: "true"', '    ports:\n      - "8080:8080"\n'),
+    },
+    expect: { count: 1, severity: 'high', file: 'docker-compose.yml', line: 5, mechanical: false },
+    evidence: /trusts every peer: ASPNETCORE_FORWARDEDHEADERS_ENABLED=true clears KnownNetworks and KnownProxies/,
+  },
+  {
+    name: 'medium: ASPNETCORE_FORWARDEDHEADERS_ENABLED=true, port not published',
+    files: {
+      'app/Program.cs': ASPNET_PROGRAM,
+      'docker-compose.yml': aspnetCompose('ASPNETCORE_FORWARDEDHEADERS_ENABLED: "true"', '    expose:\n      - "8080"\n'),
+    },
+    expect: { count: 1, severity: 'medium', mechanical: false },
+  },
+  {
+    name: 'valid (trap): ASPNETCORE_FORWARDEDHEADERS_ENABLED="false" reads no forwarded header',
+    files: {
+      'app/Program.cs': ASPNET_PROGRAM,
+      'docker-compose.yml': aspnetCompose('ASPNETCORE_FORWARDEDHEADERS_ENABLED: "false"', '    ports:\n      - "8080:8080"\n'),
+    },
+    expect: { count: 0 },
+  },
+];
+for (const c of ASPNET_CASES)
+  test(`app/trust-all: ${c.name}: said as set, fixed with KnownProxies/KnownNetworks`, async () => {
+    const [f] = await runCase(check, c);
+    if (!f) return;
+    if (c.evidence) assert.match(f.evidence[0]?.note ?? '', c.evidence);
+    assert.doesNotMatch(f.evidence.map((e) => e.note).join('\n'), /is unset/);
+    assert.match(f.fix?.description ?? '', /Configure<ForwardedHeadersOptions>.*KnownProxies\.Add/);
+    assert.doesNotMatch(f.fix?.description ?? '', /Replace '\*'|Set ASPNETCORE_FORWARDEDHEADERS_ENABLED to/);
+  });

@@ -8,7 +8,16 @@ import { runDoctor } from '../../../src/chain/run.js';
 import { type Case, deployment, findingsFor, gunicornUnit, site } from './cases.js';
 
 const ID = 'chain/link-unresolved';
+const HAPROXY_TLS_BACKEND = (server: string) =>
+  `defaults\n  mode http\nfrontend fe\n  bind :443 ssl crt /etc/ssl/a.pem\n  http-request set-header X-Forwarded-Proto https\n  default_backend be\nbackend be\n  ${server}\n`;
 const CASES: Case[] = [
+  {
+    // The link may be TLS (`server ... ssl`): the text names both ways the app can believe https, never "plain HTTP".
+    name: 'invalid: HAProxy to an unlinked TLS backend (server ... ssl)',
+    files: { 'haproxy.cfg': HAPROXY_TLS_BACKEND('server s 127.0.0.1:8001 ssl verify none') },
+    expect: 1,
+    match: /^(?!.*over plain HTTP).*X-Forwarded-Proto: https from .*or the link to it is TLS/s,
+  },
   {
     name: 'invalid: proxy_pass to a compose name with no compose file',
     files: deployment(site({ pass: 'http://web:8000' })),
