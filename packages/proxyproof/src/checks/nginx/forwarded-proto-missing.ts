@@ -6,6 +6,7 @@ import { includesThatMayChange, nginxModel, passingScopes, schemeHeaders, tlsLis
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
+import { appSchemeSettings, frameworkKinds } from '../appserver/app-trust-advice.js';
 import {
   addLinesFix,
   blockEvidence,
@@ -42,6 +43,8 @@ const meta: CheckMeta = {
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
+  // The app-side setting named in the fix: the framework(s) found in the tree (a Flask app gets no Django text).
+  const kinds = frameworkKinds(facts);
   // A server whose TLS a template branch switches on is plain in the other rendering (the same rule as
   // nginx/scheme-behind-tls-terminator, which would report a `$scheme` line there).
   const anyNginxTls = model.servers.some((s) => s.tls && !s.tlsOnlyInBranch);
@@ -132,7 +135,7 @@ function run(facts: Facts): Finding[] {
             ? bothRenderingsFix(bothRenderings, place, where, guarded, ranges, anchor)
             : addLinesFix(
                 `Add X-Forwarded-Proto next to the other proxy_set_header lines${where}, then let the app trust the header from nginx only ` +
-                  '(Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"); gunicorn trusts it from 127.0.0.1 by default).',
+                  `(${[...appSchemeSettings(kinds), 'gunicorn trusts it from 127.0.0.1 by default'].join('; ')}).`,
                 place,
                 [headerLine('proxy', 'X-Forwarded-Proto', '$scheme')],
               ),
