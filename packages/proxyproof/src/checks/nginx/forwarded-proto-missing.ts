@@ -25,6 +25,7 @@ import {
   trustedRanges,
 } from './common.js';
 import { guardedSchemeLines } from './forwarded-proto-client-controlled.js';
+import { underscoreSchemeHeader } from './scheme-header-value.js';
 
 const meta: CheckMeta = {
   id: 'nginx/forwarded-proto-missing',
@@ -60,6 +61,9 @@ function run(facts: Facts): Finding[] {
       if (scope.pass?.kind !== 'proxy') continue;
       const set = scope.headers.proxy;
       if (schemeHeaders(set).length > 0) continue;
+      // A scheme header written with underscores (`X_Forwarded_Proto`): nginx/scheme-header-value names that line and
+      // replaces it, where adding a line here would leave it.
+      if (set.entries.some((e) => e.origin === 'directive' && e.value !== '' && underscoreSchemeHeader(e.name))) continue;
       // Dropped by inheritance: nginx/proxy-header-inheritance names the dropping line instead.
       if (set.drops.some((d) => schemeHeaders({ ...set, entries: d.dropped }).length > 0)) continue;
       // An include that could not be read may well set it.
