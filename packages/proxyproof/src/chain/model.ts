@@ -149,6 +149,11 @@ export interface ProxyRoute {
    */
   redirectsToHttps?: Ref;
   redirectDecidedBy?: RedirectDecidedBy;
+  /**
+   * No browser reaches this route (nginx: the location is `internal`, or its allow/deny admit loopback clients only):
+   * what it loses concerns nginx's own subrequests or local clients, not a browser's page.
+   */
+  restricted?: { kind: 'internal' | 'loopback-only'; ref: Ref };
 }
 
 /** What a redirect to https reads to decide the request is http: see ProxyHop.redirectDecidedBy. */

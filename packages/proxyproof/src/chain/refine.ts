@@ -141,6 +141,9 @@ const TRUST_SETTING = /caddy\/trusted-proxies-missing|traefik\/entrypoint-untrus
 
 function causeOf(f: Finding): Cause | undefined {
   if (f.id.startsWith('chain/')) return CHAIN_CAUSE[f.id];
+  // A scheme header written with underscores (`X_Forwarded_Proto`) is why the scheme is lost at that location: its
+  // replacement is the fix (a wrong value or a misspelling beside a right header is not a loss, so not these).
+  if (f.id === 'nginx/scheme-header-value' && f.data?.underscore === true && f.severity === 'high') return 'scheme';
   if (SCHEME_SOURCE.test(f.id) || TRUST_SETTING.test(f.id)) return 'scheme';
   if (SPOOF.test(f.id)) return 'spoof';
   if (HOST.test(f.id)) return 'host';

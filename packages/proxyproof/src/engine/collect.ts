@@ -12,6 +12,7 @@ import { EnvsubstVars } from '../collectors/template/envsubst.js';
 import { renderForCollectors } from '../collectors/template/index.js';
 import type { CollectContext, CollectOptions, Collector, DiscoveredFile, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
+import type { Diagnostic } from '../model/finding.js';
 import type { TemplateVars } from '../model/template.js';
 
 export type { CollectContext, CollectOptions, Collector, NotRead } from '../model/collector.js';
@@ -182,14 +183,20 @@ export async function collectAll(
       // Templates (Jinja, ERB, envsubst, Helm) are read rendered, line for line; sources keep the template.
       facts.templates ??= new Map();
       const raw = b;
+      // What renderForCollectors says is a file it does not read (too template-heavy): listed under "Not read" with
+      // the other files nothing used, not printed as a warning apart from that list.
+      const notRendered: Diagnostic[] = [];
       b = renderForCollectors(
         file.display,
         b,
-        facts.diagnostics,
+        notRendered,
         facts.templates,
         decoded,
         /\{\{|\$\{/.test(decoded) ? templateVars(file.abs) : undefined,
       );
+      for (const d of notRendered)
+        if (!out.skipped.has(file.display))
+          out.skipped.set(file.display, { file: file.display, reason: d.message.replace(/^template: /, ''), line: d.line ?? 1 });
       if (b === raw) texts.set(file.abs, decoded);
       cache.set(file.abs, b);
     }

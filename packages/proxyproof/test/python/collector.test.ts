@@ -279,3 +279,29 @@ test("os.environ['DJANGO_SETTINGS_MODULE'] = ... in wsgi.py overwrites the deplo
   );
   assert.ok(!missing.facts.frameworks.some((f) => f.file === 'shop/conf/live.py'));
 });
+
+test('asgi.py (what uvicorn/daphne load) names the settings module: myproj.conf.live, not the dev module beside it', async () => {
+  const files = {
+    'myproj/__init__.py': '',
+    'myproj/conf/__init__.py': '',
+    'myproj/conf/live.py': 'DEBUG = False\nALLOWED_HOSTS = ["shop.example.com"]\nSECURE_SSL_REDIRECT = True\n',
+    'myproj/conf/dev.py': 'DEBUG = True\nALLOWED_HOSTS = ["*"]\n',
+    'myproj/asgi.py':
+      'import os\nfrom django.core.asgi import get_asgi_application\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "myproj.conf.live")\napplication = get_asgi_application()\n',
+    'app.service': '[Service]\nExecStart=/usr/bin/uvicorn myproj.asgi:application --host 127.0.0.1 --port 8000\n',
+  };
+  const { facts } = await lintFiles(files);
+  assert.deepEqual(
+    facts.frameworks.map(
+      (f) => `${f.module} ${f.settings.DJANGO_SETTINGS_MODULE?.ref?.file}:${f.settings.DJANGO_SETTINGS_MODULE?.ref?.line}`,
+    ),
+    ['myproj.conf.live myproj/asgi.py:3'],
+  );
+  assert.equal(facts.frameworks[0]?.sslRedirect?.value, true);
+  // Trap: without asgi.py nothing names a module; the dev-looking module is not taken for production.
+  const bare = await lintFiles(Object.fromEntries(Object.entries(files).filter(([name]) => name !== 'myproj/asgi.py')));
+  assert.ok(
+    !bare.facts.frameworks.some((f) => f.module === 'myproj.conf.dev'),
+    bare.facts.frameworks.map((f) => f.module).join(', '),
+  );
+});

@@ -14,6 +14,7 @@ import {
   renderForCollectors,
 } from '../../src/collectors/template/index.js';
 import type { Diagnostic } from '../../src/model/finding.js';
+import { lintFiles } from '../python/lint-files.js';
 
 interface Case {
   name: string;
@@ -291,10 +292,38 @@ test('template: renderForCollectors returns the rendered bytes, and says "not re
   assert.ok(notes.has('x.conf.j2'));
   const heavy = renderForCollectors('y.conf.j2', Buffer.from(CASES.at(-1)?.text ?? ''), diags, notes);
   assert.equal(heavy.length, 0);
-  assert.match(diags[0]?.message ?? '', /too template-heavy to read .*not read/);
+  assert.match(diags[0]?.message ?? '', /too template-heavy to read .*lint the rendered file/);
   assert.equal(diags[0]?.file, 'y.conf.j2');
   const plain = Buffer.from('listen 80;\n');
   assert.equal(renderForCollectors('a.conf', plain, diags), plain);
+});
+
+test('lint: a too template-heavy file is listed under "Not read" with why, not printed as a warning apart', async () => {
+  const { notRead, facts } = await lintFiles({
+    'nginx/vhost.conf.j2':
+      '{% for s in servers %}\n{{ s.block }}\n{% if s.tls %}\n{{ s.tls_block }}\n{% endif %}\n{{ s.extra }}\n{% endfor %}\n',
+    'site.conf': 'server {\n    listen 80;\n    location / {\n        proxy_pass http://127.0.0.1:8000;\n    }\n}\n',
+  });
+  const heavy = notRead.filter((n) => n.file === 'nginx/vhost.conf.j2');
+  assert.equal(heavy.length, 1, JSON.stringify(notRead));
+  assert.match(heavy[0]!.reason, /^too template-heavy to read \(7 of 7 lines are template code\): lint the rendered file$/);
+  assert.deepEqual(
+    facts.diagnostics.filter((d) => d.file === 'nginx/vhost.conf.j2'),
+    [],
+    'no separate warning line for the same file',
+  );
+});
+
+test('lint (trap): a template with a few placeholders is read rendered, so it is not under "Not read"', async () => {
+  const { notRead, facts } = await lintFiles({
+    'nginx/site.conf.j2':
+      'server {\n    listen 443 ssl;\n    server_name {{ domain }};\n    location / {\n        proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_pass http://127.0.0.1:8000;\n    }\n}\n',
+  });
+  assert.deepEqual(
+    notRead.filter((n) => n.file === 'nginx/site.conf.j2'),
+    [],
+  );
+  assert.ok(facts.nginx?.configs.length, 'the rendered template is read as nginx');
 });
 
 test('template: the nginx parser reads a template rendered, errors keep the template line', () => {

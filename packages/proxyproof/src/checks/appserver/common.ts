@@ -5,9 +5,10 @@
 
 import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
-import type { AppServerFacts, Facts, FrameworkFacts } from '../../model/facts.js';
+import type { AppServerFacts, Facts, FrameworkFacts, FrameworkKind } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import { flagAfterProgram } from '../../model/launch-flag.js';
+import { frameworkKinds } from './app-trust-advice.js';
 import { describeBind, ev, peerEvidence, proxyPeers, schemeFromProxy, serversFor } from './context.js';
 import { consequenceEvidence, containerTrustFix, valuesEvidence } from './trust-fix.js';
 
@@ -238,7 +239,7 @@ export function forwardedAllowAll(
   meta: CheckMeta,
   kind: AppServerFacts['kind'],
   how: (s: AppServerFacts) => boolean,
-  fixText: (s: AppServerFacts) => { description: string; lines?: string[] },
+  fixText: (s: AppServerFacts, frameworks: ReadonlySet<FrameworkKind>) => { description: string; lines?: string[] },
   why: string,
 ): Check {
   return {
@@ -252,7 +253,7 @@ export function forwardedAllowAll(
         if (s.launch.via === 'procfile') continue;
         const sev = allowAllSeverity(s, onlyProxiesBeside(facts, index));
         if (!sev) continue; // unix socket / loopback only / a compose network of proxies: only the proxy can connect
-        const fix = fixText(s);
+        const fix = fixText(s, frameworkKinds(facts, s));
         const evidence: Evidence[] = [
           trustEvidence(
             s,
@@ -312,7 +313,7 @@ function proxyFixReadsScheme(f: FrameworkFacts): boolean {
 export function proxyNotTrusted(
   meta: CheckMeta,
   kind: AppServerFacts['kind'],
-  fixText: (s: AppServerFacts) => { description: string; lines?: string[] },
+  fixText: (s: AppServerFacts, frameworks: ReadonlySet<FrameworkKind>) => { description: string; lines?: string[] },
   why: string,
 ): Check {
   return {
@@ -329,7 +330,7 @@ export function proxyNotTrusted(
         const redirect = facts.frameworks.some(
           (f) => f.kind === 'django' && f.sslRedirect?.value === true && !f.schemeHeader?.value,
         );
-        const fix = fixText(s);
+        const fix = fixText(s, frameworkKinds(facts, s));
         const remote = peers.some((p) => p.place === 'other-container');
         // FORWARDED_ALLOW_IPS is gunicorn's and uvicorn's: daphne has no allow-list, its fix is the flag.
         const containerFix =

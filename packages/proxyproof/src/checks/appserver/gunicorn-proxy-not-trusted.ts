@@ -3,6 +3,7 @@
  * forwarded_allow_ips keeps its loopback default, so gunicorn ignores X-Forwarded-Proto.
  */
 import type { CheckMeta } from '../../model/check.js';
+import { appSchemeSettings } from './app-trust-advice.js';
 import { proxyNotTrusted, REFS } from './common.js';
 
 const meta: CheckMeta = {
@@ -16,10 +17,12 @@ const meta: CheckMeta = {
 export const gunicornProxyNotTrusted = proxyNotTrusted(
   meta,
   'gunicorn',
-  () => ({
-    description:
-      "Add the proxy's address or network to forwarded_allow_ips (or set Django's SECURE_PROXY_SSL_HEADER and make sure only the proxy can reach gunicorn).",
-    lines: ['--forwarded-allow-ips=<proxy address or network>'],
-  }),
+  (_s, kinds) => {
+    const app = appSchemeSettings(kinds);
+    return {
+      description: `Add the proxy's address or network to forwarded_allow_ips${app.length > 0 ? ` (or let the app read the header itself: ${app.join('; ')}; and make sure only the proxy can reach gunicorn)` : ''}.`,
+      lines: ['--forwarded-allow-ips=<proxy address or network>'],
+    };
+  },
   'gunicorn only applies secure_scheme_headers from forwarded_allow_ips peers (127.0.0.1 by default). When nginx runs in another container the peer is a container address, so every request looks like plain http: url_for/build_absolute_uri produce http:// links, SECURE_SSL_REDIRECT loops, and Secure-only logic misfires.',
 );

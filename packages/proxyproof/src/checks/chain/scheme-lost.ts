@@ -1,4 +1,4 @@
-import { appByLabel } from '../../chain/model.js';
+import { appByLabel, proxyById } from '../../chain/model.js';
 import { type PlannedFix, REDIRECT_FIX, SCHEME_FIX } from '../../chain/plan.js';
 import type { Redirect } from '../../chain/simulate.js';
 import type { Check, CheckMeta } from '../../model/check.js';
@@ -76,9 +76,12 @@ export const schemeLost: Check = {
         GO_ENDS.includes(appFw.appEnd.name) &&
         appFw.appEnd.schemeHeaders.length === 0 &&
         !appFw.sslRedirect?.value;
+      // The entry route no browser reaches (nginx `internal`, allow/deny of loopback only): the layer check
+      // (nginx/forwarded-proto-missing) says info there for the same reason, and so does the chain.
+      const restricted = proxyById(a.topology, r.hopId)?.routes.find((x) => x.id === r.routeId)?.restricted;
       out.push(
         finding(meta, {
-          severity: loop ? 'critical' : unused || goNoScheme ? 'low' : 'high',
+          severity: loop ? 'critical' : restricted ? 'info' : unused || goNoScheme ? 'low' : 'high',
           message:
             `${r.url} (${r.route}) reaches ${fw?.label ?? 'the app'} as ${r.scheme.believed}` +
             (lost
@@ -97,6 +100,11 @@ export const schemeLost: Check = {
             (goNoScheme
               ? `. ${appFw?.appEnd?.name} itself reads no scheme (net/http's r.TLS is nil behind a proxy): only the app's own code that builds absolute URLs from the request is affected`
               : '') +
+            (restricted && !loop
+              ? restricted.kind === 'internal'
+                ? '. The location is `internal`: only nginx itself (subrequests, internal redirects) reaches it, so no browser depends on the scheme there'
+                : '. Only loopback clients may use the location (allow/deny), so no browser depends on the scheme there'
+              : '') +
             `.\nchain: ${path(r.trace)}`,
           evidence: evidences(facts, [
             [lost?.ref, `scheme lost here: ${lost?.reason ?? ''}`],
@@ -104,6 +112,7 @@ export const schemeLost: Check = {
             [entry?.schemeRef, 'TLS ends here'],
             [r.redirect?.ref, 'redirects http to https'],
             [used?.ref, `the app uses the scheme here (${used?.what}): it gets http`],
+            [restricted?.ref, 'browsers cannot reach this location'],
           ]),
           why: loop
             ? r.redirect?.paths

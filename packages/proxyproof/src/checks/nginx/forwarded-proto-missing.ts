@@ -6,6 +6,7 @@ import { includesThatMayChange, nginxModel, passingScopes, schemeHeaders, tlsLis
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Evidence, Finding, Fix } from '../../model/finding.js';
+import { appSchemeSettings, frameworkKinds } from '../appserver/app-trust-advice.js';
 import {
   addLinesFix,
   blockEvidence,
@@ -24,6 +25,7 @@ import {
   trustedRanges,
 } from './common.js';
 import { guardedSchemeLines } from './forwarded-proto-client-controlled.js';
+import { underscoreSchemeHeader } from './scheme-header-value.js';
 
 const meta: CheckMeta = {
   id: 'nginx/forwarded-proto-missing',
@@ -42,6 +44,8 @@ const meta: CheckMeta = {
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
+  // The app-side setting named in the fix: the framework(s) found in the tree (a Flask app gets no Django text).
+  const kinds = frameworkKinds(facts);
   // A server whose TLS a template branch switches on is plain in the other rendering (the same rule as
   // nginx/scheme-behind-tls-terminator, which would report a `$scheme` line there).
   const anyNginxTls = model.servers.some((s) => s.tls && !s.tlsOnlyInBranch);
@@ -57,6 +61,9 @@ function run(facts: Facts): Finding[] {
       if (scope.pass?.kind !== 'proxy') continue;
       const set = scope.headers.proxy;
       if (schemeHeaders(set).length > 0) continue;
+      // A scheme header written with underscores (`X_Forwarded_Proto`): nginx/scheme-header-value names that line and
+      // replaces it, where adding a line here would leave it.
+      if (set.entries.some((e) => e.origin === 'directive' && e.value !== '' && underscoreSchemeHeader(e.name))) continue;
       // Dropped by inheritance: nginx/proxy-header-inheritance names the dropping line instead.
       if (set.drops.some((d) => schemeHeaders({ ...set, entries: d.dropped }).length > 0)) continue;
       // An include that could not be read may well set it.
@@ -132,7 +139,7 @@ function run(facts: Facts): Finding[] {
             ? bothRenderingsFix(bothRenderings, place, where, guarded, ranges, anchor)
             : addLinesFix(
                 `Add X-Forwarded-Proto next to the other proxy_set_header lines${where}, then let the app trust the header from nginx only ` +
-                  '(Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"); gunicorn trusts it from 127.0.0.1 by default).',
+                  `(${[...appSchemeSettings(kinds), 'gunicorn trusts it from 127.0.0.1 by default'].join('; ')}).`,
                 place,
                 [headerLine('proxy', 'X-Forwarded-Proto', '$scheme')],
               ),

@@ -14,7 +14,15 @@ import {
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding, Fix } from '../../model/finding.js';
-import { entryEvidence, forEachHeaderUse, NGINX_DOCS, replaceDirectiveFix, scopeName } from './common.js';
+import {
+  blockEvidence,
+  describePass,
+  entryEvidence,
+  forEachHeaderUse,
+  NGINX_DOCS,
+  replaceDirectiveFix,
+  scopeName,
+} from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/scheme-header-value',
@@ -107,7 +115,10 @@ function meantName(name: string): string | undefined {
 function meantNameOf(name: string): string | undefined {
   const n = name.toLowerCase().replace(/_/g, '-');
   if (SCHEME_HEADER_NAMES.some((s) => s.toLowerCase() === name.toLowerCase())) return undefined;
-  if (n !== name.toLowerCase() && SCHEME_HEADER_NAMES.some((s) => s.toLowerCase() === n)) return undefined; // underscores: another matter
+  // Underscores for dashes (`X_Forwarded_Proto`): nginx sends the name as written, and no reader takes it for the
+  // dashed header (underscoreNote): it was meant as the dashed name.
+  const dashed = n !== name.toLowerCase() ? SCHEME_HEADER_NAMES.find((s) => s.toLowerCase() === n) : undefined;
+  if (dashed) return dashed;
   let best: string | undefined;
   let bestD = 3;
   for (const s of SCHEME_HEADER_NAMES) {
@@ -119,6 +130,27 @@ function meantNameOf(name: string): string | undefined {
     }
   }
   return bestD <= 2 && n.length >= 10 ? best : undefined;
+}
+
+/** The scheme header this name writes with underscores for its dashes (`X_Forwarded_Proto`), or undefined. */
+export function underscoreSchemeHeader(name: string): string | undefined {
+  if (!name.includes('_')) return undefined;
+  const n = name.toLowerCase().replace(/_/g, '-');
+  return SCHEME_HEADER_NAMES.find((s) => s.toLowerCase() === n);
+}
+
+/**
+ * What the readers make of a scheme header written with underscores (checked with Debian's gunicorn 20.1: the header
+ * `X_Forwarded_Proto: https` from a loopback peer leaves wsgi.url_scheme http and lands in the environ as
+ * HTTP_X_FORWARDED_PROTO; gunicorn 22.0 drops such names, commit 72b8970; uvicorn and Node match the dashed name only).
+ */
+function underscoreNote(name: string, meant: string): string {
+  return (
+    `\`${name}\` writes ${meant} with underscores, and nginx sends the name as written: gunicorn 22+ drops a header name with an ` +
+    `underscore, gunicorn's secure_scheme_headers, uvicorn's --proxy-headers and Node apps match only ${meant}, and Django's ` +
+    `development server drops it (gunicorn before 22 passes it to the WSGI environ as HTTP_${meant.toUpperCase().replace(/-/g, '_')}, ` +
+    `read only by Django's SECURE_PROXY_SSL_HEADER or Werkzeug's ProxyFix, while wsgi.url_scheme stays http)`
+  );
 }
 
 function run(facts: Facts): Finding[] {
@@ -145,10 +177,13 @@ function run(facts: Facts): Finding[] {
     const gunicorn = facts.appServers.some((a) => a.kind === 'gunicorn');
     const severity: Finding['severity'] = !server.tls ? 'info' : alone ? 'high' : gunicorn ? 'medium' : 'low';
     const over = server.tls ? 'for an HTTPS request' : 'here (this server only answers plain HTTP)';
-    const problem = meant
-      ? `\`${e.name}\` is not a header any application reads: it looks like a misspelling of ${meant}`
-      : `${e.name} ${over} carries \`${(values ?? []).join('` or `')}\`, but its readers take only \`${want}\` for https ` +
-        `(gunicorn's default secure_scheme_headers compare exactly; any other value sets the scheme to http)`;
+    const underscore = meant !== undefined && underscoreSchemeHeader(e.name) === meant;
+    const problem = underscore
+      ? underscoreNote(e.name, meant)
+      : meant
+        ? `\`${e.name}\` is not a header any application reads: it looks like a misspelling of ${meant}`
+        : `${e.name} ${over} carries \`${(values ?? []).join('` or `')}\`, but its readers take only \`${want}\` for https ` +
+          `(gunicorn's default secure_scheme_headers compare exactly; any other value sets the scheme to http)`;
     const consequence = !alone
       ? ` Another scheme header says https, so gunicorn answers 400 "Contradictory scheme headers"${gunicorn ? ' (gunicorn runs the app here)' : '; an app that reads only the right header is not affected'}.`
       : server.tls
@@ -185,21 +220,36 @@ function run(facts: Facts): Finding[] {
     if (fix.file === undefined || fix.lines?.length === 1)
       fix.description = hasProto
         ? `Comment out \`${ref.text}\`: ${right === undefined ? 'X-Forwarded-Proto' : target} is already sent.`
-        : meant
-          ? `Spell the header ${meant}${right !== undefined ? ` with ${right}` : ''}.`
-          : right === undefined
-            ? `Send X-Forwarded-Proto $scheme instead, which gunicorn, Django, Rails and Express all read (X-Forwarded-Protocol would need the literal \`ssl\`).`
-            : `Send ${target} ${right}.`;
+        : underscore
+          ? `Write the header with dashes: ${meant}${right !== undefined ? ` ${right}` : ''} (replacing \`${ref.text}\`).`
+          : meant
+            ? `Spell the header ${meant}${right !== undefined ? ` with ${right}` : ''}.`
+            : right === undefined
+              ? `Send X-Forwarded-Proto $scheme instead, which gunicorn, Django, Rails and Express all read (X-Forwarded-Protocol would need the literal \`ssl\`).`
+              : `Send ${target} ${right}.`;
     out.push(
       finding(meta, {
         severity,
         message: `${scopeName(facts, server, scope)}: ${problem}.${consequence}`,
-        evidence: entryEvidence(facts, ref, meant ? 'misspelled scheme header' : `${e.name} wants \`${want}\``),
+        evidence: [
+          ...entryEvidence(
+            facts,
+            ref,
+            underscore
+              ? 'scheme header written with underscores'
+              : meant
+                ? 'misspelled scheme header'
+                : `${e.name} wants \`${want}\``,
+          ),
+          // The proxying block, the place the chain names when the scheme is lost there: the two become one finding
+          // (chain/refine.ts), whose fix is this line's replacement rather than a second X-Forwarded-Proto line.
+          ...(underscore && server.tls && scope.pass ? [blockEvidence(facts, scope, `proxies to ${describePass(scope)}`)] : []),
+        ],
         why:
           'The application decides http or https from the header it knows and the exact value it expects. A header under another ' +
           'name, or with another value, is read as http (or ignored): http:// URLs, redirect loops with an SSL redirect, cookies without Secure.',
         fix,
-        data: { header: e.name, ...(meant ? { meant } : { expected: want }) },
+        data: { header: e.name, ...(meant ? { meant, ...(underscore ? { underscore: true } : {}) } : { expected: want }) },
       }),
     );
   });

@@ -7,6 +7,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
+import { underscoreSchemeHeader } from '../nginx/scheme-header-value.js';
 import { ev, everySite, httpRoutes, PROXY_DOCS, schemeRules, setSchemeLine, tlsListeners, valueFor } from './common.js';
 
 const meta: CheckMeta = {
@@ -34,6 +35,9 @@ export const proxyForwardedProtoMissing: Check = {
         // The route's own header rules cut an outer level's scheme header (nginx inheritance): the cutting line is
         // the root cause, which nginx/proxy-header-inheritance names.
         if (schemeRules(route.dropped ?? []).length > 0) continue;
+        // nginx with a scheme header written with underscores (`X_Forwarded_Proto`): nginx/scheme-header-value names
+        // that line and replaces it with the dashed name, where adding a line here would leave it beside the new one.
+        if (config.kind === 'nginx' && route.headers.some((r) => r.value !== null && underscoreSchemeHeader(r.name))) continue;
         // Any rule that sends https on a TLS request tells the scheme (a wrong value is another check's job).
         if (scheme.some((r) => r.value !== null && !r.ifPresent && r.when !== 'plain' && valueFor(r, true) !== '')) continue;
         const kind = config.kind;

@@ -1,6 +1,7 @@
 import type { CheckMeta } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { parseHsts, stsAgeNeeded } from '../../scan/cookies.js';
+import { djangoCookieEvidence } from '../../scan/django.js';
 import type { CookieFacts, PageFacts } from '../../scan/types.js';
 import { finding, type ScanCheck } from './types.js';
 
@@ -55,9 +56,11 @@ export const cookieNotSecure: ScanCheck = {
     const all = facts.pages.flatMap((p) => p.cookies).filter((c) => c.url.startsWith('https:') && !c.secure);
     // __Secure-/__Host- and SameSite=None cookies without Secure are dropped by the browser: their own checks.
     const relevant = all.filter((c) => !/^__(?:Secure|Host)-/.test(c.name) && c.sameSite !== 'none');
+    // Django's setting is named only on evidence from the whole site's cookies, never from this cookie's name alone.
+    const djangoSite = djangoCookieEvidence(facts.pages.flatMap((p) => p.cookies)) !== undefined;
     const out: Finding[] = [];
     for (const [name, occ] of byName(relevant)) {
-      const django = name === 'sessionid' || name === 'csrftoken';
+      const django = djangoSite && (name === 'sessionid' || name === 'csrftoken');
       const sts = stsCover(occ, facts.pages);
       out.push(
         finding(meta, {

@@ -1,6 +1,7 @@
 import type { CheckMeta } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { parseHsts } from '../../scan/cookies.js';
+import { djangoCookieEvidence } from '../../scan/django.js';
 import { finding, type ScanCheck } from './types.js';
 
 const meta: CheckMeta = {
@@ -23,9 +24,10 @@ export const hstsMissing: ScanCheck = {
   run(facts) {
     const page = facts.pages.find((p) => p.finalUrl.startsWith('https:') && !p.redirectLoop && p.status < 400);
     if (!page) return [];
-    const django = page.cookies.some((c) => c.name === 'csrftoken' || c.name === 'sessionid');
+    const evidence = djangoCookieEvidence(facts.pages.flatMap((p) => p.cookies));
+    const django = evidence !== undefined;
     const djangoNote = django
-      ? " This looks like a Django site (csrftoken/sessionid cookies): Django's SecurityMiddleware sends HSTS only when request.is_secure(), so its absence is itself evidence that the app believes the request is plain http."
+      ? ` This looks like a Django site (${evidence}): Django's SecurityMiddleware sends HSTS only when request.is_secure(), so its absence is itself evidence that the app believes the request is plain http.`
       : '';
     const out: Finding[] = [];
     if (!page.hsts) {

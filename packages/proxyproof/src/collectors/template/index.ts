@@ -477,7 +477,8 @@ export function branchAt(d: Detemplated, line: number): TemplateBranch | undefin
 
 /**
  * The read path's hook (engine/collect.ts, chain/run.ts): the bytes every collector sees for a file. A
- * template is rendered tolerantly (same lines); a too template-heavy one is not read: a warning says so and the
+ * template is rendered tolerantly (same lines); a too template-heavy one is not read: a diagnostic says so (the engine
+ * lists it under "Not read", engine/collect.ts) and the
  * collectors see an empty file. Anything else is returned unchanged. `notes` receives what was rendered.
  */
 export function renderForCollectors(
@@ -500,7 +501,7 @@ export function renderForCollectors(
       level: 'warning',
       file: display,
       line: 1,
-      message: `template: too template-heavy to read (${d.heavy}); not read, lint the rendered file`,
+      message: `template: too template-heavy to read (${d.heavy}): lint the rendered file`,
     });
     return Buffer.alloc(0);
   }

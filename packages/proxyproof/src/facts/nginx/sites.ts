@@ -469,6 +469,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
       ownHeadersRef: innermost ? nginxRef(facts, innermost.by) : undefined,
       ...(unread.length > 0 ? { headersMayChange: unread.map((r) => nginxRef(facts, r)) } : {}),
       ...routeRedirects.get(scope),
+      ...(scope.restricted ? { restricted: { kind: scope.restricted.kind, ref: nginxRef(facts, scope.restricted.ref) } } : {}),
     });
   }
   const trust = { mode: 'passthrough' as const, list: [], ref: sref };

@@ -243,6 +243,28 @@ const cases: Case[] = [
     },
     expect: { count: 1, message: /nginx proxy_pass to the compose service django/ },
   },
+  {
+    name: 'medium: nginx proxies to the container_name of the gunicorn service (not its service name)',
+    files: {
+      'compose.yaml':
+        'services:\n  nginx:\n    image: nginx:1.25\n    ports: ["443:443"]\n  web:\n    build: .\n    container_name: myapp\n    command: gunicorn -b 0.0.0.0:8000 app:app\n',
+      'site.conf': nginxTls('http://myapp:8000'),
+    },
+    expect: { count: 1, message: /nginx proxy_pass to the compose service myapp/ },
+  },
+  {
+    name: 'trap: a host that is neither a service, a container_name nor an alias is not linked to gunicorn (only the compose nginx beside it is named)',
+    files: {
+      'compose.yaml':
+        'services:\n  nginx:\n    image: nginx:1.25\n    ports: ["443:443"]\n  web:\n    build: .\n    container_name: myapp\n    command: gunicorn -b 0.0.0.0:8000 app:app\n',
+      'site.conf': nginxTls('http://otherapp:8000'),
+    },
+    expect: {
+      count: 1,
+      message:
+        /^gunicorn trusts only 127\.0\.0\.1, and the proxy connects from another container: X-Forwarded-Proto from the reverse proxy in the compose service nginx/,
+    },
+  },
 ];
 
 for (const c of cases) test(`gunicorn/proxy-not-trusted: ${c.name}`, () => runCase(check, c).then(() => undefined));

@@ -185,6 +185,12 @@ caseTable(forwardedProtoMissing, [
     config: 'server {\n  listen 443 ssl;\n  location / {\n    uwsgi_pass 127.0.0.1:3031;\n  }\n}',
     expect: [],
   },
+  {
+    name: 'trap: X_Forwarded_Proto (underscores) looks like a sent header but is not one: nginx/scheme-header-value names that line and replaces it, so no second line is added here',
+    config:
+      'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header X_Forwarded_Proto $scheme;\n    proxy_pass http://app;\n  }\n}',
+    expect: [],
+  },
 ]);
 
 test('the fix goes where the effective headers are set, after their last line', () => {

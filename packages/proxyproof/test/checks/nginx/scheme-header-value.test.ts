@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { schemeHeaderValue } from '../../../src/checks/nginx/scheme-header-value.js';
+import { lintFiles } from '../../python/lint-files.js';
 import { caseTable, factsFromText } from './harness.js';
 
 const ID = 'nginx/scheme-header-value';
@@ -79,7 +80,59 @@ caseTable(schemeHeaderValue, [
     expect: [],
   },
   { name: 'trap: an emptied header is not sent', config: tls('    proxy_set_header X-Forwarded-Protocol "";'), expect: [] },
+  // Underscores for dashes: nginx sends `X_Forwarded_Proto` as written; gunicorn 22+ drops it, and gunicorn 20.1 (Debian,
+  // run by hand) leaves wsgi.url_scheme http for it (only its WSGI variable HTTP_X_FORWARDED_PROTO carries the value).
+  {
+    name: 'X_Forwarded_Proto $scheme (underscores) on TLS, alone: high, named as the underscore spelling',
+    config: tls('    proxy_set_header X_Forwarded_Proto $scheme;'),
+    expect: [`${ID}@4`],
+    severity: 'high',
+  },
+  {
+    name: 'X_Forwarded_Proto beside a right X-Forwarded-Proto, no gunicorn here: low',
+    config: tls('    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X_Forwarded_Proto $scheme;'),
+    expect: [`${ID}@5`],
+    severity: 'low',
+  },
+  {
+    name: 'trap: X_Forwarded_For (an underscore name, but not a scheme header) is not this check',
+    config: tls('    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X_Forwarded_For $remote_addr;'),
+    expect: [],
+  },
 ]);
+
+test('a scheme header written with underscores: the message names the spelling, the fix replaces that line', () => {
+  const [f] = schemeHeaderValue.run(factsFromText(tls('    proxy_set_header X_Forwarded_Proto $scheme;')));
+  assert.match(f?.message ?? '', /`X_Forwarded_Proto` writes X-Forwarded-Proto with underscores/);
+  assert.equal(f?.data?.underscore, true);
+  assert.equal(f?.fix?.placement, 'replace');
+  assert.equal(f?.fix?.line, 4);
+  assert.deepEqual(f?.fix?.lines, ['    proxy_set_header X-Forwarded-Proto $scheme;']);
+  const [beside] = schemeHeaderValue.run(
+    factsFromText(tls('    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X_Forwarded_Proto $scheme;')),
+  );
+  assert.match(beside?.fix?.lines?.[0] ?? '', /^\s*# proxy_set_header X_Forwarded_Proto \$scheme;/);
+});
+
+test('lint: X_Forwarded_Proto in front of gunicorn is one finding (the chain joins it), and its fix is the only edit', async () => {
+  const { findings } = await lintFiles({
+    'app.py': 'from flask import Flask\napp = Flask(__name__)\n',
+    'app.service': '[Service]\nExecStart=/usr/bin/gunicorn -b 127.0.0.1:8000 app:app\n',
+    'site.conf':
+      'server {\n    listen 443 ssl;\n    server_name shop.example.com;\n    location / {\n        proxy_set_header Host $host;\n        proxy_set_header X_Forwarded_Proto $scheme;\n        proxy_pass http://127.0.0.1:8000;\n    }\n}\n',
+  });
+  const scheme = findings.filter((f) => /forwarded-proto-missing|scheme-lost|scheme-header-value/.test(f.id));
+  assert.deepEqual(
+    scheme.map((f) => `${f.id} ${f.severity}`),
+    [`${ID} high`],
+    findings.map((f) => `${f.id} ${f.message.split('\n')[0]}`).join('\n'),
+  );
+  assert.match(scheme[0]!.message, /reaches Flask as http/, 'the chain explanation is attached');
+  assert.deepEqual(
+    [scheme[0]!.fix?.file, scheme[0]!.fix?.line, scheme[0]!.fix?.placement, scheme[0]!.fix?.lines],
+    ['site.conf', 6, 'replace', ['        proxy_set_header X-Forwarded-Proto $scheme;']],
+  );
+});
 
 test('the fixes: the right value, the right name, or X-Forwarded-Proto in place of X-Forwarded-Protocol', () => {
   const fix = (inner: string) => schemeHeaderValue.run(factsFromText(tls(inner)))[0]?.fix;

@@ -17,14 +17,49 @@ caseTable(cookieNotSecure, [
   {
     name: 'Django csrftoken without Secure, on two pages: one finding naming the setting',
     facts: facts([
-      page(A, { cookies: [c('csrftoken=abc; Path=/; SameSite=Lax')] }),
-      page(`${A}b`, { cookies: [c('csrftoken=abc; Path=/', `${A}b`)] }),
+      page(A, { cookies: [c('csrftoken=abc; Max-Age=31449600; Path=/; SameSite=Lax')] }),
+      page(`${A}b`, { cookies: [c('csrftoken=abc; Max-Age=31449600; Path=/', `${A}b`)] }),
     ]),
     count: 1,
     expect: ([f]) => {
       assert.match(f!.message, /CSRF_COOKIE_SECURE/);
+      assert.match(f!.fix!.description, /CSRF_COOKIE_SECURE = True/);
       assert.equal(f!.evidence.length, 2);
       assert.doesNotMatch(f!.evidence[0]!.snippet!, /abc/, 'the value is not printed');
+    },
+  },
+  // Django is named only on evidence: its default Max-Age on its cookie name, or both of its cookie names.
+  {
+    name: 'trap: a sessionid cookie alone is no evidence of Django (any framework may name it so): generic advice',
+    facts: facts([page(A, { cookies: [c('sessionid=1; Path=/; HttpOnly')] })]),
+    count: 1,
+    expect: ([f]) => {
+      assert.doesNotMatch(f!.message, /Django|SESSION_COOKIE_SECURE/);
+      assert.equal(f!.fix!.description, 'add the Secure attribute');
+    },
+  },
+  {
+    name: 'trap: csrftoken with a non-default lifetime and no sessionid: generic advice',
+    facts: facts([page(A, { cookies: [c('csrftoken=1; Max-Age=3600; Path=/')] })]),
+    count: 1,
+    expect: ([f]) => assert.doesNotMatch(`${f!.message} ${f!.fix!.description}`, /Django|CSRF_COOKIE_SECURE/),
+  },
+  {
+    name: "sessionid with Django's default two weeks: SESSION_COOKIE_SECURE",
+    facts: facts([page(A, { cookies: [c('sessionid=1; Max-Age=1209600; Path=/; HttpOnly')] })]),
+    count: 1,
+    expect: ([f]) => assert.match(f!.message, /Django: SESSION_COOKIE_SECURE is off/),
+  },
+  {
+    name: 'csrftoken and sessionid on different pages of one site: both name their setting',
+    facts: facts([
+      page(A, { cookies: [c('csrftoken=1; Path=/')] }),
+      page(`${A}login/`, { cookies: [c('sessionid=1; Path=/', `${A}login/`)] }),
+    ]),
+    count: 2,
+    expect: (fs) => {
+      assert.match(fs.find((f) => f.data?.cookie === 'csrftoken')!.fix!.description, /CSRF_COOKIE_SECURE/);
+      assert.match(fs.find((f) => f.data?.cookie === 'sessionid')!.fix!.description, /SESSION_COOKIE_SECURE/);
     },
   },
   {

@@ -15,9 +15,21 @@ caseTable(hstsMissing, [
   { name: 'absent', facts: facts([page(A)]), count: 1 },
   {
     name: 'absent on a Django site: evidence that the app believes http',
-    facts: facts([page(A, { cookies: [parseSetCookie('csrftoken=1; Path=/', A)!] })]),
+    facts: facts([page(A, { cookies: [parseSetCookie('csrftoken=1; Max-Age=31449600; Path=/', A)!] })]),
     count: 1,
-    expect: ([f]) => assert.match(f!.message, /is_secure/),
+    expect: ([f]) => {
+      assert.match(f!.message, /Django site \(a csrftoken cookie with Django's default Max-Age=31449600\).*is_secure/);
+      assert.equal(f!.data?.djangoHint, true);
+    },
+  },
+  {
+    name: 'trap: absent, a sessionid cookie alone: not called a Django site',
+    facts: facts([page(A, { cookies: [parseSetCookie('sessionid=1; Path=/; HttpOnly', A)!] })]),
+    count: 1,
+    expect: ([f]) => {
+      assert.doesNotMatch(f!.message, /Django|is_secure/);
+      assert.equal(f!.data?.djangoHint, false);
+    },
   },
   {
     name: 'weak: one hour',
