@@ -618,9 +618,16 @@ class DeployRun {
     return out;
   }
 
-  /** The compose services of the tree that build one of its Dockerfiles: the Dockerfile, context, image name, line. */
-  private composeBuilds(): Array<{ service: string; image?: string; docker: DockerImage; context: string; ref: SourceRef }> {
-    const out: Array<{ service: string; image?: string; docker: DockerImage; context: string; ref: SourceRef }> = [];
+  private composeBuildList?: ComposeBuild[];
+
+  /**
+   * The compose services of the tree that build one of its Dockerfiles: the Dockerfile, context, image name, line.
+   * Read once: it is asked for per image-only service and container, after every compose file and Dockerfile is read.
+   */
+  private composeBuilds(): ComposeBuild[] {
+    if (this.composeBuildList) return this.composeBuildList;
+    const out: ComposeBuild[] = [];
+    this.composeBuildList = out;
     for (const [abs, raw] of this.rawCompose)
       for (const s of raw.services) {
         const b = s.value.build;
@@ -2075,6 +2082,15 @@ export const deployCollector: Collector = {
     new DeployRun(ctx).run();
   },
 };
+
+/** A compose service that builds one of the tree's Dockerfiles (DeployCollector.composeBuilds). */
+interface ComposeBuild {
+  service: string;
+  image?: string;
+  docker: DockerImage;
+  context: string;
+  ref: SourceRef;
+}
 
 /** The build context and Dockerfile (absolute) of a compose service's `build:` (a string or a mapping) in file `abs`. */
 function composeBuildPaths(abs: string, build: unknown): { context: string; dockerfile: string } {
