@@ -294,10 +294,15 @@ export function sleep(ms: number): Promise<void> {
 
 /** Runs a command to completion with a timeout (killing its process group on timeout). */
 /**
- * Safety nets, never assertions, for the lab's own runs, start waits and requests: the values of proxyproof's
- * RUN_SAFETY_TIMEOUT_MS and REQUEST_SAFETY_TIMEOUT_MS (packages/proxyproof/test/real-program.ts has the evidence:
- * under the CI's CPU burners, beside three other test files, a 0.18 s CPU command took 8-19 s wall). A limit
- * below them turned a slow command, start, page or request into a failed one; a hung one still ends, with a message.
+ * Safety nets, never assertions, for a run of a short command (nginx -t, gunicorn --print-config, python -c,
+ * openssl, a program's --version), a start wait, a page, and one request to a program under test; the lab's and
+ * proxyproof's tests' one pair of numbers (packages/proxyproof/test/real-program.ts re-exports them). They end a hung
+ * run with a clear message; a run that is only slow must pass. Generous because CI runs the suite under its stress
+ * bar (two CPU burners) beside three other test files: at load ~50 on the 2-core machine `gunicorn --print-config`
+ * took 8-19 s wall for 0.18 s of CPU, near or past the 20 s net it had (b251bfd recorded two such failures), `npm
+ * pack` was killed by its 120 s net, and a program-detection run that timed out silently skipped its whole test file.
+ * The forwarded package's tests keep their own copy of the values: that package is published alone, and its tests'
+ * rootDir is the package.
  */
 export const RUN_SAFETY_TIMEOUT_MS = 300_000;
 export const REQUEST_SAFETY_TIMEOUT_MS = 60_000;

@@ -29,8 +29,8 @@ import {
 } from '../src/index.js';
 
 /**
- * One request's safety net, never the assertion: the value of proxyproof's REQUEST_SAFETY_TIMEOUT_MS
- * (packages/proxyproof/test/real-program.ts, which this package's tests cannot import: their rootDir is the
+ * One request's safety net, never the assertion: the value of REQUEST_SAFETY_TIMEOUT_MS
+ * (lab/src/proc.ts, which has the evidence, and which this package's tests cannot import: their rootDir is the
  * package). The old 5 s net was the assertion on a loaded CI machine, where a start-up took 8-19 s wall.
  */
 const REQUEST_SAFETY_TIMEOUT_MS = 60_000;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
 const root = new URL('../../../', import.meta.url).pathname;
-// A safety net, never the assertion: proxyproof's RUN_SAFETY_TIMEOUT_MS (packages/proxyproof/test/real-program.ts,
+// A safety net, never the assertion: the value of RUN_SAFETY_TIMEOUT_MS (lab/src/proc.ts, which has the evidence;
 // outside this package's rootDir). Under the CI's stress bar proxyproof's own `npm pack` was killed by a 120 s net.
 const RUN_SAFETY_TIMEOUT_MS = 300_000;
 const run = (cmd: string, args: string[], cwd: string) =>

@@ -13,18 +13,14 @@ import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { REQUEST_SAFETY_TIMEOUT_MS, RUN_SAFETY_TIMEOUT_MS } from '../../../lab/src/proc.js';
 
 /**
- * Safety nets, never assertions, for work a test hands to a real program: one run of a short command (nginx -t,
- * gunicorn --print-config, python -c, openssl, bash, a program's --version) and one request to a program under
- * test. They end a hung run with a clear message; a run that is only slow must pass. Generous because CI runs the
- * suite under its stress bar (two CPU burners) beside three other test files: at load ~50 on the 2-core machine
- * `gunicorn --print-config` took 8-19 s wall for 0.18 s of CPU, near or past the 20 s net it had (b251bfd recorded two
- * such failures), `npm pack` was killed by its 120 s net, and a program-detection run that timed out silently
- * skipped its whole test file. The run's net is the CLI's (helpers.ts CLI_SAFETY_TIMEOUT_MS).
+ * Safety nets, never assertions, for work a test hands to a real program (one short command's run; one request to
+ * a program under test): one pair of numbers for the tests and the lab, defined (with the evidence for their size)
+ * beside the lab's runner, which may not import a test folder. The CLI's own net is helpers.ts CLI_SAFETY_TIMEOUT_MS.
  */
-export const RUN_SAFETY_TIMEOUT_MS = 300_000;
-export const REQUEST_SAFETY_TIMEOUT_MS = 60_000;
+export { REQUEST_SAFETY_TIMEOUT_MS, RUN_SAFETY_TIMEOUT_MS };
 
 /** A loopback port that was free a moment ago (listen on 0, read it, close). */
 export function freePort(): Promise<number> {
