@@ -68,3 +68,53 @@ test('--no-robots, --no-sitemap, --include and --exclude', { timeout: 180_000 },
   const b = await runScan(opts({ include: ['/', '/a', '/a/**'], exclude: ['**/still'], depth: 5 }));
   assert.deepEqual(paths(b.facts.pages), ['/', '/a', '/a/deeper']);
 });
+
+test("a page's links are crawled while its stylesheet is still on its way; that stylesheet's references still count for the page", {
+  timeout: 5 * REQUEST_SAFETY_TIMEOUT_MS,
+}, async () => {
+  // The stylesheet is answered only once the page's link was requested (or, if the crawler waits for the stylesheet
+  // before queueing the links, after the safety net: then the order below fails the test).
+  const events: string[] = [];
+  let linkRequested: () => void = () => undefined;
+  const linked = new Promise<void>((res) => {
+    linkRequested = res;
+  });
+  const slow = await startHttps(async (req, res) => {
+    const u = req.url ?? '/';
+    events.push(`request ${u}`);
+    if (u === '/') return html(res, '<link rel="stylesheet" href="/slow.css"><a href="/next">next</a>');
+    if (u === '/slow.css') {
+      let net: NodeJS.Timeout | undefined;
+      await Promise.race([linked, new Promise((res) => (net = setTimeout(res, REQUEST_SAFETY_TIMEOUT_MS)))]);
+      clearTimeout(net);
+      events.push('answer /slow.css');
+      res.writeHead(200, { 'content-type': 'text/css' });
+      return res.end(`.hero{background:url(http://app.test:${slow.port}/old.png)}`);
+    }
+    if (u === '/next') linkRequested();
+    return html(res, `<p>${u}</p>`);
+  }, certs);
+  try {
+    const { facts } = await runScan({
+      entry: `https://app.test:${slow.port}/`,
+      engine: 'static',
+      http: { resolve: resolveAll(slow.port), caCert: certs.caFile, requestTimeoutMs: 2 * REQUEST_SAFETY_TIMEOUT_MS },
+      crawl: { maxPages: 10, depth: 2, concurrency: 2, robots: false, sitemap: false },
+      totalTimeoutMs: 4 * REQUEST_SAFETY_TIMEOUT_MS,
+      thirdPartyCheck: false,
+    });
+    assert.ok(events.indexOf('request /next') !== -1, events.join(', '));
+    assert.ok(events.indexOf('request /next') < events.indexOf('answer /slow.css'), events.join(', '));
+    assert.deepEqual(paths(facts.pages), ['/', '/next']);
+    // Trap: the entry page was "done" with its links before its stylesheet came, yet the stylesheet's http:// image
+    // is its reference, from the CSS, as when the crawl waited for it; and the report lists the entry first.
+    const entry = facts.pages[0]!;
+    assert.equal(new URL(entry.url).pathname, '/');
+    assert.deepEqual(
+      entry.insecure.map((r) => [r.url, r.source, r.doc]),
+      [[`http://app.test:${slow.port}/old.png`, 'css', `https://app.test:${slow.port}/slow.css`]],
+    );
+  } finally {
+    await slow.close();
+  }
+});
