@@ -154,7 +154,19 @@ export interface ProxyRoute {
    * what it loses concerns nginx's own subrequests or local clients, not a browser's page.
    */
   restricted?: { kind: 'internal' | 'loopback-only'; ref: Ref };
+  /**
+   * How the proxy rewrites the backend's redirects on their way back (the response's `Location`): Apache
+   * `ProxyPassReverse` (`to-front`: a Location starting with `from` becomes the front URL, the hop's own scheme and the
+   * request's host, then `path` and the rest; mod_proxy ap_proxy_location_reverse_map, also `Content-Location` and
+   * `URI`), Caddy `header_down Location <regexp> <replacement>` (`replace`). Only the redirect's header: the app's
+   * pages, links and cookies are not rewritten. The chain says what a redirect of an app that believes http becomes.
+   */
+  redirectRewrites?: RedirectRewrite[];
 }
+
+export type RedirectRewrite =
+  | { kind: 'to-front'; from: string; path: string; ref: Ref }
+  | { kind: 'replace'; search: string; replace: string; ref: Ref };
 
 /** What a redirect to https reads to decide the request is http: see ProxyHop.redirectDecidedBy. */
 export type RedirectDecidedBy = 'connection' | 'forwarded-proto' | 'forwarded-proto-any' | 'forwarded-proto-http';

@@ -1187,6 +1187,7 @@ function followFrom(
       return;
     }
     followFrom(topo, next, target.listener, nroute, out, trace, url, hostile, depth + 1);
+    noteRedirectRewrites(step, route, trace);
     return;
   }
   const app = appById(topo, target.appId);
@@ -1200,6 +1201,64 @@ function followFrom(
     step.linkText = `${app.name} inside ${hop.label}`;
   }
   finishAtApp(app, out, trace, url, hostile);
+  noteRedirectRewrites(step, route, trace);
+}
+
+/**
+ * What this hop's rewriting of the backend's redirects (ProxyRoute.redirectRewrites: Apache ProxyPassReverse, Caddy
+ * `header_down Location`) does to a redirect of an app that believes http while the hop received https: the app
+ * builds `http://<the Host it sees>/...`. A rewrite that matches it fixes the redirect's scheme (its Location only);
+ * one that does not (ProxyPreserveHost On hands the app the public host, not the backend URL ProxyPassReverse names)
+ * leaves `http://` (checked on real apache2: test/proxy/apache-proxypassreverse-real.test.ts). A note on the hop.
+ */
+function noteRedirectRewrites(step: Step, route: ProxyRoute, trace: Trace): void {
+  const rewrites = route.redirectRewrites;
+  const last = finalStep(trace);
+  const browser = trace.steps[0];
+  if (!rewrites?.length || !trace.complete || browser?.scheme !== 'https' || !last || last.scheme !== 'http' || !last.host)
+    return;
+  const appUrl = `http://${last.host}/`;
+  for (const rw of rewrites) {
+    const at = `${rw.ref.file}:${rw.ref.line}`;
+    if (rw.kind === 'to-front') {
+      const from = rw.from.endsWith('/') ? rw.from : `${rw.from}/`;
+      if (appUrl.toLowerCase().startsWith(from.toLowerCase())) {
+        // The front URL is Apache's own (ap_construct_url: this vhost's scheme), http on a plain vhost behind a TLS front.
+        const front = `${step.scheme}://${step.host}${rw.path.replace(/\/$/, '')}/${appUrl.slice(from.length)}`;
+        step.notes.push(
+          step.scheme === 'https'
+            ? `ProxyPassReverse ${rw.from} (${at}) rewrites the app's redirects (${appUrl}...) to ${front}...: their Location is https, but the app still builds its pages' links, form actions and cookies for http`
+            : `ProxyPassReverse ${rw.from} (${at}) rewrites the app's redirects (${appUrl}...) to ${front}...: Apache's own scheme on this plain-HTTP vhost (TLS ends in front of it), so they stay http`,
+        );
+        return;
+      }
+    } else {
+      // Caddy fills the replacement's placeholders, then Go's ReplaceAllString replaces every match.
+      let re: RegExp | undefined;
+      try {
+        re = new RegExp(rw.search, 'g');
+      } catch {
+        re = undefined;
+      }
+      const replacement = rw.replace
+        .replace(/\{(?:http\.request\.)?host\}/g, hostOnly(step.host ?? ''))
+        .replace(/\{(?:http\.request\.)?hostport\}/g, step.host ?? '')
+        .replace(/\{(?:http\.request\.)?scheme\}/g, step.scheme);
+      const rewritten = re ? appUrl.replace(re, replacement) : appUrl;
+      if (re && rewritten !== appUrl) {
+        step.notes.push(
+          `header_down Location ${rw.search} ${rw.replace} (${at}) rewrites the app's redirects (${appUrl}...) to ${rewritten}...: ${/^https:/i.test(rewritten) ? 'their Location is https' : 'still not https'}, but the app still builds its pages' links, form actions and cookies for http`,
+        );
+        return;
+      }
+    }
+  }
+  const first = rewrites[0] as (typeof rewrites)[number];
+  const what =
+    first.kind === 'to-front' ? `ProxyPassReverse ${first.from}` : `header_down Location ${first.search} ${first.replace}`;
+  step.notes.push(
+    `${what} (${first.ref.file}:${first.ref.line}) does not match the app's redirects: the app sees Host ${last.host} and believes http, so it redirects to ${appUrl}..., which reaches the browser unchanged (http)`,
+  );
 }
 
 function finishAtApp(app: AppServer, req: WireRequest, trace: Trace, url: URL, hostile: boolean): void {

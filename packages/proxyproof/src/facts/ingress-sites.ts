@@ -21,7 +21,14 @@ import { FRONTS, ingressFronts } from '../collectors/front/fronts.js';
 import { lbKind } from '../collectors/kube/lb.js';
 import { findMiddlewareCrd, TRAEFIK_DEFAULT_HEADERS } from '../collectors/traefik/dynamic.js';
 import type { Facts } from '../model/facts.js';
-import type { KubeFacts, KubeIngress, PeerTrust, ProxyConfigFacts, ProxySite } from '../model/proxy.js';
+import {
+  ingressNginxForwardedHeaders,
+  type KubeFacts,
+  type KubeIngress,
+  type PeerTrust,
+  type ProxyConfigFacts,
+  type ProxySite,
+} from '../model/proxy.js';
 import { nginxToTemplate } from './nginx/sites.js';
 
 type Controller = 'ingress-nginx' | 'traefik' | 'cloud' | 'other';
@@ -74,6 +81,8 @@ export function containerPort(kube: KubeFacts, workloads: string[], target: stri
 }
 
 function settingOn(facts: Facts, key: string): boolean {
+  // use-forwarded-headers' default follows the controller's version (true before 0.22: model/proxy.ts).
+  if (key === 'use-forwarded-headers') return ingressNginxForwardedHeaders(facts.kube).on;
   return (facts.kube?.ingressNginx ?? []).some((c) => /^true$/i.test(c.settings[key]?.value ?? ''));
 }
 

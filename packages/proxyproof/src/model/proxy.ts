@@ -296,6 +296,12 @@ export interface KubeFacts {
     ref: Ref;
     settings: Record<string, { value: string; ref: Ref }>;
   }>;
+  /**
+   * The ingress-nginx controller's version, read from its image tag (a workload's container image
+   * `registry.k8s.io/ingress-nginx/controller:v1.9.4`, the old `quay.io/kubernetes-ingress-controller/nginx-ingress-controller:0.21.0`)
+   * or Helm values `controller.image.tag`. Decides `use-forwarded-headers`' default (`ingressNginxForwardedHeaders`).
+   */
+  ingressNginxVersion?: { value: string; ref: Ref };
   /** Services of type LoadBalancer/NodePort (what is public, and how the LB treats the traffic). */
   services: Array<{
     name: string;
@@ -398,4 +404,47 @@ export interface ForwardedForReader {
   ref: Ref;
   /** Where the program's behaviour was read. */
   source: string;
+}
+
+/** An ingress-nginx controller image (the project's own, old and new registry paths; not NGINX Inc.'s `nginx/nginx-ingress`). */
+const INGRESS_NGINX_IMAGE =
+  /(?:^|\/)(?:ingress-nginx\/controller(?:-chroot)?|nginx-ingress-controller(?:-[a-z0-9]+)?)(?::([^@\s"']+))?/i;
+
+/** The version in an ingress-nginx image reference or tag (`v1.9.4`, `0.21.0`, `1.10`), else undefined. */
+export function ingressNginxImageVersion(image: string): string | undefined {
+  const m = INGRESS_NGINX_IMAGE.exec(image);
+  return m ? tagVersion(m[1] ?? '') : undefined;
+}
+
+export function tagVersion(tag: string): string | undefined {
+  return /^v?(\d+\.\d+(?:\.\d+)?)(?:[-+].*)?$/.exec(tag.trim())?.[1];
+}
+
+/**
+ * `use-forwarded-headers` as the controller runs it: the ConfigMap/Helm line when written, else the default of the
+ * controller's version. ingress-nginx 0.22.0 made it false ("By default do not trust any client to extract true client
+ * IP address from X-Forwarded-For header using realip module (use-forwarded-headers: \"false\")", Changelog.md
+ * 0.22.0, kubernetes/ingress-nginx#3920); before, the controller believed the incoming X-Forwarded-* from anyone.
+ * No version read: assumed ≥0.22, and `why` says so.
+ */
+export function ingressNginxForwardedHeaders(
+  kube: KubeFacts | undefined,
+  cm?: KubeFacts['ingressNginx'][number],
+): { on: boolean; written?: { value: string; ref: Ref }; version?: { value: string; ref: Ref }; why: string } {
+  // Several controller ConfigMaps (a base and a provider patch): one that turns it on wins, as before.
+  const all = (cm ? [cm] : (kube?.ingressNginx ?? [])).map((c) => c.settings['use-forwarded-headers']);
+  const written = all.find((w) => w && /^"?true"?$/i.test(w.value.trim())) ?? all.find(Boolean);
+  const version = kube?.ingressNginxVersion;
+  if (written)
+    return { on: /^"?true"?$/i.test(written.value.trim()), written, ...(version ? { version } : {}), why: `"${written.value}"` };
+  if (!version) return { on: false, why: 'not set (false since ingress-nginx 0.22; controller version unknown: assumed ≥0.22)' };
+  const [major, minor] = version.value.split('.').map(Number) as [number, number];
+  const before = major === 0 && minor < 22;
+  return {
+    on: before,
+    version,
+    why: before
+      ? `not set: true by default before ingress-nginx 0.22, and this controller is ${version.value} (${version.ref.file}:${version.ref.line})`
+      : `not set (false since ingress-nginx 0.22; this controller is ${version.value}, ${version.ref.file}:${version.ref.line})`,
+  };
 }

@@ -7,11 +7,13 @@ import { test } from 'node:test';
 import { readApache } from '../../src/collectors/apache/collector.js';
 import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
 import { readCaddyJson } from '../../src/collectors/caddy/json.js';
+import { tunnelCommandFront, tunnelConfigFronts } from '../../src/collectors/front/cloudflared.js';
 import { templatefileBindings } from '../../src/collectors/front/terraform.js';
 import { readHaproxy } from '../../src/collectors/haproxy/collector.js';
 import { yamlDocs } from '../../src/collectors/proxy/yaml.js';
 import { detemplate } from '../../src/collectors/template/index.js';
 import { flatFromFlags, traefikFromFlat } from '../../src/collectors/traefik/collector.js';
+import { isTraefikV1, v1FromFlags, v1Rule, v1ToV2 } from '../../src/collectors/traefik/v1.js';
 import { lintFiles } from '../python/lint-files.js';
 import { seededRandom } from '../seeded-random.js';
 
@@ -78,6 +80,32 @@ test('proxy readers survive 400 mutated inputs each without throwing', () => {
           .map((text) => ({ text, line: 1 })),
       ),
     );
+  }
+});
+
+// r17edge (audit 1314 item 8): the Traefik 1.x translation and the cloudflared readers, alone on mutated inputs.
+const CLOUDFLARED_SEED =
+  'tunnel: 6ff42ae2\ncredentials-file: /etc/cloudflared/c.json\ningress:\n  - hostname: a.test\n    service: http://localhost:8000\n  - hostname: ssh.a.test\n    service: ssh://localhost:22\n  - service: http_status:404\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cf\ndata:\n  config.yaml: |\n    ingress:\n      - service: https://web:8443\n---\napiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: cloudflare/cloudflared:2024.1.0\n          args: [tunnel, --no-autoupdate, run, --url, "http://web:80"]\n';
+const TRAEFIK_V1_FLAGS =
+  "--entryPoints='Name:http Address::80 Redirect.EntryPoint:https' --entryPoints='Name:https Address::443 TLS ForwardedHeaders.TrustedIPs:10.0.0.0/8,172.16.0.0/12' --defaultentrypoints=http,https --docker.exposedbydefault=false";
+
+test('Traefik 1.x and cloudflared readers survive 400 mutated inputs each (results, never a throw)', () => {
+  const rnd = seededRandom(1317);
+  for (let i = 0; i < 400; i++) {
+    for (const f of tunnelConfigFronts('config.yml', mutate(CLOUDFLARED_SEED, rnd))) {
+      assert.equal(f.name, 'cloudflare');
+      for (const r of f.evidence) assert.ok(Number.isInteger(r.line) && r.line >= 0, JSON.stringify(r));
+    }
+    const words = mutate('cloudflared tunnel --no-autoupdate run --url http://127.0.0.1:8080', rnd).split(' ');
+    const t = tunnelCommandFront(words, { file: 'run.sh', line: 1 });
+    if (t) assert.equal(t.name, 'cloudflare');
+    const flat = v1FromFlags(
+      mutate(TRAEFIK_V1_FLAGS, rnd)
+        .split(' ')
+        .map((text) => ({ text, line: 1 })),
+    );
+    if (isTraefikV1(flat)) assert.ok(Array.isArray(v1ToV2(flat).defaults));
+    assert.equal(typeof v1Rule(mutate('Host:a.org,b.org;PathPrefixStrip:/x', rnd)), 'string');
   }
 });
 
@@ -159,6 +187,19 @@ const FRONT_DOOR_TREES: Record<string, Record<string, string>> = {
     'nginx.tmpl':
       '{{ $trust := parseBool (coalesce $.Env.TRUST_DOWNSTREAM_PROXY "true") }}\nmap $http_x_forwarded_proto $proxy_x_forwarded_proto {\n  {{ if $trust }}default $http_x_forwarded_proto;{{ end }}\n  \'\' $scheme;\n}\n{{ range $host, $containers := groupByMulti $ "Env.VIRTUAL_HOST" "," }}\nserver {\n  server_name {{ $host }};\n  location / { proxy_pass http://{{ $host }}; }\n}\n{{ end }}\n',
     'vhost.d/default': 'location /static/ {\n  alias /srv/static/;\n}\n',
+  },
+  'Traefik 1.x TOML, file-provider frontends and v1 compose labels (r17edge)': {
+    'traefik.toml':
+      'defaultEntryPoints = ["http", "https"]\n[entryPoints]\n  [entryPoints.http]\n  address = ":80"\n    [entryPoints.http.redirect]\n    entryPoint = "https"\n  [entryPoints.https]\n  address = ":443"\n    [entryPoints.https.tls]\n    [entryPoints.https.forwardedHeaders]\n    trustedIPs = ["10.0.0.0/8"]\n[docker]\nexposedByDefault = false\n[file]\n[frontends.f]\n  backend = "b"\n  [frontends.f.routes.r]\n  rule = "Host:a.test;PathPrefix:/api"\n  [frontends.f.headers.customRequestHeaders]\n  X-Forwarded-Proto = "https"\n[backends.b.servers.s]\n  url = "http://web:8000"\n',
+    'docker-compose.yml':
+      'services:\n  traefik:\n    image: traefik:1.7\n    command: --api --docker\n    ports: ["80:80", "443:443"]\n    volumes:\n      - ./traefik.toml:/traefik.toml\n  web:\n    image: app\n    command: gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips=* app:app\n    labels:\n      - traefik.enable=true\n      - traefik.frontend.rule=Host:b.test\n      - traefik.port=8000\n      - "traefik.frontend.headers.customRequestHeaders=X-Forwarded-Proto:https||X-A:"\n',
+  },
+  'cloudflared config, ConfigMap and compose command (r17edge)': {
+    'cloudflared/config.yml':
+      'tunnel: 6ff42ae2\ncredentials-file: /etc/cloudflared/c.json\ningress:\n  - hostname: a.test\n    service: http://caddy:80\n  - service: http_status:404\n',
+    'docker-compose.yml':
+      'services:\n  tunnel:\n    image: cloudflare/cloudflared:latest\n    command: tunnel --no-autoupdate run --url http://caddy:80\n  caddy:\n    image: caddy:2.8\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile\n  web:\n    image: app\n    command: gunicorn -b 0.0.0.0:8000 app:app\n',
+    Caddyfile: ':80 {\n\treverse_proxy web:8000\n}\n',
   },
   'platform fronts and Kamal': {
     'fly.toml': 'app = "a"\n[http_service]\n  internal_port = 8000\n  force_https = true\n',

@@ -1,12 +1,13 @@
 /**
- * front/trust-list-omits-front: a cloud load balancer with documented source ranges (Google's front ends
- * 130.211.0.0/22 and 35.191.0.0/16) connects to the app, and the app's trusted-proxy setting
- * (`trusted_proxy_ip`, `TRUSTED_PROXIES`... in Helm values, a ConfigMap or container env) covers none of
- * them. The app then takes the load balancer for the client: every request shares a Google address (rate
+ * front/trust-list-omits-front: a cloud load balancer or CDN with documented source ranges (Google's front ends
+ * 130.211.0.0/22 and 35.191.0.0/16; Cloudflare's published IPv4 and IPv6 lists) connects to the app, and the app's
+ * trusted-proxy setting (`trusted_proxy_ip`, `TRUSTED_PROXIES`... in Helm values, a ConfigMap or container env)
+ * covers none of them. The app then takes the front for the client: every request shares the front's addresses (rate
  * limits, audit logs), and apps that cross-check X-Forwarded-For against the peer (Rails' IP spoofing
  * check, which Mastodon turns into an error) reject requests. A Terraform `templatefile()` variable is
  * followed to the expression it is bound to; a value we cannot see is never judged.
  */
+import ipaddr from 'ipaddr.js';
 import { ipInList } from '../../chain/addr.js';
 import { FRONTS } from '../../collectors/front/fronts.js';
 import { bindingFor } from '../../collectors/front/terraform.js';
@@ -24,8 +25,13 @@ const meta: CheckMeta = {
     'https://cloud.google.com/load-balancing/docs/https#source-ip-addresses',
     'https://cloud.google.com/load-balancing/docs/https#x-forwarded-for_header',
     'https://api.rubyonrails.org/classes/ActionDispatch/RemoteIp.html',
+    'https://www.cloudflare.com/ips-v4',
+    'https://www.cloudflare.com/ips-v6',
   ],
 };
+
+/** Whose addresses the app sees as its clients', by front (the fronts with published ranges). */
+const FRONT_OWNER: Partial<Record<string, string>> = { 'gcp-lb': 'a Google', cloudflare: 'a Cloudflare' };
 
 /** One entry of the list: a literal address/range, a Terraform expression it is bound to, or unknown. */
 type Part = { kind: 'literal'; text: string } | { kind: 'bound'; expr: string; ev: Evidence } | { kind: 'unknown' };
@@ -53,15 +59,18 @@ export function trustParts(raw: string, file: string, bindings: Parameters<typeo
   return out;
 }
 
-/** First and last usable address of an IPv4 range (enough to say a list covers it). */
+/**
+ * The first and last address of a range (IPv4 or IPv6; Cloudflare publishes both): a list covers the range when it
+ * holds both ends. A bare address or a text ipaddr.js cannot read stands for itself.
+ */
 function ends(cidr: string): string[] {
-  const [ip, bits] = cidr.split('/');
-  const p = (ip ?? '').split('.').map(Number);
-  if (p.length !== 4 || bits === undefined) return [ip ?? cidr];
-  const n = ((p[0] as number) << 24) | ((p[1] as number) << 16) | ((p[2] as number) << 8) | (p[3] as number);
-  const size = 2 ** (32 - Number(bits));
-  const text = (v: number) => [24, 16, 8, 0].map((s) => (v >>> s) & 255).join('.');
-  return [text((n >>> 0) + 1), text((n >>> 0) + size - 2)];
+  try {
+    const [addr] = ipaddr.parseCIDR(cidr);
+    const kind = addr.kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6;
+    return [kind.networkAddressFromCIDR(cidr).toString(), kind.broadcastAddressFromCIDR(cidr).toString()];
+  } catch {
+    return [cidr];
+  }
 }
 
 export const frontTrustListOmitsFront: Check = {
@@ -82,7 +91,7 @@ export const frontTrustListOmitsFront: Check = {
         const trusts = [...literals, ...bound.map((b) => b.expr)].join(', ');
         out.push(
           finding(meta, {
-            message: `${list.key} trusts ${trusts}, but ${FRONTS[f.name].what} connects to the app from ${f.ranges.join(' and ')}: the app takes the load balancer for the client (every request from a Google address; apps that check X-Forwarded-For against the peer reject requests)`,
+            message: `${list.key} trusts ${trusts}, but ${FRONTS[f.name].what} connects to the app from ${f.ranges.join(' and ')}: the app takes the ${f.name === 'cloudflare' ? 'Cloudflare edge' : 'load balancer'} for the client (every request from ${FRONT_OWNER[f.name] ?? "the provider's"} address; apps that check X-Forwarded-For against the peer reject requests)`,
             evidence: [
               ev(list.ref, `trusted proxies: ${trusts}`),
               ...bound.map((b) => b.ev),

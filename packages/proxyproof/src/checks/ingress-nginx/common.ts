@@ -17,7 +17,3 @@ export type KubeService = KubeFacts['services'][number];
 export function controllerServices(facts: Facts): KubeService[] {
   return (facts.kube?.services ?? []).filter((s) => s.controller === 'ingress-nginx' && s.type === 'LoadBalancer');
 }
-
-export function isTrue(v: string | undefined): boolean {
-  return v !== undefined && /^(true|"true")$/i.test(v.trim());
-}

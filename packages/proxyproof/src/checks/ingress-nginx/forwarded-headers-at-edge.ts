@@ -5,11 +5,13 @@
  * (`$pass_access_scheme` takes `$http_x_forwarded_proto` in nginx.tmpl) and, with the default
  * `proxy-real-ip-cidr` 0.0.0.0/0, takes the client address from a client-sent X-Forwarded-For.
  */
+
 import { lbKind } from '../../collectors/kube/lb.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
+import { ingressNginxForwardedHeaders } from '../../model/proxy.js';
 import { ev } from '../proxy/common.js';
-import { controllerServices, INGRESS_DOCS, isTrue } from './common.js';
+import { controllerServices, INGRESS_DOCS } from './common.js';
 
 const meta: CheckMeta = {
   id: 'ingress-nginx/forwarded-headers-at-edge',
@@ -27,14 +29,16 @@ export const ingressForwardedHeadersAtEdge: Check = {
     const svcs = controllerServices(facts);
     const l7Front = (facts.fronts ?? []).some((f) => f.sends.length > 0 && f.name !== 'none');
     for (const cm of facts.kube?.ingressNginx ?? []) {
-      const s = cm.settings['use-forwarded-headers'];
-      if (!s || !isTrue(s.value) || l7Front) continue;
+      const effective = ingressNginxForwardedHeaders(facts.kube, cm);
+      // Unset, it is true on a controller older than 0.22: its image tag is then the evidence.
+      const s = effective.written ?? (effective.version ? { ...effective.version, value: 'true' } : undefined);
+      if (!s || !effective.on || l7Front) continue;
       const l4 = svcs.map((x) => ({ x, k: lbKind(x) })).filter((y) => y.k.layer === 'l4');
       if (l4.length === 0 || l4.length < svcs.length) continue;
       const cidr = cm.settings['proxy-real-ip-cidr'];
       out.push(
         finding(meta, {
-          message: `use-forwarded-headers is "true" but the controller sits behind ${l4.map((y) => `${y.x.name} (${y.k.provider}, L4)`).join(', ')}, which adds no X-Forwarded-* headers: every such header the backends receive was written by the client${cidr ? '' : ' (and with the default proxy-real-ip-cidr 0.0.0.0/0 the client IP too)'}`,
+          message: `use-forwarded-headers is ${effective.written ? '"true"' : effective.why} but the controller sits behind ${l4.map((y) => `${y.x.name} (${y.k.provider}, L4)`).join(', ')}, which adds no X-Forwarded-* headers: every such header the backends receive was written by the client${cidr ? '' : ' (and with the default proxy-real-ip-cidr 0.0.0.0/0 the client IP too)'}`,
           evidence: [
             ev(s.ref, 'trusts incoming X-Forwarded-*'),
             ...l4.flatMap((y) => [ev(y.x.ref, 'L4 load balancer in front'), ...y.k.why.map((r) => ev(r))]),
@@ -43,10 +47,10 @@ export const ingressForwardedHeadersAtEdge: Check = {
           fix: {
             description:
               'Remove use-forwarded-headers (the controller is the edge), or enable proxy protocol on both the LB and the controller (use-proxy-protocol) to learn the client address.',
-            file: s.ref.file,
-            line: s.ref.line,
-            lines: ['use-forwarded-headers: "false"'],
-            placement: 'replace',
+            file: effective.written ? s.ref.file : cm.ref.file,
+            line: effective.written ? s.ref.line : cm.ref.line,
+            lines: [effective.written ? 'use-forwarded-headers: "false"' : '  use-forwarded-headers: "false"'],
+            placement: effective.written ? 'replace' : 'after',
           },
         }),
       );

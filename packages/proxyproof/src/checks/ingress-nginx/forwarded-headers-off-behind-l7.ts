@@ -5,11 +5,13 @@
  * Since 0.22 that option defaults to false: ingress-nginx replaces the ELB's X-Forwarded-Proto https with
  * its own `http`, and `force-ssl-redirect` loops.
  */
+
 import { lbKind } from '../../collectors/kube/lb.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
+import { ingressNginxForwardedHeaders } from '../../model/proxy.js';
 import { ev } from '../proxy/common.js';
-import { controllerServices, INGRESS_DOCS, isTrue } from './common.js';
+import { controllerServices, INGRESS_DOCS } from './common.js';
 
 const meta: CheckMeta = {
   id: 'ingress-nginx/forwarded-headers-off-behind-l7',
@@ -35,13 +37,15 @@ export const ingressForwardedHeadersOffBehindL7: Check = {
     const near = all.filter((cm) => l7.some((y) => dir(y.x.ref.file) === dir(cm.ref.file)));
     for (const cm of near.length ? near : all) {
       const s = cm.settings['use-forwarded-headers'];
-      if (s && isTrue(s.value)) continue;
+      const effective = ingressNginxForwardedHeaders(facts.kube, cm);
+      if (effective.on) continue;
       const at = s?.ref ?? cm.ref;
       out.push(
         finding(meta, {
-          message: `${l7.map((y) => y.x.name).join(', ')} is a TLS-terminating L7 load balancer (${l7[0]?.k.provider}) but use-forwarded-headers is ${s ? `"${s.value}"` : 'not set (false since ingress-nginx 0.22)'}: the controller replaces the LB's X-Forwarded-Proto https with http`,
+          message: `${l7.map((y) => y.x.name).join(', ')} is a TLS-terminating L7 load balancer (${l7[0]?.k.provider}) but use-forwarded-headers is ${effective.why}: the controller replaces the LB's X-Forwarded-Proto https with http`,
           evidence: [
             ev(at, s ? 'use-forwarded-headers off' : 'no use-forwarded-headers here'),
+            ...(effective.version && !s ? [ev(effective.version.ref, `ingress-nginx ${effective.version.value}`)] : []),
             ...l7.flatMap((y) => [
               ev(y.x.ref, 'L7 LB, TLS ends here'),
               ...y.k.why.map((r) => ev(r)),

@@ -77,6 +77,8 @@ interface Scope {
   docRoot?: string;
   /** mod_wsgi (collectors/python/mod-wsgi.ts): WSGIScriptAlias, WSGITrustedProxyHeaders/-Proxies, a SetEnvIf HTTPS. */
   wsgi: WsgiScope;
+  /** `ProxyPassReverse [path] url` lines of this scope (ProxyRoute.redirectRewrites): the backend URL and the front path. */
+  reverse: Array<{ url: string; path: string; ref: Ref }>;
 }
 
 /** Passenger directives that say a vhost runs an app under mod_passenger (besides PassengerAppRoot/PassengerEnabled). */
@@ -114,7 +116,13 @@ function apply(scope: Scope, file: string, n: ApacheNode, notes: string[]): void
   else if (key === 'servername' || key === 'serveralias')
     scope.names.push(...n.args.map((a) => a.replace(/^[a-z]+:\/\//i, '').replace(/:\d+$/, '')));
   else if (applyWsgiDirective(scope.wsgi, key, n.args, ref)) return;
-  else if (key === 'requestheader') {
+  else if (key === 'proxypassreverse') {
+    // `ProxyPassReverse /path url` outside <Location>, `ProxyPassReverse url` inside it (the Location's path: the
+    // caller's scope path is not known here, so `/` stands for it and only the URL is matched); `interpolate` is a flag.
+    const args = n.args.filter((a) => a.toLowerCase() !== 'interpolate');
+    const [path, url] = args.length >= 2 ? [args[0] as string, args[1] as string] : ['/', args[0]];
+    if (url && url !== '!') scope.reverse.push({ url, path, ref });
+  } else if (key === 'requestheader') {
     const r = requestHeaderRule(file, n, notes);
     if (r) scope.headers.push(r);
   } else if (key === 'remoteipheader') scope.remoteIp = { header: n.args[0] ?? 'X-Forwarded-For', ref };
@@ -177,9 +185,28 @@ function inherit(outer: Scope): Scope {
     headers: [...outer.headers],
     names: [],
     remoteTrusted: [...outer.remoteTrusted],
+    reverse: [...outer.reverse],
     wsgi: { ...outer.wsgi, trustedHeaders: [...outer.wsgi.trustedHeaders] },
     ...(outer.passenger ? { passenger: { ...outer.passenger } } : {}),
   };
+}
+
+/**
+ * A route's ProxyPassReverse lines as neutral rewrites. A `balancer://NAME` URL stands for each of its members' URLs
+ * (mod_proxy compares the Location with every BalancerMember).
+ */
+function reverseRewrites(
+  reverse: Scope['reverse'],
+  balancers: Map<string, Upstream[]>,
+): { redirectRewrites?: ProxyRoute['redirectRewrites'] } {
+  if (reverse.length === 0) return {};
+  const out: NonNullable<ProxyRoute['redirectRewrites']> = [];
+  for (const r of reverse) {
+    const members = /^balancer:\/\//i.test(r.url) ? balancers.get(r.url.replace(/\/+$/, '').toLowerCase()) : undefined;
+    for (const from of members?.length ? members.map((m) => m.text) : [r.url])
+      out.push({ kind: 'to-front', from, path: r.path, ref: r.ref });
+  }
+  return { redirectRewrites: out };
 }
 
 /** Blocks that scope handlers by file or folder (`<FilesMatch "\.php$"> SetHandler ...`): read for the PHP handler only. */
@@ -356,7 +383,7 @@ export function readApache(
       balancers.set(key, members);
     }
   }
-  const main: Scope = { headers: [], names: [], remoteTrusted: [], wsgi: { trustedHeaders: [] } };
+  const main: Scope = { headers: [], names: [], remoteTrusted: [], wsgi: { trustedHeaders: [] }, reverse: [] };
   const vhostNodes: ApacheNode[] = [];
   const mainProxies: Array<{ node: ApacheNode; path?: string; scope: Scope }> = [];
   /** `Listen [addr:]port [protocol]` lines: where the main server (no `<VirtualHost>`) answers. */
@@ -504,6 +531,7 @@ export function readApache(
             : 'http',
         upstreams: ups,
         headers: rules,
+        ...reverseRewrites(s.reverse, balancers),
       });
     }
     const app = passengerApp(scope);

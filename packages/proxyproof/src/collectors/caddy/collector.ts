@@ -12,7 +12,16 @@
  * from 2.6.3; the per-reverse_proxy `trusted_proxies` from 2.5.
  */
 import { parseAddress } from '../../chain/addr.js';
-import type { HeaderRule, Listener, ProxyRoute, RedirectDecidedBy, Ref, Template, Upstream } from '../../chain/model.js';
+import type {
+  HeaderRule,
+  Listener,
+  ProxyRoute,
+  RedirectDecidedBy,
+  RedirectRewrite,
+  Ref,
+  Template,
+  Upstream,
+} from '../../chain/model.js';
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppServerFacts } from '../../model/facts.js';
@@ -281,6 +290,7 @@ export function readCaddyfile(
           hasBlock: Boolean(d.block),
         });
         const headerUp: HeaderRule[] = [];
+        const redirectRewrites: RedirectRewrite[] = [];
         let tlsTransport = false;
         for (const sub of d.block ?? []) {
           const sn = sub.args[0]?.text;
@@ -289,6 +299,10 @@ export function readCaddyfile(
           if (sn === 'to') for (const u of sa) ups.push(upstream(u, sub.line));
           if (sn === 'trusted_proxies') hopTrusted = { list: ranges(sa), ref: sref };
           if (sn === 'transport' && (sub.block ?? []).some((t) => t.args[0]?.text === 'tls')) tlsTransport = true;
+          // `header_down Location <regexp> <replacement>`: Caddy's headers handler `response.replace` with
+          // `search_regexp` (`caddy adapt` 2.6.2), applied to the backend's redirect on its way back.
+          if (sn === 'header_down' && sa.length >= 3 && /^location$/i.test(sa[0] ?? ''))
+            redirectRewrites.push({ kind: 'replace', search: sa[1] as string, replace: sa[2] as string, ref: sref });
           if (sn === 'header_up' && sa[0]) {
             const raw = sa[0];
             if (raw.startsWith('-')) headerUp.push({ name: raw.slice(1), value: null, ref: sref, from: 'route' });
@@ -326,6 +340,7 @@ export function readCaddyfile(
           protocol: name === 'php_fastcgi' ? 'fastcgi' : first.startsWith('https://') || tlsTransport ? 'https' : 'http',
           upstreams: ups,
           headers: rules,
+          ...(redirectRewrites.length ? { redirectRewrites } : {}),
         });
       }
     };

@@ -18,7 +18,7 @@
  */
 import type { Node } from 'yaml';
 import { parseAddress } from '../../chain/addr.js';
-import type { HeaderRule, Listener, ProxyRoute, Ref, Upstream } from '../../chain/model.js';
+import type { HeaderRule, Listener, ProxyRoute, RedirectRewrite, Ref, Upstream } from '../../chain/model.js';
 import type { CaddyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { baseName, MAX_DEPTH } from '../proxy/common.js';
 import { yaml } from '../proxy/yaml.js';
@@ -246,6 +246,21 @@ function proxyRoute(w: Walk, h: J, before: HeaderRule[], m: { label?: string; pa
     hasBlock: true,
     syntax: 'json',
   });
+  // `headers.response.replace.Location` (what a Caddyfile's `header_down Location <regexp> <replacement>` adapts to).
+  const redirectRewrites: RedirectRewrite[] = [];
+  for (const [name, v] of field(h, 'headers', 'response', 'replace')?.fields ?? [])
+    if (/^location$/i.test(name))
+      for (const r of v.node?.items ?? []) {
+        const search = str(field(r, 'search_regexp')) ?? str(field(r, 'search'));
+        const replace = str(field(r, 'replace'));
+        if (search !== undefined && replace !== undefined)
+          redirectRewrites.push({
+            kind: 'replace',
+            search: str(field(r, 'search_regexp')) !== undefined ? search : search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+            replace,
+            ref: { file: w.file, line: r.line, snippet: w.lineText(r.line).trim() },
+          });
+      }
   w.routes.push({
     id: `caddy:${w.file}:${handlerLine}`,
     match: `${name}${m.label ? ` ${m.label}` : ''}`,
@@ -254,6 +269,7 @@ function proxyRoute(w: Walk, h: J, before: HeaderRule[], m: { label?: string; pa
     protocol: fastcgi ? 'fastcgi' : tls ? 'https' : 'http',
     upstreams: ups,
     headers: rules,
+    ...(redirectRewrites.length ? { redirectRewrites } : {}),
   });
 }
 

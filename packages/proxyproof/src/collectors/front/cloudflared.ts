@@ -53,6 +53,8 @@ export function tunnelFront(evidence: Ref, targets: TunnelTarget[], how: string)
     [evidence],
     `a Cloudflare Tunnel (${how}): Cloudflare's edge ends TLS and cloudflared ${where}, with X-Forwarded-Proto, X-Forwarded-For and CF-Connecting-IP`,
   );
+  // cloudflared opens the connections to the origin from where it runs, not from Cloudflare's published edge ranges.
+  f.ranges = [];
   return withTargets(f, targets);
 }
 

@@ -7,6 +7,40 @@ import type { Ref } from '../../chain/model.js';
 import type { FrontFacts, FrontKind, FrontName, KubeIngress } from '../../model/proxy.js';
 
 /**
+ * The addresses Cloudflare's proxy connects to an origin from: its published lists, https://www.cloudflare.com/ips-v4
+ * and https://www.cloudflare.com/ips-v6 (linked from developers.cloudflare.com/fundamentals/concepts/cloudflare-ip-addresses).
+ * Looked up 2026-12-07 through two copies that track them: rezmoss/cloud-provider-ip-addresses
+ * `cloudflare/*_allow.conf` ("Updated: 2026-02-11", regenerated daily from those URLs) and MISP's warning list
+ * `lists/cloudflare/list.json` (version 20221024): both the same 15 IPv4 and 7 IPv6 ranges, in Cloudflare's order.
+ * Older copies have 104.16.0.0/12, which covers 104.16.0.0/13 and 104.24.0.0/14. A Cloudflare Tunnel does not
+ * connect from these ranges but from cloudflared's own host (cloudflared.ts).
+ */
+export const CLOUDFLARE_RANGES: string[] = [
+  '173.245.48.0/20',
+  '103.21.244.0/22',
+  '103.22.200.0/22',
+  '103.31.4.0/22',
+  '141.101.64.0/18',
+  '108.162.192.0/18',
+  '190.93.240.0/20',
+  '188.114.96.0/20',
+  '197.234.240.0/22',
+  '198.41.128.0/17',
+  '162.158.0.0/15',
+  '104.16.0.0/13',
+  '104.24.0.0/14',
+  '172.64.0.0/13',
+  '131.0.72.0/22',
+  '2400:cb00::/32',
+  '2606:4700::/32',
+  '2803:f800::/32',
+  '2405:b500::/32',
+  '2405:8100::/32',
+  '2a06:98c0::/29',
+  '2c0f:f248::/32',
+];
+
+/**
  * What each front sends upstream and where it connects from (provider documentation). `xffOwnEntry`: the front
  * appends a second X-Forwarded-For entry after the client's, its own address (Fly: "the last address in this
  * list will be a shared or dedicated IP address assigned to your app", fly.io/docs/networking/request-headers;
@@ -40,7 +74,7 @@ export const FRONTS: Record<
   cloudflare: {
     terminatesTls: true,
     sends: ['X-Forwarded-Proto', 'CF-Visitor', 'CF-Connecting-IP', 'X-Forwarded-For'],
-    ranges: [],
+    ranges: CLOUDFLARE_RANGES,
     what: 'Cloudflare proxy',
   },
   fly: {

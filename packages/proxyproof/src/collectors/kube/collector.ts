@@ -10,7 +10,7 @@ import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { Facts } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
-import type { KubeFacts, KubeIngress, TrustList } from '../../model/proxy.js';
+import { ingressNginxImageVersion, type KubeFacts, type KubeIngress, type TrustList, tagVersion } from '../../model/proxy.js';
 import { valuesForLines } from '../deploy/helm.js';
 import { ingressFronts } from '../front/fronts.js';
 import { configName, readText } from '../proxy/common.js';
@@ -163,6 +163,23 @@ function podLabelsFrom(
     labels: literalLabels(get(pod, ['metadata', 'labels']), fill),
     ports,
   };
+}
+
+/** The ingress-nginx controller version of a workload's container image (model/proxy.ts ingressNginxImageVersion). */
+function controllerImageVersion(doc: YDoc, file: string, v: Record<string, unknown>): KubeFacts['ingressNginxVersion'] {
+  const path = v.kind === 'Pod' ? ['spec'] : ['spec', 'template', 'spec'];
+  const containers = get(v, [...path, 'containers']);
+  const list = Array.isArray(containers) ? containers : [];
+  for (const [i, c] of list.entries()) {
+    const image = get(c, ['image']);
+    const version = typeof image === 'string' ? ingressNginxImageVersion(image) : undefined;
+    if (version)
+      return {
+        value: version,
+        ref: { file, line: at(doc, [...path, 'containers', i, 'image'])?.line ?? 1, snippet: `image: ${String(image)}` },
+      };
+  }
+  return undefined;
 }
 
 function classOf(
@@ -345,6 +362,7 @@ export const kubeCollector: Collector = {
         } else if (typeof kind === 'string' && WORKLOADS.has(kind)) {
           kube.podLabels ??= [];
           kube.podLabels.push(podLabelsFrom(doc, file, v, fill));
+          kube.ingressNginxVersion ??= controllerImageVersion(doc, file, v);
         } else if (kind === 'Service') {
           const spec = obj(v.spec) ?? {};
           const type = String(spec.type ?? 'ClusterIP');
@@ -440,6 +458,18 @@ export const kubeCollector: Collector = {
           (obj(get(v, ['controller', 'config'])) || obj(get(v, ['controller', 'service'])))
         ) {
           // ingress-nginx Helm values.
+          const tag = get(v, ['controller', 'image', 'tag']);
+          const repo = get(v, ['controller', 'image', 'repository']) ?? get(v, ['controller', 'image', 'image']);
+          const version = typeof tag === 'string' || typeof tag === 'number' ? tagVersion(String(tag)) : undefined;
+          if (version && (repo === undefined || ingressNginxImageVersion(`${String(repo)}:${String(tag)}`)))
+            kube.ingressNginxVersion ??= {
+              value: version,
+              ref: {
+                file,
+                line: at(doc, ['controller', 'image', 'tag'])?.line ?? 1,
+                snippet: `controller.image.tag: ${String(tag)}`,
+              },
+            };
           const config = obj(get(v, ['controller', 'config']));
           if (config)
             kube.ingressNginx.push({

@@ -1,5 +1,11 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { caddyTrustedProxiesMissing as check } from '../../../src/checks/caddy/trusted-proxies-missing.js';
+import { runCli } from '../../helpers.js';
 import { type Case, runCase } from '../../python/lint-files.js';
 
 const FLY =
@@ -221,3 +227,29 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(c.name, async () => void (await runCase(check, c)));
+
+// r17edge: behind `--front cloudflare` the fix trusts Cloudflare's published ranges (collectors/front/fronts.ts), not
+// private_ranges (Cloudflare's edge connects from public addresses); real `caddy adapt` accepts the patched file and
+// a re-lint is clean.
+test('CLI: --front cloudflare: fix --write trusts the 22 published ranges, caddy adapt accepts it, re-lint clean', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-caddy-cf-'));
+  try {
+    writeFileSync(join(dir, 'Caddyfile'), 'http://a.example.com {\n\treverse_proxy 127.0.0.1:8000\n}\n');
+    writeFileSync(join(dir, 'app.service'), '[Service]\nExecStart=/usr/bin/gunicorn -b 127.0.0.1:8000 app:app\n');
+    const ids = (r: { stdout: string }) => (JSON.parse(r.stdout).findings as Array<{ id: string }>).map((f) => f.id);
+    const before = runCli(['lint', '.', '--front', 'cloudflare', '--format', 'json'], { cwd: dir });
+    assert.ok(ids(before).includes('caddy/trusted-proxies-missing'), before.stdout);
+    const fix = runCli(['fix', '.', '--front', 'cloudflare', '--write'], { cwd: dir });
+    assert.ok(fix.code === 0 || fix.code === 1, fix.stderr);
+    const patched = readFileSync(join(dir, 'Caddyfile'), 'utf8');
+    assert.match(patched, /\n\t\ttrusted_proxies 173\.245\.48\.0\/20 103\.21\.244\.0\/22 .* 2a06:98c0::\/29 2c0f:f248::\/32\n/);
+    assert.doesNotMatch(patched, /private_ranges/);
+    const adapt = spawnSync('caddy', ['adapt', '--config', join(dir, 'Caddyfile')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(adapt.status, 0, adapt.stderr);
+    assert.match(adapt.stdout, /"handler":"reverse_proxy","trusted_proxies":\["173\.245\.48\.0\/20",.*"2c0f:f248::\/32"\]/);
+    const after = runCli(['lint', '.', '--front', 'cloudflare', '--format', 'json'], { cwd: dir });
+    assert.ok(!ids(after).includes('caddy/trusted-proxies-missing'), after.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,9 +1,16 @@
-import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
 import { frontTrustListOmitsFront as check } from '../../../src/checks/front/trust-list-omits-front.js';
+import { runCli } from '../../helpers.js';
 import { type Case, runCase } from '../../python/lint-files.js';
 
 const gceValues = (trust: string) =>
   `app:\n  trusted_proxy_ip: ${trust}\ningress:\n  enabled: true\n  annotations:\n    kubernetes.io/ingress.class: "gce"\n    networking.gke.io/managed-certificates: web-cert\n  tls: []\n`;
+const cfDeploy = (trust: string) =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: example/web:1\n          command: [gunicorn, -b, "0.0.0.0:8000", app:app]\n          env:\n            - name: TRUSTED_PROXIES\n              value: "${trust}"\n`;
 const tf =
   'locals {\n  values = templatefile(\n    "${path.module}/helm/values.yaml",\n    {\n      LB_IP : google_compute_global_address.lb.address\n      NAME : var.name\n    }\n  )\n}\n';
 
@@ -56,3 +63,55 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(c.name, async () => void (await runCase(check, c)));
+
+// r17edge: Cloudflare's published ranges (collectors/front/fronts.ts CLOUDFLARE_RANGES), through the CLI as a user
+// declares the front: `--front cloudflare` or the tree's .proxyproof.json.
+const tmp = mkdtempSync(join(tmpdir(), 'pp-cf-ranges-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const TUNNEL =
+  'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cloudflared\nspec:\n  template:\n    spec:\n      containers:\n        - name: cloudflared\n          image: cloudflare/cloudflared:2024.6.1\n          args: [tunnel, --no-autoupdate, --url, "http://web:8000"]\n';
+const cfCases: Array<{ name: string; files: Record<string, string>; args?: string[]; count: number; message?: RegExp }> = [
+  {
+    name: 'invalid: .proxyproof.json front cloudflare, TRUSTED_PROXIES of private ranges only',
+    files: { '.proxyproof.json': '{"front": "cloudflare"}\n', 'deploy.yaml': cfDeploy('10.0.0.0/8,172.16.0.0/12') },
+    count: 1,
+    message:
+      /Cloudflare proxy connects to the app from 173\.245\.48\.0\/20 and .* and 2c0f:f248::\/32: the app takes the Cloudflare edge for the client \(every request from a Cloudflare address/,
+  },
+  {
+    name: 'invalid: --front cloudflare on the command line, a list narrower than every published range',
+    files: { 'deploy.yaml': cfDeploy('173.245.48.0/24,2606:4700::/48') },
+    args: ['--front', 'cloudflare'],
+    count: 1,
+  },
+  {
+    name: "valid (trap): Cloudflare's ranges in the list, IPv6 written in another form (2400:CB00:0:0::/32)",
+    files: { 'deploy.yaml': cfDeploy('10.0.0.0/8,2400:CB00:0:0::/32,2606:4700::/32') },
+    args: ['--front', 'cloudflare'],
+    count: 0,
+  },
+  {
+    name: "valid (trap): a Cloudflare Tunnel connects from cloudflared, not from Cloudflare's ranges",
+    files: { 'deploy.yaml': cfDeploy('10.0.0.0/8'), 'tunnel.yaml': TUNNEL },
+    count: 0,
+  },
+];
+for (const [i, c] of cfCases.entries())
+  test(`CLI: ${c.name}`, () => {
+    const dir = join(tmp, String(i));
+    for (const [f, text] of Object.entries(c.files)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    const r = runCli(['lint', '.', '--format', 'json', ...(c.args ?? [])], { cwd: dir });
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    const mine = (
+      JSON.parse(r.stdout).findings as Array<{ id: string; message: string; evidence: Array<{ file: string; line: number }> }>
+    ).filter((f) => f.id === 'front/trust-list-omits-front');
+    assert.equal(mine.length, c.count, JSON.stringify(mine, null, 1));
+    if (c.count > 0) {
+      assert.equal(mine[0]?.evidence[0]?.file, 'deploy.yaml');
+      assert.equal(mine[0]?.evidence[0]?.line, 13);
+    }
+    if (c.message) assert.match(mine[0]?.message ?? '', c.message);
+  });

@@ -44,6 +44,9 @@ const ELB_L7 = [
   'service.beta.kubernetes.io/aws-load-balancer-backend-protocol: "http"',
 ];
 const NLB = ['service.beta.kubernetes.io/aws-load-balancer-type: nlb'];
+// r17edge: the controller's Deployment, its image tag deciding use-forwarded-headers' default (true before 0.22).
+const controller = (image: string) =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ingress-nginx-controller\nspec:\n  template:\n    spec:\n      containers:\n        - name: controller\n          image: ${image}\n          args: [/nginx-ingress-controller]\n`;
 const NLB_TLS = [...NLB, 'service.beta.kubernetes.io/aws-load-balancer-ssl-cert: "arn:aws:acm:x"'];
 
 const tables: Array<[Check, Case[]]> = [
@@ -58,6 +61,49 @@ const tables: Array<[Check, Case[]]> = [
       {
         name: 'valid: L7 ELB with use-forwarded-headers true',
         files: { 'cm.yaml': cm(['use-forwarded-headers: "true"']), 'svc.yaml': svc(ELB_L7) },
+        expect: { count: 0 },
+      },
+      {
+        name: 'invalid: L7 ELB, option unset, controller v1.9.4 read from its image: the message names the version',
+        files: {
+          'cm.yaml': cm(['use-proxy-protocol: "false"']),
+          'svc.yaml': svc(ELB_L7),
+          'deploy.yaml': controller('registry.k8s.io/ingress-nginx/controller:v1.9.4@sha256:5b1614'),
+        },
+        expect: {
+          count: 1,
+          line: 5,
+          message: /not set \(false since ingress-nginx 0\.22; this controller is 1\.9\.4, deploy\.yaml:10\)/,
+        },
+      },
+      {
+        name: 'invalid: no controller image in the tree: "version unknown: assumed ≥0.22" is said',
+        files: { 'cm.yaml': cm(['use-proxy-protocol: "false"']), 'svc.yaml': svc(ELB_L7) },
+        expect: { count: 1, message: /controller version unknown: assumed ≥0\.22/ },
+      },
+      {
+        name: 'valid (trap): option unset but the controller is 0.21.0 (true by default before 0.22)',
+        files: {
+          'cm.yaml': cm(['use-proxy-protocol: "false"']),
+          'svc.yaml': svc(ELB_L7),
+          'deploy.yaml': controller('quay.io/kubernetes-ingress-controller/nginx-ingress-controller:0.21.0'),
+        },
+        expect: { count: 0 },
+      },
+      {
+        name: 'valid (trap): Helm values controller.image.tag 0.20.0 (old stable chart), option unset',
+        files: {
+          'values.yaml': `controller:\n  image:\n    repository: quay.io/kubernetes-ingress-controller/nginx-ingress-controller\n    tag: "0.20.0"\n  config:\n    use-proxy-protocol: "false"\n  service:\n    annotations:\n${ELB_L7.map((a) => `      ${a}`).join('\n')}\n`,
+        },
+        expect: { count: 0 },
+      },
+      {
+        name: "valid (trap): NGINX Inc.'s nginx/nginx-ingress:1.12.0 is another controller: its tag is not ingress-nginx's version",
+        files: {
+          'cm.yaml': cm(['use-forwarded-headers: "true"']),
+          'svc.yaml': svc(ELB_L7),
+          'deploy.yaml': controller('nginx/nginx-ingress:1.12.0'),
+        },
         expect: { count: 0 },
       },
       {
@@ -82,6 +128,31 @@ const tables: Array<[Check, Case[]]> = [
             'controller:\n  service:\n    annotations:\n      service.beta.kubernetes.io/aws-load-balancer-type: nlb\n  config:\n    use-forwarded-headers: "true"\n',
         },
         expect: { count: 1, line: 6 },
+      },
+      {
+        name: 'invalid: option unset behind an NLB, but the controller is 0.21.0: true by default, spoofable',
+        files: {
+          'cm.yaml': cm(['use-proxy-protocol: "false"']),
+          'svc.yaml': svc(NLB, [], 'https'),
+          'deploy.yaml': controller('quay.io/kubernetes-ingress-controller/nginx-ingress-controller:0.21.0'),
+        },
+        expect: {
+          count: 1,
+          severity: 'high',
+          file: 'deploy.yaml',
+          line: 10,
+          message: /not set: true by default before ingress-nginx 0\.22, and this controller is 0\.21\.0/,
+          fixAt: { line: 5, placement: 'after' },
+        },
+      },
+      {
+        name: 'valid (trap): option unset behind an NLB, controller v1.10.1: false by default',
+        files: {
+          'cm.yaml': cm(['use-proxy-protocol: "false"']),
+          'svc.yaml': svc(NLB, [], 'https'),
+          'deploy.yaml': controller('registry.k8s.io/ingress-nginx/controller:v1.10.1'),
+        },
+        expect: { count: 0 },
       },
       {
         name: 'valid: behind an L7 ELB',
