@@ -98,7 +98,12 @@ function requestHeaderRule(file: string, n: ApacheNode, notes: string[]): Header
   if (!['set', 'append', 'add', 'merge', 'setifempty'].includes(act)) return undefined;
   const value = apacheValueToTemplate(n.args[2] ?? '');
   if (act === 'setifempty') notes.push(`${file}:${n.line}: setifempty keeps a value the client sent`);
-  const rule: HeaderRule = { name, value, ref, from: 'route', append: act !== 'set', when, sendEmpty: true };
+  // `setifempty` (2.4.7+) sets the header only when the request has none: a client's value is kept alone, nothing
+  // is appended to it (real apache2 2.4: test/proxy/apache-balancer-setifempty.test.ts).
+  const rule: HeaderRule =
+    act === 'setifempty'
+      ? { name, value, ref, from: 'route', ifAbsent: true, when, sendEmpty: true }
+      : { name, value, ref, from: 'route', append: act !== 'set', when, sendEmpty: true };
   // `add` writes a line of its own; `append`/`merge` join the value into the existing line (Apache 2.4, Debian).
   if (act === 'add') rule.newLine = true;
   return rule;
@@ -489,7 +494,10 @@ export function readApache(
       }
       rules.push(...s.headers);
       const key = url.replace(/\/+$/, '').toLowerCase();
-      const bal = /^balancer:\/\//i.test(url) ? [...balancers.entries()].find(([k]) => key.startsWith(k))?.[1] : undefined;
+      // `balancer://app/x` is balancer `app`; `balancer://app2/` is not (a whole name, not a prefix).
+      const bal = /^balancer:\/\//i.test(url)
+        ? [...balancers.entries()].find(([k]) => key === k || key.startsWith(`${k}/`))?.[1]
+        : undefined;
       const ups: Upstream[] = bal?.length ? bal : [{ text: url, address: urlAddress(url), ref: pref }];
       const target = ups[0]?.text ?? url;
       routes.push({
