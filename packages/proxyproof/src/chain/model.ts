@@ -105,6 +105,13 @@ export interface HeaderRule {
    * if-none`: a client's X-Forwarded-For is then sent alone, without the peer's address; checked on HAProxy 2.6.12).
    */
   ifAbsent?: boolean;
+  /**
+   * Not applied when the connection's source address is in one of these networks (HAProxy `option forwardfor except
+   * 127.0.0.0/8`: no X-Forwarded-For for a peer on loopback, such as a local TLS terminator or proxy in front, whose
+   * own X-Forwarded-For then reaches the backend as it came; checked on HAProxy 2.6.12,
+   * test/proxy/haproxy-sections.test.ts).
+   */
+  unlessPeerIn?: string[];
   /** nginx `proxy_set_header` lines of an outer level that this route no longer inherits. */
 }
 

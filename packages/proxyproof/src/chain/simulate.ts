@@ -361,6 +361,12 @@ export function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRo
     if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
     if (rule.ifPresent && !out.has(name)) continue;
     if (rule.ifAbsent && out.has(name)) continue;
+    if (rule.unlessPeerIn && ipInList(peerAddr, rule.unlessPeerIn)) {
+      notes.push(
+        `adds no ${rule.name}: its peer ${peerAddr} is in ${rule.unlessPeerIn.join(' ')} (${rule.ref.file}:${rule.ref.line})`,
+      );
+      continue;
+    }
     decided.set(name, rule);
     if (rule.value === null) {
       out.delete(name);

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { proxyForwardedProtoMissing as check } from '../../src/checks/proxy/forwarded-proto-missing.js';
-import { debianPreludes } from '../../src/collectors/apache/collector.js';
+import { layoutPreludes } from '../../src/collectors/apache/collector.js';
 import { lintFiles } from '../python/lint-files.js';
 import { apacheConf, listenOnFreePort, REQUEST_SAFETY_TIMEOUT_MS, RUN_SAFETY_TIMEOUT_MS, startApache } from '../real-program.js';
 
@@ -87,8 +87,8 @@ describe('proxy/forwarded-proto-missing with server-level Apache rules', () => {
     });
 });
 
-test('debianPreludes: only server-level fragments (no vhost, no ProxyPass) of the sibling conf-enabled/', () => {
-  const out = debianPreludes([
+test('layoutPreludes: only server-level fragments (no vhost, no ProxyPass) of the sibling conf-enabled/', () => {
+  const out = layoutPreludes([
     { file: 'x/sites-enabled/a.conf', src: VHOST },
     { file: 'x/conf-enabled/b.conf', src: XFP },
     { file: 'x/conf-enabled/c.conf', src: 'ProxyPass /x http://127.0.0.1:9/\n' },

@@ -60,14 +60,19 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
   // launchers give) are linked by name.
   let service = a.launch.via === 'procfile' ? undefined : a.service;
   let composeFile: string | undefined;
+  let hostNetwork: { service: string; ref: { file: string; line: number } } | undefined;
   for (const f of facts.compose?.files ?? []) {
     for (const s of f.services)
       if (s.appServers.includes(index)) {
         service = s.name;
         composeFile = f.file;
+        hostNetwork = s.networkMode === 'host' ? { service: s.name, ref: s.ref } : undefined;
       }
   }
-  if (a.launch.via === 'compose' || a.launch.via === 'dockerfile' || a.binds.some((b) => b.container)) {
+  // `network_mode: host`: the container has no network of its own, its ports are the host's (published without
+  // `ports:`) and its 127.0.0.1 is the host's, so it is placed as a host process (the bind's reach says the same,
+  // collectors/deploy/appserver.ts reachOf).
+  if (!hostNetwork && (a.launch.via === 'compose' || a.launch.via === 'dockerfile' || a.binds.some((b) => b.container))) {
     placement = { kind: 'container', service: service ?? '(container)', ...(composeFile ? { composeFile } : {}) };
   }
   if (placement.kind === 'container' && a.launch.via !== 'compose') {
@@ -85,6 +90,10 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
   const binds = a.binds.map((b) => bindOf(b, placement)).filter((b): b is Bind => b !== null);
   const unknown = a.binds.filter((b) => b.kind === 'tcp' && b.port === undefined);
   const notes = [...(a.notes ?? [])];
+  if (hostNetwork)
+    notes.push(
+      `runs in compose service ${hostNetwork.service} with network_mode: host (${hostNetwork.ref.file}:${hostNetwork.ref.line}): its ports are the host's, published without ports:`,
+    );
   for (const b of unknown)
     notes.push(`listens on an address the files do not fix (${b.ref ? `${b.ref.file}:${b.ref.line}` : 'computed at run time'})`);
   const label = `${a.name ?? a.kind} ${binds.map(bindText).join(',') || '(bind unknown)'}`;

@@ -1,7 +1,7 @@
 /**
  * proxy/forwarded-proto-appended: X-Forwarded-Proto is appended (HAProxy `add-header`/`reqadd`,
- * Apache `RequestHeader append|add|merge|setifempty`, Caddy `header_up +X-Forwarded-Proto`) instead of
- * set. A value the client (or a load balancer in front) sent survives next to this one: the app reads
+ * Apache `RequestHeader append|add|merge`, Caddy `header_up +X-Forwarded-Proto`) instead of set, or set only when
+ * absent (Apache `setifempty`: the client's value is kept alone). A value the client (or a load balancer in front) sent survives next to this one: the app reads
  * the first line or a list such as `https, http` — a spoofing path on the edge, a contradiction behind
  * a TLS load balancer (redirect loops).
  *
@@ -88,7 +88,8 @@ export const proxyForwardedProtoAppended: Check = {
             const h = headers[j] as HeaderRule;
             repeat = h.value !== null && isXfp(h);
           }
-          if (!r.append && !repeat) continue;
+          // `ifAbsent` (Apache `setifempty`): not appended, but a client's value is kept in its place, the same risk.
+          if (!r.append && !r.ifAbsent && !repeat) continue;
           const plainOnly = plainOnlySite();
           // A plain-only site whose route answers every request with its own redirect to https, decided by the
           // connection (HAProxy `redirect scheme https if !{ ssl_fc }` in the frontend or the backend): nothing it
@@ -111,18 +112,20 @@ export const proxyForwardedProtoAppended: Check = {
           const value = valueFor(r, !plain) ?? '';
           // A plain listener that appends "http": behind a TLS load balancer the LB's https and this http
           // both reach the app. A TLS listener appending "https" only lets a forged client value survive.
-          const severity: Severity = plain && value === 'http' ? 'high' : value === 'https' ? 'low' : 'medium';
+          const severity: Severity = plain && value === 'http' && !r.ifAbsent ? 'high' : value === 'https' ? 'low' : 'medium';
           out.push(
             finding(meta, {
               severity,
-              message: plain
-                ? `${site.label} appends "X-Forwarded-Proto: ${value}" on plain HTTP: an https sent by a TLS load balancer in front survives next to it, and the app sees two contradictory schemes`
-                : `${site.label} appends "X-Forwarded-Proto: ${value}": a value the client sent survives in front of it`,
+              message: r.ifAbsent
+                ? `${site.label} sets "X-Forwarded-Proto: ${value}" only when the request has none: a value the client sent reaches the app instead${plain && value === 'http' ? ', so a client on plain HTTP can claim https (behind a TLS load balancer its https is kept, as it should be)' : ''}`
+                : plain
+                  ? `${site.label} appends "X-Forwarded-Proto: ${value}" on plain HTTP: an https sent by a TLS load balancer in front survives next to it, and the app sees two contradictory schemes`
+                  : `${site.label} appends "X-Forwarded-Proto: ${value}": a value the client sent survives in front of it`,
               // The site whose requests carry both values: on a plain listener it is the hop a TLS balancer in
               // front forwards to, where the scheme becomes ambiguous.
               evidence: [
-                ev(r.ref, 'appends, does not replace'),
-                ...(plain && value === 'http'
+                ev(r.ref, r.ifAbsent ? 'sets only when absent, does not replace' : 'appends, does not replace'),
+                ...(plain && value === 'http' && !r.ifAbsent
                   ? [
                       ev(
                         site.ref,
@@ -131,7 +134,9 @@ export const proxyForwardedProtoAppended: Check = {
                     ]
                   : []),
               ],
-              why: 'Appending adds a second header line (or a comma-separated item). Apps read the first value or fail on a list: behind a TLS load balancer that already sent https this yields https,http and redirect loops; on the edge a client can put its own value first.',
+              why: r.ifAbsent
+                ? "A header set only when the request has none (Apache `setifempty`) leaves whatever the client sent in its place: the app reads the client value, not the proxy's. Behind a TLS load balancer that sends the header itself this keeps the balancer's value, which is right; on the edge the client decides."
+                : 'Appending adds a second header line (or a comma-separated item). Apps read the first value or fail on a list: behind a TLS load balancer that already sent https this yields https,http and redirect loops; on the edge a client can put its own value first.',
               fix: {
                 description: 'Replace the header instead of appending to it (set-header / RequestHeader set).',
                 file: r.ref.file,

@@ -100,7 +100,12 @@ function requestHeaderRule(file: string, n: ApacheNode, notes: string[]): Header
   if (!['set', 'append', 'add', 'merge', 'setifempty'].includes(act)) return undefined;
   const value = apacheValueToTemplate(n.args[2] ?? '');
   if (act === 'setifempty') notes.push(`${file}:${n.line}: setifempty keeps a value the client sent`);
-  const rule: HeaderRule = { name, value, ref, from: 'route', append: act !== 'set', when, sendEmpty: true };
+  // `setifempty` (2.4.7+) sets the header only when the request has none: a client's value is kept alone, nothing
+  // is appended to it (real apache2 2.4: test/proxy/apache-balancer-setifempty.test.ts).
+  const rule: HeaderRule =
+    act === 'setifempty'
+      ? { name, value, ref, from: 'route', ifAbsent: true, when, sendEmpty: true }
+      : { name, value, ref, from: 'route', append: act !== 'set', when, sendEmpty: true };
   // `add` writes a line of its own; `append`/`merge` join the value into the existing line (Apache 2.4, Debian).
   if (act === 'add') rule.newLine = true;
   return rule;
@@ -516,7 +521,10 @@ export function readApache(
       }
       rules.push(...s.headers);
       const key = url.replace(/\/+$/, '').toLowerCase();
-      const bal = /^balancer:\/\//i.test(url) ? [...balancers.entries()].find(([k]) => key.startsWith(k))?.[1] : undefined;
+      // `balancer://app/x` is balancer `app`; `balancer://app2/` is not (a whole name, not a prefix).
+      const bal = /^balancer:\/\//i.test(url)
+        ? [...balancers.entries()].find(([k]) => key === k || key.startsWith(`${k}/`))?.[1]
+        : undefined;
       const ups: Upstream[] = bal?.length ? bal : [{ text: url, address: urlAddress(url), ref: pref }];
       const target = ups[0]?.text ?? url;
       routes.push({
@@ -700,31 +708,43 @@ export function readApache(
 
 const DEBIAN_LAYOUT =
   "Debian's apache2.conf includes conf-enabled/*.conf and sites-enabled/*.conf: a server-level rule there applies to every vhost";
+const CONF_D_LAYOUT =
+  "RHEL/Fedora's httpd.conf (IncludeOptional conf.d/*.conf; Debian's apache2.conf before 2.4 too) includes every conf.d/*.conf at server level: a server-level rule there applies to every vhost";
+
+/** Where a distribution's main config includes server-level fragments and the vhost files that inherit them. */
+const LAYOUTS: Array<{ fragments: string; vhosts: string[]; why: string }> = [
+  { fragments: 'conf-enabled', vhosts: ['sites-enabled'], why: DEBIAN_LAYOUT },
+  // RHEL/Fedora (/etc/httpd/conf.d) and Debian's 2.2 layout: fragments and vhosts side by side in conf.d/.
+  { fragments: 'conf.d', vhosts: ['conf.d', 'sites-enabled'], why: CONF_D_LAYOUT },
+];
 
 /**
- * Debian's layout when its apache2.conf is not in the tree: for each `X/sites-enabled/*` file, the server-level
- * fragments of the sibling `X/conf-enabled/` (no `<VirtualHost>`, no ProxyPass: their RequestHeader and RemoteIP*
- * rules are the main server's). Only files no file of the tree includes (an apache2.conf in the tree says itself
- * what it includes). Keyed by the sites-enabled file.
+ * A distribution's layout when its main config (apache2.conf, httpd.conf) is not in the tree: for each vhost file of
+ * `X/sites-enabled/` (Debian) or `X/conf.d/` (RHEL/Fedora), the server-level fragments of the sibling
+ * `X/conf-enabled/` or `X/conf.d/` (no `<VirtualHost>`, no ProxyPass: their RequestHeader and RemoteIP* rules are the
+ * main server's; real apache2 2.4, test/proxy/apache-server-level.test.ts and apache-rhel-layout.test.ts). Only files
+ * no file of the tree includes (a main config in the tree says itself what it includes). Keyed by the vhost file.
  */
-export function debianPreludes(files: Array<{ file: string; src: string }>): Map<string, ApachePrelude[]> {
+export function layoutPreludes(files: Array<{ file: string; src: string }>): Map<string, ApachePrelude[]> {
   const split = (file: string) => {
     const segs = file.split('/');
     return { dir: segs[segs.length - 2] ?? '', parent: segs.slice(0, -2).join('/') };
   };
-  const byParent = new Map<string, ApachePrelude[]>();
+  const byPlace = new Map<string, ApachePrelude[]>();
   for (const x of files) {
     const { dir, parent } = split(x.file);
-    if (dir !== 'conf-enabled' || VIRTUAL_HOST_LINE.test(x.src) || /^\s*ProxyPass(Match)?\s/im.test(x.src)) continue;
-    const list = byParent.get(parent) ?? [];
-    list.push({ file: x.file, src: x.src, why: DEBIAN_LAYOUT });
-    byParent.set(parent, list);
+    const layout = LAYOUTS.find((l) => l.fragments === dir);
+    if (!layout || VIRTUAL_HOST_LINE.test(x.src) || /^\s*ProxyPass(Match)?\s/im.test(x.src)) continue;
+    const key = `${dir}\0${parent}`;
+    const list = byPlace.get(key) ?? [];
+    list.push({ file: x.file, src: x.src, why: layout.why });
+    byPlace.set(key, list);
   }
   const out = new Map<string, ApachePrelude[]>();
   for (const x of files) {
     const { dir, parent } = split(x.file);
-    const pre = dir === 'sites-enabled' ? byParent.get(parent) : undefined;
-    if (pre)
+    const pre = LAYOUTS.filter((l) => l.vhosts.includes(dir)).flatMap((l) => byPlace.get(`${l.fragments}\0${parent}`) ?? []);
+    if (pre.length > 0 && !pre.some((p) => p.file === x.file))
       out.set(
         x.file,
         [...pre].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
@@ -777,7 +797,7 @@ export const apacheCollector: Collector = {
       : [];
     const resolve = orphans.length > 0 ? withOrphanFragments(named, orphans) : named;
     const includedBy = orphans.length > 0 ? includersOf(resolve).by : byName.by;
-    const preludes = debianPreludes(
+    const preludes = layoutPreludes(
       candidates.filter((c) => !c.fenced && !includedBy.has(c.f.display)).map((c) => ({ file: c.f.display, src: c.text })),
     );
     const usedPrelude = new Set([...preludes.values()].flat().map((p) => p.file));

@@ -125,6 +125,16 @@ export function caddyFastcgiHttps(file: string, line: number): HeaderRule {
   };
 }
 
+/**
+ * The fastcgi transport's `env HTTPS on` (Caddyfile) / `"env": {"HTTPS": "on"}` (JSON): `buildEnv` copies the
+ * configured env over the params it computed, so the value replaces the connection's (checked on Debian's caddy
+ * 2.6.2 with php-fpm 8.2: test/chain/cloudflare-caddy-php.test.ts). Only `HTTPS` is modelled: it is the param PHP
+ * and the frameworks read the scheme from (`$_SERVER['HTTPS']`); the name is case-sensitive, as CGI's is.
+ */
+export function caddyFastcgiEnvHttps(value: string, ref: Ref): HeaderRule {
+  return { name: 'HTTPS', value: caddyToTemplate(value), ref, from: 'route', sendEmpty: true };
+}
+
 export function readCaddyfile(
   file: string,
   src: string,
@@ -291,6 +301,7 @@ export function readCaddyfile(
         });
         const headerUp: HeaderRule[] = [];
         const redirectRewrites: RedirectRewrite[] = [];
+        const envHttps: HeaderRule[] = [];
         let tlsTransport = false;
         for (const sub of d.block ?? []) {
           const sn = sub.args[0]?.text;
@@ -303,6 +314,22 @@ export function readCaddyfile(
           // `search_regexp` (`caddy adapt` 2.6.2), applied to the backend's redirect on its way back.
           if (sn === 'header_down' && sa.length >= 3 && /^location$/i.test(sa[0] ?? ''))
             redirectRewrites.push({ kind: 'replace', search: sa[1] as string, replace: sa[2] as string, ref: sref });
+          // `env HTTPS on` directly in php_fastcgi, or in its `transport fastcgi { env … }`.
+          const envLines =
+            sn === 'env'
+              ? [sub]
+              : sn === 'transport' && sa[0] === 'fastcgi'
+                ? (sub.block ?? []).filter((t) => t.args[0]?.text === 'env')
+                : [];
+          for (const e of envLines)
+            if (e.args[1]?.text === 'HTTPS' && e.args[2])
+              envHttps.push(
+                caddyFastcgiEnvHttps(e.args[2].text, {
+                  file,
+                  line: e.line,
+                  snippet: e.args.map((t) => t.text).join(' '),
+                }),
+              );
           if (sn === 'header_up' && sa[0]) {
             const raw = sa[0];
             if (raw.startsWith('-')) headerUp.push({ name: raw.slice(1), value: null, ref: sref, from: 'route' });
@@ -326,7 +353,7 @@ export function readCaddyfile(
         }
         // Caddy's own X-Forwarded-* logic runs after request_header: an untrusted peer's values are replaced anyway.
         const rules = [...before, ...defaults(d.line)];
-        if (name === 'php_fastcgi') rules.push(caddyFastcgiHttps(file, d.line));
+        if (name === 'php_fastcgi') rules.push(caddyFastcgiHttps(file, d.line), ...envHttps);
         rules.push(...headerUp);
         // A named matcher (`@api path /v1/*`) routes the path it matches, as an inline path matcher does.
         const pathOf = m?.startsWith('@') ? named.get(m) : m;

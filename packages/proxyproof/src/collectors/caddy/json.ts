@@ -22,7 +22,7 @@ import type { HeaderRule, Listener, ProxyRoute, RedirectRewrite, Ref, Upstream }
 import type { CaddyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { baseName, MAX_DEPTH } from '../proxy/common.js';
 import { yaml } from '../proxy/yaml.js';
-import { caddyDefaultRules, caddyFastcgiHttps, caddyToTemplate, PRIVATE_RANGES } from './collector.js';
+import { caddyDefaultRules, caddyFastcgiEnvHttps, caddyFastcgiHttps, caddyToTemplate, PRIVATE_RANGES } from './collector.js';
 
 /** A JSON value with the line it starts on (objects keep each key's line). */
 interface J {
@@ -235,7 +235,15 @@ function proxyRoute(w: Walk, h: J, before: HeaderRule[], m: { label?: string; pa
     w.hopTrusted = { list: ranges(strs(trusted)), ref: { file: w.file, line, snippet: w.lineText(line).trim() } };
   }
   const rules: HeaderRule[] = [...before, ...caddyDefaultRules(w.file, handlerLine)];
-  if (fastcgi) rules.push(caddyFastcgiHttps(w.file, handlerLine));
+  if (fastcgi) {
+    rules.push(caddyFastcgiHttps(w.file, handlerLine));
+    const https = str(field(transport, 'env', 'HTTPS'));
+    const envs = field(transport, 'env');
+    if (https !== undefined) {
+      const line = keyLine(envs, 'HTTPS') ?? handlerLine;
+      rules.push(caddyFastcgiEnvHttps(https, { file: w.file, line, snippet: w.lineText(line).trim() }));
+    }
+  }
   rules.push(...headerOps(w, field(h, 'headers', 'request'), 'route'));
   const name = fastcgi ? 'reverse_proxy (fastcgi)' : 'reverse_proxy';
   w.directives.push({

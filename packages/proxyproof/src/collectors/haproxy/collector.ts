@@ -520,6 +520,7 @@ export function readHaproxy(file: string, src: string): ProxyConfigFacts {
             value: '{remote_addr}',
             append: true,
             ...(ff.ifNone ? { ifAbsent: true } : { newLine: true }),
+            ...(ff.except ? { unlessPeerIn: [ff.except] } : {}),
             ref: { ...ff.ref, file },
             from: 'route',
           });

@@ -67,6 +67,14 @@ export interface DynMiddleware {
   name: string;
   headers: Array<{ name: string; value: string; ref: Ref }>;
   redirectScheme?: Ref;
+  /**
+   * The headers middleware's `sslRedirect` (1.x `SSLRedirect`; 2.x deprecated, gone in 3.0), handed to unrolled/secure:
+   * a request it does not think is TLS gets a redirect to https. `isSSL` takes TLS from the connection, or from any
+   * `sslProxyHeaders` entry the request carries with exactly that value, read from the raw request whoever sent it
+   * (unrolled/secure v1.0.5 secure.go, used by Traefik v1.7's middlewares/secure.go).
+   */
+  sslRedirect?: Ref;
+  sslProxyHeaders?: Array<{ name: string; value: string }>;
 }
 
 /**
@@ -257,6 +265,12 @@ export function dynamicFromFlat(file: string, flat: Flat, container?: string): T
         mw.headers.push({ name: v.path[v.path.length - 1] ?? (h[1] as string), value: String(v.value ?? ''), ref });
       else if (prop === 'redirectscheme.scheme' && /^https$/i.test(String(v.value)))
         mw.redirectScheme = { file, line: v.line, snippet: `redirectScheme ${String(v.value)}` };
+      else if (prop === 'headers.sslredirect' && /^true$/i.test(String(v.value)))
+        mw.sslRedirect = { file, line: v.line, snippet: 'headers.sslRedirect true' };
+      else if (/^headers\.sslproxyheaders\.[^.]+$/.test(prop) && typeof v.value !== 'object') {
+        const entry = { name: v.path[v.path.length - 1] as string, value: String(v.value ?? '') };
+        mw.sslProxyHeaders = [...(mw.sslProxyHeaders ?? []), entry];
+      }
     }
   }
   // Label services name only a port: the server is the container itself (its compose service name).
@@ -460,6 +474,7 @@ export function attachRoutes(
       if (servers.length === 0) continue;
       const mws = r.middlewares.map((n) => middlewares.get(r.ref.file, n)).filter((m): m is DynMiddleware => Boolean(m));
       const redirect = mws.find((m) => m.redirectScheme)?.redirectScheme;
+      const ssl = redirect ? undefined : sslRedirectOf(mws, notes);
       const headers: HeaderRule[] = TRAEFIK_DEFAULT_HEADERS({ ...r.ref, origin: 'default' });
       for (const m of mws)
         for (const h of m.headers)
@@ -490,7 +505,11 @@ export function attachRoutes(
         // trusted X-Forwarded-Proto says is https on to its service, so the route is kept with its redirect (the
         // chain then runs the loop check on it behind a load balancer).
         const routeRedirect =
-          redirect && !tls ? { redirectsToHttps: redirect, redirectDecidedBy: 'forwarded-proto' as const } : {};
+          redirect && !tls
+            ? { redirectsToHttps: redirect, redirectDecidedBy: 'forwarded-proto' as const }
+            : ssl && !tls
+              ? { redirectsToHttps: ssl.ref, redirectDecidedBy: ssl.by }
+              : {};
         if (r.tls) for (const l of site.listeners) l.tls = true;
         for (const n of hostNames(r.rule)) if (!site.names.includes(n)) site.names.push(n);
         const route: ProxyRoute = {
@@ -642,4 +661,25 @@ export function findMiddlewareCrd(
   return crds.find(
     (m) => (m.namespace ? `${m.namespace}-${m.name}` === bare : false) || m.name === bare || bare.endsWith(`-${m.name}`),
   );
+}
+
+/**
+ * A router's headers middleware with `sslRedirect`: decided by the connection, or by X-Forwarded-Proto as the
+ * entrypoint keeps it when `sslProxyHeaders` maps it to `https` (on a 1.x entrypoint without forwardedHeaders, which
+ * keeps X-Forwarded-* from any peer, a client's own header then skips the redirect). 2.x rewrites X-Forwarded-Proto at
+ * the entrypoint before any middleware, so there only a trusted peer's value counts; 1.7 reads the raw header before
+ * its rewriter even on an entrypoint with trustedIPs, which this does not model (the trusted-peer reading is kept).
+ * Another proxy header (X-Forwarded-Ssl: on...) is not modelled: the connection decides, and a note says so.
+ */
+function sslRedirectOf(mws: DynMiddleware[], notes: string[]): { ref: Ref; by: 'connection' | 'forwarded-proto' } | undefined {
+  const m = mws.find((x) => x.sslRedirect);
+  if (!m?.sslRedirect) return undefined;
+  const headers = m.sslProxyHeaders ?? [];
+  const xfp = headers.some((h) => h.name.toLowerCase() === 'x-forwarded-proto' && h.value === 'https');
+  const other = headers.filter((h) => h.name.toLowerCase() !== 'x-forwarded-proto');
+  if (other.length > 0)
+    notes.push(
+      `${m.sslRedirect.file}:${m.sslRedirect.line}: sslProxyHeaders ${other.map((h) => `${h.name}: ${h.value}`).join(', ')} also skip the redirect to https when a request carries them (not modelled)`,
+    );
+  return { ref: m.sslRedirect, by: xfp ? 'forwarded-proto' : 'connection' };
 }

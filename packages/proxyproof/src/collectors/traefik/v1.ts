@@ -13,9 +13,10 @@
  * - The docker provider (`[docker]`, `exposedByDefault`) reads container labels `traefik.frontend.rule`,
  *   `traefik.port`, `traefik.protocol`, `traefik.frontend.entryPoints`, `traefik.frontend.headers.customRequestHeaders`
  *   (`K:V||K2:V2`, provider/label `ParseMapValue`; an empty value deletes the header), and per-segment
- *   `traefik.<segment>.frontend.rule` / `traefik.<segment>.port`. `traefik.frontend.headers.SSLProxyHeaders` is left
- *   out on purpose: 1.7 hands it to unrolled/secure (v1.0.5), which reads it only in `isSSL` to decide SSLRedirect
- *   and STS; it sets no request header (the backend gets Traefik's own X-Forwarded-Proto).
+ *   `traefik.<segment>.frontend.rule` / `traefik.<segment>.port`. `traefik.frontend.headers.SSLRedirect` and
+ *   `SSLProxyHeaders` go to unrolled/secure (v1.0.5), which reads the proxy headers only in `isSSL` to decide
+ *   SSLRedirect and STS: they set no request header (the backend gets Traefik's own X-Forwarded-Proto); a request
+ *   carrying one of them with its value, from any peer, skips the redirect (dynamic.ts `sslRedirectOf`).
  * - CLI: `--entryPoints='Name:http Address::80 Redirect.EntryPoint:https'` (one flag per entrypoint), `TLS` as a
  *   bare word, `ForwardedHeaders.TrustedIPs:a,b` / `ForwardedHeaders.Insecure:true` (configuration/entrypoints.go).
  */
@@ -111,7 +112,11 @@ export function v1ToV2(flat: Flat): { flat: Flat; defaults: string[] } {
       } else if (/^headers\.customrequestheaders\.[^.]+$/.test(prop)) {
         set(`http.middlewares.${f}-headers.headers.customRequestHeaders.${v.path[v.path.length - 1]}`, v);
         set(`http.routers.${f}.middlewares`, v, `${f}-headers`);
-      }
+      } else if (prop === 'headers.sslredirect') {
+        set(`http.middlewares.${f}-headers.headers.sslRedirect`, v);
+        set(`http.routers.${f}.middlewares`, v, `${f}-headers`);
+      } else if (/^headers\.sslproxyheaders\.[^.]+$/.test(prop))
+        set(`http.middlewares.${f}-headers.headers.sslProxyHeaders.${v.path[v.path.length - 1]}`, v);
       continue;
     }
     m = /^backends\.([^.]+)\.servers\.([^.]+)\.url$/.exec(k);
@@ -215,7 +220,7 @@ export function v1Labels(
   const seen = new Set<string>();
   for (const l of labels) {
     const m =
-      /^traefik\.(?:([^.]+)\.)?(frontend\.rule|frontend\.entrypoints|port|protocol|frontend\.headers\.customrequestheaders)$/i.exec(
+      /^traefik\.(?:([^.]+)\.)?(frontend\.rule|frontend\.entrypoints|port|protocol|frontend\.headers\.(?:customrequestheaders|sslredirect|sslproxyheaders))$/i.exec(
         l.key,
       );
     if (!m || (m[1] && /^(frontend|backend|http|tcp|udp|docker)$/i.test(m[1]))) continue;
@@ -227,6 +232,11 @@ export function v1Labels(
     else if (prop === 'frontend.entrypoints') put(`traefik.http.routers.${seg}.entrypoints`, l.value);
     else if (prop === 'port') put(`traefik.http.services.${seg}.loadbalancer.server.port`, l.value);
     else if (prop === 'protocol') put(`traefik.http.services.${seg}.loadbalancer.server.scheme`, l.value);
+    else if (prop === 'frontend.headers.sslredirect') {
+      put(`traefik.http.middlewares.${seg}-headers.headers.sslRedirect`, l.value);
+      put(`traefik.http.routers.${seg}.middlewares`, `${seg}-headers`);
+    } else if (prop === 'frontend.headers.sslproxyheaders')
+      for (const [k, v] of headerPairs(l.value)) put(`traefik.http.middlewares.${seg}-headers.headers.sslProxyHeaders.${k}`, v);
     else {
       for (const [k, v] of headerPairs(l.value))
         put(`traefik.http.middlewares.${seg}-headers.headers.customRequestHeaders.${k}`, v);
