@@ -579,20 +579,25 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
  * The `if (...) { return 301 https://... }` written directly in each location other than `location /` (nginx runs it
  * only for the requests that location handles): that route's own redirect. One pass over the server's scopes.
  */
-function locationIfRedirects(
-  facts: Facts,
-  server: NginxServer,
-): Map<NginxScope, Pick<ProxyRoute, 'redirectsToHttps' | 'redirectDecidedBy'>> {
-  const out = new Map<NginxScope, Pick<ProxyRoute, 'redirectsToHttps' | 'redirectDecidedBy'>>();
+function locationIfRedirects(facts: Facts, server: NginxServer): ReadonlyMap<NginxScope, LocationIfRedirect> {
+  // Made on the first such redirect: most servers have none (10,000 servers: 10,000 empty maps otherwise).
+  let out: Map<NginxScope, LocationIfRedirect> | undefined;
   for (const s of server.scopes) {
     if (s.kind !== 'if' || s.parent === undefined) continue;
     const parent = server.scopes[s.parent];
-    if (parent?.kind !== 'location' || everyPath(parent) || out.has(parent)) continue;
+    if (parent?.kind !== 'location' || everyPath(parent) || out?.has(parent)) continue;
     const r = ifRedirect(s);
-    if (r) out.set(parent, { redirectsToHttps: nginxRef(facts, r.ref), redirectDecidedBy: r.decidedBy });
+    if (r) {
+      out ??= new Map();
+      out.set(parent, { redirectsToHttps: nginxRef(facts, r.ref), redirectDecidedBy: r.decidedBy });
+    }
   }
-  return out;
+  return out ?? NO_LOCATION_IF_REDIRECTS;
 }
+
+type LocationIfRedirect = Pick<ProxyRoute, 'redirectsToHttps' | 'redirectDecidedBy'>;
+/** locationIfRedirects' answer for a server without any (shared, never written to). */
+const NO_LOCATION_IF_REDIRECTS: ReadonlyMap<NginxScope, LocationIfRedirect> = new Map();
 
 /** The server level, or `location /` directly in it: the scopes whose `if`s every request runs. */
 function everyPath(scope: NginxScope | undefined): boolean {
