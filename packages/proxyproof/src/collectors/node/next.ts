@@ -14,6 +14,55 @@ import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } f
 import { exposureOf, reachOf } from '../deploy/appserver.js';
 import { parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 
+/**
+ * Next.js 14+ refuses a Server Action whose Origin's host is neither the request's first X-Forwarded-Host value nor,
+ * without one, its Host (`next start` fills X-Forwarded-Host from Host when none arrived), unless
+ * `serverActions.allowedOrigins` lists it (next 15.5.29 dist/server/app-render/action-handler.js `parseHostHeader`,
+ * csrf-protection.js `isCsrfOriginAllowed`; the check came with Next.js 14: "Server Actions in Next.js 14 also
+ * compare the Origin header to the Host header (or X-Forwarded-Host)", nextjs.org/blog/security-nextjs-server-components-actions).
+ */
+export const NEXT_ACTION_SOURCE =
+  'https://www.npmjs.com/package/next/v/15.5.29 (dist/server/app-render/action-handler.js parseHostHeader, csrf-protection.js isCsrfOriginAllowed)';
+
+/** A source of a Next.js package that matters for Server Actions: a `'use server'` directive, or next.config's list. */
+export type NextSource =
+  | { abs: string; kind: 'action'; ref: SourceRef }
+  | { abs: string; kind: 'config'; ref: SourceRef; allowedOrigins: Valued<string[]> };
+
+const USE_SERVER = /^[ \t]*(['"])use server\1[ \t]*;?[ \t]*(?:\/\/.*)?$/m;
+const NEXT_CONFIG = /^next\.config\.[mc]?[jt]s$/;
+
+/**
+ * What one JS/TS source says about Server Actions: the first `'use server'` directive line (a file's or a function's),
+ * or, in next.config.*, `serverActions.allowedOrigins` (string literals only; anything else is a value not read).
+ */
+export function nextSource(abs: string, display: string, text: string): NextSource | undefined {
+  const lineAt = (offset: number) => text.slice(0, offset).split('\n').length;
+  const snippet = (line: number) => text.split('\n')[line - 1]?.trim();
+  if (NEXT_CONFIG.test(basename(abs))) {
+    const m = /\ballowedOrigins\s*:\s*/.exec(text);
+    if (!m) return undefined;
+    const line = lineAt(m.index);
+    const ref: SourceRef = { file: display, line, snippet: snippet(line) };
+    const rest = text.slice(m.index + m[0].length, m.index + m[0].length + 4000);
+    const list = /^\[([^\]]*)\]/.exec(rest);
+    // Comments blanked; what remains must be string literals and commas, else the list is computed (an env var).
+    const body = list?.[1]?.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '');
+    const items = body === undefined ? undefined : [...body.matchAll(/(['"`])([^'"`\n$]*)\1/g)].map((x) => x[2] as string);
+    const plain = body !== undefined && body.replace(/(['"`])([^'"`\n$]*)\1/g, '').replace(/[\s,]/g, '') === '';
+    const allowedOrigins: Valued<string[]> =
+      items && plain
+        ? { value: items, origin: 'literal', ref }
+        : { value: [], origin: 'unknown', ref, note: 'serverActions.allowedOrigins is computed, not a list of literals' };
+    return { abs, kind: 'config', ref, allowedOrigins };
+  }
+  if (!text.includes('use server')) return undefined;
+  const m = USE_SERVER.exec(text);
+  if (!m) return undefined;
+  const line = lineAt(m.index + (m[0].length - m[0].trimStart().length));
+  return { abs, kind: 'action', ref: { file: display, line, snippet: snippet(line) } };
+}
+
 export const NEXT_SOURCE =
   'https://github.com/vercel/next.js/blob/v15.5.7/packages/next/src/server/base-server.ts (x-forwarded-* kept from any peer, filled when absent)';
 
@@ -54,6 +103,7 @@ export function nextServers(
   pkg: PackageLike,
   units: Array<{ display: string; dir: string; text: string }>,
   sources: Map<string, string[]>,
+  nextSources: NextSource[] = [],
 ): { servers: AppServerFacts[]; fw?: FrameworkFacts } {
   if (!pkg.deps.next) return { servers: [] };
   const launches: Launch[] = [];
@@ -113,7 +163,7 @@ export function nextServers(
     module: dirname(pkg.file),
     usesServerScheme: false,
     assumedVersion: `next ${pkg.deps.next}`,
-    settings: {},
+    settings: serverActionSettings(nextSources),
     appEnd: {
       name: 'Next.js',
       ref,
@@ -125,4 +175,17 @@ export function nextServers(
     },
   };
   return { servers, fw };
+}
+
+/**
+ * `serverActions`: the first Server Action of the package (`'use server'`); `allowedOrigins`: next.config's list (the
+ * first config file that has one). Read by checks/node/next-server-action-origin.ts.
+ */
+function serverActionSettings(nextSources: NextSource[]): Record<string, Valued<unknown>> {
+  const out: Record<string, Valued<unknown>> = {};
+  const action = nextSources.find((x) => x.kind === 'action');
+  if (action) out.serverActions = { value: true, origin: 'literal', ref: action.ref };
+  const config = nextSources.find((x) => x.kind === 'config');
+  if (config?.kind === 'config') out.allowedOrigins = config.allowedOrigins;
+  return out;
 }
