@@ -1071,8 +1071,8 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         schemeWhy = `${a.name} reads no forwarded scheme header and takes ${a.schemeWhenAbsent} whatever the connection`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
       } else if (a.schemeHeaders.length === 0) {
-        schemeWhy = `${a.name} reads no forwarded scheme header: the connection is ${view.scheme}`;
-        schemeRef = a.trustScheme.ref ?? fw.ref;
+        schemeWhy = `${a.name} reads no forwarded scheme header${a.schemeHeadersRef ? ` (its header list leaves it out)` : ''}: the connection is ${view.scheme}`;
+        schemeRef = a.schemeHeadersRef ?? a.trustScheme.ref ?? fw.ref;
       } else if (gateShut && ts === 'no' && trustsPeer(a.trustScheme.value, view.peer, false) !== 'no') {
         schemeWhy = `${gateWhy}: the connection is ${view.scheme}`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
@@ -1082,7 +1082,9 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
           : `${a.name}: no forwarded scheme received, the connection is ${view.scheme}`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
       } else if (got?.v !== undefined) {
-        const v = firstItem(got.v).toLowerCase();
+        // RFC 7239 Forwarded: the scheme is the first element's proto= parameter.
+        const first = firstItem(got.v);
+        const v = (got.name === 'forwarded' ? (/(?:^|;)\s*proto="?([a-z]+)/i.exec(first)?.[1] ?? '') : first).toLowerCase();
         scheme = v === 'https' || v === 'on' ? 'https' : 'http';
         schemeWhy = `${a.name}: ${got.name} ${JSON.stringify(got.v)} from ${peerText(view.peer)}, trusted`;
         schemeRef = a.trustScheme.ref ?? fw.ref;

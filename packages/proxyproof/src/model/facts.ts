@@ -165,6 +165,11 @@ export interface AppEndFacts {
   ref: SourceRef;
   /** Lower-case header names it reads the scheme from, in its order; [] when it reads none. */
   schemeHeaders: string[];
+  /**
+   * The line that leaves the scheme header out, when `schemeHeaders` is [] because a written header list omits it
+   * (Symfony `trusted_headers` without `x-forwarded-proto`): where a scheme lost at this app end is decided.
+   */
+  schemeHeadersRef?: SourceRef;
   /** Headers it reads the client address from. */
   clientHeaders: string[];
   /** Peers whose scheme header it believes. */

@@ -7,11 +7,14 @@
  * breaks no action, a proxy that sends its upstream's name as Host (nginx's default `Host: $proxy_host`) or drops a
  * non-default port (`$host`) breaks every one. The headers that reach Next.js are the chain simulation's.
  */
-import { NEXT_ACTION_SOURCE } from '../../collectors/node/next.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts, FrameworkFacts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
 import { analysis, evidences, fixOf } from '../chain/common.js';
+
+/** Where the comparison was read (the npm package's built files; the blog says which release brought it). */
+export const NEXT_ACTION_SOURCE =
+  'https://www.npmjs.com/package/next/v/15.5.29 (dist/server/app-render/action-handler.js parseHostHeader, csrf-protection.js isCsrfOriginAllowed)';
 
 const meta: CheckMeta = {
   id: 'nextjs/server-action-origin',

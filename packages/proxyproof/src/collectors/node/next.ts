@@ -14,16 +14,6 @@ import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } f
 import { exposureOf, reachOf } from '../deploy/appserver.js';
 import { parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 
-/**
- * Next.js 14+ refuses a Server Action whose Origin's host is neither the request's first X-Forwarded-Host value nor,
- * without one, its Host (`next start` fills X-Forwarded-Host from Host when none arrived), unless
- * `serverActions.allowedOrigins` lists it (next 15.5.29 dist/server/app-render/action-handler.js `parseHostHeader`,
- * csrf-protection.js `isCsrfOriginAllowed`; the check came with Next.js 14: "Server Actions in Next.js 14 also
- * compare the Origin header to the Host header (or X-Forwarded-Host)", nextjs.org/blog/security-nextjs-server-components-actions).
- */
-export const NEXT_ACTION_SOURCE =
-  'https://www.npmjs.com/package/next/v/15.5.29 (dist/server/app-render/action-handler.js parseHostHeader, csrf-protection.js isCsrfOriginAllowed)';
-
 /** A source of a Next.js package that matters for Server Actions: a `'use server'` directive, or next.config's list. */
 export type NextSource =
   | { abs: string; kind: 'action'; ref: SourceRef }
