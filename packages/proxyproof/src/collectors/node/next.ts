@@ -88,6 +88,27 @@ export function nextStartOptions(argv: string[]): { port?: string; host?: string
   return out;
 }
 
+/**
+ * `npm start` / `npm run start` / `yarn start` / `pnpm start` (also by path, with `-- -p 4000` passed on) in a unit
+ * whose package's `start` script is `next start ...`: the argv that script runs, with the passed-on arguments after it
+ * (npm appends them to the script's command). Undefined for anything else.
+ */
+export function viaStartScript(argv: string[], pkg: PackageLike): string[] | undefined {
+  const i = argv.findIndex((a) => /(?:^|\/)(?:npm|yarn|pnpm)$/.test(a));
+  if (i < 0) return undefined;
+  let k = i + 1;
+  if (argv[k] === 'run' || argv[k] === 'run-script') k++;
+  // `bash -c '... && npm start'`: the quote closing the shell string is not part of the name.
+  const name = argv[k]?.replace(/['"]+$/, '');
+  if (!name || name.startsWith('-')) return undefined;
+  const script = pkg.scripts.find((s) => s.name === name);
+  if (!script) return undefined;
+  const own = script.command.trim().split(/\s+/);
+  if (!nextStartOptions(own)) return undefined;
+  const rest = argv.slice(k + 1);
+  return [...own, ...(rest[0] === '--' ? rest.slice(1) : rest)];
+}
+
 /** The Next.js servers of one package (a package.json that depends on `next`), with their app end. */
 export function nextServers(
   pkg: PackageLike,
@@ -105,7 +126,8 @@ export function nextServers(
     const wd = service?.get('WorkingDirectory')?.[0]?.value;
     // The unit runs this package: its WorkingDirectory's last folder is the package's, or the unit sits beside it.
     if (!(u.dir === pkg.dir || (wd && basename(wd.replace(/\/+$/, '')) === basename(pkg.dir)))) continue;
-    if (!nextStartOptions(argv)) continue;
+    const started = nextStartOptions(argv) ? argv : viaStartScript(argv, pkg);
+    if (!started) continue;
     const env: Record<string, Valued<string>> = {};
     for (const [k, v] of Object.entries(systemdEnvironment(service?.get('Environment') ?? [])))
       env[k] = {
@@ -114,7 +136,7 @@ export function nextServers(
         ref: { file: u.display, line: v.line, snippet: sources.get(u.display)?.[v.line - 1]?.trim() },
       };
     launches.push({
-      argv,
+      argv: started,
       via: 'systemd',
       env,
       ref: { file: u.display, line: exec.line, snippet: sources.get(u.display)?.[exec.line - 1]?.trim() },
