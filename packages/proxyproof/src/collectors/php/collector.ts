@@ -290,10 +290,16 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
   let headers: YamlHit | undefined;
   let stateless: YamlHit | undefined;
   let anchor: SourceRef | undefined;
-  for (const f of files) {
-    const t = yamlGet(f.file, f.raw, ['framework', 'trusted_proxies']);
-    const h = yamlGet(f.file, f.raw, ['framework', 'trusted_headers']);
-    if (!anchor && t.top) anchor = t.top;
+  // A file's `when@prod: framework:` block is the production environment's, read after the file's own `framework:`
+  // (Symfony 5.3+ loads it only when APP_ENV is prod, over the base keys).
+  const blocks = files.flatMap((f) => [
+    { f, at: ['framework'] },
+    { f, at: ['when@prod', 'framework'] },
+  ]);
+  for (const { f, at } of blocks) {
+    const t = yamlGet(f.file, f.raw, [...at, 'trusted_proxies']);
+    const h = yamlGet(f.file, f.raw, [...at, 'trusted_headers']);
+    if (!anchor && t.top && at.length === 1) anchor = t.top;
     if (t.hit) {
       const v = t.hit.value;
       const text = Array.isArray(v) ? v.join(',') : String(v ?? '');
@@ -311,10 +317,11 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
     }
     if (h.hit) headers = h.hit;
   }
-  for (const f of [...files, ...root.symfony.filter((x) => x.csrfOnly)]) {
-    const c = yamlGet(f.file, f.raw, ['framework', 'csrf_protection', 'stateless_token_ids']);
-    if (c.hit) stateless = c.hit;
-  }
+  for (const f of [...files, ...root.symfony.filter((x) => x.csrfOnly)])
+    for (const at of [['framework'], ['when@prod', 'framework']]) {
+      const c = yamlGet(f.file, f.raw, [...at, 'csrf_protection', 'stateless_token_ids']);
+      if (c.hit) stateless = c.hit;
+    }
   if (root.symfonyIndex) {
     const code = codeLines(root.symfonyIndex.raw.join('\n'), 'php');
     code.forEach((l, i) => {
