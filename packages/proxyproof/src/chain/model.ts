@@ -390,6 +390,8 @@ export interface Framework {
     insertBefore?: Ref;
     /** Where its list of forwarded headers leaves the scheme out (AppEndFacts.schemeHeadersRef). */
     schemeHeadersRef?: Ref;
+    /** A client-address header read first, from every peer (AppEndFacts.clientPlatformHeader, Gin TrustedPlatform). */
+    clientPlatformHeader?: { header: string; ref: Ref };
   };
 }
 

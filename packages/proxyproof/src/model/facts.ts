@@ -172,6 +172,11 @@ export interface AppEndFacts {
   schemeHeadersRef?: SourceRef;
   /** Headers it reads the client address from. */
   clientHeaders: string[];
+  /**
+   * A header it takes the client address from before anything else, from every peer, whenever it arrives non-empty
+   * (Gin's `TrustedPlatform`: gin.PlatformCloudflare = CF-Connecting-IP; lower-case), with the line that sets it.
+   */
+  clientPlatformHeader?: { header: string; ref: SourceRef };
   /** Peers whose scheme header it believes. */
   trustScheme: Valued<string[]>;
   /** Peers whose client-address header it believes. */

@@ -217,6 +217,15 @@ export function frameworkOf(f: FrameworkFacts): Framework {
     if (a.forwardedOnlyWith) fw.appEnd.forwardedOnlyWith = a.forwardedOnlyWith;
     if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
     if (a.hostHeaders) fw.appEnd.hostHeaders = a.hostHeaders;
+    if (a.clientPlatformHeader)
+      fw.appEnd.clientPlatformHeader = {
+        header: a.clientPlatformHeader.header,
+        ref: {
+          file: a.clientPlatformHeader.ref.file,
+          line: a.clientPlatformHeader.ref.line,
+          snippet: a.clientPlatformHeader.ref.snippet,
+        },
+      };
     if (a.schemeHeadersRef)
       fw.appEnd.schemeHeadersRef = {
         file: a.schemeHeadersRef.file,
