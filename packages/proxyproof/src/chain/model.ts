@@ -407,6 +407,10 @@ export interface Framework {
     serverHttps?: { on: string[]; port443: boolean };
     /** The line the app's trust code goes before (wp-config.php's require of wp-settings.php). */
     insertBefore?: Ref;
+    /** Where its list of forwarded headers leaves the scheme out (AppEndFacts.schemeHeadersRef). */
+    schemeHeadersRef?: Ref;
+    /** A client-address header read first, from every peer (AppEndFacts.clientPlatformHeader, Gin TrustedPlatform). */
+    clientPlatformHeader?: { header: string; ref: Ref };
   };
 }
 

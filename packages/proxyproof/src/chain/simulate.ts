@@ -44,6 +44,10 @@ export function forgedHeaders(): Map<string, string> {
     ['x-forwarded-host', FORGED.host],
     ['x-forwarded-for', FORGED.ip],
     ['x-real-ip', FORGED.ip],
+    // Platform client headers an app may read from anyone (Gin TrustedPlatform's gin.Platform* constants).
+    ['cf-connecting-ip', FORGED.ip],
+    ['fly-client-ip', FORGED.ip],
+    ['x-appengine-remote-addr', FORGED.ip],
     ['forwarded', `for=${FORGED.ip};proto=${FORGED.proto};host=${FORGED.host}`],
   ]);
 }
@@ -74,6 +78,8 @@ export interface Step {
   hostRef?: Ref;
   client?: string;
   clientWhy?: string;
+  /** Where the client address was decided, when a setting of its own decides it (Gin TrustedPlatform). */
+  clientRef?: Ref;
   /** What a proxy/LB tells the next hop about the scheme. */
   conveys?: { scheme: Scheme | 'absent' | 'unknown'; why: string; ref?: Ref; header?: string };
   /** What a proxy/LB tells the next hop about the host. */
@@ -839,6 +845,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
   let hostRef: Ref | undefined;
   let client = view.client;
   let clientWhy = view.clientWhy;
+  let clientRef: Ref | undefined;
   switch (fw.kind) {
     case 'django': {
       const sh = fw.schemeHeader?.value;
@@ -1027,7 +1034,13 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
       // The client next, before the scheme's early exits: an app that assumes https still reads the client header.
       const tc = a.clientHeaders.length > 0 && !gateShut ? trustsPeer(a.trustClient.value, view.peer, false) : 'no';
       const xff = items(h.get('x-forwarded-for'));
-      if (tc !== 'no' && a.clientFromRight !== undefined) {
+      const platform = a.clientPlatformHeader ? h.get(a.clientPlatformHeader.header)?.trim() : undefined;
+      if (platform && a.clientPlatformHeader) {
+        // Gin's ClientIP(): the TrustedPlatform header first, from any peer, before SetTrustedProxies is looked at.
+        client = platform;
+        clientWhy = `${a.name}: ${a.clientPlatformHeader.header} from any peer (TrustedPlatform)`;
+        clientRef = a.clientPlatformHeader.ref;
+      } else if (tc !== 'no' && a.clientFromRight !== undefined) {
         // adapter-node: the first client header only; X-Forwarded-For counted from the right, any other whole.
         const name = a.clientHeaders[0] as string;
         const got = h.get(name);
@@ -1077,8 +1090,8 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
         schemeWhy = `${a.name} reads no forwarded scheme header and takes ${a.schemeWhenAbsent} whatever the connection`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
       } else if (a.schemeHeaders.length === 0) {
-        schemeWhy = `${a.name} reads no forwarded scheme header: the connection is ${view.scheme}`;
-        schemeRef = a.trustScheme.ref ?? fw.ref;
+        schemeWhy = `${a.name} reads no forwarded scheme header${a.schemeHeadersRef ? ` (its header list leaves it out)` : ''}: the connection is ${view.scheme}`;
+        schemeRef = a.schemeHeadersRef ?? a.trustScheme.ref ?? fw.ref;
       } else if (gateShut && ts === 'no' && trustsPeer(a.trustScheme.value, view.peer, false) !== 'no') {
         schemeWhy = `${gateWhy}: the connection is ${view.scheme}`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
@@ -1088,7 +1101,9 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
           : `${a.name}: no forwarded scheme received, the connection is ${view.scheme}`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
       } else if (got?.v !== undefined) {
-        const v = firstItem(got.v).toLowerCase();
+        // RFC 7239 Forwarded: the scheme is the first element's proto= parameter.
+        const first = firstItem(got.v);
+        const v = (got.name === 'forwarded' ? (/(?:^|;)\s*proto="?([a-z]+)/i.exec(first)?.[1] ?? '') : first).toLowerCase();
         scheme = v === 'https' || v === 'on' ? 'https' : 'http';
         schemeWhy = `${a.name}: ${got.name} ${JSON.stringify(got.v)} from ${peerText(view.peer)}, trusted`;
         schemeRef = a.trustScheme.ref ?? fw.ref;
@@ -1118,6 +1133,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
     clientWhy,
     notes,
   };
+  if (clientRef) step.clientRef = clientRef;
   if (schemeAssumed) step.schemeAssumed = true;
   if (schemeOwn) step.schemeOwnSetting = true;
   const exempt = fw.appEnd?.redirectExempt?.includes(host.replace(/:\d+$/, '')) ?? false;

@@ -300,9 +300,11 @@ function platformOf(topo: Topology, appId: string): string | undefined {
   return undefined;
 }
 
-function spoofRef(t: Trace): Ref | undefined {
+function spoofRef(t: Trace, what: SpoofWhat[] = []): Ref | undefined {
   const app = t.steps.find((s) => s.kind === 'app-server');
   const fw = t.steps.find((s) => s.kind === 'framework');
+  // Only the client forged, by a setting of its own (Gin TrustedPlatform): that setting's line.
+  if (what.length === 1 && what[0] === 'client' && fw?.clientRef) return fw.clientRef;
   return fw?.schemeRef ?? app?.schemeRef;
 }
 
@@ -378,7 +380,7 @@ export function computeVerdict(
             reach: 'internet',
             via: 'proxy',
             what,
-            ref: spoofRef(hostile),
+            ref: spoofRef(hostile, what),
             trace: hostile,
             ...(entry.lb?.origin === 'inferred' ? { assumedFront: entry.lb.label } : {}),
           });
@@ -408,7 +410,7 @@ export function computeVerdict(
             reach: 'internet',
             via: 'proxy',
             what,
-            ref: spoofRef(hostile),
+            ref: spoofRef(hostile, what),
             trace: hostile,
           });
         }
@@ -438,7 +440,7 @@ export function computeVerdict(
         const t = simulateDirect(topo, app, i, reach.peer, reach.from);
         const what = spoofedWhat(t);
         if (what.length > 0)
-          v.spoof = { from: reach.from, reach: reach.reach, via: 'direct', what, ref: spoofRef(t) ?? reach.ref, trace: t };
+          v.spoof = { from: reach.from, reach: reach.reach, via: 'direct', what, ref: spoofRef(t, what) ?? reach.ref, trace: t };
       }
       backends.push(v);
     });

@@ -165,8 +165,18 @@ export interface AppEndFacts {
   ref: SourceRef;
   /** Lower-case header names it reads the scheme from, in its order; [] when it reads none. */
   schemeHeaders: string[];
+  /**
+   * The line that leaves the scheme header out, when `schemeHeaders` is [] because a written header list omits it
+   * (Symfony `trusted_headers` without `x-forwarded-proto`): where a scheme lost at this app end is decided.
+   */
+  schemeHeadersRef?: SourceRef;
   /** Headers it reads the client address from. */
   clientHeaders: string[];
+  /**
+   * A header it takes the client address from before anything else, from every peer, whenever it arrives non-empty
+   * (Gin's `TrustedPlatform`: gin.PlatformCloudflare = CF-Connecting-IP; lower-case), with the line that sets it.
+   */
+  clientPlatformHeader?: { header: string; ref: SourceRef };
   /** Peers whose scheme header it believes. */
   trustScheme: Valued<string[]>;
   /** Peers whose client-address header it believes. */

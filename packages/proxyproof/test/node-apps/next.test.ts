@@ -111,3 +111,28 @@ test('trap: a package\'s own "start": "next start" script is not a deployment (a
     undefined,
   );
 });
+
+test('a unit running the package\'s start script (npm run start -- -p 4000, yarn start, bash -c "... npm start") is next start', async () => {
+  const rows: Array<[string, string, [string, number] | undefined]> = [
+    ['/usr/bin/npm run start -- -p 4000 -H 127.0.0.1', 'next start', ['127.0.0.1', 4000]],
+    ['/usr/bin/yarn start', 'next start -p 3005', ['0.0.0.0', 3005]],
+    [
+      "/bin/bash -c 'source /root/.nvm/nvm.sh && /root/.nvm/versions/node/v20.15.0/bin/npm start'",
+      'next start',
+      ['0.0.0.0', 3000],
+    ],
+    // traps: the start script is not next start; npm runs another script
+    ['/usr/bin/npm start', 'node server.js', undefined],
+    ['/usr/bin/npm run build', 'next start', undefined],
+  ];
+  for (const [exec, start, want] of rows) {
+    const dir = tree(`script-${rows.findIndex((r) => r[0] === exec)}`, {
+      'web/package.json': PKG.replace('"start": "next start"', `"start": "${start}"`),
+      'web/web.service': UNIT(exec),
+      'nginx/site.conf': SITE(true),
+    });
+    const { facts } = await runDoctor([dir]);
+    const next = facts.appServers.find((s) => s.name === 'next');
+    assert.deepEqual(next ? [next.binds[0]?.host, next.binds[0]?.port] : undefined, want, exec);
+  }
+});

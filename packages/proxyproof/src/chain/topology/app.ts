@@ -226,6 +226,21 @@ export function frameworkOf(f: FrameworkFacts): Framework {
     if (a.forwardedOnlyWith) fw.appEnd.forwardedOnlyWith = a.forwardedOnlyWith;
     if (a.redirectExempt) fw.appEnd.redirectExempt = a.redirectExempt.value;
     if (a.hostHeaders) fw.appEnd.hostHeaders = a.hostHeaders;
+    if (a.clientPlatformHeader)
+      fw.appEnd.clientPlatformHeader = {
+        header: a.clientPlatformHeader.header,
+        ref: {
+          file: a.clientPlatformHeader.ref.file,
+          line: a.clientPlatformHeader.ref.line,
+          snippet: a.clientPlatformHeader.ref.snippet,
+        },
+      };
+    if (a.schemeHeadersRef)
+      fw.appEnd.schemeHeadersRef = {
+        file: a.schemeHeadersRef.file,
+        line: a.schemeHeadersRef.line,
+        snippet: a.schemeHeadersRef.snippet,
+      };
     if (a.hostAllowList) fw.appEnd.hostAllowList = valued(a.hostAllowList, (x) => x, [] as string[]);
     if (a.sslRedirect) fw.sslRedirect = valued(a.sslRedirect, Boolean, false);
     if (a.serverHttps) fw.appEnd.serverHttps = a.serverHttps;

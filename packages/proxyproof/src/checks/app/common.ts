@@ -216,6 +216,8 @@ export const APP_REFS = {
   laravelTrust: 'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php',
   laravelDocs: 'https://laravel.com/docs/11.x/requests#configuring-trusted-proxies',
   symfonyProxies: 'https://symfony.com/doc/current/deployment/proxies.html',
+  symfonySameOriginCsrf:
+    'https://github.com/symfony/symfony/blob/7.2/src/Symfony/Component/Security/Csrf/SameOriginCsrfTokenManager.php (isValidOrigin)',
   springProxy: 'https://docs.spring.io/spring-boot/how-to/webserver.html#howto.webserver.use-behind-a-proxy-server',
   springSource:
     'https://github.com/spring-projects/spring-boot/blob/v3.3.0/spring-boot-project/spring-boot/src/main/java/org/springframework/boot/cloud/CloudPlatform.java',

@@ -23,6 +23,7 @@ const meta: CheckMeta = {
     APP_REFS.rackScheme,
     'https://github.com/django/django/blob/4.0/django/middleware/csrf.py',
     'https://docs.djangoproject.com/en/4.0/releases/4.0/#csrf',
+    APP_REFS.symfonySameOriginCsrf,
   ],
 };
 
@@ -32,7 +33,7 @@ export const originCheckFails: Check = {
     const out: Finding[] = [];
     for (const fw of appEnds(facts)) {
       const a = fw.appEnd;
-      if (a.originCheck?.value !== true || a.assumeHttps?.value === true) continue;
+      if (fw.kind !== 'rails' || a.originCheck?.value !== true || a.assumeHttps?.value === true) continue;
       const d = schemeDelivery(facts, fw);
       const feed = d.feeds[0];
       if (d.status !== 'missing' || !feed) continue;
@@ -58,6 +59,7 @@ export const originCheckFails: Check = {
       );
     }
     out.push(...djangoOriginChecks(facts));
+    out.push(...appEndOriginChecks(facts));
     return out;
   },
 };
@@ -139,6 +141,66 @@ function djangoOriginChecks(facts: Facts): Finding[] {
           why: "Django 4.0+ accepts an unsafe request only when its Origin equals the request's own scheme://host or is in CSRF_TRUSTED_ORIGINS. Behind a TLS proxy whose scheme Django does not read, request.is_secure() is False, so the browser's https Origin never equals http://host.",
           fix: fixOf(planned),
           data: { route: r.id, origin, framework: 'django' },
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** What each app end (other than Rails, above) does on a failed origin check, for the message. */
+const ORIGIN_CHECK_TEXT: Partial<Record<FrameworkFacts['kind'], { compares: string; refuses: string }>> = {
+  symfony: {
+    compares:
+      'the Origin (else Referer) of each request carrying a stateless CSRF token with getSchemeAndHttpHost() (SameOriginCsrfTokenManager, Symfony 7.2+)',
+    refuses: 'refuses the form or login ("The CSRF token is invalid", "Invalid CSRF token.")',
+  },
+};
+
+/**
+ * App ends other than Rails whose origin check the collectors found (`AppEndFacts.originCheck`: Symfony 7.2+'s stateless
+ * CSRF tokens): where the chain simulation says an HTTPS route reaches that app end as http, the browser's
+ * https Origin never starts with the app's http://host. The scheme can be lost anywhere on the way (the proxy sends
+ * no header, the app trusts no proxy), so the chain's verdict decides, as for Django.
+ */
+function appEndOriginChecks(facts: Facts): Finding[] {
+  const ends = appEnds(facts).filter(
+    (fw) => fw.kind !== 'rails' && fw.appEnd.originCheck?.value === true && fw.appEnd.assumeHttps?.value !== true,
+  );
+  if (ends.length === 0) return [];
+  const out: Finding[] = [];
+  const a = analysis(facts);
+  for (const fw of ends) {
+    const end = fw.appEnd;
+    const check = end.originCheck as NonNullable<typeof end.originCheck>;
+    const text = ORIGIN_CHECK_TEXT[fw.kind] ?? {
+      compares: "the Origin of each form post with the request's own scheme and host",
+      refuses: 'refuses the post',
+    };
+    const seen = new Set<string>();
+    for (const r of a.verdict.routes) {
+      if (r.scheme.status !== 'lost' || r.trace.unresolved) continue;
+      const last = r.trace.steps[r.trace.steps.length - 1];
+      if (last?.kind !== 'framework' || last.ref?.file !== end.ref.file || last.ref.line !== end.ref.line) continue;
+      const host = /^https:\/\/([^/?#]+)/.exec(r.url)?.[1];
+      if (!host || /[<>{}$*]/.test(host) || seen.has(host)) continue;
+      seen.add(host);
+      const lost = r.scheme.lostAt;
+      const planned =
+        a.plan.fixes.find((f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
+        a.plan.fixes.find((f) => f.kind === 'required');
+      out.push(
+        finding(meta, {
+          message:
+            `${end.name} compares ${text.compares}${check.note ? ` (${check.note})` : ''}, and ${r.url} reaches it as http` +
+            `${lost ? ` (lost at hop ${lost.step}, ${lost.label})` : ''}: the browser sends Origin https://${host}, ${end.name} expects http://${host} and ${text.refuses}.`,
+          evidence: evidences(facts, [
+            [check.ref, `origin check on: ${check.note ?? ''}`],
+            [lost?.ref, `scheme lost here: ${lost?.reason ?? ''}`],
+          ]),
+          why: "The origin check compares the browser's https Origin with the scheme the app believes. Behind a TLS proxy whose scheme the app does not read (or does not trust), the app believes http, so no https Origin matches.",
+          fix: fixOf(planned),
+          data: { route: r.id, origin: `https://${host}`, framework: fw.kind },
         }),
       );
     }

@@ -8,6 +8,7 @@ import { fastifyTrustProxyAll } from './fastify-trust-proxy-all.js';
 import { fastifyTrustProxyUnset } from './fastify-trust-proxy-unset.js';
 import { koaProxyAll } from './koa-proxy-all.js';
 import { koaProxyUnset } from './koa-proxy-unset.js';
+import { nextServerActionOrigin } from './next-server-action-origin.js';
 import { proxyAddrAdvisory } from './proxy-addr-advisory.js';
 import { secureCookieNeverSetCheck } from './secure-cookie-never-set.js';
 import { sessionCookieInsecure } from './session-cookie-insecure.js';
@@ -30,5 +31,6 @@ export const NODE_CHECKS: Check[] = [
   secureCookieNeverSetCheck,
   sessionCookieInsecure,
   authjsUntrustedHost,
+  nextServerActionOrigin,
   clientIpHeaderTrusted,
 ];

@@ -102,7 +102,7 @@ export const goCollector: Collector = {
   collect(ctx: CollectContext) {
     const engines: SourceRef[] = [];
     let trust: Valued<string[]> | undefined;
-    let platform: SourceRef | undefined;
+    let platform: { ref: SourceRef; header?: string } | undefined;
     const clientIpUses: SourceRef[] = [];
     const binds: BindAddress[] = [];
     const bindNotes: string[] = [];
@@ -142,7 +142,9 @@ export const goCollector: Collector = {
                 ? lit(quotedStrings(arg), ref)
                 : lit([] as string[], ref, 'unknown', { note: arg });
         }
-        if (/\.TrustedPlatform\s*=/.test(l)) platform = ref;
+        const tp = /\bTrustedPlatform\s*[:=]\s*(?:gin\.(Platform\w+)|"([^"]+)")/.exec(l);
+        if (tp) platform = { ref, header: tp[2] ?? GIN_PLATFORMS[tp[1] as string] };
+        else if (/\.TrustedPlatform\s*=/.test(l)) platform = { ref };
         if (/\.ClientIP\s*\(\s*\)/.test(l) && clientIpUses.length < 5) clientIpUses.push(ref);
         const run = bindAt(code, i, 'gin', ref, bindNotes);
         if (run) binds.push(run);
@@ -173,7 +175,11 @@ export const goCollector: Collector = {
         notes: [...clientIpUses.map((r) => `c.ClientIP() used at ${r.file}:${r.line}`), ...bindNotes],
       },
     };
-    if (platform) fw.settings.TrustedPlatform = lit(true, platform);
+    if (platform) {
+      fw.settings.TrustedPlatform = lit(platform.header ?? true, platform.ref);
+      if (platform.header && fw.appEnd)
+        fw.appEnd.clientPlatformHeader = { header: platform.header.toLowerCase(), ref: platform.ref };
+    }
     fw.settings.clientIpUses = lit(clientIpUses, clientIpUses[0] ?? anchor, 'computed');
     ctx.facts.frameworks.push(fw);
     goServers(ctx, { anchor, anchorAbs: anchorAbs as string, listens, framework: 'Gin' });
@@ -414,3 +420,11 @@ function chiClientIp(x: { kind: string; args: string }): { headers: string[]; fr
     note: `middleware.${x.kind}: entry ${n} from the right of X-Forwarded-For, from any peer (right only behind a proxy that appends)`,
   };
 }
+
+/** gin.go's trusted-platform constants (v1.10.0; PlatformFlyIO since 1.10.0): the header ClientIP() reads first. */
+const GIN_PLATFORMS: Record<string, string | undefined> = {
+  PlatformGoogleAppEngine: 'x-appengine-remote-addr',
+  PlatformCloudflare: 'cf-connecting-ip',
+  PlatformCloudFlare: 'cf-connecting-ip',
+  PlatformFlyIO: 'fly-client-ip',
+};

@@ -37,7 +37,7 @@ import { type Eval, parseSource } from './js.js';
 import { containerFor, type NodeKubeFacts, readKube } from './kube.js';
 import { Lockfiles } from './lockfile.js';
 import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
-import { nextServers } from './next.js';
+import { type NextSource, nextServers, nextSource } from './next.js';
 import { type RequestRead, requestReads } from './request-reads.js';
 import { packageScriptRun, scriptTargets } from './start-script.js';
 
@@ -285,6 +285,8 @@ class NodeCollection {
   readonly modules: Array<{ file: DiscoveredFile; facts: ModuleFacts }> = [];
   /** Host/scheme reads of every JS/TS source read (framework or not: route files seldom name the framework). */
   readonly reads: Array<{ abs: string; reads: RequestRead[] }> = [];
+  /** Next.js Server Action directives (`'use server'`) and next.config files, for collectors/node/next.ts. */
+  readonly nextSources: NextSource[] = [];
   config?: ConfigIndex;
   private kubeFacts?: NodeKubeFacts;
 
@@ -333,6 +335,8 @@ class NodeCollection {
     }
     const text = this.ctx.read(f).toString('utf8');
     this.reads.push({ abs: f.abs, reads: requestReads(text, f.display) });
+    const next = nextSource(f.abs, f.display, text);
+    if (next) this.nextSources.push(next);
     // A module serving a Koa app's handler (`http.createServer(app.callback())`) with the app from another module
     // (a factory's callback) names no framework itself.
     const serves = /createServer\s*\(/.test(text) && (entry || /\.callback\(\)/.test(text));
@@ -1487,7 +1491,8 @@ export const nodeAppCollector: Collector = {
     // Next.js servers (`next start` from a unit or the start script) and their app end (collectors/node/next.ts).
     const units = col.units.map((u) => ({ display: u.display, dir: dirname(u.abs), text: ctx.read(u).toString('utf8') }));
     for (const pkg of col.packages) {
-      const next = nextServers(pkg, units, ctx.facts.sources);
+      const own = col.nextSources.filter((x) => col.packageFor(x.abs) === pkg);
+      const next = nextServers(pkg, units, ctx.facts.sources, own);
       ctx.facts.appServers.push(...next.servers);
       if (next.fw) ctx.facts.frameworks.push(next.fw);
     }

@@ -14,6 +14,45 @@ import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } f
 import { exposureOf, reachOf } from '../deploy/appserver.js';
 import { parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 
+/** A source of a Next.js package that matters for Server Actions: a `'use server'` directive, or next.config's list. */
+export type NextSource =
+  | { abs: string; kind: 'action'; ref: SourceRef }
+  | { abs: string; kind: 'config'; ref: SourceRef; allowedOrigins: Valued<string[]> };
+
+const USE_SERVER = /^[ \t]*(['"])use server\1[ \t]*;?[ \t]*(?:\/\/.*)?$/m;
+const NEXT_CONFIG = /^next\.config\.[mc]?[jt]s$/;
+
+/**
+ * What one JS/TS source says about Server Actions: the first `'use server'` directive line (a file's or a function's),
+ * or, in next.config.*, `serverActions.allowedOrigins` (string literals only; anything else is a value not read).
+ */
+export function nextSource(abs: string, display: string, text: string): NextSource | undefined {
+  const lineAt = (offset: number) => text.slice(0, offset).split('\n').length;
+  const snippet = (line: number) => text.split('\n')[line - 1]?.trim();
+  if (NEXT_CONFIG.test(basename(abs))) {
+    const m = /\ballowedOrigins\s*:\s*/.exec(text);
+    if (!m) return undefined;
+    const line = lineAt(m.index);
+    const ref: SourceRef = { file: display, line, snippet: snippet(line) };
+    const rest = text.slice(m.index + m[0].length, m.index + m[0].length + 4000);
+    const list = /^\[([^\]]*)\]/.exec(rest);
+    // Comments blanked; what remains must be string literals and commas, else the list is computed (an env var).
+    const body = list?.[1]?.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '');
+    const items = body === undefined ? undefined : [...body.matchAll(/(['"`])([^'"`\n$]*)\1/g)].map((x) => x[2] as string);
+    const plain = body !== undefined && body.replace(/(['"`])([^'"`\n$]*)\1/g, '').replace(/[\s,]/g, '') === '';
+    const allowedOrigins: Valued<string[]> =
+      items && plain
+        ? { value: items, origin: 'literal', ref }
+        : { value: [], origin: 'unknown', ref, note: 'serverActions.allowedOrigins is computed, not a list of literals' };
+    return { abs, kind: 'config', ref, allowedOrigins };
+  }
+  if (!text.includes('use server')) return undefined;
+  const m = USE_SERVER.exec(text);
+  if (!m) return undefined;
+  const line = lineAt(m.index + (m[0].length - m[0].trimStart().length));
+  return { abs, kind: 'action', ref: { file: display, line, snippet: snippet(line) } };
+}
+
 export const NEXT_SOURCE =
   'https://github.com/vercel/next.js/blob/v15.5.7/packages/next/src/server/base-server.ts (x-forwarded-* kept from any peer, filled when absent)';
 
@@ -49,11 +88,33 @@ export function nextStartOptions(argv: string[]): { port?: string; host?: string
   return out;
 }
 
+/**
+ * `npm start` / `npm run start` / `yarn start` / `pnpm start` (also by path, with `-- -p 4000` passed on) in a unit
+ * whose package's `start` script is `next start ...`: the argv that script runs, with the passed-on arguments after it
+ * (npm appends them to the script's command). Undefined for anything else.
+ */
+export function viaStartScript(argv: string[], pkg: PackageLike): string[] | undefined {
+  const i = argv.findIndex((a) => /(?:^|\/)(?:npm|yarn|pnpm)$/.test(a));
+  if (i < 0) return undefined;
+  let k = i + 1;
+  if (argv[k] === 'run' || argv[k] === 'run-script') k++;
+  // `bash -c '... && npm start'`: the quote closing the shell string is not part of the name.
+  const name = argv[k]?.replace(/['"]+$/, '');
+  if (!name || name.startsWith('-')) return undefined;
+  const script = pkg.scripts.find((s) => s.name === name);
+  if (!script) return undefined;
+  const own = script.command.trim().split(/\s+/);
+  if (!nextStartOptions(own)) return undefined;
+  const rest = argv.slice(k + 1);
+  return [...own, ...(rest[0] === '--' ? rest.slice(1) : rest)];
+}
+
 /** The Next.js servers of one package (a package.json that depends on `next`), with their app end. */
 export function nextServers(
   pkg: PackageLike,
   units: Array<{ display: string; dir: string; text: string }>,
   sources: Map<string, string[]>,
+  nextSources: NextSource[] = [],
 ): { servers: AppServerFacts[]; fw?: FrameworkFacts } {
   if (!pkg.deps.next) return { servers: [] };
   const launches: Launch[] = [];
@@ -65,7 +126,8 @@ export function nextServers(
     const wd = service?.get('WorkingDirectory')?.[0]?.value;
     // The unit runs this package: its WorkingDirectory's last folder is the package's, or the unit sits beside it.
     if (!(u.dir === pkg.dir || (wd && basename(wd.replace(/\/+$/, '')) === basename(pkg.dir)))) continue;
-    if (!nextStartOptions(argv)) continue;
+    const started = nextStartOptions(argv) ? argv : viaStartScript(argv, pkg);
+    if (!started) continue;
     const env: Record<string, Valued<string>> = {};
     for (const [k, v] of Object.entries(systemdEnvironment(service?.get('Environment') ?? [])))
       env[k] = {
@@ -74,7 +136,7 @@ export function nextServers(
         ref: { file: u.display, line: v.line, snippet: sources.get(u.display)?.[v.line - 1]?.trim() },
       };
     launches.push({
-      argv,
+      argv: started,
       via: 'systemd',
       env,
       ref: { file: u.display, line: exec.line, snippet: sources.get(u.display)?.[exec.line - 1]?.trim() },
@@ -113,7 +175,7 @@ export function nextServers(
     module: dirname(pkg.file),
     usesServerScheme: false,
     assumedVersion: `next ${pkg.deps.next}`,
-    settings: {},
+    settings: serverActionSettings(nextSources),
     appEnd: {
       name: 'Next.js',
       ref,
@@ -125,4 +187,17 @@ export function nextServers(
     },
   };
   return { servers, fw };
+}
+
+/**
+ * `serverActions`: the first Server Action of the package (`'use server'`); `allowedOrigins`: next.config's list (the
+ * first config file that has one). Read by checks/node/next-server-action-origin.ts.
+ */
+function serverActionSettings(nextSources: NextSource[]): Record<string, Valued<unknown>> {
+  const out: Record<string, Valued<unknown>> = {};
+  const action = nextSources.find((x) => x.kind === 'action');
+  if (action) out.serverActions = { value: true, origin: 'literal', ref: action.ref };
+  const config = nextSources.find((x) => x.kind === 'config');
+  if (config?.kind === 'config') out.allowedOrigins = config.allowedOrigins;
+  return out;
 }

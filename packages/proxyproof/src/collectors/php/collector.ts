@@ -28,7 +28,8 @@ export const SYMFONY_REQUEST_SOURCE =
 interface Root {
   dir: string;
   laravel: Array<{ role: 'middleware' | 'bootstrap' | 'trustedproxy' | 'provider'; file: string; raw: string[] }>;
-  symfony: Array<{ file: string; raw: string[]; env?: string }>;
+  /** framework.yaml files, and csrf.yaml (`csrfOnly`: read for csrf_protection only, never the fix's anchor). */
+  symfony: Array<{ file: string; raw: string[]; env?: string; csrfOnly?: boolean }>;
   symfonyIndex?: { file: string; raw: string[] };
   wordpress?: { file: string; raw: string[] };
 }
@@ -274,19 +275,31 @@ function yamlGet(file: string, raw: string[], path: string[]): { hit?: YamlHit; 
   return { top };
 }
 
+export const SYMFONY_SAME_ORIGIN_CSRF_SOURCE =
+  'https://github.com/symfony/symfony/blob/7.2/src/Symfony/Component/Security/Csrf/SameOriginCsrfTokenManager.php (isValidOrigin)';
+
 function symfonyFacts(root: Root): FrameworkFacts | undefined {
   // A Symfony app: its framework.yaml, or a front controller that builds the Request itself (HttpFoundation
   // without the framework bundle: `Request::createFromGlobals()`, trusting whatever setTrustedProxies says).
-  if (root.symfony.length === 0 && !root.symfonyIndex) return undefined;
-  // prod overrides the base file.
-  const files = [...root.symfony].sort((a, b) => (a.env === 'prod' ? 1 : 0) - (b.env === 'prod' ? 1 : 0));
+  if (root.symfony.every((f) => f.csrfOnly) && !root.symfonyIndex) return undefined;
+  // prod overrides the base file; csrf.yaml holds csrf_protection only.
+  const files = [...root.symfony]
+    .filter((f) => !f.csrfOnly)
+    .sort((a, b) => (a.env === 'prod' ? 1 : 0) - (b.env === 'prod' ? 1 : 0));
   let trust: Valued<string[]> | undefined;
   let headers: YamlHit | undefined;
+  let stateless: YamlHit | undefined;
   let anchor: SourceRef | undefined;
-  for (const f of files) {
-    const t = yamlGet(f.file, f.raw, ['framework', 'trusted_proxies']);
-    const h = yamlGet(f.file, f.raw, ['framework', 'trusted_headers']);
-    if (!anchor && t.top) anchor = t.top;
+  // A file's `when@prod: framework:` block is the production environment's, read after the file's own `framework:`
+  // (Symfony 5.3+ loads it only when APP_ENV is prod, over the base keys).
+  const blocks = files.flatMap((f) => [
+    { f, at: ['framework'] },
+    { f, at: ['when@prod', 'framework'] },
+  ]);
+  for (const { f, at } of blocks) {
+    const t = yamlGet(f.file, f.raw, [...at, 'trusted_proxies']);
+    const h = yamlGet(f.file, f.raw, [...at, 'trusted_headers']);
+    if (!anchor && t.top && at.length === 1) anchor = t.top;
     if (t.hit) {
       const v = t.hit.value;
       const text = Array.isArray(v) ? v.join(',') : String(v ?? '');
@@ -304,6 +317,11 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
     }
     if (h.hit) headers = h.hit;
   }
+  for (const f of [...files, ...root.symfony.filter((x) => x.csrfOnly)])
+    for (const at of [['framework'], ['when@prod', 'framework']]) {
+      const c = yamlGet(f.file, f.raw, [...at, 'csrf_protection', 'stateless_token_ids']);
+      if (c.hit) stateless = c.hit;
+    }
   if (root.symfonyIndex) {
     const code = codeLines(root.symfonyIndex.raw.join('\n'), 'php');
     code.forEach((l, i) => {
@@ -327,10 +345,33 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
         ? 'framework.trusted_proxies unset: nobody is trusted'
         : 'no Request::setTrustedProxies(): nobody is trusted',
     });
-  const schemeHeaders =
-    headers && Array.isArray(headers.value) && !headers.value.map(String).some((x) => /proto|forwarded$/i.test(x))
-      ? []
-      : ['x-forwarded-proto'];
+  // trusted_headers as written: X-Forwarded-Proto, RFC 7239 Forwarded (its proto=), both, or neither (Request.php
+  // getScheme via isSecure reads only the trusted ones). Unset: Symfony's default list has both; the proxies send XFP.
+  const listed = headers && Array.isArray(headers.value) ? headers.value.map((x) => String(x).toLowerCase()) : undefined;
+  const schemeHeaders = listed
+    ? [
+        ...(listed.some((x) => /x-forwarded-proto|x_forwarded_proto/.test(x)) ? ['x-forwarded-proto'] : []),
+        ...(listed.some((x) => x === 'forwarded' || x === 'header_forwarded') ? ['forwarded'] : []),
+      ]
+    : ['x-forwarded-proto'];
+  const appEnd: AppEndFacts = {
+    name: 'Symfony',
+    ref: anchor,
+    schemeHeaders,
+    ...(schemeHeaders.length === 0 && headers ? { schemeHeadersRef: headers.ref } : {}),
+    clientHeaders: ['x-forwarded-for'],
+    trustScheme: trust,
+    trustClient: trust,
+    defaultsFrom: [SYMFONY_REQUEST_SOURCE, 'https://symfony.com/doc/current/deployment/proxies.html'],
+  };
+  // Stateless CSRF tokens (7.2+, the framework-bundle recipe's csrf.yaml: submit, authenticate, logout) are checked
+  // by SameOriginCsrfTokenManager, which accepts the request's Origin (else Referer) only when it starts with
+  // getSchemeAndHttpHost(). Session-stored tokens (the default before 7.2) compare no Origin.
+  const ids = Array.isArray(stateless?.value) ? (stateless.value as unknown[]).map(String) : [];
+  if (stateless && ids.length > 0) {
+    appEnd.originCheck = lit(true, stateless.ref, 'literal', { note: `stateless CSRF token ids ${ids.join(', ')}` });
+    appEnd.defaultsFrom?.push(SYMFONY_SAME_ORIGIN_CSRF_SOURCE);
+  }
   return {
     kind: 'symfony',
     file: anchor.file,
@@ -338,15 +379,7 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
     usesServerScheme: true,
     trustProxy: trust,
     settings: headers ? { trusted_headers: lit(headers.value, headers.ref) } : {},
-    appEnd: {
-      name: 'Symfony',
-      ref: anchor,
-      schemeHeaders,
-      clientHeaders: ['x-forwarded-for'],
-      trustScheme: trust,
-      trustClient: trust,
-      defaultsFrom: [SYMFONY_REQUEST_SOURCE, 'https://symfony.com/doc/current/deployment/proxies.html'],
-    },
+    appEnd,
   };
 }
 
@@ -448,13 +481,15 @@ export const phpCollector: Collector = {
     };
     const read = (f: DiscoveredFile): string[] | null =>
       f.size > MAX_APP_SOURCE_BYTES ? null : ctx.read(f).toString('utf8').split(/\r?\n/);
-    type Role = 'middleware' | 'bootstrap' | 'trustedproxy' | 'provider' | 'symfony' | 'index' | 'wordpress';
+    type Role = 'middleware' | 'bootstrap' | 'trustedproxy' | 'provider' | 'symfony' | 'symfonycsrf' | 'index' | 'wordpress';
     const ROLES: Array<[Role, RegExp]> = [
       ['middleware', /^(.*?)(?:^|\/)app\/Http\/Middleware\/TrustProxies\.php$/],
       ['bootstrap', /^(.*?)(?:^|\/)bootstrap\/app\.php$/],
       ['trustedproxy', /^(.*?)(?:^|\/)config\/trustedproxy\.php$/],
       ['provider', /^(.*?)(?:^|\/)app\/Providers\/AppServiceProvider\.php$/],
       ['symfony', /^(.*?)(?:^|\/)config\/packages\/(?:[a-z]+\/)?framework\.ya?ml$/],
+      // Symfony 7.2+'s recipe keeps `framework.csrf_protection` in its own file.
+      ['symfonycsrf', /^(.*?)(?:^|\/)config\/packages\/(?:[a-z]+\/)?csrf\.ya?ml$/],
       ['index', /^(.*?)(?:^|\/)public\/index\.php$/],
       ['wordpress', /^(.*?)(?:^|\/)wp-config\.php$/],
     ];
@@ -490,8 +525,14 @@ export const phpCollector: Collector = {
           get(dir).laravel.push({ role: 'provider', file: f.display, raw });
           break;
         case 'symfony':
+        case 'symfonycsrf':
           if (!/^framework\s*:/m.test(text)) continue;
-          get(dir).symfony.push({ file: f.display, raw, env: /config\/packages\/([a-z]+)\/framework/.exec(d)?.[1] });
+          get(dir).symfony.push({
+            file: f.display,
+            raw,
+            env: /config\/packages\/([a-z]+)\/(?:framework|csrf)/.exec(d)?.[1],
+            csrfOnly: hit.role === 'symfonycsrf',
+          });
           break;
         case 'index':
           if (!/setTrustedProxies|Request::createFromGlobals\s*\(/.test(text)) continue;

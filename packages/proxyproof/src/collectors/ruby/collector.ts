@@ -25,8 +25,14 @@ import { passengerfileServer } from './passenger.js';
 
 /** ActionDispatch::RemoteIp::TRUSTED_PROXIES (actionpack/lib/action_dispatch/middleware/remote_ip.rb). */
 export const RAILS_TRUSTED_PROXIES = ['127.0.0.0/8', '::1', 'fc00::/7', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
-/** Rack::Request#scheme's order (rack/lib/rack/request.rb). */
+/**
+ * Rack::Request#scheme's order after `HTTPS` (rack/lib/rack/request.rb): Rack 2.2 reads X-Forwarded-Ssl, then
+ * X-Forwarded-Scheme, then X-Forwarded-Proto (checked on Debian's ruby-rack 2.2.22: `X-Forwarded-Proto: https` with
+ * `X-Forwarded-Scheme: http` is http). Rack 3 reads X-Forwarded-Proto before X-Forwarded-Scheme
+ * (`x_forwarded_proto_priority` [:proto, :scheme], rack 3.0 CHANGELOG, rack/rack#1809).
+ */
 export const RACK_SCHEME_HEADERS = ['x-forwarded-ssl', 'x-forwarded-scheme', 'x-forwarded-proto'];
+export const RACK3_SCHEME_HEADERS = ['x-forwarded-ssl', 'x-forwarded-proto', 'x-forwarded-scheme'];
 const NON_PRODUCTION = new Set(['development', 'test']);
 
 interface RailsApp {
@@ -37,6 +43,8 @@ interface RailsApp {
   /** config/initializers/*.rb that configure the app (config.hosts, host_authorization): run after the environment. */
   initializers: Array<{ file: string; lines: string[] }>;
   railsVersion?: string;
+  /** Rack's major version from Gemfile.lock (`    rack (3.1.8)`): decides the forwarded scheme headers' order. */
+  rackMajor?: number;
 }
 
 function railsRoot(
@@ -411,7 +419,8 @@ export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers
   const appEnd: AppEndFacts = {
     name: 'Rails',
     ref: anchor,
-    schemeHeaders: RACK_SCHEME_HEADERS,
+    // No lock file: Rack 2.2's order (Debian 12's ruby-rack with Rails 6.1).
+    schemeHeaders: (app.rackMajor ?? 2) >= 3 ? RACK3_SCHEME_HEADERS : RACK_SCHEME_HEADERS,
     // Rack::Request#scheme: `HTTPS == 'on'` first, then X-Forwarded-Ssl, X-Forwarded-Scheme, X-Forwarded-Proto.
     serverHttpsFirst: true,
     clientHeaders: ['x-forwarded-for', 'client-ip'],
@@ -555,6 +564,8 @@ export const rubyCollector: Collector = {
         const lines = read(f);
         const v = lines?.map((l) => /^\s{4}rails \((\d+\.\d+)[^)]*\)/.exec(l)?.[1]).find(Boolean);
         if (v) get(r.root).railsVersion = v;
+        const rack = lines?.map((l) => /^\s{4}rack \((\d+)\.\d+[^)]*\)/.exec(l)?.[1]).find(Boolean);
+        if (rack) get(r.root).rackMajor = Number(rack);
         continue;
       }
       const lines = read(f);

@@ -1,8 +1,9 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { originCheckFails as check } from '../../../src/checks/app/origin-check-fails.js';
 import { compose, nginxTls, settings, WSGI } from '../../python/fixtures.js';
-import { type Case, runCase } from '../../python/lint-files.js';
-import { nginxPuma, PUMA_SOCKET, RAILS_APP, railsProduction } from './fixtures.js';
+import { type Case, lintFiles, runCase } from '../../python/lint-files.js';
+import { LARAVEL11_BOOTSTRAP, nginxPuma, PUMA_SOCKET, RAILS_APP, railsProduction } from './fixtures.js';
 
 const base = {
   'config/puma.rb': PUMA_SOCKET,
@@ -121,3 +122,137 @@ const djangoCases: Case[] = [
 for (const c of djangoCases) test(`app/origin-check-fails (Django): ${c.name}`, () => runCase(check, c).then(() => undefined));
 
 for (const c of cases) test(`app/origin-check-fails: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+// Symfony 7.2+ stateless CSRF tokens (SameOriginCsrfTokenManager::isValidOrigin: the Origin, else the Referer, must
+// start with getSchemeAndHttpHost()). The tree: HAProxy ends TLS -> nginx :8080 -> php-fpm -> Symfony, which trusts no
+// proxy unless framework.trusted_proxies says so (the chain's scheme at the app end).
+const SF_FRAMEWORK = (extra: string[] = []) =>
+  ['framework:', "    secret: '%env(APP_SECRET)%'", '    session: true', ...extra, ''].join('\n');
+const SF_CSRF = [
+  '# Enable stateless CSRF protection for forms and logins/logouts',
+  'framework:',
+  '    form:',
+  '        csrf_protection:',
+  '            token_id: submit',
+  '',
+  '    csrf_protection:',
+  '        stateless_token_ids:',
+  '            - submit',
+  '            - authenticate',
+  '            - logout',
+  '',
+].join('\n');
+const PHP_BEHIND_HAPROXY = {
+  'nginx/site.conf':
+    'server {\n    listen 127.0.0.1:8080;\n    root /srv/app/public;\n    location ~ \\.php$ {\n        include fastcgi_params;\n        fastcgi_pass 127.0.0.1:9000;\n    }\n}\n',
+  'haproxy.cfg':
+    'defaults\n    mode http\n\nfrontend https_in\n    bind :443 ssl crt /etc/haproxy/site.pem\n    http-request set-header X-Forwarded-Proto https\n    default_backend web\n\nbackend web\n    server nginx 127.0.0.1:8080\n',
+  'php-fpm.d/www.conf': '[www]\nuser = www-data\nlisten = 127.0.0.1:9000\npm = dynamic\npm.max_children = 5\n',
+};
+
+const symfonyCases: Case[] = [
+  {
+    name: 'invalid: stateless CSRF tokens (csrf.yaml, Symfony 7.2+), no trusted_proxies: the https Origin never matches http://host',
+    files: { ...PHP_BEHIND_HAPROXY, 'config/packages/framework.yaml': SF_FRAMEWORK(), 'config/packages/csrf.yaml': SF_CSRF },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      file: 'config/packages/csrf.yaml',
+      line: 8,
+      message: /Symfony compares the Origin .*getSchemeAndHttpHost.*reaches it as http.*Invalid CSRF token/,
+    },
+  },
+  {
+    name: 'invalid: stateless_token_ids in framework.yaml itself',
+    files: {
+      ...PHP_BEHIND_HAPROXY,
+      'config/packages/framework.yaml': SF_FRAMEWORK(['    csrf_protection:', '        stateless_token_ids: [submit]']),
+    },
+    expect: { count: 1, file: 'config/packages/framework.yaml', line: 5 },
+  },
+  {
+    name: 'valid: trusted_proxies covers nginx on loopback: Symfony believes https',
+    files: {
+      ...PHP_BEHIND_HAPROXY,
+      'config/packages/framework.yaml': SF_FRAMEWORK(["    trusted_proxies: '127.0.0.1'"]),
+      'config/packages/csrf.yaml': SF_CSRF,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): session-stored CSRF tokens (no stateless_token_ids, the default before 7.2) compare no Origin',
+    files: { ...PHP_BEHIND_HAPROXY, 'config/packages/framework.yaml': SF_FRAMEWORK(['    csrf_protection: true']) },
+    expect: { count: 0 },
+  },
+];
+
+for (const c of symfonyCases) test(`app/origin-check-fails (Symfony): ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+/**
+ * Traps: frameworks whose CSRF protection is a token, not an Origin comparison, on a chain that loses the scheme
+ * (another check says so): a lost scheme breaks no POST there, so this check stays silent.
+ * - Laravel up to 12: VerifyCsrfToken::tokensMatch (laravel/framework 11.x src/Illuminate/Foundation/Http/Middleware/
+ *   VerifyCsrfToken.php; Debian's 8.83 the same) compares the session token with _token / X-CSRF-TOKEN / X-XSRF-TOKEN,
+ *   nothing else. (13.x's PreventRequestForgery checks the browser's Sec-Fetch-Site first, laravel/framework#58400:
+ *   not read here.)
+ * - Spring Security: CsrfFilter (spring-security 6.3 web/src/main/java/org/springframework/security/web/csrf/CsrfFilter.java)
+ *   compares the CsrfToken with the request's parameter or header.
+ * - ASP.NET Core antiforgery: DefaultAntiforgery.ValidateRequestAsync compares the cookie token with the form/header
+ *   token (dotnet/aspnetcore v8.0.0 src/Antiforgery/src/Internal/DefaultAntiforgery.cs).
+ * - Express csurf / csrf-csrf: a secret in the session or cookie against the submitted token (expressjs/csurf 1.11.0
+ *   index.js, Psifi-Solutions/csrf-csrf v3 src/index.ts): no Origin.
+ */
+const NGINX_TLS_8080 =
+  'server {\n    listen 443 ssl;\n    server_name app.example.org;\n    location / {\n        proxy_pass http://127.0.0.1:8080;\n    }\n}\n';
+const tokenTraps: Array<{ name: string; files: Record<string, string>; lostBy: string }> = [
+  {
+    name: 'Laravel 11 (VerifyCsrfToken) without trustProxies behind HAProxy -> nginx: the scheme is lost, POSTs still pass',
+    files: {
+      ...PHP_BEHIND_HAPROXY,
+      'bootstrap/app.php': LARAVEL11_BOOTSTRAP,
+      'routes/web.php': "<?php\n\nRoute::post('/profile', [ProfileController::class, 'update']);\n",
+    },
+    lostBy: 'app/proxy-not-trusted',
+  },
+  {
+    name: 'Spring Boot with Spring Security (CsrfFilter) and forward-headers-strategy none',
+    files: {
+      'src/main/resources/application.properties': 'server.port=8080\nserver.forward-headers-strategy=none\n',
+      'pom.xml':
+        '<project>\n  <dependencies>\n    <dependency>\n      <groupId>org.springframework.boot</groupId>\n      <artifactId>spring-boot-starter-security</artifactId>\n    </dependency>\n  </dependencies>\n</project>\n',
+      'nginx/site.conf': NGINX_TLS_8080.replace('proxy_pass', 'proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_pass'),
+    },
+    lostBy: 'app/proxy-not-trusted',
+  },
+  {
+    name: 'ASP.NET Core antiforgery with the loopback-only ForwardedHeaders default, in a container',
+    files: {
+      'src/Program.cs':
+        'var builder = WebApplication.CreateBuilder(args);\nbuilder.Services.AddAntiforgery();\nvar app = builder.Build();\napp.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });\napp.UseAntiforgery();\napp.Run();\n',
+      'src/Dockerfile': 'FROM mcr.microsoft.com/dotnet/aspnet:8.0\nENTRYPOINT ["dotnet", "App.dll"]\n',
+    },
+    lostBy: 'app/proxy-not-trusted',
+  },
+  {
+    name: "Express with csurf and no 'trust proxy' behind a TLS nginx",
+    files: {
+      'package.json':
+        '{\n  "name": "web",\n  "dependencies": { "express": "4.21.2", "csurf": "1.11.0", "cookie-parser": "1.4.7" }\n}\n',
+      'app.js':
+        "const express = require('express');\nconst csrf = require('csurf');\nconst cookieParser = require('cookie-parser');\n\nconst app = express();\napp.use(cookieParser());\napp.use(csrf({ cookie: true }));\napp.post('/profile', (req, res) => res.redirect('/profile'));\napp.listen(8080, '127.0.0.1');\n",
+      'nginx/site.conf': NGINX_TLS_8080.replace('proxy_pass', 'proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_pass'),
+    },
+    lostBy: 'express/trust-proxy-unset',
+  },
+];
+
+for (const t of tokenTraps)
+  test(`app/origin-check-fails trap (token, not Origin): ${t.name}`, async () => {
+    const { findings } = await lintFiles(t.files);
+    const ids = findings.flatMap((f) => [
+      f.id,
+      ...(Array.isArray(f.data?.merged) ? (f.data.merged as Array<{ id?: string }>).map((m) => m.id) : []),
+    ]);
+    assert.ok(ids.includes(t.lostBy), `the scheme is not believed (${t.lostBy}): ${ids.join(', ')}`);
+    assert.ok(!ids.includes('app/origin-check-fails'), ids.join(', '));
+  });

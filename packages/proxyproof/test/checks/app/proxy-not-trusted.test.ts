@@ -277,6 +277,23 @@ const cases: Case[] = [
     expect: { count: 0 },
   },
   {
+    // Looks unset at `framework:`; Symfony 5.3+ loads the `when@prod:` block over it in production.
+    name: "valid (trap): trusted_proxies set in framework.yaml's when@prod block",
+    files: {
+      'config/packages/framework.yaml': `${SYMFONY}\nwhen@prod:\n    framework:\n        trusted_proxies: '127.0.0.1,172.16.0.0/12'\n`,
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: a when@test block does not count in production',
+    files: {
+      'config/packages/framework.yaml': `${SYMFONY}\nwhen@test:\n    framework:\n        trusted_proxies: '127.0.0.1,172.16.0.0/12'\n`,
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, severity: 'high', file: 'config/packages/framework.yaml', line: 1 },
+  },
+  {
     name: 'invalid: Spring Boot forward-headers-strategy none',
     files: { 'src/main/resources/application-prod.yml': 'server:\n  port: 8080\n  forward-headers-strategy: none\n' },
     expect: { count: 1, severity: 'medium', line: 3, fixLine: '  forward-headers-strategy: native' },

@@ -32,7 +32,15 @@ caseTable(fastcgiHttpsMissing, [
     expect: [],
   },
   {
-    name: "Debian's snippets/fastcgi-php.conf (includes fastcgi.conf)",
+    // Looks like a location without HTTPS; nginx inherits the server level's fastcgi_param lines into a location
+    // that writes none of its own.
+    name: "valid (trap): no fastcgi_param in the location, the server level's include fastcgi_params is inherited",
+    config:
+      'server {\n  listen 443 ssl;\n  include fastcgi_params;\n  location ~ \\.php$ {\n    fastcgi_pass 127.0.0.1:9000;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: 'valid (trap): snippets/fastcgi-php.conf writes no HTTPS itself; the fastcgi.conf it includes does',
     config:
       'server {\n  listen 443 ssl;\n  location ~ \\.php$ {\n    include snippets/fastcgi-php.conf;\n    fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n  }\n}',
     expect: [],
@@ -41,6 +49,14 @@ caseTable(fastcgiHttpsMissing, [
     name: 'explicit HTTPS on',
     config:
       'server {\n  listen 443 ssl;\n  location ~ \\.php$ {\n    fastcgi_param HTTPS on;\n    fastcgi_pass 127.0.0.1:9000;\n  }\n}',
+    expect: [],
+  },
+  {
+    // The server level's `fastcgi_param HTTPS on` is not inherited by a location with params of its own: HTTPS is
+    // lost, but that is nginx/proxy-header-inheritance's finding (HIGH, at the location's first fastcgi_param).
+    name: "valid (trap): HTTPS dropped by inheritance is nginx/proxy-header-inheritance's finding, not this one",
+    config:
+      'server {\n  listen 443 ssl;\n  fastcgi_param HTTPS on;\n  location ~ \\.php$ {\n    fastcgi_param SCRIPT_FILENAME $request_filename;\n    fastcgi_pass 127.0.0.1:9000;\n  }\n}',
     expect: [],
   },
   {

@@ -48,7 +48,14 @@ caseTable(uwsgiSchemeMissing, [
     expect: [],
   },
   {
-    name: 'dropped by inheritance: left to nginx/proxy-header-inheritance',
+    // Looks like a location that sends no scheme; the server level's uwsgi_param lines are inherited by a location
+    // that writes none of its own.
+    name: "valid (trap): no uwsgi_param in the location, the server level's include uwsgi_params is inherited",
+    config: 'server {\n  listen 443 ssl;\n  include uwsgi_params;\n  location / {\n    uwsgi_pass 127.0.0.1:3031;\n  }\n}',
+    expect: [],
+  },
+  {
+    name: "valid (trap): dropped by inheritance, but that is nginx/proxy-header-inheritance's finding, not this one",
     config:
       'server {\n  listen 443 ssl;\n  include uwsgi_params;\n  location / {\n    uwsgi_param SCRIPT_NAME /app;\n    uwsgi_pass 127.0.0.1:3031;\n  }\n}',
     expect: [],
