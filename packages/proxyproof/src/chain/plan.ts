@@ -1506,6 +1506,22 @@ export const SCHEME_FIX =
   /^(nginx-xfp|apache-xfp|django-ssl-header|trust:|proxyfix|trust-proxy|caddy-trust|fastcgi-https|laravel-trust|rails-assume-ssl)/;
 const HOST_FIX = /^nginx-host/;
 
+/**
+ * The planned fix a finding about one route carries: among the fixes `wanted` accepts, first the one written for that
+ * route itself (`nginx-xfp:<hop>/<route>`: its own location's line), then one written for no route of the chain (an
+ * app's trust setting, a hop's), never the fix of another route (two locations of one server, each missing the header,
+ * each get their own line).
+ */
+export function fixForRoute(
+  fixes: readonly PlannedFix[],
+  routes: readonly { hopId: string; routeId: string }[],
+  route: { hopId: string; routeId: string },
+  wanted: (f: PlannedFix) => boolean,
+): PlannedFix | undefined {
+  const aimedAt = (f: PlannedFix, r: { hopId: string; routeId: string }): boolean => f.id.endsWith(`:${r.hopId}/${r.routeId}`);
+  return fixes.find((f) => wanted(f) && aimedAt(f, route)) ?? fixes.find((f) => wanted(f) && !routes.some((r) => aimedAt(f, r)));
+}
+
 function fixOrder(id: string): number {
   return SCHEME_FIX.test(id) ? 0 : HOST_FIX.test(id) ? 1 : 2;
 }

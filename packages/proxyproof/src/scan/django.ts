@@ -21,3 +21,14 @@ export function djangoCookieEvidence(cookies: Iterable<CookieFacts>): string | u
   }
   return names.has('csrftoken') && names.has('sessionid') ? 'both csrftoken and sessionid cookies' : undefined;
 }
+
+/**
+ * How to make the app trust the proxy's X-Forwarded-Proto, for a scan finding's fix: Django's setting only where the
+ * site's cookies show Django (djangoCookieEvidence), otherwise the settings of the app servers and frameworks alike
+ * (a live site does not say which one answers).
+ */
+export function trustAdvice(cookies: Iterable<CookieFacts>): string {
+  return djangoCookieEvidence(cookies) !== undefined
+    ? 'Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")'
+    : "the app server's or framework's trusted-proxy setting: gunicorn/uvicorn --forwarded-allow-ips, Express `trust proxy`, Werkzeug's ProxyFix, Rails' trusted proxies";
+}

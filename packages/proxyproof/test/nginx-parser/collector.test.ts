@@ -90,7 +90,28 @@ describe('nginx collector', () => {
     });
     const facts = await collect(['.'], root);
     assert.deepEqual(facts.diagnostics, []);
-    assert.deepEqual(facts.nginx.configs.map((t) => t.config[0]?.file).sort(), ['deploy/shop.conf', 'nginx/site']);
+    // A file of bare proxy_set_header lines that nothing includes is a headers snippet, read as a server include
+    // (issue 12); supervisord's .conf is not nginx.
+    assert.deepEqual(facts.nginx.configs.map((t) => t.config[0]?.file).sort(), [
+      'deploy/params.conf',
+      'deploy/shop.conf',
+      'nginx/site',
+    ]);
+  });
+
+  it('a headers snippet that a server of the tree includes is read there, not as an entry of its own', async () => {
+    const root = tree({
+      'deploy/shop.conf': SERVER.replace('location / {', 'location / {\n    include params.conf;'),
+      'deploy/params.conf': 'proxy_set_header X-A 1;\n',
+      'deploy/other.conf': 'proxy_set_header X-B 1;\nclient_max_body_size 1m;\n',
+      'deploy/limits.conf': 'client_max_body_size 1m;\n',
+    });
+    const facts = await collect(['.'], root);
+    assert.deepEqual(facts.diagnostics, []);
+    // other.conf: nothing includes it; limits.conf sets no proxy header, so it is no headers snippet.
+    assert.deepEqual(facts.nginx.configs.map((t) => t.config[0]?.file).sort(), ['deploy/other.conf', 'deploy/shop.conf']);
+    const shop = facts.nginx.configs.find((t) => t.config[0]?.file === 'deploy/shop.conf');
+    assert.ok(shop?.config.some((c) => c.file === 'deploy/params.conf'));
   });
 
   it('finds a site file named after its host anywhere, by its content; other dotted names are left alone', async () => {

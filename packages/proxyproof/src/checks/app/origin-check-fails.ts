@@ -4,7 +4,7 @@
  * front sends no scheme header it reads: every form POST fails ("HTTP Origin header didn't match request.base_url").
  * Django 4.0+ does the same (CsrfViewMiddleware's Origin check) where the chain says an HTTPS route reaches it as http.
  */
-import { SCHEME_FIX } from '../../chain/plan.js';
+import { fixForRoute, SCHEME_FIX } from '../../chain/plan.js';
 import { versionAtLeast } from '../../collectors/python/versions.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
@@ -122,8 +122,8 @@ function djangoOriginChecks(facts: Facts): Finding[] {
       seen.add(`${fw.file}|${origin}`);
       const lost = r.scheme.lostAt;
       const planned =
-        a.plan.fixes.find((f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
-        a.plan.fixes.find((f) => f.kind === 'required');
+        fixForRoute(a.plan.fixes, a.verdict.routes, r, (f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
+        fixForRoute(a.plan.fixes, a.verdict.routes, r, (f) => f.kind === 'required');
       const version = fw.settings.__versionNote;
       out.push(
         finding(meta, {

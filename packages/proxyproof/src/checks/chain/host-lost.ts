@@ -1,3 +1,4 @@
+import { fixForRoute } from '../../chain/plan.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
@@ -23,7 +24,7 @@ export const hostLost: Check = {
     for (const r of a.verdict.routes) {
       if (r.host.status !== 'lost') continue;
       const lost = r.host.lostAt;
-      const fix = a.plan.fixes.find((f) => f.id.startsWith('nginx-host'));
+      const fix = fixForRoute(a.plan.fixes, a.verdict.routes, r, (f) => f.id.startsWith('nginx-host'));
       out.push(
         finding(meta, {
           message: `${r.url} (${r.route}): the app uses host ${r.host.believed ?? '(none)'} instead of ${r.host.expected}${lost ? `, lost at hop ${lost.step} (${lost.label}): ${lost.reason}${lost.ref ? ` (${refText(lost.ref)})` : ''}` : ''}.\nchain: ${path(r.trace)}`,

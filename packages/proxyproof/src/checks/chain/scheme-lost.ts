@@ -1,5 +1,5 @@
 import { appByLabel, proxyById } from '../../chain/model.js';
-import { type PlannedFix, REDIRECT_FIX, SCHEME_FIX } from '../../chain/plan.js';
+import { fixForRoute, type PlannedFix, REDIRECT_FIX, SCHEME_FIX } from '../../chain/plan.js';
 import type { Redirect } from '../../chain/simulate.js';
 import type { Check, CheckMeta } from '../../model/check.js';
 import { finding } from '../../model/check.js';
@@ -49,10 +49,11 @@ export const schemeLost: Check = {
       // A loop at a proxy's own redirect is fixed at that redirect (`caddy-serve-plain`); the planned changes of the
       // same hop that the set needs with it (Caddy's trusted_proxies) are written with it (Fix.also).
       const atRedirect = loop && r.redirect?.by === 'proxy' ? a.plan.fixes.find((f) => REDIRECT_FIX.test(f.id)) : undefined;
+      // This route's own fix (its location's line), not the first route's of the plan.
       const fix =
         atRedirect ??
-        a.plan.fixes.find((f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
-        a.plan.fixes.find((f) => f.kind === 'required');
+        fixForRoute(a.plan.fixes, a.verdict.routes, r, (f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
+        fixForRoute(a.plan.fixes, a.verdict.routes, r, (f) => f.kind === 'required');
       // Hono has no trust setting: only code that uses the scheme (`c.req.url`, hono/csrf's default origin check)
       // sees the lost https (collectors/node/request-reads.ts). Where no file of the app read here uses it, the loss
       // is a lead, not a fault of this deployment.

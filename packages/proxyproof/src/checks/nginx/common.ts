@@ -10,6 +10,7 @@ import {
   displayFile,
   frontProxyEvidence,
   HEADER_DIRECTIVE,
+  headerSnippetScope,
   indentationAt,
   type NginxHeaderEntry,
   type NginxHeaderSet,
@@ -166,10 +167,22 @@ export function describeListen(l: NginxListen): string {
 
 /** "`location /api/` (server example.com)" — the file:line is in the evidence. */
 export function scopeName(facts: Facts, server: NginxServer, scope: NginxScope): string {
+  if (scope === headerSnippetScope(server)) return `the headers snippet ${displayFile(facts, server.ref.file)}`;
   const name = server.serverNames.find((n) => n && n !== '_') ?? server.serverNames[0] ?? '_';
-  void facts;
   return scope.kind === 'server' ? `server ${name}` : `\`${scope.label}\` (server ${name})`;
 }
+
+/**
+ * A server include read on its own (NginxServer.fragment) that says nothing of its listen: whether the server that
+ * includes it ends TLS is not in the linted files.
+ */
+export function listenUnknown(server: NginxServer): boolean {
+  return server.fragment === true && server.listens.length === 0;
+}
+
+/** What a fragment's header means where the listen is unknown (listenUnknown), for messages. */
+export const INCLUDED_SOMEWHERE =
+  'this file is a server include that no linted file includes, so whether the server that includes it ends TLS is not in these files';
 
 /** The directive (in a real file) after which new lines of a set belong: the last entry, or the include that brought it. */
 export function anchorForEntry(entry: NginxHeaderEntry, owner: NginxRef | undefined): NginxRef | undefined {
@@ -306,8 +319,10 @@ export function forEachHeaderUse(
   for (const server of model.servers) {
     visited.length = 0;
     byLine = undefined;
-    for (const scope of passingScopes(server)) {
-      const kind = scope.pass?.kind;
+    // A headers snippet no file includes: its proxy headers are what the including block's proxy_pass sends.
+    const snippet = kinds.includes('proxy') ? headerSnippetScope(server) : undefined;
+    for (const scope of snippet ? [snippet] : passingScopes(server)) {
+      const kind = scope === snippet ? 'proxy' : scope.pass?.kind;
       if (!kind || !kinds.includes(kind) || (skipAcme && isAcmeChallengeScope(scope))) continue;
       const set = scope.headers[kind];
       for (const entry of entries ? entries(set) : set.entries) {

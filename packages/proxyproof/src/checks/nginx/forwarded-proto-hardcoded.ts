@@ -18,7 +18,9 @@ import {
   describeListen,
   entryEvidence,
   forEachHeaderUse,
+  INCLUDED_SOMEWHERE,
   listenEvidence,
+  listenUnknown,
   NGINX_DOCS,
   plainRedirectedToHttps,
   replaceDirectiveFix,
@@ -43,6 +45,15 @@ function claimedScheme(e: NginxHeaderEntry): 'http' | 'https' | undefined {
   return expr === 'https' || expr === 'http' ? expr : undefined;
 }
 
+const HTTP_ON_TLS_WHY =
+  'HTTPS requests marked http make the app redirect to https again (ERR_TOO_MANY_REDIRECTS with SECURE_SSL_REDIRECT), build http:// ' +
+  'URLs (mixed content) and drop Secure from cookies.';
+
+/** The entry's line with the scheme variable in place of the literal. */
+function literalFixLine(e: NginxHeaderEntry & { ref: { text: string } }): string {
+  return `${e.ref.text.split(' ')[0]} ${e.name} ${e.name.toLowerCase() === 'forwarded' ? `"${e.value.replace(/proto=[^;,"\s]*/i, 'proto=$scheme')}"` : /^(x-forwarded-ssl|front-end-https)$/i.test(e.name) ? '$https' : '$scheme'};`;
+}
+
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
@@ -60,6 +71,21 @@ function run(facts: Facts): Finding[] {
     } else {
       wrong = tlsListens(server);
       severity = 'high';
+    }
+    // `http` in a headers snippet no linted file includes: wrong in every server that ends TLS and includes it (a
+    // literal `https` there is the usual snippet of a TLS server: not said without its listen).
+    if (claim === 'http' && listenUnknown(server)) {
+      out.push(
+        finding(meta, {
+          severity: 'medium',
+          message: `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\` whatever the client used: wherever a server that ends TLS includes it, the app believes HTTPS requests are plain http (${INCLUDED_SOMEWHERE}).`,
+          evidence: entryEvidence(facts, e.ref, 'a literal http, whatever the client used'),
+          why: HTTP_ON_TLS_WHY,
+          fix: replaceDirectiveFix(facts, scope.headers.proxy, e, literalFixLine(e), 'with the scheme of the client connection'),
+          data: { claimed: claim, header: e.name },
+        }),
+      );
+      return;
     }
     if (wrong.length === 0) return;
     const ref = e.ref;
@@ -86,13 +112,12 @@ function run(facts: Facts): Finding[] {
           claim === 'https'
             ? 'A plain-HTTP request marked https is never redirected to https by the app (SECURE_SSL_REDIRECT, force_ssl), gets Secure cookies ' +
               'it cannot send back, and HSTS/CSRF decisions are made on a false premise.'
-            : 'HTTPS requests marked http make the app redirect to https again (ERR_TOO_MANY_REDIRECTS with SECURE_SSL_REDIRECT), build http:// ' +
-              'URLs (mixed content) and drop Secure from cookies.',
+            : HTTP_ON_TLS_WHY,
         fix: replaceDirectiveFix(
           facts,
           scope.headers.proxy,
           e,
-          `${ref.text.split(' ')[0]} ${e.name} ${e.name.toLowerCase() === 'forwarded' ? `"${e.value.replace(/proto=[^;,"\s]*/i, 'proto=$scheme')}"` : /^(x-forwarded-ssl|front-end-https)$/i.test(e.name) ? '$https' : '$scheme'};`,
+          literalFixLine(e),
           'with the scheme of the client connection' +
             (mixed ? ' (the server has both plain and TLS listeners, so it must be a variable)' : ''),
         ),

@@ -19,6 +19,8 @@ import {
   describePass,
   entryEvidence,
   forEachHeaderUse,
+  INCLUDED_SOMEWHERE,
+  listenUnknown,
   NGINX_DOCS,
   replaceDirectiveFix,
   scopeName,
@@ -175,8 +177,21 @@ function run(facts: Facts): Finding[] {
     // On a server that only answers plain HTTP the wrong value still says http: harmless until TLS is added.
     // Beside a right header, a wrong one matters to a reader of both: gunicorn (400, contradictory headers).
     const gunicorn = facts.appServers.some((a) => a.kind === 'gunicorn');
-    const severity: Finding['severity'] = !server.tls ? 'info' : alone ? 'high' : gunicorn ? 'medium' : 'low';
-    const over = server.tls ? 'for an HTTPS request' : 'here (this server only answers plain HTTP)';
+    // A snippet no linted file includes: its server's listen is unknown, so the header is as wrong as on TLS, one step
+    // lower (the including server may be plain HTTP only).
+    const unknown = listenUnknown(server);
+    const severity: Finding['severity'] = unknown
+      ? alone
+        ? 'medium'
+        : 'low'
+      : !server.tls
+        ? 'info'
+        : alone
+          ? 'high'
+          : gunicorn
+            ? 'medium'
+            : 'low';
+    const over = server.tls || unknown ? 'for an HTTPS request' : 'here (this server only answers plain HTTP)';
     const underscore = meant !== undefined && underscoreSchemeHeader(e.name) === meant;
     const problem = underscore
       ? underscoreNote(e.name, meant)
@@ -186,9 +201,11 @@ function run(facts: Facts): Finding[] {
           `(gunicorn's default secure_scheme_headers compare exactly; any other value sets the scheme to http)`;
     const consequence = !alone
       ? ` Another scheme header says https, so gunicorn answers 400 "Contradictory scheme headers"${gunicorn ? ' (gunicorn runs the app here)' : '; an app that reads only the right header is not affected'}.`
-      : server.tls
-        ? ' No other scheme header is sent, so the application believes every request is plain http.'
-        : ' Harmless while the server is plain HTTP, wrong as soon as it ends TLS.';
+      : unknown
+        ? ` No other scheme header is sent, so wherever a server that ends TLS includes it, the application believes every request is plain http (${INCLUDED_SOMEWHERE}).`
+        : server.tls
+          ? ' No other scheme header is sent, so the application believes every request is plain http.'
+          : ' Harmless while the server is plain HTTP, wrong as soon as it ends TLS.';
     const target = meant ?? e.name;
     const right =
       RIGHT_EXPRESSION[target.toLowerCase()] ?? (target.toLowerCase() === 'x-forwarded-protocol' ? undefined : '$scheme');

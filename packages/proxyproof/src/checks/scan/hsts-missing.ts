@@ -37,7 +37,9 @@ export const hstsMissing: ScanCheck = {
           evidence: [{ file: page.finalUrl, line: 0, snippet: 'Strict-Transport-Security: (absent)', source: 'live' }],
           why: 'Without HSTS the first request of every visit can go over plain http and be intercepted (SSL stripping).',
           fix: {
-            description: 'send HSTS from the proxy (or, for Django, set SECURE_HSTS_SECONDS once the app sees https)',
+            description: django
+              ? 'send HSTS from the proxy (or, for Django, set SECURE_HSTS_SECONDS once the app sees https)'
+              : 'send HSTS from the proxy (or from the app, once it sees https)',
             lines: ['add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;'],
           },
           data: { url: page.finalUrl, djangoHint: django },

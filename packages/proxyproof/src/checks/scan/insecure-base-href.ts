@@ -31,7 +31,7 @@ export const insecureBaseHref: ScanCheck = {
           fix: {
             description:
               a.cause === 'backend-generated'
-                ? fixFor(a, first.ref.url)
+                ? fixFor(a, first.ref.url, facts)
                 : 'write the base as https:// or a path (`<base href="/">`)',
           },
           data: { url: first.ref.url, cause: a.cause, pages: [...new Set(occ.map((o) => o.page.finalUrl))] },

@@ -18,6 +18,6 @@ export const insecureFormAction: ScanCheck = {
     mixedContentFindings(meta, facts, ['form'], (ref, a) => ({
       message: `a form on an https page submits to ${ref.url}`,
       why: 'Chromium warns on load ("contains a form that targets an insecure endpoint") and shows the full-page "The information you are about to submit is not secure" interstitial on submit; the data (passwords, CSRF tokens) travels in clear, and CSRF origin checks fail.',
-      fix: fixFor(a, ref.url),
+      fix: fixFor(a, ref.url, facts),
     })),
 };

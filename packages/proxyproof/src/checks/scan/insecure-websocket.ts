@@ -21,7 +21,7 @@ export const insecureWebsocket: ScanCheck = {
       why: '`new WebSocket("ws://...")` throws SecurityError on an https page: live updates, chat or notifications stop working. Often built from `location` by a backend that believes it is on http.',
       fix:
         a.cause === 'backend-generated'
-          ? fixFor(a, ref.url)
+          ? fixFor(a, ref.url, facts)
           : `use wss:// (or build the URL from location.protocol === 'https:' ? 'wss:' : 'ws:')`,
     })),
 };

@@ -20,6 +20,6 @@ export const mixedContentBlocked: ScanCheck = {
     mixedContentFindings(meta, facts, ['blocked'], (ref, a) => ({
       message: `${ref.url} (${ref.resourceType ?? ref.kind}${ref.viaBase ? ', relative URL made http:// by <base href>' : ''}) is blocked by Chromium on an https page`,
       why: 'The browser refuses to load it: the page loses its styles, scripts, fonts or frames ("Mixed Content: ... This request has been blocked" in the console).',
-      fix: fixFor(a, ref.url),
+      fix: fixFor(a, ref.url, facts),
     })),
 };

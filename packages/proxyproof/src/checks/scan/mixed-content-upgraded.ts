@@ -27,13 +27,13 @@ export const mixedContentUpgraded: ScanCheck = {
         ? {
             message: `${ref.url} (${ref.resourceType ?? ref.kind}) is loaded over plain http with a warning: Chromium never upgrades an IP-address URL`,
             why: 'The page is no longer fully secure (no padlock); the content can be read and replaced on the network.',
-            fix: fixFor(a, ref.url),
+            fix: fixFor(a, ref.url, facts),
           }
         : {
             message: `${ref.url} (${ref.resourceType ?? ref.kind}) is silently upgraded to https:// by Chromium.${portNote}`,
             why: 'It works only while the same host and port serve the file over https; other browsers and older Chromium show a "not secure" warning or block it, and the cause (the backend building http:// URLs) is still there.',
             severity: portNote ? 'high' : undefined,
-            fix: fixFor(a, ref.url),
+            fix: fixFor(a, ref.url, facts),
           };
     }),
 };

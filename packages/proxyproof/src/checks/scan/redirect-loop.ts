@@ -2,6 +2,7 @@ import type { CheckMeta } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { tryUrl } from '../../model/url.js';
 import { relevantLint } from '../../scan/attribution.js';
+import { trustAdvice } from '../../scan/django.js';
 import { finding, type ScanCheck } from './types.js';
 
 const meta: CheckMeta = {
@@ -51,8 +52,7 @@ export const redirectLoop: ScanCheck = {
           ],
           why: 'The browser gives up with ERR_TOO_MANY_REDIRECTS: the page is down for every visitor.',
           fix: {
-            description:
-              'make the proxy send X-Forwarded-Proto (proxy_set_header X-Forwarded-Proto $scheme;) and the app trust it (Django: SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https"))',
+            description: `make the proxy send X-Forwarded-Proto (proxy_set_header X-Forwarded-Proto $scheme;) and the app trust it (${trustAdvice(facts.pages.flatMap((x) => x.cookies))})`,
           },
           data: { url: p.url, chain: p.chain, kind: p.redirectLoop },
         }),

@@ -44,12 +44,12 @@ export const redirectToHttp: ScanCheck = {
       const sameHost = fromHost !== undefined && fromHost === hostnameOf(e.to, e.from);
       out.push(
         finding(meta, {
-          message: `${e.from} answers ${e.status} Location: ${e.to}${sameHost ? "\ncause: an absolute redirect built from the scheme the backend believes (build_absolute_uri(), PREPEND_WWW, a login/`redirect_to` from the request, or nginx's own absolute_redirect/port_in_redirect on a plain-http listener); the proxy is not passing, or the app not trusting, X-Forwarded-Proto" : ''}${lint.length && sameHost ? `\nconsistent with ${lint.map((l) => `${l.id} at ${l.file}:${l.line}`).join(', ')}` : ''}`,
+          message: `${e.from} answers ${e.status} Location: ${e.to}${sameHost ? "\ncause: an absolute redirect built from the scheme the backend believes (the framework's absolute-URL helper, a www or trailing-slash redirect, a login's return URL taken from the request, or nginx's own absolute_redirect/port_in_redirect on a plain-http listener); the proxy is not passing, or the app not trusting, X-Forwarded-Proto" : ''}${lint.length && sameHost ? `\nconsistent with ${lint.map((l) => `${l.id} at ${l.file}:${l.line}`).join(', ')}` : ''}`,
           evidence: [
             { file: e.from, line: 0, snippet: `HTTP ${e.status}  Location: ${e.to}`, source: 'live' },
             ...lint.map((l) => ({ file: l.file, line: l.line, note: l.id, source: 'file' as const })),
           ],
-          why: 'The browser leaves https: cookies marked Secure are not sent, an HSTS browser bounces back (a loop), POST bodies are lost, and the user sees "not secure". A Location without a scheme (Django\'s APPEND_SLASH, a relative path) is not a cause.',
+          why: 'The browser leaves https: cookies marked Secure are not sent, an HSTS browser bounces back (a loop), POST bodies are lost, and the user sees "not secure". A Location without a scheme (a relative path, a trailing-slash redirect written as `/path/`) is not a cause.',
           fix: {
             description: sameHost
               ? "pass X-Forwarded-Proto from the proxy and trust it in the app; for nginx's own redirects use `absolute_redirect off;`"

@@ -5,6 +5,7 @@
 import { type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Severity } from '../../model/finding.js';
 import { type Attribution, attribute } from '../../scan/attribution.js';
+import { trustAdvice } from '../../scan/django.js';
 import type { Classification, PageFacts, ScanFacts, UrlRef } from '../../scan/types.js';
 
 export interface ScanCheck {
@@ -133,9 +134,10 @@ export function mixedContentFindings(
   return out;
 }
 
-export function fixFor(a: Attribution, url: string): string {
+/** The fix of a mixed-content finding; `facts` decide whether the app's trust setting may be named as Django's. */
+export function fixFor(a: Attribution, url: string, facts: ScanFacts): string {
   if (a.cause === 'backend-generated') {
-    return 'make the proxy send X-Forwarded-Proto $scheme (or Forwarded: proto=https) and make the app trust it from the proxy only (Django: SECURE_PROXY_SSL_HEADER; gunicorn: --forwarded-allow-ips); run `proxyproof lint` on the deployment for the exact lines';
+    return `make the proxy send X-Forwarded-Proto $scheme (or Forwarded: proto=https) and make the app trust it from the proxy only (${trustAdvice(facts.pages.flatMap((p) => p.cookies))}); run \`proxyproof lint\` on the deployment for the exact lines`;
   }
   if (a.cause === 'third-party') return `load ${url.replace(/^http:/, 'https:')} instead (or self-host it)`;
   return `write the URL as https:// or relative in the template/content/stylesheet that contains it`;

@@ -10,7 +10,8 @@
  *   reads as nginx: Apache and supervisord use the same folder names);
  * - any other `*.conf`, and extension-less files under a folder whose name contains "nginx", when the file
  *   parses as nginx and has a top-level http/server/location/upstream/events/stream block (a supervisord or
- *   Apache .conf does not parse; a snippet of `proxy_set_header` lines is included by an entry, not one itself);
+ *   Apache .conf does not parse), or is a headers snippet of bare `proxy_set_header` lines (isHeaderSnippet: read
+ *   as a server include when no entry includes it);
  * - a file named after a host (`deploy/quote.example.com`, as Debian's sites-available names sites) anywhere,
  *   on the same content test.
  * A file that another entry includes is not an entry itself. A missing absolute include (a path on the server,
@@ -28,14 +29,14 @@ import { passengerServer } from '../ruby/passenger.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
 import { detemplate, isPlaceholder, isTemplateName, renderedName } from '../template/index.js';
 import type { NginxConfigTree, NginxDirective } from './ast.js';
-import { analysedBlock, suggestDirective } from './directives.js';
+import { allowedIn, analysedBlock, isKnownDirective, suggestDirective } from './directives.js';
 import { type EmbeddedNginx, embeddedNginx, mayEmbedNginx } from './embedded.js';
 import { heredocNginx, mayWriteNginx } from './heredoc.js';
 import { errorReason, MAX_CONFIG_BYTES, parseNginxFile, relabelTree } from './parser.js';
 import { STOCK_FILES, stockFileFor, stockSummary } from './stock.js';
 
 const SITE_DIRS = new Set(['sites-enabled', 'sites-available', 'conf.d']);
-/** Block directives that make a file an nginx config of its own (a snippet of `proxy_set_header` lines is not). */
+/** Block directives that make a file an nginx config of its own (a snippet of `proxy_set_header` lines: isHeaderSnippet). */
 const ENTRY_BLOCKS = new Set(['http', 'server', 'location', 'upstream', 'events', 'stream']);
 /** Reads like nginx (for explicit files, and broken files under an nginx folder that do not parse). */
 const LOOKS_NGINX =
@@ -185,6 +186,23 @@ function misspellings(tree: NginxConfigTree): { file: string; line: number; colu
 
 function hasEntryBlock(list: NginxDirective[]): boolean {
   return list.some((d) => d.block !== undefined && ENTRY_BLOCKS.has(d.directive));
+}
+
+/**
+ * A file of bare `proxy_set_header` lines (a headers snippet, `proxy-headers.conf`): nginx directives only, each one a
+ * server or location may hold, at least one of them `proxy_set_header`. When no file of the tree includes it, it is
+ * analysed as a server include (facts/nginx/build.ts), its lines keeping their own file:line; an entry that includes
+ * it reads it in that real context instead.
+ */
+function isHeaderSnippet(list: NginxDirective[]): boolean {
+  let headers = false;
+  for (const d of list) {
+    if (d.directive === '#') continue;
+    if (d.block !== undefined || !isKnownDirective(d.directive)) return false;
+    if (!allowedIn(d.directive, ['http', 'server']) && !allowedIn(d.directive, ['http', 'location'])) return false;
+    if (d.directive === 'proxy_set_header') headers = true;
+  }
+  return headers;
 }
 
 /** The cwd the display paths are relative to (discover made them relative to it). */
@@ -430,7 +448,7 @@ export const nginxCollector: Collector = {
         }
       } else if (cand.kind === 'heuristic') {
         const nginxLike = parsedOk
-          ? hasEntryBlock(tree.config[0]?.parsed ?? [])
+          ? hasEntryBlock(tree.config[0]?.parsed ?? []) || isHeaderSnippet(tree.config[0]?.parsed ?? [])
           : (/nginx/i.test(dirname(f.abs)) || SITE_DIRS.has(parentName(f.abs))) && OPENS_BLOCK.test(entryText);
         if (!nginxLike) continue;
       }

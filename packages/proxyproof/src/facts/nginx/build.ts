@@ -900,6 +900,10 @@ function serverOnly(l: Located): boolean {
     (d === 'if' && !!l.d.block)
   );
 }
+/** A `proxy_set_header` line: a file of nothing else is a headers snippet, included in a server or location. */
+function setsProxyHeader(l: Located): boolean {
+  return l.d.directive === 'proxy_set_header';
+}
 /** Blocks of the http level that a server include may carry beside its locations. */
 const HTTP_ONLY = new Set(['upstream', 'map', 'geo', 'split_clients']);
 
@@ -921,10 +925,13 @@ class ModelBuilder {
     const https = top.filter((l) => l.d.directive === 'http' && l.d.block);
     if (https.length > 0) {
       for (const h of https) this.addHttp(walker, walker.children(h), configIndex, h.ref);
-    } else if (!top.some((l) => l.d.directive === 'server' && l.d.block) && top.some(serverOnly)) {
+    } else if (
+      !top.some((l) => l.d.directive === 'server' && l.d.block) &&
+      (top.some(serverOnly) || (!top.some((l) => HTTP_ONLY.has(l.d.directive)) && top.some(setsProxyHeader)))
+    ) {
       // A server include (a file of `location` blocks, `set`/`if` and proxy lines, as Elastic Beanstalk's
-      // conf.d/elasticbeanstalk/*.conf or a snippet no file here includes): analysed inside a server that
-      // has nginx's defaults (listen 80), its directives keeping their own file:line.
+      // conf.d/elasticbeanstalk/*.conf or a snippet no file here includes, or only `proxy_set_header` lines): analysed
+      // inside a server, its directives keeping their own file:line; its listen is the including server's, unknown.
       const first = entry.parsed.find((d) => d.directive !== '#');
       const server: NginxDirective = { directive: 'server', args: [], line: first?.line ?? 1, block: entry.parsed };
       const at = new Located(server, { file: entry, via: [], enclosing: 'main', walker });

@@ -166,6 +166,18 @@ export function passingScopes(server: NginxServer): readonly NginxScope[] {
   return passing;
 }
 
+/**
+ * A headers snippet read as a server include (a file of `proxy_set_header` lines no file here includes:
+ * NginxServer.fragment, no listen and no *_pass of its own): its server level, whose proxy headers every
+ * `proxy_pass` of the block that includes it sends. Undefined for any other server.
+ */
+export function headerSnippetScope(server: NginxServer): NginxScope | undefined {
+  if (!server.fragment || server.listens.length > 0) return undefined;
+  const top = server.scopes[0];
+  if (top?.headers.proxy.fromScope !== 0 || server.scopes.some((s) => s.pass !== undefined)) return undefined;
+  return top;
+}
+
 /** The scope whose own directives define a set (or undefined: the http level, or no level). */
 export function setOwner(server: NginxServer, set: NginxHeaderSet): NginxScope | undefined {
   return set.fromScope !== undefined && set.fromScope >= 0 ? server.scopes[set.fromScope] : undefined;

@@ -20,7 +20,14 @@ import { regexLocationSample } from '../../chain/topology/regex-sample.js';
 import type { Facts } from '../../model/facts.js';
 import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { joinTlsSite, type PlainRedirect } from '../redirect-sites.js';
-import { displayFile, frontProxyEvidence, includesThatMayChange, nginxModel, passingScopes } from './index.js';
+import {
+  displayFile,
+  frontProxyEvidence,
+  headerSnippetScope,
+  includesThatMayChange,
+  nginxModel,
+  passingScopes,
+} from './index.js';
 import type { NginxHeaderEntry, NginxModel, NginxPass, NginxRef, NginxScope, NginxServer } from './types.js';
 
 const VAR_MAP: Record<string, string> = {
@@ -336,6 +343,9 @@ export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
   const anyRealTls = model.servers.some((x) => x.tls && !x.tlsOnlyInBranch);
   const pending: PlainRedirect[] = [];
   for (const server of model.servers) {
+    // A headers snippet nothing includes proxies nothing by itself and listens nowhere: its lines are judged by the
+    // layer checks, and no chain hop stands for it.
+    if (headerSnippetScope(server)) continue;
     let block = blocks.get(server.http);
     if (!block) {
       block = httpBlockOf(model, server.http);

@@ -20,6 +20,7 @@ caseTable(hstsMissing, [
     expect: ([f]) => {
       assert.match(f!.message, /Django site \(a csrftoken cookie with Django's default Max-Age=31449600\).*is_secure/);
       assert.equal(f!.data?.djangoHint, true);
+      assert.match(f!.fix?.description ?? '', /for Django, set SECURE_HSTS_SECONDS/);
     },
   },
   {
@@ -29,6 +30,7 @@ caseTable(hstsMissing, [
     expect: ([f]) => {
       assert.doesNotMatch(f!.message, /Django|is_secure/);
       assert.equal(f!.data?.djangoHint, false);
+      assert.doesNotMatch(f!.fix?.description ?? '', /Django|SECURE_HSTS_SECONDS/);
     },
   },
   {

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { mixedContentBlocked } from '../../../src/checks/scan/mixed-content-blocked.js';
+import { parseSetCookie } from '../../../src/scan/cookies.js';
 import { caseTable, facts, page, ref } from './fixtures.js';
 
 const A = 'https://app.test/';
+/** A page whose http:// script and form come from the backend (canonical on http), with one cookie. */
+const backendGenerated = (cookie: string) =>
+  page(A, {
+    canonical: 'http://app.test/',
+    linkStats: { sameHostHttp: 3, sameHostHttps: 0, relative: 1 },
+    cookies: [parseSetCookie(cookie, A)!],
+    insecure: [ref('http://app.test/s.js', 'blocked', 'script'), ref('http://app.test/submit', 'form', 'form-action')],
+  });
 caseTable(mixedContentBlocked, [
   { name: 'no insecure URL', facts: facts([page(A)]), count: 0 },
   {
@@ -40,7 +49,22 @@ caseTable(mixedContentBlocked, [
     expect: ([f]) => {
       assert.equal(f!.data?.cause, 'backend-generated');
       assert.match(f!.message, /X-Forwarded-Proto/);
+      // No cookie shows Django: the trust advice names no framework's setting as the answer.
+      assert.doesNotMatch(f!.fix?.description ?? '', /Django|SECURE_PROXY_SSL_HEADER/);
+      assert.match(f!.fix?.description ?? '', /--forwarded-allow-ips.*trust proxy/);
     },
+  },
+  {
+    name: "backend-generated on a site whose csrftoken has Django's default Max-Age: Django's setting named",
+    facts: facts([backendGenerated('csrftoken=1; Max-Age=31449600; Path=/')]),
+    count: 1,
+    expect: ([f]) => assert.match(f!.fix?.description ?? '', /Django: SECURE_PROXY_SSL_HEADER/),
+  },
+  {
+    name: 'trap: backend-generated, a sessionid cookie alone (any framework names it so): Django not named',
+    facts: facts([backendGenerated('sessionid=1; Path=/; HttpOnly')]),
+    count: 1,
+    expect: ([f]) => assert.doesNotMatch(f!.fix?.description ?? '', /Django/),
   },
   {
     name: 'deduplicated across pages, each page listed',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { redirectLoop } from '../../../src/checks/scan/redirect-loop.js';
+import { parseSetCookie } from '../../../src/scan/cookies.js';
 import { caseTable, facts, page } from './fixtures.js';
 
 const loop = page('https://app.test/', {
@@ -26,7 +27,29 @@ caseTable(redirectLoop, [
       assert.equal(f!.severity, 'critical');
       assert.match(f!.message, /https:\/\/app.test\/ -> 301 https:\/\/app.test\//);
       assert.match(f!.message, /believes the request is plain http/);
+      // No cookie shows Django: its setting is not the advice.
+      assert.doesNotMatch(f!.fix?.description ?? '', /Django|SECURE_PROXY_SSL_HEADER/);
     },
+  },
+  {
+    name: "the loop on a site with both of Django's default cookies: Django's setting named",
+    facts: facts([
+      {
+        ...loop,
+        cookies: [
+          parseSetCookie('csrftoken=1; Path=/', 'https://app.test/')!,
+          parseSetCookie('sessionid=1; Path=/', 'https://app.test/')!,
+        ],
+      },
+    ]),
+    count: 1,
+    expect: ([f]) => assert.match(f!.fix?.description ?? '', /Django: SECURE_PROXY_SSL_HEADER/),
+  },
+  {
+    name: 'trap: the loop on a site with a sessionid cookie alone: Django not named',
+    facts: facts([{ ...loop, cookies: [parseSetCookie('sessionid=1; Path=/', 'https://app.test/')!] }]),
+    count: 1,
+    expect: ([f]) => assert.doesNotMatch(f!.fix?.description ?? '', /Django/),
   },
   {
     name: 'https -> http -> https ping-pong',
