@@ -96,7 +96,10 @@ export const secureCookieNeverSet: Check = {
       const a = fw.appEnd;
       const c = a.secureCookies;
       if (!c || c.origin === 'unknown') continue;
-      if (a.assumeHttps?.value === true) continue;
+      // An app that takes every request as https (Rails assume_ssl, OCTANE_HTTPS) flags an `auto` cookie and writes an
+      // `always` one; a `never` cookie stays plain whatever it believes (Laravel's URL::forceScheme changes URLs only).
+      const believesHttps = a.assumeHttps?.value === true;
+      if (believesHttps && c.value !== 'never') continue;
       const name = cookieName(a);
       if (c.value === 'always') {
         const skipped = a.secureCookieSkippedOnHttp ? skippedFinding(facts, fw) : undefined;
@@ -104,7 +107,7 @@ export const secureCookieNeverSet: Check = {
         continue;
       }
       const cover = hstsCover(facts, [{ name, lifetime: a.secureCookieLifetime ?? 'unknown' }]);
-      const gated = c.origin === 'env' && c.envVar ? ` (from ${c.envVar})` : '';
+      const gated = c.origin === 'env' && c.envVar && !c.note?.includes(c.envVar) ? ` (from ${c.envVar})` : '';
       if (c.value === 'auto') {
         const at = lostRoute(facts, fw);
         if (!at) continue;

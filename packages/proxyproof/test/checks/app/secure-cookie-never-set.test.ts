@@ -116,6 +116,16 @@ const cases: Case[] = [
     expect: { count: 0 },
   },
   {
+    name: "invalid (trap for the reader): URL::forceScheme('https') makes URLs https, not the session cookie Secure",
+    files: {
+      ...laravel("env('SESSION_SECURE_COOKIE')"),
+      'app/Providers/AppServiceProvider.php':
+        "<?php\nnamespace App\\Providers;\nuse Illuminate\\Support\\Facades\\URL;\nclass AppServiceProvider extends ServiceProvider\n{\n    public function boot()\n    {\n        URL::forceScheme('https');\n    }\n}\n",
+      'site.conf': nginxFpm(),
+    },
+    expect: { count: 1, severity: 'medium', file: 'config/session.php' },
+  },
+  {
     name: "valid: 'secure' => true",
     files: { ...laravel('true'), 'site.conf': nginxFpm() },
     expect: { count: 0 },
