@@ -145,6 +145,8 @@ function causeOf(f: Finding): Cause | undefined {
   // replacement is the fix (a wrong value or a misspelling beside a right header is not a loss, so not these).
   if (f.id === 'nginx/scheme-header-value' && f.data?.underscore === true && f.severity === 'high') return 'scheme';
   if (SCHEME_SOURCE.test(f.id) || TRUST_SETTING.test(f.id)) return 'scheme';
+  // A session cookie whose Secure follows the request's scheme is one more consequence of that scheme's loss.
+  if (f.id === 'app/secure-cookie-never-set' && (f.data?.mode === 'auto' || f.data?.mode === 'skipped')) return 'scheme';
   if (SPOOF.test(f.id)) return 'spoof';
   if (HOST.test(f.id)) return 'host';
   return undefined;

@@ -244,8 +244,23 @@ export interface AppEndFacts {
   insertBefore?: SourceRef;
   /** Request hosts the redirect never applies to (Plug.SSL's `exclude` default: localhost, 127.0.0.1). */
   redirectExempt?: Valued<string[]>;
-  /** Session / auth cookies get Secure only when the request is https (`auto`), always, or never. */
+  /**
+   * The app's session cookie gets Secure only when the app believes the request is https (`auto`), always, or never
+   * (issue 14; checks/app/secure-cookie-never-set). The Valued's ref is the setting's line (or where it belongs when
+   * unset: origin `default`), its note what decides it ("Tomcat: Secure when request.isSecure()").
+   */
   secureCookies?: Valued<'auto' | 'always' | 'never'>;
+  /** The cookie that value is about (`laravel_session`, `JSESSIONID`, `the session cookie`). */
+  secureCookieName?: string;
+  /** Its lifetime in seconds, or 'session' (ends with the browser); undefined: not known (HSTS cover, hsts-cover.ts). */
+  secureCookieLifetime?: number | 'session';
+  /**
+   * With `always`: the framework does not write a Secure cookie at all on a request it believes is http (Rails'
+   * ActionDispatch::Cookies `write_cookie?`), so behind a proxy that loses the scheme the session never sticks.
+   */
+  secureCookieSkippedOnHttp?: boolean;
+  /** The setting that makes it always Secure, as the user writes it (`SESSION_SECURE_COOKIE=true`), for the fix. */
+  secureCookieFix?: string;
   /** Compares the Origin header with the request's own scheme+host (Rails origin check, Symfony/Laravel none). */
   originCheck?: Valued<boolean>;
   /** The app's own listener, when the framework owns it (Gin r.Run(":8080"), Kestrel urls). */

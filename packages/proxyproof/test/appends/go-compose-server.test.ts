@@ -4,6 +4,7 @@
 // comes from the service's environment / env_file; what the files do not fix stays unknown, said.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { nginxTlsProxy } from '../checks/app/fixtures.js';
 import { lintFiles } from '../python/lint-files.js';
 import { echoMain, goMain } from './go-sources.js';
 
@@ -24,21 +25,7 @@ const ginMain = (body: string[]) =>
 const echoApp = (body: string[]) => echoMain(['e := echo.New()', 'e.IPExtractor = echo.ExtractIPFromXFFHeader()', ...body]);
 
 const NGINX = (upstream: string) =>
-  [
-    'server {',
-    '    listen 443 ssl;',
-    '    server_name example.com;',
-    '    ssl_certificate /etc/ssl/c.pem;',
-    '    ssl_certificate_key /etc/ssl/k.pem;',
-    '    location / {',
-    `        proxy_pass http://${upstream};`,
-    '        proxy_set_header Host $host;',
-    '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-    '        proxy_set_header X-Forwarded-Proto $scheme;',
-    '    }',
-    '}',
-    '',
-  ].join('\n');
+  nginxTlsProxy(upstream, 'example.com', ['ssl_certificate /etc/ssl/c.pem;', 'ssl_certificate_key /etc/ssl/k.pem;']);
 
 const compose = (api: string[]) =>
   [

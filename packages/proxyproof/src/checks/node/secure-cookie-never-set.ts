@@ -5,7 +5,9 @@
  * koa-session sets it through the `cookies` module, which Koa builds with `secure: ctx.request.secure` and which
  * throws "Cannot send secure cookie over unencrypted connection". Behind a TLS-ending proxy, req.secure/ctx.secure
  * come only from a trusted X-Forwarded-Proto: Express `trust proxy` (or express-session's own `proxy: true`), Koa
- * `app.proxy`.
+ * `app.proxy`. cookie-session (v2.1.1 index.js) sets it through the same `cookies` module, whose `secure` is
+ * `req.protocol === 'https'` (Express: from a trusted X-Forwarded-Proto); the throw is caught in its on-headers hook and
+ * only logged with `debug`, so the Set-Cookie is silently missing.
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts, FrameworkFacts, Valued } from '../../model/facts.js';
@@ -27,6 +29,7 @@ export const SESSION_REFS = {
   cookies: 'https://github.com/pillarjs/cookies/blob/0.9.1/index.js',
   koaContext: 'https://github.com/koajs/koa/blob/2.15.3/lib/context.js',
   koaSession: 'https://github.com/koajs/session#options',
+  cookieSession: 'https://github.com/expressjs/cookie-session/blob/v2.1.1/index.js',
 };
 
 const meta: CheckMeta = {
@@ -34,12 +37,13 @@ const meta: CheckMeta = {
   severity: 'high',
   title: 'The Secure session cookie is never set: the app does not know the request was https',
   summary:
-    'express-session / koa-session with secure: true on an app that ignores X-Forwarded-Proto: behind a TLS-ending proxy express-session drops the Set-Cookie and koa-session throws, so logins never stick.',
+    'express-session / koa-session / cookie-session with secure: true on an app that ignores X-Forwarded-Proto: behind a TLS-ending proxy express-session and cookie-session drop the Set-Cookie and koa-session throws, so logins never stick.',
   references: [
     SESSION_REFS.expressSession,
     SESSION_REFS.expressSessionDocs,
     SESSION_REFS.cookies,
     SESSION_REFS.koaContext,
+    SESSION_REFS.cookieSession,
     NODE_REFS.expressBehindProxies,
     NODE_REFS.koaProxy,
   ],
@@ -99,12 +103,15 @@ export const secureCookieNeverSetCheck: Check = {
       // 'auto' sets the cookie without Secure: HSTS on every HTTPS route keeps it off plain http (hsts-cover.ts).
       const cover = d.mode === 'auto' ? hstsCover(facts, [sessionCookieReach(fw)]) : undefined;
       const severity: Severity = cover?.covered ? 'info' : d.mode === 'auto' ? 'medium' : behind ? 'high' : 'medium';
+      const cookieSession = d.lib === 'cookie-session';
       const effect =
         d.mode === 'auto'
           ? "secure: 'auto' follows req.secure, which is false behind the proxy: the cookie is set WITHOUT Secure on an https site"
           : koa
             ? 'the cookies module refuses it and throws "Cannot send secure cookie over unencrypted connection" on every request that touches the session'
-            : 'express-session skips the Set-Cookie ("not secured") on every response, so no session survives a request';
+            : cookieSession
+              ? 'the cookies module refuses it ("Cannot send secure cookie over unencrypted connection"), which cookie-session catches and only logs with debug: no Set-Cookie goes out, so no session survives a request'
+              : 'express-session skips the Set-Cookie ("not secured") on every response, so no session survives a request';
       const where = behind
         ? `behind ${peer ? peer.what : ctx.front ? ctx.front.what : 'the reverse proxy configured in the linted files'}`
         : 'wherever TLS ends before this process (a proxy, a load balancer, a PaaS router) or on a plain-HTTP listener';
@@ -144,7 +151,7 @@ export const secureCookieNeverSetCheck: Check = {
             line: fw.trustProxy?.ref?.line,
           }
         : {
-            description: `Trust the proxy so req.secure is true for its https requests (${trust === 'loopback' ? 'nginx on the same host connects from 127.0.0.1' : /^\d+$/.test(trust) ? `the front writes ${trust} X-Forwarded-For entries` : "put the proxy's address or network here"}); express-session then sends the Secure cookie.`,
+            description: `Trust the proxy so req.secure is true for its https requests (${trust === 'loopback' ? 'nginx on the same host connects from 127.0.0.1' : /^\d+$/.test(trust) ? `the front writes ${trust} X-Forwarded-For entries` : "put the proxy's address or network here"}); ${d.lib} then sends the Secure cookie.`,
             file: fw.file,
             line: fw.trustProxy?.ref?.line,
             placement: createdAt !== undefined ? 'after' : 'replace',
@@ -155,7 +162,7 @@ export const secureCookieNeverSetCheck: Check = {
           severity,
           message: `${d.lib} in ${fw.file} marks the session cookie Secure${d.when ? ` ${d.when}` : ''}, but ${setting} is ${fw.trustProxy?.origin === 'default' ? 'not set' : JSON.stringify(fw.trustProxy?.value ?? null)}: ${where} the app sees http, and ${effect}${cover?.covered ? `; ${coverSentence(cover)}` : ''}.`,
           evidence,
-          why: `A TLS-ending proxy talks plain HTTP to the app; only a trusted X-Forwarded-Proto makes ${koa ? 'ctx.secure' : 'req.secure'} true. ${d.lib} decides on that value: ${koa ? 'Koa hands ctx.request.secure to the cookies module, which throws for secure cookies on a connection it believes is unencrypted' : 'express-session sends a secure cookie only when issecure(req) holds (req.secure, or X-Forwarded-Proto with its own proxy: true)'}.`,
+          why: `A TLS-ending proxy talks plain HTTP to the app; only a trusted X-Forwarded-Proto makes ${koa ? 'ctx.secure' : cookieSession ? 'req.protocol https' : 'req.secure'} true. ${d.lib} decides on that value: ${koa ? 'Koa hands ctx.request.secure to the cookies module, which throws for secure cookies on a connection it believes is unencrypted' : cookieSession ? "cookie-session writes through the cookies module, which takes the connection as encrypted only when req.protocol is 'https' and throws for a secure cookie otherwise; cookie-session swallows that error" : 'express-session sends a secure cookie only when issecure(req) holds (req.secure, or X-Forwarded-Proto with its own proxy: true)'}.`,
           fix,
           data: { lib: d.lib, mode: d.mode, behindProxy: behind !== undefined },
         }),

@@ -18,7 +18,7 @@
  */
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
-import type { BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { AppEndFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { codeLines, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 import { isDockerfileName } from '../sniff.js';
 
@@ -151,6 +151,36 @@ export function dotnetImageListener(
   return { ...def, version: image.major ?? 'latest', fromImage: true };
 }
 
+/** CookieBuilder.SecurePolicy's default: SameAsRequest (Secure when Request.IsHttps). */
+const ASPNET_COOKIE_SOURCE =
+  'https://github.com/dotnet/aspnetcore/blob/v8.0.11/src/Http/Http.Abstractions/src/CookieBuilder.cs (SecurePolicy, Build)';
+
+/**
+ * The Secure flag of the cookies the app's services write: CookieBuilder.SecurePolicy defaults to SameAsRequest
+ * (Secure when Request.IsHttps, which behind a proxy only ForwardedHeadersMiddleware makes true); `Always` on every
+ * registration or on the app-wide CookiePolicyOptions raises them all; `None` anywhere leaves that cookie plain.
+ * No cookie-writing service in the code: nothing is said.
+ */
+function aspnetCookies(
+  appEnd: AppEndFacts,
+  uses: SourceRef[],
+  policies: Array<{ policy: string; ref: SourceRef; global: boolean }>,
+): void {
+  if (uses.length === 0) return;
+  appEnd.secureCookieName = 'the session/authentication cookie';
+  appEnd.secureCookieFix = 'options.Cookie.SecurePolicy = CookieSecurePolicy.Always';
+  appEnd.defaultsFrom = [...(appEnd.defaultsFrom ?? []), ASPNET_COOKIE_SOURCE];
+  const none = policies.find((p) => p.policy === 'None');
+  const always = policies.filter((p) => p.policy === 'Always');
+  if (none) appEnd.secureCookies = lit<'never'>('never', none.ref, 'literal', { note: 'CookieSecurePolicy.None' });
+  else if (always.some((p) => p.global) || always.length >= uses.length)
+    appEnd.secureCookies = lit<'always'>('always', (always[0] as { ref: SourceRef }).ref);
+  else
+    appEnd.secureCookies = lit<'auto'>('auto', uses[0] as SourceRef, 'default', {
+      note: 'CookieSecurePolicy.SameAsRequest, the default: Secure when Request.IsHttps',
+    });
+}
+
 export const dotnetCollector: Collector = {
   name: 'dotnet',
   collect(ctx: CollectContext) {
@@ -175,6 +205,9 @@ export const dotnetCollector: Collector = {
     /** The app's entry point (an ASP.NET Core host builder), where a fix goes when no middleware is written. */
     let entry: SourceRef | undefined;
     let httpsRedirection: SourceRef | undefined;
+    /** Cookie-writing services (session, cookie authentication, Identity, antiforgery) and CookieSecurePolicy lines. */
+    const cookieUses: SourceRef[] = [];
+    const cookiePolicies: Array<{ policy: string; ref: SourceRef; global: boolean }> = [];
     /** An https port the redirection middleware can use: `HttpsPort = N`, an https URL, HTTPS_PORT(S). */
     let httpsPort: { port?: number; ref: SourceRef } | undefined;
     const listeners: Array<{
@@ -200,6 +233,15 @@ export const dotnetCollector: Collector = {
       let configureDepth = 0;
       code.forEach((l, i) => {
         const ref = refAt(f.display, raw, i + 1);
+        if (/\.(?:AddSession|AddCookie|AddDefaultIdentity|AddIdentity|AddAntiforgery)\s*[<(]/.test(l)) cookieUses.push(ref);
+        const pol = /CookieSecurePolicy\.(Always|None|SameAsRequest)\b/.exec(l);
+        if (pol)
+          cookiePolicies.push({
+            policy: pol[1] as string,
+            ref,
+            // CookiePolicyOptions.Secure (UseCookiePolicy) raises every cookie the app writes.
+            global: /CookiePolicyOptions|\bSecure\s*=\s*CookieSecurePolicy/.test(l) && !/\.SecurePolicy\b/.test(l),
+          });
         const opensConfigure = configureDepth === 0 && /\bConfigure\s*<\s*ForwardedHeadersOptions\s*>\s*\(/.test(l);
         const inConfigure = configureDepth > 0 || opensConfigure;
         if (inConfigure) {
@@ -324,6 +366,7 @@ export const dotnetCollector: Collector = {
         defaultsFrom: [ASPNET_OPTIONS_SOURCE, ASPNET_ENV_SOURCE, HTTPS_REDIRECTION_SOURCE],
       },
     };
+    if (fw.appEnd) aspnetCookies(fw.appEnd, cookieUses, cookiePolicies);
     if (httpsRedirection && fw.appEnd) {
       if (httpsPort)
         fw.appEnd.sslRedirect = lit(true, httpsRedirection, 'literal', {

@@ -133,6 +133,42 @@ function rewrites(list: string): { scheme: string[]; client: string[]; host: str
   return out;
 }
 
+/** Plug sets Secure on a cookie only when its options say so, else when conn.scheme is :https. */
+const PLUG_COOKIE_SOURCE = 'https://github.com/elixir-plug/plug/blob/v1.19.1/lib/plug/conn.ex (maybe_secure_cookie)';
+
+/**
+ * The session cookie of the endpoint: `plug Plug.Session, @session_options` (Phoenix's generator) or inline options.
+ * Plug.Session writes it with put_resp_cookie and its own options, and Plug adds Secure only on an https conn unless
+ * `secure:` is given (Plug.Conn `maybe_secure_cookie`): no `secure:` follows the scheme Phoenix believes.
+ */
+function phoenixSessionCookie(app: PhoenixApp, appEnd: AppEndFacts): void {
+  for (const s of app.endpoints) {
+    const at = s.code.findIndex((l) => /^\s*plug\s+Plug\.Session\b/.test(l));
+    if (at < 0) continue;
+    // The options: the `@session_options [...]` attribute the plug names, else the plug line's own keyword list.
+    const attr = /Plug\.Session\s*,\s*@(\w+)/.exec(s.code[at] as string)?.[1];
+    const start = attr ? s.code.findIndex((l) => new RegExp(`^\\s*@${attr}\\b`).test(l)) : at;
+    if (start < 0) continue;
+    const text = balanced(s.code, start, Math.max(0, (s.code[start] as string).search(/\[|,/)), 20).text;
+    const secure = /\bsecure:\s*([^,\]\s]+)/.exec(text)?.[1];
+    const secureLine = secure ? s.code.findIndex((l, i) => i >= start && /\bsecure:/.test(l)) : -1;
+    const ref = refAt(s.file, s.raw, (secureLine >= 0 ? secureLine : start) + 1);
+    appEnd.secureCookieName = 'the session cookie';
+    appEnd.secureCookieLifetime = /\bmax_age:/.test(text) ? undefined : 'session';
+    appEnd.secureCookieFix = 'secure: true in the Plug.Session options';
+    appEnd.defaultsFrom = [...(appEnd.defaultsFrom ?? []), PLUG_COOKIE_SOURCE];
+    if (secure === undefined)
+      appEnd.secureCookies = lit<'auto'>('auto', ref, 'default', {
+        note: 'no secure: option, so Plug flags it on an https conn only',
+      });
+    else if (secure === 'true') appEnd.secureCookies = lit<'always'>('always', ref);
+    else if (secure === 'false') appEnd.secureCookies = lit<'never'>('never', ref, 'literal', { note: 'secure: false' });
+    // An expression (`secure: Mix.env() == :prod`): decided at compile time, not known here.
+    else appEnd.secureCookies = lit<'never'>('never', ref, 'unknown', { note: `secure: ${secure}` });
+    return;
+  }
+}
+
 function phoenixFacts(app: PhoenixApp): { framework?: FrameworkFacts; server?: AppServerFacts } {
   const order = { config: 0, prod: 1, runtime: 2 };
   const configs = [...app.configs].sort((a, b) => order[a.env] - order[b.env]);
@@ -231,6 +267,7 @@ function phoenixFacts(app: PhoenixApp): { framework?: FrameworkFacts; server?: A
         : 'absolute URLs take their scheme from the url: configuration (http unless https: is configured), not from the request',
     ],
   };
+  phoenixSessionCookie(app, appEnd);
   if (forceSsl) {
     appEnd.sslRedirect = forceSsl;
     // Plug.SSL (since plug 1.7): `exclude` defaults to hosts localhost and 127.0.0.1; a given list replaces it.

@@ -11,18 +11,45 @@
 import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument } from 'yaml';
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
-import type { AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
+import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
 import { exposureOf } from '../deploy/appserver.js';
 import { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
 import { type JettyFile, jettyFacts, jettyKind } from './jetty.js';
-import { isTomcatServerXml, readServerXml } from './tomcat.js';
+import { isTomcatServerXml, readServerXml, TOMCAT_SESSION_COOKIE_SOURCE } from './tomcat.js';
 
 export const SPRING_FORWARD_SOURCE =
   'https://github.com/spring-projects/spring-boot/blob/v3.3.0/spring-boot-project/spring-boot-autoconfigure/src/main/java/org/springframework/boot/autoconfigure/web/ServerProperties.java';
 export { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
 
 const KEYS = ['server.forward-headers-strategy', 'server.use-forward-headers', 'server.tomcat.remoteip.internal-proxies'];
+
+/**
+ * JSESSIONID's Secure flag in Spring Boot's embedded servlet container: `server.servlet.session.cookie.secure=true`
+ * (Boot 1.x `server.session.cookie.secure`) makes it always Secure; unset or false leaves Tomcat's own rule, Secure
+ * whenever request.isSecure() (ApplicationSessionCookieConfig.createSessionCookie: `scc.isSecure() || secure`, the
+ * request's flag), which behind a proxy is what RemoteIpValve (forward-headers-strategy native) made of its header.
+ */
+function springSessionCookie(
+  appEnd: AppEndFacts,
+  flat: Map<string, { value: unknown; ref: SourceRef }>,
+  anchor: SourceRef,
+): void {
+  const cs = flat.get('server.servlet.session.cookie.secure') ?? flat.get('server.session.cookie.secure');
+  const text = cs ? String(cs.value).trim() : undefined;
+  appEnd.secureCookieName = 'the JSESSIONID session cookie';
+  // No Max-Age unless server.servlet.session.cookie.max-age says so: it ends with the browser.
+  if (!flat.get('server.servlet.session.cookie.max-age')) appEnd.secureCookieLifetime = 'session';
+  appEnd.secureCookieFix = 'server.servlet.session.cookie.secure=true';
+  appEnd.defaultsFrom = [...(appEnd.defaultsFrom ?? []), TOMCAT_SESSION_COOKIE_SOURCE];
+  if (cs && text === 'true') appEnd.secureCookies = lit<'always'>('always', cs.ref);
+  else if (cs && envVarIn(text ?? ''))
+    appEnd.secureCookies = lit<'auto'>('auto', cs.ref, 'unknown', { note: `${text}: decided at start-up` });
+  else
+    appEnd.secureCookies = lit<'auto'>('auto', cs?.ref ?? anchor, cs ? 'literal' : 'default', {
+      note: 'Tomcat flags it Secure when request.isSecure(); server.servlet.session.cookie.secure is not true',
+    });
+}
 
 /** Spring Boot's embedded server listens on `server.port` (default 8080) at `server.address` (default every interface). */
 const SPRING_DEFAULT_PORT = 8080;
@@ -186,6 +213,7 @@ export const jvmCollector: Collector = {
         },
       };
       if (!decided) fw.settings['forward-headers-strategy'] = lit('none', anchor, 'default');
+      if (fw.appEnd) springSessionCookie(fw.appEnd, flat, anchorLine);
       ctx.facts.frameworks.push(fw);
       // The listener of the main configuration (not a profile's, not a test resource) is the chain's app hop.
       if (!m[1]) {

@@ -19,6 +19,9 @@ import { lit, refAt } from '../appends/lines.js';
 import { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
 
 export const TOMCAT_VALVE_DOC = 'https://tomcat.apache.org/tomcat-10.1-doc/config/valve.html#Remote_IP_Valve';
+/** Where Tomcat decides the session cookie's Secure flag: `scc.isSecure() || secure` (the request's isSecure()). */
+export const TOMCAT_SESSION_COOKIE_SOURCE =
+  'https://github.com/apache/tomcat/blob/10.1.x/java/org/apache/catalina/core/ApplicationSessionCookieConfig.java (createSessionCookie)';
 export const TOMCAT_VALVE_SOURCE =
   'https://github.com/apache/tomcat/blob/10.1.x/java/org/apache/catalina/valves/RemoteIpValve.java';
 export const TOMCAT_CONNECTOR_DOC = 'https://tomcat.apache.org/tomcat-10.1-doc/config/http.html';
@@ -199,6 +202,16 @@ export function readServerXml(display: string, text: string): TomcatResult | und
     },
   };
   if (assumeHttps && framework.appEnd) framework.appEnd.assumeHttps = assumeHttps;
+  if (framework.appEnd) {
+    // server.xml does not set the session cookie's Secure flag (web.xml's <cookie-config><secure> does): Tomcat's rule.
+    framework.appEnd.secureCookies = lit<'auto'>('auto', anchor, 'default', {
+      note: 'Tomcat flags it Secure when request.isSecure()',
+    });
+    framework.appEnd.secureCookieName = 'the JSESSIONID session cookie';
+    framework.appEnd.secureCookieLifetime = 'session';
+    framework.appEnd.secureCookieFix = "<secure>true</secure> in web.xml's <session-config><cookie-config>";
+    framework.appEnd.defaultsFrom?.push(TOMCAT_SESSION_COOKIE_SOURCE);
+  }
   const first = binds[0]?.ref ?? anchor;
   const server: AppServerFacts | undefined =
     binds.length > 0

@@ -22,12 +22,16 @@ import { serversideupServers } from './serversideup.js';
 
 export const LARAVEL_TRUST_SOURCE =
   'https://github.com/laravel/framework/blob/11.x/src/Illuminate/Http/Middleware/TrustProxies.php';
+export const SYMFONY_SESSION_SOURCE =
+  'https://github.com/symfony/symfony/blob/v5.4.53/src/Symfony/Component/HttpKernel/EventListener/SessionListener.php (cookie_secure auto: true when the main request isSecure())';
 export const SYMFONY_REQUEST_SOURCE =
   'https://github.com/symfony/symfony/blob/7.1/src/Symfony/Component/HttpFoundation/Request.php';
 
 interface Root {
   dir: string;
-  laravel: Array<{ role: 'middleware' | 'bootstrap' | 'trustedproxy' | 'provider'; file: string; raw: string[] }>;
+  laravel: Array<{ role: 'middleware' | 'bootstrap' | 'trustedproxy' | 'provider' | 'session'; file: string; raw: string[] }>;
+  /** The app's `.env` / `.env.production` (not `.env.example`): what an `env('X')` in its config reads. */
+  dotenv: Array<{ file: string; raw: string[] }>;
   /** framework.yaml files, and csrf.yaml (`csrfOnly`: read for csrf_protection only, never the fix's anchor). */
   symfony: Array<{ file: string; raw: string[]; env?: string; csrfOnly?: boolean }>;
   symfonyIndex?: { file: string; raw: string[] };
@@ -238,6 +242,7 @@ function laravelFacts(root: Root): FrameworkFacts | undefined {
     notes,
   };
   if (assume) appEnd.assumeHttps = assume;
+  laravelSessionCookie(root, appEnd);
   return {
     kind: 'laravel',
     file: anchor.file,
@@ -248,6 +253,91 @@ function laravelFacts(root: Root): FrameworkFacts | undefined {
     settings: {},
     appEnd,
   };
+}
+
+/** Laravel's StartSession writes the session cookie with `$config['secure'] ?? false` (framework 8.83.26 .. 11.x). */
+export const LARAVEL_SESSION_SOURCE =
+  'https://github.com/laravel/framework/blob/v8.83.26/src/Illuminate/Session/Middleware/StartSession.php (addCookieToResponse)';
+
+/** `VAR=value` in the app's .env files (the last file and line win, as phpdotenv's immutable loader reads one file). */
+function dotenvValue(root: Root, name: string): { value: string; ref: SourceRef } | undefined {
+  let hit: { value: string; ref: SourceRef } | undefined;
+  for (const f of root.dotenv)
+    f.raw.forEach((l, i) => {
+      const m = new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=\\s*(.*?)\\s*$`).exec(l);
+      if (m) hit = { value: (m[1] ?? '').replace(/^(['"])(.*)\1$/, '$2'), ref: refAt(f.file, f.raw, i + 1) };
+    });
+  return hit;
+}
+
+/** A PHP/.env boolean as Laravel's env() reads it: true/(true)/on/1 are true; false/null/empty/0 false. */
+function phpTruthy(v: string): boolean | undefined {
+  const t = v
+    .trim()
+    .replace(/^\((.*)\)$/, '$1')
+    .toLowerCase();
+  if (/^(true|on|1|yes)$/.test(t)) return true;
+  if (/^(false|off|0|no|null|empty|)$/.test(t)) return false;
+  return undefined;
+}
+
+/**
+ * The session cookie's Secure flag: config/session.php `'secure' => env('SESSION_SECURE_COOKIE')` (the skeleton's line;
+ * Laravel 11 without the file: the framework's own config/session.php, the same line). StartSession passes
+ * `$config['secure'] ?? false` to the Cookie, so unset/null is never Secure (not "follow the request": only the
+ * XSRF-TOKEN cookie, written with the raw null, follows the request's scheme in Response::prepare).
+ */
+function laravelSessionCookie(root: Root, appEnd: AppEndFacts): void {
+  const session = root.laravel.find((x) => x.role === 'session');
+  const fromEnv = (envVar: string, dflt: boolean, ref: SourceRef): void => {
+    const set = dotenvValue(root, envVar);
+    const b = set ? phpTruthy(set.value) : undefined;
+    if (set && b !== undefined)
+      appEnd.secureCookies = lit<'always' | 'never'>(b ? 'always' : 'never', set.ref, 'literal', {
+        note: `${envVar}=${set.value}`,
+      });
+    else if (set) appEnd.secureCookies = lit<'always' | 'never'>('never', set.ref, 'unknown', { note: `${envVar}=${set.value}` });
+    else
+      appEnd.secureCookies = lit<'always' | 'never'>(dflt ? 'always' : 'never', ref, 'env', {
+        envVar,
+        note: `${envVar} not set in the files: ${dflt ? 'true' : 'null, which StartSession reads as false'}`,
+      });
+  };
+  appEnd.secureCookieName = 'the session cookie';
+  // 'lifetime' => minutes (the skeleton's env('SESSION_LIFETIME', 120)); expire_on_close true: a browser-session cookie.
+  const lines = session ? codeLines(session.raw.join('\n'), 'php') : [];
+  const life = lines.map((l) => /['"]lifetime['"]\s*=>\s*(?:env\s*\(\s*['"]\w+['"]\s*,\s*)?(\d+)/.exec(l)?.[1]).find(Boolean);
+  const onClose = lines.some((l) => /['"]expire_on_close['"]\s*=>\s*true\b/.test(l));
+  appEnd.secureCookieLifetime = onClose ? 'session' : Number(life ?? 120) * 60;
+  appEnd.secureCookieFix = "SESSION_SECURE_COOKIE=true in the production environment (config/session.php 'secure')";
+  appEnd.defaultsFrom = [...(appEnd.defaultsFrom ?? []), LARAVEL_SESSION_SOURCE];
+  if (!session) {
+    fromEnv('SESSION_SECURE_COOKIE', false, appEnd.ref);
+    return;
+  }
+  const code = codeLines(session.raw.join('\n'), 'php');
+  for (let i = 0; i < code.length; i++) {
+    const m = /['"]secure['"]\s*=>\s*/.exec(code[i] as string);
+    if (!m) continue;
+    const ref = refAt(session.file, session.raw, i + 1);
+    const expr = phpItemExpr(code, i, m.index + m[0].length).trim();
+    const envVar = envVarIn(expr);
+    if (envVar && /^env\s*\(/.test(expr)) {
+      const d = /,\s*(.+?)\s*\)\s*$/.exec(expr)?.[1];
+      const b = d === undefined ? false : phpTruthy(d);
+      if (b === undefined) appEnd.secureCookies = lit<'never'>('never', ref, 'unknown', { note: expr });
+      else fromEnv(envVar, b, ref);
+      return;
+    }
+    const b = phpTruthy(expr);
+    appEnd.secureCookies =
+      b === undefined
+        ? lit<'never'>('never', ref, 'unknown', { note: expr })
+        : lit<'always' | 'never'>(b ? 'always' : 'never', ref, 'literal', { note: `'secure' => ${expr}` });
+    return;
+  }
+  // The file has no 'secure' key: the framework's default config is merged in (env('SESSION_SECURE_COOKIE')).
+  fromEnv('SESSION_SECURE_COOKIE', false, refAt(session.file, session.raw, 1));
 }
 
 interface YamlHit {
@@ -278,6 +368,23 @@ function yamlGet(file: string, raw: string[], path: string[]): { hit?: YamlHit; 
 export const SYMFONY_SAME_ORIGIN_CSRF_SOURCE =
   'https://github.com/symfony/symfony/blob/7.2/src/Symfony/Component/Security/Csrf/SameOriginCsrfTokenManager.php (isValidOrigin)';
 
+/**
+ * `framework.session.cookie_secure` as written: `auto` is Secure when Request::isSecure() (the framework's
+ * SessionListener sets `cookie_secure` true when `$mainRequest->isSecure()`; Debian's php-symfony-http-kernel 5.4.53), true always, false never. Unset is not read:
+ * its default differs between Symfony versions (null: php.ini's session.cookie_secure), which the files do not pin.
+ */
+function symfonySessionCookie(appEnd: AppEndFacts, hit: YamlHit): void {
+  const v = String(hit.value).trim().toLowerCase();
+  appEnd.secureCookieName = 'the session cookie';
+  appEnd.secureCookieFix = 'framework.session.cookie_secure: true (or auto with the proxy trusted)';
+  appEnd.defaultsFrom?.push(SYMFONY_SESSION_SOURCE);
+  if (v === 'auto')
+    appEnd.secureCookies = lit<'auto'>('auto', hit.ref, 'literal', { note: 'cookie_secure: auto follows Request::isSecure()' });
+  else if (v === 'true') appEnd.secureCookies = lit<'always'>('always', hit.ref);
+  else if (v === 'false') appEnd.secureCookies = lit<'never'>('never', hit.ref, 'literal', { note: 'cookie_secure: false' });
+  else appEnd.secureCookies = lit<'never'>('never', hit.ref, 'unknown', { note: `cookie_secure: ${v}` });
+}
+
 function symfonyFacts(root: Root): FrameworkFacts | undefined {
   // A Symfony app: its framework.yaml, or a front controller that builds the Request itself (HttpFoundation
   // without the framework bundle: `Request::createFromGlobals()`, trusting whatever setTrustedProxies says).
@@ -289,6 +396,7 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
   let trust: Valued<string[]> | undefined;
   let headers: YamlHit | undefined;
   let stateless: YamlHit | undefined;
+  let cookie: YamlHit | undefined;
   let anchor: SourceRef | undefined;
   // A file's `when@prod: framework:` block is the production environment's, read after the file's own `framework:`
   // (Symfony 5.3+ loads it only when APP_ENV is prod, over the base keys).
@@ -316,6 +424,8 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
           );
     }
     if (h.hit) headers = h.hit;
+    const c = yamlGet(f.file, f.raw, ['framework', 'session', 'cookie_secure']);
+    if (c.hit) cookie = c.hit;
   }
   for (const f of [...files, ...root.symfony.filter((x) => x.csrfOnly)])
     for (const at of [['framework'], ['when@prod', 'framework']]) {
@@ -372,6 +482,7 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
     appEnd.originCheck = lit(true, stateless.ref, 'literal', { note: `stateless CSRF token ids ${ids.join(', ')}` });
     appEnd.defaultsFrom?.push(SYMFONY_SAME_ORIGIN_CSRF_SOURCE);
   }
+  if (cookie) symfonySessionCookie(appEnd, cookie);
   return {
     kind: 'symfony',
     file: anchor.file,
@@ -474,19 +585,31 @@ export const phpCollector: Collector = {
     const get = (dir: string): Root => {
       let r = roots.get(dir);
       if (!r) {
-        r = { dir, laravel: [], symfony: [] };
+        r = { dir, laravel: [], symfony: [], dotenv: [] };
         roots.set(dir, r);
       }
       return r;
     };
     const read = (f: DiscoveredFile): string[] | null =>
       f.size > MAX_APP_SOURCE_BYTES ? null : ctx.read(f).toString('utf8').split(/\r?\n/);
-    type Role = 'middleware' | 'bootstrap' | 'trustedproxy' | 'provider' | 'symfony' | 'symfonycsrf' | 'index' | 'wordpress';
+    type Role =
+      | 'middleware'
+      | 'bootstrap'
+      | 'trustedproxy'
+      | 'provider'
+      | 'session'
+      | 'dotenv'
+      | 'symfony'
+      | 'symfonycsrf'
+      | 'index'
+      | 'wordpress';
     const ROLES: Array<[Role, RegExp]> = [
       ['middleware', /^(.*?)(?:^|\/)app\/Http\/Middleware\/TrustProxies\.php$/],
       ['bootstrap', /^(.*?)(?:^|\/)bootstrap\/app\.php$/],
       ['trustedproxy', /^(.*?)(?:^|\/)config\/trustedproxy\.php$/],
       ['provider', /^(.*?)(?:^|\/)app\/Providers\/AppServiceProvider\.php$/],
+      ['session', /^(.*?)(?:^|\/)config\/session\.php$/],
+      ['dotenv', /^(.*?)(?:^|\/)\.env(?:\.production)?$/],
       ['symfony', /^(.*?)(?:^|\/)config\/packages\/(?:[a-z]+\/)?framework\.ya?ml$/],
       // Symfony 7.2+'s recipe keeps `framework.csrf_protection` in its own file.
       ['symfonycsrf', /^(.*?)(?:^|\/)config\/packages\/(?:[a-z]+\/)?csrf\.ya?ml$/],
@@ -514,8 +637,13 @@ export const phpCollector: Collector = {
       switch (hit.role) {
         case 'middleware':
         case 'trustedproxy':
+        case 'session':
           get(dir).laravel.push({ role: hit.role, file: f.display, raw });
           break;
+        case 'dotenv':
+          // Read, not claimed: compose and the other collectors read the same file for their own variables.
+          get(dir).dotenv.push({ file: f.display, raw });
+          continue;
         case 'bootstrap':
           if (!/Application::configure|Illuminate\\Foundation\\Application/.test(text)) continue;
           get(dir).laravel.push({ role: 'bootstrap', file: f.display, raw });
@@ -547,7 +675,7 @@ export const phpCollector: Collector = {
     const octane = octaneFacts(ctx);
     for (const r of roots.values()) {
       // A Laravel app is one with its middleware or bootstrap; a lone provider file is not enough.
-      if (r.laravel.some((x) => x.role !== 'provider')) {
+      if (r.laravel.some((x) => x.role !== 'provider' && x.role !== 'session')) {
         const fw = laravelFacts(r);
         if (fw?.appEnd) {
           if (octane.servers.length > 0) {

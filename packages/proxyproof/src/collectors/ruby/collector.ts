@@ -343,6 +343,59 @@ function versionOf(loadDefaults: string | undefined, lock: string | undefined): 
   return lock ?? loadDefaults;
 }
 
+/**
+ * The session cookie's Secure flag. `session_store ... secure: true` writes it Secure always (ActionDispatch::Cookies
+ * then skips writing it on a request it believes is http: `write_cookie?`); `config.force_ssl` flags every cookie
+ * Secure on the requests it believes are https (ActionDispatch::SSL `flag_cookies_as_secure!`, secure_cookies on by
+ * default) and redirects the others; neither: never Secure (Rack's cookie options default `secure: false`).
+ */
+function railsSessionCookie(
+  appEnd: AppEndFacts,
+  forceSsl: Valued<boolean> | undefined,
+  files: Array<{ file: string; raw: string[]; code: string[] }>,
+  anchor: SourceRef,
+): void {
+  appEnd.secureCookieName = 'the session cookie';
+  // The cookie store sets no Expires unless `expire_after:` is given: it ends with the browser.
+  if (!files.some((f) => f.code.some((l) => /\bsession_store\b.*\bexpire_after:/.test(l))))
+    appEnd.secureCookieLifetime = 'session';
+  appEnd.secureCookieFix = 'config.force_ssl = true (with the scheme forwarded), or secure: true on config.session_store';
+  appEnd.defaultsFrom?.push(
+    'https://github.com/rails/rails/blob/v6.1.7/actionpack/lib/action_dispatch/middleware/ssl.rb (flag_cookies_as_secure!)',
+    'https://github.com/rails/rails/blob/v6.1.7/actionpack/lib/action_dispatch/middleware/cookies.rb (write_cookie?)',
+  );
+  for (const f of files)
+    for (let i = 0; i < f.code.length; i++) {
+      const l = f.code[i] as string;
+      if (!/\bsession_store\b/.test(l)) continue;
+      const m = /\bsecure:\s*([^,)\s]+)/.exec(l);
+      if (!m) continue;
+      const v = m[1] as string;
+      const ref = refAt(f.file, f.raw, i + 1);
+      if (v === 'true') {
+        appEnd.secureCookies = lit<'always'>('always', ref);
+        // CookieJar#write skips a Secure cookie unless request.ssl? (always_write_cookie is development's only).
+        appEnd.secureCookieSkippedOnHttp = true;
+      } else if (v === 'false' || v === 'nil') {
+        if (forceSsl?.value !== true) appEnd.secureCookies = lit<'never'>('never', ref, 'literal', { note: `secure: ${v}` });
+        else break;
+      } else appEnd.secureCookies = lit<'always'>('always', ref, 'unknown', { note: `secure: ${v}` });
+      if (appEnd.secureCookies) return;
+    }
+  if (forceSsl?.value === true) {
+    appEnd.secureCookies = lit<'auto'>('auto', forceSsl.ref as SourceRef, forceSsl.origin === 'env' ? 'env' : 'literal', {
+      note: 'config.force_ssl flags cookies Secure on requests Rails believes are https',
+      ...(forceSsl.envVar ? { envVar: forceSsl.envVar } : {}),
+    });
+    return;
+  }
+  // force_ssl from a setting the files do not decide: unknown; unset: Rack's default.
+  if (forceSsl && forceSsl.origin !== 'literal' && forceSsl.origin !== 'default') return;
+  appEnd.secureCookies = lit<'never'>('never', forceSsl?.ref ?? anchor, 'default', {
+    note: 'no config.force_ssl and no secure: on session_store',
+  });
+}
+
 export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers: AppServerFacts[] } {
   const settings: Record<string, Valued<unknown>> = {};
   const sources: Array<{ file: string; raw: string[]; code: string[]; env: boolean }> = [];
@@ -454,6 +507,7 @@ export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers
   if (forceSsl) appEnd.sslRedirect = forceSsl;
   if (assumeSsl) appEnd.assumeHttps = assumeSsl;
   if (originCheck) appEnd.originCheck = originCheck;
+  railsSessionCookie(appEnd, forceSsl, [...sources, ...initializers], anchor);
   const framework: FrameworkFacts = {
     kind: 'rails',
     file: main.file,
@@ -576,8 +630,9 @@ export const rubyCollector: Collector = {
         if (!/^\s*(bind|port|workers|threads|environment)\b/m.test(text)) continue;
         get(r.root).puma.push({ file: f.display, lines });
       } else if (r.role === 'initializer') {
-        // Only an initializer that configures host authorization is the app's config; the others stay unread.
-        if (!/\bconfig\.(?:hosts|host_authorization)\b/.test(text)) continue;
+        // Only an initializer that configures host authorization or the session store is the app's config; the
+        // others stay unread.
+        if (!/\bconfig\.(?:hosts|host_authorization|session_store)\b/.test(text)) continue;
         get(r.root).initializers.push({ file: f.display, lines });
       } else if (r.role === 'application') {
         if (!/Rails::Application|config\./.test(text)) continue;

@@ -180,3 +180,38 @@ export function nginxPhoenix(headers: string[]): string {
     '',
   ].join('\n');
 }
+
+/** An ASP.NET Core minimal host: `builder.` lines before Build(), the others after it, then `tail` before the routes. */
+export function aspnetProgram(extra: string[], tail: string[] = []): string {
+  return [
+    'var builder = WebApplication.CreateBuilder(args);',
+    ...extra.filter((l) => l.startsWith('builder.')),
+    'var app = builder.Build();',
+    ...extra.filter((l) => !l.startsWith('builder.')),
+    ...tail,
+    'app.MapGet("/", () => "Hello");',
+    'app.Run();',
+    '',
+  ].join('\n');
+}
+
+/**
+ * nginx TLS in front of an HTTP backend, forwarding Host, X-Forwarded-For and X-Forwarded-Proto; `serverLines` go
+ * after server_name (ssl_certificate...).
+ */
+export function nginxTlsProxy(upstream: string, serverName = 'app.example.com', serverLines: string[] = []): string {
+  return [
+    'server {',
+    '    listen 443 ssl;',
+    `    server_name ${serverName};`,
+    ...serverLines.map((l) => `    ${l}`),
+    '    location / {',
+    `        proxy_pass http://${upstream};`,
+    '        proxy_set_header Host $host;',
+    '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '        proxy_set_header X-Forwarded-Proto $scheme;',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+}

@@ -1,20 +1,19 @@
 import { test } from 'node:test';
 import { sslRedirectLoop as check } from '../../../src/checks/app/ssl-redirect-loop.js';
 import { type Case, runCase } from '../../python/lint-files.js';
-import { nginxPhoenix, nginxPuma, PUMA_PORT, PUMA_SOCKET, phoenixApp, RAILS_APP, railsProduction } from './fixtures.js';
+import {
+  aspnetProgram as aspnetHost,
+  nginxPhoenix,
+  nginxPuma,
+  PUMA_PORT,
+  PUMA_SOCKET,
+  phoenixApp,
+  RAILS_APP,
+  railsProduction,
+} from './fixtures.js';
 
 // The ASP.NET Core minimal host: the builder on line 1, UseHttpsRedirection after the extra lines.
-const aspnetProgram = (extra: string[]) =>
-  [
-    'var builder = WebApplication.CreateBuilder(args);',
-    ...extra.filter((l) => l.startsWith('builder.')),
-    'var app = builder.Build();',
-    ...extra.filter((l) => !l.startsWith('builder.')),
-    'app.UseHttpsRedirection();',
-    'app.MapGet("/", () => "Hello");',
-    'app.Run();',
-    '',
-  ].join('\n');
+const aspnetProgram = (extra: string[]) => aspnetHost(extra, ['app.UseHttpsRedirection();']);
 const NGINX_KESTREL = [
   'server {',
   '  listen 443 ssl;',

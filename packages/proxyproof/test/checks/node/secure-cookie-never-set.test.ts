@@ -18,7 +18,27 @@ const BEHIND = {
   'app/server.js': express("{ secret: 's', cookie: { secure: true } }"),
 };
 
+const cookieSessionApp = (extra = '') =>
+  `const express = require('express');\nconst cookieSession = require('cookie-session');\nconst app = express();\n${extra}\napp.use(cookieSession({ name: 'session', keys: ['k'], secure: true }));\napp.listen(3000, '127.0.0.1');\n`;
+
 caseTable(secureCookieNeverSetCheck, [
+  {
+    name: "cookie-session secure: true behind nginx without trust proxy: the cookies module throws, cookie-session swallows it (its own message, not express-session's)",
+    files: { 'nginx/app.conf': nginxSameHost(3000), 'app/server.js': cookieSessionApp() },
+    expect: ['app/server.js@5'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'high');
+      assert.match(f?.message ?? '', /^cookie-session in /);
+      assert.match(f?.message ?? '', /catches and only logs with debug: no Set-Cookie goes out/);
+      assert.doesNotMatch(f?.message ?? '', /express-session|not secured/);
+      assert.match(f?.fix?.description ?? '', /cookie-session then sends the Secure cookie/);
+    },
+  },
+  {
+    name: "valid (trap): cookie-session secure: true with trust proxy 'loopback' (req.protocol https from nginx's header)",
+    files: { 'nginx/app.conf': nginxSameHost(3000), 'app/server.js': cookieSessionApp("app.set('trust proxy', 'loopback');") },
+    expect: [],
+  },
   {
     name: 'express-session secure: true behind nginx, trust proxy never set: the Set-Cookie is skipped',
     files: BEHIND,
