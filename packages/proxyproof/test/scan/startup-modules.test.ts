@@ -2,18 +2,15 @@
  * What a scan loads at start-up (issue 11: the CLI's start-up is on the crawl's critical path, before the first
  * request). picomatch is needed by a scan only for --include/--exclude and by every command only for a
  * `.proxyproof.json` ignore that names a path; settings/ignore.ts, which every command loads to print its report,
- * loaded it with itself (~3-4 ms of the scan's main thread). Seen two ways, because a module may come either way:
- * an ESM load hook (the bundle's chunks; it never sees `require`) and the CommonJS cache at exit (createRequire).
- * Both are written to files synchronously (the hook runs on node's hooks thread, whose stderr is relayed late).
+ * loaded it with itself (a few ms of the scan's main thread before its first request). Seen both ways a module may
+ * come (test/module-loads.ts): an ESM load hook (the bundle's chunks) and the CommonJS cache at exit (createRequire).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PACKAGE_ROOT } from '../helpers.js';
+import { moduleLoadLog } from '../module-loads.js';
 import { freePort } from '../real-program.js';
 
 /** A name only picomatch's own source holds (lib/constants.js, lib/parse.js), bundled into a chunk or not. */
@@ -22,34 +19,9 @@ const PICOMATCH_SOURCE = /POSIX_REGEX_SOURCE/;
 test('a scan starts without picomatch; lint of an nginx config and a path ignore still load it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pp-scan-loads-'));
   try {
-    const log = join(dir, 'loads.log');
-    const hooks = join(dir, 'hooks.mjs');
-    writeFileSync(
-      hooks,
-      `import { appendFileSync } from 'node:fs';\nexport async function load(url, c, next) { if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, \`\${url}\\n\`); return next(url, c); }\n`,
-    );
-    const reg = join(dir, 'register.mjs');
-    writeFileSync(
-      reg,
-      [
-        "import { register, createRequire } from 'node:module';",
-        "import { appendFileSync } from 'node:fs';",
-        "import { pathToFileURL } from 'node:url';",
-        `register(${JSON.stringify(pathToFileURL(hooks).href)});`,
-        'const cache = createRequire(import.meta.url).cache;',
-        `process.on('exit', () => { for (const f of Object.keys(cache)) appendFileSync(${JSON.stringify(log)}, pathToFileURL(f).href + '\\n'); });`,
-        '',
-      ].join('\n'),
-    );
-    /** The files one run loaded (ESM and CommonJS), from the log (emptied before each run). */
+    const { loadsOf } = moduleLoadLog(dir);
     const filesOf = (args: string[], cwd = dir) => {
-      writeFileSync(log, '');
-      const run = spawnSync(process.execPath, ['--import', reg, join(PACKAGE_ROOT, 'bin/proxyproof.js'), ...args], {
-        cwd,
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
-      const files = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))].map((u) => fileURLToPath(u));
+      const { run, files } = loadsOf(args, cwd);
       return { run, files, picomatch: files.filter((f) => PICOMATCH_SOURCE.test(readFileSync(f, 'utf8'))) };
     };
 
