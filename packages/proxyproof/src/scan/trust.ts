@@ -61,6 +61,14 @@ type Parsed = Array<{ pem: string; ca: boolean; subject: string; der: string }>;
 
 /** Node's bundled roots by PEM body (the same certificate gives the same body), made on first use. */
 let bundledBodies: Set<string> | undefined;
+/**
+ * Node's bundled roots by PEM body, made once per process: the trust store's reading and the static engine's TLS
+ * context (collectors/crawl/http.ts trustContext) both ask (144 roots; making the set took ~1-2 ms each time).
+ */
+export function bundledRootBodies(): ReadonlySet<string> {
+  bundledBodies ??= new Set(rootCertificates.map(pemBody));
+  return bundledBodies;
+}
 /** System bundles parsed once per process (by path, size and mtime): ~150 certificates cost ~0.1 s of CPU. */
 const parsedFiles = new Map<string, { key: string; certs: Parsed }>();
 
@@ -82,11 +90,11 @@ function parseFileCached(file: string, text: string): Parsed {
 /** The certificates of a PEM file; throws a one-line message for unusable content. */
 export function parsePemFile(text: string): Parsed {
   const out: Parsed = [];
-  bundledBodies ??= new Set(rootCertificates.map(pemBody));
+  const bundled = bundledRootBodies();
   for (const m of text.match(PEM_BLOCK) ?? []) {
     const body = pemBody(m);
     const pem = `${m.trim()}\n`;
-    if (bundledBodies.has(body)) {
+    if (bundled.has(body)) {
       // One of Node's own roots (most of a system store): valid, and only the browser engine reads what it is,
       // so it is parsed then (about 0.1 s of CPU for a whole store at every scan's start otherwise).
       let x: X509Certificate | undefined;

@@ -13,7 +13,7 @@ import { createBrotliDecompress, createGunzip, createInflate, constants as zlibC
 import type { Dispatcher, Agent as UndiciAgent } from 'undici';
 import { BUNDLED } from '../../bundled.js';
 import { InputError } from '../../model/finding.js';
-import { loadTrust, pemBody, type Trust } from '../../scan/trust.js';
+import { bundledRootBodies, loadTrust, pemBody, type Trust } from '../../scan/trust.js';
 import type { RedirectHop } from '../../scan/types.js';
 import type { ResolveEntry } from './resolve.js';
 import { type BodyEncoding, bodyEncoding, inflateWhole } from './wire.js';
@@ -430,7 +430,7 @@ export function trustContext(trust: Trust): SecureContext {
 
 /** The scan's anchors that Node's bundled roots do not already hold (most of a system store does). */
 function extraAnchors(trust: Trust): string[] {
-  const bundled = new Set(rootCertificates.map(pemBody));
+  const bundled = bundledRootBodies();
   return trust.anchors.map((a) => a.pem).filter((p) => !bundled.has(pemBody(p)));
 }
 
