@@ -196,21 +196,20 @@ function renderingName(r: Rendering): string {
 export function mergeRenderings(base: Finding[], others: Array<{ rendering: Rendering; findings: Finding[] }>): Finding[] {
   if (others.length === 0) return base;
   const all = others.map((o) => o.rendering);
-  const keysOf = others.map((o) => new Set(o.findings.map(keyOf)));
-  const baseKeys = new Set(base.map(keyOf));
+  const baseIx = new RenderingIndex(base);
+  const ixs = others.map((o) => new RenderingIndex(o.findings));
   const out: Finding[] = [];
   for (const f of base) {
-    const k = keyOf(f);
-    const present = all.filter((_, i) => keysOf[i]?.has(k));
+    const alone = baseIx.alone(f);
+    const matches = ixs.map((ix) => ix.match(f, alone));
+    const present = all.filter((_, i) => matches[i]);
     // Found in every rendering but more severe in some (a HIGH when the `else` sends `http`, an INFO otherwise):
     // the most severe, saying when.
-    const worse = others
-      .flatMap((o) => o.findings.filter((g) => keyOf(g) === k && severityRank(g.severity) > severityRank(f.severity)))
+    const worse = matches
+      .filter((g): g is Finding => g !== undefined && severityRank(g.severity) > severityRank(f.severity))
       .sort((a, b) => severityRank(b.severity) - severityRank(a.severity))[0];
     if (worse && present.length === all.length) {
-      const at = others
-        .filter((o) => o.findings.some((g) => keyOf(g) === k && g.severity === worse.severity))
-        .map((o) => o.rendering);
+      const at = all.filter((_, i) => matches[i]?.severity === worse.severity);
       const note = branchNote(false, at, all);
       if (note) {
         out.push(withBranch(worse, note, at.map(renderingName), f.severity));
@@ -221,16 +220,46 @@ export function mergeRenderings(base: Finding[], others: Array<{ rendering: Rend
     out.push(note ? withBranch(f, note, ['default', ...present.map(renderingName)]) : f);
   }
   // Found only in other renderings: the first rendering's finding, saying which renderings have it.
-  const added = new Set<string>();
   for (const [i, o] of others.entries()) {
     for (const f of o.findings) {
-      const k = keyOf(f);
-      if (baseKeys.has(k) || added.has(k)) continue;
-      added.add(k);
-      const present = all.filter((_, j) => j >= i && keysOf[j]?.has(k));
+      const alone = ixs[i]?.alone(f) ?? true;
+      if (baseIx.match(f, alone) || ixs.some((ix, j) => j < i && ix.match(f, alone))) continue;
+      const present = all.filter((_, j) => j >= i && ixs[j]?.match(f, alone));
       const note = branchNote(false, present, all);
       out.push(note ? withBranch(f, note, present.map(renderingName)) : f);
     }
   }
   return out;
+}
+
+/**
+ * One rendering's findings, to find a finding of another rendering among them: the same check, place and message,
+ * or else the one finding of that check at that place when each rendering has exactly one there (its message may
+ * quote rendered values). Several findings of one check at one place (a chain finding per route, all led by the
+ * same settings line) are told apart by their messages only.
+ */
+class RenderingIndex {
+  private readonly full = new Map<string, Finding>();
+  private readonly byPlace = new Map<string, Finding[]>();
+  constructor(findings: Finding[]) {
+    for (const f of findings) {
+      const k = keyOf(f);
+      this.full.set(`${k}\u0000${f.message}`, f);
+      const list = this.byPlace.get(k);
+      if (list) list.push(f);
+      else this.byPlace.set(k, [f]);
+    }
+  }
+  /** Whether `f` is the only finding of its check at its place here. */
+  alone(f: Finding): boolean {
+    return (this.byPlace.get(keyOf(f))?.length ?? 0) <= 1;
+  }
+  /** The finding here that is `f` (`alone`: `f` is the only one of its check at its place in its own rendering). */
+  match(f: Finding, alone: boolean): Finding | undefined {
+    const k = keyOf(f);
+    const same = this.full.get(`${k}\u0000${f.message}`);
+    if (same) return same;
+    const list = this.byPlace.get(k);
+    return alone && list?.length === 1 ? list[0] : undefined;
+  }
 }
