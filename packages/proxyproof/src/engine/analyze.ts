@@ -15,6 +15,7 @@ import { CHAIN_CHECKS } from '../checks/chain/index.js';
 import { mergeGenericTwins } from '../checks/proxy/twins.js';
 import { checksFor } from '../checks/registry.js';
 import { FRONTS } from '../collectors/front/fronts.js';
+import { displayFile, nginxModel } from '../facts/nginx/index.js';
 import type { Check } from '../model/check.js';
 import type { CollectOptions, NotRead } from '../model/collector.js';
 import type { Facts } from '../model/facts.js';
@@ -23,6 +24,7 @@ import type { FrontFacts, FrontKind } from '../model/proxy.js';
 import { collectAll } from './collect.js';
 import { filesUsed, notReadFiles, notReadLine } from './not-read.js';
 import { count } from './progress.js';
+import { mergeRenderings, otherRenderings, picksOf, type Rendering } from './template-branches.js';
 import { withTemplateValues } from './template-values.js';
 
 /** A front door named by the user: `--front` (origin declared) or `.proxyproof.json` `front` (origin config). */
@@ -121,7 +123,63 @@ function declaredFrontFacts(d: DeclaredFront): FrontFacts {
   };
 }
 
+/**
+ * The analysis, with each other rendering of the tree's templates that matters (engine/template-branches.ts): the
+ * facts, chain and inventory are the default rendering's (the first alternative of each conditional); the findings
+ * are every rendering's, a finding found in some only saying in which.
+ */
 export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promise<Analysis> {
+  const { analysis, used } = await analyzeRendering(paths, opts);
+  // A check's case table (opts.checks) and a rendering already chosen analyse exactly what they are given.
+  if (opts.checks || opts.templatePicks) return analysis;
+  const absOf = new Map(analysis.files.files.map((f) => [f.display, f.abs]));
+  // nginx servers whose TLS only a template branch switches on: the default rendering simulates them both ways.
+  // Computed on the first conditional asked about (a tree without templates never builds it here).
+  let tlsBranches: Set<string> | undefined;
+  const tlsBranchesOf = (): Set<string> => {
+    if (tlsBranches) return tlsBranches;
+    tlsBranches = new Set();
+    if (analysis.facts.nginx.configs.length > 0)
+      for (const server of nginxModel(analysis.facts).servers) {
+        const by = server.tlsOnlyInBranch;
+        if (by?.templateBranch) tlsBranches.add(`${displayFile(analysis.facts, by.file)}\u0000${by.templateBranch.line}`);
+      }
+    return tlsBranches;
+  };
+  const { renderings, leftOut } = otherRenderings(
+    analysis.facts.templates,
+    (d) => absOf.get(d),
+    (d) => used.has(d),
+    (d, chain) => chain.alternatives.some((b) => tlsBranchesOf().has(`${d}\u0000${b.line}`)),
+  );
+  if (renderings.length === 0) return analysis;
+  const others: Array<{ rendering: Rendering; findings: Finding[] }> = [];
+  for (const [i, rendering] of renderings.entries()) {
+    opts.onStage?.(`template branches: ${rendering.file}:${rendering.chain.line}`, i, renderings.length);
+    try {
+      const r = await analyzeRendering(paths, { ...opts, templatePicks: picksOf(rendering) });
+      others.push({ rendering, findings: r.analysis.findings });
+    } catch (e) {
+      // A rendering with nothing to analyse (its branch empties the only config) has no finding.
+      if (!(e instanceof InputError)) throw e;
+      others.push({ rendering, findings: [] });
+    }
+  }
+  if (leftOut.length > 0) {
+    const where = [...new Set(leftOut.map((r) => `${r.file}:${r.chain.line}`))];
+    analysis.facts.diagnostics.push({
+      level: 'note',
+      file: leftOut[0]?.file ?? '(templates)',
+      line: leftOut[0]?.chain.line ?? 1,
+      message: `template branches: ${renderings.length} other renderings analysed (the limit, MAX_TEMPLATE_RENDERINGS); ${leftOut.length} more alternatives were not, of the conditionals at ${where.slice(0, 5).join(', ')}${where.length > 5 ? ` and ${where.length - 5} more` : ''}: their findings may be missing`,
+    });
+  }
+  analysis.findings = sortFindings(mergeRenderings(analysis.findings, others));
+  return analysis;
+}
+
+/** One rendering's analysis, and the files it used. */
+async function analyzeRendering(paths: string[], opts: AnalyzeOptions): Promise<{ analysis: Analysis; used: Set<string> }> {
   const cwd = opts.cwd ?? process.cwd();
   const stage = opts.onStage ?? (() => {});
   stage(`looking for files under ${opts.root ? `--root ${opts.root}` : paths.length ? paths.join(', ') : '.'}`);
@@ -135,7 +193,11 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   };
   const collected = await collectAll(
     files.files,
-    { comments: opts.comments, ...(opts.relocated ? { relocated: opts.relocated } : {}) },
+    {
+      comments: opts.comments,
+      ...(opts.relocated ? { relocated: opts.relocated } : {}),
+      ...(opts.templatePicks ? { templatePicks: opts.templatePicks } : {}),
+    },
     read,
     undefined,
     (name, done, total) => stage(`reading ${count(files.files.length)} files: ${name}`, done, total),
@@ -261,7 +323,7 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
   // The inventory (what was found and not found) is the doctor's: computed on first use, so `lint` never pays
   // for it (7 MB on the 10,000-server bench, allocated just before the output where the memory peaks).
   let inv: Inventory | undefined;
-  return {
+  const analysis: Analysis = {
     facts,
     files,
     chain,
@@ -272,4 +334,5 @@ export async function analyze(paths: string[], opts: AnalyzeOptions = {}): Promi
     findings: sortFindings(withTemplateValues(facts, findings)),
     notRead,
   };
+  return { analysis, used };
 }

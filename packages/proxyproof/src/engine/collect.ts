@@ -193,6 +193,7 @@ export async function collectAll(
         facts.templates,
         decoded,
         /\{\{|\$\{/.test(decoded) ? templateVars(file.abs) : undefined,
+        options.templatePicks?.get(file.abs),
       );
       for (const d of notRendered)
         if (!out.skipped.has(file.display))

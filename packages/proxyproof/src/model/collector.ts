@@ -6,7 +6,7 @@
 import type { Facts } from './facts.js';
 
 /** A candidate file found by engine/discover.ts. */
-import type { TemplateVars } from './template.js';
+import type { BranchPick, TemplateVars } from './template.js';
 
 export interface DiscoveredFile {
   /** Absolute path. */
@@ -29,6 +29,11 @@ export interface CollectOptions {
    * under `to`, so the copy is analysed as a whole and never half from the originals.
    */
   relocated?: { from: string; to: string }[];
+  /**
+   * One rendering of the tree's templates: the alternative chosen conditionals keep, by the template's absolute
+   * path (engine/template-branches.ts analyses each alternative that matters; without it the first is read).
+   */
+  templatePicks?: ReadonlyMap<string, BranchPick>;
 }
 
 /**

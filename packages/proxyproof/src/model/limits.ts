@@ -39,3 +39,11 @@ export function limitText(bytes: number): string {
 export function tooLarge(size: number, limit: number, kind: string): string {
   return `too large: ${size} bytes, over the ${limitText(limit)} limit for ${kind}; not read`;
 }
+
+/**
+ * Other renderings of a tree's templates analysed besides the first (issue 12: a conditional block is analysed in
+ * each branch when that changes a finding): each is one alternative of one conditional, the others kept at their
+ * first, and costs one more analysis of the whole tree. Past this, the remaining alternatives are not analysed and
+ * a note says how many.
+ */
+export const MAX_TEMPLATE_RENDERINGS = 8;

@@ -29,11 +29,36 @@ export interface TemplateBranch {
   kept: boolean;
 }
 
+/**
+ * One conditional (`{% if %}` ... `{% elif %}` ... `{% else %}` ... `{% endif %}`): its alternatives in order, the
+ * `if` first. A rendering keeps exactly one alternative, or none when no `else` is written and every condition is
+ * false.
+ */
+export interface TemplateChain {
+  /** Line of the opening `if` tag (the chain's key in a `BranchPick`). */
+  line: number;
+  alternatives: TemplateBranch[];
+  /** An `else` is written: some alternative is always kept. */
+  hasElse: boolean;
+  /** The chain is rendered at all in this rendering (no enclosing alternative was dropped). */
+  reached: boolean;
+  /** Some alternative holds config text (not only template tags, blank lines or comments): switching it can matter. */
+  holdsText: boolean;
+}
+
+/**
+ * Which alternative each chosen conditional keeps, by the line of its `if` tag: an index into its alternatives, or
+ * `alternatives.length` for "none" (every condition false, no `else`). Chains not named keep the default (the first).
+ */
+export type BranchPick = ReadonlyMap<number, number>;
+
 /** What the read path records about a template file (for findings that want to say which branch). */
 export interface TemplateNote {
   kinds: TemplateKind[];
   placeholders: TemplatePlaceholder[];
   branches: TemplateBranch[];
+  /** The conditionals of the file, in order (engine/template-branches.ts renders each alternative that matters). */
+  chains?: TemplateChain[];
   /** An `envsubst` with no variable list renders the file (collectors/template/envsubst.ts `everyName`). */
   envsubstAll?: EnvsubstAll;
 }

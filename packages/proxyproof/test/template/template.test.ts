@@ -27,6 +27,10 @@ interface Case {
   heavy?: boolean;
   kinds?: string[];
   branch?: 'first' | 'last' | 'all';
+  /** One rendering: the alternative each conditional (by its `if` line) keeps. */
+  pick?: Record<number, number>;
+  /** The conditionals found: `if` line, alternatives' lines, else written, reached, holds config text. */
+  chains?: Array<[number, number[], boolean, boolean, boolean]>;
 }
 
 const CASES: Case[] = [
@@ -62,6 +66,54 @@ const CASES: Case[] = [
     text: '{% if tls %}\nlisten 443 ssl;\n{% elif x %}\nlisten 81;\n{% else %}\nlisten 80;\n{% endif %}\n',
     lines: { 1: '', 2: 'listen 443 ssl;', 4: 'listen 81;', 6: 'listen 80;', 7: '' },
     branch: 'all',
+  },
+  {
+    name: 'a pick keeps the alternative it names (the else), the other conditionals their first',
+    file: 'app.service.j2',
+    text: '[Service]\n{% if local %}\nExecStart=gunicorn -b 127.0.0.1:8000 app:app\n{% else %}\nExecStart=gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips=* app:app\n{% endif %}\n{% if a %}\nUser=a\n{% endif %}\n',
+    lines: { 3: '', 5: 'ExecStart=gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips=* app:app', 8: 'User=a' },
+    pick: { 2: 1 },
+    chains: [
+      [2, [2, 4], true, true, true],
+      [7, [7], false, true, true],
+    ],
+  },
+  {
+    name: 'a pick past the last alternative of an if without else renders none of it',
+    file: 'a.conf.j2',
+    text: '{% if tls %}\nlisten 443 ssl;\n{% elif x %}\nlisten 81;\n{% endif %}\nlisten 80;\n',
+    lines: { 2: '', 4: '', 6: 'listen 80;' },
+    pick: { 1: 2 },
+    chains: [[1, [1, 3], false, true, true]],
+  },
+  {
+    name: 'a pick of the elif; an inline conditional is one chain on one line',
+    file: 'a.conf.j2',
+    text: '{% if tls %}\nlisten 443 ssl;\n{% elif x %}\nlisten 81{% if p %} proxy_protocol{% endif %};\n{% endif %}\n',
+    lines: { 2: '', 4: 'listen 81 proxy_protocol;' },
+    pick: { 1: 1 },
+    chains: [
+      [1, [1, 3], false, true, true],
+      // Reached in this rendering (the elif is kept); in the default one it is not (see the next case).
+      [4, [4], false, true, true],
+    ],
+  },
+  {
+    name: 'trap: a conditional inside a branch the rendering drops is not reached (switching it alone changes nothing)',
+    file: 'a.conf.j2',
+    text: '{% if tls %}\nlisten 443 ssl;\n{% elif x %}\nlisten 81{% if p %} proxy_protocol{% endif %};\n{% endif %}\n',
+    lines: { 2: 'listen 443 ssl;', 4: '' },
+    chains: [
+      [1, [1, 3], false, true, true],
+      [4, [4], false, false, true],
+    ],
+  },
+  {
+    name: 'trap: a conditional of only comments and blank lines holds no config text (switching it decides nothing)',
+    file: 'a.conf.j2',
+    text: '{% if a %}\n# managed\n\n{% else %}\n  # other\n{% endif %}\nlisten 80;\n',
+    lines: { 7: 'listen 80;' },
+    chains: [[1, [1, 4], true, true, false]],
   },
   {
     name: 'trap: branch all still drops macro bodies',
@@ -220,7 +272,11 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   test(`template: ${c.name}`, () => {
-    const d = detemplate(c.text, { name: c.file, branch: c.branch });
+    const d = detemplate(c.text, {
+      name: c.file,
+      branch: c.branch,
+      ...(c.pick ? { pick: new Map(Object.entries(c.pick).map(([k, v]) => [Number(k), v])) } : {}),
+    });
     if (c.none) {
       assert.equal(d, undefined);
       return;
@@ -235,32 +291,46 @@ for (const c of CASES) {
     if (c.kinds) assert.deepEqual(d.kinds, c.kinds);
     const lines = d.text.split('\n');
     for (const [n, want] of Object.entries(c.lines ?? {})) assert.equal(lines[Number(n) - 1]?.trim(), want, `line ${n}`);
+    if (c.chains)
+      assert.deepEqual(
+        d.chains.map((ch) => [ch.line, ch.alternatives.map((b) => b.line), ch.hasElse, ch.reached, ch.holdsText]),
+        c.chains,
+      );
   });
 }
 
-test('template: the nginx parser reads every branch, and the first branch when the union does not balance', () => {
+test('template: the nginx parser reads one rendering: the first branch, or the one a pick names', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pp-tpl-'));
   const f = join(dir, 'site.conf.j2');
   writeFileSync(
     f,
     'server {\n  listen 443 ssl;\n  {% if err %}\n  location / { return 403; }\n  {% else %}\n  location /admin { proxy_pass http://admin; }\n  {% endif %}\n}\n',
   );
-  const server = parseNginxFile(f, { context: ['http'] }).config[0]?.parsed.find((d) => d.directive === 'server');
-  assert.deepEqual(
-    server?.block?.filter((d) => d.directive === 'location').map((d) => `${d.args[0]}@${d.line}`),
-    ['/@4', '/admin@6'],
-  );
+  const locations = (picks?: Map<string, Map<number, number>>): string[] =>
+    (
+      parseNginxFile(f, { context: ['http'], ...(picks ? { templatePicks: picks } : {}) })
+        .config[0]?.parsed.find((d) => d.directive === 'server')
+        ?.block?.filter((d) => d.directive === 'location') ?? []
+    ).map((d) => `${d.args[0]}@${d.line}`);
+  // Not the union of both branches: no rendering has both locations.
+  assert.deepEqual(locations(), ['/@4']);
+  assert.deepEqual(locations(new Map([[f, new Map([[3, 1]])]])), ['/admin@6']);
   const g = join(dir, 'split.conf.j2');
-  // Each branch opens the same block: the union would open two and close one.
+  // Each branch opens the same block: one rendering opens one.
   writeFileSync(
     g,
     '{% if tls %}\nserver { listen 443 ssl;\n{% else %}\nserver { listen 80;\n{% endif %}\n  location / { proxy_pass http://a; }\n}\n',
   );
-  const tree = parseNginxFile(g, { context: ['http'] });
-  assert.deepEqual(tree.errors, []);
-  const only = tree.config[0]?.parsed.filter((d) => d.directive === 'server');
-  assert.equal(only?.length, 1);
-  assert.equal(only?.[0]?.block?.[0]?.args[0], '443');
+  for (const [pick, port] of [
+    [0, '443'],
+    [1, '80'],
+  ] as const) {
+    const tree = parseNginxFile(g, { context: ['http'], templatePicks: new Map([[g, new Map([[1, pick]])]]) });
+    assert.deepEqual(tree.errors, []);
+    const only = tree.config[0]?.parsed.filter((d) => d.directive === 'server');
+    assert.equal(only?.length, 1);
+    assert.equal(only?.[0]?.block?.[0]?.args[0], port);
+  }
 });
 
 test('template: names', () => {

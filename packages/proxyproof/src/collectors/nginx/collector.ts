@@ -410,6 +410,7 @@ export const nginxCollector: Collector = {
         resolveInclude: resolveTemplatedInclude,
         ...(ctx.configText ? { knownText: ctx.configText } : {}),
         ...(ctx.templateVars ? { templateVars: ctx.templateVars } : {}),
+        ...(ctx.options.templatePicks ? { templatePicks: ctx.options.templatePicks } : {}),
         onFileText: (_file, abs, text, source) => texts.set(abs, { display: display(abs), text, source }),
         ...(cand.embedded ? { entryText: cand.embedded.text } : {}),
         ...(templateKey ? { entryTemplateName: templateKey } : {}),

@@ -21,7 +21,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
-import type { TemplateVars } from '../../model/template.js';
+import type { BranchPick, TemplateVars } from '../../model/template.js';
 import { detemplate, type TemplateBranch } from '../template/index.js';
 import type { NginxConfigFile, NginxConfigTree, NginxDirective, NginxParseError } from './ast.js';
 import { allowedIn, analyzeWithContextBit, contextBit, enterBlockContext } from './directives.js';
@@ -79,6 +79,8 @@ export interface ParseOptions {
   knownText?: (abs: string) => { text: string; bytes: number } | undefined;
   /** The variables the tree gives a template file (Ansible vars files), for its placeholders. */
   templateVars?: (abs: string) => TemplateVars | undefined;
+  /** One rendering of a template among several: the alternative chosen conditionals keep (CollectOptions.templatePicks). */
+  templatePicks?: ReadonlyMap<string, BranchPick>;
   /** The entry file's text, read by the caller (an nginx config embedded in a YAML ConfigMap: collectors/nginx/embedded.ts). */
   entryText?: string;
   /**
@@ -403,14 +405,15 @@ function parseTree(entry: PendingFile, options: ParseOptions, fixedCtx?: string[
     }
     options.onFileText?.(pf.file, pf.abs, text, pf.builtin ? 'builtin' : 'file');
     if (!pf.builtin) {
-      // A template of a config (Jinja, ERB, envsubst, Go) is parsed rendered, line for line.
-      // Every branch of a conditional is read (the union: a location written only in an `else` is analysed
-      // too); when the union does not balance its braces, the first branch of each conditional is read.
+      // A template of a config (Jinja, ERB, envsubst, Go) is parsed rendered, line for line: one rendering, the
+      // first alternative of each conditional unless this analysis picks another (CollectOptions.templatePicks; the
+      // engine analyses each alternative that matters and says which findings hold in which: a location written
+      // only in an `else` is analysed in that rendering). Not the union of the alternatives: `if`/`else` branches
+      // setting the same header would be read as both lines sent ("https, http"), which no rendering sends.
       const vars = options.templateVars?.(pf.abs);
       const name = qi === 0 && options.entryTemplateName !== undefined ? options.entryTemplateName : pf.abs;
-      let rendered = detemplate(text, { name, branch: 'all', ...(vars ? { vars } : {}) });
-      if (rendered && !rendered.heavy && !bracesBalance(rendered.text))
-        rendered = detemplate(text, { name, ...(vars ? { vars } : {}) });
+      const pick = options.templatePicks?.get(pf.abs);
+      const rendered = detemplate(text, { name, ...(vars ? { vars } : {}), ...(pick ? { pick } : {}) });
       conditionalLines = rendered?.branches ?? [];
       if (rendered?.heavy) {
         addError(`template: too template-heavy to read (${rendered.heavy}); not read`, 1, 'read');
@@ -806,19 +809,6 @@ export function relabelTree(tree: NginxConfigTree, rename: (file: string) => str
 export function errorReason(e: NginxParseError): string {
   const suffix = ` in ${e.file}:${e.line}`;
   return e.line !== null && e.error.endsWith(suffix) ? e.error.slice(0, -suffix.length) : e.error;
-}
-
-/** Whether a text's braces balance (lexed, so quoted and commented braces do not count). Bounded by the lexer. */
-function bracesBalance(text: string): boolean {
-  const { tokens, error } = lexTokens(text);
-  if (error) return false;
-  let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const kind = tokens.kind(i);
-    if (kind === Kind.Open) depth++;
-    else if (kind === Kind.Close && --depth < 0) return false;
-  }
-  return depth === 0;
 }
 
 /**

@@ -21,9 +21,11 @@
 import type { Diagnostic } from '../../model/finding.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
 import {
+  type BranchPick,
   ENVSUBST_REF,
   type EnvsubstAll,
   type TemplateBranch,
+  type TemplateChain,
   type TemplateKind,
   type TemplateNote,
   type TemplatePlaceholder,
@@ -31,7 +33,14 @@ import {
 } from '../../model/template.js';
 import { resolveExpr } from './ansible.js';
 
-export type { TemplateBranch, TemplateKind, TemplateNote, TemplatePlaceholder } from '../../model/template.js';
+export type {
+  BranchPick,
+  TemplateBranch,
+  TemplateChain,
+  TemplateKind,
+  TemplateNote,
+  TemplatePlaceholder,
+} from '../../model/template.js';
 
 export interface Detemplated {
   /** The rendered text: same line count as the template. */
@@ -39,6 +48,8 @@ export interface Detemplated {
   kinds: TemplateKind[];
   placeholders: TemplatePlaceholder[];
   branches: TemplateBranch[];
+  /** The conditionals, in the order their `if` tags are written. */
+  chains: TemplateChain[];
   /** Why the file is too template-heavy to read (then `text` should not be analysed). */
   heavy?: string;
   /** An `envsubst` with no variable list renders it: the references it empties (model/template.ts). */
@@ -50,9 +61,9 @@ export interface DetemplateOptions {
   name?: string;
   /**
    * 'first' (default) keeps the first branch of each conditional, 'last' the `else` branch, 'all' every
-   * branch (the union: what any rendering could contain; the nginx parser reads configs this way, so a
-   * location written only in an `else` branch is analysed too, and falls back to 'first' when the union
-   * does not parse).
+   * branch (the union: what any rendering could contain, which no single rendering may be: an `if`/`else` pair
+   * setting one header would read as both lines sent). The analysis reads one rendering at a time (`pick`:
+   * engine/template-branches.ts).
    */
   branch?: 'first' | 'last' | 'all';
   /**
@@ -60,6 +71,11 @@ export interface DetemplateOptions {
    * environment): a variable with one value is that value.
    */
   vars?: TemplateVars;
+  /**
+   * The alternative given conditionals keep (by the line of their `if` tag), whatever `branch` says: one rendering
+   * of the file among all its renderings (engine/template-branches.ts analyses each that matters).
+   */
+  pick?: BranchPick;
 }
 
 export { MAX_CONFIG_BYTES as MAX_TEMPLATE_BYTES };
@@ -133,6 +149,11 @@ interface Frame {
   taken: boolean;
   branch?: TemplateBranch;
   syntax: TemplateKind;
+  /** The conditional this frame renders, and the index of its current alternative. */
+  chain?: TemplateChain;
+  alt?: number;
+  /** The alternative a `pick` keeps (then `branch` mode does not decide for this conditional). */
+  picked?: number;
 }
 
 type Tag =
@@ -255,12 +276,17 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   const out: string[] = [];
   const placeholders: TemplatePlaceholder[] = [];
   const branches: TemplateBranch[] = [];
+  const chains: TemplateChain[] = [];
   const stack: Frame[] = [];
   let line = 1;
   let last = 0;
   let codeLines = new Set<number>();
   const keeping = (): boolean => stack.every((f) => f.keep);
   const emit = (s: string): void => {
+    // Config text inside a conditional: choosing another alternative of it (and of every enclosing one) can change
+    // what is read. A comment line or whitespace changes nothing.
+    if (stack.length > 0 && /\S/.test(s.replace(/^[ \t]*#.*$/gm, '')))
+      for (const f of stack) if (f.chain) f.chain.holdsText = true;
     if (keeping()) out.push(s);
     else out.push(s.replace(/[^\n]/g, ''));
   };
@@ -279,18 +305,35 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
     switch (tag.t) {
       case 'open-if': {
         if (stack.length >= MAX_DEPTH) return;
-        const keep = branchMode !== 'last';
-        const branch: TemplateBranch = { line, endLine: line, tag: written, kept: keep && keeping() };
+        const picked = options.pick?.get(line);
+        const keep = picked !== undefined ? picked === 0 : branchMode !== 'last';
+        const reached = keeping();
+        const branch: TemplateBranch = { line, endLine: line, tag: written, kept: keep && reached };
         branches.push(branch);
-        stack.push({ kind: 'if', keep, taken: keep, branch, syntax });
+        const chain: TemplateChain = { line, alternatives: [branch], hasElse: false, reached, holdsText: false };
+        chains.push(chain);
+        stack.push({
+          kind: 'if',
+          keep,
+          taken: keep,
+          branch,
+          syntax,
+          chain,
+          alt: 0,
+          ...(picked !== undefined ? { picked } : {}),
+        });
         return;
       }
       case 'branch': {
         const f = stack[stack.length - 1];
         if (f?.kind !== 'if') return;
         closeBranch(f, line);
-        // 'first' keeps only the first branch of a chain; 'last' keeps only its else branch; 'all' keeps each.
-        const keep = branchMode === 'all' ? true : branchMode === 'first' ? false : tag.isElse;
+        // 'first' keeps only the first branch of a chain; 'last' keeps only its else branch; 'all' keeps each; a
+        // pick keeps the alternative it names.
+        const alt = (f.alt ?? 0) + 1;
+        f.alt = alt;
+        const keep =
+          f.picked !== undefined ? f.picked === alt : branchMode === 'all' ? true : branchMode === 'first' ? false : tag.isElse;
         f.keep = keep;
         f.taken = f.taken || keep;
         stack.pop();
@@ -298,6 +341,10 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
         stack.push(f);
         f.branch = branch;
         branches.push(branch);
+        if (f.chain) {
+          f.chain.alternatives.push(branch);
+          if (tag.isElse) f.chain.hasElse = true;
+        }
         return;
       }
       case 'close': {
@@ -414,7 +461,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   }
 
   const rendered = out.join('');
-  const result: Detemplated = { text: rendered, kinds, placeholders, branches };
+  const result: Detemplated = { text: rendered, kinds, placeholders, branches, chains };
   const every = useEnv ? options.vars?.everyName?.() : undefined;
   if (every && options.vars) result.envsubstAll = everyNameRefs(text, every, options.vars);
   const heavy = heaviness(text, rendered, codeLines);
@@ -490,11 +537,13 @@ export function renderForCollectors(
   decoded?: string,
   /** The variables the tree gives this file (collectors/template/ansible.ts). */
   vars?: TemplateVars,
+  /** The alternative chosen conditionals keep (one rendering among several: engine/template-branches.ts). */
+  pick?: BranchPick,
 ): Buffer {
   if (raw.length > MAX_CONFIG_BYTES || raw.includes(0)) return raw;
   const text = decoded ?? raw.toString('utf8');
   if (!/\{\{|\{%|\{#|<%|\$\{[A-Z]|%\{/.test(text)) return raw;
-  const d = detemplate(text, vars ? { name: display, vars } : { name: display });
+  const d = detemplate(text, { name: display, ...(vars ? { vars } : {}), ...(pick ? { pick } : {}) });
   if (!d) return raw;
   if (d.heavy) {
     diagnostics.push({
@@ -509,6 +558,7 @@ export function renderForCollectors(
     kinds: d.kinds,
     placeholders: d.placeholders,
     branches: d.branches,
+    chains: d.chains,
     ...(d.envsubstAll ? { envsubstAll: d.envsubstAll } : {}),
   });
   return Buffer.from(d.text, 'utf8');
