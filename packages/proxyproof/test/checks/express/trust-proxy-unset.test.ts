@@ -77,6 +77,33 @@ caseTable(expressTrustProxyUnset, [
     check: ([f]) => assert.match(f?.message ?? '', /NestJS \(Express\)/),
   },
   {
+    // Held-out linkcollect/LinkCollect-@bb6ae5f86159: `# listen 443 ssl;` commented out, compose still publishes 443.
+    name: 'an nginx container publishing 443 whose configs (all ports known) listen on 80 only: no HTTPS, low',
+    files: {
+      'docker-compose.yml': COMPOSE_PROXY.replace('"443:443"', '"80:80"\n      - "443:443"'),
+      'nginx/default.conf':
+        'server {\n  # listen 443 ssl;\n  listen 80;\n  location / {\n    proxy_pass http://web:3000;\n  }\n}\n',
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.get('/', (req, res) => res.send(req.protocol));\napp.listen(3000);\n",
+    },
+    expect: ['app/server.js@2'],
+    check: ([f]) => {
+      assert.equal(f?.severity, 'low', f?.message);
+      assert.match(f?.message ?? '', /no front in the files serves HTTPS/);
+    },
+  },
+  {
+    name: 'trap: another proxy container (edge: caddy) publishes 443 in front of that nginx: the 443 still counts',
+    files: {
+      'docker-compose.yml': `${COMPOSE_PROXY.replace('"443:443"', '"8080:80"')}  edge:\n    image: caddy:2\n    ports:\n      - "443:443"\n`,
+      'nginx/default.conf': 'server {\n  listen 80;\n  location / {\n    proxy_pass http://web:3000;\n  }\n}\n',
+      'app/server.js':
+        "const express = require('express');\nconst app = express();\napp.get('/', (req, res) => res.send(req.protocol));\napp.listen(3000);\n",
+    },
+    expect: ['app/server.js@2'],
+    check: ([f]) => assert.equal(f?.severity, 'medium', f?.message),
+  },
+  {
     name: "'loopback' while nginx runs in another container: the proxy's address is not trusted",
     files: {
       'docker-compose.yml': COMPOSE_PROXY,
