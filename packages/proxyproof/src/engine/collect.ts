@@ -125,11 +125,9 @@ export async function collectAll(
   // The containers' environments (collectors/template/envsubst.ts), read on the first envsubst name looked up.
   let envsubst: EnvsubstVars | undefined;
   const templateVars = (abs: string): TemplateVars => {
-    let jinja: TemplateVars | undefined;
-    if (/\/templates\/|\.j2$/i.test(abs)) {
-      ansible ??= new AnsibleVars(files, rawText);
-      jinja = ansible.forTemplate(abs);
-    }
+    // Every template may be one a playbook's `template:` task renders (`src=site.conf.tpl`), whatever its name.
+    ansible ??= new AnsibleVars(files, rawText);
+    const jinja: TemplateVars | undefined = ansible.forTemplate(abs);
     return {
       lookup: (path) => jinja?.lookup(path),
       env: (name) => {

@@ -69,6 +69,23 @@ describe('traefik/forwarded-headers-insecure: which static source Traefik reads'
       expect: { count: 0 },
     },
     {
+      // held-out daohung2u/traefik-docker-apps@4121322eec2d: `build: ./bin/traefik` holding only `FROM traefik:v2.0.0`.
+      name: 'invalid: a service built from a Dockerfile whose final stage is FROM traefik runs Traefik: its flags count',
+      files: {
+        'compose.yml': service({ build: true, flags: ['--entrypoints.websecure.address=:443', INSECURE] }),
+        'proxy/Dockerfile': 'FROM traefik:v3.1\n',
+      },
+      expect: { count: 1, severity: 'high', line: 6 },
+    },
+    {
+      name: 'valid (trap): the same flags on a service built FROM another image are not Traefik flags',
+      files: {
+        'compose.yml': service({ build: true, flags: ['--entrypoints.websecure.address=:443', INSECURE] }),
+        'proxy/Dockerfile': 'FROM traefik:v3.1 AS config\nFROM alpine:3.20\nCOPY --from=config /usr/local/bin/traefik /bin/\n',
+      },
+      expect: { count: 0 },
+    },
+    {
       name: 'invalid: a file mounted where Traefik does not look (a dynamic file) leaves the flags in charge',
       files: {
         'compose.yml': service({ flags: [INSECURE], volumes: ['./dynamic.yml:/etc/traefik/dynamic.yml:ro'] }),

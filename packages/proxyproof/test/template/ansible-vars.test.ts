@@ -110,6 +110,39 @@ const CASES: Case[] = [
     from: 'site.yml:5',
   },
   {
+    // Held-out Kabalod/Dubai-mvp-final@97d239753200: `template: src=yoursite.com-ssl.conf.tpl` in a play with `vars:`.
+    name: "a playbook's template task names a .tpl beside it: the play's vars fill it",
+    files: {
+      'deploy/set_https.yml':
+        '---\n- hosts: all\n  vars:\n    https_port: 443\n    app_port: 8000\n  tasks:\n    - name: vhost\n      template:\n        src=site.conf.tpl\n        dest=/etc/nginx/sites-enabled/site.conf\n',
+      'deploy/site.conf.tpl': SITE,
+    },
+    ports: '443',
+    upstream: /127\.0\.0\.1:8000$/,
+    from: 'deploy/set_https.yml:5',
+  },
+  {
+    name: 'the mapping form (ansible.builtin.template: with src:) names it too',
+    files: {
+      'site.yml':
+        '- hosts: web\n  vars:\n    https_port: 8443\n    app_port: 9000\n  tasks:\n    - ansible.builtin.template:\n        src: "vhost.tpl"\n        dest: /etc/nginx/conf.d/vhost.conf\n',
+      'vhost.tpl': SITE,
+    },
+    ports: '8443',
+    upstream: /127\.0\.0\.1:9000$/,
+    from: 'site.yml:4',
+  },
+  {
+    name: 'trap: a .tpl no template task names is not an Ansible template (the play vars do not fill it)',
+    files: {
+      'site.yml':
+        '- hosts: web\n  vars:\n    https_port: 443\n    app_port: 8000\n  tasks:\n    - template: src=other.tpl dest=/etc/x\n',
+      'site.conf.tpl': SITE,
+    },
+    ports: '?',
+    upstream: /a template value|__tpl_app_port__/,
+  },
+  {
     name: 'a dictionary member and a value that is itself a template',
     files: role(
       { 'roles/web/defaults/main.yml': 'site:\n  tls_port: 443\nbase_port: 8000\napp_port: "{{ base_port }}"\n' },

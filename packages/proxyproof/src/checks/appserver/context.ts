@@ -6,6 +6,7 @@
  * The doctor's chain simulator refines this; these helpers only use what lint facts show directly:
  * nginx `proxy_pass`/`upstream` targets and compose services whose image is a proxy.
  */
+import { proxyContainers } from '../../collectors/proxy/container.js';
 import { nginxModel, schemeHeaders as nginxSchemeHeaders } from '../../facts/nginx/index.js';
 import type { NginxPass } from '../../facts/nginx/types.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
@@ -410,6 +411,9 @@ export function serversFor(facts: Facts, fw: FrameworkFacts): AppServerFacts[] {
 
 /** Evidence that the site is served over HTTPS, first found. */
 export function httpsEvidence(facts: Facts): Evidence | undefined {
+  // The tree's nginx servers, when it holds any, and none listens on 443: an nginx container publishing 443 then
+  // publishes a port nothing in it listens on (`# listen 443 ssl;` commented out), which is no sign of HTTPS.
+  let nginxWithout443 = false;
   try {
     if (facts.nginx && facts.nginx.configs.length > 0) {
       const m = nginxModel(facts);
@@ -419,13 +423,17 @@ export function httpsEvidence(facts: Facts): Evidence | undefined {
           if (l?.ref) return { file: l.ref.file, line: l.ref.line, snippet: l.ref.text, note: 'nginx serves HTTPS here' };
           return { file: s.ref.file, line: s.ref.line, note: 'nginx serves HTTPS here' };
         }
+      // Every port known (a templated `listen {{ port }}` may be 443) and none 443.
+      nginxWithout443 =
+        m.servers.length > 0 && m.servers.every((s) => s.listens.every((l) => l.port !== undefined && l.port !== 443));
     }
   } catch {
     // nginx facts unavailable: fall through to other evidence
   }
+  const nginxServices = nginxWithout443 ? new Set(proxyContainers(facts, 'nginx').map((c) => c.service)) : undefined;
   for (const cf of facts.compose?.files ?? [])
     for (const svc of cf.services)
-      if (svc.role === 'proxy') {
+      if (svc.role === 'proxy' && !nginxServices?.has(svc.name)) {
         const p = svc.ports.find((x) => x.containerPort === 443 || x.hostPort === 443);
         if (p) return { ...ev(p.ref, `the ${svc.name} proxy publishes port 443`) };
       }

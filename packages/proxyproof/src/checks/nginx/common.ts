@@ -17,11 +17,13 @@ import {
   type NginxListen,
   type NginxModel,
   type NginxPassKind,
+  type NginxRedirect,
   type NginxRef,
   type NginxScope,
   type NginxServer,
   nginxModel,
   passingScopes,
+  rewriteMatchesEveryUri,
   setOwner,
   sourceLine,
   sourceLines,
@@ -374,14 +376,15 @@ function addByLine(byLine: Map<number, NginxHeaderEntry[]>, entry: NginxHeaderEn
 export function plainRedirectedToHttps(server: NginxServer): boolean {
   const top = server.scopes[0];
   if (!top) return false;
-  if (top.redirects.some((r) => r.unconditional && r.kind === 'return' && r.targetScheme === 'https')) return true;
-  // `if ($scheme = http) { return 301 https://...; }` (or `$https = ''`, `$scheme != https`)
+  // `return 301 https://…`, or `rewrite ^ https://… permanent` (a rewrite to an absolute URL redirects: nginx stops
+  // and answers 301/302) whose regex every URI matches (a rewrite of `^/admin` leaves the other paths plain).
+  const everyUri = (r: NginxRedirect) =>
+    r.targetScheme === 'https' && (r.kind === 'return' || (r.pattern !== undefined && rewriteMatchesEveryUri(r.pattern)));
+  if (top.redirects.some((r) => r.unconditional && everyUri(r))) return true;
+  // `if ($scheme = http) { return 301 https://...; }` (or `$https = ''`, `$scheme != https`; real nginx 1.22 answers
+  // 301 for every path with `rewrite ^/(.*) https://$host/$1 permanent;` there too, before any location runs)
   return server.scopes.some(
-    (s) =>
-      s.kind === 'if' &&
-      s.parent === 0 &&
-      /\$(scheme|https)\b/.test(s.match) &&
-      s.redirects.some((r) => r.kind === 'return' && r.targetScheme === 'https'),
+    (s) => s.kind === 'if' && s.parent === 0 && /\$(scheme|https)\b/.test(s.match) && s.redirects.some(everyUri),
   );
 }
 

@@ -109,11 +109,27 @@ function runtimeVars(text: string, into: Set<string>): void {
   for (const m of text.matchAll(/(?:ansible\.builtin\.)?set_fact:\s*(\w+)=/g)) into.add(m[1] as string);
 }
 
+/**
+ * The relative `src` of each `template` task in a playbook's text (`template: src=x.tpl dest=…`, or a mapping with
+ * `src: x.tpl` on the following lines; `ansible.builtin.template` too). A templated or absolute src is skipped.
+ */
+function templateSources(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/^([ \t]*)-?[ \t]*(?:ansible\.builtin\.)?template:(.*)((?:\n\1[ \t]+.*)*)/gm)) {
+    const body = `${m[2] ?? ''}${m[3] ?? ''}`;
+    const src = /(?:^|[\s,{])src\s*[:=]\s*['"]?([^'"\s,}]+)/.exec(body)?.[1];
+    if (src && !src.includes('{{') && !src.startsWith('/')) out.push(src.replace(/^\.\//, ''));
+  }
+  return out;
+}
+
 export class AnsibleVars {
   private roles = new Map<string, Role>();
   private projects: Project[] = [];
   /** Variables tasks set at run time: never resolved. */
   private runtime = new Set<string>();
+  /** Files a play's `template` task renders (absolute, both places Ansible looks for a relative src). */
+  private playTemplates = new Set<string>();
 
   constructor(files: DiscoveredFile[], read: (f: DiscoveredFile) => string | undefined) {
     const paths = new Set(files.map((f) => slash(f.abs)));
@@ -172,6 +188,12 @@ export class AnsibleVars {
       const y = yaml();
       if (!parsed || !y.isSeq(parsed.doc)) continue;
       const dir = abs.slice(0, abs.lastIndexOf('/'));
+      // A play's `template` task names its source (`src=site.conf.tpl` or `src: site.conf.tpl`), whatever its suffix:
+      // Ansible looks for a relative src in the playbook's `templates/` folder, then beside the playbook.
+      for (const src of templateSources(text)) {
+        this.playTemplates.add(`${dir}/templates/${src}`);
+        this.playTemplates.add(`${dir}/${src}`);
+      }
       for (const play of parsed.doc.items) {
         if (!y.isMap(play) || !play.has('hosts')) continue;
         const vars = play.get('vars', true);
@@ -228,7 +250,7 @@ export class AnsibleVars {
     const at = abs.lastIndexOf('/templates/');
     const roleDir = at >= 0 ? abs.slice(0, at) : undefined;
     const role = roleDir !== undefined ? this.roles.get(roleDir) : undefined;
-    if (at < 0 && !/\.j2$/i.test(abs)) return undefined;
+    if (at < 0 && !/\.j2$/i.test(abs) && !this.playTemplates.has(abs)) return undefined;
     // The project: the folder holding `roles/`, else the folder holding the templates folder (or the file).
     const base = roleDir ?? abs.slice(0, abs.lastIndexOf('/'));
     const rolesAt = base.lastIndexOf('/roles/');

@@ -516,6 +516,8 @@ function builtImageCopies(
       context: string;
       runsTraefik: boolean;
       copies: Array<{ srcs: string[]; dest: string; line: number; traefikStage: boolean }>;
+      /** The final stage's `FROM` image as written. */
+      image?: string;
     }
   | undefined {
   const build = typeof svc.build === 'string' ? { context: svc.build } : obj(svc.build);
@@ -526,16 +528,32 @@ function builtImageCopies(
   const f = ctx.files.find((x) => x.display === dockerfile);
   const text = f ? (ctx.readText?.(f) ?? ctx.read(f).toString('utf8')) : '';
   let stage = isTraefikImage(svc.image);
+  let lastFrom: string | undefined;
   const copies: Array<{ srcs: string[]; dest: string; line: number; traefikStage: boolean }> = [];
   for (const [i, l] of text.split(/\r?\n/).entries()) {
     const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
-    if (from) stage = isTraefikImage(from[1]);
+    if (from) {
+      lastFrom = from[1];
+      stage = isTraefikImage(from[1]);
+    }
     const cp = /^\s*(?:COPY|ADD)\s+(?!--from)(?:--\S+\s+)*(.+)$/i.exec(l);
     if (!cp) continue;
     const words = (cp[1] as string).trim().split(/\s+/);
     copies.push({ srcs: words.slice(0, -1), dest: words[words.length - 1] ?? '', line: i + 1, traefikStage: stage });
   }
-  return { dockerfile, context, runsTraefik: stage, copies };
+  return { dockerfile, context, runsTraefik: stage, copies, image: lastFrom };
+}
+
+/**
+ * The image a compose service runs: its `image:`, or when it is built (`build: ./bin/traefik`) and its Dockerfile's
+ * final stage is `FROM traefik:v2.0.0`, that base image (a wrapper Dockerfile runs Traefik with the base's version
+ * and defaults; its `command:` flags are Traefik's). `image:` beside `build:` only names the built result.
+ */
+function composeServiceImage(ctx: CollectContext, composeFile: string, svc: Record<string, unknown>): unknown {
+  if (isTraefikImage(svc.image)) return svc.image;
+  const dir = composeFile.includes('/') ? composeFile.replace(/[^/]*$/, '') : '';
+  const built = builtImageCopies(ctx, dir, svc);
+  return built?.runsTraefik ? built.image : svc.image;
 }
 
 /**
@@ -984,7 +1002,8 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
     for (const [sname, s] of Object.entries(obj(v.services) ?? {})) {
       const svc = obj(s);
       if (!svc) continue;
-      containers.push({ c: svc, path: ['services', sname] });
+      const image = composeServiceImage(ctx, file, svc);
+      containers.push({ c: image === svc.image ? svc : { ...svc, image }, path: ['services', sname] });
       const loads = traefikServiceLoads(ctx, file, svc);
       if (loads.length > 0) {
         const set = st.loads.get(file) ?? new Set<string>();
@@ -992,7 +1011,7 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
         st.loads.set(file, set);
       }
       // The docker provider: routers, services and middlewares in the labels of any other container.
-      const written = isTraefikImage(svc.image) ? [] : traefikLabels(doc, ['services', sname], svc, env);
+      const written = isTraefikImage(image) ? [] : traefikLabels(doc, ['services', sname], svc, env);
       if (written.length === 0) continue;
       // 1.x labels (`traefik.frontend.rule`, `traefik.port`) as the 2.x router and service they declare, unless the
       // container also has 2.x router labels (a stack labelled for both: each Traefik reads only its own).
@@ -1086,7 +1105,10 @@ function readYamlFile(ctx: CollectContext, f: DiscoveredFile, src: string, st: R
         (isTraefikV1Image(c.image) || v1Only) &&
         flags.length > 0 &&
         !ownFile &&
-        withV1DefaultEntryPoint(flat, at(doc, [...path, 'image'])?.line ?? flags[0]?.line ?? 0);
+        withV1DefaultEntryPoint(
+          flat,
+          at(doc, [...path, 'image'])?.line ?? at(doc, [...path, 'build'])?.line ?? flags[0]?.line ?? 0,
+        );
       const read = withSyntax(traefikOf(file, flat, v1Flags), 'flags');
       if (defaulted)
         // The entrypoint is the image's default: its evidence is the image line as written.

@@ -513,7 +513,7 @@ function parseRedirect(l: Located, conditional: boolean): NginxRedirect | undefi
     const absolute = /^(https?:\/\/|\$scheme:\/\/)/i.test(target);
     if (!absolute && flag !== 'redirect' && flag !== 'permanent') return undefined;
     const code = flag === 'permanent' ? 301 : 302;
-    const catchAll = /^\^(\/?\(\.\*\)\$?|\/?\.\*\$?|\/?\(\.\*\)|)$/.test(pattern) || pattern === '.*' || pattern === '^';
+    const catchAll = rewriteMatchesEveryUri(pattern);
     return {
       kind: 'rewrite',
       code,
@@ -525,6 +525,11 @@ function parseRedirect(l: Located, conditional: boolean): NginxRedirect | undefi
     };
   }
   return undefined;
+}
+
+/** A `rewrite` regex every request URI matches (`^`, `^/(.*)`, `^(.*)$`, `.*`): the rewrite applies to every path. */
+export function rewriteMatchesEveryUri(pattern: string): boolean {
+  return /^\^(\/?\(\.\*\)\$?|\/?\.\*\$?|\/?\(\.\*\)|)$/.test(pattern) || pattern === '.*' || pattern === '^';
 }
 
 function schemeOf(target: string): { targetScheme?: string } {

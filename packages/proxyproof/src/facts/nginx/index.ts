@@ -37,6 +37,7 @@ export {
   PROXY_DEFAULT_HEADERS,
   parseListen,
   parsePass,
+  rewriteMatchesEveryUri,
   variablesIn,
 } from './build.js';
 export { type RouteRequest, selectLocation, selectServer } from './route.js';

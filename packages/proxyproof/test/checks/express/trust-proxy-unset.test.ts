@@ -17,13 +17,23 @@ const COMPOSE_PROXY = `services:
 const NGINX_TO_WEB =
   'server {\n  listen 443 ssl;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://web:3000;\n  }\n}\n';
 
+/** An Express app answering with req.protocol, listening on `listen` (the arguments of app.listen). */
+const protocolApp = (listen: string): string =>
+  `const express = require('express');\nconst app = express();\napp.get('/', (req, res) => res.send(req.protocol));\napp.listen(${listen});\n`;
+/** Medium when a front in the files serves HTTPS, else low with the "no front serves HTTPS" wording. */
+const httpsSeen =
+  (seen: boolean) =>
+  ([f]: Array<{ severity: string; message: string } | undefined>): void => {
+    assert.equal(f?.severity, seen ? 'medium' : 'low', f?.message);
+    (seen ? assert.doesNotMatch : assert.match)(f?.message ?? '', /no front in the files serves HTTPS/);
+  };
+
 caseTable(expressTrustProxyUnset, [
   {
     name: 'Express behind a same-host nginx, trust proxy never set',
     files: {
       'nginx/app.conf': nginxSameHost(3000),
-      'app/server.js':
-        "const express = require('express');\nconst app = express();\napp.get('/', (req, res) => res.send(req.protocol));\napp.listen(3000, '127.0.0.1');\n",
+      'app/server.js': protocolApp("3000, '127.0.0.1'"),
     },
     expect: ['app/server.js@2'],
     check: ([f]) => {
@@ -77,6 +87,28 @@ caseTable(expressTrustProxyUnset, [
     check: ([f]) => assert.match(f?.message ?? '', /NestJS \(Express\)/),
   },
   {
+    // Held-out linkcollect/LinkCollect-@bb6ae5f86159: `# listen 443 ssl;` commented out, compose still publishes 443.
+    name: 'an nginx container publishing 443 whose configs (all ports known) listen on 80 only: no HTTPS, low',
+    files: {
+      'docker-compose.yml': COMPOSE_PROXY.replace('"443:443"', '"80:80"\n      - "443:443"'),
+      'nginx/default.conf':
+        'server {\n  # listen 443 ssl;\n  listen 80;\n  location / {\n    proxy_pass http://web:3000;\n  }\n}\n',
+      'app/server.js': protocolApp('3000'),
+    },
+    expect: ['app/server.js@2'],
+    check: httpsSeen(false),
+  },
+  {
+    name: 'trap: another proxy container (edge: caddy) publishes 443 in front of that nginx: the 443 still counts',
+    files: {
+      'docker-compose.yml': `${COMPOSE_PROXY.replace('"443:443"', '"8080:80"')}  edge:\n    image: caddy:2\n    ports:\n      - "443:443"\n`,
+      'nginx/default.conf': 'server {\n  listen 80;\n  location / {\n    proxy_pass http://web:3000;\n  }\n}\n',
+      'app/server.js': protocolApp('3000'),
+    },
+    expect: ['app/server.js@2'],
+    check: ([f]) => assert.equal(f?.severity, 'medium', f?.message),
+  },
+  {
     name: "'loopback' while nginx runs in another container: the proxy's address is not trusted",
     files: {
       'docker-compose.yml': COMPOSE_PROXY,
@@ -116,14 +148,10 @@ caseTable(expressTrustProxyUnset, [
       Caddyfile: 'app.example.com {\n  reverse_proxy 127.0.0.1:8080\n}\n',
       'nginx.conf':
         'server {\n  listen 127.0.0.1:8080;\n  location / {\n    proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\n    proxy_pass http://127.0.0.1:3000;\n  }\n}\n',
-      'app/server.js':
-        "const express = require('express');\nconst app = express();\napp.get('/', (req, res) => res.send(req.protocol));\napp.listen(3000, '127.0.0.1');\n",
+      'app/server.js': protocolApp("3000, '127.0.0.1'"),
     },
     expect: ['app/server.js@2'],
-    check: ([f]) => {
-      assert.equal(f?.severity, 'medium', f?.message);
-      assert.doesNotMatch(f?.message ?? '', /no front in the files serves HTTPS/);
-    },
+    check: httpsSeen(true),
   },
   {
     name: 'plain nginx :8080 behind a HAProxy `bind :443 ssl`: medium',

@@ -69,6 +69,26 @@ caseTable(forwardedProtoHardcoded, [
     expect: [],
   },
   {
+    // Real nginx 1.22: `rewrite` to an absolute URL answers 301 at the server rewrite phase for every path (/, /cable,
+    // /x/y?z=1), before any location proxies. Held-out Kabalod/Dubai-mvp-final@97d239753200 (an Ansible vhost).
+    name: 'trap: port 80 redirected by if ($scheme = http) { rewrite ^/(.*) https://$host/$1 permanent; }',
+    config:
+      "server {\n  listen 80;\n  listen 443 ssl;\n  if ( $scheme = 'http' ) {\n    rewrite ^/(.*) https://$host/$1 permanent;\n  }\n  location / {\n    proxy_set_header X-Forwarded-Proto https;\n    proxy_pass http://app;\n  }\n}",
+    expect: [],
+  },
+  {
+    name: 'a rewrite of some paths only (^/admin) leaves the other plain-HTTP requests claiming https',
+    config:
+      'server {\n  listen 80;\n  listen 443 ssl;\n  if ($scheme = http) {\n    rewrite ^/admin(.*) https://$host/admin$1 permanent;\n  }\n  location / {\n    proxy_set_header X-Forwarded-Proto https;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@8`],
+  },
+  {
+    name: 'a catch-all rewrite to http:// (not https) does not make the plain port safe',
+    config:
+      'server {\n  listen 80;\n  listen 443 ssl;\n  if ($scheme = http) {\n    rewrite ^ http://other.example$request_uri permanent;\n  }\n  location / {\n    proxy_set_header X-Forwarded-Proto https;\n    proxy_pass http://app;\n  }\n}',
+    expect: [`${ID}@8`],
+  },
+  {
     name: '$scheme is not a literal',
     config:
       'server {\n  listen 80;\n  listen 443 ssl;\n  location / {\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_pass http://app;\n  }\n}',

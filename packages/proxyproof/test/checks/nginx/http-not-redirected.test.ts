@@ -29,6 +29,17 @@ caseTable(httpNotRedirected, [
     expect: [],
   },
   {
+    // Real nginx 1.22: 301 for every path (the rewrite to an absolute URL ends the request at the server level).
+    name: 'trap: if ($scheme = http) { rewrite ^/(.*) https://$host/$1 permanent; } on the port 80 server',
+    config: `${TLS}server {\n  listen 80;\n  server_name a.test;\n  if ($scheme = http) {\n    rewrite ^/(.*) https://$host/$1 permanent;\n  }\n  location / {\n    proxy_pass http://app;\n  }\n}`,
+    expect: [],
+  },
+  {
+    name: 'a server-level rewrite of /admin only leaves the other paths proxied over plain HTTP',
+    config: `${TLS}server {\n  listen 80;\n  server_name a.test;\n  rewrite ^/admin(.*) https://$host/admin$1 permanent;\n  location / {\n    proxy_pass http://app;\n  }\n}`,
+    expect: [`${ID}@10`],
+  },
+  {
     name: 'a plain server for other names',
     config: `${TLS}server {\n  listen 80;\n  server_name b.test;\n  location / { proxy_pass http://app; }\n}`,
     expect: [],
