@@ -618,13 +618,20 @@ function appEndCandidates(t: Topology, app: AppServer, fw: Framework, links: Lin
   if (a.name === 'Odoo' && a.trustScheme.value.length === 0) {
     const at = a.trustScheme.ref;
     const snippet = at?.snippet?.trim() ?? '';
-    const placement = /^proxy_mode\s*[=:]/.test(snippet) ? 'replace' : /^\[options\]$/.test(snippet) ? 'after' : undefined;
+    // Bitnami's image: the compose line setting ODOO_ENABLE_PROXY_MODE (collectors/odoo), its value turned to yes.
+    const bitnamiEnv = /(ODOO_ENABLE_PROXY_MODE["']?\s*[=:]\s*["']?)[^"'\s#]*/;
+    const placement =
+      /^proxy_mode\s*[=:]/.test(snippet) || bitnamiEnv.test(snippet)
+        ? 'replace'
+        : /^\[options\]$/.test(snippet)
+          ? 'after'
+          : undefined;
     out.push({
       id: `odoo-proxy-mode:${app.id}`,
       title: 'Odoo: proxy_mode = True (it then applies X-Forwarded-For/-Proto from the proxy, on requests with X-Forwarded-Host)',
       ref: at ?? fw.ref,
       after: placement === 'after',
-      lines: ['proxy_mode = True'],
+      lines: [bitnamiEnv.test(snippet) ? (at?.snippet ?? '').replace(bitnamiEnv, '$1yes') : 'proxy_mode = True'],
       placement,
       cost: 1,
       apply(tt) {

@@ -177,6 +177,12 @@ export const ODOO_OPTIONS =
 /** The official Odoo image (`odoo:17`, `library/odoo`); `bitnami/odoo` has its own entrypoint and configuration. */
 export const ODOO_IMAGE = /^(?:docker\.io\/)?(?:library\/)?odoo(?::|@|$)/;
 
+/**
+ * Bitnami's Odoo image (`bitnami/odoo:17`, and `bitnamilegacy/odoo`, where Bitnami's older tags moved): its entrypoint
+ * writes the Odoo configuration from `ODOO_*` environment variables at the first start (collectors/odoo).
+ */
+export const BITNAMI_ODOO_IMAGE = /^(?:docker\.io\/)?bitnami(?:legacy)?\/odoo(?::|@|$)/;
+
 /** Files that start programs: s6/runit `run` scripts, shell scripts, images, process managers, units. */
 export function launchVia(display: string): AppServerFacts['launch']['via'] | undefined {
   const d = display.replace(/\\/g, '/');

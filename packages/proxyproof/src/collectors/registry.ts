@@ -18,6 +18,7 @@ import type { CollectContext, Collector, DiscoveredFile } from '../model/collect
 import { MAX_CONFIG_BYTES, MAX_SOURCE_BYTES } from '../model/limits.js';
 import {
   APACHE_NAME,
+  BITNAMI_ODOO_IMAGE,
   isDocumentation,
   isKamalDeployName,
   isPlatformBuildFile,
@@ -167,10 +168,15 @@ function airflowRuns(ctx: CollectContext): boolean {
 
 /**
  * odoo/collector.ts collect(): an Odoo configuration (collectors/claims.ts `mayBeOdooConfig` + `ODOO_OPTIONS`), or a
- * compose service that may run the official image (by `image:`, or any built service: the collector reads its FROM).
+ * compose service that may run the official or Bitnami's image (by `image:`, or any built service: the collector reads
+ * its FROM).
  */
 function odooRuns(ctx: CollectContext): boolean {
-  if ((ctx.facts.compose?.files ?? []).some((f) => f.services.some((s) => ODOO_IMAGE.test(s.image ?? '') || s.build)))
+  if (
+    (ctx.facts.compose?.files ?? []).some((f) =>
+      f.services.some((s) => ODOO_IMAGE.test(s.image ?? '') || BITNAMI_ODOO_IMAGE.test(s.image ?? '') || s.build),
+    )
+  )
     return true;
   return ctx.files.some((f) => mayBeOdooConfig(f) && ODOO_OPTIONS.test(ctx.read(f).toString('utf8')));
 }

@@ -5,7 +5,8 @@
  * anything else a string (odoo/tools/config.py load()). Read from Odoo's source: Odoo is not installed here.
  * Each row is a minimal deployment; the verdict, the findings and the plan are asserted. Traps: `proxy_mode = True`
  * with X-Forwarded-Proto alone (looks right, is http); `proxy_mode = 1` (looks like a typo, is on); an `[options]`
- * section of another program (not Odoo).
+ * section of another program (not Odoo); Bitnami's image with proxy_mode nowhere in the tree (its entrypoint writes
+ * True, read from bitnami/containers' libodoo.sh and odoo.conf.tpl; the image is not run here).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -38,6 +39,28 @@ ${forwardedHost ? '        proxy_set_header X-Forwarded-Host $host;\n' : ''}    
     }
 }
 `;
+
+/** Bitnami's Odoo in compose (environment lines as written), nginx in a container in front of it. */
+const bitnamiTree = (env: string[], list = true, port = 8069, image = 'bitnami/odoo:17') => ({
+  'docker-compose.yml': [
+    'services:',
+    '  odoo:',
+    `    image: ${image}`,
+    '    environment:',
+    ...(list ? ['      - ODOO_DATABASE_HOST=postgresql'] : ['      ODOO_DATABASE_HOST: postgresql']),
+    ...env,
+    '  postgresql:',
+    '    image: bitnami/postgresql:16',
+    '  nginx:',
+    '    image: nginx:latest',
+    '    ports:',
+    '      - "443:443"',
+    '    volumes:',
+    '      - ./nginx:/etc/nginx/conf.d:ro',
+    '',
+  ].join('\n'),
+  'nginx/default.conf': nginx(true).replace('127.0.0.1:8069', `odoo:${port}`),
+});
 
 const UNIT = (exec: string) =>
   `[Unit]\nDescription=Odoo\n\n[Service]\nUser=odoo\nExecStart=${exec}\n\n[Install]\nWantedBy=multi-user.target\n`;
@@ -167,6 +190,41 @@ const rows: Row[] = [
     },
     scheme: 'lost',
     findings: ['app/proxy-not-trusted high'],
+  },
+  // Bitnami's image (collectors/odoo): no odoo.conf of the tree; its entrypoint writes proxy_mode = True, http_port
+  // from ODOO_PORT_NUMBER (8069), and newer images proxy_mode from ODOO_ENABLE_PROXY_MODE (is_boolean_yes).
+  {
+    name: 'valid (trap): bitnami/odoo with no proxy_mode anywhere in the tree: its generated odoo.conf has proxy_mode = True',
+    files: bitnamiTree([]),
+    scheme: 'correct',
+    findings: [],
+  },
+  {
+    name: 'invalid: bitnami/odoo with ODOO_ENABLE_PROXY_MODE=no: the plan turns the compose line to yes',
+    files: bitnamiTree(['      - ODOO_ENABLE_PROXY_MODE=no']),
+    scheme: 'lost',
+    findings: ['app/proxy-not-trusted high'],
+    fix: [{ id: 'odoo-proxy-mode:', lines: ['- ODOO_ENABLE_PROXY_MODE=yes'], placement: 'replace' }],
+  },
+  {
+    name: "valid (trap): ODOO_ENABLE_PROXY_MODE: 'TRUE' is on (Bitnami compares yes/true without case)",
+    files: bitnamiTree(["      ODOO_ENABLE_PROXY_MODE: 'TRUE'"], false),
+    scheme: 'correct',
+    findings: [],
+  },
+  {
+    name: 'valid: bitnamilegacy/odoo with ODOO_PORT_NUMBER=8080 and nginx proxying to odoo:8080',
+    files: bitnamiTree(['      - ODOO_PORT_NUMBER=8080'], true, 8080, 'bitnamilegacy/odoo:16'),
+    scheme: 'correct',
+    findings: [],
+  },
+  {
+    name: 'invalid: bitnami/odoo publishing 8069: proxy_mode on from every peer, reachable without the proxy',
+    files: {
+      'docker-compose.yml':
+        'services:\n  odoo:\n    image: bitnami/odoo:17\n    ports:\n      - "8069:8069"\n  postgresql:\n    image: bitnami/postgresql:16\n',
+    },
+    findings: ['app/trust-all high', 'deploy/backend-port-published high'],
   },
   {
     name: 'valid (trap): an [options] section of another program is no Odoo configuration',

@@ -144,6 +144,9 @@ function multiLineListEdit(
   return { line: n + 1 + last, lines: [withComma, `${indent}'${PROXY_ADDRESS}',`], placement: 'replace' };
 }
 
+/** A compose environment line setting Bitnami's ODOO_ENABLE_PROXY_MODE (`- K=v`, `K: v`, quoted or not): the value. */
+const BITNAMI_PROXY_MODE_VALUE = /(ODOO_ENABLE_PROXY_MODE["']?\s*[=:]\s*["']?)[^"'\s#]*/;
+
 function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
   const a = fw.appEnd;
   const r = a.ref;
@@ -154,6 +157,17 @@ function fixFor(fw: AppEndFramework, facts: Parameters<Check['run']>[0]): Fix {
     // Odoo has no list of peers, only the proxy_mode switch (collectors/odoo): written in place, or under [options].
     const written = /^\s*proxy_mode\s*[=:]/.test(text);
     const section = /^\s*\[options\]\s*$/.test(text);
+    // Bitnami's image: the compose line that sets ODOO_ENABLE_PROXY_MODE, its value turned to yes.
+    const bitnami = BITNAMI_PROXY_MODE_VALUE.test(text);
+    if (bitnami)
+      return {
+        description:
+          "Set ODOO_ENABLE_PROXY_MODE=yes (Bitnami's image then writes proxy_mode = True: Odoo believes X-Forwarded-For/-Proto from every peer on requests with X-Forwarded-Host), and let only the proxy reach Odoo's port. The image writes odoo.conf at the first start only: on an initialised volume, set proxy_mode = True in /bitnami/odoo/conf/odoo.conf too.",
+        file: r.file,
+        line: r.line,
+        lines: [text.replace(BITNAMI_PROXY_MODE_VALUE, '$1yes')],
+        placement: 'replace',
+      };
     return {
       description:
         "Turn on Odoo's proxy_mode (it has no trusted-proxy list: it then believes X-Forwarded-For/-Proto from every peer on requests with X-Forwarded-Host), and let only the proxy reach Odoo's port.",

@@ -17,19 +17,28 @@
  * - The listener: `http_interface` (default '': every interface) and `http_port` (default 8069; `xmlrpc_interface`
  *   / `xmlrpc_port` before 11.0); with `workers` > 0 also the gevent server on `gevent_port` (`longpolling_port`
  *   before 16.0; default 8072) for `/websocket` and `/longpolling`.
+ *
+ * Bitnami's image (`bitnami/odoo`, `bitnamilegacy/odoo`) runs no `odoo.conf` of the tree unless one is mounted: its
+ * entrypoint renders `/opt/bitnami/odoo/conf/odoo.conf` at the first start (libodoo.sh `odoo_initialize`, template
+ * `odoo.conf.tpl`): `http_port = $ODOO_PORT_NUMBER` (odoo-env.sh default 8069), no `http_interface` (every
+ * interface), `workers` commented out (the threaded server: no gevent port), and `proxy_mode = True` ("Odoo will always
+ * be running behind a proxy"); newer images write `proxy_mode` from `ODOO_ENABLE_PROXY_MODE` (bitnami's
+ * `is_boolean_yes`: `1`, `yes`, `true` in any case).
  */
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector } from '../../model/collector.js';
 import type { ComposeService } from '../../model/deploy.js';
 import type { AppEndFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js';
-import { mayBeOdooConfig, ODOO_IMAGE, ODOO_OPTIONS } from '../claims.js';
+import { BITNAMI_ODOO_IMAGE, mayBeOdooConfig, ODOO_IMAGE, ODOO_OPTIONS } from '../claims.js';
 import { exposureOf, inServiceContainer } from '../deploy/appserver.js';
 import { builtFrom } from '../deploy/built-from.js';
 import { type CommandLaunch, commandLaunches, placeBind } from '../deploy/command-launches.js';
 
 export const ODOO_HTTP_SOURCE = 'https://github.com/odoo/odoo/blob/17.0/odoo/http.py';
 export const ODOO_CONFIG_SOURCE = 'https://github.com/odoo/odoo/blob/17.0/odoo/tools/config.py';
+export const BITNAMI_ODOO_SOURCE =
+  'https://github.com/bitnami/containers/tree/main/bitnami/odoo (libodoo.sh, odoo-env.sh, odoo.conf.tpl)';
 const ODOO_DEFAULT_PORT = 8069;
 /** odoo/tools/config.py `--gevent-port` (`--longpolling-port` before 16.0): `my_default=8072`. */
 const ODOO_GEVENT_PORT = 8072;
@@ -72,16 +81,54 @@ function proxyModeOf(w: { value: string; ref: SourceRef }): Valued<boolean> {
   });
 }
 
-/** The compose services that run the official Odoo image (by `image:` or the FROM of the Dockerfile they build). */
+const isOdooImage = (image: string | undefined): boolean => !!image && (ODOO_IMAGE.test(image) || BITNAMI_ODOO_IMAGE.test(image));
+
+/** The image a service runs: its `image:`, or the FROM of the Dockerfile it builds. */
+function serviceImage(ctx: CollectContext, s: ComposeService): string | undefined {
+  return isOdooImage(s.image) ? s.image : builtFrom(ctx.facts, s)?.image;
+}
+
+/** The compose services that run the official or Bitnami's Odoo image (by `image:` or the FROM of their Dockerfile). */
 function odooServices(ctx: CollectContext): ComposeService[] {
   const out: ComposeService[] = [];
   for (const f of ctx.facts.compose?.files ?? [])
     for (const s of f.services) {
       if (s.role === 'proxy') continue;
-      const from = ODOO_IMAGE.test(s.image ?? '') ? s.image : builtFrom(ctx.facts, s)?.image;
-      if (from && ODOO_IMAGE.test(from)) out.push(s);
+      if (isOdooImage(serviceImage(ctx, s))) out.push(s);
     }
   return out;
+}
+
+/** A variable of the container's environment (image ENV < env_file < environment) with the line that sets it. */
+function envOf(s: ComposeService, name: string): { value: string; ref: SourceRef } | undefined {
+  const run = s.runEnv?.[name];
+  if (run?.ref) return { value: run.value, ref: run.ref };
+  const e = s.environment[name];
+  return e ? { value: e.value, ref: e.ref } : undefined;
+}
+
+/** bitnami/scripts/libvalidations.sh `is_boolean_yes`: `1`, or `yes`/`true` compared without case. */
+const bitnamiYes = (v: string): boolean => v === '1' || /^(?:yes|true)$/i.test(v);
+
+/**
+ * What Bitnami's entrypoint writes for `proxy_mode` (see the header): `ODOO_ENABLE_PROXY_MODE` when the service sets
+ * it, else True (the template's fixed line).
+ */
+function bitnamiProxyMode(s: ComposeService, image: string): Valued<boolean> {
+  const env = envOf(s, 'ODOO_ENABLE_PROXY_MODE');
+  if (env)
+    return lit(bitnamiYes(env.value), env.ref, 'literal', {
+      note: `Bitnami's entrypoint writes proxy_mode = ${bitnamiYes(env.value) ? 'True' : 'False'} from ODOO_ENABLE_PROXY_MODE=${env.value} (${BITNAMI_ODOO_SOURCE})`,
+    });
+  // The fixed line is in the images up to 18; 19's libodoo.sh reads ODOO_ENABLE_PROXY_MODE, whose default was not in
+  // the sources read: said as an assumption there (and for a tag without a major version).
+  const major = Number(/:(\d+)/.exec(image)?.[1] ?? Number.NaN);
+  const known = major < 19;
+  return lit(true, s.ref, 'default', {
+    note: known
+      ? `Bitnami's image writes proxy_mode = True into the odoo.conf it generates (${BITNAMI_ODOO_SOURCE})`
+      : `assumed proxy_mode = True: Bitnami's template line up to 18; from 19 the image writes ODOO_ENABLE_PROXY_MODE, unset here, whose default was not read (${BITNAMI_ODOO_SOURCE})`,
+  });
 }
 
 /** What an Odoo command line says: `odoo`, `odoo-bin`, `openerp-server` (also after `python`), its flags. */
@@ -148,17 +195,23 @@ export const odooCollector: Collector = {
     const svc = mounted.length === 1 ? mounted[0] : services.length === 1 ? services[0] : undefined;
     const launch = svc ? undefined : odooLaunch(ctx, config);
     const flag = svc?.command?.argv.includes('--proxy-mode') ? svc.command.ref : launch?.match.proxyMode ? launch.ref : undefined;
-    const anchor = config?.keys.get('proxy_mode')?.ref ?? config?.options ?? svc?.command?.ref ?? (svc?.ref as SourceRef);
-    const written = config?.keys.get('proxy_mode');
+    // Bitnami's image with no configuration of the tree mounted into it runs the one its entrypoint generates.
+    const bitnami = svc && mounted.length === 0 && BITNAMI_ODOO_IMAGE.test(serviceImage(ctx, svc) ?? '') ? svc : undefined;
+    const fileConfig = bitnami ? undefined : config;
+    const anchor = fileConfig?.keys.get('proxy_mode')?.ref ?? fileConfig?.options ?? svc?.command?.ref ?? (svc?.ref as SourceRef);
+    const written = fileConfig?.keys.get('proxy_mode');
     // A command-line flag wins over the config file (odoo/tools/config.py: the file gives defaults, argv overrides).
     const proxyMode: Valued<boolean> = flag
       ? lit(true, flag, 'literal', { note: '--proxy-mode on the command line' })
-      : written
-        ? proxyModeOf(written)
-        : lit(false, anchor, 'default', { note: `proxy_mode unset: Odoo's default False (${ODOO_CONFIG_SOURCE})` });
+      : bitnami
+        ? bitnamiProxyMode(bitnami, serviceImage(ctx, bitnami) ?? '')
+        : written
+          ? proxyModeOf(written)
+          : lit(false, anchor, 'default', { note: `proxy_mode unset: Odoo's default False (${ODOO_CONFIG_SOURCE})` });
     const trust: Valued<string[]> = proxyMode.value
       ? lit(['*'], proxyMode.ref as SourceRef, proxyMode.origin, {
-          note: 'proxy_mode applies X-Forwarded-For/-Proto from every peer: Odoo has no trusted-proxy list',
+          // Bitnami's unset case: say whose default it is (the image's, not Odoo's own False).
+          note: `${bitnami && proxyMode.origin === 'default' ? `${proxyMode.note}; ` : ''}proxy_mode applies X-Forwarded-For/-Proto from every peer: Odoo has no trusted-proxy list`,
         })
       : lit([] as string[], proxyMode.ref as SourceRef, proxyMode.origin, {
           note: 'proxy_mode off: Odoo ignores every forwarded header',
@@ -174,11 +227,13 @@ export const odooCollector: Collector = {
       trustScheme: trust,
       trustClient: { ...trust },
       forwardedOnlyWith: 'x-forwarded-host',
-      defaultsFrom: [ODOO_HTTP_SOURCE, ODOO_CONFIG_SOURCE],
+      defaultsFrom: [ODOO_HTTP_SOURCE, ODOO_CONFIG_SOURCE, ...(bitnami ? [BITNAMI_ODOO_SOURCE] : [])],
       notes: ['proxy_mode takes effect only on a request with a non-empty X-Forwarded-Host (odoo/http.py)'],
     };
-    const portKey = config?.keys.get('http_port') ?? config?.keys.get('xmlrpc_port');
-    const hostKey = config?.keys.get('http_interface') ?? config?.keys.get('xmlrpc_interface');
+    // Bitnami's generated file: http_port from ODOO_PORT_NUMBER, no http_interface, no workers.
+    const bitnamiPort = bitnami ? envOf(bitnami, 'ODOO_PORT_NUMBER') : undefined;
+    const portKey = bitnamiPort ?? fileConfig?.keys.get('http_port') ?? fileConfig?.keys.get('xmlrpc_port');
+    const hostKey = fileConfig?.keys.get('http_interface') ?? fileConfig?.keys.get('xmlrpc_interface');
     const port = portKey && /^\d+$/.test(portKey.value) ? Number(portKey.value) : ODOO_DEFAULT_PORT;
     const host = hostKey?.value ? hostKey.value : '0.0.0.0';
     const bindRef = portKey?.ref ?? hostKey?.ref ?? anchor;
@@ -190,9 +245,9 @@ export const odooCollector: Collector = {
     // routes (`/websocket`, `/longpolling`) on `gevent_port` (`longpolling_port` before 16.0; default 8072) of the
     // same interface; it serves the same application, so proxy_mode applies there alike. With workers = 0 (the
     // default) the threaded server answers those routes on the HTTP port and nothing listens on 8072.
-    const workers = config?.keys.get('workers');
+    const workers = fileConfig?.keys.get('workers');
     if (workers && /^\d+$/.test(workers.value) && Number(workers.value) > 0) {
-      const geventKey = config?.keys.get('gevent_port') ?? config?.keys.get('longpolling_port');
+      const geventKey = fileConfig?.keys.get('gevent_port') ?? fileConfig?.keys.get('longpolling_port');
       const geventPort = geventKey && /^\d+$/.test(geventKey.value) ? Number(geventKey.value) : ODOO_GEVENT_PORT;
       let gevent: BindAddress = {
         kind: 'tcp',
@@ -206,7 +261,7 @@ export const odooCollector: Collector = {
       binds.push(gevent);
     }
     appEnd.binds = binds;
-    const module = config ? config.file.replace(/\/?[^/]*$/, '') || '.' : (svc?.name ?? '.');
+    const module = fileConfig ? fileConfig.file.replace(/\/?[^/]*$/, '') || '.' : (svc?.name ?? '.');
     const framework: FrameworkFacts = {
       kind: 'odoo',
       file: anchor.file,
@@ -217,7 +272,12 @@ export const odooCollector: Collector = {
       appEnd,
     };
     const notes: string[] = [];
-    if (!portKey) notes.push(`http_port unset: Odoo's default ${ODOO_DEFAULT_PORT}`);
+    if (!portKey)
+      notes.push(
+        bitnami
+          ? `ODOO_PORT_NUMBER unset: Bitnami's default ${ODOO_DEFAULT_PORT}`
+          : `http_port unset: Odoo's default ${ODOO_DEFAULT_PORT}`,
+      );
     if (!hostKey?.value) notes.push("http_interface unset: Odoo's default '' (every interface)");
     const server = passThroughServer({
       name: 'odoo',
