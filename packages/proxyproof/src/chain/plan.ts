@@ -1544,6 +1544,10 @@ function describeRequired(c: Candidate, v: ChainVerdict): string {
   }
   if (SCHEME_FIX.test(c.id)) {
     const lost = v.routes.find((r) => r.scheme.status === 'lost');
+    // At a generic HTTP app hop (the app is not linked) what is known is what arrives, not what the app believes.
+    const a = lost?.trace.unresolved ? lost.scheme.arrives : undefined;
+    if (lost && a)
+      return `the backend receives ${a.scheme === 'absent' ? `no ${a.header}` : `${a.header}: ${a.scheme}`} for ${lost.url} (the app there is not linked)`;
     if (lost) return `the app believes ${lost.scheme.believed} for ${lost.url}`;
   }
   if (c.id.startsWith('nginx-host')) {

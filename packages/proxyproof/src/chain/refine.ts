@@ -38,7 +38,9 @@ function standAlonePublished(f: Finding, a: ChainAnalysis, facts: Facts | undefi
 
 export function refineFindings(findings: Finding[], a: ChainAnalysis, facts?: Facts): Finding[] {
   const routes = a.verdict.routes;
-  const known = routes.filter((r) => r.scheme.status !== 'unknown');
+  // Routes whose app's belief is known: a `delivered` route (https arrives at an app the chain could not link) is
+  // the app's to decide, so it neither confirms nor clears a scheme finding elsewhere.
+  const known = routes.filter((r) => r.scheme.status === 'correct' || r.scheme.status === 'lost');
   const allCorrect = known.length > 0 && known.every((r) => r.scheme.status === 'correct');
   const lostLabels = new Set(routes.flatMap((r) => (r.scheme.lostAt ? [r.scheme.lostAt.label] : [])));
   // The app's own https redirect looping (a proxy's redirect loop is the proxy's, not SECURE_SSL_REDIRECT's).

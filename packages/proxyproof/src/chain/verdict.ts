@@ -32,14 +32,20 @@ export interface LostAt {
 }
 
 export interface SchemeVerdict {
-  status: 'correct' | 'lost' | 'unknown';
+  /**
+   * `delivered`: the route ends at a generic HTTP app hop (an app the chain could not link) and https arrives there
+   * in `arrives.header`: the proxies are right, and the app believes it if it trusts that header from the last proxy.
+   * `unknown` only when the proxy hops themselves are not known (the chain could not be followed, or the last proxy
+   * conveys a scheme the tool cannot tell).
+   */
+  status: 'correct' | 'lost' | 'delivered' | 'unknown';
   expected: Scheme;
   believed: Scheme | 'unknown';
   lostAt?: LostAt;
   /**
    * The route ends at an app the chain could not link (chain/generic-app.ts): what the last proxy tells whatever
-   * listens there. Scheme-less or http there makes the route `lost` at that proxy whatever the app trusts; https
-   * there leaves it `unknown` (the app decides).
+   * listens there. Scheme-less or http there makes the route `lost` at that proxy (an app behind it builds http://
+   * URLs unless it reads another header); https there makes it `delivered` (the app decides).
    */
   arrives?: { scheme: 'https' | 'http' | 'absent'; header: string; step: number };
 }
@@ -129,9 +135,13 @@ export function schemeVerdict(t: Trace, expected: Scheme): SchemeVerdict {
     const end = t.unresolved ? genericAppEnd(t, expected) : undefined;
     if (!end) return { status: 'unknown', expected, believed: 'unknown' };
     const arrives = { scheme: end.scheme as 'https' | 'http' | 'absent', header: end.header, step: end.step };
-    // No forwarded scheme at all may still be read from another header (X-Scheme, Front-End-Https): unknown. An
-    // explicit `X-Forwarded-Proto: http` over plain HTTP is http to any app, trusting the header or not.
-    if (!end.lost || end.scheme !== 'http') return { status: 'unknown', expected, believed: 'unknown', arrives };
+    // The generic HTTP app hop (issue 12 "Unknown ends"): the proxies are known, so the verdict says what arrives.
+    // https there: the proxies did their part, the app's trust decides (`delivered`, not `correct`).
+    if (end.scheme === 'https') return { status: 'delivered', expected, believed: 'unknown', arrives };
+    // An https request with X-Forwarded-Proto: http, or no scheme header at all, over plain HTTP: an app there builds
+    // http:// URLs whatever it trusts, unless it reads another header (X-Scheme, Front-End-Https) the proxy did not
+    // set either (conveys.header names the one the proxy does set).
+    if (!end.lost) return { status: 'unknown', expected, believed: 'unknown', arrives };
     return {
       status: 'lost',
       expected,
@@ -139,7 +149,10 @@ export function schemeVerdict(t: Trace, expected: Scheme): SchemeVerdict {
       lostAt: {
         step: end.step,
         label: end.label,
-        reason: `it sends ${end.header}: http to the backend (the app there is not linked)`,
+        reason:
+          end.scheme === 'absent'
+            ? `it sends no ${end.header} to the backend (the app there is not linked)`
+            : `it sends ${end.header}: http to the backend (the app there is not linked)`,
         ref: end.ref,
       },
       arrives,

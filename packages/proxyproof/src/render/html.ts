@@ -66,7 +66,9 @@ function shortRef(ref: { file: string; line: number } | undefined): string {
 
 function routeSentence(r: RouteVerdict): string {
   const fw = r.trace.steps[r.trace.steps.length - 1];
-  const app = fw?.label ?? 'the app';
+  // A route to an app the chain could not link ends at a generic HTTP app hop after the last proxy (the trace's
+  // last step is that proxy, not the app).
+  const app = r.trace.unresolved ? `the app behind ${fw?.label ?? 'the proxy'} (not linked)` : (fw?.label ?? 'the app');
   if (r.scheme.status === 'lost') {
     const l = r.scheme.lostAt;
     const at = l
@@ -78,6 +80,8 @@ function routeSentence(r: RouteVerdict): string {
     return `An HTTPS request to ${r.url} reaches ${app} with host ${r.host.believed ?? '?'} instead of ${r.host.expected}${r.host.lostAt ? ` — lost at ${r.host.lostAt.label}: ${r.host.lostAt.reason}` : ''}.`;
   if (r.spoofable.length)
     return `${r.url} reaches ${app} correctly, but ${r.spoofable[0]?.from} can forge its ${r.spoofable[0]?.what.join(' and ')}.`;
+  if (r.scheme.status === 'delivered' && r.scheme.arrives)
+    return `An HTTPS request to ${r.url} reaches ${app} with ${r.scheme.arrives.header}: https: the app believes https if it trusts that header from the proxy.`;
   if (r.scheme.status === 'unknown')
     return `The chain for ${r.url} could not be followed to the app${r.trace.unresolved ? `: ${r.trace.unresolved.what}` : ''}.`;
   return `An HTTPS request to ${r.url} reaches ${app} as https, with the right host.`;
@@ -136,7 +140,9 @@ export function verdictSentence(report: Report): { text: string; status: 'bad' |
             : `All ${routes.length} HTTPS routes reach the app as https, with the right host; nothing is spoofable from outside.`,
         status: bad ? 'bad' : 'ok',
       };
-    return { text: routeSentence(routes.find((r) => r.scheme.status === 'unknown') as RouteVerdict), status: 'unknown' };
+    // Not all correct, none broken: some route ends where the app decides (delivered) or could not be followed.
+    const open = routes.find((r) => r.scheme.status === 'unknown') ?? routes.find((r) => r.scheme.status !== 'correct');
+    return { text: routeSentence(open as RouteVerdict), status: 'unknown' };
   }
   if (report.command === 'scan') {
     const pages = scanPages(report);

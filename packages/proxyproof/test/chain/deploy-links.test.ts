@@ -175,7 +175,7 @@ async function schemeJson(files: Record<string, string>) {
   }
 }
 
-test('the generic app hop in the verdict status: explicit X-Forwarded-Proto: http is lost at the proxy, https or nothing stays unknown', async () => {
+test('the generic app hop in the verdict status: X-Forwarded-Proto: http or nothing is lost at the proxy, https is delivered', async () => {
   const site = (listen: string, headers: string) =>
     `server {\n  listen ${listen};\n  server_name example.com;\n  set_real_ip_from 10.0.0.0/8;\n  location / {\n    proxy_pass http://10.0.0.5:3000;\n${headers}  }\n}\n`;
   // Plain nginx behind a TLS balancer (real_ip from it) sending $scheme: http reaches the unknown app.
@@ -186,17 +186,18 @@ test('the generic app hop in the verdict status: explicit X-Forwarded-Proto: htt
   assert.match(lost?.lostAt?.reason ?? '', /sends X-Forwarded-Proto: http to the backend \(the app there is not linked\)/);
   // Behind the balancer nginx passes its X-Forwarded-Proto: https on (request headers pass through).
   const [passed] = await schemeJson({ 'site.conf': site('80', '    proxy_set_header Host $host;\n') });
-  assert.equal(passed?.status, 'unknown');
+  assert.equal(passed?.status, 'delivered');
   assert.equal(passed?.arrives?.scheme, 'https');
-  // Nothing sent by nginx at TLS: an app may read another header (X-Scheme...): unknown, with what arrives.
+  // Nothing sent by nginx at TLS: an app behind it builds http:// URLs unless it reads another header: lost there.
   const [absent] = await schemeJson({
     'site.conf': site('443 ssl', '    proxy_set_header Host $host;\n').replace('  set_real_ip_from 10.0.0.0/8;\n', ''),
   });
-  assert.equal(absent?.status, 'unknown');
+  assert.equal(absent?.status, 'lost');
+  assert.equal(absent?.lostAt?.step, 1);
   assert.equal(absent?.arrives?.scheme, 'absent');
-  // TLS at nginx and https sent: the app decides whether it trusts the header: unknown.
+  // TLS at nginx and https sent: the app decides whether it trusts the header: delivered.
   const [sent] = await schemeJson({ 'site.conf': site('443 ssl', '    proxy_set_header X-Forwarded-Proto $scheme;\n') });
-  assert.equal(sent?.status, 'unknown');
+  assert.equal(sent?.status, 'delivered');
   assert.equal(sent?.arrives?.scheme, 'https');
   // chain/scheme-lost stays with linked apps; link-unresolved says what arrives.
   const { findings } = await lintFiles({ 'site.conf': site('80', '    proxy_set_header X-Forwarded-Proto $scheme;\n') });

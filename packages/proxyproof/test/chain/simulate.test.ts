@@ -143,7 +143,10 @@ describe('chain simulator: nginx -> gunicorn -> Django', () => {
     );
     const r = computeVerdict(t).routes[0];
     assert.equal(r?.complete, false);
-    assert.equal(r?.scheme.status, 'unknown');
+    // The app is not guessed: what it believes stays unknown; the generic app hop says https arrives (delivered).
+    assert.equal(r?.scheme.status, 'delivered');
+    assert.equal(r?.scheme.believed, 'unknown');
+    assert.deepEqual(r?.scheme.arrives, { scheme: 'https', header: 'X-Forwarded-Proto', step: 1 });
     assert.match(r?.trace.unresolved?.need ?? '', /compose/);
   });
 });

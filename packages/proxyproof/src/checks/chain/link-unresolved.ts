@@ -50,7 +50,9 @@ export const linkUnresolved: Check = {
             [up?.ref ?? route?.ref, 'upstream'],
             ...(arrives?.ref ? [[arrives.ref, arrives.note] as [typeof arrives.ref, string]] : []),
           ]),
-          why: 'Without the app server the doctor cannot tell whether the scheme survives the last hop or whether the backend is spoofable; the verdict for this route is "unknown".',
+          why: arrives
+            ? 'Without the app server the doctor cannot tell whether the app trusts what its proxy sends or whether the backend is spoofable; the route ends at a generic HTTP app hop that says what arrives there.'
+            : 'Without the app server the doctor cannot tell whether the scheme survives the last hop or whether the backend is spoofable; the verdict for this route is "unknown".',
           data: { reason: l.target.reason, need: l.target.need, upstream: up?.text, arrives: arrives?.scheme },
         }),
       );
