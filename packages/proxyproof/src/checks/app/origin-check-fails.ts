@@ -24,6 +24,8 @@ const meta: CheckMeta = {
     'https://github.com/django/django/blob/4.0/django/middleware/csrf.py',
     'https://docs.djangoproject.com/en/4.0/releases/4.0/#csrf',
     APP_REFS.symfonySameOriginCsrf,
+    'https://github.com/phoenixframework/phoenix/blob/v1.7.14/lib/phoenix/socket/transport.ex',
+    'https://github.com/phoenixframework/phoenix/blob/v1.7.14/lib/phoenix/endpoint.ex',
   ],
 };
 
@@ -155,12 +157,17 @@ const ORIGIN_CHECK_TEXT: Partial<Record<FrameworkFacts['kind'], { compares: stri
       'the Origin (else Referer) of each request carrying a stateless CSRF token with getSchemeAndHttpHost() (SameOriginCsrfTokenManager, Symfony 7.2+)',
     refuses: 'refuses the form or login ("The CSRF token is invalid", "Invalid CSRF token.")',
   },
+  phoenix: {
+    compares: "the Origin of each socket connection (LiveView, channels) with the conn's own scheme, host and port",
+    refuses: 'answers the socket 403 ("Could not check origin for Phoenix.Socket transport"): LiveView pages never connect',
+  },
 };
 
 /**
  * App ends other than Rails whose origin check the collectors found (`AppEndFacts.originCheck`: Symfony 7.2+'s stateless
- * CSRF tokens): where the chain simulation says an HTTPS route reaches that app end as http, the browser's
- * https Origin never starts with the app's http://host. The scheme can be lost anywhere on the way (the proxy sends
+ * CSRF tokens, Phoenix sockets with `check_origin: :conn` — the default `true` compares the host only): where the
+ * chain simulation says an HTTPS route reaches that app end as http, the browser's https Origin never starts with the
+ * app's http://host (for Phoenix also where only the router, not the sockets, reads the scheme: `socketBlind`). The scheme can be lost anywhere on the way (the proxy sends
  * no header, the app trusts no proxy), so the chain's verdict decides, as for Django.
  */
 function appEndOriginChecks(facts: Facts): Finding[] {
@@ -177,33 +184,72 @@ function appEndOriginChecks(facts: Facts): Finding[] {
       compares: "the Origin of each form post with the request's own scheme and host",
       refuses: 'refuses the post',
     };
-    const seen = new Set<string>();
+    const blind = socketBlind(fw);
+    const hits: Array<{ r: (typeof a.verdict.routes)[number]; host: string }> = [];
     for (const r of a.verdict.routes) {
-      if (r.scheme.status !== 'lost' || r.trace.unresolved) continue;
+      if (r.trace.unresolved) continue;
+      // A Phoenix socket whose conn no forwarded header reaches is http behind any proxy, whatever the router believes.
+      const socketLost =
+        blind &&
+        r.scheme.status === 'correct' &&
+        r.scheme.expected === 'https' &&
+        r.trace.steps.some((s) => s.kind === 'proxy' || s.kind === 'lb');
+      if (r.scheme.status !== 'lost' && !socketLost) continue;
       const last = r.trace.steps[r.trace.steps.length - 1];
       if (last?.kind !== 'framework' || last.ref?.file !== end.ref.file || last.ref.line !== end.ref.line) continue;
       const host = /^https:\/\/([^/?#]+)/.exec(r.url)?.[1];
-      if (!host || /[<>{}$*]/.test(host) || seen.has(host)) continue;
-      seen.add(host);
-      const lost = r.scheme.lostAt;
+      if (!host || /[<>{}$*]/.test(host) || hits.some((h) => h.host === host)) continue;
+      hits.push({ r, host });
+    }
+    const hosts = hits.map((h) => `https://${h.host}`);
+    for (const { r, host } of hits) {
+      const lost = r.scheme.status === 'lost' ? r.scheme.lostAt : undefined;
       const planned =
         a.plan.fixes.find((f) => f.kind === 'required' && SCHEME_FIX.test(f.id)) ??
         a.plan.fixes.find((f) => f.kind === 'required');
+      const how =
+        r.scheme.status === 'lost'
+          ? ` reaches it as http${lost ? ` (lost at hop ${lost.step}, ${lost.label})` : ''}`
+          : ` reaches its router as https, but its sockets are dispatched before the endpoint module's own plugs (use Phoenix.Endpoint plugs :socket_dispatch first) and only force_ssl's rewrite_on rewrites their conn: a socket's conn is http`;
       out.push(
         finding(meta, {
-          message:
-            `${end.name} compares ${text.compares}${check.note ? ` (${check.note})` : ''}, and ${r.url} reaches it as http` +
-            `${lost ? ` (lost at hop ${lost.step}, ${lost.label})` : ''}: the browser sends Origin https://${host}, ${end.name} expects http://${host} and ${text.refuses}.`,
+          message: `${end.name} compares ${text.compares}${check.note ? ` (${check.note})` : ''}, and ${r.url}${how}: the browser sends Origin https://${host}, ${end.name} expects http://${host} and ${text.refuses}.`,
           evidence: evidences(facts, [
             [check.ref, `origin check on: ${check.note ?? ''}`],
             [lost?.ref, `scheme lost here: ${lost?.reason ?? ''}`],
           ]),
           why: "The origin check compares the browser's https Origin with the scheme the app believes. Behind a TLS proxy whose scheme the app does not read (or does not trust), the app believes http, so no https Origin matches.",
-          fix: fixOf(planned),
+          fix: (fw.kind === 'phoenix' ? phoenixOriginFix(facts, check.ref, hosts) : undefined) ?? fixOf(planned),
           data: { route: r.id, origin: `https://${host}`, framework: fw.kind },
         }),
       );
     }
   }
   return out;
+}
+
+/**
+ * A Phoenix socket's conn reads no forwarded scheme (force_ssl has no rewrite_on scheme header) and Phoenix ends no TLS
+ * itself: behind a TLS proxy every socket conn is http, even where `plug Plug.RewriteOn` makes the router's https.
+ */
+function socketBlind(fw: FrameworkFacts): boolean {
+  const h = fw.settings['socket.schemeHeaders'];
+  return h !== undefined && Array.isArray(h.value) && h.value.length === 0 && !fw.settings.https;
+}
+
+/**
+ * `check_origin: :conn` -> `check_origin: ["https://host"]` on a one-line value: the list compares the Origin with
+ * fixed origins (scheme, host, port), so no proxy header matters; undefined when the line is not that simple.
+ */
+function phoenixOriginFix(facts: Facts, ref: SourceRef | undefined, origins: string[]): Finding['fix'] {
+  const line = ref ? facts.sources.get(ref.file)?.[ref.line - 1] : undefined;
+  if (!ref || !line || origins.length === 0 || (line.match(/:conn\b/g) ?? []).length !== 1) return undefined;
+  return {
+    description:
+      "List the site's origins in check_origin (compared with fixed scheme, host and port, whatever the proxy sends), or rewrite the socket conn's scheme with force_ssl: [rewrite_on: [:x_forwarded_proto]] (an endpoint's own plug Plug.RewriteOn runs after the sockets).",
+    file: ref.file,
+    line: ref.line,
+    lines: [line.replace(/:conn\b/, `[${origins.map((o) => JSON.stringify(o)).join(', ')}]`)],
+    placement: 'replace',
+  };
 }

@@ -23,6 +23,8 @@ import { balanced, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from 
 export const PLUG_SSL_SOURCE = 'https://github.com/elixir-plug/plug/blob/v1.19.2/lib/plug/ssl.ex';
 export const PLUG_REWRITE_ON_SOURCE = 'https://github.com/elixir-plug/plug/blob/v1.19.2/lib/plug/rewrite_on.ex';
 export const PHOENIX_ENDPOINT_SOURCE = 'https://github.com/phoenixframework/phoenix/blob/v1.7.14/lib/phoenix/endpoint.ex';
+export const PHOENIX_TRANSPORT_SOURCE =
+  'https://github.com/phoenixframework/phoenix/blob/v1.7.14/lib/phoenix/socket/transport.ex (check_origin, origin_allowed?)';
 /** Phoenix's generated endpoint port (`System.get_env("PORT") || "4000"`). */
 const PHOENIX_DEFAULT_PORT = 4000;
 
@@ -169,6 +171,54 @@ function phoenixSessionCookie(app: PhoenixApp, appEnd: AppEndFacts): void {
   }
 }
 
+/** One `check_origin:` value: `:conn`, `true`/`false`, an origin list or an MFA (only `:conn` depends on the proxy). */
+type CheckOrigin = { value: string; ref: SourceRef };
+
+/**
+ * The sockets' origin check (Phoenix.Socket.Transport `check_origin/5`, v1.7.14 and v1.8): a socket's own
+ * `websocket:`/`longpoll:` `check_origin:` wins over the endpoint's `check_origin:`, which defaults to `true`.
+ * `true` compares only the Origin's host with the endpoint's `url: [host:]` (the proxy cannot change that);
+ * `:conn` compares the Origin's scheme, host and port with the conn's, i.e. with what Plug believes about the
+ * request — behind a TLS proxy the scheme is https only when `rewrite_on: [:x_forwarded_proto]` rewrites it.
+ * Returns the `:conn` check a socket uses, if any. Sockets are declared in the endpoint module; when no endpoint
+ * module was read the configuration's value stands for them, when one was read and declares no socket there is no
+ * socket to check.
+ */
+function connOriginCheck(app: PhoenixApp, configured: CheckOrigin | undefined): CheckOrigin | undefined {
+  const isConn = (c: CheckOrigin | undefined) => c !== undefined && /^:conn\b/.test(c.value);
+  if (app.endpoints.length === 0) return isConn(configured) ? configured : undefined;
+  for (const s of app.endpoints) {
+    // `if code_reloading? do ... end`: the generated live-reload socket, a development-only one.
+    let devUntil = -1;
+    for (let i = 0; i < s.code.length; i++) {
+      const guard = /^(\s*)if\s+code_reloading\?\s+do\b/.exec(s.code[i] as string);
+      if (guard) {
+        const indent = (guard[1] as string).length;
+        const end = s.code.findIndex((l, n) => n > i && new RegExp(`^\\s{${indent}}end\\b`).test(l));
+        devUntil = end < 0 ? s.code.length : end;
+      }
+      if (i <= devUntil || !/^\s*socket(?:\s+|\s*\(\s*)"/.test(s.code[i] as string)) continue;
+      // The statement: continuation lines while a bracket is open or the line ends with a comma (bounded).
+      let text = s.code[i] as string;
+      let depth = 0;
+      let j = i;
+      for (;;) {
+        const l = s.code[j] as string;
+        depth += (l.match(/[[({]/g) ?? []).length - (l.match(/[\])}]/g) ?? []).length;
+        if ((depth <= 0 && !/,\s*$/.test(l)) || j + 1 >= s.code.length || j >= i + 20) break;
+        j++;
+        text += `\n${s.code[j] as string}`;
+      }
+      const own = /\bcheck_origin:\s*(:conn\b|true\b|false\b|\[|\{|\S+)/.exec(text);
+      const line = own ? i + text.slice(0, own.index).split('\n').length : i + 1;
+      const effective = own ? { value: own[1] as string, ref: refAt(s.file, s.raw, line) } : configured;
+      if (isConn(effective)) return effective;
+      i = j;
+    }
+  }
+  return undefined;
+}
+
 function phoenixFacts(app: PhoenixApp): { framework?: FrameworkFacts; server?: AppServerFacts } {
   const order = { config: 0, prod: 1, runtime: 2 };
   const configs = [...app.configs].sort((a, b) => order[a.env] - order[b.env]);
@@ -180,6 +230,7 @@ function phoenixFacts(app: PhoenixApp): { framework?: FrameworkFacts; server?: A
   let https: SourceRef | undefined;
   let urlScheme: Valued<string> | undefined;
   let anchor: SourceRef | undefined;
+  let checkOrigin: CheckOrigin | undefined;
   let exclude: { hosts: string[]; ref: SourceRef } | undefined;
   const excludeOf = (text: string, ref: SourceRef) => {
     const e = /exclude:\s*(\[[^\]]*\]|\S+)/.exec(text);
@@ -210,7 +261,14 @@ function phoenixFacts(app: PhoenixApp): { framework?: FrameworkFacts; server?: A
       const u = keyValue(s, st.start, st.end, 'url');
       const scheme = u ? /scheme:\s*"(https?)"/.exec(u.text)?.[1] : undefined;
       if (u && scheme) urlScheme = lit(scheme, refAt(s.file, s.raw, u.line));
+      const co = keyValue(s, st.start, st.end, 'check_origin');
+      if (co) checkOrigin = { value: co.text, ref: refAt(s.file, s.raw, co.line) };
     }
+  // `use Phoenix.Endpoint` plugs Plug.SSL (force_ssl) and then `:socket_dispatch` before the module's own plugs, and a
+  // socket request halts there (phoenix lib/phoenix/endpoint.ex `plug()`, `__before_compile__`): a socket's conn is
+  // rewritten by force_ssl's rewrite_on only, never by the endpoint module's `plug Plug.RewriteOn`/`plug Plug.SSL`.
+  const socketScheme = [...rewrite.scheme];
+  const configForceSsl = forceSsl;
   // plug Plug.RewriteOn / plug Plug.SSL in the endpoint module.
   for (const s of app.endpoints)
     s.code.forEach((l, i) => {
@@ -268,6 +326,21 @@ function phoenixFacts(app: PhoenixApp): { framework?: FrameworkFacts; server?: A
     ],
   };
   phoenixSessionCookie(app, appEnd);
+  const conn = connOriginCheck(app, checkOrigin);
+  const settings: FrameworkFacts['settings'] = {};
+  if (conn) {
+    appEnd.originCheck = lit(true, conn.ref, 'literal', { note: 'check_origin: :conn' });
+    appEnd.defaultsFrom = [...(appEnd.defaultsFrom ?? []), PHOENIX_TRANSPORT_SOURCE];
+    settings['socket.schemeHeaders'] = lit(
+      socketScheme,
+      configForceSsl?.ref ?? conn.ref,
+      configForceSsl ? 'literal' : 'default',
+      {
+        note: "sockets are dispatched before the endpoint module's plugs: only force_ssl's rewrite_on reaches them",
+      },
+    );
+    if (https) settings.https = lit(true, https);
+  }
   if (forceSsl) {
     appEnd.sslRedirect = forceSsl;
     // Plug.SSL (since plug 1.7): `exclude` defaults to hosts localhost and 127.0.0.1; a given list replaces it.
@@ -275,7 +348,6 @@ function phoenixFacts(app: PhoenixApp): { framework?: FrameworkFacts; server?: A
       ? lit(exclude.hosts, exclude.ref)
       : lit(['localhost', '127.0.0.1'], forceSsl.ref as SourceRef, 'default', { note: "Plug.SSL's exclude default" });
   }
-  const settings: FrameworkFacts['settings'] = {};
   if (forceSsl) settings.force_ssl = forceSsl;
   if (urlScheme) settings['url.scheme'] = urlScheme;
   if (forceSslHost) settings['force_ssl.host'] = lit(forceSslHost, forceSsl?.ref ?? ref);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { originCheckFails as check } from '../../../src/checks/app/origin-check-fails.js';
 import { compose, nginxTls, settings, WSGI } from '../../python/fixtures.js';
 import { type Case, lintFiles, runCase } from '../../python/lint-files.js';
-import { LARAVEL11_BOOTSTRAP, nginxPuma, PUMA_SOCKET, RAILS_APP, railsProduction } from './fixtures.js';
+import { LARAVEL11_BOOTSTRAP, nginxPhoenix, nginxPuma, PUMA_SOCKET, phoenixApp, RAILS_APP, railsProduction } from './fixtures.js';
 
 const base = {
   'config/puma.rb': PUMA_SOCKET,
@@ -256,3 +256,106 @@ for (const t of tokenTraps)
     assert.ok(ids.includes(t.lostBy), `the scheme is not believed (${t.lostBy}): ${ids.join(', ')}`);
     assert.ok(!ids.includes('app/origin-check-fails'), ids.join(', '));
   });
+
+// Phoenix sockets (phoenix v1.7.14 lib/phoenix/socket/transport.ex `origin_allowed?`, unchanged in v1.8): `check_origin:
+// :conn` compares the Origin's host, scheme and port with the conn's; the default `true` compares the host with the
+// endpoint's url: [host:] only; a socket's own websocket: check_origin: wins over the endpoint's. Plug.RewriteOn
+// `put_scheme` turns http:80 into https:443 (Cowboy takes conn.port from the Host header: 80 when it has none).
+const LIVE_SOCKET = 'socket "/live", Phoenix.LiveView.Socket, websocket: [connect_info: [session: @session_options]]';
+const PHX_NGINX = nginxPhoenix(['proxy_set_header Host $host;', 'proxy_set_header X-Forwarded-Proto $scheme;']);
+const phoenixCases: Case[] = [
+  {
+    name: 'invalid: check_origin: :conn, no rewrite_on: conn.scheme is http, every LiveView socket answers 403',
+    files: { ...phoenixApp(['check_origin: :conn'], [LIVE_SOCKET]), 'site.conf': PHX_NGINX },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      file: 'config/prod.exs',
+      line: 4,
+      message:
+        /reaches it as http.*Origin https:\/\/shop\.example\.com, Phoenix expects http:\/\/shop\.example\.com and answers the socket 403/,
+      fixLine: '  check_origin: ["https://shop.example.com"]',
+      fixAt: { line: 4, placement: 'replace' },
+    },
+  },
+  {
+    name: "invalid: the socket's own check_origin: :conn (socket(...) call, multi-line options) over the endpoint default",
+    files: {
+      ...phoenixApp(
+        [],
+        [
+          'socket("/live", Phoenix.LiveView.Socket,',
+          '  websocket: [',
+          '    connect_info: [session: @session_options],',
+          '    check_origin: :conn',
+          '  ]',
+          ')',
+        ],
+      ),
+      'site.conf': PHX_NGINX,
+    },
+    expect: { count: 1, file: 'lib/shop_web/endpoint.ex', line: 7 },
+  },
+  {
+    // The router believes https, the socket does not: `use Phoenix.Endpoint` plugs :socket_dispatch before the module's plugs.
+    name: "invalid (trap for the chain): the endpoint's own plug Plug.RewriteOn makes the router https, not the sockets",
+    files: {
+      ...phoenixApp(['check_origin: :conn'], ['plug Plug.RewriteOn, [:x_forwarded_proto]', LIVE_SOCKET]),
+      'site.conf': PHX_NGINX,
+    },
+    expect: { count: 1, line: 4, message: /reaches its router as https, but its sockets are dispatched before/ },
+  },
+  {
+    name: "valid: check_origin: :conn and force_ssl's rewrite_on reads the X-Forwarded-Proto nginx sends",
+    files: {
+      ...phoenixApp(['force_ssl: [rewrite_on: [:x_forwarded_proto]]', 'check_origin: :conn'], [LIVE_SOCKET]),
+      'site.conf': PHX_NGINX,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: check_origin: :conn and Phoenix is reached directly (no proxy in the files)',
+    files: phoenixApp(['check_origin: :conn'], ['plug Plug.RewriteOn, [:x_forwarded_proto]', LIVE_SOCKET]),
+    expect: { count: 0 },
+  },
+  {
+    name: "valid (trap): the default check_origin: true compares the host with url: [host:] only, the lost scheme doesn't matter",
+    files: { ...phoenixApp([], [LIVE_SOCKET]), 'site.conf': PHX_NGINX },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): endpoint check_origin: :conn, but the only socket lists its origins',
+    files: {
+      ...phoenixApp(
+        ['check_origin: :conn'],
+        ['socket "/live", Phoenix.LiveView.Socket, websocket: [check_origin: ["https://shop.example.com"]]'],
+      ),
+      'site.conf': PHX_NGINX,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): the only :conn socket is the live-reload one inside `if code_reloading? do` (development)',
+    files: {
+      ...phoenixApp(
+        [],
+        [
+          'if code_reloading? do',
+          '  socket "/phoenix/live_reload/socket", Phoenix.LiveReloader.Socket, websocket: [check_origin: :conn]',
+          '  plug Phoenix.LiveReloader',
+          'end',
+          LIVE_SOCKET,
+        ],
+      ),
+      'site.conf': PHX_NGINX,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): check_origin: :conn in the config, but the endpoint declares no socket',
+    files: { ...phoenixApp(['check_origin: :conn']), 'site.conf': PHX_NGINX },
+    expect: { count: 0 },
+  },
+];
+
+for (const c of phoenixCases) test(`app/origin-check-fails (Phoenix): ${c.name}`, () => runCase(check, c).then(() => undefined));
