@@ -9,17 +9,20 @@
  *    as http, that cookie is sent without Secure; the finding names the hop where the scheme is lost and the fix is
  *    the chain's scheme fix (the cookie setting is right; the scheme is what is wrong).
  *  - `never`: the setting (or the framework's default: Laravel's `'secure' => null`, Rails without force_ssl or
- *    `secure: true`) leaves Secure off whatever the scheme, on a deployment served over HTTPS.
+ *    `secure: true`) leaves Secure off whatever the scheme, on a deployment served over HTTPS (any proxy or front
+ *    that ends TLS: appserver/tls-front.ts siteHttpsEvidence).
  * `always` is not a finding: these frameworks write Secure whatever the request's scheme (express-session, which
  * instead drops the cookie, is node/secure-cookie-never-set). HSTS on every TLS route keeps a host-only cookie off
  * plain http (appserver/hsts-cover.ts): the finding is then info.
  */
 import { SCHEME_FIX } from '../../chain/plan.js';
+import { proxyConfigs } from '../../facts/proxy-configs.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { httpsEvidence } from '../appserver/context.js';
+import type { Ref } from '../../model/proxy.js';
 import { coverSentence, hstsCover } from '../appserver/hsts-cover.js';
+import { siteHttpsEvidence } from '../appserver/tls-front.js';
 import { analysis, evidences, fixOf } from '../chain/common.js';
 import { type AppEndFramework, appEnds, ev } from './common.js';
 
@@ -88,6 +91,29 @@ function skippedFinding(facts: Facts, fw: AppEndFramework): Finding | undefined 
   });
 }
 
+/**
+ * A site that serves plain http without redirecting to https and forwards to an upstream a TLS site of the same tree
+ * also forwards to (a `<VirtualHost *:80>` and a `*:443` one including the same ProxyPass; an nginx server listening
+ * on 80 and 443 ssl): the deployment serves the app over both schemes by design, so a cookie flagged Secure would not
+ * come back on the plain-http side and its sessions would break. The `never` finding is then info, with that said.
+ */
+function plainTwin(facts: Facts): { label: string; ref: Ref } | undefined {
+  let configs: ReturnType<typeof proxyConfigs>;
+  try {
+    configs = proxyConfigs(facts);
+  } catch {
+    return undefined; // no readable proxy sites: nothing to compare
+  }
+  const sites = configs.flatMap((c) => c.sites).filter((s) => s.mode === 'http' && !s.notAHop && s.routes.length > 0);
+  const upstreamsOf = (s: (typeof sites)[number]) => new Set(s.routes.flatMap((r) => r.upstreams.map((u) => u.text)));
+  const tlsUpstreams = new Set(sites.filter((s) => s.listeners.some((l) => l.tls)).flatMap((s) => [...upstreamsOf(s)]));
+  for (const s of sites) {
+    if (s.redirectsToHttps || !s.listeners.some((l) => !l.tls)) continue;
+    if ([...upstreamsOf(s)].some((u) => tlsUpstreams.has(u))) return { label: s.label, ref: s.ref };
+  }
+  return undefined;
+}
+
 export const secureCookieNeverSet: Check = {
   meta,
   run(facts) {
@@ -135,19 +161,24 @@ export const secureCookieNeverSet: Check = {
         );
         continue;
       }
-      const https = httpsEvidence(facts);
+      // Any front that ends TLS counts (nginx `ssl`, a Caddy site under automatic HTTPS, Apache `SSLEngine on`, a
+      // Traefik TLS router, a TLS-ending cloud front), not only nginx and a compose proxy publishing 443.
+      const https = siteHttpsEvidence(facts);
       if (!https) continue;
       const unset = c.origin === 'default';
+      const twin = cover.covered ? undefined : plainTwin(facts);
       out.push(
         finding(meta, {
-          severity: cover.covered ? 'info' : 'medium',
+          severity: cover.covered || twin ? 'info' : 'medium',
           message:
             `${a.name} never flags ${name} Secure${c.note ? ` (${c.note})` : ''}${gated} on a site served over HTTPS` +
-            `${cover.covered ? `; ${coverSentence(cover)}` : `: the cookie is also sent over plain http${cover.evidence ? ` (HSTS does not prevent it: ${cover.reason})` : ''}`}.`,
+            `${cover.covered ? `; ${coverSentence(cover)}` : `: the cookie is also sent over plain http${cover.evidence ? ` (HSTS does not prevent it: ${cover.reason})` : ''}`}` +
+            `${twin ? `. ${twin.label} serves the same upstream over plain http without redirecting to https, so http is served by design and a Secure cookie would not come back there (its sessions would break): redirect http to https first, then flag the cookie Secure` : ''}.`,
           evidence: [
             ev(c.ref, unset ? `not set: ${a.name}'s default leaves Secure off` : 'Secure off here'),
             https,
             ...(cover.covered ? cover.evidence : cover.evidence ? [cover.evidence] : []),
+            ...(twin ? [ev(twin.ref, 'serves the same upstream over plain http, no redirect')] : []),
           ],
           why: 'A cookie without the Secure flag is also sent on any http:// request to the site (a typed URL, an http link, a hostile network rewriting one), where it can be read or replaced.',
           fix: {
@@ -155,7 +186,12 @@ export const secureCookieNeverSet: Check = {
             file: c.ref?.file,
             line: c.ref?.line,
           },
-          data: { app: a.name, mode: 'never', ...(cover.covered ? { mitigatedBy: 'hsts' } : {}) },
+          data: {
+            app: a.name,
+            mode: 'never',
+            ...(cover.covered ? { mitigatedBy: 'hsts' } : {}),
+            ...(twin ? { plainHttpServed: true } : {}),
+          },
         }),
       );
     }

@@ -4,8 +4,6 @@
  * setting, and @proxyproof/forwarded where a strict per-address policy fits).
  */
 
-import { analyzeChain } from '../../chain/analyze.js';
-import { proxyById } from '../../chain/model.js';
 import { nginxModel } from '../../facts/nginx/index.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, SourceRef } from '../../model/facts.js';
 import type { Evidence } from '../../model/finding.js';
@@ -13,6 +11,7 @@ import { PLATFORM_FRONTS as PLATFORMS } from '../../model/proxy.js';
 import { type FrontRoute, frontRoutesOf, leakyRoutes } from '../app/front-routes.js';
 import { ev, httpsEvidence, type ProxyPeer, proxyPeers } from '../appserver/context.js';
 import type { CookieReach } from '../appserver/hsts-cover.js';
+import { tlsFrontEvidence } from '../appserver/tls-front.js';
 
 export const NODE_REFS = {
   expressBehindProxies: 'https://expressjs.com/en/guide/behind-proxies.html',
@@ -179,27 +178,7 @@ export function proxyContext(facts: Facts, fw: FrameworkFacts): ProxyContext {
  * X-Forwarded-Proto changes nothing a browser sees (only the client address is the proxy's).
  */
 export function tlsInFront(facts: Facts, ctx: ProxyContext): Evidence | undefined {
-  if (ctx.https) return ctx.https;
-  const front = (facts.fronts ?? []).find((x) => x.terminatesTls && x.name !== 'none');
-  if (front) {
-    const e = front.evidence[0];
-    return e ? ev(e, front.why) : { file: '', line: 0, note: front.why };
-  }
-  if (ctx.server?.platform) return ev(ctx.server.platform.ref, `${ctx.server.platform.name} ends TLS in front of this image`);
-  let topology: ReturnType<typeof analyzeChain>['topology'];
-  try {
-    topology = analyzeChain(facts).topology;
-  } catch {
-    return undefined; // no chain: only the direct signs above count
-  }
-  for (const e of topology.entries) {
-    if (e.lb?.mode === 'http') return ev(e.lb.ref, `${e.lb.label} ends TLS in front of the proxy (${e.lb.why})`);
-    if (!e.tls && !e.url.startsWith('https:')) continue;
-    const hop = proxyById(topology, e.hopId);
-    const l = hop?.listeners[e.listener];
-    return ev(l?.ref ?? hop?.ref, `${hop?.label ?? 'the proxy'} serves HTTPS here (${e.url})`);
-  }
-  return undefined;
+  return ctx.https ?? tlsFrontEvidence(facts, ctx.server?.platform);
 }
 
 export function describePeer(p: ProxyPeer): string {

@@ -289,7 +289,10 @@ function phpTruthy(v: string): boolean | undefined {
  */
 function laravelSessionCookie(root: Root, appEnd: AppEndFacts): void {
   const session = root.laravel.find((x) => x.role === 'session');
-  const fromEnv = (envVar: string, dflt: boolean, ref: SourceRef): void => {
+  // `written`: the default as the code writes it (`env('SECURE_COOKIES', false)`), undefined for a bare env('X') (null).
+  const fromEnv = (envVar: string, dflt: boolean, ref: SourceRef, written?: string): void => {
+    // The variable the deployment sets is the one the code reads (Snipe-IT's SECURE_COOKIES), not always the skeleton's.
+    appEnd.secureCookieFix = `${envVar}=true in the production environment (config/session.php 'secure')`;
     const set = dotenvValue(root, envVar);
     const b = set ? phpTruthy(set.value) : undefined;
     if (set && b !== undefined)
@@ -300,7 +303,7 @@ function laravelSessionCookie(root: Root, appEnd: AppEndFacts): void {
     else
       appEnd.secureCookies = lit<'always' | 'never'>(dflt ? 'always' : 'never', ref, 'env', {
         envVar,
-        note: `${envVar} not set in the files: ${dflt ? 'true' : 'null, which StartSession reads as false'}`,
+        note: `${envVar} not set in the files: ${written !== undefined ? `the default ${written}` : dflt ? 'true' : 'null, which StartSession reads as false'}`,
       });
   };
   appEnd.secureCookieName = 'the session cookie';
@@ -309,7 +312,6 @@ function laravelSessionCookie(root: Root, appEnd: AppEndFacts): void {
   const life = lines.map((l) => /['"]lifetime['"]\s*=>\s*(?:env\s*\(\s*['"]\w+['"]\s*,\s*)?(\d+)/.exec(l)?.[1]).find(Boolean);
   const onClose = lines.some((l) => /['"]expire_on_close['"]\s*=>\s*true\b/.test(l));
   appEnd.secureCookieLifetime = onClose ? 'session' : Number(life ?? 120) * 60;
-  appEnd.secureCookieFix = "SESSION_SECURE_COOKIE=true in the production environment (config/session.php 'secure')";
   appEnd.defaultsFrom = [...(appEnd.defaultsFrom ?? []), LARAVEL_SESSION_SOURCE];
   if (!session) {
     fromEnv('SESSION_SECURE_COOKIE', false, appEnd.ref);
@@ -326,10 +328,11 @@ function laravelSessionCookie(root: Root, appEnd: AppEndFacts): void {
       const d = /,\s*(.+?)\s*\)\s*$/.exec(expr)?.[1];
       const b = d === undefined ? false : phpTruthy(d);
       if (b === undefined) appEnd.secureCookies = lit<'never'>('never', ref, 'unknown', { note: expr });
-      else fromEnv(envVar, b, ref);
+      else fromEnv(envVar, b, ref, d);
       return;
     }
     const b = phpTruthy(expr);
+    appEnd.secureCookieFix = "'secure' => true in config/session.php";
     appEnd.secureCookies =
       b === undefined
         ? lit<'never'>('never', ref, 'unknown', { note: expr })

@@ -93,6 +93,16 @@ const cases: Case[] = [
     },
   },
   {
+    name: "invalid: Laravel env('SECURE_COOKIES', false) (an app's own variable): its default and its name are said",
+    files: { ...laravel("env('SECURE_COOKIES', false)"), 'site.conf': nginxFpm() },
+    expect: {
+      count: 1,
+      severity: 'medium',
+      file: 'config/session.php',
+      message: /SECURE_COOKIES not set in the files: the default false\)/,
+    },
+  },
+  {
     name: "invalid: Laravel env('SESSION_SECURE_COOKIE', false)",
     files: { ...laravel("env('SESSION_SECURE_COOKIE', false)"), 'site.conf': nginxFpm() },
     expect: { count: 1, severity: 'medium', file: 'config/session.php' },
@@ -354,3 +364,143 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`app/secure-cookie-never-set: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+/** Traefik in compose on :8443 (not 443), routing app.example.com to php-fpm; `tls` adds the router's certresolver. */
+const traefikCompose = (tls: boolean) =>
+  [
+    'services:',
+    '  traefik:',
+    '    image: traefik:v2.11',
+    '    command:',
+    '      - --providers.docker=true',
+    '      - --entrypoints.websecure.address=:8443',
+    '      - --certificatesresolvers.le.acme.tlschallenge=true',
+    '    ports:',
+    '      - "8443:8443"',
+    '    volumes:',
+    '      - /var/run/docker.sock:/var/run/docker.sock:ro',
+    '  app:',
+    '    image: php:8.2-fpm',
+    '    labels:',
+    '      - traefik.http.routers.app.rule=Host(`app.example.com`)',
+    '      - traefik.http.routers.app.entrypoints=websecure',
+    ...(tls ? ['      - traefik.http.routers.app.tls.certresolver=le'] : []),
+    '      - traefik.http.services.app.loadbalancer.server.port=9000',
+    '',
+  ].join('\n');
+
+/** An Apache vhost handing PHP to php-fpm; `ssl` writes `SSLEngine on`. */
+const apacheFpm = (ssl: 'on' | 'off') =>
+  [
+    '<VirtualHost *:443>',
+    '    ServerName app.example.com',
+    '    DocumentRoot /var/www/app/public',
+    `    SSLEngine ${ssl}`,
+    '    SSLCertificateFile /etc/ssl/certs/app.pem',
+    '    SSLCertificateKeyFile /etc/ssl/private/app.key',
+    '    <FilesMatch \\.php$>',
+    '        SetHandler "proxy:fcgi://127.0.0.1:9000"',
+    '    </FilesMatch>',
+    '</VirtualHost>',
+    '',
+  ].join('\n');
+
+/** A plain `<VirtualHost *:80>` for the same name with these lines in it. */
+const apachePlain = (body: string[]) =>
+  ['<VirtualHost *:80>', '    ServerName app.example.com', ...body.map((l) => `    ${l}`), '</VirtualHost>', ''].join('\n');
+
+/**
+ * The `never` mode needs the files to show the site served over HTTPS. Any proxy that ends TLS counts, not only an
+ * nginx `ssl` listener or a compose proxy publishing 443: `https` is the file the finding's HTTPS evidence must cite.
+ */
+const httpsCases: Array<Case & { https?: string }> = [
+  {
+    name: 'invalid: Laravel unset behind a Caddy site with a host name (automatic HTTPS serves it on :443)',
+    files: {
+      ...laravel("env('SESSION_SECURE_COOKIE')"),
+      Caddyfile: 'app.example.com {\n\troot * /var/www/app/public\n\tphp_fastcgi 127.0.0.1:9000\n\tfile_server\n}\n',
+    },
+    expect: { count: 1, severity: 'medium', file: 'config/session.php', line: 7, message: /on a site served over HTTPS/ },
+    https: 'Caddyfile',
+  },
+  {
+    name: 'valid (trap): the same Caddy site written http:// (no automatic HTTPS): nothing to protect with Secure',
+    files: {
+      ...laravel("env('SESSION_SECURE_COOKIE')"),
+      Caddyfile: 'http://app.example.com {\n\troot * /var/www/app/public\n\tphp_fastcgi 127.0.0.1:9000\n}\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): a host-name Caddy site under the global `auto_https off` is served over plain http',
+    files: {
+      ...laravel("env('SESSION_SECURE_COOKIE')"),
+      Caddyfile: '{\n\tauto_https off\n}\napp.example.com {\n\tphp_fastcgi 127.0.0.1:9000\n}\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Laravel unset behind an Apache vhost with SSLEngine on',
+    files: { ...laravel("env('SESSION_SECURE_COOKIE')"), 'apache/site.conf': apacheFpm('on') },
+    expect: { count: 1, severity: 'medium', file: 'config/session.php', line: 7 },
+    https: 'apache/site.conf',
+  },
+  {
+    name: 'valid (trap): a <VirtualHost *:443> with SSLEngine off speaks plain http on 443',
+    files: { ...laravel("env('SESSION_SECURE_COOKIE')"), 'apache/site.conf': apacheFpm('off') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'info: an Apache *:80 vhost serves the same php-fpm without redirecting: http is served by design',
+    files: {
+      ...laravel("env('SESSION_SECURE_COOKIE')"),
+      'apache/site.conf': `${apacheFpm('on')}${apachePlain(['<FilesMatch \\.php$>', '    SetHandler "proxy:fcgi://127.0.0.1:9000"', '</FilesMatch>'])}`,
+    },
+    expect: {
+      count: 1,
+      severity: 'info',
+      file: 'config/session.php',
+      line: 7,
+      message: /serves the same upstream over plain http/,
+    },
+    https: 'apache/site.conf',
+  },
+  {
+    name: 'invalid (trap): the *:80 vhost only redirects to https, so every page is https: medium',
+    files: {
+      ...laravel("env('SESSION_SECURE_COOKIE')"),
+      'apache/site.conf': `${apacheFpm('on')}${apachePlain(['Redirect permanent / https://app.example.com/'])}`,
+    },
+    expect: { count: 1, severity: 'medium', file: 'config/session.php', line: 7 },
+    https: 'apache/site.conf',
+  },
+  {
+    name: 'invalid: Laravel unset behind a Traefik TLS router on an :8443 entrypoint (no port 443 anywhere)',
+    files: { ...laravel("env('SESSION_SECURE_COOKIE')"), 'docker-compose.yml': traefikCompose(true) },
+    expect: { count: 1, severity: 'medium', file: 'config/session.php', line: 7 },
+    https: 'docker-compose.yml',
+  },
+  {
+    name: 'valid (trap): the same Traefik router without tls: plain http on :8443',
+    files: { ...laravel("env('SESSION_SECURE_COOKIE')"), 'docker-compose.yml': traefikCompose(false) },
+    expect: { count: 0 },
+  },
+];
+
+test("app/secure-cookie-never-set: the fix names the variable the code reads (env('SECURE_COOKIES', false))", async () => {
+  const [f] = await runCase(check, {
+    name: 'SECURE_COOKIES fix',
+    files: { ...laravel("env('SECURE_COOKIES', false)"), 'site.conf': nginxFpm() },
+    expect: { count: 1 },
+  });
+  if (!f?.fix?.description.includes('SECURE_COOKIES=true') || f.fix.description.includes('SESSION_SECURE_COOKIE'))
+    throw new Error(`expected the fix to set SECURE_COOKIES=true, got ${f?.fix?.description}`);
+});
+
+for (const c of httpsCases)
+  test(`app/secure-cookie-never-set (HTTPS evidence): ${c.name}`, async () => {
+    const found = await runCase(check, c);
+    const https = found[0]?.evidence.find((e) => /serves HTTPS|ends TLS|publishes port 443/.test(e.note ?? ''));
+    if (c.https && https?.file !== c.https)
+      throw new Error(`${c.name}: expected the HTTPS evidence in ${c.https}, got ${JSON.stringify(found[0]?.evidence)}`);
+  });
