@@ -14,6 +14,7 @@ import {
   appByLabel,
   entryById,
   type Framework,
+  type HeaderRule,
   type Link,
   linkFrom,
   type ProxyHop,
@@ -158,15 +159,22 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
         `${route.headerDirective ?? 'proxy_set_header'} X-Forwarded-Proto ${nginxValue};`,
       ];
       const existing = route.headers.find((h) => h.name.toLowerCase() === 'x-forwarded-proto' && h.from !== 'default');
+      // A new line in the route (none there, or the route inherits the wrong one) re-declares what it inherits.
+      const inherits = existing?.from === 'inherited';
+      const insert = routeInsert(
+        route,
+        ['x-forwarded-proto'],
+        inherits ? [`proxy_set_header X-Forwarded-Proto ${nginxValue};`] : lines,
+      );
       out.push({
         id: `nginx-xfp:${key}`,
         title: existing
-          ? `${hop.label}: ${route.match} sends X-Forwarded-Proto ${nginxTemplate(existing.value)}; send ${nginxValue}${behindLb ? ' (the scheme the load balancer saw)' : ''}`
-          : `${hop.label}: send X-Forwarded-Proto in ${route.match}${dropped.length ? ' (re-declare the server-level headers this location stops inheriting)' : ''}`,
+          ? `${hop.label}: ${route.match} sends X-Forwarded-Proto ${nginxTemplate(existing.value)}; send ${nginxValue}${behindLb ? ' (the scheme the load balancer saw)' : ''}${inherits ? redeclaredNote(insert.redeclared) : ''}`
+          : `${hop.label}: send X-Forwarded-Proto in ${route.match}${dropped.length ? ' (re-declare the server-level headers this location stops inheriting)' : redeclaredNote(insert.redeclared)}`,
         ref: existing?.from === 'route' ? existing.ref : lastOwnLine(route),
         after: !(existing?.from === 'route'),
-        lines: existing ? [`proxy_set_header X-Forwarded-Proto ${nginxValue};`] : lines,
-        placement: existing?.from === 'route' ? 'replace' : insertsSafely(route) && !existing ? 'after' : undefined,
+        lines: existing && !inherits ? [`proxy_set_header X-Forwarded-Proto ${nginxValue};`] : insert.lines,
+        placement: existing?.from === 'route' ? 'replace' : !existing || inherits ? insert.placement : undefined,
         cost: 1,
         apply(tt) {
           const rr = findRoute(tt, hop.id, route.id);
@@ -176,6 +184,7 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
             if (!rr.headers.some((h) => h.name.toLowerCase() === d.name.toLowerCase())) rr.headers.push({ ...d, from: 'route' });
           }
           rr.dropped = [];
+          redeclareInherited(rr);
           rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== 'x-forwarded-proto');
           rr.headers.push({ name: 'X-Forwarded-Proto', value, ref: rr.ref, from: 'route' });
         },
@@ -218,26 +227,22 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     ) {
       seen.add(`${key}:host`);
       const hostRule = route.headers.find((h) => h.name.toLowerCase() === 'host');
+      const insert = routeInsert(route, ['host'], ['proxy_set_header Host $http_host;']);
+      const replaces = hostRule && (hostRule.from === 'route' || hostRule.from === 'inherited') && hostRule.ref.line > 0;
       out.push({
         id: `nginx-host:${key}`,
-        title: `${hop.label}: pass the Host the browser sent, with its port, in ${route.match}`,
+        title: `${hop.label}: pass the Host the browser sent, with its port, in ${route.match}${replaces ? '' : redeclaredNote(insert.redeclared)}`,
         ref: hostRule && hostRule.from !== 'default' ? hostRule.ref : lastOwnLine(route),
         after: !(hostRule && hostRule.from !== 'default'),
-        lines: ['proxy_set_header Host $http_host;'],
+        lines: replaces ? ['proxy_set_header Host $http_host;'] : insert.lines,
         // The Host line itself is replaced where it is written (route or server level, the same file syntax);
-        // a new line goes into the route only where it cuts no inheritance.
-        placement:
-          hostRule && (hostRule.from === 'route' || hostRule.from === 'inherited') && hostRule.ref.line > 0
-            ? 'replace'
-            : !hostRule || hostRule.from === 'default'
-              ? insertsSafely(route)
-                ? 'after'
-                : undefined
-              : undefined,
+        // a new line goes into the route re-declaring what the route inherits (routeInsert).
+        placement: replaces ? 'replace' : !hostRule || hostRule.from === 'default' ? insert.placement : undefined,
         cost: 1,
         apply(tt) {
           const rr = findRoute(tt, hop.id, route.id);
           if (!rr) return;
+          if (!replaces) redeclareInherited(rr);
           rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== 'host');
           rr.headers.push({ name: 'Host', value: '{http_host}', ref: rr.ref, from: 'route' });
         },
@@ -256,17 +261,19 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     if (seen.has(key)) continue;
     seen.add(key);
     const name = gate.replace(/(^|-)([a-z])/g, (_m, d, c) => d + c.toUpperCase());
+    const insert = routeInsert(route, [gate], [headerLine(route, name, '$host')]);
     out.push({
       id: `nginx-gate:${hop.id}/${route.id}`,
-      title: `${hop.label}: send ${name} in ${route.match} (${lost?.label} reads its forwarded headers only when it arrives)`,
+      title: `${hop.label}: send ${name} in ${route.match} (${lost?.label} reads its forwarded headers only when it arrives)${redeclaredNote(insert.redeclared)}`,
       ref: lastOwnLine(route),
       after: true,
-      lines: [headerLine(route, name, '$host')],
-      placement: insertsSafely(route) ? 'after' : undefined,
+      lines: insert.lines,
+      placement: insert.placement,
       cost: 1,
       apply(tt) {
         const rr = findRoute(tt, hop.id, route.id);
         if (!rr) return;
+        redeclareInherited(rr);
         rr.headers.push({
           name: cgiParam(rr) ? `HTTP_${name.toUpperCase().replace(/-/g, '_')}` : name,
           value: '{host}',
@@ -296,18 +303,28 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     // read left-most, `X-Forwarded-Proto $http_x_forwarded_proto`): that line is replaced, in the route's own file.
     const own = adds.length === 1 ? setBy(adds[0]?.[0] as string) : undefined;
     const replaces = own?.from === 'route' && own.ref.line > 0 && own.ref.file === route.ref.file ? own : undefined;
+    const insert = routeInsert(
+      route,
+      adds.map(([n]) => n),
+      adds.map(([n, v]) => headerLine(route, n, v)),
+    );
     out.push({
       id: `nginx-overwrite:${hop.id}/${route.id}`,
-      title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}`,
-      ref: replaces ? replaces.ref : insertsSafely(route) ? lastOwnLine(route) : route.ref,
+      title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}${replaces ? '' : redeclaredNote(insert.redeclared)}`,
+      ref: replaces ? replaces.ref : insert.placement ? lastOwnLine(route) : route.ref,
       after: !replaces,
-      lines: adds.map(([n, v]) => headerLine(route, n, v)),
+      lines: replaces ? adds.map(([n, v]) => headerLine(route, n, v)) : insert.lines,
       // Otherwise only new lines: a header the route already sets would then be sent twice.
-      placement: replaces ? 'replace' : insertsSafely(route) && !adds.some(([n]) => setBy(n)) ? 'after' : undefined,
+      placement: replaces
+        ? 'replace'
+        : !adds.some(([n]) => setBy(n)?.from === 'route' || setBy(n)?.from === 'builtin-include')
+          ? insert.placement
+          : undefined,
       cost: 1,
       apply(tt) {
         const rr = findRoute(tt, hop.id, route.id);
         if (!rr) return;
+        if (!replaces) redeclareInherited(rr);
         for (const [n, , tv] of adds) {
           rr.headers = rr.headers.filter((h) => sentName(rr, h.name) !== n.toLowerCase());
           rr.headers.push({
@@ -356,12 +373,64 @@ function insertsSafely(route: ProxyRoute): boolean {
   );
 }
 
+/**
+ * New header lines for an nginx route, made inheritance-safe. nginx inherits a level's proxy_set_header (or
+ * fastcgi/uwsgi/scgi_param) lines only into a level that writes none of its own: the first such line written in a
+ * location that inherited some (`proxy_set_header Host $host;` at the server level) silently drops them all there.
+ * Such an edit re-declares every inherited line beside the new ones (the source line as written where it is one
+ * directive, else rebuilt from its value), except the names the edit itself sets; the edit then goes after the
+ * route's last own line like any other. `names` are the headers the edit sets, as the backend receives them.
+ * A route whose inherited set may hold lines of an include the analysis could not read gets the same lines as
+ * advice only (not applied): re-declaring part of a set would drop the rest.
+ */
+function routeInsert(
+  route: ProxyRoute,
+  names: string[],
+  lines: string[],
+): { lines: string[]; placement: 'after' | undefined; redeclared: number } {
+  if (insertsSafely(route)) return { lines, placement: 'after', redeclared: 0 };
+  // An `if` inside a location (sites.ts names its route `location X if (...)`) allows no header directive: the lines
+  // belong in the location around it, which the patch cannot reach from the route: advice.
+  const inIf = / if \(/.test(route.match);
+  const setHere = new Set(names.map((n) => n.toLowerCase()));
+  const inherited = route.headers.filter((h) => h.from === 'inherited' && !setHere.has(sentName(route, h.name)));
+  const redeclared = inherited.map((h) => inheritedLine(route, h));
+  return {
+    lines: [...redeclared, ...lines],
+    placement: route.headersMayChange?.length || inIf ? undefined : 'after',
+    redeclared: redeclared.length,
+  };
+}
+
+/** An inherited header rule as a line of the route: its own source line when that is one such directive. */
+function inheritedLine(route: ProxyRoute, h: HeaderRule): string {
+  const src = h.ref.snippet?.trim() ?? '';
+  const m =
+    /^(proxy_set_header|grpc_set_header|passenger_set_header|fastcgi_param|uwsgi_param|scgi_param)\s+(\S+)\s+[^;]*;$/.exec(src);
+  if (m && m[2]?.toLowerCase() === h.name.toLowerCase()) return src;
+  const directive = cgiParam(route) ?? route.headerDirective ?? 'proxy_set_header';
+  return `${directive} ${h.name} ${nginxTemplate(h.value)};`;
+}
+
+/** In the planner's model: the route's inherited rules become its own (routeInsert re-declared them). */
+function redeclareInherited(rr: ProxyRoute): void {
+  rr.headers = rr.headers.map((h) => (h.from === 'inherited' ? { ...h, from: 'route' as const } : h));
+}
+
+/** The clause a planned edit's title adds when it re-declares inherited lines (see routeInsert). */
+function redeclaredNote(n: number): string {
+  return n > 0
+    ? ` (with the ${n} header line${n === 1 ? '' : 's'} it inherits re-declared: nginx inherits none into a level that sets one)`
+    : '';
+}
+
 /** Where to add a line to a route: after its last own header line (or its pass line). */
 function lastOwnLine(route: ProxyRoute): Ref {
   const own = route.headers.filter((h) => h.from === 'route' && h.ref.line > 0 && h.ref.file === route.ref.file);
   const last = own.sort((a, b) => b.ref.line - a.ref.line)[0];
   if (last) return last.ref;
-  const up = route.upstreams[0]?.ref;
+  // The pass line, not the `server` line of an `upstream` block it names (a header line there is not allowed).
+  const up = route.upstreams[0]?.group === undefined ? route.upstreams[0]?.ref : undefined;
   return up && up.file === route.ref.file && up.line > 0 ? up : route.ref;
 }
 
@@ -1242,6 +1311,7 @@ function fastcgiHttpsCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     if (!ownTls && plainReaches(t, key)) continue;
     const line = ownTls ? 'fastcgi_param HTTPS $https if_not_empty;' : 'fastcgi_param HTTPS on;';
     const written = https?.from === 'route' && https.ref.line > 0 ? https : undefined;
+    const insert = routeInsert(route, ['https'], [line]);
     out.push({
       id: `fastcgi-https:${key}`,
       title: ownTls
@@ -1249,12 +1319,13 @@ function fastcgiHttpsCandidates(t: Topology, v: ChainVerdict): Candidate[] {
         : `${hop.label}: tell php-fpm the request was https (HTTPS on) in ${route.match}: every request reaches it through the TLS proxy in front`,
       ref: written ? written.ref : lastOwnLine(route),
       after: !written,
-      lines: [line],
-      placement: written ? 'replace' : insertsSafely(route) ? 'after' : undefined,
+      lines: written ? [line] : insert.lines,
+      placement: written ? 'replace' : insert.placement,
       cost: 2,
       apply(tt) {
         const rr = findRoute(tt, hop.id, route.id);
         if (!rr) return;
+        if (!written) redeclareInherited(rr);
         rr.headers = rr.headers.filter((h) => h.name.toLowerCase() !== 'https');
         rr.headers.push({ name: 'HTTPS', value: ownTls ? '{https}' : 'on', ref: rr.ref, from: 'route' });
       },
