@@ -162,6 +162,22 @@ export function ipInList(ip: string, list: string[]): boolean {
 export type TrustAnswer = 'yes' | 'no' | 'assumed';
 
 /**
+ * Whether a trust list covers a whole range (IPv4 or IPv6; Cloudflare publishes both): the list holds its first and
+ * last address. A bare address or a text ipaddr.js cannot read stands for itself.
+ */
+export function rangeCovered(cidr: string, list: string[]): boolean {
+  let ends: string[];
+  try {
+    const [addr] = ipaddr.parseCIDR(cidr);
+    const kind = addr.kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6;
+    ends = [kind.networkAddressFromCIDR(cidr).toString(), kind.broadcastAddressFromCIDR(cidr).toString()];
+  } catch {
+    ends = [cidr];
+  }
+  return ends.every((ip) => ipInList(ip, list));
+}
+
+/**
  * Does a trust list (gunicorn/uvicorn forwarded_allow_ips, nginx set_real_ip_from, Caddy
  * trusted_proxies) cover this peer? For peers whose address the files do not say (another
  * container, another host), a list with a concrete non-loopback entry is *assumed* to name the

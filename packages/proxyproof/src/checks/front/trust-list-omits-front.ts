@@ -2,13 +2,12 @@
  * front/trust-list-omits-front: a cloud load balancer or CDN with documented source ranges (Google's front ends
  * 130.211.0.0/22 and 35.191.0.0/16; Cloudflare's published IPv4 and IPv6 lists) connects to the app, and the app's
  * trusted-proxy setting (`trusted_proxy_ip`, `TRUSTED_PROXIES`... in Helm values, a ConfigMap or container env)
- * covers none of them. The app then takes the front for the client: every request shares the front's addresses (rate
+ * leaves out one or more of them (the front connects from any of its ranges). The app then takes the front for the client: every request shares the front's addresses (rate
  * limits, audit logs), and apps that cross-check X-Forwarded-For against the peer (Rails' IP spoofing
  * check, which Mastodon turns into an error) reject requests. A Terraform `templatefile()` variable is
  * followed to the expression it is bound to; a value we cannot see is never judged.
  */
-import ipaddr from 'ipaddr.js';
-import { ipInList } from '../../chain/addr.js';
+import { rangeCovered } from '../../chain/addr.js';
 import { FRONTS } from '../../collectors/front/fronts.js';
 import { bindingFor } from '../../collectors/front/terraform.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
@@ -20,7 +19,7 @@ const meta: CheckMeta = {
   severity: 'high',
   title: "The app's trusted proxies leave out the load balancer that connects to it",
   summary:
-    "A cloud load balancer connects from its documented ranges, and the app's trusted-proxy list covers none of them: the app sees the load balancer as the client.",
+    "A cloud load balancer connects from its documented ranges, and the app's trusted-proxy list leaves out one or more of them: the app sees the load balancer as the client.",
   references: [
     'https://cloud.google.com/load-balancing/docs/https#source-ip-addresses',
     'https://cloud.google.com/load-balancing/docs/https#x-forwarded-for_header',
@@ -59,20 +58,6 @@ export function trustParts(raw: string, file: string, bindings: Parameters<typeo
   return out;
 }
 
-/**
- * The first and last address of a range (IPv4 or IPv6; Cloudflare publishes both): a list covers the range when it
- * holds both ends. A bare address or a text ipaddr.js cannot read stands for itself.
- */
-function ends(cidr: string): string[] {
-  try {
-    const [addr] = ipaddr.parseCIDR(cidr);
-    const kind = addr.kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6;
-    return [kind.networkAddressFromCIDR(cidr).toString(), kind.broadcastAddressFromCIDR(cidr).toString()];
-  } catch {
-    return [cidr];
-  }
-}
-
 export const frontTrustListOmitsFront: Check = {
   meta,
   run(facts) {
@@ -85,13 +70,18 @@ export const frontTrustListOmitsFront: Check = {
       const literals = parts.flatMap((p) => (p.kind === 'literal' ? [p.text] : []));
       if (literals.some((t) => t === '*' || /^(0\.0\.0\.0|::)\/0$/.test(t))) continue;
       for (const f of fronts) {
-        const covered = f.ranges.some((r) => ends(r).every((ip) => ipInList(ip, literals)));
-        if (covered) continue;
+        // The front connects from any of its ranges (Cloudflare's edge from each of its 22): one left out is a share of
+        // the requests whose peer the app does not trust, so every range must be covered, not any one of them.
+        const missing = f.ranges.filter((r) => !rangeCovered(r, literals));
+        if (missing.length === 0) continue;
+        const partial = missing.length < f.ranges.length;
         const bound = parts.flatMap((p) => (p.kind === 'bound' ? [p] : []));
         const trusts = [...literals, ...bound.map((b) => b.expr)].join(', ');
         out.push(
           finding(meta, {
-            message: `${list.key} trusts ${trusts}, but ${FRONTS[f.name].what} connects to the app from ${f.ranges.join(' and ')}: the app takes the ${f.name === 'cloudflare' ? 'Cloudflare edge' : 'load balancer'} for the client (every request from ${FRONT_OWNER[f.name] ?? "the provider's"} address; apps that check X-Forwarded-For against the peer reject requests)`,
+            message: partial
+              ? `${list.key} trusts ${trusts}, which covers only ${f.ranges.length - missing.length} of the ${f.ranges.length} ranges ${FRONTS[f.name].what} connects to the app from; it leaves out ${missing.join(' and ')}: for requests arriving from those, the app takes the ${f.name === 'cloudflare' ? 'Cloudflare edge' : 'load balancer'} for the client (apps that check X-Forwarded-For against the peer reject them)`
+              : `${list.key} trusts ${trusts}, but ${FRONTS[f.name].what} connects to the app from ${f.ranges.join(' and ')}: the app takes the ${f.name === 'cloudflare' ? 'Cloudflare edge' : 'load balancer'} for the client (every request from ${FRONT_OWNER[f.name] ?? "the provider's"} address; apps that check X-Forwarded-For against the peer reject requests)`,
             evidence: [
               ev(list.ref, `trusted proxies: ${trusts}`),
               ...bound.map((b) => b.ev),
@@ -99,13 +89,13 @@ export const frontTrustListOmitsFront: Check = {
             ],
             why: `The load balancer opens its own connection to the backend, from ${f.ranges.join(', ')}; the address the client connected to (the load balancer's public IP) appears only inside X-Forwarded-For. An app that trusts only that public IP never trusts the actual peer, so it ignores the forwarded client address.`,
             fix: {
-              description: `Add the load balancer's source ranges to ${list.key}: ${f.ranges.join(',')} (keep the load balancer's own address, which it appends to X-Forwarded-For).`,
+              description: `Add the load balancer's source ranges to ${list.key}: ${missing.join(',')} (keep the load balancer's own address, which it appends to X-Forwarded-For).`,
               file: list.ref.file,
               line: list.valueAt.line,
-              lines: [`${list.valueAt.key}: ${list.raw},${f.ranges.join(',')}`],
+              lines: [`${list.valueAt.key}: ${list.raw},${missing.join(',')}`],
               placement: 'replace',
             },
-            data: { front: f.name },
+            data: { front: f.name, missing },
           }),
         );
       }

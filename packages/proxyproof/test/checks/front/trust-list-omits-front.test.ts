@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { frontTrustListOmitsFront as check } from '../../../src/checks/front/trust-list-omits-front.js';
+import { CLOUDFLARE_RANGES } from '../../../src/collectors/front/fronts.js';
 import { runCli } from '../../helpers.js';
 import { type Case, runCase } from '../../python/lint-files.js';
 
@@ -70,7 +71,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'pp-cf-ranges-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const TUNNEL =
   'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cloudflared\nspec:\n  template:\n    spec:\n      containers:\n        - name: cloudflared\n          image: cloudflare/cloudflared:2024.6.1\n          args: [tunnel, --no-autoupdate, --url, "http://web:8000"]\n';
-const cfCases: Array<{ name: string; files: Record<string, string>; args?: string[]; count: number; message?: RegExp }> = [
+const cfCases: Array<{
+  name: string;
+  files: Record<string, string>;
+  args?: string[];
+  count: number;
+  message?: RegExp;
+  /** What the fix's lines must not add again (a range the list already covers). */
+  fixNot?: RegExp;
+  file?: string;
+  line?: number;
+}> = [
   {
     name: 'invalid: .proxyproof.json front cloudflare, TRUSTED_PROXIES of private ranges only',
     files: { '.proxyproof.json': '{"front": "cloudflare"}\n', 'deploy.yaml': cfDeploy('10.0.0.0/8,172.16.0.0/12') },
@@ -85,10 +96,41 @@ const cfCases: Array<{ name: string; files: Record<string, string>; args?: strin
     count: 1,
   },
   {
-    name: "valid (trap): Cloudflare's ranges in the list, IPv6 written in another form (2400:CB00:0:0::/32)",
+    // Round 17's audit: this row once passed with count 0 (any one range covered counted as all of them).
+    name: 'invalid: two of the 7 IPv6 ranges only (IPv6 written in another form): the other 20 ranges are named',
     files: { 'deploy.yaml': cfDeploy('10.0.0.0/8,2400:CB00:0:0::/32,2606:4700::/32') },
     args: ['--front', 'cloudflare'],
+    count: 1,
+    message:
+      /covers only 2 of the 22 ranges Cloudflare proxy connects to the app from; it leaves out 173\.245\.48\.0\/20 and .* and 2c0f:f248::\/32:/,
+    fixNot: /2606:4700::\/32.*2606:4700::\/32/,
+  },
+  {
+    name: "valid (trap): every one of Cloudflare's 22 ranges in the list, IPv6 written in another form (2400:CB00:0:0::/32)",
+    files: {
+      'deploy.yaml': cfDeploy(
+        ['10.0.0.0/8', ...CLOUDFLARE_RANGES.map((r) => (r === '2400:cb00::/32' ? '2400:CB00:0:0::/32' : r))].join(','),
+      ),
+    },
+    args: ['--front', 'cloudflare'],
     count: 0,
+  },
+  {
+    name: 'valid (trap): a wider range covering several published ones counts (173.245.0.0/16 for 173.245.48.0/20)',
+    files: {
+      'deploy.yaml': cfDeploy(['173.245.0.0/16', ...CLOUDFLARE_RANGES.filter((r) => r !== '173.245.48.0/20')].join(',')),
+    },
+    args: ['--front', 'cloudflare'],
+    count: 0,
+  },
+  {
+    name: 'invalid: Google, one of the two front-end ranges only: 35.191.0.0/16 left out, the fix adds that one',
+    files: { 'helm/values.yaml': gceValues('130.211.0.0/22') },
+    count: 1,
+    message: /covers only 1 of the 2 ranges .* it leaves out 35\.191\.0\.0\/16:/,
+    file: 'helm/values.yaml',
+    line: 2,
+    fixNot: /130\.211\.0\.0\/22.*130\.211/,
   },
   {
     name: "valid (trap): a Cloudflare Tunnel connects from cloudflared, not from Cloudflare's ranges",
@@ -106,12 +148,22 @@ for (const [i, c] of cfCases.entries())
     const r = runCli(['lint', '.', '--format', 'json', ...(c.args ?? [])], { cwd: dir });
     assert.ok(r.code === 0 || r.code === 1, r.stderr);
     const mine = (
-      JSON.parse(r.stdout).findings as Array<{ id: string; message: string; evidence: Array<{ file: string; line: number }> }>
+      JSON.parse(r.stdout).findings as Array<{
+        id: string;
+        message: string;
+        evidence: Array<{ file: string; line: number }>;
+        fix?: { lines?: string[] };
+      }>
     ).filter((f) => f.id === 'front/trust-list-omits-front');
     assert.equal(mine.length, c.count, JSON.stringify(mine, null, 1));
     if (c.count > 0) {
-      assert.equal(mine[0]?.evidence[0]?.file, 'deploy.yaml');
-      assert.equal(mine[0]?.evidence[0]?.line, 13);
+      assert.equal(mine[0]?.evidence[0]?.file, c.file ?? 'deploy.yaml');
+      assert.equal(mine[0]?.evidence[0]?.line, c.line ?? 13);
     }
     if (c.message) assert.match(mine[0]?.message ?? '', c.message);
+    if (c.fixNot) {
+      const lines = (mine[0]?.fix?.lines ?? []).join('\n');
+      assert.ok(lines.length > 0, 'a fix with lines');
+      assert.doesNotMatch(lines, c.fixNot);
+    }
   });
