@@ -49,7 +49,13 @@ export interface ComposeService {
     { value: string; ref: SourceRef; origin: 'literal' | 'env'; envVar?: string; unresolved?: boolean }
   >;
   /** Host folders (or files) bind-mounted into the container (`volumes: - ./src:/app`): absolute source, container path. */
-  binds?: Array<{ source: string; target: string; ref: SourceRef }>;
+  binds?: Array<{
+    source: string;
+    target: string;
+    ref: SourceRef;
+    /** The source as a display path, like the linted tree's files (`..` first when above the tree). */
+    display?: string;
+  }>;
   /** The container's whole environment as the deploy collector resolves it: Dockerfile ENV < env_file < environment. */
   runEnv?: Record<string, Valued<string>>;
   /** The `environment:` key, with the indentation of its entries and their form (`- K=v` list or `K: v` map). */

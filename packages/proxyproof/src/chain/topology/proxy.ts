@@ -71,6 +71,9 @@ export function proxyHops(configs: ProxyConfigFacts[]): ProxyHopsResult {
 export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, notes: string[]): void {
   const ofSite = new Map<string, NonNullable<NonNullable<Facts['proxies']>[number]['container']>>();
   for (const p of facts.proxies ?? []) if (p.container) for (const s of p.sites) ofSite.set(s.id, p.container);
+  // The main file of each site's config (an nginx.conf whose include brings the server block in).
+  const configOf = new Map<string, string>();
+  for (const p of facts.proxies ?? []) for (const s of p.sites) configOf.set(s.id, p.file);
   const byKind = new Map<string, ProxyContainer[]>();
   const containersOf = (kind: ContainerProxyKind): ProxyContainer[] => {
     let c = byKind.get(kind);
@@ -112,6 +115,16 @@ export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, note
     const cands = own ? [own] : kind === 'cloud-lb' || kind === 'other' ? [] : containersOf(kind);
     const c = cands.length === 1 ? cands[0] : undefined;
     if (!c) continue;
+    // The service runs the configs of that kind it mounts or copies (`./inner.conf:/etc/nginx/conf.d/default.conf`):
+    // when it takes some of the tree's configs of the kind but not this one, this one runs elsewhere (an outer
+    // nginx on the host proxying to the published port), so it links as a host proxy.
+    if (!own && 'mounts' in c) {
+      const elsewhere = notTaken(p, c, proxies, configOf);
+      if (elsewhere) {
+        p.notes.push(elsewhere);
+        continue;
+      }
+    }
     // `network_mode: host`: the proxy's listeners and its loopback are the host's, so it links as a host proxy.
     if ('hostNetwork' in c && c.hostNetwork) {
       p.notes.push(
@@ -139,6 +152,24 @@ export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, note
     }
   }
   for (let i = proxies.length - 1; i >= 0; i--) if (examples.has(proxies[i] as ProxyHop)) proxies.splice(i, 1);
+}
+
+/** Is a display path one of `mounts` or inside one of them (a mounted folder; `.` is the whole tree)? */
+function mounted(file: string, mounts: string[]): boolean {
+  return mounts.some((m) => m === '.' || file === m || file.startsWith(`${m.replace(/\/$/, '')}/`));
+}
+
+/**
+ * Why the hop's config does not run in `c`, the one compose service running its kind, or undefined when it may:
+ * the service mounts or copies another config of the same kind from the tree, and neither the hop's file nor its
+ * config's main file.
+ */
+function notTaken(p: ProxyHop, c: ProxyContainer, proxies: ProxyHop[], configOf: Map<string, string>): string | undefined {
+  const files = (h: ProxyHop): string[] => [h.ref.file, ...(configOf.has(h.id) ? [configOf.get(h.id) as string] : [])];
+  if (files(p).some((f) => mounted(f, c.mounts))) return undefined;
+  const taken = proxies.find((o) => o !== p && o.kind === p.kind && files(o).some((f) => mounted(f, c.mounts)));
+  if (!taken) return undefined;
+  return `not in compose service ${c.service} (${c.ref.file}:${c.ref.line}), which mounts or copies ${taken.ref.file} and not ${p.ref.file}: on the host`;
 }
 
 /** An upstream on the host's loopback (`localhost:24424`, `127.0.0.1:8008`): how a host proxy reaches a published port. */

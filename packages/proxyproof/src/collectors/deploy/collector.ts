@@ -5,7 +5,7 @@
  * gunicorn/hypercorn config files named on (or defaulted by) a command line are evaluated here with
  * the launch environment; the python collector handles config files no launcher references.
  */
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { composeProjects } from '../../facts/compose-network.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
@@ -942,12 +942,17 @@ class DeployRun {
         const binds: NonNullable<ComposeService['binds']> = [];
         v.volumes.forEach((item, i) => {
           const m = bindMountOf(typeof item === 'string' ? interpolate(item, lookup).value : item);
-          if (m)
-            binds.push({
-              source: resolve(dir, m.source),
-              target: m.target,
-              ref: refIn(this.ctx, s.fileOf('volumes', i), s.itemLine('volumes', i)),
-            });
+          if (!m) return;
+          const source = resolve(dir, m.source);
+          // The source as a display path (beside the compose file's own): what the proxy placement compares a
+          // config file with (chain/topology/proxy.ts).
+          const display = posix.join(posix.dirname(f.display), relative(dir, source).split(sep).join('/'));
+          binds.push({
+            source,
+            target: m.target,
+            ref: refIn(this.ctx, s.fileOf('volumes', i), s.itemLine('volumes', i)),
+            display,
+          });
         });
         if (binds.length > 0) svc.binds = binds;
       }

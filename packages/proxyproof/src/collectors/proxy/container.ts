@@ -50,6 +50,11 @@ export interface ProxyContainer {
    * floating tag: the newest 2.x); from the service's image or a `FROM` of the Dockerfile it is built from.
    */
   version?: { value: string; ref: Ref };
+  /**
+   * Files and folders of the tree (display paths) the service bind-mounts or its image copies from the build context:
+   * the proxy configs of the tree it can run are among them (chain/topology/proxy.ts places a config there only then).
+   */
+  mounts: string[];
 }
 
 /** `caddy:2.8.4-builder-alpine` -> `2.8.4`; `caddy` / `caddy:latest` -> `latest`; undefined for another image. */
@@ -250,7 +255,10 @@ export function proxyContainers(facts: Facts, kind: ContainerProxyKind): ProxyCo
         published: [],
         why: why ?? '',
         envComplete: true,
+        mounts: [],
       };
+      for (const b of s.binds ?? []) if (b.display && !c.mounts.includes(b.display)) c.mounts.push(b.display);
+      for (const cp of builtCopies(facts, s)) if (!c.mounts.includes(cp.source)) c.mounts.push(cp.source);
       if (s.envFiles.length > 0) c.envComplete = false;
       if (s.networkMode === 'host') c.hostNetwork = true;
       const tagged = s.image ? imageVersion(kind, s.image) : undefined;
