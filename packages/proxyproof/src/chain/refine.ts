@@ -141,6 +141,14 @@ const CHAIN_CAUSE: Record<string, Cause> = {
  */
 const TRUST_SETTING = /caddy\/trusted-proxies-missing|traefik\/entrypoint-untrusted-behind-proxy/;
 
+/**
+ * A finding that only describes what a lost scheme does to the app (its cookie sent without Secure): merged with the
+ * loss as one more "same cause", never its headline — the headline is the place where the scheme is lost.
+ */
+function isConsequence(f: Finding): boolean {
+  return f.id === 'app/secure-cookie-never-set' && (f.data?.mode === 'auto' || f.data?.mode === 'skipped');
+}
+
 function causeOf(f: Finding): Cause | undefined {
   if (f.id.startsWith('chain/')) return CHAIN_CAUSE[f.id];
   // A scheme header written with underscores (`X_Forwarded_Proto`) is why the scheme is lost at that location: its
@@ -148,7 +156,7 @@ function causeOf(f: Finding): Cause | undefined {
   if (f.id === 'nginx/scheme-header-value' && f.data?.underscore === true && f.severity === 'high') return 'scheme';
   if (SCHEME_SOURCE.test(f.id) || TRUST_SETTING.test(f.id)) return 'scheme';
   // A session cookie whose Secure follows the request's scheme is one more consequence of that scheme's loss.
-  if (f.id === 'app/secure-cookie-never-set' && (f.data?.mode === 'auto' || f.data?.mode === 'skipped')) return 'scheme';
+  if (isConsequence(f)) return 'scheme';
   if (SPOOF.test(f.id)) return 'spoof';
   if (HOST.test(f.id)) return 'host';
   return undefined;
@@ -288,7 +296,8 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
     // heads a spoof only when the host is all that is forged; with a forged scheme or client too, the chain's finding
     // and its fix (bind, unpublish, overwrite the headers) lead and the host finding is its "same cause".
     const what = (c.data?.what as string[] | undefined) ?? [];
-    const canHead = (l: Finding) => l.data?.hostOnly !== true || what.every((w) => w === 'host');
+    // A consequence of the loss (a cookie sent without Secure) is named under the loss, never the headline of it.
+    const canHead = (l: Finding) => !isConsequence(l) && (l.data?.hostOnly !== true || what.every((w) => w === 'host'));
     // A scheme lost for want of trust names the setting that decides it (LostAt.trustRef): a layer check about that
     // setting (its first place), with its mechanical edit there, heads when the chain offers no edit of its own.
     // It comes before a finding that only names the loss's place among others (the app's own trust setting, a later
