@@ -19,7 +19,8 @@ export interface EchoNginx {
   close(): void;
 }
 
-function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+/** One GET to a loopback port, its status and whole body (the echo backend's answers and nginx's own). */
+export function getText(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: REQUEST_SAFETY_TIMEOUT_MS }, (res) => {
       let body = '';
@@ -76,7 +77,7 @@ ${http(echoPort, port, dir)}
       dir,
       1,
       ([p]) => conf(p as number),
-      async ([p]) => (await get(p as number, ready.path, ready.headers)).status > 0,
+      async ([p]) => (await getText(p as number, ready.path, ready.headers)).status > 0,
     );
   } catch (e) {
     echo.close();
@@ -88,7 +89,7 @@ ${http(echoPort, port, dir)}
   return {
     dir,
     port,
-    get: (path, headers) => get(port, path, headers),
+    get: (path, headers) => getText(port, path, headers),
     close() {
       running.child.kill('SIGTERM');
       echo.close();

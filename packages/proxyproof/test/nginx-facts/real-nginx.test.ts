@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { nginxProxyConfigs } from '../../src/facts/nginx/sites.js';
 import type { Facts } from '../../src/model/facts.js';
 import { startNginxConf } from '../real-nginx.js';
 import type { RealProgram } from '../real-program.js';
-import { REQUEST_SAFETY_TIMEOUT_MS } from '../real-program.js';
+import { getText } from './echo-nginx.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 
@@ -29,26 +29,13 @@ interface Echo {
   raw?: string[];
 }
 
-function get(port: number, path: string, headers: Record<string, string>): Promise<Echo> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: REQUEST_SAFETY_TIMEOUT_MS }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => {
-        body += c;
-      });
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as Echo);
-        } catch {
-          reject(new Error(`${path}: status ${res.statusCode}: ${body.slice(0, 200)}`));
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`${path}: timeout`)));
-    req.on('error', reject);
-    req.end();
-  });
+async function get(port: number, path: string, headers: Record<string, string>): Promise<Echo> {
+  const { status, body } = await getText(port, path, headers);
+  try {
+    return JSON.parse(body) as Echo;
+  } catch {
+    throw new Error(`${path}: status ${status}: ${body.slice(0, 200)}`);
+  }
 }
 
 describe('the model agrees with the real nginx', { skip: NGINX ? false : 'nginx is not installed' }, () => {
