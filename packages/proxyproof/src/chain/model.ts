@@ -13,6 +13,7 @@
 
 import type { RequestReads } from '../model/facts.js';
 import type { ProxyAddrGeneration } from '../model/proxy-addr.js';
+import type { Re2Reading } from './re2.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -173,7 +174,18 @@ export interface ProxyRoute {
 
 export type RedirectRewrite =
   | { kind: 'to-front'; from: string; path: string; ref: Ref }
-  | { kind: 'replace'; search: string; replace: string; ref: Ref };
+  | {
+      kind: 'replace';
+      search: string;
+      replace: string;
+      ref: Ref;
+      /**
+       * `search` as a Go regexp (RE2) read by chain/re2.ts `readRe2`: the JavaScript pattern of the same meaning, the
+       * reason the program refuses it (Caddy compiles it when the config loads and refuses the whole config), or
+       * opaque (nothing is judged from it). `replace` is a Go `Expand` template (`$1`, `${name}`).
+       */
+      pattern: Re2Reading;
+    };
 
 /** What a redirect to https reads to decide the request is http: see ProxyHop.redirectDecidedBy. */
 export type RedirectDecidedBy = 'connection' | 'forwarded-proto' | 'forwarded-proto-any' | 'forwarded-proto-http';
@@ -456,7 +468,11 @@ export type Peer =
   | { kind: 'loopback'; ip: string }
   | { kind: 'unix' }
   | { kind: 'container'; service: string; ip?: string }
-  | { kind: 'remote'; ip?: string; desc: string }
+  /**
+   * `ranges`: the published source ranges the peer connects from when its address is one of many (a CDN's edge,
+   * Google's front ends: FrontFacts.ranges), so a trust list can be checked against each of them.
+   */
+  | { kind: 'remote'; ip?: string; desc: string; ranges?: string[] }
   | { kind: 'client' }
   | { kind: 'unknown' };
 

@@ -1023,6 +1023,9 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     const labelled = proxyByLabel(t, lost?.label);
     const hop = labelled?.kind === 'caddy' ? labelled : undefined;
     if (!hop || out.some((c) => c.id === `caddy-trust:${hop.id}`)) continue;
+    // A Caddy that already keeps X-Forwarded-* from every peer (before 2.5, which has no trusted_proxies) loses the
+    // scheme for another reason: trusting is no fix there.
+    if (hop.trustedPeers?.list.includes('0.0.0.0/0')) continue;
     // Per handler (`reverse_proxy ... { trusted_proxies ... }`): the form every Caddy 2.6 accepts (the global
     // `servers { trusted_proxies static ... }` needs 2.6.3+), written at the route's own reverse_proxy line.
     // The route of this hop the trace went through (the verdict's own route is the first hop's).

@@ -7,7 +7,7 @@
 import { compareText } from '../model/finding.js';
 import { type ProxyAddrGeneration, spansMappedBlock } from '../model/proxy-addr.js';
 import { siteUrl } from '../model/url.js';
-import { addressText, ipInList, proxyAddrTrust, type TrustAnswer, trustsPeer } from './addr.js';
+import { addressText, ipInList, proxyAddrTrust, rangeCovered, type TrustAnswer, trustsPeer } from './addr.js';
 import { hostAllowed } from './host-allow.js';
 import {
   type AppServer,
@@ -26,6 +26,7 @@ import {
   type Topology,
   type TrustSpec,
 } from './model.js';
+import { goReplaceAll } from './re2.js';
 import { evaluate } from './template.js';
 
 /** The browser's address in simulations (RFC 5737 documentation range). */
@@ -236,10 +237,21 @@ export function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRo
   if (hop.trustedPeers) {
     const t = trustsPeer(hop.trustedPeers.list, req.peer, false);
     peerTrusted = t !== 'no';
-    if (t === 'assumed')
+    const at = `${hop.trustedPeers.list.join(' ')} (${hop.trustedPeers.ref.file}:${hop.trustedPeers.ref.line})`;
+    // A peer that connects from any of several published ranges (a CDN's edge): each range must be trusted, as
+    // front/trust-list-omits-front asks of an app's list.
+    const ranges = t === 'assumed' && req.peer.kind === 'remote' ? (req.peer.ranges ?? []) : [];
+    const missing = ranges.filter((r) => !rangeCovered(r, hop.trustedPeers?.list ?? []));
+    if (ranges.length > 0 && missing.length === ranges.length) {
+      peerTrusted = false;
       notes.push(
-        `assumes ${hop.trustedPeers.list.join(' ')} (${hop.trustedPeers.ref.file}:${hop.trustedPeers.ref.line}) is the address of the hop in front`,
+        `trusts ${at}, none of the ${ranges.length} ranges ${peerText(req.peer)} connects from (${ranges.join(' ')}): its forwarded headers are not trusted`,
       );
+    } else if (missing.length > 0)
+      notes.push(
+        `trusts ${at}: only ${ranges.length - missing.length} of the ${ranges.length} ranges ${peerText(req.peer)} connects from; it leaves out ${missing.join(' ')}: a request arriving from those is not trusted (simulated: one from a trusted range)`,
+      );
+    else if (t === 'assumed' && ranges.length === 0) notes.push(`assumes ${at} is the address of the hop in front`);
   }
   // Client address (nginx real_ip), after a node's SNAT when the Service in front applies one.
   const peerAddr = hop.peerSnat ? hop.peerSnat.addr : req.peerAddr;
@@ -1255,19 +1267,16 @@ function noteRedirectRewrites(step: Step, route: ProxyRoute, trace: Trace): void
         return;
       }
     } else {
+      // A pattern the program refuses (Caddy compiles it when the config loads) or one not read: nothing to say about
+      // matching (the refusal is the collector's diagnostic).
+      if (rw.pattern.kind !== 'ok') return;
       // Caddy fills the replacement's placeholders, then Go's ReplaceAllString replaces every match.
-      let re: RegExp | undefined;
-      try {
-        re = new RegExp(rw.search, 'g');
-      } catch {
-        re = undefined;
-      }
       const replacement = rw.replace
         .replace(/\{(?:http\.request\.)?host\}/g, hostOnly(step.host ?? ''))
         .replace(/\{(?:http\.request\.)?hostport\}/g, step.host ?? '')
         .replace(/\{(?:http\.request\.)?scheme\}/g, step.scheme);
-      const rewritten = re ? appUrl.replace(re, replacement) : appUrl;
-      if (re && rewritten !== appUrl) {
+      const rewritten = goReplaceAll(appUrl, rw.pattern.source, rw.pattern.flags, replacement);
+      if (rewritten !== appUrl) {
         step.notes.push(
           `header_down Location ${rw.search} ${rw.replace} (${at}) rewrites the app's redirects (${appUrl}...) to ${rewritten}...: ${/^https:/i.test(rewritten) ? 'their Location is https' : 'still not https'}, but the app still builds its pages' links, form actions and cookies for http`,
         );

@@ -30,8 +30,21 @@ function get(port: number, host: string): Promise<{ status: number; location: st
   });
 }
 
-const ROWS: Array<{ name: string; headerDown: (back: number) => string; rewritten: boolean }> = [
+/** `rewritten`: Location becomes https; `mangled`: rewritten to something that is not a URL scheme (Go's expansion). */
+const ROWS: Array<{ name: string; headerDown: (back: number) => string; rewritten: boolean; mangled?: string }> = [
   { name: '^http:// -> https://: the redirect is rewritten', headerDown: () => '^http:// https://', rewritten: true },
+  // r18caddy13: Go (RE2) syntax, read by chain/re2.ts (JavaScript has no `(?i)` group).
+  {
+    name: '(?i)^HTTP:// -> https:// (a Go flag group): the redirect is rewritten',
+    headerDown: () => '(?i)^HTTP:// https://',
+    rewritten: true,
+  },
+  {
+    name: "trap: ^(http):// -> $1s:// looks like group 1 + s, but Go reads the group named '1s' (none): Location loses its scheme",
+    headerDown: () => '^(http):// $1s://',
+    rewritten: false,
+    mangled: '://',
+  },
   {
     name: "trap: the backend's own address -> https://{host}: Caddy keeps the client's Host, so no match",
     headerDown: (back) => `http://127.0.0.1:${back} https://{host}`,
@@ -68,7 +81,7 @@ describe('real Caddy: header_down Location', { skip: HAVE ? false : 'caddy not i
           const r = await get(port, `a.test:${port}`);
           assert.equal(r?.status, 302);
           location = r?.location ?? '';
-          assert.equal(location, `${row.rewritten ? 'https' : 'http'}://a.test:${port}/next`);
+          assert.equal(location, `${row.mangled ?? (row.rewritten ? 'https://' : 'http://')}a.test:${port}/next`);
         } finally {
           await caddy.stop();
         }
@@ -99,6 +112,8 @@ describe('real Caddy: header_down Location', { skip: HAVE ? false : 'caddy not i
         const { note } = proxyRewriteNote(tree, ['--front', 'cloudflare'], /^header_down Location/);
         if (location.startsWith('https://'))
           assert.match(note ?? '', /rewrites the app's redirects .* to https:\/\/.*their Location is https/);
+        else if (row.mangled)
+          assert.match(note ?? '', new RegExp(`rewrites the app's redirects .* to ${row.mangled}a\\.test.*still not https`));
         else assert.match(note ?? '', /does not match the app's redirects: .* reaches the browser unchanged \(http\)/);
       } finally {
         backend.close();

@@ -164,7 +164,7 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
         lb = { ...lbInferred, mode: lbInferred.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' };
         // A tunnel on the host reaches a container through its published port: the container sees Docker's
         // gateway, not loopback.
-        if (hop.placement.kind === 'container') delete lb.peer;
+        if (hop.placement.kind === 'container' && lb.peer?.kind === 'loopback') delete lb.peer;
       } else if (!l.tls && ((lbDeclared && declaredOnPlain) || (!hasTls && front))) {
         lb = lbDeclared
           ? { ...lbDeclared, mode: lbDeclared.mode === 'tcp' || l.proxyProtocol ? 'tcp' : 'http' }
@@ -318,7 +318,11 @@ function frontLb(f: FrontFacts): LoadBalancer {
     why: `${f.origin === 'inferred' ? `${how}: ` : ''}${f.why}`,
     ...(ref ? { ref } : {}),
     origin: f.origin === 'inferred' ? 'inferred' : 'declared',
-    ...(f.loopback ? { peer: { kind: 'loopback', ip: '127.0.0.1' } as const } : {}),
+    ...(f.loopback
+      ? { peer: { kind: 'loopback', ip: '127.0.0.1' } as const }
+      : f.ranges.length > 0
+        ? { peer: { kind: 'remote', desc: what, ranges: f.ranges } as const }
+        : {}),
   };
 }
 

@@ -187,6 +187,19 @@ function fixFor(p: ProxyConfigFacts, site: ProxySite, peers: string, sources: Fa
   };
 }
 
+/**
+ * The fix's version assumption, said: `trusted_proxies` exists from 2.5 (a site before 2.5 trusts every peer and is
+ * not reported here: collectors/caddy/collector.ts `applyCaddyVersion`), so with no image tag or build pin naming
+ * the version the fix assumes 2.5+ and says so.
+ */
+function versionSaid(p: ProxyConfigFacts, fix: Fix): Fix {
+  if (p.container?.version) return fix;
+  return {
+    ...fix,
+    description: `${fix.description} No image tag or xcaddy pin names this Caddy's version: 2.5+ is assumed (before 2.5 Caddy has no trusted_proxies, keeps X-Forwarded-* from every peer and refuses this line; upgrade it first).`,
+  };
+}
+
 export const caddyTrustedProxiesMissing: Check = {
   meta,
   run(facts) {
@@ -209,7 +222,7 @@ export const caddyTrustedProxiesMissing: Check = {
         if (own('x-forwarded-proto') && own('x-forwarded-for')) continue;
         const fastcgi = site.routes.some((r) => r.protocol === 'fastcgi');
         const route = site.routes[0];
-        const fix = fixFor(p, site, why.peers, facts.sources);
+        const fix = versionSaid(p, fixFor(p, site, why.peers, facts.sources));
         const routeEv = ev(route?.ref, `${route?.match ?? 'reverse_proxy'} without trusted_proxies`);
         const globalEv = ev(
           p.caddy?.globalRef,

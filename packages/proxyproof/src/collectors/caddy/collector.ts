@@ -22,6 +22,7 @@ import type {
   Template,
   Upstream,
 } from '../../chain/model.js';
+import { readRe2 } from '../../chain/re2.js';
 import { passThroughServer } from '../../model/appserver.js';
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppServerFacts } from '../../model/facts.js';
@@ -29,7 +30,7 @@ import type { ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { mayBeCaddyFile } from '../claims.js';
 import { fencedOfFormat } from '../fenced.js';
 import { addProxyFacts, baseName, configName, readText } from '../proxy/common.js';
-import { fillCaddyEnv, proxyContainer } from '../proxy/container.js';
+import { fillCaddyEnv, proxyContainer, versionAtLeast } from '../proxy/container.js';
 import { isCaddyfileName, sniffConfigFormat } from '../sniff.js';
 import { caddySiteLabel, looksLikeCaddyJson, mayBeCaddyJson, readCaddyJson } from './json.js';
 import { type CaddyNode, parseCaddyfile } from './parse.js';
@@ -178,6 +179,7 @@ export function readCaddyfile(
       const m = /^(?:(https?):\/\/)?(\[[^\]]*\]|[^:/]*)(?::(\d+))?/.exec(a);
       if (m?.[1] === 'http' || Number(m?.[3]) === httpPort) servedPlain.add((m?.[2] ?? '').toLowerCase());
     }
+  const refusals: Array<{ line: number; message: string }> = [];
   const proxyDirectives: NonNullable<ProxyConfigFacts['caddy']>['proxyDirectives'] = [];
   const forwardAuthCopies: NonNullable<NonNullable<ProxyConfigFacts['caddy']>['forwardAuthCopies']> = [];
   parsed.sites.forEach((site) => {
@@ -312,8 +314,16 @@ export function readCaddyfile(
           if (sn === 'transport' && (sub.block ?? []).some((t) => t.args[0]?.text === 'tls')) tlsTransport = true;
           // `header_down Location <regexp> <replacement>`: Caddy's headers handler `response.replace` with
           // `search_regexp` (`caddy adapt` 2.6.2), applied to the backend's redirect on its way back.
-          if (sn === 'header_down' && sa.length >= 3 && /^location$/i.test(sa[0] ?? ''))
-            redirectRewrites.push({ kind: 'replace', search: sa[1] as string, replace: sa[2] as string, ref: sref });
+          if (sn === 'header_down' && sa.length >= 3 && /^location$/i.test(sa[0] ?? '')) {
+            const pattern = readRe2(sa[1] as string);
+            redirectRewrites.push({ kind: 'replace', search: sa[1] as string, replace: sa[2] as string, ref: sref, pattern });
+            // Caddy compiles the regexp when it loads the config (headers.go Provision): one RE2 rejects stops it.
+            if (pattern.kind === 'refused')
+              refusals.push({
+                line: sub.line,
+                message: `header_down ${sa[0]} ${sa[1]}: not a Go (RE2) regular expression (${pattern.why}): Caddy refuses to load this config ("error parsing regexp": caddy adapt accepts it, caddy validate and caddy run do not)`,
+              });
+          }
           // `env HTTPS on` directly in php_fastcgi, or in its `transport fastcgi { env … }`.
           const envLines =
             sn === 'env'
@@ -415,7 +425,7 @@ export function readCaddyfile(
     },
   };
   const caddy1 = firstCaddy1Directive(parsed.sites);
-  return { config, errors: parsed.errors, filled, ...(caddy1 ? { caddy1 } : {}) };
+  return { config, errors: [...parsed.errors, ...refusals], filled, ...(caddy1 ? { caddy1 } : {}) };
 }
 
 /**
@@ -563,7 +573,76 @@ function collectJson(ctx: CollectContext, f: DiscoveredFile, container: ReturnTy
       filled: [],
       ...(container.version ? { version: container.version } : {}),
     };
+  for (const e of applyCaddyVersion(config))
+    ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddy JSON: ${e.message}` });
   addProxyFacts(ctx, config);
+}
+
+/** Is a Caddy version read from an image tag or a build pin (`2.4.6`, `2.4`, `2`, `latest`) older than 2.5? */
+export function caddyBefore25(version: string | undefined): boolean {
+  return version !== undefined && /^2(\.|$)/.test(version) && !versionAtLeast(version, 2, 5);
+}
+
+/**
+ * Caddy before 2.5, by the version the deployment names (`config.container.version`: the compose image, a Dockerfile
+ * `FROM caddy:…`, an `xcaddy build` pin). reverse_proxy then had no `trusted_proxies` (2.5.0 added it; caddyfile.go
+ * of 2.4.6 answers "unrecognized subdirective") and trusted every peer: X-Forwarded-For is appended to whatever
+ * arrived, X-Forwarded-Proto kept when the request has one (2.1.0–2.4.6; 2.0.x always wrote its own scheme), and no
+ * X-Forwarded-Host is set (reverseproxy.go `prepareRequest` at v2.0.0, v2.1.0, v2.4.6). The sites are rewritten to
+ * that behaviour; a `trusted_proxies` line is reported as what makes that Caddy refuse the config. An unknown version
+ * stays 2.5+ (the readers' default), which the check that offers `trusted_proxies` says.
+ */
+export function applyCaddyVersion(config: ProxyConfigFacts): Array<{ line: number; message: string }> {
+  const v = config.container?.version;
+  if (!v || !caddyBefore25(v.value)) return [];
+  const errors: Array<{ line: number; message: string }> = [];
+  const vref: Ref = { file: v.ref.file, line: v.ref.line, ...(v.ref.snippet ? { snippet: v.ref.snippet } : {}) };
+  const keepsProto = !/^2\.0(\.|$)/.test(v.value);
+  const runs = `Caddy ${v.value} runs here (${v.ref.file}:${v.ref.line}${v.ref.snippet ? `: ${v.ref.snippet}` : ''})`;
+  config.assumedVersion = v.value;
+  const global = config.caddy?.globalTrusted;
+  if (global)
+    errors.push({
+      line: global.ref.line,
+      message: `servers { trusted_proxies } needs Caddy 2.6.3+, but ${runs}: it refuses this config`,
+    });
+  for (const site of config.sites) {
+    if (site.trust.mode === 'list' && site.trust.ref !== global?.ref)
+      errors.push({
+        line: site.trust.ref.line,
+        message: `trusted_proxies needs Caddy 2.5+, but ${runs}: it refuses this config ("unrecognized subdirective trusted_proxies"); upgrade Caddy (2.5+ keeps X-Forwarded-* only from trusted_proxies)`,
+      });
+    site.trust = {
+      mode: 'all',
+      list: ['0.0.0.0/0', '::/0'],
+      ref: {
+        ...vref,
+        snippet: `Caddy ${v.value} (${v.ref.snippet ?? 'its image'}): before 2.5 reverse_proxy keeps X-Forwarded-* from every peer`,
+      },
+    };
+    site.stripsUntrusted = [];
+    for (const r of site.routes)
+      r.headers = r.headers.flatMap((h) => {
+        if (h.from !== 'default') return [h];
+        const n = h.name.toLowerCase();
+        if (n === 'x-forwarded-host') return [];
+        if (n === 'x-forwarded-proto')
+          return [
+            {
+              ...h,
+              value: keepsProto ? '{trusted:x-forwarded-proto|scheme}' : '{scheme}',
+              ref: {
+                ...h.ref,
+                snippet: keepsProto
+                  ? `X-Forwarded-Proto: the incoming value from any peer, else {scheme} (Caddy ${v.value}, before 2.5)`
+                  : `X-Forwarded-Proto {scheme} (Caddy ${v.value}: always its own connection's scheme)`,
+              },
+            },
+          ];
+        return [h];
+      });
+  }
+  return errors;
 }
 
 export const caddyCollector: Collector = {
@@ -609,7 +688,7 @@ export const caddyCollector: Collector = {
           filled,
           ...(container.version ? { version: container.version } : {}),
         };
-      for (const e of errors)
+      for (const e of [...errors, ...applyCaddyVersion(config)])
         ctx.facts.diagnostics.push({ level: 'warning', file: f.display, line: e.line, message: `Caddyfile: ${e.message}` });
       addCaddyfileFacts(ctx, config);
       caddyfileTexts.push(src);

@@ -19,6 +19,7 @@
 import type { Node } from 'yaml';
 import { parseAddress } from '../../chain/addr.js';
 import type { HeaderRule, Listener, ProxyRoute, RedirectRewrite, Ref, Upstream } from '../../chain/model.js';
+import { readRe2 } from '../../chain/re2.js';
 import type { CaddyExtra, ProxyConfigFacts, ProxySite } from '../../model/proxy.js';
 import { baseName, MAX_DEPTH } from '../proxy/common.js';
 import { yaml } from '../proxy/yaml.js';
@@ -261,13 +262,18 @@ function proxyRoute(w: Walk, h: J, before: HeaderRule[], m: { label?: string; pa
       for (const r of v.node?.items ?? []) {
         const search = str(field(r, 'search_regexp')) ?? str(field(r, 'search'));
         const replace = str(field(r, 'replace'));
-        if (search !== undefined && replace !== undefined)
+        if (search !== undefined && replace !== undefined) {
+          const regexp = str(field(r, 'search_regexp')) !== undefined;
+          // A plain `search` is a substring: as a pattern, every character literal (and the replacement literal too).
+          const literal = search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
           redirectRewrites.push({
             kind: 'replace',
-            search: str(field(r, 'search_regexp')) !== undefined ? search : search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-            replace,
+            search: regexp ? search : literal,
+            replace: regexp ? replace : replace.replace(/\$/g, '$$$$'),
             ref: { file: w.file, line: r.line, snippet: w.lineText(r.line).trim() },
+            pattern: regexp ? readRe2(search) : { kind: 'ok', source: literal, flags: '' },
           });
+        }
       }
   w.routes.push({
     id: `caddy:${w.file}:${handlerLine}`,
@@ -434,5 +440,20 @@ export function readCaddyJson(
       proxyDirectives: directives,
     },
   };
-  return { config, errors: [] };
+  // Caddy compiles each search_regexp when it loads the config (headers.go Provision): one RE2 rejects stops it.
+  const errors = sites.flatMap((site) =>
+    site.routes.flatMap((r) =>
+      (r.redirectRewrites ?? []).flatMap((rw) =>
+        rw.kind === 'replace' && rw.pattern.kind === 'refused'
+          ? [
+              {
+                line: rw.ref.line,
+                message: `search_regexp ${JSON.stringify(rw.search)}: not a Go (RE2) regular expression (${rw.pattern.why}): Caddy refuses to load this config ("error parsing regexp": caddy adapt accepts it, caddy validate and caddy run do not)`,
+              },
+            ]
+          : [],
+      ),
+    ),
+  );
+  return { config, errors };
 }

@@ -81,12 +81,22 @@ function dockerfileVersion(facts: Facts, s: ComposeService, kind: ContainerProxy
   if (!df) return undefined;
   const { file: want, lines } = df;
   let found: { value: string; ref: Ref } | undefined;
+  let built: { value: string; ref: Ref } | undefined;
   lines.forEach((l, i) => {
     const m = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(l);
     const v = m ? imageVersion(kind, m[1] as string) : undefined;
     if (v) found = { value: v, ref: { file: want, line: i + 1, snippet: l.trim() } };
+    // A Caddy built with xcaddy is the version it builds (`xcaddy build v2.4.6`, else the builder's CADDY_VERSION
+    // variable, which xcaddy reads when no version is given: caddyserver/xcaddy README), whatever image it is
+    // copied into.
+    const pin =
+      kind === 'caddy'
+        ? (/\bxcaddy\s+build\s+v?(\d+\.\d+(?:\.\d+)?)\b/.exec(l) ??
+          /^\s*(?:ENV|ARG)\s+CADDY_VERSION[=\s]+v?(\d+\.\d+(?:\.\d+)?)\b/i.exec(l))
+        : null;
+    if (pin) built = { value: pin[1] as string, ref: { file: want, line: i + 1, snippet: l.trim() } };
   });
-  return found;
+  return built ?? found;
 }
 
 /** `a/b/../c/./d` -> `a/c/d` (display paths are joined as written). */
