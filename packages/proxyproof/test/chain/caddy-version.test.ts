@@ -73,6 +73,19 @@ const ROWS: Row[] = [
       /Caddyfile:3 .*trusted_proxies needs Caddy 2\.5\+, but Caddy 2\.4\.6 runs here \(.*docker-compose\.yml:2: image: caddy:2\.4\.6\)/,
   },
   {
+    name: 'invalid: Caddy JSON on caddy:2.4.6 with a handler trusted_proxies: refused (strict JSON: unknown field)',
+    files: {
+      'docker-compose.yml':
+        'services:\n  caddy:\n    image: caddy:2.4.6\n    command: caddy run --config /etc/caddy/caddy.json\n    ports: ["80:80"]\n    volumes: ["./caddy.json:/etc/caddy/caddy.json"]\n',
+      'caddy.json':
+        '{\n "apps": {\n  "http": {\n   "servers": {\n    "srv0": {\n     "listen": [":80"],\n     "routes": [{\n      "handle": [{\n       "handler": "reverse_proxy",\n       "trusted_proxies": ["10.0.0.0/8"],\n       "upstreams": [{ "dial": "127.0.0.1:3000" }]\n      }]\n     }]\n    }\n   }\n  }\n }\n}\n',
+    },
+    args: [],
+    has: [],
+    hasNot: ['caddy/trusted-proxies-missing'],
+    diagnostic: /caddy\.json:10 Caddy JSON: trusted_proxies needs Caddy 2\.5\+, .*json: unknown field "trusted_proxies"/,
+  },
+  {
     name: 'valid (trap): an xcaddy pin builds 2.4.5 although the final image is caddy:2.7.6: read as 2.4.5',
     files: {
       ...APP,

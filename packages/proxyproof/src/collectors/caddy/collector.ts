@@ -610,7 +610,7 @@ export function applyCaddyVersion(config: ProxyConfigFacts): Array<{ line: numbe
     if (site.trust.mode === 'list' && site.trust.ref !== global?.ref)
       errors.push({
         line: site.trust.ref.line,
-        message: `trusted_proxies needs Caddy 2.5+, but ${runs}: it refuses this config ("unrecognized subdirective trusted_proxies"); upgrade Caddy (2.5+ keeps X-Forwarded-* only from trusted_proxies)`,
+        message: `trusted_proxies needs Caddy 2.5+, but ${runs}: it refuses this config (${config.caddy?.format === 'json' ? 'json: unknown field "trusted_proxies"' : '"unrecognized subdirective trusted_proxies"'}); upgrade Caddy (2.5+ keeps X-Forwarded-* only from trusted_proxies)`,
       });
     site.trust = {
       mode: 'all',
