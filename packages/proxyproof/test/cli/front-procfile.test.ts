@@ -51,6 +51,17 @@ const cases: Array<{
     hop: 'front:aws-alb',
   },
   {
+    name: 'invalid before: one Beanstalk environment with two .config files was two fronts',
+    files: {
+      Procfile: PROCFILE,
+      '.ebextensions/01-lb.config': EB_LB,
+      '.ebextensions/02-env.config': 'option_settings:\n  aws:elasticbeanstalk:application:environment:\n    A: b\n',
+      'app.py': FLASK,
+    },
+    fronts: ['.ebextensions/01-lb.config'],
+    hop: 'front:aws-alb',
+  },
+  {
     name: 'invalid before: Beanstalk .platform (Amazon Linux 2) + Procfile',
     files: { Procfile: PROCFILE, '.platform/hooks/prebuild/01.sh': '#!/bin/sh\ntrue\n', 'app.py': FLASK },
     fronts: ['.platform/hooks/prebuild/01.sh'],

@@ -45,6 +45,11 @@ function tunnelFronts(file: string, name: string, src: string): FrontFacts[] {
   return out;
 }
 
+/** The application folder a Beanstalk file configures: the one holding its `.ebextensions`/`.platform` folder. */
+function beanstalkApp(file: string): string {
+  return file.replace(/(^|\/)\.(?:ebextensions|platform)\/.*$/, '');
+}
+
 function lineOf(src: string, re: RegExp): number {
   const i = src.split(/\r?\n/).findIndex((l) => re.test(l));
   return i + 1;
@@ -115,9 +120,8 @@ export const frontCollector: Collector = {
     const flyDirs = new Set(ctx.files.filter((f) => mayBeFlyToml(f)).map((f) => dirOf(f.display)));
     // Elastic Beanstalk runs the Procfile beside its `.ebextensions`/`.platform` folder (its Python, Node and Go
     // platforms read it): that Procfile is the instance's process list, behind Beanstalk's load balancer, not Heroku's.
-    const beanstalkDirs = new Set(
-      ctx.files.filter((f) => isBeanstalkFile(f)).map((f) => f.display.replace(/(^|\/)\.(?:ebextensions|platform)\/.*$/, '')),
-    );
+    const beanstalkDirs = new Set(ctx.files.filter((f) => isBeanstalkFile(f)).map((f) => beanstalkApp(f.display)));
+    const beanstalkSeen = new Set<string>();
     // Heroku's own manifests: a Procfile beside `app.json` or `heroku.yml` is a Heroku app. A Procfile alone is weak
     // evidence (Beanstalk, Dokku, Scalingo and foreman read the same file): any other front the tree shows wins over it.
     const herokuDirs = new Set(
@@ -134,6 +138,10 @@ export const frontCollector: Collector = {
         }
       };
       if (isBeanstalkFile(f)) {
+        // One environment per application folder, however many `.config` files and hooks it has: one front.
+        const app = beanstalkApp(f.display);
+        if (beanstalkSeen.has(app)) continue;
+        beanstalkSeen.add(app);
         add(
           front(
             'aws-alb',
