@@ -295,6 +295,8 @@ export interface KubeFacts {
   ingressNginx: Array<{
     ref: Ref;
     settings: Record<string, { value: string; ref: Ref }>;
+    /** The indentation of the keys under `data:` / `controller.config:` (a fix adds a key there); absent for `{}`. */
+    indent?: string;
   }>;
   /**
    * The ingress-nginx controller's version, read from its image tag (a workload's container image
@@ -302,6 +304,14 @@ export interface KubeFacts {
    * or Helm values `controller.image.tag`. Decides `use-forwarded-headers`' default (`ingressNginxForwardedHeaders`).
    */
   ingressNginxVersion?: { value: string; ref: Ref };
+  /**
+   * Where the ingress-nginx controller itself is deployed: a workload running its image (with the ConfigMap its
+   * `--configmap` flag names), or the Helm values of its chart (`controller:`, also nested under the dependency's
+   * key in an umbrella chart's values). Kept so that a controller with no ConfigMap or `controller.config` in the
+   * tree is still checked: every option then has its version's default. `helm.indent`: the indentation of the keys
+   * under `controller:` and one nesting step, for a fix that adds `config:` there.
+   */
+  ingressNginxController?: { ref: Ref; configMapFlag?: string; helm?: { indent: string; step: string } };
   /** Services of type LoadBalancer/NodePort (what is public, and how the LB treats the traffic). */
   services: Array<{
     name: string;
@@ -414,6 +424,11 @@ const INGRESS_NGINX_IMAGE =
 export function ingressNginxImageVersion(image: string): string | undefined {
   const m = INGRESS_NGINX_IMAGE.exec(image);
   return m ? tagVersion(m[1] ?? '') : undefined;
+}
+
+/** An ingress-nginx controller image, with or without a version in its tag. */
+export function isIngressNginxImage(image: string): boolean {
+  return INGRESS_NGINX_IMAGE.test(image);
 }
 
 export function tagVersion(tag: string): string | undefined {

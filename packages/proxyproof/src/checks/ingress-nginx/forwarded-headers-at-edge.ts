@@ -11,7 +11,7 @@ import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { ingressNginxForwardedHeaders } from '../../model/proxy.js';
 import { ev } from '../proxy/common.js';
-import { controllerServices, INGRESS_DOCS } from './common.js';
+import { controllerServices, controllerSettings, defaultsFix, INGRESS_DOCS } from './common.js';
 
 const meta: CheckMeta = {
   id: 'ingress-nginx/forwarded-headers-at-edge',
@@ -22,13 +22,20 @@ const meta: CheckMeta = {
   references: [INGRESS_DOCS.configMap, INGRESS_DOCS.template],
 };
 
+const FIX =
+  'Remove use-forwarded-headers (the controller is the edge), or enable proxy protocol on both the LB and the controller (use-proxy-protocol) to learn the client address.';
+
+// Before 0.22 nothing written means true: the setting must be written as false (or the controller upgraded).
+const FIX_DEFAULT =
+  'Set use-forwarded-headers to "false" (before 0.22 it defaults to true; the controller is the edge), or upgrade the controller; enable proxy protocol on both the LB and the controller (use-proxy-protocol) to learn the client address.';
+
 export const ingressForwardedHeadersAtEdge: Check = {
   meta,
   run(facts) {
     const out: Finding[] = [];
     const svcs = controllerServices(facts);
     const l7Front = (facts.fronts ?? []).some((f) => f.sends.length > 0 && f.name !== 'none');
-    for (const cm of facts.kube?.ingressNginx ?? []) {
+    for (const cm of controllerSettings(facts)) {
       const effective = ingressNginxForwardedHeaders(facts.kube, cm);
       // Unset, it is true on a controller older than 0.22: its image tag is then the evidence.
       const s = effective.written ?? (effective.version ? { ...effective.version, value: 'true' } : undefined);
@@ -44,14 +51,15 @@ export const ingressForwardedHeadersAtEdge: Check = {
             ...l4.flatMap((y) => [ev(y.x.ref, 'L4 load balancer in front'), ...y.k.why.map((r) => ev(r))]),
           ],
           why: 'With use-forwarded-headers ingress-nginx forwards the incoming X-Forwarded-Proto/-Host/-Port unchanged instead of its own view. An L4 load balancer passes the TCP stream without those headers, so only a client could have set them: it can claim https, any host, any IP.',
-          fix: {
-            description:
-              'Remove use-forwarded-headers (the controller is the edge), or enable proxy protocol on both the LB and the controller (use-proxy-protocol) to learn the client address.',
-            file: effective.written ? s.ref.file : cm.ref.file,
-            line: effective.written ? s.ref.line : cm.ref.line,
-            lines: [effective.written ? 'use-forwarded-headers: "false"' : '  use-forwarded-headers: "false"'],
-            placement: effective.written ? 'replace' : 'after',
-          },
+          fix: cm.defaults
+            ? defaultsFix(facts, cm, 'use-forwarded-headers: "false"', FIX_DEFAULT)
+            : {
+                description: FIX,
+                file: effective.written ? s.ref.file : cm.ref.file,
+                line: effective.written ? s.ref.line : cm.ref.line,
+                lines: [`${effective.written ? '' : (cm.indent ?? '  ')}use-forwarded-headers: "false"`],
+                placement: effective.written ? 'replace' : 'after',
+              },
         }),
       );
     }

@@ -11,7 +11,7 @@ import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
 import { ingressNginxForwardedHeaders } from '../../model/proxy.js';
 import { ev } from '../proxy/common.js';
-import { controllerServices, INGRESS_DOCS } from './common.js';
+import { controllerServices, controllerSettings, defaultsFix, INGRESS_DOCS } from './common.js';
 
 const meta: CheckMeta = {
   id: 'ingress-nginx/forwarded-headers-off-behind-l7',
@@ -21,6 +21,8 @@ const meta: CheckMeta = {
     'Behind a TLS-terminating L7 LB without use-forwarded-headers, ingress-nginx sends X-Forwarded-Proto http for HTTPS requests.',
   references: [INGRESS_DOCS.configMap, INGRESS_DOCS.changelog022, INGRESS_DOCS.awsL7],
 };
+
+const FIX = "Trust the L7 load balancer's headers in the controller ConfigMap (and limit proxy-real-ip-cidr to the VPC).";
 
 export const ingressForwardedHeadersOffBehindL7: Check = {
   meta,
@@ -33,7 +35,7 @@ export const ingressForwardedHeadersOffBehindL7: Check = {
     // Several copies of the controller ConfigMap (a base manifest and a provider patch): the one next to
     // the L7 Service is the one deployed with it.
     const dir = (f: string) => f.replace(/[^/]*$/, '');
-    const all = facts.kube?.ingressNginx ?? [];
+    const all = controllerSettings(facts);
     const near = all.filter((cm) => l7.some((y) => dir(y.x.ref.file) === dir(cm.ref.file)));
     for (const cm of near.length ? near : all) {
       const s = cm.settings['use-forwarded-headers'];
@@ -44,7 +46,14 @@ export const ingressForwardedHeadersOffBehindL7: Check = {
         finding(meta, {
           message: `${l7.map((y) => y.x.name).join(', ')} is a TLS-terminating L7 load balancer (${l7[0]?.k.provider}) but use-forwarded-headers is ${effective.why}: the controller replaces the LB's X-Forwarded-Proto https with http`,
           evidence: [
-            ev(at, s ? 'use-forwarded-headers off' : 'no use-forwarded-headers here'),
+            ev(
+              at,
+              s
+                ? 'use-forwarded-headers off'
+                : cm.defaults
+                  ? 'the controller: no ConfigMap configures it here'
+                  : 'no use-forwarded-headers here',
+            ),
             ...(effective.version && !s ? [ev(effective.version.ref, `ingress-nginx ${effective.version.value}`)] : []),
             ...l7.flatMap((y) => [
               ev(y.x.ref, 'L7 LB, TLS ends here'),
@@ -53,14 +62,15 @@ export const ingressForwardedHeadersOffBehindL7: Check = {
             ]),
           ],
           why: 'ingress-nginx sees plain HTTP from the ELB; without use-forwarded-headers it ignores the X-Forwarded-Proto the ELB set and sends its own $scheme (http) upstream. Apps then build http:// URLs and force-ssl-redirect redirects forever.',
-          fix: {
-            description:
-              "Trust the L7 load balancer's headers in the controller ConfigMap (and limit proxy-real-ip-cidr to the VPC).",
-            file: at.file,
-            line: at.line,
-            lines: ['  use-forwarded-headers: "true"'],
-            placement: s ? 'replace' : 'after',
-          },
+          fix: cm.defaults
+            ? defaultsFix(facts, cm, 'use-forwarded-headers: "true"', FIX)
+            : {
+                description: FIX,
+                file: at.file,
+                line: at.line,
+                lines: [`${cm.indent ?? '  '}use-forwarded-headers: "true"`],
+                placement: s ? 'replace' : 'after',
+              },
         }),
       );
     }

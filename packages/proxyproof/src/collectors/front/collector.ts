@@ -2,7 +2,8 @@
  * Cloud and PaaS fronts inferred from the tree, each naming its evidence (file:line): a `fly.toml` port
  * with the `tls` handler (Fly's proxy ends TLS), an Elastic Beanstalk `.ebextensions`/`.platform` folder
  * (an ELB/ALB in front), a Terraform `aws_lb_listener` with `protocol = "HTTPS"` (an ALB ending TLS),
- * a `Procfile` (a Heroku-style router, unless a fly.toml beside it says Fly runs it), `render.yaml` (Render's
+ * a `Procfile` (a Heroku-style router, unless a fly.toml or a Beanstalk folder beside it says who runs it; weak
+ * evidence without Heroku's `app.json`/`heroku.yml`, so any other front wins over it), `render.yaml` (Render's
  * proxy), a Cloudflare Tunnel (cloudflared.ts: its ingress rules or `--url` name the origins). What each front sends
  * and its address ranges are in FRONTS (model/proxy.ts names).
  */
@@ -42,6 +43,11 @@ function tunnelFronts(file: string, name: string, src: string): FrontFacts[] {
     if (t) out.push(t);
   });
   return out;
+}
+
+/** The application folder a Beanstalk file configures: the one holding its `.ebextensions`/`.platform` folder. */
+function beanstalkApp(file: string): string {
+  return file.replace(/(^|\/)\.(?:ebextensions|platform)\/.*$/, '');
 }
 
 function lineOf(src: string, re: RegExp): number {
@@ -112,6 +118,16 @@ export const frontCollector: Collector = {
     const seen = new Set<string>();
     // Folders that deploy to Fly: a Procfile there is run by a process manager in Fly's VM, not by Heroku's router.
     const flyDirs = new Set(ctx.files.filter((f) => mayBeFlyToml(f)).map((f) => dirOf(f.display)));
+    // Elastic Beanstalk runs the Procfile beside its `.ebextensions`/`.platform` folder (its Python, Node and Go
+    // platforms read it): that Procfile is the instance's process list, behind Beanstalk's load balancer, not Heroku's.
+    const beanstalkDirs = new Set(ctx.files.filter((f) => isBeanstalkFile(f)).map((f) => beanstalkApp(f.display)));
+    const beanstalkSeen = new Set<string>();
+    // Heroku's own manifests: a Procfile beside `app.json` or `heroku.yml` is a Heroku app. A Procfile alone is weak
+    // evidence (Beanstalk, Dokku, Scalingo and foreman read the same file): any other front the tree shows wins over it.
+    const herokuDirs = new Set(
+      ctx.files.filter((f) => /^(?:app\.json|heroku\.ya?ml)$/.test(baseName(f.display))).map((f) => dirOf(f.display)),
+    );
+    const bareProcfiles = new Set<FrontFacts>();
     for (const f of ctx.files) {
       const name = baseName(f.display);
       const add = (x: FrontFacts) => {
@@ -122,6 +138,10 @@ export const frontCollector: Collector = {
         }
       };
       if (isBeanstalkFile(f)) {
+        // One environment per application folder, however many `.config` files and hooks it has: one front.
+        const app = beanstalkApp(f.display);
+        if (beanstalkSeen.has(app)) continue;
+        beanstalkSeen.add(app);
         add(
           front(
             'aws-alb',
@@ -156,14 +176,18 @@ export const frontCollector: Collector = {
       if (name === 'Procfile') {
         const src = readText(ctx, f);
         const line = src ? lineOf(src, /^web:/) : 0;
-        if (line && !flyDirs.has(dirOf(f.display)))
-          add(
-            front(
-              'heroku',
-              [{ file: f.display, line, snippet: (src?.split(/\r?\n/)[line - 1] ?? '').trim() }],
-              'a Procfile web process: a Heroku-style router ends TLS in front of it',
-            ),
-          );
+        const dir = dirOf(f.display);
+        if (!line || flyDirs.has(dir) || beanstalkDirs.has(dir)) continue;
+        const manifest = herokuDirs.has(dir);
+        const x = front(
+          'heroku',
+          [{ file: f.display, line, snippet: (src?.split(/\r?\n/)[line - 1] ?? '').trim() }],
+          manifest
+            ? "a Procfile web process with Heroku's app manifest (app.json or heroku.yml) beside it: Heroku's router ends TLS in front of it"
+            : 'a Procfile web process: a Heroku-style router ends TLS in front of it (weak evidence: no app.json or heroku.yml beside it, and other platforms read a Procfile too; declare the real front with --front)',
+        );
+        if (!manifest) bareProcfiles.add(x);
+        add(x);
         continue;
       }
       if (name === 'render.yaml') {
@@ -197,6 +221,10 @@ export const frontCollector: Collector = {
         });
       }
     }
+    // A bare Procfile gives way to any other front the tree shows (a Terraform ALB, Beanstalk, Fly, Render): one front,
+    // named alike by lint's findings and doctor's chain.
+    if (found.some((x) => !bareProcfiles.has(x) && x.name !== 'heroku'))
+      for (let i = found.length - 1; i >= 0; i--) if (bareProcfiles.has(found[i] as FrontFacts)) found.splice(i, 1);
     // The ALB's target port, when the Terraform registering its targets says (ECS container_port, target group port).
     const albs = found.filter((x) => x.name === 'aws-alb' && /\.tf$/.test(x.evidence[0]?.file ?? ''));
     if (albs.length) {

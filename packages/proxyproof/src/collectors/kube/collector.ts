@@ -10,12 +10,20 @@ import type { Ref } from '../../chain/model.js';
 import type { Collector } from '../../model/collector.js';
 import type { Facts } from '../../model/facts.js';
 import { MAX_CONFIG_BYTES } from '../../model/limits.js';
-import { ingressNginxImageVersion, type KubeFacts, type KubeIngress, type TrustList, tagVersion } from '../../model/proxy.js';
+import {
+  ingressNginxImageVersion,
+  isIngressNginxImage,
+  type KubeFacts,
+  type KubeIngress,
+  type TrustList,
+  tagVersion,
+} from '../../model/proxy.js';
 import { valuesForLines } from '../deploy/helm.js';
 import { ingressFronts } from '../front/fronts.js';
 import { configName, readText } from '../proxy/common.js';
 import { at, get, obj, type YDoc, yamlDocs } from '../proxy/yaml.js';
 import { type ContourProxyDoc, type ContourSettings, contourProxyConfigs, contourSettingsOf, isHttpProxy } from './contour.js';
+import { ingressNginxChartAppVersion } from './ingress-nginx-chart.js';
 import { publishPodsThroughServices } from './reach.js';
 import { ingressSnippets } from './snippets.js';
 
@@ -165,19 +173,122 @@ function podLabelsFrom(
   };
 }
 
-/** The ingress-nginx controller version of a workload's container image (model/proxy.ts ingressNginxImageVersion). */
-function controllerImageVersion(doc: YDoc, file: string, v: Record<string, unknown>): KubeFacts['ingressNginxVersion'] {
+/**
+ * The ingress-nginx controller a workload runs (its container image, model/proxy.ts INGRESS_NGINX_IMAGE): where it
+ * is, the ConfigMap its `--configmap` flag names, and its version when the image tag gives one.
+ */
+function controllerWorkload(
+  doc: YDoc,
+  file: string,
+  v: Record<string, unknown>,
+): { controller: NonNullable<KubeFacts['ingressNginxController']>; version?: KubeFacts['ingressNginxVersion'] } | undefined {
   const path = v.kind === 'Pod' ? ['spec'] : ['spec', 'template', 'spec'];
   const containers = get(v, [...path, 'containers']);
   const list = Array.isArray(containers) ? containers : [];
   for (const [i, c] of list.entries()) {
     const image = get(c, ['image']);
-    const version = typeof image === 'string' ? ingressNginxImageVersion(image) : undefined;
-    if (version)
-      return {
-        value: version,
-        ref: { file, line: at(doc, [...path, 'containers', i, 'image'])?.line ?? 1, snippet: `image: ${String(image)}` },
-      };
+    if (typeof image !== 'string' || !isIngressNginxImage(image)) continue;
+    const ref = { file, line: at(doc, [...path, 'containers', i, 'image'])?.line ?? 1, snippet: `image: ${image}` };
+    const argv = [get(c, ['command']), get(c, ['args'])].flatMap((a) => (Array.isArray(a) ? a.map(String) : []));
+    const k = argv.findIndex((a) => /^--configmap(?:=|$)/.test(a));
+    const flag = k < 0 ? undefined : argv[k]?.includes('=') ? argv[k]?.slice('--configmap='.length) : argv[k + 1];
+    const version = ingressNginxImageVersion(image);
+    return {
+      controller: { ref, ...(flag ? { configMapFlag: flag } : {}) },
+      ...(version ? { version: { value: version, ref } } : {}),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Chart.yaml (and Helm 2's requirements.yaml) facts about ingress-nginx: an umbrella chart's dependency on it (its
+ * values then sit under the dependency's alias or name, and its chart version gives the controller's, see
+ * ingress-nginx-chart.ts), or the ingress-nginx chart itself vendored into the tree (`name: ingress-nginx` with
+ * its `appVersion`). `dir`: the chart's folder; values files in it or below belong to it.
+ */
+interface IngressChart {
+  dir: string;
+  /** The values key of an umbrella's dependency (alias, else name); undefined for the chart itself. */
+  key?: string;
+  version?: { value: string; ref: Ref };
+}
+
+function ingressNginxCharts(ctx: Parameters<Collector['collect']>[0]): IngressChart[] {
+  const out: IngressChart[] = [];
+  for (const f of ctx.files) {
+    const name = configName(f.display);
+    if ((name !== 'Chart.yaml' && name !== 'requirements.yaml') || f.size > MAX_CONFIG_BYTES) continue;
+    const src = readText(ctx, f);
+    if (!src || !/ingress-nginx/.test(src)) continue;
+    const doc = yamlDocs(src)?.[0];
+    const v = obj(doc?.value);
+    if (!doc || !v) continue;
+    const dir = f.display.replace(/\/?[^/]*$/, '');
+    if (v.name === 'ingress-nginx' && (typeof v.appVersion === 'string' || typeof v.appVersion === 'number')) {
+      const value = tagVersion(String(v.appVersion));
+      const line = at(doc, ['appVersion'])?.keyLine ?? 1;
+      out.push({
+        dir,
+        ...(value ? { version: { value, ref: { file: f.display, line, snippet: `appVersion: ${String(v.appVersion)}` } } } : {}),
+      });
+    }
+    const deps = Array.isArray(v.dependencies) ? v.dependencies : [];
+    deps.forEach((d, i) => {
+      const o = obj(d);
+      if (o?.name !== 'ingress-nginx') return;
+      const key = typeof o.alias === 'string' && o.alias ? o.alias : 'ingress-nginx';
+      const chart = typeof o.version === 'string' || typeof o.version === 'number' ? String(o.version) : undefined;
+      const app = chart ? ingressNginxChartAppVersion(chart) : undefined;
+      const line = at(doc, ['dependencies', i, 'version'])?.keyLine ?? at(doc, ['dependencies', i])?.line ?? 1;
+      out.push({
+        dir,
+        key,
+        ...(app
+          ? {
+              version: {
+                value: app,
+                ref: { file: f.display, line, snippet: `ingress-nginx chart ${chart} (controller ${app})` },
+              },
+            }
+          : {}),
+      });
+    });
+  }
+  return out;
+}
+
+/** The charts a values file belongs to: those whose folder holds it (at any depth). */
+function chartsOf(charts: IngressChart[], file: string): IngressChart[] {
+  return charts.filter((c) => c.dir === '' || file === c.dir || file.startsWith(`${c.dir}/`));
+}
+
+/**
+ * Where ingress-nginx's chart values are in a values document: at the top (`controller:`), or nested under the key
+ * an umbrella chart gives its dependency (`ingress-nginx:` or the dependency's `alias`).
+ */
+function ingressValuesPrefixes(v: Record<string, unknown>, charts: IngressChart[]): string[][] {
+  const keys = new Set(['ingress-nginx', ...charts.flatMap((c) => (c.key ? [c.key] : []))]);
+  const out = [[], ...[...keys].map((k) => [k])];
+  return out.filter((p) => {
+    const c = obj(get(v, [...p, 'controller']));
+    return c && (obj(c.config) || obj(c.service));
+  });
+}
+
+function indentOf(src: string, line: number | undefined): { indent?: string } {
+  const c = line ? childIndent(src.split('\n'), line) : undefined;
+  return c ? { indent: c.indent } : {};
+}
+
+/** The indentation of the keys under the mapping at `line` (1-based), and one nesting step; undefined for `{}`. */
+function childIndent(lines: string[], line: number): { indent: string; step: string } | undefined {
+  const own = /^\s*/.exec(lines[line - 1] ?? '')?.[0] ?? '';
+  for (let i = line; i < lines.length; i++) {
+    const l = lines[i] ?? '';
+    if (!l.trim() || /^\s*#/.test(l)) continue;
+    const ind = /^\s*/.exec(l)?.[0] ?? '';
+    return ind.length > own.length ? { indent: ind, step: ' '.repeat(ind.length - own.length) } : undefined;
   }
   return undefined;
 }
@@ -275,6 +386,7 @@ export const kubeCollector: Collector = {
   collect(ctx) {
     const contourDocs: ContourProxyDoc[] = [];
     const contour: ContourSettings = {};
+    const charts = ingressNginxCharts(ctx);
     for (const f of ctx.files) {
       const name = configName(f.display);
       if (!/\.ya?ml$/i.test(name) || f.size > MAX_CONFIG_BYTES) continue;
@@ -358,11 +470,16 @@ export const kubeCollector: Collector = {
               snippet: `ConfigMap ${mname}`,
             },
             settings: settingsFrom(doc, ['data'], data, file),
+            ...indentOf(src, at(doc, ['data'])?.keyLine),
           });
         } else if (typeof kind === 'string' && WORKLOADS.has(kind)) {
           kube.podLabels ??= [];
           kube.podLabels.push(podLabelsFrom(doc, file, v, fill));
-          kube.ingressNginxVersion ??= controllerImageVersion(doc, file, v);
+          const ctl = controllerWorkload(doc, file, v);
+          if (ctl) {
+            kube.ingressNginxController ??= ctl.controller;
+            kube.ingressNginxVersion ??= ctl.version;
+          }
         } else if (kind === 'Service') {
           const spec = obj(v.spec) ?? {};
           const type = String(spec.type ?? 'ClusterIP');
@@ -452,62 +569,76 @@ export const kubeCollector: Collector = {
               ),
             );
           }
-        } else if (
-          !kind &&
-          obj(v.controller) &&
-          (obj(get(v, ['controller', 'config'])) || obj(get(v, ['controller', 'service'])))
-        ) {
-          // ingress-nginx Helm values.
-          const tag = get(v, ['controller', 'image', 'tag']);
-          const repo = get(v, ['controller', 'image', 'repository']) ?? get(v, ['controller', 'image', 'image']);
-          const version = typeof tag === 'string' || typeof tag === 'number' ? tagVersion(String(tag)) : undefined;
-          if (version && (repo === undefined || ingressNginxImageVersion(`${String(repo)}:${String(tag)}`)))
-            kube.ingressNginxVersion ??= {
-              value: version,
-              ref: {
-                file,
-                line: at(doc, ['controller', 'image', 'tag'])?.line ?? 1,
-                snippet: `controller.image.tag: ${String(tag)}`,
-              },
+        } else if (!kind) {
+          // ingress-nginx Helm values: the chart's own, or an umbrella chart's under its dependency's key.
+          for (const P of ingressValuesPrefixes(v, chartsOf(charts, file))) {
+            const key = at(doc, [...P, 'controller'])?.keyLine ?? 1;
+            const indent = childIndent(src.split('\n'), key);
+            kube.ingressNginxController ??= {
+              ref: { file, line: key, snippet: [...P, 'controller'].join('.') },
+              ...(indent ? { helm: indent } : {}),
             };
-          const config = obj(get(v, ['controller', 'config']));
-          if (config)
-            kube.ingressNginx.push({
-              ref: { file, line: at(doc, ['controller', 'config'])?.keyLine ?? 1, snippet: 'controller.config' },
-              settings: settingsFrom(doc, ['controller', 'config'], config, file),
-            });
-          const svc = obj(get(v, ['controller', 'service']));
-          if (svc && svc.enabled !== false) {
-            const tp = obj(svc.targetPorts) ?? {};
-            const ports: Svc['ports'] = [
-              {
-                port: 80,
-                targetPort: String(tp.http ?? 'http'),
-                ref: { file, line: at(doc, ['controller', 'service', 'targetPorts', 'http'])?.keyLine ?? 0 },
-              },
-              {
-                port: 443,
-                targetPort: String(tp.https ?? 'https'),
-                ref: { file, line: at(doc, ['controller', 'service', 'targetPorts', 'https'])?.keyLine ?? 0 },
-              },
-            ];
-            kube.services.push(
-              serviceFrom(
-                doc,
-                file,
-                ['controller', 'service'],
-                svc,
-                obj(svc.annotations) ?? {},
-                ['controller', 'service', 'annotations'],
-                'ingress-nginx-controller (Helm values)',
-                'ingress-nginx',
-                ports,
-              ),
-            );
+            // ingress-nginx Helm values.
+            const tag = get(v, [...P, 'controller', 'image', 'tag']);
+            const repo = get(v, [...P, 'controller', 'image', 'repository']) ?? get(v, [...P, 'controller', 'image', 'image']);
+            const version = typeof tag === 'string' || typeof tag === 'number' ? tagVersion(String(tag)) : undefined;
+            if (version && (repo === undefined || ingressNginxImageVersion(`${String(repo)}:${String(tag)}`)))
+              kube.ingressNginxVersion ??= {
+                value: version,
+                ref: {
+                  file,
+                  line: at(doc, [...P, 'controller', 'image', 'tag'])?.line ?? 1,
+                  snippet: `${[...P, 'controller', 'image', 'tag'].join('.')}: ${String(tag)}`,
+                },
+              };
+            const config = obj(get(v, [...P, 'controller', 'config']));
+            if (config)
+              kube.ingressNginx.push({
+                ref: {
+                  file,
+                  line: at(doc, [...P, 'controller', 'config'])?.keyLine ?? 1,
+                  snippet: [...P, 'controller', 'config'].join('.'),
+                },
+                settings: settingsFrom(doc, [...P, 'controller', 'config'], config, file),
+                ...indentOf(src, at(doc, [...P, 'controller', 'config'])?.keyLine),
+              });
+            const svc = obj(get(v, [...P, 'controller', 'service']));
+            if (svc && svc.enabled !== false) {
+              const tp = obj(svc.targetPorts) ?? {};
+              const ports: Svc['ports'] = [
+                {
+                  port: 80,
+                  targetPort: String(tp.http ?? 'http'),
+                  ref: { file, line: at(doc, [...P, 'controller', 'service', 'targetPorts', 'http'])?.keyLine ?? 0 },
+                },
+                {
+                  port: 443,
+                  targetPort: String(tp.https ?? 'https'),
+                  ref: { file, line: at(doc, [...P, 'controller', 'service', 'targetPorts', 'https'])?.keyLine ?? 0 },
+                },
+              ];
+              kube.services.push(
+                serviceFrom(
+                  doc,
+                  file,
+                  [...P, 'controller', 'service'],
+                  svc,
+                  obj(svc.annotations) ?? {},
+                  [...P, 'controller', 'service', 'annotations'],
+                  'ingress-nginx-controller (Helm values)',
+                  'ingress-nginx',
+                  ports,
+                ),
+              );
+            }
           }
         }
       }
     }
+    // The controller version an umbrella's Chart.yaml gives (its dependency's chart version), or the vendored chart's
+    // appVersion: when no image tag in the values or a workload said it.
+    const chartVersion = ctx.facts.kube?.ingressNginxController && charts.find((c) => c.version)?.version;
+    if (chartVersion && ctx.facts.kube) ctx.facts.kube.ingressNginxVersion ??= chartVersion;
     if (contourDocs.length) {
       ctx.facts.proxies ??= [];
       ctx.facts.proxies.push(...contourProxyConfigs(contourDocs, contour));
