@@ -416,7 +416,11 @@ export function computeVerdict(
       } else {
         if (!reachesLink(topo, entry, route)) continue;
         const hostile = simulateBrowser(topo, entry, route, { hostileHeaders: forgedHeaders(), plainHttp: true });
-        const what = spoofedWhat(hostile);
+        let what = spoofedWhat(hostile);
+        // A plain request with no forged header believed https too: a hop writes a literal https on this plain
+        // route (proxy/scheme-https-on-plain-listener names it). The scheme is the proxy's, not the client's forgery.
+        if (what.includes('scheme') && spoofedWhat(simulateBrowser(topo, entry, route, { plainHttp: true })).includes('scheme'))
+          what = what.filter((w) => w !== 'scheme');
         if (what.length > 0) {
           entrySpoofs.push({
             from: `anyone, through ${hostile.steps[1]?.label ?? 'the proxy'} (plain HTTP)`,

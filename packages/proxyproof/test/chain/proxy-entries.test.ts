@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { analyzeChain } from '../../src/chain/analyze.js';
 import type { ProxyHop } from '../../src/chain/model.js';
 import { computeVerdict } from '../../src/chain/verdict.js';
+import { haproxySchemeHttpsOnPlainBind } from '../../src/checks/haproxy/scheme-https-on-plain-bind.js';
 import { findingsFor } from '../checks/chain/cases.js';
 import { lintFiles } from '../python/lint-files.js';
 import { django, gunicorn, link, nginx, ref, route, rule, topo } from './topo.js';
@@ -250,27 +251,34 @@ test('HAProxy: `http-request redirect scheme https unless { ssl_fc }` is the sit
   assert.equal((await siteOf(''))?.redirectsToHttps, undefined);
 });
 
-test('HAProxy with gunicorn trusting everyone: the plain :80 bind that sets https is a spoof path only without the redirect', async () => {
+test("HAProxy with gunicorn trusting everyone: the plain :80 bind that sets https is the proxy's literal, not a spoof path; the redirect clears it", async () => {
   const cfg = (redirect: string) =>
     `defaults\n  mode http\nfrontend www\n  bind :80\n  bind :443 ssl crt /etc/haproxy/site.pem\n${redirect}  http-request set-header X-Forwarded-Proto https\n  default_backend app\nbackend app\n  server a 127.0.0.1:8000\n`;
   const run = async (redirect: string) => {
-    const { facts } = await lintFiles(
+    const { facts, findings } = await lintFiles(
       {
         'haproxy.cfg': cfg(redirect),
         'gunicorn.conf.py': 'bind = "127.0.0.1:8000"\nforwarded_allow_ips = "*"\n',
         'site/settings.py': 'SECRET_KEY = "x"\nSECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")\n',
         'site/wsgi.py': '',
       },
-      [],
+      [haproxySchemeHttpsOnPlainBind],
     );
-    return analyzeChain(facts).verdict;
+    return {
+      verdict: analyzeChain(facts).verdict,
+      literal: findings.filter((f) => f.id === haproxySchemeHttpsOnPlainBind.meta.id),
+    };
   };
   const open = await run('');
+  // A plain request is believed https with or without a forged header: HAProxy writes the literal (audit-13 gap 7).
+  // That is the hard-coded-scheme finding, not a client forgery.
   assert.ok(
-    open.entrySpoofs.some((s) => s.what.includes('scheme')),
-    JSON.stringify(open.entrySpoofs.map((s) => s.what)),
+    !open.verdict.entrySpoofs.some((s) => s.what.includes('scheme')),
+    JSON.stringify(open.verdict.entrySpoofs.map((s) => s.what)),
   );
+  assert.equal(open.literal.length, 1);
   const redirected = await run('  http-request redirect scheme https unless { ssl_fc }\n');
-  assert.deepEqual(redirected.entrySpoofs, []);
-  assert.ok(redirected.routes.length > 0 && redirected.routes.every((r) => r.scheme.status === 'correct'));
+  assert.deepEqual(redirected.verdict.entrySpoofs, []);
+  assert.equal(redirected.literal.length, 0);
+  assert.ok(redirected.verdict.routes.length > 0 && redirected.verdict.routes.every((r) => r.scheme.status === 'correct'));
 });

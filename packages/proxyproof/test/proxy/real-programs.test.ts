@@ -12,8 +12,10 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { proxySchemeHttpsOnPlainListener } from '../../src/checks/proxy/scheme-https-on-plain-listener.js';
 import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
 import { readHaproxy } from '../../src/collectors/haproxy/collector.js';
+import { lintFiles } from '../python/lint-files.js';
 import {
   accepts,
   apacheConf,
@@ -389,6 +391,59 @@ test('caddy adapt (2.6.2): every directive we read as Caddy 1 syntax is refused,
     assert.equal(nr?.line, 2);
     assert.match(nr?.reason ?? '', /Caddy 2 stops at it \("unrecognized directive: proxy"\)/);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('caddy run (2.6.2) and apache2 (real): a literal X-Forwarded-Proto https on a plain-HTTP site reaches the backend for a plain request, whatever the client sent; proxy/scheme-https-on-plain-listener reads both', async () => {
+  const { createServer } = await import('node:http');
+  const dir = mkdtempSync(join(tmpdir(), 'pp-literal-https-'));
+  const backend = createServer((req, res) => res.end(`XFP=${req.headers['x-forwarded-proto'] ?? ''}`));
+  const backendPort = await listenOnFreePort(backend);
+  const started: RealProgram[] = [];
+  // A plain request carrying the client's own `X-Forwarded-Proto: http`: the proxy's literal replaces it.
+  const ask = (port: number) => getText(`http://127.0.0.1:${port}/`, { 'X-Forwarded-Proto': 'http' });
+  try {
+    const caddySite = (port: number) =>
+      `{\n\tadmin off\n}\nhttp://127.0.0.1:${port} {\n\treverse_proxy 127.0.0.1:${backendPort} {\n\t\theader_up X-Forwarded-Proto https\n\t}\n}\n`;
+    const caddy = await startOnFreePorts({
+      name: 'caddy',
+      ports: 1,
+      command: (ports) => {
+        writeFileSync(join(dir, 'Caddyfile'), caddySite(ports[0] as number));
+        return {
+          cmd: 'caddy',
+          args: ['run', '--config', 'Caddyfile', '--adapter', 'caddyfile'],
+          cwd: dir,
+          env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+        };
+      },
+      // Ready once caddy answers through the backend.
+      ready: async (ports) => (await ask(ports[0] as number))?.startsWith('XFP=') === true,
+    });
+    started.push(caddy);
+    assert.equal(await ask(caddy.ports[0] as number), 'XFP=https');
+    const vhost = `<VirtualHost *:*>\n    RequestHeader set X-Forwarded-Proto "https"\n    ProxyPass / http://127.0.0.1:${backendPort}/\n</VirtualHost>\n`;
+    const apache = await startApache(
+      dir,
+      'literal',
+      (port) => apacheConf(dir, 'literal', ['mpm_event', 'authz_core', 'headers', 'proxy', 'proxy_http'], port, vhost),
+      async (port) => (await ask(port))?.startsWith('XFP=') === true,
+    );
+    started.push(apache);
+    assert.equal(await ask(apache.port), 'XFP=https');
+    // Our reading of the same two sites: the check names the literal line of each.
+    const { findings } = await lintFiles(
+      {
+        Caddyfile: caddySite(8080),
+        'site.conf': `<VirtualHost *:80>\n    RequestHeader set X-Forwarded-Proto "https"\n    ProxyPass / http://127.0.0.1:8000/\n</VirtualHost>\n`,
+      },
+      [proxySchemeHttpsOnPlainListener],
+    );
+    assert.deepEqual(findings.map((f) => `${f.evidence[0]?.file}:${f.evidence[0]?.line}`).sort(), ['Caddyfile:6', 'site.conf:2']);
+  } finally {
+    for (const p of started) await p.stop();
+    backend.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

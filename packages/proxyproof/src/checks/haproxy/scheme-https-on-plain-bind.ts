@@ -7,10 +7,19 @@
  * redirects its plain requests to https first (`redirect scheme https if !{ ssl_fc }`) is not reported: no plain
  * request reaches the backend. A rule under a condition other than `ssl_fc` (a header, a path) is not judged.
  */
-import type { HeaderRule } from '../../chain/model.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
-import { eachSite, ev, httpRoutes, PROXY_DOCS, plainListeners, tlsListeners, valueFor } from '../proxy/common.js';
+import {
+  eachSite,
+  ev,
+  HTTPS_VALUE,
+  httpRoutes,
+  PROXY_DOCS,
+  plainListeners,
+  plainRequestValue,
+  tlsListeners,
+  valueFor,
+} from '../proxy/common.js';
 
 const meta: CheckMeta = {
   id: 'haproxy/scheme-https-on-plain-bind',
@@ -26,46 +35,6 @@ const meta: CheckMeta = {
   ],
 };
 
-/** Scheme headers and the value that means https. */
-const HTTPS_VALUE: Record<string, RegExp> = {
-  'x-forwarded-proto': /^https$/i,
-  'x-forwarded-protocol': /^https$/i,
-  'x-forwarded-scheme': /^https$/i,
-  'x-scheme': /^https$/i,
-  'x-url-scheme': /^https$/i,
-  'x-forwarded-ssl': /^on$/i,
-  'front-end-https': /^on$/i,
-};
-
-/**
- * What a plain request with no such incoming header carries in `name` after the rules, in order (HAProxy runs the
- * frontend's rules, then the backend's), and the rule that wrote the last value. A rule with a condition the
- * collector could not model (anything but ssl_fc) makes the answer unknown.
- */
-function plainValue(rules: HeaderRule[], name: string): { values: string[]; by?: HeaderRule } | 'unknown' {
-  let values: string[] = [];
-  let by: HeaderRule | undefined;
-  for (const r of rules) {
-    if (r.name.toLowerCase() !== name) continue;
-    if (r.when === 'tls') continue;
-    if (r.when === undefined && /\s(if|unless)\s/.test(` ${r.ref.snippet ?? ''} `)) return 'unknown';
-    if (r.ifPresent) {
-      if (values.length > 0) return 'unknown';
-      continue;
-    }
-    if (r.value === null) {
-      values = [];
-      by = undefined;
-      continue;
-    }
-    const v = valueFor(r, false);
-    if (v === undefined) return 'unknown';
-    values = r.append ? [...values, v] : [v];
-    by = r;
-  }
-  return { values, by };
-}
-
 export const haproxySchemeHttpsOnPlainBind: Check = {
   meta,
   run(facts) {
@@ -79,7 +48,7 @@ export const haproxySchemeHttpsOnPlainBind: Check = {
       for (const route of httpRoutes(site)) {
         if (route.upstreams.length === 0) continue;
         for (const [name, https] of Object.entries(HTTPS_VALUE)) {
-          const v = plainValue(route.headers, name);
+          const v = plainRequestValue(config.kind, route.headers, name);
           if (v === 'unknown' || !v.by) continue;
           // The first value is what most apps read (Django, Rails, Express take the leftmost or only one).
           if (!https.test(v.values[0] ?? '')) continue;

@@ -116,3 +116,63 @@ export function setSchemeLine(kind: string, tlsOnly: boolean): string {
       return 'X-Forwarded-Proto: https';
   }
 }
+
+/** Scheme headers and the value that means https (the headers proxies write a literal scheme into). */
+export const HTTPS_VALUE: Record<string, RegExp> = {
+  'x-forwarded-proto': /^https$/i,
+  'x-forwarded-protocol': /^(https|ssl)$/i,
+  'x-forwarded-scheme': /^https$/i,
+  'x-scheme': /^https$/i,
+  'x-url-scheme': /^https$/i,
+  'x-forwarded-ssl': /^on$/i,
+  'front-end-https': /^on$/i,
+};
+
+/**
+ * A condition the collector kept as text but did not model (`when` is set only for TLS / plain conditions): HAProxy
+ * `if`/`unless` ACLs other than `ssl_fc`, Apache `env=`/`expr=` arguments after the value (the collector notes them
+ * and keeps the rule unconditional). A rule under one is not judged.
+ */
+function unmodelledCondition(kind: string, r: HeaderRule): boolean {
+  if (r.when !== undefined) return false;
+  const text = ` ${r.ref.snippet ?? ''} `;
+  if (kind === 'haproxy') return /\s(if|unless)\s/.test(text);
+  if (kind === 'apache') return /\s(env|expr)=/i.test(text.replace(/^\s*RequestHeader\s+\S+\s+\S+\s+(?:"[^"]*"|\S+)/i, ''));
+  return false;
+}
+
+/**
+ * What a plain-HTTP request with no such incoming header carries in `name` after the route's rules, in order (HAProxy
+ * runs the frontend's rules, then the backend's; nginx, Caddy, Apache and Traefik list theirs in the order they
+ * apply), and the rule that wrote the last value. A rule with a condition the collector could not model makes the
+ * answer unknown.
+ */
+export function plainRequestValue(
+  kind: string,
+  rules: HeaderRule[],
+  name: string,
+): { values: string[]; by?: HeaderRule } | 'unknown' {
+  let values: string[] = [];
+  let by: HeaderRule | undefined;
+  for (const r of rules) {
+    if (r.name.toLowerCase() !== name) continue;
+    if (r.when === 'tls') continue;
+    if (unmodelledCondition(kind, r)) return 'unknown';
+    if (r.ifPresent) {
+      if (values.length > 0) return 'unknown';
+      continue;
+    }
+    // Set only when the request carries none yet (Apache setifempty, HAProxy forwardfor if-none).
+    if (r.ifAbsent && values.length > 0) continue;
+    if (r.value === null) {
+      values = [];
+      by = undefined;
+      continue;
+    }
+    const v = valueFor(r, false);
+    if (v === undefined) return 'unknown';
+    values = r.append ? [...values, v] : [v];
+    by = r;
+  }
+  return { values, by };
+}

@@ -25,6 +25,7 @@ import { proxyForwardedProtoAppended } from './forwarded-proto-appended.js';
 import { proxyForwardedProtoInvalid } from './forwarded-proto-invalid.js';
 import { proxyForwardedProtoMissing } from './forwarded-proto-missing.js';
 import { proxyHeaderRepeated } from './header-repeated.js';
+import { proxySchemeHttpsOnPlainListener } from './scheme-https-on-plain-listener.js';
 
 /** Generic checks on neutral proxy facts, then the per-proxy ones (apache/, haproxy/, caddy/, traefik/, nginx-proxy/, ingress/). */
 export const PROXY_CHECKS: Check[] = [
@@ -34,6 +35,7 @@ export const PROXY_CHECKS: Check[] = [
   proxyHeaderRepeated,
   proxyClientHeaderCopied,
   proxyClientIpLeftmostSpoofable,
+  proxySchemeHttpsOnPlainListener,
   apacheRemoteIpTrustsEveryone,
   apacheVhostNeverUsed,
   caddyTrustedProxiesMissing,

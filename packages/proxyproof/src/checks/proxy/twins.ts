@@ -15,6 +15,11 @@ export const GENERIC_TWINS: Record<string, Record<string, string[]>> = {
     nginx: ['nginx/forwarded-proto-missing', 'nginx/proxy-header-inheritance'],
   },
   'proxy/forwarded-proto-invalid': { nginx: ['nginx/scheme-header-value'] },
+  'proxy/scheme-https-on-plain-listener': {
+    nginx: ['nginx/forwarded-proto-hardcoded'],
+    haproxy: ['haproxy/scheme-https-on-plain-bind'],
+    traefik: ['traefik/custom-header-hardcodes-scheme'],
+  },
   'proxy/client-header-copied': {
     nginx: ['nginx/forwarded-proto-client-controlled', 'nginx/forwarded-host-client-controlled'],
   },

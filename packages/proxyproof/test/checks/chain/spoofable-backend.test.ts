@@ -27,6 +27,36 @@ const CASES: Case[] = [
     match: /through the proxy/,
   },
   {
+    name: "trap: a plain-HTTP listener that writes a literal https (the proxy's value, not the client's: proxy/scheme-https-on-plain-listener)",
+    files: deployment(
+      site({ listen: '80', headers: ['proxy_set_header Host $host;', 'proxy_set_header X-Forwarded-Proto https;'] }),
+    ),
+    expect: 0,
+  },
+  {
+    name: 'trap: Traefik customRequestHeaders X-Forwarded-Proto https on plain entrypoints (audit-13 tree tr3)',
+    files: {
+      'app.py': 'from flask import Flask\napp = Flask(__name__)\n',
+      'gunicorn.conf.py': 'bind = "127.0.0.1:8000"\nwsgi_app = "app:app"\n',
+      'traefik.yml':
+        'entryPoints:\n  web:\n    address: ":80"\n  websecure:\n    address: ":443"\nproviders:\n  file:\n    filename: /etc/traefik/dynamic.yml\n',
+      'dynamic.yml':
+        'http:\n  routers:\n    app:\n      rule: Host(`example.com`)\n      entryPoints: [web, websecure]\n      service: app\n      middlewares: [scheme]\n  middlewares:\n    scheme:\n      headers:\n        customRequestHeaders:\n          X-Forwarded-Proto: https\n  services:\n    app:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:8000\n',
+    },
+    expect: 0,
+  },
+  {
+    name: 'invalid: a plain-HTTP Caddy site that writes https only when the client sent it (header_up copies {header.X-Forwarded-Proto})',
+    files: {
+      'app.py': 'from flask import Flask\napp = Flask(__name__)\n',
+      'gunicorn.conf.py': 'bind = "127.0.0.1:8000"\nwsgi_app = "app:app"\n',
+      Caddyfile:
+        'http://example.com {\n\treverse_proxy 127.0.0.1:8000 {\n\t\theader_up X-Forwarded-Proto {header.X-Forwarded-Proto}\n\t}\n}\n',
+    },
+    expect: 1,
+    match: /scheme spoofable from anyone, through caddy/,
+  },
+  {
     name: "invalid: USE_X_FORWARDED_HOST while nginx passes the client's X-Forwarded-Host",
     files: deployment(site(), gunicornUnit(), settings(['USE_X_FORWARDED_HOST = True'])),
     expect: 1,

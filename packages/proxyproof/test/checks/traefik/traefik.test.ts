@@ -237,6 +237,13 @@ const tables: Array<[Check, Case[]]> = [
         expect: { count: 1, severity: 'medium', line: 13 },
       },
       {
+        name: 'invalid: one middleware line on a router of two plain entrypoints is one finding naming both (audit-13 tree tr3)',
+        files: {
+          'compose.yml': labelled(['--entrypoints.web.address=:80', '--entrypoints.alt.address=:8080'], 'web,alt', 'https'),
+        },
+        expect: { count: 1, line: 14, message: /entrypoint web :80 .* and traefik entrypoint alt :8080/ },
+      },
+      {
         name: 'invalid: X-Forwarded-Proto=http on a TLS router',
         files: { 'compose.yml': labelled(['--entrypoints.websecure.address=:443'], 'websecure', 'http', true) },
         expect: { count: 1, line: 13 },
