@@ -374,12 +374,14 @@ export function mergeRootCauses(layer: Finding[], chain: Finding[]): Finding[] {
  * Layer findings pushed as headlines, each folded into an earlier one that says the same thing at the same place
  * with the same fix: one server launched by one line in several alternative compose stacks (each stack's app server
  * gives its own copy; evidence naming each stack's compose file is kept). The earlier headlines are found through an
- * index by id, severity, first place and message (a fold keeps all four), not by scanning every earlier finding:
+ * index by id, severity, first place and message length (a fold keeps all four), not by scanning every earlier finding:
  * the scan was quadratic (11,000 findings at 10,000 nginx servers: a quarter of lint's CPU).
  */
 function pushCopies(out: Finding[], layer: Finding[]): void {
   const byKey = new Map<string, number[]>();
-  const keyOf = (f: Finding, first: Evidence) => `${f.id}\n${f.severity}\n${at(first)}\n${f.message}`;
+  // The message's length, not the message: the test below compares messages, and a key holding the whole message
+  // (hundreds of characters, a rope until the map hashes it) was flattened and hashed once per finding.
+  const keyOf = (f: Finding, first: Evidence) => `${f.id}\n${f.severity}\n${at(first)}\n${f.message.length}`;
   const note = (i: number) => {
     const o = out[i] as Finding;
     const first = o.evidence[0];

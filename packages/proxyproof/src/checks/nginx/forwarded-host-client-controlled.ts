@@ -25,6 +25,7 @@ const meta: CheckMeta = {
 };
 
 const HEADERS = ['x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-server', 'forwarded'];
+const HEADER_LENGTHS = new Set(HEADERS.map((h) => h.length));
 /** Client headers that only a proxy should set. `$http_host` is not one: nginx itself routes by Host. */
 const FORWARDING_VAR = /^\$http_(x_forwarded_(host|port|prefix|server)|forwarded)$/;
 
@@ -39,7 +40,10 @@ const OWN_VALUE: Record<string, string> = {
 function run(facts: Facts): Finding[] {
   const model = nginxModel(facts);
   const out: Finding[] = [];
-  const forwarding = (set: NginxHeaderSet) => set.entries.filter((e) => HEADERS.includes(e.name.toLowerCase()) && e.value !== '');
+  // The name's length first (lower-casing never shortens a name, and these are ASCII): most entries are Host,
+  // X-Real-IP... of other lengths, with no lower-cased copy made for them.
+  const forwarding = (set: NginxHeaderSet) =>
+    set.entries.filter((e) => e.value !== '' && HEADER_LENGTHS.has(e.name.length) && HEADERS.includes(e.name.toLowerCase()));
   forEachHeaderUse(model, ['proxy'], forwarding, false, ({ server, scope, set, entry: e }) => {
     const n = e.name.toLowerCase();
     const trace = traceValue(model, server, e.value);

@@ -41,7 +41,15 @@ function run(facts: Facts): Finding[] {
   forEachHeaderUse(
     model,
     ['proxy', 'uwsgi', 'fastcgi', 'scgi'],
-    (set) => set.entries.filter((e) => HOST_NAMES.has(e.name.toLowerCase()) && variablesIn(e.value).includes('$server_port')),
+    // The value's text first: a value that names $server_port contains `server_port` (`${server_port}` too), and
+    // almost none does, so most entries cost one substring test instead of a lower-cased name.
+    (set) =>
+      set.entries.filter(
+        (e) =>
+          e.value.includes('server_port') &&
+          HOST_NAMES.has(e.name.toLowerCase()) &&
+          variablesIn(e.value).includes('$server_port'),
+      ),
     false,
     (use) => {
       if (use.server.tls && !use.server.tlsOnlyInBranch) return;

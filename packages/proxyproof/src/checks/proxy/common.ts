@@ -77,6 +77,12 @@ export function valueFor(rule: HeaderRule, tls: boolean): string | undefined {
   if (rule.when === 'plain' && tls) return undefined;
   // Only rewrites what the request carries: with no incoming headers it sends nothing.
   if (rule.ifPresent) return undefined;
+  // The context below is fixed (no maps, no incoming headers, no peer): the answer is the template's and the
+  // scheme's alone, so each template is evaluated once per scheme. A 10,000-server config has ~10,000 scheme
+  // rules but a handful of distinct templates (`{scheme}`), and five checks ask for each.
+  const memo = tls ? VALUE_ON_TLS : VALUE_ON_PLAIN;
+  const hit = memo.get(rule.value);
+  if (hit !== undefined || memo.has(rule.value)) return hit;
   const r = evaluate(rule.value, {
     scheme: tls ? 'https' : 'http',
     host: 'example.com',
@@ -88,8 +94,17 @@ export function valueFor(rule: HeaderRule, tls: boolean): string | undefined {
     incoming: new Map(),
     peerTrusted: false,
   });
-  return r.unknown ? undefined : r.value;
+  const value = r.unknown ? undefined : r.value;
+  // Bounded: a long-lived process (the tests, a watch) lints many configs.
+  if (memo.size >= VALUE_MEMO_MAX) memo.clear();
+  memo.set(rule.value, value);
+  return value;
 }
+
+/** valueFor's answers by template, for a TLS and for a plain-HTTP request. */
+const VALUE_ON_TLS = new Map<string, string | undefined>();
+const VALUE_ON_PLAIN = new Map<string, string | undefined>();
+const VALUE_MEMO_MAX = 4096;
 
 export function tlsListeners(site: ProxySite) {
   return site.listeners.filter((l) => l.tls);

@@ -237,12 +237,16 @@ export const proxyHeaderRepeated: Check = {
       }
       if (config.kind !== 'nginx') continue;
       for (const route of site.routes) {
-        for (const [k, r] of route.headers.entries()) {
+        // Indexed: every route of every nginx server comes here (10,000 servers: ~400,000 rules), and an entries()
+        // iterator still in V8's interpreter allocates a pair and an iterator result per rule.
+        const headers = route.headers;
+        for (let k = 0; k < headers.length; k++) {
+          const r = headers[k] as HeaderRule;
           if (r.value === null || r.from === 'default') continue;
           const name = r.name.toLowerCase();
           const display = NAMES[name];
           if (display === undefined) continue;
-          const earlier = earlierOfName(route.headers.slice(0, k), r);
+          const earlier = earlierOfName(headers, r, k);
           if (earlier.length === 0) continue;
           const key = `${r.ref.file}:${r.ref.line}`;
           if (seen.has(key)) continue;

@@ -22,10 +22,18 @@ export interface RepeatJudgement {
 /** Written in a stock params file (Debian's proxy_params), not in the user's own lines. */
 export const stockRule = (h: HeaderRule) => h.from === 'builtin-include' || h.ref.origin === 'builtin';
 
-/** The earlier lines of the route's headers that `r` repeats: same name (any case), not empty, not nginx's default. */
-export function earlierOfName(before: HeaderRule[], r: HeaderRule): HeaderRule[] {
+/**
+ * The earlier lines of the route's headers that `r` repeats: same name (any case), not empty, not nginx's default.
+ * `end`: only `before`'s first `end` rules (a caller walking a route's list passes the list and its place, no copy).
+ */
+export function earlierOfName(before: HeaderRule[], r: HeaderRule, end: number = before.length): HeaderRule[] {
   const name = r.name.toLowerCase();
-  return before.filter((h) => h.value !== null && h.from !== 'default' && h.name.toLowerCase() === name);
+  const out: HeaderRule[] = [];
+  for (let k = 0; k < end && k < before.length; k++) {
+    const h = before[k] as HeaderRule;
+    if (h.value !== null && h.from !== 'default' && h.name.toLowerCase() === name) out.push(h);
+  }
+  return out;
 }
 
 /**
