@@ -64,8 +64,11 @@ try {
   process.exit(0);
 }
 
-/** import.meta.url of a bundled module -> the URL of that module's own file under dist/, from the chunk's. */
-const ownUrl = {
+/**
+ * import.meta.url of a bundled module -> the URL of that module's own file under dist/, from the output file's
+ * (`base`: an expression for the URL of the output file, which is in dist/bundle/).
+ */
+const ownUrlFrom = (base) => ({
   name: 'own-import-meta-url',
   setup(build) {
     build.onLoad({ filter: /\.js$/ }, (args) => {
@@ -75,12 +78,13 @@ const ownUrl = {
       // Chunks are written flat in dist/bundle/, so the module's file is `../<path under dist>` from any chunk.
       const rel = `../${relative(DIST, args.path).split(sep).join('/')}`;
       return {
-        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`),
+        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, ${base}).href`),
         loader: 'js',
       };
     });
   },
-};
+});
+const ownUrl = ownUrlFrom('import.meta.url');
 
 /** Dependencies bundled in (pure JavaScript, no own files read at run time, no native parts). */
 const BUNDLED = new Set([
@@ -151,7 +155,7 @@ if (result.errors.length > 0) process.exit(1);
 async function oneFile(outfile, options) {
   try {
     const r = await esbuild.build({ bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', outfile, ...options() });
-    if (r.errors.length === 0) return;
+    if (r.errors.length === 0) return r;
   } catch (e) {
     console.error(`bundle: ${e.message.split('\n')[0]}`);
   }
@@ -206,6 +210,105 @@ await oneFile(join(OUT, 'undici-agent.cjs'), () => ({
   format: 'cjs',
   plugins: [lazyH2],
 }));
+/**
+ * The scan's main thread as ONE CommonJS file, dist/bundle/scan.cjs (entry src/scan-entry.ts: the CLI, the scan
+ * command, the crawler, the scan checks, the renderers), which bin.ts runs for `scan` with a V8
+ * code cache (src/code-cache.ts; written below by scripts/code-cache.mjs). Node 20 has no code cache for ES modules,
+ * so the chunks above are parsed and compiled at every start, and each function again at its first call during
+ * the crawl (bench/RESULTS.md, r18crawl). What a scan never runs stays out (the file's compile and its cache grow
+ * with it): the other commands, the lint engine (`scan --config`, which bin.ts runs from the chunks above whole),
+ * and the check tables SARIF's rule descriptions read; a dynamic import of one of these loads the chunk above.
+ * undici's Agent stays its own file above (required by collectors/crawl/http.ts, compiled lazily): in this file's
+ * cache it made the scan slower (its code is deserialized before the crawl starts; bench/RESULTS.md, r18crawl).
+ */
+const NOT_IN_SCAN = new Set(
+  [
+    'commands/lint.js',
+    'commands/doctor.js',
+    'commands/baseline.js',
+    'commands/fix.js',
+    'commands/probe.js',
+    'commands/verify.js',
+    'commands/demo.js',
+    'engine/lint.js',
+    'checks/index.js',
+    'checks/chain/index.js',
+    'checks/probe/index.js',
+  ].map((p) => join(DIST, p)),
+);
+/** Each dynamic import's target module -> its chunk in dist/bundle/ (esbuild's metafile: `entryPoint`). */
+const chunkOf = new Map(
+  Object.entries(result.metafile.outputs)
+    .filter(([, o]) => o.entryPoint)
+    .map(([out, o]) => [join(process.cwd(), o.entryPoint), `./${relative(OUT, join(process.cwd(), out)).split(sep).join('/')}`]),
+);
+const scanOnly = {
+  name: 'scan-only',
+  setup(build) {
+    build.onResolve({ filter: /^\./ }, (args) => {
+      const target = join(args.resolveDir, args.path);
+      if (!NOT_IN_SCAN.has(target)) return undefined;
+      const chunk = chunkOf.get(target);
+      if (args.kind !== 'dynamic-import' || !chunk)
+        return { errors: [{ text: `${relative(DIST, target)} is imported by the scan's path (${args.kind}) but kept out of scan.cjs` }] };
+      return { path: chunk, external: true };
+    });
+  },
+};
+const scanBuild = await oneFile(join(OUT, 'scan.cjs'), () => ({
+  entryPoints: [join(DIST, 'scan-entry.js')],
+  format: 'cjs',
+  // import.meta.url (rewritten to each module's tsc file, as in the chunks) from this file's own URL.
+  banner: { js: "const __scanCjsUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { __PROXYPROOF_BUNDLE__: 'true' },
+  plugins: [scanOnly, externals, ownUrlFrom('__scanCjsUrl')],
+  metafile: true,
+}));
+{
+  // Its dynamic imports of the chunks above (esbuild leaves `import("./<chunk>")`) become `__import("./<chunk>")`:
+  // src/code-cache.ts's loader passes that function, because `import()` fails in a script compiled from a code cache
+  // on Node 20. Any other dynamic import esbuild left (of a package) would fail when run: the build says so and stops.
+  const file = join(OUT, 'scan.cjs');
+  const chunks = new Set(chunkOf.values());
+  const dynamic = Object.values(scanBuild.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import'));
+  const other = dynamic.find((i) => !chunks.has(i.path));
+  let text = readFileSync(file, 'utf8');
+  const before = text;
+  for (const chunk of chunks) text = text.replaceAll(`import(${JSON.stringify(chunk)})`, `__import(${JSON.stringify(chunk)})`);
+  const rewritten = (text.length - before.length) / 2;
+  if (other || rewritten !== dynamic.length) {
+    rmSync(OUT, { recursive: true, force: true });
+    console.error(
+      `bundle: dist/bundle/scan.cjs: ${other ? `a dynamic import of ${other.path}` : `${dynamic.length} dynamic imports, ${rewritten} rewritten`}; the loader runs only imports of the chunks. The bundle was removed`,
+    );
+    process.exit(1);
+  }
+  writeFileSync(file, text);
+}
+
+/**
+ * scan.cjs's V8 code cache, made in a fresh `node` (V8's default flags, which is what the cache is checked
+ * against) that runs the file on a scan of a small loopback site first, so the cache holds the functions a scan
+ * compiles on first call too. Without a cache the scan runs the same, only slower: a failure here is said and the
+ * build goes on.
+ */
+{
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, [join(PKG, 'scripts/code-cache.mjs')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    // Generous: a busy machine (or valgrind) makes the sample scans' ~1 s take minutes; the scans' own timeouts are
+    // 60 s per request and 240 s in all.
+    timeout: 300_000,
+    env: { ...process.env, PROXYPROOF_V8_TIERING: 'default', PROXYPROOF_WASM_TIER_UP: '1', NODE_OPTIONS: '' },
+  });
+  if (r.status === 0) for (const line of r.stderr.split('\n')) if (line.startsWith('code-cache: ')) console.error(line);
+  if (r.status !== 0)
+    console.error(
+      `bundle: dist/bundle/scan.cjs has no code cache (scripts/code-cache.mjs: ${r.error?.message ?? `exit ${r.status ?? r.signal}`}); scans compile it at start\n${(r.stderr ?? '').slice(-2000)}`,
+    );
+}
+
 // `--metafile FILE`: esbuild's account of which module went into which chunk (to see what a command loads).
 const at = process.argv.indexOf('--metafile');
 if (at > 0 && process.argv[at + 1]) writeFileSync(process.argv[at + 1], JSON.stringify(result.metafile));

@@ -3,8 +3,8 @@
  * the bundle is the same program as tsc's unbundled dist/: byte-identical output and exit codes on every
  * example (JSON lint and doctor; text on seed), paths built from `import.meta.url` (docs, package.json) resolving
  * from the package root, and bin/proxyproof.js choosing the bundle only when it is not older than tsc's output.
- * The scan's one-file builds (dist/bundle/parse-worker.js, dist/bundle/undici-agent.cjs) are what the bundled scan
- * loads, and its JSON is tsc's dist output byte for byte.
+ * The scan's one-file builds (dist/bundle/scan.cjs with its V8 code cache, dist/bundle/parse-worker.js,
+ * dist/bundle/undici-agent.cjs) are what the bundled scan loads, and its output is tsc's dist output byte for byte.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -156,12 +156,25 @@ describe('the bundled scan', () => {
         'json',
       );
       const out = (name: string) => join(dir, `${name}.json`);
-      const a = await run(BUNDLE, args, ['--import', probe], { LOADS_OUT: out('bundle') });
+      // PROXYPROOF_DEBUG: the bundled scan says what became of dist/bundle/scan.cjs's code cache (src/scan-cjs.ts).
+      const a = await run(BUNDLE, args, ['--import', probe], { LOADS_OUT: out('bundle'), PROXYPROOF_DEBUG: '1' });
       const b = await run(UNBUNDLED, args, ['--import', probe], { LOADS_OUT: out('dist') });
       assert.equal(a.code, 1, a.stderr);
       assert.equal(a.code, b.code, 'exit code');
       assert.ok((JSON.parse(a.stdout) as { pages: unknown[] }).pages.length >= 7, a.stdout.slice(0, 2000));
       assert.equal(a.stdout, b.stdout, 'stdout');
+      // The scan ran from the one CommonJS file, compiled from the cache the build wrote for this Node.
+      assert.match(a.stderr, /^proxyproof: dist\/bundle\/scan\.cjs code cache: used$/m, a.stderr);
+      // The other formats: SARIF's rule table and the HTML/text renderers load from scan.cjs and, for the check
+      // tables kept out of it, from the ES-module chunks (its `__import`s); the same output as tsc's dist.
+      for (const format of ['sarif', 'text', 'html']) {
+        const withFormat = [...args.slice(0, -1), format, '--no-progress'];
+        const [x, y] = [await run(BUNDLE, withFormat), await run(UNBUNDLED, withFormat)];
+        assert.equal(x.code, 1, `${format}: ${x.stderr}`);
+        assert.equal(x.code, y.code, `${format}: exit code`);
+        assert.ok(x.stdout === y.stdout, `${format}: stdout differs from tsc's dist`);
+        assert.equal(x.stderr, y.stderr, `${format}: stderr`);
+      }
       type Loads = { workers: string[]; startedFrom: string[][]; undici: string[] };
       const bundled = JSON.parse(readFileSync(out('bundle'), 'utf8')) as Loads;
       assert.deepEqual(bundled.workers, [pathToFileURL(join(PACKAGE_ROOT, 'dist/bundle/parse-worker.js')).href]);
@@ -181,6 +194,15 @@ describe('the bundled scan', () => {
         );
         assert.ok(!frames.some((f) => /commands\/scan\.js|bundle\/(?:scan|cli)-/.test(f)), frames.join('\n'));
       }
+      // `scan --config DIR` runs from the ES-module chunks (its lint engine is not in scan.cjs): no cache line, the
+      // same output as tsc's dist.
+      const withConfig = [...args, '--no-progress', '--config', join(REPO_ROOT, 'examples/seed')];
+      const c = await run(BUNDLE, withConfig, [], { PROXYPROOF_DEBUG: '1' });
+      assert.doesNotMatch(c.stderr, /code cache/, c.stderr);
+      const u = await run(UNBUNDLED, withConfig);
+      assert.equal(c.code, u.code, `--config: exit code: ${c.stderr}`);
+      assert.ok((JSON.parse(c.stdout) as { pages: unknown[] }).pages.length >= 7, c.stdout.slice(0, 2000));
+      assert.ok(c.stdout === u.stdout, "--config: stdout differs from tsc's dist");
       // `scan --help` starts none.
       const help = await run(BUNDLE, ['scan', '--help'], ['--import', probe], { LOADS_OUT: out('help') });
       assert.equal(help.code, 0, help.stderr);

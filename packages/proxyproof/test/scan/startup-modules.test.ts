@@ -31,12 +31,14 @@ test('a scan starts without picomatch; lint of an nginx config and a path ignore
     assert.equal(scan.run.status, 2, scan.run.stderr);
     assert.match(scan.run.stderr, /^proxyproof: https:\/\/127\.0\.0\.1:\d+\/: ECONNREFUSED/, scan.run.stderr);
     assert.ok(
-      scan.files.some((f) => /\/dist\/(bundle\/engine-\w+|scan\/engine)\.js$/.test(f)),
+      scan.files.some((f) => /\/dist\/(bundle\/engine-\w+\.js|scan\/engine\.js|bundle\/scan\.cjs)$/.test(f)),
       `the scan's engine was not among the loads:\n${scan.files.join('\n')}`,
     );
     assert.ok(
       scan.files.some(
-        (f) => /\/dist\/(bundle\/chunk-\w+|settings\/ignore)\.js$/.test(f) && /proxyproof-ignore/.test(readFileSync(f, 'utf8')),
+        (f) =>
+          /\/dist\/(bundle\/chunk-\w+\.js|settings\/ignore\.js|bundle\/scan\.cjs)$/.test(f) &&
+          /proxyproof-ignore/.test(readFileSync(f, 'utf8')),
       ),
       'settings/ignore was not among the loads (the report is printed through it)',
     );

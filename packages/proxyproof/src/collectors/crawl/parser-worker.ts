@@ -105,9 +105,9 @@ let prewarmed: { worker: Worker; ready: boolean; gone: boolean; detach(): void }
  * it, when the first page is already waiting for it. The first ParserWorker adopts it; unadopted, it does not
  * keep the process alive. The CLI's `scan` calls this first.
  */
-export function prewarmParserWorker(): void {
+export function prewarmParserWorker(started?: Worker): void {
   if (prewarmed) return;
-  const worker = newWorker(DEFAULT_HEAP_MB);
+  const worker = started ?? newWorker(DEFAULT_HEAP_MB);
   const pw = {
     worker,
     ready: false,
@@ -130,6 +130,13 @@ export function prewarmParserWorker(): void {
   worker.unref();
   prewarmed = pw;
 }
+
+/**
+ * The worker's thread for prewarmParserWorker(started), started by one who cannot call it yet: bin.ts starts it
+ * before it loads the bundled scan's file (scan-cjs.ts), whose own copy of this module then adopts it. It must be
+ * handed over in the same synchronous run (before the event loop delivers the worker's first message).
+ */
+export const startParseWorker = (): Worker => newWorker(DEFAULT_HEAP_MB);
 
 /** The prewarmed worker, once, if it is alive and has the heap cap asked for. */
 function adoptPrewarmed(maxHeapMb: number): { worker: Worker; ready: boolean } | undefined {
