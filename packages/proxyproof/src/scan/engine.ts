@@ -94,7 +94,9 @@ export async function collectScanFacts(
       httpUrl.port = String(explicitPort);
       httpEntry = await probeHttp(client, httpUrl.href);
       if (entry.protocol === 'http:') {
-        if (httpEntry.error) throw new FetchError(httpEntry.error, httpUrl.href);
+        // Outside the crawl's try below, so said here as what it is: an entry that cannot be fetched is unusable
+        // input (exit 2, one line naming the URL), as for an https:// entry.
+        if (httpEntry.error) throw new InputError(httpEntry.error, httpUrl.href);
         crawlEntry = httpEntry.finalUrl ?? entry.href;
       }
     }

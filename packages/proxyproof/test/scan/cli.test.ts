@@ -107,6 +107,26 @@ test('a self-signed certificate: exit 2, one line naming the URL and the TLS cod
   assert.equal(ok.code, 0, ok.stderr);
 });
 
+test('an entry that refuses connections: exit 2 with one line naming it, over https:// and http://', {
+  timeout: 2 * CLI_SAFETY_TIMEOUT_MS + 60_000,
+}, async () => {
+  // A port nothing listens on: the first loopback port bound and released at once.
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  for (const scheme of ['https', 'http']) {
+    const url = `${scheme}://127.0.0.1:${port}/`;
+    const r = await run(['scan', url, '--no-progress', '--timeout', String(REQUEST_SAFETY_TIMEOUT_MS)]);
+    assert.equal(r.code, 2, `${url}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^proxyproof: ${url.replace(/[.]/g, '\\.')}: ECONNREFUSED`));
+    assert.doesNotMatch(r.stderr, /internal error/);
+  }
+});
+
 test('bad arguments: exit 2 with a clear message', { timeout: 3 * CLI_SAFETY_TIMEOUT_MS + 60_000 }, async () => {
   const a = await run(['scan', 'https://app.test/', '--resolve', 'app.test:443']);
   assert.equal(a.code, 2);
