@@ -100,7 +100,12 @@ export function buildTopology(facts: Facts, opts: BuildOptions = {}): BuildResul
   // A cloud/PaaS front with no proxy in the tree talks to the app itself: it is the first hop.
   if (proxies.length === 0 && !opts.noFront) frontHops(topology, facts.fronts ?? []);
   // Entries: hops no other hop proxies to.
-  const targeted = new Set(topology.links.flatMap((l) => (l.target.kind === 'proxy' ? [l.target.hopId] : [])));
+  // (A loop: flatMap made an array per link, 20,000 at 10,000 servers.)
+  const targeted = new Set<string>();
+  for (let k = 0; k < topology.links.length; k++) {
+    const t = (topology.links[k] as (typeof topology.links)[number]).target;
+    if (t.kind === 'proxy') targeted.add(t.hopId);
+  }
   let lbDeclared: LoadBalancer | undefined;
   // A front door named with --front / .proxyproof.json (facts.fronts then holds only it) is more specific than
   // --behind-tls-lb; one inferred from the tree is used only when nothing is declared and nginx shows no balancer.
