@@ -93,7 +93,8 @@ export function placeProxiesInContainers(proxies: ProxyHop[], facts: Facts, note
   // (a README's <VirtualHost> with another upstream): a host proxy reaches the project only through the host's
   // loopback (the ports compose publishes), so a documented config none of whose upstreams is on loopback is the
   // example, and is no hop.
-  const documented = (p: ProxyHop): boolean => isMarkdownName(p.ref.file.split('/').pop() ?? '');
+  // The file's last path segment, without an array per hop (asked twice per hop: 20,000 arrays at 10,000 servers).
+  const documented = (p: ProxyHop): boolean => isMarkdownName(p.ref.file.slice(p.ref.file.lastIndexOf('/') + 1));
   const treeKinds = new Set(proxies.filter((p) => !documented(p)).map((p) => p.kind));
   const examples = new Set<ProxyHop>();
   for (const p of proxies) {

@@ -191,7 +191,9 @@ export function setOwner(server: NginxServer, set: NginxHeaderSet): NginxScope |
  * http level), every unresolved include on the way counts.
  */
 export function includesThatMayChange(server: NginxServer, scope: NginxScope, set: NginxHeaderSet): NginxRef[] {
-  if (set.fromScope === undefined || set.fromScope < 0) return scope.unresolvedIncludes;
+  // A scope's unresolvedIncludes are every level's own, http to itself: none there, none in any part of the chain (the
+  // common case, answered without the chain's three arrays; asked per route by the chain and by checks).
+  if (set.fromScope === undefined || set.fromScope < 0 || scope.unresolvedIncludes.length === 0) return scope.unresolvedIncludes;
   const chain = scopeChain(server, scope);
   const at = chain.findIndex((s) => s.index === set.fromScope);
   if (at < 0) return scope.unresolvedIncludes;

@@ -175,8 +175,9 @@ function upstreamBlockServers(facts: Pick<Facts, 'sources'>, upstream: NonNullab
     }));
 }
 
+/** The last path segment (`split('/').pop()` without the array: asked once per server for its hop's label). */
 function basenameOf(f: string): string {
-  return f.split('/').pop() ?? f;
+  return f.slice(f.lastIndexOf('/') + 1);
 }
 
 /**
@@ -342,7 +343,9 @@ export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
   const blocks = new Map<number, HttpBlock>();
   const anyRealTls = model.servers.some((x) => x.tls && !x.tlsOnlyInBranch);
   const pending: PlainRedirect[] = [];
-  for (const server of model.servers) {
+  const servers = model.servers;
+  for (let k = 0; k < servers.length; k++) {
+    const server = servers[k] as NginxServer;
     // A headers snippet nothing includes proxies nothing by itself and listens nowhere: its lines are judged by the
     // layer checks, and no chain hop stands for it.
     if (headerSnippetScope(server)) continue;
@@ -379,7 +382,8 @@ export function nginxProxyConfigs(facts: Facts): ProxyConfigFacts[] {
  * connection.
  */
 function redirectOnly(facts: Facts, server: NginxServer): { listeners: Listener[]; redirect: Ref } | undefined {
-  if (server.scopes.some((s) => s.pass)) return undefined;
+  // (A loop, not `some` with a closure: asked once per server.)
+  for (let k = 0; k < server.scopes.length; k++) if ((server.scopes[k] as NginxScope).pass) return undefined;
   // The server level's, else `location / { return 301 https://...; }` (every path no other location takes:
   // the other locations of such a server serve files, an ACME challenge folder).
   const r =
@@ -428,7 +432,12 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
   const serverName = names[0];
   const routes: ProxyRoute[] = [];
   const routeRedirects = locationIfRedirects(facts, server);
-  for (const scope of passingScopes(server)) {
+  // Indexed loops in this function and the per-server helpers below: it runs once per server (10,000 in a mass-hosting
+  // config) in code V8 leaves unoptimised (commands/tier-up.ts), where `for...of`, `map` and `filter` with a closure
+  // allocate an iterator, a result or a closure per step.
+  const passing = passingScopes(server);
+  for (let k = 0; k < passing.length; k++) {
+    const scope = passing[k] as NginxScope;
     const pass = scope.pass;
     if (!pass) continue;
     // An `if` that holds its location's only pass is that location's route (see ifOwner): the location's path, the
@@ -444,7 +453,8 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
     const ruleContext: RuleContext = { facts, scope, maps: mapNames, serverName, scopeRef, cache, defaults: undefined };
     // Only HTTP headers go out twice: a repeated fastcgi/uwsgi/scgi param is a table entry the app server overwrites
     // (php-fpm keeps the last `SERVER_PORT`), which the rules' order already gives.
-    const written = sset.entries.map((e) => ruleOf(e, ruleContext));
+    const written: HeaderRule[] = [];
+    for (let i = 0; i < sset.entries.length; i++) written.push(ruleOf(sset.entries[i] as NginxHeaderEntry, ruleContext));
     const rules = kind === 'proxy' ? repeatsAppended(written) : written;
     // Passenger's nginx module hands the app HTTPS=on only when nginx's own connection is TLS (the request's `S`
     // flag, ContentHandler.c); a client's `HTTPS:` header reaches Rack as HTTP_HTTPS, not HTTPS.
@@ -505,6 +515,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
     };
   }
   const maps: Record<string, MapDef> = {};
+  let anyMap = false;
   for (const v of http?.variables ?? []) {
     if (v.kind === 'geo') {
       // The address before real_ip ($realip_remote_addr) is the TCP peer; $remote_addr is real_ip's answer.
@@ -518,6 +529,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
         ref: nginxRef(facts, v.ref),
         geo: true,
       };
+      anyMap = true;
       continue;
     }
     if (v.kind !== 'map') continue;
@@ -527,18 +539,20 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
       default: nginxToTemplate(v.default ?? '', mapNames, serverName),
       ref: nginxRef(facts, v.ref),
     };
+    anyMap = true;
   }
   const listeners: Listener[] = [];
   // TLS only in a template branch (`listen 80{% if tls %} ssl{% endif %}`): simulated as rendered without it, as the
   // nginx checks judge it (terminatorEvidence): plain listeners, TLS ended by whatever is in front (frontEvidence).
   // Listeners written only inside the branch do not exist in that rendering, unless every listener is.
   const branch = server.tlsOnlyInBranch?.templateBranch;
-  const inBranch = (l: (typeof server.listens)[number]) => Boolean(branch && l.ref?.templateBranch);
-  const unbranched = server.listens.filter((l) => !inBranch(l));
-  for (const l of branch && unbranched.length > 0 ? unbranched : server.listens) {
+  const unbranched = branch ? server.listens.filter((l) => !l.ref?.templateBranch) : server.listens;
+  const listens = branch && unbranched.length > 0 ? unbranched : server.listens;
+  for (let k = 0; k < listens.length; k++) {
+    const l = listens[k] as (typeof listens)[number];
     if (l.port === undefined) continue;
     const tls = l.ssl && !branch;
-    if (listeners.some((x) => x.port === l.port && x.tls === tls)) continue;
+    if (hasListener(listeners, l.port, tls)) continue;
     listeners.push({
       port: l.port,
       address: l.address === '*' || l.address === '[::]' ? undefined : l.address,
@@ -563,7 +577,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
     listeners,
     routes,
     siteHeaders: [],
-    passesIncoming: passingScopes(server).every((s) => s.passRequestHeaders),
+    passesIncoming: everyPassesRequestHeaders(passing),
     trust,
     clientAddress:
       ri.from.length > 0
@@ -574,7 +588,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
             ref: nginxRef(facts, ri.header?.ref ?? ri.from[0]?.ref),
           }
         : undefined,
-    ...(Object.keys(maps).length ? { maps } : {}),
+    ...(anyMap ? { maps } : {}),
     ...(front.length ? { frontEvidence: front.map((r) => nginxRef(facts, r)) } : {}),
     ...(listeners.length === 0 ? { listenersUnknown: true } : {}),
     ...(schemeRedirect
@@ -585,6 +599,20 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
   };
 }
 
+/** Whether a listener of that port and TLS is in the list already. */
+function hasListener(listeners: readonly Listener[], port: number, tls: boolean): boolean {
+  for (let i = 0; i < listeners.length; i++) {
+    const x = listeners[i] as Listener;
+    if (x.port === port && x.tls === tls) return true;
+  }
+  return false;
+}
+
+function everyPassesRequestHeaders(scopes: readonly NginxScope[]): boolean {
+  for (let i = 0; i < scopes.length; i++) if (!(scopes[i] as NginxScope).passRequestHeaders) return false;
+  return true;
+}
+
 /**
  * The `if (...) { return 301 https://... }` written directly in each location other than `location /` (nginx runs it
  * only for the requests that location handles): that route's own redirect. One pass over the server's scopes.
@@ -592,7 +620,9 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
 function locationIfRedirects(facts: Facts, server: NginxServer): ReadonlyMap<NginxScope, LocationIfRedirect> {
   // Made on the first such redirect: most servers have none (10,000 servers: 10,000 empty maps otherwise).
   let out: Map<NginxScope, LocationIfRedirect> | undefined;
-  for (const s of server.scopes) {
+  const scopes = server.scopes;
+  for (let k = 0; k < scopes.length; k++) {
+    const s = scopes[k] as NginxScope;
     if (s.kind !== 'if' || s.parent === undefined) continue;
     const parent = server.scopes[s.parent];
     if (parent?.kind !== 'location' || everyPath(parent) || out?.has(parent)) continue;
@@ -622,7 +652,9 @@ function everyPath(scope: NginxScope | undefined): boolean {
  * own `http` only (a request without it is not redirected).
  */
 function ifSchemeRedirect(server: NginxServer): { ref: NginxServer['ref']; decidedBy: RedirectDecidedBy } | undefined {
-  for (const s of server.scopes) {
+  const scopes = server.scopes;
+  for (let k = 0; k < scopes.length; k++) {
+    const s = scopes[k] as NginxScope;
     if (s.kind !== 'if' || s.parent === undefined || !everyPath(server.scopes[s.parent])) continue;
     const r = ifRedirect(s);
     if (r) return r;
