@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { proxyNotTrusted as check } from '../../../src/checks/app/proxy-not-trusted.js';
 import { runFix } from '../../../src/commands/fix.js';
 import { type Case, lintFiles, runCase } from '../../python/lint-files.js';
-import { LARAVEL11_BOOTSTRAP, laravelMiddleware, PROXY_COMPOSE } from './fixtures.js';
+import { ginServer, LARAVEL11_BOOTSTRAP, laravelMiddleware, PROXY_COMPOSE } from './fixtures.js';
 
 const SYMFONY = "framework:\n    secret: '%env(APP_SECRET)%'\n    session:\n        cookie_secure: auto\n";
 const ASPNET = (extra: string) =>
@@ -246,6 +246,31 @@ const cases: Case[] = [
     name: "valid: TrustProxies '*' (trust-all is app/trust-all's business)",
     files: { 'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = '*'"), 'docker-compose.yml': PROXY_COMPOSE },
     expect: { count: 0 },
+  },
+  {
+    // 0.0.0.0/0 holds 127.0.0.1, and every other address: trust-all (app/trust-all), not "loopback only".
+    name: "valid (trap): Symfony trusted_proxies: '0.0.0.0/0' behind a proxy container is not loopback-only",
+    files: {
+      'config/packages/framework.yaml': `${SYMFONY}    trusted_proxies: '0.0.0.0/0'\n`,
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): Gin SetTrustedProxies([]string{"::/0", "0.0.0.0/0"}) in a container is not loopback-only',
+    files: {
+      'api/server.go': ginServer(['r.SetTrustedProxies([]string{"::/0", "0.0.0.0/0"})', 'r.Run(":8080")']),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Gin SetTrustedProxies([]string{"127.0.0.0/8"}) in a container (loopback only)',
+    files: {
+      'api/server.go': ginServer(['r.SetTrustedProxies([]string{"127.0.0.0/8"})', 'r.Run(":8080")']),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, severity: 'high', message: /only from loopback/ },
   },
   {
     name: 'valid: trusted proxies from the environment',

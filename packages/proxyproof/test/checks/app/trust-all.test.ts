@@ -142,6 +142,37 @@ const cases: Case[] = [
     },
     expect: { count: 1, severity: 'high', line: 9 },
   },
+  // A CIDR of prefix length 0 holds every address (Symfony IpUtils, Gin's net.ParseCIDR, proxy-addr): trust-all, not a
+  // list that happens to hold 127.0.0.1 (audit 14 r18 gap 3: it was read as "loopback only").
+  {
+    name: "invalid: Laravel $proxies = '0.0.0.0/0' (every IPv4 address) with a published port",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = '0.0.0.0/0'"),
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "80:80"\n',
+    },
+    expect: { count: 1, severity: 'high', line: 9, message: /any peer/ },
+  },
+  {
+    name: 'invalid: Gin SetTrustedProxies([]string{"0.0.0.0/0", "::/0"}), port published',
+    files: {
+      'api/server.go': ginServer(['r.SetTrustedProxies([]string{"0.0.0.0/0", "::/0"})']),
+      'docker-compose.yml': published,
+    },
+    expect: { count: 1, severity: 'high', file: 'api/server.go', line: 7 },
+  },
+  {
+    name: "invalid: Symfony trusted_proxies: '::/0,0.0.0.0/0', port published",
+    files: {
+      'config/packages/framework.yaml': "framework:\n    secret: '%env(APP_SECRET)%'\n    trusted_proxies: '::/0,0.0.0.0/0'\n",
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 1, severity: 'high', file: 'config/packages/framework.yaml', line: 3 },
+  },
+  {
+    name: 'valid (trap): Gin SetTrustedProxies([]string{"0.0.0.0/8"}) is one /8, not every address',
+    files: { 'api/server.go': ginServer(['r.SetTrustedProxies([]string{"0.0.0.0/8"})']), 'docker-compose.yml': published },
+    expect: { count: 0 },
+  },
   {
     name: "invalid: config/trustedproxy.php falls back to '*' when TRUSTED_PROXIES is unset (ternary over two lines)",
     files: {
