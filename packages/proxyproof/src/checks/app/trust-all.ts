@@ -88,9 +88,11 @@ export const trustAll: Check = {
               ? `trusts every peer while ${t.envVar} is unset`
               : t.origin === 'env' && t.note
                 ? `trusts every peer: ${t.note}`
-                : entry === '*'
-                  ? 'trusts every peer'
-                  : `trusts every peer: ${entry} holds every ${entry.includes(':') ? 'IPv6' : 'IPv4'} address`,
+                : t.origin === 'literal' && t.envVar && t.note
+                  ? `trusts every peer: ${t.note}`
+                  : entry === '*'
+                    ? 'trusts every peer'
+                    : `trusts every peer: ${entry} holds every ${entry.includes(':') ? 'IPv6' : 'IPv4'} address`,
         ),
         ...uses.slice(0, 2).map((u) => ev(u, 'the client IP decides something here')),
         ...published.slice(0, 1),
