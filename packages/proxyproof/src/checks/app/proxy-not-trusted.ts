@@ -319,6 +319,9 @@ export const proxyNotTrusted: Check = {
       const a = fw.appEnd;
       const t = a.trustScheme.value.length > 0 || a.schemeHeaders.length > 0 ? a.trustScheme : a.trustClient;
       if (t.origin === 'env' || t.origin === 'unknown' || everyPeerEntry(t.value) !== undefined) continue;
+      // uvicorn's ProxyHeadersMiddleware in a FastAPI/Starlette app runs after the server's own --proxy-headers, whose
+      // trust list decides first: uvicorn/proxy-not-trusted and the chain judge the pair, not this list alone.
+      if (fw.kind === 'fastapi' || fw.kind === 'starlette') continue;
       if (
         a.schemeHeaders.length === 0 &&
         a.clientHeaders.length === 0 &&
