@@ -1111,7 +1111,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
       if (a.assumeHttps?.value) {
         scheme = 'https';
         schemeAssumed = true;
-        schemeWhy = `${a.name} treats every request as https (assume-https setting)`;
+        schemeWhy = `${a.name} treats every request as https (assume-https setting${a.assumeHttps.note ? `: ${a.assumeHttps.note}` : ''})`;
         schemeRef = a.assumeHttps.ref ?? fw.ref;
         break;
       }
