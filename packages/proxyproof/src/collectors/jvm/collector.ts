@@ -93,7 +93,11 @@ function springServer(
   });
 }
 
-function flattenYaml(file: string, raw: string[]): Map<string, { value: unknown; ref: SourceRef }> {
+function flattenYaml(
+  file: string,
+  raw: string[],
+  onError?: (message: string, line: number) => void,
+): Map<string, { value: unknown; ref: SourceRef }> {
   const out = new Map<string, { value: unknown; ref: SourceRef }>();
   const lc = new LineCounter();
   const docs = (() => {
@@ -103,6 +107,14 @@ function flattenYaml(file: string, raw: string[]): Map<string, { value: unknown;
       return [];
     }
   })();
+  // A YAML error stops Spring Boot at start-up (SnakeYAML): the file is reported, not read as an unset strategy.
+  // Maven/Gradle resource filtering replaces `@project.version@` tokens (invalid YAML as written) before the jar is
+  // built, so an error on such a line is not the deployed file's.
+  const err = docs[0]?.errors.find((e) => !/@[\w.-]+@/.test(raw[lc.linePos(e.pos[0]).line - 1] ?? ''));
+  if (err && onError) {
+    onError(err.message.split('\n')[0] ?? err.message, lc.linePos(err.pos[0]).line);
+    return out;
+  }
   const walk = (node: unknown, prefix: string, depth: number) => {
     if (!isMap(node) || depth > 12) return;
     for (const p of node.items as Pair[]) {
@@ -204,7 +216,18 @@ export const jvmCollector: Collector = {
       // Test resources configure the test run, not the deployed app.
       if (!m || /(?:^|\/)src\/test\//.test(d)) continue;
       const raw = ctx.read(f).toString('utf8').split(/\r?\n/);
-      const flat = m[2] === 'properties' ? flattenProperties(f.display, raw) : flattenYaml(f.display, raw);
+      let invalid = false;
+      const flat =
+        m[2] === 'properties'
+          ? flattenProperties(f.display, raw)
+          : flattenYaml(f.display, raw, (message, line) => {
+              invalid = true;
+              ctx.skip(f, `invalid YAML, Spring Boot would not start: ${message}`, line);
+            });
+      if (invalid) {
+        ctx.claimed.add(f.abs);
+        continue;
+      }
       // Spring configuration: a `server.*` or `spring.*` key.
       if (![...flat.keys()].some((k) => k.startsWith('server.') || k.startsWith('spring.'))) continue;
       ctx.claimed.add(f.abs);
