@@ -159,6 +159,20 @@ export function ipInList(ip: string, list: string[]): boolean {
   return false;
 }
 
+/**
+ * The trust-list entry that believes every peer: `*`, or a CIDR of prefix length 0 (`0.0.0.0/0` holds every IPv4
+ * address, `::/0` every IPv6 one; Symfony's IpUtils, Gin's net.ParseCIDR and proxy-addr all match them so).
+ * Undefined when no entry does.
+ */
+export function everyPeerEntry(list: string[]): string | undefined {
+  return list.find((raw) => {
+    const e = raw.trim();
+    if (e === '*') return true;
+    const c = parseCidr(e);
+    return c !== null && c[1] === 0;
+  });
+}
+
 export type TrustAnswer = 'yes' | 'no' | 'assumed';
 
 /**

@@ -314,6 +314,8 @@ export interface Valued<T> {
   origin: 'literal' | 'default' | 'env' | 'computed' | 'unknown' | 'declared';
   /** For env-dependent values: the variable. */
   envVar?: string;
+  /** What the value rests on, when the facts say (Rails assume_ssl with no Gemfile.lock: "assumed 7.1+"). */
+  note?: string;
 }
 
 export interface AppServer {

@@ -601,6 +601,27 @@ function railsAtLeast(version: string | undefined, major: number, minor: number)
 }
 
 /**
+ * A one-line header list with X-Forwarded-Proto added: a PHP bit set (`Request::HEADER_X_FORWARDED_FOR | ...`: the
+ * PROTO bit after the last HEADER_ constant, with its class prefix) or a YAML flow list (`trusted_headers: [...]`).
+ * Undefined for any other shape (a list over several lines, a variable).
+ */
+export function schemeHeaderAdded(line: string): string | undefined {
+  const consts = [...line.matchAll(/((?:\\?[\w\\]+|static|self)::)?HEADER_\w+/g)];
+  const last = consts[consts.length - 1];
+  if (last && last.index !== undefined) {
+    const end = last.index + last[0].length;
+    return `${line.slice(0, end)} | ${last[1] ?? ''}HEADER_X_FORWARDED_PROTO${line.slice(end)}`;
+  }
+  const flow = /^(\s*trusted_headers\s*:\s*\[)(\s*)(["']?)/.exec(line);
+  if (flow) {
+    const q = flow[3] || "'";
+    const rest = line.slice((flow[1] as string).length);
+    return `${flow[1]}${q}x-forwarded-proto${q}${rest.trim().startsWith(']') ? '' : ', '}${rest.trimStart()}`;
+  }
+  return undefined;
+}
+
+/**
  * Candidates for the neutral app ends (Framework.appEnd) that say where the scheme comes from in the app itself:
  * - Laravel TrustProxies: trust the peer whose X-Forwarded-Proto reaches it (the proxy in front of nginx for
  *   php-fpm), in the middleware's `$proxies` line or Laravel 11's `withMiddleware` closure (the lines
@@ -680,6 +701,26 @@ function appEndCandidates(t: Topology, app: AppServer, fw: Framework, links: Lin
         if (!e) return;
         e.assumeHttp = undefined;
         e.assumeHttps = { value: true, origin: 'env', ref: fixed };
+      },
+    });
+  }
+  // A written list of forwarded headers that leaves the scheme out (Laravel $headers / trustProxies(headers:),
+  // Symfony setTrustedProxies()'s bits or trusted_headers): the same line with X-Forwarded-Proto added, in its syntax.
+  const headersAt = a.schemeHeadersRef;
+  const withProto = headersAt?.snippet ? schemeHeaderAdded(headersAt.snippet) : undefined;
+  if (headersAt && withProto && a.schemeHeaders.length === 0) {
+    out.push({
+      id: `scheme-header:${app.id}`,
+      title: `${a.name}: add X-Forwarded-Proto to the forwarded headers it believes`,
+      ref: headersAt,
+      lines: [withProto],
+      placement: 'replace',
+      cost: 1,
+      apply(tt) {
+        const e = tt.apps.find((x) => x.id === app.id)?.framework?.appEnd;
+        if (!e) return;
+        e.schemeHeaders = ['x-forwarded-proto'];
+        e.schemeHeadersRef = undefined;
       },
     });
   }

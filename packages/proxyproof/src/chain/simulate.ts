@@ -922,9 +922,49 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
       break;
     }
     case 'fastapi':
-    case 'starlette':
+    case 'starlette': {
+      const a = fw.appEnd;
       schemeWhy = `request.url.scheme = the ASGI scope's scheme = ${view.scheme} from ${app.name ?? app.kind}`;
+      if (!a || a.schemeHeaders.length === 0) break;
+      // uvicorn's ProxyHeadersMiddleware added in the app (proxy_headers.py 0.17.6): it asks whether scope["client"]
+      // is in trusted_hosts, and that is the client the server's own --proxy-headers left there, else the peer.
+      const list = a.trustScheme.value;
+      const all = list.some((e) => e.trim() === '*');
+      const rewritten = view.client !== view.peerAddr;
+      const t: TrustAnswer = all
+        ? 'yes'
+        : rewritten
+          ? list.includes(view.client)
+            ? 'yes'
+            : 'no'
+          : trustsPeer(list, view.peer, false);
+      const who = rewritten ? `client ${view.client} (set by ${app.name ?? app.kind})` : peerText(view.peer);
+      if (t === 'no') {
+        schemeWhy = `${a.name}'s ProxyHeadersMiddleware does not trust ${who} (trusted_hosts ${list.join(', ') || 'none'}): ${schemeWhy}`;
+        break;
+      }
+      if (t === 'assumed') notes.push(`assumes ${list.join(', ')} covers ${who}`);
+      const xfp = h.get('x-forwarded-proto');
+      if (xfp !== undefined) {
+        // The whole value, stripped: "https, http" is no scheme it knows.
+        scheme = xfp.trim() === 'https' ? 'https' : 'http';
+        schemeWhy = `${a.name}'s ProxyHeadersMiddleware: X-Forwarded-Proto ${JSON.stringify(xfp)} from ${who}, trusted (${all ? 'trusted_hosts "*"' : `trusted_hosts ${list.join(', ')}`})`;
+        schemeRef = a.trustScheme.ref ?? fw.ref;
+      }
+      const xff = items(h.get('x-forwarded-for'));
+      if (xff.length > 0) {
+        // "*": the left-most entry; otherwise the right-most entry not in trusted_hosts.
+        client = all
+          ? (xff[0] as string)
+          : (xff
+              .slice()
+              .reverse()
+              .find((x) => !list.includes(x)) ?? client);
+        clientWhy = `${a.name}'s ProxyHeadersMiddleware: X-Forwarded-For (${all ? 'left-most entry' : 'right-most untrusted entry'})`;
+        clientRef = a.trustClient.ref ?? fw.ref;
+      }
       break;
+    }
     case 'express':
     case 'fastify':
     case 'koa': {
@@ -1083,7 +1123,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
       if (a.assumeHttps?.value) {
         scheme = 'https';
         schemeAssumed = true;
-        schemeWhy = `${a.name} treats every request as https (assume-https setting)`;
+        schemeWhy = `${a.name} treats every request as https (assume-https setting${a.assumeHttps.note ? `: ${a.assumeHttps.note}` : ''})`;
         schemeRef = a.assumeHttps.ref ?? fw.ref;
         break;
       }

@@ -251,3 +251,31 @@ test('aspnet without UseForwardedHeaders: an app end that reads no forwarded hea
   });
   assert.equal(notAspnet.facts.frameworks.filter((f) => f.kind === 'aspnet').length, 0, 'trap: a console program');
 });
+
+test('spring: an invalid application.yml is reported with its line (Spring Boot would not start), not read as unset', async () => {
+  // Alone in the tree: the clear input error names the file and line (no stack trace, no "unset" finding).
+  await assert.rejects(
+    lintFiles({ 'src/main/resources/application.yml': 'server:\n  forward-headers-strategy: [native\n  port: 8080\n' }),
+    /src\/main\/resources\/application\.yml:3: invalid YAML, Spring Boot would not start/,
+  );
+  // Beside another file: listed as not read, with its line; no Spring app end from it.
+  const { facts, notRead } = await lintFiles({
+    'src/main/resources/application.yml': 'server:\n  forward-headers-strategy: [native\n  port: 8080\n',
+    'src/main/resources/application-prod.properties': 'server.port=8080\nserver.forward-headers-strategy=native\n',
+  });
+  assert.equal(facts.frameworks.filter((f) => f.kind === 'spring' && f.file.endsWith('.yml')).length, 0);
+  const hit = notRead.find((n) => n.file.endsWith('application.yml'));
+  assert.ok(hit, JSON.stringify(notRead));
+  assert.match(hit.reason, /invalid YAML, Spring Boot would not start/);
+  assert.equal(hit.line, 3);
+});
+
+test('spring: trap: a Maven-filtered @project.version@ token (invalid YAML as written) does not hide the file', async () => {
+  const { facts } = await lintFiles({
+    'src/main/resources/application.yml':
+      'info:\n  version: @project.version@\nserver:\n  port: 8080\n  forward-headers-strategy: native\n',
+  });
+  const spring = facts.frameworks.find((f) => f.kind === 'spring');
+  assert.ok(spring);
+  assert.equal(spring.appEnd?.trustScheme.ref?.line, 5);
+});

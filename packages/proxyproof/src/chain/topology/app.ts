@@ -217,7 +217,11 @@ export function frameworkOf(f: FrameworkFacts): Framework {
       trustScheme: valued(a.trustScheme, (x) => x, [] as string[]),
       trustClient: valued(a.trustClient, (x) => x, [] as string[]),
     };
-    if (a.assumeHttps) fw.appEnd.assumeHttps = valued(a.assumeHttps, Boolean, false);
+    if (a.assumeHttps)
+      fw.appEnd.assumeHttps = {
+        ...valued(a.assumeHttps, Boolean, false),
+        ...(a.assumeHttps.note ? { note: a.assumeHttps.note } : {}),
+      };
     if (a.assumeHttp) fw.appEnd.assumeHttp = valued(a.assumeHttp, Boolean, false);
     if (a.serverHttpsFirst) fw.appEnd.serverHttpsFirst = true;
     if (a.schemeWhenAbsent) fw.appEnd.schemeWhenAbsent = a.schemeWhenAbsent;

@@ -3,7 +3,7 @@
  * requests to an app end, which scheme headers they send, and what else shows that the app sits behind
  * a proxy. Pure functions of Facts (the neutral AppEndFacts plus nginx/compose facts).
  */
-import { ipInList } from '../../chain/addr.js';
+import { everyPeerEntry, ipInList } from '../../chain/addr.js';
 import { isDockerfileName } from '../../collectors/sniff.js';
 import { nginxModel, schemeHeaders as nginxSchemeHeaders } from '../../facts/nginx/index.js';
 import type { NginxPass } from '../../facts/nginx/types.js';
@@ -200,6 +200,8 @@ export function trustText(list: string[]): string {
 
 /** A trust list covers a container network / another host only through non-loopback entries. */
 export function coversOnlyLoopback(list: string[]): boolean {
+  // 0.0.0.0/0 holds 127.0.0.1 too, and every other address: it is trust-all, not loopback.
+  if (everyPeerEntry(list) !== undefined) return false;
   return list.length > 0 && list.every((e) => ipInList('127.0.0.1', [e]) || e === '::1' || e === 'localhost');
 }
 

@@ -5,7 +5,7 @@
  * hard-coded address that is not the proxy's. The app then believes every request is plain http from the
  * proxy's address: http:// URLs (mixed content), http OAuth redirect_uri, no Secure cookies, one client IP.
  */
-import { ipInList } from '../../chain/addr.js';
+import { everyPeerEntry, ipInList } from '../../chain/addr.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import type { AppEndFramework } from './common.js';
@@ -318,7 +318,10 @@ export const proxyNotTrusted: Check = {
     for (const fw of appEnds(facts)) {
       const a = fw.appEnd;
       const t = a.trustScheme.value.length > 0 || a.schemeHeaders.length > 0 ? a.trustScheme : a.trustClient;
-      if (t.origin === 'env' || t.origin === 'unknown' || t.value.includes('*')) continue;
+      if (t.origin === 'env' || t.origin === 'unknown' || everyPeerEntry(t.value) !== undefined) continue;
+      // uvicorn's ProxyHeadersMiddleware in a FastAPI/Starlette app runs after the server's own --proxy-headers, whose
+      // trust list decides first: uvicorn/proxy-not-trusted and the chain judge the pair, not this list alone.
+      if (fw.kind === 'fastapi' || fw.kind === 'starlette') continue;
       if (
         a.schemeHeaders.length === 0 &&
         a.clientHeaders.length === 0 &&

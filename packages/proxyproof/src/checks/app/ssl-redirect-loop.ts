@@ -17,6 +17,17 @@ const meta: CheckMeta = {
   references: [APP_REFS.railsSsl, APP_REFS.rackScheme, APP_REFS.railsAssumeSsl, APP_REFS.wordpressHttps, APP_REFS.plugSsl],
 };
 
+/**
+ * The assume_ssl alternative for Rails, by the version the collector read (Gemfile.lock): on Rails < 7.1 the setting
+ * does nothing (no ActionDispatch::AssumeSSL), so it is named as ignored, not offered.
+ */
+function railsAssumeSslAdvice(fw: AppEndFramework): string {
+  const ignored = fw.settings.assume_ssl_ignored;
+  if (!ignored) return ' Rails 7.1+: config.assume_ssl = true also works when every request reaches Rails through the TLS proxy.';
+  const at = ignored.ref ? ` (${ignored.ref.file}:${ignored.ref.line})` : '';
+  return ` config.assume_ssl${at} does nothing here: it needs Rails 7.1+ and Gemfile.lock has ${String(ignored.value)}.`;
+}
+
 export const sslRedirectLoop: Check = {
   meta,
   run(facts) {
@@ -53,7 +64,7 @@ export const sslRedirectLoop: Check = {
             `${a.name} decides "is this https?" from the forwarded scheme headers (${reads}); behind a proxy that ends TLS and sends none of them, ` +
             'the request looks like plain http, so the app answers with a redirect to https, which comes back through the same proxy as http.',
           fix: {
-            description: `Make the proxy send X-Forwarded-Proto (nginx: proxy_set_header X-Forwarded-Proto $scheme; in the TLS server).${a.name === 'Rails' ? ' Rails 7.1+: config.assume_ssl = true also works when every request reaches Rails through the TLS proxy.' : ''}`,
+            description: `Make the proxy send X-Forwarded-Proto (nginx: proxy_set_header X-Forwarded-Proto $scheme; in the TLS server).${a.name === 'Rails' ? railsAssumeSslAdvice(fw) : ''}`,
             file: feed.headerPlace.file,
             line: feed.headerPlace.line,
             lines: [`${feed.headerPlace.indent}proxy_set_header X-Forwarded-Proto $scheme;`],

@@ -4,6 +4,8 @@
  * ASPNETCORE_FORWARDEDHEADERS_ENABLED, Spring `framework` strategy) on a port clients can reach: anyone
  * can claim any client IP (rate limits, lockouts, audit logs) or scheme.
  */
+
+import { everyPeerEntry } from '../../chain/addr.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { FrameworkKind } from '../../model/facts.js';
 import type { Evidence, Finding } from '../../model/finding.js';
@@ -41,8 +43,15 @@ export const trustAll: Check = {
     const out: Finding[] = [];
     for (const fw of appEnds(facts)) {
       const a = fw.appEnd;
-      const t = a.trustClient.value.includes('*') ? a.trustClient : a.trustScheme.value.includes('*') ? a.trustScheme : undefined;
+      // '*', 0.0.0.0/0 or ::/0: every peer (the written entry is what the fix replaces).
+      const t =
+        everyPeerEntry(a.trustClient.value) !== undefined
+          ? a.trustClient
+          : everyPeerEntry(a.trustScheme.value) !== undefined
+            ? a.trustScheme
+            : undefined;
       if (!t || (a.clientHeaders.length === 0 && a.schemeHeaders.length === 0)) continue;
+      const entry = everyPeerEntry(t.value) ?? '*';
       // Rails: Rack believes the scheme from anyone by design; the client address is guarded by RemoteIp.
       // Phoenix's rewrite_on of X-Forwarded-Proto alone, Hono code that reads the header itself: a client that
       // claims https only changes its own answer (a port reachable without the proxy is chain/spoofable-backend's).
@@ -79,7 +88,11 @@ export const trustAll: Check = {
               ? `trusts every peer while ${t.envVar} is unset`
               : t.origin === 'env' && t.note
                 ? `trusts every peer: ${t.note}`
-                : 'trusts every peer',
+                : t.origin === 'literal' && t.envVar && t.note
+                  ? `trusts every peer: ${t.note}`
+                  : entry === '*'
+                    ? 'trusts every peer'
+                    : `trusts every peer: ${entry} holds every ${entry.includes(':') ? 'IPv6' : 'IPv4'} address`,
         ),
         ...uses.slice(0, 2).map((u) => ev(u, 'the client IP decides something here')),
         ...published.slice(0, 1),
@@ -153,12 +166,12 @@ export const trustAll: Check = {
                       }
                     : t.origin === 'env' && t.envVar
                       ? {
-                          description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '*' it falls back to).`,
+                          description: `Set ${t.envVar} to the proxy's address or network in the app's environment (or replace the '${entry}' it falls back to).`,
                           file: t.ref?.file,
                           line: t.ref?.line,
                         }
                       : {
-                          description: "Replace '*' with the proxy's address or network.",
+                          description: `Replace '${entry}' with the proxy's address or network.`,
                           file: t.ref?.file,
                           line: t.ref?.line,
                         },

@@ -3,13 +3,14 @@
  * hypercorn. Each check file instantiates one with its server's wording and references.
  */
 
+import { everyPeerEntry, ipInList } from '../../chain/addr.js';
 import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { AppServerFacts, Facts, FrameworkFacts, FrameworkKind } from '../../model/facts.js';
 import type { Evidence, Finding, Fix, Severity } from '../../model/finding.js';
 import { flagAfterProgram } from '../../model/launch-flag.js';
 import { frameworkKinds } from './app-trust-advice.js';
-import { describeBind, ev, peerEvidence, proxyPeers, schemeFromProxy, serversFor } from './context.js';
+import { describeBind, ev, type ProxyPeer, peerEvidence, proxyPeers, schemeFromProxy, serversFor } from './context.js';
 import { consequenceEvidence, containerTrustFix, valuesEvidence } from './trust-fix.js';
 
 export const REFS = {
@@ -295,6 +296,18 @@ function frameworkReadsScheme(facts: Facts, s: AppServerFacts): boolean {
   );
 }
 
+/**
+ * uvicorn's ProxyHeadersMiddleware added in a FastAPI/Starlette app (its app end) rewrites scope["scheme"] itself for
+ * the peers in its trusted_hosts: "*" (every peer; Debian uvicorn 0.17.6 behind a server trusting only 127.0.0.1:
+ * the app saw https), or 127.0.0.1 for a proxy on loopback.
+ */
+function appMiddlewareReadsScheme(f: FrameworkFacts, peers: ProxyPeer[]): boolean {
+  if ((f.kind !== 'fastapi' && f.kind !== 'starlette') || !f.appEnd || f.appEnd.schemeHeaders.length === 0) return false;
+  const list = f.appEnd.trustScheme.value;
+  if (everyPeerEntry(list) !== undefined) return true;
+  return peers.length > 0 && peers.every((p) => p.place === 'same-host' && ipInList('127.0.0.1', list));
+}
+
 function djangoReadsScheme(f: FrameworkFacts): boolean {
   return f.kind === 'django' && !!f.schemeHeader?.value;
 }
@@ -327,6 +340,12 @@ export function proxyNotTrusted(
         // Django with SECURE_PROXY_SSL_HEADER (request.is_secure()) and Flask behind ProxyFix(x_proto>=1) read the
         // header themselves, whatever the app server made of it: the server's trust list does not decide the scheme.
         if (frameworkReadsScheme(facts, s)) continue;
+        if (
+          facts.frameworks.some(
+            (f) => appMiddlewareReadsScheme(f, peers) && (facts.frameworks.length === 1 || serversFor(facts, f).includes(s)),
+          )
+        )
+          continue;
         const redirect = facts.frameworks.some(
           (f) => f.kind === 'django' && f.sslRedirect?.value === true && !f.schemeHeader?.value,
         );

@@ -93,7 +93,11 @@ function springServer(
   });
 }
 
-function flattenYaml(file: string, raw: string[]): Map<string, { value: unknown; ref: SourceRef }> {
+function flattenYaml(
+  file: string,
+  raw: string[],
+  onError?: (message: string, line: number) => void,
+): Map<string, { value: unknown; ref: SourceRef }> {
   const out = new Map<string, { value: unknown; ref: SourceRef }>();
   const lc = new LineCounter();
   const docs = (() => {
@@ -103,6 +107,14 @@ function flattenYaml(file: string, raw: string[]): Map<string, { value: unknown;
       return [];
     }
   })();
+  // A YAML error stops Spring Boot at start-up (SnakeYAML): the file is reported, not read as an unset strategy.
+  // Maven/Gradle resource filtering replaces `@project.version@` tokens (invalid YAML as written) before the jar is
+  // built, so an error on such a line is not the deployed file's.
+  const err = docs[0]?.errors.find((e) => !/@[\w.-]+@/.test(raw[lc.linePos(e.pos[0]).line - 1] ?? ''));
+  if (err && onError) {
+    onError(err.message.split('\n')[0] ?? err.message, lc.linePos(err.pos[0]).line);
+    return out;
+  }
   const walk = (node: unknown, prefix: string, depth: number) => {
     if (!isMap(node) || depth > 12) return;
     for (const p of node.items as Pair[]) {
@@ -124,6 +136,54 @@ function flattenProperties(file: string, raw: string[]): Map<string, { value: un
     if (m && !/^\s*[#!]/.test(l)) out.set(m[1] as string, { value: m[2], ref: refAt(file, raw, i + 1) });
   });
   return out;
+}
+
+/** Where Spring Boot reads its platform detection (CLOUD_FOUNDRY, HEROKU, SAP, KUBERNETES; isUsingForwardHeaders). */
+export const SPRING_CLOUD_PLATFORM_SOURCE =
+  'https://github.com/spring-projects/spring-boot/blob/v2.7.0/spring-boot-project/spring-boot/src/main/java/org/springframework/boot/cloud/CloudPlatform.java';
+
+/**
+ * The cloud platform Spring Boot would detect where the tree deploys the app, and the line that shows it. With
+ * `server.forward-headers-strategy` unset, ServletWebServerFactoryCustomizer asks CloudPlatform.getActive(): every
+ * platform it detects answers isUsingForwardHeaders() true, so the strategy is NATIVE. Detection is by the
+ * environment: KUBERNETES_SERVICE_HOST/_PORT (set in every pod), DYNO (Heroku), VCAP_APPLICATION/VCAP_SERVICES
+ * (Cloud Foundry). `spring.main.cloud-platform` forces one, or `none` turns detection off.
+ */
+function cloudPlatform(
+  ctx: CollectContext,
+  flat: Map<string, { value: unknown; ref: SourceRef }>,
+): { name: string; ref: SourceRef; why: string } | undefined {
+  const forced = flat.get('spring.main.cloud-platform');
+  if (forced) {
+    const v = String(forced.value).trim().toLowerCase();
+    return v === 'none' || v === '' ? undefined : { name: v, ref: forced.ref, why: `spring.main.cloud-platform=${v}` };
+  }
+  for (const w of ctx.facts.workloads?.workloads ?? [])
+    if (w.containers.some((c) => !c.proxy))
+      return {
+        name: 'Kubernetes',
+        ref: w.ref,
+        why: `the app runs in a Kubernetes ${w.kind} (${w.name}): KUBERNETES_SERVICE_HOST/PORT are set in every pod`,
+      };
+  const heroku = ctx.facts.fronts?.find((f) => f.name === 'heroku');
+  if (heroku?.evidence[0])
+    return {
+      name: 'Heroku',
+      ref: heroku.evidence[0] as SourceRef,
+      why: 'the app runs on Heroku: DYNO is set in every dyno',
+    };
+  for (const f of ctx.files) {
+    if (!/(?:^|\/)manifest\.ya?ml$/.test(f.display) || f.size > MAX_APP_SOURCE_BYTES) continue;
+    const raw = ctx.read(f).toString('utf8').split(/\r?\n/);
+    const i = raw.findIndex((l) => /^applications\s*:/.test(l));
+    if (i >= 0)
+      return {
+        name: 'Cloud Foundry',
+        ref: refAt(f.display, raw, i + 1),
+        why: 'a Cloud Foundry manifest (cf push): VCAP_APPLICATION is set in every app instance',
+      };
+  }
+  return undefined;
 }
 
 export const jvmCollector: Collector = {
@@ -156,7 +216,18 @@ export const jvmCollector: Collector = {
       // Test resources configure the test run, not the deployed app.
       if (!m || /(?:^|\/)src\/test\//.test(d)) continue;
       const raw = ctx.read(f).toString('utf8').split(/\r?\n/);
-      const flat = m[2] === 'properties' ? flattenProperties(f.display, raw) : flattenYaml(f.display, raw);
+      let invalid = false;
+      const flat =
+        m[2] === 'properties'
+          ? flattenProperties(f.display, raw)
+          : flattenYaml(f.display, raw, (message, line) => {
+              invalid = true;
+              ctx.skip(f, `invalid YAML, Spring Boot would not start: ${message}`, line);
+            });
+      if (invalid) {
+        ctx.claimed.add(f.abs);
+        continue;
+      }
       // Spring configuration: a `server.*` or `spring.*` key.
       if (![...flat.keys()].some((k) => k.startsWith('server.') || k.startsWith('spring.'))) continue;
       ctx.claimed.add(f.abs);
@@ -169,14 +240,17 @@ export const jvmCollector: Collector = {
       }
       const strategy = settings['server.forward-headers-strategy'];
       const legacy = settings['server.use-forward-headers'];
+      const decided = strategy ?? legacy;
+      const platform = decided ? undefined : cloudPlatform(ctx, flat);
       const mode = strategy
         ? String(strategy.value).toLowerCase()
         : legacy
           ? String(legacy.value) === 'true'
             ? 'native'
             : 'none'
-          : 'none';
-      const decided = strategy ?? legacy;
+          : platform
+            ? 'native'
+            : 'none';
       const anchorLine = flat.get('server.port')?.ref ?? decided?.ref ?? refAt(f.display, raw, 1);
       const anchor = decided?.ref ?? anchorLine;
       const origin: Valued<string[]>['origin'] = decided ? (decided.origin === 'env' ? 'env' : 'literal') : 'default';
@@ -185,7 +259,12 @@ export const jvmCollector: Collector = {
         mode === 'framework'
           ? lit(['*'], anchor, origin, { note: 'ForwardedHeaderFilter reads the headers from every peer' })
           : mode === 'native'
-            ? lit(internal ? [String(internal.value)] : TOMCAT_INTERNAL_PROXIES, internal?.ref ?? anchor, origin)
+            ? lit(
+                internal ? [String(internal.value)] : TOMCAT_INTERNAL_PROXIES,
+                internal?.ref ?? anchor,
+                origin,
+                platform ? { note: `forward-headers-strategy unset: NATIVE, since ${platform.why} (CloudPlatform)` } : {},
+              )
             : lit([] as string[], anchor, origin, {
                 note: decided
                   ? 'forward-headers-strategy none'
@@ -212,7 +291,17 @@ export const jvmCollector: Collector = {
           ],
         },
       };
-      if (!decided) fw.settings['forward-headers-strategy'] = lit('none', anchor, 'default');
+      if (!decided)
+        fw.settings['forward-headers-strategy'] = platform
+          ? lit('native', platform.ref, 'default', { note: `${platform.name}: ${platform.why}` })
+          : lit('none', anchor, 'default');
+      if (platform && fw.appEnd) {
+        fw.appEnd.defaultsFrom = [...(fw.appEnd.defaultsFrom ?? []), SPRING_CLOUD_PLATFORM_SOURCE];
+        fw.appEnd.notes = [
+          ...(fw.appEnd.notes ?? []),
+          `forward-headers-strategy unset: NATIVE on ${platform.name} (${platform.why}; ${platform.ref.file}:${platform.ref.line})`,
+        ];
+      }
       if (fw.appEnd) springSessionCookie(fw.appEnd, flat, anchorLine);
       ctx.facts.frameworks.push(fw);
       // The listener of the main configuration (not a profile's, not a test resource) is the chain's app hop.

@@ -14,6 +14,8 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocumen
 import type { CollectContext, Collector, DiscoveredFile } from '../../model/collector.js';
 import type { AppEndFacts, AppServerFacts, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
+import { parseDockerfile } from '../deploy/formats.js';
+import { isDockerfileName } from '../sniff.js';
 import { builtinServers } from './builtin-server.js';
 import { fpmLaunches, fpmServers, isFpmPool, poolServers } from './fpm.js';
 import { imageWordpressFrameworks, modPhpServers } from './mod-php.js';
@@ -141,7 +143,19 @@ function unsetDefault(e: string, envVar: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Trust lists whose variable the expression explodes into an array (`explode(',', env('TRUSTED_PROXIES'))`): Laravel
+ * then hands Symfony an array, where `'*'` is no address (laravelEnvEntries). A WeakSet keeps Valued's shape.
+ */
+const EXPLODED = new WeakSet<Valued<string[]>>();
+
 function trustList(expr: string, ref: SourceRef): Valued<string[]> {
+  const out = trustListOf(expr, ref);
+  if (out.origin === 'env' && /\bexplode\s*\(/.test(expr)) EXPLODED.add(out);
+  return out;
+}
+
+function trustListOf(expr: string, ref: SourceRef): Valued<string[]> {
   const e = expr.trim().replace(/;$/, '').trim();
   if (/^null$/i.test(e)) return lit([] as string[], ref);
   const envVar = envVarIn(e);
@@ -157,11 +171,72 @@ function trustList(expr: string, ref: SourceRef): Valued<string[]> {
   return lit([] as string[], ref, 'unknown', { note: e });
 }
 
-function laravelFacts(root: Root): FrameworkFacts | undefined {
+/**
+ * Symfony HttpFoundation's Request::HEADER_* bits (Request.php 5.4-7.x; Debian php-symfony-http-foundation 5.4):
+ * which forwarded headers setTrustedProxies() believes. HEADER_X_FORWARDED_ALL (<= 5.x: FOR|HOST|PROTO|PORT plus a
+ * marker bit), AWS_ELB (FOR|PROTO|PORT) and TRAEFIK (FOR|HOST|PROTO|PORT|PREFIX) are unions of the single bits.
+ */
+const HEADER_BITS: Record<string, number> = {
+  HEADER_FORWARDED: 0b000001,
+  HEADER_X_FORWARDED_FOR: 0b000010,
+  HEADER_X_FORWARDED_HOST: 0b000100,
+  HEADER_X_FORWARDED_PROTO: 0b001000,
+  HEADER_X_FORWARDED_PORT: 0b010000,
+  HEADER_X_FORWARDED_PREFIX: 0b100000,
+  HEADER_X_FORWARDED_ALL: 0b1011110,
+  HEADER_X_FORWARDED_AWS_ELB: 0b0011010,
+  HEADER_X_FORWARDED_TRAEFIK: 0b0111110,
+};
+
+/** What a trusted-headers bit set makes the app read: the scheme from X-Forwarded-Proto / Forwarded, the client likewise. */
+export interface TrustedHeaderSet {
+  schemeHeaders: string[];
+  clientHeaders: string[];
+  /** The expression as written, for notes. */
+  text: string;
+}
+
+/**
+ * A trusted-headers expression (`Request::HEADER_X_FORWARDED_FOR | Request::HEADER_X_FORWARDED_HOST`, an integer,
+ * `SymfonyRequest::HEADER_X_FORWARDED_AWS_ELB`, or Laravel's string form `'HEADER_X_FORWARDED_AWS_ELB'`) -> the headers
+ * it trusts. Undefined when the expression is anything else (`~`, `&`, a variable, a method call): not guessed.
+ * Laravel's getTrustedHeaderNames() maps an unknown string to its full default (laravel/framework TrustProxies.php).
+ */
+export function trustedHeaderSet(expr: string): TrustedHeaderSet | undefined {
+  const text = expr.replace(/\s+/g, ' ').trim().replace(/;$/, '').trim();
+  let bits = 0;
+  const str = /^['"](\w+)['"]$/.exec(text);
+  if (str) bits = HEADER_BITS[str[1] as string] ?? 0b111110;
+  else {
+    for (const raw of text.split('|')) {
+      const t = raw
+        .trim()
+        .replace(/^\((.*)\)$/, '$1')
+        .trim();
+      const name = /^(?:\\?[\w\\]+::|static::|self::)?(HEADER_\w+)$/.exec(t)?.[1];
+      if (name && HEADER_BITS[name] !== undefined) bits |= HEADER_BITS[name] as number;
+      else if (/^(0b[01]+|0x[0-9a-f]+|\d+)$/i.test(t)) bits |= Number(t);
+      else return undefined;
+    }
+  }
+  return {
+    schemeHeaders: [...(bits & 0b001000 ? ['x-forwarded-proto'] : []), ...(bits & 0b000001 ? ['forwarded'] : [])],
+    clientHeaders: [...(bits & 0b000010 ? ['x-forwarded-for'] : []), ...(bits & 0b000001 ? ['forwarded'] : [])],
+    text,
+  };
+}
+
+function laravelFacts(root: Root, ctx: CollectContext): FrameworkFacts | undefined {
   if (root.laravel.length === 0) return undefined;
   let trust: Valued<string[]> | undefined;
   let anchor: SourceRef | undefined;
   let headersNote: string | undefined;
+  // The trusted-headers bit set: TrustProxies::withHeaders()/trustProxies(headers:) > $headers > fideloper's
+  // config('trustedproxy.headers') > the middleware's default (every X-Forwarded-* header).
+  let headers: { set: TrustedHeaderSet | undefined; ref: SourceRef; rank: number } | undefined;
+  const setHeaders = (expr: string, ref: SourceRef, rank: number) => {
+    if (!headers || rank >= headers.rank) headers = { set: trustedHeaderSet(expr), ref, rank };
+  };
   const notes: string[] = [];
   let assume: Valued<boolean> | undefined;
   let version: string | undefined;
@@ -172,6 +247,8 @@ function laravelFacts(root: Root): FrameworkFacts | undefined {
     code.forEach((l, i) => {
       const m = /['"]proxies['"]\s*=>\s*/.exec(l);
       if (m) trust = trustList(phpItemExpr(code, i, m.index + m[0].length), refAt(f.file, f.raw, i + 1));
+      const h = /['"]headers['"]\s*=>\s*/.exec(l);
+      if (h) setHeaders(phpItemExpr(code, i, h.index + h[0].length), refAt(f.file, f.raw, i + 1), 1);
     });
   }
   for (const f of byRole('middleware')) {
@@ -192,10 +269,12 @@ function laravelFacts(root: Root): FrameworkFacts | undefined {
         trust = trustList(text, ref);
       }
       const h = /(?:protected|public)\s+(?:[?\w|]+\s+)?\$headers\s*=\s*(.+)$/.exec(l);
-      if (h)
+      if (h) {
         headersNote = balanced(code, i, l.indexOf('=') + 1)
           .text.replace(/\s+/g, ' ')
           .trim();
+        setHeaders(headersNote, refAt(f.file, f.raw, i + 1), 2);
+      }
     });
     if (!seen) {
       anchor = refAt(f.file, f.raw, Math.max(1, code.findIndex((l) => /\bclass\s+\w+/.test(l)) + 1));
@@ -210,9 +289,18 @@ function laravelFacts(root: Root): FrameworkFacts | undefined {
       if (m) {
         const ref = refAt(f.file, f.raw, i + 1);
         const { text } = balanced(code, i, (m.index ?? 0) + m[0].length - 1);
-        const at = /at\s*:\s*(.+)$/s.exec(text.slice(1, -1))?.[1] ?? (m[0].includes('::at') ? text.slice(1, -1) : '');
+        const args = text.slice(1, -1);
+        const at = /\bat\s*:\s*(.+)$/s.exec(args)?.[1] ?? (m[0].includes('::at') ? args : '');
         if (at.trim() !== '') trust = trustList(at.replace(/,\s*headers\s*:.*$/s, ''), ref);
-        anchor = ref;
+        // Laravel 11 Middleware::trustProxies(at:, headers:) calls TrustProxies::withHeaders($headers).
+        const hd = /\bheaders\s*:\s*(.+)$/s.exec(args)?.[1];
+        if (hd && !m[0].includes('::at')) setHeaders(hd.replace(/,\s*at\s*:.*$/s, ''), ref, 3);
+        if (at.trim() !== '' || !hd) anchor = ref;
+      }
+      const w = /TrustProxies::withHeaders\s*\(/.exec(l);
+      if (w) {
+        const { text } = balanced(code, i, (w.index ?? 0) + w[0].length - 1);
+        setHeaders(text.slice(1, -1), refAt(f.file, f.raw, i + 1), 3);
       }
       if (/URL::forceScheme\s*\(\s*['"]https['"]/.test(l)) {
         assume = lit(true, refAt(f.file, f.raw, i + 1), /if\s*\(|\?/.test(l) ? 'unknown' : 'literal', {
@@ -230,12 +318,22 @@ function laravelFacts(root: Root): FrameworkFacts | undefined {
     trust = lit([] as string[], anchor, 'default', {
       note: 'no trustProxies(at:) and no TrustProxies::$proxies: nobody is trusted',
     });
+  // TRUSTED_PROXIES (or whichever variable the code reads) as the deployment sets it.
+  {
+    const read = trust;
+    trust = withDeployedValue(ctx, root, read, (v) => laravelEnvEntries(v, EXPLODED.has(read)));
+  }
   if (headersNote) notes.push(`$headers = ${headersNote}`);
+  // A written header set without X-Forwarded-Proto (nor Forwarded): Request::isSecure() never reads a forwarded
+  // scheme, whoever is trusted (Debian php-symfony-http-foundation 5.4: isSecure=false with the bit left out).
+  const hs = headers?.set;
+  if (headers && !hs) notes.push(`trusted headers ${headers.ref.snippet ?? ''}: not read, the default set assumed`);
   const appEnd: AppEndFacts = {
     name: 'Laravel',
     ref: anchor,
-    schemeHeaders: ['x-forwarded-proto'],
-    clientHeaders: ['x-forwarded-for'],
+    schemeHeaders: hs ? hs.schemeHeaders : ['x-forwarded-proto'],
+    ...(hs && hs.schemeHeaders.length === 0 && headers ? { schemeHeadersRef: headers.ref } : {}),
+    clientHeaders: hs ? hs.clientHeaders : ['x-forwarded-for'],
     trustScheme: trust,
     trustClient: trust,
     defaultsFrom: [LARAVEL_TRUST_SOURCE],
@@ -260,14 +358,97 @@ export const LARAVEL_SESSION_SOURCE =
   'https://github.com/laravel/framework/blob/v8.83.26/src/Illuminate/Session/Middleware/StartSession.php (addCookieToResponse)';
 
 /** `VAR=value` in the app's .env files (the last file and line win, as phpdotenv's immutable loader reads one file). */
-function dotenvValue(root: Root, name: string): { value: string; ref: SourceRef } | undefined {
+function dotenvValue(root: Root, name: string, symfony = false): { value: string; ref: SourceRef } | undefined {
   let hit: { value: string; ref: SourceRef } | undefined;
-  for (const f of root.dotenv)
+  const rank = (file: string) =>
+    ['.env', '.env.local', '.env.prod', '.env.prod.local', '.env.production'].indexOf(file.slice(file.lastIndexOf('/') + 1));
+  const files = root.dotenv
+    .filter((f) => symfony || !/\.env\.(local|prod|prod\.local)$/.test(f.file))
+    .sort((a, b) => rank(a.file) - rank(b.file));
+  for (const f of files)
     f.raw.forEach((l, i) => {
       const m = new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=\\s*(.*?)\\s*$`).exec(l);
       if (m) hit = { value: (m[1] ?? '').replace(/^(['"])(.*)\1$/, '$2'), ref: refAt(f.file, f.raw, i + 1) };
     });
   return hit;
+}
+
+/**
+ * The value an environment variable has where the app runs, and where it is set: a compose service's environment
+ * (its resolved run environment: Dockerfile ENV < env_file < environment), else a Dockerfile ENV of the tree, else the
+ * app's `.env` files. phpdotenv (Laravel) and Symfony's Dotenv never overwrite a variable the process already has, so
+ * the container's value wins over `.env`. Undefined when no file sets it (or only an unresolved `${X}`).
+ */
+export function deployedEnv(
+  ctx: CollectContext,
+  root: Root,
+  name: string,
+  symfony = false,
+): { value: string; ref: SourceRef; where: string } | undefined {
+  for (const cf of ctx.facts.compose?.files ?? [])
+    for (const s of cf.services) {
+      if (s.role === 'proxy') continue;
+      const e = s.environment[name];
+      if (e && !e.unresolved) return { value: e.value, ref: e.ref, where: `compose service ${s.name}` };
+      const r = s.runEnv?.[name];
+      if (r?.ref) return { value: r.value, ref: r.ref, where: `compose service ${s.name} (${r.note ?? 'env_file'})` };
+    }
+  for (const f of ctx.files) {
+    const base = f.display.slice(f.display.lastIndexOf('/') + 1);
+    if (!isDockerfileName(base) || f.size > MAX_APP_SOURCE_BYTES) continue;
+    const raw = ctx.read(f).toString('utf8');
+    if (!raw.includes(name)) continue;
+    const e = parseDockerfile(raw).env[name];
+    if (e) return { value: e.value, ref: refAt(f.display, raw.split(/\r?\n/), e.line), where: `${f.display} ENV` };
+  }
+  const d = dotenvValue(root, name, symfony);
+  return d ? { ...d, where: d.ref.file } : undefined;
+}
+
+/**
+ * Symfony's trusted_proxies entries as HttpFoundation reads them: a comma list (FrameworkBundle explodes the string),
+ * `REMOTE_ADDR` replaced by the peer's own address (every peer), `private_ranges` (5.2+) by IpUtils::PRIVATE_SUBNETS.
+ */
+function symfonyEntries(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .flatMap((s) =>
+      s === 'REMOTE_ADDR' ? ['*'] : s === 'private_ranges' || s === 'PRIVATE_SUBNETS' ? SYMFONY_PRIVATE_SUBNETS : [s],
+    );
+}
+
+/**
+ * Laravel's TrustProxies on a value that came from the environment: a string `'*'`/`'**'` trusts the calling peer
+ * (every peer), another string is exploded on commas; an array (`explode(',', env('X'))` in the config) is passed to
+ * Symfony as it is, where `'*'` is no address at all. `REMOTE_ADDR` in a list is the calling peer.
+ */
+function laravelEnvEntries(value: string, exploded: boolean): string[] {
+  const v = value.trim().replace(/^(['"])(.*)\1$/, '$2');
+  if (!exploded && (v === '*' || v === '**')) return ['*'];
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '' && !(exploded && (x === '*' || x === '**')))
+    .map((x) => (x === 'REMOTE_ADDR' ? '*' : x));
+}
+
+/** A trust list read from an environment variable, with the value the deployment gives it (deployedEnv), if any. */
+function withDeployedValue(
+  ctx: CollectContext,
+  root: Root,
+  trust: Valued<string[]>,
+  entries: (value: string) => string[],
+  symfony = false,
+): Valued<string[]> {
+  if (trust.origin !== 'env' || !trust.envVar) return trust;
+  const set = deployedEnv(ctx, root, trust.envVar, symfony);
+  if (!set) return trust;
+  return lit(entries(set.value), set.ref, 'literal', {
+    envVar: trust.envVar,
+    note: `${trust.envVar}=${set.value} (${set.where}), read at ${trust.ref?.file ?? ''}:${trust.ref?.line ?? 0}`,
+  });
 }
 
 /** A PHP/.env boolean as Laravel's env() reads it: true/(true)/on/1 are true; false/null/empty/0 false. */
@@ -388,7 +569,7 @@ function symfonySessionCookie(appEnd: AppEndFacts, hit: YamlHit): void {
   else appEnd.secureCookies = lit<'never'>('never', hit.ref, 'unknown', { note: `cookie_secure: ${v}` });
 }
 
-function symfonyFacts(root: Root): FrameworkFacts | undefined {
+function symfonyFacts(root: Root, ctx: CollectContext): FrameworkFacts | undefined {
   // A Symfony app: its framework.yaml, or a front controller that builds the Request itself (HttpFoundation
   // without the framework bundle: `Request::createFromGlobals()`, trusting whatever setTrustedProxies says).
   if (root.symfony.every((f) => f.csrfOnly) && !root.symfonyIndex) return undefined;
@@ -397,6 +578,7 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
     .filter((f) => !f.csrfOnly)
     .sort((a, b) => (a.env === 'prod' ? 1 : 0) - (b.env === 'prod' ? 1 : 0));
   let trust: Valued<string[]> | undefined;
+  let indexHeaders: { set: TrustedHeaderSet | undefined; ref: SourceRef } | undefined;
   let headers: YamlHit | undefined;
   let stateless: YamlHit | undefined;
   let cookie: YamlHit | undefined;
@@ -415,16 +597,7 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
       const v = t.hit.value;
       const text = Array.isArray(v) ? v.join(',') : String(v ?? '');
       const envVar = envVarIn(text);
-      trust = envVar
-        ? lit([] as string[], t.hit.ref, 'env', { envVar, note: text })
-        : lit(
-            text
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-              .flatMap((s) => (s === 'REMOTE_ADDR' ? ['*'] : s === 'private_ranges' ? SYMFONY_PRIVATE_SUBNETS : [s])),
-            t.hit.ref,
-          );
+      trust = envVar ? lit([] as string[], t.hit.ref, 'env', { envVar, note: text }) : lit(symfonyEntries(text), t.hit.ref);
     }
     if (h.hit) headers = h.hit;
     const c = yamlGet(f.file, f.raw, ['framework', 'session', 'cookie_secure']);
@@ -442,8 +615,12 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
       if (!m) return;
       const ref = refAt(root.symfonyIndex?.file ?? '', root.symfonyIndex?.raw ?? [], i + 1);
       const { text } = balanced(code, i, (m.index ?? 0) + m[0].length - 1);
-      const first = text.slice(1).split(/,\s*Request::/)[0] ?? '';
+      const args = text.slice(1, -1);
+      const first = phpItemExpr([args], 0, 0);
       trust = /REMOTE_ADDR/.test(first) ? lit(['*'], ref, 'literal', { note: first }) : trustList(first, ref);
+      // The second argument: the Request::HEADER_* bits it believes from those proxies.
+      const second = args.slice(first.length + 1).trim();
+      if (second) indexHeaders = { set: trustedHeaderSet(second), ref };
       anchor = ref;
     });
   }
@@ -458,21 +635,26 @@ function symfonyFacts(root: Root): FrameworkFacts | undefined {
         ? 'framework.trusted_proxies unset: nobody is trusted'
         : 'no Request::setTrustedProxies(): nobody is trusted',
     });
+  // '%env(TRUSTED_PROXIES)%' as the deployment sets it (FrameworkBundle explodes the string on commas).
+  trust = withDeployedValue(ctx, root, trust, symfonyEntries, true);
   // trusted_headers as written: X-Forwarded-Proto, RFC 7239 Forwarded (its proto=), both, or neither (Request.php
   // getScheme via isSecure reads only the trusted ones). Unset: Symfony's default list has both; the proxies send XFP.
   const listed = headers && Array.isArray(headers.value) ? headers.value.map((x) => String(x).toLowerCase()) : undefined;
+  // Without trusted_headers, a front controller's setTrustedProxies($proxies, Request::HEADER_...) bits decide.
+  const bits = !listed && indexHeaders?.set ? indexHeaders : undefined;
   const schemeHeaders = listed
     ? [
         ...(listed.some((x) => /x-forwarded-proto|x_forwarded_proto/.test(x)) ? ['x-forwarded-proto'] : []),
         ...(listed.some((x) => x === 'forwarded' || x === 'header_forwarded') ? ['forwarded'] : []),
       ]
-    : ['x-forwarded-proto'];
+    : (bits?.set?.schemeHeaders ?? ['x-forwarded-proto']);
+  const schemeRef = headers?.ref ?? bits?.ref;
   const appEnd: AppEndFacts = {
     name: 'Symfony',
     ref: anchor,
     schemeHeaders,
-    ...(schemeHeaders.length === 0 && headers ? { schemeHeadersRef: headers.ref } : {}),
-    clientHeaders: ['x-forwarded-for'],
+    ...(schemeHeaders.length === 0 && schemeRef ? { schemeHeadersRef: schemeRef } : {}),
+    clientHeaders: bits?.set?.clientHeaders ?? ['x-forwarded-for'],
     trustScheme: trust,
     trustClient: trust,
     defaultsFrom: [SYMFONY_REQUEST_SOURCE, 'https://symfony.com/doc/current/deployment/proxies.html'],
@@ -612,7 +794,9 @@ export const phpCollector: Collector = {
       ['trustedproxy', /^(.*?)(?:^|\/)config\/trustedproxy\.php$/],
       ['provider', /^(.*?)(?:^|\/)app\/Providers\/AppServiceProvider\.php$/],
       ['session', /^(.*?)(?:^|\/)config\/session\.php$/],
-      ['dotenv', /^(.*?)(?:^|\/)\.env(?:\.production)?$/],
+      // Laravel: .env (.env.production with APP_ENV=production); Symfony's Dotenv: .env < .env.local < .env.prod <
+      // .env.prod.local (the production files, in that order of precedence).
+      ['dotenv', /^(.*?)(?:^|\/)\.env(?:\.production|\.local|\.prod|\.prod\.local)?$/],
       ['symfony', /^(.*?)(?:^|\/)config\/packages\/(?:[a-z]+\/)?framework\.ya?ml$/],
       // Symfony 7.2+'s recipe keeps `framework.csrf_protection` in its own file.
       ['symfonycsrf', /^(.*?)(?:^|\/)config\/packages\/(?:[a-z]+\/)?csrf\.ya?ml$/],
@@ -679,7 +863,7 @@ export const phpCollector: Collector = {
     for (const r of roots.values()) {
       // A Laravel app is one with its middleware or bootstrap; a lone provider file is not enough.
       if (r.laravel.some((x) => x.role !== 'provider' && x.role !== 'session')) {
-        const fw = laravelFacts(r);
+        const fw = laravelFacts(r, ctx);
         if (fw?.appEnd) {
           if (octane.servers.length > 0) {
             fw.appEnd.binds = octane.servers.flatMap((x) => x.binds);
@@ -693,7 +877,7 @@ export const phpCollector: Collector = {
         }
         if (fw) ctx.facts.frameworks.push(fw);
       }
-      const sf = symfonyFacts(r);
+      const sf = symfonyFacts(r, ctx);
       if (sf) ctx.facts.frameworks.push(sf);
       const wp = wordpressFacts(r);
       if (wp) ctx.facts.frameworks.push(wp);

@@ -30,7 +30,11 @@ import {
   toJs,
 } from './evaluate.js';
 import { routeOf } from './routes.js';
+
 import { isRequirementsFile, type Pinned, readPins } from './versions.js';
+
+/** uvicorn's ProxyHeadersMiddleware as Debian's uvicorn 0.17.6 ships it (trusted_hosts: exact addresses or "*"). */
+export const UVICORN_PROXY_HEADERS_SOURCE = 'https://github.com/encode/uvicorn/blob/0.17.6/uvicorn/middleware/proxy_headers.py';
 
 /** At most this many code uses of each kind per file (`codeUses`). */
 const CODE_USES_PER_FILE = 3;
@@ -605,11 +609,34 @@ class PythonRun {
         : typeof hosts === 'string'
           ? hosts.split(',').map((s) => s.trim())
           : [];
+      const origin = th ? (th.origin === 'env' ? 'env' : th.value.t === 'unknown' ? 'unknown' : 'literal') : 'default';
+      const ref = refIn(this.ctx, p.f.display, phm.line);
       fw.trustProxy = {
         value: { middleware: 'uvicorn.middleware.proxy_headers.ProxyHeadersMiddleware', trustedHosts: list },
-        origin: th ? (th.origin === 'env' ? 'env' : th.value.t === 'unknown' ? 'unknown' : 'literal') : 'default',
-        ref: refIn(this.ctx, p.f.display, phm.line),
+        origin,
+        ref,
         envVar: th?.envVar,
+      };
+      // The middleware in the app (uvicorn/middleware/proxy_headers.py, Debian uvicorn 0.17.6) rewrites
+      // scope["scheme"] from X-Forwarded-Proto and scope["client"] from X-Forwarded-For whenever scope["client"] (the
+      // peer, or the client the server's own --proxy-headers already put there) is in trusted_hosts; "*" trusts
+      // every peer and takes the left-most X-Forwarded-For entry. An app end: the chain and app/trust-all read it.
+      const trust: Valued<string[]> = {
+        value: list,
+        origin,
+        ref,
+        ...(th?.envVar ? { envVar: th.envVar } : {}),
+        ...(origin === 'default' ? { note: 'trusted_hosts unset: 127.0.0.1' } : {}),
+      };
+      fw.appEnd = {
+        name: kind === 'fastapi' ? 'FastAPI' : 'Starlette',
+        ref,
+        schemeHeaders: ['x-forwarded-proto'],
+        clientHeaders: ['x-forwarded-for'],
+        trustScheme: trust,
+        trustClient: trust,
+        defaultsFrom: [UVICORN_PROXY_HEADERS_SOURCE],
+        notes: ['uvicorn ProxyHeadersMiddleware added in the app'],
       };
     }
     const hpf = scope.calls.find((c) => /(^|\.)ProxyFixMiddleware$/.test(c.callee));

@@ -505,7 +505,34 @@ export function railsFacts(app: RailsApp): { framework?: FrameworkFacts; servers
     });
   appEnd.defaultsFrom?.push('https://github.com/rails/rails/blob/v6.1.7/actionpack/lib/action_dispatch/http/url.rb');
   if (forceSsl) appEnd.sslRedirect = forceSsl;
-  if (assumeSsl) appEnd.assumeHttps = assumeSsl;
+  if (assumeSsl) {
+    // ActionDispatch::AssumeSSL exists from Rails 7.1; before, railties' Configuration#method_missing stores
+    // `config.assume_ssl = true` silently and nothing reads it (Debian railties 6.1.7.10). The version: Gemfile.lock's
+    // rails, else load_defaults 7.1+ (which needs 7.1); unknown -> taken as 7.1+, and said.
+    const v = app.railsVersion ?? (ld !== undefined && ld >= 7.1 ? loadDefaults?.value : undefined);
+    const [maj, min] = (v ?? '').split('.').map(Number);
+    const below = v !== undefined && maj !== undefined && (maj < 7 || (maj === 7 && (min ?? 0) < 1));
+    if (below && assumeSsl.value === true) {
+      appEnd.notes = [
+        ...(appEnd.notes ?? []),
+        `config.assume_ssl at ${assumeSsl.ref?.file}:${assumeSsl.ref?.line} does nothing on Rails ${v} (ActionDispatch::AssumeSSL is 7.1+)`,
+      ];
+      // The Rails version (Gemfile.lock) that ignores it: app/ssl-redirect-loop names the line instead of advising it.
+      settings.assume_ssl_ignored = lit(v, assumeSsl.ref as SourceRef, 'literal', {
+        note: `Rails ${v} has no ActionDispatch::AssumeSSL (7.1+)`,
+      });
+    } else {
+      appEnd.assumeHttps =
+        v === undefined && assumeSsl.value === true
+          ? { ...assumeSsl, note: 'Rails version unknown (no Gemfile.lock): assume_ssl taken to work (7.1+)' }
+          : assumeSsl;
+      if (v === undefined && assumeSsl.value === true)
+        appEnd.notes = [
+          ...(appEnd.notes ?? []),
+          'Rails version unknown (no Gemfile.lock): config.assume_ssl assumed to work (7.1+)',
+        ];
+    }
+  }
   if (originCheck) appEnd.originCheck = originCheck;
   railsSessionCookie(appEnd, forceSsl, [...sources, ...initializers], anchor);
   const framework: FrameworkFacts = {

@@ -7,8 +7,55 @@ import { test } from 'node:test';
 import { proxyNotTrusted as check } from '../../../src/checks/app/proxy-not-trusted.js';
 import { runFix } from '../../../src/commands/fix.js';
 import { type Case, lintFiles, runCase } from '../../python/lint-files.js';
-import { LARAVEL11_BOOTSTRAP, laravelMiddleware, PROXY_COMPOSE } from './fixtures.js';
+import { ginServer, LARAVEL11_BOOTSTRAP, laravelMiddleware, PROXY_COMPOSE } from './fixtures.js';
 
+/** A Kubernetes Deployment, its Service and a TLS Ingress (the audit's `spk` tree). */
+const SPRING_K8S = [
+  'apiVersion: apps/v1',
+  'kind: Deployment',
+  'metadata:',
+  '  name: app',
+  'spec:',
+  '  selector:',
+  '    matchLabels: {app: app}',
+  '  template:',
+  '    metadata:',
+  '      labels: {app: app}',
+  '    spec:',
+  '      containers:',
+  '        - name: app',
+  '          image: registry.example.com/app:1',
+  '          ports:',
+  '            - containerPort: 8080',
+  '---',
+  'apiVersion: v1',
+  'kind: Service',
+  'metadata:',
+  '  name: app',
+  'spec:',
+  '  selector: {app: app}',
+  '  ports:',
+  '    - port: 80',
+  '      targetPort: 8080',
+  '---',
+  'apiVersion: networking.k8s.io/v1',
+  'kind: Ingress',
+  'metadata:',
+  '  name: app',
+  'spec:',
+  '  tls:',
+  '    - hosts: [example.com]',
+  '      secretName: tls',
+  '  rules:',
+  '    - host: example.com',
+  '      http:',
+  '        paths:',
+  '          - path: /',
+  '            pathType: Prefix',
+  '            backend:',
+  '              service: {name: app, port: {number: 80}}',
+  '',
+].join('\n');
 const SYMFONY = "framework:\n    secret: '%env(APP_SECRET)%'\n    session:\n        cookie_secure: auto\n";
 const ASPNET = (extra: string) =>
   `var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();\n${extra}app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });\napp.Run();\n`;
@@ -248,6 +295,31 @@ const cases: Case[] = [
     expect: { count: 0 },
   },
   {
+    // 0.0.0.0/0 holds 127.0.0.1, and every other address: trust-all (app/trust-all), not "loopback only".
+    name: "valid (trap): Symfony trusted_proxies: '0.0.0.0/0' behind a proxy container is not loopback-only",
+    files: {
+      'config/packages/framework.yaml': `${SYMFONY}    trusted_proxies: '0.0.0.0/0'\n`,
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): Gin SetTrustedProxies([]string{"::/0", "0.0.0.0/0"}) in a container is not loopback-only',
+    files: {
+      'api/server.go': ginServer(['r.SetTrustedProxies([]string{"::/0", "0.0.0.0/0"})', 'r.Run(":8080")']),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Gin SetTrustedProxies([]string{"127.0.0.0/8"}) in a container (loopback only)',
+    files: {
+      'api/server.go': ginServer(['r.SetTrustedProxies([]string{"127.0.0.0/8"})', 'r.Run(":8080")']),
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 1, severity: 'high', message: /only from loopback/ },
+  },
+  {
     name: 'valid: trusted proxies from the environment',
     files: {
       'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = env('TRUSTED_PROXIES')"),
@@ -301,6 +373,43 @@ const cases: Case[] = [
   {
     name: 'valid: Spring Boot native',
     files: { 'src/main/resources/application.properties': 'server.port=8080\nserver.forward-headers-strategy=native\n' },
+    expect: { count: 0 },
+  },
+  // Spring Boot's per-platform default (audit 14 r18 gap 9): with the strategy unset, CloudPlatform.getActive()
+  // decides; every platform it detects uses forward headers, so the strategy is NATIVE (RemoteIpValve, private ranges).
+  {
+    name: 'invalid: Spring Boot strategy unset behind an nginx container (no platform: NONE)',
+    files: { 'src/main/resources/application.properties': 'server.port=8080\n', 'docker-compose.yml': PROXY_COMPOSE },
+    expect: { count: 1, severity: 'high', message: /unset \(NONE unless/ },
+  },
+  {
+    name: 'valid: Spring Boot strategy unset in a Kubernetes Deployment behind a TLS Ingress (Kubernetes detected: NATIVE)',
+    files: { 'src/main/resources/application.properties': 'server.port=8080\n', 'k8s/app.yaml': SPRING_K8S },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid: Spring Boot strategy unset, pushed to Cloud Foundry (manifest.yml applications:)',
+    files: {
+      'src/main/resources/application.properties': 'server.port=8080\n',
+      'manifest.yml': 'applications:\n- name: app\n  path: target/app.jar\n',
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid (trap): the same Kubernetes tree with spring.main.cloud-platform=none (detection off: NONE)',
+    files: {
+      'src/main/resources/application.properties': 'server.port=8080\nspring.main.cloud-platform=none\n',
+      'k8s/app.yaml': SPRING_K8S,
+    },
+    expect: { count: 1, severity: 'high' },
+  },
+  {
+    name: 'valid (trap): spring.main.cloud-platform=kubernetes forces the platform behind a compose proxy (NATIVE)',
+    files: {
+      'src/main/resources/application.properties': 'server.port=8080\nspring.main.cloud-platform=kubernetes\n',
+      'docker-compose.yml': PROXY_COMPOSE,
+    },
     expect: { count: 0 },
   },
   {

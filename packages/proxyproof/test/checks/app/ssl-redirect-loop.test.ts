@@ -1,6 +1,7 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sslRedirectLoop as check } from '../../../src/checks/app/ssl-redirect-loop.js';
-import { type Case, runCase } from '../../python/lint-files.js';
+import { type Case, doctorFiles, runCase } from '../../python/lint-files.js';
 import {
   aspnetProgram as aspnetHost,
   nginxPhoenix,
@@ -32,6 +33,10 @@ const rails = (prod: string[], puma = PUMA_SOCKET) => ({
   'config/environments/production.rb': railsProduction(prod),
   'config/puma.rb': puma,
 });
+
+/** A Gemfile.lock pinning rails (and rack 2.2) at `version`. */
+const lock = (version: string) =>
+  `GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.8)\n    rails (${version})\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rails (~> ${version})\n`;
 
 const cases: Case[] = [
   {
@@ -69,6 +74,26 @@ const cases: Case[] = [
     name: 'valid (trap): assume_ssl marks every request https before force_ssl runs (Rails 7.1+)',
     files: {
       ...rails(['config.assume_ssl = true', 'config.force_ssl = true']),
+      'site.conf': nginxPuma(['proxy_set_header Host $host;']),
+    },
+    expect: { count: 0 },
+  },
+  // assume_ssl needs Rails 7.1 (ActionDispatch::AssumeSSL); on 6.1 railties stores the option and nothing reads it
+  // (Debian railties 6.1.7.10 Configuration#method_missing): the version comes from Gemfile.lock (audit 14 r18 gap 4).
+  {
+    name: 'invalid: assume_ssl + force_ssl on Rails 6.1 (Gemfile.lock): assume_ssl does nothing, the redirect loops',
+    files: {
+      ...rails(['config.assume_ssl = true', 'config.force_ssl = true']),
+      'Gemfile.lock': lock('6.1.7'),
+      'site.conf': nginxPuma(['proxy_set_header Host $host;']),
+    },
+    expect: { count: 1, severity: 'high', file: 'config/environments/production.rb', line: 4 },
+  },
+  {
+    name: 'valid: assume_ssl + force_ssl on Rails 7.1.3 (Gemfile.lock)',
+    files: {
+      ...rails(['config.assume_ssl = true', 'config.force_ssl = true']),
+      'Gemfile.lock': lock('7.1.3'),
       'site.conf': nginxPuma(['proxy_set_header Host $host;']),
     },
     expect: { count: 0 },
@@ -189,3 +214,30 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`app/ssl-redirect-loop: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+test('app/ssl-redirect-loop: on Rails 6.1 the fix names the ignored assume_ssl line instead of advising it', async () => {
+  const [f] = await runCase(check, {
+    name: 'invalid: assume_ssl on 6.1',
+    files: {
+      ...rails(['config.assume_ssl = true', 'config.force_ssl = true']),
+      'Gemfile.lock': lock('6.1.7'),
+      'site.conf': nginxPuma(['proxy_set_header Host $host;']),
+    },
+    expect: { count: 1 },
+  });
+  assert.match(
+    f?.fix?.description ?? '',
+    /config\.assume_ssl \(config\/environments\/production\.rb:3\) does nothing here: it needs Rails 7\.1\+ and Gemfile\.lock has 6\.1/,
+  );
+});
+
+test('app/ssl-redirect-loop: no Gemfile.lock: assume_ssl is taken to work (7.1+), and the doctor says it was assumed', async () => {
+  const { analysis } = await doctorFiles({
+    ...rails(['config.assume_ssl = true', 'config.force_ssl = true']),
+    'site.conf': nginxPuma(['proxy_set_header Host $host;']),
+  });
+  const route = analysis.verdict.routes[0];
+  assert.equal(route?.scheme.status, 'correct', JSON.stringify(route?.scheme));
+  const step = route?.trace.steps.find((s) => s.label === 'Rails');
+  assert.match(step?.schemeWhy ?? '', /Rails version unknown \(no Gemfile\.lock\): assume_ssl taken to work \(7\.1\+\)/);
+});

@@ -142,6 +142,37 @@ const cases: Case[] = [
     },
     expect: { count: 1, severity: 'high', line: 9 },
   },
+  // A CIDR of prefix length 0 holds every address (Symfony IpUtils, Gin's net.ParseCIDR, proxy-addr): trust-all, not a
+  // list that happens to hold 127.0.0.1 (audit 14 r18 gap 3: it was read as "loopback only").
+  {
+    name: "invalid: Laravel $proxies = '0.0.0.0/0' (every IPv4 address) with a published port",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = '0.0.0.0/0'"),
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "80:80"\n',
+    },
+    expect: { count: 1, severity: 'high', line: 9, message: /any peer/ },
+  },
+  {
+    name: 'invalid: Gin SetTrustedProxies([]string{"0.0.0.0/0", "::/0"}), port published',
+    files: {
+      'api/server.go': ginServer(['r.SetTrustedProxies([]string{"0.0.0.0/0", "::/0"})']),
+      'docker-compose.yml': published,
+    },
+    expect: { count: 1, severity: 'high', file: 'api/server.go', line: 7 },
+  },
+  {
+    name: "invalid: Symfony trusted_proxies: '::/0,0.0.0.0/0', port published",
+    files: {
+      'config/packages/framework.yaml': "framework:\n    secret: '%env(APP_SECRET)%'\n    trusted_proxies: '::/0,0.0.0.0/0'\n",
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 1, severity: 'high', file: 'config/packages/framework.yaml', line: 3 },
+  },
+  {
+    name: 'valid (trap): Gin SetTrustedProxies([]string{"0.0.0.0/8"}) is one /8, not every address',
+    files: { 'api/server.go': ginServer(['r.SetTrustedProxies([]string{"0.0.0.0/8"})']), 'docker-compose.yml': published },
+    expect: { count: 0 },
+  },
   {
     name: "invalid: config/trustedproxy.php falls back to '*' when TRUSTED_PROXIES is unset (ternary over two lines)",
     files: {
@@ -185,6 +216,89 @@ const cases: Case[] = [
     files: {
       'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = ['10.0.0.0/8']"),
       'config/trustedproxy.php': trustedProxyConfig(["    'proxies' => env('TRUSTED_PROXIES', '*'),"]),
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 0 },
+  },
+  // TRUSTED_PROXIES as the deployment sets it (audit 14 r18 gap 2): compose environment / env_file / Dockerfile ENV
+  // win over the app's .env (phpdotenv and Symfony's Dotenv never overwrite a variable the process has).
+  {
+    name: "invalid: config/trustedproxy.php env('TRUSTED_PROXIES') with .env TRUSTED_PROXIES=* (a string '*': the calling peer)",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+      'config/trustedproxy.php': trustedProxyConfig(["    'proxies' => env('TRUSTED_PROXIES'),"]),
+      '.env': 'APP_ENV=production\nTRUSTED_PROXIES=*\n',
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 1, severity: 'high', file: '.env', line: 2 },
+  },
+  {
+    name: "invalid: $proxies = env('TRUSTED_PROXIES') set to '*' in compose environment:",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = env('TRUSTED_PROXIES')"),
+      'docker-compose.yml':
+        'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n    environment:\n      TRUSTED_PROXIES: "*"\n',
+    },
+    expect: { count: 1, severity: 'high', file: 'docker-compose.yml', line: 7 },
+  },
+  {
+    name: 'invalid: TRUSTED_PROXIES=REMOTE_ADDR from a Dockerfile ENV (REMOTE_ADDR: the calling peer)',
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = env('TRUSTED_PROXIES')"),
+      Dockerfile: 'FROM php:8.2-apache\nENV TRUSTED_PROXIES=127.0.0.1,REMOTE_ADDR\nCOPY . /var/www/html\n',
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 1, severity: 'high', line: 2 },
+  },
+  {
+    name: 'valid (trap): compose environment: 172.16.0.0/12 wins over .env TRUSTED_PROXIES=*',
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(" = env('TRUSTED_PROXIES')"),
+      '.env': 'TRUSTED_PROXIES=*\n',
+      'docker-compose.yml':
+        'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n    environment:\n      - TRUSTED_PROXIES=172.16.0.0/12\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    // Debian php-symfony-http-foundation 5.4: setTrustedProxies(['*'], ...) then isSecure() with X-Forwarded-Proto
+    // https from 172.18.0.5 -> false ('*' is no address; only the string '*' is special, in Laravel's middleware).
+    name: "valid (trap): explode(',', env('TRUSTED_PROXIES')) with TRUSTED_PROXIES=* hands Symfony ['*'], which trusts nobody",
+    files: {
+      'app/Http/Middleware/TrustProxies.php': laravelMiddleware(''),
+      'config/trustedproxy.php': trustedProxyConfig(["    'proxies' => explode(',', env('TRUSTED_PROXIES', '10.0.0.0/8')),"]),
+      '.env': 'TRUSTED_PROXIES=*\n',
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: "invalid: Symfony trusted_proxies: '%env(TRUSTED_PROXIES)%' with .env TRUSTED_PROXIES=0.0.0.0/0",
+    files: {
+      'config/packages/framework.yaml':
+        "framework:\n    secret: '%env(APP_SECRET)%'\n    trusted_proxies: '%env(TRUSTED_PROXIES)%'\n",
+      '.env': 'APP_ENV=prod\nTRUSTED_PROXIES=0.0.0.0/0\n',
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 1, severity: 'high', file: '.env', line: 2 },
+  },
+  {
+    name: "invalid: Symfony '%env(TRUSTED_PROXIES)%', .env.prod.local REMOTE_ADDR over .env's private_ranges",
+    files: {
+      'config/packages/framework.yaml':
+        "framework:\n    secret: '%env(APP_SECRET)%'\n    trusted_proxies: '%env(TRUSTED_PROXIES)%'\n",
+      '.env': 'TRUSTED_PROXIES=private_ranges\n',
+      '.env.prod.local': 'TRUSTED_PROXIES=127.0.0.1,REMOTE_ADDR\n',
+      'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
+    },
+    expect: { count: 1, severity: 'high', file: '.env.prod.local', line: 1 },
+  },
+  {
+    name: "valid (trap): Symfony '%env(TRUSTED_PROXIES)%' with .env private_ranges (the private subnets, not every peer)",
+    files: {
+      'config/packages/framework.yaml':
+        "framework:\n    secret: '%env(APP_SECRET)%'\n    trusted_proxies: '%env(TRUSTED_PROXIES)%'\n",
+      '.env': 'TRUSTED_PROXIES=private_ranges\n',
       'docker-compose.yml': 'services:\n  app:\n    build: .\n    ports:\n      - "8000:80"\n',
     },
     expect: { count: 0 },
