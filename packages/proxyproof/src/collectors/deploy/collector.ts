@@ -786,6 +786,8 @@ class DeployRun {
     const lookup = (n: string) => dotenv[n]?.value;
     const cf: ComposeFile = { file: f.display, name: raw.name, services: [] };
     if (raw.externalNetworks?.length) cf.externalNetworks = raw.externalNetworks;
+    if (raw.subnets?.length)
+      cf.subnets = raw.subnets.map((x) => ({ network: x.network, subnet: x.subnet, ref: refIn(this.ctx, f.display, x.line) }));
     const includers = [...this.rawCompose]
       .filter(([abs, r]) =>
         (r.include ?? []).some((i) => i.paths[0] !== undefined && resolve(dirname(abs), i.paths[0]) === f.abs),
