@@ -334,6 +334,11 @@ export interface AppServer {
    * binds are reached by those proxies (and the Docker host) only.
    */
   proxiesOnlyBeside?: boolean;
+  /**
+   * In a compose container whose server matches networks in its trust list (gunicorn >= 24.1, uvicorn >= 0.31): the
+   * `ipam` subnets of its networks (facts/trust-networks.ts), the value a trust fix names instead of '*'.
+   */
+  trustNetwork?: { cidr: string; why: string };
   binds: Bind[];
   proxyHeaders: Valued<boolean>;
   /** Peers whose forwarded headers it trusts: '*', IPs, CIDRs, or [] for none. */

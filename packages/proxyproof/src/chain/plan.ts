@@ -459,11 +459,13 @@ function appCandidates(t: Topology): Candidate[] {
     const serverTrustMatters = !fw || ['django', 'flask', 'fastapi', 'starlette', 'other'].includes(fw.kind);
     // App-server trust of the proxy's address.
     if ((app.kind === 'gunicorn' || app.kind === 'uvicorn') && serverTrustMatters) {
+      // A proxy container's address is not fixed: its compose network's own subnet where the server takes networks.
+      const net = peer?.kind === 'container' ? app.trustNetwork : undefined;
       const addr =
         peer?.kind === 'loopback'
           ? peer.ip
           : peer?.kind === 'container'
-            ? '*'
+            ? (net?.cidr ?? '*')
             : (peer?.kind === 'remote' && peer.ip) || '<proxy address>';
       const onlyInternal = app.binds.every(
         (b) => !b.published && (b.exposure === 'loopback' || b.exposure === 'unix' || app.placement.kind === 'container'),
@@ -483,7 +485,7 @@ function appCandidates(t: Topology): Candidate[] {
         const onLaunch = placed.length === 1 && !/forwarded[-_]allow[-_]ips/i.test(app.ref.snippet ?? '') ? placed[0] : undefined;
         out.push({
           id: `trust:${app.id}`,
-          title: `${app.label}: trust forwarded headers from the proxy's address${addr === '*' ? ' (any container on the internal network: the port is not published)' : ''}`,
+          title: `${app.label}: trust forwarded headers from the proxy's ${net ? `network (${net.why})` : 'address'}${addr === '*' ? ' (any container on the internal network: the port is not published)' : ''}`,
           ref: app.trusted.origin !== 'default' && app.trusted.ref ? app.trusted.ref : app.ref,
           lines: [onLaunch ?? flag],
           ...(onLaunch ? { placement: 'replace' as const } : {}),

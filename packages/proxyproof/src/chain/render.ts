@@ -193,7 +193,8 @@ export function verdictLine(r: RouteVerdict): string {
         ? `verdict: https is lost at hop ${end.step} (${end.label}): it sends ${end.scheme === 'absent' ? `no ${end.header}` : `${end.header}: ${end.scheme}`}, so any app behind it builds http:// URLs unless it reads another header; ${app}`
         : `verdict: https reaches the backend as ${end.header}: https from hop ${end.step} (${end.label}); the app believes it only if it trusts ${end.header} from that proxy's address — ${app}`;
     }
-    return `verdict: unknown — ${r.trace.unresolved ? `${r.trace.unresolved.what} (${r.trace.unresolved.need})` : 'the chain could not be followed'}`;
+    const u = s.unknownAt;
+    return `verdict: unknown — ${r.trace.unresolved ? `${r.trace.unresolved.what} (${r.trace.unresolved.need})` : u ? `hop ${u.step} (${u.label}) sends ${u.reason}: a value these files do not give, so what the app believes depends on it` : 'the chain could not be followed'}`;
   }
   const scheme =
     s.status === 'correct'

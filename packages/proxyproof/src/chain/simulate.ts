@@ -750,6 +750,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     schemeWhy = `${app.name ?? app.kind} does not read forwarded headers: the connection is ${req.scheme}`;
     schemeRef = app.ref;
   }
+  if (readsUnknown(schemeWhy, req.headers)) scheme = 'unknown' as Scheme;
   const host = req.headers.get('host') ?? '';
   const step: Step = {
     kind: 'app-server',
@@ -789,6 +790,16 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
       ...(envHttps ? { envHttps } : {}),
     },
   };
+}
+
+/**
+ * Whether a reader's scheme rests on a header value the model does not know (`?…`: an unevaluated variable, a
+ * template placeholder with no default): its explanation quotes that value, and the scheme it decides is unknown,
+ * never "http" because the placeholder text is not literally `https`.
+ */
+function readsUnknown(why: string, headers: Map<string, string>): boolean {
+  for (const v of headers.values()) if (v.startsWith('?') && why.includes(v)) return true;
+  return false;
 }
 
 // ---------------------------------------------------------------- framework
@@ -1170,6 +1181,7 @@ function simulateFramework(fw: Framework, app: AppServer, viewIn: AppView, url: 
       }
     }
   }
+  if (readsUnknown(schemeWhy, h)) scheme = 'unknown' as Scheme;
   const label = fw.label;
   const step: Step = {
     kind: 'framework',

@@ -39,8 +39,15 @@ export function evaluate(t: Template, ctx: TemplateContext): Evaluated {
     }
     return v;
   });
+  // A template placeholder left in the value (`${PROTO}`, `{{ proto }}` with no default: collectors/template renders it
+  // `__tpl_<name>__`) is whatever the template is rendered with: the value is unknown, not that literal text.
+  // Only the template's own text counts: a variable's value holding one (`$host` of a templated server_name) is the
+  // same name end to end, compared as such.
+  if (t.includes('__tpl_')) for (const m of t.replace(VAR, '').matchAll(TEMPLATE_PLACEHOLDER)) unknownParts.push(m[0]);
   return { value, unknown: unknownParts.length > 0, unknownParts };
 }
+
+const TEMPLATE_PLACEHOLDER = /__tpl_[A-Za-z0-9_]*__/g;
 
 function variable(name: string, ctx: TemplateContext): string | undefined {
   switch (name) {

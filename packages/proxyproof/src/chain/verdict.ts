@@ -48,6 +48,8 @@ export interface SchemeVerdict {
    * URLs unless it reads another header); https there makes it `delivered` (the app decides).
    */
   arrives?: { scheme: 'https' | 'http' | 'absent'; header: string; step: number };
+  /** `unknown` on a followed chain: the first hop whose scheme the model cannot tell (a template placeholder). */
+  unknownAt?: LostAt;
 }
 
 export interface HostVerdict {
@@ -160,7 +162,13 @@ export function schemeVerdict(t: Trace, expected: Scheme): SchemeVerdict {
   }
   const believed = last.scheme;
   if (believed === expected) return { status: 'correct', expected, believed };
-  if (believed === 'unknown') return { status: 'unknown', expected, believed };
+  if (believed === 'unknown') {
+    const i = t.steps.findIndex((s, n) => n > 0 && s.kind !== 'lb' && !s.passive && knowledge(s) === 'unknown');
+    const s = t.steps[i];
+    if (!s) return { status: 'unknown', expected, believed };
+    const { reason, ref } = reasonOf(s);
+    return { status: 'unknown', expected, believed, unknownAt: { step: i, label: s.label, reason, ref } };
+  }
   // The app's own setting fixed the scheme: what the proxies sent before it changes nothing.
   if (last.schemeOwnSetting) {
     const { reason, ref } = reasonOf(last);

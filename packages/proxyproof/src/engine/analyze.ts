@@ -25,6 +25,7 @@ import { collectAll } from './collect.js';
 import { filesUsed, notReadFiles, notReadLine } from './not-read.js';
 import { count } from './progress.js';
 import { mergeRenderings, otherRenderings, picksOf, type Rendering } from './template-branches.js';
+import { placeholderShower, showPlaceholders } from './template-display.js';
 import { withTemplateValues } from './template-values.js';
 
 /** A front door named by the user: `--front` (origin declared) or `.proxyproof.json` `front` (origin config). */
@@ -331,8 +332,14 @@ async function analyzeRendering(paths: string[], opts: AnalyzeOptions): Promise<
       inv ??= inventory(facts, chain, files);
       return inv;
     },
-    findings: sortFindings(withTemplateValues(facts, findings)),
+    findings: sortFindings(shownAsWritten(facts, withTemplateValues(facts, findings))),
     notRead,
   };
   return { analysis, used };
+}
+
+/** Findings with each template placeholder shown as its template wrote it (engine/template-display.ts). */
+function shownAsWritten(facts: Facts, findings: Finding[]): Finding[] {
+  const show = placeholderShower(facts);
+  return show ? findings.map((f) => showPlaceholders(f, show)) : findings;
 }

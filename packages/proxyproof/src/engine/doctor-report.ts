@@ -3,6 +3,7 @@
  * found, the hop-by-hop chain, the probes and the fix plan, and the `doctor` JSON payload (docs/doctor.md).
  * Its own module so that `lint` does not load the fix planner (issue 10: start-up).
  */
+
 import type { ChainAnalysis } from '../chain/analyze.js';
 import type { HeaderRule, Topology } from '../chain/model.js';
 import { chainLines, type Inventory, probeCommands, verdictLine } from '../chain/render.js';
@@ -11,6 +12,7 @@ import { type FixPlan, fixPlanLines, patchData, planFixes } from '../fix/plan.js
 import type { Report } from '../render/types.js';
 import type { Analysis } from './analyze.js';
 import { common, listed, notReadSection } from './report.js';
+import { placeholderShower, showPlaceholders } from './template-display.js';
 
 /** 2: a route's trailing proxy-default header rules are named by index in `topology.defaultHeaders`. */
 export const DOCTOR_SCHEMA_VERSION = 2;
@@ -165,5 +167,11 @@ export function doctorReport(a: Analysis, inputs: string[], cwd: string = proces
   const fix = withPlan ? findingsPlan(a, cwd) : undefined;
   r.sections.push({ title: 'Fix plan', lines: fix ? fixPlanLines(fix, a.chain.plan.notes) : [], position: 'after' });
   r.data = { ...r.data, ...doctorPayload(a.chain, a.inventory, plan, fix) };
+  // Template placeholders as the template wrote them, never the reader's internal token (engine/template-display.ts).
+  const show = placeholderShower(a.facts);
+  if (show) {
+    r.sections = showPlaceholders(r.sections, show);
+    r.data = showPlaceholders(r.data, show);
+  }
   return r;
 }

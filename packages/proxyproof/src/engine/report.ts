@@ -11,6 +11,7 @@ import { picture, verdictLine } from '../chain/render.js';
 import type { Report, ReportSection } from '../render/types.js';
 import type { Analysis } from './analyze.js';
 import { notReadLine } from './not-read.js';
+import { placeholderShower, showPlaceholders } from './template-display.js';
 
 /** Text lists longer than this are cut (the JSON keeps everything). */
 export const MAX_LISTED = 50;
@@ -37,7 +38,7 @@ export function common(a: Analysis, command: 'lint' | 'doctor', inputs: string[]
     findings: a.findings,
     diagnostics: a.facts.diagnostics,
     sections: [],
-    data: { notRead: a.notRead, chain: chainRoutes(a.chain) },
+    data: { notRead: a.notRead, chain: shownAsWritten(a, chainRoutes(a.chain)) },
   };
 }
 
@@ -55,4 +56,10 @@ export function lintReport(a: Analysis, inputs: string[]): Report {
     r.sections?.push({ title: 'Chain verdict', lines, position: 'after' });
   }
   return r;
+}
+
+/** The routes with template placeholders as the templates wrote them (engine/template-display.ts). */
+function shownAsWritten<T>(a: Analysis, routes: T): T {
+  const show = placeholderShower(a.facts);
+  return show ? showPlaceholders(routes, show) : routes;
 }

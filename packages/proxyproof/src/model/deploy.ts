@@ -104,6 +104,8 @@ export interface ComposeFile {
   name?: string;
   /** Top-level networks declared `external: true` (made outside this file: other stacks' containers may join). */
   externalNetworks?: string[];
+  /** Top-level networks' `ipam` subnets: the range a container on that network gets its address from. */
+  subnets?: Array<{ network: string; subnet: string; ref: SourceRef }>;
   /**
    * The compose file whose top-level `include:` names this one (`include: [app/compose.yml]`, or first in a `- path:`
    * list): compose copies its services into that file's project, on its networks (its `default` network is the

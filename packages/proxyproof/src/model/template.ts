@@ -6,6 +6,8 @@ export interface TemplatePlaceholder {
   line: number;
   /** The expression as written (`cookiecutter.domain`, `.Values.web.port`, `BACKEND`). */
   expr: string;
+  /** The whole construct as written (`${PROTO}`, `{{ proto }}`, `<%= @proto %>`): output shows it, never `__tpl_…__`. */
+  written?: string;
   /** The default written in the template, when there is one (then used as the value). */
   default?: string;
   /** The value the tree's variable files give it (Ansible: collectors/template/ansible.ts), then used. */

@@ -65,7 +65,8 @@ const CI = (tag: string): string =>
   'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n' +
   `      - run: docker build -t ${tag} -f proxy/Dockerfile proxy\n`;
 
-const OPAQUE = /a template value|__tpl_APP_/;
+// The placeholder is shown as the template wrote it (engine/template-display.ts), never the reader's token.
+const OPAQUE = /a template value|\$\{APP_/;
 
 const CASES: TemplateValueCase[] = [
   {

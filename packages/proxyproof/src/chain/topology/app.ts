@@ -4,6 +4,7 @@
  */
 import { dirname } from 'node:path';
 import { onlyProxiesBeside } from '../../facts/compose-network.js';
+import { acceptsNetworks, composeSubnets } from '../../facts/trust-networks.js';
 import type { AppServerFacts, BindAddress, Facts, FrameworkFacts, Valued as FValued, SourceRef } from '../../model/facts.js';
 import { proxyAddrGeneration } from '../../model/proxy-addr.js';
 import type { AppServer, Bind, Framework, Placement, Ref, TrustSpec, Valued } from '../model.js';
@@ -115,6 +116,7 @@ export function appServerOf(facts: Facts, a: AppServerFacts, index: number): App
     placement,
     service,
     ...(placement.kind === 'container' && onlyProxiesBeside(facts, index) ? { proxiesOnlyBeside: true } : {}),
+    ...(placement.kind === 'container' && acceptsNetworks(a) ? subnetOf(facts, a) : {}),
     binds,
     proxyHeaders: valued(a.proxyHeaders, (x) => x, a.kind === 'gunicorn'),
     trusted,
@@ -349,4 +351,10 @@ export function attachFrameworks(apps: AppServer[], appFacts: AppServerFacts[], 
     });
   }
   return orphans;
+}
+
+/** The compose `ipam` subnets a trust list names for the server (only looked up for a server that accepts networks). */
+function subnetOf(facts: Facts, a: AppServerFacts): { trustNetwork?: { cidr: string; why: string } } {
+  const n = composeSubnets(facts, a);
+  return n ? { trustNetwork: { cidr: n.text, why: n.why } } : {};
 }

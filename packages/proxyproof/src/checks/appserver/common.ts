@@ -98,6 +98,34 @@ export function reachText(b: AppServerFacts['binds'][number]): string {
 }
 
 /**
+ * The trust-all fix for a server in a container or pod (issue 12: "Never advise binding a containerised app to
+ * 127.0.0.1 when its proxy is another container"). There any proxy connects from another container, a pod or the
+ * host through the published port, so 127.0.0.1 or a unix socket inside the container cuts it off (`docker run -p`
+ * too forwards to the container's network address). The advice is the deployment's own: trust the proxy's network,
+ * and let nothing but that network reach the port (compose `expose:` rather than `ports:`, a ClusterIP Service,
+ * no `-p`). `trust` says what the server can restrict (its own trust list, or that it has none).
+ */
+export function containerTrustAllFix(s: AppServerFacts, b: AppServerFacts['binds'][number], trust: string): Fix {
+  const port = b.port ?? 8000;
+  const where =
+    s.launch.via === 'k8s'
+      ? `keep port ${port} behind a ClusterIP Service only the proxy's pods use${b.published?.by ? ` (${b.published.by} publishes it now)` : ''}, with no LoadBalancer or NodePort Service, hostPort or hostNetwork`
+      : s.launch.via === 'compose'
+        ? `let only the proxy's compose network reach port ${port}: \`expose:\` instead of \`ports:\`${b.published ? ` (or publish it on the host's loopback only, \`127.0.0.1:${b.published.hostPort}:${port}\`, for a proxy on the host)` : ''}`
+        : b.published?.by
+          ? `publish port ${port} to nobody (${b.published.by} publishes it now), and put the proxy's container on the same network`
+          : `run the container without publishing port ${port} (no \`-p\`), on a network only the proxy's container shares, or publish it on the host's loopback only (\`-p 127.0.0.1:${port}:${port}\`) for a proxy on the host`;
+  return {
+    description: `${trust}; and ${where}. Keep ${describeBind(b)} inside the ${s.launch.via === 'k8s' ? 'pod' : 'container'}: 127.0.0.1 or a unix socket there would cut the proxy off, since it connects from another ${s.launch.via === 'k8s' ? 'pod' : 'container'} or through the published port.`,
+  };
+}
+
+/** Whether the server runs in a container or pod, where its loopback is its own (not the proxy's). */
+export function containerised(s: AppServerFacts, b?: AppServerFacts['binds'][number]): boolean {
+  return (b?.container ?? false) || s.launch.via === 'compose' || s.launch.via === 'k8s' || s.launch.via === 'kamal';
+}
+
+/**
  * When every proxy that reaches the server runs on the same host, '*' becomes 127.0.0.1 on the line that
  * sets it (flag, config file or environment line, in its own quoting). A proxy elsewhere has an address
  * the files do not hold: then the fix stays advice.
@@ -242,6 +270,8 @@ export function forwardedAllowAll(
   how: (s: AppServerFacts) => boolean,
   fixText: (s: AppServerFacts, frameworks: ReadonlySet<FrameworkKind>) => { description: string; lines?: string[] },
   why: string,
+  /** What the server can restrict, and its lines, for the containerised fix (containerTrustAllFix). */
+  containerTrust: { trust: string; lines?: string[] },
 ): Check {
   return {
     meta,
@@ -254,7 +284,12 @@ export function forwardedAllowAll(
         if (s.launch.via === 'procfile') continue;
         const sev = allowAllSeverity(s, onlyProxiesBeside(facts, index));
         if (!sev) continue; // unix socket / loopback only / a compose network of proxies: only the proxy can connect
-        const fix = fixText(s, frameworkKinds(facts, s));
+        const fix = containerised(s, sev.bind)
+          ? {
+              ...containerTrustAllFix(s, sev.bind, containerTrust.trust),
+              ...(containerTrust.lines ? { lines: containerTrust.lines } : {}),
+            }
+          : fixText(s, frameworkKinds(facts, s));
         const evidence: Evidence[] = [
           trustEvidence(
             s,

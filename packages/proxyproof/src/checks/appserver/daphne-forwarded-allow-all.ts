@@ -23,4 +23,5 @@ export const daphneForwardedAllowAll = forwardedAllowAll(
     lines: ['daphne -u /run/daphne/daphne.sock --proxy-headers ...'],
   }),
   'daphne has no trusted-proxy list: with --proxy-headers any client that connects directly can set X-Forwarded-Proto: https and X-Forwarded-For to any address.',
+  { trust: 'daphne has no trust list (with --proxy-headers it believes every peer), so what reaches it must be only the proxy' },
 );

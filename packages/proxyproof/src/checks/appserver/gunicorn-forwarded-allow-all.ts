@@ -24,4 +24,9 @@ export const gunicornForwardedAllowAll = forwardedAllowAll(
     lines: ['--forwarded-allow-ips=<proxy address or network>'],
   }),
   "A client that connects to gunicorn directly can send X-Forwarded-Proto: https (or X-Forwarded-Ssl: on) and Django's request.is_secure(), secure cookies and redirects will believe it; with a uvicorn worker the client IP is forgeable too.",
+  {
+    trust:
+      "Trust only the proxy's network in forwarded_allow_ips (a network range from gunicorn 24.1.0; before, the proxy container's own address)",
+    lines: ['--forwarded-allow-ips=<proxy network or address>'],
+  },
 );

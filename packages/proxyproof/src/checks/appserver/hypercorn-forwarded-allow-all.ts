@@ -5,7 +5,7 @@
 import { onlyProxiesBeside } from '../../facts/compose-network.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding } from '../../model/finding.js';
-import { allowAllSeverity, pyServers, REFS, reachText } from './common.js';
+import { allowAllSeverity, containerised, containerTrustAllFix, pyServers, REFS, reachText } from './common.js';
 import { describeBind, ev } from './context.js';
 
 const meta: CheckMeta = {
@@ -35,9 +35,15 @@ export const hypercornForwardedAllowAll: Check = {
             ev(sev.bind.published?.ref ?? sev.bind.ref ?? s.launch, 'reachable bind'),
           ],
           why: 'ProxyFixMiddleware has no address allow-list: a client connecting to hypercorn directly supplies the hop values itself and can claim https or any client IP.',
-          fix: {
-            description: 'Bind hypercorn to 127.0.0.1 or a unix socket only the proxy reaches (or stop publishing its port).',
-          },
+          fix: containerised(s, sev.bind)
+            ? containerTrustAllFix(
+                s,
+                sev.bind,
+                'ProxyFixMiddleware has no address list (it believes the last hops from any peer), so what reaches hypercorn must be only the proxy',
+              )
+            : {
+                description: 'Bind hypercorn to 127.0.0.1 or a unix socket only the proxy reaches (or stop publishing its port).',
+              },
           data: { appServer: index, reach: sev.bind.reach },
         }),
       );

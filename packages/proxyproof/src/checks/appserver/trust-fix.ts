@@ -7,29 +7,18 @@
  * mechanical only where the version accepts a network: a chart value that is appended to the command line, or
  * the container's `env:` list.
  */
+
+import { acceptsNetworks, composeSubnets } from '../../facts/trust-networks.js';
 import type { AppServerFacts, Facts } from '../../model/facts.js';
 import type { Evidence, Fix } from '../../model/finding.js';
 import { ev } from './context.js';
+
+export { acceptsNetworks };
 
 /** Docker's default address pools for bridge networks (compose networks): 172.17-31.0.0/16, 192.168.0.0/16 in /20s. */
 export const DOCKER_POOLS = '172.16.0.0/12,192.168.0.0/16';
 /** Pod networks: every private range (kubeadm/flannel 10.244/16, k3s 10.42/16, cloud VPC ranges). */
 export const POD_NETWORKS = '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16';
-
-function atLeast(version: string | undefined, major: number, minor: number): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
-  if (!m) return false;
-  const a = Number(m[1]);
-  const b = Number(m[2]);
-  return a > major || (a === major && b >= minor);
-}
-
-/** The server matches networks (CIDR) in its trust list, at its assumed version. */
-export function acceptsNetworks(s: AppServerFacts): boolean {
-  if (s.kind === 'gunicorn' && !/uvicorn/i.test(s.workerClass ?? '')) return atLeast(s.assumedVersion, 24, 1);
-  if (s.kind === 'uvicorn') return atLeast(s.assumedVersion, 0, 31);
-  return false;
-}
 
 /**
  * Where the trust list would be set and is not: a chart value appended to the command line, and the pod
@@ -62,13 +51,15 @@ export function valuesEvidence(facts: Facts, s: AppServerFacts): Evidence[] {
 export function containerTrustFix(facts: Facts, s: AppServerFacts, port: number | undefined): Fix | undefined {
   const k8s = s.launch.via === 'k8s';
   if (!k8s && s.launch.via !== 'compose') return undefined;
-  const net = k8s ? POD_NETWORKS : DOCKER_POOLS;
+  const subnets = k8s ? undefined : composeSubnets(facts, s);
+  const net = k8s ? POD_NETWORKS : (subnets?.text ?? DOCKER_POOLS);
+  const own = subnets ? ` (${subnets.why})` : " (or the network's own subnet)";
   const where = k8s ? 'pod' : 'container';
   const name = s.kind === 'gunicorn' && /uvicorn/i.test(s.workerClass ?? '') ? 'gunicorn with uvicorn workers' : s.kind;
   const version = `${s.kind} ${s.assumedVersion ?? ''}`.trim();
   if (!acceptsNetworks(s))
     return {
-      description: `No mechanical fix: the proxy connects from its ${where}'s address, which is not fixed, and ${version} (${name}) compares forwarded_allow_ips entries with the peer as exact addresses (networks are accepted from gunicorn 24.1.0 and uvicorn 0.31.0). Either upgrade and trust the proxy's network (FORWARDED_ALLOW_IPS="${net}", or the network's own subnet), or set FORWARDED_ALLOW_IPS="*", which trusts every peer and is safe only while nothing but the proxy can reach ${port ? `port ${port}` : "the app's port"} (${k8s ? 'a ClusterIP Service, no hostPort, hostNetwork or NodePort' : 'no published ports'}).`,
+      description: `No mechanical fix: the proxy connects from its ${where}'s address, which is not fixed, and ${version} (${name}) compares forwarded_allow_ips entries with the peer as exact addresses (networks are accepted from gunicorn 24.1.0 and uvicorn 0.31.0). Either upgrade and trust the proxy's network (FORWARDED_ALLOW_IPS="${net}"${own}), or set FORWARDED_ALLOW_IPS="*", which trusts every peer and is safe only while nothing but the proxy can reach ${port ? `port ${port}` : "the app's port"} (${k8s ? 'a ClusterIP Service, no hostPort, hostNetwork or NodePort' : 'no published ports'}).`,
     };
   const flag = `--forwarded-allow-ips=${net}`;
   const feed = (s.valuesFeeds ?? []).find((f) => f.appends && (typeof f.value === 'string' || f.value === null));
@@ -99,7 +90,7 @@ export function containerTrustFix(facts: Facts, s: AppServerFacts, port: number 
       };
   }
   return {
-    description: `Trust the proxy's ${where} network: FORWARDED_ALLOW_IPS="${net}" (or the network's own subnet) in the service's environment (${version} accepts networks).`,
+    description: `Trust the proxy's ${where} network: FORWARDED_ALLOW_IPS="${net}"${own} in the service's environment (${version} accepts networks).`,
   };
 }
 

@@ -24,4 +24,9 @@ export const uvicornForwardedAllowAll = forwardedAllowAll(
     lines: ['--forwarded-allow-ips=<proxy address>'],
   }),
   "With '*' uvicorn's ProxyHeadersMiddleware takes X-Forwarded-Proto and the first X-Forwarded-For entry from any client: request.url.scheme, url_for() and request.client.host are whatever a direct client says.",
+  {
+    trust:
+      "Trust only the proxy's network in --forwarded-allow-ips (a network range from uvicorn 0.31.0; before, the proxy container's own address)",
+    lines: ['--forwarded-allow-ips=<proxy network or address>'],
+  },
 );

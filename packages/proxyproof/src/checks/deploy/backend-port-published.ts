@@ -38,6 +38,8 @@ export const backendPortPublished: Check = {
         // Published by whoever runs the image (`docker run -p`), not by these files.
         let imageOnly = false;
         const byService = b.published?.by && /^(?:LoadBalancer|NodePort) Service /.test(b.published.by);
+        // A `docker run -p` line (a systemd unit, a host script: collectors/deploy/docker-run.ts) publishes it.
+        const dockerRun = /^`(?:docker|podman) run /.test(b.published?.by ?? '');
         if (b.reach === 'network' && b.published?.by && byService) {
           // A Kubernetes LoadBalancer/NodePort Service that selects the pod (collectors/kube/reach.ts).
           message = `${b.published.by} selects ${s.service ?? named(s)}'s pods and forwards its port ${b.published.hostPort} to ${named(s)}'s ${b.port}: clients outside the cluster reach ${named(s)} without the proxy`;
@@ -112,15 +114,19 @@ export const backendPortPublished: Check = {
                     ? withRewrite(
                         facts,
                         {
-                          description: b.published.by
-                            ? `Publish on loopback only (PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}), or drop PublishPort= and let the proxy reach the container over the Podman network.`
-                            : 'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
+                          description: dockerRun
+                            ? `Publish on loopback only (\`-p 127.0.0.1:${b.published.hostPort}:${b.port}\`), or drop \`-p\` and let the proxy's container reach it over a Docker network they share.`
+                            : b.published.by
+                              ? `Publish on loopback only (PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}), or drop PublishPort= and let the proxy reach the container over the Podman network.`
+                              : 'Publish on loopback only, or drop `ports:` and let the proxy reach the service over the compose network (`expose:`).',
                           file: b.published.ref?.file,
                           line: b.published.ref?.line,
                           lines: [
-                            b.published.by
-                              ? `PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}`
-                              : `- "127.0.0.1:${b.published.hostPort}:${b.port}"`,
+                            dockerRun
+                              ? `-p 127.0.0.1:${b.published.hostPort}:${b.port}`
+                              : b.published.by
+                                ? `PublishPort=127.0.0.1:${b.published.hostPort}:${b.port}`
+                                : `- "127.0.0.1:${b.published.hostPort}:${b.port}"`,
                           ],
                         },
                         // `- "8000:8000"` / `- 0.0.0.0:8000:8000` -> the same line publishing on 127.0.0.1

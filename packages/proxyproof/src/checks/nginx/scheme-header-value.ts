@@ -3,6 +3,7 @@
  * (`X-Forwarded-Protocol $scheme`: gunicorn wants `ssl`; `X-Forwarded-Ssl https`: gunicorn and Rack want `on`),
  * or under a misspelled name (`X-Fowarded-Proto`) that no application reads.
  */
+import { hasTemplateValue } from '../../chain/addr.js';
 import {
   type NginxHeaderEntry,
   type NginxHeaderSet,
@@ -80,6 +81,8 @@ const RIGHT_EXPRESSION: Record<string, string> = {
 /** The values an expression takes for a request that arrived over TLS at this nginx (undefined: unknown). */
 function valuesOverTls(model: ReturnType<typeof nginxModel>, server: Parameters<typeof traceValue>[1], expr: string) {
   const e = expr.trim();
+  // A template placeholder with no default (`${PROTO}`, `{{ proto }}`) is whatever the template is rendered with.
+  if (hasTemplateValue(e)) return undefined;
   if (e === '$scheme') return ['https'];
   if (e === '$https') return ['on'];
   const t = traceValue(model, server, e);

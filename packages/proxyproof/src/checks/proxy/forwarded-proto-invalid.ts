@@ -17,7 +17,25 @@ const meta: CheckMeta = {
   references: [PROXY_DOCS.apacheExpr, PROXY_DOCS.apacheRequestHeader, PROXY_DOCS.mdnXfp],
 };
 
-const NAMES = new Set(['x-forwarded-proto', 'x-forwarded-scheme', 'x-scheme', 'x-forwarded-protocol']);
+/**
+ * Each header's own values. X-Forwarded-Protocol is gunicorn's, and gunicorn's default secure_scheme_headers want
+ * `ssl` there for https (config.py `{"X-FORWARDED-PROTOCOL": "ssl", ...}`; real gunicorn 20.1 answers https for
+ * `X-Forwarded-Protocol: ssl`), so `ssl` is a right value, not an invalid one. `https` in it is another header's
+ * word: nginx/scheme-header-value reports that one (gunicorn reads it as http).
+ */
+const VALUES: Record<string, RegExp> = {
+  'x-forwarded-proto': /^https?$/i,
+  'x-forwarded-scheme': /^https?$/i,
+  'x-scheme': /^https?$/i,
+  'x-forwarded-protocol': /^(?:ssl|https?)$/i,
+};
+const NAMES = new Set(Object.keys(VALUES));
+const OWN_WORDS: Record<string, string> = { 'x-forwarded-protocol': '"ssl" (https) and "http"' };
+
+/** A value outside the header's own words (`httpss`, `htps`): undefined and empty are not values. */
+function invalidFor(name: string, v: string | undefined): v is string {
+  return v !== undefined && v !== '' && !(VALUES[name] as RegExp).test(v);
+}
 
 type HeaderRule = Parameters<typeof valueFor>[0];
 
@@ -27,7 +45,8 @@ type HeaderRule = Parameters<typeof valueFor>[0];
  */
 export function sendsInvalidScheme(r: HeaderRule): boolean {
   if (!NAMES.has(r.name.toLowerCase()) || r.value === null) return false;
-  return [valueFor(r, true), valueFor(r, false)].some((v) => v !== undefined && v !== '' && !/^https?$/i.test(v));
+  const name = r.name.toLowerCase();
+  return [valueFor(r, true), valueFor(r, false)].some((v) => invalidFor(name, v));
 }
 
 /** Name lengths of NAMES: a rule of another length is no scheme header, with no lower-cased copy of its name. */
@@ -55,12 +74,13 @@ export const proxyForwardedProtoInvalid: Check = {
           if (seen.has(key)) continue;
           const onTls = valueFor(r, true);
           const onPlain = valueFor(r, false);
-          const bad = [onTls, onPlain].filter((v): v is string => v !== undefined && v !== '' && !/^https?$/i.test(v));
+          const name = r.name.toLowerCase();
+          const bad = [onTls, onPlain].filter((v): v is string => invalidFor(name, v));
           if (bad.length === 0) continue;
           seen.add(key);
           out.push(
             finding(meta, {
-              message: `${r.name} is sent as ${[onTls !== undefined ? `"${onTls}" on https` : '', onPlain !== undefined ? `"${onPlain}" on http` : ''].filter(Boolean).join(' and ')}: only "http" and "https" mean anything to the app`,
+              message: `${r.name} is sent as ${[onTls !== undefined ? `"${onTls}" on https` : '', onPlain !== undefined ? `"${onPlain}" on http` : ''].filter(Boolean).join(' and ')}: only ${OWN_WORDS[name] ?? '"http" and "https"'} mean anything to the app`,
               evidence: [ev(r.ref, `evaluates to "${bad[0]}"`)],
               why: 'Apps compare the header to the exact string https (Django SECURE_PROXY_SSL_HEADER, ASP.NET ForwardedHeaders, Rails, Express). A value such as httpss matches nothing, and a plain request sent as https is a false claim of TLS.',
               fix: {

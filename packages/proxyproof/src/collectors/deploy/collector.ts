@@ -20,8 +20,9 @@ import { isRequirementsFile, type Pinned, readPins } from '../python/versions.js
 import { isDockerfileName, isShellScriptName } from '../sniff.js';
 import { renderedName } from '../template/index.js';
 import { writtenFiles } from '../written.js';
-import { buildAppServer, exposureOf, type LaunchContext } from './appserver.js';
+import { buildAppServer, exposureOf, type LaunchContext, publishedBind, reachOf } from './appserver.js';
 import { mergeService } from './compose-merge.js';
+import { type DockerRunLine, dockerRunLine } from './docker-run.js';
 import {
   type ComposeRaw,
   type Dockerfile,
@@ -785,6 +786,8 @@ class DeployRun {
     const lookup = (n: string) => dotenv[n]?.value;
     const cf: ComposeFile = { file: f.display, name: raw.name, services: [] };
     if (raw.externalNetworks?.length) cf.externalNetworks = raw.externalNetworks;
+    if (raw.subnets?.length)
+      cf.subnets = raw.subnets.map((x) => ({ network: x.network, subnet: x.subnet, ref: refIn(this.ctx, f.display, x.line) }));
     const includers = [...this.rawCompose]
       .filter(([abs, r]) =>
         (r.include ?? []).some((i) => i.paths[0] !== undefined && resolve(dirname(abs), i.paths[0]) === f.abs),
@@ -1508,8 +1511,15 @@ class DeployRun {
         container: false,
         notes,
       };
-      let invs = findInvocations(argv, {}, unresolved, this.manageCommands);
-      if (invs.length === 0) {
+      // `ExecStart=/usr/bin/docker run -p 8000:8000 IMAGE gunicorn ...`: the server runs in that container.
+      const run = dockerRunLine(argv, lc.ref);
+      let invs = run ? [] : findInvocations(argv, {}, unresolved, this.manageCommands);
+      if (run) {
+        invs = findInvocations(run.command, {}, unresolved, this.manageCommands);
+        Object.assign(lc, dockerRunContext(run));
+        if (run.command.length === 0) this.publishImageRun(run);
+      }
+      if (invs.length === 0 && !run) {
         const script = this.scriptIn(argv, near);
         if (script) {
           this.consumedScripts.add(script.abs);
@@ -1568,7 +1578,9 @@ class DeployRun {
       network = ps?.get('Network')?.at(-1)?.value ?? network;
     }
     const ports: ComposePort[] = portLines.flatMap((x) =>
-      parseComposePort(x.value).map((p) => ({ ...p, ref: refIn(this.ctx, x.file, x.line) }) as ComposePort),
+      parseComposePort(x.value).map(
+        (p) => ({ ...p, ref: refIn(this.ctx, x.file, x.line), by: `the Podman quadlet ${basename(f.display)}` }) as ComposePort,
+      ),
     );
     const exec = c.get('Exec')?.at(-1);
     const ep = c.get('Entrypoint')?.at(-1);
@@ -1909,6 +1921,52 @@ class DeployRun {
   }
 
   /**
+   * `docker run -p 8000:8000 web` with the image's own command, where a Dockerfile of the tree builds `web` (a build
+   * command tagging it, the tree's only Dockerfile: imageDockerfile): the servers that image's CMD starts, placed
+   * until now as "published only by whoever runs it", are published by that line's `-p` options.
+   */
+  private publishImageRun(run: DockerRunLine): void {
+    if (run.ports.length === 0 || run.networkMode === 'host' || wellKnownImage(run.image)) return;
+    const tie = this.imageDockerfile(run.image, []);
+    if (!tie) return;
+    const file = tie.docker.f.display;
+    for (const a of this.ctx.facts.appServers) {
+      if (a.launch.via !== 'dockerfile' || a.launch.file !== file) continue;
+      let changed = false;
+      for (const b of a.binds) {
+        if (!b.container || b.published) continue;
+        const r = reachOf(b, { container: true, ports: run.ports });
+        if (!r.published) continue;
+        b.reach = r.reach;
+        b.published = { ...publishedBind(r.published), ...(r.published.by ? { by: r.published.by } : {}) };
+        changed = true;
+      }
+      if (changed)
+        a.notes = [
+          ...(a.notes ?? []),
+          `${run.ports[0]?.by ?? 'docker run -p'} (${run.ports[0]?.ref.file}:${run.ports[0]?.ref.line}) runs the image (${tie.why}) and publishes it`,
+        ];
+    }
+  }
+
+  /**
+   * The compose service that builds `image` and runs its own CMD (no `command:`/`entrypoint:` of its own): the
+   * container a supervisord program of that image runs in. Undefined for none, or several (which one is not known).
+   */
+  private serviceRunningImage(image: DiscoveredFile): ComposeService | undefined {
+    const found: ComposeService[] = [];
+    for (const b of this.composeBuilds()) {
+      if (b.docker.f.abs !== image.abs) continue;
+      const svc = this.composeFiles
+        .filter((cf) => cf.file === b.ref.file)
+        .flatMap((cf) => cf.services)
+        .find((x) => x.name === b.service && !x.mergedInto);
+      if (svc && !svc.command && !svc.entrypoint) found.push(svc);
+    }
+    return found.length === 1 ? found[0] : undefined;
+  }
+
+  /**
    * A supervisord config file, or one a script or Dockerfile writes (`by`: its text, the writer's line of each of
    * its lines, the image that runs it).
    */
@@ -1947,20 +2005,33 @@ class DeployRun {
             this.manageCommands,
           ),
         );
+      // The compose service that runs the image is the container: its `ports:` publish the program's bind, and its
+      // name is the one a proxy reaches it by (issue 12: supervisord inside images, "reachable only through what
+      // publishes it").
+      const svc = image ? this.serviceRunningImage(image) : undefined;
       for (const inv of invs) {
         const i = this.push(
           inv,
           {
             via: 'supervisord',
             ref: refIn(this.ctx, f.display, by ? by.lineOf(prog.command.line) : prog.command.line),
-            service: prog.program,
+            service: svc?.name ?? prog.program,
             env,
             container: image !== undefined,
-            dockerOnly: image !== undefined,
-            notes: image ? [`supervisord runs it inside the image of ${image.display} (CMD supervisord)`] : [],
+            dockerOnly: image !== undefined && !svc,
+            ...(svc ? { ports: svc.ports, ...(svc.networkMode ? { networkMode: svc.networkMode } : {}) } : {}),
+            notes: image
+              ? [
+                  `supervisord runs it inside the image of ${image.display} (CMD supervisord)${svc ? `, in the container of compose service ${svc.name}` : ''}`,
+                ]
+              : [],
           },
           [dirname(f.abs)],
         );
+        if (svc) {
+          svc.appServers.push(i);
+          if (svc.role === 'other') svc.role = 'app';
+        }
         if (image) this.onPlatform(i, image);
       }
     }
@@ -2009,11 +2080,12 @@ class DeployRun {
   private scriptInvocations(
     f: DiscoveredFile & Partial<ScriptFile>,
     baseEnv: Record<string, string>,
-  ): Array<{ inv: FoundInvocation; line: number }> {
+    dockerRuns = false,
+  ): Array<{ inv: FoundInvocation; line: number; run?: DockerRunLine }> {
     const text = f.text ?? readText(this.ctx, f);
     if (text === undefined) return [];
     const vars: Record<string, string> = { ...baseEnv };
-    const out: Array<{ inv: FoundInvocation; line: number }> = [];
+    const out: Array<{ inv: FoundInvocation; line: number; run?: DockerRunLine }> = [];
     const lines = text.split(/\r?\n/);
     // An entrypoint run with known arguments takes only the branch its first argument selects.
     const branch = f.args !== undefined ? new FirstArgBranches(f.args[0] ?? '') : undefined;
@@ -2037,22 +2109,52 @@ class DeployRun {
           continue;
         }
         const unresolved = c.argv.filter((w) => w.unresolved).flatMap((w) => w.vars);
-        for (const inv of findInvocations(argv, c.assignments, unresolved, this.manageCommands))
-          out.push({ inv, line: f.lineOf ? f.lineOf(start) : start });
+        const line = f.lineOf ? f.lineOf(start) : start;
+        // A host script's `docker run ... IMAGE gunicorn ...`: the server runs in that container (dockerRuns: a
+        // script run on the host, not one inside a container).
+        const run = dockerRuns ? dockerRunLine(argv, refIn(this.ctx, f.display, line)) : undefined;
+        if (!run)
+          for (const inv of findInvocations(argv, c.assignments, unresolved, this.manageCommands)) out.push({ inv, line });
+        if (run && run.command.length === 0) this.publishImageRun(run);
+        else if (run)
+          for (const inv of findInvocations(run.command, {}, unresolved, this.manageCommands)) out.push({ inv, line, run });
       }
     }
     return out;
   }
 
   private shellScript(f: DiscoveredFile, service: string | undefined): void {
-    const found = this.scriptInvocations(f, {});
+    const found = this.scriptInvocations(f, {}, true);
     if (found.length === 0) return;
     this.ctx.claimed.add(f.abs);
-    for (const { inv, line } of found)
-      this.push(inv, { via: 'shell', ref: refIn(this.ctx, f.display, line), service, env: {}, container: false, notes: [] }, [
-        dirname(f.abs),
-      ]);
+    for (const { inv, line, run } of found)
+      this.push(
+        inv,
+        {
+          via: 'shell',
+          ref: refIn(this.ctx, f.display, line),
+          service,
+          env: {},
+          container: false,
+          notes: [],
+          ...(run ? dockerRunContext(run) : {}),
+        },
+        [dirname(f.abs)],
+      );
   }
+}
+
+/** Where a server started by a `docker run` line runs: that container, published by its `-p` options only. */
+function dockerRunContext(run: DockerRunLine): Pick<LaunchContext, 'container' | 'ports' | 'networkMode' | 'notes'> {
+  const published = run.ports.map((p) => p.raw).join(', ');
+  return {
+    container: true,
+    ports: run.ports,
+    ...(run.networkMode ? { networkMode: run.networkMode } : {}),
+    notes: [
+      `runs in the container \`docker run\` starts from ${run.image}: ${published ? `published by ${published}` : 'no -p, its port is not published'}`,
+    ],
+  };
 }
 
 /** Kubernetes object names compared with template placeholders as wildcards (`__tpl_x__-config` ~ `app-config`). */

@@ -678,6 +678,8 @@ export interface ComposeRaw {
   name?: string;
   /** Top-level networks declared `external: true` (created outside this file: a reverse proxy's network). */
   externalNetworks?: string[];
+  /** Top-level networks' `ipam: config: - subnet:` ranges (the addresses their containers get), with their lines. */
+  subnets?: Array<{ network: string; subnet: string; line: number }>;
   /**
    * Top-level `include:` items (Compose 2.20+), each the files of one included model as written, relative to this
    * file's folder: a string item or `path:` is one file; a `path:` list is a base file and the override files compose
@@ -722,6 +724,18 @@ export function parseCompose(text: string): ComposeRaw {
     out.externalNetworks = Object.entries(root.networks as Record<string, unknown>)
       .filter(([, v]) => v && typeof v === 'object' && (v as Record<string, unknown>).external)
       .map(([k]) => k);
+  if (root.networks && typeof root.networks === 'object')
+    for (const [name, v] of Object.entries(root.networks as Record<string, unknown>)) {
+      const config = (v as { ipam?: { config?: unknown } } | null)?.ipam?.config;
+      if (!Array.isArray(config)) continue;
+      config.forEach((c, i) => {
+        const subnet = (c as { subnet?: unknown } | null)?.subnet;
+        if (typeof subnet !== 'string' || !/^[\d.]+\/\d+$|^[\da-f:]+\/\d+$/i.test(subnet)) return;
+        const node = doc.getIn(['networks', name, 'ipam', 'config', i, 'subnet'], true) as YamlNode | undefined;
+        out.subnets ??= [];
+        out.subnets.push({ network: name, subnet, line: node?.range ? lineCounter.linePos(node.range[0]).line : 0 });
+      });
+    }
   if (Array.isArray(root.include)) {
     const node = doc.get('include', true) as YamlNode | undefined;
     const at = (i: number): number => {

@@ -55,7 +55,7 @@ export interface ScriptEnv {
 }
 
 /** docker run options that take the next word as their value (when not written `--opt=value`). */
-const RUN_VALUE_OPTS = new Set([
+export const RUN_VALUE_OPTS = new Set([
   '-e',
   '--env',
   '--env-file',

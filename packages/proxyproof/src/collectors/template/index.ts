@@ -133,6 +133,11 @@ function writtenDefault(expr: string): string | undefined {
 }
 
 /** The variable an output expression names (for the opaque value). */
+/** The opaque token an output expression as written renders as (engine/template-display.ts shows it as written). */
+export function placeholderToken(expr: string): string {
+  return opaque(exprName(expr));
+}
+
 function exprName(expr: string): string {
   const e = expr.trim();
   const env = /ENV\s*\[\s*['"]([^'"]+)['"]\s*\]|ENV\.fetch\(\s*['"]([^'"]+)['"]/.exec(e);
@@ -386,14 +391,14 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
         // comment
       } else if (inner.startsWith('=') || inner.startsWith('==')) {
         const expr = inner.replace(/^=+/, '').replace(/-$/, '').trim();
-        replacement = output(expr, startLine);
+        replacement = output(expr, startLine, undefined, tok);
       } else apply(erbTag(inner.replace(/^-/, '')), 'erb', tok);
     } else if (useTf && tok.startsWith('%{')) {
       syntax = 'terraform';
       apply(terraformTag(tok.slice(2, -1)), 'terraform', tok);
     } else if (useTf && tok.startsWith('${')) {
       syntax = 'terraform';
-      replacement = output(tok.slice(2, -1), startLine);
+      replacement = output(tok.slice(2, -1), startLine, undefined, tok);
     } else if ((tok.startsWith('${') && !tok.startsWith('${{')) || (bare && /^\$[A-Za-z_]/.test(tok))) {
       syntax = 'envsubst';
       const mm = tok.startsWith('${')
@@ -417,7 +422,9 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
         });
       else
         placeholders.push(
-          def !== undefined ? { line: startLine, expr: nameEnv, default: def } : { line: startLine, expr: nameEnv },
+          def !== undefined
+            ? { line: startLine, expr: nameEnv, default: def, written: tok }
+            : { line: startLine, expr: nameEnv, written: tok },
         );
       replacement = found === 'literal' ? tok : known ? known.value : def !== undefined && def !== '' ? def : opaque(nameEnv);
     } else {
@@ -434,7 +441,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
         const alone =
           text.slice(lineStart, m.index).trim() === '' && text.slice(last, lineEnd < 0 ? text.length : lineEnd).trim() === '';
         if (useGo && alone && /\b(?:toYaml|nindent|indent|include|tpl)\b/.test(expr)) replacement = '';
-        else replacement = output(expr, startLine, useGo ? undefined : options.vars);
+        else replacement = output(expr, startLine, useGo ? undefined : options.vars, tok);
       }
     }
     if (syntax && !kinds.includes(syntax)) kinds.push(syntax);
@@ -446,7 +453,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
   }
   emit(text.slice(last));
 
-  function output(expr: string, at: number, vars?: TemplateVars): string {
+  function output(expr: string, at: number, vars: TemplateVars | undefined, written: string): string {
     // Ansible's `{{ ansible_managed | comment }}` renders as a comment in the file's syntax: nothing to analyse.
     if (/\|\s*comment\b/.test(expr)) return '';
     const known = vars ? resolveExpr(expr, vars.lookup) : undefined;
@@ -456,7 +463,7 @@ export function detemplate(text: string, options: DetemplateOptions = {}): Detem
     }
     const def = writtenDefault(expr);
     const name = exprName(expr);
-    placeholders.push(def !== undefined ? { line: at, expr: name, default: def } : { line: at, expr: name });
+    placeholders.push(def !== undefined ? { line: at, expr: name, default: def, written } : { line: at, expr: name, written });
     return def !== undefined && def !== '' ? def : opaque(name);
   }
 

@@ -1,6 +1,9 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { proxyForwardedProtoInvalid as check } from '../../../src/checks/proxy/forwarded-proto-invalid.js';
+import { runCli } from '../../helpers.js';
 import { type Case, runCase } from '../../python/lint-files.js';
+import { scratchTrees } from '../../scratch-trees.js';
 import { NGINX } from './sites.js';
 
 const vh = (rh: string) =>
@@ -60,6 +63,58 @@ const cases: Case[] = [
     },
     expect: { count: 0 },
   },
+  {
+    name: "valid (trap): X-Forwarded-Protocol ssl is gunicorn's own value for https (secure_scheme_headers)",
+    files: {
+      'nginx.conf': NGINX(
+        '    location / {\n      proxy_set_header X-Forwarded-Protocol ssl;\n      proxy_pass http://127.0.0.1:8000;\n    }',
+      ),
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: X-Forwarded-Protocol with a typo names its own values',
+    files: {
+      'nginx.conf': NGINX(
+        '    location / {\n      proxy_set_header X-Forwarded-Protocol sll;\n      proxy_pass http://127.0.0.1:8000;\n    }',
+      ),
+    },
+    expect: { count: 1, line: 6, message: /"sll" on https.*only "ssl" \(https\) and "http"/ },
+  },
 ];
 
 for (const c of cases) test(c.name, async () => void (await runCase(check, c)));
+
+/**
+ * Through the built CLI (`npm run build` first): gunicorn's own header and value on a TLS-only server is no finding
+ * of any check (the audit's tree: real gunicorn 20.1 takes `X-Forwarded-Protocol: ssl` as https).
+ */
+test('CLI (trap): X-Forwarded-Protocol ssl to gunicorn on a TLS-only server has no HIGH', () => {
+  const dir = scratchTrees('proxyproof-xfprotocol-')('t', {
+    'site.conf': `server {
+    listen 443 ssl;
+    server_name shop.acme-widgets.com;
+    location / {
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-Protocol ssl;
+        proxy_pass http://127.0.0.1:8000;
+    }
+}
+`,
+    'app.service': '[Service]\nExecStart=/usr/bin/gunicorn -b 127.0.0.1:8000 app:app\n',
+    'app.py': 'from flask import Flask\napp = Flask(__name__)\n',
+  });
+  const r = runCli(['lint', '.', '--format', 'json', '--min-severity', 'info'], { cwd: dir });
+  const findings = (JSON.parse(r.stdout) as { findings: Array<{ id: string; severity: string }> }).findings;
+  assert.deepEqual(
+    findings.filter((f) => f.severity === 'high' || f.id === 'proxy/forwarded-proto-invalid').map((f) => f.id),
+    [],
+  );
+  const doc = runCli(['doctor', '.', '--format', 'json'], { cwd: dir });
+  const routes = (JSON.parse(doc.stdout) as { doctor: { routes: Array<{ verdict: { scheme: { status: string } } }> } }).doctor
+    .routes;
+  assert.deepEqual(
+    routes.map((x) => x.verdict.scheme.status),
+    ['correct'],
+  );
+});
