@@ -131,3 +131,18 @@ test('an image CMD waitress-serve --trusted-proxy=* published by compose: trusts
     if (severity) assert.match(f?.message ?? '', /trusts X-Forwarded-\* from anyone/, name);
   }
 });
+
+test('a shell script continuing waitress-serve over lines (trailing backslashes): its options are read', async () => {
+  const script =
+    "#!/bin/sh\n\nwaitress-serve \\\n  --listen \"*:8080\" \\\n  --trusted-proxy '*' \\\n  --trusted-proxy-headers 'x-forwarded-for x-forwarded-proto' \\\n  --call 'app:create_app'\n";
+  const dir = tree('continued', { 'run_server.sh': script, Procfile: 'web: sh run_server.sh\n', 'app.py': APP });
+  const { facts } = await runDoctor([dir]);
+  const w = facts.appServers.find((s) => s.name === 'waitress');
+  assert.deepEqual(w?.trustedProxies.value, ['*']);
+  assert.deepEqual(w?.schemeHeaders.value, { 'X-FORWARDED-PROTO': 'https' });
+  assert.deepEqual(
+    w?.binds.map((b) => [b.host, b.port]),
+    [['0.0.0.0', 8080]],
+  );
+  assert.equal(w?.launch.line, 3);
+});
