@@ -136,3 +136,61 @@ test('a unit running the package\'s start script (npm run start -- -p 4000, yarn
     assert.deepEqual(next ? [next.binds[0]?.host, next.binds[0]?.port] : undefined, want, exec);
   }
 });
+
+test('containers: compose `command: npm start`, an image CMD `npx next start`, a standalone `node server.js` are next start', async () => {
+  const NGINX_SVC =
+    '  nginx:\n    image: nginx:1.25\n    ports: ["443:443"]\n    volumes: ["./site.conf:/etc/nginx/conf.d/default.conf:ro"]\n';
+  const site = (xfp: boolean) => SITE(xfp).replace('http://127.0.0.1:3000', 'http://web:3000');
+  const STANDALONE =
+    'FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20\nWORKDIR /app\nCOPY --from=build /app/.next/standalone ./\nCOPY --from=build /app/.next/static ./.next/static\nCMD ["node", "server.js"]\n';
+  const rows: Array<[string, Record<string, string>, [string, number] | undefined]> = [
+    [
+      'compose-npm',
+      { 'compose.yaml': `services:\n  web:\n    build: .\n    command: npm start\n${NGINX_SVC}` },
+      ['0.0.0.0', 3000],
+    ],
+    [
+      'image-npx',
+      {
+        Dockerfile: 'FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["npx", "next", "start", "-p", "3000"]\n',
+        'compose.yaml': `services:\n  web:\n    build: .\n${NGINX_SVC}`,
+      },
+      ['0.0.0.0', 3000],
+    ],
+    [
+      'standalone',
+      {
+        Dockerfile: STANDALONE,
+        'compose.yaml': `services:\n  web:\n    build: .\n    environment:\n      PORT: "3000"\n      HOSTNAME: 0.0.0.0\n${NGINX_SVC}`,
+      },
+      ['0.0.0.0', 3000],
+    ],
+    // traps: an image no compose service runs (deployed elsewhere: its CMD is not where it listens); compose runs
+    // another script; a `node server.js` of an image that copies no standalone output
+    ['image-only', { Dockerfile: 'FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["npx", "next", "start"]\n' }, undefined],
+    ['compose-build', { 'compose.yaml': `services:\n  web:\n    build: .\n    command: npm run build\n${NGINX_SVC}` }, undefined],
+    [
+      'plain-server-js',
+      {
+        Dockerfile: 'FROM node:20\nCOPY . .\nCMD ["node", "server.js"]\n',
+        'compose.yaml': `services:\n  web:\n    build: .\n${NGINX_SVC}`,
+      },
+      undefined,
+    ],
+  ];
+  for (const [name, files, want] of rows) {
+    for (const xfp of [false, true]) {
+      const dir = tree(`container-${name}-${xfp}`, { 'package.json': PKG, 'site.conf': site(xfp), ...files });
+      const { analysis, facts } = await runDoctor([dir]);
+      const next = facts.appServers.find((s) => s.name === 'next');
+      assert.deepEqual(next ? [next.binds[0]?.host, next.binds[0]?.port] : undefined, want, name);
+      if (!want) continue;
+      assert.equal(next?.service, 'web', name);
+      assert.equal(next?.binds[0]?.container, true, name);
+      // Linked: the chain reaches Next.js through nginx, and decides the scheme there.
+      const r = analysis.verdict.routes[0];
+      assert.equal(r?.scheme.status, xfp ? 'correct' : 'lost', `${name} ${xfp}: ${JSON.stringify(r?.scheme)}`);
+      if (!xfp) assert.equal(r?.scheme.lostAt?.label.split(' ')[0], 'nginx', name);
+    }
+  }
+});

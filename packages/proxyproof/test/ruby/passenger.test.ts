@@ -5,7 +5,7 @@
 // libapache2-mod-passenger 6.0.17 (lab/test/s60-apache-passenger-rails-force-ssl.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { passengerfileServer } from '../../src/collectors/ruby/passenger.js';
+import { passengerfileServer, passengerStartArgs } from '../../src/collectors/ruby/passenger.js';
 import { RAILS_APP, railsProduction } from '../checks/app/fixtures.js';
 import { doctorFiles as doctor } from '../python/lint-files.js';
 
@@ -257,4 +257,87 @@ test('trap: nginx on the same host in front of Apache+Passenger: REMOTE_ADDR is 
   const rails_ = route?.trace.steps.find((s) => s.kind === 'framework');
   assert.equal(rails_?.client, '203.0.113.7', JSON.stringify(route?.trace.steps.map((s) => [s.label, s.client, s.clientWhy])));
   assert.match(rails_?.clientWhy ?? '', /X-Forwarded-For/);
+});
+
+test('passengerStartArgs: -a/--address, -p/--port, -S/--socket, `--name=value`; anything but `passenger start` is none', () => {
+  const rows: Array<[string, ReturnType<typeof passengerStartArgs>]> = [
+    [
+      'bundle exec passenger start --address 127.0.0.1 --port 3000 --environment production',
+      { address: '127.0.0.1', port: '3000' },
+    ],
+    ['passenger start -a 0.0.0.0 -p 8080', { address: '0.0.0.0', port: '8080' }],
+    ['/usr/bin/passenger start --port=4000', { port: '4000' }],
+    ['passenger start -S /run/app.sock', { socket: '/run/app.sock' }],
+    ['passenger start', {}],
+    // traps: another passenger command; a script named like it
+    ['passenger stop --port 3000', undefined],
+    ['passenger-config restart-app /srv/app', undefined],
+  ];
+  for (const [cmd, want] of rows) assert.deepEqual(passengerStartArgs(cmd.split(' ')), want, cmd);
+});
+
+test('`passenger start` on a command line (unit, image CMD) is Passenger Standalone: the chain reaches Rails, force_ssl loops', async () => {
+  const nginx = (xfp: boolean, upstream: string) =>
+    `server {\n  listen 443 ssl;\n  server_name blog.example.com;\n  location / {\n    proxy_pass http://${upstream};\n    proxy_set_header Host $host;\n${xfp ? '    proxy_set_header X-Forwarded-Proto $scheme;\n' : ''}  }\n}\n`;
+  const unit = (args: string) =>
+    `[Service]\nWorkingDirectory=/srv/blog\nExecStart=/usr/local/bin/bundle exec passenger start ${args}\n[Install]\nWantedBy=multi-user.target\n`;
+  const rows: Array<[string, Record<string, string>, string, 'http' | 'https', RegExp]> = [
+    // invalid: no X-Forwarded-Proto: force_ssl redirects every https request again
+    [
+      'unit long',
+      {
+        'blog/app.service': unit('--address 127.0.0.1 --port 3000 --environment production'),
+        'nginx/site.conf': nginx(false, '127.0.0.1:3000'),
+      },
+      'http',
+      /passenger 127\.0\.0\.1:3000 .*runs Rails/,
+    ],
+    [
+      'unit short',
+      { 'blog/app.service': unit('-a 127.0.0.1 -p 3000'), 'nginx/site.conf': nginx(false, '127.0.0.1:3000') },
+      'http',
+      /passenger 127\.0\.0\.1:3000 .*runs Rails/,
+    ],
+    // valid: nginx sends the scheme
+    [
+      'unit xfp',
+      { 'blog/app.service': unit('-a 127.0.0.1 -p 3000'), 'nginx/site.conf': nginx(true, '127.0.0.1:3000') },
+      'https',
+      /passenger 127\.0\.0\.1:3000 .*runs Rails/,
+    ],
+    // trap: a Passengerfile.json says port 4000, but the command line's -p 3000 wins (Passenger reads the file first)
+    [
+      'cli over file',
+      {
+        'blog/Passengerfile.json': '{\n  "port": 4000\n}\n',
+        'blog/app.service': unit('-p 3000'),
+        'nginx/site.conf': nginx(true, '127.0.0.1:3000'),
+      },
+      'https',
+      /passenger 0\.0\.0\.0:3000 .*runs Rails/,
+    ],
+    [
+      'compose image',
+      {
+        'docker-compose.yml': 'services:\n  app:\n    build: ./blog\n',
+        'blog/Dockerfile': 'FROM ruby:3.2\nCOPY . /app\nCMD ["bundle", "exec", "passenger", "start", "--port", "3000"]\n',
+        'nginx/site.conf': nginx(false, 'app:3000'),
+      },
+      'http',
+      /passenger 0\.0\.0\.0:3000 .*\[container app\] runs Rails/,
+    ],
+  ];
+  for (const [name, files, believed, found] of rows) {
+    const r = await doctor({ ...rails(['config.force_ssl = true']), ...files });
+    assert.match(r.inventory.found.join('\n'), found, `${name}: ${r.inventory.found.join('\n')}`);
+    assert.deepEqual(
+      r.inventory.missing.filter((n) => /app server command|could not find the app server/.test(n)),
+      [],
+      name,
+    );
+    const route = r.analysis.verdict.routes[0];
+    assert.equal(route?.scheme.believed, believed, `${name}: ${JSON.stringify(route?.scheme)}`);
+    const loop = r.all.findings.some((x) => x.id === 'app/ssl-redirect-loop' || /redirect loop/.test(x.message));
+    assert.equal(loop, believed === 'http', `${name}: ${r.all.findings.map((x) => `${x.id} ${x.message}`).join('\n')}`);
+  }
 });

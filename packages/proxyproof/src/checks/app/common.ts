@@ -312,3 +312,33 @@ export function fastcgiClientPeers(facts: Facts): string[] | undefined {
   }
   return [...peers].sort();
 }
+
+/**
+ * The address an HTTP app server sees as its peer behind nginx's proxy_pass, where the files fix it: nginx connects
+ * from its own host, so when every proxy_pass of the tree targets a loopback address (`http://127.0.0.1:8080`,
+ * `localhost`, `[::1]`, or an upstream block of only such servers), the proxy's requests come from loopback:
+ * ['127.0.0.1'] (and '::1'). Undefined when any proxy_pass goes elsewhere (a container name, another host), uses a
+ * variable, or another kind of proxy is in the tree.
+ */
+export function httpProxyPeers(facts: Facts): string[] | undefined {
+  if ((facts.proxies ?? []).length > 0 || facts.nginx.configs.length === 0) return undefined;
+  let passes: NginxPass[];
+  try {
+    passes = nginxModel(facts).servers.flatMap((s) =>
+      s.scopes.flatMap((sc) => (sc.pass && sc.pass.kind === 'proxy' ? [sc.pass] : [])),
+    );
+  } catch {
+    return undefined;
+  }
+  if (passes.length === 0) return undefined;
+  const peers = new Set<string>();
+  for (const p of passes) {
+    if (p.variable && !p.setBy) return undefined;
+    const hosts = p.upstream ? p.upstream.servers.map((x) => x.host) : [p.host];
+    for (const h of hosts) {
+      if (h === undefined || !loopbackListen(h)) return undefined;
+      peers.add(h.includes(':') ? '::1' : '127.0.0.1');
+    }
+  }
+  return [...peers].sort();
+}

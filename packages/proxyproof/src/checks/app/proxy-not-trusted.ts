@@ -18,6 +18,7 @@ import {
   ev,
   fastcgiClientPeers,
   frontEvidence,
+  httpProxyPeers,
   keyLine,
   NOT_APP_IMAGE,
   trustText,
@@ -365,8 +366,9 @@ export const proxyNotTrusted: Check = {
           );
       } else if (coversOnlyLoopback(t.value)) {
         if (!container && front.length === 0) continue;
-        // PHP behind nginx on loopback: REMOTE_ADDR is nginx's client, a program on this host (the TLS front).
-        const peers = PHP_KINDS.has(fw.kind) ? fastcgiClientPeers(facts) : undefined;
+        // PHP behind nginx on loopback: REMOTE_ADDR is nginx's client, a program on this host (the TLS front). An HTTP
+        // app server behind nginx's proxy_pass to a loopback address: the peer is nginx itself, on this host.
+        const peers = PHP_KINDS.has(fw.kind) ? fastcgiClientPeers(facts) : httpProxyPeers(facts);
         if (!container && peers?.every((p) => ipInList(p, t.value))) continue;
         problem = `${a.name} trusts forwarded headers only from loopback (${trustText(t.value)}${t.origin === 'default' ? ', the default' : ''}), and the proxy connects from another container or host`;
         severity = container ? 'high' : 'medium';

@@ -121,6 +121,19 @@ function readLines(ctx: CollectContext, facts: Facts, f: DiscoveredFile): string
 
 const SHELL = /^(?:\S*\/)?(?:ba|da|a|z)?sh$/;
 
+/**
+ * Line `i` with the lines a trailing backslash continues (a shell script's `waitress-serve \` / `  --port 80 \`, a
+ * Dockerfile's or a unit's continued line: each joins them the same way), at most 64 lines; undefined for a line that
+ * continues the one above (already read with it).
+ */
+export function logicalLine(lines: string[], i: number): string | undefined {
+  if (i > 0 && /\\\s*$/.test(lines[i - 1] ?? '')) return undefined;
+  let text = lines[i] ?? '';
+  for (let k = i + 1; k < lines.length && k <= i + 64 && /\\\s*$/.test(text); k++)
+    text = `${text.replace(/\\\s*$/, ' ')}${lines[k] ?? ''}`;
+  return text;
+}
+
 /** The first launch a script's lines hold, by the caller's `match`. */
 function scriptLine<M>(
   ctx: CollectContext,
@@ -130,8 +143,9 @@ function scriptLine<M>(
 ): { ref: SourceRef; words: string[]; match: M } | undefined {
   const lines = readLines(ctx, facts, script);
   if (!lines) return undefined;
-  for (const [i, l] of lines.entries()) {
-    if (/^\s*#/.test(l) || !q.mentions.test(l)) continue;
+  for (const i of lines.keys()) {
+    const l = logicalLine(lines, i);
+    if (l === undefined || /^\s*#/.test(l) || !q.mentions.test(l)) continue;
     for (const words of commandWords(l)) {
       const match = q.match(words);
       if (match !== undefined) return { ref: refAt(script.display, lines, i + 1), words, match };
@@ -246,8 +260,9 @@ export function commandLaunches<M>(ctx: CollectContext, facts: Facts, q: LaunchQ
     }
     if (q.lines === false) continue;
     const raw = readLines(ctx, facts, f) ?? [];
-    raw.forEach((l, i) => {
-      if (/^\s*[#;]/.test(l) || !q.mentions.test(l)) return;
+    raw.forEach((_, i) => {
+      const l = logicalLine(raw, i);
+      if (l === undefined || /^\s*[#;]/.test(l) || !q.mentions.test(l)) return;
       if (via === 'dockerfile' && !/^\s*(CMD|ENTRYPOINT)\b/i.test(l)) return;
       if (via === 'supervisord' && !/^\s*command\s*=/.test(l)) return;
       if (via === 'systemd' && !/^\s*ExecStart\s*=/.test(l)) return;

@@ -16,7 +16,10 @@ import { envVarIn, lit, MAX_APP_SOURCE_BYTES, refAt } from '../appends/lines.js'
 import { exposureOf } from '../deploy/appserver.js';
 import { TOMCAT_INTERNAL_PROXIES } from './defaults.js';
 import { type JettyFile, jettyFacts, jettyKind } from './jetty.js';
+import { placeSpringServers } from './launch.js';
+import { springSecureChannel } from './security.js';
 import { isTomcatServerXml, readServerXml, TOMCAT_SESSION_COOKIE_SOURCE } from './tomcat.js';
+import { applyWebXml } from './webxml.js';
 
 export const SPRING_FORWARD_SOURCE =
   'https://github.com/spring-projects/spring-boot/blob/v3.3.0/spring-boot-project/spring-boot-autoconfigure/src/main/java/org/springframework/boot/autoconfigure/web/ServerProperties.java';
@@ -310,6 +313,13 @@ export const jvmCollector: Collector = {
         if (server) ctx.facts.appServers.push(server);
       }
     }
+    springSecureChannel(ctx, ctx.facts.frameworks);
+    applyWebXml(ctx, ctx.facts.frameworks);
+    // Where a `java -jar` launch runs the Spring servers read above (a compose service's container, an image).
+    placeSpringServers(
+      ctx,
+      ctx.facts.appServers.filter((s) => s.name === 'spring-boot'),
+    );
     const j = jettyFacts(jetty);
     if (j) {
       ctx.facts.frameworks.push(j.framework);

@@ -16,6 +16,7 @@ import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRe
 import { MAX_SOURCE_BYTES, tooLarge } from '../../model/limits.js';
 import { PLATFORM_FRONTS } from '../../model/proxy.js';
 import { exposureOf, publishedBind, reachOf } from '../deploy/appserver.js';
+import { commandLaunches, placeBind } from '../deploy/command-launches.js';
 import { dockerArgv, parseDockerfile, parseEnvFile, parseSystemdUnit, systemdEnvironment } from '../deploy/formats.js';
 import { splitCommands } from '../deploy/shell.js';
 import { isDockerfileName } from '../sniff.js';
@@ -37,7 +38,7 @@ import { type Eval, parseSource } from './js.js';
 import { containerFor, type NodeKubeFacts, readKube } from './kube.js';
 import { Lockfiles } from './lockfile.js';
 import { expressLikeMeaning, koaMeaning, type TrustMeaning } from './meaning.js';
-import { type NextSource, nextServers, nextSource } from './next.js';
+import { type NextLaunch, type NextSource, nextServers, nextSource, nextStartOptions, standaloneServer } from './next.js';
 import { type RequestRead, requestReads } from './request-reads.js';
 import { packageScriptRun, scriptTargets } from './start-script.js';
 
@@ -1490,9 +1491,12 @@ export const nodeAppCollector: Collector = {
     }
     // Next.js servers (`next start` from a unit or the start script) and their app end (collectors/node/next.ts).
     const units = col.units.map((u) => ({ display: u.display, dir: dirname(u.abs), text: ctx.read(u).toString('utf8') }));
+    const started = col.packages.some((p) => p.deps.next) ? containerNextLaunches(ctx) : [];
     for (const pkg of col.packages) {
       const own = col.nextSources.filter((x) => col.packageFor(x.abs) === pkg);
-      const next = nextServers(pkg, units, ctx.facts.sources, own);
+      // A container's launch runs the package its build context (or the compose file's folder) holds.
+      const mine = started.filter((l) => pkg.dir === l.context || pkg.dir.startsWith(l.context + sep)).map((l) => l.launch);
+      const next = nextServers(pkg, units, ctx.facts.sources, own, mine);
       ctx.facts.appServers.push(...next.servers);
       if (next.fw) ctx.facts.frameworks.push(next.fw);
     }
@@ -1513,5 +1517,47 @@ export const nodeAppCollector: Collector = {
     }
   },
 };
+
+/**
+ * The Next.js servers containers start (compose `command:`, an image's CMD/ENTRYPOINT, the script either runs): `next
+ * start` (also `npx next start`), a package manager's script (`npm start`: the package decides in nextServers), a
+ * standalone build's `node server.js`, each in a compose service's container. Units and Procfiles are not read here:
+ * the unit path of nextServers reads those.
+ */
+function containerNextLaunches(ctx: CollectContext): Array<{ context: string; launch: NextLaunch }> {
+  const launches = commandLaunches(ctx, ctx.facts, {
+    mentions: /\bnext\b|\b(?:npm|yarn|pnpm)\b|server\.js/,
+    match: (words): true | undefined =>
+      nextStartOptions(words) ||
+      words.some((w) => /(?:^|\/)(?:npm|yarn|pnpm)$/.test(w)) ||
+      standaloneServer(words, '.next/standalone')
+        ? true
+        : undefined,
+    lines: false,
+  });
+  const out: Array<{ context: string; launch: NextLaunch }> = [];
+  for (const l of launches) {
+    // An image no compose service runs is deployed by whoever runs it (Kubernetes, a platform, behind a NetworkPolicy):
+    // its CMD says what starts, not where it is reachable, as a package's own start script does (nextServers).
+    if (!l.service) continue;
+    const dockerfile = l.image ? ctx.files.find((f) => f.display === l.image?.file) : undefined;
+    const imageText = dockerfile ? ctx.read(dockerfile).toString('utf8') : undefined;
+    const standalone = !nextStartOptions(l.words) && standaloneServer(l.words, imageText);
+    if (!standalone && !nextStartOptions(l.words) && !l.words.some((w) => /(?:^|\/)(?:npm|yarn|pnpm)$/.test(w))) continue;
+    out.push({
+      context: l.context ?? '',
+      launch: {
+        argv: l.words,
+        ref: l.ref,
+        via: l.service ? 'compose' : l.via,
+        env: l.env,
+        ...(standalone ? { standalone } : {}),
+        ...(l.service ? { service: l.service.name } : {}),
+        place: (b) => placeBind(b, l),
+      },
+    });
+  }
+  return out;
+}
 
 export type { Setting };

@@ -1,7 +1,13 @@
 /**
  * Next.js (`next start`) as an app server and app end (issue 14). Next.js serves HTTP itself, so no app code calls
  * `listen()`: the server is the `next start` a systemd unit runs (WorkingDirectory: the package's folder), on `-H/--hostname`
- * (default every interface) and `-p/--port` (else PORT, else 3000).
+ * (default every interface) and `-p/--port` (else PORT, else 3000); or the one a compose service starts (its `command:`,
+ * the CMD/ENTRYPOINT of the image it builds, or the script those run (collectors/deploy/command-launches.ts: `next start`, `npx next start`,
+ * `npm start` whose package script is `next start`), placed in that container (an image no compose service runs says
+ * what starts, not where: no server, as for a package's own start script); or a standalone build's `node server.js`
+ * (`output: 'standalone'`: an image that copies `.next/standalone`), which listens on HOSTNAME (default every
+ * interface) and PORT (default 3000): the server.js next build writes (vercel/next.js packages/next/src/build/utils.ts,
+ * `writeStandaloneDirectory`'s template).
  *
  * Trust model, read in next 15.5's source (dist/server/base-server.js `handleRequestImpl`, "Update the
  * `x-forwarded-*` headers", and dist/server/lib/router-utils/resolve-routes.js `initProtocol`): the request's
@@ -63,11 +69,32 @@ interface PackageLike {
   scripts: Array<{ name: string; command: string; ref: SourceRef }>;
 }
 
-interface Launch {
+/** One place the tree starts a package's Next.js server. */
+export interface NextLaunch {
   argv: string[];
   ref: SourceRef;
-  via: 'systemd';
+  via: AppServerFacts['launch']['via'];
   env: Record<string, Valued<string>>;
+  /** A standalone build's `node server.js`: HOSTNAME/PORT, no options. */
+  standalone?: boolean;
+  /** The compose service whose container runs it. */
+  service?: string;
+  /** Places a bind where the launch runs it (a container's network and published ports); the host by default. */
+  place?: (b: BindAddress) => BindAddress;
+}
+
+export const STANDALONE_SOURCE =
+  'https://github.com/vercel/next.js/blob/492156b4c5e2559b2a280f7d483cd85a8e8742a9/packages/next/src/build/utils.ts#L2108-L2113 (standalone server.js: PORT else 3000, HOSTNAME else 0.0.0.0)';
+
+/**
+ * `node server.js` / `node .next/standalone/server.js` of a standalone build: true when the words run the file and
+ * the image copies a `.next/standalone` output (`imageText`, the Dockerfile's text) or the path names it.
+ */
+export function standaloneServer(words: string[], imageText: string | undefined): boolean {
+  const i = words.findIndex((w) => /(?:^|\/)node$/.test(w));
+  const file = i < 0 ? undefined : words.slice(i + 1).find((w) => !w.startsWith('-'));
+  if (!file || !/(?:^|\/)server\.js$/.test(file)) return false;
+  return file.includes('.next/standalone/') || /\.next\/standalone\b/.test(imageText ?? '');
 }
 
 /** `next start -p 3000 -H 127.0.0.1` (or node_modules/next/dist/bin/next start ...): the options, or null. */
@@ -115,9 +142,10 @@ export function nextServers(
   units: Array<{ display: string; dir: string; text: string }>,
   sources: Map<string, string[]>,
   nextSources: NextSource[] = [],
+  started: NextLaunch[] = [],
 ): { servers: AppServerFacts[]; fw?: FrameworkFacts } {
   if (!pkg.deps.next) return { servers: [] };
-  const launches: Launch[] = [];
+  const launches: NextLaunch[] = [];
   for (const u of units) {
     const service = parseSystemdUnit(u.text).sections.get('Service');
     const exec = service?.get('ExecStart')?.[0];
@@ -142,20 +170,31 @@ export function nextServers(
       ref: { file: u.display, line: exec.line, snippet: sources.get(u.display)?.[exec.line - 1]?.trim() },
     });
   }
+  // Compose, image and script launches (read by the caller with the common launch reader): `npm start` only when this
+  // package's script it names is `next start`.
+  for (const l of started) {
+    if (l.standalone || nextStartOptions(l.argv)) launches.push(l);
+    else {
+      const argv = viaStartScript(l.argv, pkg);
+      if (argv) launches.push({ ...l, argv });
+    }
+  }
   // A package's own `"start": "next start"` script says how `npm start` runs it, not how it is deployed (an image may
   // run the standalone server.js behind a NetworkPolicy): it makes no server here.
   const servers: AppServerFacts[] = [];
   for (const l of launches) {
-    const o = nextStartOptions(l.argv) ?? {};
-    const host = o.host ?? '0.0.0.0';
+    const o = l.standalone ? {} : (nextStartOptions(l.argv) ?? {});
+    const host = o.host ?? (l.standalone ? l.env.HOSTNAME?.value : undefined) ?? '0.0.0.0';
     const portText = o.port ?? l.env.PORT?.value ?? '3000';
     const bind: BindAddress = { kind: 'tcp', host, exposure: exposureOf(host), ref: l.ref };
     if (/^\d+$/.test(portText)) bind.port = Number(portText);
-    bind.reach = reachOf(bind, { container: false }).reach;
+    if (l.place) l.place(bind);
+    else bind.reach = reachOf(bind, { container: false }).reach;
     servers.push({
       kind: 'node',
       name: 'next',
       launch: { ...l.ref, via: l.via },
+      ...(l.service ? { service: l.service } : {}),
       appTarget: `Next.js (${pkg.file})`,
       binds: [bind],
       proxyHeaders: { value: true, origin: 'default', ref: l.ref, note: 'next start keeps X-Forwarded-* from any peer' },
@@ -164,7 +203,11 @@ export function nextServers(
       clientAddressHeaders: [],
       configFiles: [],
       env: l.env,
-      notes: [`next start listens on -H (default every interface) and -p (else PORT, else 3000); ${NEXT_SOURCE}`],
+      notes: [
+        l.standalone
+          ? `the standalone server.js listens on HOSTNAME (default every interface) and PORT (else 3000); ${STANDALONE_SOURCE}`
+          : `next start listens on -H (default every interface) and -p (else PORT, else 3000); ${NEXT_SOURCE}`,
+      ],
     });
   }
   if (servers.length === 0) return { servers };

@@ -20,8 +20,9 @@ import type { CollectContext, Collector, DiscoveredFile } from '../../model/coll
 import type { AppEndFacts, AppServerFacts, BindAddress, FrameworkFacts, SourceRef, Valued } from '../../model/facts.js';
 import { balanced, boolLiteral, codeLines, envVarIn, lit, MAX_APP_SOURCE_BYTES, quotedStrings, refAt } from '../appends/lines.js';
 import { inServiceContainer } from '../deploy/appserver.js';
+import { commandLaunches, placeBind } from '../deploy/command-launches.js';
 import { commandLineBind, launchFor, placeRailsServers, type RailsLaunch, railsLaunches } from './launch.js';
-import { passengerfileServer } from './passenger.js';
+import { passengerfileServer, passengerStartArgs, passengerStartBind, passengerStartServer } from './passenger.js';
 
 /** ActionDispatch::RemoteIp::TRUSTED_PROXIES (actionpack/lib/action_dispatch/middleware/remote_ip.rb). */
 export const RAILS_TRUSTED_PROXIES = ['127.0.0.0/8', '::1', 'fc00::/7', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
@@ -600,6 +601,37 @@ function defaultServer(app: RailsApp, launch: RailsLaunch): AppServerFacts {
   });
 }
 
+/**
+ * Passenger Standalone started by a command line (`bundle exec passenger start -a 127.0.0.1 -p 3000` in a unit, a
+ * Procfile, a compose command, an image's CMD): the command line's bind wins over a Passengerfile.json of the same
+ * folder (Passenger reads that file, then the environment, then the command line), else a new Passenger server.
+ */
+function passengerStartLaunches(ctx: CollectContext): void {
+  const launches = commandLaunches(ctx, ctx.facts, { mentions: /\bpassenger\s+start\b/, match: passengerStartArgs });
+  for (const l of launches) {
+    const file = ctx.facts.appServers.find(
+      (a) =>
+        a.name === 'passenger' &&
+        a.launch.via === 'config' &&
+        /Passengerfile\.json$/.test(a.launch.file) &&
+        (l.context === undefined || ctx.files.some((f) => f.display === a.launch.file && f.abs.startsWith(l.context + sep))),
+    );
+    const bind = placeBind(passengerStartBind(l.match, l.env, l.ref, file?.binds[0]), l);
+    const launch = { ...l.ref, via: l.service ? ('compose' as const) : l.via };
+    if (file) {
+      file.binds = [bind];
+      file.launch = launch;
+      file.notes = [...(file.notes ?? []), `started by \`${l.words.join(' ')}\`: its command-line bind wins over the file`];
+      if (l.service) file.service = l.service.name;
+      continue;
+    }
+    const root = dirname(l.ref.file).replace(/^\.$/, '');
+    const server = passengerStartServer(bind, launch, root);
+    if (l.service) server.service = l.service.name;
+    ctx.facts.appServers.push(server);
+  }
+}
+
 export const rubyCollector: Collector = {
   name: 'ruby',
   collect(ctx: CollectContext) {
@@ -670,6 +702,7 @@ export const rubyCollector: Collector = {
       }
       ctx.claimed.add(f.abs);
     }
+    passengerStartLaunches(ctx);
     // Web servers that run an app through Passenger (collectors/apache, nginx run before this one).
     // Passenger Standalone's Passengerfile.json (read above) serves the app of its own folder.
     const passengerRoots = ctx.facts.appServers

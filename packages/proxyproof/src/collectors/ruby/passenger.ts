@@ -16,7 +16,8 @@
  */
 
 import { passThroughServer } from '../../model/appserver.js';
-import type { AppServerFacts, BindAddress, SourceRef } from '../../model/facts.js';
+import type { AppServerFacts, BindAddress, SourceRef, Valued } from '../../model/facts.js';
+import { exposureOf } from '../deploy/appserver.js';
 
 /** The chain's socket path of one Passenger app (what a web server's Passenger route points at). */
 export function passengerSocket(appRoot: string): string {
@@ -91,5 +92,67 @@ export function passengerfileServer(file: string, text: string, root: string): A
     configFiles: [file],
     notes,
     ...(ssl && typeof o.ssl_port !== 'number' ? { tls: true } : {}),
+  });
+}
+
+/** What a `passenger start` command line sets (undefined: not given there). */
+export interface PassengerStartArgs {
+  address?: string;
+  port?: string;
+  socket?: string;
+}
+
+/**
+ * `passenger start` (also `bundle exec passenger start`) in these words: its `-a/--address`, `-p/--port`,
+ * `-S/--socket` (phusion_passenger/standalone/config_options_list.rb: address default 0.0.0.0, port 3000, socket a unix
+ * socket instead of TCP), `--name value` or `--name=value`. Undefined when the words start no Passenger Standalone.
+ */
+export function passengerStartArgs(words: string[]): PassengerStartArgs | undefined {
+  const i = words.findIndex((w, k) => /(?:^|\/)passenger$/.test(w) && words[k + 1] === 'start');
+  if (i < 0) return undefined;
+  const out: PassengerStartArgs = {};
+  const rest = words.slice(i + 2);
+  for (let k = 0; k < rest.length; k++) {
+    const m = /^(--address|--port|--socket|-a|-p|-S)(?:=(.*))?$/.exec(rest[k] as string);
+    if (!m) continue;
+    const value = m[2] ?? rest[++k];
+    if (value === undefined) break;
+    if (m[1] === '-a' || m[1] === '--address') out.address = value;
+    else if (m[1] === '-p' || m[1] === '--port') out.port = value;
+    else out.socket = value;
+  }
+  return out;
+}
+
+/**
+ * The binds of a `passenger start` launch: the command line over the environment's `PASSENGER_ADDRESS`/`PASSENGER_PORT`
+ * (standalone/config_utils.rb `load_env_config`) over `fallback` (a Passengerfile.json's bind) over the defaults.
+ */
+export function passengerStartBind(
+  a: PassengerStartArgs,
+  env: Record<string, Valued<string>>,
+  ref: SourceRef,
+  fallback?: BindAddress,
+): BindAddress {
+  if (a.socket) return { kind: 'unix', path: a.socket, exposure: 'unix', ref };
+  const host = a.address ?? env.PASSENGER_ADDRESS?.value ?? fallback?.host ?? '0.0.0.0';
+  const portText = a.port ?? env.PASSENGER_PORT?.value ?? String(fallback?.port ?? 3000);
+  const b: BindAddress = { kind: 'tcp', host, exposure: exposureOf(host), ref };
+  if (/^\d+$/.test(portText)) b.port = Number(portText);
+  return b;
+}
+
+/** The Passenger Standalone server a `passenger start` line starts (no Passengerfile.json beside it). */
+export function passengerStartServer(bind: BindAddress, launch: AppServerFacts['launch'], root: string): AppServerFacts {
+  return passThroughServer({
+    name: 'passenger',
+    launch,
+    appTarget: lastSegment(root || '.'),
+    binds: [bind],
+    configFiles: [launch.file],
+    notes: [
+      'Passenger Standalone (`passenger start`): client headers reach the app unchanged; Rack decides the scheme',
+      'passenger start listens on -a/--address (default 0.0.0.0) and -p/--port (default 3000), or -S/--socket',
+    ],
   });
 }

@@ -74,7 +74,32 @@ const NGINX_FCGI = (listen: string) =>
 const HAPROXY_FRONT =
   'defaults\n    mode http\n\nfrontend https_in\n    bind :443 ssl crt /etc/haproxy/site.pem\n    http-request set-header X-Forwarded-Proto https\n    default_backend web\n\nbackend web\n    server nginx 127.0.0.1:8080\n';
 
+const GIN_MAIN = (trusted: string) =>
+  `package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() {\n\tr := gin.Default()\n\tr.SetTrustedProxies([]string{${trusted}})\n\tr.GET("/", func(c *gin.Context) { c.String(200, c.ClientIP()) })\n\tr.Run("127.0.0.1:8080")\n}\n`;
+const GIN_MOD = 'module x\n\ngo 1.21\n\nrequire github.com/gin-gonic/gin v1.9.1\n';
+const NGINX_HTTP_TO = (upstream: string) =>
+  `server {\n  listen 443 ssl;\n  server_name example.com;\n  location / {\n    proxy_pass http://${upstream};\n    proxy_set_header Host $host;\n    proxy_set_header X-Forwarded-Proto $scheme;\n    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n  }\n}\n`;
+
 const cases: Case[] = [
+  {
+    name: 'valid (trap): Gin trusting 127.0.0.1 on the host where nginx proxies to 127.0.0.1:8080: the proxy connects from loopback',
+    files: { 'main.go': GIN_MAIN('"127.0.0.1"'), 'go.mod': GIN_MOD, 'nginx/site.conf': NGINX_HTTP_TO('127.0.0.1:8080') },
+    expect: { count: 0 },
+  },
+  {
+    name: 'valid (trap): the same through an upstream block of loopback servers',
+    files: {
+      'main.go': GIN_MAIN('"127.0.0.1"'),
+      'go.mod': GIN_MOD,
+      'nginx/site.conf': `upstream app {\n  server 127.0.0.1:8080;\n}\n${NGINX_HTTP_TO('app')}`,
+    },
+    expect: { count: 0 },
+  },
+  {
+    name: 'invalid: Gin trusting 127.0.0.1 while nginx proxies from another host (proxy_pass http://10.0.0.5:8080)',
+    files: { 'main.go': GIN_MAIN('"127.0.0.1"'), 'go.mod': GIN_MOD, 'nginx/site.conf': NGINX_HTTP_TO('10.0.0.5:8080') },
+    expect: { count: 1, severity: 'medium', message: /only from loopback/ },
+  },
   {
     name: 'invalid: Symfony front controller without setTrustedProxies behind HAProxy -> nginx on loopback (fix: trust loopback before createFromGlobals)',
     files: { 'public/index.php': SYMFONY_INDEX(), 'nginx/site.conf': NGINX_FCGI('127.0.0.1:8080'), 'haproxy.cfg': HAPROXY_FRONT },
