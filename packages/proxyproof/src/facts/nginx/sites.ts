@@ -564,6 +564,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
     routes,
     siteHeaders: [],
     passesIncoming: passingScopes(server).every((s) => s.passRequestHeaders),
+    underscoreNames: server.underscoreHeaders ? 'keep' : 'drop',
     trust,
     clientAddress:
       ri.from.length > 0
