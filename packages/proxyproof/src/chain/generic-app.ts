@@ -21,6 +21,8 @@ export interface GenericAppEnd {
   text: string;
   /** True when an https request is already http (or scheme-less) when it leaves the last proxy. */
   lost: boolean;
+  /** The last proxy reaches the backend over TLS and sends no scheme header (nginx `proxy_pass https://`). */
+  tls?: boolean;
 }
 
 export function genericAppEnd(trace: Trace, expected: string): GenericAppEnd | undefined {
@@ -37,6 +39,19 @@ export function genericAppEnd(trace: Trace, expected: string): GenericAppEnd | u
   if (!last || (last.kind !== 'proxy' && last.kind !== 'lb')) return undefined;
   const c = last.conveys;
   if (!c || c.scheme === 'unknown') return undefined;
+  // https by the link alone (proxy_pass https://, no scheme header): the backend gets a TLS connection, no header.
+  if (c.scheme === 'https' && c.header === undefined)
+    return {
+      scheme: 'https',
+      step: idx,
+      label: last.label,
+      header: 'TLS connection',
+      ref: c.ref ?? last.ref,
+      lost: false,
+      tls: true,
+      note: 'proxies over TLS, with no X-Forwarded-Proto',
+      text: `The backend is reached over TLS from ${last.label}, which sends it no X-Forwarded-Proto: an app there that reads its own connection believes https; one that reads only X-Forwarded-Proto gets none and builds http:// URLs.`,
+    };
   const header = (c.header ?? 'X-Forwarded-Proto').replace(/(^|-)([a-z])/g, (_m, d: string, ch: string) => d + ch.toUpperCase());
   if (c.scheme === 'https')
     return {

@@ -250,6 +250,13 @@ export interface ProxyHop {
   passesIncoming: boolean;
   /** Headers removed from requests of untrusted peers before the rules run (Caddy X-Forwarded-*). */
   stripsUntrusted?: string[];
+  /**
+   * nginx and a received header name holding `_` (`X_Forwarded_Proto`): `drop` by default (ignore_invalid_headers:
+   * neither passed upstream nor seen by `$http_x_forwarded_proto`); `keep` with `underscores_in_headers on` or
+   * `ignore_invalid_headers off`: passed as written, and `$http_x_forwarded_proto` reads it too (the variable's
+   * lookup maps a name's `-` to `_`, ngx_http_variable_unknown_header). Checked on Debian's nginx 1.22 + gunicorn 20.1.
+   */
+  underscoreNames?: 'drop' | 'keep';
   /** Peers whose forwarded headers this hop trusts (Caddy trusted_proxies); empty: nobody. */
   trustedPeers?: { list: string[]; ref: Ref; missingAt?: Ref };
   clientAddress?: ClientAddressPolicy;

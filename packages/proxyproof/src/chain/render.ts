@@ -189,6 +189,8 @@ export function verdictLine(r: RouteVerdict): string {
     const end = r.trace.unresolved ? genericAppEnd(r.trace, s.expected) : undefined;
     if (end && r.trace.unresolved) {
       const app = `the app there is not linked: ${r.trace.unresolved.what} (${r.trace.unresolved.need})`;
+      if (end.tls)
+        return `verdict: https reaches the backend over TLS from hop ${end.step} (${end.label}), with no X-Forwarded-Proto; the app believes https if it reads its own connection — ${app}`;
       return end.lost
         ? `verdict: https is lost at hop ${end.step} (${end.label}): it sends ${end.scheme === 'absent' ? `no ${end.header}` : `${end.header}: ${end.scheme}`}, so any app behind it builds http:// URLs unless it reads another header; ${app}`
         : `verdict: https reaches the backend as ${end.header}: https from hop ${end.step} (${end.label}); the app believes it only if it trusts ${end.header} from that proxy's address — ${app}`;
@@ -199,7 +201,9 @@ export function verdictLine(r: RouteVerdict): string {
   const scheme =
     s.status === 'correct'
       ? 'correct: the app believes https'
-      : `the app believes ${s.believed} — lost at hop ${s.lostAt?.step ?? '?'} (${s.lostAt?.label ?? '?'}) because ${s.lostAt?.reason ?? '?'}${s.lostAt?.ref && s.lostAt.ref.line > 0 && !s.lostAt.reason.includes(refText(s.lostAt.ref)) ? ` (${refText(s.lostAt.ref)})` : ''}`;
+      : s.refused !== undefined
+        ? `https requests get a ${s.refused} — at hop ${s.lostAt?.step ?? '?'} (${s.lostAt?.label ?? '?'}): ${s.lostAt?.reason ?? '?'}`
+        : `the app believes ${s.believed} — lost at hop ${s.lostAt?.step ?? '?'} (${s.lostAt?.label ?? '?'}) because ${s.lostAt?.reason ?? '?'}${s.lostAt?.ref && s.lostAt.ref.line > 0 && !s.lostAt.reason.includes(refText(s.lostAt.ref)) ? ` (${refText(s.lostAt.ref)})` : ''}`;
   const host = r.host.status === 'lost' ? `; host ${r.host.believed} instead of ${r.host.expected}` : '';
   const loop = r.redirect?.loop ? '; redirect loop' : '';
   return `verdict: ${scheme}${host}${loop}`;

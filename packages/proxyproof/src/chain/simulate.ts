@@ -62,6 +62,20 @@ export interface WireRequest {
   path: string;
   /** Client address carried in a PROXY protocol header. */
   proxyProtocolClient?: string;
+  /**
+   * The separate header lines of a name the previous hop sent more than once (nginx: one line per proxy_set_header;
+   * HAProxy add-header, Apache RequestHeader add), lower-case name; `headers` holds them joined with ", ". Valid only
+   * while that join is still the header's value (headerLines).
+   */
+  lines?: Map<string, string[]>;
+}
+
+/** The header lines of `name` as sent: several where the previous hop sent the name more than once. */
+export function headerLines(req: Pick<WireRequest, 'headers' | 'lines'>, name: string): string[] {
+  const v = req.headers.get(name);
+  if (v === undefined) return [];
+  const ls = req.lines?.get(name);
+  return ls && ls.join(', ') === v ? ls : [v];
 }
 
 export type StepKind = 'client' | 'lb' | 'proxy' | 'app-server' | 'framework';
@@ -109,6 +123,11 @@ export interface Step {
    * `LostAt.trustRef`).
    */
   distrustRef?: Ref;
+  /**
+   * The app server answers this request itself with an error and the app never runs (gunicorn's 400 to scheme header
+   * lines that disagree). The step's scheme is then `http`: an https request gets no https page.
+   */
+  refused?: { status: number; why: string };
   notes: string[];
 }
 
@@ -351,15 +370,25 @@ export function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRo
   }
   // Headers sent upstream.
   const out = new Map<string, string>();
+  const incoming = underscoreView(hop, req.headers);
   if (hop.passesIncoming) {
     for (const [k, v] of req.headers) {
       if (HOP_BY_HOP.includes(k)) continue;
+      if (k.includes('_') && hop.underscoreNames === 'drop') continue;
       if (!peerTrusted && !route.keepsIncoming && hop.stripsUntrusted?.includes(k)) continue;
       out.set(k, v);
     }
   }
   const upstream = route.upstreams[0];
-  const proxyHost = upstream?.address ? addressText(upstream.address) : (upstream?.group ?? upstream?.text ?? '');
+  // nginx's $proxy_host for `proxy_pass http://flask_app` (an upstream block) is the block's name, not a member's
+  // address (ngx_http_proxy_module: the URL's host as written; checked on nginx 1.22,
+  // test/nginx-facts/real-nginx-fragments.test.ts). Apache and Caddy send the chosen member's host instead.
+  const proxyHost =
+    hop.kind === 'nginx' && upstream?.group
+      ? upstream.group
+      : upstream?.address
+        ? addressText(upstream.address)
+        : (upstream?.group ?? upstream?.text ?? '');
   const ctx = {
     scheme: inScheme,
     host,
@@ -368,12 +397,15 @@ export function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRo
     remoteAddr,
     peerAddr,
     proxyHost: proxyHost.replace(/^unix:.*/, 'localhost'),
-    incoming: req.headers,
+    incoming,
     peerTrusted,
     peer: req.peer,
     maps: hop.maps,
   };
   const decided = new Map<string, HeaderRule>();
+  // Names sent as several lines: nginx sends each proxy_set_header of a name as a line of its own (facts/nginx/sites.ts
+  // repeatsAppended), HAProxy add-header and Apache `add` too (newLine); Apache `append` joins into one line.
+  const lines = new Map<string, string[]>();
   for (const rule of route.headers) {
     const name = sentName(route, rule.name);
     if (rule.when && (rule.when === 'tls') !== (inScheme === 'https')) continue;
@@ -400,8 +432,10 @@ export function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRo
     } else if (ev.value === '') {
       if (rule.sendEmpty) out.set(name, '');
       else if (!rule.append) out.delete(name);
-    } else if (rule.append && out.has(name)) out.set(name, `${out.get(name)}, ${ev.value}`);
-    else out.set(name, ev.value);
+    } else if (rule.append && out.has(name)) {
+      if (rule.newLine || hop.kind === 'nginx') lines.set(name, [...(lines.get(name) ?? [out.get(name) as string]), ev.value]);
+      out.set(name, `${out.get(name)}, ${ev.value}`);
+    } else out.set(name, ev.value);
   }
   step.sent = headerObj(out);
   step.conveys = conveyedScheme(route, out, decided, req.headers);
@@ -410,14 +444,46 @@ export function simulateProxy(hop: ProxyHop, listenerIdx: number, route: ProxyRo
   step.conveysHost = {
     host: out.get('host'),
     why: hostRule ? `Host ${hostRule.value ?? '(removed)'}` : 'Host passed as received',
-    ref: hostRule?.ref,
+    // The proxy's default Host (nginx $proxy_host) has no line of its own: the proxying block decides it.
+    ref: hostRule?.from === 'default' ? route.ref : hostRule?.ref,
   };
   if (xfh && out.get('x-forwarded-host')) step.conveysHost.why += `; X-Forwarded-Host ${xfh.value}`;
   const scheme: Scheme = route.protocol === 'https' ? 'https' : 'http';
   return {
     step,
-    out: { scheme, headers: out, peer: { kind: 'unknown' }, peerAddr: '', path: req.path },
+    out: {
+      scheme,
+      headers: out,
+      peer: { kind: 'unknown' },
+      peerAddr: '',
+      path: req.path,
+      ...(lines.size > 0 ? { lines } : {}),
+    },
   };
+}
+
+/**
+ * The received headers as the hop's variables read them (ProxyHop.underscoreNames): an nginx that drops names with
+ * `_` does not see them; one that keeps them reads `X_Forwarded_Proto` as `$http_x_forwarded_proto`.
+ */
+function underscoreView(hop: ProxyHop, headers: Map<string, string>): Map<string, string> {
+  if (!hop.underscoreNames) return headers;
+  let any = false;
+  for (const k of headers.keys()) if (k.includes('_')) any = true;
+  if (!any) return headers;
+  const view = new Map<string, string>();
+  for (const [k, v] of headers) if (!k.includes('_')) view.set(k, v);
+  if (hop.underscoreNames === 'keep')
+    for (const [k, v] of headers) {
+      if (!k.includes('_')) continue;
+      const dashed = k.replace(/_/g, '-');
+      // $proxy_add_x_forwarded_for reads nginx's own X-Forwarded-For slot, filled only under the dashed name.
+      if (dashed === 'x-forwarded-for') view.set(k, v);
+      // The variable takes the first line that matches: a proxy in front sends its own proxy_set_header lines
+      // before the client's headers it passes on, so its underscored line wins over a client's dashed one.
+      else view.set(dashed, v);
+    }
+  return view;
 }
 
 /**
@@ -614,6 +680,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
   let schemeWhy = `no forwarded scheme used; the connection is ${req.scheme}`;
   let schemeRef: Ref | undefined;
   let envHttps = false;
+  let refused: Step['refused'];
   let client = req.peerAddr;
   let clientWhy = 'the TCP peer (REMOTE_ADDR)';
   let appHeaders = req.headers;
@@ -665,17 +732,34 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
         : `wsgi.url_scheme = ${req.scheme}: no secure scheme header received`;
       schemeRef = has ? trustRef : app.ref;
     } else {
-      let found = false;
+      // gunicorn (http/message.py parse_headers, 20.1 through 23): each header LINE of a secure scheme header gives
+      // https when it equals the configured value, else http; the first sets the scheme, and any later line that
+      // disagrees raises InvalidSchemeHeaders: a 400 "Contradictory scheme headers", the app never runs. Two lines
+      // of one name that agree (`$scheme` and `https` on TLS) are https. Checked on Debian's nginx 1.22 + gunicorn 20.1.
+      let found: { h: string; got: string; s: Scheme } | undefined;
       for (const [h, v] of Object.entries(app.schemeHeaders.value)) {
-        const got = req.headers.get(h);
-        if (got === undefined) continue;
-        const s: Scheme = got === v ? 'https' : 'http';
-        if (found && s !== scheme) {
-          notes.push('conflicting secure scheme headers: gunicorn answers 400 Bad Request (InvalidSchemeHeaders)');
+        for (const got of headerLines(req, h)) {
+          const s: Scheme = got.trim() === v ? 'https' : 'http';
+          if (found && s !== found.s) {
+            if (app.kind === 'gunicorn') {
+              refused = {
+                status: 400,
+                why: `gunicorn answers 400 Bad Request "Contradictory scheme headers": ${found.h}: ${found.got} says ${found.s} but ${h}: ${got} says ${s} (from ${who}, trusted: ${trustText(app)})`,
+              };
+            } else notes.push('conflicting secure scheme headers: the server refuses the request');
+            continue;
+          }
+          if (!found) {
+            found = { h, got, s };
+            scheme = s;
+            schemeWhy = `${h}: ${req.headers.get(h)} from ${who}, trusted (${trustText(app)})`;
+            schemeRef = trustRef;
+          }
         }
-        found = true;
-        scheme = s;
-        schemeWhy = `${h}: ${got} from ${who}, trusted (${trustText(app)})`;
+      }
+      if (refused) {
+        scheme = 'http';
+        schemeWhy = refused.why;
         schemeRef = trustRef;
       }
       if (!found) {
@@ -764,6 +848,7 @@ function simulateAppServer(app: AppServer, req: WireRequest): { step: Step; view
     client,
     clientWhy,
     sent: headerObj(appHeaders),
+    ...(refused ? { refused } : {}),
     // php-fpm loses the scheme only where no forwarded scheme reaches PHP either: with X-Forwarded-Proto or
     // Forwarded in the request, the framework behind it (its trusted proxies) is where it is kept or lost.
     passive:
@@ -1348,8 +1433,19 @@ function finishAtApp(app: AppServer, req: WireRequest, trace: Trace, url: URL, h
   const { step, view } = simulateAppServer(app, req);
   trace.steps.push(step);
   const fw = defaultFramework(app);
-  if (fw) trace.steps.push(simulateFramework(fw, app, view, url, hostile));
-  else {
+  if (fw) {
+    const f = simulateFramework(fw, app, view, url, hostile);
+    if (step.refused) {
+      // The app server answered with its error: the framework never runs, so its settings decide nothing (a Django
+      // SECURE_PROXY_SSL_HEADER that would read https is not reached); passive so the verdict names the server.
+      f.scheme = 'http';
+      f.schemeWhy = `never runs: ${app.label} answers ${step.refused.status} first`;
+      f.schemeRef = step.schemeRef;
+      f.passive = true;
+      f.redirect = undefined;
+    }
+    trace.steps.push(f);
+  } else {
     trace.steps.push({
       kind: 'framework',
       label: 'app (framework not found)',

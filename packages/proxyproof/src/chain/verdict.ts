@@ -42,6 +42,8 @@ export interface SchemeVerdict {
   expected: Scheme;
   believed: Scheme | 'unknown';
   lostAt?: LostAt;
+  /** The app server at `lostAt` answers https requests with this error status itself (Step.refused): no page. */
+  refused?: number;
   /**
    * The route ends at an app the chain could not link (chain/generic-app.ts): what the last proxy tells whatever
    * listens there. Scheme-less or http there makes the route `lost` at that proxy (an app behind it builds http://
@@ -185,6 +187,7 @@ export function schemeVerdict(t: Trace, expected: Scheme): SchemeVerdict {
         expected,
         believed,
         lostAt: { step: i, label: s.label, reason, ref, ...(s.distrustRef ? { trustRef: s.distrustRef } : {}) },
+        ...(s.refused ? { refused: s.refused.status } : {}),
       };
     }
   }

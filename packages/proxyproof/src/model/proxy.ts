@@ -59,6 +59,8 @@ export interface ProxySite {
   passesIncoming: boolean;
   /** Headers dropped from requests of untrusted peers before the rules run (Caddy, Traefik X-Forwarded-*). */
   stripsUntrusted?: string[];
+  /** What the site does with a received header name holding `_` (ProxyHop.underscoreNames); unset: kept as is. */
+  underscoreNames?: 'drop' | 'keep';
   trust: PeerTrust;
   clientAddress?: ClientAddressPolicy;
   /** A site that redirects plain-HTTP requests to https (see ProxyHop.redirectsToHttps). */

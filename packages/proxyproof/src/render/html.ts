@@ -80,6 +80,8 @@ function routeSentence(r: RouteVerdict): string {
     return `An HTTPS request to ${r.url} reaches ${app} with host ${r.host.believed ?? '?'} instead of ${r.host.expected}${r.host.lostAt ? ` — lost at ${r.host.lostAt.label}: ${r.host.lostAt.reason}` : ''}.`;
   if (r.spoofable.length)
     return `${r.url} reaches ${app} correctly, but ${r.spoofable[0]?.from} can forge its ${r.spoofable[0]?.what.join(' and ')}.`;
+  if (r.scheme.status === 'delivered' && r.scheme.arrives?.header === 'TLS connection')
+    return `An HTTPS request to ${r.url} reaches ${app} over TLS, with no X-Forwarded-Proto: the app believes https if it reads its own connection.`;
   if (r.scheme.status === 'delivered' && r.scheme.arrives)
     return `An HTTPS request to ${r.url} reaches ${app} with ${r.scheme.arrives.header}: https: the app believes https if it trusts that header from the proxy.`;
   if (r.scheme.status === 'unknown')

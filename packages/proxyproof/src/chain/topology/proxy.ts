@@ -28,6 +28,7 @@ export function siteHop(kind: ProxyKind, s: ProxySite): ProxyHop {
     routes: s.mode === 'tcp' ? s.routes.map((r) => ({ ...r, headers: [] })) : s.routes,
     passesIncoming: s.passesIncoming,
     stripsUntrusted: s.stripsUntrusted,
+    ...(s.underscoreNames ? { underscoreNames: s.underscoreNames } : {}),
     trustedPeers,
     clientAddress: s.clientAddress,
     ...(s.peerSnat ? { peerSnat: s.peerSnat } : {}),

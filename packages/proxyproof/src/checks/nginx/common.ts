@@ -879,3 +879,92 @@ export function httpLevelAnchor(
   const text = sourceLines(facts, server.ref.file, first)?.[0] as string;
   return { file: displayFile(facts, server.ref.file), line: first, text };
 }
+
+const LOOPBACK_LISTEN = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/i;
+
+/** A server whose every listen is on a loopback address or a unix socket: only this machine's processes connect. */
+function loopbackOnly(server: NginxServer): boolean {
+  return (
+    server.listens.length > 0 &&
+    server.listens.every((l) => !l.defaulted && !l.portUnknown && (l.unix !== undefined || LOOPBACK_LISTEN.test(l.address)))
+  );
+}
+
+/** Listen keys a pass target or a listen stands for: `unix:PATH`, or `lo:PORT` for any loopback address. */
+function passKeys(p: NginxScope['pass']): string[] {
+  if (p?.kind !== 'proxy' || p.variable) return [];
+  const targets =
+    p.upstream?.servers.map((s) => ({ host: s.host, port: s.port, unix: s.unix })) ??
+    (p.host || p.unix ? [{ host: p.host, port: p.port ?? (p.scheme === 'https' ? 443 : 80), unix: p.unix }] : []);
+  return targets.flatMap((t) =>
+    t.unix !== undefined ? [`unix:${t.unix}`] : t.host !== undefined && LOOPBACK_LISTEN.test(t.host) ? [`lo:${t.port}`] : [],
+  );
+}
+
+/** Per model: each loopback-only server's outer servers and the scopes of theirs that reach it (one pass, memoised). */
+const outerIndex = new WeakMap<NginxModel, Map<NginxServer, Array<{ server: NginxServer; scope: NginxScope }>>>();
+
+function outersOf(model: NginxModel, server: NginxServer): Array<{ server: NginxServer; scope: NginxScope }> {
+  let idx = outerIndex.get(model);
+  if (!idx) {
+    idx = new Map();
+    const byKey = new Map<string, NginxServer[]>();
+    for (const s of model.servers) {
+      if (!loopbackOnly(s)) continue;
+      for (const l of s.listens) {
+        const k = `${s.http}|${l.unix !== undefined ? `unix:${l.unix}` : `lo:${l.port}`}`;
+        byKey.set(k, [...(byKey.get(k) ?? []), s]);
+      }
+    }
+    if (byKey.size > 0)
+      for (const o of model.servers)
+        for (const scope of o.scopes)
+          for (const k of passKeys(scope.pass))
+            for (const inner of byKey.get(`${o.http}|${k}`) ?? [])
+              if (inner !== o) idx.set(inner, [...(idx.get(inner) ?? []), { server: o, scope }]);
+    outerIndex.set(model, idx);
+  }
+  return idx.get(server) ?? [];
+}
+
+/**
+ * The servers of this nginx that proxy to `server` when it listens only on loopback (or a unix socket): an inner
+ * server of a two-level config (an outer TLS server → `proxy_pass http://127.0.0.1:8080` → this one). Its requests
+ * come from those servers, not from clients: `$http_x_forwarded_proto` and `$host` there are what the outer server
+ * sent. Empty when the server is reachable otherwise (any non-loopback listen) or no server of the tree proxies to it.
+ */
+export function outerServersOf(model: NginxModel, server: NginxServer): NginxServer[] {
+  return [...new Set(outersOf(model, server).map((x) => x.server))];
+}
+
+/** The loopback-only servers of this nginx a scope proxies to (the reverse of outerServersOf). */
+export function innerServersOf(model: NginxModel, server: NginxServer, scope: NginxScope): NginxServer[] {
+  const keys = new Set(passKeys(scope.pass));
+  if (keys.size === 0) return [];
+  return model.servers.filter(
+    (s) =>
+      s !== server &&
+      s.http === server.http &&
+      loopbackOnly(s) &&
+      s.listens.some((l) => keys.has(l.unix !== undefined ? `unix:${l.unix}` : `lo:${l.port}`)),
+  );
+}
+
+/**
+ * The inner server's requests all come from outer servers of this nginx (outerServersOf), and every outer location
+ * that proxies to it sets `name` itself (any case; written with underscores counts when the inner server keeps such
+ * names, `underscores_in_headers on`): the value the inner server reads is the outer server's, not a client's.
+ */
+export function outerServersSet(model: NginxModel, server: NginxServer, name: string): boolean {
+  const outers = outersOf(model, server);
+  const want = name.toLowerCase();
+  return (
+    outers.length > 0 &&
+    outers.every(({ scope }) =>
+      (scope.headers.proxy?.entries ?? []).some((e) => {
+        const n = e.name.toLowerCase();
+        return e.value !== '' && (n === want || (server.underscoreHeaders !== undefined && n.replace(/_/g, '-') === want));
+      }),
+    )
+  );
+}

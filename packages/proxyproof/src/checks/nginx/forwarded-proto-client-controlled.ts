@@ -19,6 +19,7 @@ import {
   forEachHeaderUse,
   listJoin,
   NGINX_DOCS,
+  outerServersSet,
   podBehindL7Entry,
   refEvidence,
   replaceDirectiveFix,
@@ -82,6 +83,10 @@ function run(facts: Facts): Finding[] {
   forEachHeaderUse(model, ['proxy'], schemeHeaders, false, ({ server, scope, entry: e }) => {
     const trace = traceValue(model, server, schemeExpression(e));
     if (trace.clientVariables.length === 0 || trace.guarded) return;
+    // An inner server on loopback that only this nginx's own servers reach, each setting the header the variable
+    // reads: the value is the outer server's, not a client's (issue 12: a tree fixed as advised goes clean).
+    const readNames = trace.clientVariables.map((v) => /^\$?http_(.+)$/.exec(v)?.[1]?.replace(/_/g, '-'));
+    if (readNames.every((n) => n !== undefined && outerServersSet(model, server, n))) return;
     const ref = e.ref;
     const http = model.https[server.http];
     const defs = (http?.variables ?? []).filter((d) => trace.variables.includes(d.name));

@@ -84,7 +84,15 @@ function run(facts: Facts): Finding[] {
           ),
         );
       }
-      evidence.push(...listenEvidence(facts, tls, 'TLS ends here, so the upstream connection is plain HTTP'));
+      evidence.push(
+        ...listenEvidence(
+          facts,
+          tls,
+          scope.pass.scheme === 'https'
+            ? 'TLS ends here; the upstream connection is TLS again (proxy_pass https://), with no X-Forwarded-Proto'
+            : 'TLS ends here, so the upstream connection is plain HTTP',
+        ),
+      );
       const passthrough = scope.passRequestHeaders
         ? ' nginx also passes a client-sent X-Forwarded-Proto through unchanged, so a client can claim either scheme.'
         : '';
@@ -127,12 +135,15 @@ function run(facts: Facts): Finding[] {
           ...(severity ? { severity } : {}),
           message:
             `${scopeName(facts, server, scope)} is reached over TLS but proxies to ${describePass(scope)} ` +
-            `with only ${listJoin(sent)}: no X-Forwarded-Proto (or Forwarded), so the application believes every request is plain http.` +
+            `with only ${listJoin(sent)}: no X-Forwarded-Proto (or Forwarded), so ${scope.pass.scheme === 'https' ? 'an application that reads only that header' : 'the application'} believes every request is plain http.` +
             passthrough +
             context,
           evidence,
           why:
-            'nginx ends TLS and talks plain HTTP to the app. Without X-Forwarded-Proto the app (Django, Flask, Rails, Express...) builds http:// URLs ' +
+            (scope.pass.scheme === 'https'
+              ? 'nginx ends TLS and opens a TLS connection of its own to the upstream. An app that reads X-Forwarded-Proto rather than its connection then '
+              : 'nginx ends TLS and talks plain HTTP to the app. Without X-Forwarded-Proto the app (Django, Flask, Rails, Express...) ') +
+            'builds http:// URLs ' +
             '(mixed content), redirects HTTPS requests to https again with SECURE_SSL_REDIRECT (ERR_TOO_MANY_REDIRECTS), ' +
             'fails CSRF origin checks and issues cookies without Secure.',
           fix: bothRenderings

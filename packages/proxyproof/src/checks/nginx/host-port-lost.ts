@@ -19,6 +19,7 @@ import {
   entryEvidence,
   listenEvidence,
   NGINX_DOCS,
+  outerServersOf,
   replaceDirectiveFix,
   scopeName,
   terminatorEvidence,
@@ -87,6 +88,9 @@ function run(facts: Facts): Finding[] {
     // Behind another proxy of the tree (HAProxy, Apache, Caddy... forwarding to this listener) the port the
     // browser used is that proxy's: adding nginx's own port would put it into every URL (lab scenario 44).
     if (odd.some((l) => frontedByProxy(facts, l.port as number))) continue;
+    // An inner server on loopback reached only through this nginx's own servers: its Host is the one the outer
+    // server sent (the public name, the outer's own findings judge it), never its own port.
+    if (outerServersOf(model, server).length > 0) continue;
     for (const scope of passingScopes(server)) {
       const kind = scope.pass?.kind;
       if (!kind || kind === 'grpc') continue;

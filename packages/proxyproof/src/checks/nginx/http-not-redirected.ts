@@ -6,7 +6,15 @@ import { displayFile, type NginxServer, nginxModel, passingScopes } from '../../
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
 import type { Finding } from '../../model/finding.js';
-import { blockEvidence, describePass, indentOf, listenEvidence, NGINX_DOCS, plainRedirectedToHttps } from './common.js';
+import {
+  blockEvidence,
+  describePass,
+  indentOf,
+  listenEvidence,
+  NGINX_DOCS,
+  outerServersOf,
+  plainRedirectedToHttps,
+} from './common.js';
 
 const meta: CheckMeta = {
   id: 'nginx/http-not-redirected',
@@ -45,6 +53,9 @@ function run(facts: Facts): Finding[] {
       if (twin) break;
     }
     if (!twin || plainRedirectedToHttps(plain)) continue;
+    // An inner server on loopback that only this nginx's own servers reach: no browser sends it plain HTTP, and a
+    // redirect there would answer the outer server's proxied requests (a loop).
+    if (outerServersOf(model, plain).length > 0) continue;
     if (!twin) continue;
     const proxying = passingScopes(plain).filter((s) => !ACME.test(s.match));
     const first = proxying[0];

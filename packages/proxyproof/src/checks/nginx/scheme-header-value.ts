@@ -21,6 +21,7 @@ import {
   entryEvidence,
   forEachHeaderUse,
   INCLUDED_SOMEWHERE,
+  innerServersOf,
   listenUnknown,
   NGINX_DOCS,
   replaceDirectiveFix,
@@ -196,6 +197,10 @@ function run(facts: Facts): Finding[] {
             : 'low';
     const over = server.tls || unknown ? 'for an HTTPS request' : 'here (this server only answers plain HTTP)';
     const underscore = meant !== undefined && underscoreSchemeHeader(e.name) === meant;
+    // To an inner server of this nginx that keeps underscored names (`underscores_in_headers on`): its
+    // `$http_x_forwarded_proto` reads the line (real nginx 1.22), so the header arrives where it is read.
+    const inner = underscore ? innerServersOf(model, server, scope) : [];
+    if (inner.length > 0 && inner.every((s) => s.underscoreHeaders !== undefined)) return;
     const problem = underscore
       ? underscoreNote(e.name, meant)
       : meant

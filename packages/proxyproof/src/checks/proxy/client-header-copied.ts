@@ -8,7 +8,7 @@
  */
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Finding, Severity } from '../../model/finding.js';
-import { ev, everySite, PROXY_DOCS } from './common.js';
+import { ev, everySite, fedByOwnSites, PROXY_DOCS } from './common.js';
 
 const meta: CheckMeta = {
   id: 'proxy/client-header-copied',
@@ -35,6 +35,8 @@ export const proxyClientHeaderCopied: Check = {
           if (r.value === null || !r.value.includes('{in:') || !FORWARDING.test(r.name)) continue;
           const reads = [...r.value.matchAll(/\{in:([^}]+)\}/g)].map((m) => m[1] as string);
           if (reads.length === 0) continue;
+          // Only this config's own sites reach the site, and each sets every header copied here: no client chooses it.
+          if (reads.every((n) => fedByOwnSites(config, site, n))) continue;
           const key = `${r.ref.file}:${r.ref.line}`;
           if (seen.has(key)) continue;
           seen.add(key);

@@ -191,3 +191,26 @@ export function plainRequestValue(
   }
   return { values, by };
 }
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[?::1\]?|localhost)$/i;
+
+/**
+ * A site listening only on loopback that other sites of the same config proxy to, each setting `name` itself (an
+ * outer TLS server → `proxy_pass http://127.0.0.1:8080` → this one): what it reads from the request under that
+ * name is the outer site's value, not a client's (checks/nginx/common.ts outerServersSet, in neutral terms).
+ */
+export function fedByOwnSites(config: ProxyConfigFacts, site: ProxySite, name: string): boolean {
+  if (site.listeners.length === 0 || !site.listeners.every((l) => l.address !== undefined && LOOPBACK.test(l.address)))
+    return false;
+  const ports = new Set(site.listeners.map((l) => l.port));
+  const want = name.toLowerCase();
+  const feeding = config.sites
+    .filter((o) => o !== site)
+    .flatMap((o) => o.routes)
+    .filter((r) =>
+      r.upstreams.some((u) => u.address?.kind === 'tcp' && LOOPBACK.test(u.address.host) && ports.has(u.address.port)),
+    );
+  // Written with underscores counts where the site keeps such names (nginx `underscores_in_headers on`).
+  const named = (n: string) => n === want || (site.underscoreNames === 'keep' && n.replace(/_/g, '-') === want);
+  return feeding.length > 0 && feeding.every((r) => r.headers.some((h) => h.value !== null && named(h.name.toLowerCase())));
+}

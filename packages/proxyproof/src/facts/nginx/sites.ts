@@ -578,6 +578,7 @@ function siteOf(facts: Facts, model: NginxModel, server: NginxServer, block: Htt
     routes,
     siteHeaders: [],
     passesIncoming: everyPassesRequestHeaders(passing),
+    underscoreNames: server.underscoreHeaders ? 'keep' : 'drop',
     trust,
     clientAddress:
       ri.from.length > 0

@@ -123,6 +123,17 @@ describe('two header lines of one name at real app servers', { skip: have ? fals
     const xfp = await rawRequest(port, XFP2);
     assert.match(xfp.status, / 400 /);
     assert.match(xfp.body, /Contradictory scheme headers/);
+    // Each line is compared on its own (http/message.py): two lines that agree are https (nginx's `$scheme` and a
+    // literal `https` on TLS; chain/simulate.ts headerLines), and X-Forwarded-Proto https beside X-Forwarded-Ssl off
+    // (both default secure_scheme_headers) is a 400 too.
+    const same = await rawRequest(port, ['Host: a.example', 'X-Forwarded-Proto: https', 'X-Forwarded-Proto: https']);
+    assert.equal(JSON.parse(same.body)['wsgi.url_scheme'], 'https');
+    const ssl = await rawRequest(port, ['Host: a.example', 'X-Forwarded-Proto: https', 'X-Forwarded-Ssl: off']);
+    assert.match(ssl.status, / 400 /);
+    assert.match(ssl.body, /Contradictory scheme headers/);
+    // Trap: both lines say http (a plain request): no contradiction, http.
+    const plain = await rawRequest(port, ['Host: a.example', 'X-Forwarded-Proto: http', 'X-Forwarded-Ssl: off']);
+    assert.equal(JSON.parse(plain.body)['wsgi.url_scheme'], 'http');
   });
 
   test("Django 3.2's host validation refuses the Host gunicorn joins from two lines, even one value twice", () => {
