@@ -1026,8 +1026,10 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     // A Caddy that already keeps X-Forwarded-* from every peer (before 2.5, which has no trusted_proxies) loses the
     // scheme for another reason: trusting is no fix there.
     if (hop.trustedPeers?.list.includes('0.0.0.0/0')) continue;
-    // Per handler (`reverse_proxy ... { trusted_proxies ... }`): the form every Caddy 2.6 accepts (the global
-    // `servers { trusted_proxies static ... }` needs 2.6.3+), written at the route's own reverse_proxy line.
+    // Per handler (`reverse_proxy ... { trusted_proxies ... }`): the form every Caddy 2.5+ accepts (the global
+    // `servers { trusted_proxies static ... }` needs 2.6.3+, and the plan does not know the version), written at the
+    // route's own reverse_proxy line; where that line is not one this edit can rewrite, the same line to put in
+    // each reverse_proxy block, without a place.
     // The route of this hop the trace went through (the verdict's own route is the first hop's).
     const route =
       hop.routes.find((x) => x.id === r.routeId) ??
@@ -1042,14 +1044,14 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     const peers = caddyTrustPeers(t, hop);
     out.push({
       id: `caddy-trust:${hop.id}`,
-      title: `${hop.label}: trust X-Forwarded-* from the proxy in front (trusted_proxies)`,
+      title: `${hop.label}: trust X-Forwarded-* from the proxy in front (trusted_proxies${oneLine || opens ? '' : ' in each reverse_proxy block, Caddy 2.5+'})`,
       ref: (oneLine || opens) && route ? route.ref : hop.ref,
       after: Boolean(opens),
       lines: oneLine
         ? [`${oneLine} {`, `trusted_proxies ${peers.text}`, '}']
         : opens
           ? [`trusted_proxies ${peers.text}`]
-          : ['servers {', `    trusted_proxies static ${peers.text}`, '}'],
+          : [`trusted_proxies ${peers.text}`],
       placement: oneLine ? 'replace' : opens ? 'after' : undefined,
       cost: 1,
       apply(tt) {
