@@ -314,16 +314,18 @@ export function readCaddyfile(
           if (sn === 'transport' && (sub.block ?? []).some((t) => t.args[0]?.text === 'tls')) tlsTransport = true;
           // `header_down Location <regexp> <replacement>`: Caddy's headers handler `response.replace` with
           // `search_regexp` (`caddy adapt` 2.6.2), applied to the backend's redirect on its way back.
-          if (sn === 'header_down' && sa.length >= 3 && /^location$/i.test(sa[0] ?? '')) {
-            const pattern = readRe2(sa[1] as string);
+          // Any `header_up`/`header_down <field> <regexp> <replacement>` is compiled when Caddy loads the config
+          // (headers.go Provision): one pattern RE2 rejects stops it, whatever the field.
+          const pattern = (sn === 'header_down' || sn === 'header_up') && sa.length >= 3 ? readRe2(sa[1] as string) : undefined;
+          if (pattern?.kind === 'refused')
+            refusals.push({
+              line: sub.line,
+              message: `${sn} ${sa[0]} ${sa[1]}: not a Go (RE2) regular expression (${pattern.why}): Caddy refuses to load this config ("error parsing regexp": caddy adapt accepts it, caddy validate and caddy run do not)`,
+            });
+          if (pattern?.kind === 'opaque' && pattern.warning)
+            refusals.push({ line: sub.line, message: `${sn} ${sa[0]} ${sa[1]}: ${pattern.warning}` });
+          if (pattern && sn === 'header_down' && /^location$/i.test(sa[0] ?? ''))
             redirectRewrites.push({ kind: 'replace', search: sa[1] as string, replace: sa[2] as string, ref: sref, pattern });
-            // Caddy compiles the regexp when it loads the config (headers.go Provision): one RE2 rejects stops it.
-            if (pattern.kind === 'refused')
-              refusals.push({
-                line: sub.line,
-                message: `header_down ${sa[0]} ${sa[1]}: not a Go (RE2) regular expression (${pattern.why}): Caddy refuses to load this config ("error parsing regexp": caddy adapt accepts it, caddy validate and caddy run do not)`,
-              });
-          }
           // `env HTTPS on` directly in php_fastcgi, or in its `transport fastcgi { env … }`.
           const envLines =
             sn === 'env'
