@@ -308,6 +308,30 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
       adds.map(([n]) => n),
       adds.map(([n, v]) => headerLine(route, n, v)),
     );
+    // An Ingress served by ingress-nginx (topology/kube.ts `isIngressNginxHop`): its route is YAML, where an nginx
+    // directive cannot go. The controller passes the client's X-Forwarded-* because of its ConfigMap's (or Helm
+    // values' controller.config) `use-forwarded-headers: "true"`; "false" makes it write its own, as the
+    // ingress-nginx checks' fix says. Advice at that line (the checks' patch writes it with the file's indentation).
+    const trustLine = hop.trustedPeers?.ref;
+    if (hop.id.startsWith('ingress:') && hop.kind === 'nginx') {
+      const setting = trustLine && /use-forwarded-headers/.test(trustLine.snippet ?? '') ? trustLine : undefined;
+      out.push({
+        id: `nginx-overwrite:${hop.id}/${route.id}`,
+        title: `${hop.label}: the controller is the edge: stop believing client-sent ${adds.map((a) => a[0]).join(', ')} (ingress-nginx use-forwarded-headers: "false" in its ConfigMap or Helm values controller.config)`,
+        ref: setting ?? trustLine ?? hop.ref,
+        lines: ['use-forwarded-headers: "false"'],
+        cost: 1,
+        apply(tt) {
+          const rr = findRoute(tt, hop.id, route.id);
+          if (!rr) return;
+          for (const [n, , tv] of adds) {
+            rr.headers = rr.headers.filter((h) => sentName(rr, h.name) !== n.toLowerCase());
+            rr.headers.push({ name: n, value: tv, ref: setting ?? rr.ref, from: 'route' });
+          }
+        },
+      });
+      continue;
+    }
     out.push({
       id: `nginx-overwrite:${hop.id}/${route.id}`,
       title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}${replaces ? '' : redeclaredNote(insert.redeclared)}`,
