@@ -308,6 +308,30 @@ function nginxHeaderCandidates(t: Topology, v: ChainVerdict): Candidate[] {
       adds.map(([n]) => n),
       adds.map(([n, v]) => headerLine(route, n, v)),
     );
+    // An Ingress served by ingress-nginx (topology/kube.ts `isIngressNginxHop`): its route is YAML, where an nginx
+    // directive cannot go. The controller passes the client's X-Forwarded-* because of its ConfigMap's (or Helm
+    // values' controller.config) `use-forwarded-headers: "true"`; "false" makes it write its own, as the
+    // ingress-nginx checks' fix says. Advice at that line (the checks' patch writes it with the file's indentation).
+    const trustLine = hop.trustedPeers?.ref;
+    if (hop.id.startsWith('ingress:') && hop.kind === 'nginx') {
+      const setting = trustLine && /use-forwarded-headers/.test(trustLine.snippet ?? '') ? trustLine : undefined;
+      out.push({
+        id: `nginx-overwrite:${hop.id}/${route.id}`,
+        title: `${hop.label}: the controller is the edge: stop believing client-sent ${adds.map((a) => a[0]).join(', ')} (ingress-nginx use-forwarded-headers: "false" in its ConfigMap or Helm values controller.config)`,
+        ref: setting ?? trustLine ?? hop.ref,
+        lines: ['use-forwarded-headers: "false"'],
+        cost: 1,
+        apply(tt) {
+          const rr = findRoute(tt, hop.id, route.id);
+          if (!rr) return;
+          for (const [n, , tv] of adds) {
+            rr.headers = rr.headers.filter((h) => sentName(rr, h.name) !== n.toLowerCase());
+            rr.headers.push({ name: n, value: tv, ref: setting ?? rr.ref, from: 'route' });
+          }
+        },
+      });
+      continue;
+    }
     out.push({
       id: `nginx-overwrite:${hop.id}/${route.id}`,
       title: `${hop.label}: overwrite client-sent ${adds.map((a) => a[0]).join(', ')} in ${route.match}${replaces ? '' : redeclaredNote(insert.redeclared)}`,
@@ -1069,8 +1093,10 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     // A Caddy that already keeps X-Forwarded-* from every peer (before 2.5, which has no trusted_proxies) loses the
     // scheme for another reason: trusting is no fix there.
     if (hop.trustedPeers?.list.includes('0.0.0.0/0')) continue;
-    // Per handler (`reverse_proxy ... { trusted_proxies ... }`): the form every Caddy 2.6 accepts (the global
-    // `servers { trusted_proxies static ... }` needs 2.6.3+), written at the route's own reverse_proxy line.
+    // Per handler (`reverse_proxy ... { trusted_proxies ... }`): the form every Caddy 2.5+ accepts (the global
+    // `servers { trusted_proxies static ... }` needs 2.6.3+, and the plan does not know the version), written at the
+    // route's own reverse_proxy line; where that line is not one this edit can rewrite, the same line to put in
+    // each reverse_proxy block, without a place.
     // The route of this hop the trace went through (the verdict's own route is the first hop's).
     const route =
       hop.routes.find((x) => x.id === r.routeId) ??
@@ -1085,14 +1111,14 @@ function caddyCandidates(t: Topology, v: ChainVerdict): Candidate[] {
     const peers = caddyTrustPeers(t, hop);
     out.push({
       id: `caddy-trust:${hop.id}`,
-      title: `${hop.label}: trust X-Forwarded-* from the proxy in front (trusted_proxies)`,
+      title: `${hop.label}: trust X-Forwarded-* from the proxy in front (trusted_proxies${oneLine || opens ? '' : ' in each reverse_proxy block, Caddy 2.5+'})`,
       ref: (oneLine || opens) && route ? route.ref : hop.ref,
       after: Boolean(opens),
       lines: oneLine
         ? [`${oneLine} {`, `trusted_proxies ${peers.text}`, '}']
         : opens
           ? [`trusted_proxies ${peers.text}`]
-          : ['servers {', `    trusted_proxies static ${peers.text}`, '}'],
+          : [`trusted_proxies ${peers.text}`],
       placement: oneLine ? 'replace' : opens ? 'after' : undefined,
       cost: 1,
       apply(tt) {

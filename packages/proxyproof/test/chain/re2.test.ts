@@ -43,6 +43,21 @@ const PATTERNS: Array<{
   { re: '(?U)^h.*p', kind: 'opaque', caddyAccepts: true },
   // `(?<name>` is Go 1.22+: Debian's caddy (older Go) refuses it, a newer build accepts it: left opaque.
   { re: '(?<s>http)://', kind: 'opaque', caddyAccepts: false },
+  // Audit 13 r18 gap 4, each against real caddy 2.6.2: refused by Go, formerly read as opaque (no warning) or ok.
+  { re: '(?P<', kind: 'refused', caddyAccepts: false },
+  { re: '[[:alpha:]', kind: 'refused', caddyAccepts: false },
+  { re: '(?i', kind: 'refused', caddyAccepts: false },
+  { re: 'a**', kind: 'refused', caddyAccepts: false },
+  { re: 'a{2}{3}', kind: 'refused', caddyAccepts: false },
+  { re: '*a', kind: 'refused', caddyAccepts: false },
+  // Go's repeat limit is 1000: the boundary is accepted (trap), one more refused.
+  { re: 'x{1000,2000}', kind: 'refused', caddyAccepts: false },
+  { re: 'x{1001}', kind: 'refused', caddyAccepts: false },
+  { re: 'x{2,1000}', kind: 'ok', caddyAccepts: true },
+  // Traps: a lazy repetition is one operator, not two; a `{` that is no count is a literal.
+  { re: 'a*?b', kind: 'ok', caddyAccepts: true },
+  { re: 'a{,3}', kind: 'ok', caddyAccepts: true },
+  { re: 'a(?i)b', kind: 'opaque', caddyAccepts: true },
 ];
 
 describe('readRe2 and Go expansion', () => {
@@ -59,6 +74,29 @@ describe('readRe2 and Go expansion', () => {
     assert.equal(r.kind, 'ok');
     if (r.kind !== 'ok') return;
     assert.equal(goReplaceAll('http://a', r.source, r.flags, '$$1-$-${2}-${1}s'), '$1-$--httpsa');
+  });
+
+  test('quoted Caddyfile tokens keep a backslash before anything but a quote (caddy adapt: "\\\\8" is the regexp \\\\8)', () => {
+    const src =
+      'example.com\nreverse_proxy 127.0.0.1:8000 {\n\theader_down Location "\\\\" "x"\n\theader_down Location "\\\\8" "x"\n\theader_down Location "\\d+\\"q" "x"\n}\n';
+    const { errors, config } = readCaddyfile('Caddyfile', src);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      config.sites[0]?.routes[0]?.redirectRewrites?.map((r) => (r.kind === 'replace' ? r.search : '')),
+      ['\\\\', '\\\\8', '\\d+"q'],
+    );
+  });
+
+  test('(?<name>: no note, a warning that a Caddy built with Go before 1.22 refuses it; any header_up/down field is compiled', () => {
+    const src =
+      'example.com\nreverse_proxy 127.0.0.1:8000 {\n\theader_down Location (?<s>http):// https://\n\theader_down Set-Cookie a** b\n}\n';
+    const { errors } = readCaddyfile('Caddyfile', src);
+    assert.deepEqual(
+      errors.map((e) => e.line),
+      [3, 4],
+    );
+    assert.match(errors[0]?.message ?? '', /Go before 1\.22 .*refuses.*\(\?P<s>/);
+    assert.match(errors[1]?.message ?? '', /header_down Set-Cookie a\*\*: .*invalid nested repetition.*Caddy refuses/);
   });
 
   test('the Caddyfile reader reports a refused pattern with its line, and no other header_down line', () => {

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { goReplaceAll, readRe2 } from '../../src/chain/re2.js';
 import { readApache } from '../../src/collectors/apache/collector.js';
 import { readCaddyfile } from '../../src/collectors/caddy/collector.js';
 import { readCaddyJson } from '../../src/collectors/caddy/json.js';
@@ -201,6 +202,26 @@ const FRONT_DOOR_TREES: Record<string, Record<string, string>> = {
       'services:\n  tunnel:\n    image: cloudflare/cloudflared:latest\n    command: tunnel --no-autoupdate run --url http://caddy:80\n  caddy:\n    image: caddy:2.8\n    volumes:\n      - ./Caddyfile:/etc/caddy/Caddyfile\n  web:\n    image: app\n    command: gunicorn -b 0.0.0.0:8000 app:app\n',
     Caddyfile: ':80 {\n\treverse_proxy web:8000\n}\n',
   },
+  // Audit 13 r18 gap 4: the readers added in round 18.
+  'Elastic Beanstalk .ebextensions/.platform beside a Procfile': {
+    '.ebextensions/01-env.config':
+      'option_settings:\n  aws:elasticbeanstalk:environment:\n    LoadBalancerType: application\n  aws:elbv2:listener:443:\n    Protocol: HTTPS\n    SSLCertificateArns: arn:aws:acm:x\n  aws:elasticbeanstalk:application:environment:\n    FORWARDED_ALLOW_IPS: "*"\n',
+    '.ebextensions/02-nginx.config':
+      'files:\n  "/etc/nginx/conf.d/proxy.conf":\n    content: |\n      client_max_body_size 20M;\n      proxy_set_header X-Forwarded-Proto $scheme;\n',
+    '.platform/nginx/conf.d/elasticbeanstalk/00_app.conf':
+      'location / {\n  proxy_pass http://127.0.0.1:8000;\n  proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;\n}\n',
+    Procfile: 'web: gunicorn -b 127.0.0.1:8000 app:app\n',
+    'app.py': 'from flask import Flask\napp = Flask(__name__)\n',
+  },
+  'umbrella chart: Chart.yaml dependencies (alias) and nested ingress-nginx values': {
+    'Chart.yaml':
+      'apiVersion: v2\nname: edge\nversion: 0.1.0\ndependencies:\n  - name: ingress-nginx\n    alias: lb\n    version: 4.8.3\n    repository: https://kubernetes.github.io/ingress-nginx\n  - name: redis\n    version: ~17\n',
+    'requirements.yaml': 'dependencies:\n  - name: ingress-nginx\n    version: 3.0.0\n',
+    'values.yaml':
+      'lb:\n  controller:\n    image:\n      tag: v1.9.4\n    config:\n      use-forwarded-headers: "true"\n    service:\n      type: LoadBalancer\n      annotations:\n        service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn\n        service.beta.kubernetes.io/aws-load-balancer-backend-protocol: http\n      targetPorts:\n        https: http\n',
+    'templates/app.yaml':
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  ingressClassName: nginx\n  rules:\n    - host: a.test\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: web\n                port:\n                  number: 8000\n',
+  },
   'platform fronts and Kamal': {
     'fly.toml': 'app = "a"\n[http_service]\n  internal_port = 8000\n  force_https = true\n',
     Procfile: 'web: gunicorn app:app\n',
@@ -231,5 +252,83 @@ test('front-door readers through the whole analysis: mutated trees give clear er
         assert.equal((e as Error).name, 'InputError', `${name}: ${(e as Error).stack}`);
       }
     }
+  }
+});
+
+// Audit 13 r18 gap 4: the readers added in round 18 (chain/re2.ts, Beanstalk's `.ebextensions`/`.platform`, an
+// umbrella chart's Chart.yaml `dependencies:`) on mutated inputs.
+const RE2_SEEDS = [
+  '^http://',
+  '(?i)^HTTP://(?P<h>[^/]+)(/.*)?$',
+  '(?s)^http:/.',
+  '^(http)://\\1',
+  '[[:alpha:]]+://',
+  '(?i:http)://',
+  '\\Qa.b\\E\\pL\\z\\A',
+  'x{2,5}[^a-z\\]]*?(?:a|b)+',
+];
+const RE2_ALPHABET = [
+  '(',
+  ')',
+  '(?',
+  '(?P<',
+  '<',
+  '>',
+  '[',
+  ']',
+  '[:',
+  ':]',
+  '{',
+  '}',
+  ',',
+  '*',
+  '+',
+  '?',
+  '|',
+  '\\',
+  '^',
+  '$',
+  '.',
+  'i',
+  '1',
+  '0',
+  'P',
+  'Q',
+  'E',
+];
+
+function mutateRe(src: string, rnd: () => number): string {
+  let s = src;
+  const n = 1 + Math.floor(rnd() * 4);
+  for (let i = 0; i < n; i++) {
+    const at = Math.floor(rnd() * (s.length + 1));
+    if (rnd() < 0.6) s = s.slice(0, at) + (RE2_ALPHABET[Math.floor(rnd() * RE2_ALPHABET.length)] as string) + s.slice(at);
+    else s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rnd() * 3));
+  }
+  return s;
+}
+
+test('RE2 reader: 3,000 mutated Go regexps read as ok (a JavaScript pattern that compiles and runs), refused or opaque, never a throw', () => {
+  const rnd = seededRandom(1318);
+  for (let i = 0; i < 3000; i++) {
+    const re = mutateRe(RE2_SEEDS[i % RE2_SEEDS.length] as string, rnd);
+    const r = readRe2(re);
+    assert.ok(['ok', 'refused', 'opaque'].includes(r.kind), re);
+    if (r.kind === 'ok') {
+      // "ok" is a promise that the chain can run it: the translation compiles, and a replace stays a string.
+      assert.doesNotThrow(() => new RegExp(r.source, r.flags), `${re} -> /${r.source}/${r.flags}`);
+      assert.equal(typeof goReplaceAll('http://a.test/x?y', r.source, r.flags, '$1${h}$$x'), 'string');
+    } else assert.ok(r.why.length > 0, re);
+  }
+});
+
+test('Caddyfile header_down/header_up regexps: mutated lines give warnings with lines, never a throw', () => {
+  const rnd = seededRandom(1319);
+  for (let i = 0; i < 400; i++) {
+    const re = mutateRe(RE2_SEEDS[i % RE2_SEEDS.length] as string, rnd).replace(/["\s]/g, '');
+    const src = `example.com {\n\treverse_proxy 127.0.0.1:8000 {\n\t\theader_down Location "${re}" "https://$1\${h}"\n\t\theader_up Host ${re} x\n\t}\n}\n`;
+    const c = readCaddyfile('Caddyfile', rnd() < 0.5 ? mutate(src, rnd) : src);
+    assert.ok(Array.isArray(c.config.sites));
+    for (const e of c.errors) assert.ok(Number.isInteger(e.line) && e.line >= 1 && e.message.length > 0, JSON.stringify(e));
   }
 });

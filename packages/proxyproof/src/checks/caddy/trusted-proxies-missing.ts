@@ -7,7 +7,7 @@
  */
 
 import { ipInList, isLoopbackHost, stripBrackets } from '../../chain/addr.js';
-import { PRIVATE_RANGES } from '../../collectors/caddy/collector.js';
+import { hasGlobalTrustedProxies, PRIVATE_RANGES } from '../../collectors/caddy/collector.js';
 import { isMarkdownName } from '../../collectors/fenced.js';
 import { frontName } from '../../collectors/front/fronts.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
@@ -89,20 +89,6 @@ function inFront(
       strong: false,
     };
   return undefined;
-}
-
-/**
- * The global `servers { trusted_proxies static ... }` option exists from Caddy 2.6.3 (Debian's 2.6.2 rejects it);
- * a floating tag (`caddy:2`, `latest`, `2.6`) is the newest release of that line.
- */
-export function hasGlobalTrustedProxies(version: string | undefined): boolean {
-  if (!version) return false;
-  if (version === 'latest') return true;
-  const [major = 0, minor, patch] = version.split('.').map(Number);
-  if (major !== 2) return major > 2;
-  if (minor === undefined) return true;
-  if (minor !== 6) return minor > 6;
-  return patch === undefined || patch >= 3;
 }
 
 /** The global form, in the global options block (created at the top when there is none). */
@@ -224,13 +210,17 @@ export const caddyTrustedProxiesMissing: Check = {
         const route = site.routes[0];
         const fix = versionSaid(p, fixFor(p, site, why.peers, facts.sources));
         const routeEv = ev(route?.ref, `${route?.match ?? 'reverse_proxy'} without trusted_proxies`);
+        // A server-wide trusted_proxies the named Caddy refuses (before 2.6.3, collector `applyCaddyVersion`).
+        const refused = p.caddy?.globalTrusted && !hasGlobalTrustedProxies(p.container?.version?.value);
         const globalEv = ev(
-          p.caddy?.globalRef,
-          p.caddy?.format === 'json'
-            ? 'JSON config: no trusted_proxies on the server or the handler'
-            : p.caddy?.hasGlobalBlock
-              ? 'global options: no servers { trusted_proxies }'
-              : 'no global options block',
+          refused ? p.caddy?.globalTrusted?.ref : p.caddy?.globalRef,
+          refused
+            ? `server-wide trusted_proxies: needs Caddy 2.6.3+, refused by Caddy ${p.container?.version?.value}`
+            : p.caddy?.format === 'json'
+              ? 'JSON config: no trusted_proxies on the server or the handler'
+              : p.caddy?.hasGlobalBlock
+                ? 'global options: no servers { trusted_proxies }'
+                : 'no global options block',
         );
         // The place the fix writes leads: the global options when the global form applies, else the directive.
         const global =

@@ -314,16 +314,18 @@ export function readCaddyfile(
           if (sn === 'transport' && (sub.block ?? []).some((t) => t.args[0]?.text === 'tls')) tlsTransport = true;
           // `header_down Location <regexp> <replacement>`: Caddy's headers handler `response.replace` with
           // `search_regexp` (`caddy adapt` 2.6.2), applied to the backend's redirect on its way back.
-          if (sn === 'header_down' && sa.length >= 3 && /^location$/i.test(sa[0] ?? '')) {
-            const pattern = readRe2(sa[1] as string);
+          // Any `header_up`/`header_down <field> <regexp> <replacement>` is compiled when Caddy loads the config
+          // (headers.go Provision): one pattern RE2 rejects stops it, whatever the field.
+          const pattern = (sn === 'header_down' || sn === 'header_up') && sa.length >= 3 ? readRe2(sa[1] as string) : undefined;
+          if (pattern?.kind === 'refused')
+            refusals.push({
+              line: sub.line,
+              message: `${sn} ${sa[0]} ${sa[1]}: not a Go (RE2) regular expression (${pattern.why}): Caddy refuses to load this config ("error parsing regexp": caddy adapt accepts it, caddy validate and caddy run do not)`,
+            });
+          if (pattern?.kind === 'opaque' && pattern.warning)
+            refusals.push({ line: sub.line, message: `${sn} ${sa[0]} ${sa[1]}: ${pattern.warning}` });
+          if (pattern && sn === 'header_down' && /^location$/i.test(sa[0] ?? ''))
             redirectRewrites.push({ kind: 'replace', search: sa[1] as string, replace: sa[2] as string, ref: sref, pattern });
-            // Caddy compiles the regexp when it loads the config (headers.go Provision): one RE2 rejects stops it.
-            if (pattern.kind === 'refused')
-              refusals.push({
-                line: sub.line,
-                message: `header_down ${sa[0]} ${sa[1]}: not a Go (RE2) regular expression (${pattern.why}): Caddy refuses to load this config ("error parsing regexp": caddy adapt accepts it, caddy validate and caddy run do not)`,
-              });
-          }
           // `env HTTPS on` directly in php_fastcgi, or in its `transport fastcgi { env … }`.
           const envLines =
             sn === 'env'
@@ -578,6 +580,58 @@ function collectJson(ctx: CollectContext, f: DiscoveredFile, container: ReturnTy
   addProxyFacts(ctx, config);
 }
 
+/**
+ * The server-wide `trusted_proxies` (the Caddyfile's global `servers { trusted_proxies static ... }`, the JSON
+ * server's `"trusted_proxies": {"source": "static", ...}`) exists from Caddy 2.6.3: 2.6.2 (Debian's) answers
+ * "unrecognized servers option 'trusted_proxies'" / `json: unknown field "trusted_proxies"` (checked with its
+ * `caddy validate`). A floating tag (`caddy:2`, `latest`, `2.6`) is the newest release of that line.
+ */
+export function hasGlobalTrustedProxies(version: string | undefined): boolean {
+  if (!version) return false;
+  if (version === 'latest') return true;
+  const [major = 0, minor, patch] = version.split('.').map(Number);
+  if (major !== 2) return major > 2;
+  if (minor === undefined) return true;
+  if (minor !== 6) return minor > 6;
+  return patch === undefined || patch >= 3;
+}
+
+/**
+ * Caddy 2.5.0–2.6.2 named by the deployment, with the server-wide `trusted_proxies`: that Caddy refuses the config.
+ * Said like the before-2.5 refusal, with the per-`reverse_proxy` form (2.5+) as the way; the sites that took their
+ * trust from the server-wide line are read without it (what that Caddy could run), so the fix offered is the
+ * per-handler one, never the global form again.
+ */
+function withoutServerTrust(
+  config: ProxyConfigFacts,
+  v: NonNullable<NonNullable<ProxyConfigFacts['container']>['version']>,
+): Array<{ line: number; message: string }> {
+  const global = config.caddy?.globalTrusted;
+  if (!global || hasGlobalTrustedProxies(v.value)) return [];
+  const json = config.caddy?.format === 'json';
+  const runs = `Caddy ${v.value} runs here (${v.ref.file}:${v.ref.line}${v.ref.snippet ? `: ${v.ref.snippet}` : ''})`;
+  config.assumedVersion = v.value;
+  // JSON: every server's own `trusted_proxies` (the reader keeps the first as `globalTrusted`).
+  const serverWide = (r: Ref) => r === global.ref || (json && /^server [^:]*: trusted_proxies/.test(r.snippet ?? ''));
+  const lines = new Set<number>([global.ref.line]);
+  for (const site of config.sites)
+    if (site.trust.mode === 'list' && serverWide(site.trust.ref)) {
+      lines.add(site.trust.ref.line);
+      site.trust = {
+        mode: 'none',
+        list: [],
+        ref: { ...site.trust.ref, origin: 'default' },
+        missingAt: { file: site.trust.ref.file, line: site.trust.ref.line },
+      };
+    }
+  return [...lines].map((line) => ({
+    line,
+    message: json
+      ? `the server's "trusted_proxies" needs Caddy 2.6.3+, but ${runs}: it refuses this config (json: unknown field "trusted_proxies"); put "trusted_proxies": [...] on each reverse_proxy handler instead (2.5+), or upgrade Caddy`
+      : `servers { trusted_proxies } needs Caddy 2.6.3+, but ${runs}: it refuses this config ("unrecognized servers option 'trusted_proxies'"); write trusted_proxies inside each reverse_proxy block instead (2.5+), or upgrade Caddy`,
+  }));
+}
+
 /** Is a Caddy version read from an image tag or a build pin (`2.4.6`, `2.4`, `2`, `latest`) older than 2.5? */
 export function caddyBefore25(version: string | undefined): boolean {
   return version !== undefined && /^2(\.|$)/.test(version) && !versionAtLeast(version, 2, 5);
@@ -594,7 +648,8 @@ export function caddyBefore25(version: string | undefined): boolean {
  */
 export function applyCaddyVersion(config: ProxyConfigFacts): Array<{ line: number; message: string }> {
   const v = config.container?.version;
-  if (!v || !caddyBefore25(v.value)) return [];
+  if (!v) return [];
+  if (!caddyBefore25(v.value)) return withoutServerTrust(config, v);
   const errors: Array<{ line: number; message: string }> = [];
   const vref: Ref = { file: v.ref.file, line: v.ref.line, ...(v.ref.snippet ? { snippet: v.ref.snippet } : {}) };
   const keepsProto = !/^2\.0(\.|$)/.test(v.value);

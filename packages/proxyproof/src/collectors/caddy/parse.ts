@@ -43,7 +43,13 @@ function tokenize(src: string): CaddyTok[][] {
         let k = j + 1;
         let s = '';
         while (k < raw.length && raw[k] !== ch) {
-          if (ch === '"' && raw[k] === '\\' && k + 1 < raw.length) k++;
+          // Caddy's lexer (caddyconfig/caddyfile/lexer.go): in a quoted token a backslash escapes the next
+          // character, but only an escaped `"` loses its backslash; `\\` stays two backslashes, `\d` stays `\d`
+          // (real caddy 2.6.2 `caddy adapt`: "\\8" gives the regexp `\\8`).
+          if (ch === '"' && raw[k] === '\\' && k + 1 < raw.length) {
+            if (raw[k + 1] !== '"') s += '\\';
+            k++;
+          }
           s += raw[k];
           k++;
         }
