@@ -240,7 +240,8 @@ export function forwardedAllowAll(
   kind: AppServerFacts['kind'],
   how: (s: AppServerFacts) => boolean,
   fixText: (s: AppServerFacts, frameworks: ReadonlySet<FrameworkKind>) => { description: string; lines?: string[] },
-  why: string,
+  /** The "why", or one worded for the frameworks the server runs (a Flask app is not told about Django). */
+  why: string | ((frameworks: ReadonlySet<FrameworkKind>) => string),
 ): Check {
   return {
     meta,
@@ -253,7 +254,8 @@ export function forwardedAllowAll(
         if (s.launch.via === 'procfile') continue;
         const sev = allowAllSeverity(s, onlyProxiesBeside(facts, index));
         if (!sev) continue; // unix socket / loopback only / a compose network of proxies: only the proxy can connect
-        const fix = fixText(s, frameworkKinds(facts, s));
+        const kinds = frameworkKinds(facts, s);
+        const fix = fixText(s, kinds);
         const evidence: Evidence[] = [
           trustEvidence(
             s,
@@ -270,7 +272,7 @@ export function forwardedAllowAll(
             severity: sev.severity,
             message: `${kind} trusts X-Forwarded-* from any address while ${describeBind(sev.bind)} is ${reachText(sev.bind)}: anyone who reaches it can claim https or any client IP`,
             evidence,
-            why,
+            why: typeof why === 'string' ? why : why(kinds),
             fix: trustLoopbackFix(facts, s, {
               description: fix.description,
               file: evidence[0]?.file,
