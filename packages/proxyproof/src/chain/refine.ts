@@ -8,6 +8,7 @@
 import type { Facts } from '../model/facts.js';
 import { type Evidence, type Finding, type Severity, severityRank } from '../model/finding.js';
 import type { ChainAnalysis } from './analyze.js';
+import { proxyById } from './model.js';
 
 /** Layer findings about the app not learning the scheme from the proxy. */
 const SCHEME_SOURCE =
@@ -61,6 +62,10 @@ export function refineFindings(findings: Finding[], a: ChainAnalysis, facts?: Fa
   const ownOnly =
     ownLosses.length > 0 &&
     ownLosses.every((r) => r.scheme.lostAt && r.trace.steps[r.scheme.lostAt.step]?.schemeOwnSetting === true);
+  // Every route that loses the scheme is one no browser reaches (nginx `internal`, allow/deny of loopback only):
+  // chain/scheme-lost and nginx/forwarded-proto-missing say info there, and so does the app-side finding on the loss.
+  const lostRestricted = ownLosses.map((r) => proxyById(a.topology, r.hopId)?.routes.find((x) => x.id === r.routeId)?.restricted);
+  const allLostRestricted = lostRestricted.length > 0 && lostRestricted.every((x) => x !== undefined);
   const ownPlaces = new Set(ownLosses.flatMap((r) => (r.scheme.lostAt?.ref ? [at(r.scheme.lostAt.ref)] : [])));
   return findings.map((f) => {
     if (f.id.startsWith('chain/')) return f;
@@ -88,11 +93,12 @@ export function refineFindings(findings: Finding[], a: ChainAnalysis, facts?: Fa
       }
       if (known.length > 0) {
         const cause = [...lostLabels].join(', ');
-        const sev: Severity = /ssl-redirect/.test(f.id) && anyLoop ? 'critical' : f.severity;
+        const restricted = allLostRestricted && !anyLoop;
+        const sev: Severity = /ssl-redirect/.test(f.id) && anyLoop ? 'critical' : restricted ? 'info' : f.severity;
         return {
           ...f,
           severity: sev,
-          message: `${f.message}\n(chain: the scheme is lost at ${cause || 'a hop'}${loopText})`,
+          message: `${f.message}\n(chain: the scheme is lost at ${cause || 'a hop'}${loopText}${restricted ? `, only on ${lostRestricted.length === 1 ? 'a route' : 'routes'} no browser reaches (nginx \`internal\`, or allow/deny of loopback clients only)` : ''})`,
           data: { ...f.data, chain: 'confirmed' },
         };
       }

@@ -208,6 +208,39 @@ spec:
     ],
   },
   {
+    // Audit 12 round 18, gap 13: a TLS listen only in an `if` branch; the default rendering models both ways.
+    name: 'invalid: nginx `{% if ssl %} listen 443 ssl; {% endif %}` with a literal http: the HIGH names the branch',
+    files: {
+      'site.conf.j2':
+        'server {\n    listen 80;\n{% if ssl %}\n    listen 443 ssl;\n{% endif %}\n    location / {\n        proxy_set_header X-Forwarded-Proto http;\n        proxy_pass http://127.0.0.1:8000;\n    }\n}\n',
+      'app.py': FLASK,
+      'app.service': UNIT,
+    },
+    expect: [
+      {
+        finding: 'nginx/forwarded-proto-hardcoded@site.conf.j2:7',
+        when: /\(template: only when `\{% if ssl %\}` \(site\.conf\.j2:3\) is true\)$/,
+        severity: 'high',
+      },
+    ],
+  },
+  {
+    name: 'invalid: trap: the TLS listen in the `else` alternative: named once, by the rendering that takes it',
+    files: {
+      'site.conf.j2':
+        'server {\n{% if plain_only %}\n    listen 80;\n{% else %}\n    listen 80;\n    listen 443 ssl;\n{% endif %}\n    location / {\n        proxy_set_header X-Forwarded-Proto http;\n        proxy_pass http://127.0.0.1:8000;\n    }\n}\n',
+      'app.py': FLASK,
+      'app.service': UNIT,
+    },
+    expect: [
+      {
+        finding: 'nginx/forwarded-proto-hardcoded@site.conf.j2:9',
+        when: /plain http\. \(template: only when `\{% if plain_only %\}` \(site\.conf\.j2:2\) is false\)$/,
+        severity: 'high',
+      },
+    ],
+  },
+  {
     name: 'valid: trap: both alternatives send the same header value (only a comment and a timeout differ): no branch note, as untemplated',
     files: {
       'site.conf.j2':

@@ -269,7 +269,8 @@ export function forwardedAllowAll(
   kind: AppServerFacts['kind'],
   how: (s: AppServerFacts) => boolean,
   fixText: (s: AppServerFacts, frameworks: ReadonlySet<FrameworkKind>) => { description: string; lines?: string[] },
-  why: string,
+  /** The "why", or one worded for the frameworks the server runs (a Flask app is not told about Django). */
+  why: string | ((frameworks: ReadonlySet<FrameworkKind>) => string),
   /** What the server can restrict, and its lines, for the containerised fix (containerTrustAllFix). */
   containerTrust: { trust: string; lines?: string[] },
 ): Check {
@@ -284,12 +285,13 @@ export function forwardedAllowAll(
         if (s.launch.via === 'procfile') continue;
         const sev = allowAllSeverity(s, onlyProxiesBeside(facts, index));
         if (!sev) continue; // unix socket / loopback only / a compose network of proxies: only the proxy can connect
+        const kinds = frameworkKinds(facts, s);
         const fix = containerised(s, sev.bind)
           ? {
               ...containerTrustAllFix(s, sev.bind, containerTrust.trust),
               ...(containerTrust.lines ? { lines: containerTrust.lines } : {}),
             }
-          : fixText(s, frameworkKinds(facts, s));
+          : fixText(s, kinds);
         const evidence: Evidence[] = [
           trustEvidence(
             s,
@@ -306,7 +308,7 @@ export function forwardedAllowAll(
             severity: sev.severity,
             message: `${kind} trusts X-Forwarded-* from any address while ${describeBind(sev.bind)} is ${reachText(sev.bind)}: anyone who reaches it can claim https or any client IP`,
             evidence,
-            why,
+            why: typeof why === 'string' ? why : why(kinds),
             fix: trustLoopbackFix(facts, s, {
               description: fix.description,
               file: evidence[0]?.file,

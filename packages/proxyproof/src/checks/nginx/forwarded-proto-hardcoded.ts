@@ -3,8 +3,10 @@
  * `https` on a server that answers plain HTTP, or `http` on a server that ends TLS.
  */
 import {
+  displayFile,
   frontProxyEvidence,
   type NginxHeaderEntry,
+  type NginxServer,
   nginxModel,
   plainListens,
   schemeExpression,
@@ -13,7 +15,7 @@ import {
 } from '../../facts/nginx/index.js';
 import { type Check, type CheckMeta, finding } from '../../model/check.js';
 import type { Facts } from '../../model/facts.js';
-import type { Finding } from '../../model/finding.js';
+import type { Evidence, Finding } from '../../model/finding.js';
 import {
   describeListen,
   entryEvidence,
@@ -48,6 +50,31 @@ function claimedScheme(e: NginxHeaderEntry): 'http' | 'https' | undefined {
 const HTTP_ON_TLS_WHY =
   'HTTPS requests marked http make the app redirect to https again (ERR_TOO_MANY_REDIRECTS with SECURE_SSL_REDIRECT), build http:// ' +
   'URLs (mixed content) and drop Secure from cookies.';
+
+/**
+ * A server whose TLS only a template branch switches on (`{% if ssl %} listen 443 ssl; {% endif %}`) ends TLS only in
+ * the renderings that take that branch: a finding that says "the server ends TLS" names the branch as
+ * engine/template-branches.ts does for the findings of other renderings (the default rendering models both ways, so
+ * no other rendering is analysed for it).
+ */
+function tlsBranchNote(facts: Facts, server: NginxServer): { condition: string; at: Evidence } | undefined {
+  const by = server.tlsOnlyInBranch;
+  const b = by?.templateBranch;
+  if (!by || !b) return undefined;
+  const tag = b.tag.replace(/\s+/g, ' ').trim();
+  // Only an opening `if`/`unless`: the default rendering takes the first alternative of every conditional, and a
+  // TLS listen in an `elif`/`else` is only in another rendering, whose findings engine/template-branches.ts names.
+  if (!/^(?:\{%|<%|\{\{)[-+~=]?\s*(?:if|unless)\b/.test(tag)) return undefined;
+  const where = `${displayFile(facts, by.file)}:${b.line}`;
+  return {
+    condition: `\`${tag}\` (${where}) is true`,
+    at: {
+      file: displayFile(facts, by.file),
+      line: b.line,
+      note: 'template conditional: the finding holds only when it is true: TLS is on only in that branch',
+    },
+  };
+}
 
 /** The entry's line with the scheme variable in place of the literal. */
 function literalFixLine(e: NginxHeaderEntry & { ref: { text: string } }): string {
@@ -91,6 +118,8 @@ function run(facts: Facts): Finding[] {
     const ref = e.ref;
     const listens = wrong.map(describeListen).join(', ');
     const mixed = server.tls && server.plain;
+    // `http` judged against TLS listeners that only a template branch writes: true in the renderings that take it.
+    const branch = claim === 'http' ? tlsBranchNote(facts, server) : undefined;
     out.push(
       finding(meta, {
         severity,
@@ -99,7 +128,7 @@ function run(facts: Facts): Finding[] {
             ? `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\`, but the server also answers plain HTTP on ${listens}: ` +
               'those requests reach the app claiming https.'
             : `${scopeName(facts, server, scope)} sends \`${e.name}: ${e.value}\` although the server ends TLS on ${listens}: ` +
-              'the app believes HTTPS requests are plain http.',
+              `the app believes HTTPS requests are plain http.${branch ? ` (template: only when ${branch.condition})` : ''}`,
         evidence: [
           ...entryEvidence(facts, ref, `a literal ${claim}, whatever the client used`),
           ...listenEvidence(
@@ -107,6 +136,7 @@ function run(facts: Facts): Finding[] {
             wrong.filter((l) => l.ref),
             claim === 'https' ? 'plain HTTP listener' : 'TLS listener',
           ),
+          ...(branch ? [branch.at] : []),
         ],
         why:
           claim === 'https'
@@ -121,7 +151,11 @@ function run(facts: Facts): Finding[] {
           'with the scheme of the client connection' +
             (mixed ? ' (the server has both plain and TLS listeners, so it must be a variable)' : ''),
         ),
-        data: { claimed: claim, header: e.name },
+        data: {
+          claimed: claim,
+          header: e.name,
+          ...(branch ? { templateBranch: { condition: branch.condition, renderings: ['default'] } } : {}),
+        },
       }),
     );
   });

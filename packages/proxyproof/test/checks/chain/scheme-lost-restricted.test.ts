@@ -50,3 +50,34 @@ for (const row of rows) {
     if (row.says) assert.match(chainText, row.says);
   });
 }
+
+// The app-side finding on the same loss (flask/proxyfix-missing) follows the chain (audit 12 round 18, gap 12): info
+// when every route that loses the scheme is one no browser reaches, as it was before when any route is public.
+const appRows: Array<{ name: string; conf: string; severity: string }> = [
+  { name: '`internal;` only: info', conf: site('        internal;\n'), severity: 'info' },
+  {
+    name: 'allow 127.0.0.1; deny all; only: info',
+    conf: site('        allow 127.0.0.1;\n        deny all;\n'),
+    severity: 'info',
+  },
+  {
+    name: 'trap: an office network allowed: browsers reach it, stays medium',
+    conf: site('        allow 10.0.0.0/8;\n        deny all;\n'),
+    severity: 'medium',
+  },
+  {
+    name: 'trap: one loopback-only location and one public location, both losing the scheme: stays medium',
+    conf: 'server {\n    listen 443 ssl;\n    server_name shop.example.com;\n    location /private {\n        allow 127.0.0.1;\n        deny all;\n        proxy_pass http://127.0.0.1:8000;\n    }\n    location / {\n        proxy_pass http://127.0.0.1:8000;\n    }\n}\n',
+    severity: 'medium',
+  },
+];
+
+for (const row of appRows) {
+  test(`flask/proxyfix-missing behind restricted routes: ${row.name}`, async () => {
+    const { findings } = await lintFiles({ ...APP, 'site.conf': row.conf });
+    const app = findings.filter((f) => f.id === 'flask/proxyfix-missing');
+    assert.equal(app.length, 1, findings.map((f) => `${f.severity} ${f.id}`).join('\n'));
+    assert.equal(app[0]?.severity, row.severity, app[0]?.message);
+    if (row.severity === 'info') assert.match(app[0]?.message ?? '', /only on (a route|routes) no browser reaches/);
+  });
+}

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gunicornForwardedAllowAll as check } from '../../../src/checks/appserver/gunicorn-forwarded-allow-all.js';
 import { compose, systemdUnit } from '../../python/fixtures.js';
@@ -171,3 +172,34 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) test(`gunicorn/forwarded-allow-all: ${c.name}`, () => runCase(check, c).then(() => undefined));
+
+// The "why" names what reads the scheme in the app that was found (audit 12 r18: a Flask app was told about Django).
+const FLASK_APP = 'from flask import Flask\napp = Flask(__name__)\n';
+const DJANGO_SETTINGS = "SECRET_KEY = 'x'\nINSTALLED_APPS = ['django.contrib.auth']\nROOT_URLCONF = 'site.urls'\n";
+const UNIT = systemdUnit('gunicorn -b 0.0.0.0:8000 --forwarded-allow-ips=* app:app');
+const whyRows: Array<{ name: string; files: Record<string, string>; has: RegExp; not?: RegExp }> = [
+  {
+    name: 'a Flask app: Flask is named, Django is not',
+    files: { 'app.service': UNIT, 'app.py': FLASK_APP },
+    has: /Flask's request\.is_secure/,
+    not: /Django/,
+  },
+  {
+    name: 'a Django project: Django is named',
+    files: { 'app.service': UNIT, 'settings.py': DJANGO_SETTINGS },
+    has: /Django's request\.is_secure\(\)/,
+    not: /Flask/,
+  },
+  {
+    name: 'trap: no framework found: Django stays the example, as in the app-side settings',
+    files: { 'app.service': UNIT },
+    has: /Django's request\.is_secure\(\)/,
+  },
+];
+for (const r of whyRows) {
+  test(`gunicorn/forwarded-allow-all: why: ${r.name}`, async () => {
+    const [f] = await runCase(check, { name: r.name, files: r.files, expect: { count: 1, severity: 'high' } });
+    assert.match(f?.why ?? '', r.has);
+    if (r.not) assert.doesNotMatch(f?.why ?? '', r.not);
+  });
+}

@@ -119,3 +119,61 @@ test('the Forwarded fix keeps the other elements', () => {
   const [f] = forwardedProtoHardcoded.run(facts);
   assert.deepEqual(f?.fix?.lines, ['    proxy_set_header Forwarded "for=$remote_addr;proto=$scheme";']);
 });
+
+// TLS only in a template branch (audit 12, round 18, gap 13): "the server ends TLS" is true only in the renderings
+// that take the branch, and the finding says so as other branch-dependent findings do ("(template: only when …)").
+const TLS_IN_BRANCH: Array<{ name: string; file: string; text: string; when: RegExp | null; at?: number }> = [
+  {
+    name: 'Jinja `{% if ssl %} listen 443 ssl; {% endif %}`: names the branch',
+    file: 'site.conf.j2',
+    text: 'server {\n    listen {{ port }};\n{% if ssl %}\n    listen 443 ssl;\n{% endif %}\n    location / {\n        proxy_set_header X-Forwarded-Proto http;\n        proxy_pass http://127.0.0.1:8000;\n    }\n}',
+    when: /\(template: only when `\{% if ssl %\}` \(site\.conf\.j2:3\) is true\)$/,
+    at: 3,
+  },
+  {
+    name: 'ERB `<% if @ssl %>`: names the branch',
+    file: 'site.conf.erb',
+    text: 'server {\n    listen <%= @port %>;\n<% if @ssl %>\n    listen 443 ssl;\n<% end %>\n    location / {\n        proxy_set_header X-Forwarded-Proto http;\n        proxy_pass http://127.0.0.1:8000;\n    }\n}',
+    when: /\(template: only when `<% if @ssl %>` \(site\.conf\.erb:3\) is true\)$/,
+    at: 3,
+  },
+  {
+    name: 'an inline branch `listen 443{% if tls %} ssl{% endif %};`: names it',
+    file: 'site.conf.j2',
+    text: 'server {\n    listen 443{% if tls %} ssl{% endif %};\n    location / {\n        proxy_set_header X-Forwarded-Proto http;\n        proxy_pass http://127.0.0.1:8000;\n    }\n}',
+    when: /\(template: only when `\{% if tls %\}` \(site\.conf\.j2:2\) is true\)$/,
+    at: 2,
+  },
+  {
+    name: 'trap: the TLS listen outside the branch (only the certificate in it): TLS ends in every rendering',
+    file: 'site.conf.j2',
+    text: 'server {\n    listen 443 ssl;\n{% if custom_cert %}\n    ssl_certificate /etc/ssl/{{ cert }};\n{% endif %}\n    location / {\n        proxy_set_header X-Forwarded-Proto http;\n        proxy_pass http://127.0.0.1:8000;\n    }\n}',
+    when: null,
+  },
+  {
+    name: 'trap: the whole server inside the branch: without it there is no such server, not a plain one',
+    file: 'site.conf.j2',
+    text: '{% if ssl %}\nserver {\n    listen 443 ssl;\n    location / {\n        proxy_set_header X-Forwarded-Proto http;\n        proxy_pass http://127.0.0.1:8000;\n    }\n}\n{% endif %}',
+    when: null,
+  },
+];
+
+for (const c of TLS_IN_BRANCH) {
+  test(`template: ${c.name}`, () => {
+    const found = forwardedProtoHardcoded.run(factsFromText(c.text, c.file));
+    assert.equal(found.length, 1);
+    const f = found[0];
+    assert.equal(f?.severity, 'high', 'http on the TLS listener stays high');
+    if (c.when === null) {
+      assert.doesNotMatch(f?.message ?? '', /\(template: /);
+      assert.equal(f?.data?.templateBranch, undefined);
+      return;
+    }
+    assert.match(f?.message ?? '', c.when);
+    assert.match((f?.data?.templateBranch as { condition?: string } | undefined)?.condition ?? '', /\(site\.conf\.\w+:\d+\)/);
+    assert.ok(
+      f?.evidence.some((e) => e.line === c.at && /template conditional/.test(e.note ?? '')),
+      'an evidence line at the conditional',
+    );
+  });
+}
