@@ -7,24 +7,12 @@
  * '--trusted-proxy-headers=x-forwarded-proto x-forwarded-for'` -> https.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runDoctor } from '../../src/chain/run.js';
 import { waitressServeArgs } from '../../src/collectors/pywsgi/collector.js';
+import { scratchTrees } from '../scratch-trees.js';
 
-const base = mkdtempSync(join(tmpdir(), 'pp-waitress-serve-'));
-after(() => rmSync(base, { recursive: true, force: true }));
-
-function tree(name: string, files: Record<string, string>): string {
-  const dir = join(base, name);
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, f)), { recursive: true });
-    writeFileSync(join(dir, f), text);
-  }
-  return dir;
-}
+const tree = scratchTrees('pp-waitress-serve-');
 
 const APP = 'from flask import Flask, request\napp = Flask(__name__)\n@app.route("/")\ndef index():\n    return request.url\n';
 const UNIT = (exec: string) => `[Service]\nWorkingDirectory=/srv/app\nExecStart=${exec}\n[Install]\nWantedBy=multi-user.target\n`;
